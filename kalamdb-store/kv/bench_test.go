@@ -1,0 +1,104 @@
+package kv
+
+import (
+	"encoding/binary"
+	"testing"
+)
+
+// benchValue is about the size of an encoded 6-column chat row.
+var benchValue = make([]byte, 120)
+
+func benchKey(buf []byte, user string, i int) []byte {
+	buf = append(buf[:0], user...)
+	buf = append(buf, 0)
+	return binary.BigEndian.AppendUint64(buf, uint64(i))
+}
+
+func BenchmarkPut(b *testing.B) {
+	db := openTest(b)
+	cf := mustCF(b, db, "t")
+	var key []byte
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		key = benchKey(key, "alice", i)
+		if err := cf.Put(key, benchValue); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBatchPut50(b *testing.B) {
+	db := openTest(b)
+	cf := mustCF(b, db, "t")
+	counters := mustCF(b, db, "c")
+	b.ReportAllocs()
+	var batch Batch
+	n := 0
+	for b.Loop() {
+		batch.Reset()
+		for j := 0; j < 50; j++ {
+			batch.Put(cf, benchKey(nil, "alice", n), benchValue)
+			n++
+		}
+		batch.AddCounter(counters, []byte("alice"), 50)
+		if err := db.Write(&batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/row")
+}
+
+func loaded(b *testing.B, rows int) *ColumnFamily {
+	db := openTest(b)
+	cf := mustCF(b, db, "t")
+	var batch Batch
+	for i := 0; i < rows; i++ {
+		batch.Put(cf, benchKey(nil, "alice", i), benchValue)
+		if batch.Len() == 1000 {
+			if err := db.Write(&batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = Batch{}
+		}
+	}
+	if err := db.Write(&batch); err != nil {
+		b.Fatal(err)
+	}
+	return cf
+}
+
+func BenchmarkGet(b *testing.B) {
+	const rows = 10000
+	cf := loaded(b, rows)
+	var key []byte
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		key = benchKey(key, "alice", (i*7919)%rows)
+		if _, err := cf.Get(key); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkPrefixScan10K(b *testing.B) {
+	const rows = 10000
+	cf := loaded(b, rows)
+	prefix := []byte("alice\x00")
+	b.ReportAllocs()
+	for b.Loop() {
+		it, err := cf.NewIter(PrefixOptions(prefix))
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for ok := it.First(); ok; ok = it.Next() {
+			_ = it.Value()
+			n++
+		}
+		it.Close()
+		if n != rows {
+			b.Fatalf("scanned %d", n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+}

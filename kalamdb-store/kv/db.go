@@ -1,0 +1,290 @@
+package kv
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"sync"
+
+	"github.com/linxGnu/grocksdb"
+)
+
+// defaultFamily is RocksDB's mandatory column family. KalamDB stores nothing
+// in it; it is opened because RocksDB requires it and never handed out.
+const defaultFamily = "default"
+
+// Options configure a DB. The zero value is usable.
+type Options struct {
+	// Sync makes every write fsync the WAL before returning. Without it a
+	// write is in the WAL (in the OS page cache) when it returns: it survives
+	// a process crash (kill -9) but not a power loss.
+	Sync bool
+	// BlockCacheBytes is the shared LRU block cache size; 0 means 64 MiB.
+	BlockCacheBytes uint64
+	// WriteBufferBytes is the memtable size per column family; 0 means
+	// 16 MiB. Many tables means many column families, so this is kept
+	// smaller than RocksDB's 64 MiB default.
+	WriteBufferBytes uint64
+}
+
+// DB is an open RocksDB database. It is safe for concurrent use.
+type DB struct {
+	path string
+	live liveness
+
+	db    *grocksdb.DB
+	opts  *grocksdb.Options // DB options, also the template for new families
+	cache *grocksdb.Cache
+	bbto  *grocksdb.BlockBasedTableOptions
+	merge *int64AddOperator
+	ro    *grocksdb.ReadOptions
+	wo    *grocksdb.WriteOptions
+
+	// mu guards families and serialises family creation and drops; point
+	// operations never take it because callers hold *ColumnFamily handles.
+	mu       sync.Mutex
+	families map[string]*ColumnFamily
+	defaultH *grocksdb.ColumnFamilyHandle
+}
+
+// Open opens (creating if needed) the database in dir and every column
+// family it already has.
+func Open(dir string, o Options) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("kv: create %s: %w", dir, err)
+	}
+	d := &DB{path: dir, families: make(map[string]*ColumnFamily)}
+	d.buildOptions(o)
+
+	names, err := grocksdb.ListColumnFamilies(d.opts, dir)
+	if err != nil || len(names) == 0 {
+		// A new database has no family list yet; RocksDB reports that as an
+		// error, which is indistinguishable from other open errors until
+		// the open itself runs, so fall through and let it speak.
+		names = []string{defaultFamily}
+	}
+	cfOpts := make([]*grocksdb.Options, len(names))
+	for i := range names {
+		cfOpts[i] = d.opts
+	}
+	db, handles, err := grocksdb.OpenDbColumnFamilies(d.opts, dir, names, cfOpts)
+	if err != nil {
+		d.destroyOptions()
+		return nil, fmt.Errorf("kv: open %s: %w", dir, err)
+	}
+	d.db = db
+	for i, name := range names {
+		if name == defaultFamily {
+			d.defaultH = handles[i]
+			continue
+		}
+		d.families[name] = &ColumnFamily{db: d, name: name, h: handles[i]}
+	}
+	return d, nil
+}
+
+func (d *DB) buildOptions(o Options) {
+	cacheBytes := o.BlockCacheBytes
+	if cacheBytes == 0 {
+		cacheBytes = 64 << 20
+	}
+	wb := o.WriteBufferBytes
+	if wb == 0 {
+		wb = 16 << 20
+	}
+	d.cache = grocksdb.NewLRUCache(cacheBytes)
+	d.bbto = grocksdb.NewDefaultBlockBasedTableOptions()
+	d.bbto.SetBlockCache(d.cache)
+	// Point lookups by primary key dominate reads: a bloom filter lets a
+	// miss skip the SST's data blocks.
+	d.bbto.SetFilterPolicy(grocksdb.NewBloomFilter(10))
+	d.bbto.SetCacheIndexAndFilterBlocks(true)
+
+	d.merge = &int64AddOperator{}
+	opts := grocksdb.NewDefaultOptions()
+	opts.SetCreateIfMissing(true)
+	opts.SetCreateIfMissingColumnFamilies(true)
+	opts.SetBlockBasedTableFactory(d.bbto)
+	opts.SetWriteBufferSize(wb)
+	opts.SetCompression(grocksdb.LZ4Compression)
+	// Counters are merged, not read-modified-written, so concurrent writers
+	// to one partition never lose increments and never read on write.
+	opts.SetMergeOperator(d.merge)
+	opts.IncreaseParallelism(2)
+	d.opts = opts
+
+	d.ro = grocksdb.NewDefaultReadOptions()
+	d.wo = grocksdb.NewDefaultWriteOptions()
+	d.wo.SetSync(o.Sync)
+}
+
+func (d *DB) destroyOptions() {
+	d.ro.Destroy()
+	d.wo.Destroy()
+	// d.opts is deliberately not destroyed: grocksdb's Options.Destroy
+	// frees the merge operator a second time (RocksDB's options already own
+	// it through a shared_ptr) and crashes. Leaking one small options struct
+	// per Open is the safe price.
+	d.bbto.Destroy()
+	d.cache.Destroy()
+}
+
+// Path is the directory the database lives in.
+func (d *DB) Path() string { return d.path }
+
+// Close waits for in-flight operations, open iterators and snapshots to end,
+// then destroys every column family handle and closes RocksDB. It is safe to
+// call more than once.
+func (d *DB) Close() error {
+	if !d.live.closeAndDrain() {
+		return nil
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for name, cf := range d.families {
+		cf.live.closed.Store(true)
+		cf.h.Destroy()
+		delete(d.families, name)
+	}
+	d.defaultH.Destroy()
+	d.db.Close()
+	d.destroyOptions()
+	return nil
+}
+
+// ColumnFamily returns the named column family, creating it if it does not
+// exist yet.
+func (d *DB) ColumnFamily(name string) (*ColumnFamily, error) {
+	if name == "" || name == defaultFamily {
+		return nil, fmt.Errorf("%w: %q", ErrInvalidName, name)
+	}
+	if !d.live.acquire() {
+		return nil, ErrClosed
+	}
+	defer d.live.release()
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if cf, ok := d.families[name]; ok {
+		return cf, nil
+	}
+	h, err := d.db.CreateColumnFamily(d.opts, name)
+	if err != nil {
+		return nil, fmt.Errorf("kv: create column family %s: %w", name, err)
+	}
+	cf := &ColumnFamily{db: d, name: name, h: h}
+	d.families[name] = cf
+	return cf, nil
+}
+
+// LookupColumnFamily returns the named column family if it exists.
+func (d *DB) LookupColumnFamily(name string) (*ColumnFamily, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	cf, ok := d.families[name]
+	return cf, ok
+}
+
+// ColumnFamilyNames lists the column families (without RocksDB's default
+// family), sorted.
+func (d *DB) ColumnFamilyNames() []string {
+	d.mu.Lock()
+	names := make([]string, 0, len(d.families))
+	for name := range d.families {
+		names = append(names, name)
+	}
+	d.mu.Unlock()
+	sort.Strings(names)
+	return names
+}
+
+// DropColumnFamily drops the named column family and all of its data. It
+// waits for operations already using the family to finish; later ones get
+// ErrDropped. Dropping a family that does not exist is not an error, so a
+// cleanup retried after a crash is idempotent.
+func (d *DB) DropColumnFamily(name string) error {
+	if !d.live.acquire() {
+		return ErrClosed
+	}
+	defer d.live.release()
+	d.mu.Lock()
+	cf, ok := d.families[name]
+	if ok {
+		delete(d.families, name)
+	}
+	d.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	if !cf.live.closeAndDrain() {
+		return nil
+	}
+	err := d.db.DropColumnFamily(cf.h)
+	cf.h.Destroy()
+	if err != nil {
+		return fmt.Errorf("kv: drop column family %s: %w", name, err)
+	}
+	return nil
+}
+
+// Write applies a batch atomically: either every operation in it is durable
+// (per Options.Sync) or none is.
+func (d *DB) Write(b *Batch) error {
+	if b.Len() == 0 {
+		return nil
+	}
+	if !d.live.acquire() {
+		return ErrClosed
+	}
+	defer d.live.release()
+	// Hold every family the batch touches, so none is dropped (and its
+	// handle freed) while RocksDB applies the batch.
+	held := make([]*ColumnFamily, 0, 2)
+	defer func() {
+		for _, cf := range held {
+			cf.live.release()
+		}
+	}()
+	wb := grocksdb.NewWriteBatch()
+	defer wb.Destroy()
+	for i := range b.ops {
+		op := &b.ops[i]
+		if !slices.Contains(held, op.cf) {
+			if op.cf.db != d {
+				return errors.New("kv: batch holds a column family of another db")
+			}
+			if !op.cf.live.acquire() {
+				return fmt.Errorf("kv: write to %s: %w", op.cf.name, ErrDropped)
+			}
+			held = append(held, op.cf)
+		}
+		switch op.kind {
+		case opPut:
+			wb.PutCF(op.cf.h, op.key, op.value)
+		case opDelete:
+			wb.DeleteCF(op.cf.h, op.key)
+		case opDeleteRange:
+			wb.DeleteRangeCF(op.cf.h, op.key, op.value)
+		case opMerge:
+			wb.MergeCF(op.cf.h, op.key, op.value)
+		}
+	}
+	if err := d.db.Write(d.wo, wb); err != nil {
+		return fmt.Errorf("kv: write batch: %w", err)
+	}
+	return nil
+}
+
+// FlushWAL syncs the write-ahead log to disk. It makes every write that has
+// returned so far durable against power loss when Options.Sync is off.
+func (d *DB) FlushWAL() error {
+	if !d.live.acquire() {
+		return ErrClosed
+	}
+	defer d.live.release()
+	if err := d.db.FlushWAL(true); err != nil {
+		return fmt.Errorf("kv: flush wal: %w", err)
+	}
+	return nil
+}

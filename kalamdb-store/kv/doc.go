@@ -1,0 +1,21 @@
+// Package kv is KalamDB's hot tier: a thin, safe layer over RocksDB.
+//
+// It owns the RocksDB instance, its column families (discovered on open,
+// created on demand, dropped on request), point reads and writes, atomic
+// write batches, bounded iteration, snapshots and merge-based counters. It
+// knows bytes only; key encodings live in package keyenc and everything about
+// tables and SQL lives in the layers above.
+//
+// # Lifetimes
+//
+// RocksDB objects are C objects: a column family handle must be destroyed
+// before the DB is closed (Debian's RocksDB build asserts on it), and an
+// iterator or snapshot must not outlive its column family or DB. Every
+// operation therefore holds a reference on the DB and on the column family
+// for as long as it touches C memory. Close and DropColumnFamily mark the
+// object closed, so new operations fail with ErrClosed / ErrDropped, and then
+// wait for the outstanding references to drain before releasing C memory.
+// References are counters rather than read locks so that a goroutine may hold
+// an iterator open and issue point reads meanwhile (a nested-loop join does)
+// without deadlocking against a pending Close.
+package kv

@@ -1,0 +1,94 @@
+package kv
+
+import (
+	"fmt"
+
+	"github.com/linxGnu/grocksdb"
+)
+
+// ColumnFamily is a handle on one column family. Handles stay valid until
+// the family is dropped or the DB is closed; after that every operation
+// fails with ErrDropped or ErrClosed instead of touching freed memory.
+type ColumnFamily struct {
+	db   *DB
+	name string
+	h    *grocksdb.ColumnFamilyHandle
+	live liveness
+}
+
+// Name is the column family name.
+func (cf *ColumnFamily) Name() string { return cf.name }
+
+// acquire takes a reference on the DB and the family for one operation.
+func (cf *ColumnFamily) acquire() error {
+	if !cf.db.live.acquire() {
+		return ErrClosed
+	}
+	if !cf.live.acquire() {
+		cf.db.live.release()
+		return fmt.Errorf("%s: %w", cf.name, ErrDropped)
+	}
+	return nil
+}
+
+func (cf *ColumnFamily) release() {
+	cf.live.release()
+	cf.db.live.release()
+}
+
+// Get returns a copy of the value stored under key, or ErrNotFound.
+func (cf *ColumnFamily) Get(key []byte) ([]byte, error) {
+	if err := cf.acquire(); err != nil {
+		return nil, err
+	}
+	defer cf.release()
+	return getCF(cf.db.db, cf.db.ro, cf, key)
+}
+
+func getCF(db *grocksdb.DB, ro *grocksdb.ReadOptions, cf *ColumnFamily, key []byte) ([]byte, error) {
+	s, err := db.GetPinnedCF(ro, cf.h, key)
+	if err != nil {
+		return nil, fmt.Errorf("kv: get %s: %w", cf.name, err)
+	}
+	defer s.Destroy()
+	if !s.Exists() {
+		return nil, ErrNotFound
+	}
+	// Data is a view of C memory that dies with s: hand out a Go copy.
+	return append([]byte(nil), s.Data()...), nil
+}
+
+// Put stores value under key as a single-operation batch.
+func (cf *ColumnFamily) Put(key, value []byte) error {
+	var b Batch
+	b.Put(cf, key, value)
+	return cf.db.Write(&b)
+}
+
+// Delete removes key as a single-operation batch. Deleting a missing key is
+// not an error.
+func (cf *ColumnFamily) Delete(key []byte) error {
+	var b Batch
+	b.Delete(cf, key)
+	return cf.db.Write(&b)
+}
+
+// Counter reads the int64 counter stored under key by Batch.AddCounter; a
+// missing counter is 0.
+func (cf *ColumnFamily) Counter(key []byte) (int64, error) {
+	v, err := cf.Get(key)
+	if err == ErrNotFound {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	n, ok := decodeCounter(v)
+	if !ok {
+		return 0, fmt.Errorf("kv: counter %s/%x: malformed value of %d bytes", cf.name, key, len(v))
+	}
+	return n, nil
+}
+
+// DB is the database the family belongs to.
+func (cf *ColumnFamily) DB() *DB { return cf.db }
