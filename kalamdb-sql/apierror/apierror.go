@@ -1,0 +1,113 @@
+// Package apierror defines the typed errors that carry the error codes of the
+// KalamDB v1 wire contract (API.md). Every layer that can reject a request
+// returns one of these, so the server maps an error to its code and HTTP
+// status in one place and never has to parse messages.
+//
+// It lives in kalamdb-sql, the lowest layer that rejects user input (the
+// dialect parser), so that kalamdb-sql, kalamdb-core and kalamdb-server all
+// share one definition.
+package apierror
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is an error code of the wire contract.
+type Code string
+
+// HTTP SQL endpoint codes (API.md, "POST /v1/api/sql").
+const (
+	InvalidSQL        Code = "INVALID_SQL"
+	BatchParseError   Code = "BATCH_PARSE_ERROR"
+	EmptySQL          Code = "EMPTY_SQL"
+	InvalidParameter  Code = "INVALID_PARAMETER"
+	ParamsWithBatch   Code = "PARAMS_WITH_BATCH"
+	InvalidInput      Code = "INVALID_INPUT"
+	NamespaceNotFound Code = "NAMESPACE_NOT_FOUND"
+	TableNotFound     Code = "TABLE_NOT_FOUND"
+	NotFound          Code = "NOT_FOUND"
+	AlreadyExists     Code = "ALREADY_EXISTS"
+	Unauthorized      Code = "UNAUTHORIZED"
+	PermissionDenied  Code = "PERMISSION_DENIED"
+	PayloadTooLarge   Code = "PAYLOAD_TOO_LARGE"
+	RateLimitExceeded Code = "RATE_LIMIT_EXCEEDED"
+	SQLExecutionError Code = "SQL_EXECUTION_ERROR"
+	InternalError     Code = "INTERNAL_ERROR"
+)
+
+// WebSocket codes (API.md, "WebSocket /v1/ws") that are not also HTTP codes.
+const (
+	AuthRequired              Code = "AUTH_REQUIRED"
+	InvalidSubscriptionID     Code = "INVALID_SUBSCRIPTION_ID"
+	SubscriptionLimitExceeded Code = "SUBSCRIPTION_LIMIT_EXCEEDED"
+	Unsupported               Code = "UNSUPPORTED"
+	SubscriptionFailed        Code = "SUBSCRIPTION_FAILED"
+	BatchFetchFailed          Code = "BATCH_FETCH_FAILED"
+	MessageTooLarge           Code = "MESSAGE_TOO_LARGE"
+	UnsupportedData           Code = "UNSUPPORTED_DATA"
+	Protocol                  Code = "PROTOCOL"
+	Killed                    Code = "KILLED"
+)
+
+// Error is an error with a wire-contract code. Message is shown to the client
+// as is, so it must never contain file paths, stack traces or another user's
+// data; Cause (optional) is kept for logs only.
+type Error struct {
+	Code    Code
+	Message string
+	// Details is optional structured data for the client (for example the
+	// position of a parse error). It is encoded as JSON.
+	Details any
+	Cause   error
+}
+
+func (e *Error) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Cause)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Unwrap exposes the cause to errors.Is/As.
+func (e *Error) Unwrap() error { return e.Cause }
+
+// New returns an Error with a formatted client-facing message.
+func New(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Wrap returns an Error whose client-facing message is msg and whose cause
+// (kept out of the client message) is err.
+func Wrap(code Code, err error, msg string) *Error {
+	return &Error{Code: code, Message: msg, Cause: err}
+}
+
+// WithDetails sets Details and returns e, for chaining.
+func (e *Error) WithDetails(d any) *Error {
+	e.Details = d
+	return e
+}
+
+// CodeOf returns the code of the first *Error in err's chain, or
+// InternalError when there is none: an error nobody classified is a bug.
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return InternalError
+}
+
+// As returns the first *Error in err's chain.
+func As(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// Is reports whether err carries the given code.
+func Is(err error, code Code) bool {
+	e, ok := As(err)
+	return ok && e.Code == code
+}

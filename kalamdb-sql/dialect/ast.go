@@ -1,0 +1,553 @@
+package dialect
+
+import "strings"
+
+// Statement is one parsed statement of a request. Standard SQL statements
+// (SELECT, INSERT, UPDATE, DELETE, ...) are *StandardSQL and keep their text
+// for the query engine, which parses them once more with its own parser;
+// KalamDB statements are parsed into their own typed structs here.
+type Statement interface {
+	// Kind classifies the statement without a type switch, for permission
+	// checks, metrics and routing.
+	Kind() Kind
+	// Text is the statement's source text, trimmed, without the trailing ';'.
+	Text() string
+}
+
+// Kind classifies a statement. Every statement of API.md's SQL surface has a
+// kind; the zero value is never returned by the parser.
+type Kind int
+
+// Statement kinds.
+const (
+	KindInvalid Kind = iota
+
+	// Standard SQL, executed by the query engine.
+	KindSelect
+	KindInsert
+	KindUpdate
+	KindDelete
+
+	// Transactions.
+	KindBegin
+	KindCommit
+	KindRollback
+
+	// Namespaces.
+	KindCreateNamespace
+	KindDropNamespace
+	KindAlterNamespace
+	KindUseNamespace
+	KindShowNamespaces
+
+	// Tables.
+	KindCreateTable
+	KindAlterTable
+	KindDropTable
+	KindShowTables
+	KindDescribeTable
+	KindShowStats
+
+	// Users.
+	KindCreateUser
+	KindAlterUser
+	KindDropUser
+
+	// Storages, flush and compaction.
+	KindCreateStorage
+	KindAlterStorage
+	KindDropStorage
+	KindShowStorages
+	KindStorageCheck
+	KindStorageFlush
+	KindStorageCompact
+	KindShowManifest
+
+	// Jobs and live queries.
+	KindKillJob
+	KindKillLiveQuery
+
+	// Backups.
+	KindBackupDatabase
+	KindRestoreDatabase
+	KindShowBackup
+
+	// Impersonation.
+	KindExecuteAs
+)
+
+var kindNames = [...]string{
+	KindInvalid: "INVALID", KindSelect: "SELECT", KindInsert: "INSERT", KindUpdate: "UPDATE",
+	KindDelete: "DELETE", KindBegin: "BEGIN", KindCommit: "COMMIT", KindRollback: "ROLLBACK",
+	KindCreateNamespace: "CREATE NAMESPACE", KindDropNamespace: "DROP NAMESPACE",
+	KindAlterNamespace: "ALTER NAMESPACE", KindUseNamespace: "USE NAMESPACE",
+	KindShowNamespaces: "SHOW NAMESPACES", KindCreateTable: "CREATE TABLE",
+	KindAlterTable: "ALTER TABLE", KindDropTable: "DROP TABLE", KindShowTables: "SHOW TABLES",
+	KindDescribeTable: "DESCRIBE TABLE", KindShowStats: "SHOW STATS", KindCreateUser: "CREATE USER",
+	KindAlterUser: "ALTER USER", KindDropUser: "DROP USER", KindCreateStorage: "CREATE STORAGE",
+	KindAlterStorage: "ALTER STORAGE", KindDropStorage: "DROP STORAGE",
+	KindShowStorages: "SHOW STORAGES", KindStorageCheck: "STORAGE CHECK",
+	KindStorageFlush: "STORAGE FLUSH", KindStorageCompact: "STORAGE COMPACT",
+	KindShowManifest: "SHOW MANIFEST", KindKillJob: "KILL JOB", KindKillLiveQuery: "KILL LIVE QUERY",
+	KindBackupDatabase: "BACKUP DATABASE", KindRestoreDatabase: "RESTORE DATABASE",
+	KindShowBackup: "SHOW BACKUP", KindExecuteAs: "EXECUTE AS USER",
+}
+
+func (k Kind) String() string {
+	if int(k) < len(kindNames) && kindNames[k] != "" {
+		return kindNames[k]
+	}
+	return "UNKNOWN"
+}
+
+// IsDDL reports whether the statement changes the catalog (namespaces,
+// tables, storages). DDL needs the dba role.
+func (k Kind) IsDDL() bool {
+	switch k {
+	case KindCreateNamespace, KindDropNamespace, KindAlterNamespace,
+		KindCreateTable, KindAlterTable, KindDropTable,
+		KindCreateStorage, KindAlterStorage, KindDropStorage:
+		return true
+	}
+	return false
+}
+
+// IsDML reports whether the statement is a standard data statement run by
+// the query engine.
+func (k Kind) IsDML() bool {
+	switch k {
+	case KindSelect, KindInsert, KindUpdate, KindDelete:
+		return true
+	}
+	return false
+}
+
+// base carries the source text shared by every statement.
+type base struct{ text string }
+
+func (b base) Text() string { return b.text }
+
+// TableName is a possibly namespace-qualified table name. Identifiers are
+// case-insensitive and stored lower-cased.
+type TableName struct {
+	Namespace string // empty: the session's current namespace
+	Name      string
+}
+
+func (t TableName) String() string {
+	if t.Namespace == "" {
+		return t.Name
+	}
+	return t.Namespace + "." + t.Name
+}
+
+// TableType is the kind of a user-created table.
+type TableType string
+
+// Table types. SYSTEM tables are never created by SQL.
+const (
+	TableTypeUser   TableType = "USER"
+	TableTypeShared TableType = "SHARED"
+	TableTypeStream TableType = "STREAM"
+	TableTypeSystem TableType = "SYSTEM"
+)
+
+// StandardSQL is a SELECT/INSERT/UPDATE/DELETE (including WITH ... SELECT)
+// left for the query engine.
+type StandardSQL struct {
+	base
+	kind Kind
+}
+
+func (s *StandardSQL) Kind() Kind { return s.kind }
+
+// NewStandardSQL returns a standard statement of the given kind (one of
+// KindSelect, KindInsert, KindUpdate, KindDelete) for text, for callers
+// that build statements without parsing (internal queries, tests). The text
+// is trimmed of surrounding whitespace but otherwise not checked.
+func NewStandardSQL(kind Kind, text string) *StandardSQL {
+	return &StandardSQL{base: base{text: strings.TrimSpace(text)}, kind: kind}
+}
+
+// Begin, Commit and Rollback delimit a transaction inside one request.
+type Begin struct{ base }
+type Commit struct{ base }
+type Rollback struct{ base }
+
+func (*Begin) Kind() Kind    { return KindBegin }
+func (*Commit) Kind() Kind   { return KindCommit }
+func (*Rollback) Kind() Kind { return KindRollback }
+
+// CreateNamespace is CREATE NAMESPACE [IF NOT EXISTS] ns.
+type CreateNamespace struct {
+	base
+	Name        string
+	IfNotExists bool
+}
+
+func (*CreateNamespace) Kind() Kind { return KindCreateNamespace }
+
+// DropNamespace is DROP NAMESPACE [IF EXISTS] ns [CASCADE].
+type DropNamespace struct {
+	base
+	Name     string
+	IfExists bool
+	Cascade  bool
+}
+
+func (*DropNamespace) Kind() Kind { return KindDropNamespace }
+
+// AlterNamespace is ALTER NAMESPACE ns SET DESCRIPTION '...'.
+type AlterNamespace struct {
+	base
+	Name        string
+	Description string
+}
+
+func (*AlterNamespace) Kind() Kind { return KindAlterNamespace }
+
+// UseNamespace is USE ns, USE NAMESPACE ns or SET NAMESPACE ns.
+type UseNamespace struct {
+	base
+	Name string
+}
+
+func (*UseNamespace) Kind() Kind { return KindUseNamespace }
+
+// ShowNamespaces is SHOW NAMESPACES.
+type ShowNamespaces struct{ base }
+
+func (*ShowNamespaces) Kind() Kind { return KindShowNamespaces }
+
+// TypeName is a column type of the data model (DESIGN §3). Aliases are
+// resolved by the parser: VARCHAR and STRING are TEXT, INTEGER is INT, etc.
+type TypeName string
+
+// Column types.
+const (
+	TypeBoolean   TypeName = "BOOLEAN"
+	TypeSmallInt  TypeName = "SMALLINT"
+	TypeInt       TypeName = "INT"
+	TypeBigInt    TypeName = "BIGINT"
+	TypeFloat     TypeName = "FLOAT"
+	TypeDouble    TypeName = "DOUBLE"
+	TypeDecimal   TypeName = "DECIMAL"
+	TypeText      TypeName = "TEXT"
+	TypeBytes     TypeName = "BYTES"
+	TypeJSON      TypeName = "JSON"
+	TypeTimestamp TypeName = "TIMESTAMP"
+	TypeDate      TypeName = "DATE"
+	TypeDateTime  TypeName = "DATETIME"
+	TypeTime      TypeName = "TIME"
+	TypeUUID      TypeName = "UUID"
+)
+
+// DataType is a column type with its parameters.
+type DataType struct {
+	Name TypeName
+	// Precision and Scale are set for DECIMAL(p,s) (defaults 38 and 10 when
+	// not written); MaxLength for VARCHAR(n) (0: unbounded).
+	Precision int
+	Scale     int
+	MaxLength int
+}
+
+// DefaultKind says what a DEFAULT clause holds.
+type DefaultKind int
+
+// Default kinds.
+const (
+	DefaultLiteral  DefaultKind = iota + 1 // a constant
+	DefaultFunction                        // SNOWFLAKE_ID(), UUID_V7(), ULID(), NOW(), CURRENT_TIMESTAMP
+)
+
+// DefaultExpr is the value of a DEFAULT clause.
+type DefaultExpr struct {
+	Kind DefaultKind
+	// Function is the upper-cased function name for DefaultFunction
+	// (CURRENT_TIMESTAMP is reported as NOW).
+	Function string
+	// Literal is the constant for DefaultLiteral: nil (NULL), bool, int64,
+	// float64 or string. An integer that does not fit int64 is a float64
+	// here; its exact digits are in Text.
+	Literal any
+	// Text is the clause as written, for DESCRIBE and the schema history.
+	Text string
+}
+
+// ColumnDef is one column of CREATE TABLE or ALTER TABLE ADD/MODIFY COLUMN.
+type ColumnDef struct {
+	Name       string
+	Type       DataType
+	NotNull    bool
+	Default    *DefaultExpr
+	PrimaryKey bool
+}
+
+// FlushPolicy is the parsed FLUSH_POLICY option: 'rows:N', 'interval:S' or
+// both, comma separated. Zero means not set.
+type FlushPolicy struct {
+	Rows            int64
+	IntervalSeconds int64
+}
+
+// TableOptions are the WITH (...) options of CREATE TABLE and the
+// TBLPROPERTIES of ALTER TABLE. A nil pointer or empty string is "not set".
+type TableOptions struct {
+	Type                  TableType
+	StorageID             string
+	FlushPolicy           *FlushPolicy
+	DeletedRetentionHours *int64
+	TTLSeconds            *int64
+	MaxBuffer             *int64
+	Ephemeral             *bool
+	AccessLevel           string // PUBLIC, PRIVATE or RESTRICTED, upper-cased
+}
+
+// CreateTable is CREATE [USER|SHARED|STREAM] TABLE [IF NOT EXISTS] ...
+// TableType is resolved: the type word, else the TYPE option, else USER; the
+// two disagreeing is a parse error.
+type CreateTable struct {
+	base
+	Table       TableName
+	TableType   TableType
+	IfNotExists bool
+	Columns     []ColumnDef
+	// PrimaryKey is the primary key column name (from a column's PRIMARY KEY
+	// or a PRIMARY KEY (col) clause), or empty when none is declared.
+	PrimaryKey string
+	Options    TableOptions
+}
+
+func (*CreateTable) Kind() Kind { return KindCreateTable }
+
+// AlterTableOp says which ALTER TABLE form a statement is.
+type AlterTableOp int
+
+// ALTER TABLE forms.
+const (
+	AlterAddColumn AlterTableOp = iota + 1
+	AlterDropColumn
+	AlterModifyColumn
+	AlterSetProperties
+)
+
+// AlterTable is one ALTER TABLE statement. Column is set for ADD and MODIFY,
+// ColumnName for DROP, Options for SET TBLPROPERTIES.
+type AlterTable struct {
+	base
+	Table      TableName
+	Op         AlterTableOp
+	Column     *ColumnDef
+	ColumnName string
+	Options    TableOptions
+}
+
+func (*AlterTable) Kind() Kind { return KindAlterTable }
+
+// DropTable is DROP [USER|SHARED|STREAM] TABLE [IF EXISTS] t. TableType is
+// empty when no type word is written.
+type DropTable struct {
+	base
+	Table     TableName
+	TableType TableType
+	IfExists  bool
+}
+
+func (*DropTable) Kind() Kind { return KindDropTable }
+
+// ShowTables is SHOW TABLES [IN [NAMESPACE] ns].
+type ShowTables struct {
+	base
+	Namespace string
+}
+
+func (*ShowTables) Kind() Kind { return KindShowTables }
+
+// DescribeTable is DESCRIBE|DESC TABLE t [HISTORY].
+type DescribeTable struct {
+	base
+	Table   TableName
+	History bool
+}
+
+func (*DescribeTable) Kind() Kind { return KindDescribeTable }
+
+// ShowStats is SHOW STATS FOR TABLE t.
+type ShowStats struct {
+	base
+	Table TableName
+}
+
+func (*ShowStats) Kind() Kind { return KindShowStats }
+
+// CreateUser is CREATE USER 'name' WITH PASSWORD '...' ROLE r [EMAIL '...'].
+type CreateUser struct {
+	base
+	Name        string
+	Password    string
+	Role        string // lower-cased: user, service, dba, system
+	Email       string
+	IfNotExists bool
+}
+
+func (*CreateUser) Kind() Kind { return KindCreateUser }
+
+// AlterUser is ALTER USER 'name' SET PASSWORD|ROLE|EMAIL ...; exactly one
+// of the pointers is set.
+type AlterUser struct {
+	base
+	Name     string
+	Password *string
+	Role     *string
+	Email    *string
+}
+
+func (*AlterUser) Kind() Kind { return KindAlterUser }
+
+// DropUser is DROP USER [IF EXISTS] 'name'.
+type DropUser struct {
+	base
+	Name     string
+	IfExists bool
+}
+
+func (*DropUser) Kind() Kind { return KindDropUser }
+
+// StorageProps are the properties of CREATE STORAGE and ALTER STORAGE SET.
+// A nil pointer is "not given".
+type StorageProps struct {
+	Type                 *string // filesystem or s3, lower-cased
+	Name                 *string
+	Description          *string
+	Path                 *string
+	Bucket               *string
+	Region               *string
+	Endpoint             *string
+	SharedTablesTemplate *string
+	UserTablesTemplate   *string
+	Credentials          *string
+}
+
+// CreateStorage is CREATE STORAGE id TYPE '...' [props...].
+type CreateStorage struct {
+	base
+	ID          string
+	IfNotExists bool
+	Props       StorageProps
+}
+
+func (*CreateStorage) Kind() Kind { return KindCreateStorage }
+
+// AlterStorage is ALTER STORAGE id SET prop 'value' [, ...].
+type AlterStorage struct {
+	base
+	ID    string
+	Props StorageProps
+}
+
+func (*AlterStorage) Kind() Kind { return KindAlterStorage }
+
+// DropStorage is DROP STORAGE [IF EXISTS] id.
+type DropStorage struct {
+	base
+	ID       string
+	IfExists bool
+}
+
+func (*DropStorage) Kind() Kind { return KindDropStorage }
+
+// ShowStorages is SHOW STORAGES.
+type ShowStorages struct{ base }
+
+func (*ShowStorages) Kind() Kind { return KindShowStorages }
+
+// StorageCheck is STORAGE CHECK id.
+type StorageCheck struct {
+	base
+	ID string
+}
+
+func (*StorageCheck) Kind() Kind { return KindStorageCheck }
+
+// StorageTarget is the object of STORAGE FLUSH and STORAGE COMPACT: one
+// table, or all tables (optionally of one namespace).
+type StorageTarget struct {
+	Table     *TableName // set for ... TABLE ns.t
+	All       bool       // ... ALL
+	Namespace string     // ... ALL IN [NAMESPACE] ns
+}
+
+// StorageFlush is STORAGE FLUSH TABLE t | STORAGE FLUSH ALL [IN ns].
+type StorageFlush struct {
+	base
+	Target StorageTarget
+}
+
+func (*StorageFlush) Kind() Kind { return KindStorageFlush }
+
+// StorageCompact is STORAGE COMPACT TABLE t | STORAGE COMPACT ALL [IN ns].
+type StorageCompact struct {
+	base
+	Target StorageTarget
+}
+
+func (*StorageCompact) Kind() Kind { return KindStorageCompact }
+
+// ShowManifest is SHOW MANIFEST.
+type ShowManifest struct{ base }
+
+func (*ShowManifest) Kind() Kind { return KindShowManifest }
+
+// KillJob is KILL JOB 'id'.
+type KillJob struct {
+	base
+	JobID string
+}
+
+func (*KillJob) Kind() Kind { return KindKillJob }
+
+// KillLiveQuery is KILL LIVE QUERY 'id'.
+type KillLiveQuery struct {
+	base
+	LiveID string
+}
+
+func (*KillLiveQuery) Kind() Kind { return KindKillLiveQuery }
+
+// BackupDatabase is BACKUP DATABASE ns TO '/path'.
+type BackupDatabase struct {
+	base
+	Namespace string
+	Path      string
+}
+
+func (*BackupDatabase) Kind() Kind { return KindBackupDatabase }
+
+// RestoreDatabase is RESTORE DATABASE ns FROM '/path'.
+type RestoreDatabase struct {
+	base
+	Namespace string
+	Path      string
+}
+
+func (*RestoreDatabase) Kind() Kind { return KindRestoreDatabase }
+
+// ShowBackup is SHOW BACKUP FOR DATABASE ns.
+type ShowBackup struct {
+	base
+	Namespace string
+}
+
+func (*ShowBackup) Kind() Kind { return KindShowBackup }
+
+// ExecuteAs is EXECUTE AS USER 'name' ( <one statement> ). Inner is the
+// parsed inner statement; it is never itself an ExecuteAs or a transaction
+// statement.
+type ExecuteAs struct {
+	base
+	User  string
+	Inner Statement
+}
+
+func (*ExecuteAs) Kind() Kind { return KindExecuteAs }

@@ -1,0 +1,40 @@
+package dialect
+
+import (
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+func TestEngineText(t *testing.T) {
+	cases := []struct {
+		in, out string
+		n       int
+	}{
+		{"SELECT * FROM t WHERE a = $1 AND b = $2", "SELECT * FROM t WHERE a = :v1 AND b = :v2", 2},
+		{"SELECT * FROM t WHERE a = $2 OR b = $1 OR c = $2", "SELECT * FROM t WHERE a = :v2 OR b = :v1 OR c = :v2", 2},
+		{"SELECT '$1', \"$2\" FROM t -- $3\nWHERE a = $1", "SELECT '$1', \"$2\" FROM t -- $3\nWHERE a = :v1", 1},
+		{"INSERT INTO t VALUES (?, ?, ?)", "INSERT INTO t VALUES (?, ?, ?)", 3},
+		{"SELECT 1", "SELECT 1", 0},
+		{"SELECT * FROM t WHERE a = $10", "SELECT * FROM t WHERE a = :v10", 10},
+	}
+	for _, c := range cases {
+		st, err := ParseOne(c.in)
+		if err != nil {
+			t.Fatalf("%q: %v", c.in, err)
+		}
+		got, n, err := EngineText(st.(*StandardSQL))
+		if err != nil || got != c.out || n != c.n {
+			t.Errorf("EngineText(%q) = %q, %d, %v; want %q, %d", c.in, got, n, err, c.out, c.n)
+		}
+	}
+	for _, bad := range []string{"SELECT * FROM t WHERE a = $1 AND b = ?", "SELECT * FROM t WHERE a = $0"} {
+		st, err := ParseOne(bad)
+		if err != nil {
+			t.Fatalf("%q: %v", bad, err)
+		}
+		if _, _, err := EngineText(st.(*StandardSQL)); !apierror.Is(err, apierror.InvalidParameter) {
+			t.Errorf("EngineText(%q): got %v, want INVALID_PARAMETER", bad, err)
+		}
+	}
+}

@@ -1,0 +1,786 @@
+package dialect
+
+import (
+	"strconv"
+	"strings"
+)
+
+// parseCreateTable parses CREATE [USER|SHARED|STREAM] TABLE after the TABLE
+// keyword. typeWord is the type written before TABLE, or "" when none was.
+//
+//	CREATE [USER|SHARED|STREAM] TABLE [IF NOT EXISTS] [ns.]t (
+//	  col TYPE [NOT NULL|NULL] [DEFAULT expr] [PRIMARY KEY], ...
+//	  [, PRIMARY KEY (col)]
+//	) [WITH (option = value, ...)]
+func (p *parser) parseCreateTable(typeWord TableType) (Statement, error) {
+	st := &CreateTable{base: base{p.stmtText}}
+	var err error
+	if st.IfNotExists, err = p.acceptIfNotExists(); err != nil {
+		return nil, err
+	}
+	if st.Table, err = p.tableName(); err != nil {
+		return nil, err
+	}
+	if err := p.expectPunct("("); err != nil {
+		return nil, err
+	}
+	if t := p.peek(); p.isPunct(t, ")") {
+		return nil, p.errAt(t.pos, "a table needs at least one column")
+	}
+
+	var (
+		seen     = make(map[string]bool)
+		infos    []columnInfo
+		pkClause token // the column named by PRIMARY KEY (col)
+	)
+	for {
+		if t := p.peek(); p.isKeyword(t, "PRIMARY") && p.isKeyword(p.peekAt(1), "KEY") {
+			p.i += 2
+			if st.PrimaryKey != "" {
+				return nil, p.errAt(t.pos, "multiple primary keys are not allowed")
+			}
+			if err := p.expectPunct("("); err != nil {
+				return nil, err
+			}
+			pkClause = p.peek()
+			if st.PrimaryKey, err = p.name(nameColumn); err != nil {
+				return nil, err
+			}
+			if c := p.peek(); p.isPunct(c, ",") {
+				return nil, p.errAt(c.pos, "composite primary keys are not supported: declare a single primary key column")
+			}
+			if err := p.expectPunct(")"); err != nil {
+				return nil, err
+			}
+		} else {
+			col, info, err := p.columnDef(colCreate)
+			if err != nil {
+				return nil, err
+			}
+			if seen[col.Name] {
+				return nil, p.errAt(info.nameTok.pos, "column '%s' is declared more than once", col.Name)
+			}
+			seen[col.Name] = true
+			if col.PrimaryKey {
+				if st.PrimaryKey != "" {
+					return nil, p.errAt(info.pkTok.pos, "multiple primary keys are not allowed")
+				}
+				st.PrimaryKey = col.Name
+			}
+			st.Columns = append(st.Columns, col)
+			infos = append(infos, info)
+		}
+		if p.acceptPunct(",") {
+			continue
+		}
+		if t := p.peek(); !p.isPunct(t, ")") {
+			return nil, p.syntaxError(t, "',' or ')'")
+		}
+		p.i++
+		break
+	}
+
+	if pkClause.kind != tokEOF {
+		found := false
+		for i := range st.Columns {
+			c := &st.Columns[i]
+			if c.Name != st.PrimaryKey {
+				continue
+			}
+			if infos[i].nullTok.kind != tokEOF {
+				return nil, p.errAt(infos[i].nullTok.pos, "primary key column '%s' cannot be NULL", c.Name)
+			}
+			c.PrimaryKey, c.NotNull, found = true, true, true
+		}
+		if !found {
+			return nil, p.errAt(pkClause.pos, "PRIMARY KEY names column '%s', which the table does not have", st.PrimaryKey)
+		}
+	}
+	var keys optionKeys
+	if p.acceptKeyword("WITH") {
+		if st.Options, keys, err = p.tableOptions(false); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.expectEnd(); err != nil {
+		return nil, err
+	}
+
+	st.TableType = typeWord
+	if st.Options.Type != "" {
+		if typeWord != "" && typeWord != st.Options.Type {
+			return nil, p.errAt(keys[optType].pos, "the table is declared as %s TABLE but its TYPE option is %s", typeWord, st.Options.Type)
+		}
+		st.TableType = st.Options.Type
+	}
+	if st.TableType == "" {
+		st.TableType = TableTypeUser
+	}
+	if err := p.checkOptionsFit(st.TableType, &keys); err != nil {
+		return nil, err
+	}
+	return st, nil
+}
+
+// columnForm says which statement a column definition is part of; each
+// allows a different subset of the column clauses.
+type columnForm uint8
+
+const (
+	colCreate columnForm = iota // CREATE TABLE: everything
+	colAdd                      // ALTER TABLE ADD COLUMN: no PRIMARY KEY
+	colModify                   // ALTER TABLE MODIFY COLUMN: type and nullability only
+)
+
+// columnInfo is where the parts of a column definition were written, for
+// errors found after the whole definition (or table) is parsed.
+type columnInfo struct {
+	nameTok token
+	nullTok token // explicit NULL, if any
+	pkTok   token // PRIMARY KEY, if any
+}
+
+// columnDef parses  name TYPE [NOT NULL|NULL] [DEFAULT expr] [PRIMARY KEY]
+// with the clauses in any order, each at most once.
+func (p *parser) columnDef(form columnForm) (ColumnDef, columnInfo, error) {
+	var info columnInfo
+	info.nameTok = p.peek()
+	name, err := p.name(nameColumn)
+	if err != nil {
+		return ColumnDef{}, info, err
+	}
+	col := ColumnDef{Name: name}
+	if col.Type, err = p.dataType(); err != nil {
+		return ColumnDef{}, info, err
+	}
+
+	var notNullTok, defaultTok token
+clauses:
+	for {
+		t := p.peek()
+		if t.kind != tokWord {
+			break
+		}
+		var (
+			kw     = asciiUpper(p.raw(t))
+			clause *token // where this clause's token is recorded
+			what   string
+		)
+		switch kw {
+		case "NOT":
+			clause, what = &notNullTok, "NOT NULL"
+		case "NULL":
+			clause, what = &info.nullTok, "NULL"
+		case "DEFAULT":
+			if form == colModify {
+				return ColumnDef{}, info, p.errAt(t.pos, "MODIFY COLUMN cannot set a DEFAULT")
+			}
+			clause, what = &defaultTok, "DEFAULT"
+		case "PRIMARY":
+			if form != colCreate {
+				return ColumnDef{}, info, p.errAt(t.pos, "a PRIMARY KEY can only be declared by CREATE TABLE")
+			}
+			clause, what = &info.pkTok, "PRIMARY KEY"
+		case "UNIQUE", "CHECK", "REFERENCES", "CONSTRAINT", "COLLATE", "COMMENT",
+			"AUTO_INCREMENT", "AUTOINCREMENT", "GENERATED", "IDENTITY", "ON":
+			return ColumnDef{}, info, p.errAt(t.pos, "%s is not supported in a column definition", kw)
+		default:
+			break clauses
+		}
+		if clause.kind != tokEOF {
+			return ColumnDef{}, info, p.errAt(t.pos, "%s is given more than once for column '%s'", what, name)
+		}
+		*clause = t
+		p.i++
+		switch kw {
+		case "NOT":
+			err = p.expectKeyword("NULL")
+		case "PRIMARY":
+			err = p.expectKeyword("KEY")
+		case "DEFAULT":
+			col.Default, err = p.defaultExpr()
+		}
+		if err != nil {
+			return ColumnDef{}, info, err
+		}
+	}
+
+	if notNullTok.kind != tokEOF && info.nullTok.kind != tokEOF {
+		later := notNullTok
+		if info.nullTok.pos > later.pos {
+			later = info.nullTok
+		}
+		return ColumnDef{}, info, p.errAt(later.pos, "column '%s' is declared both NULL and NOT NULL", name)
+	}
+	if info.pkTok.kind != tokEOF && info.nullTok.kind != tokEOF {
+		return ColumnDef{}, info, p.errAt(info.nullTok.pos, "primary key column '%s' cannot be NULL", name)
+	}
+	col.PrimaryKey = info.pkTok.kind != tokEOF
+	col.NotNull = notNullTok.kind != tokEOF || col.PrimaryKey
+	if col.NotNull && col.Default != nil && col.Default.Kind == DefaultLiteral && col.Default.Literal == nil {
+		return ColumnDef{}, info, p.errAt(defaultTok.pos, "column '%s' is NOT NULL but its DEFAULT is NULL", name)
+	}
+	return col, info, nil
+}
+
+// maxTextLength bounds VARCHAR(n) and CHAR(n).
+const maxTextLength = 1<<31 - 1
+
+// dataType parses a column type and resolves its aliases (DESIGN §3).
+func (p *parser) dataType() (DataType, error) {
+	t := p.peek()
+	if t.kind != tokWord {
+		return DataType{}, p.syntaxError(t, "a column type")
+	}
+	p.i++
+	word := asciiUpper(p.raw(t))
+	var dt DataType
+	switch word {
+	case "BOOLEAN", "BOOL":
+		dt.Name = TypeBoolean
+	case "SMALLINT", "INT2":
+		dt.Name = TypeSmallInt
+	case "INT", "INTEGER", "INT4":
+		dt.Name = TypeInt
+	case "BIGINT", "INT8":
+		dt.Name = TypeBigInt
+	case "FLOAT", "REAL", "FLOAT4":
+		dt.Name = TypeFloat
+	case "DOUBLE", "FLOAT8":
+		dt.Name = TypeDouble
+		if word == "DOUBLE" {
+			p.acceptKeyword("PRECISION")
+		}
+	case "DECIMAL", "NUMERIC":
+		return p.decimalParams()
+	case "TEXT", "STRING":
+		dt.Name = TypeText
+	case "VARCHAR", "CHAR":
+		return p.lengthParam(word)
+	case "BYTES", "BYTEA", "BLOB", "BINARY":
+		dt.Name = TypeBytes
+	case "JSON", "JSONB":
+		dt.Name = TypeJSON
+	case "TIMESTAMP":
+		dt.Name = TypeTimestamp
+	case "DATE":
+		dt.Name = TypeDate
+	case "DATETIME":
+		dt.Name = TypeDateTime
+	case "TIME":
+		dt.Name = TypeTime
+	case "UUID":
+		dt.Name = TypeUUID
+	default:
+		return DataType{}, p.errAt(t.pos, "unknown type '%s'", snippet(p.raw(t)))
+	}
+	if n := p.peek(); p.isPunct(n, "(") {
+		return DataType{}, p.errAt(n.pos, "type %s takes no parameters", word)
+	}
+	return dt, nil
+}
+
+// decimalParams parses the optional (p[, s]) of DECIMAL: precision 1..38,
+// scale 0..p; DECIMAL alone is DECIMAL(38,10) and DECIMAL(p) is DECIMAL(p,0).
+func (p *parser) decimalParams() (DataType, error) {
+	dt := DataType{Name: TypeDecimal, Precision: 38, Scale: 10}
+	if !p.acceptPunct("(") {
+		return dt, nil
+	}
+	prec, pt, err := p.intLit("DECIMAL precision")
+	if err != nil {
+		return DataType{}, err
+	}
+	if prec < 1 || prec > 38 {
+		return DataType{}, p.errAt(pt.pos, "DECIMAL precision must be between 1 and 38, got %d", prec)
+	}
+	var scale int64
+	if p.acceptPunct(",") {
+		var st token
+		if scale, st, err = p.intLit("DECIMAL scale"); err != nil {
+			return DataType{}, err
+		}
+		if scale > prec {
+			return DataType{}, p.errAt(st.pos, "DECIMAL scale must be between 0 and the precision %d, got %d", prec, scale)
+		}
+	}
+	if err := p.expectPunct(")"); err != nil {
+		return DataType{}, err
+	}
+	dt.Precision, dt.Scale = int(prec), int(scale)
+	return dt, nil
+}
+
+// lengthParam parses the optional (n) of VARCHAR and CHAR, both TEXT.
+func (p *parser) lengthParam(word string) (DataType, error) {
+	dt := DataType{Name: TypeText}
+	if !p.acceptPunct("(") {
+		return dt, nil
+	}
+	n, nt, err := p.intLit(word + " length")
+	if err != nil {
+		return DataType{}, err
+	}
+	if n < 1 || n > maxTextLength {
+		return DataType{}, p.errAt(nt.pos, "%s length must be between 1 and %d, got %d", word, maxTextLength, n)
+	}
+	if err := p.expectPunct(")"); err != nil {
+		return DataType{}, err
+	}
+	dt.MaxLength = int(n)
+	return dt, nil
+}
+
+// defaultFunctions are the functions a DEFAULT may call.
+const defaultFunctionList = "SNOWFLAKE_ID(), UUID_V7(), ULID(), NOW()"
+
+// defaultExpr parses the value of a DEFAULT clause: a literal (number with
+// an optional sign, string, TRUE, FALSE, NULL) or one of the generator
+// functions. The table stores the value, so anything that would need an
+// expression evaluator is refused here rather than at insert time.
+func (p *parser) defaultExpr() (*DefaultExpr, error) {
+	start := p.peek()
+	if start.kind == tokEOF {
+		return nil, p.syntaxError(start, "a DEFAULT value")
+	}
+	p.i++
+	raw := p.raw(start)
+	d := &DefaultExpr{Kind: DefaultLiteral}
+	switch start.kind {
+	case tokString:
+		d.Literal = unquote(raw)
+	case tokNumber:
+		v, err := p.number(start, "")
+		if err != nil {
+			return nil, err
+		}
+		d.Literal = v
+	case tokWord:
+		switch kw := asciiUpper(raw); kw {
+		case "TRUE", "FALSE":
+			d.Literal = kw == "TRUE"
+		case "NULL":
+			d.Literal = nil
+		case "CURRENT_TIMESTAMP":
+			d.Kind, d.Function = DefaultFunction, "NOW"
+			if p.acceptPunct("(") {
+				if err := p.expectPunct(")"); err != nil {
+					return nil, err
+				}
+			}
+		case "SNOWFLAKE_ID", "UUID_V7", "ULID", "NOW":
+			d.Kind, d.Function = DefaultFunction, kw
+			if err := p.expectPunct("("); err != nil {
+				return nil, err
+			}
+			if t := p.peek(); !p.isPunct(t, ")") {
+				return nil, p.errAt(t.pos, "%s() takes no arguments", kw)
+			}
+			p.i++
+		default:
+			if p.isPunct(p.peek(), "(") {
+				return nil, p.errAt(start.pos, "unsupported DEFAULT function %s(): use a literal or one of %s", snippet(kw), defaultFunctionList)
+			}
+			return nil, p.errAt(start.pos, "unsupported DEFAULT value '%s': use a literal or one of %s", snippet(raw), defaultFunctionList)
+		}
+	case tokPunct:
+		if n := p.peek(); (raw == "-" || raw == "+") && n.kind == tokNumber {
+			p.i++
+			v, err := p.number(n, raw)
+			if err != nil {
+				return nil, err
+			}
+			d.Literal = v
+			break
+		}
+		fallthrough
+	default:
+		return nil, p.errAt(start.pos, "unsupported DEFAULT value '%s': use a literal or one of %s", snippet(raw), defaultFunctionList)
+	}
+	d.Text = p.text[start.pos:p.toks[p.i-1].end]
+	return d, nil
+}
+
+// number converts a numeric literal: int64 when it is an integer that fits,
+// float64 otherwise.
+func (p *parser) number(t token, sign string) (any, error) {
+	text := p.raw(t)
+	if sign == "-" {
+		text = "-" + text
+	}
+	if !strings.ContainsAny(text, ".eE") {
+		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return n, nil
+		}
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil {
+		return nil, p.errAt(t.pos, "number %s is out of range", snippet(text))
+	}
+	return f, nil
+}
+
+// tableOption identifies a WITH / TBLPROPERTIES option.
+type tableOption uint8
+
+const (
+	optType tableOption = iota
+	optStorageID
+	optFlushPolicy
+	optDeletedRetentionHours
+	optTTLSeconds
+	optMaxBuffer
+	optEphemeral
+	optAccessLevel
+	numTableOptions
+)
+
+var tableOptionNames = [numTableOptions]string{
+	optType: "TYPE", optStorageID: "STORAGE_ID", optFlushPolicy: "FLUSH_POLICY",
+	optDeletedRetentionHours: "DELETED_RETENTION_HOURS", optTTLSeconds: "TTL_SECONDS",
+	optMaxBuffer: "MAX_BUFFER", optEphemeral: "EPHEMERAL", optAccessLevel: "ACCESS_LEVEL",
+}
+
+const tableOptionList = "TYPE, STORAGE_ID, FLUSH_POLICY, DELETED_RETENTION_HOURS, TTL_SECONDS, MAX_BUFFER, EPHEMERAL, ACCESS_LEVEL"
+
+// optionKeys records where each given option's name was written (the zero
+// token, of kind tokEOF, for options not given), for checks that can only
+// run once the whole list is known.
+type optionKeys [numTableOptions]token
+
+// optionValue is the value of one option as written.
+type optionValue struct {
+	tok    token
+	text   string // decoded string, or the word or number as written (with sign)
+	quoted bool
+}
+
+// tableOptions parses ( name = value [, ...] ). Names are case-insensitive
+// and may be quoted (TBLPROPERTIES ('flush_policy' = ...) is common);
+// values may be quoted strings, numbers, TRUE/FALSE or bare words.
+func (p *parser) tableOptions(alter bool) (TableOptions, optionKeys, error) {
+	var (
+		opts TableOptions
+		keys optionKeys
+	)
+	if err := p.expectPunct("("); err != nil {
+		return opts, keys, err
+	}
+	if t := p.peek(); p.isPunct(t, ")") {
+		return opts, keys, p.errAt(t.pos, "the option list is empty")
+	}
+	for {
+		kt := p.peek()
+		var key string
+		switch kt.kind {
+		case tokWord:
+			key = p.raw(kt)
+		case tokString, tokQuotedIdent:
+			key = unquote(p.raw(kt))
+		default:
+			return opts, keys, p.syntaxError(kt, "an option name")
+		}
+		p.i++
+		opt := lookupTableOption(key)
+		if opt == numTableOptions {
+			return opts, keys, p.errAt(kt.pos, "unknown table option '%s' (options are %s)", snippet(key), tableOptionList)
+		}
+		if keys[opt].kind != tokEOF {
+			return opts, keys, p.errAt(kt.pos, "option %s is given more than once", tableOptionNames[opt])
+		}
+		if alter && opt == optType {
+			return opts, keys, p.errAt(kt.pos, "the table type cannot be changed by ALTER TABLE")
+		}
+		keys[opt] = kt
+		if err := p.expectPunct("="); err != nil {
+			return opts, keys, err
+		}
+		v, err := p.optionValue()
+		if err != nil {
+			return opts, keys, err
+		}
+		if err := p.applyTableOption(&opts, opt, v); err != nil {
+			return opts, keys, err
+		}
+		if p.acceptPunct(",") {
+			continue
+		}
+		if t := p.peek(); !p.isPunct(t, ")") {
+			return opts, keys, p.syntaxError(t, "',' or ')'")
+		}
+		p.i++
+		return opts, keys, nil
+	}
+}
+
+func lookupTableOption(key string) tableOption {
+	for opt, name := range tableOptionNames {
+		if eqFold(key, name) {
+			return tableOption(opt)
+		}
+	}
+	return numTableOptions
+}
+
+func (p *parser) optionValue() (optionValue, error) {
+	t := p.peek()
+	switch t.kind {
+	case tokString:
+		p.i++
+		return optionValue{tok: t, text: unquote(p.raw(t)), quoted: true}, nil
+	case tokWord, tokNumber:
+		p.i++
+		return optionValue{tok: t, text: p.raw(t)}, nil
+	case tokPunct:
+		if n := p.peekAt(1); p.raw(t) == "-" && n.kind == tokNumber {
+			p.i += 2
+			return optionValue{tok: t, text: "-" + p.raw(n)}, nil
+		}
+	}
+	return optionValue{}, p.syntaxError(t, "an option value")
+}
+
+func (p *parser) applyTableOption(opts *TableOptions, opt tableOption, v optionValue) error {
+	name := tableOptionNames[opt]
+	switch opt {
+	case optType:
+		switch tt := TableType(asciiUpper(v.text)); tt {
+		case TableTypeUser, TableTypeShared, TableTypeStream:
+			opts.Type = tt
+		default:
+			return p.errAt(v.tok.pos, "invalid TYPE '%s': expected USER, SHARED or STREAM", snippet(v.text))
+		}
+	case optStorageID:
+		id := asciiLower(v.text)
+		if !validName(id) {
+			return p.errAt(v.tok.pos, "invalid STORAGE_ID '%s': a storage name must start with a letter or '_', contain only letters, digits and '_', and be at most %d characters long", snippet(v.text), maxNameLen)
+		}
+		opts.StorageID = id
+	case optFlushPolicy:
+		fp, ok := parseFlushPolicy(v.text)
+		if !ok {
+			return p.errAt(v.tok.pos, "invalid FLUSH_POLICY '%s': expected 'rows:N', 'interval:S' or 'rows:N,interval:S' with N and S positive integers", snippet(v.text))
+		}
+		opts.FlushPolicy = &fp
+	case optDeletedRetentionHours, optTTLSeconds, optMaxBuffer:
+		min := int64(1)
+		if opt == optDeletedRetentionHours {
+			min = 0
+		}
+		n, err := p.optionInt(name, v, min)
+		if err != nil {
+			return err
+		}
+		switch opt {
+		case optDeletedRetentionHours:
+			opts.DeletedRetentionHours = &n
+		case optTTLSeconds:
+			opts.TTLSeconds = &n
+		default:
+			opts.MaxBuffer = &n
+		}
+	case optEphemeral:
+		var b bool
+		switch {
+		case eqFold(v.text, "TRUE"):
+			b = true
+		case eqFold(v.text, "FALSE"):
+		default:
+			return p.errAt(v.tok.pos, "EPHEMERAL must be true or false, got '%s'", snippet(v.text))
+		}
+		opts.Ephemeral = &b
+	case optAccessLevel:
+		switch lvl := asciiUpper(v.text); lvl {
+		case "PUBLIC", "PRIVATE", "RESTRICTED":
+			opts.AccessLevel = lvl
+		default:
+			return p.errAt(v.tok.pos, "invalid ACCESS_LEVEL '%s': expected PUBLIC, PRIVATE or RESTRICTED", snippet(v.text))
+		}
+	}
+	return nil
+}
+
+// optionInt converts an integer option value (bare or quoted) of at least
+// min.
+func (p *parser) optionInt(name string, v optionValue, min int64) (int64, error) {
+	n, err := strconv.ParseInt(v.text, 10, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return 0, p.errAt(v.tok.pos, "%s %s is out of range", name, snippet(v.text))
+		}
+		return 0, p.errAt(v.tok.pos, "%s must be an integer, got '%s'", name, snippet(v.text))
+	}
+	if n < min {
+		if min == 0 {
+			return 0, p.errAt(v.tok.pos, "%s must not be negative, got %d", name, n)
+		}
+		return 0, p.errAt(v.tok.pos, "%s must be positive, got %d", name, n)
+	}
+	return n, nil
+}
+
+// parseFlushPolicy parses 'rows:N', 'interval:S' or both, comma separated
+// in either order, N and S positive. Spaces around the parts are allowed.
+func parseFlushPolicy(v string) (FlushPolicy, bool) {
+	var fp FlushPolicy
+	parts := strings.Split(v, ",")
+	if len(parts) > 2 {
+		return fp, false
+	}
+	for _, part := range parts {
+		key, num, ok := strings.Cut(part, ":")
+		if !ok {
+			return fp, false
+		}
+		n, err := strconv.ParseInt(strings.TrimSpace(num), 10, 64)
+		if err != nil || n <= 0 {
+			return fp, false
+		}
+		switch key = strings.TrimSpace(key); {
+		case eqFold(key, "ROWS") && fp.Rows == 0:
+			fp.Rows = n
+		case eqFold(key, "INTERVAL") && fp.IntervalSeconds == 0:
+			fp.IntervalSeconds = n
+		default:
+			return fp, false
+		}
+	}
+	return fp, true
+}
+
+// checkOptionsFit rejects options that cannot apply to a table of type tt.
+// This needs no catalog: the type is in the statement.
+func (p *parser) checkOptionsFit(tt TableType, keys *optionKeys) error {
+	for opt, kt := range keys {
+		if kt.kind == tokEOF {
+			continue
+		}
+		name := tableOptionNames[opt]
+		switch tableOption(opt) {
+		case optTTLSeconds, optMaxBuffer, optEphemeral:
+			if tt != TableTypeStream {
+				return p.errAt(kt.pos, "%s applies to STREAM tables only, not to %s tables", name, tt)
+			}
+		case optAccessLevel:
+			if tt != TableTypeShared {
+				return p.errAt(kt.pos, "ACCESS_LEVEL applies to SHARED tables only, not to %s tables", tt)
+			}
+		case optFlushPolicy, optStorageID:
+			if tt == TableTypeStream {
+				return p.errAt(kt.pos, "%s does not apply to STREAM tables: stream events stay in hot storage and are never flushed", name)
+			}
+		case optDeletedRetentionHours:
+			if tt == TableTypeStream {
+				return p.errAt(kt.pos, "DELETED_RETENTION_HOURS does not apply to STREAM tables: they have no soft-deleted rows")
+			}
+		}
+	}
+	return nil
+}
+
+// parseAlterTable parses ALTER TABLE after the TABLE keyword.
+//
+//	ALTER TABLE [ns.]t ADD [COLUMN] c TYPE [NOT NULL|NULL] [DEFAULT v]
+//	ALTER TABLE [ns.]t DROP [COLUMN] c
+//	ALTER TABLE [ns.]t MODIFY [COLUMN] c TYPE [NOT NULL|NULL]
+//	ALTER TABLE [ns.]t SET TBLPROPERTIES (option = value, ...)
+func (p *parser) parseAlterTable() (Statement, error) {
+	st := &AlterTable{base: base{p.stmtText}}
+	var err error
+	if st.Table, err = p.tableName(); err != nil {
+		return nil, err
+	}
+	t := p.peek()
+	switch {
+	case p.isKeyword(t, "ADD"), p.isKeyword(t, "MODIFY"):
+		p.i++
+		p.acceptKeyword("COLUMN")
+		form, op := colAdd, AlterAddColumn
+		if p.isKeyword(t, "MODIFY") {
+			form, op = colModify, AlterModifyColumn
+		}
+		col, _, err := p.columnDef(form)
+		if err != nil {
+			return nil, err
+		}
+		st.Op, st.Column = op, &col
+	case p.isKeyword(t, "DROP"):
+		p.i++
+		p.acceptKeyword("COLUMN")
+		if st.ColumnName, err = p.name(nameColumn); err != nil {
+			return nil, err
+		}
+		st.Op = AlterDropColumn
+	case p.isKeyword(t, "SET"):
+		p.i++
+		if err := p.expectKeyword("TBLPROPERTIES"); err != nil {
+			return nil, err
+		}
+		if st.Options, _, err = p.tableOptions(true); err != nil {
+			return nil, err
+		}
+		st.Op = AlterSetProperties
+	default:
+		return nil, p.syntaxError(t, "ADD, DROP, MODIFY or SET TBLPROPERTIES")
+	}
+	return st, p.expectEnd()
+}
+
+// parseDropTable parses DROP [USER|SHARED|STREAM] TABLE [IF EXISTS] [ns.]t
+// after the TABLE keyword.
+func (p *parser) parseDropTable(typeWord TableType) (Statement, error) {
+	st := &DropTable{base: base{p.stmtText}, TableType: typeWord}
+	var err error
+	if st.IfExists, err = p.acceptIfExists(); err != nil {
+		return nil, err
+	}
+	if st.Table, err = p.tableName(); err != nil {
+		return nil, err
+	}
+	return st, p.expectEnd()
+}
+
+// parseShowTables parses SHOW TABLES [IN|FROM [NAMESPACE] ns] after TABLES.
+func (p *parser) parseShowTables() (Statement, error) {
+	st := &ShowTables{base: base{p.stmtText}}
+	if p.acceptKeyword("IN") || p.acceptKeyword("FROM") {
+		p.acceptNamespaceKeyword()
+		var err error
+		if st.Namespace, err = p.name(nameNamespace); err != nil {
+			return nil, err
+		}
+	}
+	return st, p.expectEnd()
+}
+
+// acceptNamespaceKeyword accepts the optional NAMESPACE of "IN [NAMESPACE]
+// ns" and "USE [NAMESPACE] ns". A namespace that is itself called
+// "namespace" must then be quoted, as with any keyword, which is better than
+// reading "USE NAMESPACE" with a forgotten name as USE "namespace".
+func (p *parser) acceptNamespaceKeyword() { p.acceptKeyword("NAMESPACE") }
+
+// parseDescribe parses DESCRIBE|DESC [TABLE] [ns.]t [HISTORY].
+func (p *parser) parseDescribe() (Statement, error) {
+	p.i++ // DESCRIBE or DESC
+	st := &DescribeTable{base: base{p.stmtText}}
+	p.acceptKeyword("TABLE")
+	var err error
+	if st.Table, err = p.tableName(); err != nil {
+		return nil, err
+	}
+	st.History = p.acceptKeyword("HISTORY")
+	return st, p.expectEnd()
+}
+
+// parseShowStats parses SHOW STATS FOR TABLE [ns.]t after STATS.
+func (p *parser) parseShowStats() (Statement, error) {
+	if err := p.expectKeywords("FOR", "TABLE"); err != nil {
+		return nil, err
+	}
+	st := &ShowStats{base: base{p.stmtText}}
+	var err error
+	if st.Table, err = p.tableName(); err != nil {
+		return nil, err
+	}
+	return st, p.expectEnd()
+}

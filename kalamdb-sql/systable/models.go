@@ -1,0 +1,411 @@
+package systable
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// Short names for column types, to keep the Defs below readable.
+const (
+	tText      = dialect.TypeText
+	tBigInt    = dialect.TypeBigInt
+	tInt       = dialect.TypeInt
+	tBool      = dialect.TypeBoolean
+	tTimestamp = dialect.TypeTimestamp
+	tJSON      = dialect.TypeJSON
+)
+
+// Role is a user's role. Roles are ordered: user < service < dba < system.
+type Role string
+
+// Roles.
+const (
+	RoleUser    Role = "user"
+	RoleService Role = "service"
+	RoleDBA     Role = "dba"
+	RoleSystem  Role = "system"
+)
+
+func (r Role) rank() int {
+	switch r {
+	case RoleUser:
+		return 1
+	case RoleService:
+		return 2
+	case RoleDBA:
+		return 3
+	case RoleSystem:
+		return 4
+	}
+	return 0
+}
+
+// Valid reports whether r is one of the four roles.
+func (r Role) Valid() bool { return r.rank() > 0 }
+
+// AtLeast reports whether r is other or above it. An invalid role is below
+// everything, so a corrupted row grants nothing.
+func (r Role) AtLeast(other Role) bool { return r.rank() > 0 && r.rank() >= other.rank() }
+
+// ParseRole parses a role name (case-sensitive, lower-case).
+func ParseRole(s string) (Role, error) {
+	r := Role(s)
+	if !r.Valid() {
+		return "", fmt.Errorf("unknown role %q (want user, service, dba or system)", s)
+	}
+	return r, nil
+}
+
+// Namespace is a row of system.namespaces.
+type Namespace struct {
+	NamespaceID string    `json:"namespace_id"`
+	Description string    `json:"description,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// Namespaces describes system.namespaces.
+var Namespaces = &Def[Namespace]{
+	Name: "namespaces", Family: "system_namespaces",
+	Key: func(n *Namespace) string { return n.NamespaceID },
+	Columns: []Column[Namespace]{
+		{"namespace_id", tText, func(n *Namespace) any { return n.NamespaceID }},
+		{"name", tText, func(n *Namespace) any { return n.NamespaceID }},
+		{"description", tText, func(n *Namespace) any { return optString(n.Description) }},
+		{"created_at", tTimestamp, func(n *Namespace) any { return n.CreatedAt }},
+		{"updated_at", tTimestamp, func(n *Namespace) any { return n.UpdatedAt }},
+	},
+}
+
+// TableID is the id of a table in system rows: "{namespace}:{table}".
+func TableID(namespace, table string) string { return namespace + ":" + table }
+
+// TableMeta is a row of system.tables.
+type TableMeta struct {
+	TableID              string            `json:"table_id"`
+	NamespaceID          string            `json:"namespace_id"`
+	TableName            string            `json:"table_name"`
+	TableType            dialect.TableType `json:"table_type"`
+	StorageID            string            `json:"storage_id,omitempty"`
+	FlushRows            int64             `json:"flush_rows,omitempty"`
+	FlushIntervalSeconds int64             `json:"flush_interval_seconds,omitempty"`
+	DeletedRetentionHrs  int64             `json:"deleted_retention_hours,omitempty"`
+	TTLSeconds           int64             `json:"ttl_seconds,omitempty"`
+	MaxBuffer            int64             `json:"max_buffer,omitempty"`
+	Ephemeral            bool              `json:"ephemeral,omitempty"`
+	AccessLevel          string            `json:"access_level,omitempty"`
+	// PrimaryKey is the declared primary key column, or "" when the table
+	// uses the hidden identity (the _seq of each row's first version).
+	PrimaryKey           string    `json:"primary_key,omitempty"`
+	CurrentSchemaVersion int       `json:"current_schema_version"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
+}
+
+// FlushPolicy renders the flush policy as written in SQL, or "".
+func (t *TableMeta) FlushPolicy() string {
+	switch {
+	case t.FlushRows > 0 && t.FlushIntervalSeconds > 0:
+		return fmt.Sprintf("rows:%d,interval:%d", t.FlushRows, t.FlushIntervalSeconds)
+	case t.FlushRows > 0:
+		return fmt.Sprintf("rows:%d", t.FlushRows)
+	case t.FlushIntervalSeconds > 0:
+		return fmt.Sprintf("interval:%d", t.FlushIntervalSeconds)
+	}
+	return ""
+}
+
+func optInt(n int64) any {
+	if n == 0 {
+		return nil
+	}
+	return n
+}
+
+// Tables describes system.tables.
+var Tables = &Def[TableMeta]{
+	Name: "tables", Family: "system_tables",
+	Key: func(t *TableMeta) string { return t.TableID },
+	Columns: []Column[TableMeta]{
+		{"table_id", tText, func(t *TableMeta) any { return t.TableID }},
+		{"table_name", tText, func(t *TableMeta) any { return t.TableName }},
+		{"namespace_id", tText, func(t *TableMeta) any { return t.NamespaceID }},
+		{"table_type", tText, func(t *TableMeta) any { return string(t.TableType) }},
+		{"storage_id", tText, func(t *TableMeta) any { return optString(t.StorageID) }},
+		{"flush_policy", tText, func(t *TableMeta) any { return optString(t.FlushPolicy()) }},
+		{"deleted_retention_hours", tBigInt, func(t *TableMeta) any { return optInt(t.DeletedRetentionHrs) }},
+		{"ttl_seconds", tBigInt, func(t *TableMeta) any { return optInt(t.TTLSeconds) }},
+		{"max_buffer", tBigInt, func(t *TableMeta) any { return optInt(t.MaxBuffer) }},
+		{"ephemeral", tBool, func(t *TableMeta) any { return t.Ephemeral }},
+		{"access_level", tText, func(t *TableMeta) any { return optString(t.AccessLevel) }},
+		{"primary_key", tText, func(t *TableMeta) any { return optString(t.PrimaryKey) }},
+		{"current_schema_version", tInt, func(t *TableMeta) any { return int64(t.CurrentSchemaVersion) }},
+		{"created_at", tTimestamp, func(t *TableMeta) any { return t.CreatedAt }},
+		{"updated_at", tTimestamp, func(t *TableMeta) any { return t.UpdatedAt }},
+	},
+}
+
+// ColumnSchema is one column of a table schema version.
+type ColumnSchema struct {
+	// ColumnID is stable across versions (a renamed or re-typed column
+	// keeps it; a dropped and re-added column gets a new one), so rows
+	// written under an old version are projected onto the current one by
+	// id, not by position.
+	ColumnID   int                  `json:"column_id"`
+	Name       string               `json:"name"`
+	Type       dialect.DataType     `json:"type"`
+	Nullable   bool                 `json:"nullable"`
+	Default    *dialect.DefaultExpr `json:"default,omitempty"`
+	PrimaryKey bool                 `json:"primary_key,omitempty"`
+}
+
+// TableSchema is a row of system.table_schemas: one version of a table's
+// columns.
+type TableSchema struct {
+	TableID   string         `json:"table_id"`
+	Version   int            `json:"version"`
+	Columns   []ColumnSchema `json:"columns"`
+	Change    string         `json:"change,omitempty"`
+	CreatedAt time.Time      `json:"created_at"`
+}
+
+// SchemaID is the key of a schema version: the table id, ':', and the
+// version zero-padded so versions of one table sort numerically under the
+// table id prefix.
+func SchemaID(tableID string, version int) string {
+	return fmt.Sprintf("%s:%08d", tableID, version)
+}
+
+// SchemaPrefix is the key prefix of every schema version of a table.
+func SchemaPrefix(tableID string) string { return tableID + ":" }
+
+// TableSchemas describes system.table_schemas.
+var TableSchemas = &Def[TableSchema]{
+	Name: "table_schemas", Family: "system_table_schemas",
+	Key: func(s *TableSchema) string { return SchemaID(s.TableID, s.Version) },
+	Columns: []Column[TableSchema]{
+		{"table_id", tText, func(s *TableSchema) any { return s.TableID }},
+		{"version", tInt, func(s *TableSchema) any { return int64(s.Version) }},
+		{"columns", tJSON, func(s *TableSchema) any { return mustJSON(s.Columns) }},
+		{"change", tText, func(s *TableSchema) any { return optString(s.Change) }},
+		{"created_at", tTimestamp, func(s *TableSchema) any { return s.CreatedAt }},
+	},
+}
+
+// User is a row of system.users. The id is the user name, which is
+// validated to be safe in keys and storage paths.
+type User struct {
+	UserID       string    `json:"user_id"`
+	Username     string    `json:"username"`
+	PasswordHash string    `json:"password_hash,omitempty"`
+	Role         Role      `json:"role"`
+	Email        string    `json:"email,omitempty"`
+	AuthType     string    `json:"auth_type"`
+	CreatedAt    time.Time `json:"created_at"`
+	UpdatedAt    time.Time `json:"updated_at"`
+	LastSeen     time.Time `json:"last_seen,omitzero"`
+}
+
+// Users describes system.users. The password hash is deliberately not a
+// column: SELECT can never return it.
+var Users = &Def[User]{
+	Name: "users", Family: "system_users",
+	Key: func(u *User) string { return u.UserID },
+	Columns: []Column[User]{
+		{"user_id", tText, func(u *User) any { return u.UserID }},
+		{"username", tText, func(u *User) any { return u.Username }},
+		{"role", tText, func(u *User) any { return string(u.Role) }},
+		{"email", tText, func(u *User) any { return optString(u.Email) }},
+		{"auth_type", tText, func(u *User) any { return u.AuthType }},
+		{"created_at", tTimestamp, func(u *User) any { return u.CreatedAt }},
+		{"updated_at", tTimestamp, func(u *User) any { return u.UpdatedAt }},
+		{"last_seen", tTimestamp, func(u *User) any { return optTime(u.LastSeen) }},
+	},
+}
+
+// Storage is a row of system.storages.
+type Storage struct {
+	StorageID            string    `json:"storage_id"`
+	StorageName          string    `json:"storage_name"`
+	Description          string    `json:"description,omitempty"`
+	StorageType          string    `json:"storage_type"` // filesystem or s3
+	BaseDirectory        string    `json:"base_directory,omitempty"`
+	Bucket               string    `json:"bucket,omitempty"`
+	Region               string    `json:"region,omitempty"`
+	Endpoint             string    `json:"endpoint,omitempty"`
+	Credentials          string    `json:"credentials,omitempty"`
+	SharedTablesTemplate string    `json:"shared_tables_template"`
+	UserTablesTemplate   string    `json:"user_tables_template"`
+	CreatedAt            time.Time `json:"created_at"`
+	UpdatedAt            time.Time `json:"updated_at"`
+}
+
+// Storages describes system.storages. Credentials are never a column.
+var Storages = &Def[Storage]{
+	Name: "storages", Family: "system_storages",
+	Key: func(s *Storage) string { return s.StorageID },
+	Columns: []Column[Storage]{
+		{"storage_id", tText, func(s *Storage) any { return s.StorageID }},
+		{"storage_name", tText, func(s *Storage) any { return s.StorageName }},
+		{"description", tText, func(s *Storage) any { return optString(s.Description) }},
+		{"storage_type", tText, func(s *Storage) any { return s.StorageType }},
+		{"base_directory", tText, func(s *Storage) any { return optString(s.BaseDirectory) }},
+		{"bucket", tText, func(s *Storage) any { return optString(s.Bucket) }},
+		{"region", tText, func(s *Storage) any { return optString(s.Region) }},
+		{"endpoint", tText, func(s *Storage) any { return optString(s.Endpoint) }},
+		{"shared_tables_template", tText, func(s *Storage) any { return s.SharedTablesTemplate }},
+		{"user_tables_template", tText, func(s *Storage) any { return s.UserTablesTemplate }},
+		{"created_at", tTimestamp, func(s *Storage) any { return s.CreatedAt }},
+		{"updated_at", tTimestamp, func(s *Storage) any { return s.UpdatedAt }},
+	},
+}
+
+// LiveQuery is a row of system.live_queries: one active subscription.
+type LiveQuery struct {
+	LiveID         string          `json:"live_id"`
+	ConnectionID   string          `json:"connection_id"`
+	SubscriptionID string          `json:"subscription_id"`
+	NamespaceID    string          `json:"namespace_id"`
+	TableName      string          `json:"table_name"`
+	UserID         string          `json:"user_id"`
+	Query          string          `json:"query"`
+	Options        json.RawMessage `json:"options,omitempty"`
+	CreatedAt      time.Time       `json:"created_at"`
+	LastUpdate     time.Time       `json:"last_update,omitzero"`
+	Changes        int64           `json:"changes"`
+	NodeID         string          `json:"node"`
+}
+
+// LiveQueries describes system.live_queries.
+var LiveQueries = &Def[LiveQuery]{
+	Name: "live_queries", Family: "system_live_queries",
+	Key: func(l *LiveQuery) string { return l.LiveID },
+	Columns: []Column[LiveQuery]{
+		{"live_id", tText, func(l *LiveQuery) any { return l.LiveID }},
+		{"connection_id", tText, func(l *LiveQuery) any { return l.ConnectionID }},
+		{"subscription_id", tText, func(l *LiveQuery) any { return l.SubscriptionID }},
+		{"namespace_id", tText, func(l *LiveQuery) any { return l.NamespaceID }},
+		{"table_name", tText, func(l *LiveQuery) any { return l.TableName }},
+		{"user_id", tText, func(l *LiveQuery) any { return l.UserID }},
+		{"query", tText, func(l *LiveQuery) any { return l.Query }},
+		{"options", tJSON, func(l *LiveQuery) any { return optJSON(l.Options) }},
+		{"created_at", tTimestamp, func(l *LiveQuery) any { return l.CreatedAt }},
+		{"last_update", tTimestamp, func(l *LiveQuery) any { return optTime(l.LastUpdate) }},
+		{"changes", tBigInt, func(l *LiveQuery) any { return l.Changes }},
+		{"node", tText, func(l *LiveQuery) any { return l.NodeID }},
+	},
+}
+
+// Job statuses.
+const (
+	JobQueued    = "queued"
+	JobRunning   = "running"
+	JobCompleted = "completed"
+	JobFailed    = "failed"
+	JobCancelled = "cancelled"
+)
+
+// Job is a row of system.jobs.
+type Job struct {
+	JobID         string          `json:"job_id"`
+	JobType       string          `json:"job_type"` // flush, compact, cleanup, retention, backup, restore
+	Status        string          `json:"status"`
+	NamespaceID   string          `json:"namespace_id,omitempty"`
+	TableName     string          `json:"table_name,omitempty"`
+	UserID        string          `json:"user_id,omitempty"`
+	Parameters    json.RawMessage `json:"parameters,omitempty"`
+	Result        json.RawMessage `json:"result,omitempty"`
+	ErrorMessage  string          `json:"error_message,omitempty"`
+	RowsProcessed int64           `json:"rows_processed"`
+	BytesWritten  int64           `json:"bytes_written"`
+	MemoryUsed    int64           `json:"memory_used"`
+	CPUUsedMs     int64           `json:"cpu_used_ms"`
+	NodeID        string          `json:"node_id"`
+	CreatedAt     time.Time       `json:"created_at"`
+	StartedAt     time.Time       `json:"started_at,omitzero"`
+	FinishedAt    time.Time       `json:"finished_at,omitzero"`
+}
+
+// Jobs describes system.jobs with the columns of API.md.
+var Jobs = &Def[Job]{
+	Name: "jobs", Family: "system_jobs",
+	Key: func(j *Job) string { return j.JobID },
+	Columns: []Column[Job]{
+		{"job_id", tText, func(j *Job) any { return j.JobID }},
+		{"job_type", tText, func(j *Job) any { return j.JobType }},
+		{"status", tText, func(j *Job) any { return j.Status }},
+		{"namespace_id", tText, func(j *Job) any { return optString(j.NamespaceID) }},
+		{"table_name", tText, func(j *Job) any { return optString(j.TableName) }},
+		{"user_id", tText, func(j *Job) any { return optString(j.UserID) }},
+		{"parameters", tJSON, func(j *Job) any { return optJSON(j.Parameters) }},
+		{"result", tJSON, func(j *Job) any { return optJSON(j.Result) }},
+		{"error_message", tText, func(j *Job) any { return optString(j.ErrorMessage) }},
+		{"rows_processed", tBigInt, func(j *Job) any { return j.RowsProcessed }},
+		{"bytes_written", tBigInt, func(j *Job) any { return j.BytesWritten }},
+		{"memory_used", tBigInt, func(j *Job) any { return j.MemoryUsed }},
+		{"cpu_used_ms", tBigInt, func(j *Job) any { return j.CPUUsedMs }},
+		{"node_id", tText, func(j *Job) any { return j.NodeID }},
+		{"created_at", tTimestamp, func(j *Job) any { return j.CreatedAt }},
+		{"started_at", tTimestamp, func(j *Job) any { return optTime(j.StartedAt) }},
+		{"finished_at", tTimestamp, func(j *Job) any { return optTime(j.FinishedAt) }},
+	},
+}
+
+// ManifestFile is one Parquet file of a partition.
+type ManifestFile struct {
+	Path          string `json:"path"`
+	Rows          int64  `json:"rows"`
+	Bytes         int64  `json:"bytes"`
+	MinSeq        int64  `json:"min_seq"`
+	MaxSeq        int64  `json:"max_seq"`
+	MinPK         string `json:"min_pk,omitempty"`
+	MaxPK         string `json:"max_pk,omitempty"`
+	SchemaVersion int    `json:"schema_version"`
+}
+
+// Manifest is a row of system.manifest: the cold files of one partition
+// (one user of a USER table, or a whole SHARED table).
+type Manifest struct {
+	ManifestID  string         `json:"manifest_id"` // {ns}:{table}:{user} or {ns}:{table}
+	NamespaceID string         `json:"namespace_id"`
+	TableName   string         `json:"table_name"`
+	UserID      string         `json:"user_id,omitempty"`
+	Files       []ManifestFile `json:"files"`
+	NextBatch   int64          `json:"next_batch"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+// ManifestID is the id of a partition's manifest; userID is "" for SHARED.
+func ManifestID(namespace, table, userID string) string {
+	if userID == "" {
+		return TableID(namespace, table)
+	}
+	return TableID(namespace, table) + ":" + userID
+}
+
+// Manifests describes system.manifest.
+var Manifests = &Def[Manifest]{
+	Name: "manifest", Family: "system_manifest",
+	Key: func(m *Manifest) string { return m.ManifestID },
+	Columns: []Column[Manifest]{
+		{"manifest_id", tText, func(m *Manifest) any { return m.ManifestID }},
+		{"namespace_id", tText, func(m *Manifest) any { return m.NamespaceID }},
+		{"table_name", tText, func(m *Manifest) any { return m.TableName }},
+		{"user_id", tText, func(m *Manifest) any { return optString(m.UserID) }},
+		{"file_count", tBigInt, func(m *Manifest) any { return int64(len(m.Files)) }},
+		{"files", tJSON, func(m *Manifest) any { return mustJSON(m.Files) }},
+		{"updated_at", tTimestamp, func(m *Manifest) any { return m.UpdatedAt }},
+	},
+}
+
+// mustJSON encodes plain data structs that cannot fail to encode.
+func mustJSON(v any) json.RawMessage {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage(`null`)
+	}
+	return raw
+}
