@@ -1,0 +1,133 @@
+package catalog
+
+import (
+	"sort"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// Table is a table's metadata with its current schema. Values reachable
+// from a Snapshot are immutable: a change builds new ones.
+type Table struct {
+	Meta   *systable.TableMeta
+	Schema *systable.TableSchema
+	// Family is the column family holding the table's hot rows.
+	Family string
+}
+
+// Namespace returns the table's namespace.
+func (t *Table) Namespace() string { return t.Meta.NamespaceID }
+
+// Name returns the table's name.
+func (t *Table) Name() string { return t.Meta.TableName }
+
+// Type returns the table's type.
+func (t *Table) Type() dialect.TableType { return t.Meta.TableType }
+
+// Column returns the current column named name (case-insensitive names are
+// stored lower-cased).
+func (t *Table) Column(name string) (*systable.ColumnSchema, bool) {
+	for i := range t.Schema.Columns {
+		if t.Schema.Columns[i].Name == name {
+			return &t.Schema.Columns[i], true
+		}
+	}
+	return nil, false
+}
+
+// Snapshot is an immutable view of the catalog at one moment.
+type Snapshot struct {
+	namespaces map[string]*systable.Namespace
+	tables     map[string]*Table // by table id
+	users      map[string]*systable.User
+	storages   map[string]*systable.Storage
+}
+
+func (s *Snapshot) clone() *Snapshot {
+	c := &Snapshot{
+		namespaces: make(map[string]*systable.Namespace, len(s.namespaces)+1),
+		tables:     make(map[string]*Table, len(s.tables)+1),
+		users:      make(map[string]*systable.User, len(s.users)+1),
+		storages:   make(map[string]*systable.Storage, len(s.storages)+1),
+	}
+	for k, v := range s.namespaces {
+		c.namespaces[k] = v
+	}
+	for k, v := range s.tables {
+		c.tables[k] = v
+	}
+	for k, v := range s.users {
+		c.users[k] = v
+	}
+	for k, v := range s.storages {
+		c.storages[k] = v
+	}
+	return c
+}
+
+// Namespace returns the named namespace.
+func (s *Snapshot) Namespace(name string) (*systable.Namespace, bool) {
+	n, ok := s.namespaces[name]
+	return n, ok
+}
+
+// Namespaces returns every namespace sorted by name.
+func (s *Snapshot) Namespaces() []*systable.Namespace {
+	out := make([]*systable.Namespace, 0, len(s.namespaces))
+	for _, n := range s.namespaces {
+		out = append(out, n)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].NamespaceID < out[j].NamespaceID })
+	return out
+}
+
+// Table returns the table namespace.name.
+func (s *Snapshot) Table(namespace, name string) (*Table, bool) {
+	t, ok := s.tables[systable.TableID(namespace, name)]
+	return t, ok
+}
+
+// Tables returns the tables of a namespace ("" for all), sorted by id.
+func (s *Snapshot) Tables(namespace string) []*Table {
+	var out []*Table
+	for _, t := range s.tables {
+		if namespace == "" || t.Meta.NamespaceID == namespace {
+			out = append(out, t)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Meta.TableID < out[j].Meta.TableID })
+	return out
+}
+
+// User returns the user with the given id (the user name).
+func (s *Snapshot) User(id string) (*systable.User, bool) {
+	u, ok := s.users[id]
+	return u, ok
+}
+
+// Users returns every user sorted by id.
+func (s *Snapshot) Users() []*systable.User {
+	out := make([]*systable.User, 0, len(s.users))
+	for _, u := range s.users {
+		out = append(out, u)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].UserID < out[j].UserID })
+	return out
+}
+
+// Storage returns the storage with the given id.
+func (s *Snapshot) Storage(id string) (*systable.Storage, bool) {
+	st, ok := s.storages[id]
+	return st, ok
+}
+
+// Storages returns every storage sorted by id.
+func (s *Snapshot) Storages() []*systable.Storage {
+	out := make([]*systable.Storage, 0, len(s.storages))
+	for _, st := range s.storages {
+		out = append(out, st)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].StorageID < out[j].StorageID })
+	return out
+}

@@ -1,0 +1,519 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// dataTable is a USER, SHARED or STREAM table as one session sees it. For
+// a USER table it is bound to one partition (prefix) and cannot produce or
+// write a key outside it.
+type dataTable struct {
+	e     *Engine
+	shape *tableShape
+	sess  *Session
+	// prefix is the partition's key prefix (empty for SHARED and STREAM).
+	prefix []byte
+	// owner is the USER table partition's user id.
+	owner string
+	// projected lists the columns (indices into the full schema) the
+	// engine asked for; nil means all.
+	projected []int
+}
+
+var (
+	_ sql.Table                 = (*dataTable)(nil)
+	_ sql.ProjectedTable        = (*dataTable)(nil)
+	_ sql.IndexAddressableTable = (*dataTable)(nil)
+	_ sql.IndexedTable          = (*dataTable)(nil)
+	_ sql.PrimaryKeyTable       = (*dataTable)(nil)
+	_ sql.InsertableTable       = (*dataTable)(nil)
+	_ sql.UpdatableTable        = (*dataTable)(nil)
+	_ sql.DeletableTable        = (*dataTable)(nil)
+)
+
+func (t *dataTable) Name() string               { return t.shape.t.Meta.TableName }
+func (t *dataTable) String() string             { return t.shape.t.Meta.TableID }
+func (t *dataTable) Collation() sql.CollationID { return sql.Collation_Default }
+
+// Schema is the full schema, or the projected columns after
+// WithProjections.
+func (t *dataTable) Schema() sql.Schema {
+	if t.projected == nil {
+		return t.shape.sch
+	}
+	out := make(sql.Schema, len(t.projected))
+	for i, c := range t.projected {
+		out[i] = t.shape.sch[c]
+	}
+	return out
+}
+
+// PrimaryKeySchema implements sql.PrimaryKeyTable.
+func (t *dataTable) PrimaryKeySchema() sql.PrimaryKeySchema {
+	if t.shape.pk < 0 {
+		return sql.NewPrimaryKeySchema(t.shape.sch)
+	}
+	return sql.NewPrimaryKeySchema(t.shape.sch, t.shape.pk)
+}
+
+// WithProjections implements sql.ProjectedTable: only the named columns are
+// decoded from stored rows.
+func (t *dataTable) WithProjections(cols []string) sql.Table {
+	cp := *t
+	cp.projected = make([]int, 0, len(cols))
+	for _, name := range cols {
+		if i := t.shape.sch.IndexOfColName(name); i >= 0 {
+			cp.projected = append(cp.projected, i)
+		}
+	}
+	return &cp
+}
+
+// Projections implements sql.ProjectedTable.
+func (t *dataTable) Projections() []string {
+	if t.projected == nil {
+		return nil
+	}
+	out := make([]string, len(t.projected))
+	for i, c := range t.projected {
+		out[i] = t.shape.sch[c].Name
+	}
+	return out
+}
+
+// scanPartition is a key range of the session's partition.
+type scanPartition struct {
+	start, end []byte // [start, end); end nil means to the end of the family
+	point      bool   // start is the only key
+	reverse    bool
+}
+
+func (p *scanPartition) Key() []byte { return p.start }
+
+// Partitions implements sql.Table: the whole partition of the session.
+func (t *dataTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
+	return sql.PartitionsToPartitionIter(&scanPartition{start: t.prefix, end: kv.PrefixEnd(t.prefix)}), nil
+}
+
+// PartitionRows implements sql.Table.
+func (t *dataTable) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, error) {
+	sp, ok := p.(*scanPartition)
+	if !ok {
+		return nil, fmt.Errorf("table %s: unexpected partition %T", t, p)
+	}
+	return t.scan(ctx, sp)
+}
+
+// scan opens a row iterator over one key range, merging the session
+// transaction's own uncommitted writes over the committed hot rows.
+func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error) {
+	s := t.shape
+	wanted := t.wantedUserColumns()
+	it := &rowIter{t: t, wanted: wanted, reverse: p.reverse, showDeleted: t.sess.showDeleted}
+	if s.isStream() && s.t.Meta.TTLSeconds > 0 {
+		it.expireBefore = time.Now().Add(-time.Duration(s.t.Meta.TTLSeconds) * time.Second).UnixMilli()
+	}
+	if tx := t.sess.tx; tx != nil {
+		if p.point {
+			if w, ok := tx.pending(s.cf, p.start); ok {
+				it.pending = []*pendingWrite{w}
+			}
+		} else {
+			it.pending = tx.pendingRange(s.cf, p.start, p.end)
+		}
+		if p.reverse {
+			for i, j := 0, len(it.pending)-1; i < j; i, j = i+1, j-1 {
+				it.pending[i], it.pending[j] = it.pending[j], it.pending[i]
+			}
+		}
+	}
+	if p.point {
+		it.pointKey = p.start
+		return it, nil
+	}
+	kit, err := s.cf.NewIter(kv.IterOptions{LowerBound: p.start, UpperBound: p.end})
+	if err != nil {
+		return nil, tableError(s, err)
+	}
+	it.kit = kit
+	return it, nil
+}
+
+// wantedUserColumns lists the user columns to decode (indices into the
+// current schema's columns).
+func (t *dataTable) wantedUserColumns() []int {
+	n := t.shape.nUser
+	if t.projected == nil {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	var out []int
+	for _, c := range t.projected {
+		if c < n {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// rowIter yields the session-visible rows of a key range.
+type rowIter struct {
+	t           *dataTable
+	wanted      []int
+	reverse     bool
+	showDeleted bool
+	// expireBefore hides STREAM events older than their TTL (ms).
+	expireBefore int64
+
+	kit      *kv.Iterator
+	started  bool
+	pointKey []byte
+	pending  []*pendingWrite
+	pi       int
+	buf      []any
+	proj     *row.Projection
+}
+
+func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		key, value, ok, err := it.advance()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, io.EOF
+		}
+		r, visible, err := it.decode(key, value)
+		if err != nil {
+			return nil, err
+		}
+		if visible {
+			return r, nil
+		}
+	}
+}
+
+// advance returns the next key/value of the merged (hot + pending) range.
+// A pending write shadows the hot version of the same key.
+func (it *rowIter) advance() (key, value []byte, ok bool, err error) {
+	if it.pointKey != nil {
+		k := it.pointKey
+		it.pointKey = nil
+		if len(it.pending) > 0 {
+			return it.pending[0].key, it.pending[0].value, true, nil
+		}
+		v, err := it.t.shape.cf.Get(k)
+		if errors.Is(err, kv.ErrNotFound) {
+			return nil, nil, false, nil
+		}
+		if err != nil {
+			return nil, nil, false, tableError(it.t.shape, err)
+		}
+		return k, v, true, nil
+	}
+	if it.kit == nil {
+		return nil, nil, false, nil
+	}
+	if !it.started {
+		it.started = true
+		if it.reverse {
+			it.kit.Last()
+		} else {
+			it.kit.First()
+		}
+	}
+	hotValid := it.kit.Valid()
+	var pend *pendingWrite
+	if it.pi < len(it.pending) {
+		pend = it.pending[it.pi]
+	}
+	if !hotValid && pend == nil {
+		if err := it.kit.Error(); err != nil {
+			return nil, nil, false, tableError(it.t.shape, err)
+		}
+		return nil, nil, false, nil
+	}
+	cmp := 0
+	switch {
+	case !hotValid:
+		cmp = 1 // only pending left
+	case pend == nil:
+		cmp = -1
+	default:
+		cmp = bytes.Compare(it.kit.Key(), pend.key)
+		if it.reverse {
+			cmp = -cmp
+		}
+	}
+	if cmp < 0 {
+		key, value = append([]byte(nil), it.kit.Key()...), it.kit.Value()
+		it.step()
+		return key, value, true, nil
+	}
+	if cmp == 0 {
+		it.step()
+	}
+	it.pi++
+	return pend.key, pend.value, true, nil
+}
+
+func (it *rowIter) step() {
+	if it.reverse {
+		it.kit.Prev()
+	} else {
+		it.kit.Next()
+	}
+}
+
+// decode turns a stored version into an engine row, reporting whether the
+// session may see it.
+func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
+	s := it.t.shape
+	h, err := row.DecodeHeader(value)
+	if err != nil {
+		return nil, false, tableError(s, err)
+	}
+	if h.Deleted && !it.showDeleted {
+		return nil, false, nil
+	}
+	if it.expireBefore != 0 {
+		if ms, _, err := keyenc.DecodeStreamKey(key); err == nil && ms < it.expireBefore {
+			return nil, false, nil
+		}
+	}
+	// Rows of a range are nearly always of one schema version: keep the
+	// last projection instead of a cache lookup per row.
+	if it.proj == nil || it.proj.Version() != h.SchemaVersion {
+		proj, err := s.projection(it.t.e.cat, h.SchemaVersion, it.wanted)
+		if err != nil {
+			return nil, false, err
+		}
+		it.proj = proj
+	}
+	proj := it.proj
+	if cap(it.buf) < len(it.wanted) {
+		it.buf = make([]any, len(it.wanted))
+	}
+	vals := it.buf[:len(it.wanted)]
+	if _, err := proj.Decode(value, vals); err != nil {
+		return nil, false, tableError(s, err)
+	}
+	if s.pk < 0 && !s.isStream() && it.t.sess.tx != nil {
+		it.t.sess.tx.rememberIdentity(h.Seq, key)
+	}
+	full := it.t.projected == nil
+	width := len(s.sch)
+	if !full {
+		width = len(it.t.projected)
+	}
+	out := make(sql.Row, width)
+	if full {
+		copy(out, vals)
+		out[s.seqIndex()] = h.Seq
+		if !s.isStream() {
+			out[s.deletedIndex()] = boolValue(h.Deleted)
+		}
+		return out, true, nil
+	}
+	vi := 0
+	for i, c := range it.t.projected {
+		switch {
+		case c < s.nUser:
+			out[i] = vals[vi]
+			vi++
+		case c == s.seqIndex():
+			out[i] = h.Seq
+		default:
+			out[i] = boolValue(h.Deleted)
+		}
+	}
+	return out, true, nil
+}
+
+func (it *rowIter) Close(*sql.Context) error {
+	if it.kit != nil {
+		err := it.kit.Close()
+		it.kit = nil
+		return err
+	}
+	return nil
+}
+
+func boolValue(b bool) int8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// tableError wraps a storage error with the table it happened on. A table
+// dropped while a statement ran reads as not found.
+func tableError(s *tableShape, err error) error {
+	if errors.Is(err, kv.ErrDropped) {
+		return apierror.New(apierror.TableNotFound, "table %s.%s was dropped", s.t.Meta.NamespaceID, s.t.Meta.TableName)
+	}
+	return fmt.Errorf("table %s: %w", s.t.Meta.TableID, err)
+}
+
+// GetIndexes implements sql.IndexAddressable: the primary key, if any.
+func (t *dataTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
+	if t.shape.index == nil {
+		return nil, nil
+	}
+	return []sql.Index{t.shape.index}, nil
+}
+
+// PreciseMatch is false: a range may be widened when a bound does not
+// convert exactly to the key type, so the engine keeps its filter.
+func (t *dataTable) PreciseMatch() bool { return false }
+
+// IndexedAccess implements sql.IndexAddressable.
+func (t *dataTable) IndexedAccess(_ *sql.Context, lookup sql.IndexLookup) sql.IndexedTable {
+	if t.shape.index == nil || lookup.Index == nil || lookup.Index.ID() != t.shape.index.ID() {
+		return nil
+	}
+	return t
+}
+
+// LookupPartitions implements sql.IndexedTable: one partition per range of
+// the lookup, each clamped to the session's partition.
+func (t *dataTable) LookupPartitions(ctx *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
+	ranges, ok := lookup.Ranges.(sql.MySQLRangeCollection)
+	if !ok {
+		return t.Partitions(ctx)
+	}
+	var parts []sql.Partition
+	for _, r := range ranges {
+		if len(r) != 1 {
+			return t.Partitions(ctx)
+		}
+		p, empty, err := t.rangePartition(ctx, r[0], lookup.IsReverse)
+		if err != nil {
+			return nil, err
+		}
+		if !empty {
+			parts = append(parts, p)
+		}
+	}
+	return sql.PartitionsToPartitionIter(parts...), nil
+}
+
+// rangePartition converts an engine range on the primary key to a key
+// range inside the partition. A cut Below{k} sits just before k and
+// Above{k} just after it, whichever side of the range it bounds, so both
+// map to the same byte keys: Below{k} to enc(k) and Above{k} to enc(k)+0x00
+// (the smallest key after enc(k), as key encodings are prefix-free).
+func (t *dataTable) rangePartition(ctx *sql.Context, r sql.MySQLRangeColumnExpr, reverse bool) (*scanPartition, bool, error) {
+	p := &scanPartition{start: t.prefix, end: kv.PrefixEnd(t.prefix), reverse: reverse}
+	lo, loAbove, loOK := t.cutKey(ctx, r.LowerBound)
+	hi, hiAbove, hiOK := t.cutKey(ctx, r.UpperBound)
+	if loOK && hiOK && !loAbove && hiAbove && bytes.Equal(lo, hi) {
+		return &scanPartition{start: append(append([]byte(nil), t.prefix...), lo...), point: true}, false, nil
+	}
+	bound := func(k []byte, above bool) []byte {
+		out := append(append([]byte(nil), t.prefix...), k...)
+		if above {
+			out = append(out, 0)
+		}
+		return out
+	}
+	if loOK {
+		p.start = bound(lo, loAbove)
+	}
+	if hiOK {
+		p.end = bound(hi, hiAbove)
+	}
+	if p.end != nil && bytes.Compare(p.start, p.end) >= 0 {
+		return nil, true, nil
+	}
+	return p, false, nil
+}
+
+// cutKey encodes a range bound. ok is false for an unbounded side, or when
+// the bound's value does not convert exactly to the key type (the range is
+// then widened on that side; the engine's filter still applies).
+func (t *dataTable) cutKey(ctx *sql.Context, c sql.MySQLRangeCut) (key []byte, above bool, ok bool) {
+	var v any
+	switch cut := c.(type) {
+	case sql.Below:
+		v = cut.Key
+	case sql.Above:
+		v, above = cut.Key, true
+	default:
+		return nil, false, false
+	}
+	col := t.shape.sch[t.shape.pk]
+	conv, _, err := col.Type.Convert(ctx, v)
+	if err != nil || conv == nil || !exactKeyConversion(v, conv) {
+		return nil, false, false
+	}
+	norm, err := row.Normalize(t.shape.pkType, conv)
+	if err != nil {
+		return nil, false, false
+	}
+	k, err := row.AppendKey(nil, t.shape.pkType, norm)
+	if err != nil {
+		return nil, false, false
+	}
+	return k, above, true
+}
+
+// exactKeyConversion reports whether converting a range bound to the key
+// type kept its value (1.5 -> 1 for an INT key does not).
+func exactKeyConversion(orig, conv any) bool {
+	switch o := orig.(type) {
+	case float32, float64:
+		f := fmt.Sprint(o)
+		return !strings.ContainsAny(f, ".eE") || fmt.Sprint(conv) == f
+	}
+	return true
+}
+
+// pkIndex is the primary key as an engine index. Keys are stored in primary
+// key order, so it serves point lookups, ranges and ORDER BY pk in either
+// direction.
+type pkIndex struct {
+	db, table, col string
+	typ            sql.Type
+}
+
+var _ sql.OrderedIndex = (*pkIndex)(nil)
+
+func (i *pkIndex) ID() string            { return "PRIMARY" }
+func (i *pkIndex) Database() string      { return i.db }
+func (i *pkIndex) Table() string         { return i.table }
+func (i *pkIndex) Expressions() []string { return []string{i.table + "." + i.col} }
+func (i *pkIndex) IsUnique() bool        { return true }
+func (i *pkIndex) IsSpatial() bool       { return false }
+func (i *pkIndex) IsFullText() bool      { return false }
+func (i *pkIndex) IsVector() bool        { return false }
+func (i *pkIndex) Comment() string       { return "" }
+func (i *pkIndex) IndexType() string     { return "BTREE" }
+func (i *pkIndex) IsGenerated() bool     { return false }
+func (i *pkIndex) ColumnExpressionTypes() []sql.ColumnExpressionType {
+	return []sql.ColumnExpressionType{{Expression: i.table + "." + i.col, Type: i.typ}}
+}
+func (i *pkIndex) CanSupport(*sql.Context, ...sql.Range) bool { return true }
+func (i *pkIndex) CanSupportOrderBy(sql.Expression) bool      { return false }
+func (i *pkIndex) PrefixLengths() []uint16                    { return nil }
+func (i *pkIndex) Order() sql.IndexOrder                      { return sql.IndexOrderAsc }
+func (i *pkIndex) Reversible() bool                           { return true }
+func (i *pkIndex) String() string                             { return i.table + ".PRIMARY" }

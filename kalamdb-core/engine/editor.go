@@ -1,0 +1,233 @@
+package engine
+
+import (
+	"bytes"
+	"errors"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// Inserter implements sql.InsertableTable.
+func (t *dataTable) Inserter(*sql.Context) sql.RowInserter { return &editor{t: t} }
+
+// Updater implements sql.UpdatableTable.
+func (t *dataTable) Updater(*sql.Context) sql.RowUpdater { return &editor{t: t} }
+
+// Deleter implements sql.DeletableTable.
+func (t *dataTable) Deleter(*sql.Context) sql.RowDeleter { return &editor{t: t} }
+
+// editor turns the engine's row edits into versioned writes in the
+// session's transaction. Nothing reaches RocksDB before the transaction
+// commits, so a failed statement leaves no trace.
+type editor struct {
+	t *dataTable
+}
+
+func (ed *editor) StatementBegin(*sql.Context)              {}
+func (ed *editor) DiscardChanges(*sql.Context, error) error { return nil }
+func (ed *editor) StatementComplete(*sql.Context) error     { return nil }
+func (ed *editor) Close(*sql.Context) error                 { return nil }
+
+func (ed *editor) tx() (*Tx, error) {
+	if ed.t.sess.tx == nil {
+		return nil, apierror.New(apierror.InternalError, "write outside a transaction")
+	}
+	return ed.t.sess.tx, nil
+}
+
+func (ed *editor) checkWrite() error {
+	return CanWrite(ed.t.sess.Role, ed.t.shape.t)
+}
+
+// userValues normalises the user columns of an engine row to their stored
+// Go types, enforcing NOT NULL and the type's limits.
+func (ed *editor) userValues(r sql.Row) ([]any, error) {
+	s := ed.t.shape
+	if len(r) < s.nUser {
+		return nil, apierror.New(apierror.InternalError, "row has %d values, table %s has %d columns", len(r), s.t.Meta.TableID, s.nUser)
+	}
+	vals := make([]any, s.nUser)
+	for i, c := range s.t.Schema.Columns {
+		v := r[i]
+		if v == nil {
+			if !c.Nullable {
+				return nil, apierror.New(apierror.InvalidInput, "column %s is NOT NULL but got NULL", c.Name)
+			}
+			continue
+		}
+		nv, err := row.Normalize(c.Type, v)
+		if err != nil {
+			return nil, apierror.New(apierror.InvalidInput, "column %s: %v", c.Name, err)
+		}
+		vals[i] = nv
+	}
+	return vals, nil
+}
+
+// key returns the hot key of a row: the partition prefix and the encoded
+// primary key, or for STREAM tables the event time and _seq.
+func (ed *editor) key(vals []any, seq int64) ([]byte, error) {
+	s := ed.t.shape
+	if s.isStream() {
+		return keyenc.StreamKey(time.Now().UnixMilli(), seq), nil
+	}
+	if s.pk < 0 {
+		return row.AppendKey(append([]byte(nil), ed.t.prefix...), dialect.DataType{Name: dialect.TypeBigInt}, seq)
+	}
+	k, err := row.AppendKey(append([]byte(nil), ed.t.prefix...), s.pkType, vals[s.pk])
+	if err != nil {
+		return nil, apierror.New(apierror.InvalidInput, "primary key %s: %v", s.t.Schema.Columns[s.pk].Name, err)
+	}
+	return k, nil
+}
+
+func (ed *editor) encode(vals []any, seq int64, deleted bool) ([]byte, error) {
+	s := ed.t.shape
+	h := row.Header{SchemaVersion: s.t.Schema.Version, Seq: seq, Deleted: deleted}
+	v, err := row.Encode(nil, h, s.t.Schema, vals)
+	if err != nil {
+		return nil, apierror.New(apierror.InvalidInput, "table %s: %v", s.t.Meta.TableID, err)
+	}
+	return v, nil
+}
+
+// Insert implements sql.RowInserter. Primary key uniqueness is checked
+// here against the transaction and the committed rows, and again at commit
+// against concurrent commits.
+func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
+	if err := ed.checkWrite(); err != nil {
+		return err
+	}
+	tx, err := ed.tx()
+	if err != nil {
+		return err
+	}
+	vals, err := ed.userValues(r)
+	if err != nil {
+		return err
+	}
+	seq := ed.t.e.seq.Next()
+	key, err := ed.key(vals, seq)
+	if err != nil {
+		return err
+	}
+	s := ed.t.shape
+	if !s.isStream() && s.pk >= 0 {
+		if live, err := ed.liveVersion(tx, key); err != nil {
+			return err
+		} else if live {
+			return apierror.New(apierror.InvalidInput, "duplicate primary key %s = %v in %s.%s",
+				s.t.Schema.Columns[s.pk].Name, vals[s.pk], s.t.Meta.NamespaceID, s.t.Meta.TableName)
+		}
+	}
+	value, err := ed.encode(vals, seq, false)
+	if err != nil {
+		return err
+	}
+	return tx.put(&pendingWrite{table: s.t, cf: s.cf, userID: ed.t.owner, key: key, value: value,
+		seq: seq, mustBeAbsent: true, live: true})
+}
+
+// liveVersion reports whether key has a live version, in the transaction
+// or committed.
+func (ed *editor) liveVersion(tx *Tx, key []byte) (bool, error) {
+	if w, ok := tx.pending(ed.t.shape.cf, key); ok {
+		return w.live, nil
+	}
+	v, err := ed.t.shape.cf.Get(key)
+	if errors.Is(err, kv.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, tableError(ed.t.shape, err)
+	}
+	h, err := row.DecodeHeader(v)
+	if err != nil {
+		return false, tableError(ed.t.shape, err)
+	}
+	return !h.Deleted, nil
+}
+
+// existing locates the stored version an UPDATE or DELETE was given: its
+// key and the _seq the statement read.
+func (ed *editor) existing(tx *Tx, old sql.Row) ([]byte, int64, error) {
+	s := ed.t.shape
+	seq, ok := old[s.seqIndex()].(int64)
+	if !ok {
+		return nil, 0, apierror.New(apierror.InternalError, "row of %s has no _seq", s.t.Meta.TableID)
+	}
+	if s.pk < 0 {
+		key, ok := tx.identity(seq)
+		if !ok {
+			return nil, 0, apierror.New(apierror.InternalError, "row of %s was not read by this statement", s.t.Meta.TableID)
+		}
+		return key, seq, nil
+	}
+	pkv, err := row.Normalize(s.pkType, old[s.pk])
+	if err != nil {
+		return nil, 0, err
+	}
+	key, err := ed.key(append(make([]any, s.pk), pkv), 0)
+	if err != nil {
+		return nil, 0, err
+	}
+	return key, seq, nil
+}
+
+// Update implements sql.RowUpdater: a new version of the row.
+func (ed *editor) Update(ctx *sql.Context, old, newRow sql.Row) error {
+	return ed.replace(old, newRow, false)
+}
+
+// Delete implements sql.RowDeleter: a soft delete, written as a new
+// version with _deleted = true that keeps the row's values.
+func (ed *editor) Delete(ctx *sql.Context, old sql.Row) error {
+	return ed.replace(old, old, true)
+}
+
+// replace writes a new version (with values from next) of the stored row
+// the statement read as old.
+func (ed *editor) replace(old, next sql.Row, deleted bool) error {
+	if err := ed.checkWrite(); err != nil {
+		return err
+	}
+	s := ed.t.shape
+	if s.isStream() {
+		return apierror.New(apierror.InvalidSQL, "STREAM table events cannot be updated or deleted; they expire after TTL_SECONDS")
+	}
+	tx, err := ed.tx()
+	if err != nil {
+		return err
+	}
+	key, readSeq, err := ed.existing(tx, old)
+	if err != nil {
+		return err
+	}
+	vals, err := ed.userValues(next)
+	if err != nil {
+		return err
+	}
+	if s.pk >= 0 && !deleted {
+		newKey, err := ed.key(vals, 0)
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(newKey, key) {
+			return apierror.New(apierror.InvalidInput, "primary key %s cannot be updated; delete the row and insert a new one", s.t.Schema.Columns[s.pk].Name)
+		}
+	}
+	seq := ed.t.e.seq.Next()
+	value, err := ed.encode(vals, seq, deleted)
+	if err != nil {
+		return err
+	}
+	return tx.put(&pendingWrite{table: s.t, cf: s.cf, userID: ed.t.owner, key: key, value: value, seq: seq,
+		expectSeq: readSeq, live: !deleted})
+}

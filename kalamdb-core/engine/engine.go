@@ -1,0 +1,240 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync/atomic"
+
+	sqle "github.com/dolthub/go-mysql-server"
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// sqlMode is the engine's sql_mode for every session. ANSI_QUOTES makes
+// "x" an identifier as in KalamDB's PostgreSQL-like SQL; the strict modes
+// make a bad value an error instead of a warning and a silent zero.
+const sqlMode = "ANSI_QUOTES,STRICT_TRANS_TABLES,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,ONLY_FULL_GROUP_BY,NO_ENGINE_SUBSTITUTION"
+
+// Options configure an Engine.
+type Options struct {
+	// NodeID is this server's node id, part of every _seq and snowflake id.
+	NodeID int64
+}
+
+// Engine runs standard SQL against KalamDB tables through go-mysql-server.
+type Engine struct {
+	cat      *catalog.Catalog
+	gms      *sqle.Engine
+	provider *Provider
+	seq      *ids.Snowflake
+	locks    partitionLocks
+	nextConn atomic.Uint32
+}
+
+// New builds an Engine over a catalog.
+func New(cat *catalog.Catalog, o Options) (*Engine, error) {
+	seq, err := ids.NewSnowflake(o.NodeID, nil)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e := &Engine{cat: cat, seq: seq}
+	e.provider = &Provider{cat: cat, tables: newTableFactory(e)}
+	e.provider.system = &systemDatabase{tables: cat.SystemTables}
+	e.provider.funcs, err = newFunctionSet(seq)
+	if err != nil {
+		return nil, err
+	}
+	a := analyzer.NewDefault(e.provider)
+	e.gms = sqle.New(a, &sqle.Config{})
+	return e, nil
+}
+
+// Close releases the engine's resources.
+func (e *Engine) Close() error {
+	// The engine's background threads report the cancellation that stops
+	// them as an error; that is the expected outcome, not a failure.
+	if err := e.gms.Close(); err != nil && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("engine: close: %w", err)
+	}
+	return nil
+}
+
+// ForgetTable drops anything cached for a dropped table.
+func (e *Engine) ForgetTable(t *catalog.Table) { e.provider.tables.forget(t) }
+
+// QueryRequest is one standard SQL statement to run.
+type QueryRequest struct {
+	UserID    string
+	Role      systable.Role
+	Namespace string
+	Statement *dialect.StandardSQL
+	Params    []any
+	// Tx is the open transaction of the batch, or nil for autocommit.
+	Tx *Tx
+	// MaxRows bounds the rows a query may return.
+	MaxRows int
+}
+
+// ResultColumn is one column of a query result.
+type ResultColumn struct {
+	Name     string
+	WireType string
+}
+
+// QueryResult is the outcome of a standard SQL statement.
+type QueryResult struct {
+	ReturnsRows  bool
+	Columns      []ResultColumn
+	Rows         [][]any // wire-encoded values
+	RowsAffected int64
+}
+
+// newContext creates the engine context and session for one statement.
+func (e *Engine) newContext(ctx context.Context, userID string, role systable.Role, namespace string, tx *Tx) (*sql.Context, error) {
+	base := sql.NewBaseSessionWithClientServer("kalamdb", sql.Client{User: userID, Address: "localhost"}, e.nextConn.Add(1))
+	sess := &Session{BaseSession: base, UserID: userID, Role: role, tx: tx}
+	sctx := sql.NewContext(ctx, sql.WithSession(sess))
+	if err := sess.SetSessionVariable(sctx, "sql_mode", sqlMode); err != nil {
+		return nil, fmt.Errorf("engine: set sql_mode: %w", err)
+	}
+	if namespace != "" {
+		sctx.SetCurrentDatabase(namespace)
+	}
+	return sctx, nil
+}
+
+// Query runs one SELECT/INSERT/UPDATE/DELETE. Outside a transaction its
+// writes commit atomically when it succeeds and are discarded when it fails.
+func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult, err error) {
+	tx := req.Tx
+	autocommit := tx == nil
+	if autocommit {
+		tx = e.BeginTx()
+		defer func() {
+			if err != nil {
+				tx.Rollback()
+			}
+		}()
+	}
+	defer func() {
+		// The engine can panic on inputs it does not expect; a panic must
+		// end this statement, not the server.
+		if r := recover(); r != nil {
+			res, err = nil, apierror.New(apierror.InternalError, "internal error while executing the statement")
+			err.(*apierror.Error).Cause = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	sctx, err := e.newContext(ctx, req.UserID, req.Role, req.Namespace, tx)
+	if err != nil {
+		return nil, err
+	}
+	es, err := dialect.EngineText(req.Statement)
+	if err != nil {
+		return nil, err
+	}
+	if es.Params != len(req.Params) {
+		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", es.Params, len(req.Params))
+	}
+	text := es.Text
+	parsed, _, err := sqlparser.ParseOneWithOptions(ctx, text, sqlparser.ParserOptions{AnsiQuotes: true})
+	if err != nil {
+		return nil, syntaxError(err, req.Statement.Text(), es)
+	}
+	if err := e.checkStatement(sctx, parsed, req); err != nil {
+		return nil, err
+	}
+	sctx.Session.(*Session).showDeleted = filtersOnDeleted(parsed)
+	bindings, err := bindParams(req.Params)
+	if err != nil {
+		return nil, err
+	}
+	sch, iter, _, err := e.gms.QueryWithBindings(sctx, text, parsed, bindings, nil)
+	if err != nil {
+		return nil, translateError(err)
+	}
+	res, err = e.drain(sctx, sch, iter, req.MaxRows)
+	if err != nil {
+		return nil, translateError(err)
+	}
+	if autocommit {
+		if _, err := tx.Commit(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// drain reads every row of a result and encodes it for the wire.
+func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxRows int) (*QueryResult, error) {
+	defer iter.Close(sctx)
+	if types.IsOkResultSchema(sch) {
+		var affected int64
+		for {
+			r, err := iter.Next(sctx)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			if ok, isOK := r[0].(types.OkResult); isOK {
+				affected += int64(ok.RowsAffected)
+			}
+		}
+		return &QueryResult{RowsAffected: affected}, nil
+	}
+	res := &QueryResult{ReturnsRows: true, Columns: make([]ResultColumn, len(sch))}
+	declared := make([]*dialect.DataType, len(sch))
+	for i, c := range sch {
+		dt := e.declaredType(c)
+		declared[i] = &dt
+		res.Columns[i] = ResultColumn{Name: c.Name, WireType: schema.WireName(dt)}
+	}
+	for {
+		r, err := iter.Next(sctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(res.Rows) >= maxRows {
+			return nil, apierror.New(apierror.SQLExecutionError, "query returns more than %d rows; add a LIMIT or a narrower WHERE", maxRows)
+		}
+		out := make([]any, len(r))
+		for i, v := range r {
+			if i < len(sch) {
+				out[i] = row.WireValue(*declared[i], v)
+			}
+		}
+		res.Rows = append(res.Rows, out)
+	}
+	return res, nil
+}
+
+// declaredType is the data-model type of a result column: the declared
+// type when the column comes straight from a KalamDB table (so UUID and
+// DATETIME keep their names), else the model type of the engine type.
+func (e *Engine) declaredType(c *sql.Column) dialect.DataType {
+	if c.Source != "" && c.DatabaseSource != "" {
+		if t, ok := e.cat.Snapshot().Table(strings.ToLower(c.DatabaseSource), strings.ToLower(c.Source)); ok {
+			if col, ok := t.Column(strings.ToLower(c.Name)); ok && schema.MustEngineType(col.Type).Equals(c.Type) {
+				return col.Type
+			}
+		}
+	}
+	return schema.TypeOfEngine(c.Type)
+}

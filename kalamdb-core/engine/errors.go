@@ -1,0 +1,101 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/mysql"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// syntaxPosition finds the position in the engine parser's messages,
+// e.g. "syntax error at position 14 near 'FORM'".
+var syntaxPosition = regexp.MustCompile(`at position (\d+)`)
+
+// translateError maps an error from the engine to a wire-contract error.
+// Errors we raised ourselves pass through; the engine's own errors are
+// classified by kind. The engine's messages name SQL objects only (never
+// files or other users' rows), so they are safe to show.
+func translateError(err error) error {
+	if err == nil {
+		return nil
+	}
+	err = sql.UnwrapError(err)
+	if e, ok := apierror.As(err); ok {
+		return e
+	}
+	msg := err.Error()
+	code := apierror.SQLExecutionError
+	switch {
+	case sql.ErrDatabaseNotFound.Is(err):
+		code = apierror.NamespaceNotFound
+		msg = "namespace not found: " + trimPrefix(msg, "database not found: ")
+	case sql.ErrTableNotFound.Is(err):
+		code = apierror.TableNotFound
+	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err), sql.ErrAmbiguousColumnName.Is(err),
+		sql.ErrFunctionNotFound.Is(err), sql.ErrUnknownColumn.Is(err), sql.ErrColumnSpecifiedTwice.Is(err),
+		sql.ErrInsertIntoMismatchValueCount.Is(err), sql.ErrUnsupportedSyntax.Is(err),
+		sql.ErrNonAggregatedColumnWithoutGroupBy.Is(err), sql.ErrInvalidOperandColumns.Is(err):
+		code = apierror.InvalidSQL
+	case sql.ErrSyntaxError.Is(err), sql.ErrUnsupportedFeature.Is(err):
+		code = apierror.InvalidSQL
+	case sql.ErrPrimaryKeyViolation.Is(err), sql.ErrUniqueKeyViolation.Is(err), sql.ErrDuplicateEntry.Is(err),
+		sql.ErrInsertIntoNonNullableProvidedNull.Is(err), sql.ErrInsertIntoNonNullableDefaultNullColumn.Is(err),
+		sql.ErrValueOutOfRange.Is(err), sql.ErrInvalidValue.Is(err), sql.ErrInvalidJSONText.Is(err),
+		types.ErrLengthBeyondLimit.Is(err), types.ErrConvertingToTime.Is(err), types.ErrLengthTooLarge.Is(err),
+		types.ErrConvertToDecimalLimit.Is(err):
+		code = apierror.InvalidInput
+	}
+	var myErr *mysql.SQLError
+	if errors.As(err, &myErr) {
+		msg = myErr.Message
+		if myErr.Num == mysql.ERParseError || syntaxPosition.MatchString(msg) {
+			code = apierror.InvalidSQL
+		}
+	}
+	out := &apierror.Error{Code: code, Message: msg, Cause: err}
+	if code == apierror.InvalidSQL {
+		if m := syntaxPosition.FindStringSubmatch(msg); m != nil {
+			if pos, convErr := strconv.Atoi(m[1]); convErr == nil {
+				out.Details = map[string]any{"position": pos}
+			}
+		}
+	}
+	return out
+}
+
+func trimPrefix(s, prefix string) string {
+	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
+		return s[len(prefix):]
+	}
+	return s
+}
+
+// syntaxError reports an engine parse error at its position in the
+// statement as the user wrote it.
+func syntaxError(err error, source string, es dialect.EngineStatement) error {
+	msg := err.Error()
+	var myErr *mysql.SQLError
+	if errors.As(err, &myErr) {
+		msg = myErr.Message
+	}
+	m := syntaxPosition.FindStringSubmatch(msg)
+	if m == nil {
+		return &apierror.Error{Code: apierror.InvalidSQL, Message: msg, Cause: err}
+	}
+	pos, convErr := strconv.Atoi(m[1])
+	if convErr != nil {
+		return &apierror.Error{Code: apierror.InvalidSQL, Message: msg, Cause: err}
+	}
+	// The engine reports the position just after the offending token, in
+	// its rewritten text; report it in the text the user sent.
+	pos = es.SourcePosition(pos)
+	out := syntaxPosition.ReplaceAllString(msg, fmt.Sprintf("at position %d", pos))
+	return &apierror.Error{Code: apierror.InvalidSQL, Message: out, Cause: err, Details: map[string]any{"position": pos}}
+}

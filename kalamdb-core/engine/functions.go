@@ -1,0 +1,99 @@
+package engine
+
+import (
+	"crypto/rand"
+	"fmt"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+)
+
+// functionSet holds KalamDB's SQL functions by lower-case name. The
+// provider serves them before the engine's built-ins, which is how
+// CURRENT_USER() and LENGTH() get KalamDB's meaning.
+type functionSet map[string]sql.Function
+
+func newFunctionSet(seq *ids.Snowflake) (functionSet, error) {
+	uuids := ids.NewUUIDv7Generator(nil, rand.Reader)
+	ulids := ids.NewULIDGenerator(nil, rand.Reader)
+	fs := functionSet{}
+	add := func(f sql.Function) { fs[f.FunctionName()] = f }
+	add(sql.Function0{Name: "snowflake_id", Fn: func() sql.Expression {
+		return &generatorFunc{name: "SNOWFLAKE_ID", typ: types.Int64, gen: func() (any, error) { return seq.Next(), nil }}
+	}})
+	add(sql.Function0{Name: "uuid_v7", Fn: func() sql.Expression {
+		return &generatorFunc{name: "UUID_V7", typ: types.LongText, gen: func() (any, error) { return uuids.Next() }}
+	}})
+	add(sql.Function0{Name: "ulid", Fn: func() sql.Expression {
+		return &generatorFunc{name: "ULID", typ: types.LongText, gen: func() (any, error) { return ulids.Next() }}
+	}})
+	add(sql.Function0{Name: "current_user", Fn: func() sql.Expression { return currentUser{} }})
+	// LENGTH counts characters, as in PostgreSQL; MySQL's counts bytes.
+	add(sql.Function1{Name: "length", Fn: function.NewCharLength})
+	return fs, nil
+}
+
+// generatorFunc is a zero-argument id generator. It is non-deterministic,
+// so the engine evaluates it per row and never folds it to a constant.
+type generatorFunc struct {
+	name string
+	typ  sql.Type
+	gen  func() (any, error)
+}
+
+var (
+	_ sql.FunctionExpression         = (*generatorFunc)(nil)
+	_ sql.NonDeterministicExpression = (*generatorFunc)(nil)
+)
+
+func (g *generatorFunc) FunctionName() string       { return g.name }
+func (g *generatorFunc) Description() string        { return "generates a new " + g.name + " value" }
+func (g *generatorFunc) String() string             { return g.name + "()" }
+func (g *generatorFunc) Type() sql.Type             { return g.typ }
+func (g *generatorFunc) IsNullable() bool           { return false }
+func (g *generatorFunc) Resolved() bool             { return true }
+func (g *generatorFunc) Children() []sql.Expression { return nil }
+func (g *generatorFunc) IsNonDeterministic() bool   { return true }
+func (g *generatorFunc) Eval(*sql.Context, sql.Row) (any, error) {
+	v, err := g.gen()
+	if err != nil {
+		return nil, fmt.Errorf("%s(): %w", g.name, err)
+	}
+	return v, nil
+}
+func (g *generatorFunc) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 0 {
+		return nil, sql.ErrInvalidChildrenNumber.New(g, len(children), 0)
+	}
+	return g, nil
+}
+
+// currentUser is CURRENT_USER(): the effective user id of the statement
+// (the EXECUTE AS target inside EXECUTE AS USER).
+type currentUser struct{}
+
+var _ sql.FunctionExpression = currentUser{}
+
+func (currentUser) FunctionName() string       { return "current_user" }
+func (currentUser) Description() string        { return "returns the effective user id" }
+func (currentUser) String() string             { return "CURRENT_USER()" }
+func (currentUser) Type() sql.Type             { return types.LongText }
+func (currentUser) IsNullable() bool           { return false }
+func (currentUser) Resolved() bool             { return true }
+func (currentUser) Children() []sql.Expression { return nil }
+func (c currentUser) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 0 {
+		return nil, sql.ErrInvalidChildrenNumber.New(c, len(children), 0)
+	}
+	return c, nil
+}
+func (currentUser) Eval(ctx *sql.Context, _ sql.Row) (any, error) {
+	s, err := sessionOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.UserID, nil
+}

@@ -1,0 +1,111 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// Provider is the engine's view of the catalog: every namespace is a
+// database, plus the system database. It is stateless beyond the catalog,
+// so a DDL change is visible to the next statement without invalidation.
+type Provider struct {
+	cat    *catalog.Catalog
+	system *systemDatabase
+	tables *tableFactory
+	funcs  functionSet
+}
+
+var (
+	_ sql.DatabaseProvider = (*Provider)(nil)
+	_ sql.FunctionProvider = (*Provider)(nil)
+)
+
+// Database implements sql.DatabaseProvider.
+func (p *Provider) Database(ctx *sql.Context, name string) (sql.Database, error) {
+	name = strings.ToLower(name)
+	if name == catalog.SystemNamespace {
+		return p.system, nil
+	}
+	if _, ok := p.cat.Snapshot().Namespace(name); !ok {
+		return nil, sql.ErrDatabaseNotFound.New(name)
+	}
+	return &namespaceDatabase{p: p, name: name}, nil
+}
+
+// HasDatabase implements sql.DatabaseProvider.
+func (p *Provider) HasDatabase(ctx *sql.Context, name string) bool {
+	name = strings.ToLower(name)
+	if name == catalog.SystemNamespace {
+		return true
+	}
+	_, ok := p.cat.Snapshot().Namespace(name)
+	return ok
+}
+
+// AllDatabases implements sql.DatabaseProvider. It lists what the caller may
+// see, which is what information_schema shows them.
+func (p *Provider) AllDatabases(ctx *sql.Context) []sql.Database {
+	var out []sql.Database
+	if sess, err := sessionOf(ctx); err == nil && sess.Role.AtLeast(systable.RoleDBA) {
+		out = append(out, p.system)
+	}
+	for _, ns := range p.cat.Snapshot().Namespaces() {
+		out = append(out, &namespaceDatabase{p: p, name: ns.NamespaceID})
+	}
+	return out
+}
+
+// Function implements sql.FunctionProvider; KalamDB's functions take
+// precedence over the engine's built-ins of the same name.
+func (p *Provider) Function(_ *sql.Context, name string) (sql.Function, bool) {
+	f, ok := p.funcs[strings.ToLower(name)]
+	return f, ok
+}
+
+// namespaceDatabase is one namespace seen by the engine.
+type namespaceDatabase struct {
+	p    *Provider
+	name string
+}
+
+var _ sql.Database = (*namespaceDatabase)(nil)
+
+func (d *namespaceDatabase) Name() string { return d.name }
+
+// GetTableInsensitive resolves a table for the session's effective user:
+// the returned provider is bound to that user (USER tables) or checked
+// against that user's role (SHARED tables).
+func (d *namespaceDatabase) GetTableInsensitive(ctx *sql.Context, name string) (sql.Table, bool, error) {
+	t, ok := d.p.cat.Snapshot().Table(d.name, strings.ToLower(name))
+	if !ok {
+		return nil, false, nil
+	}
+	sess, err := sessionOf(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	tbl, err := d.p.tables.open(sess, t)
+	if err != nil {
+		return nil, false, err
+	}
+	return tbl, true, nil
+}
+
+// GetTableNames lists the tables the session may read.
+func (d *namespaceDatabase) GetTableNames(ctx *sql.Context) ([]string, error) {
+	sess, err := sessionOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, t := range d.p.cat.Snapshot().Tables(d.name) {
+		if canRead(sess, t) == nil {
+			names = append(names, t.Meta.TableName)
+		}
+	}
+	return names, nil
+}

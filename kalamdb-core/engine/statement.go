@@ -1,0 +1,172 @@
+package engine
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// checkStatement applies KalamDB's rules to a parsed standard statement
+// before the engine plans it, working on the engine's own AST (one parse):
+// system columns are never written by SQL, and MySQL-only write forms are
+// refused rather than half-supported.
+func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, req QueryRequest) error {
+	switch s := stmt.(type) {
+	case *sqlparser.Insert:
+		if s.Action == sqlparser.ReplaceStr {
+			return apierror.New(apierror.InvalidSQL, "REPLACE is not supported; use INSERT, or UPDATE for existing rows")
+		}
+		if s.Ignore != "" {
+			return apierror.New(apierror.InvalidSQL, "INSERT IGNORE is not supported")
+		}
+		if len(s.OnDup) > 0 {
+			return apierror.New(apierror.InvalidSQL, "ON DUPLICATE KEY UPDATE is not supported")
+		}
+		for _, c := range s.Columns {
+			if isSystemColumn(c.Lowered()) {
+				return apierror.New(apierror.InvalidInput, "system column %s is assigned by the database and cannot be inserted", c.Lowered())
+			}
+		}
+		if len(s.Columns) == 0 {
+			// Without a column list the engine would expect values for the
+			// system columns too; KalamDB users write the table's own
+			// columns only, so name them explicitly.
+			cols, err := e.userColumns(req, s.Table)
+			if err != nil {
+				return err
+			}
+			for _, c := range cols {
+				s.Columns = append(s.Columns, sqlparser.NewColIdent(c))
+			}
+		}
+	case *sqlparser.Update:
+		for _, a := range s.Exprs {
+			if isSystemColumn(a.Name.Name.Lowered()) {
+				return apierror.New(apierror.InvalidInput, "system column %s is assigned by the database and cannot be updated", a.Name.Name.Lowered())
+			}
+		}
+	}
+	return nil
+}
+
+func isSystemColumn(name string) bool {
+	return name == schema.SeqColumn || name == schema.DeletedColumn
+}
+
+// userColumns lists the declared columns of an INSERT's target table.
+func (e *Engine) userColumns(req QueryRequest, tn sqlparser.TableName) ([]string, error) {
+	ns := strings.ToLower(tn.DbQualifier.String())
+	if ns == "" {
+		ns = req.Namespace
+	}
+	name := strings.ToLower(tn.Name.String())
+	if ns == "" {
+		return nil, apierror.New(apierror.InvalidSQL, "table %s is not qualified with a namespace and no namespace is selected", name)
+	}
+	snap := e.cat.Snapshot()
+	if _, ok := snap.Namespace(ns); !ok {
+		return nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", ns)
+	}
+	t, ok := snap.Table(ns, name)
+	if !ok {
+		return nil, apierror.New(apierror.TableNotFound, "table %s.%s does not exist", ns, name)
+	}
+	cols := make([]string, len(t.Schema.Columns))
+	for i, c := range t.Schema.Columns {
+		cols[i] = c.Name
+	}
+	return cols, nil
+}
+
+// bindParams turns JSON request parameters into engine bind values v1..vn.
+// They are bound as typed literals, never spliced into the text.
+func bindParams(params []any) (map[string]sqlparser.Expr, error) {
+	if len(params) == 0 {
+		return nil, nil
+	}
+	out := make(map[string]sqlparser.Expr, len(params))
+	for i, p := range params {
+		expr, err := bindValue(p)
+		if err != nil {
+			return nil, apierror.New(apierror.InvalidParameter, "parameter $%d: %v", i+1, err)
+		}
+		out["v"+strconv.Itoa(i+1)] = expr
+	}
+	return out, nil
+}
+
+func bindValue(p any) (sqlparser.Expr, error) {
+	switch v := p.(type) {
+	case nil:
+		return &sqlparser.NullVal{}, nil
+	case bool:
+		return sqlparser.BoolVal(v), nil
+	case string:
+		return sqlparser.NewStrVal([]byte(v)), nil
+	case json.Number:
+		if _, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			return sqlparser.NewIntVal([]byte(v)), nil
+		}
+		f, err := v.Float64()
+		if err != nil || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("number %s is out of range", v)
+		}
+		return sqlparser.NewFloatVal([]byte(v)), nil
+	case float64:
+		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+			return sqlparser.NewIntVal([]byte(strconv.FormatInt(int64(v), 10))), nil
+		}
+		return sqlparser.NewFloatVal([]byte(strconv.FormatFloat(v, 'g', -1, 64))), nil
+	case int64:
+		return sqlparser.NewIntVal([]byte(strconv.FormatInt(v, 10))), nil
+	case int:
+		return sqlparser.NewIntVal([]byte(strconv.Itoa(v))), nil
+	case []any, map[string]any:
+		// Arrays and objects bind as their JSON text, for JSON columns.
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return nil, err
+		}
+		return sqlparser.NewStrVal(raw), nil
+	}
+	return nil, fmt.Errorf("unsupported value of type %T", p)
+}
+
+// filtersOnDeleted reports whether a WHERE, ON or HAVING clause of the
+// statement mentions _deleted; only then are soft-deleted rows visible.
+func filtersOnDeleted(stmt sqlparser.Statement) bool {
+	found := false
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		if found {
+			return false, nil
+		}
+		var cond sqlparser.Expr
+		switch n := node.(type) {
+		case *sqlparser.Where:
+			if n != nil {
+				cond = n.Expr
+			}
+		case sqlparser.JoinCondition:
+			cond = n.On
+		}
+		if cond != nil {
+			_ = sqlparser.Walk(func(inner sqlparser.SQLNode) (bool, error) {
+				if c, ok := inner.(*sqlparser.ColName); ok && c.Name.Lowered() == schema.DeletedColumn {
+					found = true
+					return false, nil
+				}
+				return true, nil
+			}, cond)
+		}
+		return true, nil
+	}, stmt)
+	return found
+}

@@ -1,0 +1,266 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// runAdmin runs the KalamDB statements that are not standard SQL. DDL role
+// checks already happened in run.
+func (x *Executor) runAdmin(ctx context.Context, b *batch, p principal, st dialect.Statement) (Result, error) {
+	switch s := st.(type) {
+	case *dialect.CreateNamespace:
+		created, err := x.cat.CreateNamespace(s.Name, s.IfNotExists)
+		if err != nil {
+			return Result{}, err
+		}
+		if !created {
+			return message(0, fmt.Sprintf("Namespace %s already exists", s.Name)), nil
+		}
+		return message(1, fmt.Sprintf("Namespace %s created", s.Name)), nil
+	case *dialect.DropNamespace:
+		tables, existed, err := x.cat.DropNamespace(s.Name, s.IfExists, s.Cascade)
+		if err != nil {
+			return Result{}, err
+		}
+		if !existed {
+			return message(0, fmt.Sprintf("Namespace %s does not exist", s.Name)), nil
+		}
+		for _, t := range tables {
+			x.eng.ForgetTable(t)
+		}
+		return message(1, fmt.Sprintf("Namespace %s dropped", s.Name)), nil
+	case *dialect.AlterNamespace:
+		if err := x.cat.AlterNamespace(s.Name, s.Description); err != nil {
+			return Result{}, err
+		}
+		return message(1, fmt.Sprintf("Namespace %s altered", s.Name)), nil
+	case *dialect.ShowNamespaces:
+		return x.showNamespaces(), nil
+	case *dialect.CreateTable:
+		if err := resolveTable(b, &s.Table); err != nil {
+			return Result{}, err
+		}
+		created, err := x.cat.CreateTable(s)
+		if err != nil {
+			return Result{}, err
+		}
+		if !created {
+			return message(0, fmt.Sprintf("Table %s already exists", s.Table)), nil
+		}
+		return message(1, fmt.Sprintf("Table %s created", s.Table)), nil
+	case *dialect.DropTable:
+		if err := resolveTable(b, &s.Table); err != nil {
+			return Result{}, err
+		}
+		t, _ := x.cat.Snapshot().Table(s.Table.Namespace, s.Table.Name)
+		existed, err := x.cat.DropTable(s.Table.Namespace, s.Table.Name, s.TableType, s.IfExists)
+		if err != nil {
+			return Result{}, err
+		}
+		if !existed {
+			return message(0, fmt.Sprintf("Table %s does not exist", s.Table)), nil
+		}
+		if t != nil {
+			x.eng.ForgetTable(t)
+		}
+		return message(1, fmt.Sprintf("Table %s dropped", s.Table)), nil
+	case *dialect.ShowTables:
+		return x.showTables(b, p, s)
+	case *dialect.DescribeTable:
+		return x.describeTable(b, p, s)
+	case *dialect.CreateUser, *dialect.AlterUser, *dialect.DropUser:
+		return x.manageUser(p, st)
+	}
+	return Result{}, apierror.New(apierror.SQLExecutionError, "%s is not supported by this server version yet", st.Kind())
+}
+
+// resolveTable fills in the batch's current namespace for an unqualified
+// table name.
+func resolveTable(b *batch, t *dialect.TableName) error {
+	if t.Namespace != "" {
+		return nil
+	}
+	if b.namespace == "" {
+		return apierror.New(apierror.InvalidSQL, "table %s is not qualified with a namespace and no namespace is selected (write ns.%s, send namespace_id, or USE ns)", t.Name, t.Name)
+	}
+	t.Namespace = b.namespace
+	return nil
+}
+
+func (x *Executor) showNamespaces() Result {
+	snap := x.cat.Snapshot()
+	t := newTable("namespace_id", "Text", "description", "Text", "table_count", "BigInt", "created_at", "Timestamp")
+	for _, ns := range snap.Namespaces() {
+		t.add(ns.NamespaceID, wireString(ns.Description), int64(len(snap.Tables(ns.NamespaceID))), wireTime(ns.CreatedAt))
+	}
+	return t.result()
+}
+
+func (x *Executor) showTables(b *batch, p principal, s *dialect.ShowTables) (Result, error) {
+	snap := x.cat.Snapshot()
+	ns := s.Namespace
+	if ns == "" {
+		ns = b.namespace
+	}
+	if ns != "" {
+		if _, ok := snap.Namespace(ns); !ok {
+			return Result{}, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", ns)
+		}
+	}
+	t := newTable("namespace_id", "Text", "table_name", "Text", "table_type", "Text",
+		"storage_id", "Text", "access_level", "Text", "schema_version", "Int", "created_at", "Timestamp")
+	for _, tb := range snap.Tables(ns) {
+		if engine.CanRead(p.role, tb) != nil {
+			continue
+		}
+		m := tb.Meta
+		t.add(m.NamespaceID, m.TableName, string(m.TableType), wireString(m.StorageID), wireString(m.AccessLevel),
+			int64(m.CurrentSchemaVersion), wireTime(m.CreatedAt))
+	}
+	return t.result(), nil
+}
+
+func (x *Executor) lookupReadable(b *batch, p principal, name *dialect.TableName) (*catalog.Table, error) {
+	if err := resolveTable(b, name); err != nil {
+		return nil, err
+	}
+	snap := x.cat.Snapshot()
+	if _, ok := snap.Namespace(name.Namespace); !ok {
+		return nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", name.Namespace)
+	}
+	tb, ok := snap.Table(name.Namespace, name.Name)
+	if !ok {
+		return nil, apierror.New(apierror.TableNotFound, "table %s does not exist", name)
+	}
+	if err := engine.CanRead(p.role, tb); err != nil {
+		return nil, err
+	}
+	return tb, nil
+}
+
+func (x *Executor) describeTable(b *batch, p principal, s *dialect.DescribeTable) (Result, error) {
+	tb, err := x.lookupReadable(b, p, &s.Table)
+	if err != nil {
+		return Result{}, err
+	}
+	if s.History {
+		history, err := x.cat.SchemaHistory(tb.Meta.TableID)
+		if err != nil {
+			return Result{}, err
+		}
+		t := newTable("version", "Int", "change", "Text", "columns", "Json", "created_at", "Timestamp")
+		for _, h := range history {
+			cols := make([]map[string]any, 0, len(h.Columns))
+			for _, c := range h.Columns {
+				cols = append(cols, map[string]any{"name": c.Name, "data_type": schema.TypeString(c.Type),
+					"nullable": c.Nullable, "primary_key": c.PrimaryKey})
+			}
+			t.add(int64(h.Version), wireString(h.Change), cols, wireTime(h.CreatedAt))
+		}
+		return t.result(), nil
+	}
+	t := newTable("column_name", "Text", "data_type", "Text", "is_nullable", "Boolean",
+		"is_primary_key", "Boolean", "column_default", "Text", "ordinal_position", "Int")
+	for i, c := range tb.Schema.Columns {
+		var def any
+		if c.Default != nil {
+			def = c.Default.Text
+		}
+		t.add(c.Name, schema.TypeString(c.Type), c.Nullable, c.PrimaryKey, def, int64(i+1))
+	}
+	if tb.Meta.TableType != dialect.TableTypeStream {
+		n := int64(len(tb.Schema.Columns))
+		t.add(schema.SeqColumn, "BIGINT", false, false, nil, n+1)
+		t.add(schema.DeletedColumn, "BOOLEAN", false, false, nil, n+2)
+	}
+	return t.result(), nil
+}
+
+// manageUser runs CREATE/ALTER/DROP USER. User management needs dba, except
+// that anyone may change their own password; nobody below system may grant
+// or touch the system role.
+func (x *Executor) manageUser(p principal, st dialect.Statement) (Result, error) {
+	isDBA := p.role.AtLeast(systable.RoleDBA)
+	guardSystem := func(role systable.Role, what string) error {
+		if role == systable.RoleSystem && p.role != systable.RoleSystem {
+			return apierror.New(apierror.PermissionDenied, "only a system user may %s", what)
+		}
+		return nil
+	}
+	snap := x.cat.Snapshot()
+	switch s := st.(type) {
+	case *dialect.CreateUser:
+		if !isDBA {
+			return Result{}, apierror.New(apierror.PermissionDenied, "CREATE USER requires the dba role")
+		}
+		role, err := systable.ParseRole(s.Role)
+		if err != nil {
+			return Result{}, apierror.New(apierror.InvalidInput, "%v", err)
+		}
+		if err := guardSystem(role, "create a system user"); err != nil {
+			return Result{}, err
+		}
+		created, err := x.cat.CreateUser(s.Name, s.Password, role, s.Email, s.IfNotExists)
+		if err != nil {
+			return Result{}, err
+		}
+		if !created {
+			return message(0, fmt.Sprintf("User %s already exists", s.Name)), nil
+		}
+		return message(1, fmt.Sprintf("User %s created", s.Name)), nil
+	case *dialect.AlterUser:
+		selfPassword := s.Name == p.userID && s.Password != nil && s.Role == nil && s.Email == nil
+		if !isDBA && !selfPassword {
+			return Result{}, apierror.New(apierror.PermissionDenied, "ALTER USER requires the dba role (a user may only change their own password)")
+		}
+		if u, ok := snap.User(s.Name); ok && !selfPassword {
+			if err := guardSystem(u.Role, "alter a system user"); err != nil {
+				return Result{}, err
+			}
+		}
+		ch := catalog.UserChange{Password: s.Password, Email: s.Email}
+		if s.Role != nil {
+			role, err := systable.ParseRole(*s.Role)
+			if err != nil {
+				return Result{}, apierror.New(apierror.InvalidInput, "%v", err)
+			}
+			if err := guardSystem(role, "grant the system role"); err != nil {
+				return Result{}, err
+			}
+			ch.Role = &role
+		}
+		if err := x.cat.AlterUser(s.Name, ch); err != nil {
+			return Result{}, err
+		}
+		return message(1, fmt.Sprintf("User %s altered", s.Name)), nil
+	case *dialect.DropUser:
+		if !isDBA {
+			return Result{}, apierror.New(apierror.PermissionDenied, "DROP USER requires the dba role")
+		}
+		if s.Name == p.userID {
+			return Result{}, apierror.New(apierror.PermissionDenied, "you cannot drop yourself")
+		}
+		if u, ok := snap.User(s.Name); ok {
+			if err := guardSystem(u.Role, "drop a system user"); err != nil {
+				return Result{}, err
+			}
+		}
+		dropped, err := x.cat.DropUser(s.Name, s.IfExists)
+		if err != nil {
+			return Result{}, err
+		}
+		if !dropped {
+			return message(0, fmt.Sprintf("User %s does not exist", s.Name)), nil
+		}
+		return message(1, fmt.Sprintf("User %s dropped", s.Name)), nil
+	}
+	return Result{}, apierror.New(apierror.InternalError, "unexpected user statement %T", st)
+}

@@ -1,0 +1,226 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// Limits bound what one request may ask for (DESIGN §8).
+type Limits struct {
+	// MaxSQLBytes bounds the text of a batch; 0 means 1 MiB.
+	MaxSQLBytes int
+	// MaxStatements bounds the statements of a batch; 0 means 100.
+	MaxStatements int
+	// MaxResultRows bounds the rows one statement may return; 0 means no
+	// limit. A query over it fails rather than silently truncating.
+	MaxResultRows int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxSQLBytes == 0 {
+		l.MaxSQLBytes = 1 << 20
+	}
+	if l.MaxStatements == 0 {
+		l.MaxStatements = 100
+	}
+	if l.MaxResultRows <= 0 {
+		l.MaxResultRows = math.MaxInt
+	}
+	return l
+}
+
+// Executor runs statement batches. It is safe for concurrent use.
+type Executor struct {
+	cat    *catalog.Catalog
+	eng    *engine.Engine
+	limits Limits
+}
+
+// New returns an Executor over a catalog and an engine.
+func New(cat *catalog.Catalog, eng *engine.Engine, limits Limits) *Executor {
+	return &Executor{cat: cat, eng: eng, limits: limits.withDefaults()}
+}
+
+// principal is who a statement runs as.
+type principal struct {
+	userID string
+	role   systable.Role
+}
+
+// batch is the state carried from one statement of a request to the next.
+type batch struct {
+	caller    principal
+	namespace string
+	tx        *engine.Tx
+}
+
+// Execute runs a request's statements in order. The first failure stops the
+// batch and is returned; statements before it keep their effects unless
+// they ran inside BEGIN ... COMMIT, whose writes are applied all or nothing.
+func (x *Executor) Execute(ctx context.Context, req Request) ([]Result, error) {
+	if len(req.SQL) > x.limits.MaxSQLBytes {
+		return nil, apierror.New(apierror.InvalidInput, "SQL text is %d bytes; the limit is %d", len(req.SQL), x.limits.MaxSQLBytes)
+	}
+	if !req.Role.Valid() {
+		return nil, apierror.New(apierror.Unauthorized, "caller has no valid role")
+	}
+	stmts, err := dialect.Parse(req.SQL)
+	if err != nil {
+		return nil, err
+	}
+	if len(stmts) > x.limits.MaxStatements {
+		return nil, apierror.New(apierror.InvalidInput, "batch has %d statements; the limit is %d", len(stmts), x.limits.MaxStatements)
+	}
+	if len(req.Params) > 0 && len(stmts) > 1 {
+		return nil, apierror.New(apierror.ParamsWithBatch, "params cannot be used with a batch of %d statements; send one statement per request", len(stmts))
+	}
+	b := &batch{caller: principal{req.UserID, req.Role}, namespace: req.Namespace}
+	if b.namespace != "" {
+		if _, ok := x.cat.Snapshot().Namespace(b.namespace); !ok {
+			return nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", b.namespace)
+		}
+	}
+	results := make([]Result, 0, len(stmts))
+	for _, st := range stmts {
+		if err := ctx.Err(); err != nil {
+			x.abort(b)
+			return nil, apierror.Wrap(apierror.SQLExecutionError, err, "request cancelled")
+		}
+		res, err := x.run(ctx, b, b.caller, st, req.Params)
+		if err != nil {
+			x.abort(b)
+			return nil, err
+		}
+		if res.AsUser == "" {
+			res.AsUser = b.caller.userID
+		}
+		results = append(results, res)
+	}
+	if b.tx != nil {
+		x.abort(b)
+		return nil, apierror.New(apierror.SQLExecutionError, "transaction was not committed: the batch ended after BEGIN without COMMIT, so its writes were discarded")
+	}
+	return results, nil
+}
+
+// abort discards an open transaction.
+func (x *Executor) abort(b *batch) {
+	if b.tx != nil {
+		b.tx.Rollback()
+		b.tx = nil
+	}
+}
+
+// run executes one statement as p.
+func (x *Executor) run(ctx context.Context, b *batch, p principal, st dialect.Statement, params []any) (Result, error) {
+	if st.Kind().IsDDL() && !p.role.AtLeast(systable.RoleDBA) {
+		return Result{}, apierror.New(apierror.PermissionDenied, "%s requires the dba role", st.Kind())
+	}
+	if len(params) > 0 && !st.Kind().IsDML() {
+		return Result{}, apierror.New(apierror.InvalidParameter, "params apply to SELECT, INSERT, UPDATE and DELETE only, not %s", st.Kind())
+	}
+	switch s := st.(type) {
+	case *dialect.StandardSQL:
+		return x.runStandard(ctx, b, p, s, params)
+	case *dialect.Begin:
+		if b.tx != nil {
+			return Result{}, apierror.New(apierror.SQLExecutionError, "a transaction is already open")
+		}
+		b.tx = x.eng.BeginTx()
+		return message(0, "Transaction started"), nil
+	case *dialect.Commit:
+		if b.tx == nil {
+			return Result{}, apierror.New(apierror.SQLExecutionError, "COMMIT without BEGIN")
+		}
+		tx := b.tx
+		b.tx = nil
+		n, err := tx.Commit(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		return message(n, "Transaction committed"), nil
+	case *dialect.Rollback:
+		if b.tx == nil {
+			return Result{}, apierror.New(apierror.SQLExecutionError, "ROLLBACK without BEGIN")
+		}
+		x.abort(b)
+		return message(0, "Transaction rolled back"), nil
+	case *dialect.ExecuteAs:
+		return x.executeAs(ctx, b, p, s, params)
+	case *dialect.UseNamespace:
+		if _, ok := x.cat.Snapshot().Namespace(s.Name); !ok {
+			return Result{}, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", s.Name)
+		}
+		b.namespace = s.Name
+		return message(0, fmt.Sprintf("Using namespace %s", s.Name)), nil
+	}
+	if b.tx != nil {
+		return Result{}, apierror.New(apierror.SQLExecutionError, "%s cannot run inside a transaction", st.Kind())
+	}
+	return x.runAdmin(ctx, b, p, st)
+}
+
+// executeAs runs the inner statement as another user, following the role
+// matrix of DESIGN §8.
+func (x *Executor) executeAs(ctx context.Context, b *batch, p principal, s *dialect.ExecuteAs, params []any) (Result, error) {
+	target, ok := x.cat.Snapshot().User(s.User)
+	if !ok {
+		return Result{}, apierror.New(apierror.NotFound, "user %s does not exist", s.User)
+	}
+	if err := mayImpersonate(p, target); err != nil {
+		return Result{}, err
+	}
+	res, err := x.run(ctx, b, principal{target.UserID, target.Role}, s.Inner, params)
+	if err != nil {
+		return Result{}, err
+	}
+	res.AsUser = target.UserID
+	return res, nil
+}
+
+// mayImpersonate applies the EXECUTE AS role matrix: system may act as
+// anyone, dba as dba/service/user, service as service/user, user as self.
+func mayImpersonate(p principal, target *systable.User) error {
+	if target.UserID == p.userID {
+		return nil
+	}
+	switch p.role {
+	case systable.RoleSystem:
+		return nil
+	case systable.RoleDBA, systable.RoleService:
+		if p.role.AtLeast(target.Role) {
+			return nil
+		}
+		return apierror.New(apierror.PermissionDenied, "a %s may not execute as %s, whose role %s is higher", p.role, target.UserID, target.Role)
+	}
+	return apierror.New(apierror.PermissionDenied, "the user role may only execute as itself; EXECUTE AS USER needs the service, dba or system role")
+}
+
+// runStandard hands a SELECT/INSERT/UPDATE/DELETE to the query engine.
+func (x *Executor) runStandard(ctx context.Context, b *batch, p principal, s *dialect.StandardSQL, params []any) (Result, error) {
+	qr, err := x.eng.Query(ctx, engine.QueryRequest{
+		UserID: p.userID, Role: p.role, Namespace: b.namespace, Statement: s,
+		Params: params, Tx: b.tx, MaxRows: x.limits.MaxResultRows,
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if !qr.ReturnsRows {
+		return message(qr.RowsAffected, fmt.Sprintf("%d rows affected", qr.RowsAffected)), nil
+	}
+	res := Result{Rows: qr.Rows, RowCount: int64(len(qr.Rows))}
+	for i, c := range qr.Columns {
+		res.Schema = append(res.Schema, Column{Name: c.Name, DataType: c.WireType, Index: i})
+	}
+	if res.Rows == nil {
+		res.Rows = [][]any{}
+	}
+	return res, nil
+}

@@ -1,0 +1,113 @@
+package executor_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// env is a database core on a temp dir, driven like a front end would.
+type env struct {
+	t   *testing.T
+	dir string
+	kv  *kv.DB
+	db  *database.Database
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir()}
+	e.open()
+	t.Cleanup(e.close)
+	return e
+}
+
+func (e *env) open() {
+	e.t.Helper()
+	store, err := kv.Open(e.dir, kv.Options{})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.kv, e.db = store, db
+}
+
+func (e *env) close() {
+	if e.db != nil {
+		e.db.Close()
+		e.kv.Close()
+		e.db, e.kv = nil, nil
+	}
+}
+
+// reopen simulates a restart.
+func (e *env) reopen() {
+	e.close()
+	e.open()
+}
+
+type caller struct {
+	e    *env
+	user string
+	role systable.Role
+	ns   string
+}
+
+func (e *env) as(user string, role systable.Role) *caller {
+	return &caller{e: e, user: user, role: role}
+}
+func (e *env) root() *caller { return e.as("root", systable.RoleSystem) }
+
+func (c *caller) exec(sqlText string, params ...any) ([]executor.Result, error) {
+	return c.e.db.Executor.Execute(context.Background(), executor.Request{
+		UserID: c.user, Role: c.role, SQL: sqlText, Params: params, Namespace: c.ns})
+}
+
+// must runs SQL that must succeed and returns its results.
+func (c *caller) must(sqlText string, params ...any) []executor.Result {
+	c.e.t.Helper()
+	res, err := c.exec(sqlText, params...)
+	if err != nil {
+		c.e.t.Fatalf("%s: %v", sqlText, err)
+	}
+	return res
+}
+
+// fails runs SQL that must fail with code.
+func (c *caller) fails(code apierror.Code, sqlText string, params ...any) *apierror.Error {
+	c.e.t.Helper()
+	_, err := c.exec(sqlText, params...)
+	if err == nil {
+		c.e.t.Fatalf("%s: succeeded, want %s", sqlText, code)
+	}
+	ae, ok := apierror.As(err)
+	if !ok || ae.Code != code {
+		c.e.t.Fatalf("%s: got %v, want %s", sqlText, err, code)
+	}
+	return ae
+}
+
+// rows runs one query and returns its rows as JSON text for compact asserts.
+func (c *caller) rows(sqlText string, params ...any) string {
+	c.e.t.Helper()
+	res := c.must(sqlText, params...)
+	if len(res) != 1 {
+		c.e.t.Fatalf("%s: %d results", sqlText, len(res))
+	}
+	raw, err := json.Marshal(res[0].Rows)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	return string(raw)
+}
