@@ -1,0 +1,211 @@
+// Package e2e_test starts the real server (the fx app of cmd/kalamdb-server)
+// on a random port with a temporary data directory and talks to it over
+// HTTP like a client.
+package e2e_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/app"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
+)
+
+type server struct {
+	t    *testing.T
+	dir  string
+	cfg  *config.Config
+	srv  *app.Server
+	base string
+}
+
+// startServer starts a server on a random loopback port over dir.
+func startServer(t *testing.T, dir string, mutate ...func(*config.Config)) *server {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Server.Port = 0
+	cfg.Storage.DataDir = dir
+	cfg.Auth.BcryptCost = bcrypt.MinCost
+	cfg.Logging.Level = "error"
+	for _, m := range mutate {
+		m(&cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := config.EnsureJWTSecret(&cfg); err != nil {
+		t.Fatal(err)
+	}
+	s := &server{t: t, dir: dir, cfg: &cfg, srv: app.New(&cfg, zap.NewNop())}
+	if err := s.srv.Start(context.Background()); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	s.base = "http://" + s.srv.Addr().String()
+	t.Cleanup(s.stop)
+	return s
+}
+
+func (s *server) stop() {
+	if s.srv == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := s.srv.Stop(ctx); err != nil {
+		s.t.Errorf("stop: %v", err)
+	}
+	s.srv = nil
+}
+
+// restart stops the server and starts a new one over the same data.
+func (s *server) restart() *server {
+	s.stop()
+	return startServer(s.t, s.dir, func(c *config.Config) { *c = *s.cfg; c.Server.Port = 0 })
+}
+
+// response is the JSON body of every /v1/api/sql answer.
+type response struct {
+	Status  string `json:"status"`
+	Results []struct {
+		Schema []struct {
+			Name     string `json:"name"`
+			DataType string `json:"data_type"`
+			Index    int    `json:"index"`
+		} `json:"schema"`
+		Rows     [][]any `json:"rows"`
+		RowCount int64   `json:"row_count"`
+		Message  string  `json:"message"`
+		AsUser   string  `json:"as_user"`
+	} `json:"results"`
+	Took  *float64 `json:"took"`
+	Error *struct {
+		Code    string         `json:"code"`
+		Message string         `json:"message"`
+		Details map[string]any `json:"details"`
+	} `json:"error"`
+	httpStatus int
+	header     http.Header
+	raw        string
+}
+
+// creds is how a request authenticates.
+type creds struct {
+	user, password, bearer string
+}
+
+var root = creds{user: "root"}
+
+func basic(user, password string) creds { return creds{user: user, password: password} }
+func bearer(token string) creds         { return creds{bearer: token} }
+
+func (s *server) do(method, path string, c *creds, body any) *response {
+	s.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, s.base+path, rd)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if c != nil {
+		if c.bearer != "" {
+			req.Header.Set("Authorization", "Bearer "+c.bearer)
+		} else {
+			req.SetBasicAuth(c.user, c.password)
+		}
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		s.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	out := &response{httpStatus: resp.StatusCode, header: resp.Header, raw: string(raw)}
+	if strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(out); err != nil {
+			s.t.Fatalf("%s %s: decode %q: %v", method, path, raw, err)
+		}
+	}
+	return out
+}
+
+// sql posts one batch.
+func (s *server) sql(c creds, sqlText string, params ...any) *response {
+	s.t.Helper()
+	body := map[string]any{"sql": sqlText}
+	if len(params) > 0 {
+		body["params"] = params
+	}
+	return s.do(http.MethodPost, "/v1/api/sql", &c, body)
+}
+
+// ok posts a batch that must succeed.
+func (s *server) ok(c creds, sqlText string, params ...any) *response {
+	s.t.Helper()
+	r := s.sql(c, sqlText, params...)
+	if r.httpStatus != http.StatusOK || r.Status != "success" {
+		s.t.Fatalf("%s: HTTP %d %s", sqlText, r.httpStatus, r.raw)
+	}
+	return r
+}
+
+// fail posts a batch that must fail with code and HTTP status, and checks
+// the error envelope of API.md.
+func (s *server) fail(c creds, status int, code, sqlText string, params ...any) *response {
+	s.t.Helper()
+	r := s.sql(c, sqlText, params...)
+	checkError(s.t, r, status, code, sqlText)
+	return r
+}
+
+func checkError(t *testing.T, r *response, status int, code, what string) {
+	t.Helper()
+	if r.httpStatus != status || r.Error == nil || r.Error.Code != code || r.Status != "error" {
+		t.Fatalf("%s: got HTTP %d %s, want %d %s", what, r.httpStatus, r.raw, status, code)
+	}
+	if r.Results == nil || len(r.Results) != 0 || r.Took == nil || r.Error.Message == "" {
+		t.Fatalf("%s: error envelope incomplete: %s", what, r.raw)
+	}
+}
+
+// rows returns the rows of the only result as compact JSON.
+func (r *response) rows(t *testing.T) string {
+	t.Helper()
+	if len(r.Results) != 1 {
+		t.Fatalf("want 1 result, got %s", r.raw)
+	}
+	raw, err := json.Marshal(r.Results[0].Rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
+
+func (r *response) String() string { return fmt.Sprintf("HTTP %d %s", r.httpStatus, r.raw) }

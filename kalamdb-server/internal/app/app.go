@@ -1,0 +1,156 @@
+// Package app assembles the KalamDB server from the modules of every layer
+// with go.uber.org/fx: the store (kv.Module), the database core
+// (database.Module) and this module's HTTP front end, and owns the process
+// lifecycle: start in dependency order, and on stop, stop accepting, finish
+// in-flight requests, then close the core and RocksDB, in that order.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/fx/fxevent"
+	"go.uber.org/zap"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/httpapi"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// Version is the server version reported by the health endpoints.
+const Version = "0.1.0"
+
+// Server is a running server's handle: its listen address and how to stop
+// it.
+type Server struct {
+	app  *fx.App
+	addr *listenAddr
+}
+
+// listenAddr receives the bound address once the listener is open (the
+// configured port may be 0).
+type listenAddr struct{ addr net.Addr }
+
+// New builds (but does not start) a server for cfg.
+func New(cfg *config.Config, log *zap.Logger) *Server {
+	la := &listenAddr{}
+	a := fx.New(
+		fx.Supply(cfg, log, la),
+		fx.WithLogger(func() fxevent.Logger {
+			return &fxevent.ZapLogger{Logger: log.Named("fx").WithOptions(zap.IncreaseLevel(zap.WarnLevel))}
+		}),
+		fx.Provide(storeConfig, coreConfig),
+		kv.Module,
+		database.Module,
+		Module,
+	)
+	return &Server{app: a, addr: la}
+}
+
+// Module is the server's own fx module: authentication and the HTTP API,
+// listening while the app runs.
+var Module = fx.Module("server",
+	fx.Provide(newAuthenticator, newHTTPAPI),
+	fx.Invoke(serveHTTP),
+)
+
+// Start starts every module; the HTTP listener is open when it returns.
+func (s *Server) Start(ctx context.Context) error {
+	if err := s.app.Err(); err != nil {
+		return err
+	}
+	return s.app.Start(ctx)
+}
+
+// Stop stops every module in reverse dependency order.
+func (s *Server) Stop(ctx context.Context) error { return s.app.Stop(ctx) }
+
+// Addr is the address the HTTP server listens on, once started.
+func (s *Server) Addr() net.Addr { return s.addr.addr }
+
+func storeConfig(cfg *config.Config) kv.Config {
+	return kv.Config{Dir: filepath.Join(cfg.Storage.DataDir, "rocksdb"), Options: kv.Options{Sync: cfg.Storage.SyncWrites}}
+}
+
+func coreConfig(cfg *config.Config) database.Config {
+	return database.Config{
+		NodeID:       NodeNumber(cfg.Server.NodeID),
+		RootPassword: cfg.Auth.RootPassword,
+		BcryptCost:   cfg.Auth.BcryptCost,
+		StorageDir:   filepath.Join(cfg.Storage.DataDir, "storage"),
+		Limits: executor.Limits{
+			MaxSQLBytes:   int(cfg.Limits.MaxSQLBytes),
+			MaxStatements: cfg.Limits.MaxStatementsPerBatch,
+			MaxResultRows: cfg.Limits.MaxResultRows,
+		},
+	}
+}
+
+// NodeNumber maps a node id to the 10-bit node number inside snowflake
+// ids: a numeric id is used as is (mod 1024), a name is hashed.
+func NodeNumber(nodeID string) int64 {
+	if n, err := strconv.ParseInt(nodeID, 10, 64); err == nil && n >= 0 {
+		return n % 1024
+	}
+	h := fnv.New32a()
+	h.Write([]byte(nodeID))
+	return int64(h.Sum32() % 1024)
+}
+
+func newAuthenticator(cfg *config.Config, cat *catalog.Catalog) (*auth.Authenticator, error) {
+	return auth.New(cat, auth.OptionsFromConfig(cfg))
+}
+
+func newHTTPAPI(cfg *config.Config, exec *executor.Executor, a *auth.Authenticator, log *zap.Logger) (*httpapi.Server, error) {
+	return httpapi.New(httpapi.Deps{Executor: exec, Auth: a, Logger: log.Named("http")}, httpapi.OptionsFromConfig(cfg, Version))
+}
+
+// serveHTTP listens while the app runs. On stop it stops accepting and waits
+// for in-flight requests (up to the shutdown timeout) before the modules it
+// depends on stop.
+func serveHTTP(lc fx.Lifecycle, cfg *config.Config, api *httpapi.Server, la *listenAddr, log *zap.Logger) {
+	srv := httpapi.NewHTTPServer(cfg, api, log)
+	lc.Append(fx.Hook{
+		OnStart: func(context.Context) error {
+			ln, err := net.Listen("tcp", cfg.Server.Addr())
+			if err != nil {
+				return fmt.Errorf("listen on %s: %w", cfg.Server.Addr(), err)
+			}
+			la.addr = ln.Addr()
+			log.Info("kalamdb-server listening", zap.String("addr", ln.Addr().String()), zap.String("version", Version),
+				zap.String("data_dir", cfg.Storage.DataDir))
+			go func() {
+				if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+					log.Error("http server stopped", zap.Error(err))
+				}
+			}()
+			return nil
+		},
+		OnStop: func(ctx context.Context) error {
+			ctx, cancel := context.WithTimeout(ctx, cfg.Server.ShutdownTimeout)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				// In-flight requests outlived the grace period: cut them off
+				// so the store can still close cleanly.
+				_ = srv.Close()
+				return fmt.Errorf("http shutdown: %w", err)
+			}
+			return nil
+		},
+	})
+}
+
+// DefaultStopTimeout bounds a whole shutdown.
+const DefaultStopTimeout = 60 * time.Second

@@ -1,0 +1,297 @@
+// Package config owns the server configuration: the Config model with its
+// defaults, loading it from a TOML file (server.toml), overriding any key from
+// the environment, validating it, and making sure a JWT signing secret exists.
+//
+// Precedence, lowest to highest: built-in defaults, the TOML file, the
+// short environment aliases (KALAMDB_DATA_DIR, ...), the systematic
+// environment names KALAMDB_<SECTION>_<KEY>. Every key of the file has a
+// systematic name, so an operator never needs a file to change a setting.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+)
+
+// MiB is one mebibyte, for byte-size defaults.
+const MiB = 1 << 20
+
+// MinJWTSecretBytes is the shortest configured JWT secret accepted. HS256 is
+// only as strong as its key; 32 bytes is the hash output size (RFC 7518 §3.2).
+const MinJWTSecretBytes = 32
+
+// Config is the whole server configuration. The toml tags are the file keys;
+// the environment name of a key is KALAMDB_<SECTION>_<KEY> in upper case.
+type Config struct {
+	Server    ServerConfig    `toml:"server"`
+	Storage   StorageConfig   `toml:"storage"`
+	Auth      AuthConfig      `toml:"auth"`
+	Logging   LoggingConfig   `toml:"logging"`
+	Limits    LimitsConfig    `toml:"limits"`
+	WebSocket WebSocketConfig `toml:"websocket"`
+}
+
+// ServerConfig is the [server] section: the listener and node identity.
+type ServerConfig struct {
+	Host string `toml:"host"`
+	// Port 0 asks the kernel for a free port (useful in tests).
+	Port int `toml:"port"`
+	// NodeID names this node in system.jobs, system.live_queries and
+	// snowflake ids.
+	NodeID string `toml:"node_id"`
+	// MaxBodyBytes bounds every HTTP request body (413 beyond it).
+	MaxBodyBytes int64 `toml:"max_body_bytes"`
+	// ReadHeaderTimeout bounds how long a client may take to send headers,
+	// so idle half-open connections cannot pin goroutines (slowloris).
+	ReadHeaderTimeout time.Duration `toml:"read_header_timeout"`
+	// IdleTimeout closes keep-alive connections that stay idle this long.
+	IdleTimeout time.Duration `toml:"idle_timeout"`
+	// ShutdownTimeout is how long SIGTERM waits for in-flight requests.
+	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
+}
+
+// Addr is the host:port listen address.
+func (s ServerConfig) Addr() string {
+	return net.JoinHostPort(s.Host, strconv.Itoa(s.Port))
+}
+
+// StorageConfig is the [storage] section.
+type StorageConfig struct {
+	// DataDir holds RocksDB, the local cold storage and the generated JWT
+	// secret.
+	DataDir string `toml:"data_dir"`
+	// SyncWrites fsyncs the WAL on every commit (durable against power loss,
+	// not only process crashes) at a large cost in write latency.
+	SyncWrites bool `toml:"sync_writes"`
+}
+
+// AuthConfig is the [auth] section.
+type AuthConfig struct {
+	// RootPassword, when set, becomes root's password at start. Empty means
+	// root is accepted without password from loopback addresses only.
+	RootPassword string `toml:"root_password"`
+	// JWTSecret signs tokens (HS256). Empty means: generate one and keep it
+	// in <data_dir>/jwt_secret (see EnsureJWTSecret).
+	JWTSecret       string        `toml:"jwt_secret"`
+	AccessTokenTTL  time.Duration `toml:"access_token_ttl"`
+	RefreshTokenTTL time.Duration `toml:"refresh_token_ttl"`
+	// BcryptCost is used for new password hashes.
+	BcryptCost int `toml:"bcrypt_cost"`
+	// BasicCacheTTL is how long a verified Basic credential is remembered
+	// so steady-state requests skip bcrypt. 0 disables the cache.
+	BasicCacheTTL time.Duration `toml:"basic_cache_ttl"`
+	// BasicCacheMaxEntries bounds the credential cache's memory.
+	BasicCacheMaxEntries int `toml:"basic_cache_max_entries"`
+}
+
+// LoggingConfig is the [logging] section.
+type LoggingConfig struct {
+	// Level is debug, info, warn or error.
+	Level string `toml:"level"`
+	// Format is json (production) or console (development).
+	Format string `toml:"format"`
+}
+
+// LimitsConfig is the [limits] section: per-request resource bounds.
+type LimitsConfig struct {
+	// MaxSQLBytes bounds the `sql` text of one request (413 beyond it).
+	MaxSQLBytes int64 `toml:"max_sql_bytes"`
+	// MaxStatementsPerBatch bounds the statements of one request.
+	MaxStatementsPerBatch int `toml:"max_statements_per_batch"`
+	// MaxResultRows bounds the rows of one statement's result; 0 = no limit.
+	MaxResultRows int `toml:"max_result_rows"`
+	// RequestsPerSecond is the sustained per-user request rate; 0 = no limit.
+	RequestsPerSecond float64 `toml:"requests_per_second"`
+	// RequestsBurst is how many requests a user may send at once above the
+	// sustained rate; 0 = max(1, ceil(requests_per_second)).
+	RequestsBurst int `toml:"requests_burst"`
+	// MetricsLoopbackOnly serves /metrics to loopback clients only.
+	MetricsLoopbackOnly bool `toml:"metrics_loopback_only"`
+}
+
+// WebSocketConfig is the [websocket] section.
+type WebSocketConfig struct {
+	// AuthTimeout is how long a new connection may stay unauthenticated.
+	AuthTimeout time.Duration `toml:"auth_timeout"`
+	// MaxMessageBytes bounds an incoming message (MESSAGE_TOO_LARGE).
+	MaxMessageBytes int64 `toml:"max_message_bytes"`
+	// MaxSubscriptionsPerConnection and MaxSubscriptionsPerUser bound
+	// subscriptions (SUBSCRIPTION_LIMIT_EXCEEDED); per user 0 = no limit.
+	MaxSubscriptionsPerConnection int `toml:"max_subscriptions_per_connection"`
+	MaxSubscriptionsPerUser       int `toml:"max_subscriptions_per_user"`
+	// SendQueueSize is the per-connection outgoing message queue; a client
+	// whose queue is full is disconnected so writers never wait for it.
+	SendQueueSize int `toml:"send_queue_size"`
+}
+
+// Default returns the configuration that runs out of the box: a loopback
+// listener on 127.0.0.1:8080 and data under ./data.
+func Default() Config {
+	return Config{
+		Server: ServerConfig{
+			Host:              "127.0.0.1",
+			Port:              8080,
+			NodeID:            "node1",
+			MaxBodyBytes:      10 * MiB,
+			ReadHeaderTimeout: 10 * time.Second,
+			IdleTimeout:       120 * time.Second,
+			ShutdownTimeout:   30 * time.Second,
+		},
+		Storage: StorageConfig{
+			DataDir: "./data",
+		},
+		Auth: AuthConfig{
+			AccessTokenTTL:       time.Hour,
+			RefreshTokenTTL:      7 * 24 * time.Hour,
+			BcryptCost:           bcrypt.DefaultCost,
+			BasicCacheTTL:        60 * time.Second,
+			BasicCacheMaxEntries: 10000,
+		},
+		Logging: LoggingConfig{
+			Level:  "info",
+			Format: "json",
+		},
+		Limits: LimitsConfig{
+			MaxSQLBytes:           10 * MiB,
+			MaxStatementsPerBatch: 1000,
+			MaxResultRows:         100000,
+			MetricsLoopbackOnly:   true,
+		},
+		WebSocket: WebSocketConfig{
+			AuthTimeout:                   3 * time.Second,
+			MaxMessageBytes:               1 * MiB,
+			MaxSubscriptionsPerConnection: 100,
+			MaxSubscriptionsPerUser:       1000,
+			SendQueueSize:                 1024,
+		},
+	}
+}
+
+// nodeIDPattern keeps node ids safe in keys, file names and metrics labels.
+var nodeIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// Validate checks every key and returns all problems at once (joined), each
+// naming its key, so an operator fixes the file in one pass.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...)))
+	}
+	positiveDuration := func(key string, d time.Duration, zeroOK bool) {
+		switch {
+		case d < 0:
+			bad(key, "must not be negative (got %s)", d)
+		case d == 0 && !zeroOK:
+			bad(key, "must be positive")
+		case d > 0 && d < time.Millisecond:
+			// A bare TOML integer is nanoseconds; a tiny value is almost
+			// certainly "30" meant as seconds.
+			bad(key, "%s is under 1ms; write durations as strings such as \"30s\"", d)
+		}
+	}
+
+	s := c.Server
+	if strings.TrimSpace(s.Host) == "" {
+		bad("server.host", "must not be empty")
+	}
+	if s.Port < 0 || s.Port > 65535 {
+		bad("server.port", "%d is outside 0..65535", s.Port)
+	}
+	if !nodeIDPattern.MatchString(s.NodeID) {
+		bad("server.node_id", "%q must be 1-64 letters, digits, '_', '.' or '-'", s.NodeID)
+	}
+	if s.MaxBodyBytes <= 0 {
+		bad("server.max_body_bytes", "must be positive")
+	}
+	positiveDuration("server.read_header_timeout", s.ReadHeaderTimeout, false)
+	positiveDuration("server.idle_timeout", s.IdleTimeout, false)
+	positiveDuration("server.shutdown_timeout", s.ShutdownTimeout, false)
+
+	if strings.TrimSpace(c.Storage.DataDir) == "" {
+		bad("storage.data_dir", "must not be empty")
+	}
+
+	a := c.Auth
+	if a.JWTSecret != "" && len(a.JWTSecret) < MinJWTSecretBytes {
+		bad("auth.jwt_secret", "must be at least %d bytes (or empty to generate one)", MinJWTSecretBytes)
+	}
+	positiveDuration("auth.access_token_ttl", a.AccessTokenTTL, false)
+	positiveDuration("auth.refresh_token_ttl", a.RefreshTokenTTL, false)
+	if a.AccessTokenTTL > 0 && a.RefreshTokenTTL > 0 && a.RefreshTokenTTL < a.AccessTokenTTL {
+		bad("auth.refresh_token_ttl", "(%s) must not be shorter than auth.access_token_ttl (%s)", a.RefreshTokenTTL, a.AccessTokenTTL)
+	}
+	if a.BcryptCost < bcrypt.MinCost || a.BcryptCost > bcrypt.MaxCost {
+		bad("auth.bcrypt_cost", "%d is outside %d..%d", a.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
+	}
+	positiveDuration("auth.basic_cache_ttl", a.BasicCacheTTL, true)
+	if a.BasicCacheMaxEntries < 0 {
+		bad("auth.basic_cache_max_entries", "must not be negative")
+	}
+	if len(a.RootPassword) > 72 {
+		// bcrypt ignores (x/crypto refuses) bytes past 72.
+		bad("auth.root_password", "must be at most 72 bytes")
+	}
+
+	switch c.Logging.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("logging.level", "%q is not one of debug, info, warn, error", c.Logging.Level)
+	}
+	switch c.Logging.Format {
+	case "json", "console":
+	default:
+		bad("logging.format", "%q is not one of json, console", c.Logging.Format)
+	}
+
+	l := c.Limits
+	if l.MaxSQLBytes <= 0 {
+		bad("limits.max_sql_bytes", "must be positive")
+	}
+	if l.MaxStatementsPerBatch <= 0 {
+		bad("limits.max_statements_per_batch", "must be positive")
+	}
+	if l.MaxResultRows < 0 {
+		bad("limits.max_result_rows", "must not be negative (0 = no limit)")
+	}
+	if l.RequestsPerSecond < 0 || l.RequestsPerSecond != l.RequestsPerSecond {
+		bad("limits.requests_per_second", "must be a non-negative number (0 = no limit)")
+	}
+	if l.RequestsBurst < 0 {
+		bad("limits.requests_burst", "must not be negative")
+	}
+
+	w := c.WebSocket
+	positiveDuration("websocket.auth_timeout", w.AuthTimeout, false)
+	if w.MaxMessageBytes <= 0 {
+		bad("websocket.max_message_bytes", "must be positive")
+	}
+	if w.MaxSubscriptionsPerConnection <= 0 {
+		bad("websocket.max_subscriptions_per_connection", "must be positive")
+	}
+	if w.MaxSubscriptionsPerUser < 0 {
+		bad("websocket.max_subscriptions_per_user", "must not be negative (0 = no limit)")
+	}
+	if w.SendQueueSize <= 0 {
+		bad("websocket.send_queue_size", "must be positive")
+	}
+	return errors.Join(errs...)
+}
+
+// Redacted returns a copy with secrets masked, for logging the effective
+// configuration at start.
+func (c Config) Redacted() Config {
+	if c.Auth.RootPassword != "" {
+		c.Auth.RootPassword = "[redacted]"
+	}
+	if c.Auth.JWTSecret != "" {
+		c.Auth.JWTSecret = "[redacted]"
+	}
+	return c
+}

@@ -1,0 +1,353 @@
+package httpapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// maxLoginBodyBytes bounds the body of the unauthenticated login endpoint
+// far below the general limit: credentials are tiny, and anonymous clients
+// should not make the server buffer megabytes.
+const maxLoginBodyBytes = 64 << 10
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	infoFrom(r.Context()).code = codeOK
+	s.writeJSON(w, r, http.StatusOK, map[string]string{
+		"status":      "healthy",
+		"version":     s.opts.Version,
+		"api_version": APIVersion,
+	})
+}
+
+func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, r, apierror.New(apierror.NotFound, "no endpoint %s %s", r.Method, r.URL.Path))
+}
+
+func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request, route string) {
+	infoFrom(r.Context()).route = route
+	allow := s.allowHeader(route)
+	w.Header().Set("Allow", allow)
+	s.writeError(w, r, apierror.New(codeMethodNotAllowed, "method %s not allowed on %s (allowed: %s)", r.Method, route, allow))
+}
+
+// authenticate runs the authenticator and the per-user rate limit, and
+// records the user for the access log. On failure it has answered.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
+	p, err := s.auth.Authenticate(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return auth.Principal{}, false
+	}
+	return p, s.admit(w, r, p)
+}
+
+// admit applies the per-user rate limit to an authenticated principal.
+func (s *Server) admit(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
+	infoFrom(r.Context()).userID = p.UserID
+	if ok, wait := s.limiter.allow(p.UserID); !ok {
+		secs := int(math.Ceil(wait.Seconds()))
+		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
+		s.writeError(w, r, apierror.New(apierror.RateLimitExceeded,
+			"rate limit exceeded: at most %g requests per second per user", s.opts.RequestsPerSecond).
+			WithDetails(map[string]int64{"retry_after_ms": wait.Milliseconds()}))
+		return false
+	}
+	return true
+}
+
+// readBody reads the whole body under limit. Too large is
+// PAYLOAD_TOO_LARGE, checked up front from Content-Length when the client
+// declared one, so an oversized upload is refused before it is read.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	tooLarge := apierror.New(apierror.PayloadTooLarge, "request body is over the limit of %d bytes", limit)
+	if r.ContentLength > limit {
+		return nil, tooLarge
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge
+		}
+		return nil, apierror.Wrap(apierror.InvalidInput, err, "could not read the request body")
+	}
+	return body, nil
+}
+
+// decodeJSON decodes a JSON object body into dst with numbers kept as
+// json.Number (so 64-bit integers survive exactly). It is lenient on
+// unknown fields (clients may send more than this version knows) but strict
+// on types and on trailing data.
+func decodeJSON(body []byte, dst any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return apierror.New(apierror.InvalidInput, "request body is empty; want a JSON object")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(dst); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return apierror.New(apierror.InvalidInput, "invalid JSON: unexpected data after the request object")
+	}
+	return nil
+}
+
+// expectedJSONType names, for error messages, the JSON type each request
+// field must have.
+func expectedJSONType(field string) string {
+	switch field {
+	case "params":
+		return "an array"
+	case "sql", "namespace_id", "user", "username", "password":
+		return "a string"
+	}
+	return ""
+}
+
+func jsonError(err error) error {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr) && typeErr.Field == "":
+		return apierror.Wrap(apierror.InvalidInput, err,
+			fmt.Sprintf("request body must be a JSON object, not %s", typeErr.Value))
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if top, _, nested := strings.Cut(field, "."); nested {
+			field = top
+		}
+		want := expectedJSONType(field)
+		if want == "" {
+			want = typeErr.Type.String()
+		}
+		return apierror.Wrap(apierror.InvalidInput, err,
+			fmt.Sprintf("field %q must be %s, not %s", field, want, typeErr.Value)).
+			WithDetails(map[string]string{"field": field})
+	case errors.As(err, &syntaxErr):
+		return apierror.Wrap(apierror.InvalidInput, err,
+			fmt.Sprintf("invalid JSON at byte %d: %s", syntaxErr.Offset, syntaxErr.Error()))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return apierror.Wrap(apierror.InvalidInput, err, "invalid JSON: unexpected end of input")
+	default:
+		return apierror.Wrap(apierror.InvalidInput, err, "invalid JSON request body")
+	}
+}
+
+// sqlRequest is the body of POST /v1/api/sql. Pointers tell a missing or
+// null field from an empty one.
+type sqlRequest struct {
+	SQL       *string `json:"sql"`
+	Params    []any   `json:"params"`
+	Namespace *string `json:"namespace_id"`
+}
+
+func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	body, err := s.readBody(w, r, s.opts.MaxBodyBytes)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req sqlRequest
+	if err := decodeJSON(body, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.SQL == nil {
+		s.writeError(w, r, apierror.New(apierror.InvalidInput, `missing field "sql"`))
+		return
+	}
+	sql := *req.SQL
+	if int64(len(sql)) > s.opts.MaxSQLBytes {
+		s.writeError(w, r, apierror.New(apierror.PayloadTooLarge,
+			"sql is %d bytes, over the limit of %d", len(sql), s.opts.MaxSQLBytes))
+		return
+	}
+	if strings.TrimSpace(sql) == "" {
+		s.writeError(w, r, apierror.New(apierror.EmptySQL, "sql is empty"))
+		return
+	}
+	params := req.Params
+	if len(params) == 0 {
+		params = nil
+	}
+	namespace := ""
+	if req.Namespace != nil {
+		namespace = *req.Namespace
+	}
+
+	results, err := s.exec.Execute(r.Context(), executor.Request{
+		UserID:    p.UserID,
+		Role:      p.Role,
+		SQL:       sql,
+		Params:    params,
+		Namespace: namespace,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if results == nil {
+		results = []executor.Result{}
+	}
+	info := infoFrom(r.Context())
+	info.code = codeOK
+	s.writeJSON(w, r, http.StatusOK, envelope{Status: "success", Results: results, Took: tookMillis(info)})
+}
+
+// loginRequest is the body of POST /v1/api/auth/login; `username` is
+// accepted as a synonym of `user`.
+type loginRequest struct {
+	User     *string `json:"user"`
+	Username *string `json:"username"`
+	Password *string `json:"password"`
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	body, err := s.readBody(w, r, min(s.opts.MaxBodyBytes, maxLoginBodyBytes))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	username, password, err := loginCredentials(r, body)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	p, pair, err := s.auth.Login(username, password, r.RemoteAddr)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !s.admit(w, r, p) {
+		return
+	}
+	s.writeTokens(w, r, p, pair)
+}
+
+// loginCredentials takes the credentials from the JSON body or, when the
+// body is empty, from a Basic Authorization header (what curl -u sends).
+func loginCredentials(r *http.Request, body []byte) (string, string, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		if h := r.Header.Get("Authorization"); len(h) > 6 && strings.EqualFold(h[:6], "basic ") {
+			return auth.ParseBasic(h[6:])
+		}
+	}
+	var req loginRequest
+	if err := decodeJSON(body, &req); err != nil {
+		return "", "", err
+	}
+	var name string
+	switch {
+	case req.User != nil && req.Username != nil && *req.User != *req.Username:
+		return "", "", apierror.New(apierror.InvalidInput, `"user" and "username" disagree; send one of them`)
+	case req.User != nil:
+		name = *req.User
+	case req.Username != nil:
+		name = *req.Username
+	}
+	if name == "" {
+		return "", "", apierror.New(apierror.InvalidInput, `missing field "user"`)
+	}
+	password := ""
+	if req.Password != nil {
+		password = *req.Password
+	}
+	return name, password, nil
+}
+
+func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
+	p, pair, err := s.auth.Refresh(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !s.admit(w, r, p) {
+		return
+	}
+	s.writeTokens(w, r, p, pair)
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	p, ok := s.authenticate(w, r)
+	if !ok {
+		return
+	}
+	infoFrom(r.Context()).code = codeOK
+	s.writeJSON(w, r, http.StatusOK, userToWire(&p.User))
+}
+
+// wireUser is the user object of login, refresh and /me: the row without
+// its password hash.
+type wireUser struct {
+	ID        string  `json:"id"`
+	Username  string  `json:"username"`
+	Role      string  `json:"role"`
+	Email     *string `json:"email"`
+	CreatedAt *string `json:"created_at"`
+	UpdatedAt *string `json:"updated_at"`
+}
+
+func userToWire(u *systable.User) wireUser {
+	w := wireUser{
+		ID:        u.UserID,
+		Username:  u.Username,
+		Role:      string(u.Role),
+		CreatedAt: rfc3339(u.CreatedAt),
+		UpdatedAt: rfc3339(u.UpdatedAt),
+	}
+	if u.Username == "" {
+		w.Username = u.UserID
+	}
+	if u.Email != "" {
+		w.Email = &u.Email
+	}
+	return w
+}
+
+// rfc3339 formats t in UTC, or nil (JSON null) for the zero time.
+func rfc3339(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := t.UTC().Format(time.RFC3339)
+	return &s
+}
+
+type tokenResponse struct {
+	User             wireUser `json:"user"`
+	AccessToken      string   `json:"access_token"`
+	RefreshToken     string   `json:"refresh_token"`
+	ExpiresAt        string   `json:"expires_at"`
+	RefreshExpiresAt string   `json:"refresh_expires_at"`
+}
+
+func (s *Server) writeTokens(w http.ResponseWriter, r *http.Request, p auth.Principal, pair auth.TokenPair) {
+	infoFrom(r.Context()).code = codeOK
+	// Tokens are credentials: no cache may keep them (RFC 6749 §5.1).
+	w.Header().Set("Cache-Control", "no-store")
+	s.writeJSON(w, r, http.StatusOK, tokenResponse{
+		User:             userToWire(&p.User),
+		AccessToken:      pair.AccessToken,
+		RefreshToken:     pair.RefreshToken,
+		ExpiresAt:        pair.AccessExpiresAt.UTC().Format(time.RFC3339),
+		RefreshExpiresAt: pair.RefreshExpiresAt.UTC().Format(time.RFC3339),
+	})
+}

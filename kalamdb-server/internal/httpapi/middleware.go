@@ -1,0 +1,192 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// RequestIDHeader carries the request id in both directions: a sane id
+// sent by the client (or a proxy) is kept so logs correlate across hops,
+// otherwise one is generated.
+const RequestIDHeader = "X-Request-Id"
+
+// requestInfo is what the handlers tell the middleware about a request, for
+// the access log and the metrics. It lives in the request context; a
+// request is served by one goroutine, so it needs no lock.
+type requestInfo struct {
+	id     string
+	start  time.Time
+	route  string
+	code   apierror.Code
+	userID string
+}
+
+type infoKey struct{}
+
+// infoFrom returns the request's info; outside the middleware (which only
+// tests of single handlers do) a throwaway one.
+func infoFrom(ctx context.Context) *requestInfo {
+	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		return info
+	}
+	return &requestInfo{start: time.Now()}
+}
+
+// ServeHTTP runs the middleware (request id, metrics, access log, panic
+// recovery) around the routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	info := &requestInfo{id: requestID(r), start: time.Now(), route: "unmatched"}
+	w.Header().Set(RequestIDHeader, info.id)
+	rec := &statusRecorder{ResponseWriter: w}
+	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+
+	s.metrics.inFlight.Inc()
+	defer func() {
+		// Runs after serveRecovering, also while an ErrAbortHandler panic
+		// propagates, so aborted requests are counted too.
+		s.metrics.inFlight.Dec()
+		s.observe(r, rec, info)
+	}()
+	s.serveRecovering(rec, r, info)
+}
+
+func (s *Server) serveRecovering(w *statusRecorder, r *http.Request, info *requestInfo) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler { //nolint:errorlint // sentinel compared as net/http does
+			// net/http's way to abort a response; let it do its job.
+			panic(v)
+		}
+		s.log.Error("panic serving request",
+			zap.String("request_id", info.id), zap.String("route", info.route),
+			zap.Any("panic", v), zap.Stack("stack"))
+		info.code = apierror.InternalError
+		if w.status == 0 {
+			s.writeJSON(w, r, http.StatusInternalServerError, errorEnvelope(info, &apierror.Error{
+				Code: apierror.InternalError, Message: msgInternal,
+			}))
+		}
+	}()
+	s.mux.ServeHTTP(w, r)
+}
+
+func (s *Server) observe(r *http.Request, rec *statusRecorder, info *requestInfo) {
+	status := rec.status
+	if status == 0 {
+		status = http.StatusOK // nothing written: net/http answers 200
+	}
+	code := info.code
+	if code == "" {
+		if status < 400 {
+			code = codeOK
+		} else {
+			code = apierror.Code(strconv.Itoa(status))
+		}
+	}
+	elapsed := time.Since(info.start)
+	statusText := strconv.Itoa(status)
+	s.metrics.requests.WithLabelValues(info.route, string(code), statusText).Inc()
+	s.metrics.duration.WithLabelValues(info.route, string(code), statusText).Observe(elapsed.Seconds())
+
+	level := zap.InfoLevel
+	if info.route == "/health" || info.route == "/v1/api/healthcheck" || info.route == "/metrics" {
+		level = zap.DebugLevel // probes would drown the log
+	}
+	if ce := s.log.Check(level, "http request"); ce != nil {
+		ce.Write(
+			zap.String("request_id", info.id),
+			zap.String("method", r.Method),
+			zap.String("path", r.URL.Path),
+			zap.String("route", info.route),
+			zap.Int("status", status),
+			zap.String("code", string(code)),
+			zap.String("user_id", info.userID),
+			zap.String("remote", r.RemoteAddr),
+			zap.Int64("bytes", rec.written),
+			zap.Duration("duration", elapsed),
+		)
+	}
+}
+
+// requestID keeps a client-supplied id when it is short and plain (it ends
+// up in logs, so no control characters or unbounded length), otherwise
+// generates 128 random bits.
+func requestID(r *http.Request) string {
+	if id := r.Header.Get(RequestIDHeader); len(id) > 0 && len(id) <= 128 && plainID(id) {
+		return id
+	}
+	b := make([]byte, 16)
+	if _, err := rand.Read(b); err != nil {
+		// crypto/rand does not fail on supported platforms; an id is not
+		// worth failing a request for.
+		return "unknown"
+	}
+	return hex.EncodeToString(b)
+}
+
+func plainID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9',
+			c == '-', c == '_', c == '.', c == ':':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// statusRecorder remembers the status and size of the answer. It unwraps
+// (http.ResponseController, coder/websocket) and forwards Flush and Hijack
+// so streaming and the WebSocket upgrade work through it.
+type statusRecorder struct {
+	http.ResponseWriter
+	status  int
+	written int64
+}
+
+func (w *statusRecorder) WriteHeader(code int) {
+	// Informational answers (103 Early Hints) are not the final status;
+	// 101 is, for an upgraded connection.
+	if w.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusRecorder) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.written += int64(n)
+	return n, err
+}
+
+func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *statusRecorder) Flush() {
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+func (w *statusRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil && w.status == 0 {
+		w.status = http.StatusSwitchingProtocols
+	}
+	return conn, rw, err
+}

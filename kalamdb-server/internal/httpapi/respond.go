@@ -1,0 +1,109 @@
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// msgInternal is the only thing a client learns about an unclassified
+// error; the error itself goes to the log with the request id.
+const msgInternal = "internal error; see the server log for this request id"
+
+// wireError is the `error` object of API.md.
+type wireError struct {
+	Code    apierror.Code `json:"code"`
+	Message string        `json:"message"`
+	Details any           `json:"details"`
+}
+
+// envelope is the answer of POST /v1/api/sql, and the shape of every error
+// answer of this API, so clients parse one format.
+type envelope struct {
+	Status  string            `json:"status"`
+	Results []executor.Result `json:"results"`
+	Took    float64           `json:"took"`
+	Error   *wireError        `json:"error,omitempty"`
+}
+
+// tookMillis is the server time so far in (fractional) milliseconds.
+func tookMillis(info *requestInfo) float64 {
+	return float64(time.Since(info.start).Microseconds()) / 1000
+}
+
+func errorEnvelope(info *requestInfo, e *apierror.Error) envelope {
+	return envelope{
+		Status:  "error",
+		Results: []executor.Result{},
+		Took:    tookMillis(info),
+		Error:   &wireError{Code: e.Code, Message: e.Message, Details: e.Details},
+	}
+}
+
+// writeJSON encodes v before writing anything, so an encoding failure can
+// still become a clean 500.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		info := infoFrom(r.Context())
+		s.log.Error("encode response", zap.String("request_id", info.id), zap.Error(err))
+		info.code = apierror.InternalError
+		buf.Reset()
+		// Encoding this fixed shape cannot fail.
+		_ = json.NewEncoder(&buf).Encode(errorEnvelope(info, &apierror.Error{Code: apierror.InternalError, Message: msgInternal}))
+		status = http.StatusInternalServerError
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+// writeError answers err in the error envelope with the status of its code.
+// An *apierror.Error (anywhere in the chain) is shown as is: its message is
+// client-safe by contract. Anything else is a bug or an infrastructure
+// failure: it is logged and the client sees only INTERNAL_ERROR.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	info := infoFrom(r.Context())
+	e, ok := apierror.As(err)
+	switch {
+	case !ok && errors.Is(r.Context().Err(), context.Canceled):
+		// The client went away (net/http cancels the request context), so
+		// whatever the executor made of that, nobody will read an answer.
+		info.code = codeClientClosed
+		s.log.Debug("client closed the request", zap.String("request_id", info.id), zap.Error(err))
+		w.WriteHeader(statusClientClosed)
+		return
+	case !ok && errors.Is(err, context.DeadlineExceeded):
+		e = apierror.Wrap(apierror.SQLExecutionError, err, "statement cancelled: time limit exceeded")
+	case !ok:
+		s.log.Error("unclassified error", zap.String("request_id", info.id),
+			zap.String("route", info.route), zap.String("user_id", info.userID), zap.Error(err))
+		e = &apierror.Error{Code: apierror.InternalError, Message: msgInternal}
+	case e.Code == apierror.InternalError:
+		s.log.Error("internal error", zap.String("request_id", info.id),
+			zap.String("route", info.route), zap.String("user_id", info.userID), zap.Error(err))
+	case e.Cause != nil:
+		s.log.Debug("request refused", zap.String("request_id", info.id),
+			zap.String("code", string(e.Code)), zap.Error(err))
+	}
+	info.code = e.Code
+	status := StatusForCode(e.Code)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Basic realm="kalamdb"`)
+	}
+	s.writeJSON(w, r, status, errorEnvelope(info, e))
+}

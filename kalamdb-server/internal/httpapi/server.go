@@ -1,0 +1,208 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.uber.org/zap"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// APIVersion is the wire contract version served under /v1.
+const APIVersion = "v1"
+
+// SQLExecutor runs one authenticated statement batch (kalamdb-core's
+// executor). It must honour ctx: it is the request's context, cancelled
+// when the client goes away.
+type SQLExecutor interface {
+	Execute(ctx context.Context, req executor.Request) ([]executor.Result, error)
+}
+
+// Authenticator checks credentials (auth.Authenticator). Every error it
+// returns is expected to be an *apierror.Error (UNAUTHORIZED); anything
+// else is answered as INTERNAL_ERROR.
+type Authenticator interface {
+	// Authenticate accepts Basic or a Bearer access token.
+	Authenticate(r *http.Request) (auth.Principal, error)
+	// Login checks a user name and password from remoteAddr.
+	Login(username, password, remoteAddr string) (auth.Principal, auth.TokenPair, error)
+	// Refresh exchanges the Bearer refresh token of r for a new pair.
+	Refresh(r *http.Request) (auth.Principal, auth.TokenPair, error)
+}
+
+// Options are the limits and identity of the HTTP API.
+type Options struct {
+	// Version is the server version reported by the health endpoints.
+	Version string
+	// MaxBodyBytes bounds request bodies (413 PAYLOAD_TOO_LARGE).
+	MaxBodyBytes int64
+	// MaxSQLBytes bounds the `sql` text (413 PAYLOAD_TOO_LARGE).
+	MaxSQLBytes int64
+	// RequestsPerSecond and RequestsBurst make a per-user token bucket;
+	// 0 requests per second means no limit.
+	RequestsPerSecond float64
+	RequestsBurst     int
+	// MetricsLoopbackOnly refuses /metrics (403) to non-loopback clients.
+	MetricsLoopbackOnly bool
+	// Now is the clock of the rate limiter (time.Now when nil).
+	Now func() time.Time
+}
+
+// OptionsFromConfig maps the configuration to Options.
+func OptionsFromConfig(c *config.Config, version string) Options {
+	return Options{
+		Version:             version,
+		MaxBodyBytes:        c.Server.MaxBodyBytes,
+		MaxSQLBytes:         c.Limits.MaxSQLBytes,
+		RequestsPerSecond:   c.Limits.RequestsPerSecond,
+		RequestsBurst:       c.Limits.RequestsBurst,
+		MetricsLoopbackOnly: c.Limits.MetricsLoopbackOnly,
+	}
+}
+
+// Deps are the collaborators of the HTTP API.
+type Deps struct {
+	Executor SQLExecutor
+	Auth     Authenticator
+	// Logger receives the access log and internal errors (zap.NewNop when
+	// nil).
+	Logger *zap.Logger
+}
+
+// Server is the HTTP API: an http.Handler with every route of API.md but
+// the WebSocket one (see Handle), behind the middleware.
+type Server struct {
+	exec    SQLExecutor
+	auth    Authenticator
+	log     *zap.Logger
+	opts    Options
+	limiter *userLimiter
+
+	mux      *http.ServeMux
+	registry *prometheus.Registry
+	metrics  *httpMetrics
+	// promHandler serves the registry in the Prometheus text format.
+	promHandler http.Handler
+
+	// allowed lists the methods registered per path, for 405 answers and
+	// their Allow header.
+	allowMu sync.Mutex
+	allowed map[string][]string
+}
+
+// New builds the API. The returned Server has its own Prometheus registry
+// (see Registry) already holding the HTTP, Go runtime and process metrics.
+func New(deps Deps, opts Options) (*Server, error) {
+	if deps.Executor == nil {
+		return nil, errors.New("httpapi: nil Executor")
+	}
+	if deps.Auth == nil {
+		return nil, errors.New("httpapi: nil Authenticator")
+	}
+	if opts.MaxBodyBytes <= 0 || opts.MaxSQLBytes <= 0 {
+		return nil, errors.New("httpapi: MaxBodyBytes and MaxSQLBytes must be positive")
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := deps.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	reg := prometheus.NewRegistry()
+	metrics, err := newHTTPMetrics(reg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{
+		exec:     deps.Executor,
+		auth:     deps.Auth,
+		log:      log,
+		opts:     opts,
+		limiter:  newUserLimiter(opts.RequestsPerSecond, opts.RequestsBurst, opts.Now),
+		mux:      http.NewServeMux(),
+		registry: reg,
+		metrics:  metrics,
+		allowed:  make(map[string][]string),
+	}
+	s.promHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: zap.NewStdLog(log)})
+	s.routes()
+	return s, nil
+}
+
+// Registry is the server's private Prometheus registry, served at /metrics.
+// Other components register their collectors here.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+func (s *Server) routes() {
+	s.Handle("GET /health", http.HandlerFunc(s.handleHealth))
+	s.Handle("GET /v1/api/healthcheck", http.HandlerFunc(s.handleHealth))
+	s.Handle("POST /v1/api/sql", http.HandlerFunc(s.handleSQL))
+	s.Handle("POST /v1/api/auth/login", http.HandlerFunc(s.handleLogin))
+	s.Handle("POST /v1/api/auth/refresh", http.HandlerFunc(s.handleRefresh))
+	s.Handle("GET /v1/api/auth/me", http.HandlerFunc(s.handleMe))
+	s.Handle("GET /metrics", http.HandlerFunc(s.handleMetrics))
+	// Everything else: a JSON 404 rather than ServeMux's plain text.
+	s.mux.Handle("/", http.HandlerFunc(s.handleNotFound))
+}
+
+// Handle registers h for pattern ("METHOD /path", ServeMux syntax) behind the
+// server's middleware; the app mounts "GET /v1/ws" this way. Other methods
+// on the same path get a JSON 405 with an Allow header. Like
+// http.ServeMux.Handle it panics on an invalid or duplicate pattern, which
+// is a programming error at start-up.
+func (s *Server) Handle(pattern string, h http.Handler) {
+	method, path, hasMethod := strings.Cut(pattern, " ")
+	if !hasMethod || strings.HasPrefix(method, "/") {
+		method, path = "", pattern
+	}
+	path = strings.TrimSpace(path)
+	route := path
+	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		infoFrom(r.Context()).route = route
+		h.ServeHTTP(w, r)
+	}))
+	if method == "" {
+		return
+	}
+	s.allowMu.Lock()
+	defer s.allowMu.Unlock()
+	methods, seen := s.allowed[path]
+	methods = append(methods, method)
+	if method == http.MethodGet {
+		methods = append(methods, http.MethodHead)
+	}
+	slices.Sort(methods)
+	s.allowed[path] = slices.Compact(methods)
+	if !seen {
+		s.mux.Handle(path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s.handleMethodNotAllowed(w, r, route)
+		}))
+	}
+}
+
+func (s *Server) allowHeader(path string) string {
+	s.allowMu.Lock()
+	defer s.allowMu.Unlock()
+	return strings.Join(s.allowed[path], ", ")
+}
+
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	if s.opts.MetricsLoopbackOnly && !auth.IsLoopback(r.RemoteAddr) {
+		s.writeError(w, r, apierror.New(apierror.PermissionDenied, "metrics are served to loopback clients only"))
+		return
+	}
+	infoFrom(r.Context()).code = codeOK
+	s.promHandler.ServeHTTP(w, r)
+}
