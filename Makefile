@@ -1,0 +1,55 @@
+# KalamDB-Go. The two commands a new user needs are `make run` and
+# `make test`; everything else is for developers.
+SHELL := /bin/bash
+# Go installs to /usr/local/go on a fresh machine, not always on PATH.
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
+export CGO_ENABLED := 1
+
+# Every package of every module in the workspace.
+PKGS := ./kalamdb-store/... ./kalamdb-sql/... ./kalamdb-core/... ./kalamdb-server/...
+# Two cores on the reference machine: keep builds and tests from
+# oversubscribing them.
+GOTEST := go test -p 2 -count=1
+BENCH_OUT ?= bench.txt
+
+.PHONY: all deps build run test test-unit lint fmt bench fuzz soak clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	@mkdir -p bin
+	go build -o bin/ ./kalamdb-server/cmd/...
+
+# Starts the server on 127.0.0.1:8080 with data in ./data (override with
+# KALAMDB_SERVER_PORT, KALAMDB_DATA_DIR, ... or a server.toml; see README).
+run: build
+	./bin/kalamdb-server
+
+# Every test of every module, with the race detector, plus lint.
+test: build lint
+	$(GOTEST) -race -timeout 20m $(PKGS)
+
+lint: deps
+	@out=$$(gofmt -l kalamdb-store kalamdb-sql kalamdb-core kalamdb-server); \
+	  if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	go vet $(PKGS)
+	@scripts/check-layers.sh
+
+fmt:
+	gofmt -w kalamdb-store kalamdb-sql kalamdb-core kalamdb-server
+
+# Micro-benchmarks of every module (no race detector); results in
+# $(BENCH_OUT), comparable with benchstat.
+bench: build
+	go test -p 1 -count=1 -run '^$$' -bench . -benchmem -timeout 60m $(PKGS) | tee $(BENCH_OUT)
+
+# A longer fuzz run of the SQL dialect parser; the corpus is kept in
+# kalamdb-sql/dialect/testdata/fuzz.
+fuzz: deps
+	cd kalamdb-sql && go test ./dialect -run '^$$' -fuzz FuzzParse -fuzztime 10m -parallel 1
+
+clean:
+	rm -rf bin $(BENCH_OUT)
