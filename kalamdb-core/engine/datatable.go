@@ -162,7 +162,8 @@ func (t *dataTable) wantedUserColumns() []int {
 		}
 		return out
 	}
-	var out []int
+	// Non-nil even when empty: COUNT(*) wants no columns, not all.
+	out := make([]int, 0, len(t.projected))
 	for _, c := range t.projected {
 		if c < n {
 			out = append(out, c)

@@ -10,7 +10,6 @@ import (
 
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/sql"
-	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
@@ -57,8 +56,7 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := analyzer.NewDefault(e.provider)
-	e.gms = sqle.New(a, &sqle.Config{})
+	e.gms = sqle.New(newAnalyzer(e.provider), &sqle.Config{})
 	return e, nil
 }
 
@@ -168,6 +166,9 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	res, err = e.drain(sctx, sch, iter, req.MaxRows)
 	if err != nil {
 		return nil, translateError(err)
+	}
+	if err := sctx.Session.(*Session).fatalError(); err != nil {
+		return nil, err
 	}
 	if autocommit {
 		if _, err := tx.Commit(ctx); err != nil {

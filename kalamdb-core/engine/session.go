@@ -20,6 +20,8 @@ type Session struct {
 	// showDeleted is set when the statement filters on _deleted: only then
 	// do soft-deleted rows appear (API.md "Tables and system columns").
 	showDeleted bool
+	// fatal is the first warning that fails the statement.
+	fatal *sql.Warning
 }
 
 // sessionOf returns the KalamDB session behind an engine context. Every
@@ -33,4 +35,37 @@ func sessionOf(ctx *sql.Context) (*Session, error) {
 		}
 	}
 	return nil, apierror.New(apierror.InternalError, "query context has no KalamDB session")
+}
+
+// MySQL warning codes that KalamDB treats as errors: PostgreSQL-like SQL
+// fails a statement where MySQL would warn and carry on with NULL or 0.
+const (
+	warnTruncatedValue = 1292 // CAST('abc' AS SIGNED), '1a' + 1, bad dates
+	warnOutOfRange     = 1264
+	warnDivisionByZero = 1365
+	warnIncorrectValue = 1366
+)
+
+// Warn records an engine warning; the first one that KalamDB treats as an
+// error fails the statement once it has run (see Engine.Query).
+func (s *Session) Warn(w *sql.Warning) {
+	switch w.Code {
+	case warnTruncatedValue, warnOutOfRange, warnDivisionByZero, warnIncorrectValue:
+		if s.fatal == nil {
+			s.fatal = w
+		}
+	}
+	s.BaseSession.Warn(w)
+}
+
+// fatalError is the error for the first fatal warning, or nil.
+func (s *Session) fatalError() error {
+	if s.fatal == nil {
+		return nil
+	}
+	msg := s.fatal.Message
+	if s.fatal.Code == warnDivisionByZero {
+		msg = "division by zero"
+	}
+	return apierror.New(apierror.SQLExecutionError, "%s", msg)
 }

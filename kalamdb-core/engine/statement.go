@@ -47,6 +47,17 @@ func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, req
 				s.Columns = append(s.Columns, sqlparser.NewColIdent(c))
 			}
 		}
+	case *sqlparser.Delete:
+		// The engine's DELETE planning looks up the session's current
+		// database even for a qualified table, and fails without one; a
+		// DELETE on ns.t means ns anyway.
+		if sctx.GetCurrentDatabase() == "" && len(s.TableExprs) == 1 {
+			if at, ok := s.TableExprs[0].(*sqlparser.AliasedTableExpr); ok {
+				if tn, ok := at.Expr.(sqlparser.TableName); ok && !tn.DbQualifier.IsEmpty() {
+					sctx.SetCurrentDatabase(strings.ToLower(tn.DbQualifier.String()))
+				}
+			}
+		}
 	case *sqlparser.Update:
 		for _, a := range s.Exprs {
 			if isSystemColumn(a.Name.Name.Lowered()) {

@@ -209,3 +209,8 @@ func (r *response) rows(t *testing.T) string {
 }
 
 func (r *response) String() string { return fmt.Sprintf("HTTP %d %s", r.httpStatus, r.raw) }
+
+// jsonNumber is a request param sent as an exact JSON number.
+type jsonNumber string
+
+func (n jsonNumber) MarshalJSON() ([]byte, error) { return []byte(n), nil }
