@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	sqle "github.com/dolthub/go-mysql-server"
@@ -40,6 +41,7 @@ type Engine struct {
 	provider *Provider
 	seq      *ids.Snowflake
 	locks    partitionLocks
+	sessions sync.Pool
 	nextConn atomic.Uint32
 }
 
@@ -100,18 +102,45 @@ type QueryResult struct {
 	RowsAffected int64
 }
 
-// newContext creates the engine context and session for one statement.
-func (e *Engine) newContext(ctx context.Context, userID string, role systable.Role, namespace string, tx *Tx) (*sql.Context, error) {
-	base := sql.NewBaseSessionWithClientServer("kalamdb", sql.Client{User: userID, Address: "localhost"}, e.nextConn.Add(1))
-	sess := &Session{BaseSession: base, UserID: userID, Role: role, tx: tx}
+// newContext creates the engine context for one statement, with a session
+// from the pool. Building an engine session copies every MySQL system and
+// status variable (a tenth of a point lookup's CPU), so sessions are
+// recycled; nothing a statement can do survives in one (the dialect refuses
+// variables and SET, named locks are disabled) beyond what acquireSession
+// resets.
+func (e *Engine) newContext(ctx context.Context, userID string, role systable.Role, namespace string, tx *Tx) (*sql.Context, func(), error) {
+	sess, err := e.acquireSession(userID, role, namespace, tx)
+	if err != nil {
+		return nil, nil, err
+	}
 	sctx := sql.NewContext(ctx, sql.WithSession(sess))
-	if err := sess.SetSessionVariable(sctx, "sql_mode", sqlMode); err != nil {
-		return nil, fmt.Errorf("engine: set sql_mode: %w", err)
+	return sctx, func() { e.releaseSession(sess) }, nil
+}
+
+func (e *Engine) acquireSession(userID string, role systable.Role, namespace string, tx *Tx) (*Session, error) {
+	sess, _ := e.sessions.Get().(*Session)
+	if sess == nil {
+		base := sql.NewBaseSessionWithClientServer("kalamdb", sql.Client{Address: "localhost"}, e.nextConn.Add(1))
+		sess = &Session{BaseSession: base}
+		if err := sess.SetSessionVariable(sql.NewContext(context.Background(), sql.WithSession(sess)), "sql_mode", sqlMode); err != nil {
+			return nil, fmt.Errorf("engine: set sql_mode: %w", err)
+		}
 	}
-	if namespace != "" {
-		sctx.SetCurrentDatabase(namespace)
+	sess.SetClient(sql.Client{User: userID, Address: "localhost"})
+	sess.SetCurrentDatabase(namespace)
+	sess.ClearWarnings()
+	for _, k := range []string{sql.RowCount, sql.FoundRows, sql.LastInsertId} {
+		sess.SetLastQueryInfoInt(k, 0)
 	}
-	return sctx, nil
+	sess.SetLastQueryInfoString(sql.LastInsertUuid, "")
+	sess.UserID, sess.Role, sess.tx = userID, role, tx
+	sess.showDeleted, sess.fatal = false, nil
+	return sess, nil
+}
+
+func (e *Engine) releaseSession(s *Session) {
+	s.tx, s.UserID, s.Role = nil, "", ""
+	e.sessions.Put(s)
 }
 
 // Query runs one SELECT/INSERT/UPDATE/DELETE. Outside a transaction its
@@ -135,10 +164,11 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 			err.(*apierror.Error).Cause = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	sctx, err := e.newContext(ctx, req.UserID, req.Role, req.Namespace, tx)
+	sctx, release, err := e.newContext(ctx, req.UserID, req.Role, req.Namespace, tx)
 	if err != nil {
 		return nil, err
 	}
+	defer release()
 	es, err := dialect.EngineText(req.Statement)
 	if err != nil {
 		return nil, err
@@ -158,6 +188,16 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	bindings, err := bindParams(req.Params)
 	if err != nil {
 		return nil, err
+	}
+	if len(bindings) > 0 {
+		// With bind values the engine plans from its prepared-statement
+		// cache, re-parsing the text when it finds nothing there: cache our
+		// AST (one parse, and our changes to it, such as the column list
+		// filled into an INSERT), and drop it again so the cache does not
+		// grow with every statement.
+		id := sctx.Session.ID()
+		e.gms.PreparedDataCache.CacheStmt(id, text, parsed)
+		defer e.gms.PreparedDataCache.UncacheStmt(id, text)
 	}
 	sch, iter, _, err := e.gms.QueryWithBindings(sctx, text, parsed, bindings, nil)
 	if err != nil {

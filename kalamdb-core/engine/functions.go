@@ -3,12 +3,14 @@ package engine
 import (
 	"crypto/rand"
 	"fmt"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // functionSet holds KalamDB's SQL functions by lower-case name. The
@@ -33,6 +35,15 @@ func newFunctionSet(seq *ids.Snowflake) (functionSet, error) {
 	add(sql.Function0{Name: "current_user", Fn: func() sql.Expression { return currentUser{} }})
 	// LENGTH counts characters, as in PostgreSQL; MySQL's counts bytes.
 	add(sql.Function1{Name: "length", Fn: function.NewCharLength})
+	// Engine functions that reach the server's files, hold state across
+	// statements (named locks outlive the per-statement session) or park a
+	// worker on purpose have no place in a multi-tenant database.
+	for _, name := range []string{"load_file", "get_lock", "release_lock", "release_all_locks", "is_free_lock",
+		"is_used_lock", "sleep", "benchmark"} {
+		add(sql.FunctionN{Name: name, Fn: func(...sql.Expression) (sql.Expression, error) {
+			return nil, apierror.New(apierror.InvalidSQL, "function %s() is not supported", strings.ToUpper(name))
+		}})
+	}
 	return fs, nil
 }
 

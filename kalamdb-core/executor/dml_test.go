@@ -282,3 +282,19 @@ func TestPartitionIsolationBasics(t *testing.T) {
 		t.Fatalf("bob's delete: %s", got)
 	}
 }
+
+func TestParamsWithoutColumnList(t *testing.T) {
+	_, alice, _ := chatEnv(t)
+	alice.must("INSERT INTO chat.conversations VALUES ($1, $2)", 1, "one")
+	alice.must("INSERT INTO chat.conversations VALUES (?, ?)", 2, "two")
+	if got := alice.rows("SELECT id, title FROM chat.conversations WHERE id > $1 ORDER BY id", 0); got != `[[1,"one"],[2,"two"]]` {
+		t.Fatalf("params without a column list: %s", got)
+	}
+}
+
+func TestUnsafeFunctionsRefused(t *testing.T) {
+	e := newEnv(t)
+	for _, q := range []string{"SELECT GET_LOCK('x', 1)", "SELECT SLEEP(10)", "SELECT RELEASE_ALL_LOCKS()"} {
+		e.root().fails(apierror.InvalidSQL, q)
+	}
+}

@@ -22,7 +22,7 @@ import (
 )
 
 type server struct {
-	t    *testing.T
+	t    testing.TB
 	dir  string
 	cfg  *config.Config
 	srv  *app.Server
@@ -30,7 +30,7 @@ type server struct {
 }
 
 // startServer starts a server on a random loopback port over dir.
-func startServer(t *testing.T, dir string, mutate ...func(*config.Config)) *server {
+func startServer(t testing.TB, dir string, mutate ...func(*config.Config)) *server {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Server.Port = 0
@@ -185,7 +185,7 @@ func (s *server) fail(c creds, status int, code, sqlText string, params ...any) 
 	return r
 }
 
-func checkError(t *testing.T, r *response, status int, code, what string) {
+func checkError(t testing.TB, r *response, status int, code, what string) {
 	t.Helper()
 	if r.httpStatus != status || r.Error == nil || r.Error.Code != code || r.Status != "error" {
 		t.Fatalf("%s: got HTTP %d %s, want %d %s", what, r.httpStatus, r.raw, status, code)
@@ -196,7 +196,7 @@ func checkError(t *testing.T, r *response, status int, code, what string) {
 }
 
 // rows returns the rows of the only result as compact JSON.
-func (r *response) rows(t *testing.T) string {
+func (r *response) rows(t testing.TB) string {
 	t.Helper()
 	if len(r.Results) != 1 {
 		t.Fatalf("want 1 result, got %s", r.raw)
@@ -214,3 +214,8 @@ func (r *response) String() string { return fmt.Sprintf("HTTP %d %s", r.httpStat
 type jsonNumber string
 
 func (n jsonNumber) MarshalJSON() ([]byte, error) { return []byte(n), nil }
+
+// startBenchServer starts a quiet server for benchmarks over dir.
+func startBenchServer(b *testing.B, dir string) *server {
+	return startServer(b, dir)
+}

@@ -55,3 +55,14 @@ func TestEngineTextSourcePosition(t *testing.T) {
 		t.Fatalf("SourcePosition(%d) = %d, want 42", enginePos, got)
 	}
 }
+
+func TestStandardSQLRefusesVariables(t *testing.T) {
+	for _, q := range []string{"SELECT @x", "SELECT @@version", "SELECT @x := 1", "UPDATE t SET a = @v"} {
+		if _, err := ParseOne(q); !apierror.Is(err, apierror.InvalidSQL) {
+			t.Errorf("%q: got %v, want INVALID_SQL", q, err)
+		}
+	}
+	if _, err := ParseOne("SELECT '@x' FROM t"); err != nil {
+		t.Errorf("'@' inside a string literal refused: %v", err)
+	}
+}

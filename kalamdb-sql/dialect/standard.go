@@ -142,6 +142,9 @@ scan:
 				if isWordText(src, prev, "INTO") {
 					return nil, s.errAt(prev.pos, "SELECT ... INTO variables is not supported")
 				}
+				// Session and system variables (@x, @@x) are MySQL state
+				// with no KalamDB meaning; sessions are per statement.
+				return nil, s.errAt(t.pos, "variables (@name, @@name) are not supported")
 			}
 			if state == wantQuery && c != '(' {
 				return nil, s.syntaxError(t, "SELECT")
