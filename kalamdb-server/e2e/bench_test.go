@@ -174,7 +174,9 @@ func BenchmarkHTTPNewest50Of10K(b *testing.B) {
 func BenchmarkHTTPGroupBy10K(b *testing.B) {
 	s := benchServer(b, []string{"alice"}, func(x *executor.Executor) { loadMessages(b, x, "alice", 10_000, 10) })
 	c := newBenchClient(b, s, "alice")
-	measure(b, func(int) { c.sql("SELECT conversation_id, count(*), max(id) FROM chat.messages GROUP BY conversation_id") })
+	measure(b, func(int) {
+		c.sql("SELECT conversation_id, count(*), max(id) FROM chat.messages GROUP BY conversation_id")
+	})
 }
 
 // BenchmarkHTTPPKLookupUsers shows that a lookup costs the same whatever
