@@ -24,6 +24,8 @@ type Config struct {
 	// StorageDir is the base directory of the 'local' storage.
 	StorageDir string
 	Limits     executor.Limits
+	// DisableFastPath sends every statement through the query planner.
+	DisableFastPath bool
 }
 
 // Database is the assembled core.
@@ -40,7 +42,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)
 	}
-	eng, err := engine.New(cat, engine.Options{NodeID: cfg.NodeID})
+	eng, err := engine.New(cat, engine.Options{NodeID: cfg.NodeID, DisableFastPath: cfg.DisableFastPath})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -32,6 +33,9 @@ const sqlMode = "ANSI_QUOTES,STRICT_TRANS_TABLES,STRICT_ALL_TABLES,NO_ZERO_IN_DA
 type Options struct {
 	// NodeID is this server's node id, part of every _seq and snowflake id.
 	NodeID int64
+	// DisableFastPath sends every statement through the engine's planner;
+	// tests use it to check that the fast path gives the same answers.
+	DisableFastPath bool
 }
 
 // Engine runs standard SQL against KalamDB tables through go-mysql-server.
@@ -40,9 +44,14 @@ type Engine struct {
 	gms      *sqle.Engine
 	provider *Provider
 	seq      *ids.Snowflake
+	uuids    *ids.UUIDv7Generator
+	ulids    *ids.ULIDGenerator
 	locks    partitionLocks
-	sessions sync.Pool
-	nextConn atomic.Uint32
+	// noFastPath disables fastPath (Options.DisableFastPath).
+	noFastPath bool
+	fastHits   atomic.Int64
+	sessions   sync.Pool
+	nextConn   atomic.Uint32
 }
 
 // New builds an Engine over a catalog.
@@ -51,13 +60,11 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	e := &Engine{cat: cat, seq: seq}
+	e := &Engine{cat: cat, seq: seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
+		ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath}
 	e.provider = &Provider{cat: cat, tables: newTableFactory(e)}
 	e.provider.system = &systemDatabase{tables: cat.SystemTables}
-	e.provider.funcs, err = newFunctionSet(seq)
-	if err != nil {
-		return nil, err
-	}
+	e.provider.funcs = newFunctionSet(seq, e.uuids, e.ulids)
 	e.gms = sqle.New(newAnalyzer(e.provider), &sqle.Config{})
 	return e, nil
 }
@@ -71,6 +78,9 @@ func (e *Engine) Close() error {
 	}
 	return nil
 }
+
+// FastPathStatements counts the statements that ran on the fast path.
+func (e *Engine) FastPathStatements() int64 { return e.fastHits.Load() }
 
 // ForgetTable drops anything cached for a dropped table.
 func (e *Engine) ForgetTable(t *catalog.Table) { e.provider.tables.forget(t) }
@@ -179,35 +189,22 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	text := es.Text
 	parsed, _, err := sqlparser.ParseOneWithOptions(ctx, text, sqlparser.ParserOptions{AnsiQuotes: true})
 	if err != nil {
-		return nil, syntaxError(err, req.Statement.Text(), es)
+		return nil, syntaxError(err, es)
 	}
 	if err := e.checkStatement(sctx, parsed, req); err != nil {
 		return nil, err
 	}
-	sctx.Session.(*Session).showDeleted = filtersOnDeleted(parsed)
+	sess := sctx.Session.(*Session)
+	sess.showDeleted = filtersOnDeleted(parsed)
 	bindings, err := bindParams(req.Params)
 	if err != nil {
 		return nil, err
 	}
-	if len(bindings) > 0 {
-		// With bind values the engine plans from its prepared-statement
-		// cache, re-parsing the text when it finds nothing there: cache our
-		// AST (one parse, and our changes to it, such as the column list
-		// filled into an INSERT), and drop it again so the cache does not
-		// grow with every statement.
-		id := sctx.Session.ID()
-		e.gms.PreparedDataCache.CacheStmt(id, text, parsed)
-		defer e.gms.PreparedDataCache.UncacheStmt(id, text)
-	}
-	sch, iter, _, err := e.gms.QueryWithBindings(sctx, text, parsed, bindings, nil)
+	res, err = e.execute(sctx, sess, text, parsed, bindings, req.MaxRows)
 	if err != nil {
-		return nil, translateError(err)
+		return nil, err
 	}
-	res, err = e.drain(sctx, sch, iter, req.MaxRows)
-	if err != nil {
-		return nil, translateError(err)
-	}
-	if err := sctx.Session.(*Session).fatalError(); err != nil {
+	if err := sess.fatalError(); err != nil {
 		return nil, err
 	}
 	if autocommit {
@@ -216,6 +213,31 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		}
 	}
 	return res, nil
+}
+
+// execute runs a parsed statement on the fast path when it qualifies, else
+// through the engine's planner.
+func (e *Engine) execute(sctx *sql.Context, sess *Session, text string, parsed sqlparser.Statement, bindings map[string]sqlparser.Expr, maxRows int) (*QueryResult, error) {
+	if res, ok, err := e.fastPath(sctx, sess, parsed, bindings); ok {
+		e.fastHits.Add(1)
+		return res, translateError(err)
+	}
+	if len(bindings) > 0 {
+		// With bind values the engine plans from its prepared-statement
+		// cache, re-parsing the text when it finds nothing there: cache our
+		// AST (one parse, and our changes to it, such as the column list
+		// filled into an INSERT), and drop it again so the cache does not
+		// grow with every statement.
+		id := sess.ID()
+		e.gms.PreparedDataCache.CacheStmt(id, text, parsed)
+		defer e.gms.PreparedDataCache.UncacheStmt(id, text)
+	}
+	sch, iter, _, err := e.gms.QueryWithBindings(sctx, text, parsed, bindings, nil)
+	if err != nil {
+		return nil, translateError(err)
+	}
+	res, err := e.drain(sctx, sch, iter, maxRows)
+	return res, translateError(err)
 }
 
 // drain reads every row of a result and encodes it for the wire.

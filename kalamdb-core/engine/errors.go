@@ -79,7 +79,7 @@ func trimPrefix(s, prefix string) string {
 
 // syntaxError reports an engine parse error at its position in the
 // statement as the user wrote it.
-func syntaxError(err error, source string, es dialect.EngineStatement) error {
+func syntaxError(err error, es dialect.EngineStatement) error {
 	msg := err.Error()
 	var myErr *mysql.SQLError
 	if errors.As(err, &myErr) {

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"crypto/rand"
 	"fmt"
 	"strings"
 
@@ -18,9 +17,7 @@ import (
 // CURRENT_USER() and LENGTH() get KalamDB's meaning.
 type functionSet map[string]sql.Function
 
-func newFunctionSet(seq *ids.Snowflake) (functionSet, error) {
-	uuids := ids.NewUUIDv7Generator(nil, rand.Reader)
-	ulids := ids.NewULIDGenerator(nil, rand.Reader)
+func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.ULIDGenerator) functionSet {
 	fs := functionSet{}
 	add := func(f sql.Function) { fs[f.FunctionName()] = f }
 	add(sql.Function0{Name: "snowflake_id", Fn: func() sql.Expression {
@@ -44,7 +41,7 @@ func newFunctionSet(seq *ids.Snowflake) (functionSet, error) {
 			return nil, apierror.New(apierror.InvalidSQL, "function %s() is not supported", strings.ToUpper(name))
 		}})
 	}
-	return fs, nil
+	return fs
 }
 
 // generatorFunc is a zero-argument id generator. It is non-deterministic,

@@ -18,13 +18,17 @@ import (
 type env struct {
 	t   *testing.T
 	dir string
-	kv  *kv.DB
-	db  *database.Database
+	// slow disables the engine's fast path.
+	slow bool
+	kv   *kv.DB
+	db   *database.Database
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newEnvWith(t, false) }
+
+func newEnvWith(t *testing.T, slow bool) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir()}
+	e := &env{t: t, dir: t.TempDir(), slow: slow}
 	e.open()
 	t.Cleanup(e.close)
 	return e
@@ -36,7 +40,7 @@ func (e *env) open() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage"})
+	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -1,0 +1,119 @@
+package executor_test
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// TestFastPathMatchesEngine runs the same statements with the fast path on
+// and off and requires identical results and errors, and that the fast
+// path actually took the statements it is meant for.
+func TestFastPathMatchesEngine(t *testing.T) {
+	schema := `CREATE NAMESPACE f;
+		CREATE TABLE f.t (id BIGINT PRIMARY KEY, s SMALLINT, i INT, d DOUBLE, dec DECIMAL(6,2), tx TEXT NOT NULL DEFAULT 'dflt',
+			vc VARCHAR(3), ts TIMESTAMP, dt DATE, u UUID, j JSON, b BOOLEAN DEFAULT TRUE, made TIMESTAMP DEFAULT NOW());
+		CREATE TABLE f.k (name TEXT PRIMARY KEY, n INT NOT NULL);
+		CREATE SHARED TABLE f.sh (id INT PRIMARY KEY, v TEXT);`
+	stmts := []struct {
+		sql    string
+		params []any
+	}{
+		{"INSERT INTO f.t (id, s, i, d, dec, vc, ts, dt, u, j) VALUES (1, 2, 3, 4.5, 6.25, 'abc', '2024-01-02 03:04:05.678', '2024-01-02', '0190C1A2-1111-7000-8000-0000000000AB', '{\"a\": 1}')", nil},
+		{"INSERT INTO f.t VALUES (2, 1, 1, 1, 1, 'x', 'y', '2024-01-01', '2024-01-01', NULL, NULL, FALSE, '2020-01-01')", nil},
+		{"INSERT INTO f.t (id, tx) VALUES ($1, $2), ($3, $4)", []any{3, "p3", 4, "p4"}},
+		{"INSERT INTO f.t (id) VALUES (?)", []any{5}},
+		{"INSERT INTO f.t (id, i) VALUES (6, '42')", nil},
+		{"INSERT INTO f.t (id, d) VALUES (7, 10)", nil},
+		{"INSERT INTO f.t (id, dec) VALUES (8, 1.234)", nil},
+		{"INSERT INTO f.t (id, s) VALUES (9, 70000)", nil},
+		{"INSERT INTO f.t (id, vc) VALUES (10, 'abcd')", nil},
+		{"INSERT INTO f.t (id, u) VALUES (11, 'nope')", nil},
+		{"INSERT INTO f.t (id, j) VALUES (12, '{bad')", nil},
+		{"INSERT INTO f.t (id, dt) VALUES (13, 'yesterday')", nil},
+		{"INSERT INTO f.t (id) VALUES (1)", nil},
+		{"INSERT INTO f.t (id, tx) VALUES (14, NULL)", nil},
+		{"INSERT INTO f.t (id, i) VALUES (15, 2.5)", nil},
+		{"INSERT INTO f.t (id, tx) VALUES (16, 5)", nil},
+		{"INSERT INTO f.t (id, nope) VALUES (17, 1)", nil},
+		{"INSERT INTO f.t (id, i) VALUES (18)", nil},
+		{"INSERT INTO f.k VALUES ('a', 1), ('b', 2)", nil},
+		{"INSERT INTO f.k VALUES ('c', 3), ('c', 4)", nil},
+		{"INSERT INTO f.k (name) VALUES ('d')", nil},
+		{"INSERT INTO f.sh VALUES (1, 'x')", nil},
+		{"SELECT * FROM f.t WHERE id = 1", nil},
+		{"SELECT id, s, i, d, dec, tx, vc, ts, dt, u, j, b FROM f.t WHERE id = 2", nil},
+		{"SELECT tx, id FROM f.t WHERE id = $1", []any{3}},
+		{"SELECT tx AS label FROM f.t WHERE 4 = id", nil},
+		{"SELECT t.tx, t.* FROM f.t t WHERE t.id = 5", nil},
+		{"SELECT ID, Tx FROM f.t WHERE Id = 6", nil},
+		{"SELECT id FROM f.t WHERE id = 99", nil},
+		{"SELECT id FROM f.t WHERE id = '1'", nil},
+		{"SELECT id FROM f.t WHERE id = 1.5", nil},
+		{"SELECT n FROM f.k WHERE name = 'b'", nil},
+		{"SELECT n FROM f.k WHERE name = 'B'", nil},
+		{"SELECT v FROM f.sh WHERE id = 1", nil},
+		{"SELECT nope FROM f.t WHERE id = 1", nil},
+		{"SELECT id FROM f.missing WHERE id = 1", nil},
+		{"SELECT i, d, dec, vc FROM f.t WHERE id = 6", nil},
+		{"SELECT i, d, dec FROM f.t WHERE id = 7", nil},
+		{"SELECT dec FROM f.t WHERE id = 8", nil},
+		{"SELECT _deleted FROM f.t WHERE id = 1", nil},
+	}
+	run := func(slow bool) (out []string, fast int64) {
+		e := newEnvWith(t, slow)
+		e.root().must(schema)
+		alice := e.as("alice", systable.RoleUser)
+		for _, st := range stmts {
+			res, err := alice.exec(st.sql, st.params...)
+			out = append(out, describe(res, err))
+		}
+		return out, e.db.Engine.FastPathStatements()
+	}
+	fast, hits := run(false)
+	slow, slowHits := run(true)
+	if slowHits != 0 {
+		t.Fatalf("fast path ran with DisableFastPath: %d", slowHits)
+	}
+	for i := range stmts {
+		if fast[i] != slow[i] {
+			t.Errorf("%s\n fast: %s\n slow: %s", stmts[i].sql, fast[i], slow[i])
+		}
+	}
+	t.Logf("fast path took %d of %d statements", hits, len(stmts))
+	if hits < 15 {
+		t.Fatalf("the fast path took only %d statements", hits)
+	}
+}
+
+// describe renders a result or error for comparison, leaving out what is
+// different on every run (_seq, NOW(), messages of errors).
+func describe(res []executor.Result, err error) string {
+	if err != nil {
+		return "error " + string(apierror.CodeOf(err))
+	}
+	type col struct{ Name, Type string }
+	var shape []col
+	rows := res[0].Rows
+	var keep []int
+	for i, c := range res[0].Schema {
+		if c.Name == "_seq" || c.Name == "made" {
+			continue
+		}
+		keep = append(keep, i)
+		shape = append(shape, col{c.Name, c.DataType})
+	}
+	var vals [][]any
+	for _, r := range rows {
+		var v []any
+		for _, i := range keep {
+			v = append(v, r[i])
+		}
+		vals = append(vals, v)
+	}
+	raw, _ := json.Marshal(map[string]any{"schema": shape, "rows": vals, "count": res[0].RowCount})
+	return string(raw)
+}
