@@ -45,6 +45,9 @@ type Iterator struct {
 	snap *Snapshot
 	ro   *grocksdb.ReadOptions
 	it   *grocksdb.Iterator
+	// valid caches the result of the last positioning call: every call
+	// into RocksDB is a cgo call, and scans ask Valid once per row.
+	valid bool
 }
 
 // NewIter opens an iterator over the family. It is not positioned: call
@@ -74,26 +77,32 @@ func (cf *ColumnFamily) NewIter(o IterOptions) (*Iterator, error) {
 	return &Iterator{cf: cf, snap: o.Snapshot, ro: ro, it: cf.db.db.NewIteratorCF(ro, cf.h)}, nil
 }
 
+func (i *Iterator) settle() bool {
+	i.valid = i.it.Valid()
+	return i.valid
+}
+
 // First moves to the first key within the bounds.
-func (i *Iterator) First() bool { i.it.SeekToFirst(); return i.it.Valid() }
+func (i *Iterator) First() bool { i.it.SeekToFirst(); return i.settle() }
 
 // Last moves to the last key within the bounds.
-func (i *Iterator) Last() bool { i.it.SeekToLast(); return i.it.Valid() }
+func (i *Iterator) Last() bool { i.it.SeekToLast(); return i.settle() }
 
 // SeekGE moves to the first key >= key.
-func (i *Iterator) SeekGE(key []byte) bool { i.it.Seek(key); return i.it.Valid() }
+func (i *Iterator) SeekGE(key []byte) bool { i.it.Seek(key); return i.settle() }
 
 // SeekLE moves to the last key <= key.
-func (i *Iterator) SeekLE(key []byte) bool { i.it.SeekForPrev(key); return i.it.Valid() }
+func (i *Iterator) SeekLE(key []byte) bool { i.it.SeekForPrev(key); return i.settle() }
 
 // Next moves to the next key.
-func (i *Iterator) Next() bool { i.it.Next(); return i.it.Valid() }
+func (i *Iterator) Next() bool { i.it.Next(); return i.settle() }
 
 // Prev moves to the previous key.
-func (i *Iterator) Prev() bool { i.it.Prev(); return i.it.Valid() }
+func (i *Iterator) Prev() bool { i.it.Prev(); return i.settle() }
 
-// Valid reports whether the iterator is at a key.
-func (i *Iterator) Valid() bool { return i.it.Valid() }
+// Valid reports whether the iterator is at a key. A new iterator is not
+// positioned, so it is not valid until First, Last or a Seek.
+func (i *Iterator) Valid() bool { return i.valid }
 
 // Key is the current key (a view; see Iterator).
 func (i *Iterator) Key() []byte { return i.it.Key().Data() }
