@@ -1,0 +1,129 @@
+package e2e_test
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// buildServer builds cmd/kalamdb-server into a temp dir (the build cache
+// makes this quick after `make build`).
+func buildServer(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "kalamdb-server")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/kalamdb/kalamdb-go/kalamdb-server/cmd/kalamdb-server")
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("build server: %v", err)
+	}
+	return bin
+}
+
+// serverProcess is the real binary running as a child process.
+type serverProcess struct {
+	cmd   *exec.Cmd
+	base  string
+	lines chan string
+	done  chan error
+}
+
+// startProcess runs the server binary over dataDir on a free port and waits
+// for its "listening" log line.
+func startProcess(t *testing.T, bin, dataDir string, env ...string) *serverProcess {
+	t.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), append([]string{"KALAMDB_SERVER_PORT=0", "KALAMDB_DATA_DIR=" + dataDir,
+		"KALAMDB_LOG_FORMAT=json", "KALAMDB_LOG_LEVEL=info", "KALAMDB_AUTH_BCRYPT_COST=4"}, env...)...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	p := &serverProcess{cmd: cmd, lines: make(chan string, 1000), done: make(chan error, 1)}
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			line := sc.Text()
+			var entry struct {
+				Msg  string `json:"msg"`
+				Addr string `json:"addr"`
+			}
+			if json.Unmarshal([]byte(line), &entry) == nil && entry.Msg == "kalamdb-server listening" {
+				addr <- entry.Addr
+			}
+			select {
+			case p.lines <- line:
+			default:
+			}
+		}
+		p.done <- cmd.Wait()
+		close(p.lines)
+	}()
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Kill()
+			<-p.done
+		}
+	})
+	select {
+	case a := <-addr:
+		p.base = "http://" + a
+	case err := <-p.done:
+		t.Fatalf("server exited before listening: %v", err)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("server did not start listening within two minutes")
+	}
+	return p
+}
+
+func TestSIGTERMShutsDownCleanly(t *testing.T) {
+	bin := buildServer(t)
+	dir := t.TempDir()
+	p := startProcess(t, bin, dir)
+	s := &server{t: t, base: p.base}
+	s.ok(root, "CREATE NAMESPACE app; CREATE TABLE app.t (id INT PRIMARY KEY); INSERT INTO app.t VALUES (1)")
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-p.done:
+	case <-time.After(time.Minute):
+		t.Fatal("server did not exit within a minute of SIGTERM")
+	}
+	if err != nil {
+		t.Fatalf("exit after SIGTERM: %v", err)
+	}
+	var logs []string
+	for l := range p.lines {
+		logs = append(logs, l)
+	}
+	if !strings.Contains(strings.Join(logs, "\n"), "stopped cleanly") {
+		t.Fatalf("no clean-stop log line:\n%s", strings.Join(logs, "\n"))
+	}
+	// The data is there after a restart of the binary.
+	p = startProcess(t, bin, dir)
+	s = &server{t: t, base: p.base}
+	if got := s.ok(root, "SELECT id FROM app.t").rows(t); got != `[[1]]` {
+		t.Fatalf("after restart: %s", got)
+	}
+}
+
+func TestRootPasswordFromEnvironment(t *testing.T) {
+	bin := buildServer(t)
+	p := startProcess(t, bin, t.TempDir(), "KALAMDB_ROOT_PASSWORD=s3cret-root")
+	s := &server{t: t, base: p.base}
+	s.fail(root, http.StatusUnauthorized, "UNAUTHORIZED", "SELECT 1")
+	s.fail(basic("root", "wrong"), http.StatusUnauthorized, "UNAUTHORIZED", "SELECT 1")
+	s.ok(basic("root", "s3cret-root"), "SELECT 1")
+}
