@@ -194,6 +194,16 @@ func (c *Catalog) bootstrap() error {
 		}
 		next.users[RootUser] = root
 	}
+	if st, ok := snap.storages[LocalStorage]; ok && c.opts.LocalStoragePath != "" && st.BaseDirectory != c.opts.LocalStoragePath {
+		// The local storage lives under the data directory, wherever the
+		// server was configured to put it this time.
+		cp := *st
+		cp.BaseDirectory, cp.UpdatedAt = c.opts.LocalStoragePath, now
+		if err := c.storages.PutInBatch(&b, &cp); err != nil {
+			return err
+		}
+		next.storages[LocalStorage] = &cp
+	}
 	if _, ok := snap.storages[LocalStorage]; !ok {
 		st := &systable.Storage{StorageID: LocalStorage, StorageName: "Local filesystem",
 			Description: "Parquet files under the server's data directory", StorageType: "filesystem",

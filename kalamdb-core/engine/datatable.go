@@ -140,10 +140,20 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 		}
 	}
 	if p.point {
+		snap, err := t.sess.snapshot()
+		if err != nil {
+			return nil, tableError(s, err)
+		}
+		it.snap = snap
 		it.pointKey = p.start
 		return it, nil
 	}
-	kit, err := s.cf.NewIter(kv.IterOptions{LowerBound: p.start, UpperBound: p.end})
+	snap, err := t.sess.snapshot()
+	if err != nil {
+		return nil, tableError(s, err)
+	}
+	it.snap = snap
+	kit, err := s.cf.NewIter(kv.IterOptions{LowerBound: p.start, UpperBound: p.end, Snapshot: snap})
 	if err != nil {
 		return nil, tableError(s, err)
 	}
@@ -181,6 +191,7 @@ type rowIter struct {
 	// expireBefore hides STREAM events older than their TTL (ms).
 	expireBefore int64
 
+	snap     *kv.Snapshot
 	kit      *kv.Iterator
 	started  bool
 	pointKey []byte
@@ -221,7 +232,7 @@ func (it *rowIter) advance() (key, value []byte, ok bool, err error) {
 		if len(it.pending) > 0 {
 			return it.pending[0].key, it.pending[0].value, true, nil
 		}
-		v, err := it.t.shape.cf.Get(k)
+		v, err := it.snap.Get(it.t.shape.cf, k)
 		if errors.Is(err, kv.ErrNotFound) {
 			return nil, nil, false, nil
 		}
@@ -376,7 +387,7 @@ func tableError(s *tableShape, err error) error {
 
 // GetIndexes implements sql.IndexAddressable: the primary key, if any.
 func (t *dataTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
-	if t.shape.index == nil {
+	if t.shape.index == nil || t.sess.noIndexes {
 		return nil, nil
 	}
 	return []sql.Index{t.shape.index}, nil

@@ -119,6 +119,10 @@ func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 		return err
 	}
 	s := ed.t.shape
+	if s.isStream() && s.t.Meta.Ephemeral && !ed.t.e.hasSubscribers(s.t) {
+		// EPHEMERAL: an event with no subscriber is dropped at once.
+		return nil
+	}
 	if !s.isStream() && s.pk >= 0 {
 		if live, err := ed.liveVersion(tx, key); err != nil {
 			return err
@@ -132,7 +136,7 @@ func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 		return err
 	}
 	return tx.put(&pendingWrite{table: s.t, cf: s.cf, userID: ed.t.owner, key: key, value: value,
-		seq: seq, mustBeAbsent: true, live: true})
+		seq: seq, mustBeAbsent: true, live: true, after: vals})
 }
 
 // liveVersion reports whether key has a live version, in the transaction
@@ -228,6 +232,13 @@ func (ed *editor) replace(old, next sql.Row, deleted bool) error {
 	if err != nil {
 		return err
 	}
-	return tx.put(&pendingWrite{table: s.t, cf: s.cf, userID: ed.t.owner, key: key, value: value, seq: seq,
-		expectSeq: readSeq, live: !deleted})
+	w := &pendingWrite{table: s.t, cf: s.cf, userID: ed.t.owner, key: key, value: value, seq: seq,
+		expectSeq: readSeq, live: !deleted, beforeSeq: readSeq}
+	if before, err := ed.userValues(old); err == nil {
+		w.before = before
+	}
+	if !deleted {
+		w.after = vals
+	}
+	return tx.put(w)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // sqlMode is the engine's sql_mode for every session. ANSI_QUOTES makes
@@ -50,8 +51,15 @@ type Engine struct {
 	// noFastPath disables fastPath (Options.DisableFastPath).
 	noFastPath bool
 	fastHits   atomic.Int64
-	sessions   sync.Pool
-	nextConn   atomic.Uint32
+
+	sinkMu sync.RWMutex
+	sink   ChangeSink
+
+	sysMu       sync.RWMutex
+	extraSystem []systable.SQLTable
+
+	sessions sync.Pool
+	nextConn atomic.Uint32
 }
 
 // New builds an Engine over a catalog.
@@ -63,7 +71,7 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 	e := &Engine{cat: cat, seq: seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
 		ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath}
 	e.provider = &Provider{cat: cat, tables: newTableFactory(e)}
-	e.provider.system = &systemDatabase{tables: cat.SystemTables}
+	e.provider.system = &systemDatabase{tables: e.systemTables}
 	e.provider.funcs = newFunctionSet(seq, e.uuids, e.ulids)
 	e.gms = sqle.New(newAnalyzer(e.provider), &sqle.Config{})
 	return e, nil
@@ -77,6 +85,20 @@ func (e *Engine) Close() error {
 		return fmt.Errorf("engine: close: %w", err)
 	}
 	return nil
+}
+
+// RegisterSystemTable exposes another system table (jobs, live queries,
+// manifest) in the system database, next to the catalog's own.
+func (e *Engine) RegisterSystemTable(t systable.SQLTable) {
+	e.sysMu.Lock()
+	defer e.sysMu.Unlock()
+	e.extraSystem = append(e.extraSystem, t)
+}
+
+func (e *Engine) systemTables() []systable.SQLTable {
+	e.sysMu.RLock()
+	defer e.sysMu.RUnlock()
+	return append(e.cat.SystemTables(), e.extraSystem...)
 }
 
 // FastPathStatements counts the statements that ran on the fast path.
@@ -96,6 +118,9 @@ type QueryRequest struct {
 	Tx *Tx
 	// MaxRows bounds the rows a query may return.
 	MaxRows int
+	// Snapshot, when set, is the snapshot the statement reads (it stays
+	// open after the statement); otherwise the statement takes its own.
+	Snapshot *kv.Snapshot
 }
 
 // ResultColumn is one column of a query result.
@@ -131,7 +156,7 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	sess, _ := e.sessions.Get().(*Session)
 	if sess == nil {
 		base := sql.NewBaseSessionWithClientServer("kalamdb", sql.Client{Address: "localhost"}, e.nextConn.Add(1))
-		sess = &Session{BaseSession: base}
+		sess = &Session{BaseSession: base, db: e.cat.DB()}
 		if err := sess.SetSessionVariable(sql.NewContext(context.Background(), sql.WithSession(sess)), "sql_mode", sqlMode); err != nil {
 			return nil, fmt.Errorf("engine: set sql_mode: %w", err)
 		}
@@ -144,11 +169,12 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	}
 	sess.SetLastQueryInfoString(sql.LastInsertUuid, "")
 	sess.UserID, sess.Role, sess.tx = userID, role, tx
-	sess.showDeleted, sess.fatal = false, nil
+	sess.showDeleted, sess.fatal, sess.noIndexes = false, nil, false
 	return sess, nil
 }
 
 func (e *Engine) releaseSession(s *Session) {
+	s.endStatement()
 	s.tx, s.UserID, s.Role = nil, "", ""
 	e.sessions.Put(s)
 }
@@ -196,6 +222,9 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	}
 	sess := sctx.Session.(*Session)
 	sess.showDeleted = filtersOnDeleted(parsed)
+	if req.Snapshot != nil {
+		sess.snap, sess.borrowedSnap = req.Snapshot, true
+	}
 	bindings, err := bindParams(req.Params)
 	if err != nil {
 		return nil, err

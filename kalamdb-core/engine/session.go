@@ -3,6 +3,8 @@ package engine
 import (
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -22,6 +24,37 @@ type Session struct {
 	showDeleted bool
 	// fatal is the first warning that fails the statement.
 	fatal *sql.Warning
+	// snap is the statement's read snapshot, taken at its first read of a
+	// data table so that every table, every tier and the manifest that
+	// lists cold files are read as of one moment.
+	snap *kv.Snapshot
+	// borrowedSnap is set when the caller supplied snap (a live query's
+	// initial read); it is not closed with the statement.
+	borrowedSnap bool
+	db           *kv.DB
+	// noIndexes hides primary-key indexes from the planner (live query
+	// compilation wants the WHERE as one filter).
+	noIndexes bool
+}
+
+// snapshot returns the statement's read snapshot, taking it on first use.
+func (s *Session) snapshot() (*kv.Snapshot, error) {
+	if s.snap == nil {
+		snap, err := s.db.NewSnapshot()
+		if err != nil {
+			return nil, err
+		}
+		s.snap = snap
+	}
+	return s.snap, nil
+}
+
+// endStatement releases the statement's snapshot.
+func (s *Session) endStatement() {
+	if s.snap != nil && !s.borrowedSnap {
+		_ = s.snap.Close()
+	}
+	s.snap, s.borrowedSnap = nil, false
 }
 
 // sessionOf returns the KalamDB session behind an engine context. Every

@@ -55,6 +55,11 @@ type pendingWrite struct {
 	expectSeq int64
 	// live is whether value is a live (not deleted) version.
 	live bool
+	// before and after are the user column values of the version this
+	// transaction replaced (nil when there was no live one) and of the
+	// version it writes, for the change feed of live queries.
+	before, after []any
+	beforeSeq     int64
 }
 
 // BeginTx starts a transaction.
@@ -78,7 +83,9 @@ func (tx *Tx) put(w *pendingWrite) error {
 	}
 	id := writeID(w.cf.Name(), w.key)
 	if prev, ok := tx.writes[id]; ok {
-		prev.value, prev.seq, prev.live = w.value, w.seq, w.live
+		// The change a subscriber sees goes from the committed version to
+		// the last one written.
+		prev.value, prev.seq, prev.live, prev.after = w.value, w.seq, w.live, w.after
 		return nil
 	}
 	tx.writes[id] = w
@@ -187,6 +194,10 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 		}
 		return 0, fmt.Errorf("commit: %w", err)
 	}
+	// Published while the partitions are still locked, so a subscriber
+	// registered under the same locks sees each commit exactly once: in
+	// its snapshot or in its feed (see Engine.OpenPartitionFeed).
+	tx.e.publish(writes)
 	return int64(len(writes)), nil
 }
 

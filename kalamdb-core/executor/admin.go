@@ -78,6 +78,8 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p principal, st diale
 		return x.describeTable(b, p, s)
 	case *dialect.CreateUser, *dialect.AlterUser, *dialect.DropUser:
 		return x.manageUser(p, st)
+	case *dialect.KillLiveQuery:
+		return x.killLiveQuery(ctx, p, s)
 	}
 	return Result{}, apierror.New(apierror.SQLExecutionError, "%s is not supported by this server version yet", st.Kind())
 }

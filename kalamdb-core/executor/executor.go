@@ -41,6 +41,7 @@ type Executor struct {
 	cat    *catalog.Catalog
 	eng    *engine.Engine
 	limits Limits
+	live   LiveQueries
 }
 
 // New returns an Executor over a catalog and an engine.

@@ -10,6 +10,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -114,4 +115,13 @@ func (c *caller) rows(sqlText string, params ...any) string {
 		c.e.t.Fatal(err)
 	}
 	return string(raw)
+}
+
+func mustStandard(t *testing.T, text string) *dialect.StandardSQL {
+	t.Helper()
+	st, err := dialect.ParseOne(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.(*dialect.StandardSQL)
 }

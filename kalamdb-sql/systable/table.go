@@ -71,6 +71,17 @@ func (t *Table[T]) Def() *Def[T] { return t.def }
 // Get returns the row with the given id, or ErrNotFound.
 func (t *Table[T]) Get(id string) (*T, error) {
 	raw, err := t.cf.Get([]byte(id))
+	return t.decode(id, raw, err)
+}
+
+// GetAt returns the row with the given id as of a snapshot, or
+// ErrNotFound.
+func (t *Table[T]) GetAt(snap *kv.Snapshot, id string) (*T, error) {
+	raw, err := snap.Get(t.cf, []byte(id))
+	return t.decode(id, raw, err)
+}
+
+func (t *Table[T]) decode(id string, raw []byte, err error) (*T, error) {
 	if errors.Is(err, kv.ErrNotFound) {
 		return nil, fmt.Errorf("system.%s %q: %w", t.def.Name, id, ErrNotFound)
 	}
@@ -202,3 +213,6 @@ func optJSON(raw json.RawMessage) any {
 	}
 	return raw
 }
+
+// Write applies a batch built with PutInBatch/DeleteInBatch.
+func (t *Table[T]) Write(b *kv.Batch) error { return t.cf.DB().Write(b) }

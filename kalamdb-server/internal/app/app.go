@@ -84,18 +84,24 @@ func storeConfig(cfg *config.Config) kv.Config {
 	return kv.Config{Dir: filepath.Join(cfg.Storage.DataDir, "rocksdb"), Options: kv.Options{Sync: cfg.Storage.SyncWrites}}
 }
 
-func coreConfig(cfg *config.Config) database.Config {
+func coreConfig(cfg *config.Config) (database.Config, error) {
+	// Absolute, so the local storage's path does not depend on the working
+	// directory of a later start.
+	storageDir, err := filepath.Abs(filepath.Join(cfg.Storage.DataDir, "storage"))
+	if err != nil {
+		return database.Config{}, fmt.Errorf("storage directory: %w", err)
+	}
 	return database.Config{
 		NodeID:       NodeNumber(cfg.Server.NodeID),
 		RootPassword: cfg.Auth.RootPassword,
 		BcryptCost:   cfg.Auth.BcryptCost,
-		StorageDir:   filepath.Join(cfg.Storage.DataDir, "storage"),
+		StorageDir:   storageDir,
 		Limits: executor.Limits{
 			MaxSQLBytes:   int(cfg.Limits.MaxSQLBytes),
 			MaxStatements: cfg.Limits.MaxStatementsPerBatch,
 			MaxResultRows: cfg.Limits.MaxResultRows,
 		},
-	}
+	}, nil
 }
 
 // NodeNumber maps a node id to the 10-bit node number inside snowflake

@@ -1,0 +1,184 @@
+package catalog
+
+import (
+	"path/filepath"
+	"strings"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// Storage types.
+const (
+	StorageFilesystem = "filesystem"
+	StorageS3         = "s3"
+)
+
+// applyStorageProps copies the given properties onto st.
+func applyStorageProps(st *systable.Storage, p dialect.StorageProps) {
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	set(&st.StorageType, p.Type)
+	set(&st.StorageName, p.Name)
+	set(&st.Description, p.Description)
+	set(&st.BaseDirectory, p.Path)
+	set(&st.Bucket, p.Bucket)
+	set(&st.Region, p.Region)
+	set(&st.Endpoint, p.Endpoint)
+	set(&st.SharedTablesTemplate, p.SharedTablesTemplate)
+	set(&st.UserTablesTemplate, p.UserTablesTemplate)
+	set(&st.Credentials, p.Credentials)
+}
+
+// validateStorage checks a storage definition before it is saved.
+func validateStorage(st *systable.Storage) error {
+	switch st.StorageType {
+	case StorageFilesystem:
+		if st.BaseDirectory == "" {
+			return apierror.New(apierror.InvalidInput, "a filesystem storage needs a PATH")
+		}
+		if !filepath.IsAbs(st.BaseDirectory) {
+			return apierror.New(apierror.InvalidInput, "storage PATH must be absolute, got %q", st.BaseDirectory)
+		}
+	case StorageS3:
+		// Accepting the definition would only move the failure to the
+		// first flush: say so now.
+		return apierror.New(apierror.InvalidInput, "s3 storages are not supported by this server version; use TYPE 'filesystem'")
+	default:
+		return apierror.New(apierror.InvalidInput, "unknown storage TYPE %q (want 'filesystem' or 's3')", st.StorageType)
+	}
+	if err := validateTemplate("USER_TABLES_TEMPLATE", st.UserTablesTemplate, true); err != nil {
+		return err
+	}
+	return validateTemplate("SHARED_TABLES_TEMPLATE", st.SharedTablesTemplate, false)
+}
+
+// validateTemplate checks a path template: relative, no "..", and with the
+// placeholders that keep partitions apart.
+func validateTemplate(name, tmpl string, user bool) error {
+	if tmpl == "" {
+		return apierror.New(apierror.InvalidInput, "%s must not be empty", name)
+	}
+	if strings.HasPrefix(tmpl, "/") || strings.Contains(tmpl, "..") || strings.Contains(tmpl, "\\") {
+		return apierror.New(apierror.InvalidInput, "%s must be a relative path without '..'", name)
+	}
+	need := []string{"{namespace}", "{tableName}"}
+	if user {
+		need = append(need, "{userId}")
+	}
+	for _, n := range need {
+		if !strings.Contains(tmpl, n) {
+			return apierror.New(apierror.InvalidInput, "%s must contain %s so that partitions never share files", name, n)
+		}
+	}
+	rest := strings.NewReplacer("{namespace}", "", "{tableName}", "", "{userId}", "").Replace(tmpl)
+	if strings.ContainsAny(rest, "{}") {
+		return apierror.New(apierror.InvalidInput, "%s has an unknown placeholder (known: {namespace}, {tableName}, {userId})", name)
+	}
+	return nil
+}
+
+// PartitionPath is the directory of a partition's files inside its storage.
+func PartitionPath(st *systable.Storage, t *Table, userID string) string {
+	tmpl := st.SharedTablesTemplate
+	if t.Meta.TableType == dialect.TableTypeUser {
+		tmpl = st.UserTablesTemplate
+	}
+	return strings.NewReplacer("{namespace}", t.Meta.NamespaceID, "{tableName}", t.Meta.TableName, "{userId}", userID).Replace(tmpl)
+}
+
+// CreateStorage adds a storage.
+func (c *Catalog) CreateStorage(id string, p dialect.StorageProps, ifNotExists bool) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	if _, ok := snap.storages[id]; ok {
+		if ifNotExists {
+			return false, nil
+		}
+		return false, apierror.New(apierror.AlreadyExists, "storage %s already exists", id)
+	}
+	now := c.opts.Now().UTC()
+	st := &systable.Storage{StorageID: id, StorageName: id, UserTablesTemplate: defaultUserTablesTemplate,
+		SharedTablesTemplate: defaultSharedTablesTemplate, CreatedAt: now, UpdatedAt: now}
+	applyStorageProps(st, p)
+	if err := validateStorage(st); err != nil {
+		return false, err
+	}
+	var b kv.Batch
+	if err := c.storages.PutInBatch(&b, st); err != nil {
+		return false, err
+	}
+	next := snap.clone()
+	next.storages[id] = st
+	return true, c.commit(&b, next)
+}
+
+// AlterStorage changes a storage's properties. Its type and the templates
+// of a storage in use cannot change: existing files would no longer be
+// found where the manifest says.
+func (c *Catalog) AlterStorage(id string, p dialect.StorageProps) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	cur, ok := snap.storages[id]
+	if !ok {
+		return apierror.New(apierror.NotFound, "storage %s does not exist", id)
+	}
+	cp := *cur
+	applyStorageProps(&cp, p)
+	if n := storageUsers(snap, id); n > 0 && (cp.StorageType != cur.StorageType || cp.BaseDirectory != cur.BaseDirectory ||
+		cp.UserTablesTemplate != cur.UserTablesTemplate || cp.SharedTablesTemplate != cur.SharedTablesTemplate) {
+		return apierror.New(apierror.SQLExecutionError, "storage %s is used by %d tables: its type, path and templates cannot change", id, n)
+	}
+	if err := validateStorage(&cp); err != nil {
+		return err
+	}
+	cp.UpdatedAt = c.opts.Now().UTC()
+	var b kv.Batch
+	if err := c.storages.PutInBatch(&b, &cp); err != nil {
+		return err
+	}
+	next := snap.clone()
+	next.storages[id] = &cp
+	return c.commit(&b, next)
+}
+
+// DropStorage removes a storage no table uses.
+func (c *Catalog) DropStorage(id string, ifExists bool) (bool, error) {
+	if id == LocalStorage {
+		return false, apierror.New(apierror.PermissionDenied, "the local storage cannot be dropped")
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	if _, ok := snap.storages[id]; !ok {
+		if ifExists {
+			return false, nil
+		}
+		return false, apierror.New(apierror.NotFound, "storage %s does not exist", id)
+	}
+	if n := storageUsers(snap, id); n > 0 {
+		return true, apierror.New(apierror.SQLExecutionError, "storage %s is used by %d tables; drop or move them first", id, n)
+	}
+	var b kv.Batch
+	c.storages.DeleteInBatch(&b, id)
+	next := snap.clone()
+	delete(next.storages, id)
+	return true, c.commit(&b, next)
+}
+
+func storageUsers(s *Snapshot, id string) int {
+	n := 0
+	for _, t := range s.tables {
+		if t.Meta.StorageID == id {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,31 @@
+package executor
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// LiveQueries is what the executor needs of the live query manager.
+type LiveQueries interface {
+	// Kill ends a live query on behalf of a caller: a dba or system user
+	// may end any, others only their own (NOT_FOUND otherwise, so ids of
+	// other users' subscriptions are not confirmed).
+	Kill(ctx context.Context, callerID string, callerRole systable.Role, liveID string) error
+}
+
+// SetLiveQueries connects the live query manager for KILL LIVE QUERY.
+func (x *Executor) SetLiveQueries(l LiveQueries) { x.live = l }
+
+func (x *Executor) killLiveQuery(ctx context.Context, p principal, s *dialect.KillLiveQuery) (Result, error) {
+	if x.live == nil {
+		return Result{}, apierror.New(apierror.NotFound, "live query %s does not exist", s.LiveID)
+	}
+	if err := x.live.Kill(ctx, p.userID, p.role, s.LiveID); err != nil {
+		return Result{}, err
+	}
+	return message(1, fmt.Sprintf("Live query %s killed", s.LiveID)), nil
+}

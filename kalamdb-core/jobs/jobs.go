@@ -1,0 +1,396 @@
+// Package jobs runs the database's background work (flush, compaction,
+// cleanup, retention) on a bounded worker pool and records every job as a
+// row of system.jobs through its life: queued, running, then completed,
+// failed or cancelled (DESIGN §7).
+//
+// Jobs that share an exclusivity key (a table) never run at the same time:
+// a second one waits in the queue until the first ends. KILL JOB cancels a
+// job's context; the job's code decides how fast it stops, and a flush
+// never leaves half its work visible. Jobs a crash left queued or running
+// are marked failed at start and handed back to their owners to retry.
+package jobs
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// Job types (API.md system.jobs).
+const (
+	TypeFlush     = "flush"
+	TypeCompact   = "compact"
+	TypeCleanup   = "cleanup"
+	TypeRetention = "retention"
+	TypeBackup    = "backup"
+	TypeRestore   = "restore"
+)
+
+// Spec describes a job to run.
+type Spec struct {
+	Type        string
+	NamespaceID string
+	TableName   string
+	UserID      string
+	// Key makes jobs exclusive: two jobs with the same non-empty key never
+	// run at once. Table jobs use the table id.
+	Key        string
+	Parameters any
+}
+
+// Progress lets a running job report what it did; the numbers land in its
+// system.jobs row when it ends.
+type Progress struct {
+	mu    sync.Mutex
+	rows  int64
+	bytes int64
+}
+
+// AddRows adds processed rows.
+func (p *Progress) AddRows(n int64) { p.mu.Lock(); p.rows += n; p.mu.Unlock() }
+
+// AddBytes adds written bytes.
+func (p *Progress) AddBytes(n int64) { p.mu.Lock(); p.bytes += n; p.mu.Unlock() }
+
+func (p *Progress) totals() (int64, int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rows, p.bytes
+}
+
+// RunFunc does a job's work. Its result is stored as the job's result JSON.
+type RunFunc func(ctx context.Context, p *Progress) (result any, err error)
+
+// Options configure a Manager.
+type Options struct {
+	NodeID string
+	// Workers bounds concurrently running jobs; 0 means 2.
+	Workers int
+	// HistoryRetention is how long ended jobs stay in system.jobs; 0
+	// means 7 days.
+	HistoryRetention time.Duration
+	Now              func() time.Time
+}
+
+type entry struct {
+	job    *systable.Job
+	run    RunFunc
+	key    string
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// Manager runs and records jobs. It is safe for concurrent use.
+type Manager struct {
+	opts  Options
+	table *systable.Table[systable.Job]
+
+	mu      sync.Mutex
+	queue   []*entry          // waiting, in submission order
+	active  map[string]*entry // queued or running, by id
+	busy    map[string]bool   // exclusivity keys of running jobs
+	running int
+	stopped bool
+	wg      sync.WaitGroup
+	wake    chan struct{}
+	stop    chan struct{}
+}
+
+// Open opens the job table and recovers from a crash: every job left
+// queued or running is marked failed. The interrupted jobs are returned so
+// their owners can submit them again.
+func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
+	if o.Workers <= 0 {
+		o.Workers = 2
+	}
+	if o.HistoryRetention <= 0 {
+		o.HistoryRetention = 7 * 24 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	t, err := systable.Open(db, systable.Jobs)
+	if err != nil {
+		return nil, nil, err
+	}
+	m := &Manager{opts: o, table: t, active: map[string]*entry{}, busy: map[string]bool{},
+		wake: make(chan struct{}, 1), stop: make(chan struct{})}
+	all, err := t.ScanAll()
+	if err != nil {
+		return nil, nil, fmt.Errorf("jobs: recover: %w", err)
+	}
+	var interrupted []*systable.Job
+	for _, j := range all {
+		if j.Status != systable.JobQueued && j.Status != systable.JobRunning {
+			continue
+		}
+		j.Status = systable.JobFailed
+		j.ErrorMessage = "interrupted: the server stopped before the job ended; it is retried"
+		j.FinishedAt = o.Now().UTC()
+		if err := t.Put(j); err != nil {
+			return nil, nil, fmt.Errorf("jobs: recover %s: %w", j.JobID, err)
+		}
+		interrupted = append(interrupted, j)
+	}
+	return m, interrupted, nil
+}
+
+// Table is system.jobs, for the query engine.
+func (m *Manager) Table() systable.SQLTable { return m.table }
+
+// Start runs the dispatcher until Stop.
+func (m *Manager) Start() {
+	m.wg.Add(1)
+	go m.dispatch()
+}
+
+// Stop cancels running and queued jobs and waits for the running ones to
+// return. Cancelled jobs are recorded as cancelled.
+func (m *Manager) Stop(ctx context.Context) error {
+	m.mu.Lock()
+	if m.stopped {
+		m.mu.Unlock()
+		return nil
+	}
+	m.stopped = true
+	for _, e := range m.active {
+		if e.cancel != nil {
+			e.cancel()
+		}
+	}
+	queued := m.queue
+	m.queue = nil
+	m.mu.Unlock()
+	for _, e := range queued {
+		m.finish(e, nil, context.Canceled)
+	}
+	close(m.stop)
+	done := make(chan struct{})
+	go func() { m.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("jobs: stop: %w", ctx.Err())
+	}
+}
+
+func newJobID(typ string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return typ + "-" + hex.EncodeToString(b[:])
+}
+
+// Submit records a job as queued and runs it when a worker and its
+// exclusivity key are free. It returns the job id.
+func (m *Manager) Submit(spec Spec, run RunFunc) (string, error) {
+	params, err := json.Marshal(spec.Parameters)
+	if err != nil {
+		return "", fmt.Errorf("jobs: parameters: %w", err)
+	}
+	if spec.Parameters == nil {
+		params = nil
+	}
+	j := &systable.Job{JobID: newJobID(spec.Type), JobType: spec.Type, Status: systable.JobQueued,
+		NamespaceID: spec.NamespaceID, TableName: spec.TableName, UserID: spec.UserID, Parameters: params,
+		NodeID: m.opts.NodeID, CreatedAt: m.opts.Now().UTC()}
+	e := &entry{job: j, run: run, key: spec.Key, done: make(chan struct{})}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopped {
+		return "", apierror.New(apierror.SQLExecutionError, "the server is shutting down; job not started")
+	}
+	if err := m.table.Put(j); err != nil {
+		return "", fmt.Errorf("jobs: record %s: %w", j.JobID, err)
+	}
+	m.active[j.JobID] = e
+	m.queue = append(m.queue, e)
+	m.poke()
+	return j.JobID, nil
+}
+
+func (m *Manager) poke() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// dispatch starts queued jobs whose key is free while workers are free.
+func (m *Manager) dispatch() {
+	defer m.wg.Done()
+	for {
+		m.mu.Lock()
+		for m.running < m.opts.Workers {
+			i := m.nextRunnable()
+			if i < 0 {
+				break
+			}
+			e := m.queue[i]
+			m.queue = append(m.queue[:i], m.queue[i+1:]...)
+			m.startLocked(e)
+		}
+		m.mu.Unlock()
+		select {
+		case <-m.wake:
+		case <-m.stop:
+			return
+		}
+	}
+}
+
+func (m *Manager) nextRunnable() int {
+	for i, e := range m.queue {
+		if e.key == "" || !m.busy[e.key] {
+			return i
+		}
+	}
+	return -1
+}
+
+// startLocked starts e; m.mu is held.
+func (m *Manager) startLocked(e *entry) {
+	ctx, cancel := context.WithCancel(context.Background())
+	e.cancel = cancel
+	if e.key != "" {
+		m.busy[e.key] = true
+	}
+	m.running++
+	e.job.Status = systable.JobRunning
+	e.job.StartedAt = m.opts.Now().UTC()
+	job := *e.job
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		defer cancel()
+		if err := m.table.Put(&job); err != nil {
+			m.finish(e, nil, fmt.Errorf("record running: %w", err))
+			return
+		}
+		result, err := m.safeRun(ctx, e)
+		m.finish(e, result, err)
+	}()
+}
+
+// safeRun runs a job, turning a panic into a failure: a bug in one job must
+// not take the server down.
+func (m *Manager) safeRun(ctx context.Context, e *entry) (result any, err error) {
+	p := &Progress{}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("job panicked: %v\n%s", r, debug.Stack())
+		}
+		rows, bytes := p.totals()
+		e.job.RowsProcessed, e.job.BytesWritten = rows, bytes
+	}()
+	return e.run(ctx, p)
+}
+
+// finish records a job's end and frees its key and worker.
+func (m *Manager) finish(e *entry, result any, err error) {
+	j := e.job
+	j.FinishedAt = m.opts.Now().UTC()
+	switch {
+	case err == nil:
+		j.Status = systable.JobCompleted
+		if result != nil {
+			if raw, mErr := json.Marshal(result); mErr == nil {
+				j.Result = raw
+			}
+		}
+	case errors.Is(err, context.Canceled):
+		j.Status = systable.JobCancelled
+		j.ErrorMessage = "cancelled"
+	default:
+		j.Status = systable.JobFailed
+		j.ErrorMessage = err.Error()
+	}
+	_ = m.table.Put(j) // best effort: the job's effects do not depend on its row
+	m.mu.Lock()
+	delete(m.active, j.JobID)
+	if e.cancel != nil {
+		if e.key != "" {
+			delete(m.busy, e.key)
+		}
+		m.running--
+	}
+	m.mu.Unlock()
+	close(e.done)
+	m.poke()
+}
+
+// Kill cancels a queued or running job. Killing a job that already ended
+// is NOT_FOUND.
+func (m *Manager) Kill(id string) error {
+	m.mu.Lock()
+	e, ok := m.active[id]
+	if !ok {
+		m.mu.Unlock()
+		if j, err := m.table.Get(id); err == nil {
+			return apierror.New(apierror.SQLExecutionError, "job %s already ended (%s)", id, j.Status)
+		}
+		return apierror.New(apierror.NotFound, "job %s does not exist", id)
+	}
+	if e.cancel != nil {
+		e.cancel()
+		m.mu.Unlock()
+		return nil
+	}
+	for i, q := range m.queue {
+		if q == e {
+			m.queue = append(m.queue[:i], m.queue[i+1:]...)
+			break
+		}
+	}
+	m.mu.Unlock()
+	m.finish(e, nil, context.Canceled)
+	return nil
+}
+
+// Wait blocks until the job ends (or ctx ends) and returns its row.
+func (m *Manager) Wait(ctx context.Context, id string) (*systable.Job, error) {
+	m.mu.Lock()
+	e, ok := m.active[id]
+	m.mu.Unlock()
+	if ok {
+		select {
+		case <-e.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return m.table.Get(id)
+}
+
+// PruneHistory deletes ended jobs older than the retention period and
+// returns how many it deleted.
+func (m *Manager) PruneHistory() (int, error) {
+	all, err := m.table.ScanAll()
+	if err != nil {
+		return 0, err
+	}
+	cutoff := m.opts.Now().Add(-m.opts.HistoryRetention)
+	var b kv.Batch
+	n := 0
+	for _, j := range all {
+		ended := j.Status == systable.JobCompleted || j.Status == systable.JobFailed || j.Status == systable.JobCancelled
+		if ended && !j.FinishedAt.IsZero() && j.FinishedAt.Before(cutoff) {
+			m.table.DeleteInBatch(&b, j.JobID)
+			n++
+		}
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return n, m.table.Write(&b)
+}
