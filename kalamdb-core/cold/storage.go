@@ -1,0 +1,572 @@
+package cold
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Storage is where cold files live: a local directory today, an object
+// store later (DESIGN §5, §10). Paths are relative and slash-separated,
+// such as "app/messages/u_alice/batch-3.parquet"; an implementation
+// rejects a path that is absolute, unclean or climbs out with "..".
+//
+// Writing goes through Create, whose Commit publishes the whole file under
+// its name at once: a reader (or a restart after a crash) sees either no
+// file or the complete one, never a prefix. That is the contract a flush
+// depends on, so it belongs to the storage, which knows how to keep it
+// (temporary file and rename here, a completed upload on an object store).
+type Storage interface {
+	// Create starts writing the file at p. Nothing is visible at p until
+	// Commit returns nil; Abort discards what was written. An existing
+	// file at p is replaced by Commit.
+	Create(ctx context.Context, p string) (PendingFile, error)
+	// Open opens the file at p for reading.
+	Open(ctx context.Context, p string) (ReadHandle, error)
+	// Rename moves a committed file; the move is atomic and durable when
+	// it returns.
+	Rename(ctx context.Context, from, to string) error
+	// Remove deletes the file at p. Removing a missing file is an error
+	// matching fs.ErrNotExist.
+	Remove(ctx context.Context, p string) error
+	// List lists the directory dir ("" or "." is the root), sorted by
+	// name. Files still being written are not listed. A missing directory
+	// is an error matching fs.ErrNotExist.
+	List(ctx context.Context, dir string) ([]Entry, error)
+	// Stat describes the file or directory at p.
+	Stat(ctx context.Context, p string) (Entry, error)
+	// CleanupTemp removes the leftovers of writes that never committed
+	// (a crash between Create and Commit) from directory dir (not from
+	// its subdirectories: recovery walks the partitions it knows), if they
+	// were last modified at least olderThan ago (0: all of them, which is
+	// right at startup before any writer runs). It returns how many it
+	// removed.
+	CleanupTemp(ctx context.Context, dir string, olderThan time.Duration) (int, error)
+}
+
+// PendingFile is a file being written. Exactly one of Commit and Abort
+// must be called; either releases the handle.
+type PendingFile interface {
+	io.Writer
+	// Commit makes the file durable and visible under its final name.
+	// When it fails, nothing is visible under that name and the partial
+	// data is discarded.
+	Commit() error
+	// Abort discards the file. It is safe to call after a failed Commit
+	// and more than once.
+	Abort() error
+}
+
+// ReadHandle is an open file: random access reads plus its size, which is
+// what a Parquet reader needs (the footer is at the end).
+type ReadHandle interface {
+	io.ReaderAt
+	io.Closer
+	Size() int64
+}
+
+// Entry describes a file or directory.
+type Entry struct {
+	Name    string // base name for List, the path as given for Stat
+	Size    int64
+	ModTime time.Time
+	IsDir   bool
+}
+
+// ErrBadPath is matched by the error for a path that is not a clean
+// relative slash-separated path inside the storage.
+var ErrBadPath = errors.New("cold: invalid storage path")
+
+// ErrSimulatedCrash is for fault injection: a Faults hook that returns an
+// error matching it makes the FS stop where it is, without the cleanup a
+// failed write normally does, the way the process would leave things if
+// it died at that point.
+var ErrSimulatedCrash = errors.New("cold: simulated crash")
+
+// Faults are failure-injection hooks for tests of crash points and bad
+// disks. A nil hook does nothing. Each receives the storage path
+// concerned; returning an error makes the operation fail with it (wrapped
+// with context), as a failing disk call would.
+type Faults struct {
+	// Write runs before each write to a pending file.
+	Write func(p string, n int) error
+	// BeforeSync runs before a pending file is fsynced.
+	BeforeSync func(p string) error
+	// BeforeRename runs after the fsync and before the rename that
+	// publishes a pending file (or before Rename).
+	BeforeRename func(tmp, final string) error
+	// AfterRename runs after the rename and before the directory is
+	// fsynced: the file is visible but its name not yet durable.
+	AfterRename func(final string) error
+}
+
+// FS is a Storage in a local directory tree. All access goes through an
+// os.Root, so neither ".." nor a symbolic link can reach outside the base
+// directory, on top of the lexical check of every path.
+//
+// An FS is safe for concurrent use. Faults, when set, must be set before
+// the FS is used.
+type FS struct {
+	root *os.Root
+	base string
+	// Faults injects failures; nil in production.
+	Faults *Faults
+}
+
+var _ Storage = (*FS)(nil)
+
+// tempPrefix starts the name of every file being written. Readers and
+// List never look at such names, and CleanupTemp removes them, so a crash
+// mid-write leaves nothing a reader could mistake for data.
+const tempPrefix = ".tmp-"
+
+// IsTempName reports whether a base name is that of a file being written
+// (or left behind by a write that never committed).
+func IsTempName(name string) bool { return strings.HasPrefix(name, tempPrefix) }
+
+// NewFS returns the Storage rooted at directory base, creating it if
+// needed. Close it when done.
+func NewFS(base string) (*FS, error) {
+	if base == "" {
+		return nil, fmt.Errorf("cold: NewFS: empty base directory")
+	}
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		return nil, fmt.Errorf("cold: NewFS %s: %w", base, err)
+	}
+	root, err := os.OpenRoot(base)
+	if err != nil {
+		return nil, fmt.Errorf("cold: NewFS %s: %w", base, err)
+	}
+	return &FS{root: root, base: base}, nil
+}
+
+// Base is the directory the FS is rooted at.
+func (f *FS) Base() string { return f.base }
+
+// Close releases the FS's handle on its base directory.
+func (f *FS) Close() error { return f.root.Close() }
+
+// CleanPath checks that p is a storage path: relative, slash-separated,
+// already clean (no "." or ".." elements, no doubled or trailing
+// slashes), without backslashes or NUL bytes. The root itself is not a
+// file path; dirOK allows "" and "." for it.
+func CleanPath(p string, dirOK bool) (string, error) {
+	if p == "" || p == "." {
+		if dirOK {
+			return ".", nil
+		}
+		return "", fmt.Errorf("%w: empty path", ErrBadPath)
+	}
+	switch {
+	case strings.HasPrefix(p, "/"):
+		return "", fmt.Errorf("%w: %q is absolute", ErrBadPath, p)
+	case strings.ContainsAny(p, "\\\x00"):
+		return "", fmt.Errorf("%w: %q contains a backslash or NUL", ErrBadPath, p)
+	case path.Clean(p) != p:
+		return "", fmt.Errorf("%w: %q is not clean", ErrBadPath, p)
+	}
+	for _, el := range strings.Split(p, "/") {
+		if el == ".." {
+			return "", fmt.Errorf("%w: %q leaves the storage", ErrBadPath, p)
+		}
+	}
+	return p, nil
+}
+
+// filePath validates a path that names a file and returns it with its
+// directory.
+func filePath(p string) (name, dir string, err error) {
+	if _, err := CleanPath(p, false); err != nil {
+		return "", "", err
+	}
+	if IsTempName(path.Base(p)) {
+		return "", "", fmt.Errorf("%w: %q uses the reserved prefix %q", ErrBadPath, p, tempPrefix)
+	}
+	return p, path.Dir(p), nil
+}
+
+func checkCtx(ctx context.Context, op, p string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("cold: %s %s: %w", op, p, err)
+	}
+	return nil
+}
+
+// Create implements Storage: the data goes to a temporary file in the
+// destination directory (so the final rename stays within one file
+// system), which Commit fsyncs, renames and makes durable by fsyncing the
+// directory.
+func (f *FS) Create(ctx context.Context, p string) (PendingFile, error) {
+	final, dir, err := filePath(p)
+	if err != nil {
+		return nil, fmt.Errorf("cold: create: %w", err)
+	}
+	if err := checkCtx(ctx, "create", p); err != nil {
+		return nil, err
+	}
+	if err := f.mkdirAll(dir); err != nil {
+		return nil, fmt.Errorf("cold: create %s: %w", p, err)
+	}
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return nil, fmt.Errorf("cold: create %s: %w", p, err)
+	}
+	tmp := path.Join(dir, tempPrefix+hex.EncodeToString(rnd[:])+"-"+path.Base(final))
+	fh, err := f.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("cold: create %s: %w", p, err)
+	}
+	return &pendingFile{fs: f, f: fh, tmp: tmp, final: final, dir: dir}, nil
+}
+
+// mkdirAll creates dir and its missing parents, fsyncing the parent of
+// each directory it creates so the new names survive a crash along with
+// the file that will be put in them.
+func (f *FS) mkdirAll(dir string) error {
+	if dir == "." {
+		return nil
+	}
+	if st, err := f.root.Stat(dir); err == nil {
+		if !st.IsDir() {
+			return fmt.Errorf("%s is not a directory", dir)
+		}
+		return nil
+	}
+	if err := f.mkdirAll(path.Dir(dir)); err != nil {
+		return err
+	}
+	if err := f.root.Mkdir(dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return f.syncDir(path.Dir(dir))
+}
+
+func (f *FS) syncDir(dir string) error {
+	d, err := f.root.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("fsync directory %s: %w", dir, err)
+	}
+	return nil
+}
+
+type pendingFile struct {
+	fs         *FS
+	f          *os.File
+	tmp, final string
+	dir        string
+	done       bool
+	crashed    bool // a fault simulated a crash: leave everything as it is
+}
+
+func (w *pendingFile) Write(b []byte) (int, error) {
+	if w.done {
+		return 0, fmt.Errorf("cold: write %s: file already committed or aborted", w.final)
+	}
+	if flt := w.fs.Faults; flt != nil && flt.Write != nil {
+		if err := flt.Write(w.final, len(b)); err != nil {
+			w.crashed = errors.Is(err, ErrSimulatedCrash)
+			return 0, fmt.Errorf("cold: write %s: %w", w.final, err)
+		}
+	}
+	n, err := w.f.Write(b)
+	if err != nil {
+		return n, fmt.Errorf("cold: write %s: %w", w.final, err)
+	}
+	return n, nil
+}
+
+func (w *pendingFile) Commit() error {
+	if w.done {
+		return fmt.Errorf("cold: commit %s: file already committed or aborted", w.final)
+	}
+	if err := w.commit(); err != nil {
+		if !w.crashed {
+			_ = w.Abort()
+		}
+		w.done = true
+		return fmt.Errorf("cold: commit %s: %w", w.final, err)
+	}
+	w.done = true
+	return nil
+}
+
+func (w *pendingFile) fault(hook func() error) error {
+	if err := hook(); err != nil {
+		w.crashed = errors.Is(err, ErrSimulatedCrash)
+		return err
+	}
+	return nil
+}
+
+func (w *pendingFile) commit() error {
+	flt := w.fs.Faults
+	if flt != nil && flt.BeforeSync != nil {
+		if err := w.fault(func() error { return flt.BeforeSync(w.final) }); err != nil {
+			return err
+		}
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("fsync: %w", err)
+	}
+	if err := w.f.Close(); err != nil {
+		return fmt.Errorf("close: %w", err)
+	}
+	w.f = nil
+	if flt != nil && flt.BeforeRename != nil {
+		if err := w.fault(func() error { return flt.BeforeRename(w.tmp, w.final) }); err != nil {
+			return err
+		}
+	}
+	if err := w.fs.root.Rename(w.tmp, w.final); err != nil {
+		return err
+	}
+	if flt != nil && flt.AfterRename != nil {
+		if err := w.fault(func() error { return flt.AfterRename(w.final) }); err != nil {
+			// The file is already visible under its final name; a real
+			// crash here may or may not keep it, and the caller's manifest
+			// has not named it yet, so it is an orphan either way.
+			if !w.crashed {
+				_ = w.fs.root.Remove(w.final)
+			}
+			return err
+		}
+	}
+	if err := w.fs.syncDir(w.dir); err != nil {
+		// The rename may not be durable; leaving the file would let a
+		// caller that saw this error trust nothing but find something.
+		_ = w.fs.root.Remove(w.final)
+		return err
+	}
+	return nil
+}
+
+func (w *pendingFile) Abort() error {
+	if w.crashed {
+		// A dead process leaves the temporary file behind (its descriptor
+		// is closed by the kernel); CleanupTemp is what removes it.
+		if w.f != nil {
+			_ = w.f.Close()
+			w.f = nil
+		}
+		w.done = true
+		return nil
+	}
+	var err error
+	if w.f != nil {
+		err = w.f.Close()
+		w.f = nil
+	}
+	if rerr := w.fs.root.Remove(w.tmp); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
+		err = rerr
+	}
+	w.done = true
+	if err != nil {
+		return fmt.Errorf("cold: abort %s: %w", w.final, err)
+	}
+	return nil
+}
+
+type fsHandle struct {
+	*os.File
+	size int64
+}
+
+func (h fsHandle) Size() int64 { return h.size }
+
+// Open implements Storage.
+func (f *FS) Open(ctx context.Context, p string) (ReadHandle, error) {
+	if _, _, err := filePath(p); err != nil {
+		return nil, fmt.Errorf("cold: open: %w", err)
+	}
+	if err := checkCtx(ctx, "open", p); err != nil {
+		return nil, err
+	}
+	fh, err := f.root.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("cold: open %s: %w", p, err)
+	}
+	st, err := fh.Stat()
+	if err != nil {
+		_ = fh.Close()
+		return nil, fmt.Errorf("cold: open %s: %w", p, err)
+	}
+	if st.IsDir() {
+		_ = fh.Close()
+		return nil, fmt.Errorf("cold: open %s: is a directory", p)
+	}
+	return fsHandle{File: fh, size: st.Size()}, nil
+}
+
+// Rename implements Storage. The destination directory is created if
+// needed; both directories are fsynced.
+func (f *FS) Rename(ctx context.Context, from, to string) error {
+	if _, _, err := filePath(from); err != nil {
+		return fmt.Errorf("cold: rename: %w", err)
+	}
+	_, toDir, err := filePath(to)
+	if err != nil {
+		return fmt.Errorf("cold: rename: %w", err)
+	}
+	if err := checkCtx(ctx, "rename", from); err != nil {
+		return err
+	}
+	if err := f.mkdirAll(toDir); err != nil {
+		return fmt.Errorf("cold: rename %s to %s: %w", from, to, err)
+	}
+	if flt := f.Faults; flt != nil && flt.BeforeRename != nil {
+		if err := flt.BeforeRename(from, to); err != nil {
+			return fmt.Errorf("cold: rename %s to %s: %w", from, to, err)
+		}
+	}
+	if err := f.root.Rename(from, to); err != nil {
+		return fmt.Errorf("cold: rename %s to %s: %w", from, to, err)
+	}
+	if err := f.syncDir(toDir); err != nil {
+		return fmt.Errorf("cold: rename %s to %s: %w", from, to, err)
+	}
+	if fromDir := path.Dir(from); fromDir != toDir {
+		if err := f.syncDir(fromDir); err != nil {
+			return fmt.Errorf("cold: rename %s to %s: %w", from, to, err)
+		}
+	}
+	return nil
+}
+
+// Remove implements Storage. The directory is fsynced so the removal is
+// durable.
+func (f *FS) Remove(ctx context.Context, p string) error {
+	_, dir, err := filePath(p)
+	if err != nil {
+		return fmt.Errorf("cold: remove: %w", err)
+	}
+	if err := checkCtx(ctx, "remove", p); err != nil {
+		return err
+	}
+	if err := f.root.Remove(p); err != nil {
+		return fmt.Errorf("cold: remove %s: %w", p, err)
+	}
+	if err := f.syncDir(dir); err != nil {
+		return fmt.Errorf("cold: remove %s: %w", p, err)
+	}
+	return nil
+}
+
+// readDir lists dir without filtering.
+func (f *FS) readDir(dir string) ([]fs.DirEntry, error) {
+	d, err := f.root.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	ents, err := d.ReadDir(-1)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(ents, func(a, b fs.DirEntry) int { return strings.Compare(a.Name(), b.Name()) })
+	return ents, nil
+}
+
+// List implements Storage.
+func (f *FS) List(ctx context.Context, dir string) ([]Entry, error) {
+	dir, err := CleanPath(dir, true)
+	if err != nil {
+		return nil, fmt.Errorf("cold: list: %w", err)
+	}
+	if err := checkCtx(ctx, "list", dir); err != nil {
+		return nil, err
+	}
+	ents, err := f.readDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("cold: list %s: %w", dir, err)
+	}
+	out := make([]Entry, 0, len(ents))
+	for _, e := range ents {
+		if IsTempName(e.Name()) {
+			continue
+		}
+		info, err := e.Info()
+		if errors.Is(err, fs.ErrNotExist) {
+			continue // removed since ReadDir
+		}
+		if err != nil {
+			return nil, fmt.Errorf("cold: list %s: %w", dir, err)
+		}
+		out = append(out, Entry{Name: e.Name(), Size: info.Size(), ModTime: info.ModTime(), IsDir: info.IsDir()})
+	}
+	return out, nil
+}
+
+// Stat implements Storage.
+func (f *FS) Stat(ctx context.Context, p string) (Entry, error) {
+	cp, err := CleanPath(p, true)
+	if err != nil {
+		return Entry{}, fmt.Errorf("cold: stat: %w", err)
+	}
+	if err := checkCtx(ctx, "stat", p); err != nil {
+		return Entry{}, err
+	}
+	info, err := f.root.Stat(cp)
+	if err != nil {
+		return Entry{}, fmt.Errorf("cold: stat %s: %w", p, err)
+	}
+	return Entry{Name: p, Size: info.Size(), ModTime: info.ModTime(), IsDir: info.IsDir()}, nil
+}
+
+// CleanupTemp implements Storage. A missing directory has nothing to
+// clean up.
+func (f *FS) CleanupTemp(ctx context.Context, dir string, olderThan time.Duration) (int, error) {
+	dir, err := CleanPath(dir, true)
+	if err != nil {
+		return 0, fmt.Errorf("cold: cleanup: %w", err)
+	}
+	if err := checkCtx(ctx, "cleanup", dir); err != nil {
+		return 0, err
+	}
+	ents, err := f.readDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("cold: cleanup %s: %w", dir, err)
+	}
+	cutoff := time.Now().Add(-olderThan)
+	removed := 0
+	for _, e := range ents {
+		if !IsTempName(e.Name()) || e.IsDir() {
+			continue
+		}
+		if olderThan > 0 {
+			info, err := e.Info()
+			if err != nil || info.ModTime().After(cutoff) {
+				continue // gone already, or possibly still being written
+			}
+		}
+		p := path.Join(dir, e.Name())
+		if err := f.root.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return removed, fmt.Errorf("cold: cleanup %s: %w", p, err)
+		}
+		removed++
+	}
+	if removed > 0 {
+		if err := f.syncDir(dir); err != nil {
+			return removed, fmt.Errorf("cold: cleanup %s: %w", dir, err)
+		}
+	}
+	return removed, nil
+}
