@@ -67,6 +67,21 @@ type Catalog struct {
 
 	mu  sync.Mutex // serialises changes
 	cur atomic.Pointer[Snapshot]
+	// dropHook adds the engine's own changes for a dropped table (its
+	// manifests, the cleanup of its files) to the batch that drops it.
+	dropHook DropHook
+}
+
+// DropHook is called for each table being dropped, with the batch that
+// drops it. It may add to the batch and returns what to run once the
+// batch has committed (or nil).
+type DropHook func(b *kv.Batch, t *Table) (after func(), err error)
+
+// SetDropHook installs the drop hook (the engine does, at construction).
+func (c *Catalog) SetDropHook(h DropHook) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dropHook = h
 }
 
 // Open loads the catalog from db, creating the root user and the local
@@ -351,10 +366,13 @@ func (c *Catalog) DropNamespace(name string, ifExists, cascade bool) ([]*Table, 
 	}
 	var b kv.Batch
 	next := snap.clone()
+	var after []func()
 	for _, t := range tables {
-		if err := c.deleteTableRows(&b, t); err != nil {
+		a, err := c.deleteTableRows(&b, t)
+		if err != nil {
 			return nil, true, err
 		}
+		after = append(after, a)
 		delete(next.tables, t.Meta.TableID)
 	}
 	c.namespaces.DeleteInBatch(&b, name)
@@ -362,6 +380,7 @@ func (c *Catalog) DropNamespace(name string, ifExists, cascade bool) ([]*Table, 
 	if err := c.commit(&b, next); err != nil {
 		return nil, true, err
 	}
+	runAll(after)
 	for _, t := range tables {
 		if err := c.DropTableData(t); err != nil {
 			return tables, true, err
@@ -370,16 +389,29 @@ func (c *Catalog) DropNamespace(name string, ifExists, cascade bool) ([]*Table, 
 	return tables, true, nil
 }
 
-func (c *Catalog) deleteTableRows(b *kv.Batch, t *Table) error {
+// deleteTableRows records the removal of a table's metadata into b and
+// returns what the drop hook wants run after the commit.
+func (c *Catalog) deleteTableRows(b *kv.Batch, t *Table) (func(), error) {
 	history, err := c.SchemaHistory(t.Meta.TableID)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	for _, s := range history {
 		c.schemas.DeleteInBatch(b, systable.SchemaID(s.TableID, s.Version))
 	}
 	c.tables.DeleteInBatch(b, t.Meta.TableID)
-	return nil
+	if c.dropHook == nil {
+		return nil, nil
+	}
+	return c.dropHook(b, t)
+}
+
+func runAll(fs []func()) {
+	for _, f := range fs {
+		if f != nil {
+			f()
+		}
+	}
 }
 
 // CreateTable creates a table from a parsed CREATE TABLE whose namespace is
@@ -503,8 +535,10 @@ func (c *Catalog) buildTable(st *dialect.CreateTable) (*systable.TableMeta, *sys
 	return meta, sch, nil
 }
 
-// DropTable drops a table's metadata at once, then its column family. It
-// reports whether the table existed. wantType, when set, must match.
+// DropTable drops a table's metadata at once (with whatever the drop hook
+// adds: its manifests and the job that deletes its cold files), then its
+// column family, so the name is free again when it returns. It reports
+// whether the table existed. wantType, when set, must match.
 func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExists bool) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -529,7 +563,8 @@ func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExist
 		return true, apierror.New(apierror.InvalidSQL, "table %s.%s is a %s table, not %s", ns, name, t.Meta.TableType, wantType)
 	}
 	var b kv.Batch
-	if err := c.deleteTableRows(&b, t); err != nil {
+	after, err := c.deleteTableRows(&b, t)
+	if err != nil {
 		return true, err
 	}
 	next := snap.clone()
@@ -537,6 +572,7 @@ func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExist
 	if err := c.commit(&b, next); err != nil {
 		return true, err
 	}
+	runAll([]func(){after})
 	return true, c.DropTableData(t)
 }
 

@@ -7,18 +7,23 @@ package database
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"go.uber.org/fx"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // Config configures the core.
 type Config struct {
-	NodeID       int64
+	NodeID int64
+	// NodeName is the node id shown in system.jobs and live queries.
+	NodeName     string
 	RootPassword string
 	BcryptCost   int
 	// StorageDir is the base directory of the 'local' storage.
@@ -26,6 +31,11 @@ type Config struct {
 	Limits     executor.Limits
 	// DisableFastPath sends every statement through the query planner.
 	DisableFastPath bool
+	// JobWorkers bounds concurrent background jobs (0: 2).
+	JobWorkers int
+	// Failpoint is called at each crash point of flush and compaction
+	// (crash tests only).
+	Failpoint func(point string)
 }
 
 // Database is the assembled core.
@@ -33,6 +43,9 @@ type Database struct {
 	Catalog  *catalog.Catalog
 	Engine   *engine.Engine
 	Executor *executor.Executor
+	Jobs     *jobs.Manager
+	// Interrupted are the jobs a crash left unfinished; Start retries them.
+	interrupted []*systable.Job
 }
 
 // Open builds the core over an open store.
@@ -42,15 +55,37 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)
 	}
-	eng, err := engine.New(cat, engine.Options{NodeID: cfg.NodeID, DisableFastPath: cfg.DisableFastPath})
+	jm, interrupted, err := jobs.Open(db, jobs.Options{NodeID: cfg.NodeName, Workers: cfg.JobWorkers})
+	if err != nil {
+		return nil, fmt.Errorf("open jobs: %w", err)
+	}
+	eng, err := engine.New(cat, engine.Options{NodeID: cfg.NodeID, DisableFastPath: cfg.DisableFastPath,
+		Jobs: jm, Failpoint: cfg.Failpoint})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}
-	return &Database{Catalog: cat, Engine: eng, Executor: executor.New(cat, eng, cfg.Limits)}, nil
+	return &Database{Catalog: cat, Engine: eng, Executor: executor.New(cat, eng, cfg.Limits), Jobs: jm,
+		interrupted: interrupted}, nil
 }
 
-// Close stops the core; the store is closed by its owner afterwards.
-func (d *Database) Close() error { return d.Engine.Close() }
+// Start starts the background work: the job workers, then the retry of
+// jobs a crash interrupted.
+func (d *Database) Start() error {
+	d.Jobs.Start()
+	return d.Engine.Retry(d.interrupted)
+}
+
+// Close stops background jobs and the engine; the store is closed by its
+// owner afterwards.
+func (d *Database) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	jobsErr := d.Jobs.Stop(ctx)
+	if err := d.Engine.Close(); err != nil {
+		return err
+	}
+	return jobsErr
+}
 
 // Module provides *Database, *catalog.Catalog and *executor.Executor from
 // a *kv.DB and a Config.
@@ -61,7 +96,10 @@ var Module = fx.Module("database",
 			if err != nil {
 				return nil, err
 			}
-			lc.Append(fx.Hook{OnStop: func(context.Context) error { return d.Close() }})
+			lc.Append(fx.Hook{
+				OnStart: func(context.Context) error { return d.Start() },
+				OnStop:  func(context.Context) error { return d.Close() },
+			})
 			return d, nil
 		},
 		func(d *Database) *catalog.Catalog { return d.Catalog },

@@ -5,11 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
@@ -116,12 +118,13 @@ func (t *dataTable) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIte
 	return t.scan(ctx, sp)
 }
 
-// scan opens a row iterator over one key range, merging the session
-// transaction's own uncommitted writes over the committed hot rows.
+// scan opens a row iterator over one key range of the partition: the
+// committed hot rows and cold files as of the statement's snapshot, with
+// the session transaction's own uncommitted writes over them.
 func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error) {
 	s := t.shape
-	wanted := t.wantedUserColumns()
-	it := &rowIter{t: t, wanted: wanted, reverse: p.reverse, showDeleted: t.sess.showDeleted}
+	it := &rowIter{t: t, wanted: t.wantedUserColumns(), reverse: p.reverse, showDeleted: t.sess.showDeleted,
+		prefixLen: len(t.prefix), point: p.point}
 	if s.isStream() && s.t.Meta.TTLSeconds > 0 {
 		it.expireBefore = time.Now().Add(-time.Duration(s.t.Meta.TTLSeconds) * time.Second).UnixMilli()
 	}
@@ -134,27 +137,41 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 			it.pending = tx.pendingRange(s.cf, p.start, p.end)
 		}
 		if p.reverse {
-			for i, j := 0, len(it.pending)-1; i < j; i, j = i+1, j-1 {
-				it.pending[i], it.pending[j] = it.pending[j], it.pending[i]
-			}
+			slices.Reverse(it.pending)
 		}
-	}
-	if p.point {
-		snap, err := t.sess.snapshot()
-		if err != nil {
-			return nil, tableError(s, err)
-		}
-		it.snap = snap
-		it.pointKey = p.start
-		return it, nil
 	}
 	snap, err := t.sess.snapshot()
 	if err != nil {
 		return nil, tableError(s, err)
 	}
 	it.snap = snap
+	if !s.isStream() {
+		files, err := t.e.partitionFiles(ctx, s.t, t.owner, snap)
+		if err != nil {
+			return nil, err
+		}
+		it.files = files
+	}
+	if p.point {
+		it.pointKey = p.start
+		return it, nil
+	}
+	for _, f := range it.files {
+		lo := p.start[len(t.prefix):]
+		var hi []byte
+		if p.end != nil && bytes.HasPrefix(p.end, t.prefix) {
+			hi = p.end[len(t.prefix):]
+		}
+		c, err := openColdCursor(ctx, f.f, s.t.Schema, it.wanted, lo, hi, p.reverse)
+		if err != nil {
+			it.Close(ctx)
+			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.t.Meta.TableID))
+		}
+		it.cold = append(it.cold, c)
+	}
 	kit, err := s.cf.NewIter(kv.IterOptions{LowerBound: p.start, UpperBound: p.end, Snapshot: snap})
 	if err != nil {
+		it.Close(ctx)
 		return nil, tableError(s, err)
 	}
 	it.kit = kit
@@ -182,7 +199,9 @@ func (t *dataTable) wantedUserColumns() []int {
 	return out
 }
 
-// rowIter yields the session-visible rows of a key range.
+// rowIter yields the session-visible rows of a key range, merging the
+// hot rows (with the transaction's pending writes over them) and the cold
+// files: for each key the version with the highest _seq wins.
 type rowIter struct {
 	t           *dataTable
 	wanted      []int
@@ -190,57 +209,147 @@ type rowIter struct {
 	showDeleted bool
 	// expireBefore hides STREAM events older than their TTL (ms).
 	expireBefore int64
+	prefixLen    int
 
 	snap     *kv.Snapshot
 	kit      *kv.Iterator
 	started  bool
+	needStep bool
+	point    bool
 	pointKey []byte
 	pending  []*pendingWrite
 	pi       int
 	buf      []any
 	proj     *row.Projection
+
+	files []*cachedFile
+	cold  []*coldCursor
+
+	// The hot side's next key/value, peeked so it can be compared with the
+	// cold files' next keys.
+	hotPeeked      bool
+	hotOK          bool
+	hotKey, hotVal []byte
 }
 
 func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
+	if it.point {
+		return it.nextPoint(ctx)
+	}
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		key, value, ok, err := it.advance()
-		if err != nil {
-			return nil, err
+		if !it.hotPeeked {
+			k, v, ok, err := it.advance()
+			if err != nil {
+				return nil, err
+			}
+			it.hotKey, it.hotVal, it.hotOK, it.hotPeeked = k, v, ok, true
 		}
-		if !ok {
+		// The next key: the smallest (largest in reverse) of all sources.
+		var best []byte
+		if it.hotOK {
+			best = it.hotKey[it.prefixLen:]
+		}
+		for _, c := range it.cold {
+			r, err := c.peek()
+			if err != nil {
+				return nil, tableError(it.t.shape, err)
+			}
+			if r != nil && (best == nil || it.before(r.Key, best)) {
+				best = r.Key
+			}
+		}
+		if best == nil {
 			return nil, io.EOF
 		}
-		r, visible, err := it.decode(key, value)
-		if err != nil {
-			return nil, err
+		best = append([]byte(nil), best...)
+		// Every source at that key moves on; the highest _seq wins.
+		var winner *coldRowRef
+		for _, c := range it.cold {
+			r, _ := c.peek()
+			if r != nil && bytes.Equal(r.Key, best) {
+				if winner == nil || r.Seq > winner.row.Seq {
+					winner = &coldRowRef{row: *r}
+				}
+				c.next()
+			}
 		}
+		if it.hotOK && bytes.Equal(it.hotKey[it.prefixLen:], best) {
+			it.hotPeeked = false
+			h, err := row.DecodeHeader(it.hotVal)
+			if err != nil {
+				return nil, tableError(it.t.shape, err)
+			}
+			if winner == nil || h.Seq >= winner.row.Seq {
+				r, visible, err := it.decode(it.hotKey, it.hotVal)
+				if err != nil || visible {
+					return r, err
+				}
+				continue
+			}
+		}
+		r, visible := it.decodeCold(&winner.row)
 		if visible {
 			return r, nil
 		}
 	}
 }
 
-// advance returns the next key/value of the merged (hot + pending) range.
-// A pending write shadows the hot version of the same key.
-func (it *rowIter) advance() (key, value []byte, ok bool, err error) {
-	if it.pointKey != nil {
+type coldRowRef struct{ row cold.Row }
+
+// before reports whether local key a comes before b in scan order.
+func (it *rowIter) before(a, b []byte) bool {
+	c := bytes.Compare(a, b)
+	if it.reverse {
+		return c > 0
+	}
+	return c < 0
+}
+
+// nextPoint answers a primary-key lookup: the transaction's own version,
+// else the hot one, else the newest cold one.
+func (it *rowIter) nextPoint(ctx *sql.Context) (sql.Row, error) {
+	for it.pointKey != nil {
 		k := it.pointKey
 		it.pointKey = nil
 		if len(it.pending) > 0 {
-			return it.pending[0].key, it.pending[0].value, true, nil
+			r, visible, err := it.decode(it.pending[0].key, it.pending[0].value)
+			if err != nil || visible {
+				return r, err
+			}
+			break
 		}
 		v, err := it.snap.Get(it.t.shape.cf, k)
-		if errors.Is(err, kv.ErrNotFound) {
-			return nil, nil, false, nil
+		if err == nil {
+			r, visible, err := it.decode(k, v)
+			if err != nil || visible {
+				return r, err
+			}
+			break
 		}
+		if !errors.Is(err, kv.ErrNotFound) {
+			return nil, tableError(it.t.shape, err)
+		}
+		cr, found, err := coldLookup(ctx, it.files, it.t.shape.t.Schema, it.wanted, k[it.prefixLen:])
 		if err != nil {
-			return nil, nil, false, tableError(it.t.shape, err)
+			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", it.t.shape.t.Meta.TableID))
 		}
-		return k, v, true, nil
+		if found {
+			if r, visible := it.decodeCold(&cr); visible {
+				return r, nil
+			}
+		}
 	}
+	return nil, io.EOF
+}
+
+// advance returns the next key/value of the merged hot range (committed
+// rows and the transaction's pending writes). A pending write shadows the
+// committed version of the same key. The key and value are valid until
+// the next call.
+func (it *rowIter) advance() (key, value []byte, ok bool, err error) {
 	if it.kit == nil {
 		return nil, nil, false, nil
 	}
@@ -251,6 +360,12 @@ func (it *rowIter) advance() (key, value []byte, ok bool, err error) {
 		} else {
 			it.kit.First()
 		}
+	}
+	// The iterator moves only now, when the previous key and value (views
+	// into RocksDB memory) have been used.
+	if it.needStep {
+		it.needStep = false
+		it.step()
 	}
 	hotValid := it.kit.Valid()
 	var pend *pendingWrite
@@ -276,12 +391,11 @@ func (it *rowIter) advance() (key, value []byte, ok bool, err error) {
 		}
 	}
 	if cmp < 0 {
-		key, value = append([]byte(nil), it.kit.Key()...), it.kit.Value()
-		it.step()
-		return key, value, true, nil
+		it.needStep = true
+		return it.kit.Key(), it.kit.Value(), true, nil
 	}
 	if cmp == 0 {
-		it.step()
+		it.needStep = true
 	}
 	it.pi++
 	return pend.key, pend.value, true, nil
@@ -331,20 +445,36 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 	if s.pk < 0 && !s.isStream() && it.t.sess.tx != nil {
 		it.t.sess.tx.rememberIdentity(h.Seq, key)
 	}
-	full := it.t.projected == nil
-	width := len(s.sch)
-	if !full {
-		width = len(it.t.projected)
+	return it.assemble(vals, h.Seq, h.Deleted), true, nil
+}
+
+// decodeCold turns a cold row (already projected onto the wanted
+// columns) into an engine row, reporting whether the session may see it.
+func (it *rowIter) decodeCold(r *cold.Row) (sql.Row, bool) {
+	if r.Deleted && !it.showDeleted {
+		return nil, false
 	}
-	out := make(sql.Row, width)
-	if full {
+	s := it.t.shape
+	if s.pk < 0 && it.t.sess.tx != nil {
+		it.t.sess.tx.rememberIdentity(r.Seq, append(append([]byte(nil), it.t.prefix...), r.Key...))
+	}
+	return it.assemble(r.Values, r.Seq, r.Deleted), true
+}
+
+// assemble builds the engine row from the wanted user column values and
+// the system columns, in the table's (or the projection's) column order.
+func (it *rowIter) assemble(vals []any, seq int64, deleted bool) sql.Row {
+	s := it.t.shape
+	if it.t.projected == nil {
+		out := make(sql.Row, len(s.sch))
 		copy(out, vals)
-		out[s.seqIndex()] = h.Seq
+		out[s.seqIndex()] = seq
 		if !s.isStream() {
-			out[s.deletedIndex()] = boolValue(h.Deleted)
+			out[s.deletedIndex()] = boolValue(deleted)
 		}
-		return out, true, nil
+		return out
 	}
+	out := make(sql.Row, len(it.t.projected))
 	vi := 0
 	for i, c := range it.t.projected {
 		switch {
@@ -352,15 +482,23 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 			out[i] = vals[vi]
 			vi++
 		case c == s.seqIndex():
-			out[i] = h.Seq
+			out[i] = seq
 		default:
-			out[i] = boolValue(h.Deleted)
+			out[i] = boolValue(deleted)
 		}
 	}
-	return out, true, nil
+	return out
 }
 
 func (it *rowIter) Close(*sql.Context) error {
+	for _, c := range it.cold {
+		c.close()
+	}
+	it.cold = nil
+	for _, f := range it.files {
+		f.release()
+	}
+	it.files = nil
 	if it.kit != nil {
 		err := it.kit.Close()
 		it.kit = nil

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"time"
 
@@ -147,7 +148,12 @@ func (ed *editor) liveVersion(tx *Tx, key []byte) (bool, error) {
 	}
 	v, err := ed.t.shape.cf.Get(key)
 	if errors.Is(err, kv.ErrNotFound) {
-		return false, nil
+		// No hot version: the newest cold one decides.
+		_, deleted, found, err := ed.t.e.coldVersion(context.Background(), ed.t.shape.t, ed.t.owner, key[len(ed.t.prefix):])
+		if err != nil {
+			return false, err
+		}
+		return found && !deleted, nil
 	}
 	if err != nil {
 		return false, tableError(ed.t.shape, err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/sql"
@@ -16,7 +17,9 @@ import (
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -37,10 +40,27 @@ type Options struct {
 	// DisableFastPath sends every statement through the engine's planner;
 	// tests use it to check that the fast path gives the same answers.
 	DisableFastPath bool
+	// Jobs runs flush, compaction and cleanup jobs. Required.
+	Jobs *jobs.Manager
+	// DefaultFlush applies to tables without a FLUSH_POLICY.
+	DefaultFlush FlushPolicy
+	// ObsoleteFileGrace is how long files replaced by a compaction stay
+	// readable (0: DefaultObsoleteFileGrace).
+	ObsoleteFileGrace time.Duration
+	// CompactAfterFiles starts a compaction when a flush leaves a
+	// partition with this many files (0: DefaultCompactAfterFiles).
+	CompactAfterFiles int
+	// Failpoint, when set, is called at each named crash point of flush
+	// and compaction (FailFlush*, FailCompact*); crash tests make it exit
+	// the process.
+	Failpoint func(point string)
 }
 
 // Engine runs standard SQL against KalamDB tables through go-mysql-server.
 type Engine struct {
+	opts     Options
+	jobs     *jobs.Manager
+	cold     *coldTier
 	cat      *catalog.Catalog
 	gms      *sqle.Engine
 	provider *Provider
@@ -58,18 +78,37 @@ type Engine struct {
 	sysMu       sync.RWMutex
 	extraSystem []systable.SQLTable
 
+	policyMu  sync.Mutex
+	lastFlush map[string]time.Time
+
+	// closing is closed by Close; obsoleteWG tracks deferred file removals.
+	closing    chan struct{}
+	closeOnce  sync.Once
+	obsoleteWG sync.WaitGroup
+
 	sessions sync.Pool
 	nextConn atomic.Uint32
 }
 
 // New builds an Engine over a catalog.
 func New(cat *catalog.Catalog, o Options) (*Engine, error) {
+	if o.Jobs == nil {
+		return nil, errors.New("engine: Options.Jobs is required")
+	}
 	seq, err := ids.NewSnowflake(o.NodeID, nil)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	e := &Engine{cat: cat, seq: seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
-		ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath}
+	manifests, err := systable.Open(cat.DB(), systable.Manifests)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
+	e := &Engine{cat: cat, opts: o, jobs: o.Jobs, seq: seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
+		ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath,
+		cold: &coldTier{manifests: manifests, files: newFileCache(1024), storages: map[string]*cold.FS{}, epochs: map[string]*atomic.Uint64{}}}
+	e.extraSystem = []systable.SQLTable{o.Jobs.Table(), manifests}
+	e.closing = make(chan struct{})
+	cat.SetDropHook(e.dropColdData)
 	e.provider = &Provider{cat: cat, tables: newTableFactory(e)}
 	e.provider.system = &systemDatabase{tables: e.systemTables}
 	e.provider.funcs = newFunctionSet(seq, e.uuids, e.ulids)
@@ -81,6 +120,9 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 func (e *Engine) Close() error {
 	// The engine's background threads report the cancellation that stops
 	// them as an error; that is the expected outcome, not a failure.
+	e.closeOnce.Do(func() { close(e.closing) })
+	e.obsoleteWG.Wait()
+	defer e.cold.close()
 	if err := e.gms.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("engine: close: %w", err)
 	}

@@ -170,7 +170,7 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 	counters := make(map[string]int64)
 	var countersCF *kv.ColumnFamily
 	for _, w := range writes {
-		if err := tx.validate(w); err != nil {
+		if err := tx.validate(ctx, w); err != nil {
 			return 0, err
 		}
 		b.Put(w.cf, w.key, w.value)
@@ -201,33 +201,45 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 	return int64(len(writes)), nil
 }
 
-// validate checks a write's expectation against the committed hot version.
-func (tx *Tx) validate(w *pendingWrite) error {
+// validate checks a write's expectation against the committed version
+// of its key: the hot one, or when there is none the newest cold one (a
+// flush may have moved it; manifests change only under the same partition
+// lock the commit holds).
+func (tx *Tx) validate(ctx context.Context, w *pendingWrite) error {
 	cur, err := w.cf.Get(w.key)
-	var h row.Header
-	exists := true
+	var curSeq int64
+	var curLive bool
 	switch {
 	case errors.Is(err, kv.ErrNotFound):
-		exists = false
+		if w.table.Meta.TableType != dialect.TableTypeStream {
+			local := w.key
+			if w.table.Meta.TableType == dialect.TableTypeUser {
+				local = w.key[len(w.userID)+1:]
+			}
+			seq, deleted, found, err := tx.e.coldVersion(ctx, w.table, w.userID, local)
+			if err != nil {
+				return fmt.Errorf("commit: %s: %w", w.table.Meta.TableID, err)
+			}
+			if found {
+				curSeq, curLive = seq, !deleted
+			}
+		}
 	case errors.Is(err, kv.ErrDropped):
 		return apierror.New(apierror.TableNotFound, "table %s.%s was dropped meanwhile", w.table.Meta.NamespaceID, w.table.Meta.TableName)
 	case err != nil:
 		return fmt.Errorf("commit: read %s: %w", w.table.Meta.TableID, err)
 	default:
-		h, err = row.DecodeHeader(cur)
+		h, err := row.DecodeHeader(cur)
 		if err != nil {
 			return fmt.Errorf("commit: %s: %w", w.table.Meta.TableID, err)
 		}
+		curSeq, curLive = h.Seq, !h.Deleted
 	}
 	if w.mustBeAbsent {
-		if exists && !h.Deleted {
+		if curLive {
 			return duplicateKeyError(w.table)
 		}
 		return nil
-	}
-	var curSeq int64
-	if exists {
-		curSeq = h.Seq
 	}
 	if curSeq != w.expectSeq {
 		return apierror.New(apierror.SQLExecutionError, "write conflict on %s.%s: the row was changed by another statement meanwhile; retry",

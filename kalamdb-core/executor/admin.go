@@ -15,6 +15,9 @@ import (
 // runAdmin runs the KalamDB statements that are not standard SQL. DDL role
 // checks already happened in run.
 func (x *Executor) runAdmin(ctx context.Context, b *batch, p principal, st dialect.Statement) (Result, error) {
+	if res, handled, err := x.runStorage(ctx, b, p, st); handled {
+		return res, err
+	}
 	switch s := st.(type) {
 	case *dialect.CreateNamespace:
 		created, err := x.cat.CreateNamespace(s.Name, s.IfNotExists)
@@ -76,6 +79,8 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p principal, st diale
 		return x.showTables(b, p, s)
 	case *dialect.DescribeTable:
 		return x.describeTable(b, p, s)
+	case *dialect.ShowStats:
+		return x.showStats(b, p, s)
 	case *dialect.CreateUser, *dialect.AlterUser, *dialect.DropUser:
 		return x.manageUser(p, st)
 	case *dialect.KillLiveQuery:
@@ -265,4 +270,28 @@ func (x *Executor) manageUser(p principal, st dialect.Statement) (Result, error)
 		return message(1, fmt.Sprintf("User %s dropped", s.Name)), nil
 	}
 	return Result{}, apierror.New(apierror.InternalError, "unexpected user statement %T", st)
+}
+
+// showStats reports where a table's rows are. A dba sees the whole table;
+// anyone else who may read it sees their own partition of a USER table.
+func (x *Executor) showStats(b *batch, p principal, s *dialect.ShowStats) (Result, error) {
+	tb, err := x.lookupReadable(b, p, &s.Table)
+	if err != nil {
+		return Result{}, err
+	}
+	scope := ""
+	if !p.role.AtLeast(systable.RoleDBA) {
+		if tb.Meta.TableType != dialect.TableTypeUser {
+			return Result{}, apierror.New(apierror.PermissionDenied, "SHOW STATS of a %s table requires the dba role", tb.Meta.TableType)
+		}
+		scope = p.userID
+	}
+	st, err := x.eng.TableStats(tb, scope)
+	if err != nil {
+		return Result{}, err
+	}
+	t := newTable("namespace_id", "Text", "table_name", "Text", "hot_rows", "BigInt", "cold_rows", "BigInt",
+		"files", "BigInt", "bytes", "BigInt", "partitions_with_files", "BigInt")
+	t.add(tb.Meta.NamespaceID, tb.Meta.TableName, st.HotRows, st.ColdRows, st.Files, st.Bytes, st.Partitions)
+	return t.result(), nil
 }

@@ -45,6 +45,9 @@ func (e *env) open() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	if err := db.Start(); err != nil {
+		e.t.Fatal(err)
+	}
 	e.kv, e.db = store, db
 }
 

@@ -191,19 +191,56 @@ func newJobID(typ string) string {
 	return typ + "-" + hex.EncodeToString(b[:])
 }
 
+// Prepare records a queued job into b, so that the job exists exactly
+// when the caller's other changes in b commit (DROP TABLE and the cleanup
+// of its files, say). After b is written, Launch starts it; if the server
+// dies first, recovery reports it as interrupted, to be retried.
+func (m *Manager) Prepare(b *kv.Batch, spec Spec) (*systable.Job, error) {
+	j, err := m.newJob(spec)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.table.PutInBatch(b, j); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+// Launch queues a job recorded by Prepare.
+func (m *Manager) Launch(j *systable.Job, key string, run RunFunc) error {
+	e := &entry{job: j, run: run, key: key, done: make(chan struct{})}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.stopped {
+		return apierror.New(apierror.SQLExecutionError, "the server is shutting down; job not started")
+	}
+	m.active[j.JobID] = e
+	m.queue = append(m.queue, e)
+	m.poke()
+	return nil
+}
+
+func (m *Manager) newJob(spec Spec) (*systable.Job, error) {
+	var params json.RawMessage
+	if spec.Parameters != nil {
+		raw, err := json.Marshal(spec.Parameters)
+		if err != nil {
+			return nil, fmt.Errorf("jobs: parameters: %w", err)
+		}
+		params = raw
+	}
+	return &systable.Job{JobID: newJobID(spec.Type), JobType: spec.Type, Status: systable.JobQueued,
+		NamespaceID: spec.NamespaceID, TableName: spec.TableName, UserID: spec.UserID, Parameters: params,
+		NodeID: m.opts.NodeID, CreatedAt: m.opts.Now().UTC()}, nil
+}
+
 // Submit records a job as queued and runs it when a worker and its
 // exclusivity key are free. It returns the job id.
 func (m *Manager) Submit(spec Spec, run RunFunc) (string, error) {
-	params, err := json.Marshal(spec.Parameters)
+	j, err := m.newJob(spec)
 	if err != nil {
-		return "", fmt.Errorf("jobs: parameters: %w", err)
+		return "", err
 	}
-	if spec.Parameters == nil {
-		params = nil
-	}
-	j := &systable.Job{JobID: newJobID(spec.Type), JobType: spec.Type, Status: systable.JobQueued,
-		NamespaceID: spec.NamespaceID, TableName: spec.TableName, UserID: spec.UserID, Parameters: params,
-		NodeID: m.opts.NodeID, CreatedAt: m.opts.Now().UTC()}
 	e := &entry{job: j, run: run, key: spec.Key, done: make(chan struct{})}
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -86,6 +86,10 @@ func encodeCounter(n int64) []byte {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(n))
 }
 
+// DecodeCounter reads a counter value as stored by AddCounter/SetCounter,
+// for callers that iterate a counter family.
+func DecodeCounter(v []byte) (int64, bool) { return decodeCounter(v) }
+
 func decodeCounter(v []byte) (int64, bool) {
 	if len(v) != 8 {
 		return 0, false

@@ -1,0 +1,267 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// Defaults of compaction.
+const (
+	// DefaultDeletedRetention keeps soft-deleted rows in cold files this
+	// long when a table sets no DELETED_RETENTION_HOURS.
+	DefaultDeletedRetention = 7 * 24 * time.Hour
+	// DefaultCompactAfterFiles starts a compaction of a partition once a
+	// flush leaves it with this many files.
+	DefaultCompactAfterFiles = 8
+	// DefaultObsoleteFileGrace is how long a file replaced by compaction
+	// stays on disk for statements that were already reading it.
+	DefaultObsoleteFileGrace = 30 * time.Second
+)
+
+// CompactResult is the result of a compaction job.
+type CompactResult struct {
+	Partitions   int   `json:"partitions"`
+	FilesBefore  int   `json:"files_before"`
+	FilesAfter   int   `json:"files_after"`
+	RowsRead     int64 `json:"rows_read"`
+	RowsWritten  int64 `json:"rows_written"`
+	Superseded   int64 `json:"superseded_versions_dropped"`
+	PurgedDelete int64 `json:"deleted_rows_purged"`
+	Bytes        int64 `json:"bytes"`
+}
+
+// SubmitCompaction starts a compaction job of every partition of a table.
+func (e *Engine) SubmitCompaction(t *catalog.Table) (string, error) {
+	if t.Meta.TableType == dialect.TableTypeStream {
+		return "", apierror.New(apierror.InvalidSQL, "STREAM table %s.%s has no files to compact", t.Meta.NamespaceID, t.Meta.TableName)
+	}
+	ns, name := t.Meta.NamespaceID, t.Meta.TableName
+	return e.jobs.Submit(jobs.Spec{Type: jobs.TypeCompact, NamespaceID: ns, TableName: name, Key: t.Meta.TableID},
+		func(ctx context.Context, p *jobs.Progress) (any, error) {
+			return e.compact(ctx, ns, name, p)
+		})
+}
+
+// tableManifests returns the manifests of every partition of a table.
+func (e *Engine) tableManifests(t *catalog.Table) ([]*systable.Manifest, error) {
+	if t.Meta.TableType != dialect.TableTypeUser {
+		m, err := e.cold.manifests.Get(systable.TableID(t.Meta.NamespaceID, t.Meta.TableName))
+		if errors.Is(err, systable.ErrNotFound) {
+			return nil, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		return []*systable.Manifest{m}, nil
+	}
+	return e.cold.manifests.ScanPrefix(systable.TableID(t.Meta.NamespaceID, t.Meta.TableName) + ":")
+}
+
+// compact merges each partition's files into one (DESIGN §5): per key only
+// the newest version is kept, and deleted rows older than the table's
+// retention are dropped.
+func (e *Engine) compact(ctx context.Context, ns, name string, p *jobs.Progress) (*CompactResult, error) {
+	t, ok := e.cat.Snapshot().Table(ns, name)
+	if !ok {
+		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", ns, name)
+	}
+	shape, err := e.provider.tables.shape(t)
+	if err != nil {
+		return nil, err
+	}
+	storage, fsys, err := e.tableStorage(t)
+	if err != nil {
+		return nil, err
+	}
+	manifests, err := e.tableManifests(t)
+	if err != nil {
+		return nil, err
+	}
+	retention := DefaultDeletedRetention
+	if t.Meta.DeletedRetentionHrs > 0 {
+		retention = time.Duration(t.Meta.DeletedRetentionHrs) * time.Hour
+	}
+	purgeBefore := time.Now().Add(-retention)
+	res := &CompactResult{}
+	for _, m := range manifests {
+		if len(m.Files) == 0 {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if err := e.compactPartition(ctx, t, shape, storage, fsys, m, purgeBefore, res, p); err != nil {
+			return res, err
+		}
+	}
+	return res, nil
+}
+
+func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *tableShape, storage *systable.Storage,
+	fsys *cold.FS, m *systable.Manifest, purgeBefore time.Time, res *CompactResult, p *jobs.Progress) error {
+	files, err := e.partitionFiles(ctx, t, m.UserID, nil)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, f := range files {
+			f.release()
+		}
+	}()
+	var cursors []*coldCursor
+	defer func() {
+		for _, c := range cursors {
+			c.close()
+		}
+	}()
+	for _, f := range files {
+		c, err := openColdCursor(ctx, f.f, t.Schema, nil, nil, nil, false)
+		if err != nil {
+			return err
+		}
+		cursors = append(cursors, c)
+	}
+	var rowsRead, superseded, purged int64
+	src := cold.SourceFunc(func() (cold.Row, bool, error) {
+		for {
+			var best *cold.Row
+			for _, c := range cursors {
+				r, err := c.peek()
+				if err != nil {
+					return cold.Row{}, false, err
+				}
+				if r != nil && (best == nil || bytes.Compare(r.Key, best.Key) < 0) {
+					best = r
+				}
+			}
+			if best == nil {
+				return cold.Row{}, false, nil
+			}
+			key := best.Key
+			var win cold.Row
+			n := 0
+			for _, c := range cursors {
+				r, _ := c.peek()
+				if r != nil && bytes.Equal(r.Key, key) {
+					if n == 0 || r.Seq > win.Seq {
+						win = *r
+					}
+					n++
+					c.next()
+				}
+			}
+			rowsRead += int64(n)
+			superseded += int64(n - 1)
+			if win.Deleted && ids.TimeOf(win.Seq).Before(purgeBefore) {
+				purged++
+				continue
+			}
+			return win, true, nil
+		}
+	})
+	dir := catalog.PartitionPath(storage, t, m.UserID)
+	file := path.Join(dir, fmt.Sprintf("batch-%d.parquet", m.NextBatch))
+	info, err := cold.WriteFile(ctx, fsys, file, t.Schema, src, cold.WriteOptions{ZstdLevel: 3})
+	empty := errors.Is(err, cold.ErrNoRows)
+	if err != nil && !empty {
+		return fmt.Errorf("compact %s: write %s: %w", t.Meta.TableID, file, err)
+	}
+	e.failpoint(FailCompactAfterWrite)
+	old := append([]systable.ManifestFile(nil), m.Files...)
+	if err := e.swapFiles(t, shape, m, old, info, empty); err != nil {
+		return err
+	}
+	e.failpoint(FailCompactAfterSwap)
+	e.removeObsolete(storage.StorageID, fsys, old)
+	_ = writeManifestMirror(ctx, fsys, dir, m)
+	res.Partitions++
+	res.FilesBefore += len(old)
+	if !empty {
+		res.FilesAfter++
+		res.RowsWritten += info.Rows
+		res.Bytes += info.Bytes
+	}
+	res.RowsRead += rowsRead
+	res.Superseded += superseded
+	res.PurgedDelete += purged
+	p.AddRows(rowsRead)
+	p.AddBytes(info.Bytes)
+	return nil
+}
+
+// swapFiles replaces a partition's merged files by the merged one in its
+// manifest, under the partition lock so a commit's cold check never sees a
+// half-changed manifest.
+func (e *Engine) swapFiles(t *catalog.Table, shape *tableShape, m *systable.Manifest, old []systable.ManifestFile, info cold.FileInfo, empty bool) error {
+	unlock := e.locks.lock([]*pendingWrite{{cf: shape.cf, userID: m.UserID}})
+	defer unlock()
+	merged := make(map[string]bool, len(old))
+	for _, f := range old {
+		merged[f.Path] = true
+	}
+	var keep []systable.ManifestFile
+	for _, f := range m.Files {
+		if !merged[f.Path] {
+			keep = append(keep, f)
+		}
+	}
+	if !empty {
+		keep = append([]systable.ManifestFile{info.ManifestFile()}, keep...)
+	}
+	m.Files = keep
+	m.NextBatch++
+	m.UpdatedAt = time.Now().UTC()
+	var b kv.Batch
+	if err := e.cold.manifests.PutInBatch(&b, m); err != nil {
+		return err
+	}
+	if err := e.cat.DB().Write(&b); err != nil {
+		return fmt.Errorf("compact %s: commit manifest: %w", t.Meta.TableID, err)
+	}
+	return nil
+}
+
+// removeObsolete deletes files no manifest lists any more, after a grace
+// period for statements that opened them from an older snapshot. If the
+// server stops first, they are orphans that the partition's next flush
+// removes.
+func (e *Engine) removeObsolete(storageID string, fsys *cold.FS, files []systable.ManifestFile) {
+	if len(files) == 0 {
+		return
+	}
+	e.obsoleteWG.Add(1)
+	go func() {
+		defer e.obsoleteWG.Done()
+		select {
+		case <-time.After(e.obsoleteGrace()):
+		case <-e.closing:
+		}
+		for _, f := range files {
+			e.cold.files.forget(storageID, f.Path)
+			if err := fsys.Remove(context.Background(), f.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				continue // an orphan now; the next flush of the partition removes it
+			}
+		}
+	}()
+}
+
+func (e *Engine) obsoleteGrace() time.Duration {
+	if e.opts.ObsoleteFileGrace > 0 {
+		return e.opts.ObsoleteFileGrace
+	}
+	return DefaultObsoleteFileGrace
+}

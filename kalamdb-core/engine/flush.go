@@ -1,0 +1,297 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// Failpoints of a flush, in order; a test build of the server can make the
+// process exit at any of them to prove that a crash there loses nothing
+// and duplicates nothing.
+const (
+	FailFlushBeforeWrite  = "flush.before_write"  // snapshot taken, nothing written
+	FailFlushAfterWrite   = "flush.after_write"   // file durable, manifest not committed
+	FailFlushAfterCommit  = "flush.after_commit"  // manifest and hot deletes committed
+	FailCompactAfterWrite = "compact.after_write" // merged file durable, manifest not committed
+	FailCompactAfterSwap  = "compact.after_swap"  // manifest lists the merged file only
+)
+
+func (e *Engine) failpoint(name string) {
+	if e.opts.Failpoint != nil {
+		e.opts.Failpoint(name)
+	}
+}
+
+// FlushResult is the result of a flush job, stored as its result JSON.
+type FlushResult struct {
+	Partitions int      `json:"partitions"`
+	Files      []string `json:"files,omitempty"`
+	Rows       int64    `json:"rows"`
+	Bytes      int64    `json:"bytes"`
+	// Kept counts flushed rows left in the hot tier because they changed
+	// while the flush ran; the next flush takes their new version.
+	Kept int64 `json:"kept,omitempty"`
+	// maxFiles is the most files any flushed partition now has.
+	maxFiles int
+}
+
+func (e *Engine) compactAfterFiles() int {
+	if e.opts.CompactAfterFiles > 0 {
+		return e.opts.CompactAfterFiles
+	}
+	return DefaultCompactAfterFiles
+}
+
+// SubmitFlush starts a flush job of every partition of a table.
+func (e *Engine) SubmitFlush(t *catalog.Table) (string, error) {
+	return e.submitFlush(t, nil)
+}
+
+// submitFlush starts a flush job of a table, limited to some users when
+// users is not empty.
+func (e *Engine) submitFlush(t *catalog.Table, users []string) (string, error) {
+	if t.Meta.TableType == dialect.TableTypeStream {
+		return "", apierror.New(apierror.InvalidSQL, "STREAM table %s.%s is never flushed", t.Meta.NamespaceID, t.Meta.TableName)
+	}
+	ns, name := t.Meta.NamespaceID, t.Meta.TableName
+	var params any
+	if len(users) > 0 {
+		params = map[string]any{"users": users}
+	}
+	return e.jobs.Submit(jobs.Spec{Type: jobs.TypeFlush, NamespaceID: ns, TableName: name, Key: t.Meta.TableID, Parameters: params},
+		func(ctx context.Context, p *jobs.Progress) (any, error) {
+			return e.flush(ctx, ns, name, users, p)
+		})
+}
+
+// flushedKey is a hot version a flush wrote to a file.
+type flushedKey struct {
+	key []byte
+	seq int64
+}
+
+// flush moves the hot rows of a table (of some users, or all) to Parquet,
+// one new file per partition (DESIGN §5).
+func (e *Engine) flush(ctx context.Context, ns, name string, users []string, p *jobs.Progress) (*FlushResult, error) {
+	t, ok := e.cat.Snapshot().Table(ns, name)
+	if !ok {
+		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", ns, name)
+	}
+	shape, err := e.provider.tables.shape(t)
+	if err != nil {
+		return nil, err
+	}
+	storage, fsys, err := e.tableStorage(t)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := e.cat.DB().NewSnapshot()
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Close()
+	e.failpoint(FailFlushBeforeWrite)
+
+	res := &FlushResult{}
+	ranges := [][2][]byte{{nil, nil}}
+	if t.Meta.TableType == dialect.TableTypeUser && len(users) > 0 {
+		ranges = ranges[:0]
+		for _, u := range users {
+			prefix := keyenc.AppendUserPrefix(nil, u)
+			ranges = append(ranges, [2][]byte{prefix, kv.PrefixEnd(prefix)})
+		}
+	}
+	defer func() {
+		// A partition with many files is compacted next (the job waits for
+		// this one: they share the table's key).
+		if res.maxFiles >= e.compactAfterFiles() {
+			_, _ = e.SubmitCompaction(t)
+		}
+	}()
+	for _, r := range ranges {
+		it, err := shape.cf.NewIter(kv.IterOptions{LowerBound: r[0], UpperBound: r[1], Snapshot: snap})
+		if err != nil {
+			return nil, tableError(shape, err)
+		}
+		err = e.flushRange(ctx, t, shape, storage, fsys, it, res, p)
+		closeErr := it.Close()
+		if err != nil {
+			return res, err
+		}
+		if closeErr != nil {
+			return res, tableError(shape, closeErr)
+		}
+	}
+	return res, nil
+}
+
+// flushRange flushes every partition found in an iterator's range.
+func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableShape, storage *systable.Storage,
+	fsys *cold.FS, it *kv.Iterator, res *FlushResult, p *jobs.Progress) error {
+	all := make([]int, shape.nUser)
+	for i := range all {
+		all[i] = i
+	}
+	ok := it.First()
+	for ok {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		// The partition of the current key.
+		user, prefix := "", []byte(nil)
+		if shape.isUser() {
+			u, _, err := keyenc.SplitUserKey(it.Key())
+			if err != nil {
+				return tableError(shape, err)
+			}
+			user, prefix = u, keyenc.AppendUserPrefix(nil, u)
+		}
+		var flushed []flushedKey
+		// The iterator moves at the start of the next call: the row handed
+		// to the writer holds views of the current key and value.
+		moved := true
+		src := cold.SourceFunc(func() (cold.Row, bool, error) {
+			if !moved {
+				ok = it.Next()
+			}
+			moved = false
+			if !ok || !bytes.HasPrefix(it.Key(), prefix) {
+				moved = true
+				return cold.Row{}, false, nil
+			}
+			key, value := it.Key(), it.Value()
+			h, err := row.DecodeHeader(value)
+			if err != nil {
+				return cold.Row{}, false, tableError(shape, err)
+			}
+			proj, err := shape.projection(e.cat, h.SchemaVersion, all)
+			if err != nil {
+				return cold.Row{}, false, err
+			}
+			vals := make([]any, len(all))
+			if _, err := proj.Decode(value, vals); err != nil {
+				return cold.Row{}, false, tableError(shape, err)
+			}
+			flushed = append(flushed, flushedKey{key: append([]byte(nil), key...), seq: h.Seq})
+			return cold.Row{Key: key[len(prefix):], Seq: h.Seq, Deleted: h.Deleted, Values: vals}, true, nil
+		})
+		m, err := e.partitionManifest(t, user)
+		if err != nil {
+			return err
+		}
+		dir := catalog.PartitionPath(storage, t, user)
+		if err := removeOrphans(ctx, fsys, dir, m); err != nil {
+			return fmt.Errorf("flush %s: clean %s: %w", t.Meta.TableID, dir, err)
+		}
+		file := path.Join(dir, fmt.Sprintf("batch-%d.parquet", m.NextBatch))
+		// Bloom filters are sized for the rows the file will hold; the
+		// partition's counter of buffered writes is a close upper bound.
+		expected := int64(1)
+		if counters, err := e.countersFamily(); err == nil {
+			if n, err := counters.Counter(keyenc.CounterKey(t.Meta.NamespaceID, t.Meta.TableName, partitionOwner(t, user))); err == nil && n > 0 {
+				expected = n
+			}
+		}
+		info, err := cold.WriteFile(ctx, fsys, file, t.Schema, src, cold.WriteOptions{ExpectedRows: expected})
+		if err != nil {
+			return fmt.Errorf("flush %s: write %s: %w", t.Meta.TableID, file, err)
+		}
+		e.failpoint(FailFlushAfterWrite)
+		kept, err := e.commitFlush(t, shape, user, m, info, flushed)
+		if err != nil {
+			return err
+		}
+		e.failpoint(FailFlushAfterCommit)
+		_ = writeManifestMirror(ctx, fsys, dir, m)
+		res.Partitions++
+		res.Files = append(res.Files, file)
+		res.Rows += info.Rows
+		res.Bytes += info.Bytes
+		res.Kept += kept
+		res.maxFiles = max(res.maxFiles, len(m.Files))
+		p.AddRows(info.Rows)
+		p.AddBytes(info.Bytes)
+	}
+	return it.Error()
+}
+
+// partitionManifest returns a partition's current manifest, or a new one.
+func (e *Engine) partitionManifest(t *catalog.Table, userID string) (*systable.Manifest, error) {
+	owner := partitionOwner(t, userID)
+	id := systable.ManifestID(t.Meta.NamespaceID, t.Meta.TableName, owner)
+	m, err := e.cold.manifests.Get(id)
+	if errors.Is(err, systable.ErrNotFound) {
+		return &systable.Manifest{ManifestID: id, NamespaceID: t.Meta.NamespaceID, TableName: t.Meta.TableName,
+			UserID: owner, NextBatch: 1}, nil
+	}
+	return m, err
+}
+
+// commitFlush makes a written file part of the partition and removes the
+// flushed hot versions, in one atomic batch under the partition's commit
+// lock: the file is either listed and its rows gone from the hot tier, or
+// neither. A version that changed since the flush's snapshot stays hot
+// (its newer _seq wins over the file's on read). It returns how many
+// flushed versions were kept.
+func (e *Engine) commitFlush(t *catalog.Table, shape *tableShape, userID string, m *systable.Manifest,
+	info cold.FileInfo, flushed []flushedKey) (int64, error) {
+	owner := partitionOwner(t, userID)
+	unlock := e.locks.lock([]*pendingWrite{{cf: shape.cf, userID: owner}})
+	defer unlock()
+	var b kv.Batch
+	var deleted, kept int64
+	for _, f := range flushed {
+		cur, err := shape.cf.Get(f.key)
+		if errors.Is(err, kv.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return 0, tableError(shape, err)
+		}
+		h, err := row.DecodeHeader(cur)
+		if err != nil {
+			return 0, tableError(shape, err)
+		}
+		if h.Seq == f.seq {
+			b.Delete(shape.cf, f.key)
+			deleted++
+		} else {
+			kept++
+		}
+	}
+	m.Files = append(m.Files, info.ManifestFile())
+	m.NextBatch++
+	m.UpdatedAt = time.Now().UTC()
+	if err := e.cold.manifests.PutInBatch(&b, m); err != nil {
+		return 0, err
+	}
+	counters, err := e.countersFamily()
+	if err != nil {
+		return 0, err
+	}
+	ckey := keyenc.CounterKey(t.Meta.NamespaceID, t.Meta.TableName, owner)
+	n, err := counters.Counter(ckey)
+	if err != nil {
+		return 0, err
+	}
+	b.SetCounter(counters, ckey, max(0, n-deleted))
+	if err := e.cat.DB().Write(&b); err != nil {
+		return 0, tableError(shape, err)
+	}
+	e.cold.epoch(t.Meta.TableID).Add(1)
+	return kept, nil
+}

@@ -1,0 +1,120 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// FlushPolicy is the server's default flush policy, used by tables
+// without their own FLUSH_POLICY (zero fields: that trigger is off).
+type FlushPolicy struct {
+	Rows     int64
+	Interval time.Duration
+}
+
+// flushPolicyOf returns a table's effective policy.
+func (e *Engine) flushPolicyOf(t *catalog.Table) FlushPolicy {
+	if t.Meta.FlushRows > 0 || t.Meta.FlushIntervalSeconds > 0 {
+		return FlushPolicy{Rows: t.Meta.FlushRows, Interval: time.Duration(t.Meta.FlushIntervalSeconds) * time.Second}
+	}
+	return e.opts.DefaultFlush
+}
+
+// RunFlushPolicies checks every table's flush policy once and starts the
+// flushes that are due: a USER table's partitions whose buffered rows
+// reached rows:N (one job for all of them), and any table with buffered
+// rows whose interval elapsed since its last policy flush.
+func (e *Engine) RunFlushPolicies(now time.Time) error {
+	counters, err := e.countersFamily()
+	if err != nil {
+		return err
+	}
+	for _, t := range e.cat.Snapshot().Tables("") {
+		if t.Meta.TableType == dialect.TableTypeStream {
+			continue
+		}
+		pol := e.flushPolicyOf(t)
+		if pol.Rows <= 0 && pol.Interval <= 0 {
+			continue
+		}
+		var due []string
+		pending := false
+		prefix := keyenc.CounterPrefix(t.Meta.NamespaceID, t.Meta.TableName)
+		it, err := counters.NewIter(kv.PrefixOptions(prefix))
+		if err != nil {
+			return err
+		}
+		for ok := it.First(); ok; ok = it.Next() {
+			n, okN := kv.DecodeCounter(it.Value())
+			if !okN || n <= 0 {
+				continue
+			}
+			pending = true
+			if pol.Rows > 0 && n >= pol.Rows {
+				due = append(due, string(it.Key()[len(prefix):]))
+			}
+		}
+		if err := it.Close(); err != nil {
+			return err
+		}
+		last := e.lastPolicyFlush(t.Meta.TableID, now)
+		intervalDue := pol.Interval > 0 && pending && now.Sub(last) >= pol.Interval
+		switch {
+		case intervalDue:
+			if _, err := e.submitFlush(t, nil); err != nil {
+				return err
+			}
+			e.setLastPolicyFlush(t.Meta.TableID, now)
+		case len(due) > 0 && t.Meta.TableType == dialect.TableTypeUser:
+			if _, err := e.submitFlush(t, due); err != nil {
+				return err
+			}
+		case len(due) > 0:
+			if _, err := e.submitFlush(t, nil); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// lastPolicyFlush is when a table was last flushed by its interval, the
+// engine's start if never.
+func (e *Engine) lastPolicyFlush(tableID string, now time.Time) time.Time {
+	e.policyMu.Lock()
+	defer e.policyMu.Unlock()
+	if e.lastFlush == nil {
+		e.lastFlush = map[string]time.Time{}
+	}
+	t, ok := e.lastFlush[tableID]
+	if !ok {
+		e.lastFlush[tableID] = now
+		return now
+	}
+	return t
+}
+
+func (e *Engine) setLastPolicyFlush(tableID string, now time.Time) {
+	e.policyMu.Lock()
+	defer e.policyMu.Unlock()
+	e.lastFlush[tableID] = now
+}
+
+// RunPolicyLoop checks flush policies every period until ctx ends.
+func (e *Engine) RunPolicyLoop(ctx context.Context, period time.Duration) {
+	tick := time.NewTicker(period)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-tick.C:
+			_ = e.RunFlushPolicies(now) // a failed check is retried on the next tick
+		}
+	}
+}

@@ -1,0 +1,267 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// coldTier is the engine's view of the cold tier: the manifest of every
+// partition (system.manifest, read at the statement's snapshot), the
+// storages files live in, and the flush epoch of every table, which lets
+// a commit notice that a flush moved rows it checked between tiers.
+type coldTier struct {
+	manifests *systable.Table[systable.Manifest]
+	files     *fileCache
+
+	mu       sync.Mutex
+	storages map[string]*cold.FS // by storage id
+	epochs   map[string]*atomic.Uint64
+}
+
+// Jobs is the engine's job manager.
+func (e *Engine) Jobs() *jobs.Manager { return e.jobs }
+
+// Manifests returns every partition's manifest.
+func (e *Engine) Manifests() ([]*systable.Manifest, error) {
+	return e.cold.manifests.ScanAll()
+}
+
+// epoch returns the flush epoch counter of a table.
+func (c *coldTier) epoch(tableID string) *atomic.Uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ep, ok := c.epochs[tableID]
+	if !ok {
+		ep = new(atomic.Uint64)
+		c.epochs[tableID] = ep
+	}
+	return ep
+}
+
+// storage returns the file storage of a storage definition, opening it on
+// first use.
+func (c *coldTier) storage(st *systable.Storage) (*cold.FS, error) {
+	if st.StorageType != catalog.StorageFilesystem {
+		return nil, apierror.New(apierror.SQLExecutionError, "storage %s: type %s is not supported", st.StorageID, st.StorageType)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if fsys, ok := c.storages[st.StorageID]; ok && fsys.Base() == st.BaseDirectory {
+		return fsys, nil
+	}
+	fsys, err := cold.NewFS(st.BaseDirectory)
+	if err != nil {
+		return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("storage %s is not usable", st.StorageID))
+	}
+	if old, ok := c.storages[st.StorageID]; ok {
+		_ = old.Close()
+	}
+	c.storages[st.StorageID] = fsys
+	return fsys, nil
+}
+
+func (c *coldTier) close() {
+	c.files.closeAll()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for id, fsys := range c.storages {
+		_ = fsys.Close()
+		delete(c.storages, id)
+	}
+}
+
+// tableStorage returns the storage of a USER or SHARED table.
+func (e *Engine) tableStorage(t *catalog.Table) (*systable.Storage, *cold.FS, error) {
+	st, ok := e.cat.Snapshot().Storage(t.Meta.StorageID)
+	if !ok {
+		return nil, nil, apierror.New(apierror.NotFound, "storage %s of table %s does not exist", t.Meta.StorageID, t.Meta.TableID)
+	}
+	fsys, err := e.cold.storage(st)
+	return st, fsys, err
+}
+
+// CheckStorage proves a storage usable: it writes, reads back and removes
+// a small file.
+func (e *Engine) CheckStorage(ctx context.Context, st *systable.Storage) error {
+	fsys, err := e.cold.storage(st)
+	if err != nil {
+		return err
+	}
+	const probe = ".kalamdb-storage-check"
+	w, err := fsys.Create(ctx, probe)
+	if err != nil {
+		return fmt.Errorf("cannot write: %w", err)
+	}
+	if _, err := w.Write([]byte("ok")); err != nil {
+		_ = w.Abort()
+		return fmt.Errorf("cannot write: %w", err)
+	}
+	if err := w.Commit(); err != nil {
+		return fmt.Errorf("cannot write: %w", err)
+	}
+	if _, err := fsys.Stat(ctx, probe); err != nil {
+		return fmt.Errorf("cannot read back: %w", err)
+	}
+	if err := fsys.Remove(ctx, probe); err != nil {
+		return fmt.Errorf("cannot delete: %w", err)
+	}
+	return nil
+}
+
+// writeManifestMirror writes manifest.json beside a partition's files. It
+// is a convenience for tools and humans; system.manifest is the truth, so
+// a failure here fails nothing.
+func writeManifestMirror(ctx context.Context, fsys *cold.FS, dir string, m *systable.Manifest) error {
+	raw, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return err
+	}
+	w, err := fsys.Create(ctx, path.Join(dir, "manifest.json"))
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(raw); err != nil {
+		_ = w.Abort()
+		return err
+	}
+	return w.Commit()
+}
+
+// removeOrphans deletes files in a partition directory that its manifest
+// does not list: a file written by a flush that died before committing.
+// Readers never see such files (they read the manifest), so removing them
+// is only housekeeping.
+func removeOrphans(ctx context.Context, fsys *cold.FS, dir string, m *systable.Manifest) error {
+	entries, err := fsys.List(ctx, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	listed := make(map[string]bool, len(m.Files))
+	for _, f := range m.Files {
+		listed[f.Path] = true
+	}
+	for _, en := range entries {
+		p := path.Join(dir, en.Name)
+		if en.IsDir || en.Name == "manifest.json" || listed[p] {
+			continue
+		}
+		if err := fsys.Remove(ctx, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	_, err = fsys.CleanupTemp(ctx, dir, 0)
+	return err
+}
+
+// partitionOwner is the manifest user of a partition: the user for a USER
+// table, "" for a SHARED one.
+func partitionOwner(t *catalog.Table, userID string) string {
+	if t.Meta.TableType == dialect.TableTypeUser {
+		return userID
+	}
+	return ""
+}
+
+// Retry resubmits the work of jobs a crash interrupted. A flush is simply
+// run again for its table: whatever the crashed one committed is already
+// gone from the hot tier, and what it wrote without committing is an
+// orphan file the new flush removes.
+func (e *Engine) Retry(interrupted []*systable.Job) error {
+	for _, j := range interrupted {
+		if j.JobType == jobs.TypeCleanup {
+			if err := e.retryCleanup(j.Parameters, j.NamespaceID, j.TableName); err != nil {
+				return fmt.Errorf("retry job %s: %w", j.JobID, err)
+			}
+			continue
+		}
+		if j.JobType != jobs.TypeFlush && j.JobType != jobs.TypeCompact {
+			continue
+		}
+		t, ok := e.cat.Snapshot().Table(j.NamespaceID, j.TableName)
+		if !ok {
+			continue // dropped since: nothing to redo
+		}
+		var err error
+		if j.JobType == jobs.TypeFlush {
+			_, err = e.SubmitFlush(t)
+		} else {
+			_, err = e.SubmitCompaction(t)
+		}
+		if err != nil {
+			return fmt.Errorf("retry job %s: %w", j.JobID, err)
+		}
+	}
+	return nil
+}
+
+// TableStats describes where a table's rows are.
+type TableStats struct {
+	HotRows    int64 // row versions in RocksDB (deleted ones included)
+	ColdRows   int64 // row versions in Parquet files
+	Files      int64
+	Bytes      int64 // bytes of the Parquet files
+	Partitions int64 // partitions with cold files
+}
+
+// TableStats counts a table's rows in each tier: of one user's partition
+// of a USER table, or of all partitions when userID is "".
+func (e *Engine) TableStats(t *catalog.Table, userID string) (TableStats, error) {
+	var st TableStats
+	cf, ok := e.cat.DB().LookupColumnFamily(t.Family)
+	if !ok {
+		return st, apierror.New(apierror.TableNotFound, "table %s was dropped", t.Meta.TableID)
+	}
+	opts := kv.IterOptions{}
+	if userID != "" && t.Meta.TableType == dialect.TableTypeUser {
+		opts = kv.PrefixOptions(keyenc.AppendUserPrefix(nil, userID))
+	}
+	it, err := cf.NewIter(opts)
+	if err != nil {
+		return st, err
+	}
+	for ok := it.First(); ok; ok = it.Next() {
+		st.HotRows++
+	}
+	if err := it.Close(); err != nil {
+		return st, err
+	}
+	if t.Meta.TableType == dialect.TableTypeStream {
+		return st, nil
+	}
+	ms, err := e.tableManifests(t)
+	if err != nil {
+		return st, err
+	}
+	for _, m := range ms {
+		if userID != "" && t.Meta.TableType == dialect.TableTypeUser && m.UserID != userID {
+			continue
+		}
+		if len(m.Files) > 0 {
+			st.Partitions++
+		}
+		for _, f := range m.Files {
+			st.Files++
+			st.ColdRows += f.Rows
+			st.Bytes += f.Bytes
+		}
+	}
+	return st, nil
+}
