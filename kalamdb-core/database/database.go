@@ -33,6 +33,11 @@ type Config struct {
 	DisableFastPath bool
 	// JobWorkers bounds concurrent background jobs (0: 2).
 	JobWorkers int
+	// DefaultFlush is the flush policy of tables without FLUSH_POLICY.
+	DefaultFlush engine.FlushPolicy
+	// FlushCheckInterval is how often flush policies are checked (0: the
+	// policy loop does not run; tests call RunFlushPolicies themselves).
+	FlushCheckInterval time.Duration
 	// Failpoint is called at each crash point of flush and compaction
 	// (crash tests only).
 	Failpoint func(point string)
@@ -46,6 +51,9 @@ type Database struct {
 	Jobs     *jobs.Manager
 	// Interrupted are the jobs a crash left unfinished; Start retries them.
 	interrupted []*systable.Job
+	cfg         Config
+	stopPolicy  context.CancelFunc
+	policyDone  chan struct{}
 }
 
 // Open builds the core over an open store.
@@ -60,24 +68,39 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 		return nil, fmt.Errorf("open jobs: %w", err)
 	}
 	eng, err := engine.New(cat, engine.Options{NodeID: cfg.NodeID, DisableFastPath: cfg.DisableFastPath,
-		Jobs: jm, Failpoint: cfg.Failpoint})
+		Jobs: jm, Failpoint: cfg.Failpoint, DefaultFlush: cfg.DefaultFlush})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}
 	return &Database{Catalog: cat, Engine: eng, Executor: executor.New(cat, eng, cfg.Limits), Jobs: jm,
-		interrupted: interrupted}, nil
+		interrupted: interrupted, cfg: cfg}, nil
 }
 
 // Start starts the background work: the job workers, then the retry of
 // jobs a crash interrupted.
 func (d *Database) Start() error {
 	d.Jobs.Start()
-	return d.Engine.Retry(d.interrupted)
+	if err := d.Engine.Retry(d.interrupted); err != nil {
+		return err
+	}
+	if d.cfg.FlushCheckInterval > 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		d.stopPolicy, d.policyDone = cancel, make(chan struct{})
+		go func() {
+			defer close(d.policyDone)
+			d.Engine.RunPolicyLoop(ctx, d.cfg.FlushCheckInterval)
+		}()
+	}
+	return nil
 }
 
 // Close stops background jobs and the engine; the store is closed by its
 // owner afterwards.
 func (d *Database) Close() error {
+	if d.stopPolicy != nil {
+		d.stopPolicy()
+		<-d.policyDone
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	jobsErr := d.Jobs.Stop(ctx)

@@ -12,6 +12,7 @@ import (
 	"hash/fnv"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strconv"
 	"time"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
@@ -92,16 +94,40 @@ func coreConfig(cfg *config.Config) (database.Config, error) {
 		return database.Config{}, fmt.Errorf("storage directory: %w", err)
 	}
 	return database.Config{
-		NodeID:       NodeNumber(cfg.Server.NodeID),
-		RootPassword: cfg.Auth.RootPassword,
-		BcryptCost:   cfg.Auth.BcryptCost,
-		StorageDir:   storageDir,
+		NodeID:             NodeNumber(cfg.Server.NodeID),
+		NodeName:           cfg.Server.NodeID,
+		JobWorkers:         cfg.Storage.JobWorkers,
+		DefaultFlush:       engine.FlushPolicy{Rows: cfg.Storage.FlushRows, Interval: cfg.Storage.FlushInterval},
+		FlushCheckInterval: cfg.Storage.FlushCheckInterval,
+		Failpoint:          failpointFromEnv(),
+		RootPassword:       cfg.Auth.RootPassword,
+		BcryptCost:         cfg.Auth.BcryptCost,
+		StorageDir:         storageDir,
 		Limits: executor.Limits{
 			MaxSQLBytes:   int(cfg.Limits.MaxSQLBytes),
 			MaxStatements: cfg.Limits.MaxStatementsPerBatch,
 			MaxResultRows: cfg.Limits.MaxResultRows,
 		},
 	}, nil
+}
+
+// FailpointEnv names a crash point of flush or compaction (see the engine's
+// Fail* constants) at which the server exits at once with status 99, as if
+// killed. It exists for crash tests of the real binary; never set it in
+// production.
+const FailpointEnv = "KALAMDB_FAILPOINT"
+
+func failpointFromEnv() func(string) {
+	target := os.Getenv(FailpointEnv)
+	if target == "" {
+		return nil
+	}
+	return func(point string) {
+		if point == target {
+			fmt.Fprintf(os.Stderr, "kalamdb-server: failpoint %s reached, exiting\n", point)
+			os.Exit(99)
+		}
+	}
 }
 
 // NodeNumber maps a node id to the 10-bit node number inside snowflake

@@ -70,6 +70,16 @@ type StorageConfig struct {
 	// SyncWrites fsyncs the WAL on every commit (durable against power loss,
 	// not only process crashes) at a large cost in write latency.
 	SyncWrites bool `toml:"sync_writes"`
+	// FlushRows is the default FLUSH_POLICY rows:N for tables without one
+	// (0: off).
+	FlushRows int64 `toml:"flush_rows"`
+	// FlushInterval is the default FLUSH_POLICY interval for tables
+	// without one (0: off).
+	FlushInterval time.Duration `toml:"flush_interval"`
+	// FlushCheckInterval is how often flush policies are checked.
+	FlushCheckInterval time.Duration `toml:"flush_check_interval"`
+	// JobWorkers bounds concurrently running background jobs.
+	JobWorkers int `toml:"job_workers"`
 }
 
 // AuthConfig is the [auth] section.
@@ -145,7 +155,11 @@ func Default() Config {
 			ShutdownTimeout:   30 * time.Second,
 		},
 		Storage: StorageConfig{
-			DataDir: "./data",
+			DataDir:            "./data",
+			FlushRows:          100000,
+			FlushInterval:      5 * time.Minute,
+			FlushCheckInterval: time.Second,
+			JobWorkers:         2,
 		},
 		Auth: AuthConfig{
 			AccessTokenTTL:       time.Hour,
@@ -216,6 +230,15 @@ func (c *Config) Validate() error {
 
 	if strings.TrimSpace(c.Storage.DataDir) == "" {
 		bad("storage.data_dir", "must not be empty")
+	}
+	if c.Storage.FlushRows < 0 {
+		bad("storage.flush_rows", "must not be negative")
+	}
+	if c.Storage.FlushCheckInterval <= 0 {
+		bad("storage.flush_check_interval", "must be positive")
+	}
+	if c.Storage.JobWorkers < 1 {
+		bad("storage.job_workers", "must be at least 1")
 	}
 
 	a := c.Auth

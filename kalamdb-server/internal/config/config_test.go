@@ -23,6 +23,10 @@ shutdown_timeout = "5s"
 [storage]
 data_dir = "/var/lib/kalamdb"
 sync_writes = true
+flush_rows = 500
+flush_interval = "90s"
+flush_check_interval = "2s"
+job_workers = 3
 
 [auth]
 root_password = "s3cret"
@@ -108,7 +112,8 @@ func TestLoadTOML(t *testing.T) {
 	want.Server.NodeID = "node-7"
 	want.Server.MaxBodyBytes = 2048
 	want.Server.ShutdownTimeout = 5 * time.Second
-	want.Storage = StorageConfig{DataDir: "/var/lib/kalamdb", SyncWrites: true}
+	want.Storage = StorageConfig{DataDir: "/var/lib/kalamdb", SyncWrites: true, FlushRows: 500,
+		FlushInterval: 90 * time.Second, FlushCheckInterval: 2 * time.Second, JobWorkers: 3}
 	want.Auth.RootPassword = "s3cret"
 	want.Auth.JWTSecret = "0123456789abcdef0123456789abcdef"
 	want.Auth.AccessTokenTTL = 15 * time.Minute
