@@ -130,3 +130,46 @@ func (*int64AddOperator) PartialMerge(_, left, right []byte) ([]byte, bool) {
 	}
 	return encodeCounter(l + r), true
 }
+
+// RocksDB WriteBatch record tags for non-default column families
+// (db/dbformat.h: kTypeColumnFamily*).
+const (
+	tagCFDeletion      = 0x4
+	tagCFValue         = 0x5
+	tagCFMerge         = 0x6
+	tagCFRangeDeletion = 0xE
+	batchHeaderLen     = 12 // fixed64 sequence, fixed32 count
+)
+
+// encodeBatch serialises ops in RocksDB's WriteBatch format: a header
+// (sequence, filled in by RocksDB, and record count), then per record a
+// tag, the column family id and length-prefixed key (and value).
+func encodeBatch(ops []batchOp) []byte {
+	size := batchHeaderLen
+	for i := range ops {
+		size += 1 + 5 + 5 + len(ops[i].key) + 5 + len(ops[i].value)
+	}
+	buf := make([]byte, batchHeaderLen, size)
+	for i := range ops {
+		op := &ops[i]
+		switch op.kind {
+		case opPut:
+			buf = append(buf, tagCFValue)
+		case opDelete:
+			buf = append(buf, tagCFDeletion)
+		case opMerge:
+			buf = append(buf, tagCFMerge)
+		case opDeleteRange:
+			buf = append(buf, tagCFRangeDeletion)
+		}
+		buf = binary.AppendUvarint(buf, uint64(op.cf.id))
+		buf = binary.AppendUvarint(buf, uint64(len(op.key)))
+		buf = append(buf, op.key...)
+		if op.kind != opDelete {
+			buf = binary.AppendUvarint(buf, uint64(len(op.value)))
+			buf = append(buf, op.value...)
+		}
+	}
+	binary.LittleEndian.PutUint32(buf[8:], uint32(len(ops)))
+	return buf
+}

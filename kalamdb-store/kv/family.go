@@ -13,6 +13,8 @@ type ColumnFamily struct {
 	db   *DB
 	name string
 	h    *grocksdb.ColumnFamilyHandle
+	// id is RocksDB's id of the family, used in serialised batches.
+	id   uint32
 	live liveness
 }
 

@@ -448,3 +448,31 @@ func TestConcurrentReadersWriters(t *testing.T) {
 		t.Fatalf("rows: %d", n)
 	}
 }
+
+func TestBatchEncodingAllOperations(t *testing.T) {
+	db := openTest(t)
+	a, c := mustCF(t, db, "a"), mustCF(t, db, "c")
+	fill(t, a, "k1", "k2", "k3", "k4")
+	var b Batch
+	b.Put(a, []byte("new"), make([]byte, 300)) // a value longer than one varint byte
+	b.Delete(a, []byte("k1"))
+	b.DeleteRange(a, []byte("k2"), []byte("k4"))
+	b.AddCounter(c, []byte("n"), 5)
+	b.AddCounter(c, []byte("n"), 2)
+	b.Put(a, []byte{}, []byte("empty key"))
+	if err := db.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	it, _ := a.NewIter(IterOptions{})
+	var keys []string
+	for ok := it.First(); ok; ok = it.Next() {
+		keys = append(keys, fmt.Sprintf("%q:%d", it.Key(), len(it.Value())))
+	}
+	it.Close()
+	if got := fmt.Sprint(keys); got != `["":9 "k4":4 "new":300]` {
+		t.Fatalf("after batch: %s", got)
+	}
+	if n, _ := c.Counter([]byte("n")); n != 7 {
+		t.Fatalf("counter %d", n)
+	}
+}
