@@ -12,6 +12,7 @@ import (
 	"go.uber.org/fx"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
@@ -41,6 +42,8 @@ type Config struct {
 	// Failpoint is called at each crash point of flush and compaction
 	// (crash tests only).
 	Failpoint func(point string)
+	// StorageFaults injects storage failures (tests only).
+	StorageFaults *cold.Faults
 }
 
 // Database is the assembled core.
@@ -68,7 +71,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 		return nil, fmt.Errorf("open jobs: %w", err)
 	}
 	eng, err := engine.New(cat, engine.Options{NodeID: cfg.NodeID, DisableFastPath: cfg.DisableFastPath,
-		Jobs: jm, Failpoint: cfg.Failpoint, DefaultFlush: cfg.DefaultFlush})
+		Jobs: jm, Failpoint: cfg.Failpoint, DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}

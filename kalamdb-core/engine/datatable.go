@@ -145,16 +145,18 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 		return nil, tableError(s, err)
 	}
 	it.snap = snap
+	if p.point {
+		// Cold files are opened only if the hot tier has no version: a
+		// lookup of a hot row never depends on them.
+		it.pointKey = p.start
+		return it, nil
+	}
 	if !s.isStream() {
 		files, err := t.e.partitionFiles(ctx, s.t, t.owner, snap)
 		if err != nil {
 			return nil, err
 		}
 		it.files = files
-	}
-	if p.point {
-		it.pointKey = p.start
-		return it, nil
 	}
 	for _, f := range it.files {
 		lo := p.start[len(t.prefix):]
@@ -332,6 +334,14 @@ func (it *rowIter) nextPoint(ctx *sql.Context) (sql.Row, error) {
 		if !errors.Is(err, kv.ErrNotFound) {
 			return nil, tableError(it.t.shape, err)
 		}
+		if it.t.shape.isStream() {
+			break
+		}
+		files, err := it.t.e.partitionFiles(ctx, it.t.shape.t, it.t.owner, it.snap)
+		if err != nil {
+			return nil, err
+		}
+		it.files = files
 		cr, found, err := coldLookup(ctx, it.files, it.t.shape.t.Schema, it.wanted, k[it.prefixLen:])
 		if err != nil {
 			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", it.t.shape.t.Meta.TableID))

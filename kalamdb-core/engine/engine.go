@@ -44,6 +44,9 @@ type Options struct {
 	Jobs *jobs.Manager
 	// DefaultFlush applies to tables without a FLUSH_POLICY.
 	DefaultFlush FlushPolicy
+	// StorageFaults, when set, injects failures into every storage the
+	// engine opens (tests of full or failing disks).
+	StorageFaults *cold.Faults
 	// ObsoleteFileGrace is how long files replaced by a compaction stay
 	// readable (0: DefaultObsoleteFileGrace).
 	ObsoleteFileGrace time.Duration
@@ -105,7 +108,7 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 	}
 	e := &Engine{cat: cat, opts: o, jobs: o.Jobs, seq: seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
 		ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath,
-		cold: &coldTier{manifests: manifests, files: newFileCache(1024), storages: map[string]*cold.FS{}, epochs: map[string]*atomic.Uint64{}}}
+		cold: &coldTier{manifests: manifests, files: newFileCache(1024), faults: o.StorageFaults, storages: map[string]*cold.FS{}, epochs: map[string]*atomic.Uint64{}}}
 	e.extraSystem = []systable.SQLTable{o.Jobs.Table(), manifests}
 	e.closing = make(chan struct{})
 	cat.SetDropHook(e.dropColdData)

@@ -254,23 +254,57 @@ func (e *Engine) commitFlush(t *catalog.Table, shape *tableShape, userID string,
 	defer unlock()
 	var b kv.Batch
 	var deleted, kept int64
-	for _, f := range flushed {
-		cur, err := shape.cf.Get(f.key)
-		if errors.Is(err, kv.ErrNotFound) {
-			continue
-		}
+	if len(flushed) > 0 {
+		// One pass over the live keys of the flushed range, in key order
+		// like the flushed list. Runs of consecutive live keys that were
+		// all flushed unchanged become one range deletion: a typical flush
+		// of a partition writes a single range tombstone instead of a
+		// delete per row. Any key not flushed (inserted since the
+		// snapshot) or changed since breaks the run and stays.
+		last := flushed[len(flushed)-1].key
+		it, err := shape.cf.NewIter(kv.IterOptions{LowerBound: flushed[0].key, UpperBound: append(append([]byte(nil), last...), 0)})
 		if err != nil {
 			return 0, tableError(shape, err)
 		}
-		h, err := row.DecodeHeader(cur)
-		if err != nil {
-			return 0, tableError(shape, err)
+		var runStart, runEnd []byte
+		endRun := func() {
+			if runStart != nil {
+				b.DeleteRange(shape.cf, runStart, append(runEnd, 0))
+				runStart, runEnd = nil, nil
+			}
 		}
-		if h.Seq == f.seq {
-			b.Delete(shape.cf, f.key)
+		j := 0
+		for ok := it.First(); ok; ok = it.Next() {
+			k := it.Key()
+			for j < len(flushed) && bytes.Compare(flushed[j].key, k) < 0 {
+				j++
+			}
+			deletable := false
+			if j < len(flushed) && bytes.Equal(flushed[j].key, k) {
+				h, err := row.DecodeHeader(it.Value())
+				if err != nil {
+					_ = it.Close()
+					return 0, tableError(shape, err)
+				}
+				if h.Seq == flushed[j].seq {
+					deletable = true
+				} else {
+					kept++
+				}
+			}
+			if !deletable {
+				endRun()
+				continue
+			}
 			deleted++
-		} else {
-			kept++
+			if runStart == nil {
+				runStart = append([]byte(nil), k...)
+			}
+			runEnd = append(runEnd[:0], k...)
+		}
+		endRun()
+		if err := it.Close(); err != nil {
+			return 0, tableError(shape, err)
 		}
 	}
 	m.Files = append(m.Files, info.ManifestFile())

@@ -28,6 +28,8 @@ type coldTier struct {
 	manifests *systable.Table[systable.Manifest]
 	files     *fileCache
 
+	faults *cold.Faults // test-only failure injection
+
 	mu       sync.Mutex
 	storages map[string]*cold.FS // by storage id
 	epochs   map[string]*atomic.Uint64
@@ -68,6 +70,7 @@ func (c *coldTier) storage(st *systable.Storage) (*cold.FS, error) {
 	if err != nil {
 		return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("storage %s is not usable", st.StorageID))
 	}
+	fsys.Faults = c.faults
 	if old, ok := c.storages[st.StorageID]; ok {
 		_ = old.Close()
 	}
@@ -199,12 +202,20 @@ func (e *Engine) Retry(interrupted []*systable.Job) error {
 		if !ok {
 			continue // dropped since: nothing to redo
 		}
-		var err error
-		if j.JobType == jobs.TypeFlush {
-			_, err = e.SubmitFlush(t)
-		} else {
-			_, err = e.SubmitCompaction(t)
-		}
+		// A crash after a commit may have left manifest.json mirrors
+		// behind system.manifest: rewrite them before redoing the work.
+		ns, name := t.Meta.NamespaceID, t.Meta.TableName
+		_, err := e.jobs.Submit(jobs.Spec{Type: j.JobType, NamespaceID: ns, TableName: name, Key: t.Meta.TableID,
+			Parameters: map[string]string{"retry_of": j.JobID}},
+			func(ctx context.Context, p *jobs.Progress) (any, error) {
+				if err := e.syncMirrors(ctx, ns, name); err != nil {
+					return nil, err
+				}
+				if j.JobType == jobs.TypeFlush {
+					return e.flush(ctx, ns, name, nil, p)
+				}
+				return e.compact(ctx, ns, name, p)
+			})
 		if err != nil {
 			return fmt.Errorf("retry job %s: %w", j.JobID, err)
 		}
@@ -264,4 +275,27 @@ func (e *Engine) TableStats(t *catalog.Table, userID string) (TableStats, error)
 		}
 	}
 	return st, nil
+}
+
+// syncMirrors rewrites the manifest.json of every partition of a table
+// from system.manifest.
+func (e *Engine) syncMirrors(ctx context.Context, ns, name string) error {
+	t, ok := e.cat.Snapshot().Table(ns, name)
+	if !ok {
+		return nil
+	}
+	storage, fsys, err := e.tableStorage(t)
+	if err != nil {
+		return err
+	}
+	ms, err := e.tableManifests(t)
+	if err != nil {
+		return err
+	}
+	for _, m := range ms {
+		if err := writeManifestMirror(ctx, fsys, catalog.PartitionPath(storage, t, m.UserID), m); err != nil {
+			return fmt.Errorf("rewrite manifest.json of %s: %w", m.ManifestID, err)
+		}
+	}
+	return nil
 }

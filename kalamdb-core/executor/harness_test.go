@@ -7,6 +7,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -21,8 +22,12 @@ type env struct {
 	dir string
 	// slow disables the engine's fast path.
 	slow bool
-	kv   *kv.DB
-	db   *database.Database
+	// faults, when set, injects storage failures.
+	faults *cold.Faults
+	// failpoint, when set, is called at the engine's crash points.
+	failpoint func(string)
+	kv        *kv.DB
+	db        *database.Database
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, false) }
@@ -41,7 +46,8 @@ func (e *env) open() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow})
+	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow,
+		StorageFaults: e.faults, Failpoint: e.failpoint})
 	if err != nil {
 		e.t.Fatal(err)
 	}
