@@ -91,7 +91,7 @@ func (d *Database) Start() error {
 		d.stopPolicy, d.policyDone = cancel, make(chan struct{})
 		go func() {
 			defer close(d.policyDone)
-			d.Engine.RunPolicyLoop(ctx, d.cfg.FlushCheckInterval)
+			d.Engine.RunPolicyLoop(ctx, d.cfg.FlushCheckInterval, d.Jobs.PruneHistory)
 		}()
 	}
 	return nil

@@ -105,16 +105,26 @@ func (e *Engine) setLastPolicyFlush(tableID string, now time.Time) {
 	e.lastFlush[tableID] = now
 }
 
-// RunPolicyLoop checks flush policies every period until ctx ends.
-func (e *Engine) RunPolicyLoop(ctx context.Context, period time.Duration) {
+// historyPruneEvery is how often ended jobs past their retention are
+// deleted from system.jobs.
+const historyPruneEvery = 10 * time.Minute
+
+// RunPolicyLoop checks flush policies every period, and prunes job history
+// every ten minutes, until ctx ends.
+func (e *Engine) RunPolicyLoop(ctx context.Context, period time.Duration, pruneHistory func() (int, error)) {
 	tick := time.NewTicker(period)
 	defer tick.Stop()
+	lastPrune := time.Now()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
 			_ = e.RunFlushPolicies(now) // a failed check is retried on the next tick
+			if pruneHistory != nil && now.Sub(lastPrune) >= historyPruneEvery {
+				lastPrune = now
+				_, _ = pruneHistory()
+			}
 		}
 	}
 }

@@ -357,3 +357,32 @@ func TestWritesDuringFlushSurvive(t *testing.T) {
 		t.Fatalf("after a second flush:\n got %s\nwant %s", got, want)
 	}
 }
+
+func TestFlushPolicyInterval(t *testing.T) {
+	e := newEnv(t)
+	e.root().must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY) WITH (FLUSH_POLICY = 'interval:60'); CREATE TABLE n.idle (id INT PRIMARY KEY) WITH (FLUSH_POLICY = 'interval:60')")
+	a := e.as("a", systable.RoleUser)
+	a.must("INSERT INTO n.t VALUES (1), (2)")
+	start := time.Now()
+	if err := e.db.Engine.RunFlushPolicies(start); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Engine.RunFlushPolicies(start.Add(30 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, e)
+	if n := hotRows(t, e, "user_table:n:t", "a"); n != 2 {
+		t.Fatalf("flushed before the interval: %d hot rows", n)
+	}
+	if err := e.db.Engine.RunFlushPolicies(start.Add(61 * time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	waitIdle(t, e)
+	if n := hotRows(t, e, "user_table:n:t", "a"); n != 0 {
+		t.Fatalf("not flushed after the interval: %d hot rows", n)
+	}
+	// A table with nothing buffered starts no job.
+	if got := e.root().rows("SELECT count(*) FROM system.jobs WHERE table_name = 'idle'"); got != `[[0]]` {
+		t.Fatalf("jobs for an idle table: %s", got)
+	}
+}
