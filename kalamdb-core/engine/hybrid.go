@@ -310,3 +310,22 @@ func (c *coldCursor) close() {
 	<-c.errc
 	c.done = true
 }
+
+// ColdReadStats sums the read counters of the cold files currently open,
+// to observe pruning (tests, metrics).
+func (e *Engine) ColdReadStats() cold.Stats {
+	c := e.cold.files
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var total cold.Stats
+	for _, cf := range c.files {
+		s := cf.f.Stats()
+		total.RowGroupsRead += s.RowGroupsRead
+		total.RowGroupsPruned += s.RowGroupsPruned
+		total.BloomChecks += s.BloomChecks
+		total.BloomNegatives += s.BloomNegatives
+		total.RowsDecoded += s.RowsDecoded
+		total.BytesRead += s.BytesRead
+	}
+	return total
+}
