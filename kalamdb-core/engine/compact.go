@@ -153,16 +153,23 @@ func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *
 			}
 			key := best.Key
 			var win cold.Row
+			var winMissing []bool
 			n := 0
 			for _, c := range cursors {
 				r, _ := c.peek()
 				if r != nil && bytes.Equal(r.Key, key) {
 					if n == 0 || r.Seq > win.Seq {
-						win = *r
+						win, winMissing = *r, c.missing
 					}
 					n++
 					c.next()
 				}
+			}
+			if winMissing != nil && !win.Deleted {
+				// The merged file is written under the current schema: a
+				// column the old file lacked gets its DEFAULT now, as a
+				// read would have given it.
+				shape.fillMissing(win.Values, allColumns(len(t.Schema.Columns)), func(i int) bool { return winMissing[i] })
 			}
 			rowsRead += int64(n)
 			superseded += int64(n - 1)
@@ -264,4 +271,13 @@ func (e *Engine) obsoleteGrace() time.Duration {
 		return e.opts.ObsoleteFileGrace
 	}
 	return DefaultObsoleteFileGrace
+}
+
+// allColumns lists column indices 0..n-1.
+func allColumns(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
 }

@@ -273,7 +273,7 @@ func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
 			r, _ := c.peek()
 			if r != nil && bytes.Equal(r.Key, best) {
 				if winner == nil || r.Seq > winner.row.Seq {
-					winner = &coldRowRef{row: *r}
+					winner = &coldRowRef{row: *r, missing: c.missing}
 				}
 				c.next()
 			}
@@ -292,14 +292,17 @@ func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
 				continue
 			}
 		}
-		r, visible := it.decodeCold(&winner.row)
+		r, visible := it.decodeCold(&winner.row, winner.missing)
 		if visible {
 			return r, nil
 		}
 	}
 }
 
-type coldRowRef struct{ row cold.Row }
+type coldRowRef struct {
+	row     cold.Row
+	missing []bool
+}
 
 // before reports whether local key a comes before b in scan order.
 func (it *rowIter) before(a, b []byte) bool {
@@ -342,12 +345,12 @@ func (it *rowIter) nextPoint(ctx *sql.Context) (sql.Row, error) {
 			return nil, err
 		}
 		it.files = files
-		cr, found, err := coldLookup(ctx, it.files, it.t.shape.t.Schema, it.wanted, k[it.prefixLen:])
+		cr, missing, found, err := coldLookup(ctx, it.files, it.t.shape.t.Schema, it.wanted, k[it.prefixLen:])
 		if err != nil {
 			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", it.t.shape.t.Meta.TableID))
 		}
 		if found {
-			if r, visible := it.decodeCold(&cr); visible {
+			if r, visible := it.decodeCold(&cr, missing); visible {
 				return r, nil
 			}
 		}
@@ -452,6 +455,9 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 	if _, err := proj.Decode(value, vals); err != nil {
 		return nil, false, tableError(s, err)
 	}
+	if proj.AnyMissing() {
+		s.fillMissing(vals, it.wanted, proj.Missing)
+	}
 	if s.pk < 0 && !s.isStream() && it.t.sess.tx != nil {
 		it.t.sess.tx.rememberIdentity(h.Seq, key)
 	}
@@ -460,11 +466,14 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 
 // decodeCold turns a cold row (already projected onto the wanted
 // columns) into an engine row, reporting whether the session may see it.
-func (it *rowIter) decodeCold(r *cold.Row) (sql.Row, bool) {
+func (it *rowIter) decodeCold(r *cold.Row, missing []bool) (sql.Row, bool) {
 	if r.Deleted && !it.showDeleted {
 		return nil, false
 	}
 	s := it.t.shape
+	if missing != nil {
+		s.fillMissing(r.Values, it.wanted, func(i int) bool { return missing[i] })
+	}
 	if s.pk < 0 && it.t.sess.tx != nil {
 		it.t.sess.tx.rememberIdentity(r.Seq, append(append([]byte(nil), it.t.prefix...), r.Key...))
 	}

@@ -142,10 +142,7 @@ func (e *Engine) flush(ctx context.Context, ns, name string, users []string, p *
 // flushRange flushes every partition found in an iterator's range.
 func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableShape, storage *systable.Storage,
 	fsys *cold.FS, it *kv.Iterator, res *FlushResult, p *jobs.Progress) error {
-	all := make([]int, shape.nUser)
-	for i := range all {
-		all[i] = i
-	}
+	all := allColumns(shape.nUser)
 	ok := it.First()
 	for ok {
 		if err := ctx.Err(); err != nil {
@@ -185,6 +182,11 @@ func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableS
 			vals := make([]any, len(all))
 			if _, err := proj.Decode(value, vals); err != nil {
 				return cold.Row{}, false, tableError(shape, err)
+			}
+			if proj.AnyMissing() {
+				// Written before a column existed: the file, written under
+				// the current schema, stores the value reads would give.
+				shape.fillMissing(vals, all, proj.Missing)
 			}
 			flushed = append(flushed, flushedKey{key: append([]byte(nil), key...), seq: h.Seq})
 			return cold.Row{Key: key[len(prefix):], Seq: h.Seq, Deleted: h.Deleted, Values: vals}, true, nil

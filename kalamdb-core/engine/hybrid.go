@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 
@@ -171,18 +172,23 @@ func (e *Engine) partitionFiles(ctx context.Context, t *catalog.Table, owner str
 	return out, nil
 }
 
-// coldLookup finds the newest cold version of a partition-local key.
-func coldLookup(ctx context.Context, files []*cachedFile, current *systable.TableSchema, want []int, local []byte) (cold.Row, bool, error) {
+// coldLookup finds the newest cold version of a partition-local key, and
+// which wanted columns its file lacks (written before they existed).
+func coldLookup(ctx context.Context, files []*cachedFile, current *systable.TableSchema, want []int, local []byte) (cold.Row, []bool, bool, error) {
 	for _, cf := range files {
 		r, found, err := cf.f.Lookup(ctx, current, want, local)
 		if err != nil {
-			return cold.Row{}, false, err
+			return cold.Row{}, nil, false, err
 		}
 		if found {
-			return r, true, nil
+			missing, err := cf.f.Missing(current, want)
+			if err != nil {
+				return cold.Row{}, nil, false, err
+			}
+			return r, missing, true, nil
 		}
 	}
-	return cold.Row{}, false, nil
+	return cold.Row{}, nil, false, nil
 }
 
 // coldVersion reports the newest cold version of a key (seq, deleted),
@@ -199,7 +205,7 @@ func (e *Engine) coldVersion(ctx context.Context, t *catalog.Table, owner string
 			f.release()
 		}
 	}()
-	r, found, err := coldLookup(ctx, files, t.Schema, []int{}, local)
+	r, _, found, err := coldLookup(ctx, files, t.Schema, []int{}, local)
 	if err != nil || !found {
 		return 0, false, false, err
 	}
@@ -211,6 +217,8 @@ func (e *Engine) coldVersion(ctx context.Context, t *catalog.Table, owner string
 // large file is never held in memory; reverse scans (ORDER BY pk DESC)
 // read the range and walk it backwards.
 type coldCursor struct {
+	// missing marks the wanted columns the file lacks.
+	missing []bool
 	rows    []cold.Row
 	i       int
 	reverse bool
@@ -225,6 +233,13 @@ type coldCursor struct {
 const coldBatchRows = 512
 
 func openColdCursor(ctx context.Context, f *cold.File, current *systable.TableSchema, want []int, lo, hi []byte, reverse bool) (*coldCursor, error) {
+	missing, err := f.Missing(current, want)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(missing, true) {
+		missing = nil
+	}
 	if reverse {
 		var rows []cold.Row
 		err := f.ScanRange(ctx, current, want, lo, hi, func(r cold.Row) error {
@@ -234,10 +249,10 @@ func openColdCursor(ctx context.Context, f *cold.File, current *systable.TableSc
 		if err != nil {
 			return nil, err
 		}
-		return &coldCursor{rows: rows, i: len(rows) - 1, reverse: true, done: true}, nil
+		return &coldCursor{rows: rows, i: len(rows) - 1, reverse: true, done: true, missing: missing}, nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	c := &coldCursor{batches: make(chan []cold.Row, 2), errc: make(chan error, 1), cancel: cancel}
+	c := &coldCursor{batches: make(chan []cold.Row, 2), errc: make(chan error, 1), cancel: cancel, missing: missing}
 	go func() {
 		batch := make([]cold.Row, 0, coldBatchRows)
 		err := f.ScanRange(ctx, current, want, lo, hi, func(r cold.Row) error {

@@ -33,9 +33,24 @@ type tableShape struct {
 	pkType dialect.DataType
 	index  *pkIndex
 
+	// defaults are the values rows written before a column existed read
+	// for it: its constant DEFAULT, or NULL (a generated DEFAULT such as
+	// NOW() has no value for the past).
+	defaults []any
+
 	mu       sync.Mutex
 	versions map[int]*systable.TableSchema
 	projs    map[projKey]*row.Projection
+}
+
+// fillMissing puts the defaults of columns a stored version lacks into
+// vals (values of the wanted columns).
+func (s *tableShape) fillMissing(vals []any, wanted []int, missing func(i int) bool) {
+	for i, c := range wanted {
+		if missing(i) {
+			vals[i] = s.defaults[c]
+		}
+	}
 }
 
 type projKey struct {
@@ -102,6 +117,7 @@ func buildShape(db *kv.DB, t *catalog.Table) (*tableShape, error) {
 			s.pk, s.pkType = i, c.Type
 		}
 		s.sch = append(s.sch, col)
+		s.defaults = append(s.defaults, constantDefault(col.Type, c))
 	}
 	// System columns are nullable in the engine schema only so that an
 	// INSERT need not (and may not) supply them; every stored row has them.
@@ -113,6 +129,26 @@ func buildShape(db *kv.DB, t *catalog.Table) (*tableShape, error) {
 		s.index = &pkIndex{db: ns, table: name, col: t.Schema.Columns[s.pk].Name, typ: s.sch[s.pk].Type}
 	}
 	return s, nil
+}
+
+// constantDefault is a column's constant DEFAULT as a stored value, or nil.
+func constantDefault(t sql.Type, c systable.ColumnSchema) any {
+	if c.Default == nil || c.Default.Kind != dialect.DefaultLiteral || c.Default.Literal == nil {
+		return nil
+	}
+	lit := c.Default.Literal
+	if b, ok := lit.(bool); ok {
+		lit = boolValue(b)
+	}
+	conv, _, err := t.Convert(sql.NewEmptyContext(), lit)
+	if err != nil {
+		return nil
+	}
+	v, err := row.Normalize(c.Type, conv)
+	if err != nil {
+		return nil
+	}
+	return v
 }
 
 // defaultSQL renders a DEFAULT as an engine expression. Function defaults

@@ -75,6 +75,19 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p principal, st diale
 			x.eng.ForgetTable(t)
 		}
 		return message(1, fmt.Sprintf("Table %s dropped", s.Table)), nil
+	case *dialect.AlterTable:
+		if err := resolveTable(b, &s.Table); err != nil {
+			return Result{}, err
+		}
+		old, _ := x.cat.Snapshot().Table(s.Table.Namespace, s.Table.Name)
+		t, err := x.cat.AlterTable(s)
+		if err != nil {
+			return Result{}, err
+		}
+		if old != nil {
+			x.eng.ForgetTable(old)
+		}
+		return message(1, fmt.Sprintf("Table %s altered (schema version %d)", s.Table, t.Schema.Version)), nil
 	case *dialect.ShowTables:
 		return x.showTables(b, p, s)
 	case *dialect.DescribeTable:

@@ -1,0 +1,79 @@
+package executor_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+func TestAlterTableSchemaVersions(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT, n SMALLINT)")
+	a := e.as("a", systable.RoleUser)
+	a.must("INSERT INTO n.t VALUES (1, 'cold', 1)")
+	flushTable(t, e, "n.t")
+	a.must("INSERT INTO n.t VALUES (2, 'hot', 2)")
+
+	root.must("ALTER TABLE n.t ADD COLUMN status TEXT NOT NULL DEFAULT 'new'")
+	root.must("ALTER TABLE n.t ADD COLUMN note TEXT")
+	root.must("ALTER TABLE n.t MODIFY COLUMN n BIGINT")
+	root.must("ALTER TABLE n.t DROP COLUMN v")
+	a.must("INSERT INTO n.t (id, n, status, note) VALUES (3, 9000000000, 'set', 'x')")
+	want := `[[1,1,"new",null],[2,2,"new",null],[3,9000000000,"set","x"]]`
+	if got := a.rows("SELECT id, n, status, note FROM n.t ORDER BY id"); got != want {
+		t.Fatalf("rows across schema versions:\n got %s\nwant %s", got, want)
+	}
+	if got := a.rows("SELECT status FROM n.t WHERE id = 1"); got != `[["new"]]` {
+		t.Fatalf("cold point lookup of an added column: %s", got)
+	}
+	a.fails(apierror.InvalidSQL, "SELECT v FROM n.t")
+	// Flush and compaction keep the values reads gave, under the new schema.
+	flushTable(t, e, "n.t")
+	runJob(t, e, "STORAGE COMPACT TABLE n.t")
+	if got := a.rows("SELECT id, n, status, note FROM n.t ORDER BY id"); got != want {
+		t.Fatalf("after flush and compaction:\n got %s\nwant %s", got, want)
+	}
+	// Re-adding a dropped column does not resurrect old values.
+	root.must("ALTER TABLE n.t ADD COLUMN v TEXT")
+	if got := a.rows("SELECT count(*) FROM n.t WHERE v IS NULL"); got != `[[3]]` {
+		t.Fatalf("re-added column: %s", got)
+	}
+	got := root.rows("DESCRIBE TABLE n.t HISTORY")
+	for _, c := range []string{"CREATE TABLE", "ADD COLUMN status TEXT", "MODIFY COLUMN n BIGINT", "DROP COLUMN v"} {
+		if !strings.Contains(got, c) {
+			t.Fatalf("history lacks %q: %s", c, got)
+		}
+	}
+	if got := root.rows("SELECT current_schema_version FROM system.tables WHERE table_name = 't'"); got != `[[6]]` {
+		t.Fatalf("schema version: %s", got)
+	}
+	for _, bad := range []struct {
+		code apierror.Code
+		sql  string
+	}{
+		{apierror.InvalidSQL, "ALTER TABLE n.t MODIFY COLUMN n INT"},
+		{apierror.InvalidSQL, "ALTER TABLE n.t MODIFY COLUMN status INT"},
+		{apierror.InvalidSQL, "ALTER TABLE n.t MODIFY COLUMN note TEXT NOT NULL"},
+		{apierror.InvalidSQL, "ALTER TABLE n.t ADD COLUMN must TEXT NOT NULL"},
+		{apierror.AlreadyExists, "ALTER TABLE n.t ADD COLUMN status TEXT"},
+		{apierror.InvalidSQL, "ALTER TABLE n.t DROP COLUMN id"},
+		{apierror.InvalidSQL, "ALTER TABLE n.t DROP COLUMN nope"},
+		{apierror.InvalidSQL, "ALTER TABLE n.t SET TBLPROPERTIES (ACCESS_LEVEL = 'PUBLIC')"},
+		{apierror.TableNotFound, "ALTER TABLE n.nope ADD COLUMN x INT"},
+	} {
+		root.fails(bad.code, bad.sql)
+	}
+	a.fails(apierror.PermissionDenied, "ALTER TABLE n.t ADD COLUMN x INT")
+	root.must("ALTER TABLE n.t SET TBLPROPERTIES (FLUSH_POLICY = 'rows:10')")
+	if got := root.rows("SELECT flush_policy FROM system.tables WHERE table_name = 't'"); got != `[["rows:10"]]` {
+		t.Fatalf("flush policy: %s", got)
+	}
+	// The schema survives a restart.
+	e.reopen()
+	if got := e.as("a", systable.RoleUser).rows("SELECT id, n, status FROM n.t ORDER BY id"); got != `[[1,1,"new"],[2,2,"new"],[3,9000000000,"set"]]` {
+		t.Fatalf("after restart: %s", got)
+	}
+}
