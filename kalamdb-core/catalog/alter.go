@@ -42,7 +42,11 @@ func (c *Catalog) AlterTable(st *dialect.AlterTable) (*Table, error) {
 	case dialect.AlterModifyColumn:
 		err = modifyColumn(sch, st.Column)
 	case dialect.AlterSetProperties:
-		err = c.setProperties(&meta, st.Options)
+		if o := st.Options; o.StorageID != "" && o.StorageID != meta.StorageID {
+			err = apierror.New(apierror.InvalidSQL, "STORAGE_ID cannot change: the table's files live in storage %s", meta.StorageID)
+		} else {
+			err = applyOptions(&meta, st.Options)
+		}
 		sch.Change = "SET TBLPROPERTIES"
 	default:
 		err = apierror.New(apierror.InvalidSQL, "unknown ALTER TABLE form")
@@ -186,12 +190,12 @@ func widens(from, to dialect.DataType) bool {
 	return false
 }
 
-// setProperties applies SET TBLPROPERTIES to a table's metadata.
-func (c *Catalog) setProperties(meta *systable.TableMeta, o dialect.TableOptions) error {
+// applyOptions applies the table options of CREATE TABLE ... WITH and
+// ALTER TABLE ... SET TBLPROPERTIES (all but STORAGE_ID and TYPE, which
+// their callers handle) to a table's metadata, refusing options that do
+// not fit the table's type.
+func applyOptions(meta *systable.TableMeta, o dialect.TableOptions) error {
 	stream := meta.TableType == dialect.TableTypeStream
-	if o.StorageID != "" && o.StorageID != meta.StorageID {
-		return apierror.New(apierror.InvalidSQL, "STORAGE_ID cannot change: the table's files live in storage %s", meta.StorageID)
-	}
 	if o.FlushPolicy != nil {
 		if stream {
 			return apierror.New(apierror.InvalidSQL, "STREAM tables are never flushed")

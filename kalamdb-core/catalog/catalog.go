@@ -474,38 +474,23 @@ func (c *Catalog) buildTable(st *dialect.CreateTable) (*systable.TableMeta, *sys
 		CurrentSchemaVersion: 1, CreatedAt: now, UpdatedAt: now,
 	}
 	o := st.Options
-	if o.FlushPolicy != nil {
-		meta.FlushRows, meta.FlushIntervalSeconds = o.FlushPolicy.Rows, o.FlushPolicy.IntervalSeconds
-	}
-	if o.DeletedRetentionHours != nil {
-		meta.DeletedRetentionHrs = *o.DeletedRetentionHours
-	}
 	switch tt {
 	case dialect.TableTypeStream:
-		if o.StorageID != "" || o.FlushPolicy != nil || o.DeletedRetentionHours != nil {
-			return nil, nil, apierror.New(apierror.InvalidSQL, "STREAM tables are never flushed: STORAGE_ID, FLUSH_POLICY and DELETED_RETENTION_HOURS do not apply")
+		if o.StorageID != "" {
+			return nil, nil, apierror.New(apierror.InvalidSQL, "STREAM tables are never flushed: STORAGE_ID does not apply")
 		}
 		meta.TTLSeconds = defaultStreamTTLSeconds
-		if o.TTLSeconds != nil {
-			meta.TTLSeconds = *o.TTLSeconds
-		}
-		if o.MaxBuffer != nil {
-			meta.MaxBuffer = *o.MaxBuffer
-		}
-		if o.Ephemeral != nil {
-			meta.Ephemeral = *o.Ephemeral
-		}
-	default:
+	case dialect.TableTypeShared:
+		meta.AccessLevel = "PRIVATE"
+	}
+	if tt != dialect.TableTypeStream {
 		meta.StorageID = LocalStorage
 		if o.StorageID != "" {
 			meta.StorageID = o.StorageID
 		}
-		if tt == dialect.TableTypeShared {
-			meta.AccessLevel = "PRIVATE"
-			if o.AccessLevel != "" {
-				meta.AccessLevel = o.AccessLevel
-			}
-		}
+	}
+	if err := applyOptions(meta, o); err != nil {
+		return nil, nil, err
 	}
 	if len(st.Columns) == 0 {
 		return nil, nil, apierror.New(apierror.InvalidSQL, "table %s must have at least one column", meta.TableID)

@@ -75,15 +75,7 @@ func (e *Engine) tableManifests(t *catalog.Table) ([]*systable.Manifest, error) 
 // the newest version is kept, and deleted rows older than the table's
 // retention are dropped.
 func (e *Engine) compact(ctx context.Context, ns, name string, p *jobs.Progress) (*CompactResult, error) {
-	t, ok := e.cat.Snapshot().Table(ns, name)
-	if !ok {
-		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", ns, name)
-	}
-	shape, err := e.provider.tables.shape(t)
-	if err != nil {
-		return nil, err
-	}
-	storage, fsys, err := e.tableStorage(t)
+	t, shape, storage, fsys, err := e.jobTable(ns, name)
 	if err != nil {
 		return nil, err
 	}

@@ -78,6 +78,25 @@ func (e *Engine) submitFlush(t *catalog.Table, users []string) (string, error) {
 		})
 }
 
+// jobTable resolves the table a flush or compaction job works on, as it is
+// when the job runs: it may have been altered, or dropped, since the job
+// was queued.
+func (e *Engine) jobTable(ns, name string) (*catalog.Table, *tableShape, *systable.Storage, *cold.FS, error) {
+	t, ok := e.cat.Snapshot().Table(ns, name)
+	if !ok {
+		return nil, nil, nil, nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", ns, name)
+	}
+	shape, err := e.provider.tables.shape(t)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	storage, fsys, err := e.tableStorage(t)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return t, shape, storage, fsys, nil
+}
+
 // flushedKey is a hot version a flush wrote to a file.
 type flushedKey struct {
 	key []byte
@@ -87,15 +106,7 @@ type flushedKey struct {
 // flush moves the hot rows of a table (of some users, or all) to Parquet,
 // one new file per partition (DESIGN §5).
 func (e *Engine) flush(ctx context.Context, ns, name string, users []string, p *jobs.Progress) (*FlushResult, error) {
-	t, ok := e.cat.Snapshot().Table(ns, name)
-	if !ok {
-		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", ns, name)
-	}
-	shape, err := e.provider.tables.shape(t)
-	if err != nil {
-		return nil, err
-	}
-	storage, fsys, err := e.tableStorage(t)
+	t, shape, storage, fsys, err := e.jobTable(ns, name)
 	if err != nil {
 		return nil, err
 	}
