@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -15,9 +14,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
-
-// maxTimespan is TIME's range, ±838:59:59.999999, as in package row.
-const maxTimespan = (838*3600+59*60+59)*1e6 + 999999
 
 // colDecoder turns the values of one column of a record batch into
 // canonical Go values. reset points it at the next batch's array.
@@ -31,7 +27,7 @@ const maxTimespan = (838*3600+59*60+59)*1e6 + 999999
 // allocating per value.
 type colDecoder struct {
 	name  string
-	kind  kind
+	kind  row.Kind
 	scale int32
 
 	arr    arrow.Array
@@ -68,26 +64,26 @@ func (d *colDecoder) reset(a arrow.Array) error {
 	d.text, d.blob, d.offs, d.raw = "", nil, nil, nil
 	ok := true
 	switch d.kind {
-	case kBool:
+	case row.KindBool:
 		d.bools, ok = d.arr.(*array.Boolean)
-	case kInt16:
+	case row.KindInt16:
 		d.i16, ok = d.arr.(*array.Int16)
-	case kInt32:
+	case row.KindInt32:
 		d.i32, ok = d.arr.(*array.Int32)
-	case kInt64:
+	case row.KindInt64:
 		d.i64, ok = d.arr.(*array.Int64)
-	case kFloat32:
+	case row.KindFloat32:
 		d.f32, ok = d.arr.(*array.Float32)
-	case kFloat64:
+	case row.KindFloat64:
 		d.f64, ok = d.arr.(*array.Float64)
-	case kDecimal:
+	case row.KindDecimal:
 		d.dec, ok = d.arr.(*array.Decimal128)
-	case kText:
+	case row.KindText:
 		var s *array.String
 		if s, ok = d.arr.(*array.String); ok {
 			d.offs, d.raw = s.ValueOffsets(), s.ValueBytes()
 		}
-	case kJSON:
+	case row.KindJSON:
 		// pqarrow reads Parquet's JSON logical type as Binary; a String
 		// is accepted too.
 		var s interface {
@@ -100,24 +96,24 @@ func (d *colDecoder) reset(a arrow.Array) error {
 		if ok {
 			d.offs, d.raw = s.ValueOffsets(), s.ValueBytes()
 		}
-	case kBytes:
+	case row.KindBytes:
 		var b *array.Binary
 		if b, ok = d.arr.(*array.Binary); ok {
 			d.offs, d.raw = b.ValueOffsets(), b.ValueBytes()
 		}
-	case kTimestamp:
+	case row.KindTimestamp:
 		d.ts, ok = d.arr.(*array.Timestamp)
 		if ok && d.ts.DataType().(*arrow.TimestampType).Unit != arrow.Microsecond {
 			ok = false
 		}
-	case kDate:
+	case row.KindDate:
 		d.date, ok = d.arr.(*array.Date32)
-	case kTime:
+	case row.KindTime:
 		d.tm, ok = d.arr.(*array.Time64)
 		if ok && d.tm.DataType().(*arrow.Time64Type).Unit != arrow.Microsecond {
 			ok = false
 		}
-	case kUUID:
+	case row.KindUUID:
 		d.fsb, ok = d.arr.(*array.FixedSizeBinary)
 		if ok && d.fsb.DataType().(*arrow.FixedSizeBinaryType).ByteWidth != 16 {
 			ok = false
@@ -126,7 +122,7 @@ func (d *colDecoder) reset(a arrow.Array) error {
 		ok = false
 	}
 	if !ok {
-		return corruptf("column %q holds %s, not a %s column", d.name, a.DataType(), d.kind.goTypeName())
+		return corruptf("column %q holds %s, not a %s column", d.name, a.DataType(), d.kind.GoTypeName())
 	}
 	return nil
 }
@@ -137,7 +133,7 @@ func (d *colDecoder) copyData() {
 		return
 	}
 	d.copied = true
-	if d.kind == kText {
+	if d.kind == row.KindText {
 		d.text = string(d.raw)
 	} else {
 		d.blob = make([]byte, len(d.raw)) // never nil: an empty BYTES is []byte{}
@@ -156,43 +152,43 @@ func (d *colDecoder) value(i int) (any, error) {
 		return nil, nil
 	}
 	switch d.kind {
-	case kBool:
+	case row.KindBool:
 		if d.bools.Value(i) {
 			return int8(1), nil
 		}
 		return int8(0), nil
-	case kInt16:
+	case row.KindInt16:
 		return d.i16.Value(i), nil
-	case kInt32:
+	case row.KindInt32:
 		return d.i32.Value(i), nil
-	case kInt64:
+	case row.KindInt64:
 		return d.i64.Value(i), nil
-	case kFloat32:
+	case row.KindFloat32:
 		return d.f32.Value(i), nil
-	case kFloat64:
+	case row.KindFloat64:
 		return d.f64.Value(i), nil
-	case kDecimal:
+	case row.KindDecimal:
 		return numToDecimal(d.dec.Value(i), d.scale), nil
-	case kText:
+	case row.KindText:
 		d.copyData()
 		s, e := d.span(i)
 		return d.text[s:e], nil
-	case kJSON:
+	case row.KindJSON:
 		// JSON is parsed from the batch's bytes directly; the document
 		// does not reference them.
 		s, e := d.span(i)
 		return jsonValue(d.name, d.raw[s:e])
-	case kBytes:
+	case row.KindBytes:
 		d.copyData()
 		s, e := d.span(i)
 		return d.blob[s:e:e], nil
-	case kTimestamp:
+	case row.KindTimestamp:
 		return timestampValue(d.name, int64(d.ts.Value(i)))
-	case kDate:
+	case row.KindDate:
 		return dateValue(d.name, int64(d.date.Value(i)))
-	case kTime:
+	case row.KindTime:
 		return timeValue(d.name, int64(d.tm.Value(i)))
-	case kUUID:
+	case row.KindUUID:
 		return uuidValue(d.fsb.Value(i)), nil
 	}
 	return nil, corruptf("column %q: unknown type", d.name)
@@ -202,11 +198,11 @@ func (d *colDecoder) value(i int) (any, error) {
 // converted to read as to (the rule of package row: a changed VARCHAR
 // length does not count, a changed DECIMAL precision or scale does).
 func needsConversion(from, to dialect.DataType) bool {
-	kf, kt := kindOf(from.Name), kindOf(to.Name)
+	kf, kt := row.KindOf(from.Name), row.KindOf(to.Name)
 	if kf != kt {
 		return true
 	}
-	if kt == kDecimal {
+	if kt == row.KindDecimal {
 		fp, fs := decimalParams(from)
 		tp, ts := decimalParams(to)
 		return fp != tp || fs != ts
@@ -229,28 +225,32 @@ func convert(name string, from, to dialect.DataType, v any) (any, error) {
 
 // The conversions below from stored numbers and bytes to canonical
 // values are shared by scans (Arrow arrays) and lookups (Parquet column
-// readers). They check ranges as package row's decoder does: a value the
-// writer could not have produced means a damaged file.
+// readers). They check ranges with package row's functions, so both
+// tiers accept the same values: a value the writer could not have
+// produced means a damaged file.
 
 func timestampValue(name string, v int64) (any, error) {
-	if v < minUnixMicro || v > maxUnixMicro {
+	t, ok := row.TimestampFromMicros(v)
+	if !ok {
 		return nil, corruptf("column %q: timestamp %d out of range", name, v)
 	}
-	return time.UnixMicro(v).UTC(), nil
+	return t, nil
 }
 
 func dateValue(name string, v int64) (any, error) {
-	if v < minUnixDay || v > maxUnixDay {
+	t, ok := row.DateFromEpochDays(v)
+	if !ok {
 		return nil, corruptf("column %q: date %d out of range", name, v)
 	}
-	return time.Unix(v*secondsInDay, 0).UTC(), nil
+	return t, nil
 }
 
 func timeValue(name string, v int64) (any, error) {
-	if v < -maxTimespan || v > maxTimespan {
+	ts, ok := row.TimespanFromMicros(v)
+	if !ok {
 		return nil, corruptf("column %q: TIME %d out of range", name, v)
 	}
-	return types.Timespan(v), nil
+	return ts, nil
 }
 
 func uuidValue(b []byte) any {

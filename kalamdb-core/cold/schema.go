@@ -9,6 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -54,93 +55,6 @@ func corruptf(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
 }
 
-// kind is a column type reduced to how its values are stored, resolved
-// once per column so the per-value loops switch on a small integer.
-type kind uint8
-
-const (
-	kInvalid kind = iota
-	kBool
-	kInt16
-	kInt32
-	kInt64
-	kFloat32
-	kFloat64
-	kDecimal
-	kText
-	kBytes
-	kJSON
-	kTimestamp // TIMESTAMP and DATETIME
-	kDate
-	kTime
-	kUUID
-)
-
-func kindOf(n dialect.TypeName) kind {
-	switch n {
-	case dialect.TypeBoolean:
-		return kBool
-	case dialect.TypeSmallInt:
-		return kInt16
-	case dialect.TypeInt:
-		return kInt32
-	case dialect.TypeBigInt:
-		return kInt64
-	case dialect.TypeFloat:
-		return kFloat32
-	case dialect.TypeDouble:
-		return kFloat64
-	case dialect.TypeDecimal:
-		return kDecimal
-	case dialect.TypeText:
-		return kText
-	case dialect.TypeBytes:
-		return kBytes
-	case dialect.TypeJSON:
-		return kJSON
-	case dialect.TypeTimestamp, dialect.TypeDateTime:
-		return kTimestamp
-	case dialect.TypeDate:
-		return kDate
-	case dialect.TypeTime:
-		return kTime
-	case dialect.TypeUUID:
-		return kUUID
-	}
-	return kInvalid
-}
-
-// goTypeName names the canonical Go type of a kind's values, for errors.
-func (k kind) goTypeName() string {
-	switch k {
-	case kBool:
-		return "int8"
-	case kInt16:
-		return "int16"
-	case kInt32:
-		return "int32"
-	case kInt64:
-		return "int64"
-	case kFloat32:
-		return "float32"
-	case kFloat64:
-		return "float64"
-	case kDecimal:
-		return "decimal.Decimal"
-	case kText, kUUID:
-		return "string"
-	case kBytes:
-		return "[]byte"
-	case kJSON:
-		return "types.JSONDocument"
-	case kTimestamp, kDate:
-		return "time.Time"
-	case kTime:
-		return "types.Timespan"
-	}
-	return "?"
-}
-
 // decimalParams returns DECIMAL's precision and scale with the dialect's
 // defaults applied.
 func decimalParams(dt dialect.DataType) (precision, scale int32) {
@@ -154,40 +68,40 @@ func decimalParams(dt dialect.DataType) (precision, scale int32) {
 // ArrowType is the Arrow type a column of type dt is stored as (the
 // mapping in the package doc).
 func ArrowType(dt dialect.DataType) (arrow.DataType, error) {
-	switch kindOf(dt.Name) {
-	case kBool:
+	switch row.KindOf(dt.Name) {
+	case row.KindBool:
 		return arrow.FixedWidthTypes.Boolean, nil
-	case kInt16:
+	case row.KindInt16:
 		return arrow.PrimitiveTypes.Int16, nil
-	case kInt32:
+	case row.KindInt32:
 		return arrow.PrimitiveTypes.Int32, nil
-	case kInt64:
+	case row.KindInt64:
 		return arrow.PrimitiveTypes.Int64, nil
-	case kFloat32:
+	case row.KindFloat32:
 		return arrow.PrimitiveTypes.Float32, nil
-	case kFloat64:
+	case row.KindFloat64:
 		return arrow.PrimitiveTypes.Float64, nil
-	case kDecimal:
+	case row.KindDecimal:
 		p, s := decimalParams(dt)
 		if p > 38 || s > p {
 			return nil, fmt.Errorf("cold: DECIMAL(%d,%d) is outside DECIMAL(1..38, 0..p)", p, s)
 		}
 		return &arrow.Decimal128Type{Precision: p, Scale: s}, nil
-	case kText:
+	case row.KindText:
 		return arrow.BinaryTypes.String, nil
-	case kBytes:
+	case row.KindBytes:
 		return arrow.BinaryTypes.Binary, nil
-	case kJSON:
+	case row.KindJSON:
 		// The arrow.json extension over String is written with Parquet's
 		// JSON logical type, so other tools know the text is JSON.
 		return extensions.NewJSONType(arrow.BinaryTypes.String)
-	case kTimestamp:
+	case row.KindTimestamp:
 		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, nil
-	case kDate:
+	case row.KindDate:
 		return arrow.FixedWidthTypes.Date32, nil
-	case kTime:
+	case row.KindTime:
 		return arrow.FixedWidthTypes.Time64us, nil
-	case kUUID:
+	case row.KindUUID:
 		// arrow.uuid: FixedSizeBinary(16) with Parquet's UUID logical type.
 		return extensions.NewUUIDType(), nil
 	}

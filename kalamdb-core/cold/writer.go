@@ -25,6 +25,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -397,7 +398,7 @@ func writerProps(sch *systable.TableSchema, opts WriteOptions) *parquet.WriterPr
 		switch {
 		case c.PrimaryKey:
 			bloom(c.Name)
-		case kindOf(c.Type.Name) == kText || kindOf(c.Type.Name) == kJSON:
+		case row.KindOf(c.Type.Name) == row.KindText || row.KindOf(c.Type.Name) == row.KindJSON:
 			// The cost check drops the dictionary of a column whose values
 			// are mostly distinct before its first page, instead of
 			// building a dictionary up to the page size limit in vain.
@@ -424,7 +425,7 @@ type batchBuilder struct {
 // typed builders is set, by kind.
 type colBuilder struct {
 	name  string
-	kind  kind
+	kind  row.Kind
 	prec  int32
 	scale int32
 	b     array.Builder
@@ -456,7 +457,7 @@ func newBatchBuilder(asch *arrow.Schema, sch *systable.TableSchema, opts WriteOp
 	}
 	for i, c := range sch.Columns {
 		cb := &b.cols[i]
-		cb.name, cb.kind = c.Name, kindOf(c.Type.Name)
+		cb.name, cb.kind = c.Name, row.KindOf(c.Type.Name)
 		cb.prec, cb.scale = decimalParams(c.Type)
 		cb.b = array.NewBuilder(mem, asch.Field(numSystemCols+i).Type)
 		storage := cb.b
@@ -468,31 +469,31 @@ func newBatchBuilder(asch *arrow.Schema, sch *systable.TableSchema, opts WriteOp
 		}
 		ok := true
 		switch cb.kind {
-		case kBool:
+		case row.KindBool:
 			cb.boolB, ok = storage.(*array.BooleanBuilder)
-		case kInt16:
+		case row.KindInt16:
 			cb.i16, ok = storage.(*array.Int16Builder)
-		case kInt32:
+		case row.KindInt32:
 			cb.i32, ok = storage.(*array.Int32Builder)
-		case kInt64:
+		case row.KindInt64:
 			cb.i64, ok = storage.(*array.Int64Builder)
-		case kFloat32:
+		case row.KindFloat32:
 			cb.f32, ok = storage.(*array.Float32Builder)
-		case kFloat64:
+		case row.KindFloat64:
 			cb.f64, ok = storage.(*array.Float64Builder)
-		case kDecimal:
+		case row.KindDecimal:
 			cb.dec, ok = storage.(*array.Decimal128Builder)
-		case kText, kJSON:
+		case row.KindText, row.KindJSON:
 			cb.str, ok = storage.(*array.StringBuilder)
-		case kBytes:
+		case row.KindBytes:
 			cb.bin, ok = storage.(*array.BinaryBuilder)
-		case kTimestamp:
+		case row.KindTimestamp:
 			cb.ts, ok = storage.(*array.TimestampBuilder)
-		case kDate:
+		case row.KindDate:
 			cb.date, ok = storage.(*array.Date32Builder)
-		case kTime:
+		case row.KindTime:
 			cb.tm, ok = storage.(*array.Time64Builder)
-		case kUUID:
+		case row.KindUUID:
 			cb.fsb, ok = storage.(*array.FixedSizeBinaryBuilder)
 		default:
 			ok = false
@@ -575,8 +576,8 @@ func (b *batchBuilder) flush(fw *pqarrow.FileWriter) error {
 	return err
 }
 
-func wrongType(k kind, v any) error {
-	return fmt.Errorf("got %T, want %s", v, k.goTypeName())
+func wrongType(k row.Kind, v any) error {
+	return fmt.Errorf("got %T, want %s", v, k.GoTypeName())
 }
 
 // append appends one value, which must be nil or of the column's
@@ -588,7 +589,7 @@ func (c *colBuilder) append(v any) error {
 		return nil
 	}
 	switch c.kind {
-	case kBool:
+	case row.KindBool:
 		x, ok := v.(int8)
 		if !ok {
 			return wrongType(c.kind, v)
@@ -597,37 +598,37 @@ func (c *colBuilder) append(v any) error {
 			return fmt.Errorf("BOOLEAN value %d is not 0 or 1", x)
 		}
 		c.boolB.Append(x == 1)
-	case kInt16:
+	case row.KindInt16:
 		x, ok := v.(int16)
 		if !ok {
 			return wrongType(c.kind, v)
 		}
 		c.i16.Append(x)
-	case kInt32:
+	case row.KindInt32:
 		x, ok := v.(int32)
 		if !ok {
 			return wrongType(c.kind, v)
 		}
 		c.i32.Append(x)
-	case kInt64:
+	case row.KindInt64:
 		x, ok := v.(int64)
 		if !ok {
 			return wrongType(c.kind, v)
 		}
 		c.i64.Append(x)
-	case kFloat32:
+	case row.KindFloat32:
 		x, ok := v.(float32)
 		if !ok {
 			return wrongType(c.kind, v)
 		}
 		c.f32.Append(x)
-	case kFloat64:
+	case row.KindFloat64:
 		x, ok := v.(float64)
 		if !ok {
 			return wrongType(c.kind, v)
 		}
 		c.f64.Append(x)
-	case kDecimal:
+	case row.KindDecimal:
 		x, ok := v.(decimal.Decimal)
 		if !ok {
 			return wrongType(c.kind, v)
@@ -637,13 +638,13 @@ func (c *colBuilder) append(v any) error {
 			return err
 		}
 		c.dec.Append(n)
-	case kText:
+	case row.KindText:
 		x, ok := v.(string)
 		if !ok {
 			return wrongType(c.kind, v)
 		}
 		c.str.Append(x)
-	case kJSON:
+	case row.KindJSON:
 		x, ok := v.(types.JSONDocument)
 		if !ok {
 			return wrongType(c.kind, v)
@@ -654,37 +655,37 @@ func (c *colBuilder) append(v any) error {
 			return fmt.Errorf("JSON value does not marshal: %w", err)
 		}
 		c.str.BinaryBuilder.Append(raw)
-	case kBytes:
+	case row.KindBytes:
 		x, ok := v.([]byte)
 		if !ok {
 			return wrongType(c.kind, v)
 		}
 		c.bin.Append(x)
-	case kTimestamp:
+	case row.KindTimestamp:
 		x, ok := v.(time.Time)
 		if !ok {
 			return wrongType(c.kind, v)
 		}
-		if !inTimeRange(x) {
+		if !row.InTimeRange(x) {
 			return fmt.Errorf("time %s outside 0001..9999", x.UTC().Format(time.RFC3339))
 		}
 		c.ts.Append(arrow.Timestamp(x.UnixMicro()))
-	case kDate:
+	case row.KindDate:
 		x, ok := v.(time.Time)
 		if !ok {
 			return wrongType(c.kind, v)
 		}
-		if !inTimeRange(x) {
+		if !row.InTimeRange(x) {
 			return fmt.Errorf("date %s outside 0001..9999", x.UTC().Format(time.DateOnly))
 		}
-		c.date.Append(arrow.Date32(floorDiv(x.Unix(), secondsInDay)))
-	case kTime:
+		c.date.Append(arrow.Date32(row.EpochDays(x)))
+	case row.KindTime:
 		x, ok := v.(types.Timespan)
 		if !ok {
 			return wrongType(c.kind, v)
 		}
 		c.tm.Append(arrow.Time64(x))
-	case kUUID:
+	case row.KindUUID:
 		x, ok := v.(string)
 		if !ok {
 			return wrongType(c.kind, v)
@@ -698,32 +699,6 @@ func (c *colBuilder) append(v any) error {
 		return fmt.Errorf("unknown column type")
 	}
 	return nil
-}
-
-// Time range of TIMESTAMP, DATETIME and DATE values, as in package row:
-// the years 0001..9999.
-const (
-	minUnixSec   = -62135596800 // 0001-01-01T00:00:00Z
-	maxUnixSec   = 253402300799 // 9999-12-31T23:59:59Z
-	minUnixMicro = minUnixSec * 1e6
-	maxUnixMicro = (maxUnixSec+1)*1e6 - 1
-	minUnixDay   = minUnixSec / 86400
-	maxUnixDay   = maxUnixSec / 86400
-	secondsInDay = 86400
-)
-
-func inTimeRange(t time.Time) bool {
-	s := t.Unix()
-	return s >= minUnixSec && s <= maxUnixSec
-}
-
-// floorDiv is a/b rounded towards -inf, for days before 1970.
-func floorDiv(a, b int64) int64 {
-	q := a / b
-	if (a%b != 0) && ((a < 0) != (b < 0)) {
-		q--
-	}
-	return q
 }
 
 // pow10 is 10^n for n <= 18.

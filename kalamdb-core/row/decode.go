@@ -33,7 +33,7 @@ type Projection struct {
 
 // step says what to do with one written column.
 type step struct {
-	kind kind
+	kind Kind
 	slot int32   // index in dst, or -1 to skip the value
 	off  uintptr // offset of the slot's field in the slab
 }
@@ -59,8 +59,8 @@ func NewProjection(written, current *systable.TableSchema, want []int) (*Project
 	byID := make(map[int]int, len(written.Columns))
 	steps := make([]step, len(written.Columns))
 	for i, c := range written.Columns {
-		k := kindOf(c.Type.Name)
-		if k == kInvalid {
+		k := KindOf(c.Type.Name)
+		if k == KindInvalid {
 			return nil, fmt.Errorf("row: projection: %s version %d column %q has unknown type %q", written.TableID, written.Version, c.Name, c.Type.Name)
 		}
 		if _, dup := byID[c.ColumnID]; dup {
@@ -87,7 +87,7 @@ func NewProjection(written, current *systable.TableSchema, want []int) (*Project
 		}
 		seen[ci] = true
 		c := current.Columns[ci]
-		if kindOf(c.Type.Name) == kInvalid {
+		if KindOf(c.Type.Name) == KindInvalid {
 			return nil, fmt.Errorf("row: projection: %s column %q has unknown type %q", current.TableID, c.Name, c.Type.Name)
 		}
 		wi, ok := byID[c.ColumnID]
@@ -104,10 +104,10 @@ func NewProjection(written, current *systable.TableSchema, want []int) (*Project
 	p.steps = steps[:last+1]
 	p.full = len(p.steps) == p.ncols
 
-	var kinds []kind
+	var kinds []Kind
 	var at []int
 	for i, st := range p.steps {
-		if st.slot >= 0 && st.kind != kBool { // int8 0/1 boxes without allocating
+		if st.slot >= 0 && st.kind != KindBool { // int8 0/1 boxes without allocating
 			kinds = append(kinds, st.kind)
 			at = append(at, i)
 		}
@@ -124,11 +124,11 @@ func NewProjection(written, current *systable.TableSchema, want []int) (*Project
 // to read as to. A changed VARCHAR length does not count: reading an old
 // row never fails on a length the column no longer allows.
 func needsConversion(from, to dialect.DataType) bool {
-	kf, kt := kindOf(from.Name), kindOf(to.Name)
+	kf, kt := KindOf(from.Name), KindOf(to.Name)
 	if kf != kt {
 		return true
 	}
-	return kt == kDecimal && (from.Precision != to.Precision || from.Scale != to.Scale)
+	return kt == KindDecimal && (from.Precision != to.Precision || from.Scale != to.Scale)
 }
 
 // Len is the number of wanted columns: the length Decode wants of dst.
@@ -154,7 +154,7 @@ func (p *Projection) AnyMissing() bool {
 // span is a string value waiting for the row's string arena.
 type span struct {
 	slot  int32
-	kind  kind // kText or kUUID
+	kind  Kind // KindText or KindUUID
 	off   uintptr
 	start int
 	n     int
@@ -221,30 +221,30 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 			}
 			continue
 		}
-		if base == nil && st.kind != kBool {
+		if base == nil && st.kind != KindBool {
 			base = reflect.New(p.slab).UnsafePointer()
 		}
 		typ := slabTypeWords[st.kind]
 		switch st.kind {
-		case kBool:
+		case KindBool:
 			if pos >= len(b) || b[pos] > 1 {
 				return h, corrupt("bad BOOLEAN")
 			}
 			dst[st.slot] = int8(b[pos])
 			pos++
-		case kInt16, kInt32, kInt64:
+		case KindInt16, KindInt32, KindInt64:
 			v, m := binary.Varint(b[pos:])
 			if m <= 0 {
 				return h, corrupt("bad integer")
 			}
 			pos += m
 			switch st.kind {
-			case kInt16:
+			case KindInt16:
 				if v < math.MinInt16 || v > math.MaxInt16 {
 					return h, corrupt("SMALLINT %d out of range", v)
 				}
 				dst[st.slot] = put(base, st.off, typ, int16(v))
-			case kInt32:
+			case KindInt32:
 				if v < math.MinInt32 || v > math.MaxInt32 {
 					return h, corrupt("INT %d out of range", v)
 				}
@@ -252,36 +252,36 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 			default:
 				dst[st.slot] = put(base, st.off, typ, v)
 			}
-		case kFloat32:
+		case KindFloat32:
 			if len(b)-pos < 4 {
 				return h, corrupt("truncated FLOAT")
 			}
 			dst[st.slot] = put(base, st.off, typ, math.Float32frombits(binary.LittleEndian.Uint32(b[pos:])))
 			pos += 4
-		case kFloat64:
+		case KindFloat64:
 			if len(b)-pos < 8 {
 				return h, corrupt("truncated DOUBLE")
 			}
 			dst[st.slot] = put(base, st.off, typ, math.Float64frombits(binary.LittleEndian.Uint64(b[pos:])))
 			pos += 8
-		case kDecimal:
+		case KindDecimal:
 			d, next, err := readDecimal(b, pos)
 			if err != nil {
 				return h, err
 			}
 			pos = next
 			dst[st.slot] = put(base, st.off, typ, d)
-		case kText, kBytes, kJSON:
+		case KindText, KindBytes, KindJSON:
 			start, end, err := readLen(b, pos)
 			if err != nil {
 				return h, err
 			}
 			pos = end
 			switch st.kind {
-			case kText:
-				spans = append(spans, span{slot: st.slot, kind: kText, off: st.off, start: start, n: end - start})
+			case KindText:
+				spans = append(spans, span{slot: st.slot, kind: KindText, off: st.off, start: start, n: end - start})
 				strBytes += end - start
-			case kBytes:
+			case KindBytes:
 				v := make([]byte, end-start)
 				copy(v, b[start:end])
 				dst[st.slot] = put(base, st.off, typ, v)
@@ -292,26 +292,29 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 				}
 				dst[st.slot] = put(base, st.off, typ, types.JSONDocument{Val: v})
 			}
-		case kUUID:
+		case KindUUID:
 			if len(b)-pos < 16 {
 				return h, corrupt("truncated UUID")
 			}
-			spans = append(spans, span{slot: st.slot, kind: kUUID, off: st.off, start: pos, n: 16})
+			spans = append(spans, span{slot: st.slot, kind: KindUUID, off: st.off, start: pos, n: 16})
 			strBytes += 36
 			pos += 16
-		case kTimestamp, kDate, kTime:
+		case KindTimestamp, KindDate, KindTime:
 			v, m := binary.Varint(b[pos:])
 			if m <= 0 {
 				return h, corrupt("bad time value")
 			}
 			pos += m
+			// TimestampFromMicros, DateFromEpochDays and
+			// TimespanFromMicros spelled out: the first two are too big
+			// to be inlined into this loop.
 			switch st.kind {
-			case kTimestamp:
+			case KindTimestamp:
 				if v < minUnixMicro || v > maxUnixMicro {
 					return h, corrupt("timestamp %d out of range", v)
 				}
 				dst[st.slot] = put(base, st.off, typ, time.UnixMicro(v).UTC())
-			case kDate:
+			case KindDate:
 				if v < minUnixDay || v > maxUnixDay {
 					return h, corrupt("date %d out of range", v)
 				}
@@ -333,7 +336,7 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 		// immutable strings sound (strings.Builder does the same).
 		arena := make([]byte, 0, strBytes)
 		for _, s := range spans {
-			if s.kind == kUUID {
+			if s.kind == KindUUID {
 				arena = ids.AppendUUID(arena, b[s.start:s.start+16])
 			} else {
 				arena = append(arena, b[s.start:s.start+s.n]...)
@@ -343,7 +346,7 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 		at := 0
 		for _, s := range spans {
 			l := s.n
-			if s.kind == kUUID {
+			if s.kind == KindUUID {
 				l = 36
 			}
 			dst[s.slot] = put(base, s.off, slabTypeWords[s.kind], all[at:at+l])
@@ -375,38 +378,38 @@ func readLen(b []byte, pos int) (start, end int, err error) {
 }
 
 // skipValue steps over one value of kind k without decoding it.
-func skipValue(b []byte, pos int, k kind) (int, error) {
+func skipValue(b []byte, pos int, k Kind) (int, error) {
 	switch k {
-	case kBool:
+	case KindBool:
 		if pos >= len(b) {
 			return pos, corrupt("truncated BOOLEAN")
 		}
 		return pos + 1, nil
-	case kInt16, kInt32, kInt64, kTimestamp, kDate, kTime:
+	case KindInt16, KindInt32, KindInt64, KindTimestamp, KindDate, KindTime:
 		_, m := binary.Varint(b[pos:])
 		if m <= 0 {
 			return pos, corrupt("bad varint")
 		}
 		return pos + m, nil
-	case kFloat32:
+	case KindFloat32:
 		if len(b)-pos < 4 {
 			return pos, corrupt("truncated FLOAT")
 		}
 		return pos + 4, nil
-	case kFloat64:
+	case KindFloat64:
 		if len(b)-pos < 8 {
 			return pos, corrupt("truncated DOUBLE")
 		}
 		return pos + 8, nil
-	case kUUID:
+	case KindUUID:
 		if len(b)-pos < 16 {
 			return pos, corrupt("truncated UUID")
 		}
 		return pos + 16, nil
-	case kText, kBytes, kJSON:
+	case KindText, KindBytes, KindJSON:
 		_, end, err := readLen(b, pos)
 		return end, err
-	case kDecimal:
+	case KindDecimal:
 		_, m := binary.Varint(b[pos:])
 		if m <= 0 {
 			return pos, corrupt("bad decimal exponent")

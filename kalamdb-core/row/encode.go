@@ -90,7 +90,7 @@ func Encode(dst []byte, h Header, sch *systable.TableSchema, values []any) ([]by
 			continue
 		}
 		var err error
-		dst, err = appendValue(dst, kindOf(cols[i].Type.Name), v)
+		dst, err = appendValue(dst, KindOf(cols[i].Type.Name), v)
 		if err != nil {
 			return dst[:start], fmt.Errorf("row: encode %s column %q (%s): %w", sch.TableID, cols[i].Name, cols[i].Type.Name, err)
 		}
@@ -99,50 +99,50 @@ func Encode(dst []byte, h Header, sch *systable.TableSchema, values []any) ([]by
 }
 
 // appendValue appends one non-NULL value of kind k.
-func appendValue(dst []byte, k kind, v any) ([]byte, error) {
+func appendValue(dst []byte, k Kind, v any) ([]byte, error) {
 	switch k {
-	case kBool:
+	case KindBool:
 		if b, ok := v.(int8); ok && (b == 0 || b == 1) {
 			return append(dst, byte(b)), nil
 		}
-	case kInt16:
+	case KindInt16:
 		if x, ok := v.(int16); ok {
 			return binary.AppendVarint(dst, int64(x)), nil
 		}
-	case kInt32:
+	case KindInt32:
 		if x, ok := v.(int32); ok {
 			return binary.AppendVarint(dst, int64(x)), nil
 		}
-	case kInt64:
+	case KindInt64:
 		if x, ok := v.(int64); ok {
 			return binary.AppendVarint(dst, x), nil
 		}
-	case kFloat32:
+	case KindFloat32:
 		if x, ok := v.(float32); ok {
 			return binary.LittleEndian.AppendUint32(dst, math.Float32bits(x)), nil
 		}
-	case kFloat64:
+	case KindFloat64:
 		if x, ok := v.(float64); ok {
 			return binary.LittleEndian.AppendUint64(dst, math.Float64bits(x)), nil
 		}
-	case kDecimal:
+	case KindDecimal:
 		if x, ok := v.(decimal.Decimal); ok {
 			return appendDecimal(dst, x)
 		}
-	case kText, kBytes:
+	case KindText, KindBytes:
 		switch x := v.(type) {
 		case string:
-			if k == kText {
+			if k == KindText {
 				dst = binary.AppendUvarint(dst, uint64(len(x)))
 				return append(dst, x...), nil
 			}
 		case []byte:
-			if k == kBytes {
+			if k == KindBytes {
 				dst = binary.AppendUvarint(dst, uint64(len(x)))
 				return append(dst, x...), nil
 			}
 		}
-	case kJSON:
+	case KindJSON:
 		if x, ok := v.(types.JSONDocument); ok {
 			raw, err := types.MarshallJsonValue(x.Val)
 			if err != nil {
@@ -151,7 +151,7 @@ func appendValue(dst []byte, k kind, v any) ([]byte, error) {
 			dst = binary.AppendUvarint(dst, uint64(len(raw)))
 			return append(dst, raw...), nil
 		}
-	case kUUID:
+	case KindUUID:
 		if x, ok := v.(string); ok {
 			u, ok := ids.ParseUUID(x)
 			if !ok {
@@ -159,34 +159,34 @@ func appendValue(dst []byte, k kind, v any) ([]byte, error) {
 			}
 			return append(dst, u[:]...), nil
 		}
-	case kTimestamp:
+	case KindTimestamp:
 		if x, ok := v.(time.Time); ok {
-			if !inTimeRange(x) {
+			if !InTimeRange(x) {
 				return dst, fmt.Errorf("time %s outside 0001..9999", x.UTC().Format(time.RFC3339))
 			}
 			return binary.AppendVarint(dst, x.UnixMicro()), nil
 		}
-	case kDate:
+	case KindDate:
 		if x, ok := v.(time.Time); ok {
-			if !inTimeRange(x) {
+			if !InTimeRange(x) {
 				return dst, fmt.Errorf("date %s outside 0001..9999", x.UTC().Format(time.DateOnly))
 			}
-			return binary.AppendVarint(dst, floorDiv(x.Unix(), secondsInDay)), nil
+			return binary.AppendVarint(dst, EpochDays(x)), nil
 		}
-	case kTime:
+	case KindTime:
 		if x, ok := v.(types.Timespan); ok {
 			if x < -maxTimespan || x > maxTimespan {
 				return dst, fmt.Errorf("TIME value %d µs outside ±838:59:59.999999", int64(x))
 			}
 			return binary.AppendVarint(dst, int64(x)), nil
 		}
-	case kInvalid:
+	case KindInvalid:
 		return dst, fmt.Errorf("unknown column type")
 	}
-	if b, ok := v.(int8); ok && k == kBool {
+	if b, ok := v.(int8); ok && k == KindBool {
 		return dst, fmt.Errorf("BOOLEAN value %d is not 0 or 1", b)
 	}
-	return dst, fmt.Errorf("got %T, want %s", v, k.goTypeName())
+	return dst, fmt.Errorf("got %T, want %s", v, k.GoTypeName())
 }
 
 // appendDecimal writes c × 10^e as described in the package doc.

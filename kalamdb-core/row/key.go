@@ -59,28 +59,28 @@ func appendKeyFast(dst []byte, dt dialect.DataType, v any) ([]byte, bool, error)
 	if v == nil {
 		return dst, false, fmt.Errorf("row: primary key: NULL is not a key value")
 	}
-	switch kindOf(dt.Name) {
-	case kInt16:
+	switch KindOf(dt.Name) {
+	case KindInt16:
 		if x, ok := v.(int16); ok {
 			return keyenc.AppendInt64(dst, int64(x)), true, nil
 		}
-	case kInt32:
+	case KindInt32:
 		if x, ok := v.(int32); ok {
 			return keyenc.AppendInt64(dst, int64(x)), true, nil
 		}
-	case kInt64:
+	case KindInt64:
 		if x, ok := v.(int64); ok {
 			return keyenc.AppendInt64(dst, x), true, nil
 		}
-	case kText:
+	case KindText:
 		if x, ok := v.(string); ok {
 			return keyenc.AppendString(dst, x), true, nil
 		}
-	case kBytes:
+	case KindBytes:
 		if x, ok := v.([]byte); ok {
 			return keyenc.AppendBytes(dst, x), true, nil
 		}
-	case kUUID:
+	case KindUUID:
 		if x, ok := v.(string); ok {
 			u, ok := ids.ParseUUID(x)
 			if !ok {
@@ -88,19 +88,19 @@ func appendKeyFast(dst []byte, dt dialect.DataType, v any) ([]byte, bool, error)
 			}
 			return append(dst, u[:]...), true, nil
 		}
-	case kTimestamp:
+	case KindTimestamp:
 		if x, ok := v.(time.Time); ok {
-			if !inTimeRange(x) {
+			if !InTimeRange(x) {
 				return dst, false, fmt.Errorf("row: primary key: time %s outside 0001..9999", x.UTC().Format(time.RFC3339))
 			}
 			return keyenc.AppendInt64(dst, x.UnixMicro()), true, nil
 		}
-	case kDate:
+	case KindDate:
 		if x, ok := v.(time.Time); ok {
-			if !inTimeRange(x) {
+			if !InTimeRange(x) {
 				return dst, false, fmt.Errorf("row: primary key: date %s outside 0001..9999", x.UTC().Format(time.DateOnly))
 			}
-			return keyenc.AppendInt64(dst, floorDiv(x.Unix(), secondsInDay)), true, nil
+			return keyenc.AppendInt64(dst, EpochDays(x)), true, nil
 		}
 	default:
 		return dst, false, fmt.Errorf("row: primary key: type %s cannot be a primary key", dt.Name)
@@ -111,48 +111,50 @@ func appendKeyFast(dst []byte, dt dialect.DataType, v any) ([]byte, bool, error)
 // DecodeKey decodes one AppendKey encoding from the front of b and
 // returns the value (of dt's canonical Go type) and the rest of b.
 func DecodeKey(b []byte, dt dialect.DataType) (any, []byte, error) {
-	switch kindOf(dt.Name) {
-	case kInt16, kInt32, kInt64, kTimestamp, kDate:
+	switch KindOf(dt.Name) {
+	case KindInt16, KindInt32, KindInt64, KindTimestamp, KindDate:
 		v, rest, err := keyenc.DecodeInt64(b)
 		if err != nil {
 			return nil, b, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		switch kindOf(dt.Name) {
-		case kInt16:
+		switch KindOf(dt.Name) {
+		case KindInt16:
 			if v < math.MinInt16 || v > math.MaxInt16 {
 				return nil, b, corrupt("SMALLINT key %d out of range", v)
 			}
 			return int16(v), rest, nil
-		case kInt32:
+		case KindInt32:
 			if v < math.MinInt32 || v > math.MaxInt32 {
 				return nil, b, corrupt("INT key %d out of range", v)
 			}
 			return int32(v), rest, nil
-		case kTimestamp:
-			if v < minUnixMicro || v > maxUnixMicro {
+		case KindTimestamp:
+			t, ok := TimestampFromMicros(v)
+			if !ok {
 				return nil, b, corrupt("timestamp key %d out of range", v)
 			}
-			return time.UnixMicro(v).UTC(), rest, nil
-		case kDate:
-			if v < minUnixDay || v > maxUnixDay {
+			return t, rest, nil
+		case KindDate:
+			t, ok := DateFromEpochDays(v)
+			if !ok {
 				return nil, b, corrupt("date key %d out of range", v)
 			}
-			return dateFromDays(v), rest, nil
+			return t, rest, nil
 		}
 		return v, rest, nil
-	case kText:
+	case KindText:
 		v, rest, err := keyenc.DecodeString(b)
 		if err != nil {
 			return nil, b, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
 		return v, rest, nil
-	case kBytes:
+	case KindBytes:
 		v, rest, err := keyenc.DecodeBytes(b)
 		if err != nil {
 			return nil, b, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
 		return v, rest, nil
-	case kUUID:
+	case KindUUID:
 		if len(b) < 16 {
 			return nil, b, corrupt("UUID key needs 16 bytes, have %d", len(b))
 		}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/dolthub/go-mysql-server/sql/types"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -20,90 +22,98 @@ func corrupt(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrCorrupt}, args...)...)
 }
 
-// kind is a column type reduced to how its values are stored. It is
+// Kind is a column type reduced to how its values are stored. It is
 // resolved once per column so the hot loops switch on a small integer
 // rather than on type-name strings.
-type kind uint8
+//
+// Kind is exported for package cold, which stores the same canonical
+// values (see the package doc) in Parquet files and switches on the same
+// reduction; sharing it keeps the two tiers from disagreeing about which
+// type names exist and how they group (TIMESTAMP with DATETIME).
+type Kind uint8
 
+// The kinds. KindInvalid is what KindOf returns for an unknown type name.
 const (
-	kInvalid kind = iota
-	kBool
-	kInt16
-	kInt32
-	kInt64
-	kFloat32
-	kFloat64
-	kDecimal
-	kText
-	kBytes
-	kJSON
-	kTimestamp // TIMESTAMP and DATETIME
-	kDate
-	kTime
-	kUUID
+	KindInvalid Kind = iota
+	KindBool
+	KindInt16
+	KindInt32
+	KindInt64
+	KindFloat32
+	KindFloat64
+	KindDecimal
+	KindText
+	KindBytes
+	KindJSON
+	KindTimestamp // TIMESTAMP and DATETIME
+	KindDate
+	KindTime
+	KindUUID
 	numKinds
 )
 
-func kindOf(n dialect.TypeName) kind {
+// KindOf is the Kind of columns of type n, or KindInvalid.
+func KindOf(n dialect.TypeName) Kind {
 	switch n {
 	case dialect.TypeBoolean:
-		return kBool
+		return KindBool
 	case dialect.TypeSmallInt:
-		return kInt16
+		return KindInt16
 	case dialect.TypeInt:
-		return kInt32
+		return KindInt32
 	case dialect.TypeBigInt:
-		return kInt64
+		return KindInt64
 	case dialect.TypeFloat:
-		return kFloat32
+		return KindFloat32
 	case dialect.TypeDouble:
-		return kFloat64
+		return KindFloat64
 	case dialect.TypeDecimal:
-		return kDecimal
+		return KindDecimal
 	case dialect.TypeText:
-		return kText
+		return KindText
 	case dialect.TypeBytes:
-		return kBytes
+		return KindBytes
 	case dialect.TypeJSON:
-		return kJSON
+		return KindJSON
 	case dialect.TypeTimestamp, dialect.TypeDateTime:
-		return kTimestamp
+		return KindTimestamp
 	case dialect.TypeDate:
-		return kDate
+		return KindDate
 	case dialect.TypeTime:
-		return kTime
+		return KindTime
 	case dialect.TypeUUID:
-		return kUUID
+		return KindUUID
 	}
-	return kInvalid
+	return KindInvalid
 }
 
-// goTypeName names the Go type a kind's values have, for error messages.
-func (k kind) goTypeName() string {
+// GoTypeName names the canonical Go type of k's values, for error
+// messages.
+func (k Kind) GoTypeName() string {
 	switch k {
-	case kBool:
+	case KindBool:
 		return "int8"
-	case kInt16:
+	case KindInt16:
 		return "int16"
-	case kInt32:
+	case KindInt32:
 		return "int32"
-	case kInt64:
+	case KindInt64:
 		return "int64"
-	case kFloat32:
+	case KindFloat32:
 		return "float32"
-	case kFloat64:
+	case KindFloat64:
 		return "float64"
-	case kDecimal:
+	case KindDecimal:
 		return "decimal.Decimal"
-	case kText, kUUID:
+	case KindText, KindUUID:
 		return "string"
-	case kBytes:
+	case KindBytes:
 		return "[]byte"
-	case kJSON:
+	case KindJSON:
 		return "types.JSONDocument"
-	case kTimestamp, kDate:
+	case KindTimestamp, KindDate:
 		return "time.Time"
-	case kTime:
+	case KindTime:
 		return "types.Timespan"
 	}
 	return "?"
@@ -125,9 +135,59 @@ const (
 	maxTimespan = (838*3600+59*60+59)*1e6 + 999999
 )
 
-func inTimeRange(t time.Time) bool {
+// The functions below apply these ranges and the DATE-to-days mapping.
+// Package row's encodings and package cold's Parquet columns store the
+// same numbers (microseconds for TIMESTAMP, DATETIME and TIME, days since
+// 1970-01-01 for DATE), so the functions are exported for package cold:
+// both tiers must accept exactly the same values, and treat a stored
+// number outside them as corrupt.
+
+// InTimeRange reports whether t lies in the years 0001..9999, the range of
+// TIMESTAMP, DATETIME and DATE values.
+func InTimeRange(t time.Time) bool {
 	s := t.Unix()
 	return s >= minUnixSec && s <= maxUnixSec
+}
+
+// EpochDays is DATE value t (midnight UTC) as days since 1970-01-01, the
+// number a DATE is stored as.
+func EpochDays(t time.Time) int64 {
+	return floorDiv(t.Unix(), secondsInDay)
+}
+
+// TimestampFromMicros is the TIMESTAMP or DATETIME value stored as us
+// microseconds since the Unix epoch. ok is false when us is outside the
+// years 0001..9999, which no writer produces.
+func TimestampFromMicros(us int64) (t time.Time, ok bool) {
+	if us < minUnixMicro || us > maxUnixMicro {
+		return time.Time{}, false
+	}
+	return time.UnixMicro(us).UTC(), true
+}
+
+// DateFromEpochDays is the DATE value stored as days since 1970-01-01
+// (the inverse of EpochDays). ok is false when days is outside the years
+// 0001..9999, which no writer produces.
+func DateFromEpochDays(days int64) (t time.Time, ok bool) {
+	if days < minUnixDay || days > maxUnixDay {
+		return time.Time{}, false
+	}
+	return dateFromDays(days), true
+}
+
+// dateFromDays is DateFromEpochDays without the range check, for callers
+// that have made it.
+func dateFromDays(days int64) time.Time {
+	return time.Unix(days*secondsInDay, 0).UTC()
+}
+
+// TimespanFromMicros is the TIME value stored as us microseconds. ok is
+// false when us is outside ±838:59:59.999999, which no writer produces.
+func TimespanFromMicros(us int64) (ts types.Timespan, ok bool) {
+	if us < -maxTimespan || us > maxTimespan {
+		return 0, false
+	}
+	return types.Timespan(us), true
 }
 
 // floorDiv is a/b rounded towards -inf, for days before 1970.
@@ -137,8 +197,4 @@ func floorDiv(a, b int64) int64 {
 		q--
 	}
 	return q
-}
-
-func dateFromDays(days int64) time.Time {
-	return time.Unix(days*secondsInDay, 0).UTC()
 }

@@ -75,10 +75,10 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
-	switch kindOf(dt.Name) {
-	case kBool:
+	switch KindOf(dt.Name) {
+	case KindBool:
 		return normBool(dt, v)
-	case kInt16:
+	case KindInt16:
 		n, err := toInt64(dt, v)
 		if err != nil {
 			return nil, err
@@ -87,7 +87,7 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 			return nil, outOfRange("SMALLINT", n)
 		}
 		return int16(n), nil
-	case kInt32:
+	case KindInt32:
 		n, err := toInt64(dt, v)
 		if err != nil {
 			return nil, err
@@ -96,9 +96,9 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 			return nil, outOfRange("INT", n)
 		}
 		return int32(n), nil
-	case kInt64:
+	case KindInt64:
 		return toInt64(dt, v)
-	case kFloat32:
+	case KindFloat32:
 		if f, ok := v.(float32); ok {
 			return f, nil
 		}
@@ -110,13 +110,13 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 			return nil, outOfRange("FLOAT", f)
 		}
 		return float32(f), nil
-	case kFloat64:
+	case KindFloat64:
 		return toFloat64(dt, v)
-	case kDecimal:
+	case KindDecimal:
 		return normDecimal(dt, v)
-	case kText:
+	case KindText:
 		return normText(dt, v)
-	case kBytes:
+	case KindBytes:
 		switch x := v.(type) {
 		case []byte:
 			return x, nil
@@ -124,19 +124,19 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 			return []byte(x), nil
 		}
 		return nil, cannotConvert(v, dt)
-	case kJSON:
+	case KindJSON:
 		return normJSON(dt, v)
-	case kTimestamp:
+	case KindTimestamp:
 		t, err := toTime(dt, v)
 		if err != nil {
 			return nil, err
 		}
 		t = t.Round(time.Microsecond).UTC()
-		if !inTimeRange(t) {
+		if !InTimeRange(t) {
 			return nil, outOfRange(string(dt.Name), t.Format(time.RFC3339Nano))
 		}
 		return t, nil
-	case kDate:
+	case KindDate:
 		t, err := toTime(dt, v)
 		if err != nil {
 			return nil, err
@@ -145,13 +145,13 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 		// DATE('2024-05-01 01:00 +02:00') is 2024-05-01.
 		y, m, d := t.Date()
 		t = time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-		if !inTimeRange(t) {
+		if !InTimeRange(t) {
 			return nil, outOfRange("DATE", t.Format(time.DateOnly))
 		}
 		return t, nil
-	case kTime:
+	case KindTime:
 		return normTime(dt, v)
-	case kUUID:
+	case KindUUID:
 		switch x := v.(type) {
 		case string:
 			if s, ok := canonicalUUID(x); ok {

@@ -113,7 +113,7 @@ func TestSlabTypesAreIndirect(t *testing.T) {
 		}
 		return false
 	}
-	for k := kBool; k < numKinds; k++ {
+	for k := KindBool; k < numKinds; k++ {
 		if pointerShaped(slabTypes[k]) {
 			t.Errorf("kind %d: %s is pointer-shaped", k, slabTypes[k])
 		}

@@ -64,22 +64,22 @@ var (
 
 func init() {
 	protos := [numKinds]any{
-		kBool:      int8(0),
-		kInt16:     int16(0),
-		kInt32:     int32(0),
-		kInt64:     int64(0),
-		kFloat32:   float32(0),
-		kFloat64:   float64(0),
-		kDecimal:   decimal.Decimal{},
-		kText:      "",
-		kBytes:     []byte(nil),
-		kJSON:      types.JSONDocument{},
-		kTimestamp: time.Time{},
-		kDate:      time.Time{},
-		kTime:      types.Timespan(0),
-		kUUID:      "",
+		KindBool:      int8(0),
+		KindInt16:     int16(0),
+		KindInt32:     int32(0),
+		KindInt64:     int64(0),
+		KindFloat32:   float32(0),
+		KindFloat64:   float64(0),
+		KindDecimal:   decimal.Decimal{},
+		KindText:      "",
+		KindBytes:     []byte(nil),
+		KindJSON:      types.JSONDocument{},
+		KindTimestamp: time.Time{},
+		KindDate:      time.Time{},
+		KindTime:      types.Timespan(0),
+		KindUUID:      "",
 	}
-	for k := kBool; k < numKinds; k++ {
+	for k := KindBool; k < numKinds; k++ {
 		slabTypes[k] = reflect.TypeOf(protos[k])
 		slabTypeWords[k] = typeWord(protos[k])
 	}
@@ -87,7 +87,7 @@ func init() {
 
 // slabLayout builds the slab struct for the given kinds (one field each)
 // and returns it with each field's offset.
-func slabLayout(kinds []kind) (reflect.Type, []uintptr) {
+func slabLayout(kinds []Kind) (reflect.Type, []uintptr) {
 	if len(kinds) == 0 {
 		return nil, nil
 	}

@@ -45,61 +45,61 @@ func WireValue(dt dialect.DataType, v any) any {
 	if v == nil {
 		return nil
 	}
-	switch kindOf(dt.Name) {
-	case kBool:
+	switch KindOf(dt.Name) {
+	case KindBool:
 		switch x := v.(type) {
 		case int8:
 			return x != 0
 		case bool:
 			return x
 		}
-	case kInt16, kInt32, kInt64:
+	case KindInt16, KindInt32, KindInt64:
 		if n, ok := intValue(v); ok {
 			return n
 		}
-	case kFloat32:
+	case KindFloat32:
 		switch x := v.(type) {
 		case float32:
 			return wireFloat32(x)
 		case float64:
 			return wireFloat32(float32(x))
 		}
-	case kFloat64:
+	case KindFloat64:
 		switch x := v.(type) {
 		case float64:
 			return wireFloat64(x)
 		case float32:
 			return wireFloat32(x)
 		}
-	case kDecimal:
+	case KindDecimal:
 		if d, ok := v.(decimal.Decimal); ok {
 			return d.StringFixed(int32(max(dt.Scale, 0)))
 		}
-	case kText, kUUID:
+	case KindText, KindUUID:
 		switch x := v.(type) {
 		case string:
 			return x
 		case []byte:
 			return string(x)
 		}
-	case kBytes:
+	case KindBytes:
 		switch x := v.(type) {
 		case []byte:
 			return base64.StdEncoding.EncodeToString(x)
 		case string:
 			return base64.StdEncoding.EncodeToString([]byte(x))
 		}
-	case kJSON:
+	case KindJSON:
 		return wireJSON(v)
-	case kTimestamp:
+	case KindTimestamp:
 		if t, ok := v.(time.Time); ok {
 			return t.UnixMilli()
 		}
-	case kDate:
+	case KindDate:
 		if t, ok := v.(time.Time); ok {
 			return t.UTC().Format(time.DateOnly)
 		}
-	case kTime:
+	case KindTime:
 		if ts, ok := v.(types.Timespan); ok {
 			return formatTimespan(ts)
 		}
