@@ -44,6 +44,9 @@ type Config struct {
 	Failpoint func(point string)
 	// StorageFaults injects storage failures (tests only).
 	StorageFaults *cold.Faults
+	// ObsoleteFileGrace is how long files replaced by a compaction stay
+	// for statements already reading them (0: the engine's default).
+	ObsoleteFileGrace time.Duration
 }
 
 // Database is the assembled core.
@@ -71,7 +74,8 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 		return nil, fmt.Errorf("open jobs: %w", err)
 	}
 	eng, err := engine.New(cat, engine.Options{NodeID: cfg.NodeID, DisableFastPath: cfg.DisableFastPath,
-		Jobs: jm, Failpoint: cfg.Failpoint, DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults})
+		Jobs: jm, Failpoint: cfg.Failpoint, DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults,
+		ObsoleteFileGrace: cfg.ObsoleteFileGrace})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}

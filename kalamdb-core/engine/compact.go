@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"time"
 
@@ -232,37 +231,6 @@ func (e *Engine) swapFiles(t *catalog.Table, shape *tableShape, m *systable.Mani
 		return fmt.Errorf("compact %s: commit manifest: %w", t.Meta.TableID, err)
 	}
 	return nil
-}
-
-// removeObsolete deletes files no manifest lists any more, after a grace
-// period for statements that opened them from an older snapshot. If the
-// server stops first, they are orphans that the partition's next flush
-// removes.
-func (e *Engine) removeObsolete(storageID string, fsys *cold.FS, files []systable.ManifestFile) {
-	if len(files) == 0 {
-		return
-	}
-	e.obsoleteWG.Add(1)
-	go func() {
-		defer e.obsoleteWG.Done()
-		select {
-		case <-time.After(e.obsoleteGrace()):
-		case <-e.closing:
-		}
-		for _, f := range files {
-			e.cold.files.forget(storageID, f.Path)
-			if err := fsys.Remove(context.Background(), f.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				continue // an orphan now; the next flush of the partition removes it
-			}
-		}
-	}()
-}
-
-func (e *Engine) obsoleteGrace() time.Duration {
-	if e.opts.ObsoleteFileGrace > 0 {
-		return e.opts.ObsoleteFileGrace
-	}
-	return DefaultObsoleteFileGrace
 }
 
 // allColumns lists column indices 0..n-1.

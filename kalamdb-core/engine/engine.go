@@ -88,6 +88,7 @@ type Engine struct {
 	closing    chan struct{}
 	closeOnce  sync.Once
 	obsoleteWG sync.WaitGroup
+	obsolete   *obsoleteFiles
 
 	sessions sync.Pool
 	nextConn atomic.Uint32
@@ -111,6 +112,7 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 		cold: &coldTier{manifests: manifests, files: newFileCache(1024), faults: o.StorageFaults, storages: map[string]*cold.FS{}, epochs: map[string]*atomic.Uint64{}}}
 	e.extraSystem = []systable.SQLTable{o.Jobs.Table(), manifests}
 	e.closing = make(chan struct{})
+	e.obsolete = newObsoleteFiles()
 	cat.SetDropHook(e.dropColdData)
 	e.provider = &Provider{cat: cat, tables: newTableFactory(e)}
 	e.provider.system = &systemDatabase{tables: e.systemTables}

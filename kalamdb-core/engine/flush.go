@@ -207,7 +207,7 @@ func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableS
 			return err
 		}
 		dir := catalog.PartitionPath(storage, t, user)
-		if err := removeOrphans(ctx, fsys, dir, m); err != nil {
+		if err := e.removeOrphans(ctx, storage.StorageID, fsys, dir, m); err != nil {
 			return fmt.Errorf("flush %s: clean %s: %w", t.Meta.TableID, dir, err)
 		}
 		file := path.Join(dir, fmt.Sprintf("batch-%d.parquet", m.NextBatch))

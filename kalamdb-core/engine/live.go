@@ -14,7 +14,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
-	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // ChangeType says what a committed change did to a row.
@@ -105,8 +104,9 @@ func (e *Engine) publish(writes []*pendingWrite) {
 // snapshot. Every commit to the partition is therefore either visible in
 // the snapshot or published to the subscriber afterwards, never both and
 // never neither: what a live query's initial data and its change stream
-// rely on. The caller must Close the snapshot.
-func (e *Engine) OpenPartitionFeed(t *catalog.Table, userID string, register func()) (*kv.Snapshot, error) {
+// rely on. The snapshot also keeps the Parquet files it sees until it is
+// closed, however long that takes. The caller must Close it.
+func (e *Engine) OpenPartitionFeed(t *catalog.Table, userID string, register func()) (*FeedSnapshot, error) {
 	cf, ok := e.cat.DB().LookupColumnFamily(t.Family)
 	if !ok {
 		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", t.Meta.NamespaceID, t.Meta.TableName)
@@ -117,8 +117,14 @@ func (e *Engine) OpenPartitionFeed(t *catalog.Table, userID string, register fun
 	}
 	unlock := e.locks.lock([]*pendingWrite{{cf: cf, userID: owner}})
 	defer unlock()
+	release := e.obsolete.pin()
 	register()
-	return e.cat.DB().NewSnapshot()
+	snap, err := e.cat.DB().NewSnapshot()
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("open feed of %s.%s: %w", t.Meta.NamespaceID, t.Meta.TableName, err)
+	}
+	return &FeedSnapshot{Snapshot: snap, release: release}, nil
 }
 
 // Filter is a live query compiled once: its table, the columns it shows
@@ -224,7 +230,7 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	}
 	where := ""
 	if sel.Where != nil {
-		f.Where = sqlparser.String(sel.Where.Expr)
+		f.Where = conditionText(sel.Where.Expr)
 		where = " WHERE " + f.Where
 	}
 	f.SQL = fmt.Sprintf(`SELECT * FROM "%s"."%s"%s`, ns, name, where)

@@ -146,10 +146,12 @@ func writeManifestMirror(ctx context.Context, fsys *cold.FS, dir string, m *syst
 }
 
 // removeOrphans deletes files in a partition directory that its manifest
-// does not list: a file written by a flush that died before committing.
-// Readers never see such files (they read the manifest), so removing them
-// is only housekeeping.
-func removeOrphans(ctx context.Context, fsys *cold.FS, dir string, m *systable.Manifest) error {
+// does not list: a file written by a flush that died before committing, or
+// one a compaction replaced before the server stopped. Readers at current
+// snapshots never see such files (they read the manifest), so removing
+// them is only housekeeping; files a compaction replaced that readers at
+// older snapshots may still open (obsoleteFiles) are left alone.
+func (e *Engine) removeOrphans(ctx context.Context, storageID string, fsys *cold.FS, dir string, m *systable.Manifest) error {
 	entries, err := fsys.List(ctx, dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -163,7 +165,7 @@ func removeOrphans(ctx context.Context, fsys *cold.FS, dir string, m *systable.M
 	}
 	for _, en := range entries {
 		p := path.Join(dir, en.Name)
-		if en.IsDir || en.Name == "manifest.json" || listed[p] {
+		if en.IsDir || en.Name == "manifest.json" || listed[p] || e.obsolete.isPending(storageID, p) {
 			continue
 		}
 		if err := fsys.Remove(ctx, p); err != nil && !errors.Is(err, fs.ErrNotExist) {

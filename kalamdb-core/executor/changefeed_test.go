@@ -82,7 +82,7 @@ func TestLiveFilterAndFeedSnapshot(t *testing.T) {
 	}
 	defer snap.Close()
 	alice.must("INSERT INTO chat.messages (id, conversation_id, content) VALUES (3, 7, 'later')")
-	res, err := e.db.Engine.Query(ctx, engine.QueryRequest{UserID: "alice", Role: systable.RoleUser, Statement: mustStandard(t, f.SQL), MaxRows: 100, Snapshot: snap})
+	res, err := e.db.Engine.Query(ctx, engine.QueryRequest{UserID: "alice", Role: systable.RoleUser, Statement: mustStandard(t, f.SQL), MaxRows: 100, Snapshot: snap.Snapshot})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,171 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"sync"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// obsoleteFiles keeps Parquet files that a compaction replaced until no
+// reader can still need them.
+//
+// A reader at a RocksDB snapshot reads the manifest as of that snapshot,
+// so it may open files that a later compaction has already replaced.
+// Statements are short: a grace period after the compaction commits
+// covers them. A live query's initial data is read at one snapshot over
+// as many next_batch requests as the client takes, for any length of
+// time, so each such snapshot pins the files: a file made obsolete at
+// generation G is removed only once the grace has passed and every pin
+// taken at a generation below G is released.
+//
+// Invariants: a pin records the generation before its snapshot is taken,
+// and a compaction bumps the generation after its manifest commits, so a
+// snapshot that can see a replaced file always holds a pin below the
+// file's generation (a pin taken just after the commit is merely
+// conservative). Files awaiting removal are not orphans: removeOrphans
+// skips them, or a flush of the partition would delete them under a
+// reader.
+type obsoleteFiles struct {
+	mu      sync.Mutex
+	gen     uint64
+	pins    map[uint64]uint64 // pin id -> generation when pinned
+	nextPin uint64
+	// pending are the files awaiting removal, by storage id and path.
+	pending map[obsoleteKey]struct{}
+	// released is closed and replaced whenever a pin is released.
+	released chan struct{}
+}
+
+type obsoleteKey struct{ storageID, path string }
+
+func newObsoleteFiles() *obsoleteFiles {
+	return &obsoleteFiles{pins: map[uint64]uint64{}, pending: map[obsoleteKey]struct{}{}, released: make(chan struct{})}
+}
+
+// pin holds files that are current now until release is called.
+func (o *obsoleteFiles) pin() (release func()) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.nextPin++
+	id := o.nextPin
+	o.pins[id] = o.gen
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			o.mu.Lock()
+			defer o.mu.Unlock()
+			delete(o.pins, id)
+			close(o.released)
+			o.released = make(chan struct{})
+		})
+	}
+}
+
+// retire records files that a committed compaction replaced and returns
+// their generation.
+func (o *obsoleteFiles) retire(storageID string, files []systable.ManifestFile) uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.gen++
+	for _, f := range files {
+		o.pending[obsoleteKey{storageID, f.Path}] = struct{}{}
+	}
+	return o.gen
+}
+
+// pinnedBelow reports whether a pin older than gen is held, and returns
+// the channel closed at the next release.
+func (o *obsoleteFiles) pinnedBelow(gen uint64) (bool, <-chan struct{}) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, g := range o.pins {
+		if g < gen {
+			return true, o.released
+		}
+	}
+	return false, nil
+}
+
+// isPending reports whether a file awaits removal.
+func (o *obsoleteFiles) isPending(storageID, path string) bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	_, ok := o.pending[obsoleteKey{storageID, path}]
+	return ok
+}
+
+func (o *obsoleteFiles) done(storageID string, files []systable.ManifestFile) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	for _, f := range files {
+		delete(o.pending, obsoleteKey{storageID, f.Path})
+	}
+}
+
+// removeObsolete deletes files no manifest lists any more, once no reader
+// can need them (see obsoleteFiles). If the server stops first, they are
+// removed at Close, when no reader is left; after a crash they are orphans
+// that the partition's next flush removes.
+func (e *Engine) removeObsolete(storageID string, fsys *cold.FS, files []systable.ManifestFile) {
+	if len(files) == 0 {
+		return
+	}
+	gen := e.obsolete.retire(storageID, files)
+	e.obsoleteWG.Add(1)
+	go func() {
+		defer e.obsoleteWG.Done()
+		defer e.obsolete.done(storageID, files)
+		grace := time.NewTimer(e.obsoleteGrace())
+		defer grace.Stop()
+		select {
+		case <-grace.C:
+		case <-e.closing:
+		}
+	wait:
+		for {
+			pinned, released := e.obsolete.pinnedBelow(gen)
+			if !pinned {
+				break
+			}
+			select {
+			case <-released:
+			case <-e.closing:
+				break wait // stopping: the readers that held the pins are gone
+			}
+		}
+		for _, f := range files {
+			e.cold.files.forget(storageID, f.Path)
+			if err := fsys.Remove(context.Background(), f.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				continue // an orphan now; the next flush of the partition removes it
+			}
+		}
+	}()
+}
+
+func (e *Engine) obsoleteGrace() time.Duration {
+	if e.opts.ObsoleteFileGrace > 0 {
+		return e.opts.ObsoleteFileGrace
+	}
+	return DefaultObsoleteFileGrace
+}
+
+// FeedSnapshot is the snapshot of a partition feed (OpenPartitionFeed).
+// Besides the RocksDB snapshot it pins the Parquet files of the manifests
+// it sees, however long it stays open. Close releases both.
+type FeedSnapshot struct {
+	*kv.Snapshot
+	release func()
+}
+
+// Close releases the snapshot and its files. It is safe to call more
+// than once.
+func (s *FeedSnapshot) Close() error {
+	s.release()
+	return s.Snapshot.Close()
+}
