@@ -1,0 +1,416 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// Reasons a connection ends (Conn.Err).
+var (
+	// ErrSlowConsumer: the send queue was full; the client is too slow.
+	ErrSlowConsumer = errors.New("live: send queue full, the client does not keep up")
+	// ErrClosed: the front end closed the connection.
+	ErrClosed = errors.New("live: connection closed")
+	// ErrShutdown: the manager was closed (server shutdown).
+	ErrShutdown = errors.New("live: server shutting down")
+)
+
+// maxSubscriptionIDBytes bounds client-chosen subscription ids, which end
+// up in live ids, logs and system.live_queries.
+const maxSubscriptionIDBytes = 128
+
+// Conn is one client connection's live queries: its subscriptions and its
+// send queue. Subscribe, NextBatch and Unsubscribe are called by the
+// goroutine that reads the client's requests; Next, TryNext and Pending by
+// the one goroutine at a time that writes to the client. Both may run at
+// once, and any goroutine may call Send, Close, Done and Err.
+type Conn struct {
+	m      *Manager
+	id     string
+	userID string
+	role   systable.Role
+
+	// ctx ends with the connection; its cause is the reason (Err).
+	ctx    context.Context
+	cancel context.CancelCauseFunc
+
+	mu     sync.Mutex
+	subs   map[string]*subscription // by client subscription id
+	q      fifo
+	closed bool
+	wake   chan struct{} // capacity 1: "the queue may have grown"
+	// wakeup, when set, is called after each item is queued (SetWakeup).
+	wakeup func()
+
+	// out holds messages the sender produced but Next has not returned
+	// yet (a last batch brings the changes kept aside with it). Only the
+	// goroutine calling Next touches it.
+	out []Message
+}
+
+// ID is the connection id, the first part of its live ids.
+func (c *Conn) ID() string { return c.id }
+
+// UserID is the authenticated user the connection belongs to.
+func (c *Conn) UserID() string { return c.userID }
+
+// Context ends when the connection does: closed by the front end, cut off
+// as a slow consumer, or shut down with the manager. Its cause is Err. A
+// front end can react with context.AfterFunc, without a goroutine per
+// connection.
+func (c *Conn) Context() context.Context { return c.ctx }
+
+// Done is Context().Done().
+func (c *Conn) Done() <-chan struct{} { return c.ctx.Done() }
+
+// Err reports why the connection ended (nil while it is open).
+func (c *Conn) Err() error { return context.Cause(c.ctx) }
+
+// Close ends the connection and removes its subscriptions. It is safe to
+// call more than once.
+func (c *Conn) Close() { c.end(ErrClosed) }
+
+func (c *Conn) end(reason error) {
+	c.mu.Lock()
+	c.failLocked(reason)
+	subs := c.subs
+	c.subs = nil
+	c.mu.Unlock()
+	for _, s := range subs {
+		c.m.removeSubscription(s)
+	}
+	c.m.forgetConn(c)
+}
+
+// failLocked marks the connection ended; c.mu is held.
+func (c *Conn) failLocked(reason error) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.q.drain()
+	c.cancel(reason)
+}
+
+// Send queues a message from the front end (an error it detected itself),
+// after what is already queued. Like every queued message it counts
+// against the send queue bound.
+func (c *Conn) Send(m Message) { c.push(item{msg: m}) }
+
+// push appends to the send queue without ever waiting: when the queue is
+// full the connection fails as a slow consumer instead.
+func (c *Conn) push(it item) {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	if c.q.len() >= c.m.opts.SendQueueSize {
+		c.failLocked(ErrSlowConsumer)
+		c.mu.Unlock()
+		return
+	}
+	c.q.push(it)
+	wakeup := c.wakeup
+	c.mu.Unlock()
+	if wakeup != nil {
+		wakeup()
+		return
+	}
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// SetWakeup makes the connection call f after each message or change it
+// queues, instead of waking a goroutine blocked in Next: a front end can
+// then run its writer only while there is something to write, rather than
+// keep one parked per idle connection. f may be called from any goroutine,
+// including a committing writer's with partitions locked, so it must not
+// block. Set it before the first request.
+func (c *Conn) SetWakeup(f func()) {
+	c.mu.Lock()
+	c.wakeup = f
+	c.mu.Unlock()
+}
+
+// Pending reports whether TryNext would have something to return (or an
+// end to report).
+func (c *Conn) Pending() bool {
+	if len(c.out) > 0 {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed || c.q.len() > 0
+}
+
+// pop takes the next item, waiting for one when wait is set.
+func (c *Conn) pop(ctx context.Context, wait bool) (item, bool, error) {
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return item{}, false, c.Err()
+		}
+		if it, ok := c.q.pop(); ok {
+			c.mu.Unlock()
+			return it, true, nil
+		}
+		c.mu.Unlock()
+		if !wait {
+			return item{}, false, nil
+		}
+		select {
+		case <-c.wake:
+		case <-c.ctx.Done():
+		case <-ctx.Done():
+			return item{}, false, ctx.Err()
+		}
+	}
+}
+
+// Next returns the next message to send, waiting for one. It evaluates
+// subscription filters and encodes changed rows, so this work runs on the
+// connection's own goroutine and not on the writer's. It returns the
+// reason (Err) once the connection has ended, or ctx's error. Only one
+// goroutine at a time may call Next or TryNext.
+func (c *Conn) Next(ctx context.Context) (Message, error) {
+	m, _, err := c.next(ctx, true)
+	return m, err
+}
+
+// TryNext is Next without waiting: ok is false when nothing is queued.
+func (c *Conn) TryNext(ctx context.Context) (m Message, ok bool, err error) {
+	return c.next(ctx, false)
+}
+
+func (c *Conn) next(ctx context.Context, wait bool) (Message, bool, error) {
+	for {
+		if len(c.out) > 0 {
+			m := c.out[0]
+			c.out[0] = nil
+			if c.out = c.out[1:]; len(c.out) == 0 {
+				c.out = nil
+			}
+			return m, true, nil
+		}
+		it, ok, err := c.pop(ctx, wait)
+		if err != nil || !ok {
+			return nil, false, err
+		}
+		c.process(ctx, it)
+	}
+}
+
+// process turns one queue item into zero or more messages in c.out.
+func (c *Conn) process(ctx context.Context, it item) {
+	s := it.sub
+	if it.msg != nil {
+		if s != nil && s.removed.Load() && !it.always {
+			return
+		}
+		c.out = append(c.out, it.msg)
+		if it.lastBatch {
+			// The initial data is out: the changes committed since its
+			// snapshot follow, in commit order, then live ones.
+			s.ready = true
+			pending := s.pending
+			s.pending = nil
+			for _, ch := range pending {
+				if s.removed.Load() {
+					break
+				}
+				c.deliver(ctx, s, ch)
+			}
+		}
+		return
+	}
+	if s.removed.Load() {
+		return
+	}
+	if !s.ready {
+		if len(s.pending) >= c.m.opts.MaxPendingChanges {
+			c.endSubscription(s, NewError(s.id, apierror.SubscriptionFailed,
+				"more than %d changes arrived while the initial data was loading; subscribe again (from_seq_id resumes)",
+				c.m.opts.MaxPendingChanges))
+			return
+		}
+		s.pending = append(s.pending, it.change)
+		return
+	}
+	c.deliver(ctx, s, it.change)
+}
+
+// deliver renders one change for a ready subscription.
+func (c *Conn) deliver(ctx context.Context, s *subscription, ch *engine.Change) {
+	msg, end := s.render(ctx, ch)
+	if end != nil {
+		c.endSubscription(s, end)
+		return
+	}
+	if msg != nil {
+		c.out = append(c.out, msg)
+		s.changes.Add(1)
+		s.lastUpdate.Store(c.m.opts.Now().UnixMicro())
+	}
+}
+
+// endSubscription removes s from the sender's side and tells the client
+// why. The message goes straight to out: the sender is the one goroutine
+// that orders what the client sees.
+func (c *Conn) endSubscription(s *subscription, why *ErrorMessage) {
+	c.m.removeSubscription(s)
+	s.pending = nil
+	c.out = append(c.out, why)
+}
+
+// SubscriptionOptions are the options of a subscribe request (API.md).
+type SubscriptionOptions struct {
+	// BatchSize is the rows per initial-data batch (0: the default).
+	BatchSize int `json:"batch_size,omitempty"`
+	// LastRows asks for only the newest N rows as initial data.
+	LastRows int `json:"last_rows,omitempty"`
+	// FromSeqID resumes: only rows with a greater _seq are initial data.
+	FromSeqID int64 `json:"from_seq_id,omitempty"`
+}
+
+func validateID(id string) error {
+	switch {
+	case id == "":
+		return apierror.New(apierror.InvalidSubscriptionID, "subscription id must not be empty")
+	case len(id) > maxSubscriptionIDBytes:
+		return apierror.New(apierror.InvalidSubscriptionID, "subscription id is longer than %d bytes", maxSubscriptionIDBytes)
+	case !utf8.ValidString(id):
+		return apierror.New(apierror.InvalidSubscriptionID, "subscription id is not valid UTF-8")
+	}
+	for _, r := range id {
+		if r < 0x20 || r == 0x7f {
+			return apierror.New(apierror.InvalidSubscriptionID, "subscription id must not contain control characters")
+		}
+	}
+	return nil
+}
+
+// Subscribe starts a subscription: it compiles the query, registers it
+// for changes, reads the first batch of initial data at the registration
+// snapshot and queues the subscription_ack and that batch. The error, if
+// any, is an *apierror.Error with a WebSocket code of API.md, for the
+// front end to send as an `error` message; the connection stays usable.
+func (c *Conn) Subscribe(ctx context.Context, id, sqlText string, o SubscriptionOptions) error {
+	if err := validateID(id); err != nil {
+		return err
+	}
+	if o.BatchSize < 0 || o.LastRows < 0 || o.FromSeqID < 0 {
+		return apierror.New(apierror.Protocol, "subscription options must not be negative")
+	}
+	if err := c.checkNewID(id); err != nil {
+		return err
+	}
+	f, err := c.m.eng.CompileFilter(ctx, c.userID, c.role, "", sqlText)
+	if err != nil {
+		return wireError(err)
+	}
+	s, err := newSubscription(c, id, sqlText, o, f)
+	if err != nil {
+		return err
+	}
+	if err := c.reserve(s); err != nil {
+		return err
+	}
+	s.loadMu.Lock()
+	err = s.open(ctx)
+	s.loadMu.Unlock()
+	if err != nil {
+		c.m.removeSubscription(s)
+		return err
+	}
+	return nil
+}
+
+// checkNewID refuses a subscription id in use and a connection at its
+// limit before any work is done; reserve checks again atomically.
+func (c *Conn) checkNewID(id string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.checkNewIDLocked(id)
+}
+
+func (c *Conn) checkNewIDLocked(id string) error {
+	switch {
+	case c.closed:
+		return apierror.New(apierror.SubscriptionFailed, "the connection is closed")
+	case c.subs[id] != nil:
+		return apierror.New(apierror.InvalidSubscriptionID, "subscription id %q is already in use on this connection", id)
+	case len(c.subs) >= c.m.opts.MaxSubscriptionsPerConnection:
+		return apierror.New(apierror.SubscriptionLimitExceeded, "a connection may hold at most %d subscriptions", c.m.opts.MaxSubscriptionsPerConnection)
+	}
+	return nil
+}
+
+// reserve takes the subscription's place on the connection and in the
+// user's quota.
+func (c *Conn) reserve(s *subscription) error {
+	if err := c.m.reserveUser(c.userID); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.checkNewIDLocked(s.id); err != nil {
+		c.m.releaseUser(c.userID)
+		return err
+	}
+	c.subs[s.id] = s
+	return nil
+}
+
+// subscription returns the client's subscription id on this connection.
+func (c *Conn) subscription(id string) (*subscription, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.subs[id]; s != nil {
+		return s, nil
+	}
+	return nil, apierror.New(apierror.NotFound, "no subscription %q on this connection", id)
+}
+
+// NextBatch queues the next batch of a loading subscription's initial
+// data. The server continues from the last row it sent rather than from a
+// client-supplied _seq: JavaScript clients cannot hold a 64-bit _seq
+// exactly, and a rounded one would skip or repeat rows.
+func (c *Conn) NextBatch(ctx context.Context, id string) error {
+	s, err := c.subscription(id)
+	if err != nil {
+		return err
+	}
+	s.loadMu.Lock()
+	defer s.loadMu.Unlock()
+	if s.removed.Load() {
+		return apierror.New(apierror.NotFound, "no subscription %q on this connection", id)
+	}
+	if s.snap == nil {
+		return apierror.New(apierror.BatchFetchFailed, "the initial data of subscription %q is complete", id)
+	}
+	return s.sendBatch(ctx)
+}
+
+// Unsubscribe ends a subscription; nothing more is sent for it.
+func (c *Conn) Unsubscribe(id string) error {
+	s, err := c.subscription(id)
+	if err != nil {
+		return err
+	}
+	c.m.removeSubscription(s)
+	return nil
+}
+
+// now is the manager's clock, for subscription timestamps.
+func (c *Conn) now() time.Time { return c.m.opts.Now() }

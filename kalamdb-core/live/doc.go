@@ -1,0 +1,45 @@
+// Package live owns live queries (DESIGN §6): the subscriptions of every
+// connected client, the index that routes each committed change to the
+// subscriptions of its partition, the per-subscription switch from initial
+// data to live changes, the per-connection bounded send queues, and the
+// rows of system.live_queries. It knows nothing of WebSocket or JSON
+// framing: a front end (kalamdb-server's ws package) authenticates a client,
+// opens a Conn for it, feeds it the client's requests and writes out what
+// Conn.Next returns.
+//
+// # Routing
+//
+// The Manager is the engine's ChangeSink. Subscriptions are indexed by
+// (table id, partition owner): the user id for USER tables, "" for SHARED
+// and STREAM tables. Publish looks up only the written partition's
+// subscriptions, so the cost of a write does not depend on how many users
+// or subscriptions exist elsewhere. Publish runs on the writer's goroutine
+// with the partition locked; it never evaluates a filter, encodes a row or
+// waits: it appends (subscription, change) to each subscriber's connection
+// queue. Filters are evaluated and rows encoded on the connection's sender
+// goroutine (Conn.Next), so that work is spread over connections and a slow
+// or expensive subscriber never delays a writer.
+//
+// # Initial data and the switch to live changes
+//
+// Subscribe registers the subscription in the index through
+// engine.OpenPartitionFeed, which does so while no commit to the partition
+// is in flight and then takes a snapshot: every commit is either in the
+// snapshot or published to the subscription afterwards, exactly once. The
+// initial data is read at that snapshot in _seq order, in batches (the
+// first one at once, the next ones when the client asks with next_batch).
+// Until the last batch has been handed to the sender, the changes routed to
+// the subscription are kept aside in order; the sender emits them right
+// after the last batch and then switches the subscription to ready. Since
+// they were all committed after the snapshot, none of them is also in a
+// batch, and none is missing.
+//
+// # Back-pressure
+//
+// Each connection's queue is bounded (Options.SendQueueSize). When a change
+// or message would overflow it, the connection fails with ErrSlowConsumer:
+// Done is closed, later changes are dropped for it at the cost of one
+// branch, and the front end closes the socket with a close reason. Writers
+// never wait for a client. Changes kept aside while a subscription loads
+// are bounded the same way; past it only that subscription fails.
+package live

@@ -1,0 +1,367 @@
+package live
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// StreamObserver is told of the events committed to STREAM tables (the
+// stream sweeper keeps its buffer counts with it).
+type StreamObserver interface {
+	Inserted(t *catalog.Table, n int)
+}
+
+// Options configure a Manager. Zero values take the defaults noted.
+type Options struct {
+	// NodeID is this server's node id, shown in system.live_queries.
+	NodeID string
+	// MaxSubscriptionsPerConnection bounds one connection (default 100).
+	MaxSubscriptionsPerConnection int
+	// MaxSubscriptionsPerUser bounds one user over all connections
+	// (0: no limit).
+	MaxSubscriptionsPerUser int
+	// SendQueueSize bounds a connection's queue of unsent changes and
+	// messages (default 1024); a full queue disconnects the client.
+	SendQueueSize int
+	// MaxPendingChanges bounds the changes kept aside for a subscription
+	// while its initial data loads (default 10000).
+	MaxPendingChanges int
+	// DefaultBatchSize is the initial-data batch size when the client
+	// names none (default 1000); MaxBatchSize caps what it may ask for
+	// (default 10000).
+	DefaultBatchSize int
+	MaxBatchSize     int
+	// CheckInterval is how often subscriptions of dropped tables are
+	// looked for (default 1s).
+	CheckInterval time.Duration
+	// Streams, when set, is told of STREAM table inserts.
+	Streams StreamObserver
+	// Now is the clock (time.Now when nil).
+	Now func() time.Time
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxSubscriptionsPerConnection <= 0 {
+		o.MaxSubscriptionsPerConnection = 100
+	}
+	if o.SendQueueSize <= 0 {
+		o.SendQueueSize = 1024
+	}
+	if o.MaxPendingChanges <= 0 {
+		o.MaxPendingChanges = 10000
+	}
+	if o.DefaultBatchSize <= 0 {
+		o.DefaultBatchSize = 1000
+	}
+	if o.MaxBatchSize <= 0 {
+		o.MaxBatchSize = 10000
+	}
+	o.DefaultBatchSize = min(o.DefaultBatchSize, o.MaxBatchSize)
+	if o.CheckInterval <= 0 {
+		o.CheckInterval = time.Second
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return o
+}
+
+// Manager is the live query manager. It implements engine.ChangeSink and
+// engine.SubscriberCounter, and executor.LiveQueries for KILL LIVE QUERY.
+type Manager struct {
+	eng  *engine.Engine
+	cat  *catalog.Catalog
+	rows *systable.Table[systable.LiveQuery]
+	opts Options
+	idx  *index
+
+	mu      sync.Mutex
+	conns   map[string]*Conn
+	byLive  map[string]*subscription
+	perUser map[string]int
+	closed  bool
+
+	startOnce sync.Once
+	stopOnce  sync.Once
+	stop      chan struct{}
+	wg        sync.WaitGroup
+}
+
+var (
+	_ engine.ChangeSink        = (*Manager)(nil)
+	_ engine.SubscriberCounter = (*Manager)(nil)
+)
+
+// New builds a Manager over the catalog and engine. Rows of
+// system.live_queries left by a previous process are removed: their
+// connections are gone. The caller installs it: engine.SetChangeSink,
+// engine.RegisterSystemTable(m.Table()), executor.SetLiveQueries.
+func New(cat *catalog.Catalog, eng *engine.Engine, o Options) (*Manager, error) {
+	rows, err := systable.Open(cat.DB(), systable.LiveQueries)
+	if err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
+	stale, err := rows.ScanAll()
+	if err != nil {
+		return nil, fmt.Errorf("live: %w", err)
+	}
+	var b kv.Batch
+	for _, r := range stale {
+		rows.DeleteInBatch(&b, r.LiveID)
+	}
+	if err := rows.Write(&b); err != nil {
+		return nil, fmt.Errorf("live: clear stale live queries: %w", err)
+	}
+	return &Manager{eng: eng, cat: cat, rows: rows, opts: o.withDefaults(), idx: newIndex(),
+		conns: make(map[string]*Conn), byLive: make(map[string]*subscription), perUser: make(map[string]int),
+		stop: make(chan struct{})}, nil
+}
+
+// Start starts the background check that ends subscriptions of dropped
+// tables. Close stops it.
+func (m *Manager) Start() {
+	m.startOnce.Do(func() {
+		m.wg.Add(1)
+		go m.loop()
+	})
+}
+
+// Close ends every connection (Err: ErrShutdown) and stops the background
+// work. New connections are refused afterwards.
+func (m *Manager) Close() {
+	m.stopOnce.Do(func() { close(m.stop) })
+	m.wg.Wait()
+	m.mu.Lock()
+	m.closed = true
+	conns := make([]*Conn, 0, len(m.conns))
+	for _, c := range m.conns {
+		conns = append(conns, c)
+	}
+	m.mu.Unlock()
+	for _, c := range conns {
+		c.end(ErrShutdown)
+	}
+}
+
+func (m *Manager) loop() {
+	defer m.wg.Done()
+	t := time.NewTicker(m.opts.CheckInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-m.stop:
+			return
+		case <-t.C:
+			m.endDropped()
+		}
+	}
+}
+
+// Connect opens a connection for an authenticated user.
+func (m *Manager) Connect(userID string, role systable.Role) (*Conn, error) {
+	var raw [8]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, fmt.Errorf("live: connection id: %w", err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrShutdown
+	}
+	c := &Conn{m: m, id: hex.EncodeToString(raw[:]), userID: userID, role: role,
+		subs: make(map[string]*subscription), wake: make(chan struct{}, 1)}
+	c.ctx, c.cancel = context.WithCancelCause(context.Background())
+	m.conns[c.id] = c
+	return c, nil
+}
+
+func (m *Manager) forgetConn(c *Conn) {
+	m.mu.Lock()
+	delete(m.conns, c.id)
+	m.mu.Unlock()
+}
+
+// Publish implements engine.ChangeSink. It runs on the committing
+// goroutine with the written partitions locked, so it only routes: one
+// index lookup per partition and one queue append per subscription of it.
+func (m *Manager) Publish(changes []engine.Change) {
+	var last partKey
+	var subs []*subscription
+	for i := range changes {
+		ch := &changes[i]
+		k := partKey{table: ch.Table.Meta.TableID, user: ch.UserID}
+		if i == 0 || k != last {
+			subs, last = m.idx.lookup(k), k
+		}
+		for _, s := range subs {
+			s.conn.push(item{sub: s, change: ch})
+		}
+		if m.opts.Streams != nil && ch.Type == engine.ChangeInsert && ch.Table.Meta.TableType == dialect.TableTypeStream {
+			m.opts.Streams.Inserted(ch.Table, 1)
+		}
+	}
+}
+
+// HasSubscribers implements engine.SubscriberCounter.
+func (m *Manager) HasSubscribers(t *catalog.Table) bool { return m.idx.hasTable(t.Meta.TableID) }
+
+// Kill ends a live query for KILL LIVE QUERY: dba and system may end any,
+// others only their own; anything else is NOT_FOUND, so another user's
+// live ids are not confirmed. The client gets an error with code KILLED.
+func (m *Manager) Kill(_ context.Context, callerID string, callerRole systable.Role, liveID string) error {
+	m.mu.Lock()
+	s := m.byLive[liveID]
+	m.mu.Unlock()
+	if s == nil || (!callerRole.AtLeast(systable.RoleDBA) && s.conn.userID != callerID) {
+		return apierror.New(apierror.NotFound, "live query %s does not exist", liveID)
+	}
+	m.end(s, NewError(s.id, apierror.Killed, "the live query was killed (KILL LIVE QUERY)"))
+	return nil
+}
+
+// end removes a subscription from outside its connection's goroutines and
+// queues the message that says why.
+func (m *Manager) end(s *subscription, why *ErrorMessage) {
+	if m.removeSubscription(s) {
+		s.conn.push(item{sub: s, msg: why, always: true})
+	}
+}
+
+// endDropped ends the subscriptions whose table was dropped (or dropped
+// and created again): no change will ever reach them.
+func (m *Manager) endDropped() {
+	snap := m.cat.Snapshot()
+	m.mu.Lock()
+	var gone []*subscription
+	for _, s := range m.byLive {
+		t, ok := snap.Table(s.table.Meta.NamespaceID, s.table.Meta.TableName)
+		if !ok || !t.Meta.CreatedAt.Equal(s.table.Meta.CreatedAt) {
+			gone = append(gone, s)
+		}
+	}
+	m.mu.Unlock()
+	for _, s := range gone {
+		m.end(s, NewError(s.id, apierror.SubscriptionFailed, "table %s.%s was dropped", s.table.Meta.NamespaceID, s.table.Meta.TableName))
+	}
+}
+
+func (m *Manager) reserveUser(userID string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return apierror.New(apierror.SubscriptionFailed, "the server is shutting down")
+	}
+	if lim := m.opts.MaxSubscriptionsPerUser; lim > 0 && m.perUser[userID] >= lim {
+		return apierror.New(apierror.SubscriptionLimitExceeded, "user %s may hold at most %d subscriptions", userID, lim)
+	}
+	m.perUser[userID]++
+	return nil
+}
+
+func (m *Manager) releaseUser(userID string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.perUser[userID]--; m.perUser[userID] <= 0 {
+		delete(m.perUser, userID)
+	}
+}
+
+// addLive makes a subscription a row of system.live_queries, before its
+// ack is queued, so a client that saw the ack finds the row.
+func (m *Manager) addLive(s *subscription) error {
+	if err := m.rows.Put(m.liveRow(s)); err != nil {
+		return apierror.Wrap(apierror.SubscriptionFailed, err, "the subscription could not be recorded")
+	}
+	m.mu.Lock()
+	m.byLive[s.liveID] = s
+	m.mu.Unlock()
+	return nil
+}
+
+// removeSubscription ends s everywhere: index, connection, quota,
+// system.live_queries, snapshot. Only the first call does anything; it
+// reports whether it was that one.
+func (m *Manager) removeSubscription(s *subscription) bool {
+	if !s.removed.CompareAndSwap(false, true) {
+		return false
+	}
+	// Waits for a Subscribe or NextBatch of s in progress, so nothing is
+	// registered or opened after this cleans up.
+	s.loadMu.Lock()
+	m.idx.remove(s)
+	if s.snap != nil {
+		_ = s.snap.Close()
+		s.snap = nil
+	}
+	s.loadMu.Unlock()
+	c := s.conn
+	c.mu.Lock()
+	if c.subs[s.id] == s {
+		delete(c.subs, s.id)
+	}
+	c.mu.Unlock()
+	m.mu.Lock()
+	_, recorded := m.byLive[s.liveID]
+	delete(m.byLive, s.liveID)
+	m.mu.Unlock()
+	m.releaseUser(c.userID)
+	if recorded {
+		// The in-memory row is gone already; a failed delete only leaves
+		// a stale persisted row, which the next start clears.
+		_ = m.rows.Delete(s.liveID)
+	}
+	return true
+}
+
+// liveRow is the system.live_queries row of s, with its current counters.
+func (m *Manager) liveRow(s *subscription) *systable.LiveQuery {
+	opts, _ := json.Marshal(s.opts) // a struct of numbers always marshals
+	r := &systable.LiveQuery{LiveID: s.liveID, ConnectionID: s.conn.id, SubscriptionID: s.id,
+		NamespaceID: s.table.Meta.NamespaceID, TableName: s.table.Meta.TableName, UserID: s.conn.userID,
+		Query: s.sql, Options: opts, CreatedAt: s.created, Changes: s.changes.Load(), NodeID: m.opts.NodeID}
+	if us := s.lastUpdate.Load(); us != 0 {
+		r.LastUpdate = time.UnixMicro(us).UTC()
+	}
+	return r
+}
+
+// Table is system.live_queries as the query engine sees it: the live
+// subscriptions with their current change counters, read from memory (the
+// persisted rows record subscriptions, not every change).
+func (m *Manager) Table() systable.SQLTable { return liveTable{m} }
+
+type liveTable struct{ m *Manager }
+
+func (t liveTable) Name() string                   { return t.m.rows.Name() }
+func (t liveTable) Columns() []systable.ColumnInfo { return t.m.rows.Columns() }
+
+func (t liveTable) Rows() ([][]any, error) {
+	t.m.mu.Lock()
+	rows := make([]*systable.LiveQuery, 0, len(t.m.byLive))
+	for _, s := range t.m.byLive {
+		rows = append(rows, t.m.liveRow(s))
+	}
+	t.m.mu.Unlock()
+	sort.Slice(rows, func(i, j int) bool { return rows[i].LiveID < rows[j].LiveID })
+	return systable.LiveQueries.RowsOf(rows), nil
+}
+
+// Subscriptions is the number of live subscriptions (for metrics).
+func (m *Manager) Subscriptions() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.byLive)
+}

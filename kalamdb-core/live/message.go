@@ -1,0 +1,157 @@
+package live
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// Message is a server-to-client message of API.md ("Server → client"):
+// one of *SubscriptionAck, *InitialDataBatch, *ChangeMessage and
+// *ErrorMessage. Each marshals with encoding/json to its wire form.
+type Message interface {
+	// MessageType is the message's "type" field.
+	MessageType() string
+}
+
+// Batch statuses of batch_control.status.
+const (
+	StatusLoading      = "loading"
+	StatusLoadingBatch = "loading_batch"
+	StatusReady        = "ready"
+)
+
+// BatchControl is the batch_control object of the ack and of each batch.
+type BatchControl struct {
+	BatchNum  int    `json:"batch_num"`
+	HasMore   bool   `json:"has_more"`
+	Status    string `json:"status"`
+	LastSeqID int64  `json:"last_seq_id"`
+}
+
+// Column is one column of a subscription's schema.
+type Column struct {
+	Name     string `json:"name"`
+	DataType string `json:"data_type"`
+	Index    int    `json:"index"`
+}
+
+// SubscriptionAck confirms a subscription and gives its schema.
+type SubscriptionAck struct {
+	Type           string       `json:"type"`
+	SubscriptionID string       `json:"subscription_id"`
+	TotalRows      int64        `json:"total_rows"`
+	BatchControl   BatchControl `json:"batch_control"`
+	Schema         []Column     `json:"schema"`
+}
+
+// InitialDataBatch is one batch of a subscription's initial rows.
+type InitialDataBatch struct {
+	Type           string       `json:"type"`
+	SubscriptionID string       `json:"subscription_id"`
+	Rows           []Row        `json:"rows"`
+	BatchControl   BatchControl `json:"batch_control"`
+}
+
+// ChangeMessage is one live change of a subscription's result: Rows for
+// insert and update, OldValues for update and delete.
+type ChangeMessage struct {
+	Type           string `json:"type"`
+	SubscriptionID string `json:"subscription_id"`
+	ChangeType     string `json:"change_type"`
+	Rows           []Row  `json:"rows,omitempty"`
+	OldValues      []Row  `json:"old_values,omitempty"`
+}
+
+// ErrorMessage reports a refused request or the end of a subscription.
+type ErrorMessage struct {
+	Type           string        `json:"type"`
+	SubscriptionID string        `json:"subscription_id,omitempty"`
+	Code           apierror.Code `json:"code"`
+	Message        string        `json:"message"`
+}
+
+// MessageType implements Message.
+func (*SubscriptionAck) MessageType() string { return "subscription_ack" }
+
+// MessageType implements Message.
+func (*InitialDataBatch) MessageType() string { return "initial_data_batch" }
+
+// MessageType implements Message.
+func (*ChangeMessage) MessageType() string { return "change" }
+
+// MessageType implements Message.
+func (*ErrorMessage) MessageType() string { return "error" }
+
+// NewError builds an error message; subscriptionID may be "".
+func NewError(subscriptionID string, code apierror.Code, format string, args ...any) *ErrorMessage {
+	return &ErrorMessage{Type: "error", SubscriptionID: subscriptionID, Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Row is one result row as a JSON object keyed by column name, in the
+// subscription's column order (a Go map would lose the order). Values are
+// already wire-encoded (API.md "Value encoding").
+type Row struct {
+	// shape is shared by every row of a subscription.
+	shape *rowShape
+	vals  []any
+}
+
+// rowShape is the column names of a subscription's rows, with each name
+// pre-encoded as a JSON object key (`"name":`).
+type rowShape struct {
+	names []string
+	keys  [][]byte
+}
+
+func newRowShape(names []string) *rowShape {
+	s := &rowShape{names: names, keys: make([][]byte, len(names))}
+	for i, n := range names {
+		k, _ := json.Marshal(n) // a string always marshals
+		s.keys[i] = append(k, ':')
+	}
+	return s
+}
+
+// MarshalJSON implements json.Marshaler.
+func (r Row) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.Grow(24 * len(r.vals))
+	b.WriteByte('{')
+	enc := json.NewEncoder(&b)
+	// As the HTTP API: '<', '>' and '&' are not rewritten as \u escapes.
+	enc.SetEscapeHTML(false)
+	for i, key := range r.shape.keys {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(key)
+		if err := appendValue(&b, enc, r.vals[i]); err != nil {
+			return nil, fmt.Errorf("column %s: %w", r.shape.names[i], err)
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// appendValue writes one wire value, with a fast path for the common
+// scalar types.
+func appendValue(b *bytes.Buffer, enc *json.Encoder, v any) error {
+	switch x := v.(type) {
+	case nil:
+		b.WriteString("null")
+	case bool:
+		b.WriteString(strconv.FormatBool(x))
+	case int64:
+		b.Write(strconv.AppendInt(b.AvailableBuffer(), x, 10))
+	default:
+		if err := enc.Encode(v); err != nil {
+			return err
+		}
+		b.Truncate(b.Len() - 1) // Encode ends with a newline
+	}
+	return nil
+}

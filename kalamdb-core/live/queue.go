@@ -1,0 +1,60 @@
+package live
+
+import "github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+
+// item is one entry of a connection's send queue: a live change routed to
+// one of its subscriptions, or a message that is ready to send.
+type item struct {
+	sub    *subscription
+	change *engine.Change
+	msg    Message
+	// lastBatch marks msg as the subscription's last initial-data batch:
+	// once it is out, the changes kept aside follow and the subscription
+	// turns ready.
+	lastBatch bool
+	// always sends msg even when sub has been removed meanwhile (the
+	// message that says why it was removed).
+	always bool
+}
+
+// fifo is a growable ring of items. It starts empty and gives its buffer
+// back whenever it is drained, so an idle connection holds no queue memory
+// however busy it once was.
+type fifo struct {
+	buf  []item
+	head int
+	n    int
+}
+
+const fifoMinCap = 8
+
+func (q *fifo) len() int { return q.n }
+
+func (q *fifo) push(it item) {
+	if q.n == len(q.buf) {
+		grown := make([]item, max(fifoMinCap, 2*len(q.buf)))
+		for i := 0; i < q.n; i++ {
+			grown[i] = q.buf[(q.head+i)%len(q.buf)]
+		}
+		q.buf, q.head = grown, 0
+	}
+	q.buf[(q.head+q.n)%len(q.buf)] = it
+	q.n++
+}
+
+func (q *fifo) pop() (item, bool) {
+	if q.n == 0 {
+		return item{}, false
+	}
+	it := q.buf[q.head]
+	q.buf[q.head] = item{} // let the change and message be collected
+	q.head = (q.head + 1) % len(q.buf)
+	if q.n--; q.n == 0 {
+		// Drained: give the buffer back, so idle connections hold none.
+		*q = fifo{}
+	}
+	return it, true
+}
+
+// drain empties the queue.
+func (q *fifo) drain() { *q = fifo{} }

@@ -1,0 +1,453 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// subscription is one live query of one connection.
+type subscription struct {
+	conn    *Conn
+	id      string // the client's id
+	liveID  string // connection id + "-" + id
+	key     partKey
+	table   *catalog.Table // as compiled at subscribe time
+	sql     string
+	opts    SubscriptionOptions
+	created time.Time
+
+	changes    atomic.Int64
+	lastUpdate atomic.Int64 // unix µs of the last change sent; 0 none
+	// removed is set once, by whoever ends the subscription first.
+	removed atomic.Bool
+
+	// Loading state, under loadMu: the goroutine serving the client's
+	// requests reads batches; removal closes the snapshot.
+	loadMu    sync.Mutex
+	loader    *engine.Filter
+	snap      *engine.FeedSnapshot // nil once the initial data is complete
+	cursor    int64                // _seq of the last row sent as initial data
+	batchNum  int
+	batchSize int
+	shape     *rowShape // of the initial-data rows
+
+	// Sender state: only the goroutine calling Conn.Next touches these.
+	ready   bool
+	pending []*engine.Change
+	view    *view
+}
+
+func newSubscription(c *Conn, id, sqlText string, o SubscriptionOptions, f *engine.Filter) (*subscription, error) {
+	v, err := newView(f)
+	if err != nil {
+		return nil, err
+	}
+	owner := c.userID
+	if f.Table.Meta.TableType != dialect.TableTypeUser {
+		owner = ""
+	}
+	m := c.m
+	bs := o.BatchSize
+	if bs == 0 {
+		bs = m.opts.DefaultBatchSize
+	}
+	return &subscription{
+		conn: c, id: id, liveID: c.id + "-" + id,
+		key:   partKey{table: f.Table.Meta.TableID, user: owner},
+		table: f.Table, sql: sqlText, opts: o, created: c.now(),
+		loader: f, batchSize: min(bs, m.opts.MaxBatchSize), shape: v.shape,
+		view: v,
+	}, nil
+}
+
+// open registers the subscription for changes, reads the first batch of
+// initial data at the registration snapshot and queues the ack and that
+// batch. s.loadMu is held.
+func (s *subscription) open(ctx context.Context) error {
+	c, m := s.conn, s.conn.m
+	snap, err := m.eng.OpenPartitionFeed(s.table, c.userID, func() { m.idx.add(s) })
+	if err != nil {
+		return wireError(err)
+	}
+	s.snap = snap
+	o := s.opts
+	s.cursor = o.FromSeqID
+	if o.FromSeqID == 0 && o.LastRows > 0 {
+		if s.cursor, err = s.lastRowsBound(ctx, o.LastRows); err != nil {
+			return err
+		}
+	}
+	from := s.cursor
+	rows, more, err := s.fetch(ctx)
+	if err != nil {
+		return err
+	}
+	total := int64(len(rows))
+	if more {
+		if total, err = s.count(ctx, from); err != nil {
+			return err
+		}
+	}
+	if err := m.addLive(s); err != nil {
+		return err
+	}
+	c.push(item{sub: s, msg: &SubscriptionAck{Type: "subscription_ack", SubscriptionID: s.id, TotalRows: total,
+		BatchControl: BatchControl{BatchNum: 0, HasMore: true, Status: StatusLoading, LastSeqID: from},
+		Schema:       s.view.schema}})
+	s.queueBatch(rows, more)
+	return nil
+}
+
+// sendBatch reads and queues the next batch. s.loadMu is held.
+func (s *subscription) sendBatch(ctx context.Context) error {
+	rows, more, err := s.fetch(ctx)
+	if err != nil {
+		if e, ok := apierror.As(err); ok && e.Code != apierror.InternalError {
+			return apierror.Wrap(apierror.BatchFetchFailed, err, e.Message)
+		}
+		return apierror.Wrap(apierror.BatchFetchFailed, err, "the next batch could not be read")
+	}
+	s.queueBatch(rows, more)
+	return nil
+}
+
+// queueBatch queues one initial-data batch; after the last one the
+// snapshot is released.
+func (s *subscription) queueBatch(rows []Row, more bool) {
+	status := StatusReady
+	switch {
+	case more && s.batchNum == 0:
+		status = StatusLoading
+	case more:
+		status = StatusLoadingBatch
+	}
+	s.conn.push(item{sub: s, lastBatch: !more, msg: &InitialDataBatch{Type: "initial_data_batch", SubscriptionID: s.id,
+		Rows: rows, BatchControl: BatchControl{BatchNum: s.batchNum, HasMore: more, Status: status, LastSeqID: s.cursor}}})
+	s.batchNum++
+	if !more {
+		_ = s.snap.Close()
+		s.snap = nil
+	}
+}
+
+// fetch reads the next batch after s.cursor at the snapshot, in _seq
+// order, and advances the cursor.
+func (s *subscription) fetch(ctx context.Context) ([]Row, bool, error) {
+	cols := s.loader.Columns
+	list := make([]string, 0, len(cols)+1)
+	seqAt := -1
+	for i, name := range cols {
+		list = append(list, quoteIdent(name))
+		if name == schema.SeqColumn {
+			seqAt = i
+		}
+	}
+	if seqAt < 0 {
+		// The cursor needs each row's _seq even when the query does not
+		// show it.
+		seqAt = len(list)
+		list = append(list, quoteIdent(schema.SeqColumn))
+	}
+	res, err := s.query(ctx, strings.Join(list, ", "), "_seq > $1",
+		fmt.Sprintf(" ORDER BY _seq LIMIT %d", s.batchSize+1), s.batchSize+1, s.cursor)
+	if err != nil {
+		return nil, false, err
+	}
+	more := len(res.Rows) > s.batchSize
+	if more {
+		res.Rows = res.Rows[:s.batchSize]
+	}
+	rows := make([]Row, len(res.Rows))
+	for i, r := range res.Rows {
+		seq, ok := r[seqAt].(int64)
+		if !ok {
+			return nil, false, fmt.Errorf("live: %s: row without _seq", s.liveID)
+		}
+		s.cursor = seq
+		rows[i] = Row{shape: s.shape, vals: r[:len(cols)]}
+	}
+	return rows, more, nil
+}
+
+// count is the number of rows after from at the snapshot.
+func (s *subscription) count(ctx context.Context, from int64) (int64, error) {
+	res, err := s.query(ctx, "COUNT(*)", "_seq > $1", "", 2, from)
+	if err != nil {
+		return 0, err
+	}
+	if len(res.Rows) != 1 {
+		return 0, fmt.Errorf("live: %s: count returned %d rows", s.liveID, len(res.Rows))
+	}
+	n, _ := res.Rows[0][0].(int64)
+	return n, nil
+}
+
+// lastRowsBound is the cursor below the newest n rows: the _seq of the
+// n-th newest minus one, or 0 when there are fewer.
+func (s *subscription) lastRowsBound(ctx context.Context, n int) (int64, error) {
+	res, err := s.query(ctx, quoteIdent(schema.SeqColumn), "",
+		fmt.Sprintf(" ORDER BY _seq DESC LIMIT 1 OFFSET %d", n-1), 2)
+	if err != nil {
+		return 0, err
+	}
+	if len(res.Rows) == 0 {
+		return 0, nil
+	}
+	seq, _ := res.Rows[0][0].(int64)
+	return seq - 1, nil
+}
+
+// query runs SELECT list FROM table WHERE (the subscription's condition)
+// AND cond, plus tail, at the subscription's snapshot and as its user, so
+// a USER table shows only the subscriber's partition.
+func (s *subscription) query(ctx context.Context, list, cond, tail string, maxRows int, params ...any) (*engine.QueryResult, error) {
+	f := s.loader
+	var where []string
+	if f.Where != "" {
+		where = append(where, "("+f.Where+")")
+	}
+	if cond != "" {
+		where = append(where, cond)
+	}
+	text := fmt.Sprintf("SELECT %s FROM %s.%s", list, quoteIdent(f.Table.Meta.NamespaceID), quoteIdent(f.Table.Meta.TableName))
+	if len(where) > 0 {
+		text += " WHERE " + strings.Join(where, " AND ")
+	}
+	text += tail
+	st, err := dialect.ParseOne(text)
+	if err != nil {
+		return nil, fmt.Errorf("live: initial-data query of %s: %w", s.liveID, err)
+	}
+	std, ok := st.(*dialect.StandardSQL)
+	if !ok {
+		return nil, fmt.Errorf("live: initial-data query of %s is not a SELECT", s.liveID)
+	}
+	c := s.conn
+	res, err := c.m.eng.Query(ctx, engine.QueryRequest{UserID: c.userID, Role: c.role, Statement: std,
+		Params: params, MaxRows: maxRows, Snapshot: s.snap.Snapshot})
+	if err != nil {
+		return nil, wireError(err)
+	}
+	return res, nil
+}
+
+func quoteIdent(name string) string {
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+// view is how the sender turns changes into rows for one subscription:
+// the compiled filter, and where each shown column sits in a change's row.
+type view struct {
+	filter *engine.Filter
+	table  *catalog.Table
+	shape  *rowShape
+	// at[i] is the index of shown column i in the match row (the table's
+	// columns, then _seq, then _deleted); types[i] its type.
+	at     []int
+	types  []dialect.DataType
+	schema []Column
+	// proj maps the columns of a change written under another version of
+	// the table (projFrom) onto this one's: proj[i] is the index in the
+	// change's values of this table's column i, or -1.
+	projFrom *catalog.Table
+	proj     []int
+}
+
+var (
+	seqType     = dialect.DataType{Name: dialect.TypeBigInt}
+	deletedType = dialect.DataType{Name: dialect.TypeBoolean}
+)
+
+func newView(f *engine.Filter) (*view, error) {
+	t := f.Table
+	n := len(t.Schema.Columns)
+	v := &view{filter: f, table: t, shape: newRowShape(f.Columns)}
+	for i, name := range f.Columns {
+		var at int
+		var dt dialect.DataType
+		switch name {
+		case schema.SeqColumn:
+			at, dt = n, seqType
+		case schema.DeletedColumn:
+			at, dt = n+1, deletedType
+		default:
+			if at = columnIndex(t, name); at < 0 {
+				return nil, apierror.New(apierror.InvalidSQL, "column %s does not exist in %s.%s", name, t.Meta.NamespaceID, t.Meta.TableName)
+			}
+			dt = t.Schema.Columns[at].Type
+		}
+		v.at = append(v.at, at)
+		v.types = append(v.types, dt)
+		v.schema = append(v.schema, Column{Name: name, DataType: schema.WireName(dt), Index: i})
+	}
+	return v, nil
+}
+
+func columnIndex(t *catalog.Table, name string) int {
+	for i := range t.Schema.Columns {
+		if t.Schema.Columns[i].Name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// render turns a change into this subscription's message: an update of
+// a row that keeps matching, an insert of one that starts matching, a
+// delete of one that stops. nil means the change does not concern the
+// subscription. end, when set, ends the subscription (its table was
+// dropped or may no longer be read).
+func (s *subscription) render(ctx context.Context, ch *engine.Change) (msg Message, end *ErrorMessage) {
+	if ch.Table != s.view.table {
+		if end := s.refresh(ctx, ch.Table); end != nil {
+			return nil, end
+		}
+	}
+	v := s.view
+	var oldRow, newRow []any
+	if ch.Old != nil {
+		oldRow = v.matchRow(ch.Table, ch.Old, ch.OldSeq)
+	}
+	if ch.New != nil {
+		newRow = v.matchRow(ch.Table, ch.New, ch.NewSeq)
+	}
+	oldMatch := oldRow != nil && v.match(ctx, oldRow)
+	newMatch := newRow != nil && v.match(ctx, newRow)
+	out := &ChangeMessage{Type: "change", SubscriptionID: s.id}
+	switch {
+	case oldMatch && newMatch:
+		out.ChangeType = string(engine.ChangeUpdate)
+		out.Rows, out.OldValues = []Row{v.row(newRow)}, []Row{v.row(oldRow)}
+	case newMatch:
+		out.ChangeType = string(engine.ChangeInsert)
+		out.Rows = []Row{v.row(newRow)}
+	case oldMatch:
+		out.ChangeType = string(engine.ChangeDelete)
+		out.OldValues = []Row{v.row(oldRow)}
+	default:
+		return nil, nil
+	}
+	return out, nil
+}
+
+// refresh follows a change of the table's metadata: a newer version
+// (ALTER TABLE) recompiles the query, so SELECT * shows added columns and
+// the read permission is checked again; a table dropped and created again
+// under the same name ends the subscription. A change written under an
+// older version than the view's is projected instead (matchRow).
+func (s *subscription) refresh(ctx context.Context, t *catalog.Table) *ErrorMessage {
+	cur := s.view.table
+	if !t.Meta.CreatedAt.Equal(cur.Meta.CreatedAt) {
+		return NewError(s.id, apierror.SubscriptionFailed, "table %s.%s was dropped", cur.Meta.NamespaceID, cur.Meta.TableName)
+	}
+	if t.Schema.Version < cur.Schema.Version || (t.Schema.Version == cur.Schema.Version && !t.Meta.UpdatedAt.After(cur.Meta.UpdatedAt)) {
+		return nil
+	}
+	c := s.conn
+	f, err := c.m.eng.CompileFilter(ctx, c.userID, c.role, "", s.sql)
+	if err != nil {
+		e := wireError(err)
+		return NewError(s.id, e.Code, "the subscription ended: %s", e.Message)
+	}
+	if !f.Table.Meta.CreatedAt.Equal(cur.Meta.CreatedAt) {
+		return NewError(s.id, apierror.SubscriptionFailed, "table %s.%s was dropped", cur.Meta.NamespaceID, cur.Meta.TableName)
+	}
+	v, err := newView(f)
+	if err != nil {
+		e := wireError(err)
+		return NewError(s.id, e.Code, "the subscription ended: %s", e.Message)
+	}
+	s.view = v
+	return nil
+}
+
+// matchRow builds the row a filter is evaluated on from a change's values
+// (in the column order of t, the table version the change was written
+// with): this view's table columns, then _seq, then _deleted.
+func (v *view) matchRow(t *catalog.Table, vals []any, seq int64) []any {
+	n := len(v.table.Schema.Columns)
+	out := make([]any, n+2)
+	if t == v.table || t.Schema.Version == v.table.Schema.Version {
+		copy(out, vals)
+	} else {
+		for i, j := range v.projection(t) {
+			if j >= 0 && j < len(vals) {
+				out[i] = vals[j]
+			}
+		}
+	}
+	out[n], out[n+1] = seq, int8(0)
+	return out
+}
+
+// projection maps t's columns onto the view's table by column id.
+func (v *view) projection(t *catalog.Table) []int {
+	if v.projFrom == t {
+		return v.proj
+	}
+	byID := make(map[int]int, len(t.Schema.Columns))
+	for j, c := range t.Schema.Columns {
+		byID[c.ColumnID] = j
+	}
+	proj := make([]int, len(v.table.Schema.Columns))
+	for i, c := range v.table.Schema.Columns {
+		proj[i] = -1
+		if j, ok := byID[c.ColumnID]; ok {
+			proj[i] = j
+		}
+	}
+	v.projFrom, v.proj = t, proj
+	return proj
+}
+
+// match evaluates the WHERE. A row the condition cannot be evaluated on
+// (a run-time error such as a failed cast) does not match, as NULL does
+// not: one odd row must not end a subscription.
+func (v *view) match(ctx context.Context, r []any) bool {
+	ok, err := v.filter.Match(ctx, r)
+	return err == nil && ok
+}
+
+// row encodes the shown columns of a match row for the wire.
+func (v *view) row(r []any) Row {
+	vals := make([]any, len(v.at))
+	for i, at := range v.at {
+		vals[i] = row.WireValue(v.types[i], r[at])
+	}
+	return Row{shape: v.shape, vals: vals}
+}
+
+// wireError maps an engine error to the codes a WebSocket client gets
+// (API.md). Messages of *apierror.Error are client-safe by contract, but
+// an internal error's is replaced, its cause kept for logs.
+func wireError(err error) *apierror.Error {
+	e, ok := apierror.As(err)
+	if !ok || e.Code == apierror.InternalError {
+		return apierror.Wrap(apierror.SubscriptionFailed, err, "the subscription could not be served (internal error)")
+	}
+	code := e.Code
+	switch code {
+	case apierror.InvalidSQL, apierror.BatchParseError, apierror.EmptySQL:
+		code = apierror.InvalidSQL
+	case apierror.NotFound, apierror.TableNotFound, apierror.NamespaceNotFound:
+		code = apierror.NotFound
+	case apierror.PermissionDenied, apierror.Unauthorized:
+		code = apierror.Unauthorized
+	case apierror.Unsupported, apierror.InvalidSubscriptionID, apierror.SubscriptionLimitExceeded,
+		apierror.BatchFetchFailed, apierror.Protocol, apierror.Killed, apierror.SubscriptionFailed:
+	default:
+		code = apierror.SubscriptionFailed
+	}
+	return &apierror.Error{Code: code, Message: e.Message, Details: e.Details, Cause: err}
+}
