@@ -62,10 +62,11 @@ func New(cfg *config.Config, log *zap.Logger) *Server {
 }
 
 // Module is the server's own fx module: authentication and the HTTP API,
-// listening while the app runs.
+// listening while the app runs, and live queries over WebSocket.
 var Module = fx.Module("server",
 	fx.Provide(newAuthenticator, newHTTPAPI),
 	fx.Invoke(serveHTTP),
+	liveModule,
 )
 
 // Start starts every module; the HTTP listener is open when it returns.

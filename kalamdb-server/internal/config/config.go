@@ -139,6 +139,11 @@ type WebSocketConfig struct {
 	// SendQueueSize is the per-connection outgoing message queue; a client
 	// whose queue is full is disconnected so writers never wait for it.
 	SendQueueSize int `toml:"send_queue_size"`
+	// MessagesPerSecond is the sustained rate of incoming messages per
+	// connection (RATE_LIMIT_EXCEEDED beyond it); 0 = no limit. A
+	// connection may send a burst of twice that, and at least enough to
+	// open all its subscriptions at once.
+	MessagesPerSecond float64 `toml:"messages_per_second"`
 }
 
 // Default returns the configuration that runs out of the box: a loopback
@@ -184,6 +189,7 @@ func Default() Config {
 			MaxSubscriptionsPerConnection: 100,
 			MaxSubscriptionsPerUser:       1000,
 			SendQueueSize:                 1024,
+			MessagesPerSecond:             50,
 		},
 	}
 }
@@ -303,6 +309,9 @@ func (c *Config) Validate() error {
 	}
 	if w.SendQueueSize <= 0 {
 		bad("websocket.send_queue_size", "must be positive")
+	}
+	if w.MessagesPerSecond < 0 || w.MessagesPerSecond != w.MessagesPerSecond {
+		bad("websocket.messages_per_second", "must be a non-negative number (0 = no limit)")
 	}
 	return errors.Join(errs...)
 }

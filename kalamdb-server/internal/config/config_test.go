@@ -52,6 +52,7 @@ auth_timeout = "1500ms"
 max_message_bytes = 4096
 max_subscriptions_per_connection = 7
 max_subscriptions_per_user = 20
+messages_per_second = 12.5
 `
 
 // mapEnv is an Env over a fixed map.
@@ -93,6 +94,7 @@ func TestDefaultsRunOutOfTheBox(t *testing.T) {
 		"auth_timeout":          {cfg.WebSocket.AuthTimeout, 3 * time.Second},
 		"max_message_bytes":     {cfg.WebSocket.MaxMessageBytes, int64(1 << 20)},
 		"max_subs_per_conn":     {cfg.WebSocket.MaxSubscriptionsPerConnection, 100},
+		"ws_messages_per_sec":   {cfg.WebSocket.MessagesPerSecond, 50.0},
 	}
 	for name, c := range checks {
 		if !reflect.DeepEqual(c[0], c[1]) {
@@ -130,6 +132,7 @@ func TestLoadTOML(t *testing.T) {
 	want.WebSocket.MaxMessageBytes = 4096
 	want.WebSocket.MaxSubscriptionsPerConnection = 7
 	want.WebSocket.MaxSubscriptionsPerUser = 20
+	want.WebSocket.MessagesPerSecond = 12.5
 	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("loaded config differs:\n got %+v\nwant %+v", *cfg, want)
 	}

@@ -1,0 +1,194 @@
+// Package ws owns the WebSocket endpoint of API.md (GET /v1/ws): the
+// upgrade, in-band authentication with its timeout, the JSON framing of
+// client and server messages, the per-connection limits (message size,
+// binary frames, message rate, messages before authentication), and the
+// socket lifecycle, including closing every socket with a close frame at
+// shutdown. What a message means is kalamdb-core/live's business: after
+// authentication each socket gets a live.Conn, its requests go there, and
+// what live.Conn.Next returns is written out.
+//
+// Each socket has two goroutines: the handler goroutine reads and serves
+// requests, a writer goroutine drains the live.Conn. Neither outlives the
+// handler. The writer is the only one that writes once the client is
+// authenticated, so the order of messages is the order live.Conn gives.
+package ws
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/zap"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
+)
+
+// Authenticator checks in-band credentials (auth.Authenticator).
+type Authenticator interface {
+	CheckToken(token string, want auth.TokenType, remoteAddr string) (auth.Principal, error)
+	CheckPassword(username, password, remoteAddr string) (auth.Principal, error)
+}
+
+// Options are the endpoint's limits. Zero values take the defaults noted.
+type Options struct {
+	// AuthTimeout is how long a socket may stay unauthenticated (3s).
+	AuthTimeout time.Duration
+	// MaxMessageBytes bounds an incoming message (1 MiB); a bigger one is
+	// read, discarded and answered with MESSAGE_TOO_LARGE. One over 16
+	// times this closes the socket (status 1009) without being read.
+	MaxMessageBytes int64
+	// MessagesPerSecond and MessageBurst bound a socket's incoming message
+	// rate (RATE_LIMIT_EXCEEDED); 0 messages per second means no limit.
+	MessagesPerSecond float64
+	MessageBurst      int
+	// WriteTimeout bounds one write to a socket (10s); a client that does
+	// not take a message for that long is disconnected.
+	WriteTimeout time.Duration
+}
+
+func (o Options) withDefaults() Options {
+	if o.AuthTimeout <= 0 {
+		o.AuthTimeout = 3 * time.Second
+	}
+	if o.MaxMessageBytes <= 0 {
+		o.MaxMessageBytes = 1 << 20
+	}
+	if o.MessagesPerSecond > 0 && o.MessageBurst <= 0 {
+		o.MessageBurst = max(1, int(2*o.MessagesPerSecond))
+	}
+	if o.WriteTimeout <= 0 {
+		o.WriteTimeout = 10 * time.Second
+	}
+	return o
+}
+
+// Handler serves GET /v1/ws.
+type Handler struct {
+	live *live.Manager
+	auth Authenticator
+	log  *zap.Logger
+	opts Options
+
+	mu       sync.Mutex
+	sessions map[*session]struct{}
+	closing  bool
+	// active counts running handlers (and the closes Shutdown started),
+	// so Shutdown can wait for every socket goroutine to end.
+	active sync.WaitGroup
+}
+
+// New returns the endpoint's handler.
+func New(m *live.Manager, a Authenticator, log *zap.Logger, o Options) *Handler {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	return &Handler{live: m, auth: a, log: log, opts: o.withDefaults(), sessions: make(map[*session]struct{})}
+}
+
+// Close reasons sent in close frames (at most 123 bytes each).
+const (
+	reasonShutdown    = "server shutting down"
+	reasonSlow        = "send queue full: the client does not read fast enough"
+	reasonAuthTimeout = "authentication timeout"
+	reasonAuthFailed  = "authentication failed"
+)
+
+// ServeHTTP upgrades the request and serves the socket until it closes.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.mu.Lock()
+	if h.closing {
+		h.mu.Unlock()
+		w.Header().Set("Retry-After", "1")
+		http.Error(w, reasonShutdown, http.StatusServiceUnavailable)
+		return
+	}
+	h.active.Add(1)
+	h.mu.Unlock()
+	defer h.active.Done()
+
+	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+		// Authentication is in-band, never by cookie, so a page of another
+		// origin gains nothing by opening a socket: browser clients of any
+		// origin are welcome (cross-site WebSocket hijacking needs ambient
+		// credentials).
+		InsecureSkipVerify: true,
+		// Per-message deflate costs tens of KiB per socket; live changes
+		// are small.
+		CompressionMode: websocket.CompressionDisabled,
+	})
+	if err != nil {
+		return // Accept has answered the request
+	}
+	s := newSession(h, c, r.RemoteAddr)
+	if !h.track(s) {
+		_ = c.Close(websocket.StatusGoingAway, reasonShutdown)
+		return
+	}
+	defer h.untrack(s)
+	s.serve()
+}
+
+func (h *Handler) track(s *session) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return false
+	}
+	h.sessions[s] = struct{}{}
+	return true
+}
+
+func (h *Handler) untrack(s *session) {
+	h.mu.Lock()
+	delete(h.sessions, s)
+	h.mu.Unlock()
+}
+
+// Sessions is the number of open sockets.
+func (h *Handler) Sessions() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.sessions)
+}
+
+// Shutdown refuses new sockets and closes every open one with a close
+// frame (1001, "server shutting down"), waiting for their goroutines to
+// end. When ctx ends first, the remaining sockets are dropped without a
+// close handshake, and Shutdown still waits for their goroutines, which
+// then end at once.
+func (h *Handler) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	open := make([]*session, 0, len(h.sessions))
+	for s := range h.sessions {
+		open = append(open, s)
+	}
+	// Counted under mu, before any handler can find active at zero.
+	h.active.Add(len(open))
+	h.mu.Unlock()
+	for _, s := range open {
+		go func() {
+			defer h.active.Done()
+			s.close(websocket.StatusGoingAway, reasonShutdown)
+		}()
+	}
+	done := make(chan struct{})
+	go func() {
+		h.active.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+	}
+	for _, s := range open {
+		_ = s.c.CloseNow()
+	}
+	<-done
+	return errors.Join(errors.New("ws: shutdown: sockets did not close in time; dropped them"), ctx.Err())
+}

@@ -1,0 +1,390 @@
+package ws
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"go.uber.org/zap"
+	"golang.org/x/time/rate"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// errTooLarge reports an incoming message over MaxMessageBytes (read and
+// discarded, so the socket stays usable).
+var errTooLarge = errors.New("ws: message too large")
+
+// hardLimitFactor: a message this many times over the limit is not even
+// read through; the socket is closed with 1009.
+const hardLimitFactor = 16
+
+// session is one socket. Goroutines: the handler's (authentication, then
+// reading requests; each request is served on a short-lived goroutine of
+// its own), a writer that runs only while the live connection has
+// something to send (writeLoop), and, only when the live side ends on its
+// own, one that closes the socket (ended). An idle socket thus parks one
+// goroutine, with a shallow stack.
+type session struct {
+	h       *Handler
+	c       *websocket.Conn
+	remote  string
+	limiter *rate.Limiter // nil: no rate limit
+	in      bytes.Buffer
+	// work is the context of the requests the socket runs (queries for
+	// initial data); it ends when the socket is closed.
+	work     context.Context
+	stopWork context.CancelFunc
+
+	// wmu guards the writer's lifecycle: writing while one runs, stopped
+	// once the socket is done (no writer may start after that).
+	wmu     sync.Mutex
+	writing bool
+	stopped bool
+	writers sync.WaitGroup
+}
+
+func newSession(h *Handler, c *websocket.Conn, remote string) *session {
+	s := &session{h: h, c: c, remote: remote}
+	s.work, s.stopWork = context.WithCancel(context.Background())
+	if h.opts.MessagesPerSecond > 0 {
+		s.limiter = rate.NewLimiter(rate.Limit(h.opts.MessagesPerSecond), h.opts.MessageBurst)
+	}
+	c.SetReadLimit(h.opts.MaxMessageBytes * hardLimitFactor)
+	return s
+}
+
+// close sends a close frame and ends the socket; the read loop then ends.
+func (s *session) close(code websocket.StatusCode, reason string) {
+	s.stopWork()
+	_ = s.c.Close(code, reason)
+}
+
+// serve runs the socket: authentication, then requests, until it closes.
+func (s *session) serve() {
+	// Not cancellable: the socket's goroutines end when it closes (reads
+	// fail) and when the live connection ends (Next fails), and a read
+	// with a cancellable context would hold a context.AfterFunc while it
+	// waits, for every idle socket.
+	ctx := context.Background()
+	defer s.stopWork()
+	defer func() { _ = s.c.CloseNow() }()
+	p, ok := s.authenticate(ctx)
+	if !ok {
+		return
+	}
+	lc, err := s.h.live.Connect(p.UserID, p.Role)
+	if err != nil {
+		s.close(websocket.StatusGoingAway, reasonShutdown)
+		return
+	}
+	defer lc.Close()
+	if err := s.writeDirect(ctx, authSuccess{Type: "auth_success", UserID: p.UserID, Role: string(p.Role)}); err != nil {
+		return
+	}
+	s.h.log.Debug("websocket authenticated", zap.String("connection_id", lc.ID()), zap.String("user_id", p.UserID),
+		zap.String("remote", s.remote))
+	// When the live side ends first (slow consumer, shutdown), close the
+	// socket with the reason; the writer may be stuck in a write to a full
+	// socket, so this cannot wait for it.
+	endedDone := make(chan struct{})
+	stopEnded := context.AfterFunc(lc.Context(), func() {
+		defer close(endedDone)
+		s.ended(lc)
+	})
+	lc.SetWakeup(func() { s.startWriter(lc) })
+	s.readLoop(ctx, lc)
+	// The client went away or the socket was closed: end the live side,
+	// which ends a running writer, and wait for the other goroutines.
+	if stopEnded() {
+		close(endedDone)
+	}
+	lc.Close()
+	s.wmu.Lock()
+	s.stopped = true
+	s.wmu.Unlock()
+	s.writers.Wait()
+	<-endedDone
+}
+
+// startWriter runs a writer unless one runs already. It is the live
+// connection's wakeup, so it must not block.
+func (s *session) startWriter(lc *live.Conn) {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.writing || s.stopped {
+		return
+	}
+	s.writing = true
+	s.writers.Add(1)
+	go s.writeLoop(lc)
+}
+
+// ended closes the socket after the live side ended on its own.
+func (s *session) ended(lc *live.Conn) {
+	switch err := lc.Err(); {
+	case errors.Is(err, live.ErrSlowConsumer):
+		s.h.log.Warn("websocket client too slow; disconnected", zap.String("connection_id", lc.ID()),
+			zap.String("user_id", lc.UserID()), zap.String("remote", s.remote))
+		// Its subscriptions go at once, not after the close handshake.
+		lc.Close()
+		s.close(websocket.StatusPolicyViolation, reasonSlow)
+	case errors.Is(err, live.ErrShutdown):
+		s.close(websocket.StatusGoingAway, reasonShutdown)
+	}
+}
+
+// authenticate reads messages until a valid authenticate message, within
+// AuthTimeout. Anything else before it gets AUTH_REQUIRED (or the error
+// of a malformed frame); bad credentials get auth_error and a close.
+func (s *session) authenticate(ctx context.Context) (auth.Principal, bool) {
+	timer := time.AfterFunc(s.h.opts.AuthTimeout, func() { s.close(websocket.StatusPolicyViolation, reasonAuthTimeout) })
+	defer timer.Stop()
+	for {
+		var in inbound
+		e, err := s.readRequest(ctx, &in)
+		if err != nil {
+			return auth.Principal{}, false
+		}
+		if e == nil && in.Type != "authenticate" {
+			e = apierror.New(apierror.AuthRequired, "authenticate first: send {\"type\":\"authenticate\", ...}")
+		}
+		if e != nil {
+			if s.writeDirect(ctx, live.NewError(in.subscriptionID(), e.Code, "%s", e.Message)) != nil {
+				return auth.Principal{}, false
+			}
+			continue
+		}
+		p, err := s.check(&in)
+		if !timer.Stop() {
+			return auth.Principal{}, false // timed out meanwhile; the socket is closing
+		}
+		if err != nil {
+			msg := "authentication failed"
+			if ae, ok := apierror.As(err); ok && ae.Code != apierror.InternalError {
+				msg = ae.Message
+			} else {
+				s.h.log.Error("websocket authentication", zap.String("remote", s.remote), zap.Error(err))
+			}
+			_ = s.writeDirect(ctx, authError{Type: "auth_error", Message: msg})
+			s.close(websocket.StatusPolicyViolation, reasonAuthFailed)
+			return auth.Principal{}, false
+		}
+		return p, true
+	}
+}
+
+func (s *session) check(in *inbound) (auth.Principal, error) {
+	switch in.Method {
+	case "jwt":
+		return s.h.auth.CheckToken(in.Token, auth.AccessToken, s.remote)
+	case "basic":
+		return s.h.auth.CheckPassword(in.Username, in.Password, s.remote)
+	}
+	return auth.Principal{}, apierror.New(apierror.Unauthorized, "authentication method must be \"jwt\" or \"basic\"")
+}
+
+// readLoop serves the authenticated client's requests until the socket
+// closes. Every refusal is an error message; the socket stays usable.
+func (s *session) readLoop(ctx context.Context, lc *live.Conn) {
+	for {
+		var in inbound
+		e, err := s.readRequest(ctx, &in)
+		if err != nil {
+			return
+		}
+		if e == nil {
+			// Served on a goroutine of its own: compiling a query and
+			// reading initial data take a deep stack, which would
+			// otherwise stay with this goroutine while the socket idles.
+			served := make(chan *apierror.Error, 1)
+			go func() { served <- s.serveRequest(s.work, lc, &in) }()
+			e = <-served
+		}
+		if e != nil {
+			lc.Send(live.NewError(in.subscriptionID(), e.Code, "%s", e.Message))
+		}
+	}
+}
+
+// readRequest reads one message and decodes it into in. A refused message
+// (too large, too fast, binary, malformed) is reported as e with the
+// socket still usable; err means the socket is gone.
+func (s *session) readRequest(ctx context.Context, in *inbound) (e *apierror.Error, err error) {
+	typ, data, err := s.read(ctx)
+	if err != nil && !errors.Is(err, errTooLarge) {
+		return nil, err
+	}
+	// Every message counts against the rate, refused ones too: reading
+	// them was work. The rate is checked after decoding, which is cheap,
+	// so a refusal can name the subscription; serving is what it saves.
+	allowed := s.limiter == nil || s.limiter.Allow()
+	switch {
+	case err != nil:
+		e = apierror.New(apierror.MessageTooLarge, "message is larger than %d bytes", s.h.opts.MaxMessageBytes)
+	case typ != websocket.MessageText:
+		e = apierror.New(apierror.UnsupportedData, "binary messages are not supported; send JSON text")
+	default:
+		if err := json.Unmarshal(data, in); err != nil {
+			*in = inbound{}
+			e = apierror.New(apierror.Protocol, "malformed message: %s", jsonProblem(err))
+		} else if in.Type == "" {
+			e = apierror.New(apierror.Protocol, "message has no \"type\"")
+		}
+	}
+	if !allowed {
+		e = apierror.New(apierror.RateLimitExceeded, "more than %s messages per second on this connection; message ignored",
+			strconv.FormatFloat(s.h.opts.MessagesPerSecond, 'f', -1, 64))
+	}
+	return e, nil
+}
+
+// jsonProblem describes a decoding error without echoing the input.
+func jsonProblem(err error) string {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
+	case errors.As(err, &typ):
+		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type)
+	case errors.Is(err, errBadSeqID):
+		return errBadSeqID.Error()
+	}
+	return "invalid JSON"
+}
+
+// read reads one whole message into s.in. A message over MaxMessageBytes
+// is read through and discarded (errTooLarge).
+func (s *session) read(ctx context.Context) (websocket.MessageType, []byte, error) {
+	typ, r, err := s.c.Reader(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	// A fresh buffer per message: requests are rare, and an idle socket
+	// then holds none.
+	s.in = bytes.Buffer{}
+	limit := s.h.opts.MaxMessageBytes
+	n, err := io.Copy(&s.in, io.LimitReader(r, limit+1))
+	if err != nil {
+		return 0, nil, err
+	}
+	if n > limit {
+		s.in = bytes.Buffer{}
+		if _, err := io.Copy(io.Discard, r); err != nil {
+			return 0, nil, err
+		}
+		return typ, nil, errTooLarge
+	}
+	return typ, s.in.Bytes(), nil
+}
+
+// serveRequest runs one authenticated request.
+func (s *session) serveRequest(ctx context.Context, lc *live.Conn, in *inbound) *apierror.Error {
+	var err error
+	switch in.Type {
+	case "subscribe":
+		if in.Subscription == nil {
+			return apierror.New(apierror.Protocol, "subscribe needs a \"subscription\" object with id and sql")
+		}
+		sub := in.Subscription
+		o := live.SubscriptionOptions{}
+		if sub.Options != nil {
+			o = live.SubscriptionOptions{BatchSize: sub.Options.BatchSize, LastRows: sub.Options.LastRows, FromSeqID: int64(sub.Options.FromSeqID)}
+		}
+		err = lc.Subscribe(ctx, sub.ID, sub.SQL, o)
+	case "next_batch":
+		err = lc.NextBatch(ctx, in.SubscriptionID)
+	case "unsubscribe":
+		err = lc.Unsubscribe(in.SubscriptionID)
+	case "authenticate":
+		return apierror.New(apierror.Protocol, "already authenticated")
+	default:
+		return apierror.New(apierror.Protocol, "unknown message type %q", in.Type)
+	}
+	if err == nil {
+		return nil
+	}
+	e, ok := apierror.As(err)
+	if !ok || e.Code == apierror.InternalError {
+		s.h.log.Error("websocket request", zap.String("connection_id", lc.ID()), zap.String("type", in.Type), zap.Error(err))
+		return apierror.New(apierror.SubscriptionFailed, "internal error")
+	}
+	if e.Cause != nil {
+		s.h.log.Debug("websocket request refused", zap.String("connection_id", lc.ID()), zap.String("code", string(e.Code)), zap.Error(err))
+	}
+	return e
+}
+
+// writeLoop writes what the live connection has queued, then ends. A
+// message queued as it decides to end finds it still running (Pending) or
+// starts the next writer (startWriter): one writer at a time, none missed.
+func (s *session) writeLoop(lc *live.Conn) {
+	defer s.writers.Done()
+	ctx := context.Background()
+	for {
+		m, ok, err := lc.TryNext(ctx)
+		if err != nil {
+			return // ended: see session.ended
+		}
+		if !ok {
+			s.wmu.Lock()
+			if s.stopped || !lc.Pending() {
+				s.writing = false
+				s.wmu.Unlock()
+				return
+			}
+			s.wmu.Unlock()
+			continue
+		}
+		// A fresh buffer per message: an idle socket keeps none.
+		var buf bytes.Buffer
+		if err := encode(&buf, m); err != nil {
+			s.h.log.Error("websocket encode", zap.String("connection_id", lc.ID()), zap.String("type", m.MessageType()), zap.Error(err))
+			s.close(websocket.StatusInternalError, "internal error")
+			return
+		}
+		if err := s.write(ctx, buf.Bytes()); err != nil {
+			// Gone, or not taking messages within WriteTimeout; either
+			// way the socket is closed and the read loop ends too.
+			return
+		}
+	}
+}
+
+// writeDirect writes one message from the handler goroutine (before the
+// writer starts).
+func (s *session) writeDirect(ctx context.Context, m any) error {
+	var buf bytes.Buffer
+	if err := encode(&buf, m); err != nil {
+		return err
+	}
+	return s.write(ctx, buf.Bytes())
+}
+
+func (s *session) write(ctx context.Context, p []byte) error {
+	ctx, cancel := context.WithTimeout(ctx, s.h.opts.WriteTimeout)
+	defer cancel()
+	return s.c.Write(ctx, websocket.MessageText, p)
+}
+
+// encode writes m as JSON without a trailing newline, '<', '>' and '&'
+// kept as they are (as the HTTP API does).
+func encode(buf *bytes.Buffer, m any) error {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(m); err != nil {
+		return err
+	}
+	buf.Truncate(buf.Len() - 1)
+	return nil
+}
