@@ -192,7 +192,12 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	name := strings.ToLower(tn.Name.String())
 	snap := e.cat.Snapshot()
 	if ns == catalog.SystemNamespace {
-		return nil, apierror.New(apierror.Unsupported, "live queries on system tables are not supported")
+		// Refuse by role first, so a user learns only that system tables
+		// are not theirs to read.
+		if !role.AtLeast(systable.RoleDBA) {
+			return nil, apierror.New(apierror.PermissionDenied, "system tables need the dba role")
+		}
+		return nil, apierror.New(apierror.Unsupported, "live queries on system tables are not supported; query them with SELECT")
 	}
 	if _, ok := snap.Namespace(ns); !ok {
 		return nil, apierror.New(apierror.NotFound, "namespace %s does not exist", ns)

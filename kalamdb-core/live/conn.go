@@ -234,20 +234,23 @@ func (c *Conn) process(ctx context.Context, it item) {
 		}
 		return
 	}
-	if s.removed.Load() {
-		return
-	}
-	if !s.ready {
-		if len(s.pending) >= c.m.opts.MaxPendingChanges {
-			c.endSubscription(s, NewError(s.id, apierror.SubscriptionFailed,
-				"more than %d changes arrived while the initial data was loading; subscribe again (from_seq_id resumes)",
-				c.m.opts.MaxPendingChanges))
+	for i := range it.changes {
+		if s.removed.Load() {
 			return
 		}
-		s.pending = append(s.pending, it.change)
-		return
+		ch := &it.changes[i]
+		if !s.ready {
+			if len(s.pending) >= c.m.opts.MaxPendingChanges {
+				c.endSubscription(s, NewError(s.id, apierror.SubscriptionFailed,
+					"more than %d changes arrived while the initial data was loading; subscribe again (from_seq_id resumes)",
+					c.m.opts.MaxPendingChanges))
+				return
+			}
+			s.pending = append(s.pending, ch)
+			continue
+		}
+		c.deliver(ctx, s, ch)
 	}
-	c.deliver(ctx, s, it.change)
 }
 
 // deliver renders one change for a ready subscription.

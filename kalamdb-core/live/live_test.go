@@ -253,6 +253,40 @@ func TestSlowConsumerIsCutOffWithoutBlockingWriters(t *testing.T) {
 	}
 }
 
+// TestBulkWriteIsNotASlowConsumer: one commit is one queue entry however
+// many rows it wrote, so a client that reads gets every row of a write far
+// larger than its queue, in order, and stays connected.
+func TestBulkWriteIsNotASlowConsumer(t *testing.T) {
+	e := newEnv(t, live.Options{SendQueueSize: 4})
+	c := e.connect("alice", systable.RoleUser)
+	c.subscribeAll("m", "SELECT id FROM chat.messages WHERE conv = 7", live.SubscriptionOptions{})
+	const n = 500
+	var values []string
+	for i := 1; i <= n; i++ {
+		values = append(values, fmt.Sprintf("(%d, %d, 'x')", i, 7+i%2)) // every other row matches
+	}
+	e.alice("INSERT INTO chat.messages VALUES " + strings.Join(values, ", "))
+	e.alice("BEGIN; UPDATE chat.messages SET body = 'y' WHERE id <= 100; DELETE FROM chat.messages WHERE id > 400; COMMIT")
+	for i := 2; i <= n; i += 2 {
+		if got := c.change("m"); got != fmt.Sprintf("insert [map[id:%d]]", i) {
+			t.Fatalf("row %d: %s", i, got)
+		}
+	}
+	for i := 2; i <= 100; i += 2 {
+		if got := c.change("m"); got != fmt.Sprintf("update [map[id:%d]] <- [map[id:%d]]", i, i) {
+			t.Fatalf("update %d: %s", i, got)
+		}
+	}
+	for i := 402; i <= n; i += 2 {
+		if got := c.change("m"); got != fmt.Sprintf("delete [map[id:%d]]", i) {
+			t.Fatalf("delete %d: %s", i, got)
+		}
+	}
+	if err := c.c.Err(); err != nil {
+		t.Fatalf("connection ended: %v", err)
+	}
+}
+
 func TestSubscribeRefusals(t *testing.T) {
 	e := newEnv(t, live.Options{MaxSubscriptionsPerConnection: 2, MaxSubscriptionsPerUser: 3})
 	c := e.connect("alice", systable.RoleUser)
@@ -267,7 +301,8 @@ func TestSubscribeRefusals(t *testing.T) {
 	c.subscribeFails(apierror.Unsupported, "s", "SELECT count(*) FROM chat.messages", live.SubscriptionOptions{})
 	c.subscribeFails(apierror.Unsupported, "s", "SELECT * FROM chat.messages ORDER BY id", live.SubscriptionOptions{})
 	c.subscribeFails(apierror.Unsupported, "s", "DELETE FROM chat.messages", live.SubscriptionOptions{})
-	c.subscribeFails(apierror.Unsupported, "s", "SELECT * FROM system.users", live.SubscriptionOptions{})
+	c.subscribeFails(apierror.Unauthorized, "s", "SELECT * FROM system.users", live.SubscriptionOptions{})
+	e.connect("ops", systable.RoleDBA).subscribeFails(apierror.Unsupported, "s", "SELECT * FROM system.jobs", live.SubscriptionOptions{})
 	c.subscribeFails(apierror.Protocol, "s", q, live.SubscriptionOptions{BatchSize: -1})
 
 	c.subscribeAll("a", q, live.SubscriptionOptions{})

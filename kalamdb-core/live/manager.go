@@ -33,8 +33,9 @@ type Options struct {
 	// MaxSubscriptionsPerUser bounds one user over all connections
 	// (0: no limit).
 	MaxSubscriptionsPerUser int
-	// SendQueueSize bounds a connection's queue of unsent changes and
-	// messages (default 1024); a full queue disconnects the client.
+	// SendQueueSize bounds a connection's queue of unsent messages and
+	// commits (all the changes one commit routes to one subscription
+	// count once; default 1024); a full queue disconnects the client.
 	SendQueueSize int
 	// MaxPendingChanges bounds the changes kept aside for a subscription
 	// while its initial data loads (default 10000).
@@ -196,22 +197,31 @@ func (m *Manager) forgetConn(c *Conn) {
 
 // Publish implements engine.ChangeSink. It runs on the committing
 // goroutine with the written partitions locked, so it only routes: one
-// index lookup per partition and one queue append per subscription of it.
+// index lookup per run of changes to a partition, and one queue append per
+// subscription of it (the run is shared, not copied).
 func (m *Manager) Publish(changes []engine.Change) {
-	var last partKey
-	var subs []*subscription
-	for i := range changes {
-		ch := &changes[i]
-		k := partKey{table: ch.Table.Meta.TableID, user: ch.UserID}
-		if i == 0 || k != last {
-			subs, last = m.idx.lookup(k), k
+	for i := 0; i < len(changes); {
+		k := partKey{table: changes[i].Table.Meta.TableID, user: changes[i].UserID}
+		j := i + 1
+		for j < len(changes) && changes[j].Table.Meta.TableID == k.table && changes[j].UserID == k.user {
+			j++
 		}
-		for _, s := range subs {
-			s.conn.push(item{sub: s, change: ch})
+		run := changes[i:j:j]
+		for _, s := range m.idx.lookup(k) {
+			s.conn.push(item{sub: s, changes: run})
 		}
-		if m.opts.Streams != nil && ch.Type == engine.ChangeInsert && ch.Table.Meta.TableType == dialect.TableTypeStream {
-			m.opts.Streams.Inserted(ch.Table, 1)
+		if m.opts.Streams != nil && run[0].Table.Meta.TableType == dialect.TableTypeStream {
+			inserted := 0
+			for r := range run {
+				if run[r].Type == engine.ChangeInsert {
+					inserted++
+				}
+			}
+			if inserted > 0 {
+				m.opts.Streams.Inserted(run[0].Table, inserted)
+			}
 		}
+		i = j
 	}
 }
 

@@ -2,12 +2,16 @@ package live
 
 import "github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 
-// item is one entry of a connection's send queue: a live change routed to
-// one of its subscriptions, or a message that is ready to send.
+// item is one entry of a connection's send queue: the changes one commit
+// made to a partition one of its subscriptions watches, or a message that
+// is ready to send. A commit is one entry however many rows it wrote, so
+// the queue bound counts what a client has failed to take, not the size
+// of a bulk write: a client that keeps up is never cut off by a
+// 5000-row INSERT.
 type item struct {
-	sub    *subscription
-	change *engine.Change
-	msg    Message
+	sub     *subscription
+	changes []engine.Change // shared with every subscriber; read-only
+	msg     Message
 	// lastBatch marks msg as the subscription's last initial-data batch:
 	// once it is out, the changes kept aside follow and the subscription
 	// turns ready.

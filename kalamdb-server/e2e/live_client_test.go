@@ -207,3 +207,14 @@ func rowIDs(rows []map[string]any) []int64 {
 	}
 	return out
 }
+
+// eventually polls cond until it holds, for what the server does in the
+// background. The bound only keeps a broken server from hanging the run.
+func eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(wsWait); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not after %s", what, wsWait)
+		}
+	}
+}

@@ -431,8 +431,7 @@ func TestLiveKillAndDisconnect(t *testing.T) {
 	if err := c.c.Close(websocket.StatusNormalClosure, "bye"); err != nil {
 		t.Fatal(err)
 	}
-	for s.liveQueries("live_id") != "null" {
-	}
+	eventually(t, "live queries removed after disconnect", func() bool { return s.liveQueries("live_id") == "null" })
 }
 
 func TestLiveSlowConsumerIsDisconnected(t *testing.T) {
@@ -493,8 +492,9 @@ func TestLiveStreamTables(t *testing.T) {
 			t.Fatal(got)
 		}
 	}
-	for s.ok(liveAlice, "SELECT count(*) FROM chat.events").rows(t) != "[[3]]" {
-	}
+	eventually(t, "the sweeper trims to MAX_BUFFER", func() bool {
+		return s.ok(liveAlice, "SELECT count(*) FROM chat.events").rows(t) == "[[3]]"
+	})
 	if got := s.ok(liveAlice, "SELECT n FROM chat.events ORDER BY _seq").rows(t); got != "[[3],[4],[5]]" {
 		t.Fatalf("after the sweep: %s", got)
 	}

@@ -136,8 +136,9 @@ type WebSocketConfig struct {
 	// subscriptions (SUBSCRIPTION_LIMIT_EXCEEDED); per user 0 = no limit.
 	MaxSubscriptionsPerConnection int `toml:"max_subscriptions_per_connection"`
 	MaxSubscriptionsPerUser       int `toml:"max_subscriptions_per_user"`
-	// SendQueueSize is the per-connection outgoing message queue; a client
-	// whose queue is full is disconnected so writers never wait for it.
+	// SendQueueSize is the per-connection outgoing queue, in messages and
+	// commits (one commit's changes for a subscription are one entry); a
+	// client whose queue is full is disconnected so writers never wait.
 	SendQueueSize int `toml:"send_queue_size"`
 	// MessagesPerSecond is the sustained rate of incoming messages per
 	// connection (RATE_LIMIT_EXCEEDED beyond it); 0 = no limit. A
