@@ -89,6 +89,8 @@ type Engine struct {
 	closeOnce  sync.Once
 	obsoleteWG sync.WaitGroup
 	obsolete   *obsoleteFiles
+	// seqLease keeps seq above every _seq committed before a restart.
+	seqLease *seqLease
 
 	sessions sync.Pool
 	nextConn atomic.Uint32
@@ -103,11 +105,15 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
+	lease, err := openSeqLease(cat.DB(), seq)
+	if err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	manifests, err := systable.Open(cat.DB(), systable.Manifests)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	e := &Engine{cat: cat, opts: o, jobs: o.Jobs, seq: seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
+	e := &Engine{cat: cat, opts: o, jobs: o.Jobs, seq: seq, seqLease: lease, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
 		ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath,
 		cold: &coldTier{manifests: manifests, files: newFileCache(1024), faults: o.StorageFaults, storages: map[string]*cold.FS{}, epochs: map[string]*atomic.Uint64{}}}
 	e.extraSystem = []systable.SQLTable{o.Jobs.Table(), manifests}

@@ -169,11 +169,13 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 	var b kv.Batch
 	counters := make(map[string]int64)
 	var countersCF *kv.ColumnFamily
+	var maxSeq int64
 	for _, w := range writes {
 		if err := tx.validate(ctx, w); err != nil {
 			return 0, err
 		}
 		b.Put(w.cf, w.key, w.value)
+		maxSeq = max(maxSeq, w.seq)
 		if w.table.Meta.TableType != dialect.TableTypeStream {
 			counters[string(keyenc.CounterKey(w.table.Meta.NamespaceID, w.table.Meta.TableName, w.userID))]++
 		}
@@ -188,7 +190,10 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 			b.AddCounter(countersCF, []byte(k), n)
 		}
 	}
-	if err := tx.e.cat.DB().Write(&b); err != nil {
+	leaseDone := tx.e.seqLease.cover(&b, maxSeq)
+	err := tx.e.cat.DB().Write(&b)
+	leaseDone(err == nil)
+	if err != nil {
 		if errors.Is(err, kv.ErrDropped) {
 			return 0, apierror.New(apierror.TableNotFound, "a table written by this statement was dropped meanwhile")
 		}

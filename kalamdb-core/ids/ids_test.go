@@ -144,6 +144,29 @@ func TestSnowflakeObserve(t *testing.T) {
 	}
 }
 
+func TestFirstOfMillisecond(t *testing.T) {
+	at := t2025.Add(1234 * time.Millisecond)
+	first := FirstOfMillisecond(at)
+	if !TimeOf(first).Equal(at) || NodeOf(first) != 0 || SequenceOf(first) != 0 {
+		t.Fatalf("FirstOfMillisecond(%s) = %d (%s, node %d, seq %d)", at, first, TimeOf(first), NodeOf(first), SequenceOf(first))
+	}
+	// Every id of that millisecond, of any node, is at or above it.
+	s, _ := NewSnowflake(MaxNodeID, func() time.Time { return at })
+	if id := s.Next(); id < first {
+		t.Fatalf("id %d of the same millisecond below %d", id, first)
+	}
+	// Observing it moves a generator whose clock is behind past the
+	// whole millisecond.
+	behind, _ := NewSnowflake(0, func() time.Time { return at.Add(-time.Hour) })
+	behind.Observe(first)
+	if id := behind.Next(); !TimeOf(id).After(at) {
+		t.Fatalf("after Observe: id at %s, want after %s", TimeOf(id), at)
+	}
+	if FirstOfMillisecond(time.UnixMilli(0)) != 0 {
+		t.Fatal("times before the epoch clamp to 0")
+	}
+}
+
 func TestSnowflakeConcurrent(t *testing.T) {
 	clk := newFakeClock(t2025)
 	s, _ := NewSnowflake(7, clk.now)

@@ -112,6 +112,14 @@ func TimeOf(id int64) time.Time {
 	return time.UnixMilli(EpochUnixMilli + id>>(NodeBits+SeqBits)).UTC()
 }
 
+// FirstOfMillisecond returns the smallest id of t's millisecond (clamped to
+// the snowflake range): Observe of it makes later ids fall in a later
+// millisecond.
+func FirstOfMillisecond(t time.Time) int64 {
+	ms := min(max(t.UnixMilli()-EpochUnixMilli, 0), maxMillis)
+	return ms << (NodeBits + SeqBits)
+}
+
 // NodeOf returns the node id embedded in a snowflake id.
 func NodeOf(id int64) int64 { return id >> SeqBits & MaxNodeID }
 
