@@ -20,6 +20,9 @@ var (
 	ErrClosed = errors.New("live: connection closed")
 	// ErrShutdown: the manager was closed (server shutdown).
 	ErrShutdown = errors.New("live: server shutting down")
+	// ErrAccountChanged: the user was dropped, or their role or password
+	// changed, after the connection was opened.
+	ErrAccountChanged = errors.New("live: the account changed; sign in again")
 )
 
 // maxSubscriptionIDBytes bounds client-chosen subscription ids, which end
@@ -36,6 +39,9 @@ type Conn struct {
 	id     string
 	userID string
 	role   systable.Role
+	// account is the user's row as of Connect (nil for a user the catalog
+	// does not know, as in tests of the core alone).
+	account *account
 
 	// ctx ends with the connection; its cause is the reason (Err).
 	ctx    context.Context
@@ -53,6 +59,12 @@ type Conn struct {
 	// yet (a last batch brings the changes kept aside with it). Only the
 	// goroutine calling Next touches it.
 	out []Message
+}
+
+// account identifies the credentials a connection was opened with.
+type account struct {
+	created time.Time
+	hash    string
 }
 
 // ID is the connection id, the first part of its live ids.

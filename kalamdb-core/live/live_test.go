@@ -3,11 +3,13 @@ package live_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -501,5 +503,47 @@ func TestRowsPersistedAndClearedAtStart(t *testing.T) {
 	m2.Close()
 	if rows, err := persisted.ScanAll(); err != nil || len(rows) != 0 {
 		t.Fatalf("persisted after restart: %v %v", rows, err)
+	}
+}
+
+// TestChangedAccountsAreDisconnected: a connection does not outlive the
+// account it was opened with: dropping the user, or changing their role
+// or password, ends it; other users' connections go on.
+func TestChangedAccountsAreDisconnected(t *testing.T) {
+	e := newEnv(t, live.Options{CheckInterval: time.Millisecond})
+	e.sql("root", systable.RoleSystem, "CREATE USER 'carol' WITH PASSWORD 'pw' ROLE dba")
+	alice, bob, svc, carol := e.connect("alice", systable.RoleUser), e.connect("bob", systable.RoleUser),
+		e.connect("svc", systable.RoleService), e.connect("carol", systable.RoleDBA)
+	stays := e.connect("alice", systable.RoleUser)
+	for _, c := range []*client{alice, bob, svc, carol, stays} {
+		c.subscribeAll("r", "SELECT id FROM chat.rooms", live.SubscriptionOptions{})
+	}
+	e.sql("root", systable.RoleSystem, "DROP USER 'bob'")
+	e.sql("root", systable.RoleSystem, "ALTER USER 'svc' SET PASSWORD 'new-pw'")
+	e.sql("root", systable.RoleSystem, "ALTER USER 'carol' SET ROLE user")
+	for name, c := range map[string]*client{"dropped": bob, "new password": svc, "new role": carol} {
+		<-c.c.Done()
+		if !errors.Is(c.c.Err(), live.ErrAccountChanged) {
+			t.Fatalf("%s: ended with %v", name, c.c.Err())
+		}
+	}
+	// Alice's connections are untouched (an email change is not a
+	// credential change) and keep receiving.
+	e.sql("root", systable.RoleSystem, "ALTER USER 'alice' SET EMAIL 'alice@example.com'")
+	e.sql("root", systable.RoleSystem, "INSERT INTO chat.rooms VALUES (1, 'lobby')")
+	alice.expect("change", "r")
+	stays.expect("change", "r")
+	if alice.c.Err() != nil || stays.c.Err() != nil {
+		t.Fatalf("alice ended: %v / %v", alice.c.Err(), stays.c.Err())
+	}
+	// The ended connections' subscriptions are removed just after Done.
+	for deadline := time.Now().Add(waitFor); ; time.Sleep(time.Millisecond) {
+		got := e.sql("root", systable.RoleSystem, "SELECT count(*) FROM system.live_queries")[0].Rows[0][0]
+		if got == int64(2) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("live queries left: %v", got)
+		}
 	}
 }

@@ -45,8 +45,9 @@ type Options struct {
 	// (default 10000).
 	DefaultBatchSize int
 	MaxBatchSize     int
-	// CheckInterval is how often subscriptions of dropped tables are
-	// looked for (default 1s).
+	// CheckInterval is how often subscriptions of dropped tables and
+	// connections of dropped or changed accounts are looked for
+	// (default 1s).
 	CheckInterval time.Duration
 	// Streams, when set, is told of STREAM table inserts.
 	Streams StreamObserver
@@ -167,6 +168,7 @@ func (m *Manager) loop() {
 			return
 		case <-t.C:
 			m.endDropped()
+			m.endChangedAccounts()
 		}
 	}
 }
@@ -184,6 +186,9 @@ func (m *Manager) Connect(userID string, role systable.Role) (*Conn, error) {
 	}
 	c := &Conn{m: m, id: hex.EncodeToString(raw[:]), userID: userID, role: role,
 		subs: make(map[string]*subscription), wake: make(chan struct{}, 1)}
+	if u, ok := m.cat.Snapshot().User(userID); ok {
+		c.account = &account{created: u.CreatedAt, hash: u.PasswordHash}
+	}
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	m.conns[c.id] = c
 	return c, nil
@@ -265,6 +270,30 @@ func (m *Manager) endDropped() {
 	m.mu.Unlock()
 	for _, s := range gone {
 		m.end(s, NewError(s.id, apierror.SubscriptionFailed, "table %s.%s was dropped", s.table.Meta.NamespaceID, s.table.Meta.TableName))
+	}
+}
+
+// endChangedAccounts closes the connections of users who were dropped, or
+// whose role or password changed since they authenticated: a socket must
+// not outlive the credentials and permissions it was opened with (the
+// subscriptions were authorised for the old role). The client signs in
+// again.
+func (m *Manager) endChangedAccounts() {
+	snap := m.cat.Snapshot()
+	m.mu.Lock()
+	var gone []*Conn
+	for _, c := range m.conns {
+		if c.account == nil {
+			continue
+		}
+		u, ok := snap.User(c.userID)
+		if !ok || !u.CreatedAt.Equal(c.account.created) || u.Role != c.role || u.PasswordHash != c.account.hash {
+			gone = append(gone, c)
+		}
+	}
+	m.mu.Unlock()
+	for _, c := range gone {
+		c.end(ErrAccountChanged)
 	}
 }
 

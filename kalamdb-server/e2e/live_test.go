@@ -540,3 +540,14 @@ func liveGoroutines() []string {
 	}
 	return out
 }
+
+func TestLiveDroppedUserIsDisconnected(t *testing.T) {
+	s := liveServer(t)
+	c := s.loginWS(t, "bob", "bob-pw")
+	c.subscribeAll("m", "SELECT id FROM chat.messages", nil)
+	s.ok(root, "DROP USER 'bob'")
+	if code, reason := c.closed(); code != websocket.StatusPolicyViolation || !strings.Contains(reason, "sign in again") {
+		t.Fatalf("closed with %d %q", code, reason)
+	}
+	eventually(t, "bob's live queries removed", func() bool { return s.liveQueries("live_id") == "null" })
+}

@@ -95,6 +95,7 @@ const (
 	reasonSlow        = "send queue full: the client does not read fast enough"
 	reasonAuthTimeout = "authentication timeout"
 	reasonAuthFailed  = "authentication failed"
+	reasonAccount     = "account dropped or changed; sign in again"
 )
 
 // ServeHTTP upgrades the request and serves the socket until it closes.

@@ -140,6 +140,11 @@ func (s *session) ended(lc *live.Conn) {
 		s.close(websocket.StatusPolicyViolation, reasonSlow)
 	case errors.Is(err, live.ErrShutdown):
 		s.close(websocket.StatusGoingAway, reasonShutdown)
+	case errors.Is(err, live.ErrAccountChanged):
+		s.h.log.Info("websocket closed: account changed", zap.String("connection_id", lc.ID()),
+			zap.String("user_id", lc.UserID()))
+		lc.Close()
+		s.close(websocket.StatusPolicyViolation, reasonAccount)
 	}
 }
 
