@@ -51,5 +51,12 @@ bench: build
 fuzz: deps
 	cd kalamdb-sql && go test ./dialect -run '^$$' -fuzz FuzzParse -fuzztime 10m -parallel 1
 
+# The soak run: the real server under writes from several users, flushes,
+# compactions and live subscribers, killed with SIGKILL and restarted over
+# and over, checking every acknowledged write and every live view.
+SOAK ?= 10m
+soak: build
+	KALAMDB_SOAK=$(SOAK) go test -count=1 -run '^TestSoak$$' -timeout 0 -v ./kalamdb-server/e2e/
+
 clean:
 	rm -rf bin $(BENCH_OUT)
