@@ -1,0 +1,68 @@
+package live
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// TestPublishTouchesOnlyTheWrittenPartition: a commit is routed only to the
+// subscriptions of the partitions it wrote (DESIGN §6), one queue entry per
+// subscription and run of changes, whatever other users subscribe to.
+func TestPublishTouchesOnlyTheWrittenPartition(t *testing.T) {
+	m := &Manager{idx: newIndex(), opts: Options{}.withDefaults()}
+	table := func(id string, typ dialect.TableType) *catalog.Table {
+		return &catalog.Table{Meta: &systable.TableMeta{TableID: id, TableType: typ}}
+	}
+	msgs, rooms := table("chat:messages", dialect.TableTypeUser), table("chat:rooms", dialect.TableTypeShared)
+	conns := map[string]*Conn{}
+	for u := range 1000 {
+		user := fmt.Sprintf("u%04d", u)
+		c := &Conn{m: m, userID: user, subs: map[string]*subscription{}, wake: make(chan struct{}, 1)}
+		conns[user] = c
+		for i, tb := range []*catalog.Table{msgs, msgs, rooms} {
+			owner := user
+			if tb == rooms {
+				owner = ""
+			}
+			m.idx.add(&subscription{conn: c, id: fmt.Sprint(i), key: partKey{table: tb.Meta.TableID, user: owner}, table: tb})
+		}
+	}
+	queued := func() map[string]int {
+		out := map[string]int{}
+		for u, c := range conns {
+			c.mu.Lock()
+			if n := c.q.len(); n > 0 {
+				out[u] = n
+			}
+			c.q.drain()
+			c.mu.Unlock()
+		}
+		return out
+	}
+
+	// Three rows of u0007 and one of u0500 in one commit.
+	m.Publish([]engine.Change{
+		{Table: msgs, UserID: "u0007", Type: engine.ChangeInsert},
+		{Table: msgs, UserID: "u0007", Type: engine.ChangeInsert},
+		{Table: msgs, UserID: "u0007", Type: engine.ChangeUpdate},
+		{Table: msgs, UserID: "u0500", Type: engine.ChangeDelete},
+	})
+	if got := fmt.Sprint(queued()); got != "map[u0007:2 u0500:2]" {
+		t.Fatalf("entries per connection: %s (want one per subscription of the written partitions)", got)
+	}
+	// A user with no subscription: nobody is touched.
+	m.Publish([]engine.Change{{Table: msgs, UserID: "nobody", Type: engine.ChangeInsert}})
+	if got := queued(); len(got) != 0 {
+		t.Fatalf("a write to an unwatched partition reached %v", got)
+	}
+	// A SHARED table is one partition: every subscriber of it.
+	m.Publish([]engine.Change{{Table: rooms, Type: engine.ChangeInsert}})
+	if got := queued(); len(got) != 1000 || got["u0999"] != 1 {
+		t.Fatalf("shared table write reached %d connections", len(got))
+	}
+}
