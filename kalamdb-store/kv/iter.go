@@ -1,5 +1,8 @@
 package kv
 
+// #include "rocksdb/c.h"
+import "C"
+
 import (
 	"fmt"
 
@@ -38,16 +41,32 @@ func PrefixEnd(prefix []byte) []byte {
 // Iterator walks a column family in key order. It holds references on its
 // family and DB (and snapshot) until Close, so Close must always be called.
 //
-// Key and Value return views into RocksDB memory that are valid only until
-// the next positioning call or Close; copy them to keep them.
+// Key and Value return views that are valid only until the next
+// positioning call or Close; copy them to keep them.
+//
+// Rows are read ahead in batches (see fill): the RocksDB iterator is
+// usually a batch ahead of the position the Iterator reports, in the
+// direction it moves.
 type Iterator struct {
 	cf   *ColumnFamily
 	snap *Snapshot
 	ro   *grocksdb.ReadOptions
 	it   *grocksdb.Iterator
-	// valid caches the result of the last positioning call: every call
-	// into RocksDB is a cgo call, and scans ask Valid once per row.
+	raw  *C.rocksdb_iterator_t
+
 	valid bool
+	// dir is the direction of the current batch (+1 forward, -1 back).
+	dir int
+	// buf holds the batch's entries, located by ents; pos is the current
+	// one. drained: the RocksDB iterator has nothing past the batch.
+	buf     []byte
+	ents    []span
+	pos     int
+	drained bool
+	// batch is the entry count of the next fill; next the byte size of
+	// the next buffer.
+	batch int
+	next  int
 }
 
 // NewIter opens an iterator over the family. It is not positioned: call
@@ -74,41 +93,56 @@ func (cf *ColumnFamily) NewIter(o IterOptions) (*Iterator, error) {
 	if o.Snapshot != nil {
 		ro.SetSnapshot(o.Snapshot.s)
 	}
-	return &Iterator{cf: cf, snap: o.Snapshot, ro: ro, it: cf.db.db.NewIteratorCF(ro, cf.h)}, nil
+	it := cf.db.db.NewIteratorCF(ro, cf.h)
+	return &Iterator{cf: cf, snap: o.Snapshot, ro: ro, it: it, raw: rawIterator(it), next: fillBufBytes}, nil
 }
 
-func (i *Iterator) settle() bool {
-	i.valid = i.it.Valid()
-	return i.valid
+// seeked starts a batch in direction dir after the RocksDB iterator was
+// positioned.
+func (i *Iterator) seeked(dir int) bool {
+	i.batch = fillFirstEntries
+	return i.fill(dir)
 }
 
 // First moves to the first key within the bounds.
-func (i *Iterator) First() bool { i.it.SeekToFirst(); return i.settle() }
+func (i *Iterator) First() bool { i.it.SeekToFirst(); return i.seeked(1) }
 
 // Last moves to the last key within the bounds.
-func (i *Iterator) Last() bool { i.it.SeekToLast(); return i.settle() }
+func (i *Iterator) Last() bool { i.it.SeekToLast(); return i.seeked(-1) }
 
 // SeekGE moves to the first key >= key.
-func (i *Iterator) SeekGE(key []byte) bool { i.it.Seek(key); return i.settle() }
+func (i *Iterator) SeekGE(key []byte) bool { i.it.Seek(key); return i.seeked(1) }
 
 // SeekLE moves to the last key <= key.
-func (i *Iterator) SeekLE(key []byte) bool { i.it.SeekForPrev(key); return i.settle() }
+func (i *Iterator) SeekLE(key []byte) bool { i.it.SeekForPrev(key); return i.seeked(-1) }
 
 // Next moves to the next key.
-func (i *Iterator) Next() bool { i.it.Next(); return i.settle() }
+func (i *Iterator) Next() bool { return i.step(1) }
 
 // Prev moves to the previous key.
-func (i *Iterator) Prev() bool { i.it.Prev(); return i.settle() }
+func (i *Iterator) Prev() bool { return i.step(-1) }
 
 // Valid reports whether the iterator is at a key. A new iterator is not
 // positioned, so it is not valid until First, Last or a Seek.
 func (i *Iterator) Valid() bool { return i.valid }
 
 // Key is the current key (a view; see Iterator).
-func (i *Iterator) Key() []byte { return i.it.Key().Data() }
+func (i *Iterator) Key() []byte {
+	if !i.valid {
+		return nil
+	}
+	e := i.ents[i.pos]
+	return i.buf[e.key : e.key+e.klen : e.key+e.klen]
+}
 
 // Value is the current value (a view; see Iterator).
-func (i *Iterator) Value() []byte { return i.it.Value().Data() }
+func (i *Iterator) Value() []byte {
+	if !i.valid {
+		return nil
+	}
+	e := i.ents[i.pos]
+	return i.buf[e.val : e.val+e.vlen : e.val+e.vlen]
+}
 
 // Error reports an I/O or corruption error that ended iteration early.
 // An iterator that stops being Valid without an error has reached its end.
@@ -127,7 +161,8 @@ func (i *Iterator) Close() error {
 	err := i.Error()
 	i.it.Close()
 	i.ro.Destroy()
-	i.it, i.ro = nil, nil
+	i.it, i.ro, i.raw = nil, nil, nil
+	i.valid, i.buf, i.ents = false, nil, nil
 	i.cf.release()
 	if i.snap != nil {
 		i.snap.release()
