@@ -67,7 +67,7 @@ import (
 const (
 	fillFirstEntries = 8
 	fillMaxEntries   = 512
-	fillBufBytes     = 16 << 10
+	fillBufBytes     = 4 << 10
 	fillMaxBufBytes  = 256 << 10
 )
 
