@@ -61,7 +61,9 @@ func TestSoak(t *testing.T) {
 		for i, m := range models {
 			subs[i] = subscribeSoak(t, p.base, m.user)
 		}
-		phase := func(d time.Duration) {
+		// runWriters lets every user write for d, then runs midway (if
+		// any) while they are still writing, then stops them.
+		runWriters := func(d time.Duration, midway func()) {
 			stop := make(chan struct{})
 			var wg sync.WaitGroup
 			for _, m := range models {
@@ -72,10 +74,13 @@ func TestSoak(t *testing.T) {
 				}()
 			}
 			time.Sleep(d)
+			if midway != nil {
+				midway()
+			}
 			close(stop)
 			wg.Wait()
 		}
-		phase(time.Duration(500+rng.IntN(2500)) * time.Millisecond)
+		runWriters(time.Duration(500+rng.IntN(2500))*time.Millisecond, nil)
 		for i, m := range models {
 			if m.err != nil {
 				t.Fatalf("round %d: %s: %v", round, m.user, m.err)
@@ -95,20 +100,10 @@ func TestSoak(t *testing.T) {
 			}
 		}
 		// More traffic, killed in the middle.
-		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		for _, m := range models {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				m.write(p.base, stop)
-			}()
-		}
-		time.Sleep(time.Duration(200+rng.IntN(1500)) * time.Millisecond)
-		_ = p.cmd.Process.Signal(syscall.SIGKILL)
-		<-p.done
-		close(stop)
-		wg.Wait()
+		runWriters(time.Duration(200+rng.IntN(1500))*time.Millisecond, func() {
+			_ = p.cmd.Process.Signal(syscall.SIGKILL)
+			<-p.done
+		})
 		for _, sub := range subs {
 			sub.close()
 		}
