@@ -580,6 +580,16 @@ func wrongType(k row.Kind, v any) error {
 	return fmt.Errorf("got %T, want %s", v, k.GoTypeName())
 }
 
+// appendAs appends v to b when it has the column's Go type T.
+func appendAs[T any](b interface{ Append(T) }, k row.Kind, v any) error {
+	x, ok := v.(T)
+	if !ok {
+		return wrongType(k, v)
+	}
+	b.Append(x)
+	return nil
+}
+
 // append appends one value, which must be nil or of the column's
 // canonical Go type (package row): values are not converted here, the
 // write path normalised them before they reached the hot tier.
@@ -599,35 +609,15 @@ func (c *colBuilder) append(v any) error {
 		}
 		c.boolB.Append(x == 1)
 	case row.KindInt16:
-		x, ok := v.(int16)
-		if !ok {
-			return wrongType(c.kind, v)
-		}
-		c.i16.Append(x)
+		return appendAs[int16](c.i16, c.kind, v)
 	case row.KindInt32:
-		x, ok := v.(int32)
-		if !ok {
-			return wrongType(c.kind, v)
-		}
-		c.i32.Append(x)
+		return appendAs[int32](c.i32, c.kind, v)
 	case row.KindInt64:
-		x, ok := v.(int64)
-		if !ok {
-			return wrongType(c.kind, v)
-		}
-		c.i64.Append(x)
+		return appendAs[int64](c.i64, c.kind, v)
 	case row.KindFloat32:
-		x, ok := v.(float32)
-		if !ok {
-			return wrongType(c.kind, v)
-		}
-		c.f32.Append(x)
+		return appendAs[float32](c.f32, c.kind, v)
 	case row.KindFloat64:
-		x, ok := v.(float64)
-		if !ok {
-			return wrongType(c.kind, v)
-		}
-		c.f64.Append(x)
+		return appendAs[float64](c.f64, c.kind, v)
 	case row.KindDecimal:
 		x, ok := v.(decimal.Decimal)
 		if !ok {
@@ -639,11 +629,7 @@ func (c *colBuilder) append(v any) error {
 		}
 		c.dec.Append(n)
 	case row.KindText:
-		x, ok := v.(string)
-		if !ok {
-			return wrongType(c.kind, v)
-		}
-		c.str.Append(x)
+		return appendAs[string](c.str, c.kind, v)
 	case row.KindJSON:
 		x, ok := v.(types.JSONDocument)
 		if !ok {
@@ -656,11 +642,7 @@ func (c *colBuilder) append(v any) error {
 		}
 		c.str.BinaryBuilder.Append(raw)
 	case row.KindBytes:
-		x, ok := v.([]byte)
-		if !ok {
-			return wrongType(c.kind, v)
-		}
-		c.bin.Append(x)
+		return appendAs[[]byte](c.bin, c.kind, v)
 	case row.KindTimestamp:
 		x, ok := v.(time.Time)
 		if !ok {
