@@ -50,6 +50,9 @@ type Options struct {
 	BcryptCost int
 	// LocalStoragePath is the base directory of the 'local' storage.
 	LocalStoragePath string
+	// Storage limits where filesystem storages may live; the RocksDB
+	// directory is always protected.
+	Storage StorageRules
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -70,6 +73,21 @@ type Catalog struct {
 	// dropHook adds the engine's own changes for a dropped table (its
 	// manifests, the cleanup of its files) to the batch that drops it.
 	dropHook DropHook
+	// nsDropHook does the same for a dropped namespace (the cleanup of its
+	// directories in the storages).
+	nsDropHook NamespaceDropHook
+}
+
+// NamespaceDropHook is called with the batch that drops a namespace, after
+// the drop hooks of its tables. It may add to the batch and returns what
+// to run once the batch has committed (or nil).
+type NamespaceDropHook func(b *kv.Batch, namespace string) (after func(), err error)
+
+// SetNamespaceDropHook installs the namespace drop hook.
+func (c *Catalog) SetNamespaceDropHook(h NamespaceDropHook) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.nsDropHook = h
 }
 
 // DropHook is called for each table being dropped, with the batch that
@@ -377,6 +395,13 @@ func (c *Catalog) DropNamespace(name string, ifExists, cascade bool) ([]*Table, 
 	}
 	c.namespaces.DeleteInBatch(&b, name)
 	delete(next.namespaces, name)
+	if c.nsDropHook != nil {
+		a, err := c.nsDropHook(&b, name)
+		if err != nil {
+			return nil, true, err
+		}
+		after = append(after, a)
+	}
 	if err := c.commit(&b, next); err != nil {
 		return nil, true, err
 	}

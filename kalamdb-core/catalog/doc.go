@@ -8,4 +8,11 @@
 //
 // Changes are serialised by one mutex; they are rare (DDL, user
 // management) while reads are on every request.
+//
+// Storages: a filesystem storage the catalog accepts neither contains the
+// data directory nor overlaps the RocksDB directory or another storage,
+// and lies in an allowed root (StorageRules); its path templates map
+// (namespace, table, user) to directories injectively, none inside
+// another, across all tables (Template). Writers re-check a storage with
+// StorageSafety, since one stored by an older version may break a rule.
 package catalog

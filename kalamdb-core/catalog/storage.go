@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"path/filepath"
 	"strings"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -35,15 +34,26 @@ func applyStorageProps(st *systable.Storage, p dialect.StorageProps) {
 	set(&st.Credentials, p.Credentials)
 }
 
-// validateStorage checks a storage definition before it is saved.
-func validateStorage(st *systable.Storage) error {
+// validateStorage checks a storage definition before it is saved in s.
+// It turns a filesystem PATH into the absolute, clean path that is
+// stored. pathChanged and templatesChanged say what an ALTER changes, so
+// that a storage defined before a rule existed can still be renamed or
+// described; a new storage is checked in full.
+func (c *Catalog) validateStorage(s *Snapshot, st *systable.Storage, pathChanged, templatesChanged bool) error {
 	switch st.StorageType {
 	case StorageFilesystem:
 		if st.BaseDirectory == "" {
 			return apierror.New(apierror.InvalidInput, "a filesystem storage needs a PATH")
 		}
-		if !filepath.IsAbs(st.BaseDirectory) {
-			return apierror.New(apierror.InvalidInput, "storage PATH must be absolute, got %q", st.BaseDirectory)
+		if pathChanged {
+			p, err := c.absStoragePath(st.BaseDirectory)
+			if err != nil {
+				return err
+			}
+			st.BaseDirectory = p
+			if err := c.checkStoragePath(s, st, true); err != nil {
+				return err
+			}
 		}
 	case StorageS3:
 		// Accepting the definition would only move the failure to the
@@ -52,44 +62,24 @@ func validateStorage(st *systable.Storage) error {
 	default:
 		return apierror.New(apierror.InvalidInput, "unknown storage TYPE %q (want 'filesystem' or 's3')", st.StorageType)
 	}
-	if err := validateTemplate("USER_TABLES_TEMPLATE", st.UserTablesTemplate, true); err != nil {
-		return err
-	}
-	return validateTemplate("SHARED_TABLES_TEMPLATE", st.SharedTablesTemplate, false)
-}
-
-// validateTemplate checks a path template: relative, no "..", and with the
-// placeholders that keep partitions apart.
-func validateTemplate(name, tmpl string, user bool) error {
-	if tmpl == "" {
-		return apierror.New(apierror.InvalidInput, "%s must not be empty", name)
-	}
-	if strings.HasPrefix(tmpl, "/") || strings.Contains(tmpl, "..") || strings.Contains(tmpl, "\\") {
-		return apierror.New(apierror.InvalidInput, "%s must be a relative path without '..'", name)
-	}
-	need := []string{"{namespace}", "{tableName}"}
-	if user {
-		need = append(need, "{userId}")
-	}
-	for _, n := range need {
-		if !strings.Contains(tmpl, n) {
-			return apierror.New(apierror.InvalidInput, "%s must contain %s so that partitions never share files", name, n)
+	if templatesChanged {
+		if _, _, err := CheckTemplates(st.UserTablesTemplate, st.SharedTablesTemplate); err != nil {
+			return err
 		}
-	}
-	rest := strings.NewReplacer("{namespace}", "", "{tableName}", "", "{userId}", "").Replace(tmpl)
-	if strings.ContainsAny(rest, "{}") {
-		return apierror.New(apierror.InvalidInput, "%s has an unknown placeholder (known: {namespace}, {tableName}, {userId})", name)
 	}
 	return nil
 }
 
-// PartitionPath is the directory of a partition's files inside its storage.
+// PartitionPath is the directory of a partition's files inside its
+// storage. It fills in templates as they are, even ones that break the
+// template rules (a storage defined before the rules), so that their files
+// stay readable; writers check the storage first (StorageSafety).
 func PartitionPath(st *systable.Storage, t *Table, userID string) string {
 	tmpl := st.SharedTablesTemplate
 	if t.Meta.TableType == dialect.TableTypeUser {
 		tmpl = st.UserTablesTemplate
 	}
-	return strings.NewReplacer("{namespace}", t.Meta.NamespaceID, "{tableName}", t.Meta.TableName, "{userId}", userID).Replace(tmpl)
+	return strings.NewReplacer(PlaceholderNamespace, t.Meta.NamespaceID, PlaceholderTable, t.Meta.TableName, PlaceholderUser, userID).Replace(tmpl)
 }
 
 // CreateStorage adds a storage.
@@ -107,7 +97,7 @@ func (c *Catalog) CreateStorage(id string, p dialect.StorageProps, ifNotExists b
 	st := &systable.Storage{StorageID: id, StorageName: id, UserTablesTemplate: defaultUserTablesTemplate,
 		SharedTablesTemplate: defaultSharedTablesTemplate, CreatedAt: now, UpdatedAt: now}
 	applyStorageProps(st, p)
-	if err := validateStorage(st); err != nil {
+	if err := c.validateStorage(snap, st, true, true); err != nil {
 		return false, err
 	}
 	var b kv.Batch
@@ -136,7 +126,9 @@ func (c *Catalog) AlterStorage(id string, p dialect.StorageProps) error {
 		cp.UserTablesTemplate != cur.UserTablesTemplate || cp.SharedTablesTemplate != cur.SharedTablesTemplate) {
 		return apierror.New(apierror.SQLExecutionError, "storage %s is used by %d tables: its type, path and templates cannot change", id, n)
 	}
-	if err := validateStorage(&cp); err != nil {
+	pathChanged := p.Path != nil && *p.Path != cur.BaseDirectory
+	templatesChanged := cp.UserTablesTemplate != cur.UserTablesTemplate || cp.SharedTablesTemplate != cur.SharedTablesTemplate
+	if err := c.validateStorage(snap, &cp, pathChanged, templatesChanged); err != nil {
 		return err
 	}
 	cp.UpdatedAt = c.opts.Now().UTC()

@@ -29,7 +29,14 @@ type Config struct {
 	BcryptCost   int
 	// StorageDir is the base directory of the 'local' storage.
 	StorageDir string
-	Limits     executor.Limits
+	// DataDir is the directory holding the server's own files; no storage
+	// may be it or contain it (the RocksDB directory is protected anyway).
+	DataDir string
+	// StorageRoots are where CREATE/ALTER STORAGE may put a filesystem
+	// storage; relative PATHs resolve against the first. Empty: anywhere
+	// that overlaps neither the server's directories nor another storage.
+	StorageRoots []string
+	Limits       executor.Limits
 	// DisableFastPath sends every statement through the query planner.
 	DisableFastPath bool
 	// JobWorkers bounds concurrent background jobs (0: 2).
@@ -65,7 +72,7 @@ type Database struct {
 // Open builds the core over an open store.
 func Open(db *kv.DB, cfg Config) (*Database, error) {
 	cat, err := catalog.Open(db, catalog.Options{RootPassword: cfg.RootPassword, BcryptCost: cfg.BcryptCost,
-		LocalStoragePath: cfg.StorageDir})
+		LocalStoragePath: cfg.StorageDir, Storage: catalog.StorageRules{DataDir: cfg.DataDir, AllowedRoots: cfg.StorageRoots}})
 	if err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)
 	}

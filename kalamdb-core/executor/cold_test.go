@@ -238,10 +238,15 @@ func TestDropTableRemovesColdDataAndNameIsReusable(t *testing.T) {
 func TestStorageStatementsAndStats(t *testing.T) {
 	e := newEnv(t)
 	root := e.root()
-	dir := t.TempDir()
+	dir := filepath.Join(e.dir, "storages", "archive")
 	root.must(fmt.Sprintf("CREATE STORAGE archive TYPE 'filesystem' NAME 'Archive' PATH '%s'", dir))
 	root.fails(apierror.AlreadyExists, fmt.Sprintf("CREATE STORAGE archive TYPE 'filesystem' PATH '%s'", dir))
-	root.fails(apierror.InvalidInput, "CREATE STORAGE rel TYPE 'filesystem' PATH 'relative/path'")
+	// A relative PATH is resolved against the first allowed root.
+	root.must("CREATE STORAGE rel TYPE 'filesystem' PATH 'relative/path'")
+	if got := root.rows("SELECT base_directory FROM system.storages WHERE storage_id = 'rel'"); got != fmt.Sprintf(`[[%q]]`, filepath.Join(e.dir, "storages", "relative", "path")) {
+		t.Fatalf("relative PATH stored as %s", got)
+	}
+	root.must("DROP STORAGE rel")
 	root.fails(apierror.InvalidInput, "CREATE STORAGE s3one TYPE 's3' BUCKET 'b'")
 	root.fails(apierror.InvalidInput, fmt.Sprintf("CREATE STORAGE bad TYPE 'filesystem' PATH '%s' USER_TABLES_TEMPLATE '{namespace}/{tableName}'", dir))
 	if got := root.rows("STORAGE CHECK archive"); got != `[["archive",true,"writable and readable"]]` {

@@ -26,8 +26,10 @@ type env struct {
 	faults *cold.Faults
 	// failpoint, when set, is called at the engine's crash points.
 	failpoint func(string)
-	kv        *kv.DB
-	db        *database.Database
+	// roots are allowed storage roots besides dir/storages.
+	roots []string
+	kv    *kv.DB
+	db    *database.Database
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, false) }
@@ -42,12 +44,14 @@ func newEnvWith(t *testing.T, slow bool) *env {
 
 func (e *env) open() {
 	e.t.Helper()
-	store, err := kv.Open(e.dir, kv.Options{})
+	// The server's layout: RocksDB and the local storage side by side in
+	// the data directory, other storages under its storages root.
+	store, err := kv.Open(e.dir+"/rocksdb", kv.Options{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow,
-		StorageFaults: e.faults, Failpoint: e.failpoint})
+		StorageFaults: e.faults, Failpoint: e.failpoint, DataDir: e.dir, StorageRoots: append([]string{e.dir + "/storages"}, e.roots...)})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -34,7 +34,9 @@ type env struct {
 func newEnv(t testing.TB, o live.Options, mutate ...func(*database.Config)) *env {
 	t.Helper()
 	dir := t.TempDir()
-	store, err := kv.Open(dir, kv.Options{})
+	// RocksDB beside the local storage, as in the server's data directory:
+	// no storage may be inside RocksDB's directory.
+	store, err := kv.Open(dir+"/rocksdb", kv.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
