@@ -232,7 +232,7 @@ func TestWriteRejectsBadValues(t *testing.T) {
 	if len(ents) != 0 {
 		t.Fatalf("failed writes left %v", ents)
 	}
-	if n, err := st.CleanupTemp(context.Background(), "bad", 0); err != nil || n != 0 {
+	if n, err := st.CleanupTemp(context.Background(), "bad", time.Time{}, nil); err != nil || n != 0 {
 		t.Fatalf("failed writes left %d temp files (%v)", n, err)
 	}
 
@@ -289,7 +289,7 @@ func TestKeyOrderEnforced(t *testing.T) {
 	if ents, _ := st.List(context.Background(), "o"); len(ents) != 0 {
 		t.Fatalf("refused writes left files: %v", ents)
 	}
-	if n, _ := st.CleanupTemp(context.Background(), "o", 0); n != 0 {
+	if n, _ := st.CleanupTemp(context.Background(), "o", time.Time{}, nil); n != 0 {
 		t.Fatalf("refused writes left %d temp files", n)
 	}
 	// Keys compare as unsigned bytes: 0x7f < 0x80 < 0xff.
@@ -420,7 +420,7 @@ func TestCallerPanicsPropagate(t *testing.T) {
 		WriteFile(context.Background(), st, "p/x.parquet", sch, SourceFunc(func() (Row, bool, error) { panic("caller bug") }), WriteOptions{})
 	})
 	// The deferred abort still ran while the panic unwound.
-	if n, _ := st.CleanupTemp(context.Background(), "p", 0); n != 0 {
+	if n, _ := st.CleanupTemp(context.Background(), "p", time.Time{}, nil); n != 0 {
 		t.Fatalf("the panicking write left %d temp files", n)
 	}
 	writeRows(t, st, "p/y.parquet", sch, []Row{{Key: []byte{1}, Values: make([]any, 6)}}, WriteOptions{})

@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -35,9 +36,13 @@ type Storage interface {
 	// Rename moves a committed file; the move is atomic and durable when
 	// it returns.
 	Rename(ctx context.Context, from, to string) error
-	// Remove deletes the file at p. Removing a missing file is an error
-	// matching fs.ErrNotExist.
+	// Remove deletes the file at p; it refuses a directory. Removing a
+	// missing file is an error matching fs.ErrNotExist.
 	Remove(ctx context.Context, p string) error
+	// RemoveDir deletes the directory at p if it is empty; a directory
+	// with anything in it is left alone (ErrDirNotEmpty). It never removes
+	// the root.
+	RemoveDir(ctx context.Context, p string) error
 	// List lists the directory dir ("" or "." is the root), sorted by
 	// name. Files still being written are not listed. A missing directory
 	// is an error matching fs.ErrNotExist.
@@ -46,11 +51,12 @@ type Storage interface {
 	Stat(ctx context.Context, p string) (Entry, error)
 	// CleanupTemp removes the leftovers of writes that never committed
 	// (a crash between Create and Commit) from directory dir (not from
-	// its subdirectories: recovery walks the partitions it knows), if they
-	// were last modified at least olderThan ago (0: all of them, which is
-	// right at startup before any writer runs). It returns how many it
-	// removed.
-	CleanupTemp(ctx context.Context, dir string, olderThan time.Duration) (int, error)
+	// its subdirectories: recovery walks the partitions it knows): the
+	// files named the way Create names them (TempTarget), for a final
+	// name that match accepts (nil: any), last modified before the time
+	// before (zero: all of them, which is right when no writer can be
+	// writing in dir). It returns how many it removed.
+	CleanupTemp(ctx context.Context, dir string, before time.Time, match func(final string) bool) (int, error)
 }
 
 // PendingFile is a file being written. Exactly one of Commit and Abort
@@ -85,6 +91,10 @@ type Entry struct {
 // ErrBadPath is matched by the error for a path that is not a clean
 // relative slash-separated path inside the storage.
 var ErrBadPath = errors.New("cold: invalid storage path")
+
+// ErrDirNotEmpty is matched by the error of RemoveDir for a directory
+// that still holds something.
+var ErrDirNotEmpty = errors.New("cold: directory not empty")
 
 // ErrSimulatedCrash is for fault injection: a Faults hook that returns an
 // error matching it makes the FS stop where it is, without the cleanup a
@@ -126,12 +136,36 @@ var _ Storage = (*FS)(nil)
 
 // tempPrefix starts the name of every file being written. Readers and
 // List never look at such names, and CleanupTemp removes them, so a crash
-// mid-write leaves nothing a reader could mistake for data.
+// mid-write leaves nothing a reader could mistake for data. The full name
+// is tempPrefix, tempRandLen lower-case hex digits, '-' and the final
+// name (TempTarget).
 const tempPrefix = ".tmp-"
 
-// IsTempName reports whether a base name is that of a file being written
-// (or left behind by a write that never committed).
+const tempRandLen = 16
+
+// IsTempName reports whether a base name is reserved for files being
+// written; no final file may have such a name.
 func IsTempName(name string) bool { return strings.HasPrefix(name, tempPrefix) }
+
+// TempTarget parses a base name as Create names a file being written and
+// returns the final name it was for. ok is false for any other name, so
+// that a cleanup never takes someone else's file for one of its own.
+func TempTarget(name string) (final string, ok bool) {
+	rest, found := strings.CutPrefix(name, tempPrefix)
+	if !found || len(rest) < tempRandLen+2 || rest[tempRandLen] != '-' {
+		return "", false
+	}
+	for i := 0; i < tempRandLen; i++ {
+		if c := rest[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return "", false
+		}
+	}
+	final = rest[tempRandLen+1:]
+	if IsTempName(final) {
+		return "", false
+	}
+	return final, true
+}
 
 // NewFS returns the Storage rooted at directory base, creating it if
 // needed. Close it when done.
@@ -213,17 +247,27 @@ func (f *FS) Create(ctx context.Context, p string) (PendingFile, error) {
 	if err := checkCtx(ctx, "create", p); err != nil {
 		return nil, err
 	}
-	if err := f.mkdirAll(dir); err != nil {
-		return nil, fmt.Errorf("cold: create %s: %w", p, err)
-	}
-	var rnd [8]byte
+	var rnd [tempRandLen / 2]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		return nil, fmt.Errorf("cold: create %s: %w", p, err)
 	}
 	tmp := path.Join(dir, tempPrefix+hex.EncodeToString(rnd[:])+"-"+path.Base(final))
-	fh, err := f.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("cold: create %s: %w", p, err)
+	// The cleanup of a dropped table or namespace removes directories
+	// that are empty, which a new directory is until the temporary file is
+	// in it: if one vanishes in between, make it again. Each cleanup
+	// removes a directory at most once, so a few attempts suffice.
+	var fh *os.File
+	for attempt := 1; ; attempt++ {
+		err = f.mkdirAll(dir)
+		if err == nil {
+			fh, err = f.root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		}
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) || attempt == 4 {
+			return nil, fmt.Errorf("cold: create %s: %w", p, err)
+		}
 	}
 	return &pendingFile{fs: f, f: fh, tmp: tmp, final: final, dir: dir}, nil
 }
@@ -458,11 +502,44 @@ func (f *FS) Remove(ctx context.Context, p string) error {
 	if err := checkCtx(ctx, "remove", p); err != nil {
 		return err
 	}
+	if st, err := f.root.Lstat(p); err != nil {
+		return fmt.Errorf("cold: remove %s: %w", p, err)
+	} else if st.IsDir() {
+		return fmt.Errorf("cold: remove %s: is a directory", p)
+	}
 	if err := f.root.Remove(p); err != nil {
 		return fmt.Errorf("cold: remove %s: %w", p, err)
 	}
 	if err := f.syncDir(dir); err != nil {
 		return fmt.Errorf("cold: remove %s: %w", p, err)
+	}
+	return nil
+}
+
+// RemoveDir implements Storage: rmdir, which the kernel refuses for a
+// directory that is not empty, so nothing inside can be lost.
+func (f *FS) RemoveDir(ctx context.Context, p string) error {
+	if _, err := CleanPath(p, false); err != nil {
+		return fmt.Errorf("cold: remove directory: %w", err)
+	}
+	if err := checkCtx(ctx, "remove directory", p); err != nil {
+		return err
+	}
+	st, err := f.root.Lstat(p)
+	if err != nil {
+		return fmt.Errorf("cold: remove directory %s: %w", p, err)
+	}
+	if !st.IsDir() {
+		return fmt.Errorf("cold: remove directory %s: not a directory", p)
+	}
+	if err := f.root.Remove(p); err != nil {
+		if errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) {
+			return fmt.Errorf("cold: remove directory %s: %w", p, ErrDirNotEmpty)
+		}
+		return fmt.Errorf("cold: remove directory %s: %w", p, err)
+	}
+	if err := f.syncDir(path.Dir(p)); err != nil {
+		return fmt.Errorf("cold: remove directory %s: %w", p, err)
 	}
 	return nil
 }
@@ -497,7 +574,7 @@ func (f *FS) List(ctx context.Context, dir string) ([]Entry, error) {
 	}
 	out := make([]Entry, 0, len(ents))
 	for _, e := range ents {
-		if IsTempName(e.Name()) {
+		if IsTempName(e.Name()) && !e.IsDir() {
 			continue
 		}
 		info, err := e.Info()
@@ -530,7 +607,7 @@ func (f *FS) Stat(ctx context.Context, p string) (Entry, error) {
 
 // CleanupTemp implements Storage. A missing directory has nothing to
 // clean up.
-func (f *FS) CleanupTemp(ctx context.Context, dir string, olderThan time.Duration) (int, error) {
+func (f *FS) CleanupTemp(ctx context.Context, dir string, before time.Time, match func(final string) bool) (int, error) {
 	dir, err := CleanPath(dir, true)
 	if err != nil {
 		return 0, fmt.Errorf("cold: cleanup: %w", err)
@@ -545,15 +622,15 @@ func (f *FS) CleanupTemp(ctx context.Context, dir string, olderThan time.Duratio
 	if err != nil {
 		return 0, fmt.Errorf("cold: cleanup %s: %w", dir, err)
 	}
-	cutoff := time.Now().Add(-olderThan)
 	removed := 0
 	for _, e := range ents {
-		if !IsTempName(e.Name()) || e.IsDir() {
+		final, ok := TempTarget(e.Name())
+		if !ok || !e.Type().IsRegular() || match != nil && !match(final) {
 			continue
 		}
-		if olderThan > 0 {
+		if !before.IsZero() {
 			info, err := e.Info()
-			if err != nil || info.ModTime().After(cutoff) {
+			if err != nil || !info.ModTime().Before(before) {
 				continue // gone already, or possibly still being written
 			}
 		}

@@ -262,11 +262,11 @@ func TestCrashLeavesOnlyTempFilesForCleanup(t *testing.T) {
 			t.Fatalf("%s: List shows %v", name, ents)
 		}
 		// A recent temporary file may belong to a live writer: a cleanup
-		// with an age limit keeps it, the startup cleanup (0) removes it.
-		if n, err := st.CleanupTemp(ctx, "ns/t/u", time.Hour); err != nil || n != 0 {
+		// with an age limit keeps it, the startup cleanup (zero) removes it.
+		if n, err := st.CleanupTemp(ctx, "ns/t/u", time.Now().Add(-time.Hour), nil); err != nil || n != 0 {
 			t.Fatalf("%s: aged cleanup removed %d (%v)", name, n, err)
 		}
-		if n, err := st.CleanupTemp(ctx, "ns/t/u", 0); err != nil || n != 1 {
+		if n, err := st.CleanupTemp(ctx, "ns/t/u", time.Time{}, nil); err != nil || n != 1 {
 			t.Fatalf("%s: cleanup removed %d (%v)", name, n, err)
 		}
 		if names := dirNames(t, st, "ns/t/u"); len(names) != 0 {
@@ -279,17 +279,121 @@ func TestCrashLeavesOnlyTempFilesForCleanup(t *testing.T) {
 		}
 	}
 	st := newFS(t)
-	if n, err := st.CleanupTemp(ctx, "missing/dir", 0); err != nil || n != 0 {
+	if n, err := st.CleanupTemp(ctx, "missing/dir", time.Time{}, nil); err != nil || n != 0 {
 		t.Fatalf("cleanup of a missing directory: %d, %v", n, err)
 	}
 	// Old temporary files are removed by an aged cleanup.
-	if err := os.WriteFile(filepath.Join(st.Base(), ".tmp-dead-x.parquet"), []byte("x"), 0o644); err != nil {
+	const dead = ".tmp-0123456789abcdef-x.parquet"
+	if err := os.WriteFile(filepath.Join(st.Base(), dead), []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	old := time.Now().Add(-2 * time.Hour)
-	os.Chtimes(filepath.Join(st.Base(), ".tmp-dead-x.parquet"), old, old)
-	if n, err := st.CleanupTemp(ctx, "", time.Hour); err != nil || n != 1 {
+	os.Chtimes(filepath.Join(st.Base(), dead), old, old)
+	if n, err := st.CleanupTemp(ctx, "", time.Now().Add(-time.Hour), nil); err != nil || n != 1 {
 		t.Fatalf("aged cleanup of an old temp file: %d, %v", n, err)
+	}
+}
+
+// TestCleanupTempRemovesOnlyItsOwnNames: names that merely start like a
+// temporary file, directories, and temporary files for final names the
+// caller does not claim are someone else's and stay.
+func TestCleanupTempRemovesOnlyItsOwnNames(t *testing.T) {
+	ctx := context.Background()
+	st := newFS(t)
+	dir := filepath.Join(st.Base(), "p")
+	if err := os.MkdirAll(filepath.Join(dir, ".tmp-0123456789abcdef-sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	foreign := []string{".tmp-notes.txt", ".tmp-0123456789ABCDEF-batch-1.parquet", ".tmp-0123456789abcdef", ".tmp-0123456789abcdef-",
+		".tmp-0123456789abcde-batch-1.parquet", ".tmp-0123456789abcdef-.tmp-x", ".tmp-0123456789abcdef-notes.txt", "CURRENT"}
+	ours := ".tmp-0123456789abcdef-batch-1.parquet"
+	for _, n := range append(foreign, ours) {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	onlyBatches := func(final string) bool { return strings.HasPrefix(final, "batch-") }
+	if n, err := st.CleanupTemp(ctx, "p", time.Time{}, onlyBatches); err != nil || n != 1 {
+		t.Fatalf("cleanup removed %d (%v), want only %s", n, err, ours)
+	}
+	for _, n := range foreign {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("foreign %s: %v", n, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".tmp-0123456789abcdef-sub")); err != nil {
+		t.Errorf("directory with a temporary-looking name: %v", err)
+	}
+	// List hides temporary files, not directories.
+	ents, err := st.List(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name)
+	}
+	if strings.Join(names, ",") != ".tmp-0123456789abcdef-sub,CURRENT" {
+		t.Fatalf("List: %v", names)
+	}
+}
+
+func TestTempTargetParsesOnlyCreateNames(t *testing.T) {
+	ctx := context.Background()
+	st := newFS(t)
+	w, err := st.Create(ctx, "d/batch-7.parquet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Abort()
+	raw, err := os.ReadDir(filepath.Join(st.Base(), "d"))
+	if err != nil || len(raw) != 1 {
+		t.Fatalf("pending write: %v %v", raw, err)
+	}
+	if final, ok := TempTarget(raw[0].Name()); !ok || final != "batch-7.parquet" {
+		t.Fatalf("TempTarget(%q) = %q, %v", raw[0].Name(), final, ok)
+	}
+	for _, n := range []string{"batch-7.parquet", ".tmp-", ".tmp-x-batch-1.parquet", ".tmp-0123456789abcdefXbatch"} {
+		if _, ok := TempTarget(n); ok {
+			t.Errorf("TempTarget(%q) accepted", n)
+		}
+	}
+}
+
+func TestRemoveIsForFilesAndRemoveDirForEmptyDirectories(t *testing.T) {
+	ctx := context.Background()
+	st := newFS(t)
+	if err := os.MkdirAll(filepath.Join(st.Base(), "a", "b"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(st.Base(), "a", "f"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Remove(ctx, "a/b"); err == nil {
+		t.Fatal("Remove removed a directory")
+	}
+	if err := st.RemoveDir(ctx, "a"); !errors.Is(err, ErrDirNotEmpty) {
+		t.Fatalf("RemoveDir of a non-empty directory: %v", err)
+	}
+	if err := st.RemoveDir(ctx, "a/f"); err == nil {
+		t.Fatal("RemoveDir removed a file")
+	}
+	for _, p := range []string{"", ".", "..", "../x"} {
+		if err := st.RemoveDir(ctx, p); !errors.Is(err, ErrBadPath) {
+			t.Errorf("RemoveDir(%q) = %v", p, err)
+		}
+	}
+	if err := st.RemoveDir(ctx, "a/b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Remove(ctx, "a/f"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RemoveDir(ctx, "a"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(st.Base()); err != nil {
+		t.Fatalf("base gone: %v", err)
 	}
 }
 

@@ -172,7 +172,7 @@ func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *
 		}
 	})
 	dir := catalog.PartitionPath(storage, t, m.UserID)
-	file := path.Join(dir, fmt.Sprintf("batch-%d.parquet", m.NextBatch))
+	file := path.Join(dir, batchName(m.NextBatch))
 	info, err := cold.WriteFile(ctx, fsys, file, t.Schema, src, cold.WriteOptions{ZstdLevel: 3})
 	empty := errors.Is(err, cold.ErrNoRows)
 	if err != nil && !empty {
@@ -184,7 +184,7 @@ func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *
 		return err
 	}
 	e.failpoint(FailCompactAfterSwap)
-	e.removeObsolete(storage.StorageID, fsys, old)
+	e.removeObsolete(storage.StorageID, fsys, dir, old)
 	_ = writeManifestMirror(ctx, fsys, dir, m)
 	res.Partitions++
 	res.FilesBefore += len(old)

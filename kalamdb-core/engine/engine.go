@@ -120,6 +120,7 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 	e.closing = make(chan struct{})
 	e.obsolete = newObsoleteFiles()
 	cat.SetDropHook(e.dropColdData)
+	cat.SetNamespaceDropHook(e.dropNamespaceDirs)
 	e.provider = &Provider{cat: cat, tables: newTableFactory(e)}
 	e.provider.system = &systemDatabase{tables: e.systemTables}
 	e.provider.funcs = newFunctionSet(seq, e.uuids, e.ulids)

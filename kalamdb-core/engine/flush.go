@@ -90,7 +90,7 @@ func (e *Engine) jobTable(ns, name string) (*catalog.Table, *tableShape, *systab
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	storage, fsys, err := e.tableStorage(t)
+	storage, fsys, err := e.tableStorageForWrite(t)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -210,7 +210,7 @@ func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableS
 		if err := e.removeOrphans(ctx, storage.StorageID, fsys, dir, m); err != nil {
 			return fmt.Errorf("flush %s: clean %s: %w", t.Meta.TableID, dir, err)
 		}
-		file := path.Join(dir, fmt.Sprintf("batch-%d.parquet", m.NextBatch))
+		file := path.Join(dir, batchName(m.NextBatch))
 		// Bloom filters are sized for the rows the file will hold; the
 		// partition's counter of buffered writes is a close upper bound.
 		expected := int64(1)

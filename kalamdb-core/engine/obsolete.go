@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"path"
 	"sync"
 	"time"
 
@@ -111,8 +112,10 @@ func (o *obsoleteFiles) done(storageID string, files []systable.ManifestFile) {
 // removeObsolete deletes files no manifest lists any more, once no reader
 // can need them (see obsoleteFiles). If the server stops first, they are
 // removed at Close, when no reader is left; after a crash they are orphans
-// that the partition's next flush removes.
-func (e *Engine) removeObsolete(storageID string, fsys *cold.FS, files []systable.ManifestFile) {
+// that the partition's next flush removes. Only batch files directly in
+// the partition's directory dir are deleted: a manifest entry naming
+// anything else was not written by this server.
+func (e *Engine) removeObsolete(storageID string, fsys *cold.FS, dir string, files []systable.ManifestFile) {
 	if len(files) == 0 {
 		return
 	}
@@ -141,6 +144,9 @@ func (e *Engine) removeObsolete(storageID string, fsys *cold.FS, files []systabl
 		}
 		for _, f := range files {
 			e.cold.files.forget(storageID, f.Path)
+			if _, ok := batchNumber(path.Base(f.Path)); !ok || path.Dir(f.Path) != dir {
+				continue
+			}
 			if err := fsys.Remove(context.Background(), f.Path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				continue // an orphan now; the next flush of the partition removes it
 			}

@@ -2,13 +2,18 @@ package engine
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
@@ -88,24 +93,54 @@ func (c *coldTier) close() {
 	}
 }
 
-// tableStorage returns the storage of a USER or SHARED table.
+// tableStorage returns the storage of a USER or SHARED table, for reading.
 func (e *Engine) tableStorage(t *catalog.Table) (*systable.Storage, *cold.FS, error) {
+	return e.tableStorageWith(t, e.cold.storage)
+}
+
+// tableStorageForWrite returns the storage of a table for writing and
+// deleting files (writableStorage).
+func (e *Engine) tableStorageForWrite(t *catalog.Table) (*systable.Storage, *cold.FS, error) {
+	return e.tableStorageWith(t, e.writableStorage)
+}
+
+func (e *Engine) tableStorageWith(t *catalog.Table, open func(*systable.Storage) (*cold.FS, error)) (*systable.Storage, *cold.FS, error) {
 	st, ok := e.cat.Snapshot().Storage(t.Meta.StorageID)
 	if !ok {
 		return nil, nil, apierror.New(apierror.NotFound, "storage %s of table %s does not exist", t.Meta.StorageID, t.Meta.TableID)
 	}
-	fsys, err := e.cold.storage(st)
+	fsys, err := open(st)
 	return st, fsys, err
 }
 
+// writableStorage returns a storage for writing or deleting files: only a
+// storage that keeps the path and template rules (catalog.StorageSafety).
+// One that breaks them (defined before the rules, or a symbolic link moved
+// it) stays readable, but flush, compaction and cleanup refuse it rather
+// than write into, or delete from, a directory the server may not own.
+func (e *Engine) writableStorage(st *systable.Storage) (*cold.FS, error) {
+	if err := e.cat.StorageSafety(st); err != nil {
+		msg := err.Error()
+		if ae, ok := apierror.As(err); ok {
+			msg = ae.Message
+		}
+		return nil, apierror.New(apierror.InvalidInput, "storage %s is not written to: %s", st.StorageID, msg)
+	}
+	return e.cold.storage(st)
+}
+
 // CheckStorage proves a storage usable: it writes, reads back and removes
-// a small file.
+// a small file, under a random name no other file can have.
 func (e *Engine) CheckStorage(ctx context.Context, st *systable.Storage) error {
-	fsys, err := e.cold.storage(st)
+	fsys, err := e.writableStorage(st)
 	if err != nil {
 		return err
 	}
-	const probe = ".kalamdb-storage-check"
+	var rnd [8]byte
+	if _, err := rand.Read(rnd[:]); err != nil {
+		return err
+	}
+	probe := ".kalamdb-storage-check-" + hex.EncodeToString(rnd[:])
 	w, err := fsys.Create(ctx, probe)
 	if err != nil {
 		return fmt.Errorf("cannot write: %w", err)
@@ -126,6 +161,40 @@ func (e *Engine) CheckStorage(ctx context.Context, st *systable.Storage) error {
 	return nil
 }
 
+// The names of the files the server writes in a partition's directory;
+// nothing else there is deleted (besides Create's temporary files).
+const manifestMirror = "manifest.json"
+
+// batchName names the file of a partition's batch n.
+func batchName(n int64) string { return fmt.Sprintf("batch-%d.parquet", n) }
+
+// batchNumber parses a name batchName gives: "batch-N.parquet", N ≥ 1 in
+// canonical decimal. ok is false for any other name.
+func batchNumber(name string) (n int64, ok bool) {
+	digits, found := strings.CutPrefix(name, "batch-")
+	if !found {
+		return 0, false
+	}
+	digits, found = strings.CutSuffix(digits, ".parquet")
+	if !found || digits == "" || digits[0] == '0' || len(digits) > 18 {
+		return 0, false
+	}
+	for i := 0; i < len(digits); i++ {
+		if digits[i] < '0' || digits[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	return n, err == nil
+}
+
+// ownedTempTarget tells CleanupTemp which temporary files are the
+// server's own in a partition directory.
+func ownedTempTarget(final string) bool {
+	_, ok := batchNumber(final)
+	return ok || final == manifestMirror
+}
+
 // writeManifestMirror writes manifest.json beside a partition's files. It
 // is a convenience for tools and humans; system.manifest is the truth, so
 // a failure here fails nothing.
@@ -134,7 +203,7 @@ func writeManifestMirror(ctx context.Context, fsys *cold.FS, dir string, m *syst
 	if err != nil {
 		return err
 	}
-	w, err := fsys.Create(ctx, path.Join(dir, "manifest.json"))
+	w, err := fsys.Create(ctx, path.Join(dir, manifestMirror))
 	if err != nil {
 		return err
 	}
@@ -151,11 +220,13 @@ func writeManifestMirror(ctx context.Context, fsys *cold.FS, dir string, m *syst
 // snapshots never see such files (they read the manifest), so removing
 // them is only housekeeping; files a compaction replaced that readers at
 // older snapshots may still open (obsoleteFiles) are left alone.
+//
+// Only names this partition's writer has produced are candidates: batch
+// files numbered up to the manifest's next batch (the one a crashed write
+// was producing), and Create's temporary files for such names. Anything
+// else in the directory was not written by the server and stays.
 func (e *Engine) removeOrphans(ctx context.Context, storageID string, fsys *cold.FS, dir string, m *systable.Manifest) error {
-	entries, err := fsys.List(ctx, dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil
-	}
+	entries, err := listIfExists(ctx, fsys, dir)
 	if err != nil {
 		return err
 	}
@@ -164,16 +235,26 @@ func (e *Engine) removeOrphans(ctx context.Context, storageID string, fsys *cold
 		listed[f.Path] = true
 	}
 	for _, en := range entries {
+		n, ok := batchNumber(en.Name)
 		p := path.Join(dir, en.Name)
-		if en.IsDir || en.Name == "manifest.json" || listed[p] || e.obsolete.isPending(storageID, p) {
+		if en.IsDir || !ok || n > m.NextBatch || listed[p] || e.obsolete.isPending(storageID, p) {
 			continue
 		}
 		if err := fsys.Remove(ctx, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 	}
-	_, err = fsys.CleanupTemp(ctx, dir, 0)
+	_, err = fsys.CleanupTemp(ctx, dir, time.Time{}, ownedTempTarget)
 	return err
+}
+
+// listIfExists lists a directory of a storage; a missing one is empty.
+func listIfExists(ctx context.Context, fsys *cold.FS, dir string) ([]cold.Entry, error) {
+	entries, err := fsys.List(ctx, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	return entries, err
 }
 
 // partitionOwner is the manifest user of a partition: the user for a USER
@@ -286,7 +367,7 @@ func (e *Engine) syncMirrors(ctx context.Context, ns, name string) error {
 	if !ok {
 		return nil
 	}
-	storage, fsys, err := e.tableStorage(t)
+	storage, fsys, err := e.tableStorageForWrite(t)
 	if err != nil {
 		return err
 	}
