@@ -144,7 +144,10 @@ func toInt(v any) int {
 func TestColdTierBadInput(t *testing.T) {
 	dir := t.TempDir()
 	s := startServer(t, dir, noPolicyFlush)
-	blocker := filepath.Join(t.TempDir(), "not-a-dir")
+	blocker := filepath.Join(dir, "storages", "not-a-dir")
+	if err := os.MkdirAll(filepath.Dir(blocker), 0o755); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(blocker, []byte("x"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func New(cfg *config.Config, log *zap.Logger) *Server {
 // listening while the app runs, and live queries over WebSocket.
 var Module = fx.Module("server",
 	fx.Provide(newAuthenticator, newHTTPAPI),
-	fx.Invoke(serveHTTP),
+	fx.Invoke(serveHTTP, logStorageProblems),
 	liveModule,
 )
 
@@ -94,6 +94,14 @@ func coreConfig(cfg *config.Config) (database.Config, error) {
 	if err != nil {
 		return database.Config{}, fmt.Errorf("storage directory: %w", err)
 	}
+	dataDir, err := filepath.Abs(cfg.Storage.DataDir)
+	if err != nil {
+		return database.Config{}, fmt.Errorf("data directory: %w", err)
+	}
+	roots, err := cfg.Storage.StorageRoots()
+	if err != nil {
+		return database.Config{}, err
+	}
 	return database.Config{
 		NodeID:             NodeNumber(cfg.Server.NodeID),
 		NodeName:           cfg.Server.NodeID,
@@ -104,6 +112,8 @@ func coreConfig(cfg *config.Config) (database.Config, error) {
 		RootPassword:       cfg.Auth.RootPassword,
 		BcryptCost:         cfg.Auth.BcryptCost,
 		StorageDir:         storageDir,
+		DataDir:            dataDir,
+		StorageRoots:       roots,
 		Limits: executor.Limits{
 			MaxSQLBytes:   int(cfg.Limits.MaxSQLBytes),
 			MaxStatements: cfg.Limits.MaxStatementsPerBatch,
@@ -187,3 +197,18 @@ func serveHTTP(lc fx.Lifecycle, cfg *config.Config, api *httpapi.Server, la *lis
 
 // DefaultStopTimeout bounds a whole shutdown.
 const DefaultStopTimeout = 60 * time.Second
+
+// logStorageProblems reports at start every storage that breaks the
+// storage rules (one defined by an older version, or a root since
+// narrowed): an unusable one is an error, as its tables no longer flush.
+func logStorageProblems(cat *catalog.Catalog, log *zap.Logger) {
+	for _, p := range cat.StorageProblems() {
+		if p.Unusable {
+			log.Error("storage breaks the storage rules: flush, compaction and cleanup refuse it until it is fixed",
+				zap.String("storage_id", p.StorageID), zap.Error(p.Err))
+			continue
+		}
+		log.Warn("storage is outside storage.allowed_roots; it keeps working, but CREATE/ALTER STORAGE could not put it there now",
+			zap.String("storage_id", p.StorageID), zap.Error(p.Err))
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -80,6 +81,31 @@ type StorageConfig struct {
 	FlushCheckInterval time.Duration `toml:"flush_check_interval"`
 	// JobWorkers bounds concurrently running background jobs.
 	JobWorkers int `toml:"job_workers"`
+	// AllowedRoots are the directories CREATE/ALTER STORAGE may put a
+	// filesystem storage in; a relative PATH is resolved against the
+	// first. Empty means DefaultStoragesDir under the data directory.
+	AllowedRoots []string `toml:"allowed_roots"`
+}
+
+// DefaultStoragesDir is the allowed storage root, under the data
+// directory, when allowed_roots is empty.
+const DefaultStoragesDir = "storages"
+
+// StorageRoots returns the allowed storage roots as absolute paths.
+func (s StorageConfig) StorageRoots() ([]string, error) {
+	roots := s.AllowedRoots
+	if len(roots) == 0 {
+		roots = []string{filepath.Join(s.DataDir, DefaultStoragesDir)}
+	}
+	out := make([]string, len(roots))
+	for i, r := range roots {
+		abs, err := filepath.Abs(r)
+		if err != nil {
+			return nil, fmt.Errorf("storage.allowed_roots: %w", err)
+		}
+		out[i] = abs
+	}
+	return out, nil
 }
 
 // AuthConfig is the [auth] section.
@@ -166,6 +192,7 @@ func Default() Config {
 			FlushInterval:      5 * time.Minute,
 			FlushCheckInterval: time.Second,
 			JobWorkers:         2,
+			AllowedRoots:       []string{},
 		},
 		Auth: AuthConfig{
 			AccessTokenTTL:       time.Hour,
@@ -246,6 +273,11 @@ func (c *Config) Validate() error {
 	}
 	if c.Storage.JobWorkers < 1 {
 		bad("storage.job_workers", "must be at least 1")
+	}
+	for _, r := range c.Storage.AllowedRoots {
+		if strings.TrimSpace(r) == "" {
+			bad("storage.allowed_roots", "must not contain an empty path")
+		}
 	}
 
 	a := c.Auth

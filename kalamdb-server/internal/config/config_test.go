@@ -27,6 +27,7 @@ flush_rows = 500
 flush_interval = "90s"
 flush_check_interval = "2s"
 job_workers = 3
+allowed_roots = ["/srv/kalamdb-storages", "relative/roots"]
 
 [auth]
 root_password = "s3cret"
@@ -115,7 +116,8 @@ func TestLoadTOML(t *testing.T) {
 	want.Server.MaxBodyBytes = 2048
 	want.Server.ShutdownTimeout = 5 * time.Second
 	want.Storage = StorageConfig{DataDir: "/var/lib/kalamdb", SyncWrites: true, FlushRows: 500,
-		FlushInterval: 90 * time.Second, FlushCheckInterval: 2 * time.Second, JobWorkers: 3}
+		FlushInterval: 90 * time.Second, FlushCheckInterval: 2 * time.Second, JobWorkers: 3,
+		AllowedRoots: []string{"/srv/kalamdb-storages", "relative/roots"}}
 	want.Auth.RootPassword = "s3cret"
 	want.Auth.JWTSecret = "0123456789abcdef0123456789abcdef"
 	want.Auth.AccessTokenTTL = 15 * time.Minute
@@ -210,6 +212,7 @@ func TestEnvOverridesFile(t *testing.T) {
 		"KALAMDB_WEBSOCKET_AUTH_TIMEOUT":       "10s",
 		"KALAMDB_STORAGE_SYNC_WRITES":          "false",
 		"KALAMDB_SERVER_MAX_BODY_BYTES":        "4096",
+		"KALAMDB_STORAGE_ALLOWED_ROOTS":        "/a:/b/c",
 	}
 	cfg, err := Load(p, mapEnv(env))
 	if err != nil {
@@ -231,6 +234,7 @@ func TestEnvOverridesFile(t *testing.T) {
 		"format":     cfg.Logging.Format, // not overridden: file value stays
 		"cache_ttl":  cfg.Auth.BasicCacheTTL,
 		"bcryptcost": cfg.Auth.BcryptCost,
+		"roots":      cfg.Storage.AllowedRoots,
 	}
 	want := map[string]any{
 		"host":       "10.0.0.1",
@@ -248,6 +252,7 @@ func TestEnvOverridesFile(t *testing.T) {
 		"format":     "console",
 		"cache_ttl":  30 * time.Second,
 		"bcryptcost": 12,
+		"roots":      []string{"/a", "/b/c"},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("got  %v\nwant %v", got, want)
@@ -328,6 +333,8 @@ func TestEveryKeyHasAnEnvName(t *testing.T) {
 			v = "3"
 		case float64:
 			v = "1.5"
+		case []string:
+			v = "/x:/y"
 		default:
 			t.Errorf("%s: field type %T not supported by env overrides", k.key, k.field.Interface())
 			continue
@@ -381,6 +388,28 @@ func TestExampleFileDocumentsEveryKeyWithDefaults(t *testing.T) {
 	}
 	if !reflect.DeepEqual(cfg, Default()) {
 		t.Errorf("example values differ from Default():\n got %+v\nwant %+v", cfg, Default())
+	}
+}
+
+func TestStorageRoots(t *testing.T) {
+	cfg := Default()
+	cfg.Storage.DataDir = "/var/lib/kalamdb"
+	if got, err := cfg.Storage.StorageRoots(); err != nil || !reflect.DeepEqual(got, []string{"/var/lib/kalamdb/storages"}) {
+		t.Errorf("default roots: %v, %v", got, err)
+	}
+	cfg.Storage.AllowedRoots = []string{"/mnt/a", "rel"}
+	wd, _ := os.Getwd()
+	if got, err := cfg.Storage.StorageRoots(); err != nil || !reflect.DeepEqual(got, []string{"/mnt/a", filepath.Join(wd, "rel")}) {
+		t.Errorf("configured roots: %v, %v", got, err)
+	}
+	cfg.Storage.AllowedRoots = []string{"/mnt/a", " "}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "storage.allowed_roots") {
+		t.Errorf("an empty root accepted: %v", err)
+	}
+	// An empty variable means the default, not a root of "".
+	loaded, err := Load("", mapEnv(map[string]string{"KALAMDB_STORAGE_ALLOWED_ROOTS": ""}))
+	if err != nil || len(loaded.Storage.AllowedRoots) != 0 {
+		t.Errorf("empty env list: %v, %v", loaded, err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"reflect"
 	"sort"
 	"strconv"
@@ -198,6 +199,16 @@ func setField(k envKey, name, v string) error {
 			return fail("a number", err)
 		}
 		f.SetFloat(x)
+	case reflect.Slice:
+		if f.Type().Elem().Kind() != reflect.String {
+			return fmt.Errorf("config: %s: unsupported field type %s", k.key, f.Type())
+		}
+		// A list of paths, separated like PATH (':' on Unix).
+		list := []string{}
+		if strings.TrimSpace(v) != "" {
+			list = filepath.SplitList(v)
+		}
+		f.Set(reflect.ValueOf(list))
 	default:
 		// Only reachable if a field of an unsupported type is added to
 		// Config; the test over every key catches that.
