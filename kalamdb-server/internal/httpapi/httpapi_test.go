@@ -911,7 +911,15 @@ func TestHandleMountsBehindMiddleware(t *testing.T) {
 		_, _ = rw.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
 		_ = rw.Flush()
 	}))
-	ts := httptest.NewServer(e.srv)
+	// The client sees the 101 before the hijacking handler returns, and
+	// the middleware records the request only after it returns; neither
+	// the response nor ts.Close (which does not wait for hijacked
+	// connections) orders the two, so wait for ServeHTTP itself.
+	served := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.srv.ServeHTTP(w, r)
+		close(served)
+	}))
 	defer ts.Close()
 	resp, err := ts.Client().Get(ts.URL + "/v1/ws")
 	if err != nil {
@@ -921,8 +929,8 @@ func TestHandleMountsBehindMiddleware(t *testing.T) {
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Errorf("hijacked answer %d, want 101 (Hijack must work through the middleware)", resp.StatusCode)
 	}
+	<-served
 	wantError(t, e.do(t, http.MethodPost, "/v1/ws", nil), 405, codeMethodNotAllowed)
-	ts.Close()
 	body := e.do(t, http.MethodGet, "/metrics", nil, from(loopbackAddr)).Body.String()
 	if !strings.Contains(body, `kalamdb_http_requests_total{code="OK",endpoint="/v1/ws",status="101"} 1`) {
 		t.Errorf("mounted route not measured:\n%s", grep(body, "requests_total"))
