@@ -46,7 +46,7 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p principal, st diale
 		}
 		return message(1, fmt.Sprintf("Namespace %s altered", s.Name)), nil
 	case *dialect.ShowNamespaces:
-		return x.showNamespaces(), nil
+		return x.showNamespaces(p), nil
 	case *dialect.CreateTable:
 		if err := resolveTable(b, &s.Table); err != nil {
 			return Result{}, err
@@ -115,13 +115,29 @@ func resolveTable(b *batch, t *dialect.TableName) error {
 	return nil
 }
 
-func (x *Executor) showNamespaces() Result {
+// showNamespaces lists every namespace; table_count counts only the
+// tables the caller may read (the rule of SHOW TABLES and
+// information_schema), so it does not reveal tables the caller cannot see.
+func (x *Executor) showNamespaces(p principal) Result {
 	snap := x.cat.Snapshot()
 	t := newTable("namespace_id", "Text", "description", "Text", "table_count", "BigInt", "created_at", "Timestamp")
 	for _, ns := range snap.Namespaces() {
-		t.add(ns.NamespaceID, wireString(ns.Description), int64(len(snap.Tables(ns.NamespaceID))), wireTime(ns.CreatedAt))
+		n := int64(len(readableTables(snap, p.role, ns.NamespaceID)))
+		t.add(ns.NamespaceID, wireString(ns.Description), n, wireTime(ns.CreatedAt))
 	}
 	return t.result()
+}
+
+// readableTables lists the tables of a namespace ("": of all) that role
+// may read: what SHOW TABLES lists and SHOW NAMESPACES counts.
+func readableTables(snap *catalog.Snapshot, role systable.Role, ns string) []*catalog.Table {
+	var out []*catalog.Table
+	for _, tb := range snap.Tables(ns) {
+		if engine.CanRead(role, tb) == nil {
+			out = append(out, tb)
+		}
+	}
+	return out
 }
 
 func (x *Executor) showTables(b *batch, p principal, s *dialect.ShowTables) (Result, error) {
@@ -137,10 +153,7 @@ func (x *Executor) showTables(b *batch, p principal, s *dialect.ShowTables) (Res
 	}
 	t := newTable("namespace_id", "Text", "table_name", "Text", "table_type", "Text",
 		"storage_id", "Text", "access_level", "Text", "schema_version", "Int", "created_at", "Timestamp")
-	for _, tb := range snap.Tables(ns) {
-		if engine.CanRead(p.role, tb) != nil {
-			continue
-		}
+	for _, tb := range readableTables(snap, p.role, ns) {
 		m := tb.Meta
 		t.add(m.NamespaceID, m.TableName, string(m.TableType), wireString(m.StorageID), wireString(m.AccessLevel),
 			int64(m.CurrentSchemaVersion), wireTime(m.CreatedAt))

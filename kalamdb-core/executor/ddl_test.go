@@ -161,6 +161,36 @@ func TestInformationSchemaListsWhatCallerMaySee(t *testing.T) {
 	alice.fails(apierror.PermissionDenied, "DESCRIBE TABLE app.secrets")
 }
 
+// TestShowNamespacesCountsWhatCallerMaySee: table_count follows the rule of
+// SHOW TABLES and information_schema, so it does not reveal that tables a
+// caller may not read exist.
+func TestShowNamespacesCountsWhatCallerMaySee(t *testing.T) {
+	e := newEnv(t)
+	e.root().must(`CREATE NAMESPACE app;
+		CREATE TABLE app.notes (id BIGINT PRIMARY KEY, body TEXT);
+		CREATE STREAM TABLE app.typing (who TEXT);
+		CREATE SHARED TABLE app.secrets (k TEXT PRIMARY KEY) WITH (ACCESS_LEVEL = 'RESTRICTED');
+		CREATE SHARED TABLE app.internal (k TEXT PRIMARY KEY);
+		CREATE SHARED TABLE app.public (k TEXT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PUBLIC')`)
+	for _, tc := range []struct {
+		c    *caller
+		want int64
+	}{
+		{e.as("alice", systable.RoleUser), 3}, // notes, typing, public
+		{e.as("svc", systable.RoleService), 4},
+		{e.as("ops", systable.RoleDBA), 5},
+		{e.root(), 5},
+	} {
+		rows := tc.c.must("SHOW NAMESPACES")[0].Rows
+		if len(rows) != 1 || rows[0][0] != "app" || rows[0][2] != tc.want {
+			t.Fatalf("SHOW NAMESPACES as %s: %v, want table_count %d", tc.c.role, rows, tc.want)
+		}
+		if shown := len(tc.c.must("SHOW TABLES IN app")[0].Rows); int64(shown) != tc.want {
+			t.Fatalf("SHOW TABLES as %s lists %d tables, SHOW NAMESPACES counts %d", tc.c.role, shown, tc.want)
+		}
+	}
+}
+
 func TestUserManagement(t *testing.T) {
 	e := newEnv(t)
 	root := e.root()
