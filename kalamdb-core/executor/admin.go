@@ -200,19 +200,23 @@ func (x *Executor) describeTable(b *batch, p principal, s *dialect.DescribeTable
 		}
 		return t.result(), nil
 	}
+	// schema_version, the table's current version, is on every row: the
+	// result stays one row per column, and a client can tell which version
+	// it describes (and compare it with DESCRIBE ... HISTORY).
 	t := newTable("column_name", "Text", "data_type", "Text", "is_nullable", "Boolean",
-		"is_primary_key", "Boolean", "column_default", "Text", "ordinal_position", "Int")
+		"is_primary_key", "Boolean", "column_default", "Text", "ordinal_position", "Int", "schema_version", "Int")
+	version := int64(tb.Schema.Version)
 	for i, c := range tb.Schema.Columns {
 		var def any
 		if c.Default != nil {
 			def = c.Default.Text
 		}
-		t.add(c.Name, schema.TypeString(c.Type), c.Nullable, c.PrimaryKey, def, int64(i+1))
+		t.add(c.Name, schema.TypeString(c.Type), c.Nullable, c.PrimaryKey, def, int64(i+1), version)
 	}
+	n := int64(len(tb.Schema.Columns))
+	t.add(schema.SeqColumn, "BIGINT", false, false, nil, n+1, version)
 	if tb.Meta.TableType != dialect.TableTypeStream {
-		n := int64(len(tb.Schema.Columns))
-		t.add(schema.SeqColumn, "BIGINT", false, false, nil, n+1)
-		t.add(schema.DeletedColumn, "BOOLEAN", false, false, nil, n+2)
+		t.add(schema.DeletedColumn, "BOOLEAN", false, false, nil, n+2, version)
 	}
 	return t.result(), nil
 }

@@ -50,6 +50,15 @@ func TestAlterTableSchemaVersions(t *testing.T) {
 	if got := root.rows("SELECT current_schema_version FROM system.tables WHERE table_name = 't'"); got != `[[6]]` {
 		t.Fatalf("schema version: %s", got)
 	}
+	res := root.must("DESCRIBE TABLE n.t")[0]
+	if c := res.Schema[len(res.Schema)-1]; c.Name != "schema_version" || c.DataType != "Int" {
+		t.Fatalf("DESCRIBE's last column: %+v", c)
+	}
+	for _, r := range res.Rows {
+		if r[len(r)-1] != int64(6) {
+			t.Fatalf("DESCRIBE row %v lacks the current schema version 6", r)
+		}
+	}
 	for _, bad := range []struct {
 		code apierror.Code
 		sql  string

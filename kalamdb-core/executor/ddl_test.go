@@ -63,9 +63,18 @@ func TestCreateTablesOfEachType(t *testing.T) {
 		t.Fatalf("schema versions: %s", got)
 	}
 	got = root.rows("DESCRIBE TABLE app.notes")
-	want = `[["id","BIGINT",false,true,"SNOWFLAKE_ID()",1],["body","TEXT",false,false,null,2],["created_at","TIMESTAMP",true,false,"NOW()",3],["_seq","BIGINT",false,false,null,4],["_deleted","BOOLEAN",false,false,null,5]]`
+	// Every row carries the table's current schema version (the version
+	// DESCRIBE ... HISTORY lists last).
+	want = `[["id","BIGINT",false,true,"SNOWFLAKE_ID()",1,1],["body","TEXT",false,false,null,2,1],["created_at","TIMESTAMP",true,false,"NOW()",3,1],["_seq","BIGINT",false,false,null,4,1],["_deleted","BOOLEAN",false,false,null,5,1]]`
 	if got != want {
 		t.Fatalf("describe:\n got %s\nwant %s", got, want)
+	}
+	// A stream has _seq (SELECT * shows it) but no _deleted.
+	if got := root.rows("SELECT column_name FROM information_schema.columns WHERE table_name = 'typing' ORDER BY ordinal_position"); got != `[["user_id"],["at"],["_seq"]]` {
+		t.Fatalf("stream columns: %s", got)
+	}
+	if got := root.rows("DESCRIBE TABLE app.typing"); !strings.HasSuffix(got, `["_seq","BIGINT",false,false,null,3,1]]`) {
+		t.Fatalf("describe stream: %s", got)
 	}
 	if got := root.rows("DESCRIBE TABLE app.notes HISTORY"); !strings.Contains(got, `[1,"CREATE TABLE"`) {
 		t.Fatalf("describe history: %s", got)
