@@ -30,7 +30,8 @@ const (
 // durable (DESIGN §6).
 type Change struct {
 	Table *catalog.Table
-	// UserID is the partition owner for USER tables, "" otherwise.
+	// UserID is the partition owner for USER and STREAM tables, "" for
+	// SHARED ones.
 	UserID string
 	Type   ChangeType
 	// Old and New are the row's user column values (the table's current
@@ -48,19 +49,21 @@ type ChangeSink interface {
 }
 
 // SubscriberCounter is optionally implemented by a ChangeSink: it reports
-// whether a STREAM table has any subscriber, so that an EPHEMERAL table
-// drops events nobody would receive instead of storing them.
+// whether a partition of a STREAM table (the user's) has any subscriber,
+// so that an EPHEMERAL table drops events nobody would receive instead of
+// storing them.
 type SubscriberCounter interface {
-	HasSubscribers(t *catalog.Table) bool
+	HasSubscribers(t *catalog.Table, userID string) bool
 }
 
-// hasSubscribers reports whether events of t would reach anyone.
-func (e *Engine) hasSubscribers(t *catalog.Table) bool {
+// hasSubscribers reports whether events of userID's partition of t would
+// reach anyone.
+func (e *Engine) hasSubscribers(t *catalog.Table, userID string) bool {
 	e.sinkMu.RLock()
 	sink := e.sink
 	e.sinkMu.RUnlock()
 	if c, ok := sink.(SubscriberCounter); ok {
-		return c.HasSubscribers(t)
+		return c.HasSubscribers(t, userID)
 	}
 	return false
 }
@@ -112,7 +115,7 @@ func (e *Engine) OpenPartitionFeed(t *catalog.Table, userID string, register fun
 		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", t.Meta.NamespaceID, t.Meta.TableName)
 	}
 	owner := userID
-	if t.Meta.TableType != dialect.TableTypeUser {
+	if !PerUser(t) {
 		owner = ""
 	}
 	unlock := e.locks.lock([]*pendingWrite{{cf: cf, userID: owner}})

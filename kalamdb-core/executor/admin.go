@@ -311,7 +311,7 @@ func (x *Executor) showStats(b *batch, p principal, s *dialect.ShowStats) (Resul
 	}
 	scope := ""
 	if !p.role.AtLeast(systable.RoleDBA) {
-		if tb.Meta.TableType != dialect.TableTypeUser {
+		if !engine.PerUser(tb) {
 			return Result{}, apierror.New(apierror.PermissionDenied, "SHOW STATS of a %s table requires the dba role", tb.Meta.TableType)
 		}
 		scope = p.userID

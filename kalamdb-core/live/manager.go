@@ -18,10 +18,10 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
-// StreamObserver is told of the events committed to STREAM tables (the
-// stream sweeper keeps its buffer counts with it).
+// StreamObserver is told of the events committed to STREAM tables, per
+// partition (the stream sweeper keeps its buffer counts with it).
 type StreamObserver interface {
-	Inserted(t *catalog.Table, n int)
+	Inserted(t *catalog.Table, userID string, n int)
 }
 
 // Options configure a Manager. Zero values take the defaults noted.
@@ -223,15 +223,18 @@ func (m *Manager) Publish(changes []engine.Change) {
 				}
 			}
 			if inserted > 0 {
-				m.opts.Streams.Inserted(run[0].Table, inserted)
+				m.opts.Streams.Inserted(run[0].Table, k.user, inserted)
 			}
 		}
 		i = j
 	}
 }
 
-// HasSubscribers implements engine.SubscriberCounter.
-func (m *Manager) HasSubscribers(t *catalog.Table) bool { return m.idx.hasTable(t.Meta.TableID) }
+// HasSubscribers implements engine.SubscriberCounter: whether anyone
+// watches userID's partition of t.
+func (m *Manager) HasSubscribers(t *catalog.Table, userID string) bool {
+	return len(m.idx.lookup(partKey{table: t.Meta.TableID, user: userID})) > 0
+}
 
 // Kill ends a live query for KILL LIVE QUERY: dba and system may end any,
 // others only their own; anything else is NOT_FOUND, so another user's

@@ -54,7 +54,7 @@ func newSubscription(c *Conn, id, sqlText string, o SubscriptionOptions, f *engi
 		return nil, err
 	}
 	owner := c.userID
-	if f.Table.Meta.TableType != dialect.TableTypeUser {
+	if !engine.PerUser(f.Table) {
 		owner = ""
 	}
 	m := c.m
