@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -132,9 +133,18 @@ func (e *Engine) OpenPartitionFeed(t *catalog.Table, userID string, register fun
 
 // Filter is a live query compiled once: its table, the columns it shows
 // and its WHERE as an engine expression evaluated against changed rows.
+//
+// A live query on a system table has System set (the table's name) and
+// Table nil: system rows are not written through the change feed, so such
+// a query is re-run when its table changes (Columns, Where and KeyColumns
+// say how), and never evaluated per row.
 type Filter struct {
 	e     *Engine
 	Table *catalog.Table
+	// System is the system table the query reads, or "".
+	System string
+	// KeyColumns identify a row of a system table.
+	KeyColumns []string
 	// Columns are the selected columns (names as in the table), in order;
 	// the system columns _seq and _deleted may be among them.
 	Columns []string
@@ -200,7 +210,7 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 		if !role.AtLeast(systable.RoleDBA) {
 			return nil, apierror.New(apierror.PermissionDenied, "system tables need the dba role")
 		}
-		return nil, apierror.New(apierror.Unsupported, "live queries on system tables are not supported; query them with SELECT")
+		return e.compileSystemFilter(sel, name, userID, role)
 	}
 	if _, ok := snap.Namespace(ns); !ok {
 		return nil, apierror.New(apierror.NotFound, "namespace %s does not exist", ns)
@@ -217,24 +227,12 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 		return nil, err
 	}
 	f := &Filter{e: e, Table: t, userID: userID, role: role, namespace: ns}
-	for _, se := range sel.SelectExprs {
-		switch x := se.(type) {
-		case *sqlparser.StarExpr:
-			for _, c := range shape.sch {
-				f.Columns = append(f.Columns, c.Name)
-			}
-		case *sqlparser.AliasedExpr:
-			c, ok := x.Expr.(*sqlparser.ColName)
-			if !ok || !x.As.IsEmpty() {
-				return nil, apierror.New(apierror.Unsupported, "a live query selects plain columns or *")
-			}
-			if shape.sch.IndexOfColName(c.Name.Lowered()) < 0 {
-				return nil, apierror.New(apierror.InvalidSQL, "column %s does not exist in %s.%s", c.Name.Lowered(), ns, name)
-			}
-			f.Columns = append(f.Columns, c.Name.Lowered())
-		default:
-			return nil, apierror.New(apierror.Unsupported, "a live query selects plain columns or *")
-		}
+	all := make([]string, len(shape.sch))
+	for i, c := range shape.sch {
+		all[i] = c.Name
+	}
+	if f.Columns, err = selectedColumns(sel, all, ns, name); err != nil {
+		return nil, err
 	}
 	where := ""
 	if sel.Where != nil {
@@ -247,6 +245,61 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 			return nil, err
 		}
 	}
+	return f, nil
+}
+
+// selectedColumns resolves the select list of a live query against the
+// table's columns (all, in order): * or plain column names.
+func selectedColumns(sel *sqlparser.Select, all []string, ns, name string) ([]string, error) {
+	var out []string
+	for _, se := range sel.SelectExprs {
+		switch x := se.(type) {
+		case *sqlparser.StarExpr:
+			out = append(out, all...)
+		case *sqlparser.AliasedExpr:
+			c, ok := x.Expr.(*sqlparser.ColName)
+			if !ok || !x.As.IsEmpty() {
+				return nil, apierror.New(apierror.Unsupported, "a live query selects plain columns or *")
+			}
+			if !slices.Contains(all, c.Name.Lowered()) {
+				return nil, apierror.New(apierror.InvalidSQL, "column %s does not exist in %s.%s", c.Name.Lowered(), ns, name)
+			}
+			out = append(out, c.Name.Lowered())
+		default:
+			return nil, apierror.New(apierror.Unsupported, "a live query selects plain columns or *")
+		}
+	}
+	return out, nil
+}
+
+// compileSystemFilter compiles a live query on a system table (the
+// caller checked the role). The WHERE is kept as text for re-running the
+// query; the engine checks it then, starting with the initial data.
+func (e *Engine) compileSystemFilter(sel *sqlparser.Select, name, userID string, role systable.Role) (*Filter, error) {
+	var src systable.SQLTable
+	for _, t := range e.systemTables() {
+		if t.Name() == name {
+			src = t
+		}
+	}
+	if src == nil {
+		return nil, apierror.New(apierror.NotFound, "table %s.%s does not exist", catalog.SystemNamespace, name)
+	}
+	f := &Filter{e: e, System: name, KeyColumns: src.KeyColumns(), userID: userID, role: role}
+	var all []string
+	for _, c := range src.Columns() {
+		all = append(all, c.Name)
+	}
+	var err error
+	if f.Columns, err = selectedColumns(sel, all, catalog.SystemNamespace, name); err != nil {
+		return nil, err
+	}
+	where := ""
+	if sel.Where != nil {
+		f.Where = conditionText(sel.Where.Expr)
+		where = " WHERE " + f.Where
+	}
+	f.SQL = fmt.Sprintf(`SELECT * FROM "%s"."%s"%s`, catalog.SystemNamespace, name, where)
 	return f, nil
 }
 
