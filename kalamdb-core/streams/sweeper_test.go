@@ -20,11 +20,11 @@ import (
 )
 
 type env struct {
-	t  *testing.T
+	t  testing.TB
 	db *database.Database
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	dir := t.TempDir()
 	store, err := kv.Open(dir, kv.Options{})
 	if err != nil {
