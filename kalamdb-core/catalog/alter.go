@@ -36,7 +36,10 @@ func (c *Catalog) AlterTable(st *dialect.AlterTable) (*Table, error) {
 	var err error
 	switch st.Op {
 	case dialect.AlterAddColumn:
-		err = addColumn(sch, st.Column)
+		var used int
+		if used, err = c.highestColumnID(t); err == nil {
+			err = addColumn(sch, st.Column, used)
+		}
 	case dialect.AlterDropColumn:
 		err = dropColumn(sch, st.ColumnName)
 	case dialect.AlterModifyColumn:
@@ -81,7 +84,27 @@ func columnIndex(sch *systable.TableSchema, name string) int {
 	return -1
 }
 
-func addColumn(sch *systable.TableSchema, cd *dialect.ColumnDef) error {
+// highestColumnID is the highest column id any version of t ever used.
+// Column ids are never reused: stored rows and Parquet files are projected
+// by id, so a column added under a dropped column's id would read the
+// dropped column's old values.
+func (c *Catalog) highestColumnID(t *Table) (int, error) {
+	history, err := c.schemas.ScanPrefix(systable.SchemaPrefix(t.Meta.TableID))
+	if err != nil {
+		return 0, fmt.Errorf("schema history of %s: %w", t.Meta.TableID, err)
+	}
+	highest := 0
+	for _, v := range append(history, t.Schema) {
+		for _, col := range v.Columns {
+			highest = max(highest, col.ColumnID)
+		}
+	}
+	return highest, nil
+}
+
+// addColumn appends a new column with the id after used, the highest id
+// the table ever had.
+func addColumn(sch *systable.TableSchema, cd *dialect.ColumnDef, used int) error {
 	if columnIndex(sch, cd.Name) >= 0 {
 		return apierror.New(apierror.AlreadyExists, "column %s already exists", cd.Name)
 	}
@@ -96,11 +119,7 @@ func addColumn(sch *systable.TableSchema, cd *dialect.ColumnDef) error {
 		// constant gives every one of them a value.
 		return apierror.New(apierror.InvalidSQL, "a NOT NULL column added to an existing table needs a constant DEFAULT for the rows it already has")
 	}
-	next := 0
-	for _, col := range sch.Columns {
-		next = max(next, col.ColumnID)
-	}
-	sch.Columns = append(sch.Columns, systable.ColumnSchema{ColumnID: next + 1, Name: cd.Name, Type: cd.Type,
+	sch.Columns = append(sch.Columns, systable.ColumnSchema{ColumnID: used + 1, Name: cd.Name, Type: cd.Type,
 		Nullable: !cd.NotNull, Default: cd.Default})
 	sch.Change = fmt.Sprintf("ADD COLUMN %s %s", cd.Name, schema.TypeString(cd.Type))
 	return nil

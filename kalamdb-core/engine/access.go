@@ -28,8 +28,8 @@ func sharedRoles(level string) (read, write systable.Role) {
 }
 
 // CanRead reports whether the session's effective role may read table t.
-// USER tables are readable by everyone (each sees only their partition);
-// STREAM tables by every authenticated user.
+// USER and STREAM tables are readable by everyone (each sees only their
+// own partition).
 func CanRead(role systable.Role, t *catalog.Table) error {
 	if t.Meta.TableType != dialect.TableTypeShared {
 		return nil

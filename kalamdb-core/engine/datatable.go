@@ -19,15 +19,15 @@ import (
 )
 
 // dataTable is a USER, SHARED or STREAM table as one session sees it. For
-// a USER table it is bound to one partition (prefix) and cannot produce or
-// write a key outside it.
+// a USER or STREAM table it is bound to the effective user's partition
+// (prefix) and cannot produce or write a key outside it.
 type dataTable struct {
 	e     *Engine
 	shape *tableShape
 	sess  *Session
-	// prefix is the partition's key prefix (empty for SHARED and STREAM).
+	// prefix is the partition's key prefix (empty for SHARED).
 	prefix []byte
-	// owner is the USER table partition's user id.
+	// owner is the partition's user id (USER and STREAM; "" for SHARED).
 	owner string
 	// projected lists the columns (indices into the full schema) the
 	// engine asked for; nil means all.
@@ -434,7 +434,7 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 		return nil, false, nil
 	}
 	if it.expireBefore != 0 {
-		if ms, _, err := keyenc.DecodeStreamKey(key); err == nil && ms < it.expireBefore {
+		if ms, _, err := keyenc.DecodeStreamLocal(key[it.prefixLen:]); err == nil && ms < it.expireBefore {
 			return nil, false, nil
 		}
 	}

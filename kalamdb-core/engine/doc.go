@@ -5,7 +5,8 @@
 // engine session that carries the caller's identity, and KalamDB's SQL
 // functions.
 //
-// Isolation is a property of the table provider: a USER table resolved for
-// a session is built for that session's effective user and can only ever
-// read or write that user's key prefix. No WHERE clause is rewritten.
+// Isolation is a property of the table provider: a USER or STREAM table
+// resolved for a session is built for that session's effective user and
+// can only ever read or write that user's key prefix. No WHERE clause is
+// rewritten.
 package engine

@@ -73,11 +73,12 @@ func (ed *editor) userValues(r sql.Row) ([]any, error) {
 }
 
 // key returns the hot key of a row: the partition prefix and the encoded
-// primary key, or for STREAM tables the event time and _seq.
+// primary key, or for STREAM tables the partition prefix, event time and
+// _seq.
 func (ed *editor) key(vals []any, seq int64) ([]byte, error) {
 	s := ed.t.shape
 	if s.isStream() {
-		return keyenc.StreamKey(time.Now().UnixMilli(), seq), nil
+		return keyenc.StreamKey(ed.t.owner, time.Now().UnixMilli(), seq), nil
 	}
 	if s.pk < 0 {
 		return row.AppendKey(append([]byte(nil), ed.t.prefix...), dialect.DataType{Name: dialect.TypeBigInt}, seq)
@@ -120,8 +121,9 @@ func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 		return err
 	}
 	s := ed.t.shape
-	if s.isStream() && s.t.Meta.Ephemeral && !ed.t.e.hasSubscribers(s.t) {
-		// EPHEMERAL: an event with no subscriber is dropped at once.
+	if s.isStream() && s.t.Meta.Ephemeral && !ed.t.e.hasSubscribers(s.t, ed.t.owner) {
+		// EPHEMERAL: an event nobody subscribes to in its partition (its
+		// user's) is dropped at once.
 		return nil
 	}
 	if !s.isStream() && s.pk >= 0 {

@@ -28,6 +28,10 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
+// ErrTooManyRows is the cause of the error of a query that returns more
+// rows than its QueryRequest.MaxRows.
+var ErrTooManyRows = errors.New("engine: too many rows")
+
 // sqlMode is the engine's sql_mode for every session. ANSI_QUOTES makes
 // "x" an identifier as in KalamDB's PostgreSQL-like SQL; the strict modes
 // make a bad value an error instead of a warning and a silent zero.
@@ -358,7 +362,8 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 			return nil, err
 		}
 		if len(res.Rows) >= maxRows {
-			return nil, apierror.New(apierror.SQLExecutionError, "query returns more than %d rows; add a LIMIT or a narrower WHERE", maxRows)
+			return nil, apierror.Wrap(apierror.SQLExecutionError, ErrTooManyRows,
+				fmt.Sprintf("query returns more than %d rows; add a LIMIT or a narrower WHERE", maxRows))
 		}
 		out := make([]any, len(r))
 		for i, v := range r {

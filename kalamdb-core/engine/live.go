@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -30,7 +31,8 @@ const (
 // durable (DESIGN §6).
 type Change struct {
 	Table *catalog.Table
-	// UserID is the partition owner for USER tables, "" otherwise.
+	// UserID is the partition owner for USER and STREAM tables, "" for
+	// SHARED ones.
 	UserID string
 	Type   ChangeType
 	// Old and New are the row's user column values (the table's current
@@ -48,19 +50,21 @@ type ChangeSink interface {
 }
 
 // SubscriberCounter is optionally implemented by a ChangeSink: it reports
-// whether a STREAM table has any subscriber, so that an EPHEMERAL table
-// drops events nobody would receive instead of storing them.
+// whether a partition of a STREAM table (the user's) has any subscriber,
+// so that an EPHEMERAL table drops events nobody would receive instead of
+// storing them.
 type SubscriberCounter interface {
-	HasSubscribers(t *catalog.Table) bool
+	HasSubscribers(t *catalog.Table, userID string) bool
 }
 
-// hasSubscribers reports whether events of t would reach anyone.
-func (e *Engine) hasSubscribers(t *catalog.Table) bool {
+// hasSubscribers reports whether events of userID's partition of t would
+// reach anyone.
+func (e *Engine) hasSubscribers(t *catalog.Table, userID string) bool {
 	e.sinkMu.RLock()
 	sink := e.sink
 	e.sinkMu.RUnlock()
 	if c, ok := sink.(SubscriberCounter); ok {
-		return c.HasSubscribers(t)
+		return c.HasSubscribers(t, userID)
 	}
 	return false
 }
@@ -112,7 +116,7 @@ func (e *Engine) OpenPartitionFeed(t *catalog.Table, userID string, register fun
 		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", t.Meta.NamespaceID, t.Meta.TableName)
 	}
 	owner := userID
-	if t.Meta.TableType != dialect.TableTypeUser {
+	if !PerUser(t) {
 		owner = ""
 	}
 	unlock := e.locks.lock([]*pendingWrite{{cf: cf, userID: owner}})
@@ -129,9 +133,18 @@ func (e *Engine) OpenPartitionFeed(t *catalog.Table, userID string, register fun
 
 // Filter is a live query compiled once: its table, the columns it shows
 // and its WHERE as an engine expression evaluated against changed rows.
+//
+// A live query on a system table has System set (the table's name) and
+// Table nil: system rows are not written through the change feed, so such
+// a query is re-run when its table changes (Columns, Where and KeyColumns
+// say how), and never evaluated per row.
 type Filter struct {
 	e     *Engine
 	Table *catalog.Table
+	// System is the system table the query reads, or "".
+	System string
+	// KeyColumns identify a row of a system table.
+	KeyColumns []string
 	// Columns are the selected columns (names as in the table), in order;
 	// the system columns _seq and _deleted may be among them.
 	Columns []string
@@ -197,7 +210,7 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 		if !role.AtLeast(systable.RoleDBA) {
 			return nil, apierror.New(apierror.PermissionDenied, "system tables need the dba role")
 		}
-		return nil, apierror.New(apierror.Unsupported, "live queries on system tables are not supported; query them with SELECT")
+		return e.compileSystemFilter(sel, name, userID, role)
 	}
 	if _, ok := snap.Namespace(ns); !ok {
 		return nil, apierror.New(apierror.NotFound, "namespace %s does not exist", ns)
@@ -214,24 +227,12 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 		return nil, err
 	}
 	f := &Filter{e: e, Table: t, userID: userID, role: role, namespace: ns}
-	for _, se := range sel.SelectExprs {
-		switch x := se.(type) {
-		case *sqlparser.StarExpr:
-			for _, c := range shape.sch {
-				f.Columns = append(f.Columns, c.Name)
-			}
-		case *sqlparser.AliasedExpr:
-			c, ok := x.Expr.(*sqlparser.ColName)
-			if !ok || !x.As.IsEmpty() {
-				return nil, apierror.New(apierror.Unsupported, "a live query selects plain columns or *")
-			}
-			if shape.sch.IndexOfColName(c.Name.Lowered()) < 0 {
-				return nil, apierror.New(apierror.InvalidSQL, "column %s does not exist in %s.%s", c.Name.Lowered(), ns, name)
-			}
-			f.Columns = append(f.Columns, c.Name.Lowered())
-		default:
-			return nil, apierror.New(apierror.Unsupported, "a live query selects plain columns or *")
-		}
+	all := make([]string, len(shape.sch))
+	for i, c := range shape.sch {
+		all[i] = c.Name
+	}
+	if f.Columns, err = selectedColumns(sel, all, ns, name); err != nil {
+		return nil, err
 	}
 	where := ""
 	if sel.Where != nil {
@@ -244,6 +245,61 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 			return nil, err
 		}
 	}
+	return f, nil
+}
+
+// selectedColumns resolves the select list of a live query against the
+// table's columns (all, in order): * or plain column names.
+func selectedColumns(sel *sqlparser.Select, all []string, ns, name string) ([]string, error) {
+	var out []string
+	for _, se := range sel.SelectExprs {
+		switch x := se.(type) {
+		case *sqlparser.StarExpr:
+			out = append(out, all...)
+		case *sqlparser.AliasedExpr:
+			c, ok := x.Expr.(*sqlparser.ColName)
+			if !ok || !x.As.IsEmpty() {
+				return nil, apierror.New(apierror.Unsupported, "a live query selects plain columns or *")
+			}
+			if !slices.Contains(all, c.Name.Lowered()) {
+				return nil, apierror.New(apierror.InvalidSQL, "column %s does not exist in %s.%s", c.Name.Lowered(), ns, name)
+			}
+			out = append(out, c.Name.Lowered())
+		default:
+			return nil, apierror.New(apierror.Unsupported, "a live query selects plain columns or *")
+		}
+	}
+	return out, nil
+}
+
+// compileSystemFilter compiles a live query on a system table (the
+// caller checked the role). The WHERE is kept as text for re-running the
+// query; the engine checks it then, starting with the initial data.
+func (e *Engine) compileSystemFilter(sel *sqlparser.Select, name, userID string, role systable.Role) (*Filter, error) {
+	var src systable.SQLTable
+	for _, t := range e.systemTables() {
+		if t.Name() == name {
+			src = t
+		}
+	}
+	if src == nil {
+		return nil, apierror.New(apierror.NotFound, "table %s.%s does not exist", catalog.SystemNamespace, name)
+	}
+	f := &Filter{e: e, System: name, KeyColumns: src.KeyColumns(), userID: userID, role: role}
+	var all []string
+	for _, c := range src.Columns() {
+		all = append(all, c.Name)
+	}
+	var err error
+	if f.Columns, err = selectedColumns(sel, all, catalog.SystemNamespace, name); err != nil {
+		return nil, err
+	}
+	where := ""
+	if sel.Where != nil {
+		f.Where = conditionText(sel.Where.Expr)
+		where = " WHERE " + f.Where
+	}
+	f.SQL = fmt.Sprintf(`SELECT * FROM "%s"."%s"%s`, catalog.SystemNamespace, name, where)
 	return f, nil
 }
 

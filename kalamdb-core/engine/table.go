@@ -65,6 +65,17 @@ func (s *tableShape) deletedIndex() int { return s.nUser + 1 }
 func (s *tableShape) isStream() bool { return s.t.Meta.TableType == dialect.TableTypeStream }
 func (s *tableShape) isUser() bool   { return s.t.Meta.TableType == dialect.TableTypeUser }
 
+// perUser reports whether the table has one partition per user (USER and
+// STREAM tables), rather than one for everyone (SHARED).
+func (s *tableShape) perUser() bool { return PerUser(s.t) }
+
+// PerUser reports whether table t has one partition per user: USER and
+// STREAM tables do, so a session reads, writes and is notified of its
+// effective user's rows or events only; a SHARED table is one partition.
+func PerUser(t *catalog.Table) bool {
+	return t.Meta.TableType == dialect.TableTypeUser || t.Meta.TableType == dialect.TableTypeStream
+}
+
 // tableFactory builds and caches table shapes and opens per-session tables.
 type tableFactory struct {
 	e      *Engine
@@ -125,7 +136,9 @@ func buildShape(db *kv.DB, t *catalog.Table) (*tableShape, error) {
 	if !s.isStream() {
 		s.sch = append(s.sch, &sql.Column{Name: schema.DeletedColumn, Type: types.Boolean, Nullable: true, Source: name, DatabaseSource: ns})
 	}
-	if s.pk >= 0 {
+	// A stream's keys are ordered by event time, not by its declared
+	// primary key, so the key cannot serve lookups; its filter does.
+	if s.pk >= 0 && !s.isStream() {
 		s.index = &pkIndex{db: ns, table: name, col: t.Schema.Columns[s.pk].Name, typ: s.sch[s.pk].Type}
 	}
 	return s, nil
@@ -230,9 +243,9 @@ func (s *tableShape) projection(cat *catalog.Catalog, version int, wanted []int)
 }
 
 // partitionPrefix is the key prefix of a session's partition of the table:
-// the user id for USER tables, nothing for the others.
+// the user id for USER and STREAM tables, nothing for SHARED ones.
 func (s *tableShape) partitionPrefix(userID string) []byte {
-	if s.isUser() {
+	if s.perUser() {
 		return keyenc.AppendUserPrefix(nil, userID)
 	}
 	return nil
@@ -248,7 +261,7 @@ func (f *tableFactory) open(sess *Session, t *catalog.Table) (sql.Table, error) 
 		return nil, err
 	}
 	dt := &dataTable{e: f.e, shape: s, sess: sess}
-	if s.isUser() {
+	if s.perUser() {
 		if err := keyenc.ValidateUserID(sess.UserID); err != nil {
 			return nil, fmt.Errorf("partition of %q: %w", sess.UserID, err)
 		}

@@ -316,7 +316,7 @@ type TableStats struct {
 }
 
 // TableStats counts a table's rows in each tier: of one user's partition
-// of a USER table, or of all partitions when userID is "".
+// of a USER or STREAM table, or of all partitions when userID is "".
 func (e *Engine) TableStats(t *catalog.Table, userID string) (TableStats, error) {
 	var st TableStats
 	cf, ok := e.cat.DB().LookupColumnFamily(t.Family)
@@ -324,7 +324,7 @@ func (e *Engine) TableStats(t *catalog.Table, userID string) (TableStats, error)
 		return st, apierror.New(apierror.TableNotFound, "table %s was dropped", t.Meta.TableID)
 	}
 	opts := kv.IterOptions{}
-	if userID != "" && t.Meta.TableType == dialect.TableTypeUser {
+	if userID != "" && PerUser(t) {
 		opts = kv.PrefixOptions(keyenc.AppendUserPrefix(nil, userID))
 	}
 	it, err := cf.NewIter(opts)

@@ -44,7 +44,7 @@ type Tx struct {
 type pendingWrite struct {
 	table  *catalog.Table
 	cf     *kv.ColumnFamily
-	userID string // partition owner ("" for SHARED and STREAM tables)
+	userID string // partition owner ("" for SHARED tables)
 	key    []byte
 	value  []byte
 	seq    int64
@@ -257,8 +257,8 @@ func duplicateKeyError(t *catalog.Table) error {
 	return apierror.New(apierror.InvalidInput, "duplicate primary key in %s.%s", t.Meta.NamespaceID, t.Meta.TableName)
 }
 
-// partitionLocks serialise commits per partition (one user of a USER table,
-// or a whole SHARED or STREAM table). Partitions hash onto a fixed set of
+// partitionLocks serialise commits per partition (one user of a USER or
+// STREAM table, or a whole SHARED table). Partitions hash onto a fixed set of
 // stripes; a commit takes its stripes in index order, so two commits can
 // never wait on each other in a cycle.
 type partitionLocks struct {

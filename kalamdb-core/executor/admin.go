@@ -46,7 +46,7 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p principal, st diale
 		}
 		return message(1, fmt.Sprintf("Namespace %s altered", s.Name)), nil
 	case *dialect.ShowNamespaces:
-		return x.showNamespaces(), nil
+		return x.showNamespaces(p), nil
 	case *dialect.CreateTable:
 		if err := resolveTable(b, &s.Table); err != nil {
 			return Result{}, err
@@ -115,13 +115,29 @@ func resolveTable(b *batch, t *dialect.TableName) error {
 	return nil
 }
 
-func (x *Executor) showNamespaces() Result {
+// showNamespaces lists every namespace; table_count counts only the
+// tables the caller may read (the rule of SHOW TABLES and
+// information_schema), so it does not reveal tables the caller cannot see.
+func (x *Executor) showNamespaces(p principal) Result {
 	snap := x.cat.Snapshot()
 	t := newTable("namespace_id", "Text", "description", "Text", "table_count", "BigInt", "created_at", "Timestamp")
 	for _, ns := range snap.Namespaces() {
-		t.add(ns.NamespaceID, wireString(ns.Description), int64(len(snap.Tables(ns.NamespaceID))), wireTime(ns.CreatedAt))
+		n := int64(len(readableTables(snap, p.role, ns.NamespaceID)))
+		t.add(ns.NamespaceID, wireString(ns.Description), n, wireTime(ns.CreatedAt))
 	}
 	return t.result()
+}
+
+// readableTables lists the tables of a namespace ("": of all) that role
+// may read: what SHOW TABLES lists and SHOW NAMESPACES counts.
+func readableTables(snap *catalog.Snapshot, role systable.Role, ns string) []*catalog.Table {
+	var out []*catalog.Table
+	for _, tb := range snap.Tables(ns) {
+		if engine.CanRead(role, tb) == nil {
+			out = append(out, tb)
+		}
+	}
+	return out
 }
 
 func (x *Executor) showTables(b *batch, p principal, s *dialect.ShowTables) (Result, error) {
@@ -137,10 +153,7 @@ func (x *Executor) showTables(b *batch, p principal, s *dialect.ShowTables) (Res
 	}
 	t := newTable("namespace_id", "Text", "table_name", "Text", "table_type", "Text",
 		"storage_id", "Text", "access_level", "Text", "schema_version", "Int", "created_at", "Timestamp")
-	for _, tb := range snap.Tables(ns) {
-		if engine.CanRead(p.role, tb) != nil {
-			continue
-		}
+	for _, tb := range readableTables(snap, p.role, ns) {
 		m := tb.Meta
 		t.add(m.NamespaceID, m.TableName, string(m.TableType), wireString(m.StorageID), wireString(m.AccessLevel),
 			int64(m.CurrentSchemaVersion), wireTime(m.CreatedAt))
@@ -187,19 +200,23 @@ func (x *Executor) describeTable(b *batch, p principal, s *dialect.DescribeTable
 		}
 		return t.result(), nil
 	}
+	// schema_version, the table's current version, is on every row: the
+	// result stays one row per column, and a client can tell which version
+	// it describes (and compare it with DESCRIBE ... HISTORY).
 	t := newTable("column_name", "Text", "data_type", "Text", "is_nullable", "Boolean",
-		"is_primary_key", "Boolean", "column_default", "Text", "ordinal_position", "Int")
+		"is_primary_key", "Boolean", "column_default", "Text", "ordinal_position", "Int", "schema_version", "Int")
+	version := int64(tb.Schema.Version)
 	for i, c := range tb.Schema.Columns {
 		var def any
 		if c.Default != nil {
 			def = c.Default.Text
 		}
-		t.add(c.Name, schema.TypeString(c.Type), c.Nullable, c.PrimaryKey, def, int64(i+1))
+		t.add(c.Name, schema.TypeString(c.Type), c.Nullable, c.PrimaryKey, def, int64(i+1), version)
 	}
+	n := int64(len(tb.Schema.Columns))
+	t.add(schema.SeqColumn, "BIGINT", false, false, nil, n+1, version)
 	if tb.Meta.TableType != dialect.TableTypeStream {
-		n := int64(len(tb.Schema.Columns))
-		t.add(schema.SeqColumn, "BIGINT", false, false, nil, n+1)
-		t.add(schema.DeletedColumn, "BOOLEAN", false, false, nil, n+2)
+		t.add(schema.DeletedColumn, "BOOLEAN", false, false, nil, n+2, version)
 	}
 	return t.result(), nil
 }
@@ -294,7 +311,7 @@ func (x *Executor) showStats(b *batch, p principal, s *dialect.ShowStats) (Resul
 	}
 	scope := ""
 	if !p.role.AtLeast(systable.RoleDBA) {
-		if tb.Meta.TableType != dialect.TableTypeUser {
+		if !engine.PerUser(tb) {
 			return Result{}, apierror.New(apierror.PermissionDenied, "SHOW STATS of a %s table requires the dba role", tb.Meta.TableType)
 		}
 		scope = p.userID

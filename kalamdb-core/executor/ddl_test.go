@@ -63,9 +63,18 @@ func TestCreateTablesOfEachType(t *testing.T) {
 		t.Fatalf("schema versions: %s", got)
 	}
 	got = root.rows("DESCRIBE TABLE app.notes")
-	want = `[["id","BIGINT",false,true,"SNOWFLAKE_ID()",1],["body","TEXT",false,false,null,2],["created_at","TIMESTAMP",true,false,"NOW()",3],["_seq","BIGINT",false,false,null,4],["_deleted","BOOLEAN",false,false,null,5]]`
+	// Every row carries the table's current schema version (the version
+	// DESCRIBE ... HISTORY lists last).
+	want = `[["id","BIGINT",false,true,"SNOWFLAKE_ID()",1,1],["body","TEXT",false,false,null,2,1],["created_at","TIMESTAMP",true,false,"NOW()",3,1],["_seq","BIGINT",false,false,null,4,1],["_deleted","BOOLEAN",false,false,null,5,1]]`
 	if got != want {
 		t.Fatalf("describe:\n got %s\nwant %s", got, want)
+	}
+	// A stream has _seq (SELECT * shows it) but no _deleted.
+	if got := root.rows("SELECT column_name FROM information_schema.columns WHERE table_name = 'typing' ORDER BY ordinal_position"); got != `[["user_id"],["at"],["_seq"]]` {
+		t.Fatalf("stream columns: %s", got)
+	}
+	if got := root.rows("DESCRIBE TABLE app.typing"); !strings.HasSuffix(got, `["_seq","BIGINT",false,false,null,3,1]]`) {
+		t.Fatalf("describe stream: %s", got)
 	}
 	if got := root.rows("DESCRIBE TABLE app.notes HISTORY"); !strings.Contains(got, `[1,"CREATE TABLE"`) {
 		t.Fatalf("describe history: %s", got)
@@ -159,6 +168,36 @@ func TestInformationSchemaListsWhatCallerMaySee(t *testing.T) {
 	}
 	alice.fails(apierror.PermissionDenied, "SELECT * FROM app.secrets")
 	alice.fails(apierror.PermissionDenied, "DESCRIBE TABLE app.secrets")
+}
+
+// TestShowNamespacesCountsWhatCallerMaySee: table_count follows the rule of
+// SHOW TABLES and information_schema, so it does not reveal that tables a
+// caller may not read exist.
+func TestShowNamespacesCountsWhatCallerMaySee(t *testing.T) {
+	e := newEnv(t)
+	e.root().must(`CREATE NAMESPACE app;
+		CREATE TABLE app.notes (id BIGINT PRIMARY KEY, body TEXT);
+		CREATE STREAM TABLE app.typing (who TEXT);
+		CREATE SHARED TABLE app.secrets (k TEXT PRIMARY KEY) WITH (ACCESS_LEVEL = 'RESTRICTED');
+		CREATE SHARED TABLE app.internal (k TEXT PRIMARY KEY);
+		CREATE SHARED TABLE app.public (k TEXT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PUBLIC')`)
+	for _, tc := range []struct {
+		c    *caller
+		want int64
+	}{
+		{e.as("alice", systable.RoleUser), 3}, // notes, typing, public
+		{e.as("svc", systable.RoleService), 4},
+		{e.as("ops", systable.RoleDBA), 5},
+		{e.root(), 5},
+	} {
+		rows := tc.c.must("SHOW NAMESPACES")[0].Rows
+		if len(rows) != 1 || rows[0][0] != "app" || rows[0][2] != tc.want {
+			t.Fatalf("SHOW NAMESPACES as %s: %v, want table_count %d", tc.c.role, rows, tc.want)
+		}
+		if shown := len(tc.c.must("SHOW TABLES IN app")[0].Rows); int64(shown) != tc.want {
+			t.Fatalf("SHOW TABLES as %s lists %d tables, SHOW NAMESPACES counts %d", tc.c.role, shown, tc.want)
+		}
+	}
 }
 
 func TestUserManagement(t *testing.T) {

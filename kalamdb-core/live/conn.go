@@ -226,6 +226,18 @@ func (c *Conn) next(ctx context.Context, wait bool) (Message, bool, error) {
 // process turns one queue item into zero or more messages in c.out.
 func (c *Conn) process(ctx context.Context, it item) {
 	s := it.sub
+	if it.refresh {
+		if s.removed.Load() {
+			return
+		}
+		s.sys.dirty.Store(false) // a commit from now on queues another
+		if !s.ready {
+			s.sys.refreshAfterLoad = true
+			return
+		}
+		c.refreshSystem(ctx, s)
+		return
+	}
 	if it.msg != nil {
 		if s != nil && s.removed.Load() && !it.always {
 			return
@@ -235,6 +247,10 @@ func (c *Conn) process(ctx context.Context, it item) {
 			// The initial data is out: the changes committed since its
 			// snapshot follow, in commit order, then live ones.
 			s.ready = true
+			if s.sys != nil && s.sys.refreshAfterLoad && !s.removed.Load() {
+				s.sys.refreshAfterLoad = false
+				c.refreshSystem(ctx, s)
+			}
 			pending := s.pending
 			s.pending = nil
 			for _, ch := range pending {
@@ -334,15 +350,21 @@ func (c *Conn) Subscribe(ctx context.Context, id, sqlText string, o Subscription
 	if err != nil {
 		return wireError(err)
 	}
-	s, err := newSubscription(c, id, sqlText, o, f)
-	if err != nil {
+	var s *subscription
+	if f.System != "" {
+		s = newSystemSubscription(c, id, sqlText, o, f)
+	} else if s, err = newSubscription(c, id, sqlText, o, f); err != nil {
 		return err
 	}
 	if err := c.reserve(s); err != nil {
 		return err
 	}
 	s.loadMu.Lock()
-	err = s.open(ctx)
+	if s.sys != nil {
+		err = s.openSystem(ctx)
+	} else {
+		err = s.open(ctx)
+	}
 	s.loadMu.Unlock()
 	if err != nil {
 		c.m.removeSubscription(s)
@@ -411,7 +433,7 @@ func (c *Conn) NextBatch(ctx context.Context, id string) error {
 	if s.removed.Load() {
 		return apierror.New(apierror.NotFound, "no subscription %q on this connection", id)
 	}
-	if s.snap == nil {
+	if !s.loading() {
 		return apierror.New(apierror.BatchFetchFailed, "the initial data of subscription %q is complete", id)
 	}
 	return s.sendBatch(ctx)

@@ -10,8 +10,8 @@
 // # Routing
 //
 // The Manager is the engine's ChangeSink. Subscriptions are indexed by
-// (table id, partition owner): the user id for USER tables, "" for SHARED
-// and STREAM tables. Publish looks up only the written partition's
+// (table id, partition owner): the user id for USER and STREAM tables, ""
+// for SHARED tables. Publish looks up only the written partition's
 // subscriptions, so the cost of a write does not depend on how many users
 // or subscriptions exist elsewhere. Publish runs on the writer's goroutine
 // with the partition locked; it never evaluates a filter, encodes a row or

@@ -309,7 +309,11 @@ func TestSubscribeRefusals(t *testing.T) {
 	c.subscribeFails(apierror.Unsupported, "s", "SELECT * FROM chat.messages ORDER BY id", live.SubscriptionOptions{})
 	c.subscribeFails(apierror.Unsupported, "s", "DELETE FROM chat.messages", live.SubscriptionOptions{})
 	c.subscribeFails(apierror.Unauthorized, "s", "SELECT * FROM system.users", live.SubscriptionOptions{})
-	e.connect("ops", systable.RoleDBA).subscribeFails(apierror.Unsupported, "s", "SELECT * FROM system.jobs", live.SubscriptionOptions{})
+	c.subscribeFails(apierror.Unauthorized, "s", "SELECT * FROM system.jobs", live.SubscriptionOptions{})
+	ops := e.connect("ops", systable.RoleDBA)
+	ops.subscribeFails(apierror.NotFound, "s", "SELECT * FROM system.nope", live.SubscriptionOptions{})
+	ops.subscribeFails(apierror.InvalidSQL, "s", "SELECT nope FROM system.jobs", live.SubscriptionOptions{})
+	ops.subscribeFails(apierror.Unsupported, "s", "SELECT count(*) FROM system.jobs", live.SubscriptionOptions{})
 	c.subscribeFails(apierror.Protocol, "s", q, live.SubscriptionOptions{BatchSize: -1})
 
 	c.subscribeAll("a", q, live.SubscriptionOptions{})

@@ -18,10 +18,10 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
-// StreamObserver is told of the events committed to STREAM tables (the
-// stream sweeper keeps its buffer counts with it).
+// StreamObserver is told of the events committed to STREAM tables, per
+// partition (the stream sweeper keeps its buffer counts with it).
 type StreamObserver interface {
-	Inserted(t *catalog.Table, n int)
+	Inserted(t *catalog.Table, userID string, n int)
 }
 
 // Options configure a Manager. Zero values take the defaults noted.
@@ -51,6 +51,11 @@ type Options struct {
 	CheckInterval time.Duration
 	// Streams, when set, is told of STREAM table inserts.
 	Streams StreamObserver
+	// MaxSystemRows bounds the rows a live query on a system table may
+	// match (default 10000); past it the subscription fails with
+	// SUBSCRIPTION_FAILED. Its query is re-run on every change of the
+	// table, and its last result is kept to compare with.
+	MaxSystemRows int
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -75,6 +80,9 @@ func (o Options) withDefaults() Options {
 	if o.CheckInterval <= 0 {
 		o.CheckInterval = time.Second
 	}
+	if o.MaxSystemRows <= 0 {
+		o.MaxSystemRows = 10000
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -96,6 +104,9 @@ type Manager struct {
 	perUser map[string]int
 	closed  bool
 
+	// unwatch removes the commit hooks on the system tables.
+	unwatch func()
+
 	startOnce sync.Once
 	stopOnce  sync.Once
 	stop      chan struct{}
@@ -109,8 +120,10 @@ var (
 
 // New builds a Manager over the catalog and engine. Rows of
 // system.live_queries left by a previous process are removed: their
-// connections are gone. The caller installs it: engine.SetChangeSink,
-// engine.RegisterSystemTable(m.Table()), executor.SetLiveQueries.
+// connections are gone. It watches the system tables' column families for
+// commits (live queries on system tables) until Close. The caller installs
+// it: engine.SetChangeSink, engine.RegisterSystemTable(m.Table()),
+// executor.SetLiveQueries.
 func New(cat *catalog.Catalog, eng *engine.Engine, o Options) (*Manager, error) {
 	rows, err := systable.Open(cat.DB(), systable.LiveQueries)
 	if err != nil {
@@ -127,9 +140,13 @@ func New(cat *catalog.Catalog, eng *engine.Engine, o Options) (*Manager, error) 
 	if err := rows.Write(&b); err != nil {
 		return nil, fmt.Errorf("live: clear stale live queries: %w", err)
 	}
-	return &Manager{eng: eng, cat: cat, rows: rows, opts: o.withDefaults(), idx: newIndex(),
+	m := &Manager{eng: eng, cat: cat, rows: rows, opts: o.withDefaults(), idx: newIndex(),
 		conns: make(map[string]*Conn), byLive: make(map[string]*subscription), perUser: make(map[string]int),
-		stop: make(chan struct{})}, nil
+		stop: make(chan struct{})}
+	if m.unwatch, err = m.watchSystemTables(cat.DB()); err != nil {
+		return nil, err
+	}
+	return m, nil
 }
 
 // Start starts the background check that ends subscriptions of dropped
@@ -144,7 +161,10 @@ func (m *Manager) Start() {
 // Close ends every connection (Err: ErrShutdown) and stops the background
 // work. New connections are refused afterwards.
 func (m *Manager) Close() {
-	m.stopOnce.Do(func() { close(m.stop) })
+	m.stopOnce.Do(func() {
+		close(m.stop)
+		m.unwatch()
+	})
 	m.wg.Wait()
 	m.mu.Lock()
 	m.closed = true
@@ -223,15 +243,18 @@ func (m *Manager) Publish(changes []engine.Change) {
 				}
 			}
 			if inserted > 0 {
-				m.opts.Streams.Inserted(run[0].Table, inserted)
+				m.opts.Streams.Inserted(run[0].Table, k.user, inserted)
 			}
 		}
 		i = j
 	}
 }
 
-// HasSubscribers implements engine.SubscriberCounter.
-func (m *Manager) HasSubscribers(t *catalog.Table) bool { return m.idx.hasTable(t.Meta.TableID) }
+// HasSubscribers implements engine.SubscriberCounter: whether anyone
+// watches userID's partition of t.
+func (m *Manager) HasSubscribers(t *catalog.Table, userID string) bool {
+	return len(m.idx.lookup(partKey{table: t.Meta.TableID, user: userID})) > 0
+}
 
 // Kill ends a live query for KILL LIVE QUERY: dba and system may end any,
 // others only their own; anything else is NOT_FOUND, so another user's
@@ -262,6 +285,9 @@ func (m *Manager) endDropped() {
 	m.mu.Lock()
 	var gone []*subscription
 	for _, s := range m.byLive {
+		if s.table == nil {
+			continue // a system table: never dropped
+		}
 		t, ok := snap.Table(s.table.Meta.NamespaceID, s.table.Meta.TableName)
 		if !ok || !t.Meta.CreatedAt.Equal(s.table.Meta.CreatedAt) {
 			gone = append(gone, s)
@@ -319,14 +345,19 @@ func (m *Manager) releaseUser(userID string) {
 }
 
 // addLive makes a subscription a row of system.live_queries, before its
-// ack is queued, so a client that saw the ack finds the row.
+// ack is queued, so a client that saw the ack finds the row. The row is
+// in memory (where the table is read from) before it is persisted, so the
+// commit that tells live queries on system.live_queries about it finds it.
 func (m *Manager) addLive(s *subscription) error {
-	if err := m.rows.Put(m.liveRow(s)); err != nil {
-		return apierror.Wrap(apierror.SubscriptionFailed, err, "the subscription could not be recorded")
-	}
 	m.mu.Lock()
 	m.byLive[s.liveID] = s
 	m.mu.Unlock()
+	if err := m.rows.Put(m.liveRow(s)); err != nil {
+		m.mu.Lock()
+		delete(m.byLive, s.liveID)
+		m.mu.Unlock()
+		return apierror.Wrap(apierror.SubscriptionFailed, err, "the subscription could not be recorded")
+	}
 	return nil
 }
 
@@ -368,8 +399,9 @@ func (m *Manager) removeSubscription(s *subscription) bool {
 // liveRow is the system.live_queries row of s, with its current counters.
 func (m *Manager) liveRow(s *subscription) *systable.LiveQuery {
 	opts, _ := json.Marshal(s.opts) // a struct of numbers always marshals
+	ns, name := s.tableName()
 	r := &systable.LiveQuery{LiveID: s.liveID, ConnectionID: s.conn.id, SubscriptionID: s.id,
-		NamespaceID: s.table.Meta.NamespaceID, TableName: s.table.Meta.TableName, UserID: s.conn.userID,
+		NamespaceID: ns, TableName: name, UserID: s.conn.userID,
 		Query: s.sql, Options: opts, CreatedAt: s.created, Changes: s.changes.Load(), NodeID: m.opts.NodeID}
 	if us := s.lastUpdate.Load(); us != 0 {
 		r.LastUpdate = time.UnixMicro(us).UTC()
@@ -386,6 +418,7 @@ type liveTable struct{ m *Manager }
 
 func (t liveTable) Name() string                   { return t.m.rows.Name() }
 func (t liveTable) Columns() []systable.ColumnInfo { return t.m.rows.Columns() }
+func (t liveTable) KeyColumns() []string           { return t.m.rows.KeyColumns() }
 
 func (t liveTable) Rows() ([][]any, error) {
 	t.m.mu.Lock()

@@ -19,6 +19,9 @@ type item struct {
 	// always sends msg even when sub has been removed meanwhile (the
 	// message that says why it was removed).
 	always bool
+	// refresh asks the sender to re-run sub's query on a system table
+	// and send what changed (system.go).
+	refresh bool
 }
 
 // fifo is a growable ring of items. It starts empty and gives its buffer

@@ -18,11 +18,13 @@ import (
 
 // subscription is one live query of one connection.
 type subscription struct {
-	conn    *Conn
-	id      string // the client's id
-	liveID  string // connection id + "-" + id
-	key     partKey
-	table   *catalog.Table // as compiled at subscribe time
+	conn   *Conn
+	id     string // the client's id
+	liveID string // connection id + "-" + id
+	key    partKey
+	table  *catalog.Table // as compiled at subscribe time; nil for a system table
+	// sys is set for a live query on a system table (system.go).
+	sys     *systemState
 	sql     string
 	opts    SubscriptionOptions
 	created time.Time
@@ -54,7 +56,7 @@ func newSubscription(c *Conn, id, sqlText string, o SubscriptionOptions, f *engi
 		return nil, err
 	}
 	owner := c.userID
-	if f.Table.Meta.TableType != dialect.TableTypeUser {
+	if !engine.PerUser(f.Table) {
 		owner = ""
 	}
 	m := c.m
@@ -111,6 +113,10 @@ func (s *subscription) open(ctx context.Context) error {
 
 // sendBatch reads and queues the next batch. s.loadMu is held.
 func (s *subscription) sendBatch(ctx context.Context) error {
+	if s.sys != nil {
+		s.queueSystemBatch()
+		return nil
+	}
 	rows, more, err := s.fetch(ctx)
 	if err != nil {
 		if e, ok := apierror.As(err); ok && e.Code != apierror.InternalError {
@@ -135,10 +141,28 @@ func (s *subscription) queueBatch(rows []Row, more bool) {
 	s.conn.push(item{sub: s, lastBatch: !more, msg: &InitialDataBatch{Type: "initial_data_batch", SubscriptionID: s.id,
 		Rows: rows, BatchControl: BatchControl{BatchNum: s.batchNum, HasMore: more, Status: status, LastSeqID: s.cursor}}})
 	s.batchNum++
-	if !more {
+	if !more && s.snap != nil {
 		_ = s.snap.Close()
 		s.snap = nil
 	}
+}
+
+// loading reports whether initial data remains to be sent. s.loadMu is
+// held.
+func (s *subscription) loading() bool {
+	if s.sys != nil {
+		return s.sys.rest != nil
+	}
+	return s.snap != nil
+}
+
+// tableName is the namespace and name of the table the subscription
+// reads.
+func (s *subscription) tableName() (ns, name string) {
+	if s.sys != nil {
+		return catalog.SystemNamespace, s.sys.table
+	}
+	return s.table.Meta.NamespaceID, s.table.Meta.TableName
 }
 
 // fetch reads the next batch after s.cursor at the snapshot, in _seq
@@ -209,10 +233,11 @@ func (s *subscription) lastRowsBound(ctx context.Context, n int) (int64, error) 
 }
 
 // query runs SELECT list FROM table WHERE (the subscription's condition)
-// AND cond, plus tail, at the subscription's snapshot and as its user, so
-// a USER table shows only the subscriber's partition.
+// AND cond, plus tail, at the subscription's snapshot (if it has one) and
+// as its user, so a USER table shows only the subscriber's partition.
 func (s *subscription) query(ctx context.Context, list, cond, tail string, maxRows int, params ...any) (*engine.QueryResult, error) {
 	f := s.loader
+	ns, name := s.tableName()
 	var where []string
 	if f.Where != "" {
 		where = append(where, "("+f.Where+")")
@@ -220,7 +245,7 @@ func (s *subscription) query(ctx context.Context, list, cond, tail string, maxRo
 	if cond != "" {
 		where = append(where, cond)
 	}
-	text := fmt.Sprintf("SELECT %s FROM %s.%s", list, quoteIdent(f.Table.Meta.NamespaceID), quoteIdent(f.Table.Meta.TableName))
+	text := fmt.Sprintf("SELECT %s FROM %s.%s", list, quoteIdent(ns), quoteIdent(name))
 	if len(where) > 0 {
 		text += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -234,8 +259,11 @@ func (s *subscription) query(ctx context.Context, list, cond, tail string, maxRo
 		return nil, fmt.Errorf("live: initial-data query of %s is not a SELECT", s.liveID)
 	}
 	c := s.conn
-	res, err := c.m.eng.Query(ctx, engine.QueryRequest{UserID: c.userID, Role: c.role, Statement: std,
-		Params: params, MaxRows: maxRows, Snapshot: s.snap.Snapshot})
+	req := engine.QueryRequest{UserID: c.userID, Role: c.role, Statement: std, Params: params, MaxRows: maxRows}
+	if s.snap != nil {
+		req.Snapshot = s.snap.Snapshot
+	}
+	res, err := c.m.eng.Query(ctx, req)
 	if err != nil {
 		return nil, wireError(err)
 	}

@@ -1,15 +1,23 @@
-// Package streams owns the eviction of STREAM table events (DESIGN §6):
-// a background sweeper that deletes events older than the table's
-// TTL_SECONDS and trims each table to its newest MAX_BUFFER events. Reads
-// already hide expired events, so the sweeper bounds storage, not what
-// clients see; events are never flushed to Parquet.
+// Package streams owns the eviction of STREAM table events: a background
+// sweeper that deletes events older than the table's TTL_SECONDS and trims
+// each partition to its newest MAX_BUFFER events. Reads already hide
+// expired events, so the sweeper bounds storage, not what clients see;
+// events are never flushed to Parquet.
 //
-// Stream keys are (big-endian milliseconds, _seq), so the events below a
-// time are one key range: expiry is a single range delete. Trimming needs
-// to know how many events a table holds; the sweeper keeps that count in
-// memory (seeded by one scan per table, raised by Inserted as events
-// commit, lowered by exactly what each sweep deletes, which it walks), so a
-// sweep costs in proportion to the events it removes, not to the buffer.
+// A stream has one partition per user (keys: user prefix, big-endian
+// milliseconds, _seq; see keyenc), so every rule applies per partition:
+// TTL expiry is one range delete per partition with expired events, and
+// MAX_BUFFER bounds each user's partition, so one user's burst never
+// evicts another user's events. Trimming needs to know how many events a
+// partition holds; the sweeper keeps that count in memory (seeded by one
+// scan per table, raised by Inserted as events commit, lowered by exactly
+// what each sweep deletes, which it walks), so a sweep costs in proportion
+// to the partitions it visits and the events it removes, not to the buffer.
+//
+// Keys of the layout before streams were partitioned (no user prefix) are
+// recognised by keyenc.IsLegacyStreamKey and deleted the first time the
+// sweeper sees the table (Options.OnLegacyDropped reports how many): they
+// are never read as some user's events.
 package streams
 
 import (
@@ -30,12 +38,15 @@ type Options struct {
 	// Interval is the time between sweeps (default 1s).
 	Interval time.Duration
 	// RecountEvery is how many sweeps of a table pass between full
-	// recounts of its buffer (default 300). Events committed while a
+	// recounts of its partitions (default 300). Events committed while a
 	// count runs can be counted twice or not at all; the recount bounds
 	// how long such an error lasts.
 	RecountEvery int
 	// OnError receives errors of background sweeps (nil: dropped).
 	OnError func(error)
+	// OnLegacyDropped is told how many events of the unpartitioned key
+	// layout (written by an older version) were deleted from a table.
+	OnLegacyDropped func(tableID string, events int64)
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -46,7 +57,7 @@ type Sweeper struct {
 	opts Options
 
 	mu     sync.Mutex
-	counts map[string]*counter // by table id
+	tables map[string]*tableState // by table id
 
 	// sweepMu serialises sweeps (the background one and SweepOnce).
 	sweepMu   sync.Mutex
@@ -56,13 +67,16 @@ type Sweeper struct {
 	wg        sync.WaitGroup
 }
 
-// counter is a table's event count. n is shared with Inserted; the other
-// fields belong to the sweep.
-type counter struct {
+// tableState is what the sweeper knows of one table. parts (under
+// Sweeper.mu) is shared with Inserted; the other fields belong to the
+// sweep.
+type tableState struct {
 	created time.Time // of the table, so a re-created table starts afresh
-	n       atomic.Int64
-	counted bool
-	sweeps  int
+	parts   map[string]*atomic.Int64
+
+	legacyChecked bool
+	counted       bool
+	sweeps        int
 }
 
 // New builds a sweeper over the catalog's tables.
@@ -76,27 +90,40 @@ func New(cat *catalog.Catalog, o Options) *Sweeper {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Sweeper{cat: cat, opts: o, counts: make(map[string]*counter), stop: make(chan struct{})}
+	return &Sweeper{cat: cat, opts: o, tables: make(map[string]*tableState), stop: make(chan struct{})}
 }
 
-// Inserted records n events committed to STREAM table t (called by the
-// live query manager as it sees them published). It never blocks.
-func (s *Sweeper) Inserted(t *catalog.Table, n int) {
-	s.counter(t).n.Add(int64(n))
+// Inserted records n events committed to userID's partition of STREAM
+// table t (called by the live query manager as it sees them published).
+// It never blocks.
+func (s *Sweeper) Inserted(t *catalog.Table, userID string, n int) {
+	s.partition(s.table(t), userID).Add(int64(n))
 }
 
-func (s *Sweeper) counter(t *catalog.Table) *counter {
+func (s *Sweeper) table(t *catalog.Table) *tableState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c := s.counts[t.Meta.TableID]
-	if c == nil || !c.created.Equal(t.Meta.CreatedAt) {
-		c = &counter{created: t.Meta.CreatedAt}
-		s.counts[t.Meta.TableID] = c
+	ts := s.tables[t.Meta.TableID]
+	if ts == nil || !ts.created.Equal(t.Meta.CreatedAt) {
+		ts = &tableState{created: t.Meta.CreatedAt, parts: make(map[string]*atomic.Int64)}
+		s.tables[t.Meta.TableID] = ts
+	}
+	return ts
+}
+
+func (s *Sweeper) partition(ts *tableState, userID string) *atomic.Int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := ts.parts[userID]
+	if c == nil {
+		c = new(atomic.Int64)
+		ts.parts[userID] = c
 	}
 	return c
 }
 
-// Start runs a sweep every Interval until Stop.
+// Start sweeps at once (dropping events of the legacy key layout), then
+// every Interval until Stop.
 func (s *Sweeper) Start() {
 	s.startOnce.Do(func() {
 		s.wg.Add(1)
@@ -115,13 +142,13 @@ func (s *Sweeper) loop() {
 	t := time.NewTicker(s.opts.Interval)
 	defer t.Stop()
 	for {
+		if err := s.SweepOnce(); err != nil && s.opts.OnError != nil {
+			s.opts.OnError(err)
+		}
 		select {
 		case <-s.stop:
 			return
 		case <-t.C:
-			if err := s.SweepOnce(); err != nil && s.opts.OnError != nil {
-				s.opts.OnError(err)
-			}
 		}
 	}
 }
@@ -144,79 +171,182 @@ func (s *Sweeper) SweepOnce() error {
 		}
 	}
 	s.mu.Lock()
-	for id := range s.counts {
+	for id := range s.tables {
 		if !live[id] {
-			delete(s.counts, id) // dropped
+			delete(s.tables, id) // dropped
 		}
 	}
 	s.mu.Unlock()
 	return errors.Join(errs...)
 }
 
-// sweep deletes t's expired events, then its oldest events beyond
-// MAX_BUFFER, in one batch.
+// sweep deletes, in one batch, the expired events of each partition of t,
+// then each partition's oldest events beyond MAX_BUFFER.
 func (s *Sweeper) sweep(t *catalog.Table, now time.Time) error {
-	ttl, maxBuf := t.Meta.TTLSeconds, t.Meta.MaxBuffer
-	if ttl <= 0 && maxBuf <= 0 {
-		return nil
-	}
 	cf, ok := s.cat.DB().LookupColumnFamily(t.Family)
 	if !ok {
 		return nil // dropped meanwhile
 	}
-	c := s.counter(t)
-	if maxBuf > 0 && (!c.counted || c.sweeps >= s.opts.RecountEvery) {
-		before := c.n.Load()
-		n, _, _, err := walk(cf, nil, nil, -1)
-		if err != nil {
+	ts := s.table(t)
+	if !ts.legacyChecked {
+		if err := s.dropLegacy(t, cf); err != nil {
 			return err
 		}
-		// Events committed during the scan were added meanwhile; keep
-		// them on top of what the scan saw.
-		c.n.Add(n - before)
-		c.counted, c.sweeps = true, 0
+		ts.legacyChecked = true
 	}
-	c.sweeps++
+	ttl, maxBuf := t.Meta.TTLSeconds, t.Meta.MaxBuffer
+	if ttl <= 0 && maxBuf <= 0 {
+		return nil
+	}
+	if maxBuf > 0 && (!ts.counted || ts.sweeps >= s.opts.RecountEvery) {
+		if err := s.recount(ts, cf); err != nil {
+			return err
+		}
+		ts.counted, ts.sweeps = true, 0
+	}
+	ts.sweeps++
 
 	var b kv.Batch
-	var removed int64
-	start := []byte{}
-	if ttl > 0 {
-		cut := keyenc.StreamKey(now.UnixMilli()-ttl*1000, 0)
-		n, _, _, err := walk(cf, nil, cut, -1)
-		if err != nil {
-			return err
+	removed := make(map[string]int64)
+	cutMs := now.UnixMilli() - ttl*1000
+	err := eachPartition(cf, func(user string, first []byte) error {
+		prefix := keyenc.AppendUserPrefix(nil, user)
+		start, n := prefix, int64(0)
+		if ttl > 0 && expiredFirst(first[len(prefix):], cutMs) {
+			cut := keyenc.StreamTimeBound(user, cutMs)
+			if maxBuf > 0 {
+				// The count must learn what goes; without MAX_BUFFER
+				// nothing needs it.
+				var err error
+				if n, _, _, err = walk(cf, prefix, cut, -1); err != nil {
+					return err
+				}
+			}
+			b.DeleteRange(cf, prefix, cut)
+			start = cut
+		}
+		if maxBuf > 0 {
+			if excess := s.partition(ts, user).Load() - n - maxBuf; excess > 0 {
+				got, keep, last, err := walk(cf, start, kv.PrefixEnd(prefix), excess)
+				if err != nil {
+					return err
+				}
+				if got > 0 {
+					// keep is the oldest event that stays; nil when every
+					// event was walked (the count was high): delete up to
+					// and including the last one seen, not events
+					// committed since.
+					if keep == nil {
+						keep = append(last, 0)
+					}
+					b.DeleteRange(cf, start, keep)
+					n += got
+				}
+			}
 		}
 		if n > 0 {
-			b.DeleteRange(cf, start, cut)
-			removed, start = n, cut
+			removed[user] = n
 		}
-	}
-	if maxBuf > 0 {
-		if excess := c.n.Load() - removed - maxBuf; excess > 0 {
-			n, keep, last, err := walk(cf, start, nil, excess)
-			if err != nil {
-				return err
-			}
-			if n > 0 {
-				// keep is the oldest event that stays; nil when every
-				// event was walked (the count was high): delete up to and
-				// including the last one seen, not events committed since.
-				if keep == nil {
-					keep = append(last, 0)
-				}
-				b.DeleteRange(cf, start, keep)
-				removed += n
-			}
-		}
-	}
-	if b.Len() == 0 {
 		return nil
+	})
+	if err != nil || b.Len() == 0 {
+		return err
 	}
 	if err := s.cat.DB().Write(&b); err != nil {
 		return err
 	}
-	c.n.Add(-removed)
+	for user, n := range removed {
+		s.partition(ts, user).Add(-n)
+	}
+	return nil
+}
+
+// expiredFirst reports whether a partition's first event (the local part
+// of its key) is older than cutMs; an undecodable key counts as expired, so
+// it does not linger.
+func expiredFirst(local []byte, cutMs int64) bool {
+	ms, _, err := keyenc.DecodeStreamLocal(local)
+	return err != nil || ms < cutMs
+}
+
+// eachPartition calls f with the user id and first key of every partition
+// of a stream family, seeking from one partition to the next, so the cost
+// is one seek per partition whatever it holds. The key is valid during the
+// call only.
+func eachPartition(cf *kv.ColumnFamily, f func(user string, first []byte) error) error {
+	it, err := cf.NewIter(kv.IterOptions{LowerBound: keyenc.LegacyStreamKeysEnd})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ok := it.First(); ok; {
+		user, _, err := keyenc.SplitUserKey(it.Key())
+		if err != nil {
+			return fmt.Errorf("stream key %q: %w", it.Key(), err)
+		}
+		if err := f(user, it.Key()); err != nil {
+			return err
+		}
+		ok = it.SeekGE(kv.PrefixEnd(keyenc.AppendUserPrefix(nil, user)))
+	}
+	return it.Error()
+}
+
+// recount sets every partition's count from a scan of the family. Events
+// committed during the scan were added to the counts meanwhile; they are
+// kept on top of what the scan saw.
+func (s *Sweeper) recount(ts *tableState, cf *kv.ColumnFamily) error {
+	s.mu.Lock()
+	before := make(map[string]int64, len(ts.parts))
+	for user, c := range ts.parts {
+		before[user] = c.Load()
+	}
+	s.mu.Unlock()
+	seen := make(map[string]int64)
+	err := eachPartition(cf, func(user string, _ []byte) error {
+		prefix := keyenc.AppendUserPrefix(nil, user)
+		n, _, _, err := walk(cf, prefix, kv.PrefixEnd(prefix), -1)
+		seen[user] = n
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for user, c := range ts.parts {
+		if _, ok := seen[user]; !ok && c.Add(-before[user]) <= 0 {
+			delete(ts.parts, user) // emptied: no memory for users gone
+		}
+	}
+	for user, n := range seen {
+		c := ts.parts[user]
+		if c == nil {
+			c = new(atomic.Int64)
+			ts.parts[user] = c
+		}
+		c.Add(n - before[user])
+	}
+	return nil
+}
+
+// dropLegacy deletes the events a version before per-user partitions
+// wrote (keys without a user prefix) and reports how many it deleted.
+// Stream events are ephemeral, and such an event has no owner to show it
+// to, so dropping it is the only safe reading.
+func (s *Sweeper) dropLegacy(t *catalog.Table, cf *kv.ColumnFamily) error {
+	n, _, _, err := walk(cf, nil, keyenc.LegacyStreamKeysEnd, -1)
+	if err != nil || n == 0 {
+		return err
+	}
+	var b kv.Batch
+	b.DeleteRange(cf, []byte{}, keyenc.LegacyStreamKeysEnd)
+	if err := s.cat.DB().Write(&b); err != nil {
+		return fmt.Errorf("drop %d events of the unpartitioned layout: %w", n, err)
+	}
+	if s.opts.OnLegacyDropped != nil {
+		s.opts.OnLegacyDropped(t.Meta.TableID, n)
+	}
 	return nil
 }
 

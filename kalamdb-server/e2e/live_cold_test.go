@@ -62,15 +62,18 @@ func TestLiveAcrossFlush(t *testing.T) {
 
 	// A resumed subscription (from_seq_id) sees only what came after,
 	// each row in its current state.
+	// The resume point is the last batch's last_seq_id, decoded exactly:
+	// a row's _seq read as a JSON float64 may round below the real one.
 	c2 := s.loginWS(t, "alice", "alice-pw")
-	_, before := c2.subscribeAll("all", "SELECT id, body, _seq FROM chat.messages", nil)
-	var maxSeq float64
-	for _, r := range before {
-		maxSeq = max(maxSeq, r["_seq"].(float64))
+	c2.subscribe("all", "SELECT id, body, _seq FROM chat.messages", nil)
+	c2.expect("subscription_ack", "all")
+	last := c2.expect("initial_data_batch", "all")
+	if last.BatchControl.HasMore || len(last.Rows) != 4 {
+		t.Fatalf("one batch of alice's 4 rows expected: %s", last.raw)
 	}
 	s.ok(liveAlice, "UPDATE chat.messages SET body = 'five!' WHERE id = 5")
 	c2.expect("change", "all")
-	_, rows = c2.subscribeAll("resumed", "SELECT id, body FROM chat.messages", map[string]any{"from_seq_id": fmt.Sprintf("%.0f", maxSeq)})
+	_, rows = c2.subscribeAll("resumed", "SELECT id, body FROM chat.messages", map[string]any{"from_seq_id": fmt.Sprint(last.BatchControl.LastSeqID)})
 	if fmt.Sprint(rows) != "[map[body:five! id:5]]" {
 		t.Fatalf("resumed: %v", rows)
 	}

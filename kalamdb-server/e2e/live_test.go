@@ -464,8 +464,8 @@ func TestLiveStreamTables(t *testing.T) {
 	s := liveServer(t)
 	s.ok(root, `CREATE STREAM TABLE chat.typing (who TEXT, conv BIGINT) WITH (TTL_SECONDS = 60, EPHEMERAL = true);
 		CREATE STREAM TABLE chat.events (n INT) WITH (TTL_SECONDS = 3600, MAX_BUFFER = 3)`)
-	// EPHEMERAL: an event with no subscriber is dropped at once.
-	s.ok(liveBob, "INSERT INTO chat.typing VALUES ('bob', 7)")
+	// EPHEMERAL: an event nobody subscribes to in its partition is dropped.
+	s.ok(liveAlice, "INSERT INTO chat.typing VALUES ('alice', 7)")
 	if got := s.ok(liveAlice, "SELECT who FROM chat.typing").rows(t); got != "null" {
 		t.Fatalf("ephemeral event without subscriber: %s", got)
 	}
@@ -474,20 +474,20 @@ func TestLiveStreamTables(t *testing.T) {
 	if len(rows) != 0 {
 		t.Fatalf("initial: %v", rows)
 	}
-	// Any authenticated user writes and reads a stream; subscribers get
-	// each event live and SELECT sees the buffered ones.
-	s.ok(liveBob, "INSERT INTO chat.typing VALUES ('bob', 7), ('bob', 8)")
-	if got := c.change("typing"); got != "insert [map[who:bob]]" {
+	// A user writes and reads their own partition; the subscriber gets
+	// each of its events live and SELECT sees the buffered ones.
+	s.ok(liveAlice, "INSERT INTO chat.typing VALUES ('alice', 7), ('alice', 8)")
+	if got := c.change("typing"); got != "insert [map[who:alice]]" {
 		t.Fatal(got)
 	}
-	if got := s.ok(liveAlice, "SELECT who, conv FROM chat.typing ORDER BY conv").rows(t); got != `[["bob",7],["bob",8]]` {
+	if got := s.ok(liveAlice, "SELECT who, conv FROM chat.typing ORDER BY conv").rows(t); got != `[["alice",7],["alice",8]]` {
 		t.Fatalf("buffered events: %s", got)
 	}
-	s.fail(liveBob, 400, "INVALID_SQL", "UPDATE chat.typing SET who = 'x'")
-	// MAX_BUFFER: the sweeper keeps the newest events.
+	s.fail(liveAlice, 400, "INVALID_SQL", "UPDATE chat.typing SET who = 'x'")
+	// MAX_BUFFER: the sweeper keeps the newest events of the partition.
 	c.subscribeAll("events", "SELECT n FROM chat.events", nil)
 	for i := 1; i <= 5; i++ {
-		s.ok(liveBob, "INSERT INTO chat.events VALUES ($1)", i)
+		s.ok(liveAlice, "INSERT INTO chat.events VALUES ($1)", i)
 		if got := c.change("events"); got != fmt.Sprintf("insert [map[n:%d]]", i) {
 			t.Fatal(got)
 		}
@@ -501,6 +501,50 @@ func TestLiveStreamTables(t *testing.T) {
 	_, rows = c.subscribeAll("events2", "SELECT n FROM chat.events", map[string]any{"last_rows": 2})
 	if fmt.Sprint(rows) != "[map[n:4] map[n:5]]" {
 		t.Fatalf("last_rows of a stream: %v", rows)
+	}
+}
+
+// TestLiveStreamIsolation: STREAM tables are per user. Bob cannot read
+// Alice's events, cannot write into her partition and is not notified of
+// them; a service delivers an event to Alice with EXECUTE AS USER, and
+// only Alice's subscriber receives it.
+func TestLiveStreamIsolation(t *testing.T) {
+	s := liveServer(t)
+	s.ok(root, `CREATE STREAM TABLE chat.typing (who TEXT, conv BIGINT) WITH (TTL_SECONDS = 60)`)
+	ca := s.loginWS(t, "alice", "alice-pw")
+	cb := s.loginWS(t, "bob", "bob-pw")
+	ca.subscribeAll("t", "SELECT who, conv FROM chat.typing", nil)
+	cb.subscribeAll("t", "SELECT who, conv FROM chat.typing", nil)
+
+	s.ok(liveAlice, "INSERT INTO chat.typing VALUES ('alice', 7)")
+	if got := ca.change("t"); got != "insert [map[conv:7 who:alice]]" {
+		t.Fatal(got)
+	}
+	// Bob's reads and writes stay in his partition.
+	if got := s.ok(liveBob, "SELECT who FROM chat.typing").rows(t); got != "null" {
+		t.Fatalf("bob reads alice's events: %s", got)
+	}
+	s.ok(liveBob, "INSERT INTO chat.typing VALUES ('bob pretending to be alice', 7)")
+	s.fail(liveBob, 403, "PERMISSION_DENIED", "EXECUTE AS USER 'alice' (INSERT INTO chat.typing VALUES ('bob', 1))")
+	if got := cb.change("t"); got != "insert [map[conv:7 who:bob pretending to be alice]]" {
+		t.Fatal(got)
+	}
+	// A service delivers to alice.
+	s.ok(liveSvc, "EXECUTE AS USER 'alice' (INSERT INTO chat.typing VALUES ('svc', 9))")
+	if got := ca.change("t"); got != "insert [map[conv:9 who:svc]]" {
+		t.Fatalf("alice's subscriber after the delivery (bob's event must not reach it): %s", got)
+	}
+	// A marker in bob's partition: his subscriber got nothing of alice's
+	// in between.
+	s.ok(liveBob, "INSERT INTO chat.typing VALUES ('bob marker', 1)")
+	if got := cb.change("t"); got != "insert [map[conv:1 who:bob marker]]" {
+		t.Fatalf("bob's subscriber got %s", got)
+	}
+	if got := s.ok(liveAlice, "SELECT who FROM chat.typing ORDER BY _seq").rows(t); got != `[["alice"],["svc"]]` {
+		t.Fatalf("alice's partition: %s", got)
+	}
+	if got := s.ok(liveBob, "SELECT who FROM chat.typing ORDER BY _seq").rows(t); got != `[["bob pretending to be alice"],["bob marker"]]` {
+		t.Fatalf("bob's partition: %s", got)
 	}
 }
 

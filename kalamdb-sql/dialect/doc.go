@@ -13,7 +13,9 @@
 // logical OR in the engine, concatenation to KalamDB users), SELECT ... INTO
 // and LOAD_FILE() (nothing a user writes may reach the server's file system),
 // and text whose strings or comments the engine's MySQL-family tokenizer
-// would cut differently from this one.
+// would cut differently from this one. MySQL executable comments
+// ('/*! ... */') and optimizer hints ('/*+ ... */') are refused by the lexer
+// itself, so they are INVALID_SQL wherever they sit, in any statement.
 //
 // Statements that are valid in other dialects but not part of KalamDB's SQL
 // (GRANT, LOAD DATA, CREATE INDEX, SET GLOBAL, ...) are rejected here as

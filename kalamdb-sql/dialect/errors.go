@@ -62,10 +62,18 @@ func (s source) syntaxError(t token, expected string) *apierror.Error {
 	return s.errAt(t.pos, "%s", msg)
 }
 
-// lexError reports an unterminated quoted token or comment. Split reports it
-// as BATCH_PARSE_ERROR (the batch cannot even be cut into statements);
-// ParseOne as INVALID_SQL.
+// lexError reports an unterminated quoted token or comment, or an
+// executable comment. Split reports an unterminated token as
+// BATCH_PARSE_ERROR (the batch cannot even be cut into statements);
+// ParseOne as INVALID_SQL. An executable comment is INVALID_SQL from both.
 func (s source) lexError(code apierror.Code, t token) *apierror.Error {
+	if c := s.text[t.pos:t.end]; isExecutableComment(c) {
+		kind := "MySQL executable comments ('/*! ... */')"
+		if c[2] == '+' {
+			kind = "optimizer hints ('/*+ ... */')"
+		}
+		return s.errAt(t.pos, "%s are not supported; remove the comment or write the SQL without it", kind)
+	}
 	what := "block comment"
 	switch s.text[t.pos] {
 	case '\'':

@@ -14,7 +14,9 @@ const (
 	tokPlaceholder           // $1 or ?
 	tokPunct                 // operators and punctuation: ( ) , ; . = || <= ...
 	tokComment               // -- line comment or /* block comment */
-	tokInvalid               // unterminated string, quoted identifier or block comment
+	// tokInvalid is an unterminated string, quoted identifier or block
+	// comment, or an executable comment (see isExecutableComment).
+	tokInvalid
 )
 
 // token is a slice of the lexed text. Tokens hold offsets rather than
@@ -30,9 +32,9 @@ type token struct {
 // (which KalamDB users write) where they agree with the MySQL-family
 // tokenizer of the query engine: ” is the only escape in string literals,
 // "..." and `...` quote identifiers, -- and non-nested /* */ are comments.
-// Where the two tokenizers disagree (backslash escapes, #, //, /*! */) the
+// Where the two tokenizers disagree (backslash escapes, #, //) the
 // standard-SQL scan refuses the statement instead of guessing; see
-// standard.go.
+// standard.go. Executable comments are refused by the lexer itself.
 type lexer struct {
 	src string
 	pos int
@@ -55,7 +57,9 @@ func isWordByte(c byte) bool { return isWordStart(c) || isDigit(c) || c == '$' }
 
 // next returns the next token, comments included. At the end of the text it
 // returns tokEOF (repeatedly). It never fails: an unterminated literal or
-// comment is a tokInvalid token running to the end of the text.
+// comment is a tokInvalid token running to the end of the text, and an
+// executable comment is a tokInvalid token too, so every consumer refuses
+// it wherever it sits.
 func (lx *lexer) next() token {
 	src := lx.src
 	i := lx.pos
@@ -104,6 +108,9 @@ func (lx *lexer) next() token {
 			}
 			if src[i] == '*' && src[i+1] == '/' {
 				i += 2
+				if isExecutableComment(src[start:i]) {
+					kind = tokInvalid
+				}
 				break
 			}
 			i++
@@ -282,4 +289,15 @@ func asciiUpper(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// isExecutableComment reports whether c, a terminated block comment, is
+// one the query engine acts on: a MySQL executable comment ('/*! ... */',
+// whose text its tokenizer runs as SQL) or an optimizer hint ('/*+ ... */',
+// which its planner obeys). To KalamDB's lexer both are comments, so
+// passing them on would let the engine run what KalamDB never checked;
+// dropping them would silently change what the user asked for. Either way
+// the text means different things to the two tokenizers, so it is refused.
+func isExecutableComment(c string) bool {
+	return len(c) >= 5 && (c[2] == '!' || c[2] == '+') && c[len(c)-2:] == "*/"
 }

@@ -399,3 +399,54 @@ func TestKindsOfParsedStatements(t *testing.T) {
 		}
 	}
 }
+
+// TestExecutableCommentsRefusedEverywhere: the engine's tokenizer runs the
+// text of a MySQL executable comment ('/*! ... */') and reads optimizer
+// hints ('/*+ ... */') as instructions; KalamDB's lexer sees comments. So
+// wherever such a comment sits (before, inside or after a statement,
+// between statements, inside EXECUTE AS USER, in a KalamDB statement) the
+// text is refused, with the comment's position, and never silently
+// ignored in one place and refused in another.
+func TestExecutableCommentsRefusedEverywhere(t *testing.T) {
+	cases := []struct {
+		sql string
+		pos int // 1-based position of the comment
+	}{
+		{"/*! DROP TABLE t */ SELECT 1", 1},
+		{"SELECT 1 /*! INTO OUTFILE '/tmp/x' */", 10},
+		{"SELECT 1 /*!50000 , 2 */ FROM t", 10},
+		{"SELECT 1 FROM t /*! WHERE 0 */", 17},
+		{"SELECT 1 FROM t; /*! x */", 18},
+		{"SELECT 1; /*! x */ ; SELECT 2", 11},
+		{"SELECT /*+ JOIN_ORDER(b, a) */ * FROM a JOIN b ON a.id = b.id", 8},
+		{"INSERT /*+ x */ INTO t VALUES (1)", 8},
+		{"SELECT 1 /*+ hint */", 10},
+		{"CREATE NAMESPACE /*! x */ app", 18},
+		{"CREATE NAMESPACE app /*! x */", 22},
+		{"/*! x */ CREATE NAMESPACE app", 1},
+		{"SHOW TABLES /*+ x */", 13},
+		{"EXECUTE AS USER 'alice' (SELECT 1 /*! x */)", 35},
+		{"EXECUTE AS USER 'alice' (SELECT 1) /*! x */", 36},
+		{"BEGIN; /*! x */ COMMIT", 8},
+	}
+	for _, tc := range cases {
+		t.Run(tc.sql, func(t *testing.T) {
+			_, err := Parse(tc.sql)
+			checkErr(t, tc.sql, err, apierror.InvalidSQL, "are not supported", tc.pos)
+			if !strings.Contains(tc.sql, ";") {
+				_, err = ParseOne(tc.sql)
+				checkErr(t, tc.sql, err, apierror.InvalidSQL, "are not supported", tc.pos)
+			}
+		})
+	}
+	// Ordinary block comments stay comments in every position, as do
+	// comments that merely contain '!' or '+' later on.
+	for _, ok := range []string{"/* x */ SELECT 1 /* y */", "SELECT /* ! */ 1", "SELECT 1 /* +1 */", "CREATE NAMESPACE /* x */ app /* y */"} {
+		if _, err := Parse(ok); err != nil {
+			t.Fatalf("%q: %v", ok, err)
+		}
+	}
+	// An unterminated one is still a batch that cannot be cut.
+	_, err := Parse("SELECT 1 /*! x")
+	checkErr(t, "SELECT 1 /*! x", err, apierror.BatchParseError, "unterminated block comment", 10)
+}

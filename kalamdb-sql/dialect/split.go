@@ -18,7 +18,9 @@ type Segment struct {
 //
 // Errors: BATCH_PARSE_ERROR when a string literal, quoted identifier or block
 // comment is not terminated (the batch cannot be cut reliably, so nothing of
-// it runs); EMPTY_SQL when the batch holds no statement at all.
+// it runs); INVALID_SQL, with its position, for an executable comment or
+// optimizer hint anywhere in the batch (see isExecutableComment); EMPTY_SQL
+// when the batch holds no statement at all.
 func Split(sql string) ([]Segment, error) {
 	sp := newSplitter(sql)
 	var segs []Segment

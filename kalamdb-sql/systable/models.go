@@ -185,7 +185,8 @@ func SchemaPrefix(tableID string) string { return tableID + ":" }
 // TableSchemas describes system.table_schemas.
 var TableSchemas = &Def[TableSchema]{
 	Name: "table_schemas", Family: "system_table_schemas",
-	Key: func(s *TableSchema) string { return SchemaID(s.TableID, s.Version) },
+	Key:        func(s *TableSchema) string { return SchemaID(s.TableID, s.Version) },
+	KeyColumns: []string{"table_id", "version"},
 	Columns: []Column[TableSchema]{
 		{"table_id", tText, func(s *TableSchema) any { return s.TableID }},
 		{"version", tInt, func(s *TableSchema) any { return int64(s.Version) }},

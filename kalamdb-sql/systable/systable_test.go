@@ -123,3 +123,33 @@ func TestJobRowJSONColumns(t *testing.T) {
 		t.Fatalf("json columns: %v", rows[0])
 	}
 }
+
+// TestKeyColumnsIdentifyRows: each system table names the columns that
+// identify its rows (what Key encodes), and All lists every table once.
+func TestKeyColumnsIdentifyRows(t *testing.T) {
+	db := openDB(t)
+	schemas, err := Open(db, TableSchemas)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := schemas.KeyColumns(); len(got) != 2 || got[0] != "table_id" || got[1] != "version" {
+		t.Fatalf("table_schemas key columns: %v", got)
+	}
+	jobs, err := Open(db, Jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := jobs.KeyColumns(); len(got) != 1 || got[0] != "job_id" {
+		t.Fatalf("jobs key columns: %v", got)
+	}
+	families := map[string]bool{}
+	for _, p := range All() {
+		if families[p.Family] || p.Name == "" {
+			t.Fatalf("All lists %+v twice or unnamed", p)
+		}
+		families[p.Family] = true
+	}
+	if len(families) != 8 {
+		t.Fatalf("All lists %d tables, want the 8 system tables", len(families))
+	}
+}

@@ -33,6 +33,31 @@ type Def[T any] struct {
 	// (a table id inside a schema id, say) is a prefix scan.
 	Key     func(*T) string
 	Columns []Column[T]
+	// KeyColumns name the columns that identify a row, as Key does (nil:
+	// the first column), for readers that compare results row by row.
+	KeyColumns []string
+}
+
+func (d *Def[T]) keyColumns() []string {
+	if len(d.KeyColumns) > 0 {
+		return d.KeyColumns
+	}
+	return []string{d.Columns[0].Name}
+}
+
+// Persisted names a persisted system table: its SQL name and the column
+// family its rows live in.
+type Persisted struct {
+	Name   string
+	Family string
+}
+
+func (d *Def[T]) persisted() Persisted { return Persisted{Name: d.Name, Family: d.Family} }
+
+// All lists every persisted system table (a new slice on each call).
+func All() []Persisted {
+	return []Persisted{Namespaces.persisted(), Tables.persisted(), TableSchemas.persisted(), Users.persisted(),
+		Storages.persisted(), LiveQueries.persisted(), Jobs.persisted(), Manifests.persisted()}
 }
 
 // ColumnInfo is a column of a system table without its accessor, for the
@@ -48,6 +73,8 @@ type SQLTable interface {
 	Columns() []ColumnInfo
 	// Rows returns every row as values in Columns order.
 	Rows() ([][]any, error)
+	// KeyColumns name the columns that identify a row.
+	KeyColumns() []string
 }
 
 // Table is the generic persisted system table.
@@ -166,6 +193,9 @@ func (t *Table[T]) Columns() []ColumnInfo {
 	}
 	return out
 }
+
+// KeyColumns implements SQLTable.
+func (t *Table[T]) KeyColumns() []string { return t.def.keyColumns() }
 
 // Rows implements SQLTable.
 func (t *Table[T]) Rows() ([][]any, error) {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestInt64OrderAndRoundTrip(t *testing.T) {
@@ -154,16 +155,52 @@ func TestCounterAndStreamKeys(t *testing.T) {
 	if bytes.HasPrefix(CounterKey("chat", "messages2", "a"), CounterPrefix("chat", "messages")) {
 		t.Fatal("table prefix matches another table")
 	}
-	a, b := StreamKey(1000, 5), StreamKey(1001, 1)
+	a, b := StreamKey("alice", 1000, 5), StreamKey("alice", 1001, 1)
 	if bytes.Compare(a, b) >= 0 {
-		t.Fatal("stream keys must sort by time first")
+		t.Fatal("stream keys of a partition must sort by time first")
 	}
-	ms, seq, err := DecodeStreamKey(a)
-	if err != nil || ms != 1000 || seq != 5 {
-		t.Fatalf("decode stream key: %d %d %v", ms, seq, err)
+	u, ms, seq, err := DecodeStreamKey(a)
+	if err != nil || u != "alice" || ms != 1000 || seq != 5 {
+		t.Fatalf("decode stream key: %q %d %d %v", u, ms, seq, err)
 	}
-	if _, _, err := DecodeStreamKey(append(a, 0)); err == nil {
+	if _, _, _, err := DecodeStreamKey(append(a, 0)); err == nil {
 		t.Fatal("trailing bytes accepted")
+	}
+	// A user's events are one prefix; another user's never fall inside it.
+	pa := AppendUserPrefix(nil, "alice")
+	for _, k := range [][]byte{StreamKey("alice2", 1000, 5), StreamKey("alic", 1000, 5), StreamKey("bob", 1000, 5)} {
+		if bytes.HasPrefix(k, pa) {
+			t.Fatalf("%q is inside alice's partition", k)
+		}
+	}
+	// Events of alice older than 1001 ms end at the time bound.
+	cut := StreamTimeBound("alice", 1001)
+	if bytes.Compare(a, cut) >= 0 || bytes.Compare(b, cut) < 0 || !bytes.HasPrefix(cut, pa) {
+		t.Fatal("time bound misplaced")
+	}
+}
+
+// TestLegacyStreamKeysAreNeverAUserPartition: keys of the unpartitioned
+// layout (ms, _seq) sort before every partitioned key, are recognised, and
+// never decode as some user's event.
+func TestLegacyStreamKeysAreNeverAUserPartition(t *testing.T) {
+	for _, u := range []string{"-", ".", "0", "@", "A", "_", "a", "alice"} {
+		if err := ValidateUserID(u); err != nil {
+			continue
+		}
+		k := StreamKey(u, 0, 0)
+		if IsLegacyStreamKey(k) || bytes.Compare(k, LegacyStreamKeysEnd) < 0 {
+			t.Fatalf("partitioned key of %q classified as legacy", u)
+		}
+	}
+	for _, ms := range []int64{0, 1, time.Now().UnixMilli(), 1 << 55} {
+		legacy := AppendUint64(AppendUint64(nil, uint64(ms)), 42)
+		if !IsLegacyStreamKey(legacy) || bytes.Compare(legacy, LegacyStreamKeysEnd) >= 0 {
+			t.Fatalf("legacy key of %d ms not recognised", ms)
+		}
+		if _, _, _, err := DecodeStreamKey(legacy); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("legacy key of %d ms decoded as a partitioned key: %v", ms, err)
+		}
 	}
 }
 

@@ -77,18 +77,64 @@ func CounterPrefix(namespace, table string) []byte {
 	return append(buf, PartitionSeparator)
 }
 
-// StreamKey is the key of a STREAM table event: big-endian milliseconds
-// then the event's _seq, so keys sort by time and eviction by TTL is a
-// range delete of a prefix of the key space.
-func StreamKey(unixMillis int64, seq int64) []byte {
-	buf := make([]byte, 0, 16)
+// STREAM table keys. A stream has one partition per user, like a USER
+// table: the key is the user prefix (AppendUserPrefix), then the event time
+// in big-endian milliseconds, then the event's _seq. Within a partition
+// keys sort by time, so evicting a user's events older than a time is one
+// range delete, and a user's reads and subscriptions touch one prefix.
+//
+// Keys written before streams were partitioned were the bare (ms, _seq)
+// pair. Such a key starts with the high byte of a millisecond time, 0x00
+// for any time before the year 2 million, while a partitioned key starts
+// with a user id's first character, never below '-' (ValidateUserID).
+// IsLegacyStreamKey tells them apart, and every key of the legacy layout
+// sorts before LegacyStreamKeysEnd, so one range delete removes them all
+// without touching any user's partition.
+
+// minUserIDByte is the smallest byte ValidateUserID allows.
+const minUserIDByte = '-'
+
+// LegacyStreamKeysEnd bounds the keys of the unpartitioned stream layout:
+// they all sort before it, every partitioned key at or after it.
+var LegacyStreamKeysEnd = []byte{minUserIDByte}
+
+// IsLegacyStreamKey reports whether key belongs to the unpartitioned
+// stream layout (or is otherwise not a partitioned stream key).
+func IsLegacyStreamKey(key []byte) bool { return len(key) == 0 || key[0] < minUserIDByte }
+
+// StreamKey is the key of a STREAM table event of userID's partition. The
+// caller must have validated userID.
+func StreamKey(userID string, unixMillis int64, seq int64) []byte {
+	buf := make([]byte, 0, len(userID)+1+16)
+	buf = AppendUserPrefix(buf, userID)
 	buf = AppendUint64(buf, uint64(unixMillis))
 	return AppendUint64(buf, uint64(seq))
 }
 
-// DecodeStreamKey splits a StreamKey.
-func DecodeStreamKey(key []byte) (unixMillis int64, seq int64, err error) {
-	ms, rest, err := DecodeUint64(key)
+// StreamTimeBound is the smallest key of userID's partition with an event
+// time at or after unixMillis: the exclusive end of the events older than
+// it.
+func StreamTimeBound(userID string, unixMillis int64) []byte {
+	return AppendUint64(AppendUserPrefix(nil, userID), uint64(unixMillis))
+}
+
+// DecodeStreamKey splits a StreamKey into its user id, time and _seq.
+func DecodeStreamKey(key []byte) (userID string, unixMillis int64, seq int64, err error) {
+	if IsLegacyStreamKey(key) {
+		return "", 0, 0, fmt.Errorf("%w: stream key without a user partition", ErrCorrupt)
+	}
+	userID, local, err := SplitUserKey(key)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	unixMillis, seq, err = DecodeStreamLocal(local)
+	return userID, unixMillis, seq, err
+}
+
+// DecodeStreamLocal decodes the part of a stream key after the user
+// prefix: the event time and _seq.
+func DecodeStreamLocal(local []byte) (unixMillis int64, seq int64, err error) {
+	ms, rest, err := DecodeUint64(local)
 	if err != nil {
 		return 0, 0, err
 	}

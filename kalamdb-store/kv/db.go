@@ -266,6 +266,9 @@ func (d *DB) Write(b *Batch) error {
 	if err := d.db.Write(d.wo, wb); err != nil {
 		return fmt.Errorf("kv: write batch: %w", err)
 	}
+	for _, cf := range held {
+		cf.committed()
+	}
 	return nil
 }
 

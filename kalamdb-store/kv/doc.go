@@ -2,7 +2,9 @@
 //
 // It owns the RocksDB instance, its column families (discovered on open,
 // created on demand, dropped on request), point reads and writes, atomic
-// write batches, bounded iteration, snapshots and merge-based counters. It
+// write batches, bounded iteration, snapshots, merge-based counters and
+// per-family commit hooks (OnCommit: told after every batch that wrote to
+// the family, whoever wrote it). It
 // knows bytes only; key encodings live in package keyenc and everything about
 // tables and SQL lives in the layers above.
 //

@@ -2,6 +2,9 @@ package kv
 
 import (
 	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/linxGnu/grocksdb"
 )
@@ -16,6 +19,51 @@ type ColumnFamily struct {
 	// id is RocksDB's id of the family, used in serialised batches.
 	id   uint32
 	live liveness
+
+	// hooks are the OnCommit functions; Write loads the slice without a
+	// lock, so it is replaced, never modified, under hookMu.
+	hookMu sync.Mutex
+	hooks  atomic.Pointer[[]*commitHook]
+}
+
+type commitHook struct{ f func() }
+
+// OnCommit registers f to run after every batch that writes to the family
+// has been applied: on the writing goroutine, before DB.Write returns,
+// once per batch. It lets a reader of the family (say, a live query on a
+// system table) learn that the family changed, whoever wrote it. f runs
+// with whatever locks the writer holds, so it must not block or write to
+// the store; it should only note the change for another goroutine. The
+// returned function removes the hook.
+func (cf *ColumnFamily) OnCommit(f func()) (remove func()) {
+	h := &commitHook{f: f}
+	cf.hookMu.Lock()
+	defer cf.hookMu.Unlock()
+	var next []*commitHook
+	if cur := cf.hooks.Load(); cur != nil {
+		next = slices.Clone(*cur)
+	}
+	next = append(next, h)
+	cf.hooks.Store(&next)
+	return func() {
+		cf.hookMu.Lock()
+		defer cf.hookMu.Unlock()
+		cur := cf.hooks.Load()
+		if cur == nil {
+			return
+		}
+		next := slices.DeleteFunc(slices.Clone(*cur), func(x *commitHook) bool { return x == h })
+		cf.hooks.Store(&next)
+	}
+}
+
+// committed runs the family's hooks after a batch wrote to it.
+func (cf *ColumnFamily) committed() {
+	if hooks := cf.hooks.Load(); hooks != nil {
+		for _, h := range *hooks {
+			h.f()
+		}
+	}
 }
 
 // Name is the column family name.

@@ -476,3 +476,46 @@ func TestBatchEncodingAllOperations(t *testing.T) {
 		t.Fatalf("counter %d", n)
 	}
 }
+
+// TestOnCommit: a family's commit hooks run after every batch that wrote
+// to it has been applied (the write is visible to them), once per batch
+// however many operations it held, and not for other families, failed
+// writes or removed hooks.
+func TestOnCommit(t *testing.T) {
+	db := openTest(t)
+	a, b := mustCF(t, db, "a"), mustCF(t, db, "b")
+	var seen []string
+	removeA := a.OnCommit(func() {
+		v, err := a.Get([]byte("k"))
+		seen = append(seen, fmt.Sprintf("a:%s:%v", v, err))
+	})
+	b.OnCommit(func() { seen = append(seen, "b") })
+	if err := a.Put([]byte("k"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	var batch Batch
+	batch.Put(a, []byte("k"), []byte("2"))
+	batch.Put(a, []byte("x"), []byte("x"))
+	batch.Delete(b, []byte("y"))
+	if err := db.Write(&batch); err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(seen); got != "[a:1:<nil> a:2:<nil> b]" {
+		t.Fatalf("hooks ran: %s", got)
+	}
+	removeA()
+	removeA() // idempotent
+	seen = nil
+	if err := a.Put([]byte("k"), []byte("3")); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.DropColumnFamily("b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Put([]byte("k"), []byte("v")); !errors.Is(err, ErrDropped) {
+		t.Fatalf("write to a dropped family: %v", err)
+	}
+	if len(seen) != 0 {
+		t.Fatalf("hooks ran after removal or for a failed write: %v", seen)
+	}
+}

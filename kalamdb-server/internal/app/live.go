@@ -29,7 +29,13 @@ var liveModule = fx.Options(
 
 func newSweeper(db *database.Database, log *zap.Logger) *streams.Sweeper {
 	slog := log.Named("streams")
-	return streams.New(db.Catalog, streams.Options{OnError: func(err error) { slog.Error("stream sweep", zap.Error(err)) }})
+	return streams.New(db.Catalog, streams.Options{
+		OnError: func(err error) { slog.Error("stream sweep", zap.Error(err)) },
+		OnLegacyDropped: func(table string, n int64) {
+			slog.Warn("dropped STREAM events stored without a user partition by an older version",
+				zap.String("table", table), zap.Int64("events", n))
+		},
+	})
 }
 
 func newLiveManager(lc fx.Lifecycle, cfg *config.Config, db *database.Database, sw *streams.Sweeper) (*live.Manager, error) {
