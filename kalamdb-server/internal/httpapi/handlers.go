@@ -6,9 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -58,11 +56,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Prin
 func (s *Server) admit(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
 	infoFrom(r.Context()).userID = p.UserID
 	if ok, wait := s.limiter.allow(p.UserID); !ok {
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-		s.writeError(w, r, apierror.New(apierror.RateLimitExceeded,
-			"rate limit exceeded: at most %g requests per second per user", s.opts.RequestsPerSecond).
-			WithDetails(map[string]int64{"retry_after_ms": wait.Milliseconds()}))
+		s.writeError(w, r, apierror.TooManyRequests(wait,
+			"rate limit exceeded: at most %g requests per second per user", s.opts.RequestsPerSecond))
 		return false
 	}
 	return true
@@ -194,11 +189,12 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	}
 
 	results, err := s.exec.Execute(r.Context(), executor.Request{
-		UserID:    p.UserID,
-		Role:      p.Role,
-		SQL:       sql,
-		Params:    params,
-		Namespace: namespace,
+		UserID:     p.UserID,
+		Role:       p.Role,
+		SQL:        sql,
+		Params:     params,
+		Namespace:  namespace,
+		ClientAddr: r.RemoteAddr,
 	})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -231,7 +227,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	p, pair, err := s.auth.Login(username, password, r.RemoteAddr)
+	p, pair, err := s.auth.Login(r.Context(), username, password, r.RemoteAddr)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

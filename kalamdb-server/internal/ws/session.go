@@ -169,7 +169,7 @@ func (s *session) authenticate(ctx context.Context) (auth.Principal, bool) {
 			}
 			continue
 		}
-		p, err := s.check(&in)
+		p, err := s.check(ctx, &in)
 		if !timer.Stop() {
 			return auth.Principal{}, false // timed out meanwhile; the socket is closing
 		}
@@ -188,12 +188,14 @@ func (s *session) authenticate(ctx context.Context) (auth.Principal, bool) {
 	}
 }
 
-func (s *session) check(in *inbound) (auth.Principal, error) {
+func (s *session) check(ctx context.Context, in *inbound) (auth.Principal, error) {
 	switch in.Method {
 	case "jwt":
 		return s.h.auth.CheckToken(in.Token, auth.AccessToken, s.remote)
 	case "basic":
-		return s.h.auth.CheckPassword(in.Username, in.Password, s.remote)
+		// The socket's work context: a password check waiting for a bcrypt
+		// slot gives up when the socket closes (the auth timeout included).
+		return s.h.auth.CheckPassword(s.work, in.Username, in.Password, s.remote)
 	}
 	return auth.Principal{}, apierror.New(apierror.Unauthorized, "authentication method must be \"jwt\" or \"basic\"")
 }
