@@ -11,6 +11,35 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
+// A body that names a key twice is ambiguous (this decoder keeps the last
+// "sql", a proxy or an audit log may read the first): refused, and nothing
+// runs.
+func TestDuplicateKeysAreRefused(t *testing.T) {
+	e := newEnv(t)
+	for name, body := range map[string]string{
+		"sql twice":              `{"sql":"SELECT 1","sql":"DROP USER 'alice'"}`,
+		"namespace twice":        `{"sql":"SELECT 1","namespace_id":"a","namespace_id":"b"}`,
+		"inside a param object":  `{"sql":"SELECT $1","params":[{"k":1,"k":2}]}`,
+		"twice, same value":      `{"sql":"SELECT 1","sql":"SELECT 1"}`,
+		"escaped spelling of it": `{"sql":"SELECT 1","s\u0071l":"DROP USER 'alice'"}`,
+	} {
+		w := e.sql(t, body)
+		resp := wantError(t, w, http.StatusBadRequest, apierror.InvalidInput)
+		if !strings.Contains(resp.Error.Message, "duplicate key") {
+			t.Errorf("%s: message %q", name, resp.Error.Message)
+		}
+	}
+	if n := len(e.exec.calls()); n != 0 {
+		t.Fatalf("executor ran %d requests with ambiguous bodies", n)
+	}
+	w := e.do(t, http.MethodPost, "/v1/api/auth/login", strings.NewReader(`{"user":"bob","user":"alice","password":"pw-alice"}`))
+	wantError(t, w, http.StatusBadRequest, apierror.InvalidInput)
+	// The same key in sibling objects is fine.
+	if w := e.sql(t, `{"sql":"SELECT $1, $2","params":[{"k":1},{"k":2}]}`); w.Code != http.StatusOK {
+		t.Fatalf("sibling objects: %d %s", w.Code, w.Body)
+	}
+}
+
 // The executor learns the client's address (for throttling wrong current
 // passwords).
 func TestExecutorGetsTheClientAddress(t *testing.T) {

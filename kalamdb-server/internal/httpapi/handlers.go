@@ -12,6 +12,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/jsonstrict"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -85,7 +86,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 // decodeJSON decodes a JSON object body into dst with numbers kept as
 // json.Number (so 64-bit integers survive exactly). It is lenient on
 // unknown fields (clients may send more than this version knows) but strict
-// on types and on trailing data.
+// on types, on trailing data and on keys given twice.
 func decodeJSON(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return apierror.New(apierror.InvalidInput, "request body is empty; want a JSON object")
@@ -97,6 +98,11 @@ func decodeJSON(body []byte, dst any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return apierror.New(apierror.InvalidInput, "invalid JSON: unexpected data after the request object")
+	}
+	// Two "sql" keys: this decoder runs the last, a proxy or audit log
+	// may read the first. Ambiguous input is refused, at any depth.
+	if err := jsonstrict.CheckNoDuplicateKeys(body); err != nil {
+		return apierror.Wrap(apierror.InvalidInput, err, "invalid JSON: "+err.Error())
 	}
 	return nil
 }

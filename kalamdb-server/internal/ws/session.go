@@ -17,6 +17,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/jsonstrict"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
@@ -244,6 +245,11 @@ func (s *session) readRequest(ctx context.Context, in *inbound) (e *apierror.Err
 		if err := json.Unmarshal(data, in); err != nil {
 			*in = inbound{}
 			e = apierror.New(apierror.Protocol, "malformed message: %s", jsonProblem(err))
+		} else if err := jsonstrict.CheckNoDuplicateKeys(data); err != nil {
+			// Ambiguous (two "token"s, two "sql"s): which one counts
+			// depends on the parser, so neither does.
+			*in = inbound{}
+			e = apierror.New(apierror.Protocol, "malformed message: %s", err)
 		} else if in.Type == "" {
 			e = apierror.New(apierror.Protocol, "message has no \"type\"")
 		}
