@@ -69,7 +69,8 @@ type throttle struct {
 	pairs   *counterTable
 	users   *counterTable
 	clients *counterTable
-	// trusted maps user NUL client to the time of its last success.
+	// trusted holds the (user, client) pairs that signed in successfully;
+	// a counter's locked is when that trust ends.
 	trusted *counterTable
 }
 

@@ -55,15 +55,22 @@ const (
 	claimCount            // a non-negative whole number
 )
 
-// claimKinds lists every claim a token may carry; required ones are true.
-var claimKinds = map[string]struct {
-	kind     claimKind
-	required bool
-}{
-	"iss": {claimString, true}, "sub": {claimString, true}, "role": {claimString, true},
-	"typ": {claimString, true}, "username": {claimString, false},
-	"exp": {claimTime, true}, "iat": {claimTime, true}, "auth_time": {claimTime, true}, "nbf": {claimTime, false},
-	"cv": {claimCount, true},
+// claimSpec says whether a claim is one a token may carry, of what kind,
+// and whether it must.
+func claimSpec(name string) (kind claimKind, required, known bool) {
+	switch name {
+	case "iss", "sub", "role", "typ":
+		return claimString, true, true
+	case "username":
+		return claimString, false, true
+	case "exp", "iat", "auth_time":
+		return claimTime, true, true
+	case "nbf":
+		return claimTime, false, true
+	case "cv":
+		return claimCount, true, true
+	}
+	return 0, false, false
 }
 
 // maxTimeClaim is the last second of year 9999: later "times" are junk.
@@ -73,8 +80,8 @@ const maxTimeClaim = 253402300799
 // library over it) would take "exp": "9999999999" as a number, keep the
 // last of two "sub" keys, and ignore claims it does not know; here each
 // of those refuses the token. Times must be whole non-negative JSON
-// numbers, strings must be strings, every claim listed in claimKinds as
-// required must be there and no other may be.
+// numbers, strings must be strings, every claim claimSpec requires must
+// be there and no other may be.
 func (c *Claims) UnmarshalJSON(data []byte) error {
 	if err := jsonstrict.CheckNoDuplicateKeys(data); err != nil {
 		return err
@@ -84,16 +91,16 @@ func (c *Claims) UnmarshalJSON(data []byte) error {
 		return err
 	}
 	for name, v := range raw {
-		spec, known := claimKinds[name]
+		kind, _, known := claimSpec(name)
 		if !known {
 			return fmt.Errorf("unknown claim %q", name)
 		}
-		if err := checkClaim(name, spec.kind, v); err != nil {
+		if err := checkClaim(name, kind, v); err != nil {
 			return err
 		}
 	}
-	for name, spec := range claimKinds {
-		if _, ok := raw[name]; spec.required && !ok {
+	for _, name := range [...]string{"iss", "sub", "role", "typ", "username", "exp", "iat", "auth_time", "nbf", "cv"} {
+		if _, required, _ := claimSpec(name); required && raw[name] == nil {
 			return fmt.Errorf("missing claim %q", name)
 		}
 	}
