@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -14,7 +13,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
-	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -149,6 +147,7 @@ func (c *Catalog) load() (*Snapshot, error) {
 		namespaces: map[string]*systable.Namespace{},
 		tables:     map[string]*Table{},
 		users:      map[string]*systable.User{},
+		userByName: map[string]*systable.User{},
 		storages:   map[string]*systable.Storage{},
 	}
 	nss, err := c.namespaces.ScanAll()
@@ -174,7 +173,9 @@ func (c *Catalog) load() (*Snapshot, error) {
 		return nil, fmt.Errorf("load catalog: %w", err)
 	}
 	for _, u := range users {
-		s.users[u.UserID] = u
+		if err := s.addUser(u); err != nil {
+			return nil, fmt.Errorf("load catalog: %w", err)
+		}
 	}
 	storages, err := c.storages.ScanAll()
 	if err != nil {
@@ -217,6 +218,8 @@ func (c *Catalog) bootstrap() error {
 		}
 		cp := *root
 		cp.PasswordHash, cp.UpdatedAt = h, now
+		// A new root password revokes the tokens issued under the old one.
+		cp.CredentialVersion++
 		root = &cp
 	default:
 		root = nil
@@ -225,7 +228,7 @@ func (c *Catalog) bootstrap() error {
 		if err := c.users.PutInBatch(&b, root); err != nil {
 			return err
 		}
-		next.users[RootUser] = root
+		next.putUser(root)
 	}
 	if st, ok := snap.storages[LocalStorage]; ok && c.opts.LocalStoragePath != "" && st.BaseDirectory != c.opts.LocalStoragePath {
 		// The local storage lives under the data directory, wherever the
@@ -278,11 +281,6 @@ func (c *Catalog) Snapshot() *Snapshot { return c.cur.Load() }
 
 // DB returns the store the catalog lives in.
 func (c *Catalog) DB() *kv.DB { return c.db }
-
-// UserByName returns the current row of a user, for authentication.
-func (c *Catalog) UserByName(name string) (*systable.User, bool) {
-	return c.cur.Load().User(name)
-}
 
 // SystemTables lists the persisted system tables for the query engine.
 // Jobs, live queries and manifests are added by their owners.
@@ -592,116 +590,4 @@ func (c *Catalog) DropTableData(t *Table) error {
 		return fmt.Errorf("drop data of %s: %w", t.Meta.TableID, err)
 	}
 	return nil
-}
-
-// CreateUser creates a user with a bcrypt-hashed password.
-func (c *Catalog) CreateUser(name, password string, role systable.Role, email string, ifNotExists bool) (bool, error) {
-	if err := keyenc.ValidateUserID(name); err != nil {
-		return false, apierror.New(apierror.InvalidInput, "user name %q: %v", name, errors.Unwrap(err))
-	}
-	if !role.Valid() {
-		return false, apierror.New(apierror.InvalidInput, "unknown role %q", role)
-	}
-	if _, exists := c.cur.Load().users[name]; exists {
-		if ifNotExists {
-			return false, nil
-		}
-		return false, apierror.New(apierror.AlreadyExists, "user %s already exists", name)
-	}
-	// Hash outside the lock: bcrypt is deliberately slow.
-	h, err := c.hash(password)
-	if err != nil {
-		return false, err
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	snap := c.cur.Load()
-	if _, exists := snap.users[name]; exists {
-		if ifNotExists {
-			return false, nil
-		}
-		return false, apierror.New(apierror.AlreadyExists, "user %s already exists", name)
-	}
-	now := c.opts.Now().UTC()
-	u := &systable.User{UserID: name, Username: name, PasswordHash: h, Role: role, Email: email,
-		AuthType: "password", CreatedAt: now, UpdatedAt: now}
-	var b kv.Batch
-	if err := c.users.PutInBatch(&b, u); err != nil {
-		return false, err
-	}
-	next := snap.clone()
-	next.users[name] = u
-	return true, c.commit(&b, next)
-}
-
-// UserChange is one ALTER USER change; nil fields are left alone.
-type UserChange struct {
-	Password *string
-	Role     *systable.Role
-	Email    *string
-}
-
-// AlterUser applies a change to a user.
-func (c *Catalog) AlterUser(name string, ch UserChange) error {
-	var hash string
-	if ch.Password != nil {
-		h, err := c.hash(*ch.Password)
-		if err != nil {
-			return err
-		}
-		hash = h
-	}
-	if ch.Role != nil && !ch.Role.Valid() {
-		return apierror.New(apierror.InvalidInput, "unknown role %q", *ch.Role)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	snap := c.cur.Load()
-	u, ok := snap.users[name]
-	if !ok {
-		return apierror.New(apierror.NotFound, "user %s does not exist", name)
-	}
-	cp := *u
-	if ch.Password != nil {
-		cp.PasswordHash = hash
-	}
-	if ch.Role != nil {
-		if name == RootUser && *ch.Role != systable.RoleSystem {
-			return apierror.New(apierror.PermissionDenied, "the root user's role cannot be changed")
-		}
-		cp.Role = *ch.Role
-	}
-	if ch.Email != nil {
-		cp.Email = *ch.Email
-	}
-	cp.UpdatedAt = c.opts.Now().UTC()
-	var b kv.Batch
-	if err := c.users.PutInBatch(&b, &cp); err != nil {
-		return err
-	}
-	next := snap.clone()
-	next.users[name] = &cp
-	return c.commit(&b, next)
-}
-
-// DropUser deletes a user. Their USER-table partitions stay on disk; a
-// user re-created with the same name sees them again.
-func (c *Catalog) DropUser(name string, ifExists bool) (bool, error) {
-	if name == RootUser {
-		return false, apierror.New(apierror.PermissionDenied, "the root user cannot be dropped")
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	snap := c.cur.Load()
-	if _, ok := snap.users[name]; !ok {
-		if ifExists {
-			return false, nil
-		}
-		return false, apierror.New(apierror.NotFound, "user %s does not exist", name)
-	}
-	var b kv.Batch
-	c.users.DeleteInBatch(&b, name)
-	next := snap.clone()
-	delete(next.users, name)
-	return true, c.commit(&b, next)
 }

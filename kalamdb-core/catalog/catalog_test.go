@@ -1,11 +1,15 @@
 package catalog
 
 import (
+	"strings"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -92,3 +96,96 @@ func TestSnapshotsAreImmutable(t *testing.T) {
 		t.Fatal("the new snapshot lacks the change")
 	}
 }
+
+// Users stored before ids were generated have user_id == username and keep
+// it: their partitions and storage paths are under that id. A name freed
+// by DROP USER gets a new id when used again.
+func TestLegacyUsersKeepTheirIDs(t *testing.T) {
+	dir := t.TempDir()
+	db, err := kv.Open(dir, kv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	users, err := systable.Open(db, systable.Users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := users.Put(&systable.User{UserID: "dave", Username: "dave", Role: systable.RoleUser, AuthType: "password"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, c := open(t, dir, Options{})
+	defer db.Close()
+	u, ok := c.UserByName("dave")
+	if !ok || u.UserID != "dave" {
+		t.Fatalf("legacy user: %+v", u)
+	}
+	if byID, ok := c.UserByID("dave"); !ok || byID != u {
+		t.Fatal("legacy user not found by id")
+	}
+	if err := c.AlterUser("dave", UserChange{Password: strPtr("pw")}); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := c.UserByName("dave"); u.UserID != "dave" || u.CredentialVersion != 1 {
+		t.Fatalf("altered legacy user: %+v", u)
+	}
+	if _, err := c.DropUser("dave", false); err != nil {
+		t.Fatal(err)
+	}
+	id, err := c.CreateUser("dave", "pw", systable.RoleUser, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id == "dave" || !strings.HasPrefix(id, UserIDPrefix) || keyenc.ValidateUserID(id) != nil {
+		t.Fatalf("re-created dave got id %q", id)
+	}
+	if _, ok := c.UserByID("dave"); ok {
+		t.Fatal("the legacy id still resolves")
+	}
+}
+
+func TestCreateUserIfNotExistsAndNameIndex(t *testing.T) {
+	db, c := open(t, t.TempDir(), Options{})
+	defer db.Close()
+	id, err := c.CreateUser("erin", "pw", systable.RoleUser, "", false)
+	if err != nil || id == "" {
+		t.Fatalf("create: %q %v", id, err)
+	}
+	if again, err := c.CreateUser("erin", "pw", systable.RoleUser, "", true); err != nil || again != "" {
+		t.Fatalf("IF NOT EXISTS on a taken name: %q %v", again, err)
+	}
+	if _, err := c.CreateUser("erin", "pw", systable.RoleUser, "", false); apierror.CodeOf(err) != apierror.AlreadyExists {
+		t.Fatalf("duplicate name: %v", err)
+	}
+	if u, ok := c.UserByName("erin"); !ok || u.UserID != id {
+		t.Fatalf("by name: %+v", u)
+	}
+	if _, ok := c.UserByName(id); ok {
+		t.Fatal("an id resolves as a name")
+	}
+	if _, ok := c.UserByID("erin"); ok {
+		t.Fatal("a name resolves as an id")
+	}
+	if err := c.AlterUser("nobody", UserChange{}); apierror.CodeOf(err) != apierror.NotFound {
+		t.Fatalf("alter unknown: %v", err)
+	}
+	if _, err := c.DropUser(RootUser, false); apierror.CodeOf(err) != apierror.PermissionDenied {
+		t.Fatalf("drop root: %v", err)
+	}
+}
+
+func TestRootPasswordChangeAtStartBumpsCredentialVersion(t *testing.T) {
+	dir := t.TempDir()
+	db, c := open(t, dir, Options{RootPassword: "pw1"})
+	root, _ := c.UserByID(RootUser)
+	before := root.CredentialVersion
+	db.Close()
+	db, c = open(t, dir, Options{RootPassword: "pw2"})
+	defer db.Close()
+	root, _ = c.UserByID(RootUser)
+	if root.Username != RootUser || root.CredentialVersion != before+1 {
+		t.Fatalf("root after a new configured password: %+v", root)
+	}
+}
+
+func strPtr(s string) *string { return &s }

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"sort"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -39,8 +40,9 @@ func (t *Table) Column(name string) (*systable.ColumnSchema, bool) {
 // Snapshot is an immutable view of the catalog at one moment.
 type Snapshot struct {
 	namespaces map[string]*systable.Namespace
-	tables     map[string]*Table // by table id
-	users      map[string]*systable.User
+	tables     map[string]*Table         // by table id
+	users      map[string]*systable.User // by user id
+	userByName map[string]*systable.User // the same rows, by user name
 	storages   map[string]*systable.Storage
 }
 
@@ -49,6 +51,7 @@ func (s *Snapshot) clone() *Snapshot {
 		namespaces: make(map[string]*systable.Namespace, len(s.namespaces)+1),
 		tables:     make(map[string]*Table, len(s.tables)+1),
 		users:      make(map[string]*systable.User, len(s.users)+1),
+		userByName: make(map[string]*systable.User, len(s.users)+1),
 		storages:   make(map[string]*systable.Storage, len(s.storages)+1),
 	}
 	for k, v := range s.namespaces {
@@ -59,6 +62,9 @@ func (s *Snapshot) clone() *Snapshot {
 	}
 	for k, v := range s.users {
 		c.users[k] = v
+	}
+	for k, v := range s.userByName {
+		c.userByName[k] = v
 	}
 	for k, v := range s.storages {
 		c.storages[k] = v
@@ -100,10 +106,57 @@ func (s *Snapshot) Tables(namespace string) []*Table {
 	return out
 }
 
-// User returns the user with the given id (the user name).
+// User returns the user with the given id (tokens, partitions, sessions).
 func (s *Snapshot) User(id string) (*systable.User, bool) {
 	u, ok := s.users[id]
 	return u, ok
+}
+
+// UserByName returns the current user called name (what statements and
+// logins name).
+func (s *Snapshot) UserByName(name string) (*systable.User, bool) {
+	u, ok := s.userByName[name]
+	return u, ok
+}
+
+// Username returns the name of the user with the given id, or the id
+// itself when no such user exists (a dropped user, or a caller the
+// catalog does not know, such as a test's).
+func (s *Snapshot) Username(id string) string {
+	if u, ok := s.users[id]; ok {
+		return u.Username
+	}
+	return id
+}
+
+// addUser indexes a stored row; a row without a name (none is written
+// that way, but the field is older than the check) is named by its id.
+func (s *Snapshot) addUser(u *systable.User) error {
+	if u.Username == "" {
+		cp := *u
+		cp.Username = cp.UserID
+		u = &cp
+	}
+	if other, ok := s.userByName[u.Username]; ok && other.UserID != u.UserID {
+		return fmt.Errorf("users %s and %s are both named %q", other.UserID, u.UserID, u.Username)
+	}
+	s.putUser(u)
+	return nil
+}
+
+// putUser publishes u (a new or changed row) in both indexes.
+func (s *Snapshot) putUser(u *systable.User) {
+	if old, ok := s.users[u.UserID]; ok && old.Username != u.Username {
+		delete(s.userByName, old.Username)
+	}
+	s.users[u.UserID] = u
+	s.userByName[u.Username] = u
+}
+
+// deleteUser removes u from both indexes.
+func (s *Snapshot) deleteUser(u *systable.User) {
+	delete(s.users, u.UserID)
+	delete(s.userByName, u.Username)
 }
 
 // Users returns every user sorted by id.

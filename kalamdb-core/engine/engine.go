@@ -214,7 +214,7 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	sess, _ := e.sessions.Get().(*Session)
 	if sess == nil {
 		base := sql.NewBaseSessionWithClientServer("kalamdb", sql.Client{Address: "localhost"}, e.nextConn.Add(1))
-		sess = &Session{BaseSession: base, db: e.cat.DB()}
+		sess = &Session{BaseSession: base, db: e.cat.DB(), cat: e.cat}
 		if err := sess.SetSessionVariable(sql.NewContext(context.Background(), sql.WithSession(sess)), "sql_mode", sqlMode); err != nil {
 			return nil, fmt.Errorf("engine: set sql_mode: %w", err)
 		}

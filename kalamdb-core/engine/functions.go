@@ -30,6 +30,7 @@ func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.U
 		return &generatorFunc{name: "ULID", typ: types.LongText, gen: func() (any, error) { return ulids.Next() }}
 	}})
 	add(sql.Function0{Name: "current_user", Fn: func() sql.Expression { return currentUser{} }})
+	add(sql.Function0{Name: "current_user_id", Fn: func() sql.Expression { return currentUser{id: true} }})
 	// LENGTH counts characters, as in PostgreSQL; MySQL's counts bytes.
 	add(sql.Function1{Name: "length", Fn: function.NewCharLength})
 	// Engine functions that reach the server's files, hold state across
@@ -79,15 +80,27 @@ func (g *generatorFunc) WithChildren(children ...sql.Expression) (sql.Expression
 	return g, nil
 }
 
-// currentUser is CURRENT_USER(): the effective user id of the statement
-// (the EXECUTE AS target inside EXECUTE AS USER).
-type currentUser struct{}
+// currentUser is CURRENT_USER(), the effective user's name, as in
+// KalamDB, or with id set CURRENT_USER_ID(), the effective user's id (the
+// partition owner). Inside EXECUTE AS USER the effective user is the
+// target.
+type currentUser struct{ id bool }
 
 var _ sql.FunctionExpression = currentUser{}
 
-func (currentUser) FunctionName() string       { return "current_user" }
-func (currentUser) Description() string        { return "returns the effective user id" }
-func (currentUser) String() string             { return "CURRENT_USER()" }
+func (c currentUser) FunctionName() string {
+	if c.id {
+		return "current_user_id"
+	}
+	return "current_user"
+}
+func (c currentUser) Description() string {
+	if c.id {
+		return "returns the effective user id"
+	}
+	return "returns the effective user name"
+}
+func (c currentUser) String() string           { return strings.ToUpper(c.FunctionName()) + "()" }
 func (currentUser) Type() sql.Type             { return types.LongText }
 func (currentUser) IsNullable() bool           { return false }
 func (currentUser) Resolved() bool             { return true }
@@ -98,10 +111,13 @@ func (c currentUser) WithChildren(children ...sql.Expression) (sql.Expression, e
 	}
 	return c, nil
 }
-func (currentUser) Eval(ctx *sql.Context, _ sql.Row) (any, error) {
+func (c currentUser) Eval(ctx *sql.Context, _ sql.Row) (any, error) {
 	s, err := sessionOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return s.UserID, nil
+	if c.id {
+		return s.UserID, nil
+	}
+	return s.cat.Snapshot().Username(s.UserID), nil
 }

@@ -3,6 +3,7 @@ package engine
 import (
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -32,6 +33,8 @@ type Session struct {
 	// initial read); it is not closed with the statement.
 	borrowedSnap bool
 	db           *kv.DB
+	// cat resolves the effective user's name (CURRENT_USER()).
+	cat *catalog.Catalog
 	// noIndexes hides primary-key indexes from the planner (live query
 	// compilation wants the WHERE as one filter).
 	noIndexes bool

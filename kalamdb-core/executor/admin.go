@@ -95,7 +95,7 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p principal, st diale
 	case *dialect.ShowStats:
 		return x.showStats(b, p, s)
 	case *dialect.CreateUser, *dialect.AlterUser, *dialect.DropUser:
-		return x.manageUser(p, st)
+		return x.manageUser(ctx, b, p, st)
 	case *dialect.KillLiveQuery:
 		return x.killLiveQuery(ctx, p, s)
 	}
@@ -221,10 +221,12 @@ func (x *Executor) describeTable(b *batch, p principal, s *dialect.DescribeTable
 	return t.result(), nil
 }
 
-// manageUser runs CREATE/ALTER/DROP USER. User management needs dba, except
-// that anyone may change their own password; nobody below system may grant
-// or touch the system role.
-func (x *Executor) manageUser(p principal, st dialect.Statement) (Result, error) {
+// manageUser runs CREATE/ALTER/DROP USER, which name users by user name.
+// User management needs dba, except that anyone may change their own
+// password, giving the current one; nobody below system may grant or
+// touch the system role, and nobody may drop themselves or change their
+// own role.
+func (x *Executor) manageUser(ctx context.Context, b *batch, p principal, st dialect.Statement) (Result, error) {
 	isDBA := p.role.AtLeast(systable.RoleDBA)
 	guardSystem := func(role systable.Role, what string) error {
 		if role == systable.RoleSystem && p.role != systable.RoleSystem {
@@ -245,21 +247,33 @@ func (x *Executor) manageUser(p principal, st dialect.Statement) (Result, error)
 		if err := guardSystem(role, "create a system user"); err != nil {
 			return Result{}, err
 		}
-		created, err := x.cat.CreateUser(s.Name, s.Password, role, s.Email, s.IfNotExists)
+		id, err := x.cat.CreateUser(s.Name, s.Password, role, s.Email, s.IfNotExists)
 		if err != nil {
 			return Result{}, err
 		}
-		if !created {
+		if id == "" {
 			return message(0, fmt.Sprintf("User %s already exists", s.Name)), nil
 		}
-		return message(1, fmt.Sprintf("User %s created", s.Name)), nil
+		return message(1, fmt.Sprintf("User %s created (user id %s)", s.Name, id)), nil
 	case *dialect.AlterUser:
-		selfPassword := s.Name == p.userID && s.Password != nil && s.Role == nil && s.Email == nil
-		if !isDBA && !selfPassword {
+		target, exists := snap.UserByName(s.Name)
+		self := exists && target.UserID == p.userID
+		if !isDBA && !(self && s.Password != nil) {
 			return Result{}, apierror.New(apierror.PermissionDenied, "ALTER USER requires the dba role (a user may only change their own password)")
 		}
-		if u, ok := snap.User(s.Name); ok && !selfPassword {
-			if err := guardSystem(u.Role, "alter a system user"); err != nil {
+		if exists && !self {
+			if err := guardSystem(target.Role, "alter a system user"); err != nil {
+				return Result{}, err
+			}
+		}
+		if self && s.Role != nil {
+			return Result{}, apierror.New(apierror.PermissionDenied, "you cannot change your own role; another dba or system user must")
+		}
+		if s.CurrentPassword != nil && !self {
+			return Result{}, apierror.New(apierror.InvalidInput, "CURRENT PASSWORD applies only to changing your own password")
+		}
+		if self && s.Password != nil {
+			if err := x.checkCurrentPassword(ctx, b, target, s.CurrentPassword); err != nil {
 				return Result{}, err
 			}
 		}
@@ -282,10 +296,10 @@ func (x *Executor) manageUser(p principal, st dialect.Statement) (Result, error)
 		if !isDBA {
 			return Result{}, apierror.New(apierror.PermissionDenied, "DROP USER requires the dba role")
 		}
-		if s.Name == p.userID {
-			return Result{}, apierror.New(apierror.PermissionDenied, "you cannot drop yourself")
-		}
-		if u, ok := snap.User(s.Name); ok {
+		if u, ok := snap.UserByName(s.Name); ok {
+			if u.UserID == p.userID {
+				return Result{}, apierror.New(apierror.PermissionDenied, "you cannot drop yourself")
+			}
 			if err := guardSystem(u.Role, "drop a system user"); err != nil {
 				return Result{}, err
 			}

@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -43,7 +44,7 @@ func TestChangeFeed(t *testing.T) {
 	alice.must("BEGIN; INSERT INTO chat.conversations VALUES (2, 'x'); UPDATE chat.conversations SET title = 'y' WHERE id = 2; COMMIT")
 	alice.must("BEGIN; INSERT INTO chat.conversations VALUES (3, 'gone'); DELETE FROM chat.conversations WHERE id = 3; COMMIT")
 	alice.fails(apierror.InvalidInput, "INSERT INTO chat.conversations VALUES (4, 'ok'), (4, 'dup')")
-	got := fmt.Sprint(sink.summary())
+	got := strings.NewReplacer(alice.user, "alice", bob.user, "bob").Replace(fmt.Sprint(sink.summary()))
 	want := "[alice insert []->[1 a] bob insert []->[1 b] alice update [1 a]->[1 a2] alice delete [1 a2]->[] alice insert []->[2 y]]"
 	if got != want {
 		t.Fatalf("changes:\n got %s\nwant %s", got, want)
@@ -54,7 +55,7 @@ func TestLiveFilterAndFeedSnapshot(t *testing.T) {
 	e, alice, _ := chatEnv(t)
 	ctx := context.Background()
 	alice.must("INSERT INTO chat.messages (id, conversation_id, content) VALUES (1, 7, 'in'), (2, 8, 'out')")
-	f, err := e.db.Engine.CompileFilter(ctx, "alice", systable.RoleUser, "", "SELECT id, content FROM chat.messages WHERE conversation_id = 7 AND content <> 'skip'")
+	f, err := e.db.Engine.CompileFilter(ctx, alice.user, systable.RoleUser, "", "SELECT id, content FROM chat.messages WHERE conversation_id = 7 AND content <> 'skip'")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,13 +77,13 @@ func TestLiveFilterAndFeedSnapshot(t *testing.T) {
 	// committed after arrive as changes.
 	sink := &recordingSink{}
 	e.db.Engine.SetChangeSink(sink)
-	snap, err := e.db.Engine.OpenPartitionFeed(f.Table, "alice", func() {})
+	snap, err := e.db.Engine.OpenPartitionFeed(f.Table, alice.user, func() {})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer snap.Close()
 	alice.must("INSERT INTO chat.messages (id, conversation_id, content) VALUES (3, 7, 'later')")
-	res, err := e.db.Engine.Query(ctx, engine.QueryRequest{UserID: "alice", Role: systable.RoleUser, Statement: mustStandard(t, f.SQL), MaxRows: 100, Snapshot: snap.Snapshot})
+	res, err := e.db.Engine.Query(ctx, engine.QueryRequest{UserID: alice.user, Role: systable.RoleUser, Statement: mustStandard(t, f.SQL), MaxRows: 100, Snapshot: snap.Snapshot})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,14 +95,14 @@ func TestLiveFilterAndFeedSnapshot(t *testing.T) {
 	}
 	for _, bad := range []string{"SELECT count(*) FROM chat.messages", "SELECT * FROM chat.messages ORDER BY id",
 		"SELECT * FROM chat.messages m JOIN chat.conversations c ON c.id = m.conversation_id", "DELETE FROM chat.messages"} {
-		if _, err := e.db.Engine.CompileFilter(ctx, "alice", systable.RoleUser, "", bad); !apierror.Is(err, apierror.Unsupported) {
+		if _, err := e.db.Engine.CompileFilter(ctx, alice.user, systable.RoleUser, "", bad); !apierror.Is(err, apierror.Unsupported) {
 			t.Errorf("%s: %v", bad, err)
 		}
 	}
-	if _, err := e.db.Engine.CompileFilter(ctx, "alice", systable.RoleUser, "", "SELECT * FROM chat.vault"); !apierror.Is(err, apierror.PermissionDenied) {
+	if _, err := e.db.Engine.CompileFilter(ctx, alice.user, systable.RoleUser, "", "SELECT * FROM chat.vault"); !apierror.Is(err, apierror.PermissionDenied) {
 		t.Errorf("restricted table: %v", err)
 	}
-	if _, err := e.db.Engine.CompileFilter(ctx, "alice", systable.RoleUser, "", "SELECT * FROM chat.nope"); !apierror.Is(err, apierror.NotFound) {
+	if _, err := e.db.Engine.CompileFilter(ctx, alice.user, systable.RoleUser, "", "SELECT * FROM chat.nope"); !apierror.Is(err, apierror.NotFound) {
 		t.Errorf("missing table: %v", err)
 	}
 }

@@ -103,8 +103,8 @@ func TestFlushAndHybridReads(t *testing.T) {
 	if got := bob.rows("SELECT id, content FROM chat.messages ORDER BY id"); got != `[[1,"b01"],[2,"b02"]]` {
 		t.Fatalf("bob after flush: %s", got)
 	}
-	got := e.root().rows("SELECT user_id, file_count FROM system.manifest ORDER BY user_id")
-	if got != `[["alice",1],["bob",1]]` {
+	got := e.root().rows("SELECT user_id = $1, user_id = $2, file_count FROM system.manifest ORDER BY user_id = $1 DESC", alice.user, bob.user)
+	if got != `[[true,false,1],[false,true,1]]` {
 		t.Fatalf("system.manifest: %s", got)
 	}
 	// Split across tiers: new hot rows, updates and deletes of cold rows.
@@ -122,12 +122,12 @@ func TestFlushAndHybridReads(t *testing.T) {
 	}
 	// A second flush adds a file; a compaction merges them.
 	flushTable(t, e, "chat.messages")
-	if got := e.root().rows("SELECT file_count FROM system.manifest WHERE user_id = 'alice'"); got != `[[2]]` {
+	if got := e.root().rows("SELECT file_count FROM system.manifest WHERE user_id = $1", alice.user); got != `[[2]]` {
 		t.Fatalf("files after second flush: %s", got)
 	}
 	want := alice.rows("SELECT id, content, _deleted FROM chat.messages WHERE _deleted = false OR _deleted = true ORDER BY id")
 	runJob(t, e, "STORAGE COMPACT TABLE chat.messages")
-	if got := e.root().rows("SELECT file_count FROM system.manifest WHERE user_id = 'alice'"); got != `[[1]]` {
+	if got := e.root().rows("SELECT file_count FROM system.manifest WHERE user_id = $1", alice.user); got != `[[1]]` {
 		t.Fatalf("files after compaction: %s", got)
 	}
 	if got := alice.rows("SELECT id, content, _deleted FROM chat.messages WHERE _deleted = false OR _deleted = true ORDER BY id"); got != want {
@@ -138,7 +138,9 @@ func TestFlushAndHybridReads(t *testing.T) {
 	}
 	// Data survives a restart.
 	e.reopen()
-	alice = e.as("alice", systable.RoleUser)
+	if again := e.user("alice"); again.user != alice.user {
+		t.Fatalf("alice's user id changed across a restart: %s, then %s", alice.user, again.user)
+	}
 	if got := alice.rows("SELECT count(*) FROM chat.messages"); got != `[[30]]` {
 		t.Fatalf("after restart: %s", got)
 	}

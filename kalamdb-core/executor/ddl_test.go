@@ -120,14 +120,14 @@ func TestSystemTablesAccess(t *testing.T) {
 	root := e.root()
 	root.must("CREATE USER 'alice' WITH PASSWORD 'secret1' ROLE user EMAIL 'alice@example.com'")
 	root.must("CREATE USER 'bob' WITH PASSWORD 'secret2' ROLE service")
-	alice := e.as("alice", systable.RoleUser)
+	alice := e.user("alice")
 	// A user sees only their own system.users row.
-	if got := alice.rows("SELECT user_id, role, email FROM system.users"); got != `[["alice","user","alice@example.com"]]` {
+	if got := alice.rows("SELECT user_id = $1, username, role, email FROM system.users", alice.user); got != `[[true,"alice","user","alice@example.com"]]` {
 		t.Fatalf("alice's view of system.users: %s", got)
 	}
 	alice.fails(apierror.PermissionDenied, "SELECT * FROM system.tables")
 	alice.fails(apierror.PermissionDenied, "SELECT * FROM system.namespaces")
-	if got := root.rows("SELECT user_id FROM system.users ORDER BY user_id"); got != `[["alice"],["bob"],["root"]]` {
+	if got := root.rows("SELECT username FROM system.users ORDER BY username"); got != `[["alice"],["bob"],["root"]]` {
 		t.Fatalf("root's view: %s", got)
 	}
 	// Password hashes are never a column.
@@ -218,9 +218,11 @@ func TestUserManagement(t *testing.T) {
 	if u, _ := e.db.Catalog.UserByName("alice"); u.Role != systable.RoleService {
 		t.Fatalf("role not changed: %s", u.Role)
 	}
-	// A user may change their own password, nothing else.
-	alice := e.as("alice", systable.RoleUser)
-	alice.must("ALTER USER 'alice' SET PASSWORD 'new-pw'")
+	// A user may change their own password, giving the current one,
+	// and nothing else.
+	alice := e.as(u.UserID, systable.RoleUser)
+	alice.fails(apierror.PermissionDenied, "ALTER USER 'alice' SET PASSWORD 'new-pw'")
+	alice.must("ALTER USER 'alice' SET PASSWORD 'new-pw' CURRENT PASSWORD 'pw-alice'")
 	alice.fails(apierror.PermissionDenied, "ALTER USER 'alice' SET ROLE dba")
 	alice.fails(apierror.PermissionDenied, "ALTER USER 'root' SET PASSWORD 'x'")
 	root.fails(apierror.PermissionDenied, "DROP USER 'root'")

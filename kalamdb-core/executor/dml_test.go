@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // chatEnv has a chat schema and users alice and bob (role user), svc
@@ -25,7 +24,7 @@ func chatEnv(t *testing.T) (*env, *caller, *caller) {
 		CREATE USER 'bob' WITH PASSWORD 'pw' ROLE user;
 		CREATE USER 'svc' WITH PASSWORD 'pw' ROLE service;
 		CREATE USER 'ops' WITH PASSWORD 'pw' ROLE dba`)
-	return e, e.as("alice", systable.RoleUser), e.as("bob", systable.RoleUser)
+	return e, e.user("alice"), e.user("bob")
 }
 
 func TestInsertForms(t *testing.T) {
@@ -186,8 +185,8 @@ func TestQueries(t *testing.T) {
 
 func TestSharedTableAccessLevels(t *testing.T) {
 	e, alice, _ := chatEnv(t)
-	svc := e.as("svc", systable.RoleService)
-	ops := e.as("ops", systable.RoleDBA)
+	svc := e.user("svc")
+	ops := e.user("ops")
 	svc.must("INSERT INTO chat.rooms VALUES (1, 'lobby')")
 	if got := alice.rows("SELECT name FROM chat.rooms"); got != `[["lobby"]]` {
 		t.Fatalf("public read: %s", got)
@@ -206,8 +205,8 @@ func TestSharedTableAccessLevels(t *testing.T) {
 
 func TestExecuteAsMatrix(t *testing.T) {
 	e, alice, bob := chatEnv(t)
-	svc := e.as("svc", systable.RoleService)
-	ops := e.as("ops", systable.RoleDBA)
+	svc := e.user("svc")
+	ops := e.user("ops")
 	root := e.root()
 	res := svc.must("EXECUTE AS USER 'alice' (INSERT INTO chat.conversations VALUES (1, 'by svc'))")
 	if res[0].AsUser != "alice" {

@@ -38,15 +38,16 @@ func (l Limits) withDefaults() Limits {
 
 // Executor runs statement batches. It is safe for concurrent use.
 type Executor struct {
-	cat    *catalog.Catalog
-	eng    *engine.Engine
-	limits Limits
-	live   LiveQueries
+	cat       *catalog.Catalog
+	eng       *engine.Engine
+	limits    Limits
+	live      LiveQueries
+	passwords PasswordVerifier
 }
 
 // New returns an Executor over a catalog and an engine.
 func New(cat *catalog.Catalog, eng *engine.Engine, limits Limits) *Executor {
-	return &Executor{cat: cat, eng: eng, limits: limits.withDefaults()}
+	return &Executor{cat: cat, eng: eng, limits: limits.withDefaults(), passwords: catalogPasswords{cat}}
 }
 
 // principal is who a statement runs as.
@@ -57,9 +58,10 @@ type principal struct {
 
 // batch is the state carried from one statement of a request to the next.
 type batch struct {
-	caller    principal
-	namespace string
-	tx        *engine.Tx
+	caller     principal
+	clientAddr string
+	namespace  string
+	tx         *engine.Tx
 }
 
 // Execute runs a request's statements in order. The first failure stops the
@@ -82,7 +84,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) ([]Result, error) {
 	if len(req.Params) > 0 && len(stmts) > 1 {
 		return nil, apierror.New(apierror.ParamsWithBatch, "params cannot be used with a batch of %d statements; send one statement per request", len(stmts))
 	}
-	b := &batch{caller: principal{req.UserID, req.Role}, namespace: req.Namespace}
+	b := &batch{caller: principal{req.UserID, req.Role}, clientAddr: req.ClientAddr, namespace: req.Namespace}
 	if b.namespace != "" {
 		if _, ok := x.cat.Snapshot().Namespace(b.namespace); !ok {
 			return nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", b.namespace)
@@ -100,7 +102,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) ([]Result, error) {
 			return nil, err
 		}
 		if res.AsUser == "" {
-			res.AsUser = b.caller.userID
+			res.AsUser = x.cat.Snapshot().Username(b.caller.userID)
 		}
 		results = append(results, res)
 	}
@@ -168,10 +170,14 @@ func (x *Executor) run(ctx context.Context, b *batch, p principal, st dialect.St
 	return x.runAdmin(ctx, b, p, st)
 }
 
-// executeAs runs the inner statement as another user, following the role
-// matrix of DESIGN §8.
+// executeAs runs the inner statement as another user, named by user name,
+// following the role matrix.
 func (x *Executor) executeAs(ctx context.Context, b *batch, p principal, s *dialect.ExecuteAs, params []any) (Result, error) {
-	target, ok := x.cat.Snapshot().User(s.User)
+	if !mayRunAs(s.Inner.Kind()) {
+		return Result{}, apierror.New(apierror.PermissionDenied,
+			"EXECUTE AS USER may wrap SELECT, INSERT, UPDATE, DELETE, SHOW TABLES, DESCRIBE TABLE and SHOW STATS only, not %s", s.Inner.Kind())
+	}
+	target, ok := x.cat.Snapshot().UserByName(s.User)
 	if !ok {
 		return Result{}, apierror.New(apierror.NotFound, "user %s does not exist", s.User)
 	}
@@ -182,8 +188,22 @@ func (x *Executor) executeAs(ctx context.Context, b *batch, p principal, s *dial
 	if err != nil {
 		return Result{}, err
 	}
-	res.AsUser = target.UserID
+	res.AsUser = target.Username
 	return res, nil
+}
+
+// mayRunAs reports whether EXECUTE AS USER may wrap a statement of kind k:
+// statements that read or write the target's own data. Everything else
+// acts on accounts or on the database as a whole, and runs as the caller
+// or not at all. In particular user management: run as the target, ALTER
+// USER would be "changing one's own password", which is how a service
+// could take over any user's account.
+func mayRunAs(k dialect.Kind) bool {
+	switch k {
+	case dialect.KindShowTables, dialect.KindDescribeTable, dialect.KindShowStats:
+		return true
+	}
+	return k.IsDML()
 }
 
 // mayImpersonate applies the EXECUTE AS role matrix: system may act as
@@ -199,7 +219,7 @@ func mayImpersonate(p principal, target *systable.User) error {
 		if p.role.AtLeast(target.Role) {
 			return nil
 		}
-		return apierror.New(apierror.PermissionDenied, "a %s may not execute as %s, whose role %s is higher", p.role, target.UserID, target.Role)
+		return apierror.New(apierror.PermissionDenied, "a %s may not execute as %s, whose role %s is higher", p.role, target.Username, target.Role)
 	}
 	return apierror.New(apierror.PermissionDenied, "the user role may only execute as itself; EXECUTE AS USER needs the service, dba or system role")
 }

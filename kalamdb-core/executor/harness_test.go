@@ -87,6 +87,17 @@ func (e *env) as(user string, role systable.Role) *caller {
 }
 func (e *env) root() *caller { return e.as("root", systable.RoleSystem) }
 
+// user is a caller acting as the existing user called name, with the id
+// and role the catalog has for it: user ids are generated, not the name.
+func (e *env) user(name string) *caller {
+	e.t.Helper()
+	u, ok := e.db.Catalog.UserByName(name)
+	if !ok {
+		e.t.Fatalf("no user %s", name)
+	}
+	return &caller{e: e, user: u.UserID, role: u.Role}
+}
+
 func (c *caller) exec(sqlText string, params ...any) ([]executor.Result, error) {
 	return c.e.db.Executor.Execute(context.Background(), executor.Request{
 		UserID: c.user, Role: c.role, SQL: sqlText, Params: params, Namespace: c.ns})
@@ -137,4 +148,9 @@ func mustStandard(t *testing.T, text string) *dialect.StandardSQL {
 		t.Fatal(err)
 	}
 	return st.(*dialect.StandardSQL)
+}
+
+// executorRequest is c's request for sqlText from clientAddr.
+func executorRequest(c *caller, sqlText, clientAddr string) executor.Request {
+	return executor.Request{UserID: c.user, Role: c.role, SQL: sqlText, Namespace: c.ns, ClientAddr: clientAddr}
 }

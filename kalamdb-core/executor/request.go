@@ -5,9 +5,14 @@ import "github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 // Request is one POST /v1/api/sql call (or one statement batch from another
 // front end), already authenticated.
 type Request struct {
-	// UserID and Role are the authenticated caller.
+	// UserID and Role are the authenticated caller (the user id, not the
+	// name).
 	UserID string
 	Role   systable.Role
+	// ClientAddr is the caller's network address ("host:port"), for
+	// throttling wrong current passwords (ALTER USER ... CURRENT
+	// PASSWORD) per client; "" when unknown.
+	ClientAddr string
 	// SQL is the statement batch text.
 	SQL string
 	// Params are the positional parameters $1..$n (or ?), as decoded from
@@ -32,5 +37,6 @@ type Result struct {
 	Rows     [][]any  `json:"rows,omitempty"`
 	RowCount int64    `json:"row_count"`
 	Message  string   `json:"message,omitempty"`
-	AsUser   string   `json:"as_user,omitempty"`
+	// AsUser is the name (not the id) of the user the statement ran as.
+	AsUser string `json:"as_user,omitempty"`
 }

@@ -4,7 +4,6 @@ import (
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -23,8 +22,8 @@ func TestStreamTablesArePerUser(t *testing.T) {
 		CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user;
 		CREATE USER 'bob' WITH PASSWORD 'pw' ROLE user;
 		CREATE USER 'svc' WITH PASSWORD 'pw' ROLE service`)
-	alice, bob := e.as("alice", systable.RoleUser), e.as("bob", systable.RoleUser)
-	svc := e.as("svc", systable.RoleService)
+	alice, bob := e.user("alice"), e.user("bob")
+	svc := e.user("svc")
 
 	alice.must("INSERT INTO chat.typing VALUES ('alice', 7)")
 	if got := bob.rows("SELECT who, conv FROM chat.typing"); got != `[]` {
@@ -96,7 +95,7 @@ func TestStreamTablesArePerUser(t *testing.T) {
 		}
 		owners[u]++
 	}
-	if owners["alice"] != 2 || owners["bob"] != 2 || len(owners) != 2 {
+	if owners[alice.user] != 2 || owners[bob.user] != 2 || len(owners) != 2 {
 		t.Fatalf("events per partition: %v", owners)
 	}
 }

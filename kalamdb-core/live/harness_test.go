@@ -78,8 +78,18 @@ func newEnv(t testing.TB, o live.Options, mutate ...func(*database.Config)) *env
 	return e
 }
 
+// uid is the user id of the user called name (ids are generated, not the
+// name), or name itself for a caller the catalog does not know.
+func (e *env) uid(name string) string {
+	if u, ok := e.db.Catalog.UserByName(name); ok {
+		return u.UserID
+	}
+	return name
+}
+
+// exec runs SQL as the user called user.
 func (e *env) exec(user string, role systable.Role, sqlText string, params ...any) ([]executor.Result, error) {
-	return e.db.Executor.Execute(context.Background(), executor.Request{UserID: user, Role: role, SQL: sqlText, Params: params})
+	return e.db.Executor.Execute(context.Background(), executor.Request{UserID: e.uid(user), Role: role, SQL: sqlText, Params: params})
 }
 
 func (e *env) sql(user string, role systable.Role, sqlText string, params ...any) []executor.Result {
@@ -98,7 +108,7 @@ func (e *env) alice(sqlText string, params ...any) {
 
 func (e *env) connect(user string, role systable.Role) *client {
 	e.t.Helper()
-	c, err := e.m.Connect(user, role)
+	c, err := e.m.Connect(e.uid(user), role)
 	if err != nil {
 		e.t.Fatal(err)
 	}

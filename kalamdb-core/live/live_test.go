@@ -382,7 +382,7 @@ func TestLiveQueriesTableAndKill(t *testing.T) {
 	root := func(q string) [][]any { return e.sql("root", systable.RoleSystem, q)[0].Rows }
 	rows := root("SELECT live_id, connection_id, subscription_id, namespace_id, table_name, user_id, query, options, changes, node, created_at IS NOT NULL, last_update IS NOT NULL FROM system.live_queries")
 	liveID := c.c.ID() + "-m"
-	want := fmt.Sprintf(`[["%s","%s","m","chat","messages","alice","SELECT id FROM chat.messages WHERE conv = 7",{"batch_size":10},1,"node1",true,true]]`, liveID, c.c.ID())
+	want := fmt.Sprintf(`[["%s","%s","m","chat","messages","%s","SELECT id FROM chat.messages WHERE conv = 7",{"batch_size":10},1,"node1",true,true]]`, liveID, c.c.ID(), e.uid("alice"))
 	if got, _ := json.Marshal(rows); string(got) != want {
 		t.Fatalf("system.live_queries:\n got %s\nwant %s", got, want)
 	}
@@ -500,7 +500,7 @@ func TestRowsPersistedAndClearedAtStart(t *testing.T) {
 	}
 	c := e.connect("alice", systable.RoleUser)
 	c.subscribeAll("m", "SELECT id FROM chat.messages", live.SubscriptionOptions{})
-	if rows, err := persisted.ScanAll(); err != nil || len(rows) != 1 || rows[0].LiveID != c.c.ID()+"-m" || rows[0].UserID != "alice" {
+	if rows, err := persisted.ScanAll(); err != nil || len(rows) != 1 || rows[0].LiveID != c.c.ID()+"-m" || rows[0].UserID != e.uid("alice") {
 		t.Fatalf("persisted while subscribed: %v %v", rows, err)
 	}
 	// A new manager over the same store (a restart after a crash) removes

@@ -112,7 +112,7 @@ func TestSystemTableSubscriptionDiffs(t *testing.T) {
 		t.Fatal(got)
 	}
 	// system.live_queries: other subscriptions come and go as rows.
-	_, rows = ops.subscribeAll("lq", "SELECT subscription_id, table_name FROM system.live_queries WHERE user_id = 'alice'", live.SubscriptionOptions{})
+	_, rows = ops.subscribeAll("lq", "SELECT subscription_id, table_name FROM system.live_queries WHERE user_id = '"+e.uid("alice")+"'", live.SubscriptionOptions{})
 	if len(rows) != 0 {
 		t.Fatalf("live queries: %v", rows)
 	}

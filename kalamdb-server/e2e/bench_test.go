@@ -55,7 +55,9 @@ func run(b *testing.B, x *executor.Executor, user string, role systable.Role, sq
 	}
 }
 
-// loadMessages gives user `rows` chat messages across `convs` conversations.
+// loadMessages gives the user called user `rows` chat messages across
+// `convs` conversations (written by root as that user: user ids are
+// generated, not the name).
 func loadMessages(b *testing.B, x *executor.Executor, user string, rows, convs int) {
 	var sb strings.Builder
 	for i := 0; i < rows; {
@@ -67,7 +69,7 @@ func loadMessages(b *testing.B, x *executor.Executor, user string, rows, convs i
 			}
 			fmt.Fprintf(&sb, "(%d, %d, '%s', 'message number %d with some typical chat text in it, about a hundred bytes long ok')", i+1, i%convs, user, i)
 		}
-		run(b, x, user, systable.RoleUser, sb.String())
+		run(b, x, "root", systable.RoleSystem, "EXECUTE AS USER '"+user+"' ("+sb.String()+")")
 	}
 }
 

@@ -195,6 +195,17 @@ func checkError(t testing.TB, r *response, status int, code, what string) {
 	}
 }
 
+// userID is the user id of the user called name: ids are generated when
+// a user is created, not the name (only root's id is "root").
+func (s *server) userID(name string) string {
+	s.t.Helper()
+	r := s.ok(root, "SELECT user_id FROM system.users WHERE username = $1", name)
+	if len(r.Results) != 1 || len(r.Results[0].Rows) != 1 {
+		s.t.Fatalf("no user %s: %s", name, r.raw)
+	}
+	return r.Results[0].Rows[0][0].(string)
+}
+
 // rows returns the rows of the only result as compact JSON.
 func (r *response) rows(t testing.TB) string {
 	t.Helper()

@@ -73,7 +73,7 @@ func (s *server) loginWS(t testing.TB, user, password string) *wsClient {
 	t.Helper()
 	c := s.dialWS(t)
 	c.send(map[string]any{"type": "authenticate", "method": "basic", "username": user, "password": password})
-	if m := c.recv(); m.Type != "auth_success" || m.UserID != user {
+	if m := c.recv(); m.Type != "auth_success" || m.UserID != s.userID(user) {
 		t.Fatalf("authenticate %s: %s", user, m.raw)
 	}
 	return c

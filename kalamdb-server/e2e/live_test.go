@@ -119,8 +119,9 @@ func TestLiveChat(t *testing.T) {
 
 	// Each subscription is a row of system.live_queries while it lives.
 	got := s.liveQueries("subscription_id, namespace_id, table_name, user_id, query, options, changes, node, connection_id = substring(live_id, 1, 16)")
-	want := `[["all","chat","messages","alice","SELECT * FROM chat.messages WHERE id = 52",{},1,"node1",true],` +
-		`["msgs","chat","messages","alice","SELECT id, body FROM chat.messages WHERE conv = 7",{"batch_size":2},7,"node1",true]]`
+	aliceID := s.userID("alice")
+	want := `[["all","chat","messages","` + aliceID + `","SELECT * FROM chat.messages WHERE id = 52",{},1,"node1",true],` +
+		`["msgs","chat","messages","` + aliceID + `","SELECT id, body FROM chat.messages WHERE conv = 7",{"batch_size":2},7,"node1",true]]`
 	if got != want {
 		t.Fatalf("system.live_queries:\n got %s\nwant %s", got, want)
 	}
@@ -150,7 +151,7 @@ func TestLiveAuthentication(t *testing.T) {
 	c.subscribe("early", "SELECT * FROM chat.messages", nil)
 	c.expectError("AUTH_REQUIRED", "early")
 	c.send(map[string]any{"type": "authenticate", "method": "jwt", "token": tokens.Access})
-	if m := c.recv(); m.Type != "auth_success" || m.UserID != "svc" || m.Role != "service" {
+	if m := c.recv(); m.Type != "auth_success" || m.UserID != s.userID("svc") || m.Role != "service" {
 		t.Fatalf("jwt: %s", m.raw)
 	}
 	c.subscribeAll("m", "SELECT * FROM chat.rooms", nil)
@@ -444,7 +445,7 @@ func TestLiveSlowConsumerIsDisconnected(t *testing.T) {
 	// queue. Writers go on regardless, and so does the other client.
 	big := strings.Repeat("x", 64<<10)
 	n := 0
-	for s.liveQueries("user_id") != `[["alice"]]` {
+	for aliceOnly := `[["` + s.userID("alice") + `"]]`; s.liveQueries("user_id") != aliceOnly; {
 		n++
 		if n > 5000 {
 			t.Fatal("the slow client was never cut off")

@@ -93,6 +93,13 @@ func TestUsers(t *testing.T) {
 	if au.Name != "alice" || !reflect.DeepEqual(au.Password, strp("new")) || au.Role != nil || au.Email != nil {
 		t.Fatalf("got %+v", au)
 	}
+	if au.CurrentPassword != nil {
+		t.Fatalf("current password: %+v", au)
+	}
+	au = parseAs[*AlterUser](t, "ALTER USER 'alice' SET PASSWORD 'new' CURRENT PASSWORD 'old'")
+	if !reflect.DeepEqual(au.Password, strp("new")) || !reflect.DeepEqual(au.CurrentPassword, strp("old")) {
+		t.Fatalf("got %+v", au)
+	}
 	au = parseAs[*AlterUser](t, "alter user alice set role Service")
 	if au.Role == nil || *au.Role != "service" || au.Password != nil || au.Email != nil {
 		t.Fatalf("got %+v", au)
@@ -131,6 +138,10 @@ func TestUsers(t *testing.T) {
 		{sql: "ALTER USER 'a' SET ROLE root", code: apierror.InvalidSQL, msg: "invalid role 'root'", pos: 25},
 		{sql: "ALTER USER 'a' SET PASSWORD ' '", code: apierror.InvalidSQL, msg: "password must not be empty", pos: 29},
 		{sql: "ALTER USER 'a' SET PASSWORD 'x' ROLE dba", code: apierror.InvalidSQL, msg: "near 'ROLE': expected end of statement", pos: 33},
+		{sql: "ALTER USER 'a' SET PASSWORD 'x' CURRENT 'y'", code: apierror.InvalidSQL, msg: "expected PASSWORD", pos: 41},
+		{sql: "ALTER USER 'a' SET PASSWORD 'x' CURRENT PASSWORD ''", code: apierror.InvalidSQL, msg: "current password must not be empty", pos: 50},
+		{sql: "ALTER USER 'a' SET PASSWORD 'x' CURRENT PASSWORD 'y' CURRENT PASSWORD 'z'", code: apierror.InvalidSQL, msg: "expected end of statement", pos: 54},
+		{sql: "ALTER USER 'a' SET ROLE dba CURRENT PASSWORD 'y'", code: apierror.InvalidSQL, msg: "expected end of statement", pos: 29},
 		{sql: "DROP USER", code: apierror.InvalidSQL, msg: "expected a user name", pos: 10},
 		{sql: "DROP USER 'a', 'b'", code: apierror.InvalidSQL, msg: "near ','", pos: 14},
 	})
@@ -141,6 +152,7 @@ func TestPasswordNotEchoed(t *testing.T) {
 	for _, sql := range []string{
 		"CREATE USER 'a' WITH PASSWORD hunter2 ROLE user",
 		"ALTER USER 'a' SET PASSWORD hunter2",
+		"ALTER USER 'a' SET PASSWORD 'x' CURRENT PASSWORD hunter2",
 		"CREATE USER 'a' WITH PASSWORD \"hunter2\"",
 	} {
 		_, err := ParseOne(sql)

@@ -394,13 +394,16 @@ type CreateUser struct {
 func (*CreateUser) Kind() Kind { return KindCreateUser }
 
 // AlterUser is ALTER USER 'name' SET PASSWORD|ROLE|EMAIL ...; exactly one
-// of the pointers is set.
+// of Password, Role and Email is set. CurrentPassword is the optional
+// CURRENT PASSWORD '...' clause of SET PASSWORD, which a user changing
+// their own password must give.
 type AlterUser struct {
 	base
-	Name     string
-	Password *string
-	Role     *string
-	Email    *string
+	Name            string
+	Password        *string
+	CurrentPassword *string
+	Role            *string
+	Email           *string
 }
 
 func (*AlterUser) Kind() Kind { return KindAlterUser }

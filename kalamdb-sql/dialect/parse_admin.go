@@ -286,8 +286,11 @@ func (p *parser) parseCreateUser() (Statement, error) {
 	}
 }
 
-// parseAlterUser parses ALTER USER name SET PASSWORD '...' | SET ROLE r |
-// SET EMAIL '...'.
+// parseAlterUser parses
+//
+//	ALTER USER name SET PASSWORD '...' [CURRENT PASSWORD '...']
+//	ALTER USER name SET ROLE r
+//	ALTER USER name SET EMAIL '...'
 func (p *parser) parseAlterUser() (Statement, error) {
 	st := &AlterUser{base: base{p.stmtText}}
 	var err error
@@ -305,6 +308,16 @@ func (p *parser) parseAlterUser() (Statement, error) {
 			return nil, err
 		}
 		st.Password = &pw
+		if p.acceptKeyword("CURRENT") {
+			if err := p.expectKeyword("PASSWORD"); err != nil {
+				return nil, err
+			}
+			cur, err := p.secretString("current password")
+			if err != nil {
+				return nil, err
+			}
+			st.CurrentPassword = &cur
+		}
 	case p.acceptKeyword("ROLE"):
 		r, err := p.role()
 		if err != nil {

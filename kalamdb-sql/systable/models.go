@@ -196,8 +196,14 @@ var TableSchemas = &Def[TableSchema]{
 	},
 }
 
-// User is a row of system.users. The id is the user name, which is
-// validated to be safe in keys and storage paths.
+// User is a row of system.users. UserID is the user's identity: generated
+// when the user is created, never changed and never given to another user,
+// so a name dropped and created again is a new identity with no rows and
+// no valid tokens. It is what partitions, storage paths, tokens and jobs
+// refer to, and is safe in keys and paths. Username is what people type
+// (CREATE/ALTER/DROP USER, EXECUTE AS USER, login); it is unique among
+// existing users only. Users created before ids were generated have
+// UserID == Username, and keep it.
 type User struct {
 	UserID       string    `json:"user_id"`
 	Username     string    `json:"username"`
@@ -208,6 +214,10 @@ type User struct {
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 	LastSeen     time.Time `json:"last_seen,omitzero"`
+	// CredentialVersion counts the changes of the user's password and
+	// role. Every token carries the version it was issued at and is
+	// refused once it differs, so such a change revokes earlier tokens.
+	CredentialVersion int64 `json:"credential_version,omitempty"`
 }
 
 // Users describes system.users. The password hash is deliberately not a

@@ -152,8 +152,15 @@ func NodeNumber(nodeID string) int64 {
 	return int64(h.Sum32() % 1024)
 }
 
-func newAuthenticator(cfg *config.Config, cat *catalog.Catalog) (*auth.Authenticator, error) {
-	return auth.New(cat, auth.OptionsFromConfig(cfg))
+// newAuthenticator also makes it the executor's check of current
+// passwords, so ALTER USER ... CURRENT PASSWORD is throttled like a login.
+func newAuthenticator(cfg *config.Config, cat *catalog.Catalog, exec *executor.Executor) (*auth.Authenticator, error) {
+	a, err := auth.New(cat, auth.OptionsFromConfig(cfg))
+	if err != nil {
+		return nil, err
+	}
+	exec.SetPasswordVerifier(a)
+	return a, nil
 }
 
 func newHTTPAPI(cfg *config.Config, exec *executor.Executor, a *auth.Authenticator, log *zap.Logger) (*httpapi.Server, error) {

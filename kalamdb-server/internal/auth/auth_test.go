@@ -1,6 +1,7 @@
 package auth
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"net/http"
@@ -30,7 +31,18 @@ func newFakeUsers() *fakeUsers { return &fakeUsers{users: map[string]systable.Us
 func (f *fakeUsers) UserByName(name string) (*systable.User, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	u, ok := f.users[name]
+	for _, u := range f.users {
+		if u.Username == name {
+			return &u, true
+		}
+	}
+	return nil, false
+}
+
+func (f *fakeUsers) UserByID(id string) (*systable.User, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u, ok := f.users[id]
 	if !ok {
 		return nil, false
 	}
@@ -97,7 +109,10 @@ func newFixture(t testing.TB, mutate ...func(*Options)) *fixture {
 		BcryptCost:      bcrypt.MinCost,
 		CacheTTL:        time.Minute,
 		CacheMaxEntries: 100,
-		Now:             f.clock.Now,
+		// Concurrent tests wait for a bcrypt slot; tests of the bound
+		// set their own.
+		CheckWait: time.Minute,
+		Now:       f.clock.Now,
 	}
 	for _, m := range mutate {
 		m(&opts)
@@ -111,7 +126,9 @@ func newFixture(t testing.TB, mutate ...func(*Options)) *fixture {
 		return checkPassword(h, pw)
 	}
 	f.auth = a
-	f.users.set(systable.User{UserID: "alice", Username: "alice", PasswordHash: hash(t, "pw-alice"), Role: systable.RoleUser, Email: "a@example.com"})
+	// Ids differ from names, as the catalog makes them, so a test cannot
+	// pass by confusing the two.
+	f.users.set(systable.User{UserID: "u_alice", Username: "alice", PasswordHash: hash(t, "pw-alice"), Role: systable.RoleUser, Email: "a@example.com"})
 	f.users.set(systable.User{UserID: "root", Username: "root", Role: systable.RoleSystem})
 	return f
 }
@@ -128,58 +145,73 @@ func wantUnauthorized(t *testing.T, err error, what string) {
 
 const remote = "203.0.113.9:5555"
 
+// bg is the request context of calls that do not test cancellation.
+func bg() context.Context { return context.Background() }
+
 func TestCacheHitSkipsBcryptAndTakesRoleFromCurrentRow(t *testing.T) {
 	f := newFixture(t)
-	p, err := f.auth.CheckPassword("alice", "pw-alice", remote)
+	p, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.UserID != "alice" || p.Role != systable.RoleUser || p.User.PasswordHash != "" {
+	if p.UserID != "u_alice" || p.Username != "alice" || p.Role != systable.RoleUser || p.User.PasswordHash != "" {
 		t.Fatalf("principal %+v", p)
 	}
 	if n := f.bcrypts.Load(); n != 1 {
 		t.Fatalf("bcrypt calls after first login = %d, want 1", n)
 	}
 	for i := 0; i < 5; i++ {
-		if _, err := f.auth.CheckPassword("alice", "pw-alice", remote); err != nil {
+		if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if n := f.bcrypts.Load(); n != 1 {
 		t.Fatalf("bcrypt calls after cached logins = %d, want still 1", n)
 	}
-	// ALTER USER SET ROLE keeps the hash: still a hit, but the new role.
+	// ALTER USER SET EMAIL changes the row but not the credentials:
+	// still a hit, with the current row.
 	u, _ := f.users.UserByName("alice")
-	u.Role = systable.RoleDBA
+	u.Email = "new@example.com"
 	f.users.set(*u)
-	p, err = f.auth.CheckPassword("alice", "pw-alice", remote)
+	p, err = f.auth.CheckPassword(bg(), "alice", "pw-alice", remote)
+	if err != nil || p.User.Email != "new@example.com" {
+		t.Fatalf("after an email change: %+v %v", p, err)
+	}
+	if n := f.bcrypts.Load(); n != 1 {
+		t.Errorf("bcrypt calls = %d, want 1", n)
+	}
+	// ALTER USER SET ROLE keeps the hash but bumps the credential
+	// version: the entry is stale, and the answer has the new role.
+	u.Role, u.CredentialVersion = systable.RoleDBA, u.CredentialVersion+1
+	f.users.set(*u)
+	p, err = f.auth.CheckPassword(bg(), "alice", "pw-alice", remote)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if p.Role != systable.RoleDBA {
 		t.Errorf("role = %s, want dba from the current row", p.Role)
 	}
-	if n := f.bcrypts.Load(); n != 1 {
-		t.Errorf("bcrypt calls = %d, want 1", n)
+	if n := f.bcrypts.Load(); n != 2 {
+		t.Errorf("bcrypt calls = %d, want 2 (the role change made the entry stale)", n)
 	}
 }
 
 func TestWrongPasswordAlwaysPaysBcrypt(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.auth.CheckPassword("alice", "pw-alice", remote); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote); err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 3; i++ {
-		_, err := f.auth.CheckPassword("alice", "wrong", remote)
+		_, err := f.auth.CheckPassword(bg(), "alice", "wrong", remote)
 		wantUnauthorized(t, err, "wrong password")
 	}
 	if n := f.bcrypts.Load(); n != 4 {
 		t.Errorf("bcrypt calls = %d, want 4 (1 good + 3 wrong)", n)
 	}
 	// Unknown users pay too (dummy hash), with the same message.
-	_, errUnknown := f.auth.CheckPassword("mallory", "x", remote)
+	_, errUnknown := f.auth.CheckPassword(bg(), "mallory", "x", remote)
 	wantUnauthorized(t, errUnknown, "unknown user")
-	_, errWrong := f.auth.CheckPassword("alice", "x", remote)
+	_, errWrong := f.auth.CheckPassword(bg(), "alice", "x", remote)
 	if n := f.bcrypts.Load(); n != 6 {
 		t.Errorf("bcrypt calls = %d, want 6", n)
 	}
@@ -192,15 +224,15 @@ func TestWrongPasswordAlwaysPaysBcrypt(t *testing.T) {
 
 func TestPasswordChangeInvalidatesCache(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.auth.CheckPassword("alice", "pw-alice", remote); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote); err != nil {
 		t.Fatal(err)
 	}
 	u, _ := f.users.UserByName("alice")
 	u.PasswordHash = hash(t, "new-pw")
 	f.users.set(*u)
-	_, err := f.auth.CheckPassword("alice", "pw-alice", remote)
+	_, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote)
 	wantUnauthorized(t, err, "old password after ALTER USER SET PASSWORD")
-	if _, err := f.auth.CheckPassword("alice", "new-pw", remote); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "alice", "new-pw", remote); err != nil {
 		t.Fatalf("new password: %v", err)
 	}
 	// Changing it back to the old password with a fresh hash (new salt)
@@ -209,7 +241,7 @@ func TestPasswordChangeInvalidatesCache(t *testing.T) {
 	before := f.bcrypts.Load()
 	u.PasswordHash = hash(t, "pw-alice")
 	f.users.set(*u)
-	if _, err := f.auth.CheckPassword("alice", "pw-alice", remote); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote); err != nil {
 		t.Fatal(err)
 	}
 	if f.bcrypts.Load() != before+1 {
@@ -219,16 +251,16 @@ func TestPasswordChangeInvalidatesCache(t *testing.T) {
 
 func TestDropUserInvalidatesCache(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.auth.CheckPassword("alice", "pw-alice", remote); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote); err != nil {
 		t.Fatal(err)
 	}
-	f.users.drop("alice")
-	_, err := f.auth.CheckPassword("alice", "pw-alice", remote)
+	f.users.drop("u_alice")
+	_, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote)
 	wantUnauthorized(t, err, "dropped user")
-	// Re-created with the same password: a new row with a new hash.
-	f.users.set(systable.User{UserID: "alice", Username: "alice", PasswordHash: hash(t, "pw-alice"), Role: systable.RoleUser})
+	// Re-created with the same password: a new id, a new hash.
+	f.users.set(systable.User{UserID: "u_alice2", Username: "alice", PasswordHash: hash(t, "pw-alice"), Role: systable.RoleUser})
 	before := f.bcrypts.Load()
-	if _, err := f.auth.CheckPassword("alice", "pw-alice", remote); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote); err != nil {
 		t.Fatal(err)
 	}
 	if f.bcrypts.Load() != before+1 {
@@ -238,18 +270,18 @@ func TestDropUserInvalidatesCache(t *testing.T) {
 
 func TestCacheEntryExpires(t *testing.T) {
 	f := newFixture(t)
-	if _, err := f.auth.CheckPassword("alice", "pw-alice", remote); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote); err != nil {
 		t.Fatal(err)
 	}
 	f.clock.Advance(59 * time.Second)
-	if _, err := f.auth.CheckPassword("alice", "pw-alice", remote); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.bcrypts.Load(); n != 1 {
 		t.Fatalf("bcrypt calls within TTL = %d, want 1", n)
 	}
 	f.clock.Advance(time.Second)
-	if _, err := f.auth.CheckPassword("alice", "pw-alice", remote); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote); err != nil {
 		t.Fatal(err)
 	}
 	if n := f.bcrypts.Load(); n != 2 {
@@ -262,7 +294,7 @@ func TestCacheIsBounded(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		name := fmt.Sprintf("u%d", i)
 		f.users.set(systable.User{UserID: name, Username: name, PasswordHash: hash(t, "pw"), Role: systable.RoleUser})
-		if _, err := f.auth.CheckPassword(name, "pw", remote); err != nil {
+		if _, err := f.auth.CheckPassword(bg(), name, "pw", remote); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -270,13 +302,13 @@ func TestCacheIsBounded(t *testing.T) {
 		t.Fatalf("cache holds %d entries, want 3", n)
 	}
 	before := f.bcrypts.Load()
-	if _, err := f.auth.CheckPassword("u4", "pw", remote); err != nil { // newest: cached
+	if _, err := f.auth.CheckPassword(bg(), "u4", "pw", remote); err != nil { // newest: cached
 		t.Fatal(err)
 	}
 	if f.bcrypts.Load() != before {
 		t.Error("newest entry was evicted")
 	}
-	if _, err := f.auth.CheckPassword("u0", "pw", remote); err != nil { // oldest: evicted
+	if _, err := f.auth.CheckPassword(bg(), "u0", "pw", remote); err != nil { // oldest: evicted
 		t.Fatal(err)
 	}
 	if f.bcrypts.Load() != before+1 {
@@ -287,7 +319,7 @@ func TestCacheIsBounded(t *testing.T) {
 func TestCacheDisabled(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.CacheTTL = 0 })
 	for i := 0; i < 3; i++ {
-		if _, err := f.auth.CheckPassword("alice", "pw-alice", remote); err != nil {
+		if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", remote); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -310,10 +342,10 @@ func TestConcurrentAuthentication(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < 25; i++ {
 				name := fmt.Sprintf("c%d", (g+i)%8)
-				if _, err := f.auth.CheckPassword(name, "pw", remote); err != nil {
+				if _, err := f.auth.CheckPassword(bg(), name, "pw", remote); err != nil {
 					errs <- err
 				}
-				if _, err := f.auth.CheckPassword(name, "bad", remote); err == nil {
+				if _, err := f.auth.CheckPassword(bg(), name, "bad", remote); err == nil {
 					errs <- fmt.Errorf("%s: wrong password accepted", name)
 				}
 				if i%5 == 0 {
@@ -335,7 +367,7 @@ func TestConcurrentAuthentication(t *testing.T) {
 func TestRootLoopbackRule(t *testing.T) {
 	f := newFixture(t)
 	for _, addr := range []string{"127.0.0.1:40000", "[::1]:40000", "127.8.9.10:1", "[::ffff:127.0.0.1]:9"} {
-		p, err := f.auth.CheckPassword("root", "", addr)
+		p, err := f.auth.CheckPassword(bg(), "root", "", addr)
 		if err != nil {
 			t.Errorf("root from %s: %v", addr, err)
 			continue
@@ -345,24 +377,24 @@ func TestRootLoopbackRule(t *testing.T) {
 		}
 	}
 	for _, addr := range []string{"10.0.0.1:40000", "[2001:db8::1]:1", "192.168.1.1:80", "", "localhost:80", "garbage"} {
-		_, err := f.auth.CheckPassword("root", "", addr)
+		_, err := f.auth.CheckPassword(bg(), "root", "", addr)
 		wantUnauthorized(t, err, "password-less root from "+addr)
 	}
 	// A password sent for password-less root is refused even on loopback.
-	_, err := f.auth.CheckPassword("root", "guess", "127.0.0.1:1")
+	_, err := f.auth.CheckPassword(bg(), "root", "guess", "127.0.0.1:1")
 	wantUnauthorized(t, err, "root with a password")
 
 	// Other users with an empty hash are never accepted.
 	f.users.set(systable.User{UserID: "bob", Username: "bob", Role: systable.RoleDBA})
-	_, err = f.auth.CheckPassword("bob", "", "127.0.0.1:1")
+	_, err = f.auth.CheckPassword(bg(), "bob", "", "127.0.0.1:1")
 	wantUnauthorized(t, err, "password-less non-root user")
 
 	// Once root has a password, it works from anywhere and "" no longer does.
 	f.users.set(systable.User{UserID: "root", Username: "root", Role: systable.RoleSystem, PasswordHash: hash(t, "rootpw")})
-	if _, err := f.auth.CheckPassword("root", "rootpw", "10.0.0.1:1"); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "root", "rootpw", "10.0.0.1:1"); err != nil {
 		t.Errorf("root with password from remote: %v", err)
 	}
-	_, err = f.auth.CheckPassword("root", "", "127.0.0.1:1")
+	_, err = f.auth.CheckPassword(bg(), "root", "", "127.0.0.1:1")
 	wantUnauthorized(t, err, "root without password after one was set")
 }
 
@@ -381,7 +413,7 @@ func TestIsLoopback(t *testing.T) {
 
 func TestTokensRoundTripAndExpiry(t *testing.T) {
 	f := newFixture(t)
-	p, pair, err := f.auth.Login("alice", "pw-alice", remote)
+	p, pair, err := f.auth.Login(bg(), "alice", "pw-alice", remote)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -395,8 +427,9 @@ func TestTokensRoundTripAndExpiry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if claims.Subject != "alice" || claims.Role != systable.RoleUser || claims.Type != AccessToken ||
-		claims.Username != "alice" || claims.IssuedAt == nil || claims.ExpiresAt == nil {
+	if claims.Subject != "u_alice" || claims.Role != systable.RoleUser || claims.Type != AccessToken ||
+		claims.Username != "alice" || claims.IssuedAt == nil || claims.ExpiresAt == nil ||
+		claims.AuthTime == nil || !claims.AuthTime.Equal(f.clock.Now()) {
 		t.Errorf("claims %+v", claims)
 	}
 	got, err := f.auth.CheckToken(pair.AccessToken, AccessToken, remote)
@@ -422,7 +455,7 @@ func TestTokensRoundTripAndExpiry(t *testing.T) {
 
 func TestTokenTypeIsEnforced(t *testing.T) {
 	f := newFixture(t)
-	_, pair, err := f.auth.Login("alice", "pw-alice", remote)
+	_, pair, err := f.auth.Login(bg(), "alice", "pw-alice", remote)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -443,9 +476,9 @@ func signWith(t *testing.T, method jwt.SigningMethod, key any, c Claims) string 
 
 func validClaims(now time.Time) Claims {
 	return Claims{
-		Role: systable.RoleSystem, Type: AccessToken, Username: "alice",
+		Role: systable.RoleSystem, Type: AccessToken, Username: "alice", AuthTime: jwt.NewNumericDate(now),
 		RegisteredClaims: jwt.RegisteredClaims{
-			Issuer: Issuer, Subject: "alice",
+			Issuer: Issuer, Subject: "u_alice",
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour)),
 		},
 	}
@@ -468,12 +501,16 @@ func TestForgedAndMalformedTokensAreRefused(t *testing.T) {
 	noTyp := validClaims(now)
 	noTyp.Type = ""
 	otherSub := validClaims(now)
-	otherSub.Subject = "root" // username alice, subject root: mismatch
+	otherSub.Subject = "alice" // the name, not the id
+	oldVersion := validClaims(now)
+	oldVersion.CredentialVersion = -1
+	noAuthTime := validClaims(now)
+	noAuthTime.AuthTime = nil
 
 	parts := strings.Split(good, ".")
 	// Same header and signature, payload swapped for one claiming more.
 	elevated := validClaims(now)
-	elevated.Subject, elevated.Username = "root", "root"
+	elevated.Subject, elevated.Username = RootUserID, RootUserID
 	elevatedPayload := strings.Split(signWith(t, jwt.SigningMethodHS256, []byte("x"), elevated), ".")[1]
 	tampered := parts[0] + "." + elevatedPayload + "." + parts[2]
 
@@ -486,7 +523,9 @@ func TestForgedAndMalformedTokensAreRefused(t *testing.T) {
 		"no issuer":            signWith(t, jwt.SigningMethodHS256, testSecret, noIss),
 		"issued in the future": signWith(t, jwt.SigningMethodHS256, testSecret, future),
 		"no typ":               signWith(t, jwt.SigningMethodHS256, testSecret, noTyp),
-		"subject mismatch":     signWith(t, jwt.SigningMethodHS256, testSecret, otherSub),
+		"subject is a name":    signWith(t, jwt.SigningMethodHS256, testSecret, otherSub),
+		"negative version":     signWith(t, jwt.SigningMethodHS256, testSecret, oldVersion),
+		"no auth_time":         signWith(t, jwt.SigningMethodHS256, testSecret, noAuthTime),
 		"garbage":              "not.a.jwt",
 		"empty":                "",
 		"signature stripped":   parts[0] + "." + parts[1] + ".",
@@ -508,14 +547,18 @@ func TestTokenUsesCurrentUserRow(t *testing.T) {
 	if p.Role != systable.RoleUser {
 		t.Errorf("role %s from the token, want user from the row", p.Role)
 	}
-	f.users.drop("alice")
+	f.users.drop("u_alice")
 	_, err = f.auth.CheckToken(tok, AccessToken, remote)
 	wantUnauthorized(t, err, "token of a dropped user")
+	// The name created again is another user: the old token stays dead.
+	f.users.set(systable.User{UserID: "u_alice2", Username: "alice", PasswordHash: hash(t, "x"), Role: systable.RoleUser})
+	_, err = f.auth.CheckToken(tok, AccessToken, remote)
+	wantUnauthorized(t, err, "token of a dropped user whose name was reused")
 }
 
 func TestPasswordlessRootTokenIsLoopbackOnly(t *testing.T) {
 	f := newFixture(t)
-	_, pair, err := f.auth.Login("root", "", "127.0.0.1:1")
+	_, pair, err := f.auth.Login(bg(), "root", "", "127.0.0.1:1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -532,7 +575,7 @@ func basicHeader(user, pw string) string {
 
 func TestAuthenticateRequest(t *testing.T) {
 	f := newFixture(t)
-	_, pair, err := f.auth.Login("alice", "pw-alice", remote)
+	_, pair, err := f.auth.Login(bg(), "alice", "pw-alice", remote)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -551,7 +594,7 @@ func TestAuthenticateRequest(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 			continue
 		}
-		if p.UserID != "alice" || p.Username != "alice" || p.Role != systable.RoleUser {
+		if p.UserID != "u_alice" || p.Username != "alice" || p.Role != systable.RoleUser {
 			t.Errorf("%s: principal %+v", name, p)
 		}
 	}
@@ -589,7 +632,7 @@ func TestPasswordWithColon(t *testing.T) {
 
 func TestRefresh(t *testing.T) {
 	f := newFixture(t)
-	_, pair, err := f.auth.Login("alice", "pw-alice", remote)
+	_, pair, err := f.auth.Login(bg(), "alice", "pw-alice", remote)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -601,7 +644,7 @@ func TestRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.UserID != "alice" {
+	if p.UserID != "u_alice" {
 		t.Errorf("principal %+v", p)
 	}
 	if _, err := f.auth.CheckToken(next.AccessToken, AccessToken, remote); err != nil {
@@ -628,7 +671,7 @@ func TestHashPasswordRefusesOverlongPasswords(t *testing.T) {
 func TestCorruptHashIsRefusedNotPanicking(t *testing.T) {
 	f := newFixture(t)
 	f.users.set(systable.User{UserID: "dave", Username: "dave", PasswordHash: "not-a-bcrypt-hash", Role: systable.RoleUser})
-	_, err := f.auth.CheckPassword("dave", "x", remote)
+	_, err := f.auth.CheckPassword(bg(), "dave", "x", remote)
 	wantUnauthorized(t, err, "corrupt hash")
 	if e, _ := apierror.As(err); e.Cause == nil {
 		t.Error("corrupt hash error lost its cause (needed in the logs)")
@@ -648,11 +691,11 @@ func TestOverlongPasswordIsNotTruncated(t *testing.T) {
 	f := newFixture(t)
 	pw := strings.Repeat("p", MaxPasswordBytes)
 	f.users.set(systable.User{UserID: "erin", Username: "erin", PasswordHash: hash(t, pw), Role: systable.RoleUser})
-	if _, err := f.auth.CheckPassword("erin", pw, remote); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "erin", pw, remote); err != nil {
 		t.Fatalf("72-byte password: %v", err)
 	}
 	before := f.bcrypts.Load()
-	_, err := f.auth.CheckPassword("erin", pw+"suffix", remote)
+	_, err := f.auth.CheckPassword(bg(), "erin", pw+"suffix", remote)
 	wantUnauthorized(t, err, "password with a suffix past bcrypt's 72 bytes")
 	if f.bcrypts.Load() != before+1 {
 		t.Error("overlong password refused without paying a bcrypt")
@@ -666,5 +709,10 @@ func TestOptionsFromConfig(t *testing.T) {
 	if string(o.JWTSecret) != c.Auth.JWTSecret || o.AccessTokenTTL != time.Hour || o.RefreshTokenTTL != 7*24*time.Hour ||
 		o.BcryptCost != 10 || o.CacheTTL != time.Minute || o.CacheMaxEntries != 10000 {
 		t.Errorf("options %+v", o)
+	}
+	want := ThrottleOptions{PerUserClient: 5, PerClient: 20, PerUser: 100, Backoff: time.Second,
+		MaxBackoff: 15 * time.Minute, MaxUserBackoff: time.Minute, HalfLife: 5 * time.Minute}
+	if o.Throttle != want || o.MaxConcurrentChecks != 0 || o.CheckWait != 2*time.Second {
+		t.Errorf("throttle options %+v, checks %d, wait %s", o.Throttle, o.MaxConcurrentChecks, o.CheckWait)
 	}
 }

@@ -1,11 +1,13 @@
 package auth
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 
@@ -17,12 +19,15 @@ import (
 // RootUserID is the id (and name) of the built-in root user.
 const RootUserID = "root"
 
-// UserLookup reads the current system.users row by user name. It must be
-// cheap (an in-memory catalog lookup): it runs on every authenticated
-// request, cache hit or not, so that password changes, role changes and
-// dropped users take effect immediately. The returned row is not modified.
+// UserLookup reads the current system.users rows. It must be cheap (an
+// in-memory catalog lookup): it runs on every authenticated request, cache
+// hit or not, so that password changes, role changes and dropped users
+// take effect immediately. The returned rows are not modified.
 type UserLookup interface {
+	// UserByName finds a user by user name (what a person types).
 	UserByName(name string) (*systable.User, bool)
+	// UserByID finds a user by user id (what tokens carry).
+	UserByID(id string) (*systable.User, bool)
 }
 
 // Principal is an authenticated caller. Role always comes from the user's
@@ -39,8 +44,10 @@ type Principal struct {
 
 // Options configure an Authenticator.
 type Options struct {
-	JWTSecret       []byte
-	AccessTokenTTL  time.Duration
+	JWTSecret      []byte
+	AccessTokenTTL time.Duration
+	// RefreshTokenTTL is how long a session lasts from its password
+	// sign-in: refreshing renews the tokens, never this.
 	RefreshTokenTTL time.Duration
 	// BcryptCost is the cost of the dummy hash checked for unknown users, so
 	// that "no such user" takes as long as "wrong password".
@@ -49,6 +56,15 @@ type Options struct {
 	// either 0 disables it.
 	CacheTTL        time.Duration
 	CacheMaxEntries int
+	// Throttle bounds password guessing (see ThrottleOptions).
+	Throttle ThrottleOptions
+	// MaxConcurrentChecks bounds the bcrypt checks running at once, so a
+	// flood of wrong passwords cannot take every core from queries
+	// (0: the number of CPUs).
+	MaxConcurrentChecks int
+	// CheckWait is how long a password check waits for a free slot before
+	// it is refused with RATE_LIMIT_EXCEEDED (0: not at all).
+	CheckWait time.Duration
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
@@ -56,23 +72,39 @@ type Options struct {
 // OptionsFromConfig maps the [auth] section to Options. The JWT secret must
 // already be ensured (config.EnsureJWTSecret).
 func OptionsFromConfig(c *config.Config) Options {
+	a := c.Auth
 	return Options{
-		JWTSecret:       []byte(c.Auth.JWTSecret),
-		AccessTokenTTL:  c.Auth.AccessTokenTTL,
-		RefreshTokenTTL: c.Auth.RefreshTokenTTL,
-		BcryptCost:      c.Auth.BcryptCost,
-		CacheTTL:        c.Auth.BasicCacheTTL,
-		CacheMaxEntries: c.Auth.BasicCacheMaxEntries,
+		JWTSecret:       []byte(a.JWTSecret),
+		AccessTokenTTL:  a.AccessTokenTTL,
+		RefreshTokenTTL: a.RefreshTokenTTL,
+		BcryptCost:      a.BcryptCost,
+		CacheTTL:        a.BasicCacheTTL,
+		CacheMaxEntries: a.BasicCacheMaxEntries,
+		Throttle: ThrottleOptions{
+			PerUserClient:  a.LoginFailuresPerUserClient,
+			PerClient:      a.LoginFailuresPerClient,
+			PerUser:        a.LoginFailuresPerUser,
+			Backoff:        a.LoginBackoff,
+			MaxBackoff:     a.LoginMaxBackoff,
+			MaxUserBackoff: a.LoginMaxUserBackoff,
+			HalfLife:       a.LoginFailureHalfLife,
+		},
+		MaxConcurrentChecks: a.MaxConcurrentPasswordChecks,
+		CheckWait:           a.PasswordCheckWait,
 	}
 }
 
 // Authenticator checks Basic credentials and bearer tokens against the
 // current users. Safe for concurrent use.
 type Authenticator struct {
-	users  UserLookup
-	tokens *Tokens
-	cache  *credentialCache
-	now    func() time.Time
+	users    UserLookup
+	tokens   *Tokens
+	cache    *credentialCache
+	throttle *throttle
+	// slots holds one token per bcrypt check running.
+	slots     chan struct{}
+	checkWait time.Duration
+	now       func() time.Time
 	// dummyHash is checked when the user does not exist, so a wrong user
 	// name costs a full bcrypt like a wrong password (no user enumeration
 	// by timing).
@@ -88,6 +120,9 @@ func New(users UserLookup, opts Options) (*Authenticator, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	if opts.MaxConcurrentChecks <= 0 {
+		opts.MaxConcurrentChecks = runtime.NumCPU()
 	}
 	tokens, err := NewTokens(opts.JWTSecret, opts.AccessTokenTTL, opts.RefreshTokenTTL, opts.Now)
 	if err != nil {
@@ -109,6 +144,9 @@ func New(users UserLookup, opts Options) (*Authenticator, error) {
 		users:     users,
 		tokens:    tokens,
 		cache:     cache,
+		throttle:  newThrottle(opts.Throttle),
+		slots:     make(chan struct{}, opts.MaxConcurrentChecks),
+		checkWait: opts.CheckWait,
 		now:       opts.Now,
 		dummyHash: dummy,
 		checkPw:   checkPassword,
@@ -128,7 +166,8 @@ const msgBadCredentials = "invalid username or password"
 
 // Authenticate returns the caller of r, from `Authorization: Basic …` or
 // `Authorization: Bearer <access token>`. A missing or malformed header, bad
-// credentials, or a refresh token give an UNAUTHORIZED *apierror.Error.
+// credentials, or a refresh token give an UNAUTHORIZED *apierror.Error; a
+// throttled password check RATE_LIMIT_EXCEEDED.
 func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
@@ -141,7 +180,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 		if err != nil {
 			return Principal{}, err
 		}
-		return a.CheckPassword(user, pass, r.RemoteAddr)
+		return a.CheckPassword(r.Context(), user, pass, r.RemoteAddr)
 	case "bearer":
 		token := strings.TrimSpace(rest)
 		if token == "" {
@@ -176,17 +215,16 @@ func BearerToken(header string) (string, error) {
 	return strings.TrimSpace(rest), nil
 }
 
-// CheckPassword verifies a user name and password, from remoteAddr (for the
-// root rule). A credential verified within the cache TTL against the user's
-// current hash skips bcrypt; anything else, in particular every wrong
-// password, pays a full bcrypt.
-func (a *Authenticator) CheckPassword(username, password, remoteAddr string) (Principal, error) {
+// CheckPassword verifies a user name and password from remoteAddr. A
+// credential verified within the cache TTL against the user's current hash
+// skips bcrypt. Anything else is throttled first: a user name or client
+// with too many recent failures is refused with RATE_LIMIT_EXCEEDED
+// without a bcrypt, and so is an attempt that finds every bcrypt slot busy
+// for longer than the configured wait. The rest pays one full bcrypt,
+// every wrong password and unknown user included.
+func (a *Authenticator) CheckPassword(ctx context.Context, username, password, remoteAddr string) (Principal, error) {
 	u, ok := a.users.UserByName(username)
-	if !ok || u == nil {
-		_, _ = a.checkPw(a.dummyHash, password)
-		return Principal{}, unauthorized(msgBadCredentials)
-	}
-	if u.PasswordHash == "" {
+	if ok && u.PasswordHash == "" {
 		if err := a.admitPasswordless(u, remoteAddr); err != nil {
 			return Principal{}, err
 		}
@@ -197,30 +235,128 @@ func (a *Authenticator) CheckPassword(username, password, remoteAddr string) (Pr
 		}
 		return principalOf(u), nil
 	}
-
+	var key cacheKey
+	if ok {
+		key = a.cache.key(username, password)
+	}
+	client := ClientKey(remoteAddr)
+	cached, err := a.admit(ctx, username, client, u, key)
+	if err != nil {
+		return Principal{}, err
+	}
+	if cached {
+		return principalOf(u), nil
+	}
+	how := attemptAbandoned
+	defer func() { a.throttle.done(username, client, how, a.now()) }()
+	if !a.acquireSlot(ctx) {
+		return Principal{}, apierror.TooManyRequests(time.Second, "the server is busy checking passwords; retry in a second")
+	}
+	defer a.releaseSlot()
+	hash := a.dummyHash
+	if ok {
+		hash = u.PasswordHash
+	}
 	if len(password) > MaxPasswordBytes {
 		// bcrypt would compare only the first 72 bytes, accepting any
 		// suffix; no stored password can be longer, so refuse (at the same
 		// cost as any other wrong password).
-		_, _ = a.checkPw(a.dummyHash, "")
-		return Principal{}, unauthorized(msgBadCredentials)
+		hash, password = a.dummyHash, ""
 	}
-	now := a.now()
-	key := a.cache.key(username, password)
-	if a.cache.hit(key, u.UserID, u.PasswordHash, now) {
-		return principalOf(u), nil
-	}
-	match, err := a.checkPw(u.PasswordHash, password)
+	match, err := a.checkPw(hash, password)
 	if err != nil {
 		// A corrupt stored hash: refuse, keep the cause for the logs.
+		how = attemptFailed
 		return Principal{}, apierror.Wrap(apierror.Unauthorized, err, msgBadCredentials)
 	}
-	if !match {
+	if !match || !ok || hash == a.dummyHash {
+		how = attemptFailed
 		return Principal{}, unauthorized(msgBadCredentials)
 	}
-	a.cache.put(key, u.UserID, u.PasswordHash, now)
+	how = attemptSucceeded
+	a.cache.put(key, u, a.now())
 	return principalOf(u), nil
 }
+
+// msgBusy refuses an attempt that waited too long for other attempts on
+// the same user name or client to be checked.
+const msgBusy = "other sign-ins for this user or from this address are being checked; retry in a second"
+
+// admit waits for the throttle to let a check of (username, password) from
+// client go ahead (the caller then ends it with throttle.done), or reports
+// that the credential is cached (u is nil for an unknown user, which never
+// is): proven by an earlier bcrypt, no guess can hit, so a hit is served
+// even while the name or the client is throttled. An attempt held up only
+// by attempts still being checked waits for them (they may cache the very
+// credential), at most the check wait; one that is locked out is refused
+// at once.
+func (a *Authenticator) admit(ctx context.Context, username, client string, u *systable.User, key cacheKey) (cached bool, err error) {
+	var timeout <-chan time.Time
+	for {
+		if u != nil && a.cache.hit(key, u, a.now()) {
+			return true, nil
+		}
+		wait, settled := a.throttle.admit(username, client, a.now())
+		if wait == 0 {
+			return false, nil
+		}
+		if settled == nil {
+			return false, apierror.TooManyRequests(wait,
+				"too many failed sign-ins for this user or from this address; retry in %s", roundUp(wait))
+		}
+		if timeout == nil {
+			if a.checkWait <= 0 {
+				return false, apierror.TooManyRequests(wait, msgBusy)
+			}
+			t := time.NewTimer(a.checkWait)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case <-settled:
+		case <-timeout:
+			return false, apierror.TooManyRequests(wait, msgBusy)
+		case <-ctx.Done():
+			return false, apierror.TooManyRequests(wait, msgBusy)
+		}
+	}
+}
+
+// VerifyPassword checks a user's current password for ALTER USER ...
+// CURRENT PASSWORD (executor.PasswordVerifier), throttled like a login.
+func (a *Authenticator) VerifyPassword(ctx context.Context, username, password, clientAddr string) error {
+	_, err := a.CheckPassword(ctx, username, password, clientAddr)
+	return err
+}
+
+// roundUp rounds a wait up to whole seconds, at least one, for messages.
+func roundUp(d time.Duration) time.Duration {
+	return max(time.Second, (d+time.Second-1)/time.Second*time.Second)
+}
+
+// acquireSlot takes a bcrypt slot, waiting at most checkWait.
+func (a *Authenticator) acquireSlot(ctx context.Context) bool {
+	select {
+	case a.slots <- struct{}{}:
+		return true
+	default:
+	}
+	if a.checkWait <= 0 {
+		return false
+	}
+	t := time.NewTimer(a.checkWait)
+	defer t.Stop()
+	select {
+	case a.slots <- struct{}{}:
+		return true
+	case <-t.C:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (a *Authenticator) releaseSlot() { <-a.slots }
 
 // admitPasswordless applies API.md's rule to a user without a password
 // hash: root is accepted from loopback addresses only, anyone else never.
@@ -237,36 +373,42 @@ func (a *Authenticator) admitPasswordless(u *systable.User, remoteAddr string) e
 }
 
 // CheckToken verifies a JWT of type want and returns its user's principal
-// from the current user row: a dropped user's tokens stop working at once,
-// and the role is the current one, not the one in the token.
+// from the current user row: a dropped user's tokens stop working at once
+// (ids are never given to another user), tokens issued before a password
+// or role change are refused, and the role is the current one.
 func (a *Authenticator) CheckToken(token string, want TokenType, remoteAddr string) (Principal, error) {
+	p, _, err := a.checkToken(token, want, remoteAddr)
+	return p, err
+}
+
+func (a *Authenticator) checkToken(token string, want TokenType, remoteAddr string) (Principal, *Claims, error) {
 	claims, err := a.tokens.Verify(token, want)
 	if err != nil {
-		return Principal{}, err
+		return Principal{}, nil, err
 	}
-	name := claims.Username
-	if name == "" {
-		name = claims.Subject
+	u, ok := a.users.UserByID(claims.Subject)
+	if !ok {
+		return Principal{}, nil, unauthorized("the token's user no longer exists")
 	}
-	u, ok := a.users.UserByName(name)
-	if !ok || u == nil || u.UserID != claims.Subject {
-		return Principal{}, unauthorized("the token's user no longer exists")
+	if u.CredentialVersion != claims.CredentialVersion {
+		return Principal{}, nil, unauthorized("the token was revoked: the account's password or role changed; sign in again")
 	}
 	if u.PasswordHash == "" {
 		if err := a.admitPasswordless(u, remoteAddr); err != nil {
-			return Principal{}, err
+			return Principal{}, nil, err
 		}
 	}
-	return principalOf(u), nil
+	return principalOf(u), claims, nil
 }
 
-// Login checks a password and issues a token pair.
-func (a *Authenticator) Login(username, password, remoteAddr string) (Principal, TokenPair, error) {
-	p, err := a.CheckPassword(username, password, remoteAddr)
+// Login checks a password and issues a token pair; the session it starts
+// lasts at most the refresh token TTL, however often it is refreshed.
+func (a *Authenticator) Login(ctx context.Context, username, password, remoteAddr string) (Principal, TokenPair, error) {
+	p, err := a.CheckPassword(ctx, username, password, remoteAddr)
 	if err != nil {
 		return Principal{}, TokenPair{}, err
 	}
-	pair, err := a.tokens.Issue(&p.User)
+	pair, err := a.tokens.Issue(&p.User, a.now())
 	if err != nil {
 		return Principal{}, TokenPair{}, err
 	}
@@ -274,17 +416,18 @@ func (a *Authenticator) Login(username, password, remoteAddr string) (Principal,
 }
 
 // Refresh exchanges the refresh token in r's `Authorization: Bearer` header
-// for a new pair. An access token is refused.
+// for a new pair of the same session (same sign-in time, same end). An
+// access token is refused.
 func (a *Authenticator) Refresh(r *http.Request) (Principal, TokenPair, error) {
 	token, err := BearerToken(r.Header.Get("Authorization"))
 	if err != nil {
 		return Principal{}, TokenPair{}, err
 	}
-	p, err := a.CheckToken(token, RefreshToken, r.RemoteAddr)
+	p, claims, err := a.checkToken(token, RefreshToken, r.RemoteAddr)
 	if err != nil {
 		return Principal{}, TokenPair{}, err
 	}
-	pair, err := a.tokens.Issue(&p.User)
+	pair, err := a.tokens.Issue(&p.User, claims.AuthTime.Time)
 	if err != nil {
 		return Principal{}, TokenPair{}, err
 	}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // cacheKey is HMAC-SHA256(process key, user NUL password). Keying by a keyed
@@ -18,10 +20,12 @@ type cacheKey [sha256.Size]byte
 type cacheEntry struct {
 	key    cacheKey
 	userID string
-	// hash is the bcrypt hash the password was verified against. A hit is
-	// valid only while the user's current hash is still this one, which is
-	// what makes ALTER USER SET PASSWORD and DROP USER take effect at once.
+	// hash and version are the bcrypt hash the password was verified
+	// against and the user's credential version then. A hit is valid only
+	// while both are unchanged, which is what makes ALTER USER SET
+	// PASSWORD (and a role change) and DROP USER take effect at once.
 	hash    string
+	version int64
 	expires time.Time
 	elem    *list.Element
 }
@@ -68,10 +72,10 @@ func (c *credentialCache) key(username, password string) cacheKey {
 	return k
 }
 
-// hit reports whether (username, password) was verified within ttl against
-// exactly currentHash for userID. A stale entry (expired, or verified
-// against another hash) is dropped.
-func (c *credentialCache) hit(k cacheKey, userID, currentHash string, now time.Time) bool {
+// hit reports whether (username, password) was verified within ttl
+// against u's current row: same id, hash and credential version. A stale
+// entry (expired, or verified against another row) is dropped.
+func (c *credentialCache) hit(k cacheKey, u *systable.User, now time.Time) bool {
 	if !c.enabled() {
 		return false
 	}
@@ -81,15 +85,15 @@ func (c *credentialCache) hit(k cacheKey, userID, currentHash string, now time.T
 	if !ok {
 		return false
 	}
-	if !now.Before(e.expires) || e.userID != userID || e.hash != currentHash {
+	if !now.Before(e.expires) || e.userID != u.UserID || e.hash != u.PasswordHash || e.version != u.CredentialVersion {
 		c.removeLocked(e)
 		return false
 	}
 	return true
 }
 
-// put records a successful bcrypt verification.
-func (c *credentialCache) put(k cacheKey, userID, hash string, now time.Time) {
+// put records a successful bcrypt verification against u's row.
+func (c *credentialCache) put(k cacheKey, u *systable.User, now time.Time) {
 	if !c.enabled() {
 		return
 	}
@@ -99,7 +103,7 @@ func (c *credentialCache) put(k cacheKey, userID, hash string, now time.Time) {
 		c.removeLocked(old)
 	}
 	c.evictLocked(now)
-	e := &cacheEntry{key: k, userID: userID, hash: hash, expires: now.Add(c.ttl)}
+	e := &cacheEntry{key: k, userID: u.UserID, hash: u.PasswordHash, version: u.CredentialVersion, expires: now.Add(c.ttl)}
 	e.elem = c.order.PushBack(e)
 	c.entries[k] = e
 }

@@ -1,11 +1,17 @@
 // Package auth owns authentication for the HTTP and WebSocket front ends:
 // parsing Basic credentials, verifying passwords with bcrypt behind a
-// credential cache (DESIGN §8), the root-from-loopback rule (API.md "Auth"),
-// issuing and verifying HS256 JWT access/refresh tokens, and turning an
-// *http.Request into the authenticated Principal.
+// credential cache, a throttle of failed password checks and a bound on
+// concurrent bcrypt work, the root-from-loopback rule, issuing and
+// verifying HS256 JWT access/refresh tokens, and turning an *http.Request
+// into the authenticated Principal.
 //
 // It never stores users itself: it reads the current system.users rows
 // through UserLookup, so a changed password, role or a dropped user takes
-// effect on the very next request. Every rejection is an *apierror.Error with
-// code UNAUTHORIZED whose message is safe to show the client.
+// effect on the very next request. Invariants: a token is honoured only
+// while its user id exists and its credential version is the user's
+// current one, and only within the session it was issued in (at most the
+// refresh TTL after the password sign-in); a throttled attempt never costs
+// a bcrypt. Every rejection is an *apierror.Error (UNAUTHORIZED, or
+// RATE_LIMIT_EXCEEDED with a retry time) whose message is safe to show the
+// client.
 package auth

@@ -10,13 +10,20 @@ import (
 // or an IPv4-mapped IPv6 form of 127.0.0.0/8. Anything unparsable is not
 // loopback, so a malformed address can never unlock the root rule.
 func IsLoopback(remoteAddr string) bool {
+	addr, ok := remoteIP(remoteAddr)
+	return ok && addr.IsLoopback()
+}
+
+// remoteIP parses the address of a "host:port" or bare remoteAddr, without
+// zone and with IPv4-mapped IPv6 addresses as IPv4.
+func remoteIP(remoteAddr string) (netip.Addr, bool) {
 	host := remoteAddr
 	if h, _, err := net.SplitHostPort(remoteAddr); err == nil {
 		host = h
 	}
 	addr, err := netip.ParseAddr(host)
 	if err != nil {
-		return false
+		return netip.Addr{}, false
 	}
-	return addr.WithZone("").Unmap().IsLoopback()
+	return addr.WithZone("").Unmap(), true
 }

@@ -1,12 +1,15 @@
 package auth
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/jsonstrict"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -26,13 +29,112 @@ const (
 // that does not set it is refused.
 const Issuer = "kalamdb"
 
-// Claims are the JWT claims: sub (user id), exp, iat, iss from the
-// registered set, plus role, typ and username.
+// Claims are the JWT claims: sub (user id), exp, iat, iss and optionally
+// nbf from the registered set, plus role, typ, username, cv (the user's
+// credential version when the token was issued: a password or role change
+// revokes the token) and auth_time (the password sign-in the session
+// started with, which bounds how long refreshing can go on).
+//
+// Decoding is strict (see UnmarshalJSON): a token this server did not
+// shape exactly like this is refused, whatever its signature.
 type Claims struct {
-	Role     systable.Role `json:"role"`
-	Type     TokenType     `json:"typ"`
-	Username string        `json:"username,omitempty"`
+	Role              systable.Role    `json:"role"`
+	Type              TokenType        `json:"typ"`
+	Username          string           `json:"username,omitempty"`
+	CredentialVersion int64            `json:"cv"`
+	AuthTime          *jwt.NumericDate `json:"auth_time"`
 	jwt.RegisteredClaims
+}
+
+// claimKind is the JSON type a claim must have.
+type claimKind int
+
+const (
+	claimString claimKind = iota
+	claimTime             // a whole number of seconds since the epoch
+	claimCount            // a non-negative whole number
+)
+
+// claimSpec says whether a claim is one a token may carry, of what kind,
+// and whether it must.
+func claimSpec(name string) (kind claimKind, required, known bool) {
+	switch name {
+	case "iss", "sub", "role", "typ":
+		return claimString, true, true
+	case "username":
+		return claimString, false, true
+	case "exp", "iat", "auth_time":
+		return claimTime, true, true
+	case "nbf":
+		return claimTime, false, true
+	case "cv":
+		return claimCount, true, true
+	}
+	return 0, false, false
+}
+
+// maxTimeClaim is the last second of year 9999: later "times" are junk.
+const maxTimeClaim = 253402300799
+
+// UnmarshalJSON decodes claims strictly. encoding/json (and the JWT
+// library over it) would take "exp": "9999999999" as a number, keep the
+// last of two "sub" keys, and ignore claims it does not know; here each
+// of those refuses the token. Times must be whole non-negative JSON
+// numbers, strings must be strings, every claim claimSpec requires must
+// be there and no other may be.
+func (c *Claims) UnmarshalJSON(data []byte) error {
+	if err := jsonstrict.CheckNoDuplicateKeys(data); err != nil {
+		return err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return err
+	}
+	for name, v := range raw {
+		kind, _, known := claimSpec(name)
+		if !known {
+			return fmt.Errorf("unknown claim %q", name)
+		}
+		if err := checkClaim(name, kind, v); err != nil {
+			return err
+		}
+	}
+	for _, name := range [...]string{"iss", "sub", "role", "typ", "username", "exp", "iat", "auth_time", "nbf", "cv"} {
+		if _, required, _ := claimSpec(name); required && raw[name] == nil {
+			return fmt.Errorf("missing claim %q", name)
+		}
+	}
+	type plain Claims // the same fields without this method
+	if err := json.Unmarshal(data, (*plain)(c)); err != nil {
+		return err
+	}
+	if !c.Role.Valid() {
+		return fmt.Errorf("claim role: unknown role %q", c.Role)
+	}
+	if c.Type != AccessToken && c.Type != RefreshToken {
+		return fmt.Errorf("claim typ: unknown token type %q", c.Type)
+	}
+	return nil
+}
+
+func checkClaim(name string, kind claimKind, v json.RawMessage) error {
+	switch kind {
+	case claimString:
+		if len(v) == 0 || v[0] != '"' {
+			return fmt.Errorf("claim %s must be a string", name)
+		}
+		return nil
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	// ParseInt accepts a sign; JSON numbers have no '+', and a '-' is as
+	// wrong as a fraction or an exponent here.
+	if err != nil || n < 0 || v[0] == '-' || v[0] == '+' || (len(v) > 1 && v[0] == '0') {
+		return fmt.Errorf("claim %s must be a non-negative whole number", name)
+	}
+	if kind == claimTime && n > maxTimeClaim {
+		return fmt.Errorf("claim %s is not a time", name)
+	}
+	return nil
 }
 
 // TokenPair is what login and refresh hand out.
@@ -80,16 +182,24 @@ func NewTokens(secret []byte, accessTTL, refreshTTL time.Duration, now func() ti
 	}, nil
 }
 
-// Issue signs an access and a refresh token for u.
-func (t *Tokens) Issue(u *systable.User) (TokenPair, error) {
+// Issue signs an access and a refresh token for u in a session that began
+// with a password sign-in at authTime. The refresh token expires when the
+// session does (authTime plus the refresh TTL), whenever it was issued;
+// the access token at the latest then too.
+func (t *Tokens) Issue(u *systable.User, authTime time.Time) (TokenPair, error) {
 	// JWT times have second precision; truncate first so the expires_at we
 	// report equals the exp claim exactly.
 	now := t.now().Truncate(time.Second)
-	access, accessExp, err := t.sign(u, AccessToken, now, t.accessTTL)
+	authTime = authTime.Truncate(time.Second)
+	sessionEnd := authTime.Add(t.refreshTTL)
+	if !now.Before(sessionEnd) {
+		return TokenPair{}, apierror.New(apierror.Unauthorized, "the session has expired; sign in again")
+	}
+	access, accessExp, err := t.sign(u, AccessToken, now, authTime, minTime(now.Add(t.accessTTL), sessionEnd))
 	if err != nil {
 		return TokenPair{}, err
 	}
-	refresh, refreshExp, err := t.sign(u, RefreshToken, now, t.refreshTTL)
+	refresh, refreshExp, err := t.sign(u, RefreshToken, now, authTime, sessionEnd)
 	if err != nil {
 		return TokenPair{}, err
 	}
@@ -101,12 +211,20 @@ func (t *Tokens) Issue(u *systable.User) (TokenPair, error) {
 	}, nil
 }
 
-func (t *Tokens) sign(u *systable.User, typ TokenType, now time.Time, ttl time.Duration) (string, time.Time, error) {
-	exp := now.Add(ttl)
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func (t *Tokens) sign(u *systable.User, typ TokenType, now, authTime, exp time.Time) (string, time.Time, error) {
 	claims := Claims{
-		Role:     u.Role,
-		Type:     typ,
-		Username: u.Username,
+		Role:              u.Role,
+		Type:              typ,
+		Username:          u.Username,
+		CredentialVersion: u.CredentialVersion,
+		AuthTime:          jwt.NewNumericDate(authTime),
 		RegisteredClaims: jwt.RegisteredClaims{
 			Issuer:    Issuer,
 			Subject:   u.UserID,
@@ -139,6 +257,11 @@ func (t *Tokens) Verify(token string, want TokenType) (*Claims, error) {
 	}
 	if claims.Subject == "" {
 		return nil, apierror.New(apierror.Unauthorized, "invalid token: no subject")
+	}
+	// The session's absolute end, under the current TTL: lowering the
+	// TTL shortens sessions already running.
+	if want == RefreshToken && !t.now().Before(claims.AuthTime.Add(t.refreshTTL)) {
+		return nil, apierror.New(apierror.Unauthorized, "the session has expired; sign in again")
 	}
 	return &claims, nil
 }

@@ -125,6 +125,28 @@ type AuthConfig struct {
 	BasicCacheTTL time.Duration `toml:"basic_cache_ttl"`
 	// BasicCacheMaxEntries bounds the credential cache's memory.
 	BasicCacheMaxEntries int `toml:"basic_cache_max_entries"`
+	// LoginFailuresPerUserClient, LoginFailuresPerClient and
+	// LoginFailuresPerUser are the wrong passwords allowed for one user
+	// name from one client address, from one client address (any names),
+	// and for one user name (any addresses) before further attempts are
+	// locked out; 0 turns that count off.
+	LoginFailuresPerUserClient int `toml:"login_failures_per_user_client"`
+	LoginFailuresPerClient     int `toml:"login_failures_per_client"`
+	LoginFailuresPerUser       int `toml:"login_failures_per_user"`
+	// LoginBackoff is the first lock; each further failure doubles it, up
+	// to LoginMaxBackoff (per user and client, per client) or
+	// LoginMaxUserBackoff (per user name).
+	LoginBackoff        time.Duration `toml:"login_backoff"`
+	LoginMaxBackoff     time.Duration `toml:"login_max_backoff"`
+	LoginMaxUserBackoff time.Duration `toml:"login_max_user_backoff"`
+	// LoginFailureHalfLife is how long counted failures take to halve.
+	LoginFailureHalfLife time.Duration `toml:"login_failure_half_life"`
+	// MaxConcurrentPasswordChecks bounds bcrypt checks running at once;
+	// 0 = the number of CPU cores.
+	MaxConcurrentPasswordChecks int `toml:"max_concurrent_password_checks"`
+	// PasswordCheckWait is how long a password check may wait for a free
+	// slot before it is refused (RATE_LIMIT_EXCEEDED); 0 = not at all.
+	PasswordCheckWait time.Duration `toml:"password_check_wait"`
 }
 
 // LoggingConfig is the [logging] section.
@@ -200,6 +222,16 @@ func Default() Config {
 			BcryptCost:           bcrypt.DefaultCost,
 			BasicCacheTTL:        60 * time.Second,
 			BasicCacheMaxEntries: 10000,
+
+			LoginFailuresPerUserClient:  5,
+			LoginFailuresPerClient:      20,
+			LoginFailuresPerUser:        100,
+			LoginBackoff:                time.Second,
+			LoginMaxBackoff:             15 * time.Minute,
+			LoginMaxUserBackoff:         time.Minute,
+			LoginFailureHalfLife:        5 * time.Minute,
+			MaxConcurrentPasswordChecks: 0,
+			PasswordCheckWait:           2 * time.Second,
 		},
 		Logging: LoggingConfig{
 			Level:  "info",
@@ -296,6 +328,26 @@ func (c *Config) Validate() error {
 	if a.BasicCacheMaxEntries < 0 {
 		bad("auth.basic_cache_max_entries", "must not be negative")
 	}
+	nonNegative := func(key string, n int, zero string) {
+		if n < 0 {
+			bad(key, "must not be negative (0 = %s)", zero)
+		}
+	}
+	nonNegative("auth.login_failures_per_user_client", a.LoginFailuresPerUserClient, "off")
+	nonNegative("auth.login_failures_per_client", a.LoginFailuresPerClient, "off")
+	nonNegative("auth.login_failures_per_user", a.LoginFailuresPerUser, "off")
+	nonNegative("auth.max_concurrent_password_checks", a.MaxConcurrentPasswordChecks, "the number of CPU cores")
+	positiveDuration("auth.login_backoff", a.LoginBackoff, false)
+	positiveDuration("auth.login_max_backoff", a.LoginMaxBackoff, false)
+	positiveDuration("auth.login_max_user_backoff", a.LoginMaxUserBackoff, false)
+	positiveDuration("auth.login_failure_half_life", a.LoginFailureHalfLife, false)
+	if a.LoginBackoff > 0 && a.LoginMaxBackoff > 0 && a.LoginMaxBackoff < a.LoginBackoff {
+		bad("auth.login_max_backoff", "(%s) must not be shorter than auth.login_backoff (%s)", a.LoginMaxBackoff, a.LoginBackoff)
+	}
+	if a.LoginBackoff > 0 && a.LoginMaxUserBackoff > 0 && a.LoginMaxUserBackoff < a.LoginBackoff {
+		bad("auth.login_max_user_backoff", "(%s) must not be shorter than auth.login_backoff (%s)", a.LoginMaxUserBackoff, a.LoginBackoff)
+	}
+	positiveDuration("auth.password_check_wait", a.PasswordCheckWait, true)
 	if len(a.RootPassword) > 72 {
 		// bcrypt ignores (x/crypto refuses) bytes past 72.
 		bad("auth.root_password", "must be at most 72 bytes")

@@ -352,11 +352,16 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	cfg.Auth.BcryptCost = 2
 	cfg.Logging.Format = "xml"
 	cfg.WebSocket.AuthTimeout = 3 // 3ns: a TOML integer, not "3s"
+	cfg.Auth.LoginFailuresPerUser = -1
+	cfg.Auth.LoginMaxBackoff = 500 * time.Millisecond // under login_backoff
+	cfg.Auth.LoginFailureHalfLife = 0
+	cfg.Auth.MaxConcurrentPasswordChecks = -2
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("invalid config accepted")
 	}
-	for _, key := range []string{"server.port", "auth.jwt_secret", "auth.bcrypt_cost", "logging.format", "websocket.auth_timeout"} {
+	for _, key := range []string{"server.port", "auth.jwt_secret", "auth.bcrypt_cost", "logging.format", "websocket.auth_timeout",
+		"auth.login_failures_per_user", "auth.login_max_backoff", "auth.login_failure_half_life", "auth.max_concurrent_password_checks"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s: %v", key, err)
 		}

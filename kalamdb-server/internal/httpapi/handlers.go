@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/jsonstrict"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -58,11 +57,8 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Prin
 func (s *Server) admit(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
 	infoFrom(r.Context()).userID = p.UserID
 	if ok, wait := s.limiter.allow(p.UserID); !ok {
-		secs := int(math.Ceil(wait.Seconds()))
-		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-		s.writeError(w, r, apierror.New(apierror.RateLimitExceeded,
-			"rate limit exceeded: at most %g requests per second per user", s.opts.RequestsPerSecond).
-			WithDetails(map[string]int64{"retry_after_ms": wait.Milliseconds()}))
+		s.writeError(w, r, apierror.TooManyRequests(wait,
+			"rate limit exceeded: at most %g requests per second per user", s.opts.RequestsPerSecond))
 		return false
 	}
 	return true
@@ -90,7 +86,7 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 // decodeJSON decodes a JSON object body into dst with numbers kept as
 // json.Number (so 64-bit integers survive exactly). It is lenient on
 // unknown fields (clients may send more than this version knows) but strict
-// on types and on trailing data.
+// on types, on trailing data and on keys given twice.
 func decodeJSON(body []byte, dst any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return apierror.New(apierror.InvalidInput, "request body is empty; want a JSON object")
@@ -102,6 +98,11 @@ func decodeJSON(body []byte, dst any) error {
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return apierror.New(apierror.InvalidInput, "invalid JSON: unexpected data after the request object")
+	}
+	// Two "sql" keys: this decoder runs the last, a proxy or audit log
+	// may read the first. Ambiguous input is refused, at any depth.
+	if err := jsonstrict.CheckNoDuplicateKeys(body); err != nil {
+		return apierror.Wrap(apierror.InvalidInput, err, "invalid JSON: "+err.Error())
 	}
 	return nil
 }
@@ -194,11 +195,12 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	}
 
 	results, err := s.exec.Execute(r.Context(), executor.Request{
-		UserID:    p.UserID,
-		Role:      p.Role,
-		SQL:       sql,
-		Params:    params,
-		Namespace: namespace,
+		UserID:     p.UserID,
+		Role:       p.Role,
+		SQL:        sql,
+		Params:     params,
+		Namespace:  namespace,
+		ClientAddr: r.RemoteAddr,
 	})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -231,7 +233,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	p, pair, err := s.auth.Login(username, password, r.RemoteAddr)
+	p, pair, err := s.auth.Login(r.Context(), username, password, r.RemoteAddr)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

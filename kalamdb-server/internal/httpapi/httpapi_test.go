@@ -66,6 +66,26 @@ func (f *fakeUsers) UserByName(name string) (*systable.User, bool) {
 	return &u, true
 }
 
+func (f *fakeUsers) UserByID(id string) (*systable.User, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, u := range f.users {
+		if u.UserID == id {
+			return &u, true
+		}
+	}
+	return nil, false
+}
+
+// update changes the row of the user called name.
+func (f *fakeUsers) update(name string, change func(*systable.User)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	u := f.users[name]
+	change(&u)
+	f.users[name] = u
+}
+
 type clock struct {
 	mu  sync.Mutex
 	now time.Time
@@ -100,6 +120,13 @@ var created = time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC)
 
 func newEnv(t *testing.T, mutate ...func(*Options)) *env {
 	t.Helper()
+	return newEnvWithAuth(t, nil, mutate...)
+}
+
+// newEnvWithAuth is newEnv with authMutate applied to the authenticator's
+// options.
+func newEnvWithAuth(t *testing.T, authMutate func(*auth.Options), mutate ...func(*Options)) *env {
+	t.Helper()
 	hash := func(pw string) string {
 		h, err := bcrypt.GenerateFromPassword([]byte(pw), bcrypt.MinCost)
 		if err != nil {
@@ -117,15 +144,20 @@ func newEnv(t *testing.T, mutate ...func(*Options)) *env {
 			"root": {UserID: "root", Username: "root", Role: systable.RoleSystem, AuthType: "password", CreatedAt: created, UpdatedAt: created},
 		}},
 	}
-	authn, err := auth.New(e.users, auth.Options{
+	authOpts := auth.Options{
 		JWTSecret:       []byte("0123456789abcdef0123456789abcdef"),
 		AccessTokenTTL:  time.Hour,
 		RefreshTokenTTL: 24 * time.Hour,
 		BcryptCost:      bcrypt.MinCost,
 		CacheTTL:        time.Minute,
 		CacheMaxEntries: 100,
+		CheckWait:       time.Minute,
 		Now:             e.clock.Now,
-	})
+	}
+	if authMutate != nil {
+		authMutate(&authOpts)
+	}
+	authn, err := auth.New(e.users, authOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
@@ -104,6 +105,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	status := StatusForCode(e.Code)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="kalamdb"`)
+	}
+	if wait, ok := apierror.RetryAfterOf(e); ok {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(math.Ceil(wait.Seconds())), 10))
 	}
 	s.writeJSON(w, r, status, errorEnvelope(info, e))
 }

@@ -36,7 +36,7 @@ type Authenticator interface {
 	// Authenticate accepts Basic or a Bearer access token.
 	Authenticate(r *http.Request) (auth.Principal, error)
 	// Login checks a user name and password from remoteAddr.
-	Login(username, password, remoteAddr string) (auth.Principal, auth.TokenPair, error)
+	Login(ctx context.Context, username, password, remoteAddr string) (auth.Principal, auth.TokenPair, error)
 	// Refresh exchanges the Bearer refresh token of r for a new pair.
 	Refresh(r *http.Request) (auth.Principal, auth.TokenPair, error)
 }

@@ -30,7 +30,7 @@ import (
 // Authenticator checks in-band credentials (auth.Authenticator).
 type Authenticator interface {
 	CheckToken(token string, want auth.TokenType, remoteAddr string) (auth.Principal, error)
-	CheckPassword(username, password, remoteAddr string) (auth.Principal, error)
+	CheckPassword(ctx context.Context, username, password, remoteAddr string) (auth.Principal, error)
 }
 
 // Options are the endpoint's limits. Zero values take the defaults noted.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/jsonstrict"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
@@ -169,7 +170,7 @@ func (s *session) authenticate(ctx context.Context) (auth.Principal, bool) {
 			}
 			continue
 		}
-		p, err := s.check(&in)
+		p, err := s.check(ctx, &in)
 		if !timer.Stop() {
 			return auth.Principal{}, false // timed out meanwhile; the socket is closing
 		}
@@ -188,12 +189,14 @@ func (s *session) authenticate(ctx context.Context) (auth.Principal, bool) {
 	}
 }
 
-func (s *session) check(in *inbound) (auth.Principal, error) {
+func (s *session) check(ctx context.Context, in *inbound) (auth.Principal, error) {
 	switch in.Method {
 	case "jwt":
 		return s.h.auth.CheckToken(in.Token, auth.AccessToken, s.remote)
 	case "basic":
-		return s.h.auth.CheckPassword(in.Username, in.Password, s.remote)
+		// The socket's work context: a password check waiting for a bcrypt
+		// slot gives up when the socket closes (the auth timeout included).
+		return s.h.auth.CheckPassword(s.work, in.Username, in.Password, s.remote)
 	}
 	return auth.Principal{}, apierror.New(apierror.Unauthorized, "authentication method must be \"jwt\" or \"basic\"")
 }
@@ -242,6 +245,11 @@ func (s *session) readRequest(ctx context.Context, in *inbound) (e *apierror.Err
 		if err := json.Unmarshal(data, in); err != nil {
 			*in = inbound{}
 			e = apierror.New(apierror.Protocol, "malformed message: %s", jsonProblem(err))
+		} else if err := jsonstrict.CheckNoDuplicateKeys(data); err != nil {
+			// Ambiguous (two "token"s, two "sql"s): which one counts
+			// depends on the parser, so neither does.
+			*in = inbound{}
+			e = apierror.New(apierror.Protocol, "malformed message: %s", err)
 		} else if in.Type == "" {
 			e = apierror.New(apierror.Protocol, "message has no \"type\"")
 		}

@@ -1,0 +1,197 @@
+package catalog
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// UserIDPrefix starts every generated user id.
+const UserIDPrefix = "u_"
+
+// UserByName returns the current row of the user called name, for logins
+// and statements that name a user.
+func (c *Catalog) UserByName(name string) (*systable.User, bool) {
+	return c.cur.Load().UserByName(name)
+}
+
+// UserByID returns the current row of the user with the given id, for
+// tokens and sessions, which carry the id.
+func (c *Catalog) UserByID(id string) (*systable.User, bool) {
+	return c.cur.Load().User(id)
+}
+
+// newUserID returns a fresh user id: "u_" and a lower-case ULID (80 random
+// bits), valid in keys and storage paths. It is checked against the
+// current ids, so it cannot take over a live user's partitions; that it
+// was never used by a dropped user rests on the 80 random bits.
+func (c *Catalog) newUserID(snap *Snapshot) (string, error) {
+	for {
+		u, err := ids.NewULID(c.opts.Now(), nil)
+		if err != nil {
+			return "", fmt.Errorf("generate user id: %w", err)
+		}
+		id := UserIDPrefix + strings.ToLower(u)
+		if _, taken := snap.users[id]; !taken {
+			return id, nil
+		}
+	}
+}
+
+// CreateUser creates a user with a bcrypt-hashed password and a new user
+// id. It returns the id ("" when IF NOT EXISTS found the name taken).
+func (c *Catalog) CreateUser(name, password string, role systable.Role, email string, ifNotExists bool) (string, error) {
+	if err := keyenc.ValidateUserID(name); err != nil {
+		return "", apierror.New(apierror.InvalidInput, "user name %q: %v", name, errors.Unwrap(err))
+	}
+	if !role.Valid() {
+		return "", apierror.New(apierror.InvalidInput, "unknown role %q", role)
+	}
+	exists := func(snap *Snapshot) (bool, error) {
+		if _, ok := snap.userByName[name]; !ok {
+			return false, nil
+		}
+		if ifNotExists {
+			return true, nil
+		}
+		return true, apierror.New(apierror.AlreadyExists, "user %s already exists", name)
+	}
+	if found, err := exists(c.cur.Load()); found {
+		return "", err
+	}
+	// Hash outside the lock: bcrypt is deliberately slow.
+	h, err := c.hash(password)
+	if err != nil {
+		return "", err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	if found, err := exists(snap); found {
+		return "", err
+	}
+	id, err := c.newUserID(snap)
+	if err != nil {
+		return "", err
+	}
+	now := c.opts.Now().UTC()
+	u := &systable.User{UserID: id, Username: name, PasswordHash: h, Role: role, Email: email,
+		AuthType: "password", CreatedAt: now, UpdatedAt: now}
+	var b kv.Batch
+	if err := c.users.PutInBatch(&b, u); err != nil {
+		return "", err
+	}
+	next := snap.clone()
+	next.putUser(u)
+	return id, c.commit(&b, next)
+}
+
+// UserChange is one ALTER USER change; nil fields are left alone.
+type UserChange struct {
+	Password *string
+	Role     *systable.Role
+	Email    *string
+}
+
+// AlterUser applies a change to the user called name. A new password or
+// role increments the user's credential version, which revokes every
+// token issued before.
+func (c *Catalog) AlterUser(name string, ch UserChange) error {
+	var hash string
+	if ch.Password != nil {
+		h, err := c.hash(*ch.Password)
+		if err != nil {
+			return err
+		}
+		hash = h
+	}
+	if ch.Role != nil && !ch.Role.Valid() {
+		return apierror.New(apierror.InvalidInput, "unknown role %q", *ch.Role)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	u, ok := snap.userByName[name]
+	if !ok {
+		return apierror.New(apierror.NotFound, "user %s does not exist", name)
+	}
+	cp := *u
+	if ch.Password != nil {
+		cp.PasswordHash = hash
+		cp.CredentialVersion++
+	}
+	if ch.Role != nil && *ch.Role != u.Role {
+		if u.UserID == RootUser && *ch.Role != systable.RoleSystem {
+			return apierror.New(apierror.PermissionDenied, "the root user's role cannot be changed")
+		}
+		cp.Role = *ch.Role
+		if ch.Password == nil {
+			cp.CredentialVersion++
+		}
+	}
+	if ch.Email != nil {
+		cp.Email = *ch.Email
+	}
+	cp.UpdatedAt = c.opts.Now().UTC()
+	var b kv.Batch
+	if err := c.users.PutInBatch(&b, &cp); err != nil {
+		return err
+	}
+	next := snap.clone()
+	next.putUser(&cp)
+	return c.commit(&b, next)
+}
+
+// DropUser deletes the user called name. Their rows in USER and STREAM
+// tables (hot and cold) stay in storage, unreachable: partitions are keyed
+// by the user id, which no later user is given, so a user created again
+// under the same name starts empty.
+func (c *Catalog) DropUser(name string, ifExists bool) (bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	u, ok := snap.userByName[name]
+	if !ok {
+		if ifExists {
+			return false, nil
+		}
+		return false, apierror.New(apierror.NotFound, "user %s does not exist", name)
+	}
+	if u.UserID == RootUser {
+		return false, apierror.New(apierror.PermissionDenied, "the root user cannot be dropped")
+	}
+	var b kv.Batch
+	c.users.DeleteInBatch(&b, u.UserID)
+	next := snap.clone()
+	next.deleteUser(u)
+	return true, c.commit(&b, next)
+}
+
+// CheckPassword reports whether password is the current password of the
+// user with the given id. It runs a full bcrypt; front ends that face
+// anonymous clients throttle before calling anything like it.
+func (c *Catalog) CheckPassword(userID, password string) (bool, error) {
+	u, ok := c.cur.Load().User(userID)
+	if !ok {
+		return false, apierror.New(apierror.NotFound, "user %s does not exist", userID)
+	}
+	if u.PasswordHash == "" {
+		return password == "", nil
+	}
+	err := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password))
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, bcrypt.ErrMismatchedHashAndPassword), errors.Is(err, bcrypt.ErrPasswordTooLong):
+		return false, nil
+	}
+	return false, fmt.Errorf("check password of %s: %w", userID, err)
+}
