@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Fails when a package imports what DESIGN.md §1 forbids for its layer:
+# Fails when a package imports what docs/architecture.md forbids for its layer:
 #   - grocksdb outside kalamdb-store
 #   - go-mysql-server outside kalamdb-core
 #   - net/http in kalamdb-core or below
