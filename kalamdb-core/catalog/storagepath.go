@@ -111,7 +111,7 @@ func (c *Catalog) checkStoragePath(s *Snapshot, st *systable.Storage, withRoots 
 			return apierror.New(apierror.InvalidInput, "storage PATH %q overlaps the server's RocksDB directory", shown)
 		}
 	}
-	for _, o := range s.storages {
+	for _, o := range s.Storages() { // by id: the same statement always names the same storage
 		if o.StorageID == st.StorageID || o.StorageType != StorageFilesystem || o.BaseDirectory == "" {
 			continue
 		}
