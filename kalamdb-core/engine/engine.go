@@ -24,6 +24,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -258,19 +259,16 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, err
 	}
 	defer release()
-	es, err := dialect.EngineText(req.Statement)
+	st, err := translate(req.Statement)
 	if err != nil {
 		return nil, err
 	}
-	if es.Params != len(req.Params) {
-		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", es.Params, len(req.Params))
+	if st.Params != len(req.Params) {
+		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", st.Params, len(req.Params))
 	}
-	text := es.Text
-	parsed, _, err := sqlparser.ParseOneWithOptions(ctx, text, sqlparser.ParserOptions{AnsiQuotes: true})
+	text := req.Statement.Text()
+	parsed, err := e.checkStatement(sctx, st.AST, req)
 	if err != nil {
-		return nil, syntaxError(err, es)
-	}
-	if err := e.checkStatement(sctx, parsed, req); err != nil {
 		return nil, err
 	}
 	sess := sctx.Session.(*Session)
@@ -295,6 +293,21 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		}
 	}
 	return res, nil
+}
+
+// translate parses a standard statement with the PostgreSQL front end.
+// Errors point into the request the statement came from.
+func translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
+	st, err := pgsql.Translate(std.Text())
+	if err != nil {
+		return nil, std.LocateError(err)
+	}
+	if st.Kind != std.Kind() {
+		// The classification decides permissions before parsing; the two
+		// parsers must agree on what the statement does.
+		return nil, apierror.New(apierror.InvalidSQL, "statement is classified as %s but parses as %s", std.Kind(), st.Kind)
+	}
+	return st, nil
 }
 
 // execute runs a parsed statement on the fast path when it qualifies, else

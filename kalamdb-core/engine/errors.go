@@ -2,7 +2,6 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/dolthub/vitess/go/mysql"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
 // syntaxPosition finds the position in the engine parser's messages,
@@ -75,27 +73,4 @@ func trimPrefix(s, prefix string) string {
 		return s[len(prefix):]
 	}
 	return s
-}
-
-// syntaxError reports an engine parse error at its position in the
-// statement as the user wrote it.
-func syntaxError(err error, es dialect.EngineStatement) error {
-	msg := err.Error()
-	var myErr *mysql.SQLError
-	if errors.As(err, &myErr) {
-		msg = myErr.Message
-	}
-	m := syntaxPosition.FindStringSubmatch(msg)
-	if m == nil {
-		return &apierror.Error{Code: apierror.InvalidSQL, Message: msg, Cause: err}
-	}
-	pos, convErr := strconv.Atoi(m[1])
-	if convErr != nil {
-		return &apierror.Error{Code: apierror.InvalidSQL, Message: msg, Cause: err}
-	}
-	// The engine reports the position just after the offending token, in
-	// its rewritten text; report it in the text the user sent.
-	pos = es.SourcePosition(pos)
-	out := syntaxPosition.ReplaceAllString(msg, fmt.Sprintf("at position %d", pos))
-	return &apierror.Error{Code: apierror.InvalidSQL, Message: out, Cause: err, Details: map[string]any{"position": pos}}
 }

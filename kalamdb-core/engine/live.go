@@ -7,12 +7,14 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/planbuilder"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -161,17 +163,14 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	if !ok || std.Kind() != dialect.KindSelect {
 		return nil, apierror.New(apierror.Unsupported, "a live query must be a SELECT")
 	}
-	es, err := dialect.EngineText(std)
+	tr, err := translate(std)
 	if err != nil {
 		return nil, err
 	}
-	if es.Params > 0 {
+	if tr.Params > 0 {
 		return nil, apierror.New(apierror.Unsupported, "a live query cannot have parameters")
 	}
-	parsed, _, err := sqlparser.ParseOneWithOptions(ctx, es.Text, sqlparser.ParserOptions{AnsiQuotes: true})
-	if err != nil {
-		return nil, syntaxError(err, es)
-	}
+	parsed := tr.AST
 	sel, ok := parsed.(*sqlparser.Select)
 	if !ok || sel.With != nil || len(sel.GroupBy) > 0 || sel.Having != nil || len(sel.OrderBy) > 0 || sel.Limit != nil ||
 		sel.Into != nil || len(sel.From) != 1 || sel.QueryOpts != (sqlparser.QueryOpts{}) || len(sel.Window) > 0 {
@@ -235,7 +234,12 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	}
 	where := ""
 	if sel.Where != nil {
-		f.Where = conditionText(sel.Where.Expr)
+		// The condition as the user wrote it: it is PostgreSQL SQL, which
+		// the initial-data queries compose and parse again.
+		f.Where = pgsql.WhereText(std.Text())
+		if f.Where == "" {
+			return nil, apierror.New(apierror.Unsupported, "the WHERE of this live query cannot be reused")
+		}
 		where = " WHERE " + f.Where
 	}
 	f.SQL = fmt.Sprintf(`SELECT * FROM "%s"."%s"%s`, ns, name, where)
@@ -257,7 +261,16 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 	defer release()
 	sess := sctx.Session.(*Session)
 	sess.noIndexes = true // keep the WHERE as one Filter over a full scan
-	node, err := e.gms.AnalyzeQuery(sctx, f.SQL)
+	tr, err := translate(dialect.NewStandardSQL(dialect.KindSelect, f.SQL))
+	if err != nil {
+		return err
+	}
+	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
+	bound, qFlags, err := binder.BindOnly(tr.AST, f.SQL, nil)
+	if err != nil {
+		return translateError(err)
+	}
+	node, err := e.gms.Analyzer.Analyze(sctx, bound, nil, qFlags)
 	if err != nil {
 		return translateError(err)
 	}

@@ -50,7 +50,7 @@ func (s source) codeAt(code apierror.Code, off int, format string, args ...any) 
 // where, near what, and (when known) what the grammar wanted instead.
 func (s source) syntaxError(t token, expected string) *apierror.Error {
 	var msg string
-	if t.kind == tokEOF {
+	if t.kind == TokEOF {
 		msg = "syntax error at end of input"
 	} else {
 		pos, _, _ := s.location(t.pos)
@@ -67,11 +67,14 @@ func (s source) syntaxError(t token, expected string) *apierror.Error {
 // ParseOne as INVALID_SQL.
 func (s source) lexError(code apierror.Code, t token) *apierror.Error {
 	what := "block comment"
-	switch s.text[t.pos] {
-	case '\'':
-		what = "string literal"
-	case '"', '`':
+	raw := s.text[t.pos:t.end]
+	switch {
+	case raw[0] == '$':
+		what = "dollar-quoted string"
+	case raw[0] == '"' || raw[0] == '`' || strings.IndexByte(raw, '"') == 2 && raw[1] == '&':
 		what = "quoted identifier"
+	case raw[0] != '/':
+		what = "string literal"
 	}
 	pos, _, _ := s.location(t.pos)
 	return s.codeAt(code, t.pos, "unterminated %s starting at position %d", what, pos)

@@ -128,7 +128,7 @@ func FuzzParse(f *testing.F) {
 
 		segs, err := Split(sql)
 		if err != nil {
-			checkFuzzError(t, sql, err, apierror.EmptySQL, apierror.BatchParseError)
+			checkFuzzError(t, sql, err, apierror.EmptySQL, apierror.BatchParseError, apierror.InvalidSQL)
 		}
 		for _, seg := range segs {
 			if seg.Text == "" || seg.Offset < 0 || seg.Offset+len(seg.Text) > len(sql) || sql[seg.Offset:seg.Offset+len(seg.Text)] != seg.Text {

@@ -1,6 +1,10 @@
 package dialect
 
-import "github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+import (
+	"strings"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
 
 // Segment is one statement of a batch as written.
 type Segment struct {
@@ -18,7 +22,9 @@ type Segment struct {
 //
 // Errors: BATCH_PARSE_ERROR when a string literal, quoted identifier or block
 // comment is not terminated (the batch cannot be cut reliably, so nothing of
-// it runs); EMPTY_SQL when the batch holds no statement at all.
+// it runs); INVALID_SQL for a MySQL executable comment ('/*! ... */', a
+// comment to PostgreSQL but code to MySQL); EMPTY_SQL when the batch holds
+// no statement at all.
 func Split(sql string) ([]Segment, error) {
 	sp := newSplitter(sql)
 	var segs []Segment
@@ -56,15 +62,20 @@ func (sp *splitter) next() (seg Segment, ok bool, err error) {
 	for {
 		t := sp.lx.next()
 		switch {
-		case t.kind == tokComment:
+		case t.kind == TokComment:
+			if strings.HasPrefix(sql[t.pos:t.end], "/*!") {
+				// A comment to PostgreSQL, code to MySQL: refused wherever
+				// it is, between statements too.
+				return Segment{}, false, sp.src.errAt(t.pos, "MySQL executable comments ('/*! ... */') are not supported")
+			}
 			continue
-		case t.kind == tokInvalid:
+		case t.kind == TokInvalid:
 			return Segment{}, false, sp.src.lexError(apierror.BatchParseError, t)
-		case t.kind == tokEOF || isSemicolon(sql, t):
+		case t.kind == TokEOF || isSemicolon(sql, t):
 			if start >= 0 {
 				return Segment{Text: sql[start:end], Offset: start}, true, nil
 			}
-			if t.kind == tokEOF {
+			if t.kind == TokEOF {
 				return Segment{}, false, nil
 			}
 			continue
@@ -77,5 +88,5 @@ func (sp *splitter) next() (seg Segment, ok bool, err error) {
 }
 
 func isSemicolon(src string, t token) bool {
-	return t.kind == tokPunct && t.end-t.pos == 1 && src[t.pos] == ';'
+	return t.kind == TokPunct && t.end-t.pos == 1 && src[t.pos] == ';'
 }

@@ -1,0 +1,210 @@
+package engine
+
+import (
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// commonType resolves the type of expressions that must share one
+// (COALESCE, GREATEST, LEAST, NULLIF, CASE branches, UNION columns) by
+// PostgreSQL's rules: untyped literals follow the others (all untyped:
+// TEXT); numbers widen to the widest (a float makes a float, a decimal a
+// decimal); DATE and TIMESTAMP make TIMESTAMP; any other mix of types is
+// an error.
+func commonType(what string, args []sql.Expression) (dialect.DataType, family, error) {
+	var (
+		fam  = famNull
+		dt   dialect.DataType
+		seen sql.Expression
+	)
+	for _, a := range args {
+		f := familyOf(a)
+		if f == famNull || f == famUnknown {
+			continue
+		}
+		if seen == nil {
+			fam, dt, seen = f, operandType(a), a
+			if f == famFloat && a.Type().Type() == types.Float32.Type() {
+				dt = dialect.DataType{Name: dialect.TypeFloat}
+			}
+			if f == famText {
+				dt = textType
+			}
+			continue
+		}
+		switch {
+		case f == fam && f == famInt:
+			if w := intWidth(a.Type()); w > intWidth(engineType(dt)) {
+				dt = dialect.DataType{Name: intTypeName(a.Type())}
+			}
+		case f == fam && f == famFloat:
+			if a.Type().Type() != types.Float32.Type() {
+				dt = doubleType
+			}
+		case f == fam:
+		case f.numeric() && fam.numeric():
+			if f == famFloat || fam == famFloat {
+				fam, dt = famFloat, doubleType
+			} else {
+				fam, dt = famNumeric, numericDT
+			}
+		case (f == famDate || f == famTimestamp) && (fam == famDate || fam == famTimestamp):
+			fam, dt = famTimestamp, tsType
+		default:
+			return dt, fam, sqlError("%s types %s and %s cannot be matched", what, typeName(seen), typeName(a))
+		}
+	}
+	if seen == nil {
+		for _, a := range args {
+			if familyOf(a) == famUnknown {
+				return textType, famText, nil
+			}
+		}
+		return textType, famNull, nil
+	}
+	return dt, fam, nil
+}
+
+// unify coerces expressions to their common type (commonType).
+func unify(what string, args []sql.Expression) ([]sql.Expression, dialect.DataType, error) {
+	dt, _, err := commonType(what, args)
+	if err != nil {
+		return nil, dt, err
+	}
+	target := engineType(dt)
+	out := make([]sql.Expression, len(args))
+	for i, a := range args {
+		f := familyOf(a)
+		switch {
+		case f == famNull:
+			out[i] = a
+		case f == famUnknown || !a.Type().Equals(target) && !sameFamilyWidth(a, dt):
+			c, err := coerce(a, dt)
+			if err != nil {
+				return nil, dt, err
+			}
+			out[i] = c
+		default:
+			out[i] = a
+		}
+	}
+	return out, dt, nil
+}
+
+// sameFamilyWidth reports whether e already has type dt's family and
+// representation (so no per-row cast is needed).
+func sameFamilyWidth(e sql.Expression, dt dialect.DataType) bool {
+	t := engineType(dt)
+	f := familyOf(e)
+	if f != familyOfType(t) {
+		return false
+	}
+	switch f {
+	case famInt:
+		return intWidth(e.Type()) == intWidth(t)
+	case famFloat:
+		return e.Type().Type() == t.Type()
+	case famText, famNumeric, famJSON, famBytes, famUUID, famBool, famTime, famDate:
+		return true
+	case famTimestamp:
+		return true
+	}
+	return false
+}
+
+func buildCoalesce(args []sql.Expression) (*pgFunc, error) {
+	if len(args) == 0 {
+		return nil, sqlError("COALESCE needs at least one argument")
+	}
+	args, dt, err := unify("COALESCE", args)
+	if err != nil {
+		return nil, err
+	}
+	f := newFunc(args, dt, nil)
+	// Arguments after the first non-NULL one are not evaluated.
+	f.lazy = lazyCoalesce
+	return f, nil
+}
+
+func lazyCoalesce(f *pgFunc, ctx *sql.Context, row sql.Row) (any, error) {
+	for _, a := range f.args {
+		v, err := a.Eval(ctx, row)
+		if err != nil || v != nil {
+			return v, err
+		}
+	}
+	return nil, nil
+}
+
+func buildNullIf(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 2 {
+		return nil, sqlError("NULLIF takes two arguments")
+	}
+	out, dt, err := unify("NULLIF", args)
+	if err != nil {
+		return nil, err
+	}
+	// NULLIF(a, b) has a's type; the comparison happens in the common
+	// type.
+	fam := familyOfType(engineType(dt))
+	f := newFunc(out, dt, func(ctx *sql.Context, vals []any) (any, error) {
+		if vals[0] == nil || vals[1] == nil {
+			return vals[0], nil
+		}
+		c, err := compareValues(fam, vals[0], vals[1])
+		if err != nil {
+			return nil, err
+		}
+		if c == 0 {
+			return nil, nil
+		}
+		return vals[0], nil
+	})
+	f.nullIn = true
+	return f, nil
+}
+
+// buildExtreme builds GREATEST and LEAST, which ignore NULLs.
+func buildExtreme(greatest bool) fnBuilder {
+	return func(args []sql.Expression) (*pgFunc, error) {
+		name := "LEAST"
+		if greatest {
+			name = "GREATEST"
+		}
+		if len(args) == 0 {
+			return nil, sqlError("%s needs at least one argument", name)
+		}
+		out, dt, err := unify(name, args)
+		if err != nil {
+			return nil, err
+		}
+		fam := familyOfType(engineType(dt))
+		if fam == famJSON {
+			return nil, sqlError("could not identify a comparison function for type JSON")
+		}
+		f := newFunc(out, dt, func(ctx *sql.Context, vals []any) (any, error) {
+			var best any
+			for _, v := range vals {
+				if v == nil {
+					continue
+				}
+				if best == nil {
+					best = v
+					continue
+				}
+				c, err := compareValues(fam, v, best)
+				if err != nil {
+					return nil, err
+				}
+				if (greatest && c > 0) || (!greatest && c < 0) {
+					best = v
+				}
+			}
+			return best, nil
+		})
+		f.nullIn = true
+		return f, nil
+	}
+}
