@@ -20,7 +20,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -355,11 +354,11 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 		return &QueryResult{RowsAffected: affected}, nil
 	}
 	res := &QueryResult{ReturnsRows: true, Columns: make([]ResultColumn, len(sch))}
-	declared := make([]*dialect.DataType, len(sch))
+	encode := make([]func(any) any, len(sch))
 	for i, c := range sch {
-		dt := e.declaredType(c)
-		declared[i] = &dt
+		dt, stored := e.columnType(c)
 		res.Columns[i] = ResultColumn{Name: c.Name, WireType: schema.WireName(dt)}
+		encode[i] = wireEncoder(dt, stored)
 	}
 	for {
 		r, err := iter.Next(sctx)
@@ -375,7 +374,7 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 		out := make([]any, len(r))
 		for i, v := range r {
 			if i < len(sch) {
-				out[i] = row.WireValue(*declared[i], v)
+				out[i] = encode[i](v)
 			}
 		}
 		res.Rows = append(res.Rows, out)
@@ -387,12 +386,18 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 // type when the column comes straight from a KalamDB table (so UUID and
 // DATETIME keep their names), else the model type of the engine type.
 func (e *Engine) declaredType(c *sql.Column) dialect.DataType {
+	dt, _ := e.columnType(c)
+	return dt
+}
+
+// columnType is declaredType, and whether the type is a stored column's.
+func (e *Engine) columnType(c *sql.Column) (dialect.DataType, bool) {
 	if c.Source != "" && c.DatabaseSource != "" {
 		if t, ok := e.cat.Snapshot().Table(strings.ToLower(c.DatabaseSource), strings.ToLower(c.Source)); ok {
 			if col, ok := t.Column(strings.ToLower(c.Name)); ok && schema.MustEngineType(col.Type).Equals(c.Type) {
-				return col.Type
+				return col.Type, true
 			}
 		}
 	}
-	return schema.TypeOfEngine(c.Type)
+	return schema.TypeOfEngine(c.Type), false
 }

@@ -132,6 +132,16 @@ func convertLiteral(ctx *sql.Context, col *sql.Column, dt dialect.DataType, sv *
 			return nil, errNoFastPath
 		}
 		v = string(sv.Val)
+		if dt.Name != dialect.TypeText {
+			// A string literal is read with PostgreSQL's input rules of
+			// the column's type ('\x0102' is two bytes), as on the
+			// engine's path.
+			pv, err := castValue(ctx, string(sv.Val), famUnknown, dt, false)
+			if err != nil {
+				return nil, errNoFastPath
+			}
+			v = pv
+		}
 	default:
 		return nil, errNoFastPath
 	}

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"strings"
+
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
@@ -207,4 +209,113 @@ func buildExtreme(greatest bool) fnBuilder {
 		f.nullIn = true
 		return f, nil
 	}
+}
+
+// buildCase builds kdb_case (CASE): conditions are booleans (searched
+// CASE) or values compared with the subject by equality (simple CASE);
+// the result has the common type of all branches; only the branch taken
+// is evaluated.
+func buildCase(args []sql.Expression) (*pgFunc, error) {
+	if len(args) < 1 {
+		return nil, sqlError("CASE without branches")
+	}
+	mode, _ := constString(args[0])
+	simple := strings.HasPrefix(mode, "simple")
+	hasElse := strings.HasSuffix(mode, ",else")
+	rest := args[1:]
+	var subject sql.Expression
+	if simple {
+		subject, rest = rest[0], rest[1:]
+	}
+	var elseExpr sql.Expression
+	if hasElse {
+		elseExpr, rest = rest[len(rest)-1], rest[:len(rest)-1]
+	}
+	if len(rest)%2 != 0 || len(rest) == 0 {
+		return nil, sqlError("malformed CASE")
+	}
+	conds := make([]sql.Expression, 0, len(rest)/2)
+	vals := make([]sql.Expression, 0, len(rest)/2+1)
+	for i := 0; i < len(rest); i += 2 {
+		conds = append(conds, rest[i])
+		vals = append(vals, rest[i+1])
+	}
+	if elseExpr != nil {
+		vals = append(vals, elseExpr)
+	}
+	// WHEN: booleans, or the subject's comparable values.
+	var cmpFam family
+	if simple {
+		all := append([]sql.Expression{subject}, conds...)
+		unified, dt, err := unify("CASE/WHEN", all)
+		if err != nil {
+			return nil, err
+		}
+		subject, conds = unified[0], unified[1:]
+		cmpFam = familyOfType(engineType(dt))
+		if cmpFam == famJSON {
+			return nil, sqlError("operator does not exist: JSON = JSON")
+		}
+	} else {
+		for i, c := range conds {
+			c2, err := condition("CASE/WHEN", c)
+			if err != nil {
+				return nil, err
+			}
+			conds[i] = c2
+		}
+	}
+	vals, dt, err := unify("CASE", vals)
+	if err != nil {
+		return nil, err
+	}
+	all := []sql.Expression{args[0]}
+	if simple {
+		all = append(all, subject)
+	}
+	for i := range conds {
+		all = append(all, conds[i], vals[i])
+	}
+	if hasElse {
+		all = append(all, vals[len(vals)-1])
+	}
+	f := newFunc(all, dt, nil)
+	f.lazy = func(f *pgFunc, ctx *sql.Context, row sql.Row) (any, error) {
+		a := f.args[1:]
+		var subj any
+		if simple {
+			v, err := a[0].Eval(ctx, row)
+			if err != nil {
+				return nil, err
+			}
+			subj, a = v, a[1:]
+		}
+		n := len(a) / 2
+		for i := 0; i < n; i++ {
+			c, err := a[2*i].Eval(ctx, row)
+			if err != nil {
+				return nil, err
+			}
+			taken := false
+			if simple {
+				if subj != nil && c != nil {
+					cmp, err := compareValues(cmpFam, subj, c)
+					if err != nil {
+						return nil, err
+					}
+					taken = cmp == 0
+				}
+			} else if c != nil {
+				taken, _ = toBool(c)
+			}
+			if taken {
+				return a[2*i+1].Eval(ctx, row)
+			}
+		}
+		if hasElse {
+			return a[len(a)-1].Eval(ctx, row)
+		}
+		return nil, nil
+	}
+	return f, nil
 }

@@ -40,7 +40,7 @@ func timeArg(name string, args []sql.Expression, i int, allowTime bool) ([]sql.E
 func buildNow(args []sql.Expression) (*pgFunc, error) {
 	// The engine's own DEFAULT NOW(6) passes a precision; values always
 	// keep microseconds.
-	if len(args) > 1 || len(args) == 1 && familyOf(args[0]) != famInt {
+	if len(args) > 1 {
 		return nil, noFunction("now", args)
 	}
 	return newFunc(args, tsType, func(ctx *sql.Context, _ []any) (any, error) { return statementTime(ctx), nil }), nil

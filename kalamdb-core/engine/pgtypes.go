@@ -12,6 +12,7 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 	"github.com/shopspring/decimal"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
@@ -66,7 +67,14 @@ func familyOf(e sql.Expression) family {
 			}
 		case bool:
 			return famBool
-		case int8, int16, int32, int64, uint8, uint16, uint32:
+		case int8, uint8:
+			// An integer literal is never a TINYINT (kdb_int makes it a
+			// BIGINT); a TINYINT literal is the engine's TRUE or FALSE.
+			if q := lit.Type().Type(); q == sqltypes.Int8 || q == sqltypes.Uint8 {
+				return famBool
+			}
+			return famInt
+		case int16, int32, int64, uint16, uint32:
 			return famInt
 		}
 	}
@@ -275,6 +283,22 @@ func toText(v any) (string, bool) {
 func toTime(v any) (time.Time, bool) {
 	t, ok := v.(time.Time)
 	return t.UTC(), ok
+}
+
+// wireEncoder encodes the values of a result column of type dt: a stored
+// column's declared type, or a computed column's, whose DECIMAL values
+// keep their own scale (PostgreSQL's numeric) instead of the engine
+// type's.
+func wireEncoder(dt dialect.DataType, stored bool) func(any) any {
+	if dt.Name == dialect.TypeDecimal && !stored {
+		return func(v any) any {
+			if d, ok := v.(decimal.Decimal); ok {
+				return decimalWire(d)
+			}
+			return row.WireValue(dt, v)
+		}
+	}
+	return func(v any) any { return row.WireValue(dt, v) }
 }
 
 // decimalWire renders a computed DECIMAL with its own scale, like

@@ -82,7 +82,7 @@ func TestTypesAndCoercion(t *testing.T) {
 		"INSERT INTO t.all_types (id, j) VALUES (2, '{oops')",
 		"INSERT INTO t.all_types (id, u) VALUES (2, 'not-a-uuid')",
 		"INSERT INTO t.all_types (id, dec) VALUES (2, 123456789.5)",
-		"INSERT INTO t.all_types (id, dt) VALUES (2, 'yesterday')",
+		"INSERT INTO t.all_types (id, dt) VALUES (2, 'not a date')",
 		"INSERT INTO t.all_types (id, nope) VALUES (2, 1)",
 		"INSERT INTO t.all_types (id) VALUES (2, 3)",
 	} {

@@ -646,13 +646,21 @@ func (t *translator) boolExpr(b *pg.BoolExpr) (sqlparser.Expr, error) {
 	return out, nil
 }
 
+// caseExpr translates CASE into kdb_case: PostgreSQL types the result
+// from all branches (and refuses branches of incompatible types), where
+// the engine's CASE would turn a mix into text. The first argument says
+// which form it is: 'searched' or 'simple', with ',else' when an ELSE
+// follows the WHEN pairs.
 func (t *translator) caseExpr(c *pg.CaseExpr) (sqlparser.Expr, error) {
-	out := &sqlparser.CaseExpr{}
-	var err error
+	mode := "searched"
+	var args []sqlparser.Expr
 	if c.Arg != nil {
-		if out.Expr, err = t.expr(c.Arg); err != nil {
+		mode = "simple"
+		a, err := t.expr(c.Arg)
+		if err != nil {
 			return nil, err
 		}
+		args = append(args, a)
 	}
 	for _, w := range c.Args {
 		cw := w.GetCaseWhen()
@@ -664,14 +672,17 @@ func (t *translator) caseExpr(c *pg.CaseExpr) (sqlparser.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		out.Whens = append(out.Whens, &sqlparser.When{Cond: cond, Val: val})
+		args = append(args, cond, val)
 	}
 	if c.Defresult != nil {
-		if out.Else, err = t.expr(c.Defresult); err != nil {
+		mode += ",else"
+		e, err := t.expr(c.Defresult)
+		if err != nil {
 			return nil, err
 		}
+		args = append(args, e)
 	}
-	return out, nil
+	return call(FnCase, append([]sqlparser.Expr{str(mode)}, args...)...), nil
 }
 
 func (t *translator) subquery(n *pg.Node) (*sqlparser.Subquery, error) {

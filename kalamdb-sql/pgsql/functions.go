@@ -7,6 +7,7 @@ const (
 	// engine types a bare integer literal by its size (42 would be a
 	// TINYINT, which reads as a boolean).
 	FnInt        = "kdb_int"
+	FnCase       = "kdb_case"        // kdb_case('searched'|'simple' [+'else'], [x], cond, val, ..., [else])
 	FnAdd        = "kdb_add"         // a + b (numbers; timestamp/date arithmetic)
 	FnSub        = "kdb_sub"         // a - b
 	FnMul        = "kdb_mul"         // a * b

@@ -319,13 +319,19 @@ func (t *translator) orderBy(sorts []*pg.Node, targets []*pg.Node, setOp bool) (
 			nullsFirst = false
 		}
 		key := func() (sqlparser.Expr, error) { return t.sortKey(sb.Node, targets, setOp) }
+		// The engine cannot use an output alias inside an expression, so
+		// the NULL key of an aliased output column repeats its expression.
+		nullKey := key
+		if rt := aliasTarget(sb.Node, targets); rt != nil && !setOp {
+			nullKey = func() (sqlparser.Expr, error) { return t.expr(rt.Val) }
+		}
 		dir := sqlparser.AscScr
 		if desc {
 			dir = sqlparser.DescScr
 		}
 		// The engine puts NULLs first ascending and last descending.
 		if nullsFirst != !desc {
-			e, err := key()
+			e, err := nullKey()
 			if err != nil {
 				return nil, err
 			}
@@ -342,6 +348,31 @@ func (t *translator) orderBy(sorts []*pg.Node, targets []*pg.Node, setOp bool) (
 		out = append(out, &sqlparser.Order{Expr: e, Direction: dir})
 	}
 	return out, nil
+}
+
+// aliasTarget returns the select-list entry an ORDER BY key names by its
+// alias (a bare name or a position of an aliased entry), or nil.
+func aliasTarget(n *pg.Node, targets []*pg.Node) *pg.ResTarget {
+	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
+		k := int(c.GetIval().GetIval())
+		if k >= 1 && k <= len(targets) {
+			if rt := targets[k-1].GetResTarget(); rt != nil && rt.Name != "" {
+				return rt
+			}
+		}
+		return nil
+	}
+	cr := n.GetColumnRef()
+	if cr == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_() == nil {
+		return nil
+	}
+	name := cr.Fields[0].GetString_().GetSval()
+	for _, tn := range targets {
+		if rt := tn.GetResTarget(); rt != nil && rt.Name == name {
+			return rt
+		}
+	}
+	return nil
 }
 
 // sortKey translates one ORDER BY expression; a number is a position in
