@@ -363,13 +363,45 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 		}
 		return ts, nil
 	case dialect.TypeUUID:
-		u, ok := ids.ParseUUID(t)
+		u, ok := parseUUID(t)
 		if !ok {
 			return nil, bad()
 		}
 		return string(ids.AppendUUID(make([]byte, 0, 36), u[:])), nil
 	}
 	return nil, bad()
+}
+
+// parseUUID reads PostgreSQL's UUID input: 32 hex digits in any case,
+// optionally in braces, with hyphens between groups of four digits.
+func parseUUID(s string) ([16]byte, bool) {
+	var u [16]byte
+	if strings.HasPrefix(s, "{") {
+		if !strings.HasSuffix(s, "}") {
+			return u, false
+		}
+		s = s[1 : len(s)-1]
+	}
+	digits := make([]byte, 0, 32)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '-' {
+			// A hyphen only after a group of four digits, never first,
+			// last or doubled.
+			if len(digits) == 0 || len(digits)%4 != 0 || i+1 == len(s) || s[i+1] == '-' {
+				return u, false
+			}
+			continue
+		}
+		digits = append(digits, c)
+	}
+	if len(digits) != 32 {
+		return u, false
+	}
+	if _, err := hex.Decode(u[:], digits); err != nil {
+		return u, false
+	}
+	return u, true
 }
 
 // parseBool accepts PostgreSQL's boolean spellings: any unique prefix of

@@ -404,8 +404,8 @@ func buildSign(neg bool) fnBuilder {
 	}
 }
 
-// buildPower builds a ^ b and power(a, b): double precision, or exact
-// when both are decimals or integers and the exponent is an integer.
+// buildPower builds a ^ b and power(a, b): always DOUBLE (PostgreSQL's
+// float8 ^ float8; its numeric ^ numeric is not implemented).
 func buildPower(args []sql.Expression) (*pgFunc, error) {
 	l, r, lf, rf, err := operands("^", args)
 	if err != nil {
@@ -414,11 +414,7 @@ func buildPower(args []sql.Expression) (*pgFunc, error) {
 	if !isNumOrNull(lf) || !isNumOrNull(rf) {
 		return nil, noOperator(l, "^", r)
 	}
-	var t sql.Type = types.Float64
-	if lf == famNumeric || rf == famNumeric {
-		t = numericType
-	}
-	return newFuncOfType([]sql.Expression{l, r}, t, func(_ *sql.Context, vals []any) (any, error) {
+	return newFuncOfType([]sql.Expression{l, r}, types.Float64, func(_ *sql.Context, vals []any) (any, error) {
 		a, _ := toFloat64(vals[0])
 		b, _ := toFloat64(vals[1])
 		if a == 0 && b < 0 {
@@ -428,16 +424,8 @@ func buildPower(args []sql.Expression) (*pgFunc, error) {
 			return nil, execError("a negative number raised to a non-integer power yields a complex result")
 		}
 		p := math.Pow(a, b)
-		if math.IsInf(p, 0) {
+		if math.IsInf(p, 0) && !math.IsInf(a, 0) {
 			return nil, execError("value out of range: overflow")
-		}
-		if familyOfType(t) == famNumeric {
-			da, _ := toDecimal(vals[0])
-			db, _ := toDecimal(vals[1])
-			if db.IsInteger() && db.Abs().LessThan(decimal.NewFromInt(1000)) && db.Sign() >= 0 {
-				return da.Pow(db), nil
-			}
-			return decimal.NewFromFloat(p), nil
 		}
 		return p, nil
 	}), nil

@@ -8,6 +8,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -143,6 +144,13 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			if f := familyOf(c); f != famText && f != famUnknown && f != famNull {
 				return nil, transform.SameTree, sqlError("operator does not exist: %s LIKE %s", typeName(x.Left()), typeName(x.Right()))
 			}
+		}
+		if s, ok := constString(x.Right()); ok && x.Escape == nil && strings.Contains(s, `\`) {
+			// The engine rewrites a LIKE without an explicit ESCAPE into
+			// comparisons, and gets escaped backslashes wrong doing so
+			// ('c:\\%' becomes an equality); with the (same, default)
+			// escape written out it matches the pattern as it is.
+			return expression.NewLike(x.Left(), x.Right(), expression.NewLiteral(`\`, types.LongText)), transform.NewTree, nil
 		}
 	case *expression.And, *expression.Or:
 		for _, c := range e.Children() {
