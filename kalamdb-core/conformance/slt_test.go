@@ -39,6 +39,7 @@ type record struct {
 	message string // expected substring of the error message
 	types   string
 	rowsort bool
+	names   bool // the first result line is the column names
 	rows    []string
 	arg     string // user name or namespace
 }
@@ -88,6 +89,8 @@ func parseFile(path string) ([]record, error) {
 					switch opt {
 					case "rowsort":
 						r.rowsort = true
+					case "colnames":
+						r.names = true
 					case "nosort":
 					default:
 						return nil, fmt.Errorf("%s:%d: unknown query option %q", path, n, opt)
@@ -265,6 +268,18 @@ func (r *runner) run(rec record) {
 		if rec.rowsort {
 			sort.Strings(got)
 			sort.Strings(want)
+		}
+		if rec.names {
+			names := make([]string, len(last.Schema))
+			for i, c := range last.Schema {
+				names[i] = c.Name
+			}
+			got = append([]string{strings.Join(names, " | ")}, got...)
+			if rec.rowsort && len(rec.rows) > 0 {
+				rest := append([]string(nil), rec.rows[1:]...)
+				sort.Strings(rest)
+				want = append([]string{rec.rows[0]}, rest...)
+			}
 		}
 		if letters != rec.types || strings.Join(got, "\n") != strings.Join(want, "\n") {
 			t.Errorf("%s: %s\n  got types %s (%s), rows:\n    %s\n want types %s, rows:\n    %s", where, rec.sql,

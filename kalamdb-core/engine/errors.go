@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer/analyzererrors"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
 
@@ -39,7 +40,8 @@ func translateError(err error) error {
 	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err), sql.ErrAmbiguousColumnName.Is(err),
 		sql.ErrFunctionNotFound.Is(err), sql.ErrUnknownColumn.Is(err), sql.ErrColumnSpecifiedTwice.Is(err),
 		sql.ErrInsertIntoMismatchValueCount.Is(err), sql.ErrUnsupportedSyntax.Is(err),
-		sql.ErrNonAggregatedColumnWithoutGroupBy.Is(err), sql.ErrInvalidOperandColumns.Is(err):
+		sql.ErrNonAggregatedColumnWithoutGroupBy.Is(err), sql.ErrInvalidOperandColumns.Is(err),
+		analyzererrors.ErrValidationGroupBy.Is(err):
 		code = apierror.InvalidSQL
 	case sql.ErrSyntaxError.Is(err), sql.ErrUnsupportedFeature.Is(err):
 		code = apierror.InvalidSQL

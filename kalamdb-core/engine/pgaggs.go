@@ -11,6 +11,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation/window"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
 
@@ -561,4 +562,33 @@ func valueSize(vals []any) int {
 		}
 	}
 	return n
+}
+
+// ntile is the engine's NTILE with PostgreSQL's result type: its values
+// are integers, which the engine types DOUBLE.
+type ntile struct{ *window.NTile }
+
+func buildNTile(args ...sql.Expression) (sql.Expression, error) {
+	if len(args) != 1 {
+		return nil, sqlError("ntile() takes one argument")
+	}
+	return ntile{window.NewNTile(args[0]).(*window.NTile)}, nil
+}
+
+func (n ntile) Type() sql.Type { return types.Int64 }
+
+func (n ntile) WithWindow(w *sql.WindowDefinition) sql.WindowAdaptableExpression {
+	return ntile{n.NTile.WithWindow(w).(*window.NTile)}
+}
+
+func (n ntile) WithId(id sql.ColumnId) sql.IdExpression {
+	return ntile{n.NTile.WithId(id).(*window.NTile)}
+}
+
+func (n ntile) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	c, err := n.NTile.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	return ntile{c.(*window.NTile)}, nil
 }

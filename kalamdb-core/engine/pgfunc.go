@@ -142,6 +142,12 @@ func coerce(e sql.Expression, dt dialect.DataType) (sql.Expression, error) {
 	if lit, ok := e.(*expression.Literal); ok {
 		v, err := castValue(nil, lit.Value(), familyOf(lit), dt, false)
 		if err != nil {
+			// A literal or parameter that does not fit where it is used
+			// is bad input (an explicit CAST that fails is an execution
+			// error).
+			if ae, isAPI := apierror.As(err); isAPI && ae.Code == apierror.SQLExecutionError {
+				return nil, apierror.New(apierror.InvalidInput, "%s", ae.Message)
+			}
 			return nil, err
 		}
 		return expression.NewLiteral(v, engineType(dt)), nil

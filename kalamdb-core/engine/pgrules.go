@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -79,9 +80,23 @@ func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	case *plan.InsertInto:
 		return checkInsert(x)
 	case *plan.SetOp:
-		return node, transform.SameTree, checkSetOp(x)
+		if err := checkSetOp(x); err != nil {
+			return nil, transform.SameTree, err
+		}
+		if fields, changed := applyNullMarkers(x.SortFields); changed {
+			c := *x
+			c.SortFields = fields
+			return &c, transform.NewTree, nil
+		}
 	case *plan.Sort:
-		return dropNotNullSortKeys(x)
+		if fields, changed := applyNullMarkers(x.SortFields); changed {
+			if len(fields) == 0 {
+				return x.Child, transform.NewTree, nil
+			}
+			return plan.NewSort(fields, x.Child), transform.NewTree, nil
+		}
+	case *plan.Window:
+		return windowNullMarkers(x)
 	}
 	return node, transform.SameTree, nil
 }
@@ -349,46 +364,116 @@ func checkSetOp(s *plan.SetOp) error {
 	return nil
 }
 
-// dropNotNullSortKeys removes (x IS NULL) keys of x that cannot be NULL:
-// a column declared NOT NULL, or a system column (_seq, _deleted: every
-// stored row has them), of a table read below the sort. It keeps them
-// above an outer join, whose columns can be NULL whatever their table
-// says, and for columns of derived tables.
-func dropNotNullSortKeys(s *plan.Sort) (sql.Node, transform.TreeIdentity, error) {
-	outer := false
-	tables := map[string]bool{}
-	transform.Inspect(s.Child, func(n sql.Node) bool {
-		switch x := n.(type) {
-		case *plan.JoinNode:
-			if x.Op.IsLeftOuter() || x.Op.IsRightOuter() || x.Op.IsFullOuter() {
-				outer = true
-			}
-		case *plan.SubqueryAlias:
-			return false
-		case *plan.TableAlias:
-			if _, ok := x.Child.(*plan.ResolvedTable); ok {
-				tables[strings.ToLower(x.Name())] = true
-			}
-		case *plan.ResolvedTable:
-			tables[strings.ToLower(x.Name())] = true
+// nullsMarker is the ORDER BY marker of pgsql.FnNulls: the key before it
+// sorts its NULLs first or last. applyNullMarkers consumes it.
+type nullsMarker struct {
+	key   int
+	first bool
+}
+
+var _ sql.Expression = (*nullsMarker)(nil)
+
+func buildNullsMarker(args ...sql.Expression) (sql.Expression, error) {
+	spec := ""
+	if len(args) == 1 {
+		spec, _ = constString(args[0])
+	}
+	k, place, ok := strings.Cut(spec, ":")
+	n, err := strconv.Atoi(k)
+	if !ok || err != nil || (place != "first" && place != "last") {
+		return nil, sqlError("malformed NULL ordering marker")
+	}
+	return &nullsMarker{key: n, first: place == "first"}, nil
+}
+
+func (m *nullsMarker) Resolved() bool             { return true }
+func (m *nullsMarker) IsNullable() bool           { return false }
+func (m *nullsMarker) Type() sql.Type             { return types.Int64 }
+func (m *nullsMarker) Children() []sql.Expression { return nil }
+func (m *nullsMarker) Eval(*sql.Context, sql.Row) (any, error) {
+	return int64(0), nil
+}
+func (m *nullsMarker) String() string {
+	place := "last"
+	if m.first {
+		place = "first"
+	}
+	return "nulls_" + place + "(" + strconv.Itoa(m.key) + ")"
+}
+func (m *nullsMarker) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 0 {
+		return nil, sql.ErrInvalidChildrenNumber.New(m, len(children), 0)
+	}
+	return m, nil
+}
+
+// applyNullMarkers gives each key followed by a marker the marker's NULL
+// placement and removes the markers. The engine's NullOrdering is
+// relative to the direction: NullsFirst puts NULLs first ascending and
+// last descending.
+func applyNullMarkers(fields sql.SortFields) (sql.SortFields, bool) {
+	has := false
+	for _, f := range fields {
+		if _, ok := f.Column.(*nullsMarker); ok {
+			has = true
 		}
-		return !outer
-	})
-	if outer {
-		return s, transform.SameTree, nil
 	}
-	fields := make(sql.SortFields, 0, len(s.SortFields))
-	for _, f := range s.SortFields {
-		if isNull, ok := f.Column.(*expression.IsNull); ok {
-			if gf, ok := isNull.Child.(*expression.GetField); ok && tables[strings.ToLower(gf.Table())] &&
-				(!gf.IsNullable() || isSystemColumn(gf.Name())) {
-				continue
-			}
+	if !has {
+		return fields, false
+	}
+	out := make(sql.SortFields, 0, len(fields))
+	for _, f := range fields {
+		m, ok := f.Column.(*nullsMarker)
+		if !ok {
+			out = append(out, f)
+			continue
 		}
-		fields = append(fields, f)
+		if len(out) == 0 {
+			continue
+		}
+		prev := &out[len(out)-1]
+		if m.first == (prev.Order == sql.Ascending) {
+			prev.NullOrdering = sql.NullsFirst
+		} else {
+			prev.NullOrdering = sql.NullsLast
+		}
 	}
-	if len(fields) == len(s.SortFields) {
-		return s, transform.SameTree, nil
+	return out, true
+}
+
+// windowNullMarkers applies the markers in the ORDER BY of window
+// definitions.
+func windowNullMarkers(w *plan.Window) (sql.Node, transform.TreeIdentity, error) {
+	changed := false
+	exprs := make([]sql.Expression, len(w.SelectExprs))
+	for i, e := range w.SelectExprs {
+		exprs[i] = e
+		out, same, err := transform.Expr(e, func(x sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			wa, ok := x.(sql.WindowAdaptableExpression)
+			if !ok || wa.Window() == nil {
+				return x, transform.SameTree, nil
+			}
+			def := *wa.Window()
+			fields, ch := applyNullMarkers(def.OrderBy)
+			if !ch {
+				return x, transform.SameTree, nil
+			}
+			def.OrderBy = fields
+			return wa.WithWindow(&def), transform.NewTree, nil
+		})
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if !same {
+			exprs[i], changed = out, true
+		}
 	}
-	return plan.NewSort(fields, s.Child), transform.NewTree, nil
+	if !changed {
+		return w, transform.SameTree, nil
+	}
+	n, err := w.WithExpressions(exprs...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, transform.NewTree, nil
 }

@@ -143,7 +143,7 @@ func (t *translator) aggregateCall(fc *pg.FuncCall, spec fnSpec) (sqlparser.Expr
 			// form KalamDB supports there.
 			for _, o := range fc.AggOrder {
 				sb := o.GetSortBy()
-				if sb == nil || len(fc.Args) == 0 || !sameNode(sb.Node, fc.Args[0]) {
+				if sb == nil || len(args) == 0 || !t.sameExpr(sb.Node, args[0]) {
 					return nil, t.errorAt(fc.Location, "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
 				}
 			}
@@ -185,9 +185,10 @@ func boolIndex(b bool) int {
 	return 0
 }
 
-// sameNode compares two parse nodes by their printed form.
-func sameNode(a, b *pg.Node) bool {
-	return a.String() == b.String()
+// sameExpr reports whether node n translates to the same expression as e.
+func (t *translator) sameExpr(n *pg.Node, e sqlparser.Expr) bool {
+	x, err := t.expr(n)
+	return err == nil && sqlparser.String(x) == sqlparser.String(e)
 }
 
 // windowCall translates f(...) OVER (PARTITION BY ... ORDER BY ...).

@@ -297,9 +297,11 @@ func (t *translator) star(cr *pg.ColumnRef) (*sqlparser.StarExpr, error) {
 
 // orderBy translates ORDER BY. PostgreSQL sorts NULLs last ascending and
 // first descending, the engine the other way round; where the two differ
-// for a key, a (key IS NULL) key goes before it. The engine drops that
-// extra key again for a column that cannot be NULL, so an ORDER BY of the
-// primary key still reads the index in order.
+// for a key, a marker key (FnNulls) follows it, which the engine's
+// analyzer turns into the key's NULL placement and removes. A marker is
+// a constant, so it works after any key (an output alias, a position, a
+// window function), adds no work, and leaves an ORDER BY of the primary
+// key reading the index in order.
 func (t *translator) orderBy(sorts []*pg.Node, targets []*pg.Node, setOp bool) (sqlparser.OrderBy, error) {
 	var out sqlparser.OrderBy
 	for _, n := range sorts {
@@ -318,61 +320,28 @@ func (t *translator) orderBy(sorts []*pg.Node, targets []*pg.Node, setOp bool) (
 		case pg.SortByNulls_SORTBY_NULLS_LAST:
 			nullsFirst = false
 		}
-		key := func() (sqlparser.Expr, error) { return t.sortKey(sb.Node, targets, setOp) }
-		// The engine cannot use an output alias inside an expression, so
-		// the NULL key of an aliased output column repeats its expression.
-		nullKey := key
-		if rt := aliasTarget(sb.Node, targets); rt != nil && !setOp {
-			nullKey = func() (sqlparser.Expr, error) { return t.expr(rt.Val) }
+		e, err := t.sortKey(sb.Node, targets, setOp)
+		if err != nil {
+			return nil, err
 		}
 		dir := sqlparser.AscScr
 		if desc {
 			dir = sqlparser.DescScr
 		}
+		out = append(out, &sqlparser.Order{Expr: e, Direction: dir})
 		// The engine puts NULLs first ascending and last descending.
 		if nullsFirst != !desc {
-			e, err := nullKey()
-			if err != nil {
-				return nil, err
-			}
-			nullDir := sqlparser.AscScr
+			place := "last"
 			if nullsFirst {
-				nullDir = sqlparser.DescScr
+				place = "first"
 			}
-			out = append(out, &sqlparser.Order{Expr: &sqlparser.IsExpr{Operator: sqlparser.IsNullStr, Expr: e}, Direction: nullDir})
+			// The key's position keeps markers distinct: the engine drops
+			// an ORDER BY key equal to an earlier one.
+			marker := call(FnNulls, str(strconv.Itoa(len(out)-1)+":"+place))
+			out = append(out, &sqlparser.Order{Expr: marker, Direction: sqlparser.AscScr})
 		}
-		e, err := key()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, &sqlparser.Order{Expr: e, Direction: dir})
 	}
 	return out, nil
-}
-
-// aliasTarget returns the select-list entry an ORDER BY key names by its
-// alias (a bare name or a position of an aliased entry), or nil.
-func aliasTarget(n *pg.Node, targets []*pg.Node) *pg.ResTarget {
-	if c := n.GetAConst(); c != nil && c.GetIval() != nil {
-		k := int(c.GetIval().GetIval())
-		if k >= 1 && k <= len(targets) {
-			if rt := targets[k-1].GetResTarget(); rt != nil && rt.Name != "" {
-				return rt
-			}
-		}
-		return nil
-	}
-	cr := n.GetColumnRef()
-	if cr == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_() == nil {
-		return nil
-	}
-	name := cr.Fields[0].GetString_().GetSval()
-	for _, tn := range targets {
-		if rt := tn.GetResTarget(); rt != nil && rt.Name == name {
-			return rt
-		}
-	}
-	return nil
 }
 
 // sortKey translates one ORDER BY expression; a number is a position in
@@ -389,26 +358,17 @@ func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlpar
 		return nil, t.errorAt(c.Location, "non-integer constant in ORDER BY")
 	}
 	k := int(c.GetIval().GetIval())
-	if k < 1 || k > len(targets) {
+	stars := false
+	for _, tn := range targets {
+		if cr := tn.GetResTarget().GetVal().GetColumnRef(); cr != nil && isStar(cr) {
+			stars = true
+		}
+	}
+	if k < 1 || (!stars && k > len(targets)) {
 		return nil, t.errorAt(c.Location, "ORDER BY position %d is not in select list", k)
 	}
-	for _, tn := range targets[:k] {
-		if cr := tn.GetResTarget().GetVal().GetColumnRef(); cr != nil && isStar(cr) {
-			return nil, t.unsupported(c.Location, "ORDER BY a position at or after * is not supported; order by the column's name")
-		}
-	}
-	rt := targets[k-1].GetResTarget()
-	if rt.Name != "" {
-		return &sqlparser.ColName{Name: sqlparser.NewColIdent(rt.Name)}, nil
-	}
-	if setOp {
-		if cr := rt.Val.GetColumnRef(); cr != nil {
-			last := cr.Fields[len(cr.Fields)-1].GetString_().GetSval()
-			return &sqlparser.ColName{Name: sqlparser.NewColIdent(last)}, nil
-		}
-		return &sqlparser.ColName{Name: sqlparser.NewColIdent(exprText(t.pre.src, t.pre.srcOffset(int(rt.Location))))}, nil
-	}
-	return t.expr(rt.Val)
+	// The engine resolves a position in the select list itself.
+	return sqlparser.NewIntVal([]byte(strconv.Itoa(k))), nil
 }
 
 // setOpSortKey translates an ORDER BY key of a set operation, which
