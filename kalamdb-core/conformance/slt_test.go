@@ -196,7 +196,31 @@ type runner struct {
 }
 
 func (r *runner) exec(sql string) ([]executor.Result, error) {
-	return r.db.Executor.Execute(context.Background(), executor.Request{UserID: r.user, Role: r.role, SQL: sql, Namespace: r.ns})
+	params, err := recordParams(sql)
+	if err != nil {
+		return nil, err
+	}
+	return r.db.Executor.Execute(context.Background(), executor.Request{UserID: r.user, Role: r.role, SQL: sql, Namespace: r.ns, Params: params})
+}
+
+// recordParams reads the request params of a record from a line
+// "-- params: [json array]" of its SQL (a comment to the SQL itself),
+// decoded as the HTTP API decodes them.
+func recordParams(sql string) ([]any, error) {
+	for _, line := range strings.Split(sql, "\n") {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- params:")
+		if !ok {
+			continue
+		}
+		dec := json.NewDecoder(strings.NewReader(rest))
+		dec.UseNumber()
+		var params []any
+		if err := dec.Decode(&params); err != nil {
+			return nil, fmt.Errorf("bad params line %q: %w", line, err)
+		}
+		return params, nil
+	}
+	return nil, nil
 }
 
 func (r *runner) run(rec record) {

@@ -56,6 +56,7 @@ func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.U
 	fs.register(pgsql.FnCast, buildCast(false))
 	fs.register(pgsql.FnTryCast, buildCast(true))
 	fs.register(pgsql.FnCase, buildCase)
+	fs.register(pgsql.FnNot, buildNot)
 	fs.register(pgsql.FnCoalesce, buildCoalesce)
 	fs.register(pgsql.FnNullIf, buildNullIf)
 	fs.register(pgsql.FnGreatest, buildExtreme(true))

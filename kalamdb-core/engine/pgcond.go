@@ -319,3 +319,17 @@ func buildCase(args []sql.Expression) (*pgFunc, error) {
 	}
 	return f, nil
 }
+
+// buildNot builds kdb_not: boolean NOT (NULL stays NULL).
+func buildNot(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 1 {
+		return nil, sqlError("NOT takes one operand")
+	}
+	if f := familyOf(args[0]); f != famBool && f != famNull {
+		return nil, sqlError("argument of NOT must be type BOOLEAN, not type %s", typeName(args[0]))
+	}
+	return newFunc(args, boolType, func(_ *sql.Context, vals []any) (any, error) {
+		b, _ := toBool(vals[0])
+		return boolValue(!b), nil
+	}), nil
+}

@@ -348,12 +348,12 @@ func columnDataType(col *sql.Column) dialect.DataType {
 // checkSetOp checks that the columns of a UNION, INTERSECT or EXCEPT have
 // compatible types.
 func checkSetOp(s *plan.SetOp) error {
-	l, r := s.Left().Schema(), s.Right().Schema()
+	l, r := setOpTypes(s.Left()), setOpTypes(s.Right())
 	if len(l) != len(r) {
 		return nil // the engine reports it
 	}
 	for i := range l {
-		a, b := familyOfType(l[i].Type), familyOfType(r[i].Type)
+		a, b := familyOfType(l[i]), familyOfType(r[i])
 		switch {
 		case a == b, a == famNull, b == famNull, a.numeric() && b.numeric():
 		case (a == famDate || a == famTimestamp) && (b == famDate || b == famTimestamp):
@@ -362,6 +362,30 @@ func checkSetOp(s *plan.SetOp) error {
 		}
 	}
 	return nil
+}
+
+// setOpTypes is the column types of one side of a set operation as
+// written: the engine has already wrapped a side whose types differ from
+// the other's in conversions to a common type, which it picks the MySQL
+// way (text for a number and a text).
+func setOpTypes(n sql.Node) []sql.Type {
+	sch := n.Schema()
+	out := make([]sql.Type, len(sch))
+	p, _ := n.(*plan.Project)
+	for i, c := range sch {
+		out[i] = c.Type
+		if p == nil || i >= len(p.Projections) {
+			continue
+		}
+		e := p.Projections[i]
+		if a, ok := e.(*expression.Alias); ok {
+			e = a.Child
+		}
+		if cv, ok := e.(*expression.Convert); ok {
+			out[i] = cv.Child.Type()
+		}
+	}
+	return out
 }
 
 // nullsMarker is the ORDER BY marker of pgsql.FnNulls: the key before it

@@ -21,6 +21,13 @@ import (
 // translated AST may be shared (cached), so a statement that needs a
 // change is copied first.
 func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, req QueryRequest) (sqlparser.Statement, error) {
+	if sctx.GetCurrentDatabase() == "" {
+		if name := unqualifiedTable(stmt); name != "" {
+			// The engine would say "no database selected"; the user asked
+			// for a table.
+			return nil, apierror.New(apierror.TableNotFound, "table %s does not exist: no namespace is selected (write namespace.%s, or select one with USE)", name, name)
+		}
+	}
 	switch s := stmt.(type) {
 	case *sqlparser.Insert:
 		for _, c := range s.Columns {
@@ -62,6 +69,39 @@ func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, req
 		}
 	}
 	return stmt, nil
+}
+
+// unqualifiedTable returns the first table named without a namespace
+// that is not a WITH query of the statement, or "".
+func unqualifiedTable(stmt sqlparser.Statement) string {
+	ctes := map[string]bool{}
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		if w, ok := node.(*sqlparser.With); ok && w != nil {
+			for _, c := range w.Ctes {
+				ctes[strings.ToLower(c.As.String())] = true
+			}
+		}
+		return true, nil
+	}, stmt)
+	found := ""
+	check := func(tn sqlparser.TableName) {
+		name := strings.ToLower(tn.Name.String())
+		if found == "" && tn.DbQualifier.IsEmpty() && name != "" && name != "dual" && !ctes[name] {
+			found = name
+		}
+	}
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		switch n := node.(type) {
+		case *sqlparser.AliasedTableExpr:
+			if tn, ok := n.Expr.(sqlparser.TableName); ok {
+				check(tn)
+			}
+		case *sqlparser.Insert:
+			check(n.Table)
+		}
+		return found == "", nil
+	}, stmt)
+	return found
 }
 
 func isSystemColumn(name string) bool {

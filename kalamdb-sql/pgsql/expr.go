@@ -631,6 +631,12 @@ func (t *translator) boolExpr(b *pg.BoolExpr) (sqlparser.Expr, error) {
 	}
 	switch b.Boolop {
 	case pg.BoolExprType_NOT_EXPR:
+		if sl := b.Args[0].GetSubLink(); sl != nil && sl.SubLinkType == pg.SubLinkType_EXISTS_SUBLINK {
+			// The engine turns NOT EXISTS into an anti-join that drops
+			// rows whose correlation is NULL (NOT IN's rule); KalamDB's
+			// NOT keeps NOT EXISTS a per-row test.
+			return call(FnNot, args[0]), nil
+		}
 		return &sqlparser.NotExpr{Expr: args[0]}, nil
 	case pg.BoolExprType_AND_EXPR:
 		out := args[0]

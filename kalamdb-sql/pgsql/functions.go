@@ -8,6 +8,7 @@ const (
 	// TINYINT, which reads as a boolean).
 	FnInt        = "kdb_int"
 	FnCase       = "kdb_case"        // kdb_case('searched'|'simple' [+'else'], [x], cond, val, ..., [else])
+	FnNot        = "kdb_not"         // NOT EXISTS (...)
 	FnNulls      = "kdb_nulls"       // ORDER BY marker: kdb_nulls('k:first'|'k:last') sets the NULL placement of key k
 	FnAdd        = "kdb_add"         // a + b (numbers; timestamp/date arithmetic)
 	FnSub        = "kdb_sub"         // a - b
