@@ -18,6 +18,14 @@ import (
 // pgTypesRuleID identifies KalamDB's type-checking rule.
 const pgTypesRuleID analyzer.RuleId = 10_001
 
+// The engine analyzes an INSERT of constants and a single-table UPDATE or
+// DELETE with a short rule list of its own, which only extends through
+// this list; the rule must run there too (it also runs first on the full
+// path, as a pre-analyze rule, before the engine rewrites filters).
+func init() {
+	analyzer.AlwaysBeforeDefault = append(analyzer.AlwaysBeforeDefault, analyzer.Rule{Id: pgTypesRuleID, Apply: pgTypes})
+}
+
 // pgTypes applies PostgreSQL's typing to the engine constructs that
 // statements still use directly (comparisons, IN, BETWEEN, LIKE, AND, OR,
 // NOT, WHERE/HAVING/ON, UNION, INSERT and UPDATE values), before the
@@ -79,6 +87,8 @@ func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		}
 	case *plan.InsertInto:
 		return checkInsert(x)
+	case *plan.UpdateSource:
+		return checkUpdate(x)
 	case *plan.SetOp:
 		if err := checkSetOp(x); err != nil {
 			return nil, transform.SameTree, err
@@ -294,6 +304,39 @@ func checkInsert(ii *plan.InsertInto) (sql.Node, transform.TreeIdentity, error) 
 		}
 	}
 	return ii.WithSource(src), transform.NewTree, nil
+}
+
+// checkUpdate types the values of UPDATE ... SET like INSERT's.
+func checkUpdate(u *plan.UpdateSource) (sql.Node, transform.TreeIdentity, error) {
+	exprs := make([]sql.Expression, len(u.UpdateExprs))
+	changed := false
+	for i, e := range u.UpdateExprs {
+		exprs[i] = e
+		sf, ok := e.(*expression.SetField)
+		if !ok {
+			continue
+		}
+		gf, ok := sf.LeftChild.(*expression.GetField)
+		if !ok {
+			continue
+		}
+		col := &sql.Column{Name: gf.Name(), Type: gf.Type()}
+		v, err := assign(col, sf.RightChild)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if v != sf.RightChild {
+			exprs[i], changed = expression.NewSetField(sf.LeftChild, v), true
+		}
+	}
+	if !changed {
+		return u, transform.SameTree, nil
+	}
+	n, err := u.WithExpressions(exprs...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, transform.NewTree, nil
 }
 
 // assign types a value written into a column: an untyped literal is read

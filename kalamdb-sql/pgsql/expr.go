@@ -521,7 +521,7 @@ func (t *translator) prefixOperator(a *pg.A_Expr, op string) (sqlparser.Expr, er
 		fn = FnPos
 	case "~":
 		fn = FnBitNot
-	case "@":
+	case "@", "@@":
 		return nil, t.errorAt(a.Location, "'@' is not supported (MySQL reads @name as a variable); use abs() for an absolute value")
 	case "#":
 		return nil, t.errorAt(a.Location, "'#' is not supported; use -- or /* */ for comments")

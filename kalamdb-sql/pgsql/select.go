@@ -26,7 +26,15 @@ func (t *translator) statement(n *pg.Node) (sqlparser.Statement, dialect.Kind, e
 		del, err := t.deleteStmt(s.DeleteStmt)
 		return del, dialect.KindDelete, err
 	case *pg.Node_ExplainStmt:
-		return nil, dialect.KindSelect, t.unsupported(-1, "EXPLAIN is not supported yet")
+		q := s.ExplainStmt.Query.GetSelectStmt()
+		if q == nil || len(s.ExplainStmt.Options) > 0 {
+			return nil, dialect.KindSelect, t.unsupported(-1, "EXPLAIN is supported for a SELECT without options only")
+		}
+		sel, err := t.selectStmt(q)
+		if err != nil {
+			return nil, dialect.KindSelect, err
+		}
+		return &sqlparser.Explain{Statement: sel, ExplainFormat: sqlparser.TreeStr}, dialect.KindSelect, nil
 	}
 	return nil, dialect.KindInvalid, t.unsupported(-1, "unsupported statement: %s", nodeName(n))
 }
@@ -519,6 +527,8 @@ func (t *translator) fromItem(n *pg.Node) (sqlparser.TableExpr, error) {
 		return &sqlparser.AliasedTableExpr{Expr: sq, As: sqlparser.NewTableIdent(name)}, nil
 	case *pg.Node_RangeFunction:
 		return nil, t.unsupported(-1, "functions in FROM (such as generate_series or unnest) are not supported")
+	case *pg.Node_RangeTableSample:
+		return nil, t.unsupported(f.RangeTableSample.Location, "TABLESAMPLE is not supported")
 	}
 	return nil, t.unsupported(location(n), "%s in FROM is not supported", nodeName(n))
 }
