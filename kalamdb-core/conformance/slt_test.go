@@ -263,7 +263,15 @@ func (r *runner) run(rec record) {
 			t.Errorf("%s: %s\n  failed: %v", where, rec.sql, err)
 			return
 		}
+		// The last statement that returns rows (a transaction's COMMIT
+		// returns none).
 		last := res[len(res)-1]
+		for i := len(res) - 1; i >= 0; i-- {
+			if res[i].Schema != nil {
+				last = res[i]
+				break
+			}
+		}
 		var types []string
 		letters := ""
 		for _, c := range last.Schema {

@@ -352,9 +352,15 @@ func assign(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 	if err := assignable(col, f, x.String()); err != nil {
 		return nil, err
 	}
-	if familyOfType(col.Type) == famText && f != famText && f != famNull && f != famOther {
+	cf := familyOfType(col.Type)
+	switch {
+	case cf == famText && f != famText && f != famNull && f != famOther:
 		// Any value goes into TEXT in its text form, as in PostgreSQL.
 		return newCast(x, textType, false)
+	case cf == famInt && (f == famFloat || f == famNumeric):
+		// PostgreSQL's rounding (floats half to even, decimals half away
+		// from zero) and range check.
+		return newCast(x, columnDataType(col), false)
 	}
 	return x, nil
 }
