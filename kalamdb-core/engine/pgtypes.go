@@ -179,29 +179,13 @@ func engineType(dt dialect.DataType) sql.Type {
 	return schema.MustEngineType(dt)
 }
 
-// toInt64 reads an integer value of any engine representation.
+// toInt64 reads an integer value of any engine representation, a
+// boolean as 0 or 1.
 func toInt64(v any) (int64, bool) {
+	if n, ok := row.IntValue(v); ok {
+		return n, true
+	}
 	switch x := v.(type) {
-	case int64:
-		return x, true
-	case int32:
-		return int64(x), true
-	case int16:
-		return int64(x), true
-	case int8:
-		return int64(x), true
-	case int:
-		return int64(x), true
-	case uint8:
-		return int64(x), true
-	case uint16:
-		return int64(x), true
-	case uint32:
-		return int64(x), true
-	case uint64:
-		if x <= math.MaxInt64 {
-			return int64(x), true
-		}
 	case uint:
 		if uint64(x) <= math.MaxInt64 {
 			return int64(x), true

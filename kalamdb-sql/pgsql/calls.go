@@ -151,16 +151,12 @@ func (t *translator) aggregateCall(fc *pg.FuncCall, spec fnSpec) (sqlparser.Expr
 		b.WriteString(";order=")
 		for _, o := range fc.AggOrder {
 			sb := o.GetSortBy()
-			if sb == nil || sb.SortbyDir == pg.SortByDir_SORTBY_USING {
-				return nil, t.unsupported(fc.Location, "ORDER BY ... USING is not supported")
+			if sb == nil {
+				return nil, t.errorAt(fc.Location, "unexpected %s in ORDER BY", nodeName(o))
 			}
-			desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
-			nullsFirst := desc
-			switch sb.SortbyNulls {
-			case pg.SortByNulls_SORTBY_NULLS_FIRST:
-				nullsFirst = true
-			case pg.SortByNulls_SORTBY_NULLS_LAST:
-				nullsFirst = false
+			desc, nullsFirst, err := t.sortOrder(sb)
+			if err != nil {
+				return nil, err
 			}
 			b.WriteByte("ad"[boolIndex(desc)])
 			b.WriteByte("lf"[boolIndex(nullsFirst)])

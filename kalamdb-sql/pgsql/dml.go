@@ -75,14 +75,12 @@ func (t *translator) insertStmt(s *pg.InsertStmt) (*sqlparser.Insert, error) {
 // insertValues translates the rows of INSERT ... VALUES, where DEFAULT may
 // stand for a value.
 func (t *translator) insertValues(rows []*pg.Node) (sqlparser.Values, error) {
+	lists, err := t.valuesLists(rows)
+	if err != nil {
+		return nil, err
+	}
 	out := make(sqlparser.Values, 0, len(rows))
-	width := -1
-	for _, r := range rows {
-		items := r.GetList().GetItems()
-		if width >= 0 && len(items) != width {
-			return nil, t.errorAt(location(r), "VALUES lists must all be the same length")
-		}
-		width = len(items)
+	for _, items := range lists {
 		tuple := make(sqlparser.ValTuple, 0, len(items))
 		for _, it := range items {
 			if it.GetSetToDefault() != nil {
@@ -146,15 +144,8 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) (*sqlparser.Update, error) {
 		}
 		upd.Exprs = append(upd.Exprs, &sqlparser.AssignmentExpr{Name: &sqlparser.ColName{Name: sqlparser.NewColIdent(rt.Name)}, Expr: e})
 	}
-	if s.WhereClause != nil {
-		if s.WhereClause.GetCurrentOfExpr() != nil {
-			return nil, t.unsupported(-1, "WHERE CURRENT OF is not supported")
-		}
-		w, err := t.expr(s.WhereClause)
-		if err != nil {
-			return nil, err
-		}
-		upd.Where = sqlparser.NewWhere(sqlparser.WhereStr, w)
+	if upd.Where, err = t.where(sqlparser.WhereStr, s.WhereClause); err != nil {
+		return nil, err
 	}
 	if s.WithClause != nil {
 		if upd.With, err = t.with(s.WithClause); err != nil {
@@ -177,15 +168,8 @@ func (t *translator) deleteStmt(s *pg.DeleteStmt) (*sqlparser.Delete, error) {
 		return nil, err
 	}
 	del := &sqlparser.Delete{TableExprs: sqlparser.TableExprs{target}}
-	if s.WhereClause != nil {
-		if s.WhereClause.GetCurrentOfExpr() != nil {
-			return nil, t.unsupported(-1, "WHERE CURRENT OF is not supported")
-		}
-		w, err := t.expr(s.WhereClause)
-		if err != nil {
-			return nil, err
-		}
-		del.Where = sqlparser.NewWhere(sqlparser.WhereStr, w)
+	if del.Where, err = t.where(sqlparser.WhereStr, s.WhereClause); err != nil {
+		return nil, err
 	}
 	if s.WithClause != nil {
 		if del.With, err = t.with(s.WithClause); err != nil {

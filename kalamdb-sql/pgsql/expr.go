@@ -199,12 +199,15 @@ func (t *translator) variadic(name string, args []*pg.Node) (sqlparser.Expr, err
 	return out, nil
 }
 
-func (t *translator) columnRef(cr *pg.ColumnRef) (sqlparser.Expr, error) {
+// refNames returns the names of a column reference's fields, without a
+// final *.
+func (t *translator) refNames(cr *pg.ColumnRef) ([]string, error) {
+	fields := cr.Fields
 	if isStar(cr) {
-		return nil, t.errorAt(cr.Location, "* is only allowed in the select list and in count(*)")
+		fields = fields[:len(fields)-1]
 	}
-	names := make([]string, 0, len(cr.Fields))
-	for _, f := range cr.Fields {
+	names := make([]string, 0, len(fields))
+	for _, f := range fields {
 		s := f.GetString_()
 		if s == nil {
 			return nil, t.errorAt(cr.Location, "invalid column reference")
@@ -214,17 +217,35 @@ func (t *translator) columnRef(cr *pg.ColumnRef) (sqlparser.Expr, error) {
 		}
 		names = append(names, s.Sval)
 	}
-	col := &sqlparser.ColName{Name: sqlparser.NewColIdent(names[len(names)-1])}
+	return names, nil
+}
+
+// qualifier is the table a [namespace.]table name list names.
+func (t *translator) qualifier(names []string, loc int32) (sqlparser.TableName, error) {
 	switch len(names) {
+	case 0:
+		return sqlparser.TableName{}, nil
 	case 1:
+		return sqlparser.TableName{Name: sqlparser.NewTableIdent(names[0])}, nil
 	case 2:
-		col.Qualifier = sqlparser.TableName{Name: sqlparser.NewTableIdent(names[0])}
-	case 3:
-		col.Qualifier = sqlparser.TableName{DbQualifier: sqlparser.NewTableIdent(names[0]), Name: sqlparser.NewTableIdent(names[1])}
-	default:
-		return nil, t.errorAt(cr.Location, "improper qualified name (too many dotted names): %s", strings.Join(names, "."))
+		return sqlparser.TableName{DbQualifier: sqlparser.NewTableIdent(names[0]), Name: sqlparser.NewTableIdent(names[1])}, nil
 	}
-	return col, nil
+	return sqlparser.TableName{}, t.errorAt(loc, "improper qualified name (too many dotted names): %s", strings.Join(names, "."))
+}
+
+func (t *translator) columnRef(cr *pg.ColumnRef) (sqlparser.Expr, error) {
+	if isStar(cr) {
+		return nil, t.errorAt(cr.Location, "* is only allowed in the select list and in count(*)")
+	}
+	names, err := t.refNames(cr)
+	if err != nil {
+		return nil, err
+	}
+	q, err := t.qualifier(names[:len(names)-1], cr.Location)
+	if err != nil {
+		return nil, err
+	}
+	return &sqlparser.ColName{Name: sqlparser.NewColIdent(names[len(names)-1]), Qualifier: q}, nil
 }
 
 func (t *translator) param(p *pg.ParamRef) (sqlparser.Expr, error) {

@@ -150,13 +150,11 @@ func (t *translator) setOperand(s *pg.SelectStmt) (sqlparser.SelectStatement, er
 // PostgreSQL.
 func (t *translator) valuesQuery(rows []*pg.Node) (sqlparser.SelectStatement, error) {
 	var out sqlparser.SelectStatement
-	width := -1
-	for _, r := range rows {
-		items := r.GetList().GetItems()
-		if width >= 0 && len(items) != width {
-			return nil, t.errorAt(location(r), "VALUES lists must all be the same length")
-		}
-		width = len(items)
+	lists, err := t.valuesLists(rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, items := range lists {
 		sel := &sqlparser.Select{}
 		for i, it := range items {
 			e, err := t.expr(it)
@@ -172,6 +170,52 @@ func (t *translator) valuesQuery(rows []*pg.Node) (sqlparser.SelectStatement, er
 		}
 	}
 	return out, nil
+}
+
+// valuesLists returns the items of VALUES rows, which must all have the
+// same length.
+func (t *translator) valuesLists(rows []*pg.Node) ([][]*pg.Node, error) {
+	out := make([][]*pg.Node, 0, len(rows))
+	for _, r := range rows {
+		items := r.GetList().GetItems()
+		if len(out) > 0 && len(items) != len(out[0]) {
+			return nil, t.errorAt(location(r), "VALUES lists must all be the same length")
+		}
+		out = append(out, items)
+	}
+	return out, nil
+}
+
+// where translates a WHERE (or HAVING) condition.
+func (t *translator) where(typ string, n *pg.Node) (*sqlparser.Where, error) {
+	if n == nil {
+		return nil, nil
+	}
+	if n.GetCurrentOfExpr() != nil {
+		return nil, t.unsupported(-1, "WHERE CURRENT OF is not supported")
+	}
+	e, err := t.expr(n)
+	if err != nil {
+		return nil, err
+	}
+	return sqlparser.NewWhere(typ, e), nil
+}
+
+// sortOrder is a sort key's direction and NULL placement, PostgreSQL's
+// defaults applied (NULLs last ascending, first descending).
+func (t *translator) sortOrder(sb *pg.SortBy) (desc, nullsFirst bool, err error) {
+	if sb.SortbyDir == pg.SortByDir_SORTBY_USING {
+		return false, false, t.unsupported(sb.Location, "ORDER BY ... USING is not supported")
+	}
+	desc = sb.SortbyDir == pg.SortByDir_SORTBY_DESC
+	nullsFirst = desc
+	switch sb.SortbyNulls {
+	case pg.SortByNulls_SORTBY_NULLS_FIRST:
+		nullsFirst = true
+	case pg.SortByNulls_SORTBY_NULLS_LAST:
+		nullsFirst = false
+	}
+	return desc, nullsFirst, nil
 }
 
 func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
@@ -199,12 +243,8 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
 		}
 		sel.From = append(sel.From, te)
 	}
-	if s.WhereClause != nil {
-		w, err := t.expr(s.WhereClause)
-		if err != nil {
-			return nil, err
-		}
-		sel.Where = sqlparser.NewWhere(sqlparser.WhereStr, w)
+	if sel.Where, err = t.where(sqlparser.WhereStr, s.WhereClause); err != nil {
+		return nil, err
 	}
 	for _, g := range s.GroupClause {
 		switch g.GetNode().(type) {
@@ -223,12 +263,8 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
 		}
 		sel.GroupBy = append(sel.GroupBy, e)
 	}
-	if s.HavingClause != nil {
-		h, err := t.expr(s.HavingClause)
-		if err != nil {
-			return nil, err
-		}
-		sel.Having = sqlparser.NewWhere(sqlparser.HavingStr, h)
+	if sel.Having, err = t.where(sqlparser.HavingStr, s.HavingClause); err != nil {
+		return nil, err
 	}
 	return sel, nil
 }
@@ -279,28 +315,15 @@ func isStar(cr *pg.ColumnRef) bool {
 
 // star translates *, t.* and ns.t.*.
 func (t *translator) star(cr *pg.ColumnRef) (*sqlparser.StarExpr, error) {
-	names := make([]string, 0, len(cr.Fields)-1)
-	for _, f := range cr.Fields[:len(cr.Fields)-1] {
-		s := f.GetString_()
-		if s == nil {
-			return nil, t.errorAt(cr.Location, "invalid column reference")
-		}
-		if err := t.checkIdent(s.Sval, cr.Location); err != nil {
-			return nil, err
-		}
-		names = append(names, s.Sval)
+	names, err := t.refNames(cr)
+	if err != nil {
+		return nil, err
 	}
-	star := &sqlparser.StarExpr{}
-	switch len(names) {
-	case 0:
-	case 1:
-		star.TableName = sqlparser.TableName{Name: sqlparser.NewTableIdent(names[0])}
-	case 2:
-		star.TableName = sqlparser.TableName{DbQualifier: sqlparser.NewTableIdent(names[0]), Name: sqlparser.NewTableIdent(names[1])}
-	default:
-		return nil, t.errorAt(cr.Location, "improper qualified name (too many dotted names): %s", strings.Join(names, "."))
+	q, err := t.qualifier(names, cr.Location)
+	if err != nil {
+		return nil, err
 	}
-	return star, nil
+	return &sqlparser.StarExpr{TableName: q}, nil
 }
 
 // orderBy translates ORDER BY. PostgreSQL sorts NULLs last ascending and
@@ -317,16 +340,9 @@ func (t *translator) orderBy(sorts []*pg.Node, targets []*pg.Node, setOp bool) (
 		if sb == nil {
 			return nil, t.errorAt(location(n), "unexpected %s in ORDER BY", nodeName(n))
 		}
-		if sb.SortbyDir == pg.SortByDir_SORTBY_USING {
-			return nil, t.unsupported(sb.Location, "ORDER BY ... USING is not supported")
-		}
-		desc := sb.SortbyDir == pg.SortByDir_SORTBY_DESC
-		nullsFirst := desc
-		switch sb.SortbyNulls {
-		case pg.SortByNulls_SORTBY_NULLS_FIRST:
-			nullsFirst = true
-		case pg.SortByNulls_SORTBY_NULLS_LAST:
-			nullsFirst = false
+		desc, nullsFirst, err := t.sortOrder(sb)
+		if err != nil {
+			return nil, err
 		}
 		e, err := t.sortKey(sb.Node, targets, setOp)
 		if err != nil {

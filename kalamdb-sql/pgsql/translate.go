@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/dolthub/vitess/go/vt/sqlparser"
@@ -39,6 +40,15 @@ func BindName(n int) string { return "v" + strconv.Itoa(n) }
 // Translate parses one standard statement with PostgreSQL's parser and
 // translates it for the engine. Errors carry positions within text.
 func Translate(text string) (*Statement, error) {
+	// PostgreSQL's parser reads C strings: a NUL would end the statement
+	// early ("DELETE FROM t\x00 WHERE ..." would lose its WHERE), and
+	// PostgreSQL refuses both NUL and invalid UTF-8 in statement text.
+	if i := strings.IndexByte(text, 0); i >= 0 {
+		return nil, dialect.ErrorAt(apierror.InvalidSQL, text, i, "the statement contains a NUL character (pass such text as a parameter)")
+	}
+	if !utf8.ValidString(text) {
+		return nil, apierror.New(apierror.InvalidSQL, "the statement is not valid UTF-8")
+	}
 	pre, err := preprocess(text)
 	if err != nil {
 		return nil, err

@@ -148,6 +148,8 @@ func TestTranslateErrors(t *testing.T) {
 		{"SELECT row_number() FROM t", apierror.InvalidSQL, "requires an OVER clause", 8},
 		{"SELECT sum(a) OVER () FROM t", apierror.Unsupported, "OVER (...) is not supported", 8},
 		{"SELECT 1; SELECT 2", apierror.InvalidSQL, "expected one statement", 0},
+		{"DELETE FROM t\x00 WHERE id = 1", apierror.InvalidSQL, "NUL character", 14},
+		{"SELECT '\xff'", apierror.InvalidSQL, "not valid UTF-8", 0},
 		{"CREATE TABLE x (a int)", apierror.Unsupported, "unsupported statement", 0},
 	}
 	for _, c := range cases {
