@@ -12,7 +12,9 @@
 // engine, refusing whatever KalamDB does not run. The lexer follows
 // PostgreSQL's lexical rules (standard strings, E'...' strings, dollar quotes,
 // nested comments), so a batch is cut into statements exactly where
-// PostgreSQL would cut it.
+// PostgreSQL would cut it. MySQL executable comments ('/*! ... */') and
+// optimizer hints ('/*+ ... */') are refused by the lexer itself, so they
+// are INVALID_SQL wherever they sit, in any statement.
 //
 // Statements that are valid in other dialects but not part of KalamDB's SQL
 // (GRANT, LOAD DATA, CREATE INDEX, SET GLOBAL, ...) are rejected here as

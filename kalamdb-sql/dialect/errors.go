@@ -66,8 +66,11 @@ func (s source) syntaxError(t token, expected string) *apierror.Error {
 // as BATCH_PARSE_ERROR (the batch cannot even be cut into statements);
 // ParseOne as INVALID_SQL.
 func (s source) lexError(code apierror.Code, t token) *apierror.Error {
-	what := "block comment"
 	raw := s.text[t.pos:t.end]
+	if isExecutableComment(raw) {
+		return s.errAt(t.pos, "%s", ExecutableCommentMessage(raw))
+	}
+	what := "block comment"
 	switch {
 	case raw[0] == '$':
 		what = "dollar-quoted string"
@@ -117,4 +120,14 @@ func snippet(s string) string {
 		s += "..."
 	}
 	return s
+}
+
+// ExecutableCommentMessage is the refusal of c, an executable comment (see
+// isExecutableComment), shared by every front-end package.
+func ExecutableCommentMessage(c string) string {
+	kind := "MySQL executable comments ('/*! ... */')"
+	if c[2] == '+' {
+		kind = "optimizer hints ('/*+ ... */')"
+	}
+	return kind + " are not supported; remove the comment or write the SQL without it"
 }

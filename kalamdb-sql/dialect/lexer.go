@@ -15,7 +15,9 @@ const (
 	TokPlaceholder           // $1 or ?
 	TokPunct                 // operators and punctuation: ( ) , ; . = || <= ...
 	TokComment               // -- line comment or /* block comment */
-	TokInvalid               // unterminated string, quoted identifier or block comment
+	// TokInvalid is an unterminated string, quoted identifier or block
+	// comment, or an executable comment (see isExecutableComment).
+	TokInvalid
 )
 
 // token is a slice of the lexed text. Tokens hold offsets rather than
@@ -73,7 +75,9 @@ func isWordByte(c byte) bool { return isWordStart(c) || isDigit(c) || c == '$' }
 
 // next returns the next token, comments included. At the end of the text it
 // returns TokEOF (repeatedly). It never fails: an unterminated literal or
-// comment is a TokInvalid token running to the end of the text.
+// comment is a TokInvalid token running to the end of the text, and an
+// executable comment is a TokInvalid token too, so every consumer refuses
+// it wherever it sits.
 func (lx *lexer) next() token {
 	src := lx.src
 	i := lx.pos
@@ -119,7 +123,7 @@ func (lx *lexer) next() token {
 	case c == '/' && i+1 < len(src) && src[i+1] == '*':
 		kind = TokComment
 		var ok bool
-		if i, ok = scanBlockComment(src, i); !ok {
+		if i, ok = scanBlockComment(src, i); !ok || isExecutableComment(src[start:i]) {
 			kind = TokInvalid
 		}
 	case c == '$' && i+1 < len(src) && isDigit(src[i+1]):
@@ -414,3 +418,16 @@ func asciiUpper(s string) string {
 	}
 	return string(b)
 }
+
+// isExecutableComment reports whether c, a terminated block comment, is a
+// MySQL executable comment ('/*! ... */', run as SQL by MySQL) or an
+// optimizer hint ('/*+ ... */', obeyed by MySQL's planner). To PostgreSQL
+// both are plain comments, so a user who writes one expects something that
+// KalamDB would silently not do; the text is refused instead.
+func isExecutableComment(c string) bool {
+	return len(c) >= 5 && (c[2] == '!' || c[2] == '+') && c[len(c)-2:] == "*/"
+}
+
+// IsExecutableComment is isExecutableComment for the other front-end
+// packages, so that they refuse exactly the comments the dialect refuses.
+func IsExecutableComment(c string) bool { return isExecutableComment(c) }

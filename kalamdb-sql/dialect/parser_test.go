@@ -93,6 +93,7 @@ func TestStandardSQLClassification(t *testing.T) {
 		{"SELECT 1 -- trailing; comment", KindSelect, "SELECT 1"},
 		{"SELECT 'a||b', \"x||y\" FROM t", KindSelect, ""},
 		{"SELECT a /* || */ FROM t", KindSelect, ""},
+		{"SELECT /* +1 */ a FROM t /**/", KindSelect, "SELECT /* +1 */ a FROM t"},
 		{"SELECT a FROM t -- || \n WHERE b = 'it''s'", KindSelect, ""},
 		{"SELECT * FROM t WHERE a = ? AND b = $2", KindSelect, ""},
 		{"(SELECT 1) UNION (SELECT 2)", KindSelect, ""},
@@ -149,6 +150,8 @@ func TestStandardSQLRejections(t *testing.T) {
 	runErrCases(t, []errCase{
 		{name: "mysql executable comment", sql: "SELECT 1 /*! INTO OUTFILE '/tmp/x' */ FROM t", code: apierror.InvalidSQL, msg: "executable comments", pos: 10},
 		{name: "trailing executable comment", sql: "SELECT 1 /*! 50000 x */", code: apierror.InvalidSQL, msg: "executable comments", pos: 10},
+		{name: "optimizer hint", sql: "SELECT /*+ NO_INDEX(t) */ a FROM t", code: apierror.InvalidSQL, msg: "optimizer hints", pos: 8},
+		{name: "hint in a KalamDB statement", sql: "SHOW TABLES /*+ x */", code: apierror.InvalidSQL, msg: "optimizer hints", pos: 13},
 		{name: "backtick identifier", sql: "SELECT `weird``name` FROM t", code: apierror.InvalidSQL, msg: "double quotes", pos: 8},
 		{name: "second statement", sql: "SELECT 1; DELETE FROM t", code: apierror.InvalidSQL, msg: "only one statement", pos: 9},
 		{name: "explain analyze", sql: "EXPLAIN ANALYZE SELECT 1", code: apierror.InvalidSQL, msg: "EXPLAIN is supported for queries only", pos: 9},

@@ -1,10 +1,6 @@
 package dialect
 
-import (
-	"strings"
-
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-)
+import "github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 
 // Segment is one statement of a batch as written.
 type Segment struct {
@@ -22,9 +18,9 @@ type Segment struct {
 //
 // Errors: BATCH_PARSE_ERROR when a string literal, quoted identifier or block
 // comment is not terminated (the batch cannot be cut reliably, so nothing of
-// it runs); INVALID_SQL for a MySQL executable comment ('/*! ... */', a
-// comment to PostgreSQL but code to MySQL); EMPTY_SQL when the batch holds
-// no statement at all.
+// it runs); INVALID_SQL, with its position, for a MySQL executable comment
+// or optimizer hint anywhere in the batch (see isExecutableComment);
+// EMPTY_SQL when the batch holds no statement at all.
 func Split(sql string) ([]Segment, error) {
 	sp := newSplitter(sql)
 	var segs []Segment
@@ -63,11 +59,6 @@ func (sp *splitter) next() (seg Segment, ok bool, err error) {
 		t := sp.lx.next()
 		switch {
 		case t.kind == TokComment:
-			if strings.HasPrefix(sql[t.pos:t.end], "/*!") {
-				// A comment to PostgreSQL, code to MySQL: refused wherever
-				// it is, between statements too.
-				return Segment{}, false, sp.src.errAt(t.pos, "MySQL executable comments ('/*! ... */') are not supported")
-			}
 			continue
 		case t.kind == TokInvalid:
 			return Segment{}, false, sp.src.lexError(apierror.BatchParseError, t)

@@ -1,10 +1,6 @@
 package dialect
 
-import (
-	"strings"
-
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-)
+import "github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 
 // startsStandardSQL reports whether a statement beginning with t is left to
 // the query engine: SELECT, WITH, VALUES, INSERT, UPDATE, DELETE, EXPLAIN,
@@ -43,9 +39,10 @@ const (
 // tokens, without allocating (apart from the result). The statement itself
 // is parsed later by PostgreSQL's parser (package pgsql), which refuses
 // everything KalamDB does not run; this pass only needs the kind, for
-// permission checks before anything is parsed, and refuses the two things
-// whose meaning PostgreSQL's lexer would not flag: '/*! ... */' (a comment
-// to PostgreSQL, executed by MySQL) and `...` identifiers (MySQL quoting).
+// permission checks before anything is parsed, and refuses `...`
+// identifiers (MySQL quoting, which PostgreSQL's lexer would not flag).
+// Executable comments and optimizer hints never get here: the lexer
+// refuses them.
 //
 // The kind comes from the leading keyword, or for WITH from the main
 // statement after the CTE list, so that "WITH x AS (...) DELETE ..." is a
@@ -82,9 +79,6 @@ scan:
 		t := lx.next()
 		switch {
 		case t.kind == TokComment:
-			if strings.HasPrefix(src[t.pos:t.end], "/*!") {
-				return nil, s.errAt(t.pos, "MySQL executable comments ('/*! ... */') are not supported")
-			}
 			continue
 		case t.kind == TokInvalid:
 			return nil, s.lexError(apierror.InvalidSQL, t)

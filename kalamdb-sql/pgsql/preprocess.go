@@ -76,7 +76,7 @@ func needsRewrite(s string) bool {
 				return true
 			}
 		case '/':
-			if strings.HasPrefix(s[i:], "/*!") {
+			if strings.HasPrefix(s[i:], "/*!") || strings.HasPrefix(s[i:], "/*+") {
 				return true
 			}
 		}
@@ -107,10 +107,10 @@ func preprocess(src string) (*prepared, error) {
 			break
 		}
 		if k == dialect.TokComment {
-			if strings.HasPrefix(src[pos:end], "/*!") {
-				return nil, dialect.ErrorAt(apierror.InvalidSQL, src, pos, "MySQL executable comments ('/*! ... */') are not supported")
-			}
 			continue
+		}
+		if k == dialect.TokInvalid && dialect.IsExecutableComment(src[pos:end]) {
+			return nil, dialect.ErrorAt(apierror.InvalidSQL, src, pos, "%s", dialect.ExecutableCommentMessage(src[pos:end]))
 		}
 		if k == dialect.TokInvalid {
 			// PostgreSQL's parser reports it, with its own message.

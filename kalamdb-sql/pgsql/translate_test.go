@@ -122,6 +122,7 @@ func TestTranslateErrors(t *testing.T) {
 		{"SELECT @x FROM t", apierror.InvalidSQL, "'@' is not supported", 8},
 		{`SELECT "a\b" FROM t`, apierror.InvalidSQL, "backslash in an identifier", 0},
 		{"SELECT 1 /*! evil */", apierror.InvalidSQL, "executable comments", 10},
+		{"SELECT /*+ SET_VAR(x=1) */ 1", apierror.InvalidSQL, "optimizer hints", 8},
 		{"SELECT * FROM t WHERE a = $1 AND b = ?", apierror.InvalidParameter, "not both", 38},
 		{"SELECT $0", apierror.InvalidParameter, "numbered $1", 8},
 		{"SELECT a FROM t FOR UPDATE", apierror.Unsupported, "FOR UPDATE", 0},
