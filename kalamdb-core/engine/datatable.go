@@ -592,6 +592,12 @@ func (t *dataTable) LookupPartitions(ctx *sql.Context, lookup sql.IndexLookup) (
 // (the smallest key after enc(k), as key encodings are prefix-free).
 func (t *dataTable) rangePartition(ctx *sql.Context, r sql.MySQLRangeColumnExpr, reverse bool) (*scanPartition, bool, error) {
 	p := &scanPartition{start: t.prefix, end: kv.PrefixEnd(t.prefix), reverse: reverse}
+	// NULLs sort before every value; a primary key has none. A range that
+	// ends at NULL (IS NULL, or a lookup by a NULL key, which must match
+	// nothing) is empty, not unbounded.
+	if isNullCut(r.UpperBound) {
+		return nil, true, nil
+	}
 	lo, loAbove, loOK := t.cutKey(ctx, r.LowerBound)
 	hi, hiAbove, hiOK := t.cutKey(ctx, r.UpperBound)
 	if loOK && hiOK && !loAbove && hiAbove && bytes.Equal(lo, hi) {
@@ -614,6 +620,20 @@ func (t *dataTable) rangePartition(ctx *sql.Context, r sql.MySQLRangeColumnExpr,
 		return nil, true, nil
 	}
 	return p, false, nil
+}
+
+// isNullCut reports a bound at NULL: BelowNull/AboveNull, or a cut
+// whose key is NULL.
+func isNullCut(c sql.MySQLRangeCut) bool {
+	switch cut := c.(type) {
+	case sql.BelowNull, sql.AboveNull:
+		return true
+	case sql.Below:
+		return cut.Key == nil
+	case sql.Above:
+		return cut.Key == nil
+	}
+	return false
 }
 
 // cutKey encodes a range bound. ok is false for an unbounded side, or when

@@ -20,10 +20,10 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -263,19 +263,16 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, err
 	}
 	defer release()
-	es, err := dialect.EngineText(req.Statement)
+	st, err := translate(req.Statement)
 	if err != nil {
 		return nil, err
 	}
-	if es.Params != len(req.Params) {
-		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", es.Params, len(req.Params))
+	if st.Params != len(req.Params) {
+		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", st.Params, len(req.Params))
 	}
-	text := es.Text
-	parsed, _, err := sqlparser.ParseOneWithOptions(ctx, text, sqlparser.ParserOptions{AnsiQuotes: true})
+	text := req.Statement.Text()
+	parsed, err := e.checkStatement(sctx, st.AST, req)
 	if err != nil {
-		return nil, syntaxError(err, es)
-	}
-	if err := e.checkStatement(sctx, parsed, req); err != nil {
 		return nil, err
 	}
 	sess := sctx.Session.(*Session)
@@ -300,6 +297,21 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		}
 	}
 	return res, nil
+}
+
+// translate parses a standard statement with the PostgreSQL front end.
+// Errors point into the request the statement came from.
+func translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
+	st, err := pgsql.Translate(std.Text())
+	if err != nil {
+		return nil, std.LocateError(err)
+	}
+	if st.Kind != std.Kind() {
+		// The classification decides permissions before parsing; the two
+		// parsers must agree on what the statement does.
+		return nil, apierror.New(apierror.InvalidSQL, "statement is classified as %s but parses as %s", std.Kind(), st.Kind)
+	}
+	return st, nil
 }
 
 // execute runs a parsed statement on the fast path when it qualifies, else
@@ -347,11 +359,11 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 		return &QueryResult{RowsAffected: affected}, nil
 	}
 	res := &QueryResult{ReturnsRows: true, Columns: make([]ResultColumn, len(sch))}
-	declared := make([]*dialect.DataType, len(sch))
+	encode := make([]func(any) any, len(sch))
 	for i, c := range sch {
-		dt := e.declaredType(c)
-		declared[i] = &dt
+		dt, stored := e.columnType(c)
 		res.Columns[i] = ResultColumn{Name: c.Name, WireType: schema.WireName(dt)}
+		encode[i] = wireEncoder(dt, stored)
 	}
 	for {
 		r, err := iter.Next(sctx)
@@ -368,7 +380,7 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 		out := make([]any, len(r))
 		for i, v := range r {
 			if i < len(sch) {
-				out[i] = row.WireValue(*declared[i], v)
+				out[i] = encode[i](v)
 			}
 		}
 		res.Rows = append(res.Rows, out)
@@ -380,12 +392,18 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 // type when the column comes straight from a KalamDB table (so UUID and
 // DATETIME keep their names), else the model type of the engine type.
 func (e *Engine) declaredType(c *sql.Column) dialect.DataType {
+	dt, _ := e.columnType(c)
+	return dt
+}
+
+// columnType is declaredType, and whether the type is a stored column's.
+func (e *Engine) columnType(c *sql.Column) (dialect.DataType, bool) {
 	if c.Source != "" && c.DatabaseSource != "" {
 		if t, ok := e.cat.Snapshot().Table(strings.ToLower(c.DatabaseSource), strings.ToLower(c.Source)); ok {
 			if col, ok := t.Column(strings.ToLower(c.Name)); ok && schema.MustEngineType(col.Type).Equals(c.Type) {
-				return col.Type
+				return col.Type, true
 			}
 		}
 	}
-	return schema.TypeOfEngine(c.Type)
+	return schema.TypeOfEngine(c.Type), false
 }

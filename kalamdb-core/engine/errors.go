@@ -2,16 +2,15 @@ package engine
 
 import (
 	"errors"
-	"fmt"
 	"regexp"
 	"strconv"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer/analyzererrors"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
 // syntaxPosition finds the position in the engine parser's messages,
@@ -41,7 +40,8 @@ func translateError(err error) error {
 	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err), sql.ErrAmbiguousColumnName.Is(err),
 		sql.ErrFunctionNotFound.Is(err), sql.ErrUnknownColumn.Is(err), sql.ErrColumnSpecifiedTwice.Is(err),
 		sql.ErrInsertIntoMismatchValueCount.Is(err), sql.ErrUnsupportedSyntax.Is(err),
-		sql.ErrNonAggregatedColumnWithoutGroupBy.Is(err), sql.ErrInvalidOperandColumns.Is(err):
+		sql.ErrNonAggregatedColumnWithoutGroupBy.Is(err), sql.ErrInvalidOperandColumns.Is(err),
+		analyzererrors.ErrValidationGroupBy.Is(err):
 		code = apierror.InvalidSQL
 	case sql.ErrSyntaxError.Is(err), sql.ErrUnsupportedFeature.Is(err):
 		code = apierror.InvalidSQL
@@ -75,27 +75,4 @@ func trimPrefix(s, prefix string) string {
 		return s[len(prefix):]
 	}
 	return s
-}
-
-// syntaxError reports an engine parse error at its position in the
-// statement as the user wrote it.
-func syntaxError(err error, es dialect.EngineStatement) error {
-	msg := err.Error()
-	var myErr *mysql.SQLError
-	if errors.As(err, &myErr) {
-		msg = myErr.Message
-	}
-	m := syntaxPosition.FindStringSubmatch(msg)
-	if m == nil {
-		return &apierror.Error{Code: apierror.InvalidSQL, Message: msg, Cause: err}
-	}
-	pos, convErr := strconv.Atoi(m[1])
-	if convErr != nil {
-		return &apierror.Error{Code: apierror.InvalidSQL, Message: msg, Cause: err}
-	}
-	// The engine reports the position just after the offending token, in
-	// its rewritten text; report it in the text the user sent.
-	pos = es.SourcePosition(pos)
-	out := syntaxPosition.ReplaceAllString(msg, fmt.Sprintf("at position %d", pos))
-	return &apierror.Error{Code: apierror.InvalidSQL, Message: out, Cause: err, Details: map[string]any{"position": pos}}
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
 // The fast path runs the two statements apps send most, a primary-key
@@ -75,6 +76,9 @@ func (e *Engine) fastTable(sess *Session, tn sqlparser.TableName) (*catalog.Tabl
 // whether it is one the fast path takes (strings, integers, decimals
 // written as text; NULL and TRUE/FALSE are left to the engine).
 func literal(expr sqlparser.Expr, bindings map[string]sqlparser.Expr) (v *sqlparser.SQLVal, ok bool) {
+	if iv, isInt := pgsql.UnwrapInt(expr); isInt {
+		return iv, true
+	}
 	sv, isVal := expr.(*sqlparser.SQLVal)
 	if !isVal {
 		return nil, false
@@ -83,6 +87,9 @@ func literal(expr sqlparser.Expr, bindings map[string]sqlparser.Expr) (v *sqlpar
 		bound, found := bindings[strings.TrimPrefix(string(sv.Val), ":")]
 		if !found {
 			return nil, false
+		}
+		if iv, isInt := pgsql.UnwrapInt(bound); isInt {
+			return iv, true
 		}
 		sv, isVal = bound.(*sqlparser.SQLVal)
 		if !isVal {
@@ -125,6 +132,16 @@ func convertLiteral(ctx *sql.Context, col *sql.Column, dt dialect.DataType, sv *
 			return nil, errNoFastPath
 		}
 		v = string(sv.Val)
+		if dt.Name != dialect.TypeText {
+			// A string literal is read with PostgreSQL's input rules of
+			// the column's type ('\x0102' is two bytes), as on the
+			// engine's path.
+			pv, err := castValue(ctx, string(sv.Val), famUnknown, dt, false)
+			if err != nil {
+				return nil, errNoFastPath
+			}
+			v = pv
+		}
 	default:
 		return nil, errNoFastPath
 	}

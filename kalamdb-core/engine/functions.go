@@ -10,6 +10,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
 // functionSet holds KalamDB's SQL functions by lower-case name. The
@@ -32,7 +33,43 @@ func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.U
 	add(sql.Function0{Name: "current_user", Fn: func() sql.Expression { return currentUser{} }})
 	add(sql.Function0{Name: "current_user_id", Fn: func() sql.Expression { return currentUser{id: true} }})
 	// LENGTH counts characters, as in PostgreSQL; MySQL's counts bytes.
+	// (Statements reach it as kdb_length; this one serves the engine's
+	// own parsing of column DEFAULTs.)
 	add(sql.Function1{Name: "length", Fn: function.NewCharLength})
+
+	// The functions and operators of KalamDB's SQL, with PostgreSQL
+	// semantics, under the names package pgsql translates to.
+	add(sql.FunctionN{Name: pgsql.FnInt, Fn: buildIntLiteral})
+	add(sql.FunctionN{Name: pgsql.AggregateCarrier, Fn: buildAggregate})
+	add(sql.FunctionN{Name: pgsql.FnNulls, Fn: buildNullsMarker})
+	add(sql.FunctionN{Name: "ntile", Fn: buildNTile})
+	for name, op := range map[string]string{pgsql.FnAdd: "+", pgsql.FnSub: "-", pgsql.FnMul: "*", pgsql.FnDiv: "/", pgsql.FnMod: "%"} {
+		fs.register(name, buildArith(op))
+	}
+	fs.register(pgsql.FnNeg, buildSign(true))
+	fs.register(pgsql.FnPos, buildSign(false))
+	fs.register(pgsql.FnPower, buildPower)
+	fs.register(pgsql.FnBitAnd, buildBitOp("&"))
+	fs.register(pgsql.FnBitOr, buildBitOp("|"))
+	fs.register(pgsql.FnShiftLeft, buildBitOp("<<"))
+	fs.register(pgsql.FnShiftRight, buildBitOp(">>"))
+	fs.register(pgsql.FnBitNot, buildBitNot)
+	fs.register(pgsql.FnCast, buildCast(false))
+	fs.register(pgsql.FnTryCast, buildCast(true))
+	fs.register(pgsql.FnCase, buildCase)
+	fs.register(pgsql.FnNot, buildNot)
+	fs.register(pgsql.FnCoalesce, buildCoalesce)
+	fs.register(pgsql.FnNullIf, buildNullIf)
+	fs.register(pgsql.FnGreatest, buildExtreme(true))
+	fs.register(pgsql.FnLeast, buildExtreme(false))
+	fs.registerStringFunctions()
+	fs.registerRegexFunctions()
+	fs.registerMathFunctions()
+	fs.registerTimeFunctions()
+	fs.registerJSONFunctions()
+	// now() also serves the engine's parsing of DEFAULT NOW(): microseconds
+	// and the statement's time, instead of MySQL's whole seconds.
+	fs.register("now", buildNow)
 	// Engine functions that reach the server's files, hold state across
 	// statements (named locks outlive the per-statement session) or park a
 	// worker on purpose have no place in a multi-tenant database.

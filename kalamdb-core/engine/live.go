@@ -8,12 +8,14 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/planbuilder"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -174,17 +176,14 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	if !ok || std.Kind() != dialect.KindSelect {
 		return nil, apierror.New(apierror.Unsupported, "a live query must be a SELECT")
 	}
-	es, err := dialect.EngineText(std)
+	tr, err := translate(std)
 	if err != nil {
 		return nil, err
 	}
-	if es.Params > 0 {
+	if tr.Params > 0 {
 		return nil, apierror.New(apierror.Unsupported, "a live query cannot have parameters")
 	}
-	parsed, _, err := sqlparser.ParseOneWithOptions(ctx, es.Text, sqlparser.ParserOptions{AnsiQuotes: true})
-	if err != nil {
-		return nil, syntaxError(err, es)
-	}
+	parsed := tr.AST
 	sel, ok := parsed.(*sqlparser.Select)
 	if !ok || sel.With != nil || len(sel.GroupBy) > 0 || sel.Having != nil || len(sel.OrderBy) > 0 || sel.Limit != nil ||
 		sel.Into != nil || len(sel.From) != 1 || sel.QueryOpts != (sqlparser.QueryOpts{}) || len(sel.Window) > 0 {
@@ -210,7 +209,7 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 		if !role.AtLeast(systable.RoleDBA) {
 			return nil, apierror.New(apierror.PermissionDenied, "system tables need the dba role")
 		}
-		return e.compileSystemFilter(sel, name, userID, role)
+		return e.compileSystemFilter(sel, std.Text(), name, userID, role)
 	}
 	if _, ok := snap.Namespace(ns); !ok {
 		return nil, apierror.New(apierror.NotFound, "namespace %s does not exist", ns)
@@ -234,12 +233,10 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	if f.Columns, err = selectedColumns(sel, all, ns, name); err != nil {
 		return nil, err
 	}
-	where := ""
-	if sel.Where != nil {
-		f.Where = conditionText(sel.Where.Expr)
-		where = " WHERE " + f.Where
+	if f.Where, err = whereText(sel, std.Text()); err != nil {
+		return nil, err
 	}
-	f.SQL = fmt.Sprintf(`SELECT * FROM "%s"."%s"%s`, ns, name, where)
+	f.SQL = filterSQL(ns, name, f.Where)
 	if sel.Where != nil {
 		if err := e.compileCondition(ctx, f); err != nil {
 			return nil, err
@@ -275,7 +272,7 @@ func selectedColumns(sel *sqlparser.Select, all []string, ns, name string) ([]st
 // compileSystemFilter compiles a live query on a system table (the
 // caller checked the role). The WHERE is kept as text for re-running the
 // query; the engine checks it then, starting with the initial data.
-func (e *Engine) compileSystemFilter(sel *sqlparser.Select, name, userID string, role systable.Role) (*Filter, error) {
+func (e *Engine) compileSystemFilter(sel *sqlparser.Select, text, name, userID string, role systable.Role) (*Filter, error) {
 	var src systable.SQLTable
 	for _, t := range e.systemTables() {
 		if t.Name() == name {
@@ -294,12 +291,10 @@ func (e *Engine) compileSystemFilter(sel *sqlparser.Select, name, userID string,
 	if f.Columns, err = selectedColumns(sel, all, catalog.SystemNamespace, name); err != nil {
 		return nil, err
 	}
-	where := ""
-	if sel.Where != nil {
-		f.Where = conditionText(sel.Where.Expr)
-		where = " WHERE " + f.Where
+	if f.Where, err = whereText(sel, text); err != nil {
+		return nil, err
 	}
-	f.SQL = fmt.Sprintf(`SELECT * FROM "%s"."%s"%s`, catalog.SystemNamespace, name, where)
+	f.SQL = filterSQL(catalog.SystemNamespace, name, f.Where)
 	return f, nil
 }
 
@@ -313,7 +308,16 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 	defer release()
 	sess := sctx.Session.(*Session)
 	sess.noIndexes = true // keep the WHERE as one Filter over a full scan
-	node, err := e.gms.AnalyzeQuery(sctx, f.SQL)
+	tr, err := translate(dialect.NewStandardSQL(dialect.KindSelect, f.SQL))
+	if err != nil {
+		return err
+	}
+	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
+	bound, qFlags, err := binder.BindOnly(tr.AST, f.SQL, nil)
+	if err != nil {
+		return translateError(err)
+	}
+	node, err := e.gms.Analyzer.Analyze(sctx, bound, nil, qFlags)
 	if err != nil {
 		return translateError(err)
 	}
@@ -361,4 +365,26 @@ func (f *Filter) Match(ctx context.Context, row []any) (bool, error) {
 		return false, translateError(err)
 	}
 	return sql.IsTrue(v), nil // NULL, like false, is no match
+}
+
+// whereText is a live query's condition as the user wrote it ("" when it
+// has none): PostgreSQL SQL, which the initial-data queries compose and
+// parse again.
+func whereText(sel *sqlparser.Select, text string) (string, error) {
+	if sel.Where == nil {
+		return "", nil
+	}
+	w := pgsql.WhereText(text)
+	if w == "" {
+		return "", apierror.New(apierror.Unsupported, "the WHERE of this live query cannot be reused")
+	}
+	return w, nil
+}
+
+// filterSQL is the SELECT a live query's initial data and refreshes run.
+func filterSQL(ns, name, where string) string {
+	if where == "" {
+		return fmt.Sprintf(`SELECT * FROM "%s"."%s"`, ns, name)
+	}
+	return fmt.Sprintf(`SELECT * FROM "%s"."%s" WHERE %s`, ns, name, where)
 }

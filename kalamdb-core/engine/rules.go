@@ -20,7 +20,9 @@ const strictCastRuleID analyzer.RuleId = 10_000
 
 // newAnalyzer is the engine's default analyzer plus KalamDB's rules.
 func newAnalyzer(p *Provider) *analyzer.Analyzer {
-	return analyzer.NewBuilder(p).AddPostAnalyzeRule(strictCastRuleID, strictCasts).Build()
+	return analyzer.NewBuilder(p).
+		AddPreAnalyzeRule(pgTypesRuleID, pgTypes).
+		AddPostAnalyzeRule(strictCastRuleID, strictCasts).Build()
 }
 
 // strictCasts makes a cast of text to a number fail when the text is not

@@ -12,27 +12,27 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
-// checkStatement applies KalamDB's rules to a parsed standard statement
-// before the engine plans it, working on the engine's own AST (one parse):
-// system columns are never written by SQL, and MySQL-only write forms are
-// refused rather than half-supported.
-func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, req QueryRequest) error {
+// checkStatement applies KalamDB's rules to a translated statement before
+// the engine plans it: system columns are never written by SQL, and an
+// INSERT without a column list names the table's own columns. The
+// translated AST may be shared (cached), so a statement that needs a
+// change is copied first.
+func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, req QueryRequest) (sqlparser.Statement, error) {
+	if sctx.GetCurrentDatabase() == "" {
+		if name := unqualifiedTable(stmt); name != "" {
+			// The engine would say "no database selected"; the user asked
+			// for a table.
+			return nil, apierror.New(apierror.TableNotFound, "table %s does not exist: no namespace is selected (write namespace.%s, or select one with USE)", name, name)
+		}
+	}
 	switch s := stmt.(type) {
 	case *sqlparser.Insert:
-		if s.Action == sqlparser.ReplaceStr {
-			return apierror.New(apierror.InvalidSQL, "REPLACE is not supported; use INSERT, or UPDATE for existing rows")
-		}
-		if s.Ignore != "" {
-			return apierror.New(apierror.InvalidSQL, "INSERT IGNORE is not supported")
-		}
-		if len(s.OnDup) > 0 {
-			return apierror.New(apierror.InvalidSQL, "ON DUPLICATE KEY UPDATE is not supported")
-		}
 		for _, c := range s.Columns {
 			if isSystemColumn(c.Lowered()) {
-				return apierror.New(apierror.InvalidInput, "system column %s is assigned by the database and cannot be inserted", c.Lowered())
+				return nil, apierror.New(apierror.InvalidInput, "system column %s is assigned by the database and cannot be inserted", c.Lowered())
 			}
 		}
 		if len(s.Columns) == 0 {
@@ -41,11 +41,14 @@ func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, req
 			// columns only, so name them explicitly.
 			cols, err := e.userColumns(req, s.Table)
 			if err != nil {
-				return err
+				return nil, err
 			}
+			cp := *s
+			cp.Columns = make(sqlparser.Columns, 0, len(cols))
 			for _, c := range cols {
-				s.Columns = append(s.Columns, sqlparser.NewColIdent(c))
+				cp.Columns = append(cp.Columns, sqlparser.NewColIdent(c))
 			}
+			return &cp, nil
 		}
 	case *sqlparser.Delete:
 		// The engine's DELETE planning looks up the session's current
@@ -61,11 +64,44 @@ func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, req
 	case *sqlparser.Update:
 		for _, a := range s.Exprs {
 			if isSystemColumn(a.Name.Name.Lowered()) {
-				return apierror.New(apierror.InvalidInput, "system column %s is assigned by the database and cannot be updated", a.Name.Name.Lowered())
+				return nil, apierror.New(apierror.InvalidInput, "system column %s is assigned by the database and cannot be updated", a.Name.Name.Lowered())
 			}
 		}
 	}
-	return nil
+	return stmt, nil
+}
+
+// unqualifiedTable returns the first table named without a namespace
+// that is not a WITH query of the statement, or "".
+func unqualifiedTable(stmt sqlparser.Statement) string {
+	ctes := map[string]bool{}
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		if w, ok := node.(*sqlparser.With); ok && w != nil {
+			for _, c := range w.Ctes {
+				ctes[strings.ToLower(c.As.String())] = true
+			}
+		}
+		return true, nil
+	}, stmt)
+	found := ""
+	check := func(tn sqlparser.TableName) {
+		name := strings.ToLower(tn.Name.String())
+		if found == "" && tn.DbQualifier.IsEmpty() && name != "" && name != "dual" && !ctes[name] {
+			found = name
+		}
+	}
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		switch n := node.(type) {
+		case *sqlparser.AliasedTableExpr:
+			if tn, ok := n.Expr.(sqlparser.TableName); ok {
+				check(tn)
+			}
+		case *sqlparser.Insert:
+			check(n.Table)
+		}
+		return found == "", nil
+	}, stmt)
+	return found
 }
 
 func isSystemColumn(name string) bool {
@@ -98,7 +134,9 @@ func (e *Engine) userColumns(req QueryRequest, tn sqlparser.TableName) ([]string
 }
 
 // bindParams turns JSON request parameters into engine bind values v1..vn.
-// They are bound as typed literals, never spliced into the text.
+// They are bound as typed literals, never spliced into the text: strings
+// as PostgreSQL's untyped literals (typed by where they are used),
+// integers as BIGINT, other numbers as exact decimals.
 func bindParams(params []any) (map[string]sqlparser.Expr, error) {
 	if len(params) == 0 {
 		return nil, nil
@@ -109,7 +147,7 @@ func bindParams(params []any) (map[string]sqlparser.Expr, error) {
 		if err != nil {
 			return nil, apierror.New(apierror.InvalidParameter, "parameter $%d: %v", i+1, err)
 		}
-		out["v"+strconv.Itoa(i+1)] = expr
+		out[pgsql.BindName(i+1)] = expr
 	}
 	return out, nil
 }
@@ -123,8 +161,8 @@ func bindValue(p any) (sqlparser.Expr, error) {
 	case string:
 		return sqlparser.NewStrVal([]byte(v)), nil
 	case json.Number:
-		if _, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-			return sqlparser.NewIntVal([]byte(v)), nil
+		if n, err := strconv.ParseInt(string(v), 10, 64); err == nil {
+			return pgsql.IntLiteral(n), nil
 		}
 		f, err := v.Float64()
 		if err != nil || math.IsInf(f, 0) {
@@ -133,13 +171,13 @@ func bindValue(p any) (sqlparser.Expr, error) {
 		return sqlparser.NewFloatVal([]byte(v)), nil
 	case float64:
 		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
-			return sqlparser.NewIntVal([]byte(strconv.FormatInt(int64(v), 10))), nil
+			return pgsql.IntLiteral(int64(v)), nil
 		}
 		return sqlparser.NewFloatVal([]byte(strconv.FormatFloat(v, 'g', -1, 64))), nil
 	case int64:
-		return sqlparser.NewIntVal([]byte(strconv.FormatInt(v, 10))), nil
+		return pgsql.IntLiteral(v), nil
 	case int:
-		return sqlparser.NewIntVal([]byte(strconv.Itoa(v))), nil
+		return pgsql.IntLiteral(int64(v)), nil
 	case []any, map[string]any:
 		// Arrays and objects bind as their JSON text, for JSON columns.
 		raw, err := json.Marshal(v)

@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"sort"
 	"sync"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
@@ -38,6 +39,9 @@ type Tx struct {
 	// _seq of the row's first version) is not in the row itself.
 	identities map[int64][]byte
 	done       bool
+	// start is when the transaction began: now() of every statement in
+	// it, as in PostgreSQL.
+	start time.Time
 }
 
 // pendingWrite is the latest write of one key in a transaction.
@@ -64,7 +68,7 @@ type pendingWrite struct {
 
 // BeginTx starts a transaction.
 func (e *Engine) BeginTx() *Tx {
-	return &Tx{e: e, writes: make(map[string]*pendingWrite)}
+	return &Tx{e: e, writes: make(map[string]*pendingWrite), start: time.Now().UTC().Truncate(time.Microsecond)}
 }
 
 func writeID(family string, key []byte) string {

@@ -54,7 +54,7 @@ func WireValue(dt dialect.DataType, v any) any {
 			return x
 		}
 	case KindInt16, KindInt32, KindInt64:
-		if n, ok := intValue(v); ok {
+		if n, ok := IntValue(v); ok {
 			return n
 		}
 	case KindFloat32:
@@ -119,7 +119,7 @@ func WireValueOf(t sql.Type, v any) any {
 	if t != nil {
 		switch {
 		case isTinyInt(t):
-			if n, ok := intValue(v); ok {
+			if n, ok := IntValue(v); ok {
 				return n != 0
 			}
 			if b, ok := v.(bool); ok {
@@ -154,7 +154,7 @@ func wireByGoType(v any, computed bool) any {
 	case bool:
 		return x
 	case int8, int16, int32, int64, int, uint8, uint16, uint32:
-		n, _ := intValue(x)
+		n, _ := IntValue(x)
 		return n
 	case uint64:
 		return x // a JSON number; beyond int64 it stays exact as uint64
@@ -182,7 +182,8 @@ func wireByGoType(v any, computed bool) any {
 	return fmt.Sprint(v)
 }
 
-func intValue(v any) (int64, bool) {
+// IntValue reads an integer of any engine representation exactly.
+func IntValue(v any) (int64, bool) {
 	switch x := v.(type) {
 	case int64:
 		return x, true

@@ -23,6 +23,12 @@ const (
 // text form, compared as bytes.
 var uuidType = types.MustCreateString(sqltypes.Char, 36, sql.Collation_ascii_bin)
 
+// UUIDType is the engine type of UUID values (columns and expressions).
+func UUIDType() sql.Type { return uuidType }
+
+// IsUUIDType reports whether t is the engine type of UUID values.
+func IsUUIDType(t sql.Type) bool { return t == uuidType || t.Equals(uuidType) }
+
 // EngineType is the query engine type a column of type dt is exposed as.
 //
 // TIMESTAMP and DATETIME are both DATETIME(6) in the engine: MySQL's

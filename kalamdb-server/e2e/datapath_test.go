@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -118,11 +119,48 @@ func TestDataPathOverHTTP(t *testing.T) {
 		{"INVALID_INPUT", "INSERT INTO app.t (id, ok) VALUES (7, 'maybe')"},
 		{"INVALID_SQL", "SELECT nope FROM app.t"},
 		{"SQL_EXECUTION_ERROR", "SELECT 1/0"},
-		{"INVALID_SQL", "SELECT v || 'x' FROM app.t"},
+		{"INVALID_SQL", "SELECT id || id FROM app.t"}, // no || between two integers, as in PostgreSQL
 	} {
 		s.fail(alice, 400, bad.code, bad.sql)
 	}
 	if got := s.ok(alice, "SELECT count(*) FROM app.t").rows(t); got != `[[3]]` {
 		t.Fatalf("rows after bad input: %s", got)
+	}
+}
+
+// TestPostgreSQLAnswersOverHTTP checks, as a client sees them, the answers a
+// PostgreSQL/DataFusion user expects where a MySQL engine would answer
+// otherwise: integer literals and division, standard string literals,
+// reserved-in-MySQL-only column names, and errors naming what is wrong.
+func TestPostgreSQLAnswersOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	r := s.ok(root, `SELECT 1, 7 / 2, 'a \ b', 'a' || 'b', 'X' ILIKE 'x'`)
+	if got := r.rows(t); got != `[[1,3,"a \\ b","ab",true]]` {
+		t.Fatalf("values: %s", got)
+	}
+	var types []string
+	for _, c := range r.Results[0].Schema {
+		types = append(types, c.DataType)
+	}
+	if got := strings.Join(types, " "); got != "BigInt BigInt Text Text Boolean" {
+		t.Fatalf("data types: %s", got)
+	}
+	s.ok(root, `CREATE NAMESPACE app; CREATE TABLE app.config (key TEXT PRIMARY KEY, value TEXT)`)
+	s.fail(root, 400, "INVALID_PARAMETER", `INSERT INTO app.config (key, value) VALUES ($1, ?)`, "k", "v")
+	s.ok(root, `INSERT INTO app.config (key, value) VALUES (?, ?)`, "k", "v")
+	r = s.ok(root, `SELECT key, value FROM app.config WHERE key = 'k'`)
+	if got := r.rows(t); got != `[["k","v"]]` {
+		t.Fatalf("key/value: %s", got)
+	}
+	if r.Results[0].Schema[0].Name != "key" || r.Results[0].Schema[1].Name != "value" {
+		t.Fatalf("labels: %s", r)
+	}
+	r = s.fail(root, http.StatusNotFound, "TABLE_NOT_FOUND", "SELECT * FROM missing_table")
+	if !strings.Contains(r.Error.Message, "missing_table") {
+		t.Fatalf("table not named: %s", r)
+	}
+	r = s.fail(root, 400, "INVALID_SQL", "SELECT 1;\nSELECT * FROM app.config WHERE")
+	if r.Error.Details["line"] != json.Number("2") {
+		t.Fatalf("syntax error position: %s", r)
 	}
 }

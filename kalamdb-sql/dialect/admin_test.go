@@ -357,12 +357,24 @@ func TestExecuteAs(t *testing.T) {
 		{name: "empty user", sql: "EXECUTE AS USER '' (SELECT 1)", code: apierror.InvalidSQL, msg: "user name must not be empty", pos: 17},
 		{name: "semicolon inside", sql: "EXECUTE AS USER 'a' (SELECT 1;)", code: apierror.InvalidSQL, msg: "only one statement is allowed", pos: 30},
 		{name: "inner syntax error", sql: "EXECUTE AS USER 'a' (CREATE TABLE t (a INTT))", code: apierror.InvalidSQL, msg: "unknown type 'INTT'", pos: 40},
-		{name: "inner concat", sql: "EXECUTE AS USER 'a' (SELECT a || b FROM t)", code: apierror.InvalidSQL, msg: "CONCAT", pos: 31},
+		{name: "inner executable comment", sql: "EXECUTE AS USER 'a' (SELECT a /*! b */ FROM t)", code: apierror.InvalidSQL, msg: "executable comments", pos: 31},
 		{name: "inner unsupported", sql: "EXECUTE AS USER 'a' (GRANT ALL ON t TO b)", code: apierror.InvalidSQL, msg: "unsupported statement: GRANT", pos: 22},
 	})
 
 	// Inside a batch, positions of inner errors are batch positions.
-	sql := "SELECT 1;\nEXECUTE AS USER 'a' (SELECT a || b)"
-	_, err := Parse(sql)
-	checkErr(t, sql, err, apierror.InvalidSQL, "CONCAT", 41)
+	sql := "SELECT 1;\nEXECUTE AS USER 'a' (SELECT a /*!*/ FROM t)"
+	stmts, err := Parse(sql)
+	checkErr(t, sql, err, apierror.InvalidSQL, "executable comments", 41)
+	_ = stmts
+	// ... and so are positions located later in an inner standard statement.
+	sql = "SELECT 1;\nEXECUTE AS USER 'a' (SELECT a FORM t)"
+	stmts, err = Parse(sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	innerStd := stmts[1].(*ExecuteAs).Inner.(*StandardSQL)
+	locatedErr := innerStd.LocateError(apierror.New(apierror.InvalidSQL, "x").WithDetails(map[string]any{"position": 10}))
+	if d := locatedErr.(*apierror.Error).Details.(map[string]any); d["position"] != strings.Index(sql, "FORM")+1 || d["line"] != 2 {
+		t.Fatalf("details = %v", d)
+	}
 }

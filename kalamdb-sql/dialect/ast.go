@@ -1,6 +1,10 @@
 package dialect
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
 
 // Statement is one parsed statement of a request. Standard SQL statements
 // (SELECT, INSERT, UPDATE, DELETE, ...) are *StandardSQL and keep their text
@@ -153,10 +157,15 @@ const (
 )
 
 // StandardSQL is a SELECT/INSERT/UPDATE/DELETE (including WITH ... SELECT)
-// left for the query engine.
+// left for the query engine. It keeps where its text sits in the request,
+// so that errors found later in the text (by PostgreSQL's parser, or while
+// translating it) point into the request the client sent.
 type StandardSQL struct {
 	base
 	kind Kind
+	// offset is the byte offset of the text within request.
+	offset  int
+	request string
 }
 
 func (s *StandardSQL) Kind() Kind { return s.kind }
@@ -166,8 +175,44 @@ func (s *StandardSQL) Kind() Kind { return s.kind }
 // that build statements without parsing (internal queries, tests). The text
 // is trimmed of surrounding whitespace but otherwise not checked.
 func NewStandardSQL(kind Kind, text string) *StandardSQL {
-	return &StandardSQL{base: base{text: strings.TrimSpace(text)}, kind: kind}
+	t := strings.TrimSpace(text)
+	return &StandardSQL{base: base{text: t}, kind: kind, request: t}
 }
+
+// LocateError rewrites the location of an error about the statement's
+// text: Details "position" (1-based, within Text) becomes the position
+// within the whole request, with its line and column. Other errors are
+// returned unchanged.
+func (s *StandardSQL) LocateError(err error) error {
+	ae, ok := apierror.As(err)
+	if !ok {
+		return err
+	}
+	d, ok := ae.Details.(map[string]any)
+	if !ok {
+		return err
+	}
+	p, ok := d["position"].(int)
+	if !ok {
+		return err
+	}
+	src := source{text: s.request, full: s.request}
+	pos, line, col := src.location(s.offset + p - 1)
+	out := *ae
+	out.Details = map[string]any{"position": pos, "line": line, "column": col}
+	return &out
+}
+
+// ErrorAt is an error of the given code about text at byte offset off,
+// with Details {"position", "line", "column"} (1-based, within text) like
+// every positioned error of this package.
+func ErrorAt(code apierror.Code, text string, off int, format string, args ...any) *apierror.Error {
+	return source{text: text, full: text}.codeAt(code, off, format, args...)
+}
+
+// Snippet quotes user text inside an error message: at most 40 bytes, cut
+// on a character boundary, control characters shown as spaces.
+func Snippet(s string) string { return snippet(s) }
 
 // Begin, Commit and Rollback delimit a transaction inside one request.
 type Begin struct{ base }

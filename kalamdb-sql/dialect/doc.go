@@ -5,17 +5,16 @@
 // ... WITH, users, storages, flush and compaction, KILL, backups, EXECUTE AS
 // USER, transactions) into typed statements.
 //
-// Standard SQL (SELECT, INSERT, UPDATE, DELETE, WITH, EXPLAIN SELECT) is only
-// classified here, in one allocation-free pass over its tokens, and passed on
-// as text: the query engine parses it with its own parser (DESIGN §2), so
-// parsing it twice would cost every request on the hot path. That pass is
-// also where statements the engine must never run are refused: '||' (a
-// logical OR in the engine, concatenation to KalamDB users), SELECT ... INTO
-// and LOAD_FILE() (nothing a user writes may reach the server's file system),
-// and text whose strings or comments the engine's MySQL-family tokenizer
-// would cut differently from this one. MySQL executable comments
-// ('/*! ... */') and optimizer hints ('/*+ ... */') are refused by the lexer
-// itself, so they are INVALID_SQL wherever they sit, in any statement.
+// Standard SQL (SELECT, INSERT, UPDATE, DELETE, WITH, VALUES, EXPLAIN
+// SELECT) is only classified here, in one allocation-free pass over its
+// tokens, and passed on as text with its place in the request: package
+// pgsql parses it with PostgreSQL's own parser and translates it for the
+// engine, refusing whatever KalamDB does not run. The lexer follows
+// PostgreSQL's lexical rules (standard strings, E'...' strings, dollar quotes,
+// nested comments), so a batch is cut into statements exactly where
+// PostgreSQL would cut it. MySQL executable comments ('/*! ... */') and
+// optimizer hints ('/*+ ... */') are refused by the lexer itself, so they
+// are INVALID_SQL wherever they sit, in any statement.
 //
 // Statements that are valid in other dialects but not part of KalamDB's SQL
 // (GRANT, LOAD DATA, CREATE INDEX, SET GLOBAL, ...) are rejected here as

@@ -50,7 +50,7 @@ func (s source) codeAt(code apierror.Code, off int, format string, args ...any) 
 // where, near what, and (when known) what the grammar wanted instead.
 func (s source) syntaxError(t token, expected string) *apierror.Error {
 	var msg string
-	if t.kind == tokEOF {
+	if t.kind == TokEOF {
 		msg = "syntax error at end of input"
 	} else {
 		pos, _, _ := s.location(t.pos)
@@ -62,24 +62,22 @@ func (s source) syntaxError(t token, expected string) *apierror.Error {
 	return s.errAt(t.pos, "%s", msg)
 }
 
-// lexError reports an unterminated quoted token or comment, or an
-// executable comment. Split reports an unterminated token as
-// BATCH_PARSE_ERROR (the batch cannot even be cut into statements);
-// ParseOne as INVALID_SQL. An executable comment is INVALID_SQL from both.
+// lexError reports an unterminated quoted token or comment. Split reports it
+// as BATCH_PARSE_ERROR (the batch cannot even be cut into statements);
+// ParseOne as INVALID_SQL.
 func (s source) lexError(code apierror.Code, t token) *apierror.Error {
-	if c := s.text[t.pos:t.end]; isExecutableComment(c) {
-		kind := "MySQL executable comments ('/*! ... */')"
-		if c[2] == '+' {
-			kind = "optimizer hints ('/*+ ... */')"
-		}
-		return s.errAt(t.pos, "%s are not supported; remove the comment or write the SQL without it", kind)
+	raw := s.text[t.pos:t.end]
+	if isExecutableComment(raw) {
+		return s.errAt(t.pos, "%s", ExecutableCommentMessage(raw))
 	}
 	what := "block comment"
-	switch s.text[t.pos] {
-	case '\'':
-		what = "string literal"
-	case '"', '`':
+	switch {
+	case raw[0] == '$':
+		what = "dollar-quoted string"
+	case raw[0] == '"' || raw[0] == '`' || strings.IndexByte(raw, '"') == 2 && raw[1] == '&':
 		what = "quoted identifier"
+	case raw[0] != '/':
+		what = "string literal"
 	}
 	pos, _, _ := s.location(t.pos)
 	return s.codeAt(code, t.pos, "unterminated %s starting at position %d", what, pos)
@@ -122,4 +120,14 @@ func snippet(s string) string {
 		s += "..."
 	}
 	return s
+}
+
+// ExecutableCommentMessage is the refusal of c, an executable comment (see
+// isExecutableComment), shared by every front-end package.
+func ExecutableCommentMessage(c string) string {
+	kind := "MySQL executable comments ('/*! ... */')"
+	if c[2] == '+' {
+		kind = "optimizer hints ('/*+ ... */')"
+	}
+	return kind + " are not supported; remove the comment or write the SQL without it"
 }

@@ -2,42 +2,60 @@ package dialect
 
 import "strings"
 
-// tokenKind is the lexical class of a token.
-type tokenKind uint8
+// TokenKind is the lexical class of a token.
+type TokenKind uint8
 
+// Token kinds.
 const (
-	tokEOF         tokenKind = iota
-	tokWord                  // unquoted identifier or keyword
-	tokQuotedIdent           // "ident" or `ident`
-	tokString                // 'text'
-	tokNumber                // 42, 3.14, 1e9, .5
-	tokPlaceholder           // $1 or ?
-	tokPunct                 // operators and punctuation: ( ) , ; . = || <= ...
-	tokComment               // -- line comment or /* block comment */
-	// tokInvalid is an unterminated string, quoted identifier or block
+	TokEOF         TokenKind = iota
+	TokWord                  // unquoted identifier or keyword
+	TokQuotedIdent           // "ident" or `ident`
+	TokString                // 'text', E'text', $$text$$, N'', B'', X'', U&''
+	TokNumber                // 42, 3.14, 1e9, .5
+	TokPlaceholder           // $1 or ?
+	TokPunct                 // operators and punctuation: ( ) , ; . = || <= ...
+	TokComment               // -- line comment or /* block comment */
+	// TokInvalid is an unterminated string, quoted identifier or block
 	// comment, or an executable comment (see isExecutableComment).
-	tokInvalid
+	TokInvalid
 )
 
 // token is a slice of the lexed text. Tokens hold offsets rather than
 // strings so that scanning a statement allocates nothing; the text is
 // src[pos:end] and quoted forms are decoded only when a parser needs them.
 type token struct {
-	kind tokenKind
+	kind TokenKind
 	pos  int // offset of the first byte
 	end  int // offset one past the last byte
 }
 
-// lexer splits SQL text into tokens. It follows PostgreSQL's lexical rules
-// (which KalamDB users write) where they agree with the MySQL-family
-// tokenizer of the query engine: ” is the only escape in string literals,
-// "..." and `...` quote identifiers, -- and non-nested /* */ are comments.
-// Where the two tokenizers disagree (backslash escapes, #, //) the
-// standard-SQL scan refuses the statement instead of guessing; see
-// standard.go. Executable comments are refused by the lexer itself.
+// lexer splits SQL text into tokens by PostgreSQL's lexical rules, which
+// KalamDB users write and which the standard-SQL front end (PostgreSQL's own
+// parser) applies: a doubled quote is the only escape in ordinary string
+// literals (a backslash is an ordinary character), E'...' strings take backslash
+// escapes, $tag$...$tag$ quotes text verbatim, "..." quotes identifiers,
+// -- comments run to the end of the line and /* */ comments nest. So a ';'
+// inside any of them never splits a batch. `...` also quotes identifiers,
+// for the KalamDB statements that accept it; standard SQL refuses it.
 type lexer struct {
 	src string
 	pos int
+}
+
+// Lexer exposes the dialect's lexer to the other front-end packages, so
+// that every package of the SQL layer cuts text the same way (and the way
+// PostgreSQL does).
+type Lexer struct{ lx lexer }
+
+// NewLexer returns a lexer over src.
+func NewLexer(src string) *Lexer { return &Lexer{lx: lexer{src: src}} }
+
+// Next returns the next token, comments included: its kind and its byte
+// offsets src[pos:end]. At the end it returns TokEOF, repeatedly; an
+// unterminated literal or comment is a TokInvalid token to the end.
+func (l *Lexer) Next() (kind TokenKind, pos, end int) {
+	t := l.lx.next()
+	return t.kind, t.pos, t.end
 }
 
 func isSpace(c byte) bool {
@@ -56,9 +74,9 @@ func isWordStart(c byte) bool {
 func isWordByte(c byte) bool { return isWordStart(c) || isDigit(c) || c == '$' }
 
 // next returns the next token, comments included. At the end of the text it
-// returns tokEOF (repeatedly). It never fails: an unterminated literal or
-// comment is a tokInvalid token running to the end of the text, and an
-// executable comment is a tokInvalid token too, so every consumer refuses
+// returns TokEOF (repeatedly). It never fails: an unterminated literal or
+// comment is a TokInvalid token running to the end of the text, and an
+// executable comment is a TokInvalid token too, so every consumer refuses
 // it wherever it sits.
 func (lx *lexer) next() token {
 	src := lx.src
@@ -69,60 +87,59 @@ func (lx *lexer) next() token {
 	start := i
 	if i >= len(src) {
 		lx.pos = i
-		return token{kind: tokEOF, pos: i, end: i}
+		return token{kind: TokEOF, pos: i, end: i}
 	}
 	c := src[i]
-	kind := tokPunct
+	kind := TokPunct
 	switch {
 	case isWordStart(c):
-		kind = tokWord
+		if j, k, ok := prefixedQuote(src, i); ok {
+			i, kind = j, k
+			break
+		}
+		kind = TokWord
 		i++
 		for i < len(src) && isWordByte(src[i]) {
 			i++
 		}
 	case isDigit(c) || c == '.' && i+1 < len(src) && isDigit(src[i+1]):
-		kind = tokNumber
+		kind = TokNumber
 		i = scanNumber(src, i)
 	case c == '\'' || c == '"' || c == '`':
-		kind = tokString
+		kind = TokString
 		if c != '\'' {
-			kind = tokQuotedIdent
+			kind = TokQuotedIdent
 		}
 		var ok bool
 		i, ok = scanQuoted(src, i, c)
 		if !ok {
-			kind = tokInvalid
+			kind = TokInvalid
 		}
 	case c == '-' && i+1 < len(src) && src[i+1] == '-':
-		kind = tokComment
+		kind = TokComment
 		for i < len(src) && src[i] != '\n' {
 			i++
 		}
 	case c == '/' && i+1 < len(src) && src[i+1] == '*':
-		kind = tokComment
-		i += 2
-		for {
-			if i+1 >= len(src) {
-				kind, i = tokInvalid, len(src)
-				break
-			}
-			if src[i] == '*' && src[i+1] == '/' {
-				i += 2
-				if isExecutableComment(src[start:i]) {
-					kind = tokInvalid
-				}
-				break
-			}
-			i++
+		kind = TokComment
+		var ok bool
+		if i, ok = scanBlockComment(src, i); !ok || isExecutableComment(src[start:i]) {
+			kind = TokInvalid
 		}
 	case c == '$' && i+1 < len(src) && isDigit(src[i+1]):
-		kind = tokPlaceholder
+		kind = TokPlaceholder
 		i++
 		for i < len(src) && isDigit(src[i]) {
 			i++
 		}
+	case c == '$' && isDollarTag(src, i):
+		kind = TokString
+		var ok bool
+		if i, ok = scanDollarQuoted(src, i); !ok {
+			kind = TokInvalid
+		}
 	case c == '?':
-		kind = tokPlaceholder
+		kind = TokPlaceholder
 		i++
 	default:
 		i += punctLen(src, i)
@@ -174,6 +191,117 @@ func scanQuoted(src string, i int, q byte) (end int, ok bool) {
 		i++
 	}
 	return len(src), false
+}
+
+// prefixedQuote lexes the prefixed literals that start like a word:
+// E'...' (backslash escapes), N'...', B'...', X'...' and U&'...' strings
+// and U&"..." identifiers. ok is false when the word at i is a plain word.
+func prefixedQuote(src string, i int) (end int, kind TokenKind, ok bool) {
+	c := src[i] | 0x20 // ASCII lower case
+	j := i + 1
+	if c == 'u' && j+1 < len(src) && src[j] == '&' && (src[j+1] == '\'' || src[j+1] == '"') {
+		q := src[j+1]
+		kind = TokString
+		if q == '"' {
+			kind = TokQuotedIdent
+		}
+		end, ok = scanQuoted(src, j+1, q)
+		if !ok {
+			kind = TokInvalid
+		}
+		return end, kind, true
+	}
+	if j >= len(src) || src[j] != '\'' {
+		return 0, 0, false
+	}
+	switch c {
+	case 'e':
+		end, ok = scanEscaped(src, j)
+	case 'n', 'b', 'x':
+		end, ok = scanQuoted(src, j, '\'')
+	default:
+		return 0, 0, false
+	}
+	if !ok {
+		return end, TokInvalid, true
+	}
+	return end, TokString, true
+}
+
+// scanEscaped returns the end of the E'...' string whose quote is at i: a
+// backslash escapes the next character (\' is a quote), and so does a
+// doubled quote.
+func scanEscaped(src string, i int) (end int, ok bool) {
+	i++
+	for i < len(src) {
+		switch src[i] {
+		case '\\':
+			i += 2
+			continue
+		case '\'':
+			if i+1 < len(src) && src[i+1] == '\'' {
+				i += 2
+				continue
+			}
+			return i + 1, true
+		}
+		i++
+	}
+	return len(src), false
+}
+
+// scanBlockComment returns the end of the comment opened at i. Comments
+// nest, as in PostgreSQL: /* a /* b */ c */ is one comment.
+func scanBlockComment(src string, i int) (end int, ok bool) {
+	depth := 0
+	for i+1 < len(src) {
+		switch {
+		case src[i] == '/' && src[i+1] == '*':
+			depth++
+			i += 2
+		case src[i] == '*' && src[i+1] == '/':
+			depth--
+			i += 2
+			if depth == 0 {
+				return i, true
+			}
+		default:
+			i++
+		}
+	}
+	return len(src), false
+}
+
+func isDollarTagStart(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '_' || c >= 0x80
+}
+
+// dollarTagEnd returns the end of the $tag$ opening a dollar-quoted string
+// at i, or -1 when the text at i is not one.
+func dollarTagEnd(src string, i int) int {
+	j := i + 1
+	if j < len(src) && isDollarTagStart(src[j]) {
+		for j < len(src) && (isDollarTagStart(src[j]) || isDigit(src[j])) {
+			j++
+		}
+	}
+	if j < len(src) && src[j] == '$' {
+		return j + 1
+	}
+	return -1
+}
+
+func isDollarTag(src string, i int) bool { return dollarTagEnd(src, i) > 0 }
+
+// scanDollarQuoted returns the end of the $tag$...$tag$ string opened at i.
+func scanDollarQuoted(src string, i int) (end int, ok bool) {
+	open := dollarTagEnd(src, i)
+	tag := src[i:open]
+	k := strings.Index(src[open:], tag)
+	if k < 0 {
+		return len(src), false
+	}
+	return open + k + len(tag), true
 }
 
 // punctLen is the length of the operator at i. Two-character operators are
@@ -291,13 +419,15 @@ func asciiUpper(s string) string {
 	return string(b)
 }
 
-// isExecutableComment reports whether c, a terminated block comment, is
-// one the query engine acts on: a MySQL executable comment ('/*! ... */',
-// whose text its tokenizer runs as SQL) or an optimizer hint ('/*+ ... */',
-// which its planner obeys). To KalamDB's lexer both are comments, so
-// passing them on would let the engine run what KalamDB never checked;
-// dropping them would silently change what the user asked for. Either way
-// the text means different things to the two tokenizers, so it is refused.
+// isExecutableComment reports whether c, a terminated block comment, is a
+// MySQL executable comment ('/*! ... */', run as SQL by MySQL) or an
+// optimizer hint ('/*+ ... */', obeyed by MySQL's planner). To PostgreSQL
+// both are plain comments, so a user who writes one expects something that
+// KalamDB would silently not do; the text is refused instead.
 func isExecutableComment(c string) bool {
 	return len(c) >= 5 && (c[2] == '!' || c[2] == '+') && c[len(c)-2:] == "*/"
 }
+
+// IsExecutableComment is isExecutableComment for the other front-end
+// packages, so that they refuse exactly the comments the dialect refuses.
+func IsExecutableComment(c string) bool { return isExecutableComment(c) }

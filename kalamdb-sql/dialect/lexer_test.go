@@ -12,7 +12,7 @@ func lexAll(src string) []string {
 	var out []string
 	for {
 		t := lx.next()
-		if t.kind == tokEOF {
+		if t.kind == TokEOF {
 			if t.pos != len(src) || t.end != len(src) {
 				out = append(out, fmt.Sprintf("bad EOF %d-%d", t.pos, t.end))
 			}
@@ -22,7 +22,7 @@ func lexAll(src string) []string {
 	}
 }
 
-func kindName(k tokenKind) string {
+func kindName(k TokenKind) string {
 	return [...]string{"eof", "word", "qident", "str", "num", "ph", "punct", "comment", "invalid"}[k]
 }
 
@@ -48,7 +48,15 @@ func TestLexer(t *testing.T) {
 		{"a -- comment ; 'x\nb", "word:a comment:-- comment ; 'x word:b"},
 		{"a --", "word:a comment:--"},
 		{"a /* x ; ' \" */ b", "word:a comment:/* x ; ' \" */ word:b"},
-		{"/* a /* b */ c */", "comment:/* a /* b */ word:c punct:* punct:/"}, // not nested, like the engine
+		{"/* a /* b */ c */ d", "comment:/* a /* b */ c */ word:d"}, // nested, as in PostgreSQL
+		{"/* a /* b */ c", "invalid:/* a /* b */ c"},
+		{"E'a\\'b' e'\\\\' x", `str:E'a\'b' str:e'\\' word:x`},
+		{"E'it''s' N'n' B'01' X'ff' U&'d\\0061' U&\"x\"", `str:E'it''s' str:N'n' str:B'01' str:X'ff' str:U&'d\0061' qident:U&"x"`},
+		{"E'open\\'", `invalid:E'open\'`},
+		{"Ex 'a' U&x", "word:Ex str:'a' word:U punct:& word:x"},
+		{"$$a;'b$$ $tag$ $x$ ; $tag$ $_1$z$_1$", "str:$$a;'b$$ str:$tag$ $x$ ; $tag$ str:$_1$z$_1$"},
+		{"$a$ open", "invalid:$a$ open"},
+		{"a$b$ $ $1x", "word:a$b$ punct:$ ph:$1 word:x"},
 		{"/**/x", "comment:/**/ word:x"},
 		{"'open", "invalid:'open"},
 		{`"open`, `invalid:"open`},
@@ -101,27 +109,6 @@ func TestCaseHelpers(t *testing.T) {
 	s := "already_lower"
 	if asciiLower(s) != s || asciiUpper("UP") != "UP" {
 		t.Fatal("no-op case")
-	}
-}
-
-func TestBackslashBeforeQuote(t *testing.T) {
-	cases := map[string]bool{
-		`'plain'`:        false,
-		`'C:\dir'`:       false,
-		`'C:\\'`:         false,
-		`'C:\'`:          true,
-		`'a\\\'`:         true,
-		`'it\''s'`:       true,
-		`'it''s\\'`:      false,
-		`"x\"`:           true,
-		`'a\\''b'`:       false,
-		`'\n\t'`:         false,
-		`'\\\\\\\\\\\\'`: false,
-	}
-	for raw, want := range cases {
-		if got := backslashBeforeQuote(raw); got != want {
-			t.Errorf("backslashBeforeQuote(%s) = %v, want %v", raw, got, want)
-		}
 	}
 }
 

@@ -39,7 +39,7 @@ func (p *parser) parseCreate() (Statement, error) {
 	case p.isKeyword(t, "DATABASE"), p.isKeyword(t, "SCHEMA"):
 		p.i--
 		return nil, p.unsupported(2, "use CREATE NAMESPACE")
-	case t.kind == tokWord:
+	case t.kind == TokWord:
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
@@ -66,7 +66,7 @@ func (p *parser) parseDrop() (Statement, error) {
 	case p.isKeyword(t, "DATABASE"), p.isKeyword(t, "SCHEMA"):
 		p.i--
 		return nil, p.unsupported(2, "use DROP NAMESPACE")
-	case t.kind == tokWord:
+	case t.kind == TokWord:
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
@@ -86,7 +86,7 @@ func (p *parser) parseAlter() (Statement, error) {
 		return p.parseAlterUser()
 	case p.acceptKeyword("STORAGE"):
 		return p.parseAlterStorage()
-	case t.kind == tokWord:
+	case t.kind == TokWord:
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
@@ -113,7 +113,7 @@ func (p *parser) parseShow() (Statement, error) {
 	case p.isKeyword(t, "DATABASES"), p.isKeyword(t, "SCHEMAS"):
 		p.i--
 		return nil, p.unsupported(2, "use SHOW NAMESPACES")
-	case t.kind == tokWord:
+	case t.kind == TokWord:
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
@@ -278,7 +278,7 @@ func (p *parser) parseCreateUser() (Statement, error) {
 			if st.Email, _, err = p.stringLit("email"); err != nil {
 				return nil, err
 			}
-		case t.kind == tokEOF:
+		case t.kind == TokEOF:
 			return st, nil
 		default:
 			return nil, p.syntaxError(t, "ROLE, EMAIL or end of statement")
@@ -352,7 +352,7 @@ func (p *parser) parseDropUser() (Statement, error) {
 // storageProp returns the field of props that the property word t names,
 // or nil when t names no storage property.
 func (p *parser) storageProp(props *StorageProps, t token) (**string, string) {
-	if t.kind != tokWord {
+	if t.kind != TokWord {
 		return nil, ""
 	}
 	switch name := asciiUpper(p.raw(t)); name {
@@ -390,7 +390,7 @@ func (p *parser) storageProps(alter bool) (StorageProps, error) {
 	for first := true; ; first = false {
 		comma := !first && p.acceptPunct(",")
 		t := p.peek()
-		if t.kind == tokEOF {
+		if t.kind == TokEOF {
 			if first || comma {
 				return props, p.syntaxError(t, "a storage property")
 			}
@@ -398,7 +398,7 @@ func (p *parser) storageProps(alter bool) (StorageProps, error) {
 		}
 		field, name := p.storageProp(&props, t)
 		if field == nil {
-			if t.kind == tokWord {
+			if t.kind == TokWord {
 				return props, p.errAt(t.pos, "unknown storage property '%s' (properties are %s)", snippet(p.raw(t)), storagePropList)
 			}
 			return props, p.syntaxError(t, "a storage property")
@@ -670,7 +670,7 @@ func (p *parser) parseExecuteAs() (Statement, error) {
 		return nil, err
 	}
 	depth, closeIdx := 1, -1
-	for j := p.i; j < len(p.toks) && p.toks[j].kind != tokEOF; j++ {
+	for j := p.i; j < len(p.toks) && p.toks[j].kind != TokEOF; j++ {
 		switch {
 		case p.isPunct(p.toks[j], "("):
 			depth++

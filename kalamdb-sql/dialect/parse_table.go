@@ -34,6 +34,21 @@ func (p *parser) parseCreateTable(typeWord TableType) (Statement, error) {
 		pkClause token // the column named by PRIMARY KEY (col)
 	)
 	for {
+		if t := p.peek(); p.isKeyword(t, "CONSTRAINT") {
+			// CONSTRAINT name PRIMARY KEY (col): the name is accepted and
+			// not kept (a table has one primary key and no other
+			// constraints to tell apart).
+			p.i++
+			if _, _, err := p.ident("constraint name"); err != nil {
+				return nil, err
+			}
+			if c := p.peek(); !(p.isKeyword(c, "PRIMARY") && p.isKeyword(p.peekAt(1), "KEY")) {
+				if c.kind == TokWord {
+					return nil, p.errAt(c.pos, "only PRIMARY KEY constraints are supported, not %s", asciiUpper(p.raw(c)))
+				}
+				return nil, p.syntaxError(c, "PRIMARY KEY")
+			}
+		}
 		if t := p.peek(); p.isKeyword(t, "PRIMARY") && p.isKeyword(p.peekAt(1), "KEY") {
 			p.i += 2
 			if st.PrimaryKey != "" {
@@ -80,14 +95,14 @@ func (p *parser) parseCreateTable(typeWord TableType) (Statement, error) {
 		break
 	}
 
-	if pkClause.kind != tokEOF {
+	if pkClause.kind != TokEOF {
 		found := false
 		for i := range st.Columns {
 			c := &st.Columns[i]
 			if c.Name != st.PrimaryKey {
 				continue
 			}
-			if infos[i].nullTok.kind != tokEOF {
+			if infos[i].nullTok.kind != TokEOF {
 				return nil, p.errAt(infos[i].nullTok.pos, "primary key column '%s' cannot be NULL", c.Name)
 			}
 			c.PrimaryKey, c.NotNull, found = true, true, true
@@ -158,7 +173,7 @@ func (p *parser) columnDef(form columnForm) (ColumnDef, columnInfo, error) {
 clauses:
 	for {
 		t := p.peek()
-		if t.kind != tokWord {
+		if t.kind != TokWord {
 			break
 		}
 		var (
@@ -187,7 +202,7 @@ clauses:
 		default:
 			break clauses
 		}
-		if clause.kind != tokEOF {
+		if clause.kind != TokEOF {
 			return ColumnDef{}, info, p.errAt(t.pos, "%s is given more than once for column '%s'", what, name)
 		}
 		*clause = t
@@ -205,129 +220,86 @@ clauses:
 		}
 	}
 
-	if notNullTok.kind != tokEOF && info.nullTok.kind != tokEOF {
+	if notNullTok.kind != TokEOF && info.nullTok.kind != TokEOF {
 		later := notNullTok
 		if info.nullTok.pos > later.pos {
 			later = info.nullTok
 		}
 		return ColumnDef{}, info, p.errAt(later.pos, "column '%s' is declared both NULL and NOT NULL", name)
 	}
-	if info.pkTok.kind != tokEOF && info.nullTok.kind != tokEOF {
+	if info.pkTok.kind != TokEOF && info.nullTok.kind != TokEOF {
 		return ColumnDef{}, info, p.errAt(info.nullTok.pos, "primary key column '%s' cannot be NULL", name)
 	}
-	col.PrimaryKey = info.pkTok.kind != tokEOF
-	col.NotNull = notNullTok.kind != tokEOF || col.PrimaryKey
+	col.PrimaryKey = info.pkTok.kind != TokEOF
+	col.NotNull = notNullTok.kind != TokEOF || col.PrimaryKey
 	if col.NotNull && col.Default != nil && col.Default.Kind == DefaultLiteral && col.Default.Literal == nil {
 		return ColumnDef{}, info, p.errAt(defaultTok.pos, "column '%s' is NOT NULL but its DEFAULT is NULL", name)
 	}
 	return col, info, nil
 }
 
-// maxTextLength bounds VARCHAR(n) and CHAR(n).
-const maxTextLength = 1<<31 - 1
+// paramName names the i-th parameter of a type in messages.
+func paramName(word string, i int) string {
+	switch {
+	case word == "DECIMAL" || word == "NUMERIC":
+		if i == 0 {
+			return "DECIMAL precision"
+		}
+		return "DECIMAL scale"
+	case i == 0:
+		return word + " length"
+	}
+	return word + " parameter"
+}
 
-// dataType parses a column type and resolves its aliases (DESIGN §3).
+// dataType parses a column type and resolves its aliases through the
+// type table (types.go): a type word, PRECISION after DOUBLE, and the
+// parameters the type takes.
 func (p *parser) dataType() (DataType, error) {
 	t := p.peek()
-	if t.kind != tokWord {
+	if t.kind != TokWord {
 		return DataType{}, p.syntaxError(t, "a column type")
 	}
 	p.i++
 	word := asciiUpper(p.raw(t))
-	var dt DataType
-	switch word {
-	case "BOOLEAN", "BOOL":
-		dt.Name = TypeBoolean
-	case "SMALLINT", "INT2":
-		dt.Name = TypeSmallInt
-	case "INT", "INTEGER", "INT4":
-		dt.Name = TypeInt
-	case "BIGINT", "INT8":
-		dt.Name = TypeBigInt
-	case "FLOAT", "REAL", "FLOAT4":
-		dt.Name = TypeFloat
-	case "DOUBLE", "FLOAT8":
-		dt.Name = TypeDouble
-		if word == "DOUBLE" {
-			p.acceptKeyword("PRECISION")
+	if word == "DOUBLE" {
+		p.acceptKeyword("PRECISION")
+	}
+	var params []int64
+	var paramToks []token
+	if open := p.peek(); p.isPunct(open, "(") {
+		if _, max := typeParams(word); max == 0 {
+			if _, known := LookupType(word); known {
+				return DataType{}, p.errAt(open.pos, "type %s takes no parameters", word)
+			}
 		}
-	case "DECIMAL", "NUMERIC":
-		return p.decimalParams()
-	case "TEXT", "STRING":
-		dt.Name = TypeText
-	case "VARCHAR", "CHAR":
-		return p.lengthParam(word)
-	case "BYTES", "BYTEA", "BLOB", "BINARY":
-		dt.Name = TypeBytes
-	case "JSON", "JSONB":
-		dt.Name = TypeJSON
-	case "TIMESTAMP":
-		dt.Name = TypeTimestamp
-	case "DATE":
-		dt.Name = TypeDate
-	case "DATETIME":
-		dt.Name = TypeDateTime
-	case "TIME":
-		dt.Name = TypeTime
-	case "UUID":
-		dt.Name = TypeUUID
-	default:
-		return DataType{}, p.errAt(t.pos, "unknown type '%s'", snippet(p.raw(t)))
-	}
-	if n := p.peek(); p.isPunct(n, "(") {
-		return DataType{}, p.errAt(n.pos, "type %s takes no parameters", word)
-	}
-	return dt, nil
-}
-
-// decimalParams parses the optional (p[, s]) of DECIMAL: precision 1..38,
-// scale 0..p; DECIMAL alone is DECIMAL(38,10) and DECIMAL(p) is DECIMAL(p,0).
-func (p *parser) decimalParams() (DataType, error) {
-	dt := DataType{Name: TypeDecimal, Precision: 38, Scale: 10}
-	if !p.acceptPunct("(") {
-		return dt, nil
-	}
-	prec, pt, err := p.intLit("DECIMAL precision")
-	if err != nil {
-		return DataType{}, err
-	}
-	if prec < 1 || prec > 38 {
-		return DataType{}, p.errAt(pt.pos, "DECIMAL precision must be between 1 and 38, got %d", prec)
-	}
-	var scale int64
-	if p.acceptPunct(",") {
-		var st token
-		if scale, st, err = p.intLit("DECIMAL scale"); err != nil {
+		p.i++
+		for {
+			n, nt, err := p.intLit(paramName(word, len(params)))
+			if err != nil {
+				return DataType{}, err
+			}
+			params, paramToks = append(params, n), append(paramToks, nt)
+			if !p.acceptPunct(",") {
+				break
+			}
+		}
+		if err := p.expectPunct(")"); err != nil {
 			return DataType{}, err
 		}
-		if scale > prec {
-			return DataType{}, p.errAt(st.pos, "DECIMAL scale must be between 0 and the precision %d, got %d", prec, scale)
-		}
 	}
-	if err := p.expectPunct(")"); err != nil {
-		return DataType{}, err
-	}
-	dt.Precision, dt.Scale = int(prec), int(scale)
-	return dt, nil
-}
-
-// lengthParam parses the optional (n) of VARCHAR and CHAR, both TEXT.
-func (p *parser) lengthParam(word string) (DataType, error) {
-	dt := DataType{Name: TypeText}
-	if !p.acceptPunct("(") {
-		return dt, nil
-	}
-	n, nt, err := p.intLit(word + " length")
+	dt, err := ResolveType(word, params)
 	if err != nil {
-		return DataType{}, err
+		at := t
+		if _, known := LookupType(word); known && len(paramToks) > 0 {
+			// Point at the parameter at fault when there is one.
+			at = paramToks[len(paramToks)-1]
+			if len(paramToks) > 1 && (params[0] < 1 || params[0] > 38) {
+				at = paramToks[0]
+			}
+		}
+		return DataType{}, p.errAt(at.pos, "%s", err.Error())
 	}
-	if n < 1 || n > maxTextLength {
-		return DataType{}, p.errAt(nt.pos, "%s length must be between 1 and %d, got %d", word, maxTextLength, n)
-	}
-	if err := p.expectPunct(")"); err != nil {
-		return DataType{}, err
-	}
-	dt.MaxLength = int(n)
 	return dt, nil
 }
 
@@ -340,22 +312,22 @@ const defaultFunctionList = "SNOWFLAKE_ID(), UUID_V7(), ULID(), NOW()"
 // expression evaluator is refused here rather than at insert time.
 func (p *parser) defaultExpr() (*DefaultExpr, error) {
 	start := p.peek()
-	if start.kind == tokEOF {
+	if start.kind == TokEOF {
 		return nil, p.syntaxError(start, "a DEFAULT value")
 	}
 	p.i++
 	raw := p.raw(start)
 	d := &DefaultExpr{Kind: DefaultLiteral}
 	switch start.kind {
-	case tokString:
+	case TokString:
 		d.Literal = unquote(raw)
-	case tokNumber:
+	case TokNumber:
 		v, err := p.number(start, "")
 		if err != nil {
 			return nil, err
 		}
 		d.Literal = v
-	case tokWord:
+	case TokWord:
 		switch kw := asciiUpper(raw); kw {
 		case "TRUE", "FALSE":
 			d.Literal = kw == "TRUE"
@@ -383,8 +355,8 @@ func (p *parser) defaultExpr() (*DefaultExpr, error) {
 			}
 			return nil, p.errAt(start.pos, "unsupported DEFAULT value '%s': use a literal or one of %s", snippet(raw), defaultFunctionList)
 		}
-	case tokPunct:
-		if n := p.peek(); (raw == "-" || raw == "+") && n.kind == tokNumber {
+	case TokPunct:
+		if n := p.peek(); (raw == "-" || raw == "+") && n.kind == TokNumber {
 			p.i++
 			v, err := p.number(n, raw)
 			if err != nil {
@@ -444,7 +416,7 @@ var tableOptionNames = [numTableOptions]string{
 const tableOptionList = "TYPE, STORAGE_ID, FLUSH_POLICY, DELETED_RETENTION_HOURS, TTL_SECONDS, MAX_BUFFER, EPHEMERAL, ACCESS_LEVEL"
 
 // optionKeys records where each given option's name was written (the zero
-// token, of kind tokEOF, for options not given), for checks that can only
+// token, of kind TokEOF, for options not given), for checks that can only
 // run once the whole list is known.
 type optionKeys [numTableOptions]token
 
@@ -473,9 +445,9 @@ func (p *parser) tableOptions(alter bool) (TableOptions, optionKeys, error) {
 		kt := p.peek()
 		var key string
 		switch kt.kind {
-		case tokWord:
+		case TokWord:
 			key = p.raw(kt)
-		case tokString, tokQuotedIdent:
+		case TokString, TokQuotedIdent:
 			key = unquote(p.raw(kt))
 		default:
 			return opts, keys, p.syntaxError(kt, "an option name")
@@ -485,7 +457,7 @@ func (p *parser) tableOptions(alter bool) (TableOptions, optionKeys, error) {
 		if opt == numTableOptions {
 			return opts, keys, p.errAt(kt.pos, "unknown table option '%s' (options are %s)", snippet(key), tableOptionList)
 		}
-		if keys[opt].kind != tokEOF {
+		if keys[opt].kind != TokEOF {
 			return opts, keys, p.errAt(kt.pos, "option %s is given more than once", tableOptionNames[opt])
 		}
 		if alter && opt == optType {
@@ -525,14 +497,14 @@ func lookupTableOption(key string) tableOption {
 func (p *parser) optionValue() (optionValue, error) {
 	t := p.peek()
 	switch t.kind {
-	case tokString:
+	case TokString:
 		p.i++
 		return optionValue{tok: t, text: unquote(p.raw(t)), quoted: true}, nil
-	case tokWord, tokNumber:
+	case TokWord, TokNumber:
 		p.i++
 		return optionValue{tok: t, text: p.raw(t)}, nil
-	case tokPunct:
-		if n := p.peekAt(1); p.raw(t) == "-" && n.kind == tokNumber {
+	case TokPunct:
+		if n := p.peekAt(1); p.raw(t) == "-" && n.kind == TokNumber {
 			p.i += 2
 			return optionValue{tok: t, text: "-" + p.raw(n)}, nil
 		}
@@ -652,7 +624,7 @@ func parseFlushPolicy(v string) (FlushPolicy, bool) {
 // This needs no catalog: the type is in the statement.
 func (p *parser) checkOptionsFit(tt TableType, keys *optionKeys) error {
 	for opt, kt := range keys {
-		if kt.kind == tokEOF {
+		if kt.kind == TokEOF {
 			continue
 		}
 		name := tableOptionNames[opt]

@@ -46,13 +46,13 @@ func ParseOne(text string) (Statement, error) {
 func parseStatement(s source) (Statement, error) {
 	lx := lexer{src: s.text}
 	first := lx.next()
-	for first.kind == tokComment || isSemicolon(s.text, first) {
+	for first.kind == TokComment || isSemicolon(s.text, first) {
 		first = lx.next()
 	}
 	switch first.kind {
-	case tokEOF:
+	case TokEOF:
 		return nil, emptySQL()
-	case tokInvalid:
+	case TokInvalid:
 		return nil, s.lexError(apierror.InvalidSQL, first)
 	}
 	if startsStandardSQL(s.text, first) {
@@ -78,11 +78,11 @@ func tokenizeStatement(s source, lx *lexer, first token) ([]token, error) {
 	for {
 		t := lx.next()
 		switch {
-		case t.kind == tokComment:
+		case t.kind == TokComment:
 			continue
-		case t.kind == tokInvalid:
+		case t.kind == TokInvalid:
 			return nil, s.lexError(apierror.InvalidSQL, t)
-		case t.kind == tokEOF:
+		case t.kind == TokEOF:
 		case isSemicolon(s.text, t):
 			if err := expectOnlySemicolons(s, lx, t); err != nil {
 				return nil, err
@@ -92,7 +92,7 @@ func tokenizeStatement(s source, lx *lexer, first token) ([]token, error) {
 			continue
 		}
 		last := toks[len(toks)-1].end
-		return append(toks, token{kind: tokEOF, pos: last, end: last}), nil
+		return append(toks, token{kind: TokEOF, pos: last, end: last}), nil
 	}
 }
 
@@ -102,10 +102,10 @@ func expectOnlySemicolons(s source, lx *lexer, semi token) error {
 	for {
 		t := lx.next()
 		switch {
-		case t.kind == tokEOF:
+		case t.kind == TokEOF:
 			return nil
-		case t.kind == tokComment || isSemicolon(s.text, t):
-		case t.kind == tokInvalid:
+		case t.kind == TokComment || isSemicolon(s.text, t):
+		case t.kind == TokInvalid:
 			return s.lexError(apierror.InvalidSQL, t)
 		default:
 			return s.syntaxError(semi, "end of statement (only one statement is allowed here)")
@@ -114,7 +114,7 @@ func expectOnlySemicolons(s source, lx *lexer, semi token) error {
 }
 
 // parser is a recursive-descent parser over the tokens of one KalamDB
-// statement. toks always ends with a tokEOF token, and the cursor never
+// statement. toks always ends with a TokEOF token, and the cursor never
 // moves past it, so lookahead never indexes out of range.
 type parser struct {
 	source
@@ -134,7 +134,7 @@ func (p *parser) peekAt(n int) token {
 
 func (p *parser) advance() token {
 	t := p.toks[p.i]
-	if t.kind != tokEOF {
+	if t.kind != TokEOF {
 		p.i++
 	}
 	return t
@@ -143,7 +143,7 @@ func (p *parser) advance() token {
 func (p *parser) raw(t token) string { return p.text[t.pos:t.end] }
 
 func (p *parser) isKeyword(t token, kw string) bool {
-	return t.kind == tokWord && eqFold(p.raw(t), kw)
+	return t.kind == TokWord && eqFold(p.raw(t), kw)
 }
 
 func (p *parser) peekKeyword(kw string) bool { return p.isKeyword(p.peek(), kw) }
@@ -174,7 +174,7 @@ func (p *parser) expectKeywords(kws ...string) error {
 }
 
 func (p *parser) isPunct(t token, s string) bool {
-	return t.kind == tokPunct && p.raw(t) == s
+	return t.kind == TokPunct && p.raw(t) == s
 }
 
 func (p *parser) acceptPunct(s string) bool {
@@ -194,7 +194,7 @@ func (p *parser) expectPunct(s string) error {
 
 // expectEnd requires that the statement is complete.
 func (p *parser) expectEnd() error {
-	if t := p.peek(); t.kind != tokEOF {
+	if t := p.peek(); t.kind != TokEOF {
 		return p.syntaxError(t, "end of statement")
 	}
 	return nil
@@ -253,10 +253,10 @@ func (p *parser) name(kind nameKind) (string, error) {
 func (p *parser) ident(what string) (string, token, error) {
 	t := p.peek()
 	switch t.kind {
-	case tokWord:
+	case TokWord:
 		p.i++
 		return asciiLower(p.raw(t)), t, nil
-	case tokQuotedIdent:
+	case TokQuotedIdent:
 		p.i++
 		return asciiLower(unquote(p.raw(t))), t, nil
 	}
@@ -313,7 +313,7 @@ func (p *parser) tableName() (TableName, error) {
 // stringLit parses a single-quoted string literal.
 func (p *parser) stringLit(what string) (string, token, error) {
 	t := p.peek()
-	if t.kind != tokString {
+	if t.kind != TokString {
 		return "", t, p.syntaxError(t, what+" as a quoted string")
 	}
 	p.i++
@@ -337,8 +337,8 @@ func (p *parser) nonEmptyString(what string) (string, error) {
 // written without quotes does not end up in an error message or a log.
 func (p *parser) secretString(what string) (string, error) {
 	t := p.peek()
-	if t.kind != tokString {
-		if t.kind == tokEOF {
+	if t.kind != TokString {
+		if t.kind == TokEOF {
 			return "", p.syntaxError(t, what+" as a quoted string")
 		}
 		pos, _, _ := p.location(t.pos)
@@ -353,13 +353,13 @@ func (p *parser) secretString(what string) (string, error) {
 func (p *parser) wordOrString(what string) (string, token, error) {
 	t := p.peek()
 	switch t.kind {
-	case tokString:
+	case TokString:
 		p.i++
 		return unquote(p.raw(t)), t, nil
-	case tokWord:
+	case TokWord:
 		p.i++
 		return asciiLower(p.raw(t)), t, nil
-	case tokQuotedIdent:
+	case TokQuotedIdent:
 		p.i++
 		return asciiLower(unquote(p.raw(t))), t, nil
 	}
@@ -369,7 +369,7 @@ func (p *parser) wordOrString(what string) (string, token, error) {
 // intLit parses an unsigned integer literal.
 func (p *parser) intLit(what string) (int64, token, error) {
 	t := p.peek()
-	if t.kind != tokNumber {
+	if t.kind != TokNumber {
 		return 0, t, p.syntaxError(t, what)
 	}
 	p.i++
@@ -388,7 +388,7 @@ func (p *parser) unsupported(words int, hint string) error {
 	name := make([]string, 0, words)
 	for k := 0; k < words; k++ {
 		w := p.peekAt(k)
-		if w.kind != tokWord {
+		if w.kind != TokWord {
 			break
 		}
 		name = append(name, asciiUpper(p.raw(w)))
@@ -420,7 +420,7 @@ func isOtherStatement(kw string) bool {
 // parseStatement dispatches on the leading keyword.
 func (p *parser) parseStatement() (Statement, error) {
 	t := p.peek()
-	if t.kind != tokWord {
+	if t.kind != TokWord {
 		return nil, p.syntaxError(t, "a statement")
 	}
 	kw := asciiUpper(p.raw(t))

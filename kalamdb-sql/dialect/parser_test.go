@@ -93,6 +93,7 @@ func TestStandardSQLClassification(t *testing.T) {
 		{"SELECT 1 -- trailing; comment", KindSelect, "SELECT 1"},
 		{"SELECT 'a||b', \"x||y\" FROM t", KindSelect, ""},
 		{"SELECT a /* || */ FROM t", KindSelect, ""},
+		{"SELECT /* +1 */ a FROM t /**/", KindSelect, "SELECT /* +1 */ a FROM t"},
 		{"SELECT a FROM t -- || \n WHERE b = 'it''s'", KindSelect, ""},
 		{"SELECT * FROM t WHERE a = ? AND b = $2", KindSelect, ""},
 		{"(SELECT 1) UNION (SELECT 2)", KindSelect, ""},
@@ -115,7 +116,10 @@ func TestStandardSQLClassification(t *testing.T) {
 		{"EXPLAIN WITH x AS (SELECT 1) SELECT * FROM x", KindSelect, ""},
 		{"SELECT CONCAT(a, b) FROM t", KindSelect, ""},
 		{"SELECT a FROM t WHERE b = 'C:\\\\'", KindSelect, ""}, // two backslashes: same cut in both tokenizers
-		{"SELECT `weird``name` FROM t", KindSelect, ""},
+		{"SELECT a || b, 'C:\\temp' FROM t", KindSelect, ""},   // PostgreSQL's concatenation and an ordinary backslash
+		{"SELECT E'it\\'s; fine', $$a;b$$ FROM t", KindSelect, ""},
+		{"SELECT 1 /* a /* nested; */ still */ FROM t", KindSelect, ""},
+		{"SELECT a #>> '{x}', @ -5 FROM t", KindSelect, ""}, // operators PostgreSQL's parser judges
 		{"SELECT a -- comment\n FROM t", KindSelect, ""},
 		{"SELECT a --\n FROM t", KindSelect, ""},
 		{"SELECT a --- trailing", KindSelect, "SELECT a"},
@@ -144,27 +148,11 @@ func TestStandardSQLClassification(t *testing.T) {
 
 func TestStandardSQLRejections(t *testing.T) {
 	runErrCases(t, []errCase{
-		{name: "concat", sql: "SELECT a || b FROM t", code: apierror.InvalidSQL, msg: "use CONCAT(a, b)", pos: 10},
-		{name: "concat literals", sql: "SELECT 'a'||'b'", code: apierror.InvalidSQL, msg: "operator '||' is not supported", pos: 11},
-		{name: "concat in insert", sql: "INSERT INTO t VALUES ('a' || 'b')", code: apierror.InvalidSQL, msg: "CONCAT", pos: 27},
-		{name: "concat in update", sql: "UPDATE t SET a = a||'x'", code: apierror.InvalidSQL, msg: "CONCAT", pos: 19},
-		{name: "concat after comment", sql: "SELECT a /* c */ || b", code: apierror.InvalidSQL, msg: "CONCAT", pos: 18},
-		{name: "into outfile", sql: "SELECT * FROM t INTO OUTFILE '/tmp/x'", code: apierror.InvalidSQL, msg: "INTO OUTFILE is not supported", pos: 22},
-		{name: "into dumpfile", sql: "SELECT a FROM t into dumpfile '/tmp/x'", code: apierror.InvalidSQL, msg: "INTO DUMPFILE", pos: 22},
-		{name: "into outfile behind comment", sql: "SELECT * FROM t INTO /* x */ OUTFILE '/tmp/x'", code: apierror.InvalidSQL, msg: "INTO OUTFILE", pos: 30},
-		{name: "into variable", sql: "SELECT a INTO @v FROM t", code: apierror.InvalidSQL, msg: "INTO variables", pos: 10},
-		{name: "into plain", sql: "SELECT a INTO v FROM t", code: apierror.InvalidSQL, msg: "SELECT ... INTO is not supported", pos: 10},
-		{name: "load_file", sql: "SELECT LOAD_FILE('/etc/passwd')", code: apierror.InvalidSQL, msg: "LOAD_FILE() is not supported", pos: 8},
-		{name: "load_file quoted", sql: "SELECT `load_file` ('/etc/passwd')", code: apierror.InvalidSQL, msg: "LOAD_FILE()", pos: 8},
-		{name: "load_file in insert", sql: "INSERT INTO t VALUES (load_file('/x'))", code: apierror.InvalidSQL, msg: "LOAD_FILE()", pos: 23},
-		{name: "hash comment", sql: "SELECT 1 # comment", code: apierror.InvalidSQL, msg: "'#' is not supported", pos: 10},
-		{name: "slash comment", sql: "SELECT 1 // comment", code: apierror.InvalidSQL, msg: "'//' is not supported", pos: 10},
 		{name: "mysql executable comment", sql: "SELECT 1 /*! INTO OUTFILE '/tmp/x' */ FROM t", code: apierror.InvalidSQL, msg: "executable comments", pos: 10},
-		{name: "glued dash comment", sql: "SELECT 1 --1, 2\n FROM t", code: apierror.InvalidSQL, msg: "followed by a space", pos: 10},
-		{name: "backslash quote", sql: `SELECT 'it\''s' FROM t`, code: apierror.InvalidSQL, msg: "backslash before a quote", pos: 8},
-		{name: "backslash before closing quote", sql: `SELECT 'C:\' FROM t`, code: apierror.InvalidSQL, msg: "backslash", pos: 8},
-		{name: "three backslashes", sql: `SELECT 'a\\\' FROM t`, code: apierror.InvalidSQL, msg: "backslash", pos: 8},
-		{name: "backslash in double quotes", sql: `SELECT "a\" FROM t`, code: apierror.InvalidSQL, msg: "backslash", pos: 8},
+		{name: "trailing executable comment", sql: "SELECT 1 /*! 50000 x */", code: apierror.InvalidSQL, msg: "executable comments", pos: 10},
+		{name: "optimizer hint", sql: "SELECT /*+ NO_INDEX(t) */ a FROM t", code: apierror.InvalidSQL, msg: "optimizer hints", pos: 8},
+		{name: "hint in a KalamDB statement", sql: "SHOW TABLES /*+ x */", code: apierror.InvalidSQL, msg: "optimizer hints", pos: 13},
+		{name: "backtick identifier", sql: "SELECT `weird``name` FROM t", code: apierror.InvalidSQL, msg: "double quotes", pos: 8},
 		{name: "second statement", sql: "SELECT 1; DELETE FROM t", code: apierror.InvalidSQL, msg: "only one statement", pos: 9},
 		{name: "explain analyze", sql: "EXPLAIN ANALYZE SELECT 1", code: apierror.InvalidSQL, msg: "EXPLAIN is supported for queries only", pos: 9},
 		{name: "explain delete", sql: "EXPLAIN DELETE FROM t", code: apierror.InvalidSQL, msg: "EXPLAIN is supported for queries only", pos: 9},
@@ -306,18 +294,18 @@ func TestErrorPositionsInBatch(t *testing.T) {
 	checkErr(t, sql, err, apierror.InvalidSQL, "syntax error at position 33 near 'x': expected end of statement", 33)
 
 	// Columns count characters, not bytes.
-	sql = "-- é\nSELECT 'é' || 'x'"
+	sql = "-- é\nSELECT 'é' /*! x */"
 	_, err = Parse(sql)
-	checkErr(t, sql, err, apierror.InvalidSQL, "CONCAT", 19)
+	checkErr(t, sql, err, apierror.InvalidSQL, "executable comments", 19)
 	d = err.(*apierror.Error).Details.(map[string]any)
 	if d["line"] != 2 || d["column"] != 12 {
 		t.Fatalf("line/column = %v/%v, want 2/12", d["line"], d["column"])
 	}
 
 	// The first failing statement stops the batch.
-	sql = "SELECT 1; SELECT a || b; DROP TABLE nope.x extra"
+	sql = "SELECT 1; SELECT a /*!*/; DROP TABLE nope.x extra"
 	_, err = Parse(sql)
-	checkErr(t, sql, err, apierror.InvalidSQL, "CONCAT", 20)
+	checkErr(t, sql, err, apierror.InvalidSQL, "executable comments", 20)
 }
 
 func TestSyntaxErrorSnippetIsBounded(t *testing.T) {
@@ -330,6 +318,28 @@ func TestSyntaxErrorSnippetIsBounded(t *testing.T) {
 	_, err = ParseOne("CREATE NAMESPACE a 'line1\nline2'")
 	if msg := err.(*apierror.Error).Message; strings.Contains(msg, "\n") {
 		t.Fatalf("message contains a newline: %q", msg)
+	}
+}
+
+// An error found later in a standard statement's text (by the PostgreSQL
+// front end) is located in the whole request.
+func TestStandardSQLLocateError(t *testing.T) {
+	sql := "SELECT 1;\n  -- é\n  SELECT 'é', x FORM t"
+	stmts, err := Parse(sql)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := stmts[1].(*StandardSQL)
+	// "FORM" is at byte 16 (1-based) of the statement's text.
+	located := st.LocateError(apierror.New(apierror.InvalidSQL, "syntax error").WithDetails(map[string]any{"position": 16}))
+	d := located.(*apierror.Error).Details.(map[string]any)
+	want := strings.Index(sql, "FORM") + 1
+	if d["position"] != want || d["line"] != 3 || d["column"] != 17 {
+		t.Fatalf("details = %v, want position %d line 3 column 17", d, want)
+	}
+	other := apierror.New(apierror.InvalidSQL, "no position")
+	if st.LocateError(other) != error(other) {
+		t.Fatal("an error without a position changed")
 	}
 }
 

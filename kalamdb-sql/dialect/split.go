@@ -18,9 +18,9 @@ type Segment struct {
 //
 // Errors: BATCH_PARSE_ERROR when a string literal, quoted identifier or block
 // comment is not terminated (the batch cannot be cut reliably, so nothing of
-// it runs); INVALID_SQL, with its position, for an executable comment or
-// optimizer hint anywhere in the batch (see isExecutableComment); EMPTY_SQL
-// when the batch holds no statement at all.
+// it runs); INVALID_SQL, with its position, for a MySQL executable comment
+// or optimizer hint anywhere in the batch (see isExecutableComment);
+// EMPTY_SQL when the batch holds no statement at all.
 func Split(sql string) ([]Segment, error) {
 	sp := newSplitter(sql)
 	var segs []Segment
@@ -58,15 +58,15 @@ func (sp *splitter) next() (seg Segment, ok bool, err error) {
 	for {
 		t := sp.lx.next()
 		switch {
-		case t.kind == tokComment:
+		case t.kind == TokComment:
 			continue
-		case t.kind == tokInvalid:
+		case t.kind == TokInvalid:
 			return Segment{}, false, sp.src.lexError(apierror.BatchParseError, t)
-		case t.kind == tokEOF || isSemicolon(sql, t):
+		case t.kind == TokEOF || isSemicolon(sql, t):
 			if start >= 0 {
 				return Segment{Text: sql[start:end], Offset: start}, true, nil
 			}
-			if t.kind == tokEOF {
+			if t.kind == TokEOF {
 				return Segment{}, false, nil
 			}
 			continue
@@ -79,5 +79,5 @@ func (sp *splitter) next() (seg Segment, ok bool, err error) {
 }
 
 func isSemicolon(src string, t token) bool {
-	return t.kind == tokPunct && t.end-t.pos == 1 && src[t.pos] == ';'
+	return t.kind == TokPunct && t.end-t.pos == 1 && src[t.pos] == ';'
 }

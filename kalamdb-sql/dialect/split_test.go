@@ -28,6 +28,9 @@ func TestSplit(t *testing.T) {
 		{"multiline", "CREATE TABLE t (\n  a INT\n);\nSELECT *\nFROM t", []Segment{{"CREATE TABLE t (\n  a INT\n)", 0}, {"SELECT *\nFROM t", 28}}},
 		{"backslash is literal", `SELECT 'C:\'; SELECT 2`, []Segment{{`SELECT 'C:\'`, 0}, {"SELECT 2", 14}}},
 		{"dollar placeholder", "SELECT $1;SELECT ?", []Segment{{"SELECT $1", 0}, {"SELECT ?", 10}}},
+		{"escape string", `SELECT E'it\'s; x'; SELECT 2`, []Segment{{`SELECT E'it\'s; x'`, 0}, {"SELECT 2", 20}}},
+		{"dollar quote", "SELECT $q$a;'b$q$; SELECT $$;$$", []Segment{{"SELECT $q$a;'b$q$", 0}, {"SELECT $$;$$", 19}}},
+		{"nested comment", "SELECT /* a /* ; */ ; */ 1; SELECT 2", []Segment{{"SELECT /* a /* ; */ ; */ 1", 0}, {"SELECT 2", 28}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -65,6 +68,9 @@ func TestSplitErrors(t *testing.T) {
 		{"SELECT `abc", apierror.BatchParseError, "unterminated quoted identifier", 8},
 		{"SELECT 1 /* never closed; SELECT 2", apierror.BatchParseError, "unterminated block comment starting at position 10", 10},
 		{"SELECT 1;\n'", apierror.BatchParseError, "unterminated string literal", 11},
+		{"SELECT E'a\\'; SELECT 2", apierror.BatchParseError, "unterminated string literal", 8},
+		{"SELECT $x$ a; SELECT 2", apierror.BatchParseError, "unterminated dollar-quoted string", 8},
+		{"SELECT /* /* */ ; SELECT 2", apierror.BatchParseError, "unterminated block comment", 8},
 	}
 	for _, tc := range cases {
 		segs, err := Split(tc.sql)

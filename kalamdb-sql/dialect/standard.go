@@ -1,20 +1,16 @@
 package dialect
 
-import (
-	"strings"
-
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-)
+import "github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 
 // startsStandardSQL reports whether a statement beginning with t is left to
 // the query engine: SELECT, WITH, VALUES, INSERT, UPDATE, DELETE, EXPLAIN,
 // or a parenthesised query.
 func startsStandardSQL(src string, t token) bool {
 	w := src[t.pos:t.end]
-	if t.kind == tokPunct {
+	if t.kind == TokPunct {
 		return w == "("
 	}
-	if t.kind != tokWord {
+	if t.kind != TokWord {
 		return false
 	}
 	switch len(w) {
@@ -40,20 +36,13 @@ const (
 )
 
 // scanStandard classifies a standard SQL statement in one pass over its
-// tokens, without allocating (apart from the result), and refuses what the
-// query engine must never see:
-//
-//   - '||', which the engine reads as a logical OR where KalamDB users mean
-//     concatenation (DESIGN §2);
-//   - SELECT ... INTO (OUTFILE, DUMPFILE, variables) and LOAD_FILE(): nothing
-//     a user writes may reach the server's file system;
-//   - text that the engine's MySQL-family tokenizer would cut differently
-//     from this one: '#' and '//' (comments there), '--' glued to the
-//     following text (an operator in MySQL), and a backslash before a quote
-//     inside a quoted token (an escape there). (Executable comments and
-//     optimizer hints never get here: the lexer refuses them.)
-//     Without this, a comment or string here could hide SQL that the engine
-//     runs, and every check above could be bypassed.
+// tokens, without allocating (apart from the result). The statement itself
+// is parsed later by PostgreSQL's parser (package pgsql), which refuses
+// everything KalamDB does not run; this pass only needs the kind, for
+// permission checks before anything is parsed, and refuses `...`
+// identifiers (MySQL quoting, which PostgreSQL's lexer would not flag).
+// Executable comments and optimizer hints never get here: the lexer
+// refuses them.
 //
 // The kind comes from the leading keyword, or for WITH from the main
 // statement after the CTE list, so that "WITH x AS (...) DELETE ..." is a
@@ -66,10 +55,6 @@ func scanStandard(s source, lx *lexer, first token) (Statement, error) {
 		explain   bool
 		depth     int
 		mainDepth int
-		sawInto   bool
-		into      token // the last INTO keyword
-		hazard    token // a comment that is harmless only at the end
-		hazardMsg string
 	)
 	switch w := src[first.pos:first.end]; {
 	case w == "(":
@@ -93,14 +78,11 @@ scan:
 	for {
 		t := lx.next()
 		switch {
-		case t.kind == tokComment:
-			if hazardMsg == "" {
-				hazard, hazardMsg = t, commentHazard(src[t.pos:t.end])
-			}
+		case t.kind == TokComment:
 			continue
-		case t.kind == tokInvalid:
+		case t.kind == TokInvalid:
 			return nil, s.lexError(apierror.InvalidSQL, t)
-		case t.kind == tokEOF:
+		case t.kind == TokEOF:
 			break scan
 		case isSemicolon(src, t):
 			if err := expectOnlySemicolons(s, lx, t); err != nil {
@@ -108,28 +90,16 @@ scan:
 			}
 			break scan
 		}
-		if hazardMsg != "" {
-			return nil, s.errAt(hazard.pos, "%s", hazardMsg)
-		}
 		raw := src[t.pos:t.end]
 
 		switch t.kind {
-		case tokPunct:
+		case TokPunct:
 			c := raw[0]
 			if len(raw) == 2 {
-				switch raw {
-				case "||":
-					return nil, s.errAt(t.pos, "operator '||' is not supported; use CONCAT(a, b) for string concatenation")
-				case "//":
-					return nil, s.errAt(t.pos, "'//' is not supported; use '--' or '/* */' for comments")
-				}
 				c = 0
 			}
 			switch c {
 			case '(':
-				if isLoadFile(src, prev) {
-					return nil, s.errAt(prev.pos, "LOAD_FILE() is not supported: statements may not read files on the server")
-				}
 				if state == wantMain && depth == mainDepth && isPunctText(src, prev, ")") {
 					// "WITH x AS (...) (SELECT ...)": a parenthesised main query.
 					state = wantQuery
@@ -137,28 +107,18 @@ scan:
 				depth++
 			case ')':
 				depth--
-			case '#':
-				return nil, s.errAt(t.pos, "'#' is not supported; use '--' or '/* */' for comments")
-			case '@':
-				if isWordText(src, prev, "INTO") {
-					return nil, s.errAt(prev.pos, "SELECT ... INTO variables is not supported")
-				}
-				// Session and system variables (@x, @@x) are MySQL state
-				// with no KalamDB meaning; sessions are per statement.
-				return nil, s.errAt(t.pos, "variables (@name, @@name) are not supported")
 			}
 			if state == wantQuery && c != '(' {
 				return nil, s.syntaxError(t, "SELECT")
 			}
-		case tokString, tokQuotedIdent:
-			if raw[0] != '`' && backslashBeforeQuote(raw) {
-				return nil, s.errAt(t.pos, "a backslash before a quote inside a quoted string or identifier is ambiguous "+
-					"(the query engine reads \\' as an escaped quote); write a quote inside a string as ''")
+		case TokQuotedIdent:
+			if raw[0] == '`' {
+				return nil, s.errAt(t.pos, "`...` is MySQL quoting; quote identifiers with double quotes (\"name\")")
 			}
 			if state == wantQuery {
 				return nil, s.syntaxError(t, "SELECT")
 			}
-		case tokWord:
+		case TokWord:
 			switch state {
 			case wantQuery:
 				switch {
@@ -178,12 +138,6 @@ scan:
 					}
 				}
 			}
-			switch {
-			case eqFold(raw, "INTO"):
-				sawInto, into = true, t
-			case isWordText(src, prev, "INTO") && (eqFold(raw, "OUTFILE") || eqFold(raw, "DUMPFILE")):
-				return nil, s.errAt(t.pos, "SELECT ... INTO %s is not supported: statements may not write files on the server", asciiUpper(raw))
-			}
 		default:
 			if state == wantQuery {
 				return nil, s.syntaxError(t, "SELECT")
@@ -197,15 +151,13 @@ scan:
 		if state == wantMain {
 			expected = "SELECT, INSERT, UPDATE or DELETE"
 		}
-		return nil, s.syntaxError(token{kind: tokEOF, pos: lastEnd, end: lastEnd}, expected)
+		return nil, s.syntaxError(token{kind: TokEOF, pos: lastEnd, end: lastEnd}, expected)
 	}
 	if explain && kind != KindSelect {
 		return nil, s.errAt(first.pos, "EXPLAIN is supported for queries only (EXPLAIN SELECT ...)")
 	}
-	if kind == KindSelect && sawInto {
-		return nil, s.errAt(into.pos, "SELECT ... INTO is not supported: query results are returned to the client only")
-	}
-	return &StandardSQL{base: base{text: src[first.pos:lastEnd]}, kind: kind}, nil
+	return &StandardSQL{base: base{text: src[first.pos:lastEnd]}, kind: kind,
+		offset: s.origin + first.pos, request: s.full}, nil
 }
 
 // mainKeywordKind classifies the keyword that starts the main statement
@@ -224,56 +176,6 @@ func mainKeywordKind(w string) Kind {
 	return KindInvalid
 }
 
-func isWordText(src string, t token, kw string) bool {
-	return t.kind == tokWord && eqFold(src[t.pos:t.end], kw)
-}
-
 func isPunctText(src string, t token, p string) bool {
-	return t.kind == tokPunct && src[t.pos:t.end] == p
-}
-
-// isLoadFile reports whether t names MySQL's LOAD_FILE function, also when
-// quoted (the engine resolves `load_file`(...) to the same function).
-func isLoadFile(src string, t token) bool {
-	switch t.kind {
-	case tokWord:
-		return eqFold(src[t.pos:t.end], "LOAD_FILE")
-	case tokQuotedIdent:
-		return eqFold(unquote(src[t.pos:t.end]), "LOAD_FILE")
-	}
-	return false
-}
-
-// commentHazard returns why an interior comment cannot be passed to the
-// query engine, or "" when it can.
-func commentHazard(c string) string {
-	if strings.HasPrefix(c, "--") && len(c) > 2 && c[2] != ' ' && c[2] != '\t' && c[2] != '\r' {
-		return "a '--' comment inside a statement must be followed by a space"
-	}
-	return ""
-}
-
-// backslashBeforeQuote reports whether a quote character inside the quoted
-// token raw (delimiters included) is preceded by an odd run of backslashes:
-// exactly the case where a backslash-escaping tokenizer would end the token
-// somewhere else than this one.
-func backslashBeforeQuote(raw string) bool {
-	if strings.IndexByte(raw, '\\') < 0 {
-		return false
-	}
-	q := raw[0]
-	run := 0
-	for i := 1; i < len(raw); i++ {
-		switch raw[i] {
-		case '\\':
-			run++
-			continue
-		case q:
-			if run%2 == 1 {
-				return true
-			}
-		}
-		run = 0
-	}
-	return false
+	return t.kind == TokPunct && src[t.pos:t.end] == p
 }

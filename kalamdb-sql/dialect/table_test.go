@@ -102,6 +102,12 @@ func TestCreateTableTypes(t *testing.T) {
 		{"DATETIME", DataType{Name: TypeDateTime}},
 		{"TIME", DataType{Name: TypeTime}},
 		{"uuid", DataType{Name: TypeUUID}},
+		// The other aliases of the type table.
+		{"MEDIUMINT", DataType{Name: TypeInt}},
+		{"FLOAT64", DataType{Name: TypeDouble}},
+		{"NVARCHAR", DataType{Name: TypeText}},
+		{"NVARCHAR(20)", DataType{Name: TypeText, MaxLength: 20}},
+		{"VARBINARY", DataType{Name: TypeBytes}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.typ, func(t *testing.T) {
@@ -157,6 +163,12 @@ func TestCreateTableColumnsAndKeys(t *testing.T) {
 	st = parseAs[*CreateTable](t, "CREATE TABLE t (id UUID PRIMARY KEY NOT NULL DEFAULT UUID_V7(), k TEXT DEFAULT ULID())")
 	if st.Columns[0].Default.Function != "UUID_V7" || st.Columns[1].Default.Function != "ULID" {
 		t.Fatalf("defaults = %+v %+v", st.Columns[0].Default, st.Columns[1].Default)
+	}
+
+	// A named PRIMARY KEY constraint.
+	st = parseAs[*CreateTable](t, "CREATE TABLE t (id BIGINT, name TEXT, CONSTRAINT t_pk PRIMARY KEY (id))")
+	if st.PrimaryKey != "id" || !st.Columns[0].PrimaryKey || !st.Columns[0].NotNull {
+		t.Fatalf("pk = %q, columns = %+v", st.PrimaryKey, st.Columns)
 	}
 
 	// No primary key declared.
@@ -267,6 +279,10 @@ func TestCreateTableErrors(t *testing.T) {
 		{name: "trailing comma", sql: "CREATE TABLE t (a INT,)", code: apierror.InvalidSQL, msg: "near ')': expected column name", pos: 23},
 		{name: "unclosed", sql: "CREATE TABLE t (a INT", code: apierror.InvalidSQL, msg: "at end of input: expected ',' or ')'", pos: 22},
 		{name: "unknown type", sql: "CREATE TABLE t (a VARCHAR2)", code: apierror.InvalidSQL, msg: "unknown type 'VARCHAR2'", pos: 19},
+		{name: "embedding", sql: "CREATE TABLE t (a EMBEDDING(3))", code: apierror.InvalidSQL, msg: "EMBEDDING is not supported", pos: 19},
+		{name: "varbinary length", sql: "CREATE TABLE t (a VARBINARY(16))", code: apierror.InvalidSQL, msg: "type VARBINARY takes no parameters", pos: 28},
+		{name: "unique constraint", sql: "CREATE TABLE t (a INT, CONSTRAINT u UNIQUE (a))", code: apierror.InvalidSQL, msg: "only PRIMARY KEY constraints are supported, not UNIQUE", pos: 37},
+		{name: "constraint without name", sql: "CREATE TABLE t (a INT, CONSTRAINT PRIMARY KEY (a))", code: apierror.InvalidSQL, msg: "only PRIMARY KEY constraints are supported, not KEY", pos: 43},
 		{name: "quoted type", sql: "CREATE TABLE t (a 'INT')", code: apierror.InvalidSQL, msg: "expected a column type", pos: 19},
 		{name: "type params", sql: "CREATE TABLE t (a INT(11))", code: apierror.InvalidSQL, msg: "type INT takes no parameters", pos: 22},
 		{name: "decimal precision 0", sql: "CREATE TABLE t (a DECIMAL(0))", code: apierror.InvalidSQL, msg: "precision must be between 1 and 38, got 0", pos: 27},

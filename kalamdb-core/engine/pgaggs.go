@@ -1,0 +1,594 @@
+package engine
+
+import (
+	"encoding/hex"
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation/window"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
+)
+
+// KalamDB's aggregates (sum, avg, string_agg, array_agg/json_agg,
+// bool_and/bool_or/every, stddev and variance, and count/min/max with
+// FILTER or ORDER BY) all run through one engine aggregate, called under
+// pgsql.AggregateCarrier with a first argument that names the aggregate
+// and its options (see pgsql.aggregateCall). The engine's own sum and avg
+// would make every sum a DOUBLE.
+//
+// Types: count is BIGINT; sum of integers is BIGINT (an overflow fails,
+// as in DataFusion) and of decimals an exact decimal; avg of integers or
+// floats is DOUBLE (DataFusion's; PostgreSQL's numeric holds the same
+// value) and of decimals an exact decimal with PostgreSQL's division
+// scale; stddev and variance are DOUBLE; array_agg and json_agg are JSON
+// arrays.
+
+type aggOrder struct {
+	desc, nullsFirst bool
+}
+
+type aggSpec struct {
+	name     string
+	distinct bool
+	filter   bool
+	order    []aggOrder
+}
+
+func parseAggSpec(s string) (aggSpec, error) {
+	parts := strings.Split(s, ";")
+	spec := aggSpec{name: parts[0]}
+	for _, p := range parts[1:] {
+		switch {
+		case p == "distinct":
+			spec.distinct = true
+		case p == "filter":
+			spec.filter = true
+		case strings.HasPrefix(p, "order="):
+			dirs := strings.TrimPrefix(p, "order=")
+			if len(dirs)%2 != 0 {
+				return spec, sqlError("malformed aggregate options %q", s)
+			}
+			for i := 0; i < len(dirs); i += 2 {
+				spec.order = append(spec.order, aggOrder{desc: dirs[i] == 'd', nullsFirst: dirs[i+1] == 'f'})
+			}
+		default:
+			return spec, sqlError("malformed aggregate options %q", s)
+		}
+	}
+	return spec, nil
+}
+
+// pgAgg is one aggregate call.
+type pgAgg struct {
+	spec   aggSpec
+	args   []sql.Expression // all of them, the options constant first
+	values []sql.Expression // the aggregate's own arguments
+	filter sql.Expression
+	keys   []sql.Expression
+	typ    sql.Type
+	fam    family // the first argument's family
+	id     sql.ColumnId
+	window *sql.WindowDefinition
+}
+
+var _ sql.Aggregation = (*pgAgg)(nil)
+
+func buildAggregate(args ...sql.Expression) (sql.Expression, error) {
+	if len(args) == 0 {
+		return nil, sqlError("aggregate without options")
+	}
+	opts, ok := constString(args[0])
+	if !ok {
+		return nil, sqlError("aggregate options must be constant")
+	}
+	spec, err := parseAggSpec(opts)
+	if err != nil {
+		return nil, err
+	}
+	a := &pgAgg{spec: spec, args: args}
+	rest := args[1:]
+	nkeys := len(spec.order)
+	nvals := len(rest) - nkeys
+	if spec.filter {
+		nvals--
+	}
+	if nvals < 0 {
+		return nil, sqlError("aggregate %s: missing arguments", spec.name)
+	}
+	a.values = rest[:nvals]
+	if spec.filter {
+		a.filter = rest[nvals]
+		if f := familyOf(a.filter); f != famBool && f != famNull {
+			return nil, sqlError("argument of FILTER must be type BOOLEAN, not type %s", typeName(a.filter))
+		}
+	}
+	a.keys = rest[len(rest)-nkeys:]
+	if err := a.resolveType(); err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// resolveType checks the arguments and sets the result type.
+func (a *pgAgg) resolveType() error {
+	name := a.spec.name
+	want := map[string]int{"count": -1, "sum": 1, "avg": 1, "min": 1, "max": 1, "string_agg": 2, "array_agg": 1,
+		"bool_and": 1, "bool_or": 1, "stddev_samp": 1, "stddev_pop": 1, "var_samp": 1, "var_pop": 1}
+	n, ok := want[name]
+	if !ok {
+		return sqlError("unknown aggregate %s", name)
+	}
+	if n >= 0 && len(a.values) != n || n < 0 && len(a.values) > 1 {
+		return noFunction(name, a.values)
+	}
+	if len(a.values) > 0 {
+		a.fam = familyOf(a.values[0])
+	}
+	f := a.fam
+	switch name {
+	case "count":
+		a.typ = types.Int64
+	case "sum", "avg":
+		switch {
+		case f == famInt && name == "sum":
+			a.typ = types.Int64
+		case f == famInt || f == famFloat || f == famNull:
+			a.typ = types.Float64
+			if name == "sum" && f == famNull {
+				a.typ = types.Int64
+			}
+		case f == famNumeric:
+			a.typ = numericType
+		default:
+			return noFunction(name, a.values)
+		}
+	case "min", "max":
+		if f == famJSON {
+			return noFunction(name, a.values)
+		}
+		if f == famUnknown {
+			a.values = []sql.Expression{expression.NewLiteral(a.values[0].(*expression.Literal).Value(), types.LongText)}
+			f, a.fam = famText, famText
+		}
+		a.typ = a.values[0].Type()
+	case "string_agg":
+		v, err := textArgs(name, a.values, 0, 1)
+		if err != nil {
+			return err
+		}
+		a.values = v
+		a.fam = famText
+		a.typ = types.LongText
+	case "array_agg":
+		a.typ = types.JSON
+	case "bool_and", "bool_or":
+		if f != famBool && f != famNull {
+			return noFunction(name, a.values)
+		}
+		a.typ = types.Boolean
+	default: // stddev, variance
+		if !f.numeric() && f != famNull {
+			return noFunction(name, a.values)
+		}
+		a.typ = types.Float64
+	}
+	// Rebuild the argument list from the (possibly retyped) parts.
+	args := []sql.Expression{a.args[0]}
+	args = append(args, a.values...)
+	if a.filter != nil {
+		args = append(args, a.filter)
+	}
+	a.args = append(args, a.keys...)
+	return nil
+}
+
+func (a *pgAgg) Resolved() bool             { return expression.ExpressionsResolved(a.args...) }
+func (a *pgAgg) Type() sql.Type             { return a.typ }
+func (a *pgAgg) IsNullable() bool           { return a.spec.name != "count" }
+func (a *pgAgg) Children() []sql.Expression { return a.args }
+func (a *pgAgg) Id() sql.ColumnId           { return a.id }
+func (a *pgAgg) Window() *sql.WindowDefinition {
+	return a.window
+}
+
+func (a *pgAgg) String() string {
+	parts := make([]string, len(a.args))
+	for i, x := range a.args {
+		parts[i] = x.String()
+	}
+	return pgsql.AggregateCarrier + "(" + strings.Join(parts, ", ") + ")"
+}
+
+func (a *pgAgg) WithId(id sql.ColumnId) sql.IdExpression {
+	c := *a
+	c.id = id
+	return &c
+}
+
+func (a *pgAgg) WithWindow(w *sql.WindowDefinition) sql.WindowAdaptableExpression {
+	c := *a
+	c.window = w
+	return &c
+}
+
+func (a *pgAgg) NewWindowFunction() (sql.WindowFunction, error) {
+	return nil, sqlError("%s() cannot be used as a window function", a.spec.name)
+}
+
+func (a *pgAgg) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != len(a.args) {
+		return nil, sql.ErrInvalidChildrenNumber.New(a, len(children), len(a.args))
+	}
+	e, err := buildAggregate(children...)
+	if err != nil {
+		return nil, err
+	}
+	b := e.(*pgAgg)
+	b.id, b.window = a.id, a.window
+	return b, nil
+}
+
+func (a *pgAgg) Eval(*sql.Context, sql.Row) (any, error) {
+	return nil, sqlError("aggregate %s() used outside an aggregation", a.spec.name)
+}
+
+func (a *pgAgg) NewBuffer() (sql.AggregationBuffer, error) {
+	b := &aggBuffer{a: a}
+	if a.spec.distinct {
+		b.seen = map[string]bool{}
+	}
+	return b, nil
+}
+
+// aggItem is one input row kept by an ordered or collecting aggregate.
+type aggItem struct {
+	vals []any
+	keys []any
+}
+
+type aggBuffer struct {
+	a     *pgAgg
+	seen  map[string]bool
+	count int64
+	isum  int64
+	dsum  decimal.Decimal
+	fsum  float64
+	// Welford's running mean and sum of squares, for stddev/variance.
+	mean, m2 float64
+	best     any
+	flag     bool
+	items    []aggItem
+	size     int
+}
+
+func (b *aggBuffer) Dispose() {}
+
+func (b *aggBuffer) Update(ctx *sql.Context, row sql.Row) error {
+	a := b.a
+	if a.filter != nil {
+		v, err := a.filter.Eval(ctx, row)
+		if err != nil {
+			return err
+		}
+		if ok, _ := toBool(v); v == nil || !ok {
+			return nil
+		}
+	}
+	vals := make([]any, len(a.values))
+	for i, e := range a.values {
+		v, err := e.Eval(ctx, row)
+		if err != nil {
+			return err
+		}
+		vals[i] = v
+	}
+	name := a.spec.name
+	if len(vals) > 0 && vals[0] == nil && name != "array_agg" {
+		return nil // NULL inputs are skipped (array_agg keeps them)
+	}
+	if b.seen != nil && len(vals) > 0 {
+		k := distinctKey(vals[0])
+		if b.seen[k] {
+			return nil
+		}
+		b.seen[k] = true
+		b.size += len(k)
+		if err := checkResultSize(ctx, b.size); err != nil {
+			return err
+		}
+	}
+	if len(a.keys) > 0 || name == "string_agg" || name == "array_agg" {
+		item := aggItem{vals: vals}
+		for _, k := range a.keys {
+			v, err := k.Eval(ctx, row)
+			if err != nil {
+				return err
+			}
+			item.keys = append(item.keys, v)
+		}
+		b.size += valueSize(vals)
+		if err := checkResultSize(ctx, b.size); err != nil {
+			return err
+		}
+		b.items = append(b.items, item)
+		if name == "string_agg" || name == "array_agg" || name == "min" || name == "max" || name == "count" {
+			return nil
+		}
+	}
+	return b.accumulate(vals)
+}
+
+func (b *aggBuffer) accumulate(vals []any) error {
+	a := b.a
+	b.count++
+	switch a.spec.name {
+	case "count":
+	case "sum", "avg":
+		switch a.fam {
+		case famInt:
+			n, _ := toInt64(vals[0])
+			if a.spec.name == "avg" {
+				b.fsum += float64(n)
+				d, _ := toDecimal(vals[0])
+				b.dsum = b.dsum.Add(d)
+				break
+			}
+			s, err := intOp("+", b.isum, n)
+			if err != nil {
+				return err
+			}
+			b.isum = s
+		case famNumeric:
+			d, _ := toDecimal(vals[0])
+			b.dsum = b.dsum.Add(d)
+		default:
+			f, _ := toFloat64(vals[0])
+			b.fsum += f
+		}
+	case "min", "max":
+		if b.best == nil {
+			b.best = vals[0]
+			return nil
+		}
+		c, err := compareValues(a.fam, vals[0], b.best)
+		if err != nil {
+			return err
+		}
+		if (a.spec.name == "min" && c < 0) || (a.spec.name == "max" && c > 0) {
+			b.best = vals[0]
+		}
+	case "bool_and", "bool_or":
+		v, _ := toBool(vals[0])
+		if b.count == 1 {
+			b.flag = v
+		} else if a.spec.name == "bool_and" {
+			b.flag = b.flag && v
+		} else {
+			b.flag = b.flag || v
+		}
+	default: // stddev/variance: Welford
+		x, _ := toFloat64(vals[0])
+		d := x - b.mean
+		b.mean += d / float64(b.count)
+		b.m2 += d * (x - b.mean)
+	}
+	return nil
+}
+
+func (b *aggBuffer) Eval(ctx *sql.Context) (any, error) {
+	a := b.a
+	if len(b.items) > 0 && len(a.keys) > 0 {
+		b.sortItems()
+	}
+	switch a.spec.name {
+	case "string_agg":
+		return b.stringAgg(ctx)
+	case "array_agg":
+		return b.arrayAgg(ctx)
+	case "count":
+		if len(a.keys) > 0 || b.items != nil {
+			return int64(len(b.items)), nil
+		}
+		return b.count, nil
+	case "min", "max":
+		if b.items != nil {
+			for _, it := range b.items {
+				if err := b.accumulate(it.vals); err != nil {
+					return nil, err
+				}
+			}
+			b.items = nil
+		}
+	}
+	if b.count == 0 {
+		return nil, nil
+	}
+	switch a.spec.name {
+	case "sum":
+		switch a.fam {
+		case famInt:
+			return b.isum, nil
+		case famNumeric:
+			return b.dsum, nil
+		}
+		return b.fsum, nil
+	case "avg":
+		switch a.fam {
+		case famNumeric:
+			return pgDivide(b.dsum, decimal.NewFromInt(b.count))
+		case famInt:
+			f, _ := b.dsum.Div(decimal.NewFromInt(b.count)).Float64()
+			return f, nil
+		}
+		return b.fsum / float64(b.count), nil
+	case "min", "max":
+		return b.best, nil
+	case "bool_and", "bool_or":
+		return boolValue(b.flag), nil
+	case "var_pop":
+		return b.m2 / float64(b.count), nil
+	case "stddev_pop":
+		return math.Sqrt(b.m2 / float64(b.count)), nil
+	case "var_samp", "stddev_samp":
+		if b.count < 2 {
+			return nil, nil
+		}
+		v := b.m2 / float64(b.count-1)
+		if a.spec.name == "stddev_samp" {
+			return math.Sqrt(v), nil
+		}
+		return v, nil
+	}
+	return nil, sqlError("unknown aggregate %s", a.spec.name)
+}
+
+func (b *aggBuffer) sortItems() {
+	order := b.a.spec.order
+	fams := make([]family, len(b.a.keys))
+	for i, k := range b.a.keys {
+		fams[i] = familyOf(k)
+	}
+	sort.SliceStable(b.items, func(i, j int) bool {
+		for k, o := range order {
+			x, y := b.items[i].keys[k], b.items[j].keys[k]
+			switch {
+			case x == nil && y == nil:
+				continue
+			case x == nil:
+				return o.nullsFirst
+			case y == nil:
+				return !o.nullsFirst
+			}
+			c, _ := compareValues(fams[k], x, y)
+			if c == 0 {
+				continue
+			}
+			if o.desc {
+				return c > 0
+			}
+			return c < 0
+		}
+		return false
+	})
+}
+
+func (b *aggBuffer) stringAgg(ctx *sql.Context) (any, error) {
+	var sb strings.Builder
+	n := 0
+	for _, it := range b.items {
+		if it.vals[0] == nil {
+			continue
+		}
+		s, _ := toText(it.vals[0])
+		if n > 0 && it.vals[1] != nil {
+			d, _ := toText(it.vals[1])
+			sb.WriteString(d)
+		}
+		sb.WriteString(s)
+		n++
+		if err := checkResultSize(ctx, sb.Len()); err != nil {
+			return nil, err
+		}
+	}
+	if n == 0 {
+		return nil, nil
+	}
+	return sb.String(), nil
+}
+
+func (b *aggBuffer) arrayAgg(ctx *sql.Context) (any, error) {
+	if len(b.items) == 0 {
+		return nil, nil
+	}
+	out := make([]any, len(b.items))
+	for i, it := range b.items {
+		v, err := toJSONValue(it.vals[0], b.a.fam)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return types.JSONDocument{Val: out}, nil
+}
+
+// distinctKey identifies a value for DISTINCT: equal values (1.0 and 1.00
+// among decimals) give equal keys.
+func distinctKey(v any) string {
+	switch x := v.(type) {
+	case decimal.Decimal:
+		return "n" + x.String()
+	case float64:
+		return "f" + strconv.FormatFloat(x, 'g', -1, 64)
+	case float32:
+		return "f" + strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case string:
+		return "s" + x
+	case []byte:
+		return "b" + hex.EncodeToString(x)
+	case time.Time:
+		return "t" + strconv.FormatInt(x.UnixNano(), 10)
+	case types.Timespan:
+		return "d" + strconv.FormatInt(int64(x), 10)
+	}
+	if n, ok := toInt64(v); ok {
+		return "i" + strconv.FormatInt(n, 10)
+	}
+	if s, err := jsonText(v); err == nil {
+		return "j" + s
+	}
+	return fmt.Sprintf("%T:%v", v, v)
+}
+
+// valueSize estimates the memory one collected row takes.
+func valueSize(vals []any) int {
+	n := 16
+	for _, v := range vals {
+		switch x := v.(type) {
+		case string:
+			n += len(x)
+		case []byte:
+			n += len(x)
+		default:
+			n += 16
+		}
+	}
+	return n
+}
+
+// ntile is the engine's NTILE with PostgreSQL's result type: its values
+// are integers, which the engine types DOUBLE.
+type ntile struct{ *window.NTile }
+
+func buildNTile(args ...sql.Expression) (sql.Expression, error) {
+	if len(args) != 1 {
+		return nil, sqlError("ntile() takes one argument")
+	}
+	return ntile{window.NewNTile(args[0]).(*window.NTile)}, nil
+}
+
+func (n ntile) Type() sql.Type { return types.Int64 }
+
+func (n ntile) WithWindow(w *sql.WindowDefinition) sql.WindowAdaptableExpression {
+	return ntile{n.NTile.WithWindow(w).(*window.NTile)}
+}
+
+func (n ntile) WithId(id sql.ColumnId) sql.IdExpression {
+	return ntile{n.NTile.WithId(id).(*window.NTile)}
+}
+
+func (n ntile) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	c, err := n.NTile.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	return ntile{c.(*window.NTile)}, nil
+}

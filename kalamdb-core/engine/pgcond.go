@@ -1,0 +1,335 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// commonType resolves the type of expressions that must share one
+// (COALESCE, GREATEST, LEAST, NULLIF, CASE branches, UNION columns) by
+// PostgreSQL's rules: untyped literals follow the others (all untyped:
+// TEXT); numbers widen to the widest (a float makes a float, a decimal a
+// decimal); DATE and TIMESTAMP make TIMESTAMP; any other mix of types is
+// an error.
+func commonType(what string, args []sql.Expression) (dialect.DataType, family, error) {
+	var (
+		fam  = famNull
+		dt   dialect.DataType
+		seen sql.Expression
+	)
+	for _, a := range args {
+		f := familyOf(a)
+		if f == famNull || f == famUnknown {
+			continue
+		}
+		if seen == nil {
+			fam, dt, seen = f, operandType(a), a
+			if f == famFloat && a.Type().Type() == types.Float32.Type() {
+				dt = dialect.DataType{Name: dialect.TypeFloat}
+			}
+			if f == famText {
+				dt = textType
+			}
+			continue
+		}
+		switch {
+		case f == fam && f == famInt:
+			if w := intWidth(a.Type()); w > intWidth(engineType(dt)) {
+				dt = dialect.DataType{Name: intTypeName(a.Type())}
+			}
+		case f == fam && f == famFloat:
+			if a.Type().Type() != types.Float32.Type() {
+				dt = doubleType
+			}
+		case f == fam:
+		case f.numeric() && fam.numeric():
+			if f == famFloat || fam == famFloat {
+				fam, dt = famFloat, doubleType
+			} else {
+				fam, dt = famNumeric, numericDT
+			}
+		case (f == famDate || f == famTimestamp) && (fam == famDate || fam == famTimestamp):
+			fam, dt = famTimestamp, tsType
+		default:
+			return dt, fam, sqlError("%s types %s and %s cannot be matched", what, typeName(seen), typeName(a))
+		}
+	}
+	if seen == nil {
+		for _, a := range args {
+			if familyOf(a) == famUnknown {
+				return textType, famText, nil
+			}
+		}
+		return textType, famNull, nil
+	}
+	return dt, fam, nil
+}
+
+// unify coerces expressions to their common type (commonType).
+func unify(what string, args []sql.Expression) ([]sql.Expression, dialect.DataType, error) {
+	dt, _, err := commonType(what, args)
+	if err != nil {
+		return nil, dt, err
+	}
+	target := engineType(dt)
+	out := make([]sql.Expression, len(args))
+	for i, a := range args {
+		f := familyOf(a)
+		switch {
+		case f == famNull:
+			out[i] = a
+		case f == famUnknown || !a.Type().Equals(target) && !sameFamilyWidth(a, dt):
+			c, err := coerce(a, dt)
+			if err != nil {
+				return nil, dt, err
+			}
+			out[i] = c
+		default:
+			out[i] = a
+		}
+	}
+	return out, dt, nil
+}
+
+// sameFamilyWidth reports whether e already has type dt's family and
+// representation (so no per-row cast is needed).
+func sameFamilyWidth(e sql.Expression, dt dialect.DataType) bool {
+	t := engineType(dt)
+	f := familyOf(e)
+	if f != familyOfType(t) {
+		return false
+	}
+	switch f {
+	case famInt:
+		return intWidth(e.Type()) == intWidth(t)
+	case famFloat:
+		return e.Type().Type() == t.Type()
+	case famText, famNumeric, famJSON, famBytes, famUUID, famBool, famTime, famDate:
+		return true
+	case famTimestamp:
+		return true
+	}
+	return false
+}
+
+func buildCoalesce(args []sql.Expression) (*pgFunc, error) {
+	if len(args) == 0 {
+		return nil, sqlError("COALESCE needs at least one argument")
+	}
+	args, dt, err := unify("COALESCE", args)
+	if err != nil {
+		return nil, err
+	}
+	f := newFunc(args, dt, nil)
+	// Arguments after the first non-NULL one are not evaluated.
+	f.lazy = lazyCoalesce
+	return f, nil
+}
+
+func lazyCoalesce(f *pgFunc, ctx *sql.Context, row sql.Row) (any, error) {
+	for _, a := range f.args {
+		v, err := a.Eval(ctx, row)
+		if err != nil || v != nil {
+			return v, err
+		}
+	}
+	return nil, nil
+}
+
+func buildNullIf(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 2 {
+		return nil, sqlError("NULLIF takes two arguments")
+	}
+	out, dt, err := unify("NULLIF", args)
+	if err != nil {
+		return nil, err
+	}
+	// NULLIF(a, b) has a's type; the comparison happens in the common
+	// type.
+	fam := familyOfType(engineType(dt))
+	f := newFunc(out, dt, func(ctx *sql.Context, vals []any) (any, error) {
+		if vals[0] == nil || vals[1] == nil {
+			return vals[0], nil
+		}
+		c, err := compareValues(fam, vals[0], vals[1])
+		if err != nil {
+			return nil, err
+		}
+		if c == 0 {
+			return nil, nil
+		}
+		return vals[0], nil
+	})
+	f.nullIn = true
+	return f, nil
+}
+
+// buildExtreme builds GREATEST and LEAST, which ignore NULLs.
+func buildExtreme(greatest bool) fnBuilder {
+	return func(args []sql.Expression) (*pgFunc, error) {
+		name := "LEAST"
+		if greatest {
+			name = "GREATEST"
+		}
+		if len(args) == 0 {
+			return nil, sqlError("%s needs at least one argument", name)
+		}
+		out, dt, err := unify(name, args)
+		if err != nil {
+			return nil, err
+		}
+		fam := familyOfType(engineType(dt))
+		if fam == famJSON {
+			return nil, sqlError("could not identify a comparison function for type JSON")
+		}
+		f := newFunc(out, dt, func(ctx *sql.Context, vals []any) (any, error) {
+			var best any
+			for _, v := range vals {
+				if v == nil {
+					continue
+				}
+				if best == nil {
+					best = v
+					continue
+				}
+				c, err := compareValues(fam, v, best)
+				if err != nil {
+					return nil, err
+				}
+				if (greatest && c > 0) || (!greatest && c < 0) {
+					best = v
+				}
+			}
+			return best, nil
+		})
+		f.nullIn = true
+		return f, nil
+	}
+}
+
+// buildCase builds kdb_case (CASE): conditions are booleans (searched
+// CASE) or values compared with the subject by equality (simple CASE);
+// the result has the common type of all branches; only the branch taken
+// is evaluated.
+func buildCase(args []sql.Expression) (*pgFunc, error) {
+	if len(args) < 1 {
+		return nil, sqlError("CASE without branches")
+	}
+	mode, _ := constString(args[0])
+	simple := strings.HasPrefix(mode, "simple")
+	hasElse := strings.HasSuffix(mode, ",else")
+	rest := args[1:]
+	var subject sql.Expression
+	if simple {
+		subject, rest = rest[0], rest[1:]
+	}
+	var elseExpr sql.Expression
+	if hasElse {
+		elseExpr, rest = rest[len(rest)-1], rest[:len(rest)-1]
+	}
+	if len(rest)%2 != 0 || len(rest) == 0 {
+		return nil, sqlError("malformed CASE")
+	}
+	conds := make([]sql.Expression, 0, len(rest)/2)
+	vals := make([]sql.Expression, 0, len(rest)/2+1)
+	for i := 0; i < len(rest); i += 2 {
+		conds = append(conds, rest[i])
+		vals = append(vals, rest[i+1])
+	}
+	if elseExpr != nil {
+		vals = append(vals, elseExpr)
+	}
+	// WHEN: booleans, or the subject's comparable values.
+	var cmpFam family
+	if simple {
+		all := append([]sql.Expression{subject}, conds...)
+		unified, dt, err := unify("CASE/WHEN", all)
+		if err != nil {
+			return nil, err
+		}
+		subject, conds = unified[0], unified[1:]
+		cmpFam = familyOfType(engineType(dt))
+		if cmpFam == famJSON {
+			return nil, sqlError("operator does not exist: JSON = JSON")
+		}
+	} else {
+		for i, c := range conds {
+			c2, err := condition("CASE/WHEN", c)
+			if err != nil {
+				return nil, err
+			}
+			conds[i] = c2
+		}
+	}
+	vals, dt, err := unify("CASE", vals)
+	if err != nil {
+		return nil, err
+	}
+	all := []sql.Expression{args[0]}
+	if simple {
+		all = append(all, subject)
+	}
+	for i := range conds {
+		all = append(all, conds[i], vals[i])
+	}
+	if hasElse {
+		all = append(all, vals[len(vals)-1])
+	}
+	f := newFunc(all, dt, nil)
+	f.lazy = func(f *pgFunc, ctx *sql.Context, row sql.Row) (any, error) {
+		a := f.args[1:]
+		var subj any
+		if simple {
+			v, err := a[0].Eval(ctx, row)
+			if err != nil {
+				return nil, err
+			}
+			subj, a = v, a[1:]
+		}
+		n := len(a) / 2
+		for i := 0; i < n; i++ {
+			c, err := a[2*i].Eval(ctx, row)
+			if err != nil {
+				return nil, err
+			}
+			taken := false
+			if simple {
+				if subj != nil && c != nil {
+					cmp, err := compareValues(cmpFam, subj, c)
+					if err != nil {
+						return nil, err
+					}
+					taken = cmp == 0
+				}
+			} else if c != nil {
+				taken, _ = toBool(c)
+			}
+			if taken {
+				return a[2*i+1].Eval(ctx, row)
+			}
+		}
+		if hasElse {
+			return a[len(a)-1].Eval(ctx, row)
+		}
+		return nil, nil
+	}
+	return f, nil
+}
+
+// buildNot builds kdb_not: boolean NOT (NULL stays NULL).
+func buildNot(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 1 {
+		return nil, sqlError("NOT takes one operand")
+	}
+	if f := familyOf(args[0]); f != famBool && f != famNull {
+		return nil, sqlError("argument of NOT must be type BOOLEAN, not type %s", typeName(args[0]))
+	}
+	return newFunc(args, boolType, func(_ *sql.Context, vals []any) (any, error) {
+		b, _ := toBool(vals[0])
+		return boolValue(!b), nil
+	}), nil
+}

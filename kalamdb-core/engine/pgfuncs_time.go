@@ -1,0 +1,650 @@
+package engine
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// Date and time functions. Every timestamp is UTC; now() and
+// CURRENT_TIMESTAMP are the start of the statement's transaction, with
+// microseconds, as in PostgreSQL.
+
+// timeArg types a date/time argument: TIMESTAMP, DATETIME and DATE are
+// taken as they are, an untyped literal is read as a TIMESTAMP.
+func timeArg(name string, args []sql.Expression, i int, allowTime bool) ([]sql.Expression, family, error) {
+	out := append([]sql.Expression(nil), args...)
+	f := familyOf(args[i])
+	switch {
+	case f == famTimestamp || f == famDate || f == famNull:
+	case f == famTime && allowTime:
+	case f == famUnknown:
+		c, err := coerce(args[i], tsType)
+		if err != nil {
+			return nil, 0, err
+		}
+		out[i], f = c, famTimestamp
+	default:
+		return nil, 0, noFunction(name, args)
+	}
+	return out, f, nil
+}
+
+func buildNow(args []sql.Expression) (*pgFunc, error) {
+	// The engine's own DEFAULT NOW(6) passes a precision; values always
+	// keep microseconds.
+	if len(args) > 1 {
+		return nil, noFunction("now", args)
+	}
+	return newFunc(args, tsType, func(ctx *sql.Context, _ []any) (any, error) { return statementTime(ctx), nil }), nil
+}
+
+func buildClock(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 0 {
+		return nil, noFunction("clock_timestamp", args)
+	}
+	f := newFunc(args, tsType, func(*sql.Context, []any) (any, error) {
+		return time.Now().UTC().Truncate(time.Microsecond), nil
+	})
+	f.volatile = true
+	return f, nil
+}
+
+func buildCurrentDate(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 0 {
+		return nil, noFunction("current_date", args)
+	}
+	return newFunc(args, dateType, func(ctx *sql.Context, _ []any) (any, error) {
+		t := statementTime(ctx)
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+	}), nil
+}
+
+func buildCurrentTime(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 0 {
+		return nil, noFunction("current_time", args)
+	}
+	return newFunc(args, timeType, func(ctx *sql.Context, _ []any) (any, error) {
+		return timeOfDay(statementTime(ctx)), nil
+	}), nil
+}
+
+func buildCurrentRole(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 0 {
+		return nil, noFunction("current_role", args)
+	}
+	return newFunc(args, textType, func(ctx *sql.Context, _ []any) (any, error) {
+		s, err := sessionOf(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return string(s.Role), nil
+	}), nil
+}
+
+// truncUnits are date_trunc's units.
+var truncUnits = map[string]bool{
+	"microseconds": true, "milliseconds": true, "second": true, "minute": true, "hour": true,
+	"day": true, "week": true, "month": true, "quarter": true, "year": true, "decade": true,
+	"century": true, "millennium": true,
+}
+
+// unitName normalises a unit as PostgreSQL accepts it (any case, plural).
+func unitName(s string) string {
+	u := strings.ToLower(strings.TrimSpace(s))
+	switch u {
+	case "microsecond", "us", "usec", "usecs", "microsecon":
+		return "microseconds"
+	case "millisecond", "ms", "msec", "msecs":
+		return "milliseconds"
+	case "seconds", "sec", "secs", "s":
+		return "second"
+	case "minutes", "min", "mins", "m":
+		return "minute"
+	case "hours", "hr", "hrs", "h":
+		return "hour"
+	case "days", "d":
+		return "day"
+	case "weeks", "w":
+		return "week"
+	case "months", "mon", "mons":
+		return "month"
+	case "quarters", "qtr":
+		return "quarter"
+	case "years", "yr", "yrs", "y":
+		return "year"
+	case "decades", "dec":
+		return "decade"
+	case "centuries", "cent":
+		return "century"
+	case "millenniums", "millennia", "mil", "mils":
+		return "millennium"
+	}
+	return u
+}
+
+func buildDateTrunc(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 2 {
+		return nil, noFunction("date_trunc", args)
+	}
+	a, err := textArgs("date_trunc", args, 0)
+	if err != nil {
+		return nil, err
+	}
+	if a, _, err = timeArg("date_trunc", a, 1, false); err != nil {
+		return nil, err
+	}
+	if u, ok := constString(a[0]); ok && !truncUnits[unitName(u)] {
+		return nil, sqlError("unit %q not recognized for date_trunc", u)
+	}
+	return newFunc(a, tsType, func(_ *sql.Context, vals []any) (any, error) {
+		t, _ := toTime(vals[1])
+		u := unitName(str(vals[0]))
+		if !truncUnits[u] {
+			return nil, execError("unit %q not recognized for date_trunc", str(vals[0]))
+		}
+		return truncTime(t, u), nil
+	}), nil
+}
+
+func truncTime(t time.Time, unit string) time.Time {
+	y, mo, d := t.Date()
+	switch unit {
+	case "microseconds":
+		return t.Truncate(time.Microsecond)
+	case "milliseconds":
+		return t.Truncate(time.Millisecond)
+	case "second":
+		return t.Truncate(time.Second)
+	case "minute":
+		return t.Truncate(time.Minute)
+	case "hour":
+		return t.Truncate(time.Hour)
+	case "day":
+		return time.Date(y, mo, d, 0, 0, 0, 0, time.UTC)
+	case "week":
+		wd := (int(t.Weekday()) + 6) % 7 // Monday = 0
+		return time.Date(y, mo, d-wd, 0, 0, 0, 0, time.UTC)
+	case "month":
+		return time.Date(y, mo, 1, 0, 0, 0, 0, time.UTC)
+	case "quarter":
+		return time.Date(y, (mo-1)/3*3+1, 1, 0, 0, 0, 0, time.UTC)
+	case "year":
+		return time.Date(y, 1, 1, 0, 0, 0, 0, time.UTC)
+	case "decade":
+		return time.Date(floorDiv(y, 10)*10, 1, 1, 0, 0, 0, 0, time.UTC)
+	case "century":
+		c := floorDiv(y-1, 100)*100 + 1
+		return time.Date(c, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	m := floorDiv(y-1, 1000)*1000 + 1
+	return time.Date(m, 1, 1, 0, 0, 0, 0, time.UTC)
+}
+
+// integralFields are the fields of date_part/EXTRACT whose values are
+// whole numbers (INT); second, milliseconds, microseconds and epoch carry
+// fractions (DOUBLE).
+var integralFields = map[string]bool{
+	"century": true, "day": true, "decade": true, "dow": true, "doy": true, "hour": true,
+	"isodow": true, "isoyear": true, "millennium": true, "minute": true, "month": true,
+	"quarter": true, "week": true, "year": true, "timezone": true, "timezone_hour": true,
+	"timezone_minute": true, "julian": true,
+}
+
+func fieldName(s string) string {
+	switch f := unitName(s); f {
+	case "microseconds", "milliseconds", "second", "minute", "hour", "day", "week", "month",
+		"quarter", "year", "decade", "century", "millennium":
+		return f
+	}
+	return strings.ToLower(strings.TrimSpace(s))
+}
+
+func buildDatePart(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 2 {
+		return nil, noFunction("date_part", args)
+	}
+	a, err := textArgs("date_part", args, 0)
+	if err != nil {
+		return nil, err
+	}
+	var fam family
+	if a, fam, err = timeArg("date_part", a, 1, true); err != nil {
+		return nil, err
+	}
+	raw, ok := constString(a[0])
+	if !ok {
+		return nil, sqlError("the field of EXTRACT/date_part must be a constant")
+	}
+	field := fieldName(raw)
+	if !integralFields[field] && field != "second" && field != "milliseconds" && field != "microseconds" && field != "epoch" {
+		return nil, sqlError("unit %q not recognized for EXTRACT/date_part", raw)
+	}
+	if fam == famTime {
+		switch field {
+		case "hour", "minute", "second", "milliseconds", "microseconds", "epoch":
+		default:
+			return nil, sqlError("unit %q not supported for type TIME", raw)
+		}
+	}
+	dt := doubleType
+	if integralFields[field] {
+		dt = intType
+		if field == "julian" {
+			dt = bigintType
+		}
+	}
+	return newFunc(a, dt, func(_ *sql.Context, vals []any) (any, error) {
+		var t time.Time
+		if ts, ok := vals[1].(types.Timespan); ok {
+			t = time.Unix(0, 0).UTC().Add(time.Duration(ts) * time.Microsecond)
+			if field == "epoch" {
+				return float64(ts) / 1e6, nil
+			}
+		} else {
+			t, _ = toTime(vals[1])
+		}
+		return datePart(t, field)
+	}), nil
+}
+
+func datePart(t time.Time, field string) (any, error) {
+	y := t.Year()
+	secs := float64(t.Second()) + float64(t.Nanosecond())/1e9
+	switch field {
+	case "year":
+		return int32(y), nil
+	case "month":
+		return int32(t.Month()), nil
+	case "day":
+		return int32(t.Day()), nil
+	case "hour":
+		return int32(t.Hour()), nil
+	case "minute":
+		return int32(t.Minute()), nil
+	case "second":
+		return secs, nil
+	case "milliseconds":
+		return secs * 1000, nil
+	case "microseconds":
+		return float64(t.Second())*1e6 + float64(t.Nanosecond()/1000), nil
+	case "dow":
+		return int32(t.Weekday()), nil
+	case "isodow":
+		return int32((int(t.Weekday())+6)%7 + 1), nil
+	case "doy":
+		return int32(t.YearDay()), nil
+	case "week":
+		_, w := t.ISOWeek()
+		return int32(w), nil
+	case "isoyear":
+		iy, _ := t.ISOWeek()
+		return int32(iy), nil
+	case "quarter":
+		return int32((int(t.Month())-1)/3 + 1), nil
+	case "decade":
+		return int32(floorDiv(y, 10)), nil
+	case "century":
+		if y > 0 {
+			return int32((y + 99) / 100), nil
+		}
+		return int32(-((99 - (y - 1)) / 100)), nil
+	case "millennium":
+		if y > 0 {
+			return int32((y + 999) / 1000), nil
+		}
+		return int32(-((999 - (y - 1)) / 1000)), nil
+	case "epoch":
+		return float64(t.UnixMicro()) / 1e6, nil
+	case "julian":
+		return int64(t.Unix()/86400) + 2440588, nil
+	case "timezone", "timezone_hour", "timezone_minute":
+		return int32(0), nil
+	}
+	return nil, execError("unit %q not recognized", field)
+}
+
+// interval is a PostgreSQL interval: months, days and microseconds, kept
+// apart because a month and a day have no fixed length.
+type interval struct {
+	months, days, micros int64
+}
+
+var intervalUnits = map[string]interval{
+	"microseconds": {micros: 1}, "milliseconds": {micros: 1000}, "second": {micros: 1_000_000},
+	"minute": {micros: 60_000_000}, "hour": {micros: 3_600_000_000}, "day": {days: 1},
+	"week": {days: 7}, "month": {months: 1}, "year": {months: 12}, "decade": {months: 120},
+	"century": {months: 1200}, "millennium": {months: 12000},
+}
+
+// parseInterval reads PostgreSQL's interval input: quantities with units
+// ('5 minutes', '1 day 2 hours', '-1 week', '1.5 hours'), a clock part
+// ('01:30:00'), and 'ago' to negate.
+func parseInterval(s string) (interval, error) {
+	bad := func() (interval, error) {
+		return interval{}, execError("invalid input syntax for type interval: %q", s)
+	}
+	fields := strings.Fields(strings.ToLower(s))
+	if len(fields) == 0 {
+		return bad()
+	}
+	var out interval
+	neg := false
+	if fields[len(fields)-1] == "ago" {
+		neg, fields = true, fields[:len(fields)-1]
+	}
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		if strings.Contains(f, ":") {
+			us, ok := parseClock(f)
+			if !ok {
+				return bad()
+			}
+			out.micros += us
+			continue
+		}
+		// A number, glued to its unit or followed by it.
+		j := 0
+		for j < len(f) && (f[j] == '-' || f[j] == '+' || f[j] == '.' || unicode.IsDigit(rune(f[j]))) {
+			j++
+		}
+		numText, unit := f[:j], f[j:]
+		if unit == "" {
+			if i+1 >= len(fields) {
+				// A bare number is seconds.
+				unit = "second"
+			} else {
+				i++
+				unit = fields[i]
+			}
+		}
+		n, err := strconv.ParseFloat(numText, 64)
+		if err != nil || math.IsInf(n, 0) {
+			return bad()
+		}
+		u, ok := intervalUnits[unitName(unit)]
+		if !ok {
+			return bad()
+		}
+		// Fractions spill into the next smaller unit, as in PostgreSQL:
+		// 1.5 months = 1 month 15 days, 1.5 days = 1 day 12 hours.
+		whole, frac := math.Modf(n)
+		out.months += int64(whole) * u.months
+		out.days += int64(whole) * u.days
+		out.micros += int64(math.Round(n * float64(u.micros)))
+		if frac != 0 {
+			extraDays := frac * float64(u.months) * 30
+			ed, edFrac := math.Modf(extraDays + frac*float64(u.days))
+			out.days += int64(ed)
+			out.micros += int64(math.Round(edFrac * 86_400_000_000))
+		}
+	}
+	if neg {
+		out = interval{-out.months, -out.days, -out.micros}
+	}
+	return out, nil
+}
+
+// parseClock reads [-]HH:MM[:SS[.ffffff]] as microseconds.
+func parseClock(s string) (int64, bool) {
+	neg := strings.HasPrefix(s, "-")
+	parts := strings.Split(strings.TrimLeft(s, "+-"), ":")
+	if len(parts) < 2 || len(parts) > 3 {
+		return 0, false
+	}
+	h, err1 := strconv.ParseInt(parts[0], 10, 64)
+	m, err2 := strconv.ParseInt(parts[1], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	us := h*3_600_000_000 + m*60_000_000
+	if len(parts) == 3 {
+		sec, err := strconv.ParseFloat(parts[2], 64)
+		if err != nil {
+			return 0, false
+		}
+		us += int64(math.Round(sec * 1e6))
+	}
+	if neg {
+		us = -us
+	}
+	return us, true
+}
+
+// addInterval adds months (clamped to the month's last day, as in
+// PostgreSQL: Jan 31 + 1 month is Feb 28/29), then days, then time.
+func addInterval(t time.Time, iv interval, sign int64) time.Time {
+	months, days, micros := iv.months*sign, iv.days*sign, iv.micros*sign
+	if months != 0 {
+		y, m, d := t.Date()
+		total := int64(y)*12 + int64(m-1) + months
+		ny, nm := int(floorDiv64(total, 12)), time.Month(total-floorDiv64(total, 12)*12+1)
+		last := time.Date(ny, nm+1, 0, 0, 0, 0, 0, time.UTC).Day()
+		if d > last {
+			d = last
+		}
+		h, mi, s := t.Clock()
+		t = time.Date(ny, nm, d, h, mi, s, t.Nanosecond(), time.UTC)
+	}
+	if days != 0 {
+		t = t.AddDate(0, 0, int(days))
+	}
+	return t.Add(time.Duration(micros) * time.Microsecond)
+}
+
+func floorDiv64(a, b int64) int64 {
+	q := a / b
+	if a%b != 0 && (a < 0) != (b < 0) {
+		q--
+	}
+	return q
+}
+
+// buildAddInterval builds kdb_add_interval(x, 'interval', sign): x plus
+// (sign 1) or minus (-1) an interval. A DATE becomes a TIMESTAMP, a TIME
+// wraps around midnight.
+func buildAddInterval(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 3 {
+		return nil, sqlError("interval arithmetic takes a value, an interval and a sign")
+	}
+	a, fam, err := timeArg("+", args, 0, true)
+	if err != nil {
+		return nil, sqlError("operator does not exist: %s + INTERVAL", typeName(args[0]))
+	}
+	if a, err = textArgs("interval", a, 1); err != nil {
+		return nil, sqlError("an INTERVAL is written as text: INTERVAL '5 minutes'")
+	}
+	var fixed *interval
+	if s, ok := constString(a[1]); ok {
+		iv, err := parseInterval(s)
+		if err != nil {
+			return nil, err
+		}
+		fixed = &iv
+	}
+	dt := tsType
+	if fam == famTime {
+		dt = timeType
+	}
+	return newFunc(a, dt, func(_ *sql.Context, vals []any) (any, error) {
+		iv := fixed
+		if iv == nil {
+			p, err := parseInterval(str(vals[1]))
+			if err != nil {
+				return nil, err
+			}
+			iv = &p
+		}
+		sign := num(vals[2])
+		if ts, ok := vals[0].(types.Timespan); ok {
+			day := int64(86_400_000_000)
+			us := (int64(ts) + sign*iv.micros) % day
+			if us < 0 {
+				us += day
+			}
+			return types.Timespan(us), nil
+		}
+		t, _ := toTime(vals[0])
+		return addInterval(t, *iv, sign), nil
+	}), nil
+}
+
+// buildToTimestamp builds to_timestamp(number) (seconds since the epoch),
+// to_timestamp(text) (an ISO timestamp, as DataFusion reads it) and
+// to_timestamp(text, format) (PostgreSQL's format patterns).
+func buildToTimestamp(args []sql.Expression) (*pgFunc, error) {
+	if len(args) == 2 {
+		a, err := textArgs("to_timestamp", args, 0, 1)
+		if err != nil {
+			return nil, err
+		}
+		return newFunc(a, tsType, func(_ *sql.Context, vals []any) (any, error) {
+			return parseWithFormat(str(vals[0]), str(vals[1]))
+		}), nil
+	}
+	if len(args) != 1 {
+		return nil, noFunction("to_timestamp", args)
+	}
+	switch familyOf(args[0]) {
+	case famInt, famFloat, famNumeric, famNull:
+		return newFunc(args, tsType, func(_ *sql.Context, vals []any) (any, error) {
+			f, _ := toFloat64(vals[0])
+			return fromEpoch(f * 1e6)
+		}), nil
+	}
+	a, err := textArgs("to_timestamp", args, 0)
+	if err != nil {
+		return nil, err
+	}
+	return newFunc(a, tsType, func(ctx *sql.Context, vals []any) (any, error) {
+		return parseText(ctx, str(vals[0]), dialect.DataType{Name: dialect.TypeDateTime})
+	}), nil
+}
+
+func fromEpoch(us float64) (any, error) {
+	if math.IsNaN(us) || math.Abs(us) > 9e18 {
+		return nil, execError("timestamp out of range")
+	}
+	return time.UnixMicro(int64(math.Round(us))).UTC(), nil
+}
+
+// buildToTimestampUnit builds DataFusion's to_timestamp_seconds/millis/
+// micros: an integer count of the unit since the epoch, or ISO text.
+func buildToTimestampUnit(name string, unit float64) fnBuilder {
+	return func(args []sql.Expression) (*pgFunc, error) {
+		if len(args) != 1 {
+			return nil, noFunction(name, args)
+		}
+		switch familyOf(args[0]) {
+		case famInt, famFloat, famNumeric, famNull:
+			return newFunc(args, tsType, func(_ *sql.Context, vals []any) (any, error) {
+				f, _ := toFloat64(vals[0])
+				return fromEpoch(f * unit)
+			}), nil
+		}
+		a, err := textArgs(name, args, 0)
+		if err != nil {
+			return nil, err
+		}
+		return newFunc(a, tsType, func(ctx *sql.Context, vals []any) (any, error) {
+			return parseText(ctx, str(vals[0]), dialect.DataType{Name: dialect.TypeDateTime})
+		}), nil
+	}
+}
+
+func buildToDate(args []sql.Expression) (*pgFunc, error) {
+	if len(args) < 1 || len(args) > 2 {
+		return nil, noFunction("to_date", args)
+	}
+	a, err := textArgs("to_date", args, indexes(0, len(args))...)
+	if err != nil {
+		return nil, err
+	}
+	return newFunc(a, dateType, func(ctx *sql.Context, vals []any) (any, error) {
+		var t time.Time
+		if len(vals) == 2 {
+			v, err := parseWithFormat(str(vals[0]), str(vals[1]))
+			if err != nil {
+				return nil, err
+			}
+			t = v.(time.Time)
+		} else {
+			v, err := parseText(ctx, str(vals[0]), dateType)
+			if err != nil {
+				return nil, err
+			}
+			return v, nil
+		}
+		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+	}), nil
+}
+
+func buildMakeDate(args []sql.Expression) (*pgFunc, error) {
+	a, err := intArgs("make_date", args, 0, 1, 2)
+	if err != nil || len(args) != 3 {
+		return nil, noFunction("make_date", args)
+	}
+	return newFunc(a, dateType, func(_ *sql.Context, vals []any) (any, error) {
+		y, m, d := num(vals[0]), num(vals[1]), num(vals[2])
+		if y == 0 || m < 1 || m > 12 || d < 1 || d > 31 {
+			return nil, execError("date field value out of range: %d-%02d-%02d", y, m, d)
+		}
+		if y < 0 {
+			y++ // year -1 is 1 BC, year 0 astronomically
+		}
+		t := time.Date(int(y), time.Month(m), int(d), 0, 0, 0, 0, time.UTC)
+		if t.Month() != time.Month(m) {
+			return nil, execError("date field value out of range: %d-%02d-%02d", y, m, d)
+		}
+		return t, nil
+	}), nil
+}
+
+func buildToChar(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 2 {
+		return nil, noFunction("to_char", args)
+	}
+	a, fam, err := timeArg("to_char", args, 0, true)
+	if err != nil {
+		return nil, err
+	}
+	if a, err = textArgs("to_char", a, 1); err != nil {
+		return nil, err
+	}
+	return newFunc(a, textType, func(ctx *sql.Context, vals []any) (any, error) {
+		var t time.Time
+		if ts, ok := vals[0].(types.Timespan); ok {
+			t = time.Unix(0, 0).UTC().Add(time.Duration(ts) * time.Microsecond)
+		} else {
+			t, _ = toTime(vals[0])
+		}
+		_ = fam
+		out := formatWithPattern(t, str(vals[1]))
+		return out, checkResultSize(ctx, len(out))
+	}), nil
+}
+
+func (fs functionSet) registerTimeFunctions() {
+	fs.register("kdb_now", buildNow)
+	fs.register("kdb_clock_timestamp", buildClock)
+	fs.register("kdb_current_date", buildCurrentDate)
+	fs.register("kdb_current_time", buildCurrentTime)
+	fs.register("kdb_current_role", buildCurrentRole)
+	fs.register("kdb_date_trunc", buildDateTrunc)
+	fs.register("kdb_date_part", buildDatePart)
+	fs.register("kdb_add_interval", buildAddInterval)
+	fs.register("kdb_to_timestamp", buildToTimestamp)
+	fs.register("kdb_to_timestamp_seconds", buildToTimestampUnit("to_timestamp_seconds", 1e6))
+	fs.register("kdb_to_timestamp_millis", buildToTimestampUnit("to_timestamp_millis", 1e3))
+	fs.register("kdb_to_timestamp_micros", buildToTimestampUnit("to_timestamp_micros", 1))
+	fs.register("kdb_to_date", buildToDate)
+	fs.register("kdb_to_char", buildToChar)
+	fs.register("kdb_make_date", buildMakeDate)
+}

@@ -1,0 +1,528 @@
+package engine
+
+import (
+	"math"
+	"math/big"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// Arithmetic with PostgreSQL's (and DataFusion's) rules: integers stay
+// integers of the wider operand type and fail on overflow instead of
+// wrapping or widening; integer division truncates toward zero; dividing
+// by zero fails; exact decimals stay exact (a quotient gets PostgreSQL's
+// scale: at least 16 significant digits); a float operand makes the
+// result a float. An untyped literal (a string or parameter) takes the
+// other operand's type. Anything else is "operator does not exist".
+
+// numericDT is an unconstrained DECIMAL: values keep their own scale.
+var numericDT = dialect.DataType{Name: dialect.TypeDecimal}
+
+// buildIntLiteral builds kdb_int(n): the BIGINT constant n.
+func buildIntLiteral(args ...sql.Expression) (sql.Expression, error) {
+	if len(args) != 1 {
+		return nil, sqlError("kdb_int takes one argument")
+	}
+	lit, ok := args[0].(*expression.Literal)
+	if !ok {
+		return nil, sqlError("kdb_int takes a constant")
+	}
+	n, ok := toInt64(lit.Value())
+	if !ok {
+		return nil, sqlError("kdb_int takes an integer")
+	}
+	return expression.NewLiteral(n, types.Int64), nil
+}
+
+// operands types an operator's operands: an untyped literal takes the
+// type of the other operand.
+func operands(op string, args []sql.Expression) (sql.Expression, sql.Expression, family, family, error) {
+	if len(args) != 2 {
+		return nil, nil, 0, 0, sqlError("operator %s takes two operands", op)
+	}
+	l, r := args[0], args[1]
+	lf, rf := familyOf(l), familyOf(r)
+	var err error
+	switch {
+	case lf == famUnknown && rf == famUnknown:
+		return nil, nil, 0, 0, sqlError("operator is not unique: unknown %s unknown (cast one operand)", op)
+	case lf == famUnknown:
+		if l, err = coerce(l, operandType(r)); err != nil {
+			return nil, nil, 0, 0, err
+		}
+		lf = familyOf(l)
+	case rf == famUnknown:
+		if r, err = coerce(r, operandType(l)); err != nil {
+			return nil, nil, 0, 0, err
+		}
+		rf = familyOf(r)
+	}
+	return l, r, lf, rf, nil
+}
+
+// operandType is the KalamDB type an untyped literal takes next to e.
+func operandType(e sql.Expression) dialect.DataType {
+	t := e.Type()
+	switch familyOf(e) {
+	case famInt:
+		return dialect.DataType{Name: intTypeName(t)}
+	case famFloat:
+		return doubleType
+	case famNumeric:
+		return numericDT
+	case famBool:
+		return boolType
+	case famTimestamp:
+		return tsType
+	case famDate:
+		return dateType
+	case famTime:
+		return timeType
+	case famUUID:
+		return uuidDT
+	case famJSON:
+		return jsonType
+	case famBytes:
+		return bytesType
+	}
+	return textType
+}
+
+func noOperator(l sql.Expression, op string, r sql.Expression) error {
+	return sqlError("operator does not exist: %s %s %s", typeName(l), op, typeName(r))
+}
+
+// arithType is the result type of a numeric operation.
+func arithType(l, r sql.Expression, lf, rf family) sql.Type {
+	switch {
+	case lf == famFloat || rf == famFloat:
+		if (lf == famFloat && l.Type().Type() == types.Float32.Type() || lf == famNull) &&
+			(rf == famFloat && r.Type().Type() == types.Float32.Type() || rf == famNull) {
+			return types.Float32
+		}
+		return types.Float64
+	case lf == famNumeric || rf == famNumeric:
+		return numericType
+	case lf == famNull && rf == famNull:
+		return types.Int64
+	case lf == famNull:
+		return intTypeOfWidth(intWidth(r.Type()))
+	case rf == famNull:
+		return intTypeOfWidth(intWidth(l.Type()))
+	}
+	return intTypeOfWidth(max(intWidth(l.Type()), intWidth(r.Type())))
+}
+
+func isNumOrNull(f family) bool { return f.numeric() || f == famNull }
+
+// buildArith builds kdb_add, kdb_sub, kdb_mul, kdb_div and kdb_mod.
+func buildArith(op string) fnBuilder {
+	return func(args []sql.Expression) (*pgFunc, error) {
+		l, r, lf, rf, err := operands(op, args)
+		if err != nil {
+			return nil, err
+		}
+		args = []sql.Expression{l, r}
+		if isNumOrNull(lf) && isNumOrNull(rf) {
+			t := arithType(l, r, lf, rf)
+			return newFuncOfType(args, t, numericOp(op, t)), nil
+		}
+		if f, ok := dateArith(op, args, lf, rf); ok {
+			return f, nil
+		}
+		if (lf == famTimestamp || lf == famDate) && (rf == famTimestamp || rf == famDate) && op == "-" {
+			return nil, sqlError("timestamp - timestamp gives an interval, which KalamDB cannot return; compare EXTRACT(EPOCH FROM a) - EXTRACT(EPOCH FROM b)")
+		}
+		return nil, noOperator(l, op, r)
+	}
+}
+
+// numericOp evaluates an arithmetic operator in the result type t.
+func numericOp(op string, t sql.Type) evalFn {
+	fam := familyOfType(t)
+	width := 64
+	if fam == famInt {
+		width = intWidth(t)
+	}
+	return func(ctx *sql.Context, vals []any) (any, error) {
+		switch fam {
+		case famInt:
+			a, _ := toInt64(vals[0])
+			b, _ := toInt64(vals[1])
+			n, err := intOp(op, a, b)
+			if err != nil {
+				return nil, err
+			}
+			return intValue(n, intTypeName(intTypeOfWidth(width)))
+		case famNumeric:
+			a, _ := toDecimal(vals[0])
+			b, _ := toDecimal(vals[1])
+			return decimalOp(op, a, b)
+		}
+		a, _ := toFloat64(vals[0])
+		b, _ := toFloat64(vals[1])
+		f, err := floatOp(op, a, b)
+		if err != nil {
+			return nil, err
+		}
+		if t.Type() == types.Float32.Type() {
+			return toFloat32(f)
+		}
+		return f, nil
+	}
+}
+
+var errDivisionByZero = execError("division by zero")
+
+func intOp(op string, a, b int64) (int64, error) {
+	overflow := execError("bigint out of range")
+	switch op {
+	case "+":
+		r := a + b
+		if (a > 0 && b > 0 && r < 0) || (a < 0 && b < 0 && r >= 0) {
+			return 0, overflow
+		}
+		return r, nil
+	case "-":
+		r := a - b
+		if (a >= 0 && b < 0 && r < 0) || (a < 0 && b > 0 && r >= 0) {
+			return 0, overflow
+		}
+		return r, nil
+	case "*":
+		if a == 0 || b == 0 {
+			return 0, nil
+		}
+		r := a * b
+		if r/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
+			return 0, overflow
+		}
+		return r, nil
+	case "/":
+		if b == 0 {
+			return 0, errDivisionByZero
+		}
+		if a == math.MinInt64 && b == -1 {
+			return 0, overflow
+		}
+		return a / b, nil
+	default: // %
+		if b == 0 {
+			return 0, errDivisionByZero
+		}
+		if b == -1 {
+			return 0, nil
+		}
+		return a % b, nil
+	}
+}
+
+func floatOp(op string, a, b float64) (float64, error) {
+	var r float64
+	switch op {
+	case "+":
+		r = a + b
+	case "-":
+		r = a - b
+	case "*":
+		r = a * b
+	case "/":
+		if b == 0 {
+			return 0, errDivisionByZero
+		}
+		r = a / b
+	default:
+		if b == 0 {
+			return 0, errDivisionByZero
+		}
+		r = math.Mod(a, b)
+	}
+	if math.IsInf(r, 0) && !math.IsInf(a, 0) && !math.IsInf(b, 0) {
+		return 0, execError("value out of range: overflow")
+	}
+	return r, nil
+}
+
+func decimalOp(op string, a, b decimal.Decimal) (any, error) {
+	switch op {
+	case "+":
+		return a.Add(b), nil
+	case "-":
+		return a.Sub(b), nil
+	case "*":
+		return a.Mul(b), nil
+	case "/":
+		return pgDivide(a, b)
+	default:
+		if b.IsZero() {
+			return nil, errDivisionByZero
+		}
+		r := a.Sub(a.Div(b).Truncate(0).Mul(b))
+		return r.Round(max(-a.Exponent(), -b.Exponent(), 0)), nil
+	}
+}
+
+// pgDivide divides exact decimals with PostgreSQL's result scale
+// (numeric.c select_div_scale): enough digits for 16 significant ones,
+// at least the scale of either operand, rounded half away from zero.
+func pgDivide(a, b decimal.Decimal) (decimal.Decimal, error) {
+	if b.IsZero() {
+		return decimal.Decimal{}, errDivisionByZero
+	}
+	w1, d1 := nbaseWeight(a)
+	w2, d2 := nbaseWeight(b)
+	qweight := w1 - w2
+	if d1 <= d2 {
+		qweight--
+	}
+	rscale := 16 - qweight*4
+	rscale = max(rscale, displayScale(a), displayScale(b), 0)
+	rscale = min(rscale, 1000)
+	return a.DivRound(b, int32(rscale)), nil
+}
+
+// displayScale is a decimal's number of digits after the point.
+func displayScale(d decimal.Decimal) int { return max(int(-d.Exponent()), 0) }
+
+// nbaseWeight is PostgreSQL's view of a numeric's magnitude: the weight of
+// its first non-zero base-10000 digit and that digit (0, 0 for zero).
+func nbaseWeight(d decimal.Decimal) (weight, first int) {
+	if d.IsZero() {
+		return 0, 0
+	}
+	coef := new(big.Int).Abs(d.Coefficient())
+	digits := len(coef.String())
+	msd := digits - 1 + int(d.Exponent()) // exponent of the most significant decimal digit
+	weight = floorDiv(msd, 4)
+	// The first base-10000 digit: the decimal digits from position
+	// weight*4+3 down to weight*4.
+	shift := int(d.Exponent()) - weight*4 // value = coef * 10^shift in units of 10000^weight
+	v := new(big.Int).Set(coef)
+	if shift >= 0 {
+		v.Mul(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
+	} else {
+		v.Quo(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-shift)), nil))
+	}
+	return weight, int(v.Int64())
+}
+
+func floorDiv(a, b int) int {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+// buildIntDiv builds div(a, b): integer quotient, truncated toward zero.
+func buildIntDiv(args []sql.Expression) (*pgFunc, error) {
+	l, r, lf, rf, err := operands("div", args)
+	if err != nil {
+		return nil, err
+	}
+	if !isNumOrNull(lf) || !isNumOrNull(rf) {
+		return nil, noFunction("div", args)
+	}
+	t := arithType(l, r, lf, rf)
+	if familyOfType(t) == famFloat {
+		t = numericType
+	}
+	return newFuncOfType([]sql.Expression{l, r}, t, func(_ *sql.Context, vals []any) (any, error) {
+		if familyOfType(t) == famInt {
+			a, _ := toInt64(vals[0])
+			b, _ := toInt64(vals[1])
+			n, err := intOp("/", a, b)
+			if err != nil {
+				return nil, err
+			}
+			return intValue(n, intTypeName(t))
+		}
+		a, _ := toDecimal(vals[0])
+		b, _ := toDecimal(vals[1])
+		if b.IsZero() {
+			return nil, errDivisionByZero
+		}
+		return a.Div(b).Truncate(0), nil
+	}), nil
+}
+
+// buildNeg builds kdb_neg (-a) and kdb_pos (+a).
+func buildSign(neg bool) fnBuilder {
+	return func(args []sql.Expression) (*pgFunc, error) {
+		if len(args) != 1 {
+			return nil, sqlError("a prefix operator takes one operand")
+		}
+		a := args[0]
+		var err error
+		if familyOf(a) == famUnknown {
+			if a, err = coerce(a, numericDT); err != nil {
+				return nil, err
+			}
+		}
+		fam := familyOf(a)
+		if !isNumOrNull(fam) {
+			op := "+"
+			if neg {
+				op = "-"
+			}
+			return nil, sqlError("operator does not exist: %s %s", op, typeName(a))
+		}
+		t := a.Type()
+		if fam == famNull {
+			t = types.Int64
+		}
+		return newFuncOfType([]sql.Expression{a}, t, func(_ *sql.Context, vals []any) (any, error) {
+			if !neg {
+				return vals[0], nil
+			}
+			switch fam {
+			case famInt:
+				n, _ := toInt64(vals[0])
+				if n == math.MinInt64 {
+					return nil, outOfRange(intTypeName(t))
+				}
+				return intValue(-n, intTypeName(t))
+			case famNumeric:
+				d, _ := toDecimal(vals[0])
+				return d.Neg(), nil
+			}
+			switch x := vals[0].(type) {
+			case float32:
+				return -x, nil
+			case float64:
+				return -x, nil
+			}
+			f, _ := toFloat64(vals[0])
+			return -f, nil
+		}), nil
+	}
+}
+
+// buildPower builds a ^ b and power(a, b): always DOUBLE (PostgreSQL's
+// float8 ^ float8; its numeric ^ numeric is not implemented).
+func buildPower(args []sql.Expression) (*pgFunc, error) {
+	l, r, lf, rf, err := operands("^", args)
+	if err != nil {
+		return nil, err
+	}
+	if !isNumOrNull(lf) || !isNumOrNull(rf) {
+		return nil, noOperator(l, "^", r)
+	}
+	return newFuncOfType([]sql.Expression{l, r}, types.Float64, func(_ *sql.Context, vals []any) (any, error) {
+		a, _ := toFloat64(vals[0])
+		b, _ := toFloat64(vals[1])
+		if a == 0 && b < 0 {
+			return nil, execError("zero raised to a negative power is undefined")
+		}
+		if a < 0 && b != math.Trunc(b) {
+			return nil, execError("a negative number raised to a non-integer power yields a complex result")
+		}
+		p := math.Pow(a, b)
+		if math.IsInf(p, 0) && !math.IsInf(a, 0) {
+			return nil, execError("value out of range: overflow")
+		}
+		return p, nil
+	}), nil
+}
+
+// buildBitOp builds the integer bit operators & | << >>.
+func buildBitOp(op string) fnBuilder {
+	return func(args []sql.Expression) (*pgFunc, error) {
+		l, r, lf, rf, err := operands(op, args)
+		if err != nil {
+			return nil, err
+		}
+		if (lf != famInt && lf != famNull) || (rf != famInt && rf != famNull) {
+			return nil, noOperator(l, op, r)
+		}
+		t := l.Type()
+		if lf == famNull {
+			t = types.Int64
+		}
+		if op == "&" || op == "|" {
+			t = arithType(l, r, lf, rf)
+		}
+		w := intWidth(t)
+		return newFuncOfType([]sql.Expression{l, r}, t, func(_ *sql.Context, vals []any) (any, error) {
+			a, _ := toInt64(vals[0])
+			b, _ := toInt64(vals[1])
+			var n int64
+			switch op {
+			case "&":
+				n = a & b
+			case "|":
+				n = a | b
+			case "<<":
+				n = shift(a, b, w, true)
+			default:
+				n = shift(a, b, w, false)
+			}
+			return intValue(n, intTypeName(intTypeOfWidth(w)))
+		}), nil
+	}
+}
+
+// shift shifts within the type's width, as PostgreSQL does (the count is
+// taken modulo the width; the result wraps).
+func shift(a, b int64, width int, left bool) int64 {
+	s := uint(b) % uint(width)
+	var r int64
+	if left {
+		r = a << s
+	} else {
+		r = a >> s
+	}
+	switch width {
+	case 16:
+		return int64(int16(r))
+	case 32:
+		return int64(int32(r))
+	}
+	return r
+}
+
+func buildBitNot(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 1 || (familyOf(args[0]) != famInt && familyOf(args[0]) != famNull) {
+		return nil, noFunction("~", args)
+	}
+	t := args[0].Type()
+	return newFuncOfType(args, t, func(_ *sql.Context, vals []any) (any, error) {
+		a, _ := toInt64(vals[0])
+		return intValue(^a, intTypeName(t))
+	}), nil
+}
+
+// dateArith is date + integer, integer + date, date - integer (a date)
+// and date - date (days, an integer).
+func dateArith(op string, args []sql.Expression, lf, rf family) (*pgFunc, bool) {
+	switch {
+	case lf == famDate && rf == famInt && (op == "+" || op == "-"):
+		return newFunc(args, dateType, func(_ *sql.Context, vals []any) (any, error) {
+			d, _ := toTime(vals[0])
+			n, _ := toInt64(vals[1])
+			if op == "-" {
+				n = -n
+			}
+			return d.AddDate(0, 0, int(n)), nil
+		}), true
+	case lf == famInt && rf == famDate && op == "+":
+		return newFunc(args, dateType, func(_ *sql.Context, vals []any) (any, error) {
+			d, _ := toTime(vals[1])
+			n, _ := toInt64(vals[0])
+			return d.AddDate(0, 0, int(n)), nil
+		}), true
+	case lf == famDate && rf == famDate && op == "-":
+		return newFunc(args, intType, func(_ *sql.Context, vals []any) (any, error) {
+			a, _ := toTime(vals[0])
+			b, _ := toTime(vals[1])
+			return int32(a.Sub(b).Round(time.Hour).Hours() / 24), nil
+		}), true
+	}
+	return nil, false
+}

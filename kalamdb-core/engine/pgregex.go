@@ -1,0 +1,348 @@
+package engine
+
+import (
+	"regexp"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/dolthub/go-mysql-server/sql"
+)
+
+// Regular expressions (~, ~*, !~, !~*, regexp_replace, regexp_like,
+// regexp_count) use Go's regexp package: RE2 syntax, matching in time
+// linear in the input whatever the pattern, so no statement can stall the
+// server with a pathological pattern. RE2 is PostgreSQL's syntax for the
+// common cases; back-references inside a pattern are not supported and
+// fail the statement. ILIKE is implemented here too.
+
+// regexCache compiles patterns: once at planning for a constant pattern,
+// else once per distinct pattern of a statement (a small cache).
+type regexCache struct {
+	mu    sync.Mutex
+	fixed *regexp.Regexp
+	last  map[string]*regexp.Regexp
+}
+
+func newRegexCache(pattern sql.Expression, flags string) (*regexCache, error) {
+	c := &regexCache{}
+	if p, ok := constString(pattern); ok {
+		re, err := compileRegex(p, flags)
+		if err != nil {
+			return nil, err
+		}
+		c.fixed = re
+	}
+	return c, nil
+}
+
+func (c *regexCache) get(pattern, flags string) (*regexp.Regexp, error) {
+	if c.fixed != nil {
+		return c.fixed, nil
+	}
+	key := flags + "\x00" + pattern
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if re, ok := c.last[key]; ok {
+		return re, nil
+	}
+	re, err := compileRegex(pattern, flags)
+	if err != nil {
+		return nil, err
+	}
+	if c.last == nil || len(c.last) > 64 {
+		c.last = map[string]*regexp.Regexp{}
+	}
+	c.last[key] = re
+	return re, nil
+}
+
+// compileRegex compiles a pattern with PostgreSQL's flags: i (case
+// insensitive), c (case sensitive), s (dot matches newline), n and m
+// (newline-sensitive), g is handled by the caller. PostgreSQL's '.'
+// matches a newline unless n is given.
+func compileRegex(pattern, flags string) (*regexp.Regexp, error) {
+	ci, newlineSensitive := false, false
+	for _, f := range flags {
+		switch f {
+		case 'i':
+			ci = true
+		case 'c':
+			ci = false
+		case 'n', 'm':
+			newlineSensitive = true
+		case 's':
+			newlineSensitive = false
+		case 'g':
+		default:
+			return nil, sqlError("invalid regular expression option: %q", f)
+		}
+	}
+	prefix := ""
+	if ci {
+		prefix += "i"
+	}
+	if newlineSensitive {
+		prefix += "m"
+	} else {
+		prefix += "s"
+	}
+	re, err := regexp.Compile("(?" + prefix + ")" + pattern)
+	if err != nil {
+		return nil, execError("invalid regular expression: %v", err)
+	}
+	return re, nil
+}
+
+// buildRegexMatch builds the operators ~ ~* !~ !~* (third argument).
+func buildRegexMatch(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 3 {
+		return nil, sqlError("a regular expression match takes two operands")
+	}
+	op, _ := constString(args[2])
+	a, err := textArgs(op, args[:2], 0, 1)
+	if err != nil {
+		return nil, noOperator(args[0], op, args[1])
+	}
+	flags := ""
+	if strings.Contains(op, "*") {
+		flags = "i"
+	}
+	cache, err := newRegexCache(a[1], flags)
+	if err != nil {
+		return nil, err
+	}
+	negate := strings.HasPrefix(op, "!")
+	return newFunc(append(a, args[2]), boolType, func(_ *sql.Context, vals []any) (any, error) {
+		re, err := cache.get(str(vals[1]), flags)
+		if err != nil {
+			return nil, err
+		}
+		return boolValue(re.MatchString(str(vals[0])) != negate), nil
+	}), nil
+}
+
+func buildRegexpLike(args []sql.Expression) (*pgFunc, error) {
+	if len(args) < 2 || len(args) > 3 {
+		return nil, noFunction("regexp_like", args)
+	}
+	a, err := textArgs("regexp_like", args, indexes(0, len(args))...)
+	if err != nil {
+		return nil, err
+	}
+	flags := ""
+	if len(a) == 3 {
+		f, ok := constString(a[2])
+		if !ok {
+			return nil, sqlError("the flags of regexp_like must be constant")
+		}
+		flags = f
+	}
+	if strings.Contains(flags, "g") {
+		return nil, sqlError("regexp_like() does not support the \"global\" option")
+	}
+	cache, err := newRegexCache(a[1], flags)
+	if err != nil {
+		return nil, err
+	}
+	return newFunc(a, boolType, func(_ *sql.Context, vals []any) (any, error) {
+		re, err := cache.get(str(vals[1]), flags)
+		if err != nil {
+			return nil, err
+		}
+		return boolValue(re.MatchString(str(vals[0]))), nil
+	}), nil
+}
+
+func buildRegexpCount(args []sql.Expression) (*pgFunc, error) {
+	a, err := textArgs("regexp_count", args, 0, 1)
+	if err != nil || len(args) != 2 {
+		return nil, noFunction("regexp_count", args)
+	}
+	cache, err := newRegexCache(a[1], "")
+	if err != nil {
+		return nil, err
+	}
+	return newFunc(a, intType, func(_ *sql.Context, vals []any) (any, error) {
+		re, err := cache.get(str(vals[1]), "")
+		if err != nil {
+			return nil, err
+		}
+		return int32(len(re.FindAllStringIndex(str(vals[0]), -1))), nil
+	}), nil
+}
+
+// buildRegexpReplace builds regexp_replace(s, pattern, replacement
+// [, flags]): the first match replaced, every match with flag g. In the
+// replacement \1..\9 insert a group, \& the whole match, \\ a backslash.
+func buildRegexpReplace(args []sql.Expression) (*pgFunc, error) {
+	if len(args) < 3 || len(args) > 4 {
+		return nil, noFunction("regexp_replace", args)
+	}
+	a, err := textArgs("regexp_replace", args, indexes(0, len(args))...)
+	if err != nil {
+		return nil, err
+	}
+	flags := ""
+	if len(a) == 4 {
+		f, ok := constString(a[3])
+		if !ok {
+			return nil, sqlError("the flags of regexp_replace must be constant")
+		}
+		flags = f
+	}
+	global := strings.Contains(flags, "g")
+	cache, err := newRegexCache(a[1], flags)
+	if err != nil {
+		return nil, err
+	}
+	return newFunc(a, textType, func(ctx *sql.Context, vals []any) (any, error) {
+		re, err := cache.get(str(vals[1]), flags)
+		if err != nil {
+			return nil, err
+		}
+		s, repl := str(vals[0]), str(vals[2])
+		n := 1
+		if global {
+			n = -1
+		}
+		matches := re.FindAllStringSubmatchIndex(s, n)
+		// The size first, then the value.
+		size := len(s)
+		for _, m := range matches {
+			size += expandedLen(repl, s, m) - (m[1] - m[0])
+		}
+		if err := checkResultSize(ctx, size); err != nil {
+			return nil, err
+		}
+		var b strings.Builder
+		b.Grow(size)
+		last := 0
+		for _, m := range matches {
+			b.WriteString(s[last:m[0]])
+			expand(&b, repl, s, m)
+			last = m[1]
+		}
+		b.WriteString(s[last:])
+		return b.String(), nil
+	}), nil
+}
+
+// expand writes PostgreSQL's replacement text for one match.
+func expand(b *strings.Builder, repl, s string, m []int) {
+	for i := 0; i < len(repl); i++ {
+		c := repl[i]
+		if c != '\\' || i+1 == len(repl) {
+			b.WriteByte(c)
+			continue
+		}
+		d := repl[i+1]
+		switch {
+		case d >= '1' && d <= '9':
+			if g := int(d - '0'); 2*g+1 < len(m) && m[2*g] >= 0 {
+				b.WriteString(s[m[2*g]:m[2*g+1]])
+			}
+			i++
+		case d == '&':
+			b.WriteString(s[m[0]:m[1]])
+			i++
+		case d == '\\':
+			b.WriteByte('\\')
+			i++
+		default:
+			b.WriteByte(c)
+		}
+	}
+}
+
+func expandedLen(repl, s string, m []int) int {
+	var b strings.Builder
+	expand(&b, repl, s, m)
+	return b.Len()
+}
+
+// buildILike builds kdb_ilike(s, pattern, escape): LIKE without regard to
+// case.
+func buildILike(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 3 {
+		return nil, sqlError("ILIKE takes a value and a pattern")
+	}
+	a, err := textArgs("ILIKE", args, 0, 1, 2)
+	if err != nil {
+		return nil, noOperator(args[0], "~~*", args[1])
+	}
+	return newFunc(a, boolType, func(_ *sql.Context, vals []any) (any, error) {
+		ok, err := likeMatch(strings.ToLower(str(vals[0])), strings.ToLower(str(vals[1])), str(vals[2]))
+		if err != nil {
+			return nil, err
+		}
+		return boolValue(ok), nil
+	}), nil
+}
+
+// likeMatch matches s against a LIKE pattern: % any run of characters, _
+// one character, the escape character (default backslash, none when
+// empty) takes the next one literally.
+func likeMatch(s, pattern, escape string) (bool, error) {
+	var esc rune = -1
+	if escape != "" {
+		if utf8.RuneCountInString(escape) != 1 {
+			return false, execError("invalid escape string: it must be empty or one character")
+		}
+		esc, _ = utf8.DecodeRuneInString(escape)
+	}
+	type tok struct {
+		r    rune
+		kind byte // 'c' char, '_' one, '%' any
+	}
+	var toks []tok
+	pr := []rune(pattern)
+	for i := 0; i < len(pr); i++ {
+		switch r := pr[i]; {
+		case r == esc:
+			if i+1 == len(pr) {
+				return false, execError("LIKE pattern must not end with escape character")
+			}
+			i++
+			toks = append(toks, tok{pr[i], 'c'})
+		case r == '%':
+			toks = append(toks, tok{kind: '%'})
+		case r == '_':
+			toks = append(toks, tok{kind: '_'})
+		default:
+			toks = append(toks, tok{r, 'c'})
+		}
+	}
+	sr := []rune(s)
+	// Iterative matching with backtracking to the last %: linear in
+	// practice, never exponential.
+	si, pi, star, mark := 0, 0, -1, 0
+	for si < len(sr) {
+		switch {
+		case pi < len(toks) && (toks[pi].kind == '_' || toks[pi].kind == 'c' && toks[pi].r == sr[si]):
+			si++
+			pi++
+		case pi < len(toks) && toks[pi].kind == '%':
+			star, mark = pi, si
+			pi++
+		case star >= 0:
+			pi = star + 1
+			mark++
+			si = mark
+		default:
+			return false, nil
+		}
+	}
+	for pi < len(toks) && toks[pi].kind == '%' {
+		pi++
+	}
+	return pi == len(toks), nil
+}
+
+func (fs functionSet) registerRegexFunctions() {
+	fs.register("kdb_regex_match", buildRegexMatch)
+	fs.register("kdb_regexp_like", buildRegexpLike)
+	fs.register("kdb_regexp_count", buildRegexpCount)
+	fs.register("kdb_regexp_replace", buildRegexpReplace)
+	fs.register("kdb_ilike", buildILike)
+}

@@ -1,0 +1,552 @@
+package engine
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// pgTypesRuleID identifies KalamDB's type-checking rule.
+const pgTypesRuleID analyzer.RuleId = 10_001
+
+// The engine analyzes an INSERT of constants and a single-table UPDATE or
+// DELETE with a short rule list of its own, which only extends through
+// this list; the rule must run there too (it also runs first on the full
+// path, as a pre-analyze rule, before the engine rewrites filters).
+func init() {
+	analyzer.AlwaysBeforeDefault = append(analyzer.AlwaysBeforeDefault, analyzer.Rule{Id: pgTypesRuleID, Apply: pgTypes})
+}
+
+// pgTypes applies PostgreSQL's typing to the engine constructs that
+// statements still use directly (comparisons, IN, BETWEEN, LIKE, AND, OR,
+// NOT, WHERE/HAVING/ON, UNION, INSERT and UPDATE values), before the
+// engine plans anything from them:
+//
+//   - the operands of a comparison must be of comparable types (numbers
+//     with numbers, text with text, ...): the engine would compare 'abc'
+//     with 0 as equal numbers;
+//   - an untyped literal (a string or a parameter) takes the type of what
+//     it is compared with or assigned to, read with PostgreSQL's input
+//     rules ('yes' is a boolean, '\x01' a BYTES value), and fails the
+//     statement when it does not convert;
+//   - conditions must be booleans;
+//   - the columns of a UNION must have compatible types.
+//
+// It also drops the (key IS NULL) sort keys that the translation adds for
+// PostgreSQL's NULL ordering when the key cannot be NULL, so an ORDER BY
+// of a primary key still reads the index in order.
+func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return pgTypesNode(n)
+}
+
+func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		node, same, err := transform.OneNodeExprsWithNode(node, func(_ sql.Node, e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			return transform.Expr(e, checkExpr)
+		})
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		out, same2, err := checkNode(node)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		return out, same && same2, nil
+	})
+}
+
+// checkNode applies the node-level rules.
+func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	switch x := node.(type) {
+	case *plan.Filter:
+		c, err := condition("WHERE", x.Expression)
+		if err != nil || c == x.Expression {
+			return node, transform.SameTree, err
+		}
+		return plan.NewFilter(c, x.Child), transform.NewTree, nil
+	case *plan.Having:
+		c, err := condition("HAVING", x.Cond)
+		if err != nil || c == x.Cond {
+			return node, transform.SameTree, err
+		}
+		return plan.NewHaving(c, x.Child), transform.NewTree, nil
+	case *plan.JoinNode:
+		if x.Filter != nil {
+			if _, err := condition("JOIN/ON", x.Filter); err != nil {
+				return nil, transform.SameTree, err
+			}
+		}
+	case *plan.InsertInto:
+		return checkInsert(x)
+	case *plan.UpdateSource:
+		return checkUpdate(x)
+	case *plan.SetOp:
+		if err := checkSetOp(x); err != nil {
+			return nil, transform.SameTree, err
+		}
+		if fields, changed := applyNullMarkers(x.SortFields); changed {
+			c := *x
+			c.SortFields = fields
+			return &c, transform.NewTree, nil
+		}
+	case *plan.Sort:
+		if fields, changed := applyNullMarkers(x.SortFields); changed {
+			if len(fields) == 0 {
+				return x.Child, transform.NewTree, nil
+			}
+			return plan.NewSort(fields, x.Child), transform.NewTree, nil
+		}
+	case *plan.Window:
+		return windowNullMarkers(x)
+	}
+	return node, transform.SameTree, nil
+}
+
+// condition checks that a condition is a boolean; an untyped literal is
+// read as one.
+func condition(what string, e sql.Expression) (sql.Expression, error) {
+	switch familyOf(e) {
+	case famBool, famNull:
+		return e, nil
+	case famUnknown:
+		return coerce(e, boolType)
+	}
+	return nil, sqlError("argument of %s must be type BOOLEAN, not type %s", what, typeName(e))
+}
+
+// checkExpr applies the expression-level rules.
+func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	switch x := e.(type) {
+	case *plan.Subquery:
+		q, same, err := pgTypesNode(x.Query)
+		if err != nil || same {
+			return e, transform.SameTree, err
+		}
+		return x.WithQuery(q), transform.NewTree, nil
+	case *expression.Equals, *expression.NullSafeEquals, *expression.LessThan, *expression.LessThanOrEqual,
+		*expression.GreaterThan, *expression.GreaterThanOrEqual:
+		return comparison(e, e.Children())
+	case *expression.Between:
+		return comparison(e, e.Children())
+	case *expression.InTuple:
+		l := x.Left()
+		t, ok := x.Right().(expression.Tuple)
+		if !ok {
+			return e, transform.SameTree, nil
+		}
+		if _, lt := l.(expression.Tuple); lt {
+			return e, transform.SameTree, nil // row IN (rows): compared field by field by the engine
+		}
+		children := append([]sql.Expression{l}, t...)
+		out, same, err := comparison(nil, children)
+		if err != nil || same {
+			return e, transform.SameTree, err
+		}
+		cs := out.(*exprList).list
+		return expression.NewInTuple(cs[0], expression.NewTuple(cs[1:]...)), transform.NewTree, nil
+	case *plan.InSubquery:
+		sq, ok := x.Right().(*plan.Subquery)
+		if !ok {
+			return e, transform.SameTree, nil
+		}
+		sch := sq.Query.Schema()
+		if len(sch) == 1 {
+			if err := comparable(x.Left(), familyOfType(sch[0].Type), "IN"); err != nil {
+				return nil, transform.SameTree, err
+			}
+		}
+	case *expression.Like:
+		for _, c := range []sql.Expression{x.Left(), x.Right()} {
+			if f := familyOf(c); f != famText && f != famUnknown && f != famNull {
+				return nil, transform.SameTree, sqlError("operator does not exist: %s LIKE %s", typeName(x.Left()), typeName(x.Right()))
+			}
+		}
+		if s, ok := constString(x.Right()); ok && x.Escape == nil && strings.Contains(s, `\`) {
+			// The engine rewrites a LIKE without an explicit ESCAPE into
+			// comparisons, and gets escaped backslashes wrong doing so
+			// ('c:\\%' becomes an equality); with the (same, default)
+			// escape written out it matches the pattern as it is.
+			return expression.NewLike(x.Left(), x.Right(), expression.NewLiteral(`\`, types.LongText)), transform.NewTree, nil
+		}
+	case *expression.And, *expression.Or:
+		for _, c := range e.Children() {
+			if f := familyOf(c); f != famBool && f != famNull && f != famUnknown {
+				return nil, transform.SameTree, sqlError("argument of AND/OR must be type BOOLEAN, not type %s", typeName(c))
+			}
+		}
+	case *expression.Not:
+		if f := familyOf(x.Child); f != famBool && f != famNull && f != famUnknown {
+			return nil, transform.SameTree, sqlError("argument of NOT must be type BOOLEAN, not type %s", typeName(x.Child))
+		}
+	case *expression.IsTrue:
+		if f := familyOf(x.Child); f != famBool && f != famNull && f != famUnknown {
+			return nil, transform.SameTree, sqlError("argument of IS TRUE/FALSE must be type BOOLEAN, not type %s", typeName(x.Child))
+		}
+	}
+	return e, transform.SameTree, nil
+}
+
+// exprList carries the checked operands of an IN list.
+type exprList struct {
+	sql.Expression
+	list []sql.Expression
+}
+
+// comparison checks the operands of a comparison and types its untyped
+// literals; e is rebuilt with the new operands (nil: an exprList is
+// returned).
+func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	// The type the comparison is made in: the first typed operand's,
+	// widened by the others.
+	var typed sql.Expression
+	for _, o := range ops {
+		if f := familyOf(o); f != famUnknown && f != famNull {
+			typed = o
+			break
+		}
+	}
+	if typed == nil {
+		return e, transform.SameTree, nil // all untyped: compared as text
+	}
+	tf := familyOf(typed)
+	out := make([]sql.Expression, len(ops))
+	changed := false
+	for i, o := range ops {
+		out[i] = o
+		switch f := familyOf(o); {
+		case f == famNull:
+		case f == famUnknown:
+			c, err := coerce(o, operandType(typed))
+			if err != nil {
+				return nil, transform.SameTree, err
+			}
+			out[i], changed = c, true
+		default:
+			if err := comparable(o, tf, "="); err != nil {
+				return nil, transform.SameTree, sqlError("operator does not exist: %s = %s", typeName(typed), typeName(o))
+			}
+		}
+	}
+	if !changed {
+		return e, transform.SameTree, nil
+	}
+	if e == nil {
+		return &exprList{list: out}, transform.NewTree, nil
+	}
+	n, err := e.WithChildren(out...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, transform.NewTree, nil
+}
+
+// comparable reports whether a value of e's type compares with family f.
+func comparable(e sql.Expression, f family, op string) error {
+	g := familyOf(e)
+	switch {
+	case g == f, g == famNull, f == famNull, g == famUnknown, f == famUnknown:
+		return nil
+	case g.numeric() && f.numeric():
+		return nil
+	case (g == famDate || g == famTimestamp) && (f == famDate || f == famTimestamp):
+		return nil
+	}
+	return sqlError("operator does not exist: %s %s %s", f, op, typeName(e))
+}
+
+// checkInsert types the values of INSERT ... VALUES by their columns
+// (PostgreSQL's assignment rules) and checks INSERT ... SELECT.
+func checkInsert(ii *plan.InsertInto) (sql.Node, transform.TreeIdentity, error) {
+	src, _, err := pgTypesNode(ii.Source)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	dest := ii.Destination.Schema()
+	cols := make([]*sql.Column, len(ii.ColumnNames))
+	for i, name := range ii.ColumnNames {
+		if j := dest.IndexOfColName(name); j >= 0 {
+			cols[i] = dest[j]
+		}
+	}
+	if v, ok := src.(*plan.Values); ok {
+		tuples := make([][]sql.Expression, len(v.ExpressionTuples))
+		for r, tuple := range v.ExpressionTuples {
+			tuples[r] = make([]sql.Expression, len(tuple))
+			for i, x := range tuple {
+				tuples[r][i] = x
+				if i >= len(cols) || cols[i] == nil {
+					continue
+				}
+				y, err := assign(cols[i], x)
+				if err != nil {
+					return nil, transform.SameTree, err
+				}
+				tuples[r][i] = y
+			}
+		}
+		src = plan.NewValues(tuples)
+	} else {
+		for i, c := range src.Schema() {
+			if i < len(cols) && cols[i] != nil {
+				if err := assignable(cols[i], familyOfType(c.Type), c.Name); err != nil {
+					return nil, transform.SameTree, err
+				}
+			}
+		}
+	}
+	return ii.WithSource(src), transform.NewTree, nil
+}
+
+// checkUpdate types the values of UPDATE ... SET like INSERT's.
+func checkUpdate(u *plan.UpdateSource) (sql.Node, transform.TreeIdentity, error) {
+	exprs := make([]sql.Expression, len(u.UpdateExprs))
+	changed := false
+	for i, e := range u.UpdateExprs {
+		exprs[i] = e
+		sf, ok := e.(*expression.SetField)
+		if !ok {
+			continue
+		}
+		gf, ok := sf.LeftChild.(*expression.GetField)
+		if !ok {
+			continue
+		}
+		col := &sql.Column{Name: gf.Name(), Type: gf.Type()}
+		v, err := assign(col, sf.RightChild)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if v != sf.RightChild {
+			exprs[i], changed = expression.NewSetField(sf.LeftChild, v), true
+		}
+	}
+	if !changed {
+		return u, transform.SameTree, nil
+	}
+	n, err := u.WithExpressions(exprs...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, transform.NewTree, nil
+}
+
+// assign types a value written into a column: an untyped literal is read
+// as the column's type; another value must be assignable.
+func assign(col *sql.Column, x sql.Expression) (sql.Expression, error) {
+	f := familyOf(x)
+	if f == famUnknown {
+		if _, isLit := x.(*expression.Literal); isLit {
+			return coerce(x, columnDataType(col))
+		}
+		return x, nil
+	}
+	if err := assignable(col, f, x.String()); err != nil {
+		return nil, err
+	}
+	cf := familyOfType(col.Type)
+	switch {
+	case cf == famText && f != famText && f != famNull && f != famOther:
+		// Any value goes into TEXT in its text form, as in PostgreSQL.
+		return newCast(x, textType, false)
+	case cf == famInt && (f == famFloat || f == famNumeric):
+		// PostgreSQL's rounding (floats half to even, decimals half away
+		// from zero) and range check.
+		return newCast(x, columnDataType(col), false)
+	}
+	return x, nil
+}
+
+// assignable reports whether a value of family f may be written into col.
+func assignable(col *sql.Column, f family, what string) error {
+	cf := familyOfType(col.Type)
+	switch {
+	case f == cf, f == famNull, f == famUnknown, f == famOther, cf == famOther:
+		return nil
+	case f.numeric() && cf.numeric():
+		return nil
+	case cf == famText:
+		return nil
+	case (f == famDate || f == famTimestamp) && (cf == famDate || cf == famTimestamp):
+		return nil
+	case cf == famJSON && f == famText, cf == famUUID && f == famText:
+		return nil
+	}
+	return sqlError("column %s is of type %s but expression is of type %s", col.Name, columnDataType(col).SQL(), f)
+}
+
+func columnDataType(col *sql.Column) dialect.DataType {
+	dt := schema.TypeOfEngine(col.Type)
+	if dt.Name == dialect.TypeText {
+		dt.MaxLength = 0 // the engine checks lengths when it writes
+	}
+	if dt.Name == dialect.TypeDecimal {
+		return dt
+	}
+	return dt
+}
+
+// checkSetOp checks that the columns of a UNION, INTERSECT or EXCEPT have
+// compatible types.
+func checkSetOp(s *plan.SetOp) error {
+	l, r := setOpTypes(s.Left()), setOpTypes(s.Right())
+	if len(l) != len(r) {
+		return nil // the engine reports it
+	}
+	for i := range l {
+		a, b := familyOfType(l[i]), familyOfType(r[i])
+		switch {
+		case a == b, a == famNull, b == famNull, a.numeric() && b.numeric():
+		case (a == famDate || a == famTimestamp) && (b == famDate || b == famTimestamp):
+		default:
+			return sqlError("UNION types %s and %s cannot be matched", a, b)
+		}
+	}
+	return nil
+}
+
+// setOpTypes is the column types of one side of a set operation as
+// written: the engine has already wrapped a side whose types differ from
+// the other's in conversions to a common type, which it picks the MySQL
+// way (text for a number and a text).
+func setOpTypes(n sql.Node) []sql.Type {
+	sch := n.Schema()
+	out := make([]sql.Type, len(sch))
+	p, _ := n.(*plan.Project)
+	for i, c := range sch {
+		out[i] = c.Type
+		if p == nil || i >= len(p.Projections) {
+			continue
+		}
+		e := p.Projections[i]
+		if a, ok := e.(*expression.Alias); ok {
+			e = a.Child
+		}
+		if cv, ok := e.(*expression.Convert); ok {
+			out[i] = cv.Child.Type()
+		}
+	}
+	return out
+}
+
+// nullsMarker is the ORDER BY marker of pgsql.FnNulls: the key before it
+// sorts its NULLs first or last. applyNullMarkers consumes it.
+type nullsMarker struct {
+	key   int
+	first bool
+}
+
+var _ sql.Expression = (*nullsMarker)(nil)
+
+func buildNullsMarker(args ...sql.Expression) (sql.Expression, error) {
+	spec := ""
+	if len(args) == 1 {
+		spec, _ = constString(args[0])
+	}
+	k, place, ok := strings.Cut(spec, ":")
+	n, err := strconv.Atoi(k)
+	if !ok || err != nil || (place != "first" && place != "last") {
+		return nil, sqlError("malformed NULL ordering marker")
+	}
+	return &nullsMarker{key: n, first: place == "first"}, nil
+}
+
+func (m *nullsMarker) Resolved() bool             { return true }
+func (m *nullsMarker) IsNullable() bool           { return false }
+func (m *nullsMarker) Type() sql.Type             { return types.Int64 }
+func (m *nullsMarker) Children() []sql.Expression { return nil }
+func (m *nullsMarker) Eval(*sql.Context, sql.Row) (any, error) {
+	return int64(0), nil
+}
+func (m *nullsMarker) String() string {
+	place := "last"
+	if m.first {
+		place = "first"
+	}
+	return "nulls_" + place + "(" + strconv.Itoa(m.key) + ")"
+}
+func (m *nullsMarker) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 0 {
+		return nil, sql.ErrInvalidChildrenNumber.New(m, len(children), 0)
+	}
+	return m, nil
+}
+
+// applyNullMarkers gives each key followed by a marker the marker's NULL
+// placement and removes the markers. The engine's NullOrdering is
+// relative to the direction: NullsFirst puts NULLs first ascending and
+// last descending.
+func applyNullMarkers(fields sql.SortFields) (sql.SortFields, bool) {
+	has := false
+	for _, f := range fields {
+		if _, ok := f.Column.(*nullsMarker); ok {
+			has = true
+		}
+	}
+	if !has {
+		return fields, false
+	}
+	out := make(sql.SortFields, 0, len(fields))
+	for _, f := range fields {
+		m, ok := f.Column.(*nullsMarker)
+		if !ok {
+			out = append(out, f)
+			continue
+		}
+		if len(out) == 0 {
+			continue
+		}
+		prev := &out[len(out)-1]
+		if m.first == (prev.Order == sql.Ascending) {
+			prev.NullOrdering = sql.NullsFirst
+		} else {
+			prev.NullOrdering = sql.NullsLast
+		}
+	}
+	return out, true
+}
+
+// windowNullMarkers applies the markers in the ORDER BY of window
+// definitions.
+func windowNullMarkers(w *plan.Window) (sql.Node, transform.TreeIdentity, error) {
+	changed := false
+	exprs := make([]sql.Expression, len(w.SelectExprs))
+	for i, e := range w.SelectExprs {
+		exprs[i] = e
+		out, same, err := transform.Expr(e, func(x sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			wa, ok := x.(sql.WindowAdaptableExpression)
+			if !ok || wa.Window() == nil {
+				return x, transform.SameTree, nil
+			}
+			def := *wa.Window()
+			fields, ch := applyNullMarkers(def.OrderBy)
+			if !ch {
+				return x, transform.SameTree, nil
+			}
+			def.OrderBy = fields
+			return wa.WithWindow(&def), transform.NewTree, nil
+		})
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if !same {
+			exprs[i], changed = out, true
+		}
+	}
+	if !changed {
+		return w, transform.SameTree, nil
+	}
+	n, err := w.WithExpressions(exprs...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, transform.NewTree, nil
+}

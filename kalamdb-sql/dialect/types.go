@@ -1,0 +1,129 @@
+package dialect
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// typeWords is the data model's type table: every type name KalamDB
+// accepts, aliases included, by upper-case name. The column types of
+// CREATE/ALTER TABLE and the target types of CAST resolve through it, so a
+// name means the same type everywhere.
+var typeWords = map[string]TypeName{
+	"BOOLEAN": TypeBoolean, "BOOL": TypeBoolean,
+	"SMALLINT": TypeSmallInt, "INT2": TypeSmallInt,
+	"INT": TypeInt, "INTEGER": TypeInt, "INT4": TypeInt, "MEDIUMINT": TypeInt,
+	"BIGINT": TypeBigInt, "INT8": TypeBigInt,
+	"FLOAT": TypeFloat, "REAL": TypeFloat, "FLOAT4": TypeFloat,
+	"DOUBLE": TypeDouble, "FLOAT8": TypeDouble, "FLOAT64": TypeDouble,
+	"DECIMAL": TypeDecimal, "NUMERIC": TypeDecimal,
+	"TEXT": TypeText, "STRING": TypeText, "VARCHAR": TypeText, "CHAR": TypeText, "NVARCHAR": TypeText,
+	"BYTES": TypeBytes, "BYTEA": TypeBytes, "BLOB": TypeBytes, "BINARY": TypeBytes, "VARBINARY": TypeBytes,
+	"JSON": TypeJSON, "JSONB": TypeJSON,
+	"TIMESTAMP": TypeTimestamp,
+	"DATE":      TypeDate,
+	"DATETIME":  TypeDateTime,
+	"TIME":      TypeTime,
+	"UUID":      TypeUUID,
+}
+
+// LookupType resolves one type word (any case) of the type table.
+func LookupType(word string) (TypeName, bool) {
+	n, ok := typeWords[asciiUpper(word)]
+	return n, ok
+}
+
+// typeParams says which parameters a type word takes: DECIMAL(p[,s]) and
+// the length of VARCHAR(n), CHAR(n) and NVARCHAR(n).
+func typeParams(word string) (min, max int) {
+	switch word {
+	case "DECIMAL", "NUMERIC":
+		return 0, 2
+	case "VARCHAR", "CHAR", "NVARCHAR":
+		return 0, 1
+	}
+	return 0, 0
+}
+
+// maxTextLength bounds VARCHAR(n) and CHAR(n).
+const maxTextLength = 1<<31 - 1
+
+// ResolveType resolves a type word and its parameters: DECIMAL alone is
+// DECIMAL(38,10) and DECIMAL(p) is DECIMAL(p,0); VARCHAR(n) limits TEXT to
+// n characters. The error says what is wrong, without a position.
+func ResolveType(word string, params []int64) (DataType, error) {
+	w := asciiUpper(word)
+	name, ok := typeWords[w]
+	if !ok {
+		switch w {
+		case "EMBEDDING", "FILE":
+			return DataType{}, fmt.Errorf("type %s is not supported by this server", w)
+		}
+		return DataType{}, fmt.Errorf("unknown type '%s'", snippet(word))
+	}
+	if _, max := typeParams(w); len(params) > max {
+		if max == 0 {
+			return DataType{}, fmt.Errorf("type %s takes no parameters", w)
+		}
+		return DataType{}, fmt.Errorf("type %s takes at most %d parameters", w, max)
+	}
+	dt := DataType{Name: name}
+	switch name {
+	case TypeDecimal:
+		dt.Precision, dt.Scale = 38, 10
+		if len(params) > 0 {
+			if params[0] < 1 || params[0] > 38 {
+				return DataType{}, fmt.Errorf("DECIMAL precision must be between 1 and 38, got %d", params[0])
+			}
+			dt.Precision, dt.Scale = int(params[0]), 0
+		}
+		if len(params) > 1 {
+			if params[1] < 0 || params[1] > params[0] {
+				return DataType{}, fmt.Errorf("DECIMAL scale must be between 0 and the precision %d, got %d", params[0], params[1])
+			}
+			dt.Scale = int(params[1])
+		}
+	case TypeText:
+		if len(params) > 0 {
+			if params[0] < 1 || params[0] > maxTextLength {
+				return DataType{}, fmt.Errorf("%s length must be between 1 and %d, got %d", w, maxTextLength, params[0])
+			}
+			dt.MaxLength = int(params[0])
+		}
+	}
+	return dt, nil
+}
+
+// SQL renders the type as SQL that ParseDataType reads back: DECIMAL(p,s),
+// VARCHAR(n) for a bounded TEXT, else the type's name.
+func (dt DataType) SQL() string {
+	switch {
+	case dt.Name == TypeDecimal:
+		return fmt.Sprintf("DECIMAL(%d,%d)", dt.Precision, dt.Scale)
+	case dt.Name == TypeText && dt.MaxLength > 0:
+		return fmt.Sprintf("VARCHAR(%d)", dt.MaxLength)
+	}
+	return string(dt.Name)
+}
+
+// ParseDataType reads a type written as DataType.SQL writes it (or any
+// type word of the table with its parameters).
+func ParseDataType(s string) (DataType, error) {
+	word, rest, hasParams := strings.Cut(strings.TrimSpace(s), "(")
+	var params []int64
+	if hasParams {
+		inner, ok := strings.CutSuffix(strings.TrimSpace(rest), ")")
+		if !ok {
+			return DataType{}, fmt.Errorf("malformed type %q", s)
+		}
+		for _, p := range strings.Split(inner, ",") {
+			n, err := strconv.ParseInt(strings.TrimSpace(p), 10, 64)
+			if err != nil {
+				return DataType{}, fmt.Errorf("malformed type %q", s)
+			}
+			params = append(params, n)
+		}
+	}
+	return ResolveType(strings.TrimSpace(word), params)
+}

@@ -1,0 +1,236 @@
+package pgsql
+
+import (
+	"strings"
+
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+	pg "github.com/pganalyze/pg_query_go/v6"
+)
+
+// funcName is a function call's name, lower case as PostgreSQL folds it;
+// pg_catalog. is dropped (the SQL-syntax forms such as EXTRACT(... FROM
+// ...) call pg_catalog functions). Other qualified names give "".
+func funcName(fc *pg.FuncCall) string {
+	names := fc.Funcname
+	last := names[len(names)-1].GetString_().GetSval()
+	switch {
+	case len(names) == 1:
+		return last
+	case len(names) == 2 && names[0].GetString_().GetSval() == "pg_catalog":
+		return last
+	}
+	return ""
+}
+
+// Window frame options (PostgreSQL's FRAMEOPTION_* bits).
+const frameOptionNonDefault = 0x1
+
+func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
+	name := funcName(fc)
+	if name == "" {
+		return nil, t.unsupported(fc.Location, "qualified function names are not supported")
+	}
+	if name == "timezone" && fc.Funcformat == pg.CoercionForm_COERCE_SQL_SYNTAX {
+		return nil, t.unsupported(fc.Location, "AT TIME ZONE is not supported: timestamps are UTC")
+	}
+	spec, ok := functions[name]
+	if !ok {
+		if why, refused := refusedFunctions[name]; refused {
+			return nil, t.errorAt(fc.Location, "function %s() is not supported: %s", name, why)
+		}
+		return nil, t.errorAt(fc.Location, "function %s() does not exist", name)
+	}
+	if fc.AggWithinGroup {
+		return nil, t.unsupported(fc.Location, "WITHIN GROUP is not supported")
+	}
+	if fc.FuncVariadic {
+		return nil, t.unsupported(fc.Location, "VARIADIC is not supported")
+	}
+	nargs := len(fc.Args)
+	if fc.AggStar {
+		if name != "count" {
+			return nil, t.errorAt(fc.Location, "%s(*) is not valid; only count(*) takes *", name)
+		}
+	} else if nargs < spec.min || (spec.max >= 0 && nargs > spec.max) {
+		return nil, t.errorAt(fc.Location, "function %s() takes %s, not %d", name, arity(spec), nargs)
+	}
+	if name == "substring" && fc.Funcformat == pg.CoercionForm_COERCE_SQL_SYNTAX && nargs == 3 {
+		// SUBSTRING(x SIMILAR p ESCAPE e) parses like SUBSTRING(x FROM a
+		// FOR b); the engine refuses text bounds, so the regular
+		// expression form never runs as a substring.
+	}
+	isAgg := spec.kind == aggregate || spec.kind == engineAgg
+	if !isAgg && spec.kind != window {
+		if fc.AggStar || fc.AggDistinct || len(fc.AggOrder) > 0 || fc.AggFilter != nil || fc.Over != nil {
+			return nil, t.errorAt(fc.Location, "%s() is not an aggregate function: DISTINCT, ORDER BY, FILTER and OVER do not apply", name)
+		}
+		return t.variadic(spec.name, fc.Args)
+	}
+	if spec.kind == window || fc.Over != nil {
+		return t.windowCall(fc, name, spec)
+	}
+	if spec.kind == engineAgg && fc.AggFilter == nil && len(fc.AggOrder) == 0 {
+		out := &sqlparser.FuncExpr{Name: sqlparser.NewColIdent(spec.name), Distinct: fc.AggDistinct && name == "count"}
+		if fc.AggStar {
+			out.Exprs = sqlparser.SelectExprs{&sqlparser.StarExpr{}}
+			return out, nil
+		}
+		arg, err := t.expr(fc.Args[0])
+		if err != nil {
+			return nil, err
+		}
+		out.Exprs = sqlparser.SelectExprs{&sqlparser.AliasedExpr{Expr: arg}}
+		return out, nil
+	}
+	return t.aggregateCall(fc, spec)
+}
+
+func arity(s fnSpec) string {
+	switch {
+	case s.max < 0:
+		return "at least " + plural(s.min)
+	case s.min == s.max:
+		return plural(s.min)
+	}
+	return plural(s.min)[:1] + " to " + plural(s.max)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return "1 argument"
+	}
+	return itoa(n) + " arguments"
+}
+
+func itoa(n int) string {
+	const digits = "0123456789"
+	if n < 10 {
+		return digits[n : n+1]
+	}
+	return itoa(n/10) + digits[n%10:n%10+1]
+}
+
+// aggregateCall translates an aggregate into a call of the aggregate
+// carrier: AggregateCarrier('name[;distinct][;filter][;order=dirs]',
+// args..., [filter condition], [order keys...]). dirs has two letters per
+// ORDER BY key: a or d, then f (NULLs first) or l (last).
+func (t *translator) aggregateCall(fc *pg.FuncCall, spec fnSpec) (sqlparser.Expr, error) {
+	var b strings.Builder
+	b.WriteString(spec.name)
+	if fc.AggDistinct {
+		b.WriteString(";distinct")
+	}
+	var args []sqlparser.Expr
+	for _, a := range fc.Args {
+		e, err := t.expr(a)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, e)
+	}
+	if fc.AggFilter != nil {
+		b.WriteString(";filter")
+		f, err := t.expr(fc.AggFilter)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, f)
+	}
+	if len(fc.AggOrder) > 0 {
+		if fc.AggDistinct {
+			// PostgreSQL requires the ORDER BY keys of a DISTINCT aggregate
+			// to be its arguments; ordering by the argument is the only
+			// form KalamDB supports there.
+			for _, o := range fc.AggOrder {
+				sb := o.GetSortBy()
+				if sb == nil || len(args) == 0 || !t.sameExpr(sb.Node, args[0]) {
+					return nil, t.errorAt(fc.Location, "in an aggregate with DISTINCT, ORDER BY expressions must appear in argument list")
+				}
+			}
+		}
+		b.WriteString(";order=")
+		for _, o := range fc.AggOrder {
+			sb := o.GetSortBy()
+			if sb == nil {
+				return nil, t.errorAt(fc.Location, "unexpected %s in ORDER BY", nodeName(o))
+			}
+			desc, nullsFirst, err := t.sortOrder(sb)
+			if err != nil {
+				return nil, err
+			}
+			b.WriteByte("ad"[boolIndex(desc)])
+			b.WriteByte("lf"[boolIndex(nullsFirst)])
+			e, err := t.expr(sb.Node)
+			if err != nil {
+				return nil, err
+			}
+			args = append(args, e)
+		}
+	}
+	out := call(AggregateCarrier, str(b.String()))
+	for _, a := range args {
+		out.Exprs = append(out.Exprs, &sqlparser.AliasedExpr{Expr: a})
+	}
+	return out, nil
+}
+
+func boolIndex(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// sameExpr reports whether node n translates to the same expression as e.
+func (t *translator) sameExpr(n *pg.Node, e sqlparser.Expr) bool {
+	x, err := t.expr(n)
+	return err == nil && sqlparser.String(x) == sqlparser.String(e)
+}
+
+// windowCall translates f(...) OVER (PARTITION BY ... ORDER BY ...).
+func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlparser.Expr, error) {
+	if fc.Over == nil {
+		return nil, t.errorAt(fc.Location, "window function %s() requires an OVER clause", name)
+	}
+	if spec.kind == aggregate {
+		return nil, t.unsupported(fc.Location, "%s() OVER (...) is not supported; only count, min and max work as window aggregates", name)
+	}
+	if fc.AggDistinct || fc.AggFilter != nil || len(fc.AggOrder) > 0 {
+		return nil, t.unsupported(fc.Location, "DISTINCT, FILTER and ORDER BY are not supported in a window function")
+	}
+	w := fc.Over
+	if w.Name != "" || w.Refname != "" {
+		return nil, t.unsupported(w.Location, "named windows are not supported; write the window in OVER (...)")
+	}
+	if w.FrameOptions&frameOptionNonDefault != 0 {
+		return nil, t.unsupported(w.Location, "explicit window frames (ROWS/RANGE/GROUPS ...) are not supported")
+	}
+	over := &sqlparser.Over{}
+	for _, p := range w.PartitionClause {
+		e, err := t.expr(p)
+		if err != nil {
+			return nil, err
+		}
+		over.PartitionBy = append(over.PartitionBy, e)
+	}
+	if len(w.OrderClause) > 0 {
+		ob, err := t.orderBy(w.OrderClause, nil, false)
+		if err != nil {
+			return nil, err
+		}
+		over.OrderBy = ob
+	}
+	out := &sqlparser.FuncExpr{Name: sqlparser.NewColIdent(spec.name), Over: over}
+	if fc.AggStar {
+		out.Exprs = sqlparser.SelectExprs{&sqlparser.StarExpr{}}
+		return out, nil
+	}
+	for _, a := range fc.Args {
+		e, err := t.expr(a)
+		if err != nil {
+			return nil, err
+		}
+		out.Exprs = append(out.Exprs, &sqlparser.AliasedExpr{Expr: e})
+	}
+	return out, nil
+}

@@ -1,0 +1,626 @@
+package pgsql
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// statement translates one top-level statement.
+func (t *translator) statement(n *pg.Node) (sqlparser.Statement, dialect.Kind, error) {
+	switch s := n.GetNode().(type) {
+	case *pg.Node_SelectStmt:
+		sel, err := t.selectStmt(s.SelectStmt)
+		return sel, dialect.KindSelect, err
+	case *pg.Node_InsertStmt:
+		ins, err := t.insertStmt(s.InsertStmt)
+		return ins, dialect.KindInsert, err
+	case *pg.Node_UpdateStmt:
+		upd, err := t.updateStmt(s.UpdateStmt)
+		return upd, dialect.KindUpdate, err
+	case *pg.Node_DeleteStmt:
+		del, err := t.deleteStmt(s.DeleteStmt)
+		return del, dialect.KindDelete, err
+	case *pg.Node_ExplainStmt:
+		q := s.ExplainStmt.Query.GetSelectStmt()
+		if q == nil || len(s.ExplainStmt.Options) > 0 {
+			return nil, dialect.KindSelect, t.unsupported(-1, "EXPLAIN is supported for a SELECT without options only")
+		}
+		sel, err := t.selectStmt(q)
+		if err != nil {
+			return nil, dialect.KindSelect, err
+		}
+		return &sqlparser.Explain{Statement: sel, ExplainFormat: sqlparser.TreeStr}, dialect.KindSelect, nil
+	}
+	return nil, dialect.KindInvalid, t.unsupported(-1, "unsupported statement: %s", nodeName(n))
+}
+
+// selectStmt translates a query: a SELECT, a set operation or VALUES.
+func (t *translator) selectStmt(s *pg.SelectStmt) (sqlparser.SelectStatement, error) {
+	if s.IntoClause != nil {
+		return nil, t.errorAt(-1, "SELECT ... INTO is not supported: query results are returned to the client only")
+	}
+	if len(s.LockingClause) > 0 {
+		return nil, t.unsupported(-1, "SELECT ... FOR UPDATE/SHARE is not supported")
+	}
+	var (
+		out     sqlparser.SelectStatement
+		targets []*pg.Node // the select list that ORDER BY positions refer to
+		err     error
+	)
+	switch {
+	case s.Op != pg.SetOperation_SETOP_NONE && s.Op != pg.SetOperation_SET_OPERATION_UNDEFINED:
+		out, err = t.setOperation(s)
+		targets = leftmostTargets(s)
+	case len(s.ValuesLists) > 0:
+		out, err = t.valuesQuery(s.ValuesLists)
+	default:
+		out, err = t.simpleSelect(s)
+		targets = s.TargetList
+	}
+	if err != nil {
+		return nil, err
+	}
+	setOp := s.Op == pg.SetOperation_SETOP_UNION || s.Op == pg.SetOperation_SETOP_INTERSECT || s.Op == pg.SetOperation_SETOP_EXCEPT
+	if len(s.SortClause) > 0 {
+		ob, err := t.orderBy(s.SortClause, targets, setOp)
+		if err != nil {
+			return nil, err
+		}
+		out.SetOrderBy(ob)
+	}
+	lim, err := t.limit(s)
+	if err != nil {
+		return nil, err
+	}
+	if lim != nil {
+		out.SetLimit(lim)
+	}
+	if s.WithClause != nil {
+		w, err := t.with(s.WithClause)
+		if err != nil {
+			return nil, err
+		}
+		out.SetWith(w)
+	}
+	return out, nil
+}
+
+// leftmostTargets is the select list that names a set operation's
+// output columns.
+func leftmostTargets(s *pg.SelectStmt) []*pg.Node {
+	for s != nil && s.Larg != nil {
+		s = s.Larg
+	}
+	if s == nil {
+		return nil
+	}
+	return s.TargetList
+}
+
+func (t *translator) setOperation(s *pg.SelectStmt) (sqlparser.SelectStatement, error) {
+	left, err := t.setOperand(s.Larg)
+	if err != nil {
+		return nil, err
+	}
+	right, err := t.setOperand(s.Rarg)
+	if err != nil {
+		return nil, err
+	}
+	var typ string
+	switch s.Op {
+	case pg.SetOperation_SETOP_UNION:
+		typ = sqlparser.UnionStr
+		if s.All {
+			typ = sqlparser.UnionAllStr
+		}
+	case pg.SetOperation_SETOP_INTERSECT:
+		typ = sqlparser.IntersectStr
+		if s.All {
+			typ = sqlparser.IntersectAllStr
+		}
+	default:
+		typ = sqlparser.ExceptStr
+		if s.All {
+			typ = sqlparser.ExceptAllStr
+		}
+	}
+	return &sqlparser.SetOp{Type: typ, Left: left, Right: right}, nil
+}
+
+// setOperand translates one side of a set operation; a side with its own
+// ORDER BY or LIMIT stays parenthesised.
+func (t *translator) setOperand(s *pg.SelectStmt) (sqlparser.SelectStatement, error) {
+	sel, err := t.selectStmt(s)
+	if err != nil {
+		return nil, err
+	}
+	if len(s.SortClause) > 0 || s.LimitCount != nil || s.LimitOffset != nil || s.WithClause != nil {
+		return &sqlparser.ParenSelect{Select: sel}, nil
+	}
+	return sel, nil
+}
+
+// valuesQuery translates VALUES (...), (...) used as a query: a UNION ALL
+// of one-row SELECTs whose columns are named column1, column2, ... as in
+// PostgreSQL.
+func (t *translator) valuesQuery(rows []*pg.Node) (sqlparser.SelectStatement, error) {
+	var out sqlparser.SelectStatement
+	lists, err := t.valuesLists(rows)
+	if err != nil {
+		return nil, err
+	}
+	for _, items := range lists {
+		sel := &sqlparser.Select{}
+		for i, it := range items {
+			e, err := t.expr(it)
+			if err != nil {
+				return nil, err
+			}
+			sel.SelectExprs = append(sel.SelectExprs, &sqlparser.AliasedExpr{Expr: e, As: sqlparser.NewColIdent("column" + strconv.Itoa(i+1))})
+		}
+		if out == nil {
+			out = sel
+		} else {
+			out = &sqlparser.SetOp{Type: sqlparser.UnionAllStr, Left: out, Right: sel}
+		}
+	}
+	return out, nil
+}
+
+// valuesLists returns the items of VALUES rows, which must all have the
+// same length.
+func (t *translator) valuesLists(rows []*pg.Node) ([][]*pg.Node, error) {
+	out := make([][]*pg.Node, 0, len(rows))
+	for _, r := range rows {
+		items := r.GetList().GetItems()
+		if len(out) > 0 && len(items) != len(out[0]) {
+			return nil, t.errorAt(location(r), "VALUES lists must all be the same length")
+		}
+		out = append(out, items)
+	}
+	return out, nil
+}
+
+// where translates a WHERE (or HAVING) condition.
+func (t *translator) where(typ string, n *pg.Node) (*sqlparser.Where, error) {
+	if n == nil {
+		return nil, nil
+	}
+	if n.GetCurrentOfExpr() != nil {
+		return nil, t.unsupported(-1, "WHERE CURRENT OF is not supported")
+	}
+	e, err := t.expr(n)
+	if err != nil {
+		return nil, err
+	}
+	return sqlparser.NewWhere(typ, e), nil
+}
+
+// sortOrder is a sort key's direction and NULL placement, PostgreSQL's
+// defaults applied (NULLs last ascending, first descending).
+func (t *translator) sortOrder(sb *pg.SortBy) (desc, nullsFirst bool, err error) {
+	if sb.SortbyDir == pg.SortByDir_SORTBY_USING {
+		return false, false, t.unsupported(sb.Location, "ORDER BY ... USING is not supported")
+	}
+	desc = sb.SortbyDir == pg.SortByDir_SORTBY_DESC
+	nullsFirst = desc
+	switch sb.SortbyNulls {
+	case pg.SortByNulls_SORTBY_NULLS_FIRST:
+		nullsFirst = true
+	case pg.SortByNulls_SORTBY_NULLS_LAST:
+		nullsFirst = false
+	}
+	return desc, nullsFirst, nil
+}
+
+func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
+	sel := &sqlparser.Select{}
+	switch {
+	case len(s.DistinctClause) == 1 && s.DistinctClause[0].GetNode() == nil:
+		sel.QueryOpts.Distinct = true
+	case len(s.DistinctClause) > 0:
+		return nil, t.unsupported(location(s.DistinctClause[0]), "SELECT DISTINCT ON is not supported")
+	}
+	if len(s.WindowClause) > 0 {
+		return nil, t.unsupported(-1, "the WINDOW clause is not supported; write the window in OVER (...)")
+	}
+	if s.GroupDistinct {
+		return nil, t.unsupported(-1, "GROUP BY DISTINCT is not supported")
+	}
+	var err error
+	if sel.SelectExprs, err = t.selectList(s.TargetList); err != nil {
+		return nil, err
+	}
+	for _, f := range s.FromClause {
+		te, err := t.fromItem(f)
+		if err != nil {
+			return nil, err
+		}
+		sel.From = append(sel.From, te)
+	}
+	if sel.Where, err = t.where(sqlparser.WhereStr, s.WhereClause); err != nil {
+		return nil, err
+	}
+	for _, g := range s.GroupClause {
+		switch g.GetNode().(type) {
+		case *pg.Node_GroupingSet:
+			return nil, t.unsupported(location(g), "GROUPING SETS, ROLLUP and CUBE are not supported")
+		}
+		if c := g.GetAConst(); c != nil && c.GetIval() != nil {
+			// GROUP BY n: a position in the select list, which the engine
+			// reads from a bare integer.
+			sel.GroupBy = append(sel.GroupBy, sqlparser.NewIntVal([]byte(strconv.Itoa(int(c.GetIval().GetIval())))))
+			continue
+		}
+		e, err := t.expr(g)
+		if err != nil {
+			return nil, err
+		}
+		sel.GroupBy = append(sel.GroupBy, e)
+	}
+	if sel.Having, err = t.where(sqlparser.HavingStr, s.HavingClause); err != nil {
+		return nil, err
+	}
+	return sel, nil
+}
+
+// selectList translates a target list. An unaliased expression other than
+// a column reference is labelled with its text as written (labels.go).
+func (t *translator) selectList(targets []*pg.Node) (sqlparser.SelectExprs, error) {
+	out := make(sqlparser.SelectExprs, 0, len(targets))
+	for _, n := range targets {
+		rt := n.GetResTarget()
+		if rt == nil {
+			return nil, t.errorAt(location(n), "unexpected %s in the select list", nodeName(n))
+		}
+		if len(rt.Indirection) > 0 {
+			return nil, t.unsupported(rt.Location, "subscripts in the select list are not supported")
+		}
+		if cr := rt.Val.GetColumnRef(); cr != nil && isStar(cr) {
+			star, err := t.star(cr)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, star)
+			continue
+		}
+		e, err := t.expr(rt.Val)
+		if err != nil {
+			return nil, err
+		}
+		ae := &sqlparser.AliasedExpr{Expr: e}
+		switch {
+		case rt.Name != "":
+			if err := t.checkIdent(rt.Name, rt.Location); err != nil {
+				return nil, err
+			}
+			ae.As = sqlparser.NewColIdent(rt.Name)
+		case rt.Val.GetColumnRef() == nil:
+			ae.InputExpression = exprText(t.pre.src, t.pre.srcOffset(int(rt.Location)))
+		}
+		out = append(out, ae)
+	}
+	return out, nil
+}
+
+func isStar(cr *pg.ColumnRef) bool {
+	f := cr.Fields
+	return len(f) > 0 && f[len(f)-1].GetAStar() != nil
+}
+
+// star translates *, t.* and ns.t.*.
+func (t *translator) star(cr *pg.ColumnRef) (*sqlparser.StarExpr, error) {
+	names, err := t.refNames(cr)
+	if err != nil {
+		return nil, err
+	}
+	q, err := t.qualifier(names, cr.Location)
+	if err != nil {
+		return nil, err
+	}
+	return &sqlparser.StarExpr{TableName: q}, nil
+}
+
+// orderBy translates ORDER BY. PostgreSQL sorts NULLs last ascending and
+// first descending, the engine the other way round; where the two differ
+// for a key, a marker key (FnNulls) follows it, which the engine's
+// analyzer turns into the key's NULL placement and removes. A marker is
+// a constant, so it works after any key (an output alias, a position, a
+// window function), adds no work, and leaves an ORDER BY of the primary
+// key reading the index in order.
+func (t *translator) orderBy(sorts []*pg.Node, targets []*pg.Node, setOp bool) (sqlparser.OrderBy, error) {
+	var out sqlparser.OrderBy
+	for _, n := range sorts {
+		sb := n.GetSortBy()
+		if sb == nil {
+			return nil, t.errorAt(location(n), "unexpected %s in ORDER BY", nodeName(n))
+		}
+		desc, nullsFirst, err := t.sortOrder(sb)
+		if err != nil {
+			return nil, err
+		}
+		e, err := t.sortKey(sb.Node, targets, setOp)
+		if err != nil {
+			return nil, err
+		}
+		dir := sqlparser.AscScr
+		if desc {
+			dir = sqlparser.DescScr
+		}
+		out = append(out, &sqlparser.Order{Expr: e, Direction: dir})
+		// The engine puts NULLs first ascending and last descending.
+		if nullsFirst != !desc {
+			place := "last"
+			if nullsFirst {
+				place = "first"
+			}
+			// The key's position keeps markers distinct: the engine drops
+			// an ORDER BY key equal to an earlier one.
+			marker := call(FnNulls, str(strconv.Itoa(len(out)-1)+":"+place))
+			out = append(out, &sqlparser.Order{Expr: marker, Direction: sqlparser.AscScr})
+		}
+	}
+	return out, nil
+}
+
+// sortKey translates one ORDER BY expression; a number is a position in
+// the select list, as in PostgreSQL.
+func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlparser.Expr, error) {
+	c := n.GetAConst()
+	if c == nil {
+		if setOp {
+			return t.setOpSortKey(n)
+		}
+		return t.expr(n)
+	}
+	if c.GetIval() == nil {
+		return nil, t.errorAt(c.Location, "non-integer constant in ORDER BY")
+	}
+	k := int(c.GetIval().GetIval())
+	stars := false
+	for _, tn := range targets {
+		if cr := tn.GetResTarget().GetVal().GetColumnRef(); cr != nil && isStar(cr) {
+			stars = true
+		}
+	}
+	if k < 1 || (!stars && k > len(targets)) {
+		return nil, t.errorAt(c.Location, "ORDER BY position %d is not in select list", k)
+	}
+	// The engine resolves a position in the select list itself.
+	return sqlparser.NewIntVal([]byte(strconv.Itoa(k))), nil
+}
+
+// setOpSortKey translates an ORDER BY key of a set operation, which
+// PostgreSQL only allows to name an output column.
+func (t *translator) setOpSortKey(n *pg.Node) (sqlparser.Expr, error) {
+	cr := n.GetColumnRef()
+	if cr == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_() == nil {
+		return nil, t.errorAt(location(n), "ORDER BY of UNION/INTERSECT/EXCEPT must name a result column or give its position")
+	}
+	return t.expr(n)
+}
+
+// limit translates LIMIT/OFFSET (and FETCH FIRST n ROWS ONLY, which
+// PostgreSQL parses to the same).
+func (t *translator) limit(s *pg.SelectStmt) (*sqlparser.Limit, error) {
+	if s.LimitOption == pg.LimitOption_LIMIT_OPTION_WITH_TIES {
+		return nil, t.unsupported(-1, "FETCH ... WITH TIES is not supported")
+	}
+	count, err := t.limitValue(s.LimitCount, "LIMIT")
+	if err != nil {
+		return nil, err
+	}
+	offset, err := t.limitValue(s.LimitOffset, "OFFSET")
+	if err != nil {
+		return nil, err
+	}
+	if count == nil && offset == nil {
+		return nil, nil
+	}
+	if count == nil {
+		// OFFSET alone: the engine needs a row count.
+		count = sqlparser.NewIntVal([]byte("9223372036854775807"))
+	}
+	return &sqlparser.Limit{Rowcount: count, Offset: offset}, nil
+}
+
+// limitValue is a LIMIT or OFFSET operand: a non-negative integer or a
+// parameter; NULL (and LIMIT ALL) mean none.
+func (t *translator) limitValue(n *pg.Node, what string) (sqlparser.Expr, error) {
+	if n == nil {
+		return nil, nil
+	}
+	if c := n.GetAConst(); c != nil {
+		switch {
+		case c.Isnull:
+			return nil, nil
+		case c.GetIval() != nil:
+			v := c.GetIval().GetIval()
+			if v < 0 {
+				return nil, t.errorAt(c.Location, "%s must not be negative", what)
+			}
+			return sqlparser.NewIntVal([]byte(strconv.FormatInt(int64(v), 10))), nil
+		case c.GetFval() != nil:
+			v := c.GetFval().GetFval()
+			if _, err := strconv.ParseInt(v, 10, 64); err == nil && !strings.HasPrefix(v, "-") {
+				return sqlparser.NewIntVal([]byte(v)), nil
+			}
+		}
+	}
+	if p := n.GetParamRef(); p != nil {
+		return t.expr(n)
+	}
+	return nil, t.errorAt(location(n), "%s must be a non-negative integer or a parameter", what)
+}
+
+// with translates a WITH clause; every CTE must be a query.
+func (t *translator) with(w *pg.WithClause) (*sqlparser.With, error) {
+	out := &sqlparser.With{Recursive: w.Recursive}
+	for _, n := range w.Ctes {
+		cte := n.GetCommonTableExpr()
+		if cte == nil {
+			return nil, t.errorAt(location(n), "unexpected %s in WITH", nodeName(n))
+		}
+		if cte.SearchClause != nil || cte.CycleClause != nil {
+			return nil, t.unsupported(cte.Location, "SEARCH and CYCLE clauses are not supported")
+		}
+		q := cte.Ctequery.GetSelectStmt()
+		if q == nil {
+			return nil, t.unsupported(cte.Location, "a WITH query must be a SELECT: data-modifying statements in WITH are not supported")
+		}
+		if err := t.checkIdent(cte.Ctename, cte.Location); err != nil {
+			return nil, err
+		}
+		sel, err := t.selectStmt(q)
+		if err != nil {
+			return nil, err
+		}
+		cols, err := t.nameList(cte.Aliascolnames, cte.Location)
+		if err != nil {
+			return nil, err
+		}
+		out.Ctes = append(out.Ctes, &sqlparser.CommonTableExpr{
+			AliasedTableExpr: &sqlparser.AliasedTableExpr{Expr: &sqlparser.Subquery{Select: sel}, As: sqlparser.NewTableIdent(cte.Ctename)},
+			Columns:          cols,
+		})
+	}
+	return out, nil
+}
+
+// nameList translates a list of String nodes (column aliases, USING).
+func (t *translator) nameList(nodes []*pg.Node, loc int32) (sqlparser.Columns, error) {
+	var out sqlparser.Columns
+	for _, c := range nodes {
+		s := c.GetString_()
+		if s == nil {
+			return nil, t.errorAt(loc, "expected a column name")
+		}
+		if err := t.checkIdent(s.Sval, loc); err != nil {
+			return nil, err
+		}
+		out = append(out, sqlparser.NewColIdent(s.Sval))
+	}
+	return out, nil
+}
+
+// fromItem translates a FROM item: a table, a join or a subquery.
+func (t *translator) fromItem(n *pg.Node) (sqlparser.TableExpr, error) {
+	switch f := n.GetNode().(type) {
+	case *pg.Node_RangeVar:
+		return t.rangeVar(f.RangeVar, true)
+	case *pg.Node_JoinExpr:
+		return t.join(f.JoinExpr)
+	case *pg.Node_RangeSubselect:
+		rs := f.RangeSubselect
+		if rs.Lateral {
+			return nil, t.unsupported(-1, "LATERAL subqueries are not supported")
+		}
+		q := rs.Subquery.GetSelectStmt()
+		if q == nil {
+			return nil, t.errorAt(location(rs.Subquery), "unexpected %s in FROM", nodeName(rs.Subquery))
+		}
+		sel, err := t.selectStmt(q)
+		if err != nil {
+			return nil, err
+		}
+		// PostgreSQL 16 allows an unnamed subquery; the engine needs a name.
+		name := "unnamed_subquery"
+		sq := &sqlparser.Subquery{Select: sel}
+		if rs.Alias != nil {
+			if err := t.checkIdent(rs.Alias.Aliasname, -1); err != nil {
+				return nil, err
+			}
+			name = rs.Alias.Aliasname
+			if sq.Columns, err = t.nameList(rs.Alias.Colnames, -1); err != nil {
+				return nil, err
+			}
+		}
+		return &sqlparser.AliasedTableExpr{Expr: sq, As: sqlparser.NewTableIdent(name)}, nil
+	case *pg.Node_RangeFunction:
+		return nil, t.unsupported(-1, "functions in FROM (such as generate_series or unnest) are not supported")
+	case *pg.Node_RangeTableSample:
+		return nil, t.unsupported(f.RangeTableSample.Location, "TABLESAMPLE is not supported")
+	}
+	return nil, t.unsupported(location(n), "%s in FROM is not supported", nodeName(n))
+}
+
+// rangeVar translates a table name; aliased says whether an alias may
+// follow it.
+func (t *translator) rangeVar(rv *pg.RangeVar, aliased bool) (*sqlparser.AliasedTableExpr, error) {
+	tn, err := t.tableName(rv)
+	if err != nil {
+		return nil, err
+	}
+	ate := &sqlparser.AliasedTableExpr{Expr: tn}
+	if rv.Alias != nil {
+		if !aliased {
+			return nil, t.unsupported(rv.Location, "a table alias is not supported here")
+		}
+		if len(rv.Alias.Colnames) > 0 {
+			return nil, t.unsupported(rv.Location, "column aliases on a table are not supported")
+		}
+		if err := t.checkIdent(rv.Alias.Aliasname, rv.Location); err != nil {
+			return nil, err
+		}
+		ate.As = sqlparser.NewTableIdent(rv.Alias.Aliasname)
+	}
+	return ate, nil
+}
+
+func (t *translator) tableName(rv *pg.RangeVar) (sqlparser.TableName, error) {
+	if rv.Catalogname != "" {
+		return sqlparser.TableName{}, t.errorAt(rv.Location, "a table name has at most two parts (namespace.table): %s.%s.%s", rv.Catalogname, rv.Schemaname, rv.Relname)
+	}
+	for _, s := range []string{rv.Schemaname, rv.Relname} {
+		if err := t.checkIdent(s, rv.Location); err != nil {
+			return sqlparser.TableName{}, err
+		}
+	}
+	return sqlparser.TableName{Name: sqlparser.NewTableIdent(rv.Relname), DbQualifier: sqlparser.NewTableIdent(rv.Schemaname)}, nil
+}
+
+func (t *translator) join(j *pg.JoinExpr) (sqlparser.TableExpr, error) {
+	if j.IsNatural {
+		return nil, t.unsupported(-1, "NATURAL JOIN is not supported; name the join columns with USING (...)")
+	}
+	if j.Alias != nil || j.JoinUsingAlias != nil {
+		return nil, t.unsupported(-1, "an alias on a join is not supported")
+	}
+	left, err := t.fromItem(j.Larg)
+	if err != nil {
+		return nil, err
+	}
+	right, err := t.fromItem(j.Rarg)
+	if err != nil {
+		return nil, err
+	}
+	out := &sqlparser.JoinTableExpr{LeftExpr: left, RightExpr: right}
+	switch j.Jointype {
+	case pg.JoinType_JOIN_INNER:
+		out.Join = sqlparser.JoinStr
+	case pg.JoinType_JOIN_LEFT:
+		out.Join = sqlparser.LeftJoinStr
+	case pg.JoinType_JOIN_RIGHT:
+		out.Join = sqlparser.RightJoinStr
+	case pg.JoinType_JOIN_FULL:
+		out.Join = sqlparser.FullOuterJoinStr
+	default:
+		return nil, t.unsupported(-1, "join type %s is not supported", j.Jointype)
+	}
+	if len(j.UsingClause) > 0 {
+		if out.Condition.Using, err = t.nameList(j.UsingClause, -1); err != nil {
+			return nil, err
+		}
+	}
+	if j.Quals != nil {
+		if out.Condition.On, err = t.expr(j.Quals); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

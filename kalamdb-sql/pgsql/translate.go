@@ -1,0 +1,128 @@
+package pgsql
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+	pg "github.com/pganalyze/pg_query_go/v6"
+	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// MaxParams bounds the placeholders of one statement.
+const MaxParams = 65535
+
+// Statement is a standard statement translated for the engine.
+//
+// It depends on nothing but the text it was translated from and is never
+// changed after Translate returns, so it may be cached by text and shared
+// between sessions. The AST must not be modified: a caller that needs a
+// different AST copies the nodes it changes.
+type Statement struct {
+	// AST is the statement as the engine's planner takes it.
+	AST sqlparser.Statement
+	// Params is how many request params the statement takes ($1..$Params).
+	Params int
+	// Kind is SELECT, INSERT, UPDATE or DELETE, as PostgreSQL parsed it.
+	Kind dialect.Kind
+}
+
+// BindName is the engine's name of the bind variable for $n.
+func BindName(n int) string { return "v" + strconv.Itoa(n) }
+
+// Translate parses one standard statement with PostgreSQL's parser and
+// translates it for the engine. Errors carry positions within text.
+func Translate(text string) (*Statement, error) {
+	// PostgreSQL's parser reads C strings: a NUL would end the statement
+	// early ("DELETE FROM t\x00 WHERE ..." would lose its WHERE), and
+	// PostgreSQL refuses both NUL and invalid UTF-8 in statement text.
+	if i := strings.IndexByte(text, 0); i >= 0 {
+		return nil, dialect.ErrorAt(apierror.InvalidSQL, text, i, "the statement contains a NUL character (pass such text as a parameter)")
+	}
+	if !utf8.ValidString(text) {
+		return nil, apierror.New(apierror.InvalidSQL, "the statement is not valid UTF-8")
+	}
+	pre, err := preprocess(text)
+	if err != nil {
+		return nil, err
+	}
+	tree, err := pg.Parse(pre.text)
+	if err != nil {
+		return nil, pre.parseError(err)
+	}
+	if len(tree.Stmts) != 1 {
+		return nil, apierror.New(apierror.InvalidSQL, "expected one statement, got %d", len(tree.Stmts))
+	}
+	t := &translator{pre: pre}
+	ast, kind, err := t.statement(tree.Stmts[0].Stmt)
+	if err != nil {
+		return nil, err
+	}
+	if pre.questions > 0 {
+		t.params = pre.questions
+	}
+	return &Statement{AST: ast, Params: t.params, Kind: kind}, nil
+}
+
+// translator holds the state of one translation.
+type translator struct {
+	pre *prepared
+	// params is the highest $n seen.
+	params int
+	// depth counts nested expressions, to bound recursion on hostile input
+	// (PostgreSQL's parser already bounds its own stack).
+	depth int
+}
+
+// errorAt is an INVALID_SQL error about the text at offset loc of the
+// parsed text (-1: no position).
+func (t *translator) errorAt(loc int32, format string, args ...any) *apierror.Error {
+	return t.codeAt(apierror.InvalidSQL, loc, format, args...)
+}
+
+// unsupported is an UNSUPPORTED error: valid PostgreSQL that KalamDB does
+// not run.
+func (t *translator) unsupported(loc int32, format string, args ...any) *apierror.Error {
+	return t.codeAt(apierror.Unsupported, loc, format, args...)
+}
+
+func (t *translator) codeAt(code apierror.Code, loc int32, format string, args ...any) *apierror.Error {
+	if loc < 0 {
+		return apierror.New(code, format, args...)
+	}
+	return dialect.ErrorAt(code, t.pre.src, t.pre.srcOffset(int(loc)), format, args...)
+}
+
+// pgNear extracts what PostgreSQL's syntax errors quote.
+var pgNear = regexp.MustCompile(`^syntax error at or near "(.*)"$`)
+
+// parseError turns an error of PostgreSQL's parser into an INVALID_SQL
+// error located in the source text.
+func (p *prepared) parseError(err error) error {
+	var pe *pgparser.Error
+	if !errors.As(err, &pe) {
+		return apierror.Wrap(apierror.InvalidSQL, err, "the statement could not be parsed")
+	}
+	msg := pe.Message
+	if pe.Cursorpos <= 0 {
+		return apierror.New(apierror.InvalidSQL, "%s", msg)
+	}
+	// The cursor counts characters of the parsed text.
+	off := 0
+	for n := 1; n < pe.Cursorpos && off < len(p.text); n++ {
+		_, size := utf8.DecodeRuneInString(p.text[off:])
+		off += size
+	}
+	src := p.srcOffset(off)
+	if m := pgNear.FindStringSubmatch(msg); m != nil {
+		msg = fmt.Sprintf("syntax error at position %d near '%s'", src+1, dialect.Snippet(m[1]))
+	}
+	return dialect.ErrorAt(apierror.InvalidSQL, p.src, src, "%s", msg)
+}
