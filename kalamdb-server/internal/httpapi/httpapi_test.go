@@ -951,9 +951,16 @@ func TestStatusForCodeCoversTheTable(t *testing.T) {
 		apierror.ParamsWithBatch, apierror.InvalidInput, apierror.NamespaceNotFound, apierror.TableNotFound,
 		apierror.NotFound, apierror.AlreadyExists, apierror.Unauthorized, apierror.PermissionDenied,
 		apierror.PayloadTooLarge, apierror.RateLimitExceeded, apierror.SQLExecutionError,
+		apierror.QueryTimeout, apierror.ResourceLimitExceeded,
 	} {
 		if StatusForCode(c) == http.StatusInternalServerError {
 			t.Errorf("%s maps to 500", c)
+		}
+	}
+	// The resource codes are the client's to fix, never a retryable 5xx.
+	for _, c := range []apierror.Code{apierror.QueryTimeout, apierror.ResourceLimitExceeded} {
+		if got := StatusForCode(c); got != http.StatusBadRequest {
+			t.Errorf("%s maps to %d, want 400", c, got)
 		}
 	}
 	if StatusForCode("SOMETHING_NEW") != 500 {
