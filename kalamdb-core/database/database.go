@@ -30,6 +30,8 @@ type Config struct {
 	// StorageDir is the base directory of the 'local' storage.
 	StorageDir string
 	Limits     executor.Limits
+	// StatementLimits bound the time and memory of every statement.
+	StatementLimits engine.Limits
 	// DisableFastPath sends every statement through the query planner.
 	DisableFastPath bool
 	// JobWorkers bounds concurrent background jobs (0: 2).
@@ -75,7 +77,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	}
 	eng, err := engine.New(cat, engine.Options{NodeID: cfg.NodeID, DisableFastPath: cfg.DisableFastPath,
 		Jobs: jm, Failpoint: cfg.Failpoint, DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults,
-		ObsoleteFileGrace: cfg.ObsoleteFileGrace})
+		ObsoleteFileGrace: cfg.ObsoleteFileGrace, Limits: cfg.StatementLimits})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}

@@ -14,12 +14,22 @@ import (
 
 // functionSet holds KalamDB's SQL functions by lower-case name. The
 // provider serves them before the engine's built-ins, which is how
-// CURRENT_USER() and LENGTH() get KalamDB's meaning.
+// CURRENT_USER() and LENGTH() get KalamDB's meaning, and how the engine's
+// functions that could run away in time or memory are replaced: the
+// REGEXP_* functions (fn_regexp.go) and the functions that build large
+// values (fn_sized.go).
 type functionSet map[string]sql.Function
 
-func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.ULIDGenerator) functionSet {
+func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.ULIDGenerator) (functionSet, error) {
 	fs := functionSet{}
 	add := func(f sql.Function) { fs[f.FunctionName()] = f }
+	sized, err := sizedFunctions()
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range append(sized, regexpFunctions()...) {
+		add(f)
+	}
 	add(sql.Function0{Name: "snowflake_id", Fn: func() sql.Expression {
 		return &generatorFunc{name: "SNOWFLAKE_ID", typ: types.Int64, gen: func() (any, error) { return seq.Next(), nil }}
 	}})
@@ -41,7 +51,7 @@ func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.U
 			return nil, apierror.New(apierror.InvalidSQL, "function %s() is not supported", strings.ToUpper(name))
 		}})
 	}
-	return fs
+	return fs, nil
 }
 
 // generatorFunc is a zero-argument id generator. It is non-deterministic,

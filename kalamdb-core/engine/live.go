@@ -168,9 +168,9 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	if es.Params > 0 {
 		return nil, apierror.New(apierror.Unsupported, "a live query cannot have parameters")
 	}
-	parsed, _, err := sqlparser.ParseOneWithOptions(ctx, es.Text, sqlparser.ParserOptions{AnsiQuotes: true})
+	parsed, err := e.parse(ctx, es)
 	if err != nil {
-		return nil, syntaxError(err, es)
+		return nil, err
 	}
 	sel, ok := parsed.(*sqlparser.Select)
 	if !ok || sel.With != nil || len(sel.GroupBy) > 0 || sel.Having != nil || len(sel.OrderBy) > 0 || sel.Limit != nil ||

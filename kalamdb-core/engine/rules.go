@@ -19,8 +19,12 @@ import (
 const strictCastRuleID analyzer.RuleId = 10_000
 
 // newAnalyzer is the engine's default analyzer plus KalamDB's rules.
+// Every plan is executed through checkedBuilder, so that every operator
+// honours the statement's context.
 func newAnalyzer(p *Provider) *analyzer.Analyzer {
-	return analyzer.NewBuilder(p).AddPostAnalyzeRule(strictCastRuleID, strictCasts).Build()
+	a := analyzer.NewBuilder(p).AddPostAnalyzeRule(strictCastRuleID, strictCasts).Build()
+	a.ExecBuilder = newCheckedBuilder()
+	return a
 }
 
 // strictCasts makes a cast of text to a number fail when the text is not

@@ -35,6 +35,8 @@ type Session struct {
 	// noIndexes hides primary-key indexes from the planner (live query
 	// compilation wants the WHERE as one filter).
 	noIndexes bool
+	// budget is the statement's memory account (see memoryBudget).
+	budget memoryBudget
 }
 
 // snapshot returns the statement's read snapshot, taking it on first use.

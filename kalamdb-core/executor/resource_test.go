@@ -1,0 +1,304 @@
+package executor_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// crossJoin is a statement that reads n^4 generated rows: no table, so
+// only the engine's own operators see them (VALUES, a cross join, a
+// grouping). With n = 200 that is 1.6 billion rows, minutes of work.
+func crossJoin(n int) string {
+	rows := strings.TrimSuffix(strings.Repeat("ROW(1),", n), ",")
+	v := "(VALUES " + rows + ")"
+	return fmt.Sprintf("SELECT COUNT(*) FROM %s a, %s b, %s c, %s d", v, v, v, v)
+}
+
+// failsNaming runs SQL that must fail with code and a message that
+// contains want (the limit it names, or why).
+func (c *caller) failsNaming(code apierror.Code, want, sqlText string) {
+	c.e.t.Helper()
+	if ae := c.fails(code, sqlText); !strings.Contains(ae.Message, want) {
+		c.e.t.Errorf("%.80s: message %q does not contain %q", sqlText, ae.Message, want)
+	}
+}
+
+// execCtx runs sql as c under ctx.
+func (c *caller) execCtx(ctx context.Context, sqlText string) ([]executor.Result, error) {
+	return c.e.db.Executor.Execute(ctx, executor.Request{UserID: c.user, Role: c.role, SQL: sqlText, Namespace: c.ns})
+}
+
+func TestRegexpRunsInLinearTime(t *testing.T) {
+	e := newEnv(t)
+	alice := e.as("alice", systable.RoleUser)
+	// A backtracking engine takes time exponential in the length of the
+	// text for these; RE2 answers at once. The deadline only keeps a
+	// regression from hanging the test run.
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	for q, want := range map[string]string{
+		"SELECT REGEXP_LIKE(REPEAT('a', 100000), '(a*)*b')":                                            `[[false]]`,
+		"SELECT REPEAT('a', 100000) REGEXP '(a|aa)*c', REPEAT('a', 100000) RLIKE '(x+x+)+y'":           `[[false,false]]`,
+		"SELECT REPEAT('a', 100000) NOT REGEXP '(a*)*b'":                                               `[[true]]`,
+		"SELECT REGEXP_INSTR(REPEAT('a', 100000), '(a*)*b'), REGEXP_SUBSTR(REPEAT('a', 30), '(a*)*b')": `[[0,null]]`,
+		"SELECT LENGTH(REGEXP_REPLACE(REPEAT('a', 100000), '(a|aa)*$', 'x'))":                          `[[1]]`,
+	} {
+		res, err := alice.execCtx(ctx, q)
+		if err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if got := rowsJSON(t, res); got != want {
+			t.Errorf("%s = %s, want %s", q, got, want)
+		}
+	}
+	// RE2 semantics: what needs backtracking is refused, not run.
+	for _, q := range []string{
+		`SELECT REGEXP_LIKE('aa', '(a)\\1')`,
+		"SELECT 'ab' REGEXP 'a(?=b)'",
+		"SELECT REGEXP_LIKE('ab', 'a(?<=a)b')",
+		"SELECT REGEXP_LIKE('aaa', 'a*+')",
+	} {
+		alice.failsNaming(apierror.InvalidInput, "linear time", q)
+	}
+	alice.fails(apierror.ResourceLimitExceeded, "SELECT REGEXP_LIKE('a', REPEAT('a', 5000))")
+	alice.fails(apierror.ResourceLimitExceeded, "SELECT REGEXP_LIKE('a', '((a{1000}){1000}){1000}')")
+}
+
+func TestRegexpFunctionsFollowMySQL(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.words (id INT PRIMARY KEY, w TEXT, p TEXT);
+		INSERT INTO app.words VALUES (1, 'dog cat dog', 'dog'), (2, 'Cat', 'c.t'), (3, NULL, 'x')`)
+	for q, want := range map[string]string{
+		"SELECT REGEXP_INSTR('dog cat dog', 'dog'), REGEXP_INSTR('dog cat dog', 'dog', 2), REGEXP_INSTR('aa aaa aaaa', 'a{4}')":  `[[1,9,8]]`,
+		"SELECT REGEXP_INSTR('dog cat dog', 'dog', 1, 2, 1), REGEXP_INSTR('héllo wörld', 'w')":                                   `[[12,7]]`,
+		"SELECT REGEXP_SUBSTR('abc def ghi', '[a-z]+', 1, 3), REGEXP_SUBSTR('abc', 'x')":                                         `[["ghi",null]]`,
+		"SELECT REGEXP_REPLACE('a b c', 'b', 'X'), REGEXP_REPLACE('abc def ghi', '[a-z]+', 'X', 1, 3)":                           `[["a X c","abc def X"]]`,
+		"SELECT REGEXP_REPLACE('abc', '(b)', '[$1]'), REGEXP_REPLACE('abc', 'b', '\\\\$1'), REGEXP_REPLACE('aaa', '^a', 'b')":    `[["a[b]c","a$1c","baa"]]`,
+		"SELECT REGEXP_REPLACE(CONCAT('a', CHAR(10), 'a'), '^a', 'b', 1, 0, 'm'), REGEXP_REPLACE('a a', '\\\\ba', 'b', 2)":       `[["b\nb","a b"]]`,
+		"SELECT REGEXP_LIKE('CamelCase', 'CAMELCASE'), REGEXP_LIKE('CamelCase', 'CAMELCASE', 'i'), REGEXP_LIKE('a' , 'A', 'ic')": `[[false,true,false]]`,
+		"SELECT REGEXP_LIKE(CONCAT('a', CHAR(10), 'b'), 'a.b'), REGEXP_LIKE(CONCAT('a', CHAR(10), 'b'), 'a.b', 'n')":             `[[false,true]]`,
+		"SELECT id FROM app.words WHERE w REGEXP p ORDER BY id":                                                                  `[[1]]`,
+		"SELECT id, REGEXP_LIKE(w, p) FROM app.words ORDER BY id":                                                                `[[1,true],[2,false],[3,null]]`,
+		"SELECT NULL REGEXP 'x', 'x' REGEXP NULL, REGEXP_LIKE('x', 'x', NULL)":                                                   `[[null,null,null]]`,
+	} {
+		if got := root.rows(q); got != want {
+			t.Errorf("%s = %s, want %s", q, got, want)
+		}
+	}
+	root.fails(apierror.InvalidInput, "SELECT REGEXP_LIKE('a', '')")
+	root.fails(apierror.InvalidInput, "SELECT REGEXP_LIKE('a', 'a', 'z')")
+	root.fails(apierror.InvalidInput, "SELECT REGEXP_INSTR('abc', 'a', 0)")
+	root.fails(apierror.InvalidInput, "SELECT REGEXP_INSTR('abc', 'a', 9)")
+	root.fails(apierror.InvalidInput, "SELECT REGEXP_REPLACE('abc', 'b', '$2')")
+	root.fails(apierror.InvalidInput, "SELECT REGEXP_LIKE('a', '(')")
+}
+
+// allocatedDuring is roughly how many bytes f allocated.
+func allocatedDuring(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+func TestFunctionsCannotBuildHugeValues(t *testing.T) {
+	e := newEnv(t)
+	alice := e.as("alice", systable.RoleUser)
+	for _, q := range []string{
+		"SELECT LENGTH(REPEAT('a', 1000000000))",
+		"SELECT LENGTH(REPEAT('ab', 2147483647))",
+		"SELECT LENGTH(LPAD('', 1000000000, 'a'))",
+		"SELECT LENGTH(RPAD('x', 1000000000, 'ab'))",
+		"SELECT LENGTH(SPACE(1000000000))",
+		"SELECT LENGTH(CONCAT(REPEAT('a', 10000000), REPEAT('b', 10000000)))",
+		"SELECT LENGTH(CONCAT_WS(REPEAT('-', 10000000), 'a', 'b', 'c'))",
+		"SELECT LENGTH(REPLACE(REPEAT('a', 1000000), 'a', REPEAT('b', 100)))",
+		"SELECT LENGTH(HEX(REPEAT('a', 10000000)))",
+		"SELECT LENGTH(TO_BASE64(HEX(REPEAT('a', 8000000))))",
+		"SELECT LENGTH(CAST('a' AS BINARY(1000000000)))",
+		"SELECT LENGTH(DATE_FORMAT(NOW(), REPEAT('%W', 5000000)))",
+		"SELECT LENGTH(JSON_PRETTY(CONCAT(REPEAT('[', 9000), REPEAT(']', 9000))))",
+		// A document doubled per step shares its halves: it is the text
+		// that would be large.
+		"WITH RECURSIVE r(n, j) AS (SELECT 1, JSON_ARRAY(1) UNION ALL SELECT n+1, JSON_ARRAY(j, j) FROM r WHERE n < 40) SELECT MAX(n) FROM r",
+		"WITH RECURSIVE r(n, s) AS (SELECT 1, CAST('ab' AS CHAR(10)) UNION ALL SELECT n+1, CONCAT(s, s) FROM r WHERE n < 40) SELECT MAX(n) FROM r",
+	} {
+		var ae *apierror.Error
+		n := allocatedDuring(func() { ae = alice.fails(apierror.ResourceLimitExceeded, q) })
+		if !strings.Contains(ae.Message, "max_value_bytes") {
+			t.Errorf("%s: message %q does not name the limit", q, ae.Message)
+		}
+		// The value is refused before it is built: what was allocated is
+		// the arguments and the statement, not the result.
+		if n > 256<<20 {
+			t.Errorf("%s: allocated %d MiB before refusing", q, n>>20)
+		}
+	}
+	// REGEXP_REPLACE finds out as it goes: it stops at the largest value.
+	alice.failsNaming(apierror.ResourceLimitExceeded, "max_value_bytes",
+		"SELECT LENGTH(REGEXP_REPLACE(REPEAT('a', 1000000), 'a', REPEAT('b', 100)))")
+	// Under the limit the functions work as before.
+	if got := alice.rows("SELECT LENGTH(REPEAT('ab', 3)), LPAD('7', 3, '0'), RPAD('a', 3, 'bc'), CONCAT('[', SPACE(2), ']'), REPLACE('aXa', 'X', 'yy'), HEX('a')"); got != `[[6,"007","abc","[  ]","ayya","61"]]` {
+		t.Fatalf("small values: %s", got)
+	}
+	if got := alice.rows("SELECT LENGTH(SPACE(10000000))"); got != `[[10000000]]` {
+		t.Fatalf("SPACE: %s", got)
+	}
+}
+
+func TestStatementMemoryBudget(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 1 << 20})
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT)`)
+	for i := 0; i < 100; i++ {
+		root.must(fmt.Sprintf("INSERT INTO app.blobs VALUES (%d, REPEAT('x', 20000))", i))
+	}
+	for _, q := range []string{
+		// Each value is small; together they pass the statement's budget.
+		"SELECT COUNT(*) FROM app.blobs WHERE LENGTH(CONCAT(b, b)) > 0",
+		"SELECT LENGTH(REPEAT(b, 10)) FROM app.blobs",
+		"SELECT LENGTH(GROUP_CONCAT(b)) FROM app.blobs",
+		"SELECT JSON_LENGTH(JSON_ARRAYAGG(b)) FROM app.blobs",
+		"SELECT COUNT(*) FROM (SELECT LPAD('', 300000, 'a') x UNION ALL SELECT RPAD('', 300000, 'a') UNION ALL SELECT SPACE(300000) UNION ALL SELECT SPACE(300000)) t",
+	} {
+		root.failsNaming(apierror.ResourceLimitExceeded, "statement_memory_bytes", q)
+	}
+	// The budget is per statement: the next statement starts afresh.
+	if got := root.rows("SELECT LENGTH(GROUP_CONCAT(b)) FROM app.blobs WHERE id < 10"); got != `[[1024]]` {
+		t.Fatalf("GROUP_CONCAT within budget: %s", got)
+	}
+}
+
+func TestStatementTimeout(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: 50 * time.Millisecond}})
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE TABLE app.t (id INT PRIMARY KEY);
+		CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
+	alice := e.as("alice", systable.RoleUser)
+	alice.failsNaming(apierror.QueryTimeout, "50ms", crossJoin(200))
+	// The limit of the role a statement runs as applies inside EXECUTE AS.
+	root.fails(apierror.QueryTimeout, "EXECUTE AS USER 'alice' ("+crossJoin(200)+")")
+	// A request's statements share the limit, and a timed-out transaction
+	// keeps nothing.
+	alice.fails(apierror.QueryTimeout, "BEGIN; INSERT INTO app.t VALUES (1); "+crossJoin(200)+"; COMMIT")
+	if got := alice.rows("SELECT COUNT(*) FROM app.t"); got != `[[0]]` {
+		t.Fatalf("rolled back transaction left %s rows", got)
+	}
+	// Other roles keep their own limit.
+	root.must("SELECT 1")
+}
+
+func TestCancelStopsRunningStatement(t *testing.T) {
+	e := newEnv(t)
+	alice := e.as("alice", systable.RoleUser)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		_, err := alice.execCtx(ctx, crossJoin(200))
+		done <- err
+	}()
+	// Give the statement time to be well inside its operators; whenever
+	// the cancellation lands, it must end the statement.
+	time.Sleep(100 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled statement ended with %v, want context.Canceled", err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("statement still running two minutes after its context was cancelled")
+	}
+}
+
+func TestStatementSizeLimits(t *testing.T) {
+	// The server's default SQL size, so that the longest statements a
+	// client can send are checked.
+	e := newEnvWithLimits(t, executor.Limits{MaxSQLBytes: 10 << 20}, engine.Limits{})
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.t (id INT PRIMARY KEY, a INT, b TEXT)`)
+	// An operator chain the planner would take a minute over, and one that
+	// would overflow the engine parser's recursive walk (and kill the
+	// process) are refused before the engine sees them.
+	for _, q := range []string{
+		"SELECT 1" + strings.Repeat("+1", 8000),
+		"SELECT 1" + strings.Repeat("+1", 3_000_000),
+		"SELECT " + strings.Repeat("- ", 3_000_000) + "1",
+		"SELECT " + strings.Repeat("1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1+1,", 5000) + "1",
+	} {
+		ae := root.fails(apierror.ResourceLimitExceeded, q)
+		if !strings.Contains(ae.Message, "max_expression_depth") && !strings.Contains(ae.Message, "max_statement_complexity") {
+			t.Errorf("%.40s…: message %q does not name the limit", q, ae.Message)
+		}
+	}
+	// Each limit on its own.
+	small := newEnvWithLimits(t, executor.Limits{}, engine.Limits{MaxExpressionDepth: 10})
+	small.root().failsNaming(apierror.ResourceLimitExceeded, "max_expression_depth", "SELECT 1"+strings.Repeat("+1", 20))
+	small.root().must("SELECT (1+1+1+1+1)+(1+1+1+1+1)+(1+1+1+1+1)")
+	small = newEnvWithLimits(t, executor.Limits{}, engine.Limits{MaxStatementComplexity: 100})
+	small.root().failsNaming(apierror.ResourceLimitExceeded, "max_statement_complexity", "SELECT 1"+strings.Repeat(",1", 100))
+	// INSERT, a 50-row INSERT of 150 parameters, long IN lists.
+	var rows []string
+	for i := 0; i < 5000; i++ {
+		rows = append(rows, fmt.Sprintf("(%d, %d, 'row %d')", i, i*2, i))
+	}
+	root.must("INSERT INTO app.t VALUES " + strings.Join(rows, ", "))
+	var params []any
+	rows = rows[:0]
+	for i := 0; i < 50; i++ {
+		rows = append(rows, fmt.Sprintf("($%d, $%d, $%d)", 3*i+1, 3*i+2, 3*i+3))
+		params = append(params, 10000+i, i, "p")
+	}
+	root.must("INSERT INTO app.t VALUES "+strings.Join(rows, ", "), params...)
+	in := strings.TrimSuffix(strings.Repeat("7,", 20000), ",")
+	if got := root.rows("SELECT COUNT(*) FROM app.t WHERE a IN (" + in + ") OR id > 10040"); got != `[[10]]` {
+		t.Fatalf("IN list: %s", got)
+	}
+	if got := root.rows("SELECT COUNT(*) FROM app.t WHERE a = 1" + strings.Repeat(" OR a = 2", 300)); got != `[[3]]` {
+		t.Fatalf("OR chain: %s", got)
+	}
+}
+
+func TestResultBytesLimit(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{MaxResultBytes: 1 << 20}, engine.Limits{})
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.t (id INT PRIMARY KEY, b TEXT)`)
+	for i := 0; i < 20; i++ {
+		root.must(fmt.Sprintf("INSERT INTO app.t VALUES (%d, REPEAT('x', 100000))", i))
+	}
+	root.failsNaming(apierror.ResourceLimitExceeded, "max_result_bytes", "SELECT b FROM app.t")
+	// The bound is on the request: two statements under it alone are not
+	// under it together.
+	root.must("SELECT b FROM app.t WHERE id < 6")
+	root.fails(apierror.ResourceLimitExceeded, "SELECT b FROM app.t WHERE id < 6; SELECT b FROM app.t WHERE id >= 14")
+}
+
+func rowsJSON(t *testing.T, res []executor.Result) string {
+	t.Helper()
+	if len(res) != 1 {
+		t.Fatalf("%d results", len(res))
+	}
+	return mustJSON(t, res[0].Rows)
+}
+
+func mustJSON(t *testing.T, v any) string {
+	t.Helper()
+	raw, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(raw)
+}
