@@ -29,7 +29,7 @@ import (
 //
 // Both bounds are loose by a small factor (identifiers in an operator
 // chain count as leaves, keywords as operators), which the defaults allow
-// for: a 5,000-row INSERT of three columns is about a tenth of the default
+// for: a 5,000-row INSERT of three columns is under a tenth of the default
 // complexity.
 func checkComplexity(text string, l *Limits) error {
 	type frame struct {
