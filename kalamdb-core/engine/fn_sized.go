@@ -56,13 +56,13 @@ var sizedSpecs = []sizedSpec{
 	{name: "rpad", size: padSize},
 	{name: "concat", size: func(ctx *sql.Context, a []any) (int64, error) {
 		return sumTextLen(ctx, a), nil
-	}},
+	}, eval: evalConcat},
 	{name: "concat_ws", size: func(ctx *sql.Context, a []any) (int64, error) {
 		if len(a) == 0 {
 			return 0, nil
 		}
 		return addSize(sumTextLen(ctx, a[1:]), mulSize(textLen(ctx, a[0]), int64(len(a)))), nil
-	}},
+	}, eval: evalConcatWS},
 	{name: "replace", size: replaceSize},
 	{name: "hex", size: func(ctx *sql.Context, a []any) (int64, error) {
 		return addSize(mulSize(textLen(ctx, a[0]), 2), 32), nil
@@ -305,4 +305,63 @@ func evalSpace(ctx *sql.Context, a []any) (any, error) {
 		n = int64(0)
 	}
 	return strings.Repeat(" ", int(max(n.(int64), 0))), nil
+}
+
+// evalConcat is CONCAT(a, ...) as the engine computes it (NULL if any
+// argument is), without building a new expression per row.
+func evalConcat(ctx *sql.Context, a []any) (any, error) {
+	var b strings.Builder
+	for _, v := range a {
+		if v == nil {
+			return nil, nil
+		}
+		s, err := asText(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		b.WriteString(s)
+	}
+	return b.String(), nil
+}
+
+// evalConcatWS is CONCAT_WS(sep, a, ...): NULL for a NULL separator, NULL
+// arguments skipped.
+func evalConcatWS(ctx *sql.Context, a []any) (any, error) {
+	if len(a) == 0 || a[0] == nil {
+		return nil, nil
+	}
+	sep, err := asText(ctx, a[0])
+	if err != nil {
+		return nil, err
+	}
+	var b strings.Builder
+	first := true
+	for _, v := range a[1:] {
+		if v == nil {
+			continue
+		}
+		s, err := asText(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		if !first {
+			b.WriteString(sep)
+		}
+		b.WriteString(s)
+		first = false
+	}
+	return b.String(), nil
+}
+
+// asText converts a non-NULL value as the string functions do.
+func asText(ctx *sql.Context, v any) (string, error) {
+	if s, ok := v.(string); ok {
+		return s, nil
+	}
+	t, _, err := types.LongText.Convert(ctx, v)
+	if err != nil {
+		return "", err
+	}
+	s, _, err := sql.Unwrap[string](ctx, t)
+	return s, err
 }
