@@ -20,6 +20,13 @@ import (
 // operator, whatever the plan, and subqueries too (the engine builds them
 // with the same builder). It also refuses to run the engine's own regex
 // expressions, should any reach a plan.
+//
+// The same wrapper charges to the statement's memory budget the rows that
+// an operator keeps: a sort, a window, a nested loop join's cached side, a
+// hash join's table, and a recursive CTE's working set, which would
+// otherwise hold any number of rows a cross join can produce in the time a
+// statement has. Groupings and ORDER BY ... LIMIT keep one row per group
+// or per limit, not per input row, and are not charged.
 
 // checkedBuilder is the analyzer's exec builder.
 type checkedBuilder struct {
@@ -32,6 +39,10 @@ type checkedBuilder struct {
 // this builder has already seen: main calls Build first with the node
 // itself, which must then fall through to the engine's own code.
 type passKey struct{}
+
+// keptByKey marks, in the same context, that the node being built keeps
+// the rows of its children: its value names it for error messages.
+type keptByKey struct{}
 
 type passToken struct{ used bool }
 
@@ -57,11 +68,31 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 	if err != nil {
 		return nil, err
 	}
-	iter, err := b.main.Build(ctx.WithContext(context.WithValue(ctx, passKey{}, &passToken{})), n, r)
+	// Rows are charged where they are kept: by the parent that keeps its
+	// children's rows, or by a recursive CTE, which keeps its own.
+	keptBy, _ := ctx.Value(keptByKey{}).(string)
+	if _, ok := n.(*plan.RecursiveCte); ok {
+		keptBy = "a recursive CTE"
+	}
+	inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), keptByKey{}, keepsChildRows(n))
+	iter, err := b.main.Build(ctx.WithContext(inner), n, r)
 	if err != nil || iter == nil {
 		return iter, err
 	}
-	return &checkedIter{child: iter}, nil
+	return &checkedIter{child: iter, keptBy: keptBy}, nil
+}
+
+// keepsChildRows names a node that holds every row of its children, or "".
+func keepsChildRows(n sql.Node) string {
+	switch n.(type) {
+	case *plan.Sort:
+		return "ORDER BY"
+	case *plan.Window:
+		return "a window function"
+	case *plan.CachedResults, *plan.HashLookup:
+		return "a join"
+	}
+	return ""
 }
 
 // wrappable reports whether n's iterator may be wrapped. The engine finds
@@ -99,10 +130,12 @@ func refuseEngineRegex(n sql.Node) error {
 	return nil
 }
 
-// checkedIter checks the statement's context before every row.
+// checkedIter checks the statement's context before every row and, when
+// keptBy is set, charges every row to the statement's memory budget.
 type checkedIter struct {
-	child sql.RowIter
-	done  <-chan struct{}
+	child  sql.RowIter
+	done   <-chan struct{}
+	keptBy string
 }
 
 var _ sql.MutableRowIter = (*checkedIter)(nil)
@@ -116,7 +149,13 @@ func (it *checkedIter) Next(ctx *sql.Context) (sql.Row, error) {
 		return nil, context.Cause(ctx)
 	default:
 	}
-	return it.child.Next(ctx)
+	row, err := it.child.Next(ctx)
+	if err == nil && it.keptBy != "" {
+		if err := hold(ctx, "rows kept by "+it.keptBy, rowSize(row)); err != nil {
+			return nil, err
+		}
+	}
+	return row, err
 }
 
 func (it *checkedIter) Close(ctx *sql.Context) error { return it.child.Close(ctx) }
@@ -126,5 +165,5 @@ func (it *checkedIter) Close(ctx *sql.Context) error { return it.child.Close(ctx
 func (it *checkedIter) GetChildIter() sql.RowIter { return it.child }
 
 func (it *checkedIter) WithChildIter(child sql.RowIter) sql.RowIter {
-	return &checkedIter{child: child}
+	return &checkedIter{child: child, keptBy: it.keptBy}
 }
