@@ -19,9 +19,11 @@ import (
 // from their argument before they run.
 
 // jsonBuilders are the engine's JSON functions checked on their result.
-var jsonBuilders = []string{
-	"json_array", "json_object", "json_array_append", "json_array_insert", "json_insert", "json_replace",
-	"json_set", "json_merge", "json_merge_patch", "json_merge_preserve", "json_extract", "json_remove",
+func jsonBuilders() []string {
+	return []string{
+		"json_array", "json_object", "json_array_append", "json_array_insert", "json_insert", "json_replace",
+		"json_set", "json_merge", "json_merge_patch", "json_merge_preserve", "json_extract", "json_remove",
+	}
 }
 
 // jsonResultSize is the text size of a built document (sizedSpec.result).

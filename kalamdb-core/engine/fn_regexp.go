@@ -39,21 +39,27 @@ const (
 
 // regexpSpec describes a function's arguments: the minimum and maximum
 // count and the position of its match_type argument.
-var regexpSpecs = [...]struct {
+type regexpSpec struct {
 	name           string
 	min, max, flag int
-}{
-	regexpLike:    {"REGEXP_LIKE", 2, 3, 2},
-	regexpInstr:   {"REGEXP_INSTR", 2, 6, 5},
-	regexpSubstr:  {"REGEXP_SUBSTR", 2, 5, 4},
-	regexpReplace: {"REGEXP_REPLACE", 3, 6, 5},
+}
+
+func (op regexpOp) spec() regexpSpec {
+	switch op {
+	case regexpInstr:
+		return regexpSpec{"REGEXP_INSTR", 2, 6, 5}
+	case regexpSubstr:
+		return regexpSpec{"REGEXP_SUBSTR", 2, 5, 4}
+	case regexpReplace:
+		return regexpSpec{"REGEXP_REPLACE", 3, 6, 5}
+	}
+	return regexpSpec{"REGEXP_LIKE", 2, 3, 2}
 }
 
 func regexpFunctions() []sql.Function {
 	var out []sql.Function
-	for op := range regexpSpecs {
-		op := regexpOp(op)
-		spec := regexpSpecs[op]
+	for _, op := range []regexpOp{regexpLike, regexpInstr, regexpSubstr, regexpReplace} {
+		spec := op.spec()
 		out = append(out, sql.FunctionN{Name: strings.ToLower(spec.name), Fn: func(args ...sql.Expression) (sql.Expression, error) {
 			return newRegexpFunc(op, args)
 		}})
@@ -62,7 +68,7 @@ func regexpFunctions() []sql.Function {
 }
 
 func newRegexpFunc(op regexpOp, args []sql.Expression) (*regexpFunc, error) {
-	spec := regexpSpecs[op]
+	spec := op.spec()
 	if len(args) < spec.min || len(args) > spec.max {
 		want := fmt.Sprintf("%d to %d", spec.min, spec.max)
 		return nil, sql.ErrInvalidArgumentNumber.New(spec.name, want, len(args))
@@ -124,7 +130,7 @@ func isConstant(e sql.Expression) bool {
 	return constant
 }
 
-func (f *regexpFunc) name() string               { return regexpSpecs[f.op].name }
+func (f *regexpFunc) name() string               { return f.op.spec().name }
 func (f *regexpFunc) FunctionName() string       { return strings.ToLower(f.name()) }
 func (f *regexpFunc) Description() string        { return f.name() + " in linear time (RE2)" }
 func (f *regexpFunc) Children() []sql.Expression { return f.args }
@@ -183,7 +189,7 @@ func (f *regexpFunc) compile(ctx *sql.Context, row sql.Row) (*regex.Regexp, erro
 	})
 	flags := regex.Flags{CaseInsensitive: f.caseDefault}
 	matchType := ""
-	if spec := regexpSpecs[f.op]; len(f.args) > spec.flag {
+	if spec := f.op.spec(); len(f.args) > spec.flag {
 		mt, ok, err := evalString(ctx, f.args[spec.flag], row)
 		if err != nil || !ok {
 			return nil, err
@@ -232,7 +238,7 @@ func (f *regexpFunc) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		ints[1] = 0 // every occurrence
 	}
 	for i := range ints {
-		if first+i >= len(f.args) || first+i == regexpSpecs[f.op].flag {
+		if first+i >= len(f.args) || first+i == f.op.spec().flag {
 			break
 		}
 		v, ok, err := evalInt(ctx, f.args[first+i], row)

@@ -45,59 +45,62 @@ type sizedSpec struct {
 	eval func(ctx *sql.Context, args []any) (any, error)
 }
 
-var sizedSpecs = []sizedSpec{
-	{name: "repeat", size: func(ctx *sql.Context, a []any) (int64, error) {
-		return mulSize(textLen(ctx, a[0]), intArg(ctx, a[1])), nil
-	}},
-	{name: "space", size: func(ctx *sql.Context, a []any) (int64, error) {
-		return max(intArg(ctx, a[0]), 0), nil
-	}, eval: evalSpace},
-	{name: "lpad", size: padSize},
-	{name: "rpad", size: padSize},
-	{name: "concat", size: func(ctx *sql.Context, a []any) (int64, error) {
-		return sumTextLen(ctx, a), nil
-	}, eval: evalConcat},
-	{name: "concat_ws", size: func(ctx *sql.Context, a []any) (int64, error) {
-		if len(a) == 0 {
-			return 0, nil
-		}
-		return addSize(sumTextLen(ctx, a[1:]), mulSize(textLen(ctx, a[0]), int64(len(a)))), nil
-	}, eval: evalConcatWS},
-	{name: "replace", size: replaceSize},
-	{name: "hex", size: func(ctx *sql.Context, a []any) (int64, error) {
-		return addSize(mulSize(textLen(ctx, a[0]), 2), 32), nil
-	}},
-	{name: "to_base64", size: func(ctx *sql.Context, a []any) (int64, error) {
-		// Four bytes per three, plus a line break every 76 characters.
-		n := textLen(ctx, a[0])
-		return addSize(mulSize(n/3+1, 4)+n/57, 2), nil
-	}},
-	{name: "quote", size: func(ctx *sql.Context, a []any) (int64, error) {
-		return addSize(mulSize(textLen(ctx, a[0]), 2), 2), nil
-	}},
-	{name: "json_quote", size: func(ctx *sql.Context, a []any) (int64, error) {
-		// A control character becomes \u00XX.
-		return addSize(mulSize(textLen(ctx, a[0]), 6), 2), nil
-	}},
-	// A format letter expands to at most nine characters ("%W" is
-	// "Wednesday").
-	{name: "date_format", size: formatSize},
-	{name: "time_format", size: formatSize},
-	{name: "json_pretty", size: jsonPrettySize},
-	{name: "json_search", size: jsonSearchSize},
-	{name: "uncompress", size: func(ctx *sql.Context, a []any) (int64, error) {
-		// The engine allocates the length its 4-byte header declares.
-		b, ok := a[0].([]byte)
-		if !ok {
-			if s, isString := a[0].(string); isString {
-				b = []byte(s[:min(len(s), 4)])
+// sizedSpecs are the functions bounded before they run.
+func sizedSpecs() []sizedSpec {
+	return []sizedSpec{
+		{name: "repeat", size: func(ctx *sql.Context, a []any) (int64, error) {
+			return mulSize(textLen(ctx, a[0]), intArg(ctx, a[1])), nil
+		}},
+		{name: "space", size: func(ctx *sql.Context, a []any) (int64, error) {
+			return max(intArg(ctx, a[0]), 0), nil
+		}, eval: evalSpace},
+		{name: "lpad", size: padSize},
+		{name: "rpad", size: padSize},
+		{name: "concat", size: func(ctx *sql.Context, a []any) (int64, error) {
+			return sumTextLen(ctx, a), nil
+		}, eval: evalConcat},
+		{name: "concat_ws", size: func(ctx *sql.Context, a []any) (int64, error) {
+			if len(a) == 0 {
+				return 0, nil
 			}
-		}
-		if len(b) < 4 {
-			return 0, nil
-		}
-		return int64(binary.LittleEndian.Uint32(b[:4])), nil
-	}},
+			return addSize(sumTextLen(ctx, a[1:]), mulSize(textLen(ctx, a[0]), int64(len(a)))), nil
+		}, eval: evalConcatWS},
+		{name: "replace", size: replaceSize},
+		{name: "hex", size: func(ctx *sql.Context, a []any) (int64, error) {
+			return addSize(mulSize(textLen(ctx, a[0]), 2), 32), nil
+		}},
+		{name: "to_base64", size: func(ctx *sql.Context, a []any) (int64, error) {
+			// Four bytes per three, plus a line break every 76 characters.
+			n := textLen(ctx, a[0])
+			return addSize(mulSize(n/3+1, 4)+n/57, 2), nil
+		}},
+		{name: "quote", size: func(ctx *sql.Context, a []any) (int64, error) {
+			return addSize(mulSize(textLen(ctx, a[0]), 2), 2), nil
+		}},
+		{name: "json_quote", size: func(ctx *sql.Context, a []any) (int64, error) {
+			// A control character becomes \u00XX.
+			return addSize(mulSize(textLen(ctx, a[0]), 6), 2), nil
+		}},
+		// A format letter expands to at most nine characters ("%W" is
+		// "Wednesday").
+		{name: "date_format", size: formatSize},
+		{name: "time_format", size: formatSize},
+		{name: "json_pretty", size: jsonPrettySize},
+		{name: "json_search", size: jsonSearchSize},
+		{name: "uncompress", size: func(ctx *sql.Context, a []any) (int64, error) {
+			// The engine allocates the length its 4-byte header declares.
+			b, ok := a[0].([]byte)
+			if !ok {
+				if s, isString := a[0].(string); isString {
+					b = []byte(s[:min(len(s), 4)])
+				}
+			}
+			if len(b) < 4 {
+				return 0, nil
+			}
+			return int64(binary.LittleEndian.Uint32(b[:4])), nil
+		}},
+	}
 }
 
 // sizedFunctions returns the bounded functions by name, built over the
@@ -107,8 +110,8 @@ func sizedFunctions() ([]sql.Function, error) {
 	for _, f := range function.BuiltIns {
 		builtins[f.FunctionName()] = f
 	}
-	specs := append([]sizedSpec(nil), sizedSpecs...)
-	for _, name := range jsonBuilders {
+	specs := sizedSpecs()
+	for _, name := range jsonBuilders() {
 		specs = append(specs, sizedSpec{name: name, result: jsonResultSize})
 	}
 	out := make([]sql.Function, 0, len(specs))

@@ -21,7 +21,9 @@ const maxHeaderBytes = 64 << 10
 
 // errShuttingDown is the cause of the cancellation of requests still
 // running when a shutdown's drain time is over.
-var errShuttingDown = apierror.New(apierror.SQLExecutionError, "the server is shutting down; the statement was cancelled and nothing it did was kept")
+func errShuttingDown() error {
+	return apierror.New(apierror.SQLExecutionError, "the server is shutting down; the statement was cancelled and nothing it did was kept")
+}
 
 // HTTPServer is the listening side of the API: net/http's server with the
 // configured timeouts, the connection limits (connLimiter) and the base
@@ -123,10 +125,10 @@ func (s *HTTPServer) Shutdown(ctx context.Context) error {
 	case err = <-done:
 	case <-drained:
 		s.log.Warn("requests still running at shutdown; cancelling them")
-		s.cancelBase(errShuttingDown)
+		s.cancelBase(errShuttingDown())
 		err = <-done
 	}
-	s.cancelBase(errShuttingDown)
+	s.cancelBase(errShuttingDown())
 	if err != nil {
 		// In-flight requests outlived the grace period: cut them off so
 		// the store can still close cleanly.
