@@ -37,6 +37,8 @@ type Config struct {
 	// that overlaps neither the server's directories nor another storage.
 	StorageRoots []string
 	Limits       executor.Limits
+	// StatementLimits bound the time and memory of every statement.
+	StatementLimits engine.Limits
 	// DisableFastPath sends every statement through the query planner.
 	DisableFastPath bool
 	// JobWorkers bounds concurrent background jobs (0: 2).
@@ -82,7 +84,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	}
 	eng, err := engine.New(cat, engine.Options{NodeID: cfg.NodeID, DisableFastPath: cfg.DisableFastPath,
 		Jobs: jm, Failpoint: cfg.Failpoint, DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults,
-		ObsoleteFileGrace: cfg.ObsoleteFileGrace})
+		ObsoleteFileGrace: cfg.ObsoleteFileGrace, Limits: cfg.StatementLimits})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}

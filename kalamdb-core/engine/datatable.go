@@ -145,6 +145,7 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 		return nil, tableError(s, err)
 	}
 	it.snap = snap
+	t.sess.track(it)
 	if p.point {
 		// Cold files are opened only if the hot tier has no version: a
 		// lookup of a hot row never depends on them.
@@ -510,6 +511,7 @@ func (it *rowIter) assemble(vals []any, seq int64, deleted bool) sql.Row {
 }
 
 func (it *rowIter) Close(*sql.Context) error {
+	it.t.sess.untrack(it)
 	for _, c := range it.cold {
 		c.close()
 	}

@@ -61,11 +61,14 @@ type Options struct {
 	// and compaction (FailFlush*, FailCompact*); crash tests make it exit
 	// the process.
 	Failpoint func(point string)
+	// Limits bound the time and memory of every statement.
+	Limits Limits
 }
 
 // Engine runs standard SQL against KalamDB tables through go-mysql-server.
 type Engine struct {
 	opts     Options
+	limits   Limits
 	jobs     *jobs.Manager
 	cold     *coldTier
 	cat      *catalog.Catalog
@@ -117,7 +120,7 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	e := &Engine{cat: cat, opts: o, jobs: o.Jobs, seq: seq, seqLease: lease, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
+	e := &Engine{cat: cat, opts: o, limits: o.Limits.withDefaults(), jobs: o.Jobs, seq: seq, seqLease: lease, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
 		ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath,
 		cold: &coldTier{manifests: manifests, files: newFileCache(1024), faults: o.StorageFaults, storages: map[string]*cold.FS{}, epochs: map[string]*atomic.Uint64{}}}
 	e.extraSystem = []systable.SQLTable{o.Jobs.Table(), manifests}
@@ -127,7 +130,9 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 	cat.SetNamespaceDropHook(e.dropNamespaceDirs)
 	e.provider = &Provider{cat: cat, tables: newTableFactory(e)}
 	e.provider.system = &systemDatabase{tables: e.systemTables}
-	e.provider.funcs = newFunctionSet(seq, e.uuids, e.ulids)
+	if e.provider.funcs, err = newFunctionSet(seq, e.uuids, e.ulids); err != nil {
+		return nil, err
+	}
 	e.gms = sqle.New(newAnalyzer(e.provider), &sqle.Config{})
 	return e, nil
 }
@@ -176,6 +181,9 @@ type QueryRequest struct {
 	Tx *Tx
 	// MaxRows bounds the rows a query may return.
 	MaxRows int
+	// MaxBytes bounds the size of the rows a query may return, as
+	// encoded for the wire (0: no bound).
+	MaxBytes int64
 	// Snapshot, when set, is the snapshot the statement reads (it stays
 	// open after the statement); otherwise the statement takes its own.
 	Snapshot *kv.Snapshot
@@ -193,6 +201,8 @@ type QueryResult struct {
 	Columns      []ResultColumn
 	Rows         [][]any // wire-encoded values
 	RowsAffected int64
+	// Bytes is about the size of Rows encoded for the wire.
+	Bytes int64
 }
 
 // newContext creates the engine context for one statement, with a session
@@ -228,6 +238,7 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	sess.SetLastQueryInfoString(sql.LastInsertUuid, "")
 	sess.UserID, sess.Role, sess.tx = userID, role, tx
 	sess.showDeleted, sess.fatal, sess.noIndexes = false, nil, false
+	sess.budget.reset(&e.limits)
 	return sess, nil
 }
 
@@ -239,7 +250,21 @@ func (e *Engine) releaseSession(s *Session) {
 
 // Query runs one SELECT/INSERT/UPDATE/DELETE. Outside a transaction its
 // writes commit atomically when it succeeds and are discarded when it fails.
+// It runs under the time limit of req.Role (and any shorter deadline of
+// ctx): past it, the statement stops wherever it is and fails with
+// QUERY_TIMEOUT; cancelling ctx stops it the same way.
 func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult, err error) {
+	ctx, cancel := WithTimeout(ctx, e.limits.Timeout.For(req.Role))
+	defer cancel()
+	defer func() {
+		// Whatever a stopped statement failed with (an iterator's context
+		// error, a cold read cut short), it failed because it was stopped.
+		if err != nil {
+			if cerr, stopped := StoppedError(ctx); stopped {
+				res, err = nil, cerr
+			}
+		}
+	}()
 	tx := req.Tx
 	autocommit := tx == nil
 	if autocommit {
@@ -263,7 +288,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, err
 	}
 	defer release()
-	st, err := translate(req.Statement)
+	st, err := e.translate(req.Statement)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +309,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	if err != nil {
 		return nil, err
 	}
-	res, err = e.execute(sctx, sess, text, parsed, bindings, req.MaxRows)
+	res, err = e.execute(sctx, sess, text, parsed, bindings, req.MaxRows, req.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -299,10 +324,12 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	return res, nil
 }
 
-// translate parses a standard statement with the PostgreSQL front end.
-// Errors point into the request the statement came from.
-func translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
-	st, err := pgsql.Translate(std.Text())
+// translate parses a standard statement with the PostgreSQL front end,
+// within the engine's planning bounds. Errors point into the request the
+// statement came from.
+func (e *Engine) translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
+	st, err := pgsql.Translate(std.Text(), pgsql.Limits{MaxExpressionDepth: e.limits.MaxExpressionDepth,
+		MaxStatementComplexity: e.limits.MaxStatementComplexity})
 	if err != nil {
 		return nil, std.LocateError(err)
 	}
@@ -316,7 +343,7 @@ func translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
 
 // execute runs a parsed statement on the fast path when it qualifies, else
 // through the engine's planner.
-func (e *Engine) execute(sctx *sql.Context, sess *Session, text string, parsed sqlparser.Statement, bindings map[string]sqlparser.Expr, maxRows int) (*QueryResult, error) {
+func (e *Engine) execute(sctx *sql.Context, sess *Session, text string, parsed sqlparser.Statement, bindings map[string]sqlparser.Expr, maxRows int, maxBytes int64) (*QueryResult, error) {
 	if res, ok, err := e.fastPath(sctx, sess, parsed, bindings); ok {
 		e.fastHits.Add(1)
 		return res, translateError(err)
@@ -335,12 +362,13 @@ func (e *Engine) execute(sctx *sql.Context, sess *Session, text string, parsed s
 	if err != nil {
 		return nil, translateError(err)
 	}
-	res, err := e.drain(sctx, sch, iter, maxRows)
+	res, err := e.drain(sctx, sch, iter, maxRows, maxBytes)
 	return res, translateError(err)
 }
 
-// drain reads every row of a result and encodes it for the wire.
-func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxRows int) (*QueryResult, error) {
+// drain reads every row of a result and encodes it for the wire, up to
+// maxRows rows and maxBytes bytes (0: no bound) of encoded values.
+func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxRows int, maxBytes int64) (*QueryResult, error) {
 	defer iter.Close(sctx)
 	if types.IsOkResultSchema(sch) {
 		var affected int64
@@ -381,7 +409,12 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 		for i, v := range r {
 			if i < len(sch) {
 				out[i] = encode[i](v)
+				res.Bytes += wireSize(out[i])
 			}
+		}
+		if maxBytes > 0 && res.Bytes > maxBytes {
+			return nil, limitError("max_result_bytes", "the result is larger than %s; add a LIMIT, select fewer columns or a narrower WHERE",
+				byteCount(maxBytes))
 		}
 		res.Rows = append(res.Rows, out)
 	}

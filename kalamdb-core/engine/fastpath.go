@@ -282,6 +282,7 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		out := make([]any, len(r))
 		for i, v := range r {
 			out[i] = row.WireValue(types[i], v)
+			res.Bytes += wireSize(out[i])
 		}
 		res.Rows = append(res.Rows, out)
 	} else if !errors.Is(err, io.EOF) {

@@ -15,10 +15,14 @@ import (
 
 // functionSet holds KalamDB's SQL functions by lower-case name. The
 // provider serves them before the engine's built-ins, which is how
-// CURRENT_USER() and LENGTH() get KalamDB's meaning.
+// CURRENT_USER() and LENGTH() get KalamDB's meaning. Statements reach
+// functions only through the names the front end (package pgsql)
+// translates to, so none of the engine's own functions that could run
+// away in time or memory (its backtracking regular expressions, its
+// string builders) can be called.
 type functionSet map[string]sql.Function
 
-func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.ULIDGenerator) functionSet {
+func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.ULIDGenerator) (functionSet, error) {
 	fs := functionSet{}
 	add := func(f sql.Function) { fs[f.FunctionName()] = f }
 	add(sql.Function0{Name: "snowflake_id", Fn: func() sql.Expression {
@@ -79,7 +83,7 @@ func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.U
 			return nil, apierror.New(apierror.InvalidSQL, "function %s() is not supported", strings.ToUpper(name))
 		}})
 	}
-	return fs
+	return fs, nil
 }
 
 // generatorFunc is a zero-argument id generator. It is non-deterministic,

@@ -176,7 +176,7 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	if !ok || std.Kind() != dialect.KindSelect {
 		return nil, apierror.New(apierror.Unsupported, "a live query must be a SELECT")
 	}
-	tr, err := translate(std)
+	tr, err := e.translate(std)
 	if err != nil {
 		return nil, err
 	}
@@ -308,7 +308,7 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 	defer release()
 	sess := sctx.Session.(*Session)
 	sess.noIndexes = true // keep the WHERE as one Filter over a full scan
-	tr, err := translate(dialect.NewStandardSQL(dialect.KindSelect, f.SQL))
+	tr, err := e.translate(dialect.NewStandardSQL(dialect.KindSelect, f.SQL))
 	if err != nil {
 		return err
 	}

@@ -267,7 +267,6 @@ type aggBuffer struct {
 	best     any
 	flag     bool
 	items    []aggItem
-	size     int
 }
 
 func (b *aggBuffer) Dispose() {}
@@ -301,8 +300,7 @@ func (b *aggBuffer) Update(ctx *sql.Context, row sql.Row) error {
 			return nil
 		}
 		b.seen[k] = true
-		b.size += len(k)
-		if err := checkResultSize(ctx, b.size); err != nil {
+		if err := hold(ctx, name, int64(len(k))); err != nil {
 			return err
 		}
 	}
@@ -315,8 +313,7 @@ func (b *aggBuffer) Update(ctx *sql.Context, row sql.Row) error {
 			}
 			item.keys = append(item.keys, v)
 		}
-		b.size += valueSize(vals)
-		if err := checkResultSize(ctx, b.size); err != nil {
+		if err := hold(ctx, name, rowSize(vals)+rowSize(item.keys)); err != nil {
 			return err
 		}
 		b.items = append(b.items, item)
@@ -495,7 +492,7 @@ func (b *aggBuffer) stringAgg(ctx *sql.Context) (any, error) {
 		}
 		sb.WriteString(s)
 		n++
-		if err := checkResultSize(ctx, sb.Len()); err != nil {
+		if err := checkResultSize(ctx, int64(sb.Len())); err != nil {
 			return nil, err
 		}
 	}
@@ -516,6 +513,9 @@ func (b *aggBuffer) arrayAgg(ctx *sql.Context) (any, error) {
 			return nil, err
 		}
 		out[i] = v
+	}
+	if err := checkJSONSize(ctx, out); err != nil {
+		return nil, err
 	}
 	return types.JSONDocument{Val: out}, nil
 }
@@ -546,22 +546,6 @@ func distinctKey(v any) string {
 		return "j" + s
 	}
 	return fmt.Sprintf("%T:%v", v, v)
-}
-
-// valueSize estimates the memory one collected row takes.
-func valueSize(vals []any) int {
-	n := 16
-	for _, v := range vals {
-		switch x := v.(type) {
-		case string:
-			n += len(x)
-		case []byte:
-			n += len(x)
-		default:
-			n += 16
-		}
-	}
-	return n
 }
 
 // ntile is the engine's NTILE with PostgreSQL's result type: its values

@@ -440,7 +440,7 @@ func buildJSONBuildArray(args []sql.Expression) (*pgFunc, error) {
 	for i, a := range args {
 		fams[i] = familyOf(a)
 	}
-	f := newFunc(args, jsonType, func(_ *sql.Context, vals []any) (any, error) {
+	f := newFunc(args, jsonType, func(ctx *sql.Context, vals []any) (any, error) {
 		out := make([]any, len(vals))
 		for i, v := range vals {
 			j, err := toJSONValue(v, fams[i])
@@ -448,6 +448,9 @@ func buildJSONBuildArray(args []sql.Expression) (*pgFunc, error) {
 				return nil, err
 			}
 			out[i] = j
+		}
+		if err := checkJSONSize(ctx, out); err != nil {
+			return nil, err
 		}
 		return types.JSONDocument{Val: out}, nil
 	})
@@ -463,7 +466,7 @@ func buildJSONBuildObject(args []sql.Expression) (*pgFunc, error) {
 	for i, a := range args {
 		fams[i] = familyOf(a)
 	}
-	f := newFunc(args, jsonType, func(_ *sql.Context, vals []any) (any, error) {
+	f := newFunc(args, jsonType, func(ctx *sql.Context, vals []any) (any, error) {
 		out := make(map[string]any, len(vals)/2)
 		for i := 0; i < len(vals); i += 2 {
 			if vals[i] == nil {
@@ -478,6 +481,9 @@ func buildJSONBuildObject(args []sql.Expression) (*pgFunc, error) {
 				return nil, err
 			}
 			out[k] = v
+		}
+		if err := checkJSONSize(ctx, out); err != nil {
+			return nil, err
 		}
 		return types.JSONDocument{Val: out}, nil
 	})

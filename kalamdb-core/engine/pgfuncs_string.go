@@ -89,7 +89,7 @@ func buildLength(bytesPer int, name string) fnBuilder {
 func caseFunc(name string, fn func(string) string) fnBuilder {
 	return textFunc(name, 1, 1, []int{0}, nil, textType, func(ctx *sql.Context, vals []any) (any, error) {
 		s := fn(str(vals[0]))
-		return s, checkResultSize(ctx, len(s))
+		return s, checkResultSize(ctx, int64(len(s)))
 	})
 }
 
@@ -158,7 +158,7 @@ func joinText(ctx *sql.Context, sep string, vals []any, conv []func(any) (string
 			size += len(sep)
 		}
 		size += len(s)
-		if err := checkResultSize(ctx, size); err != nil {
+		if err := checkResultSize(ctx, int64(size)); err != nil {
 			return nil, err
 		}
 		parts = append(parts, s)
@@ -213,7 +213,7 @@ func buildConcatOp(args []sql.Expression) (*pgFunc, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := checkResultSize(ctx, len(a)+len(b)); err != nil {
+		if err := checkResultSize(ctx, int64(len(a))+int64(len(b))); err != nil {
 			return nil, err
 		}
 		return a + b, nil
@@ -355,8 +355,8 @@ func pad(left bool) evalFn {
 		for _, r := range fr {
 			widest = max(widest, utf8.RuneLen(r))
 		}
-		if need > int64(maxValueBytes) || int(need)*widest+len(s) > maxValueBytes {
-			return nil, checkResultSize(ctx, maxValueBytes+1)
+		if err := checkResultSize(ctx, addSize(mulSize(need, int64(widest)), int64(len(s)))); err != nil {
+			return nil, err
 		}
 		var b strings.Builder
 		b.Grow(int(need)*widest + len(s))
@@ -398,7 +398,7 @@ func replaceEval(ctx *sql.Context, vals []any) (any, error) {
 		return s, nil
 	}
 	n := strings.Count(s, from)
-	if err := checkResultSize(ctx, len(s)+n*(len(to)-len(from))); err != nil {
+	if err := checkResultSize(ctx, addSize(int64(len(s)), mulSize(int64(n), int64(len(to)-len(from))))); err != nil {
 		return nil, err
 	}
 	return strings.ReplaceAll(s, from, to), nil
@@ -409,8 +409,8 @@ func repeatEval(ctx *sql.Context, vals []any) (any, error) {
 	if n <= 0 || s == "" {
 		return "", nil
 	}
-	if n > int64(maxValueBytes) || int64(len(s))*n > int64(maxValueBytes) {
-		return nil, checkResultSize(ctx, maxValueBytes+1)
+	if err := checkResultSize(ctx, mulSize(int64(len(s)), n)); err != nil {
+		return nil, err
 	}
 	return strings.Repeat(s, int(n)), nil
 }
@@ -533,7 +533,7 @@ func overlayEval(ctx *sql.Context, vals []any) (any, error) {
 	l := int64(utf8.RuneCountInString(s))
 	head := runeSlice(s, 0, from-1)
 	tail := runeSlice(s, from-1+count, l)
-	if err := checkResultSize(ctx, len(head)+len(repl)+len(tail)); err != nil {
+	if err := checkResultSize(ctx, int64(len(head)+len(repl)+len(tail))); err != nil {
 		return nil, err
 	}
 	return head + repl + tail, nil

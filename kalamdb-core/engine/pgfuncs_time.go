@@ -627,7 +627,7 @@ func buildToChar(args []sql.Expression) (*pgFunc, error) {
 		}
 		_ = fam
 		out := formatWithPattern(t, str(vals[1]))
-		return out, checkResultSize(ctx, len(out))
+		return out, checkResultSize(ctx, int64(len(out)))
 	}), nil
 }
 

@@ -1,17 +1,19 @@
 package engine
 
 import (
-	"regexp"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/regex"
 )
 
 // Regular expressions (~, ~*, !~, !~*, regexp_replace, regexp_like,
-// regexp_count) use Go's regexp package: RE2 syntax, matching in time
-// linear in the input whatever the pattern, so no statement can stall the
+// regexp_count) run on package regex: RE2 syntax, matching in time linear
+// in the input whatever the pattern, bounded pattern sizes, and searches
+// that stop when their statement does, so no statement can stall the
 // server with a pathological pattern. RE2 is PostgreSQL's syntax for the
 // common cases; back-references inside a pattern are not supported and
 // fail the statement. ILIKE is implemented here too.
@@ -20,8 +22,8 @@ import (
 // else once per distinct pattern of a statement (a small cache).
 type regexCache struct {
 	mu    sync.Mutex
-	fixed *regexp.Regexp
-	last  map[string]*regexp.Regexp
+	fixed *regex.Regexp
+	last  map[string]*regex.Regexp
 }
 
 func newRegexCache(pattern sql.Expression, flags string) (*regexCache, error) {
@@ -36,7 +38,7 @@ func newRegexCache(pattern sql.Expression, flags string) (*regexCache, error) {
 	return c, nil
 }
 
-func (c *regexCache) get(pattern, flags string) (*regexp.Regexp, error) {
+func (c *regexCache) get(pattern, flags string) (*regex.Regexp, error) {
 	if c.fixed != nil {
 		return c.fixed, nil
 	}
@@ -51,7 +53,7 @@ func (c *regexCache) get(pattern, flags string) (*regexp.Regexp, error) {
 		return nil, err
 	}
 	if c.last == nil || len(c.last) > 64 {
-		c.last = map[string]*regexp.Regexp{}
+		c.last = map[string]*regex.Regexp{}
 	}
 	c.last[key] = re
 	return re, nil
@@ -61,37 +63,24 @@ func (c *regexCache) get(pattern, flags string) (*regexp.Regexp, error) {
 // insensitive), c (case sensitive), s (dot matches newline), n and m
 // (newline-sensitive), g is handled by the caller. PostgreSQL's '.'
 // matches a newline unless n is given.
-func compileRegex(pattern, flags string) (*regexp.Regexp, error) {
-	ci, newlineSensitive := false, false
-	for _, f := range flags {
-		switch f {
+func compileRegex(pattern, flags string) (*regex.Regexp, error) {
+	f := regex.Flags{DotAll: true}
+	for _, c := range flags {
+		switch c {
 		case 'i':
-			ci = true
+			f.CaseInsensitive = true
 		case 'c':
-			ci = false
+			f.CaseInsensitive = false
 		case 'n', 'm':
-			newlineSensitive = true
+			f.Multiline, f.DotAll = true, false
 		case 's':
-			newlineSensitive = false
+			f.Multiline, f.DotAll = false, true
 		case 'g':
 		default:
-			return nil, sqlError("invalid regular expression option: %q", f)
+			return nil, sqlError("invalid regular expression option: %q", c)
 		}
 	}
-	prefix := ""
-	if ci {
-		prefix += "i"
-	}
-	if newlineSensitive {
-		prefix += "m"
-	} else {
-		prefix += "s"
-	}
-	re, err := regexp.Compile("(?" + prefix + ")" + pattern)
-	if err != nil {
-		return nil, execError("invalid regular expression: %v", err)
-	}
-	return re, nil
+	return regex.Compile("", pattern, f)
 }
 
 // buildRegexMatch builds the operators ~ ~* !~ !~* (third argument).
@@ -113,12 +102,16 @@ func buildRegexMatch(args []sql.Expression) (*pgFunc, error) {
 		return nil, err
 	}
 	negate := strings.HasPrefix(op, "!")
-	return newFunc(append(a, args[2]), boolType, func(_ *sql.Context, vals []any) (any, error) {
+	return newFunc(append(a, args[2]), boolType, func(ctx *sql.Context, vals []any) (any, error) {
 		re, err := cache.get(str(vals[1]), flags)
 		if err != nil {
 			return nil, err
 		}
-		return boolValue(re.MatchString(str(vals[0])) != negate), nil
+		ok, err := re.Match(ctx, str(vals[0]))
+		if err != nil {
+			return nil, err
+		}
+		return boolValue(ok != negate), nil
 	}), nil
 }
 
@@ -145,12 +138,16 @@ func buildRegexpLike(args []sql.Expression) (*pgFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newFunc(a, boolType, func(_ *sql.Context, vals []any) (any, error) {
+	return newFunc(a, boolType, func(ctx *sql.Context, vals []any) (any, error) {
 		re, err := cache.get(str(vals[1]), flags)
 		if err != nil {
 			return nil, err
 		}
-		return boolValue(re.MatchString(str(vals[0]))), nil
+		ok, err := re.Match(ctx, str(vals[0]))
+		if err != nil {
+			return nil, err
+		}
+		return boolValue(ok), nil
 	}), nil
 }
 
@@ -163,12 +160,14 @@ func buildRegexpCount(args []sql.Expression) (*pgFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newFunc(a, intType, func(_ *sql.Context, vals []any) (any, error) {
+	return newFunc(a, intType, func(ctx *sql.Context, vals []any) (any, error) {
 		re, err := cache.get(str(vals[1]), "")
 		if err != nil {
 			return nil, err
 		}
-		return int32(len(re.FindAllStringIndex(str(vals[0]), -1))), nil
+		var n int32
+		err = re.Each(ctx, str(vals[0]), 0, func([]int) bool { n++; return true })
+		return n, err
 	}), nil
 }
 
@@ -206,17 +205,23 @@ func buildRegexpReplace(args []sql.Expression) (*pgFunc, error) {
 		if global {
 			n = -1
 		}
-		matches := re.FindAllStringSubmatchIndex(s, n)
-		// The size first, then the value.
-		size := len(s)
-		for _, m := range matches {
-			size += expandedLen(repl, s, m) - (m[1] - m[0])
+		// The size first, then the value; the matches are collected only
+		// while the result stays within the largest value.
+		var matches [][]int
+		size, limit := int64(len(s)), valueLimit(ctx)
+		err = re.Each(ctx, s, 0, func(m []int) bool {
+			matches = append(matches, m)
+			size = addSize(size, expandedLen(repl, m)-int64(m[1]-m[0]))
+			return len(matches) != n && size <= limit
+		})
+		if err != nil {
+			return nil, err
 		}
 		if err := checkResultSize(ctx, size); err != nil {
 			return nil, err
 		}
 		var b strings.Builder
-		b.Grow(size)
+		b.Grow(int(size))
 		last := 0
 		for _, m := range matches {
 			b.WriteString(s[last:m[0]])
@@ -255,10 +260,35 @@ func expand(b *strings.Builder, repl, s string, m []int) {
 	}
 }
 
-func expandedLen(repl, s string, m []int) int {
-	var b strings.Builder
-	expand(&b, repl, s, m)
-	return b.Len()
+// expandedLen is the length expand would write for one match, computed
+// without building it (a replacement of many \& over a long match would
+// otherwise be built before its size is checked).
+func expandedLen(repl string, m []int) int64 {
+	var n int64
+	for i := 0; i < len(repl); i++ {
+		c := repl[i]
+		if c != '\\' || i+1 == len(repl) {
+			n++
+			continue
+		}
+		d := repl[i+1]
+		switch {
+		case d >= '1' && d <= '9':
+			if g := int(d - '0'); 2*g+1 < len(m) && m[2*g] >= 0 {
+				n += int64(m[2*g+1] - m[2*g])
+			}
+			i++
+		case d == '&':
+			n += int64(m[1] - m[0])
+			i++
+		case d == '\\':
+			n++
+			i++
+		default:
+			n++
+		}
+	}
+	return n
 }
 
 // buildILike builds kdb_ilike(s, pattern, escape): LIKE without regard to
@@ -271,8 +301,8 @@ func buildILike(args []sql.Expression) (*pgFunc, error) {
 	if err != nil {
 		return nil, noOperator(args[0], "~~*", args[1])
 	}
-	return newFunc(a, boolType, func(_ *sql.Context, vals []any) (any, error) {
-		ok, err := likeMatch(strings.ToLower(str(vals[0])), strings.ToLower(str(vals[1])), str(vals[2]))
+	return newFunc(a, boolType, func(ctx *sql.Context, vals []any) (any, error) {
+		ok, err := likeMatch(ctx, strings.ToLower(str(vals[0])), strings.ToLower(str(vals[1])), str(vals[2]))
 		if err != nil {
 			return nil, err
 		}
@@ -282,8 +312,9 @@ func buildILike(args []sql.Expression) (*pgFunc, error) {
 
 // likeMatch matches s against a LIKE pattern: % any run of characters, _
 // one character, the escape character (default backslash, none when
-// empty) takes the next one literally.
-func likeMatch(s, pattern, escape string) (bool, error) {
+// empty) takes the next one literally. The match takes at most
+// len(s) × len(pattern) steps and stops when ctx ends.
+func likeMatch(ctx *sql.Context, s, pattern, escape string) (bool, error) {
 	var esc rune = -1
 	if escape != "" {
 		if utf8.RuneCountInString(escape) != 1 {
@@ -317,7 +348,12 @@ func likeMatch(s, pattern, escape string) (bool, error) {
 	// Iterative matching with backtracking to the last %: linear in
 	// practice, never exponential.
 	si, pi, star, mark := 0, 0, -1, 0
-	for si < len(sr) {
+	for steps := 1; si < len(sr); steps++ {
+		if steps%(1<<16) == 0 {
+			if err := ctx.Err(); err != nil {
+				return false, err
+			}
+		}
 		switch {
 		case pi < len(toks) && (toks[pi].kind == '_' || toks[pi].kind == 'c' && toks[pi].r == sr[si]):
 			si++

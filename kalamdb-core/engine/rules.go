@@ -19,10 +19,14 @@ import (
 const strictCastRuleID analyzer.RuleId = 10_000
 
 // newAnalyzer is the engine's default analyzer plus KalamDB's rules.
+// Every plan is executed through checkedBuilder, so that every operator
+// honours the statement's context.
 func newAnalyzer(p *Provider) *analyzer.Analyzer {
-	return analyzer.NewBuilder(p).
+	a := analyzer.NewBuilder(p).
 		AddPreAnalyzeRule(pgTypesRuleID, pgTypes).
 		AddPostAnalyzeRule(strictCastRuleID, strictCasts).Build()
+	a.ExecBuilder = newCheckedBuilder()
+	return a
 }
 
 // strictCasts makes a cast of text to a number fail when the text is not

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"sync"
+
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
@@ -38,6 +40,32 @@ type Session struct {
 	// noIndexes hides primary-key indexes from the planner (live query
 	// compilation wants the WHERE as one filter).
 	noIndexes bool
+	// budget is the statement's memory account (see memoryBudget).
+	budget memoryBudget
+	// open holds the statement's table iterators that are not closed yet.
+	// The engine does not always close the iterators under an operator
+	// that fails (a hash join whose build side errors, for one), and an
+	// open iterator holds a reference on the snapshot, whose Close would
+	// then wait for it forever; endStatement closes what is left.
+	openMu sync.Mutex
+	open   map[*rowIter]struct{}
+}
+
+// track records an open table iterator of the statement.
+func (s *Session) track(it *rowIter) {
+	s.openMu.Lock()
+	if s.open == nil {
+		s.open = make(map[*rowIter]struct{})
+	}
+	s.open[it] = struct{}{}
+	s.openMu.Unlock()
+}
+
+// untrack forgets a closed table iterator.
+func (s *Session) untrack(it *rowIter) {
+	s.openMu.Lock()
+	delete(s.open, it)
+	s.openMu.Unlock()
 }
 
 // snapshot returns the statement's read snapshot, taking it on first use.
@@ -52,8 +80,18 @@ func (s *Session) snapshot() (*kv.Snapshot, error) {
 	return s.snap, nil
 }
 
-// endStatement releases the statement's snapshot.
+// endStatement closes what the statement left open, then releases its
+// snapshot.
 func (s *Session) endStatement() {
+	s.openMu.Lock()
+	left := make([]*rowIter, 0, len(s.open))
+	for it := range s.open {
+		left = append(left, it)
+	}
+	s.openMu.Unlock()
+	for _, it := range left {
+		_ = it.Close(nil)
+	}
 	if s.snap != nil && !s.borrowedSnap {
 		_ = s.snap.Close()
 	}

@@ -21,7 +21,14 @@ type Limits struct {
 	// MaxResultRows bounds the rows one statement may return; 0 means no
 	// limit. A query over it fails rather than silently truncating.
 	MaxResultRows int
+	// MaxResultBytes bounds the size of all the rows a request returns,
+	// as encoded for the wire; 0 means 64 MiB. Rows are counted as they
+	// are read, so an oversized result fails before it is all in memory.
+	MaxResultBytes int64
 }
+
+// DefaultMaxResultBytes is the default of Limits.MaxResultBytes.
+const DefaultMaxResultBytes = 64 << 20
 
 func (l Limits) withDefaults() Limits {
 	if l.MaxSQLBytes == 0 {
@@ -32,6 +39,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxResultRows <= 0 {
 		l.MaxResultRows = math.MaxInt
+	}
+	if l.MaxResultBytes <= 0 {
+		l.MaxResultBytes = DefaultMaxResultBytes
 	}
 	return l
 }
@@ -62,11 +72,18 @@ type batch struct {
 	clientAddr string
 	namespace  string
 	tx         *engine.Tx
+	// resultBytes is the size of the rows returned so far.
+	resultBytes int64
 }
 
 // Execute runs a request's statements in order. The first failure stops the
 // batch and is returned; statements before it keep their effects unless
 // they ran inside BEGIN ... COMMIT, whose writes are applied all or nothing.
+//
+// A request's statements share the statement time limit of the caller's
+// role (each standard statement is also held to the limit of the role it
+// runs as, inside EXECUTE AS USER): past it, the running statement stops
+// and the request fails with QUERY_TIMEOUT. Cancelling ctx stops it too.
 func (x *Executor) Execute(ctx context.Context, req Request) ([]Result, error) {
 	if len(req.SQL) > x.limits.MaxSQLBytes {
 		return nil, apierror.New(apierror.InvalidInput, "SQL text is %d bytes; the limit is %d", len(req.SQL), x.limits.MaxSQLBytes)
@@ -90,15 +107,20 @@ func (x *Executor) Execute(ctx context.Context, req Request) ([]Result, error) {
 			return nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", b.namespace)
 		}
 	}
+	ctx, cancel := engine.WithTimeout(ctx, x.eng.StatementTimeout(req.Role))
+	defer cancel()
 	results := make([]Result, 0, len(stmts))
 	for _, st := range stmts {
-		if err := ctx.Err(); err != nil {
+		if err, stopped := engine.StoppedError(ctx); stopped {
 			x.abort(b)
-			return nil, apierror.Wrap(apierror.SQLExecutionError, err, "request cancelled")
+			return nil, err
 		}
 		res, err := x.run(ctx, b, b.caller, st, req.Params)
 		if err != nil {
 			x.abort(b)
+			if stoppedErr, stopped := engine.StoppedError(ctx); stopped {
+				return nil, stoppedErr
+			}
 			return nil, err
 		}
 		if res.AsUser == "" {
@@ -229,10 +251,12 @@ func (x *Executor) runStandard(ctx context.Context, b *batch, p principal, s *di
 	qr, err := x.eng.Query(ctx, engine.QueryRequest{
 		UserID: p.userID, Role: p.role, Namespace: b.namespace, Statement: s,
 		Params: params, Tx: b.tx, MaxRows: x.limits.MaxResultRows,
+		MaxBytes: max(x.limits.MaxResultBytes-b.resultBytes, 1),
 	})
 	if err != nil {
 		return Result{}, err
 	}
+	b.resultBytes += qr.Bytes
 	if !qr.ReturnsRows {
 		return message(qr.RowsAffected, fmt.Sprintf("%d rows affected", qr.RowsAffected)), nil
 	}

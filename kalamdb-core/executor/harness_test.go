@@ -9,6 +9,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -28,8 +29,11 @@ type env struct {
 	failpoint func(string)
 	// roots are allowed storage roots besides dir/storages.
 	roots []string
-	kv    *kv.DB
-	db    *database.Database
+	// limits and statementLimits, when set, replace the defaults.
+	limits          executor.Limits
+	statementLimits engine.Limits
+	kv              *kv.DB
+	db              *database.Database
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, false) }
@@ -51,7 +55,8 @@ func (e *env) open() {
 		e.t.Fatal(err)
 	}
 	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow,
-		StorageFaults: e.faults, Failpoint: e.failpoint, DataDir: e.dir, StorageRoots: append([]string{e.dir + "/storages"}, e.roots...)})
+		StorageFaults: e.faults, Failpoint: e.failpoint, DataDir: e.dir, StorageRoots: append([]string{e.dir + "/storages"}, e.roots...),
+		Limits: e.limits, StatementLimits: e.statementLimits})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -118,11 +123,11 @@ func (c *caller) fails(code apierror.Code, sqlText string, params ...any) *apier
 	c.e.t.Helper()
 	_, err := c.exec(sqlText, params...)
 	if err == nil {
-		c.e.t.Fatalf("%s: succeeded, want %s", sqlText, code)
+		c.e.t.Fatalf("%.200s: succeeded, want %s", sqlText, code)
 	}
 	ae, ok := apierror.As(err)
 	if !ok || ae.Code != code {
-		c.e.t.Fatalf("%s: got %v, want %s", sqlText, err, code)
+		c.e.t.Fatalf("%.200s: got %v, want %s", sqlText, err, code)
 	}
 	return ae
 }
@@ -153,4 +158,13 @@ func mustStandard(t *testing.T, text string) *dialect.StandardSQL {
 // executorRequest is c's request for sqlText from clientAddr.
 func executorRequest(c *caller, sqlText, clientAddr string) executor.Request {
 	return executor.Request{UserID: c.user, Role: c.role, SQL: sqlText, Namespace: c.ns, ClientAddr: clientAddr}
+}
+
+// newEnvWithLimits is newEnv with request and statement limits.
+func newEnvWithLimits(t *testing.T, l executor.Limits, sl engine.Limits) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir(), limits: l, statementLimits: sl}
+	e.open()
+	t.Cleanup(e.close)
+	return e
 }

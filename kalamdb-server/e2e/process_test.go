@@ -86,31 +86,39 @@ func startProcess(t *testing.T, bin, dataDir string, env ...string) *serverProce
 	return p
 }
 
-func TestSIGTERMShutsDownCleanly(t *testing.T) {
-	bin := buildServer(t)
-	dir := t.TempDir()
-	p := startProcess(t, bin, dir)
-	s := &server{t: t, base: p.base}
-	s.ok(root, "CREATE NAMESPACE app; CREATE TABLE app.t (id INT PRIMARY KEY); INSERT INTO app.t VALUES (1)")
+// terminate sends SIGTERM and checks that the process exits with status 0
+// and logs a clean stop, failing the test if it has not exited within
+// bound.
+func (p *serverProcess) terminate(t *testing.T, bound time.Duration) {
+	t.Helper()
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
 	var err error
 	select {
 	case err = <-p.done:
-	case <-time.After(time.Minute):
-		t.Fatal("server did not exit within a minute of SIGTERM")
-	}
-	if err != nil {
-		t.Fatalf("exit after SIGTERM: %v", err)
+	case <-time.After(bound):
+		t.Fatalf("server did not exit within %s of SIGTERM", bound)
 	}
 	var logs []string
 	for l := range p.lines {
 		logs = append(logs, l)
 	}
+	if err != nil {
+		t.Fatalf("exit after SIGTERM: %v; the server logged:\n%s", err, strings.Join(logs, "\n"))
+	}
 	if !strings.Contains(strings.Join(logs, "\n"), "stopped cleanly") {
 		t.Fatalf("no clean-stop log line:\n%s", strings.Join(logs, "\n"))
 	}
+}
+
+func TestSIGTERMShutsDownCleanly(t *testing.T) {
+	bin := buildServer(t)
+	dir := t.TempDir()
+	p := startProcess(t, bin, dir)
+	s := &server{t: t, base: p.base}
+	s.ok(root, "CREATE NAMESPACE app; CREATE TABLE app.t (id INT PRIMARY KEY); INSERT INTO app.t VALUES (1)")
+	p.terminate(t, time.Minute)
 	// The data is there after a restart of the binary.
 	p = startProcess(t, bin, dir)
 	s = &server{t: t, base: p.base}

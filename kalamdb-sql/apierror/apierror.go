@@ -36,6 +36,21 @@ const (
 	InternalError     Code = "INTERNAL_ERROR"
 )
 
+// Resource governance codes: a statement that would take more time or
+// memory than the server allows ends with one of these, and nothing it did
+// is kept. Both are the client's to fix (a narrower statement, or a higher
+// configured limit), so they answer 400 like SQL_EXECUTION_ERROR, never a
+// 5xx that clients and proxies would retry.
+const (
+	// QueryTimeout: the statement ran longer than its time limit and was
+	// cancelled.
+	QueryTimeout Code = "QUERY_TIMEOUT"
+	// ResourceLimitExceeded: the statement is larger or more complex than
+	// the server plans, or would build a value, hold memory or return a
+	// result over a configured limit.
+	ResourceLimitExceeded Code = "RESOURCE_LIMIT_EXCEEDED"
+)
+
 // WebSocket codes (API.md, "WebSocket /v1/ws") that are not also HTTP codes.
 const (
 	AuthRequired              Code = "AUTH_REQUIRED"

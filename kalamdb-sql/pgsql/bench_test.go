@@ -38,7 +38,7 @@ func BenchmarkTranslate(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				if _, err := Translate(sql); err != nil {
+				if _, err := Translate(sql, Limits{}); err != nil {
 					b.Fatal(err)
 				}
 			}

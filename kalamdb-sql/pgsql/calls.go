@@ -69,8 +69,11 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 	if spec.kind == window || fc.Over != nil {
 		return t.windowCall(fc, name, spec)
 	}
-	if spec.kind == engineAgg && fc.AggFilter == nil && len(fc.AggOrder) == 0 {
-		out := &sqlparser.FuncExpr{Name: sqlparser.NewColIdent(spec.name), Distinct: fc.AggDistinct && name == "count"}
+	// The engine's own count, min and max keep O(1) state. count(DISTINCT)
+	// keeps every distinct value, so it takes KalamDB's aggregate, which
+	// charges them to the statement's memory budget.
+	if spec.kind == engineAgg && fc.AggFilter == nil && len(fc.AggOrder) == 0 && !(fc.AggDistinct && name == "count") {
+		out := &sqlparser.FuncExpr{Name: sqlparser.NewColIdent(spec.name)}
 		if fc.AggStar {
 			out.Exprs = sqlparser.SelectExprs{&sqlparser.StarExpr{}}
 			return out, nil

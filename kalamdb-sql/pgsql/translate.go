@@ -38,8 +38,10 @@ type Statement struct {
 func BindName(n int) string { return "v" + strconv.Itoa(n) }
 
 // Translate parses one standard statement with PostgreSQL's parser and
-// translates it for the engine. Errors carry positions within text.
-func Translate(text string) (*Statement, error) {
+// translates it for the engine. Errors carry positions within text. A
+// statement over lim (zero fields: the defaults) is refused with
+// RESOURCE_LIMIT_EXCEEDED before anything parses it.
+func Translate(text string, lim Limits) (*Statement, error) {
 	// PostgreSQL's parser reads C strings: a NUL would end the statement
 	// early ("DELETE FROM t\x00 WHERE ..." would lose its WHERE), and
 	// PostgreSQL refuses both NUL and invalid UTF-8 in statement text.
@@ -48,6 +50,9 @@ func Translate(text string) (*Statement, error) {
 	}
 	if !utf8.ValidString(text) {
 		return nil, apierror.New(apierror.InvalidSQL, "the statement is not valid UTF-8")
+	}
+	if err := checkComplexity(text, lim.withDefaults()); err != nil {
+		return nil, err
 	}
 	pre, err := preprocess(text)
 	if err != nil {

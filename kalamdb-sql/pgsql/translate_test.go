@@ -12,7 +12,7 @@ import (
 
 func mustTranslate(t *testing.T, sql string) *Statement {
 	t.Helper()
-	st, err := Translate(sql)
+	st, err := Translate(sql, Limits{})
 	if err != nil {
 		t.Fatalf("Translate(%q): %v", sql, err)
 	}
@@ -48,7 +48,7 @@ func TestTranslateShapes(t *testing.T) {
 		{"SELECT EXTRACT(YEAR FROM ts), SUBSTRING(s FROM 2 FOR 3), POSITION('b' IN s), TRIM(BOTH 'x' FROM s) FROM t",
 			"select kdb_date_part('year', ts), kdb_substr(s, kdb_int(2), kdb_int(3)), kdb_strpos(s, 'b'), kdb_btrim(s, 'x') from t", 0, dialect.KindSelect},
 		{"SELECT 1.50, 1e3, 99999999999999999999", "select 1.50, 1000., 99999999999999999999.", 0, dialect.KindSelect},
-		{"VALUES (1, 'a'), (2, 'b')", "select kdb_int(1) as column1, 'a' as column2 union all select kdb_int(2) as column1, 'b' as column2", 0, dialect.KindSelect},
+		{"VALUES (1, 'a'), (2, 'b')", "select * from (values row(kdb_int(1), 'a'), row(kdb_int(2), 'b')) as `*VALUES*` (column1, column2)", 0, dialect.KindSelect},
 		{"INSERT INTO app.config (key, value) VALUES ('a', 'b'), ('c', DEFAULT)", "insert into app.config(`key`, `value`) values ('a', 'b'), ('c', default)", 0, dialect.KindInsert},
 		{"INSERT INTO t DEFAULT VALUES", "insert into t values ()", 0, dialect.KindInsert},
 		{"UPDATE t SET (a, b) = (1, 2) WHERE id = 3", "update t set a = kdb_int(1), b = kdb_int(2) where id = kdb_int(3)", 0, dialect.KindUpdate},
@@ -154,7 +154,7 @@ func TestTranslateErrors(t *testing.T) {
 		{"CREATE TABLE x (a int)", apierror.Unsupported, "unsupported statement", 0},
 	}
 	for _, c := range cases {
-		_, err := Translate(c.sql)
+		_, err := Translate(c.sql, Limits{})
 		ae, ok := apierror.As(err)
 		if !ok || ae.Code != c.code || !strings.Contains(ae.Message, c.msg) {
 			t.Errorf("%s: got %v, want %s containing %q", c.sql, err, c.code, c.msg)

@@ -115,11 +115,25 @@ func coreConfig(cfg *config.Config) (database.Config, error) {
 		DataDir:            dataDir,
 		StorageRoots:       roots,
 		Limits: executor.Limits{
-			MaxSQLBytes:   int(cfg.Limits.MaxSQLBytes),
-			MaxStatements: cfg.Limits.MaxStatementsPerBatch,
-			MaxResultRows: cfg.Limits.MaxResultRows,
+			MaxSQLBytes:    int(cfg.Limits.MaxSQLBytes),
+			MaxStatements:  cfg.Limits.MaxStatementsPerBatch,
+			MaxResultRows:  cfg.Limits.MaxResultRows,
+			MaxResultBytes: cfg.Limits.MaxResultBytes,
 		},
+		StatementLimits: statementLimits(cfg.Limits),
 	}, nil
+}
+
+// statementLimits maps the [limits] section to the engine's limits.
+func statementLimits(l config.LimitsConfig) engine.Limits {
+	return engine.Limits{
+		Timeout: engine.Timeouts{Default: l.StatementTimeout, User: l.StatementTimeoutUser,
+			Service: l.StatementTimeoutService, DBA: l.StatementTimeoutDBA, System: l.StatementTimeoutSystem},
+		MaxValueBytes:          l.MaxValueBytes,
+		StatementMemoryBytes:   l.StatementMemoryBytes,
+		MaxExpressionDepth:     l.MaxExpressionDepth,
+		MaxStatementComplexity: l.MaxStatementComplexity,
+	}
 }
 
 // FailpointEnv names a crash point of flush or compaction (see the engine's
@@ -167,11 +181,14 @@ func newHTTPAPI(cfg *config.Config, exec *executor.Executor, a *auth.Authenticat
 	return httpapi.New(httpapi.Deps{Executor: exec, Auth: a, Logger: log.Named("http")}, httpapi.OptionsFromConfig(cfg, Version))
 }
 
-// serveHTTP listens while the app runs. On stop it stops accepting and waits
-// for in-flight requests (up to the shutdown timeout) before the modules it
-// depends on stop.
-func serveHTTP(lc fx.Lifecycle, cfg *config.Config, api *httpapi.Server, la *listenAddr, log *zap.Logger) {
-	srv := httpapi.NewHTTPServer(cfg, api, log)
+// serveHTTP listens while the app runs. On stop it stops accepting, waits
+// for in-flight requests and cancels those that outlive the drain time, all
+// within the shutdown timeout, before the modules it depends on stop.
+func serveHTTP(lc fx.Lifecycle, cfg *config.Config, api *httpapi.Server, la *listenAddr, log *zap.Logger) error {
+	srv, err := httpapi.NewHTTPServer(cfg, api, log)
+	if err != nil {
+		return err
+	}
 	lc.Append(fx.Hook{
 		OnStart: func(context.Context) error {
 			ln, err := net.Listen("tcp", cfg.Server.Addr())
@@ -191,15 +208,10 @@ func serveHTTP(lc fx.Lifecycle, cfg *config.Config, api *httpapi.Server, la *lis
 		OnStop: func(ctx context.Context) error {
 			ctx, cancel := context.WithTimeout(ctx, cfg.Server.ShutdownTimeout)
 			defer cancel()
-			if err := srv.Shutdown(ctx); err != nil {
-				// In-flight requests outlived the grace period: cut them off
-				// so the store can still close cleanly.
-				_ = srv.Close()
-				return fmt.Errorf("http shutdown: %w", err)
-			}
-			return nil
+			return srv.Shutdown(ctx)
 		},
 	})
+	return nil
 }
 
 // DefaultStopTimeout bounds a whole shutdown.

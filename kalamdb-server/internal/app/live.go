@@ -76,7 +76,8 @@ func newWSHandler(cfg *config.Config, m *live.Manager, a *auth.Authenticator, lo
 		MessagesPerSecond: w.MessagesPerSecond,
 		// Enough for a client to open every subscription it may hold at
 		// once, right after authenticating.
-		MessageBurst: max(int(2*w.MessagesPerSecond), w.MaxSubscriptionsPerConnection+10),
+		MessageBurst:    max(int(2*w.MessagesPerSecond), w.MaxSubscriptionsPerConnection+10),
+		OnAuthenticated: httpapi.MarkAuthenticated,
 	})
 }
 

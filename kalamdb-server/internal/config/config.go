@@ -52,9 +52,20 @@ type ServerConfig struct {
 	// ReadHeaderTimeout bounds how long a client may take to send headers,
 	// so idle half-open connections cannot pin goroutines (slowloris).
 	ReadHeaderTimeout time.Duration `toml:"read_header_timeout"`
+	// ReadBodyTimeout bounds how long a client may take to send a request
+	// body once its headers are in.
+	ReadBodyTimeout time.Duration `toml:"read_body_timeout"`
+	// MaxConnections bounds open HTTP connections (WebSockets included);
+	// at most half the process's open-file limit is used.
+	MaxConnections int `toml:"max_connections"`
+	// MaxUnauthenticatedConnections bounds connections that have not yet
+	// presented valid credentials; past it, the oldest is closed to make
+	// room for a new one.
+	MaxUnauthenticatedConnections int `toml:"max_unauthenticated_connections"`
 	// IdleTimeout closes keep-alive connections that stay idle this long.
 	IdleTimeout time.Duration `toml:"idle_timeout"`
-	// ShutdownTimeout is how long SIGTERM waits for in-flight requests.
+	// ShutdownTimeout is how long SIGTERM waits for in-flight requests:
+	// three quarters of it to finish, then they are cancelled.
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
 }
 
@@ -165,6 +176,25 @@ type LimitsConfig struct {
 	MaxStatementsPerBatch int `toml:"max_statements_per_batch"`
 	// MaxResultRows bounds the rows of one statement's result; 0 = no limit.
 	MaxResultRows int `toml:"max_result_rows"`
+	// MaxResultBytes bounds the size of the rows of one request's results,
+	// as encoded in the answer.
+	MaxResultBytes int64 `toml:"max_result_bytes"`
+	// StatementTimeout is the time limit of a request's statements; the
+	// per-role keys override it (0 = statement_timeout).
+	StatementTimeout        time.Duration `toml:"statement_timeout"`
+	StatementTimeoutUser    time.Duration `toml:"statement_timeout_user"`
+	StatementTimeoutService time.Duration `toml:"statement_timeout_service"`
+	StatementTimeoutDBA     time.Duration `toml:"statement_timeout_dba"`
+	StatementTimeoutSystem  time.Duration `toml:"statement_timeout_system"`
+	// MaxValueBytes bounds any value a function builds.
+	MaxValueBytes int64 `toml:"max_value_bytes"`
+	// StatementMemoryBytes bounds what one statement's functions build and
+	// its aggregates hold, added up.
+	StatementMemoryBytes int64 `toml:"statement_memory_bytes"`
+	// MaxExpressionDepth and MaxStatementComplexity bound what a statement
+	// asks the planner to plan.
+	MaxExpressionDepth     int   `toml:"max_expression_depth"`
+	MaxStatementComplexity int64 `toml:"max_statement_complexity"`
 	// RequestsPerSecond is the sustained per-user request rate; 0 = no limit.
 	RequestsPerSecond float64 `toml:"requests_per_second"`
 	// RequestsBurst is how many requests a user may send at once above the
@@ -205,8 +235,12 @@ func Default() Config {
 			NodeID:            "node1",
 			MaxBodyBytes:      10 * MiB,
 			ReadHeaderTimeout: 10 * time.Second,
+			ReadBodyTimeout:   30 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			ShutdownTimeout:   30 * time.Second,
+
+			MaxConnections:                4096,
+			MaxUnauthenticatedConnections: 512,
 		},
 		Storage: StorageConfig{
 			DataDir:            "./data",
@@ -242,6 +276,13 @@ func Default() Config {
 			MaxStatementsPerBatch: 1000,
 			MaxResultRows:         100000,
 			MetricsLoopbackOnly:   true,
+
+			MaxResultBytes:         64 * MiB,
+			StatementTimeout:       30 * time.Second,
+			MaxValueBytes:          16 * MiB,
+			StatementMemoryBytes:   256 * MiB,
+			MaxExpressionDepth:     1000,
+			MaxStatementComplexity: 1_000_000,
 		},
 		WebSocket: WebSocketConfig{
 			AuthTimeout:                   3 * time.Second,
@@ -291,6 +332,13 @@ func (c *Config) Validate() error {
 		bad("server.max_body_bytes", "must be positive")
 	}
 	positiveDuration("server.read_header_timeout", s.ReadHeaderTimeout, false)
+	positiveDuration("server.read_body_timeout", s.ReadBodyTimeout, false)
+	if s.MaxConnections < 1 {
+		bad("server.max_connections", "must be at least 1")
+	}
+	if s.MaxUnauthenticatedConnections < 1 || s.MaxUnauthenticatedConnections > s.MaxConnections {
+		bad("server.max_unauthenticated_connections", "must be between 1 and server.max_connections (%d)", s.MaxConnections)
+	}
 	positiveDuration("server.idle_timeout", s.IdleTimeout, false)
 	positiveDuration("server.shutdown_timeout", s.ShutdownTimeout, false)
 
@@ -379,6 +427,26 @@ func (c *Config) Validate() error {
 	}
 	if l.RequestsBurst < 0 {
 		bad("limits.requests_burst", "must not be negative")
+	}
+	if l.MaxResultBytes <= 0 {
+		bad("limits.max_result_bytes", "must be positive")
+	}
+	positiveDuration("limits.statement_timeout", l.StatementTimeout, false)
+	positiveDuration("limits.statement_timeout_user", l.StatementTimeoutUser, true)
+	positiveDuration("limits.statement_timeout_service", l.StatementTimeoutService, true)
+	positiveDuration("limits.statement_timeout_dba", l.StatementTimeoutDBA, true)
+	positiveDuration("limits.statement_timeout_system", l.StatementTimeoutSystem, true)
+	if l.MaxValueBytes <= 0 {
+		bad("limits.max_value_bytes", "must be positive")
+	}
+	if l.StatementMemoryBytes < l.MaxValueBytes {
+		bad("limits.statement_memory_bytes", "must be at least limits.max_value_bytes (%d)", l.MaxValueBytes)
+	}
+	if l.MaxExpressionDepth < 1 {
+		bad("limits.max_expression_depth", "must be at least 1")
+	}
+	if l.MaxStatementComplexity < 1 {
+		bad("limits.max_statement_complexity", "must be at least 1")
 	}
 
 	w := c.WebSocket

@@ -10,4 +10,9 @@
 // consumes, so tests run against fakes and the fx app wires in the real ones.
 // The WebSocket endpoint is mounted by the app through Server.Handle so it
 // runs behind the same middleware.
+//
+// HTTPServer is the listening side: per-phase timeouts for slow clients,
+// caps on open and on anonymous connections (connLimiter), and a shutdown
+// that cancels the requests still running once the drain time is over, so
+// the process stops in bounded time whatever it is doing.
 package httpapi

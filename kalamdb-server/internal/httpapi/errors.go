@@ -29,7 +29,7 @@ func StatusForCode(code apierror.Code) int {
 	switch code {
 	case apierror.InvalidSQL, apierror.BatchParseError, apierror.EmptySQL,
 		apierror.InvalidParameter, apierror.ParamsWithBatch, apierror.InvalidInput,
-		apierror.SQLExecutionError:
+		apierror.SQLExecutionError, apierror.QueryTimeout, apierror.ResourceLimitExceeded:
 		return http.StatusBadRequest
 	case apierror.NamespaceNotFound, apierror.TableNotFound, apierror.NotFound:
 		return http.StatusNotFound

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -53,8 +54,10 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Prin
 	return p, s.admit(w, r, p)
 }
 
-// admit applies the per-user rate limit to an authenticated principal.
+// admit applies the per-user rate limit to an authenticated principal, and
+// records that its connection has presented valid credentials.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
+	MarkAuthenticated(r.Context())
 	infoFrom(r.Context()).userID = p.UserID
 	if ok, wait := s.limiter.allow(p.UserID); !ok {
 		s.writeError(w, r, apierror.TooManyRequests(wait,
@@ -78,7 +81,16 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 		if errors.As(err, &mbe) {
 			return nil, tooLarge
 		}
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, apierror.Wrap(apierror.InvalidInput, err,
+				fmt.Sprintf("the request body did not arrive within %s", s.opts.ReadBodyTimeout))
+		}
 		return nil, apierror.Wrap(apierror.InvalidInput, err, "could not read the request body")
+	}
+	infoFrom(r.Context()).bodyRead = true
+	if s.opts.ReadBodyTimeout > 0 {
+		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	}
 	return body, nil
 }

@@ -991,9 +991,16 @@ func TestStatusForCodeCoversTheTable(t *testing.T) {
 		apierror.ParamsWithBatch, apierror.InvalidInput, apierror.NamespaceNotFound, apierror.TableNotFound,
 		apierror.NotFound, apierror.AlreadyExists, apierror.Unauthorized, apierror.PermissionDenied,
 		apierror.PayloadTooLarge, apierror.RateLimitExceeded, apierror.SQLExecutionError,
+		apierror.QueryTimeout, apierror.ResourceLimitExceeded,
 	} {
 		if StatusForCode(c) == http.StatusInternalServerError {
 			t.Errorf("%s maps to 500", c)
+		}
+	}
+	// The resource codes are the client's to fix, never a retryable 5xx.
+	for _, c := range []apierror.Code{apierror.QueryTimeout, apierror.ResourceLimitExceeded} {
+		if got := StatusForCode(c); got != http.StatusBadRequest {
+			t.Errorf("%s maps to %d, want 400", c, got)
 		}
 	}
 	if StatusForCode("SOMETHING_NEW") != 500 {
@@ -1006,11 +1013,18 @@ func TestNewHTTPServerUsesConfig(t *testing.T) {
 	c.Server.Host, c.Server.Port = "0.0.0.0", 9999
 	c.Server.ReadHeaderTimeout = 7 * time.Second
 	c.Server.IdleTimeout = 11 * time.Second
-	h := http.NotFoundHandler()
-	s := NewHTTPServer(&c, h, nil)
+	c.Server.MaxConnections, c.Server.MaxUnauthenticatedConnections = 20, 10
+	hs, err := NewHTTPServer(&c, newEnv(t).srv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := hs.srv
 	if s.Addr != "0.0.0.0:9999" || s.ReadHeaderTimeout != 7*time.Second || s.IdleTimeout != 11*time.Second ||
-		s.MaxHeaderBytes != maxHeaderBytes || s.ErrorLog == nil || s.Handler == nil {
+		s.MaxHeaderBytes != maxHeaderBytes || s.ErrorLog == nil || s.Handler == nil || s.BaseContext == nil {
 		t.Errorf("server %+v", s)
+	}
+	if hs.conns.max != 20 || hs.conns.maxUnauth != 10 {
+		t.Errorf("connection limits %d/%d", hs.conns.max, hs.conns.maxUnauth)
 	}
 }
 

@@ -29,6 +29,8 @@ type requestInfo struct {
 	route  string
 	code   apierror.Code
 	userID string
+	// bodyRead is set once the handler has read the whole body.
+	bodyRead bool
 }
 
 type infoKey struct{}
@@ -43,8 +45,18 @@ func infoFrom(ctx context.Context) *requestInfo {
 }
 
 // ServeHTTP runs the middleware (request id, metrics, access log, panic
-// recovery) around the routes.
+// recovery, the body's read deadline) around the routes.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if tc := connFrom(r.Context()); tc != nil {
+		tc.begin()
+		defer tc.end()
+	}
+	if hasBody(r) && s.opts.ReadBodyTimeout > 0 {
+		// Cleared by readBody once the body is in, so that it never cuts
+		// off a running statement (net/http would cancel the request
+		// when its background read failed).
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.ReadBodyTimeout))
+	}
 	info := &requestInfo{id: requestID(r), start: time.Now(), route: "unmatched"}
 	w.Header().Set(RequestIDHeader, info.id)
 	rec := &statusRecorder{ResponseWriter: w}
@@ -119,6 +131,11 @@ func (s *Server) observe(r *http.Request, rec *statusRecorder, info *requestInfo
 			zap.Duration("duration", elapsed),
 		)
 	}
+}
+
+// hasBody reports whether r comes with a body to read.
+func hasBody(r *http.Request) bool {
+	return r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0
 }
 
 // requestID keeps a client-supplied id when it is short and plain (it ends

@@ -102,6 +102,14 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			zap.String("code", string(e.Code)), zap.Error(err))
 	}
 	info.code = e.Code
+	if !info.bodyRead && hasBody(r) {
+		// Answered without reading the body (no credentials, too large):
+		// close the connection rather than let net/http wait to drain
+		// what the client may never send (it would read up to 256 KiB of
+		// it for as long as the client cares to trickle it).
+		w.Header().Set("Connection", "close")
+		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
+	}
 	status := StatusForCode(e.Code)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Basic realm="kalamdb"`)

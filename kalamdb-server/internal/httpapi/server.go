@@ -49,6 +49,9 @@ type Options struct {
 	MaxBodyBytes int64
 	// MaxSQLBytes bounds the `sql` text (413 PAYLOAD_TOO_LARGE).
 	MaxSQLBytes int64
+	// ReadBodyTimeout bounds the time a client may take to send a request
+	// body (0: no bound).
+	ReadBodyTimeout time.Duration
 	// RequestsPerSecond and RequestsBurst make a per-user token bucket;
 	// 0 requests per second means no limit.
 	RequestsPerSecond float64
@@ -65,6 +68,7 @@ func OptionsFromConfig(c *config.Config, version string) Options {
 		Version:             version,
 		MaxBodyBytes:        c.Server.MaxBodyBytes,
 		MaxSQLBytes:         c.Limits.MaxSQLBytes,
+		ReadBodyTimeout:     c.Server.ReadBodyTimeout,
 		RequestsPerSecond:   c.Limits.RequestsPerSecond,
 		RequestsBurst:       c.Limits.RequestsBurst,
 		MetricsLoopbackOnly: c.Limits.MetricsLoopbackOnly,

@@ -48,6 +48,10 @@ type Options struct {
 	// WriteTimeout bounds one write to a socket (10s); a client that does
 	// not take a message for that long is disconnected.
 	WriteTimeout time.Duration
+	// OnAuthenticated, when set, is called with the upgraded request's
+	// context once the socket has authenticated (the HTTP server stops
+	// counting the connection as anonymous).
+	OnAuthenticated func(ctx context.Context)
 }
 
 func (o Options) withDefaults() Options {
@@ -125,6 +129,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered the request
 	}
 	s := newSession(h, c, r.RemoteAddr)
+	if f := h.opts.OnAuthenticated; f != nil {
+		ctx := r.Context()
+		s.onAuthenticated = func() { f(ctx) }
+	}
 	if !h.track(s) {
 		_ = c.Close(websocket.StatusGoingAway, reasonShutdown)
 		return

@@ -45,6 +45,9 @@ type session struct {
 	// initial data); it ends when the socket is closed.
 	work     context.Context
 	stopWork context.CancelFunc
+	// onAuthenticated, when set, is called once the client has
+	// authenticated.
+	onAuthenticated func()
 
 	// wmu guards the writer's lifecycle: writing while one runs, stopped
 	// once the socket is done (no writer may start after that).
@@ -82,6 +85,9 @@ func (s *session) serve() {
 	p, ok := s.authenticate(ctx)
 	if !ok {
 		return
+	}
+	if s.onAuthenticated != nil {
+		s.onAuthenticated()
 	}
 	lc, err := s.h.live.Connect(p.UserID, p.Role)
 	if err != nil {

@@ -1,0 +1,202 @@
+package engine
+
+import (
+	"encoding/json"
+	"math"
+	"strconv"
+	"sync/atomic"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+)
+
+// Two bounds keep a statement's memory in check:
+//
+//   - every value a function builds is at most Limits.MaxValueBytes, checked
+//     before the value is allocated (checkResultSize): a single call such as
+//     repeat('x', 1e9) fails at once;
+//   - what a statement keeps while it runs (aggregate state, rows held by
+//     sorts, joins, windows and recursive CTEs) is charged to its budget of
+//     Limits.StatementMemoryBytes before it is kept (hold).
+//
+// Values that a function builds for one row and drops again are not
+// charged: they are garbage by the next row, and the time a statement may
+// spend building them is bounded by its time limit instead.
+
+// memoryBudget is one statement's account of the bytes it keeps. Bytes are
+// never given back: the account bounds the most a statement keeps at once
+// from above. The engine may evaluate expressions from several goroutines,
+// hence atomic.
+type memoryBudget struct {
+	limits *Limits
+	used   atomic.Int64
+}
+
+func (b *memoryBudget) reset(l *Limits) {
+	b.limits = l
+	b.used.Store(0)
+}
+
+// hold charges n bytes that fn keeps.
+func (b *memoryBudget) hold(fn string, n int64) error {
+	l := b.limits
+	if l == nil {
+		return nil
+	}
+	if used := b.used.Add(n); used > l.StatementMemoryBytes || used < 0 {
+		return limitError("statement_memory_bytes", "%s: the statement would hold more than %s of rows and aggregate state",
+			fn, byteCount(l.StatementMemoryBytes))
+	}
+	return nil
+}
+
+// hold charges n bytes that fn keeps to ctx's statement.
+func hold(ctx *sql.Context, fn string, n int64) error {
+	if s, err := sessionOf(ctx); err == nil {
+		return s.budget.hold(fn, n)
+	}
+	return nil
+}
+
+// valueLimit is the largest value ctx's statement may build.
+func valueLimit(ctx *sql.Context) int64 {
+	if s, err := sessionOf(ctx); err == nil && s.budget.limits != nil {
+		return s.budget.limits.MaxValueBytes
+	}
+	return DefaultMaxValueBytes
+}
+
+// checkResultSize fails when a function is about to build a value of n
+// bytes and n is over the statement's largest value. Functions compute the
+// size of their result before they allocate it and call this, so a
+// statement such as SELECT repeat('x', 1e9) fails at once instead of
+// exhausting the server's memory. A negative n is an overflowed size.
+func checkResultSize(ctx *sql.Context, n int64) error {
+	if limit := valueLimit(ctx); n < 0 || n > limit {
+		return limitError("max_value_bytes", "a function would build a value over the largest value of %s", byteCount(limit))
+	}
+	return nil
+}
+
+// rowSize is about the memory a row's values hold.
+func rowSize(row []any) int64 {
+	n := int64(24 + 16*len(row))
+	for _, v := range row {
+		n = addSize(n, valueSize(v))
+	}
+	return n
+}
+
+// valueSize is about the memory one engine value holds beyond its slot.
+// A JSON document is measured by its text, because documents share
+// structure: json_build_array(x, x) in a recursive CTE doubles a document's
+// text per step in a few bytes of memory, and printing it would not.
+func valueSize(v any) int64 {
+	switch x := v.(type) {
+	case string:
+		return int64(len(x))
+	case []byte:
+		return int64(len(x))
+	case json.RawMessage:
+		return int64(len(x))
+	case types.JSONDocument:
+		if n, ok := jsonSize(x.Val, DefaultMaxValueBytes); ok {
+			return n
+		}
+		return DefaultMaxValueBytes
+	}
+	return 0
+}
+
+// jsonSize is about the length of the text of a JSON value, counted until
+// it passes limit (ok false): the walk visits at most limit bytes' worth
+// of values however much structure the document shares.
+func jsonSize(v any, limit int64) (n int64, ok bool) {
+	var walk func(v any) bool
+	walk = func(v any) bool {
+		switch x := v.(type) {
+		case nil:
+			n += 4
+		case bool:
+			n += 5
+		case string:
+			n += int64(len(x)) + 2
+		case json.RawMessage:
+			n += int64(len(x))
+		case []any:
+			n += 2
+			for _, e := range x {
+				n++
+				if !walk(e) {
+					return false
+				}
+			}
+		case map[string]any:
+			n += 2
+			for k, e := range x {
+				n += int64(len(k)) + 4
+				if !walk(e) {
+					return false
+				}
+			}
+		case types.JSONDocument:
+			return walk(x.Val)
+		case sql.JSONWrapper:
+			doc, err := x.ToInterface()
+			if err != nil {
+				n += 24
+			} else if !walk(doc) {
+				return false
+			}
+		default:
+			n += 24 // numbers
+		}
+		return n <= limit
+	}
+	ok = walk(v)
+	return n, ok
+}
+
+// checkJSONSize fails when a document a function built would print as
+// more than the largest value.
+func checkJSONSize(ctx *sql.Context, doc any) error {
+	limit := valueLimit(ctx)
+	if _, ok := jsonSize(doc, limit); !ok {
+		return checkResultSize(ctx, math.MaxInt64)
+	}
+	return nil
+}
+
+// mulSize multiplies two sizes, saturating instead of overflowing, so that
+// a product far over every limit is still seen as such.
+func mulSize(a, b int64) int64 {
+	if a <= 0 || b <= 0 {
+		return 0
+	}
+	if a > math.MaxInt64/b {
+		return math.MaxInt64
+	}
+	return a * b
+}
+
+// addSize adds sizes, saturating.
+func addSize(a, b int64) int64 {
+	if b > 0 && a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// byteCount formats a size for error messages.
+func byteCount(n int64) string {
+	const unit = 1024
+	switch {
+	case n >= unit*unit*unit && n%(unit*unit*unit) == 0:
+		return strconv.FormatInt(n/(unit*unit*unit), 10) + " GiB"
+	case n >= unit*unit && n%(unit*unit) == 0:
+		return strconv.FormatInt(n/(unit*unit), 10) + " MiB"
+	case n >= unit && n%unit == 0:
+		return strconv.FormatInt(n/unit, 10) + " KiB"
+	}
+	return strconv.FormatInt(n, 10) + " bytes"
+}

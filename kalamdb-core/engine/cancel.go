@@ -1,0 +1,176 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression/function"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/rowexec"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// Most of the engine's operators never look at the statement's context:
+// a sort, a grouping, a join replaying its cached right side or a
+// recursive CTE reading its working table loop over rows in memory, and
+// rows that come from VALUES lists or generators never pass a table
+// iterator. checkedBuilder builds every operator's iterator as the engine
+// would and wraps it in one that checks the context on every row, so a
+// cancelled or timed-out statement stops after at most one row of any
+// operator, whatever the plan, and subqueries too (the engine builds them
+// with the same builder). It also refuses to run the engine's own regex
+// expressions, should any reach a plan.
+//
+// The same wrapper charges to the statement's memory budget the rows that
+// an operator keeps: a sort, a window, a nested loop join's cached side, a
+// hash join's table, and a recursive CTE's working set, which would
+// otherwise hold any number of rows a cross join can produce in the time a
+// statement has. Groupings and ORDER BY ... LIMIT keep one row per group
+// or per limit, not per input row, and are not charged.
+
+// checkedBuilder is the analyzer's exec builder.
+type checkedBuilder struct {
+	// main is the engine's builder with this one as its override: it
+	// builds a node and builds its children through this builder again.
+	main sql.NodeExecBuilder
+}
+
+// passKey marks, in the context passed to main, the build of a node that
+// this builder has already seen: main calls Build first with the node
+// itself, which must then fall through to the engine's own code.
+type passKey struct{}
+
+// keptByKey marks, in the same context, that the node being built keeps
+// the rows of its children: its value names it for error messages.
+type keptByKey struct{}
+
+type passToken struct{ used bool }
+
+func newCheckedBuilder() sql.NodeExecBuilder {
+	b := &checkedBuilder{}
+	b.main = rowexec.NewOverrideBuilder(b)
+	return b.main
+}
+
+// Build implements sql.NodeExecBuilder for main's override hook.
+func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
+	if tok, ok := ctx.Value(passKey{}).(*passToken); ok && !tok.used {
+		tok.used = true
+		return nil, nil // main builds n itself
+	}
+	if err := refuseEngineRegex(n); err != nil {
+		return nil, err
+	}
+	if !wrappable(n) {
+		return nil, nil
+	}
+	// Rows are charged where they are kept: by the parent that keeps its
+	// children's rows, or by a recursive CTE, which keeps its own.
+	keptBy, _ := ctx.Value(keptByKey{}).(string)
+	if _, ok := n.(*plan.RecursiveCte); ok {
+		keptBy = "a recursive CTE"
+	}
+	inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), keptByKey{}, keepsChildRows(n))
+	iter, err := b.main.Build(ctx.WithContext(inner), n, r)
+	if err != nil || iter == nil {
+		return iter, err
+	}
+	return &checkedIter{child: iter, keptBy: keptBy}, nil
+}
+
+// keepsChildRows names a node that holds every row of its children, or "".
+func keepsChildRows(n sql.Node) string {
+	switch n.(type) {
+	case *plan.Sort:
+		return "ORDER BY"
+	case *plan.Window:
+		return "a window function"
+	case *plan.CachedResults, *plan.HashLookup:
+		return "a join"
+	}
+	return ""
+}
+
+// wrappable reports whether n's iterator may be wrapped. The engine finds
+// the iterators of writes by their types through projections, triggers
+// and blocks above them to count affected rows, so those are left as they
+// are; the rows they consume come from wrapped iterators anyway.
+func wrappable(n sql.Node) bool {
+	switch n.(type) {
+	case *plan.InsertInto, *plan.Update, *plan.UpdateJoin, *plan.DeleteFrom, *plan.Project,
+		*plan.TriggerExecutor, *plan.Block:
+		return false
+	}
+	return true
+}
+
+// refuseEngineRegex fails a plan node whose expressions contain one of the
+// engine's backtracking regex expressions. KalamDB's functions replace
+// them (the front end translates every regular expression to them), so
+// this is a safety net, not a path any statement is expected to take.
+func refuseEngineRegex(n sql.Node) error {
+	ex, ok := n.(sql.Expressioner)
+	if !ok {
+		return nil
+	}
+	for _, e := range ex.Expressions() {
+		found := false
+		sql.Inspect(e, func(e sql.Expression) bool {
+			found = found || engineRegex(e)
+			return !found
+		})
+		if found {
+			return apierror.New(apierror.InternalError, "a regular expression reached the engine's backtracking implementation")
+		}
+	}
+	return nil
+}
+
+// checkedIter checks the statement's context before every row and, when
+// keptBy is set, charges every row to the statement's memory budget.
+type checkedIter struct {
+	child  sql.RowIter
+	done   <-chan struct{}
+	keptBy string
+}
+
+var _ sql.MutableRowIter = (*checkedIter)(nil)
+
+func (it *checkedIter) Next(ctx *sql.Context) (sql.Row, error) {
+	if it.done == nil {
+		it.done = ctx.Done()
+	}
+	select {
+	case <-it.done:
+		return nil, context.Cause(ctx)
+	default:
+	}
+	row, err := it.child.Next(ctx)
+	if err == nil && it.keptBy != "" {
+		if err := hold(ctx, "rows kept by "+it.keptBy, rowSize(row)); err != nil {
+			return nil, err
+		}
+	}
+	return row, err
+}
+
+func (it *checkedIter) Close(ctx *sql.Context) error { return it.child.Close(ctx) }
+
+// GetChildIter and WithChildIter let the engine look through the wrapper
+// when it finalises iterators.
+func (it *checkedIter) GetChildIter() sql.RowIter { return it.child }
+
+func (it *checkedIter) WithChildIter(child sql.RowIter) sql.RowIter {
+	return &checkedIter{child: child, keptBy: it.keptBy}
+}
+
+// engineRegex reports whether e is one of the engine's own regular
+// expression functions (ICU, backtracking, deaf to cancellation).
+func engineRegex(e sql.Expression) bool {
+	switch e.(type) {
+	case *function.RegexpLike, *function.RegexpInstr, *function.RegexpSubstr, *function.RegexpReplace:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,143 @@
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// Default resource limits of a statement (see Limits).
+const (
+	DefaultStatementTimeout       = 30 * time.Second
+	DefaultMaxValueBytes          = 16 << 20
+	DefaultStatementMemoryBytes   = 256 << 20
+	DefaultMaxExpressionDepth     = pgsql.DefaultMaxExpressionDepth
+	DefaultMaxStatementComplexity = pgsql.DefaultMaxStatementComplexity
+)
+
+// Limits bound the time and memory one statement may take, so that no
+// statement from any role can make the server unresponsive. Zero fields
+// take the defaults above.
+type Limits struct {
+	// Timeout is the time limit of a statement, by role.
+	Timeout Timeouts
+	// MaxValueBytes bounds every string, binary or JSON value that a
+	// function builds; the size is checked before anything is allocated.
+	MaxValueBytes int64
+	// StatementMemoryBytes bounds the bytes one statement's functions build
+	// and its aggregates hold, added up over the whole statement.
+	StatementMemoryBytes int64
+	// MaxExpressionDepth and MaxStatementComplexity bound what the engine
+	// is asked to parse and plan (see pgsql.Limits); planning time grows
+	// with depth times size, and planning cannot be interrupted.
+	MaxExpressionDepth     int
+	MaxStatementComplexity int64
+}
+
+// Timeouts is a time limit per role; a zero role entry takes Default.
+type Timeouts struct {
+	Default                    time.Duration
+	User, Service, DBA, System time.Duration
+}
+
+// For returns the time limit of a role.
+func (t Timeouts) For(role systable.Role) time.Duration {
+	var d time.Duration
+	switch role {
+	case systable.RoleUser:
+		d = t.User
+	case systable.RoleService:
+		d = t.Service
+	case systable.RoleDBA:
+		d = t.DBA
+	case systable.RoleSystem:
+		d = t.System
+	}
+	if d <= 0 {
+		d = t.Default
+	}
+	if d <= 0 {
+		d = DefaultStatementTimeout
+	}
+	return d
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Timeout.Default <= 0 {
+		l.Timeout.Default = DefaultStatementTimeout
+	}
+	if l.MaxValueBytes <= 0 {
+		l.MaxValueBytes = DefaultMaxValueBytes
+	}
+	if l.StatementMemoryBytes <= 0 {
+		l.StatementMemoryBytes = DefaultStatementMemoryBytes
+	}
+	if l.MaxExpressionDepth <= 0 {
+		l.MaxExpressionDepth = DefaultMaxExpressionDepth
+	}
+	if l.MaxStatementComplexity <= 0 {
+		l.MaxStatementComplexity = DefaultMaxStatementComplexity
+	}
+	return l
+}
+
+// StatementTimeout is the time limit of a statement run by role.
+func (e *Engine) StatementTimeout(role systable.Role) time.Duration {
+	return e.limits.Timeout.For(role)
+}
+
+// WithTimeout bounds ctx by d; when the bound is what ends the work, every
+// statement running under the context fails with QUERY_TIMEOUT. Front ends
+// use it to give a whole request the time limit of its caller.
+func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeoutCause(ctx, d, apierror.New(apierror.QueryTimeout,
+		"statement cancelled: it ran longer than the time limit of %s (statement_timeout)", d))
+}
+
+// StoppedError is the error of work whose context ended: the context's
+// cause when it is an API error (a timeout, a server shutting down), else
+// the cancellation itself (the client went away), so a front end can tell
+// the cases apart. ok is false while ctx is still live.
+func StoppedError(ctx context.Context) (err error, ok bool) {
+	if ctx.Err() == nil {
+		return nil, false
+	}
+	cause := context.Cause(ctx)
+	if e, isAPI := apierror.As(cause); isAPI {
+		return e, true
+	}
+	if errors.Is(cause, context.DeadlineExceeded) {
+		return apierror.Wrap(apierror.QueryTimeout, cause, "statement cancelled: its deadline passed"), true
+	}
+	return fmt.Errorf("statement cancelled: %w", cause), true
+}
+
+// limitError is the RESOURCE_LIMIT_EXCEEDED error of a configured limit;
+// setting names the limit so an operator knows what to raise.
+func limitError(setting, format string, args ...any) *apierror.Error {
+	return apierror.New(apierror.ResourceLimitExceeded, "%s (limit: %s)", fmt.Sprintf(format, args...), setting)
+}
+
+// wireSize is about the size of a wire-encoded value (row.WireValue) in
+// the JSON answer, for the result size bound.
+func wireSize(v any) int64 {
+	switch x := v.(type) {
+	case nil:
+		return 4
+	case string:
+		return int64(len(x)) + 2
+	case json.RawMessage:
+		return int64(len(x))
+	case []byte:
+		return int64(len(x))*4/3 + 4
+	case bool:
+		return 5
+	}
+	return 24 // numbers
+}

@@ -1,0 +1,197 @@
+package httpapi
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// pipeConn is one end of a net.Pipe, to feed the limiter.
+func pipeConn(t *testing.T) net.Conn {
+	t.Helper()
+	a, b := net.Pipe()
+	t.Cleanup(func() { a.Close(); b.Close() })
+	return a
+}
+
+func closed(c net.Conn) bool {
+	_ = c.SetReadDeadline(time.Now().Add(time.Millisecond))
+	_, err := c.Read(make([]byte, 1))
+	return errors.Is(err, io.ErrClosedPipe)
+}
+
+func TestConnLimiterEvictsOldestAnonymous(t *testing.T) {
+	l := newConnLimiter(4, 2)
+	a, b := l.admit(pipeConn(t)), l.admit(pipeConn(t))
+	a.authenticated()
+	c := l.admit(pipeConn(t))
+	// b and c are anonymous: the next one pushes out b, the oldest.
+	d := l.admit(pipeConn(t))
+	if d == nil || !closed(b.Conn) || closed(c.Conn) || closed(a.Conn) {
+		t.Fatalf("eviction: d=%v b closed=%v c closed=%v a closed=%v", d != nil, closed(b.Conn), closed(c.Conn), closed(a.Conn))
+	}
+	// A connection with a request in progress goes after idle ones.
+	c.begin()
+	e := l.admit(pipeConn(t))
+	if e == nil || closed(c.Conn) || !closed(d.Conn) {
+		t.Fatalf("busy connection evicted before an idle one")
+	}
+	c.end()
+	if open, unauth := l.counts(); open != 3 || unauth != 2 {
+		t.Fatalf("counts %d/%d, want 3/2", open, unauth)
+	}
+	// Authenticated connections are never evicted: with every slot
+	// authenticated, a new connection is refused.
+	c.authenticated()
+	e.authenticated()
+	f := l.admit(pipeConn(t))
+	f.authenticated()
+	if g := l.admit(pipeConn(t)); g != nil {
+		t.Fatal("a connection over the limit was admitted with every open one authenticated")
+	}
+	// Closing frees the slot once.
+	_ = f.Close()
+	_ = f.Close()
+	if open, _ := l.counts(); open != 3 {
+		t.Fatalf("open %d after a close, want 3", open)
+	}
+	if l.admit(pipeConn(t)) == nil {
+		t.Fatal("a freed slot was not reused")
+	}
+}
+
+// serveForTest runs e's API behind the real HTTP server on a loopback
+// port and returns its address.
+func serveForTest(t *testing.T, e *env, mutate func(*config.Config)) (*HTTPServer, string) {
+	t.Helper()
+	c := config.Default()
+	c.Server.Host, c.Server.Port = "127.0.0.1", 0
+	if mutate != nil {
+		mutate(&c)
+	}
+	hs, err := NewHTTPServer(&c, e.srv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	served := make(chan struct{})
+	go func() {
+		defer close(served)
+		_ = hs.Serve(ln)
+	}()
+	t.Cleanup(func() {
+		_ = hs.srv.Close()
+		<-served
+	})
+	return hs, ln.Addr().String()
+}
+
+// An anonymous request that announces a body and sends part of it is
+// answered and its connection closed, not kept waiting for the rest.
+func TestPartialBodyWithoutCredentialsIsClosed(t *testing.T) {
+	e := newEnv(t)
+	_, addr := serveForTest(t, e, nil)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{\"sql\":")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || !resp.Close {
+		t.Fatalf("got %d, Connection: close %v", resp.StatusCode, resp.Close)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+	if _, err := c.Read(make([]byte, 1)); !errors.Is(err, io.EOF) {
+		t.Fatalf("connection still open after the answer: %v", err)
+	}
+}
+
+// An authenticated request whose body stops coming fails when the body
+// timeout passes.
+func TestSlowBodyTimesOut(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.ReadBodyTimeout = 50 * time.Millisecond })
+	_, addr := serveForTest(t, e, nil)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: 100\r\n\r\n{\"sql\":", basic("alice", "pw-alice"))
+	_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "did not arrive") {
+		t.Fatalf("got %d %s", resp.StatusCode, body)
+	}
+	if len(e.exec.calls()) != 0 {
+		t.Fatal("the statement ran without its body")
+	}
+}
+
+// Shutdown waits for requests, then cancels those still running; they
+// end with an error saying why, and Shutdown returns in time.
+func TestShutdownCancelsRunningRequests(t *testing.T) {
+	e := newEnv(t)
+	started := make(chan struct{})
+	cause := make(chan error, 1)
+	e.exec.reply = func(ctx context.Context, _ executor.Request) ([]executor.Result, error) {
+		close(started)
+		<-ctx.Done()
+		cause <- context.Cause(ctx)
+		return nil, context.Cause(ctx)
+	}
+	hs, addr := serveForTest(t, e, nil)
+	answered := make(chan *http.Response, 1)
+	go func() {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/api/sql", strings.NewReader(`{"sql":"SELECT 1"}`))
+		req.Header.Set("Authorization", basic("alice", "pw-alice"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Error(err)
+			close(answered)
+			return
+		}
+		answered <- resp
+	}()
+	<-started
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+	if err := <-cause; !apierror.Is(err, apierror.SQLExecutionError) || !strings.Contains(err.Error(), "shutting down") {
+		t.Fatalf("statement cancelled with %v", err)
+	}
+	resp := <-answered
+	if resp == nil {
+		return
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "shutting down") {
+		t.Fatalf("client got %d %s", resp.StatusCode, body)
+	}
+}
