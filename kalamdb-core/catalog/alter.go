@@ -3,6 +3,7 @@ package catalog
 import (
 	"fmt"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -111,7 +112,7 @@ func addColumn(sch *systable.TableSchema, cd *dialect.ColumnDef, used int) error
 	if _, err := schema.EngineType(cd.Type); err != nil {
 		return err
 	}
-	if err := schema.ValidateDefault(cd.Name, cd.Type, cd.Default); err != nil {
+	if err := row.ValidateDefault(cd.Name, cd.Type, cd.Default); err != nil {
 		return err
 	}
 	if cd.NotNull && (cd.Default == nil || cd.Default.Kind != dialect.DefaultLiteral || cd.Default.Literal == nil) {

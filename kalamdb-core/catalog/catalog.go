@@ -9,6 +9,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -529,7 +530,7 @@ func (c *Catalog) buildTable(st *dialect.CreateTable) (*systable.TableMeta, *sys
 				return nil, nil, err
 			}
 		}
-		if err := schema.ValidateDefault(cd.Name, cd.Type, cd.Default); err != nil {
+		if err := row.ValidateDefault(cd.Name, cd.Type, cd.Default); err != nil {
 			return nil, nil, err
 		}
 		if isPK && cd.Default != nil && cd.Default.Kind == dialect.DefaultLiteral {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -27,7 +28,7 @@ import (
 // allocating per value.
 type colDecoder struct {
 	name  string
-	kind  row.Kind
+	kind  schema.Kind
 	scale int32
 
 	arr    arrow.Array
@@ -64,26 +65,26 @@ func (d *colDecoder) reset(a arrow.Array) error {
 	d.text, d.blob, d.offs, d.raw = "", nil, nil, nil
 	ok := true
 	switch d.kind {
-	case row.KindBool:
+	case schema.KindBool:
 		d.bools, ok = d.arr.(*array.Boolean)
-	case row.KindInt16:
+	case schema.KindInt16:
 		d.i16, ok = d.arr.(*array.Int16)
-	case row.KindInt32:
+	case schema.KindInt32:
 		d.i32, ok = d.arr.(*array.Int32)
-	case row.KindInt64:
+	case schema.KindInt64:
 		d.i64, ok = d.arr.(*array.Int64)
-	case row.KindFloat32:
+	case schema.KindFloat32:
 		d.f32, ok = d.arr.(*array.Float32)
-	case row.KindFloat64:
+	case schema.KindFloat64:
 		d.f64, ok = d.arr.(*array.Float64)
-	case row.KindDecimal:
+	case schema.KindDecimal:
 		d.dec, ok = d.arr.(*array.Decimal128)
-	case row.KindText:
+	case schema.KindText:
 		var s *array.String
 		if s, ok = d.arr.(*array.String); ok {
 			d.offs, d.raw = s.ValueOffsets(), s.ValueBytes()
 		}
-	case row.KindJSON:
+	case schema.KindJSON:
 		// pqarrow reads Parquet's JSON logical type as Binary; a String
 		// is accepted too.
 		var s interface {
@@ -96,24 +97,24 @@ func (d *colDecoder) reset(a arrow.Array) error {
 		if ok {
 			d.offs, d.raw = s.ValueOffsets(), s.ValueBytes()
 		}
-	case row.KindBytes:
+	case schema.KindBytes:
 		var b *array.Binary
 		if b, ok = d.arr.(*array.Binary); ok {
 			d.offs, d.raw = b.ValueOffsets(), b.ValueBytes()
 		}
-	case row.KindTimestamp:
+	case schema.KindTimestamp:
 		d.ts, ok = d.arr.(*array.Timestamp)
 		if ok && d.ts.DataType().(*arrow.TimestampType).Unit != arrow.Microsecond {
 			ok = false
 		}
-	case row.KindDate:
+	case schema.KindDate:
 		d.date, ok = d.arr.(*array.Date32)
-	case row.KindTime:
+	case schema.KindTime:
 		d.tm, ok = d.arr.(*array.Time64)
 		if ok && d.tm.DataType().(*arrow.Time64Type).Unit != arrow.Microsecond {
 			ok = false
 		}
-	case row.KindUUID:
+	case schema.KindUUID:
 		d.fsb, ok = d.arr.(*array.FixedSizeBinary)
 		if ok && d.fsb.DataType().(*arrow.FixedSizeBinaryType).ByteWidth != 16 {
 			ok = false
@@ -133,7 +134,7 @@ func (d *colDecoder) copyData() {
 		return
 	}
 	d.copied = true
-	if d.kind == row.KindText {
+	if d.kind == schema.KindText {
 		d.text = string(d.raw)
 	} else {
 		d.blob = make([]byte, len(d.raw)) // never nil: an empty BYTES is []byte{}
@@ -152,43 +153,43 @@ func (d *colDecoder) value(i int) (any, error) {
 		return nil, nil
 	}
 	switch d.kind {
-	case row.KindBool:
+	case schema.KindBool:
 		if d.bools.Value(i) {
 			return int8(1), nil
 		}
 		return int8(0), nil
-	case row.KindInt16:
+	case schema.KindInt16:
 		return d.i16.Value(i), nil
-	case row.KindInt32:
+	case schema.KindInt32:
 		return d.i32.Value(i), nil
-	case row.KindInt64:
+	case schema.KindInt64:
 		return d.i64.Value(i), nil
-	case row.KindFloat32:
+	case schema.KindFloat32:
 		return d.f32.Value(i), nil
-	case row.KindFloat64:
+	case schema.KindFloat64:
 		return d.f64.Value(i), nil
-	case row.KindDecimal:
+	case schema.KindDecimal:
 		return numToDecimal(d.dec.Value(i), d.scale), nil
-	case row.KindText:
+	case schema.KindText:
 		d.copyData()
 		s, e := d.span(i)
 		return d.text[s:e], nil
-	case row.KindJSON:
+	case schema.KindJSON:
 		// JSON is parsed from the batch's bytes directly; the document
 		// does not reference them.
 		s, e := d.span(i)
 		return jsonValue(d.name, d.raw[s:e])
-	case row.KindBytes:
+	case schema.KindBytes:
 		d.copyData()
 		s, e := d.span(i)
 		return d.blob[s:e:e], nil
-	case row.KindTimestamp:
+	case schema.KindTimestamp:
 		return timestampValue(d.name, int64(d.ts.Value(i)))
-	case row.KindDate:
+	case schema.KindDate:
 		return dateValue(d.name, int64(d.date.Value(i)))
-	case row.KindTime:
+	case schema.KindTime:
 		return timeValue(d.name, int64(d.tm.Value(i)))
-	case row.KindUUID:
+	case schema.KindUUID:
 		return uuidValue(d.fsb.Value(i)), nil
 	}
 	return nil, corruptf("column %q: unknown type", d.name)
@@ -198,11 +199,11 @@ func (d *colDecoder) value(i int) (any, error) {
 // converted to read as to (the rule of package row: a changed VARCHAR
 // length does not count, a changed DECIMAL precision or scale does).
 func needsConversion(from, to dialect.DataType) bool {
-	kf, kt := row.KindOf(from.Name), row.KindOf(to.Name)
+	kf, kt := schema.KindOf(from.Name), schema.KindOf(to.Name)
 	if kf != kt {
 		return true
 	}
-	if kt == row.KindDecimal {
+	if kt == schema.KindDecimal {
 		fp, fs := decimalParams(from)
 		tp, ts := decimalParams(to)
 		return fp != tp || fs != ts

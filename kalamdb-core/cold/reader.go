@@ -22,7 +22,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -397,7 +397,7 @@ func (f *File) plan(current *systable.TableSchema, want []int) (*plan, error) {
 		}
 		seen[ci] = true
 		c := current.Columns[ci]
-		if row.KindOf(c.Type.Name) == row.KindInvalid {
+		if schema.KindOf(c.Type.Name) == schema.KindInvalid {
 			return nil, fmt.Errorf("cold: %s: column %q has unknown type %q", f.path, c.Name, c.Type.Name)
 		}
 		pl.slots[s] = slot{dec: -1, col: c}
@@ -409,7 +409,7 @@ func (f *File) plan(current *systable.TableSchema, want []int) (*plan, error) {
 		pl.slots[s].dec = len(pl.decs)
 		pl.leaves = append(pl.leaves, numSystemCols+fi)
 		_, sc := decimalParams(fc.Type)
-		pl.decs = append(pl.decs, colDecoder{name: fc.Name, kind: row.KindOf(fc.Type.Name), scale: sc})
+		pl.decs = append(pl.decs, colDecoder{name: fc.Name, kind: schema.KindOf(fc.Type.Name), scale: sc})
 		if needsConversion(fc.Type, c.Type) {
 			pl.slots[s].conv, pl.slots[s].from = true, fc
 		}
@@ -794,11 +794,11 @@ func (f *File) lookupInRowGroup(pl *plan, i int, key []byte) (Row, bool, error) 
 	// index, not the whole column chunk.
 	rgr := f.rowGroupReader(i)
 	r := Row{Key: bytes.Clone(key), Values: make([]any, len(pl.slots))}
-	seq, err := f.readPoint(rgr, seqLeaf, rowIdx, colDecoder{name: ColSeq, kind: row.KindInt64})
+	seq, err := f.readPoint(rgr, seqLeaf, rowIdx, colDecoder{name: ColSeq, kind: schema.KindInt64})
 	if err != nil {
 		return Row{}, false, err
 	}
-	del, err := f.readPoint(rgr, deletedLeaf, rowIdx, colDecoder{name: ColDeleted, kind: row.KindBool})
+	del, err := f.readPoint(rgr, deletedLeaf, rowIdx, colDecoder{name: ColDeleted, kind: schema.KindBool})
 	if err != nil {
 		return Row{}, false, err
 	}
@@ -856,7 +856,7 @@ func (f *File) readPoint(rgr *file.RowGroupReader, leaf int, rowIdx int64, d col
 	case *file.BooleanColumnChunkReader:
 		var x [1]bool
 		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
-		if d.kind == row.KindBool {
+		if d.kind == schema.KindBool {
 			v = int8(0)
 			if x[0] {
 				v = int8(1)
@@ -866,51 +866,51 @@ func (f *File) readPoint(rgr *file.RowGroupReader, leaf int, rowIdx int64, d col
 		var x [1]int32
 		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
 		switch d.kind {
-		case row.KindInt16:
+		case schema.KindInt16:
 			if x[0] < math.MinInt16 || x[0] > math.MaxInt16 {
 				return nil, fmt.Errorf("cold: read %s: %w", f.path, corruptf("column %q: SMALLINT %d out of range", d.name, x[0]))
 			}
 			v = int16(x[0])
-		case row.KindInt32:
+		case schema.KindInt32:
 			v = x[0]
-		case row.KindDate:
+		case schema.KindDate:
 			v, err = dateValue(d.name, int64(x[0]))
 		}
 	case *file.Int64ColumnChunkReader:
 		var x [1]int64
 		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
 		switch d.kind {
-		case row.KindInt64:
+		case schema.KindInt64:
 			v = x[0]
-		case row.KindTimestamp:
+		case schema.KindTimestamp:
 			v, err = timestampValue(d.name, x[0])
-		case row.KindTime:
+		case schema.KindTime:
 			v, err = timeValue(d.name, x[0])
 		}
 	case *file.Float32ColumnChunkReader:
 		var x [1]float32
 		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
-		if d.kind == row.KindFloat32 {
+		if d.kind == schema.KindFloat32 {
 			v = x[0]
 		}
 	case *file.Float64ColumnChunkReader:
 		var x [1]float64
 		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
-		if d.kind == row.KindFloat64 {
+		if d.kind == schema.KindFloat64 {
 			v = x[0]
 		}
 	case *file.ByteArrayColumnChunkReader:
 		var x [1]parquet.ByteArray
 		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
 		switch d.kind {
-		case row.KindText:
+		case schema.KindText:
 			v = string(x[0])
-		case row.KindBytes:
+		case schema.KindBytes:
 			v = bytes.Clone(x[0])
 			if v.([]byte) == nil {
 				v = []byte{}
 			}
-		case row.KindJSON:
+		case schema.KindJSON:
 			if n == 1 {
 				v, err = jsonValue(d.name, x[0])
 			}
@@ -919,14 +919,14 @@ func (f *File) readPoint(rgr *file.RowGroupReader, leaf int, rowIdx int64, d col
 		var x [1]parquet.FixedLenByteArray
 		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
 		switch d.kind {
-		case row.KindUUID:
+		case schema.KindUUID:
 			if n == 1 {
 				if len(x[0]) != 16 {
 					return nil, fmt.Errorf("cold: read %s: %w", f.path, corruptf("column %q: %d-byte UUID", d.name, len(x[0])))
 				}
 				v = uuidValue(x[0])
 			}
-		case row.KindDecimal:
+		case schema.KindDecimal:
 			if n == 1 {
 				v, err = decimalFromBytes(d.name, x[0], d.scale)
 			}

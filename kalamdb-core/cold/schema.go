@@ -9,7 +9,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/extensions"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -68,40 +68,40 @@ func decimalParams(dt dialect.DataType) (precision, scale int32) {
 // ArrowType is the Arrow type a column of type dt is stored as (the
 // mapping in the package doc).
 func ArrowType(dt dialect.DataType) (arrow.DataType, error) {
-	switch row.KindOf(dt.Name) {
-	case row.KindBool:
+	switch schema.KindOf(dt.Name) {
+	case schema.KindBool:
 		return arrow.FixedWidthTypes.Boolean, nil
-	case row.KindInt16:
+	case schema.KindInt16:
 		return arrow.PrimitiveTypes.Int16, nil
-	case row.KindInt32:
+	case schema.KindInt32:
 		return arrow.PrimitiveTypes.Int32, nil
-	case row.KindInt64:
+	case schema.KindInt64:
 		return arrow.PrimitiveTypes.Int64, nil
-	case row.KindFloat32:
+	case schema.KindFloat32:
 		return arrow.PrimitiveTypes.Float32, nil
-	case row.KindFloat64:
+	case schema.KindFloat64:
 		return arrow.PrimitiveTypes.Float64, nil
-	case row.KindDecimal:
+	case schema.KindDecimal:
 		p, s := decimalParams(dt)
 		if p > 38 || s > p {
 			return nil, fmt.Errorf("cold: DECIMAL(%d,%d) is outside DECIMAL(1..38, 0..p)", p, s)
 		}
 		return &arrow.Decimal128Type{Precision: p, Scale: s}, nil
-	case row.KindText:
+	case schema.KindText:
 		return arrow.BinaryTypes.String, nil
-	case row.KindBytes:
+	case schema.KindBytes:
 		return arrow.BinaryTypes.Binary, nil
-	case row.KindJSON:
+	case schema.KindJSON:
 		// The arrow.json extension over String is written with Parquet's
 		// JSON logical type, so other tools know the text is JSON.
 		return extensions.NewJSONType(arrow.BinaryTypes.String)
-	case row.KindTimestamp:
+	case schema.KindTimestamp:
 		return &arrow.TimestampType{Unit: arrow.Microsecond, TimeZone: "UTC"}, nil
-	case row.KindDate:
+	case schema.KindDate:
 		return arrow.FixedWidthTypes.Date32, nil
-	case row.KindTime:
+	case schema.KindTime:
 		return arrow.FixedWidthTypes.Time64us, nil
-	case row.KindUUID:
+	case schema.KindUUID:
 		// arrow.uuid: FixedSizeBinary(16) with Parquet's UUID logical type.
 		return extensions.NewUUIDType(), nil
 	}

@@ -26,6 +26,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -398,7 +399,7 @@ func writerProps(sch *systable.TableSchema, opts WriteOptions) *parquet.WriterPr
 		switch {
 		case c.PrimaryKey:
 			bloom(c.Name)
-		case row.KindOf(c.Type.Name) == row.KindText || row.KindOf(c.Type.Name) == row.KindJSON:
+		case schema.KindOf(c.Type.Name) == schema.KindText || schema.KindOf(c.Type.Name) == schema.KindJSON:
 			// The cost check drops the dictionary of a column whose values
 			// are mostly distinct before its first page, instead of
 			// building a dictionary up to the page size limit in vain.
@@ -425,7 +426,7 @@ type batchBuilder struct {
 // typed builders is set, by kind.
 type colBuilder struct {
 	name  string
-	kind  row.Kind
+	kind  schema.Kind
 	prec  int32
 	scale int32
 	b     array.Builder
@@ -457,7 +458,7 @@ func newBatchBuilder(asch *arrow.Schema, sch *systable.TableSchema, opts WriteOp
 	}
 	for i, c := range sch.Columns {
 		cb := &b.cols[i]
-		cb.name, cb.kind = c.Name, row.KindOf(c.Type.Name)
+		cb.name, cb.kind = c.Name, schema.KindOf(c.Type.Name)
 		cb.prec, cb.scale = decimalParams(c.Type)
 		cb.b = array.NewBuilder(mem, asch.Field(numSystemCols+i).Type)
 		storage := cb.b
@@ -469,31 +470,31 @@ func newBatchBuilder(asch *arrow.Schema, sch *systable.TableSchema, opts WriteOp
 		}
 		ok := true
 		switch cb.kind {
-		case row.KindBool:
+		case schema.KindBool:
 			cb.boolB, ok = storage.(*array.BooleanBuilder)
-		case row.KindInt16:
+		case schema.KindInt16:
 			cb.i16, ok = storage.(*array.Int16Builder)
-		case row.KindInt32:
+		case schema.KindInt32:
 			cb.i32, ok = storage.(*array.Int32Builder)
-		case row.KindInt64:
+		case schema.KindInt64:
 			cb.i64, ok = storage.(*array.Int64Builder)
-		case row.KindFloat32:
+		case schema.KindFloat32:
 			cb.f32, ok = storage.(*array.Float32Builder)
-		case row.KindFloat64:
+		case schema.KindFloat64:
 			cb.f64, ok = storage.(*array.Float64Builder)
-		case row.KindDecimal:
+		case schema.KindDecimal:
 			cb.dec, ok = storage.(*array.Decimal128Builder)
-		case row.KindText, row.KindJSON:
+		case schema.KindText, schema.KindJSON:
 			cb.str, ok = storage.(*array.StringBuilder)
-		case row.KindBytes:
+		case schema.KindBytes:
 			cb.bin, ok = storage.(*array.BinaryBuilder)
-		case row.KindTimestamp:
+		case schema.KindTimestamp:
 			cb.ts, ok = storage.(*array.TimestampBuilder)
-		case row.KindDate:
+		case schema.KindDate:
 			cb.date, ok = storage.(*array.Date32Builder)
-		case row.KindTime:
+		case schema.KindTime:
 			cb.tm, ok = storage.(*array.Time64Builder)
-		case row.KindUUID:
+		case schema.KindUUID:
 			cb.fsb, ok = storage.(*array.FixedSizeBinaryBuilder)
 		default:
 			ok = false
@@ -576,12 +577,12 @@ func (b *batchBuilder) flush(fw *pqarrow.FileWriter) error {
 	return err
 }
 
-func wrongType(k row.Kind, v any) error {
+func wrongType(k schema.Kind, v any) error {
 	return fmt.Errorf("got %T, want %s", v, k.GoTypeName())
 }
 
 // appendAs appends v to b when it has the column's Go type T.
-func appendAs[T any](b interface{ Append(T) }, k row.Kind, v any) error {
+func appendAs[T any](b interface{ Append(T) }, k schema.Kind, v any) error {
 	x, ok := v.(T)
 	if !ok {
 		return wrongType(k, v)
@@ -599,7 +600,7 @@ func (c *colBuilder) append(v any) error {
 		return nil
 	}
 	switch c.kind {
-	case row.KindBool:
+	case schema.KindBool:
 		x, ok := v.(int8)
 		if !ok {
 			return wrongType(c.kind, v)
@@ -608,17 +609,17 @@ func (c *colBuilder) append(v any) error {
 			return fmt.Errorf("BOOLEAN value %d is not 0 or 1", x)
 		}
 		c.boolB.Append(x == 1)
-	case row.KindInt16:
+	case schema.KindInt16:
 		return appendAs[int16](c.i16, c.kind, v)
-	case row.KindInt32:
+	case schema.KindInt32:
 		return appendAs[int32](c.i32, c.kind, v)
-	case row.KindInt64:
+	case schema.KindInt64:
 		return appendAs[int64](c.i64, c.kind, v)
-	case row.KindFloat32:
+	case schema.KindFloat32:
 		return appendAs[float32](c.f32, c.kind, v)
-	case row.KindFloat64:
+	case schema.KindFloat64:
 		return appendAs[float64](c.f64, c.kind, v)
-	case row.KindDecimal:
+	case schema.KindDecimal:
 		x, ok := v.(decimal.Decimal)
 		if !ok {
 			return wrongType(c.kind, v)
@@ -628,9 +629,9 @@ func (c *colBuilder) append(v any) error {
 			return err
 		}
 		c.dec.Append(n)
-	case row.KindText:
+	case schema.KindText:
 		return appendAs[string](c.str, c.kind, v)
-	case row.KindJSON:
+	case schema.KindJSON:
 		x, ok := v.(types.JSONDocument)
 		if !ok {
 			return wrongType(c.kind, v)
@@ -641,9 +642,9 @@ func (c *colBuilder) append(v any) error {
 			return fmt.Errorf("JSON value does not marshal: %w", err)
 		}
 		c.str.BinaryBuilder.Append(raw)
-	case row.KindBytes:
+	case schema.KindBytes:
 		return appendAs[[]byte](c.bin, c.kind, v)
-	case row.KindTimestamp:
+	case schema.KindTimestamp:
 		x, ok := v.(time.Time)
 		if !ok {
 			return wrongType(c.kind, v)
@@ -652,7 +653,7 @@ func (c *colBuilder) append(v any) error {
 			return fmt.Errorf("time %s outside 0001..9999", x.UTC().Format(time.RFC3339))
 		}
 		c.ts.Append(arrow.Timestamp(x.UnixMicro()))
-	case row.KindDate:
+	case schema.KindDate:
 		x, ok := v.(time.Time)
 		if !ok {
 			return wrongType(c.kind, v)
@@ -661,13 +662,13 @@ func (c *colBuilder) append(v any) error {
 			return fmt.Errorf("date %s outside 0001..9999", x.UTC().Format(time.DateOnly))
 		}
 		c.date.Append(arrow.Date32(row.EpochDays(x)))
-	case row.KindTime:
+	case schema.KindTime:
 		x, ok := v.(types.Timespan)
 		if !ok {
 			return wrongType(c.kind, v)
 		}
 		c.tm.Append(arrow.Time64(x))
-	case row.KindUUID:
+	case schema.KindUUID:
 		x, ok := v.(string)
 		if !ok {
 			return wrongType(c.kind, v)

@@ -9,7 +9,7 @@ import (
 )
 
 // chatSchema is a typical chat message table.
-var chatSchema = schema(1,
+var chatSchema = tableSchema(1,
 	col(1, "id", dtype(dialect.TypeBigInt)),
 	col(2, "conversation_id", dtype(dialect.TypeBigInt)),
 	col(3, "sender", dtype(dialect.TypeText)),

@@ -4,11 +4,13 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"math"
 	"reflect"
 	"time"
 	"unsafe"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 
 	"github.com/dolthub/go-mysql-server/sql/types"
 
@@ -33,7 +35,7 @@ type Projection struct {
 
 // step says what to do with one written column.
 type step struct {
-	kind Kind
+	kind schema.Kind
 	slot int32   // index in dst, or -1 to skip the value
 	off  uintptr // offset of the slot's field in the slab
 }
@@ -59,8 +61,8 @@ func NewProjection(written, current *systable.TableSchema, want []int) (*Project
 	byID := make(map[int]int, len(written.Columns))
 	steps := make([]step, len(written.Columns))
 	for i, c := range written.Columns {
-		k := KindOf(c.Type.Name)
-		if k == KindInvalid {
+		k := schema.KindOf(c.Type.Name)
+		if k == schema.KindInvalid {
 			return nil, fmt.Errorf("row: projection: %s version %d column %q has unknown type %q", written.TableID, written.Version, c.Name, c.Type.Name)
 		}
 		if _, dup := byID[c.ColumnID]; dup {
@@ -87,7 +89,7 @@ func NewProjection(written, current *systable.TableSchema, want []int) (*Project
 		}
 		seen[ci] = true
 		c := current.Columns[ci]
-		if KindOf(c.Type.Name) == KindInvalid {
+		if schema.KindOf(c.Type.Name) == schema.KindInvalid {
 			return nil, fmt.Errorf("row: projection: %s column %q has unknown type %q", current.TableID, c.Name, c.Type.Name)
 		}
 		wi, ok := byID[c.ColumnID]
@@ -104,10 +106,10 @@ func NewProjection(written, current *systable.TableSchema, want []int) (*Project
 	p.steps = steps[:last+1]
 	p.full = len(p.steps) == p.ncols
 
-	var kinds []Kind
+	var kinds []schema.Kind
 	var at []int
 	for i, st := range p.steps {
-		if st.slot >= 0 && st.kind != KindBool { // int8 0/1 boxes without allocating
+		if st.slot >= 0 && st.kind != schema.KindBool { // int8 0/1 boxes without allocating
 			kinds = append(kinds, st.kind)
 			at = append(at, i)
 		}
@@ -124,11 +126,11 @@ func NewProjection(written, current *systable.TableSchema, want []int) (*Project
 // to read as to. A changed VARCHAR length does not count: reading an old
 // row never fails on a length the column no longer allows.
 func needsConversion(from, to dialect.DataType) bool {
-	kf, kt := KindOf(from.Name), KindOf(to.Name)
+	kf, kt := schema.KindOf(from.Name), schema.KindOf(to.Name)
 	if kf != kt {
 		return true
 	}
-	return kt == KindDecimal && (from.Precision != to.Precision || from.Scale != to.Scale)
+	return kt == schema.KindDecimal && (from.Precision != to.Precision || from.Scale != to.Scale)
 }
 
 // Len is the number of wanted columns: the length Decode wants of dst.
@@ -154,7 +156,7 @@ func (p *Projection) AnyMissing() bool {
 // span is a string value waiting for the row's string arena.
 type span struct {
 	slot  int32
-	kind  Kind // KindText or KindUUID
+	kind  schema.Kind // schema.KindText or schema.KindUUID
 	off   uintptr
 	start int
 	n     int
@@ -221,30 +223,30 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 			}
 			continue
 		}
-		if base == nil && st.kind != KindBool {
+		if base == nil && st.kind != schema.KindBool {
 			base = reflect.New(p.slab).UnsafePointer()
 		}
 		typ := slabTypeWords[st.kind]
 		switch st.kind {
-		case KindBool:
+		case schema.KindBool:
 			if pos >= len(b) || b[pos] > 1 {
 				return h, corrupt("bad BOOLEAN")
 			}
 			dst[st.slot] = int8(b[pos])
 			pos++
-		case KindInt16, KindInt32, KindInt64:
+		case schema.KindInt16, schema.KindInt32, schema.KindInt64:
 			v, m := binary.Varint(b[pos:])
 			if m <= 0 {
 				return h, corrupt("bad integer")
 			}
 			pos += m
 			switch st.kind {
-			case KindInt16:
+			case schema.KindInt16:
 				if v < math.MinInt16 || v > math.MaxInt16 {
 					return h, corrupt("SMALLINT %d out of range", v)
 				}
 				dst[st.slot] = put(base, st.off, typ, int16(v))
-			case KindInt32:
+			case schema.KindInt32:
 				if v < math.MinInt32 || v > math.MaxInt32 {
 					return h, corrupt("INT %d out of range", v)
 				}
@@ -252,36 +254,36 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 			default:
 				dst[st.slot] = put(base, st.off, typ, v)
 			}
-		case KindFloat32:
+		case schema.KindFloat32:
 			if len(b)-pos < 4 {
 				return h, corrupt("truncated FLOAT")
 			}
 			dst[st.slot] = put(base, st.off, typ, math.Float32frombits(binary.LittleEndian.Uint32(b[pos:])))
 			pos += 4
-		case KindFloat64:
+		case schema.KindFloat64:
 			if len(b)-pos < 8 {
 				return h, corrupt("truncated DOUBLE")
 			}
 			dst[st.slot] = put(base, st.off, typ, math.Float64frombits(binary.LittleEndian.Uint64(b[pos:])))
 			pos += 8
-		case KindDecimal:
+		case schema.KindDecimal:
 			d, next, err := readDecimal(b, pos)
 			if err != nil {
 				return h, err
 			}
 			pos = next
 			dst[st.slot] = put(base, st.off, typ, d)
-		case KindText, KindBytes, KindJSON:
+		case schema.KindText, schema.KindBytes, schema.KindJSON:
 			start, end, err := readLen(b, pos)
 			if err != nil {
 				return h, err
 			}
 			pos = end
 			switch st.kind {
-			case KindText:
-				spans = append(spans, span{slot: st.slot, kind: KindText, off: st.off, start: start, n: end - start})
+			case schema.KindText:
+				spans = append(spans, span{slot: st.slot, kind: schema.KindText, off: st.off, start: start, n: end - start})
 				strBytes += end - start
-			case KindBytes:
+			case schema.KindBytes:
 				v := make([]byte, end-start)
 				copy(v, b[start:end])
 				dst[st.slot] = put(base, st.off, typ, v)
@@ -292,14 +294,14 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 				}
 				dst[st.slot] = put(base, st.off, typ, types.JSONDocument{Val: v})
 			}
-		case KindUUID:
+		case schema.KindUUID:
 			if len(b)-pos < 16 {
 				return h, corrupt("truncated UUID")
 			}
-			spans = append(spans, span{slot: st.slot, kind: KindUUID, off: st.off, start: pos, n: 16})
+			spans = append(spans, span{slot: st.slot, kind: schema.KindUUID, off: st.off, start: pos, n: 16})
 			strBytes += 36
 			pos += 16
-		case KindTimestamp, KindDate, KindTime:
+		case schema.KindTimestamp, schema.KindDate, schema.KindTime:
 			v, m := binary.Varint(b[pos:])
 			if m <= 0 {
 				return h, corrupt("bad time value")
@@ -309,12 +311,12 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 			// TimespanFromMicros spelled out: the first two are too big
 			// to be inlined into this loop.
 			switch st.kind {
-			case KindTimestamp:
+			case schema.KindTimestamp:
 				if v < minUnixMicro || v > maxUnixMicro {
 					return h, corrupt("timestamp %d out of range", v)
 				}
 				dst[st.slot] = put(base, st.off, typ, time.UnixMicro(v).UTC())
-			case KindDate:
+			case schema.KindDate:
 				if v < minUnixDay || v > maxUnixDay {
 					return h, corrupt("date %d out of range", v)
 				}
@@ -336,7 +338,7 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 		// immutable strings sound (strings.Builder does the same).
 		arena := make([]byte, 0, strBytes)
 		for _, s := range spans {
-			if s.kind == KindUUID {
+			if s.kind == schema.KindUUID {
 				arena = ids.AppendUUID(arena, b[s.start:s.start+16])
 			} else {
 				arena = append(arena, b[s.start:s.start+s.n]...)
@@ -346,7 +348,7 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 		at := 0
 		for _, s := range spans {
 			l := s.n
-			if s.kind == KindUUID {
+			if s.kind == schema.KindUUID {
 				l = 36
 			}
 			dst[s.slot] = put(base, s.off, slabTypeWords[s.kind], all[at:at+l])
@@ -378,38 +380,38 @@ func readLen(b []byte, pos int) (start, end int, err error) {
 }
 
 // skipValue steps over one value of kind k without decoding it.
-func skipValue(b []byte, pos int, k Kind) (int, error) {
+func skipValue(b []byte, pos int, k schema.Kind) (int, error) {
 	switch k {
-	case KindBool:
+	case schema.KindBool:
 		if pos >= len(b) {
 			return pos, corrupt("truncated BOOLEAN")
 		}
 		return pos + 1, nil
-	case KindInt16, KindInt32, KindInt64, KindTimestamp, KindDate, KindTime:
+	case schema.KindInt16, schema.KindInt32, schema.KindInt64, schema.KindTimestamp, schema.KindDate, schema.KindTime:
 		_, m := binary.Varint(b[pos:])
 		if m <= 0 {
 			return pos, corrupt("bad varint")
 		}
 		return pos + m, nil
-	case KindFloat32:
+	case schema.KindFloat32:
 		if len(b)-pos < 4 {
 			return pos, corrupt("truncated FLOAT")
 		}
 		return pos + 4, nil
-	case KindFloat64:
+	case schema.KindFloat64:
 		if len(b)-pos < 8 {
 			return pos, corrupt("truncated DOUBLE")
 		}
 		return pos + 8, nil
-	case KindUUID:
+	case schema.KindUUID:
 		if len(b)-pos < 16 {
 			return pos, corrupt("truncated UUID")
 		}
 		return pos + 16, nil
-	case KindText, KindBytes, KindJSON:
+	case schema.KindText, schema.KindBytes, schema.KindJSON:
 		_, end, err := readLen(b, pos)
 		return end, err
-	case KindDecimal:
+	case schema.KindDecimal:
 		_, m := binary.Varint(b[pos:])
 		if m <= 0 {
 			return pos, corrupt("bad decimal exponent")

@@ -3,10 +3,12 @@ package row
 import (
 	"encoding/binary"
 	"fmt"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"math"
 	"math/big"
 	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
@@ -90,7 +92,7 @@ func Encode(dst []byte, h Header, sch *systable.TableSchema, values []any) ([]by
 			continue
 		}
 		var err error
-		dst, err = appendValue(dst, KindOf(cols[i].Type.Name), v)
+		dst, err = appendValue(dst, schema.KindOf(cols[i].Type.Name), v)
 		if err != nil {
 			return dst[:start], fmt.Errorf("row: encode %s column %q (%s): %w", sch.TableID, cols[i].Name, cols[i].Type.Name, err)
 		}
@@ -99,50 +101,50 @@ func Encode(dst []byte, h Header, sch *systable.TableSchema, values []any) ([]by
 }
 
 // appendValue appends one non-NULL value of kind k.
-func appendValue(dst []byte, k Kind, v any) ([]byte, error) {
+func appendValue(dst []byte, k schema.Kind, v any) ([]byte, error) {
 	switch k {
-	case KindBool:
+	case schema.KindBool:
 		if b, ok := v.(int8); ok && (b == 0 || b == 1) {
 			return append(dst, byte(b)), nil
 		}
-	case KindInt16:
+	case schema.KindInt16:
 		if x, ok := v.(int16); ok {
 			return binary.AppendVarint(dst, int64(x)), nil
 		}
-	case KindInt32:
+	case schema.KindInt32:
 		if x, ok := v.(int32); ok {
 			return binary.AppendVarint(dst, int64(x)), nil
 		}
-	case KindInt64:
+	case schema.KindInt64:
 		if x, ok := v.(int64); ok {
 			return binary.AppendVarint(dst, x), nil
 		}
-	case KindFloat32:
+	case schema.KindFloat32:
 		if x, ok := v.(float32); ok {
 			return binary.LittleEndian.AppendUint32(dst, math.Float32bits(x)), nil
 		}
-	case KindFloat64:
+	case schema.KindFloat64:
 		if x, ok := v.(float64); ok {
 			return binary.LittleEndian.AppendUint64(dst, math.Float64bits(x)), nil
 		}
-	case KindDecimal:
+	case schema.KindDecimal:
 		if x, ok := v.(decimal.Decimal); ok {
 			return appendDecimal(dst, x)
 		}
-	case KindText, KindBytes:
+	case schema.KindText, schema.KindBytes:
 		switch x := v.(type) {
 		case string:
-			if k == KindText {
+			if k == schema.KindText {
 				dst = binary.AppendUvarint(dst, uint64(len(x)))
 				return append(dst, x...), nil
 			}
 		case []byte:
-			if k == KindBytes {
+			if k == schema.KindBytes {
 				dst = binary.AppendUvarint(dst, uint64(len(x)))
 				return append(dst, x...), nil
 			}
 		}
-	case KindJSON:
+	case schema.KindJSON:
 		if x, ok := v.(types.JSONDocument); ok {
 			raw, err := types.MarshallJsonValue(x.Val)
 			if err != nil {
@@ -151,7 +153,7 @@ func appendValue(dst []byte, k Kind, v any) ([]byte, error) {
 			dst = binary.AppendUvarint(dst, uint64(len(raw)))
 			return append(dst, raw...), nil
 		}
-	case KindUUID:
+	case schema.KindUUID:
 		if x, ok := v.(string); ok {
 			u, ok := ids.ParseUUID(x)
 			if !ok {
@@ -159,31 +161,31 @@ func appendValue(dst []byte, k Kind, v any) ([]byte, error) {
 			}
 			return append(dst, u[:]...), nil
 		}
-	case KindTimestamp:
+	case schema.KindTimestamp:
 		if x, ok := v.(time.Time); ok {
 			if !InTimeRange(x) {
 				return dst, fmt.Errorf("time %s outside 0001..9999", x.UTC().Format(time.RFC3339))
 			}
 			return binary.AppendVarint(dst, x.UnixMicro()), nil
 		}
-	case KindDate:
+	case schema.KindDate:
 		if x, ok := v.(time.Time); ok {
 			if !InTimeRange(x) {
 				return dst, fmt.Errorf("date %s outside 0001..9999", x.UTC().Format(time.DateOnly))
 			}
 			return binary.AppendVarint(dst, EpochDays(x)), nil
 		}
-	case KindTime:
+	case schema.KindTime:
 		if x, ok := v.(types.Timespan); ok {
 			if x < -maxTimespan || x > maxTimespan {
 				return dst, fmt.Errorf("TIME value %d µs outside ±838:59:59.999999", int64(x))
 			}
 			return binary.AppendVarint(dst, int64(x)), nil
 		}
-	case KindInvalid:
+	case schema.KindInvalid:
 		return dst, fmt.Errorf("unknown column type")
 	}
-	if b, ok := v.(int8); ok && k == KindBool {
+	if b, ok := v.(int8); ok && k == schema.KindBool {
 		return dst, fmt.Errorf("BOOLEAN value %d is not 0 or 1", b)
 	}
 	return dst, fmt.Errorf("got %T, want %s", v, k.GoTypeName())

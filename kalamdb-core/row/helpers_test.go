@@ -19,12 +19,12 @@ func col(id int, name string, dt dialect.DataType) systable.ColumnSchema {
 	return systable.ColumnSchema{ColumnID: id, Name: name, Type: dt, Nullable: true}
 }
 
-func schema(version int, cols ...systable.ColumnSchema) *systable.TableSchema {
+func tableSchema(version int, cols ...systable.ColumnSchema) *systable.TableSchema {
 	return &systable.TableSchema{TableID: "app:t", Version: version, Columns: cols}
 }
 
 // allTypes has a column of every type.
-var allTypes = schema(3,
+var allTypes = tableSchema(3,
 	col(1, "b", dtype(dialect.TypeBoolean)),
 	col(2, "s", dtype(dialect.TypeSmallInt)),
 	col(3, "i", dtype(dialect.TypeInt)),

@@ -2,9 +2,11 @@ package row
 
 import (
 	"fmt"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"math"
 	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
@@ -59,28 +61,28 @@ func appendKeyFast(dst []byte, dt dialect.DataType, v any) ([]byte, bool, error)
 	if v == nil {
 		return dst, false, fmt.Errorf("row: primary key: NULL is not a key value")
 	}
-	switch KindOf(dt.Name) {
-	case KindInt16:
+	switch schema.KindOf(dt.Name) {
+	case schema.KindInt16:
 		if x, ok := v.(int16); ok {
 			return keyenc.AppendInt64(dst, int64(x)), true, nil
 		}
-	case KindInt32:
+	case schema.KindInt32:
 		if x, ok := v.(int32); ok {
 			return keyenc.AppendInt64(dst, int64(x)), true, nil
 		}
-	case KindInt64:
+	case schema.KindInt64:
 		if x, ok := v.(int64); ok {
 			return keyenc.AppendInt64(dst, x), true, nil
 		}
-	case KindText:
+	case schema.KindText:
 		if x, ok := v.(string); ok {
 			return keyenc.AppendString(dst, x), true, nil
 		}
-	case KindBytes:
+	case schema.KindBytes:
 		if x, ok := v.([]byte); ok {
 			return keyenc.AppendBytes(dst, x), true, nil
 		}
-	case KindUUID:
+	case schema.KindUUID:
 		if x, ok := v.(string); ok {
 			u, ok := ids.ParseUUID(x)
 			if !ok {
@@ -88,14 +90,14 @@ func appendKeyFast(dst []byte, dt dialect.DataType, v any) ([]byte, bool, error)
 			}
 			return append(dst, u[:]...), true, nil
 		}
-	case KindTimestamp:
+	case schema.KindTimestamp:
 		if x, ok := v.(time.Time); ok {
 			if !InTimeRange(x) {
 				return dst, false, fmt.Errorf("row: primary key: time %s outside 0001..9999", x.UTC().Format(time.RFC3339))
 			}
 			return keyenc.AppendInt64(dst, x.UnixMicro()), true, nil
 		}
-	case KindDate:
+	case schema.KindDate:
 		if x, ok := v.(time.Time); ok {
 			if !InTimeRange(x) {
 				return dst, false, fmt.Errorf("row: primary key: date %s outside 0001..9999", x.UTC().Format(time.DateOnly))
@@ -111,30 +113,30 @@ func appendKeyFast(dst []byte, dt dialect.DataType, v any) ([]byte, bool, error)
 // DecodeKey decodes one AppendKey encoding from the front of b and
 // returns the value (of dt's canonical Go type) and the rest of b.
 func DecodeKey(b []byte, dt dialect.DataType) (any, []byte, error) {
-	switch KindOf(dt.Name) {
-	case KindInt16, KindInt32, KindInt64, KindTimestamp, KindDate:
+	switch schema.KindOf(dt.Name) {
+	case schema.KindInt16, schema.KindInt32, schema.KindInt64, schema.KindTimestamp, schema.KindDate:
 		v, rest, err := keyenc.DecodeInt64(b)
 		if err != nil {
 			return nil, b, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
-		switch KindOf(dt.Name) {
-		case KindInt16:
+		switch schema.KindOf(dt.Name) {
+		case schema.KindInt16:
 			if v < math.MinInt16 || v > math.MaxInt16 {
 				return nil, b, corrupt("SMALLINT key %d out of range", v)
 			}
 			return int16(v), rest, nil
-		case KindInt32:
+		case schema.KindInt32:
 			if v < math.MinInt32 || v > math.MaxInt32 {
 				return nil, b, corrupt("INT key %d out of range", v)
 			}
 			return int32(v), rest, nil
-		case KindTimestamp:
+		case schema.KindTimestamp:
 			t, ok := TimestampFromMicros(v)
 			if !ok {
 				return nil, b, corrupt("timestamp key %d out of range", v)
 			}
 			return t, rest, nil
-		case KindDate:
+		case schema.KindDate:
 			t, ok := DateFromEpochDays(v)
 			if !ok {
 				return nil, b, corrupt("date key %d out of range", v)
@@ -142,19 +144,19 @@ func DecodeKey(b []byte, dt dialect.DataType) (any, []byte, error) {
 			return t, rest, nil
 		}
 		return v, rest, nil
-	case KindText:
+	case schema.KindText:
 		v, rest, err := keyenc.DecodeString(b)
 		if err != nil {
 			return nil, b, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
 		return v, rest, nil
-	case KindBytes:
+	case schema.KindBytes:
 		v, rest, err := keyenc.DecodeBytes(b)
 		if err != nil {
 			return nil, b, fmt.Errorf("%w: %w", ErrCorrupt, err)
 		}
 		return v, rest, nil
-	case KindUUID:
+	case schema.KindUUID:
 		if len(b) < 16 {
 			return nil, b, corrupt("UUID key needs 16 bytes, have %d", len(b))
 		}

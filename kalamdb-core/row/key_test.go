@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"cmp"
 	"errors"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"

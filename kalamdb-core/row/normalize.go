@@ -4,13 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"math"
 	"math/big"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -75,10 +77,10 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 	if v == nil {
 		return nil, nil
 	}
-	switch KindOf(dt.Name) {
-	case KindBool:
+	switch schema.KindOf(dt.Name) {
+	case schema.KindBool:
 		return normBool(dt, v)
-	case KindInt16:
+	case schema.KindInt16:
 		n, err := toInt64(dt, v)
 		if err != nil {
 			return nil, err
@@ -87,7 +89,7 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 			return nil, outOfRange("SMALLINT", n)
 		}
 		return int16(n), nil
-	case KindInt32:
+	case schema.KindInt32:
 		n, err := toInt64(dt, v)
 		if err != nil {
 			return nil, err
@@ -96,9 +98,9 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 			return nil, outOfRange("INT", n)
 		}
 		return int32(n), nil
-	case KindInt64:
+	case schema.KindInt64:
 		return toInt64(dt, v)
-	case KindFloat32:
+	case schema.KindFloat32:
 		if f, ok := v.(float32); ok {
 			return f, nil
 		}
@@ -110,13 +112,13 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 			return nil, outOfRange("FLOAT", f)
 		}
 		return float32(f), nil
-	case KindFloat64:
+	case schema.KindFloat64:
 		return toFloat64(dt, v)
-	case KindDecimal:
+	case schema.KindDecimal:
 		return normDecimal(dt, v)
-	case KindText:
+	case schema.KindText:
 		return normText(dt, v)
-	case KindBytes:
+	case schema.KindBytes:
 		switch x := v.(type) {
 		case []byte:
 			return x, nil
@@ -124,9 +126,9 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 			return []byte(x), nil
 		}
 		return nil, cannotConvert(v, dt)
-	case KindJSON:
+	case schema.KindJSON:
 		return normJSON(dt, v)
-	case KindTimestamp:
+	case schema.KindTimestamp:
 		t, err := toTime(dt, v)
 		if err != nil {
 			return nil, err
@@ -136,7 +138,7 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 			return nil, outOfRange(string(dt.Name), t.Format(time.RFC3339Nano))
 		}
 		return t, nil
-	case KindDate:
+	case schema.KindDate:
 		t, err := toTime(dt, v)
 		if err != nil {
 			return nil, err
@@ -149,9 +151,9 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 			return nil, outOfRange("DATE", t.Format(time.DateOnly))
 		}
 		return t, nil
-	case KindTime:
+	case schema.KindTime:
 		return normTime(dt, v)
-	case KindUUID:
+	case schema.KindUUID:
 		switch x := v.(type) {
 		case string:
 			if s, ok := canonicalUUID(x); ok {

@@ -97,7 +97,7 @@ func TestNormalizeConverts(t *testing.T) {
 		}
 		// Normalized values always encode.
 		if got != nil {
-			s := schema(1, col(1, "c", c.dt))
+			s := tableSchema(1, col(1, "c", c.dt))
 			if _, err := Encode(nil, Header{}, s, []any{got}); err != nil {
 				t.Errorf("Normalize(%s, %#v) = %#v does not encode: %v", typeString(c.dt), c.in, got, err)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -113,7 +114,7 @@ func TestSlabTypesAreIndirect(t *testing.T) {
 		}
 		return false
 	}
-	for k := KindBool; k < numKinds; k++ {
+	for k := schema.KindBool; k < schema.NumKinds; k++ {
 		if pointerShaped(slabTypes[k]) {
 			t.Errorf("kind %d: %s is pointer-shaped", k, slabTypes[k])
 		}
@@ -233,7 +234,7 @@ func TestEncodeRejectsWrongGoTypes(t *testing.T) {
 	if _, err := Encode(nil, Header{SchemaVersion: 2}, allTypes, make([]any, 17)); err == nil {
 		t.Error("header/schema version mismatch accepted")
 	}
-	unknown := schema(1, col(1, "x", dtype("GEOMETRY")))
+	unknown := tableSchema(1, col(1, "x", dtype("GEOMETRY")))
 	if _, err := Encode(nil, Header{}, unknown, []any{"x"}); err == nil {
 		t.Error("unknown type accepted")
 	}
@@ -252,7 +253,7 @@ func TestEncodeRejectsWrongGoTypes(t *testing.T) {
 }
 
 func TestProjectionAcrossVersions(t *testing.T) {
-	v1 := schema(1,
+	v1 := tableSchema(1,
 		col(1, "id", dtype(dialect.TypeBigInt)),
 		col(2, "body", dtype(dialect.TypeText)),
 		col(3, "n", dtype(dialect.TypeInt)),
@@ -261,7 +262,7 @@ func TestProjectionAcrossVersions(t *testing.T) {
 	)
 	// v2: body dropped, n widened to BIGINT, price rescaled, a new column
 	// added, and the columns reordered.
-	v2 := schema(2,
+	v2 := tableSchema(2,
 		col(6, "added", dtype(dialect.TypeText)),
 		col(3, "n", dtype(dialect.TypeBigInt)),
 		col(1, "id", dtype(dialect.TypeBigInt)),
@@ -326,14 +327,14 @@ func TestProjectionAcrossVersions(t *testing.T) {
 	}
 
 	// A conversion that does not fit is an error, not a silent NULL.
-	v3 := schema(3, col(3, "n", dtype(dialect.TypeSmallInt)))
+	v3 := tableSchema(3, col(3, "n", dtype(dialect.TypeSmallInt)))
 	b3, _ := Encode(nil, Header{}, v1, []any{int64(1), "x", int32(100000), nil, nil})
 	p3, _ := NewProjection(v1, v3, nil)
 	if _, err := p3.Decode(b3, make([]any, 1)); err == nil || !strings.Contains(err.Error(), "out of range for SMALLINT") {
 		t.Fatalf("narrowing conversion: %v", err)
 	}
 	// Type change across kinds: INT read as TEXT.
-	v4 := schema(4, col(3, "n", dtype(dialect.TypeText)))
+	v4 := tableSchema(4, col(3, "n", dtype(dialect.TypeText)))
 	p4, _ := NewProjection(v1, v4, nil)
 	got = make([]any, 1)
 	if _, err := p4.Decode(b, got); err != nil || got[0] != "-5" {
@@ -342,13 +343,13 @@ func TestProjectionAcrossVersions(t *testing.T) {
 }
 
 func TestProjectionErrors(t *testing.T) {
-	s := schema(1, col(1, "a", dtype(dialect.TypeInt)))
+	s := tableSchema(1, col(1, "a", dtype(dialect.TypeInt)))
 	for _, want := range [][]int{{1}, {-1}, {0, 0}} {
 		if _, err := NewProjection(s, s, want); err == nil {
 			t.Errorf("want %v accepted", want)
 		}
 	}
-	dup := schema(1, col(1, "a", dtype(dialect.TypeInt)), col(1, "b", dtype(dialect.TypeInt)))
+	dup := tableSchema(1, col(1, "a", dtype(dialect.TypeInt)), col(1, "b", dtype(dialect.TypeInt)))
 	if _, err := NewProjection(dup, s, nil); err == nil {
 		t.Error("duplicate column ids accepted")
 	}
@@ -470,7 +471,7 @@ func TestDecodeAllocs(t *testing.T) {
 }
 
 func TestDecimalEncodingEdges(t *testing.T) {
-	s := schema(1, col(1, "d", dialect.DataType{Name: dialect.TypeDecimal, Precision: 38, Scale: 10}))
+	s := tableSchema(1, col(1, "d", dialect.DataType{Name: dialect.TypeDecimal, Precision: 38, Scale: 10}))
 	p, _ := NewProjection(s, s, nil)
 	for _, str := range []string{"0", "-0.0000000001", "12345678901234567890123456789012345678", "-99999999999999999999999999999999999999",
 		"72057594037927935", "72057594037927936", "-72057594037927936", "1e30", "1.5e-40", "255", "256"} {
@@ -491,10 +492,10 @@ func TestDecimalEncodingEdges(t *testing.T) {
 }
 
 func ExampleProjection_Decode() {
-	v1 := schema(1,
+	v1 := tableSchema(1,
 		col(1, "id", dtype(dialect.TypeBigInt)),
 		col(2, "text", dtype(dialect.TypeText)))
-	v2 := schema(2,
+	v2 := tableSchema(2,
 		col(1, "id", dtype(dialect.TypeBigInt)),
 		col(2, "text", dtype(dialect.TypeText)),
 		col(3, "likes", dtype(dialect.TypeInt)))

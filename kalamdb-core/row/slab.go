@@ -8,6 +8,8 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 )
 
 // Boxing without an allocation per value.
@@ -58,28 +60,28 @@ func put[T any](base unsafe.Pointer, off uintptr, typ unsafe.Pointer, v T) any {
 // slabTypes are the Go types of each kind's values; slabTypeWords their
 // interface type words. Both are fixed at init and never written again.
 var (
-	slabTypes     [numKinds]reflect.Type
-	slabTypeWords [numKinds]unsafe.Pointer
+	slabTypes     [schema.NumKinds]reflect.Type
+	slabTypeWords [schema.NumKinds]unsafe.Pointer
 )
 
 func init() {
-	protos := [numKinds]any{
-		KindBool:      int8(0),
-		KindInt16:     int16(0),
-		KindInt32:     int32(0),
-		KindInt64:     int64(0),
-		KindFloat32:   float32(0),
-		KindFloat64:   float64(0),
-		KindDecimal:   decimal.Decimal{},
-		KindText:      "",
-		KindBytes:     []byte(nil),
-		KindJSON:      types.JSONDocument{},
-		KindTimestamp: time.Time{},
-		KindDate:      time.Time{},
-		KindTime:      types.Timespan(0),
-		KindUUID:      "",
+	protos := [schema.NumKinds]any{
+		schema.KindBool:      int8(0),
+		schema.KindInt16:     int16(0),
+		schema.KindInt32:     int32(0),
+		schema.KindInt64:     int64(0),
+		schema.KindFloat32:   float32(0),
+		schema.KindFloat64:   float64(0),
+		schema.KindDecimal:   decimal.Decimal{},
+		schema.KindText:      "",
+		schema.KindBytes:     []byte(nil),
+		schema.KindJSON:      types.JSONDocument{},
+		schema.KindTimestamp: time.Time{},
+		schema.KindDate:      time.Time{},
+		schema.KindTime:      types.Timespan(0),
+		schema.KindUUID:      "",
 	}
-	for k := KindBool; k < numKinds; k++ {
+	for k := schema.KindBool; k < schema.NumKinds; k++ {
 		slabTypes[k] = reflect.TypeOf(protos[k])
 		slabTypeWords[k] = typeWord(protos[k])
 	}
@@ -87,7 +89,7 @@ func init() {
 
 // slabLayout builds the slab struct for the given kinds (one field each)
 // and returns it with each field's offset.
-func slabLayout(kinds []Kind) (reflect.Type, []uintptr) {
+func slabLayout(kinds []schema.Kind) (reflect.Type, []uintptr) {
 	if len(kinds) == 0 {
 		return nil, nil
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 	"github.com/shopspring/decimal"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -45,61 +46,61 @@ func WireValue(dt dialect.DataType, v any) any {
 	if v == nil {
 		return nil
 	}
-	switch KindOf(dt.Name) {
-	case KindBool:
+	switch schema.KindOf(dt.Name) {
+	case schema.KindBool:
 		switch x := v.(type) {
 		case int8:
 			return x != 0
 		case bool:
 			return x
 		}
-	case KindInt16, KindInt32, KindInt64:
+	case schema.KindInt16, schema.KindInt32, schema.KindInt64:
 		if n, ok := IntValue(v); ok {
 			return n
 		}
-	case KindFloat32:
+	case schema.KindFloat32:
 		switch x := v.(type) {
 		case float32:
 			return wireFloat32(x)
 		case float64:
 			return wireFloat32(float32(x))
 		}
-	case KindFloat64:
+	case schema.KindFloat64:
 		switch x := v.(type) {
 		case float64:
 			return wireFloat64(x)
 		case float32:
 			return wireFloat32(x)
 		}
-	case KindDecimal:
+	case schema.KindDecimal:
 		if d, ok := v.(decimal.Decimal); ok {
 			return d.StringFixed(int32(max(dt.Scale, 0)))
 		}
-	case KindText, KindUUID:
+	case schema.KindText, schema.KindUUID:
 		switch x := v.(type) {
 		case string:
 			return x
 		case []byte:
 			return string(x)
 		}
-	case KindBytes:
+	case schema.KindBytes:
 		switch x := v.(type) {
 		case []byte:
 			return base64.StdEncoding.EncodeToString(x)
 		case string:
 			return base64.StdEncoding.EncodeToString([]byte(x))
 		}
-	case KindJSON:
+	case schema.KindJSON:
 		return wireJSON(v)
-	case KindTimestamp:
+	case schema.KindTimestamp:
 		if t, ok := v.(time.Time); ok {
 			return t.UnixMilli()
 		}
-	case KindDate:
+	case schema.KindDate:
 		if t, ok := v.(time.Time); ok {
 			return t.UTC().Format(time.DateOnly)
 		}
-	case KindTime:
+	case schema.KindTime:
 		if ts, ok := v.(types.Timespan); ok {
 			return formatTimespan(ts)
 		}

@@ -2,12 +2,12 @@ package schema
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
@@ -29,49 +29,66 @@ func UUIDType() sql.Type { return uuidType }
 // IsUUIDType reports whether t is the engine type of UUID values.
 func IsUUIDType(t sql.Type) bool { return t == uuidType || t.Equals(uuidType) }
 
+// typeInfo is one row of the type table: everything the core decides per
+// data-model type, in one place.
+type typeInfo struct {
+	// wire is the data_type name of the type on the wire.
+	wire string
+	// engine is the query engine type; nil for the parameterised types
+	// (DECIMAL, VARCHAR), whose engine type engineOf builds.
+	engine sql.Type
+	// primaryKey: values have a stable order-preserving key encoding and
+	// an identity (not FLOAT, DOUBLE, DECIMAL, JSON or BOOLEAN).
+	primaryKey bool
+	// generators are the DEFAULT functions whose values have this type.
+	generators []string
+}
+
+// types is the type table. TIMESTAMP and DATETIME are both DATETIME(6) in
+// the engine: MySQL's TIMESTAMP is limited to 1970..2038, which no KalamDB
+// user expects, and the two differ only in their wire name.
+var typeTable = map[dialect.TypeName]typeInfo{
+	dialect.TypeBoolean:   {wire: "Boolean", engine: types.Boolean},
+	dialect.TypeSmallInt:  {wire: "SmallInt", engine: types.Int16, primaryKey: true},
+	dialect.TypeInt:       {wire: "Int", engine: types.Int32, primaryKey: true},
+	dialect.TypeBigInt:    {wire: "BigInt", engine: types.Int64, primaryKey: true, generators: []string{"SNOWFLAKE_ID"}},
+	dialect.TypeFloat:     {wire: "Float", engine: types.Float32},
+	dialect.TypeDouble:    {wire: "Double", engine: types.Float64},
+	dialect.TypeDecimal:   {wire: "Decimal"},
+	dialect.TypeText:      {wire: "Text", primaryKey: true, generators: []string{"UUID_V7", "ULID"}},
+	dialect.TypeBytes:     {wire: "Bytes", engine: types.LongBlob, primaryKey: true},
+	dialect.TypeJSON:      {wire: "Json", engine: types.JSON},
+	dialect.TypeTimestamp: {wire: "Timestamp", engine: types.DatetimeMaxPrecision, primaryKey: true, generators: []string{"NOW"}},
+	dialect.TypeDateTime:  {wire: "DateTime", engine: types.DatetimeMaxPrecision, primaryKey: true, generators: []string{"NOW"}},
+	dialect.TypeDate:      {wire: "Date", engine: types.Date, primaryKey: true, generators: []string{"NOW"}},
+	dialect.TypeTime:      {wire: "Time", engine: types.Time},
+	dialect.TypeUUID:      {wire: "Uuid", engine: uuidType, primaryKey: true, generators: []string{"UUID_V7"}},
+}
+
+// DefaultFunctions are the functions a DEFAULT may call.
+var DefaultFunctions = []string{"SNOWFLAKE_ID", "UUID_V7", "ULID", "NOW"}
+
 // EngineType is the query engine type a column of type dt is exposed as.
-//
-// TIMESTAMP and DATETIME are both DATETIME(6) in the engine: MySQL's
-// TIMESTAMP is limited to 1970..2038, which no KalamDB user expects, and the
-// two differ only in their wire name.
 func EngineType(dt dialect.DataType) (sql.Type, error) {
+	info, ok := typeTable[dt.Name]
+	if !ok {
+		return nil, apierror.New(apierror.InvalidSQL, "unknown column type %q", dt.Name)
+	}
+	if info.engine != nil {
+		return info.engine, nil
+	}
 	switch dt.Name {
-	case dialect.TypeBoolean:
-		return types.Boolean, nil
-	case dialect.TypeSmallInt:
-		return types.Int16, nil
-	case dialect.TypeInt:
-		return types.Int32, nil
-	case dialect.TypeBigInt:
-		return types.Int64, nil
-	case dialect.TypeFloat:
-		return types.Float32, nil
-	case dialect.TypeDouble:
-		return types.Float64, nil
 	case dialect.TypeDecimal:
 		if dt.Precision < 1 || dt.Precision > 38 || dt.Scale < 0 || dt.Scale > dt.Precision {
 			return nil, apierror.New(apierror.InvalidSQL, "DECIMAL(%d,%d): precision must be 1..38 and scale 0..precision", dt.Precision, dt.Scale)
 		}
 		return types.CreateColumnDecimalType(uint8(dt.Precision), uint8(dt.Scale))
-	case dialect.TypeText:
+	default: // TEXT, VARCHAR(n)
 		if dt.MaxLength > 0 {
 			return types.CreateString(sqltypes.VarChar, int64(dt.MaxLength), sql.Collation_utf8mb4_0900_bin)
 		}
 		return types.LongText, nil
-	case dialect.TypeBytes:
-		return types.LongBlob, nil
-	case dialect.TypeJSON:
-		return types.JSON, nil
-	case dialect.TypeTimestamp, dialect.TypeDateTime:
-		return types.DatetimeMaxPrecision, nil
-	case dialect.TypeDate:
-		return types.Date, nil
-	case dialect.TypeTime:
-		return types.Time, nil
-	case dialect.TypeUUID:
-		return uuidType, nil
 	}
-	return nil, apierror.New(apierror.InvalidSQL, "unknown column type %q", dt.Name)
 }
 
 // MustEngineType is EngineType for types that were validated when the table
@@ -84,39 +101,11 @@ func MustEngineType(dt dialect.DataType) sql.Type {
 	return t
 }
 
-// WireName is the data_type name of a column type on the wire (API.md).
+// WireName is the data_type name of a column type on the wire (docs/api.md).
+// An unknown type (none is stored) reads as Text.
 func WireName(dt dialect.DataType) string {
-	switch dt.Name {
-	case dialect.TypeBoolean:
-		return "Boolean"
-	case dialect.TypeSmallInt:
-		return "SmallInt"
-	case dialect.TypeInt:
-		return "Int"
-	case dialect.TypeBigInt:
-		return "BigInt"
-	case dialect.TypeFloat:
-		return "Float"
-	case dialect.TypeDouble:
-		return "Double"
-	case dialect.TypeDecimal:
-		return "Decimal"
-	case dialect.TypeText:
-		return "Text"
-	case dialect.TypeBytes:
-		return "Bytes"
-	case dialect.TypeJSON:
-		return "Json"
-	case dialect.TypeTimestamp:
-		return "Timestamp"
-	case dialect.TypeDate:
-		return "Date"
-	case dialect.TypeDateTime:
-		return "DateTime"
-	case dialect.TypeTime:
-		return "Time"
-	case dialect.TypeUUID:
-		return "Uuid"
+	if info, ok := typeTable[dt.Name]; ok {
+		return info.wire
 	}
 	return "Text"
 }
@@ -178,65 +167,33 @@ func TypeString(dt dialect.DataType) string {
 // values have no stable order-preserving key encoding (FLOAT, DOUBLE,
 // DECIMAL, JSON) or no meaningful identity (BOOLEAN).
 func ValidatePrimaryKeyType(col string, dt dialect.DataType) error {
-	switch dt.Name {
-	case dialect.TypeSmallInt, dialect.TypeInt, dialect.TypeBigInt, dialect.TypeText,
-		dialect.TypeUUID, dialect.TypeBytes, dialect.TypeDate, dialect.TypeTimestamp,
-		dialect.TypeDateTime:
+	if typeTable[dt.Name].primaryKey {
 		return nil
 	}
 	return apierror.New(apierror.InvalidSQL, "column %s: type %s cannot be a PRIMARY KEY (use an integer, TEXT, UUID, BYTES, DATE or TIMESTAMP column)", col, TypeString(dt))
 }
 
-// ValidateDefault checks that a DEFAULT fits its column: a generator
-// function must produce the column's type and a literal must convert to it.
-func ValidateDefault(col string, dt dialect.DataType, def *dialect.DefaultExpr) error {
-	if def == nil {
-		return nil
+// ValidateDefaultFunction checks a generator DEFAULT against its column:
+// the function must exist and produce the column's type. Literal DEFAULTs
+// are values, which package row checks (row.ValidateDefault).
+func ValidateDefaultFunction(col string, dt dialect.DataType, def *dialect.DefaultExpr) error {
+	if !slices.Contains(DefaultFunctions, def.Function) {
+		return apierror.New(apierror.InvalidSQL, "column %s: unknown DEFAULT function %s()", col, def.Function)
 	}
-	bad := func(what string) error {
-		return apierror.New(apierror.InvalidSQL, "column %s: DEFAULT %s does not fit type %s", col, what, TypeString(dt))
-	}
-	if def.Kind == dialect.DefaultFunction {
-		ok := false
-		switch def.Function {
-		case "SNOWFLAKE_ID":
-			ok = dt.Name == dialect.TypeBigInt
-		case "UUID_V7":
-			ok = dt.Name == dialect.TypeUUID || dt.Name == dialect.TypeText
-		case "ULID":
-			ok = dt.Name == dialect.TypeText
-		case "NOW":
-			ok = dt.Name == dialect.TypeTimestamp || dt.Name == dialect.TypeDateTime || dt.Name == dialect.TypeDate
-		default:
-			return apierror.New(apierror.InvalidSQL, "column %s: unknown DEFAULT function %s()", col, def.Function)
-		}
-		if !ok {
-			return bad(def.Function + "()")
-		}
-		return nil
-	}
-	if def.Literal == nil {
-		return nil
-	}
-	// Booleans and numbers do not stand in for each other in a DEFAULT,
-	// even where the engine would convert them.
-	if _, isBool := def.Literal.(bool); isBool != (dt.Name == dialect.TypeBoolean) {
-		return bad(def.Text)
-	}
-	lit := def.Literal
-	if b, ok := lit.(bool); ok {
-		lit = int8(0)
-		if b {
-			lit = int8(1)
-		}
-	}
-	if _, err := row.Normalize(dt, lit); err != nil {
-		return bad(def.Text)
+	if !slices.Contains(typeTable[dt.Name].generators, def.Function) {
+		return DefaultMismatch(col, dt, def.Function+"()")
 	}
 	return nil
 }
 
-// FamilyName is the column family holding a table's hot rows (DESIGN §4).
+// DefaultMismatch is the error of a DEFAULT (as written: what) that does
+// not fit its column's type.
+func DefaultMismatch(col string, dt dialect.DataType, what string) error {
+	return apierror.New(apierror.InvalidSQL, "column %s: DEFAULT %s does not fit type %s", col, what, TypeString(dt))
+}
+
+// FamilyName is the column family holding a table's hot rows (see
+// docs/architecture.md, "kalamdb-store").
 func FamilyName(tt dialect.TableType, namespace, table string) string {
 	switch tt {
 	case dialect.TableTypeShared:

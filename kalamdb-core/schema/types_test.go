@@ -11,62 +11,6 @@ import (
 
 func dt(n dialect.TypeName) dialect.DataType { return dialect.DataType{Name: n} }
 
-func TestValidateDefault(t *testing.T) {
-	lit := func(v any, text string) *dialect.DefaultExpr {
-		return &dialect.DefaultExpr{Kind: dialect.DefaultLiteral, Literal: v, Text: text}
-	}
-	fn := func(name string) *dialect.DefaultExpr {
-		return &dialect.DefaultExpr{Kind: dialect.DefaultFunction, Function: name, Text: name + "()"}
-	}
-	ok := []struct {
-		t dialect.DataType
-		d *dialect.DefaultExpr
-	}{
-		{dt(dialect.TypeBigInt), fn("SNOWFLAKE_ID")},
-		{dt(dialect.TypeUUID), fn("UUID_V7")},
-		{dt(dialect.TypeText), fn("ULID")},
-		{dt(dialect.TypeTimestamp), fn("NOW")},
-		{dt(dialect.TypeDate), fn("NOW")},
-		{dt(dialect.TypeInt), lit(int64(5), "5")},
-		{dt(dialect.TypeText), lit("x", "'x'")},
-		{dt(dialect.TypeBoolean), lit(true, "TRUE")},
-		{dt(dialect.TypeDouble), lit(1.5, "1.5")},
-		{dialect.DataType{Name: dialect.TypeDecimal, Precision: 10, Scale: 2}, lit(1.5, "1.5")},
-		{dt(dialect.TypeTimestamp), lit("2024-01-02 03:04:05", "'2024-01-02 03:04:05'")},
-		{dt(dialect.TypeDate), lit("2024-01-02", "'2024-01-02'")},
-		{dt(dialect.TypeJSON), lit(`{"a":1}`, `'{"a":1}'`)},
-		{dt(dialect.TypeUUID), lit("0190c1a2-0000-7000-8000-000000000000", "'0190c1a2-…'")},
-		{dt(dialect.TypeInt), lit(nil, "NULL")},
-	}
-	for _, c := range ok {
-		if err := ValidateDefault("c", c.t, c.d); err != nil {
-			t.Errorf("%s DEFAULT %s: %v", c.t.Name, c.d.Text, err)
-		}
-	}
-	bad := []struct {
-		t dialect.DataType
-		d *dialect.DefaultExpr
-	}{
-		{dt(dialect.TypeInt), fn("SNOWFLAKE_ID")},
-		{dt(dialect.TypeBigInt), fn("UUID_V7")},
-		{dt(dialect.TypeInt), fn("NOW")},
-		{dt(dialect.TypeInt), lit("abc", "'abc'")},
-		{dt(dialect.TypeSmallInt), lit(int64(70000), "70000")},
-		{dt(dialect.TypeBoolean), lit(int64(1), "1")},
-		{dt(dialect.TypeInt), lit(true, "TRUE")},
-		{dt(dialect.TypeUUID), lit("not-a-uuid", "'not-a-uuid'")},
-		{dt(dialect.TypeJSON), lit("{bad", "'{bad'")},
-		{dialect.DataType{Name: dialect.TypeText, MaxLength: 2}, lit("abc", "'abc'")},
-		{dt(dialect.TypeText), fn("RANDOM")},
-	}
-	for _, c := range bad {
-		err := ValidateDefault("c", c.t, c.d)
-		if !apierror.Is(err, apierror.InvalidSQL) {
-			t.Errorf("%s DEFAULT %s: got %v, want INVALID_SQL", c.t.Name, c.d.Text, err)
-		}
-	}
-}
-
 func TestEngineTypeRoundTrip(t *testing.T) {
 	for _, n := range []dialect.TypeName{dialect.TypeBoolean, dialect.TypeSmallInt, dialect.TypeInt, dialect.TypeBigInt,
 		dialect.TypeFloat, dialect.TypeDouble, dialect.TypeText, dialect.TypeBytes, dialect.TypeJSON, dialect.TypeTimestamp,
@@ -114,5 +58,31 @@ func TestPrimaryKeyTypes(t *testing.T) {
 		if err := ValidatePrimaryKeyType("c", dt(n)); err != nil {
 			t.Errorf("%s refused as primary key: %v", n, err)
 		}
+	}
+}
+
+// TestTypeTableAndKinds: every type of the table has a storage Kind and
+// an engine type, and KindOf knows no type the table lacks, so the switch
+// that serves the hot paths and the table cannot drift apart.
+func TestTypeTableAndKinds(t *testing.T) {
+	for n := range typeTable {
+		if KindOf(n) == KindInvalid {
+			t.Errorf("%s has no Kind", n)
+		}
+		d := dialect.DataType{Name: n, Precision: 10, Scale: 2}
+		if _, err := EngineType(d); err != nil {
+			t.Errorf("%s: %v", n, err)
+		}
+	}
+	for _, n := range []dialect.TypeName{"GEOMETRY", "", "INTEGER"} {
+		if _, inTable := typeTable[n]; KindOf(n) != KindInvalid || inTable {
+			t.Errorf("unknown type %q has a Kind or a row", n)
+		}
+	}
+	if err := ValidateDefaultFunction("c", dt(dialect.TypeText), &dialect.DefaultExpr{Kind: dialect.DefaultFunction, Function: "ULID"}); err != nil {
+		t.Errorf("ULID on TEXT: %v", err)
+	}
+	if err := ValidateDefaultFunction("c", dt(dialect.TypeUUID), &dialect.DefaultExpr{Kind: dialect.DefaultFunction, Function: "ULID"}); !apierror.Is(err, apierror.InvalidSQL) {
+		t.Errorf("ULID on UUID: %v", err)
 	}
 }
