@@ -8,6 +8,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -44,7 +45,7 @@ func (ed *editor) tx() (*Tx, error) {
 }
 
 func (ed *editor) checkWrite() error {
-	return CanWrite(ed.t.sess.Role, ed.t.shape.t)
+	return authz.WriteTable(ed.t.sess.Role, ed.t.shape.t.Meta)
 }
 
 // userValues normalises the user columns of an engine row to their stored

@@ -10,6 +10,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
@@ -182,7 +183,7 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 	if err != nil || t.Meta.TableType == dialect.TableTypeStream {
 		return nil, errNoFastPath
 	}
-	if err := CanRead(sess.Role, t); err != nil {
+	if err := authz.ReadTable(sess.Role, t.Meta); err != nil {
 		return nil, err
 	}
 	shape, err := e.provider.tables.shape(t)

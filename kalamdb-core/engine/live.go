@@ -12,6 +12,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -204,10 +205,8 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	name := strings.ToLower(tn.Name.String())
 	snap := e.cat.Snapshot()
 	if ns == catalog.SystemNamespace {
-		// Refuse by role first, so a user learns only that system tables
-		// are not theirs to read.
-		if !role.AtLeast(systable.RoleDBA) {
-			return nil, apierror.New(apierror.PermissionDenied, "system tables need the dba role")
+		if err := authz.SubscribeSystem(role); err != nil {
+			return nil, err
 		}
 		return e.compileSystemFilter(sel, std.Text(), name, userID, role)
 	}
@@ -218,7 +217,7 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	if !ok {
 		return nil, apierror.New(apierror.NotFound, "table %s.%s does not exist", ns, name)
 	}
-	if err := CanRead(role, t); err != nil {
+	if err := authz.ReadTable(role, t.Meta); err != nil {
 		return nil, err
 	}
 	shape, err := e.provider.tables.shape(t)

@@ -5,8 +5,8 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // Provider is the engine's view of the catalog: every namespace is a
@@ -50,7 +50,7 @@ func (p *Provider) HasDatabase(ctx *sql.Context, name string) bool {
 // see, which is what information_schema shows them.
 func (p *Provider) AllDatabases(ctx *sql.Context) []sql.Database {
 	var out []sql.Database
-	if sess, err := sessionOf(ctx); err == nil && sess.Role.AtLeast(systable.RoleDBA) {
+	if sess, err := sessionOf(ctx); err == nil && authz.SeesSystem(sess.Role) {
 		out = append(out, p.system)
 	}
 	for _, ns := range p.cat.Snapshot().Namespaces() {
@@ -103,7 +103,7 @@ func (d *namespaceDatabase) GetTableNames(ctx *sql.Context) ([]string, error) {
 	}
 	var names []string
 	for _, t := range d.p.cat.Snapshot().Tables(d.name) {
-		if canRead(sess, t) == nil {
+		if authz.ReadTable(sess.Role, t.Meta) == nil {
 			names = append(names, t.Meta.TableName)
 		}
 	}

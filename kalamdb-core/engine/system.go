@@ -10,16 +10,15 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
-// systemDatabase is the read-only `system` database. Its tables need the
-// dba role, except system.users, which any user may read restricted to
-// their own row.
+// systemDatabase is the read-only `system` database; who reads which of
+// its tables and rows is authz.SystemTable's decision.
 type systemDatabase struct {
 	tables func() []systable.SQLTable
 }
@@ -38,11 +37,12 @@ func (d *systemDatabase) GetTableInsensitive(ctx *sql.Context, name string) (sql
 		if t.Name() != name {
 			continue
 		}
+		ownRowOnly, err := authz.SystemTable(sess.Role, name)
+		if err != nil {
+			return nil, false, err
+		}
 		st := &systemTable{src: t, sch: systemSchema(t)}
-		if !sess.Role.AtLeast(systable.RoleDBA) {
-			if name != systable.Users.Name {
-				return nil, false, apierror.New(apierror.PermissionDenied, "system.%s requires the dba role", name)
-			}
+		if ownRowOnly {
 			st.onlyUser = sess.UserID
 		}
 		return st, true, nil
@@ -57,7 +57,7 @@ func (d *systemDatabase) GetTableNames(ctx *sql.Context) ([]string, error) {
 	}
 	var names []string
 	for _, t := range d.tables() {
-		if sess.Role.AtLeast(systable.RoleDBA) || t.Name() == systable.Users.Name {
+		if authz.ListsSystemTable(sess.Role, t.Name()) {
 			names = append(names, t.Name())
 		}
 	}

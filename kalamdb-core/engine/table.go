@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
@@ -253,7 +254,7 @@ func (s *tableShape) partitionPrefix(userID string) []byte {
 
 // open builds the table a session sees.
 func (f *tableFactory) open(sess *Session, t *catalog.Table) (sql.Table, error) {
-	if err := CanRead(sess.Role, t); err != nil {
+	if err := authz.ReadTable(sess.Role, t.Meta); err != nil {
 		return nil, err
 	}
 	s, err := f.shape(t)

@@ -4,8 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -14,7 +14,7 @@ import (
 
 // runAdmin runs the KalamDB statements that are not standard SQL. DDL role
 // checks already happened in run.
-func (x *Executor) runAdmin(ctx context.Context, b *batch, p principal, st dialect.Statement) (Result, error) {
+func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st dialect.Statement) (Result, error) {
 	if res, handled, err := x.runStorage(ctx, b, p, st); handled {
 		return res, err
 	}
@@ -118,11 +118,11 @@ func resolveTable(b *batch, t *dialect.TableName) error {
 // showNamespaces lists every namespace; table_count counts only the
 // tables the caller may read (the rule of SHOW TABLES and
 // information_schema), so it does not reveal tables the caller cannot see.
-func (x *Executor) showNamespaces(p principal) Result {
+func (x *Executor) showNamespaces(p authz.Principal) Result {
 	snap := x.cat.Snapshot()
 	t := newTable("namespace_id", "Text", "description", "Text", "table_count", "BigInt", "created_at", "Timestamp")
 	for _, ns := range snap.Namespaces() {
-		n := int64(len(readableTables(snap, p.role, ns.NamespaceID)))
+		n := int64(len(readableTables(snap, p.Role, ns.NamespaceID)))
 		t.add(ns.NamespaceID, wireString(ns.Description), n, wireTime(ns.CreatedAt))
 	}
 	return t.result()
@@ -133,14 +133,14 @@ func (x *Executor) showNamespaces(p principal) Result {
 func readableTables(snap *catalog.Snapshot, role systable.Role, ns string) []*catalog.Table {
 	var out []*catalog.Table
 	for _, tb := range snap.Tables(ns) {
-		if engine.CanRead(role, tb) == nil {
+		if authz.ReadTable(role, tb.Meta) == nil {
 			out = append(out, tb)
 		}
 	}
 	return out
 }
 
-func (x *Executor) showTables(b *batch, p principal, s *dialect.ShowTables) (Result, error) {
+func (x *Executor) showTables(b *batch, p authz.Principal, s *dialect.ShowTables) (Result, error) {
 	snap := x.cat.Snapshot()
 	ns := s.Namespace
 	if ns == "" {
@@ -153,7 +153,7 @@ func (x *Executor) showTables(b *batch, p principal, s *dialect.ShowTables) (Res
 	}
 	t := newTable("namespace_id", "Text", "table_name", "Text", "table_type", "Text",
 		"storage_id", "Text", "access_level", "Text", "schema_version", "Int", "created_at", "Timestamp")
-	for _, tb := range readableTables(snap, p.role, ns) {
+	for _, tb := range readableTables(snap, p.Role, ns) {
 		m := tb.Meta
 		t.add(m.NamespaceID, m.TableName, string(m.TableType), wireString(m.StorageID), wireString(m.AccessLevel),
 			int64(m.CurrentSchemaVersion), wireTime(m.CreatedAt))
@@ -161,7 +161,7 @@ func (x *Executor) showTables(b *batch, p principal, s *dialect.ShowTables) (Res
 	return t.result(), nil
 }
 
-func (x *Executor) lookupReadable(b *batch, p principal, name *dialect.TableName) (*catalog.Table, error) {
+func (x *Executor) lookupReadable(b *batch, p authz.Principal, name *dialect.TableName) (*catalog.Table, error) {
 	if err := resolveTable(b, name); err != nil {
 		return nil, err
 	}
@@ -173,13 +173,13 @@ func (x *Executor) lookupReadable(b *batch, p principal, name *dialect.TableName
 	if !ok {
 		return nil, apierror.New(apierror.TableNotFound, "table %s does not exist", name)
 	}
-	if err := engine.CanRead(p.role, tb); err != nil {
+	if err := authz.ReadTable(p.Role, tb.Meta); err != nil {
 		return nil, err
 	}
 	return tb, nil
 }
 
-func (x *Executor) describeTable(b *batch, p principal, s *dialect.DescribeTable) (Result, error) {
+func (x *Executor) describeTable(b *batch, p authz.Principal, s *dialect.DescribeTable) (Result, error) {
 	tb, err := x.lookupReadable(b, p, &s.Table)
 	if err != nil {
 		return Result{}, err
@@ -221,30 +221,20 @@ func (x *Executor) describeTable(b *batch, p principal, s *dialect.DescribeTable
 	return t.result(), nil
 }
 
-// manageUser runs CREATE/ALTER/DROP USER, which name users by user name.
-// User management needs dba, except that anyone may change their own
-// password, giving the current one; nobody below system may grant or
-// touch the system role, and nobody may drop themselves or change their
-// own role.
-func (x *Executor) manageUser(ctx context.Context, b *batch, p principal, st dialect.Statement) (Result, error) {
-	isDBA := p.role.AtLeast(systable.RoleDBA)
-	guardSystem := func(role systable.Role, what string) error {
-		if role == systable.RoleSystem && p.role != systable.RoleSystem {
-			return apierror.New(apierror.PermissionDenied, "only a system user may %s", what)
-		}
-		return nil
-	}
+// manageUser runs CREATE/ALTER/DROP USER, which name users by user name;
+// authz decides who may do what to whom.
+func (x *Executor) manageUser(ctx context.Context, b *batch, p authz.Principal, st dialect.Statement) (Result, error) {
 	snap := x.cat.Snapshot()
 	switch s := st.(type) {
 	case *dialect.CreateUser:
-		if !isDBA {
-			return Result{}, apierror.New(apierror.PermissionDenied, "CREATE USER requires the dba role")
+		if err := authz.CreateUser(p); err != nil {
+			return Result{}, err
 		}
 		role, err := systable.ParseRole(s.Role)
 		if err != nil {
 			return Result{}, apierror.New(apierror.InvalidInput, "%v", err)
 		}
-		if err := guardSystem(role, "create a system user"); err != nil {
+		if err := authz.NewUserRole(p, role); err != nil {
 			return Result{}, err
 		}
 		id, err := x.cat.CreateUser(s.Name, s.Password, role, s.Email, s.IfNotExists)
@@ -256,21 +246,11 @@ func (x *Executor) manageUser(ctx context.Context, b *batch, p principal, st dia
 		}
 		return message(1, fmt.Sprintf("User %s created (user id %s)", s.Name, id)), nil
 	case *dialect.AlterUser:
-		target, exists := snap.UserByName(s.Name)
-		self := exists && target.UserID == p.userID
-		if !isDBA && !(self && s.Password != nil) {
-			return Result{}, apierror.New(apierror.PermissionDenied, "ALTER USER requires the dba role (a user may only change their own password)")
-		}
-		if exists && !self {
-			if err := guardSystem(target.Role, "alter a system user"); err != nil {
-				return Result{}, err
-			}
-		}
-		if self && s.Role != nil {
-			return Result{}, apierror.New(apierror.PermissionDenied, "you cannot change your own role; another dba or system user must")
-		}
-		if s.CurrentPassword != nil && !self {
-			return Result{}, apierror.New(apierror.InvalidInput, "CURRENT PASSWORD applies only to changing your own password")
+		target, _ := snap.UserByName(s.Name)
+		self, err := authz.AlterUser(p, target, authz.UserChange{Password: s.Password != nil,
+			CurrentPassword: s.CurrentPassword != nil, Role: roleChange(s.Role)})
+		if err != nil {
+			return Result{}, err
 		}
 		if self && s.Password != nil {
 			if err := x.checkCurrentPassword(ctx, b, target, s.CurrentPassword); err != nil {
@@ -283,7 +263,7 @@ func (x *Executor) manageUser(ctx context.Context, b *batch, p principal, st dia
 			if err != nil {
 				return Result{}, apierror.New(apierror.InvalidInput, "%v", err)
 			}
-			if err := guardSystem(role, "grant the system role"); err != nil {
+			if err := authz.GrantRole(p, role); err != nil {
 				return Result{}, err
 			}
 			ch.Role = &role
@@ -293,16 +273,9 @@ func (x *Executor) manageUser(ctx context.Context, b *batch, p principal, st dia
 		}
 		return message(1, fmt.Sprintf("User %s altered", s.Name)), nil
 	case *dialect.DropUser:
-		if !isDBA {
-			return Result{}, apierror.New(apierror.PermissionDenied, "DROP USER requires the dba role")
-		}
-		if u, ok := snap.UserByName(s.Name); ok {
-			if u.UserID == p.userID {
-				return Result{}, apierror.New(apierror.PermissionDenied, "you cannot drop yourself")
-			}
-			if err := guardSystem(u.Role, "drop a system user"); err != nil {
-				return Result{}, err
-			}
+		target, _ := snap.UserByName(s.Name)
+		if err := authz.DropUser(p, target); err != nil {
+			return Result{}, err
 		}
 		dropped, err := x.cat.DropUser(s.Name, s.IfExists)
 		if err != nil {
@@ -316,19 +289,26 @@ func (x *Executor) manageUser(ctx context.Context, b *batch, p principal, st dia
 	return Result{}, apierror.New(apierror.InternalError, "unexpected user statement %T", st)
 }
 
+// roleChange is a role an ALTER USER names, for the permission check: its
+// presence matters there, not its spelling (parsed after the check).
+func roleChange(name *string) *systable.Role {
+	if name == nil {
+		return nil
+	}
+	r := systable.Role(*name)
+	return &r
+}
+
 // showStats reports where a table's rows are. A dba sees the whole table;
 // anyone else who may read it sees their own partition of a USER table.
-func (x *Executor) showStats(b *batch, p principal, s *dialect.ShowStats) (Result, error) {
+func (x *Executor) showStats(b *batch, p authz.Principal, s *dialect.ShowStats) (Result, error) {
 	tb, err := x.lookupReadable(b, p, &s.Table)
 	if err != nil {
 		return Result{}, err
 	}
-	scope := ""
-	if !p.role.AtLeast(systable.RoleDBA) {
-		if !engine.PerUser(tb) {
-			return Result{}, apierror.New(apierror.PermissionDenied, "SHOW STATS of a %s table requires the dba role", tb.Meta.TableType)
-		}
-		scope = p.userID
+	scope, err := authz.Stats(p, tb.Meta)
+	if err != nil {
+		return Result{}, err
 	}
 	st, err := x.eng.TableStats(tb, scope)
 	if err != nil {

@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // Limits bound what one request may ask for (DESIGN §8).
@@ -60,15 +60,9 @@ func New(cat *catalog.Catalog, eng *engine.Engine, limits Limits) *Executor {
 	return &Executor{cat: cat, eng: eng, limits: limits.withDefaults(), passwords: catalogPasswords{cat}}
 }
 
-// principal is who a statement runs as.
-type principal struct {
-	userID string
-	role   systable.Role
-}
-
 // batch is the state carried from one statement of a request to the next.
 type batch struct {
-	caller     principal
+	caller     authz.Principal
 	clientAddr string
 	namespace  string
 	tx         *engine.Tx
@@ -101,7 +95,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) ([]Result, error) {
 	if len(req.Params) > 0 && len(stmts) > 1 {
 		return nil, apierror.New(apierror.ParamsWithBatch, "params cannot be used with a batch of %d statements; send one statement per request", len(stmts))
 	}
-	b := &batch{caller: principal{req.UserID, req.Role}, clientAddr: req.ClientAddr, namespace: req.Namespace}
+	b := &batch{caller: authz.Principal{UserID: req.UserID, Role: req.Role}, clientAddr: req.ClientAddr, namespace: req.Namespace}
 	if b.namespace != "" {
 		if _, ok := x.cat.Snapshot().Namespace(b.namespace); !ok {
 			return nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", b.namespace)
@@ -124,7 +118,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) ([]Result, error) {
 			return nil, err
 		}
 		if res.AsUser == "" {
-			res.AsUser = x.cat.Snapshot().Username(b.caller.userID)
+			res.AsUser = x.cat.Snapshot().Username(b.caller.UserID)
 		}
 		results = append(results, res)
 	}
@@ -144,9 +138,9 @@ func (x *Executor) abort(b *batch) {
 }
 
 // run executes one statement as p.
-func (x *Executor) run(ctx context.Context, b *batch, p principal, st dialect.Statement, params []any) (Result, error) {
-	if st.Kind().IsDDL() && !p.role.AtLeast(systable.RoleDBA) {
-		return Result{}, apierror.New(apierror.PermissionDenied, "%s requires the dba role", st.Kind())
+func (x *Executor) run(ctx context.Context, b *batch, p authz.Principal, st dialect.Statement, params []any) (Result, error) {
+	if err := authz.DDL(p.Role, st.Kind()); err != nil {
+		return Result{}, err
 	}
 	if len(params) > 0 && !st.Kind().IsDML() {
 		return Result{}, apierror.New(apierror.InvalidParameter, "params apply to SELECT, INSERT, UPDATE and DELETE only, not %s", st.Kind())
@@ -194,19 +188,18 @@ func (x *Executor) run(ctx context.Context, b *batch, p principal, st dialect.St
 
 // executeAs runs the inner statement as another user, named by user name,
 // following the role matrix.
-func (x *Executor) executeAs(ctx context.Context, b *batch, p principal, s *dialect.ExecuteAs, params []any) (Result, error) {
-	if !mayRunAs(s.Inner.Kind()) {
-		return Result{}, apierror.New(apierror.PermissionDenied,
-			"EXECUTE AS USER may wrap SELECT, INSERT, UPDATE, DELETE, SHOW TABLES, DESCRIBE TABLE and SHOW STATS only, not %s", s.Inner.Kind())
+func (x *Executor) executeAs(ctx context.Context, b *batch, p authz.Principal, s *dialect.ExecuteAs, params []any) (Result, error) {
+	if err := authz.ExecuteAsStatement(s.Inner.Kind()); err != nil {
+		return Result{}, err
 	}
 	target, ok := x.cat.Snapshot().UserByName(s.User)
 	if !ok {
 		return Result{}, apierror.New(apierror.NotFound, "user %s does not exist", s.User)
 	}
-	if err := mayImpersonate(p, target); err != nil {
+	if err := authz.ExecuteAs(p, target); err != nil {
 		return Result{}, err
 	}
-	res, err := x.run(ctx, b, principal{target.UserID, target.Role}, s.Inner, params)
+	res, err := x.run(ctx, b, authz.Principal{UserID: target.UserID, Role: target.Role}, s.Inner, params)
 	if err != nil {
 		return Result{}, err
 	}
@@ -214,42 +207,10 @@ func (x *Executor) executeAs(ctx context.Context, b *batch, p principal, s *dial
 	return res, nil
 }
 
-// mayRunAs reports whether EXECUTE AS USER may wrap a statement of kind k:
-// statements that read or write the target's own data. Everything else
-// acts on accounts or on the database as a whole, and runs as the caller
-// or not at all. In particular user management: run as the target, ALTER
-// USER would be "changing one's own password", which is how a service
-// could take over any user's account.
-func mayRunAs(k dialect.Kind) bool {
-	switch k {
-	case dialect.KindShowTables, dialect.KindDescribeTable, dialect.KindShowStats:
-		return true
-	}
-	return k.IsDML()
-}
-
-// mayImpersonate applies the EXECUTE AS role matrix: system may act as
-// anyone, dba as dba/service/user, service as service/user, user as self.
-func mayImpersonate(p principal, target *systable.User) error {
-	if target.UserID == p.userID {
-		return nil
-	}
-	switch p.role {
-	case systable.RoleSystem:
-		return nil
-	case systable.RoleDBA, systable.RoleService:
-		if p.role.AtLeast(target.Role) {
-			return nil
-		}
-		return apierror.New(apierror.PermissionDenied, "a %s may not execute as %s, whose role %s is higher", p.role, target.Username, target.Role)
-	}
-	return apierror.New(apierror.PermissionDenied, "the user role may only execute as itself; EXECUTE AS USER needs the service, dba or system role")
-}
-
 // runStandard hands a SELECT/INSERT/UPDATE/DELETE to the query engine.
-func (x *Executor) runStandard(ctx context.Context, b *batch, p principal, s *dialect.StandardSQL, params []any) (Result, error) {
+func (x *Executor) runStandard(ctx context.Context, b *batch, p authz.Principal, s *dialect.StandardSQL, params []any) (Result, error) {
 	qr, err := x.eng.Query(ctx, engine.QueryRequest{
-		UserID: p.userID, Role: p.role, Namespace: b.namespace, Statement: s,
+		UserID: p.UserID, Role: p.Role, Namespace: b.namespace, Statement: s,
 		Params: params, Tx: b.tx, MaxRows: x.limits.MaxResultRows,
 		MaxBytes: max(x.limits.MaxResultBytes-b.resultBytes, 1),
 	})

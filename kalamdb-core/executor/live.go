@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -20,11 +21,11 @@ type LiveQueries interface {
 // SetLiveQueries connects the live query manager for KILL LIVE QUERY.
 func (x *Executor) SetLiveQueries(l LiveQueries) { x.live = l }
 
-func (x *Executor) killLiveQuery(ctx context.Context, p principal, s *dialect.KillLiveQuery) (Result, error) {
+func (x *Executor) killLiveQuery(ctx context.Context, p authz.Principal, s *dialect.KillLiveQuery) (Result, error) {
 	if x.live == nil {
 		return Result{}, apierror.New(apierror.NotFound, "live query %s does not exist", s.LiveID)
 	}
-	if err := x.live.Kill(ctx, p.userID, p.role, s.LiveID); err != nil {
+	if err := x.live.Kill(ctx, p.UserID, p.Role, s.LiveID); err != nil {
 		return Result{}, err
 	}
 	return message(1, fmt.Sprintf("Live query %s killed", s.LiveID)), nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -13,15 +14,15 @@ import (
 
 // runStorage runs the storage, flush, compaction and job statements. They
 // administer the server, so they need the dba role.
-func (x *Executor) runStorage(ctx context.Context, b *batch, p principal, st dialect.Statement) (Result, bool, error) {
+func (x *Executor) runStorage(ctx context.Context, b *batch, p authz.Principal, st dialect.Statement) (Result, bool, error) {
 	switch st.(type) {
 	case *dialect.ShowStorages, *dialect.StorageCheck, *dialect.StorageFlush, *dialect.StorageCompact,
 		*dialect.ShowManifest, *dialect.KillJob, *dialect.CreateStorage, *dialect.AlterStorage, *dialect.DropStorage:
 	default:
 		return Result{}, false, nil
 	}
-	if !p.role.AtLeast(systable.RoleDBA) {
-		return Result{}, true, apierror.New(apierror.PermissionDenied, "%s requires the dba role", st.Kind())
+	if err := authz.Administration(p.Role, st.Kind()); err != nil {
+		return Result{}, true, err
 	}
 	res, err := x.runStorageDBA(ctx, b, st)
 	return res, true, err

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -256,15 +257,17 @@ func (m *Manager) HasSubscribers(t *catalog.Table, userID string) bool {
 	return len(m.idx.lookup(partKey{table: t.Meta.TableID, user: userID})) > 0
 }
 
-// Kill ends a live query for KILL LIVE QUERY: dba and system may end any,
-// others only their own; anything else is NOT_FOUND, so another user's
-// live ids are not confirmed. The client gets an error with code KILLED.
+// Kill ends a live query for KILL LIVE QUERY, when authz.KillLiveQuery
+// allows it. The client gets an error with code KILLED.
 func (m *Manager) Kill(_ context.Context, callerID string, callerRole systable.Role, liveID string) error {
 	m.mu.Lock()
 	s := m.byLive[liveID]
 	m.mu.Unlock()
-	if s == nil || (!callerRole.AtLeast(systable.RoleDBA) && s.conn.userID != callerID) {
+	if s == nil {
 		return apierror.New(apierror.NotFound, "live query %s does not exist", liveID)
+	}
+	if err := authz.KillLiveQuery(authz.Principal{UserID: callerID, Role: callerRole}, s.conn.userID, liveID); err != nil {
+		return err
 	}
 	m.end(s, NewError(s.id, apierror.Killed, "the live query was killed (KILL LIVE QUERY)"))
 	return nil
