@@ -143,7 +143,7 @@ func (e *Engine) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 
 // removeIfBefore deletes a file of a dropped table unless it changed
 // since the drop.
-func (e *Engine) removeIfBefore(ctx context.Context, fsys *cold.FS, storageID, f string, droppedAt time.Time,
+func (e *Engine) removeIfBefore(ctx context.Context, fsys cold.Storage, storageID, f string, droppedAt time.Time,
 	res *cleanupResult, prog *jobs.Progress) error {
 	info, err := fsys.Stat(ctx, f)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -172,7 +172,7 @@ func (e *Engine) removeIfBefore(ctx context.Context, fsys *cold.FS, storageID, f
 // layout can produce.
 type dirCleaner struct {
 	e         *Engine
-	fsys      *cold.FS
+	fsys      cold.Storage
 	storageID string
 	// segments of the directories to walk; the user's segment is
 	// catalog.PlaceholderUser.

@@ -103,7 +103,7 @@ func (e *Engine) compact(ctx context.Context, ns, name string, p *jobs.Progress)
 }
 
 func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *tableShape, storage *systable.Storage,
-	fsys *cold.FS, m *systable.Manifest, purgeBefore time.Time, res *CompactResult, p *jobs.Progress) error {
+	fsys cold.Storage, m *systable.Manifest, purgeBefore time.Time, res *CompactResult, p *jobs.Progress) error {
 	files, err := e.partitionFiles(ctx, t, m.UserID, nil)
 	if err != nil {
 		return err

@@ -122,7 +122,7 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 	}
 	e := &Engine{cat: cat, opts: o, limits: o.Limits.withDefaults(), jobs: o.Jobs, seq: seq, seqLease: lease, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
 		ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath,
-		cold: &coldTier{manifests: manifests, files: newFileCache(1024), faults: o.StorageFaults, storages: map[string]*cold.FS{}, epochs: map[string]*atomic.Uint64{}}}
+		cold: &coldTier{manifests: manifests, files: newFileCache(1024), faults: o.StorageFaults, storages: map[string]cold.Storage{}, epochs: map[string]*atomic.Uint64{}}}
 	e.extraSystem = []systable.SQLTable{o.Jobs.Table(), manifests}
 	e.closing = make(chan struct{})
 	e.obsolete = newObsoleteFiles()

@@ -81,7 +81,7 @@ func (e *Engine) submitFlush(t *catalog.Table, users []string) (string, error) {
 // jobTable resolves the table a flush or compaction job works on, as it is
 // when the job runs: it may have been altered, or dropped, since the job
 // was queued.
-func (e *Engine) jobTable(ns, name string) (*catalog.Table, *tableShape, *systable.Storage, *cold.FS, error) {
+func (e *Engine) jobTable(ns, name string) (*catalog.Table, *tableShape, *systable.Storage, cold.Storage, error) {
 	t, ok := e.cat.Snapshot().Table(ns, name)
 	if !ok {
 		return nil, nil, nil, nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", ns, name)
@@ -152,7 +152,7 @@ func (e *Engine) flush(ctx context.Context, ns, name string, users []string, p *
 
 // flushRange flushes every partition found in an iterator's range.
 func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableShape, storage *systable.Storage,
-	fsys *cold.FS, it *kv.Iterator, res *FlushResult, p *jobs.Progress) error {
+	fsys cold.Storage, it *kv.Iterator, res *FlushResult, p *jobs.Progress) error {
 	all := allColumns(shape.nUser)
 	ok := it.First()
 	for ok {

@@ -45,7 +45,7 @@ func newFileCache(max int) *fileCache {
 }
 
 // open returns the file at path of a storage, opened once and shared.
-func (c *fileCache) open(ctx context.Context, storageID string, fsys *cold.FS, path string) (*cachedFile, error) {
+func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storage, path string) (*cachedFile, error) {
 	key := storageID + "\x00" + path
 	c.mu.Lock()
 	if cf, ok := c.files[key]; ok {

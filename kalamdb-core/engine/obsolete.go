@@ -115,7 +115,7 @@ func (o *obsoleteFiles) done(storageID string, files []systable.ManifestFile) {
 // that the partition's next flush removes. Only batch files directly in
 // the partition's directory dir are deleted: a manifest entry naming
 // anything else was not written by this server.
-func (e *Engine) removeObsolete(storageID string, fsys *cold.FS, dir string, files []systable.ManifestFile) {
+func (e *Engine) removeObsolete(storageID string, fsys cold.Storage, dir string, files []systable.ManifestFile) {
 	if len(files) == 0 {
 		return
 	}

@@ -36,7 +36,7 @@ type coldTier struct {
 	faults *cold.Faults // test-only failure injection
 
 	mu       sync.Mutex
-	storages map[string]*cold.FS // by storage id
+	storages map[string]cold.Storage // by storage id
 	epochs   map[string]*atomic.Uint64
 }
 
@@ -62,7 +62,7 @@ func (c *coldTier) epoch(tableID string) *atomic.Uint64 {
 
 // storage returns the file storage of a storage definition, opening it on
 // first use.
-func (c *coldTier) storage(st *systable.Storage) (*cold.FS, error) {
+func (c *coldTier) storage(st *systable.Storage) (cold.Storage, error) {
 	if st.StorageType != catalog.StorageFilesystem {
 		return nil, apierror.New(apierror.SQLExecutionError, "storage %s: type %s is not supported", st.StorageID, st.StorageType)
 	}
@@ -71,11 +71,12 @@ func (c *coldTier) storage(st *systable.Storage) (*cold.FS, error) {
 	if fsys, ok := c.storages[st.StorageID]; ok && fsys.Base() == st.BaseDirectory {
 		return fsys, nil
 	}
-	fsys, err := cold.NewFS(st.BaseDirectory)
+	fs, err := cold.NewFS(st.BaseDirectory)
 	if err != nil {
 		return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("storage %s is not usable", st.StorageID))
 	}
-	fsys.Faults = c.faults
+	fs.Faults = c.faults
+	var fsys cold.Storage = fs
 	if old, ok := c.storages[st.StorageID]; ok {
 		_ = old.Close()
 	}
@@ -94,17 +95,17 @@ func (c *coldTier) close() {
 }
 
 // tableStorage returns the storage of a USER or SHARED table, for reading.
-func (e *Engine) tableStorage(t *catalog.Table) (*systable.Storage, *cold.FS, error) {
+func (e *Engine) tableStorage(t *catalog.Table) (*systable.Storage, cold.Storage, error) {
 	return e.tableStorageWith(t, e.cold.storage)
 }
 
 // tableStorageForWrite returns the storage of a table for writing and
 // deleting files (writableStorage).
-func (e *Engine) tableStorageForWrite(t *catalog.Table) (*systable.Storage, *cold.FS, error) {
+func (e *Engine) tableStorageForWrite(t *catalog.Table) (*systable.Storage, cold.Storage, error) {
 	return e.tableStorageWith(t, e.writableStorage)
 }
 
-func (e *Engine) tableStorageWith(t *catalog.Table, open func(*systable.Storage) (*cold.FS, error)) (*systable.Storage, *cold.FS, error) {
+func (e *Engine) tableStorageWith(t *catalog.Table, open func(*systable.Storage) (cold.Storage, error)) (*systable.Storage, cold.Storage, error) {
 	st, ok := e.cat.Snapshot().Storage(t.Meta.StorageID)
 	if !ok {
 		return nil, nil, apierror.New(apierror.NotFound, "storage %s of table %s does not exist", t.Meta.StorageID, t.Meta.TableID)
@@ -118,7 +119,7 @@ func (e *Engine) tableStorageWith(t *catalog.Table, open func(*systable.Storage)
 // One that breaks them (defined before the rules, or a symbolic link moved
 // it) stays readable, but flush, compaction and cleanup refuse it rather
 // than write into, or delete from, a directory the server may not own.
-func (e *Engine) writableStorage(st *systable.Storage) (*cold.FS, error) {
+func (e *Engine) writableStorage(st *systable.Storage) (cold.Storage, error) {
 	if err := e.cat.StorageSafety(st); err != nil {
 		msg := err.Error()
 		if ae, ok := apierror.As(err); ok {
@@ -198,7 +199,7 @@ func ownedTempTarget(final string) bool {
 // writeManifestMirror writes manifest.json beside a partition's files. It
 // is a convenience for tools and humans; system.manifest is the truth, so
 // a failure here fails nothing.
-func writeManifestMirror(ctx context.Context, fsys *cold.FS, dir string, m *systable.Manifest) error {
+func writeManifestMirror(ctx context.Context, fsys cold.Storage, dir string, m *systable.Manifest) error {
 	raw, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return err
@@ -225,7 +226,7 @@ func writeManifestMirror(ctx context.Context, fsys *cold.FS, dir string, m *syst
 // files numbered up to the manifest's next batch (the one a crashed write
 // was producing), and Create's temporary files for such names. Anything
 // else in the directory was not written by the server and stays.
-func (e *Engine) removeOrphans(ctx context.Context, storageID string, fsys *cold.FS, dir string, m *systable.Manifest) error {
+func (e *Engine) removeOrphans(ctx context.Context, storageID string, fsys cold.Storage, dir string, m *systable.Manifest) error {
 	entries, err := listIfExists(ctx, fsys, dir)
 	if err != nil {
 		return err
@@ -249,7 +250,7 @@ func (e *Engine) removeOrphans(ctx context.Context, storageID string, fsys *cold
 }
 
 // listIfExists lists a directory of a storage; a missing one is empty.
-func listIfExists(ctx context.Context, fsys *cold.FS, dir string) ([]cold.Entry, error) {
+func listIfExists(ctx context.Context, fsys cold.Storage, dir string) ([]cold.Entry, error) {
 	entries, err := fsys.List(ctx, dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
