@@ -26,6 +26,22 @@ func (t *Table) Name() string { return t.Meta.TableName }
 // Type returns the table's type.
 func (t *Table) Type() dialect.TableType { return t.Meta.TableType }
 
+// PerUser reports whether the table has one partition per user: USER and
+// STREAM tables do, so a session reads, writes and is notified of its
+// effective user's rows or events only; a SHARED table is one partition.
+func (t *Table) PerUser() bool {
+	return t.Meta.TableType == dialect.TableTypeUser || t.Meta.TableType == dialect.TableTypeStream
+}
+
+// PartitionOwner is the owner of userID's partition of the table: the user
+// for a table partitioned per user, "" (everyone's) for a SHARED one.
+func (t *Table) PartitionOwner(userID string) string {
+	if t.PerUser() {
+		return userID
+	}
+	return ""
+}
+
 // Column returns the current column named name (case-insensitive names are
 // stored lower-cased).
 func (t *Table) Column(name string) (*systable.ColumnSchema, bool) {

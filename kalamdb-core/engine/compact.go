@@ -12,6 +12,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -160,7 +161,7 @@ func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *
 				// The merged file is written under the current schema: a
 				// column the old file lacked gets its DEFAULT now, as a
 				// read would have given it.
-				shape.fillMissing(win.Values, allColumns(len(t.Schema.Columns)), func(i int) bool { return winMissing[i] })
+				shape.FillMissing(win.Values, tables.AllColumns(len(t.Schema.Columns)), func(i int) bool { return winMissing[i] })
 			}
 			rowsRead += int64(n)
 			superseded += int64(n - 1)
@@ -205,7 +206,7 @@ func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *
 // manifest, under the partition lock so a commit's cold check never sees a
 // half-changed manifest.
 func (e *Engine) swapFiles(t *catalog.Table, shape *tableShape, m *systable.Manifest, old []systable.ManifestFile, info cold.FileInfo, empty bool) error {
-	unlock := e.locks.lock([]*pendingWrite{{cf: shape.cf, userID: m.UserID}})
+	unlock := e.locks.lock([]*pendingWrite{{cf: shape.CF, userID: m.UserID}})
 	defer unlock()
 	merged := make(map[string]bool, len(old))
 	for _, f := range old {
@@ -231,13 +232,4 @@ func (e *Engine) swapFiles(t *catalog.Table, shape *tableShape, m *systable.Mani
 		return fmt.Errorf("compact %s: commit manifest: %w", t.Meta.TableID, err)
 	}
 	return nil
-}
-
-// allColumns lists column indices 0..n-1.
-func allColumns(n int) []int {
-	out := make([]int, n)
-	for i := range out {
-		out[i] = i
-	}
-	return out
 }

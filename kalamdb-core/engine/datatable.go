@@ -13,6 +13,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
@@ -45,8 +46,8 @@ var (
 	_ sql.DeletableTable        = (*dataTable)(nil)
 )
 
-func (t *dataTable) Name() string               { return t.shape.t.Meta.TableName }
-func (t *dataTable) String() string             { return t.shape.t.Meta.TableID }
+func (t *dataTable) Name() string               { return t.shape.Meta.TableName }
+func (t *dataTable) String() string             { return t.shape.Meta.TableID }
 func (t *dataTable) Collation() sql.CollationID { return sql.Collation_Default }
 
 // Schema is the full schema, or the projected columns after
@@ -64,10 +65,10 @@ func (t *dataTable) Schema() sql.Schema {
 
 // PrimaryKeySchema implements sql.PrimaryKeyTable.
 func (t *dataTable) PrimaryKeySchema() sql.PrimaryKeySchema {
-	if t.shape.pk < 0 {
+	if t.shape.PK < 0 {
 		return sql.NewPrimaryKeySchema(t.shape.sch)
 	}
-	return sql.NewPrimaryKeySchema(t.shape.sch, t.shape.pk)
+	return sql.NewPrimaryKeySchema(t.shape.sch, t.shape.PK)
 }
 
 // WithProjections implements sql.ProjectedTable: only the named columns are
@@ -125,16 +126,16 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 	s := t.shape
 	it := &rowIter{t: t, wanted: t.wantedUserColumns(), reverse: p.reverse, showDeleted: t.sess.showDeleted,
 		prefixLen: len(t.prefix), point: p.point}
-	if s.isStream() && s.t.Meta.TTLSeconds > 0 {
-		it.expireBefore = time.Now().Add(-time.Duration(s.t.Meta.TTLSeconds) * time.Second).UnixMilli()
+	if s.IsStream() && s.Meta.TTLSeconds > 0 {
+		it.expireBefore = time.Now().Add(-time.Duration(s.Meta.TTLSeconds) * time.Second).UnixMilli()
 	}
 	if tx := t.sess.tx; tx != nil {
 		if p.point {
-			if w, ok := tx.pending(s.cf, p.start); ok {
+			if w, ok := tx.pending(s.CF, p.start); ok {
 				it.pending = []*pendingWrite{w}
 			}
 		} else {
-			it.pending = tx.pendingRange(s.cf, p.start, p.end)
+			it.pending = tx.pendingRange(s.CF, p.start, p.end)
 		}
 		if p.reverse {
 			slices.Reverse(it.pending)
@@ -152,8 +153,8 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 		it.pointKey = p.start
 		return it, nil
 	}
-	if !s.isStream() {
-		files, err := t.e.partitionFiles(ctx, s.t, t.owner, snap)
+	if !s.IsStream() {
+		files, err := t.e.partitionFiles(ctx, s.Table.Table, t.owner, snap)
 		if err != nil {
 			return nil, err
 		}
@@ -165,14 +166,14 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 		if p.end != nil && bytes.HasPrefix(p.end, t.prefix) {
 			hi = p.end[len(t.prefix):]
 		}
-		c, err := openColdCursor(ctx, f.f, s.t.Schema, it.wanted, lo, hi, p.reverse)
+		c, err := openColdCursor(ctx, f.f, s.Schema, it.wanted, lo, hi, p.reverse)
 		if err != nil {
 			it.Close(ctx)
-			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.t.Meta.TableID))
+			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.Meta.TableID))
 		}
 		it.cold = append(it.cold, c)
 	}
-	kit, err := s.cf.NewIter(kv.IterOptions{LowerBound: p.start, UpperBound: p.end, Snapshot: snap})
+	kit, err := s.CF.NewIter(kv.IterOptions{LowerBound: p.start, UpperBound: p.end, Snapshot: snap})
 	if err != nil {
 		it.Close(ctx)
 		return nil, tableError(s, err)
@@ -184,7 +185,7 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 // wantedUserColumns lists the user columns to decode (indices into the
 // current schema's columns).
 func (t *dataTable) wantedUserColumns() []int {
-	n := t.shape.nUser
+	n := t.shape.NUser
 	if t.projected == nil {
 		out := make([]int, n)
 		for i := range out {
@@ -327,7 +328,7 @@ func (it *rowIter) nextPoint(ctx *sql.Context) (sql.Row, error) {
 			}
 			break
 		}
-		v, err := it.snap.Get(it.t.shape.cf, k)
+		v, err := it.snap.Get(it.t.shape.CF, k)
 		if err == nil {
 			r, visible, err := it.decode(k, v)
 			if err != nil || visible {
@@ -338,17 +339,17 @@ func (it *rowIter) nextPoint(ctx *sql.Context) (sql.Row, error) {
 		if !errors.Is(err, kv.ErrNotFound) {
 			return nil, tableError(it.t.shape, err)
 		}
-		if it.t.shape.isStream() {
+		if it.t.shape.IsStream() {
 			break
 		}
-		files, err := it.t.e.partitionFiles(ctx, it.t.shape.t, it.t.owner, it.snap)
+		files, err := it.t.e.partitionFiles(ctx, it.t.shape.Table.Table, it.t.owner, it.snap)
 		if err != nil {
 			return nil, err
 		}
 		it.files = files
-		cr, missing, found, err := coldLookup(ctx, it.files, it.t.shape.t.Schema, it.wanted, k[it.prefixLen:])
+		cr, missing, found, err := coldLookup(ctx, it.files, it.t.shape.Schema, it.wanted, k[it.prefixLen:])
 		if err != nil {
-			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", it.t.shape.t.Meta.TableID))
+			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", it.t.shape.Meta.TableID))
 		}
 		if found {
 			if r, visible := it.decodeCold(&cr, missing); visible {
@@ -442,7 +443,7 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 	// Rows of a range are nearly always of one schema version: keep the
 	// last projection instead of a cache lookup per row.
 	if it.proj == nil || it.proj.Version() != h.SchemaVersion {
-		proj, err := s.projection(it.t.e.cat, h.SchemaVersion, it.wanted)
+		proj, err := s.Projection(h.SchemaVersion, it.wanted)
 		if err != nil {
 			return nil, false, err
 		}
@@ -457,9 +458,9 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 		return nil, false, tableError(s, err)
 	}
 	if proj.AnyMissing() {
-		s.fillMissing(vals, it.wanted, proj.Missing)
+		s.FillMissing(vals, it.wanted, proj.Missing)
 	}
-	if s.pk < 0 && !s.isStream() && it.t.sess.tx != nil {
+	if s.PK < 0 && !s.IsStream() && it.t.sess.tx != nil {
 		it.t.sess.tx.rememberIdentity(h.Seq, key)
 	}
 	return it.assemble(vals, h.Seq, h.Deleted), true, nil
@@ -473,9 +474,9 @@ func (it *rowIter) decodeCold(r *cold.Row, missing []bool) (sql.Row, bool) {
 	}
 	s := it.t.shape
 	if missing != nil {
-		s.fillMissing(r.Values, it.wanted, func(i int) bool { return missing[i] })
+		s.FillMissing(r.Values, it.wanted, func(i int) bool { return missing[i] })
 	}
-	if s.pk < 0 && it.t.sess.tx != nil {
+	if s.PK < 0 && it.t.sess.tx != nil {
 		it.t.sess.tx.rememberIdentity(r.Seq, append(append([]byte(nil), it.t.prefix...), r.Key...))
 	}
 	return it.assemble(r.Values, r.Seq, r.Deleted), true
@@ -488,9 +489,9 @@ func (it *rowIter) assemble(vals []any, seq int64, deleted bool) sql.Row {
 	if it.t.projected == nil {
 		out := make(sql.Row, len(s.sch))
 		copy(out, vals)
-		out[s.seqIndex()] = seq
-		if !s.isStream() {
-			out[s.deletedIndex()] = boolValue(deleted)
+		out[s.SeqIndex()] = seq
+		if !s.IsStream() {
+			out[s.DeletedIndex()] = boolValue(deleted)
 		}
 		return out
 	}
@@ -498,10 +499,10 @@ func (it *rowIter) assemble(vals []any, seq int64, deleted bool) sql.Row {
 	vi := 0
 	for i, c := range it.t.projected {
 		switch {
-		case c < s.nUser:
+		case c < s.NUser:
 			out[i] = vals[vi]
 			vi++
-		case c == s.seqIndex():
+		case c == s.SeqIndex():
 			out[i] = seq
 		default:
 			out[i] = boolValue(deleted)
@@ -535,14 +536,8 @@ func boolValue(b bool) int8 {
 	return 0
 }
 
-// tableError wraps a storage error with the table it happened on. A table
-// dropped while a statement ran reads as not found.
-func tableError(s *tableShape, err error) error {
-	if errors.Is(err, kv.ErrDropped) {
-		return apierror.New(apierror.TableNotFound, "table %s.%s was dropped", s.t.Meta.NamespaceID, s.t.Meta.TableName)
-	}
-	return fmt.Errorf("table %s: %w", s.t.Meta.TableID, err)
-}
+// tableError wraps a storage error with the table it happened on.
+func tableError(s *tableShape, err error) error { return tables.Error(s.Table.Table, err) }
 
 // GetIndexes implements sql.IndexAddressable: the primary key, if any.
 func (t *dataTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
@@ -651,16 +646,16 @@ func (t *dataTable) cutKey(ctx *sql.Context, c sql.MySQLRangeCut) (key []byte, a
 	default:
 		return nil, false, false
 	}
-	col := t.shape.sch[t.shape.pk]
+	col := t.shape.sch[t.shape.PK]
 	conv, _, err := col.Type.Convert(ctx, v)
 	if err != nil || conv == nil || !exactKeyConversion(v, conv) {
 		return nil, false, false
 	}
-	norm, err := row.Normalize(t.shape.pkType, conv)
+	norm, err := row.Normalize(t.shape.PKType, conv)
 	if err != nil {
 		return nil, false, false
 	}
-	k, err := row.AppendKey(nil, t.shape.pkType, norm)
+	k, err := row.AppendKey(nil, t.shape.PKType, norm)
 	if err != nil {
 		return nil, false, false
 	}

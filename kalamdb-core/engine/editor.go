@@ -45,18 +45,18 @@ func (ed *editor) tx() (*Tx, error) {
 }
 
 func (ed *editor) checkWrite() error {
-	return authz.WriteTable(ed.t.sess.Role, ed.t.shape.t.Meta)
+	return authz.WriteTable(ed.t.sess.Role, ed.t.shape.Meta)
 }
 
 // userValues normalises the user columns of an engine row to their stored
 // Go types, enforcing NOT NULL and the type's limits.
 func (ed *editor) userValues(r sql.Row) ([]any, error) {
 	s := ed.t.shape
-	if len(r) < s.nUser {
-		return nil, apierror.New(apierror.InternalError, "row has %d values, table %s has %d columns", len(r), s.t.Meta.TableID, s.nUser)
+	if len(r) < s.NUser {
+		return nil, apierror.New(apierror.InternalError, "row has %d values, table %s has %d columns", len(r), s.Meta.TableID, s.NUser)
 	}
-	vals := make([]any, s.nUser)
-	for i, c := range s.t.Schema.Columns {
+	vals := make([]any, s.NUser)
+	for i, c := range s.Schema.Columns {
 		v := r[i]
 		if v == nil {
 			if !c.Nullable {
@@ -78,25 +78,25 @@ func (ed *editor) userValues(r sql.Row) ([]any, error) {
 // _seq.
 func (ed *editor) key(vals []any, seq int64) ([]byte, error) {
 	s := ed.t.shape
-	if s.isStream() {
+	if s.IsStream() {
 		return keyenc.StreamKey(ed.t.owner, time.Now().UnixMilli(), seq), nil
 	}
-	if s.pk < 0 {
+	if s.PK < 0 {
 		return row.AppendKey(append([]byte(nil), ed.t.prefix...), dialect.DataType{Name: dialect.TypeBigInt}, seq)
 	}
-	k, err := row.AppendKey(append([]byte(nil), ed.t.prefix...), s.pkType, vals[s.pk])
+	k, err := row.AppendKey(append([]byte(nil), ed.t.prefix...), s.PKType, vals[s.PK])
 	if err != nil {
-		return nil, apierror.New(apierror.InvalidInput, "primary key %s: %v", s.t.Schema.Columns[s.pk].Name, err)
+		return nil, apierror.New(apierror.InvalidInput, "primary key %s: %v", s.Schema.Columns[s.PK].Name, err)
 	}
 	return k, nil
 }
 
 func (ed *editor) encode(vals []any, seq int64, deleted bool) ([]byte, error) {
 	s := ed.t.shape
-	h := row.Header{SchemaVersion: s.t.Schema.Version, Seq: seq, Deleted: deleted}
-	v, err := row.Encode(nil, h, s.t.Schema, vals)
+	h := row.Header{SchemaVersion: s.Schema.Version, Seq: seq, Deleted: deleted}
+	v, err := row.Encode(nil, h, s.Schema, vals)
 	if err != nil {
-		return nil, apierror.New(apierror.InvalidInput, "table %s: %v", s.t.Meta.TableID, err)
+		return nil, apierror.New(apierror.InvalidInput, "table %s: %v", s.Meta.TableID, err)
 	}
 	return v, nil
 }
@@ -122,37 +122,37 @@ func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 		return err
 	}
 	s := ed.t.shape
-	if s.isStream() && s.t.Meta.Ephemeral && !ed.t.e.hasSubscribers(s.t, ed.t.owner) {
+	if s.IsStream() && s.Meta.Ephemeral && !ed.t.e.hasSubscribers(s.Table.Table, ed.t.owner) {
 		// EPHEMERAL: an event nobody subscribes to in its partition (its
 		// user's) is dropped at once.
 		return nil
 	}
-	if !s.isStream() && s.pk >= 0 {
+	if !s.IsStream() && s.PK >= 0 {
 		if live, err := ed.liveVersion(tx, key); err != nil {
 			return err
 		} else if live {
 			return apierror.New(apierror.InvalidInput, "duplicate primary key %s = %v in %s.%s",
-				s.t.Schema.Columns[s.pk].Name, vals[s.pk], s.t.Meta.NamespaceID, s.t.Meta.TableName)
+				s.Schema.Columns[s.PK].Name, vals[s.PK], s.Meta.NamespaceID, s.Meta.TableName)
 		}
 	}
 	value, err := ed.encode(vals, seq, false)
 	if err != nil {
 		return err
 	}
-	return tx.put(&pendingWrite{table: s.t, cf: s.cf, userID: ed.t.owner, key: key, value: value,
+	return tx.put(&pendingWrite{table: s.Table.Table, cf: s.CF, userID: ed.t.owner, key: key, value: value,
 		seq: seq, mustBeAbsent: true, live: true, after: vals})
 }
 
 // liveVersion reports whether key has a live version, in the transaction
 // or committed.
 func (ed *editor) liveVersion(tx *Tx, key []byte) (bool, error) {
-	if w, ok := tx.pending(ed.t.shape.cf, key); ok {
+	if w, ok := tx.pending(ed.t.shape.CF, key); ok {
 		return w.live, nil
 	}
-	v, err := ed.t.shape.cf.Get(key)
+	v, err := ed.t.shape.CF.Get(key)
 	if errors.Is(err, kv.ErrNotFound) {
 		// No hot version: the newest cold one decides.
-		_, deleted, found, err := ed.t.e.coldVersion(context.Background(), ed.t.shape.t, ed.t.owner, key[len(ed.t.prefix):])
+		_, deleted, found, err := ed.t.e.coldVersion(context.Background(), ed.t.shape.Table.Table, ed.t.owner, key[len(ed.t.prefix):])
 		if err != nil {
 			return false, err
 		}
@@ -172,22 +172,22 @@ func (ed *editor) liveVersion(tx *Tx, key []byte) (bool, error) {
 // key and the _seq the statement read.
 func (ed *editor) existing(tx *Tx, old sql.Row) ([]byte, int64, error) {
 	s := ed.t.shape
-	seq, ok := old[s.seqIndex()].(int64)
+	seq, ok := old[s.SeqIndex()].(int64)
 	if !ok {
-		return nil, 0, apierror.New(apierror.InternalError, "row of %s has no _seq", s.t.Meta.TableID)
+		return nil, 0, apierror.New(apierror.InternalError, "row of %s has no _seq", s.Meta.TableID)
 	}
-	if s.pk < 0 {
+	if s.PK < 0 {
 		key, ok := tx.identity(seq)
 		if !ok {
-			return nil, 0, apierror.New(apierror.InternalError, "row of %s was not read by this statement", s.t.Meta.TableID)
+			return nil, 0, apierror.New(apierror.InternalError, "row of %s was not read by this statement", s.Meta.TableID)
 		}
 		return key, seq, nil
 	}
-	pkv, err := row.Normalize(s.pkType, old[s.pk])
+	pkv, err := row.Normalize(s.PKType, old[s.PK])
 	if err != nil {
 		return nil, 0, err
 	}
-	key, err := ed.key(append(make([]any, s.pk), pkv), 0)
+	key, err := ed.key(append(make([]any, s.PK), pkv), 0)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -212,7 +212,7 @@ func (ed *editor) replace(old, next sql.Row, deleted bool) error {
 		return err
 	}
 	s := ed.t.shape
-	if s.isStream() {
+	if s.IsStream() {
 		return apierror.New(apierror.InvalidSQL, "STREAM table events cannot be updated or deleted; they expire after TTL_SECONDS")
 	}
 	tx, err := ed.tx()
@@ -227,13 +227,13 @@ func (ed *editor) replace(old, next sql.Row, deleted bool) error {
 	if err != nil {
 		return err
 	}
-	if s.pk >= 0 && !deleted {
+	if s.PK >= 0 && !deleted {
 		newKey, err := ed.key(vals, 0)
 		if err != nil {
 			return err
 		}
 		if !bytes.Equal(newKey, key) {
-			return apierror.New(apierror.InvalidInput, "primary key %s cannot be updated; delete the row and insert a new one", s.t.Schema.Columns[s.pk].Name)
+			return apierror.New(apierror.InvalidInput, "primary key %s cannot be updated; delete the row and insert a new one", s.Schema.Columns[s.PK].Name)
 		}
 	}
 	seq := ed.t.e.seq.Next()
@@ -241,7 +241,7 @@ func (ed *editor) replace(old, next sql.Row, deleted bool) error {
 	if err != nil {
 		return err
 	}
-	w := &pendingWrite{table: s.t, cf: s.cf, userID: ed.t.owner, key: key, value: value, seq: seq,
+	w := &pendingWrite{table: s.Table.Table, cf: s.CF, userID: ed.t.owner, key: key, value: value, seq: seq,
 		expectSeq: readSeq, live: !deleted, beforeSeq: readSeq}
 	if before, err := ed.userValues(old); err == nil {
 		w.before = before

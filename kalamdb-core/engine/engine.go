@@ -21,6 +21,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
@@ -72,6 +73,7 @@ type Engine struct {
 	jobs     *jobs.Manager
 	cold     *coldTier
 	cat      *catalog.Catalog
+	tables   *tables.Registry
 	gms      *sqle.Engine
 	provider *Provider
 	seq      *ids.Snowflake
@@ -123,6 +125,7 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 	e := &Engine{cat: cat, opts: o, limits: o.Limits.withDefaults(), jobs: o.Jobs, seq: seq, seqLease: lease, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
 		ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath,
 		cold: &coldTier{manifests: manifests, files: newFileCache(1024), faults: o.StorageFaults, storages: map[string]cold.Storage{}, epochs: map[string]*atomic.Uint64{}}}
+	e.tables = tables.NewRegistry(cat.DB(), cat)
 	e.extraSystem = []systable.SQLTable{o.Jobs.Table(), manifests}
 	e.closing = make(chan struct{})
 	e.obsolete = newObsoleteFiles()

@@ -187,7 +187,7 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		return nil, err
 	}
 	shape, err := e.provider.tables.shape(t)
-	if err != nil || shape.pk < 0 {
+	if err != nil || shape.PK < 0 {
 		return nil, errNoFastPath
 	}
 	qualifier := strings.ToLower(tn.Name.String())
@@ -209,14 +209,14 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		colExpr, valExpr = valExpr, colExpr
 	}
 	cn, ok := colExpr.(*sqlparser.ColName)
-	if !ok || !ownsColumn(cn) || cn.Name.Lowered() != shape.sch[shape.pk].Name {
+	if !ok || !ownsColumn(cn) || cn.Name.Lowered() != shape.sch[shape.PK].Name {
 		return nil, errNoFastPath
 	}
 	sv, ok := literal(valExpr, bindings)
 	if !ok {
 		return nil, errNoFastPath
 	}
-	pkVal, err := convertLiteral(sctx, shape.sch[shape.pk], shape.pkType, sv)
+	pkVal, err := convertLiteral(sctx, shape.sch[shape.PK], shape.PKType, sv)
 	if err != nil {
 		return nil, err
 	}
@@ -260,10 +260,10 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		seen[c] = true
 	}
 	dt := &dataTable{e: e, shape: shape, sess: sess, projected: cols}
-	if shape.isUser() {
-		dt.prefix, dt.owner = shape.partitionPrefix(sess.UserID), sess.UserID
+	if shape.IsUser() {
+		dt.prefix, dt.owner = shape.PartitionPrefix(sess.UserID), sess.UserID
 	}
-	key, err := row.AppendKey(append([]byte(nil), dt.prefix...), shape.pkType, pkVal)
+	key, err := row.AppendKey(append([]byte(nil), dt.prefix...), shape.PKType, pkVal)
 	if err != nil {
 		return nil, errNoFastPath
 	}
@@ -316,10 +316,10 @@ func (e *Engine) fastInsert(sctx *sql.Context, sess *Session, s *sqlparser.Inser
 	// Map the column list onto the table; the list was filled in by
 	// checkStatement when the statement had none.
 	pos := make([]int, len(s.Columns))
-	given := make([]bool, shape.nUser)
+	given := make([]bool, shape.NUser)
 	for i, c := range s.Columns {
 		j := shape.sch.IndexOfColName(c.Lowered())
-		if j < 0 || j >= shape.nUser || given[j] {
+		if j < 0 || j >= shape.NUser || given[j] {
 			return nil, errNoFastPath
 		}
 		pos[i], given[j] = j, true

@@ -12,6 +12,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -134,7 +135,7 @@ func (e *Engine) flush(ctx context.Context, ns, name string, users []string, p *
 		}
 	}()
 	for _, r := range ranges {
-		it, err := shape.cf.NewIter(kv.IterOptions{LowerBound: r[0], UpperBound: r[1], Snapshot: snap})
+		it, err := shape.CF.NewIter(kv.IterOptions{LowerBound: r[0], UpperBound: r[1], Snapshot: snap})
 		if err != nil {
 			return nil, tableError(shape, err)
 		}
@@ -153,7 +154,7 @@ func (e *Engine) flush(ctx context.Context, ns, name string, users []string, p *
 // flushRange flushes every partition found in an iterator's range.
 func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableShape, storage *systable.Storage,
 	fsys cold.Storage, it *kv.Iterator, res *FlushResult, p *jobs.Progress) error {
-	all := allColumns(shape.nUser)
+	all := tables.AllColumns(shape.NUser)
 	ok := it.First()
 	for ok {
 		if err := ctx.Err(); err != nil {
@@ -161,7 +162,7 @@ func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableS
 		}
 		// The partition of the current key.
 		user, prefix := "", []byte(nil)
-		if shape.isUser() {
+		if shape.IsUser() {
 			u, _, err := keyenc.SplitUserKey(it.Key())
 			if err != nil {
 				return tableError(shape, err)
@@ -186,7 +187,7 @@ func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableS
 			if err != nil {
 				return cold.Row{}, false, tableError(shape, err)
 			}
-			proj, err := shape.projection(e.cat, h.SchemaVersion, all)
+			proj, err := shape.Projection(h.SchemaVersion, all)
 			if err != nil {
 				return cold.Row{}, false, err
 			}
@@ -197,7 +198,7 @@ func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableS
 			if proj.AnyMissing() {
 				// Written before a column existed: the file, written under
 				// the current schema, stores the value reads would give.
-				shape.fillMissing(vals, all, proj.Missing)
+				shape.FillMissing(vals, all, proj.Missing)
 			}
 			flushed = append(flushed, flushedKey{key: append([]byte(nil), key...), seq: h.Seq})
 			return cold.Row{Key: key[len(prefix):], Seq: h.Seq, Deleted: h.Deleted, Values: vals}, true, nil
@@ -263,7 +264,7 @@ func (e *Engine) partitionManifest(t *catalog.Table, userID string) (*systable.M
 func (e *Engine) commitFlush(t *catalog.Table, shape *tableShape, userID string, m *systable.Manifest,
 	info cold.FileInfo, flushed []flushedKey) (int64, error) {
 	owner := partitionOwner(t, userID)
-	unlock := e.locks.lock([]*pendingWrite{{cf: shape.cf, userID: owner}})
+	unlock := e.locks.lock([]*pendingWrite{{cf: shape.CF, userID: owner}})
 	defer unlock()
 	var b kv.Batch
 	var deleted, kept int64
@@ -275,14 +276,14 @@ func (e *Engine) commitFlush(t *catalog.Table, shape *tableShape, userID string,
 		// delete per row. Any key not flushed (inserted since the
 		// snapshot) or changed since breaks the run and stays.
 		last := flushed[len(flushed)-1].key
-		it, err := shape.cf.NewIter(kv.IterOptions{LowerBound: flushed[0].key, UpperBound: append(append([]byte(nil), last...), 0)})
+		it, err := shape.CF.NewIter(kv.IterOptions{LowerBound: flushed[0].key, UpperBound: append(append([]byte(nil), last...), 0)})
 		if err != nil {
 			return 0, tableError(shape, err)
 		}
 		var runStart, runEnd []byte
 		endRun := func() {
 			if runStart != nil {
-				b.DeleteRange(shape.cf, runStart, append(runEnd, 0))
+				b.DeleteRange(shape.CF, runStart, append(runEnd, 0))
 				runStart, runEnd = nil, nil
 			}
 		}

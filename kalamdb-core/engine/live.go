@@ -119,7 +119,7 @@ func (e *Engine) OpenPartitionFeed(t *catalog.Table, userID string, register fun
 		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", t.Meta.NamespaceID, t.Meta.TableName)
 	}
 	owner := userID
-	if !PerUser(t) {
+	if !t.PerUser() {
 		owner = ""
 	}
 	unlock := e.locks.lock([]*pendingWrite{{cf: cf, userID: owner}})

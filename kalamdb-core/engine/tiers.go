@@ -325,7 +325,7 @@ func (e *Engine) TableStats(t *catalog.Table, userID string) (TableStats, error)
 		return st, apierror.New(apierror.TableNotFound, "table %s was dropped", t.Meta.TableID)
 	}
 	opts := kv.IterOptions{}
-	if userID != "" && PerUser(t) {
+	if userID != "" && t.PerUser() {
 		opts = kv.PrefixOptions(keyenc.AppendUserPrefix(nil, userID))
 	}
 	it, err := cf.NewIter(opts)

@@ -56,7 +56,7 @@ func newSubscription(c *Conn, id, sqlText string, o SubscriptionOptions, f *engi
 		return nil, err
 	}
 	owner := c.userID
-	if !engine.PerUser(f.Table) {
+	if !f.Table.PerUser() {
 		owner = ""
 	}
 	m := c.m

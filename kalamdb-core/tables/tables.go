@@ -1,0 +1,237 @@
+package tables
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/dolthub/go-mysql-server/sql"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// Table is one catalog version of a table with its stored-row decoding.
+type Table struct {
+	*catalog.Table
+	// CF is the column family of the table's hot rows.
+	CF *kv.ColumnFamily
+	// NUser is the number of user columns.
+	NUser int
+	// PK is the index of the primary key column, or -1 for the hidden
+	// identity (the _seq of the row's first version).
+	PK     int
+	PKType dialect.DataType
+
+	// defaults are the values rows written before a column existed read
+	// for it: its constant DEFAULT, or NULL (a generated DEFAULT such as
+	// NOW() has no value for the past).
+	defaults []any
+
+	history func(tableID string) ([]*systable.TableSchema, error)
+
+	mu       sync.Mutex
+	versions map[int]*systable.TableSchema
+	projs    map[projKey]*row.Projection
+}
+
+type projKey struct {
+	version int
+	wanted  string // the wanted column indices, joined
+}
+
+// build makes the Table of a catalog table whose family exists.
+func build(db *kv.DB, cat *catalog.Catalog, t *catalog.Table) (*Table, error) {
+	cf, ok := db.LookupColumnFamily(t.Family)
+	if !ok {
+		return nil, fmt.Errorf("table %s: column family %s is missing", t.Meta.TableID, t.Family)
+	}
+	s := &Table{Table: t, CF: cf, PK: -1, NUser: len(t.Schema.Columns), history: cat.SchemaHistory,
+		versions: map[int]*systable.TableSchema{t.Schema.Version: t.Schema},
+		projs:    make(map[projKey]*row.Projection)}
+	for i, c := range t.Schema.Columns {
+		if c.PrimaryKey {
+			s.PK, s.PKType = i, c.Type
+		}
+		s.defaults = append(s.defaults, constantDefault(c))
+	}
+	return s, nil
+}
+
+// constantDefault is a column's constant DEFAULT as a stored value, or nil.
+// The literal goes through the engine type first, as an INSERT's value
+// would.
+func constantDefault(c systable.ColumnSchema) any {
+	if c.Default == nil || c.Default.Kind != dialect.DefaultLiteral || c.Default.Literal == nil {
+		return nil
+	}
+	lit := c.Default.Literal
+	if b, ok := lit.(bool); ok {
+		lit = BoolValue(b)
+	}
+	conv, _, err := schema.MustEngineType(c.Type).Convert(sql.NewEmptyContext(), lit)
+	if err != nil {
+		return nil
+	}
+	v, err := row.Normalize(c.Type, conv)
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+// BoolValue is a BOOLEAN as the engine and the row format hold it.
+func BoolValue(b bool) int8 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// IsStream and IsUser report the table's type.
+func (s *Table) IsStream() bool { return s.Meta.TableType == dialect.TableTypeStream }
+
+// IsUser reports a USER table.
+func (s *Table) IsUser() bool { return s.Meta.TableType == dialect.TableTypeUser }
+
+// SeqIndex and DeletedIndex are the positions of the system columns after
+// the user columns.
+func (s *Table) SeqIndex() int { return s.NUser }
+
+// DeletedIndex is the position of _deleted (STREAM tables have none).
+func (s *Table) DeletedIndex() int { return s.NUser + 1 }
+
+// PartitionPrefix is the key prefix of userID's partition of the table:
+// the user id for USER and STREAM tables, nothing for SHARED ones.
+func (s *Table) PartitionPrefix(userID string) []byte {
+	if s.PerUser() {
+		return keyenc.AppendUserPrefix(nil, userID)
+	}
+	return nil
+}
+
+// LocalKey is a hot key of owner's partition without the partition
+// prefix: the key the cold tier stores (files are per partition). STREAM
+// keys are never in the cold tier.
+func (s *Table) LocalKey(owner string, key []byte) []byte {
+	if s.IsUser() {
+		return key[len(owner)+1:]
+	}
+	return key
+}
+
+// FillMissing puts the defaults of columns a stored version lacks into
+// vals (values of the wanted columns).
+func (s *Table) FillMissing(vals []any, wanted []int, missing func(i int) bool) {
+	for i, c := range wanted {
+		if missing(i) {
+			vals[i] = s.defaults[c]
+		}
+	}
+}
+
+// schemaVersion returns a written schema version of the table, loading
+// old versions from the catalog on first use.
+func (s *Table) schemaVersion(v int) (*systable.TableSchema, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sch, ok := s.versions[v]; ok {
+		return sch, nil
+	}
+	history, err := s.history(s.Meta.TableID)
+	if err != nil {
+		return nil, err
+	}
+	for _, h := range history {
+		s.versions[h.Version] = h
+	}
+	if sch, ok := s.versions[v]; ok {
+		return sch, nil
+	}
+	return nil, fmt.Errorf("table %s: row written with unknown schema version %d", s.Meta.TableID, v)
+}
+
+// Projection returns the decoder from rows of a written schema version to
+// the wanted current user columns.
+func (s *Table) Projection(version int, wanted []int) (*row.Projection, error) {
+	key := projKey{version: version, wanted: fmt.Sprint(wanted)}
+	s.mu.Lock()
+	p, ok := s.projs[key]
+	s.mu.Unlock()
+	if ok {
+		return p, nil
+	}
+	written, err := s.schemaVersion(version)
+	if err != nil {
+		return nil, err
+	}
+	p, err = row.NewProjection(written, s.Schema, wanted)
+	if err != nil {
+		return nil, fmt.Errorf("table %s: %w", s.Meta.TableID, err)
+	}
+	s.mu.Lock()
+	s.projs[key] = p
+	s.mu.Unlock()
+	return p, nil
+}
+
+// Error wraps a storage error with the table it happened on. A table
+// dropped while a statement ran reads as not found.
+func Error(t *catalog.Table, err error) error {
+	if errors.Is(err, kv.ErrDropped) {
+		return apierror.New(apierror.TableNotFound, "table %s.%s was dropped", t.Meta.NamespaceID, t.Meta.TableName)
+	}
+	return fmt.Errorf("table %s: %w", t.Meta.TableID, err)
+}
+
+// AllColumns lists column indices 0..n-1.
+func AllColumns(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// Registry builds and caches the Table of every catalog table.
+type Registry struct {
+	db  *kv.DB
+	cat *catalog.Catalog
+
+	mu     sync.Mutex
+	tables map[string]*Table // by table id
+}
+
+// NewRegistry returns a registry over the store and catalog.
+func NewRegistry(db *kv.DB, cat *catalog.Catalog) *Registry {
+	return &Registry{db: db, cat: cat, tables: make(map[string]*Table)}
+}
+
+// Get returns the Table of t, rebuilding it when the catalog holds a newer
+// version of the table (an ALTER, or a drop and re-create).
+func (r *Registry) Get(t *catalog.Table) (*Table, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if s, ok := r.tables[t.Meta.TableID]; ok && s.Table == t {
+		return s, nil
+	}
+	s, err := build(r.db, r.cat, t)
+	if err != nil {
+		return nil, err
+	}
+	r.tables[t.Meta.TableID] = s
+	return s, nil
+}
+
+// Forget drops what is cached for a dropped table.
+func (r *Registry) Forget(t *catalog.Table) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	delete(r.tables, t.Meta.TableID)
+}
