@@ -13,6 +13,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -206,7 +207,7 @@ func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *
 // manifest, under the partition lock so a commit's cold check never sees a
 // half-changed manifest.
 func (e *Engine) swapFiles(t *catalog.Table, shape *tableShape, m *systable.Manifest, old []systable.ManifestFile, info cold.FileInfo, empty bool) error {
-	unlock := e.locks.lock([]*pendingWrite{{cf: shape.CF, userID: m.UserID}})
+	unlock := e.locks.Lock(txn.Partition{Family: t.Family, Owner: m.UserID})
 	defer unlock()
 	merged := make(map[string]bool, len(old))
 	for _, f := range old {
@@ -231,5 +232,6 @@ func (e *Engine) swapFiles(t *catalog.Table, shape *tableShape, m *systable.Mani
 	if err := e.cat.DB().Write(&b); err != nil {
 		return fmt.Errorf("compact %s: commit manifest: %w", t.Meta.TableID, err)
 	}
+	e.cold.epoch(t.Meta.TableID).Add(1)
 	return nil
 }

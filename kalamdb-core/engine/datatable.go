@@ -14,6 +14,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
@@ -131,11 +132,11 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 	}
 	if tx := t.sess.tx; tx != nil {
 		if p.point {
-			if w, ok := tx.pending(s.CF, p.start); ok {
-				it.pending = []*pendingWrite{w}
+			if w, ok := tx.Pending(s.Table, p.start); ok {
+				it.pending = []*txn.Write{w}
 			}
 		} else {
-			it.pending = tx.pendingRange(s.CF, p.start, p.end)
+			it.pending = tx.PendingRange(s.Table, p.start, p.end)
 		}
 		if p.reverse {
 			slices.Reverse(it.pending)
@@ -221,7 +222,7 @@ type rowIter struct {
 	needStep bool
 	point    bool
 	pointKey []byte
-	pending  []*pendingWrite
+	pending  []*txn.Write
 	pi       int
 	buf      []any
 	proj     *row.Projection
@@ -322,7 +323,7 @@ func (it *rowIter) nextPoint(ctx *sql.Context) (sql.Row, error) {
 		k := it.pointKey
 		it.pointKey = nil
 		if len(it.pending) > 0 {
-			r, visible, err := it.decode(it.pending[0].key, it.pending[0].value)
+			r, visible, err := it.decode(it.pending[0].Key, it.pending[0].Value)
 			if err != nil || visible {
 				return r, err
 			}
@@ -383,7 +384,7 @@ func (it *rowIter) advance() (key, value []byte, ok bool, err error) {
 		it.step()
 	}
 	hotValid := it.kit.Valid()
-	var pend *pendingWrite
+	var pend *txn.Write
 	if it.pi < len(it.pending) {
 		pend = it.pending[it.pi]
 	}
@@ -400,7 +401,7 @@ func (it *rowIter) advance() (key, value []byte, ok bool, err error) {
 	case pend == nil:
 		cmp = -1
 	default:
-		cmp = bytes.Compare(it.kit.Key(), pend.key)
+		cmp = bytes.Compare(it.kit.Key(), pend.Key)
 		if it.reverse {
 			cmp = -cmp
 		}
@@ -413,7 +414,7 @@ func (it *rowIter) advance() (key, value []byte, ok bool, err error) {
 		it.needStep = true
 	}
 	it.pi++
-	return pend.key, pend.value, true, nil
+	return pend.Key, pend.Value, true, nil
 }
 
 func (it *rowIter) step() {
@@ -461,7 +462,7 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 		s.FillMissing(vals, it.wanted, proj.Missing)
 	}
 	if s.PK < 0 && !s.IsStream() && it.t.sess.tx != nil {
-		it.t.sess.tx.rememberIdentity(h.Seq, key)
+		it.t.sess.tx.RememberIdentity(h.Seq, key)
 	}
 	return it.assemble(vals, h.Seq, h.Deleted), true, nil
 }
@@ -477,7 +478,7 @@ func (it *rowIter) decodeCold(r *cold.Row, missing []bool) (sql.Row, bool) {
 		s.FillMissing(r.Values, it.wanted, func(i int) bool { return missing[i] })
 	}
 	if s.PK < 0 && it.t.sess.tx != nil {
-		it.t.sess.tx.rememberIdentity(r.Seq, append(append([]byte(nil), it.t.prefix...), r.Key...))
+		it.t.sess.tx.RememberIdentity(r.Seq, append(append([]byte(nil), it.t.prefix...), r.Key...))
 	}
 	return it.assemble(r.Values, r.Seq, r.Deleted), true
 }

@@ -2,18 +2,16 @@ package engine
 
 import (
 	"bytes"
-	"context"
-	"errors"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
-	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // Inserter implements sql.InsertableTable.
@@ -37,7 +35,7 @@ func (ed *editor) DiscardChanges(*sql.Context, error) error { return nil }
 func (ed *editor) StatementComplete(*sql.Context) error     { return nil }
 func (ed *editor) Close(*sql.Context) error                 { return nil }
 
-func (ed *editor) tx() (*Tx, error) {
+func (ed *editor) tx() (*txn.Tx, error) {
 	if ed.t.sess.tx == nil {
 		return nil, apierror.New(apierror.InternalError, "write outside a transaction")
 	}
@@ -128,7 +126,7 @@ func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 		return nil
 	}
 	if !s.IsStream() && s.PK >= 0 {
-		if live, err := ed.liveVersion(tx, key); err != nil {
+		if live, err := tx.Exists(ctx, s.Table, ed.t.owner, key); err != nil {
 			return err
 		} else if live {
 			return apierror.New(apierror.InvalidInput, "duplicate primary key %s = %v in %s.%s",
@@ -139,45 +137,20 @@ func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 	if err != nil {
 		return err
 	}
-	return tx.put(&pendingWrite{table: s.Table.Table, cf: s.CF, userID: ed.t.owner, key: key, value: value,
-		seq: seq, mustBeAbsent: true, live: true, after: vals})
-}
-
-// liveVersion reports whether key has a live version, in the transaction
-// or committed.
-func (ed *editor) liveVersion(tx *Tx, key []byte) (bool, error) {
-	if w, ok := tx.pending(ed.t.shape.CF, key); ok {
-		return w.live, nil
-	}
-	v, err := ed.t.shape.CF.Get(key)
-	if errors.Is(err, kv.ErrNotFound) {
-		// No hot version: the newest cold one decides.
-		_, deleted, found, err := ed.t.e.coldVersion(context.Background(), ed.t.shape.Table.Table, ed.t.owner, key[len(ed.t.prefix):])
-		if err != nil {
-			return false, err
-		}
-		return found && !deleted, nil
-	}
-	if err != nil {
-		return false, tableError(ed.t.shape, err)
-	}
-	h, err := row.DecodeHeader(v)
-	if err != nil {
-		return false, tableError(ed.t.shape, err)
-	}
-	return !h.Deleted, nil
+	return tx.Put(&txn.Write{Table: s.Table, Owner: ed.t.owner, Key: key, Value: value,
+		Seq: seq, Insert: true, Live: true, After: vals})
 }
 
 // existing locates the stored version an UPDATE or DELETE was given: its
 // key and the _seq the statement read.
-func (ed *editor) existing(tx *Tx, old sql.Row) ([]byte, int64, error) {
+func (ed *editor) existing(tx *txn.Tx, old sql.Row) ([]byte, int64, error) {
 	s := ed.t.shape
 	seq, ok := old[s.SeqIndex()].(int64)
 	if !ok {
 		return nil, 0, apierror.New(apierror.InternalError, "row of %s has no _seq", s.Meta.TableID)
 	}
 	if s.PK < 0 {
-		key, ok := tx.identity(seq)
+		key, ok := tx.Identity(seq)
 		if !ok {
 			return nil, 0, apierror.New(apierror.InternalError, "row of %s was not read by this statement", s.Meta.TableID)
 		}
@@ -241,13 +214,13 @@ func (ed *editor) replace(old, next sql.Row, deleted bool) error {
 	if err != nil {
 		return err
 	}
-	w := &pendingWrite{table: s.Table.Table, cf: s.CF, userID: ed.t.owner, key: key, value: value, seq: seq,
-		expectSeq: readSeq, live: !deleted, beforeSeq: readSeq}
+	w := &txn.Write{Table: s.Table, Owner: ed.t.owner, Key: key, Value: value, Seq: seq,
+		ExpectSeq: readSeq, Live: !deleted, BeforeSeq: readSeq}
 	if before, err := ed.userValues(old); err == nil {
-		w.before = before
+		w.Before = before
 	}
 	if !deleted {
-		w.after = vals
+		w.After = vals
 	}
-	return tx.put(w)
+	return tx.Put(w)
 }

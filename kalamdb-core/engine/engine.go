@@ -22,6 +22,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
@@ -79,13 +80,13 @@ type Engine struct {
 	seq      *ids.Snowflake
 	uuids    *ids.UUIDv7Generator
 	ulids    *ids.ULIDGenerator
-	locks    partitionLocks
+	locks    *txn.Locks
+	txns     *txn.Manager
 	// noFastPath disables fastPath (Options.DisableFastPath).
 	noFastPath bool
 	fastHits   atomic.Int64
 
-	sinkMu sync.RWMutex
-	sink   ChangeSink
+	sink changeSink
 
 	sysMu       sync.RWMutex
 	extraSystem []systable.SQLTable
@@ -98,8 +99,6 @@ type Engine struct {
 	closeOnce  sync.Once
 	obsoleteWG sync.WaitGroup
 	obsolete   *obsoleteFiles
-	// seqLease keeps seq above every _seq committed before a restart.
-	seqLease *seqLease
 
 	sessions sync.Pool
 	nextConn atomic.Uint32
@@ -114,18 +113,17 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	lease, err := openSeqLease(cat.DB(), seq)
-	if err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
-	}
 	manifests, err := systable.Open(cat.DB(), systable.Manifests)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	e := &Engine{cat: cat, opts: o, limits: o.Limits.withDefaults(), jobs: o.Jobs, seq: seq, seqLease: lease, uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
+	e := &Engine{cat: cat, opts: o, limits: o.Limits.withDefaults(), jobs: o.Jobs, seq: seq, locks: txn.NewLocks(), uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
 		ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath,
 		cold: &coldTier{manifests: manifests, files: newFileCache(1024), faults: o.StorageFaults, storages: map[string]cold.Storage{}, epochs: map[string]*atomic.Uint64{}}}
 	e.tables = tables.NewRegistry(cat.DB(), cat)
+	if e.txns, err = txn.Open(cat.DB(), txn.Options{Locks: e.locks, Seq: seq, Cold: coldVersions{e}, Sink: &e.sink}); err != nil {
+		return nil, fmt.Errorf("engine: %w", err)
+	}
 	e.extraSystem = []systable.SQLTable{o.Jobs.Table(), manifests}
 	e.closing = make(chan struct{})
 	e.obsolete = newObsoleteFiles()
@@ -170,6 +168,9 @@ func (e *Engine) systemTables() []systable.SQLTable {
 // FastPathStatements counts the statements that ran on the fast path.
 func (e *Engine) FastPathStatements() int64 { return e.fastHits.Load() }
 
+// BeginTx starts a transaction.
+func (e *Engine) BeginTx() *txn.Tx { return e.txns.Begin() }
+
 // ForgetTable drops anything cached for a dropped table.
 func (e *Engine) ForgetTable(t *catalog.Table) { e.provider.tables.forget(t) }
 
@@ -181,7 +182,7 @@ type QueryRequest struct {
 	Statement *dialect.StandardSQL
 	Params    []any
 	// Tx is the open transaction of the batch, or nil for autocommit.
-	Tx *Tx
+	Tx *txn.Tx
 	// MaxRows bounds the rows a query may return.
 	MaxRows int
 	// MaxBytes bounds the size of the rows a query may return, as
@@ -214,7 +215,7 @@ type QueryResult struct {
 // recycled; nothing a statement can do survives in one (the dialect refuses
 // variables and SET, named locks are disabled) beyond what acquireSession
 // resets.
-func (e *Engine) newContext(ctx context.Context, userID string, role systable.Role, namespace string, tx *Tx) (*sql.Context, func(), error) {
+func (e *Engine) newContext(ctx context.Context, userID string, role systable.Role, namespace string, tx *txn.Tx) (*sql.Context, func(), error) {
 	sess, err := e.acquireSession(userID, role, namespace, tx)
 	if err != nil {
 		return nil, nil, err
@@ -223,7 +224,7 @@ func (e *Engine) newContext(ctx context.Context, userID string, role systable.Ro
 	return sctx, func() { e.releaseSession(sess) }, nil
 }
 
-func (e *Engine) acquireSession(userID string, role systable.Role, namespace string, tx *Tx) (*Session, error) {
+func (e *Engine) acquireSession(userID string, role systable.Role, namespace string, tx *txn.Tx) (*Session, error) {
 	sess, _ := e.sessions.Get().(*Session)
 	if sess == nil {
 		base := sql.NewBaseSessionWithClientServer("kalamdb", sql.Client{Address: "localhost"}, e.nextConn.Add(1))
@@ -271,7 +272,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	tx := req.Tx
 	autocommit := tx == nil
 	if autocommit {
-		tx = e.BeginTx()
+		tx = e.txns.Begin()
 		defer func() {
 			if err != nil {
 				tx.Rollback()

@@ -13,6 +13,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -215,7 +216,7 @@ func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableS
 		// Bloom filters are sized for the rows the file will hold; the
 		// partition's counter of buffered writes is a close upper bound.
 		expected := int64(1)
-		if counters, err := e.countersFamily(); err == nil {
+		if counters, err := e.cat.DB().ColumnFamily(txn.CountersFamily); err == nil {
 			if n, err := counters.Counter(keyenc.CounterKey(t.Meta.NamespaceID, t.Meta.TableName, partitionOwner(t, user))); err == nil && n > 0 {
 				expected = n
 			}
@@ -264,7 +265,7 @@ func (e *Engine) partitionManifest(t *catalog.Table, userID string) (*systable.M
 func (e *Engine) commitFlush(t *catalog.Table, shape *tableShape, userID string, m *systable.Manifest,
 	info cold.FileInfo, flushed []flushedKey) (int64, error) {
 	owner := partitionOwner(t, userID)
-	unlock := e.locks.lock([]*pendingWrite{{cf: shape.CF, userID: owner}})
+	unlock := e.locks.Lock(txn.Partition{Family: t.Family, Owner: owner})
 	defer unlock()
 	var b kv.Batch
 	var deleted, kept int64
@@ -327,7 +328,7 @@ func (e *Engine) commitFlush(t *catalog.Table, shape *tableShape, userID string,
 	if err := e.cold.manifests.PutInBatch(&b, m); err != nil {
 		return 0, err
 	}
-	counters, err := e.countersFamily()
+	counters, err := e.cat.DB().ColumnFamily(txn.CountersFamily)
 	if err != nil {
 		return 0, err
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
@@ -30,7 +31,7 @@ func (e *Engine) flushPolicyOf(t *catalog.Table) FlushPolicy {
 // reached rows:N (one job for all of them), and any table with buffered
 // rows whose interval elapsed since its last policy flush.
 func (e *Engine) RunFlushPolicies(now time.Time) error {
-	counters, err := e.countersFamily()
+	counters, err := e.cat.DB().ColumnFamily(txn.CountersFamily)
 	if err != nil {
 		return err
 	}

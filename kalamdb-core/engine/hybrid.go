@@ -10,6 +10,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
@@ -191,14 +192,21 @@ func coldLookup(ctx context.Context, files []*cachedFile, current *systable.Tabl
 	return cold.Row{}, nil, false, nil
 }
 
-// coldVersion reports the newest cold version of a key (seq, deleted),
+// coldVersions is the cold tier as transactions see it (txn.Cold).
+type coldVersions struct{ e *Engine }
+
+// Epoch implements txn.Cold: the table's flush epoch, moved under the
+// partition lock whenever a flush, compaction or drop changes its files.
+func (c coldVersions) Epoch(tableID string) uint64 { return c.e.cold.epoch(tableID).Load() }
+
+// NewestVersion implements txn.Cold: the newest cold version of a key,
 // reading the latest manifest; commit validation calls it under the
 // partition's lock, which flush and compaction also take to change a
 // manifest.
-func (e *Engine) coldVersion(ctx context.Context, t *catalog.Table, owner string, local []byte) (seq int64, deleted, found bool, err error) {
-	files, err := e.partitionFiles(ctx, t, owner, nil)
+func (c coldVersions) NewestVersion(ctx context.Context, t *catalog.Table, owner string, local []byte) (txn.ColdVersion, error) {
+	files, err := c.e.partitionFiles(ctx, t, owner, nil)
 	if err != nil || len(files) == 0 {
-		return 0, false, false, err
+		return txn.ColdVersion{}, err
 	}
 	defer func() {
 		for _, f := range files {
@@ -207,9 +215,9 @@ func (e *Engine) coldVersion(ctx context.Context, t *catalog.Table, owner string
 	}()
 	r, _, found, err := coldLookup(ctx, files, t.Schema, []int{}, local)
 	if err != nil || !found {
-		return 0, false, false, err
+		return txn.ColdVersion{}, err
 	}
-	return r.Seq, r.Deleted, true, nil
+	return txn.ColdVersion{Seq: r.Seq, Deleted: r.Deleted, Found: true}, nil
 }
 
 // coldCursor walks one file's rows of a key range. Forward scans stream

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/plan"
@@ -14,45 +15,14 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
-// ChangeType says what a committed change did to a row.
-type ChangeType string
-
-// Change types, as on the WebSocket wire.
-const (
-	ChangeInsert ChangeType = "insert"
-	ChangeUpdate ChangeType = "update"
-	ChangeDelete ChangeType = "delete"
-)
-
-// Change is one committed row change, published after its batch is
-// durable (DESIGN §6).
-type Change struct {
-	Table *catalog.Table
-	// UserID is the partition owner for USER and STREAM tables, "" for
-	// SHARED ones.
-	UserID string
-	Type   ChangeType
-	// Old and New are the row's user column values (the table's current
-	// schema order) before and after; Old is nil for an insert, New for a
-	// delete. OldSeq/NewSeq are the _seq of those versions.
-	Old, New       []any
-	OldSeq, NewSeq int64
-}
-
-// ChangeSink receives committed changes. Publish is called while the
-// written partitions are locked, in commit order per partition; it must
-// not block (queue and return).
-type ChangeSink interface {
-	Publish(changes []Change)
-}
-
-// SubscriberCounter is optionally implemented by a ChangeSink: it reports
+// SubscriberCounter is optionally implemented by a change sink: it reports
 // whether a partition of a STREAM table (the user's) has any subscriber,
 // so that an EPHEMERAL table drops events nobody would receive instead of
 // storing them.
@@ -63,47 +33,36 @@ type SubscriberCounter interface {
 // hasSubscribers reports whether events of userID's partition of t would
 // reach anyone.
 func (e *Engine) hasSubscribers(t *catalog.Table, userID string) bool {
-	e.sinkMu.RLock()
-	sink := e.sink
-	e.sinkMu.RUnlock()
-	if c, ok := sink.(SubscriberCounter); ok {
+	if c, ok := e.sink.get().(SubscriberCounter); ok {
 		return c.HasSubscribers(t, userID)
 	}
 	return false
 }
 
-// SetChangeSink installs the receiver of committed changes.
-func (e *Engine) SetChangeSink(s ChangeSink) {
-	e.sinkMu.Lock()
-	e.sink = s
-	e.sinkMu.Unlock()
+// changeSink forwards committed changes to the sink SetChangeSink
+// installed.
+type changeSink struct {
+	mu   sync.RWMutex
+	sink txn.Sink
 }
 
-func (e *Engine) publish(writes []*pendingWrite) {
-	e.sinkMu.RLock()
-	sink := e.sink
-	e.sinkMu.RUnlock()
-	if sink == nil {
-		return
-	}
-	changes := make([]Change, 0, len(writes))
-	for _, w := range writes {
-		c := Change{Table: w.table, UserID: w.userID, Old: w.before, New: w.after, OldSeq: w.beforeSeq, NewSeq: w.seq}
-		switch {
-		case w.before == nil && w.live:
-			c.Type = ChangeInsert
-		case w.before != nil && w.live:
-			c.Type = ChangeUpdate
-		case w.before != nil && !w.live:
-			c.Type, c.New = ChangeDelete, nil
-		default:
-			continue // a row inserted and deleted within one transaction
-		}
-		changes = append(changes, c)
-	}
-	if len(changes) > 0 {
+func (c *changeSink) Publish(changes []txn.Change) {
+	if sink := c.get(); sink != nil {
 		sink.Publish(changes)
 	}
+}
+
+func (c *changeSink) get() txn.Sink {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.sink
+}
+
+// SetChangeSink installs the receiver of committed changes.
+func (e *Engine) SetChangeSink(s txn.Sink) {
+	e.sink.mu.Lock()
+	e.sink.sink = s
+	e.sink.mu.Unlock()
 }
 
 // OpenPartitionFeed runs register (which adds a subscriber to the change
@@ -114,15 +73,14 @@ func (e *Engine) publish(writes []*pendingWrite) {
 // rely on. The snapshot also keeps the Parquet files it sees until it is
 // closed, however long that takes. The caller must Close it.
 func (e *Engine) OpenPartitionFeed(t *catalog.Table, userID string, register func()) (*FeedSnapshot, error) {
-	cf, ok := e.cat.DB().LookupColumnFamily(t.Family)
-	if !ok {
+	if _, ok := e.cat.DB().LookupColumnFamily(t.Family); !ok {
 		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", t.Meta.NamespaceID, t.Meta.TableName)
 	}
 	owner := userID
 	if !t.PerUser() {
 		owner = ""
 	}
-	unlock := e.locks.lock([]*pendingWrite{{cf: cf, userID: owner}})
+	unlock := e.locks.Lock(txn.Partition{Family: t.Family, Owner: owner})
 	defer unlock()
 	release := e.obsolete.pin()
 	register()

@@ -12,8 +12,8 @@ import (
 // (PostgreSQL's transaction timestamp), in UTC with microseconds.
 func statementTime(ctx *sql.Context) time.Time {
 	if ctx != nil {
-		if s, ok := ctx.Session.(*Session); ok && s.tx != nil && !s.tx.start.IsZero() {
-			return s.tx.start
+		if s, ok := ctx.Session.(*Session); ok && s.tx != nil && !s.tx.Start().IsZero() {
+			return s.tx.Start()
 		}
 	}
 	return time.Now().UTC().Truncate(time.Microsecond)

@@ -6,6 +6,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -21,7 +22,7 @@ type Session struct {
 	UserID string
 	Role   systable.Role
 	// tx collects the statement's (or the open transaction's) writes.
-	tx *Tx
+	tx *txn.Tx
 	// showDeleted is set when the statement filters on _deleted: only then
 	// do soft-deleted rows appear (API.md "Tables and system columns").
 	showDeleted bool

@@ -8,16 +8,17 @@ import (
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 type recordingSink struct {
 	mu      sync.Mutex
-	changes []engine.Change
+	changes []txn.Change
 }
 
-func (r *recordingSink) Publish(cs []engine.Change) {
+func (r *recordingSink) Publish(cs []txn.Change) {
 	r.mu.Lock()
 	r.changes = append(r.changes, cs...)
 	r.mu.Unlock()

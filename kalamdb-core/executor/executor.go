@@ -8,6 +8,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
@@ -65,7 +66,7 @@ type batch struct {
 	caller     authz.Principal
 	clientAddr string
 	namespace  string
-	tx         *engine.Tx
+	tx         *txn.Tx
 	// resultBytes is the size of the rows returned so far.
 	resultBytes int64
 }

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -147,9 +147,9 @@ func heapInUse() int64 {
 }
 
 // captureSink records published changes instead of routing them.
-type captureSink struct{ changes []engine.Change }
+type captureSink struct{ changes []txn.Change }
 
-func (s *captureSink) Publish(cs []engine.Change) { s.changes = append(s.changes, cs...) }
+func (s *captureSink) Publish(cs []txn.Change) { s.changes = append(s.changes, cs...) }
 
 // drain takes what is queued on each connection, without waiting.
 func drain(conns []*live.Conn) {

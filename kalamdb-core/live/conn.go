@@ -7,7 +7,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -282,7 +282,7 @@ func (c *Conn) process(ctx context.Context, it item) {
 }
 
 // deliver renders one change for a ready subscription.
-func (c *Conn) deliver(ctx context.Context, s *subscription, ch *engine.Change) {
+func (c *Conn) deliver(ctx context.Context, s *subscription, ch *txn.Change) {
 	msg, end := s.render(ctx, ch)
 	if end != nil {
 		c.endSubscription(s, end)

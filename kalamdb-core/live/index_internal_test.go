@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -46,22 +46,22 @@ func TestPublishTouchesOnlyTheWrittenPartition(t *testing.T) {
 	}
 
 	// Three rows of u0007 and one of u0500 in one commit.
-	m.Publish([]engine.Change{
-		{Table: msgs, UserID: "u0007", Type: engine.ChangeInsert},
-		{Table: msgs, UserID: "u0007", Type: engine.ChangeInsert},
-		{Table: msgs, UserID: "u0007", Type: engine.ChangeUpdate},
-		{Table: msgs, UserID: "u0500", Type: engine.ChangeDelete},
+	m.Publish([]txn.Change{
+		{Table: msgs, UserID: "u0007", Type: txn.ChangeInsert},
+		{Table: msgs, UserID: "u0007", Type: txn.ChangeInsert},
+		{Table: msgs, UserID: "u0007", Type: txn.ChangeUpdate},
+		{Table: msgs, UserID: "u0500", Type: txn.ChangeDelete},
 	})
 	if got := fmt.Sprint(queued()); got != "map[u0007:2 u0500:2]" {
 		t.Fatalf("entries per connection: %s (want one per subscription of the written partitions)", got)
 	}
 	// A user with no subscription: nobody is touched.
-	m.Publish([]engine.Change{{Table: msgs, UserID: "nobody", Type: engine.ChangeInsert}})
+	m.Publish([]txn.Change{{Table: msgs, UserID: "nobody", Type: txn.ChangeInsert}})
 	if got := queued(); len(got) != 0 {
 		t.Fatalf("a write to an unwatched partition reached %v", got)
 	}
 	// A SHARED table is one partition: every subscriber of it.
-	m.Publish([]engine.Change{{Table: rooms, Type: engine.ChangeInsert}})
+	m.Publish([]txn.Change{{Table: rooms, Type: txn.ChangeInsert}})
 	if got := queued(); len(got) != 1000 || got["u0999"] != 1 {
 		t.Fatalf("shared table write reached %d connections", len(got))
 	}

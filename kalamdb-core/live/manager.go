@@ -13,6 +13,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -90,7 +91,7 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Manager is the live query manager. It implements engine.ChangeSink and
+// Manager is the live query manager. It implements txn.Sink and
 // engine.SubscriberCounter, and executor.LiveQueries for KILL LIVE QUERY.
 type Manager struct {
 	eng  *engine.Engine
@@ -115,7 +116,7 @@ type Manager struct {
 }
 
 var (
-	_ engine.ChangeSink        = (*Manager)(nil)
+	_ txn.Sink                 = (*Manager)(nil)
 	_ engine.SubscriberCounter = (*Manager)(nil)
 )
 
@@ -221,11 +222,11 @@ func (m *Manager) forgetConn(c *Conn) {
 	m.mu.Unlock()
 }
 
-// Publish implements engine.ChangeSink. It runs on the committing
+// Publish implements txn.Sink. It runs on the committing
 // goroutine with the written partitions locked, so it only routes: one
 // index lookup per run of changes to a partition, and one queue append per
 // subscription of it (the run is shared, not copied).
-func (m *Manager) Publish(changes []engine.Change) {
+func (m *Manager) Publish(changes []txn.Change) {
 	for i := 0; i < len(changes); {
 		k := partKey{table: changes[i].Table.Meta.TableID, user: changes[i].UserID}
 		j := i + 1
@@ -239,7 +240,7 @@ func (m *Manager) Publish(changes []engine.Change) {
 		if m.opts.Streams != nil && run[0].Table.Meta.TableType == dialect.TableTypeStream {
 			inserted := 0
 			for r := range run {
-				if run[r].Type == engine.ChangeInsert {
+				if run[r].Type == txn.ChangeInsert {
 					inserted++
 				}
 			}

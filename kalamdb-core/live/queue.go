@@ -1,6 +1,6 @@
 package live
 
-import "github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+import "github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 
 // item is one entry of a connection's send queue: the changes one commit
 // made to a partition one of its subscriptions watches, or a message that
@@ -10,7 +10,7 @@ import "github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 // 5000-row INSERT.
 type item struct {
 	sub     *subscription
-	changes []engine.Change // shared with every subscriber; read-only
+	changes []txn.Change // shared with every subscriber; read-only
 	msg     Message
 	// lastBatch marks msg as the subscription's last initial-data batch:
 	// once it is out, the changes kept aside follow and the subscription

@@ -12,6 +12,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
@@ -46,7 +47,7 @@ type subscription struct {
 
 	// Sender state: only the goroutine calling Conn.Next touches these.
 	ready   bool
-	pending []*engine.Change
+	pending []*txn.Change
 	view    *view
 }
 
@@ -336,7 +337,7 @@ func columnIndex(t *catalog.Table, name string) int {
 // delete of one that stops. nil means the change does not concern the
 // subscription. end, when set, ends the subscription (its table was
 // dropped or may no longer be read).
-func (s *subscription) render(ctx context.Context, ch *engine.Change) (msg Message, end *ErrorMessage) {
+func (s *subscription) render(ctx context.Context, ch *txn.Change) (msg Message, end *ErrorMessage) {
 	if ch.Table != s.view.table {
 		if end := s.refresh(ctx, ch.Table); end != nil {
 			return nil, end
@@ -355,13 +356,13 @@ func (s *subscription) render(ctx context.Context, ch *engine.Change) (msg Messa
 	out := &ChangeMessage{Type: "change", SubscriptionID: s.id}
 	switch {
 	case oldMatch && newMatch:
-		out.ChangeType = string(engine.ChangeUpdate)
+		out.ChangeType = string(txn.ChangeUpdate)
 		out.Rows, out.OldValues = []Row{v.row(newRow)}, []Row{v.row(oldRow)}
 	case newMatch:
-		out.ChangeType = string(engine.ChangeInsert)
+		out.ChangeType = string(txn.ChangeInsert)
 		out.Rows = []Row{v.row(newRow)}
 	case oldMatch:
-		out.ChangeType = string(engine.ChangeDelete)
+		out.ChangeType = string(txn.ChangeDelete)
 		out.OldValues = []Row{v.row(oldRow)}
 	default:
 		return nil, nil

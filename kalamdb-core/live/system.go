@@ -10,6 +10,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
@@ -220,16 +221,16 @@ func (c *Conn) refreshSystem(ctx context.Context, s *subscription) {
 		old, had := s.sys.last[r.key]
 		switch {
 		case !had:
-			msgs = append(msgs, &ChangeMessage{Type: "change", SubscriptionID: s.id, ChangeType: string(engine.ChangeInsert),
+			msgs = append(msgs, &ChangeMessage{Type: "change", SubscriptionID: s.id, ChangeType: string(txn.ChangeInsert),
 				Rows: []Row{r.row}})
 		case old.enc != r.enc:
-			msgs = append(msgs, &ChangeMessage{Type: "change", SubscriptionID: s.id, ChangeType: string(engine.ChangeUpdate),
+			msgs = append(msgs, &ChangeMessage{Type: "change", SubscriptionID: s.id, ChangeType: string(txn.ChangeUpdate),
 				Rows: []Row{r.row}, OldValues: []Row{old.row}})
 		}
 	}
 	for _, k := range s.sys.order {
 		if _, kept := next[k]; !kept {
-			msgs = append(msgs, &ChangeMessage{Type: "change", SubscriptionID: s.id, ChangeType: string(engine.ChangeDelete),
+			msgs = append(msgs, &ChangeMessage{Type: "change", SubscriptionID: s.id, ChangeType: string(txn.ChangeDelete),
 				OldValues: []Row{s.sys.last[k].row}})
 		}
 	}

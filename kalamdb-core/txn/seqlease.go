@@ -1,4 +1,4 @@
-package engine
+package txn
 
 import (
 	"encoding/binary"

@@ -1,0 +1,41 @@
+// Package txn owns transactions: the writes of one statement (autocommit)
+// or of a BEGIN ... COMMIT block, their validation and atomic commit, the
+// partition locks every writer of a partition takes, the _seq lease, and
+// the publication of committed changes.
+//
+// # Optimistic concurrency
+//
+// Table editors never write to RocksDB: they add versions to a Tx (each
+// with a new _seq; a DELETE writes a _deleted version). Each write records
+// what it expects of the committed version it replaces: no live version
+// for an INSERT, the _seq it read for an UPDATE or DELETE. Commit locks
+// the partitions it touches, re-reads those versions (the hot one, or when
+// there is none the newest cold one), and either writes everything in one
+// batch, with the buffered-row counters and the _seq lease, or fails
+// without writing anything: a concurrent INSERT of the same key is a
+// duplicate key, a concurrent change of a row being updated is a write
+// conflict to retry.
+//
+// # Invariants
+//
+//   - Partition locks (Locks) are striped and taken in stripe order, so
+//     two lockers never wait on each other in a cycle. Commits, flushes
+//     and compactions of a partition, and the registration of a live
+//     subscriber, hold the partition's lock; so a commit's validation
+//     never sees a half-changed manifest, and a subscriber sees each
+//     commit exactly once (in its snapshot or in its feed).
+//   - The cold version of a key is looked up once per key and
+//     transaction: Exists remembers it with the cold tier's epoch of the
+//     table, and Commit reuses it unless the epoch moved (a flush,
+//     compaction or drop changed the table's files in between).
+//   - Every committed _seq is at or below the persisted lease (seqLease),
+//     so _seq keeps growing across restarts even if the clock goes back.
+//   - Changes are published (Sink) after the batch is durable and while
+//     its partitions are still locked, in commit order per partition.
+//
+// # Extending
+//
+// Commit builds its batch in one place (Manager.batch): whatever else must
+// change atomically with row versions (secondary index entries, say) is
+// derived there from each Write's Before and After values.
+package txn

@@ -1,0 +1,105 @@
+package txn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// CountersFamily holds every partition's buffered-row counter: the row
+// versions committed since its last flush, which drive row-count flush
+// policies. Commits raise them, flushes lower them.
+const CountersFamily = "user_table_counters"
+
+// ColdVersion is the newest version of a key in the cold tier.
+type ColdVersion struct {
+	Seq     int64
+	Deleted bool
+	Found   bool
+}
+
+// Cold is what transactions need of the cold tier.
+type Cold interface {
+	// Epoch changes whenever the cold files of table tableID change; it
+	// is moved under the partition lock, with the manifest.
+	Epoch(tableID string) uint64
+	// NewestVersion finds the newest cold version of a partition-local
+	// key of owner's partition of t, in the latest manifest.
+	NewestVersion(ctx context.Context, t *catalog.Table, owner string, local []byte) (ColdVersion, error)
+}
+
+// Options configure a Manager.
+type Options struct {
+	// Locks are the database's partition locks. Required.
+	Locks *Locks
+	// Seq issues _seq; Open makes it issue ids above every one committed
+	// before. Required.
+	Seq *ids.Snowflake
+	// Cold answers for keys without a hot version (nil: no cold tier).
+	Cold Cold
+	// Sink receives committed changes (nil: they are not published).
+	Sink Sink
+}
+
+// Manager begins and commits transactions over one store.
+type Manager struct {
+	db       *kv.DB
+	locks    *Locks
+	lease    *seqLease
+	cold     Cold
+	sink     Sink
+	counters *kv.ColumnFamily
+}
+
+// Open returns the transaction manager of db.
+func Open(db *kv.DB, o Options) (*Manager, error) {
+	if o.Locks == nil || o.Seq == nil {
+		return nil, errors.New("txn: Options.Locks and Options.Seq are required")
+	}
+	lease, err := openSeqLease(db, o.Seq)
+	if err != nil {
+		return nil, fmt.Errorf("txn: %w", err)
+	}
+	counters, err := db.ColumnFamily(CountersFamily)
+	if err != nil {
+		return nil, fmt.Errorf("txn: %w", err)
+	}
+	return &Manager{db: db, locks: o.Locks, lease: lease, cold: o.Cold, sink: o.Sink, counters: counters}, nil
+}
+
+// Begin starts a transaction.
+func (m *Manager) Begin() *Tx {
+	return &Tx{m: m, writes: make(map[string]*Write), start: time.Now().UTC().Truncate(time.Microsecond)}
+}
+
+// batch adds the writes to b: each row version, and one counter increment
+// per partition of a flushed table. It returns the highest _seq written.
+func (m *Manager) batch(b *kv.Batch, writes []*Write) (maxSeq int64) {
+	counters := make(map[string]int64)
+	for _, w := range writes {
+		b.Put(w.Table.CF, w.Key, w.Value)
+		maxSeq = max(maxSeq, w.Seq)
+		if !w.Table.IsStream() {
+			counters[counterKey(w)]++
+		}
+	}
+	for k, n := range counters {
+		b.AddCounter(m.counters, []byte(k), n)
+	}
+	return maxSeq
+}
+
+// publish hands the committed writes' changes to the sink.
+func (m *Manager) publish(writes []*Write) {
+	if m.sink == nil {
+		return
+	}
+	if cs := changes(writes); len(cs) > 0 {
+		m.sink.Publish(cs)
+	}
+}
