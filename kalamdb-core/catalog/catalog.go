@@ -69,37 +69,17 @@ type Catalog struct {
 
 	mu  sync.Mutex // serialises changes
 	cur atomic.Pointer[Snapshot]
-	// dropHook adds the engine's own changes for a dropped table (its
-	// manifests, the cleanup of its files) to the batch that drops it.
-	dropHook DropHook
-	// nsDropHook does the same for a dropped namespace (the cleanup of its
-	// directories in the storages).
-	nsDropHook NamespaceDropHook
 }
 
-// NamespaceDropHook is called with the batch that drops a namespace, after
-// the drop hooks of its tables. It may add to the batch and returns what
-// to run once the batch has committed (or nil).
-type NamespaceDropHook func(b *kv.Batch, namespace string) (after func(), err error)
+// DropWork adds a caller's own changes for a table being dropped (the
+// tiers: its manifests and the job that deletes its files) to the batch
+// that drops it, so they commit together, and returns what to do once that
+// batch has committed (nil: nothing).
+type DropWork func(b *kv.Batch, t *Table) (after func(), err error)
 
-// SetNamespaceDropHook installs the namespace drop hook.
-func (c *Catalog) SetNamespaceDropHook(h NamespaceDropHook) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.nsDropHook = h
-}
-
-// DropHook is called for each table being dropped, with the batch that
-// drops it. It may add to the batch and returns what to run once the
-// batch has committed (or nil).
-type DropHook func(b *kv.Batch, t *Table) (after func(), err error)
-
-// SetDropHook installs the drop hook (the engine does, at construction).
-func (c *Catalog) SetDropHook(h DropHook) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.dropHook = h
-}
+// NamespaceDropWork is DropWork for a namespace being dropped, called after
+// the DropWork of its tables.
+type NamespaceDropWork func(b *kv.Batch, namespace string) (after func(), err error)
 
 // Open loads the catalog from db, creating the root user and the local
 // storage on first start and removing column families that no table owns
@@ -364,58 +344,60 @@ func (c *Catalog) AlterNamespace(name, description string) error {
 }
 
 // DropNamespace drops a namespace; with cascade also its tables, whose
-// metadata goes in the same batch. It returns the dropped tables so the
-// caller can forget them, and whether the namespace existed.
-func (c *Catalog) DropNamespace(name string, ifExists, cascade bool) ([]*Table, bool, error) {
+// metadata goes in the same batch, with what tableWork adds for each and
+// what nsWork adds for the namespace. It returns the dropped tables so the
+// caller can forget them, whether the namespace existed, and the work's
+// steps to run now that the batch has committed (also when dropping the
+// tables' hot data then failed).
+func (c *Catalog) DropNamespace(name string, ifExists, cascade bool, tableWork DropWork, nsWork NamespaceDropWork) ([]*Table, bool, func(), error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
 	if _, ok := snap.namespaces[name]; !ok {
 		if ifExists {
-			return nil, false, nil
+			return nil, false, nil, nil
 		}
-		return nil, false, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", name)
+		return nil, false, nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", name)
 	}
 	tables := snap.Tables(name)
 	if len(tables) > 0 && !cascade {
-		return nil, true, apierror.New(apierror.SQLExecutionError,
+		return nil, true, nil, apierror.New(apierror.SQLExecutionError,
 			"namespace %s is not empty (%d tables); use DROP NAMESPACE %s CASCADE", name, len(tables), name)
 	}
 	var b kv.Batch
 	next := snap.clone()
 	var after []func()
 	for _, t := range tables {
-		a, err := c.deleteTableRows(&b, t)
+		a, err := c.deleteTableRows(&b, t, tableWork)
 		if err != nil {
-			return nil, true, err
+			return nil, true, nil, err
 		}
 		after = append(after, a)
 		delete(next.tables, t.Meta.TableID)
 	}
 	c.namespaces.DeleteInBatch(&b, name)
 	delete(next.namespaces, name)
-	if c.nsDropHook != nil {
-		a, err := c.nsDropHook(&b, name)
+	if nsWork != nil {
+		a, err := nsWork(&b, name)
 		if err != nil {
-			return nil, true, err
+			return nil, true, nil, err
 		}
 		after = append(after, a)
 	}
 	if err := c.commit(&b, next); err != nil {
-		return nil, true, err
+		return nil, true, nil, err
 	}
-	runAll(after)
 	for _, t := range tables {
 		if err := c.DropTableData(t); err != nil {
-			return tables, true, err
+			return tables, true, runAll(after), err
 		}
 	}
-	return tables, true, nil
+	return tables, true, runAll(after), nil
 }
 
-// deleteTableRows records the removal of a table's metadata into b and
-// returns what the drop hook wants run after the commit.
-func (c *Catalog) deleteTableRows(b *kv.Batch, t *Table) (func(), error) {
+// deleteTableRows records the removal of a table's metadata into b, with
+// what work adds, and returns what work wants run after the commit.
+func (c *Catalog) deleteTableRows(b *kv.Batch, t *Table, work DropWork) (func(), error) {
 	history, err := c.SchemaHistory(t.Meta.TableID)
 	if err != nil {
 		return nil, err
@@ -424,16 +406,19 @@ func (c *Catalog) deleteTableRows(b *kv.Batch, t *Table) (func(), error) {
 		c.schemas.DeleteInBatch(b, systable.SchemaID(s.TableID, s.Version))
 	}
 	c.tables.DeleteInBatch(b, t.Meta.TableID)
-	if c.dropHook == nil {
+	if work == nil {
 		return nil, nil
 	}
-	return c.dropHook(b, t)
+	return work(b, t)
 }
 
-func runAll(fs []func()) {
-	for _, f := range fs {
-		if f != nil {
-			f()
+// runAll is one function that runs every non-nil f in order.
+func runAll(fs []func()) func() {
+	return func() {
+		for _, f := range fs {
+			if f != nil {
+				f()
+			}
 		}
 	}
 }
@@ -544,45 +529,46 @@ func (c *Catalog) buildTable(st *dialect.CreateTable) (*systable.TableMeta, *sys
 	return meta, sch, nil
 }
 
-// DropTable drops a table's metadata at once (with whatever the drop hook
-// adds: its manifests and the job that deletes its cold files), then its
-// column family, so the name is free again when it returns. It reports
-// whether the table existed. wantType, when set, must match.
-func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExists bool) (bool, error) {
+// DropTable drops a table's metadata at once, with whatever work adds to
+// the batch (the tiers: its manifests and the job that deletes its cold
+// files), then its column family, so the name is free again when it
+// returns. It returns the dropped table (nil when it did not exist) and
+// work's steps to run now that the batch has committed (also when
+// dropping the hot data then failed). wantType, when set, must match.
+func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExists bool, work DropWork) (*Table, func(), error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
 	if ns == SystemNamespace {
-		return false, apierror.New(apierror.PermissionDenied, "system tables cannot be dropped")
+		return nil, nil, apierror.New(apierror.PermissionDenied, "system tables cannot be dropped")
 	}
 	if _, ok := snap.namespaces[ns]; !ok {
 		if ifExists {
-			return false, nil
+			return nil, nil, nil
 		}
-		return false, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", ns)
+		return nil, nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", ns)
 	}
 	t, ok := snap.Table(ns, name)
 	if !ok {
 		if ifExists {
-			return false, nil
+			return nil, nil, nil
 		}
-		return false, apierror.New(apierror.TableNotFound, "table %s.%s does not exist", ns, name)
+		return nil, nil, apierror.New(apierror.TableNotFound, "table %s.%s does not exist", ns, name)
 	}
 	if wantType != "" && wantType != t.Meta.TableType {
-		return true, apierror.New(apierror.InvalidSQL, "table %s.%s is a %s table, not %s", ns, name, t.Meta.TableType, wantType)
+		return nil, nil, apierror.New(apierror.InvalidSQL, "table %s.%s is a %s table, not %s", ns, name, t.Meta.TableType, wantType)
 	}
 	var b kv.Batch
-	after, err := c.deleteTableRows(&b, t)
+	after, err := c.deleteTableRows(&b, t, work)
 	if err != nil {
-		return true, err
+		return nil, nil, err
 	}
 	next := snap.clone()
 	delete(next.tables, t.Meta.TableID)
 	if err := c.commit(&b, next); err != nil {
-		return true, err
+		return nil, nil, err
 	}
-	runAll([]func(){after})
-	return true, c.DropTableData(t)
+	return t, runAll([]func(){after}), c.DropTableData(t)
 }
 
 // DropTableData removes a dropped table's hot data. It is idempotent.

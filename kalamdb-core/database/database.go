@@ -6,6 +6,7 @@ package database
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -44,7 +48,7 @@ type Config struct {
 	// JobWorkers bounds concurrent background jobs (0: 2).
 	JobWorkers int
 	// DefaultFlush is the flush policy of tables without FLUSH_POLICY.
-	DefaultFlush engine.FlushPolicy
+	DefaultFlush tier.FlushPolicy
 	// FlushCheckInterval is how often flush policies are checked (0: the
 	// policy loop does not run; tests call RunFlushPolicies themselves).
 	FlushCheckInterval time.Duration
@@ -61,6 +65,7 @@ type Config struct {
 // Database is the assembled core.
 type Database struct {
 	Catalog  *catalog.Catalog
+	Tier     *tier.Manager
 	Engine   *engine.Engine
 	Executor *executor.Executor
 	Jobs     *jobs.Manager
@@ -82,21 +87,28 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open jobs: %w", err)
 	}
-	eng, err := engine.New(cat, engine.Options{NodeID: cfg.NodeID, DisableFastPath: cfg.DisableFastPath,
-		Jobs: jm, Failpoint: cfg.Failpoint, DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults,
-		ObsoleteFileGrace: cfg.ObsoleteFileGrace, Limits: cfg.StatementLimits})
+	locks := txn.NewLocks()
+	tabs := tables.NewRegistry(db, cat)
+	tm, err := tier.Open(db, cat, tabs, tier.Options{Jobs: jm, Locks: locks, Failpoint: cfg.Failpoint,
+		DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults, ObsoleteFileGrace: cfg.ObsoleteFileGrace})
+	if err != nil {
+		return nil, fmt.Errorf("open tiers: %w", err)
+	}
+	eng, err := engine.New(engine.Deps{DB: db, Catalog: cat, Tables: tabs, Tier: tm, Locks: locks,
+		SystemTables: []systable.SQLTable{jm.Table(), tm.ManifestTable()}},
+		engine.Options{NodeID: cfg.NodeID, DisableFastPath: cfg.DisableFastPath, Limits: cfg.StatementLimits})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}
-	return &Database{Catalog: cat, Engine: eng, Executor: executor.New(cat, eng, cfg.Limits), Jobs: jm,
-		interrupted: interrupted, cfg: cfg}, nil
+	x := executor.New(executor.Deps{Catalog: cat, Engine: eng, Tier: tm, Jobs: jm}, cfg.Limits)
+	return &Database{Catalog: cat, Tier: tm, Engine: eng, Executor: x, Jobs: jm, interrupted: interrupted, cfg: cfg}, nil
 }
 
 // Start starts the background work: the job workers, then the retry of
 // jobs a crash interrupted.
 func (d *Database) Start() error {
 	d.Jobs.Start()
-	if err := d.Engine.Retry(d.interrupted); err != nil {
+	if err := d.Tier.Retry(d.interrupted); err != nil {
 		return err
 	}
 	if d.cfg.FlushCheckInterval > 0 {
@@ -104,7 +116,7 @@ func (d *Database) Start() error {
 		d.stopPolicy, d.policyDone = cancel, make(chan struct{})
 		go func() {
 			defer close(d.policyDone)
-			d.Engine.RunPolicyLoop(ctx, d.cfg.FlushCheckInterval, d.Jobs.PruneHistory)
+			d.Tier.RunPolicyLoop(ctx, d.cfg.FlushCheckInterval, d.Jobs.PruneHistory)
 		}()
 	}
 	return nil
@@ -120,10 +132,9 @@ func (d *Database) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	jobsErr := d.Jobs.Stop(ctx)
-	if err := d.Engine.Close(); err != nil {
-		return err
-	}
-	return jobsErr
+	engErr := d.Engine.Close()
+	d.Tier.Close()
+	return errors.Join(jobsErr, engErr)
 }
 
 // Module provides *Database, *catalog.Catalog and *executor.Executor from

@@ -14,6 +14,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
@@ -155,7 +156,7 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 		return it, nil
 	}
 	if !s.IsStream() {
-		files, err := t.e.partitionFiles(ctx, s.Table.Table, t.owner, snap)
+		files, err := t.e.tier.PartitionFiles(ctx, s.Table.Table, t.owner, snap)
 		if err != nil {
 			return nil, err
 		}
@@ -167,7 +168,7 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 		if p.end != nil && bytes.HasPrefix(p.end, t.prefix) {
 			hi = p.end[len(t.prefix):]
 		}
-		c, err := openColdCursor(ctx, f.f, s.Schema, it.wanted, lo, hi, p.reverse)
+		c, err := tier.OpenCursor(ctx, f, s.Schema, it.wanted, lo, hi, p.reverse)
 		if err != nil {
 			it.Close(ctx)
 			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.Meta.TableID))
@@ -227,8 +228,8 @@ type rowIter struct {
 	buf      []any
 	proj     *row.Projection
 
-	files []*cachedFile
-	cold  []*coldCursor
+	files []*tier.File
+	cold  []*tier.Cursor
 
 	// The hot side's next key/value, peeked so it can be compared with the
 	// cold files' next keys.
@@ -258,7 +259,7 @@ func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
 			best = it.hotKey[it.prefixLen:]
 		}
 		for _, c := range it.cold {
-			r, err := c.peek()
+			r, err := c.Peek()
 			if err != nil {
 				return nil, tableError(it.t.shape, err)
 			}
@@ -273,12 +274,12 @@ func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
 		// Every source at that key moves on; the highest _seq wins.
 		var winner *coldRowRef
 		for _, c := range it.cold {
-			r, _ := c.peek()
+			r, _ := c.Peek()
 			if r != nil && bytes.Equal(r.Key, best) {
 				if winner == nil || r.Seq > winner.row.Seq {
-					winner = &coldRowRef{row: *r, missing: c.missing}
+					winner = &coldRowRef{row: *r, missing: c.Missing()}
 				}
-				c.next()
+				c.Next()
 			}
 		}
 		if it.hotOK && bytes.Equal(it.hotKey[it.prefixLen:], best) {
@@ -343,12 +344,12 @@ func (it *rowIter) nextPoint(ctx *sql.Context) (sql.Row, error) {
 		if it.t.shape.IsStream() {
 			break
 		}
-		files, err := it.t.e.partitionFiles(ctx, it.t.shape.Table.Table, it.t.owner, it.snap)
+		files, err := it.t.e.tier.PartitionFiles(ctx, it.t.shape.Table.Table, it.t.owner, it.snap)
 		if err != nil {
 			return nil, err
 		}
 		it.files = files
-		cr, missing, found, err := coldLookup(ctx, it.files, it.t.shape.Schema, it.wanted, k[it.prefixLen:])
+		cr, missing, found, err := tier.Lookup(ctx, it.files, it.t.shape.Schema, it.wanted, k[it.prefixLen:])
 		if err != nil {
 			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", it.t.shape.Meta.TableID))
 		}
@@ -515,11 +516,11 @@ func (it *rowIter) assemble(vals []any, seq int64, deleted bool) sql.Row {
 func (it *rowIter) Close(*sql.Context) error {
 	it.t.sess.untrack(it)
 	for _, c := range it.cold {
-		c.close()
+		c.Close()
 	}
 	it.cold = nil
 	for _, f := range it.files {
-		f.release()
+		f.Release()
 	}
 	it.files = nil
 	if it.kit != nil {

@@ -9,7 +9,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/sql"
@@ -17,11 +16,10 @@ import (
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -46,41 +44,36 @@ type Options struct {
 	// DisableFastPath sends every statement through the engine's planner;
 	// tests use it to check that the fast path gives the same answers.
 	DisableFastPath bool
-	// Jobs runs flush, compaction and cleanup jobs. Required.
-	Jobs *jobs.Manager
-	// DefaultFlush applies to tables without a FLUSH_POLICY.
-	DefaultFlush FlushPolicy
-	// StorageFaults, when set, injects failures into every storage the
-	// engine opens (tests of full or failing disks).
-	StorageFaults *cold.Faults
-	// ObsoleteFileGrace is how long files replaced by a compaction stay
-	// readable (0: DefaultObsoleteFileGrace).
-	ObsoleteFileGrace time.Duration
-	// CompactAfterFiles starts a compaction when a flush leaves a
-	// partition with this many files (0: DefaultCompactAfterFiles).
-	CompactAfterFiles int
-	// Failpoint, when set, is called at each named crash point of flush
-	// and compaction (FailFlush*, FailCompact*); crash tests make it exit
-	// the process.
-	Failpoint func(point string)
 	// Limits bound the time and memory of every statement.
 	Limits Limits
+}
+
+// Deps are the parts of the database the engine works with. All are
+// required.
+type Deps struct {
+	DB      *kv.DB
+	Catalog *catalog.Catalog
+	Tables  *tables.Registry
+	Tier    *tier.Manager
+	Locks   *txn.Locks
+	// SystemTables are the system tables besides the catalog's (jobs,
+	// manifests).
+	SystemTables []systable.SQLTable
 }
 
 // Engine runs standard SQL against KalamDB tables through go-mysql-server.
 type Engine struct {
 	opts     Options
 	limits   Limits
-	jobs     *jobs.Manager
-	cold     *coldTier
+	db       *kv.DB
 	cat      *catalog.Catalog
 	tables   *tables.Registry
+	tier     *tier.Manager
 	gms      *sqle.Engine
 	provider *Provider
 	seq      *ids.Snowflake
 	uuids    *ids.UUIDv7Generator
 	ulids    *ids.ULIDGenerator
-	locks    *txn.Locks
 	txns     *txn.Manager
 	// noFastPath disables fastPath (Options.DisableFastPath).
 	noFastPath bool
@@ -91,45 +84,23 @@ type Engine struct {
 	sysMu       sync.RWMutex
 	extraSystem []systable.SQLTable
 
-	policyMu  sync.Mutex
-	lastFlush map[string]time.Time
-
-	// closing is closed by Close; obsoleteWG tracks deferred file removals.
-	closing    chan struct{}
-	closeOnce  sync.Once
-	obsoleteWG sync.WaitGroup
-	obsolete   *obsoleteFiles
-
 	sessions sync.Pool
 	nextConn atomic.Uint32
 }
 
-// New builds an Engine over a catalog.
-func New(cat *catalog.Catalog, o Options) (*Engine, error) {
-	if o.Jobs == nil {
-		return nil, errors.New("engine: Options.Jobs is required")
-	}
+// New builds an Engine.
+func New(d Deps, o Options) (*Engine, error) {
 	seq, err := ids.NewSnowflake(o.NodeID, nil)
 	if err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	manifests, err := systable.Open(cat.DB(), systable.Manifests)
-	if err != nil {
+	e := &Engine{db: d.DB, cat: d.Catalog, tables: d.Tables, tier: d.Tier, opts: o, limits: o.Limits.withDefaults(), seq: seq,
+		uuids: ids.NewUUIDv7Generator(nil, rand.Reader), ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath,
+		extraSystem: append([]systable.SQLTable(nil), d.SystemTables...)}
+	if e.txns, err = txn.Open(d.DB, txn.Options{Locks: d.Locks, Seq: seq, Cold: d.Tier, Sink: &e.sink}); err != nil {
 		return nil, fmt.Errorf("engine: %w", err)
 	}
-	e := &Engine{cat: cat, opts: o, limits: o.Limits.withDefaults(), jobs: o.Jobs, seq: seq, locks: txn.NewLocks(), uuids: ids.NewUUIDv7Generator(nil, rand.Reader),
-		ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath,
-		cold: &coldTier{manifests: manifests, files: newFileCache(1024), faults: o.StorageFaults, storages: map[string]cold.Storage{}, epochs: map[string]*atomic.Uint64{}}}
-	e.tables = tables.NewRegistry(cat.DB(), cat)
-	if e.txns, err = txn.Open(cat.DB(), txn.Options{Locks: e.locks, Seq: seq, Cold: coldVersions{e}, Sink: &e.sink}); err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
-	}
-	e.extraSystem = []systable.SQLTable{o.Jobs.Table(), manifests}
-	e.closing = make(chan struct{})
-	e.obsolete = newObsoleteFiles()
-	cat.SetDropHook(e.dropColdData)
-	cat.SetNamespaceDropHook(e.dropNamespaceDirs)
-	e.provider = &Provider{cat: cat, tables: newTableFactory(e)}
+	e.provider = &Provider{cat: d.Catalog, tables: newTableFactory(e)}
 	e.provider.system = &systemDatabase{tables: e.systemTables}
 	if e.provider.funcs, err = newFunctionSet(seq, e.uuids, e.ulids); err != nil {
 		return nil, err
@@ -142,9 +113,6 @@ func New(cat *catalog.Catalog, o Options) (*Engine, error) {
 func (e *Engine) Close() error {
 	// The engine's background threads report the cancellation that stops
 	// them as an error; that is the expected outcome, not a failure.
-	e.closeOnce.Do(func() { close(e.closing) })
-	e.obsoleteWG.Wait()
-	defer e.cold.close()
 	if err := e.gms.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("engine: close: %w", err)
 	}
@@ -228,7 +196,7 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	sess, _ := e.sessions.Get().(*Session)
 	if sess == nil {
 		base := sql.NewBaseSessionWithClientServer("kalamdb", sql.Client{Address: "localhost"}, e.nextConn.Add(1))
-		sess = &Session{BaseSession: base, db: e.cat.DB(), cat: e.cat}
+		sess = &Session{BaseSession: base, db: e.db, cat: e.cat}
 		if err := sess.SetSessionVariable(sql.NewContext(context.Background(), sql.WithSession(sess)), "sql_mode", sqlMode); err != nil {
 			return nil, fmt.Errorf("engine: set sql_mode: %w", err)
 		}

@@ -65,33 +65,6 @@ func (e *Engine) SetChangeSink(s txn.Sink) {
 	e.sink.mu.Unlock()
 }
 
-// OpenPartitionFeed runs register (which adds a subscriber to the change
-// feed) while no commit to the partition can be in flight, then takes a
-// snapshot. Every commit to the partition is therefore either visible in
-// the snapshot or published to the subscriber afterwards, never both and
-// never neither: what a live query's initial data and its change stream
-// rely on. The snapshot also keeps the Parquet files it sees until it is
-// closed, however long that takes. The caller must Close it.
-func (e *Engine) OpenPartitionFeed(t *catalog.Table, userID string, register func()) (*FeedSnapshot, error) {
-	if _, ok := e.cat.DB().LookupColumnFamily(t.Family); !ok {
-		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", t.Meta.NamespaceID, t.Meta.TableName)
-	}
-	owner := userID
-	if !t.PerUser() {
-		owner = ""
-	}
-	unlock := e.locks.Lock(txn.Partition{Family: t.Family, Owner: owner})
-	defer unlock()
-	release := e.obsolete.pin()
-	register()
-	snap, err := e.cat.DB().NewSnapshot()
-	if err != nil {
-		release()
-		return nil, fmt.Errorf("open feed of %s.%s: %w", t.Meta.NamespaceID, t.Meta.TableName, err)
-	}
-	return &FeedSnapshot{Snapshot: snap, release: release}, nil
-}
-
 // Filter is a live query compiled once: its table, the columns it shows
 // and its WHERE as an engine expression evaluated against changed rows.
 //

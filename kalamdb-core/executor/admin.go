@@ -29,7 +29,10 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st
 		}
 		return message(1, fmt.Sprintf("Namespace %s created", s.Name)), nil
 	case *dialect.DropNamespace:
-		tables, existed, err := x.cat.DropNamespace(s.Name, s.IfExists, s.Cascade)
+		tables, existed, after, err := x.cat.DropNamespace(s.Name, s.IfExists, s.Cascade, x.tier.DropTable, x.tier.DropNamespace)
+		if after != nil {
+			after()
+		}
 		if err != nil {
 			return Result{}, err
 		}
@@ -63,17 +66,17 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st
 		if err := resolveTable(b, &s.Table); err != nil {
 			return Result{}, err
 		}
-		t, _ := x.cat.Snapshot().Table(s.Table.Namespace, s.Table.Name)
-		existed, err := x.cat.DropTable(s.Table.Namespace, s.Table.Name, s.TableType, s.IfExists)
+		t, after, err := x.cat.DropTable(s.Table.Namespace, s.Table.Name, s.TableType, s.IfExists, x.tier.DropTable)
+		if after != nil {
+			after()
+		}
 		if err != nil {
 			return Result{}, err
 		}
-		if !existed {
+		if t == nil {
 			return message(0, fmt.Sprintf("Table %s does not exist", s.Table)), nil
 		}
-		if t != nil {
-			x.eng.ForgetTable(t)
-		}
+		x.eng.ForgetTable(t)
 		return message(1, fmt.Sprintf("Table %s dropped", s.Table)), nil
 	case *dialect.AlterTable:
 		if err := resolveTable(b, &s.Table); err != nil {
@@ -310,7 +313,7 @@ func (x *Executor) showStats(b *batch, p authz.Principal, s *dialect.ShowStats) 
 	if err != nil {
 		return Result{}, err
 	}
-	st, err := x.eng.TableStats(tb, scope)
+	st, err := x.tier.TableStats(tb, scope)
 	if err != nil {
 		return Result{}, err
 	}

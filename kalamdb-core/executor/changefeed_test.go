@@ -78,7 +78,7 @@ func TestLiveFilterAndFeedSnapshot(t *testing.T) {
 	// committed after arrive as changes.
 	sink := &recordingSink{}
 	e.db.Engine.SetChangeSink(sink)
-	snap, err := e.db.Engine.OpenPartitionFeed(f.Table, alice.user, func() {})
+	snap, err := e.db.Tier.OpenPartitionFeed(f.Table, alice.user, func() {})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -175,7 +175,7 @@ func TestFlushPolicyRows(t *testing.T) {
 		a.must("INSERT INTO n.t VALUES ($1)", i)
 	}
 	b.must("INSERT INTO n.t VALUES (1)")
-	if err := e.db.Engine.RunFlushPolicies(time.Now()); err != nil {
+	if err := e.db.Tier.RunFlushPolicies(time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	waitIdle(t, e)
@@ -371,17 +371,17 @@ func TestFlushPolicyInterval(t *testing.T) {
 	a := e.as("a", systable.RoleUser)
 	a.must("INSERT INTO n.t VALUES (1), (2)")
 	start := time.Now()
-	if err := e.db.Engine.RunFlushPolicies(start); err != nil {
+	if err := e.db.Tier.RunFlushPolicies(start); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.db.Engine.RunFlushPolicies(start.Add(30 * time.Second)); err != nil {
+	if err := e.db.Tier.RunFlushPolicies(start.Add(30 * time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	waitIdle(t, e)
 	if n := hotRows(t, e, "user_table:n:t", "a"); n != 2 {
 		t.Fatalf("flushed before the interval: %d hot rows", n)
 	}
-	if err := e.db.Engine.RunFlushPolicies(start.Add(61 * time.Second)); err != nil {
+	if err := e.db.Tier.RunFlushPolicies(start.Add(61 * time.Second)); err != nil {
 		t.Fatal(err)
 	}
 	waitIdle(t, e)
@@ -411,20 +411,20 @@ func TestColdLookupReadsAtMostOneFile(t *testing.T) {
 	}
 	a.must("SELECT count(*) FROM n.t") // opens every file once
 	for _, id := range []int{7, 53, 100, 104} {
-		before := e.db.Engine.ColdReadStats()
+		before := e.db.Tier.ColdReadStats()
 		if got := a.rows("SELECT id FROM n.t WHERE id = $1", id); got != fmt.Sprintf("[[%d]]", id) {
 			t.Fatalf("lookup %d: %s", id, got)
 		}
-		after := e.db.Engine.ColdReadStats()
+		after := e.db.Tier.ColdReadStats()
 		if read := after.RowGroupsRead - before.RowGroupsRead; read != 1 {
 			t.Fatalf("lookup of %d read %d row groups, want exactly one file's one row group", id, read)
 		}
 	}
-	before := e.db.Engine.ColdReadStats()
+	before := e.db.Tier.ColdReadStats()
 	if got := a.rows("SELECT id FROM n.t WHERE id = 1000"); got != `[]` {
 		t.Fatalf("absent key: %s", got)
 	}
-	if read := e.db.Engine.ColdReadStats().RowGroupsRead - before.RowGroupsRead; read > 1 {
+	if read := e.db.Tier.ColdReadStats().RowGroupsRead - before.RowGroupsRead; read > 1 {
 		t.Fatalf("lookup of an absent key read %d row groups", read)
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -51,14 +53,26 @@ func (l Limits) withDefaults() Limits {
 type Executor struct {
 	cat       *catalog.Catalog
 	eng       *engine.Engine
+	tier      *tier.Manager
+	jobs      *jobs.Manager
 	limits    Limits
 	live      LiveQueries
 	passwords PasswordVerifier
 }
 
-// New returns an Executor over a catalog and an engine.
-func New(cat *catalog.Catalog, eng *engine.Engine, limits Limits) *Executor {
-	return &Executor{cat: cat, eng: eng, limits: limits.withDefaults(), passwords: catalogPasswords{cat}}
+// Deps are the parts of the database the executor runs statements with.
+// All are required.
+type Deps struct {
+	Catalog *catalog.Catalog
+	Engine  *engine.Engine
+	Tier    *tier.Manager
+	Jobs    *jobs.Manager
+}
+
+// New returns an Executor.
+func New(d Deps, limits Limits) *Executor {
+	return &Executor{cat: d.Catalog, eng: d.Engine, tier: d.Tier, jobs: d.Jobs, limits: limits.withDefaults(),
+		passwords: catalogPasswords{d.Catalog}}
 }
 
 // batch is the state carried from one statement of a request to the next.

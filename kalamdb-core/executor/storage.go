@@ -67,20 +67,20 @@ func (x *Executor) runStorageDBA(ctx context.Context, b *batch, st dialect.State
 			return Result{}, apierror.New(apierror.NotFound, "storage %s does not exist", s.ID)
 		}
 		t := newTable("storage_id", "Text", "healthy", "Boolean", "message", "Text")
-		if err := x.eng.CheckStorage(ctx, storage); err != nil {
+		if err := x.tier.CheckStorage(ctx, storage); err != nil {
 			t.add(s.ID, false, err.Error())
 		} else {
 			t.add(s.ID, true, "writable and readable")
 		}
 		return t.result(), nil
 	case *dialect.StorageFlush:
-		return x.submitTableJobs(b, s.Target, "flush", x.eng.SubmitFlush)
+		return x.submitTableJobs(b, s.Target, "flush", x.tier.SubmitFlush)
 	case *dialect.StorageCompact:
-		return x.submitTableJobs(b, s.Target, "compaction", x.eng.SubmitCompaction)
+		return x.submitTableJobs(b, s.Target, "compaction", x.tier.SubmitCompaction)
 	case *dialect.ShowManifest:
 		return x.showManifest()
 	case *dialect.KillJob:
-		if err := x.eng.Jobs().Kill(s.JobID); err != nil {
+		if err := x.jobs.Kill(s.JobID); err != nil {
 			return Result{}, err
 		}
 		return message(1, fmt.Sprintf("Job %s cancelled", s.JobID)), nil
@@ -137,7 +137,7 @@ func (x *Executor) submitTableJobs(b *batch, target dialect.StorageTarget, what 
 }
 
 func (x *Executor) showManifest() (Result, error) {
-	ms, err := x.eng.Manifests()
+	ms, err := x.tier.Manifests()
 	if err != nil {
 		return Result{}, err
 	}

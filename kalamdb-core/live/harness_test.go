@@ -51,7 +51,7 @@ func newEnv(t testing.TB, o live.Options, mutate ...func(*database.Config)) *env
 	if o.NodeID == "" {
 		o.NodeID = "node1"
 	}
-	m, err := live.New(db.Catalog, db.Engine, o)
+	m, err := live.New(db.Catalog, db.Engine, db.Tier, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -505,7 +505,7 @@ func TestRowsPersistedAndClearedAtStart(t *testing.T) {
 	}
 	// A new manager over the same store (a restart after a crash) removes
 	// rows whose connections are gone.
-	m2, err := live.New(e.db.Catalog, e.db.Engine, live.Options{})
+	m2, err := live.New(e.db.Catalog, e.db.Engine, e.db.Tier, live.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -94,11 +95,13 @@ func (o Options) withDefaults() Options {
 // Manager is the live query manager. It implements txn.Sink and
 // engine.SubscriberCounter, and executor.LiveQueries for KILL LIVE QUERY.
 type Manager struct {
-	eng  *engine.Engine
-	cat  *catalog.Catalog
-	rows *systable.Table[systable.LiveQuery]
-	opts Options
-	idx  *index
+	eng *engine.Engine
+	// feeds opens the partition feeds subscriptions register through.
+	feeds *tier.Manager
+	cat   *catalog.Catalog
+	rows  *systable.Table[systable.LiveQuery]
+	opts  Options
+	idx   *index
 
 	mu      sync.Mutex
 	conns   map[string]*Conn
@@ -126,7 +129,7 @@ var (
 // commits (live queries on system tables) until Close. The caller installs
 // it: engine.SetChangeSink, engine.RegisterSystemTable(m.Table()),
 // executor.SetLiveQueries.
-func New(cat *catalog.Catalog, eng *engine.Engine, o Options) (*Manager, error) {
+func New(cat *catalog.Catalog, eng *engine.Engine, feeds *tier.Manager, o Options) (*Manager, error) {
 	rows, err := systable.Open(cat.DB(), systable.LiveQueries)
 	if err != nil {
 		return nil, fmt.Errorf("live: %w", err)
@@ -142,7 +145,7 @@ func New(cat *catalog.Catalog, eng *engine.Engine, o Options) (*Manager, error) 
 	if err := rows.Write(&b); err != nil {
 		return nil, fmt.Errorf("live: clear stale live queries: %w", err)
 	}
-	m := &Manager{eng: eng, cat: cat, rows: rows, opts: o.withDefaults(), idx: newIndex(),
+	m := &Manager{eng: eng, feeds: feeds, cat: cat, rows: rows, opts: o.withDefaults(), idx: newIndex(),
 		conns: make(map[string]*Conn), byLive: make(map[string]*subscription), perUser: make(map[string]int),
 		stop: make(chan struct{})}
 	if m.unwatch, err = m.watchSystemTables(cat.DB()); err != nil {

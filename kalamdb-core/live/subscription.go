@@ -12,6 +12,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -39,8 +40,8 @@ type subscription struct {
 	// requests reads batches; removal closes the snapshot.
 	loadMu    sync.Mutex
 	loader    *engine.Filter
-	snap      *engine.FeedSnapshot // nil once the initial data is complete
-	cursor    int64                // _seq of the last row sent as initial data
+	snap      *tier.FeedSnapshot // nil once the initial data is complete
+	cursor    int64              // _seq of the last row sent as initial data
 	batchNum  int
 	batchSize int
 	shape     *rowShape // of the initial-data rows
@@ -79,7 +80,7 @@ func newSubscription(c *Conn, id, sqlText string, o SubscriptionOptions, f *engi
 // batch. s.loadMu is held.
 func (s *subscription) open(ctx context.Context) error {
 	c, m := s.conn, s.conn.m
-	snap, err := m.eng.OpenPartitionFeed(s.table, c.userID, func() { m.idx.add(s) })
+	snap, err := m.feeds.OpenPartitionFeed(s.table, c.userID, func() { m.idx.add(s) })
 	if err != nil {
 		return wireError(err)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/httpapi"
@@ -106,7 +107,7 @@ func coreConfig(cfg *config.Config) (database.Config, error) {
 		NodeID:             NodeNumber(cfg.Server.NodeID),
 		NodeName:           cfg.Server.NodeID,
 		JobWorkers:         cfg.Storage.JobWorkers,
-		DefaultFlush:       engine.FlushPolicy{Rows: cfg.Storage.FlushRows, Interval: cfg.Storage.FlushInterval},
+		DefaultFlush:       tier.FlushPolicy{Rows: cfg.Storage.FlushRows, Interval: cfg.Storage.FlushInterval},
 		FlushCheckInterval: cfg.Storage.FlushCheckInterval,
 		Failpoint:          failpointFromEnv(),
 		RootPassword:       cfg.Auth.RootPassword,

@@ -40,7 +40,7 @@ func newSweeper(db *database.Database, log *zap.Logger) *streams.Sweeper {
 
 func newLiveManager(lc fx.Lifecycle, cfg *config.Config, db *database.Database, sw *streams.Sweeper) (*live.Manager, error) {
 	w := cfg.WebSocket
-	m, err := live.New(db.Catalog, db.Engine, live.Options{
+	m, err := live.New(db.Catalog, db.Engine, db.Tier, live.Options{
 		NodeID:                        cfg.Server.NodeID,
 		MaxSubscriptionsPerConnection: w.MaxSubscriptionsPerConnection,
 		MaxSubscriptionsPerUser:       w.MaxSubscriptionsPerUser,

@@ -1,4 +1,4 @@
-package engine
+package tier
 
 import (
 	"bytes"
@@ -46,41 +46,41 @@ type CompactResult struct {
 }
 
 // SubmitCompaction starts a compaction job of every partition of a table.
-func (e *Engine) SubmitCompaction(t *catalog.Table) (string, error) {
+func (m *Manager) SubmitCompaction(t *catalog.Table) (string, error) {
 	if t.Meta.TableType == dialect.TableTypeStream {
 		return "", apierror.New(apierror.InvalidSQL, "STREAM table %s.%s has no files to compact", t.Meta.NamespaceID, t.Meta.TableName)
 	}
 	ns, name := t.Meta.NamespaceID, t.Meta.TableName
-	return e.jobs.Submit(jobs.Spec{Type: jobs.TypeCompact, NamespaceID: ns, TableName: name, Key: t.Meta.TableID},
+	return m.jobs.Submit(jobs.Spec{Type: jobs.TypeCompact, NamespaceID: ns, TableName: name, Key: t.Meta.TableID},
 		func(ctx context.Context, p *jobs.Progress) (any, error) {
-			return e.compact(ctx, ns, name, p)
+			return m.compact(ctx, ns, name, p)
 		})
 }
 
 // tableManifests returns the manifests of every partition of a table.
-func (e *Engine) tableManifests(t *catalog.Table) ([]*systable.Manifest, error) {
+func (m *Manager) tableManifests(t *catalog.Table) ([]*systable.Manifest, error) {
 	if t.Meta.TableType != dialect.TableTypeUser {
-		m, err := e.cold.manifests.Get(systable.TableID(t.Meta.NamespaceID, t.Meta.TableName))
+		mf, err := m.manifests.Get(systable.TableID(t.Meta.NamespaceID, t.Meta.TableName))
 		if errors.Is(err, systable.ErrNotFound) {
 			return nil, nil
 		}
 		if err != nil {
 			return nil, err
 		}
-		return []*systable.Manifest{m}, nil
+		return []*systable.Manifest{mf}, nil
 	}
-	return e.cold.manifests.ScanPrefix(systable.TableID(t.Meta.NamespaceID, t.Meta.TableName) + ":")
+	return m.manifests.ScanPrefix(systable.TableID(t.Meta.NamespaceID, t.Meta.TableName) + ":")
 }
 
 // compact merges each partition's files into one (DESIGN §5): per key only
 // the newest version is kept, and deleted rows older than the table's
 // retention are dropped.
-func (e *Engine) compact(ctx context.Context, ns, name string, p *jobs.Progress) (*CompactResult, error) {
-	t, shape, storage, fsys, err := e.jobTable(ns, name)
+func (m *Manager) compact(ctx context.Context, ns, name string, p *jobs.Progress) (*CompactResult, error) {
+	t, shape, storage, fsys, err := m.jobTable(ns, name)
 	if err != nil {
 		return nil, err
 	}
-	manifests, err := e.tableManifests(t)
+	manifests, err := m.tableManifests(t)
 	if err != nil {
 		return nil, err
 	}
@@ -90,39 +90,39 @@ func (e *Engine) compact(ctx context.Context, ns, name string, p *jobs.Progress)
 	}
 	purgeBefore := time.Now().Add(-retention)
 	res := &CompactResult{}
-	for _, m := range manifests {
-		if len(m.Files) == 0 {
+	for _, mf := range manifests {
+		if len(mf.Files) == 0 {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		if err := e.compactPartition(ctx, t, shape, storage, fsys, m, purgeBefore, res, p); err != nil {
+		if err := m.compactPartition(ctx, t, shape, storage, fsys, mf, purgeBefore, res, p); err != nil {
 			return res, err
 		}
 	}
 	return res, nil
 }
 
-func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *tableShape, storage *systable.Storage,
-	fsys cold.Storage, m *systable.Manifest, purgeBefore time.Time, res *CompactResult, p *jobs.Progress) error {
-	files, err := e.partitionFiles(ctx, t, m.UserID, nil)
+func (m *Manager) compactPartition(ctx context.Context, t *catalog.Table, shape *tables.Table, storage *systable.Storage,
+	fsys cold.Storage, mf *systable.Manifest, purgeBefore time.Time, res *CompactResult, p *jobs.Progress) error {
+	files, err := m.PartitionFiles(ctx, t, mf.UserID, nil)
 	if err != nil {
 		return err
 	}
 	defer func() {
 		for _, f := range files {
-			f.release()
+			f.Release()
 		}
 	}()
-	var cursors []*coldCursor
+	var cursors []*Cursor
 	defer func() {
 		for _, c := range cursors {
-			c.close()
+			c.Close()
 		}
 	}()
 	for _, f := range files {
-		c, err := openColdCursor(ctx, f.f, t.Schema, nil, nil, nil, false)
+		c, err := OpenCursor(ctx, f, t.Schema, nil, nil, nil, false)
 		if err != nil {
 			return err
 		}
@@ -133,7 +133,7 @@ func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *
 		for {
 			var best *cold.Row
 			for _, c := range cursors {
-				r, err := c.peek()
+				r, err := c.Peek()
 				if err != nil {
 					return cold.Row{}, false, err
 				}
@@ -149,13 +149,13 @@ func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *
 			var winMissing []bool
 			n := 0
 			for _, c := range cursors {
-				r, _ := c.peek()
+				r, _ := c.Peek()
 				if r != nil && bytes.Equal(r.Key, key) {
 					if n == 0 || r.Seq > win.Seq {
-						win, winMissing = *r, c.missing
+						win, winMissing = *r, c.Missing()
 					}
 					n++
-					c.next()
+					c.Next()
 				}
 			}
 			if winMissing != nil && !win.Deleted {
@@ -173,21 +173,21 @@ func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *
 			return win, true, nil
 		}
 	})
-	dir := catalog.PartitionPath(storage, t, m.UserID)
-	file := path.Join(dir, batchName(m.NextBatch))
+	dir := catalog.PartitionPath(storage, t, mf.UserID)
+	file := path.Join(dir, batchName(mf.NextBatch))
 	info, err := cold.WriteFile(ctx, fsys, file, t.Schema, src, cold.WriteOptions{ZstdLevel: 3})
 	empty := errors.Is(err, cold.ErrNoRows)
 	if err != nil && !empty {
 		return fmt.Errorf("compact %s: write %s: %w", t.Meta.TableID, file, err)
 	}
-	e.failpoint(FailCompactAfterWrite)
-	old := append([]systable.ManifestFile(nil), m.Files...)
-	if err := e.swapFiles(t, shape, m, old, info, empty); err != nil {
+	m.failpoint(FailCompactAfterWrite)
+	old := append([]systable.ManifestFile(nil), mf.Files...)
+	if err := m.swapFiles(t, shape, mf, old, info, empty); err != nil {
 		return err
 	}
-	e.failpoint(FailCompactAfterSwap)
-	e.removeObsolete(storage.StorageID, fsys, dir, old)
-	_ = writeManifestMirror(ctx, fsys, dir, m)
+	m.failpoint(FailCompactAfterSwap)
+	m.removeObsolete(storage.StorageID, fsys, dir, old)
+	_ = writeManifestMirror(ctx, fsys, dir, mf)
 	res.Partitions++
 	res.FilesBefore += len(old)
 	if !empty {
@@ -206,15 +206,15 @@ func (e *Engine) compactPartition(ctx context.Context, t *catalog.Table, shape *
 // swapFiles replaces a partition's merged files by the merged one in its
 // manifest, under the partition lock so a commit's cold check never sees a
 // half-changed manifest.
-func (e *Engine) swapFiles(t *catalog.Table, shape *tableShape, m *systable.Manifest, old []systable.ManifestFile, info cold.FileInfo, empty bool) error {
-	unlock := e.locks.Lock(txn.Partition{Family: t.Family, Owner: m.UserID})
+func (m *Manager) swapFiles(t *catalog.Table, shape *tables.Table, mf *systable.Manifest, old []systable.ManifestFile, info cold.FileInfo, empty bool) error {
+	unlock := m.locks.Lock(txn.Partition{Family: t.Family, Owner: mf.UserID})
 	defer unlock()
 	merged := make(map[string]bool, len(old))
 	for _, f := range old {
 		merged[f.Path] = true
 	}
 	var keep []systable.ManifestFile
-	for _, f := range m.Files {
+	for _, f := range mf.Files {
 		if !merged[f.Path] {
 			keep = append(keep, f)
 		}
@@ -222,16 +222,16 @@ func (e *Engine) swapFiles(t *catalog.Table, shape *tableShape, m *systable.Mani
 	if !empty {
 		keep = append([]systable.ManifestFile{info.ManifestFile()}, keep...)
 	}
-	m.Files = keep
-	m.NextBatch++
-	m.UpdatedAt = time.Now().UTC()
+	mf.Files = keep
+	mf.NextBatch++
+	mf.UpdatedAt = time.Now().UTC()
 	var b kv.Batch
-	if err := e.cold.manifests.PutInBatch(&b, m); err != nil {
+	if err := m.manifests.PutInBatch(&b, mf); err != nil {
 		return err
 	}
-	if err := e.cat.DB().Write(&b); err != nil {
+	if err := m.db.Write(&b); err != nil {
 		return fmt.Errorf("compact %s: commit manifest: %w", t.Meta.TableID, err)
 	}
-	e.cold.epoch(t.Meta.TableID).Add(1)
+	m.epoch(t.Meta.TableID).Add(1)
 	return nil
 }

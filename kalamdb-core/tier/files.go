@@ -1,4 +1,4 @@
-package engine
+package tier
 
 import (
 	"context"
@@ -28,11 +28,11 @@ import (
 type fileCache struct {
 	mu    sync.Mutex
 	max   int
-	files map[string]*cachedFile
+	files map[string]*File
 	tick  uint64
 }
 
-type cachedFile struct {
+type File struct {
 	f     *cold.File
 	refs  int
 	used  uint64
@@ -42,11 +42,11 @@ type cachedFile struct {
 }
 
 func newFileCache(max int) *fileCache {
-	return &fileCache{max: max, files: map[string]*cachedFile{}}
+	return &fileCache{max: max, files: map[string]*File{}}
 }
 
 // open returns the file at path of a storage, opened once and shared.
-func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storage, path string) (*cachedFile, error) {
+func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storage, path string) (*File, error) {
 	key := storageID + "\x00" + path
 	c.mu.Lock()
 	if cf, ok := c.files[key]; ok {
@@ -69,7 +69,7 @@ func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storag
 		return cf, nil
 	}
 	c.tick++
-	cf := &cachedFile{f: f, refs: 1, used: c.tick, cache: c, key: key}
+	cf := &File{f: f, refs: 1, used: c.tick, cache: c, key: key}
 	c.files[key] = cf
 	c.evictLocked()
 	return cf, nil
@@ -77,7 +77,7 @@ func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storag
 
 func (c *fileCache) evictLocked() {
 	for len(c.files) > c.max {
-		var victim *cachedFile
+		var victim *File
 		for _, cf := range c.files {
 			if victim == nil || cf.used < victim.used {
 				victim = cf
@@ -107,7 +107,15 @@ func (c *fileCache) forget(storageID, path string) {
 	}
 }
 
-func (cf *cachedFile) release() {
+// ReleaseAll releases files.
+func ReleaseAll(files []*File) {
+	for _, f := range files {
+		f.Release()
+	}
+}
+
+// Release gives back a file PartitionFiles opened.
+func (cf *File) Release() {
 	c := cf.cache
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -130,16 +138,16 @@ func (c *fileCache) closeAll() {
 	}
 }
 
-// partitionFiles opens the cold files of a partition as listed by its
+// PartitionFiles opens the cold files of a partition as listed by its
 // manifest at snap (nil snap: the latest manifest), newest first.
-func (e *Engine) partitionFiles(ctx context.Context, t *catalog.Table, owner string, snap *kv.Snapshot) ([]*cachedFile, error) {
+func (m *Manager) PartitionFiles(ctx context.Context, t *catalog.Table, owner string, snap *kv.Snapshot) ([]*File, error) {
 	id := systable.ManifestID(t.Meta.NamespaceID, t.Meta.TableName, owner)
-	var m *systable.Manifest
+	var mf *systable.Manifest
 	var err error
 	if snap != nil {
-		m, err = e.cold.manifests.GetAt(snap, id)
+		mf, err = m.manifests.GetAt(snap, id)
 	} else {
-		m, err = e.cold.manifests.Get(id)
+		mf, err = m.manifests.Get(id)
 	}
 	if errors.Is(err, systable.ErrNotFound) {
 		return nil, nil
@@ -147,22 +155,22 @@ func (e *Engine) partitionFiles(ctx context.Context, t *catalog.Table, owner str
 	if err != nil {
 		return nil, err
 	}
-	if len(m.Files) == 0 {
+	if len(mf.Files) == 0 {
 		return nil, nil
 	}
-	st, fsys, err := e.tableStorage(t)
+	st, fsys, err := m.tableStorage(t)
 	if err != nil {
 		return nil, err
 	}
-	files := make([]systable.ManifestFile, len(m.Files))
-	copy(files, m.Files)
+	files := make([]systable.ManifestFile, len(mf.Files))
+	copy(files, mf.Files)
 	sort.SliceStable(files, func(i, j int) bool { return files[i].MaxSeq > files[j].MaxSeq })
-	out := make([]*cachedFile, 0, len(files))
+	out := make([]*File, 0, len(files))
 	for _, mf := range files {
-		cf, err := e.cold.files.open(ctx, st.StorageID, fsys, mf.Path)
+		cf, err := m.files.open(ctx, st.StorageID, fsys, mf.Path)
 		if err != nil {
 			for _, o := range out {
-				o.release()
+				o.Release()
 			}
 			return nil, apierror.Wrap(apierror.SQLExecutionError, err,
 				fmt.Sprintf("cold data of %s.%s is unreadable (a listed file is missing or corrupt); the hot rows are intact",
@@ -173,9 +181,9 @@ func (e *Engine) partitionFiles(ctx context.Context, t *catalog.Table, owner str
 	return out, nil
 }
 
-// coldLookup finds the newest cold version of a partition-local key, and
+// Lookup finds the newest cold version of a partition-local key, and
 // which wanted columns its file lacks (written before they existed).
-func coldLookup(ctx context.Context, files []*cachedFile, current *systable.TableSchema, want []int, local []byte) (cold.Row, []bool, bool, error) {
+func Lookup(ctx context.Context, files []*File, current *systable.TableSchema, want []int, local []byte) (cold.Row, []bool, bool, error) {
 	for _, cf := range files {
 		r, found, err := cf.f.Lookup(ctx, current, want, local)
 		if err != nil {
@@ -192,39 +200,32 @@ func coldLookup(ctx context.Context, files []*cachedFile, current *systable.Tabl
 	return cold.Row{}, nil, false, nil
 }
 
-// coldVersions is the cold tier as transactions see it (txn.Cold).
-type coldVersions struct{ e *Engine }
-
-// Epoch implements txn.Cold: the table's flush epoch, moved under the
-// partition lock whenever a flush, compaction or drop changes its files.
-func (c coldVersions) Epoch(tableID string) uint64 { return c.e.cold.epoch(tableID).Load() }
+// Epoch implements txn.Cold: it moves, under the partition lock,
+// whenever a flush, compaction or drop changes the table's files.
+func (m *Manager) Epoch(tableID string) uint64 { return m.epoch(tableID).Load() }
 
 // NewestVersion implements txn.Cold: the newest cold version of a key,
 // reading the latest manifest; commit validation calls it under the
 // partition's lock, which flush and compaction also take to change a
 // manifest.
-func (c coldVersions) NewestVersion(ctx context.Context, t *catalog.Table, owner string, local []byte) (txn.ColdVersion, error) {
-	files, err := c.e.partitionFiles(ctx, t, owner, nil)
+func (m *Manager) NewestVersion(ctx context.Context, t *catalog.Table, owner string, local []byte) (txn.ColdVersion, error) {
+	files, err := m.PartitionFiles(ctx, t, owner, nil)
 	if err != nil || len(files) == 0 {
 		return txn.ColdVersion{}, err
 	}
-	defer func() {
-		for _, f := range files {
-			f.release()
-		}
-	}()
-	r, _, found, err := coldLookup(ctx, files, t.Schema, []int{}, local)
+	defer ReleaseAll(files)
+	r, _, found, err := Lookup(ctx, files, t.Schema, []int{}, local)
 	if err != nil || !found {
 		return txn.ColdVersion{}, err
 	}
 	return txn.ColdVersion{Seq: r.Seq, Deleted: r.Deleted, Found: true}, nil
 }
 
-// coldCursor walks one file's rows of a key range. Forward scans stream
+// Cursor walks one file's rows of a key range. Forward scans stream
 // rows from a goroutine in batches, so a LIMIT stops the read early and a
 // large file is never held in memory; reverse scans (ORDER BY pk DESC)
 // read the range and walk it backwards.
-type coldCursor struct {
+type Cursor struct {
 	// missing marks the wanted columns the file lacks.
 	missing []bool
 	rows    []cold.Row
@@ -238,9 +239,14 @@ type coldCursor struct {
 	err     error
 }
 
+// Missing marks the wanted columns the cursor's file lacks (written
+// before they existed), or is nil when it has them all.
+func (c *Cursor) Missing() []bool { return c.missing }
+
 const coldBatchRows = 512
 
-func openColdCursor(ctx context.Context, f *cold.File, current *systable.TableSchema, want []int, lo, hi []byte, reverse bool) (*coldCursor, error) {
+func OpenCursor(ctx context.Context, file *File, current *systable.TableSchema, want []int, lo, hi []byte, reverse bool) (*Cursor, error) {
+	f := file.f
 	missing, err := f.Missing(current, want)
 	if err != nil {
 		return nil, err
@@ -257,10 +263,10 @@ func openColdCursor(ctx context.Context, f *cold.File, current *systable.TableSc
 		if err != nil {
 			return nil, err
 		}
-		return &coldCursor{rows: rows, i: len(rows) - 1, reverse: true, done: true, missing: missing}, nil
+		return &Cursor{rows: rows, i: len(rows) - 1, reverse: true, done: true, missing: missing}, nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	c := &coldCursor{batches: make(chan []cold.Row, 2), errc: make(chan error, 1), cancel: cancel, missing: missing}
+	c := &Cursor{batches: make(chan []cold.Row, 2), errc: make(chan error, 1), cancel: cancel, missing: missing}
 	go func() {
 		batch := make([]cold.Row, 0, coldBatchRows)
 		err := f.ScanRange(ctx, current, want, lo, hi, func(r cold.Row) error {
@@ -288,8 +294,8 @@ func openColdCursor(ctx context.Context, f *cold.File, current *systable.TableSc
 	return c, nil
 }
 
-// peek returns the cursor's current row, or nil at the end.
-func (c *coldCursor) peek() (*cold.Row, error) {
+// Peek returns the cursor's current row, or nil at the end.
+func (c *Cursor) Peek() (*cold.Row, error) {
 	if c.reverse {
 		if c.i < 0 {
 			return nil, nil
@@ -313,7 +319,7 @@ func (c *coldCursor) peek() (*cold.Row, error) {
 	return &c.rows[c.i], nil
 }
 
-func (c *coldCursor) next() {
+func (c *Cursor) Next() {
 	if c.reverse {
 		c.i--
 	} else {
@@ -321,9 +327,9 @@ func (c *coldCursor) next() {
 	}
 }
 
-// close stops the producer and waits for it, so no goroutine outlives the
+// Close stops the producer and waits for it, so no goroutine outlives the
 // scan.
-func (c *coldCursor) close() {
+func (c *Cursor) Close() {
 	if c.cancel == nil || c.done {
 		return
 	}
@@ -336,8 +342,8 @@ func (c *coldCursor) close() {
 
 // ColdReadStats sums the read counters of the cold files currently open,
 // to observe pruning (tests, metrics).
-func (e *Engine) ColdReadStats() cold.Stats {
-	c := e.cold.files
+func (m *Manager) ColdReadStats() cold.Stats {
+	c := m.files
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var total cold.Stats

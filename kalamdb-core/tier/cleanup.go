@@ -1,4 +1,4 @@
-package engine
+package tier
 
 import (
 	"context"
@@ -45,28 +45,29 @@ type cleanupResult struct {
 	DirsRemoved  int `json:"dirs_removed"`
 }
 
-// dropColdData is the catalog's drop hook: it removes a dropped table's
-// manifests in the same batch as its metadata, and records a cleanup job
-// for its files and directories in that batch too, so they are deleted
-// even if the server dies right after the drop.
-func (e *Engine) dropColdData(b *kv.Batch, t *catalog.Table) (func(), error) {
+// DropTable is the tiers' part of dropping a table (a catalog.DropWork):
+// it removes the table's manifests in the batch that drops its metadata,
+// and records a cleanup job for its files and directories in that batch
+// too, so they are deleted even if the server dies right after the drop.
+// The returned function launches the job once the batch has committed.
+func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 	if t.Meta.TableType == dialect.TableTypeStream {
 		return nil, nil
 	}
-	ms, err := e.tableManifests(t)
+	ms, err := m.tableManifests(t)
 	if err != nil {
 		return nil, fmt.Errorf("drop %s: manifests: %w", t.Meta.TableID, err)
 	}
 	params := cleanupParams{StorageID: t.Meta.StorageID, DroppedAt: time.Now().UTC(), MaxBatch: 1}
-	for _, m := range ms {
-		params.MaxBatch = max(params.MaxBatch, m.NextBatch)
-		e.cold.manifests.DeleteInBatch(b, m.ManifestID)
-		for _, f := range m.Files {
+	for _, mf := range ms {
+		params.MaxBatch = max(params.MaxBatch, mf.NextBatch)
+		m.manifests.DeleteInBatch(b, mf.ManifestID)
+		for _, f := range mf.Files {
 			params.Files = append(params.Files, f.Path)
 		}
 	}
-	e.cold.epoch(t.Meta.TableID).Add(1)
-	if st, ok := e.cat.Snapshot().Storage(t.Meta.StorageID); ok && st.StorageType == catalog.StorageFilesystem {
+	m.epoch(t.Meta.TableID).Add(1)
+	if st, ok := m.cat.Snapshot().Storage(t.Meta.StorageID); ok && st.StorageType == catalog.StorageFilesystem {
 		params.BaseDirectory = st.BaseDirectory
 		if tmpl, err := catalog.TemplateOf(st, t); err == nil {
 			l := tmpl.Layout(t.Meta.NamespaceID, t.Meta.TableName)
@@ -80,13 +81,13 @@ func (e *Engine) dropColdData(b *kv.Batch, t *catalog.Table) (func(), error) {
 	// flush that died before its commit), so the job runs for every
 	// dropped table.
 	spec := jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: t.Meta.NamespaceID, TableName: t.Meta.TableName, Parameters: params}
-	j, err := e.jobs.Prepare(b, spec)
+	j, err := m.jobs.Prepare(b, spec)
 	if err != nil {
 		return nil, err
 	}
 	// The table's key: a table re-created under the same name neither
 	// flushes into a directory this job is removing, nor the other way.
-	return func() { _ = e.jobs.Launch(j, t.Meta.TableID, e.cleanupRun(t.Meta.NamespaceID, params)) }, nil
+	return func() { _ = m.jobs.Launch(j, t.Meta.TableID, m.cleanupRun(t.Meta.NamespaceID, params)) }, nil
 }
 
 // cleanupRun deletes a dropped table's files, then its directories that
@@ -97,9 +98,9 @@ func (e *Engine) dropColdData(b *kv.Batch, t *catalog.Table) (func(), error) {
 // empty, from the partitions up to the table's own directory (the
 // namespace's, once the namespace is dropped too), never above: foreign
 // files keep their directories, and the storage's base is never removed.
-func (e *Engine) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
+func (m *Manager) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 	return func(ctx context.Context, prog *jobs.Progress) (any, error) {
-		snap := e.cat.Snapshot()
+		snap := m.cat.Snapshot()
 		st, ok := snap.Storage(p.StorageID)
 		if !ok {
 			return nil, fmt.Errorf("storage %s no longer exists; %d files of the dropped table remain in it", p.StorageID, len(p.Files))
@@ -107,7 +108,7 @@ func (e *Engine) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 		if p.BaseDirectory != "" && st.BaseDirectory != p.BaseDirectory {
 			return nil, fmt.Errorf("storage %s has moved since the drop; the dropped table's files remain in its old directory", p.StorageID)
 		}
-		fsys, err := e.writableStorage(st)
+		fsys, err := m.writableStorage(st)
 		if err != nil {
 			return nil, err
 		}
@@ -119,7 +120,7 @@ func (e *Engine) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 			if _, ok := snap.Namespace(namespace); !ok {
 				minDepth = p.Layout.NamespaceDepth
 			}
-			c := &dirCleaner{e: e, fsys: fsys, storageID: p.StorageID, segments: p.Layout.Segments, partitions: true,
+			c := &dirCleaner{m: m, fsys: fsys, storageID: p.StorageID, segments: p.Layout.Segments, partitions: true,
 				maxBatch: p.MaxBatch, droppedAt: p.DroppedAt, minDepth: minDepth, res: res, prog: prog}
 			if err := c.walk(ctx, 0, "."); err != nil {
 				return nil, err
@@ -133,7 +134,7 @@ func (e *Engine) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 			if _, ok := batchNumber(path.Base(f)); !ok {
 				continue // not a name this server writes: not ours to delete
 			}
-			if err := e.removeIfBefore(ctx, fsys, p.StorageID, f, p.DroppedAt, res, prog); err != nil {
+			if err := m.removeIfBefore(ctx, fsys, p.StorageID, f, p.DroppedAt, res, prog); err != nil {
 				return nil, err
 			}
 		}
@@ -143,7 +144,7 @@ func (e *Engine) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 
 // removeIfBefore deletes a file of a dropped table unless it changed
 // since the drop.
-func (e *Engine) removeIfBefore(ctx context.Context, fsys cold.Storage, storageID, f string, droppedAt time.Time,
+func (m *Manager) removeIfBefore(ctx context.Context, fsys cold.Storage, storageID, f string, droppedAt time.Time,
 	res *cleanupResult, prog *jobs.Progress) error {
 	info, err := fsys.Stat(ctx, f)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -159,7 +160,7 @@ func (e *Engine) removeIfBefore(ctx context.Context, fsys cold.Storage, storageI
 		res.FilesKept++
 		return nil
 	}
-	e.cold.files.forget(storageID, f)
+	m.files.forget(storageID, f)
 	if err := fsys.Remove(ctx, f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
@@ -171,7 +172,7 @@ func (e *Engine) removeIfBefore(ctx context.Context, fsys cold.Storage, storageI
 // dirCleaner walks the directories a dropped table's (or namespace's)
 // layout can produce.
 type dirCleaner struct {
-	e         *Engine
+	m         *Manager
 	fsys      cold.Storage
 	storageID string
 	// segments of the directories to walk; the user's segment is
@@ -252,7 +253,7 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 			continue // not a name the table's writers produced
 		}
 		f := path.Join(dir, en.Name)
-		if err := c.e.removeIfBefore(ctx, c.fsys, c.storageID, f, c.droppedAt, c.res, c.prog); err != nil {
+		if err := c.m.removeIfBefore(ctx, c.fsys, c.storageID, f, c.droppedAt, c.res, c.prog); err != nil {
 			return err
 		}
 	}
@@ -281,15 +282,16 @@ type namespacePrefix struct {
 	MinDepth int      `json:"min_depth"`
 }
 
-// dropNamespaceDirs is the catalog's namespace drop hook: it records, in
-// the batch that drops the namespace, a job removing the namespace's
-// directories from every storage once they are empty. A namespace can be
+// DropNamespace is the tiers' part of dropping a namespace (a
+// catalog.NamespaceDropWork): it records, in the batch that drops the
+// namespace, a job removing the namespace's directories from every storage
+// once they are empty. A namespace can be
 // dropped after its tables (then nothing else would remove them) or with
 // them (then the tables' cleanup jobs, which try too, may still be
 // emptying them: whichever job empties a directory last removes it).
-func (e *Engine) dropNamespaceDirs(b *kv.Batch, namespace string) (func(), error) {
+func (m *Manager) DropNamespace(b *kv.Batch, namespace string) (func(), error) {
 	var params namespaceCleanupParams
-	for _, st := range e.cat.Snapshot().Storages() {
+	for _, st := range m.cat.Snapshot().Storages() {
 		if st.StorageType != catalog.StorageFilesystem {
 			continue
 		}
@@ -317,18 +319,18 @@ func (e *Engine) dropNamespaceDirs(b *kv.Batch, namespace string) (func(), error
 	if len(params.Storages) == 0 {
 		return nil, nil
 	}
-	j, err := e.jobs.Prepare(b, jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: namespace, Parameters: params})
+	j, err := m.jobs.Prepare(b, jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: namespace, Parameters: params})
 	if err != nil {
 		return nil, err
 	}
-	return func() { _ = e.jobs.Launch(j, "", e.namespaceCleanupRun(namespace, params)) }, nil
+	return func() { _ = m.jobs.Launch(j, "", m.namespaceCleanupRun(namespace, params)) }, nil
 }
 
 // namespaceCleanupRun removes a dropped namespace's empty directories. A
 // namespace created again since under the same name keeps them.
-func (e *Engine) namespaceCleanupRun(namespace string, p namespaceCleanupParams) jobs.RunFunc {
+func (m *Manager) namespaceCleanupRun(namespace string, p namespaceCleanupParams) jobs.RunFunc {
 	return func(ctx context.Context, prog *jobs.Progress) (any, error) {
-		snap := e.cat.Snapshot()
+		snap := m.cat.Snapshot()
 		res := &cleanupResult{}
 		if _, ok := snap.Namespace(namespace); ok {
 			return res, nil
@@ -338,12 +340,12 @@ func (e *Engine) namespaceCleanupRun(namespace string, p namespaceCleanupParams)
 			if !ok || st.BaseDirectory != d.BaseDirectory {
 				continue // gone or moved: the directories are no longer a storage's
 			}
-			fsys, err := e.writableStorage(st)
+			fsys, err := m.writableStorage(st)
 			if err != nil {
 				return nil, err
 			}
 			for _, pre := range d.Prefixes {
-				c := &dirCleaner{e: e, fsys: fsys, storageID: d.StorageID, segments: pre.Segments, minDepth: pre.MinDepth, res: res, prog: prog}
+				c := &dirCleaner{m: m, fsys: fsys, storageID: d.StorageID, segments: pre.Segments, minDepth: pre.MinDepth, res: res, prog: prog}
 				if err := c.walk(ctx, 0, "."); err != nil {
 					return nil, err
 				}
@@ -355,20 +357,20 @@ func (e *Engine) namespaceCleanupRun(namespace string, p namespaceCleanupParams)
 
 // retryCleanup restarts a cleanup job a crash interrupted: a table's, or
 // a namespace's (no table name).
-func (e *Engine) retryCleanup(raw json.RawMessage, ns, table string) error {
+func (m *Manager) retryCleanup(raw json.RawMessage, ns, table string) error {
 	if table == "" {
 		var p namespaceCleanupParams
 		if err := json.Unmarshal(raw, &p); err != nil {
 			return fmt.Errorf("cleanup parameters: %w", err)
 		}
-		_, err := e.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, Parameters: p}, e.namespaceCleanupRun(ns, p))
+		_, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, Parameters: p}, m.namespaceCleanupRun(ns, p))
 		return err
 	}
 	var p cleanupParams
 	if err := json.Unmarshal(raw, &p); err != nil {
 		return fmt.Errorf("cleanup parameters: %w", err)
 	}
-	_, err := e.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, TableName: table, Parameters: p,
-		Key: systable.TableID(ns, table)}, e.cleanupRun(ns, p))
+	_, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, TableName: table, Parameters: p,
+		Key: systable.TableID(ns, table)}, m.cleanupRun(ns, p))
 	return err
 }

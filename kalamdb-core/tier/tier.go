@@ -1,4 +1,4 @@
-package engine
+package tier
 
 import (
 	"context"
@@ -18,6 +18,8 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -25,88 +27,145 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
-// coldTier is the engine's view of the cold tier: the manifest of every
-// partition (system.manifest, read at the statement's snapshot), the
-// storages files live in, and the flush epoch of every table, which lets
-// a commit notice that a flush moved rows it checked between tiers.
-type coldTier struct {
+// Options configure a Manager.
+type Options struct {
+	// Jobs runs flush, compaction and cleanup jobs. Required.
+	Jobs *jobs.Manager
+	// Locks are the database's partition locks, which commits take too:
+	// a flush or compaction changes a partition's manifest under its lock.
+	// Required.
+	Locks *txn.Locks
+	// DefaultFlush applies to tables without a FLUSH_POLICY.
+	DefaultFlush FlushPolicy
+	// StorageFaults, when set, injects failures into every storage opened
+	// (tests of full or failing disks).
+	StorageFaults *cold.Faults
+	// ObsoleteFileGrace is how long files replaced by a compaction stay
+	// readable (0: DefaultObsoleteFileGrace).
+	ObsoleteFileGrace time.Duration
+	// CompactAfterFiles starts a compaction when a flush leaves a
+	// partition with this many files (0: DefaultCompactAfterFiles).
+	CompactAfterFiles int
+	// Failpoint, when set, is called at each named crash point of flush
+	// and compaction (FailFlush*, FailCompact*); crash tests make it exit
+	// the process.
+	Failpoint func(point string)
+}
+
+// Manager runs the tier lifecycle of every table (see the package doc).
+type Manager struct {
+	db     *kv.DB
+	cat    *catalog.Catalog
+	tables *tables.Registry
+	jobs   *jobs.Manager
+	locks  *txn.Locks
+	opts   Options
+
+	// manifests is system.manifest: every partition's files, read at the
+	// statement's snapshot.
 	manifests *systable.Table[systable.Manifest]
 	files     *fileCache
 
-	faults *cold.Faults // test-only failure injection
-
 	mu       sync.Mutex
 	storages map[string]cold.Storage // by storage id
-	epochs   map[string]*atomic.Uint64
+	// epochs count the changes of each table's cold files (txn.Cold).
+	epochs map[string]*atomic.Uint64
+
+	policyMu  sync.Mutex
+	lastFlush map[string]time.Time
+
+	// closing is closed by Close; obsoleteWG tracks deferred file removals.
+	closing    chan struct{}
+	closeOnce  sync.Once
+	obsoleteWG sync.WaitGroup
+	obsolete   *obsoleteFiles
 }
 
-// Jobs is the engine's job manager.
-func (e *Engine) Jobs() *jobs.Manager { return e.jobs }
+// Open returns the tier manager over the store and catalog.
+func Open(db *kv.DB, cat *catalog.Catalog, tabs *tables.Registry, o Options) (*Manager, error) {
+	if o.Jobs == nil || o.Locks == nil {
+		return nil, errors.New("tier: Options.Jobs and Options.Locks are required")
+	}
+	manifests, err := systable.Open(db, systable.Manifests)
+	if err != nil {
+		return nil, fmt.Errorf("tier: %w", err)
+	}
+	return &Manager{db: db, cat: cat, tables: tabs, jobs: o.Jobs, locks: o.Locks, opts: o, manifests: manifests,
+		files: newFileCache(1024), storages: map[string]cold.Storage{}, epochs: map[string]*atomic.Uint64{},
+		closing: make(chan struct{}), obsolete: newObsoleteFiles()}, nil
+}
+
+// Close waits for deferred file removals (ending their grace at once) and
+// closes the open files and storages. No statement may be reading then.
+func (m *Manager) Close() {
+	m.closeOnce.Do(func() { close(m.closing) })
+	m.obsoleteWG.Wait()
+	m.files.closeAll()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for id, fsys := range m.storages {
+		_ = fsys.Close()
+		delete(m.storages, id)
+	}
+}
+
+// ManifestTable is system.manifest as the query engine shows it.
+func (m *Manager) ManifestTable() systable.SQLTable { return m.manifests }
 
 // Manifests returns every partition's manifest.
-func (e *Engine) Manifests() ([]*systable.Manifest, error) {
-	return e.cold.manifests.ScanAll()
+func (m *Manager) Manifests() ([]*systable.Manifest, error) {
+	return m.manifests.ScanAll()
 }
 
 // epoch returns the flush epoch counter of a table.
-func (c *coldTier) epoch(tableID string) *atomic.Uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	ep, ok := c.epochs[tableID]
+func (m *Manager) epoch(tableID string) *atomic.Uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	ep, ok := m.epochs[tableID]
 	if !ok {
 		ep = new(atomic.Uint64)
-		c.epochs[tableID] = ep
+		m.epochs[tableID] = ep
 	}
 	return ep
 }
 
 // storage returns the file storage of a storage definition, opening it on
 // first use.
-func (c *coldTier) storage(st *systable.Storage) (cold.Storage, error) {
+func (m *Manager) storage(st *systable.Storage) (cold.Storage, error) {
 	if st.StorageType != catalog.StorageFilesystem {
 		return nil, apierror.New(apierror.SQLExecutionError, "storage %s: type %s is not supported", st.StorageID, st.StorageType)
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if fsys, ok := c.storages[st.StorageID]; ok && fsys.Base() == st.BaseDirectory {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if fsys, ok := m.storages[st.StorageID]; ok && fsys.Base() == st.BaseDirectory {
 		return fsys, nil
 	}
 	fs, err := cold.NewFS(st.BaseDirectory)
 	if err != nil {
 		return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("storage %s is not usable", st.StorageID))
 	}
-	fs.Faults = c.faults
+	fs.Faults = m.opts.StorageFaults
 	var fsys cold.Storage = fs
-	if old, ok := c.storages[st.StorageID]; ok {
+	if old, ok := m.storages[st.StorageID]; ok {
 		_ = old.Close()
 	}
-	c.storages[st.StorageID] = fsys
+	m.storages[st.StorageID] = fsys
 	return fsys, nil
 }
 
-func (c *coldTier) close() {
-	c.files.closeAll()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for id, fsys := range c.storages {
-		_ = fsys.Close()
-		delete(c.storages, id)
-	}
-}
-
 // tableStorage returns the storage of a USER or SHARED table, for reading.
-func (e *Engine) tableStorage(t *catalog.Table) (*systable.Storage, cold.Storage, error) {
-	return e.tableStorageWith(t, e.cold.storage)
+func (m *Manager) tableStorage(t *catalog.Table) (*systable.Storage, cold.Storage, error) {
+	return m.tableStorageWith(t, m.storage)
 }
 
 // tableStorageForWrite returns the storage of a table for writing and
 // deleting files (writableStorage).
-func (e *Engine) tableStorageForWrite(t *catalog.Table) (*systable.Storage, cold.Storage, error) {
-	return e.tableStorageWith(t, e.writableStorage)
+func (m *Manager) tableStorageForWrite(t *catalog.Table) (*systable.Storage, cold.Storage, error) {
+	return m.tableStorageWith(t, m.writableStorage)
 }
 
-func (e *Engine) tableStorageWith(t *catalog.Table, open func(*systable.Storage) (cold.Storage, error)) (*systable.Storage, cold.Storage, error) {
-	st, ok := e.cat.Snapshot().Storage(t.Meta.StorageID)
+func (m *Manager) tableStorageWith(t *catalog.Table, open func(*systable.Storage) (cold.Storage, error)) (*systable.Storage, cold.Storage, error) {
+	st, ok := m.cat.Snapshot().Storage(t.Meta.StorageID)
 	if !ok {
 		return nil, nil, apierror.New(apierror.NotFound, "storage %s of table %s does not exist", t.Meta.StorageID, t.Meta.TableID)
 	}
@@ -119,21 +178,21 @@ func (e *Engine) tableStorageWith(t *catalog.Table, open func(*systable.Storage)
 // One that breaks them (defined before the rules, or a symbolic link moved
 // it) stays readable, but flush, compaction and cleanup refuse it rather
 // than write into, or delete from, a directory the server may not own.
-func (e *Engine) writableStorage(st *systable.Storage) (cold.Storage, error) {
-	if err := e.cat.StorageSafety(st); err != nil {
+func (m *Manager) writableStorage(st *systable.Storage) (cold.Storage, error) {
+	if err := m.cat.StorageSafety(st); err != nil {
 		msg := err.Error()
 		if ae, ok := apierror.As(err); ok {
 			msg = ae.Message
 		}
 		return nil, apierror.New(apierror.InvalidInput, "storage %s is not written to: %s", st.StorageID, msg)
 	}
-	return e.cold.storage(st)
+	return m.storage(st)
 }
 
 // CheckStorage proves a storage usable: it writes, reads back and removes
 // a small file, under a random name no other file can have.
-func (e *Engine) CheckStorage(ctx context.Context, st *systable.Storage) error {
-	fsys, err := e.writableStorage(st)
+func (m *Manager) CheckStorage(ctx context.Context, st *systable.Storage) error {
+	fsys, err := m.writableStorage(st)
 	if err != nil {
 		return err
 	}
@@ -199,8 +258,8 @@ func ownedTempTarget(final string) bool {
 // writeManifestMirror writes manifest.json beside a partition's files. It
 // is a convenience for tools and humans; system.manifest is the truth, so
 // a failure here fails nothing.
-func writeManifestMirror(ctx context.Context, fsys cold.Storage, dir string, m *systable.Manifest) error {
-	raw, err := json.MarshalIndent(m, "", "  ")
+func writeManifestMirror(ctx context.Context, fsys cold.Storage, dir string, mf *systable.Manifest) error {
+	raw, err := json.MarshalIndent(mf, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -226,19 +285,19 @@ func writeManifestMirror(ctx context.Context, fsys cold.Storage, dir string, m *
 // files numbered up to the manifest's next batch (the one a crashed write
 // was producing), and Create's temporary files for such names. Anything
 // else in the directory was not written by the server and stays.
-func (e *Engine) removeOrphans(ctx context.Context, storageID string, fsys cold.Storage, dir string, m *systable.Manifest) error {
+func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold.Storage, dir string, mf *systable.Manifest) error {
 	entries, err := listIfExists(ctx, fsys, dir)
 	if err != nil {
 		return err
 	}
-	listed := make(map[string]bool, len(m.Files))
-	for _, f := range m.Files {
+	listed := make(map[string]bool, len(mf.Files))
+	for _, f := range mf.Files {
 		listed[f.Path] = true
 	}
 	for _, en := range entries {
 		n, ok := batchNumber(en.Name)
 		p := path.Join(dir, en.Name)
-		if en.IsDir || !ok || n > m.NextBatch || listed[p] || e.obsolete.isPending(storageID, p) {
+		if en.IsDir || !ok || n > mf.NextBatch || listed[p] || m.obsolete.isPending(storageID, p) {
 			continue
 		}
 		if err := fsys.Remove(ctx, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -271,10 +330,10 @@ func partitionOwner(t *catalog.Table, userID string) string {
 // run again for its table: whatever the crashed one committed is already
 // gone from the hot tier, and what it wrote without committing is an
 // orphan file the new flush removes.
-func (e *Engine) Retry(interrupted []*systable.Job) error {
+func (m *Manager) Retry(interrupted []*systable.Job) error {
 	for _, j := range interrupted {
 		if j.JobType == jobs.TypeCleanup {
-			if err := e.retryCleanup(j.Parameters, j.NamespaceID, j.TableName); err != nil {
+			if err := m.retryCleanup(j.Parameters, j.NamespaceID, j.TableName); err != nil {
 				return fmt.Errorf("retry job %s: %w", j.JobID, err)
 			}
 			continue
@@ -282,23 +341,23 @@ func (e *Engine) Retry(interrupted []*systable.Job) error {
 		if j.JobType != jobs.TypeFlush && j.JobType != jobs.TypeCompact {
 			continue
 		}
-		t, ok := e.cat.Snapshot().Table(j.NamespaceID, j.TableName)
+		t, ok := m.cat.Snapshot().Table(j.NamespaceID, j.TableName)
 		if !ok {
 			continue // dropped since: nothing to redo
 		}
 		// A crash after a commit may have left manifest.json mirrors
 		// behind system.manifest: rewrite them before redoing the work.
 		ns, name := t.Meta.NamespaceID, t.Meta.TableName
-		_, err := e.jobs.Submit(jobs.Spec{Type: j.JobType, NamespaceID: ns, TableName: name, Key: t.Meta.TableID,
+		_, err := m.jobs.Submit(jobs.Spec{Type: j.JobType, NamespaceID: ns, TableName: name, Key: t.Meta.TableID,
 			Parameters: map[string]string{"retry_of": j.JobID}},
 			func(ctx context.Context, p *jobs.Progress) (any, error) {
-				if err := e.syncMirrors(ctx, ns, name); err != nil {
+				if err := m.syncMirrors(ctx, ns, name); err != nil {
 					return nil, err
 				}
 				if j.JobType == jobs.TypeFlush {
-					return e.flush(ctx, ns, name, nil, p)
+					return m.flush(ctx, ns, name, nil, p)
 				}
-				return e.compact(ctx, ns, name, p)
+				return m.compact(ctx, ns, name, p)
 			})
 		if err != nil {
 			return fmt.Errorf("retry job %s: %w", j.JobID, err)
@@ -318,9 +377,9 @@ type TableStats struct {
 
 // TableStats counts a table's rows in each tier: of one user's partition
 // of a USER or STREAM table, or of all partitions when userID is "".
-func (e *Engine) TableStats(t *catalog.Table, userID string) (TableStats, error) {
+func (m *Manager) TableStats(t *catalog.Table, userID string) (TableStats, error) {
 	var st TableStats
-	cf, ok := e.cat.DB().LookupColumnFamily(t.Family)
+	cf, ok := m.db.LookupColumnFamily(t.Family)
 	if !ok {
 		return st, apierror.New(apierror.TableNotFound, "table %s was dropped", t.Meta.TableID)
 	}
@@ -341,18 +400,18 @@ func (e *Engine) TableStats(t *catalog.Table, userID string) (TableStats, error)
 	if t.Meta.TableType == dialect.TableTypeStream {
 		return st, nil
 	}
-	ms, err := e.tableManifests(t)
+	ms, err := m.tableManifests(t)
 	if err != nil {
 		return st, err
 	}
-	for _, m := range ms {
-		if userID != "" && t.Meta.TableType == dialect.TableTypeUser && m.UserID != userID {
+	for _, mf := range ms {
+		if userID != "" && t.Meta.TableType == dialect.TableTypeUser && mf.UserID != userID {
 			continue
 		}
-		if len(m.Files) > 0 {
+		if len(mf.Files) > 0 {
 			st.Partitions++
 		}
-		for _, f := range m.Files {
+		for _, f := range mf.Files {
 			st.Files++
 			st.ColdRows += f.Rows
 			st.Bytes += f.Bytes
@@ -363,22 +422,22 @@ func (e *Engine) TableStats(t *catalog.Table, userID string) (TableStats, error)
 
 // syncMirrors rewrites the manifest.json of every partition of a table
 // from system.manifest.
-func (e *Engine) syncMirrors(ctx context.Context, ns, name string) error {
-	t, ok := e.cat.Snapshot().Table(ns, name)
+func (m *Manager) syncMirrors(ctx context.Context, ns, name string) error {
+	t, ok := m.cat.Snapshot().Table(ns, name)
 	if !ok {
 		return nil
 	}
-	storage, fsys, err := e.tableStorageForWrite(t)
+	storage, fsys, err := m.tableStorageForWrite(t)
 	if err != nil {
 		return err
 	}
-	ms, err := e.tableManifests(t)
+	ms, err := m.tableManifests(t)
 	if err != nil {
 		return err
 	}
-	for _, m := range ms {
-		if err := writeManifestMirror(ctx, fsys, catalog.PartitionPath(storage, t, m.UserID), m); err != nil {
-			return fmt.Errorf("rewrite manifest.json of %s: %w", m.ManifestID, err)
+	for _, mf := range ms {
+		if err := writeManifestMirror(ctx, fsys, catalog.PartitionPath(storage, t, mf.UserID), mf); err != nil {
+			return fmt.Errorf("rewrite manifest.json of %s: %w", mf.ManifestID, err)
 		}
 	}
 	return nil

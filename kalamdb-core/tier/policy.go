@@ -1,4 +1,4 @@
-package engine
+package tier
 
 import (
 	"context"
@@ -19,27 +19,27 @@ type FlushPolicy struct {
 }
 
 // flushPolicyOf returns a table's effective policy.
-func (e *Engine) flushPolicyOf(t *catalog.Table) FlushPolicy {
+func (m *Manager) flushPolicyOf(t *catalog.Table) FlushPolicy {
 	if t.Meta.FlushRows > 0 || t.Meta.FlushIntervalSeconds > 0 {
 		return FlushPolicy{Rows: t.Meta.FlushRows, Interval: time.Duration(t.Meta.FlushIntervalSeconds) * time.Second}
 	}
-	return e.opts.DefaultFlush
+	return m.opts.DefaultFlush
 }
 
 // RunFlushPolicies checks every table's flush policy once and starts the
 // flushes that are due: a USER table's partitions whose buffered rows
 // reached rows:N (one job for all of them), and any table with buffered
 // rows whose interval elapsed since its last policy flush.
-func (e *Engine) RunFlushPolicies(now time.Time) error {
-	counters, err := e.cat.DB().ColumnFamily(txn.CountersFamily)
+func (m *Manager) RunFlushPolicies(now time.Time) error {
+	counters, err := m.db.ColumnFamily(txn.CountersFamily)
 	if err != nil {
 		return err
 	}
-	for _, t := range e.cat.Snapshot().Tables("") {
+	for _, t := range m.cat.Snapshot().Tables("") {
 		if t.Meta.TableType == dialect.TableTypeStream {
 			continue
 		}
-		pol := e.flushPolicyOf(t)
+		pol := m.flushPolicyOf(t)
 		if pol.Rows <= 0 && pol.Interval <= 0 {
 			continue
 		}
@@ -63,20 +63,20 @@ func (e *Engine) RunFlushPolicies(now time.Time) error {
 		if err := it.Close(); err != nil {
 			return err
 		}
-		last := e.lastPolicyFlush(t.Meta.TableID, now)
+		last := m.lastPolicyFlush(t.Meta.TableID, now)
 		intervalDue := pol.Interval > 0 && pending && now.Sub(last) >= pol.Interval
 		switch {
 		case intervalDue:
-			if _, err := e.submitFlush(t, nil); err != nil {
+			if _, err := m.submitFlush(t, nil); err != nil {
 				return err
 			}
-			e.setLastPolicyFlush(t.Meta.TableID, now)
+			m.setLastPolicyFlush(t.Meta.TableID, now)
 		case len(due) > 0 && t.Meta.TableType == dialect.TableTypeUser:
-			if _, err := e.submitFlush(t, due); err != nil {
+			if _, err := m.submitFlush(t, due); err != nil {
 				return err
 			}
 		case len(due) > 0:
-			if _, err := e.submitFlush(t, nil); err != nil {
+			if _, err := m.submitFlush(t, nil); err != nil {
 				return err
 			}
 		}
@@ -86,24 +86,24 @@ func (e *Engine) RunFlushPolicies(now time.Time) error {
 
 // lastPolicyFlush is when a table was last flushed by its interval, the
 // engine's start if never.
-func (e *Engine) lastPolicyFlush(tableID string, now time.Time) time.Time {
-	e.policyMu.Lock()
-	defer e.policyMu.Unlock()
-	if e.lastFlush == nil {
-		e.lastFlush = map[string]time.Time{}
+func (m *Manager) lastPolicyFlush(tableID string, now time.Time) time.Time {
+	m.policyMu.Lock()
+	defer m.policyMu.Unlock()
+	if m.lastFlush == nil {
+		m.lastFlush = map[string]time.Time{}
 	}
-	t, ok := e.lastFlush[tableID]
+	t, ok := m.lastFlush[tableID]
 	if !ok {
-		e.lastFlush[tableID] = now
+		m.lastFlush[tableID] = now
 		return now
 	}
 	return t
 }
 
-func (e *Engine) setLastPolicyFlush(tableID string, now time.Time) {
-	e.policyMu.Lock()
-	defer e.policyMu.Unlock()
-	e.lastFlush[tableID] = now
+func (m *Manager) setLastPolicyFlush(tableID string, now time.Time) {
+	m.policyMu.Lock()
+	defer m.policyMu.Unlock()
+	m.lastFlush[tableID] = now
 }
 
 // historyPruneEvery is how often ended jobs past their retention are
@@ -112,7 +112,7 @@ const historyPruneEvery = 10 * time.Minute
 
 // RunPolicyLoop checks flush policies every period, and prunes job history
 // every ten minutes, until ctx ends.
-func (e *Engine) RunPolicyLoop(ctx context.Context, period time.Duration, pruneHistory func() (int, error)) {
+func (m *Manager) RunPolicyLoop(ctx context.Context, period time.Duration, pruneHistory func() (int, error)) {
 	tick := time.NewTicker(period)
 	defer tick.Stop()
 	lastPrune := time.Now()
@@ -121,7 +121,7 @@ func (e *Engine) RunPolicyLoop(ctx context.Context, period time.Duration, pruneH
 		case <-ctx.Done():
 			return
 		case now := <-tick.C:
-			_ = e.RunFlushPolicies(now) // a failed check is retried on the next tick
+			_ = m.RunFlushPolicies(now) // a failed check is retried on the next tick
 			if pruneHistory != nil && now.Sub(lastPrune) >= historyPruneEvery {
 				lastPrune = now
 				_, _ = pruneHistory()

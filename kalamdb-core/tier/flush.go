@@ -1,4 +1,4 @@
-package engine
+package tier
 
 import (
 	"bytes"
@@ -32,9 +32,9 @@ const (
 	FailCompactAfterSwap  = "compact.after_swap"  // manifest lists the merged file only
 )
 
-func (e *Engine) failpoint(name string) {
-	if e.opts.Failpoint != nil {
-		e.opts.Failpoint(name)
+func (m *Manager) failpoint(name string) {
+	if m.opts.Failpoint != nil {
+		m.opts.Failpoint(name)
 	}
 }
 
@@ -51,21 +51,21 @@ type FlushResult struct {
 	maxFiles int
 }
 
-func (e *Engine) compactAfterFiles() int {
-	if e.opts.CompactAfterFiles > 0 {
-		return e.opts.CompactAfterFiles
+func (m *Manager) compactAfterFiles() int {
+	if m.opts.CompactAfterFiles > 0 {
+		return m.opts.CompactAfterFiles
 	}
 	return DefaultCompactAfterFiles
 }
 
 // SubmitFlush starts a flush job of every partition of a table.
-func (e *Engine) SubmitFlush(t *catalog.Table) (string, error) {
-	return e.submitFlush(t, nil)
+func (m *Manager) SubmitFlush(t *catalog.Table) (string, error) {
+	return m.submitFlush(t, nil)
 }
 
 // submitFlush starts a flush job of a table, limited to some users when
 // users is not empty.
-func (e *Engine) submitFlush(t *catalog.Table, users []string) (string, error) {
+func (m *Manager) submitFlush(t *catalog.Table, users []string) (string, error) {
 	if t.Meta.TableType == dialect.TableTypeStream {
 		return "", apierror.New(apierror.InvalidSQL, "STREAM table %s.%s is never flushed", t.Meta.NamespaceID, t.Meta.TableName)
 	}
@@ -74,25 +74,25 @@ func (e *Engine) submitFlush(t *catalog.Table, users []string) (string, error) {
 	if len(users) > 0 {
 		params = map[string]any{"users": users}
 	}
-	return e.jobs.Submit(jobs.Spec{Type: jobs.TypeFlush, NamespaceID: ns, TableName: name, Key: t.Meta.TableID, Parameters: params},
+	return m.jobs.Submit(jobs.Spec{Type: jobs.TypeFlush, NamespaceID: ns, TableName: name, Key: t.Meta.TableID, Parameters: params},
 		func(ctx context.Context, p *jobs.Progress) (any, error) {
-			return e.flush(ctx, ns, name, users, p)
+			return m.flush(ctx, ns, name, users, p)
 		})
 }
 
 // jobTable resolves the table a flush or compaction job works on, as it is
 // when the job runs: it may have been altered, or dropped, since the job
 // was queued.
-func (e *Engine) jobTable(ns, name string) (*catalog.Table, *tableShape, *systable.Storage, cold.Storage, error) {
-	t, ok := e.cat.Snapshot().Table(ns, name)
+func (m *Manager) jobTable(ns, name string) (*catalog.Table, *tables.Table, *systable.Storage, cold.Storage, error) {
+	t, ok := m.cat.Snapshot().Table(ns, name)
 	if !ok {
 		return nil, nil, nil, nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", ns, name)
 	}
-	shape, err := e.provider.tables.shape(t)
+	shape, err := m.tables.Get(t)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	storage, fsys, err := e.tableStorageForWrite(t)
+	storage, fsys, err := m.tableStorageForWrite(t)
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
@@ -105,19 +105,22 @@ type flushedKey struct {
 	seq int64
 }
 
+// tableError wraps a storage error with the table it happened on.
+func tableError(s *tables.Table, err error) error { return tables.Error(s.Table, err) }
+
 // flush moves the hot rows of a table (of some users, or all) to Parquet,
 // one new file per partition (DESIGN §5).
-func (e *Engine) flush(ctx context.Context, ns, name string, users []string, p *jobs.Progress) (*FlushResult, error) {
-	t, shape, storage, fsys, err := e.jobTable(ns, name)
+func (m *Manager) flush(ctx context.Context, ns, name string, users []string, p *jobs.Progress) (*FlushResult, error) {
+	t, shape, storage, fsys, err := m.jobTable(ns, name)
 	if err != nil {
 		return nil, err
 	}
-	snap, err := e.cat.DB().NewSnapshot()
+	snap, err := m.db.NewSnapshot()
 	if err != nil {
 		return nil, err
 	}
 	defer snap.Close()
-	e.failpoint(FailFlushBeforeWrite)
+	m.failpoint(FailFlushBeforeWrite)
 
 	res := &FlushResult{}
 	ranges := [][2][]byte{{nil, nil}}
@@ -131,8 +134,8 @@ func (e *Engine) flush(ctx context.Context, ns, name string, users []string, p *
 	defer func() {
 		// A partition with many files is compacted next (the job waits for
 		// this one: they share the table's key).
-		if res.maxFiles >= e.compactAfterFiles() {
-			_, _ = e.SubmitCompaction(t)
+		if res.maxFiles >= m.compactAfterFiles() {
+			_, _ = m.SubmitCompaction(t)
 		}
 	}()
 	for _, r := range ranges {
@@ -140,7 +143,7 @@ func (e *Engine) flush(ctx context.Context, ns, name string, users []string, p *
 		if err != nil {
 			return nil, tableError(shape, err)
 		}
-		err = e.flushRange(ctx, t, shape, storage, fsys, it, res, p)
+		err = m.flushRange(ctx, t, shape, storage, fsys, it, res, p)
 		closeErr := it.Close()
 		if err != nil {
 			return res, err
@@ -153,7 +156,7 @@ func (e *Engine) flush(ctx context.Context, ns, name string, users []string, p *
 }
 
 // flushRange flushes every partition found in an iterator's range.
-func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableShape, storage *systable.Storage,
+func (m *Manager) flushRange(ctx context.Context, t *catalog.Table, shape *tables.Table, storage *systable.Storage,
 	fsys cold.Storage, it *kv.Iterator, res *FlushResult, p *jobs.Progress) error {
 	all := tables.AllColumns(shape.NUser)
 	ok := it.First()
@@ -204,19 +207,19 @@ func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableS
 			flushed = append(flushed, flushedKey{key: append([]byte(nil), key...), seq: h.Seq})
 			return cold.Row{Key: key[len(prefix):], Seq: h.Seq, Deleted: h.Deleted, Values: vals}, true, nil
 		})
-		m, err := e.partitionManifest(t, user)
+		mf, err := m.partitionManifest(t, user)
 		if err != nil {
 			return err
 		}
 		dir := catalog.PartitionPath(storage, t, user)
-		if err := e.removeOrphans(ctx, storage.StorageID, fsys, dir, m); err != nil {
+		if err := m.removeOrphans(ctx, storage.StorageID, fsys, dir, mf); err != nil {
 			return fmt.Errorf("flush %s: clean %s: %w", t.Meta.TableID, dir, err)
 		}
-		file := path.Join(dir, batchName(m.NextBatch))
+		file := path.Join(dir, batchName(mf.NextBatch))
 		// Bloom filters are sized for the rows the file will hold; the
 		// partition's counter of buffered writes is a close upper bound.
 		expected := int64(1)
-		if counters, err := e.cat.DB().ColumnFamily(txn.CountersFamily); err == nil {
+		if counters, err := m.db.ColumnFamily(txn.CountersFamily); err == nil {
 			if n, err := counters.Counter(keyenc.CounterKey(t.Meta.NamespaceID, t.Meta.TableName, partitionOwner(t, user))); err == nil && n > 0 {
 				expected = n
 			}
@@ -225,19 +228,19 @@ func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableS
 		if err != nil {
 			return fmt.Errorf("flush %s: write %s: %w", t.Meta.TableID, file, err)
 		}
-		e.failpoint(FailFlushAfterWrite)
-		kept, err := e.commitFlush(t, shape, user, m, info, flushed)
+		m.failpoint(FailFlushAfterWrite)
+		kept, err := m.commitFlush(t, shape, user, mf, info, flushed)
 		if err != nil {
 			return err
 		}
-		e.failpoint(FailFlushAfterCommit)
-		_ = writeManifestMirror(ctx, fsys, dir, m)
+		m.failpoint(FailFlushAfterCommit)
+		_ = writeManifestMirror(ctx, fsys, dir, mf)
 		res.Partitions++
 		res.Files = append(res.Files, file)
 		res.Rows += info.Rows
 		res.Bytes += info.Bytes
 		res.Kept += kept
-		res.maxFiles = max(res.maxFiles, len(m.Files))
+		res.maxFiles = max(res.maxFiles, len(mf.Files))
 		p.AddRows(info.Rows)
 		p.AddBytes(info.Bytes)
 	}
@@ -245,15 +248,15 @@ func (e *Engine) flushRange(ctx context.Context, t *catalog.Table, shape *tableS
 }
 
 // partitionManifest returns a partition's current manifest, or a new one.
-func (e *Engine) partitionManifest(t *catalog.Table, userID string) (*systable.Manifest, error) {
+func (m *Manager) partitionManifest(t *catalog.Table, userID string) (*systable.Manifest, error) {
 	owner := partitionOwner(t, userID)
 	id := systable.ManifestID(t.Meta.NamespaceID, t.Meta.TableName, owner)
-	m, err := e.cold.manifests.Get(id)
+	mf, err := m.manifests.Get(id)
 	if errors.Is(err, systable.ErrNotFound) {
 		return &systable.Manifest{ManifestID: id, NamespaceID: t.Meta.NamespaceID, TableName: t.Meta.TableName,
 			UserID: owner, NextBatch: 1}, nil
 	}
-	return m, err
+	return mf, err
 }
 
 // commitFlush makes a written file part of the partition and removes the
@@ -262,10 +265,10 @@ func (e *Engine) partitionManifest(t *catalog.Table, userID string) (*systable.M
 // neither. A version that changed since the flush's snapshot stays hot
 // (its newer _seq wins over the file's on read). It returns how many
 // flushed versions were kept.
-func (e *Engine) commitFlush(t *catalog.Table, shape *tableShape, userID string, m *systable.Manifest,
+func (m *Manager) commitFlush(t *catalog.Table, shape *tables.Table, userID string, mf *systable.Manifest,
 	info cold.FileInfo, flushed []flushedKey) (int64, error) {
 	owner := partitionOwner(t, userID)
-	unlock := e.locks.Lock(txn.Partition{Family: t.Family, Owner: owner})
+	unlock := m.locks.Lock(txn.Partition{Family: t.Family, Owner: owner})
 	defer unlock()
 	var b kv.Batch
 	var deleted, kept int64
@@ -322,13 +325,13 @@ func (e *Engine) commitFlush(t *catalog.Table, shape *tableShape, userID string,
 			return 0, tableError(shape, err)
 		}
 	}
-	m.Files = append(m.Files, info.ManifestFile())
-	m.NextBatch++
-	m.UpdatedAt = time.Now().UTC()
-	if err := e.cold.manifests.PutInBatch(&b, m); err != nil {
+	mf.Files = append(mf.Files, info.ManifestFile())
+	mf.NextBatch++
+	mf.UpdatedAt = time.Now().UTC()
+	if err := m.manifests.PutInBatch(&b, mf); err != nil {
 		return 0, err
 	}
-	counters, err := e.cat.DB().ColumnFamily(txn.CountersFamily)
+	counters, err := m.db.ColumnFamily(txn.CountersFamily)
 	if err != nil {
 		return 0, err
 	}
@@ -338,9 +341,9 @@ func (e *Engine) commitFlush(t *catalog.Table, shape *tableShape, userID string,
 		return 0, err
 	}
 	b.SetCounter(counters, ckey, max(0, n-deleted))
-	if err := e.cat.DB().Write(&b); err != nil {
+	if err := m.db.Write(&b); err != nil {
 		return 0, tableError(shape, err)
 	}
-	e.cold.epoch(t.Meta.TableID).Add(1)
+	m.epoch(t.Meta.TableID).Add(1)
 	return kept, nil
 }

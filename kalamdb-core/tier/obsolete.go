@@ -1,4 +1,4 @@
-package engine
+package tier
 
 import (
 	"context"
@@ -10,7 +10,6 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
-	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // obsoleteFiles keeps Parquet files that a compaction replaced until no
@@ -115,35 +114,35 @@ func (o *obsoleteFiles) done(storageID string, files []systable.ManifestFile) {
 // that the partition's next flush removes. Only batch files directly in
 // the partition's directory dir are deleted: a manifest entry naming
 // anything else was not written by this server.
-func (e *Engine) removeObsolete(storageID string, fsys cold.Storage, dir string, files []systable.ManifestFile) {
+func (m *Manager) removeObsolete(storageID string, fsys cold.Storage, dir string, files []systable.ManifestFile) {
 	if len(files) == 0 {
 		return
 	}
-	gen := e.obsolete.retire(storageID, files)
-	e.obsoleteWG.Add(1)
+	gen := m.obsolete.retire(storageID, files)
+	m.obsoleteWG.Add(1)
 	go func() {
-		defer e.obsoleteWG.Done()
-		defer e.obsolete.done(storageID, files)
-		grace := time.NewTimer(e.obsoleteGrace())
+		defer m.obsoleteWG.Done()
+		defer m.obsolete.done(storageID, files)
+		grace := time.NewTimer(m.obsoleteGrace())
 		defer grace.Stop()
 		select {
 		case <-grace.C:
-		case <-e.closing:
+		case <-m.closing:
 		}
 	wait:
 		for {
-			pinned, released := e.obsolete.pinnedBelow(gen)
+			pinned, released := m.obsolete.pinnedBelow(gen)
 			if !pinned {
 				break
 			}
 			select {
 			case <-released:
-			case <-e.closing:
+			case <-m.closing:
 				break wait // stopping: the readers that held the pins are gone
 			}
 		}
 		for _, f := range files {
-			e.cold.files.forget(storageID, f.Path)
+			m.files.forget(storageID, f.Path)
 			if _, ok := batchNumber(path.Base(f.Path)); !ok || path.Dir(f.Path) != dir {
 				continue
 			}
@@ -154,24 +153,9 @@ func (e *Engine) removeObsolete(storageID string, fsys cold.Storage, dir string,
 	}()
 }
 
-func (e *Engine) obsoleteGrace() time.Duration {
-	if e.opts.ObsoleteFileGrace > 0 {
-		return e.opts.ObsoleteFileGrace
+func (m *Manager) obsoleteGrace() time.Duration {
+	if m.opts.ObsoleteFileGrace > 0 {
+		return m.opts.ObsoleteFileGrace
 	}
 	return DefaultObsoleteFileGrace
-}
-
-// FeedSnapshot is the snapshot of a partition feed (OpenPartitionFeed).
-// Besides the RocksDB snapshot it pins the Parquet files of the manifests
-// it sees, however long it stays open. Close releases both.
-type FeedSnapshot struct {
-	*kv.Snapshot
-	release func()
-}
-
-// Close releases the snapshot and its files. It is safe to call more
-// than once.
-func (s *FeedSnapshot) Close() error {
-	s.release()
-	return s.Snapshot.Close()
 }

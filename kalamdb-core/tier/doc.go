@@ -1,0 +1,31 @@
+// Package tier owns the tier lifecycle of table data: moving hot rows from
+// RocksDB to Parquet files (flush), merging a partition's files
+// (compaction), the flush policies and their loop, deleting what dropped
+// tables and namespaces leave in the storages (cleanup), removing files
+// nothing lists any more (orphans, and the files a compaction replaced,
+// once no reader can still use them), and redoing jobs a crash
+// interrupted. It also serves the cold side of reads: the manifests
+// (system.manifest, one row per partition, mirrored to manifest.json), the
+// open storages (cold.Storage) and a cache of open files, the files of a
+// partition at a snapshot, cursors over them and point lookups, table
+// statistics, and the partition feeds live queries register through.
+//
+// # Invariants
+//
+//   - A partition's manifest changes only under its partition lock
+//     (txn.Locks), in the same batch as whatever else the change does (a
+//     flush deletes the hot versions it wrote and lowers the partition's
+//     counter), and every such change moves the table's epoch, which
+//     commits use to reuse a cold lookup (txn.Cold).
+//   - Readers read the manifest at their snapshot, so a file is visible
+//     only once listed; a file a compaction replaced stays on disk for
+//     the grace period and while any feed snapshot that can see it is
+//     open (obsoleteFiles).
+//   - Nothing outside what the server wrote is ever deleted: batch files
+//     numbered up to a partition's next batch, manifest.json, and the
+//     storage's own temporary files; directories only with rmdir once
+//     empty. Writers re-check a storage's safety first (writableStorage).
+//   - Flush, compaction and cleanup of a table share the table's job key,
+//     so they never run at once, and a re-created table never writes into
+//     a directory a cleanup is emptying.
+package tier

@@ -1,0 +1,48 @@
+package tier
+
+import (
+	"fmt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// FeedSnapshot is the snapshot of a partition feed (OpenPartitionFeed).
+// Besides the RocksDB snapshot it pins the Parquet files of the manifests
+// it sees, however long it stays open. Close releases both.
+type FeedSnapshot struct {
+	*kv.Snapshot
+	release func()
+}
+
+// Close releases the snapshot and its files. It is safe to call more
+// than once.
+func (s *FeedSnapshot) Close() error {
+	s.release()
+	return s.Snapshot.Close()
+}
+
+// OpenPartitionFeed runs register (which adds a subscriber to the change
+// feed) while no commit to the partition can be in flight, then takes a
+// snapshot. Every commit to the partition is therefore either visible in
+// the snapshot or published to the subscriber afterwards, never both and
+// never neither: what a live query's initial data and its change stream
+// rely on. The snapshot also keeps the Parquet files it sees until it is
+// closed, however long that takes. The caller must Close it.
+func (m *Manager) OpenPartitionFeed(t *catalog.Table, userID string, register func()) (*FeedSnapshot, error) {
+	if _, ok := m.db.LookupColumnFamily(t.Family); !ok {
+		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", t.Meta.NamespaceID, t.Meta.TableName)
+	}
+	unlock := m.locks.Lock(txn.Partition{Family: t.Family, Owner: t.PartitionOwner(userID)})
+	defer unlock()
+	release := m.obsolete.pin()
+	register()
+	snap, err := m.db.NewSnapshot()
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("open feed of %s.%s: %w", t.Meta.NamespaceID, t.Meta.TableName, err)
+	}
+	return &FeedSnapshot{Snapshot: snap, release: release}, nil
+}
