@@ -260,9 +260,6 @@ func (c *Catalog) dropOrphanFamilies() error {
 // Snapshot returns the current catalog snapshot.
 func (c *Catalog) Snapshot() *Snapshot { return c.cur.Load() }
 
-// DB returns the store the catalog lives in.
-func (c *Catalog) DB() *kv.DB { return c.db }
-
 // SystemTables lists the persisted system tables for the query engine.
 // Jobs, live queries and manifests are added by their owners.
 func (c *Catalog) SystemTables() []systable.SQLTable {

@@ -1,7 +1,16 @@
-// Package database assembles KalamDB's core (catalog, query engine and
-// statement executor) over an open store, as a library constructor and as
-// an fx module, so a server, a test or an embedding program builds the
-// database the same way.
+// Package database assembles KalamDB's core over an open store, as a
+// library constructor (Open) and as an fx module (Module), so a server, a
+// test or an embedding program builds the database the same way and gets
+// it complete: catalog, jobs, tiers, transactions, query engine, live
+// queries, the stream sweeper and the statement executor, each given what
+// it works with at construction.
+//
+// The parts are built bottom up, each before whatever uses it: the
+// catalog, the jobs manager and the partition locks; the tables registry
+// and the tiers; the live query router and system.live_queries (they
+// depend on nothing above the store); the transactions (whose change sink
+// is the router and whose cold tier is the tiers); the engine; the live
+// query manager; the executor.
 package database
 
 import (
@@ -16,7 +25,10 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/streams"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
@@ -58,8 +70,17 @@ type Config struct {
 	// StorageFaults injects storage failures (tests only).
 	StorageFaults *cold.Faults
 	// ObsoleteFileGrace is how long files replaced by a compaction stay
-	// for statements already reading them (0: the engine's default).
+	// for statements already reading them (0: the tiers' default).
 	ObsoleteFileGrace time.Duration
+	// Live bounds live queries (zero values: live's defaults).
+	Live live.Options
+	// Streams configures the sweeper of STREAM table events.
+	Streams streams.Options
+	// Changes, when set, also receives every committed change, after live
+	// queries have been told (change data capture; tests record with
+	// it). It is called with the written partitions locked and must not
+	// block.
+	Changes txn.Sink
 }
 
 // Database is the assembled core.
@@ -69,6 +90,9 @@ type Database struct {
 	Engine   *engine.Engine
 	Executor *executor.Executor
 	Jobs     *jobs.Manager
+	Txns     *txn.Manager
+	Live     *live.Manager
+	Streams  *streams.Sweeper
 	// Interrupted are the jobs a crash left unfinished; Start retries them.
 	interrupted []*systable.Job
 	cfg         Config
@@ -94,18 +118,50 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open tiers: %w", err)
 	}
-	eng, err := engine.New(engine.Deps{DB: db, Catalog: cat, Tables: tabs, Tier: tm, Locks: locks,
-		SystemTables: []systable.SQLTable{jm.Table(), tm.ManifestTable()}},
-		engine.Options{NodeID: cfg.NodeID, DisableFastPath: cfg.DisableFastPath, Limits: cfg.StatementLimits})
+	sweeper := streams.New(db, cat, cfg.Streams)
+	router := live.NewRouter(sweeper)
+	queries, err := live.OpenQueries(db, cfg.NodeName)
+	if err != nil {
+		return nil, err
+	}
+	var sink txn.Sink = router
+	if cfg.Changes != nil {
+		sink = tee{router, cfg.Changes}
+	}
+	seq, err := ids.NewSnowflake(cfg.NodeID, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open transactions: %w", err)
+	}
+	txns, err := txn.Open(db, txn.Options{Locks: locks, Seq: seq, Cold: tm, Sink: sink})
+	if err != nil {
+		return nil, fmt.Errorf("open transactions: %w", err)
+	}
+	eng, err := engine.New(engine.Deps{DB: db, Catalog: cat, Tables: tabs, Tier: tm, Txns: txns, Seq: seq, Subscribers: router,
+		SystemTables: []systable.SQLTable{jm.Table(), tm.ManifestTable(), queries.Table()}},
+		engine.Options{DisableFastPath: cfg.DisableFastPath, Limits: cfg.StatementLimits})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}
-	x := executor.New(executor.Deps{Catalog: cat, Engine: eng, Tier: tm, Jobs: jm}, cfg.Limits)
-	return &Database{Catalog: cat, Tier: tm, Engine: eng, Executor: x, Jobs: jm, interrupted: interrupted, cfg: cfg}, nil
+	lm, err := live.New(live.Deps{DB: db, Catalog: cat, Engine: eng, Feeds: tm, Router: router, Queries: queries}, cfg.Live)
+	if err != nil {
+		return nil, fmt.Errorf("start live queries: %w", err)
+	}
+	x := executor.New(executor.Deps{Catalog: cat, Engine: eng, Tier: tm, Jobs: jm, Txns: txns, Live: lm}, cfg.Limits)
+	return &Database{Catalog: cat, Tier: tm, Engine: eng, Executor: x, Jobs: jm, Txns: txns, Live: lm, Streams: sweeper,
+		interrupted: interrupted, cfg: cfg}, nil
+}
+
+// tee publishes to two sinks in turn.
+type tee [2]txn.Sink
+
+func (t tee) Publish(changes []txn.Change) {
+	t[0].Publish(changes)
+	t[1].Publish(changes)
 }
 
 // Start starts the background work: the job workers, then the retry of
-// jobs a crash interrupted.
+// jobs a crash interrupted, the flush policy loop, the live queries' check
+// of dropped tables and changed accounts, and the stream sweeper.
 func (d *Database) Start() error {
 	d.Jobs.Start()
 	if err := d.Tier.Retry(d.interrupted); err != nil {
@@ -119,12 +175,16 @@ func (d *Database) Start() error {
 			d.Tier.RunPolicyLoop(ctx, d.cfg.FlushCheckInterval, d.Jobs.PruneHistory)
 		}()
 	}
+	d.Live.Start()
+	d.Streams.Start()
 	return nil
 }
 
-// Close stops background jobs and the engine; the store is closed by its
-// owner afterwards.
+// Close ends every live connection and stops the background work and the
+// engine; the store is closed by its owner afterwards.
 func (d *Database) Close() error {
+	d.Live.Close()
+	d.Streams.Stop()
 	if d.stopPolicy != nil {
 		d.stopPolicy()
 		<-d.policyDone
@@ -137,8 +197,9 @@ func (d *Database) Close() error {
 	return errors.Join(jobsErr, engErr)
 }
 
-// Module provides *Database, *catalog.Catalog and *executor.Executor from
-// a *kv.DB and a Config.
+// Module provides *Database, *catalog.Catalog, *executor.Executor and
+// *live.Manager from a *kv.DB and a Config, started and stopped with the
+// app.
 var Module = fx.Module("database",
 	fx.Provide(
 		func(lc fx.Lifecycle, db *kv.DB, cfg Config) (*Database, error) {
@@ -154,5 +215,6 @@ var Module = fx.Module("database",
 		},
 		func(d *Database) *catalog.Catalog { return d.Catalog },
 		func(d *Database) *executor.Executor { return d.Executor },
+		func(d *Database) *live.Manager { return d.Live },
 	),
 )

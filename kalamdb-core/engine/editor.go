@@ -120,7 +120,7 @@ func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 		return err
 	}
 	s := ed.t.shape
-	if s.IsStream() && s.Meta.Ephemeral && !ed.t.e.hasSubscribers(s.Table.Table, ed.t.owner) {
+	if s.IsStream() && s.Meta.Ephemeral && !ed.t.e.subscribers.HasSubscribers(s.Table.Table, ed.t.owner) {
 		// EPHEMERAL: an event nobody subscribes to in its partition (its
 		// user's) is dropped at once.
 		return nil

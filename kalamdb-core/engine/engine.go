@@ -39,8 +39,6 @@ const sqlMode = "ANSI_QUOTES,STRICT_TRANS_TABLES,STRICT_ALL_TABLES,NO_ZERO_IN_DA
 
 // Options configure an Engine.
 type Options struct {
-	// NodeID is this server's node id, part of every _seq and snowflake id.
-	NodeID int64
 	// DisableFastPath sends every statement through the engine's planner;
 	// tests use it to check that the fast path gives the same answers.
 	DisableFastPath bool
@@ -48,61 +46,72 @@ type Options struct {
 	Limits Limits
 }
 
-// Deps are the parts of the database the engine works with. All are
-// required.
+// Deps are the parts of the database the engine works with.
 type Deps struct {
+	// DB is the store statements read (at a snapshot per statement).
 	DB      *kv.DB
 	Catalog *catalog.Catalog
 	Tables  *tables.Registry
-	Tier    *tier.Manager
-	Locks   *txn.Locks
+	// Tier serves the cold side of reads.
+	Tier *tier.Manager
+	// Txns begins the transaction of every autocommit statement.
+	Txns *txn.Manager
+	// Seq issues _seq and SNOWFLAKE_ID(); the transactions' lease keeps
+	// it above every committed one.
+	Seq *ids.Snowflake
 	// SystemTables are the system tables besides the catalog's (jobs,
-	// manifests).
+	// manifests, live queries).
 	SystemTables []systable.SQLTable
+	// Subscribers tells whether a STREAM partition has subscribers (nil:
+	// it never has; EPHEMERAL events are then always dropped).
+	Subscribers SubscriberCounter
 }
 
 // Engine runs standard SQL against KalamDB tables through go-mysql-server.
 type Engine struct {
-	opts     Options
-	limits   Limits
-	db       *kv.DB
-	cat      *catalog.Catalog
-	tables   *tables.Registry
-	tier     *tier.Manager
-	gms      *sqle.Engine
-	provider *Provider
-	seq      *ids.Snowflake
-	uuids    *ids.UUIDv7Generator
-	ulids    *ids.ULIDGenerator
-	txns     *txn.Manager
+	opts        Options
+	limits      Limits
+	db          *kv.DB
+	cat         *catalog.Catalog
+	tables      *tables.Registry
+	tier        *tier.Manager
+	txns        *txn.Manager
+	gms         *sqle.Engine
+	provider    *Provider
+	seq         *ids.Snowflake
+	uuids       *ids.UUIDv7Generator
+	ulids       *ids.ULIDGenerator
+	system      []systable.SQLTable
+	subscribers SubscriberCounter
 	// noFastPath disables fastPath (Options.DisableFastPath).
 	noFastPath bool
 	fastHits   atomic.Int64
-
-	sink changeSink
-
-	sysMu       sync.RWMutex
-	extraSystem []systable.SQLTable
 
 	sessions sync.Pool
 	nextConn atomic.Uint32
 }
 
+// noSubscribers is the SubscriberCounter of a database without live
+// queries.
+type noSubscribers struct{}
+
+func (noSubscribers) HasSubscribers(*catalog.Table, string) bool { return false }
+
 // New builds an Engine.
 func New(d Deps, o Options) (*Engine, error) {
-	seq, err := ids.NewSnowflake(o.NodeID, nil)
-	if err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
+	if d.DB == nil || d.Catalog == nil || d.Tables == nil || d.Tier == nil || d.Txns == nil || d.Seq == nil {
+		return nil, errors.New("engine: Deps.DB, Catalog, Tables, Tier, Txns and Seq are required")
 	}
-	e := &Engine{db: d.DB, cat: d.Catalog, tables: d.Tables, tier: d.Tier, opts: o, limits: o.Limits.withDefaults(), seq: seq,
-		uuids: ids.NewUUIDv7Generator(nil, rand.Reader), ulids: ids.NewULIDGenerator(nil, rand.Reader), noFastPath: o.DisableFastPath,
-		extraSystem: append([]systable.SQLTable(nil), d.SystemTables...)}
-	if e.txns, err = txn.Open(d.DB, txn.Options{Locks: d.Locks, Seq: seq, Cold: d.Tier, Sink: &e.sink}); err != nil {
-		return nil, fmt.Errorf("engine: %w", err)
+	e := &Engine{db: d.DB, cat: d.Catalog, tables: d.Tables, tier: d.Tier, txns: d.Txns, opts: o, limits: o.Limits.withDefaults(),
+		seq: d.Seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader), ulids: ids.NewULIDGenerator(nil, rand.Reader),
+		noFastPath: o.DisableFastPath, system: append(d.Catalog.SystemTables(), d.SystemTables...), subscribers: d.Subscribers}
+	if e.subscribers == nil {
+		e.subscribers = noSubscribers{}
 	}
 	e.provider = &Provider{cat: d.Catalog, tables: newTableFactory(e)}
-	e.provider.system = &systemDatabase{tables: e.systemTables}
-	if e.provider.funcs, err = newFunctionSet(seq, e.uuids, e.ulids); err != nil {
+	e.provider.system = &systemDatabase{tables: e.system}
+	var err error
+	if e.provider.funcs, err = newFunctionSet(d.Seq, e.uuids, e.ulids); err != nil {
 		return nil, err
 	}
 	e.gms = sqle.New(newAnalyzer(e.provider), &sqle.Config{})
@@ -119,25 +128,8 @@ func (e *Engine) Close() error {
 	return nil
 }
 
-// RegisterSystemTable exposes another system table (jobs, live queries,
-// manifest) in the system database, next to the catalog's own.
-func (e *Engine) RegisterSystemTable(t systable.SQLTable) {
-	e.sysMu.Lock()
-	defer e.sysMu.Unlock()
-	e.extraSystem = append(e.extraSystem, t)
-}
-
-func (e *Engine) systemTables() []systable.SQLTable {
-	e.sysMu.RLock()
-	defer e.sysMu.RUnlock()
-	return append(e.cat.SystemTables(), e.extraSystem...)
-}
-
 // FastPathStatements counts the statements that ran on the fast path.
 func (e *Engine) FastPathStatements() int64 { return e.fastHits.Load() }
-
-// BeginTx starts a transaction.
-func (e *Engine) BeginTx() *txn.Tx { return e.txns.Begin() }
 
 // ForgetTable drops anything cached for a dropped table.
 func (e *Engine) ForgetTable(t *catalog.Table) { e.provider.tables.forget(t) }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/plan"
@@ -15,54 +14,17 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
-// SubscriberCounter is optionally implemented by a change sink: it reports
-// whether a partition of a STREAM table (the user's) has any subscriber,
-// so that an EPHEMERAL table drops events nobody would receive instead of
-// storing them.
+// SubscriberCounter reports whether a partition of a STREAM table (the
+// user's) has any subscriber, so that an EPHEMERAL table drops events
+// nobody would receive instead of storing them.
 type SubscriberCounter interface {
 	HasSubscribers(t *catalog.Table, userID string) bool
-}
-
-// hasSubscribers reports whether events of userID's partition of t would
-// reach anyone.
-func (e *Engine) hasSubscribers(t *catalog.Table, userID string) bool {
-	if c, ok := e.sink.get().(SubscriberCounter); ok {
-		return c.HasSubscribers(t, userID)
-	}
-	return false
-}
-
-// changeSink forwards committed changes to the sink SetChangeSink
-// installed.
-type changeSink struct {
-	mu   sync.RWMutex
-	sink txn.Sink
-}
-
-func (c *changeSink) Publish(changes []txn.Change) {
-	if sink := c.get(); sink != nil {
-		sink.Publish(changes)
-	}
-}
-
-func (c *changeSink) get() txn.Sink {
-	c.mu.RLock()
-	defer c.mu.RUnlock()
-	return c.sink
-}
-
-// SetChangeSink installs the receiver of committed changes.
-func (e *Engine) SetChangeSink(s txn.Sink) {
-	e.sink.mu.Lock()
-	e.sink.sink = s
-	e.sink.mu.Unlock()
 }
 
 // Filter is a live query compiled once: its table, the columns it shows
@@ -204,7 +166,7 @@ func selectedColumns(sel *sqlparser.Select, all []string, ns, name string) ([]st
 // query; the engine checks it then, starting with the initial data.
 func (e *Engine) compileSystemFilter(sel *sqlparser.Select, text, name, userID string, role systable.Role) (*Filter, error) {
 	var src systable.SQLTable
-	for _, t := range e.systemTables() {
+	for _, t := range e.system {
 		if t.Name() == name {
 			src = t
 		}

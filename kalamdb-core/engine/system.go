@@ -20,7 +20,7 @@ import (
 // systemDatabase is the read-only `system` database; who reads which of
 // its tables and rows is authz.SystemTable's decision.
 type systemDatabase struct {
-	tables func() []systable.SQLTable
+	tables []systable.SQLTable
 }
 
 var _ sql.Database = (*systemDatabase)(nil)
@@ -33,7 +33,7 @@ func (d *systemDatabase) GetTableInsensitive(ctx *sql.Context, name string) (sql
 		return nil, false, err
 	}
 	name = strings.ToLower(name)
-	for _, t := range d.tables() {
+	for _, t := range d.tables {
 		if t.Name() != name {
 			continue
 		}
@@ -56,7 +56,7 @@ func (d *systemDatabase) GetTableNames(ctx *sql.Context) ([]string, error) {
 		return nil, err
 	}
 	var names []string
-	for _, t := range d.tables() {
+	for _, t := range d.tables {
 		if authz.ListsSystemTable(sess.Role, t.Name()) {
 			names = append(names, t.Name())
 		}

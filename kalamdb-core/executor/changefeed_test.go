@@ -4,40 +4,16 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
-type recordingSink struct {
-	mu      sync.Mutex
-	changes []txn.Change
-}
-
-func (r *recordingSink) Publish(cs []txn.Change) {
-	r.mu.Lock()
-	r.changes = append(r.changes, cs...)
-	r.mu.Unlock()
-}
-
-func (r *recordingSink) summary() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, c := range r.changes {
-		out = append(out, fmt.Sprintf("%s %s %v->%v", c.UserID, c.Type, c.Old, c.New))
-	}
-	return out
-}
-
 func TestChangeFeed(t *testing.T) {
 	e, alice, bob := chatEnv(t)
-	sink := &recordingSink{}
-	e.db.Engine.SetChangeSink(sink)
+	sink := e.changes
 	alice.must("INSERT INTO chat.conversations VALUES (1, 'a')")
 	bob.must("INSERT INTO chat.conversations VALUES (1, 'b')")
 	alice.must("UPDATE chat.conversations SET title = 'a2' WHERE id = 1")
@@ -76,8 +52,8 @@ func TestLiveFilterAndFeedSnapshot(t *testing.T) {
 	}
 	// Rows committed before the feed opens are in the snapshot; rows
 	// committed after arrive as changes.
-	sink := &recordingSink{}
-	e.db.Engine.SetChangeSink(sink)
+	sink := e.changes
+	sink.reset()
 	snap, err := e.db.Tier.OpenPartitionFeed(f.Table, alice.user, func() {})
 	if err != nil {
 		t.Fatal(err)

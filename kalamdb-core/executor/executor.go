@@ -55,6 +55,7 @@ type Executor struct {
 	eng       *engine.Engine
 	tier      *tier.Manager
 	jobs      *jobs.Manager
+	txns      *txn.Manager
 	limits    Limits
 	live      LiveQueries
 	passwords PasswordVerifier
@@ -67,12 +68,15 @@ type Deps struct {
 	Engine  *engine.Engine
 	Tier    *tier.Manager
 	Jobs    *jobs.Manager
+	Txns    *txn.Manager
+	// Live ends live queries for KILL LIVE QUERY (nil: there are none).
+	Live LiveQueries
 }
 
 // New returns an Executor.
 func New(d Deps, limits Limits) *Executor {
-	return &Executor{cat: d.Catalog, eng: d.Engine, tier: d.Tier, jobs: d.Jobs, limits: limits.withDefaults(),
-		passwords: catalogPasswords{d.Catalog}}
+	return &Executor{cat: d.Catalog, eng: d.Engine, tier: d.Tier, jobs: d.Jobs, txns: d.Txns, live: d.Live,
+		limits: limits.withDefaults(), passwords: catalogPasswords{d.Catalog}}
 }
 
 // batch is the state carried from one statement of a request to the next.
@@ -167,7 +171,7 @@ func (x *Executor) run(ctx context.Context, b *batch, p authz.Principal, st dial
 		if b.tx != nil {
 			return Result{}, apierror.New(apierror.SQLExecutionError, "a transaction is already open")
 		}
-		b.tx = x.eng.BeginTx()
+		b.tx = x.txns.Begin()
 		return message(0, "Transaction started"), nil
 	case *dialect.Commit:
 		if b.tx == nil {

@@ -3,6 +3,8 @@ package executor_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"sync"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -11,6 +13,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -34,13 +37,15 @@ type env struct {
 	statementLimits engine.Limits
 	kv              *kv.DB
 	db              *database.Database
+	// changes records every committed change.
+	changes *recordingSink
 }
 
 func newEnv(t *testing.T) *env { return newEnvWith(t, false) }
 
 func newEnvWith(t *testing.T, slow bool) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), slow: slow}
+	e := &env{t: t, dir: t.TempDir(), slow: slow, changes: &recordingSink{}}
 	e.open()
 	t.Cleanup(e.close)
 	return e
@@ -50,13 +55,17 @@ func (e *env) open() {
 	e.t.Helper()
 	// The server's layout: RocksDB and the local storage side by side in
 	// the data directory, other storages under its storages root.
+	var changes txn.Sink
+	if e.changes != nil {
+		changes = e.changes
+	}
 	store, err := kv.Open(e.dir+"/rocksdb", kv.Options{})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow,
 		StorageFaults: e.faults, Failpoint: e.failpoint, DataDir: e.dir, StorageRoots: append([]string{e.dir + "/storages"}, e.roots...),
-		Limits: e.limits, StatementLimits: e.statementLimits})
+		Limits: e.limits, StatementLimits: e.statementLimits, Changes: changes})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -163,8 +172,36 @@ func executorRequest(c *caller, sqlText, clientAddr string) executor.Request {
 // newEnvWithLimits is newEnv with request and statement limits.
 func newEnvWithLimits(t *testing.T, l executor.Limits, sl engine.Limits) *env {
 	t.Helper()
-	e := &env{t: t, dir: t.TempDir(), limits: l, statementLimits: sl}
+	e := &env{t: t, dir: t.TempDir(), limits: l, statementLimits: sl, changes: &recordingSink{}}
 	e.open()
 	t.Cleanup(e.close)
 	return e
+}
+
+// recordingSink records committed changes (database.Config.Changes).
+type recordingSink struct {
+	mu      sync.Mutex
+	changes []txn.Change
+}
+
+func (r *recordingSink) Publish(cs []txn.Change) {
+	r.mu.Lock()
+	r.changes = append(r.changes, cs...)
+	r.mu.Unlock()
+}
+
+func (r *recordingSink) summary() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, c := range r.changes {
+		out = append(out, fmt.Sprintf("%s %s %v->%v", c.UserID, c.Type, c.Old, c.New))
+	}
+	return out
+}
+
+func (r *recordingSink) reset() {
+	r.mu.Lock()
+	r.changes = nil
+	r.mu.Unlock()
 }

@@ -18,9 +18,6 @@ type LiveQueries interface {
 	Kill(ctx context.Context, callerID string, callerRole systable.Role, liveID string) error
 }
 
-// SetLiveQueries connects the live query manager for KILL LIVE QUERY.
-func (x *Executor) SetLiveQueries(l LiveQueries) { x.live = l }
-
 func (x *Executor) killLiveQuery(ctx context.Context, p authz.Principal, s *dialect.KillLiveQuery) (Result, error) {
 	if x.live == nil {
 		return Result{}, apierror.New(apierror.NotFound, "live query %s does not exist", s.LiveID)

@@ -1,15 +1,24 @@
-// Package live owns live queries (DESIGN §6): the subscriptions of every
-// connected client, the index that routes each committed change to the
-// subscriptions of its partition, the per-subscription switch from initial
-// data to live changes, the per-connection bounded send queues, and the
-// rows of system.live_queries. It knows nothing of WebSocket or JSON
+// Package live owns live queries (see docs/live.md): the subscriptions of
+// every connected client, the index that routes each committed change to
+// the subscriptions of its partition, the per-subscription switch from
+// initial data to live changes, the per-connection bounded send queues,
+// and the rows of system.live_queries. It knows nothing of WebSocket or JSON
 // framing: a front end (kalamdb-server's ws package) authenticates a client,
 // opens a Conn for it, feeds it the client's requests and writes out what
 // Conn.Next returns.
 //
+// # Construction
+//
+// Three parts, built in the order the database needs them (package
+// database does): the Router, which depends on nothing and is the
+// transactions' change sink (txn.Sink); Queries, system.live_queries,
+// which the engine shows among the system tables; and the Manager, built
+// with the engine, the tiers (partition feeds), the Router and Queries.
+// Each is complete at construction; nothing is installed afterwards.
+//
 // # Routing
 //
-// The Manager is the engine's ChangeSink. Subscriptions are indexed by
+// The Router routes committed changes. Subscriptions are indexed by
 // (table id, partition owner): the user id for USER and STREAM tables, ""
 // for SHARED tables. Publish looks up only the written partition's
 // subscriptions, so the cost of a write does not depend on how many users
@@ -23,7 +32,7 @@
 // # Initial data and the switch to live changes
 //
 // Subscribe registers the subscription in the index through
-// engine.OpenPartitionFeed, which does so while no commit to the partition
+// tier.Manager.OpenPartitionFeed, which does so while no commit to the partition
 // is in flight and then takes a snapshot: every commit is either in the
 // snapshot or published to the subscription afterwards, exactly once. The
 // initial data is read at that snapshot in _seq order, in batches (the

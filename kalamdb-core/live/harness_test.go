@@ -21,14 +21,16 @@ import (
 // something took, only that it arrives.
 const waitFor = 20 * time.Second
 
-// env is a database core with a live query manager installed, as the
-// server wires it.
+// env is a database core, whose live query manager the tests connect to
+// as the WebSocket front end does.
 type env struct {
 	t   testing.TB
 	kv  *kv.DB
 	db  *database.Database
 	m   *live.Manager
 	dir string
+	// changes records every committed change.
+	changes *captureSink
 }
 
 func newEnv(t testing.TB, o live.Options, mutate ...func(*database.Config)) *env {
@@ -40,7 +42,8 @@ func newEnv(t testing.TB, o live.Options, mutate ...func(*database.Config)) *env
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := database.Config{BcryptCost: bcrypt.MinCost, StorageDir: dir + "/storage"}
+	changes := &captureSink{}
+	cfg := database.Config{BcryptCost: bcrypt.MinCost, StorageDir: dir + "/storage", NodeName: "node1", Live: o, Changes: changes}
 	for _, m := range mutate {
 		m(&cfg)
 	}
@@ -48,23 +51,12 @@ func newEnv(t testing.TB, o live.Options, mutate ...func(*database.Config)) *env
 	if err != nil {
 		t.Fatal(err)
 	}
-	if o.NodeID == "" {
-		o.NodeID = "node1"
-	}
-	m, err := live.New(db.Catalog, db.Engine, db.Tier, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Engine.SetChangeSink(m)
-	db.Engine.RegisterSystemTable(m.Table())
-	db.Executor.SetLiveQueries(m)
-	m.Start()
 	if err := db.Start(); err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, kv: store, db: db, m: m, dir: dir}
+	m := db.Live
+	e := &env{t: t, kv: store, db: db, m: m, dir: dir, changes: changes}
 	t.Cleanup(func() {
-		m.Close()
 		db.Close()
 		store.Close()
 	})

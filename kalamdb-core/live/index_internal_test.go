@@ -11,10 +11,11 @@ import (
 )
 
 // TestPublishTouchesOnlyTheWrittenPartition: a commit is routed only to the
-// subscriptions of the partitions it wrote (DESIGN §6), one queue entry per
+// subscriptions of the partitions it wrote, one queue entry per
 // subscription and run of changes, whatever other users subscribe to.
 func TestPublishTouchesOnlyTheWrittenPartition(t *testing.T) {
-	m := &Manager{idx: newIndex(), opts: Options{}.withDefaults()}
+	r := NewRouter(nil)
+	m := &Manager{router: r, opts: Options{}.withDefaults()}
 	table := func(id string, typ dialect.TableType) *catalog.Table {
 		return &catalog.Table{Meta: &systable.TableMeta{TableID: id, TableType: typ}}
 	}
@@ -29,7 +30,7 @@ func TestPublishTouchesOnlyTheWrittenPartition(t *testing.T) {
 			if tb == rooms {
 				owner = ""
 			}
-			m.idx.add(&subscription{conn: c, id: fmt.Sprint(i), key: partKey{table: tb.Meta.TableID, user: owner}, table: tb})
+			r.idx.add(&subscription{conn: c, id: fmt.Sprint(i), key: partKey{table: tb.Meta.TableID, user: owner}, table: tb})
 		}
 	}
 	queued := func() map[string]int {
@@ -46,7 +47,7 @@ func TestPublishTouchesOnlyTheWrittenPartition(t *testing.T) {
 	}
 
 	// Three rows of u0007 and one of u0500 in one commit.
-	m.Publish([]txn.Change{
+	r.Publish([]txn.Change{
 		{Table: msgs, UserID: "u0007", Type: txn.ChangeInsert},
 		{Table: msgs, UserID: "u0007", Type: txn.ChangeInsert},
 		{Table: msgs, UserID: "u0007", Type: txn.ChangeUpdate},
@@ -56,12 +57,12 @@ func TestPublishTouchesOnlyTheWrittenPartition(t *testing.T) {
 		t.Fatalf("entries per connection: %s (want one per subscription of the written partitions)", got)
 	}
 	// A user with no subscription: nobody is touched.
-	m.Publish([]txn.Change{{Table: msgs, UserID: "nobody", Type: txn.ChangeInsert}})
+	r.Publish([]txn.Change{{Table: msgs, UserID: "nobody", Type: txn.ChangeInsert}})
 	if got := queued(); len(got) != 0 {
 		t.Fatalf("a write to an unwatched partition reached %v", got)
 	}
 	// A SHARED table is one partition: every subscriber of it.
-	m.Publish([]txn.Change{{Table: rooms, Type: txn.ChangeInsert}})
+	r.Publish([]txn.Change{{Table: rooms, Type: txn.ChangeInsert}})
 	if got := queued(); len(got) != 1000 || got["u0999"] != 1 {
 		t.Fatalf("shared table write reached %d connections", len(got))
 	}

@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"sort"
 	"sync"
 	"time"
 
@@ -14,23 +12,13 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
-// StreamObserver is told of the events committed to STREAM tables, per
-// partition (the stream sweeper keeps its buffer counts with it).
-type StreamObserver interface {
-	Inserted(t *catalog.Table, userID string, n int)
-}
-
 // Options configure a Manager. Zero values take the defaults noted.
 type Options struct {
-	// NodeID is this server's node id, shown in system.live_queries.
-	NodeID string
 	// MaxSubscriptionsPerConnection bounds one connection (default 100).
 	MaxSubscriptionsPerConnection int
 	// MaxSubscriptionsPerUser bounds one user over all connections
@@ -52,8 +40,6 @@ type Options struct {
 	// connections of dropped or changed accounts are looked for
 	// (default 1s).
 	CheckInterval time.Duration
-	// Streams, when set, is told of STREAM table inserts.
-	Streams StreamObserver
 	// MaxSystemRows bounds the rows a live query on a system table may
 	// match (default 10000); past it the subscription fails with
 	// SUBSCRIPTION_FAILED. Its query is re-run on every change of the
@@ -92,20 +78,20 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// Manager is the live query manager. It implements txn.Sink and
-// engine.SubscriberCounter, and executor.LiveQueries for KILL LIVE QUERY.
+// Manager is the live query manager: it connects clients, opens and ends
+// their subscriptions (registering them with the Router, recording them in
+// Queries), and serves KILL LIVE QUERY (executor.LiveQueries).
 type Manager struct {
 	eng *engine.Engine
 	// feeds opens the partition feeds subscriptions register through.
-	feeds *tier.Manager
-	cat   *catalog.Catalog
-	rows  *systable.Table[systable.LiveQuery]
-	opts  Options
-	idx   *index
+	feeds   *tier.Manager
+	cat     *catalog.Catalog
+	router  *Router
+	queries *Queries
+	opts    Options
 
 	mu      sync.Mutex
 	conns   map[string]*Conn
-	byLive  map[string]*subscription
 	perUser map[string]int
 	closed  bool
 
@@ -118,37 +104,30 @@ type Manager struct {
 	wg        sync.WaitGroup
 }
 
-var (
-	_ txn.Sink                 = (*Manager)(nil)
-	_ engine.SubscriberCounter = (*Manager)(nil)
-)
+// Deps are what a Manager works with. All are required.
+type Deps struct {
+	// DB holds the system tables, whose commits re-run the live queries
+	// on them.
+	DB      *kv.DB
+	Catalog *catalog.Catalog
+	Engine  *engine.Engine
+	// Feeds opens partition feeds (the tiers own the partition locks and
+	// the files a feed's snapshot pins).
+	Feeds *tier.Manager
+	// Router is the transactions' change sink, which the Manager fills
+	// with subscriptions.
+	Router *Router
+	// Queries is system.live_queries, which the engine shows.
+	Queries *Queries
+}
 
-// New builds a Manager over the catalog and engine. Rows of
-// system.live_queries left by a previous process are removed: their
-// connections are gone. It watches the system tables' column families for
-// commits (live queries on system tables) until Close. The caller installs
-// it: engine.SetChangeSink, engine.RegisterSystemTable(m.Table()),
-// executor.SetLiveQueries.
-func New(cat *catalog.Catalog, eng *engine.Engine, feeds *tier.Manager, o Options) (*Manager, error) {
-	rows, err := systable.Open(cat.DB(), systable.LiveQueries)
-	if err != nil {
-		return nil, fmt.Errorf("live: %w", err)
-	}
-	stale, err := rows.ScanAll()
-	if err != nil {
-		return nil, fmt.Errorf("live: %w", err)
-	}
-	var b kv.Batch
-	for _, r := range stale {
-		rows.DeleteInBatch(&b, r.LiveID)
-	}
-	if err := rows.Write(&b); err != nil {
-		return nil, fmt.Errorf("live: clear stale live queries: %w", err)
-	}
-	m := &Manager{eng: eng, feeds: feeds, cat: cat, rows: rows, opts: o.withDefaults(), idx: newIndex(),
-		conns: make(map[string]*Conn), byLive: make(map[string]*subscription), perUser: make(map[string]int),
-		stop: make(chan struct{})}
-	if m.unwatch, err = m.watchSystemTables(cat.DB()); err != nil {
+// New builds a Manager, complete: it watches the system tables' column
+// families for commits (live queries on system tables) until Close.
+func New(d Deps, o Options) (*Manager, error) {
+	m := &Manager{eng: d.Engine, feeds: d.Feeds, cat: d.Catalog, router: d.Router, queries: d.Queries, opts: o.withDefaults(),
+		conns: make(map[string]*Conn), perUser: make(map[string]int), stop: make(chan struct{})}
+	var err error
+	if m.unwatch, err = m.watchSystemTables(d.DB); err != nil {
 		return nil, err
 	}
 	return m, nil
@@ -225,48 +204,10 @@ func (m *Manager) forgetConn(c *Conn) {
 	m.mu.Unlock()
 }
 
-// Publish implements txn.Sink. It runs on the committing
-// goroutine with the written partitions locked, so it only routes: one
-// index lookup per run of changes to a partition, and one queue append per
-// subscription of it (the run is shared, not copied).
-func (m *Manager) Publish(changes []txn.Change) {
-	for i := 0; i < len(changes); {
-		k := partKey{table: changes[i].Table.Meta.TableID, user: changes[i].UserID}
-		j := i + 1
-		for j < len(changes) && changes[j].Table.Meta.TableID == k.table && changes[j].UserID == k.user {
-			j++
-		}
-		run := changes[i:j:j]
-		for _, s := range m.idx.lookup(k) {
-			s.conn.push(item{sub: s, changes: run})
-		}
-		if m.opts.Streams != nil && run[0].Table.Meta.TableType == dialect.TableTypeStream {
-			inserted := 0
-			for r := range run {
-				if run[r].Type == txn.ChangeInsert {
-					inserted++
-				}
-			}
-			if inserted > 0 {
-				m.opts.Streams.Inserted(run[0].Table, k.user, inserted)
-			}
-		}
-		i = j
-	}
-}
-
-// HasSubscribers implements engine.SubscriberCounter: whether anyone
-// watches userID's partition of t.
-func (m *Manager) HasSubscribers(t *catalog.Table, userID string) bool {
-	return len(m.idx.lookup(partKey{table: t.Meta.TableID, user: userID})) > 0
-}
-
 // Kill ends a live query for KILL LIVE QUERY, when authz.KillLiveQuery
 // allows it. The client gets an error with code KILLED.
 func (m *Manager) Kill(_ context.Context, callerID string, callerRole systable.Role, liveID string) error {
-	m.mu.Lock()
-	s := m.byLive[liveID]
-	m.mu.Unlock()
+	s := m.queries.get(liveID)
 	if s == nil {
 		return apierror.New(apierror.NotFound, "live query %s does not exist", liveID)
 	}
@@ -289,9 +230,8 @@ func (m *Manager) end(s *subscription, why *ErrorMessage) {
 // and created again): no change will ever reach them.
 func (m *Manager) endDropped() {
 	snap := m.cat.Snapshot()
-	m.mu.Lock()
 	var gone []*subscription
-	for _, s := range m.byLive {
+	for _, s := range m.queries.all() {
 		if s.table == nil {
 			continue // a system table: never dropped
 		}
@@ -300,7 +240,6 @@ func (m *Manager) endDropped() {
 			gone = append(gone, s)
 		}
 	}
-	m.mu.Unlock()
 	for _, s := range gone {
 		m.end(s, NewError(s.id, apierror.SubscriptionFailed, "table %s.%s was dropped", s.table.Meta.NamespaceID, s.table.Meta.TableName))
 	}
@@ -351,23 +290,6 @@ func (m *Manager) releaseUser(userID string) {
 	}
 }
 
-// addLive makes a subscription a row of system.live_queries, before its
-// ack is queued, so a client that saw the ack finds the row. The row is
-// in memory (where the table is read from) before it is persisted, so the
-// commit that tells live queries on system.live_queries about it finds it.
-func (m *Manager) addLive(s *subscription) error {
-	m.mu.Lock()
-	m.byLive[s.liveID] = s
-	m.mu.Unlock()
-	if err := m.rows.Put(m.liveRow(s)); err != nil {
-		m.mu.Lock()
-		delete(m.byLive, s.liveID)
-		m.mu.Unlock()
-		return apierror.Wrap(apierror.SubscriptionFailed, err, "the subscription could not be recorded")
-	}
-	return nil
-}
-
 // removeSubscription ends s everywhere: index, connection, quota,
 // system.live_queries, snapshot. Only the first call does anything; it
 // reports whether it was that one.
@@ -378,7 +300,7 @@ func (m *Manager) removeSubscription(s *subscription) bool {
 	// Waits for a Subscribe or NextBatch of s in progress, so nothing is
 	// registered or opened after this cleans up.
 	s.loadMu.Lock()
-	m.idx.remove(s)
+	m.router.idx.remove(s)
 	if s.snap != nil {
 		_ = s.snap.Close()
 		s.snap = nil
@@ -390,57 +312,14 @@ func (m *Manager) removeSubscription(s *subscription) bool {
 		delete(c.subs, s.id)
 	}
 	c.mu.Unlock()
-	m.mu.Lock()
-	_, recorded := m.byLive[s.liveID]
-	delete(m.byLive, s.liveID)
-	m.mu.Unlock()
+	m.queries.remove(s)
 	m.releaseUser(c.userID)
-	if recorded {
-		// The in-memory row is gone already; a failed delete only leaves
-		// a stale persisted row, which the next start clears.
-		_ = m.rows.Delete(s.liveID)
-	}
 	return true
 }
 
-// liveRow is the system.live_queries row of s, with its current counters.
-func (m *Manager) liveRow(s *subscription) *systable.LiveQuery {
-	opts, _ := json.Marshal(s.opts) // a struct of numbers always marshals
-	ns, name := s.tableName()
-	r := &systable.LiveQuery{LiveID: s.liveID, ConnectionID: s.conn.id, SubscriptionID: s.id,
-		NamespaceID: ns, TableName: name, UserID: s.conn.userID,
-		Query: s.sql, Options: opts, CreatedAt: s.created, Changes: s.changes.Load(), NodeID: m.opts.NodeID}
-	if us := s.lastUpdate.Load(); us != 0 {
-		r.LastUpdate = time.UnixMicro(us).UTC()
-	}
-	return r
-}
-
-// Table is system.live_queries as the query engine sees it: the live
-// subscriptions with their current change counters, read from memory (the
-// persisted rows record subscriptions, not every change).
-func (m *Manager) Table() systable.SQLTable { return liveTable{m} }
-
-type liveTable struct{ m *Manager }
-
-func (t liveTable) Name() string                   { return t.m.rows.Name() }
-func (t liveTable) Columns() []systable.ColumnInfo { return t.m.rows.Columns() }
-func (t liveTable) KeyColumns() []string           { return t.m.rows.KeyColumns() }
-
-func (t liveTable) Rows() ([][]any, error) {
-	t.m.mu.Lock()
-	rows := make([]*systable.LiveQuery, 0, len(t.m.byLive))
-	for _, s := range t.m.byLive {
-		rows = append(rows, t.m.liveRow(s))
-	}
-	t.m.mu.Unlock()
-	sort.Slice(rows, func(i, j int) bool { return rows[i].LiveID < rows[j].LiveID })
-	return systable.LiveQueries.RowsOf(rows), nil
-}
+// Router is the change router the manager registers subscriptions with
+// (the transactions' change sink).
+func (m *Manager) Router() *Router { return m.router }
 
 // Subscriptions is the number of live subscriptions (for metrics).
-func (m *Manager) Subscriptions() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.byLive)
-}
+func (m *Manager) Subscriptions() int { return m.queries.Count() }

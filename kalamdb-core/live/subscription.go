@@ -80,7 +80,7 @@ func newSubscription(c *Conn, id, sqlText string, o SubscriptionOptions, f *engi
 // batch. s.loadMu is held.
 func (s *subscription) open(ctx context.Context) error {
 	c, m := s.conn, s.conn.m
-	snap, err := m.feeds.OpenPartitionFeed(s.table, c.userID, func() { m.idx.add(s) })
+	snap, err := m.feeds.OpenPartitionFeed(s.table, c.userID, func() { m.router.idx.add(s) })
 	if err != nil {
 		return wireError(err)
 	}
@@ -103,7 +103,7 @@ func (s *subscription) open(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := m.addLive(s); err != nil {
+	if err := m.queries.add(s); err != nil {
 		return err
 	}
 	c.push(item{sub: s, msg: &SubscriptionAck{Type: "subscription_ack", SubscriptionID: s.id, TotalRows: total,

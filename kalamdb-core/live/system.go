@@ -96,7 +96,7 @@ func (m *Manager) watchSystemTables(db *kv.DB) (func(), error) {
 // table that has none queued. It runs on the writer's goroutine, with the
 // writer's locks held: it only flips flags and appends to queues.
 func (m *Manager) systemChanged(table string) {
-	for _, s := range m.idx.lookup(systemKey(table)) {
+	for _, s := range m.router.idx.lookup(systemKey(table)) {
 		if s.sys.dirty.CompareAndSwap(false, true) {
 			s.conn.push(item{sub: s, refresh: true})
 		}
@@ -123,13 +123,13 @@ func (s *subscription) openSystem(ctx context.Context) error {
 	c, m := s.conn, s.conn.m
 	// Registered before the first read: a commit after it queues a
 	// refresh, so none is missed (one before the read is simply in it).
-	m.idx.add(s)
+	m.router.idx.add(s)
 	rows, schema, err := s.systemQuery(ctx)
 	if err != nil {
 		return err
 	}
 	s.sys.last, s.sys.order = keyed(rows)
-	if err := m.addLive(s); err != nil {
+	if err := m.queries.add(s); err != nil {
 		return err
 	}
 	c.push(item{sub: s, msg: &SubscriptionAck{Type: "subscription_ack", SubscriptionID: s.id, TotalRows: int64(len(rows)),

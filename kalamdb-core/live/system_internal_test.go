@@ -18,7 +18,7 @@ func TestSystemChangesCoalesce(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	m := &Manager{idx: newIndex(), opts: Options{}.withDefaults()}
+	m := &Manager{router: NewRouter(nil), opts: Options{}.withDefaults()}
 	unwatch, err := m.watchSystemTables(db)
 	if err != nil {
 		t.Fatal(err)
@@ -27,8 +27,8 @@ func TestSystemChangesCoalesce(t *testing.T) {
 	c := &Conn{m: m, userID: "ops", subs: map[string]*subscription{}, wake: make(chan struct{}, 1)}
 	jobsSub := &subscription{conn: c, id: "j", key: systemKey("jobs"), sys: &systemState{table: "jobs"}}
 	usersSub := &subscription{conn: c, id: "u", key: systemKey("users"), sys: &systemState{table: "users"}}
-	m.idx.add(jobsSub)
-	m.idx.add(usersSub)
+	m.router.idx.add(jobsSub)
+	m.router.idx.add(usersSub)
 	jobs, err := systable.Open(db, systable.Jobs)
 	if err != nil {
 		t.Fatal(err)

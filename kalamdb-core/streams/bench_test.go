@@ -18,7 +18,7 @@ func BenchmarkSweep10KPartitions(b *testing.B) {
 	e := newEnv(b)
 	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.typing (who TEXT) WITH (TTL_SECONDS = 3600, MAX_BUFFER = 10)`)
 	typing := e.table("app", "typing")
-	cf, _ := e.db.Catalog.DB().LookupColumnFamily(typing.Family)
+	cf, _ := e.kv.LookupColumnFamily(typing.Family)
 	now := time.Now().UnixMilli()
 	var batch kv.Batch
 	for u := range 10000 {
@@ -26,10 +26,10 @@ func BenchmarkSweep10KPartitions(b *testing.B) {
 			batch.Put(cf, keyenc.StreamKey(fmt.Sprintf("u%05d", u), now, int64(i)), []byte("x"))
 		}
 	}
-	if err := e.db.Catalog.DB().Write(&batch); err != nil {
+	if err := e.kv.Write(&batch); err != nil {
 		b.Fatal(err)
 	}
-	s := streams.New(e.db.Catalog, streams.Options{})
+	s := streams.New(e.kv, e.db.Catalog, streams.Options{})
 	if err := s.SweepOnce(); err != nil { // first sweep: counts every partition
 		b.Fatal(err)
 	}

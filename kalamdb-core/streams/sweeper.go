@@ -53,6 +53,7 @@ type Options struct {
 
 // Sweeper evicts STREAM table events. Safe for concurrent use.
 type Sweeper struct {
+	db   *kv.DB
 	cat  *catalog.Catalog
 	opts Options
 
@@ -79,8 +80,9 @@ type tableState struct {
 	sweeps        int
 }
 
-// New builds a sweeper over the catalog's tables.
-func New(cat *catalog.Catalog, o Options) *Sweeper {
+// New builds a sweeper over the catalog's tables, whose events it
+// deletes from db.
+func New(db *kv.DB, cat *catalog.Catalog, o Options) *Sweeper {
 	if o.Interval <= 0 {
 		o.Interval = time.Second
 	}
@@ -90,7 +92,7 @@ func New(cat *catalog.Catalog, o Options) *Sweeper {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Sweeper{cat: cat, opts: o, tables: make(map[string]*tableState), stop: make(chan struct{})}
+	return &Sweeper{db: db, cat: cat, opts: o, tables: make(map[string]*tableState), stop: make(chan struct{})}
 }
 
 // Inserted records n events committed to userID's partition of STREAM
@@ -183,7 +185,7 @@ func (s *Sweeper) SweepOnce() error {
 // sweep deletes, in one batch, the expired events of each partition of t,
 // then each partition's oldest events beyond MAX_BUFFER.
 func (s *Sweeper) sweep(t *catalog.Table, now time.Time) error {
-	cf, ok := s.cat.DB().LookupColumnFamily(t.Family)
+	cf, ok := s.db.LookupColumnFamily(t.Family)
 	if !ok {
 		return nil // dropped meanwhile
 	}
@@ -252,7 +254,7 @@ func (s *Sweeper) sweep(t *catalog.Table, now time.Time) error {
 	if err != nil || b.Len() == 0 {
 		return err
 	}
-	if err := s.cat.DB().Write(&b); err != nil {
+	if err := s.db.Write(&b); err != nil {
 		return err
 	}
 	for user, n := range removed {
@@ -341,7 +343,7 @@ func (s *Sweeper) dropLegacy(t *catalog.Table, cf *kv.ColumnFamily) error {
 	}
 	var b kv.Batch
 	b.DeleteRange(cf, []byte{}, keyenc.LegacyStreamKeysEnd)
-	if err := s.cat.DB().Write(&b); err != nil {
+	if err := s.db.Write(&b); err != nil {
 		return fmt.Errorf("drop %d events of the unpartitioned layout: %w", n, err)
 	}
 	if s.opts.OnLegacyDropped != nil {

@@ -21,6 +21,7 @@ import (
 
 type env struct {
 	t  testing.TB
+	kv *kv.DB
 	db *database.Database
 }
 
@@ -38,7 +39,7 @@ func newEnv(t testing.TB) *env {
 		db.Close()
 		store.Close()
 	})
-	return &env{t: t, db: db}
+	return &env{t: t, kv: store, db: db}
 }
 
 func (e *env) sql(sqlText string) string {
@@ -68,7 +69,7 @@ func (e *env) table(ns, name string) *catalog.Table {
 // stored counts the events physically present (reads hide expired ones,
 // so only the raw family shows what the sweeper removed).
 func (e *env) stored(t *catalog.Table) int {
-	cf, ok := e.db.Catalog.DB().LookupColumnFamily(t.Family)
+	cf, ok := e.kv.LookupColumnFamily(t.Family)
 	if !ok {
 		e.t.Fatal("no family")
 	}
@@ -109,7 +110,7 @@ func TestMaxBufferKeepsTheNewest(t *testing.T) {
 	for i := 1; i <= 8; i++ {
 		e.sql(fmt.Sprintf("INSERT INTO app.events VALUES (%d); INSERT INTO app.unbounded VALUES (1)", i))
 	}
-	s := streams.New(e.db.Catalog, streams.Options{})
+	s := streams.New(e.kv, e.db.Catalog, streams.Options{})
 	mustSweep(t, s)
 	events := e.table("app", "events")
 	if got := e.sql("SELECT n FROM app.events ORDER BY _seq"); got != "[[4],[5],[6],[7],[8]]" {
@@ -141,7 +142,7 @@ func TestTTLDeletesExpiredEvents(t *testing.T) {
 	e.sql("INSERT INTO app.typing VALUES ('a'), ('b')")
 	typing := e.table("app", "typing")
 	clk := &clock{now: time.Now()}
-	s := streams.New(e.db.Catalog, streams.Options{Now: clk.Now})
+	s := streams.New(e.kv, e.db.Catalog, streams.Options{Now: clk.Now})
 	mustSweep(t, s)
 	if n := e.stored(typing); n != 2 {
 		t.Fatalf("unexpired events are kept: %d", n)
@@ -163,7 +164,7 @@ func TestBackgroundSweepsStop(t *testing.T) {
 	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.events (n INT) WITH (TTL_SECONDS = 3600, MAX_BUFFER = 1)`)
 	e.sql("INSERT INTO app.events VALUES (1), (2), (3)")
 	errs := make(chan error, 1)
-	s := streams.New(e.db.Catalog, streams.Options{Interval: time.Millisecond, OnError: func(err error) {
+	s := streams.New(e.kv, e.db.Catalog, streams.Options{Interval: time.Millisecond, OnError: func(err error) {
 		select {
 		case errs <- err:
 		default:
@@ -189,7 +190,7 @@ func TestBackgroundSweepsStop(t *testing.T) {
 // partitionKeys returns the stored keys of one user's partition.
 func (e *env) partitionKeys(t *catalog.Table, user string) [][]byte {
 	e.t.Helper()
-	cf, ok := e.db.Catalog.DB().LookupColumnFamily(t.Family)
+	cf, ok := e.kv.LookupColumnFamily(t.Family)
 	if !ok {
 		e.t.Fatal("no family")
 	}
@@ -216,7 +217,7 @@ func TestMaxBufferIsPerPartition(t *testing.T) {
 	for i := 1; i <= 10; i++ {
 		bob(fmt.Sprintf("INSERT INTO app.events VALUES (%d)", 100+i))
 	}
-	s := streams.New(e.db.Catalog, streams.Options{})
+	s := streams.New(e.kv, e.db.Catalog, streams.Options{})
 	mustSweep(t, s)
 	if got := alice("SELECT n FROM app.events ORDER BY _seq"); got != "[[1],[2]]" {
 		t.Fatalf("alice's events after bob's burst: %s", got)
@@ -270,7 +271,7 @@ func TestTTLIsPerPartition(t *testing.T) {
 	cutMs = min(cutMs, newest("bob"))
 	// The sweep's clock puts the TTL's cut right at the newer events.
 	clk := &clock{now: time.UnixMilli(cutMs + 60_000)}
-	s := streams.New(e.db.Catalog, streams.Options{Now: clk.Now})
+	s := streams.New(e.kv, e.db.Catalog, streams.Options{Now: clk.Now})
 	mustSweep(t, s)
 	if n, m := len(e.partitionKeys(typing, "alice")), len(e.partitionKeys(typing, "bob")); n != 1 || m != 1 {
 		t.Fatalf("events left: alice %d, bob %d (want the newest of each)", n, m)
@@ -290,7 +291,7 @@ func TestLegacyStreamKeysAreDropped(t *testing.T) {
 	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.events (n INT) WITH (TTL_SECONDS = 3600)`)
 	events := e.table("app", "events")
 	e.as("alice", systable.RoleUser, "INSERT INTO app.events VALUES (1)")
-	cf, _ := e.db.Catalog.DB().LookupColumnFamily(events.Family)
+	cf, _ := e.kv.LookupColumnFamily(events.Family)
 	value, err := cf.Get(e.partitionKeys(events, "alice")[0])
 	if err != nil {
 		t.Fatal(err)
@@ -301,7 +302,7 @@ func TestLegacyStreamKeysAreDropped(t *testing.T) {
 	for i := range 3 {
 		b.Put(cf, keyenc.AppendUint64(keyenc.AppendUint64(nil, uint64(now)), uint64(i+1)), value)
 	}
-	if err := e.db.Catalog.DB().Write(&b); err != nil {
+	if err := e.kv.Write(&b); err != nil {
 		t.Fatal(err)
 	}
 	for _, u := range []string{"alice", "bob", "root"} {
@@ -314,7 +315,7 @@ func TestLegacyStreamKeysAreDropped(t *testing.T) {
 		}
 	}
 	var dropped []string
-	s := streams.New(e.db.Catalog, streams.Options{OnLegacyDropped: func(table string, n int64) {
+	s := streams.New(e.kv, e.db.Catalog, streams.Options{OnLegacyDropped: func(table string, n int64) {
 		dropped = append(dropped, fmt.Sprintf("%s:%d", table, n))
 	}})
 	mustSweep(t, s)

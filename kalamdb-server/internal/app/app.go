@@ -25,6 +25,8 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/streams"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
@@ -88,7 +90,7 @@ func storeConfig(cfg *config.Config) kv.Config {
 	return kv.Config{Dir: filepath.Join(cfg.Storage.DataDir, "rocksdb"), Options: kv.Options{Sync: cfg.Storage.SyncWrites}}
 }
 
-func coreConfig(cfg *config.Config) (database.Config, error) {
+func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 	// Absolute, so the local storage's path does not depend on the working
 	// directory of a later start.
 	storageDir, err := filepath.Abs(filepath.Join(cfg.Storage.DataDir, "storage"))
@@ -122,7 +124,24 @@ func coreConfig(cfg *config.Config) (database.Config, error) {
 			MaxResultBytes: cfg.Limits.MaxResultBytes,
 		},
 		StatementLimits: statementLimits(cfg.Limits),
+		Live: live.Options{
+			MaxSubscriptionsPerConnection: cfg.WebSocket.MaxSubscriptionsPerConnection,
+			MaxSubscriptionsPerUser:       cfg.WebSocket.MaxSubscriptionsPerUser,
+			SendQueueSize:                 cfg.WebSocket.SendQueueSize,
+		},
+		Streams: streamOptions(log.Named("streams")),
 	}, nil
+}
+
+// streamOptions logs what the STREAM sweeper reports.
+func streamOptions(log *zap.Logger) streams.Options {
+	return streams.Options{
+		OnError: func(err error) { log.Error("stream sweep", zap.Error(err)) },
+		OnLegacyDropped: func(table string, n int64) {
+			log.Warn("dropped STREAM events stored without a user partition by an older version",
+				zap.String("table", table), zap.Int64("events", n))
+		},
+	}
 }
 
 // statementLimits maps the [limits] section to the engine's limits.
