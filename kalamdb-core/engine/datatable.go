@@ -86,6 +86,14 @@ func (t *dataTable) WithProjections(cols []string) sql.Table {
 	return &cp
 }
 
+// withColumns is the table projected onto columns (indices into the full
+// schema).
+func (t *dataTable) withColumns(cols []int) *dataTable {
+	cp := *t
+	cp.projected = cols
+	return &cp
+}
+
 // Projections implements sql.ProjectedTable.
 func (t *dataTable) Projections() []string {
 	if t.projected == nil {

@@ -308,7 +308,7 @@ func (e *Engine) translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
 // execute runs a parsed statement on the fast path when it qualifies, else
 // through the engine's planner.
 func (e *Engine) execute(sctx *sql.Context, sess *Session, text string, parsed sqlparser.Statement, bindings map[string]sqlparser.Expr, maxRows int, maxBytes int64) (*QueryResult, error) {
-	if res, ok, err := e.fastPath(sctx, sess, parsed, bindings); ok {
+	if res, ok, err := e.fastPath(sctx, sess, parsed, bindings, maxRows, maxBytes); ok {
 		e.fastHits.Add(1)
 		return res, translateError(err)
 	}
@@ -350,13 +350,7 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 		}
 		return &QueryResult{RowsAffected: affected}, nil
 	}
-	res := &QueryResult{ReturnsRows: true, Columns: make([]ResultColumn, len(sch))}
-	encode := make([]func(any) any, len(sch))
-	for i, c := range sch {
-		dt, stored := e.columnType(c)
-		res.Columns[i] = ResultColumn{Name: c.Name, WireType: schema.WireName(dt)}
-		encode[i] = wireEncoder(dt, stored)
-	}
+	w := e.newResultWriter(sch, maxRows, maxBytes)
 	for {
 		r, err := iter.Next(sctx)
 		if errors.Is(err, io.EOF) {
@@ -365,35 +359,60 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 		if err != nil {
 			return nil, err
 		}
-		if len(res.Rows) >= maxRows {
-			return nil, apierror.Wrap(apierror.SQLExecutionError, ErrTooManyRows,
-				fmt.Sprintf("query returns more than %d rows; add a LIMIT or a narrower WHERE", maxRows))
+		if err := w.add(r); err != nil {
+			return nil, err
 		}
-		out := make([]any, len(r))
-		for i, v := range r {
-			if i < len(sch) {
-				out[i] = encode[i](v)
-				res.Bytes += wireSize(out[i])
-			}
-		}
-		if maxBytes > 0 && res.Bytes > maxBytes {
-			return nil, limitError("max_result_bytes", "the result is larger than %s; add a LIMIT, select fewer columns or a narrower WHERE",
-				byteCount(maxBytes))
-		}
-		res.Rows = append(res.Rows, out)
 	}
-	return res, nil
+	return w.res, nil
 }
 
-// declaredType is the data-model type of a result column: the declared
+// resultWriter encodes the rows of a result for the wire, the same way
+// for the planner's results and the fast path's: each column's wire type
+// from the result schema (columnType), its values by wireEncoder, within
+// the statement's row and byte bounds.
+type resultWriter struct {
+	res      *QueryResult
+	encode   []func(any) any
+	maxRows  int
+	maxBytes int64
+}
+
+func (e *Engine) newResultWriter(sch sql.Schema, maxRows int, maxBytes int64) *resultWriter {
+	w := &resultWriter{res: &QueryResult{ReturnsRows: true, Columns: make([]ResultColumn, len(sch))},
+		encode: make([]func(any) any, len(sch)), maxRows: maxRows, maxBytes: maxBytes}
+	for i, c := range sch {
+		dt, stored := e.columnType(c)
+		w.res.Columns[i] = ResultColumn{Name: c.Name, WireType: schema.WireName(dt)}
+		w.encode[i] = wireEncoder(dt, stored)
+	}
+	return w
+}
+
+// add encodes one row; it fails once the result passes a bound.
+func (w *resultWriter) add(r sql.Row) error {
+	if len(w.res.Rows) >= w.maxRows {
+		return apierror.Wrap(apierror.SQLExecutionError, ErrTooManyRows,
+			fmt.Sprintf("query returns more than %d rows; add a LIMIT or a narrower WHERE", w.maxRows))
+	}
+	out := make([]any, len(r))
+	for i, v := range r {
+		if i < len(w.encode) {
+			out[i] = w.encode[i](v)
+			w.res.Bytes += wireSize(out[i])
+		}
+	}
+	if w.maxBytes > 0 && w.res.Bytes > w.maxBytes {
+		return limitError("max_result_bytes", "the result is larger than %s; add a LIMIT, select fewer columns or a narrower WHERE",
+			byteCount(w.maxBytes))
+	}
+	w.res.Rows = append(w.res.Rows, out)
+	return nil
+}
+
+// columnType is the data-model type of a result column: the declared
 // type when the column comes straight from a KalamDB table (so UUID and
-// DATETIME keep their names), else the model type of the engine type.
-func (e *Engine) declaredType(c *sql.Column) dialect.DataType {
-	dt, _ := e.columnType(c)
-	return dt
-}
-
-// columnType is declaredType, and whether the type is a stored column's.
+// DATETIME keep their names), else the model type of the engine type; and
+// whether the type is a stored column's.
 func (e *Engine) columnType(c *sql.Column) (dialect.DataType, bool) {
 	if c.Source != "" && c.DatabaseSource != "" {
 		if t, ok := e.cat.Snapshot().Table(strings.ToLower(c.DatabaseSource), strings.ToLower(c.Source)); ok {

@@ -10,10 +10,9 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
@@ -34,7 +33,8 @@ var errNoFastPath = errors.New("not on the fast path")
 
 // fastPath tries to run a statement directly. ok is false when the
 // statement must go through the engine.
-func (e *Engine) fastPath(sctx *sql.Context, sess *Session, stmt sqlparser.Statement, bindings map[string]sqlparser.Expr) (*QueryResult, bool, error) {
+func (e *Engine) fastPath(sctx *sql.Context, sess *Session, stmt sqlparser.Statement, bindings map[string]sqlparser.Expr,
+	maxRows int, maxBytes int64) (*QueryResult, bool, error) {
 	if e.noFastPath {
 		return nil, false, nil
 	}
@@ -44,7 +44,7 @@ func (e *Engine) fastPath(sctx *sql.Context, sess *Session, stmt sqlparser.State
 	)
 	switch s := stmt.(type) {
 	case *sqlparser.Select:
-		res, err = e.fastSelect(sctx, sess, s, bindings)
+		res, err = e.fastSelect(sctx, sess, s, bindings, maxRows, maxBytes)
 	case *sqlparser.Insert:
 		res, err = e.fastInsert(sctx, sess, s, bindings)
 	default:
@@ -166,7 +166,8 @@ func isNumeric(n dialect.TypeName) bool {
 }
 
 // fastSelect runs SELECT cols FROM t WHERE pk = const.
-func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Select, bindings map[string]sqlparser.Expr) (*QueryResult, error) {
+func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Select, bindings map[string]sqlparser.Expr,
+	maxRows int, maxBytes int64) (*QueryResult, error) {
 	if s.With != nil || s.Into != nil || s.Lock != "" || len(s.GroupBy) > 0 || s.Having != nil || len(s.Window) > 0 ||
 		len(s.OrderBy) > 0 || s.Limit != nil || s.QueryOpts != (sqlparser.QueryOpts{}) || len(s.From) != 1 || s.Where == nil {
 		return nil, errNoFastPath
@@ -183,11 +184,18 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 	if err != nil || t.Meta.TableType == dialect.TableTypeStream {
 		return nil, errNoFastPath
 	}
-	if err := authz.ReadTable(sess.Role, t.Meta); err != nil {
-		return nil, err
+	// The table as the planner would open it for the session: checked
+	// against the role, bound to the session's partition.
+	tbl, err := e.provider.tables.open(sess, t)
+	if err != nil {
+		if ae, ok := apierror.As(err); ok && ae.Code == apierror.PermissionDenied {
+			return nil, err
+		}
+		return nil, errNoFastPath
 	}
-	shape, err := e.provider.tables.shape(t)
-	if err != nil || shape.PK < 0 {
+	dt := tbl.(*dataTable)
+	shape := dt.shape
+	if shape.PK < 0 {
 		return nil, errNoFastPath
 	}
 	qualifier := strings.ToLower(tn.Name.String())
@@ -259,10 +267,7 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		}
 		seen[c] = true
 	}
-	dt := &dataTable{e: e, shape: shape, sess: sess, projected: cols}
-	if shape.IsUser() {
-		dt.prefix, dt.owner = shape.PartitionPrefix(sess.UserID), sess.UserID
-	}
+	dt = dt.withColumns(cols)
 	key, err := row.AppendKey(append([]byte(nil), dt.prefix...), shape.PKType, pkVal)
 	if err != nil {
 		return nil, errNoFastPath
@@ -272,24 +277,25 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		return nil, err
 	}
 	defer iter.Close(sctx)
-	res := &QueryResult{ReturnsRows: true, Columns: make([]ResultColumn, len(cols)), Rows: [][]any{}}
-	types := make([]dialect.DataType, len(cols))
+	// The result's columns as the planner would describe them: the
+	// table's columns, named as the select list names them.
+	sch := make(sql.Schema, len(cols))
 	for i, c := range cols {
-		types[i] = e.declaredType(shape.sch[c])
-		res.Columns[i] = ResultColumn{Name: names[i], WireType: schema.WireName(types[i])}
+		col := *shape.sch[c]
+		col.Name = names[i]
+		sch[i] = &col
 	}
+	w := e.newResultWriter(sch, maxRows, maxBytes)
+	w.res.Rows = [][]any{}
 	r, err := iter.Next(sctx)
 	if err == nil {
-		out := make([]any, len(r))
-		for i, v := range r {
-			out[i] = row.WireValue(types[i], v)
-			res.Bytes += wireSize(out[i])
+		if err := w.add(r); err != nil {
+			return nil, err
 		}
-		res.Rows = append(res.Rows, out)
 	} else if !errors.Is(err, io.EOF) {
 		return nil, err
 	}
-	return res, nil
+	return w.res, nil
 }
 
 // fastInsert runs INSERT INTO t (cols) VALUES (consts), ... .

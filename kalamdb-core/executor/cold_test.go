@@ -428,3 +428,26 @@ func TestColdLookupReadsAtMostOneFile(t *testing.T) {
 		t.Fatalf("lookup of an absent key read %d row groups", read)
 	}
 }
+
+// TestInsertLooksUpTheColdTierOnce: a new key of a partition with cold
+// files is checked against them once per INSERT: the statement's check
+// and the commit's validation share the lookup. A key that lives only in
+// a file is a duplicate.
+func TestInsertLooksUpTheColdTierOnce(t *testing.T) {
+	e := newEnv(t)
+	e.root().must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
+	a := e.as("a", systable.RoleUser)
+	a.must("INSERT INTO n.t VALUES (1, 'cold'), (5, 'cold')")
+	flushTable(t, e, "n.t")
+	a.must("SELECT count(*) FROM n.t") // opens the file
+	before := e.db.Tier.ColdReadStats()
+	a.must("INSERT INTO n.t VALUES (2, 'new')") // inside the file's key range
+	if n := e.db.Tier.ColdReadStats().BloomChecks - before.BloomChecks; n != 1 {
+		t.Fatalf("an INSERT checked the file's bloom filter %d times, want 1", n)
+	}
+	a.fails(apierror.InvalidInput, "INSERT INTO n.t VALUES (1, 'again')")
+	a.must("BEGIN; INSERT INTO n.t VALUES (3, 'x'); INSERT INTO n.t VALUES (4, 'y'); COMMIT")
+	if got := a.rows("SELECT id, v FROM n.t ORDER BY id"); got != `[[1,"cold"],[2,"new"],[3,"x"],[4,"y"],[5,"cold"]]` {
+		t.Fatalf("rows: %s", got)
+	}
+}

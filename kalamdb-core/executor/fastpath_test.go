@@ -2,6 +2,7 @@ package executor_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
@@ -17,7 +18,8 @@ func TestFastPathMatchesEngine(t *testing.T) {
 		CREATE TABLE f.t (id BIGINT PRIMARY KEY, s SMALLINT, i INT, d DOUBLE, dec DECIMAL(6,2), tx TEXT NOT NULL DEFAULT 'dflt',
 			vc VARCHAR(3), ts TIMESTAMP, dt DATE, u UUID, j JSON, b BOOLEAN DEFAULT TRUE, made TIMESTAMP DEFAULT NOW());
 		CREATE TABLE f.k (name TEXT PRIMARY KEY, n INT NOT NULL);
-		CREATE SHARED TABLE f.sh (id INT PRIMARY KEY, v TEXT);`
+		CREATE SHARED TABLE f.sh (id INT PRIMARY KEY, v TEXT);
+		CREATE TABLE f.w (id INT PRIMARY KEY, at DATETIME, u UUID, big TEXT);`
 	stmts := []struct {
 		sql    string
 		params []any
@@ -62,6 +64,10 @@ func TestFastPathMatchesEngine(t *testing.T) {
 		{"SELECT i, d, dec FROM f.t WHERE id = 7", nil},
 		{"SELECT dec FROM f.t WHERE id = 8", nil},
 		{"SELECT _deleted FROM f.t WHERE id = 1", nil},
+		{"INSERT INTO f.w VALUES (1, '2024-01-02 03:04:05', '0190C1A2-1111-7000-8000-0000000000AB', 'x')", nil},
+		{"SELECT at, u FROM f.w WHERE id = 1", nil},
+		{"SELECT at AS x, u AS at FROM f.w WHERE id = 1", nil},
+		{"SELECT w.at AS u FROM f.w w WHERE w.id = 1", nil},
 	}
 	run := func(slow bool) (out []string, fast int64) {
 		e := newEnvWith(t, slow)
@@ -116,4 +122,25 @@ func describe(res []executor.Result, err error) string {
 	}
 	raw, _ := json.Marshal(map[string]any{"schema": shape, "rows": vals, "count": res[0].RowCount})
 	return string(raw)
+}
+
+// TestFastPathKeepsThePartitionBinding: a caller whose user id cannot
+// name a partition (it could reach into another's key range) is refused
+// by a primary-key lookup as by any query, and the lookup does not take
+// the fast path around the check.
+func TestFastPathKeepsThePartitionBinding(t *testing.T) {
+	for _, slow := range []bool{false, true} {
+		e := newEnvWith(t, slow)
+		e.root().must(`CREATE NAMESPACE f; CREATE TABLE f.k (name TEXT PRIMARY KEY, n INT NOT NULL)`)
+		bad := e.as("alice\x00x", systable.RoleUser)
+		before := e.db.Engine.FastPathStatements()
+		for _, q := range []string{"SELECT n FROM f.k WHERE name = 'a'", "SELECT n FROM f.k"} {
+			if _, err := bad.exec(q); err == nil || !strings.Contains(err.Error(), "partition of") {
+				t.Errorf("slow=%v %s: %v", slow, q, err)
+			}
+		}
+		if n := e.db.Engine.FastPathStatements() - before; n != 0 {
+			t.Errorf("slow=%v: the fast path answered %d lookups of a bad partition", slow, n)
+		}
+	}
 }

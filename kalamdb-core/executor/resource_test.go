@@ -281,6 +281,27 @@ func TestResultBytesLimit(t *testing.T) {
 	root.fails(apierror.ResourceLimitExceeded, "SELECT b FROM app.t WHERE id < 6; SELECT b FROM app.t WHERE id >= 14")
 }
 
+// TestResultBytesLimitOnTheFastPath: primary-key lookups, which skip the
+// planner, count against the request's result bound like any query.
+func TestResultBytesLimitOnTheFastPath(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{MaxResultBytes: 1 << 20}, engine.Limits{})
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.t (id INT PRIMARY KEY, b TEXT)`)
+	for i := 0; i < 12; i++ {
+		root.must(fmt.Sprintf("INSERT INTO app.t VALUES (%d, REPEAT('x', 100000))", i))
+	}
+	var batch []string
+	for i := 0; i < 12; i++ {
+		batch = append(batch, fmt.Sprintf("SELECT b FROM app.t WHERE id = %d", i))
+	}
+	before := e.db.Engine.FastPathStatements()
+	root.must(strings.Join(batch[:6], "; "))
+	if n := e.db.Engine.FastPathStatements() - before; n != 6 {
+		t.Fatalf("fast path took %d of 6 lookups", n)
+	}
+	root.failsNaming(apierror.ResourceLimitExceeded, "max_result_bytes", strings.Join(batch, "; "))
+}
+
 func rowsJSON(t *testing.T, res []executor.Result) string {
 	t.Helper()
 	if len(res) != 1 {
