@@ -16,12 +16,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
-// Reads merge the tiers (DESIGN §5): for every key, the version with the
-// highest _seq wins. A hot version, when there is one, is always the
-// newest (a flush removes a hot version only if it is the one it wrote),
-// and among files a later one holds newer versions. Rows whose winning
-// version is _deleted are hidden like hot ones.
-
 // fileCache keeps cold files open (their footers parsed) across
 // statements. Files are immutable, so a cached one is always valid; it is
 // closed when evicted and no statement uses it.
