@@ -8,17 +8,20 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// buildServer builds cmd/kalamdb-server into a temp dir (the build cache
-// makes this quick after `make build`).
+// buildServer builds cmd/kalamdb-server into a temp dir, with the race
+// detector: the process tests (crashes, SIGTERM, the soak) run the real
+// binary under concurrent load, where a data race would show, and
+// startProcess fails the test on any race the binary reports.
 func buildServer(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "kalamdb-server")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/kalamdb/kalamdb-go/kalamdb-server/cmd/kalamdb-server")
+	cmd := exec.Command("go", "build", "-race", "-o", bin, "github.com/kalamdb/kalamdb-go/kalamdb-server/cmd/kalamdb-server")
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("build server: %v", err)
@@ -50,10 +53,12 @@ func startProcess(t *testing.T, bin, dataDir string, env ...string) *serverProce
 	}
 	p := &serverProcess{cmd: cmd, lines: make(chan string, 1000), done: make(chan error, 1)}
 	addr := make(chan string, 1)
+	var races raceReports
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			line := sc.Text()
+			races.scan(line)
 			var entry struct {
 				Msg  string `json:"msg"`
 				Addr string `json:"addr"`
@@ -74,6 +79,10 @@ func startProcess(t *testing.T, bin, dataDir string, env ...string) *serverProce
 			_ = cmd.Process.Kill()
 			<-p.done
 		}
+		// The scanner has read all of stderr once done was sent.
+		if r := races.report(); r != "" {
+			t.Errorf("the server binary reported a data race:\n%s", r)
+		}
 	})
 	select {
 	case a := <-addr:
@@ -84,6 +93,35 @@ func startProcess(t *testing.T, bin, dataDir string, env ...string) *serverProce
 		t.Fatal("server did not start listening within two minutes")
 	}
 	return p
+}
+
+// raceReports collects the race detector's reports from a process's
+// stderr: from "WARNING: DATA RACE" to the closing line of '=' signs.
+type raceReports struct {
+	mu    sync.Mutex
+	in    bool
+	lines []string
+}
+
+func (r *raceReports) scan(line string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case strings.HasPrefix(line, "WARNING: DATA RACE"):
+		r.in = true
+	case r.in && strings.HasPrefix(line, "=================="):
+		r.in = false
+		r.lines = append(r.lines, line)
+	}
+	if r.in && len(r.lines) < 400 {
+		r.lines = append(r.lines, line)
+	}
+}
+
+func (r *raceReports) report() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return strings.Join(r.lines, "\n")
 }
 
 // terminate sends SIGTERM and checks that the process exits with status 0
