@@ -4,7 +4,12 @@
 #   - go-mysql-server outside kalamdb-core
 #   - net/http in kalamdb-core or below
 #   - an upward import (store -> sql/core/server, sql -> core/server, core -> server)
+#   - inside kalamdb-core, an import between its packages that the house
+#     (docs/architecture.md) does not have
 # Test imports count too: a layer's tests must run without the layers above it.
+# Inside kalamdb-core only production imports are held to the house: a
+# package's tests may assemble the whole database (package database) to
+# drive the package the way a client does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,4 +37,44 @@ check kalamdb-core   '^net/http'                          'no net/http in kalamd
 check kalamdb-store  "^$mod/kalamdb-(sql|core|server)"    'kalamdb-store imports no upper layer'
 check kalamdb-sql    "^$mod/kalamdb-(core|server)"        'kalamdb-sql imports no upper layer'
 check kalamdb-core   "^$mod/kalamdb-server"               'kalamdb-core imports no upper layer'
+# The packages of kalamdb-core, bottom to top, and the core packages each
+# may import. A package not listed here fails the check until it is given
+# its place.
+core=github.com/kalamdb/kalamdb-go/kalamdb-core
+declare -A allowed=(
+  [ids]=''
+  [regex]=''
+  [schema]=''
+  [authz]=''
+  [jobs]=''
+  [row]='ids schema'
+  [cold]='ids row schema'
+  [catalog]='ids row schema'
+  [tables]='catalog row schema'
+  [streams]='catalog'
+  [txn]='catalog ids row tables'
+  [tier]='catalog cold ids jobs row schema tables txn'
+  [engine]='authz catalog cold ids regex row schema tables tier txn'
+  [live]='authz catalog engine row schema tier txn'
+  [executor]='authz catalog engine jobs schema tier txn'
+  [database]='catalog cold engine executor ids jobs live streams tables tier txn'
+  [conformance]=''
+)
+while read -r pkg imports; do
+  name=${pkg#"$core/"}
+  name=${name%:}
+  if [[ ! -v allowed[$name] ]]; then
+    printf 'layer violation (kalamdb-core/%s has no place in the house; add it to scripts/check-layers.sh and docs/architecture.md)\n' "$name" >&2
+    fail=1
+    continue
+  fi
+  for imp in $imports; do
+    [[ $imp == "$core/"* ]] || continue
+    dep=${imp#"$core/"}
+    if [[ " ${allowed[$name]} " != *" $dep "* ]]; then
+      printf 'layer violation (kalamdb-core/%s may not import kalamdb-core/%s)\n' "$name" "$dep" >&2
+      fail=1
+    fi
+  done
+done < <(go list -f '{{.ImportPath}}: {{join .Imports " "}}' ./kalamdb-core/...)
 exit $fail
