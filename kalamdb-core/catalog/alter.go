@@ -13,7 +13,7 @@ import (
 
 // AlterTable applies an ALTER TABLE whose namespace is resolved. Every
 // ALTER writes schema version n+1 and bumps the table's current version
-// in one batch (DESIGN §3). Rows and files written under older versions
+// in one batch. Rows and files written under older versions
 // are never rewritten: readers project them onto the current version by
 // column id.
 func (c *Catalog) AlterTable(st *dialect.AlterTable) (*Table, error) {

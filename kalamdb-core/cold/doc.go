@@ -1,4 +1,4 @@
-// Package cold owns the cold tier's file layer (DESIGN §5): the Parquet
+// Package cold owns the cold tier's file layer: the Parquet
 // files a flush writes per partition (one user of a USER table, or a
 // whole SHARED table), their Arrow schema, and the Storage they live in.
 // It writes a sorted stream of row versions into one self-describing

@@ -1,22 +1,34 @@
-// Package engine connects the catalog and the hot and cold tiers to the
-// query engine, go-mysql-server (DESIGN §2). It owns the engine's
-// DatabaseProvider (namespaces as databases, plus the read-only system
-// database), the table providers for USER, SHARED and STREAM tables, the
-// engine session that carries the caller's identity, and KalamDB's SQL
-// functions.
+// Package engine is the query-engine adapter: it runs standard SQL on
+// go-mysql-server over KalamDB's tables. It owns the DatabaseProvider
+// (namespaces as databases, plus the read-only system database), the table
+// providers of USER, SHARED and STREAM tables with the iterator that
+// merges a key range's hot rows, the transaction's own writes and the cold
+// files, the editors that turn the engine's row edits into writes of the
+// statement's transaction (package txn), the session that carries the
+// effective identity, KalamDB's SQL functions with PostgreSQL semantics
+// (pg*.go), the analyzer rules, the fast path for primary-key lookups and
+// plain INSERTs, the encoding of results for the wire, and the compilation
+// of live query filters. Transactions, the tier lifecycle and permissions
+// are other packages' (txn, tier, authz); the engine asks them.
 //
-// Isolation is a property of the table provider: a USER or STREAM table
-// resolved for a session is built for that session's effective user and
-// can only ever read or write that user's key prefix. No WHERE clause is
-// rewritten.
+// # Invariants
 //
-// Resource governance is also the engine's: every statement runs under the
-// time limit of its role and stops, wherever it is, when its context ends
-// (every operator's iterator checks it, see checkedBuilder); a statement is
-// refused before anything parses it when it is too deep or too large to
-// plan in bounded time (pgsql.Limits); every function that can build a
-// value larger than its arguments checks the size first and charges it to
-// the statement's memory budget, as do aggregates that keep rows; regular
-// expressions run in linear time (package regex); and a result stops
-// growing at its byte bound. Limits holds the bounds.
+//   - Isolation is a property of the table provider: a USER or STREAM table
+//     resolved for a session is built for that session's effective user
+//     (whose id must name a partition) and can only ever read or write that
+//     user's key prefix. No WHERE clause is rewritten. The fast path opens
+//     tables through the same factory.
+//   - A statement reads every table, tier and manifest at one snapshot,
+//     taken at its first read of a data table.
+//   - Nothing reaches the store before the transaction commits.
+//   - Resource governance: every statement runs under the time limit of
+//     its role and stops, wherever it is, when its context ends (every
+//     operator's iterator checks it, see checkedBuilder); a statement is
+//     refused before anything parses it when it is too deep or too large
+//     to plan in bounded time (pgsql.Limits); every function that can
+//     build a value larger than its arguments checks the size first and
+//     charges it to the statement's memory budget, as do aggregates that
+//     keep rows; regular expressions run in linear time (package regex);
+//     and a result stops growing at its row and byte bounds. Limits holds
+//     the bounds.
 package engine

@@ -19,7 +19,7 @@ import (
 
 // The fast path runs the two statements apps send most, a primary-key
 // SELECT and an INSERT ... VALUES of constants, without the engine's
-// planner, which costs more than the storage work itself (DESIGN §2).
+// planner, which costs more than the storage work itself (docs/performance.md).
 //
 // It only takes a statement when the answer is certain to be the one the
 // engine would give: any construct it does not fully understand, and any

@@ -24,7 +24,8 @@ type Session struct {
 	// tx collects the statement's (or the open transaction's) writes.
 	tx *txn.Tx
 	// showDeleted is set when the statement filters on _deleted: only then
-	// do soft-deleted rows appear (API.md "Tables and system columns").
+	// do soft-deleted rows appear (docs/api.md, "Tables and system
+	// columns").
 	showDeleted bool
 	// fatal is the first warning that fails the statement.
 	fatal *sql.Warning

@@ -15,7 +15,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
-// Limits bound what one request may ask for (DESIGN §8).
+// Limits bound what one request may ask for (docs/security.md).
 type Limits struct {
 	// MaxSQLBytes bounds the text of a batch; 0 means 1 MiB.
 	MaxSQLBytes int

@@ -30,8 +30,8 @@ type Column struct {
 }
 
 // Result is the outcome of one statement, shaped as an entry of the wire
-// contract's `results` array. Rows hold wire-encoded values (API.md "Value
-// encoding"), ready for encoding/json.
+// contract's `results` array. Rows hold wire-encoded values (docs/api.md,
+// "Values in rows"), ready for encoding/json.
 type Result struct {
 	Schema   []Column `json:"schema,omitempty"`
 	Rows     [][]any  `json:"rows,omitempty"`

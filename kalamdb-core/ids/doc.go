@@ -1,5 +1,5 @@
 // Package ids owns id generation: the snowflake ids that are every row
-// version's _seq (DESIGN §3) and the SNOWFLAKE_ID() DEFAULT, and the UUIDv7
+// version's _seq and the SNOWFLAKE_ID() DEFAULT, and the UUIDv7
 // and ULID values behind the UUID_V7() and ULID() DEFAULTs.
 //
 // All three embed a millisecond timestamp and are generated in increasing

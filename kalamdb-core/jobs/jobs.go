@@ -1,7 +1,7 @@
 // Package jobs runs the database's background work (flush, compaction,
 // cleanup, retention) on a bounded worker pool and records every job as a
 // row of system.jobs through its life: queued, running, then completed,
-// failed or cancelled (DESIGN §7).
+// failed or cancelled (docs/architecture.md, "Jobs").
 //
 // Jobs that share an exclusivity key (a table) never run at the same time:
 // a second one waits in the queue until the first ends. KILL JOB cancels a
@@ -26,7 +26,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
-// Job types (API.md system.jobs).
+// Job types, as system.jobs shows them (docs/api.md, "System tables").
 const (
 	TypeFlush     = "flush"
 	TypeCompact   = "compact"

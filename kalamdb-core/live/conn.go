@@ -304,7 +304,7 @@ func (c *Conn) endSubscription(s *subscription, why *ErrorMessage) {
 	c.out = append(c.out, why)
 }
 
-// SubscriptionOptions are the options of a subscribe request (API.md).
+// SubscriptionOptions are the options of a subscribe request (docs/api.md).
 type SubscriptionOptions struct {
 	// BatchSize is the rows per initial-data batch (0: the default).
 	BatchSize int `json:"batch_size,omitempty"`
@@ -334,7 +334,7 @@ func validateID(id string) error {
 // Subscribe starts a subscription: it compiles the query, registers it
 // for changes, reads the first batch of initial data at the registration
 // snapshot and queues the subscription_ack and that batch. The error, if
-// any, is an *apierror.Error with a WebSocket code of API.md, for the
+// any, is an *apierror.Error with a WebSocket code of docs/api.md, for the
 // front end to send as an `error` message; the connection stays usable.
 func (c *Conn) Subscribe(ctx context.Context, id, sqlText string, o SubscriptionOptions) error {
 	if err := validateID(id); err != nil {

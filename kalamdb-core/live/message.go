@@ -9,7 +9,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
-// Message is a server-to-client message of API.md ("Server → client"):
+// Message is a server-to-client message of the wire contract (docs/api.md):
 // one of *SubscriptionAck, *InitialDataBatch, *ChangeMessage and
 // *ErrorMessage. Each marshals with encoding/json to its wire form.
 type Message interface {
@@ -93,7 +93,7 @@ func NewError(subscriptionID string, code apierror.Code, format string, args ...
 
 // Row is one result row as a JSON object keyed by column name, in the
 // subscription's column order (a Go map would lose the order). Values are
-// already wire-encoded (API.md "Value encoding").
+// already wire-encoded (docs/api.md, "Values in rows").
 type Row struct {
 	// shape is shared by every row of a subscription.
 	shape *rowShape

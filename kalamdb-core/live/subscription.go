@@ -459,7 +459,7 @@ func (v *view) row(r []any) Row {
 }
 
 // wireError maps an engine error to the codes a WebSocket client gets
-// (API.md). Messages of *apierror.Error are client-safe by contract, but
+// (docs/api.md). Messages of *apierror.Error are client-safe by contract, but
 // an internal error's is replaced, its cause kept for logs.
 func wireError(err error) *apierror.Error {
 	e, ok := apierror.As(err)

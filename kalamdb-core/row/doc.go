@@ -1,5 +1,5 @@
 // Package row owns the hot-tier row value format and the primary-key key
-// encoding of table rows (DESIGN §3-§4), together with the conversions a
+// encoding of table rows (docs/architecture.md), together with the conversions a
 // value goes through on its way in (Normalize) and out (WireValue).
 //
 // # In-memory values

@@ -181,7 +181,7 @@ func AppendUserKey(dst []byte, userID string, dt dialect.DataType, pk any) ([]by
 	return out, nil
 }
 
-// UserKey is the key of a USER table row (DESIGN §4): user id, separator,
+// UserKey is the key of a USER table row: user id, separator,
 // primary key.
 func UserKey(userID string, dt dialect.DataType, pk any) ([]byte, error) {
 	return AppendUserKey(make([]byte, 0, len(userID)+1+keySizeHint(pk)), userID, dt, pk)

@@ -19,7 +19,7 @@ import (
 )
 
 // WireValue renders a value of a column of type dt as the JSON value of
-// API.md "Value encoding"; the result marshals with encoding/json:
+// the values table of docs/api.md; the result marshals with encoding/json:
 //
 //	BOOLEAN               true / false
 //	SMALLINT, INT, BIGINT int64 (a JSON number, even beyond 2^53)

@@ -72,7 +72,7 @@ func (m *Manager) tableManifests(t *catalog.Table) ([]*systable.Manifest, error)
 	return m.manifests.ScanPrefix(systable.TableID(t.Meta.NamespaceID, t.Meta.TableName) + ":")
 }
 
-// compact merges each partition's files into one (DESIGN §5): per key only
+// compact merges each partition's files into one: per key only
 // the newest version is kept, and deleted rows older than the table's
 // retention are dropped.
 func (m *Manager) compact(ctx context.Context, ns, name string, p *jobs.Progress) (*CompactResult, error) {

@@ -109,7 +109,7 @@ type flushedKey struct {
 func tableError(s *tables.Table, err error) error { return tables.Error(s.Table, err) }
 
 // flush moves the hot rows of a table (of some users, or all) to Parquet,
-// one new file per partition (DESIGN §5).
+// one new file per partition (docs/architecture.md, "Cold tier").
 func (m *Manager) flush(ctx context.Context, ns, name string, users []string, p *jobs.Progress) (*FlushResult, error) {
 	t, shape, storage, fsys, err := m.jobTable(ns, name)
 	if err != nil {

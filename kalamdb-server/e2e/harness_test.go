@@ -177,7 +177,7 @@ func (s *server) ok(c creds, sqlText string, params ...any) *response {
 }
 
 // fail posts a batch that must fail with code and HTTP status, and checks
-// the error envelope of API.md.
+// the error envelope of the wire contract (docs/api.md).
 func (s *server) fail(c creds, status int, code, sqlText string, params ...any) *response {
 	s.t.Helper()
 	r := s.sql(c, sqlText, params...)

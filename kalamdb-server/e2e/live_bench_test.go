@@ -26,7 +26,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
-// The live query load benchmark (issue "Live queries", DESIGN §6): the
+// The live query load benchmark (docs/live.md, docs/performance.md): the
 // server in this process, the clients in a child process (the same test
 // binary running TestLiveLoadClient), so that the server's CPU and memory
 // are measured alone and neither process runs out of file descriptors.

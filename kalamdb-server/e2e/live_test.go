@@ -16,7 +16,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 )
 
-// Live queries over WebSocket (API.md "WebSocket /v1/ws"), end to end:
+// Live queries over WebSocket (docs/api.md, "WebSocket /v1/ws"), end to end:
 // the real server, a real WebSocket client, writes over HTTP.
 
 var (

@@ -1,5 +1,5 @@
 // Package apierror defines the typed errors that carry the error codes of the
-// KalamDB v1 wire contract (API.md). Every layer that can reject a request
+// KalamDB v1 wire contract (docs/api.md). Every layer that can reject a request
 // returns one of these, so the server maps an error to its code and HTTP
 // status in one place and never has to parse messages.
 //
@@ -16,7 +16,7 @@ import (
 // Code is an error code of the wire contract.
 type Code string
 
-// HTTP SQL endpoint codes (API.md, "POST /v1/api/sql").
+// HTTP SQL endpoint codes (docs/api.md, "Error codes").
 const (
 	InvalidSQL        Code = "INVALID_SQL"
 	BatchParseError   Code = "BATCH_PARSE_ERROR"
@@ -51,7 +51,7 @@ const (
 	ResourceLimitExceeded Code = "RESOURCE_LIMIT_EXCEEDED"
 )
 
-// WebSocket codes (API.md, "WebSocket /v1/ws") that are not also HTTP codes.
+// WebSocket codes (docs/api.md, "WebSocket /v1/ws") that are not also HTTP codes.
 const (
 	AuthRequired              Code = "AUTH_REQUIRED"
 	InvalidSubscriptionID     Code = "INVALID_SUBSCRIPTION_ID"

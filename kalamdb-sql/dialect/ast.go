@@ -18,7 +18,7 @@ type Statement interface {
 	Text() string
 }
 
-// Kind classifies a statement. Every statement of API.md's SQL surface has a
+// Kind classifies a statement. Every statement of the SQL surface (docs/api.md) has a
 // kind; the zero value is never returned by the parser.
 type Kind int
 
@@ -264,7 +264,7 @@ type ShowNamespaces struct{ base }
 
 func (*ShowNamespaces) Kind() Kind { return KindShowNamespaces }
 
-// TypeName is a column type of the data model (DESIGN §3). Aliases are
+// TypeName is a column type of the data model (docs/sql.md). Aliases are
 // resolved by the parser: VARCHAR and STRING are TEXT, INTEGER is INT, etc.
 type TypeName string
 

@@ -1,6 +1,6 @@
 // Package dialect is KalamDB's SQL front door. It owns the lexical rules of
 // the dialect, the splitting of a request into statements, the
-// classification of every statement of the SQL surface (API.md), and the
+// classification of every statement of the SQL surface (docs/api.md), and the
 // parsing of the KalamDB-specific statements (namespaces, CREATE ... TABLE
 // ... WITH, users, storages, flush and compaction, KILL, backups, EXECUTE AS
 // USER, transactions) into typed statements.

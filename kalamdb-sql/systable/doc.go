@@ -1,5 +1,5 @@
 // Package systable owns KalamDB's system tables: one Go model per table of
-// API.md (system.namespaces, tables, table_schemas, users, storages,
+// docs/api.md (system.namespaces, tables, table_schemas, users, storages,
 // live_queries, jobs, manifest), each persisted as JSON in its own column
 // family, and all of them read and written through the one generic Table[T]
 // code path.

@@ -340,7 +340,8 @@ type Job struct {
 	FinishedAt    time.Time       `json:"finished_at,omitzero"`
 }
 
-// Jobs describes system.jobs with the columns of API.md.
+// Jobs describes system.jobs with the columns of the wire contract
+// (docs/api.md, "System tables").
 var Jobs = &Def[Job]{
 	Name: "jobs", Family: "system_jobs",
 	Key: func(j *Job) string { return j.JobID },

@@ -1,4 +1,5 @@
-// Package keyenc owns the byte layout of every hot-tier key (DESIGN §4).
+// Package keyenc owns the byte layout of every hot-tier key (see the
+// table of column families in docs/architecture.md).
 //
 // Encodings are order-preserving: for values a < b of one type, the encoded
 // bytes compare a < b with bytes.Compare. That is what lets RocksDB's sorted

@@ -358,7 +358,8 @@ func (a *Authenticator) acquireSlot(ctx context.Context) bool {
 
 func (a *Authenticator) releaseSlot() { <-a.slots }
 
-// admitPasswordless applies API.md's rule to a user without a password
+// admitPasswordless applies the wire contract's rule (docs/api.md,
+// "Auth") to a user without a password
 // hash: root is accepted from loopback addresses only, anyone else never.
 // It also guards tokens, so a token obtained by password-less root on
 // localhost cannot be replayed from elsewhere.

@@ -17,7 +17,7 @@ import (
 // TokenType is the `typ` claim: which endpoints accept the token.
 type TokenType string
 
-// Token types (API.md "Auth"): a refresh token is accepted only by
+// Token types (docs/api.md, "Auth"): a refresh token is accepted only by
 // /v1/api/auth/refresh, an access token everywhere else.
 const (
 	AccessToken  TokenType = "access"

@@ -24,7 +24,8 @@ const EnvConfigPath = "KALAMDB_CONFIG"
 // in tests.
 type Env func(key string) (string, bool)
 
-// Aliases returns the short environment names of DESIGN §9, each mapped to
+// Aliases returns the short environment names (the README lists them),
+// each mapped to
 // the systematic name it stands for. Aliases are applied before the
 // systematic names, so when both are set the systematic (more specific) one
 // wins. A function, not a package variable, so nobody can mutate it.

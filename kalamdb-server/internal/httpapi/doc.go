@@ -1,4 +1,4 @@
-// Package httpapi owns the HTTP surface of API.md: the routes (health,
+// Package httpapi owns the HTTP surface of docs/api.md: the routes (health,
 // POST /v1/api/sql, the auth endpoints, /metrics), the wire shapes of their
 // success and error answers, the mapping from apierror codes to HTTP
 // statuses, request body and SQL size limits, per-user rate limiting, and

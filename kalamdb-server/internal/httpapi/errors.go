@@ -21,7 +21,8 @@ const (
 // statusClientClosed is nginx's 499, used only in logs and metrics.
 const statusClientClosed = 499
 
-// StatusForCode maps a wire error code to its HTTP status (API.md's table).
+// StatusForCode maps a wire error code to its HTTP status (the table in
+// docs/api.md, "Error codes").
 // Codes outside the table that a lower layer might still return are mapped
 // to the closest meaning; anything unknown is a 500, since an unclassified
 // code is a bug.

@@ -20,7 +20,7 @@ import (
 // error; the error itself goes to the log with the request id.
 const msgInternal = "internal error; see the server log for this request id"
 
-// wireError is the `error` object of API.md.
+// wireError is the `error` object of the wire contract (docs/api.md).
 type wireError struct {
 	Code    apierror.Code `json:"code"`
 	Message string        `json:"message"`

@@ -84,7 +84,7 @@ type Deps struct {
 	Logger *zap.Logger
 }
 
-// Server is the HTTP API: an http.Handler with every route of API.md but
+// Server is the HTTP API: an http.Handler with every route of docs/api.md but
 // the WebSocket one (see Handle), behind the middleware.
 type Server struct {
 	exec    SQLExecutor

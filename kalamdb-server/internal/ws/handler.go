@@ -1,4 +1,4 @@
-// Package ws owns the WebSocket endpoint of API.md (GET /v1/ws): the
+// Package ws owns the WebSocket endpoint (GET /v1/ws, docs/api.md): the
 // upgrade, in-band authentication with its timeout, the JSON framing of
 // client and server messages, the per-connection limits (message size,
 // binary frames, message rate, messages before authentication), and the

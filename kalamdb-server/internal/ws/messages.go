@@ -7,7 +7,7 @@ import (
 	"strconv"
 )
 
-// inbound is any client message of API.md ("Client → server"); Type says
+// inbound is any client message of the wire contract (docs/api.md); Type says
 // which fields matter.
 type inbound struct {
 	Type string `json:"type"`
