@@ -1,5 +1,8 @@
 package cold
 
+// This file is longer than most on purpose: it is FS, the local Storage,
+// whose every operation keeps the same path and atomic-publish rules.
+
 import (
 	"context"
 	"crypto/rand"

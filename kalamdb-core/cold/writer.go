@@ -1,5 +1,9 @@
 package cold
 
+// This file is longer than most on purpose: writing a file is one pipeline
+// (schema, writer properties, batching, one column builder per Kind) whose
+// parts are read in order.
+
 import (
 	"bufio"
 	"bytes"

@@ -1,5 +1,9 @@
 package engine
 
+// This file is longer than most on purpose: one engine aggregate
+// implements every KalamDB aggregate, and their typing and accumulation
+// rules are read together.
+
 import (
 	"encoding/hex"
 	"fmt"

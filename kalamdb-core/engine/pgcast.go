@@ -1,5 +1,9 @@
 package engine
 
+// This file is longer than most on purpose: every type's PostgreSQL input
+// and output rules form one matrix, and a cast reads both of its sides
+// here.
+
 import (
 	"bytes"
 	"encoding/hex"

@@ -1,5 +1,8 @@
 package engine
 
+// This file is longer than most on purpose: it is the whole JSON operator
+// and function library, sharing one path and key model.
+
 import (
 	"math"
 	"sort"

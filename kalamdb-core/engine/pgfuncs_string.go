@@ -1,5 +1,9 @@
 package engine
 
+// This file is longer than most on purpose: it is the whole string
+// function library; each function is short and they share their argument
+// typing and size checks.
+
 import (
 	"crypto/md5"
 	"crypto/rand"

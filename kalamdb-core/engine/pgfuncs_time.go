@@ -1,5 +1,9 @@
 package engine
 
+// This file is longer than most on purpose: it is the whole date and time
+// function library, with the format patterns they share; each function is
+// short.
+
 import (
 	"math"
 	"strconv"

@@ -1,5 +1,8 @@
 package engine
 
+// This file is longer than most on purpose: the operators' typing is a
+// matrix of operand type pairs, kept in one place.
+
 import (
 	"math"
 	"math/big"

@@ -1,5 +1,8 @@
 package engine
 
+// This file is longer than most on purpose: the type-checking rule is one
+// walk over every kind of expression, and its cases are read together.
+
 import (
 	"strconv"
 	"strings"

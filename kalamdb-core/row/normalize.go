@@ -1,5 +1,9 @@
 package row
 
+// This file is longer than most on purpose: Normalize is one conversion per
+// Kind from every Go type the engine, the wire and DEFAULTs produce, and
+// each Kind's accepted inputs are read in one place.
+
 import (
 	"encoding/json"
 	"errors"

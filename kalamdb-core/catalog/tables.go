@@ -1,0 +1,196 @@
+package catalog
+
+import (
+	"fmt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// CreateTable creates a table from a parsed CREATE TABLE whose namespace is
+// resolved. The data column family is created before the metadata commits,
+// so a committed table always has its family; a crash in between leaves an
+// orphan family that the next Open drops.
+func (c *Catalog) CreateTable(st *dialect.CreateTable) (bool, error) {
+	ns, name := st.Table.Namespace, st.Table.Name
+	if ns == SystemNamespace {
+		return false, apierror.New(apierror.PermissionDenied, "tables cannot be created in the system namespace")
+	}
+	meta, sch, err := c.buildTable(st)
+	if err != nil {
+		return false, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	if _, ok := snap.namespaces[ns]; !ok {
+		return false, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", ns)
+	}
+	if _, ok := snap.tables[meta.TableID]; ok {
+		if st.IfNotExists {
+			return false, nil
+		}
+		return false, apierror.New(apierror.AlreadyExists, "table %s.%s already exists", ns, name)
+	}
+	if meta.StorageID != "" {
+		if _, ok := snap.storages[meta.StorageID]; !ok {
+			return false, apierror.New(apierror.NotFound, "storage %s does not exist", meta.StorageID)
+		}
+	}
+	t := newTable(meta, sch)
+	if _, err := c.db.ColumnFamily(t.Family); err != nil {
+		return false, fmt.Errorf("create table %s: %w", meta.TableID, err)
+	}
+	var b kv.Batch
+	if err := c.tables.PutInBatch(&b, meta); err != nil {
+		return false, err
+	}
+	if err := c.schemas.PutInBatch(&b, sch); err != nil {
+		return false, err
+	}
+	next := snap.clone()
+	next.tables[meta.TableID] = t
+	return true, c.commit(&b, next)
+}
+
+// buildTable validates a CREATE TABLE against the data model and builds its
+// metadata and schema version 1.
+func (c *Catalog) buildTable(st *dialect.CreateTable) (*systable.TableMeta, *systable.TableSchema, error) {
+	now := c.opts.Now().UTC()
+	tt := st.TableType
+	if tt == "" {
+		tt = dialect.TableTypeUser
+	}
+	meta := &systable.TableMeta{
+		TableID: systable.TableID(st.Table.Namespace, st.Table.Name), NamespaceID: st.Table.Namespace,
+		TableName: st.Table.Name, TableType: tt, PrimaryKey: st.PrimaryKey,
+		CurrentSchemaVersion: 1, CreatedAt: now, UpdatedAt: now,
+	}
+	o := st.Options
+	switch tt {
+	case dialect.TableTypeStream:
+		if o.StorageID != "" {
+			return nil, nil, apierror.New(apierror.InvalidSQL, "STREAM tables are never flushed: STORAGE_ID does not apply")
+		}
+		meta.TTLSeconds = defaultStreamTTLSeconds
+	case dialect.TableTypeShared:
+		meta.AccessLevel = "PRIVATE"
+	}
+	if tt != dialect.TableTypeStream {
+		meta.StorageID = LocalStorage
+		if o.StorageID != "" {
+			meta.StorageID = o.StorageID
+		}
+	}
+	if err := applyOptions(meta, o); err != nil {
+		return nil, nil, err
+	}
+	if len(st.Columns) == 0 {
+		return nil, nil, apierror.New(apierror.InvalidSQL, "table %s must have at least one column", meta.TableID)
+	}
+	sch := &systable.TableSchema{TableID: meta.TableID, Version: 1, Change: "CREATE TABLE", CreatedAt: now}
+	for i, cd := range st.Columns {
+		if _, err := schema.EngineType(cd.Type); err != nil {
+			return nil, nil, err
+		}
+		isPK := cd.Name == st.PrimaryKey
+		if isPK {
+			if err := schema.ValidatePrimaryKeyType(cd.Name, cd.Type); err != nil {
+				return nil, nil, err
+			}
+		}
+		if err := row.ValidateDefault(cd.Name, cd.Type, cd.Default); err != nil {
+			return nil, nil, err
+		}
+		if isPK && cd.Default != nil && cd.Default.Kind == dialect.DefaultLiteral {
+			return nil, nil, apierror.New(apierror.InvalidSQL, "primary key column %s cannot have a constant DEFAULT", cd.Name)
+		}
+		sch.Columns = append(sch.Columns, systable.ColumnSchema{
+			ColumnID: i + 1, Name: cd.Name, Type: cd.Type, Nullable: !cd.NotNull && !isPK,
+			Default: cd.Default, PrimaryKey: isPK,
+		})
+	}
+	return meta, sch, nil
+}
+
+// DropTable drops a table's metadata at once, with whatever work adds to
+// the batch (the tiers: its manifests and the job that deletes its cold
+// files), then its column family, so the name is free again when it
+// returns. It returns the dropped table (nil when it did not exist) and
+// work's steps to run now that the batch has committed (also when
+// dropping the hot data then failed). wantType, when set, must match.
+func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExists bool, work DropWork) (*Table, func(), error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	if ns == SystemNamespace {
+		return nil, nil, apierror.New(apierror.PermissionDenied, "system tables cannot be dropped")
+	}
+	if _, ok := snap.namespaces[ns]; !ok {
+		if ifExists {
+			return nil, nil, nil
+		}
+		return nil, nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", ns)
+	}
+	t, ok := snap.Table(ns, name)
+	if !ok {
+		if ifExists {
+			return nil, nil, nil
+		}
+		return nil, nil, apierror.New(apierror.TableNotFound, "table %s.%s does not exist", ns, name)
+	}
+	if wantType != "" && wantType != t.Meta.TableType {
+		return nil, nil, apierror.New(apierror.InvalidSQL, "table %s.%s is a %s table, not %s", ns, name, t.Meta.TableType, wantType)
+	}
+	var b kv.Batch
+	after, err := c.deleteTableRows(&b, t, work)
+	if err != nil {
+		return nil, nil, err
+	}
+	next := snap.clone()
+	delete(next.tables, t.Meta.TableID)
+	if err := c.commit(&b, next); err != nil {
+		return nil, nil, err
+	}
+	return t, runAll([]func(){after}), c.DropTableData(t)
+}
+
+// DropTableData removes a dropped table's hot data. It is idempotent.
+func (c *Catalog) DropTableData(t *Table) error {
+	if err := c.db.DropColumnFamily(t.Family); err != nil {
+		return fmt.Errorf("drop data of %s: %w", t.Meta.TableID, err)
+	}
+	return nil
+}
+
+// deleteTableRows records the removal of a table's metadata into b, with
+// what work adds, and returns what work wants run after the commit.
+func (c *Catalog) deleteTableRows(b *kv.Batch, t *Table, work DropWork) (func(), error) {
+	history, err := c.SchemaHistory(t.Meta.TableID)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range history {
+		c.schemas.DeleteInBatch(b, systable.SchemaID(s.TableID, s.Version))
+	}
+	c.tables.DeleteInBatch(b, t.Meta.TableID)
+	if work == nil {
+		return nil, nil
+	}
+	return work(b, t)
+}
+
+// runAll is one function that runs every non-nil f in order.
+func runAll(fs []func()) func() {
+	return func() {
+		for _, f := range fs {
+			if f != nil {
+				f()
+			}
+		}
+	}
+}
