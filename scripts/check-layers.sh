@@ -59,6 +59,7 @@ declare -A allowed=(
   [executor]='authz catalog engine jobs schema tier txn'
   [database]='catalog cold engine executor ids jobs live streams tables tier txn'
   [conformance]=''
+  [examples/embedded]='database executor'
 )
 while read -r pkg imports; do
   name=${pkg#"$core/"}
