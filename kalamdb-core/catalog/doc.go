@@ -9,6 +9,12 @@
 // Changes are serialised by one mutex; they are rare (DDL, user
 // management) while reads are on every request.
 //
+// Dropping a table or a namespace takes the caller's own work for the
+// same batch as a parameter (DropWork: the tiers' manifests and cleanup
+// job) and returns that work's after-commit steps to the caller, so what
+// is dropped, and what must be cleaned up after it, commit together; the
+// catalog calls nothing of the layers above it.
+//
 // Storages: a filesystem storage the catalog accepts neither contains the
 // data directory nor overlaps the RocksDB directory or another storage,
 // and lies in an allowed root (StorageRules); its path templates map
