@@ -110,11 +110,7 @@ func (m *Manager) compactPartition(ctx context.Context, t *catalog.Table, shape 
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, f := range files {
-			f.Release()
-		}
-	}()
+	defer ReleaseAll(files)
 	var cursors []*Cursor
 	defer func() {
 		for _, c := range cursors {

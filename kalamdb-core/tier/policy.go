@@ -85,7 +85,7 @@ func (m *Manager) RunFlushPolicies(now time.Time) error {
 }
 
 // lastPolicyFlush is when a table was last flushed by its interval, the
-// engine's start if never.
+// tiers' start if never.
 func (m *Manager) lastPolicyFlush(tableID string, now time.Time) time.Time {
 	m.policyMu.Lock()
 	defer m.policyMu.Unlock()

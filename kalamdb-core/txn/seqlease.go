@@ -12,7 +12,8 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
-// seqLeaseFamily holds the engine's own durable state: for now only the
+// seqLeaseFamily holds the transactions' own durable state (the family
+// keeps its first name, engine_meta): for now only the
 // _seq lease.
 const seqLeaseFamily = "engine_meta"
 
