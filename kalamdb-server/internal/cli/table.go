@@ -111,8 +111,9 @@ func fitWidths(natural []int, total int) ([]int, bool) {
 	if total <= 0 || n == 0 {
 		return natural, true
 	}
-	// Each line is one leading space, the cells and " | " between them.
-	avail := total - 1 - 3*(n-1)
+	// A line is a space, the cells with " | " between them and a space
+	// (the separator line fills that last space too).
+	avail := total - 3*n + 1
 	floor := make([]int, n)
 	sum, floorSum := 0, 0
 	for i, w := range natural {
