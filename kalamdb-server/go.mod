@@ -5,6 +5,7 @@ go 1.26.8
 require (
 	github.com/BurntSushi/toml v1.6.0
 	github.com/coder/websocket v1.8.15
+	github.com/creack/pty v1.1.24
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/kalamdb/kalamdb-go/kalamdb-core v0.0.0
 	github.com/kalamdb/kalamdb-go/kalamdb-sql v0.0.0

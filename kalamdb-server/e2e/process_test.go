@@ -16,12 +16,18 @@ import (
 // buildServer builds cmd/kalamdb-server into a temp dir (the build cache
 // makes this quick after `make build`).
 func buildServer(t *testing.T) string {
+	return buildCommand(t, "kalamdb-server")
+}
+
+// buildCommand builds the program cmd/<name> into a temp dir and returns
+// its path.
+func buildCommand(t *testing.T, name string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kalamdb-server")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/kalamdb/kalamdb-go/kalamdb-server/cmd/kalamdb-server")
+	bin := filepath.Join(t.TempDir(), name)
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/kalamdb/kalamdb-go/kalamdb-server/cmd/"+name)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("build server: %v", err)
+		t.Fatalf("build %s: %v", name, err)
 	}
 	return bin
 }
