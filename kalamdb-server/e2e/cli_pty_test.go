@@ -253,3 +253,33 @@ func TestCLIInteractiveSession(t *testing.T) {
 		t.Fatalf("exit status after Ctrl-D %d; transcript:\n%s", code, p.plain())
 	}
 }
+
+func TestCLIPasswordPromptDoesNotEcho(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	k := newCLI(t, s)
+	s.ok(root, "CREATE USER 'alice' WITH PASSWORD 'secret-pw-42' ROLE user")
+	p := k.startShell(t, "--user", "alice")
+	p.expect("Password for alice: ")
+	p.typeText("secret-pw-42" + keyEnter)
+	p.expect("as alice (role user)")
+	p.expect("alice@" + strings.TrimPrefix(s.base, "http://") + "=> ")
+	if strings.Contains(p.raw(), "secret-pw-42") {
+		t.Fatalf("the password was echoed:\n%s", p.plain())
+	}
+	p.typeText(`\q` + keyEnter)
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit status %d", code)
+	}
+
+	// A wrong password typed at the prompt: exit 2, nothing echoed.
+	p = k.startShell(t, "--user", "alice")
+	p.expect("Password for alice: ")
+	p.typeText("wrong-pw-17" + keyEnter)
+	p.expect("sign-in failed for alice")
+	if code := p.wait(); code != 2 {
+		t.Fatalf("exit status %d, want 2", code)
+	}
+	if strings.Contains(p.raw(), "wrong-pw-17") {
+		t.Fatalf("the password was echoed:\n%s", p.plain())
+	}
+}

@@ -487,3 +487,48 @@ func TestCLIOutputToAClosedPipe(t *testing.T) {
 		}
 	}
 }
+
+func TestCLIMetaCommands(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	k := newCLI(t, s)
+	s.ok(root, "CREATE NAMESPACE app; CREATE TABLE app.t (id INT PRIMARY KEY); INSERT INTO app.t VALUES (1); CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user")
+	script := `\info
+\dn
+\du
+\stats
+\stats app.t
+\health
+\flush app.t
+\jobs 5
+\sessions
+\as alice INSERT INTO app.t VALUES (7);
+\as alice SELECT id, CURRENT_USER() AS who FROM app.t;
+\timing off
+SELECT 1 AS one;
+\format csv
+SELECT 2 AS two;
+`
+	r := k.ok(script)
+	for _, want := range []string{
+		"User:      root (id root, role system)",
+		" app          |", // \dn
+		" alice    | user ",
+		" namespaces   |", " tables       |", // \stats
+		" app          | t          |", // \stats app.t
+		"healthy, version",
+		" flush-", // \flush and \jobs
+		" live_id | user_id",
+		"(1 row, as alice, ",
+		" 7 | alice\n",
+		" one\n-----\n   1\n(1 row)\n",
+		"two\r\n2\r\n",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Fatalf("output lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	// \as wrote into alice's partition, not root's.
+	if got := s.ok(root, "SELECT id FROM app.t ORDER BY id").rows(t); got != "[[1]]" {
+		t.Fatalf("root's partition: %s", got)
+	}
+}

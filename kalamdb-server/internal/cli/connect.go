@@ -5,10 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strings"
 	"time"
-
-	"golang.org/x/term"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
@@ -158,19 +155,37 @@ func (s *session) readPassword(ctx context.Context, user string) (string, error)
 		return "", &usageError{msg: "a password is needed and standard input is not a terminal (use --password or KALAMDB_PASSWORD)"}
 	}
 	fd := int(os.Stdin.Fd())
-	state, err := term.GetState(fd)
+	restore, err := echoOff(fd)
 	if err != nil {
 		return "", fmt.Errorf("reading the password: %w", err)
 	}
+	defer restore()
 	fmt.Fprintf(s.stderr, "Password for %s: ", user)
 	type answer struct {
-		p   []byte
-		err error
+		line string
+		err  error
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		p, err := term.ReadPassword(fd)
-		ch <- answer{p, err}
+		var line []byte
+		var b [1]byte
+		for {
+			n, err := os.Stdin.Read(b[:])
+			if n == 1 {
+				if b[0] == '\n' || b[0] == '\r' {
+					break
+				}
+				line = append(line, b[0])
+			}
+			if err != nil {
+				if len(line) == 0 {
+					ch <- answer{err: err}
+					return
+				}
+				break
+			}
+		}
+		ch <- answer{line: string(line)}
 	}()
 	select {
 	case a := <-ch:
@@ -178,9 +193,8 @@ func (s *session) readPassword(ctx context.Context, user string) (string, error)
 		if a.err != nil {
 			return "", fmt.Errorf("reading the password: %w", a.err)
 		}
-		return strings.TrimRight(string(a.p), "\r\n"), nil
+		return a.line, nil
 	case <-ctx.Done():
-		_ = term.Restore(fd, state)
 		fmt.Fprintln(s.stderr)
 		return "", ctx.Err()
 	}

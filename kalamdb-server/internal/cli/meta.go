@@ -25,15 +25,15 @@ func metaCommands() []metaCommand {
 		{[]string{`\help`, `\?`}, "", "show this help", metaHelp},
 		{[]string{`\quit`, `\q`}, "", "leave the shell (also Ctrl-D, exit, quit)", func(context.Context, *session, string) error { return errQuit }},
 		{[]string{`\info`, `\session`}, "", "show the server, user, namespace and settings", metaInfo},
-		{[]string{`\dt`, `\tables`}, "[ns]", "list tables, of one namespace or all", metaTables},
-		{[]string{`\d`, `\describe`}, "[table]", "describe a table (without a name: list tables)", metaDescribe},
+		{[]string{`\dt`, `\tables`}, "[ns]", "list tables, of one namespace or all", sqlOrArg("SHOW TABLES", "SHOW TABLES IN ")},
+		{[]string{`\d`, `\describe`}, "[table]", "describe a table (without a name: list tables)", sqlOrArg("SHOW TABLES", "DESCRIBE TABLE ")},
 		{[]string{`\dn`, `\namespaces`}, "", "list namespaces", sqlCommand("SHOW NAMESPACES")},
 		{[]string{`\du`, `\users`}, "", "list users", sqlCommand("SELECT user_id, username, role, email, created_at, last_seen FROM system.users ORDER BY username")},
 		{[]string{`\jobs`}, "[n]", "list the newest jobs (default 20)", metaJobs},
 		{[]string{`\sessions`}, "", "list active live queries (subscriptions)", sqlCommand("SELECT live_id, user_id, namespace_id, table_name, query, created_at, changes FROM system.live_queries ORDER BY created_at")},
-		{[]string{`\stats`, `\metrics`}, "[table]", "server counts, or a table's hot and cold statistics", metaStats},
+		{[]string{`\stats`, `\metrics`}, "[table]", "server counts, or a table's hot and cold statistics", sqlOrArg(serverCounts, "SHOW STATS FOR TABLE ")},
 		{[]string{`\health`}, "", "check the server's health", metaHealth},
-		{[]string{`\flush`}, "[table]", "flush every table (or one) to cold storage", metaFlush},
+		{[]string{`\flush`}, "[table]", "flush every table (or one) to cold storage", sqlOrArg("STORAGE FLUSH ALL", "STORAGE FLUSH TABLE ")},
 		{[]string{`\use`}, "[ns]", "set the default namespace (without a name: show it)", metaUse},
 		{[]string{`\as`}, "<user> <SQL>", "run one statement as another user (EXECUTE AS USER)", metaAs},
 		{[]string{`\subscribe`, `\watch`, `\live`}, "<SELECT>", "run a live query: its rows, then every change, until Ctrl-C", metaSubscribe},
@@ -148,28 +148,21 @@ func sqlCommand(sql string) func(context.Context, *session, string) error {
 	}
 }
 
-func metaTables(ctx context.Context, s *session, arg string) error {
-	if arg == "" {
-		return s.runSQL(ctx, "SHOW TABLES")
+// sqlOrArg is a command that runs one statement without an argument, and
+// another, followed by the argument, with one.
+func sqlOrArg(without, with string) func(context.Context, *session, string) error {
+	return func(ctx context.Context, s *session, arg string) error {
+		if arg == "" {
+			return s.runSQL(ctx, without)
+		}
+		return s.runSQL(ctx, with+arg)
 	}
-	return s.runSQL(ctx, "SHOW TABLES IN "+arg)
-}
-
-func metaDescribe(ctx context.Context, s *session, arg string) error {
-	if arg == "" {
-		return metaTables(ctx, s, "")
-	}
-	return s.runSQL(ctx, "DESCRIBE TABLE "+arg)
 }
 
 func metaJobs(ctx context.Context, s *session, arg string) error {
-	n := 20
-	if arg != "" {
-		v, err := strconv.Atoi(arg)
-		if err != nil || v < 1 {
-			return fmt.Errorf("want a number of jobs, not %q", arg)
-		}
-		n = v
+	n, err := countArg(arg, 20, "jobs")
+	if err != nil {
+		return err
 	}
 	return s.runSQL(ctx, fmt.Sprintf("SELECT job_id, job_type, status, namespace_id, table_name, rows_processed, created_at, finished_at, error_message FROM system.jobs ORDER BY created_at DESC LIMIT %d", n))
 }
@@ -184,13 +177,6 @@ UNION ALL SELECT 'jobs_running', count(*) FROM system.jobs WHERE status = 'runni
 UNION ALL SELECT 'jobs_queued', count(*) FROM system.jobs WHERE status = 'queued'
 UNION ALL SELECT 'jobs_failed', count(*) FROM system.jobs WHERE status = 'failed'`
 
-func metaStats(ctx context.Context, s *session, arg string) error {
-	if arg != "" {
-		return s.runSQL(ctx, "SHOW STATS FOR TABLE "+arg)
-	}
-	return s.runSQL(ctx, serverCounts)
-}
-
 func metaHealth(ctx context.Context, s *session, _ string) error {
 	start := time.Now()
 	h, err := s.client.Health(ctx)
@@ -200,13 +186,6 @@ func metaHealth(ctx context.Context, s *session, _ string) error {
 	_, err = fmt.Fprintf(s.p.out, "%s: %s, version %s, API %s (%s)\n", s.client.Base(), h.Status, h.Version, h.APIVersion,
 		formatMillisTook(float64(time.Since(start).Microseconds())/1000))
 	return err
-}
-
-func metaFlush(ctx context.Context, s *session, arg string) error {
-	if arg == "" {
-		return s.runSQL(ctx, "STORAGE FLUSH ALL")
-	}
-	return s.runSQL(ctx, "STORAGE FLUSH TABLE "+arg)
 }
 
 func metaUse(ctx context.Context, s *session, arg string) error {
@@ -289,13 +268,9 @@ func metaHistory(_ context.Context, s *session, arg string) error {
 	if s.shell == nil {
 		return errors.New("there is a history in the interactive shell only")
 	}
-	n := 50
-	if arg != "" {
-		v, err := strconv.Atoi(arg)
-		if err != nil || v < 1 {
-			return fmt.Errorf("want a number of entries, not %q", arg)
-		}
-		n = v
+	n, err := countArg(arg, 50, "entries")
+	if err != nil {
+		return err
 	}
 	h := s.shell.history
 	first := max(len(h)-n, 0)
@@ -303,8 +278,20 @@ func metaHistory(_ context.Context, s *session, arg string) error {
 	for i := first; i < len(h); i++ {
 		fmt.Fprintf(&b, "%5d  %s\n", i+1, sanitize(h[i]))
 	}
-	_, err := fmt.Fprint(s.p.out, b.String())
+	_, err = fmt.Fprint(s.p.out, b.String())
 	return err
+}
+
+// countArg reads the optional count of \jobs and \history.
+func countArg(arg string, def int, what string) (int, error) {
+	if arg == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(arg)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("want a number of %s, not %q", what, arg)
+	}
+	return n, nil
 }
 
 func metaShowCredentials(_ context.Context, s *session, _ string) error {

@@ -126,7 +126,9 @@ func run(args []string, t terminal, stdout, stderr io.Writer, getenv func(string
 		color: t.stdout && !noColor, errColor: t.stderr && !noColor,
 		width: func() int { return s.tableWidth() },
 	}
-	s.interactive = opts.Command == "" && !opts.given("command") && opts.File == "" && opts.Subscribe == "" && t.stdin
+	// The shell needs a terminal on both sides; typing into a redirected
+	// kalam (kalam > out.txt) runs the lines as a script.
+	s.interactive = !opts.given("command") && opts.File == "" && opts.Subscribe == "" && t.stdin && t.stdout
 	s.spinner = s.interactive && t.stderr && !opts.NoSpinner
 
 	if done, code := s.credentialCommands(); done {
@@ -160,7 +162,7 @@ func run(args []string, t terminal, stdout, stderr io.Writer, getenv func(string
 		err = s.interrupts.run(context.Background(), func(ctx context.Context) error {
 			return s.runFile(ctx, opts.File)
 		})
-	case !t.stdin:
+	case !s.interactive:
 		err = s.interrupts.run(context.Background(), func(ctx context.Context) error {
 			return s.runScript(ctx, "stdin", os.Stdin)
 		})
