@@ -256,6 +256,15 @@ func TestCLISignInFailures(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, " alice\n") {
 		t.Fatalf("credentials from the environment: %s", r)
 	}
+	// An access token instead of a password, and one the server refuses.
+	tk := s.login(t, "alice", "alice-pw")
+	if r := k.ok("", "--token", tk.AccessToken, "-c", "SELECT CURRENT_USER() AS me"); !strings.Contains(r.stdout, " alice\n") {
+		t.Fatalf("--token: %s", r)
+	}
+	r = k.run("", nil, "--token", "not-a-token", "-c", "SELECT 1")
+	if r.code != 2 || !strings.Contains(r.stderr, "access token was refused") {
+		t.Fatalf("refused token: %s", r)
+	}
 	// A server that is not there.
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

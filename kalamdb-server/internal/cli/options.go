@@ -87,7 +87,7 @@ Connection:
   -u, --url URL             server URL (default ` + DefaultURL + `, or the stored instance's)
   -H, --host HOST           server host (with --port, instead of --url)
   -p, --port PORT           server port (default 8080)
-      --user NAME           user name (default $KALAMDB_USER, else root)
+  -U, --user NAME           user name (default $KALAMDB_USER, else root)
       --password PASSWORD   password (default $KALAMDB_PASSWORD; asked for on a terminal)
       --token JWT           an access token instead of a user name and password
   -n, --namespace NS        default namespace for unqualified table names

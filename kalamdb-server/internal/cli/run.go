@@ -196,6 +196,9 @@ func (s *session) fail(err error) {
 // describe turns an error into the message for the user.
 func (s *session) describe(err error) string {
 	var le *LoginRequiredError
+	if errors.As(err, &le) && le.Username == "" {
+		return fmt.Sprintf("the access token was refused (%v); it has expired or was revoked, so sign in again", le.Err)
+	}
 	if errors.As(err, &le) {
 		hint := fmt.Sprintf("kalam --instance %s --user %s --update-credentials", s.instance, le.Username)
 		return fmt.Sprintf("the session of %s has expired or was revoked (%v); sign in again: %s", le.Username, le.Err, hint)
