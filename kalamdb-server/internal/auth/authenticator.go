@@ -174,14 +174,14 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, unauthorized("missing Authorization header (use Basic or Bearer)")
 	}
 	scheme, rest, _ := strings.Cut(header, " ")
-	switch strings.ToLower(scheme) {
-	case "basic":
+	switch {
+	case strings.EqualFold(scheme, "basic"):
 		user, pass, err := ParseBasic(rest)
 		if err != nil {
 			return Principal{}, err
 		}
 		return a.CheckPassword(r.Context(), user, pass, r.RemoteAddr)
-	case "bearer":
+	case strings.EqualFold(scheme, "bearer"):
 		token := strings.TrimSpace(rest)
 		if token == "" {
 			return Principal{}, unauthorized("empty bearer token")
