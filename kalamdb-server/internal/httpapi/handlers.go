@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
-	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/jsonstrict"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -95,79 +93,6 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 	return body, nil
 }
 
-// decodeJSON decodes a JSON object body into dst with numbers kept as
-// json.Number (so 64-bit integers survive exactly). It is lenient on
-// unknown fields (clients may send more than this version knows) but strict
-// on types, on trailing data and on keys given twice.
-func decodeJSON(body []byte, dst any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return apierror.New(apierror.InvalidInput, "request body is empty; want a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(dst); err != nil {
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return apierror.New(apierror.InvalidInput, "invalid JSON: unexpected data after the request object")
-	}
-	// Two "sql" keys: this decoder runs the last, a proxy or audit log
-	// may read the first. Ambiguous input is refused, at any depth.
-	if err := jsonstrict.CheckNoDuplicateKeys(body); err != nil {
-		return apierror.Wrap(apierror.InvalidInput, err, "invalid JSON: "+err.Error())
-	}
-	return nil
-}
-
-// expectedJSONType names, for error messages, the JSON type each request
-// field must have.
-func expectedJSONType(field string) string {
-	switch field {
-	case "params":
-		return "an array"
-	case "sql", "namespace_id", "user", "username", "password":
-		return "a string"
-	}
-	return ""
-}
-
-func jsonError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr) && typeErr.Field == "":
-		return apierror.Wrap(apierror.InvalidInput, err,
-			fmt.Sprintf("request body must be a JSON object, not %s", typeErr.Value))
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if top, _, nested := strings.Cut(field, "."); nested {
-			field = top
-		}
-		want := expectedJSONType(field)
-		if want == "" {
-			want = typeErr.Type.String()
-		}
-		return apierror.Wrap(apierror.InvalidInput, err,
-			fmt.Sprintf("field %q must be %s, not %s", field, want, typeErr.Value)).
-			WithDetails(map[string]string{"field": field})
-	case errors.As(err, &syntaxErr):
-		return apierror.Wrap(apierror.InvalidInput, err,
-			fmt.Sprintf("invalid JSON at byte %d: %s", syntaxErr.Offset, syntaxErr.Error()))
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return apierror.Wrap(apierror.InvalidInput, err, "invalid JSON: unexpected end of input")
-	default:
-		return apierror.Wrap(apierror.InvalidInput, err, "invalid JSON request body")
-	}
-}
-
-// sqlRequest is the body of POST /v1/api/sql. Pointers tell a missing or
-// null field from an empty one.
-type sqlRequest struct {
-	SQL       *string `json:"sql"`
-	Params    []any   `json:"params"`
-	Namespace *string `json:"namespace_id"`
-}
-
 func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	p, ok := s.authenticate(w, r)
 	if !ok {
@@ -178,8 +103,8 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var req sqlRequest
-	if err := decodeJSON(body, &req); err != nil {
+	req, err := decodeSQLRequest(body)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -226,14 +151,6 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, envelope{Status: "success", Results: results, Took: tookMillis(info)})
 }
 
-// loginRequest is the body of POST /v1/api/auth/login; `username` is
-// accepted as a synonym of `user`.
-type loginRequest struct {
-	User     *string `json:"user"`
-	Username *string `json:"username"`
-	Password *string `json:"password"`
-}
-
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	body, err := s.readBody(w, r, min(s.opts.MaxBodyBytes, maxLoginBodyBytes))
 	if err != nil {
@@ -264,8 +181,8 @@ func loginCredentials(r *http.Request, body []byte) (string, string, error) {
 			return auth.ParseBasic(h[6:])
 		}
 	}
-	var req loginRequest
-	if err := decodeJSON(body, &req); err != nil {
+	req, err := decodeLoginRequest(body)
+	if err != nil {
 		return "", "", err
 	}
 	var name string
