@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -98,6 +99,8 @@ type Server struct {
 	metrics  *httpMetrics
 	// promHandler serves the registry in the Prometheus text format.
 	promHandler http.Handler
+	// health is the answer of the health endpoints.
+	health []byte
 
 	// allowed lists the methods registered per path, for 405 answers and
 	// their Allow header.
@@ -124,6 +127,10 @@ func New(deps Deps, opts Options) (*Server, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
+	health, err := healthAnswer(opts.Version)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: health answer: %w", err)
+	}
 	reg := prometheus.NewRegistry()
 	metrics, err := newHTTPMetrics(reg)
 	if err != nil {
@@ -139,6 +146,7 @@ func New(deps Deps, opts Options) (*Server, error) {
 		registry: reg,
 		metrics:  metrics,
 		allowed:  make(map[string][]string),
+		health:   health,
 	}
 	s.promHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: zap.NewStdLog(log)})
 	s.routes()
