@@ -254,10 +254,7 @@ func (p *parser) object() (any, error) {
 		p.depth--
 		return p.built(m), nil
 	}
-	if p.path == nil {
-		p.path = make([]pathElem, 0, 8)
-	}
-	p.path = append(p.path, pathElem{})
+	p.push(pathElem{})
 	for {
 		if p.i >= len(p.data) {
 			return nil, p.unexpectedEnd()
@@ -298,23 +295,43 @@ func (p *parser) object() (any, error) {
 		if p.build {
 			m[key] = v
 		}
-		p.skipSpace()
-		if p.i >= len(p.data) {
-			return nil, p.unexpectedEnd()
-		}
-		switch c := p.data[p.i]; c {
-		case ',':
-			p.i++
-			p.skipSpace()
-		case '}':
-			p.i++
-			p.depth--
-			p.path = p.path[:len(p.path)-1]
+		if done, err := p.afterElement('}', "object key:value pair"); err != nil {
+			return nil, err
+		} else if done {
 			return p.built(m), nil
-		default:
-			return nil, p.syntax("invalid character "+quoteChar(c)+" after object key:value pair", nil)
 		}
 	}
+}
+
+// afterElement reads what follows an element of an open object or array:
+// a comma (more to come) or its closing character (done: the container is
+// closed), anything else is an error.
+func (p *parser) afterElement(closing byte, element string) (done bool, err error) {
+	p.skipSpace()
+	if p.i >= len(p.data) {
+		return false, p.unexpectedEnd()
+	}
+	switch c := p.data[p.i]; c {
+	case ',':
+		p.i++
+		p.skipSpace()
+		return false, nil
+	case closing:
+		p.i++
+		p.depth--
+		p.path = p.path[:len(p.path)-1]
+		return true, nil
+	default:
+		return false, p.syntax("invalid character "+quoteChar(c)+" after "+element, nil)
+	}
+}
+
+// push enters an element level of the path.
+func (p *parser) push(e pathElem) {
+	if p.path == nil {
+		p.path = make([]pathElem, 0, 8)
+	}
+	p.path = append(p.path, e)
 }
 
 // built returns m as a value, or nil when not building (so that no
@@ -341,10 +358,7 @@ func (p *parser) array() (any, error) {
 		p.depth--
 		return p.builtArray(a), nil
 	}
-	if p.path == nil {
-		p.path = make([]pathElem, 0, 8)
-	}
-	p.path = append(p.path, pathElem{array: true})
+	p.push(pathElem{array: true})
 	for index := 0; ; index++ {
 		p.path[len(p.path)-1].index = index
 		v, err := p.value()
@@ -354,21 +368,10 @@ func (p *parser) array() (any, error) {
 		if p.build {
 			a = append(a, v)
 		}
-		p.skipSpace()
-		if p.i >= len(p.data) {
-			return nil, p.unexpectedEnd()
-		}
-		switch c := p.data[p.i]; c {
-		case ',':
-			p.i++
-			p.skipSpace()
-		case ']':
-			p.i++
-			p.depth--
-			p.path = p.path[:len(p.path)-1]
+		if done, err := p.afterElement(']', "array element"); err != nil {
+			return nil, err
+		} else if done {
 			return p.builtArray(a), nil
-		default:
-			return nil, p.syntax("invalid character "+quoteChar(c)+" after array element", nil)
 		}
 	}
 }
