@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -33,7 +34,7 @@ func healthAnswer(version string) ([]byte, error) {
 }
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	infoFrom(r.Context()).code = codeOK
+	infoOf(w).code = codeOK
 	writeBody(w, http.StatusOK, s.health)
 }
 
@@ -42,7 +43,7 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request, route string) {
-	infoFrom(r.Context()).route = route
+	infoOf(w).route = route
 	allow := s.allowHeader(route)
 	w.Header().Set("Allow", allow)
 	s.writeError(w, r, apierror.New(codeMethodNotAllowed, "method %s not allowed on %s (allowed: %s)", r.Method, route, allow))
@@ -63,7 +64,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Prin
 // records that its connection has presented valid credentials.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
 	MarkAuthenticated(r.Context())
-	infoFrom(r.Context()).userID = p.UserID
+	infoOf(w).userID = p.UserID
 	if ok, wait := s.limiter.allow(p.UserID); !ok {
 		s.writeError(w, r, apierror.TooManyRequests(wait,
 			"rate limit exceeded: at most %g requests per second per user", s.opts.RequestsPerSecond))
@@ -72,19 +73,27 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	return true
 }
 
-// readBody reads the whole body under limit. Too large is
+// readBody appends the whole body to buf, under limit. Too large is
 // PAYLOAD_TOO_LARGE, checked up front from Content-Length when the client
 // declared one, so an oversized upload is refused before it is read.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	tooLarge := apierror.New(apierror.PayloadTooLarge, "request body is over the limit of %d bytes", limit)
-	if r.ContentLength > limit {
-		return nil, tooLarge
+// Callers pass a pooled buffer and decode the body before they give it
+// back: decoded values never refer to it.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64, buf []byte) ([]byte, error) {
+	tooLarge := func() error {
+		return apierror.New(apierror.PayloadTooLarge, "request body is over the limit of %d bytes", limit)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if r.ContentLength > limit {
+		return nil, tooLarge()
+	}
+	if r.ContentLength > 0 {
+		// One more byte, so that the read that sees the end needs no room.
+		buf = slices.Grow(buf, int(r.ContentLength)+1)
+	}
+	body, err := readAll(http.MaxBytesReader(w, r.Body, limit), buf)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, tooLarge
+			return nil, tooLarge()
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
@@ -93,11 +102,28 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 		}
 		return nil, apierror.Wrap(apierror.InvalidInput, err, "could not read the request body")
 	}
-	infoFrom(r.Context()).bodyRead = true
+	infoOf(w).bodyRead = true
 	if s.opts.ReadBodyTimeout > 0 {
 		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	}
 	return body, nil
+}
+
+// readAll is io.ReadAll appending to b.
+func readAll(rd io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, 512)
+		}
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
 }
 
 func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
@@ -105,11 +131,14 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, err := s.readBody(w, r, s.opts.MaxBodyBytes)
+	bp := getBuf()
+	defer putBuf(bp)
+	body, err := s.readBody(w, r, s.opts.MaxBodyBytes, *bp)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	*bp = body
 	req, err := decodeSQLRequest(body)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -153,17 +182,20 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	if results == nil {
 		results = []executor.Result{}
 	}
-	info := infoFrom(r.Context())
+	info := infoOf(w)
 	info.code = codeOK
 	s.writeSuccess(w, r, results, tookMillis(info))
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	body, err := s.readBody(w, r, min(s.opts.MaxBodyBytes, maxLoginBodyBytes))
+	bp := getBuf()
+	defer putBuf(bp)
+	body, err := s.readBody(w, r, min(s.opts.MaxBodyBytes, maxLoginBodyBytes), *bp)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	*bp = body
 	username, password, err := loginCredentials(r, body)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -228,7 +260,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	infoFrom(r.Context()).code = codeOK
+	infoOf(w).code = codeOK
 	s.writeJSON(w, r, http.StatusOK, userToWire(&p.User))
 }
 
@@ -278,7 +310,7 @@ type tokenResponse struct {
 }
 
 func (s *Server) writeTokens(w http.ResponseWriter, r *http.Request, p auth.Principal, pair auth.TokenPair) {
-	infoFrom(r.Context()).code = codeOK
+	infoOf(w).code = codeOK
 	// Tokens are credentials: no cache may keep them (RFC 6749 §5.1).
 	w.Header().Set("Cache-Control", "no-store")
 	s.writeJSON(w, r, http.StatusOK, tokenResponse{

@@ -2,10 +2,12 @@ package httpapi
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"reflect"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
@@ -77,5 +79,33 @@ func BenchmarkDecodeSQLRequest(b *testing.B) {
 		if _, err := decodeSQLRequest(body); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Bodies are read into pooled buffers: what the executor got must not
+// change when the buffer serves the next request, whatever the body's
+// size and framing (declared length or chunked).
+func TestBodiesDoNotShareBuffers(t *testing.T) {
+	e := newEnv(t)
+	first := `{"sql":"SELECT 'first` + strings.Repeat("x", 900) + `'","params":["p1",{"k":"v1"}],"namespace_id":"ns1"}`
+	if w := e.sql(t, first); w.Code != http.StatusOK {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	second := `{"sql":"SELECT 'other` + strings.Repeat("y", 900) + `'","params":["p2",{"k":"v2"}],"namespace_id":"ns2"}`
+	// Chunked: no Content-Length, read in pieces.
+	chunked := func(r *http.Request) {
+		r.ContentLength = -1
+		r.Body = io.NopCloser(iotest.OneByteReader(strings.NewReader(second)))
+	}
+	if w := e.sql(t, second, chunked); w.Code != http.StatusOK {
+		t.Fatalf("%d %s", w.Code, w.Body)
+	}
+	calls := e.exec.calls()
+	if calls[0].SQL != "SELECT 'first"+strings.Repeat("x", 900)+"'" || calls[0].Namespace != "ns1" ||
+		!reflect.DeepEqual(calls[0].Params, []any{"p1", map[string]any{"k": "v1"}}) {
+		t.Errorf("first request changed after the second: %+v", calls[0])
+	}
+	if calls[1].SQL != "SELECT 'other"+strings.Repeat("y", 900)+"'" || calls[1].Namespace != "ns2" {
+		t.Errorf("second request: %+v", calls[1])
 	}
 }

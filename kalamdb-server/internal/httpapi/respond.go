@@ -78,7 +78,7 @@ func (s *Server) writeSuccess(w http.ResponseWriter, r *http.Request, results []
 // writeEncodeFailure answers INTERNAL_ERROR for an answer that could not
 // be encoded (a value no JSON can hold: a bug upstream).
 func (s *Server) writeEncodeFailure(w http.ResponseWriter, r *http.Request, err error) {
-	info := infoFrom(r.Context())
+	info := infoOf(w)
 	s.log.Error("encode response", zap.String("request_id", info.id), zap.Error(err))
 	info.code = apierror.InternalError
 	bp := getBuf()
@@ -104,7 +104,7 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 // client-safe by contract. Anything else is a bug or an infrastructure
 // failure: it is logged and the client sees only INTERNAL_ERROR.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	info := infoFrom(r.Context())
+	info := infoOf(w)
 	e, ok := apierror.As(err)
 	switch {
 	case !ok && errors.Is(r.Context().Err(), context.Canceled):
