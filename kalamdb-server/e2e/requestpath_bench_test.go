@@ -12,9 +12,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/metrics"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -59,9 +61,9 @@ func BenchmarkRequestPath(b *testing.B) {
 	} {
 		b.Run(c.Name, func(b *testing.B) {
 			c.URL, c.N = s.base, b.N
-			cpu0 := cpuTime()
+			cpu0, cs0, rt0 := cpuTime(), ctxSwitches(), readRuntimeCounters()
 			res := runReqPathClient(b, c)
-			cpu := cpuTime() - cpu0
+			cpu, cs, rt := cpuTime()-cpu0, ctxSwitches()-cs0, readRuntimeCounters().minus(rt0)
 			b.ReportMetric(float64(res.Mean.Nanoseconds()), "ns/op")
 			b.ReportMetric(float64(res.P50.Nanoseconds())/1e3, "p50-µs")
 			b.ReportMetric(float64(res.P99.Nanoseconds())/1e3, "p99-µs")
@@ -71,6 +73,10 @@ func BenchmarkRequestPath(b *testing.B) {
 			}
 			// Includes the warm-up requests, which are as many again.
 			b.ReportMetric(float64(cpu.Nanoseconds())/1e3/float64(res.Requests), "server-cpu-µs/op")
+			b.ReportMetric(float64(cs)/float64(res.Requests), "server-ctxsw/op")
+			b.ReportMetric(float64(rt.goroutines)/float64(res.Requests), "server-goroutines/op")
+			b.ReportMetric(float64(rt.allocBytes)/float64(res.Requests), "server-B/op")
+			b.ReportMetric(float64(rt.allocObjects)/float64(res.Requests), "server-allocs/op")
 		})
 	}
 }
@@ -247,4 +253,31 @@ func loginToken(b *testing.B, s *server, user, password string) string {
 		b.Fatalf("login answer %s: %v", r.raw, err)
 	}
 	return tokens.AccessToken
+}
+
+// ctxSwitches is this process's voluntary and involuntary context
+// switches.
+func ctxSwitches() int64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return ru.Nvcsw + ru.Nivcsw
+}
+
+// runtimeCounters are the server process's cumulative runtime counters.
+type runtimeCounters struct{ goroutines, allocBytes, allocObjects uint64 }
+
+func readRuntimeCounters() runtimeCounters {
+	samples := []metrics.Sample{
+		{Name: "/sched/goroutines-created:goroutines"},
+		{Name: "/gc/heap/allocs:bytes"},
+		{Name: "/gc/heap/allocs:objects"},
+	}
+	metrics.Read(samples)
+	return runtimeCounters{samples[0].Value.Uint64(), samples[1].Value.Uint64(), samples[2].Value.Uint64()}
+}
+
+func (c runtimeCounters) minus(o runtimeCounters) runtimeCounters {
+	return runtimeCounters{c.goroutines - o.goroutines, c.allocBytes - o.allocBytes, c.allocObjects - o.allocObjects}
 }
