@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -79,6 +80,44 @@ func BenchmarkRequestPath(b *testing.B) {
 			b.ReportMetric(float64(rt.allocObjects)/float64(res.Requests), "server-allocs/op")
 		})
 	}
+}
+
+// BenchmarkRequestPathStatement is the statements of BenchmarkRequestPath
+// run by the executor in-process, with no HTTP at all: the part of `took`
+// that is the core's.
+func BenchmarkRequestPathStatement(b *testing.B) {
+	preload(b, b.TempDir(), func(x *executor.Executor) {
+		run(b, x, "root", systable.RoleSystem, benchSchema)
+		run(b, x, "root", systable.RoleSystem, "CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user")
+		loadMessages(b, x, "alice", 10_000, 10)
+		res, err := x.Execute(context.Background(), executor.Request{UserID: "root", Role: systable.RoleSystem,
+			SQL: "SELECT user_id FROM system.users WHERE username = 'alice'"})
+		if err != nil || len(res) != 1 || len(res[0].Rows) != 1 {
+			b.Fatalf("alice's id: %v %v", res, err)
+		}
+		alice := res[0].Rows[0][0].(string)
+		r := rand.New(rand.NewPCG(1, 2))
+		for _, c := range []struct {
+			name, sql string
+			keyed     bool
+		}{
+			{"select1", "SELECT 1", false},
+			{"pk", "SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE id = $1", true},
+		} {
+			b.Run(c.name, func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					req := executor.Request{UserID: alice, Role: systable.RoleUser, SQL: c.sql}
+					if c.keyed {
+						req.Params = []any{json.Number(strconv.Itoa(r.IntN(10_000) + 1))}
+					}
+					if _, err := x.Execute(context.Background(), req); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	})
 }
 
 // startServerLogged starts a server over dir that logs like the binary
