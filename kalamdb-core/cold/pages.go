@@ -1,0 +1,423 @@
+package cold
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/apache/arrow-go/v18/parquet"
+	"github.com/apache/arrow-go/v18/parquet/file"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+)
+
+// Reads work on decoded pages: a data page of one column chunk, turned
+// into Go slices once (and cached), from which rows are picked by index.
+// A page's rows are a run of the row group's rows; pages of different
+// columns do not line up, so a reader keeps one current page per column.
+
+// chunkPages says where the pages of a column chunk start, from its
+// offset index. A chunk without one is read as a single page.
+type chunkPages struct {
+	first []int64 // first row of each page, ascending, first[0] == 0
+	rows  int64   // rows of the row group
+}
+
+func (cp *chunkPages) numPages() int { return len(cp.first) }
+
+// pageOf returns the page that holds row r.
+func (cp *chunkPages) pageOf(r int64) int {
+	return sort.Search(len(cp.first), func(p int) bool { return cp.first[p] > r }) - 1
+}
+
+// bounds returns the first row of page p and its row count.
+func (cp *chunkPages) bounds(p int) (first, n int64) {
+	first = cp.first[p]
+	if p+1 < len(cp.first) {
+		return first, cp.first[p+1] - first
+	}
+	return first, cp.rows - first
+}
+
+func (cp *chunkPages) size() int64 { return int64(len(cp.first)) * 8 }
+
+// pageStats is a column chunk's column index: each page's min and max in
+// Parquet's plain encoding, nil when the page has none (all NULL, or
+// dropped for size). A chunk without a column index has none at all.
+type pageStats struct {
+	min, max [][]byte
+}
+
+func (ps *pageStats) has(p int) bool {
+	return p < len(ps.min) && ps.min[p] != nil && ps.max[p] != nil
+}
+
+func (ps *pageStats) size() int64 {
+	n := int64(len(ps.min)) * 48
+	for p := range ps.min {
+		n += int64(len(ps.min[p]) + len(ps.max[p]))
+	}
+	return n
+}
+
+// colPage is one decoded data page. Values are row-aligned: index j is
+// the page's row j, whether NULL or not. It is shared through the cache
+// and never modified after decoding.
+type colPage struct {
+	first int64  // row of the row group the page starts at
+	n     int    // rows
+	nulls []bool // nil: no NULL in the page
+
+	i64   []int64
+	i32   []int32
+	f32   []float32
+	f64   []float64
+	bools []bool
+	// Byte arrays: value j is str[offs[j]:offs[j+1]] for TEXT columns (one
+	// immutable string, so values are substrings and cost nothing), else
+	// data[offs[j]:offs[j+1]]; fixed-length ones are data[j*width:].
+	offs  []int32
+	data  []byte
+	str   string
+	width int
+}
+
+func (pg *colPage) size() int64 {
+	return int64(len(pg.nulls) + 8*len(pg.i64) + 4*len(pg.i32) + 4*len(pg.f32) + 8*len(pg.f64) +
+		len(pg.bools) + 4*len(pg.offs) + len(pg.data) + len(pg.str))
+}
+
+func (pg *colPage) null(j int) bool { return pg.nulls != nil && pg.nulls[j] }
+
+// bytesAt is byte array value j (read-only: it is the cache's memory).
+func (pg *colPage) bytesAt(j int) []byte {
+	if pg.width > 0 {
+		return pg.data[j*pg.width : (j+1)*pg.width : (j+1)*pg.width]
+	}
+	s, e := pg.offs[j], pg.offs[j+1]
+	return pg.data[s:e:e]
+}
+
+func (pg *colPage) strAt(j int) string { return pg.str[pg.offs[j]:pg.offs[j+1]] }
+
+// chunkReader decodes pages of one column chunk. It reads consecutive
+// pages without seeking, so a scan reads its chunk front to back as one
+// stream; a page out of order costs a seek through the offset index.
+type chunkReader struct {
+	cr   file.ColumnChunkReader
+	next int // page the reader is positioned at; -1: unknown
+}
+
+func (rd *chunkReader) close() {
+	if rd.cr != nil {
+		_ = rd.cr.Close()
+		rd.cr = nil
+	}
+}
+
+// decodePage reads page p (rows first..first+n of its row group) through
+// rd and decodes it. asText keeps byte arrays as one string.
+func decodePage(rd *chunkReader, p int, first, n int64, asText bool) (*colPage, error) {
+	if rd.next != p {
+		if err := rd.cr.SeekToRow(first); err != nil {
+			rd.next = -1
+			return nil, err
+		}
+	}
+	rd.next = -1
+	pg := &colPage{first: first, n: int(n)}
+	var def []int16
+	if rd.cr.Descriptor().MaxDefinitionLevel() > 0 {
+		def = make([]int16, n)
+	}
+	var (
+		total int64
+		vals  int
+		err   error
+	)
+	switch c := rd.cr.(type) {
+	case *file.Int64ColumnChunkReader:
+		pg.i64 = make([]int64, n)
+		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
+			return c.ReadBatch(n-got, pg.i64[got:], sub(def, got), nil)
+		})
+		if err == nil {
+			pg.nulls = spread(pg.i64, def, total, vals)
+		}
+	case *file.Int32ColumnChunkReader:
+		pg.i32 = make([]int32, n)
+		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
+			return c.ReadBatch(n-got, pg.i32[got:], sub(def, got), nil)
+		})
+		if err == nil {
+			pg.nulls = spread(pg.i32, def, total, vals)
+		}
+	case *file.Float32ColumnChunkReader:
+		pg.f32 = make([]float32, n)
+		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
+			return c.ReadBatch(n-got, pg.f32[got:], sub(def, got), nil)
+		})
+		if err == nil {
+			pg.nulls = spread(pg.f32, def, total, vals)
+		}
+	case *file.Float64ColumnChunkReader:
+		pg.f64 = make([]float64, n)
+		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
+			return c.ReadBatch(n-got, pg.f64[got:], sub(def, got), nil)
+		})
+		if err == nil {
+			pg.nulls = spread(pg.f64, def, total, vals)
+		}
+	case *file.BooleanColumnChunkReader:
+		pg.bools = make([]bool, n)
+		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
+			return c.ReadBatch(n-got, pg.bools[got:], sub(def, got), nil)
+		})
+		if err == nil {
+			pg.nulls = spread(pg.bools, def, total, vals)
+		}
+	case *file.ByteArrayColumnChunkReader:
+		// The values point into the reader's buffers, valid until its next
+		// read: they are copied out one batch at a time.
+		pg.offs = make([]int32, n+1)
+		var buf []byte
+		tmp := make([]parquet.ByteArray, min(n, 1024))
+		var got int64
+		for got < n && err == nil {
+			var t int64
+			var v int
+			t, v, err = c.ReadBatch(min(n-got, int64(len(tmp))), tmp, sub(def, got), nil)
+			if err != nil {
+				break
+			}
+			if t == 0 {
+				break
+			}
+			k := 0
+			for j := got; j < got+t; j++ {
+				if def == nil || def[j] > 0 {
+					if k >= v {
+						err = corruptf("page %d: more values than definition levels say", p)
+						break
+					}
+					buf = append(buf, tmp[k]...)
+					k++
+				}
+				if len(buf) > math.MaxInt32 {
+					err = corruptf("page %d: over 2 GiB of values", p)
+					break
+				}
+				pg.offs[j+1] = int32(len(buf))
+			}
+			total += t
+			vals += v
+			got += t
+		}
+		if err == nil && total == n {
+			pg.nulls = nullsOf(def, total, vals)
+			if asText {
+				pg.str = string(buf)
+			} else {
+				if buf == nil {
+					buf = []byte{}
+				}
+				pg.data = buf
+			}
+		}
+	case *file.FixedLenByteArrayColumnChunkReader:
+		w := rd.cr.Descriptor().TypeLength()
+		if w <= 0 {
+			return nil, corruptf("fixed-length column of width %d", w)
+		}
+		tmp := make([]parquet.FixedLenByteArray, n)
+		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
+			return c.ReadBatch(n-got, tmp[got:], sub(def, got), nil)
+		})
+		if err == nil && total == n {
+			pg.width = w
+			pg.data = make([]byte, int(n)*w)
+			k := vals - 1
+			for j := int(n) - 1; j >= 0; j-- {
+				if def == nil || def[j] > 0 {
+					if k < 0 || len(tmp[k]) != w {
+						return nil, corruptf("page %d: bad fixed-length value", p)
+					}
+					copy(pg.data[j*w:], tmp[k])
+					k--
+				}
+			}
+			pg.nulls = nullsOf(def, total, vals)
+		}
+	default:
+		return nil, corruptf("column of unsupported physical type %s", rd.cr.Type())
+	}
+	if err != nil {
+		return nil, err
+	}
+	if total != n {
+		return nil, corruptf("page %d holds %d rows, its page index says %d", p, total, n)
+	}
+	rd.next = p + 1
+	return pg, nil
+}
+
+// readAll calls read until n levels are read or the chunk ends; read
+// gets the number read so far.
+func readAll(n int64, read func(got int64) (int64, int, error)) (total int64, vals int, err error) {
+	for total < n {
+		t, v, err := read(total)
+		if err != nil {
+			return total, vals, err
+		}
+		if t == 0 {
+			break
+		}
+		total += t
+		vals += v
+	}
+	return total, vals, nil
+}
+
+func sub(def []int16, from int64) []int16 {
+	if def == nil {
+		return nil
+	}
+	return def[from:]
+}
+
+// spread moves the vals dense values of a page read with definition
+// levels def to their rows (in place, back to front) and returns the
+// NULL flags, nil when there is no NULL.
+func spread[T any](v []T, def []int16, total int64, vals int) []bool {
+	if def == nil || int64(vals) == total {
+		return nil
+	}
+	nulls := make([]bool, total)
+	k := vals - 1
+	var zero T
+	for j := int(total) - 1; j >= 0; j-- {
+		if def[j] > 0 && k >= 0 {
+			v[j] = v[k]
+			k--
+		} else {
+			v[j] = zero
+			nulls[j] = true
+		}
+	}
+	return nulls
+}
+
+func nullsOf(def []int16, total int64, vals int) []bool {
+	if def == nil || int64(vals) == total {
+		return nil
+	}
+	nulls := make([]bool, total)
+	for j := range nulls {
+		nulls[j] = def[j] == 0
+	}
+	return nulls
+}
+
+// value is the canonical Go value (package row) of page row j of a
+// column stored as sl describes, converted to the current type if the
+// column was re-typed since the file was written.
+func (pg *colPage) value(j int, sl *slot) (any, error) {
+	if pg.null(j) {
+		return nil, nil
+	}
+	v, err := pg.stored(j, sl)
+	if err != nil || !sl.conv {
+		return v, err
+	}
+	return convert(sl.col.Name, sl.from.Type, sl.col.Type, v)
+}
+
+func (pg *colPage) stored(j int, sl *slot) (any, error) {
+	switch sl.kind {
+	case row.KindBool:
+		if pg.bools == nil {
+			break
+		}
+		if pg.bools[j] {
+			return int8(1), nil
+		}
+		return int8(0), nil
+	case row.KindInt16:
+		if pg.i32 == nil {
+			break
+		}
+		x := pg.i32[j]
+		if x < math.MinInt16 || x > math.MaxInt16 {
+			return nil, corruptf("column %q: SMALLINT %d out of range", sl.name, x)
+		}
+		return int16(x), nil
+	case row.KindInt32:
+		if pg.i32 != nil {
+			return pg.i32[j], nil
+		}
+	case row.KindDate:
+		if pg.i32 != nil {
+			return dateValue(sl.name, int64(pg.i32[j]))
+		}
+	case row.KindInt64:
+		if pg.i64 != nil {
+			return pg.i64[j], nil
+		}
+	case row.KindTimestamp:
+		if pg.i64 != nil {
+			return timestampValue(sl.name, pg.i64[j])
+		}
+	case row.KindTime:
+		if pg.i64 != nil {
+			return timeValue(sl.name, pg.i64[j])
+		}
+	case row.KindFloat32:
+		if pg.f32 != nil {
+			return pg.f32[j], nil
+		}
+	case row.KindFloat64:
+		if pg.f64 != nil {
+			return pg.f64[j], nil
+		}
+	case row.KindText:
+		if pg.offs != nil && pg.data == nil {
+			return pg.strAt(j), nil
+		}
+	case row.KindBytes:
+		if pg.offs != nil && pg.data != nil {
+			// A copy: the page is shared, a caller may modify its value.
+			return append([]byte{}, pg.bytesAt(j)...), nil
+		}
+	case row.KindJSON:
+		if pg.offs != nil && pg.data != nil {
+			return jsonValue(sl.name, pg.bytesAt(j))
+		}
+	case row.KindUUID:
+		if pg.width == 16 {
+			return uuidValue(pg.bytesAt(j)), nil
+		}
+	case row.KindDecimal:
+		if pg.width > 0 {
+			return decimalFromBytes(sl.name, pg.bytesAt(j), sl.scale)
+		}
+	}
+	return nil, corruptf("column %q is not stored as a %s column", sl.name, sl.kind.GoTypeName())
+}
+
+// searchKeys returns the first index in [0, n) of a _key page whose key
+// is >= key, and whether it equals key.
+func (pg *colPage) searchKeys(key []byte) (int, bool) {
+	j := sort.Search(pg.n, func(j int) bool { return bytes.Compare(pg.bytesAt(j), key) >= 0 })
+	return j, j < pg.n && bytes.Equal(pg.bytesAt(j), key)
+}
+
+// checkOffsets validates an offset index against its row group.
+func checkOffsets(first []int64, rows int64) error {
+	for p, r := range first {
+		if (p == 0 && r != 0) || (p > 0 && r <= first[p-1]) || r >= rows {
+			return fmt.Errorf("page %d starts at row %d of %d", p, r, rows)
+		}
+	}
+	return nil
+}
