@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -178,46 +179,57 @@ func decodePage(rd *chunkReader, p int, first, n int64, asText bool) (*colPage, 
 			pg.nulls = spread(pg.bools, def, total, vals)
 		}
 	case *file.ByteArrayColumnChunkReader:
-		// The values point into the reader's buffers, valid until its next
-		// read: they are copied out one batch at a time.
+		// The values point into the reader's page buffer, valid until it
+		// reads the next page: each page's values are copied out before
+		// the next read (a chunk read as one page has several).
 		pg.offs = make([]int32, n+1)
+		tmp := make([]parquet.ByteArray, n)
 		var buf []byte
-		tmp := make([]parquet.ByteArray, min(n, 1024))
-		var got int64
-		for got < n && err == nil {
+		var text strings.Builder // TEXT goes straight into the page's string
+		for total < n {
 			var t int64
 			var v int
-			t, v, err = c.ReadBatch(min(n-got, int64(len(tmp))), tmp, sub(def, got), nil)
-			if err != nil {
+			t, v, err = c.ReadBatchInPage(n-total, tmp[:n-total], sub(def, total), nil)
+			if err != nil || t == 0 {
 				break
 			}
-			if t == 0 {
-				break
+			if buf == nil {
+				size := 0
+				for _, x := range tmp[:v] {
+					size += len(x)
+				}
+				if asText {
+					text.Grow(size)
+				} else {
+					buf = make([]byte, 0, size)
+				}
 			}
 			k := 0
-			for j := got; j < got+t; j++ {
+			for j := total; j < total+t; j++ {
 				if def == nil || def[j] > 0 {
 					if k >= v {
-						err = corruptf("page %d: more values than definition levels say", p)
-						break
+						return nil, corruptf("page %d: more values than definition levels say", p)
 					}
-					buf = append(buf, tmp[k]...)
+					if asText {
+						text.Write(tmp[k])
+					} else {
+						buf = append(buf, tmp[k]...)
+					}
 					k++
 				}
-				if len(buf) > math.MaxInt32 {
-					err = corruptf("page %d: over 2 GiB of values", p)
-					break
+				end := len(buf) + text.Len()
+				if end > math.MaxInt32 {
+					return nil, corruptf("page %d: over 2 GiB of values", p)
 				}
-				pg.offs[j+1] = int32(len(buf))
+				pg.offs[j+1] = int32(end)
 			}
 			total += t
 			vals += v
-			got += t
 		}
 		if err == nil && total == n {
 			pg.nulls = nullsOf(def, total, vals)
 			if asText {
-				pg.str = string(buf)
+				pg.str = text.String()
 			} else {
 				if buf == nil {
 					buf = []byte{}
