@@ -118,9 +118,11 @@ func (rd *chunkReader) close() {
 }
 
 // decodePage reads page p (rows first..first+n of its row group) through
-// rd and decodes it. asText keeps byte arrays as one string.
+// rd and decodes it. asText keeps byte arrays as one string. A negative
+// p decodes rows first..first+n wherever they are, a run of a page that
+// is not cached (a lookup's one row).
 func decodePage(rd *chunkReader, p int, first, n int64, asText bool) (*colPage, error) {
-	if rd.next != p {
+	if rd.next != p || p < 0 {
 		if err := rd.cr.SeekToRow(first); err != nil {
 			rd.next = -1
 			return nil, err

@@ -915,8 +915,21 @@ func (f *File) lookupInRowGroup(pl *plan, i int, key []byte) (Row, bool, error) 
 }
 
 // pageAt returns the page of column leaf of row group i that holds row
-// r.
-func (f *File) pageAt(i, leaf int, r int64, asText bool) (*colPage, error) {
+// r. Without a page cache there is no point decoding the whole page: the
+// result is then a page of just that row.
+func (f *File) pageAt(i, leaf int, r int64, asText bool) (pg *colPage, err error) {
+	if !f.cache.pages {
+		rd := &chunkReader{next: -1}
+		defer rd.close()
+		if rd.cr, err = f.rowGroupReader(i).Column(leaf); err != nil {
+			return nil, f.readErr(err)
+		}
+		if pg, err = decodePage(rd, -1, r, 1, asText); err != nil {
+			return nil, f.readErr(err)
+		}
+		f.c.pagesDecoded.Add(1)
+		return pg, nil
+	}
 	cp, err := f.chunkPages(i, leaf)
 	if err != nil {
 		return nil, err
