@@ -98,30 +98,25 @@ func (v *Vector) Value(i int) (any, error) {
 // ScanRange. Batches follow the range's direction (descending with
 // Reverse), rows inside a batch are always in ascending key order. An
 // error from fn stops the scan and is returned as is.
-func (f *File) ScanBatches(ctx context.Context, current *systable.TableSchema, want []int, rng Range, fn func(*Batch) error) (err error) {
-	inFn := false
-	defer recoverCorrupt(&err, &inFn)
-	c, err := f.Rows(ctx, current, want, rng)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	b := &Batch{Cols: make([]Vector, len(c.pl.slots))}
-	for s := range b.Cols {
-		b.Cols[s] = Vector{sl: &c.pl.slots[s], Missing: c.slotCol[s] < 0}
-	}
-	for {
-		ok, err := c.nextBatch(b)
-		if err != nil || !ok {
-			return err
+func (f *File) ScanBatches(ctx context.Context, current *systable.TableSchema, want []int, rng Range, fn func(*Batch) error) error {
+	return f.withCursor(ctx, current, want, rng, func(c *Cursor, inFn *bool) error {
+		b := &Batch{Cols: make([]Vector, len(c.pl.slots))}
+		for s := range b.Cols {
+			b.Cols[s] = Vector{sl: &c.pl.slots[s], Missing: c.slotCol[s] < 0}
 		}
-		inFn = true
-		err = fn(b)
-		inFn = false
-		if err != nil {
-			return err
+		for {
+			ok, err := c.nextBatch(b)
+			if err != nil || !ok {
+				return err
+			}
+			*inFn = true
+			err = fn(b)
+			*inFn = false
+			if err != nil {
+				return err
+			}
 		}
-	}
+	})
 }
 
 // nextBatch fills b with the next run of rows: from the cursor's row up

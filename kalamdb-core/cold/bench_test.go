@@ -12,7 +12,7 @@ const benchRows = 200_000
 
 // chatRows materialises the benchmark rows, so the write benchmark
 // measures the writer and not the generator.
-func chatRows(b *testing.B, n int) []Row {
+func chatRows(b testing.TB, n int) []Row {
 	src := chatSource(b, n)
 	rows := make([]Row, 0, n)
 	for {

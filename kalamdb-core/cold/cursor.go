@@ -430,7 +430,27 @@ func (f *File) ScanRange(ctx context.Context, current *systable.TableSchema, wan
 }
 
 // ScanRows calls fn with the rows of rng (see Rows).
-func (f *File) ScanRows(ctx context.Context, current *systable.TableSchema, want []int, rng Range, fn func(Row) error) (err error) {
+func (f *File) ScanRows(ctx context.Context, current *systable.TableSchema, want []int, rng Range, fn func(Row) error) error {
+	return f.withCursor(ctx, current, want, rng, func(c *Cursor, inFn *bool) error {
+		for {
+			r, ok, err := c.Next()
+			if err != nil || !ok {
+				return err
+			}
+			*inFn = true
+			err = fn(r)
+			*inFn = false
+			if err != nil {
+				return err
+			}
+		}
+	})
+}
+
+// withCursor runs body on a cursor over rng and closes it. A panic in
+// the Parquet library becomes an ErrCorrupt error; one in the caller's
+// callback (body sets *inFn around it) goes on.
+func (f *File) withCursor(ctx context.Context, current *systable.TableSchema, want []int, rng Range, body func(c *Cursor, inFn *bool) error) (err error) {
 	inFn := false
 	defer recoverCorrupt(&err, &inFn)
 	c, err := f.Rows(ctx, current, want, rng)
@@ -438,16 +458,5 @@ func (f *File) ScanRows(ctx context.Context, current *systable.TableSchema, want
 		return err
 	}
 	defer c.Close()
-	for {
-		r, ok, err := c.Next()
-		if err != nil || !ok {
-			return err
-		}
-		inFn = true
-		err = fn(r)
-		inFn = false
-		if err != nil {
-			return err
-		}
-	}
+	return body(c, &inFn)
 }

@@ -54,17 +54,9 @@ func TestReverseCursorStreams(t *testing.T) {
 // (conv = i / 1000), so that its statistics can prune.
 func chatByConv(t *testing.T, st Storage, p string, n int) []Row {
 	t.Helper()
-	src := chatSource(t, n)
-	var rows []Row
-	for i := 0; ; i++ {
-		r, ok, _ := src.Next()
-		if !ok {
-			break
-		}
-		r.Key = bytes.Clone(r.Key)
-		r.Values = append([]any(nil), r.Values...)
-		r.Values[1] = int64(i / 1000)
-		rows = append(rows, r)
+	rows := chatRows(t, n)
+	for i := range rows {
+		rows[i].Values[1] = int64(i / 1000)
 	}
 	writeRows(t, st, p, chatSchema(), rows, WriteOptions{RowGroupRows: 4000, PageBytes: 2 << 10})
 	return rows

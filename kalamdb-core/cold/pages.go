@@ -141,45 +141,15 @@ func decodePage(rd *chunkReader, p int, first, n int64, asText bool) (*colPage, 
 	)
 	switch c := rd.cr.(type) {
 	case *file.Int64ColumnChunkReader:
-		pg.i64 = make([]int64, n)
-		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
-			return c.ReadBatch(n-got, pg.i64[got:], sub(def, got), nil)
-		})
-		if err == nil {
-			pg.nulls = spread(pg.i64, def, total, vals)
-		}
+		pg.i64, pg.nulls, total, err = readValues(n, def, c.ReadBatch)
 	case *file.Int32ColumnChunkReader:
-		pg.i32 = make([]int32, n)
-		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
-			return c.ReadBatch(n-got, pg.i32[got:], sub(def, got), nil)
-		})
-		if err == nil {
-			pg.nulls = spread(pg.i32, def, total, vals)
-		}
+		pg.i32, pg.nulls, total, err = readValues(n, def, c.ReadBatch)
 	case *file.Float32ColumnChunkReader:
-		pg.f32 = make([]float32, n)
-		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
-			return c.ReadBatch(n-got, pg.f32[got:], sub(def, got), nil)
-		})
-		if err == nil {
-			pg.nulls = spread(pg.f32, def, total, vals)
-		}
+		pg.f32, pg.nulls, total, err = readValues(n, def, c.ReadBatch)
 	case *file.Float64ColumnChunkReader:
-		pg.f64 = make([]float64, n)
-		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
-			return c.ReadBatch(n-got, pg.f64[got:], sub(def, got), nil)
-		})
-		if err == nil {
-			pg.nulls = spread(pg.f64, def, total, vals)
-		}
+		pg.f64, pg.nulls, total, err = readValues(n, def, c.ReadBatch)
 	case *file.BooleanColumnChunkReader:
-		pg.bools = make([]bool, n)
-		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
-			return c.ReadBatch(n-got, pg.bools[got:], sub(def, got), nil)
-		})
-		if err == nil {
-			pg.nulls = spread(pg.bools, def, total, vals)
-		}
+		pg.bools, pg.nulls, total, err = readValues(n, def, c.ReadBatch)
 	case *file.ByteArrayColumnChunkReader:
 		// The values point into the reader's page buffer, valid until it
 		// reads the next page: each page's values are copied out before
@@ -244,24 +214,21 @@ func decodePage(rd *chunkReader, p int, first, n int64, asText bool) (*colPage, 
 		if w <= 0 {
 			return nil, corruptf("fixed-length column of width %d", w)
 		}
-		tmp := make([]parquet.FixedLenByteArray, n)
-		total, vals, err = readAll(n, func(got int64) (int64, int, error) {
-			return c.ReadBatch(n-got, tmp[got:], sub(def, got), nil)
-		})
+		// ReadBatch copies fixed-length values out of the page buffer.
+		var tmp []parquet.FixedLenByteArray
+		tmp, pg.nulls, total, err = readValues(n, def, c.ReadBatch)
 		if err == nil && total == n {
 			pg.width = w
 			pg.data = make([]byte, int(n)*w)
-			k := vals - 1
-			for j := int(n) - 1; j >= 0; j-- {
-				if def == nil || def[j] > 0 {
-					if k < 0 || len(tmp[k]) != w {
-						return nil, corruptf("page %d: bad fixed-length value", p)
-					}
-					copy(pg.data[j*w:], tmp[k])
-					k--
+			for j, x := range tmp {
+				if pg.null(j) {
+					continue
 				}
+				if len(x) != w {
+					return nil, corruptf("page %d: bad fixed-length value", p)
+				}
+				copy(pg.data[j*w:], x)
 			}
-			pg.nulls = nullsOf(def, total, vals)
 		}
 	default:
 		return nil, corruptf("column of unsupported physical type %s", rd.cr.Type())
@@ -276,21 +243,25 @@ func decodePage(rd *chunkReader, p int, first, n int64, asText bool) (*colPage, 
 	return pg, nil
 }
 
-// readAll calls read until n levels are read or the chunk ends; read
-// gets the number read so far.
-func readAll(n int64, read func(got int64) (int64, int, error)) (total int64, vals int, err error) {
+// readValues reads n rows of a fixed-width column through read (a typed
+// column reader's ReadBatch) and returns them row-aligned, with the NULL
+// flags (nil: none) and the number of rows read.
+func readValues[T any](n int64, def []int16, read func(int64, []T, []int16, []int16) (int64, int, error)) ([]T, []bool, int64, error) {
+	v := make([]T, n)
+	var total int64
+	vals := 0
 	for total < n {
-		t, v, err := read(total)
+		t, k, err := read(n-total, v[vals:], sub(def, total), nil)
 		if err != nil {
-			return total, vals, err
+			return nil, nil, total, err
 		}
 		if t == 0 {
 			break
 		}
 		total += t
-		vals += v
+		vals += k
 	}
-	return total, vals, nil
+	return v, spread(v, def, total, vals), total, nil
 }
 
 func sub(def []int16, from int64) []int16 {

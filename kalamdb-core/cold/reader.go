@@ -612,30 +612,30 @@ func (f *File) bloomFilter(i int) (metadata.BloomFilter, error) {
 
 // chunkPages is where the pages of column leaf of row group i start.
 func (f *File) chunkPages(i, leaf int) (*chunkPages, error) {
-	v, err := f.cache.getOrLoad(f.rec, f.key(i, leaf, 0, kindOffsets), func() (any, int64, error) {
-		cp, err := f.loadChunkPages(i, leaf)
+	return cachedIndex(f, i, leaf, kindOffsets, "offset index", f.loadChunkPages)
+}
+
+// cachedIndex returns an index of column leaf of row group i, loading it
+// on a cache miss.
+func cachedIndex[T interface{ size() int64 }](f *File, i, leaf int, kind entryKind, what string, load func(i, leaf int) (T, error)) (T, error) {
+	v, err := f.cache.getOrLoad(f.rec, f.key(i, leaf, 0, kind), func() (any, int64, error) {
+		x, err := load(i, leaf)
 		if err != nil {
 			return nil, 0, err
 		}
-		return cp, cp.size(), nil
+		return x, x.size(), nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cold: read %s: row group %d column %d offset index: %w", f.path, i, leaf, fmt.Errorf("%w: %w", ErrCorrupt, err))
+		var zero T
+		return zero, fmt.Errorf("cold: read %s: row group %d column %d %s: %w: %w", f.path, i, leaf, what, ErrCorrupt, err)
 	}
-	return v.(*chunkPages), nil
+	return v.(T), nil
 }
 
 func (f *File) loadChunkPages(i, leaf int) (*chunkPages, error) {
 	rows := f.meta.rgs[i].rows
 	cp := &chunkPages{first: []int64{0}, rows: rows}
-	cc, err := f.meta.md.RowGroup(i).ColumnChunk(leaf)
-	if err != nil {
-		return nil, err
-	}
-	if cc.GetOffsetIndexLocation() == nil {
-		return cp, nil
-	}
-	rgi, err := f.rdr.GetPageIndexReader().RowGroup(i)
+	rgi, err := f.pageIndexReader(i, leaf, (*metadata.ColumnChunkMetaData).GetOffsetIndexLocation)
 	if err != nil || rgi == nil {
 		return cp, err
 	}
@@ -657,31 +657,25 @@ func (f *File) loadChunkPages(i, leaf int) (*chunkPages, error) {
 	return cp, nil
 }
 
+// pageIndexReader is a reader of row group i's page index when column
+// leaf has the index that location gives, else nil. A fresh one each
+// time: it keeps what it parses, which the cache keeps instead.
+func (f *File) pageIndexReader(i, leaf int, location func(*metadata.ColumnChunkMetaData) *metadata.IndexLocation) (*metadata.RowGroupPageIndexReader, error) {
+	cc, err := f.meta.md.RowGroup(i).ColumnChunk(leaf)
+	if err != nil || location(cc) == nil {
+		return nil, err
+	}
+	return f.rdr.GetPageIndexReader().RowGroup(i)
+}
+
 // pageStats is the column index of column leaf of row group i.
 func (f *File) pageStats(i, leaf int) (*pageStats, error) {
-	v, err := f.cache.getOrLoad(f.rec, f.key(i, leaf, 0, kindStats), func() (any, int64, error) {
-		ps, err := f.loadPageStats(i, leaf)
-		if err != nil {
-			return nil, 0, err
-		}
-		return ps, ps.size(), nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cold: read %s: row group %d column %d page index: %w", f.path, i, leaf, fmt.Errorf("%w: %w", ErrCorrupt, err))
-	}
-	return v.(*pageStats), nil
+	return cachedIndex(f, i, leaf, kindStats, "page index", f.loadPageStats)
 }
 
 func (f *File) loadPageStats(i, leaf int) (*pageStats, error) {
 	ps := &pageStats{}
-	cc, err := f.meta.md.RowGroup(i).ColumnChunk(leaf)
-	if err != nil {
-		return nil, err
-	}
-	if cc.GetColumnIndexLocation() == nil {
-		return ps, nil
-	}
-	rgi, err := f.rdr.GetPageIndexReader().RowGroup(i)
+	rgi, err := f.pageIndexReader(i, leaf, (*metadata.ColumnChunkMetaData).GetColumnIndexLocation)
 	if err != nil || rgi == nil {
 		return ps, err
 	}
