@@ -17,10 +17,11 @@ type Range struct {
 	Reverse bool
 	// Filters skip row groups, pages and rows that cannot match (see
 	// Filter). Without KeepFiltered, a row that fails them is not
-	// returned at all, which is only right when no other source (another
-	// file, the hot tier) holds an older version of its key that the
-	// caller could otherwise take for the newest: a file whose key range
-	// is disjoint from the other files' over the range read.
+	// returned at all, which is only right when no other file of the
+	// partition holds an older version of its key that the caller could
+	// otherwise take for the newest: when the files' key ranges are
+	// disjoint over the range read (a hot version is always newer than
+	// the file's, so the hot tier does not matter).
 	Filters []Filter
 	// KeepFiltered returns the rows that fail the filters too, as
 	// Row.Filtered rows with key, _seq and _deleted but no values, so that
