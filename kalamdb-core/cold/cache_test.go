@@ -330,3 +330,85 @@ func TestCacheKeepsNoCorruptPage(t *testing.T) {
 		}
 	}
 }
+
+// Reads stay right while their entries are evicted and invalidated under
+// them, and files opened and closed (run with -race).
+func TestCacheInvalidateDuringReads(t *testing.T) {
+	st := newFS(t)
+	sch := chatSchema()
+	ctx := context.Background()
+	const p, n = "app/messages/u1/batch-1.parquet", 4000
+	chatFile(t, st, p, n)
+	c := newTestCache(t, 256<<10)
+	stop := make(chan struct{})
+	invalidated := make(chan int)
+	go func() {
+		total := 0
+		for {
+			select {
+			case <-stop:
+				invalidated <- total
+				return
+			default:
+				total += c.Invalidate("local", p)
+			}
+		}
+	}()
+	// Each reader opens the file for every few reads: an open after an
+	// invalidation caches again, for the next invalidation to drop.
+	read := func(g int) error {
+		for i := g; i < n; i += 150 {
+			f, err := OpenFileWith(ctx, st, p, OpenOptions{Cache: c, StorageID: "local"})
+			if err != nil {
+				return err
+			}
+			for j := i; j < i+5 && j < n; j++ {
+				r, found, err := f.Lookup(ctx, sch, []int{0, 3}, bigintKey(t, int64(2*j)))
+				if err != nil || !found || r.Values[0] != int64(2*j) {
+					f.Close()
+					return fmt.Errorf("lookup %d: %v %v %v", j, found, err, r.Values)
+				}
+			}
+			rc, err := f.Rows(ctx, sch, []int{0}, Range{Hi: bigintKey(t, int64(2*i+1)), Reverse: true})
+			if err != nil {
+				f.Close()
+				return err
+			}
+			for j := i; j > i-30 && j >= 0; j-- {
+				r, ok, err := rc.Next()
+				if err != nil || !ok || r.Values[0] != int64(2*j) {
+					rc.Close()
+					f.Close()
+					return fmt.Errorf("reverse row %d: %v %v %v", j, ok, err, r.Values)
+				}
+			}
+			rc.Close()
+			if err := f.Close(); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, 3)
+	for g := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[g] = read(g * 7)
+		}()
+	}
+	wg.Wait()
+	close(stop)
+	total := <-invalidated
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	st2 := c.Stats()
+	t.Logf("invalidated %d entries during the reads; %+v", total, st2)
+	if st2.Bytes > st2.Budget || st2.Entries < 0 {
+		t.Fatalf("cache after the reads: %+v", st2)
+	}
+}

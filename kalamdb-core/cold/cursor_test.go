@@ -48,6 +48,24 @@ func TestReverseCursorStreams(t *testing.T) {
 			t.Fatalf("reverse LIMIT 50 below %d: %+v", hi, d)
 		}
 	}
+	// A cancelled statement stops a cursor.
+	ctx, cancel := context.WithCancel(context.Background())
+	c, err := f.Rows(ctx, sch, nil, Range{Reverse: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, ok, err := c.Next(); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	cancel()
+	var err2 error
+	for i := 0; i < n && err2 == nil; i++ {
+		_, _, err2 = c.Next()
+	}
+	if !errors.Is(err2, context.Canceled) {
+		t.Fatalf("cancelled cursor: %v", err2)
+	}
 }
 
 // chatByConv writes chat rows whose conversation id grows with the key
