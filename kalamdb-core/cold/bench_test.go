@@ -12,7 +12,7 @@ const benchRows = 200_000
 
 // chatRows materialises the benchmark rows, so the write benchmark
 // measures the writer and not the generator.
-func chatRows(b *testing.B, n int) []Row {
+func chatRows(b testing.TB, n int) []Row {
 	src := chatSource(b, n)
 	rows := make([]Row, 0, n)
 	for {
@@ -138,4 +138,126 @@ func BenchmarkLookup(b *testing.B) {
 		b.ReportMetric(float64(d.RowGroupsRead)/float64(b.N), "rowGroupsRead/op")
 		b.ReportMetric(float64(d.BloomNegatives)/float64(b.N), "bloomNeg/op")
 	})
+}
+
+// benchFileCached is benchFile opened with a shared cache large enough
+// for the whole file.
+func benchFileCached(b *testing.B) (*File, []Row, *Cache) {
+	st := newFS(b)
+	rows := chatRows(b, benchRows)
+	if _, err := WriteFile(context.Background(), st, "f.parquet", chatSchema(), SliceSource(rows), WriteOptions{ExpectedRows: benchRows}); err != nil {
+		b.Fatal(err)
+	}
+	cache, err := NewCache(CacheOptions{Bytes: 256 << 20})
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := OpenFileWith(context.Background(), st, "f.parquet", OpenOptions{Cache: cache})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = f.Close() })
+	return f, rows, cache
+}
+
+// BenchmarkLookupCached is BenchmarkLookup through a warm shared cache:
+// the cost of a primary-key lookup once its pages are decoded.
+func BenchmarkLookupCached(b *testing.B) {
+	f, rows, cache := benchFileCached(b)
+	sch := chatSchema()
+	ctx := context.Background()
+	for i := range rows { // warm every page
+		if _, found, err := f.Lookup(ctx, sch, nil, rows[i].Key); err != nil || !found {
+			b.Fatal(found, err)
+		}
+	}
+	b.Run("present", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			r := &rows[(i*7919)%len(rows)]
+			if _, found, err := f.Lookup(ctx, sch, nil, r.Key); err != nil || !found {
+				b.Fatal(found, err)
+			}
+		}
+	})
+	b.Run("present-1-column", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			r := &rows[(i*7919)%len(rows)]
+			if _, found, err := f.Lookup(ctx, sch, []int{1}, r.Key); err != nil || !found {
+				b.Fatal(found, err)
+			}
+		}
+	})
+	b.Run("absent", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			id := int64(2*((i*7919)%len(rows)) + 1)
+			if _, found, err := f.Lookup(ctx, sch, nil, bigintKey(b, id)); err != nil || found {
+				b.Fatal(found, err)
+			}
+		}
+	})
+	b.Logf("cache: %+v", cache.Stats())
+}
+
+// BenchmarkScanPageReverse is a paginated read backwards (ORDER BY id
+// DESC LIMIT 50 from a cursor), uncached and cached.
+func BenchmarkScanPageReverse(b *testing.B) {
+	for _, cached := range []bool{false, true} {
+		var f *File
+		var rows []Row
+		if cached {
+			f, rows, _ = benchFileCached(b)
+		} else {
+			f, rows = benchFile(b)
+		}
+		sch := chatSchema()
+		b.Run(fmt.Sprintf("cached=%v", cached), func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				hi := rows[100_000+(i*7919)%50_000].Key
+				c, err := f.Rows(context.Background(), sch, nil, Range{Hi: hi, Reverse: true})
+				if err != nil {
+					b.Fatal(err)
+				}
+				for n := 0; n < 50; n++ {
+					if _, ok, err := c.Next(); !ok || err != nil {
+						b.Fatal(ok, err)
+					}
+				}
+				c.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkScanBatches scans two of six columns as batches through a warm
+// cache: what an aggregate over cold rows costs the file layer.
+func BenchmarkScanBatches(b *testing.B) {
+	f, _, _ := benchFileCached(b)
+	sch := chatSchema()
+	ctx := context.Background()
+	sum := func() (int64, error) {
+		var total int64
+		err := f.ScanBatches(ctx, sch, []int{1, 3}, Range{}, func(bt *Batch) error {
+			conv := bt.Cols[0].Int64s(bt.Len)
+			for j := 0; j < bt.Len; j++ {
+				total += conv[j] + int64(len(bt.Cols[1].Str(j)))
+			}
+			return nil
+		})
+		return total, err
+	}
+	if _, err := sum(); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := sum(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
 }

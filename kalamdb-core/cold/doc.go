@@ -1,11 +1,12 @@
-// Package cold owns the cold tier's file layer: the Parquet
-// files a flush writes per partition (one user of a USER table, or a
-// whole SHARED table), their Arrow schema, and the Storage they live in.
-// It writes a sorted stream of row versions into one self-describing
-// file, and reads files back by key range or by point lookup, projected
-// onto the table's current schema. Which files exist, the manifest, and
-// merging them with the hot tier are the flush job's and the table
-// provider's business, not this package's.
+// Package cold owns the cold tier's file layer: the Parquet files a flush
+// writes per partition (one user of a USER table, or a whole SHARED
+// table), their Arrow schema, the Storage they live in, and the Cache of
+// what reads decode from them. It writes a sorted stream of row versions
+// into one self-describing file, and reads files back by point lookup,
+// key range (either direction, filtered, row by row or in column
+// batches), projected onto the table's current schema. Which files exist,
+// the manifest, and merging them with the hot tier are the flush job's
+// and the table provider's business, not this package's.
 //
 // # File layout
 //
@@ -84,16 +85,67 @@
 // as nil (File.Missing tells which, for DEFAULTs), a dropped one is not
 // read, a re-typed one is converted with row.Normalize.
 //
-// # Pruning
+// # Reading
 //
-// A key-range scan reads only the wanted columns, only from row groups
-// whose _key statistics overlap the range, and starts decoding at the
-// page that holds its lower bound (found with the _key page index), so
-// a paginated read costs pages, not row groups. A point lookup checks the
-// row groups' _key min/max, then the candidate's _key bloom filter, then
-// its _key page index; it then reads one _key page and, for a key that is
-// there, one page of _seq, _deleted and each wanted column, through the
-// offset indexes. File.Stats counts all of it.
+// Reads work on data pages, never on whole column chunks: a read finds
+// the page of a column that holds a row through the chunk's offset index,
+// decodes it once into Go slices (values row-aligned, TEXT as one string
+// whose substrings are the values), and picks rows by index. Pages of
+// different columns do not line up, so a reader keeps one current page
+// per column.
+//
+//   - File.Lookup checks the row groups' _key min/max, then the
+//     candidate's _key bloom filter, then its _key column index (page
+//     min/max); it binary-searches the one _key page that can hold the
+//     key and, for a key that is there, takes the row from the page of
+//     _seq, _deleted and each wanted column that holds it.
+//   - File.Rows is a cursor over a key range [Lo, Hi), ascending or
+//     descending (Range.Reverse): it seeks the range's ends with the _key
+//     page index, walks the row groups and pages in the range's direction
+//     and decodes a page only when it reaches it, so ORDER BY pk DESC
+//     LIMIT n costs the pages of n rows. ScanRange and Scan are built on it.
+//   - Range.Filters bound columns (integers, dates, times, timestamps,
+//     BOOLEAN, TEXT and BYTES compared bytewise): row groups and pages
+//     whose statistics exclude a bound are skipped, and a row that fails
+//     is dropped before its other columns are decoded. Filters narrow, the
+//     caller keeps its predicate (old files are not filtered on columns
+//     they predate or that were re-typed since). Dropping a row is only
+//     right when no other file can hold an older version of its key (the
+//     partition's files have disjoint key ranges over the range read);
+//     otherwise Range.KeepFiltered returns failing rows as key-only
+//     Row.Filtered rows for the merge.
+//   - File.ScanBatches gives the same rows as column vectors that view the
+//     decoded pages (read-only, valid during the callback): an aggregate
+//     over cold rows allocates nothing per row.
+//
+// File.Stats counts row groups read and pruned, bloom probes, pages
+// pruned, filtered, decoded and found cached, rows decoded, and bytes
+// read.
+//
+// # Cache
+//
+// A Cache (NewCache, given to OpenFileWith) holds what reads decode,
+// shared by every File opened with it: decoded pages, parsed footers,
+// per column chunk the offset index (page starts) and column index (page
+// min/max), and per row group the _key bloom filter. It is bounded by
+// CacheOptions.Bytes (DefaultCacheBytes, 128 MiB: about forty 10,000-row
+// chat partitions fully decoded), split into up to 16 shards of at least
+// 4 MiB, each evicting least recently used entries first; an entry larger
+// than a shard is not kept. Concurrent misses of one entry load it once;
+// failed loads are not cached. CacheStats counts hits, misses, inserts,
+// evictions and invalidations.
+//
+// Entries are keyed by file identity, row group, column and page. The
+// identity is the storage id (OpenOptions.StorageID), the path, the size,
+// the modification time and a hash of the footer, which an open reads
+// (one small read) to recognise the file: names are reused after DROP
+// TABLE and CREATE TABLE (batch numbers restart at 1), but every file's
+// footer records its own _seq range, so a rewritten path is a new
+// identity and its old entries are unreachable. A File opened again finds
+// its footer and pages still cached; Cache.Invalidate (to call when a
+// file is deleted) drops a path's entries at once instead of letting them
+// age out. A File opened without a Cache keeps its footer and indexes
+// (not pages) for as long as it is open.
 //
 // # Durability
 //

@@ -31,8 +31,10 @@ func statsDelta(a, b Stats) Stats {
 	return Stats{
 		RowGroupsRead: b.RowGroupsRead - a.RowGroupsRead, RowGroupsPruned: b.RowGroupsPruned - a.RowGroupsPruned,
 		BloomChecks: b.BloomChecks - a.BloomChecks, BloomNegatives: b.BloomNegatives - a.BloomNegatives,
-		PagesPruned: b.PagesPruned - a.PagesPruned, RowsDecoded: b.RowsDecoded - a.RowsDecoded,
-		BytesRead: b.BytesRead - a.BytesRead, ReadCalls: b.ReadCalls - a.ReadCalls,
+		PagesPruned: b.PagesPruned - a.PagesPruned, PagesFiltered: b.PagesFiltered - a.PagesFiltered,
+		PagesDecoded: b.PagesDecoded - a.PagesDecoded, PagesCached: b.PagesCached - a.PagesCached,
+		RowsDecoded: b.RowsDecoded - a.RowsDecoded,
+		BytesRead:   b.BytesRead - a.BytesRead, ReadCalls: b.ReadCalls - a.ReadCalls,
 	}
 }
 
@@ -281,8 +283,10 @@ func TestLongKeysWithoutStatistics(t *testing.T) {
 	}
 	rowsEqual(t, got, rows[15:25])
 	// Groups 0-3 cannot be ruled out by statistics; group 0 is dropped
-	// after its keys were read and none reached lo, and 3 are scanned.
-	if d := statsDelta(before, f.Stats()); d.RowGroupsRead != 3 || d.RowGroupsPruned != 1 {
+	// after its keys were read and none reached lo, 1 and 2 are scanned,
+	// and 3 is not touched: the range ended inside 2, and files are
+	// sorted.
+	if d := statsDelta(before, f.Stats()); d.RowGroupsRead != 2 || d.RowGroupsPruned != 1 {
 		t.Fatalf("range scan without statistics: %+v", d)
 	}
 	for _, i := range []int{0, 9, 10, 27, 39} {
@@ -309,9 +313,13 @@ func TestPageIndexAnswersGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := openFile(t, st, "p.parquet")
-	kp, err := f.keyPages(0)
-	if err != nil || kp == nil || len(kp.first) < 3 {
-		t.Fatalf("key pages: %v, %v", kp, err)
+	cp, err := f.chunkPages(0, keyLeaf)
+	if err != nil || len(cp.first) < 3 {
+		t.Fatalf("key pages: %v, %v", cp, err)
+	}
+	kp, err := f.pageStats(0, keyLeaf)
+	if err != nil || len(kp.max) != len(cp.first) {
+		t.Fatalf("key page statistics: %v, %v", kp, err)
 	}
 	pl, err := f.plan(sch, nil)
 	if err != nil {
@@ -329,7 +337,7 @@ func TestPageIndexAnswersGaps(t *testing.T) {
 		t.Fatalf("gap key: %+v", d)
 	}
 	// Keys at page boundaries are found.
-	for p := range kp.first {
+	for p := range cp.first {
 		for _, k := range [][]byte{kp.min[p], kp.max[p]} {
 			r, found, err := f.lookupInRowGroup(pl, 0, k)
 			if err != nil || !found || !bytes.Equal(r.Key, k) {

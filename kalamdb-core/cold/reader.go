@@ -3,19 +3,20 @@ package cold
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"io"
 	"io/fs"
-	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/apache/arrow-go/v18/arrow/array"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet"
 	"github.com/apache/arrow-go/v18/parquet/file"
@@ -26,9 +27,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
-// scanBatchRows is the number of rows a scan decodes at a time.
-const scanBatchRows = 4096
-
 // Stats are a file's read counters since it was opened. They let callers
 // and tests see pruning at work: a point lookup of an absent key should
 // show a bloom negative or a pruned row group and no row group read.
@@ -36,7 +34,8 @@ type Stats struct {
 	// RowGroupsRead counts row groups whose data pages were read.
 	RowGroupsRead int64
 	// RowGroupsPruned counts row groups skipped because their _key
-	// min/max excluded the key or key range.
+	// min/max excluded the key or key range, or (for range reads with
+	// filters) a filtered column's statistics excluded every row.
 	RowGroupsPruned int64
 	// BloomChecks counts _key bloom filter probes.
 	BloomChecks int64
@@ -44,10 +43,16 @@ type Stats struct {
 	// group was not read.
 	BloomNegatives int64
 	// PagesPruned counts key searches inside a row group (a lookup, or
-	// the start of a range scan) that the _key page index answered
+	// the start or end of a range read) that the _key page index answered
 	// without reading a _key page.
 	PagesPruned int64
-	// RowsDecoded counts rows turned into Row values.
+	// PagesFiltered counts pages a range read skipped because a filtered
+	// column's page statistics excluded every row of them.
+	PagesFiltered int64
+	// PagesDecoded counts data pages decoded (cache misses), PagesCached
+	// pages found decoded in the cache.
+	PagesDecoded, PagesCached int64
+	// RowsDecoded counts rows turned into Row values or batch rows.
 	RowsDecoded int64
 	// BytesRead and ReadCalls count what was read from storage,
 	// footer and indexes included.
@@ -57,7 +62,7 @@ type Stats struct {
 
 type counters struct {
 	rowGroupsRead, rowGroupsPruned, bloomChecks, bloomNegatives, pagesPruned, rowsDecoded atomic.Int64
-	bytesRead, readCalls                                                                  atomic.Int64
+	pagesFiltered, pagesDecoded, pagesCached, bytesRead, readCalls                        atomic.Int64
 }
 
 // countingReaderAt counts reads from storage.
@@ -73,57 +78,79 @@ func (r countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
 	return n, err
 }
 
-// rowGroup is what a File keeps about one row group.
-type rowGroup struct {
+// fileMeta is what a file's footer says, parsed once per file identity
+// and shared (through the cache) by every File open on it.
+type fileMeta struct {
+	md     *metadata.FileMetaData
+	schema *systable.TableSchema
+	info   FileInfo
+	rgs    []rgMeta
+	byID   map[int]int // column id -> index in schema.Columns
+	bytes  int64       // estimated memory
+}
+
+// rgMeta is what a file keeps about one row group.
+type rgMeta struct {
 	rows           int64
 	minKey, maxKey []byte
 	hasBounds      bool // _key statistics were present
-
-	bloomOnce sync.Once
-	bloom     metadata.BloomFilter // nil: no filter, every key may be present
-	bloomErr  error
-
-	pagesOnce sync.Once
-	pages     *keyPages // nil: no page index, read the whole _key chunk
-	pagesErr  error
-
-	rgrOnce sync.Once
-	rgr     *file.RowGroupReader
-}
-
-// keyPages is the _key page index of a row group: the key range and
-// first row of each data page.
-type keyPages struct {
-	min, max [][]byte
-	first    []int64
 }
 
 // File is an open cold file. It is safe for concurrent use; Close it
-// when done. Open files are meant to be cached: the footer is parsed
-// once, and per row group the _key bloom filter, the _key page index and
-// the offset indexes are loaded on first use and kept (with the default
-// options, about 70 KiB for a full 64K-row group of a 6-column table).
+// when done. What reads load from it — the footer, per row group the
+// _key bloom filter and per column chunk the page indexes, and decoded
+// data pages — is kept in a Cache: the one given to OpenFileWith, shared
+// with other files and bounded, or, for a File opened without one, a
+// private one that keeps the footer and indexes (not pages) while the
+// File is open.
 type File struct {
-	path     string
-	h        ReadHandle
-	mem      memory.Allocator
-	scan     *pqarrow.FileReader // reads whole column chunks: scans
-	pointRdr *file.Reader        // reads single pages: lookups
-	schema   *systable.TableSchema
-	info     FileInfo
-	rgs      []rowGroup
-	c        counters
+	path  string
+	h     ReadHandle
+	mem   memory.Allocator
+	rdr   *file.Reader // reads single pages, through buffered streams
+	meta  *fileMeta
+	cache *Cache
+	rec   *fileRec
+	rgrs  []rgReader
+	plans planCache
+	c     counters
 }
 
-// OpenFile opens the cold file p of st and reads its footer. A missing,
-// truncated or corrupt file, or one this package did not write, is an
-// error naming p (corruption matches ErrCorrupt).
+type rgReader struct {
+	once sync.Once
+	rgr  *file.RowGroupReader
+}
+
+// OpenOptions tune OpenFileWith.
+type OpenOptions struct {
+	// Cache holds what reads decode, shared by the files opened with it;
+	// nil gives the File a private cache of its footer and indexes only.
+	Cache *Cache
+	// StorageID names the storage the file is in, so that the cache tells
+	// apart files of different storages at the same path.
+	StorageID string
+}
+
+// OpenFile opens the cold file p of st and reads its footer, without a
+// shared cache. A missing, truncated or corrupt file, or one this package
+// did not write, is an error naming p (corruption matches ErrCorrupt).
 func OpenFile(ctx context.Context, st Storage, p string) (*File, error) {
+	return OpenFileWith(ctx, st, p, OpenOptions{})
+}
+
+// modTimer is implemented by read handles that know their file's
+// modification time, which keys cached entries together with the size.
+type modTimer interface{ ModTime() time.Time }
+
+// OpenFileWith is OpenFile with options. With a Cache, a file opened
+// again (same storage, path, size and modification time) finds its
+// footer and pages still cached.
+func OpenFileWith(ctx context.Context, st Storage, p string, o OpenOptions) (*File, error) {
 	h, err := st.Open(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	f, err := openHandle(p, h)
+	f, err := openHandle(p, h, o)
 	if err != nil {
 		_ = h.Close()
 		return nil, fmt.Errorf("cold: open %s: %w", p, err)
@@ -131,46 +158,92 @@ func OpenFile(ctx context.Context, st Storage, p string) (*File, error) {
 	return f, nil
 }
 
-func openHandle(p string, h ReadHandle) (f *File, err error) {
+func openHandle(p string, h ReadHandle, o OpenOptions) (f *File, err error) {
 	defer recoverCorrupt(&err, nil)
-	f = &File{path: p, h: h, mem: memory.DefaultAllocator}
-	src := countingReaderAt{r: h, c: &f.c}
-
-	// Scans read each needed column chunk with one read; lookups stream
-	// from the file so that only the pages they need are read.
-	scanProps := parquet.NewReaderProperties(f.mem)
-	scanRdr, err := file.NewParquetReader(io.NewSectionReader(src, 0, h.Size()), file.WithReadProps(scanProps))
-	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-			return nil, corruptf("truncated: %v", err)
-		}
-		return nil, corruptf("%v", err)
+	f = &File{path: p, h: h, mem: memory.DefaultAllocator, cache: o.Cache}
+	src := io.NewSectionReader(countingReaderAt{r: h, c: &f.c}, 0, h.Size())
+	id := fileIdentity{storage: o.StorageID, path: p, size: h.Size()}
+	if mt, ok := h.(modTimer); ok {
+		id.modTime = mt.ModTime().UnixNano()
 	}
-	pointProps := parquet.NewReaderProperties(f.mem)
-	pointProps.BufferedStreamEnabled = true
-	pointProps.BufferSize = 8 << 10
-	pointRdr, err := file.NewParquetReader(io.NewSectionReader(src, 0, h.Size()),
-		file.WithReadProps(pointProps), file.WithMetadata(scanRdr.MetaData()))
-	if err != nil {
-		return nil, corruptf("%v", err)
-	}
-	pointRdr.GetBloomFilterReader() // created lazily without a lock: do it now
-
-	if f.scan, err = pqarrow.NewFileReader(scanRdr, pqarrow.ArrowReadProperties{BatchSize: scanBatchRows}, f.mem); err != nil {
-		return nil, corruptf("%v", err)
-	}
-	f.pointRdr = pointRdr
-	if err := f.readMetadata(); err != nil {
+	if f.cache == nil {
+		f.cache = newPrivateCache()
+	} else if id.footer, err = footerHash(src, f.cache.seed); err != nil {
 		return nil, err
 	}
+	f.rec = f.cache.open(id)
+	defer func() {
+		if err != nil {
+			f.cache.close(f.rec)
+		}
+	}()
+
+	v, err := f.cache.getOrLoad(f.rec, cacheKey{file: f.rec.num, kind: kindFooter}, func() (any, int64, error) {
+		rdr, err := file.NewParquetReader(src, file.WithReadProps(parquet.NewReaderProperties(f.mem)))
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+				return nil, 0, corruptf("truncated: %v", err)
+			}
+			return nil, 0, corruptf("%v", err)
+		}
+		m, err := parseMeta(p, rdr.MetaData(), h.Size())
+		if err != nil {
+			return nil, 0, err
+		}
+		return m, m.bytes, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	f.meta = v.(*fileMeta)
+
+	// Pages are read one at a time through a small buffer, so that a
+	// read costs the pages it needs, not whole column chunks.
+	props := parquet.NewReaderProperties(f.mem)
+	props.BufferedStreamEnabled = true
+	props.BufferSize = 8 << 10
+	if f.rdr, err = file.NewParquetReader(src, file.WithReadProps(props), file.WithMetadata(f.meta.md)); err != nil {
+		return nil, corruptf("%v", err)
+	}
+	f.rdr.GetBloomFilterReader() // created lazily without a lock: do it now
+	f.rgrs = make([]rgReader, len(f.meta.rgs))
 	return f, nil
 }
 
-// readMetadata checks that the file is one of ours and loads what every
+// footerTail is how much of a file's end an open reads to hash its
+// footer: one read for the footers of the files a flush writes.
+const footerTail = 16 << 10
+
+// footerHash hashes the footer of the file read by src (and its length
+// and magic): what tells two files written at one path apart. A file too
+// short or with a footer length past its start hashes what it has; the
+// footer's parse then fails as it would without a cache.
+func footerHash(src *io.SectionReader, seed maphash.Seed) (uint64, error) {
+	size := src.Size()
+	buf := make([]byte, min(size, footerTail))
+	if _, err := src.ReadAt(buf, size-int64(len(buf))); err != nil && !errors.Is(err, io.EOF) {
+		return 0, err
+	}
+	if len(buf) >= 8 {
+		n := int64(binary.LittleEndian.Uint32(buf[len(buf)-8:]))
+		if need := n + 8; need > int64(len(buf)) && need <= size {
+			more := make([]byte, need)
+			if _, err := src.ReadAt(more, size-need); err != nil && !errors.Is(err, io.EOF) {
+				return 0, err
+			}
+			buf = more
+		} else if need <= int64(len(buf)) {
+			buf = buf[int64(len(buf))-need:]
+		}
+	}
+	return maphash.Bytes(seed, buf), nil
+}
+
+// parseMeta checks that the file is one of ours and extracts what every
 // read needs: the schema it was written with, its FileInfo and the key
 // bounds of its row groups.
-func (f *File) readMetadata() error {
-	md := f.scan.ParquetReader().MetaData()
+func parseMeta(p string, md *metadata.FileMetaData, size int64) (*fileMeta, error) {
+	m := &fileMeta{md: md}
 	kv := md.KeyValueMetadata()
 	get := func(k string) (string, error) {
 		v := kv.FindValue(k)
@@ -181,89 +254,99 @@ func (f *File) readMetadata() error {
 	}
 	format, err := get(MetaFormat)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if format != formatVersion {
-		return corruptf("unknown %s %q", MetaFormat, format)
+		return nil, corruptf("unknown %s %q", MetaFormat, format)
 	}
 	schemaJSON, err := get(MetaSchema)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if f.schema, err = decodeFileSchema(schemaJSON); err != nil {
-		return err
+	if m.schema, err = decodeFileSchema(schemaJSON); err != nil {
+		return nil, err
 	}
-	info := FileInfo{Path: f.path, TableID: f.schema.TableID, SchemaVersion: f.schema.Version, Bytes: f.h.Size(), RowGroups: md.NumRowGroups()}
-	for _, m := range []struct {
+	info := FileInfo{Path: p, TableID: m.schema.TableID, SchemaVersion: m.schema.Version, Bytes: size, RowGroups: md.NumRowGroups()}
+	for _, e := range []struct {
 		key string
 		dst *int64
 	}{{MetaRows, &info.Rows}, {MetaMinSeq, &info.MinSeq}, {MetaMaxSeq, &info.MaxSeq}} {
-		s, err := get(m.key)
+		s, err := get(e.key)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if *m.dst, err = strconv.ParseInt(s, 10, 64); err != nil {
-			return corruptf("%s: %v", m.key, err)
+		if *e.dst, err = strconv.ParseInt(s, 10, 64); err != nil {
+			return nil, corruptf("%s: %v", e.key, err)
 		}
 	}
-	for _, m := range []struct {
+	for _, e := range []struct {
 		key string
 		dst *[]byte
 	}{{MetaMinKey, &info.MinKey}, {MetaMaxKey, &info.MaxKey}} {
-		s, err := get(m.key)
+		s, err := get(e.key)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if *m.dst, err = hex.DecodeString(s); err != nil {
-			return corruptf("%s: %v", m.key, err)
+		if *e.dst, err = hex.DecodeString(s); err != nil {
+			return nil, corruptf("%s: %v", e.key, err)
 		}
 	}
 	if info.Rows != md.GetNumRows() {
-		return corruptf("footer says %d rows, row groups hold %d", info.Rows, md.GetNumRows())
+		return nil, corruptf("footer says %d rows, row groups hold %d", info.Rows, md.GetNumRows())
 	}
-	f.info = info
+	m.info = info
 
 	// The columns must be exactly the ones this package writes for that
 	// schema, so decoding can trust positions and types.
-	want, err := ArrowSchema(f.schema)
+	want, err := ArrowSchema(m.schema)
 	if err != nil {
-		return corruptf("%v", err)
+		return nil, corruptf("%v", err)
 	}
-	got, err := f.scan.Schema()
+	got, err := pqarrow.FromParquet(md.Schema, &pqarrow.ArrowReadProperties{}, kv)
 	if err != nil {
-		return corruptf("%v", err)
+		return nil, corruptf("%v", err)
 	}
 	if got.NumFields() != want.NumFields() || md.Schema.NumColumns() != want.NumFields() {
-		return corruptf("file has %d columns, its schema %d", got.NumFields(), want.NumFields())
+		return nil, corruptf("file has %d columns, its schema %d", got.NumFields(), want.NumFields())
 	}
 	for i := range want.NumFields() {
 		g, w := got.Field(i), want.Field(i)
 		if g.Name != w.Name || !readableAs(g.Type, w.Type) {
-			return corruptf("column %d is %s %s, want %s %s", i, g.Name, g.Type, w.Name, w.Type)
+			return nil, corruptf("column %d is %s %s, want %s %s", i, g.Name, g.Type, w.Name, w.Type)
 		}
 		if i >= numSystemCols {
-			if id := md.Schema.Column(i).SchemaNode().FieldID(); int(id) != f.schema.Columns[i-numSystemCols].ColumnID {
-				return corruptf("column %q has field id %d, its schema says %d", w.Name, id, f.schema.Columns[i-numSystemCols].ColumnID)
+			if id := md.Schema.Column(i).SchemaNode().FieldID(); int(id) != m.schema.Columns[i-numSystemCols].ColumnID {
+				return nil, corruptf("column %q has field id %d, its schema says %d", w.Name, id, m.schema.Columns[i-numSystemCols].ColumnID)
 			}
 		}
 	}
+	if md.Schema.Column(keyLeaf).PhysicalType() != parquet.Types.ByteArray {
+		return nil, corruptf("_key is not a byte array column")
+	}
+	m.byID = make(map[int]int, len(m.schema.Columns))
+	for i, c := range m.schema.Columns {
+		m.byID[c.ColumnID] = i
+	}
 
-	f.rgs = make([]rowGroup, md.NumRowGroups())
+	m.rgs = make([]rgMeta, md.NumRowGroups())
 	var prevMax []byte
-	for i := range f.rgs {
-		rg := &f.rgs[i]
+	for i := range m.rgs {
+		rg := &m.rgs[i]
 		rgm := md.RowGroup(i)
 		rg.rows = rgm.NumRows()
+		if rg.rows < 0 {
+			return nil, corruptf("row group %d has %d rows", i, rg.rows)
+		}
 		cc, err := rgm.ColumnChunk(keyLeaf)
 		if err != nil {
-			return corruptf("row group %d: %v", i, err)
+			return nil, corruptf("row group %d: %v", i, err)
 		}
 		if set, _ := cc.StatsSet(); !set {
 			continue
 		}
 		st, err := cc.Statistics()
 		if err != nil {
-			return corruptf("row group %d: %v", i, err)
+			return nil, corruptf("row group %d: %v", i, err)
 		}
 		bs, ok := st.(*metadata.ByteArrayStatistics)
 		if !ok || !bs.HasMinMax() {
@@ -271,14 +354,18 @@ func (f *File) readMetadata() error {
 		}
 		rg.minKey, rg.maxKey, rg.hasBounds = bytes.Clone(bs.Min()), bytes.Clone(bs.Max()), true
 		if bytes.Compare(rg.minKey, rg.maxKey) > 0 || (prevMax != nil && bytes.Compare(rg.minKey, prevMax) <= 0) {
-			return corruptf("row group %d keys are not in order", i)
+			return nil, corruptf("row group %d keys are not in order", i)
 		}
 		prevMax = rg.maxKey
 		if bytes.Compare(rg.minKey, info.MinKey) < 0 || bytes.Compare(rg.maxKey, info.MaxKey) > 0 {
-			return corruptf("row group %d keys are outside the file's %s..%s", i, MetaMinKey, MetaMaxKey)
+			return nil, corruptf("row group %d keys are outside the file's %s..%s", i, MetaMinKey, MetaMaxKey)
 		}
+		m.bytes += int64(len(rg.minKey) + len(rg.maxKey))
 	}
-	return nil
+	// The parsed footer holds about a few times its serialised size; the
+	// thrift structures are not measured exactly.
+	m.bytes += 4*int64(md.Size()) + int64(len(schemaJSON)) + 64*int64(len(m.rgs))
+	return m, nil
 }
 
 // readableAs reports whether a column read back as type got holds
@@ -306,14 +393,14 @@ func (f *File) Path() string { return f.path }
 
 // Info describes the file, from its footer.
 func (f *File) Info() FileInfo {
-	info := f.info
+	info := f.meta.info
 	info.MinKey, info.MaxKey = bytes.Clone(info.MinKey), bytes.Clone(info.MaxKey)
 	return info
 }
 
 // Schema is the table schema the file was written with, from its footer.
 // Callers must not modify it.
-func (f *File) Schema() *systable.TableSchema { return f.schema }
+func (f *File) Schema() *systable.TableSchema { return f.meta.schema }
 
 // Stats returns the read counters.
 func (f *File) Stats() Stats {
@@ -323,14 +410,19 @@ func (f *File) Stats() Stats {
 		BloomChecks:     f.c.bloomChecks.Load(),
 		BloomNegatives:  f.c.bloomNegatives.Load(),
 		PagesPruned:     f.c.pagesPruned.Load(),
+		PagesFiltered:   f.c.pagesFiltered.Load(),
+		PagesDecoded:    f.c.pagesDecoded.Load(),
+		PagesCached:     f.c.pagesCached.Load(),
 		RowsDecoded:     f.c.rowsDecoded.Load(),
 		BytesRead:       f.c.bytesRead.Load(),
 		ReadCalls:       f.c.readCalls.Load(),
 	}
 }
 
-// Close closes the file.
+// Close closes the file. Its cached entries stay in a shared cache (for
+// the next open of the same file) until evicted or invalidated.
 func (f *File) Close() error {
+	f.cache.close(f.rec)
 	if err := f.h.Close(); err != nil {
 		return fmt.Errorf("cold: close %s: %w", f.path, err)
 	}
@@ -345,36 +437,74 @@ func (f *File) Missing(current *systable.TableSchema, want []int) ([]bool, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]bool, len(pl.slots))
-	for i, s := range pl.slots {
-		out[i] = s.dec < 0
-	}
-	return out, nil
+	return slices.Clone(pl.missing), nil
 }
 
-// plan is how one read maps the file's columns onto the wanted columns
-// of the current schema. It holds per-batch decoder state, so each read
-// builds its own.
+// plan is how reads map the file's columns onto the wanted columns of
+// the current schema. It is immutable, and cached per File.
 type plan struct {
-	leaves  []int        // file columns to read: the system ones, then user ones
-	decs    []colDecoder // one per user column read, in leaves order
-	slots   []slot       // one per wanted column
-	lastKey []byte       // last key decoded, to check order across batches
+	slots   []slot // one per wanted column
+	missing []bool // per wanted column: the file predates it
 }
 
 type slot struct {
-	dec  int // index in decs, or -1: the column is newer than the file
-	conv bool
-	col  systable.ColumnSchema // current column
-	from systable.ColumnSchema // file's column, when conv
+	leaf  int         // file column to read, or -1: the column is newer than the file
+	kind  schema.Kind // the file column's kind
+	name  string      // the file column's name
+	scale int32       // the file column's DECIMAL scale
+	conv  bool        // re-typed since the file was written: convert
+	col   systable.ColumnSchema
+	from  systable.ColumnSchema // file's column, when conv
+}
+
+// planCache keeps the last plans built, keyed by schema and wanted
+// columns: a statement reads many rows or lookups with one plan.
+type planCache struct {
+	mu    sync.Mutex
+	slots [8]planSlot
+	next  int
+}
+
+type planSlot struct {
+	sch     *systable.TableSchema
+	version int
+	ncols   int
+	all     bool
+	want    []int
+	pl      *plan
 }
 
 func (f *File) plan(current *systable.TableSchema, want []int) (*plan, error) {
 	if current == nil {
 		return nil, fmt.Errorf("cold: %s: nil schema", f.path)
 	}
-	if current.TableID != f.schema.TableID {
-		return nil, fmt.Errorf("cold: %s holds table %s, not %s", f.path, f.schema.TableID, current.TableID)
+	pc := &f.plans
+	pc.mu.Lock()
+	for i := range pc.slots {
+		s := &pc.slots[i]
+		if s.sch == current && s.version == current.Version && s.ncols == len(current.Columns) &&
+			s.all == (want == nil) && slices.Equal(s.want, want) {
+			pl := s.pl
+			pc.mu.Unlock()
+			return pl, nil
+		}
+	}
+	pc.mu.Unlock()
+	pl, err := f.buildPlan(current, want)
+	if err != nil {
+		return nil, err
+	}
+	pc.mu.Lock()
+	pc.slots[pc.next] = planSlot{sch: current, version: current.Version, ncols: len(current.Columns),
+		all: want == nil, want: slices.Clone(want), pl: pl}
+	pc.next = (pc.next + 1) % len(pc.slots)
+	pc.mu.Unlock()
+	return pl, nil
+}
+
+func (f *File) buildPlan(current *systable.TableSchema, want []int) (*plan, error) {
+	if current.TableID != f.meta.schema.TableID {
+		return nil, fmt.Errorf("cold: %s holds table %s, not %s", f.path, f.meta.schema.TableID, current.TableID)
 	}
 	if want == nil {
 		want = make([]int, len(current.Columns))
@@ -382,142 +512,53 @@ func (f *File) plan(current *systable.TableSchema, want []int) (*plan, error) {
 			want[i] = i
 		}
 	}
-	byID := make(map[int]int, len(f.schema.Columns))
-	for i, c := range f.schema.Columns {
-		byID[c.ColumnID] = i
-	}
-	pl := &plan{leaves: []int{keyLeaf, seqLeaf, deletedLeaf}, slots: make([]slot, len(want))}
+	pl := &plan{slots: make([]slot, len(want)), missing: make([]bool, len(want))}
 	seen := make(map[int]bool, len(want))
 	for s, ci := range want {
-		if ci < 0 || ci >= len(current.Columns) {
-			return nil, fmt.Errorf("cold: %s: wanted column %d of %d", f.path, ci, len(current.Columns))
+		sl, err := f.slotOf(current, ci)
+		if err != nil {
+			return nil, err
 		}
 		if seen[ci] {
 			return nil, fmt.Errorf("cold: %s: column %d wanted twice", f.path, ci)
 		}
 		seen[ci] = true
-		c := current.Columns[ci]
-		if schema.KindOf(c.Type.Name) == schema.KindInvalid {
-			return nil, fmt.Errorf("cold: %s: column %q has unknown type %q", f.path, c.Name, c.Type.Name)
-		}
-		pl.slots[s] = slot{dec: -1, col: c}
-		fi, ok := byID[c.ColumnID]
-		if !ok {
-			continue
-		}
-		fc := f.schema.Columns[fi]
-		pl.slots[s].dec = len(pl.decs)
-		pl.leaves = append(pl.leaves, numSystemCols+fi)
-		_, sc := decimalParams(fc.Type)
-		pl.decs = append(pl.decs, colDecoder{name: fc.Name, kind: schema.KindOf(fc.Type.Name), scale: sc})
-		if needsConversion(fc.Type, c.Type) {
-			pl.slots[s].conv, pl.slots[s].from = true, fc
-		}
+		pl.slots[s] = sl
+		pl.missing[s] = sl.leaf < 0
 	}
 	return pl, nil
 }
 
+// slotOf maps column ci of current onto the file's columns.
+func (f *File) slotOf(current *systable.TableSchema, ci int) (slot, error) {
+	if ci < 0 || ci >= len(current.Columns) {
+		return slot{}, fmt.Errorf("cold: %s: wanted column %d of %d", f.path, ci, len(current.Columns))
+	}
+	c := current.Columns[ci]
+	if schema.KindOf(c.Type.Name) == schema.KindInvalid {
+		return slot{}, fmt.Errorf("cold: %s: column %q has unknown type %q", f.path, c.Name, c.Type.Name)
+	}
+	sl := slot{leaf: -1, col: c}
+	fi, ok := f.meta.byID[c.ColumnID]
+	if !ok {
+		return sl, nil
+	}
+	fc := f.meta.schema.Columns[fi]
+	_, sc := decimalParams(fc.Type)
+	sl.leaf, sl.kind, sl.name, sl.scale = numSystemCols+fi, schema.KindOf(fc.Type.Name), fc.Name, sc
+	if needsConversion(fc.Type, c.Type) {
+		sl.conv, sl.from = true, fc
+	}
+	return sl, nil
+}
+
 // overlaps reports whether row group rg may hold keys in [lo, hi) (nil
 // bounds are open).
-func (rg *rowGroup) overlaps(lo, hi []byte) bool {
+func (rg *rgMeta) overlaps(lo, hi []byte) bool {
 	if !rg.hasBounds {
 		return true
 	}
 	return (hi == nil || bytes.Compare(rg.minKey, hi) < 0) && (lo == nil || bytes.Compare(rg.maxKey, lo) >= 0)
-}
-
-// Scan calls fn with every row of the file in key order, projected onto
-// the columns want of schema current (see ScanRange).
-func (f *File) Scan(ctx context.Context, current *systable.TableSchema, want []int, fn func(Row) error) error {
-	return f.ScanRange(ctx, current, want, nil, nil, fn)
-}
-
-// ScanRange calls fn with the rows whose keys are in [lo, hi) (a nil
-// bound is open), in key order. Row values are the columns want of schema
-// current (indices into current.Columns; nil means all, in order),
-// matched to the file's columns by ColumnID: a column added since the
-// file was written is nil (see Missing), a dropped one is not read, a
-// re-typed one is converted as package row converts hot rows. Only the
-// wanted columns and the system columns are read from storage, and only
-// from row groups whose key statistics overlap the range.
-//
-// Rows own their memory and may be kept after fn returns. An error from
-// fn stops the scan and is returned as is.
-func (f *File) ScanRange(ctx context.Context, current *systable.TableSchema, want []int, lo, hi []byte, fn func(Row) error) (err error) {
-	inFn := false
-	defer recoverCorrupt(&err, &inFn)
-	pl, err := f.plan(current, want)
-	if err != nil {
-		return err
-	}
-	if lo != nil && hi != nil && bytes.Compare(lo, hi) >= 0 {
-		return nil
-	}
-	var rgs []int
-	for i := range f.rgs {
-		if f.rgs[i].overlaps(lo, hi) {
-			rgs = append(rgs, i)
-		} else {
-			f.c.rowGroupsPruned.Add(1)
-		}
-	}
-	if len(rgs) == 0 {
-		return nil
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	// A range that starts inside the first row group starts decoding at
-	// the page holding lo, not at the row group's first row: a paginated
-	// read ("id > cursor LIMIT 50") costs a page, not a row group.
-	var skip int64
-	if lo != nil {
-		if skip, _, err = f.seekKey(rgs[0], lo); err != nil {
-			return err
-		}
-		if skip >= f.rgs[rgs[0]].rows {
-			f.c.rowGroupsPruned.Add(1)
-			if rgs = rgs[1:]; len(rgs) == 0 {
-				return nil
-			}
-			skip = 0
-		}
-	}
-	f.c.rowGroupsRead.Add(int64(len(rgs)))
-	rr, err := f.scan.GetRecordReader(ctx, pl.leaves, rgs)
-	if err != nil {
-		return f.readErr(err)
-	}
-	defer rr.Release()
-	if skip > 0 {
-		if err := rr.SeekToRow(skip); err != nil {
-			return f.readErr(err)
-		}
-	}
-	for rr.Next() {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		rows, done, err := f.decodeBatch(pl, rr.RecordBatch(), lo, hi)
-		if err != nil {
-			return err
-		}
-		for _, r := range rows {
-			inFn = true
-			err := fn(r)
-			inFn = false
-			if err != nil {
-				return err
-			}
-		}
-		if done {
-			return nil
-		}
-	}
-	if err := rr.Err(); err != nil {
-		return f.readErr(err)
-	}
-	return nil
 }
 
 // readErr wraps an error from the Parquet library. A storage error (an
@@ -528,83 +569,262 @@ func (f *File) readErr(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	if errors.Is(err, ErrCorrupt) {
+		return fmt.Errorf("cold: read %s: %w", f.path, err)
+	}
 	if errors.As(err, &pe) {
 		return fmt.Errorf("cold: read %s: %w", f.path, err)
 	}
 	return fmt.Errorf("cold: read %s: %w: %w", f.path, ErrCorrupt, err)
 }
 
-// decodeBatch decodes the rows of rec whose keys are in [lo, hi); done
-// reports that a key at or past hi was seen, so no later batch matters.
-func (f *File) decodeBatch(pl *plan, rec arrow.RecordBatch, lo, hi []byte) (rows []Row, done bool, err error) {
-	n := int(rec.NumRows())
-	keys, ok1 := rec.Column(keyLeaf).(*array.Binary)
-	seqs, ok2 := rec.Column(seqLeaf).(*array.Int64)
-	dels, ok3 := rec.Column(deletedLeaf).(*array.Boolean)
-	if !ok1 || !ok2 || !ok3 {
-		return nil, false, fmt.Errorf("cold: read %s: %w", f.path, corruptf("system columns have unexpected types"))
+func (f *File) key(i, leaf, page int, kind entryKind) cacheKey {
+	return cacheKey{file: f.rec.num, rg: int32(i), col: int32(leaf), page: int32(page), kind: kind}
+}
+
+// rowGroupReader is row group i's page reader, made once: it keeps the
+// offset indexes its seeks use.
+func (f *File) rowGroupReader(i int) *file.RowGroupReader {
+	r := &f.rgrs[i]
+	r.once.Do(func() { r.rgr = f.rdr.RowGroup(i) })
+	return r.rgr
+}
+
+// bloomFilter is row group i's _key bloom filter, nil when it has none.
+func (f *File) bloomFilter(i int) (metadata.BloomFilter, error) {
+	v, err := f.cache.getOrLoad(f.rec, f.key(i, keyLeaf, 0, kindBloom), func() (any, int64, error) {
+		rgr, err := f.rdr.GetBloomFilterReader().RowGroup(i)
+		if err != nil {
+			return nil, 0, err
+		}
+		bf, err := rgr.GetColumnBloomFilter(keyLeaf)
+		if err != nil || bf == nil {
+			return nil, 0, err
+		}
+		return bf, bf.Size(), nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("cold: read %s: row group %d bloom filter: %w", f.path, i, fmt.Errorf("%w: %w", ErrCorrupt, err))
 	}
-	if keys.NullN() > 0 || seqs.NullN() > 0 || dels.NullN() > 0 {
-		return nil, false, fmt.Errorf("cold: read %s: %w", f.path, corruptf("NULL in a system column"))
+	bf, _ := v.(metadata.BloomFilter)
+	return bf, nil
+}
+
+// chunkPages is where the pages of column leaf of row group i start.
+func (f *File) chunkPages(i, leaf int) (*chunkPages, error) {
+	return cachedIndex(f, i, leaf, kindOffsets, "offset index", f.loadChunkPages)
+}
+
+// cachedIndex returns an index of column leaf of row group i, loading it
+// on a cache miss.
+func cachedIndex[T interface{ size() int64 }](f *File, i, leaf int, kind entryKind, what string, load func(i, leaf int) (T, error)) (T, error) {
+	v, err := f.cache.getOrLoad(f.rec, f.key(i, leaf, 0, kind), func() (any, int64, error) {
+		x, err := load(i, leaf)
+		if err != nil {
+			return nil, 0, err
+		}
+		return x, x.size(), nil
+	})
+	if err != nil {
+		var zero T
+		return zero, fmt.Errorf("cold: read %s: row group %d column %d %s: %w: %w", f.path, i, leaf, what, ErrCorrupt, err)
 	}
-	start, end := 0, n
-	if lo != nil {
-		start = sort.Search(n, func(i int) bool { return bytes.Compare(keys.Value(i), lo) >= 0 })
+	return v.(T), nil
+}
+
+func (f *File) loadChunkPages(i, leaf int) (*chunkPages, error) {
+	rows := f.meta.rgs[i].rows
+	cp := &chunkPages{first: []int64{0}, rows: rows}
+	rgi, err := f.pageIndexReader(i, leaf, (*metadata.ColumnChunkMetaData).GetOffsetIndexLocation)
+	if err != nil || rgi == nil {
+		return cp, err
 	}
-	if hi != nil {
-		end = sort.Search(n, func(i int) bool { return bytes.Compare(keys.Value(i), hi) >= 0 })
-		done = end < n
+	oi, err := rgi.GetOffsetIndex(leaf)
+	if err != nil || oi == nil {
+		return cp, err
 	}
-	if start >= end {
-		return nil, done, nil
+	locs := oi.GetPageLocations()
+	if len(locs) == 0 {
+		return cp, nil
 	}
-	for i := range pl.decs {
-		if err := pl.decs[i].reset(rec.Column(numSystemCols + i)); err != nil {
-			return nil, false, fmt.Errorf("cold: read %s: %w", f.path, err)
+	cp.first = make([]int64, len(locs))
+	for p, loc := range locs {
+		cp.first[p] = loc.FirstRowIndex
+	}
+	if err := checkOffsets(cp.first, rows); err != nil {
+		return nil, err
+	}
+	return cp, nil
+}
+
+// pageIndexReader is a reader of row group i's page index when column
+// leaf has the index that location gives, else nil. A fresh one each
+// time: it keeps what it parses, which the cache keeps instead.
+func (f *File) pageIndexReader(i, leaf int, location func(*metadata.ColumnChunkMetaData) *metadata.IndexLocation) (*metadata.RowGroupPageIndexReader, error) {
+	cc, err := f.meta.md.RowGroup(i).ColumnChunk(leaf)
+	if err != nil || location(cc) == nil {
+		return nil, err
+	}
+	return f.rdr.GetPageIndexReader().RowGroup(i)
+}
+
+// pageStats is the column index of column leaf of row group i.
+func (f *File) pageStats(i, leaf int) (*pageStats, error) {
+	return cachedIndex(f, i, leaf, kindStats, "page index", f.loadPageStats)
+}
+
+func (f *File) loadPageStats(i, leaf int) (*pageStats, error) {
+	ps := &pageStats{}
+	rgi, err := f.pageIndexReader(i, leaf, (*metadata.ColumnChunkMetaData).GetColumnIndexLocation)
+	if err != nil || rgi == nil {
+		return ps, err
+	}
+	ci, err := rgi.GetColumnIndex(leaf)
+	if err != nil || ci == nil {
+		return ps, err
+	}
+	mins, maxs, nulls := ci.GetMinValues(), ci.GetMaxValues(), ci.GetNullPages()
+	if len(mins) != len(maxs) {
+		return nil, fmt.Errorf("column index has %d minimums and %d maximums", len(mins), len(maxs))
+	}
+	ps.min, ps.max = make([][]byte, len(mins)), make([][]byte, len(mins))
+	for p := range mins {
+		if (p < len(nulls) && nulls[p]) || len(mins[p]) == 0 || len(maxs[p]) == 0 {
+			continue // no usable bounds (all NULL, or dropped for size)
+		}
+		ps.min[p], ps.max[p] = bytes.Clone(mins[p]), bytes.Clone(maxs[p])
+	}
+	return ps, nil
+}
+
+// page returns page p of column leaf of row group i, decoded, from the
+// cache or through rd (a reader of that chunk the caller keeps for
+// consecutive pages; nil: a reader only for this page).
+func (f *File) page(i, leaf, p int, cp *chunkPages, rd *chunkReader, asText bool) (*colPage, error) {
+	k := f.key(i, leaf, p, kindPage)
+	if f.cache.pages {
+		if v, ok := f.cache.get(k); ok {
+			f.c.pagesCached.Add(1)
+			return v.(*colPage), nil
 		}
 	}
-	offs := keys.ValueOffsets()
-	keyData := bytes.Clone(keys.ValueBytes()[offs[start]-offs[0] : offs[end]-offs[0]])
-	w := len(pl.slots)
-	vals := make([]any, (end-start)*w)
-	rows = make([]Row, end-start)
-	prev := pl.lastKey
-	for i := start; i < end; i++ {
-		ks, ke := offs[i]-offs[start], offs[i+1]-offs[start]
-		key := keyData[ks:ke:ke]
-		if prev != nil && bytes.Compare(key, prev) <= 0 {
-			return nil, false, fmt.Errorf("cold: read %s: %w", f.path, corruptf("keys out of order at %x", key))
+	v, err := f.cache.getOrLoad(f.rec, k, func() (any, int64, error) {
+		own := rd == nil
+		if own {
+			rd = &chunkReader{}
+			defer rd.close()
 		}
-		prev = key
-		r := &rows[i-start]
-		r.Key, r.Seq, r.Deleted = key, seqs.Value(i), dels.Value(i)
-		r.Values = vals[(i-start)*w : (i-start+1)*w : (i-start+1)*w]
-		for s, sl := range pl.slots {
-			if sl.dec < 0 {
-				continue
-			}
-			v, err := pl.decs[sl.dec].value(i)
+		if rd.cr == nil {
+			cr, err := f.rowGroupReader(i).Column(leaf)
 			if err != nil {
-				return nil, false, fmt.Errorf("cold: read %s: %w", f.path, err)
+				return nil, 0, err
 			}
-			if sl.conv {
-				if v, err = convert(sl.col.Name, sl.from.Type, sl.col.Type, v); err != nil {
-					return nil, false, err
-				}
+			rd.cr, rd.next = cr, 0
+		}
+		first, n := cp.bounds(p)
+		pg, err := decodePage(rd, p, first, n, asText)
+		if err != nil {
+			return nil, 0, err
+		}
+		f.c.pagesDecoded.Add(1)
+		return pg, pg.size(), nil
+	})
+	if err != nil {
+		return nil, f.readErr(err)
+	}
+	return v.(*colPage), nil
+}
+
+// seekKey finds, in row group i, the first row whose key is >= key: its
+// index, and whether its key equals key. It reads at most one _key page,
+// the one the page index says can hold the key (without a usable page
+// index, a binary search over the row group's pages). idx is the row
+// group's row count when every key is smaller.
+func (f *File) seekKey(i int, key []byte, rd *chunkReader) (idx int64, equal bool, err error) {
+	rows := f.meta.rgs[i].rows
+	if rows == 0 {
+		return 0, false, nil
+	}
+	cp, err := f.chunkPages(i, keyLeaf)
+	if err != nil {
+		return 0, false, err
+	}
+	ps, err := f.pageStats(i, keyLeaf)
+	if err != nil {
+		return 0, false, err
+	}
+	n := cp.numPages()
+	usable := len(ps.min) == n
+	for p := 0; usable && p < n; p++ {
+		usable = ps.has(p)
+	}
+	if usable {
+		p := searchPages(n, func(p int) bool { return bytes.Compare(ps.max[p], key) >= 0 })
+		if p == n {
+			return rows, false, nil
+		}
+		if c := bytes.Compare(ps.min[p], key); c >= 0 {
+			// The page starts at or after key: no need to read it to
+			// answer a lower bound, only to confirm equality.
+			if c > 0 {
+				f.c.pagesPruned.Add(1)
+				return cp.first[p], false, nil
 			}
-			r.Values[s] = v
+			return cp.first[p], true, nil
+		}
+		pg, err := f.page(i, keyLeaf, p, cp, rd, false)
+		if err != nil {
+			return 0, false, err
+		}
+		j, eq := pg.searchKeys(key)
+		return pg.first + int64(j), eq, nil
+	}
+	// No page statistics: find the page by its first keys.
+	var ferr error
+	p := searchPages(n, func(p int) bool {
+		if ferr != nil {
+			return true
+		}
+		pg, err := f.page(i, keyLeaf, p, cp, rd, false)
+		if err != nil {
+			ferr = err
+			return true
+		}
+		return bytes.Compare(pg.bytesAt(pg.n-1), key) >= 0
+	})
+	if ferr != nil {
+		return 0, false, ferr
+	}
+	if p == n {
+		return rows, false, nil
+	}
+	pg, err := f.page(i, keyLeaf, p, cp, rd, false)
+	if err != nil {
+		return 0, false, err
+	}
+	j, eq := pg.searchKeys(key)
+	return pg.first + int64(j), eq, nil
+}
+
+func searchPages(n int, fn func(int) bool) int {
+	lo, hi := 0, n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if !fn(m) {
+			lo = m + 1
+		} else {
+			hi = m
 		}
 	}
-	pl.lastKey = prev
-	f.c.rowsDecoded.Add(int64(end - start))
-	return rows, done, nil
+	return lo
 }
 
 // Lookup finds the row with key key, projected like ScanRange. It reads
 // data only from a row group whose _key statistics cover the key and
 // whose bloom filter does not rule it out, and inside it only the _key
-// page that can hold the key and, when found, one page of each wanted
-// column.
+// page that can hold the key and, when found, the page of each wanted
+// column that holds the row; with a shared cache, pages already decoded
+// are not read again.
 func (f *File) Lookup(ctx context.Context, current *systable.TableSchema, want []int, key []byte) (r Row, found bool, err error) {
 	defer func() {
 		if err != nil {
@@ -619,8 +839,8 @@ func (f *File) Lookup(ctx context.Context, current *systable.TableSchema, want [
 	if len(key) == 0 {
 		return Row{}, false, nil
 	}
-	for i := range f.rgs {
-		rg := &f.rgs[i]
+	for i := range f.meta.rgs {
+		rg := &f.meta.rgs[i]
 		if rg.hasBounds && (bytes.Compare(key, rg.minKey) < 0 || bytes.Compare(key, rg.maxKey) > 0) {
 			f.c.rowGroupsPruned.Add(1)
 			continue
@@ -651,306 +871,75 @@ func (f *File) Lookup(ctx context.Context, current *systable.TableSchema, want [
 	return Row{}, false, nil
 }
 
-func (f *File) bloomFilter(i int) (metadata.BloomFilter, error) {
-	rg := &f.rgs[i]
-	rg.bloomOnce.Do(func() {
-		rgr, err := f.pointRdr.GetBloomFilterReader().RowGroup(i)
-		if err != nil {
-			rg.bloomErr = err
-			return
-		}
-		rg.bloom, rg.bloomErr = rgr.GetColumnBloomFilter(keyLeaf)
-	})
-	if rg.bloomErr != nil {
-		return nil, fmt.Errorf("cold: read %s: row group %d bloom filter: %w", f.path, i, fmt.Errorf("%w: %w", ErrCorrupt, rg.bloomErr))
-	}
-	return rg.bloom, nil
-}
-
-func (f *File) keyPages(i int) (*keyPages, error) {
-	rg := &f.rgs[i]
-	rg.pagesOnce.Do(func() {
-		rg.pages, rg.pagesErr = f.loadKeyPages(i)
-	})
-	if rg.pagesErr != nil {
-		return nil, fmt.Errorf("cold: read %s: row group %d page index: %w", f.path, i, fmt.Errorf("%w: %w", ErrCorrupt, rg.pagesErr))
-	}
-	return rg.pages, nil
-}
-
-// loadKeyPages reads the _key column and offset indexes of row group i.
-// A file without them (or with truncated page statistics) yields nil:
-// lookups then read the row group's whole _key chunk.
-func (f *File) loadKeyPages(i int) (*keyPages, error) {
-	cc, err := f.pointRdr.MetaData().RowGroup(i).ColumnChunk(keyLeaf)
-	if err != nil {
-		return nil, err
-	}
-	if cc.GetColumnIndexLocation() == nil || cc.GetOffsetIndexLocation() == nil {
-		return nil, nil
-	}
-	rgi, err := f.pointRdr.GetPageIndexReader().RowGroup(i)
-	if err != nil || rgi == nil {
-		return nil, err
-	}
-	ci, err := rgi.GetColumnIndex(keyLeaf)
-	if err != nil || ci == nil {
-		return nil, err
-	}
-	oi, err := rgi.GetOffsetIndex(keyLeaf)
-	if err != nil || oi == nil {
-		return nil, err
-	}
-	locs := oi.GetPageLocations()
-	mins, maxs := ci.GetMinValues(), ci.GetMaxValues()
-	if len(locs) == 0 || len(mins) != len(locs) || len(maxs) != len(locs) {
-		return nil, nil
-	}
-	kp := &keyPages{min: make([][]byte, len(locs)), max: make([][]byte, len(locs)), first: make([]int64, len(locs))}
-	for p, loc := range locs {
-		if len(mins[p]) == 0 || len(maxs[p]) == 0 {
-			return nil, nil // statistics dropped for size: not usable
-		}
-		kp.min[p], kp.max[p], kp.first[p] = bytes.Clone(mins[p]), bytes.Clone(maxs[p]), loc.FirstRowIndex
-	}
-	return kp, nil
-}
-
-// seekKey finds, in row group i, the first row whose key is >= key: its
-// index, and whether its key equals key. It reads one _key page, the one
-// the page index says can hold the key (or the whole chunk without a page
-// index). idx is the row group's row count when every key is smaller.
-func (f *File) seekKey(i int, key []byte) (idx int64, equal bool, err error) {
-	rg := &f.rgs[i]
-	first, count := int64(0), rg.rows
-	kp, err := f.keyPages(i)
-	if err != nil {
-		return 0, false, err
-	}
-	if kp != nil {
-		n := len(kp.first)
-		p := sort.Search(n, func(j int) bool { return bytes.Compare(kp.max[j], key) >= 0 })
-		if p == n {
-			return rg.rows, false, nil
-		}
-		if bytes.Compare(kp.min[p], key) >= 0 {
-			// The page starts at or after key: no need to read it to
-			// answer a lower bound, only to confirm equality.
-			if !bytes.Equal(kp.min[p], key) {
-				f.c.pagesPruned.Add(1)
-				return kp.first[p], false, nil
-			}
-			return kp.first[p], true, nil
-		}
-		first = kp.first[p]
-		if p+1 < n {
-			count = kp.first[p+1] - first
-		} else {
-			count = rg.rows - first
-		}
-	}
-	cr, err := f.rowGroupReader(i).Column(keyLeaf)
-	if err != nil {
-		return 0, false, f.readErr(err)
-	}
-	defer cr.Close()
-	kr, ok := cr.(*file.ByteArrayColumnChunkReader)
-	if !ok {
-		return 0, false, fmt.Errorf("cold: read %s: %w", f.path, corruptf("_key is not a byte array column"))
-	}
-	if first > 0 {
-		if err := kr.SeekToRow(first); err != nil {
-			return 0, false, f.readErr(err)
-		}
-	}
-	vals := make([]parquet.ByteArray, count)
-	got := int64(0)
-	for got < count {
-		n, _, err := kr.ReadBatch(count-got, vals[got:], nil, nil)
-		if err != nil {
-			return 0, false, f.readErr(err)
-		}
-		if n == 0 {
-			break
-		}
-		got += n
-	}
-	if got != count {
-		return 0, false, fmt.Errorf("cold: read %s: %w", f.path, corruptf("row group %d: read %d of %d keys", i, got, count))
-	}
-	j := sort.Search(int(got), func(j int) bool { return bytes.Compare(vals[j], key) >= 0 })
-	return first + int64(j), j < int(got) && bytes.Equal(vals[j], key), nil
-}
-
 // lookupInRowGroup finds key in row group i: first its row, from the one
 // _key page that can hold it, then the wanted columns at that row.
 func (f *File) lookupInRowGroup(pl *plan, i int, key []byte) (Row, bool, error) {
-	rowIdx, found, err := f.seekKey(i, key)
+	rowIdx, found, err := f.seekKey(i, key, nil)
 	if err != nil || !found {
 		return Row{}, false, err
 	}
-
-	// The row's other columns: one page each, found through the offset
-	// index, not the whole column chunk.
-	rgr := f.rowGroupReader(i)
 	r := Row{Key: bytes.Clone(key), Values: make([]any, len(pl.slots))}
-	seq, err := f.readPoint(rgr, seqLeaf, rowIdx, colDecoder{name: ColSeq, kind: schema.KindInt64})
+	seq, err := f.pageAt(i, seqLeaf, rowIdx, false)
 	if err != nil {
 		return Row{}, false, err
 	}
-	del, err := f.readPoint(rgr, deletedLeaf, rowIdx, colDecoder{name: ColDeleted, kind: schema.KindBool})
+	del, err := f.pageAt(i, deletedLeaf, rowIdx, false)
 	if err != nil {
 		return Row{}, false, err
 	}
-	s, ok1 := seq.(int64)
-	d, ok2 := del.(int8)
-	if !ok1 || !ok2 {
-		return Row{}, false, fmt.Errorf("cold: read %s: %w", f.path, corruptf("NULL in a system column"))
+	if err := checkSystem(seq, del); err != nil {
+		return Row{}, false, fmt.Errorf("cold: read %s: %w", f.path, err)
 	}
-	r.Seq, r.Deleted = s, d == 1
-	for k, sl := range pl.slots {
-		if sl.dec < 0 {
+	r.Seq, r.Deleted = seq.i64[rowIdx-seq.first], del.bools[rowIdx-del.first]
+	for k := range pl.slots {
+		sl := &pl.slots[k]
+		if sl.leaf < 0 {
 			continue
 		}
-		v, err := f.readPoint(rgr, pl.leaves[numSystemCols+sl.dec], rowIdx, pl.decs[sl.dec])
+		pg, err := f.pageAt(i, sl.leaf, rowIdx, sl.kind == schema.KindText)
 		if err != nil {
 			return Row{}, false, err
 		}
-		if sl.conv {
-			if v, err = convert(sl.col.Name, sl.from.Type, sl.col.Type, v); err != nil {
-				return Row{}, false, err
-			}
+		if r.Values[k], err = pg.value(int(rowIdx-pg.first), sl); err != nil {
+			return Row{}, false, fmt.Errorf("cold: read %s: %w", f.path, err)
 		}
-		r.Values[k] = v
 	}
 	f.c.rowsDecoded.Add(1)
 	return r, true, nil
 }
 
-// rowGroupReader is row group i's reader for lookups, made once: it
-// caches the row group's offset indexes, which every point read uses.
-func (f *File) rowGroupReader(i int) *file.RowGroupReader {
-	rg := &f.rgs[i]
-	rg.rgrOnce.Do(func() { rg.rgr = f.pointRdr.RowGroup(i) })
-	return rg.rgr
+// pageAt returns the page of column leaf of row group i that holds row
+// r. Without a page cache there is no point decoding the whole page: the
+// result is then a page of just that row.
+func (f *File) pageAt(i, leaf int, r int64, asText bool) (pg *colPage, err error) {
+	if !f.cache.pages {
+		rd := &chunkReader{next: -1}
+		defer rd.close()
+		if rd.cr, err = f.rowGroupReader(i).Column(leaf); err != nil {
+			return nil, f.readErr(err)
+		}
+		if pg, err = decodePage(rd, -1, r, 1, asText); err != nil {
+			return nil, f.readErr(err)
+		}
+		f.c.pagesDecoded.Add(1)
+		return pg, nil
+	}
+	cp, err := f.chunkPages(i, leaf)
+	if err != nil {
+		return nil, err
+	}
+	return f.page(i, leaf, cp.pageOf(r), cp, nil, asText)
 }
 
-// readPoint reads the value of column leaf at row rowIdx of a row group,
-// as the canonical value of the column described by d.
-func (f *File) readPoint(rgr *file.RowGroupReader, leaf int, rowIdx int64, d colDecoder) (any, error) {
-	cr, err := rgr.Column(leaf)
-	if err != nil {
-		return nil, f.readErr(err)
+// checkSystem checks pages of _seq and _deleted.
+func checkSystem(seq, del *colPage) error {
+	if seq.i64 == nil || del.bools == nil {
+		return corruptf("system columns have unexpected types")
 	}
-	defer cr.Close()
-	if err := cr.SeekToRow(rowIdx); err != nil {
-		return nil, f.readErr(err)
+	if seq.nulls != nil || del.nulls != nil {
+		return corruptf("NULL in a system column")
 	}
-	var (
-		def   [1]int16
-		total int64
-		n     int
-		v     any
-	)
-	switch c := cr.(type) {
-	case *file.BooleanColumnChunkReader:
-		var x [1]bool
-		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
-		if d.kind == schema.KindBool {
-			v = int8(0)
-			if x[0] {
-				v = int8(1)
-			}
-		}
-	case *file.Int32ColumnChunkReader:
-		var x [1]int32
-		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
-		switch d.kind {
-		case schema.KindInt16:
-			if x[0] < math.MinInt16 || x[0] > math.MaxInt16 {
-				return nil, fmt.Errorf("cold: read %s: %w", f.path, corruptf("column %q: SMALLINT %d out of range", d.name, x[0]))
-			}
-			v = int16(x[0])
-		case schema.KindInt32:
-			v = x[0]
-		case schema.KindDate:
-			v, err = dateValue(d.name, int64(x[0]))
-		}
-	case *file.Int64ColumnChunkReader:
-		var x [1]int64
-		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
-		switch d.kind {
-		case schema.KindInt64:
-			v = x[0]
-		case schema.KindTimestamp:
-			v, err = timestampValue(d.name, x[0])
-		case schema.KindTime:
-			v, err = timeValue(d.name, x[0])
-		}
-	case *file.Float32ColumnChunkReader:
-		var x [1]float32
-		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
-		if d.kind == schema.KindFloat32 {
-			v = x[0]
-		}
-	case *file.Float64ColumnChunkReader:
-		var x [1]float64
-		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
-		if d.kind == schema.KindFloat64 {
-			v = x[0]
-		}
-	case *file.ByteArrayColumnChunkReader:
-		var x [1]parquet.ByteArray
-		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
-		switch d.kind {
-		case schema.KindText:
-			v = string(x[0])
-		case schema.KindBytes:
-			v = bytes.Clone(x[0])
-			if v.([]byte) == nil {
-				v = []byte{}
-			}
-		case schema.KindJSON:
-			if n == 1 {
-				v, err = jsonValue(d.name, x[0])
-			}
-		}
-	case *file.FixedLenByteArrayColumnChunkReader:
-		var x [1]parquet.FixedLenByteArray
-		total, n, err = c.ReadBatch(1, x[:], def[:], nil)
-		switch d.kind {
-		case schema.KindUUID:
-			if n == 1 {
-				if len(x[0]) != 16 {
-					return nil, fmt.Errorf("cold: read %s: %w", f.path, corruptf("column %q: %d-byte UUID", d.name, len(x[0])))
-				}
-				v = uuidValue(x[0])
-			}
-		case schema.KindDecimal:
-			if n == 1 {
-				v, err = decimalFromBytes(d.name, x[0], d.scale)
-			}
-		}
-	}
-	if err != nil {
-		if errors.Is(err, ErrCorrupt) {
-			return nil, fmt.Errorf("cold: read %s: %w", f.path, err)
-		}
-		return nil, f.readErr(err)
-	}
-	if total != 1 {
-		return nil, fmt.Errorf("cold: read %s: %w", f.path, corruptf("column %q has no row %d", d.name, rowIdx))
-	}
-	if n == 0 {
-		if cr.Descriptor().MaxDefinitionLevel() == 0 {
-			return nil, fmt.Errorf("cold: read %s: %w", f.path, corruptf("required column %q has no value at row %d", d.name, rowIdx))
-		}
-		return nil, nil
-	}
-	if v == nil {
-		return nil, fmt.Errorf("cold: read %s: %w", f.path, corruptf("column %q is stored as %s", d.name, cr.Type()))
-	}
-	return v, nil
+	return nil
 }
 
 // recoverCorrupt turns a panic inside the Parquet library, which some

@@ -358,10 +358,16 @@ func (w *pendingFile) Abort() error {
 
 type fsHandle struct {
 	*os.File
-	size int64
+	size    int64
+	modTime time.Time
 }
 
 func (h fsHandle) Size() int64 { return h.size }
+
+// ModTime is the file's modification time when it was opened; with the
+// size it tells a file written again at the same path from the old one
+// (see Cache).
+func (h fsHandle) ModTime() time.Time { return h.modTime }
 
 // Open implements Storage.
 func (f *FS) Open(ctx context.Context, p string) (ReadHandle, error) {
@@ -384,7 +390,7 @@ func (f *FS) Open(ctx context.Context, p string) (ReadHandle, error) {
 		_ = fh.Close()
 		return nil, fmt.Errorf("cold: open %s: is a directory", p)
 	}
-	return fsHandle{File: fh, size: st.Size()}, nil
+	return fsHandle{File: fh, size: st.Size(), modTime: st.ModTime()}, nil
 }
 
 // Rename implements Storage. The destination directory is created if

@@ -49,6 +49,10 @@ type Row struct {
 	// its column's canonical Go type (package row). A tombstone may have
 	// nil Values: its columns are stored as NULL.
 	Values []any
+	// Filtered marks a row a range read with Range.KeepFiltered returns
+	// although it fails the read's filters: only Key, Seq and Deleted are
+	// set. Writers ignore it.
+	Filtered bool
 }
 
 // RowSource yields the rows of a file being written, in strictly

@@ -32,6 +32,12 @@ type server struct {
 // startServer starts a server on a random loopback port over dir.
 func startServer(t testing.TB, dir string, mutate ...func(*config.Config)) *server {
 	t.Helper()
+	return startServerLog(t, dir, zap.NewNop(), mutate...)
+}
+
+// startServerLog is startServer with log as the server's logger.
+func startServerLog(t testing.TB, dir string, log *zap.Logger, mutate ...func(*config.Config)) *server {
+	t.Helper()
 	cfg := config.Default()
 	cfg.Server.Port = 0
 	cfg.Storage.DataDir = dir
@@ -46,7 +52,7 @@ func startServer(t testing.TB, dir string, mutate ...func(*config.Config)) *serv
 	if err := config.EnsureJWTSecret(&cfg); err != nil {
 		t.Fatal(err)
 	}
-	s := &server{t: t, dir: dir, cfg: &cfg, srv: app.New(&cfg, zap.NewNop())}
+	s := &server{t: t, dir: dir, cfg: &cfg, srv: app.New(&cfg, log)}
 	if err := s.srv.Start(context.Background()); err != nil {
 		t.Fatalf("start: %v", err)
 	}

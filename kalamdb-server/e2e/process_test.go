@@ -19,12 +19,18 @@ import (
 // binary under concurrent load, where a data race would show, and
 // startProcess fails the test on any race the binary reports.
 func buildServer(t *testing.T) string {
+	return buildCommand(t, "kalamdb-server")
+}
+
+// buildCommand builds the program cmd/<name>, with the race detector,
+// into a temp dir and returns its path.
+func buildCommand(t *testing.T, name string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "kalamdb-server")
-	cmd := exec.Command("go", "build", "-race", "-o", bin, "github.com/kalamdb/kalamdb-go/kalamdb-server/cmd/kalamdb-server")
+	bin := filepath.Join(t.TempDir(), name)
+	cmd := exec.Command("go", "build", "-race", "-o", bin, "github.com/kalamdb/kalamdb-go/kalamdb-server/cmd/"+name)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("build server: %v", err)
+		t.Fatalf("build %s: %v", name, err)
 	}
 	return bin
 }

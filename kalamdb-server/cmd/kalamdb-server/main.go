@@ -12,7 +12,6 @@ import (
 	"syscall"
 
 	"go.uber.org/zap"
-	"go.uber.org/zap/zapcore"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/app"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
@@ -40,7 +39,7 @@ func run() error {
 	if err := config.EnsureJWTSecret(cfg); err != nil {
 		return err
 	}
-	log, err := newLogger(cfg.Logging)
+	log, err := app.NewLogger(cfg.Logging, "")
 	if err != nil {
 		return err
 	}
@@ -65,18 +64,4 @@ func run() error {
 	}
 	log.Info("stopped cleanly")
 	return nil
-}
-
-func newLogger(c config.LoggingConfig) (*zap.Logger, error) {
-	level, err := zapcore.ParseLevel(c.Level)
-	if err != nil {
-		return nil, fmt.Errorf("logging.level: %w", err)
-	}
-	zc := zap.NewProductionConfig()
-	if c.Format == "console" {
-		zc = zap.NewDevelopmentConfig()
-	}
-	zc.Level = zap.NewAtomicLevelAt(level)
-	zc.DisableStacktrace = true
-	return zc.Build()
 }

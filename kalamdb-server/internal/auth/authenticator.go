@@ -174,14 +174,14 @@ func (a *Authenticator) Authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, unauthorized("missing Authorization header (use Basic or Bearer)")
 	}
 	scheme, rest, _ := strings.Cut(header, " ")
-	switch strings.ToLower(scheme) {
-	case "basic":
+	switch {
+	case strings.EqualFold(scheme, "basic"):
 		user, pass, err := ParseBasic(rest)
 		if err != nil {
 			return Principal{}, err
 		}
 		return a.CheckPassword(r.Context(), user, pass, r.RemoteAddr)
-	case "bearer":
+	case strings.EqualFold(scheme, "bearer"):
 		token := strings.TrimSpace(rest)
 		if token == "" {
 			return Principal{}, unauthorized("empty bearer token")
@@ -238,6 +238,11 @@ func (a *Authenticator) CheckPassword(ctx context.Context, username, password, r
 	var key cacheKey
 	if ok {
 		key = a.cache.key(username, password)
+		// The steady state: answered before working out the client's
+		// throttling identity, which only a check needs.
+		if a.cache.hit(key, u, a.now()) {
+			return principalOf(u), nil
+		}
 	}
 	client := ClientKey(remoteAddr)
 	cached, err := a.admit(ctx, username, client, u, key)

@@ -7,7 +7,9 @@
 //
 // It never stores users itself: it reads the current system.users rows
 // through UserLookup, so a changed password, role or a dropped user takes
-// effect on the very next request. Invariants: a token is honoured only
+// effect on the very next request; its caches (verified Basic credentials,
+// verified tokens) hold only what cannot change, and the user row is read
+// on every request, hit or miss. Invariants: a token is honoured only
 // while its user id exists and its credential version is the user's
 // current one, and only within the session it was issued in (at most the
 // refresh TTL after the password sign-in); a throttled attempt never costs

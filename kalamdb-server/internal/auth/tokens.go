@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -146,13 +147,31 @@ type TokenPair struct {
 }
 
 // Tokens signs and verifies HS256 JWTs with one secret.
+//
+// A token that passed verification is remembered (verified) until it
+// expires, so a client presenting the same token on every request pays
+// for the signature and the strict claims parsing once. The cache is
+// keyed by the whole token, not just its signature, so a cached signature
+// never vouches for another header or payload; it holds claims only, and
+// what can change during a token's life (the user's row, its credential
+// version, the loopback rule) is checked by the Authenticator on every
+// request, so revocation stays immediate.
 type Tokens struct {
 	secret     []byte
 	accessTTL  time.Duration
 	refreshTTL time.Duration
 	now        func() time.Time
 	parser     *jwt.Parser
+	// validator re-checks the time claims (exp, iat, nbf) and the issuer
+	// of a cached token with the parser's own rules.
+	validator *jwt.Validator
+	verified  *expiringCache[string, *Claims]
 }
+
+// TokenCacheEntries bounds the verified-token cache: beyond it, the token
+// verified longest ago is forgotten (and verified again when it comes
+// back).
+const TokenCacheEntries = 10_000
 
 // NewTokens returns a signer/verifier. now is the clock (time.Now when nil),
 // injectable so expiry is tested without sleeping.
@@ -166,19 +185,22 @@ func NewTokens(secret []byte, accessTTL, refreshTTL time.Duration, now func() ti
 	if now == nil {
 		now = time.Now
 	}
+	rules := []jwt.ParserOption{
+		// Only HS256: refuses "none" and the RS/HS confusion attack.
+		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		jwt.WithTimeFunc(now),
+		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(),
+		jwt.WithIssuer(Issuer),
+	}
 	return &Tokens{
 		secret:     append([]byte(nil), secret...),
 		accessTTL:  accessTTL,
 		refreshTTL: refreshTTL,
 		now:        now,
-		parser: jwt.NewParser(
-			// Only HS256: refuses "none" and the RS/HS confusion attack.
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-			jwt.WithTimeFunc(now),
-			jwt.WithExpirationRequired(),
-			jwt.WithIssuedAt(),
-			jwt.WithIssuer(Issuer),
-		),
+		parser:     jwt.NewParser(rules...),
+		validator:  jwt.NewValidator(rules...),
+		verified:   newExpiringCache[string, *Claims](TokenCacheEntries),
 	}, nil
 }
 
@@ -240,12 +262,11 @@ func (t *Tokens) sign(u *systable.User, typ TokenType, now, authTime, exp time.T
 }
 
 // Verify checks the signature, algorithm, issuer, expiry and that the token
-// is of type want. Every failure is an UNAUTHORIZED *apierror.Error.
+// is of type want. Every failure is an UNAUTHORIZED *apierror.Error. The
+// returned claims are shared with later calls for the same token: callers
+// must not modify them.
 func (t *Tokens) Verify(token string, want TokenType) (*Claims, error) {
-	var claims Claims
-	_, err := t.parser.ParseWithClaims(token, &claims, func(*jwt.Token) (any, error) {
-		return t.secret, nil
-	})
+	claims, err := t.verifyCached(token)
 	if err != nil {
 		if errors.Is(err, jwt.ErrTokenExpired) {
 			return nil, apierror.Wrap(apierror.Unauthorized, err, "token expired")
@@ -263,7 +284,29 @@ func (t *Tokens) Verify(token string, want TokenType) (*Claims, error) {
 	if want == RefreshToken && !t.now().Before(claims.AuthTime.Add(t.refreshTTL)) {
 		return nil, apierror.New(apierror.Unauthorized, "the session has expired; sign in again")
 	}
-	return &claims, nil
+	return claims, nil
+}
+
+// verifyCached returns the claims of a token whose signature and claims
+// were verified before, after checking its time claims again, or verifies
+// it and remembers it until it expires.
+func (t *Tokens) verifyCached(token string) (*Claims, error) {
+	now := t.now()
+	if claims, ok := t.verified.get(token, now); ok {
+		if err := t.validator.Validate(claims); err != nil {
+			return nil, err
+		}
+		return claims, nil
+	}
+	claims := new(Claims)
+	if _, err := t.parser.ParseWithClaims(token, claims, func(*jwt.Token) (any, error) {
+		return t.secret, nil
+	}); err != nil {
+		return nil, err
+	}
+	// Verification requires exp, so it is set.
+	t.verified.put(strings.Clone(token), claims, claims.ExpiresAt.Time, now)
+	return claims, nil
 }
 
 func orUnknown(s string) string {

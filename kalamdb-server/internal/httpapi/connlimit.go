@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -156,6 +157,9 @@ type trackedConn struct {
 	elem     *list.Element // in l.unauth while unauthenticated
 	busy     int           // requests in progress
 	released bool
+	// authed is set (under mu) once the connection has authenticated, so
+	// later requests on it need not take the limiter's lock to say so.
+	authed atomic.Bool
 }
 
 func (tc *trackedConn) Close() error {
@@ -175,8 +179,12 @@ func (tc *trackedConn) CloseWrite() error {
 }
 
 func (tc *trackedConn) authenticated() {
+	if tc.authed.Load() {
+		return
+	}
 	tc.l.mu.Lock()
 	defer tc.l.mu.Unlock()
+	tc.authed.Store(true)
 	if tc.elem != nil {
 		tc.l.unauth.Remove(tc.elem)
 		tc.elem = nil

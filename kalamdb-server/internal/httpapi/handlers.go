@@ -2,18 +2,17 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
-	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/jsonstrict"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -23,13 +22,20 @@ import (
 // should not make the server buffer megabytes.
 const maxLoginBodyBytes = 64 << 10
 
-func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	infoFrom(r.Context()).code = codeOK
-	s.writeJSON(w, r, http.StatusOK, map[string]string{
+// healthAnswer is the body of the health endpoints, which never changes
+// while the server runs.
+func healthAnswer(version string) ([]byte, error) {
+	b, err := appendByEncodingJSON(nil, map[string]string{
 		"status":      "healthy",
-		"version":     s.opts.Version,
+		"version":     version,
 		"api_version": APIVersion,
 	})
+	return append(b, '\n'), err
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	infoOf(w).code = codeOK
+	writeBody(w, http.StatusOK, s.health)
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
@@ -37,7 +43,7 @@ func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request, route string) {
-	infoFrom(r.Context()).route = route
+	infoOf(w).route = route
 	allow := s.allowHeader(route)
 	w.Header().Set("Allow", allow)
 	s.writeError(w, r, apierror.New(codeMethodNotAllowed, "method %s not allowed on %s (allowed: %s)", r.Method, route, allow))
@@ -58,7 +64,7 @@ func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Prin
 // records that its connection has presented valid credentials.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
 	MarkAuthenticated(r.Context())
-	infoFrom(r.Context()).userID = p.UserID
+	infoOf(w).userID = p.UserID
 	if ok, wait := s.limiter.allow(p.UserID); !ok {
 		s.writeError(w, r, apierror.TooManyRequests(wait,
 			"rate limit exceeded: at most %g requests per second per user", s.opts.RequestsPerSecond))
@@ -67,19 +73,27 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	return true
 }
 
-// readBody reads the whole body under limit. Too large is
+// readBody appends the whole body to buf, under limit. Too large is
 // PAYLOAD_TOO_LARGE, checked up front from Content-Length when the client
 // declared one, so an oversized upload is refused before it is read.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
-	tooLarge := apierror.New(apierror.PayloadTooLarge, "request body is over the limit of %d bytes", limit)
-	if r.ContentLength > limit {
-		return nil, tooLarge
+// Callers pass a pooled buffer and decode the body before they give it
+// back: decoded values never refer to it.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64, buf []byte) ([]byte, error) {
+	tooLarge := func() error {
+		return apierror.New(apierror.PayloadTooLarge, "request body is over the limit of %d bytes", limit)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if r.ContentLength > limit {
+		return nil, tooLarge()
+	}
+	if r.ContentLength > 0 {
+		// One more byte, so that the read that sees the end needs no room.
+		buf = slices.Grow(buf, int(r.ContentLength)+1)
+	}
+	body, err := readAll(http.MaxBytesReader(w, r.Body, limit), buf)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return nil, tooLarge
+			return nil, tooLarge()
 		}
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
@@ -88,84 +102,28 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64) (
 		}
 		return nil, apierror.Wrap(apierror.InvalidInput, err, "could not read the request body")
 	}
-	infoFrom(r.Context()).bodyRead = true
+	infoOf(w).bodyRead = true
 	if s.opts.ReadBodyTimeout > 0 {
 		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	}
 	return body, nil
 }
 
-// decodeJSON decodes a JSON object body into dst with numbers kept as
-// json.Number (so 64-bit integers survive exactly). It is lenient on
-// unknown fields (clients may send more than this version knows) but strict
-// on types, on trailing data and on keys given twice.
-func decodeJSON(body []byte, dst any) error {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return apierror.New(apierror.InvalidInput, "request body is empty; want a JSON object")
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	if err := dec.Decode(dst); err != nil {
-		return jsonError(err)
-	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return apierror.New(apierror.InvalidInput, "invalid JSON: unexpected data after the request object")
-	}
-	// Two "sql" keys: this decoder runs the last, a proxy or audit log
-	// may read the first. Ambiguous input is refused, at any depth.
-	if err := jsonstrict.CheckNoDuplicateKeys(body); err != nil {
-		return apierror.Wrap(apierror.InvalidInput, err, "invalid JSON: "+err.Error())
-	}
-	return nil
-}
-
-// expectedJSONType names, for error messages, the JSON type each request
-// field must have.
-func expectedJSONType(field string) string {
-	switch field {
-	case "params":
-		return "an array"
-	case "sql", "namespace_id", "user", "username", "password":
-		return "a string"
-	}
-	return ""
-}
-
-func jsonError(err error) error {
-	var typeErr *json.UnmarshalTypeError
-	var syntaxErr *json.SyntaxError
-	switch {
-	case errors.As(err, &typeErr) && typeErr.Field == "":
-		return apierror.Wrap(apierror.InvalidInput, err,
-			fmt.Sprintf("request body must be a JSON object, not %s", typeErr.Value))
-	case errors.As(err, &typeErr):
-		field := typeErr.Field
-		if top, _, nested := strings.Cut(field, "."); nested {
-			field = top
+// readAll is io.ReadAll appending to b.
+func readAll(rd io.Reader, b []byte) ([]byte, error) {
+	for {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, 512)
 		}
-		want := expectedJSONType(field)
-		if want == "" {
-			want = typeErr.Type.String()
+		n, err := rd.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if errors.Is(err, io.EOF) {
+			return b, nil
 		}
-		return apierror.Wrap(apierror.InvalidInput, err,
-			fmt.Sprintf("field %q must be %s, not %s", field, want, typeErr.Value)).
-			WithDetails(map[string]string{"field": field})
-	case errors.As(err, &syntaxErr):
-		return apierror.Wrap(apierror.InvalidInput, err,
-			fmt.Sprintf("invalid JSON at byte %d: %s", syntaxErr.Offset, syntaxErr.Error()))
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return apierror.Wrap(apierror.InvalidInput, err, "invalid JSON: unexpected end of input")
-	default:
-		return apierror.Wrap(apierror.InvalidInput, err, "invalid JSON request body")
+		if err != nil {
+			return b, err
+		}
 	}
-}
-
-// sqlRequest is the body of POST /v1/api/sql. Pointers tell a missing or
-// null field from an empty one.
-type sqlRequest struct {
-	SQL       *string `json:"sql"`
-	Params    []any   `json:"params"`
-	Namespace *string `json:"namespace_id"`
 }
 
 func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
@@ -173,13 +131,16 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, err := s.readBody(w, r, s.opts.MaxBodyBytes)
+	bp := getBuf()
+	defer putBuf(bp)
+	body, err := s.readBody(w, r, s.opts.MaxBodyBytes, *bp)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	var req sqlRequest
-	if err := decodeJSON(body, &req); err != nil {
+	*bp = body
+	req, err := decodeSQLRequest(body)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -221,25 +182,20 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	if results == nil {
 		results = []executor.Result{}
 	}
-	info := infoFrom(r.Context())
+	info := infoOf(w)
 	info.code = codeOK
-	s.writeJSON(w, r, http.StatusOK, envelope{Status: "success", Results: results, Took: tookMillis(info)})
-}
-
-// loginRequest is the body of POST /v1/api/auth/login; `username` is
-// accepted as a synonym of `user`.
-type loginRequest struct {
-	User     *string `json:"user"`
-	Username *string `json:"username"`
-	Password *string `json:"password"`
+	s.writeSuccess(w, r, results, tookMillis(info))
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	body, err := s.readBody(w, r, min(s.opts.MaxBodyBytes, maxLoginBodyBytes))
+	bp := getBuf()
+	defer putBuf(bp)
+	body, err := s.readBody(w, r, min(s.opts.MaxBodyBytes, maxLoginBodyBytes), *bp)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	*bp = body
 	username, password, err := loginCredentials(r, body)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -264,8 +220,8 @@ func loginCredentials(r *http.Request, body []byte) (string, string, error) {
 			return auth.ParseBasic(h[6:])
 		}
 	}
-	var req loginRequest
-	if err := decodeJSON(body, &req); err != nil {
+	req, err := decodeLoginRequest(body)
+	if err != nil {
 		return "", "", err
 	}
 	var name string
@@ -304,7 +260,7 @@ func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	infoFrom(r.Context()).code = codeOK
+	infoOf(w).code = codeOK
 	s.writeJSON(w, r, http.StatusOK, userToWire(&p.User))
 }
 
@@ -354,7 +310,7 @@ type tokenResponse struct {
 }
 
 func (s *Server) writeTokens(w http.ResponseWriter, r *http.Request, p auth.Principal, pair auth.TokenPair) {
-	infoFrom(r.Context()).code = codeOK
+	infoOf(w).code = codeOK
 	// Tokens are credentials: no cache may keep them (RFC 6749 §5.1).
 	w.Header().Set("Cache-Control", "no-store")
 	s.writeJSON(w, r, http.StatusOK, tokenResponse{

@@ -727,8 +727,26 @@ func TestAccessLog(t *testing.T) {
 		t.Fatalf("access log entries: %v", e.logs.All())
 	}
 	m := entries[0].ContextMap()
-	if m["route"] != "/v1/api/sql" || m["user_id"] != "alice" || m["code"] != "OK" || m["status"] != int64(200) {
+	if m["route"] != "/v1/api/sql" || m["user_id"] != "alice" || m["code"] != "OK" || m["status"] != int64(200) ||
+		m["method"] != "POST" || m["path"] != "/v1/api/sql" || m["remote"] != remoteAddr {
 		t.Errorf("access log fields %v", m)
+	}
+	if entries[0].Caller.Defined {
+		t.Errorf("access log entry carries a caller (a stack walk per request): %v", entries[0].Caller)
+	}
+
+	// A refused request is logged with what was answered.
+	w := e.sql(t, `{"sql":"SELECT 1"}`, withHeader(RequestIDHeader, "req-2"), withAuth(basic("alice", "wrong")))
+	entries = e.logs.FilterMessage("http request").FilterField(zap.String("request_id", "req-2")).All()
+	if len(entries) != 1 {
+		t.Fatalf("access log entries: %v", e.logs.All())
+	}
+	m = entries[0].ContextMap()
+	if m["code"] != "UNAUTHORIZED" || m["status"] != int64(401) || m["user_id"] != "" || m["bytes"] != int64(w.Body.Len()) {
+		t.Errorf("access log fields of a refused request %v (answer %d bytes)", m, w.Body.Len())
+	}
+	if _, ok := m["duration"].(time.Duration); !ok {
+		t.Errorf("access log entry without its duration: %v", m)
 	}
 }
 

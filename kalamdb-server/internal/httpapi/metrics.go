@@ -2,9 +2,13 @@ package httpapi
 
 import (
 	"fmt"
+	"strconv"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // httpMetrics are the request metrics. Labels: endpoint is the route
@@ -15,6 +19,37 @@ type httpMetrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 	inFlight prometheus.Gauge
+
+	// children caches the series of each label set, so that a request
+	// does not hash its labels twice into the vectors. The label sets are
+	// bounded (routes, codes, statuses), so is the cache.
+	children sync.Map // metricLabels -> *requestSeries
+}
+
+type metricLabels struct {
+	route  string
+	code   apierror.Code
+	status int
+}
+
+// requestSeries are the series of one label set.
+type requestSeries struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+// of returns the series of a request's labels.
+func (m *httpMetrics) of(route string, code apierror.Code, status int) *requestSeries {
+	key := metricLabels{route, code, status}
+	if s, ok := m.children.Load(key); ok {
+		return s.(*requestSeries)
+	}
+	statusText := strconv.Itoa(status)
+	s, _ := m.children.LoadOrStore(key, &requestSeries{
+		requests: m.requests.WithLabelValues(route, string(code), statusText),
+		duration: m.duration.WithLabelValues(route, string(code), statusText),
+	})
+	return s.(*requestSeries)
 }
 
 func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bufio"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"net"
@@ -21,8 +20,8 @@ import (
 const RequestIDHeader = "X-Request-Id"
 
 // requestInfo is what the handlers tell the middleware about a request, for
-// the access log and the metrics. It lives in the request context; a
-// request is served by one goroutine, so it needs no lock.
+// the access log and the metrics. A request is served by one goroutine, so
+// it needs no lock.
 type requestInfo struct {
 	id     string
 	start  time.Time
@@ -33,13 +32,13 @@ type requestInfo struct {
 	bodyRead bool
 }
 
-type infoKey struct{}
-
-// infoFrom returns the request's info; outside the middleware (which only
-// tests of single handlers do) a throwaway one.
-func infoFrom(ctx context.Context) *requestInfo {
-	if info, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
-		return info
+// infoOf returns the info of the request w answers. Handlers reach it
+// through their ResponseWriter, which the middleware wraps, rather than
+// through the request context, which would cost a copy of the request;
+// outside the middleware (tests of single handlers) it is a throwaway.
+func infoOf(w http.ResponseWriter) *requestInfo {
+	if rec, ok := w.(*statusRecorder); ok {
+		return &rec.info
 	}
 	return &requestInfo{start: time.Now()}
 }
@@ -57,10 +56,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// when its background read failed).
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(s.opts.ReadBodyTimeout))
 	}
-	info := &requestInfo{id: requestID(r), start: time.Now(), route: "unmatched"}
-	w.Header().Set(RequestIDHeader, info.id)
+	// One allocation for the request's state.
 	rec := &statusRecorder{ResponseWriter: w}
-	r = r.WithContext(context.WithValue(r.Context(), infoKey{}, info))
+	info := &rec.info
+	info.id, info.start, info.route = requestID(r), time.Now(), "unmatched"
+	w.Header().Set(RequestIDHeader, info.id)
 
 	s.metrics.inFlight.Inc()
 	defer func() {
@@ -109,15 +109,15 @@ func (s *Server) observe(r *http.Request, rec *statusRecorder, info *requestInfo
 		}
 	}
 	elapsed := time.Since(info.start)
-	statusText := strconv.Itoa(status)
-	s.metrics.requests.WithLabelValues(info.route, string(code), statusText).Inc()
-	s.metrics.duration.WithLabelValues(info.route, string(code), statusText).Observe(elapsed.Seconds())
+	m := s.metrics.of(info.route, code, status)
+	m.requests.Inc()
+	m.duration.Observe(elapsed.Seconds())
 
 	level := zap.InfoLevel
 	if info.route == "/health" || info.route == "/v1/api/healthcheck" || info.route == "/metrics" {
 		level = zap.DebugLevel // probes would drown the log
 	}
-	if ce := s.log.Check(level, "http request"); ce != nil {
+	if ce := s.accessLog.Check(level, "http request"); ce != nil {
 		ce.Write(
 			zap.String("request_id", info.id),
 			zap.String("method", r.Method),
@@ -145,13 +145,12 @@ func requestID(r *http.Request) string {
 	if id := r.Header.Get(RequestIDHeader); len(id) > 0 && len(id) <= 128 && plainID(id) {
 		return id
 	}
-	b := make([]byte, 16)
-	if _, err := rand.Read(b); err != nil {
-		// crypto/rand does not fail on supported platforms; an id is not
-		// worth failing a request for.
-		return "unknown"
-	}
-	return hex.EncodeToString(b)
+	var raw [16]byte
+	// crypto/rand does not fail on supported platforms.
+	_, _ = rand.Read(raw[:])
+	var text [32]byte
+	hex.Encode(text[:], raw[:])
+	return string(text[:])
 }
 
 func plainID(id string) bool {
@@ -174,6 +173,8 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status  int
 	written int64
+	// info is the request's, here so that the middleware allocates once.
+	info requestInfo
 }
 
 func (w *statusRecorder) WriteHeader(code int) {

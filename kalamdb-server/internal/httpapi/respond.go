@@ -1,9 +1,7 @@
 package httpapi
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"math"
 	"net/http"
@@ -53,24 +51,55 @@ func errorEnvelope(info *requestInfo, e *apierror.Error) envelope {
 // writeJSON encodes v before writing anything, so an encoding failure can
 // still become a clean 500.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		info := infoFrom(r.Context())
-		s.log.Error("encode response", zap.String("request_id", info.id), zap.Error(err))
-		info.code = apierror.InternalError
-		buf.Reset()
-		// Encoding this fixed shape cannot fail.
-		_ = json.NewEncoder(&buf).Encode(errorEnvelope(info, &apierror.Error{Code: apierror.InternalError, Message: msgInternal}))
-		status = http.StatusInternalServerError
+	bp := getBuf()
+	defer putBuf(bp)
+	b, err := appendByEncodingJSON(*bp, v)
+	if err != nil {
+		s.writeEncodeFailure(w, r, err)
+		return
 	}
+	*bp = append(b, '\n')
+	writeBody(w, status, *bp)
+}
+
+// writeSuccess answers a successful SQL request.
+func (s *Server) writeSuccess(w http.ResponseWriter, r *http.Request, results []executor.Result, took float64) {
+	bp := getBuf()
+	defer putBuf(bp)
+	b, err := appendSuccess(*bp, results, took)
+	*bp = b
+	if err != nil {
+		s.writeEncodeFailure(w, r, err)
+		return
+	}
+	writeBody(w, http.StatusOK, b)
+}
+
+// writeEncodeFailure answers INTERNAL_ERROR for an answer that could not
+// be encoded (a value no JSON can hold: a bug upstream).
+func (s *Server) writeEncodeFailure(w http.ResponseWriter, r *http.Request, err error) {
+	info := infoOf(w)
+	s.log.Error("encode response", zap.String("request_id", info.id), zap.Error(err))
+	info.code = apierror.InternalError
+	bp := getBuf()
+	defer putBuf(bp)
+	// Encoding this fixed shape cannot fail.
+	b, _ := appendByEncodingJSON(*bp, errorEnvelope(info, &apierror.Error{Code: apierror.InternalError, Message: msgInternal}))
+	*bp = append(b, '\n')
+	writeBody(w, http.StatusInternalServerError, *bp)
+}
+
+// writeBody writes a JSON answer with its length, and sends it at once:
+// what the middleware does after the handler (metrics, the access log)
+// then happens while the client reads the answer, not before it.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+	_, _ = w.Write(body)
+	_ = http.NewResponseController(w).Flush()
 }
 
 // writeError answers err in the error envelope with the status of its code.
@@ -78,7 +107,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 // client-safe by contract. Anything else is a bug or an infrastructure
 // failure: it is logged and the client sees only INTERNAL_ERROR.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
-	info := infoFrom(r.Context())
+	info := infoOf(w)
 	e, ok := apierror.As(err)
 	switch {
 	case !ok && errors.Is(r.Context().Err(), context.Canceled):

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -87,17 +88,22 @@ type Deps struct {
 // Server is the HTTP API: an http.Handler with every route of docs/api.md but
 // the WebSocket one (see Handle), behind the middleware.
 type Server struct {
-	exec    SQLExecutor
-	auth    Authenticator
-	log     *zap.Logger
-	opts    Options
-	limiter *userLimiter
+	exec SQLExecutor
+	auth Authenticator
+	log  *zap.Logger
+	// accessLog is log without the caller, which is always the same line
+	// of the middleware and costs a stack walk per entry.
+	accessLog *zap.Logger
+	opts      Options
+	limiter   *userLimiter
 
 	mux      *http.ServeMux
 	registry *prometheus.Registry
 	metrics  *httpMetrics
 	// promHandler serves the registry in the Prometheus text format.
 	promHandler http.Handler
+	// health is the answer of the health endpoints.
+	health []byte
 
 	// allowed lists the methods registered per path, for 405 answers and
 	// their Allow header.
@@ -124,21 +130,27 @@ func New(deps Deps, opts Options) (*Server, error) {
 	if log == nil {
 		log = zap.NewNop()
 	}
+	health, err := healthAnswer(opts.Version)
+	if err != nil {
+		return nil, fmt.Errorf("httpapi: health answer: %w", err)
+	}
 	reg := prometheus.NewRegistry()
 	metrics, err := newHTTPMetrics(reg)
 	if err != nil {
 		return nil, err
 	}
 	s := &Server{
-		exec:     deps.Executor,
-		auth:     deps.Auth,
-		log:      log,
-		opts:     opts,
-		limiter:  newUserLimiter(opts.RequestsPerSecond, opts.RequestsBurst, opts.Now),
-		mux:      http.NewServeMux(),
-		registry: reg,
-		metrics:  metrics,
-		allowed:  make(map[string][]string),
+		exec:      deps.Executor,
+		auth:      deps.Auth,
+		log:       log,
+		accessLog: log.WithOptions(zap.WithCaller(false)),
+		opts:      opts,
+		limiter:   newUserLimiter(opts.RequestsPerSecond, opts.RequestsBurst, opts.Now),
+		mux:       http.NewServeMux(),
+		registry:  reg,
+		metrics:   metrics,
+		allowed:   make(map[string][]string),
+		health:    health,
 	}
 	s.promHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: zap.NewStdLog(log)})
 	s.routes()
@@ -174,7 +186,7 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 	path = strings.TrimSpace(path)
 	route := path
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		infoFrom(r.Context()).route = route
+		infoOf(w).route = route
 		h.ServeHTTP(w, r)
 	}))
 	if method == "" {
@@ -207,6 +219,6 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apierror.New(apierror.PermissionDenied, "metrics are served to loopback clients only"))
 		return
 	}
-	infoFrom(r.Context()).code = codeOK
+	infoOf(w).code = codeOK
 	s.promHandler.ServeHTTP(w, r)
 }
