@@ -31,6 +31,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/httpapi"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/ui"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -197,8 +198,18 @@ func newAuthenticator(cfg *config.Config, cat *catalog.Catalog, exec *executor.E
 	return a, nil
 }
 
-func newHTTPAPI(cfg *config.Config, exec *executor.Executor, a *auth.Authenticator, log *zap.Logger) (*httpapi.Server, error) {
-	return httpapi.New(httpapi.Deps{Executor: exec, Auth: a, Logger: log.Named("http")}, httpapi.OptionsFromConfig(cfg, Version))
+// newHTTPAPI builds the HTTP API with the admin console: cookie sessions,
+// the first-run set-up and the console's files at /ui/.
+func newHTTPAPI(cfg *config.Config, exec *executor.Executor, a *auth.Authenticator, cat *catalog.Catalog, log *zap.Logger) (*httpapi.Server, error) {
+	api, err := httpapi.New(httpapi.Deps{Executor: exec, Auth: a, Sessions: a, Setup: cat, Logger: log.Named("http")},
+		httpapi.OptionsFromConfig(cfg, Version))
+	if err != nil {
+		return nil, err
+	}
+	if err := api.MountUI(ui.Dist()); err != nil {
+		return nil, err
+	}
+	return api, nil
 }
 
 // serveHTTP listens while the app runs. On stop it stops accepting, waits

@@ -52,12 +52,27 @@ func (s *Server) handleMethodNotAllowed(w http.ResponseWriter, r *http.Request, 
 // authenticate runs the authenticator and the per-user rate limit, and
 // records the user for the access log. On failure it has answered.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (auth.Principal, bool) {
-	p, err := s.auth.Authenticate(r)
+	p, _, ok := s.authenticateSession(w, r)
+	return p, ok
+}
+
+// authenticateSession is authenticate that also accepts the console's
+// session cookie when the request has no Authorization header; csrf is
+// then the session's anti-CSRF token ("" for header credentials).
+func (s *Server) authenticateSession(w http.ResponseWriter, r *http.Request) (p auth.Principal, csrf string, ok bool) {
+	var err error
+	if s.sessions != nil && r.Header.Get("Authorization") == "" && auth.HasSessionCookie(r) {
+		var sess auth.Session
+		sess, err = s.sessions.SessionFromCookie(r)
+		p, csrf = sess.Principal, sess.CSRF
+	} else {
+		p, err = s.auth.Authenticate(r)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
-		return auth.Principal{}, false
+		return auth.Principal{}, "", false
 	}
-	return p, s.admit(w, r, p)
+	return p, csrf, s.admit(w, r, p)
 }
 
 // admit applies the per-user rate limit to an authenticated principal, and
@@ -201,12 +216,23 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	cookie := wantsCookieSession(r)
+	if cookie {
+		if err := s.checkConsoleRequest(r); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	p, pair, err := s.auth.Login(r.Context(), username, password, r.RemoteAddr)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	if !s.admit(w, r, p) {
+		return
+	}
+	if cookie {
+		s.startCookieSession(w, r, p, pair)
 		return
 	}
 	s.writeTokens(w, r, p, pair)
@@ -244,6 +270,10 @@ func loginCredentials(r *http.Request, body []byte) (string, string, error) {
 }
 
 func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
+	if s.sessions != nil && r.Header.Get("Authorization") == "" && auth.HasSessionCookie(r) {
+		s.refreshCookieSession(w, r)
+		return
+	}
 	p, pair, err := s.auth.Refresh(r)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -256,12 +286,25 @@ func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.authenticate(w, r)
+	p, csrf, ok := s.authenticateSession(w, r)
 	if !ok {
 		return
 	}
 	infoOf(w).code = codeOK
-	s.writeJSON(w, r, http.StatusOK, userToWire(&p.User))
+	if csrf != "" {
+		// The CSRF token is a secret of the session.
+		w.Header().Set("Cache-Control", "no-store")
+	}
+	s.writeJSON(w, r, http.StatusOK, meResponse{wireUser: userToWire(&p.User),
+		AdminUIAccess: auth.AdminUIAccess(p.Role), CSRFToken: csrf})
+}
+
+// meResponse is the answer of /v1/api/auth/me: the user, whether it may
+// use the admin console, and, for a cookie session, its anti-CSRF token.
+type meResponse struct {
+	wireUser
+	AdminUIAccess bool   `json:"admin_ui_access"`
+	CSRFToken     string `json:"csrf_token,omitempty"`
 }
 
 // wireUser is the user object of login, refresh and /me: the row without
@@ -303,6 +346,7 @@ func rfc3339(t time.Time) *string {
 
 type tokenResponse struct {
 	User             wireUser `json:"user"`
+	AdminUIAccess    bool     `json:"admin_ui_access"`
 	AccessToken      string   `json:"access_token"`
 	RefreshToken     string   `json:"refresh_token"`
 	ExpiresAt        string   `json:"expires_at"`
@@ -315,6 +359,7 @@ func (s *Server) writeTokens(w http.ResponseWriter, r *http.Request, p auth.Prin
 	w.Header().Set("Cache-Control", "no-store")
 	s.writeJSON(w, r, http.StatusOK, tokenResponse{
 		User:             userToWire(&p.User),
+		AdminUIAccess:    auth.AdminUIAccess(p.Role),
 		AccessToken:      pair.AccessToken,
 		RefreshToken:     pair.RefreshToken,
 		ExpiresAt:        pair.AccessExpiresAt.UTC().Format(time.RFC3339),

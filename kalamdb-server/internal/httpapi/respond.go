@@ -140,7 +140,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		_ = http.NewResponseController(w).SetReadDeadline(time.Now())
 	}
 	status := StatusForCode(e.Code)
-	if status == http.StatusUnauthorized {
+	if status == http.StatusUnauthorized && !wantsCookieSession(r) {
+		// Not to the console: a browser answers a Basic challenge with
+		// its own password dialog, over the console's sign-in page.
 		w.Header().Set("WWW-Authenticate", `Basic realm="kalamdb"`)
 	}
 	if wait, ok := apierror.RetryAfterOf(e); ok {

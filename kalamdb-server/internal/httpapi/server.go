@@ -76,10 +76,35 @@ func OptionsFromConfig(c *config.Config, version string) Options {
 	}
 }
 
+// Sessions are the console's cookie sessions (auth.Authenticator). Every
+// error is expected to be an *apierror.Error.
+type Sessions interface {
+	// SessionFromCookie authenticates a request by its session cookie
+	// (and, for a request that changes something, its CSRF token).
+	SessionFromCookie(r *http.Request) (auth.Session, error)
+	// RefreshFromCookie renews the session of the refresh cookie.
+	RefreshFromCookie(r *http.Request) (auth.Session, auth.TokenPair, error)
+	// CSRFOf is the CSRF token of a freshly issued pair's session.
+	CSRFOf(pair auth.TokenPair) (string, error)
+}
+
+// Setup is the first-run set-up (kalamdb-core's catalog).
+type Setup interface {
+	// NeedsSetup reports whether root has no password yet.
+	NeedsSetup() bool
+	// Setup gives root a password and creates a dba user, only while
+	// root has none.
+	Setup(rootPassword, name, password, email string) (string, error)
+}
+
 // Deps are the collaborators of the HTTP API.
 type Deps struct {
 	Executor SQLExecutor
 	Auth     Authenticator
+	// Sessions, when set, enables cookie sessions (the admin console).
+	Sessions Sessions
+	// Setup, when set, serves the first-run set-up endpoints.
+	Setup Setup
 	// Logger receives the access log and internal errors (zap.NewNop when
 	// nil).
 	Logger *zap.Logger
@@ -88,9 +113,11 @@ type Deps struct {
 // Server is the HTTP API: an http.Handler with every route of docs/api.md but
 // the WebSocket one (see Handle), behind the middleware.
 type Server struct {
-	exec SQLExecutor
-	auth Authenticator
-	log  *zap.Logger
+	exec     SQLExecutor
+	auth     Authenticator
+	sessions Sessions
+	setup    Setup
+	log      *zap.Logger
 	// accessLog is log without the caller, which is always the same line
 	// of the middleware and costs a stack walk per entry.
 	accessLog *zap.Logger
@@ -142,6 +169,8 @@ func New(deps Deps, opts Options) (*Server, error) {
 	s := &Server{
 		exec:      deps.Executor,
 		auth:      deps.Auth,
+		sessions:  deps.Sessions,
+		setup:     deps.Setup,
 		log:       log,
 		accessLog: log.WithOptions(zap.WithCaller(false)),
 		opts:      opts,
@@ -169,6 +198,11 @@ func (s *Server) routes() {
 	s.Handle("POST /v1/api/auth/refresh", http.HandlerFunc(s.handleRefresh))
 	s.Handle("GET /v1/api/auth/me", http.HandlerFunc(s.handleMe))
 	s.Handle("GET /metrics", http.HandlerFunc(s.handleMetrics))
+	s.Handle("POST /v1/api/auth/logout", http.HandlerFunc(s.handleLogout))
+	if s.setup != nil {
+		s.Handle("GET /v1/api/auth/status", http.HandlerFunc(s.handleSetupStatus))
+		s.Handle("POST /v1/api/auth/setup", http.HandlerFunc(s.handleSetup))
+	}
 	// Everything else: a JSON 404 rather than ServeMux's plain text.
 	s.mux.Handle("/", http.HandlerFunc(s.handleNotFound))
 }

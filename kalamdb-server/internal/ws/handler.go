@@ -31,6 +31,9 @@ import (
 type Authenticator interface {
 	CheckToken(token string, want auth.TokenType, remoteAddr string) (auth.Principal, error)
 	CheckPassword(ctx context.Context, username, password, remoteAddr string) (auth.Principal, error)
+	// CheckSessionToken checks a console session: the access token of the
+	// upgrade request's session cookie and the CSRF token sent in-band.
+	CheckSessionToken(accessToken, csrf, remoteAddr string) (auth.Principal, error)
 }
 
 // Options are the endpoint's limits. Zero values take the defaults noted.
@@ -129,6 +132,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered the request
 	}
 	s := newSession(h, c, r.RemoteAddr)
+	s.cookieToken = sessionCookie(r)
 	if f := h.opts.OnAuthenticated; f != nil {
 		ctx := r.Context()
 		s.onAuthenticated = func() { f(ctx) }

@@ -48,6 +48,9 @@ type session struct {
 	// onAuthenticated, when set, is called once the client has
 	// authenticated.
 	onAuthenticated func()
+	// cookieToken is the console session's access token from the upgrade
+	// request ("" when none, or when the page was of another origin).
+	cookieToken string
 
 	// wmu guards the writer's lifecycle: writing while one runs, stopped
 	// once the socket is done (no writer may start after that).
@@ -203,8 +206,10 @@ func (s *session) check(ctx context.Context, in *inbound) (auth.Principal, error
 		// The socket's work context: a password check waiting for a bcrypt
 		// slot gives up when the socket closes (the auth timeout included).
 		return s.h.auth.CheckPassword(s.work, in.Username, in.Password, s.remote)
+	case "cookie":
+		return s.checkCookie(in.Token)
 	}
-	return auth.Principal{}, apierror.New(apierror.Unauthorized, "authentication method must be \"jwt\" or \"basic\"")
+	return auth.Principal{}, apierror.New(apierror.Unauthorized, "authentication method must be \"jwt\", \"basic\" or \"cookie\"")
 }
 
 // readLoop serves the authenticated client's requests until the socket

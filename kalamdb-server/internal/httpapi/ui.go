@@ -1,0 +1,90 @@
+package httpapi
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+)
+
+// The admin console is a single-page application served from an fs.FS
+// (the built assets embedded in the binary). Its files are read once at
+// mount time and served from memory.
+
+// UIPath is where the console is served.
+const UIPath = "/ui/"
+
+// uiCSP is the console's Content-Security-Policy: scripts, styles,
+// workers and connections from the server's own origin only (no inline
+// script, no eval), no plugins, no framing, no foreign form targets.
+const uiCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+	"connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+type uiFile struct {
+	data []byte
+	etag string
+}
+
+// MountUI serves the console in fsys at /ui/ (GET /ui redirects there).
+// fsys holds index.html and the build's files; those under assets/ have
+// content hashes in their names and are cached for good, everything else
+// is revalidated. A path under /ui/ that names no file and has no
+// extension is a route of the application and gets index.html.
+func (s *Server) MountUI(fsys fs.FS) error {
+	files := make(map[string]uiFile)
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(data)
+		files[p] = uiFile{data: data, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("httpapi: read the console's files: %w", err)
+	}
+	if _, ok := files["index.html"]; !ok {
+		return fmt.Errorf("httpapi: the console's files have no index.html")
+	}
+	s.Handle("GET /ui", http.RedirectHandler(UIPath, http.StatusMovedPermanently))
+	s.Handle("GET "+UIPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.serveUI(w, r, files)
+	}))
+	return nil
+}
+
+func (s *Server) serveUI(w http.ResponseWriter, r *http.Request, files map[string]uiFile) {
+	name := strings.TrimPrefix(r.URL.Path, UIPath)
+	f, ok := files[name]
+	switch {
+	case ok:
+	case name == "" || path.Ext(name) == "":
+		name, f = "index.html", files["index.html"]
+	default:
+		s.handleNotFound(w, r)
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Security-Policy", uiCSP)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "no-referrer")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("ETag", f.etag)
+	if strings.HasPrefix(name, "assets/") {
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+	} else {
+		h.Set("Cache-Control", "no-cache")
+	}
+	infoOf(w).code = codeOK
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.data))
+}
