@@ -1,0 +1,27 @@
+// LiveGrid is a grid over a live query, highlighting rows as they change.
+import type { ComponentChildren } from "preact";
+import { asArrays, useLive } from "../useLive";
+import { Grid } from "./Grid";
+
+export function LiveGrid(props: { sql: string | null; keyColumn?: string; testId: string; actions?: (row: unknown[]) => ComponentChildren }) {
+  const live = useLive(props.sql, props.keyColumn);
+  const rows = asArrays(live.columns, live.rows);
+  return (
+    <div class="live-grid">
+      <p class="live-status">
+        <span class={"badge live-" + live.status} data-testid={props.testId + "-status"}>
+          {live.status === "ready" ? "live" : live.status}
+        </span>{" "}
+        <small data-testid={props.testId + "-events"}>{live.events} changes received</small>
+      </p>
+      {live.error && (
+        <p class="error-box" role="alert" data-testid={props.testId + "-error"}>
+          {live.error}
+        </p>
+      )}
+      {live.columns.length > 0 && (
+        <Grid columns={live.columns} rows={rows} testId={props.testId} rowClass={(i) => live.marks.get(live.rows[i])} actions={props.actions} />
+      )}
+    </div>
+  );
+}
