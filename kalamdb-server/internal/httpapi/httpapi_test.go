@@ -105,6 +105,7 @@ func (c *clock) Advance(d time.Duration) {
 
 type env struct {
 	srv   *Server
+	setup *fakeSetup
 	exec  *fakeExecutor
 	users *fakeUsers
 	clock *clock
@@ -173,7 +174,8 @@ func newEnvWithAuth(t *testing.T, authMutate func(*auth.Options), mutate ...func
 	for _, m := range mutate {
 		m(&opts)
 	}
-	e.srv, err = New(Deps{Executor: e.exec, Auth: authn, Logger: zap.New(core)}, opts)
+	e.setup = &fakeSetup{users: e.users}
+	e.srv, err = New(Deps{Executor: e.exec, Auth: authn, Sessions: authn, Setup: e.setup, Logger: zap.New(core)}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -759,6 +761,7 @@ type loginJSON struct {
 		CreatedAt string  `json:"created_at"`
 		UpdatedAt string  `json:"updated_at"`
 	} `json:"user"`
+	AdminUIAccess    bool   `json:"admin_ui_access"`
 	AccessToken      string `json:"access_token"`
 	RefreshToken     string `json:"refresh_token"`
 	ExpiresAt        string `json:"expires_at"`
@@ -794,6 +797,9 @@ func TestLogin(t *testing.T) {
 		l.User.Email == nil || *l.User.Email != "alice@example.com" ||
 		l.User.CreatedAt != "2025-01-02T03:04:05Z" || l.User.UpdatedAt != "2025-01-02T04:04:05Z" {
 		t.Errorf("user %+v", l.User)
+	}
+	if l.AdminUIAccess {
+		t.Error("a user-role login reports admin_ui_access")
 	}
 	exp, err := time.Parse(time.RFC3339, l.ExpiresAt)
 	if err != nil || !exp.Equal(now.Add(time.Hour)) {
@@ -879,7 +885,7 @@ func TestMe(t *testing.T) {
 		if w.Code != 200 {
 			t.Fatalf("%s: %d %s", name, w.Code, w.Body)
 		}
-		want := `{"id":"alice","username":"alice","role":"user","email":"alice@example.com","created_at":"2025-01-02T03:04:05Z","updated_at":"2025-01-02T04:04:05Z"}` + "\n"
+		want := `{"id":"alice","username":"alice","role":"user","email":"alice@example.com","created_at":"2025-01-02T03:04:05Z","updated_at":"2025-01-02T04:04:05Z","admin_ui_access":false}` + "\n"
 		if w.Body.String() != want {
 			t.Errorf("%s:\n got %s\nwant %s", name, w.Body, want)
 		}

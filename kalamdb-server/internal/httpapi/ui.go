@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
@@ -19,11 +21,19 @@ import (
 // UIPath is where the console is served.
 const UIPath = "/ui/"
 
-// uiCSP is the console's Content-Security-Policy: scripts, styles,
-// workers and connections from the server's own origin only (no inline
-// script, no eval), no plugins, no framing, no foreign form targets.
-const uiCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
-	"connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+// uiCSP is the console's Content-Security-Policy: scripts, workers and
+// connections from the server's own origin only (no inline script, no
+// eval), styles from it too plus the <style> elements the editor adds,
+// which carry the page's nonce; no plugins, no framing, no foreign form
+// targets.
+func uiCSP(nonce string) string {
+	return "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-" + nonce + "'; img-src 'self' data:; font-src 'self'; " +
+		"connect-src 'self'; worker-src 'self'; manifest-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+}
+
+// noncePlaceholder stands in index.html for the page's style nonce (the
+// editor reads it from a meta tag to label the <style> elements it adds).
+const noncePlaceholder = "__CSP_NONCE__"
 
 type uiFile struct {
 	data []byte
@@ -74,17 +84,34 @@ func (s *Server) serveUI(w http.ResponseWriter, r *http.Request, files map[strin
 		return
 	}
 	h := w.Header()
-	h.Set("Content-Security-Policy", uiCSP)
+	nonce := newNonce()
+	h.Set("Content-Security-Policy", uiCSP(nonce))
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Referrer-Policy", "no-referrer")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("ETag", f.etag)
-	if strings.HasPrefix(name, "assets/") {
-		h.Set("Cache-Control", "public, max-age=31536000, immutable")
-	} else {
-		h.Set("Cache-Control", "no-cache")
-	}
 	infoOf(w).code = codeOK
-	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(f.data))
+	data := f.data
+	switch {
+	case name == "index.html":
+		// A fresh nonce per page: never cached.
+		h.Set("Cache-Control", "no-store")
+		data = bytes.ReplaceAll(data, []byte(noncePlaceholder), []byte(nonce))
+	case strings.HasPrefix(name, "assets/"):
+		// Content-hashed names: a changed file is a new name.
+		h.Set("Cache-Control", "public, max-age=31536000, immutable")
+		h.Set("ETag", f.etag)
+	default:
+		h.Set("Cache-Control", "no-cache")
+		h.Set("ETag", f.etag)
+	}
+	http.ServeContent(w, r, name, time.Time{}, bytes.NewReader(data))
+}
+
+// newNonce returns 128 random bits, base64.
+func newNonce() string {
+	var b [16]byte
+	// crypto/rand does not fail on supported platforms.
+	_, _ = rand.Read(b[:])
+	return base64.StdEncoding.EncodeToString(b[:])
 }

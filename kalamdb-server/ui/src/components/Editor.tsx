@@ -8,6 +8,10 @@ import { Compartment, EditorState, StateEffect, StateField } from "@codemirror/s
 import { Decoration, drawSelection, EditorView, highlightActiveLine, keymap, lineNumbers, placeholder, type DecorationSet } from "@codemirror/view";
 import { useEffect, useRef } from "preact/hooks";
 
+// The page's CSP nonce (see index.html): CodeMirror adds <style> elements,
+// which the policy admits only with it.
+const nonce = document.querySelector<HTMLMetaElement>('meta[name="csp-nonce"]')?.content ?? "";
+
 export interface EditorHandle {
   // The selected text, or the whole text; and where it starts.
   target(): { text: string; from: number };
@@ -66,6 +70,7 @@ export function Editor(props: {
           placeholder("SELECT * FROM system.tables"),
           lang.current.of(sql({ dialect: PostgreSQL, schema: props.schema, upperCaseKeywords: true })),
           errorField,
+          EditorView.cspNonce.of(nonce),
           keymap.of([
             { key: "Mod-Enter", run },
             { key: "Shift-Enter", run },

@@ -55,6 +55,7 @@ export function Grid({ columns, rows, total, rowClass, pageSize = 100, testId = 
         accessorFn: (row: unknown[]) => row[i],
         sortingFn: (a, b, id) => compare(a.getValue(id), b.getValue(id)),
         sortUndefined: "last",
+        sortDescFirst: false,
         cell: (info) => <Cell value={info.getValue()} type={c.data_type} />,
         meta: { type: c.data_type },
       })),
@@ -77,7 +78,7 @@ export function Grid({ columns, rows, total, rowClass, pageSize = 100, testId = 
   return (
     <div class="grid-wrap" data-testid={testId}>
       <div class="grid-scroll">
-        <table class="grid striped">
+        <table class="rgrid striped">
           <thead>
             {table.getHeaderGroups().map((hg) => (
               <tr key={hg.id}>

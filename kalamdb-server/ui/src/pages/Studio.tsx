@@ -41,6 +41,8 @@ export function Studio() {
   const cat = useStore(catalog);
   const editor = useRef<EditorHandle | null>(null);
   const [answer, setAnswer] = useState<QueryAnswer | null>(null);
+  // Each answer gets fresh grids (sorting and paging start over).
+  const [answerSeq, setAnswerSeq] = useState(0);
   const [error, setError] = useState<ApiError | null>(null);
   const [running, setRunning] = useState(false);
   const [history, setHistory] = useState<HistoryEntry[]>(loadHistory);
@@ -61,6 +63,7 @@ export function Studio() {
     try {
       const ans = await sql(text);
       setAnswer(ans);
+      setAnswerSeq((n) => n + 1);
       record({ sql: text.trim(), at: Date.now(), ok: true, took: ans.took });
       if (DDL.test(text)) void loadCatalog().catch(() => undefined);
     } catch (e) {
@@ -132,7 +135,7 @@ export function Studio() {
       {answer && (
         <div class="results" data-testid="results">
           {answer.results.map((r, i) => (
-            <div class="result" key={i}>
+            <div class="result" key={`${answerSeq}-${i}`}>
               {answer.results.length > 1 && <h6>Statement {i + 1}</h6>}
               {r.schema ? (
                 <Grid columns={r.schema} rows={r.rows ?? []} total={r.total_rows} testId={i === answer.results.length - 1 ? "grid" : `grid-${i}`} />
