@@ -397,7 +397,10 @@ func TestConsoleInBrowser(t *testing.T) {
 	p.waitText(".cm-content", "my unsaved draft")
 
 	// The screenshot README shows.
-	p.query("SELECT * FROM app.items ORDER BY id")
+	p.setSQL("SELECT * FROM app.items ORDER BY id")
+	p.do(chromedp.KeyEvent(kb.Escape)) // closes the completion list typing opened
+	p.waitGone(".cm-tooltip-autocomplete")
+	p.click(tid("run"))
 	p.waitText(tid("grid-count"), "4 rows")
 	png, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
