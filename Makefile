@@ -12,7 +12,7 @@ PKGS := ./kalamdb-store/... ./kalamdb-sql/... ./kalamdb-core/... ./kalamdb-serve
 GOTEST := go test -p 2 -count=1
 BENCH_OUT ?= bench.txt
 
-.PHONY: all deps build run test test-unit lint fmt bench fuzz soak clean
+.PHONY: all deps build run test test-unit lint fmt bench fuzz soak ui screenshot clean
 
 all: build
 
@@ -40,6 +40,17 @@ lint: deps
 
 fmt:
 	gofmt -w kalamdb-store kalamdb-sql kalamdb-core kalamdb-server
+
+# Rebuilds the admin console (kalamdb-server/ui/dist, committed and
+# embedded in the server, so nothing else needs Node.js) from its sources.
+# Needs Node.js 20+ and npm.
+ui:
+	cd kalamdb-server/ui && npm ci --no-audit --no-fund && npm run build
+
+# Takes the console screenshot README shows (docs/img/console.png), in the
+# browser test.
+screenshot: build
+	KALAMDB_UPDATE_SCREENSHOT=1 go test -count=1 -run '^TestConsoleInBrowser$$' ./kalamdb-server/e2e/
 
 # Micro-benchmarks of every module (no race detector); results in
 # $(BENCH_OUT), comparable with benchstat.
