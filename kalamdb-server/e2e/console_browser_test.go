@@ -343,6 +343,36 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("flush job: %s", r)
 	}
 
+	// Storages and their manifest: the file the flush wrote.
+	p.click(tid("nav-storages"))
+	p.click(tid("manifest-local"))
+	p.waitText(tid("manifest"), "batch-1.parquet")
+
+	// Users: create one, change its role, delete it; not yourself.
+	p.click(tid("nav-users"))
+	p.fill(tid("new-user-name"), "carol")
+	p.fill(tid("new-user-password"), "carol-pw")
+	p.click(tid("create-user-submit"))
+	p.waitText(tid("notice"), "User carol created.")
+	p.waitText(tid("users"), "carol")
+	p.click(tid("role-user-carol"))
+	evalIn[chromedp.Void](p, `(() => { const s = document.querySelector('[data-testid="edit-role"]');
+		s.value = 'service'; s.dispatchEvent(new Event('change', {bubbles: true})); })()`)
+	p.click(tid("edit-apply"))
+	p.waitText(tid("notice"), "carol is now service.")
+	if r := s.ok(rootPw, "SELECT role FROM system.users WHERE username = 'carol'"); r.rows(t) != `[["service"]]` {
+		t.Fatalf("role change: %s", r)
+	}
+	if !evalIn[bool](p, `document.querySelector('[data-testid="delete-user-admin"]').disabled`) {
+		t.Fatal("the signed-in user may delete itself")
+	}
+	p.click(tid("delete-user-carol"))
+	p.click(tid("delete-user-carol"))
+	p.waitText(tid("notice"), "User carol deleted.")
+	if r := s.ok(rootPw, "SELECT count(*) FROM system.users WHERE username = 'carol'"); r.rows(t) != `[[0]]` {
+		t.Fatalf("deleted user: %s", r)
+	}
+
 	// A live subscription receives a row inserted over HTTP.
 	p.click(tid("nav-live"))
 	p.fill(tid("live-sql"), "SELECT id, name FROM app.items")

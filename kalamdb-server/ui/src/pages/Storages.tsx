@@ -45,7 +45,7 @@ export function Storages() {
           rows={r.rows ?? []}
           testId="storages"
           actions={(row) => (
-            <button class="small outline" onClick={() => setSelected(String(row[0]))}>
+            <button class="small outline" data-testid={`manifest-${String(row[0])}`} onClick={() => setSelected(String(row[0]))}>
               manifest
             </button>
           )}

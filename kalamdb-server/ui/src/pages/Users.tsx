@@ -18,6 +18,8 @@ export function Users() {
   const [role, setRole] = useState("user");
   const [email, setEmail] = useState("");
   const [editing, setEditing] = useState<{ user: string; kind: "role" | "password"; value: string } | null>(null);
+  // The user whose delete button was pressed once: a second press deletes.
+  const [deleting, setDeleting] = useState<string | null>(null);
 
   const load = async () => {
     try {
@@ -121,22 +123,27 @@ export function Users() {
             const self = me?.username === user;
             return (
               <span class="row-actions">
-                <button class="small outline" disabled={user === "root"} onClick={() => setEditing({ user, kind: "role", value: String(row[1]) })}>
+                <button class="small outline" data-testid={`role-user-${user}`} disabled={user === "root" || self} onClick={() => setEditing({ user, kind: "role", value: String(row[1]) })}>
                   role
                 </button>
-                <button class="small outline" onClick={() => setEditing({ user, kind: "password", value: "" })}>
+                <button class="small outline" data-testid={`password-user-${user}`} onClick={() => setEditing({ user, kind: "password", value: "" })}>
                   password
                 </button>
                 <button
-                  class="small outline danger"
+                  class={deleting === user ? "small danger" : "small outline danger"}
                   data-testid={`delete-user-${user}`}
                   disabled={self || user === "root"}
                   title={self ? "You cannot delete yourself" : undefined}
                   onClick={() => {
-                    if (confirm(`Delete user ${user}?`)) void exec(`DROP USER ${quoteLiteral(user)}`, `User ${user} deleted.`);
+                    if (deleting !== user) {
+                      setDeleting(user);
+                      return;
+                    }
+                    setDeleting(null);
+                    void exec(`DROP USER ${quoteLiteral(user)}`, `User ${user} deleted.`);
                   }}
                 >
-                  delete
+                  {deleting === user ? "really delete?" : "delete"}
                 </button>
               </span>
             );
