@@ -208,7 +208,7 @@ function CreateNamespace({ onCreated }: { onCreated: (ns: string) => void }) {
     }
   };
   return (
-    <form onSubmit={submit} role="group" data-testid="create-namespace">
+    <form onSubmit={submit} class="inline-form" data-testid="create-namespace">
       <input placeholder="new namespace" required value={name} onInput={(e) => setName((e.target as HTMLInputElement).value)} data-testid="create-namespace-name" />
       <button type="submit">Create</button>
       {error && <ErrorBox error={error} />}
@@ -236,7 +236,7 @@ export function Browse() {
   };
   return (
     <section class="browse">
-      <nav class="tree" data-testid="tree">
+      <div class="tree" data-testid="tree">
         <CreateNamespace onCreated={() => undefined} />
         {error && <ErrorBox error={error} />}
         {cat.namespaces.length === 0 && <p>No namespaces yet.</p>}
@@ -275,7 +275,7 @@ export function Browse() {
         <button class="outline" data-testid="new-table" onClick={() => setCreating(true)} disabled={cat.namespaces.length === 0}>
           New table
         </button>
-      </nav>
+      </div>
       <div class="detail">
         {creating ? (
           <CreateTable
