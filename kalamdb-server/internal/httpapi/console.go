@@ -145,17 +145,8 @@ func (s *Server) handleSetup(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	bp := getBuf()
-	defer putBuf(bp)
-	body, err := s.readBody(w, r, min(s.opts.MaxBodyBytes, maxLoginBodyBytes), *bp)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	*bp = body
-	req, err := decodeSetupRequest(body)
-	if err != nil {
-		s.writeError(w, r, err)
+	req, ok := readRequest(s, w, r, min(s.opts.MaxBodyBytes, maxLoginBodyBytes), decodeSetupRequest)
+	if !ok {
 		return
 	}
 	id, err := s.setup.Setup(req.RootPassword, req.User, req.Password, req.Email)

@@ -202,20 +202,34 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	s.writeSuccess(w, r, results, tookMillis(info))
 }
 
-func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+// readRequest reads r's body, at most limit bytes, into a pooled buffer
+// and decodes it; decoded values must not refer to the buffer. On failure
+// it has answered.
+func readRequest[T any](s *Server, w http.ResponseWriter, r *http.Request, limit int64, decode func([]byte) (T, error)) (T, bool) {
 	bp := getBuf()
 	defer putBuf(bp)
-	body, err := s.readBody(w, r, min(s.opts.MaxBodyBytes, maxLoginBodyBytes), *bp)
+	var v T
+	body, err := s.readBody(w, r, limit, *bp)
+	if err == nil {
+		*bp = body
+		v, err = decode(body)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
+		return v, false
+	}
+	return v, true
+}
+
+func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	creds, ok := readRequest(s, w, r, min(s.opts.MaxBodyBytes, maxLoginBodyBytes), func(body []byte) ([2]string, error) {
+		user, password, err := loginCredentials(r, body)
+		return [2]string{user, password}, err
+	})
+	if !ok {
 		return
 	}
-	*bp = body
-	username, password, err := loginCredentials(r, body)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	username, password := creds[0], creds[1]
 	cookie := wantsCookieSession(r)
 	if cookie {
 		if err := s.checkConsoleRequest(r); err != nil {
