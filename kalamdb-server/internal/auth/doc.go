@@ -16,4 +16,8 @@
 // a bcrypt. Every rejection is an *apierror.Error (UNAUTHORIZED, or
 // RATE_LIMIT_EXCEEDED with a retry time) whose message is safe to show the
 // client.
+//
+// It also owns the admin console's cookie sessions (session.go): the
+// cookies that hold a token pair, the anti-CSRF token derived from the
+// session, and the same-origin checks of requests that carry them.
 package auth
