@@ -1,9 +1,9 @@
 // Package httpapi owns the HTTP surface of docs/api.md: the routes (health,
 // POST /v1/api/sql, the auth endpoints with the console's cookie sessions
 // and the first-run set-up, /metrics, the console's files at /ui/), the
-// wire shapes of their
-// success and error answers, the mapping from apierror codes to HTTP
-// statuses, request body and SQL size limits, per-user rate limiting, and
+// wire shapes of their success and error answers, the mapping from
+// apierror codes to HTTP statuses, request body and SQL size limits,
+// per-user rate limiting, and
 // the middleware every route runs behind (request id, access log, panic
 // recovery, Prometheus request metrics).
 //
