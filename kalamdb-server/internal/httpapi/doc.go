@@ -3,9 +3,8 @@
 // and the first-run set-up, /metrics, the console's files at /ui/), the
 // wire shapes of their success and error answers, the mapping from
 // apierror codes to HTTP statuses, request body and SQL size limits,
-// per-user rate limiting, and
-// the middleware every route runs behind (request id, access log, panic
-// recovery, Prometheus request metrics).
+// per-user rate limiting, and the middleware every route runs behind
+// (request id, access log, panic recovery, Prometheus request metrics).
 //
 // It executes nothing itself: SQL goes to a SQLExecutor and credentials to
 // an Authenticator, both declared here as the small interfaces this package
