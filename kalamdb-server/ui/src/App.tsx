@@ -35,17 +35,16 @@ function pageFromHash(): PageId {
 
 function Banner() {
   const ok = useStore(reachable);
-  const liveState = useStore(live.state);
   // While the server is away, look for it every second and a half.
   useEffect(() => {
     if (ok) return;
     const t = setInterval(() => void health(), 1500);
     return () => clearInterval(t);
   }, [ok]);
-  if (ok && liveState !== "connecting") return null;
+  if (ok) return null;
   return (
     <div class="banner" role="status" data-testid="banner">
-      {ok ? "Reconnecting live queries…" : "The server cannot be reached. Reconnecting…"}
+      The server cannot be reached. Reconnecting…
     </div>
   );
 }

@@ -122,7 +122,9 @@ async function call(method: string, path: string, body?: unknown, retry = true):
   return data;
 }
 
-function expire() {
+// expire ends a session the server no longer honours: back to sign-in,
+// with a notice (the pages keep their drafts in local storage).
+export function expire() {
   csrf = "";
   clearTimeout(refreshTimer);
   auth.set({ state: "signed-out", reason: "Your session has expired. Sign in again; your work is kept." });

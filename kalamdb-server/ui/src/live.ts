@@ -3,7 +3,7 @@
 // the CSRF token. When the socket drops it reconnects with a growing
 // delay and subscribes again to everything that was subscribed, starting
 // each from a fresh snapshot.
-import { auth, csrfToken, reachable, refresh, type Column } from "./api";
+import { auth, csrfToken, expire, reachable, refresh, type Column } from "./api";
 import { parseJSON } from "./json";
 import { Store } from "./store";
 
@@ -94,7 +94,9 @@ class LiveClient {
           // Most likely an expired access token: renew the session, and
           // the reconnect uses the new cookie.
           refused = true;
-          void refresh();
+          void refresh().then((ok) => {
+            if (!ok && auth.get().state === "signed-in") expire();
+          });
           break;
         case "subscription_ack": {
           const s = this.subs.get(m.subscription_id);
