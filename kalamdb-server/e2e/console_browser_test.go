@@ -302,6 +302,15 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("descending sort puts %q first", first)
 	}
 
+	// Run the selection only: the second line of two statements.
+	p.setSQL("SELECT 'first' AS a;\nSELECT 'second' AS b")
+	p.do(chromedp.KeyEvent(kb.Escape), chromedp.KeyEvent(kb.Home, chromedp.KeyModifiers(kb.ModifierShift)))
+	p.click(tid("run"))
+	p.waitText(tid("grid"), "second")
+	if res := p.text(tid("results")); strings.Contains(res, "first") || !strings.Contains(res, "1 statement in") {
+		t.Fatalf("running the selection showed:\n%s", res)
+	}
+
 	// An error shows its code, message and position.
 	p.query("SELECT 1;\nSELEC 2")
 	p.waitText(tid("sql-error"), "INVALID_SQL")
