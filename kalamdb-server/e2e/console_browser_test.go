@@ -394,7 +394,10 @@ func TestConsoleInBrowser(t *testing.T) {
 
 	// The server goes away: a banner; it comes back: the page reconnects
 	// and subscribes again.
-	s = s.restartSamePortWhile(func() { p.waitText(tid("banner"), "cannot be reached") })
+	s = s.restartSamePortWhile(func() {
+		p.waitText(tid("banner"), "cannot be reached")
+		p.waitText(tid("live-status"), "reconnecting")
+	})
 	rootPw = basic("root", "root-pw")
 	p.waitGone(tid("banner"))
 	p.waitText(tid("live-status"), "live")
