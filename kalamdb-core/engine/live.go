@@ -232,11 +232,16 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 }
 
 // Match reports whether a row (values of the table's columns in the
-// current schema order, then _seq and _deleted) satisfies the WHERE.
+// current schema order, then _seq and _deleted) satisfies the WHERE. It
+// runs as a statement of the subscriber would: under the time limit of
+// the subscriber's role and a statement's memory budget; past the limit
+// it stops and fails with QUERY_TIMEOUT.
 func (f *Filter) Match(ctx context.Context, row []any) (bool, error) {
 	if f.cond == nil {
 		return true, nil
 	}
+	ctx, cancel := WithTimeout(ctx, f.e.limits.Timeout.For(f.role))
+	defer cancel()
 	shape, err := f.e.provider.tables.shape(f.Table)
 	if err != nil {
 		return false, err
@@ -254,6 +259,9 @@ func (f *Filter) Match(ctx context.Context, row []any) (bool, error) {
 	defer release()
 	v, err := sql.EvaluateCondition(sctx, f.cond, in)
 	if err != nil {
+		if cerr, stopped := StoppedError(ctx); stopped {
+			return false, cerr
+		}
 		return false, translateError(err)
 	}
 	return sql.IsTrue(v), nil // NULL, like false, is no match

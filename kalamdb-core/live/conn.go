@@ -3,6 +3,8 @@ package live
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -223,8 +225,16 @@ func (c *Conn) next(ctx context.Context, wait bool) (Message, bool, error) {
 	}
 }
 
-// process turns one queue item into zero or more messages in c.out.
+// process turns one queue item into zero or more messages in c.out. A
+// panic while it does (a bug the subscription's WHERE or rows reach in
+// the engine) ends that item's subscription, not the process: the sender
+// runs outside any request, so nothing else would recover it.
 func (c *Conn) process(ctx context.Context, it item) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.failInternal(it.sub, r)
+		}
+	}()
 	s := it.sub
 	if it.refresh {
 		if s.removed.Load() {
@@ -302,6 +312,22 @@ func (c *Conn) endSubscription(s *subscription, why *ErrorMessage) {
 	c.m.removeSubscription(s)
 	s.pending = nil
 	c.out = append(c.out, why)
+}
+
+// failInternal ends s after a panic (v) on the sender and reports it; the
+// client is told only that the subscription failed. A panic outside any
+// subscription (a plain message) loses that message.
+func (c *Conn) failInternal(s *subscription, v any) {
+	err := fmt.Errorf("live: panic on the sender: %v\n%s", v, debug.Stack())
+	liveID := c.id
+	if s != nil && !s.removed.Load() {
+		liveID = s.liveID
+		c.endSubscription(s, NewError(s.id, apierror.SubscriptionFailed,
+			"the subscription ended: internal error while evaluating a change"))
+	}
+	if report := c.m.opts.OnInternalError; report != nil {
+		report(liveID, err)
+	}
 }
 
 // SubscriptionOptions are the options of a subscribe request (docs/api.md).

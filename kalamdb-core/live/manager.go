@@ -45,6 +45,11 @@ type Options struct {
 	// SUBSCRIPTION_FAILED. Its query is re-run on every change of the
 	// table, and its last result is kept to compare with.
 	MaxSystemRows int
+	// OnInternalError, when set, is told of a subscription ended by a
+	// bug (a panic while its changes were evaluated or encoded), with the
+	// panic and its stack, for the server's log. The client only learns
+	// that the subscription failed.
+	OnInternalError func(liveID string, err error)
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }

@@ -279,9 +279,10 @@ func quoteIdent(name string) string {
 // view is how the sender turns changes into rows for one subscription:
 // the compiled filter, and where each shown column sits in a change's row.
 type view struct {
-	filter *engine.Filter
-	table  *catalog.Table
-	shape  *rowShape
+	// cond evaluates the WHERE (the compiled filter; tests replace it).
+	cond  matcher
+	table *catalog.Table
+	shape *rowShape
 	// at[i] is the index of shown column i in the match row (the table's
 	// columns, then _seq, then _deleted); types[i] its type.
 	at     []int
@@ -302,7 +303,7 @@ var (
 func newView(f *engine.Filter) (*view, error) {
 	t := f.Table
 	n := len(t.Schema.Columns)
-	v := &view{filter: f, table: t, shape: newRowShape(f.Columns)}
+	v := &view{cond: f, table: t, shape: newRowShape(f.Columns)}
 	for i, name := range f.Columns {
 		var at int
 		var dt dialect.DataType
@@ -352,8 +353,14 @@ func (s *subscription) render(ctx context.Context, ch *txn.Change) (msg Message,
 	if ch.New != nil {
 		newRow = v.matchRow(ch.Table, ch.New, ch.NewSeq)
 	}
-	oldMatch := oldRow != nil && v.match(ctx, oldRow)
-	newMatch := newRow != nil && v.match(ctx, newRow)
+	oldMatch, err := v.match(ctx, oldRow)
+	if err != nil {
+		return nil, s.stopped(err)
+	}
+	newMatch, err := v.match(ctx, newRow)
+	if err != nil {
+		return nil, s.stopped(err)
+	}
 	out := &ChangeMessage{Type: "change", SubscriptionID: s.id}
 	switch {
 	case oldMatch && newMatch:
@@ -441,12 +448,33 @@ func (v *view) projection(t *catalog.Table) []int {
 	return proj
 }
 
-// match evaluates the WHERE. A row the condition cannot be evaluated on
-// (a run-time error such as a failed cast) does not match, as NULL does
-// not: one odd row must not end a subscription.
-func (v *view) match(ctx context.Context, r []any) bool {
-	ok, err := v.filter.Match(ctx, r)
-	return err == nil && ok
+// matcher evaluates a subscription's WHERE on a row (engine.Filter).
+type matcher interface {
+	Match(ctx context.Context, row []any) (bool, error)
+}
+
+// match evaluates the WHERE on r (false for a nil row). A row the
+// condition cannot be evaluated on (a run-time error such as a failed
+// cast) does not match, as NULL does not: one odd row must not end a
+// subscription. An evaluation stopped at the statement time limit is the
+// error: a WHERE that costs that much per change ends the subscription,
+// or it would keep the connection's sender busy with every change.
+func (v *view) match(ctx context.Context, r []any) (bool, error) {
+	if r == nil {
+		return false, nil
+	}
+	ok, err := v.cond.Match(ctx, r)
+	if apierror.Is(err, apierror.QueryTimeout) {
+		return false, err
+	}
+	return err == nil && ok, nil
+}
+
+// stopped is the message that ends s when evaluating a change had to be
+// stopped.
+func (s *subscription) stopped(err error) *ErrorMessage {
+	e := wireError(err)
+	return NewError(s.id, e.Code, "the subscription ended: its WHERE took too long to evaluate for a change: %s", e.Message)
 }
 
 // row encodes the shown columns of a match row for the wire.

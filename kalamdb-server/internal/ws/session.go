@@ -221,7 +221,18 @@ func (s *session) readLoop(ctx context.Context, lc *live.Conn) {
 			// reading initial data take a deep stack, which would
 			// otherwise stay with this goroutine while the socket idles.
 			served := make(chan *apierror.Error, 1)
-			go func() { served <- s.serveRequest(s.work, lc, &in) }()
+			go func() {
+				defer func() {
+					// A bug reached while compiling a query or reading
+					// initial data fails this request, not the process.
+					if r := recover(); r != nil {
+						s.h.log.Error("panic serving a websocket request", zap.String("connection_id", lc.ID()),
+							zap.String("type", in.Type), zap.Any("panic", r), zap.Stack("stack"))
+						served <- apierror.New(apierror.SubscriptionFailed, "internal error")
+					}
+				}()
+				served <- s.serveRequest(s.work, lc, &in)
+			}()
 			e = <-served
 		}
 		if e != nil {
@@ -349,6 +360,16 @@ func (s *session) serveRequest(ctx context.Context, lc *live.Conn, in *inbound) 
 // starts the next writer (startWriter): one writer at a time, none missed.
 func (s *session) writeLoop(lc *live.Conn) {
 	defer s.writers.Done()
+	defer func() {
+		// live.Conn recovers what one subscription's changes cause; this
+		// is for the rest (encoding a message): the socket ends, the
+		// server does not.
+		if r := recover(); r != nil {
+			s.h.log.Error("panic writing to a websocket", zap.String("connection_id", lc.ID()), zap.Any("panic", r),
+				zap.Stack("stack"))
+			s.close(websocket.StatusInternalError, "internal error")
+		}
+	}()
 	ctx := context.Background()
 	for {
 		m, ok, err := lc.TryNext(ctx)
