@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 )
 
@@ -85,6 +87,34 @@ func TestLiveExpensiveFiltersEndAtTheStatementTimeout(t *testing.T) {
 	}
 	s.ok(basic("bob", "pw-bob"), "INSERT INTO app.notes VALUES (5, 'x')")
 	if got := bob.change("fine"); got != "insert [map[id:5]]" {
+		t.Fatal(got)
+	}
+}
+
+// The review's smuggling over WebSocket: encoding/json matched "TYPE" and
+// "SQL" to type and sql, so a message a proxy or a log read as one request
+// ran as another. Such messages, and text that is not UTF-8, are refused
+// with PROTOCOL; nothing changes and the socket stays usable.
+func TestLiveAmbiguousMessagesAreRefused(t *testing.T) {
+	s := hostileLiveServer(t)
+	s.ok(root, "CREATE SHARED TABLE app.pub (id BIGINT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PUBLIC')")
+	c := s.loginWS(t, "alice", "pw-alice")
+	c.subscribeAll("n", "SELECT id FROM app.notes", nil)
+	for _, raw := range []string{
+		`{"type":"subscribe","subscription_id":"n","subscription":{"id":"x","sql":"SELECT id FROM app.notes"},"TYPE":"unsubscribe"}`,
+		`{"type":"subscribe","subscription":{"id":"y","sql":"SELECT id FROM app.notes","SQL":"SELECT id FROM app.pub"}}`,
+		`{"type":"unsubscribe","Subscription_Id":"n","subscription_id":"other"}`,
+		"{\"type\":\"subscribe\",\"subscription\":{\"id\":\"z\",\"sql\":\"SELECT id FROM app.notes WHERE id <> 'a\xff'\"}}",
+		`{"type":"subscribe","subscription":{"id":"z","sql":"SELECT id FROM app.notes WHERE id <> '\udc00'"}}`,
+	} {
+		c.sendRaw(websocket.MessageText, []byte(raw))
+		c.expectError("PROTOCOL", "")
+	}
+	if got := s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t); got != "[[1]]" {
+		t.Fatalf("live queries: %s", got)
+	}
+	s.ok(basic("alice", "pw-alice"), "INSERT INTO app.notes VALUES (1, 'x')")
+	if got := c.change("n"); got != "insert [map[id:1]]" {
 		t.Fatal(got)
 	}
 }

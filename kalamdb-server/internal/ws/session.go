@@ -259,14 +259,12 @@ func (s *session) readRequest(ctx context.Context, in *inbound) (e *apierror.Err
 	case typ != websocket.MessageText:
 		e = apierror.New(apierror.UnsupportedData, "binary messages are not supported; send JSON text")
 	default:
-		if err := json.Unmarshal(data, in); err != nil {
-			*in = inbound{}
+		// Strict: an ambiguous message (two "token"s, "sql" and "SQL")
+		// could be read as different requests by different parsers, so
+		// it is refused, as is text that is not UTF-8.
+		var err error
+		if *in, err = decodeInbound(data); err != nil {
 			e = apierror.New(apierror.Protocol, "malformed message: %s", jsonProblem(err))
-		} else if err := jsonstrict.CheckNoDuplicateKeys(data); err != nil {
-			// Ambiguous (two "token"s, two "sql"s): which one counts
-			// depends on the parser, so neither does.
-			*in = inbound{}
-			e = apierror.New(apierror.Protocol, "malformed message: %s", err)
 		} else if in.Type == "" {
 			e = apierror.New(apierror.Protocol, "message has no \"type\"")
 		}
@@ -278,17 +276,24 @@ func (s *session) readRequest(ctx context.Context, in *inbound) (e *apierror.Err
 	return e, nil
 }
 
-// jsonProblem describes a decoding error without echoing the input.
+// jsonProblem describes a decoding error without echoing the input
+// (beyond a character, or the name of an offending key).
 func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+	var syn *jsonstrict.SyntaxError
+	var notObject *jsonstrict.NotObjectError
+	var field *jsonstrict.FieldError
+	var dup *jsonstrict.DuplicateKeyError
 	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type)
 	case errors.Is(err, errBadSeqID):
 		return errBadSeqID.Error()
+	case errors.As(err, &field), errors.As(err, &dup):
+		return err.Error()
+	case errors.As(err, &notObject):
+		return "a message is a JSON object, not " + notObject.Kind
+	case errors.Is(err, jsonstrict.ErrInvalidText) && errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d: %s (text must be UTF-8)", syn.Offset, syn.Error())
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
 	}
 	return "invalid JSON"
 }
