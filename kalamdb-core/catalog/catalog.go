@@ -126,7 +126,7 @@ func (c *Catalog) load() (*Snapshot, error) {
 		namespaces: map[string]*systable.Namespace{},
 		tables:     map[string]*Table{},
 		users:      map[string]*systable.User{},
-		userByName: map[string]*systable.User{},
+		userByName: map[string][]*systable.User{},
 		storages:   map[string]*systable.Storage{},
 	}
 	nss, err := c.namespaces.ScanAll()

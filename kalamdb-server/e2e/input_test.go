@@ -65,3 +65,30 @@ func TestInvalidUTF8IsRefused(t *testing.T) {
 		t.Fatalf("valid text: %s", got)
 	}
 }
+
+// 'Alice' and 'alice' were two accounts. User names are case-insensitive
+// like every identifier: CREATE USER stores the name in lower case, any
+// spelling signs in and names the user, and no second spelling can be
+// created.
+func TestUserNamesAreCaseInsensitive(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, "CREATE USER 'Alice' WITH PASSWORD 'pw-alice' ROLE user")
+	s.fail(root, http.StatusConflict, "ALREADY_EXISTS", "CREATE USER 'alice' WITH PASSWORD 'other' ROLE dba")
+	s.fail(root, http.StatusConflict, "ALREADY_EXISTS", "CREATE USER 'ALICE' WITH PASSWORD 'other' ROLE user")
+	if got := s.ok(root, "SELECT username, role FROM system.users WHERE username LIKE '%lice'").rows(t); got != `[["alice","user"]]` {
+		t.Fatalf("users: %s", got)
+	}
+	for _, name := range []string{"alice", "Alice", "ALICE"} {
+		r := s.ok(basic(name, "pw-alice"), "SELECT CURRENT_USER()")
+		if got := r.rows(t); got != `[["alice"]]` {
+			t.Fatalf("signed in as %s: %s", name, got)
+		}
+	}
+	s.ok(root, "CREATE NAMESPACE app; CREATE TABLE app.notes (id BIGINT PRIMARY KEY)")
+	s.ok(root, "EXECUTE AS USER 'ALICE' (INSERT INTO app.notes VALUES (1))")
+	if got := s.ok(basic("alice", "pw-alice"), "SELECT id FROM app.notes").rows(t); got != `[[1]]` {
+		t.Fatalf("alice's rows: %s", got)
+	}
+	s.ok(root, "DROP USER 'aLiCe'")
+	s.fail(basic("alice", "pw-alice"), http.StatusUnauthorized, "UNAUTHORIZED", "SELECT 1")
+}

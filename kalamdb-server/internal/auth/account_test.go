@@ -553,3 +553,16 @@ func TestThrottleTablesAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// User names are case-insensitive, so the throttle counts every spelling
+// of a name as that name: "Alice", "ALICE" and "aLiCe" share alice's
+// allowance.
+func TestThrottleFoldsUserNames(t *testing.T) {
+	f := newFixture(t, throttled(testThrottle()))
+	for _, name := range []string{"alice", "Alice", "ALICE", "aLice", "alIce"} {
+		_, err := f.auth.CheckPassword(bg(), name, "guess", attacker)
+		wantUnauthorized(t, err, "guess "+name)
+	}
+	_, err := f.auth.CheckPassword(bg(), "ALiCE", "guess", attacker)
+	wantThrottled(t, err, "a sixth spelling")
+}

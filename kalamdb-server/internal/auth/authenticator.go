@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -237,6 +238,9 @@ func (a *Authenticator) CheckPassword(ctx context.Context, username, password, r
 		}
 		return principalOf(u), nil
 	}
+	// User names are case-insensitive: a guesser must not get a fresh
+	// allowance for each spelling of the victim's name.
+	username = catalog.FoldUserName(username)
 	var key cacheKey
 	if ok {
 		key = a.cache.key(username, password)
