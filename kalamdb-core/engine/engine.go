@@ -151,6 +151,13 @@ type QueryRequest struct {
 	// Snapshot, when set, is the snapshot the statement reads (it stays
 	// open after the statement); otherwise the statement takes its own.
 	Snapshot *kv.Snapshot
+	// OnRow, when set, is handed each result row (wire-encoded values)
+	// with its size as MaxBytes counts it, and the result keeps no rows:
+	// for a caller that bounds what it keeps itself (a live query's
+	// initial data keeps the first rows by _seq, up to a byte budget).
+	// MaxRows and MaxBytes do not apply; an error from OnRow ends the
+	// statement with it.
+	OnRow func(row []any, size int64) error
 }
 
 // ResultColumn is one column of a query result.
@@ -201,14 +208,14 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	}
 	sess.SetLastQueryInfoString(sql.LastInsertUuid, "")
 	sess.UserID, sess.Role, sess.tx = userID, role, tx
-	sess.showDeleted, sess.fatal, sess.noIndexes = false, nil, false
+	sess.showDeleted, sess.fatal, sess.noIndexes, sess.onRow = false, nil, false, nil
 	sess.budget.reset(&e.limits)
 	return sess, nil
 }
 
 func (e *Engine) releaseSession(s *Session) {
 	s.endStatement()
-	s.tx, s.UserID, s.Role = nil, "", ""
+	s.tx, s.UserID, s.Role, s.onRow = nil, "", "", nil
 	e.sessions.Put(s)
 }
 
@@ -266,6 +273,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	}
 	sess := sctx.Session.(*Session)
 	sess.showDeleted = filtersOnDeleted(parsed)
+	sess.onRow = req.OnRow
 	if req.Snapshot != nil {
 		sess.snap, sess.borrowedSnap = req.Snapshot, true
 	}
@@ -351,6 +359,7 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 		return &QueryResult{RowsAffected: affected}, nil
 	}
 	w := e.newResultWriter(sch, maxRows, maxBytes)
+	w.onRow = sctx.Session.(*Session).onRow
 	for {
 		r, err := iter.Next(sctx)
 		if errors.Is(err, io.EOF) {
@@ -375,6 +384,8 @@ type resultWriter struct {
 	encode   []func(any) any
 	maxRows  int
 	maxBytes int64
+	// onRow takes the rows instead of res (QueryRequest.OnRow).
+	onRow func(row []any, size int64) error
 }
 
 func (e *Engine) newResultWriter(sch sql.Schema, maxRows int, maxBytes int64) *resultWriter {
@@ -390,16 +401,21 @@ func (e *Engine) newResultWriter(sch sql.Schema, maxRows int, maxBytes int64) *r
 
 // add encodes one row; it fails once the result passes a bound.
 func (w *resultWriter) add(r sql.Row) error {
-	if len(w.res.Rows) >= w.maxRows {
+	if w.onRow == nil && len(w.res.Rows) >= w.maxRows {
 		return apierror.Wrap(apierror.SQLExecutionError, ErrTooManyRows,
 			fmt.Sprintf("query returns more than %d rows; add a LIMIT or a narrower WHERE", w.maxRows))
 	}
 	out := make([]any, len(r))
+	var size int64
 	for i, v := range r {
 		if i < len(w.encode) {
 			out[i] = w.encode[i](v)
-			w.res.Bytes += wireSize(out[i])
+			size += wireSize(out[i])
 		}
+	}
+	w.res.Bytes += size
+	if w.onRow != nil {
+		return w.onRow(out, size)
 	}
 	if w.maxBytes > 0 && w.res.Bytes > w.maxBytes {
 		return limitError("max_result_bytes", "the result is larger than %s; add a LIMIT, select fewer columns or a narrower WHERE",

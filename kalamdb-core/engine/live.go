@@ -288,3 +288,14 @@ func filterSQL(ns, name, where string) string {
 	}
 	return fmt.Sprintf(`SELECT * FROM "%s"."%s" WHERE %s`, ns, name, where)
 }
+
+// ValuesSize is about the size of values on the wire, as
+// QueryRequest.MaxBytes counts a result row's: for callers that bound
+// what they hold of rows (a live connection's queue).
+func ValuesSize(vals []any) int64 {
+	var n int64
+	for _, v := range vals {
+		n += wireSize(v)
+	}
+	return n
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -52,6 +53,7 @@ type Conn struct {
 	mu     sync.Mutex
 	subs   map[string]*subscription // by client subscription id
 	q      fifo
+	qBytes int64 // the sizes of q's items
 	closed bool
 	wake   chan struct{} // capacity 1: "the queue may have grown"
 	// wakeup, when set, is called after each item is queued (SetWakeup).
@@ -61,6 +63,10 @@ type Conn struct {
 	// yet (a last batch brings the changes kept aside with it). Only the
 	// goroutine calling Next touches it.
 	out []Message
+	// pendingBytes is the size of the changes kept aside for the
+	// connection's loading subscriptions (each one's share is its
+	// pendingBytes), bounded like the queue.
+	pendingBytes atomic.Int64
 }
 
 // account identifies the credentials a connection was opened with.
@@ -110,6 +116,7 @@ func (c *Conn) failLocked(reason error) {
 	}
 	c.closed = true
 	c.q.drain()
+	c.qBytes = 0
 	c.cancel(reason)
 }
 
@@ -126,12 +133,13 @@ func (c *Conn) push(it item) {
 		c.mu.Unlock()
 		return
 	}
-	if c.q.len() >= c.m.opts.SendQueueSize {
+	if c.q.len() >= c.m.opts.SendQueueSize || (c.qBytes > 0 && c.qBytes+it.size > c.m.opts.SendQueueBytes) {
 		c.failLocked(ErrSlowConsumer)
 		c.mu.Unlock()
 		return
 	}
 	c.q.push(it)
+	c.qBytes += it.size
 	wakeup := c.wakeup
 	c.mu.Unlock()
 	if wakeup != nil {
@@ -176,6 +184,7 @@ func (c *Conn) pop(ctx context.Context, wait bool) (item, bool, error) {
 			return item{}, false, c.Err()
 		}
 		if it, ok := c.q.pop(); ok {
+			c.qBytes -= it.size
 			c.mu.Unlock()
 			return it, true, nil
 		}
@@ -263,6 +272,7 @@ func (c *Conn) process(ctx context.Context, it item) {
 			}
 			pending := s.pending
 			s.pending = nil
+			c.releasePending(s)
 			for _, ch := range pending {
 				if s.removed.Load() {
 					break
@@ -284,7 +294,21 @@ func (c *Conn) process(ctx context.Context, it item) {
 					c.m.opts.MaxPendingChanges))
 				return
 			}
+			size := changeSize(ch)
+			if held := c.pendingBytes.Load(); held > 0 && held+size > c.m.opts.SendQueueBytes {
+				c.endSubscription(s, NewError(s.id, apierror.SubscriptionFailed,
+					"more than %d bytes of changes arrived while the initial data was loading (send_queue_bytes); ask for the next batches sooner, or subscribe again (from_seq_id resumes)",
+					c.m.opts.SendQueueBytes))
+				return
+			}
 			s.pending = append(s.pending, ch)
+			s.pendingBytes.Add(size)
+			c.pendingBytes.Add(size)
+			if s.removed.Load() {
+				// Removed meanwhile: its removal may have released the
+				// share before this change was added to it.
+				c.releasePending(s)
+			}
 			continue
 		}
 		c.deliver(ctx, s, ch)
@@ -302,6 +326,15 @@ func (c *Conn) deliver(ctx context.Context, s *subscription, ch *txn.Change) {
 		c.out = append(c.out, msg)
 		s.changes.Add(1)
 		s.lastUpdate.Store(c.m.opts.Now().UnixMicro())
+	}
+}
+
+// releasePending gives back s's share of the connection's pendingBytes
+// (its changes kept aside were delivered or dropped). Any goroutine may
+// call it, more than once.
+func (c *Conn) releasePending(s *subscription) {
+	if n := s.pendingBytes.Swap(0); n != 0 {
+		c.pendingBytes.Add(-n)
 	}
 }
 

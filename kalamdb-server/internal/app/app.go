@@ -128,6 +128,8 @@ func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 			MaxSubscriptionsPerConnection: cfg.WebSocket.MaxSubscriptionsPerConnection,
 			MaxSubscriptionsPerUser:       cfg.WebSocket.MaxSubscriptionsPerUser,
 			SendQueueSize:                 cfg.WebSocket.SendQueueSize,
+			SendQueueBytes:                cfg.WebSocket.SendQueueBytes,
+			MaxBatchBytes:                 cfg.WebSocket.MaxBatchBytes,
 			OnInternalError: func(liveID string, err error) {
 				log.Named("live").Error("subscription ended by an internal error", zap.String("live_id", liveID), zap.Error(err))
 			},

@@ -218,6 +218,12 @@ type WebSocketConfig struct {
 	// commits (one commit's changes for a subscription are one entry); a
 	// client whose queue is full is disconnected so writers never wait.
 	SendQueueSize int `toml:"send_queue_size"`
+	// SendQueueBytes bounds the same queue in bytes of row values, and
+	// the changes kept aside while subscriptions load.
+	SendQueueBytes int64 `toml:"send_queue_bytes"`
+	// MaxBatchBytes bounds an initial-data batch in bytes of row values
+	// (at least one row is sent).
+	MaxBatchBytes int64 `toml:"max_batch_bytes"`
 	// MessagesPerSecond is the sustained rate of incoming messages per
 	// connection (RATE_LIMIT_EXCEEDED beyond it); 0 = no limit. A
 	// connection may send a burst of twice that, and at least enough to
@@ -290,6 +296,8 @@ func Default() Config {
 			MaxSubscriptionsPerConnection: 100,
 			MaxSubscriptionsPerUser:       1000,
 			SendQueueSize:                 1024,
+			SendQueueBytes:                64 * MiB,
+			MaxBatchBytes:                 4 * MiB,
 			MessagesPerSecond:             50,
 		},
 	}
@@ -462,6 +470,12 @@ func (c *Config) Validate() error {
 	}
 	if w.SendQueueSize <= 0 {
 		bad("websocket.send_queue_size", "must be positive")
+	}
+	if w.SendQueueBytes <= 0 {
+		bad("websocket.send_queue_bytes", "must be positive")
+	}
+	if w.MaxBatchBytes <= 0 {
+		bad("websocket.max_batch_bytes", "must be positive")
 	}
 	if w.MessagesPerSecond < 0 || w.MessagesPerSecond != w.MessagesPerSecond {
 		bad("websocket.messages_per_second", "must be a non-negative number (0 = no limit)")
