@@ -62,6 +62,9 @@ type ServerConfig struct {
 	// presented valid credentials; past it, the oldest is closed to make
 	// room for a new one.
 	MaxUnauthenticatedConnections int `toml:"max_unauthenticated_connections"`
+	// MaxConnectionsPerUser bounds the connections (WebSockets included)
+	// one authenticated user holds; 0 = no limit.
+	MaxConnectionsPerUser int `toml:"max_connections_per_user"`
 	// IdleTimeout closes keep-alive connections that stay idle this long.
 	IdleTimeout time.Duration `toml:"idle_timeout"`
 	// ShutdownTimeout is how long SIGTERM waits for in-flight requests:
@@ -247,6 +250,7 @@ func Default() Config {
 
 			MaxConnections:                4096,
 			MaxUnauthenticatedConnections: 512,
+			MaxConnectionsPerUser:         256,
 		},
 		Storage: StorageConfig{
 			DataDir:            "./data",
@@ -346,6 +350,9 @@ func (c *Config) Validate() error {
 	}
 	if s.MaxUnauthenticatedConnections < 1 || s.MaxUnauthenticatedConnections > s.MaxConnections {
 		bad("server.max_unauthenticated_connections", "must be between 1 and server.max_connections (%d)", s.MaxConnections)
+	}
+	if s.MaxConnectionsPerUser < 0 {
+		bad("server.max_connections_per_user", "must not be negative (0 = no limit)")
 	}
 	positiveDuration("server.idle_timeout", s.IdleTimeout, false)
 	positiveDuration("server.shutdown_timeout", s.ShutdownTimeout, false)

@@ -46,8 +46,8 @@ type session struct {
 	work     context.Context
 	stopWork context.CancelFunc
 	// onAuthenticated, when set, is called once the client has
-	// authenticated.
-	onAuthenticated func()
+	// authenticated; an error refuses the socket.
+	onAuthenticated func(userID string) error
 
 	// wmu guards the writer's lifecycle: writing while one runs, stopped
 	// once the socket is done (no writer may start after that).
@@ -87,7 +87,15 @@ func (s *session) serve() {
 		return
 	}
 	if s.onAuthenticated != nil {
-		s.onAuthenticated()
+		if err := s.onAuthenticated(p.UserID); err != nil {
+			msg := "authentication failed"
+			if ae, ok := apierror.As(err); ok {
+				msg = ae.Message
+			}
+			_ = s.writeDirect(ctx, authError{Type: "auth_error", Message: msg})
+			s.close(websocket.StatusPolicyViolation, reasonTooMany)
+			return
+		}
 	}
 	lc, err := s.h.live.Connect(p.UserID, p.Role)
 	if err != nil {
