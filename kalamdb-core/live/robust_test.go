@@ -11,6 +11,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -92,5 +93,26 @@ func TestExpensiveFilterIsStoppedAtTheStatementTimeout(t *testing.T) {
 	e.alice("INSERT INTO chat.messages VALUES (2002, 7, 'ab')")
 	if got := c.change("fine"); got != "insert [map[id:2002]]" {
 		t.Fatal(got)
+	}
+}
+
+// The initial data is read as the subscriber, under the statement time
+// limit of its role: a WHERE too expensive over the rows already there
+// fails the subscription with SUBSCRIPTION_FAILED naming the limit, and
+// nothing is left registered.
+func TestInitialDataRunsUnderTheStatementTimeout(t *testing.T) {
+	e := newEnv(t, live.Options{}, func(c *database.Config) {
+		c.StatementLimits.Timeout.User = 300 * time.Millisecond
+	})
+	e.alice("INSERT INTO chat.messages VALUES (2001, 7, 'ab')")
+	c := e.connect("alice", systable.RoleUser)
+	err := c.c.Subscribe(context.Background(), "slow",
+		"SELECT id FROM chat.messages WHERE id > 1000 AND regexp_count(repeat(body, 800000), '(a|b|ab|ba){999}') > 0",
+		live.SubscriptionOptions{BatchSize: 10000})
+	if e, ok := apierror.As(err); !ok || e.Code != apierror.SubscriptionFailed || !strings.Contains(e.Message, "statement_timeout") {
+		t.Fatalf("subscribe: %v", err)
+	}
+	if got := e.sql("root", systable.RoleSystem, "SELECT COUNT(*) FROM system.live_queries")[0].Rows; fmt.Sprint(got) != "[[0]]" {
+		t.Fatalf("live queries left: %v", got)
 	}
 }
