@@ -199,6 +199,12 @@ func (l *connLimiter) setIdleLocked(tc *trackedConn, idle bool) {
 // between requests a keep-alive connection is idle; reading a request
 // makes it active; a hijacked one (a WebSocket) is never idle.
 func (l *connLimiter) state(tc *trackedConn, st http.ConnState) {
+	if tc.owner.Load() == nil {
+		// Only authenticated connections are ever closed for being idle,
+		// and a connection authenticates during a request (not idle):
+		// anonymous ones need no lock here.
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	tc.idle = st == http.StateIdle
