@@ -19,7 +19,8 @@ func (p *parser) tableTypeWord(t token) TableType {
 	return ""
 }
 
-// parseCreate dispatches CREATE NAMESPACE | [type] TABLE | USER | STORAGE.
+// parseCreate dispatches CREATE NAMESPACE | [type] TABLE | [OR REPLACE]
+// VIEW | USER | STORAGE.
 func (p *parser) parseCreate() (Statement, error) {
 	p.i++ // CREATE
 	t := p.peek()
@@ -27,9 +28,19 @@ func (p *parser) parseCreate() (Statement, error) {
 		p.i += 2
 		return p.parseCreateTable(tt)
 	}
+	if p.isKeyword(t, "OR") && p.isKeyword(p.peekAt(1), "REPLACE") {
+		if !p.isKeyword(p.peekAt(2), "VIEW") {
+			p.i--
+			return nil, p.unsupported(4, "OR REPLACE applies to views only")
+		}
+		p.i += 3
+		return p.parseCreateView(true)
+	}
 	switch {
 	case p.acceptKeyword("TABLE"):
 		return p.parseCreateTable("")
+	case p.acceptKeyword("VIEW"):
+		return p.parseCreateView(false)
 	case p.acceptKeyword("NAMESPACE"):
 		return p.parseCreateNamespace()
 	case p.acceptKeyword("USER"):
@@ -43,10 +54,10 @@ func (p *parser) parseCreate() (Statement, error) {
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
-	return nil, p.syntaxError(t, "NAMESPACE, TABLE, USER or STORAGE")
+	return nil, p.syntaxError(t, "NAMESPACE, TABLE, VIEW, USER or STORAGE")
 }
 
-// parseDrop dispatches DROP NAMESPACE | [type] TABLE | USER | STORAGE.
+// parseDrop dispatches DROP NAMESPACE | [type] TABLE | VIEW | USER | STORAGE.
 func (p *parser) parseDrop() (Statement, error) {
 	p.i++ // DROP
 	t := p.peek()
@@ -57,6 +68,8 @@ func (p *parser) parseDrop() (Statement, error) {
 	switch {
 	case p.acceptKeyword("TABLE"):
 		return p.parseDropTable("")
+	case p.acceptKeyword("VIEW"):
+		return p.parseDropView()
 	case p.acceptKeyword("NAMESPACE"):
 		return p.parseDropNamespace()
 	case p.acceptKeyword("USER"):
@@ -70,7 +83,7 @@ func (p *parser) parseDrop() (Statement, error) {
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
-	return nil, p.syntaxError(t, "NAMESPACE, TABLE, USER or STORAGE")
+	return nil, p.syntaxError(t, "NAMESPACE, TABLE, VIEW, USER or STORAGE")
 }
 
 // parseAlter dispatches ALTER NAMESPACE | TABLE | USER | STORAGE.
