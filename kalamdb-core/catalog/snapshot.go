@@ -60,6 +60,7 @@ type Snapshot struct {
 	users      map[string]*systable.User // by user id
 	userByName map[string]*systable.User // the same rows, by user name
 	storages   map[string]*systable.Storage
+	views      map[string]*systable.View // by view id ({namespace}:{view})
 }
 
 func (s *Snapshot) clone() *Snapshot {
@@ -69,6 +70,7 @@ func (s *Snapshot) clone() *Snapshot {
 		users:      make(map[string]*systable.User, len(s.users)+1),
 		userByName: make(map[string]*systable.User, len(s.users)+1),
 		storages:   make(map[string]*systable.Storage, len(s.storages)+1),
+		views:      make(map[string]*systable.View, len(s.views)+1),
 	}
 	for k, v := range s.namespaces {
 		c.namespaces[k] = v
@@ -84,6 +86,9 @@ func (s *Snapshot) clone() *Snapshot {
 	}
 	for k, v := range s.storages {
 		c.storages[k] = v
+	}
+	for k, v := range s.views {
+		c.views[k] = v
 	}
 	return c
 }
