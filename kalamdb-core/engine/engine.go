@@ -277,6 +277,14 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	if err != nil {
 		return nil, err
 	}
+	if ex, ok := parsed.(*sqlparser.Explain); ok {
+		// Planned, never run: the statement's transaction has nothing to
+		// commit.
+		if res, err = e.explain(sctx, ex, text, bindings, req.MaxBytes); err == nil && autocommit {
+			tx.Rollback()
+		}
+		return res, err
+	}
 	res, err = e.execute(sctx, sess, text, parsed, bindings, req.MaxRows, req.MaxBytes)
 	if err != nil {
 		return nil, err
