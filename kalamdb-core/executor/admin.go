@@ -106,7 +106,7 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st
 	case *dialect.KillLiveQuery:
 		return x.killLiveQuery(ctx, p, s)
 	}
-	return Result{}, apierror.New(apierror.SQLExecutionError, "%s is not supported by this server version yet", st.Kind())
+	return Result{}, apierror.New(apierror.Unsupported, "%s is not supported by this server", st.Kind())
 }
 
 // resolveTable fills in the batch's current namespace for an unqualified
