@@ -278,8 +278,12 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, err
 	}
 	if ex, ok := parsed.(*sqlparser.Explain); ok {
-		// Planned, never run: the statement's transaction has nothing to
-		// commit.
+		// The query is checked as if it ran (the engine's walk does not
+		// enter EXPLAIN), then planned, never run: the statement's
+		// transaction has nothing to commit.
+		if _, err := e.checkStatement(sctx, ex.Statement, req); err != nil {
+			return nil, err
+		}
 		if res, err = e.explain(sctx, ex, text, bindings, req.MaxBytes); err == nil && autocommit {
 			tx.Rollback()
 		}

@@ -73,6 +73,9 @@ func TestExplainChecksPermissionsAndRunsNothing(t *testing.T) {
 		alice.fails(apierror.PermissionDenied, q)
 	}
 	alice.fails(apierror.TableNotFound, `EXPLAIN SELECT * FROM app.nowhere`)
+	if ae := alice.fails(apierror.TableNotFound, `EXPLAIN SELECT * FROM msgs`); !strings.Contains(ae.Message, "no namespace is selected") {
+		t.Fatalf("EXPLAIN of an unqualified table without a namespace: %s", ae.Message)
+	}
 	alice.fails(apierror.Unsupported, `EXPLAIN ANALYZE SELECT * FROM app.msgs`)
 	alice.fails(apierror.Unsupported, `EXPLAIN DELETE FROM app.msgs`)
 	alice.fails(apierror.Unsupported, `EXPLAIN (FORMAT JSON) SELECT 1`)
