@@ -64,6 +64,7 @@ type Snapshot struct {
 	// one row, or more for names created before names were folded.
 	userByName map[string][]*systable.User
 	storages   map[string]*systable.Storage
+	views      map[string]*systable.View // by view id ({namespace}:{view})
 }
 
 func (s *Snapshot) clone() *Snapshot {
@@ -73,6 +74,7 @@ func (s *Snapshot) clone() *Snapshot {
 		users:      make(map[string]*systable.User, len(s.users)+1),
 		userByName: make(map[string][]*systable.User, len(s.users)+1),
 		storages:   make(map[string]*systable.Storage, len(s.storages)+1),
+		views:      make(map[string]*systable.View, len(s.views)+1),
 	}
 	for k, v := range s.namespaces {
 		c.namespaces[k] = v
@@ -88,6 +90,9 @@ func (s *Snapshot) clone() *Snapshot {
 	}
 	for k, v := range s.storages {
 		c.storages[k] = v
+	}
+	for k, v := range s.views {
+		c.views[k] = v
 	}
 	return c
 }

@@ -267,7 +267,11 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", st.Params, len(req.Params))
 	}
 	text := req.Statement.Text()
-	parsed, err := e.checkStatement(sctx, st.AST, req)
+	ast, err := e.expandViews(req.Statement, st, req.Role, req.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := e.checkStatement(sctx, ast, req)
 	if err != nil {
 		return nil, err
 	}
@@ -280,6 +284,18 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	bindings, err := bindParams(req.Params)
 	if err != nil {
 		return nil, err
+	}
+	if ex, ok := parsed.(*sqlparser.Explain); ok {
+		// The query is checked as if it ran (the engine's walk does not
+		// enter EXPLAIN), then planned, never run: the statement's
+		// transaction has nothing to commit.
+		if _, err := e.checkStatement(sctx, ex.Statement, req); err != nil {
+			return nil, err
+		}
+		if res, err = e.explain(sctx, ex, text, bindings, req.MaxBytes); err == nil && autocommit {
+			tx.Rollback()
+		}
+		return res, err
 	}
 	res, err = e.execute(sctx, sess, text, parsed, bindings, req.MaxRows, req.MaxBytes)
 	if err != nil {
@@ -300,8 +316,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 // within the engine's planning bounds. Errors point into the request the
 // statement came from.
 func (e *Engine) translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
-	st, err := pgsql.Translate(std.Text(), pgsql.Limits{MaxExpressionDepth: e.limits.MaxExpressionDepth,
-		MaxStatementComplexity: e.limits.MaxStatementComplexity})
+	st, err := pgsql.Translate(std.Text(), e.pgLimits())
 	if err != nil {
 		return nil, std.LocateError(err)
 	}
@@ -311,6 +326,11 @@ func (e *Engine) translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
 		return nil, apierror.New(apierror.InvalidSQL, "statement is classified as %s but parses as %s", std.Kind(), st.Kind)
 	}
 	return st, nil
+}
+
+// pgLimits are the engine's planning bounds for the PostgreSQL front end.
+func (e *Engine) pgLimits() pgsql.Limits {
+	return pgsql.Limits{MaxExpressionDepth: e.limits.MaxExpressionDepth, MaxStatementComplexity: e.limits.MaxStatementComplexity}
 }
 
 // execute runs a parsed statement on the fast path when it qualifies, else
