@@ -48,6 +48,54 @@ func ReadTable(role systable.Role, t *systable.TableMeta) error {
 	return nil
 }
 
+// ViewResolver finds what a view reads, as the catalog has it now. A
+// system table is reported with TableType SYSTEM.
+type ViewResolver struct {
+	Table func(namespace, name string) (*systable.TableMeta, bool)
+	View  func(namespace, name string) (*systable.View, bool)
+}
+
+// ReadView decides whether role may read view v. A view grants nothing:
+// it is read with the reader's permissions on every table it reads,
+// directly or through other views (those checks run again, table by
+// table, whenever the view is read), so role may read it when it may read
+// each of them. A table or view that no longer exists refuses nothing:
+// reading the view fails anyway, naming it.
+func ReadView(role systable.Role, v *systable.View, r ViewResolver) error {
+	return readView(role, v, r, map[string]bool{})
+}
+
+func readView(role systable.Role, v *systable.View, r ViewResolver, seen map[string]bool) error {
+	if seen[v.ViewID] {
+		return nil
+	}
+	seen[v.ViewID] = true
+	for _, d := range v.Dependencies {
+		switch d.Kind {
+		case systable.DependsOnView:
+			if inner, ok := r.View(d.NamespaceID, d.Name); ok {
+				if err := readView(role, inner, r, seen); err != nil {
+					return err
+				}
+			}
+		default:
+			t, ok := r.Table(d.NamespaceID, d.Name)
+			switch {
+			case !ok:
+			case t.TableType == dialect.TableTypeSystem:
+				if _, err := SystemTable(role, t.TableName); err != nil {
+					return err
+				}
+			default:
+				if err := ReadTable(role, t); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // WriteTable decides whether role may write table t.
 func WriteTable(role systable.Role, t *systable.TableMeta) error {
 	if t.TableType != dialect.TableTypeShared {

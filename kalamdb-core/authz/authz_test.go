@@ -1,6 +1,7 @@
 package authz_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
@@ -188,5 +189,46 @@ func TestStatementsStatsAndKill(t *testing.T) {
 	}
 	if err := authz.KillLiveQuery(user, "other", "l"); !apierror.Is(err, apierror.NotFound) {
 		t.Errorf("kill of another's: %v", err)
+	}
+}
+
+// A view grants nothing: reading it needs what reading every table behind
+// it needs, through nested views, and a cycle does not loop.
+func TestReadView(t *testing.T) {
+	tables := map[string]*systable.TableMeta{
+		"app:msgs":    {NamespaceID: "app", TableName: "msgs", TableType: dialect.TableTypeUser},
+		"app:config":  {NamespaceID: "app", TableName: "config", TableType: dialect.TableTypeShared, AccessLevel: authz.AccessPublic},
+		"app:secrets": {NamespaceID: "app", TableName: "secrets", TableType: dialect.TableTypeShared, AccessLevel: authz.AccessRestricted},
+		"system:jobs": {NamespaceID: "system", TableName: "jobs", TableType: dialect.TableTypeSystem},
+	}
+	dep := func(kind, name string) systable.ViewDependency {
+		ns, n, _ := strings.Cut(name, ":")
+		return systable.ViewDependency{Kind: kind, NamespaceID: ns, Name: n}
+	}
+	views := map[string]*systable.View{
+		"app:mine":   {ViewID: "app:mine", Dependencies: []systable.ViewDependency{dep(systable.DependsOnTable, "app:msgs"), dep(systable.DependsOnTable, "app:config")}},
+		"app:secret": {ViewID: "app:secret", Dependencies: []systable.ViewDependency{dep(systable.DependsOnView, "app:mine"), dep(systable.DependsOnTable, "app:secrets")}},
+		"app:jobs":   {ViewID: "app:jobs", Dependencies: []systable.ViewDependency{dep(systable.DependsOnTable, "system:jobs")}},
+		"app:loop":   {ViewID: "app:loop", Dependencies: []systable.ViewDependency{dep(systable.DependsOnView, "app:loop2"), dep(systable.DependsOnTable, "app:gone")}},
+		"app:loop2":  {ViewID: "app:loop2", Dependencies: []systable.ViewDependency{dep(systable.DependsOnView, "app:loop")}},
+	}
+	r := authz.ViewResolver{
+		Table: func(ns, name string) (*systable.TableMeta, bool) { t, ok := tables[ns+":"+name]; return t, ok },
+		View:  func(ns, name string) (*systable.View, bool) { v, ok := views[ns+":"+name]; return v, ok },
+	}
+	want := map[string]string{
+		"app:mine":   "ok ok ok ok",
+		"app:secret": "PERMISSION_DENIED PERMISSION_DENIED ok ok",
+		"app:jobs":   "PERMISSION_DENIED PERMISSION_DENIED ok ok",
+		"app:loop":   "ok ok ok ok",
+	}
+	for id, w := range want {
+		var got []string
+		for _, role := range roles {
+			got = append(got, verdict(authz.ReadView(role, views[id], r)))
+		}
+		if g := strings.Join(got, " "); g != w {
+			t.Errorf("%s: %s, want %s", id, g, w)
+		}
 	}
 }

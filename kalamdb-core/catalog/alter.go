@@ -29,6 +29,9 @@ func (c *Catalog) AlterTable(st *dialect.AlterTable) (*Table, error) {
 	}
 	t, ok := snap.Table(ns, name)
 	if !ok {
+		if err := notAView(snap, ns, name, "ALTER TABLE", "use CREATE OR REPLACE VIEW"); err != nil {
+			return nil, err
+		}
 		return nil, apierror.New(apierror.TableNotFound, "table %s.%s does not exist", ns, name)
 	}
 	meta := *t.Meta

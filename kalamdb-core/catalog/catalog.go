@@ -64,6 +64,7 @@ type Catalog struct {
 	schemas    *systable.Table[systable.TableSchema]
 	users      *systable.Table[systable.User]
 	storages   *systable.Table[systable.Storage]
+	views      *systable.Table[systable.View]
 
 	mu  sync.Mutex // serialises changes
 	cur atomic.Pointer[Snapshot]
@@ -107,6 +108,9 @@ func Open(db *kv.DB, o Options) (*Catalog, error) {
 	if c.storages, err = systable.Open(db, systable.Storages); err != nil {
 		return nil, err
 	}
+	if c.views, err = systable.Open(db, systable.Views); err != nil {
+		return nil, err
+	}
 	snap, err := c.load()
 	if err != nil {
 		return nil, err
@@ -126,8 +130,9 @@ func (c *Catalog) load() (*Snapshot, error) {
 		namespaces: map[string]*systable.Namespace{},
 		tables:     map[string]*Table{},
 		users:      map[string]*systable.User{},
-		userByName: map[string]*systable.User{},
+		userByName: map[string][]*systable.User{},
 		storages:   map[string]*systable.Storage{},
+		views:      map[string]*systable.View{},
 	}
 	nss, err := c.namespaces.ScanAll()
 	if err != nil {
@@ -162,6 +167,13 @@ func (c *Catalog) load() (*Snapshot, error) {
 	}
 	for _, st := range storages {
 		s.storages[st.StorageID] = st
+	}
+	views, err := c.views.ScanAll()
+	if err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	for _, v := range views {
+		s.views[v.ViewID] = v
 	}
 	return s, nil
 }
@@ -261,7 +273,7 @@ func (c *Catalog) Snapshot() *Snapshot { return c.cur.Load() }
 // SystemTables lists the persisted system tables for the query engine.
 // Jobs, live queries and manifests are added by their owners.
 func (c *Catalog) SystemTables() []systable.SQLTable {
-	return []systable.SQLTable{c.namespaces, c.tables, c.schemas, c.users, c.storages}
+	return []systable.SQLTable{c.namespaces, c.tables, c.schemas, c.users, c.storages, c.views}
 }
 
 // SchemaHistory returns every schema version of a table, oldest first.

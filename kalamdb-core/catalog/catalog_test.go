@@ -102,18 +102,7 @@ func TestSnapshotsAreImmutable(t *testing.T) {
 // by DROP USER gets a new id when used again.
 func TestLegacyUsersKeepTheirIDs(t *testing.T) {
 	dir := t.TempDir()
-	db, err := kv.Open(dir, kv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	users, err := systable.Open(db, systable.Users)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := users.Put(&systable.User{UserID: "dave", Username: "dave", Role: systable.RoleUser, AuthType: "password"}); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	storeUsers(t, dir, &systable.User{UserID: "dave", Username: "dave", Role: systable.RoleUser, AuthType: "password"})
 	db, c := open(t, dir, Options{})
 	defer db.Close()
 	u, ok := c.UserByName("dave")
@@ -189,3 +178,88 @@ func TestRootPasswordChangeAtStartBumpsCredentialVersion(t *testing.T) {
 }
 
 func strPtr(s string) *string { return &s }
+
+// User names are case-insensitive, like every identifier: 'Alice' and
+// 'alice' are one account, which CREATE USER stores in lower case. Any
+// spelling finds it; none creates a second one.
+func TestUserNamesAreCaseInsensitive(t *testing.T) {
+	db, c := open(t, t.TempDir(), Options{})
+	defer db.Close()
+	id, err := c.CreateUser("Alice", "pw", systable.RoleUser, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"alice", "Alice", "ALICE", "aLiCe"} {
+		if u, ok := c.UserByName(name); !ok || u.UserID != id || u.Username != "alice" {
+			t.Fatalf("UserByName(%q): %+v", name, u)
+		}
+	}
+	if _, err := c.CreateUser("ALICE", "pw", systable.RoleUser, "", false); apierror.CodeOf(err) != apierror.AlreadyExists {
+		t.Fatalf("a second Alice: %v", err)
+	}
+	if again, err := c.CreateUser("alice", "pw", systable.RoleUser, "", true); err != nil || again != "" {
+		t.Fatalf("IF NOT EXISTS: %q %v", again, err)
+	}
+	if err := c.AlterUser("ALICE", UserChange{Email: strPtr("a@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := c.DropUser("aLICE", false); !ok || err != nil {
+		t.Fatalf("drop: %v %v", ok, err)
+	}
+	if _, ok := c.UserByName("alice"); ok {
+		t.Fatal("dropped user still found")
+	}
+}
+
+// Two users whose names differ only in case (created by a version that
+// compared names exactly) both stay: each is found by its exact spelling,
+// no other spelling picks one of them, and no third one can be created.
+func TestLegacyNamesDifferingInCase(t *testing.T) {
+	dir := t.TempDir()
+	storeUsers(t, dir,
+		&systable.User{UserID: "u_1", Username: "Bob", Role: systable.RoleUser, AuthType: "password"},
+		&systable.User{UserID: "u_2", Username: "bob", Role: systable.RoleUser, AuthType: "password"},
+		&systable.User{UserID: "u_3", Username: "Carol", Role: systable.RoleUser, AuthType: "password"})
+	db, c := open(t, dir, Options{})
+	defer db.Close()
+	for name, want := range map[string]string{"Bob": "u_1", "bob": "u_2", "BOB": "", "Carol": "u_3", "carol": "u_3"} {
+		u, ok := c.UserByName(name)
+		if got := ""; ok {
+			got = u.UserID
+			if got != want {
+				t.Errorf("UserByName(%q) = %s, want %q", name, got, want)
+			}
+		} else if want != "" {
+			t.Errorf("UserByName(%q) not found, want %s", name, want)
+		}
+	}
+	if _, err := c.CreateUser("BoB", "pw", systable.RoleUser, "", false); apierror.CodeOf(err) != apierror.AlreadyExists {
+		t.Fatalf("a third bob: %v", err)
+	}
+	if _, err := c.DropUser("Bob", false); err != nil {
+		t.Fatal(err)
+	}
+	if u, ok := c.UserByName("BOB"); !ok || u.UserID != "u_2" {
+		t.Fatalf("after the other was dropped: %+v", u)
+	}
+}
+
+// storeUsers writes user rows into the store in dir as an earlier version
+// left them, without the catalog's checks.
+func storeUsers(t *testing.T, dir string, rows ...*systable.User) {
+	t.Helper()
+	db, err := kv.Open(dir, kv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	users, err := systable.Open(db, systable.Users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range rows {
+		if err := users.Put(u); err != nil {
+			t.Fatal(err)
+		}
+	}
+}

@@ -1,5 +1,5 @@
 // Package catalog owns the database's metadata at run time: namespaces,
-// tables with their current schema, users and storages. It loads them from
+// tables with their current schema, views, users and storages. It loads them from
 // the system tables of kalamdb-sql at start, serves reads from an immutable
 // in-memory Snapshot (one atomic load, no lock, on every statement), and
 // applies every change by first writing the system rows in one atomic batch
@@ -14,6 +14,10 @@
 // job) and returns that work's after-commit steps to the caller, so what
 // is dropped, and what must be cleaned up after it, commit together; the
 // catalog calls nothing of the layers above it.
+//
+// Views are stored as their query's text, with the columns each table or
+// view they read had when they were created; tables and views share one
+// name space per namespace.
 //
 // Storages: a filesystem storage the catalog accepts neither contains the
 // data directory nor overlaps the RocksDB directory or another storage,

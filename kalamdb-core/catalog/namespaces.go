@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"fmt"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
@@ -52,8 +54,8 @@ func (c *Catalog) AlterNamespace(name, description string) error {
 	return c.commit(&b, next)
 }
 
-// DropNamespace drops a namespace; with cascade also its tables, whose
-// metadata goes in the same batch, with what tableWork adds for each and
+// DropNamespace drops a namespace; with cascade also its tables and views,
+// whose metadata goes in the same batch, with what tableWork adds for each and
 // what nsWork adds for the namespace. It returns the dropped tables so the
 // caller can forget them, whether the namespace existed, and the work's
 // steps to run now that the batch has committed (also when dropping the
@@ -69,9 +71,14 @@ func (c *Catalog) DropNamespace(name string, ifExists, cascade bool, tableWork D
 		return nil, false, nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", name)
 	}
 	tables := snap.Tables(name)
-	if len(tables) > 0 && !cascade {
+	views := snap.Views(name)
+	if len(tables)+len(views) > 0 && !cascade {
+		what := fmt.Sprintf("%d tables", len(tables))
+		if len(views) > 0 {
+			what += fmt.Sprintf(", %d views", len(views))
+		}
 		return nil, true, nil, apierror.New(apierror.SQLExecutionError,
-			"namespace %s is not empty (%d tables); use DROP NAMESPACE %s CASCADE", name, len(tables), name)
+			"namespace %s is not empty (%s); use DROP NAMESPACE %s CASCADE", name, what, name)
 	}
 	var b kv.Batch
 	next := snap.clone()
@@ -83,6 +90,10 @@ func (c *Catalog) DropNamespace(name string, ifExists, cascade bool, tableWork D
 		}
 		after = append(after, a)
 		delete(next.tables, t.Meta.TableID)
+	}
+	for _, v := range views {
+		c.views.DeleteInBatch(&b, v.ViewID)
+		delete(next.views, v.ViewID)
 	}
 	c.namespaces.DeleteInBatch(&b, name)
 	delete(next.namespaces, name)

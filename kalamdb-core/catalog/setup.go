@@ -25,6 +25,7 @@ func (c *Catalog) Setup(rootPassword, name, password, email string) (string, err
 	if err := keyenc.ValidateUserID(name); err != nil {
 		return "", apierror.New(apierror.InvalidInput, "user name %q: %v", name, errors.Unwrap(err))
 	}
+	name = FoldUserName(name)
 	if !c.NeedsSetup() {
 		return "", errAlreadySetUp()
 	}

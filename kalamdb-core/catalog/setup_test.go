@@ -24,6 +24,8 @@ func TestSetupSetsRootPasswordAndCreatesADBAOnce(t *testing.T) {
 		{"rootpw", "admin", "", string(apierror.InvalidInput)},
 		{"rootpw", "", "pw", string(apierror.InvalidInput)},
 		{"rootpw", "root", "pw", string(apierror.AlreadyExists)},
+		// User names are case-insensitive: ROOT is root.
+		{"rootpw", "ROOT", "pw", string(apierror.AlreadyExists)},
 		{string(make([]byte, 73)), "admin", "pw", string(apierror.InvalidInput)},
 	} {
 		if _, err := c.Setup(bad.rootPw, bad.name, bad.pw, ""); string(apierror.CodeOf(err)) != bad.code {

@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -58,8 +60,11 @@ type Snapshot struct {
 	namespaces map[string]*systable.Namespace
 	tables     map[string]*Table         // by table id
 	users      map[string]*systable.User // by user id
-	userByName map[string]*systable.User // the same rows, by user name
+	// userByName holds the same rows by folded user name (FoldUserName):
+	// one row, or more for names created before names were folded.
+	userByName map[string][]*systable.User
 	storages   map[string]*systable.Storage
+	views      map[string]*systable.View // by view id ({namespace}:{view})
 }
 
 func (s *Snapshot) clone() *Snapshot {
@@ -67,8 +72,9 @@ func (s *Snapshot) clone() *Snapshot {
 		namespaces: make(map[string]*systable.Namespace, len(s.namespaces)+1),
 		tables:     make(map[string]*Table, len(s.tables)+1),
 		users:      make(map[string]*systable.User, len(s.users)+1),
-		userByName: make(map[string]*systable.User, len(s.users)+1),
+		userByName: make(map[string][]*systable.User, len(s.users)+1),
 		storages:   make(map[string]*systable.Storage, len(s.storages)+1),
+		views:      make(map[string]*systable.View, len(s.views)+1),
 	}
 	for k, v := range s.namespaces {
 		c.namespaces[k] = v
@@ -84,6 +90,9 @@ func (s *Snapshot) clone() *Snapshot {
 	}
 	for k, v := range s.storages {
 		c.storages[k] = v
+	}
+	for k, v := range s.views {
+		c.views[k] = v
 	}
 	return c
 }
@@ -129,11 +138,27 @@ func (s *Snapshot) User(id string) (*systable.User, bool) {
 }
 
 // UserByName returns the current user called name (what statements and
-// logins name).
+// logins name), in any case: 'Alice' is alice.
 func (s *Snapshot) UserByName(name string) (*systable.User, bool) {
-	u, ok := s.userByName[name]
-	return u, ok
+	same := s.userByName[FoldUserName(name)]
+	if len(same) == 1 {
+		return same[0], true
+	}
+	// Names an older version let differ only in case: only the exact
+	// spelling reaches either, no other picks one of them.
+	for _, u := range same {
+		if u.Username == name {
+			return u, true
+		}
+	}
+	return nil, false
 }
+
+// FoldUserName is the form in which user names are compared, and in which
+// CREATE USER stores them: lower case, as identifiers are. ('Alice' and
+// 'alice' would otherwise be two accounts a person cannot tell apart.)
+// Names are ASCII (keyenc.ValidateUserID), so this is ASCII lower case.
+func FoldUserName(name string) string { return strings.ToLower(name) }
 
 // Username returns the name of the user with the given id, or the id
 // itself when no such user exists (a dropped user, or a caller the
@@ -153,8 +178,10 @@ func (s *Snapshot) addUser(u *systable.User) error {
 		cp.Username = cp.UserID
 		u = &cp
 	}
-	if other, ok := s.userByName[u.Username]; ok && other.UserID != u.UserID {
-		return fmt.Errorf("users %s and %s are both named %q", other.UserID, u.UserID, u.Username)
+	for _, other := range s.userByName[FoldUserName(u.Username)] {
+		if other.Username == u.Username && other.UserID != u.UserID {
+			return fmt.Errorf("users %s and %s are both named %q", other.UserID, u.UserID, u.Username)
+		}
 	}
 	s.putUser(u)
 	return nil
@@ -162,17 +189,30 @@ func (s *Snapshot) addUser(u *systable.User) error {
 
 // putUser publishes u (a new or changed row) in both indexes.
 func (s *Snapshot) putUser(u *systable.User) {
-	if old, ok := s.users[u.UserID]; ok && old.Username != u.Username {
-		delete(s.userByName, old.Username)
+	if old, ok := s.users[u.UserID]; ok {
+		s.unindexName(old)
 	}
 	s.users[u.UserID] = u
-	s.userByName[u.Username] = u
+	key := FoldUserName(u.Username)
+	s.userByName[key] = append(slices.Clip(s.userByName[key]), u)
 }
 
 // deleteUser removes u from both indexes.
 func (s *Snapshot) deleteUser(u *systable.User) {
 	delete(s.users, u.UserID)
-	delete(s.userByName, u.Username)
+	s.unindexName(u)
+}
+
+// unindexName removes u's row from the name index. The slices are shared
+// with older snapshots, so they are replaced, never changed.
+func (s *Snapshot) unindexName(u *systable.User) {
+	key := FoldUserName(u.Username)
+	rest := slices.DeleteFunc(slices.Clone(s.userByName[key]), func(o *systable.User) bool { return o.UserID == u.UserID })
+	if len(rest) == 0 {
+		delete(s.userByName, key)
+		return
+	}
+	s.userByName[key] = rest
 }
 
 // Users returns every user sorted by id.

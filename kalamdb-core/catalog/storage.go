@@ -58,7 +58,7 @@ func (c *Catalog) validateStorage(s *Snapshot, st *systable.Storage, pathChanged
 	case StorageS3:
 		// Accepting the definition would only move the failure to the
 		// first flush: say so now.
-		return apierror.New(apierror.InvalidInput, "s3 storages are not supported by this server version; use TYPE 'filesystem'")
+		return apierror.New(apierror.Unsupported, "s3 storages are not supported by this server version (it has no S3 client); use TYPE 'filesystem'")
 	default:
 		return apierror.New(apierror.InvalidInput, "unknown storage TYPE %q (want 'filesystem' or 's3')", st.StorageType)
 	}

@@ -36,6 +36,12 @@ func (c *Catalog) CreateTable(st *dialect.CreateTable) (bool, error) {
 		}
 		return false, apierror.New(apierror.AlreadyExists, "table %s.%s already exists", ns, name)
 	}
+	if _, ok := snap.views[meta.TableID]; ok {
+		if st.IfNotExists {
+			return false, nil
+		}
+		return false, apierror.New(apierror.AlreadyExists, "%s.%s is a view; a table cannot have its name", ns, name)
+	}
 	if meta.StorageID != "" {
 		if _, ok := snap.storages[meta.StorageID]; !ok {
 			return false, apierror.New(apierror.NotFound, "storage %s does not exist", meta.StorageID)
@@ -138,6 +144,9 @@ func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExist
 	}
 	t, ok := snap.Table(ns, name)
 	if !ok {
+		if err := notAView(snap, ns, name, "DROP TABLE", "use DROP VIEW"); err != nil {
+			return nil, nil, err
+		}
 		if ifExists {
 			return nil, nil, nil
 		}

@@ -47,7 +47,8 @@ func (c *Catalog) newUserID(snap *Snapshot) (string, error) {
 }
 
 // CreateUser creates a user with a bcrypt-hashed password and a new user
-// id. It returns the id ("" when IF NOT EXISTS found the name taken).
+// id, under the name folded to lower case (FoldUserName); a name taken in
+// any case is taken. It returns the id ("" when IF NOT EXISTS found the name taken).
 func (c *Catalog) CreateUser(name, password string, role systable.Role, email string, ifNotExists bool) (string, error) {
 	if err := keyenc.ValidateUserID(name); err != nil {
 		return "", apierror.New(apierror.InvalidInput, "user name %q: %v", name, errors.Unwrap(err))
@@ -55,8 +56,9 @@ func (c *Catalog) CreateUser(name, password string, role systable.Role, email st
 	if !role.Valid() {
 		return "", apierror.New(apierror.InvalidInput, "unknown role %q", role)
 	}
+	name = FoldUserName(name)
 	exists := func(snap *Snapshot) (bool, error) {
-		if _, ok := snap.userByName[name]; !ok {
+		if len(snap.userByName[name]) == 0 {
 			return false, nil
 		}
 		if ifNotExists {
@@ -119,7 +121,7 @@ func (c *Catalog) AlterUser(name string, ch UserChange) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
-	u, ok := snap.userByName[name]
+	u, ok := snap.UserByName(name)
 	if !ok {
 		return apierror.New(apierror.NotFound, "user %s does not exist", name)
 	}
@@ -158,7 +160,7 @@ func (c *Catalog) DropUser(name string, ifExists bool) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
-	u, ok := snap.userByName[name]
+	u, ok := snap.UserByName(name)
 	if !ok {
 		if ifExists {
 			return false, nil

@@ -40,8 +40,11 @@ type record struct {
 	types   string
 	rowsort bool
 	names   bool // the first result line is the column names
-	rows    []string
-	arg     string // user name or namespace
+	// multiline shows text as it is, newlines included, so that a value
+	// of several lines (an EXPLAIN plan) reads as written.
+	multiline bool
+	rows      []string
+	arg       string // user name or namespace
 }
 
 // parseFile reads the records of a corpus file.
@@ -91,6 +94,8 @@ func parseFile(path string) ([]record, error) {
 						r.rowsort = true
 					case "colnames":
 						r.names = true
+					case "multiline":
+						r.multiline = true
 					case "nosort":
 					default:
 						return nil, fmt.Errorf("%s:%d: unknown query option %q", path, n, opt)
@@ -293,6 +298,9 @@ func (r *runner) run(rec record) {
 					dt = types[i]
 				}
 				vals[i] = render(v, dt)
+				if s, ok := v.(string); ok && rec.multiline {
+					vals[i] = s
+				}
 			}
 			got = append(got, strings.Join(vals, " | "))
 		}

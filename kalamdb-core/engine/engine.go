@@ -151,6 +151,13 @@ type QueryRequest struct {
 	// Snapshot, when set, is the snapshot the statement reads (it stays
 	// open after the statement); otherwise the statement takes its own.
 	Snapshot *kv.Snapshot
+	// OnRow, when set, is handed each result row (wire-encoded values)
+	// with its size as MaxBytes counts it, and the result keeps no rows:
+	// for a caller that bounds what it keeps itself (a live query's
+	// initial data keeps the first rows by _seq, up to a byte budget).
+	// MaxRows and MaxBytes do not apply; an error from OnRow ends the
+	// statement with it.
+	OnRow func(row []any, size int64) error
 }
 
 // ResultColumn is one column of a query result.
@@ -201,14 +208,14 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	}
 	sess.SetLastQueryInfoString(sql.LastInsertUuid, "")
 	sess.UserID, sess.Role, sess.tx = userID, role, tx
-	sess.showDeleted, sess.fatal, sess.noIndexes = false, nil, false
+	sess.showDeleted, sess.fatal, sess.noIndexes, sess.onRow = false, nil, false, nil
 	sess.budget.reset(&e.limits)
 	return sess, nil
 }
 
 func (e *Engine) releaseSession(s *Session) {
 	s.endStatement()
-	s.tx, s.UserID, s.Role = nil, "", ""
+	s.tx, s.UserID, s.Role, s.onRow = nil, "", "", nil
 	e.sessions.Put(s)
 }
 
@@ -260,18 +267,35 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", st.Params, len(req.Params))
 	}
 	text := req.Statement.Text()
-	parsed, err := e.checkStatement(sctx, st.AST, req)
+	ast, err := e.expandViews(req.Statement, st, req.Role, req.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := e.checkStatement(sctx, ast, req)
 	if err != nil {
 		return nil, err
 	}
 	sess := sctx.Session.(*Session)
 	sess.showDeleted = filtersOnDeleted(parsed)
+	sess.onRow = req.OnRow
 	if req.Snapshot != nil {
 		sess.snap, sess.borrowedSnap = req.Snapshot, true
 	}
 	bindings, err := bindParams(req.Params)
 	if err != nil {
 		return nil, err
+	}
+	if ex, ok := parsed.(*sqlparser.Explain); ok {
+		// The query is checked as if it ran (the engine's walk does not
+		// enter EXPLAIN), then planned, never run: the statement's
+		// transaction has nothing to commit.
+		if _, err := e.checkStatement(sctx, ex.Statement, req); err != nil {
+			return nil, err
+		}
+		if res, err = e.explain(sctx, ex, text, bindings, req.MaxBytes); err == nil && autocommit {
+			tx.Rollback()
+		}
+		return res, err
 	}
 	res, err = e.execute(sctx, sess, text, parsed, bindings, req.MaxRows, req.MaxBytes)
 	if err != nil {
@@ -292,8 +316,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 // within the engine's planning bounds. Errors point into the request the
 // statement came from.
 func (e *Engine) translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
-	st, err := pgsql.Translate(std.Text(), pgsql.Limits{MaxExpressionDepth: e.limits.MaxExpressionDepth,
-		MaxStatementComplexity: e.limits.MaxStatementComplexity})
+	st, err := pgsql.Translate(std.Text(), e.pgLimits())
 	if err != nil {
 		return nil, std.LocateError(err)
 	}
@@ -303,6 +326,11 @@ func (e *Engine) translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
 		return nil, apierror.New(apierror.InvalidSQL, "statement is classified as %s but parses as %s", std.Kind(), st.Kind)
 	}
 	return st, nil
+}
+
+// pgLimits are the engine's planning bounds for the PostgreSQL front end.
+func (e *Engine) pgLimits() pgsql.Limits {
+	return pgsql.Limits{MaxExpressionDepth: e.limits.MaxExpressionDepth, MaxStatementComplexity: e.limits.MaxStatementComplexity}
 }
 
 // execute runs a parsed statement on the fast path when it qualifies, else
@@ -351,6 +379,7 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 		return &QueryResult{RowsAffected: affected}, nil
 	}
 	w := e.newResultWriter(sch, maxRows, maxBytes)
+	w.onRow = sctx.Session.(*Session).onRow
 	for {
 		r, err := iter.Next(sctx)
 		if errors.Is(err, io.EOF) {
@@ -375,6 +404,8 @@ type resultWriter struct {
 	encode   []func(any) any
 	maxRows  int
 	maxBytes int64
+	// onRow takes the rows instead of res (QueryRequest.OnRow).
+	onRow func(row []any, size int64) error
 }
 
 func (e *Engine) newResultWriter(sch sql.Schema, maxRows int, maxBytes int64) *resultWriter {
@@ -390,16 +421,21 @@ func (e *Engine) newResultWriter(sch sql.Schema, maxRows int, maxBytes int64) *r
 
 // add encodes one row; it fails once the result passes a bound.
 func (w *resultWriter) add(r sql.Row) error {
-	if len(w.res.Rows) >= w.maxRows {
+	if w.onRow == nil && len(w.res.Rows) >= w.maxRows {
 		return apierror.Wrap(apierror.SQLExecutionError, ErrTooManyRows,
 			fmt.Sprintf("query returns more than %d rows; add a LIMIT or a narrower WHERE", w.maxRows))
 	}
 	out := make([]any, len(r))
+	var size int64
 	for i, v := range r {
 		if i < len(w.encode) {
 			out[i] = w.encode[i](v)
-			w.res.Bytes += wireSize(out[i])
+			size += wireSize(out[i])
 		}
+	}
+	w.res.Bytes += size
+	if w.onRow != nil {
+		return w.onRow(out, size)
 	}
 	if w.maxBytes > 0 && w.res.Bytes > w.maxBytes {
 		return limitError("max_result_bytes", "the result is larger than %s; add a LIMIT, select fewer columns or a narrower WHERE",

@@ -59,7 +59,7 @@ func translateError(err error) error {
 			code = apierror.InvalidSQL
 		}
 	}
-	out := &apierror.Error{Code: code, Message: msg, Cause: err}
+	out := apierror.Wrap(code, err, msg)
 	if code == apierror.InvalidSQL {
 		if m := syntaxPosition.FindStringSubmatch(msg); m != nil {
 			if pos, convErr := strconv.Atoi(m[1]); convErr == nil {

@@ -286,6 +286,7 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		sch[i] = &col
 	}
 	w := e.newResultWriter(sch, maxRows, maxBytes)
+	w.onRow = sess.onRow
 	w.res.Rows = [][]any{}
 	r, err := iter.Next(sctx)
 	if err == nil {

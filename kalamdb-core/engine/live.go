@@ -106,10 +106,27 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	if _, ok := snap.Namespace(ns); !ok {
 		return nil, apierror.New(apierror.NotFound, "namespace %s does not exist", ns)
 	}
+	if v, ok := snap.View(ns, name); ok {
+		return e.compileViewFilter(ctx, sel, std.Text(), v, userID, role)
+	}
 	t, ok := snap.Table(ns, name)
 	if !ok {
 		return nil, apierror.New(apierror.NotFound, "table %s.%s does not exist", ns, name)
 	}
+	where, err := whereText(sel, std.Text())
+	if err != nil {
+		return nil, err
+	}
+	return e.tableFilter(ctx, t, userID, role, ns, func(all []string) ([]string, error) {
+		return selectedColumns(sel, all, ns, name)
+	}, where)
+}
+
+// tableFilter compiles a live query on table t: the columns it shows
+// (chosen from the table's) and its condition as PostgreSQL SQL ("" for
+// none), whose names without a namespace resolve in namespace.
+func (e *Engine) tableFilter(ctx context.Context, t *catalog.Table, userID string, role systable.Role, namespace string,
+	columns func(all []string) ([]string, error), where string) (*Filter, error) {
 	if err := authz.ReadTable(role, t.Meta); err != nil {
 		return nil, err
 	}
@@ -117,24 +134,135 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 	if err != nil {
 		return nil, err
 	}
-	f := &Filter{e: e, Table: t, userID: userID, role: role, namespace: ns}
+	f := &Filter{e: e, Table: t, userID: userID, role: role, namespace: namespace, Where: where}
 	all := make([]string, len(shape.sch))
 	for i, c := range shape.sch {
 		all[i] = c.Name
 	}
-	if f.Columns, err = selectedColumns(sel, all, ns, name); err != nil {
+	if f.Columns, err = columns(all); err != nil {
 		return nil, err
 	}
-	if f.Where, err = whereText(sel, std.Text()); err != nil {
-		return nil, err
-	}
-	f.SQL = filterSQL(ns, name, f.Where)
-	if sel.Where != nil {
+	f.SQL = filterSQL(t.Meta.NamespaceID, t.Meta.TableName, f.Where)
+	if f.Where != "" {
 		if err := e.compileCondition(ctx, f); err != nil {
 			return nil, err
 		}
 	}
 	return f, nil
+}
+
+// compileViewFilter compiles a live query on a view. The view must be
+// simple enough to expand into a live query on its table: plain columns of
+// one table, with an optional WHERE. The subscription is then that
+// table's, showing the columns the subscriber chose among the view's,
+// with the view's condition and the subscriber's both applied; it is the
+// subscriber's partition of a USER or STREAM table, like any other.
+func (e *Engine) compileViewFilter(ctx context.Context, sel *sqlparser.Select, text string, v *systable.View, userID string, role systable.Role) (*Filter, error) {
+	id := v.NamespaceID + "." + v.ViewName
+	x := &viewExpansion{e: e, snap: e.cat.Snapshot(), role: role}
+	if err := x.checkDependencies(v); err != nil {
+		return nil, err
+	}
+	tr, err := pgsql.Translate(v.Definition, e.pgLimits())
+	if err != nil {
+		return nil, apierror.Wrap(apierror.CodeOf(err), err, fmt.Sprintf("view %s: %s", id, errorMessage(err)))
+	}
+	t, viewWhere, ok := simpleView(tr.AST, v, x.snap)
+	if !ok {
+		return nil, apierror.New(apierror.Unsupported,
+			"a live query on view %s needs a view that selects plain columns of one table with an optional WHERE (no joins, grouping, ordering, limits, renamed or computed columns)", id)
+	}
+	where, err := whereText(sel, text)
+	if err != nil {
+		return nil, err
+	}
+	if where != "" {
+		// The subscriber's condition may name the view's columns only:
+		// plan it against the view, as a query on it would be planned.
+		if err := e.checkViewCondition(ctx, userID, role, v, where); err != nil {
+			return nil, err
+		}
+	}
+	switch {
+	case viewWhere != "" && where != "":
+		where = "(" + viewWhere + ") AND (" + where + ")"
+	case viewWhere != "":
+		where = viewWhere
+	}
+	viewCols := make([]string, len(v.Columns))
+	for i, c := range v.Columns {
+		viewCols[i] = c.Name
+	}
+	return e.tableFilter(ctx, t, userID, role, v.NamespaceID, func([]string) ([]string, error) {
+		return selectedColumns(sel, viewCols, v.NamespaceID, v.ViewName)
+	}, where)
+}
+
+// simpleView returns the table a view's query reads and its condition
+// text, when the query is SELECT plain columns FROM one table [WHERE ...].
+func simpleView(stmt sqlparser.Statement, v *systable.View, snap *catalog.Snapshot) (*catalog.Table, string, bool) {
+	body, ok := stmt.(*sqlparser.Select)
+	if !ok || body.With != nil || len(body.GroupBy) > 0 || body.Having != nil || len(body.OrderBy) > 0 || body.Limit != nil ||
+		len(body.From) != 1 || body.QueryOpts != (sqlparser.QueryOpts{}) || len(body.Window) > 0 || len(v.ColumnNames) > 0 {
+		return nil, "", false
+	}
+	ate, ok := body.From[0].(*sqlparser.AliasedTableExpr)
+	if !ok {
+		return nil, "", false
+	}
+	tn, ok := ate.Expr.(sqlparser.TableName)
+	if !ok || !ate.As.IsEmpty() {
+		return nil, "", false
+	}
+	ns := strings.ToLower(tn.DbQualifier.String())
+	if ns == "" {
+		ns = v.NamespaceID
+	}
+	t, ok := snap.Table(ns, strings.ToLower(tn.Name.String()))
+	if !ok {
+		return nil, "", false
+	}
+	for _, se := range body.SelectExprs {
+		switch x := se.(type) {
+		case *sqlparser.StarExpr:
+		case *sqlparser.AliasedExpr:
+			c, ok := x.Expr.(*sqlparser.ColName)
+			if !ok || !x.As.IsEmpty() && !x.As.EqualString(c.Name.Lowered()) {
+				return nil, "", false
+			}
+		default:
+			return nil, "", false
+		}
+	}
+	where := ""
+	if body.Where != nil {
+		if where = pgsql.WhereText(v.Definition); where == "" {
+			return nil, "", false
+		}
+	}
+	return t, where, true
+}
+
+// checkViewCondition plans SELECT * FROM view WHERE cond as the
+// subscriber, without running it.
+func (e *Engine) checkViewCondition(ctx context.Context, userID string, role systable.Role, v *systable.View, cond string) error {
+	text := fmt.Sprintf(`SELECT * FROM "%s"."%s" WHERE %s`, v.NamespaceID, v.ViewName, cond)
+	std := dialect.NewStandardSQL(dialect.KindSelect, text)
+	tr, err := e.translate(std)
+	if err != nil {
+		return err
+	}
+	stmt, err := e.expandViews(std, tr, role, v.NamespaceID)
+	if err != nil {
+		return err
+	}
+	sctx, release, err := e.newContext(ctx, userID, role, v.NamespaceID, nil)
+	if err != nil {
+		return err
+	}
+	defer release()
+	_, err = e.plan(sctx, stmt, text, nil)
+	return err
 }
 
 // selectedColumns resolves the select list of a live query against the
@@ -232,11 +360,16 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 }
 
 // Match reports whether a row (values of the table's columns in the
-// current schema order, then _seq and _deleted) satisfies the WHERE.
+// current schema order, then _seq and _deleted) satisfies the WHERE. It
+// runs as a statement of the subscriber would: under the time limit of
+// the subscriber's role and a statement's memory budget; past the limit
+// it stops and fails with QUERY_TIMEOUT.
 func (f *Filter) Match(ctx context.Context, row []any) (bool, error) {
 	if f.cond == nil {
 		return true, nil
 	}
+	ctx, cancel := WithTimeout(ctx, f.e.limits.Timeout.For(f.role))
+	defer cancel()
 	shape, err := f.e.provider.tables.shape(f.Table)
 	if err != nil {
 		return false, err
@@ -254,6 +387,9 @@ func (f *Filter) Match(ctx context.Context, row []any) (bool, error) {
 	defer release()
 	v, err := sql.EvaluateCondition(sctx, f.cond, in)
 	if err != nil {
+		if cerr, stopped := StoppedError(ctx); stopped {
+			return false, cerr
+		}
 		return false, translateError(err)
 	}
 	return sql.IsTrue(v), nil // NULL, like false, is no match
@@ -279,4 +415,15 @@ func filterSQL(ns, name, where string) string {
 		return fmt.Sprintf(`SELECT * FROM "%s"."%s"`, ns, name)
 	}
 	return fmt.Sprintf(`SELECT * FROM "%s"."%s" WHERE %s`, ns, name, where)
+}
+
+// ValuesSize is about the size of values on the wire, as
+// QueryRequest.MaxBytes counts a result row's: for callers that bound
+// what they hold of rows (a live connection's queue).
+func ValuesSize(vals []any) int64 {
+	var n int64
+	for _, v := range vals {
+		n += wireSize(v)
+	}
+	return n
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // Provider is the engine's view of the catalog: every namespace is a
@@ -108,4 +109,44 @@ func (d *namespaceDatabase) GetTableNames(ctx *sql.Context) ([]string, error) {
 		}
 	}
 	return names, nil
+}
+
+// namespaceDatabase lists its views to information_schema (as tables of
+// type VIEW) but never resolves one: views are expanded before a
+// statement is planned (see expandViews), and the engine's own expansion
+// would parse the stored text with its MySQL grammar. For the same reason
+// their columns are not in information_schema.columns.
+var _ sql.ViewDatabase = (*namespaceDatabase)(nil)
+
+// CreateView implements sql.ViewDatabase; views are created by CREATE
+// VIEW, which the engine never runs.
+func (d *namespaceDatabase) CreateView(*sql.Context, string, string, string) error {
+	return apierror.New(apierror.Unsupported, "views are created with CREATE VIEW")
+}
+
+// DropView implements sql.ViewDatabase, like CreateView.
+func (d *namespaceDatabase) DropView(*sql.Context, string) error {
+	return apierror.New(apierror.Unsupported, "views are dropped with DROP VIEW")
+}
+
+// GetViewDefinition implements sql.ViewDatabase: the engine sees no view.
+func (d *namespaceDatabase) GetViewDefinition(*sql.Context, string) (sql.ViewDefinition, bool, error) {
+	return sql.ViewDefinition{}, false, nil
+}
+
+// AllViews implements sql.ViewDatabase: the views of the namespace that
+// the session may read.
+func (d *namespaceDatabase) AllViews(ctx *sql.Context) ([]sql.ViewDefinition, error) {
+	sess, err := sessionOf(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []sql.ViewDefinition
+	snap := d.p.cat.Snapshot()
+	for _, v := range snap.Views(d.name) {
+		if readView(snap, sess.Role, v) == nil {
+			out = append(out, sql.ViewDefinition{Name: v.ViewName, TextDefinition: v.Definition})
+		}
+	}
+	return out, nil
 }

@@ -44,6 +44,8 @@ type Session struct {
 	noIndexes bool
 	// budget is the statement's memory account (see memoryBudget).
 	budget memoryBudget
+	// onRow takes the statement's result rows (QueryRequest.OnRow).
+	onRow func(row []any, size int64) error
 	// open holds the statement's table iterators that are not closed yet.
 	// The engine does not always close the iterators under an operator
 	// that fails (a hash join whose build side errors, for one), and an

@@ -91,6 +91,10 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st
 			x.eng.ForgetTable(old)
 		}
 		return message(1, fmt.Sprintf("Table %s altered (schema version %d)", s.Table, t.Schema.Version)), nil
+	case *dialect.CreateView:
+		return x.createView(ctx, b, p, s)
+	case *dialect.DropView:
+		return x.dropView(b, s)
 	case *dialect.ShowTables:
 		return x.showTables(b, p, s)
 	case *dialect.DescribeTable:
@@ -102,7 +106,7 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st
 	case *dialect.KillLiveQuery:
 		return x.killLiveQuery(ctx, p, s)
 	}
-	return Result{}, apierror.New(apierror.SQLExecutionError, "%s is not supported by this server version yet", st.Kind())
+	return Result{}, apierror.New(apierror.Unsupported, "%s is not supported by this server", st.Kind())
 }
 
 // resolveTable fills in the batch's current namespace for an unqualified
@@ -119,13 +123,13 @@ func resolveTable(b *batch, t *dialect.TableName) error {
 }
 
 // showNamespaces lists every namespace; table_count counts only the
-// tables the caller may read (the rule of SHOW TABLES and
-// information_schema), so it does not reveal tables the caller cannot see.
+// tables and views the caller may read (what SHOW TABLES lists), so it
+// does not reveal tables the caller cannot see.
 func (x *Executor) showNamespaces(p authz.Principal) Result {
 	snap := x.cat.Snapshot()
 	t := newTable("namespace_id", "Text", "description", "Text", "table_count", "BigInt", "created_at", "Timestamp")
 	for _, ns := range snap.Namespaces() {
-		n := int64(len(readableTables(snap, p.Role, ns.NamespaceID)))
+		n := int64(len(readableTables(snap, p.Role, ns.NamespaceID)) + len(x.readableViews(snap, p.Role, ns.NamespaceID)))
 		t.add(ns.NamespaceID, wireString(ns.Description), n, wireTime(ns.CreatedAt))
 	}
 	return t.result()
@@ -156,10 +160,19 @@ func (x *Executor) showTables(b *batch, p authz.Principal, s *dialect.ShowTables
 	}
 	t := newTable("namespace_id", "Text", "table_name", "Text", "table_type", "Text",
 		"storage_id", "Text", "access_level", "Text", "schema_version", "Int", "created_at", "Timestamp")
-	for _, tb := range readableTables(snap, p.Role, ns) {
-		m := tb.Meta
-		t.add(m.NamespaceID, m.TableName, string(m.TableType), wireString(m.StorageID), wireString(m.AccessLevel),
-			int64(m.CurrentSchemaVersion), wireTime(m.CreatedAt))
+	tables, views := readableTables(snap, p.Role, ns), x.readableViews(snap, p.Role, ns)
+	// Tables and views in one list, by id (namespace, then name).
+	for len(tables) > 0 || len(views) > 0 {
+		if len(views) == 0 || len(tables) > 0 && tables[0].Meta.TableID < views[0].ViewID {
+			m := tables[0].Meta
+			t.add(m.NamespaceID, m.TableName, string(m.TableType), wireString(m.StorageID), wireString(m.AccessLevel),
+				int64(m.CurrentSchemaVersion), wireTime(m.CreatedAt))
+			tables = tables[1:]
+			continue
+		}
+		v := views[0]
+		t.add(v.NamespaceID, v.ViewName, "VIEW", nil, nil, nil, wireTime(v.CreatedAt))
+		views = views[1:]
 	}
 	return t.result(), nil
 }
@@ -174,6 +187,9 @@ func (x *Executor) lookupReadable(b *batch, p authz.Principal, name *dialect.Tab
 	}
 	tb, ok := snap.Table(name.Namespace, name.Name)
 	if !ok {
+		if _, isView := snap.View(name.Namespace, name.Name); isView {
+			return nil, apierror.New(apierror.InvalidSQL, "%s is a view, not a table", name)
+		}
 		return nil, apierror.New(apierror.TableNotFound, "table %s does not exist", name)
 	}
 	if err := authz.ReadTable(p.Role, tb.Meta); err != nil {
@@ -183,6 +199,12 @@ func (x *Executor) lookupReadable(b *batch, p authz.Principal, name *dialect.Tab
 }
 
 func (x *Executor) describeTable(b *batch, p authz.Principal, s *dialect.DescribeTable) (Result, error) {
+	if err := resolveTable(b, &s.Table); err != nil {
+		return Result{}, err
+	}
+	if v, ok := x.cat.Snapshot().View(s.Table.Namespace, s.Table.Name); ok {
+		return x.describeView(p, v, s.History)
+	}
 	tb, err := x.lookupReadable(b, p, &s.Table)
 	if err != nil {
 		return Result{}, err

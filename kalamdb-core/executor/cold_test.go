@@ -249,7 +249,7 @@ func TestStorageStatementsAndStats(t *testing.T) {
 		t.Fatalf("relative PATH stored as %s", got)
 	}
 	root.must("DROP STORAGE rel")
-	root.fails(apierror.InvalidInput, "CREATE STORAGE s3one TYPE 's3' BUCKET 'b'")
+	root.fails(apierror.Unsupported, "CREATE STORAGE s3one TYPE 's3' BUCKET 'b'")
 	root.fails(apierror.InvalidInput, fmt.Sprintf("CREATE STORAGE bad TYPE 'filesystem' PATH '%s' USER_TABLES_TEMPLATE '{namespace}/{tableName}'", dir))
 	if got := root.rows("STORAGE CHECK archive"); got != `[["archive",true,"writable and readable"]]` {
 		t.Fatalf("storage check: %s", got)

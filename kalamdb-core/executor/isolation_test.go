@@ -40,7 +40,10 @@ func TestIsolationProperty(t *testing.T) {
 		CREATE SHARED TABLE p.ref (id INT PRIMARY KEY, name TEXT) WITH (ACCESS_LEVEL = 'PUBLIC');
 		INSERT INTO p.ref VALUES (0, 'zero'), (1, 'one'), (2, 'two');
 		CREATE USER 'svc' WITH PASSWORD 'pw' ROLE service;
-		CREATE USER 'ops' WITH PASSWORD 'pw' ROLE dba`)
+		CREATE USER 'ops' WITH PASSWORD 'pw' ROLE dba;
+		CREATE VIEW p.my_items AS SELECT id, owner, grp, val FROM items;
+		CREATE VIEW p.item_tags AS SELECT i.id, i.owner, t.tag, r.name FROM p.my_items i JOIN p.tags t ON t.item_id = i.id LEFT JOIN p.ref r ON r.id = i.grp;
+		CREATE VIEW p.owners AS SELECT owner, count(*) AS n, sum(val) AS total FROM p.my_items GROUP BY owner`)
 	for _, u := range users {
 		e.root().must(fmt.Sprintf("CREATE USER '%s' WITH PASSWORD 'pw' ROLE user", u))
 		// Seed each partition with the same ids so that a leak cannot hide
@@ -108,6 +111,13 @@ func randomStatement(r *rand.Rand, users []string) (actor, string, string) {
 		"SELECT owner, max(val) FROM p.items GROUP BY owner HAVING max(val) > 0",
 		"SELECT (SELECT max(owner) FROM p.tags) AS owner, count(*) FROM p.items",
 		"SELECT owner, kind FROM p.events WHERE owner = CURRENT_USER() OR kind = 'x'",
+		// Views over the same tables, nested and joined.
+		"SELECT id, owner, grp, val FROM p.my_items WHERE " + strings.ReplaceAll(where, "items.id", "my_items.id"),
+		"SELECT owner, tag, name FROM p.item_tags WHERE id < " + strconv.Itoa(n(8)),
+		"SELECT owner, n, total FROM p.owners",
+		"SELECT v.owner, i.owner FROM p.my_items v JOIN p.items i ON i.id = v.id",
+		"DELETE FROM p.tags WHERE item_id IN (SELECT id FROM p.my_items WHERE " + strings.ReplaceAll(where, "items.id", "my_items.id") + ")",
+		"UPDATE p.items SET val = (SELECT count(*) FROM p.item_tags) WHERE id = " + strconv.Itoa(n(6)),
 		fmt.Sprintf("UPDATE p.items SET val = val + %d WHERE %s", n(5), where),
 		fmt.Sprintf("UPDATE p.items SET grp = (SELECT count(*) FROM p.tags) WHERE id = %d", n(6)),
 		fmt.Sprintf("DELETE FROM p.tags WHERE item_id = %d", n(6)),

@@ -3,7 +3,10 @@ package live
 import (
 	"context"
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -50,6 +53,7 @@ type Conn struct {
 	mu     sync.Mutex
 	subs   map[string]*subscription // by client subscription id
 	q      fifo
+	qBytes int64 // the sizes of q's items
 	closed bool
 	wake   chan struct{} // capacity 1: "the queue may have grown"
 	// wakeup, when set, is called after each item is queued (SetWakeup).
@@ -59,6 +63,10 @@ type Conn struct {
 	// yet (a last batch brings the changes kept aside with it). Only the
 	// goroutine calling Next touches it.
 	out []Message
+	// pendingBytes is the size of the changes kept aside for the
+	// connection's loading subscriptions (each one's share is its
+	// pendingBytes), bounded like the queue.
+	pendingBytes atomic.Int64
 }
 
 // account identifies the credentials a connection was opened with.
@@ -108,6 +116,7 @@ func (c *Conn) failLocked(reason error) {
 	}
 	c.closed = true
 	c.q.drain()
+	c.qBytes = 0
 	c.cancel(reason)
 }
 
@@ -124,12 +133,13 @@ func (c *Conn) push(it item) {
 		c.mu.Unlock()
 		return
 	}
-	if c.q.len() >= c.m.opts.SendQueueSize {
+	if c.q.len() >= c.m.opts.SendQueueSize || (c.qBytes > 0 && c.qBytes+it.size > c.m.opts.SendQueueBytes) {
 		c.failLocked(ErrSlowConsumer)
 		c.mu.Unlock()
 		return
 	}
 	c.q.push(it)
+	c.qBytes += it.size
 	wakeup := c.wakeup
 	c.mu.Unlock()
 	if wakeup != nil {
@@ -174,6 +184,7 @@ func (c *Conn) pop(ctx context.Context, wait bool) (item, bool, error) {
 			return item{}, false, c.Err()
 		}
 		if it, ok := c.q.pop(); ok {
+			c.qBytes -= it.size
 			c.mu.Unlock()
 			return it, true, nil
 		}
@@ -223,8 +234,16 @@ func (c *Conn) next(ctx context.Context, wait bool) (Message, bool, error) {
 	}
 }
 
-// process turns one queue item into zero or more messages in c.out.
+// process turns one queue item into zero or more messages in c.out. A
+// panic while it does (a bug the subscription's WHERE or rows reach in
+// the engine) ends that item's subscription, not the process: the sender
+// runs outside any request, so nothing else would recover it.
 func (c *Conn) process(ctx context.Context, it item) {
+	defer func() {
+		if r := recover(); r != nil {
+			c.failInternal(it.sub, r)
+		}
+	}()
 	s := it.sub
 	if it.refresh {
 		if s.removed.Load() {
@@ -253,6 +272,7 @@ func (c *Conn) process(ctx context.Context, it item) {
 			}
 			pending := s.pending
 			s.pending = nil
+			c.releasePending(s)
 			for _, ch := range pending {
 				if s.removed.Load() {
 					break
@@ -274,7 +294,21 @@ func (c *Conn) process(ctx context.Context, it item) {
 					c.m.opts.MaxPendingChanges))
 				return
 			}
+			size := changeSize(ch)
+			if held := c.pendingBytes.Load(); held > 0 && held+size > c.m.opts.SendQueueBytes {
+				c.endSubscription(s, NewError(s.id, apierror.SubscriptionFailed,
+					"more than %d bytes of changes arrived while the initial data was loading (send_queue_bytes); ask for the next batches sooner, or subscribe again (from_seq_id resumes)",
+					c.m.opts.SendQueueBytes))
+				return
+			}
 			s.pending = append(s.pending, ch)
+			s.pendingBytes.Add(size)
+			c.pendingBytes.Add(size)
+			if s.removed.Load() {
+				// Removed meanwhile: its removal may have released the
+				// share before this change was added to it.
+				c.releasePending(s)
+			}
 			continue
 		}
 		c.deliver(ctx, s, ch)
@@ -295,6 +329,15 @@ func (c *Conn) deliver(ctx context.Context, s *subscription, ch *txn.Change) {
 	}
 }
 
+// releasePending gives back s's share of the connection's pendingBytes
+// (its changes kept aside were delivered or dropped). Any goroutine may
+// call it, more than once.
+func (c *Conn) releasePending(s *subscription) {
+	if n := s.pendingBytes.Swap(0); n != 0 {
+		c.pendingBytes.Add(-n)
+	}
+}
+
 // endSubscription removes s from the sender's side and tells the client
 // why. The message goes straight to out: the sender is the one goroutine
 // that orders what the client sees.
@@ -302,6 +345,22 @@ func (c *Conn) endSubscription(s *subscription, why *ErrorMessage) {
 	c.m.removeSubscription(s)
 	s.pending = nil
 	c.out = append(c.out, why)
+}
+
+// failInternal ends s after a panic (v) on the sender and reports it; the
+// client is told only that the subscription failed. A panic outside any
+// subscription (a plain message) loses that message.
+func (c *Conn) failInternal(s *subscription, v any) {
+	err := fmt.Errorf("live: panic on the sender: %v\n%s", v, debug.Stack())
+	liveID := c.id
+	if s != nil && !s.removed.Load() {
+		liveID = s.liveID
+		c.endSubscription(s, NewError(s.id, apierror.SubscriptionFailed,
+			"the subscription ended: internal error while evaluating a change"))
+	}
+	if report := c.m.opts.OnInternalError; report != nil {
+		report(liveID, err)
+	}
 }
 
 // SubscriptionOptions are the options of a subscribe request (docs/api.md).

@@ -36,7 +36,11 @@
 // is in flight and then takes a snapshot: every commit is either in the
 // snapshot or published to the subscription afterwards, exactly once. The
 // initial data is read at that snapshot in _seq order, in batches (the
-// first one at once, the next ones when the client asks with next_batch).
+// first one at once, the next ones when the client asks with next_batch)
+// bounded in rows and in bytes (Options.MaxBatchBytes). A batch's query
+// streams the rows after the cursor through a bounded heap that keeps the
+// first ones by _seq, so neither the engine nor the batch ever holds more
+// than a batch (and one row) of them, however large the rows.
 // Until the last batch has been handed to the sender, the changes routed to
 // the subscription are kept aside in order; the sender emits them right
 // after the last batch and then switches the subscription to ready. Since
@@ -45,10 +49,20 @@
 //
 // # Back-pressure
 //
-// Each connection's queue is bounded (Options.SendQueueSize). When a change
-// or message would overflow it, the connection fails with ErrSlowConsumer:
+// Each connection's queue is bounded in entries (Options.SendQueueSize)
+// and in bytes of row values (Options.SendQueueBytes). When a change or
+// message would overflow it, the connection fails with ErrSlowConsumer:
 // Done is closed, later changes are dropped for it at the cost of one
 // branch, and the front end closes the socket with a close reason. Writers
 // never wait for a client. Changes kept aside while a subscription loads
 // are bounded the same way; past it only that subscription fails.
+//
+// # Failures on the sender
+//
+// Filters run on the sender as a statement of the subscriber would: under
+// the time limit of the subscriber's role. A change whose evaluation is
+// stopped at the limit ends its subscription (SUBSCRIPTION_FAILED), as
+// does a panic while one subscription's changes are evaluated or encoded
+// (reported through Options.OnInternalError); the connection and its other
+// subscriptions go on.
 package live

@@ -28,9 +28,20 @@ type Options struct {
 	// commits (all the changes one commit routes to one subscription
 	// count once; default 1024); a full queue disconnects the client.
 	SendQueueSize int
+	// SendQueueBytes bounds, in bytes of row values (about their size on
+	// the wire), what a connection's queue holds (default 64 MiB): past
+	// it the client is disconnected like for SendQueueSize. An entry
+	// larger than the bound is still taken into an empty queue. The same
+	// bound applies to the changes kept aside for the connection's
+	// loading subscriptions: past it the subscription whose change does
+	// not fit fails.
+	SendQueueBytes int64
 	// MaxPendingChanges bounds the changes kept aside for a subscription
 	// while its initial data loads (default 10000).
 	MaxPendingChanges int
+	// MaxBatchBytes bounds an initial-data batch, in bytes of row values
+	// (default 4 MiB); a batch holds at least one row however large.
+	MaxBatchBytes int64
 	// DefaultBatchSize is the initial-data batch size when the client
 	// names none (default 1000); MaxBatchSize caps what it may ask for
 	// (default 10000).
@@ -45,9 +56,20 @@ type Options struct {
 	// SUBSCRIPTION_FAILED. Its query is re-run on every change of the
 	// table, and its last result is kept to compare with.
 	MaxSystemRows int
+	// OnInternalError, when set, is told of a subscription ended by a
+	// bug (a panic while its changes were evaluated or encoded), with the
+	// panic and its stack, for the server's log. The client only learns
+	// that the subscription failed.
+	OnInternalError func(liveID string, err error)
 	// Now is the clock (time.Now when nil).
 	Now func() time.Time
 }
+
+// Defaults of the byte bounds (Options).
+const (
+	DefaultSendQueueBytes = 64 << 20
+	DefaultMaxBatchBytes  = 4 << 20
+)
 
 func (o Options) withDefaults() Options {
 	if o.MaxSubscriptionsPerConnection <= 0 {
@@ -56,8 +78,14 @@ func (o Options) withDefaults() Options {
 	if o.SendQueueSize <= 0 {
 		o.SendQueueSize = 1024
 	}
+	if o.SendQueueBytes <= 0 {
+		o.SendQueueBytes = DefaultSendQueueBytes
+	}
 	if o.MaxPendingChanges <= 0 {
 		o.MaxPendingChanges = 10000
+	}
+	if o.MaxBatchBytes <= 0 {
+		o.MaxBatchBytes = DefaultMaxBatchBytes
 	}
 	if o.DefaultBatchSize <= 0 {
 		o.DefaultBatchSize = 1000
@@ -307,6 +335,7 @@ func (m *Manager) removeSubscription(s *subscription) bool {
 	}
 	s.loadMu.Unlock()
 	c := s.conn
+	c.releasePending(s)
 	c.mu.Lock()
 	if c.subs[s.id] == s {
 		delete(c.subs, s.id)

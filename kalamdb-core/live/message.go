@@ -86,9 +86,13 @@ func (*ChangeMessage) MessageType() string { return "change" }
 // MessageType implements Message.
 func (*ErrorMessage) MessageType() string { return "error" }
 
-// NewError builds an error message; subscriptionID may be "".
+// NewError builds an error message; subscriptionID may be "". Like every
+// client-facing message it repeats at most a bounded part of the input
+// (apierror.Format), the subscription id included: a refused request's id
+// may be anything the client sent.
 func NewError(subscriptionID string, code apierror.Code, format string, args ...any) *ErrorMessage {
-	return &ErrorMessage{Type: "error", SubscriptionID: subscriptionID, Code: code, Message: fmt.Sprintf(format, args...)}
+	return &ErrorMessage{Type: "error", SubscriptionID: apierror.Clip(subscriptionID), Code: code,
+		Message: apierror.Format(format, args...)}
 }
 
 // Row is one result row as a JSON object keyed by column name, in the

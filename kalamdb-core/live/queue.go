@@ -1,6 +1,9 @@
 package live
 
-import "github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
+import (
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
+)
 
 // item is one entry of a connection's send queue: the changes one commit
 // made to a partition one of its subscriptions watches, or a message that
@@ -22,6 +25,22 @@ type item struct {
 	// refresh asks the sender to re-run sub's query on a system table
 	// and send what changed (system.go).
 	refresh bool
+	// size is about the bytes of row values the entry holds (changes or
+	// a batch's rows), for the queue's byte bound.
+	size int64
+}
+
+// changesSize is about the bytes of row values of changes.
+func changesSize(changes []txn.Change) int64 {
+	var n int64
+	for i := range changes {
+		n += changeSize(&changes[i])
+	}
+	return n
+}
+
+func changeSize(ch *txn.Change) int64 {
+	return engine.ValuesSize(ch.Old) + engine.ValuesSize(ch.New)
 }
 
 // fifo is a growable ring of items. It starts empty and gives its buffer

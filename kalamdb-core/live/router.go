@@ -45,8 +45,11 @@ func (r *Router) Publish(changes []txn.Change) {
 			j++
 		}
 		run := changes[i:j:j]
-		for _, s := range r.idx.lookup(k) {
-			s.conn.push(item{sub: s, changes: run})
+		if subs := r.idx.lookup(k); len(subs) > 0 {
+			size := changesSize(run)
+			for _, s := range subs {
+				s.conn.push(item{sub: s, changes: run, size: size})
+			}
 		}
 		if r.streams != nil && run[0].Table.Meta.TableType == dialect.TableTypeStream {
 			inserted := 0

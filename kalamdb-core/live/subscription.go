@@ -1,8 +1,10 @@
 package live
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -50,6 +52,9 @@ type subscription struct {
 	ready   bool
 	pending []*txn.Change
 	view    *view
+	// pendingBytes is the size of pending, counted in the connection's
+	// pendingBytes; removal gives it back from any goroutine.
+	pendingBytes atomic.Int64
 }
 
 func newSubscription(c *Conn, id, sqlText string, o SubscriptionOptions, f *engine.Filter) (*subscription, error) {
@@ -93,7 +98,7 @@ func (s *subscription) open(ctx context.Context) error {
 		}
 	}
 	from := s.cursor
-	rows, more, err := s.fetch(ctx)
+	rows, size, more, err := s.fetch(ctx)
 	if err != nil {
 		return err
 	}
@@ -109,7 +114,7 @@ func (s *subscription) open(ctx context.Context) error {
 	c.push(item{sub: s, msg: &SubscriptionAck{Type: "subscription_ack", SubscriptionID: s.id, TotalRows: total,
 		BatchControl: BatchControl{BatchNum: 0, HasMore: true, Status: StatusLoading, LastSeqID: from},
 		Schema:       s.view.schema}})
-	s.queueBatch(rows, more)
+	s.queueBatch(rows, size, more)
 	return nil
 }
 
@@ -119,20 +124,20 @@ func (s *subscription) sendBatch(ctx context.Context) error {
 		s.queueSystemBatch()
 		return nil
 	}
-	rows, more, err := s.fetch(ctx)
+	rows, size, more, err := s.fetch(ctx)
 	if err != nil {
 		if e, ok := apierror.As(err); ok && e.Code != apierror.InternalError {
 			return apierror.Wrap(apierror.BatchFetchFailed, err, e.Message)
 		}
 		return apierror.Wrap(apierror.BatchFetchFailed, err, "the next batch could not be read")
 	}
-	s.queueBatch(rows, more)
+	s.queueBatch(rows, size, more)
 	return nil
 }
 
-// queueBatch queues one initial-data batch; after the last one the
-// snapshot is released.
-func (s *subscription) queueBatch(rows []Row, more bool) {
+// queueBatch queues one initial-data batch of about size bytes; after the
+// last one the snapshot is released.
+func (s *subscription) queueBatch(rows []Row, size int64, more bool) {
 	status := StatusReady
 	switch {
 	case more && s.batchNum == 0:
@@ -140,7 +145,7 @@ func (s *subscription) queueBatch(rows []Row, more bool) {
 	case more:
 		status = StatusLoadingBatch
 	}
-	s.conn.push(item{sub: s, lastBatch: !more, msg: &InitialDataBatch{Type: "initial_data_batch", SubscriptionID: s.id,
+	s.conn.push(item{sub: s, lastBatch: !more, size: size, msg: &InitialDataBatch{Type: "initial_data_batch", SubscriptionID: s.id,
 		Rows: rows, BatchControl: BatchControl{BatchNum: s.batchNum, HasMore: more, Status: status, LastSeqID: s.cursor}}})
 	s.batchNum++
 	if !more && s.snap != nil {
@@ -168,8 +173,13 @@ func (s *subscription) tableName() (ns, name string) {
 }
 
 // fetch reads the next batch after s.cursor at the snapshot, in _seq
-// order, and advances the cursor.
-func (s *subscription) fetch(ctx context.Context) ([]Row, bool, error) {
+// order, and advances the cursor: the rows with the smallest _seq, at
+// most batchSize of them and at most MaxBatchBytes (at least one row).
+// The query has no ORDER BY or LIMIT, which would make the engine hold
+// every row up to the LIMIT, large or not, to sort them: rows stream
+// through a firstRows, which never holds more than the batch and the row
+// in hand. size is about the bytes of the batch's values.
+func (s *subscription) fetch(ctx context.Context) (rows []Row, size int64, more bool, err error) {
 	cols := s.loader.Columns
 	list := make([]string, 0, len(cols)+1)
 	seqAt := -1
@@ -185,30 +195,112 @@ func (s *subscription) fetch(ctx context.Context) ([]Row, bool, error) {
 		seqAt = len(list)
 		list = append(list, quoteIdent(schema.SeqColumn))
 	}
-	res, err := s.query(ctx, strings.Join(list, ", "), "_seq > $1",
-		fmt.Sprintf(" ORDER BY _seq LIMIT %d", s.batchSize+1), s.batchSize+1, s.cursor)
-	if err != nil {
-		return nil, false, err
+	first := &firstRows{max: s.batchSize, maxBytes: s.conn.m.opts.MaxBatchBytes, seqAt: seqAt}
+	if _, err := s.query(ctx, strings.Join(list, ", "), "_seq > $1", "", 0, first.add, s.cursor); err != nil {
+		return nil, 0, false, err
 	}
-	more := len(res.Rows) > s.batchSize
-	if more {
-		res.Rows = res.Rows[:s.batchSize]
+	kept := first.sorted()
+	rows = make([]Row, len(kept))
+	for i, r := range kept {
+		s.cursor = r.seq
+		rows[i] = Row{shape: s.shape, vals: r.vals[:len(cols)]}
 	}
-	rows := make([]Row, len(res.Rows))
-	for i, r := range res.Rows {
-		seq, ok := r[seqAt].(int64)
-		if !ok {
-			return nil, false, fmt.Errorf("live: %s: row without _seq", s.liveID)
+	return rows, first.bytes, first.cut, nil
+}
+
+// firstRows keeps, of rows handed to it in any order, those with the
+// smallest _seq: at most max of them and at most maxBytes in all, but at
+// least one. It is a max-heap by _seq: a row that does not fit pushes out
+// the largest ones, and once a row is pushed out (cut), no row from its
+// _seq on is kept, since the batch must be a prefix of the rows in _seq
+// order; rows after it come in a later batch.
+type firstRows struct {
+	max      int
+	maxBytes int64
+	seqAt    int
+
+	heap  []keptRow
+	bytes int64
+	// cut is set once a row was left out; horizon is the smallest _seq
+	// left out.
+	cut     bool
+	horizon int64
+}
+
+type keptRow struct {
+	seq  int64
+	vals []any
+	size int64
+}
+
+func (f *firstRows) add(vals []any, size int64) error {
+	seq, ok := vals[f.seqAt].(int64)
+	if !ok {
+		return fmt.Errorf("live: initial-data row without _seq")
+	}
+	if f.cut && seq >= f.horizon {
+		return nil
+	}
+	f.push(keptRow{seq: seq, vals: vals, size: size})
+	for len(f.heap) > f.max || (len(f.heap) > 1 && f.bytes > f.maxBytes) {
+		out := f.pop()
+		if !f.cut || out.seq < f.horizon {
+			f.horizon = out.seq
 		}
-		s.cursor = seq
-		rows[i] = Row{shape: s.shape, vals: r[:len(cols)]}
+		f.cut = true
 	}
-	return rows, more, nil
+	return nil
+}
+
+func (f *firstRows) push(r keptRow) {
+	f.bytes += r.size
+	f.heap = append(f.heap, r)
+	for i := len(f.heap) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if f.heap[parent].seq >= f.heap[i].seq {
+			break
+		}
+		f.heap[parent], f.heap[i] = f.heap[i], f.heap[parent]
+		i = parent
+	}
+}
+
+// pop removes the row with the largest _seq.
+func (f *firstRows) pop() keptRow {
+	h := f.heap
+	top := h[0]
+	last := len(h) - 1
+	h[0] = h[last]
+	h[last] = keptRow{}
+	h = h[:last]
+	for i := 0; ; {
+		big, l, r := i, 2*i+1, 2*i+2
+		if l < len(h) && h[l].seq > h[big].seq {
+			big = l
+		}
+		if r < len(h) && h[r].seq > h[big].seq {
+			big = r
+		}
+		if big == i {
+			break
+		}
+		h[i], h[big] = h[big], h[i]
+		i = big
+	}
+	f.heap = h
+	f.bytes -= top.size
+	return top
+}
+
+// sorted returns the kept rows in _seq order.
+func (f *firstRows) sorted() []keptRow {
+	slices.SortFunc(f.heap, func(a, b keptRow) int { return cmp.Compare(a.seq, b.seq) })
+	return f.heap
 }
 
 // count is the number of rows after from at the snapshot.
 func (s *subscription) count(ctx context.Context, from int64) (int64, error) {
-	res, err := s.query(ctx, "COUNT(*)", "_seq > $1", "", 2, from)
+	res, err := s.query(ctx, "COUNT(*)", "_seq > $1", "", 2, nil, from)
 	if err != nil {
 		return 0, err
 	}
@@ -223,7 +315,7 @@ func (s *subscription) count(ctx context.Context, from int64) (int64, error) {
 // n-th newest minus one, or 0 when there are fewer.
 func (s *subscription) lastRowsBound(ctx context.Context, n int) (int64, error) {
 	res, err := s.query(ctx, quoteIdent(schema.SeqColumn), "",
-		fmt.Sprintf(" ORDER BY _seq DESC LIMIT 1 OFFSET %d", n-1), 2)
+		fmt.Sprintf(" ORDER BY _seq DESC LIMIT 1 OFFSET %d", n-1), 2, nil)
 	if err != nil {
 		return 0, err
 	}
@@ -237,7 +329,7 @@ func (s *subscription) lastRowsBound(ctx context.Context, n int) (int64, error) 
 // query runs SELECT list FROM table WHERE (the subscription's condition)
 // AND cond, plus tail, at the subscription's snapshot (if it has one) and
 // as its user, so a USER table shows only the subscriber's partition.
-func (s *subscription) query(ctx context.Context, list, cond, tail string, maxRows int, params ...any) (*engine.QueryResult, error) {
+func (s *subscription) query(ctx context.Context, list, cond, tail string, maxRows int, onRow func([]any, int64) error, params ...any) (*engine.QueryResult, error) {
 	f := s.loader
 	ns, name := s.tableName()
 	var where []string
@@ -261,7 +353,7 @@ func (s *subscription) query(ctx context.Context, list, cond, tail string, maxRo
 		return nil, fmt.Errorf("live: initial-data query of %s is not a SELECT", s.liveID)
 	}
 	c := s.conn
-	req := engine.QueryRequest{UserID: c.userID, Role: c.role, Statement: std, Params: params, MaxRows: maxRows}
+	req := engine.QueryRequest{UserID: c.userID, Role: c.role, Statement: std, Params: params, MaxRows: maxRows, OnRow: onRow}
 	if s.snap != nil {
 		req.Snapshot = s.snap.Snapshot
 	}
@@ -279,9 +371,10 @@ func quoteIdent(name string) string {
 // view is how the sender turns changes into rows for one subscription:
 // the compiled filter, and where each shown column sits in a change's row.
 type view struct {
-	filter *engine.Filter
-	table  *catalog.Table
-	shape  *rowShape
+	// cond evaluates the WHERE (the compiled filter; tests replace it).
+	cond  matcher
+	table *catalog.Table
+	shape *rowShape
 	// at[i] is the index of shown column i in the match row (the table's
 	// columns, then _seq, then _deleted); types[i] its type.
 	at     []int
@@ -302,7 +395,7 @@ var (
 func newView(f *engine.Filter) (*view, error) {
 	t := f.Table
 	n := len(t.Schema.Columns)
-	v := &view{filter: f, table: t, shape: newRowShape(f.Columns)}
+	v := &view{cond: f, table: t, shape: newRowShape(f.Columns)}
 	for i, name := range f.Columns {
 		var at int
 		var dt dialect.DataType
@@ -352,8 +445,14 @@ func (s *subscription) render(ctx context.Context, ch *txn.Change) (msg Message,
 	if ch.New != nil {
 		newRow = v.matchRow(ch.Table, ch.New, ch.NewSeq)
 	}
-	oldMatch := oldRow != nil && v.match(ctx, oldRow)
-	newMatch := newRow != nil && v.match(ctx, newRow)
+	oldMatch, err := v.match(ctx, oldRow)
+	if err != nil {
+		return nil, s.stopped(err)
+	}
+	newMatch, err := v.match(ctx, newRow)
+	if err != nil {
+		return nil, s.stopped(err)
+	}
 	out := &ChangeMessage{Type: "change", SubscriptionID: s.id}
 	switch {
 	case oldMatch && newMatch:
@@ -441,12 +540,33 @@ func (v *view) projection(t *catalog.Table) []int {
 	return proj
 }
 
-// match evaluates the WHERE. A row the condition cannot be evaluated on
-// (a run-time error such as a failed cast) does not match, as NULL does
-// not: one odd row must not end a subscription.
-func (v *view) match(ctx context.Context, r []any) bool {
-	ok, err := v.filter.Match(ctx, r)
-	return err == nil && ok
+// matcher evaluates a subscription's WHERE on a row (engine.Filter).
+type matcher interface {
+	Match(ctx context.Context, row []any) (bool, error)
+}
+
+// match evaluates the WHERE on r (false for a nil row). A row the
+// condition cannot be evaluated on (a run-time error such as a failed
+// cast) does not match, as NULL does not: one odd row must not end a
+// subscription. An evaluation stopped at the statement time limit is the
+// error: a WHERE that costs that much per change ends the subscription,
+// or it would keep the connection's sender busy with every change.
+func (v *view) match(ctx context.Context, r []any) (bool, error) {
+	if r == nil {
+		return false, nil
+	}
+	ok, err := v.cond.Match(ctx, r)
+	if apierror.Is(err, apierror.QueryTimeout) {
+		return false, err
+	}
+	return err == nil && ok, nil
+}
+
+// stopped is the message that ends s when evaluating a change had to be
+// stopped.
+func (s *subscription) stopped(err error) *ErrorMessage {
+	e := wireError(err)
+	return NewError(s.id, e.Code, "the subscription ended: its WHERE took too long to evaluate for a change: %s", e.Message)
 }
 
 // row encodes the shown columns of a match row for the wire.

@@ -142,17 +142,24 @@ func (s *subscription) openSystem(ctx context.Context) error {
 // queueSystemBatch queues the next batch of the initial rows. s.loadMu
 // is held.
 func (s *subscription) queueSystemBatch() {
+	// batchSize rows, and MaxBatchBytes as for data tables (at least one
+	// row).
 	n := min(s.batchSize, len(s.sys.rest))
-	batch := make([]Row, n)
-	for i := range batch {
-		batch[i] = s.sys.rest[i].row
+	batch := make([]Row, 0, n)
+	var size int64
+	for _, r := range s.sys.rest[:n] {
+		if len(batch) > 0 && size+int64(len(r.enc)) > s.conn.m.opts.MaxBatchBytes {
+			break
+		}
+		batch = append(batch, r.row)
+		size += int64(len(r.enc))
 	}
-	s.sys.rest = s.sys.rest[n:]
+	s.sys.rest = s.sys.rest[len(batch):]
 	more := len(s.sys.rest) > 0
 	if !more {
 		s.sys.rest = nil
 	}
-	s.queueBatch(batch, more)
+	s.queueBatch(batch, size, more)
 }
 
 // systemQuery runs the subscription's query as its user and returns the
@@ -164,7 +171,7 @@ func (s *subscription) systemQuery(ctx context.Context) ([]sysRow, []Column, err
 		list = append(list, quoteIdent(name))
 	}
 	limit := s.conn.m.opts.MaxSystemRows
-	res, err := s.query(ctx, strings.Join(list, ", "), "", "", limit)
+	res, err := s.query(ctx, strings.Join(list, ", "), "", "", limit, nil)
 	if errors.Is(err, engine.ErrTooManyRows) {
 		return nil, nil, apierror.New(apierror.SubscriptionFailed,
 			"a live query on system.%s may match at most %d rows; narrow its WHERE", s.sys.table, limit)

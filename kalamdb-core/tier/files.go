@@ -352,3 +352,17 @@ func (m *Manager) ColdReadStats() cold.Stats {
 	}
 	return total
 }
+
+// ManifestFiles lists the cold files of a partition (owner "" for a
+// SHARED table) as its latest manifest records them, without opening any,
+// for EXPLAIN.
+func (m *Manager) ManifestFiles(t *catalog.Table, owner string) ([]systable.ManifestFile, error) {
+	mf, err := m.manifests.Get(systable.ManifestID(t.Meta.NamespaceID, t.Meta.TableName, owner))
+	if errors.Is(err, systable.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return mf.Files, nil
+}

@@ -435,29 +435,44 @@ func TestLiveKillAndDisconnect(t *testing.T) {
 	eventually(t, "live queries removed after disconnect", func() bool { return s.liveQueries("live_id") == "null" })
 }
 
+// A client that stops reading is disconnected once its queue is full, in
+// entries (websocket.send_queue_size) or in bytes of changes
+// (websocket.send_queue_bytes, however few entries that is).
 func TestLiveSlowConsumerIsDisconnected(t *testing.T) {
-	s := liveServer(t, func(c *config.Config) { c.WebSocket.SendQueueSize = 8 })
-	slow := s.loginWS(t, "alice", "alice-pw")
-	slow.subscribeAll("m", "SELECT * FROM chat.messages", nil)
-	fast := s.loginWS(t, "alice", "alice-pw")
-	fast.subscribeAll("m", "SELECT id FROM chat.messages", nil)
-	// The slow client reads nothing; its socket buffers fill, then its
-	// queue. Writers go on regardless, and so does the other client.
-	big := strings.Repeat("x", 64<<10)
-	n := 0
-	for aliceOnly := `[["` + s.userID("alice") + `"]]`; s.liveQueries("user_id") != aliceOnly; {
-		n++
-		if n > 5000 {
-			t.Fatal("the slow client was never cut off")
-		}
-		s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES ($1, 7, $2)", n, big)
-		if got := fast.change("m"); got != fmt.Sprintf("insert [map[id:%d]]", n) {
-			t.Fatal(got)
-		}
-	}
-	// Once it reads again, it finds the close frame after what was sent.
-	if code, reason := slow.closed(); code != websocket.StatusPolicyViolation || !strings.Contains(reason, "send queue full") {
-		t.Fatalf("slow client closed with %d %q", code, reason)
+	for name, limit := range map[string]func(*config.Config){
+		"entries": func(c *config.Config) { c.WebSocket.SendQueueSize = 8 },
+		"bytes": func(c *config.Config) {
+			c.WebSocket.SendQueueSize = 100_000
+			c.WebSocket.SendQueueBytes = 1 << 20
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := liveServer(t, limit)
+			slow := s.loginWS(t, "alice", "alice-pw")
+			slow.subscribeAll("m", "SELECT * FROM chat.messages", nil)
+			fast := s.loginWS(t, "alice", "alice-pw")
+			fast.subscribeAll("m", "SELECT id FROM chat.messages", nil)
+			// The slow client reads nothing; its socket buffers fill, then
+			// its queue. Writers go on regardless, and so does the other
+			// client.
+			big := strings.Repeat("x", 64<<10)
+			n := 0
+			for aliceOnly := `[["` + s.userID("alice") + `"]]`; s.liveQueries("user_id") != aliceOnly; {
+				n++
+				if n > 5000 {
+					t.Fatal("the slow client was never cut off")
+				}
+				s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES ($1, 7, $2)", n, big)
+				if got := fast.change("m"); got != fmt.Sprintf("insert [map[id:%d]]", n) {
+					t.Fatal(got)
+				}
+			}
+			// Once it reads again, it finds the close frame after what was
+			// sent.
+			if code, reason := slow.closed(); code != websocket.StatusPolicyViolation || !strings.Contains(reason, "send queue full") {
+				t.Fatalf("slow client closed with %d %q", code, reason)
+			}
+		})
 	}
 }
 

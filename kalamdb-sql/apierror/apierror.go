@@ -87,15 +87,76 @@ func (e *Error) Error() string {
 // Unwrap exposes the cause to errors.Is/As.
 func (e *Error) Unwrap() error { return e.Cause }
 
-// New returns an Error with a formatted client-facing message.
+// New returns an Error with a formatted client-facing message (Format:
+// input repeated in it is clipped).
 func New(code Code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: Format(format, args...)}
 }
 
-// Wrap returns an Error whose client-facing message is msg and whose cause
-// (kept out of the client message) is err.
+// Wrap returns an Error whose client-facing message is msg (clipped to
+// MaxMessageRunes) and whose cause (kept out of the client message) is
+// err.
 func Wrap(code Code, err error, msg string) *Error {
-	return &Error{Code: code, Message: msg, Cause: err}
+	return &Error{Code: code, Message: clip(msg, MaxMessageRunes), Cause: err}
+}
+
+// Error messages often repeat the input they refuse (a user name, a
+// field, a value). Repeated in full, a megabyte of input makes a megabyte
+// of error, in the answer and in every log line. So messages repeat at
+// most MaxEchoRunes characters of any one argument and are at most
+// MaxMessageRunes characters in all; a cut is marked with "…".
+const (
+	MaxEchoRunes    = 200
+	MaxMessageRunes = 1000
+)
+
+// Format is fmt.Sprintf for client-facing messages: each string, byte
+// slice, error or Stringer argument longer than MaxEchoRunes is clipped
+// to that, and the result to MaxMessageRunes.
+func Format(format string, args ...any) string {
+	clipped := args
+	for i, a := range args {
+		var text string
+		switch v := a.(type) {
+		case string:
+			text = v
+		case []byte:
+			text = string(v)
+		case error:
+			text = v.Error()
+		case fmt.Stringer:
+			text = v.String()
+		default:
+			continue
+		}
+		if len(text) <= MaxEchoRunes {
+			continue // fewer bytes than the limit is fewer characters too
+		}
+		if c := clip(text, MaxEchoRunes); len(c) < len(text) {
+			if &clipped[0] == &args[0] {
+				clipped = append([]any(nil), args...)
+			}
+			clipped[i] = c
+		}
+	}
+	return clip(fmt.Sprintf(format, clipped...), MaxMessageRunes)
+}
+
+// Clip shortens s to MaxEchoRunes characters and "…" when it is longer.
+func Clip(s string) string { return clip(s, MaxEchoRunes) }
+
+func clip(s string, runes int) string {
+	if len(s) <= runes {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == runes {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
 }
 
 // WithDetails sets Details and returns e, for chaining.

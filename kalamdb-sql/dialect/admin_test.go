@@ -378,3 +378,50 @@ func TestExecuteAs(t *testing.T) {
 		t.Fatalf("details = %v", d)
 	}
 }
+
+// The forms of KalamDB's reference that this server accepts as written,
+// and those it refuses as UNSUPPORTED, naming them.
+func TestReferenceForms(t *testing.T) {
+	st := parseAs[*AlterStorage](t, "ALTER STORAGE local SET NAME 'n' SET DESCRIPTION 'd', USER_TABLES_TEMPLATE '{namespace}/{tableName}/{userId}'")
+	if *st.Props.Name != "n" || *st.Props.Description != "d" || st.Props.UserTablesTemplate == nil {
+		t.Fatalf("ALTER STORAGE with SET per property: %+v", st.Props)
+	}
+	cs := parseAs[*CreateStorage](t, "CREATE STORAGE arch TYPE 'filesystem' BASE_DIRECTORY '/srv/arch'")
+	if *cs.Props.Path != "/srv/arch" {
+		t.Fatalf("BASE_DIRECTORY: %+v", cs.Props)
+	}
+	if c := parseAs[*StorageCheck](t, "STORAGE CHECK local EXTENDED"); c.ID != "local" {
+		t.Fatalf("STORAGE CHECK EXTENDED: %+v", c)
+	}
+	if b := parseAs[*BackupDatabase](t, "BACKUP DATABASE IF EXISTS app TO '/b'"); b.Namespace != "app" || b.Path != "/b" {
+		t.Fatalf("BACKUP IF EXISTS: %+v", b)
+	}
+	if r := parseAs[*RestoreDatabase](t, "RESTORE DATABASE IF NOT EXISTS app FROM '/b'"); r.Namespace != "app" {
+		t.Fatalf("RESTORE IF NOT EXISTS: %+v", r)
+	}
+	if s := parseAs[*ShowBackup](t, "SHOW BACKUPS FOR DATABASE app"); s.Namespace != "app" {
+		t.Fatalf("SHOW BACKUPS: %+v", s)
+	}
+	ct := parseAs[*CreateTable](t, "CREATE TABLE app.t (id INT) WITH (USE_USER_STORAGE = false, STORAGE_ID = 'local')")
+	if ct.Options.StorageID != "local" {
+		t.Fatalf("USE_USER_STORAGE = FALSE: %+v", ct.Options)
+	}
+	runErrCases(t, []errCase{
+		{sql: "CREATE TABLE t (id INT) WITH (USE_USER_STORAGE = TRUE)", code: apierror.Unsupported, msg: "USE_USER_STORAGE = TRUE is not supported", pos: 50},
+		{sql: "CREATE TABLE t (id INT) WITH (USE_USER_STORAGE = 'maybe')", code: apierror.InvalidSQL, msg: "must be true or false"},
+		{sql: "CREATE USER 'o' WITH OAUTH ROLE user", code: apierror.Unsupported, msg: "WITH OAUTH is not supported", pos: 22},
+		{sql: "CREATE USER 'i' WITH INTERNAL ROLE service", code: apierror.Unsupported, msg: "WITH INTERNAL is not supported"},
+		{sql: "CREATE USER 'x' WITH ROLE user", code: apierror.InvalidSQL, msg: "expected PASSWORD"},
+		{sql: "ALTER STORAGE local SET CONFIG '{}'", code: apierror.Unsupported, msg: "CONFIG is not supported", pos: 25},
+		{sql: "CREATE STORAGE s TYPE 'filesystem' PATH '/a' BASE_DIRECTORY '/b'", code: apierror.InvalidSQL, msg: "PATH is given more than once"},
+		{sql: "CREATE STORAGE s TYPE 'filesystem' SET NAME 'x'", code: apierror.InvalidSQL, msg: "unknown storage property 'SET'"},
+		{sql: "SUBSCRIBE TO app.t WHERE id > 1 OPTIONS (last_rows=10)", code: apierror.Unsupported, msg: "subscribe over the WebSocket", pos: 1},
+		{sql: "CREATE TOPIC t", code: apierror.Unsupported, msg: "topics are not supported", pos: 8},
+		{sql: "ALTER TOPIC t ADD SOURCE app.t ON INSERT", code: apierror.Unsupported, msg: "topics are not supported"},
+		{sql: "DROP TOPIC t", code: apierror.Unsupported, msg: "topics are not supported"},
+		{sql: "CLEAR TOPIC t", code: apierror.Unsupported, msg: "topics are not supported"},
+		{sql: "CONSUME FROM t GROUP 'g' FROM EARLIEST LIMIT 100", code: apierror.Unsupported, msg: "topics are not supported"},
+		{sql: "ACK t GROUP 'g' UPTO OFFSET 5", code: apierror.Unsupported, msg: "topics are not supported"},
+		{sql: "CLUSTER PURGE --UPTO 5", code: apierror.Unsupported, msg: "single node"},
+	})
+}

@@ -52,6 +52,10 @@ const (
 	KindDescribeTable
 	KindShowStats
 
+	// Views.
+	KindCreateView
+	KindDropView
+
 	// Users.
 	KindCreateUser
 	KindAlterUser
@@ -87,7 +91,8 @@ var kindNames = [...]string{
 	KindAlterNamespace: "ALTER NAMESPACE", KindUseNamespace: "USE NAMESPACE",
 	KindShowNamespaces: "SHOW NAMESPACES", KindCreateTable: "CREATE TABLE",
 	KindAlterTable: "ALTER TABLE", KindDropTable: "DROP TABLE", KindShowTables: "SHOW TABLES",
-	KindDescribeTable: "DESCRIBE TABLE", KindShowStats: "SHOW STATS", KindCreateUser: "CREATE USER",
+	KindDescribeTable: "DESCRIBE TABLE", KindShowStats: "SHOW STATS", KindCreateView: "CREATE VIEW",
+	KindDropView: "DROP VIEW", KindCreateUser: "CREATE USER",
 	KindAlterUser: "ALTER USER", KindDropUser: "DROP USER", KindCreateStorage: "CREATE STORAGE",
 	KindAlterStorage: "ALTER STORAGE", KindDropStorage: "DROP STORAGE",
 	KindShowStorages: "SHOW STORAGES", KindStorageCheck: "STORAGE CHECK",
@@ -105,11 +110,11 @@ func (k Kind) String() string {
 }
 
 // IsDDL reports whether the statement changes the catalog (namespaces,
-// tables, storages). DDL needs the dba role.
+// tables, views, storages). DDL needs the dba role.
 func (k Kind) IsDDL() bool {
 	switch k {
 	case KindCreateNamespace, KindDropNamespace, KindAlterNamespace,
-		KindCreateTable, KindAlterTable, KindDropTable,
+		KindCreateTable, KindAlterTable, KindDropTable, KindCreateView, KindDropView,
 		KindCreateStorage, KindAlterStorage, KindDropStorage:
 		return true
 	}
@@ -400,6 +405,33 @@ type DropTable struct {
 }
 
 func (*DropTable) Kind() Kind { return KindDropTable }
+
+// CreateView is CREATE [OR REPLACE] VIEW [IF NOT EXISTS] [ns.]v [(col, ...)]
+// AS query. The query is kept as written, to be stored and expanded when
+// the view is read.
+type CreateView struct {
+	base
+	View        TableName
+	OrReplace   bool
+	IfNotExists bool
+	// Columns name the view's columns, in order (nil: the query's own
+	// column names).
+	Columns []string
+	// Query is the view's query (SELECT, WITH ... SELECT or VALUES), with
+	// its place in the request for error positions.
+	Query *StandardSQL
+}
+
+func (*CreateView) Kind() Kind { return KindCreateView }
+
+// DropView is DROP VIEW [IF EXISTS] [ns.]v.
+type DropView struct {
+	base
+	View     TableName
+	IfExists bool
+}
+
+func (*DropView) Kind() Kind { return KindDropView }
 
 // ShowTables is SHOW TABLES [IN [NAMESPACE] ns].
 type ShowTables struct {

@@ -3,6 +3,8 @@ package dialect
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // tableTypeWord returns the table type named by t (USER, SHARED, STREAM),
@@ -19,7 +21,8 @@ func (p *parser) tableTypeWord(t token) TableType {
 	return ""
 }
 
-// parseCreate dispatches CREATE NAMESPACE | [type] TABLE | USER | STORAGE.
+// parseCreate dispatches CREATE NAMESPACE | [type] TABLE | [OR REPLACE]
+// VIEW | USER | STORAGE.
 func (p *parser) parseCreate() (Statement, error) {
 	p.i++ // CREATE
 	t := p.peek()
@@ -27,15 +30,27 @@ func (p *parser) parseCreate() (Statement, error) {
 		p.i += 2
 		return p.parseCreateTable(tt)
 	}
+	if p.isKeyword(t, "OR") && p.isKeyword(p.peekAt(1), "REPLACE") {
+		if !p.isKeyword(p.peekAt(2), "VIEW") {
+			p.i--
+			return nil, p.unsupported(4, "OR REPLACE applies to views only")
+		}
+		p.i += 3
+		return p.parseCreateView(true)
+	}
 	switch {
 	case p.acceptKeyword("TABLE"):
 		return p.parseCreateTable("")
+	case p.acceptKeyword("VIEW"):
+		return p.parseCreateView(false)
 	case p.acceptKeyword("NAMESPACE"):
 		return p.parseCreateNamespace()
 	case p.acceptKeyword("USER"):
 		return p.parseCreateUser()
 	case p.acceptKeyword("STORAGE"):
 		return p.parseCreateStorage()
+	case p.isKeyword(t, "TOPIC"):
+		return nil, p.topicsUnsupported(t)
 	case p.isKeyword(t, "DATABASE"), p.isKeyword(t, "SCHEMA"):
 		p.i--
 		return nil, p.unsupported(2, "use CREATE NAMESPACE")
@@ -43,10 +58,10 @@ func (p *parser) parseCreate() (Statement, error) {
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
-	return nil, p.syntaxError(t, "NAMESPACE, TABLE, USER or STORAGE")
+	return nil, p.syntaxError(t, "NAMESPACE, TABLE, VIEW, USER or STORAGE")
 }
 
-// parseDrop dispatches DROP NAMESPACE | [type] TABLE | USER | STORAGE.
+// parseDrop dispatches DROP NAMESPACE | [type] TABLE | VIEW | USER | STORAGE.
 func (p *parser) parseDrop() (Statement, error) {
 	p.i++ // DROP
 	t := p.peek()
@@ -57,12 +72,16 @@ func (p *parser) parseDrop() (Statement, error) {
 	switch {
 	case p.acceptKeyword("TABLE"):
 		return p.parseDropTable("")
+	case p.acceptKeyword("VIEW"):
+		return p.parseDropView()
 	case p.acceptKeyword("NAMESPACE"):
 		return p.parseDropNamespace()
 	case p.acceptKeyword("USER"):
 		return p.parseDropUser()
 	case p.acceptKeyword("STORAGE"):
 		return p.parseDropStorage()
+	case p.isKeyword(t, "TOPIC"):
+		return nil, p.topicsUnsupported(t)
 	case p.isKeyword(t, "DATABASE"), p.isKeyword(t, "SCHEMA"):
 		p.i--
 		return nil, p.unsupported(2, "use DROP NAMESPACE")
@@ -70,7 +89,7 @@ func (p *parser) parseDrop() (Statement, error) {
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
-	return nil, p.syntaxError(t, "NAMESPACE, TABLE, USER or STORAGE")
+	return nil, p.syntaxError(t, "NAMESPACE, TABLE, VIEW, USER or STORAGE")
 }
 
 // parseAlter dispatches ALTER NAMESPACE | TABLE | USER | STORAGE.
@@ -86,6 +105,8 @@ func (p *parser) parseAlter() (Statement, error) {
 		return p.parseAlterUser()
 	case p.acceptKeyword("STORAGE"):
 		return p.parseAlterStorage()
+	case p.isKeyword(t, "TOPIC"):
+		return nil, p.topicsUnsupported(t)
 	case t.kind == TokWord:
 		p.i--
 		return nil, p.unsupported(2, "")
@@ -108,7 +129,7 @@ func (p *parser) parseShow() (Statement, error) {
 		return &ShowManifest{base{p.stmtText}}, p.expectEnd()
 	case p.acceptKeyword("STATS"):
 		return p.parseShowStats()
-	case p.acceptKeyword("BACKUP"):
+	case p.acceptKeyword("BACKUP"), p.acceptKeyword("BACKUPS"):
 		return p.parseShowBackup()
 	case p.isKeyword(t, "DATABASES"), p.isKeyword(t, "SCHEMAS"):
 		p.i--
@@ -250,7 +271,13 @@ func (p *parser) parseCreateUser() (Statement, error) {
 	if st.Name, err = p.userName(); err != nil {
 		return nil, err
 	}
-	if err := p.expectKeywords("WITH", "PASSWORD"); err != nil {
+	if err := p.expectKeyword("WITH"); err != nil {
+		return nil, err
+	}
+	if t := p.peek(); p.isKeyword(t, "OAUTH") || p.isKeyword(t, "INTERNAL") {
+		return nil, p.codeAt(apierror.Unsupported, t.pos, "CREATE USER ... WITH %s is not supported: users here sign in with a password (WITH PASSWORD '...'), or with the tokens the server issues for it", asciiUpper(p.raw(t)))
+	}
+	if err := p.expectKeyword("PASSWORD"); err != nil {
 		return nil, err
 	}
 	if st.Password, err = p.secretString("password"); err != nil {
@@ -362,8 +389,10 @@ func (p *parser) storageProp(props *StorageProps, t token) (**string, string) {
 		return &props.Name, name
 	case "DESCRIPTION":
 		return &props.Description, name
-	case "PATH":
-		return &props.Path, name
+	case "PATH", "BASE_DIRECTORY":
+		// KalamDB's reference writes a filesystem storage's directory
+		// either way.
+		return &props.Path, "PATH"
 	case "BUCKET":
 		return &props.Bucket, name
 	case "REGION":
@@ -384,11 +413,16 @@ const storagePropList = "TYPE, NAME, DESCRIPTION, PATH, BUCKET, REGION, ENDPOINT
 
 // storageProps parses  PROP [=] 'value' [,] PROP [=] 'value' ...  until the
 // end of the statement, in any order, each property at most once. alter
-// means ALTER STORAGE ... SET, where the type cannot change.
+// means ALTER STORAGE ... SET, where the type cannot change and each
+// property may have its own SET (KalamDB's reference writes
+// SET NAME '...' SET DESCRIPTION '...').
 func (p *parser) storageProps(alter bool) (StorageProps, error) {
 	var props StorageProps
 	for first := true; ; first = false {
 		comma := !first && p.acceptPunct(",")
+		if alter && !first && !comma {
+			comma = p.acceptKeyword("SET")
+		}
 		t := p.peek()
 		if t.kind == TokEOF {
 			if first || comma {
@@ -397,6 +431,9 @@ func (p *parser) storageProps(alter bool) (StorageProps, error) {
 			return props, nil
 		}
 		field, name := p.storageProp(&props, t)
+		if p.isKeyword(t, "CONFIG") {
+			return props, p.codeAt(apierror.Unsupported, t.pos, "storage CONFIG is not supported: a filesystem storage is its PATH and its templates")
+		}
 		if field == nil {
 			if t.kind == TokWord {
 				return props, p.errAt(t.pos, "unknown storage property '%s' (properties are %s)", snippet(p.raw(t)), storagePropList)
@@ -506,6 +543,9 @@ func (p *parser) parseStorageCommand() (Statement, error) {
 		if st.ID, err = p.name(nameStorage); err != nil {
 			return nil, err
 		}
+		// The check always writes, reads back and deletes a file:
+		// EXTENDED asks for nothing more.
+		p.acceptKeyword("EXTENDED")
 		return st, p.expectEnd()
 	case p.acceptKeyword("FLUSH"):
 		target, err := p.storageTarget()
@@ -573,30 +613,36 @@ func (p *parser) parseKill() (Statement, error) {
 	return nil, p.syntaxError(t, "JOB or LIVE QUERY")
 }
 
-// parseBackup parses BACKUP DATABASE ns TO '/path'.
+// parseBackup parses BACKUP DATABASE [IF EXISTS] ns TO '/path'.
 func (p *parser) parseBackup() (Statement, error) {
 	p.i++ // BACKUP
 	st := &BackupDatabase{base: base{p.stmtText}}
 	var err error
-	if st.Namespace, st.Path, err = p.databaseAndPath("TO"); err != nil {
+	if st.Namespace, st.Path, err = p.databaseAndPath("TO", p.acceptIfExists); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
-// parseRestore parses RESTORE DATABASE ns FROM '/path'.
+// parseRestore parses RESTORE DATABASE [IF NOT EXISTS] ns FROM '/path'.
 func (p *parser) parseRestore() (Statement, error) {
 	p.i++ // RESTORE
 	st := &RestoreDatabase{base: base{p.stmtText}}
 	var err error
-	if st.Namespace, st.Path, err = p.databaseAndPath("FROM"); err != nil {
+	if st.Namespace, st.Path, err = p.databaseAndPath("FROM", p.acceptIfNotExists); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
-func (p *parser) databaseAndPath(prep string) (ns, path string, err error) {
+// databaseAndPath parses DATABASE [IF [NOT] EXISTS] ns prep 'path'. The
+// IF clause is KalamDB's; as this server runs neither statement, its
+// value is not kept.
+func (p *parser) databaseAndPath(prep string, ifClause func() (bool, error)) (ns, path string, err error) {
 	if err = p.expectKeyword("DATABASE"); err != nil {
+		return "", "", err
+	}
+	if _, err = ifClause(); err != nil {
 		return "", "", err
 	}
 	if ns, err = p.name(nameNamespace); err != nil {
@@ -705,4 +751,11 @@ func (p *parser) parseExecuteAs() (Statement, error) {
 	}
 	st.Inner = inner
 	return st, nil
+}
+
+// topicsUnsupported refuses the topic statements of KalamDB's reference
+// (CREATE/ALTER/DROP/CLEAR TOPIC, CONSUME, ACK): this server has no
+// topics.
+func (p *parser) topicsUnsupported(t token) error {
+	return p.codeAt(apierror.Unsupported, t.pos, "topics are not supported by this server (%s): follow a table's changes with a live query over the WebSocket (/v1/ws)", asciiUpper(p.raw(t)))
 }

@@ -3,6 +3,8 @@ package dialect
 import (
 	"strconv"
 	"strings"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // parseCreateTable parses CREATE [USER|SHARED|STREAM] TABLE after the TABLE
@@ -404,6 +406,7 @@ const (
 	optMaxBuffer
 	optEphemeral
 	optAccessLevel
+	optUseUserStorage
 	numTableOptions
 )
 
@@ -411,9 +414,10 @@ var tableOptionNames = [numTableOptions]string{
 	optType: "TYPE", optStorageID: "STORAGE_ID", optFlushPolicy: "FLUSH_POLICY",
 	optDeletedRetentionHours: "DELETED_RETENTION_HOURS", optTTLSeconds: "TTL_SECONDS",
 	optMaxBuffer: "MAX_BUFFER", optEphemeral: "EPHEMERAL", optAccessLevel: "ACCESS_LEVEL",
+	optUseUserStorage: "USE_USER_STORAGE",
 }
 
-const tableOptionList = "TYPE, STORAGE_ID, FLUSH_POLICY, DELETED_RETENTION_HOURS, TTL_SECONDS, MAX_BUFFER, EPHEMERAL, ACCESS_LEVEL"
+const tableOptionList = "TYPE, STORAGE_ID, FLUSH_POLICY, DELETED_RETENTION_HOURS, TTL_SECONDS, MAX_BUFFER, EPHEMERAL, ACCESS_LEVEL, USE_USER_STORAGE"
 
 // optionKeys records where each given option's name was written (the zero
 // token, of kind TokEOF, for options not given), for checks that can only
@@ -561,6 +565,17 @@ func (p *parser) applyTableOption(opts *TableOptions, opt tableOption, v optionV
 			return p.errAt(v.tok.pos, "EPHEMERAL must be true or false, got '%s'", snippet(v.text))
 		}
 		opts.Ephemeral = &b
+	case optUseUserStorage:
+		// KalamDB can keep a USER table's files in a storage of each
+		// user's; here a table's files are all in its STORAGE_ID, which
+		// is what FALSE (KalamDB's default) means.
+		switch {
+		case eqFold(v.text, "FALSE"):
+		case eqFold(v.text, "TRUE"):
+			return p.codeAt(apierror.Unsupported, v.tok.pos, "USE_USER_STORAGE = TRUE is not supported: a table's files are in its STORAGE_ID for every user")
+		default:
+			return p.errAt(v.tok.pos, "USE_USER_STORAGE must be true or false, got '%s'", snippet(v.text))
+		}
 	case optAccessLevel:
 		switch lvl := asciiUpper(v.text); lvl {
 		case "PUBLIC", "PRIVATE", "RESTRICTED":

@@ -406,7 +406,7 @@ func (p *parser) unsupported(words int, hint string) error {
 func isOtherStatement(kw string) bool {
 	switch kw {
 	case "ABORT", "ANALYZE", "BINLOG", "CACHE", "CALL", "CHANGE", "CHECK", "CHECKPOINT",
-		"CHECKSUM", "CLONE", "CLUSTER", "COMMENT", "COPY", "DEALLOCATE", "DECLARE", "DISCARD",
+		"CHECKSUM", "CLONE", "COMMENT", "COPY", "DEALLOCATE", "DECLARE", "DISCARD",
 		"DO", "END", "FLUSH", "GET", "GRANT", "HANDLER", "HELP", "IMPORT", "INSTALL", "LISTEN",
 		"LOCK", "MERGE", "NOTIFY", "OPTIMIZE", "PREPARE", "PURGE", "REASSIGN", "REFRESH",
 		"REINDEX", "RELEASE", "RENAME", "REPAIR", "REPLACE", "RESET", "RESIGNAL", "RESTART",
@@ -453,6 +453,12 @@ func (p *parser) parseStatement() (Statement, error) {
 		return p.parseExecuteAs()
 	case "LOAD":
 		return nil, p.unsupported(2, "statements may not read files on the server")
+	case "SUBSCRIBE":
+		return nil, p.codeAt(apierror.Unsupported, t.pos, "SUBSCRIBE TO is not a statement of the SQL endpoint: subscribe over the WebSocket (/v1/ws) with SELECT ... FROM ns.table [WHERE ...]")
+	case "CONSUME", "ACK", "CLEAR":
+		return nil, p.topicsUnsupported(t)
+	case "CLUSTER":
+		return nil, p.codeAt(apierror.Unsupported, t.pos, "CLUSTER statements do not apply: this server is a single node")
 	}
 	if isOtherStatement(kw) {
 		return nil, p.unsupported(1, "")

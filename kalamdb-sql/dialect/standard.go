@@ -50,11 +50,14 @@ const (
 func scanStandard(s source, lx *lexer, first token) (Statement, error) {
 	src := s.text
 	var (
-		kind      Kind
-		state     scanState
-		explain   bool
-		depth     int
-		mainDepth int
+		kind    Kind
+		state   scanState
+		explain bool
+		// optionList is set at the '(' right after EXPLAIN, which may open
+		// PostgreSQL's option list (or a parenthesised query).
+		optionList bool
+		depth      int
+		mainDepth  int
 	)
 	switch w := src[first.pos:first.end]; {
 	case w == "(":
@@ -91,6 +94,15 @@ scan:
 			break scan
 		}
 		raw := src[t.pos:t.end]
+		if explain && prev == first && isPunctText(src, t, "(") {
+			// Only the word after it tells which.
+			optionList = true
+			prev, lastEnd = t, t.end
+			depth++
+			continue
+		}
+		afterOptionParen := optionList
+		optionList = false
 
 		switch t.kind {
 		case TokPunct:
@@ -127,7 +139,10 @@ scan:
 				case eqFold(raw, "WITH"):
 					state, mainDepth = wantMain, depth
 				case explain && prev == first:
-					return nil, s.errAt(t.pos, "EXPLAIN is supported for queries only (EXPLAIN SELECT ...)")
+					return nil, explainError(s, t)
+				case afterOptionParen:
+					// EXPLAIN (option ...) SELECT: PostgreSQL's option list.
+					return nil, s.codeAt(apierror.Unsupported, t.pos, "EXPLAIN options are not supported: write EXPLAIN SELECT ...")
 				default:
 					return nil, s.syntaxError(t, "SELECT")
 				}
@@ -154,7 +169,7 @@ scan:
 		return nil, s.syntaxError(token{kind: TokEOF, pos: lastEnd, end: lastEnd}, expected)
 	}
 	if explain && kind != KindSelect {
-		return nil, s.errAt(first.pos, "EXPLAIN is supported for queries only (EXPLAIN SELECT ...)")
+		return nil, s.codeAt(apierror.Unsupported, first.pos, "EXPLAIN is supported for queries only (EXPLAIN SELECT ...): EXPLAIN %s is not", kind)
 	}
 	return &StandardSQL{base: base{text: src[first.pos:lastEnd]}, kind: kind,
 		offset: s.origin + first.pos, request: s.full}, nil
@@ -178,4 +193,21 @@ func mainKeywordKind(w string) Kind {
 
 func isPunctText(src string, t token, p string) bool {
 	return t.kind == TokPunct && src[t.pos:t.end] == p
+}
+
+// explainError refuses what follows EXPLAIN when it is not a query:
+// EXPLAIN ANALYZE (which would run the statement), EXPLAIN VERBOSE, and
+// EXPLAIN of a write. All are valid PostgreSQL, so UNSUPPORTED.
+func explainError(s source, t token) *apierror.Error {
+	w := s.text[t.pos:t.end]
+	switch {
+	case eqFold(w, "ANALYZE"), eqFold(w, "ANALYSE"):
+		return s.codeAt(apierror.Unsupported, t.pos, "EXPLAIN ANALYZE is not supported: KalamDB does not collect per-operator run-time statistics; EXPLAIN SELECT shows the plan without running it")
+	case eqFold(w, "VERBOSE"):
+		return s.codeAt(apierror.Unsupported, t.pos, "EXPLAIN VERBOSE is not supported: EXPLAIN SELECT shows the whole plan")
+	}
+	if k := mainKeywordKind(w); k != KindInvalid {
+		return s.codeAt(apierror.Unsupported, t.pos, "EXPLAIN is supported for queries only (EXPLAIN SELECT ...): EXPLAIN %s is not", k)
+	}
+	return s.syntaxError(t, "SELECT")
 }

@@ -148,6 +148,69 @@ var Tables = &Def[TableMeta]{
 	},
 }
 
+// ViewColumn is one column of a view: its name and the type its query
+// gave it when the view was created.
+type ViewColumn struct {
+	Name string           `json:"name"`
+	Type dialect.DataType `json:"type"`
+}
+
+// Kinds of ViewDependency.
+const (
+	DependsOnTable = "table"
+	DependsOnView  = "view"
+)
+
+// ViewDependency is a table or view that a view's query reads directly,
+// as it was when the view was created.
+type ViewDependency struct {
+	NamespaceID string `json:"namespace_id"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"` // DependsOnTable or DependsOnView
+	// SchemaVersion is a table's schema version then (0 for a view).
+	SchemaVersion int `json:"schema_version,omitempty"`
+	// Signature identifies what the view was planned against: a table's
+	// type and columns, or a view's columns. The view may be read while
+	// it is unchanged.
+	Signature string `json:"signature"`
+}
+
+// View is a row of system.views: a view is its query's text, expanded
+// each time it is read, in the reader's context.
+type View struct {
+	ViewID      string `json:"view_id"` // {namespace}:{view}, like a table id
+	NamespaceID string `json:"namespace_id"`
+	ViewName    string `json:"view_name"`
+	// Definition is the query as written in CREATE VIEW.
+	Definition string `json:"definition"`
+	// ColumnNames are the names CREATE VIEW v (a, b) gave the query's
+	// columns (nil: the query's own).
+	ColumnNames  []string         `json:"column_names,omitempty"`
+	Columns      []ViewColumn     `json:"columns"`
+	Dependencies []ViewDependency `json:"dependencies"`
+	// CreatedBy is the user id of whoever created (or last replaced) it.
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// Views describes system.views.
+var Views = &Def[View]{
+	Name: "views", Family: "system_views",
+	Key: func(v *View) string { return v.ViewID },
+	Columns: []Column[View]{
+		{"view_id", tText, func(v *View) any { return v.ViewID }},
+		{"namespace_id", tText, func(v *View) any { return v.NamespaceID }},
+		{"view_name", tText, func(v *View) any { return v.ViewName }},
+		{"definition", tText, func(v *View) any { return v.Definition }},
+		{"columns", tJSON, func(v *View) any { return mustJSON(v.Columns) }},
+		{"dependencies", tJSON, func(v *View) any { return mustJSON(v.Dependencies) }},
+		{"created_by", tText, func(v *View) any { return v.CreatedBy }},
+		{"created_at", tTimestamp, func(v *View) any { return v.CreatedAt }},
+		{"updated_at", tTimestamp, func(v *View) any { return v.UpdatedAt }},
+	},
+}
+
 // ColumnSchema is one column of a table schema version.
 type ColumnSchema struct {
 	// ColumnID is stable across versions (a renamed or re-typed column

@@ -149,7 +149,7 @@ func TestKeyColumnsIdentifyRows(t *testing.T) {
 		}
 		families[p.Family] = true
 	}
-	if len(families) != 8 {
-		t.Fatalf("All lists %d tables, want the 8 system tables", len(families))
+	if len(families) != 9 {
+		t.Fatalf("All lists %d tables, want the 9 system tables", len(families))
 	}
 }

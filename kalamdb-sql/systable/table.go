@@ -57,7 +57,7 @@ func (d *Def[T]) persisted() Persisted { return Persisted{Name: d.Name, Family: 
 // All lists every persisted system table (a new slice on each call).
 func All() []Persisted {
 	return []Persisted{Namespaces.persisted(), Tables.persisted(), TableSchemas.persisted(), Users.persisted(),
-		Storages.persisted(), LiveQueries.persisted(), Jobs.persisted(), Manifests.persisted()}
+		Storages.persisted(), LiveQueries.persisted(), Jobs.persisted(), Manifests.persisted(), Views.persisted()}
 }
 
 // ColumnInfo is a column of a system table without its accessor, for the

@@ -129,6 +129,11 @@ func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 			MaxSubscriptionsPerConnection: cfg.WebSocket.MaxSubscriptionsPerConnection,
 			MaxSubscriptionsPerUser:       cfg.WebSocket.MaxSubscriptionsPerUser,
 			SendQueueSize:                 cfg.WebSocket.SendQueueSize,
+			SendQueueBytes:                cfg.WebSocket.SendQueueBytes,
+			MaxBatchBytes:                 cfg.WebSocket.MaxBatchBytes,
+			OnInternalError: func(liveID string, err error) {
+				log.Named("live").Error("subscription ended by an internal error", zap.String("live_id", liveID), zap.Error(err))
+			},
 		},
 		Streams: streamOptions(log.Named("streams")),
 	}, nil

@@ -386,20 +386,54 @@ func parallel(n int, f func() error) []error {
 	return out
 }
 
-// A credential verified before costs no bcrypt and is honoured while the
-// name or address is throttled: a guess can never be a cache hit.
-func TestCachedCredentialIsServedWhileThrottled(t *testing.T) {
+// The review's oracle: while the victim's credential was cached, a
+// guesser's wrong passwords got 429 (no bcrypt, nothing counted) and the
+// right one 200, thousands of guesses a second. The throttle decides
+// before the cache: a locked pair is refused whatever the password, every
+// admitted wrong guess pays a bcrypt and counts, and the victim's own
+// address keeps its cached sign-in.
+func TestThrottleDecidesBeforeTheCache(t *testing.T) {
 	f := newFixture(t, throttled(testThrottle()))
-	if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", attacker); err != nil {
+	if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", victim); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 5; i++ {
-		_, _ = f.auth.CheckPassword(bg(), "alice", "guess", attacker)
+	answered := 0
+	for i := range 3000 {
+		pw := fmt.Sprintf("guess-%d", i)
+		if i == 1500 {
+			pw = "pw-alice"
+		}
+		_, err := f.auth.CheckPassword(bg(), "alice", pw, attacker)
+		if err == nil {
+			t.Fatalf("guess %d (the right one) was answered while the guesser is locked out", i)
+		}
+		if _, throttled := apierror.RetryAfterOf(err); !throttled {
+			wantUnauthorized(t, err, "admitted guess")
+			answered++
+		}
 	}
-	_, err := f.auth.CheckPassword(bg(), "alice", "guess", attacker)
-	wantThrottled(t, err, "guess")
+	if n := f.bcrypts.Load(); answered != 5 || n != 6 {
+		t.Fatalf("%d guesses answered with %d bcrypts (one is the victim's), want 5 and 6", answered, n)
+	}
+	// The victim's address is not throttled, and its credential is cached.
+	for range 10 {
+		if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", victim); err != nil {
+			t.Fatalf("victim during the attack: %v", err)
+		}
+	}
+	if n := f.bcrypts.Load(); n != 6 {
+		t.Fatalf("the victim's cached sign-ins paid %d bcrypts", n-6)
+	}
+	// Once the lock is over, an admitted attempt is answered: from the
+	// cache for the right password, with a bcrypt and a count otherwise.
+	f.clock.Advance(2 * time.Second) // the first lock is 1s; the cache keeps a minute
 	if _, err := f.auth.CheckPassword(bg(), "alice", "pw-alice", attacker); err != nil {
-		t.Fatalf("cached credential while throttled: %v", err)
+		t.Fatalf("right password after the lock: %v", err)
+	}
+	_, err := f.auth.CheckPassword(bg(), "alice", "wrong", attacker)
+	wantUnauthorized(t, err, "wrong password after the lock")
+	if n := f.bcrypts.Load(); n != 7 {
+		t.Fatalf("%d bcrypts, want 7", n)
 	}
 }
 
@@ -473,6 +507,9 @@ func TestVerifyPasswordIsThrottled(t *testing.T) {
 		wantUnauthorized(t, f.auth.VerifyPassword(bg(), "alice", "guess", attacker), "wrong current password")
 	}
 	wantThrottled(t, f.auth.VerifyPassword(bg(), "alice", "guess", attacker), "guessing the current password")
+	// The right one is refused too, though it is cached: else a refusal
+	// and an acceptance would tell the guesser which guess was right.
+	wantThrottled(t, f.auth.VerifyPassword(bg(), "alice", "pw-alice", attacker), "the right current password while locked")
 }
 
 func TestClientKey(t *testing.T) {
@@ -515,4 +552,17 @@ func TestThrottleTablesAreBounded(t *testing.T) {
 			t.Errorf("%s: %d entries (list %d), bound 8", name, n, tab.order.Len())
 		}
 	}
+}
+
+// User names are case-insensitive, so the throttle counts every spelling
+// of a name as that name: "Alice", "ALICE" and "aLiCe" share alice's
+// allowance.
+func TestThrottleFoldsUserNames(t *testing.T) {
+	f := newFixture(t, throttled(testThrottle()))
+	for _, name := range []string{"alice", "Alice", "ALICE", "aLice", "alIce"} {
+		_, err := f.auth.CheckPassword(bg(), name, "guess", attacker)
+		wantUnauthorized(t, err, "guess "+name)
+	}
+	_, err := f.auth.CheckPassword(bg(), "ALiCE", "guess", attacker)
+	wantThrottled(t, err, "a sixth spelling")
 }

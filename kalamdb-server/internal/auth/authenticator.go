@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -215,13 +216,15 @@ func BearerToken(header string) (string, error) {
 	return strings.TrimSpace(rest), nil
 }
 
-// CheckPassword verifies a user name and password from remoteAddr. A
-// credential verified within the cache TTL against the user's current hash
-// skips bcrypt. Anything else is throttled first: a user name or client
-// with too many recent failures is refused with RATE_LIMIT_EXCEEDED
-// without a bcrypt, and so is an attempt that finds every bcrypt slot busy
-// for longer than the configured wait. The rest pays one full bcrypt,
-// every wrong password and unknown user included.
+// CheckPassword verifies a user name and password from remoteAddr. The
+// throttle decides first: a user name or client with too many recent
+// failures is refused with RATE_LIMIT_EXCEEDED, whatever the password,
+// without a bcrypt; so is an attempt that finds every bcrypt slot busy for
+// longer than the configured wait. An admitted attempt is answered from
+// the credential cache when it holds the credential, verified against the
+// user's current hash, and otherwise pays one full bcrypt (every wrong
+// password and unknown user included), which counts as a failure when it
+// does not match.
 func (a *Authenticator) CheckPassword(ctx context.Context, username, password, remoteAddr string) (Principal, error) {
 	u, ok := a.users.UserByName(username)
 	if ok && u.PasswordHash == "" {
@@ -235,17 +238,14 @@ func (a *Authenticator) CheckPassword(ctx context.Context, username, password, r
 		}
 		return principalOf(u), nil
 	}
+	// User names are case-insensitive: a guesser must not get a fresh
+	// allowance for each spelling of the victim's name.
+	username = catalog.FoldUserName(username)
 	var key cacheKey
 	if ok {
 		key = a.cache.key(username, password)
-		// The steady state: answered before working out the client's
-		// throttling identity, which only a check needs.
-		if a.cache.hit(key, u, a.now()) {
-			return principalOf(u), nil
-		}
 	}
-	client := ClientKey(remoteAddr)
-	cached, err := a.admit(ctx, username, client, u, key)
+	cached, client, err := a.admit(ctx, username, remoteAddr, u, key)
 	if err != nil {
 		return Principal{}, err
 	}
@@ -287,31 +287,37 @@ func (a *Authenticator) CheckPassword(ctx context.Context, username, password, r
 // the same user name or client to be checked.
 const msgBusy = "other sign-ins for this user or from this address are being checked; retry in a second"
 
-// admit waits for the throttle to let a check of (username, password) from
-// client go ahead (the caller then ends it with throttle.done), or reports
-// that the credential is cached (u is nil for an unknown user, which never
-// is): proven by an earlier bcrypt, no guess can hit, so a hit is served
-// even while the name or the client is throttled. An attempt held up only
-// by attempts still being checked waits for them (they may cache the very
-// credential), at most the check wait; one that is locked out is refused
-// at once.
-func (a *Authenticator) admit(ctx context.Context, username, client string, u *systable.User, key cacheKey) (cached bool, err error) {
+// admit waits for the throttle to let an attempt at (username, password)
+// from remoteAddr go ahead. It reports a credential found in the cache (u
+// is nil for an unknown user, which never is), which needs nothing more;
+// otherwise the attempt is reserved for the throttling identity client,
+// and the caller checks the password and ends it with throttle.done. The
+// throttle is asked before the cache: a locked name or client is refused
+// even for a cached credential, or the cache would tell a guesser which
+// of its attempts was right. An attempt held up only by attempts still
+// being checked waits for them (they may cache the very credential), at
+// most the check wait; one that is locked out is refused at once.
+func (a *Authenticator) admit(ctx context.Context, username, remoteAddr string, u *systable.User, key cacheKey) (cached bool, client string, err error) {
 	var timeout <-chan time.Time
 	for {
-		if u != nil && a.cache.hit(key, u, a.now()) {
-			return true, nil
-		}
-		wait, settled := a.throttle.admit(username, client, a.now())
+		now := a.now()
+		wait, settled := a.throttle.peek(username, remoteAddr, now)
 		if wait == 0 {
-			return false, nil
+			if u != nil && a.cache.hit(key, u, now) {
+				return true, "", nil
+			}
+			client = ClientKey(remoteAddr)
+			if wait, settled = a.throttle.admit(username, client, now); wait == 0 {
+				return false, client, nil
+			}
 		}
 		if settled == nil {
-			return false, apierror.TooManyRequests(wait,
+			return false, "", apierror.TooManyRequests(wait,
 				"too many failed sign-ins for this user or from this address; retry in %s", roundUp(wait))
 		}
 		if timeout == nil {
 			if a.checkWait <= 0 {
-				return false, apierror.TooManyRequests(wait, msgBusy)
+				return false, "", apierror.TooManyRequests(wait, msgBusy)
 			}
 			t := time.NewTimer(a.checkWait)
 			defer t.Stop()
@@ -320,9 +326,9 @@ func (a *Authenticator) admit(ctx context.Context, username, client string, u *s
 		select {
 		case <-settled:
 		case <-timeout:
-			return false, apierror.TooManyRequests(wait, msgBusy)
+			return false, "", apierror.TooManyRequests(wait, msgBusy)
 		case <-ctx.Done():
-			return false, apierror.TooManyRequests(wait, msgBusy)
+			return false, "", apierror.TooManyRequests(wait, msgBusy)
 		}
 	}
 }

@@ -13,7 +13,8 @@
 // while its user id exists and its credential version is the user's
 // current one, and only within the session it was issued in (at most the
 // refresh TTL after the password sign-in); a throttled attempt never costs
-// a bcrypt. Every rejection is an *apierror.Error (UNAUTHORIZED, or
+// a bcrypt, and is refused whatever its password, the cached ones included
+// (the throttle is asked before the credential cache). Every rejection is an *apierror.Error (UNAUTHORIZED, or
 // RATE_LIMIT_EXCEEDED with a retry time) whose message is safe to show the
 // client.
 //

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -61,6 +62,11 @@ const (
 // throttle counts failed password checks. Safe for concurrent use.
 type throttle struct {
 	opts ThrottleOptions
+
+	// counted is the number of counters kept (attempts in flight or
+	// failures not yet decayed), so that peek can tell without the lock
+	// that nothing is throttled.
+	counted atomic.Int64
 
 	mu sync.Mutex
 	// settled is closed (and replaced) whenever an attempt ends, to wake
@@ -154,8 +160,6 @@ func newCounterTable(max int) *counterTable {
 	return &counterTable{max: max, byKey: make(map[string]*counter), order: list.New()}
 }
 
-func (t *counterTable) peek(key string) *counter { return t.byKey[key] }
-
 // get returns key's counter, creating it (and forgetting the least
 // recently used idle-enough one when full), and marks it used.
 func (t *counterTable) get(key string, now time.Time) *counter {
@@ -204,6 +208,20 @@ func ClientKey(remoteAddr string) string {
 	return addr.String()
 }
 
+// peek reports how long an attempt on user from remoteAddr would have to
+// wait, as admit does, without reserving one. While no failure is counted
+// and no attempt is being checked anywhere (the steady state) it answers
+// at once, without working out the client's identity or taking the lock.
+func (t *throttle) peek(user, remoteAddr string, now time.Time) (wait time.Duration, settled <-chan struct{}) {
+	if t.counted.Load() == 0 {
+		return 0, nil
+	}
+	client := ClientKey(remoteAddr)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.waitLocked(user, client, now)
+}
+
 // admit reserves an attempt to check user's password from client, or
 // returns how long to wait first. When only attempts still being checked
 // hold it up, settled is closed as soon as one of them ends, for the
@@ -212,25 +230,38 @@ func ClientKey(remoteAddr string) string {
 // must be ended with done. A refused one creates nothing, so a locked
 // client cannot grow the tables.
 func (t *throttle) admit(user, client string, now time.Time) (wait time.Duration, settled <-chan struct{}) {
-	o := &t.opts
-	pairKey := user + "\x00" + client
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if wait, settled = t.waitLocked(user, client, now); wait > 0 {
+		return wait, settled
+	}
+	t.each(user, client, now, func(tab *counterTable, c *counter, _ int, _ time.Duration) { c.inflight++ })
+	t.recount()
+	return 0, nil
+}
+
+// waitLocked is how long an attempt on user from client must wait, and
+// settled when only attempts still being checked hold it up; t.mu is
+// held.
+func (t *throttle) waitLocked(user, client string, now time.Time) (wait time.Duration, settled <-chan struct{}) {
+	o := &t.opts
+	// The pair's key is built on the stack: this runs on every cached
+	// sign-in while any count is kept.
+	var buf [128]byte
+	pairKey := append(append(append(buf[:0], user...), 0), client...)
 	locked := false
-	check := func(tab *counterTable, key string, free int) {
-		if free <= 0 {
+	check := func(c *counter, free int) {
+		if free <= 0 || c == nil {
 			return
 		}
-		if c := tab.peek(key); c != nil {
-			w, busy := c.wait(now, free, o.HalfLife)
-			wait = max(wait, w)
-			locked = locked || (w > 0 && !busy)
-		}
+		w, busy := c.wait(now, free, o.HalfLife)
+		wait = max(wait, w)
+		locked = locked || (w > 0 && !busy)
 	}
-	check(t.pairs, pairKey, o.PerUserClient)
-	check(t.clients, client, o.PerClient)
+	check(t.pairs.byKey[string(pairKey)], o.PerUserClient)
+	check(t.clients.byKey[client], o.PerClient)
 	if !t.isTrusted(pairKey, now) {
-		check(t.users, user, o.PerUser)
+		check(t.users.byKey[user], o.PerUser)
 	}
 	switch {
 	case locked:
@@ -238,8 +269,12 @@ func (t *throttle) admit(user, client string, now time.Time) (wait time.Duration
 	case wait > 0:
 		return wait, t.settled
 	}
-	t.each(user, client, now, func(tab *counterTable, c *counter, _ int, _ time.Duration) { c.inflight++ })
 	return 0, nil
+}
+
+// recount publishes whether any count is kept (see peek); t.mu is held.
+func (t *throttle) recount() {
+	t.counted.Store(int64(len(t.pairs.byKey) + len(t.clients.byKey) + len(t.users.byKey)))
 }
 
 // done ends an admitted attempt.
@@ -264,6 +299,7 @@ func (t *throttle) done(user, client string, how outcome, now time.Time) {
 		tc := t.trusted.get(pairKey, now)
 		tc.locked = now.Add(trustedFor)
 	}
+	t.recount()
 	close(t.settled)
 	t.settled = make(chan struct{})
 }
@@ -284,8 +320,8 @@ func (t *throttle) each(user, client string, now time.Time, f func(*counterTable
 
 // isTrusted reports whether the pair signed in successfully within
 // trustedFor (the trusted table's counters use locked as "trusted until").
-func (t *throttle) isTrusted(pairKey string, now time.Time) bool {
-	c := t.trusted.peek(pairKey)
+func (t *throttle) isTrusted(pairKey []byte, now time.Time) bool {
+	c := t.trusted.byKey[string(pairKey)]
 	if c == nil {
 		return false
 	}

@@ -62,6 +62,9 @@ type ServerConfig struct {
 	// presented valid credentials; past it, the oldest is closed to make
 	// room for a new one.
 	MaxUnauthenticatedConnections int `toml:"max_unauthenticated_connections"`
+	// MaxConnectionsPerUser bounds the connections (WebSockets included)
+	// one authenticated user holds; 0 = no limit.
+	MaxConnectionsPerUser int `toml:"max_connections_per_user"`
 	// IdleTimeout closes keep-alive connections that stay idle this long.
 	IdleTimeout time.Duration `toml:"idle_timeout"`
 	// ShutdownTimeout is how long SIGTERM waits for in-flight requests:
@@ -218,6 +221,12 @@ type WebSocketConfig struct {
 	// commits (one commit's changes for a subscription are one entry); a
 	// client whose queue is full is disconnected so writers never wait.
 	SendQueueSize int `toml:"send_queue_size"`
+	// SendQueueBytes bounds the same queue in bytes of row values, and
+	// the changes kept aside while subscriptions load.
+	SendQueueBytes int64 `toml:"send_queue_bytes"`
+	// MaxBatchBytes bounds an initial-data batch in bytes of row values
+	// (at least one row is sent).
+	MaxBatchBytes int64 `toml:"max_batch_bytes"`
 	// MessagesPerSecond is the sustained rate of incoming messages per
 	// connection (RATE_LIMIT_EXCEEDED beyond it); 0 = no limit. A
 	// connection may send a burst of twice that, and at least enough to
@@ -241,6 +250,7 @@ func Default() Config {
 
 			MaxConnections:                4096,
 			MaxUnauthenticatedConnections: 512,
+			MaxConnectionsPerUser:         256,
 		},
 		Storage: StorageConfig{
 			DataDir:            "./data",
@@ -290,6 +300,8 @@ func Default() Config {
 			MaxSubscriptionsPerConnection: 100,
 			MaxSubscriptionsPerUser:       1000,
 			SendQueueSize:                 1024,
+			SendQueueBytes:                64 * MiB,
+			MaxBatchBytes:                 4 * MiB,
 			MessagesPerSecond:             50,
 		},
 	}
@@ -338,6 +350,9 @@ func (c *Config) Validate() error {
 	}
 	if s.MaxUnauthenticatedConnections < 1 || s.MaxUnauthenticatedConnections > s.MaxConnections {
 		bad("server.max_unauthenticated_connections", "must be between 1 and server.max_connections (%d)", s.MaxConnections)
+	}
+	if s.MaxConnectionsPerUser < 0 {
+		bad("server.max_connections_per_user", "must not be negative (0 = no limit)")
 	}
 	positiveDuration("server.idle_timeout", s.IdleTimeout, false)
 	positiveDuration("server.shutdown_timeout", s.ShutdownTimeout, false)
@@ -462,6 +477,12 @@ func (c *Config) Validate() error {
 	}
 	if w.SendQueueSize <= 0 {
 		bad("websocket.send_queue_size", "must be positive")
+	}
+	if w.SendQueueBytes <= 0 {
+		bad("websocket.send_queue_bytes", "must be positive")
+	}
+	if w.MaxBatchBytes <= 0 {
+		bad("websocket.max_batch_bytes", "must be positive")
 	}
 	if w.MessagesPerSecond < 0 || w.MessagesPerSecond != w.MessagesPerSecond {
 		bad("websocket.messages_per_second", "must be a non-negative number (0 = no limit)")

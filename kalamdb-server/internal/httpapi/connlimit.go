@@ -5,49 +5,64 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // Every connection costs a file descriptor, and a slow client can hold one
 // for as long as the timeouts allow; a few hundred of them used to exhaust
 // the server's descriptors, /health included. connLimiter bounds the
-// connections the server holds without letting anonymous clients crowd
-// out anyone:
+// connections the server holds without letting anonymous clients, or one
+// user, crowd out anyone:
 //
 //   - a connection is unauthenticated from its accept until a request on
 //     it presents valid credentials (Basic, Bearer, a login, or the
-//     WebSocket authenticate message);
+//     WebSocket authenticate message); from then on it belongs to the user
+//     who last authenticated on it;
 //   - at most maxUnauth connections are unauthenticated and at most max are
-//     open; a new connection that would pass either bound evicts the oldest
-//     unauthenticated connection instead (preferring one with no request
-//     in progress), and is refused only when every open connection is
-//     authenticated.
+//     open; a new connection that would pass either bound closes another
+//     instead: the oldest unauthenticated one with no request in progress,
+//     else (for max) the authenticated keep-alive connection idle the
+//     longest, else the oldest unauthenticated one; it is refused only when
+//     every open connection is authenticated and busy (a request in
+//     progress, or a WebSocket);
+//   - one user holds at most maxPerUser authenticated connections (0: no
+//     bound); a request that would authenticate another one is refused
+//     (RATE_LIMIT_EXCEEDED) and its connection closed.
 //
-// Every new connection is admitted as long as anonymous ones hold slots,
-// so slow or idle anonymous clients cannot starve /health, a login or an
-// authenticated client: to push a fresh connection out, an attacker must
-// open maxUnauth newer ones during that connection's first request, which
-// takes milliseconds. Authenticated connections are never evicted.
+// Every new connection is admitted as long as anonymous or idle ones hold
+// slots, so slow or idle clients cannot starve /health, a login or
+// another user: to push a fresh connection out, an attacker must open
+// maxUnauth newer ones during that connection's first request, which takes
+// milliseconds. An idle keep-alive connection closed to make room costs
+// its client a reconnect. What is never closed for another is a
+// connection with a request in progress; one user can hold at most
+// maxPerUser of those.
 type connLimiter struct {
-	max, maxUnauth int
+	max, maxUnauth, maxPerUser int
 
-	mu     sync.Mutex
-	open   int
-	unauth list.List // *trackedConn, oldest first
+	mu      sync.Mutex
+	open    int
+	unauth  list.List // *trackedConn, oldest first
+	idle    list.List // authenticated *trackedConn between requests, idle longest first
+	perUser map[string]int
 
 	evicted, refused prometheus.Counter
 }
 
-func newConnLimiter(max, maxUnauth int) *connLimiter {
+func newConnLimiter(max, maxUnauth, maxPerUser int) *connLimiter {
 	return &connLimiter{
-		max: max, maxUnauth: min(maxUnauth, max),
+		max: max, maxUnauth: min(maxUnauth, max), maxPerUser: maxPerUser, perUser: make(map[string]int),
 		evicted: prometheus.NewCounter(prometheus.CounterOpts{Name: "kalamdb_http_connections_evicted_total",
-			Help: "Unauthenticated connections closed to make room for new ones."}),
+			Help: "Unauthenticated or idle connections closed to make room for new ones."}),
 		refused: prometheus.NewCounter(prometheus.CounterOpts{Name: "kalamdb_http_connections_refused_total",
-			Help: "Connections refused because every open connection was authenticated."}),
+			Help: "Connections refused because every open connection was authenticated and busy."}),
 	}
 }
 
@@ -103,7 +118,7 @@ func (l *connLimiter) admit(c net.Conn) *trackedConn {
 	var victim *trackedConn
 	l.mu.Lock()
 	if l.open >= l.max || l.unauth.Len() >= l.maxUnauth {
-		victim = l.victimLocked()
+		victim = l.victimLocked(l.open >= l.max)
 		if victim == nil {
 			l.mu.Unlock()
 			l.refused.Inc()
@@ -123,12 +138,17 @@ func (l *connLimiter) admit(c net.Conn) *trackedConn {
 }
 
 // victimLocked picks the oldest unauthenticated connection with no request
-// in progress, else the oldest unauthenticated one, else nil.
-func (l *connLimiter) victimLocked() *trackedConn {
+// in progress, else (when the whole server is full, orIdle) the
+// authenticated connection idle the longest, else the oldest
+// unauthenticated one, else nil.
+func (l *connLimiter) victimLocked(orIdle bool) *trackedConn {
 	for e := l.unauth.Front(); e != nil; e = e.Next() {
 		if tc := e.Value.(*trackedConn); tc.busy == 0 {
 			return tc
 		}
+	}
+	if e := l.idle.Front(); orIdle && e != nil {
+		return e.Value.(*trackedConn)
 	}
 	if e := l.unauth.Front(); e != nil {
 		return e.Value.(*trackedConn)
@@ -147,6 +167,55 @@ func (l *connLimiter) releaseLocked(tc *trackedConn) {
 		l.unauth.Remove(tc.elem)
 		tc.elem = nil
 	}
+	l.setIdleLocked(tc, false)
+	l.disownLocked(tc)
+}
+
+// disownLocked takes tc off its user's count.
+func (l *connLimiter) disownLocked(tc *trackedConn) {
+	if tc.user == "" {
+		return
+	}
+	if l.perUser[tc.user]--; l.perUser[tc.user] <= 0 {
+		delete(l.perUser, tc.user)
+	}
+	tc.user = ""
+	tc.owner.Store(nil)
+}
+
+// setIdleLocked puts an authenticated connection on the idle list (at
+// the back: idle the shortest) or takes it off.
+func (l *connLimiter) setIdleLocked(tc *trackedConn, idle bool) {
+	switch {
+	case idle && tc.idleElem == nil && tc.user != "" && !tc.released:
+		tc.idleElem = l.idle.PushBack(tc)
+	case !idle && tc.idleElem != nil:
+		l.idle.Remove(tc.idleElem)
+		tc.idleElem = nil
+	}
+}
+
+// state follows net/http's view of a connection (http.Server.ConnState):
+// between requests a keep-alive connection is idle; reading a request
+// makes it active; a hijacked one (a WebSocket) is never idle.
+func (l *connLimiter) state(tc *trackedConn, st http.ConnState) {
+	if tc.owner.Load() == nil {
+		// Only authenticated connections are ever closed for being idle,
+		// and a connection authenticates during a request (not idle):
+		// anonymous ones need no lock here.
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	tc.idle = st == http.StateIdle
+	l.setIdleLocked(tc, tc.idle)
+}
+
+// userConns is the number of connections user holds (for tests).
+func (l *connLimiter) userConns(user string) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.perUser[user]
 }
 
 // trackedConn is an admitted connection. Its fields are guarded by its
@@ -155,11 +224,15 @@ type trackedConn struct {
 	net.Conn
 	l        *connLimiter
 	elem     *list.Element // in l.unauth while unauthenticated
+	idleElem *list.Element // in l.idle while authenticated and idle
 	busy     int           // requests in progress
+	idle     bool          // between requests (http.StateIdle)
 	released bool
-	// authed is set (under mu) once the connection has authenticated, so
-	// later requests on it need not take the limiter's lock to say so.
-	authed atomic.Bool
+	// user is the user the connection counts for, "" while anonymous;
+	// owner is the same (set under mu), so later requests of that user
+	// on it need not take the limiter's lock to say so.
+	user  string
+	owner atomic.Pointer[string]
 }
 
 func (tc *trackedConn) Close() error {
@@ -178,17 +251,37 @@ func (tc *trackedConn) CloseWrite() error {
 	return errors.New("httpapi: connection cannot half-close")
 }
 
-func (tc *trackedConn) authenticated() {
-	if tc.authed.Load() {
-		return
+// authenticated records that user presented valid credentials on tc,
+// which from now on counts for that user; it refuses when the user holds
+// maxPerUser connections already (tc then stays as it was).
+func (tc *trackedConn) authenticated(user string) error {
+	if p := tc.owner.Load(); p != nil && *p == user {
+		return nil
 	}
-	tc.l.mu.Lock()
-	defer tc.l.mu.Unlock()
-	tc.authed.Store(true)
+	l := tc.l
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if tc.user == user {
+		return nil
+	}
+	if n := l.perUser[user]; l.maxPerUser > 0 && n >= l.maxPerUser {
+		return apierror.TooManyRequests(time.Second,
+			"this user has %d open connections, the most one user may hold (server.max_connections_per_user); reuse or close some",
+			n)
+	}
+	if tc.released {
+		return nil // closed meanwhile: nothing to count
+	}
+	l.disownLocked(tc)
+	tc.user = user
+	tc.owner.Store(&user)
+	l.perUser[user]++
 	if tc.elem != nil {
-		tc.l.unauth.Remove(tc.elem)
+		l.unauth.Remove(tc.elem)
 		tc.elem = nil
 	}
+	l.setIdleLocked(tc, tc.idle)
+	return nil
 }
 
 func (tc *trackedConn) begin() {
@@ -212,12 +305,15 @@ func connFrom(ctx context.Context) *trackedConn {
 	return tc
 }
 
-// MarkAuthenticated records that the connection of the request whose
-// context ctx is has presented valid credentials, so the connection limit
-// no longer evicts it. The WebSocket endpoint calls it after in-band
-// authentication.
-func MarkAuthenticated(ctx context.Context) {
+// MarkAuthenticated records that userID presented valid credentials on
+// the connection of the request whose context ctx is: it is no longer
+// anonymous, and counts for that user. It fails with RATE_LIMIT_EXCEEDED
+// when the user holds the most connections one user may; the caller
+// answers that and closes the connection. The WebSocket endpoint calls it
+// after in-band authentication.
+func MarkAuthenticated(ctx context.Context, userID string) error {
 	if tc := connFrom(ctx); tc != nil {
-		tc.authenticated()
+		return tc.authenticated(userID)
 	}
+	return nil
 }

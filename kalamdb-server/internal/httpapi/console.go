@@ -182,9 +182,9 @@ func decodeSetupRequest(body []byte) (setupRequest, error) {
 		{"root_password", &req.RootPassword, true},
 		{"email", &req.Email, false},
 	} {
-		v, err := stringField(obj, f.name)
+		v, err := obj.String(f.name)
 		if err != nil {
-			return req, err
+			return req, fieldError(err)
 		}
 		if v == nil || *v == "" {
 			if f.required {

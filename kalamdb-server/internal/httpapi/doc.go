@@ -13,7 +13,8 @@
 // runs behind the same middleware.
 //
 // HTTPServer is the listening side: per-phase timeouts for slow clients,
-// caps on open and on anonymous connections (connLimiter), and a shutdown
+// caps on open and on anonymous connections and on the connections of one
+// user (connLimiter), and a shutdown
 // that cancels the requests still running once the drain time is over, so
 // the process stops in bounded time whatever it is doing.
 package httpapi

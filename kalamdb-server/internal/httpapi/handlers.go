@@ -75,11 +75,18 @@ func (s *Server) authenticateSession(w http.ResponseWriter, r *http.Request) (p 
 	return p, csrf, s.admit(w, r, p)
 }
 
-// admit applies the per-user rate limit to an authenticated principal, and
-// records that its connection has presented valid credentials.
+// admit records that the connection has presented valid credentials
+// (within the per-user bound on connections) and applies the per-user
+// rate limit to an authenticated principal.
 func (s *Server) admit(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
-	MarkAuthenticated(r.Context())
 	infoOf(w).userID = p.UserID
+	if err := MarkAuthenticated(r.Context(), p.UserID); err != nil {
+		// The connection stays anonymous; the client gets its answer and
+		// the slot back.
+		w.Header().Set("Connection", "close")
+		s.writeError(w, r, err)
+		return false
+	}
 	if ok, wait := s.limiter.allow(p.UserID); !ok {
 		s.writeError(w, r, apierror.TooManyRequests(wait,
 			"rate limit exceeded: at most %g requests per second per user", s.opts.RequestsPerSecond))

@@ -64,7 +64,7 @@ func NewHTTPServer(c *config.Config, api *Server, log *zap.Logger) (*HTTPServer,
 			zap.Int("configured", maxConns), zap.Int("open_file_limit", fds), zap.Int("effective", fds/2))
 		maxConns = fds / 2
 	}
-	conns := newConnLimiter(maxConns, c.Server.MaxUnauthenticatedConnections)
+	conns := newConnLimiter(maxConns, c.Server.MaxUnauthenticatedConnections, c.Server.MaxConnectionsPerUser)
 	if err := conns.register(api.Registry()); err != nil {
 		return nil, fmt.Errorf("register connection metrics: %w", err)
 	}
@@ -78,6 +78,11 @@ func NewHTTPServer(c *config.Config, api *Server, log *zap.Logger) (*HTTPServer,
 			MaxHeaderBytes:    maxHeaderBytes,
 			ErrorLog:          errLog,
 			BaseContext:       func(net.Listener) context.Context { return base },
+			ConnState: func(c net.Conn, st http.ConnState) {
+				if tc, ok := c.(*trackedConn); ok {
+					conns.state(tc, st)
+				}
+			},
 			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
 				if tc, ok := c.(*trackedConn); ok {
 					return context.WithValue(ctx, connKey{}, tc)

@@ -32,9 +32,9 @@ func closed(c net.Conn) bool {
 }
 
 func TestConnLimiterEvictsOldestAnonymous(t *testing.T) {
-	l := newConnLimiter(4, 2)
+	l := newConnLimiter(4, 2, 0)
 	a, b := l.admit(pipeConn(t)), l.admit(pipeConn(t))
-	a.authenticated()
+	mustAuth(t, a)
 	c := l.admit(pipeConn(t))
 	// b and c are anonymous: the next one pushes out b, the oldest.
 	d := l.admit(pipeConn(t))
@@ -51,12 +51,13 @@ func TestConnLimiterEvictsOldestAnonymous(t *testing.T) {
 	if open, unauth := l.counts(); open != 3 || unauth != 2 {
 		t.Fatalf("counts %d/%d, want 3/2", open, unauth)
 	}
-	// Authenticated connections are never evicted: with every slot
-	// authenticated, a new connection is refused.
-	c.authenticated()
-	e.authenticated()
+	// Authenticated connections that are not idle between requests are
+	// never evicted: with every slot taken by one, a new connection is
+	// refused.
+	mustAuth(t, c)
+	mustAuth(t, e)
 	f := l.admit(pipeConn(t))
-	f.authenticated()
+	mustAuth(t, f)
 	if g := l.admit(pipeConn(t)); g != nil {
 		t.Fatal("a connection over the limit was admitted with every open one authenticated")
 	}
@@ -68,6 +69,13 @@ func TestConnLimiterEvictsOldestAnonymous(t *testing.T) {
 	}
 	if l.admit(pipeConn(t)) == nil {
 		t.Fatal("a freed slot was not reused")
+	}
+}
+
+func mustAuth(t *testing.T, tc *trackedConn) {
+	t.Helper()
+	if err := tc.authenticated("alice"); err != nil {
+		t.Fatal(err)
 	}
 }
 
@@ -193,5 +201,86 @@ func TestShutdownCancelsRunningRequests(t *testing.T) {
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "shutting down") {
 		t.Fatalf("client got %d %s", resp.StatusCode, body)
+	}
+}
+
+// One user may hold at most maxPerUser authenticated connections: one
+// user (or one stolen password) cannot take every slot. A connection
+// counts for the user who last authenticated on it; closing it frees the
+// slot.
+func TestConnLimiterCapsConnectionsPerUser(t *testing.T) {
+	l := newConnLimiter(10, 10, 2)
+	a, b, c := l.admit(pipeConn(t)), l.admit(pipeConn(t)), l.admit(pipeConn(t))
+	for _, tc := range []*trackedConn{a, b} {
+		if err := tc.authenticated("alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := a.authenticated("alice"); err != nil {
+		t.Fatalf("a second request on the same connection: %v", err)
+	}
+	err := c.authenticated("alice")
+	if _, ok := apierror.RetryAfterOf(err); !ok || !strings.Contains(err.Error(), "max_connections_per_user") {
+		t.Fatalf("a third connection of alice: %v", err)
+	}
+	if err := c.authenticated("bob"); err != nil {
+		t.Fatalf("bob: %v", err)
+	}
+	// b now serves bob: alice has one connection, bob two.
+	if err := b.authenticated("bob"); err != nil {
+		t.Fatal(err)
+	}
+	d := l.admit(pipeConn(t))
+	if err := d.authenticated("bob"); err == nil {
+		t.Fatal("a third connection of bob")
+	}
+	if err := d.authenticated("alice"); err != nil {
+		t.Fatal(err)
+	}
+	_ = a.Close()
+	e := l.admit(pipeConn(t))
+	if err := e.authenticated("alice"); err != nil {
+		t.Fatalf("after alice closed one: %v", err)
+	}
+	if n := l.userConns("alice"); n != 2 {
+		t.Fatalf("alice holds %d, want 2", n)
+	}
+}
+
+// When every slot is taken and none is anonymous, the oldest idle
+// keep-alive connection is closed for the new one (its client reconnects
+// when it needs to); connections with a request in progress, and
+// WebSockets, are never closed for another.
+func TestConnLimiterEvictsIdleAuthenticated(t *testing.T) {
+	l := newConnLimiter(3, 3, 0)
+	a, b, c := l.admit(pipeConn(t)), l.admit(pipeConn(t)), l.admit(pipeConn(t))
+	for _, tc := range []*trackedConn{a, b, c} {
+		if err := tc.authenticated("alice"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.state(b, http.StateIdle)
+	l.state(a, http.StateIdle)
+	l.state(c, http.StateHijacked) // a WebSocket
+	d := l.admit(pipeConn(t))
+	if d == nil || !closed(b.Conn) || closed(a.Conn) {
+		t.Fatalf("the oldest idle connection was not the one closed")
+	}
+	// An anonymous connection goes before an idle one: a becomes idle
+	// again, and d is closed for e.
+	l.state(a, http.StateIdle)
+	e := l.admit(pipeConn(t))
+	if e == nil || !closed(d.Conn) || closed(a.Conn) {
+		t.Fatal("the anonymous d was not the one closed")
+	}
+	// With a active again, e authenticated and c a WebSocket, nothing can
+	// make room.
+	l.state(a, http.StateActive)
+	mustAuth(t, e)
+	if g := l.admit(pipeConn(t)); g != nil {
+		t.Fatal("admitted with every connection busy or a WebSocket")
+	}
+	if n := l.userConns("alice"); n != 3 {
+		t.Fatalf("alice holds %d, want 3 (b was closed)", n)
 	}
 }

@@ -2,11 +2,9 @@ package httpapi
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/jsonstrict"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -35,14 +33,14 @@ func decodeSQLRequest(body []byte) (sqlRequest, error) {
 	if err != nil {
 		return req, err
 	}
-	if req.SQL, err = stringField(obj, "sql"); err != nil {
-		return req, err
+	if req.SQL, err = obj.String("sql"); err != nil {
+		return req, fieldError(err)
 	}
-	if req.Params, err = arrayField(obj, "params"); err != nil {
-		return req, err
+	if req.Params, err = obj.Array("params"); err != nil {
+		return req, fieldError(err)
 	}
-	req.Namespace, err = stringField(obj, "namespace_id")
-	return req, err
+	req.Namespace, err = obj.String("namespace_id")
+	return req, fieldError(err)
 }
 
 // loginRequest is the body of POST /v1/api/auth/login; `username` is
@@ -59,99 +57,53 @@ func decodeLoginRequest(body []byte) (loginRequest, error) {
 	if err != nil {
 		return req, err
 	}
-	if req.User, err = stringField(obj, "user"); err != nil {
-		return req, err
+	if req.User, err = obj.String("user"); err != nil {
+		return req, fieldError(err)
 	}
-	if req.Username, err = stringField(obj, "username"); err != nil {
-		return req, err
+	if req.Username, err = obj.String("username"); err != nil {
+		return req, fieldError(err)
 	}
-	req.Password, err = stringField(obj, "password")
-	return req, err
+	req.Password, err = obj.String("password")
+	return req, fieldError(err)
 }
 
 // decodeObject decodes a body that must be one JSON object whose fields
-// include (exactly spelled) the known ones. JSON null is an object with
-// no fields, as encoding/json decodes it into a struct.
-func decodeObject(body []byte, known ...string) (map[string]any, error) {
+// include (exactly spelled) the known ones.
+func decodeObject(body []byte, known ...string) (jsonstrict.Object, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, apierror.New(apierror.InvalidInput, "request body is empty; want a JSON object")
+		return jsonstrict.Object{}, apierror.New(apierror.InvalidInput, "request body is empty; want a JSON object")
 	}
-	v, err := jsonstrict.Decode(body)
-	if err != nil {
-		return nil, jsonError(err)
-	}
-	obj, ok := v.(map[string]any)
-	if !ok {
-		if v == nil {
-			return map[string]any{}, nil
-		}
-		return nil, apierror.New(apierror.InvalidInput, "request body must be a JSON object, not %s", jsonKind(v))
-	}
-	for name := range obj {
-		for _, k := range known {
-			if name != k && strings.EqualFold(name, k) {
-				return nil, apierror.New(apierror.InvalidInput,
-					"field %q is not %q: field names are case-sensitive", name, k).
-					WithDetails(map[string]string{"field": name})
-			}
-		}
+	obj, err := jsonstrict.DecodeObject(body, known...)
+	var notObject *jsonstrict.NotObjectError
+	switch {
+	case errors.As(err, &notObject):
+		return obj, apierror.New(apierror.InvalidInput, "request body must be a JSON object, not %s", notObject.Kind)
+	case err != nil:
+		return obj, jsonError(err)
 	}
 	return obj, nil
 }
 
-// stringField is obj[name] when it is a string, nil when it is absent or
-// null.
-func stringField(obj map[string]any, name string) (*string, error) {
-	switch v := obj[name].(type) {
-	case nil:
-		return nil, nil
-	case string:
-		return &v, nil
-	default:
-		return nil, fieldTypeError(name, "a string", v)
+// fieldError is the INVALID_INPUT error of a field of the wrong type or
+// spelling, naming it in details.
+func fieldError(err error) error {
+	var fe *jsonstrict.FieldError
+	if !errors.As(err, &fe) {
+		return err
 	}
-}
-
-// arrayField is obj[name] when it is an array, nil when it is absent or
-// null.
-func arrayField(obj map[string]any, name string) ([]any, error) {
-	switch v := obj[name].(type) {
-	case nil:
-		return nil, nil
-	case []any:
-		return v, nil
-	default:
-		return nil, fieldTypeError(name, "an array", v)
-	}
-}
-
-func fieldTypeError(name, want string, got any) error {
-	return apierror.New(apierror.InvalidInput, "field %q must be %s, not %s", name, want, jsonKind(got)).
-		WithDetails(map[string]string{"field": name})
-}
-
-// jsonKind names the JSON type of a decoded value, as encoding/json's
-// type errors do.
-func jsonKind(v any) string {
-	switch v.(type) {
-	case string:
-		return "string"
-	case json.Number:
-		return "number"
-	case bool:
-		return "bool"
-	case []any:
-		return "array"
-	case map[string]any:
-		return "object"
-	}
-	return "null"
+	return apierror.Wrap(apierror.InvalidInput, err, err.Error()).WithDetails(map[string]string{"field": fe.Field})
 }
 
 func jsonError(err error) error {
 	var dup *jsonstrict.DuplicateKeyError
 	var syntaxErr *jsonstrict.SyntaxError
+	var field *jsonstrict.FieldError
 	switch {
+	case errors.As(err, &field):
+		return fieldError(err)
+	case errors.Is(err, jsonstrict.ErrInvalidText) && errors.As(err, &syntaxErr):
+		return apierror.Wrap(apierror.InvalidInput, err,
+			fmt.Sprintf("invalid JSON at byte %d: %s (text must be UTF-8)", syntaxErr.Offset, syntaxErr.Error()))
 	case errors.As(err, &dup):
 		return apierror.Wrap(apierror.InvalidInput, err, "invalid JSON: "+err.Error())
 	case errors.Is(err, jsonstrict.ErrTrailingData):

@@ -40,11 +40,11 @@ func TestFieldNamesAreCaseSensitive(t *testing.T) {
 
 // The executor gets the values encoding/json with UseNumber would give:
 // exact numbers as json.Number, nested arrays and objects, unescaped
-// strings, and invalid UTF-8 coerced the same way.
+// strings.
 func TestRequestValuesReachTheExecutor(t *testing.T) {
 	e := newEnv(t)
 	body := `{"sql":"SELECT $1","params":[9007199254740993,-1.5e3,"a\u00e9\ud83d\ude00",true,null,[1,{"k":"v"}],{}],` +
-		"\"namespace_id\":\"n\xffs\"}"
+		"\"namespace_id\":\"n\ufffds\"}"
 	if w := e.sql(t, body); w.Code != http.StatusOK {
 		t.Fatalf("%d %s", w.Code, w.Body)
 	}
@@ -60,6 +60,30 @@ func TestRequestValuesReachTheExecutor(t *testing.T) {
 	// Empty params are no params.
 	if w := e.sql(t, `{"sql":"SELECT 1","params":[]}`); w.Code != http.StatusOK || e.exec.calls()[1].Params != nil {
 		t.Errorf("empty params: %d %#v", w.Code, e.exec.calls()[1].Params)
+	}
+}
+
+// Text that is not UTF-8 is refused, not changed: encoding/json would
+// run U+FFFD where the client sent a byte 0xff or a lone surrogate, other
+// text than the client's.
+func TestInvalidTextIsRefused(t *testing.T) {
+	e := newEnv(t)
+	for _, body := range []string{
+		"{\"sql\":\"SELECT 'a\xff'\"}",
+		"{\"sql\":\"SELECT $1\",\"params\":[\"\xed\xa0\x80\"]}",
+		`{"sql":"SELECT $1","params":["\ud800"]}`,
+		`{"sql":"SELECT '\udc00x'"}`,
+		"{\"sql\":\"SELECT 1\",\"namespace_id\":\"n\xc3\"}",
+	} {
+		resp := wantError(t, e.sql(t, body), http.StatusBadRequest, apierror.InvalidInput)
+		if !strings.Contains(resp.Error.Message, "UTF-8") {
+			t.Errorf("%q: message %q", body, resp.Error.Message)
+		}
+	}
+	w := e.do(t, http.MethodPost, "/v1/api/auth/login", strings.NewReader("{\"user\":\"alice\",\"password\":\"pw-\xe9\"}"))
+	wantError(t, w, http.StatusBadRequest, apierror.InvalidInput)
+	if n := len(e.exec.calls()); n != 0 {
+		t.Fatalf("executor ran %d requests with invalid text", n)
 	}
 }
 

@@ -93,21 +93,39 @@ func refCheckNoDuplicateKeys(data []byte) error {
 }
 
 // checkAgainstReference asserts that Decode and CheckNoDuplicateKeys agree
-// with encoding/json and the reference duplicate check on in.
+// with encoding/json and the reference duplicate check on in, except that
+// Decode refuses strings encoding/json would change to U+FFFD (invalid
+// UTF-8, lone surrogates).
 func checkAgainstReference(t *testing.T, in []byte) {
 	t.Helper()
+	refV, refErr, trailing := refDecode(in)
+	got, err := Decode(in)
+	if errors.Is(err, ErrInvalidText) {
+		// encoding/json decodes such a string as U+FFFD (unless a
+		// duplicate key replaced it), or fails further on. The check of
+		// duplicates may stop at the string too; it reports nothing then,
+		// as for other malformed input.
+		if refErr == nil && !containsReplacement(refV) && refCheckNoDuplicateKeys(in) == nil {
+			t.Fatalf("Decode(%q): %v; encoding/json reads valid text %#v", in, err, refV)
+		}
+		if dupErr := CheckNoDuplicateKeys(in); dupErr != nil && !sameDup(dupErr, refCheckNoDuplicateKeys(in)) {
+			t.Fatalf("CheckNoDuplicateKeys(%q) = %v", in, dupErr)
+		}
+		return
+	}
 	refDup := refCheckNoDuplicateKeys(in)
 	if got := CheckNoDuplicateKeys(in); !sameDup(got, refDup) {
 		t.Fatalf("CheckNoDuplicateKeys(%q) = %v, reference %v", in, got, refDup)
 	}
-	refV, refErr, trailing := refDecode(in)
-	got, err := Decode(in)
 	var dup *DuplicateKeyError
 	if errors.As(err, &dup) {
 		if !sameDup(dup, refDup) {
 			t.Fatalf("Decode(%q): %v, reference duplicate check: %v", in, dup, refDup)
 		}
 		return
+	}
+	if err == nil && containsReplacement(got) && !literalReplacement(in) {
+		t.Fatalf("Decode(%q) = %#v: replaced invalid text instead of refusing it", in, got)
 	}
 	switch {
 	case refErr == nil && !trailing:
@@ -136,6 +154,34 @@ func checkAgainstReference(t *testing.T, in []byte) {
 			t.Fatalf("Decode(%q): %v; encoding/json: %v", in, err, refErr)
 		}
 	}
+}
+
+// containsReplacement reports whether a decoded value holds U+FFFD in a
+// string or a key.
+func containsReplacement(v any) bool {
+	switch x := v.(type) {
+	case string:
+		return strings.ContainsRune(x, utf8.RuneError)
+	case []any:
+		for _, e := range x {
+			if containsReplacement(e) {
+				return true
+			}
+		}
+	case map[string]any:
+		for k, e := range x {
+			if strings.ContainsRune(k, utf8.RuneError) || containsReplacement(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// literalReplacement reports whether in spells U+FFFD itself (encoded, or
+// escaped), which is valid text.
+func literalReplacement(in []byte) bool {
+	return bytes.Contains(in, []byte("\xef\xbf\xbd")) || bytes.Contains(bytes.ToLower(in), []byte(`\ufffd`))
 }
 
 func sameDup(a, b error) bool {
@@ -378,6 +424,39 @@ func BenchmarkCheckNoDuplicateKeysTokenizer(b *testing.B) {
 	for b.Loop() {
 		if err := refCheckNoDuplicateKeys(claimsJSON); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// Strings that are not text are refused, where encoding/json would store
+// U+FFFD in their place: invalid UTF-8 (an encoded surrogate included)
+// and escaped lone surrogates, in values and in keys. Valid text,
+// surrogate pairs and U+FFFD itself are read as they are.
+func TestInvalidTextIsRefused(t *testing.T) {
+	for in, want := range map[string]string{
+		"\"n\xffs\"":                   "invalid UTF-8 in string",
+		"{\"sql\":\"a\xc3\"}":          "invalid UTF-8 in string",
+		"\"\xed\xa0\x80\"":             "invalid UTF-8 in string",
+		"{\"k\xff\":1}":                "invalid UTF-8 in string",
+		"[\"ok\",\"\\u00e9\xf4\x90\"]": "invalid UTF-8 in string",
+		`"\ud800"`:                     `lone UTF-16 surrogate \ud800 in string`,
+		`"a\udc00b"`:                   `lone UTF-16 surrogate \udc00 in string`,
+		`"\ud800\u0041"`:               `lone UTF-16 surrogate \ud800 in string`,
+		`{"\ud83d":1}`:                 `lone UTF-16 surrogate \ud83d in string`,
+	} {
+		_, err := Decode([]byte(in))
+		var syn *SyntaxError
+		if !errors.As(err, &syn) || !errors.Is(err, ErrInvalidText) || syn.Error() != want {
+			t.Errorf("Decode(%q) = %v, want %q", in, err, want)
+		}
+	}
+	for in, want := range map[string]string{
+		`"\ud83d\ude00 é"`: "😀 é",
+		"\"\xef\xbf\xbd\"": "\ufffd",
+		`"\ufffd"`:         "\ufffd",
+	} {
+		if got, err := Decode([]byte(in)); err != nil || got != want {
+			t.Errorf("Decode(%q) = %q, %v", in, got, err)
 		}
 	}
 }

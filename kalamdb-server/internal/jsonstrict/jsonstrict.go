@@ -1,15 +1,20 @@
-// Package jsonstrict parses JSON the way this server must read it: exactly
-// what encoding/json accepts, and never an object that names a key twice.
-// Which of two values counts differs between parsers (encoding/json keeps
-// the last, others the first), so a body or a token that a proxy, a logger
-// or an auditor reads one way could run the other way; such input is
-// refused as ambiguous instead.
+// Package jsonstrict parses JSON the way this server must read it: what
+// encoding/json accepts, but never an object that names a key twice and
+// never a string that is not text. Which of two values counts differs
+// between parsers (encoding/json keeps the last, others the first), so a
+// body or a token that a proxy, a logger or an auditor reads one way could
+// run the other way; such input is refused as ambiguous instead. Likewise
+// a string with invalid UTF-8 or a lone UTF-16 surrogate (`\ud800`) is
+// refused (ErrInvalidText) rather than silently changed to U+FFFD, as
+// encoding/json would: the server would store or run other text than the
+// client sent.
 //
 // Decode checks and decodes in one pass, into the values encoding/json's
 // Decoder produces with UseNumber (nil, bool, json.Number, string, []any,
-// map[string]any: strings coerced to valid UTF-8 the same way, the same
-// nesting limit). CheckNoDuplicateKeys only checks, for input another
-// decoder reads.
+// map[string]any, the same nesting limit). DecodeObject and Object read
+// the fields of a request object by their exact names, refusing a known
+// name spelled in another case (FieldError). CheckNoDuplicateKeys only
+// checks, for input another decoder reads.
 package jsonstrict
 
 import (
@@ -42,6 +47,10 @@ func (e *DuplicateKeyError) Error() string {
 // followed by more than whitespace.
 var ErrTrailingData = errors.New("unexpected data after the top-level value")
 
+// ErrInvalidText is what a SyntaxError wraps when a string holds bytes
+// that are not UTF-8, or escapes a lone UTF-16 surrogate.
+var ErrInvalidText = errors.New("a string is not valid UTF-8 text")
+
 // SyntaxError is input that is not JSON. It wraps io.ErrUnexpectedEOF when
 // the input ends early and ErrTrailingData when something follows the
 // value.
@@ -63,7 +72,8 @@ const maxDepth = 10000
 // into nil, bool, json.Number, string, []any or map[string]any, exactly as
 // encoding/json's Decoder with UseNumber would. An object with a key twice
 // (keys compared after unescaping, at any depth) is a *DuplicateKeyError;
-// anything encoding/json refuses is a *SyntaxError.
+// anything encoding/json refuses, and a string that is not text
+// (ErrInvalidText), is a *SyntaxError.
 func Decode(data []byte) (any, error) {
 	p := parser{data: data, build: true}
 	p.skipSpace()
@@ -432,8 +442,8 @@ func (p *parser) number() (any, error) {
 }
 
 // str parses the string starting at p.i (at its opening quote) and returns
-// it unescaped, invalid UTF-8 replaced by U+FFFD as encoding/json does:
-// a slice of the input when that is the same, else a new buffer.
+// it unescaped: a slice of the input when that is the same, else a new
+// buffer. Invalid UTF-8 is an error (ErrInvalidText).
 func (p *parser) str() ([]byte, error) {
 	p.i++ // "
 	start := p.i
@@ -482,7 +492,10 @@ func (p *parser) str() ([]byte, error) {
 			p.i++
 		default:
 			r, size := utf8.DecodeRune(d[p.i:])
-			buf = utf8.AppendRune(buf, r) // RuneError for an invalid byte
+			if r == utf8.RuneError && size == 1 {
+				return nil, p.syntax("invalid UTF-8 in string", ErrInvalidText)
+			}
+			buf = append(buf, d[p.i:p.i+size]...)
 			p.i += size
 		}
 	}
@@ -516,10 +529,9 @@ func (p *parser) escape(buf []byte) ([]byte, error) {
 			return nil, err
 		}
 		if utf16.IsSurrogate(r) {
-			// A pair only when a \u low surrogate follows; otherwise the
-			// lone half becomes U+FFFD and what follows is read as is.
+			// Text only as a pair: a high half, then a \u low half.
+			at := p.i - 6
 			if p.i+1 < len(d) && d[p.i] == '\\' && d[p.i+1] == 'u' {
-				save := p.i
 				p.i += 2
 				r2, err := p.hex4()
 				if err != nil {
@@ -528,9 +540,9 @@ func (p *parser) escape(buf []byte) ([]byte, error) {
 				if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
 					return utf8.AppendRune(buf, dec), nil
 				}
-				p.i = save
 			}
-			r = utf8.RuneError
+			p.i = at
+			return nil, p.syntax("lone UTF-16 surrogate "+string(d[at:at+6])+" in string", ErrInvalidText)
 		}
 		return utf8.AppendRune(buf, r), nil
 	}

@@ -52,9 +52,11 @@ type Options struct {
 	// not take a message for that long is disconnected.
 	WriteTimeout time.Duration
 	// OnAuthenticated, when set, is called with the upgraded request's
-	// context once the socket has authenticated (the HTTP server stops
-	// counting the connection as anonymous).
-	OnAuthenticated func(ctx context.Context)
+	// context and the user once the socket has authenticated (the HTTP
+	// server stops counting the connection as anonymous and counts it for
+	// the user). An error refuses the socket: the client gets auth_error
+	// with its message and a close.
+	OnAuthenticated func(ctx context.Context, userID string) error
 }
 
 func (o Options) withDefaults() Options {
@@ -103,6 +105,7 @@ const (
 	reasonAuthTimeout = "authentication timeout"
 	reasonAuthFailed  = "authentication failed"
 	reasonAccount     = "account dropped or changed; sign in again"
+	reasonTooMany     = "too many connections for this user"
 )
 
 // ServeHTTP upgrades the request and serves the socket until it closes.
@@ -135,7 +138,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.cookieToken = sessionCookie(r)
 	if f := h.opts.OnAuthenticated; f != nil {
 		ctx := r.Context()
-		s.onAuthenticated = func() { f(ctx) }
+		s.onAuthenticated = func(userID string) error { return f(ctx, userID) }
 	}
 	if !h.track(s) {
 		_ = c.Close(websocket.StatusGoingAway, reasonShutdown)

@@ -46,8 +46,8 @@ type session struct {
 	work     context.Context
 	stopWork context.CancelFunc
 	// onAuthenticated, when set, is called once the client has
-	// authenticated.
-	onAuthenticated func()
+	// authenticated; an error refuses the socket.
+	onAuthenticated func(userID string) error
 	// cookieToken is the console session's access token from the upgrade
 	// request ("" when none, or when the page was of another origin).
 	cookieToken string
@@ -90,7 +90,15 @@ func (s *session) serve() {
 		return
 	}
 	if s.onAuthenticated != nil {
-		s.onAuthenticated()
+		if err := s.onAuthenticated(p.UserID); err != nil {
+			msg := "authentication failed"
+			if ae, ok := apierror.As(err); ok {
+				msg = ae.Message
+			}
+			_ = s.writeDirect(ctx, authError{Type: "auth_error", Message: msg})
+			s.close(websocket.StatusPolicyViolation, reasonTooMany)
+			return
+		}
 	}
 	lc, err := s.h.live.Connect(p.UserID, p.Role)
 	if err != nil {
@@ -226,7 +234,18 @@ func (s *session) readLoop(ctx context.Context, lc *live.Conn) {
 			// reading initial data take a deep stack, which would
 			// otherwise stay with this goroutine while the socket idles.
 			served := make(chan *apierror.Error, 1)
-			go func() { served <- s.serveRequest(s.work, lc, &in) }()
+			go func() {
+				defer func() {
+					// A bug reached while compiling a query or reading
+					// initial data fails this request, not the process.
+					if r := recover(); r != nil {
+						s.h.log.Error("panic serving a websocket request", zap.String("connection_id", lc.ID()),
+							zap.String("type", in.Type), zap.Any("panic", r), zap.Stack("stack"))
+						served <- apierror.New(apierror.SubscriptionFailed, "internal error")
+					}
+				}()
+				served <- s.serveRequest(s.work, lc, &in)
+			}()
 			e = <-served
 		}
 		if e != nil {
@@ -253,14 +272,12 @@ func (s *session) readRequest(ctx context.Context, in *inbound) (e *apierror.Err
 	case typ != websocket.MessageText:
 		e = apierror.New(apierror.UnsupportedData, "binary messages are not supported; send JSON text")
 	default:
-		if err := json.Unmarshal(data, in); err != nil {
-			*in = inbound{}
+		// Strict: an ambiguous message (two "token"s, "sql" and "SQL")
+		// could be read as different requests by different parsers, so
+		// it is refused, as is text that is not UTF-8.
+		var err error
+		if *in, err = decodeInbound(data); err != nil {
 			e = apierror.New(apierror.Protocol, "malformed message: %s", jsonProblem(err))
-		} else if err := jsonstrict.CheckNoDuplicateKeys(data); err != nil {
-			// Ambiguous (two "token"s, two "sql"s): which one counts
-			// depends on the parser, so neither does.
-			*in = inbound{}
-			e = apierror.New(apierror.Protocol, "malformed message: %s", err)
 		} else if in.Type == "" {
 			e = apierror.New(apierror.Protocol, "message has no \"type\"")
 		}
@@ -272,17 +289,24 @@ func (s *session) readRequest(ctx context.Context, in *inbound) (e *apierror.Err
 	return e, nil
 }
 
-// jsonProblem describes a decoding error without echoing the input.
+// jsonProblem describes a decoding error without echoing the input
+// (beyond a character, or the name of an offending key).
 func jsonProblem(err error) string {
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
+	var syn *jsonstrict.SyntaxError
+	var notObject *jsonstrict.NotObjectError
+	var field *jsonstrict.FieldError
+	var dup *jsonstrict.DuplicateKeyError
 	switch {
-	case errors.As(err, &syn):
-		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
-	case errors.As(err, &typ):
-		return fmt.Sprintf("field %q must be %s", typ.Field, typ.Type)
 	case errors.Is(err, errBadSeqID):
 		return errBadSeqID.Error()
+	case errors.As(err, &field), errors.As(err, &dup):
+		return err.Error()
+	case errors.As(err, &notObject):
+		return "a message is a JSON object, not " + notObject.Kind
+	case errors.Is(err, jsonstrict.ErrInvalidText) && errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d: %s (text must be UTF-8)", syn.Offset, syn.Error())
+	case errors.As(err, &syn):
+		return fmt.Sprintf("invalid JSON at byte %d", syn.Offset)
 	}
 	return "invalid JSON"
 }
@@ -354,6 +378,16 @@ func (s *session) serveRequest(ctx context.Context, lc *live.Conn, in *inbound) 
 // starts the next writer (startWriter): one writer at a time, none missed.
 func (s *session) writeLoop(lc *live.Conn) {
 	defer s.writers.Done()
+	defer func() {
+		// live.Conn recovers what one subscription's changes cause; this
+		// is for the rest (encoding a message): the socket ends, the
+		// server does not.
+		if r := recover(); r != nil {
+			s.h.log.Error("panic writing to a websocket", zap.String("connection_id", lc.ID()), zap.Any("panic", r),
+				zap.Stack("stack"))
+			s.close(websocket.StatusInternalError, "internal error")
+		}
+	}()
 	ctx := context.Background()
 	for {
 		m, ok, err := lc.TryNext(ctx)

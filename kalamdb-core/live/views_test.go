@@ -1,0 +1,71 @@
+package live_test
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// A live query on a view that selects plain columns of one table with an
+// optional WHERE is that table's live query in the subscriber's
+// partition, with both conditions and the view's columns only.
+func TestLiveQueriesOnViews(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, `CREATE VIEW chat.conv7 AS SELECT id, body FROM chat.messages WHERE conv = 7;
+		CREATE VIEW chat.counts AS SELECT conv, count(*) AS n FROM chat.messages GROUP BY conv;
+		CREATE VIEW chat.renamed (i, b) AS SELECT id, body FROM chat.messages;
+		CREATE VIEW chat.secrets AS SELECT id, secret FROM chat.vault`)
+	e.alice("INSERT INTO chat.messages VALUES (1, 7, 'one'), (2, 8, 'other conv')")
+	e.sql("bob", systable.RoleUser, "INSERT INTO chat.messages VALUES (3, 7, 'bob''s')")
+	c := e.connect("alice", systable.RoleUser)
+	ack, rows := c.subscribeAll("v", "SELECT * FROM chat.conv7", live.SubscriptionOptions{})
+	if got := fmt.Sprint(ack.Schema, rows); got != "[{id BigInt 0} {body Text 1}] [map[body:one id:1]]" {
+		t.Fatalf("initial data: %s", got)
+	}
+	if _, rows := c.subscribeAll("w", "SELECT body FROM chat.conv7 WHERE id > 3", live.SubscriptionOptions{}); len(rows) != 0 {
+		t.Fatalf("w: %v", rows)
+	}
+	e.alice("INSERT INTO chat.messages VALUES (4, 7, 'four'), (5, 8, 'not in the view')")
+	e.sql("bob", systable.RoleUser, "INSERT INTO chat.messages VALUES (6, 7, 'bob''s again')")
+	if got := c.change("v"); got != "insert [map[body:four id:4]]" {
+		t.Fatal(got)
+	}
+	if got := c.change("w"); got != "insert [map[body:four]]" {
+		t.Fatal(got)
+	}
+	e.alice("UPDATE chat.messages SET conv = 8 WHERE id = 1")
+	if got := c.change("v"); got != "delete [map[body:one id:1]]" {
+		t.Fatal(got)
+	}
+	for _, tc := range []struct {
+		code apierror.Code
+		sql  string
+	}{
+		{apierror.Unsupported, "SELECT * FROM chat.counts"},
+		{apierror.Unsupported, "SELECT * FROM chat.renamed"},
+		{apierror.Unauthorized, "SELECT * FROM chat.secrets"},
+		// The view hides conv: the subscriber can neither see it nor
+		// filter on it.
+		{apierror.InvalidSQL, "SELECT conv FROM chat.conv7"},
+		{apierror.InvalidSQL, "SELECT id FROM chat.conv7 WHERE conv = 8"},
+	} {
+		c.subscribeFails(tc.code, "x", tc.sql, live.SubscriptionOptions{})
+	}
+	// After its table's columns change, a view must be re-created: its
+	// subscriptions end at the next change, and new ones are refused.
+	e.sql("root", systable.RoleSystem, "ALTER TABLE chat.messages ADD COLUMN extra INT")
+	e.alice("INSERT INTO chat.messages VALUES (7, 7, 'seven', NULL)")
+	for _, sub := range []string{"v", "w"} {
+		if m := c.expect("error", sub); m.Code != string(apierror.SubscriptionFailed) {
+			t.Fatalf("%s after ALTER: %s", sub, m.raw)
+		}
+	}
+	c.subscribeFails(apierror.SubscriptionFailed, "x", "SELECT * FROM chat.conv7", live.SubscriptionOptions{})
+	e.sql("root", systable.RoleSystem, "CREATE OR REPLACE VIEW chat.conv7 AS SELECT id, body FROM chat.messages WHERE conv = 7")
+	if _, rows := c.subscribeAll("x", "SELECT id FROM chat.conv7", live.SubscriptionOptions{}); fmt.Sprint(ids(rows)) != "[4 7]" {
+		t.Fatalf("re-created view: %v", rows)
+	}
+}

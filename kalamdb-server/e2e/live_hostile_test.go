@@ -1,0 +1,157 @@
+package e2e_test
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
+)
+
+// hostileLiveServer is a server with alice and bob, and a table of notes.
+func hostileLiveServer(t *testing.T, mutate ...func(*config.Config)) *server {
+	t.Helper()
+	s := startServer(t, t.TempDir(), mutate...)
+	s.ok(root, `CREATE NAMESPACE app; CREATE TABLE app.notes (id BIGINT PRIMARY KEY, body TEXT);
+		CREATE USER 'alice' WITH PASSWORD 'pw-alice' ROLE user;
+		CREATE USER 'bob' WITH PASSWORD 'pw-bob' ROLE user`)
+	return s
+}
+
+// The review's crash: a subscription whose WHERE made the engine panic on
+// the sender (NaN compared as a decimal) took the process down. Now at
+// worst that subscription ends; the server, the connection's other
+// subscriptions and other users go on.
+func TestLiveFilterPanicDoesNotKillTheServer(t *testing.T) {
+	s := hostileLiveServer(t)
+	alice := s.loginWS(t, "alice", "pw-alice")
+	alice.subscribeAll("boom", "SELECT * FROM app.notes WHERE id > 1000000 AND id::float8 * 'NaN' = 1.5", nil)
+	alice.subscribeAll("fine", "SELECT id FROM app.notes", nil)
+	bob := s.loginWS(t, "bob", "pw-bob")
+	bob.subscribeAll("fine", "SELECT id FROM app.notes", nil)
+
+	s.ok(basic("alice", "pw-alice"), "INSERT INTO app.notes VALUES (2000000, 'boom')")
+	s.ok(basic("alice", "pw-alice"), "INSERT INTO app.notes VALUES (1, 'after')")
+	var fine []string
+	for len(fine) < 2 {
+		m := alice.recv()
+		switch {
+		case m.SubscriptionID == "fine" && m.Type == "change":
+			fine = append(fine, m.raw)
+		case m.SubscriptionID == "boom" && m.Type == "error" && m.Code == "SUBSCRIPTION_FAILED":
+			// The engine failed on this row: this subscription ends.
+		default:
+			t.Fatalf("unexpected message: %s", m.raw)
+		}
+	}
+	if !strings.Contains(fine[0], "2000000") || !strings.Contains(fine[1], `"id":1`) {
+		t.Fatalf("the other subscription: %v", fine)
+	}
+	s.ok(basic("bob", "pw-bob"), "INSERT INTO app.notes VALUES (7, 'bob')")
+	if got := bob.change("fine"); got != "insert [map[id:7]]" {
+		t.Fatal(got)
+	}
+	if h := s.do(http.MethodGet, "/health", nil, nil); h.httpStatus != http.StatusOK {
+		t.Fatalf("/health: %s", h)
+	}
+}
+
+// The review's busy sender: a WHERE that evaluated for more than 100 s per
+// change. Each such subscription is stopped at the subscriber's statement
+// timeout and ends with SUBSCRIPTION_FAILED; several of them do not keep
+// the server busy, and other users' subscriptions get their changes.
+func TestLiveExpensiveFiltersEndAtTheStatementTimeout(t *testing.T) {
+	s := hostileLiveServer(t, func(c *config.Config) { c.Limits.StatementTimeoutUser = time.Second })
+	const slowWhere = "SELECT * FROM app.notes WHERE id > 1000 AND regexp_count(repeat(body, 800000), '(a|b|ab|ba){999}') > 0"
+	var slow []*wsClient
+	for range 3 {
+		c := s.loginWS(t, "alice", "pw-alice")
+		c.subscribeAll("slow", slowWhere, nil)
+		slow = append(slow, c)
+	}
+	bob := s.loginWS(t, "bob", "pw-bob")
+	bob.subscribeAll("fine", "SELECT id FROM app.notes", nil)
+
+	s.ok(basic("alice", "pw-alice"), "INSERT INTO app.notes VALUES (2001, 'ab')")
+	for _, c := range slow {
+		m := c.expectError("SUBSCRIPTION_FAILED", "slow")
+		if !strings.Contains(m.Message, "statement_timeout") {
+			t.Fatalf("error: %s", m.raw)
+		}
+	}
+	if got := s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t); got != "[[1]]" {
+		t.Fatalf("live queries left: %s", got)
+	}
+	s.ok(basic("bob", "pw-bob"), "INSERT INTO app.notes VALUES (5, 'x')")
+	if got := bob.change("fine"); got != "insert [map[id:5]]" {
+		t.Fatal(got)
+	}
+}
+
+// The review's smuggling over WebSocket: encoding/json matched "TYPE" and
+// "SQL" to type and sql, so a message a proxy or a log read as one request
+// ran as another. Such messages, and text that is not UTF-8, are refused
+// with PROTOCOL; nothing changes and the socket stays usable.
+func TestLiveAmbiguousMessagesAreRefused(t *testing.T) {
+	s := hostileLiveServer(t)
+	s.ok(root, "CREATE SHARED TABLE app.pub (id BIGINT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PUBLIC')")
+	c := s.loginWS(t, "alice", "pw-alice")
+	c.subscribeAll("n", "SELECT id FROM app.notes", nil)
+	for _, raw := range []string{
+		`{"type":"subscribe","subscription_id":"n","subscription":{"id":"x","sql":"SELECT id FROM app.notes"},"TYPE":"unsubscribe"}`,
+		`{"type":"subscribe","subscription":{"id":"y","sql":"SELECT id FROM app.notes","SQL":"SELECT id FROM app.pub"}}`,
+		`{"type":"unsubscribe","Subscription_Id":"n","subscription_id":"other"}`,
+		"{\"type\":\"subscribe\",\"subscription\":{\"id\":\"z\",\"sql\":\"SELECT id FROM app.notes WHERE id <> 'a\xff'\"}}",
+		`{"type":"subscribe","subscription":{"id":"z","sql":"SELECT id FROM app.notes WHERE id <> '\udc00'"}}`,
+	} {
+		c.sendRaw(websocket.MessageText, []byte(raw))
+		c.expectError("PROTOCOL", "")
+	}
+	if got := s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t); got != "[[1]]" {
+		t.Fatalf("live queries: %s", got)
+	}
+	s.ok(basic("alice", "pw-alice"), "INSERT INTO app.notes VALUES (1, 'x')")
+	if got := c.change("n"); got != "insert [map[id:1]]" {
+		t.Fatal(got)
+	}
+}
+
+// The review's memory blow-up: rows of 10 MB, subscribed to with
+// batch_size 10000, made one initial-data message of every row (RSS from
+// 4.7 to 9.7 GB, no batch after 36 s). Batches are bounded in bytes
+// (websocket.max_batch_bytes) as well as in rows: each holds at most the
+// bound, or one row larger than it, and every row arrives once, in order.
+func TestLiveInitialDataIsBoundedInBytes(t *testing.T) {
+	const limit = 1 << 20
+	s := hostileLiveServer(t, func(c *config.Config) { c.WebSocket.MaxBatchBytes = limit })
+	alice := basic("alice", "pw-alice")
+	for i := 1; i <= 12; i++ {
+		size := 400_000
+		if i == 5 {
+			size = 3_000_000 // one row larger than a whole batch
+		}
+		s.ok(alice, "INSERT INTO app.notes VALUES ($1, repeat('x', $2))", i, size)
+	}
+	c := s.loginWS(t, "alice", "pw-alice")
+	c.subscribe("n", "SELECT * FROM app.notes", map[string]any{"batch_size": 10000})
+	c.expect("subscription_ack", "n")
+	var ids []int64
+	for {
+		b := c.expect("initial_data_batch", "n")
+		if len(b.Rows) == 0 || (len(b.Rows) > 1 && len(b.raw) > limit+4096) {
+			t.Fatalf("batch %d: %d rows, %d bytes", b.BatchControl.BatchNum, len(b.Rows), len(b.raw))
+		}
+		ids = append(ids, rowIDs(b.Rows)...)
+		if !b.BatchControl.HasMore {
+			break
+		}
+		c.send(map[string]any{"type": "next_batch", "subscription_id": "n"})
+	}
+	if got := fmt.Sprint(ids); got != "[1 2 3 4 5 6 7 8 9 10 11 12]" {
+		t.Fatalf("rows: %s", got)
+	}
+}
