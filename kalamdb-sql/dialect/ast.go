@@ -67,6 +67,11 @@ const (
 	KindStorageCompact
 	KindShowManifest
 
+	// Secondary indexes.
+	KindCreateIndex
+	KindDropIndex
+	KindShowIndexes
+
 	// Jobs and live queries.
 	KindKillJob
 	KindKillLiveQuery
@@ -95,6 +100,7 @@ var kindNames = [...]string{
 	KindShowManifest: "SHOW MANIFEST", KindKillJob: "KILL JOB", KindKillLiveQuery: "KILL LIVE QUERY",
 	KindBackupDatabase: "BACKUP DATABASE", KindRestoreDatabase: "RESTORE DATABASE",
 	KindShowBackup: "SHOW BACKUP", KindExecuteAs: "EXECUTE AS USER",
+	KindCreateIndex: "CREATE INDEX", KindDropIndex: "DROP INDEX", KindShowIndexes: "SHOW INDEXES",
 }
 
 func (k Kind) String() string {
@@ -105,11 +111,11 @@ func (k Kind) String() string {
 }
 
 // IsDDL reports whether the statement changes the catalog (namespaces,
-// tables, storages). DDL needs the dba role.
+// tables, indexes, storages). DDL needs the dba role.
 func (k Kind) IsDDL() bool {
 	switch k {
 	case KindCreateNamespace, KindDropNamespace, KindAlterNamespace,
-		KindCreateTable, KindAlterTable, KindDropTable,
+		KindCreateTable, KindAlterTable, KindDropTable, KindCreateIndex, KindDropIndex,
 		KindCreateStorage, KindAlterStorage, KindDropStorage:
 		return true
 	}

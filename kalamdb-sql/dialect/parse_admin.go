@@ -36,6 +36,10 @@ func (p *parser) parseCreate() (Statement, error) {
 		return p.parseCreateUser()
 	case p.acceptKeyword("STORAGE"):
 		return p.parseCreateStorage()
+	case p.isKeyword(t, "INDEX"):
+		return p.parseCreateIndex()
+	case p.isKeyword(t, "UNIQUE"), p.isKeyword(t, "FULLTEXT"), p.isKeyword(t, "SPATIAL"):
+		return nil, p.unsupportedIndex(t)
 	case p.isKeyword(t, "DATABASE"), p.isKeyword(t, "SCHEMA"):
 		p.i--
 		return nil, p.unsupported(2, "use CREATE NAMESPACE")
@@ -43,7 +47,7 @@ func (p *parser) parseCreate() (Statement, error) {
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
-	return nil, p.syntaxError(t, "NAMESPACE, TABLE, USER or STORAGE")
+	return nil, p.syntaxError(t, "NAMESPACE, TABLE, INDEX, USER or STORAGE")
 }
 
 // parseDrop dispatches DROP NAMESPACE | [type] TABLE | USER | STORAGE.
@@ -63,6 +67,8 @@ func (p *parser) parseDrop() (Statement, error) {
 		return p.parseDropUser()
 	case p.acceptKeyword("STORAGE"):
 		return p.parseDropStorage()
+	case p.acceptKeyword("INDEX"):
+		return p.parseDropIndex()
 	case p.isKeyword(t, "DATABASE"), p.isKeyword(t, "SCHEMA"):
 		p.i--
 		return nil, p.unsupported(2, "use DROP NAMESPACE")
@@ -70,7 +76,7 @@ func (p *parser) parseDrop() (Statement, error) {
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
-	return nil, p.syntaxError(t, "NAMESPACE, TABLE, USER or STORAGE")
+	return nil, p.syntaxError(t, "NAMESPACE, TABLE, INDEX, USER or STORAGE")
 }
 
 // parseAlter dispatches ALTER NAMESPACE | TABLE | USER | STORAGE.
@@ -110,6 +116,8 @@ func (p *parser) parseShow() (Statement, error) {
 		return p.parseShowStats()
 	case p.acceptKeyword("BACKUP"):
 		return p.parseShowBackup()
+	case p.acceptKeyword("INDEXES"), p.acceptKeyword("INDEX"), p.acceptKeyword("KEYS"):
+		return p.parseShowIndexes()
 	case p.isKeyword(t, "DATABASES"), p.isKeyword(t, "SCHEMAS"):
 		p.i--
 		return nil, p.unsupported(2, "use SHOW NAMESPACES")
@@ -117,7 +125,7 @@ func (p *parser) parseShow() (Statement, error) {
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
-	return nil, p.syntaxError(t, "NAMESPACES, TABLES, STATS, STORAGES, MANIFEST or BACKUP")
+	return nil, p.syntaxError(t, "NAMESPACES, TABLES, INDEXES, STATS, STORAGES, MANIFEST or BACKUP")
 }
 
 // reservedNamespace reports names that belong to the system: KalamDB's own
