@@ -40,6 +40,13 @@ import (
 // hold of a partition lock).
 const buildBatchRows = 1024
 
+// Failpoints of an index build (see the flush's).
+const (
+	FailIndexBuildBeforeWrite = "index_build.before_write" // before each batch of entries
+	FailIndexBuildBeforeReady = "index_build.before_ready" // every entry written, index still building
+	FailIndexBuildCancelled   = "index_build.cancelled"    // DROP INDEX or KILL JOB cancelled a build and waits for it
+)
+
 // indexBuilds tracks the running and queued build jobs, to cancel them.
 type indexBuilds struct {
 	mu   sync.Mutex
@@ -241,6 +248,10 @@ func (m *Manager) buildIndex(ctx context.Context, t *catalog.Table, indexID uint
 		}
 		res.Partitions++
 	}
+	m.failpoint(FailIndexBuildBeforeReady)
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 	if _, err := m.cat.SetIndexState(cur, indexID, systable.IndexReady); err != nil {
 		return res, err
 	}
@@ -414,6 +425,10 @@ func (m *Manager) writeBuilt(ctx context.Context, t *catalog.Table, shape *table
 	if len(batch) == 0 {
 		return nil
 	}
+	m.failpoint(FailIndexBuildBeforeWrite)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	unlock := m.locks.Lock(txn.Partition{Family: t.Family, Owner: owner})
 	defer unlock()
 	var b kv.Batch
@@ -484,6 +499,7 @@ func (m *Manager) cancelBuilds(ctx context.Context, ib indexBuild) error {
 				return err
 			}
 		}
+		m.failpoint(FailIndexBuildCancelled)
 		if _, err := m.jobs.Wait(ctx, id); err != nil {
 			return fmt.Errorf("wait for index build %s: %w", id, err)
 		}
@@ -503,6 +519,7 @@ func (m *Manager) KillJob(ctx context.Context, id string) error {
 	if !isBuild {
 		return nil
 	}
+	m.failpoint(FailIndexBuildCancelled)
 	if _, err := m.jobs.Wait(ctx, id); err != nil {
 		return fmt.Errorf("wait for index build %s: %w", id, err)
 	}
