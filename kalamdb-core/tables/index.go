@@ -128,7 +128,9 @@ func (ix *Index) EntryLocalKey(entry []byte, prefixLen int) ([]byte, error) {
 }
 
 // EntryValue is the value of an entry: the row version's _seq.
-func EntryValue(seq int64) []byte { return binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(seq)) }
+func EntryValue(seq int64) []byte {
+	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(seq))
+}
 
 // EntrySeq decodes EntryValue.
 func EntrySeq(v []byte) (int64, error) {

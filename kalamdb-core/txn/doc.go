@@ -32,7 +32,6 @@
 //     so _seq keeps growing across restarts even if the clock goes back.
 //   - Changes are published (Sink) after the batch is durable and while
 //     its partitions are still locked, in commit order per partition.
-//
 //   - Secondary index entries change only in commit batches, with the row
 //     versions they name (see index.go): one entry per key whose newest
 //     version is live, for that version. The indexes a commit maintains
