@@ -37,7 +37,22 @@ type indexIter struct {
 	cur       *kv.Iterator
 	started   bool
 	filesRead bool
+
+	// Rows are fetched in batches, one MultiGet per batch: batch is the
+	// size of the next one (growing, like the store's read-ahead, so a
+	// LIMIT read by the planner fetches little more than it returns),
+	// ready the rows fetched and not returned yet.
+	batch int
+	ready []sql.Row
+	keys  [][]byte
+	seqs  []int64
 }
+
+// Fetch batches: a first small one, doubling up to indexBatchMax.
+const (
+	indexBatchFirst = 8
+	indexBatchMax   = 256
+)
 
 // openIndexIter opens the rows of entry ranges of si in the session's
 // partition.
@@ -48,33 +63,69 @@ func (t *dataTable) openIndexIter(ctx *sql.Context, si *secIndex, ranges [][2][]
 	}
 	r := &rowIter{t: t, wanted: t.wantedUserColumns(), prefixLen: len(t.prefix), showDeleted: t.sess.showDeleted, snap: snap}
 	t.sess.track(r)
-	return &indexIter{r: r, si: si, ranges: ranges, reverse: reverse, limit: limit}, nil
+	return &indexIter{r: r, si: si, ranges: ranges, reverse: reverse, limit: limit, batch: indexBatchFirst}, nil
 }
 
 func (it *indexIter) Next(ctx *sql.Context) (sql.Row, error) {
-	if it.limit > 0 && it.rows >= it.limit {
-		return nil, io.EOF
-	}
-	for {
+	for len(it.ready) == 0 {
+		if it.limit > 0 && it.rows >= it.limit {
+			return nil, io.EOF
+		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		local, seq, ok, err := it.nextEntry()
+		more, err := it.fetchBatch(ctx)
 		if err != nil {
 			return nil, err
 		}
-		if !ok {
+		if !more && len(it.ready) == 0 {
 			return nil, io.EOF
 		}
-		r, found, err := it.fetch(ctx, local, seq)
+	}
+	r := it.ready[0]
+	it.ready = it.ready[1:]
+	it.rows++
+	return r, nil
+}
+
+// fetchBatch reads the next batch of entries and fetches their rows:
+// the hot versions with one MultiGet, then the rows not hot from the
+// cold files one by one. more is false once the entries are exhausted.
+func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
+	n := it.batch
+	if it.limit > 0 {
+		n = min(n, it.limit-it.rows)
+	}
+	it.batch = min(2*it.batch, indexBatchMax)
+	r := it.r
+	it.keys, it.seqs = it.keys[:0], it.seqs[:0]
+	more = true
+	for len(it.keys) < n {
+		local, seq, ok, err := it.nextEntry()
 		if err != nil {
-			return nil, err
+			return false, err
+		}
+		if !ok {
+			more = false
+			break
+		}
+		key := make([]byte, 0, len(r.t.prefix)+len(local))
+		it.keys, it.seqs = append(it.keys, append(append(key, r.t.prefix...), local...)), append(it.seqs, seq)
+	}
+	vals, err := r.snap.MultiGet(r.t.shape.CF, it.keys)
+	if err != nil {
+		return false, tableError(r.t.shape, err)
+	}
+	for i, key := range it.keys {
+		row, found, err := it.fetch(ctx, key, vals[i], it.seqs[i])
+		if err != nil {
+			return false, err
 		}
 		if found {
-			it.rows++
-			return r, nil
+			it.ready = append(it.ready, row)
 		}
 	}
+	return more, nil
 }
 
 // nextEntry returns the next entry's row key (partition-local, a copy) and
@@ -125,25 +176,21 @@ func (it *indexIter) nextEntry() ([]byte, int64, bool, error) {
 	}
 }
 
-// fetch reads the row of an entry, if its version is the entry's and the
-// session may see it.
-func (it *indexIter) fetch(ctx *sql.Context, local []byte, seq int64) (sql.Row, bool, error) {
+// fetch reads the row of an entry from its hot version (value, nil when
+// the key has none) or else from the cold files, if that version is the
+// entry's and the session may see it.
+func (it *indexIter) fetch(ctx *sql.Context, key, value []byte, seq int64) (sql.Row, bool, error) {
 	r := it.r
 	s := r.t.shape
-	key := append(append(make([]byte, 0, len(r.t.prefix)+len(local)), r.t.prefix...), local...)
-	v, err := r.snap.Get(s.CF, key)
-	switch {
-	case err == nil:
-		h, err := row.DecodeHeader(v)
+	if value != nil {
+		h, err := row.DecodeHeader(value)
 		if err != nil {
 			return nil, false, tableError(s, err)
 		}
 		if h.Seq != seq {
 			return nil, false, nil
 		}
-		return r.decode(key, v)
-	case !errors.Is(err, kv.ErrNotFound):
-		return nil, false, tableError(s, err)
+		return r.decode(key, value)
 	}
 	if !it.filesRead {
 		it.filesRead = true
@@ -153,7 +200,7 @@ func (it *indexIter) fetch(ctx *sql.Context, local []byte, seq int64) (sql.Row, 
 		}
 		r.files = files
 	}
-	cr, missing, found, err := tier.Lookup(ctx, r.files, s.Schema, r.wanted, local)
+	cr, missing, found, err := tier.Lookup(ctx, r.files, s.Schema, r.wanted, key[len(r.t.prefix):])
 	if err != nil {
 		return nil, false, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.Meta.TableID))
 	}
