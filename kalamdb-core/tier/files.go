@@ -24,6 +24,9 @@ type fileCache struct {
 	max   int
 	files map[string]*File
 	tick  uint64
+	// pages holds what reads decode from the files (pages, footers, page
+	// indexes, bloom filters), shared by all of them.
+	pages *cold.Cache
 }
 
 type File struct {
@@ -35,8 +38,8 @@ type File struct {
 	key   string
 }
 
-func newFileCache(max int) *fileCache {
-	return &fileCache{max: max, files: map[string]*File{}}
+func newFileCache(max int, pages *cold.Cache) *fileCache {
+	return &fileCache{max: max, files: map[string]*File{}, pages: pages}
 }
 
 // open returns the file at path of a storage, opened once and shared.
@@ -51,7 +54,7 @@ func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storag
 		return cf, nil
 	}
 	c.mu.Unlock()
-	f, err := cold.OpenFile(ctx, fsys, path)
+	f, err := cold.OpenFileWith(ctx, fsys, path, cold.OpenOptions{Cache: c.pages, StorageID: storageID})
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +91,7 @@ func (c *fileCache) evictLocked() {
 
 // forget drops a file (deleted by compaction or cleanup) from the cache.
 func (c *fileCache) forget(storageID, path string) {
+	c.pages.Invalidate(storageID, path)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := storageID + "\x00" + path

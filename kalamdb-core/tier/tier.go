@@ -93,8 +93,12 @@ func Open(db *kv.DB, cat *catalog.Catalog, tabs *tables.Registry, o Options) (*M
 	if err != nil {
 		return nil, fmt.Errorf("tier: %w", err)
 	}
+	pages, err := cold.NewCache(cold.CacheOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("tier: %w", err)
+	}
 	return &Manager{db: db, cat: cat, tables: tabs, jobs: o.Jobs, locks: o.Locks, opts: o, manifests: manifests,
-		files: newFileCache(1024), storages: map[string]cold.Storage{}, epochs: map[string]*atomic.Uint64{},
+		files: newFileCache(1024, pages), storages: map[string]cold.Storage{}, epochs: map[string]*atomic.Uint64{},
 		closing: make(chan struct{}), obsolete: newObsoleteFiles(), builds: &indexBuilds{jobs: map[string]indexBuild{}}}, nil
 }
 
