@@ -743,3 +743,66 @@ func TestIndexValueTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexWithoutPrimaryKey: on a table keyed by its hidden identity, an
+// index names rows by that identity; updates and deletes through the index
+// find their rows, hot and cold.
+func TestIndexWithoutPrimaryKey(t *testing.T) {
+	e := newEnv(t)
+	e.root().must(`CREATE NAMESPACE ns; CREATE TABLE ns.log (conv BIGINT, v TEXT)`)
+	a := e.as("alice", systable.RoleUser)
+	for i := 0; i < 30; i++ {
+		a.must(fmt.Sprintf("INSERT INTO ns.log VALUES (%d, 'v%d')", i%3, i))
+	}
+	createIndex(t, e, "CREATE INDEX log_conv ON ns.log (conv)")
+	flushTable(t, e, "ns.log")
+	a.must("UPDATE ns.log SET conv = 7 WHERE conv = 1 AND v < 'v2'")
+	a.must("DELETE FROM ns.log WHERE conv = 2")
+	a.must("INSERT INTO ns.log VALUES (7, 'new')")
+	for c := 0; c < 8; c++ {
+		got := a.rows(fmt.Sprintf("SELECT v FROM ns.log WHERE conv = %d ORDER BY v", c))
+		want := a.rows(fmt.Sprintf("SELECT v FROM ns.log WHERE conv + 0 = %d ORDER BY v", c))
+		if got != want {
+			t.Fatalf("conv %d: %s, want %s", c, got, want)
+		}
+	}
+	if got := a.rows("SELECT count(*) FROM ns.log WHERE conv = 7"); got != "[[6]]" {
+		t.Fatalf("conv 7: %s", got)
+	}
+	visible := a.rows("SELECT count(*) FROM ns.log")
+	if n := len(indexKeys(t, e, "ns", "log", "log_conv")); fmt.Sprintf("[[%d]]", n) != visible {
+		t.Fatalf("%d entries for %s rows", n, visible)
+	}
+}
+
+// TestIndexAndSchemaChanges: an index on a column added after rows were
+// written indexes their DEFAULT, as reads give it; widening an indexed
+// column keeps its entries; DROP NAMESPACE removes index families.
+func TestIndexAndSchemaChanges(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE NAMESPACE ns; CREATE TABLE ns.t (id BIGINT PRIMARY KEY, n INT)`)
+	a := e.as("alice", systable.RoleUser)
+	a.must("INSERT INTO ns.t VALUES (1, 10), (2, 20), (3, 30)")
+	flushTable(t, e, "ns.t")
+	a.must("INSERT INTO ns.t VALUES (4, 40)")
+	root.must("ALTER TABLE ns.t ADD COLUMN grp INT DEFAULT 5")
+	a.must("INSERT INTO ns.t (id, n, grp) VALUES (5, 50, 6)")
+	createIndex(t, e, "CREATE INDEX t_grp ON ns.t (grp, n)")
+	createIndex(t, e, "CREATE INDEX t_n ON ns.t (n)")
+	if got := a.rows("SELECT id FROM ns.t WHERE grp = 5 ORDER BY n DESC LIMIT 10"); got != "[[4],[3],[2],[1]]" {
+		t.Fatalf("rows written before the column: %s", got)
+	}
+	checkIndexExact(t, e, "ns", "t", "t_grp", "alice")
+	root.must("ALTER TABLE ns.t MODIFY COLUMN n BIGINT")
+	a.must("INSERT INTO ns.t (id, n) VALUES (6, 5000000000)")
+	if got := a.rows("SELECT id FROM ns.t WHERE n >= 30 ORDER BY n"); got != "[[3],[4],[5],[6]]" {
+		t.Fatalf("after widening: %s", got)
+	}
+	checkIndexExact(t, e, "ns", "t", "t_n", "alice")
+	checkIndexExact(t, e, "ns", "t", "t_grp", "alice")
+	root.must("DROP NAMESPACE ns CASCADE")
+	if _, ok := e.kv.LookupColumnFamily(schema.IndexFamilyName("ns", "t")); ok {
+		t.Fatal("DROP NAMESPACE left the index family")
+	}
+}
