@@ -112,6 +112,7 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 		key := make([]byte, 0, len(r.t.prefix)+len(local))
 		it.keys, it.seqs = append(it.keys, append(append(key, r.t.prefix...), local...)), append(it.seqs, seq)
 	}
+	r.t.e.indexRows.Add(int64(len(it.keys)))
 	vals, err := r.snap.MultiGet(r.t.shape.CF, it.keys)
 	if err != nil {
 		return false, tableError(r.t.shape, err)

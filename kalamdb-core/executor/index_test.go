@@ -806,3 +806,31 @@ func TestIndexAndSchemaChanges(t *testing.T) {
 		t.Fatal("DROP NAMESPACE left the index family")
 	}
 }
+
+// TestIndexTopNStops: the newest n rows of a large conversation fetch n
+// rows through the fast path, and at most a first batch through the
+// planner, whose LIMIT stops the scan: neither reads the conversation.
+func TestIndexTopNStops(t *testing.T) {
+	for _, slow := range []bool{false, true} {
+		e := newEnvWith(t, slow)
+		e.root().must(`CREATE NAMESPACE ns; CREATE TABLE ns.m (id BIGINT PRIMARY KEY, conv BIGINT, body TEXT)`)
+		a := e.as("alice", systable.RoleUser)
+		var sb strings.Builder
+		for i := 1; i <= 2000; i++ {
+			if sb.Len() > 0 {
+				sb.WriteString(", ")
+			}
+			fmt.Fprintf(&sb, "(%d, %d, 'b')", i, i%2)
+		}
+		a.must("INSERT INTO ns.m VALUES " + sb.String())
+		createIndex(t, e, "CREATE INDEX m_conv ON ns.m (conv, id)")
+		before := e.db.Engine.IndexRowsFetched()
+		if got := a.rows("SELECT id FROM ns.m WHERE conv = $1 ORDER BY id DESC LIMIT 3", 1); got != "[[1999],[1997],[1995]]" {
+			t.Fatalf("slow=%v: %s", slow, got)
+		}
+		fetched := e.db.Engine.IndexRowsFetched() - before
+		if want := map[bool]int64{false: 3, true: 8}[slow]; fetched != want {
+			t.Fatalf("slow=%v: %d rows fetched for LIMIT 3, want %d", slow, fetched, want)
+		}
+	}
+}
