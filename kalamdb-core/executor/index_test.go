@@ -478,6 +478,8 @@ func TestIndexPlans(t *testing.T) {
 		{"SELECT id FROM ns.t WHERE conv = 1 ORDER BY n DESC, id DESC LIMIT 5", true, false, "reverse: true"},
 		{"SELECT id FROM ns.t WHERE conv = 1 AND n = 2 ORDER BY id DESC LIMIT 5", true, false, "reverse: true"},
 		{"SELECT id FROM ns.t t WHERE t.conv = 1 ORDER BY t.conv, t.n LIMIT 5", true, false, ""},
+		{"SELECT x.id FROM ns.t x WHERE x.conv = 1 ORDER BY x.n DESC LIMIT 5", true, false, "reverse: true"},
+		{"SELECT id FROM ns.t WHERE conv = 1 ORDER BY conv DESC", true, false, ""},
 		// Not the index's order: NULLS FIRST ascending, mixed directions,
 		// keys out of order, several values of the leading column.
 		{"SELECT id FROM ns.t WHERE conv = 1 ORDER BY n NULLS FIRST LIMIT 5", true, true, "sort_key"},
