@@ -118,31 +118,18 @@ func indexOrders(ctx *sql.Context, si *secIndex, lookup sql.IndexLookup, fields 
 	for bound < len(ranges[0]) && bound < len(si.cols) && isPointRange(ctx, ranges[0][bound]) {
 		bound++
 	}
-	next := bound
-	var order sql.SortOrder
+	keys := make([]orderKey, 0, len(fields))
 	for _, f := range fields {
 		gf, isField := f.Column.(*expression.GetField)
 		if !isField || !strings.EqualFold(gf.Table(), table) && !strings.EqualFold(gf.Table(), alias) {
 			return false, false
 		}
-		col := si.column(gf.Name())
-		switch {
-		case col >= 0 && col < bound:
-			continue // one value: no order to keep
-		case col != next:
-			return false, false
-		case next > bound && f.Order != order:
-			return false, false
-		}
-		order = f.Order
-		// The index has NULLs last ascending (first descending), which
-		// is NullsLast in the engine's direction-relative terms.
-		if si.cols[col].nullable && f.NullOrdering != sql.NullsLast {
-			return false, false
-		}
-		next++
+		// The engine's NULL placement is relative to the direction:
+		// NullsFirst puts NULLs first ascending and last descending.
+		asc := f.Order == sql.Ascending
+		keys = append(keys, orderKey{name: gf.Name(), desc: !asc, nullsFirst: (f.NullOrdering == sql.NullsFirst) == asc})
 	}
-	return order == sql.Descending, true
+	return keysFollowIndex(si, bound, keys)
 }
 
 // isPointRange reports a column range that holds one value (or NULL).

@@ -292,6 +292,28 @@ func OpenCursor(ctx context.Context, file *File, current *systable.TableSchema, 
 	return c, nil
 }
 
+// openCursors opens a forward cursor over each whole file, wanting the
+// given columns; on an error it returns the cursors opened so far, which
+// the caller closes (closeCursors) in every case.
+func openCursors(ctx context.Context, files []*File, current *systable.TableSchema, want []int) ([]*Cursor, error) {
+	cursors := make([]*Cursor, 0, len(files))
+	for _, f := range files {
+		c, err := OpenCursor(ctx, f, current, want, nil, nil, false)
+		if err != nil {
+			return cursors, err
+		}
+		cursors = append(cursors, c)
+	}
+	return cursors, nil
+}
+
+// closeCursors closes cursors.
+func closeCursors(cursors []*Cursor) {
+	for _, c := range cursors {
+		c.Close()
+	}
+}
+
 // Peek returns the cursor's current row, or nil at the end.
 func (c *Cursor) Peek() (*cold.Row, error) {
 	if c.reverse {

@@ -314,18 +314,10 @@ func (m *Manager) buildPartition(ctx context.Context, t *catalog.Table, shape *t
 		return err
 	}
 	defer ReleaseAll(files)
-	var cursors []*Cursor
-	defer func() {
-		for _, c := range cursors {
-			c.Close()
-		}
-	}()
-	for _, f := range files {
-		c, err := OpenCursor(ctx, f, t.Schema, ix.Cols, nil, nil, false)
-		if err != nil {
-			return err
-		}
-		cursors = append(cursors, c)
+	cursors, err := openCursors(ctx, files, t.Schema, ix.Cols)
+	defer closeCursors(cursors)
+	if err != nil {
+		return err
 	}
 	var hotEnd []byte
 	if len(prefix) > 0 {

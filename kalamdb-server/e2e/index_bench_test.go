@@ -4,17 +4,13 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
-	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // The recent-messages workload of the side-by-side comparison with
@@ -32,60 +28,48 @@ const (
 )
 
 // loadRecent writes the workload's rows into dir (with the index or
-// without, all hot or all flushed to Parquet) through the core, started so
-// that jobs run, and closes it again.
+// without, all hot or all flushed to Parquet) through the core.
 func loadRecent(b *testing.B, dir string, index, cold bool) {
 	b.Helper()
-	store, err := kv.Open(filepath.Join(dir, "rocksdb"), kv.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: filepath.Join(dir, "storage")})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := db.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer func() { db.Close(); store.Close() }()
-	x := db.Executor
-	exec := func(sqlText string) []executor.Result {
-		res, err := x.Execute(context.Background(), executor.Request{UserID: "root", Role: systable.RoleSystem, SQL: sqlText})
-		if err != nil {
-			b.Fatalf("%.80s: %v", sqlText, err)
-		}
-		return res
-	}
-	wait := func(id string) {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-		defer cancel()
-		if j, err := db.Jobs.Wait(ctx, id); err != nil || j.Status != systable.JobCompleted {
-			b.Fatalf("job %s: %v %+v", id, err, j)
-		}
-	}
-	exec(recentSchema)
-	exec("CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user")
-	r := rand.New(rand.NewPCG(7, 7))
-	var sb strings.Builder
-	for i := 0; i < recentRows; {
-		sb.Reset()
-		sb.WriteString("INSERT INTO ns.messages (conversation_id, role, content) VALUES ")
-		for j := 0; j < 500 && i < recentRows; j, i = j+1, i+1 {
-			if j > 0 {
-				sb.WriteString(", ")
+	preloadDB(b, dir, func(db *database.Database) {
+		exec := func(sqlText string) []executor.Result {
+			res, err := db.Executor.Execute(context.Background(), executor.Request{UserID: "root", Role: systable.RoleSystem, SQL: sqlText})
+			if err != nil {
+				b.Fatalf("%.80s: %v", sqlText, err)
 			}
-			fmt.Fprintf(&sb, "(%d, 'user', '%s')", r.IntN(recentConvs), strings.Repeat("x", 40+r.IntN(361)))
+			return res
 		}
-		exec("EXECUTE AS USER 'alice' (" + sb.String() + ")")
-	}
-	if index {
-		if job, _ := exec(recentIndex)[0].Rows[0][4].(string); job != "" {
-			wait(job)
+		wait := func(id string) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+			defer cancel()
+			if j, err := db.Jobs.Wait(ctx, id); err != nil || j.Status != systable.JobCompleted {
+				b.Fatalf("job %s: %v %+v", id, err, j)
+			}
 		}
-	}
-	if cold {
-		wait(exec("STORAGE FLUSH TABLE ns.messages")[0].Rows[0][0].(string))
-	}
+		exec(recentSchema)
+		exec("CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user")
+		r := rand.New(rand.NewPCG(7, 7))
+		var sb strings.Builder
+		for i := 0; i < recentRows; {
+			sb.Reset()
+			sb.WriteString("INSERT INTO ns.messages (conversation_id, role, content) VALUES ")
+			for j := 0; j < 500 && i < recentRows; j, i = j+1, i+1 {
+				if j > 0 {
+					sb.WriteString(", ")
+				}
+				fmt.Fprintf(&sb, "(%d, 'user', '%s')", r.IntN(recentConvs), strings.Repeat("x", 40+r.IntN(361)))
+			}
+			exec("EXECUTE AS USER 'alice' (" + sb.String() + ")")
+		}
+		if index {
+			if job, _ := exec(recentIndex)[0].Rows[0][4].(string); job != "" {
+				wait(job)
+			}
+		}
+		if cold {
+			wait(exec("STORAGE FLUSH TABLE ns.messages")[0].Rows[0][0].(string))
+		}
+	})
 }
 
 // BenchmarkHTTPRecentMessages measures the newest 50 messages of a

@@ -90,14 +90,10 @@ func (s *Snapshot) MultiGet(cf *ColumnFamily, keys [][]byte) ([][]byte, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
-	if err := s.acquire(); err != nil {
+	if err := s.hold(cf); err != nil {
 		return nil, err
 	}
-	defer s.release()
-	if err := cf.acquire(); err != nil {
-		return nil, err
-	}
-	defer cf.release()
+	defer s.unhold(cf)
 	size := 0
 	for _, k := range keys {
 		size += len(k)
