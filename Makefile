@@ -64,10 +64,15 @@ fuzz: deps
 
 # The soak run: the real server under writes from several users, flushes,
 # compactions and live subscribers, killed with SIGKILL and restarted over
-# and over, checking every acknowledged write and every live view.
+# and over, checking every acknowledged write and every live view; then the
+# secondary index property test with many more operations (any seed
+# reproduces a failure: make soak INDEX_SEED=n).
 SOAK ?= 10m
+INDEX_OPS ?= 20000
+INDEX_SEED ?= 1
 soak: build
 	KALAMDB_SOAK=$(SOAK) go test -count=1 -run '^TestSoak$$' -timeout 0 -v ./kalamdb-server/e2e/
+	KALAMDB_INDEX_OPS=$(INDEX_OPS) KALAMDB_INDEX_SEED=$(INDEX_SEED) go test -count=1 -run '^TestIndexProperty$$' -timeout 0 -v ./kalamdb-core/executor/
 
 clean:
 	rm -rf bin $(BENCH_OUT)

@@ -45,7 +45,9 @@ func (c *Catalog) AlterTable(st *dialect.AlterTable) (*Table, error) {
 			err = addColumn(sch, st.Column, used)
 		}
 	case dialect.AlterDropColumn:
-		err = dropColumn(sch, st.ColumnName)
+		if err = refuseIndexedColumn(t, st.ColumnName); err == nil {
+			err = dropColumn(sch, st.ColumnName)
+		}
 	case dialect.AlterModifyColumn:
 		err = modifyColumn(sch, st.Column)
 	case dialect.AlterSetProperties:

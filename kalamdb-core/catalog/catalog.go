@@ -248,16 +248,18 @@ func (c *Catalog) bootstrap() error {
 	return nil
 }
 
-// dropOrphanFamilies removes table data families without a table.
+// dropOrphanFamilies removes table data and index families without a
+// table.
 func (c *Catalog) dropOrphanFamilies() error {
 	snap := c.cur.Load()
-	owned := make(map[string]bool, len(snap.tables))
+	owned := make(map[string]bool, 2*len(snap.tables))
 	for _, t := range snap.tables {
 		owned[t.Family] = true
+		owned[t.IndexFamily()] = true
 	}
 	for _, name := range c.db.ColumnFamilyNames() {
 		isData := strings.HasPrefix(name, "user_table:") || strings.HasPrefix(name, "shared_table:") ||
-			strings.HasPrefix(name, "stream_table:")
+			strings.HasPrefix(name, "stream_table:") || strings.HasPrefix(name, schema.IndexFamilyPrefix)
 		if isData && !owned[name] {
 			if err := c.db.DropColumnFamily(name); err != nil {
 				return fmt.Errorf("drop orphan column family %s: %w", name, err)

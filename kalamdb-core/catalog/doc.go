@@ -1,6 +1,7 @@
 // Package catalog owns the database's metadata at run time: namespaces,
-// tables with their current schema, views, users and storages. It loads them from
-// the system tables of kalamdb-sql at start, serves reads from an immutable
+// tables with their current schema and secondary index definitions,
+// views, users and storages. It loads them from the system tables of
+// kalamdb-sql at start, serves reads from an immutable
 // in-memory Snapshot (one atomic load, no lock, on every statement), and
 // applies every change by first writing the system rows in one atomic batch
 // and only then publishing a new Snapshot. A crash between the two loses

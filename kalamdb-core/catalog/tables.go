@@ -168,10 +168,13 @@ func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExist
 	return t, runAll([]func(){after}), c.DropTableData(t)
 }
 
-// DropTableData removes a dropped table's hot data. It is idempotent.
+// DropTableData removes a dropped table's hot data and index entries. It
+// is idempotent.
 func (c *Catalog) DropTableData(t *Table) error {
-	if err := c.db.DropColumnFamily(t.Family); err != nil {
-		return fmt.Errorf("drop data of %s: %w", t.Meta.TableID, err)
+	for _, f := range []string{t.Family, t.IndexFamily()} {
+		if err := c.db.DropColumnFamily(f); err != nil {
+			return fmt.Errorf("drop data of %s: %w", t.Meta.TableID, err)
+		}
 	}
 	return nil
 }

@@ -132,7 +132,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open transactions: %w", err)
 	}
-	txns, err := txn.Open(db, txn.Options{Locks: locks, Seq: seq, Cold: tm, Sink: sink})
+	txns, err := txn.Open(db, txn.Options{Locks: locks, Seq: seq, Cold: tm, Sink: sink, Tables: tabs})
 	if err != nil {
 		return nil, fmt.Errorf("open transactions: %w", err)
 	}
@@ -160,11 +160,14 @@ func (t tee) Publish(changes []txn.Change) {
 }
 
 // Start starts the background work: the job workers, then the retry of
-// jobs a crash interrupted, the flush policy loop, the live queries' check
+// jobs a crash interrupted and of index builds, the flush policy loop, the live queries' check
 // of dropped tables and changed accounts, and the stream sweeper.
 func (d *Database) Start() error {
 	d.Jobs.Start()
 	if err := d.Tier.Retry(d.interrupted); err != nil {
+		return err
+	}
+	if err := d.Tier.ResumeIndexBuilds(); err != nil {
 		return err
 	}
 	if d.cfg.FlushCheckInterval > 0 {

@@ -116,11 +116,13 @@ func (t *dataTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 
 // PartitionRows implements sql.Table.
 func (t *dataTable) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, error) {
-	sp, ok := p.(*scanPartition)
-	if !ok {
-		return nil, fmt.Errorf("table %s: unexpected partition %T", t, p)
+	switch x := p.(type) {
+	case *scanPartition:
+		return t.scan(ctx, x)
+	case *indexPartition:
+		return t.indexScan(ctx, x)
 	}
-	return t.scan(ctx, sp)
+	return nil, fmt.Errorf("table %s: unexpected partition %T", t, p)
 }
 
 // scan opens a row iterator over one key range of the partition: the

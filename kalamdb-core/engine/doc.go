@@ -6,9 +6,10 @@
 // files, the editors that turn the engine's row edits into writes of the
 // statement's transaction (package txn), the session that carries the
 // effective identity, KalamDB's SQL functions with PostgreSQL semantics
-// (pg*.go), the analyzer rules, the fast path for primary-key lookups and
-// plain INSERTs, the encoding of results for the wire, and the compilation
-// of live query filters. Transactions, the tier lifecycle and permissions
+// (pg*.go), the analyzer rules, secondary indexes as engine indexes
+// (index*.go: lookups, the sort they make unnecessary, their fast path),
+// the fast path for primary-key lookups and plain INSERTs, the encoding of
+// results for the wire, and the compilation of live query filters. Transactions, the tier lifecycle and permissions
 // are other packages' (txn, tier, authz); the engine asks them.
 //
 // # Invariants
@@ -16,8 +17,8 @@
 //   - Isolation is a property of the table provider: a USER or STREAM table
 //     resolved for a session is built for that session's effective user
 //     (whose id must name a partition) and can only ever read or write that
-//     user's key prefix. No WHERE clause is rewritten. The fast path opens
-//     tables through the same factory.
+//     user's key prefix, of the table and of its indexes. No WHERE clause
+//     is rewritten. The fast path opens tables through the same factory.
 //   - A statement reads every table, tier and manifest at one snapshot,
 //     taken at its first read of a data table.
 //   - Nothing reaches the store before the transaction commits.

@@ -86,6 +86,8 @@ type Engine struct {
 	// noFastPath disables fastPath (Options.DisableFastPath).
 	noFastPath bool
 	fastHits   atomic.Int64
+	// indexRows counts the rows secondary index scans fetched.
+	indexRows atomic.Int64
 
 	sessions sync.Pool
 	nextConn atomic.Uint32
@@ -130,6 +132,10 @@ func (e *Engine) Close() error {
 
 // FastPathStatements counts the statements that ran on the fast path.
 func (e *Engine) FastPathStatements() int64 { return e.fastHits.Load() }
+
+// IndexRowsFetched counts the rows secondary index scans have fetched, to
+// observe that a top-N stops after its rows (tests, metrics).
+func (e *Engine) IndexRowsFetched() int64 { return e.indexRows.Load() }
 
 // ForgetTable drops anything cached for a dropped table.
 func (e *Engine) ForgetTable(t *catalog.Table) { e.provider.tables.forget(t) }

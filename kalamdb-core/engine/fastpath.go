@@ -165,11 +165,12 @@ func isNumeric(n dialect.TypeName) bool {
 	return false
 }
 
-// fastSelect runs SELECT cols FROM t WHERE pk = const.
+// fastSelect runs SELECT cols FROM t WHERE pk = const, and the SELECTs a
+// secondary index answers (fastIndexSelect).
 func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Select, bindings map[string]sqlparser.Expr,
 	maxRows int, maxBytes int64) (*QueryResult, error) {
 	if s.With != nil || s.Into != nil || s.Lock != "" || len(s.GroupBy) > 0 || s.Having != nil || len(s.Window) > 0 ||
-		len(s.OrderBy) > 0 || s.Limit != nil || s.QueryOpts != (sqlparser.QueryOpts{}) || len(s.From) != 1 || s.Where == nil {
+		s.QueryOpts != (sqlparser.QueryOpts{}) || len(s.From) != 1 || s.Where == nil {
 		return nil, errNoFastPath
 	}
 	ate, ok := s.From[0].(*sqlparser.AliasedTableExpr)
@@ -194,10 +195,6 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		return nil, errNoFastPath
 	}
 	dt := tbl.(*dataTable)
-	shape := dt.shape
-	if shape.PK < 0 {
-		return nil, errNoFastPath
-	}
 	qualifier := strings.ToLower(tn.Name.String())
 	if !ate.As.IsEmpty() {
 		qualifier = strings.ToLower(ate.As.String())
@@ -207,6 +204,19 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		return q.IsEmpty() || (strings.ToLower(q.Name.String()) == qualifier &&
 			(q.DbQualifier.IsEmpty() || strings.EqualFold(q.DbQualifier.String(), t.Meta.NamespaceID)))
 	}
+	if len(s.OrderBy) == 0 && s.Limit == nil && dt.shape.PK >= 0 {
+		res, err := e.fastPKSelect(sctx, dt, s, qualifier, ownsColumn, bindings, maxRows, maxBytes)
+		if !errors.Is(err, errNoFastPath) {
+			return res, err
+		}
+	}
+	return e.fastIndexSelect(sctx, dt, s, qualifier, ownsColumn, bindings, maxRows, maxBytes)
+}
+
+// fastPKSelect runs SELECT cols FROM t WHERE pk = const.
+func (e *Engine) fastPKSelect(sctx *sql.Context, dt *dataTable, s *sqlparser.Select, qualifier string, ownsColumn func(*sqlparser.ColName) bool,
+	bindings map[string]sqlparser.Expr, maxRows int, maxBytes int64) (*QueryResult, error) {
+	shape := dt.shape
 	// WHERE pk = constant, in either order.
 	cmp, ok := s.Where.Expr.(*sqlparser.ComparisonExpr)
 	if !ok || cmp.Operator != sqlparser.EqualStr || cmp.Escape != nil {
@@ -228,44 +238,9 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 	if err != nil {
 		return nil, err
 	}
-	// The select list: *, or plain columns of this table.
-	var cols []int
-	var names []string
-	for _, se := range s.SelectExprs {
-		switch x := se.(type) {
-		case *sqlparser.StarExpr:
-			if !x.TableName.IsEmpty() && strings.ToLower(x.TableName.Name.String()) != qualifier {
-				return nil, errNoFastPath
-			}
-			for i, c := range shape.sch {
-				cols, names = append(cols, i), append(names, c.Name)
-			}
-		case *sqlparser.AliasedExpr:
-			c, ok := x.Expr.(*sqlparser.ColName)
-			if !ok || !ownsColumn(c) {
-				return nil, errNoFastPath
-			}
-			i := shape.sch.IndexOfColName(c.Name.Lowered())
-			if i < 0 {
-				return nil, errNoFastPath
-			}
-			name := c.Name.String()
-			if !x.As.IsEmpty() {
-				name = x.As.String()
-			}
-			cols, names = append(cols, i), append(names, name)
-		default:
-			return nil, errNoFastPath
-		}
-	}
-	// A column named twice would need the decoder to fill two slots from
-	// one value; rare enough to leave to the engine.
-	seen := make(map[int]bool, len(cols))
-	for _, c := range cols {
-		if seen[c] {
-			return nil, errNoFastPath
-		}
-		seen[c] = true
+	cols, names, err := selectColumns(s, shape, qualifier, ownsColumn)
+	if err != nil {
+		return nil, err
 	}
 	dt = dt.withColumns(cols)
 	key, err := row.AppendKey(append([]byte(nil), dt.prefix...), shape.PKType, pkVal)
@@ -277,16 +252,8 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		return nil, err
 	}
 	defer iter.Close(sctx)
-	// The result's columns as the planner would describe them: the
-	// table's columns, named as the select list names them.
-	sch := make(sql.Schema, len(cols))
-	for i, c := range cols {
-		col := *shape.sch[c]
-		col.Name = names[i]
-		sch[i] = &col
-	}
-	w := e.newResultWriter(sch, maxRows, maxBytes)
-	w.onRow = sess.onRow
+	w := e.newResultWriter(resultSchema(shape, cols, names), maxRows, maxBytes)
+	w.onRow = sctx.Session.(*Session).onRow
 	w.res.Rows = [][]any{}
 	r, err := iter.Next(sctx)
 	if err == nil {
@@ -297,6 +264,63 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		return nil, err
 	}
 	return w.res, nil
+}
+
+// selectColumns resolves a select list of *, or of plain columns of the
+// table (ownsColumn), to the table's column indices and the names the
+// result gives them; anything else is errNoFastPath.
+func selectColumns(s *sqlparser.Select, shape *tableShape, qualifier string, ownsColumn func(*sqlparser.ColName) bool) ([]int, []string, error) {
+	var cols []int
+	var names []string
+	for _, se := range s.SelectExprs {
+		switch x := se.(type) {
+		case *sqlparser.StarExpr:
+			if !x.TableName.IsEmpty() && strings.ToLower(x.TableName.Name.String()) != qualifier {
+				return nil, nil, errNoFastPath
+			}
+			for i, c := range shape.sch {
+				cols, names = append(cols, i), append(names, c.Name)
+			}
+		case *sqlparser.AliasedExpr:
+			c, ok := x.Expr.(*sqlparser.ColName)
+			if !ok || !ownsColumn(c) {
+				return nil, nil, errNoFastPath
+			}
+			i := shape.sch.IndexOfColName(c.Name.Lowered())
+			if i < 0 {
+				return nil, nil, errNoFastPath
+			}
+			name := c.Name.String()
+			if !x.As.IsEmpty() {
+				name = x.As.String()
+			}
+			cols, names = append(cols, i), append(names, name)
+		default:
+			return nil, nil, errNoFastPath
+		}
+	}
+	// A column named twice would need the decoder to fill two slots from
+	// one value; rare enough to leave to the engine.
+	seen := make(map[int]bool, len(cols))
+	for _, c := range cols {
+		if seen[c] {
+			return nil, nil, errNoFastPath
+		}
+		seen[c] = true
+	}
+	return cols, names, nil
+}
+
+// resultSchema describes a fast path result as the planner would: the
+// table's columns, named as the select list names them.
+func resultSchema(shape *tableShape, cols []int, names []string) sql.Schema {
+	sch := make(sql.Schema, len(cols))
+	for i, c := range cols {
+		col := *shape.sch[c]
+		col.Name = names[i]
+		sch[i] = &col
+	}
+	return sch
 }
 
 // fastInsert runs INSERT INTO t (cols) VALUES (consts), ... .

@@ -11,12 +11,20 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
-// GetIndexes implements sql.IndexAddressable: the primary key, if any.
+// GetIndexes implements sql.IndexAddressable: the primary key, if any,
+// then the ready secondary indexes the statement may use.
 func (t *dataTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
-	if t.shape.index == nil || t.sess.noIndexes {
+	if t.sess.noIndexes {
 		return nil, nil
 	}
-	return []sql.Index{t.shape.index}, nil
+	var out []sql.Index
+	if t.shape.index != nil {
+		out = append(out, t.shape.index)
+	}
+	for _, si := range t.secondaryIndexes() {
+		out = append(out, si)
+	}
+	return out, nil
 }
 
 // PreciseMatch is false: a range may be widened when a bound does not
@@ -25,6 +33,9 @@ func (t *dataTable) PreciseMatch() bool { return false }
 
 // IndexedAccess implements sql.IndexAddressable.
 func (t *dataTable) IndexedAccess(_ *sql.Context, lookup sql.IndexLookup) sql.IndexedTable {
+	if _, ok := t.ownsIndex(lookup.Index); ok {
+		return t
+	}
 	if t.shape.index == nil || lookup.Index == nil || lookup.Index.ID() != t.shape.index.ID() {
 		return nil
 	}
@@ -34,6 +45,9 @@ func (t *dataTable) IndexedAccess(_ *sql.Context, lookup sql.IndexLookup) sql.In
 // LookupPartitions implements sql.IndexedTable: one partition per range of
 // the lookup, each clamped to the session's partition.
 func (t *dataTable) LookupPartitions(ctx *sql.Context, lookup sql.IndexLookup) (sql.PartitionIter, error) {
+	if si, ok := t.ownsIndex(lookup.Index); ok {
+		return t.indexLookupPartitions(ctx, si, lookup)
+	}
 	ranges, ok := lookup.Ranges.(sql.MySQLRangeCollection)
 	if !ok {
 		return t.Partitions(ctx)
@@ -118,13 +132,8 @@ func (t *dataTable) cutKey(ctx *sql.Context, c sql.MySQLRangeCut) (key []byte, a
 	default:
 		return nil, false, false
 	}
-	col := t.shape.sch[t.shape.PK]
-	conv, _, err := col.Type.Convert(ctx, v)
-	if err != nil || conv == nil || !exactKeyConversion(v, conv) {
-		return nil, false, false
-	}
-	norm, err := row.Normalize(t.shape.PKType, conv)
-	if err != nil {
+	norm, ok := t.keyValue(ctx, t.shape.sch[t.shape.PK].Type, t.shape.PKType, v)
+	if !ok {
 		return nil, false, false
 	}
 	k, err := row.AppendKey(nil, t.shape.PKType, norm)

@@ -25,6 +25,7 @@ func newAnalyzer(p *Provider) *analyzer.Analyzer {
 	a := analyzer.NewBuilder(p).
 		AddPreAnalyzeRule(pgTypesRuleID, pgTypes).
 		AddPostAnalyzeRule(strictCastRuleID, strictCasts).Build()
+	installSortByIndex(a)
 	a.ExecBuilder = newCheckedBuilder()
 	return a
 }

@@ -192,6 +192,10 @@ func bindValue(p any) (sqlparser.Expr, error) {
 // filtersOnDeleted reports whether a WHERE, ON or HAVING clause of the
 // statement mentions _deleted; only then are soft-deleted rows visible.
 func filtersOnDeleted(stmt sqlparser.Statement) bool {
+	if ex, ok := stmt.(*sqlparser.Explain); ok {
+		// EXPLAIN shows the plan the statement would run with.
+		stmt = ex.Statement
+	}
 	found := false
 	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		if found {

@@ -24,6 +24,8 @@ type tableShape struct {
 	*tables.Table
 	sch   sql.Schema
 	index *pkIndex
+	// secondary are the ready secondary indexes (see index.go).
+	secondary []*secIndex
 }
 
 // tableFactory builds and caches table shapes and opens per-session tables.
@@ -83,6 +85,7 @@ func buildShape(t *tables.Table) *tableShape {
 	if t.PK >= 0 && !t.IsStream() {
 		s.index = &pkIndex{db: ns, table: name, col: t.Schema.Columns[t.PK].Name, typ: s.sch[t.PK].Type}
 	}
+	s.secondary = buildSecondary(s)
 	return s
 }
 

@@ -18,6 +18,9 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st
 	if res, handled, err := x.runStorage(ctx, b, p, st); handled {
 		return res, err
 	}
+	if res, handled, err := x.runIndex(ctx, b, p, st); handled {
+		return res, err
+	}
 	switch s := st.(type) {
 	case *dialect.CreateNamespace:
 		created, err := x.cat.CreateNamespace(s.Name, s.IfNotExists)
@@ -228,20 +231,22 @@ func (x *Executor) describeTable(b *batch, p authz.Principal, s *dialect.Describ
 	// schema_version, the table's current version, is on every row: the
 	// result stays one row per column, and a client can tell which version
 	// it describes (and compare it with DESCRIBE ... HISTORY).
+	// indexes names the secondary indexes holding the column (SHOW
+	// INDEXES describes them).
 	t := newTable("column_name", "Text", "data_type", "Text", "is_nullable", "Boolean",
-		"is_primary_key", "Boolean", "column_default", "Text", "ordinal_position", "Int", "schema_version", "Int")
+		"is_primary_key", "Boolean", "column_default", "Text", "ordinal_position", "Int", "indexes", "Text", "schema_version", "Int")
 	version := int64(tb.Schema.Version)
 	for i, c := range tb.Schema.Columns {
 		var def any
 		if c.Default != nil {
 			def = c.Default.Text
 		}
-		t.add(c.Name, schema.TypeString(c.Type), c.Nullable, c.PrimaryKey, def, int64(i+1), version)
+		t.add(c.Name, schema.TypeString(c.Type), c.Nullable, c.PrimaryKey, def, int64(i+1), columnIndexes(tb, c.ColumnID), version)
 	}
 	n := int64(len(tb.Schema.Columns))
-	t.add(schema.SeqColumn, "BIGINT", false, false, nil, n+1, version)
+	t.add(schema.SeqColumn, "BIGINT", false, false, nil, n+1, nil, version)
 	if tb.Meta.TableType != dialect.TableTypeStream {
-		t.add(schema.DeletedColumn, "BOOLEAN", false, false, nil, n+2, version)
+		t.add(schema.DeletedColumn, "BOOLEAN", false, false, nil, n+2, nil, version)
 	}
 	return t.result(), nil
 }

@@ -80,7 +80,7 @@ func (x *Executor) runStorageDBA(ctx context.Context, b *batch, st dialect.State
 	case *dialect.ShowManifest:
 		return x.showManifest()
 	case *dialect.KillJob:
-		if err := x.jobs.Kill(s.JobID); err != nil {
+		if err := x.tier.KillJob(ctx, s.JobID); err != nil {
 			return Result{}, err
 		}
 		return message(1, fmt.Sprintf("Job %s cancelled", s.JobID)), nil

@@ -34,6 +34,9 @@ const (
 	TypeRetention = "retention"
 	TypeBackup    = "backup"
 	TypeRestore   = "restore"
+	// TypeIndexBuild writes the entries of a new secondary index for the
+	// rows a table already had.
+	TypeIndexBuild = "index_build"
 )
 
 // Spec describes a job to run.

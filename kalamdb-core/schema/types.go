@@ -203,3 +203,13 @@ func FamilyName(tt dialect.TableType, namespace, table string) string {
 	}
 	return "user_table:" + namespace + ":" + table
 }
+
+// IndexFamilyPrefix starts the name of every secondary-index column
+// family.
+const IndexFamilyPrefix = "index:"
+
+// IndexFamilyName is the column family holding the entries of every
+// secondary index of a table (docs/architecture.md, "Secondary indexes").
+func IndexFamilyName(namespace, table string) string {
+	return IndexFamilyPrefix + namespace + ":" + table
+}

@@ -2,8 +2,9 @@
 // need to know of one table beyond its catalog entry, and that does not
 // depend on who reads it: its column family, where its primary key is, the
 // schema versions its stored rows were written under, the projections that
-// decode those rows onto the current schema, and the values rows written
-// before a column existed read for it.
+// decode those rows onto the current schema, the values rows written
+// before a column existed read for it, and its secondary indexes with the
+// layout of their entries (index.go).
 //
 // A Table is built once per catalog version of a table (an ALTER or a
 // drop and re-create is a new one) and shared by every statement, flush

@@ -28,6 +28,10 @@ type Table struct {
 	// identity (the _seq of the row's first version).
 	PK     int
 	PKType dialect.DataType
+	// Indexes are the table's secondary indexes (building and ready), and
+	// IndexCF the family of their entries (nil when there are none).
+	Indexes []*Index
+	IndexCF *kv.ColumnFamily
 
 	// defaults are the values rows written before a column existed read
 	// for it: its constant DEFAULT, or NULL (a generated DEFAULT such as
@@ -60,6 +64,9 @@ func build(db *kv.DB, cat *catalog.Catalog, t *catalog.Table) (*Table, error) {
 			s.PK, s.PKType = i, c.Type
 		}
 		s.defaults = append(s.defaults, constantDefault(c))
+	}
+	if err := s.buildIndexes(db); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
@@ -227,6 +234,20 @@ func (r *Registry) Get(t *catalog.Table) (*Table, error) {
 	}
 	r.tables[t.Meta.TableID] = s
 	return s, nil
+}
+
+// Indexed returns the Table of the catalog's current version of t's
+// table if it has secondary indexes, else nil (also when the table was
+// dropped, or dropped and created again: a different table of the same
+// name). Commits call it under their partition locks, so that a commit
+// either sees an index the catalog just published or finishes before
+// whoever published it passes Locks.Barrier.
+func (r *Registry) Indexed(t *catalog.Table) (*Table, error) {
+	cur, ok := r.cat.Snapshot().Table(t.Meta.NamespaceID, t.Meta.TableName)
+	if !ok || len(cur.Meta.Indexes) == 0 || !t.SameTable(cur) {
+		return nil, nil
+	}
+	return r.Get(cur)
 }
 
 // Forget drops what is cached for a dropped table.

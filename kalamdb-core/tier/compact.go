@@ -111,18 +111,10 @@ func (m *Manager) compactPartition(ctx context.Context, t *catalog.Table, shape 
 		return err
 	}
 	defer ReleaseAll(files)
-	var cursors []*Cursor
-	defer func() {
-		for _, c := range cursors {
-			c.Close()
-		}
-	}()
-	for _, f := range files {
-		c, err := OpenCursor(ctx, f, t.Schema, nil, nil, nil, false)
-		if err != nil {
-			return err
-		}
-		cursors = append(cursors, c)
+	cursors, err := openCursors(ctx, files, t.Schema, nil)
+	defer closeCursors(cursors)
+	if err != nil {
+		return err
 	}
 	var rowsRead, superseded, purged int64
 	src := cold.SourceFunc(func() (cold.Row, bool, error) {

@@ -1,6 +1,7 @@
 // Package tier owns the tier lifecycle of table data: moving hot rows from
 // RocksDB to Parquet files (flush), merging a partition's files
-// (compaction), the flush policies and their loop, deleting what dropped
+// (compaction), building and dropping secondary indexes (index.go), the
+// flush policies and their loop, deleting what dropped
 // tables and namespaces leave in the storages (cleanup), removing files
 // nothing lists any more (orphans, and the files a compaction replaced,
 // once no reader can still use them), and redoing jobs a crash

@@ -24,6 +24,9 @@ type fileCache struct {
 	max   int
 	files map[string]*File
 	tick  uint64
+	// pages holds what reads decode from the files (pages, footers, page
+	// indexes, bloom filters), shared by all of them.
+	pages *cold.Cache
 }
 
 type File struct {
@@ -35,8 +38,8 @@ type File struct {
 	key   string
 }
 
-func newFileCache(max int) *fileCache {
-	return &fileCache{max: max, files: map[string]*File{}}
+func newFileCache(max int, pages *cold.Cache) *fileCache {
+	return &fileCache{max: max, files: map[string]*File{}, pages: pages}
 }
 
 // open returns the file at path of a storage, opened once and shared.
@@ -51,7 +54,7 @@ func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storag
 		return cf, nil
 	}
 	c.mu.Unlock()
-	f, err := cold.OpenFile(ctx, fsys, path)
+	f, err := cold.OpenFileWith(ctx, fsys, path, cold.OpenOptions{Cache: c.pages, StorageID: storageID})
 	if err != nil {
 		return nil, err
 	}
@@ -88,6 +91,7 @@ func (c *fileCache) evictLocked() {
 
 // forget drops a file (deleted by compaction or cleanup) from the cache.
 func (c *fileCache) forget(storageID, path string) {
+	c.pages.Invalidate(storageID, path)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	key := storageID + "\x00" + path
@@ -286,6 +290,28 @@ func OpenCursor(ctx context.Context, file *File, current *systable.TableSchema, 
 		close(c.batches)
 	}()
 	return c, nil
+}
+
+// openCursors opens a forward cursor over each whole file, wanting the
+// given columns; on an error it returns the cursors opened so far, which
+// the caller closes (closeCursors) in every case.
+func openCursors(ctx context.Context, files []*File, current *systable.TableSchema, want []int) ([]*Cursor, error) {
+	cursors := make([]*Cursor, 0, len(files))
+	for _, f := range files {
+		c, err := OpenCursor(ctx, f, current, want, nil, nil, false)
+		if err != nil {
+			return cursors, err
+		}
+		cursors = append(cursors, c)
+	}
+	return cursors, nil
+}
+
+// closeCursors closes cursors.
+func closeCursors(cursors []*Cursor) {
+	for _, c := range cursors {
+		c.Close()
+	}
 }
 
 // Peek returns the cursor's current row, or nil at the end.

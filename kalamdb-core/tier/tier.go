@@ -79,6 +79,9 @@ type Manager struct {
 	closeOnce  sync.Once
 	obsoleteWG sync.WaitGroup
 	obsolete   *obsoleteFiles
+
+	// builds are the index build jobs queued or running.
+	builds *indexBuilds
 }
 
 // Open returns the tier manager over the store and catalog.
@@ -90,9 +93,13 @@ func Open(db *kv.DB, cat *catalog.Catalog, tabs *tables.Registry, o Options) (*M
 	if err != nil {
 		return nil, fmt.Errorf("tier: %w", err)
 	}
+	pages, err := cold.NewCache(cold.CacheOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("tier: %w", err)
+	}
 	return &Manager{db: db, cat: cat, tables: tabs, jobs: o.Jobs, locks: o.Locks, opts: o, manifests: manifests,
-		files: newFileCache(1024), storages: map[string]cold.Storage{}, epochs: map[string]*atomic.Uint64{},
-		closing: make(chan struct{}), obsolete: newObsoleteFiles()}, nil
+		files: newFileCache(1024, pages), storages: map[string]cold.Storage{}, epochs: map[string]*atomic.Uint64{},
+		closing: make(chan struct{}), obsolete: newObsoleteFiles(), builds: &indexBuilds{jobs: map[string]indexBuild{}}}, nil
 }
 
 // Close waits for deferred file removals (ending their grace at once) and

@@ -32,10 +32,15 @@
 //     so _seq keeps growing across restarts even if the clock goes back.
 //   - Changes are published (Sink) after the batch is durable and while
 //     its partitions are still locked, in commit order per partition.
+//   - Secondary index entries change only in commit batches, with the row
+//     versions they name (see index.go): one entry per key whose newest
+//     version is live, for that version. The indexes a commit maintains
+//     are read from the catalog under its partition locks; whoever
+//     publishes an index change waits with Locks.Barrier for the commits
+//     that may have read the catalog before it.
 //
 // # Extending
 //
 // Commit builds its batch in one place (Manager.batch): whatever else must
-// change atomically with row versions (secondary index entries, say) is
-// derived there from each Write's Before and After values.
+// change atomically with row versions is derived there from each Write.
 package txn

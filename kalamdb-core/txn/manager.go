@@ -8,6 +8,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -44,6 +45,9 @@ type Options struct {
 	Cold Cold
 	// Sink receives committed changes (nil: they are not published).
 	Sink Sink
+	// Tables resolves the current secondary indexes of a written table,
+	// which every commit maintains in its batch (nil: no table has any).
+	Tables *tables.Registry
 }
 
 // Manager begins and commits transactions over one store.
@@ -53,6 +57,7 @@ type Manager struct {
 	lease    *seqLease
 	cold     Cold
 	sink     Sink
+	tables   *tables.Registry
 	counters *kv.ColumnFamily
 }
 
@@ -69,7 +74,7 @@ func Open(db *kv.DB, o Options) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("txn: %w", err)
 	}
-	return &Manager{db: db, locks: o.Locks, lease: lease, cold: o.Cold, sink: o.Sink, counters: counters}, nil
+	return &Manager{db: db, locks: o.Locks, lease: lease, cold: o.Cold, sink: o.Sink, tables: o.Tables, counters: counters}, nil
 }
 
 // Begin starts a transaction.
@@ -77,9 +82,10 @@ func (m *Manager) Begin() *Tx {
 	return &Tx{m: m, writes: make(map[string]*Write), start: time.Now().UTC().Truncate(time.Microsecond)}
 }
 
-// batch adds the writes to b: each row version, and one counter increment
-// per partition of a flushed table. It returns the highest _seq written.
-func (m *Manager) batch(b *kv.Batch, writes []*Write) (maxSeq int64) {
+// batch adds the writes to b: each row version, its secondary index
+// entries, and one counter increment per partition of a flushed table. It
+// returns the highest _seq written.
+func (m *Manager) batch(b *kv.Batch, writes []*Write) (maxSeq int64, err error) {
 	counters := make(map[string]int64)
 	for _, w := range writes {
 		b.Put(w.Table.CF, w.Key, w.Value)
@@ -91,7 +97,7 @@ func (m *Manager) batch(b *kv.Batch, writes []*Write) (maxSeq int64) {
 	for k, n := range counters {
 		b.AddCounter(m.counters, []byte(k), n)
 	}
-	return maxSeq
+	return maxSeq, m.indexEntries(b, writes)
 }
 
 // publish hands the committed writes' changes to the sink.

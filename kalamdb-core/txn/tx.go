@@ -40,6 +40,11 @@ type Write struct {
 	// the replaced version.
 	Before, After []any
 	BeforeSeq     int64
+
+	// committed is the hot version this write replaces, as commit
+	// validation read it under the partition lock (nil: none; the newest
+	// version is cold or there is none), for index maintenance.
+	committed []byte
 }
 
 // Tx collects the writes of one statement or of a BEGIN ... COMMIT block
@@ -240,9 +245,12 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 		}
 	}
 	var b kv.Batch
-	maxSeq := tx.m.batch(&b, writes)
+	maxSeq, err := tx.m.batch(&b, writes)
+	if err != nil {
+		return 0, err
+	}
 	leaseDone := tx.m.lease.cover(&b, maxSeq)
-	err := tx.m.db.Write(&b)
+	err = tx.m.db.Write(&b)
 	leaseDone(err == nil)
 	if err != nil {
 		if errors.Is(err, kv.ErrDropped) {
@@ -287,6 +295,7 @@ func (tx *Tx) validate(ctx context.Context, w *Write) error {
 			return fmt.Errorf("commit: %s: %w", t.Meta.TableID, err)
 		}
 		curSeq, curLive = h.Seq, !h.Deleted
+		w.committed = cur
 	}
 	if w.Insert {
 		if curLive {

@@ -34,6 +34,11 @@ const benchSchema = `CREATE NAMESPACE chat;
 
 // preload opens the core over dir, runs setup, and closes it again.
 func preload(b *testing.B, dir string, setup func(x *executor.Executor)) {
+	preloadDB(b, dir, func(db *database.Database) { setup(db.Executor) })
+}
+
+// preloadDB is preload with the whole core, started (jobs run).
+func preloadDB(b *testing.B, dir string, setup func(db *database.Database)) {
 	b.Helper()
 	store, err := kv.Open(filepath.Join(dir, "rocksdb"), kv.Options{})
 	if err != nil {
@@ -43,7 +48,10 @@ func preload(b *testing.B, dir string, setup func(x *executor.Executor)) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	setup(db.Executor)
+	if err := db.Start(); err != nil {
+		b.Fatal(err)
+	}
+	setup(db)
 	db.Close()
 	store.Close()
 }

@@ -111,14 +111,7 @@ func TestCrashDuringFlushAndCompaction(t *testing.T) {
 			s = &server{t: t, base: p.base}
 			checkExactlyOnce(t, s, alice, total)
 			s.sql(root, pt.stmt) // the job runs in the background and kills the server
-			select {
-			case err := <-p.done:
-				if ee, ok := err.(interface{ ExitCode() int }); !ok || ee.ExitCode() != 99 {
-					t.Fatalf("server exit: %v, want the failpoint's status 99", err)
-				}
-			case <-time.After(2 * time.Minute):
-				t.Fatal("the failpoint was not reached")
-			}
+			p.waitFailpointExit(t)
 			// Restart: every acknowledged row exactly once, before and after
 			// the interrupted job is retried.
 			p = startProcess(t, bin, dir, env...)

@@ -42,7 +42,7 @@ func TestFirstSessionDDLAndSystemTables(t *testing.T) {
 		t.Fatalf("SHOW NAMESPACES: %s", got)
 	}
 	r = s.ok(root, "DESCRIBE TABLE chat.messages")
-	if !strings.Contains(r.rows(t), `["id","BIGINT",false,true,"SNOWFLAKE_ID()",1,1]`) {
+	if !strings.Contains(r.rows(t), `["id","BIGINT",false,true,"SNOWFLAKE_ID()",1,null,1]`) {
 		t.Fatalf("DESCRIBE: %s", r)
 	}
 	if got := s.ok(root, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'chat' ORDER BY table_name").rows(t); got != `[["messages"],["rooms"],["typing"]]` {

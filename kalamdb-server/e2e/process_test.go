@@ -156,6 +156,20 @@ func (p *serverProcess) terminate(t *testing.T, bound time.Duration) {
 	}
 }
 
+// waitFailpointExit waits for the server to exit at an armed failpoint
+// (KALAMDB_FAILPOINT), which exits with status 99.
+func (p *serverProcess) waitFailpointExit(t *testing.T) {
+	t.Helper()
+	select {
+	case err := <-p.done:
+		if ee, ok := err.(interface{ ExitCode() int }); !ok || ee.ExitCode() != 99 {
+			t.Fatalf("server exit: %v, want the failpoint's status 99", err)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the failpoint was not reached")
+	}
+}
+
 func TestSIGTERMShutsDownCleanly(t *testing.T) {
 	bin := buildServer(t)
 	dir := t.TempDir()

@@ -65,7 +65,7 @@ func TestNamespaces(t *testing.T) {
 		{sql: "USE a b", code: apierror.InvalidSQL, msg: "near 'b': expected end of statement", pos: 7},
 		{sql: "SET NAMESPACE", code: apierror.InvalidSQL, msg: "expected namespace name", pos: 14},
 		{sql: "SHOW NAMESPACES LIKE 'a'", code: apierror.InvalidSQL, msg: "near 'LIKE'", pos: 17},
-		{sql: "SHOW", code: apierror.InvalidSQL, msg: "expected NAMESPACES, TABLES, STATS, STORAGES, MANIFEST or BACKUP", pos: 5},
+		{sql: "SHOW", code: apierror.InvalidSQL, msg: "expected NAMESPACES, TABLES, INDEXES, STATS, STORAGES, MANIFEST or BACKUP", pos: 5},
 	})
 }
 

@@ -71,6 +71,11 @@ const (
 	KindStorageCompact
 	KindShowManifest
 
+	// Secondary indexes.
+	KindCreateIndex
+	KindDropIndex
+	KindShowIndexes
+
 	// Jobs and live queries.
 	KindKillJob
 	KindKillLiveQuery
@@ -100,6 +105,7 @@ var kindNames = [...]string{
 	KindShowManifest: "SHOW MANIFEST", KindKillJob: "KILL JOB", KindKillLiveQuery: "KILL LIVE QUERY",
 	KindBackupDatabase: "BACKUP DATABASE", KindRestoreDatabase: "RESTORE DATABASE",
 	KindShowBackup: "SHOW BACKUP", KindExecuteAs: "EXECUTE AS USER",
+	KindCreateIndex: "CREATE INDEX", KindDropIndex: "DROP INDEX", KindShowIndexes: "SHOW INDEXES",
 }
 
 func (k Kind) String() string {
@@ -110,11 +116,12 @@ func (k Kind) String() string {
 }
 
 // IsDDL reports whether the statement changes the catalog (namespaces,
-// tables, views, storages). DDL needs the dba role.
+// tables, indexes, views, storages). DDL needs the dba role.
 func (k Kind) IsDDL() bool {
 	switch k {
 	case KindCreateNamespace, KindDropNamespace, KindAlterNamespace,
-		KindCreateTable, KindAlterTable, KindDropTable, KindCreateView, KindDropView,
+		KindCreateTable, KindAlterTable, KindDropTable, KindCreateIndex, KindDropIndex,
+		KindCreateView, KindDropView,
 		KindCreateStorage, KindAlterStorage, KindDropStorage:
 		return true
 	}

@@ -17,7 +17,7 @@
 // are INVALID_SQL wherever they sit, in any statement.
 //
 // Statements that are valid in other dialects but not part of KalamDB's SQL
-// (GRANT, LOAD DATA, CREATE INDEX, SET GLOBAL, ...) are rejected here as
+// (GRANT, LOAD DATA, CREATE VIEW, SET GLOBAL, ...) are rejected here as
 // well, rather than reaching the engine.
 //
 // Every error is an *apierror.Error: EMPTY_SQL, BATCH_PARSE_ERROR or

@@ -51,6 +51,10 @@ func (p *parser) parseCreate() (Statement, error) {
 		return p.parseCreateStorage()
 	case p.isKeyword(t, "TOPIC"):
 		return nil, p.topicsUnsupported(t)
+	case p.isKeyword(t, "INDEX"):
+		return p.parseCreateIndex()
+	case p.isKeyword(t, "UNIQUE"), p.isKeyword(t, "FULLTEXT"), p.isKeyword(t, "SPATIAL"):
+		return nil, p.unsupportedIndex(t)
 	case p.isKeyword(t, "DATABASE"), p.isKeyword(t, "SCHEMA"):
 		p.i--
 		return nil, p.unsupported(2, "use CREATE NAMESPACE")
@@ -58,7 +62,7 @@ func (p *parser) parseCreate() (Statement, error) {
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
-	return nil, p.syntaxError(t, "NAMESPACE, TABLE, VIEW, USER or STORAGE")
+	return nil, p.syntaxError(t, "NAMESPACE, TABLE, INDEX, VIEW, USER or STORAGE")
 }
 
 // parseDrop dispatches DROP NAMESPACE | [type] TABLE | VIEW | USER | STORAGE.
@@ -82,6 +86,8 @@ func (p *parser) parseDrop() (Statement, error) {
 		return p.parseDropStorage()
 	case p.isKeyword(t, "TOPIC"):
 		return nil, p.topicsUnsupported(t)
+	case p.acceptKeyword("INDEX"):
+		return p.parseDropIndex()
 	case p.isKeyword(t, "DATABASE"), p.isKeyword(t, "SCHEMA"):
 		p.i--
 		return nil, p.unsupported(2, "use DROP NAMESPACE")
@@ -89,7 +95,7 @@ func (p *parser) parseDrop() (Statement, error) {
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
-	return nil, p.syntaxError(t, "NAMESPACE, TABLE, VIEW, USER or STORAGE")
+	return nil, p.syntaxError(t, "NAMESPACE, TABLE, INDEX, VIEW, USER or STORAGE")
 }
 
 // parseAlter dispatches ALTER NAMESPACE | TABLE | USER | STORAGE.
@@ -131,6 +137,8 @@ func (p *parser) parseShow() (Statement, error) {
 		return p.parseShowStats()
 	case p.acceptKeyword("BACKUP"), p.acceptKeyword("BACKUPS"):
 		return p.parseShowBackup()
+	case p.acceptKeyword("INDEXES"), p.acceptKeyword("INDEX"), p.acceptKeyword("KEYS"):
+		return p.parseShowIndexes()
 	case p.isKeyword(t, "DATABASES"), p.isKeyword(t, "SCHEMAS"):
 		p.i--
 		return nil, p.unsupported(2, "use SHOW NAMESPACES")
@@ -138,7 +146,7 @@ func (p *parser) parseShow() (Statement, error) {
 		p.i--
 		return nil, p.unsupported(2, "")
 	}
-	return nil, p.syntaxError(t, "NAMESPACES, TABLES, STATS, STORAGES, MANIFEST or BACKUP")
+	return nil, p.syntaxError(t, "NAMESPACES, TABLES, INDEXES, STATS, STORAGES, MANIFEST or BACKUP")
 }
 
 // reservedNamespace reports names that belong to the system: KalamDB's own

@@ -225,10 +225,12 @@ const (
 	nameTable
 	nameColumn
 	nameStorage
+	nameIndex
 )
 
 var nameKindWords = [...]string{
 	nameNamespace: "namespace", nameTable: "table", nameColumn: "column", nameStorage: "storage",
+	nameIndex: "index",
 }
 
 // maxNameLen bounds identifiers: they become column family names, storage

@@ -183,12 +183,11 @@ func TestUnsupportedStatements(t *testing.T) {
 		{sql: "SET GLOBAL max_connections = 1", code: apierror.InvalidSQL, msg: "unsupported statement: SET GLOBAL", pos: 1},
 		{sql: "SET @x = 1", code: apierror.InvalidSQL, msg: "unsupported statement: SET"},
 		{sql: "LOCK TABLES t WRITE", code: apierror.InvalidSQL, msg: "unsupported statement: LOCK"},
-		{sql: "CREATE INDEX i ON t (a)", code: apierror.InvalidSQL, msg: "unsupported statement: CREATE INDEX"},
 		{sql: "CREATE MATERIALIZED VIEW v AS SELECT 1", code: apierror.InvalidSQL, msg: "unsupported statement: CREATE MATERIALIZED"},
 		{sql: "CREATE OR REPLACE FUNCTION f() RETURNS int AS 'select 1'", code: apierror.InvalidSQL, msg: "unsupported statement: CREATE OR REPLACE FUNCTION (OR REPLACE applies to views only)"},
+		{sql: "CREATE UNIQUE INDEX i ON t (a)", code: apierror.InvalidSQL, msg: "UNIQUE indexes are not supported", pos: 8},
 		{sql: "CREATE TRIGGER tr BEFORE INSERT ON t FOR EACH ROW SET x = 1", code: apierror.InvalidSQL, msg: "unsupported statement: CREATE TRIGGER"},
 		{sql: "CREATE PROCEDURE p() SELECT 1", code: apierror.InvalidSQL, msg: "unsupported statement: CREATE PROCEDURE"},
-		{sql: "DROP INDEX i", code: apierror.InvalidSQL, msg: "unsupported statement: DROP INDEX"},
 		{sql: "ALTER DATABASE d READ ONLY", code: apierror.InvalidSQL, msg: "unsupported statement: ALTER DATABASE"},
 		{sql: "TRUNCATE TABLE t", code: apierror.InvalidSQL, msg: "unsupported statement: TRUNCATE"},
 		{sql: "REPLACE INTO t VALUES (1)", code: apierror.InvalidSQL, msg: "unsupported statement: REPLACE"},
@@ -390,9 +389,12 @@ func TestKindsOfParsedStatements(t *testing.T) {
 		"RESTORE DATABASE a FROM '/b'":               KindRestoreDatabase,
 		"SHOW BACKUP FOR DATABASE a":                 KindShowBackup,
 		"EXECUTE AS USER 'a' (SELECT 1)":             KindExecuteAs,
+		"CREATE INDEX i ON t (a)":                    KindCreateIndex,
+		"DROP INDEX i":                               KindDropIndex,
+		"SHOW INDEXES":                               KindShowIndexes,
 	}
 	ddl := map[Kind]bool{KindCreateNamespace: true, KindDropNamespace: true, KindAlterNamespace: true,
-		KindCreateTable: true, KindAlterTable: true, KindDropTable: true,
+		KindCreateTable: true, KindAlterTable: true, KindDropTable: true, KindCreateIndex: true, KindDropIndex: true,
 		KindCreateStorage: true, KindAlterStorage: true, KindDropStorage: true}
 	for sql, want := range samples {
 		st, err := ParseOne(sql)

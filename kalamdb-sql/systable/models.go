@@ -103,6 +103,10 @@ type TableMeta struct {
 	CurrentSchemaVersion int       `json:"current_schema_version"`
 	CreatedAt            time.Time `json:"created_at"`
 	UpdatedAt            time.Time `json:"updated_at"`
+	// Indexes are the table's secondary indexes; NextIndexID is the id
+	// the next one gets (ids start at 1 and are never reused).
+	Indexes     []IndexDef `json:"indexes,omitempty"`
+	NextIndexID uint32     `json:"next_index_id,omitempty"`
 }
 
 // FlushPolicy renders the flush policy as written in SQL, or "".
@@ -385,7 +389,7 @@ const (
 // Job is a row of system.jobs.
 type Job struct {
 	JobID         string          `json:"job_id"`
-	JobType       string          `json:"job_type"` // flush, compact, cleanup, retention, backup, restore
+	JobType       string          `json:"job_type"` // flush, compact, cleanup, retention, backup, restore, index_build
 	Status        string          `json:"status"`
 	NamespaceID   string          `json:"namespace_id,omitempty"`
 	TableName     string          `json:"table_name,omitempty"`

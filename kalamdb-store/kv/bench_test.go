@@ -1,7 +1,9 @@
 package kv
 
 import (
+	"bytes"
 	"encoding/binary"
+	"fmt"
 	"testing"
 )
 
@@ -101,4 +103,43 @@ func BenchmarkPrefixScan10K(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*rows), "ns/row")
+}
+
+// BenchmarkPointReads50 reads 50 random keys of 10K at a snapshot, one Get
+// each and with one MultiGet (a secondary index fetches rows this way).
+func BenchmarkPointReads50(b *testing.B) {
+	db := openTest(b)
+	cf := mustCF(b, db, "t")
+	var batch Batch
+	for i := range 10_000 {
+		batch.Put(cf, []byte(fmt.Sprintf("key%06d", i)), bytes.Repeat([]byte("v"), 200))
+	}
+	if err := db.Write(&batch); err != nil {
+		b.Fatal(err)
+	}
+	snap, err := db.NewSnapshot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer snap.Close()
+	keys := make([][]byte, 50)
+	for i := range keys {
+		keys[i] = []byte(fmt.Sprintf("key%06d", (i*7919)%10_000))
+	}
+	b.Run("get", func(b *testing.B) {
+		for range b.N {
+			for _, k := range keys {
+				if _, err := snap.Get(cf, k); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	})
+	b.Run("multiget", func(b *testing.B) {
+		for range b.N {
+			if _, err := snap.MultiGet(cf, keys); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

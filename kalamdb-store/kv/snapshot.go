@@ -41,15 +41,29 @@ func (s *Snapshot) release() { s.live.release() }
 
 // Get reads key in cf as of the snapshot.
 func (s *Snapshot) Get(cf *ColumnFamily, key []byte) ([]byte, error) {
-	if err := s.acquire(); err != nil {
+	if err := s.hold(cf); err != nil {
 		return nil, err
 	}
-	defer s.release()
-	if err := cf.acquire(); err != nil {
-		return nil, err
-	}
-	defer cf.release()
+	defer s.unhold(cf)
 	return getCF(s.db.db, s.ro, cf, key)
+}
+
+// hold takes references on the snapshot and cf for a read; unhold gives
+// them back.
+func (s *Snapshot) hold(cf *ColumnFamily) error {
+	if err := s.acquire(); err != nil {
+		return err
+	}
+	if err := cf.acquire(); err != nil {
+		s.release()
+		return err
+	}
+	return nil
+}
+
+func (s *Snapshot) unhold(cf *ColumnFamily) {
+	cf.release()
+	s.release()
 }
 
 // Close releases the snapshot after iterators opened on it are closed.

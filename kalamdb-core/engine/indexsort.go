@@ -1,0 +1,178 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+)
+
+// sortByIndexRuleID identifies sortByIndex in the engine's traces.
+const sortByIndexRuleID analyzer.RuleId = 10_001
+
+// installSortByIndex runs sortByIndex in the engine's once-after batch
+// right before the engine's own sort replacement, after filters have
+// become index lookups.
+func installSortByIndex(a *analyzer.Analyzer) {
+	rule := analyzer.Rule{Id: sortByIndexRuleID, Apply: sortByIndex}
+	for _, b := range a.Batches {
+		if b.Desc != "once-after" {
+			continue
+		}
+		at := len(b.Rules)
+		for i, r := range b.Rules {
+			if r.Id.String() == "replaceIdxSort" {
+				at = i
+				break
+			}
+		}
+		b.Rules = append(b.Rules[:at:at], append([]analyzer.Rule{rule}, b.Rules[at:]...)...)
+		return
+	}
+}
+
+// sortByIndex removes a sort over a secondary index lookup that already
+// returns rows in the sort's order: its leading index columns bound to one
+// value each by a single range (WHERE a = $1), and the sort keys the
+// index's next expressions in order (b, c, then the primary key), all
+// ascending or all descending (read backwards), with NULLs where the index
+// has them (last ascending, PostgreSQL's default). Sort keys on the bound
+// columns are constant and ignored. The LIMIT above then stops the scan
+// after n rows: ORDER BY b DESC LIMIT n reads n entries.
+//
+// A sort over a secondary index lookup that it cannot remove gets its
+// keys marked (sortKey) so that the engine's own rule, which does not
+// know that the index orders NULLs differently, does not remove it
+// either.
+func sortByIndex(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		s, ok := n.(*plan.Sort)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		path, ita, alias := indexAccessUnder(s.Child)
+		if ita == nil {
+			return n, transform.SameTree, nil
+		}
+		si, ok := ita.Index().(*secIndex)
+		if !ok || !ita.IsStatic() {
+			return n, transform.SameTree, nil
+		}
+		lookup, err := ita.GetLookup(ctx, nil)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		reverse, ordered := indexOrders(ctx, si, lookup, s.SortFields, ita.Name(), alias)
+		if !ordered {
+			return plan.NewSort(guardSortKeys(s.SortFields), s.Child), transform.NewTree, nil
+		}
+		if reverse {
+			ranges := lookup.Ranges.(sql.MySQLRangeCollection)
+			lookup = sql.NewIndexLookup(lookup.Index, append(sql.MySQLRangeCollection(nil), ranges...),
+				lookup.IsPointLookup, lookup.IsEmptyRange, lookup.IsSpatialLookup, true)
+		}
+		nita, err := plan.NewStaticIndexedAccessForTableNode(ctx, ita.TableNode, lookup)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		var out sql.Node = nita
+		for i := len(path) - 1; i >= 0; i-- {
+			if out, err = path[i].WithChildren(out); err != nil {
+				return nil, transform.SameTree, err
+			}
+		}
+		return out, transform.NewTree, nil
+	})
+}
+
+// indexAccessUnder finds the index lookup a sort reads through nodes that
+// keep the order of rows (filters, projections, an alias), returning those
+// nodes top down and the alias, if any.
+func indexAccessUnder(n sql.Node) (path []sql.Node, ita *plan.IndexedTableAccess, alias string) {
+	for {
+		switch x := n.(type) {
+		case *plan.IndexedTableAccess:
+			return path, x, alias
+		case *plan.TableAlias:
+			alias = x.Name()
+		case *plan.Filter, *plan.Project:
+		default:
+			return nil, nil, ""
+		}
+		path = append(path, n)
+		n = n.Children()[0]
+	}
+}
+
+// indexOrders decides whether the lookup returns rows in the order of the
+// sort fields, and whether it must read backwards to.
+func indexOrders(ctx *sql.Context, si *secIndex, lookup sql.IndexLookup, fields sql.SortFields, table, alias string) (reverse, ok bool) {
+	ranges, isMySQL := lookup.Ranges.(sql.MySQLRangeCollection)
+	if !isMySQL || len(ranges) != 1 {
+		return false, false
+	}
+	bound := 0
+	for bound < len(ranges[0]) && bound < len(si.cols) && isPointRange(ctx, ranges[0][bound]) {
+		bound++
+	}
+	keys := make([]orderKey, 0, len(fields))
+	for _, f := range fields {
+		gf, isField := f.Column.(*expression.GetField)
+		if !isField || !strings.EqualFold(gf.Table(), table) && !strings.EqualFold(gf.Table(), alias) {
+			return false, false
+		}
+		// The engine's NULL placement is relative to the direction:
+		// NullsFirst puts NULLs first ascending and last descending.
+		asc := f.Order == sql.Ascending
+		keys = append(keys, orderKey{name: gf.Name(), desc: !asc, nullsFirst: (f.NullOrdering == sql.NullsFirst) == asc})
+	}
+	return keysFollowIndex(si, bound, keys)
+}
+
+// isPointRange reports a column range that holds one value (or NULL).
+func isPointRange(ctx *sql.Context, r sql.MySQLRangeColumnExpr) bool {
+	switch lo := r.LowerBound.(type) {
+	case sql.Below:
+		hi, ok := r.UpperBound.(sql.Above)
+		if !ok || lo.Key == nil || hi.Key == nil {
+			return false
+		}
+		c, err := r.Typ.Compare(ctx, lo.Key, hi.Key)
+		return err == nil && c == 0
+	case sql.BelowNull:
+		_, ok := r.UpperBound.(sql.AboveNull)
+		return ok
+	}
+	return false
+}
+
+// guardSortKeys marks sort keys as not to be replaced by an index order.
+func guardSortKeys(fields sql.SortFields) sql.SortFields {
+	out := make(sql.SortFields, len(fields))
+	for i, f := range fields {
+		if _, done := f.Column.(*sortKey); !done {
+			f.Column = &sortKey{f.Column}
+		}
+		out[i] = f
+	}
+	return out
+}
+
+// sortKey is a sort key evaluated as its expression, whose text differs
+// from the expression's, so that the engine's replaceIdxSort, which
+// matches sort keys with index expressions by text, leaves the sort alone.
+type sortKey struct {
+	sql.Expression
+}
+
+func (k *sortKey) String() string             { return "sort_key(" + k.Expression.String() + ")" }
+func (k *sortKey) Children() []sql.Expression { return []sql.Expression{k.Expression} }
+func (k *sortKey) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(k, len(children), 1)
+	}
+	return &sortKey{children[0]}, nil
+}

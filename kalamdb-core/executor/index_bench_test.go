@@ -1,0 +1,89 @@
+package executor_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// BenchmarkRecentMessages is the newest 50 messages of one of 20
+// conversations in a 10,000-row partition (content 40 to 400 bytes),
+// through the executor (no HTTP): without an index (a scan of the
+// partition) and with (conversation_id, id), hot and after a flush. It is
+// the core's part of the HTTP benchmark of the same name in
+// kalamdb-server/e2e.
+func BenchmarkRecentMessages(b *testing.B) {
+	const q = "SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT 50"
+	for _, tier := range []string{"hot", "cold"} {
+		for _, how := range []string{"scan", "index"} {
+			b.Run(tier+"/"+how, func(b *testing.B) {
+				d := openBenchDB(b)
+				r := rand.New(rand.NewPCG(7, 7))
+				var sb strings.Builder
+				for i := 1; i <= 10_000; {
+					sb.Reset()
+					sb.WriteString("INSERT INTO chat.messages (id, conversation_id, sender, content) VALUES ")
+					for j := 0; j < 500 && i <= 10_000; j, i = j+1, i+1 {
+						if j > 0 {
+							sb.WriteString(", ")
+						}
+						fmt.Fprintf(&sb, "(%d, %d, 'alice', '%s')", i, r.IntN(20), strings.Repeat("x", 40+r.IntN(361)))
+					}
+					d.exec("alice", systable.RoleUser, sb.String())
+				}
+				if how == "index" {
+					res := d.exec("root", systable.RoleSystem, "CREATE INDEX messages_conv_id ON chat.messages (conversation_id, id)")
+					if job, _ := res[0].Rows[0][4].(string); job != "" {
+						ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+						_, err := d.db.Jobs.Wait(ctx, job)
+						cancel()
+						if err != nil {
+							b.Fatal(err)
+						}
+					}
+				}
+				if tier == "cold" {
+					d.flush()
+				}
+				req := executor.Request{UserID: "alice", Role: systable.RoleUser, SQL: q}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					req.Params = []any{i % 20}
+					res, err := d.db.Executor.Execute(context.Background(), req)
+					if err != nil || len(res[0].Rows) != 50 {
+						b.Fatalf("%v %d rows", err, len(res[0].Rows))
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkInsertIndexed is a single-row INSERT (with a parameter) into
+// the chat table with no, one and two secondary indexes: what each index
+// adds to a write.
+func BenchmarkInsertIndexed(b *testing.B) {
+	for _, n := range []int{0, 1, 2} {
+		b.Run(fmt.Sprintf("indexes=%d", n), func(b *testing.B) {
+			d := openBenchDB(b)
+			for i, cols := range []string{"conversation_id, id", "sender"}[:n] {
+				d.exec("root", systable.RoleSystem, fmt.Sprintf("CREATE INDEX ix%d ON chat.messages (%s)", i, cols))
+			}
+			req := executor.Request{UserID: "alice", Role: systable.RoleUser,
+				SQL: "INSERT INTO chat.messages (id, conversation_id, sender, content) VALUES ($1, $2, 'alice', 'hello there, a chat message')"}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req.Params = []any{i + 1, i % 20}
+				if _, err := d.db.Executor.Execute(context.Background(), req); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

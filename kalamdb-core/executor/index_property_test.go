@@ -1,0 +1,173 @@
+package executor_test
+
+import (
+	"fmt"
+	"math/rand"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// TestIndexProperty runs random writes, deletes, flushes, compactions,
+// transactions and queries on pairs of tables holding the same rows, one
+// with secondary indexes and one without, and requires every statement to
+// answer the same on both (rows, order, errors). Queries are the shapes
+// indexes serve (equality, IN, ranges, ORDER BY ... LIMIT, joins, deleted
+// rows), with the fast path on, so the index side also runs through the
+// fast path where it applies. At the end every index holds exactly one
+// entry per visible row.
+//
+// It is deterministic for a seed: KALAMDB_INDEX_SEED picks it (1 by
+// default) and KALAMDB_INDEX_OPS the number of operations (400; make soak
+// runs more).
+func TestIndexProperty(t *testing.T) {
+	seed := envInt("KALAMDB_INDEX_SEED", 1)
+	ops := envInt("KALAMDB_INDEX_OPS", 400)
+	if testing.Short() {
+		ops = min(ops, 100)
+	}
+	t.Logf("seed %d, %d operations (KALAMDB_INDEX_SEED, KALAMDB_INDEX_OPS)", seed, ops)
+	r := rand.New(rand.NewSource(int64(seed)))
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE NAMESPACE ns;
+		CREATE TABLE ns.ui (id BIGINT PRIMARY KEY, conv BIGINT, tag TEXT, score INT, body TEXT);
+		CREATE TABLE ns.ur (id BIGINT PRIMARY KEY, conv BIGINT, tag TEXT, score INT, body TEXT);
+		CREATE SHARED TABLE ns.si (id BIGINT PRIMARY KEY, conv BIGINT, tag TEXT, score INT, body TEXT);
+		CREATE SHARED TABLE ns.sr (id BIGINT PRIMARY KEY, conv BIGINT, tag TEXT, score INT, body TEXT)`)
+	createIndex(t, e, "CREATE INDEX ui_conv_score ON ns.ui (conv, score)")
+	createIndex(t, e, "CREATE INDEX si_conv_score ON ns.si (conv, score)")
+	type pair struct {
+		idx, ref string
+		callers  []*caller
+	}
+	pairs := []pair{
+		{"ns.ui", "ns.ur", []*caller{e.as("alice", systable.RoleUser), e.as("bob", systable.RoleUser)}},
+		{"ns.si", "ns.sr", []*caller{e.as("svc", systable.RoleService)}},
+	}
+	tagIndexAt := ops / 3
+	fastBefore := e.db.Engine.FastPathStatements()
+	for i := 0; i < ops; i++ {
+		if i == tagIndexAt {
+			// Built by a job while the operations go on.
+			root.must("CREATE INDEX ui_tag ON ns.ui (tag)")
+			root.must("CREATE INDEX si_tag ON ns.si (tag)")
+		}
+		p := pairs[r.Intn(len(pairs))]
+		c := p.callers[r.Intn(len(p.callers))]
+		stmt, params := randomIndexOp(r)
+		if stmt == "FLUSH" || stmt == "COMPACT" {
+			what := map[string]string{"FLUSH": "STORAGE FLUSH TABLE ", "COMPACT": "STORAGE COMPACT TABLE "}[stmt]
+			runJob(t, e, what+p.idx)
+			runJob(t, e, what+p.ref)
+			continue
+		}
+		resIdx, errIdx := c.exec(strings.ReplaceAll(stmt, "$T", p.idx), params...)
+		resRef, errRef := c.exec(strings.ReplaceAll(stmt, "$T", p.ref), params...)
+		if got, want := describeAll(resIdx, errIdx), describeAll(resRef, errRef); got != want {
+			t.Fatalf("operation %d (seed %d) as %s:\n%s %v\n with indexes: %s\n without:      %s", i, seed, c.user, stmt, params, got, want)
+		}
+	}
+	waitIdle(t, e)
+	if e.db.Engine.FastPathStatements() == fastBefore {
+		t.Fatal("no statement took the fast path")
+	}
+	for _, ix := range []string{"ui_conv_score", "ui_tag"} {
+		checkIndexExact(t, e, "ns", "ui", ix, "alice", "bob")
+	}
+	for _, ix := range []string{"si_conv_score", "si_tag"} {
+		checkIndexExact(t, e, "ns", "si", ix, "svc")
+	}
+}
+
+// describeAll renders every result of a batch (or its error) for
+// comparison, without _seq.
+func describeAll(res []executor.Result, err error) string {
+	if err != nil {
+		return describe(nil, err)
+	}
+	var out []string
+	for i := range res {
+		out = append(out, describe(res[i:i+1], nil))
+	}
+	return strings.Join(out, "\n")
+}
+
+// randomIndexOp returns a random statement on table $T with its
+// parameters; FLUSH and COMPACT stand for the storage jobs.
+func randomIndexOp(r *rand.Rand) (string, []any) {
+	id := func() int { return 1 + r.Intn(60) }
+	conv := func() string {
+		if r.Intn(8) == 0 {
+			return "NULL"
+		}
+		return strconv.Itoa(r.Intn(6))
+	}
+	score := func() string {
+		if r.Intn(8) == 0 {
+			return "NULL"
+		}
+		return strconv.Itoa(r.Intn(10))
+	}
+	tag := func() string {
+		if r.Intn(8) == 0 {
+			return "NULL"
+		}
+		return "'" + string(rune('a'+r.Intn(5))) + "'"
+	}
+	limit := func() int { return 1 + r.Intn(6) }
+	const cols = "id, conv, score, tag, body"
+	switch n := r.Intn(100); {
+	case n < 28:
+		return fmt.Sprintf("INSERT INTO $T (id, conv, tag, score, body) VALUES (%d, %s, %s, %s, 'b%d')", id(), conv(), tag(), score(), r.Intn(1000)), nil
+	case n < 31:
+		return "INSERT INTO $T (id, conv, tag, score, body) VALUES ($1, $2, $3, $4, 'p')", []any{id(), r.Intn(6), "c", r.Intn(10)}
+	case n < 41:
+		sets := []string{"conv = " + conv(), "score = " + score(), "tag = " + tag(), "body = 'u'"}
+		return fmt.Sprintf("UPDATE $T SET %s, %s WHERE id = %d", sets[r.Intn(4)], sets[r.Intn(4)], id()), nil
+	case n < 46:
+		return fmt.Sprintf("UPDATE $T SET score = score + 1, conv = %s WHERE conv = %s AND score < %d", conv(), conv(), r.Intn(10)), nil
+	case n < 50:
+		return fmt.Sprintf("DELETE FROM $T WHERE id = %d", id()), nil
+	case n < 52:
+		return fmt.Sprintf("DELETE FROM $T WHERE tag = %s AND id > %d", tag(), id()), nil
+	case n < 53:
+		return fmt.Sprintf("DELETE FROM $T WHERE conv = %s AND id < %d", conv(), id()), nil
+	case n < 55:
+		return "FLUSH", nil
+	case n < 56:
+		return "COMPACT", nil
+	case n < 58:
+		return fmt.Sprintf(`BEGIN; INSERT INTO $T (id, conv, score) VALUES (%d, %s, %s); UPDATE $T SET conv = %s WHERE id = %d;
+			SELECT %s FROM $T WHERE conv = %s ORDER BY score, id LIMIT %d; COMMIT`, id(), conv(), score(), conv(), id(), cols, conv(), limit()), nil
+	}
+	queries := []string{
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s ORDER BY score, id LIMIT %d", cols, conv(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s ORDER BY score DESC, id DESC LIMIT %d", cols, conv(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score = %s ORDER BY id DESC LIMIT %d", cols, conv(), score(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE score = %s AND conv = %s ORDER BY conv, score DESC, id DESC", cols, score(), conv()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv IN (%s, %s) ORDER BY id", cols, conv(), conv()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score > %s ORDER BY id", cols, conv(), score()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score BETWEEN %d AND %d ORDER BY score, id", cols, conv(), r.Intn(5), 4+r.Intn(6)),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv IS NULL ORDER BY id", cols),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score IS NULL ORDER BY id", cols, conv()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv >= %s ORDER BY conv, score, id LIMIT %d", cols, conv(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv < %s ORDER BY conv DESC, score DESC, id DESC LIMIT %d", cols, conv(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE tag = %s ORDER BY id DESC LIMIT %d", cols, tag(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE tag IN (%s, %s) AND conv = %s ORDER BY id", cols, tag(), tag(), conv()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s ORDER BY score NULLS FIRST, id LIMIT %d", cols, conv(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s ORDER BY score DESC NULLS LAST, id DESC LIMIT %d", cols, conv(), limit()),
+		fmt.Sprintf("SELECT count(*), sum(score), min(id) FROM $T WHERE conv = %s", conv()),
+		fmt.Sprintf("SELECT %s, _deleted FROM $T WHERE conv = %s AND _deleted = true ORDER BY id", cols, conv()),
+		fmt.Sprintf("SELECT * FROM $T WHERE conv = %s ORDER BY score, id", conv()),
+		fmt.Sprintf("SELECT a.id, b.id FROM $T a JOIN $T b ON a.conv = b.conv WHERE a.id = %d ORDER BY b.id", id()),
+		fmt.Sprintf("SELECT id FROM $T WHERE conv = (SELECT conv FROM $T WHERE id = %d) ORDER BY id", id()),
+	}
+	if r.Intn(4) == 0 {
+		return "SELECT " + cols + " FROM $T WHERE conv = $1 ORDER BY score DESC, id DESC LIMIT $2", []any{r.Intn(6), limit()}
+	}
+	return queries[r.Intn(len(queries))], nil
+}

@@ -1,0 +1,86 @@
+package kv
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// TestMultiGet checks MultiGet against Get at a snapshot: values written
+// after the snapshot are not seen, missing keys are nil, an empty value is
+// not missing, keys come in any order and repeat, and large values are
+// read whole.
+func TestMultiGet(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "t")
+	rng := rand.New(rand.NewPCG(3, 4))
+	var b Batch
+	for i := range 500 {
+		size := rng.IntN(300)
+		if i%100 == 5 {
+			size = 64<<10 + 1000
+		}
+		v := bytes.Repeat([]byte{byte(i)}, size)
+		b.Put(cf, []byte(fmt.Sprintf("k%04d", i)), v)
+	}
+	b.Put(cf, []byte("empty"), []byte{})
+	if err := db.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	snap, err := db.NewSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	if err := cf.Put([]byte("k0001"), []byte("after the snapshot")); err != nil {
+		t.Fatal(err)
+	}
+	if err := cf.Put([]byte("late"), []byte("after the snapshot")); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		var keys [][]byte
+		for range 1 + rng.IntN(80) {
+			switch rng.IntN(10) {
+			case 0:
+				keys = append(keys, []byte("missing"))
+			case 1:
+				keys = append(keys, []byte("late"))
+			case 2:
+				keys = append(keys, []byte("empty"))
+			default:
+				keys = append(keys, []byte(fmt.Sprintf("k%04d", rng.IntN(500))))
+			}
+		}
+		got, err := snap.MultiGet(cf, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, k := range keys {
+			want, err := snap.Get(cf, k)
+			if err == ErrNotFound {
+				if got[i] != nil {
+					t.Fatalf("round %d: %s: got %d bytes, want none", round, k, len(got[i]))
+				}
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got[i] == nil || !bytes.Equal(got[i], want) {
+				t.Fatalf("round %d: %s: got %d bytes, want %d", round, k, len(got[i]), len(want))
+			}
+		}
+	}
+	if got, err := snap.MultiGet(cf, [][]byte{[]byte("empty"), []byte("missing")}); err != nil || got[0] == nil || len(got[0]) != 0 || got[1] != nil {
+		t.Fatalf("an empty value alone: %q %v", got, err)
+	}
+	if got, err := snap.MultiGet(cf, nil); err != nil || got != nil {
+		t.Fatalf("no keys: %v %v", got, err)
+	}
+	snap.Close()
+	if _, err := snap.MultiGet(cf, [][]byte{[]byte("k0001")}); err == nil {
+		t.Fatal("a closed snapshot read")
+	}
+}
