@@ -188,6 +188,9 @@ func (e *Engine) describeScan(sctx *sql.Context, dt *dataTable, ita *plan.Indexe
 			if lookup.Ranges != nil && lookup.Ranges.Len() > 0 {
 				lines = append(lines, "ranges: "+lookup.Ranges.DebugString())
 			}
+			if lookup.IsReverse {
+				lines = append(lines, "direction: reverse (the index read backwards)")
+			}
 			reads = readsRanges
 			var whole bool
 			parts, lines, whole = e.lookupParts(sctx, dt, lookup, lines)
