@@ -188,12 +188,14 @@ func (e *Engine) describeScan(sctx *sql.Context, dt *dataTable, ita *plan.Indexe
 			if lookup.Ranges != nil && lookup.Ranges.Len() > 0 {
 				lines = append(lines, "ranges: "+lookup.Ranges.DebugString())
 			}
-			if lookup.IsReverse {
-				lines = append(lines, "direction: reverse (the index read backwards)")
-			}
 			reads = readsRanges
 			var whole bool
 			parts, lines, whole = e.lookupParts(sctx, dt, lookup, lines)
+			if parts == nil && lookup.IsReverse {
+				// A secondary index's ranges are not key ranges of the
+				// partition, so no access line says the direction.
+				lines = append(lines, "direction: reverse (the index read backwards)")
+			}
 			if whole {
 				reads = readsPartition
 			}
