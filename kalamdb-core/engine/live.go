@@ -233,7 +233,14 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 
 // Match reports whether a row (values of the table's columns in the
 // current schema order, then _seq and _deleted) satisfies the WHERE.
-func (f *Filter) Match(ctx context.Context, row []any) (bool, error) {
+func (f *Filter) Match(ctx context.Context, row []any) (ok bool, err error) {
+	defer func() {
+		// A live filter runs on a connection's sender, for every change:
+		// whatever the engine panics on fails this evaluation only.
+		if r := recover(); r != nil {
+			ok, err = false, panicError(r)
+		}
+	}()
 	if f.cond == nil {
 		return true, nil
 	}

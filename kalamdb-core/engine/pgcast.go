@@ -138,8 +138,7 @@ func castValue(ctx *sql.Context, v any, from family, dt dialect.DataType, try bo
 		}
 		return f, nil
 	case dialect.TypeDecimal:
-		var d decimal.Decimal
-		if f, isFloat := v.(float64); isFloat && (math.IsNaN(f) || math.IsInf(f, 0)) {
+		if f, isFloat := toFloat64(v); isFloat && (math.IsNaN(f) || math.IsInf(f, 0)) {
 			return nil, execError("cannot convert %s to DECIMAL", formatFloat(f, 64))
 		}
 		d, ok := toDecimal(v)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -42,7 +43,10 @@ func strictCasts(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 	})
 }
 
-// strictConvert checks a text operand before the engine's conversion.
+// strictConvert checks a text operand before the engine's conversion,
+// and a float converted to a decimal (as the engine does to unify the
+// columns of a UNION): the engine's conversion panics on NaN and
+// infinities, which no decimal can hold.
 type strictConvert struct {
 	*expression.Convert
 }
@@ -58,6 +62,11 @@ func (s *strictConvert) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		text = x
 	case []byte:
 		text = string(x)
+	case float64, float32:
+		if f, _ := toFloat64(x); types.IsDecimal(s.Type()) && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			return nil, execError("cannot convert %s to DECIMAL", formatFloat(f, 64))
+		}
+		return s.convertValue(ctx, v)
 	default:
 		return s.convertValue(ctx, v)
 	}
@@ -66,6 +75,7 @@ func (s *strictConvert) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return nil, apierror.New(apierror.SQLExecutionError, "invalid input for CAST to %s: %q is not a number", s.Type(), text)
 	}
 	return s.convertValue(ctx, t)
+
 }
 
 // convertValue runs the engine's conversion on an already evaluated value,
