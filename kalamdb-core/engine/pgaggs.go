@@ -419,7 +419,7 @@ func (b *aggBuffer) Eval(ctx *sql.Context) (any, error) {
 		case famInt:
 			return b.isum, nil
 		case famNumeric:
-			return b.dsum, nil
+			return boundDecimal(b.dsum)
 		}
 		return b.fsum, nil
 	case "avg":

@@ -252,23 +252,31 @@ func floatOp(op string, a, b float64) (float64, error) {
 	return r, nil
 }
 
+// decimalOp computes an operator on exact decimals; a result outside the
+// numeric range fails (boundDecimal), so that repeated multiplication
+// cannot grow a value without end.
 func decimalOp(op string, a, b decimal.Decimal) (any, error) {
+	var r decimal.Decimal
 	switch op {
 	case "+":
-		return a.Add(b), nil
+		r = a.Add(b)
 	case "-":
-		return a.Sub(b), nil
+		r = a.Sub(b)
 	case "*":
-		return a.Mul(b), nil
+		r = a.Mul(b)
 	case "/":
-		return pgDivide(a, b)
+		var err error
+		if r, err = pgDivide(a, b); err != nil {
+			return nil, err
+		}
 	default:
 		if b.IsZero() {
 			return nil, errDivisionByZero
 		}
-		r := a.Sub(a.Div(b).Truncate(0).Mul(b))
-		return r.Round(max(-a.Exponent(), -b.Exponent(), 0)), nil
+		r = a.Sub(a.Div(b).Truncate(0).Mul(b))
+		r = r.Round(max(-a.Exponent(), -b.Exponent(), 0))
 	}
+	return boundDecimal(r)
 }
 
 // pgDivide divides exact decimals with PostgreSQL's result scale

@@ -13,6 +13,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
 // strictCastRuleID identifies KalamDB's analyzer rule in the engine's
@@ -71,11 +72,20 @@ func (s *strictConvert) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return s.convertValue(ctx, v)
 	}
 	t := strings.TrimSpace(text)
-	if _, err := strconv.ParseFloat(t, 64); err != nil {
-		return nil, apierror.New(apierror.SQLExecutionError, "invalid input for CAST to %s: %q is not a number", s.Type(), text)
+	notNumber := func() error {
+		return apierror.New(apierror.SQLExecutionError, "invalid input for CAST to %s: %q is not a number", s.Type(), dialect.Snippet(text))
+	}
+	if _, err := strconv.ParseFloat(t, 64); err != nil && !types.IsDecimal(s.Type()) {
+		return nil, notNumber()
+	}
+	if types.IsDecimal(s.Type()) {
+		// The engine's conversion to a decimal costs time quadratic in the
+		// digits: measure them first.
+		if err := checkDecimalText(t, numericDT, notNumber); err != nil {
+			return nil, err
+		}
 	}
 	return s.convertValue(ctx, t)
-
 }
 
 // convertValue runs the engine's conversion on an already evaluated value,

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -102,6 +104,37 @@ func TestFloatsCompareAsInPostgreSQL(t *testing.T) {
 // TestHugeNumericsAreRefusedBeforeConversion: decimal text is measured
 // before it is converted, so a few bytes cannot ask for a billion-digit
 // number, and arithmetic cannot grow one without end.
+func TestHugeNumericsAreRefusedBeforeConversion(t *testing.T) {
+	// The server's SQL size, so a five-million-digit literal reaches the
+	// engine.
+	e := newEnvWithLimits(t, executor.Limits{MaxSQLBytes: 10 << 20}, engine.Limits{})
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE TABLE app.n (id BIGINT PRIMARY KEY, d DECIMAL(20,4))`)
+	digits := strings.Repeat("9", 5_000_000)
+	withinMinutes(t, "huge numerics", func() {
+		root.failsNaming(apierror.SQLExecutionError, "invalid input syntax", "SELECT '1e999999999'::numeric")
+		root.failsNaming(apierror.SQLExecutionError, "invalid input syntax", "SELECT '1e-999999999'::numeric")
+		root.failsNaming(apierror.SQLExecutionError, "value overflows numeric format", "SELECT '"+digits+"'::numeric")
+		root.failsNaming(apierror.SQLExecutionError, "value overflows numeric format", "SELECT '0."+digits+"'::numeric")
+		root.failsNaming(apierror.InvalidSQL, "out of range", "SELECT "+digits)
+		root.failsNaming(apierror.InvalidSQL, "out of range", "SELECT 1e999999999")
+		paramsFail(root, apierror.InvalidInput, "invalid input syntax", "INSERT INTO app.n VALUES ($1, $2)", 1, "1e9999999")
+		paramsFail(root, apierror.InvalidParameter, "out of range", "INSERT INTO app.n VALUES ($1, $2)", 1, jsonNum("1e9999999"))
+		paramsFail(root, apierror.InvalidParameter, "out of range", "SELECT $1 + 1", jsonNum(digits))
+		// Squaring a number 40 times would make it 10^(2^40).
+		root.failsNaming(apierror.SQLExecutionError, "value overflows numeric format",
+			"WITH RECURSIVE r(n, x) AS (SELECT 1, 10::numeric UNION ALL SELECT n + 1, x * x FROM r WHERE n < 40) SELECT max(n) FROM r")
+	})
+	if got := root.rows("SELECT count(*) FROM app.n"); got != `[[0]]` {
+		t.Fatalf("refused inserts left rows: %s", got)
+	}
+	// Within the range, as before.
+	root.must("INSERT INTO app.n VALUES ($1, $2)", 1, "123.45678")
+	if got := root.rows("SELECT d, '1e-999'::numeric, '12.5'::numeric(4,1) FROM app.n"); got != `[["123.4568","0.0000000000","12.5"]]` {
+		t.Fatalf("within range: %s", got)
+	}
+}
+
 // TestLongConditionChainsPlanInLinearTime: chains of OR and AND, and long
 // lists of values compared with a primary key, plan in time linear in
 // their length (the type rule walked a chain from every node of it, and
