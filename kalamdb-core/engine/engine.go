@@ -203,7 +203,7 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	sess.UserID, sess.Role, sess.tx = userID, role, tx
 	sess.showDeleted, sess.fatal, sess.noIndexes = false, nil, false
 	sess.budget.reset(&e.limits)
-
+	sess.joinCost = 0
 	return sess, nil
 }
 

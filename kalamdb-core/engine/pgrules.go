@@ -54,9 +54,11 @@ func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 
 func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	return transform.Node(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		node, same, err := transform.OneNodeExprsWithNode(node, func(_ sql.Node, e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-			return transform.Expr(e, checkExpr)
-		})
+		// One bottom-up walk of each of the node's expressions: checkExpr
+		// sees every subexpression once, so the rule is linear in the
+		// size of the statement (walking again from every subexpression
+		// made a chain of n ORs cost n²).
+		node, same, err := transform.OneNodeExpressions(node, checkExpr)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
@@ -73,10 +75,12 @@ func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	switch x := node.(type) {
 	case *plan.Filter:
 		c, err := condition("WHERE", x.Expression)
-		if err != nil || c == x.Expression {
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if c, err = boundIndexRanges(c); err != nil || c == x.Expression {
 			return node, transform.SameTree, err
 		}
-
 		return plan.NewFilter(c, x.Child), transform.NewTree, nil
 	case *plan.Having:
 		c, err := condition("HAVING", x.Cond)

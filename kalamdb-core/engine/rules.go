@@ -27,6 +27,7 @@ func newAnalyzer(p *Provider) *analyzer.Analyzer {
 	a := analyzer.NewBuilder(p).
 		AddPreAnalyzeRule(pgTypesRuleID, pgTypes).
 		AddPostAnalyzeRule(strictCastRuleID, strictCasts).Build()
+	boundPlanning(a)
 	a.ExecBuilder = newCheckedBuilder()
 	return a
 }

@@ -44,6 +44,9 @@ type Session struct {
 	noIndexes bool
 	// budget is the statement's memory account (see memoryBudget).
 	budget memoryBudget
+	// joinCost is what ordering the statement's joins has cost so far
+	// (see chargeJoin).
+	joinCost int64
 	// open holds the statement's table iterators that are not closed yet.
 	// The engine does not always close the iterators under an operator
 	// that fails (a hash join whose build side errors, for one), and an

@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -139,9 +140,82 @@ func TestHugeNumericsAreRefusedBeforeConversion(t *testing.T) {
 // lists of values compared with a primary key, plan in time linear in
 // their length (the type rule walked a chain from every node of it, and
 // the index planner compares every pair of the ranges of a lookup).
+func TestLongConditionChainsPlanInLinearTime(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{MaxSQLBytes: 10 << 20}, engine.Limits{})
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE TABLE app.t (id BIGINT PRIMARY KEY, v TEXT)`)
+	var rows []string
+	for i := 0; i < 100; i++ {
+		rows = append(rows, fmt.Sprintf("(%d, 'v%d')", i, i))
+	}
+	root.must("INSERT INTO app.t VALUES " + strings.Join(rows, ", "))
+	// list joins n terms, the i-th made of format with the value 2i.
+	list := func(n int, format, sep string) string {
+		parts := make([]string, n)
+		for i := range parts {
+			parts[i] = strings.ReplaceAll(format, "%d", fmt.Sprint(i*2))
+		}
+		return strings.Join(parts, sep)
+	}
+	cases := map[string]string{
+		"SELECT 1 WHERE " + list(100_000, "1=1", " OR "):                                      `[[1]]`,
+		"SELECT 1 WHERE " + list(100_000, "1=1", " AND "):                                     `[[1]]`,
+		"SELECT count(*) FROM app.t WHERE id IN (" + list(40_000, "%d", ",") + ")":            `[[50]]`,
+		"SELECT count(*) FROM app.t WHERE " + list(20_000, "id = %d", " OR "):                 `[[50]]`,
+		"SELECT count(*) FROM app.t WHERE " + list(20_000, "id <> %d", " AND "):               `[[50]]`,
+		"SELECT count(*) FROM app.t WHERE id NOT IN (" + list(20_000, "%d", ",") + ")":        `[[50]]`,
+		"SELECT count(*) FROM app.t WHERE " + list(10_000, "(id >= %d AND id <= %d)", " OR "): `[[50]]`,
+		// Under the bound the lookup is still an index lookup.
+		"SELECT count(*) FROM app.t WHERE id IN (" + list(500, "%d", ",") + ")": `[[50]]`,
+	}
+	withinMinutes(t, "long condition chains", func() {
+		for q, want := range cases {
+			if got := root.rows(q); got != want {
+				t.Errorf("%.60s…: %s, want %s", q, got, want)
+			}
+		}
+	})
+}
+
 // TestJoinPlanningIsBounded: the optimizer orders a join by trying every
 // order, in time exponential in its tables (14 tables took 66 s, deaf to
 // the time limit); a statement's joins are bounded before it starts.
+func TestJoinPlanningIsBounded(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE TABLE app.t (id BIGINT PRIMARY KEY)`)
+	root.must("INSERT INTO app.t VALUES (1), (2), (3)")
+	chain := func(n int) string {
+		from, where := make([]string, n), make([]string, n-1)
+		for i := range from {
+			from[i] = fmt.Sprintf("app.t t%d", i)
+			if i > 0 {
+				where[i-1] = fmt.Sprintf("t%d.id = t%d.id", i-1, i)
+			}
+		}
+		return "SELECT count(*) FROM " + strings.Join(from, ", ") + " WHERE " + strings.Join(where, " AND ")
+	}
+	withinMinutes(t, "join planning", func() {
+		for _, n := range []int{11, 12, 14, 15} {
+			root.failsNaming(apierror.ResourceLimitExceeded, "max_join_tables", chain(n))
+		}
+		// Tables of an EXISTS join the outer query's tables.
+		root.failsNaming(apierror.ResourceLimitExceeded, "max_join_tables",
+			"SELECT count(*) FROM app.t x WHERE EXISTS (SELECT 1"+strings.TrimPrefix(chain(11), "SELECT count(*)")+" AND t0.id = x.id)")
+		// Several joins share one budget.
+		root.failsNaming(apierror.ResourceLimitExceeded, "max_join_tables", chain(10)+" UNION ALL "+chain(10))
+		for _, n := range []int{2, 10, 16, 20} {
+			if got := root.rows(chain(n)); got != `[[3]]` {
+				t.Errorf("join of %d tables: %s", n, got)
+			}
+		}
+		// A subquery in FROM is planned on its own.
+		if got := root.rows("SELECT count(*) FROM (" + chain(8) + ") a, (" + chain(8) + ") b"); got != `[[1]]` {
+			t.Errorf("joins in subqueries: %s", got)
+		}
+	})
+}
+
 // paramsFail runs SQL with params that must fail with code and a message
 // containing want.
 func paramsFail(c *caller, code apierror.Code, want, sqlText string, params ...any) {
