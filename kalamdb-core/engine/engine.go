@@ -203,6 +203,10 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	sess.UserID, sess.Role, sess.tx = userID, role, tx
 	sess.showDeleted, sess.fatal, sess.noIndexes = false, nil, false
 	sess.budget.reset(&e.limits)
+	if tx != nil {
+		// A statement inside BEGIN holds what its transaction has written.
+		sess.budget.used.Store(tx.Size())
+	}
 	sess.joinCost = 0
 	return sess, nil
 }

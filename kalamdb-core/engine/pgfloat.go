@@ -219,6 +219,12 @@ func floatSortFields(fields sql.SortFields) (sql.SortFields, bool, error) {
 // the engine's float order (max skips a NaN, min keeps one), by KalamDB's
 // aggregate, which follows PostgreSQL's: NaN is the largest value.
 func floatExtreme(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	return pgExtreme(e, func(f family) bool { return f == famFloat })
+}
+
+// pgExtreme replaces the engine's min or max (not a window's) of a family
+// accepted by KalamDB's aggregate.
+func pgExtreme(e sql.Expression, accept func(family) bool) (sql.Expression, transform.TreeIdentity, error) {
 	var (
 		name  string
 		child sql.Expression
@@ -238,7 +244,7 @@ func floatExtreme(e sql.Expression) (sql.Expression, transform.TreeIdentity, err
 	default:
 		return e, transform.SameTree, nil
 	}
-	if familyOf(child) != famFloat {
+	if !accept(familyOf(child)) {
 		return e, transform.SameTree, nil
 	}
 	agg, err := buildAggregate(expression.NewLiteral(name, types.LongText), child)

@@ -94,6 +94,8 @@ func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 				return nil, transform.SameTree, err
 			}
 		}
+	case *plan.GroupBy:
+		return groupedExtremes(x)
 	case *plan.InsertInto:
 		return checkInsert(x)
 	case *plan.UpdateSource:

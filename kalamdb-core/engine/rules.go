@@ -20,13 +20,24 @@ import (
 // traces; the engine's own rule ids are far below it.
 const strictCastRuleID analyzer.RuleId = 10_000
 
+// holdRowsRuleID identifies the rule that marks the rows an IN (subquery)
+// collects (holdRows).
+const holdRowsRuleID analyzer.RuleId = 10_002
+
+// holdSubqueryRows runs after the engine has turned what IN subqueries it
+// can into joins: the ones left are evaluated, and collect their rows.
+func holdSubqueryRows(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.NodeExprs(n, holdInSubqueries)
+}
+
 // newAnalyzer is the engine's default analyzer plus KalamDB's rules.
 // Every plan is executed through checkedBuilder, so that every operator
 // honours the statement's context.
 func newAnalyzer(p *Provider) *analyzer.Analyzer {
 	a := analyzer.NewBuilder(p).
 		AddPreAnalyzeRule(pgTypesRuleID, pgTypes).
-		AddPostAnalyzeRule(strictCastRuleID, strictCasts).Build()
+		AddPostAnalyzeRule(strictCastRuleID, strictCasts).
+		AddPostAnalyzeRule(holdRowsRuleID, holdSubqueryRows).Build()
 	boundPlanning(a)
 	a.ExecBuilder = newCheckedBuilder()
 	return a
