@@ -6,7 +6,6 @@ package engine
 import (
 	"math"
 	"math/big"
-	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -520,19 +519,19 @@ func dateArith(op string, args []sql.Expression, lf, rf family) (*pgFunc, bool) 
 			if op == "-" {
 				n = -n
 			}
-			return d.AddDate(0, 0, int(n)), nil
+			return addDays(d, n)
 		}), true
 	case lf == famInt && rf == famDate && op == "+":
 		return newFunc(args, dateType, func(_ *sql.Context, vals []any) (any, error) {
 			d, _ := toTime(vals[1])
 			n, _ := toInt64(vals[0])
-			return d.AddDate(0, 0, int(n)), nil
+			return addDays(d, n)
 		}), true
 	case lf == famDate && rf == famDate && op == "-":
 		return newFunc(args, intType, func(_ *sql.Context, vals []any) (any, error) {
 			a, _ := toTime(vals[0])
 			b, _ := toTime(vals[1])
-			return int32(a.Sub(b).Round(time.Hour).Hours() / 24), nil
+			return int32(daysBetween(a, b)), nil
 		}), true
 	}
 	return nil, false
