@@ -21,9 +21,10 @@ import (
 //     stops at the next rule;
 //   - the join optimizer tries every order of a join of up to 15 tables
 //     (the engine plans larger joins greedily), in time exponential in the
-//     number of tables: a statement's joins may together cost no more
-//     than one join of MaxJoinTables tables, else it is refused before the
-//     optimizer starts;
+//     number of tables, in one step that nothing interrupts: a join may
+//     have at most MaxJoinTables tables (PostgreSQL's join_collapse_limit
+//     is 8 too) unless it has more than 15, and a statement's joins
+//     together may cost no more than one join of 10 tables;
 //   - the index planner checks every pair of the ranges it builds for one
 //     index lookup, in time quadratic in their number: a column compared
 //     with more than MaxIndexRanges values in one WHERE (a long IN list,
@@ -32,9 +33,13 @@ import (
 
 const (
 	// MaxJoinTables is the most tables one join may have when the
-	// optimizer tries every order: 10 tables take up to a second to plan,
-	// and each more about three times as long.
-	MaxJoinTables = 10
+	// optimizer tries every order: 8 tables take tens of milliseconds to
+	// plan, and each more about three times as long (10 tables up to a
+	// second, 14 a minute).
+	MaxJoinTables = 8
+	// joinBudgetTables sizes the join planning a statement may do in all:
+	// as much as one join of that many tables.
+	joinBudgetTables = 10
 	// exhaustiveJoinTables is the most tables the engine's join optimizer
 	// orders exhaustively; beyond it it plans greedily, in the order
 	// written where no lookup chain fits.
@@ -104,11 +109,15 @@ func joinCost(n int) int64 {
 
 // chargeJoin charges the ordering of a join of n tables.
 func (s *Session) chargeJoin(n int) error {
-	s.joinCost += joinCost(n)
-	if s.joinCost > joinCost(MaxJoinTables) {
+	if n > MaxJoinTables && n <= exhaustiveJoinTables {
 		return limitError("max_join_tables", "the statement joins %d tables at once; the planner tries every order of a join, "+
-			"in time exponential in its tables, so a statement may join at most %d at once, fewer when it has several joins "+
-			"(join some of them in a subquery in FROM, which is planned on its own)", n, MaxJoinTables)
+			"in time exponential in its tables, so a join may have at most %d (join some of them in a subquery in FROM, "+
+			"which is planned on its own)", n, MaxJoinTables)
+	}
+	s.joinCost += joinCost(n)
+	if s.joinCost > joinCost(joinBudgetTables) {
+		return limitError("max_join_tables", "the statement has too many joins to plan: together they cost more than "+
+			"one join of %d tables; split it into several statements", joinBudgetTables)
 	}
 	return nil
 }
