@@ -351,6 +351,9 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 	case dialect.TypeJSON:
 		var val any
 		if err := json.Unmarshal([]byte(s), &val); err != nil {
+			if tooDeep(err) {
+				return nil, errJSONTooDeep()
+			}
 			return nil, execError("invalid input syntax for type json: %v", err)
 		}
 		return types.JSONDocument{Val: val}, nil

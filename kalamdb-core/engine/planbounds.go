@@ -264,3 +264,61 @@ func buildNoIndex(args []sql.Expression) (*pgFunc, error) {
 	f.name, f.build = "kdb_no_index", buildNoIndex
 	return f, nil
 }
+
+// noUnnestName names the wrapper that keeps an uncorrelated EXISTS an
+// expression.
+const noUnnestName = "kdb_evaluate"
+
+// evaluateUncorrelatedExists keeps the uncorrelated EXISTS subqueries of a
+// WHERE as expressions (evaluated once, then cached) instead of letting
+// the engine turn them into joins: it joins every such subquery's tables
+// into the outer query, where two subqueries reading the same table
+// collide ("Not unique table/alias"), which PostgreSQL accepts.
+func evaluateUncorrelatedExists(cond sql.Expression) (sql.Expression, error) {
+	var walk func(e sql.Expression) (sql.Expression, bool, error)
+	walk = func(e sql.Expression) (sql.Expression, bool, error) {
+		switch x := e.(type) {
+		case *pgFunc:
+			if x.name == noUnnestName {
+				return e, false, nil
+			}
+		case *plan.ExistsSubquery:
+			if x.Query != nil && x.Query.Correlated().Empty() {
+				f, err := buildEvaluate([]sql.Expression{e})
+				return f, true, err
+			}
+			return e, false, nil
+		}
+		children := e.Children()
+		var out []sql.Expression
+		for i, c := range children {
+			n, changed, err := walk(c)
+			if err != nil {
+				return nil, false, err
+			}
+			if changed {
+				if out == nil {
+					out = append([]sql.Expression(nil), children...)
+				}
+				out[i] = n
+			}
+		}
+		if out == nil {
+			return e, false, nil
+		}
+		n, err := e.WithChildren(out...)
+		return n, true, err
+	}
+	out, _, err := walk(cond)
+	return out, err
+}
+
+func buildEvaluate(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 1 {
+		return nil, sqlError("%s takes one argument", noUnnestName)
+	}
+	f := newFuncOfType(args, args[0].Type(), func(_ *sql.Context, vals []any) (any, error) { return vals[0], nil })
+	f.nullIn = true
+	f.name, f.build = noUnnestName, buildEvaluate
+	return f, nil
+}
