@@ -295,3 +295,28 @@ func valuesFrom(from, n int) string {
 // of system.users (docs/api.md), with ALTER USER's checks; it was "read
 // only". Other columns, other roles, EXECUTE AS and transactions are
 // refused.
+func TestUpdateSystemUsersEmail(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user; CREATE USER 'dan' WITH PASSWORD 'pw' ROLE dba;
+		CREATE USER 'sam' WITH PASSWORD 'pw' ROLE system`)
+	dan := e.user("dan")
+	if res := dan.must("UPDATE system.users SET email = username || '@example.com' WHERE role IN ('user', 'dba')"); res[0].RowCount != 2 {
+		t.Fatalf("rows affected: %d", res[0].RowCount)
+	}
+	if got := root.rows("SELECT username, email FROM system.users ORDER BY username"); got != `[["alice","alice@example.com"],["dan","dan@example.com"],["root",null],["sam",null]]` {
+		t.Fatalf("emails: %s", got)
+	}
+	dan.failsNaming(apierror.PermissionDenied, "system user", "UPDATE system.users SET email = 'x@y' WHERE username = 'sam'")
+	dan.failsNaming(apierror.InvalidInput, "only email", "UPDATE system.users SET role = 'system' WHERE username = 'dan'")
+	e.user("alice").failsNaming(apierror.PermissionDenied, "dba", "UPDATE system.users SET email = 'me@x' WHERE username = 'alice'")
+	root.failsNaming(apierror.PermissionDenied, "user management", "EXECUTE AS USER 'dan' (UPDATE system.users SET email = NULL)")
+	dan.fails(apierror.SQLExecutionError, "BEGIN; UPDATE system.users SET email = NULL; COMMIT")
+	if got := root.rows("SELECT count(*) FROM system.users WHERE email IS NOT NULL"); got != `[[2]]` {
+		t.Fatalf("refused updates changed emails: %s", got)
+	}
+	root.must("UPDATE system.users SET email = NULL WHERE username = $1", "alice")
+	if got := root.rows("SELECT email FROM system.users WHERE username = 'alice'"); got != `[[null]]` {
+		t.Fatalf("cleared email: %s", got)
+	}
+}
