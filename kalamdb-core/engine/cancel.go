@@ -73,10 +73,22 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		// The rows of an IN (subquery), which the engine collects.
 		held := &heldBytes{transient: h.transient}
 		inner := context.WithValue(context.WithValue(ctx, keptByKey{}, "an IN (subquery)"), heldKey{}, held)
-		return b.Build(ctx.WithContext(inner), h.child, r)
+		return b.build(ctx.WithContext(inner), h.child, r, true)
 	}
+	return b.build(ctx, n, r, false)
+}
+
+// build builds n's iterator, wrapped unless n must not be. A node that is
+// not wrapped is left to main (nil), unless its iterator is needed here
+// (direct) or a grouping's tracker must not reach its children, whose
+// rows have another shape than the grouping's input.
+func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct bool) (sql.RowIter, error) {
 	if !wrappable(n) {
-		return nil, nil
+		if g, _ := ctx.Value(groupsKey{}).(*groupTracker); g == nil && !direct {
+			return nil, nil
+		}
+		inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), groupsKey{}, (*groupTracker)(nil))
+		return b.main.Build(ctx.WithContext(inner), n, r)
 	}
 	// Rows are charged where they are kept: by the parent that keeps its
 	// children's rows, or by a recursive CTE, which keeps its own.

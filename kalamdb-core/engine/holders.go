@@ -4,6 +4,7 @@ import (
 	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 )
@@ -35,6 +36,7 @@ const (
 // group. It keeps the hash of each group's key, 8 bytes a group.
 type groupTracker struct {
 	exprs []sql.Expression
+	reach int   // one past the highest column index the keys read
 	cost  int64 // per group, key excluded
 	mu    sync.Mutex
 	seen  map[uint64]struct{}
@@ -47,12 +49,25 @@ func newGroupTracker(n sql.Node) *groupTracker {
 	if !ok || len(gb.GroupByExprs) == 0 {
 		return nil
 	}
-	return &groupTracker{exprs: gb.GroupByExprs, cost: groupOverhead + aggOverhead*int64(len(gb.SelectedExprs)),
+	g := &groupTracker{exprs: gb.GroupByExprs, cost: groupOverhead + aggOverhead*int64(len(gb.SelectedExprs)),
 		seen: map[uint64]struct{}{}}
+	for _, e := range gb.GroupByExprs {
+		transform.InspectExpr(e, func(e sql.Expression) bool {
+			if gf, ok := e.(*expression.GetField); ok {
+				g.reach = max(g.reach, gf.Index()+1)
+			}
+			return false
+		})
+	}
+	return g
 }
 
-// add charges row's group if it is new.
+// add charges row's group if it is new. A row too short for the keys is
+// not the grouping's input (it should not happen): it is not charged.
 func (g *groupTracker) add(ctx *sql.Context, row sql.Row) error {
+	if len(row) < g.reach {
+		return nil
+	}
 	key := make(sql.Row, len(g.exprs))
 	for i, e := range g.exprs {
 		v, err := e.Eval(ctx, row)

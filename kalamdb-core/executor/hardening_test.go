@@ -274,6 +274,9 @@ func TestMemoryBudgetCoversEveryHolder(t *testing.T) {
 		"SELECT count(*) FROM app.t n WHERE body IN (SELECT body || '' FROM app.t m WHERE m.id = n.id)": `[[200]]`,
 		series(3) + "SELECT 1 WHERE 'x1' IN (SELECT 'x' || q.n FROM r q)":                               `[[1]]`,
 		"SELECT count(*) FROM (SELECT id % 10, count(*) FROM app.t GROUP BY id % 10) s":                 `[[10]]`,
+		// Groupings over a projection, and inside a correlated subquery.
+		"SELECT g, count(*) FROM (SELECT id % 3 AS g FROM app.t) s GROUP BY g ORDER BY g":                                                          `[[0,67],[1,67],[2,66]]`,
+		"SELECT count(*) FROM app.t n WHERE 1 < (SELECT count(*) FROM (SELECT m.id % 2 AS g FROM app.t m WHERE m.id <= n.id GROUP BY m.id % 2) x)": `[[199]]`,
 	} {
 		if got := root.rows(q); got != want {
 			t.Errorf("%.70s: %s, want %s", q, got, want)
