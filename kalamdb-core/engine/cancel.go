@@ -45,6 +45,13 @@ type passKey struct{}
 // the rows of its children: its value names it for error messages.
 type keptByKey struct{}
 
+// groupsKey carries a grouping's groupTracker to the build of its child;
+// heldKey carries the account of a holder that may give its bytes back.
+type (
+	groupsKey struct{}
+	heldKey   struct{}
+)
+
 type passToken struct{ used bool }
 
 func newCheckedBuilder() sql.NodeExecBuilder {
@@ -62,8 +69,26 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 	if err := refuseEngineRegex(n); err != nil {
 		return nil, err
 	}
+	if h, ok := n.(*holdRows); ok {
+		// The rows of an IN (subquery), which the engine collects.
+		held := &heldBytes{transient: h.transient}
+		inner := context.WithValue(context.WithValue(ctx, keptByKey{}, "an IN (subquery)"), heldKey{}, held)
+		return b.build(ctx.WithContext(inner), h.child, r, true)
+	}
+	return b.build(ctx, n, r, false)
+}
+
+// build builds n's iterator, wrapped unless n must not be. A node that is
+// not wrapped is left to main (nil), unless its iterator is needed here
+// (direct) or a grouping's tracker must not reach its children, whose
+// rows have another shape than the grouping's input.
+func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct bool) (sql.RowIter, error) {
 	if !wrappable(n) {
-		return nil, nil
+		if g, _ := ctx.Value(groupsKey{}).(*groupTracker); g == nil && !direct {
+			return nil, nil
+		}
+		inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), groupsKey{}, (*groupTracker)(nil))
+		return b.main.Build(ctx.WithContext(inner), n, r)
 	}
 	// Rows are charged where they are kept: by the parent that keeps its
 	// children's rows, or by a recursive CTE, which keeps its own.
@@ -71,12 +96,15 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 	if _, ok := n.(*plan.RecursiveCte); ok {
 		keptBy = "a recursive CTE"
 	}
+	groups, _ := ctx.Value(groupsKey{}).(*groupTracker)
+	held, _ := ctx.Value(heldKey{}).(*heldBytes)
 	inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), keptByKey{}, keepsChildRows(n))
+	inner = context.WithValue(context.WithValue(inner, groupsKey{}, newGroupTracker(n)), heldKey{}, (*heldBytes)(nil))
 	iter, err := b.main.Build(ctx.WithContext(inner), n, r)
 	if err != nil || iter == nil {
 		return iter, err
 	}
-	return &checkedIter{child: iter, keptBy: keptBy}, nil
+	return &checkedIter{child: iter, keptBy: keptBy, groups: groups, held: held}, nil
 }
 
 // keepsChildRows names a node that holds every row of its children, or "".
@@ -128,11 +156,15 @@ func refuseEngineRegex(n sql.Node) error {
 }
 
 // checkedIter checks the statement's context before every row and, when
-// keptBy is set, charges every row to the statement's memory budget.
+// keptBy is set, charges every row to the statement's memory budget (to
+// held too, when its holder may give them back); the rows that feed a
+// grouping charge its new groups.
 type checkedIter struct {
 	child  sql.RowIter
 	done   <-chan struct{}
 	keptBy string
+	groups *groupTracker
+	held   *heldBytes
 }
 
 var _ sql.MutableRowIter = (*checkedIter)(nil)
@@ -147,22 +179,38 @@ func (it *checkedIter) Next(ctx *sql.Context) (sql.Row, error) {
 	default:
 	}
 	row, err := it.child.Next(ctx)
-	if err == nil && it.keptBy != "" {
-		if err := hold(ctx, "rows kept by "+it.keptBy, rowSize(row)); err != nil {
+	if err != nil {
+		return row, err
+	}
+	if it.keptBy != "" {
+		n := rowSize(row)
+		if err := hold(ctx, "rows kept by "+it.keptBy, n); err != nil {
+			return nil, err
+		}
+		if it.held != nil {
+			it.held.add(n)
+		}
+	}
+	if it.groups != nil {
+		if err := it.groups.add(ctx, row); err != nil {
 			return nil, err
 		}
 	}
-	return row, err
+	return row, nil
 }
 
-func (it *checkedIter) Close(ctx *sql.Context) error { return it.child.Close(ctx) }
+// Close closes the child; a transient holder's rows are garbage then.
+func (it *checkedIter) Close(ctx *sql.Context) error {
+	it.held.giveBack(ctx)
+	return it.child.Close(ctx)
+}
 
 // GetChildIter and WithChildIter let the engine look through the wrapper
 // when it finalises iterators.
 func (it *checkedIter) GetChildIter() sql.RowIter { return it.child }
 
 func (it *checkedIter) WithChildIter(child sql.RowIter) sql.RowIter {
-	return &checkedIter{child: child, keptBy: it.keptBy}
+	return &checkedIter{child: child, keptBy: it.keptBy, groups: it.groups, held: it.held}
 }
 
 // engineRegex reports whether e is one of the engine's own regular

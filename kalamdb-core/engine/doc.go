@@ -24,12 +24,20 @@
 //   - Nothing reaches the store before the transaction commits.
 //   - Resource governance: every statement runs under the time limit of
 //     its role and stops, wherever it is, when its context ends (every
-//     operator's iterator checks it, see checkedBuilder); a statement is
-//     refused before anything parses it when it is too deep or too large
-//     to plan in bounded time (pgsql.Limits); every function that can
-//     build a value larger than its arguments checks the size first and
-//     charges it to the statement's memory budget, as do aggregates that
-//     keep rows; regular expressions run in linear time (package regex);
-//     and a result stops growing at its row and byte bounds. Limits holds
-//     the bounds.
+//     operator's iterator checks it, see checkedBuilder, and so does every
+//     planner step, see boundPlanning); a statement is refused before
+//     anything parses it when it is too deep or too large to plan in
+//     bounded time (pgsql.Limits), and before the join optimizer starts
+//     when its joins are (MaxJoinTables); long lists of values compared
+//     with a column are filtered, not looked up (MaxIndexRanges); every
+//     function that can build a value larger than its arguments checks
+//     the size first, and decimal text its digits, and what a statement
+//     keeps (aggregate state, groups, rows held by operators and IN
+//     subqueries, the rows it writes) is charged to its memory budget;
+//     regular expressions run in linear time (package regex); and a
+//     result stops growing at its row and byte bounds. Limits holds the
+//     configurable bounds.
+//   - Floats follow PostgreSQL's order (NaN equals NaN and sorts last):
+//     comparisons, sort keys and min/max of floats are KalamDB's, never
+//     the engine's, which panics converting NaN to a decimal.
 package engine

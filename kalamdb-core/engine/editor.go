@@ -137,8 +137,17 @@ func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 	if err != nil {
 		return err
 	}
-	return tx.Put(&txn.Write{Table: s.Table, Owner: ed.t.owner, Key: key, Value: value,
+	return put(ctx, tx, &txn.Write{Table: s.Table, Owner: ed.t.owner, Key: key, Value: value,
 		Seq: seq, Insert: true, Live: true, After: vals})
+}
+
+// put adds a write to the transaction, charged first to the statement's
+// memory budget: it is held until commit.
+func put(ctx *sql.Context, tx *txn.Tx, w *txn.Write) error {
+	if err := hold(ctx, "rows written", w.Size()); err != nil {
+		return err
+	}
+	return tx.Put(w)
 }
 
 // existing locates the stored version an UPDATE or DELETE was given: its
@@ -169,18 +178,18 @@ func (ed *editor) existing(tx *txn.Tx, old sql.Row) ([]byte, int64, error) {
 
 // Update implements sql.RowUpdater: a new version of the row.
 func (ed *editor) Update(ctx *sql.Context, old, newRow sql.Row) error {
-	return ed.replace(old, newRow, false)
+	return ed.replace(ctx, old, newRow, false)
 }
 
 // Delete implements sql.RowDeleter: a soft delete, written as a new
 // version with _deleted = true that keeps the row's values.
 func (ed *editor) Delete(ctx *sql.Context, old sql.Row) error {
-	return ed.replace(old, old, true)
+	return ed.replace(ctx, old, old, true)
 }
 
 // replace writes a new version (with values from next) of the stored row
 // the statement read as old.
-func (ed *editor) replace(old, next sql.Row, deleted bool) error {
+func (ed *editor) replace(ctx *sql.Context, old, next sql.Row, deleted bool) error {
 	if err := ed.checkWrite(); err != nil {
 		return err
 	}
@@ -222,5 +231,5 @@ func (ed *editor) replace(old, next sql.Row, deleted bool) error {
 	if !deleted {
 		w.After = vals
 	}
-	return tx.Put(w)
+	return put(ctx, tx, w)
 }

@@ -216,6 +216,11 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	sess.UserID, sess.Role, sess.tx = userID, role, tx
 	sess.showDeleted, sess.fatal, sess.noIndexes, sess.onRow = false, nil, false, nil
 	sess.budget.reset(&e.limits)
+	if tx != nil {
+		// A statement inside BEGIN holds what its transaction has written.
+		sess.budget.used.Store(tx.Size())
+	}
+	sess.joinCost = 0
 	return sess, nil
 }
 
@@ -256,8 +261,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		// The engine can panic on inputs it does not expect; a panic must
 		// end this statement, not the server.
 		if r := recover(); r != nil {
-			res, err = nil, apierror.New(apierror.InternalError, "internal error while executing the statement")
-			err.(*apierror.Error).Cause = fmt.Errorf("panic: %v", r)
+			res, err = nil, panicError(r)
 		}
 	}()
 	sctx, release, err := e.newContext(ctx, req.UserID, req.Role, req.Namespace, tx)

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strconv"
 
@@ -75,4 +76,13 @@ func trimPrefix(s, prefix string) string {
 		return s[len(prefix):]
 	}
 	return s
+}
+
+// panicError is the INTERNAL_ERROR of a panic recovered from the engine,
+// which can panic on inputs it does not expect: the panic ends the
+// statement (or the live filter evaluation), never the server.
+func panicError(r any) error {
+	e := apierror.New(apierror.InternalError, "internal error while executing the statement")
+	e.Cause = fmt.Errorf("panic: %v", r)
+	return e
 }

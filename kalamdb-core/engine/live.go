@@ -364,7 +364,14 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 // runs as a statement of the subscriber would: under the time limit of
 // the subscriber's role and a statement's memory budget; past the limit
 // it stops and fails with QUERY_TIMEOUT.
-func (f *Filter) Match(ctx context.Context, row []any) (bool, error) {
+func (f *Filter) Match(ctx context.Context, row []any) (ok bool, err error) {
+	defer func() {
+		// A live filter runs on a connection's sender, for every change:
+		// whatever the engine panics on fails this evaluation only.
+		if r := recover(); r != nil {
+			ok, err = false, panicError(r)
+		}
+	}()
 	if f.cond == nil {
 		return true, nil
 	}

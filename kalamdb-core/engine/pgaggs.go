@@ -269,6 +269,7 @@ type aggBuffer struct {
 	// Welford's running mean and sum of squares, for stddev/variance.
 	mean, m2 float64
 	best     any
+	heldBest int64 // the size of best charged so far
 	flag     bool
 	items    []aggItem
 }
@@ -325,7 +326,19 @@ func (b *aggBuffer) Update(ctx *sql.Context, row sql.Row) error {
 			return nil
 		}
 	}
-	return b.accumulate(vals)
+	if err := b.accumulate(vals); err != nil {
+		return err
+	}
+	if name == "min" || name == "max" {
+		// The value kept: charged as it grows, per group.
+		if n := valueSize(b.best); n > b.heldBest {
+			if err := hold(ctx, name, n-b.heldBest); err != nil {
+				return err
+			}
+			b.heldBest = n
+		}
+	}
+	return nil
 }
 
 func (b *aggBuffer) accumulate(vals []any) error {
@@ -419,7 +432,7 @@ func (b *aggBuffer) Eval(ctx *sql.Context) (any, error) {
 		case famInt:
 			return b.isum, nil
 		case famNumeric:
-			return b.dsum, nil
+			return boundDecimal(b.dsum)
 		}
 		return b.fsum, nil
 	case "avg":

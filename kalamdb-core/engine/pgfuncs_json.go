@@ -14,6 +14,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -63,13 +64,16 @@ func jsonKeys(name string, args []sql.Expression, from int) ([]sql.Expression, e
 
 // docValue decodes a document argument; ok is false for text that is not
 // JSON.
-func docValue(v any) (any, bool) {
+func docValue(v any) (any, bool, error) {
 	if s, isText := v.(string); isText {
 		val, err := decodeJSON([]byte(s))
-		return val, err == nil
+		if ae, ok := apierror.As(err); ok && ae.Code == apierror.ResourceLimitExceeded {
+			return nil, false, err // valid JSON, too deep: not "not JSON"
+		}
+		return val, err == nil, nil
 	}
 	val, err := jsonValue(v)
-	return val, err == nil
+	return val, err == nil, nil
 }
 
 // step follows one key.
@@ -141,9 +145,9 @@ func buildJSONPathFn(name string, dt dialect.DataType, result func(v any) (any, 
 			if vals[0] == nil {
 				return nil, nil
 			}
-			doc, ok := docValue(vals[0])
-			if !ok {
-				return nil, nil
+			doc, ok, err := docValue(vals[0])
+			if err != nil || !ok {
+				return nil, err
 			}
 			v, ok := follow(doc, vals[1:])
 			if !ok {
@@ -181,9 +185,9 @@ func buildJSONPathOp(text bool) fnBuilder {
 			if err != nil {
 				return nil, err
 			}
-			doc, ok := docValue(vals[0])
-			if !ok {
-				return nil, nil
+			doc, ok, err := docValue(vals[0])
+			if err != nil || !ok {
+				return nil, err
 			}
 			var v any = doc
 			for _, k := range keys {
@@ -255,9 +259,9 @@ func buildJSONExists(args []sql.Expression) (*pgFunc, error) {
 		return nil, err
 	}
 	return newFunc(a, boolType, func(_ *sql.Context, vals []any) (any, error) {
-		doc, ok := docValue(vals[0])
-		if !ok {
-			return nil, nil
+		doc, ok, err := docValue(vals[0])
+		if err != nil || !ok {
+			return nil, err
 		}
 		k := str(vals[1])
 		switch x := doc.(type) {
@@ -381,7 +385,10 @@ func buildJSONOne(name string, dt dialect.DataType, fn func(v any) (any, error))
 			return nil, err
 		}
 		return newFunc(a, dt, func(_ *sql.Context, vals []any) (any, error) {
-			doc, ok := docValue(vals[0])
+			doc, ok, err := docValue(vals[0])
+			if err != nil {
+				return nil, err
+			}
 			if !ok {
 				return nil, execError("invalid input syntax for type json")
 			}

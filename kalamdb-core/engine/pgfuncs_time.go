@@ -333,7 +333,10 @@ var intervalUnits = map[string]interval{
 // ('01:30:00'), and 'ago' to negate.
 func parseInterval(s string) (interval, error) {
 	bad := func() (interval, error) {
-		return interval{}, execError("invalid input syntax for type interval: %q", s)
+		return interval{}, execError("invalid input syntax for type interval: %q", dialect.Snippet(s))
+	}
+	outOfRange := func() (interval, error) {
+		return interval{}, execError("interval field value out of range: %q", dialect.Snippet(s))
 	}
 	fields := strings.Fields(strings.ToLower(s))
 	if len(fields) == 0 {
@@ -380,14 +383,23 @@ func parseInterval(s string) (interval, error) {
 		// Fractions spill into the next smaller unit, as in PostgreSQL:
 		// 1.5 months = 1 month 15 days, 1.5 days = 1 day 12 hours.
 		whole, frac := math.Modf(n)
-		out.months += int64(whole) * u.months
-		out.days += int64(whole) * u.days
-		out.micros += int64(math.Round(n * float64(u.micros)))
+		months, ok1 := intervalPart(whole, u.months, math.MaxInt32)
+		days, ok2 := intervalPart(whole, u.days, math.MaxInt32)
+		micros, ok3 := intervalPart(n, u.micros, 9e18)
+		if !ok1 || !ok2 || !ok3 {
+			return outOfRange()
+		}
+		out.months += months
+		out.days += days
+		out.micros += micros
 		if frac != 0 {
 			extraDays := frac * float64(u.months) * 30
 			ed, edFrac := math.Modf(extraDays + frac*float64(u.days))
 			out.days += int64(ed)
 			out.micros += int64(math.Round(edFrac * 86_400_000_000))
+		}
+		if math.Abs(float64(out.months)) > math.MaxInt32 || math.Abs(float64(out.days)) > math.MaxInt32 || math.Abs(float64(out.micros)) > 9e18 {
+			return outOfRange()
 		}
 	}
 	if neg {
@@ -423,13 +435,19 @@ func parseClock(s string) (int64, bool) {
 }
 
 // addInterval adds months (clamped to the month's last day, as in
-// PostgreSQL: Jan 31 + 1 month is Feb 28/29), then days, then time.
-func addInterval(t time.Time, iv interval, sign int64) time.Time {
+// PostgreSQL: Jan 31 + 1 month is Feb 28/29), then days, then time; a
+// result outside the timestamp range fails. The parts are bounded by
+// parseInterval, and time is added as whole days and the rest, so that no
+// step overflows.
+func addInterval(t time.Time, iv interval, sign int64) (time.Time, error) {
 	months, days, micros := iv.months*sign, iv.days*sign, iv.micros*sign
 	if months != 0 {
 		y, m, d := t.Date()
 		total := int64(y)*12 + int64(m-1) + months
 		ny, nm := int(floorDiv64(total, 12)), time.Month(total-floorDiv64(total, 12)*12+1)
+		if ny < minTime.Year() || ny > maxTimestamp.Year() {
+			return time.Time{}, errTimestampRange()
+		}
 		last := time.Date(ny, nm+1, 0, 0, 0, 0, 0, time.UTC).Day()
 		if d > last {
 			d = last
@@ -437,10 +455,13 @@ func addInterval(t time.Time, iv interval, sign int64) time.Time {
 		h, mi, s := t.Clock()
 		t = time.Date(ny, nm, d, h, mi, s, t.Nanosecond(), time.UTC)
 	}
-	if days != 0 {
-		t = t.AddDate(0, 0, int(days))
+	const day = 86_400_000_000
+	days += micros / day
+	if days > maxDaySpan || days < -maxDaySpan {
+		return time.Time{}, errTimestampRange()
 	}
-	return t.Add(time.Duration(micros) * time.Microsecond)
+	t = t.AddDate(0, 0, int(days)).Add(time.Duration(micros%day) * time.Microsecond)
+	return checkTimestamp(t)
 }
 
 func floorDiv64(a, b int64) int64 {
@@ -496,7 +517,7 @@ func buildAddInterval(args []sql.Expression) (*pgFunc, error) {
 			return types.Timespan(us), nil
 		}
 		t, _ := toTime(vals[0])
-		return addInterval(t, *iv, sign), nil
+		return addInterval(t, *iv, sign)
 	}), nil
 }
 
@@ -534,9 +555,9 @@ func buildToTimestamp(args []sql.Expression) (*pgFunc, error) {
 
 func fromEpoch(us float64) (any, error) {
 	if math.IsNaN(us) || math.Abs(us) > 9e18 {
-		return nil, execError("timestamp out of range")
+		return nil, errTimestampRange()
 	}
-	return time.UnixMicro(int64(math.Round(us))).UTC(), nil
+	return checkTimestamp(time.UnixMicro(int64(math.Round(us))).UTC())
 }
 
 // buildToTimestampUnit builds DataFusion's to_timestamp_seconds/millis/
@@ -603,11 +624,14 @@ func buildMakeDate(args []sql.Expression) (*pgFunc, error) {
 		if y < 0 {
 			y++ // year -1 is 1 BC, year 0 astronomically
 		}
+		if y < int64(minTime.Year()) || y > int64(maxDate.Year()) {
+			return nil, errDateRange()
+		}
 		t := time.Date(int(y), time.Month(m), int(d), 0, 0, 0, 0, time.UTC)
 		if t.Month() != time.Month(m) {
 			return nil, execError("date field value out of range: %d-%02d-%02d", y, m, d)
 		}
-		return t, nil
+		return checkDate(t)
 	}), nil
 }
 

@@ -6,7 +6,6 @@ package engine
 import (
 	"math"
 	"math/big"
-	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -252,23 +251,31 @@ func floatOp(op string, a, b float64) (float64, error) {
 	return r, nil
 }
 
+// decimalOp computes an operator on exact decimals; a result outside the
+// numeric range fails (boundDecimal), so that repeated multiplication
+// cannot grow a value without end.
 func decimalOp(op string, a, b decimal.Decimal) (any, error) {
+	var r decimal.Decimal
 	switch op {
 	case "+":
-		return a.Add(b), nil
+		r = a.Add(b)
 	case "-":
-		return a.Sub(b), nil
+		r = a.Sub(b)
 	case "*":
-		return a.Mul(b), nil
+		r = a.Mul(b)
 	case "/":
-		return pgDivide(a, b)
+		var err error
+		if r, err = pgDivide(a, b); err != nil {
+			return nil, err
+		}
 	default:
 		if b.IsZero() {
 			return nil, errDivisionByZero
 		}
-		r := a.Sub(a.Div(b).Truncate(0).Mul(b))
-		return r.Round(max(-a.Exponent(), -b.Exponent(), 0)), nil
+		r = a.Sub(a.Div(b).Truncate(0).Mul(b))
+		r = r.Round(max(-a.Exponent(), -b.Exponent(), 0))
 	}
+	return boundDecimal(r)
 }
 
 // pgDivide divides exact decimals with PostgreSQL's result scale
@@ -512,19 +519,19 @@ func dateArith(op string, args []sql.Expression, lf, rf family) (*pgFunc, bool) 
 			if op == "-" {
 				n = -n
 			}
-			return d.AddDate(0, 0, int(n)), nil
+			return addDays(d, n)
 		}), true
 	case lf == famInt && rf == famDate && op == "+":
 		return newFunc(args, dateType, func(_ *sql.Context, vals []any) (any, error) {
 			d, _ := toTime(vals[1])
 			n, _ := toInt64(vals[0])
-			return d.AddDate(0, 0, int(n)), nil
+			return addDays(d, n)
 		}), true
 	case lf == famDate && rf == famDate && op == "-":
 		return newFunc(args, intType, func(_ *sql.Context, vals []any) (any, error) {
 			a, _ := toTime(vals[0])
 			b, _ := toTime(vals[1])
-			return int32(a.Sub(b).Round(time.Hour).Hours() / 24), nil
+			return int32(daysBetween(a, b)), nil
 		}), true
 	}
 	return nil, false

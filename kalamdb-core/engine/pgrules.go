@@ -10,6 +10,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -53,9 +54,11 @@ func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 
 func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	return transform.Node(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		node, same, err := transform.OneNodeExprsWithNode(node, func(_ sql.Node, e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-			return transform.Expr(e, checkExpr)
-		})
+		// One bottom-up walk of each of the node's expressions: checkExpr
+		// sees every subexpression once, so the rule is linear in the
+		// size of the statement (walking again from every subexpression
+		// made a chain of n ORs cost n²).
+		node, same, err := transform.OneNodeExpressions(node, checkExpr)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
@@ -72,7 +75,13 @@ func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	switch x := node.(type) {
 	case *plan.Filter:
 		c, err := condition("WHERE", x.Expression)
-		if err != nil || c == x.Expression {
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if c, err = boundIndexRanges(c); err != nil {
+			return nil, transform.SameTree, err
+		}
+		if c, err = evaluateUncorrelatedExists(c); err != nil || c == x.Expression {
 			return node, transform.SameTree, err
 		}
 		return plan.NewFilter(c, x.Child), transform.NewTree, nil
@@ -88,6 +97,15 @@ func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 				return nil, transform.SameTree, err
 			}
 		}
+	case *plan.GroupBy:
+		return groupedExtremes(x)
+	case *plan.ResolvedTable:
+		if strings.EqualFold(x.Database().Name(), "information_schema") && strings.EqualFold(x.Name(), "column_statistics") {
+			// The engine's view of column statistics needs a privilege set
+			// KalamDB sessions do not have (it panicked); KalamDB keeps no
+			// column statistics, so the view is empty.
+			return plan.NewEmptyTableWithSchema(x.Schema()), transform.NewTree, nil
+		}
 	case *plan.InsertInto:
 		return checkInsert(x)
 	case *plan.UpdateSource:
@@ -96,13 +114,21 @@ func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if err := checkSetOp(x); err != nil {
 			return nil, transform.SameTree, err
 		}
-		if fields, changed := applyNullMarkers(x.SortFields); changed {
+		fields, changed, err := sortFields(x.SortFields)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if changed {
 			c := *x
 			c.SortFields = fields
 			return &c, transform.NewTree, nil
 		}
 	case *plan.Sort:
-		if fields, changed := applyNullMarkers(x.SortFields); changed {
+		fields, changed, err := sortFields(x.SortFields)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if changed {
 			if len(fields) == 0 {
 				return x.Child, transform.NewTree, nil
 			}
@@ -151,10 +177,20 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 		}
 		children := append([]sql.Expression{l}, t...)
 		out, same, err := comparison(nil, children)
-		if err != nil || same {
+		if err != nil {
 			return e, transform.SameTree, err
 		}
-		cs := out.(*exprList).list
+		cs := children
+		if !same {
+			cs = out.(*exprList).list
+		}
+		if comparesFloats(cs) {
+			f, err := floatIn(cs)
+			return f, transform.NewTree, err
+		}
+		if same {
+			return e, transform.SameTree, nil
+		}
 		return expression.NewInTuple(cs[0], expression.NewTuple(cs[1:]...)), transform.NewTree, nil
 	case *plan.InSubquery:
 		sq, ok := x.Right().(*plan.Subquery)
@@ -186,6 +222,8 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 				return nil, transform.SameTree, sqlError("argument of AND/OR must be type BOOLEAN, not type %s", typeName(c))
 			}
 		}
+	case *aggregation.Max, *aggregation.Min:
+		return floatExtreme(e)
 	case *expression.Not:
 		if f := familyOf(x.Child); f != famBool && f != famNull && f != famUnknown {
 			return nil, transform.SameTree, sqlError("argument of NOT must be type BOOLEAN, not type %s", typeName(x.Child))
@@ -238,6 +276,20 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 				return nil, transform.SameTree, sqlError("operator does not exist: %s = %s", typeName(typed), typeName(o))
 			}
 		}
+	}
+	if e != nil && comparesFloats(out) {
+		// PostgreSQL's float order (pgfloat.go), never the engine's.
+		var f sql.Expression
+		var err error
+		if _, between := e.(*expression.Between); between {
+			f, err = floatBetween(out)
+		} else {
+			f, err = floatComparison(e, out[0], out[1])
+		}
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		return f, transform.NewTree, nil
 	}
 	if !changed {
 		return e, transform.SameTree, nil
@@ -305,8 +357,55 @@ func checkInsert(ii *plan.InsertInto) (sql.Node, transform.TreeIdentity, error) 
 				}
 			}
 		}
+		if src, err = assignSelect(src, cols); err != nil {
+			return nil, transform.SameTree, err
+		}
 	}
 	return ii.WithSource(src), transform.NewTree, nil
+}
+
+// assignSelect types the columns of INSERT ... SELECT by the columns they
+// are written into, as assign does for VALUES: the select list of the
+// query (below any LIMIT, ORDER BY or DISTINCT) gets the conversions. A
+// query of another shape (a UNION) is left to the engine's conversions.
+func assignSelect(src sql.Node, cols []*sql.Column) (sql.Node, error) {
+	switch n := src.(type) {
+	case *plan.Limit, *plan.Offset, *plan.Sort, *plan.Distinct:
+		child, err := assignSelect(n.Children()[0], cols)
+		if err != nil || child == n.Children()[0] {
+			return src, err
+		}
+		return n.WithChildren(child)
+	case *plan.Project:
+		out := append([]sql.Expression(nil), n.Projections...)
+		changed := false
+		for i, e := range n.Projections {
+			if i >= len(cols) || cols[i] == nil {
+				continue
+			}
+			inner := e
+			if a, ok := e.(*expression.Alias); ok {
+				inner = a.Child
+			}
+			y, err := assign(cols[i], inner)
+			if err != nil {
+				return nil, err
+			}
+			if y == inner {
+				continue
+			}
+			alias := expression.NewAlias(cols[i].Name, y)
+			if ide, ok := e.(sql.IdExpression); ok {
+				alias = alias.WithId(ide.Id()).(*expression.Alias)
+			}
+			out[i], changed = alias, true
+		}
+		if !changed {
+			return src, nil
+		}
+		return n.WithExpressions(out...)
+	}
+	return src, nil
 }
 
 // checkUpdate types the values of UPDATE ... SET like INSERT's.
@@ -363,6 +462,9 @@ func assign(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 	case cf == famInt && (f == famFloat || f == famNumeric):
 		// PostgreSQL's rounding (floats half to even, decimals half away
 		// from zero) and range check.
+		return newCast(x, columnDataType(col), false)
+	case cf == famNumeric && f == famFloat:
+		// The engine's own conversion panics on NaN and infinities.
 		return newCast(x, columnDataType(col), false)
 	}
 	return x, nil
@@ -438,6 +540,14 @@ func setOpTypes(n sql.Node) []sql.Type {
 		}
 	}
 	return out
+}
+
+// sortFields applies the NULL ordering markers and PostgreSQL's float
+// order to the keys of an ORDER BY.
+func sortFields(fields sql.SortFields) (sql.SortFields, bool, error) {
+	fields, markers := applyNullMarkers(fields)
+	fields, floats, err := floatSortFields(fields)
+	return fields, markers || floats, err
 }
 
 // nullsMarker is the ORDER BY marker of pgsql.FnNulls: the key before it
@@ -530,9 +640,9 @@ func windowNullMarkers(w *plan.Window) (sql.Node, transform.TreeIdentity, error)
 				return x, transform.SameTree, nil
 			}
 			def := *wa.Window()
-			fields, ch := applyNullMarkers(def.OrderBy)
-			if !ch {
-				return x, transform.SameTree, nil
+			fields, ch, err := sortFields(def.OrderBy)
+			if err != nil || !ch {
+				return x, transform.SameTree, err
 			}
 			def.OrderBy = fields
 			return wa.WithWindow(&def), transform.NewTree, nil

@@ -229,6 +229,9 @@ func toDecimal(v any) (decimal.Decimal, bool) {
 		}
 		return decimal.NewFromFloat(x), true
 	case float32:
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return decimal.Decimal{}, false
+		}
 		return decimal.NewFromFloat32(x), true
 	case uint64:
 		d, err := decimal.NewFromString(strconv.FormatUint(x, 10))

@@ -2,10 +2,13 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
+	"strings"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // statementTime is now() of the statement: the start of its transaction
@@ -40,7 +43,26 @@ func jsonValue(v any) (any, error) {
 func decodeJSON(b []byte) (any, error) {
 	var val any
 	if err := json.Unmarshal(b, &val); err != nil {
+		if tooDeep(err) {
+			return nil, errJSONTooDeep()
+		}
 		return nil, execError("invalid JSON value: %v", err)
 	}
 	return val, nil
+}
+
+// maxJSONDepth is how deeply the JSON decoder nests arrays and objects.
+const maxJSONDepth = 10000
+
+// tooDeep reports whether a JSON decoding error is the decoder's nesting
+// bound rather than bad syntax.
+func tooDeep(err error) bool {
+	var se *json.SyntaxError
+	return errors.As(err, &se) && strings.Contains(se.Error(), "exceeded max depth")
+}
+
+// errJSONTooDeep is the error of a JSON document nested past maxJSONDepth:
+// valid JSON, which no KalamDB value may hold.
+func errJSONTooDeep() error {
+	return apierror.New(apierror.ResourceLimitExceeded, "a JSON value nests arrays and objects more than %d levels deep (a fixed limit)", maxJSONDepth)
 }

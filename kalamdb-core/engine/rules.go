@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -12,11 +13,22 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
 // strictCastRuleID identifies KalamDB's analyzer rule in the engine's
 // traces; the engine's own rule ids are far below it.
 const strictCastRuleID analyzer.RuleId = 10_000
+
+// holdRowsRuleID identifies the rule that marks the rows an IN (subquery)
+// collects (holdRows).
+const holdRowsRuleID analyzer.RuleId = 10_002
+
+// holdSubqueryRows runs after the engine has turned what IN subqueries it
+// can into joins: the ones left are evaluated, and collect their rows.
+func holdSubqueryRows(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.NodeExprs(n, holdInSubqueries)
+}
 
 // newAnalyzer is the engine's default analyzer plus KalamDB's rules.
 // Every plan is executed through checkedBuilder, so that every operator
@@ -24,7 +36,9 @@ const strictCastRuleID analyzer.RuleId = 10_000
 func newAnalyzer(p *Provider) *analyzer.Analyzer {
 	a := analyzer.NewBuilder(p).
 		AddPreAnalyzeRule(pgTypesRuleID, pgTypes).
-		AddPostAnalyzeRule(strictCastRuleID, strictCasts).Build()
+		AddPostAnalyzeRule(strictCastRuleID, strictCasts).
+		AddPostAnalyzeRule(holdRowsRuleID, holdSubqueryRows).Build()
+	boundPlanning(a)
 	installSortByIndex(a)
 	a.ExecBuilder = newCheckedBuilder()
 	return a
@@ -43,7 +57,10 @@ func strictCasts(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope
 	})
 }
 
-// strictConvert checks a text operand before the engine's conversion.
+// strictConvert checks a text operand before the engine's conversion,
+// and a float converted to a decimal (as the engine does to unify the
+// columns of a UNION): the engine's conversion panics on NaN and
+// infinities, which no decimal can hold.
 type strictConvert struct {
 	*expression.Convert
 }
@@ -59,12 +76,27 @@ func (s *strictConvert) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		text = x
 	case []byte:
 		text = string(x)
+	case float64, float32:
+		if f, _ := toFloat64(x); types.IsDecimal(s.Type()) && (math.IsNaN(f) || math.IsInf(f, 0)) {
+			return nil, execError("cannot convert %s to DECIMAL", formatFloat(f, 64))
+		}
+		return s.convertValue(ctx, v)
 	default:
 		return s.convertValue(ctx, v)
 	}
 	t := strings.TrimSpace(text)
-	if _, err := strconv.ParseFloat(t, 64); err != nil {
-		return nil, apierror.New(apierror.SQLExecutionError, "invalid input for CAST to %s: %q is not a number", s.Type(), text)
+	notNumber := func() error {
+		return apierror.New(apierror.SQLExecutionError, "invalid input for CAST to %s: %q is not a number", s.Type(), dialect.Snippet(text))
+	}
+	if _, err := strconv.ParseFloat(t, 64); err != nil && !types.IsDecimal(s.Type()) {
+		return nil, notNumber()
+	}
+	if types.IsDecimal(s.Type()) {
+		// The engine's conversion to a decimal costs time quadratic in the
+		// digits: measure them first.
+		if err := checkDecimalText(t, numericDT, notNumber); err != nil {
+			return nil, err
+		}
 	}
 	return s.convertValue(ctx, t)
 }

@@ -46,6 +46,9 @@ type Session struct {
 	budget memoryBudget
 	// onRow takes the statement's result rows (QueryRequest.OnRow).
 	onRow func(row []any, size int64) error
+	// joinCost is what ordering the statement's joins has cost so far
+	// (see chargeJoin).
+	joinCost int64
 	// open holds the statement's table iterators that are not closed yet.
 	// The engine does not always close the iterators under an operator
 	// that fails (a hash join whose build side errors, for one), and an

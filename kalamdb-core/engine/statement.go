@@ -161,14 +161,11 @@ func bindValue(p any) (sqlparser.Expr, error) {
 	case string:
 		return sqlparser.NewStrVal([]byte(v)), nil
 	case json.Number:
-		if n, err := strconv.ParseInt(string(v), 10, 64); err == nil {
-			return pgsql.IntLiteral(n), nil
-		}
-		f, err := v.Float64()
-		if err != nil || math.IsInf(f, 0) {
-			return nil, fmt.Errorf("number %s is out of range", v)
-		}
-		return sqlparser.NewFloatVal([]byte(v)), nil
+		// As a numeric literal of the same text: an integer that fits 64
+		// bits, else an exact decimal (2^63 is a NUMERIC, as in
+		// PostgreSQL, not a number the engine would wrap), measured
+		// before it is converted.
+		return pgsql.NumericLiteral(string(v))
 	case float64:
 		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
 			return pgsql.IntLiteral(int64(v)), nil

@@ -166,6 +166,9 @@ func (x *Executor) run(ctx context.Context, b *batch, p authz.Principal, st dial
 	}
 	switch s := st.(type) {
 	case *dialect.StandardSQL:
+		if updatesSystemUsers(s) {
+			return x.updateSystemUsers(ctx, b, p, s, params)
+		}
 		return x.runStandard(ctx, b, p, s, params)
 	case *dialect.Begin:
 		if b.tx != nil {
@@ -210,6 +213,10 @@ func (x *Executor) run(ctx context.Context, b *batch, p authz.Principal, st dial
 func (x *Executor) executeAs(ctx context.Context, b *batch, p authz.Principal, s *dialect.ExecuteAs, params []any) (Result, error) {
 	if err := authz.ExecuteAsStatement(s.Inner.Kind()); err != nil {
 		return Result{}, err
+	}
+	if updatesSystemUsers(s.Inner) {
+		// User management, in the form of an UPDATE.
+		return Result{}, apierror.New(apierror.PermissionDenied, "EXECUTE AS cannot run user management (UPDATE of system.users)")
 	}
 	target, ok := x.cat.Snapshot().UserByName(s.User)
 	if !ok {

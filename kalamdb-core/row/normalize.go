@@ -404,9 +404,18 @@ func normDecimal(dt dialect.DataType, v any) (any, error) {
 		d = decimal.NewFromFloat(x)
 	case string, []byte:
 		s := strings.TrimSpace(asString(x))
+		// Measured before it is converted: converting costs time
+		// quadratic in the digits.
+		shape, ok := dialect.ReadNumericShape(s)
+		if !ok {
+			return nil, invalid("invalid %s %q", typeString(dt), dialect.Snippet(s))
+		}
+		if !shape.InNumericRange() || shape.Before > int64(decimalPrecision(dt)-max(dt.Scale, 0)) {
+			return nil, outOfRange(typeString(dt), dialect.Snippet(s))
+		}
 		var err error
 		if d, err = decimal.NewFromString(s); err != nil {
-			return nil, invalid("invalid %s %q", typeString(dt), s)
+			return nil, invalid("invalid %s %q", typeString(dt), dialect.Snippet(s))
 		}
 	default:
 		return nil, cannotConvert(v, dt)

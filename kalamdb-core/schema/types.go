@@ -82,6 +82,9 @@ func EngineType(dt dialect.DataType) (sql.Type, error) {
 		if dt.Precision < 1 || dt.Precision > 38 || dt.Scale < 0 || dt.Scale > dt.Precision {
 			return nil, apierror.New(apierror.InvalidSQL, "DECIMAL(%d,%d): precision must be 1..38 and scale 0..precision", dt.Precision, dt.Scale)
 		}
+		if dt.Scale > dialect.MaxDecimalScale {
+			return nil, apierror.New(apierror.Unsupported, "DECIMAL(%d,%d): a scale above %d is not supported", dt.Precision, dt.Scale, dialect.MaxDecimalScale)
+		}
 		return types.CreateColumnDecimalType(uint8(dt.Precision), uint8(dt.Scale))
 	default: // TEXT, VARCHAR(n)
 		if dt.MaxLength > 0 {

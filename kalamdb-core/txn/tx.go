@@ -47,6 +47,11 @@ type Write struct {
 	committed []byte
 }
 
+// Size is about the memory a pending write holds until commit: its
+// encoded key and value, and as much again for the values the change feed
+// keeps.
+func (w *Write) Size() int64 { return 2 * int64(len(w.Key)+len(w.Value)) }
+
 // Tx collects the writes of one statement or of a BEGIN ... COMMIT block
 // and applies them as one write batch (see the package doc).
 type Tx struct {
@@ -55,6 +60,7 @@ type Tx struct {
 	mu     sync.Mutex
 	writes map[string]*Write // by writeID
 	order  []string          // ids of writes, first-write order
+	size   int64             // the sum of the writes' Size
 	// identities maps the _seq of a row version read by this transaction
 	// to its hot key, for tables without a primary key, whose key (the
 	// _seq of the row's first version) is not in the row itself.
@@ -95,12 +101,22 @@ func (tx *Tx) Put(w *Write) error {
 	if prev, ok := tx.writes[id]; ok {
 		// The change a subscriber sees goes from the committed version to
 		// the last one written.
+		tx.size -= prev.Size()
 		prev.Value, prev.Seq, prev.Live, prev.After = w.Value, w.Seq, w.Live, w.After
+		tx.size += prev.Size()
 		return nil
 	}
 	tx.writes[id] = w
 	tx.order = append(tx.order, id)
+	tx.size += w.Size()
 	return nil
+}
+
+// Size is about the memory the transaction's pending writes hold.
+func (tx *Tx) Size() int64 {
+	tx.mu.Lock()
+	defer tx.mu.Unlock()
+	return tx.size
 }
 
 // Pending returns the transaction's own version of a key of t, if it
@@ -214,12 +230,19 @@ func (tx *Tx) Rollback() {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
 	tx.done = true
-	tx.writes, tx.order, tx.identities, tx.cold = nil, nil, nil, nil
+	tx.writes, tx.order, tx.identities, tx.cold, tx.size = nil, nil, nil, nil, 0
 }
 
 // Commit validates and applies the writes atomically and returns how many
-// rows were written.
+// rows were written. A transaction whose context has ended (its statement
+// timed out or its client went away) writes nothing: the context is
+// checked before the commit and while it validates, up to the write of
+// the batch, which is atomic.
 func (tx *Tx) Commit(ctx context.Context) (int64, error) {
+	if ctx.Err() != nil {
+		tx.Rollback()
+		return 0, fmt.Errorf("commit: %w", context.Cause(ctx))
+	}
 	tx.mu.Lock()
 	if tx.done {
 		tx.mu.Unlock()
@@ -240,6 +263,9 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 	unlock := tx.m.locks.Lock(parts...)
 	defer unlock()
 	for _, w := range writes {
+		if ctx.Err() != nil {
+			return 0, fmt.Errorf("commit: %w", context.Cause(ctx))
+		}
 		if err := tx.validate(ctx, w); err != nil {
 			return 0, err
 		}

@@ -32,6 +32,8 @@ type fakeCold struct {
 	keys    map[string]txn.ColdVersion
 	lookups int
 	err     error
+	// onLookup, when set, is called at every lookup.
+	onLookup func()
 }
 
 func (c *fakeCold) Epoch(string) uint64 {
@@ -44,6 +46,9 @@ func (c *fakeCold) NewestVersion(_ context.Context, _ *catalog.Table, owner stri
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.lookups++
+	if c.onLookup != nil {
+		c.onLookup()
+	}
 	return c.keys[owner+"/"+string(local)], c.err
 }
 

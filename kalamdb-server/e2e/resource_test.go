@@ -1,14 +1,11 @@
 package e2e_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -194,40 +191,16 @@ func TestSIGTERMDuringLongStatement(t *testing.T) {
 	p := startProcess(t, bin, dir, "KALAMDB_SERVER_SHUTDOWN_TIMEOUT=4s", "KALAMDB_LIMITS_STATEMENT_TIMEOUT=1h")
 	s := &server{t: t, base: p.base}
 	s.ok(root, "CREATE NAMESPACE app; CREATE TABLE app.t (id INT PRIMARY KEY); INSERT INTO app.t VALUES (1), (2)")
-	long := make(chan *http.Response, 1)
-	go func() {
-		req, _ := http.NewRequest(http.MethodPost, p.base+"/v1/api/sql", strings.NewReader(fmt.Sprintf(`{"sql": %q}`, crossJoin(300))))
-		req.SetBasicAuth("root", "")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			long <- nil
-			return
-		}
-		long <- resp
-	}()
+	long := postInBackground(p.base, crossJoin(300))
 	// Wait until the statement is in flight (the metrics request itself is
 	// the other one).
-	inFlight := regexp.MustCompile(`(?m)^kalamdb_http_requests_in_flight (\d+)`)
-	for deadline := time.Now().Add(time.Minute); ; {
-		m := s.do(http.MethodGet, "/metrics", nil, nil)
-		if g := inFlight.FindStringSubmatch(m.raw); g != nil {
-			if n, _ := strconv.Atoi(g[1]); n >= 2 {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the long statement never started")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	s.waitInFlight(2)
 	p.terminate(t, 2*time.Minute)
 	// The long statement's client was told, if the answer got out before
 	// the connection closed.
 	if resp := <-long; resp != nil {
-		body, _ := io.ReadAll(bufio.NewReader(resp.Body))
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "shutting down") {
-			t.Errorf("long statement answered %d %s", resp.StatusCode, body)
+		if resp.status != http.StatusBadRequest || !strings.Contains(resp.body, "shutting down") {
+			t.Errorf("long statement answered %d %s", resp.status, resp.body)
 		}
 	}
 	p = startProcess(t, bin, dir)

@@ -1,6 +1,7 @@
 package dialect
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 
@@ -300,7 +301,12 @@ func (p *parser) dataType() (DataType, error) {
 				at = paramToks[0]
 			}
 		}
-		return DataType{}, p.errAt(at.pos, "%s", err.Error())
+		code := apierror.InvalidSQL
+		var unsupported UnsupportedTypeError
+		if errors.As(err, &unsupported) {
+			code = apierror.Unsupported
+		}
+		return DataType{}, p.codeAt(code, at.pos, "%s", err.Error())
 	}
 	return dt, nil
 }

@@ -52,6 +52,17 @@ const maxTextLength = 1<<31 - 1
 // ResolveType resolves a type word and its parameters: DECIMAL alone is
 // DECIMAL(38,10) and DECIMAL(p) is DECIMAL(p,0); VARCHAR(n) limits TEXT to
 // n characters. The error says what is wrong, without a position.
+// MaxDecimalScale is the most digits after the point a DECIMAL column or
+// cast may keep: the query engine's widest scale. PostgreSQL allows more;
+// a larger scale is refused rather than silently rounded.
+const MaxDecimalScale = 30
+
+// UnsupportedTypeError is the error of a type that is valid SQL but not
+// supported by this server: callers report it as UNSUPPORTED.
+type UnsupportedTypeError string
+
+func (e UnsupportedTypeError) Error() string { return string(e) }
+
 func ResolveType(word string, params []int64) (DataType, error) {
 	w := asciiUpper(word)
 	name, ok := typeWords[w]
@@ -81,6 +92,11 @@ func ResolveType(word string, params []int64) (DataType, error) {
 		if len(params) > 1 {
 			if params[1] < 0 || params[1] > params[0] {
 				return DataType{}, fmt.Errorf("DECIMAL scale must be between 0 and the precision %d, got %d", params[0], params[1])
+			}
+			if params[1] > MaxDecimalScale {
+				return DataType{}, UnsupportedTypeError(fmt.Sprintf(
+					"DECIMAL scale above %d is not supported (values keep at most %d digits after the point), got %d",
+					MaxDecimalScale, MaxDecimalScale, params[1]))
 			}
 			dt.Scale = int(params[1])
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
 // maxExprDepth bounds the nesting of translated expressions.
@@ -281,21 +282,49 @@ func (t *translator) constant(c *pg.A_Const) (sqlparser.Expr, error) {
 }
 
 // numeric translates a PostgreSQL numeric literal (anything PostgreSQL
-// lexes as a number that is not an int4): an integer that fits 64 bits
-// stays an integer, everything else is an exact decimal, written in the
-// form the engine reads as one (digits, a point, digits).
+// lexes as a number that is not an int4).
 func (t *translator) numeric(text string, loc int32) (sqlparser.Expr, error) {
-	plain := strings.ReplaceAll(text, "_", "")
+	e, err := NumericLiteral(strings.ReplaceAll(text, "_", ""))
+	if err != nil {
+		return nil, t.errorAt(loc, "%s", err.Error())
+	}
+	return e, nil
+}
+
+// Numeric literals are at most MaxLiteralDigits significant digits, at
+// most MaxLiteralScale of them after the point: the engine's widest
+// decimal.
+const (
+	MaxLiteralDigits = 65
+	MaxLiteralScale  = 30
+)
+
+// NumericLiteral is the engine literal of a number written in decimal
+// (a numeric literal of SQL text, or a JSON number given as a parameter):
+// an integer that fits 64 bits stays an integer, everything else is an
+// exact decimal, written in the form the engine reads as one (digits, a
+// point, digits). Its size is checked on the text before the text is
+// converted, which costs time quadratic in its digits.
+func NumericLiteral(plain string) (sqlparser.Expr, error) {
 	if n, err := strconv.ParseInt(plain, 10, 64); err == nil {
 		return IntLiteral(n), nil
 	}
+	text := dialect.Snippet(plain)
 	if strings.HasPrefix(plain, "0x") || strings.HasPrefix(plain, "0o") || strings.HasPrefix(plain, "0b") ||
 		strings.HasPrefix(plain, "0X") || strings.HasPrefix(plain, "0O") || strings.HasPrefix(plain, "0B") {
-		return nil, t.errorAt(loc, "integer literal %s is out of range", text)
+		return nil, fmt.Errorf("integer literal %s is out of range", text)
+	}
+	outOfRange := fmt.Errorf("numeric literal %s is out of range (at most %d digits, %d after the point)", text, MaxLiteralDigits, MaxLiteralScale)
+	shape, ok := dialect.ReadNumericShape(plain)
+	if !ok {
+		return nil, fmt.Errorf("invalid number %s", text)
+	}
+	if shape.Before > MaxLiteralDigits || shape.After > MaxLiteralScale {
+		return nil, outOfRange
 	}
 	d, err := decimal.NewFromString(plain)
 	if err != nil {
-		return nil, t.errorAt(loc, "invalid number %s", text)
+		return nil, fmt.Errorf("invalid number %s", text)
 	}
 	scale := int32(0)
 	if i := strings.IndexByte(plain, '.'); i >= 0 {
@@ -317,8 +346,8 @@ func (t *translator) numeric(text string, loc int32) (sqlparser.Expr, error) {
 	if scale == 0 {
 		s += "."
 	}
-	if len(strings.TrimLeft(strings.TrimPrefix(s, "-"), "0.")) > 65 || scale > 30 {
-		return nil, t.errorAt(loc, "numeric literal %s is out of range (at most 65 digits, 30 after the point)", text)
+	if len(strings.TrimLeft(strings.TrimPrefix(s, "-"), "0.")) > MaxLiteralDigits || scale > MaxLiteralScale {
+		return nil, outOfRange
 	}
 	return sqlparser.NewFloatVal([]byte(s)), nil
 }

@@ -270,6 +270,10 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
 			// reads from a bare integer.
 			sel.GroupBy = append(sel.GroupBy, sqlparser.NewIntVal([]byte(strconv.Itoa(int(c.GetIval().GetIval())))))
 			continue
+		} else if c != nil {
+			// As in PostgreSQL: a constant names nothing to group by (the
+			// engine would call it an ORDER BY position).
+			return nil, t.errorAt(c.Location, "non-integer constant in GROUP BY")
 		}
 		e, err := t.expr(g)
 		if err != nil {

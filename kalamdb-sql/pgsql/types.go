@@ -1,6 +1,7 @@
 package pgsql
 
 import (
+	"errors"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -78,6 +79,10 @@ func (t *translator) castType(tn *pg.TypeName) (dt dialect.DataType, interval bo
 		return dt, false, t.unsupported(tn.Location, "TIME WITH TIME ZONE is not supported")
 	}
 	dt, err = dialect.ResolveType(word, params)
+	var unsupported dialect.UnsupportedTypeError
+	if errors.As(err, &unsupported) {
+		return dt, false, t.unsupported(tn.Location, "%s", err.Error())
+	}
 	if err != nil {
 		return dt, false, t.errorAt(tn.Location, "%s", err.Error())
 	}

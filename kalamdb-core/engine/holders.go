@@ -1,0 +1,199 @@
+package engine
+
+import (
+	"sync"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+)
+
+// Beyond the operators that keep their children's rows (keepsChildRows),
+// three more holders are charged to the statement's memory budget:
+//
+//   - a grouping keeps per group its key and its aggregates' state: every
+//     new group is charged (groupTracker), and min and max of a grouping
+//     run as KalamDB's aggregate, which charges the value it keeps;
+//   - IN (subquery) collects the subquery's rows before it compares: the
+//     rows are charged as they are read (holdRows), and given back after
+//     the evaluation when the result is not cached (a correlated
+//     subquery's result is garbage once its row is done);
+//   - the rows a statement writes wait in its transaction until commit:
+//     each write is charged (editor), and a statement inside BEGIN starts
+//     with what its transaction already holds.
+
+// groupOverhead is about what a grouping keeps per group besides its key
+// (the engine's hash map entry and buffers), and aggOverhead per
+// aggregate of the group; measured, a million small groups held about
+// 500 MB.
+const (
+	groupOverhead = 160
+	aggOverhead   = 96
+)
+
+// groupTracker sees the input rows of a grouping and charges each new
+// group. It keeps the hash of each group's key, 8 bytes a group.
+type groupTracker struct {
+	exprs []sql.Expression
+	reach int   // one past the highest column index the keys read
+	cost  int64 // per group, key excluded
+	mu    sync.Mutex
+	seen  map[uint64]struct{}
+}
+
+// newGroupTracker is the tracker of a grouping's input, or nil when n is
+// not a grouping by keys (a grouping without keys has one group).
+func newGroupTracker(n sql.Node) *groupTracker {
+	gb, ok := n.(*plan.GroupBy)
+	if !ok || len(gb.GroupByExprs) == 0 {
+		return nil
+	}
+	g := &groupTracker{exprs: gb.GroupByExprs, cost: groupOverhead + aggOverhead*int64(len(gb.SelectedExprs)),
+		seen: map[uint64]struct{}{}}
+	for _, e := range gb.GroupByExprs {
+		transform.InspectExpr(e, func(e sql.Expression) bool {
+			if gf, ok := e.(*expression.GetField); ok {
+				g.reach = max(g.reach, gf.Index()+1)
+			}
+			return false
+		})
+	}
+	return g
+}
+
+// add charges row's group if it is new. A row too short for the keys is
+// not the grouping's input (it should not happen): it is not charged.
+func (g *groupTracker) add(ctx *sql.Context, row sql.Row) error {
+	if len(row) < g.reach {
+		return nil
+	}
+	key := make(sql.Row, len(g.exprs))
+	for i, e := range g.exprs {
+		v, err := e.Eval(ctx, row)
+		if err != nil {
+			return err
+		}
+		key[i] = v
+	}
+	h, err := sql.HashOf(ctx, key)
+	if err != nil {
+		return err
+	}
+	g.mu.Lock()
+	_, old := g.seen[h]
+	if !old {
+		g.seen[h] = struct{}{}
+	}
+	g.mu.Unlock()
+	if old {
+		return nil
+	}
+	return hold(ctx, "GROUP BY", g.cost+rowSize(key))
+}
+
+// groupedExtremes makes the min and max of a grouping by keys KalamDB's
+// aggregate, which charges the value it keeps per group; the engine's
+// keeps it uncharged (max(repeat('x', 1000000) || n) over 3,000 groups
+// held 3 GB). A grouping without keys keeps one value, and the engine
+// may answer its min or max from an index, so it stays.
+func groupedExtremes(gb *plan.GroupBy) (sql.Node, transform.TreeIdentity, error) {
+	if len(gb.GroupByExprs) == 0 {
+		return gb, transform.SameTree, nil
+	}
+	exprs, same, err := transform.Exprs(gb.SelectedExprs, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		return pgExtreme(e, comparableFamily)
+	})
+	if err != nil || same {
+		return gb, transform.SameTree, err
+	}
+	n, err := gb.WithExpressions(append(exprs, gb.GroupByExprs...)...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, transform.NewTree, nil
+}
+
+// comparableFamily reports whether KalamDB's min and max order values of
+// family f.
+func comparableFamily(f family) bool {
+	switch f {
+	case famInt, famBool, famFloat, famNumeric, famText, famUUID, famBytes, famTimestamp, famDate, famTime:
+		return true
+	}
+	return false
+}
+
+// holdRows marks the plan of an IN (subquery): the builder charges the
+// rows read from it, which the engine collects before it compares, and
+// gives them back when the evaluation ends if transient (a result that
+// is not cached).
+type holdRows struct {
+	child     sql.Node
+	transient bool
+}
+
+var _ sql.Node = (*holdRows)(nil)
+
+func (h *holdRows) Resolved() bool       { return h.child.Resolved() }
+func (h *holdRows) String() string       { return h.child.String() }
+func (h *holdRows) Schema() sql.Schema   { return h.child.Schema() }
+func (h *holdRows) Children() []sql.Node { return []sql.Node{h.child} }
+func (h *holdRows) IsReadOnly() bool     { return h.child.IsReadOnly() }
+
+func (h *holdRows) WithChildren(children ...sql.Node) (sql.Node, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(h, len(children), 1)
+	}
+	return &holdRows{child: children[0], transient: h.transient}, nil
+}
+
+// holdInSubqueries marks the plans of the IN (subquery) expressions of a
+// node (idempotent: the post-analysis batch runs it until nothing
+// changes).
+func holdInSubqueries(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	in, ok := e.(*plan.InSubquery)
+	if !ok {
+		return e, transform.SameTree, nil
+	}
+	sq, ok := in.Right().(*plan.Subquery)
+	if !ok {
+		return e, transform.SameTree, nil
+	}
+	if _, done := sq.Query.(*holdRows); done {
+		return e, transform.SameTree, nil
+	}
+	marked := sq.WithQuery(&holdRows{child: sq.Query, transient: !sq.CanCacheResults()})
+	n, err := in.WithChildren(in.Left(), marked)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, transform.NewTree, nil
+}
+
+// heldBytes is what a transient holder has charged, to give back.
+type heldBytes struct {
+	transient bool
+	mu        sync.Mutex
+	n         int64
+}
+
+func (h *heldBytes) add(n int64) {
+	h.mu.Lock()
+	h.n += n
+	h.mu.Unlock()
+}
+
+// giveBack returns a transient holder's bytes to the statement's budget.
+func (h *heldBytes) giveBack(ctx *sql.Context) {
+	if h == nil || !h.transient {
+		return
+	}
+	h.mu.Lock()
+	n := h.n
+	h.n = 0
+	h.mu.Unlock()
+	if s, err := sessionOf(ctx); err == nil && n > 0 {
+		s.budget.used.Add(-n)
+	}
+}

@@ -1,0 +1,255 @@
+package engine
+
+import (
+	"math"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+)
+
+// Floats compare as in PostgreSQL: NaN equals NaN and sorts above every
+// other value, -0 equals 0, and a float compared with an integer or an
+// exact decimal is compared as a float. The engine's own comparisons get
+// all of this wrong: its float comparison calls NaN greater than
+// everything, itself included (so NaN = NaN is false and 1 < NaN too),
+// and a float compared with a decimal is converted to a decimal, which
+// panics on NaN and on infinities. So the type-checking rule replaces
+// every comparison that involves a float by one of these functions, and
+// wraps every float sort key in floatOrderKey. No primary key is a float,
+// so no index lookup is lost.
+
+// floatOps names the comparisons, for plans (EXPLAIN).
+var floatOps = map[string]string{
+	"=": "kdb_float_eq", "<=>": "kdb_float_not_distinct", "<": "kdb_float_lt", "<=": "kdb_float_le",
+	">": "kdb_float_gt", ">=": "kdb_float_ge",
+}
+
+// comparesFloats reports whether a comparison of these (typed) operands
+// is a float comparison: one is a float and the others are numbers or
+// NULL.
+func comparesFloats(ops []sql.Expression) bool {
+	float := false
+	for _, o := range ops {
+		switch familyOf(o) {
+		case famFloat:
+			float = true
+		case famInt, famNumeric, famNull:
+		default:
+			return false
+		}
+	}
+	return float
+}
+
+// floatComparison is the PostgreSQL float comparison that replaces the
+// engine comparison e (=, <=>, <, <=, >, >=) over the operands l and r.
+func floatComparison(e sql.Expression, l, r sql.Expression) (sql.Expression, error) {
+	var op string
+	switch e.(type) {
+	case *expression.Equals:
+		op = "="
+	case *expression.NullSafeEquals:
+		op = "<=>"
+	case *expression.LessThan:
+		op = "<"
+	case *expression.LessThanOrEqual:
+		op = "<="
+	case *expression.GreaterThan:
+		op = ">"
+	case *expression.GreaterThanOrEqual:
+		op = ">="
+	default:
+		return e, nil
+	}
+	return buildFloatCompare(op)([]sql.Expression{l, r})
+}
+
+// buildFloatCompare builds a float comparison; WithChildren rebuilds it
+// through the same builder.
+func buildFloatCompare(op string) fnBuilder {
+	var build fnBuilder
+	build = func(args []sql.Expression) (*pgFunc, error) {
+		if len(args) != 2 {
+			return nil, sqlError("operator %s takes two operands", op)
+		}
+		f := newFunc(args, boolType, func(_ *sql.Context, vals []any) (any, error) {
+			if vals[0] == nil || vals[1] == nil {
+				// Only <=> sees NULLs (nullIn): equal when both are.
+				return boolValue(vals[0] == nil && vals[1] == nil), nil
+			}
+			c := cmpFloat(mustFloat(vals[0]), mustFloat(vals[1]))
+			var b bool
+			switch op {
+			case "=", "<=>":
+				b = c == 0
+			case "<":
+				b = c < 0
+			case "<=":
+				b = c <= 0
+			case ">":
+				b = c > 0
+			default:
+				b = c >= 0
+			}
+			return boolValue(b), nil
+		})
+		f.nullIn = op == "<=>"
+		f.name, f.build = floatOps[op], build
+		return f, nil
+	}
+	return build
+}
+
+// floatBetween is x BETWEEN lo AND hi over floats, x evaluated once, with
+// the three-valued logic of x >= lo AND x <= hi.
+func floatBetween(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 3 {
+		return nil, sqlError("BETWEEN takes three operands")
+	}
+	f := newFunc(args, boolType, func(_ *sql.Context, vals []any) (any, error) {
+		ge := floatTest(vals[0], vals[1], func(c int) bool { return c >= 0 })
+		le := floatTest(vals[0], vals[2], func(c int) bool { return c <= 0 })
+		return and3(ge, le), nil
+	})
+	f.nullIn = true
+	f.name, f.build = "kdb_float_between", floatBetween
+	return f, nil
+}
+
+// floatIn is x IN (list) over floats: true when an item equals x, else
+// NULL when x or an item is NULL, else false.
+func floatIn(args []sql.Expression) (*pgFunc, error) {
+	if len(args) < 2 {
+		return nil, sqlError("IN needs a list")
+	}
+	f := newFunc(args, boolType, func(_ *sql.Context, vals []any) (any, error) {
+		var out any = boolValue(false)
+		for _, v := range vals[1:] {
+			switch floatTest(vals[0], v, func(c int) bool { return c == 0 }) {
+			case true:
+				return boolValue(true), nil
+			case nil:
+				out = nil
+			}
+		}
+		return out, nil
+	})
+	f.nullIn = true
+	f.name, f.build = "kdb_float_in", floatIn
+	return f, nil
+}
+
+// floatTest compares two values as floats: nil (unknown) when either is
+// NULL, else test of their order.
+func floatTest(a, b any, test func(int) bool) any {
+	if a == nil || b == nil {
+		return nil
+	}
+	return test(cmpFloat(mustFloat(a), mustFloat(b)))
+}
+
+// and3 is SQL's AND of two truth values (nil is unknown).
+func and3(a, b any) any {
+	if a == false || b == false {
+		return boolValue(false)
+	}
+	if a == nil || b == nil {
+		return nil
+	}
+	return boolValue(true)
+}
+
+// floatOrderKey is a float's place in PostgreSQL's order as a BIGINT:
+// -Infinity < ... < -0 = 0 < ... < Infinity < NaN. A float sort key is
+// replaced by it, since the engine's float comparison puts NaN both above
+// and below everything, which leaves a sort's order undefined.
+func floatOrderKey(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 1 {
+		return nil, sqlError("kdb_float_order takes one argument")
+	}
+	f := newFuncOfType(args, types.Int64, func(_ *sql.Context, vals []any) (any, error) {
+		return floatOrder(mustFloat(vals[0])), nil
+	})
+	f.name, f.build = "kdb_float_order", floatOrderKey
+	return f, nil
+}
+
+func floatOrder(f float64) int64 {
+	if math.IsNaN(f) {
+		return math.MaxInt64
+	}
+	if f == 0 {
+		f = 0 // -0 sorts with 0
+	}
+	b := math.Float64bits(f)
+	if b>>63 == 1 {
+		b = ^b
+	} else {
+		b |= 1 << 63
+	}
+	return int64(b ^ 1<<63)
+}
+
+// floatSortFields replaces float sort keys by their order keys.
+func floatSortFields(fields sql.SortFields) (sql.SortFields, bool, error) {
+	var out sql.SortFields
+	for i, f := range fields {
+		if familyOf(f.Column) != famFloat {
+			continue
+		}
+		key, err := floatOrderKey([]sql.Expression{f.Column})
+		if err != nil {
+			return nil, false, err
+		}
+		if out == nil {
+			out = append(sql.SortFields(nil), fields...)
+		}
+		out[i].Column = key
+	}
+	if out == nil {
+		return fields, false, nil
+	}
+	return out, true, nil
+}
+
+// floatExtreme replaces the engine's min or max of floats, which follows
+// the engine's float order (max skips a NaN, min keeps one), by KalamDB's
+// aggregate, which follows PostgreSQL's: NaN is the largest value.
+func floatExtreme(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	return pgExtreme(e, func(f family) bool { return f == famFloat })
+}
+
+// pgExtreme replaces the engine's min or max (not a window's) of a family
+// accepted by KalamDB's aggregate.
+func pgExtreme(e sql.Expression, accept func(family) bool) (sql.Expression, transform.TreeIdentity, error) {
+	var (
+		name  string
+		child sql.Expression
+		id    sql.ColumnId
+	)
+	switch x := e.(type) {
+	case *aggregation.Max:
+		if x.Window() != nil {
+			return e, transform.SameTree, nil
+		}
+		name, child, id = "max", x.Child, x.Id()
+	case *aggregation.Min:
+		if x.Window() != nil {
+			return e, transform.SameTree, nil
+		}
+		name, child, id = "min", x.Child, x.Id()
+	default:
+		return e, transform.SameTree, nil
+	}
+	if !accept(familyOf(child)) {
+		return e, transform.SameTree, nil
+	}
+	agg, err := buildAggregate(expression.NewLiteral(name, types.LongText), child)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return agg.(*pgAgg).WithId(id).(sql.Expression), transform.NewTree, nil
+}

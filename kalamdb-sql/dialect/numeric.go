@@ -1,0 +1,106 @@
+package dialect
+
+// PostgreSQL's numeric range bounds every exact decimal KalamDB reads from
+// text or computes: converting text to a decimal costs time quadratic in
+// its digits, and rounding a value to a scale costs time linear in the
+// distance between its exponent and that scale, so a 30-byte
+// '1e999999999' or a five-million-digit literal would otherwise hold a
+// core for minutes, deaf to the statement's time limit. Text is checked
+// by NumericShape, which reads it once without converting it.
+const (
+	// MaxNumericDigitsBefore bounds the digits before the point.
+	MaxNumericDigitsBefore = 131072
+	// MaxNumericDigitsAfter bounds the digits after the point (the
+	// display scale).
+	MaxNumericDigitsAfter = 16383
+	// MaxNumericExponent bounds the exponent written in decimal text
+	// (PostgreSQL refuses a larger one as invalid input).
+	MaxNumericExponent = 1000
+)
+
+// NumericShape is what the text of a decimal number says about its value,
+// read without converting it.
+type NumericShape struct {
+	// Before is the number of digits of the value before the point, once
+	// the exponent is applied, leading zeros not counted.
+	Before int64
+	// After is the number of digits after the point: those written, less
+	// the exponent (PostgreSQL's display scale; 1.50 has 2, 1.5e1 none).
+	After int64
+	// Exponent is the exponent written after e or E (0 without one),
+	// saturated far beyond MaxNumericExponent.
+	Exponent int64
+}
+
+// ReadNumericShape reads a decimal number, [+|-]digits[.digits][(e|E)[+|-]digits]
+// with at least one digit before the exponent, in one pass over s. ok is
+// false when s is not such a number (surrounding spaces included).
+func ReadNumericShape(s string) (shape NumericShape, ok bool) {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	var (
+		intDigits, fracDigits int64
+		firstNonZero          int64 = -1 // index among all mantissa digits
+		seenPoint             bool
+	)
+	for ; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			if c != '0' && firstNonZero < 0 {
+				firstNonZero = intDigits + fracDigits
+			}
+			if seenPoint {
+				fracDigits++
+			} else {
+				intDigits++
+			}
+			continue
+		case c == '.' && !seenPoint:
+			seenPoint = true
+			continue
+		}
+		break
+	}
+	if intDigits+fracDigits == 0 {
+		return shape, false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		neg := false
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			neg = s[i] == '-'
+			i++
+		}
+		start := i
+		for ; i < len(s) && s[i] >= '0' && s[i] <= '9'; i++ {
+			if shape.Exponent < 1<<40 {
+				shape.Exponent = shape.Exponent*10 + int64(s[i]-'0')
+			}
+		}
+		if i == start {
+			return shape, false
+		}
+		if neg {
+			shape.Exponent = -shape.Exponent
+		}
+	}
+	if i != len(s) {
+		return shape, false
+	}
+	shape.After = max(fracDigits-shape.Exponent, 0)
+	if firstNonZero >= 0 {
+		shape.Before = max(intDigits+shape.Exponent-firstNonZero, 0)
+	}
+	return shape, true
+}
+
+// InNumericRange reports whether the value of decimal text of this shape
+// is within PostgreSQL's numeric range (and its exponent within what
+// PostgreSQL reads).
+func (s NumericShape) InNumericRange() bool {
+	return s.Exponent >= -MaxNumericExponent && s.Exponent <= MaxNumericExponent &&
+		s.Before <= MaxNumericDigitsBefore && s.After <= MaxNumericDigitsAfter
+}

@@ -1,0 +1,38 @@
+package pgsql
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+)
+
+// TestNumericLiteral: numbers of SQL text and JSON number parameters are
+// integers when they fit 64 bits, exact decimals otherwise, and refused
+// by their size before the text is converted (a five-million-digit
+// literal took a minute to convert).
+func TestNumericLiteral(t *testing.T) {
+	for text, want := range map[string]string{
+		"12":                   "kdb_int(12)",
+		"-9223372036854775808": "kdb_int(-9223372036854775808)",
+		"9223372036854775808":  "9223372036854775808.",
+		"1.50":                 "1.50",
+		"1e3":                  "1000.",
+		"1.5e-3":               "0.0015",
+	} {
+		e, err := NumericLiteral(text)
+		if err != nil {
+			t.Errorf("%s: %v", text, err)
+			continue
+		}
+		if got := sqlparser.String(e); got != want {
+			t.Errorf("%s: %s, want %s", text, got, want)
+		}
+	}
+	for _, text := range []string{"1e999999999", "1e-999999999", strings.Repeat("9", 5_000_000), "0." + strings.Repeat("1", 31),
+		strings.Repeat("1", 66), "0x10", "1.2.3"} {
+		if _, err := NumericLiteral(text); err == nil {
+			t.Errorf("%.20s: accepted", text)
+		}
+	}
+}
