@@ -87,6 +87,16 @@ func TestLiveQueriesEndWhenTheirViewChanges(t *testing.T) {
 	if got := c.change("gone"); got != "insert [map[body:one id:1]]" {
 		t.Fatal(got)
 	}
+	// Other catalog changes publish a new snapshot too; they leave the
+	// subscriptions alone.
+	e.sql("root", systable.RoleSystem, "CREATE VIEW chat.other AS SELECT id FROM chat.messages")
+	e.alice("INSERT INTO chat.messages VALUES (2, 7, 'two')")
+	if got := c.change("low"); got != "insert [map[body:two id:2]]" {
+		t.Fatal(got)
+	}
+	if got := c.change("gone"); got != "insert [map[body:two id:2]]" {
+		t.Fatal(got)
+	}
 	e.sql("root", systable.RoleSystem, `CREATE OR REPLACE VIEW chat.low AS SELECT id, body FROM chat.messages WHERE id > 100;
 		DROP VIEW chat.gone`)
 	// Row 5 matches the old definition of low only, row 500 the new one
