@@ -388,8 +388,7 @@ func (e *Engine) drain(sctx *sql.Context, sch sql.Schema, iter sql.RowIter, maxR
 		}
 		return &QueryResult{RowsAffected: affected}, nil
 	}
-	w := e.newResultWriter(sch, maxRows, maxBytes)
-	w.onRow = sctx.Session.(*Session).onRow
+	w := e.newResultWriter(sctx, sch, maxRows, maxBytes)
 	for {
 		r, err := iter.Next(sctx)
 		if errors.Is(err, io.EOF) {
@@ -418,9 +417,12 @@ type resultWriter struct {
 	onRow func(row []any, size int64) error
 }
 
-func (e *Engine) newResultWriter(sch sql.Schema, maxRows int, maxBytes int64) *resultWriter {
+// newResultWriter encodes a statement's rows for the wire, or hands them
+// to the session's row sink (QueryRequest.OnRow) when it has one.
+func (e *Engine) newResultWriter(sctx *sql.Context, sch sql.Schema, maxRows int, maxBytes int64) *resultWriter {
 	w := &resultWriter{res: &QueryResult{ReturnsRows: true, Columns: make([]ResultColumn, len(sch))},
-		encode: make([]func(any) any, len(sch)), maxRows: maxRows, maxBytes: maxBytes}
+		encode: make([]func(any) any, len(sch)), maxRows: maxRows, maxBytes: maxBytes,
+		onRow: sctx.Session.(*Session).onRow}
 	for i, c := range sch {
 		dt, stored := e.columnType(c)
 		w.res.Columns[i] = ResultColumn{Name: c.Name, WireType: schema.WireName(dt)}

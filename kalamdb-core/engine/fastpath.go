@@ -252,8 +252,7 @@ func (e *Engine) fastPKSelect(sctx *sql.Context, dt *dataTable, s *sqlparser.Sel
 		return nil, err
 	}
 	defer iter.Close(sctx)
-	w := e.newResultWriter(resultSchema(shape, cols, names), maxRows, maxBytes)
-	w.onRow = sctx.Session.(*Session).onRow
+	w := e.newResultWriter(sctx, resultSchema(shape, cols, names), maxRows, maxBytes)
 	w.res.Rows = [][]any{}
 	r, err := iter.Next(sctx)
 	if err == nil {

@@ -65,7 +65,7 @@ func (e *Engine) fastIndexSelect(sctx *sql.Context, dt *dataTable, s *sqlparser.
 			return nil, errNoFastPath
 		}
 		if n == 0 {
-			w := e.newResultWriter(resultSchema(dt.shape, cols, names), maxRows, maxBytes)
+			w := e.newResultWriter(sctx, resultSchema(dt.shape, cols, names), maxRows, maxBytes)
 			w.res.Rows = [][]any{}
 			return w.res, nil
 		}
@@ -97,8 +97,7 @@ func (e *Engine) fastIndexSelect(sctx *sql.Context, dt *dataTable, s *sqlparser.
 		return nil, err
 	}
 	defer iter.Close(sctx)
-	w := e.newResultWriter(resultSchema(dt.shape, cols, names), maxRows, maxBytes)
-	w.onRow = sctx.Session.(*Session).onRow
+	w := e.newResultWriter(sctx, resultSchema(dt.shape, cols, names), maxRows, maxBytes)
 	w.res.Rows = [][]any{}
 	for {
 		r, err := iter.Next(sctx)

@@ -57,6 +57,28 @@ type Filter struct {
 	cond      sql.Expression // nil: every row matches
 	// condCols are the column names of the rows cond is evaluated against.
 	condCols []string
+	// view is the view the live query was made on, as it was then (nil:
+	// a table's live query).
+	view *systable.View
+}
+
+// ViewChanged reports whether the live query was made on a view that has
+// since been replaced or dropped, with the message that says so. The
+// filter was compiled from the view's old definition, so no further
+// change may be read with it.
+func (f *Filter) ViewChanged() (string, bool) {
+	if f.view == nil {
+		return "", false
+	}
+	id := f.view.NamespaceID + "." + f.view.ViewName
+	cur, ok := f.e.cat.Snapshot().View(f.view.NamespaceID, f.view.ViewName)
+	switch {
+	case !ok:
+		return "view " + id + " was dropped", true
+	case cur != f.view:
+		return "view " + id + " was replaced", true
+	}
+	return "", false
 }
 
 // CompileFilter compiles a live query: a single-table SELECT of plain
@@ -193,9 +215,14 @@ func (e *Engine) compileViewFilter(ctx context.Context, sel *sqlparser.Select, t
 	for i, c := range v.Columns {
 		viewCols[i] = c.Name
 	}
-	return e.tableFilter(ctx, t, userID, role, v.NamespaceID, func([]string) ([]string, error) {
+	f, err := e.tableFilter(ctx, t, userID, role, v.NamespaceID, func([]string) ([]string, error) {
 		return selectedColumns(sel, viewCols, v.NamespaceID, v.ViewName)
 	}, where)
+	if err != nil {
+		return nil, err
+	}
+	f.view = v
+	return f, nil
 }
 
 // simpleView returns the table a view's query reads and its condition

@@ -372,9 +372,12 @@ func quoteIdent(name string) string {
 // the compiled filter, and where each shown column sits in a change's row.
 type view struct {
 	// cond evaluates the WHERE (the compiled filter; tests replace it).
-	cond  matcher
-	table *catalog.Table
-	shape *rowShape
+	cond matcher
+	// viewChanged says whether the view the query was made on (if any)
+	// has been replaced or dropped since (engine.Filter.ViewChanged).
+	viewChanged func() (string, bool)
+	table       *catalog.Table
+	shape       *rowShape
 	// at[i] is the index of shown column i in the match row (the table's
 	// columns, then _seq, then _deleted); types[i] its type.
 	at     []int
@@ -392,10 +395,18 @@ var (
 	deletedType = dialect.DataType{Name: dialect.TypeBoolean}
 )
 
+// stale reports whether the view the query was made on has changed.
+func (v *view) stale() (string, bool) {
+	if v.viewChanged == nil {
+		return "", false
+	}
+	return v.viewChanged()
+}
+
 func newView(f *engine.Filter) (*view, error) {
 	t := f.Table
 	n := len(t.Schema.Columns)
-	v := &view{cond: f, table: t, shape: newRowShape(f.Columns)}
+	v := &view{cond: f, viewChanged: f.ViewChanged, table: t, shape: newRowShape(f.Columns)}
 	for i, name := range f.Columns {
 		var at int
 		var dt dialect.DataType
@@ -432,6 +443,9 @@ func columnIndex(t *catalog.Table, name string) int {
 // subscription. end, when set, ends the subscription (its table was
 // dropped or may no longer be read).
 func (s *subscription) render(ctx context.Context, ch *txn.Change) (msg Message, end *ErrorMessage) {
+	if why, changed := s.view.stale(); changed {
+		return nil, NewError(s.id, apierror.SubscriptionFailed, "the subscription ended: %s", why)
+	}
 	if ch.Table != s.view.table {
 		if end := s.refresh(ctx, ch.Table); end != nil {
 			return nil, end

@@ -69,3 +69,42 @@ func TestLiveQueriesOnViews(t *testing.T) {
 		t.Fatalf("re-created view: %v", rows)
 	}
 }
+
+// A subscription on a view follows the view it was made on: once the
+// view is replaced or dropped, its next change ends the subscription
+// instead of being read with the old definition.
+func TestLiveQueriesEndWhenTheirViewChanges(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, `CREATE VIEW chat.low AS SELECT id, body FROM chat.messages WHERE id < 100;
+		CREATE VIEW chat.gone AS SELECT id, body FROM chat.messages`)
+	c := e.connect("alice", systable.RoleUser)
+	c.subscribeAll("low", "SELECT * FROM chat.low", live.SubscriptionOptions{})
+	c.subscribeAll("gone", "SELECT * FROM chat.gone", live.SubscriptionOptions{})
+	e.alice("INSERT INTO chat.messages VALUES (1, 7, 'one')")
+	if got := c.change("low"); got != "insert [map[body:one id:1]]" {
+		t.Fatal(got)
+	}
+	if got := c.change("gone"); got != "insert [map[body:one id:1]]" {
+		t.Fatal(got)
+	}
+	// Other catalog changes publish a new snapshot too; they leave the
+	// subscriptions alone.
+	e.sql("root", systable.RoleSystem, "CREATE VIEW chat.other AS SELECT id FROM chat.messages")
+	e.alice("INSERT INTO chat.messages VALUES (2, 7, 'two')")
+	if got := c.change("low"); got != "insert [map[body:two id:2]]" {
+		t.Fatal(got)
+	}
+	if got := c.change("gone"); got != "insert [map[body:two id:2]]" {
+		t.Fatal(got)
+	}
+	e.sql("root", systable.RoleSystem, `CREATE OR REPLACE VIEW chat.low AS SELECT id, body FROM chat.messages WHERE id > 100;
+		DROP VIEW chat.gone`)
+	// Row 5 matches the old definition of low only, row 500 the new one
+	// only: neither may be sent under the old definition.
+	e.alice("INSERT INTO chat.messages VALUES (5, 7, 'five'), (500, 7, 'five hundred')")
+	for _, sub := range []string{"low", "gone"} {
+		if m := c.expect("error", sub); m.Code != string(apierror.SubscriptionFailed) {
+			t.Fatalf("%s: %+v, want SUBSCRIPTION_FAILED", sub, m)
+		}
+	}
+}

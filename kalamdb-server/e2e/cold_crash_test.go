@@ -110,7 +110,9 @@ func TestCrashDuringFlushAndCompaction(t *testing.T) {
 			p = startProcess(t, bin, dir, append(env, "KALAMDB_FAILPOINT="+pt.point)...)
 			s = &server{t: t, base: p.base}
 			checkExactlyOnce(t, s, alice, total)
-			s.sql(root, pt.stmt) // the job runs in the background and kills the server
+			// The job runs in the background and kills the server, maybe
+			// before it has answered.
+			p.postDying(root, pt.stmt)
 			p.waitFailpointExit(t)
 			// Restart: every acknowledged row exactly once, before and after
 			// the interrupted job is retried.

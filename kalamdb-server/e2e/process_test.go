@@ -2,7 +2,9 @@ package e2e_test
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -153,6 +155,24 @@ func (p *serverProcess) terminate(t *testing.T, bound time.Duration) {
 	}
 	if !strings.Contains(strings.Join(logs, "\n"), "stopped cleanly") {
 		t.Fatalf("no clean-stop log line:\n%s", strings.Join(logs, "\n"))
+	}
+}
+
+// postDying posts a statement that makes the server exit at an armed
+// failpoint (a job it starts reaches it): the process may be gone before
+// it answers, so whether and what it answers is not checked;
+// waitFailpointExit checks how it ended.
+func (p *serverProcess) postDying(c creds, sqlText string) {
+	body, _ := json.Marshal(map[string]any{"sql": sqlText})
+	req, err := http.NewRequest(http.MethodPost, p.base+"/v1/api/sql", bytes.NewReader(body))
+	if err != nil {
+		return
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(c.user, c.password)
+	if resp, err := http.DefaultClient.Do(req); err == nil {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
 	}
 }
 
