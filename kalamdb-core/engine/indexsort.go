@@ -120,7 +120,7 @@ func indexOrders(ctx *sql.Context, si *secIndex, lookup sql.IndexLookup, fields 
 	}
 	keys := make([]orderKey, 0, len(fields))
 	for _, f := range fields {
-		gf, isField := f.Column.(*expression.GetField)
+		gf, isField := sortColumn(f.Column)
 		if !isField || !strings.EqualFold(gf.Table(), table) && !strings.EqualFold(gf.Table(), alias) {
 			return false, false
 		}
@@ -130,6 +130,17 @@ func indexOrders(ctx *sql.Context, si *secIndex, lookup sql.IndexLookup, fields 
 		keys = append(keys, orderKey{name: gf.Name(), desc: !asc, nullsFirst: (f.NullOrdering == sql.NullsFirst) == asc})
 	}
 	return keysFollowIndex(si, bound, keys)
+}
+
+// sortColumn is the column a sort key orders by: the column itself, or a
+// float column under kdb_float_order, whose order (PostgreSQL's: -0 with
+// 0, NaN last) is the order of the column's index keys.
+func sortColumn(e sql.Expression) (*expression.GetField, bool) {
+	if f, ok := e.(*pgFunc); ok && f.name == "kdb_float_order" && len(f.args) == 1 {
+		e = f.args[0]
+	}
+	gf, ok := e.(*expression.GetField)
+	return gf, ok
 }
 
 // isPointRange reports a column range that holds one value (or NULL).

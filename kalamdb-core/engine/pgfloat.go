@@ -8,6 +8,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/sqltypes"
+	"github.com/shopspring/decimal"
 )
 
 // Floats compare as in PostgreSQL: NaN equals NaN and sorts above every
@@ -252,4 +254,137 @@ func pgExtreme(e sql.Expression, accept func(family) bool) (sql.Expression, tran
 		return nil, transform.SameTree, err
 	}
 	return agg.(*pgAgg).WithId(id).(sql.Expression), transform.NewTree, nil
+}
+
+// indexableFloatComparison is the engine comparison a float comparison of
+// a column with a constant can keep, so that the planner still sees it and
+// can serve it from an index on the column: column op constant, with the
+// column on the left and the constant a literal of the column's type.
+//
+// It gives PostgreSQL's answer only under these conditions, which it
+// checks (ok=false otherwise, and the caller uses the KalamDB function):
+// the constant is not NaN (the engine calls NaN unequal to itself), it is
+// exact in the column's type (so no conversion moves a bound), and the
+// column is on the left: the engine orders NaN above every constant only
+// when NaN is the left operand, which is where PostgreSQL puts it too. An
+// index orders its keys as PostgreSQL does (keyenc: -0 is 0, NaN above
+// +Infinity), so ranges built from these comparisons find what the
+// functions would.
+func indexableFloatComparison(e sql.Expression, ops []sql.Expression) (sql.Expression, bool) {
+	if len(ops) != 2 {
+		return nil, false
+	}
+	col, c, swapped := ops[0], ops[1], false
+	if _, ok := col.(*expression.GetField); !ok {
+		col, c, swapped = ops[1], ops[0], true
+	}
+	if _, ok := col.(*expression.GetField); !ok || familyOf(col) != famFloat {
+		return nil, false
+	}
+	lit, ok := floatConstant(col.Type(), c)
+	if !ok {
+		return nil, false
+	}
+	switch e.(type) {
+	case *expression.Equals:
+		return expression.NewEquals(col, lit), true
+	case *expression.NullSafeEquals:
+		return expression.NewNullSafeEquals(col, lit), true
+	case *expression.LessThan:
+		if swapped {
+			return expression.NewGreaterThan(col, lit), true
+		}
+		return expression.NewLessThan(col, lit), true
+	case *expression.LessThanOrEqual:
+		if swapped {
+			return expression.NewGreaterThanOrEqual(col, lit), true
+		}
+		return expression.NewLessThanOrEqual(col, lit), true
+	case *expression.GreaterThan:
+		if swapped {
+			return expression.NewLessThan(col, lit), true
+		}
+		return expression.NewGreaterThan(col, lit), true
+	case *expression.GreaterThanOrEqual:
+		if swapped {
+			return expression.NewLessThanOrEqual(col, lit), true
+		}
+		return expression.NewGreaterThanOrEqual(col, lit), true
+	}
+	return nil, false
+}
+
+// indexableFloatIn is x IN (constants) over a float column as the
+// engine's IN, under indexableFloatComparison's conditions for every item.
+func indexableFloatIn(ops []sql.Expression) (sql.Expression, bool) {
+	col, ok := ops[0].(*expression.GetField)
+	if !ok || familyOf(col) != famFloat || len(ops) < 2 {
+		return nil, false
+	}
+	items := make([]sql.Expression, len(ops)-1)
+	for i, o := range ops[1:] {
+		lit, ok := floatConstant(col.Type(), o)
+		if !ok {
+			return nil, false
+		}
+		items[i] = lit
+	}
+	return expression.NewInTuple(col, expression.NewTuple(items...)), true
+}
+
+// floatConstant is the constant e as a literal of the float type t, when e
+// is built of literals only, is not NULL or NaN, and t holds it exactly.
+func floatConstant(t sql.Type, e sql.Expression) (*expression.Literal, bool) {
+	if lit, ok := e.(*expression.Literal); ok && familyOf(lit) == famFloat && lit.Type() == t {
+		if f, ok := toFloat64(lit.Value()); !ok || math.IsNaN(f) {
+			return nil, false
+		}
+		return lit, true
+	}
+	// Only a literal or a negated literal: evaluating anything more here
+	// would run a user's expression outside the statement's budgets.
+	if u, ok := e.(*expression.UnaryMinus); ok {
+		if _, ok := u.Child.(*expression.Literal); !ok {
+			return nil, false
+		}
+	} else if _, ok := e.(*expression.Literal); !ok {
+		return nil, false
+	}
+	v, err := e.Eval(sql.NewEmptyContext(), nil)
+	if err != nil || v == nil {
+		return nil, false
+	}
+	if d, ok := v.(decimal.Decimal); ok {
+		// An exact number must survive the trip through a float.
+		f, exact := d.Float64()
+		if !exact {
+			return nil, false
+		}
+		v = f
+	}
+	f, ok := toFloat64(v)
+	if !ok || math.IsNaN(f) {
+		return nil, false
+	}
+	if u, big := v.(uint64); big && u > math.MaxInt64 {
+		return nil, false
+	}
+	if n, isInt := toInt64(v); isInt && !isFloatValue(v) && (f >= 1<<63 || int64(f) != n) {
+		return nil, false // an integer a float cannot hold exactly
+	}
+	if types.IsFloat(t) && t.Type() == sqltypes.Float32 {
+		if float64(float32(f)) != f {
+			return nil, false
+		}
+		return expression.NewLiteral(float32(f), t), true
+	}
+	return expression.NewLiteral(f, types.Float64), true
+}
+
+func isFloatValue(v any) bool {
+	switch v.(type) {
+	case float32, float64:
+		return true
+	}
+	return false
 }

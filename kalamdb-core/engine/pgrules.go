@@ -185,6 +185,9 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			cs = out.(*exprList).list
 		}
 		if comparesFloats(cs) {
+			if in, ok := indexableFloatIn(cs); ok {
+				return in, transform.NewTree, nil
+			}
 			f, err := floatIn(cs)
 			return f, transform.NewTree, err
 		}
@@ -283,6 +286,8 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		var err error
 		if _, between := e.(*expression.Between); between {
 			f, err = floatBetween(out)
+		} else if c, ok := indexableFloatComparison(e, out); ok {
+			return c, transform.NewTree, nil
 		} else {
 			f, err = floatComparison(e, out[0], out[1])
 		}

@@ -53,10 +53,15 @@ func DecodeInt64(b []byte) (int64, []byte, error) {
 
 // AppendFloat64 appends v so that floats sort numerically: positive values
 // get their sign bit set, negative values have every bit inverted. -0 is
-// normalised to +0 so the two are one key; NaN sorts after +Inf.
+// normalised to +0 so the two are one key; every NaN is one key, after
+// +Inf (as in PostgreSQL's order): a NaN with its sign bit set would
+// otherwise sort before -Inf.
 func AppendFloat64(buf []byte, v float64) []byte {
 	if v == 0 {
 		v = 0
+	}
+	if v != v {
+		v = math.NaN()
 	}
 	u := math.Float64bits(v)
 	if u&(1<<63) != 0 {

@@ -47,6 +47,13 @@ func TestFloat64Order(t *testing.T) {
 	if !bytes.Equal(AppendFloat64(nil, math.Copysign(0, -1)), AppendFloat64(nil, 0)) {
 		t.Fatal("-0 and +0 must encode the same")
 	}
+	inf := AppendFloat64(nil, math.Inf(1))
+	for _, bits := range []uint64{0x7ff8000000000001, 0xfff8000000000000, 0x7ff0000000000001, 0xffffffffffffffff} {
+		nan := AppendFloat64(nil, math.Float64frombits(bits))
+		if bytes.Compare(nan, inf) <= 0 || !bytes.Equal(nan, AppendFloat64(nil, math.NaN())) {
+			t.Fatalf("NaN %#x must be the one key above +Inf", bits)
+		}
+	}
 }
 
 func TestStringOrderIsPrefixFree(t *testing.T) {
