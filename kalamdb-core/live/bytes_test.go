@@ -122,18 +122,22 @@ func TestPendingChangesAreBoundedInBytes(t *testing.T) {
 	c.subscribe("m", "SELECT id FROM chat.messages", live.SubscriptionOptions{BatchSize: 1})
 	c.expect("subscription_ack", "m")
 	c.expect("initial_data_batch", "m")
-	// The client reads (its queue drains into the changes kept aside),
-	// but does not ask for the next batch.
-	next := make(chan live.Message, 1)
-	go func() {
-		m, _ := c.c.Next(context.Background())
-		next <- m
-	}()
+	// The client reads after each write (its queue drains into the
+	// changes kept aside, so the queue itself never fills), but does not
+	// ask for the next batch.
 	body := strings.Repeat("x", 50_000)
-	for i := 3; i <= 12; i++ {
+	var m live.Message
+	for i := 3; i <= 12 && m == nil; i++ {
 		e.alice("INSERT INTO chat.messages VALUES ($1, 7, $2)", i, body)
+		got, ok, err := c.c.TryNext(context.Background())
+		if err != nil {
+			t.Fatalf("after insert %d: %v", i, err)
+		}
+		if ok {
+			m = got
+		}
 	}
-	if m, ok := (<-next).(*live.ErrorMessage); !ok || m.SubscriptionID != "m" || m.Code != "SUBSCRIPTION_FAILED" ||
+	if m, ok := m.(*live.ErrorMessage); !ok || m.SubscriptionID != "m" || m.Code != "SUBSCRIPTION_FAILED" ||
 		!strings.Contains(m.Message, "send_queue_bytes") {
 		t.Fatalf("%#v", m)
 	}
