@@ -88,7 +88,7 @@ func emptySQL() *apierror.Error {
 }
 
 // snippet quotes user text inside a message: at most 40 bytes (cut on a
-// character boundary) with control characters shown as spaces, so an
+// character boundary, marked "…") with control characters shown as spaces, so an
 // error message stays one short line whatever the input.
 func snippet(s string) string {
 	const max = 40
@@ -117,7 +117,7 @@ func snippet(s string) string {
 		s = string(b)
 	}
 	if cut {
-		s += "..."
+		s += "…" // apierror marks its cuts the same way
 	}
 	return s
 }

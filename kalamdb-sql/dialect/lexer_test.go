@@ -134,7 +134,7 @@ func TestSnippet(t *testing.T) {
 	}
 	long := strings.Repeat("é", 30) // 60 bytes
 	got := snippet(long)
-	if !strings.HasSuffix(got, "...") || len(got) > 43 || !strings.HasPrefix(long, strings.TrimSuffix(got, "...")) {
+	if !strings.HasSuffix(got, "…") || len(got) > 43 || !strings.HasPrefix(long, strings.TrimSuffix(got, "…")) {
 		t.Fatalf("%q", got)
 	}
 }

@@ -318,7 +318,7 @@ func TestSyntaxErrorSnippetIsBounded(t *testing.T) {
 	long := strings.Repeat("x", 500)
 	_, err := ParseOne("CREATE NAMESPACE a '" + long + "'")
 	checkErr(t, "", err, apierror.InvalidSQL, "syntax error at position 20 near ''xxx", 20)
-	if msg := err.(*apierror.Error).Message; len(msg) > 120 || !strings.Contains(msg, "...") {
+	if msg := err.(*apierror.Error).Message; len(msg) > 120 || !strings.Contains(msg, "x…") {
 		t.Fatalf("message not truncated: %q", msg)
 	}
 	_, err = ParseOne("CREATE NAMESPACE a 'line1\nline2'")
