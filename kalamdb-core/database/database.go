@@ -57,6 +57,9 @@ type Config struct {
 	StatementLimits engine.Limits
 	// DisableFastPath sends every statement through the query planner.
 	DisableFastPath bool
+	// PlanCache bounds the engine's cache of statements by text (zero
+	// values: the engine's defaults; Entries < 0: no cache).
+	PlanCache engine.PlanCacheOptions
 	// JobWorkers bounds concurrent background jobs (0: 2).
 	JobWorkers int
 	// DefaultFlush is the flush policy of tables without FLUSH_POLICY.
@@ -138,7 +141,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	}
 	eng, err := engine.New(engine.Deps{DB: db, Catalog: cat, Tables: tabs, Tier: tm, Txns: txns, Seq: seq, Subscribers: router,
 		SystemTables: []systable.SQLTable{jm.Table(), tm.ManifestTable(), queries.Table()}},
-		engine.Options{DisableFastPath: cfg.DisableFastPath, Limits: cfg.StatementLimits})
+		engine.Options{DisableFastPath: cfg.DisableFastPath, Limits: cfg.StatementLimits, PlanCache: cfg.PlanCache})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}

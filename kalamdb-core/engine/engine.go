@@ -44,6 +44,9 @@ type Options struct {
 	DisableFastPath bool
 	// Limits bound the time and memory of every statement.
 	Limits Limits
+	// PlanCache bounds the cache of translated statements and fast-path
+	// plans (see plancache.go).
+	PlanCache PlanCacheOptions
 }
 
 // Deps are the parts of the database the engine works with.
@@ -86,6 +89,8 @@ type Engine struct {
 	// noFastPath disables fastPath (Options.DisableFastPath).
 	noFastPath bool
 	fastHits   atomic.Int64
+	// plans caches statements by text (nil: off).
+	plans *planCache
 
 	sessions sync.Pool
 	nextConn atomic.Uint32
@@ -104,7 +109,8 @@ func New(d Deps, o Options) (*Engine, error) {
 	}
 	e := &Engine{db: d.DB, cat: d.Catalog, tables: d.Tables, tier: d.Tier, txns: d.Txns, opts: o, limits: o.Limits.withDefaults(),
 		seq: d.Seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader), ulids: ids.NewULIDGenerator(nil, rand.Reader),
-		noFastPath: o.DisableFastPath, system: append(d.Catalog.SystemTables(), d.SystemTables...), subscribers: d.Subscribers}
+		noFastPath: o.DisableFastPath, system: append(d.Catalog.SystemTables(), d.SystemTables...), subscribers: d.Subscribers,
+		plans: newPlanCache(o.PlanCache)}
 	if e.subscribers == nil {
 		e.subscribers = noSubscribers{}
 	}
@@ -252,20 +258,20 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, err
 	}
 	defer release()
-	st, err := e.translate(req.Statement)
+	cs, err := e.statement(req.Statement, req.Namespace)
 	if err != nil {
 		return nil, err
 	}
+	st := cs.st
 	if st.Params != len(req.Params) {
 		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", st.Params, len(req.Params))
 	}
-	text := req.Statement.Text()
 	parsed, err := e.checkStatement(sctx, st.AST, req)
 	if err != nil {
 		return nil, err
 	}
 	sess := sctx.Session.(*Session)
-	sess.showDeleted = filtersOnDeleted(parsed)
+	sess.showDeleted = cs.showDeleted
 	if req.Snapshot != nil {
 		sess.snap, sess.borrowedSnap = req.Snapshot, true
 	}
@@ -273,7 +279,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	if err != nil {
 		return nil, err
 	}
-	res, err = e.execute(sctx, sess, text, parsed, bindings, req.MaxRows, req.MaxBytes)
+	res, err = e.execute(sctx, sess, cs, parsed, bindings, req.MaxRows, req.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -292,7 +298,12 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 // within the engine's planning bounds. Errors point into the request the
 // statement came from.
 func (e *Engine) translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
-	st, err := pgsql.Translate(std.Text(), pgsql.Limits{MaxExpressionDepth: e.limits.MaxExpressionDepth,
+	return e.translateText(std, std.Text())
+}
+
+// translateText is translate of text, std's text or a copy of it.
+func (e *Engine) translateText(std *dialect.StandardSQL, text string) (*pgsql.Statement, error) {
+	st, err := pgsql.Translate(text, pgsql.Limits{MaxExpressionDepth: e.limits.MaxExpressionDepth,
 		MaxStatementComplexity: e.limits.MaxStatementComplexity})
 	if err != nil {
 		return nil, std.LocateError(err)
@@ -300,15 +311,16 @@ func (e *Engine) translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
 	if st.Kind != std.Kind() {
 		// The classification decides permissions before parsing; the two
 		// parsers must agree on what the statement does.
-		return nil, apierror.New(apierror.InvalidSQL, "statement is classified as %s but parses as %s", std.Kind(), st.Kind)
+		return nil, kindMismatch(std, st)
 	}
 	return st, nil
 }
 
 // execute runs a parsed statement on the fast path when it qualifies, else
 // through the engine's planner.
-func (e *Engine) execute(sctx *sql.Context, sess *Session, text string, parsed sqlparser.Statement, bindings map[string]sqlparser.Expr, maxRows int, maxBytes int64) (*QueryResult, error) {
-	if res, ok, err := e.fastPath(sctx, sess, parsed, bindings, maxRows, maxBytes); ok {
+func (e *Engine) execute(sctx *sql.Context, sess *Session, cs *cachedStatement, parsed sqlparser.Statement, bindings map[string]sqlparser.Expr, maxRows int, maxBytes int64) (*QueryResult, error) {
+	text := cs.key.text
+	if res, ok, err := e.fastPath(sctx, sess, cs, bindings, maxRows, maxBytes); ok {
 		e.fastHits.Add(1)
 		return res, translateError(err)
 	}

@@ -31,22 +31,63 @@ import (
 // errNoFastPath means "use the engine"; it is never returned to a caller.
 var errNoFastPath = errors.New("not on the fast path")
 
+// A statement's fast path is compiled once per version of its table and
+// kept in its plan cache entry (plancache.go): compiling decides, from
+// the statement's shape and the table's schema alone, whether the fast
+// path can take it and how (which columns, which value goes where).
+// Running it does what depends on the caller and the values: the
+// permission check and the partition binding (tableFactory.open), and
+// the conversion of constants and parameters, any of which may still send
+// the statement to the engine.
+
+// fastPlan is a statement compiled for the fast path.
+type fastPlan struct {
+	// never: the statement's shape is never on the fast path, whatever
+	// the table.
+	never bool
+	// ns and name are the table the statement names, and t the version of
+	// it the plan was compiled against (nil: there was no such table). The
+	// plan is valid while the catalog holds that same version.
+	ns, name string
+	t        *catalog.Table
+	sel      *fastSelectPlan // nil with ins nil: not on the fast path
+	ins      *fastInsertPlan
+}
+
+// current reports whether p still describes the table the statement
+// names in the catalog snapshot snap.
+func (p *fastPlan) current(snap *catalog.Snapshot) bool {
+	if p.never {
+		return true
+	}
+	t, _ := snap.Table(p.ns, p.name)
+	return t == p.t
+}
+
 // fastPath tries to run a statement directly. ok is false when the
 // statement must go through the engine.
-func (e *Engine) fastPath(sctx *sql.Context, sess *Session, stmt sqlparser.Statement, bindings map[string]sqlparser.Expr,
+func (e *Engine) fastPath(sctx *sql.Context, sess *Session, cs *cachedStatement, bindings map[string]sqlparser.Expr,
 	maxRows int, maxBytes int64) (*QueryResult, bool, error) {
 	if e.noFastPath {
 		return nil, false, nil
+	}
+	p := cs.fast.Load()
+	if p == nil || !p.current(e.cat.Snapshot()) {
+		p = e.compileFast(sess, cs.st.AST)
+		cs.fast.Store(p)
+		if e.plans != nil {
+			e.plans.compiles.Add(1)
+		}
 	}
 	var (
 		res *QueryResult
 		err error
 	)
-	switch s := stmt.(type) {
-	case *sqlparser.Select:
-		res, err = e.fastSelect(sctx, sess, s, bindings, maxRows, maxBytes)
-	case *sqlparser.Insert:
-		res, err = e.fastInsert(sctx, sess, s, bindings)
+	switch {
+	case p.sel != nil:
+		res, err = e.runFastSelect(sctx, sess, p, bindings, maxRows, maxBytes)
+	case p.ins != nil:
+		res, err = e.runFastInsert(sctx, sess, p, bindings)
 	default:
 		return nil, false, nil
 	}
@@ -56,21 +97,43 @@ func (e *Engine) fastPath(sctx *sql.Context, sess *Session, stmt sqlparser.State
 	return res, true, err
 }
 
-// fastTable resolves a plain table name to a data table the session may
-// use, or errNoFastPath.
-func (e *Engine) fastTable(sess *Session, tn sqlparser.TableName) (*catalog.Table, error) {
-	ns := strings.ToLower(tn.DbQualifier.String())
-	if ns == "" {
-		ns = sess.GetCurrentDatabase()
+// compileFast compiles a translated statement (as the cache holds it:
+// an INSERT's column list not yet filled in) for the fast path.
+func (e *Engine) compileFast(sess *Session, stmt sqlparser.Statement) *fastPlan {
+	var tn sqlparser.TableName
+	switch s := stmt.(type) {
+	case *sqlparser.Select:
+		ate, ok := fastSelectFrom(s)
+		if !ok {
+			return &fastPlan{never: true}
+		}
+		tn = ate.Expr.(sqlparser.TableName)
+	case *sqlparser.Insert:
+		if !fastInsertShape(s) {
+			return &fastPlan{never: true}
+		}
+		tn = s.Table
+	default:
+		return &fastPlan{never: true}
 	}
-	if ns == "" || ns == catalog.SystemNamespace {
-		return nil, errNoFastPath
+	p := &fastPlan{ns: strings.ToLower(tn.DbQualifier.String()), name: strings.ToLower(tn.Name.String())}
+	if p.ns == "" {
+		p.ns = sess.GetCurrentDatabase()
 	}
-	t, ok := e.cat.Snapshot().Table(ns, strings.ToLower(tn.Name.String()))
-	if !ok {
-		return nil, errNoFastPath
+	if p.ns == "" || p.ns == catalog.SystemNamespace {
+		return &fastPlan{never: true}
 	}
-	return t, nil
+	p.t, _ = e.cat.Snapshot().Table(p.ns, p.name)
+	if p.t == nil {
+		return p
+	}
+	switch s := stmt.(type) {
+	case *sqlparser.Select:
+		p.sel = e.compileFastSelect(s, p.t)
+	case *sqlparser.Insert:
+		p.ins = e.compileFastInsert(s, p.t)
+	}
+	return p
 }
 
 // literal returns the Go value of a constant or bound parameter, and
@@ -102,6 +165,23 @@ func literal(expr sqlparser.Expr, bindings map[string]sqlparser.Expr) (v *sqlpar
 		return sv, true
 	}
 	return nil, false
+}
+
+// literalShape reports whether expr is a constant or parameter that
+// literal may take (whether it does depends on the parameter's value).
+func literalShape(expr sqlparser.Expr) bool {
+	if _, isInt := pgsql.UnwrapInt(expr); isInt {
+		return true
+	}
+	sv, ok := expr.(*sqlparser.SQLVal)
+	if !ok {
+		return false
+	}
+	switch sv.Type {
+	case sqlparser.ValArg, sqlparser.StrVal, sqlparser.IntVal, sqlparser.FloatVal:
+		return true
+	}
+	return false
 }
 
 // convertLiteral converts a constant to a column's stored value when the
@@ -165,39 +245,46 @@ func isNumeric(n dialect.TypeName) bool {
 	return false
 }
 
-// fastSelect runs SELECT cols FROM t WHERE pk = const.
-func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Select, bindings map[string]sqlparser.Expr,
-	maxRows int, maxBytes int64) (*QueryResult, error) {
+// fastSelectPlan is SELECT cols FROM t WHERE pk = value compiled.
+type fastSelectPlan struct {
+	shape *tableShape
+	// value is the constant or parameter the key equals.
+	value sqlparser.Expr
+	// cols are the selected columns (indices into the table's schema),
+	// sch the result's columns as the planner would describe them.
+	cols []int
+	sch  sql.Schema
+}
+
+// fastSelectFrom checks the shape of SELECT ... FROM t WHERE ..., and
+// returns its table expression.
+func fastSelectFrom(s *sqlparser.Select) (*sqlparser.AliasedTableExpr, bool) {
 	if s.With != nil || s.Into != nil || s.Lock != "" || len(s.GroupBy) > 0 || s.Having != nil || len(s.Window) > 0 ||
 		len(s.OrderBy) > 0 || s.Limit != nil || s.QueryOpts != (sqlparser.QueryOpts{}) || len(s.From) != 1 || s.Where == nil {
-		return nil, errNoFastPath
+		return nil, false
 	}
 	ate, ok := s.From[0].(*sqlparser.AliasedTableExpr)
 	if !ok || ate.AsOf != nil || ate.Hints != nil || len(ate.Partitions) > 0 {
-		return nil, errNoFastPath
+		return nil, false
 	}
-	tn, ok := ate.Expr.(sqlparser.TableName)
-	if !ok {
-		return nil, errNoFastPath
+	if _, ok := ate.Expr.(sqlparser.TableName); !ok {
+		return nil, false
 	}
-	t, err := e.fastTable(sess, tn)
-	if err != nil || t.Meta.TableType == dialect.TableTypeStream {
-		return nil, errNoFastPath
+	return ate, true
+}
+
+// compileFastSelect compiles SELECT cols FROM t WHERE pk = value against
+// table version t, or returns nil when the fast path cannot take it.
+func (e *Engine) compileFastSelect(s *sqlparser.Select, t *catalog.Table) *fastSelectPlan {
+	if t.Meta.TableType == dialect.TableTypeStream {
+		return nil
 	}
-	// The table as the planner would open it for the session: checked
-	// against the role, bound to the session's partition.
-	tbl, err := e.provider.tables.open(sess, t)
-	if err != nil {
-		if ae, ok := apierror.As(err); ok && ae.Code == apierror.PermissionDenied {
-			return nil, err
-		}
-		return nil, errNoFastPath
+	shape, err := e.provider.tables.shape(t)
+	if err != nil || shape.PK < 0 {
+		return nil
 	}
-	dt := tbl.(*dataTable)
-	shape := dt.shape
-	if shape.PK < 0 {
-		return nil, errNoFastPath
-	}
+	ate, _ := fastSelectFrom(s)
+	tn := ate.Expr.(sqlparser.TableName)
 	qualifier := strings.ToLower(tn.Name.String())
 	if !ate.As.IsEmpty() {
 		qualifier = strings.ToLower(ate.As.String())
@@ -210,23 +297,15 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 	// WHERE pk = constant, in either order.
 	cmp, ok := s.Where.Expr.(*sqlparser.ComparisonExpr)
 	if !ok || cmp.Operator != sqlparser.EqualStr || cmp.Escape != nil {
-		return nil, errNoFastPath
+		return nil
 	}
 	colExpr, valExpr := cmp.Left, cmp.Right
 	if _, isCol := colExpr.(*sqlparser.ColName); !isCol {
 		colExpr, valExpr = valExpr, colExpr
 	}
 	cn, ok := colExpr.(*sqlparser.ColName)
-	if !ok || !ownsColumn(cn) || cn.Name.Lowered() != shape.sch[shape.PK].Name {
-		return nil, errNoFastPath
-	}
-	sv, ok := literal(valExpr, bindings)
-	if !ok {
-		return nil, errNoFastPath
-	}
-	pkVal, err := convertLiteral(sctx, shape.sch[shape.PK], shape.PKType, sv)
-	if err != nil {
-		return nil, err
+	if !ok || !ownsColumn(cn) || cn.Name.Lowered() != shape.sch[shape.PK].Name || !literalShape(valExpr) {
+		return nil
 	}
 	// The select list: *, or plain columns of this table.
 	var cols []int
@@ -235,7 +314,7 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		switch x := se.(type) {
 		case *sqlparser.StarExpr:
 			if !x.TableName.IsEmpty() && strings.ToLower(x.TableName.Name.String()) != qualifier {
-				return nil, errNoFastPath
+				return nil
 			}
 			for i, c := range shape.sch {
 				cols, names = append(cols, i), append(names, c.Name)
@@ -243,11 +322,11 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		case *sqlparser.AliasedExpr:
 			c, ok := x.Expr.(*sqlparser.ColName)
 			if !ok || !ownsColumn(c) {
-				return nil, errNoFastPath
+				return nil
 			}
 			i := shape.sch.IndexOfColName(c.Name.Lowered())
 			if i < 0 {
-				return nil, errNoFastPath
+				return nil
 			}
 			name := c.Name.String()
 			if !x.As.IsEmpty() {
@@ -255,7 +334,7 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 			}
 			cols, names = append(cols, i), append(names, name)
 		default:
-			return nil, errNoFastPath
+			return nil
 		}
 	}
 	// A column named twice would need the decoder to fill two slots from
@@ -263,11 +342,44 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 	seen := make(map[int]bool, len(cols))
 	for _, c := range cols {
 		if seen[c] {
-			return nil, errNoFastPath
+			return nil
 		}
 		seen[c] = true
 	}
-	dt = dt.withColumns(cols)
+	// The result's columns as the planner would describe them: the
+	// table's columns, named as the select list names them.
+	sch := make(sql.Schema, len(cols))
+	for i, c := range cols {
+		col := *shape.sch[c]
+		col.Name = names[i]
+		sch[i] = &col
+	}
+	return &fastSelectPlan{shape: shape, value: valExpr, cols: cols, sch: sch}
+}
+
+// runFastSelect runs a compiled primary-key SELECT for the session.
+func (e *Engine) runFastSelect(sctx *sql.Context, sess *Session, p *fastPlan, bindings map[string]sqlparser.Expr,
+	maxRows int, maxBytes int64) (*QueryResult, error) {
+	// The table as the planner would open it for the session: checked
+	// against the role, bound to the session's partition.
+	tbl, err := e.provider.tables.open(sess, p.t)
+	if err != nil {
+		if ae, ok := apierror.As(err); ok && ae.Code == apierror.PermissionDenied {
+			return nil, err
+		}
+		return nil, errNoFastPath
+	}
+	sp := p.sel
+	shape := sp.shape
+	sv, ok := literal(sp.value, bindings)
+	if !ok {
+		return nil, errNoFastPath
+	}
+	pkVal, err := convertLiteral(sctx, shape.sch[shape.PK], shape.PKType, sv)
+	if err != nil {
+		return nil, err
+	}
+	dt := tbl.(*dataTable).withColumns(sp.cols)
 	key, err := row.AppendKey(append([]byte(nil), dt.prefix...), shape.PKType, pkVal)
 	if err != nil {
 		return nil, errNoFastPath
@@ -277,15 +389,7 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		return nil, err
 	}
 	defer iter.Close(sctx)
-	// The result's columns as the planner would describe them: the
-	// table's columns, named as the select list names them.
-	sch := make(sql.Schema, len(cols))
-	for i, c := range cols {
-		col := *shape.sch[c]
-		col.Name = names[i]
-		sch[i] = &col
-	}
-	w := e.newResultWriter(sch, maxRows, maxBytes)
+	w := e.newResultWriter(sp.sch, maxRows, maxBytes)
 	w.res.Rows = [][]any{}
 	r, err := iter.Next(sctx)
 	if err == nil {
@@ -298,60 +402,103 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 	return w.res, nil
 }
 
-// fastInsert runs INSERT INTO t (cols) VALUES (consts), ... .
-func (e *Engine) fastInsert(sctx *sql.Context, sess *Session, s *sqlparser.Insert, bindings map[string]sqlparser.Expr) (*QueryResult, error) {
+// fastInsertPlan is INSERT INTO t (cols) VALUES (values), ... compiled.
+type fastInsertPlan struct {
+	shape *tableShape
+	// pos maps the column list onto the table's columns; given marks the
+	// columns it names.
+	pos   []int
+	given []bool
+	// rows are the constants and parameters of each row.
+	rows sqlparser.Values
+}
+
+// fastInsertShape checks the shape of INSERT INTO t ... VALUES ... .
+func fastInsertShape(s *sqlparser.Insert) bool {
 	if s.Action != "insert" || s.Ignore != "" || len(s.OnDup) > 0 || s.With != nil || len(s.Partitions) > 0 || len(s.Returning) > 0 {
-		return nil, errNoFastPath
+		return false
 	}
-	values, ok := s.Rows.(sqlparser.Values)
-	if !ok {
-		if av, isAV := s.Rows.(*sqlparser.AliasedValues); isAV && av.As.IsEmpty() && len(av.Columns) == 0 {
-			values = av.Values
-		} else {
-			return nil, errNoFastPath
+	_, ok := insertValues(s)
+	return ok
+}
+
+func insertValues(s *sqlparser.Insert) (sqlparser.Values, bool) {
+	switch v := s.Rows.(type) {
+	case sqlparser.Values:
+		return v, true
+	case *sqlparser.AliasedValues:
+		if v.As.IsEmpty() && len(v.Columns) == 0 {
+			return v.Values, true
 		}
 	}
-	t, err := e.fastTable(sess, s.Table)
-	if err != nil {
-		return nil, err
-	}
+	return nil, false
+}
+
+// compileFastInsert compiles INSERT ... VALUES against table version t,
+// or returns nil when the fast path cannot take it.
+func (e *Engine) compileFastInsert(s *sqlparser.Insert, t *catalog.Table) *fastInsertPlan {
 	shape, err := e.provider.tables.shape(t)
 	if err != nil {
-		return nil, errNoFastPath
+		return nil
 	}
-	// Map the column list onto the table; the list was filled in by
-	// checkStatement when the statement had none.
-	pos := make([]int, len(s.Columns))
+	values, _ := insertValues(s)
+	// Map the column list onto the table; without one, the statement
+	// names the table's own columns (as checkStatement fills them in).
+	names := make([]string, 0, len(t.Schema.Columns))
+	if len(s.Columns) == 0 {
+		for _, c := range t.Schema.Columns {
+			names = append(names, c.Name)
+		}
+	} else {
+		for _, c := range s.Columns {
+			names = append(names, c.Lowered())
+		}
+	}
+	pos := make([]int, len(names))
 	given := make([]bool, shape.NUser)
-	for i, c := range s.Columns {
-		j := shape.sch.IndexOfColName(c.Lowered())
+	for i, c := range names {
+		j := shape.sch.IndexOfColName(c)
 		if j < 0 || j >= shape.NUser || given[j] {
-			return nil, errNoFastPath
+			return nil
 		}
 		pos[i], given[j] = j, true
 	}
 	// Every column left out must have a DEFAULT the fast path can compute.
 	for j, c := range t.Schema.Columns {
 		if !given[j] && (c.Default == nil && !c.Nullable) {
-			return nil, errNoFastPath
+			return nil
 		}
 	}
-	rows := make([]sql.Row, 0, len(values))
 	for _, tuple := range values {
 		if len(tuple) != len(pos) {
-			return nil, errNoFastPath
+			return nil
 		}
+		for _, expr := range tuple {
+			if !literalShape(expr) {
+				return nil
+			}
+		}
+	}
+	return &fastInsertPlan{shape: shape, pos: pos, given: given, rows: values}
+}
+
+// runFastInsert runs a compiled INSERT ... VALUES for the session.
+func (e *Engine) runFastInsert(sctx *sql.Context, sess *Session, p *fastPlan, bindings map[string]sqlparser.Expr) (*QueryResult, error) {
+	ip, t := p.ins, p.t
+	shape := ip.shape
+	rows := make([]sql.Row, 0, len(ip.rows))
+	for _, tuple := range ip.rows {
 		r := make(sql.Row, len(shape.sch))
 		for i, expr := range tuple {
 			sv, ok := literal(expr, bindings)
 			if !ok {
 				return nil, errNoFastPath
 			}
-			v, err := convertLiteral(sctx, shape.sch[pos[i]], t.Schema.Columns[pos[i]].Type, sv)
+			v, err := convertLiteral(sctx, shape.sch[ip.pos[i]], t.Schema.Columns[ip.pos[i]].Type, sv)
 			if err != nil {
 				return nil, err
 			}
-			r[pos[i]] = v
+			r[ip.pos[i]] = v
 		}
 		rows = append(rows, r)
 	}
@@ -360,7 +507,7 @@ func (e *Engine) fastInsert(sctx *sql.Context, sess *Session, s *sqlparser.Inser
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	for _, r := range rows {
 		for j, c := range t.Schema.Columns {
-			if given[j] || c.Default == nil {
+			if ip.given[j] || c.Default == nil {
 				continue
 			}
 			v, err := e.defaultValue(sctx, shape.sch[j], c.Type, c.Default, now)
