@@ -124,6 +124,7 @@ func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 			MaxResultBytes: cfg.Limits.MaxResultBytes,
 		},
 		StatementLimits: statementLimits(cfg.Limits),
+		PlanCache:       planCacheOptions(cfg.Cache),
 		Live: live.Options{
 			MaxSubscriptionsPerConnection: cfg.WebSocket.MaxSubscriptionsPerConnection,
 			MaxSubscriptionsPerUser:       cfg.WebSocket.MaxSubscriptionsPerUser,
@@ -131,6 +132,15 @@ func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 		},
 		Streams: streamOptions(log.Named("streams")),
 	}, nil
+}
+
+// planCacheOptions maps [cache]'s plan keys to the engine's options, in
+// which 0 means the default and a negative count no cache.
+func planCacheOptions(c config.CacheConfig) engine.PlanCacheOptions {
+	if c.PlanEntries == 0 {
+		return engine.PlanCacheOptions{Entries: -1}
+	}
+	return engine.PlanCacheOptions{Entries: c.PlanEntries, Bytes: c.PlanBytes}
 }
 
 // streamOptions logs what the STREAM sweeper reports.

@@ -37,6 +37,7 @@ type Config struct {
 	Logging   LoggingConfig   `toml:"logging"`
 	Limits    LimitsConfig    `toml:"limits"`
 	WebSocket WebSocketConfig `toml:"websocket"`
+	Cache     CacheConfig     `toml:"cache"`
 }
 
 // ServerConfig is the [server] section: the listener and node identity.
@@ -225,6 +226,18 @@ type WebSocketConfig struct {
 	MessagesPerSecond float64 `toml:"messages_per_second"`
 }
 
+// CacheConfig is the [cache] section: what the server keeps in memory to
+// answer repeated work faster. Each cache is bounded; none changes an
+// answer.
+type CacheConfig struct {
+	// PlanEntries bounds the statements kept parsed (and, for primary-key
+	// lookups and INSERT ... VALUES, compiled), by text and default
+	// namespace; 0 turns the plan cache off.
+	PlanEntries int `toml:"plan_entries"`
+	// PlanBytes bounds their estimated memory.
+	PlanBytes int64 `toml:"plan_bytes"`
+}
+
 // Default returns the configuration that runs out of the box: a loopback
 // listener on 127.0.0.1:8080 and data under ./data.
 func Default() Config {
@@ -291,6 +304,10 @@ func Default() Config {
 			MaxSubscriptionsPerUser:       1000,
 			SendQueueSize:                 1024,
 			MessagesPerSecond:             50,
+		},
+		Cache: CacheConfig{
+			PlanEntries: 1024,
+			PlanBytes:   16 * MiB,
 		},
 	}
 }
@@ -465,6 +482,14 @@ func (c *Config) Validate() error {
 	}
 	if w.MessagesPerSecond < 0 || w.MessagesPerSecond != w.MessagesPerSecond {
 		bad("websocket.messages_per_second", "must be a non-negative number (0 = no limit)")
+	}
+
+	ca := c.Cache
+	if ca.PlanEntries < 0 {
+		bad("cache.plan_entries", "must not be negative (0 = no plan cache)")
+	}
+	if ca.PlanEntries > 0 && ca.PlanBytes < 64<<10 {
+		bad("cache.plan_bytes", "must be at least 65536 with a plan cache")
 	}
 	return errors.Join(errs...)
 }
