@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -28,13 +30,20 @@ const (
 	chatRecent    = "SELECT id, conversation_id, role, content, created_at FROM bench.messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT 50"
 	chatAggregate = "SELECT conversation_id, COUNT(*), AVG(LENGTH(content)) FROM bench.messages GROUP BY conversation_id ORDER BY conversation_id"
 	chatInsert    = "INSERT INTO bench.writes (conversation_id, role, content) VALUES ($1, $2, $3)"
+	// chatPointPlanned is chatPoint in a form the fast path does not take
+	// (LIMIT): the same storage work, planned by the engine.
+	chatPointPlanned = chatPoint + " LIMIT 1"
 )
 
 // openChatDB loads the chat rows for alice; cold flushes them all to
 // Parquet first.
 func openChatDB(b *testing.B, cold bool) *benchDB {
+	return openChatDBWith(b, cold, database.Config{})
+}
+
+func openChatDBWith(b *testing.B, cold bool, cfg database.Config) *benchDB {
 	b.Helper()
-	d := openBenchDB(b)
+	d := openBenchDBWith(b, cfg)
 	d.exec("root", systable.RoleSystem, `CREATE NAMESPACE bench;
 		CREATE TABLE bench.messages (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), conversation_id BIGINT, role TEXT,
 			content TEXT, created_at TIMESTAMP DEFAULT NOW());
@@ -118,6 +127,38 @@ func BenchmarkChatReads(b *testing.B) {
 						if len(res[0].Rows) != c.rows {
 							b.Fatalf("%s: %d rows, want %d", c.name, len(res[0].Rows), c.rows)
 						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkPlanCache: what the plan cache saves, per statement shape: a
+// primary-key lookup and an INSERT on the fast path, the same lookup
+// planned by the engine, and SELECT 1, each with the cache on and off.
+func BenchmarkPlanCache(b *testing.B) {
+	cases := []struct {
+		name, sql string
+		params    func(i int) []any
+	}{
+		{"point", chatPoint, func(i int) []any { return []any{json.Number(fmt.Sprint(i*7919%chatRows + 1))} }},
+		{"point_planned", chatPointPlanned, func(i int) []any { return []any{json.Number(fmt.Sprint(i*7919%chatRows + 1))} }},
+		{"insert", chatInsert, func(i int) []any { return []any{json.Number(fmt.Sprint(i%chatConvs + 1)), "user", "a new message"} }},
+		{"select1", "SELECT 1", func(int) []any { return nil }},
+	}
+	for _, cache := range []string{"on", "off"} {
+		b.Run("cache_"+cache, func(b *testing.B) {
+			var cfg database.Config
+			if cache == "off" {
+				cfg.PlanCache = engine.PlanCacheOptions{Entries: -1}
+			}
+			d := openChatDBWith(b, false, cfg)
+			for _, c := range cases {
+				b.Run(c.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for i := 0; i < b.N; i++ {
+						d.query("alice", c.sql, c.params(i)...)
 					}
 				})
 			}
