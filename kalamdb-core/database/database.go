@@ -75,6 +75,9 @@ type Config struct {
 	// ObsoleteFileGrace is how long files replaced by a compaction stay
 	// for statements already reading them (0: the tiers' default).
 	ObsoleteFileGrace time.Duration
+	// ColdCacheBytes bounds what reads keep decoded from cold files (0:
+	// cold.DefaultCacheBytes, 128 MiB; negative: no page cache).
+	ColdCacheBytes int64
 	// Live bounds live queries (zero values: live's defaults).
 	Live live.Options
 	// Streams configures the sweeper of STREAM table events.
@@ -117,7 +120,8 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	locks := txn.NewLocks()
 	tabs := tables.NewRegistry(db, cat)
 	tm, err := tier.Open(db, cat, tabs, tier.Options{Jobs: jm, Locks: locks, Failpoint: cfg.Failpoint,
-		DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults, ObsoleteFileGrace: cfg.ObsoleteFileGrace})
+		DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults, ObsoleteFileGrace: cfg.ObsoleteFileGrace,
+		ColdCacheBytes: cfg.ColdCacheBytes})
 	if err != nil {
 		return nil, fmt.Errorf("open tiers: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
@@ -170,7 +171,7 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 		if p.end != nil && bytes.HasPrefix(p.end, t.prefix) {
 			hi = p.end[len(t.prefix):]
 		}
-		c, err := tier.OpenCursor(ctx, f, s.Schema, it.wanted, lo, hi, p.reverse)
+		c, err := tier.OpenCursor(ctx, f, s.Schema, it.wanted, cold.Range{Lo: lo, Hi: hi, Reverse: p.reverse})
 		if err != nil {
 			it.Close(ctx)
 			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.Meta.TableID))

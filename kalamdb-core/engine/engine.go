@@ -91,6 +91,8 @@ type Engine struct {
 	fastHits   atomic.Int64
 	// plans caches statements by text (nil: off).
 	plans *planCache
+	// hotRowsRead counts the committed hot versions range scans read.
+	hotRowsRead atomic.Int64
 
 	sessions sync.Pool
 	nextConn atomic.Uint32
@@ -136,6 +138,11 @@ func (e *Engine) Close() error {
 
 // FastPathStatements counts the statements that ran on the fast path.
 func (e *Engine) FastPathStatements() int64 { return e.fastHits.Load() }
+
+// HotRowsRead counts the committed hot row versions that range scans have
+// read, whether or not a statement used them: a scan that stops early
+// (LIMIT) reads only the rows it needs, in either direction.
+func (e *Engine) HotRowsRead() int64 { return e.hotRowsRead.Load() }
 
 // ForgetTable drops anything cached for a dropped table.
 func (e *Engine) ForgetTable(t *catalog.Table) { e.provider.tables.forget(t) }

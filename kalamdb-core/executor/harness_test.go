@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -39,8 +40,10 @@ type env struct {
 	statementLimits engine.Limits
 	// planCache, when set, bounds the plan cache (slow turns it off).
 	planCache engine.PlanCacheOptions
-	kv        *kv.DB
-	db        *database.Database
+	// obsoleteGrace, when set, is how long compacted files stay.
+	obsoleteGrace time.Duration
+	kv            *kv.DB
+	db            *database.Database
 	// changes records every committed change.
 	changes *recordingSink
 }
@@ -69,7 +72,7 @@ func (e *env) open() {
 	}
 	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow, PlanCache: e.planCacheOptions(),
 		StorageFaults: e.faults, Failpoint: e.failpoint, DataDir: e.dir, StorageRoots: append([]string{e.dir + "/storages"}, e.roots...),
-		Limits: e.limits, StatementLimits: e.statementLimits, Changes: changes})
+		Limits: e.limits, StatementLimits: e.statementLimits, Changes: changes, ObsoleteFileGrace: e.obsoleteGrace})
 	if err != nil {
 		e.t.Fatal(err)
 	}

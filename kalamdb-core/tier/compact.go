@@ -118,7 +118,7 @@ func (m *Manager) compactPartition(ctx context.Context, t *catalog.Table, shape 
 		}
 	}()
 	for _, f := range files {
-		c, err := OpenCursor(ctx, f, t.Schema, nil, nil, nil, false)
+		c, err := OpenCursor(ctx, f, t.Schema, nil, cold.Range{})
 		if err != nil {
 			return err
 		}

@@ -236,6 +236,10 @@ type CacheConfig struct {
 	PlanEntries int `toml:"plan_entries"`
 	// PlanBytes bounds their estimated memory.
 	PlanBytes int64 `toml:"plan_bytes"`
+	// ColdBytes bounds what reads keep decoded from Parquet files: pages,
+	// footers, page indexes, bloom filters; 0 turns the page cache off
+	// (open files still keep their footers and page indexes).
+	ColdBytes int64 `toml:"cold_bytes"`
 }
 
 // Default returns the configuration that runs out of the box: a loopback
@@ -308,6 +312,7 @@ func Default() Config {
 		Cache: CacheConfig{
 			PlanEntries: 1024,
 			PlanBytes:   16 * MiB,
+			ColdBytes:   128 * MiB,
 		},
 	}
 }
@@ -490,6 +495,11 @@ func (c *Config) Validate() error {
 	}
 	if ca.PlanEntries > 0 && ca.PlanBytes < 64<<10 {
 		bad("cache.plan_bytes", "must be at least 65536 with a plan cache")
+	}
+	if ca.ColdBytes < 0 {
+		bad("cache.cold_bytes", "must not be negative (0 = no page cache)")
+	} else if ca.ColdBytes > 0 && ca.ColdBytes < 4*MiB {
+		bad("cache.cold_bytes", "must be 0 or at least 4194304 (4 MiB): one row group's bloom filter alone may take 128 KiB")
 	}
 	return errors.Join(errs...)
 }
