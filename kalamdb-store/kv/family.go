@@ -123,6 +123,21 @@ func (cf *ColumnFamily) Delete(key []byte) error {
 	return cf.db.Write(&b)
 }
 
+// CompactRange compacts the family's keys in [start, end) (nil: open),
+// flushing the memtable first when it holds keys of the range. Versions
+// that deletes and range deletions made obsolete are then gone from the
+// files, so iterators no longer step over them one by one (RocksDB walks
+// the keys a range tombstone covers, backwards especially, until a
+// compaction drops them). It blocks until the compaction is done.
+func (cf *ColumnFamily) CompactRange(start, end []byte) error {
+	if err := cf.acquire(); err != nil {
+		return err
+	}
+	defer cf.release()
+	cf.db.db.CompactRangeCF(cf.h, grocksdb.Range{Start: start, Limit: end})
+	return nil
+}
+
 // Counter reads the int64 counter stored under key by Batch.AddCounter; a
 // missing counter is 0.
 func (cf *ColumnFamily) Counter(key []byte) (int64, error) {

@@ -519,3 +519,44 @@ func TestOnCommit(t *testing.T) {
 		t.Fatalf("hooks ran after removal or for a failed write: %v", seen)
 	}
 }
+
+// TestCompactRangeDropsDeletedVersions: after a range deletion the deleted
+// versions stay in the memtable, where iterators step over them;
+// CompactRange removes them.
+func TestCompactRangeDropsDeletedVersions(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "t")
+	var b Batch
+	for i := 0; i < 2000; i++ {
+		b.Put(cf, []byte(fmt.Sprintf("k%05d", i)), []byte("value"))
+	}
+	if err := db.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	b.Reset()
+	b.DeleteRange(cf, []byte("k"), []byte("l"))
+	if err := db.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	entries := func() string {
+		return db.db.GetPropertyCF("rocksdb.num-entries-active-mem-table", cf.h) + " in the memtable, " +
+			db.db.GetPropertyCF("rocksdb.estimate-num-keys", cf.h) + " estimated"
+	}
+	if got := db.db.GetPropertyCF("rocksdb.num-entries-active-mem-table", cf.h); got == "0" {
+		t.Fatalf("before: %s", entries())
+	}
+	if err := cf.CompactRange(nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if got := entries(); got != "0 in the memtable, 0 estimated" {
+		t.Fatalf("after CompactRange: %s", got)
+	}
+	it, err := cf.NewIter(IterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer it.Close()
+	if it.Last() || it.First() {
+		t.Fatal("deleted keys are visible")
+	}
+}
