@@ -55,8 +55,11 @@ type rowIter struct {
 	hotOK          bool
 	hotKey, hotVal []byte
 	// hotRead counts the committed hot versions the scan read
-	// (Engine.ScanStats).
+	// (Engine.HotRowsRead).
 	hotRead int64
+	// hotFilter drops hot rows that fail the scan filters before they
+	// are decoded (nil: none).
+	hotFilter *hotFilter
 }
 
 func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
@@ -119,6 +122,9 @@ func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
 				}
 				continue
 			}
+		}
+		if win.Filtered {
+			continue // the newest version fails the statement's filter
 		}
 		r, visible := it.decodeCold(&win, winMissing)
 		if visible {
@@ -257,6 +263,15 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 	}
 	if h.Deleted && !it.showDeleted {
 		return nil, false, nil
+	}
+	if it.hotFilter != nil {
+		fails, err := it.hotFilter.fails(s, h.SchemaVersion, value)
+		if err != nil {
+			return nil, false, tableError(s, err)
+		}
+		if fails {
+			return nil, false, nil
+		}
 	}
 	if it.expireBefore != 0 {
 		if ms, _, err := keyenc.DecodeStreamLocal(key[it.prefixLen:]); err == nil && ms < it.expireBefore {
