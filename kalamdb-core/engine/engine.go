@@ -93,6 +93,8 @@ type Engine struct {
 	plans *planCache
 	// hotRowsRead counts the committed hot versions range scans read.
 	hotRowsRead atomic.Int64
+	// groupScans counts the GROUP BYs computed from storage.
+	groupScans atomic.Int64
 
 	sessions sync.Pool
 	nextConn atomic.Uint32
@@ -138,6 +140,10 @@ func (e *Engine) Close() error {
 
 // FastPathStatements counts the statements that ran on the fast path.
 func (e *Engine) FastPathStatements() int64 { return e.fastHits.Load() }
+
+// GroupScans counts the GROUP BYs (and aggregates without one) computed
+// straight from a table's storage instead of by the engine's operator.
+func (e *Engine) GroupScans() int64 { return e.groupScans.Load() }
 
 // HotRowsRead counts the committed hot row versions that range scans have
 // read, whether or not a statement used them: a scan that stops early

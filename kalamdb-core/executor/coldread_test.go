@@ -167,7 +167,8 @@ func TestColdScanStopsWhenCancelled(t *testing.T) {
 	loadRows(t, alice, 20_000)
 	flushTable(t, e, "c.m")
 	stop := errors.New("the test cancelled the statement")
-	for _, q := range []string{"SELECT id, body FROM c.m ORDER BY id DESC", "SELECT count(*), max(body) FROM c.m", "SELECT id, body FROM c.m"} {
+	for _, q := range []string{"SELECT id, body FROM c.m ORDER BY id DESC", "SELECT count(*), max(body) FROM c.m", "SELECT id, body FROM c.m",
+		"SELECT conv, count(*), avg(length(body)) FROM c.m GROUP BY conv"} {
 		ctx, cancel := context.WithCancelCause(context.Background())
 		start := reads.Load()
 		// Cancelled at the fourth read from the file: by then the scan is

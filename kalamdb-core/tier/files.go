@@ -59,6 +59,9 @@ type File struct {
 // Info is what the manifest records of the file.
 func (cf *File) Info() systable.ManifestFile { return cf.info }
 
+// Cold is the open file, for reads the tiers do not wrap (column batches).
+func (cf *File) Cold() *cold.File { return cf.f }
+
 func newFileCache(max int, pages *cold.Cache) *fileCache {
 	return &fileCache{max: max, files: map[fileKey]*File{}, pages: pages}
 }
