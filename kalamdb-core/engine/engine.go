@@ -279,7 +279,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	if st.Params != len(req.Params) {
 		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", st.Params, len(req.Params))
 	}
-	parsed, err := e.checkStatement(sctx, st.AST, req)
+	parsed, err := e.checkStatement(sctx, cs, req)
 	if err != nil {
 		return nil, err
 	}
@@ -403,14 +403,29 @@ type resultWriter struct {
 }
 
 func (e *Engine) newResultWriter(sch sql.Schema, maxRows int, maxBytes int64) *resultWriter {
-	w := &resultWriter{res: &QueryResult{ReturnsRows: true, Columns: make([]ResultColumn, len(sch))},
-		encode: make([]func(any) any, len(sch)), maxRows: maxRows, maxBytes: maxBytes}
+	return newResultWriterFor(e.layoutOf(sch), maxRows, maxBytes)
+}
+
+// resultLayout is how the columns of a result are described and encoded;
+// the fast path works it out once per plan.
+type resultLayout struct {
+	cols   []ResultColumn
+	encode []func(any) any
+}
+
+func (e *Engine) layoutOf(sch sql.Schema) *resultLayout {
+	l := &resultLayout{cols: make([]ResultColumn, len(sch)), encode: make([]func(any) any, len(sch))}
 	for i, c := range sch {
 		dt, stored := e.columnType(c)
-		w.res.Columns[i] = ResultColumn{Name: c.Name, WireType: schema.WireName(dt)}
-		w.encode[i] = wireEncoder(dt, stored)
+		l.cols[i] = ResultColumn{Name: c.Name, WireType: schema.WireName(dt)}
+		l.encode[i] = wireEncoder(dt, stored)
 	}
-	return w
+	return l
+}
+
+func newResultWriterFor(l *resultLayout, maxRows int, maxBytes int64) *resultWriter {
+	return &resultWriter{res: &QueryResult{ReturnsRows: true, Columns: append([]ResultColumn(nil), l.cols...)},
+		encode: l.encode, maxRows: maxRows, maxBytes: maxBytes}
 }
 
 // add encodes one row; it fails once the result passes a bound.

@@ -251,9 +251,9 @@ type fastSelectPlan struct {
 	// value is the constant or parameter the key equals.
 	value sqlparser.Expr
 	// cols are the selected columns (indices into the table's schema),
-	// sch the result's columns as the planner would describe them.
-	cols []int
-	sch  sql.Schema
+	// layout the result's columns as the planner would describe them.
+	cols   []int
+	layout *resultLayout
 }
 
 // fastSelectFrom checks the shape of SELECT ... FROM t WHERE ..., and
@@ -354,7 +354,7 @@ func (e *Engine) compileFastSelect(s *sqlparser.Select, t *catalog.Table) *fastS
 		col.Name = names[i]
 		sch[i] = &col
 	}
-	return &fastSelectPlan{shape: shape, value: valExpr, cols: cols, sch: sch}
+	return &fastSelectPlan{shape: shape, value: valExpr, cols: cols, layout: e.layoutOf(sch)}
 }
 
 // runFastSelect runs a compiled primary-key SELECT for the session.
@@ -389,7 +389,7 @@ func (e *Engine) runFastSelect(sctx *sql.Context, sess *Session, p *fastPlan, bi
 		return nil, err
 	}
 	defer iter.Close(sctx)
-	w := e.newResultWriter(sp.sch, maxRows, maxBytes)
+	w := newResultWriterFor(sp.layout, maxRows, maxBytes)
 	w.res.Rows = [][]any{}
 	r, err := iter.Next(sctx)
 	if err == nil {

@@ -18,7 +18,8 @@ import (
 //   - the translated statement (pgsql.Translate's result, immutable, a
 //     pure function of the text and of the engine's planning limits, which
 //     are fixed for the engine's lifetime);
-//   - what is worked out from it once: whether it filters on _deleted;
+//   - what is worked out from it once: whether it filters on _deleted,
+//     which table it names without a namespace;
 //   - for the shapes the fast path runs, the compiled plan (fastPlan),
 //     bound to the *catalog.Table version it was compiled against. Every
 //     change of a table (ALTER, DROP, CREATE) publishes a new
@@ -85,6 +86,9 @@ type cachedStatement struct {
 	st  *pgsql.Statement
 	// showDeleted: the statement filters on _deleted.
 	showDeleted bool
+	// unqualified is the first table it names without a namespace (not
+	// a WITH query), or "".
+	unqualified string
 	// fast is the compiled fast-path plan, nil before the first run.
 	fast atomic.Pointer[fastPlan]
 	size int64
@@ -210,7 +214,8 @@ func (e *Engine) statement(std *dialect.StandardSQL, namespace string) (*cachedS
 	if err != nil {
 		return nil, err
 	}
-	cs := &cachedStatement{key: k, st: st, showDeleted: filtersOnDeleted(st.AST), size: statementSize(k.text, k.namespace)}
+	cs := &cachedStatement{key: k, st: st, showDeleted: filtersOnDeleted(st.AST), unqualified: unqualifiedTable(st.AST),
+		size: statementSize(k.text, k.namespace)}
 	if e.plans != nil {
 		cs = e.plans.add(cs)
 	}
