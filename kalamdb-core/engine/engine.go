@@ -151,7 +151,10 @@ func (e *Engine) GroupScans() int64 { return e.groupScans.Load() }
 func (e *Engine) HotRowsRead() int64 { return e.hotRowsRead.Load() }
 
 // ForgetTable drops anything cached for a dropped table.
-func (e *Engine) ForgetTable(t *catalog.Table) { e.provider.tables.forget(t) }
+func (e *Engine) ForgetTable(t *catalog.Table) {
+	e.provider.tables.forget(t)
+	e.plans.forgetTable(t)
+}
 
 // QueryRequest is one standard SQL statement to run.
 type QueryRequest struct {

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
@@ -176,6 +177,22 @@ func (c *planCache) pushFrontLocked(e *cachedStatement) {
 func (c *planCache) unlinkLocked(e *cachedStatement) {
 	e.prev.next, e.next.prev = e.next, e.prev
 	e.prev, e.next = nil, nil
+}
+
+// forgetTable drops the fast-path plans compiled for a dropped table, so
+// that they do not keep its structures until they are evicted (they
+// would never run again: the catalog no longer holds that table).
+func (c *planCache) forgetTable(t *catalog.Table) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, e := range c.m {
+		if p := e.fast.Load(); p != nil && p.t == t {
+			e.fast.CompareAndSwap(p, nil)
+		}
+	}
 }
 
 func (c *planCache) stats() PlanCacheStats {

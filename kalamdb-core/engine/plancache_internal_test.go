@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 )
 
 func entry(text string, size int64) *cachedStatement {
@@ -97,5 +99,19 @@ func TestPlanCacheConcurrentUse(t *testing.T) {
 	}
 	if n != len(c.m) || n > 50 || bytes != c.bytes {
 		t.Fatalf("list %d entries %d bytes, map %d, counted %d bytes", n, bytes, len(c.m), c.bytes)
+	}
+}
+
+// TestPlanCacheForgetsDroppedTables: plans compiled for a dropped table
+// go at once; others stay.
+func TestPlanCacheForgetsDroppedTables(t *testing.T) {
+	c := newPlanCache(PlanCacheOptions{})
+	dropped, kept := &catalog.Table{}, &catalog.Table{}
+	a, b := c.add(entry("a", 10)), c.add(entry("b", 10))
+	a.fast.Store(&fastPlan{t: dropped})
+	b.fast.Store(&fastPlan{t: kept})
+	c.forgetTable(dropped)
+	if a.fast.Load() != nil || b.fast.Load() == nil {
+		t.Fatalf("after forgetting: %v %v", a.fast.Load(), b.fast.Load())
 	}
 }
