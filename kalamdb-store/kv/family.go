@@ -128,13 +128,17 @@ func (cf *ColumnFamily) Delete(key []byte) error {
 // that deletes and range deletions made obsolete are then gone from the
 // files, so iterators no longer step over them one by one (RocksDB walks
 // the keys a range tombstone covers, backwards especially, until a
-// compaction drops them). It blocks until the compaction is done.
+// compaction drops them). It blocks until the compaction is done; other
+// compactions (of any family) go on meanwhile.
 func (cf *ColumnFamily) CompactRange(start, end []byte) error {
 	if err := cf.acquire(); err != nil {
 		return err
 	}
 	defer cf.release()
-	cf.db.db.CompactRangeCF(cf.h, grocksdb.Range{Start: start, Limit: end})
+	opts := grocksdb.NewCompactRangeOptions()
+	defer opts.Destroy()
+	opts.SetExclusiveManualCompaction(false)
+	cf.db.db.CompactRangeCFOpt(cf.h, grocksdb.Range{Start: start, Limit: end}, opts)
 	return nil
 }
 
