@@ -69,35 +69,29 @@ func withScanFilters(n sql.Node, cond sql.Expression) (sql.Node, bool) {
 		}
 		return out, false
 	case *plan.ResolvedTable:
-		dt, ok := x.Table.(*dataTable)
-		if !ok {
-			return n, true
-		}
-		fs := scanFiltersOf(dt, x.Columns(), cond)
-		if len(fs) == 0 {
-			return n, true
-		}
-		out, err := x.WithTable(dt.withFilters(fs))
-		if err != nil {
-			return n, true
-		}
-		return out, false
+		return withTableFilters(n, x.Table, x.Columns(), cond, func(dt *dataTable) (sql.Node, error) { return x.WithTable(dt) })
 	case *plan.IndexedTableAccess:
-		dt, ok := x.Table.(*dataTable)
-		if !ok {
-			return n, true
-		}
-		fs := scanFiltersOf(dt, x.Columns(), cond)
-		if len(fs) == 0 {
-			return n, true
-		}
-		out, err := x.WithTable(dt.withFilters(fs))
-		if err != nil {
-			return n, true
-		}
-		return out, false
+		return withTableFilters(n, x.Table, x.Columns(), cond, func(dt *dataTable) (sql.Node, error) { return x.WithTable(dt) })
 	}
 	return n, true
+}
+
+// withTableFilters is withScanFilters of a node reading table t (with
+// column ids cols), rebuilt around its table by with.
+func withTableFilters(n sql.Node, t sql.Table, cols sql.ColSet, cond sql.Expression, with func(*dataTable) (sql.Node, error)) (sql.Node, bool) {
+	dt, ok := t.(*dataTable)
+	if !ok {
+		return n, true
+	}
+	fs := scanFiltersOf(dt, cols, cond)
+	if len(fs) == 0 {
+		return n, true
+	}
+	out, err := with(dt.withFilters(fs))
+	if err != nil {
+		return n, true
+	}
+	return out, false
 }
 
 // scanFiltersOf extracts the bounds on dt's integer columns from the

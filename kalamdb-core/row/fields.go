@@ -58,38 +58,12 @@ func (p *Projection) DecodeFields(b []byte, dst []Field) (Header, error) {
 	if !p.Fieldable() {
 		return Header{}, ErrNotFieldable
 	}
-	h, pos, err := decodeHeader(b)
-	if err != nil {
-		return Header{}, err
-	}
-	if h.SchemaVersion != p.version {
-		return h, fmt.Errorf("%w: row written with version %d, projection reads version %d", ErrVersionMismatch, h.SchemaVersion, p.version)
-	}
 	for i := range dst {
 		dst[i] = Field{Null: true}
 	}
-	n, k := binary.Uvarint(b[pos:])
-	if k <= 0 {
-		return h, corrupt("bad column count")
-	}
-	pos += k
-	if n == 0 && h.Deleted {
-		if pos != len(b) {
-			return h, corrupt("%d bytes after a tombstone", len(b)-pos)
-		}
-		return h, nil
-	}
-	if n != uint64(p.ncols) {
-		return h, corrupt("row has %d columns, schema version %d has %d", n, p.version, p.ncols)
-	}
-	nb := (p.ncols + 7) / 8
-	if len(b)-pos < nb {
-		return h, corrupt("truncated null bitmap")
-	}
-	bitmap := b[pos : pos+nb]
-	pos += nb
-	if r := p.ncols % 8; r != 0 && bitmap[nb-1]>>r != 0 {
-		return h, corrupt("null bitmap has bits past the last column")
+	h, bitmap, pos, err := p.columns(b)
+	if err != nil || bitmap == nil {
+		return h, err
 	}
 	for i := range p.steps {
 		if bitmap[i>>3]&(1<<(i&7)) != 0 {
