@@ -1,5 +1,9 @@
 package engine
 
+// This file is longer than most on purpose: what plans the group scan
+// takes, how it merges the tiers and how it accumulates must each agree
+// with the engine's own operator, and are read together.
+
 import (
 	"bytes"
 	"encoding/binary"
@@ -112,6 +116,7 @@ type gsGroup struct {
 type groupScan struct {
 	dt      *dataTable
 	inputs  []gsInput
+	want    []int // the inputs' columns, for projections
 	groupBy []int // input indices
 	sels    []gsSel
 
@@ -194,6 +199,10 @@ func newGroupScan(ctx *sql.Context, gb *plan.GroupBy) (_ *groupScan, ok bool) {
 	g.vals = make([]gsValue, len(g.inputs))
 	g.fields = make([]row.Field, len(g.inputs))
 	g.boxed = make([]any, len(g.inputs))
+	g.want = make([]int, len(g.inputs))
+	for k, in := range g.inputs {
+		g.want[k] = in.col
+	}
 	return g, true
 }
 
@@ -381,10 +390,7 @@ func (g *groupScan) open(ctx *sql.Context) error {
 	if hot.files, err = t.e.tier.PartitionFiles(ctx, s.Table.Table, t.owner, snap); err != nil {
 		return err
 	}
-	want := make([]int, len(g.inputs))
-	for k, in := range g.inputs {
-		want[k] = in.col
-	}
+	want := g.want
 	for _, f := range hot.files {
 		cc, err := f.Cold().Rows(ctx, s.Schema, want, cold.Range{})
 		if err != nil {
@@ -519,11 +525,7 @@ func (g *groupScan) compute(ctx *sql.Context) error {
 func (g *groupScan) addHot(h row.Header, value []byte) error {
 	s := g.dt.shape
 	if g.proj == nil || g.proj.Version() != h.SchemaVersion {
-		want := make([]int, len(g.inputs))
-		for k, in := range g.inputs {
-			want[k] = in.col
-		}
-		proj, err := s.Projection(h.SchemaVersion, want)
+		proj, err := s.Projection(h.SchemaVersion, g.want)
 		if err != nil {
 			return err
 		}
@@ -545,11 +547,7 @@ func (g *groupScan) addHot(h row.Header, value []byte) error {
 		return tableError(s, err)
 	}
 	if g.proj.AnyMissing() {
-		want := make([]int, len(g.inputs))
-		for k, in := range g.inputs {
-			want[k] = in.col
-		}
-		s.FillMissing(g.boxed, want, g.proj.Missing)
+		s.FillMissing(g.boxed, g.want, g.proj.Missing)
 	}
 	for k := range g.inputs {
 		g.vals[k] = boxedValue(g.boxed[k])
