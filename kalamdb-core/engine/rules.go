@@ -24,7 +24,8 @@ const strictCastRuleID analyzer.RuleId = 10_000
 func newAnalyzer(p *Provider) *analyzer.Analyzer {
 	a := analyzer.NewBuilder(p).
 		AddPreAnalyzeRule(pgTypesRuleID, pgTypes).
-		AddPostAnalyzeRule(strictCastRuleID, strictCasts).Build()
+		AddPostAnalyzeRule(strictCastRuleID, strictCasts).
+		AddPostAnalyzeRule(scanFiltersRuleID, pushScanFilters).Build()
 	installSortByIndex(a)
 	a.ExecBuilder = newCheckedBuilder()
 	return a
