@@ -100,10 +100,7 @@ func (v *Vector) Value(i int) (any, error) {
 // error from fn stops the scan and is returned as is.
 func (f *File) ScanBatches(ctx context.Context, current *systable.TableSchema, want []int, rng Range, fn func(*Batch) error) error {
 	return f.withCursor(ctx, current, want, rng, func(c *Cursor, inFn *bool) error {
-		b := &Batch{Cols: make([]Vector, len(c.pl.slots))}
-		for s := range b.Cols {
-			b.Cols[s] = Vector{sl: &c.pl.slots[s], Missing: c.slotCol[s] < 0}
-		}
+		b := c.NewBatch()
 		for {
 			ok, err := c.nextBatch(b)
 			if err != nil || !ok {
@@ -117,6 +114,24 @@ func (f *File) ScanBatches(ctx context.Context, current *systable.TableSchema, w
 			}
 		}
 	})
+}
+
+// NewBatch returns a Batch for NextBatch of this cursor.
+func (c *Cursor) NewBatch() *Batch {
+	b := &Batch{Cols: make([]Vector, len(c.pl.slots))}
+	for s := range b.Cols {
+		b.Cols[s] = Vector{sl: &c.pl.slots[s], Missing: c.slotCol[s] < 0}
+	}
+	return b
+}
+
+// NextBatch fills b (from NewBatch) with the cursor's next run of rows,
+// as ScanBatches hands them out, for a reader that merges several files
+// and so cannot be called back: b's vectors are valid until the next
+// call or Close. ok is false at the end of the range.
+func (c *Cursor) NextBatch(b *Batch) (ok bool, err error) {
+	defer recoverCorrupt(&err, nil)
+	return c.nextBatch(b)
 }
 
 // nextBatch fills b with the next run of rows: from the cursor's row up

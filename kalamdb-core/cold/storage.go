@@ -47,6 +47,9 @@ type Faults struct {
 	// AfterRename runs after the rename and before the directory is
 	// fsynced: the file is visible but its name not yet durable.
 	AfterRename func(final string) error
+	// Read runs before each read of a file opened for reading (n bytes at
+	// off); its error fails the read.
+	Read func(p string, off int64, n int) error
 }
 
 // FS is a Storage in a local directory tree. All access goes through an
@@ -362,6 +365,20 @@ type fsHandle struct {
 	modTime time.Time
 }
 
+// faultyHandle is a read handle whose reads run Faults.Read first.
+type faultyHandle struct {
+	fsHandle
+	path string
+	read func(p string, off int64, n int) error
+}
+
+func (h faultyHandle) ReadAt(b []byte, off int64) (int, error) {
+	if err := h.read(h.path, off, len(b)); err != nil {
+		return 0, err
+	}
+	return h.File.ReadAt(b, off)
+}
+
 func (h fsHandle) Size() int64 { return h.size }
 
 // ModTime is the file's modification time when it was opened; with the
@@ -390,7 +407,11 @@ func (f *FS) Open(ctx context.Context, p string) (ReadHandle, error) {
 		_ = fh.Close()
 		return nil, fmt.Errorf("cold: open %s: is a directory", p)
 	}
-	return fsHandle{File: fh, size: st.Size(), modTime: st.ModTime()}, nil
+	h := fsHandle{File: fh, size: st.Size(), modTime: st.ModTime()}
+	if f.Faults != nil && f.Faults.Read != nil {
+		return faultyHandle{fsHandle: h, path: p, read: f.Faults.Read}, nil
+	}
+	return h, nil
 }
 
 // Rename implements Storage. The destination directory is created if

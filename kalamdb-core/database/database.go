@@ -57,6 +57,9 @@ type Config struct {
 	StatementLimits engine.Limits
 	// DisableFastPath sends every statement through the query planner.
 	DisableFastPath bool
+	// PlanCache bounds the engine's cache of statements by text (zero
+	// values: the engine's defaults; Entries < 0: no cache).
+	PlanCache engine.PlanCacheOptions
 	// JobWorkers bounds concurrent background jobs (0: 2).
 	JobWorkers int
 	// DefaultFlush is the flush policy of tables without FLUSH_POLICY.
@@ -72,6 +75,9 @@ type Config struct {
 	// ObsoleteFileGrace is how long files replaced by a compaction stay
 	// for statements already reading them (0: the tiers' default).
 	ObsoleteFileGrace time.Duration
+	// ColdCacheBytes bounds what reads keep decoded from cold files (0:
+	// cold.DefaultCacheBytes, 128 MiB; negative: no page cache).
+	ColdCacheBytes int64
 	// Live bounds live queries (zero values: live's defaults).
 	Live live.Options
 	// Streams configures the sweeper of STREAM table events.
@@ -114,7 +120,8 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	locks := txn.NewLocks()
 	tabs := tables.NewRegistry(db, cat)
 	tm, err := tier.Open(db, cat, tabs, tier.Options{Jobs: jm, Locks: locks, Failpoint: cfg.Failpoint,
-		DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults, ObsoleteFileGrace: cfg.ObsoleteFileGrace})
+		DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults, ObsoleteFileGrace: cfg.ObsoleteFileGrace,
+		ColdCacheBytes: cfg.ColdCacheBytes})
 	if err != nil {
 		return nil, fmt.Errorf("open tiers: %w", err)
 	}
@@ -138,7 +145,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	}
 	eng, err := engine.New(engine.Deps{DB: db, Catalog: cat, Tables: tabs, Tier: tm, Txns: txns, Seq: seq, Subscribers: router,
 		SystemTables: []systable.SQLTable{jm.Table(), tm.ManifestTable(), queries.Table()}},
-		engine.Options{DisableFastPath: cfg.DisableFastPath, Limits: cfg.StatementLimits})
+		engine.Options{DisableFastPath: cfg.DisableFastPath, Limits: cfg.StatementLimits, PlanCache: cfg.PlanCache})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}

@@ -93,6 +93,13 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 	// Rows are charged where they are kept: by the parent that keeps its
 	// children's rows, or by a recursive CTE, which keeps its own.
 	keptBy, _ := ctx.Value(keptByKey{}).(string)
+	if gb, ok := n.(*plan.GroupBy); ok {
+		// A GROUP BY straight over a table is computed from its storage
+		// when it can be (groupscan.go).
+		if gs, ok := newGroupScan(ctx, gb); ok {
+			return &checkedIter{child: gs, keptBy: keptBy}, nil
+		}
+	}
 	if _, ok := n.(*plan.RecursiveCte); ok {
 		keptBy = "a recursive CTE"
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
@@ -29,6 +30,9 @@ type dataTable struct {
 	// projected lists the columns (indices into the full schema) the
 	// engine asked for; nil means all.
 	projected []int
+	// filters are bounds the statement's WHERE puts on integer columns,
+	// which scans use to skip rows early (scanfilter.go).
+	filters []scanFilter
 }
 
 var (
@@ -166,13 +170,21 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 		}
 		it.files = files
 	}
-	for _, f := range it.files {
-		lo := p.start[len(t.prefix):]
-		var hi []byte
-		if p.end != nil && bytes.HasPrefix(p.end, t.prefix) {
-			hi = p.end[len(t.prefix):]
+	rng := cold.Range{Lo: p.start[len(t.prefix):], Reverse: p.reverse}
+	if p.end != nil && bytes.HasPrefix(p.end, t.prefix) {
+		rng.Hi = p.end[len(t.prefix):]
+	}
+	if len(t.filters) > 0 {
+		it.hotFilter = newHotFilter(t.filters)
+		if len(it.files) > 0 {
+			rng.Filters = t.coldFilters()
+			// A row that fails in one file may shadow an older version
+			// in another: the merge must see it.
+			rng.KeepFiltered = !disjointFiles(it.files)
 		}
-		c, err := tier.OpenCursor(ctx, f, s.Schema, it.wanted, lo, hi, p.reverse)
+	}
+	for _, f := range it.files {
+		c, err := tier.OpenCursor(ctx, f, s.Schema, it.wanted, rng)
 		if err != nil {
 			it.Close(ctx)
 			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.Meta.TableID))

@@ -6,10 +6,13 @@
 // files, the editors that turn the engine's row edits into writes of the
 // statement's transaction (package txn), the session that carries the
 // effective identity, KalamDB's SQL functions with PostgreSQL semantics
-// (pg*.go), the analyzer rules, secondary indexes as engine indexes
-// (index*.go: lookups, the sort they make unnecessary, their fast path),
-// the fast path for primary-key lookups and plain INSERTs, the encoding of
-// results for the wire, and the compilation of live query filters. Transactions, the tier lifecycle and permissions
+// (pg*.go), the analyzer rules (among them the scan filters that hand a
+// WHERE's integer bounds to the table scan), secondary indexes as engine
+// indexes (index*.go: lookups, the sort they make unnecessary, their fast
+// path), the fast path for primary-key lookups and plain INSERTs, the plan
+// cache of statements by text, the group scan that computes simple GROUP
+// BYs from stored values, the encoding of results for the wire, and the
+// compilation of live query filters. Transactions, the tier lifecycle and permissions
 // are other packages' (txn, tier, authz); the engine asks them.
 //
 // # Invariants
@@ -22,6 +25,15 @@
 //   - A statement reads every table, tier and manifest at one snapshot,
 //     taken at its first read of a data table.
 //   - Nothing reaches the store before the transaction commits.
+//   - Nothing cached across statements depends on who runs them: the plan
+//     cache holds translations and fast-path plans bound to a table
+//     version (indexes included); permissions, partitions and the
+//     expansion of views are decided on every run.
+//   - The shortcuts (fast path, scan filters, group scan) answer exactly
+//     as the planner would, or step aside. Options.DisableFastPath turns
+//     the fast path and the group scan off, for tests to compare; scan
+//     filters only narrow what a scan returns, under the plan's own
+//     Filter.
 //   - Resource governance: every statement runs under the time limit of
 //     its role and stops, wherever it is, when its context ends (every
 //     operator's iterator checks it, see checkedBuilder, and so does every

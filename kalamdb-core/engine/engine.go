@@ -44,6 +44,9 @@ type Options struct {
 	DisableFastPath bool
 	// Limits bound the time and memory of every statement.
 	Limits Limits
+	// PlanCache bounds the cache of translated statements and fast-path
+	// plans (see plancache.go).
+	PlanCache PlanCacheOptions
 }
 
 // Deps are the parts of the database the engine works with.
@@ -88,6 +91,12 @@ type Engine struct {
 	fastHits   atomic.Int64
 	// indexRows counts the rows secondary index scans fetched.
 	indexRows atomic.Int64
+	// plans caches statements by text (nil: off).
+	plans *planCache
+	// hotRowsRead counts the committed hot versions range scans read.
+	hotRowsRead atomic.Int64
+	// groupScans counts the GROUP BYs computed from storage.
+	groupScans atomic.Int64
 
 	sessions sync.Pool
 	nextConn atomic.Uint32
@@ -106,7 +115,8 @@ func New(d Deps, o Options) (*Engine, error) {
 	}
 	e := &Engine{db: d.DB, cat: d.Catalog, tables: d.Tables, tier: d.Tier, txns: d.Txns, opts: o, limits: o.Limits.withDefaults(),
 		seq: d.Seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader), ulids: ids.NewULIDGenerator(nil, rand.Reader),
-		noFastPath: o.DisableFastPath, system: append(d.Catalog.SystemTables(), d.SystemTables...), subscribers: d.Subscribers}
+		noFastPath: o.DisableFastPath, system: append(d.Catalog.SystemTables(), d.SystemTables...), subscribers: d.Subscribers,
+		plans: newPlanCache(o.PlanCache)}
 	if e.subscribers == nil {
 		e.subscribers = noSubscribers{}
 	}
@@ -137,8 +147,20 @@ func (e *Engine) FastPathStatements() int64 { return e.fastHits.Load() }
 // observe that a top-N stops after its rows (tests, metrics).
 func (e *Engine) IndexRowsFetched() int64 { return e.indexRows.Load() }
 
+// GroupScans counts the GROUP BYs (and aggregates without one) computed
+// straight from a table's storage instead of by the engine's operator.
+func (e *Engine) GroupScans() int64 { return e.groupScans.Load() }
+
+// HotRowsRead counts the committed hot row versions that range scans have
+// read, whether or not a statement used them: a scan that stops early
+// (LIMIT) reads only the rows it needs, in either direction.
+func (e *Engine) HotRowsRead() int64 { return e.hotRowsRead.Load() }
+
 // ForgetTable drops anything cached for a dropped table.
-func (e *Engine) ForgetTable(t *catalog.Table) { e.provider.tables.forget(t) }
+func (e *Engine) ForgetTable(t *catalog.Table) {
+	e.provider.tables.forget(t)
+	e.plans.forgetTable(t)
+}
 
 // QueryRequest is one standard SQL statement to run.
 type QueryRequest struct {
@@ -269,24 +291,29 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, err
 	}
 	defer release()
-	st, err := e.translate(req.Statement)
+	cs, err := e.statement(req.Statement, req.Namespace)
 	if err != nil {
 		return nil, err
 	}
+	st := cs.st
 	if st.Params != len(req.Params) {
 		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", st.Params, len(req.Params))
 	}
-	text := req.Statement.Text()
+	text := cs.key.text
 	ast, err := e.expandViews(req.Statement, st, req.Role, req.Namespace)
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := e.checkStatement(sctx, ast, req)
+	parsed, err := e.checkStatement(sctx, ast, cs.unqualified, req)
 	if err != nil {
 		return nil, err
 	}
 	sess := sctx.Session.(*Session)
-	sess.showDeleted = filtersOnDeleted(parsed)
+	sess.showDeleted = cs.showDeleted
+	if ast != st.AST {
+		// Expanded views may filter on _deleted themselves.
+		sess.showDeleted = filtersOnDeleted(parsed)
+	}
 	sess.onRow = req.OnRow
 	if req.Snapshot != nil {
 		sess.snap, sess.borrowedSnap = req.Snapshot, true
@@ -299,7 +326,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		// The query is checked as if it ran (the engine's walk does not
 		// enter EXPLAIN), then planned, never run: the statement's
 		// transaction has nothing to commit.
-		if _, err := e.checkStatement(sctx, ex.Statement, req); err != nil {
+		if _, err := e.checkStatement(sctx, ex.Statement, unqualifiedTable(ex.Statement), req); err != nil {
 			return nil, err
 		}
 		if res, err = e.explain(sctx, ex, text, bindings, req.MaxBytes); err == nil && autocommit {
@@ -307,7 +334,9 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		}
 		return res, err
 	}
-	res, err = e.execute(sctx, sess, text, parsed, bindings, req.MaxRows, req.MaxBytes)
+	// The cached fast-path plan is compiled from the statement as written;
+	// one whose views were expanded goes to the planner.
+	res, err = e.execute(sctx, sess, cs, parsed, ast == st.AST, bindings, req.MaxRows, req.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -326,14 +355,19 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 // within the engine's planning bounds. Errors point into the request the
 // statement came from.
 func (e *Engine) translate(std *dialect.StandardSQL) (*pgsql.Statement, error) {
-	st, err := pgsql.Translate(std.Text(), e.pgLimits())
+	return e.translateText(std, std.Text())
+}
+
+// translateText is translate of text, std's text or a copy of it.
+func (e *Engine) translateText(std *dialect.StandardSQL, text string) (*pgsql.Statement, error) {
+	st, err := pgsql.Translate(text, e.pgLimits())
 	if err != nil {
 		return nil, std.LocateError(err)
 	}
 	if st.Kind != std.Kind() {
 		// The classification decides permissions before parsing; the two
 		// parsers must agree on what the statement does.
-		return nil, apierror.New(apierror.InvalidSQL, "statement is classified as %s but parses as %s", std.Kind(), st.Kind)
+		return nil, kindMismatch(std, st)
 	}
 	return st, nil
 }
@@ -343,12 +377,16 @@ func (e *Engine) pgLimits() pgsql.Limits {
 	return pgsql.Limits{MaxExpressionDepth: e.limits.MaxExpressionDepth, MaxStatementComplexity: e.limits.MaxStatementComplexity}
 }
 
-// execute runs a parsed statement on the fast path when it qualifies, else
-// through the engine's planner.
-func (e *Engine) execute(sctx *sql.Context, sess *Session, text string, parsed sqlparser.Statement, bindings map[string]sqlparser.Expr, maxRows int, maxBytes int64) (*QueryResult, error) {
-	if res, ok, err := e.fastPath(sctx, sess, parsed, bindings, maxRows, maxBytes); ok {
-		e.fastHits.Add(1)
-		return res, translateError(err)
+// execute runs a parsed statement on the fast path when it qualifies (and
+// fast allows it), else through the engine's planner.
+func (e *Engine) execute(sctx *sql.Context, sess *Session, cs *cachedStatement, parsed sqlparser.Statement, fast bool,
+	bindings map[string]sqlparser.Expr, maxRows int, maxBytes int64) (*QueryResult, error) {
+	text := cs.key.text
+	if fast {
+		if res, ok, err := e.fastPath(sctx, sess, cs, bindings, maxRows, maxBytes); ok {
+			e.fastHits.Add(1)
+			return res, translateError(err)
+		}
 	}
 	if len(bindings) > 0 {
 		// With bind values the engine plans from its prepared-statement
@@ -420,15 +458,30 @@ type resultWriter struct {
 // newResultWriter encodes a statement's rows for the wire, or hands them
 // to the session's row sink (QueryRequest.OnRow) when it has one.
 func (e *Engine) newResultWriter(sctx *sql.Context, sch sql.Schema, maxRows int, maxBytes int64) *resultWriter {
-	w := &resultWriter{res: &QueryResult{ReturnsRows: true, Columns: make([]ResultColumn, len(sch))},
-		encode: make([]func(any) any, len(sch)), maxRows: maxRows, maxBytes: maxBytes,
-		onRow: sctx.Session.(*Session).onRow}
+	return newResultWriterFor(sctx, e.layoutOf(sch), maxRows, maxBytes)
+}
+
+// resultLayout is how the columns of a result are described and encoded;
+// the fast path works it out once per plan.
+type resultLayout struct {
+	cols   []ResultColumn
+	encode []func(any) any
+}
+
+func (e *Engine) layoutOf(sch sql.Schema) *resultLayout {
+	l := &resultLayout{cols: make([]ResultColumn, len(sch)), encode: make([]func(any) any, len(sch))}
 	for i, c := range sch {
 		dt, stored := e.columnType(c)
-		w.res.Columns[i] = ResultColumn{Name: c.Name, WireType: schema.WireName(dt)}
-		w.encode[i] = wireEncoder(dt, stored)
+		l.cols[i] = ResultColumn{Name: c.Name, WireType: schema.WireName(dt)}
+		l.encode[i] = wireEncoder(dt, stored)
 	}
-	return w
+	return l
+}
+
+// newResultWriterFor is newResultWriter of a layout worked out before.
+func newResultWriterFor(sctx *sql.Context, l *resultLayout, maxRows int, maxBytes int64) *resultWriter {
+	return &resultWriter{res: &QueryResult{ReturnsRows: true, Columns: append([]ResultColumn(nil), l.cols...)},
+		encode: l.encode, maxRows: maxRows, maxBytes: maxBytes, onRow: sctx.Session.(*Session).onRow}
 }
 
 // add encodes one row; it fails once the result passes a bound.

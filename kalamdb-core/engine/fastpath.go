@@ -18,8 +18,9 @@ import (
 )
 
 // The fast path runs the two statements apps send most, a primary-key
-// SELECT and an INSERT ... VALUES of constants, without the engine's
-// planner, which costs more than the storage work itself (docs/performance.md).
+// SELECT and an INSERT ... VALUES of constants, and the SELECTs a
+// secondary index answers (indexfast.go), without the engine's planner,
+// which costs more than the storage work itself (docs/performance.md).
 //
 // It only takes a statement when the answer is certain to be the one the
 // engine would give: any construct it does not fully understand, and any
@@ -31,22 +32,63 @@ import (
 // errNoFastPath means "use the engine"; it is never returned to a caller.
 var errNoFastPath = errors.New("not on the fast path")
 
+// A statement's fast path is compiled once per version of its table and
+// kept in its plan cache entry (plancache.go): compiling decides, from
+// the statement's shape and the table's schema alone, whether the fast
+// path can take it and how (which columns, which value goes where).
+// Running it does what depends on the caller and the values: the
+// permission check and the partition binding (tableFactory.open), and
+// the conversion of constants and parameters, any of which may still send
+// the statement to the engine.
+
+// fastPlan is a statement compiled for the fast path.
+type fastPlan struct {
+	// never: the statement's shape is never on the fast path, whatever
+	// the table.
+	never bool
+	// ns and name are the table the statement names, and t the version of
+	// it the plan was compiled against (nil: there was no such table). The
+	// plan is valid while the catalog holds that same version.
+	ns, name string
+	t        *catalog.Table
+	sel      *fastSelectPlan // nil with ins nil: not on the fast path
+	ins      *fastInsertPlan
+}
+
+// current reports whether p still describes the table the statement
+// names in the catalog snapshot snap.
+func (p *fastPlan) current(snap *catalog.Snapshot) bool {
+	if p.never {
+		return true
+	}
+	t, _ := snap.Table(p.ns, p.name)
+	return t == p.t
+}
+
 // fastPath tries to run a statement directly. ok is false when the
 // statement must go through the engine.
-func (e *Engine) fastPath(sctx *sql.Context, sess *Session, stmt sqlparser.Statement, bindings map[string]sqlparser.Expr,
+func (e *Engine) fastPath(sctx *sql.Context, sess *Session, cs *cachedStatement, bindings map[string]sqlparser.Expr,
 	maxRows int, maxBytes int64) (*QueryResult, bool, error) {
 	if e.noFastPath {
 		return nil, false, nil
+	}
+	p := cs.fast.Load()
+	if p == nil || !p.current(e.cat.Snapshot()) {
+		p = e.compileFast(sess, cs.st.AST)
+		cs.fast.Store(p)
+		if e.plans != nil {
+			e.plans.compiles.Add(1)
+		}
 	}
 	var (
 		res *QueryResult
 		err error
 	)
-	switch s := stmt.(type) {
-	case *sqlparser.Select:
-		res, err = e.fastSelect(sctx, sess, s, bindings, maxRows, maxBytes)
-	case *sqlparser.Insert:
-		res, err = e.fastInsert(sctx, sess, s, bindings)
+	switch {
+	case p.sel != nil:
+		res, err = e.runFastSelect(sctx, sess, p, bindings, maxRows, maxBytes)
+	case p.ins != nil:
+		res, err = e.runFastInsert(sctx, sess, p, bindings)
 	default:
 		return nil, false, nil
 	}
@@ -56,21 +98,43 @@ func (e *Engine) fastPath(sctx *sql.Context, sess *Session, stmt sqlparser.State
 	return res, true, err
 }
 
-// fastTable resolves a plain table name to a data table the session may
-// use, or errNoFastPath.
-func (e *Engine) fastTable(sess *Session, tn sqlparser.TableName) (*catalog.Table, error) {
-	ns := strings.ToLower(tn.DbQualifier.String())
-	if ns == "" {
-		ns = sess.GetCurrentDatabase()
+// compileFast compiles a translated statement (as the cache holds it:
+// an INSERT's column list not yet filled in) for the fast path.
+func (e *Engine) compileFast(sess *Session, stmt sqlparser.Statement) *fastPlan {
+	var tn sqlparser.TableName
+	switch s := stmt.(type) {
+	case *sqlparser.Select:
+		ate, ok := fastSelectFrom(s)
+		if !ok {
+			return &fastPlan{never: true}
+		}
+		tn = ate.Expr.(sqlparser.TableName)
+	case *sqlparser.Insert:
+		if !fastInsertShape(s) {
+			return &fastPlan{never: true}
+		}
+		tn = s.Table
+	default:
+		return &fastPlan{never: true}
 	}
-	if ns == "" || ns == catalog.SystemNamespace {
-		return nil, errNoFastPath
+	p := &fastPlan{ns: strings.ToLower(tn.DbQualifier.String()), name: strings.ToLower(tn.Name.String())}
+	if p.ns == "" {
+		p.ns = sess.GetCurrentDatabase()
 	}
-	t, ok := e.cat.Snapshot().Table(ns, strings.ToLower(tn.Name.String()))
-	if !ok {
-		return nil, errNoFastPath
+	if p.ns == "" || p.ns == catalog.SystemNamespace {
+		return &fastPlan{never: true}
 	}
-	return t, nil
+	p.t, _ = e.cat.Snapshot().Table(p.ns, p.name)
+	if p.t == nil {
+		return p
+	}
+	switch s := stmt.(type) {
+	case *sqlparser.Select:
+		p.sel = e.compileFastSelect(s, p.t)
+	case *sqlparser.Insert:
+		p.ins = e.compileFastInsert(s, p.t)
+	}
+	return p
 }
 
 // literal returns the Go value of a constant or bound parameter, and
@@ -102,6 +166,23 @@ func literal(expr sqlparser.Expr, bindings map[string]sqlparser.Expr) (v *sqlpar
 		return sv, true
 	}
 	return nil, false
+}
+
+// literalShape reports whether expr is a constant or parameter that
+// literal may take (whether it does depends on the parameter's value).
+func literalShape(expr sqlparser.Expr) bool {
+	if _, isInt := pgsql.UnwrapInt(expr); isInt {
+		return true
+	}
+	sv, ok := expr.(*sqlparser.SQLVal)
+	if !ok {
+		return false
+	}
+	switch sv.Type {
+	case sqlparser.ValArg, sqlparser.StrVal, sqlparser.IntVal, sqlparser.FloatVal:
+		return true
+	}
+	return false
 }
 
 // convertLiteral converts a constant to a column's stored value when the
@@ -165,36 +246,54 @@ func isNumeric(n dialect.TypeName) bool {
 	return false
 }
 
-// fastSelect runs SELECT cols FROM t WHERE pk = const, and the SELECTs a
-// secondary index answers (fastIndexSelect).
-func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Select, bindings map[string]sqlparser.Expr,
-	maxRows int, maxBytes int64) (*QueryResult, error) {
+// fastSelectPlan is a SELECT FROM one table compiled: a primary-key
+// lookup (SELECT cols FROM t WHERE pk = value), a secondary index read
+// (indexfast.go), or both when either may answer it.
+type fastSelectPlan struct {
+	shape *tableShape
+	// pkValue is the constant or parameter the primary key equals (nil:
+	// not a primary-key lookup).
+	pkValue sqlparser.Expr
+	// idx reads a secondary index of the table version compiled against
+	// (nil: none answers the statement). It is tried when the primary-key
+	// lookup steps aside.
+	idx *indexPlan
+	// cols are the selected columns (indices into the table's schema),
+	// layout the result's columns as the planner would describe them.
+	cols   []int
+	layout *resultLayout
+}
+
+// fastSelectFrom checks the shape of SELECT ... FROM t WHERE ..., and
+// returns its table expression.
+func fastSelectFrom(s *sqlparser.Select) (*sqlparser.AliasedTableExpr, bool) {
 	if s.With != nil || s.Into != nil || s.Lock != "" || len(s.GroupBy) > 0 || s.Having != nil || len(s.Window) > 0 ||
 		s.QueryOpts != (sqlparser.QueryOpts{}) || len(s.From) != 1 || s.Where == nil {
-		return nil, errNoFastPath
+		return nil, false
 	}
 	ate, ok := s.From[0].(*sqlparser.AliasedTableExpr)
 	if !ok || ate.AsOf != nil || ate.Hints != nil || len(ate.Partitions) > 0 {
-		return nil, errNoFastPath
+		return nil, false
 	}
-	tn, ok := ate.Expr.(sqlparser.TableName)
-	if !ok {
-		return nil, errNoFastPath
+	if _, ok := ate.Expr.(sqlparser.TableName); !ok {
+		return nil, false
 	}
-	t, err := e.fastTable(sess, tn)
-	if err != nil || t.Meta.TableType == dialect.TableTypeStream {
-		return nil, errNoFastPath
+	return ate, true
+}
+
+// compileFastSelect compiles a SELECT FROM one table against table version
+// t (its columns, primary key and ready secondary indexes), or returns nil
+// when the fast path cannot take it.
+func (e *Engine) compileFastSelect(s *sqlparser.Select, t *catalog.Table) *fastSelectPlan {
+	if t.Meta.TableType == dialect.TableTypeStream {
+		return nil
 	}
-	// The table as the planner would open it for the session: checked
-	// against the role, bound to the session's partition.
-	tbl, err := e.provider.tables.open(sess, t)
+	shape, err := e.provider.tables.shape(t)
 	if err != nil {
-		if ae, ok := apierror.As(err); ok && ae.Code == apierror.PermissionDenied {
-			return nil, err
-		}
-		return nil, errNoFastPath
+		return nil
 	}
-	dt := tbl.(*dataTable)
+	ate, _ := fastSelectFrom(s)
+	tn := ate.Expr.(sqlparser.TableName)
 	qualifier := strings.ToLower(tn.Name.String())
 	if !ate.As.IsEmpty() {
 		qualifier = strings.ToLower(ate.As.String())
@@ -204,33 +303,75 @@ func (e *Engine) fastSelect(sctx *sql.Context, sess *Session, s *sqlparser.Selec
 		return q.IsEmpty() || (strings.ToLower(q.Name.String()) == qualifier &&
 			(q.DbQualifier.IsEmpty() || strings.EqualFold(q.DbQualifier.String(), t.Meta.NamespaceID)))
 	}
-	if len(s.OrderBy) == 0 && s.Limit == nil && dt.shape.PK >= 0 {
-		res, err := e.fastPKSelect(sctx, dt, s, qualifier, ownsColumn, bindings, maxRows, maxBytes)
-		if !errors.Is(err, errNoFastPath) {
-			return res, err
-		}
+	cols, names, err := selectColumns(s, shape, qualifier, ownsColumn)
+	if err != nil {
+		return nil
 	}
-	return e.fastIndexSelect(sctx, dt, s, qualifier, ownsColumn, bindings, maxRows, maxBytes)
+	p := &fastSelectPlan{shape: shape, cols: cols}
+	if len(s.OrderBy) == 0 && s.Limit == nil && shape.PK >= 0 {
+		p.pkValue = pkEquality(s, shape, ownsColumn)
+	}
+	if s.Limit == nil || s.Limit.Offset == nil {
+		p.idx, _ = planIndexSelect(shape.secondary, s, ownsColumn)
+	}
+	if p.pkValue == nil && p.idx == nil {
+		return nil
+	}
+	p.layout = e.layoutOf(resultSchema(shape, cols, names))
+	return p
 }
 
-// fastPKSelect runs SELECT cols FROM t WHERE pk = const.
-func (e *Engine) fastPKSelect(sctx *sql.Context, dt *dataTable, s *sqlparser.Select, qualifier string, ownsColumn func(*sqlparser.ColName) bool,
-	bindings map[string]sqlparser.Expr, maxRows int, maxBytes int64) (*QueryResult, error) {
-	shape := dt.shape
-	// WHERE pk = constant, in either order.
+// pkEquality returns the constant or parameter of WHERE pk = value (in
+// either order), or nil.
+func pkEquality(s *sqlparser.Select, shape *tableShape, ownsColumn func(*sqlparser.ColName) bool) sqlparser.Expr {
 	cmp, ok := s.Where.Expr.(*sqlparser.ComparisonExpr)
 	if !ok || cmp.Operator != sqlparser.EqualStr || cmp.Escape != nil {
-		return nil, errNoFastPath
+		return nil
 	}
 	colExpr, valExpr := cmp.Left, cmp.Right
 	if _, isCol := colExpr.(*sqlparser.ColName); !isCol {
 		colExpr, valExpr = valExpr, colExpr
 	}
 	cn, ok := colExpr.(*sqlparser.ColName)
-	if !ok || !ownsColumn(cn) || cn.Name.Lowered() != shape.sch[shape.PK].Name {
+	if !ok || !ownsColumn(cn) || cn.Name.Lowered() != shape.sch[shape.PK].Name || !literalShape(valExpr) {
+		return nil
+	}
+	return valExpr
+}
+
+// runFastSelect runs a compiled SELECT for the session: by primary key,
+// else (when the key's value is not one the fast path takes) through the
+// secondary index.
+func (e *Engine) runFastSelect(sctx *sql.Context, sess *Session, p *fastPlan, bindings map[string]sqlparser.Expr,
+	maxRows int, maxBytes int64) (*QueryResult, error) {
+	// The table as the planner would open it for the session: checked
+	// against the role, bound to the session's partition.
+	tbl, err := e.provider.tables.open(sess, p.t)
+	if err != nil {
+		if ae, ok := apierror.As(err); ok && ae.Code == apierror.PermissionDenied {
+			return nil, err
+		}
 		return nil, errNoFastPath
 	}
-	sv, ok := literal(valExpr, bindings)
+	sp := p.sel
+	dt := tbl.(*dataTable)
+	if sp.pkValue != nil {
+		res, err := e.fastPKSelect(sctx, dt, sp, bindings, maxRows, maxBytes)
+		if !errors.Is(err, errNoFastPath) {
+			return res, err
+		}
+	}
+	if sp.idx != nil {
+		return e.fastIndexSelect(sctx, dt, sp, bindings, maxRows, maxBytes)
+	}
+	return nil, errNoFastPath
+}
+
+// fastPKSelect runs SELECT cols FROM t WHERE pk = value.
+func (e *Engine) fastPKSelect(sctx *sql.Context, dt *dataTable, sp *fastSelectPlan, bindings map[string]sqlparser.Expr,
+	maxRows int, maxBytes int64) (*QueryResult, error) {
+	shape := sp.shape
+	sv, ok := literal(sp.pkValue, bindings)
 	if !ok {
 		return nil, errNoFastPath
 	}
@@ -238,11 +379,7 @@ func (e *Engine) fastPKSelect(sctx *sql.Context, dt *dataTable, s *sqlparser.Sel
 	if err != nil {
 		return nil, err
 	}
-	cols, names, err := selectColumns(s, shape, qualifier, ownsColumn)
-	if err != nil {
-		return nil, err
-	}
-	dt = dt.withColumns(cols)
+	dt = dt.withColumns(sp.cols)
 	key, err := row.AppendKey(append([]byte(nil), dt.prefix...), shape.PKType, pkVal)
 	if err != nil {
 		return nil, errNoFastPath
@@ -252,7 +389,7 @@ func (e *Engine) fastPKSelect(sctx *sql.Context, dt *dataTable, s *sqlparser.Sel
 		return nil, err
 	}
 	defer iter.Close(sctx)
-	w := e.newResultWriter(sctx, resultSchema(shape, cols, names), maxRows, maxBytes)
+	w := newResultWriterFor(sctx, sp.layout, maxRows, maxBytes)
 	w.res.Rows = [][]any{}
 	r, err := iter.Next(sctx)
 	if err == nil {
@@ -322,60 +459,103 @@ func resultSchema(shape *tableShape, cols []int, names []string) sql.Schema {
 	return sch
 }
 
-// fastInsert runs INSERT INTO t (cols) VALUES (consts), ... .
-func (e *Engine) fastInsert(sctx *sql.Context, sess *Session, s *sqlparser.Insert, bindings map[string]sqlparser.Expr) (*QueryResult, error) {
+// fastInsertPlan is INSERT INTO t (cols) VALUES (values), ... compiled.
+type fastInsertPlan struct {
+	shape *tableShape
+	// pos maps the column list onto the table's columns; given marks the
+	// columns it names.
+	pos   []int
+	given []bool
+	// rows are the constants and parameters of each row.
+	rows sqlparser.Values
+}
+
+// fastInsertShape checks the shape of INSERT INTO t ... VALUES ... .
+func fastInsertShape(s *sqlparser.Insert) bool {
 	if s.Action != "insert" || s.Ignore != "" || len(s.OnDup) > 0 || s.With != nil || len(s.Partitions) > 0 || len(s.Returning) > 0 {
-		return nil, errNoFastPath
+		return false
 	}
-	values, ok := s.Rows.(sqlparser.Values)
-	if !ok {
-		if av, isAV := s.Rows.(*sqlparser.AliasedValues); isAV && av.As.IsEmpty() && len(av.Columns) == 0 {
-			values = av.Values
-		} else {
-			return nil, errNoFastPath
+	_, ok := insertValues(s)
+	return ok
+}
+
+func insertValues(s *sqlparser.Insert) (sqlparser.Values, bool) {
+	switch v := s.Rows.(type) {
+	case sqlparser.Values:
+		return v, true
+	case *sqlparser.AliasedValues:
+		if v.As.IsEmpty() && len(v.Columns) == 0 {
+			return v.Values, true
 		}
 	}
-	t, err := e.fastTable(sess, s.Table)
-	if err != nil {
-		return nil, err
-	}
+	return nil, false
+}
+
+// compileFastInsert compiles INSERT ... VALUES against table version t,
+// or returns nil when the fast path cannot take it.
+func (e *Engine) compileFastInsert(s *sqlparser.Insert, t *catalog.Table) *fastInsertPlan {
 	shape, err := e.provider.tables.shape(t)
 	if err != nil {
-		return nil, errNoFastPath
+		return nil
 	}
-	// Map the column list onto the table; the list was filled in by
-	// checkStatement when the statement had none.
-	pos := make([]int, len(s.Columns))
+	values, _ := insertValues(s)
+	// Map the column list onto the table; without one, the statement
+	// names the table's own columns (as checkStatement fills them in).
+	names := make([]string, 0, len(t.Schema.Columns))
+	if len(s.Columns) == 0 {
+		for _, c := range t.Schema.Columns {
+			names = append(names, c.Name)
+		}
+	} else {
+		for _, c := range s.Columns {
+			names = append(names, c.Lowered())
+		}
+	}
+	pos := make([]int, len(names))
 	given := make([]bool, shape.NUser)
-	for i, c := range s.Columns {
-		j := shape.sch.IndexOfColName(c.Lowered())
+	for i, c := range names {
+		j := shape.sch.IndexOfColName(c)
 		if j < 0 || j >= shape.NUser || given[j] {
-			return nil, errNoFastPath
+			return nil
 		}
 		pos[i], given[j] = j, true
 	}
 	// Every column left out must have a DEFAULT the fast path can compute.
 	for j, c := range t.Schema.Columns {
 		if !given[j] && (c.Default == nil && !c.Nullable) {
-			return nil, errNoFastPath
+			return nil
 		}
 	}
-	rows := make([]sql.Row, 0, len(values))
 	for _, tuple := range values {
 		if len(tuple) != len(pos) {
-			return nil, errNoFastPath
+			return nil
 		}
+		for _, expr := range tuple {
+			if !literalShape(expr) {
+				return nil
+			}
+		}
+	}
+	return &fastInsertPlan{shape: shape, pos: pos, given: given, rows: values}
+}
+
+// runFastInsert runs a compiled INSERT ... VALUES for the session.
+func (e *Engine) runFastInsert(sctx *sql.Context, sess *Session, p *fastPlan, bindings map[string]sqlparser.Expr) (*QueryResult, error) {
+	ip, t := p.ins, p.t
+	shape := ip.shape
+	rows := make([]sql.Row, 0, len(ip.rows))
+	for _, tuple := range ip.rows {
 		r := make(sql.Row, len(shape.sch))
 		for i, expr := range tuple {
 			sv, ok := literal(expr, bindings)
 			if !ok {
 				return nil, errNoFastPath
 			}
-			v, err := convertLiteral(sctx, shape.sch[pos[i]], t.Schema.Columns[pos[i]].Type, sv)
+			v, err := convertLiteral(sctx, shape.sch[ip.pos[i]], t.Schema.Columns[ip.pos[i]].Type, sv)
 			if err != nil {
 				return nil, err
 			}
-			r[pos[i]] = v
+			r[ip.pos[i]] = v
 		}
 		rows = append(rows, r)
 	}
@@ -384,7 +564,7 @@ func (e *Engine) fastInsert(sctx *sql.Context, sess *Session, s *sqlparser.Inser
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	for _, r := range rows {
 		for j, c := range t.Schema.Columns {
-			if given[j] || c.Default == nil {
+			if ip.given[j] || c.Default == nil {
 				continue
 			}
 			v, err := e.defaultValue(sctx, shape.sch[j], c.Type, c.Default, now)

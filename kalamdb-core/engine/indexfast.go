@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,20 +40,15 @@ type indexPlan struct {
 	limit sqlparser.Expr
 }
 
-// fastIndexSelect runs a SELECT through a secondary index, or returns
-// errNoFastPath.
-func (e *Engine) fastIndexSelect(sctx *sql.Context, dt *dataTable, s *sqlparser.Select, qualifier string,
-	ownsColumn func(*sqlparser.ColName) bool, bindings map[string]sqlparser.Expr, maxRows int, maxBytes int64) (*QueryResult, error) {
-	if s.Limit != nil && s.Limit.Offset != nil {
+// fastIndexSelect runs a compiled SELECT through its secondary index, or
+// returns errNoFastPath.
+func (e *Engine) fastIndexSelect(sctx *sql.Context, dt *dataTable, sp *fastSelectPlan, bindings map[string]sqlparser.Expr,
+	maxRows int, maxBytes int64) (*QueryResult, error) {
+	p := sp.idx
+	// Whether the statement may use the index at all depends on the
+	// session (its transaction's pending writes, a filter on _deleted).
+	if !slices.Contains(dt.secondaryIndexes(), p.si) {
 		return nil, errNoFastPath
-	}
-	p, err := planIndexSelect(dt, s, ownsColumn)
-	if err != nil {
-		return nil, err
-	}
-	cols, names, err := selectColumns(s, dt.shape, qualifier, ownsColumn)
-	if err != nil {
-		return nil, err
 	}
 	limit := 0
 	if p.limit != nil {
@@ -65,7 +61,7 @@ func (e *Engine) fastIndexSelect(sctx *sql.Context, dt *dataTable, s *sqlparser.
 			return nil, errNoFastPath
 		}
 		if n == 0 {
-			w := e.newResultWriter(sctx, resultSchema(dt.shape, cols, names), maxRows, maxBytes)
+			w := newResultWriterFor(sctx, sp.layout, maxRows, maxBytes)
 			w.res.Rows = [][]any{}
 			return w.res, nil
 		}
@@ -91,13 +87,13 @@ func (e *Engine) fastIndexSelect(sctx *sql.Context, dt *dataTable, s *sqlparser.
 			return nil, errNoFastPath
 		}
 	}
-	dt = dt.withColumns(cols)
+	dt = dt.withColumns(sp.cols)
 	iter, err := dt.openIndexIter(sctx, p.si, [][2][]byte{{start, kv.PrefixEnd(start)}}, p.reverse, limit)
 	if err != nil {
 		return nil, err
 	}
 	defer iter.Close(sctx)
-	w := e.newResultWriter(sctx, resultSchema(dt.shape, cols, names), maxRows, maxBytes)
+	w := newResultWriterFor(sctx, sp.layout, maxRows, maxBytes)
 	w.res.Rows = [][]any{}
 	for {
 		r, err := iter.Next(sctx)
@@ -113,10 +109,10 @@ func (e *Engine) fastIndexSelect(sctx *sql.Context, dt *dataTable, s *sqlparser.
 	}
 }
 
-// planIndexSelect picks the index that answers the statement's WHERE and
-// ORDER BY, or returns errNoFastPath.
-func planIndexSelect(dt *dataTable, s *sqlparser.Select, ownsColumn func(*sqlparser.ColName) bool) (*indexPlan, error) {
-	indexes := dt.secondaryIndexes()
+// planIndexSelect picks the index of indexes (a table version's ready
+// secondary indexes) that answers the statement's WHERE and ORDER BY, or
+// returns errNoFastPath.
+func planIndexSelect(indexes []*secIndex, s *sqlparser.Select, ownsColumn func(*sqlparser.ColName) bool) (*indexPlan, error) {
 	if len(indexes) == 0 {
 		return nil, errNoFastPath
 	}

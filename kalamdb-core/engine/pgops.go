@@ -183,18 +183,17 @@ func numericOp(op string, t sql.Type) evalFn {
 var errDivisionByZero = execError("division by zero")
 
 func intOp(op string, a, b int64) (int64, error) {
-	overflow := execError("bigint out of range")
 	switch op {
 	case "+":
 		r := a + b
 		if (a > 0 && b > 0 && r < 0) || (a < 0 && b < 0 && r >= 0) {
-			return 0, overflow
+			return 0, errBigintOverflow()
 		}
 		return r, nil
 	case "-":
 		r := a - b
 		if (a >= 0 && b < 0 && r < 0) || (a < 0 && b > 0 && r >= 0) {
-			return 0, overflow
+			return 0, errBigintOverflow()
 		}
 		return r, nil
 	case "*":
@@ -203,7 +202,7 @@ func intOp(op string, a, b int64) (int64, error) {
 		}
 		r := a * b
 		if r/b != a || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64) {
-			return 0, overflow
+			return 0, errBigintOverflow()
 		}
 		return r, nil
 	case "/":
@@ -211,7 +210,7 @@ func intOp(op string, a, b int64) (int64, error) {
 			return 0, errDivisionByZero
 		}
 		if a == math.MinInt64 && b == -1 {
-			return 0, overflow
+			return 0, errBigintOverflow()
 		}
 		return a / b, nil
 	default: // %
@@ -224,6 +223,10 @@ func intOp(op string, a, b int64) (int64, error) {
 		return a % b, nil
 	}
 }
+
+// errBigintOverflow is the error of integer arithmetic that overflows,
+// built only when it happens: intOp runs once per row and value.
+func errBigintOverflow() error { return execError("bigint out of range") }
 
 func floatOp(op string, a, b float64) (float64, error) {
 	var r float64

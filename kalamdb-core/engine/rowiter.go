@@ -54,6 +54,12 @@ type rowIter struct {
 	hotPeeked      bool
 	hotOK          bool
 	hotKey, hotVal []byte
+	// hotRead counts the committed hot versions the scan read
+	// (Engine.HotRowsRead).
+	hotRead int64
+	// hotFilter drops hot rows that fail the scan filters before they
+	// are decoded (nil: none).
+	hotFilter *hotFilter
 }
 
 func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
@@ -72,6 +78,8 @@ func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
 			it.hotKey, it.hotVal, it.hotOK, it.hotPeeked = k, v, ok, true
 		}
 		// The next key: the smallest (largest in reverse) of all sources.
+		// It is a view (of the hot iterator's buffer, or of a cold row,
+		// which owns its memory) that stays valid until the next call.
 		var best []byte
 		if it.hotOK {
 			best = it.hotKey[it.prefixLen:]
@@ -88,14 +96,15 @@ func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
 		if best == nil {
 			return nil, io.EOF
 		}
-		best = append([]byte(nil), best...)
 		// Every source at that key moves on; the highest _seq wins.
-		var winner *coldRowRef
+		var win cold.Row
+		var winMissing []bool
+		found := false
 		for _, c := range it.cold {
 			r, _ := c.Peek()
 			if r != nil && bytes.Equal(r.Key, best) {
-				if winner == nil || r.Seq > winner.row.Seq {
-					winner = &coldRowRef{row: *r, missing: c.Missing()}
+				if !found || r.Seq > win.Seq {
+					win, winMissing, found = *r, c.Missing(), true
 				}
 				c.Next()
 			}
@@ -106,7 +115,7 @@ func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
 			if err != nil {
 				return nil, tableError(it.t.shape, err)
 			}
-			if winner == nil || h.Seq >= winner.row.Seq {
+			if !found || h.Seq >= win.Seq {
 				r, visible, err := it.decode(it.hotKey, it.hotVal)
 				if err != nil || visible {
 					return r, err
@@ -114,16 +123,14 @@ func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
 				continue
 			}
 		}
-		r, visible := it.decodeCold(&winner.row, winner.missing)
+		if win.Filtered {
+			continue // the newest version fails the statement's filter
+		}
+		r, visible := it.decodeCold(&win, winMissing)
 		if visible {
 			return r, nil
 		}
 	}
-}
-
-type coldRowRef struct {
-	row     cold.Row
-	missing []bool
 }
 
 // before reports whether local key a comes before b in scan order.
@@ -227,10 +234,12 @@ func (it *rowIter) advance() (key, value []byte, ok bool, err error) {
 	}
 	if cmp < 0 {
 		it.needStep = true
+		it.hotRead++
 		return it.kit.Key(), it.kit.Value(), true, nil
 	}
 	if cmp == 0 {
 		it.needStep = true
+		it.hotRead++
 	}
 	it.pi++
 	return pend.Key, pend.Value, true, nil
@@ -254,6 +263,15 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 	}
 	if h.Deleted && !it.showDeleted {
 		return nil, false, nil
+	}
+	if it.hotFilter != nil {
+		fails, err := it.hotFilter.fails(s, h.SchemaVersion, value)
+		if err != nil {
+			return nil, false, tableError(s, err)
+		}
+		if fails {
+			return nil, false, nil
+		}
 	}
 	if it.expireBefore != 0 {
 		if ms, _, err := keyenc.DecodeStreamLocal(key[it.prefixLen:]); err == nil && ms < it.expireBefore {
@@ -333,6 +351,10 @@ func (it *rowIter) assemble(vals []any, seq int64, deleted bool) sql.Row {
 
 func (it *rowIter) Close(*sql.Context) error {
 	it.t.sess.untrack(it)
+	if it.hotRead > 0 {
+		it.t.e.hotRowsRead.Add(it.hotRead)
+		it.hotRead = 0
+	}
 	for _, c := range it.cold {
 		c.Close()
 	}

@@ -37,7 +37,8 @@ func newAnalyzer(p *Provider) *analyzer.Analyzer {
 	a := analyzer.NewBuilder(p).
 		AddPreAnalyzeRule(pgTypesRuleID, pgTypes).
 		AddPostAnalyzeRule(strictCastRuleID, strictCasts).
-		AddPostAnalyzeRule(holdRowsRuleID, holdSubqueryRows).Build()
+		AddPostAnalyzeRule(holdRowsRuleID, holdSubqueryRows).
+		AddPostAnalyzeRule(scanFiltersRuleID, pushScanFilters).Build()
 	boundPlanning(a)
 	installSortByIndex(a)
 	a.ExecBuilder = newCheckedBuilder()

@@ -18,11 +18,12 @@ import (
 // checkStatement applies KalamDB's rules to a translated statement before
 // the engine plans it: system columns are never written by SQL, and an
 // INSERT without a column list names the table's own columns. The
-// translated AST may be shared (cached), so a statement that needs a
-// change is copied first.
-func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, req QueryRequest) (sqlparser.Statement, error) {
+// translated AST is shared (cached), so a statement that needs a change
+// is copied first. unqualified is the first table stmt names without a
+// namespace (unqualifiedTable, worked out once per cached statement).
+func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, unqualified string, req QueryRequest) (sqlparser.Statement, error) {
 	if sctx.GetCurrentDatabase() == "" {
-		if name := unqualifiedTable(stmt); name != "" {
+		if name := unqualified; name != "" {
 			// The engine would say "no database selected"; the user asked
 			// for a table.
 			return nil, apierror.New(apierror.TableNotFound, "table %s does not exist: no namespace is selected (write namespace.%s, or select one with USE)", name, name)

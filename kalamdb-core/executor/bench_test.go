@@ -25,14 +25,19 @@ type benchDB struct {
 	db *database.Database
 }
 
-func openBenchDB(b *testing.B) *benchDB {
+func openBenchDB(b *testing.B) *benchDB { return openBenchDBWith(b, database.Config{}) }
+
+// openBenchDBWith is openBenchDB with cfg's options (its directories and
+// bcrypt cost are the benchmark's).
+func openBenchDBWith(b *testing.B, cfg database.Config) *benchDB {
 	b.Helper()
 	dir := b.TempDir()
 	store, err := kv.Open(dir+"/rocksdb", kv.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
-	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: dir + "/storage"})
+	cfg.BcryptCost, cfg.StorageDir = bcrypt.MinCost, dir+"/storage"
+	db, err := database.Open(store, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -10,9 +10,15 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
-// TestFastPathMatchesEngine runs the same statements with the fast path on
-// and off and requires identical results and errors, and that the fast
-// path actually took the statements it is meant for.
+// TestFastPathMatchesEngine runs the same statements with the fast path
+// and the plan cache on, and with both off (every statement parsed and
+// planned), and requires identical results and errors, and that the fast
+// path actually took the statements it is meant for. Every statement runs
+// in several rounds: first with nothing cached, then cached, then after
+// each of several schema changes (columns added and dropped, tables
+// dropped and created again under the same name with other types), so
+// that a plan compiled for one version of a table is never used for
+// another.
 func TestFastPathMatchesEngine(t *testing.T) {
 	schema := `CREATE NAMESPACE f;
 		CREATE TABLE f.t (id BIGINT PRIMARY KEY, s SMALLINT, i INT, d DOUBLE, dec DECIMAL(6,2), tx TEXT NOT NULL DEFAULT 'dflt',
@@ -44,10 +50,13 @@ func TestFastPathMatchesEngine(t *testing.T) {
 		{"INSERT INTO f.t (id, tx) VALUES (16, 5)", nil},
 		{"INSERT INTO f.t (id, nope) VALUES (17, 1)", nil},
 		{"INSERT INTO f.t (id, i) VALUES (18)", nil},
+		{"INSERT INTO f.t (id, vc, extra) VALUES ($1, $2, $3)", []any{19, "ab", "ex"}},
 		{"INSERT INTO f.k VALUES ('a', 1), ('b', 2)", nil},
 		{"INSERT INTO f.k VALUES ('c', 3), ('c', 4)", nil},
 		{"INSERT INTO f.k (name) VALUES ('d')", nil},
+		{"INSERT INTO f.k VALUES ($1, $2)", []any{"e", 5}},
 		{"INSERT INTO f.sh VALUES (1, 'x')", nil},
+		{"INSERT INTO f.sh VALUES ($1, $2)", []any{2, "y"}},
 		{"SELECT * FROM f.t WHERE id = 1", nil},
 		{"SELECT id, s, i, d, dec, tx, vc, ts, dt, u, j, b FROM f.t WHERE id = 2", nil},
 		{"SELECT tx, id FROM f.t WHERE id = $1", []any{3}},
@@ -57,9 +66,13 @@ func TestFastPathMatchesEngine(t *testing.T) {
 		{"SELECT id FROM f.t WHERE id = 99", nil},
 		{"SELECT id FROM f.t WHERE id = '1'", nil},
 		{"SELECT id FROM f.t WHERE id = 1.5", nil},
+		{"SELECT * FROM f.t WHERE id = $1", []any{19}},
+		{"SELECT extra, vc FROM f.t WHERE id = $1", []any{19}},
 		{"SELECT n FROM f.k WHERE name = 'b'", nil},
 		{"SELECT n FROM f.k WHERE name = 'B'", nil},
+		{"SELECT * FROM f.k WHERE name = $1", []any{"e"}},
 		{"SELECT v FROM f.sh WHERE id = 1", nil},
+		{"SELECT * FROM f.sh WHERE id = $1", []any{2}},
 		{"SELECT nope FROM f.t WHERE id = 1", nil},
 		{"SELECT id FROM f.missing WHERE id = 1", nil},
 		{"SELECT i, d, dec, vc FROM f.t WHERE id = 6", nil},
@@ -70,6 +83,7 @@ func TestFastPathMatchesEngine(t *testing.T) {
 		{"SELECT at, u FROM f.w WHERE id = 1", nil},
 		{"SELECT at AS x, u AS at FROM f.w WHERE id = 1", nil},
 		{"SELECT w.at AS u FROM f.w w WHERE w.id = 1", nil},
+		{"SELECT count(*) FROM f.t WHERE id > $1", []any{2}},
 		// Through a secondary index (ix_conv_n).
 		{"INSERT INTO f.ix VALUES (1, 1, 5, 'a'), (2, 1, 3, 'b'), (3, 1, NULL, 'c'), (4, 2, 1, 'd'), (5, 1, 3, 'e'), (6, NULL, 1, 'f')", nil},
 		{"SELECT id, conv, n FROM f.ix WHERE conv = 1 ORDER BY n DESC, id DESC LIMIT 2", nil},
@@ -92,30 +106,94 @@ func TestFastPathMatchesEngine(t *testing.T) {
 		{"SELECT nope FROM f.ix WHERE conv = 1 ORDER BY n", nil},
 		{"SELECT id FROM f.ix WHERE conv = 1 LIMIT -1", nil},
 	}
-	run := func(slow bool) (out []string, fast int64) {
+	// Each round starts from empty tables (the rows of the last round
+	// deleted) and first applies its schema change.
+	rounds := []struct{ name, ddl string }{
+		{"nothing cached", ""},
+		{"cached", ""},
+		{"after ADD COLUMN", "ALTER TABLE f.t ADD COLUMN extra TEXT DEFAULT 'x'; ALTER TABLE f.k ADD COLUMN m INT"},
+		{"cached again", ""},
+		{"after DROP COLUMN", "ALTER TABLE f.t DROP COLUMN vc; ALTER TABLE f.w DROP COLUMN u"},
+		{"after DROP and CREATE", `DROP TABLE f.k; CREATE TABLE f.k (name TEXT PRIMARY KEY, n TEXT NOT NULL);
+			DROP SHARED TABLE f.sh; CREATE SHARED TABLE f.sh (id TEXT PRIMARY KEY, v INT);
+			DROP TABLE f.w; CREATE TABLE f.w (id INT PRIMARY KEY, at DATETIME, u UUID, big TEXT)`},
+		{"after DROP and CREATE as before", `DROP TABLE f.k; CREATE TABLE f.k (name TEXT PRIMARY KEY, n INT NOT NULL);
+			DROP SHARED TABLE f.sh; CREATE SHARED TABLE f.sh (id INT PRIMARY KEY, v TEXT)`},
+		{"cached at the end", ""},
+	}
+	const clear = "DELETE FROM f.t; DELETE FROM f.k; DELETE FROM f.w; DELETE FROM f.ix"
+	type roundResult struct {
+		out                     []string
+		fastHits                int64
+		cacheHits, fastCompiles int64
+	}
+	run := func(slow bool) []roundResult {
 		e := newEnvWith(t, slow)
 		e.root().must(schema)
 		alice := e.as("alice", systable.RoleUser)
-		for _, st := range stmts {
-			res, err := alice.exec(st.sql, st.params...)
-			out = append(out, describe(res, err))
+		var out []roundResult
+		for i, r := range rounds {
+			if i > 0 {
+				e.root().must("DELETE FROM f.sh")
+				alice.must(clear)
+			}
+			if r.ddl != "" {
+				e.root().must(r.ddl)
+			}
+			before, statsBefore := e.db.Engine.FastPathStatements(), e.db.Engine.PlanCacheStats()
+			var rr roundResult
+			for _, st := range stmts {
+				res, err := alice.exec(st.sql, st.params...)
+				rr.out = append(rr.out, describe(res, err))
+			}
+			stats := e.db.Engine.PlanCacheStats()
+			rr.fastHits = e.db.Engine.FastPathStatements() - before
+			rr.cacheHits, rr.fastCompiles = stats.Hits-statsBefore.Hits, stats.FastCompiles-statsBefore.FastCompiles
+			out = append(out, rr)
 		}
-		return out, e.db.Engine.FastPathStatements()
+		return out
 	}
-	fast, hits := run(false)
-	slow, slowHits := run(true)
-	if slowHits != 0 {
-		t.Fatalf("fast path ran with DisableFastPath: %d", slowHits)
-	}
-	for i := range stmts {
-		if fast[i] != slow[i] {
-			t.Errorf("%s\n fast: %s\n slow: %s", stmts[i].sql, fast[i], slow[i])
+	fast := run(false)
+	slow := run(true)
+	for ri, r := range rounds {
+		if slow[ri].fastHits != 0 || slow[ri].cacheHits != 0 {
+			t.Fatalf("%s: the reference run used the fast path (%d) or the cache (%d)", r.name, slow[ri].fastHits, slow[ri].cacheHits)
+		}
+		for i := range stmts {
+			if fast[ri].out[i] != slow[ri].out[i] {
+				t.Errorf("%s: %s\n fast: %s\n slow: %s", r.name, stmts[i].sql, fast[ri].out[i], slow[ri].out[i])
+			}
+		}
+		t.Logf("%s: fast path took %d of %d statements; %d cache hits, %d fast-path compiles", r.name,
+			fast[ri].fastHits, len(stmts), fast[ri].cacheHits, fast[ri].fastCompiles)
+		if fast[ri].fastHits < 15 {
+			t.Errorf("%s: the fast path took only %d statements", r.name, fast[ri].fastHits)
 		}
 	}
-	t.Logf("fast path took %d of %d statements", hits, len(stmts))
-	// 27 of them by primary key or INSERT, 9 through the secondary index.
-	if hits < 36 {
-		t.Fatalf("the fast path took only %d statements", hits)
+	// Nothing cached at first; afterwards every statement is found, but
+	// for the one that fails to translate (LIMIT -1): failed translations
+	// are not cached.
+	cacheable := int64(len(stmts) - 1)
+	if c := fast[0]; c.cacheHits != 0 || c.fastCompiles != cacheable {
+		t.Errorf("first round: %d cache hits, %d compiles; want 0 and %d", c.cacheHits, c.fastCompiles, cacheable)
+	}
+	for _, ri := range []int{1, 3, 7} {
+		if c := fast[ri]; c.cacheHits != cacheable || c.fastCompiles != 0 {
+			t.Errorf("%s: %d cache hits, %d compiles; want %d and 0", rounds[ri].name, c.cacheHits, c.fastCompiles, cacheable)
+		}
+	}
+	// Before any schema change, 32 statements by primary key or INSERT,
+	// 9 through the secondary index.
+	for _, ri := range []int{0, 1} {
+		if c := fast[ri]; c.fastHits < 41 {
+			t.Errorf("%s: the fast path took only %d statements", rounds[ri].name, c.fastHits)
+		}
+	}
+	// A schema change recompiles the plans of the changed tables only.
+	for _, ri := range []int{2, 4, 5, 6} {
+		if c := fast[ri]; c.fastCompiles == 0 || c.fastCompiles == int64(len(stmts)) {
+			t.Errorf("%s: %d of %d plans compiled again; want those of the changed tables", rounds[ri].name, c.fastCompiles, len(stmts))
+		}
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -24,7 +25,9 @@ import (
 type env struct {
 	t   *testing.T
 	dir string
-	// slow disables the engine's fast path.
+	// slow disables the engine's fast path and its plan cache: every
+	// statement is parsed and planned, the reference the fast path and
+	// the cache are compared with.
 	slow bool
 	// faults, when set, injects storage failures.
 	faults *cold.Faults
@@ -35,8 +38,12 @@ type env struct {
 	// limits and statementLimits, when set, replace the defaults.
 	limits          executor.Limits
 	statementLimits engine.Limits
-	kv              *kv.DB
-	db              *database.Database
+	// planCache, when set, bounds the plan cache (slow turns it off).
+	planCache engine.PlanCacheOptions
+	// obsoleteGrace, when set, is how long compacted files stay.
+	obsoleteGrace time.Duration
+	kv            *kv.DB
+	db            *database.Database
 	// changes records every committed change.
 	changes *recordingSink
 }
@@ -63,9 +70,9 @@ func (e *env) open() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow,
+	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow, PlanCache: e.planCacheOptions(),
 		StorageFaults: e.faults, Failpoint: e.failpoint, DataDir: e.dir, StorageRoots: append([]string{e.dir + "/storages"}, e.roots...),
-		Limits: e.limits, StatementLimits: e.statementLimits, Changes: changes})
+		Limits: e.limits, StatementLimits: e.statementLimits, Changes: changes, ObsoleteFileGrace: e.obsoleteGrace})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -73,6 +80,13 @@ func (e *env) open() {
 		e.t.Fatal(err)
 	}
 	e.kv, e.db = store, db
+}
+
+func (e *env) planCacheOptions() engine.PlanCacheOptions {
+	if e.slow {
+		return engine.PlanCacheOptions{Entries: -1}
+	}
+	return e.planCache
 }
 
 func (e *env) close() {

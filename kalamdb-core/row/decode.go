@@ -176,36 +176,10 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 	if len(dst) != len(p.missing) {
 		return Header{}, fmt.Errorf("row: decode: dst has %d entries, projection has %d columns", len(dst), len(p.missing))
 	}
-	h, pos, err := decodeHeader(b)
-	if err != nil {
-		return Header{}, err
-	}
-	if h.SchemaVersion != p.version {
-		return h, fmt.Errorf("%w: row written with version %d, projection reads version %d", ErrVersionMismatch, h.SchemaVersion, p.version)
-	}
 	clear(dst)
-	n, k := binary.Uvarint(b[pos:])
-	if k <= 0 {
-		return h, corrupt("bad column count")
-	}
-	pos += k
-	if n == 0 && h.Deleted {
-		if pos != len(b) {
-			return h, corrupt("%d bytes after a tombstone", len(b)-pos)
-		}
-		return h, nil
-	}
-	if n != uint64(p.ncols) {
-		return h, corrupt("row has %d columns, schema version %d has %d", n, p.version, p.ncols)
-	}
-	nb := (p.ncols + 7) / 8
-	if len(b)-pos < nb {
-		return h, corrupt("truncated null bitmap")
-	}
-	bitmap := b[pos : pos+nb]
-	pos += nb
-	if r := p.ncols % 8; r != 0 && bitmap[nb-1]>>r != 0 {
-		return h, corrupt("null bitmap has bits past the last column")
+	h, bitmap, pos, err := p.columns(b)
+	if err != nil || bitmap == nil {
+		return h, err
 	}
 
 	var base unsafe.Pointer
@@ -366,6 +340,43 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 		dst[c.slot] = v
 	}
 	return h, nil
+}
+
+// columns reads a row version's header, column count and null bitmap
+// for p, and returns where the values start. A tombstone stored without
+// values has a nil bitmap.
+func (p *Projection) columns(b []byte) (h Header, bitmap []byte, pos int, err error) {
+	h, pos, err = decodeHeader(b)
+	if err != nil {
+		return Header{}, nil, 0, err
+	}
+	if h.SchemaVersion != p.version {
+		return h, nil, 0, fmt.Errorf("%w: row written with version %d, projection reads version %d", ErrVersionMismatch, h.SchemaVersion, p.version)
+	}
+	n, k := binary.Uvarint(b[pos:])
+	if k <= 0 {
+		return h, nil, 0, corrupt("bad column count")
+	}
+	pos += k
+	if n == 0 && h.Deleted {
+		if pos != len(b) {
+			return h, nil, 0, corrupt("%d bytes after a tombstone", len(b)-pos)
+		}
+		return h, nil, pos, nil
+	}
+	if n != uint64(p.ncols) {
+		return h, nil, 0, corrupt("row has %d columns, schema version %d has %d", n, p.version, p.ncols)
+	}
+	nb := (p.ncols + 7) / 8
+	if len(b)-pos < nb {
+		return h, nil, 0, corrupt("truncated null bitmap")
+	}
+	bitmap = b[pos : pos+nb]
+	pos += nb
+	if r := p.ncols % 8; r != 0 && bitmap[nb-1]>>r != 0 {
+		return h, nil, 0, corrupt("null bitmap has bits past the last column")
+	}
+	return h, bitmap, pos, nil
 }
 
 // readLen reads a uvarint length and returns the bounds of the bytes it

@@ -37,6 +37,7 @@ func FuzzDecode(f *testing.F) {
 	some, _ := NewProjection(allTypes, allTypes, []int{16, 9, 0, 6})
 	chat, _ := NewProjection(chatSchema, chatSchema, nil)
 	chatSome, _ := NewProjection(chatSchema, chatSchema, []int{4})
+	fieldable, _ := NewProjection(allTypes, allTypes, noDecimals)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		h, herr := DecodeHeader(data)
 		dst := make([]any, full.Len())
@@ -66,6 +67,16 @@ func FuzzDecode(f *testing.F) {
 		_, _ = some.Decode(data, make([]any, some.Len()))
 		_, _ = chat.Decode(data, make([]any, chat.Len()))
 		_, _ = chatSome.Decode(data, make([]any, chatSome.Len()))
+		// DecodeFields checks what Decode checks (JSON text aside, which
+		// it does not parse).
+		_, berr := fieldable.Decode(data, make([]any, fieldable.Len()))
+		_, ferr := fieldable.DecodeFields(data, make([]Field, fieldable.Len()))
+		if berr == nil && ferr != nil {
+			t.Fatalf("Decode accepts what DecodeFields refuses: %v", ferr)
+		}
+		if ferr != nil && !errors.Is(ferr, ErrCorrupt) && !errors.Is(ferr, ErrVersionMismatch) {
+			t.Fatalf("DecodeFields error of unexpected kind: %v", ferr)
+		}
 
 		for _, name := range keyTypes {
 			dt := dtype(name)

@@ -7,9 +7,10 @@
 // once no reader can still use them), and redoing jobs a crash
 // interrupted. It also serves the cold side of reads: the manifests
 // (system.manifest, one row per partition, mirrored to manifest.json), the
-// open storages (cold.Storage) and a cache of open files, the files of a
-// partition at a snapshot, cursors over them and point lookups, table
-// statistics, and the partition feeds live queries register through.
+// open storages (cold.Storage), a cache of open files and the cold.Cache
+// of what reads decode from them, the files of a partition at a
+// snapshot, cursors over them and point lookups, table statistics, and
+// the partition feeds live queries register through.
 //
 // # Invariants
 //
@@ -26,6 +27,9 @@
 //     numbered up to a partition's next batch, manifest.json, and the
 //     storage's own temporary files; directories only with rmdir once
 //     empty. Writers re-check a storage's safety first (writableStorage).
+//   - An open file is known by its manifest entry (path, size, _seq
+//     range), never by its path alone, and a file deleted is forgotten
+//     with its cached pages.
 //   - Flush, compaction and cleanup of a table share the table's job key,
 //     so they never run at once, and a re-created table never writes into
 //     a directory a cleanup is emptying.

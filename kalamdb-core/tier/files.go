@@ -19,32 +19,57 @@ import (
 // fileCache keeps cold files open (their footers parsed) across
 // statements. Files are immutable, so a cached one is always valid; it is
 // closed when evicted and no statement uses it.
+//
+// A file is known by what the manifest says of it, not by its path alone:
+// a path is reused (a table dropped and created again writes its
+// batch-1.parquet again, and an orphan's name is the next batch's), and an
+// open File of the old file must never answer for the new one. What reads
+// decode from the files (pages, footers, indexes, bloom filters) is in
+// pages, the cold.Cache shared by every file, whose entries are keyed by
+// the file's identity (size, modification time, footer) in the same way.
 type fileCache struct {
 	mu    sync.Mutex
 	max   int
-	files map[string]*File
+	files map[fileKey]*File
 	tick  uint64
-	// pages holds what reads decode from the files (pages, footers, page
-	// indexes, bloom filters), shared by all of them.
+	// pages is the shared cache of decoded pages (nil: none; each open
+	// file then keeps its footer and page indexes only).
 	pages *cold.Cache
 }
 
+// fileKey names one file version: its path in a storage and the size and
+// _seq range the manifest records for it (unique to each file written).
+type fileKey struct {
+	storage, path         string
+	bytes, minSeq, maxSeq int64
+}
+
+// File is an open cold file of a partition, shared by the statements
+// reading it (PartitionFiles); Release gives it back.
 type File struct {
 	f     *cold.File
+	info  systable.ManifestFile
 	refs  int
 	used  uint64
 	dead  bool // evicted while in use: close on last release
 	cache *fileCache
-	key   string
+	key   fileKey
 }
+
+// Info is what the manifest records of the file.
+func (cf *File) Info() systable.ManifestFile { return cf.info }
+
+// Cold is the open file, for reads the tiers do not wrap (column batches).
+func (cf *File) Cold() *cold.File { return cf.f }
 
 func newFileCache(max int, pages *cold.Cache) *fileCache {
-	return &fileCache{max: max, files: map[string]*File{}, pages: pages}
+	return &fileCache{max: max, files: map[fileKey]*File{}, pages: pages}
 }
 
-// open returns the file at path of a storage, opened once and shared.
-func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storage, path string) (*File, error) {
-	key := storageID + "\x00" + path
+// open returns the file of a manifest entry in a storage, opened once and
+// shared.
+func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storage, mf systable.ManifestFile) (*File, error) {
+	key := fileKey{storage: storageID, path: mf.Path, bytes: mf.Bytes, minSeq: mf.MinSeq, maxSeq: mf.MaxSeq}
 	c.mu.Lock()
 	if cf, ok := c.files[key]; ok {
 		cf.refs++
@@ -54,7 +79,7 @@ func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storag
 		return cf, nil
 	}
 	c.mu.Unlock()
-	f, err := cold.OpenFileWith(ctx, fsys, path, cold.OpenOptions{Cache: c.pages, StorageID: storageID})
+	f, err := cold.OpenFileWith(ctx, fsys, mf.Path, cold.OpenOptions{Cache: c.pages, StorageID: storageID})
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +91,7 @@ func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storag
 		return cf, nil
 	}
 	c.tick++
-	cf := &File{f: f, refs: 1, used: c.tick, cache: c, key: key}
+	cf := &File{f: f, info: mf, refs: 1, used: c.tick, cache: c, key: key}
 	c.files[key] = cf
 	c.evictLocked()
 	return cf, nil
@@ -80,28 +105,33 @@ func (c *fileCache) evictLocked() {
 				victim = cf
 			}
 		}
-		delete(c.files, victim.key)
-		if victim.refs == 0 {
-			_ = victim.f.Close()
-		} else {
-			victim.dead = true
-		}
+		c.dropLocked(victim)
 	}
 }
 
-// forget drops a file (deleted by compaction or cleanup) from the cache.
+// dropLocked removes cf from the cache, closing it unless a statement
+// still reads it (then its last Release closes it).
+func (c *fileCache) dropLocked(cf *File) {
+	delete(c.files, cf.key)
+	if cf.refs == 0 {
+		_ = cf.f.Close()
+	} else {
+		cf.dead = true
+	}
+}
+
+// forget drops every version of a file (deleted by compaction, cleanup or
+// as an orphan) from the cache, and what reads decoded from it.
 func (c *fileCache) forget(storageID, path string) {
-	c.pages.Invalidate(storageID, path)
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	key := storageID + "\x00" + path
-	if cf, ok := c.files[key]; ok {
-		delete(c.files, key)
-		if cf.refs == 0 {
-			_ = cf.f.Close()
-		} else {
-			cf.dead = true
+	for k, cf := range c.files {
+		if k.storage == storageID && k.path == path {
+			c.dropLocked(cf)
 		}
+	}
+	c.mu.Unlock()
+	if c.pages != nil {
+		c.pages.Invalidate(storageID, path)
 	}
 }
 
@@ -126,13 +156,8 @@ func (cf *File) Release() {
 func (c *fileCache) closeAll() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k, cf := range c.files {
-		if cf.refs == 0 {
-			_ = cf.f.Close()
-		} else {
-			cf.dead = true
-		}
-		delete(c.files, k)
+	for _, cf := range c.files {
+		c.dropLocked(cf)
 	}
 }
 
@@ -165,7 +190,7 @@ func (m *Manager) PartitionFiles(ctx context.Context, t *catalog.Table, owner st
 	sort.SliceStable(files, func(i, j int) bool { return files[i].MaxSeq > files[j].MaxSeq })
 	out := make([]*File, 0, len(files))
 	for _, mf := range files {
-		cf, err := m.files.open(ctx, st.StorageID, fsys, mf.Path)
+		cf, err := m.files.open(ctx, st.StorageID, fsys, mf)
 		if err != nil {
 			for _, o := range out {
 				o.Release()
@@ -219,21 +244,17 @@ func (m *Manager) NewestVersion(ctx context.Context, t *catalog.Table, owner str
 	return txn.ColdVersion{Seq: r.Seq, Deleted: r.Deleted, Found: true}, nil
 }
 
-// Cursor walks one file's rows of a key range. Forward scans stream
-// rows from a goroutine in batches, so a LIMIT stops the read early and a
-// large file is never held in memory; reverse scans (ORDER BY pk DESC)
-// read the range and walk it backwards.
+// Cursor walks one file's rows of a key range, in either direction, a
+// page at a time (cold.Cursor): a LIMIT stops the read after the pages of
+// the rows it took, ORDER BY pk DESC as well as ascending, and nothing
+// runs in the background. It is not safe for concurrent use.
 type Cursor struct {
+	c *cold.Cursor
 	// missing marks the wanted columns the file lacks.
 	missing []bool
-	rows    []cold.Row
-	i       int
-	reverse bool
-
-	batches chan []cold.Row
-	errc    chan error
-	cancel  context.CancelFunc
-	done    bool
+	row     cold.Row
+	peeked  bool
+	end     bool
 	err     error
 }
 
@@ -241,9 +262,9 @@ type Cursor struct {
 // before they existed), or is nil when it has them all.
 func (c *Cursor) Missing() []bool { return c.missing }
 
-const coldBatchRows = 512
-
-func OpenCursor(ctx context.Context, file *File, current *systable.TableSchema, want []int, lo, hi []byte, reverse bool) (*Cursor, error) {
+// OpenCursor opens a cursor over the rows of rng in file, projected onto
+// the columns want of schema current (nil: all).
+func OpenCursor(ctx context.Context, file *File, current *systable.TableSchema, want []int, rng cold.Range) (*Cursor, error) {
 	f := file.f
 	missing, err := f.Missing(current, want)
 	if err != nil {
@@ -252,44 +273,28 @@ func OpenCursor(ctx context.Context, file *File, current *systable.TableSchema, 
 	if !slices.Contains(missing, true) {
 		missing = nil
 	}
-	if reverse {
-		var rows []cold.Row
-		err := f.ScanRange(ctx, current, want, lo, hi, func(r cold.Row) error {
-			rows = append(rows, r)
-			return nil
-		})
-		if err != nil {
+	cc, err := f.Rows(ctx, current, want, rng)
+	if err != nil {
+		return nil, err
+	}
+	return &Cursor{c: cc, missing: missing}, nil
+}
+
+// Peek returns the cursor's current row, or nil at the end. The row is
+// valid until Next; its key and values may be kept.
+func (c *Cursor) Peek() (*cold.Row, error) {
+	if !c.peeked {
+		if c.end {
+			return nil, c.err
+		}
+		r, ok, err := c.c.Next()
+		if err != nil || !ok {
+			c.end, c.err = true, err
 			return nil, err
 		}
-		return &Cursor{rows: rows, i: len(rows) - 1, reverse: true, done: true, missing: missing}, nil
+		c.row, c.peeked = r, true
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	c := &Cursor{batches: make(chan []cold.Row, 2), errc: make(chan error, 1), cancel: cancel, missing: missing}
-	go func() {
-		batch := make([]cold.Row, 0, coldBatchRows)
-		err := f.ScanRange(ctx, current, want, lo, hi, func(r cold.Row) error {
-			batch = append(batch, r)
-			if len(batch) == coldBatchRows {
-				select {
-				case c.batches <- batch:
-				case <-ctx.Done():
-					return ctx.Err()
-				}
-				batch = make([]cold.Row, 0, coldBatchRows)
-			}
-			return nil
-		})
-		if err == nil && len(batch) > 0 {
-			select {
-			case c.batches <- batch:
-			case <-ctx.Done():
-				err = ctx.Err()
-			}
-		}
-		c.errc <- err
-		close(c.batches)
-	}()
-	return c, nil
+	return &c.row, nil
 }
 
 // openCursors opens a forward cursor over each whole file, wanting the
@@ -298,7 +303,7 @@ func OpenCursor(ctx context.Context, file *File, current *systable.TableSchema, 
 func openCursors(ctx context.Context, files []*File, current *systable.TableSchema, want []int) ([]*Cursor, error) {
 	cursors := make([]*Cursor, 0, len(files))
 	for _, f := range files {
-		c, err := OpenCursor(ctx, f, current, want, nil, nil, false)
+		c, err := OpenCursor(ctx, f, current, want, cold.Range{})
 		if err != nil {
 			return cursors, err
 		}
@@ -314,50 +319,19 @@ func closeCursors(cursors []*Cursor) {
 	}
 }
 
-// Peek returns the cursor's current row, or nil at the end.
-func (c *Cursor) Peek() (*cold.Row, error) {
-	if c.reverse {
-		if c.i < 0 {
-			return nil, nil
-		}
-		return &c.rows[c.i], nil
-	}
-	for c.i >= len(c.rows) {
-		if c.done {
-			return nil, c.err
-		}
-		b, ok := <-c.batches
-		if !ok {
-			c.done = true
-			if err := <-c.errc; err != nil && !errors.Is(err, context.Canceled) {
-				c.err = err
-			}
-			return nil, c.err
-		}
-		c.rows, c.i = b, 0
-	}
-	return &c.rows[c.i], nil
-}
+// Next moves past the current row.
+func (c *Cursor) Next() { c.peeked = false }
 
-func (c *Cursor) Next() {
-	if c.reverse {
-		c.i--
-	} else {
-		c.i++
-	}
-}
+// Close releases the cursor's readers.
+func (c *Cursor) Close() { c.c.Close() }
 
-// Close stops the producer and waits for it, so no goroutine outlives the
-// scan.
-func (c *Cursor) Close() {
-	if c.cancel == nil || c.done {
-		return
+// ColdCacheStats are the counters and contents of the cache of decoded
+// cold pages (zero when there is none).
+func (m *Manager) ColdCacheStats() cold.CacheStats {
+	if m.files.pages == nil {
+		return cold.CacheStats{}
 	}
-	c.cancel()
-	for range c.batches {
-	}
-	<-c.errc
-	c.done = true
+	return m.files.pages.Stats()
 }
 
 // ColdReadStats sums the read counters of the cold files currently open,
@@ -373,8 +347,13 @@ func (m *Manager) ColdReadStats() cold.Stats {
 		total.RowGroupsPruned += s.RowGroupsPruned
 		total.BloomChecks += s.BloomChecks
 		total.BloomNegatives += s.BloomNegatives
+		total.PagesPruned += s.PagesPruned
+		total.PagesFiltered += s.PagesFiltered
+		total.PagesDecoded += s.PagesDecoded
+		total.PagesCached += s.PagesCached
 		total.RowsDecoded += s.RowsDecoded
 		total.BytesRead += s.BytesRead
+		total.ReadCalls += s.ReadCalls
 	}
 	return total
 }

@@ -50,6 +50,10 @@ type Options struct {
 	// and compaction (FailFlush*, FailCompact*); crash tests make it exit
 	// the process.
 	Failpoint func(point string)
+	// ColdCacheBytes bounds the cache of what reads decode from cold
+	// files, shared by all of them (0: cold.DefaultCacheBytes; negative:
+	// no page cache, open files keep their footers and indexes only).
+	ColdCacheBytes int64
 }
 
 // Manager runs the tier lifecycle of every table (see the package doc).
@@ -93,9 +97,11 @@ func Open(db *kv.DB, cat *catalog.Catalog, tabs *tables.Registry, o Options) (*M
 	if err != nil {
 		return nil, fmt.Errorf("tier: %w", err)
 	}
-	pages, err := cold.NewCache(cold.CacheOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("tier: %w", err)
+	var pages *cold.Cache
+	if o.ColdCacheBytes >= 0 {
+		if pages, err = cold.NewCache(cold.CacheOptions{Bytes: o.ColdCacheBytes}); err != nil {
+			return nil, fmt.Errorf("tier: %w", err)
+		}
 	}
 	return &Manager{db: db, cat: cat, tables: tabs, jobs: o.Jobs, locks: o.Locks, opts: o, manifests: manifests,
 		files: newFileCache(1024, pages), storages: map[string]cold.Storage{}, epochs: map[string]*atomic.Uint64{},
@@ -307,6 +313,7 @@ func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold
 		if en.IsDir || !ok || n > mf.NextBatch || listed[p] || m.obsolete.isPending(storageID, p) {
 			continue
 		}
+		m.files.forget(storageID, p)
 		if err := fsys.Remove(ctx, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}

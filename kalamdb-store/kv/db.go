@@ -47,6 +47,12 @@ type DB struct {
 	mu       sync.Mutex
 	families map[string]*ColumnFamily
 	defaultH *grocksdb.ColumnFamilyHandle
+
+	// bufs recycle the read-ahead buffers of iterators, one pool per
+	// size a scan grows them through (fillBufBytes doubling up to
+	// fillMaxBufBytes), as *[]byte: scans are frequent, and a long one
+	// would otherwise allocate half a megabyte of buffers.
+	bufs [bufClasses]sync.Pool
 }
 
 // Open opens (creating if needed) the database in dir and every column

@@ -123,6 +123,25 @@ func (cf *ColumnFamily) Delete(key []byte) error {
 	return cf.db.Write(&b)
 }
 
+// CompactRange compacts the family's keys in [start, end) (nil: open),
+// flushing the memtable first when it holds keys of the range. Versions
+// that deletes and range deletions made obsolete are then gone from the
+// files, so iterators no longer step over them one by one (RocksDB walks
+// the keys a range tombstone covers, backwards especially, until a
+// compaction drops them). It blocks until the compaction is done; other
+// compactions (of any family) go on meanwhile.
+func (cf *ColumnFamily) CompactRange(start, end []byte) error {
+	if err := cf.acquire(); err != nil {
+		return err
+	}
+	defer cf.release()
+	opts := grocksdb.NewCompactRangeOptions()
+	defer opts.Destroy()
+	opts.SetExclusiveManualCompaction(false)
+	cf.db.db.CompactRangeCFOpt(cf.h, grocksdb.Range{Start: start, Limit: end}, opts)
+	return nil
+}
+
 // Counter reads the int64 counter stored under key by Batch.AddCounter; a
 // missing counter is 0.
 func (cf *ColumnFamily) Counter(key []byte) (int64, error) {

@@ -162,7 +162,8 @@ func (i *Iterator) Close() error {
 	i.it.Close()
 	i.ro.Destroy()
 	i.it, i.ro, i.raw = nil, nil, nil
-	i.valid, i.buf, i.ents = false, nil, nil
+	i.releaseBuf()
+	i.valid, i.ents = false, nil
 	i.cf.release()
 	if i.snap != nil {
 		i.snap.release()

@@ -68,7 +68,7 @@ const (
 	fillFirstEntries = 8
 	fillMaxEntries   = 512
 	fillBufBytes     = 4 << 10
-	fillMaxBufBytes  = 256 << 10
+	fillMaxBufBytes  = fillBufBytes << (bufClasses - 1) // 256 KiB
 )
 
 // span locates one buffered entry in Iterator.buf.
@@ -86,7 +86,10 @@ func rawIterator(it *grocksdb.Iterator) *C.rocksdb_iterator_t {
 func (i *Iterator) fill(dir int) bool {
 	i.dir, i.pos, i.ents = dir, 0, i.ents[:0]
 	if i.next > len(i.buf) {
-		i.buf = make([]byte, i.next)
+		// The old buffer's entries are done with: this is a positioning
+		// call, which ends the views of the previous one.
+		i.releaseBuf()
+		i.buf = i.newBuf(i.next)
 	}
 	for {
 		var used, need C.size_t
@@ -119,6 +122,40 @@ func (i *Iterator) fill(dir int) bool {
 	}
 	i.valid = len(i.ents) > 0
 	return i.valid
+}
+
+// bufClasses are the sizes of read-ahead buffers: fillBufBytes << k.
+const bufClasses = 7 // 4 KiB .. 256 KiB
+
+// bufClass is the pool of buffers of n bytes, or -1 for a size a scan
+// does not grow through (one entry larger than the buffer).
+func bufClass(n int) int {
+	for k := 0; k < bufClasses; k++ {
+		if n == fillBufBytes<<k {
+			return k
+		}
+	}
+	return -1
+}
+
+// newBuf returns a read-ahead buffer of n bytes, recycled when it can be.
+func (i *Iterator) newBuf(n int) []byte {
+	if k := bufClass(n); k >= 0 {
+		if b, ok := i.cf.db.bufs[k].Get().(*[]byte); ok {
+			return *b
+		}
+	}
+	return make([]byte, n)
+}
+
+// releaseBuf gives the iterator's buffer back for recycling; the views
+// Key and Value returned end with it.
+func (i *Iterator) releaseBuf() {
+	if k := bufClass(len(i.buf)); k >= 0 {
+		b := i.buf
+		i.cf.db.bufs[k].Put(&b)
+	}
+	i.buf = nil
 }
 
 // step moves one entry in direction dir, refilling or turning the C

@@ -125,6 +125,8 @@ func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 			MaxResultBytes: cfg.Limits.MaxResultBytes,
 		},
 		StatementLimits: statementLimits(cfg.Limits),
+		PlanCache:       planCacheOptions(cfg.Cache),
+		ColdCacheBytes:  coldCacheBytes(cfg.Cache),
 		Live: live.Options{
 			MaxSubscriptionsPerConnection: cfg.WebSocket.MaxSubscriptionsPerConnection,
 			MaxSubscriptionsPerUser:       cfg.WebSocket.MaxSubscriptionsPerUser,
@@ -137,6 +139,24 @@ func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 		},
 		Streams: streamOptions(log.Named("streams")),
 	}, nil
+}
+
+// planCacheOptions maps [cache]'s plan keys to the engine's options, in
+// which 0 means the default and a negative count no cache.
+func planCacheOptions(c config.CacheConfig) engine.PlanCacheOptions {
+	if c.PlanEntries == 0 {
+		return engine.PlanCacheOptions{Entries: -1}
+	}
+	return engine.PlanCacheOptions{Entries: c.PlanEntries, Bytes: c.PlanBytes}
+}
+
+// coldCacheBytes maps [cache] cold_bytes to the tiers' option, in which 0
+// means the default and a negative size no cache.
+func coldCacheBytes(c config.CacheConfig) int64 {
+	if c.ColdBytes == 0 {
+		return -1
+	}
+	return c.ColdBytes
 }
 
 // streamOptions logs what the STREAM sweeper reports.

@@ -37,6 +37,7 @@ type Config struct {
 	Logging   LoggingConfig   `toml:"logging"`
 	Limits    LimitsConfig    `toml:"limits"`
 	WebSocket WebSocketConfig `toml:"websocket"`
+	Cache     CacheConfig     `toml:"cache"`
 }
 
 // ServerConfig is the [server] section: the listener and node identity.
@@ -234,6 +235,22 @@ type WebSocketConfig struct {
 	MessagesPerSecond float64 `toml:"messages_per_second"`
 }
 
+// CacheConfig is the [cache] section: what the server keeps in memory to
+// answer repeated work faster. Each cache is bounded; none changes an
+// answer.
+type CacheConfig struct {
+	// PlanEntries bounds the statements kept parsed (and, for primary-key
+	// lookups and INSERT ... VALUES, compiled), by text and default
+	// namespace; 0 turns the plan cache off.
+	PlanEntries int `toml:"plan_entries"`
+	// PlanBytes bounds their estimated memory.
+	PlanBytes int64 `toml:"plan_bytes"`
+	// ColdBytes bounds what reads keep decoded from Parquet files: pages,
+	// footers, page indexes, bloom filters; 0 turns the page cache off
+	// (open files still keep their footers and page indexes).
+	ColdBytes int64 `toml:"cold_bytes"`
+}
+
 // Default returns the configuration that runs out of the box: a loopback
 // listener on 127.0.0.1:8080 and data under ./data.
 func Default() Config {
@@ -303,6 +320,11 @@ func Default() Config {
 			SendQueueBytes:                64 * MiB,
 			MaxBatchBytes:                 4 * MiB,
 			MessagesPerSecond:             50,
+		},
+		Cache: CacheConfig{
+			PlanEntries: 1024,
+			PlanBytes:   16 * MiB,
+			ColdBytes:   128 * MiB,
 		},
 	}
 }
@@ -486,6 +508,19 @@ func (c *Config) Validate() error {
 	}
 	if w.MessagesPerSecond < 0 || w.MessagesPerSecond != w.MessagesPerSecond {
 		bad("websocket.messages_per_second", "must be a non-negative number (0 = no limit)")
+	}
+
+	ca := c.Cache
+	if ca.PlanEntries < 0 {
+		bad("cache.plan_entries", "must not be negative (0 = no plan cache)")
+	}
+	if ca.PlanEntries > 0 && ca.PlanBytes < 64<<10 {
+		bad("cache.plan_bytes", "must be at least 65536 with a plan cache")
+	}
+	if ca.ColdBytes < 0 {
+		bad("cache.cold_bytes", "must not be negative (0 = no page cache)")
+	} else if ca.ColdBytes > 0 && ca.ColdBytes < 4*MiB {
+		bad("cache.cold_bytes", "must be 0 or at least 4194304 (4 MiB): one row group's bloom filter alone may take 128 KiB")
 	}
 	return errors.Join(errs...)
 }

@@ -1,0 +1,199 @@
+package cold
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// Point lookups: a key is found by pruning row groups on their _key
+// bounds and bloom filter, then reading the one _key page the page index
+// says can hold it, then the page of each wanted column that holds the
+// row.
+
+// seekKey finds, in row group i, the first row whose key is >= key: its
+// index, and whether its key equals key. It reads at most one _key page,
+// the one the page index says can hold the key (without a usable page
+// index, a binary search over the row group's pages). idx is the row
+// group's row count when every key is smaller.
+func (f *File) seekKey(i int, key []byte, rd *chunkReader) (idx int64, equal bool, err error) {
+	rows := f.meta.rgs[i].rows
+	if rows == 0 {
+		return 0, false, nil
+	}
+	cp, err := f.chunkPages(i, keyLeaf)
+	if err != nil {
+		return 0, false, err
+	}
+	ps, err := f.pageStats(i, keyLeaf)
+	if err != nil {
+		return 0, false, err
+	}
+	n := cp.numPages()
+	usable := len(ps.min) == n
+	for p := 0; usable && p < n; p++ {
+		usable = ps.has(p)
+	}
+	if usable {
+		p := searchPages(n, func(p int) bool { return bytes.Compare(ps.max[p], key) >= 0 })
+		if p == n {
+			return rows, false, nil
+		}
+		if c := bytes.Compare(ps.min[p], key); c >= 0 {
+			// The page starts at or after key: no need to read it to
+			// answer a lower bound, only to confirm equality.
+			if c > 0 {
+				f.c.pagesPruned.Add(1)
+				return cp.first[p], false, nil
+			}
+			return cp.first[p], true, nil
+		}
+		pg, err := f.page(i, keyLeaf, p, cp, rd, false)
+		if err != nil {
+			return 0, false, err
+		}
+		j, eq := pg.searchKeys(key)
+		return pg.first + int64(j), eq, nil
+	}
+	// No page statistics: find the page by its first keys.
+	var ferr error
+	p := searchPages(n, func(p int) bool {
+		if ferr != nil {
+			return true
+		}
+		pg, err := f.page(i, keyLeaf, p, cp, rd, false)
+		if err != nil {
+			ferr = err
+			return true
+		}
+		return bytes.Compare(pg.bytesAt(pg.n-1), key) >= 0
+	})
+	if ferr != nil {
+		return 0, false, ferr
+	}
+	if p == n {
+		return rows, false, nil
+	}
+	pg, err := f.page(i, keyLeaf, p, cp, rd, false)
+	if err != nil {
+		return 0, false, err
+	}
+	j, eq := pg.searchKeys(key)
+	return pg.first + int64(j), eq, nil
+}
+
+func searchPages(n int, fn func(int) bool) int {
+	lo, hi := 0, n
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if !fn(m) {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// Lookup finds the row with key key, projected like ScanRange. It reads
+// data only from a row group whose _key statistics cover the key and
+// whose bloom filter does not rule it out, and inside it only the _key
+// page that can hold the key and, when found, the page of each wanted
+// column that holds the row; with a shared cache, pages already decoded
+// are not read again.
+func (f *File) Lookup(ctx context.Context, current *systable.TableSchema, want []int, key []byte) (r Row, found bool, err error) {
+	defer func() {
+		if err != nil {
+			r, found = Row{}, false
+		}
+	}()
+	defer recoverCorrupt(&err, nil)
+	pl, err := f.plan(current, want)
+	if err != nil {
+		return Row{}, false, err
+	}
+	if len(key) == 0 {
+		return Row{}, false, nil
+	}
+	for i := range f.meta.rgs {
+		rg := &f.meta.rgs[i]
+		if rg.hasBounds && (bytes.Compare(key, rg.minKey) < 0 || bytes.Compare(key, rg.maxKey) > 0) {
+			f.c.rowGroupsPruned.Add(1)
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return Row{}, false, err
+		}
+		bf, err := f.bloomFilter(i)
+		if err != nil {
+			return Row{}, false, err
+		}
+		if bf != nil {
+			f.c.bloomChecks.Add(1)
+			if !bf.CheckHash(bf.Hasher().Sum64(key)) {
+				f.c.bloomNegatives.Add(1)
+				continue
+			}
+		}
+		f.c.rowGroupsRead.Add(1)
+		r, found, err := f.lookupInRowGroup(pl, i, key)
+		if err != nil || found {
+			return r, found, err
+		}
+		if rg.hasBounds {
+			break // row groups do not overlap: no other one can hold it
+		}
+	}
+	return Row{}, false, nil
+}
+
+// lookupInRowGroup finds key in row group i: first its row, from the one
+// _key page that can hold it, then the wanted columns at that row.
+func (f *File) lookupInRowGroup(pl *plan, i int, key []byte) (Row, bool, error) {
+	rowIdx, found, err := f.seekKey(i, key, nil)
+	if err != nil || !found {
+		return Row{}, false, err
+	}
+	r := Row{Key: bytes.Clone(key), Values: make([]any, len(pl.slots))}
+	seq, err := f.pageAt(i, seqLeaf, rowIdx, false)
+	if err != nil {
+		return Row{}, false, err
+	}
+	del, err := f.pageAt(i, deletedLeaf, rowIdx, false)
+	if err != nil {
+		return Row{}, false, err
+	}
+	if err := checkSystem(seq, del); err != nil {
+		return Row{}, false, fmt.Errorf("cold: read %s: %w", f.path, err)
+	}
+	r.Seq, r.Deleted = seq.i64[rowIdx-seq.first], del.bools[rowIdx-del.first]
+	for k := range pl.slots {
+		sl := &pl.slots[k]
+		if sl.leaf < 0 {
+			continue
+		}
+		pg, err := f.pageAt(i, sl.leaf, rowIdx, sl.kind == schema.KindText)
+		if err != nil {
+			return Row{}, false, err
+		}
+		if r.Values[k], err = pg.value(int(rowIdx-pg.first), sl); err != nil {
+			return Row{}, false, fmt.Errorf("cold: read %s: %w", f.path, err)
+		}
+	}
+	f.c.rowsDecoded.Add(1)
+	return r, true, nil
+}
+
+// checkSystem checks pages of _seq and _deleted.
+func checkSystem(seq, del *colPage) error {
+	if seq.i64 == nil || del.bools == nil {
+		return corruptf("system columns have unexpected types")
+	}
+	if seq.nulls != nil || del.nulls != nil {
+		return corruptf("NULL in a system column")
+	}
+	return nil
+}

@@ -1,0 +1,78 @@
+package cold
+
+import (
+	"io"
+	"sync/atomic"
+)
+
+// Read counters: every File counts what it read from storage and what its
+// reads pruned, decoded or found cached, so that callers and tests can see
+// pruning and caching at work.
+
+// Stats are a file's read counters since it was opened. They let callers
+// and tests see pruning at work: a point lookup of an absent key should
+// show a bloom negative or a pruned row group and no row group read.
+type Stats struct {
+	// RowGroupsRead counts row groups whose data pages were read.
+	RowGroupsRead int64
+	// RowGroupsPruned counts row groups skipped because their _key
+	// min/max excluded the key or key range, or (for range reads with
+	// filters) a filtered column's statistics excluded every row.
+	RowGroupsPruned int64
+	// BloomChecks counts _key bloom filter probes.
+	BloomChecks int64
+	// BloomNegatives counts probes that proved a key absent, so its row
+	// group was not read.
+	BloomNegatives int64
+	// PagesPruned counts key searches inside a row group (a lookup, or
+	// the start or end of a range read) that the _key page index answered
+	// without reading a _key page.
+	PagesPruned int64
+	// PagesFiltered counts pages a range read skipped because a filtered
+	// column's page statistics excluded every row of them.
+	PagesFiltered int64
+	// PagesDecoded counts data pages decoded (cache misses), PagesCached
+	// pages found decoded in the cache.
+	PagesDecoded, PagesCached int64
+	// RowsDecoded counts rows turned into Row values or batch rows.
+	RowsDecoded int64
+	// BytesRead and ReadCalls count what was read from storage,
+	// footer and indexes included.
+	BytesRead int64
+	ReadCalls int64
+}
+
+type counters struct {
+	rowGroupsRead, rowGroupsPruned, bloomChecks, bloomNegatives, pagesPruned, rowsDecoded atomic.Int64
+	pagesFiltered, pagesDecoded, pagesCached, bytesRead, readCalls                        atomic.Int64
+}
+
+// countingReaderAt counts reads from storage.
+type countingReaderAt struct {
+	r io.ReaderAt
+	c *counters
+}
+
+func (r countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
+	n, err := r.r.ReadAt(p, off)
+	r.c.bytesRead.Add(int64(n))
+	r.c.readCalls.Add(1)
+	return n, err
+}
+
+// Stats returns the read counters.
+func (f *File) Stats() Stats {
+	return Stats{
+		RowGroupsRead:   f.c.rowGroupsRead.Load(),
+		RowGroupsPruned: f.c.rowGroupsPruned.Load(),
+		BloomChecks:     f.c.bloomChecks.Load(),
+		BloomNegatives:  f.c.bloomNegatives.Load(),
+		PagesPruned:     f.c.pagesPruned.Load(),
+		PagesFiltered:   f.c.pagesFiltered.Load(),
+		PagesDecoded:    f.c.pagesDecoded.Load(),
+		PagesCached:     f.c.pagesCached.Load(),
+		RowsDecoded:     f.c.rowsDecoded.Load(),
+		BytesRead:       f.c.bytesRead.Load(),
+		ReadCalls:       f.c.readCalls.Load(),
+	}
+}

@@ -1,0 +1,197 @@
+package executor_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// loadRows inserts rows 1..n of c.m (id, conv = id % 20, body) as user,
+// in statements of 1000 rows.
+func loadRows(t *testing.T, c *caller, n int) {
+	t.Helper()
+	var sb strings.Builder
+	for i := 1; i <= n; {
+		sb.Reset()
+		sb.WriteString("INSERT INTO c.m (id, conv, body) VALUES ")
+		for j := 0; j < 1000 && i <= n; j, i = j+1, i+1 {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			fmt.Fprintf(&sb, "(%d, %d, 'message %d with some text to make the pages fill up')", i, i%20, i)
+		}
+		c.must(sb.String())
+	}
+}
+
+// TestReverseScansReadOnlyWhatTheyNeed: ORDER BY pk DESC LIMIT n reads
+// the rows it returns (and the pages holding them), not the range, in
+// both tiers; so does the ascending scan.
+func TestReverseScansReadOnlyWhatTheyNeed(t *testing.T) {
+	const n = 20_000
+	e := newEnv(t)
+	e.root().must("CREATE NAMESPACE c; CREATE TABLE c.m (id BIGINT PRIMARY KEY, conv BIGINT, body TEXT)")
+	alice := e.as("alice", systable.RoleUser)
+	loadRows(t, alice, n)
+	queries := []struct{ sql, want string }{
+		{"SELECT id FROM c.m ORDER BY id DESC LIMIT 5", "[[20000],[19999],[19998],[19997],[19996]]"},
+		{"SELECT id FROM c.m WHERE id < 5000 ORDER BY id DESC LIMIT 3", "[[4999],[4998],[4997]]"},
+		{"SELECT id, body FROM c.m ORDER BY id LIMIT 2", `[[1,"message 1 with some text to make the pages fill up"],[2,"message 2 with some text to make the pages fill up"]]`},
+		{"SELECT id FROM c.m WHERE conv = 7 ORDER BY id DESC LIMIT 2", "[[19987],[19967]]"},
+	}
+	for _, q := range queries {
+		before := e.db.Engine.HotRowsRead()
+		if got := alice.rows(q.sql); got != q.want {
+			t.Fatalf("hot: %s: %s, want %s", q.sql, got, q.want)
+		}
+		// The hot iterator reads ahead in small batches (8 rows first).
+		if read := e.db.Engine.HotRowsRead() - before; read > 64 {
+			t.Errorf("hot: %s read %d rows of %d", q.sql, read, n)
+		}
+	}
+	flushTable(t, e, "c.m")
+	for _, q := range queries {
+		before := e.db.Tier.ColdReadStats()
+		if got := alice.rows(q.sql); got != q.want {
+			t.Fatalf("cold: %s: %s, want %s", q.sql, got, q.want)
+		}
+		after := e.db.Tier.ColdReadStats()
+		rows := after.RowsDecoded - before.RowsDecoded
+		pages := after.PagesDecoded + after.PagesCached - before.PagesDecoded - before.PagesCached
+		t.Logf("cold: %s: %d rows, %d pages", q.sql, rows, pages)
+		if rows > 64 || pages > 24 {
+			t.Errorf("cold: %s decoded %d rows and %d pages of %d rows", q.sql, rows, pages, n)
+		}
+	}
+	// For scale: the whole range.
+	before := e.db.Tier.ColdReadStats()
+	alice.must("SELECT max(body) FROM c.m")
+	if rows := e.db.Tier.ColdReadStats().RowsDecoded - before.RowsDecoded; rows < n {
+		t.Fatalf("a full scan decoded %d rows of %d", rows, n)
+	}
+}
+
+// TestColdCacheForgetsDeletedFiles: what reads cached of a file goes when
+// the file does (a compaction's inputs, a dropped table's files), and a
+// table created again, whose first flush writes the same path, reads its
+// own rows, never the old file's.
+func TestColdCacheForgetsDeletedFiles(t *testing.T) {
+	e := &env{t: t, dir: t.TempDir(), changes: &recordingSink{}, obsoleteGrace: time.Millisecond}
+	e.open()
+	t.Cleanup(e.close)
+	root := e.root()
+	root.must("CREATE NAMESPACE c; CREATE TABLE c.t (id INT PRIMARY KEY, v TEXT)")
+	a := e.as("alice", systable.RoleUser)
+	a.must("INSERT INTO c.t VALUES (1, 'old one'), (2, 'old two')")
+	flushTable(t, e, "c.t")
+	a.must("INSERT INTO c.t VALUES (3, 'old three')")
+	flushTable(t, e, "c.t")
+	paths := func() string {
+		return strings.Join(regexp.MustCompile(`"path":"[^"]*"`).FindAllString(root.rows("SELECT files FROM system.manifest"), -1), " ")
+	}
+	oldPaths := paths()
+	read := func() string {
+		return a.rows("SELECT id, v FROM c.t ORDER BY id") + a.rows("SELECT v FROM c.t WHERE id = 1")
+	}
+	if got := read(); got != `[[1,"old one"],[2,"old two"],[3,"old three"]][["old one"]]` {
+		t.Fatalf("before: %s", got)
+	}
+	cached := e.db.Tier.ColdCacheStats()
+	if cached.Entries == 0 {
+		t.Fatalf("nothing cached: %+v", cached)
+	}
+	waitFor := func(what string, ok func() bool) {
+		t.Helper()
+		deadline := time.Now().Add(time.Minute)
+		for !ok() {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: still not done after a minute (%+v)", what, e.db.Tier.ColdCacheStats())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+	// Compaction: the two files are replaced by one; once they are
+	// deleted, their entries are gone.
+	runJob(t, e, "STORAGE COMPACT TABLE c.t")
+	waitFor("compaction's inputs invalidated", func() bool { return e.db.Tier.ColdCacheStats().Invalidated > cached.Invalidated })
+	if got := read(); got != `[[1,"old one"],[2,"old two"],[3,"old three"]][["old one"]]` {
+		t.Fatalf("after compaction: %s", got)
+	}
+	// Drop: the cleanup job deletes the files and their entries.
+	inv := e.db.Tier.ColdCacheStats().Invalidated
+	root.must("DROP TABLE c.t")
+	waitIdle(t, e)
+	if e.db.Tier.ColdCacheStats().Invalidated <= inv {
+		t.Fatalf("dropped table's pages still cached: %+v", e.db.Tier.ColdCacheStats())
+	}
+	// The same name again: its first flush writes batch-1.parquet again.
+	root.must("CREATE TABLE c.t (id INT PRIMARY KEY, v TEXT)")
+	a.must("INSERT INTO c.t VALUES (1, 'new one'), (2, 'new two')")
+	flushTable(t, e, "c.t")
+	a.must("INSERT INTO c.t VALUES (3, 'new three')")
+	flushTable(t, e, "c.t")
+	if now := paths(); now != oldPaths {
+		t.Fatalf("the new table's files are not where the old ones were: %s / %s", oldPaths, now)
+	}
+	if got := read(); got != `[[1,"new one"],[2,"new two"],[3,"new three"]][["new one"]]` {
+		t.Fatalf("re-created table reads %s", got)
+	}
+}
+
+// TestColdScanStopsWhenCancelled: a statement cancelled in the middle of a
+// cold scan stops there, fails with the cancellation, and leaves nothing
+// behind (no file held open, the next statement and shutdown work).
+func TestColdScanStopsWhenCancelled(t *testing.T) {
+	var reads atomic.Int64
+	var onRead atomic.Value // func()
+	e := &env{t: t, dir: t.TempDir(), changes: &recordingSink{}, faults: &cold.Faults{Read: func(string, int64, int) error {
+		reads.Add(1)
+		if f, ok := onRead.Load().(func()); ok && f != nil {
+			f()
+		}
+		return nil
+	}}}
+	e.open()
+	t.Cleanup(e.close)
+	e.root().must("CREATE NAMESPACE c; CREATE TABLE c.m (id BIGINT PRIMARY KEY, conv BIGINT, body TEXT)")
+	alice := e.as("alice", systable.RoleUser)
+	loadRows(t, alice, 20_000)
+	flushTable(t, e, "c.m")
+	stop := errors.New("the test cancelled the statement")
+	for _, q := range []string{"SELECT id, body FROM c.m ORDER BY id DESC", "SELECT count(*), max(body) FROM c.m", "SELECT id, body FROM c.m",
+		"SELECT conv, count(*), avg(length(body)) FROM c.m GROUP BY conv"} {
+		ctx, cancel := context.WithCancelCause(context.Background())
+		start := reads.Load()
+		// Cancelled at the fourth read from the file: by then the scan is
+		// past opening the file and into its pages.
+		onRead.Store(func() {
+			if reads.Load()-start == 4 {
+				cancel(stop)
+			}
+		})
+		_, err := e.db.Executor.Execute(ctx, executor.Request{UserID: alice.user, Role: alice.role, SQL: q})
+		onRead.Store(func() {})
+		cancel(nil)
+		if !errors.Is(err, stop) {
+			t.Fatalf("%s: %v, want the cancellation", q, err)
+		}
+		// The scan stopped at the cancellation: far fewer reads than a
+		// whole scan (hundreds of pages).
+		if n := reads.Load() - start; n > 12 {
+			t.Errorf("%s: %d reads before it stopped", q, n)
+		}
+		e.db.Tier.ColdCacheStats() // the cache is consistent
+		if got := alice.rows("SELECT count(*) FROM c.m"); got != "[[20000]]" {
+			t.Fatalf("after a cancelled scan: %s", got)
+		}
+	}
+}

@@ -1,0 +1,177 @@
+package executor_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// The chat workload in-process, hot and cold: one user's 10,000 messages
+// over 20 conversations, with text of 40-400 characters, read with the
+// statements a chat app sends (all with $n parameters). These explain the
+// side-by-side numbers in docs/performance.md without HTTP.
+
+const (
+	chatRows  = 10_000
+	chatConvs = 20
+)
+
+const (
+	chatPoint     = "SELECT id, conversation_id, role, content, created_at FROM bench.messages WHERE id = $1"
+	chatNewest    = "SELECT id, conversation_id, role, content, created_at FROM bench.messages ORDER BY id DESC LIMIT 50"
+	chatRecent    = "SELECT id, conversation_id, role, content, created_at FROM bench.messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT 50"
+	chatAggregate = "SELECT conversation_id, COUNT(*), AVG(LENGTH(content)) FROM bench.messages GROUP BY conversation_id ORDER BY conversation_id"
+	chatInsert    = "INSERT INTO bench.writes (conversation_id, role, content) VALUES ($1, $2, $3)"
+	// chatPointPlanned is chatPoint in a form the fast path does not take
+	// (LIMIT): the same storage work, planned by the engine.
+	chatPointPlanned = chatPoint + " LIMIT 1"
+)
+
+// openChatDB loads the chat rows for alice; cold flushes them all to
+// Parquet first.
+func openChatDB(b *testing.B, cold bool) *benchDB {
+	return openChatDBWith(b, cold, database.Config{})
+}
+
+func openChatDBWith(b *testing.B, cold bool, cfg database.Config) *benchDB {
+	b.Helper()
+	d := openBenchDBWith(b, cfg)
+	d.exec("root", systable.RoleSystem, `CREATE NAMESPACE bench;
+		CREATE TABLE bench.messages (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), conversation_id BIGINT, role TEXT,
+			content TEXT, created_at TIMESTAMP DEFAULT NOW());
+		CREATE TABLE bench.writes (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), conversation_id BIGINT, role TEXT,
+			content TEXT, created_at TIMESTAMP DEFAULT NOW())`)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var sb strings.Builder
+	for i := 1; i <= chatRows; {
+		sb.Reset()
+		sb.WriteString("INSERT INTO bench.messages (id, conversation_id, role, content) VALUES ")
+		for j := 0; j < 500 && i <= chatRows; j, i = j+1, i+1 {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			role := "user"
+			if i%2 == 0 {
+				role = "assistant"
+			}
+			fmt.Fprintf(&sb, "(%d, %d, '%s', '%s')", i, rng.IntN(chatConvs)+1, role, chatText(rng))
+		}
+		d.exec("alice", systable.RoleUser, sb.String())
+	}
+	if cold {
+		res := d.exec("root", systable.RoleSystem, "STORAGE FLUSH TABLE bench.messages")
+		d.waitJob(res[0].Rows[0][0].(string))
+	}
+	return d
+}
+
+func chatText(rng *rand.Rand) string {
+	const words = "the quick brown fox jumps over a lazy dog while we talk about plans for dinner tonight "
+	n := 40 + rng.IntN(361)
+	var sb strings.Builder
+	for sb.Len() < n {
+		k := rng.IntN(len(words))
+		sb.WriteString(words[k:min(len(words), k+1+rng.IntN(12))])
+	}
+	return sb.String()[:n]
+}
+
+func (d *benchDB) waitJob(id string) {
+	d.b.Helper()
+	j, err := d.db.Jobs.Wait(context.Background(), id)
+	if err != nil || j.Status != systable.JobCompleted {
+		d.b.Fatalf("job %s: %v %+v", id, err, j)
+	}
+}
+
+func (d *benchDB) query(user string, sqlText string, params ...any) []executor.Result {
+	res, err := d.db.Executor.Execute(context.Background(), executor.Request{UserID: user, Role: systable.RoleUser,
+		SQL: sqlText, Params: params})
+	if err != nil {
+		d.b.Fatalf("%.80s: %v", sqlText, err)
+	}
+	return res
+}
+
+// BenchmarkChatReads: point lookup, the newest 50 messages, the newest 50
+// of one conversation, and the per-conversation aggregate, over the rows
+// all hot and all cold.
+func BenchmarkChatReads(b *testing.B) {
+	for _, tier := range []string{"hot", "cold"} {
+		b.Run(tier, func(b *testing.B) {
+			d := openChatDB(b, tier == "cold")
+			cases := []struct {
+				name   string
+				sql    string
+				params func(i int) []any
+				rows   int
+			}{
+				{"point", chatPoint, func(i int) []any { return []any{json.Number(fmt.Sprint(i*7919%chatRows + 1))} }, 1},
+				{"newest50", chatNewest, func(int) []any { return nil }, 50},
+				{"recent50", chatRecent, func(i int) []any { return []any{json.Number(fmt.Sprint(i%chatConvs + 1))} }, 50},
+				{"groupby", chatAggregate, func(int) []any { return nil }, chatConvs},
+			}
+			for _, c := range cases {
+				b.Run(c.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for i := 0; i < b.N; i++ {
+						res := d.query("alice", c.sql, c.params(i)...)
+						if len(res[0].Rows) != c.rows {
+							b.Fatalf("%s: %d rows, want %d", c.name, len(res[0].Rows), c.rows)
+						}
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkPlanCache: what the plan cache saves, per statement shape: a
+// primary-key lookup and an INSERT on the fast path, the same lookup
+// planned by the engine, and SELECT 1, each with the cache on and off.
+func BenchmarkPlanCache(b *testing.B) {
+	cases := []struct {
+		name, sql string
+		params    func(i int) []any
+	}{
+		{"point", chatPoint, func(i int) []any { return []any{json.Number(fmt.Sprint(i*7919%chatRows + 1))} }},
+		{"point_planned", chatPointPlanned, func(i int) []any { return []any{json.Number(fmt.Sprint(i*7919%chatRows + 1))} }},
+		{"insert", chatInsert, func(i int) []any { return []any{json.Number(fmt.Sprint(i%chatConvs + 1)), "user", "a new message"} }},
+		{"select1", "SELECT 1", func(int) []any { return nil }},
+	}
+	for _, cache := range []string{"on", "off"} {
+		b.Run("cache_"+cache, func(b *testing.B) {
+			var cfg database.Config
+			if cache == "off" {
+				cfg.PlanCache = engine.PlanCacheOptions{Entries: -1}
+			}
+			d := openChatDBWith(b, false, cfg)
+			for _, c := range cases {
+				b.Run(c.name, func(b *testing.B) {
+					b.ReportAllocs()
+					for i := 0; i < b.N; i++ {
+						d.query("alice", c.sql, c.params(i)...)
+					}
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkChatInsert: one INSERT with parameters, as the app sends it.
+func BenchmarkChatInsert(b *testing.B) {
+	d := openChatDB(b, false)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		d.query("alice", chatInsert, json.Number(fmt.Sprint(i%chatConvs+1)), "user", "a new message of typical length for a chat")
+	}
+}
