@@ -132,6 +132,10 @@ type groupScan struct {
 	fields []row.Field
 	boxed  []any
 	proj   *row.Projection
+
+	// charge holds the memory of a new group against the statement's
+	// budget, as the engine's grouping is charged (holders.go).
+	charge func(n int64) error
 }
 
 // gsCold is one cold file's side of the merge.
@@ -320,6 +324,12 @@ func (g *groupScan) selected(e sql.Expression) (gsSel, bool) {
 			s.op = gsSum
 		case "avg":
 			s.op = gsAvg
+		case "min":
+			// The engine's own MIN and MAX of a grouping by keys become
+			// KalamDB's (groupedExtremes); over integers they agree.
+			s.op = gsMin
+		case "max":
+			s.op = gsMax
 		default:
 			return s, false
 		}
@@ -444,6 +454,8 @@ func (g *groupScan) compute(ctx *sql.Context) error {
 	if err := g.open(ctx); err != nil {
 		return err
 	}
+	perGroup := groupOverhead + aggOverhead*int64(len(g.sels))
+	g.charge = func(key int64) error { return hold(ctx, "GROUP BY", perGroup+key) }
 	s := g.dt.shape
 	hot := g.hot
 	var hk, hv []byte
@@ -675,6 +687,9 @@ func (g *groupScan) add() error {
 	}
 	gr, ok := g.groups[string(g.key)]
 	if !ok {
+		if err := g.charge(int64(len(g.key))); err != nil {
+			return err
+		}
 		gr = g.newGroup()
 		for j, s := range g.sels {
 			if s.op == gsFirst {

@@ -11,7 +11,7 @@ import (
 )
 
 // sortByIndexRuleID identifies sortByIndex in the engine's traces.
-const sortByIndexRuleID analyzer.RuleId = 10_001
+const sortByIndexRuleID analyzer.RuleId = 10_003
 
 // installSortByIndex runs sortByIndex in the engine's once-after batch
 // right before the engine's own sort replacement, after filters have

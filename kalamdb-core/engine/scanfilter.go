@@ -27,8 +27,9 @@ import (
 // (integers compare the same in storage and in SQL), so a row that
 // passes the WHERE always passes them.
 
-// scanFiltersRuleID runs after strictCasts.
-const scanFiltersRuleID analyzer.RuleId = strictCastRuleID + 1
+// scanFiltersRuleID identifies pushScanFilters (KalamDB's rules are numbered
+// from 10,000, one number each).
+const scanFiltersRuleID analyzer.RuleId = 10_004
 
 // scanFilter bounds one integer user column: a row passes when its value
 // is not NULL and within [lo, hi].

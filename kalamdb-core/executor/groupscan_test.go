@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -148,6 +151,31 @@ func TestAggregatesDoNotAllocatePerRow(t *testing.T) {
 		t.Logf("cold=%v: %.0f allocations over 2,000 rows, %.0f over 8,000", cold, small, large)
 		if large-small > 300 {
 			t.Errorf("cold=%v: %.0f more allocations for 6,000 more rows", cold, large-small)
+		}
+	}
+}
+
+// TestGroupScanChargesItsGroups: a GROUP BY computed from storage charges
+// each group to the statement's memory budget, as the engine's grouping
+// does, hot and cold.
+func TestGroupScanChargesItsGroups(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 1 << 20})
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.g (id BIGINT PRIMARY KEY, c BIGINT)`)
+	for i := 0; i < 20_000; i += 1000 {
+		root.must(fmt.Sprintf("INSERT INTO app.g SELECT n, n %% 10 FROM (VALUES %s) v(n)", valuesFrom(i, 1000)))
+	}
+	for _, cold := range []bool{false, true} {
+		if cold {
+			flushTable(t, e, "app.g")
+		}
+		before := e.db.Engine.GroupScans()
+		root.failsNaming(apierror.ResourceLimitExceeded, "statement_memory_bytes", "SELECT id, count(*) FROM app.g GROUP BY id")
+		if e.db.Engine.GroupScans() == before {
+			t.Fatalf("cold=%v: the group scan did not run", cold)
+		}
+		if got := root.rows("SELECT c, count(*), max(id) FROM app.g GROUP BY c ORDER BY c LIMIT 2"); got != `[[0,2000,19990],[1,2000,19991]]` {
+			t.Fatalf("cold=%v: a few groups: %s", cold, got)
 		}
 	}
 }
