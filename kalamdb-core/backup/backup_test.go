@@ -2,6 +2,7 @@ package backup_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -166,6 +167,9 @@ func restoreFails(t *testing.T, root, loc, want string) {
 	}
 	if fs := files(t, filepath.Join(dst.dir, "storage")); len(fs) != 0 {
 		t.Fatalf("files left by a failed restore: %v", fs)
+	}
+	if _, err := os.Stat(filepath.Join(dst.dir, "storage", "app")); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("directories left by a failed restore: %v", err)
 	}
 	if _, ok := dst.db.Catalog.UserByName("alice"); ok {
 		t.Fatal("user alice created by a failed restore")

@@ -389,6 +389,9 @@ type sink struct {
 	st      cold.Storage
 	files   []File
 	created []string
+	// dirs are the directories of every file it began, committed or not:
+	// Create makes them.
+	dirs map[string]bool
 }
 
 type sinkFile struct {
@@ -401,6 +404,12 @@ type sinkFile struct {
 }
 
 func (s *sink) create(ctx context.Context, p string) (*sinkFile, error) {
+	if s.dirs == nil {
+		s.dirs = map[string]bool{}
+	}
+	for d := path.Dir(p); d != "." && d != ""; d = path.Dir(d) {
+		s.dirs[d] = true
+	}
 	pf, err := s.st.Create(ctx, p)
 	if err != nil {
 		return nil, err
@@ -437,15 +446,11 @@ func (f *sinkFile) abort() {
 // discard removes every file the backup wrote and then the directories
 // they were in, deepest first (rmdir: anything else is left).
 func (s *sink) discard(ctx context.Context) {
-	dirs := map[string]bool{}
 	for _, p := range s.created {
 		_ = s.st.Remove(ctx, p)
-		for d := path.Dir(p); d != "." && d != ""; d = path.Dir(d) {
-			dirs[d] = true
-		}
 	}
-	removeDirs(ctx, s.st, dirs)
-	s.created, s.files = nil, nil
+	removeDirs(ctx, s.st, s.dirs)
+	s.created, s.files, s.dirs = nil, nil, nil
 }
 
 // removeDirs removes the empty ones of dirs, deepest first.

@@ -388,6 +388,12 @@ func (r *restorer) copyIn(ctx context.Context, src *source, from string, fsys co
 		return err
 	}
 	defer in.Close()
+	if r.files[fsys] == nil {
+		r.files[fsys] = map[string]bool{}
+	}
+	// Recorded before Create, which makes the directories, and before
+	// Commit: a commit that fails after publishing must still be undone.
+	r.files[fsys][to] = true
 	w, err := fsys.Create(ctx, to)
 	if err != nil {
 		return err
@@ -396,12 +402,6 @@ func (r *restorer) copyIn(ctx context.Context, src *source, from string, fsys co
 		_ = w.Abort()
 		return err
 	}
-	if r.files[fsys] == nil {
-		r.files[fsys] = map[string]bool{}
-	}
-	// Recorded before Commit: a commit that fails after publishing must
-	// still be undone.
-	r.files[fsys][to] = true
 	if err := w.Commit(); err != nil {
 		return err
 	}
