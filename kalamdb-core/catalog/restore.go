@@ -66,13 +66,18 @@ func (c *Catalog) PlanUsers(users []*systable.User, owners []string) (*UserPlan,
 	p := &UserPlan{IDs: map[string]string{}, Existing: map[string]string{}}
 	known := map[string]bool{}
 	taken := map[string]bool{}
+	names := map[string]bool{}
 	sorted := append([]*systable.User(nil), users...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].UserID < sorted[j].UserID })
 	for _, u := range sorted {
 		if err := keyenc.ValidateUserID(u.UserID); err != nil {
 			return nil, apierror.New(apierror.InvalidInput, "backup user id %q: %v", u.UserID, err)
 		}
-		known[u.UserID] = true
+		name := FoldUserName(u.Username)
+		if known[u.UserID] || names[name] || keyenc.ValidateUserID(name) != nil {
+			return nil, apierror.New(apierror.InvalidInput, "backup user %q (%s) is invalid or listed twice", u.Username, u.UserID)
+		}
+		known[u.UserID], names[name] = true, true
 		if here, ok := snap.UserByName(u.Username); ok {
 			p.IDs[u.UserID] = here.UserID
 			p.Existing[here.UserID] = here.Username
@@ -94,6 +99,9 @@ func (c *Catalog) PlanUsers(users []*systable.User, owners []string) (*UserPlan,
 	for _, o := range owners {
 		if known[o] {
 			continue
+		}
+		if err := keyenc.ValidateUserID(o); err != nil {
+			return nil, apierror.New(apierror.InvalidInput, "backup partition owner %q: %v", o, err)
 		}
 		if _, ok := snap.users[o]; ok || taken[o] {
 			return nil, apierror.New(apierror.AlreadyExists,
