@@ -144,7 +144,12 @@ func TestRestoreIntoExistingNamespaceChangesNothing(t *testing.T) {
 // job (or the statement) to fail saying want; nothing may be left.
 func restoreFails(t *testing.T, root, loc, want string) {
 	t.Helper()
-	dst := newServer(t, root)
+	checkRestoreFails(t, newServer(t, root), loc, want)
+}
+
+// checkRestoreFails is restoreFails on a given server.
+func checkRestoreFails(t *testing.T, dst *server, loc, want string) {
+	t.Helper()
 	res, err := dst.exec("RESTORE DATABASE app FROM '" + loc + "'")
 	if err == nil {
 		j, werr := dst.db.Jobs.Wait(t.Context(), res[0].Rows[0][0].(string))

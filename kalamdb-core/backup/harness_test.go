@@ -27,8 +27,10 @@ type server struct {
 	dir        string
 	backupRoot string
 	faults     *cold.Faults
-	kv         *kv.DB
-	db         *database.Database
+	// storageFaults inject failures into the tables' storages.
+	storageFaults *cold.Faults
+	kv            *kv.DB
+	db            *database.Database
 }
 
 func newServer(t *testing.T, backupRoot string) *server {
@@ -47,7 +49,7 @@ func (s *server) open() {
 	}
 	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: s.dir + "/storage",
 		DataDir: s.dir, StorageRoots: []string{s.dir + "/storages"}, BackupRoots: []string{s.backupRoot},
-		BackupFaults: s.faults, ObsoleteFileGrace: time.Nanosecond})
+		BackupFaults: s.faults, StorageFaults: s.storageFaults, ObsoleteFileGrace: time.Nanosecond})
 	if err != nil {
 		s.t.Fatal(err)
 	}

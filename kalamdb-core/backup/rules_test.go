@@ -215,3 +215,24 @@ func TestBackupIsConsistentWhileCompactionAndWritesRun(t *testing.T) {
 		t.Fatalf("restored:\n%s\nwant (as of the snapshot):\n%s", got, want)
 	}
 }
+
+// A disk that fills up while a restore copies the Parquet files fails it
+// and leaves nothing of it (restoreFails checks).
+func TestRestoreFullDiskRestoresNothing(t *testing.T) {
+	root := t.TempDir()
+	s := newServer(t, root)
+	fill(s)
+	s.mustJob("BACKUP DATABASE app TO 'b'")
+	var copied atomic.Int64
+	dst := &server{t: t, dir: t.TempDir(), backupRoot: root}
+	store := func(p string, n int) error {
+		if strings.HasSuffix(p, ".parquet") && copied.Add(1) > 2 {
+			return errors.New("no space left on device")
+		}
+		return nil
+	}
+	dst.storageFaults = &cold.Faults{Write: store}
+	dst.open()
+	t.Cleanup(dst.close)
+	checkRestoreFails(t, dst, "b", "no space left on device")
+}
