@@ -56,8 +56,9 @@ declare -A allowed=(
   [tier]='catalog cold ids jobs row schema tables txn'
   [engine]='authz catalog cold ids regex row schema tables tier txn'
   [live]='authz catalog engine row schema tier txn'
-  [executor]='authz catalog engine jobs schema tier txn'
-  [database]='catalog cold engine executor ids jobs live streams tables tier txn'
+  [backup]='catalog cold jobs row schema tier txn'
+  [executor]='authz backup catalog engine jobs schema tier txn'
+  [database]='backup catalog cold engine executor ids jobs live streams tables tier txn'
   [conformance]=''
   [examples/embedded]='database executor'
 )

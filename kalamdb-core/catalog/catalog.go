@@ -68,6 +68,9 @@ type Catalog struct {
 
 	mu  sync.Mutex // serialises changes
 	cur atomic.Pointer[Snapshot]
+	// restoring are the namespaces a restore has reserved (under mu):
+	// nothing else may create them until it commits or gives up.
+	restoring map[string]bool
 }
 
 // DropWork adds a caller's own changes for a table being dropped (the
@@ -91,7 +94,7 @@ func Open(db *kv.DB, o Options) (*Catalog, error) {
 	if o.BcryptCost == 0 {
 		o.BcryptCost = bcrypt.DefaultCost
 	}
-	c := &Catalog{db: db, opts: o}
+	c := &Catalog{db: db, opts: o, restoring: map[string]bool{}}
 	var err error
 	if c.namespaces, err = systable.Open(db, systable.Namespaces); err != nil {
 		return nil, err

@@ -23,6 +23,9 @@ func (c *Catalog) CreateNamespace(name string, ifNotExists bool) (bool, error) {
 		}
 		return false, apierror.New(apierror.AlreadyExists, "namespace %s already exists", name)
 	}
+	if c.restoring[name] {
+		return false, apierror.New(apierror.AlreadyExists, "namespace %s is being restored from a backup", name)
+	}
 	now := c.opts.Now().UTC()
 	ns := &systable.Namespace{NamespaceID: name, CreatedAt: now, UpdatedAt: now}
 	var b kv.Batch

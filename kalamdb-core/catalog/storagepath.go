@@ -186,3 +186,61 @@ func (c *Catalog) StorageProblems() []StorageProblem {
 	}
 	return out
 }
+
+// BackupPath resolves the location of a backup (BACKUP ... TO, RESTORE
+// ... FROM) to an absolute directory and checks it: inside one of roots (a
+// relative location is resolved against the first), and apart from what
+// the server owns, like a storage: neither the data directory nor
+// containing it, not overlapping the RocksDB directory or any filesystem
+// storage (a backup written into a storage could be taken for, or deleted
+// as, its files).
+func (c *Catalog) BackupPath(location string, roots []string) (string, error) {
+	if len(roots) == 0 {
+		return "", apierror.New(apierror.PermissionDenied, "backups are disabled: the server has no [backup] allowed_roots")
+	}
+	p := location
+	if !filepath.IsAbs(p) {
+		base, err := filepath.Abs(roots[0])
+		if err != nil {
+			return "", apierror.Wrap(apierror.InternalError, err, "allowed backup root")
+		}
+		p = filepath.Join(base, p)
+	}
+	p, err := resolvePath(filepath.Clean(p))
+	if err != nil {
+		return "", apierror.New(apierror.InvalidInput, "backup location %q cannot be resolved: %v", location, err)
+	}
+	inRoot := false
+	for _, root := range roots {
+		if r, err := resolvePath(root); err == nil && within(p, r) && p != r {
+			inRoot = true
+		}
+	}
+	if !inRoot {
+		return "", apierror.New(apierror.PermissionDenied,
+			"backup location %q is outside the directories this server allows backups in (its [backup] allowed_roots setting; a backup goes into a directory of its own inside one)", location)
+	}
+	if dd := c.opts.Storage.DataDir; dd != "" {
+		if d, err := resolvePath(dd); err == nil && within(d, p) {
+			return "", apierror.New(apierror.InvalidInput, "backup location %q is or contains the server's data directory", location)
+		}
+	}
+	if rocks := c.db.Path(); rocks != "" {
+		if r, err := resolvePath(rocks); err == nil && overlap(p, r) {
+			return "", apierror.New(apierror.InvalidInput, "backup location %q overlaps the server's RocksDB directory", location)
+		}
+	}
+	for _, o := range c.cur.Load().Storages() {
+		if o.StorageType != StorageFilesystem || o.BaseDirectory == "" {
+			continue
+		}
+		op, err := resolvePath(o.BaseDirectory)
+		if err != nil {
+			op = filepath.Clean(o.BaseDirectory)
+		}
+		if overlap(p, op) {
+			return "", apierror.New(apierror.InvalidInput, "backup location %q overlaps storage %s", location, o.StorageID)
+		}
+	}
+	return p, nil
+}

@@ -21,6 +21,7 @@ import (
 
 	"go.uber.org/fx"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/backup"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
@@ -52,7 +53,11 @@ type Config struct {
 	// storage; relative PATHs resolve against the first. Empty: anywhere
 	// that overlaps neither the server's directories nor another storage.
 	StorageRoots []string
-	Limits       executor.Limits
+	// BackupRoots are where BACKUP DATABASE may write and RESTORE
+	// DATABASE read backups; relative locations resolve against the
+	// first. Empty: backups are refused.
+	BackupRoots []string
+	Limits      executor.Limits
 	// StatementLimits bound the time and memory of every statement.
 	StatementLimits engine.Limits
 	// DisableFastPath sends every statement through the query planner.
@@ -72,6 +77,8 @@ type Config struct {
 	Failpoint func(point string)
 	// StorageFaults injects storage failures (tests only).
 	StorageFaults *cold.Faults
+	// BackupFaults injects failures into backup writes (tests only).
+	BackupFaults *cold.Faults
 	// ObsoleteFileGrace is how long files replaced by a compaction stay
 	// for statements already reading them (0: the tiers' default).
 	ObsoleteFileGrace time.Duration
@@ -95,6 +102,7 @@ type Database struct {
 	Tier     *tier.Manager
 	Engine   *engine.Engine
 	Executor *executor.Executor
+	Backups  *backup.Service
 	Jobs     *jobs.Manager
 	Txns     *txn.Manager
 	Live     *live.Manager
@@ -153,8 +161,13 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("start live queries: %w", err)
 	}
-	x := executor.New(executor.Deps{Catalog: cat, Engine: eng, Tier: tm, Jobs: jm, Txns: txns, Live: lm}, cfg.Limits)
-	return &Database{Catalog: cat, Tier: tm, Engine: eng, Executor: x, Jobs: jm, Txns: txns, Live: lm, Streams: sweeper,
+	backups, err := backup.New(backup.Options{DB: db, Catalog: cat, Tier: tm, Jobs: jm, Txns: txns,
+		Opener: &backup.LocalOpener{Catalog: cat, Roots: cfg.BackupRoots, Faults: cfg.BackupFaults}})
+	if err != nil {
+		return nil, err
+	}
+	x := executor.New(executor.Deps{Catalog: cat, Engine: eng, Tier: tm, Jobs: jm, Txns: txns, Live: lm, Backups: backups}, cfg.Limits)
+	return &Database{Catalog: cat, Tier: tm, Engine: eng, Executor: x, Backups: backups, Jobs: jm, Txns: txns, Live: lm, Streams: sweeper,
 		interrupted: interrupted, cfg: cfg}, nil
 }
 

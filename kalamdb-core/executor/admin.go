@@ -21,6 +21,9 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st
 	if res, handled, err := x.runIndex(ctx, b, p, st); handled {
 		return res, err
 	}
+	if res, handled, err := x.runBackup(ctx, p, st); handled {
+		return res, err
+	}
 	switch s := st.(type) {
 	case *dialect.CreateNamespace:
 		created, err := x.cat.CreateNamespace(s.Name, s.IfNotExists)

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/backup"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
@@ -59,6 +60,7 @@ type Executor struct {
 	limits    Limits
 	live      LiveQueries
 	passwords PasswordVerifier
+	backups   *backup.Service
 }
 
 // Deps are the parts of the database the executor runs statements with.
@@ -71,11 +73,14 @@ type Deps struct {
 	Txns    *txn.Manager
 	// Live ends live queries for KILL LIVE QUERY (nil: there are none).
 	Live LiveQueries
+	// Backups runs BACKUP, RESTORE and SHOW BACKUPS (nil: they are
+	// refused as not enabled).
+	Backups *backup.Service
 }
 
 // New returns an Executor.
 func New(d Deps, limits Limits) *Executor {
-	return &Executor{cat: d.Catalog, eng: d.Engine, tier: d.Tier, jobs: d.Jobs, txns: d.Txns, live: d.Live,
+	return &Executor{cat: d.Catalog, eng: d.Engine, tier: d.Tier, jobs: d.Jobs, txns: d.Txns, live: d.Live, backups: d.Backups,
 		limits: limits.withDefaults(), passwords: catalogPasswords{d.Catalog}}
 }
 

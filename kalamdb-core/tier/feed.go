@@ -6,23 +6,12 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
-// FeedSnapshot is the snapshot of a partition feed (OpenPartitionFeed).
-// Besides the RocksDB snapshot it pins the Parquet files of the manifests
-// it sees, however long it stays open. Close releases both.
-type FeedSnapshot struct {
-	*kv.Snapshot
-	release func()
-}
-
-// Close releases the snapshot and its files. It is safe to call more
-// than once.
-func (s *FeedSnapshot) Close() error {
-	s.release()
-	return s.Snapshot.Close()
-}
+// FeedSnapshot is the snapshot of a partition feed (OpenPartitionFeed):
+// it pins the Parquet files of the manifests it sees, however long it
+// stays open.
+type FeedSnapshot = PinnedSnapshot
 
 // OpenPartitionFeed runs register (which adds a subscriber to the change
 // feed) while no commit to the partition can be in flight, then takes a
@@ -37,12 +26,10 @@ func (m *Manager) OpenPartitionFeed(t *catalog.Table, userID string, register fu
 	}
 	unlock := m.locks.Lock(txn.Partition{Family: t.Family, Owner: t.PartitionOwner(userID)})
 	defer unlock()
-	release := m.obsolete.pin()
 	register()
-	snap, err := m.db.NewSnapshot()
+	snap, err := m.OpenPinnedSnapshot()
 	if err != nil {
-		release()
 		return nil, fmt.Errorf("open feed of %s.%s: %w", t.Meta.NamespaceID, t.Meta.TableName, err)
 	}
-	return &FeedSnapshot{Snapshot: snap, release: release}, nil
+	return snap, nil
 }

@@ -59,6 +59,7 @@ type Manager struct {
 	sink     Sink
 	tables   *tables.Registry
 	counters *kv.ColumnFamily
+	seq      *ids.Snowflake
 }
 
 // Open returns the transaction manager of db.
@@ -74,7 +75,19 @@ func Open(db *kv.DB, o Options) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("txn: %w", err)
 	}
-	return &Manager{db: db, locks: o.Locks, lease: lease, cold: o.Cold, sink: o.Sink, tables: o.Tables, counters: counters}, nil
+	return &Manager{db: db, locks: o.Locks, lease: lease, cold: o.Cold, sink: o.Sink, tables: o.Tables, counters: counters, seq: o.Seq}, nil
+}
+
+// CoverSeq makes b carry what keeps _seq above maxSeq, a _seq written
+// without a commit (a restore): the generator issues ids above maxSeq from
+// now on, and b carries the lease when maxSeq passes it, so that holds
+// after a restart too. The caller must call done after writing b, saying
+// whether the write succeeded.
+func (m *Manager) CoverSeq(b *kv.Batch, maxSeq int64) (done func(written bool)) {
+	// Observed before b is written: a commit racing the restore gets a
+	// _seq above every restored one, even before they are visible.
+	m.seq.Observe(maxSeq)
+	return m.lease.cover(b, maxSeq)
 }
 
 // Begin starts a transaction.

@@ -393,10 +393,10 @@ func TestReferenceForms(t *testing.T) {
 	if c := parseAs[*StorageCheck](t, "STORAGE CHECK local EXTENDED"); c.ID != "local" {
 		t.Fatalf("STORAGE CHECK EXTENDED: %+v", c)
 	}
-	if b := parseAs[*BackupDatabase](t, "BACKUP DATABASE IF EXISTS app TO '/b'"); b.Namespace != "app" || b.Path != "/b" {
+	if b := parseAs[*BackupDatabase](t, "BACKUP DATABASE IF EXISTS app TO '/b'"); b.Namespace != "app" || b.Path != "/b" || !b.IfExists {
 		t.Fatalf("BACKUP IF EXISTS: %+v", b)
 	}
-	if r := parseAs[*RestoreDatabase](t, "RESTORE DATABASE IF NOT EXISTS app FROM '/b'"); r.Namespace != "app" {
+	if r := parseAs[*RestoreDatabase](t, "RESTORE DATABASE IF NOT EXISTS app FROM '/b'"); r.Namespace != "app" || !r.IfNotExists {
 		t.Fatalf("RESTORE IF NOT EXISTS: %+v", r)
 	}
 	if s := parseAs[*ShowBackup](t, "SHOW BACKUPS FOR DATABASE app"); s.Namespace != "app" {

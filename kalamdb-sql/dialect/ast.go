@@ -602,20 +602,22 @@ type KillLiveQuery struct {
 
 func (*KillLiveQuery) Kind() Kind { return KindKillLiveQuery }
 
-// BackupDatabase is BACKUP DATABASE ns TO '/path'.
+// BackupDatabase is BACKUP DATABASE [IF EXISTS] ns TO '/path'.
 type BackupDatabase struct {
 	base
 	Namespace string
 	Path      string
+	IfExists  bool
 }
 
 func (*BackupDatabase) Kind() Kind { return KindBackupDatabase }
 
-// RestoreDatabase is RESTORE DATABASE ns FROM '/path'.
+// RestoreDatabase is RESTORE DATABASE [IF NOT EXISTS] ns FROM '/path'.
 type RestoreDatabase struct {
 	base
-	Namespace string
-	Path      string
+	Namespace   string
+	Path        string
+	IfNotExists bool
 }
 
 func (*RestoreDatabase) Kind() Kind { return KindRestoreDatabase }

@@ -626,7 +626,7 @@ func (p *parser) parseBackup() (Statement, error) {
 	p.i++ // BACKUP
 	st := &BackupDatabase{base: base{p.stmtText}}
 	var err error
-	if st.Namespace, st.Path, err = p.databaseAndPath("TO", p.acceptIfExists); err != nil {
+	if st.Namespace, st.Path, st.IfExists, err = p.databaseAndPath("TO", p.acceptIfExists); err != nil {
 		return nil, err
 	}
 	return st, nil
@@ -637,32 +637,30 @@ func (p *parser) parseRestore() (Statement, error) {
 	p.i++ // RESTORE
 	st := &RestoreDatabase{base: base{p.stmtText}}
 	var err error
-	if st.Namespace, st.Path, err = p.databaseAndPath("FROM", p.acceptIfNotExists); err != nil {
+	if st.Namespace, st.Path, st.IfNotExists, err = p.databaseAndPath("FROM", p.acceptIfNotExists); err != nil {
 		return nil, err
 	}
 	return st, nil
 }
 
-// databaseAndPath parses DATABASE [IF [NOT] EXISTS] ns prep 'path'. The
-// IF clause is KalamDB's; as this server runs neither statement, its
-// value is not kept.
-func (p *parser) databaseAndPath(prep string, ifClause func() (bool, error)) (ns, path string, err error) {
+// databaseAndPath parses DATABASE [IF [NOT] EXISTS] ns prep 'path'.
+func (p *parser) databaseAndPath(prep string, ifClause func() (bool, error)) (ns, path string, ifClauseSet bool, err error) {
 	if err = p.expectKeyword("DATABASE"); err != nil {
-		return "", "", err
+		return "", "", false, err
 	}
-	if _, err = ifClause(); err != nil {
-		return "", "", err
+	if ifClauseSet, err = ifClause(); err != nil {
+		return "", "", false, err
 	}
 	if ns, err = p.name(nameNamespace); err != nil {
-		return "", "", err
+		return "", "", false, err
 	}
 	if err = p.expectKeyword(prep); err != nil {
-		return "", "", err
+		return "", "", false, err
 	}
 	if path, err = p.nonEmptyString("backup path"); err != nil {
-		return "", "", err
+		return "", "", false, err
 	}
-	return ns, path, p.expectEnd()
+	return ns, path, ifClauseSet, p.expectEnd()
 }
 
 // parseShowBackup parses SHOW BACKUP FOR DATABASE ns after BACKUP.

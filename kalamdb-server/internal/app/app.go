@@ -106,6 +106,10 @@ func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 	if err != nil {
 		return database.Config{}, err
 	}
+	backupRoots, err := cfg.Backup.BackupRoots(dataDir)
+	if err != nil {
+		return database.Config{}, err
+	}
 	return database.Config{
 		NodeID:             NodeNumber(cfg.Server.NodeID),
 		NodeName:           cfg.Server.NodeID,
@@ -118,6 +122,7 @@ func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 		StorageDir:         storageDir,
 		DataDir:            dataDir,
 		StorageRoots:       roots,
+		BackupRoots:        backupRoots,
 		Limits: executor.Limits{
 			MaxSQLBytes:    int(cfg.Limits.MaxSQLBytes),
 			MaxStatements:  cfg.Limits.MaxStatementsPerBatch,

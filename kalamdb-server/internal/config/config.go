@@ -33,6 +33,7 @@ const MinJWTSecretBytes = 32
 type Config struct {
 	Server    ServerConfig    `toml:"server"`
 	Storage   StorageConfig   `toml:"storage"`
+	Backup    BackupConfig    `toml:"backup"`
 	Auth      AuthConfig      `toml:"auth"`
 	Logging   LoggingConfig   `toml:"logging"`
 	Limits    LimitsConfig    `toml:"limits"`
@@ -108,19 +109,43 @@ const DefaultStoragesDir = "storages"
 
 // StorageRoots returns the allowed storage roots as absolute paths.
 func (s StorageConfig) StorageRoots() ([]string, error) {
-	roots := s.AllowedRoots
+	return absRoots("storage.allowed_roots", s.AllowedRoots, filepath.Join(s.DataDir, DefaultStoragesDir))
+}
+
+// absRoots returns roots (or, when empty, the default one) as absolute
+// paths.
+func absRoots(key string, roots []string, def string) ([]string, error) {
 	if len(roots) == 0 {
-		roots = []string{filepath.Join(s.DataDir, DefaultStoragesDir)}
+		roots = []string{def}
 	}
 	out := make([]string, len(roots))
 	for i, r := range roots {
 		abs, err := filepath.Abs(r)
 		if err != nil {
-			return nil, fmt.Errorf("storage.allowed_roots: %w", err)
+			return nil, fmt.Errorf("%s: %w", key, err)
 		}
 		out[i] = abs
 	}
 	return out, nil
+}
+
+// BackupConfig is the [backup] section.
+type BackupConfig struct {
+	// AllowedRoots are the directories BACKUP DATABASE may write backups
+	// in and RESTORE DATABASE read them from (each backup is a directory
+	// inside one); a relative location is resolved against the first.
+	// Empty means DefaultBackupsDir under the data directory.
+	AllowedRoots []string `toml:"allowed_roots"`
+}
+
+// DefaultBackupsDir is the allowed backup root, under the data directory,
+// when [backup] allowed_roots is empty.
+const DefaultBackupsDir = "backups"
+
+// BackupRoots returns the allowed backup roots as absolute paths; dataDir
+// is the [storage] data_dir.
+func (b BackupConfig) BackupRoots(dataDir string) ([]string, error) {
+	return absRoots("backup.allowed_roots", b.AllowedRoots, filepath.Join(dataDir, DefaultBackupsDir))
 }
 
 // AuthConfig is the [auth] section.
@@ -277,6 +302,7 @@ func Default() Config {
 			JobWorkers:         2,
 			AllowedRoots:       []string{},
 		},
+		Backup: BackupConfig{AllowedRoots: []string{}},
 		Auth: AuthConfig{
 			AccessTokenTTL:       time.Hour,
 			RefreshTokenTTL:      7 * 24 * time.Hour,
@@ -394,6 +420,11 @@ func (c *Config) Validate() error {
 	for _, r := range c.Storage.AllowedRoots {
 		if strings.TrimSpace(r) == "" {
 			bad("storage.allowed_roots", "must not contain an empty path")
+		}
+	}
+	for _, r := range c.Backup.AllowedRoots {
+		if strings.TrimSpace(r) == "" {
+			bad("backup.allowed_roots", "must not contain an empty path")
 		}
 	}
 

@@ -504,3 +504,21 @@ func TestEnsureJWTSecretRefusesTruncatedFile(t *testing.T) {
 		t.Fatal("a 3-byte secret file was accepted")
 	}
 }
+
+func TestBackupRoots(t *testing.T) {
+	cfg := Default()
+	if got, err := cfg.Backup.BackupRoots("/var/lib/kalamdb"); err != nil || !reflect.DeepEqual(got, []string{"/var/lib/kalamdb/backups"}) {
+		t.Errorf("default roots: %v, %v", got, err)
+	}
+	loaded, err := Load("", mapEnv(map[string]string{"KALAMDB_BACKUP_ALLOWED_ROOTS": "/mnt/b1:/mnt/b2"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := loaded.Backup.BackupRoots("/d"); err != nil || !reflect.DeepEqual(got, []string{"/mnt/b1", "/mnt/b2"}) {
+		t.Errorf("configured roots: %v, %v", got, err)
+	}
+	cfg.Backup.AllowedRoots = []string{""}
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "backup.allowed_roots") {
+		t.Errorf("an empty root accepted: %v", err)
+	}
+}

@@ -1,0 +1,514 @@
+package backup
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// Options configure a Service.
+type Options struct {
+	DB      *kv.DB
+	Catalog *catalog.Catalog
+	Tier    *tier.Manager
+	Jobs    *jobs.Manager
+	Txns    *txn.Manager
+	// Opener opens backup locations. Required.
+	Opener Opener
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// AfterSnapshot, when set, runs once a backup has its snapshot and
+	// before it copies anything (tests run compactions there).
+	AfterSnapshot func()
+}
+
+// Service runs backups and restores of namespaces and keeps the registry
+// of backups taken (SHOW BACKUPS).
+type Service struct {
+	o        Options
+	registry *kv.ColumnFamily
+}
+
+// registryFamily holds one JSON Record per backup taken.
+const registryFamily = "system_backups"
+
+// New returns the backup service.
+func New(o Options) (*Service, error) {
+	if o.DB == nil || o.Catalog == nil || o.Tier == nil || o.Jobs == nil || o.Txns == nil || o.Opener == nil {
+		return nil, errors.New("backup: DB, Catalog, Tier, Jobs, Txns and Opener are required")
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	cf, err := o.DB.ColumnFamily(registryFamily)
+	if err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	return &Service{o: o, registry: cf}, nil
+}
+
+// jobKey makes backups and restores of one namespace run one at a time.
+func jobKey(ns string) string { return "backup-namespace:" + ns }
+
+// SubmitBackup checks the namespace and the location and starts a backup
+// job; it returns the job id.
+func (s *Service) SubmitBackup(ns, location string) (string, error) {
+	if _, ok := s.o.Catalog.Snapshot().Namespace(ns); !ok {
+		return "", apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", ns)
+	}
+	if err := s.o.Opener.Check(location); err != nil {
+		return "", err
+	}
+	return s.o.Jobs.Submit(jobs.Spec{Type: jobs.TypeBackup, NamespaceID: ns, Key: jobKey(ns),
+		Parameters: map[string]string{"location": location}},
+		func(ctx context.Context, p *jobs.Progress) (any, error) {
+			man, err := s.Backup(ctx, ns, location, p)
+			if err != nil {
+				return nil, err
+			}
+			return summary(man, location), nil
+		})
+}
+
+// Result is a backup or restore job's result.
+type Result struct {
+	Namespace string `json:"namespace"`
+	Location  string `json:"location"`
+	Tables    int    `json:"tables"`
+	Rows      int64  `json:"rows"`
+	Bytes     int64  `json:"bytes"`
+	Files     int    `json:"files"`
+	Users     int    `json:"users"`
+	// UsersCreated and UsersMapped are a restore's: accounts created, and
+	// backup users whose rows went to an existing account of that name.
+	UsersCreated int   `json:"users_created,omitempty"`
+	UsersMapped  int   `json:"users_mapped,omitempty"`
+	MaxSeq       int64 `json:"max_seq"`
+}
+
+func summary(man *Manifest, location string) *Result {
+	return &Result{Namespace: man.Namespace, Location: location, Tables: len(man.Tables), Rows: man.Rows,
+		Bytes: man.Bytes, Files: len(man.Files), Users: man.Users, MaxSeq: man.MaxSeq}
+}
+
+// Backup writes a backup of namespace ns to location (see the package
+// doc). On failure everything it wrote is removed.
+func (s *Service) Backup(ctx context.Context, ns, location string, p *jobs.Progress) (man *Manifest, err error) {
+	st, discardDir, err := s.o.Opener.Create(ctx, location)
+	if err != nil {
+		return nil, err
+	}
+	out := &sink{st: st}
+	defer func() {
+		if err != nil {
+			out.discard(context.WithoutCancel(ctx))
+			discardDir()
+			return
+		}
+		_ = st.Close()
+	}()
+	man, err = s.write(ctx, ns, out, p)
+	if err != nil {
+		return nil, fmt.Errorf("backup of %s to %s: %w", ns, location, err)
+	}
+	if err = s.record(man, location); err != nil {
+		return nil, fmt.Errorf("backup of %s to %s: %w", ns, location, err)
+	}
+	return man, nil
+}
+
+// write takes the snapshot and writes every file of the backup, backup.json
+// last.
+func (s *Service) write(ctx context.Context, ns string, out *sink, p *jobs.Progress) (*Manifest, error) {
+	snap, err := s.o.Tier.OpenPinnedSnapshot()
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Close()
+	if s.o.AfterSnapshot != nil {
+		s.o.AfterSnapshot()
+	}
+	cat, err := s.readCatalog(snap.Snapshot, ns)
+	if err != nil {
+		return nil, err
+	}
+	man := &Manifest{Format: FormatVersion, Product: product, Namespace: ns, CreatedAt: s.o.Now().UTC(), Views: len(cat.Views)}
+	owners := map[string]bool{}
+	for _, v := range cat.Views {
+		owners[v.CreatedBy] = true
+	}
+	for _, m := range cat.Tables {
+		sum := TableSummary{Name: m.TableName, Type: string(m.TableType)}
+		if err := s.writeHot(ctx, snap.Snapshot, m, out, &sum, owners, &man.MaxSeq, p); err != nil {
+			return nil, err
+		}
+		if err := s.writeIndex(ctx, snap.Snapshot, m, out, &sum); err != nil {
+			return nil, err
+		}
+		if err := s.readCounters(snap.Snapshot, m, cat); err != nil {
+			return nil, err
+		}
+		man.Tables = append(man.Tables, sum)
+	}
+	// Manifests at the snapshot list files the pin keeps: copy them.
+	for _, mf := range cat.Manifests {
+		sum := summaryOf(man, mf.TableName)
+		m := tableMeta(cat, mf.TableName)
+		if sum == nil || m == nil {
+			return nil, fmt.Errorf("manifest %s has no table", mf.ManifestID)
+		}
+		if mf.UserID != "" {
+			owners[mf.UserID] = true
+		}
+		if err := s.copyFiles(ctx, m, mf, out, sum, &man.MaxSeq, p); err != nil {
+			return nil, err
+		}
+	}
+	delete(owners, "")
+	if err := s.readUsers(snap.Snapshot, owners, cat); err != nil {
+		return nil, err
+	}
+	man.Users = len(cat.Users)
+	if err := writeJSON(ctx, out, catalogName, cat); err != nil {
+		return nil, err
+	}
+	for _, t := range man.Tables {
+		man.Rows += t.HotVersions + t.ColdRows
+	}
+	for _, f := range out.files {
+		man.Bytes += f.Size
+	}
+	man.Files = append([]File(nil), out.files...)
+	sort.Slice(man.Files, func(i, j int) bool { return man.Files[i].Path < man.Files[j].Path })
+	if err := writeJSON(ctx, out, ManifestName, man); err != nil {
+		return nil, err
+	}
+	return man, nil
+}
+
+func summaryOf(man *Manifest, table string) *TableSummary {
+	for i := range man.Tables {
+		if man.Tables[i].Name == table {
+			return &man.Tables[i]
+		}
+	}
+	return nil
+}
+
+func tableMeta(cat *catalogFile, table string) *systable.TableMeta {
+	for _, m := range cat.Tables {
+		if m.TableName == table {
+			return m
+		}
+	}
+	return nil
+}
+
+// readCatalog reads the namespace's system rows at the snapshot: the
+// namespace, its tables with every schema version, its views and its
+// partitions' manifests.
+func (s *Service) readCatalog(snap *kv.Snapshot, ns string) (*catalogFile, error) {
+	cat := &catalogFile{}
+	nss, err := scanJSON[systable.Namespace](s.o.DB, snap, systable.Namespaces.Family, "")
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nss {
+		if n.NamespaceID == ns {
+			cat.Namespace = n
+		}
+	}
+	if cat.Namespace == nil {
+		return nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", ns)
+	}
+	prefix := systable.TableID(ns, "")
+	if cat.Tables, err = scanJSON[systable.TableMeta](s.o.DB, snap, systable.Tables.Family, prefix); err != nil {
+		return nil, err
+	}
+	if cat.Schemas, err = scanJSON[systable.TableSchema](s.o.DB, snap, systable.TableSchemas.Family, prefix); err != nil {
+		return nil, err
+	}
+	if cat.Views, err = scanJSON[systable.View](s.o.DB, snap, systable.Views.Family, prefix); err != nil {
+		return nil, err
+	}
+	if cat.Manifests, err = scanJSON[systable.Manifest](s.o.DB, snap, systable.Manifests.Family, prefix); err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
+
+// scanJSON reads the JSON rows of a system family under a key prefix at
+// snap.
+func scanJSON[T any](db *kv.DB, snap *kv.Snapshot, family, prefix string) ([]*T, error) {
+	cf, ok := db.LookupColumnFamily(family)
+	if !ok {
+		return nil, nil
+	}
+	o := kv.PrefixOptions([]byte(prefix))
+	o.Snapshot = snap
+	it, err := cf.NewIter(o)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	var out []*T
+	for ok := it.First(); ok; ok = it.Next() {
+		v := new(T)
+		if err := json.Unmarshal(it.Value(), v); err != nil {
+			return nil, fmt.Errorf("read %s row %q: %w", family, it.Key(), err)
+		}
+		out = append(out, v)
+	}
+	return out, it.Error()
+}
+
+// ownerOf is the partition owner of a hot key of a table partitioned per
+// user: the user id before the separator.
+func ownerOf(key []byte) (string, bool) {
+	i := bytes.IndexByte(key, keyenc.PartitionSeparator)
+	if i <= 0 {
+		return "", false
+	}
+	return string(key[:i]), true
+}
+
+// writeHot copies the hot versions of a table, deleted ones included, as
+// they are stored: key (partition prefix and primary key) and row value
+// (schema version, _seq, _deleted, columns).
+func (s *Service) writeHot(ctx context.Context, snap *kv.Snapshot, m *systable.TableMeta, out *sink,
+	sum *TableSummary, owners map[string]bool, maxSeq *int64, p *jobs.Progress) error {
+	family := schema.FamilyName(m.TableType, m.NamespaceID, m.TableName)
+	cf, ok := s.o.DB.LookupColumnFamily(family)
+	if !ok {
+		return apierror.New(apierror.TableNotFound, "table %s was dropped during the backup", m.TableID)
+	}
+	perUser := m.TableType != dialect.TableTypeShared
+	return writeFamily(ctx, cf, snap, out, hotPath(m.TableName), func(k, v []byte) (bool, error) {
+		if m.TableType == dialect.TableTypeStream && keyenc.IsLegacyStreamKey(k) {
+			return false, nil // no owner: never read, swept at start
+		}
+		if perUser {
+			o, ok := ownerOf(k)
+			if !ok {
+				return false, fmt.Errorf("table %s: hot key without a user partition", m.TableID)
+			}
+			owners[o] = true
+		}
+		h, err := row.DecodeHeader(v)
+		if err != nil {
+			return false, fmt.Errorf("table %s: %w", m.TableID, err)
+		}
+		*maxSeq = max(*maxSeq, h.Seq)
+		sum.HotVersions++
+		if h.Deleted {
+			sum.HotDeleted++
+		}
+		p.AddRows(1)
+		return true, nil
+	})
+}
+
+// writeIndex copies a table's secondary index entries, which the snapshot
+// shows consistent with its rows.
+func (s *Service) writeIndex(ctx context.Context, snap *kv.Snapshot, m *systable.TableMeta, out *sink, sum *TableSummary) error {
+	if len(m.Indexes) == 0 {
+		return nil
+	}
+	cf, ok := s.o.DB.LookupColumnFamily(schema.IndexFamilyName(m.NamespaceID, m.TableName))
+	if !ok {
+		return nil
+	}
+	return writeFamily(ctx, cf, snap, out, indexPath(m.TableName), func(k, v []byte) (bool, error) {
+		sum.IndexEntries++
+		return true, nil
+	})
+}
+
+// writeFamily writes the pairs of a family at snap that keep accepts to a
+// record file.
+func writeFamily(ctx context.Context, cf *kv.ColumnFamily, snap *kv.Snapshot, out *sink, name string,
+	keep func(k, v []byte) (bool, error)) error {
+	it, err := cf.NewIter(kv.IterOptions{Snapshot: snap})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	f, err := out.create(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer f.abort()
+	w := newRecordWriter(f)
+	n := 0
+	for ok := it.First(); ok; ok = it.Next() {
+		if n++; n%1024 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		use, err := keep(it.Key(), it.Value())
+		if err != nil {
+			return err
+		}
+		if !use {
+			continue
+		}
+		if err := w.put(it.Key(), it.Value()); err != nil {
+			return fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	if err := it.Error(); err != nil {
+		return err
+	}
+	if err := w.finish(); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return f.commit()
+}
+
+// readCounters adds a table's buffered-row counters at snap.
+func (s *Service) readCounters(snap *kv.Snapshot, m *systable.TableMeta, cat *catalogFile) error {
+	if m.TableType == dialect.TableTypeStream {
+		return nil
+	}
+	cf, ok := s.o.DB.LookupColumnFamily(txn.CountersFamily)
+	if !ok {
+		return nil
+	}
+	prefix := keyenc.CounterPrefix(m.NamespaceID, m.TableName)
+	o := kv.PrefixOptions(prefix)
+	o.Snapshot = snap
+	it, err := cf.NewIter(o)
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for ok := it.First(); ok; ok = it.Next() {
+		n, ok := kv.DecodeCounter(it.Value())
+		if !ok {
+			continue
+		}
+		cat.Counters = append(cat.Counters, counter{Table: m.TableName, Owner: string(it.Key()[len(prefix):]), Value: n})
+	}
+	return it.Error()
+}
+
+// copyFiles copies the Parquet files of one partition's manifest and
+// rewrites the manifest to name them by their paths in the backup.
+func (s *Service) copyFiles(ctx context.Context, m *systable.TableMeta, mf *systable.Manifest, out *sink,
+	sum *TableSummary, maxSeq *int64, p *jobs.Progress) error {
+	st, ok := s.o.Catalog.Snapshot().Storage(m.StorageID)
+	if !ok {
+		return apierror.New(apierror.NotFound, "storage %s of table %s does not exist", m.StorageID, m.TableID)
+	}
+	fsys, err := s.o.Tier.Storage(st)
+	if err != nil {
+		return err
+	}
+	files := make([]systable.ManifestFile, len(mf.Files))
+	for i, f := range mf.Files {
+		dst := coldPath(m.TableName, mf.UserID, path.Base(f.Path))
+		n, err := copyFile(ctx, fsys, f.Path, out, dst)
+		if err != nil {
+			return fmt.Errorf("copy %s of table %s: %w", f.Path, m.TableID, err)
+		}
+		p.AddBytes(n)
+		sum.ColdRows += f.Rows
+		sum.ParquetFiles++
+		*maxSeq = max(*maxSeq, f.MaxSeq)
+		f.Path = dst
+		files[i] = f
+	}
+	mf.Files = files
+	return nil
+}
+
+// copyFile copies a file from a storage into the backup.
+func copyFile(ctx context.Context, fsys cold.Storage, src string, out *sink, dst string) (int64, error) {
+	h, err := fsys.Open(ctx, src)
+	if err != nil {
+		return 0, err
+	}
+	defer h.Close()
+	f, err := out.create(ctx, dst)
+	if err != nil {
+		return 0, err
+	}
+	defer f.abort()
+	n, err := io.Copy(f, &ctxReader{ctx: ctx, r: io.NewSectionReader(h, 0, h.Size())})
+	if err != nil {
+		return 0, err
+	}
+	return n, f.commit()
+}
+
+// ctxReader stops a long copy when its context ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// readUsers adds the rows of the users with ids in owners, as of snap
+// (password hashes included). An owner without a row (a dropped user)
+// has none.
+func (s *Service) readUsers(snap *kv.Snapshot, owners map[string]bool, cat *catalogFile) error {
+	users, err := scanJSON[systable.User](s.o.DB, snap, systable.Users.Family, "")
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		if owners[u.UserID] {
+			cat.Users = append(cat.Users, u)
+		}
+	}
+	owned := make([]string, 0, len(owners))
+	for o := range owners {
+		owned = append(owned, o)
+	}
+	sort.Strings(owned)
+	cat.Owners = owned
+	return nil
+}
+
+// writeJSON writes v as a JSON file of the backup.
+func writeJSON(ctx context.Context, out *sink, name string, v any) error {
+	raw, err := json.MarshalIndent(v, "", " ")
+	if err != nil {
+		return err
+	}
+	f, err := out.create(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer f.abort()
+	if _, err := f.Write(raw); err != nil {
+		return fmt.Errorf("write %s: %w", name, err)
+	}
+	return f.commit()
+}

@@ -1,0 +1,66 @@
+// Package backup owns BACKUP DATABASE, RESTORE DATABASE and SHOW BACKUPS:
+// writing a consistent copy of one namespace to a backup location,
+// restoring it into a namespace that does not exist (on this server or
+// another), and the registry of the backups this server took. Both run as
+// jobs (system.jobs); a namespace has one backup or restore running at a
+// time. docs/backup.md describes the format and the guarantees for users.
+//
+// # Where backups go
+//
+// A backup is a set of files in a cold.Storage rooted at its location,
+// opened by an Opener: LocalOpener for directories inside the operator's
+// [backup] allowed_roots (never overlapping the data directory, RocksDB or
+// a storage); another Opener (an object store) plugs in without changing
+// the writer or the reader. A location that is not empty is refused.
+//
+// # Consistency (backup)
+//
+// Everything of the namespace is read at one RocksDB snapshot: its
+// system rows (namespace, tables with every schema version, views,
+// manifests), the hot versions of every partition (deleted ones and _seq
+// included, as stored), the secondary index entries, the partitions'
+// counters and the rows of the users owning partitions. A flush moves
+// versions from RocksDB to a file in one batch that also appends the file
+// to the manifest, so at the snapshot every version is either hot or in a
+// file its manifest lists, never both or neither.
+//
+// The Parquet files the snapshot's manifests list are copied after the
+// snapshot is taken, while flushes and compactions go on. Invariant: a
+// file listed at the snapshot exists until the backup ends. Flush only
+// adds files. Compaction replaces files, but the backup's snapshot is a
+// tier.PinnedSnapshot: the pin is taken before the snapshot, and the
+// files a compaction replaces after it are retired at a later generation,
+// whose removal waits for every older pin (tier's obsoleteFiles); orphan
+// removal skips retired files. Only DROP TABLE deletes listed files at
+// once (its cleanup job): a table dropped during its backup fails the
+// backup, which can be run again.
+//
+// # Files and checksums
+//
+// backup.json (Manifest) is written last: a location without it holds no
+// backup. It carries the format version (FormatVersion; a newer one is
+// refused) and the size and SHA-256 of every other file: catalog.json
+// (the system rows and the user rows, password hashes included), hot/T.kv
+// and index/T.kv (the raw pairs of each table's families) and
+// files/T/... (the Parquet files, byte for byte). A backup that fails
+// (an error, a full disk, KILL JOB) removes every file it wrote.
+//
+// # Restore
+//
+// A restore reserves the namespace in the catalog (CREATE NAMESPACE of
+// that name is refused meanwhile), checks every file's size, then writes
+// where nothing reads yet: new column families of the tables, and the
+// Parquet files in the partition directories of their storages. Every
+// file is checked against its SHA-256 as it is read, before what was read
+// from it can become visible. Then one catalog commit publishes the
+// namespace, tables, schemas, views, new users, manifests, counters and
+// the _seq lease together. Any failure before that commit drops the
+// families and deletes the files it wrote, so a damaged backup leaves
+// nothing behind; a crash before it leaves families no table owns (dropped
+// at the next start) and unlisted files. The _seq generator observes the
+// backup's largest _seq before the commit, so every later write is newer
+// than every restored version and subscriptions resume with from_seq_id.
+//
+// Users follow catalog.UserPlan: partitions go to the user of the same
+// name here, who is kept as is; missing users are created as stored.
+package backup

@@ -1,0 +1,170 @@
+package backup_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/backup"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// server is a database core on a temp dir whose backups go under
+// backupRoot.
+type server struct {
+	t          *testing.T
+	dir        string
+	backupRoot string
+	faults     *cold.Faults
+	// storageFaults inject failures into the tables' storages.
+	storageFaults *cold.Faults
+	kv            *kv.DB
+	db            *database.Database
+}
+
+func newServer(t *testing.T, backupRoot string) *server {
+	t.Helper()
+	s := &server{t: t, dir: t.TempDir(), backupRoot: backupRoot}
+	s.open()
+	t.Cleanup(s.close)
+	return s
+}
+
+func (s *server) open() {
+	s.t.Helper()
+	store, err := kv.Open(s.dir+"/rocksdb", kv.Options{})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: s.dir + "/storage",
+		DataDir: s.dir, StorageRoots: []string{s.dir + "/storages"}, BackupRoots: []string{s.backupRoot},
+		BackupFaults: s.faults, StorageFaults: s.storageFaults, ObsoleteFileGrace: time.Nanosecond})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	if err := db.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.kv, s.db = store, db
+}
+
+func (s *server) close() {
+	if s.db != nil {
+		_ = s.db.Close()
+		_ = s.kv.Close()
+		s.db, s.kv = nil, nil
+	}
+}
+
+// exec runs SQL as root.
+func (s *server) exec(sql string) ([]executor.Result, error) {
+	return s.execAs("root", systable.RoleSystem, sql)
+}
+
+func (s *server) execAs(user string, role systable.Role, sql string) ([]executor.Result, error) {
+	return s.db.Executor.Execute(context.Background(), executor.Request{UserID: user, Role: role, SQL: sql})
+}
+
+func (s *server) must(sql string) []executor.Result {
+	s.t.Helper()
+	res, err := s.exec(sql)
+	if err != nil {
+		s.t.Fatalf("%s: %v", sql, err)
+	}
+	return res
+}
+
+// rows runs one query and returns its rows rendered as text.
+func (s *server) rows(sql string) string {
+	s.t.Helper()
+	res := s.must(sql)
+	var b strings.Builder
+	for _, r := range res[len(res)-1].Rows {
+		fmt.Fprintln(&b, r...)
+	}
+	return b.String()
+}
+
+// job runs a statement that starts one job and waits for it.
+func (s *server) job(sql string) *systable.Job {
+	s.t.Helper()
+	res := s.must(sql)
+	id, ok := res[0].Rows[0][0].(string)
+	if !ok {
+		s.t.Fatalf("%s: no job id in %+v", sql, res)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	j, err := s.db.Jobs.Wait(ctx, id)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return j
+}
+
+// mustJob is job for a job that must complete.
+func (s *server) mustJob(sql string) *systable.Job {
+	s.t.Helper()
+	j := s.job(sql)
+	if j.Status != systable.JobCompleted {
+		s.t.Fatalf("%s: job %s: %s", sql, j.Status, j.ErrorMessage)
+	}
+	return j
+}
+
+func wantCode(t *testing.T, err error, code apierror.Code, contains string) {
+	t.Helper()
+	ae, ok := apierror.As(err)
+	if !ok || ae.Code != code {
+		t.Fatalf("error = %v, want %s", err, code)
+	}
+	if !strings.Contains(ae.Message, contains) {
+		t.Fatalf("error %q does not say %q", ae.Message, contains)
+	}
+}
+
+// service is a second backup service over s's database, with a hook
+// after the snapshot.
+func (s *server) service(afterSnapshot func()) *backup.Service {
+	s.t.Helper()
+	svc, err := backup.New(backup.Options{DB: s.kv, Catalog: s.db.Catalog, Tier: s.db.Tier, Jobs: s.db.Jobs, Txns: s.db.Txns,
+		Opener: &backup.LocalOpener{Catalog: s.db.Catalog, Roots: []string{s.backupRoot}}, AfterSnapshot: afterSnapshot})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return svc
+}
+
+// files lists the regular files under dir, relative to it.
+func files(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) {
+				return nil
+			}
+			return err
+		}
+		if !info.IsDir() {
+			rel, _ := filepath.Rel(dir, p)
+			out = append(out, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

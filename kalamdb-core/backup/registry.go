@@ -1,0 +1,94 @@
+package backup
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// Record is the registry's entry of a backup taken by this server.
+type Record struct {
+	Namespace string    `json:"namespace"`
+	Location  string    `json:"location"`
+	CreatedAt time.Time `json:"created_at"`
+	Format    int       `json:"format"`
+	Tables    int       `json:"tables"`
+	Rows      int64     `json:"rows"`
+	Bytes     int64     `json:"bytes"`
+	Files     int       `json:"files"`
+	MaxSeq    int64     `json:"max_seq"`
+}
+
+// Listing is a Record with what is found at its location now.
+type Listing struct {
+	Record
+	// Status is "available" (the backup's manifest is there and is this
+	// backup's), "missing" (no backup there any more) or "replaced"
+	// (another backup is there now).
+	Status string
+}
+
+// registryKey sorts a namespace's backups by time.
+func registryKey(ns string, at time.Time) []byte {
+	return fmt.Appendf(nil, "%s:%020d", ns, at.UnixNano())
+}
+
+func (s *Service) record(man *Manifest, location string) error {
+	r := Record{Namespace: man.Namespace, Location: location, CreatedAt: man.CreatedAt, Format: man.Format,
+		Tables: len(man.Tables), Rows: man.Rows, Bytes: man.Bytes, Files: len(man.Files), MaxSeq: man.MaxSeq}
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if err := s.registry.Put(registryKey(man.Namespace, man.CreatedAt), raw); err != nil {
+		return fmt.Errorf("record the backup: %w", err)
+	}
+	return nil
+}
+
+// List returns the backups of namespace ns this server took, oldest
+// first, each with what its location holds now.
+func (s *Service) List(ctx context.Context, ns string) ([]Listing, error) {
+	it, err := s.registry.NewIter(kv.PrefixOptions([]byte(ns + ":")))
+	if err != nil {
+		return nil, err
+	}
+	var recs []Record
+	for ok := it.First(); ok; ok = it.Next() {
+		var r Record
+		if err := json.Unmarshal(it.Value(), &r); err != nil {
+			_ = it.Close()
+			return nil, fmt.Errorf("read backup registry: %w", err)
+		}
+		recs = append(recs, r)
+	}
+	if err := it.Error(); err != nil {
+		_ = it.Close()
+		return nil, err
+	}
+	_ = it.Close()
+	out := make([]Listing, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, Listing{Record: r, Status: s.statusAt(ctx, r)})
+	}
+	return out, nil
+}
+
+func (s *Service) statusAt(ctx context.Context, r Record) string {
+	st, err := s.o.Opener.Open(ctx, r.Location)
+	if err != nil {
+		return "missing"
+	}
+	defer st.Close()
+	src, err := openSource(ctx, st, r.Location)
+	if err != nil {
+		return "missing"
+	}
+	if !src.man.CreatedAt.Equal(r.CreatedAt) || src.man.Namespace != r.Namespace {
+		return "replaced"
+	}
+	return "available"
+}

@@ -1,0 +1,449 @@
+package backup
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"strings"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// maxCatalogBytes bounds catalog.json as read back.
+const maxCatalogBytes = 256 << 20
+
+// restoreBatchBytes is roughly how much one batch of restored pairs holds.
+const restoreBatchBytes = 4 << 20
+
+// RoleCheck says whether the caller may create a user with a role (a
+// restore creates the backup's missing users).
+type RoleCheck func(systable.Role) error
+
+// SubmitRestore checks what can be checked at once (the namespace is
+// free, the location holds a backup of it in a format this server reads,
+// its catalog is intact, the caller may create its users) and starts the
+// restore job. With ifNotExists an existing namespace is left alone:
+// skipped is true and nothing runs.
+func (s *Service) SubmitRestore(ctx context.Context, ns, location string, ifNotExists bool, mayCreate RoleCheck) (jobID string, skipped bool, err error) {
+	if _, ok := s.o.Catalog.Snapshot().Namespace(ns); ok {
+		if ifNotExists {
+			return "", true, nil
+		}
+		return "", false, apierror.New(apierror.AlreadyExists,
+			"namespace %s already exists; RESTORE only restores into a namespace that does not exist (drop it first, or use IF NOT EXISTS)", ns)
+	}
+	pr, err := s.prepare(ctx, ns, location, mayCreate)
+	if err != nil {
+		return "", false, err
+	}
+	_ = pr.st.Close()
+	id, err := s.o.Jobs.Submit(jobs.Spec{Type: jobs.TypeRestore, NamespaceID: ns, Key: jobKey(ns),
+		Parameters: map[string]string{"location": location}},
+		func(ctx context.Context, p *jobs.Progress) (any, error) {
+			return s.Restore(ctx, ns, location, mayCreate, p)
+		})
+	return id, false, err
+}
+
+// prepared is a backup opened and checked for a restore.
+type prepared struct {
+	st   cold.Storage
+	src  *source
+	cat  *catalogFile
+	plan *catalog.UserPlan
+}
+
+func (s *Service) prepare(ctx context.Context, ns, location string, mayCreate RoleCheck) (*prepared, error) {
+	st, err := s.o.Opener.Open(ctx, location)
+	if err != nil {
+		return nil, err
+	}
+	p, err := s.prepareFrom(ctx, st, ns, location, mayCreate)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	return p, nil
+}
+
+func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location string, mayCreate RoleCheck) (*prepared, error) {
+	src, err := openSource(ctx, st, location)
+	if err != nil {
+		return nil, err
+	}
+	if src.man.Namespace != ns {
+		return nil, apierror.New(apierror.InvalidInput,
+			"the backup at %s is of namespace %s, not %s: restore it as RESTORE DATABASE %s FROM '%s'", location, src.man.Namespace, ns, src.man.Namespace, location)
+	}
+	raw, err := src.readVerified(ctx, catalogName, maxCatalogBytes)
+	if err != nil {
+		return nil, err
+	}
+	cat := &catalogFile{}
+	if err := json.Unmarshal(raw, cat); err != nil {
+		return nil, corruptErr(fmt.Errorf("%s: %w", catalogName, err))
+	}
+	if err := checkCatalog(cat, ns); err != nil {
+		return nil, err
+	}
+	plan, err := s.o.Catalog.PlanUsers(cat.Users, cat.Owners)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range plan.Create {
+		if err := mayCreate(u.Role); err != nil {
+			return nil, apierror.New(apierror.PermissionDenied, "restoring %s creates user %s with role %s, which you may not create: %s",
+				ns, u.Username, u.Role, apiMessage(err))
+		}
+	}
+	return &prepared{st: st, src: src, cat: cat, plan: plan}, nil
+}
+
+func apiMessage(err error) string {
+	if ae, ok := apierror.As(err); ok {
+		return ae.Message
+	}
+	return err.Error()
+}
+
+// checkCatalog refuses a catalog.json whose rows are not all of namespace
+// ns or whose names could leave the places a restore writes to.
+func checkCatalog(cat *catalogFile, ns string) error {
+	if cat.Namespace == nil || cat.Namespace.NamespaceID != ns {
+		return corruptErr(errors.New("catalog.json is not of the namespace the manifest names"))
+	}
+	tables := map[string]bool{}
+	for _, m := range cat.Tables {
+		if m.NamespaceID != ns || m.TableID != systable.TableID(ns, m.TableName) || !safeName(m.TableName) {
+			return corruptErr(fmt.Errorf("catalog.json has a bad table %q", m.TableID))
+		}
+		tables[m.TableName] = true
+	}
+	for _, v := range cat.Views {
+		if v.NamespaceID != ns || v.ViewID != systable.TableID(ns, v.ViewName) {
+			return corruptErr(fmt.Errorf("catalog.json has a bad view %q", v.ViewID))
+		}
+	}
+	for _, sc := range cat.Schemas {
+		if _, name, _ := strings.Cut(sc.TableID, ":"); !tables[name] || sc.TableID != systable.TableID(ns, name) {
+			return corruptErr(fmt.Errorf("catalog.json has a schema of no table (%q)", sc.TableID))
+		}
+	}
+	for _, mf := range cat.Manifests {
+		if mf.NamespaceID != ns || !tables[mf.TableName] || mf.UserID != "" && keyenc.ValidateUserID(mf.UserID) != nil {
+			return corruptErr(fmt.Errorf("catalog.json has a bad manifest %q", mf.ManifestID))
+		}
+	}
+	return nil
+}
+
+// safeName is a table name that is one path segment and one family name
+// part.
+func safeName(n string) bool {
+	return n != "" && n != "." && n != ".." && !strings.ContainsAny(n, "/\\:\x00")
+}
+
+// restorer undoes a failed restore: the families it created and the files
+// it wrote.
+type restorer struct {
+	s        *Service
+	families []string
+	files    map[cold.Storage]map[string]bool
+}
+
+func (r *restorer) rollback(ctx context.Context) {
+	for _, f := range r.families {
+		_ = r.s.o.DB.DropColumnFamily(f)
+	}
+	for st, files := range r.files {
+		dirs := map[string]bool{}
+		for p := range files {
+			_ = st.Remove(ctx, p)
+			for d := path.Dir(p); d != "." && d != ""; d = path.Dir(d) {
+				dirs[d] = true
+			}
+		}
+		removeDirs(ctx, st, dirs)
+	}
+}
+
+// Restore restores namespace ns from the backup at location (see the
+// package doc). Everything is written where nothing reads it yet (column
+// families and files of tables the catalog does not have) and made
+// visible by one catalog commit; any failure before it removes what was
+// written.
+func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate RoleCheck, p *jobs.Progress) (res *Result, err error) {
+	release, err := s.o.Catalog.ReserveNamespace(ns)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	pr, err := s.prepare(ctx, ns, location, mayCreate)
+	if err != nil {
+		return nil, err
+	}
+	defer pr.st.Close()
+	if err := pr.src.checkSizes(ctx); err != nil {
+		return nil, err
+	}
+	r := &restorer{s: s, files: map[cold.Storage]map[string]bool{}}
+	defer func() {
+		if err != nil {
+			r.rollback(context.WithoutCancel(ctx))
+			err = fmt.Errorf("restore of %s from %s (nothing was restored): %w", ns, location, err)
+		}
+	}()
+	for _, m := range pr.cat.Tables {
+		if err := r.restoreTable(ctx, pr, m, p); err != nil {
+			return nil, err
+		}
+	}
+	manifests, err := r.restoreFiles(ctx, pr, p)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := s.commit(pr, manifests)
+	if err != nil {
+		return nil, err
+	}
+	res = summary(pr.src.man, location)
+	res.UsersCreated = len(pr.plan.Create)
+	res.UsersMapped = len(pr.plan.Existing)
+	// The tables are restored; what is left is housekeeping whose failure
+	// does not undo them.
+	_ = s.o.Tier.TablesRestored(context.WithoutCancel(ctx), tables)
+	return res, nil
+}
+
+// newFamily creates an empty column family for a restored table. One left
+// by a crash (no table owns it) is dropped first.
+func (r *restorer) newFamily(name string) (*kv.ColumnFamily, error) {
+	if _, ok := r.s.o.DB.LookupColumnFamily(name); ok {
+		if err := r.s.o.DB.DropColumnFamily(name); err != nil {
+			return nil, err
+		}
+	}
+	cf, err := r.s.o.DB.ColumnFamily(name)
+	if err != nil {
+		return nil, err
+	}
+	r.families = append(r.families, name)
+	return cf, nil
+}
+
+// restoreTable writes a table's hot versions and index entries into new
+// families, moving each partition to its owner's id here.
+func (r *restorer) restoreTable(ctx context.Context, pr *prepared, m *systable.TableMeta, p *jobs.Progress) error {
+	cf, err := r.newFamily(schema.FamilyName(m.TableType, m.NamespaceID, m.TableName))
+	if err != nil {
+		return err
+	}
+	perUser := m.TableType != dialect.TableTypeShared
+	remap := func(k []byte, skip int) ([]byte, error) {
+		if !perUser {
+			return k, nil
+		}
+		owner, ok := ownerOf(k[skip:])
+		if !ok {
+			return nil, corruptErr(fmt.Errorf("table %s: key without a user partition", m.TableID))
+		}
+		to, ok := pr.plan.IDs[owner]
+		if !ok {
+			return nil, corruptErr(fmt.Errorf("table %s: rows of user %s, who is not in the backup", m.TableID, owner))
+		}
+		out := make([]byte, 0, len(k)-len(owner)+len(to))
+		out = append(out, k[:skip]...)
+		out = append(out, to...)
+		return append(out, k[skip+len(owner):]...), nil
+	}
+	if err := r.restoreFamily(ctx, pr.src, hotPath(m.TableName), cf, func(k []byte) ([]byte, error) { return remap(k, 0) }, p); err != nil {
+		return err
+	}
+	if _, ok := pr.src.files[indexPath(m.TableName)]; !ok {
+		return nil
+	}
+	icf, err := r.newFamily(schema.IndexFamilyName(m.NamespaceID, m.TableName))
+	if err != nil {
+		return err
+	}
+	// An index key is the index id (4 bytes), then the partition prefix.
+	return r.restoreFamily(ctx, pr.src, indexPath(m.TableName), icf, func(k []byte) ([]byte, error) {
+		if len(k) < 4 {
+			return nil, corruptErr(fmt.Errorf("index of %s: short key", m.TableID))
+		}
+		return remap(k, 4)
+	}, nil)
+}
+
+// restoreFamily writes the pairs of a record file into cf in batches.
+func (r *restorer) restoreFamily(ctx context.Context, src *source, name string, cf *kv.ColumnFamily,
+	key func([]byte) ([]byte, error), p *jobs.Progress) error {
+	f, err := src.open(ctx, name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	rr, err := newRecordReader(f, name)
+	if err != nil {
+		return err
+	}
+	var b kv.Batch
+	size := 0
+	flush := func() error {
+		if b.Len() == 0 {
+			return nil
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		err := r.s.o.DB.Write(&b)
+		b.Reset()
+		size = 0
+		return err
+	}
+	for {
+		ok, err := rr.next()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			break
+		}
+		k, err := key(rr.k)
+		if err != nil {
+			return err
+		}
+		k = append([]byte(nil), k...) // the batch keeps it; the reader reuses its buffer
+		v := append([]byte(nil), rr.v...)
+		b.Put(cf, k, v)
+		if p != nil {
+			p.AddRows(1)
+		}
+		if size += len(k) + len(v); size >= restoreBatchBytes {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// restoreFiles copies the Parquet files into the tables' storages, at the
+// partition directories of the owners' ids here, and returns the
+// manifests rewritten to list them there.
+func (r *restorer) restoreFiles(ctx context.Context, pr *prepared, p *jobs.Progress) ([]*systable.Manifest, error) {
+	snap := r.s.o.Catalog.Snapshot()
+	out := make([]*systable.Manifest, 0, len(pr.cat.Manifests))
+	for _, mf := range pr.cat.Manifests {
+		m := tableMeta(pr.cat, mf.TableName)
+		st, ok := snap.Storage(m.StorageID)
+		if !ok {
+			return nil, apierror.New(apierror.NotFound, "storage %s of table %s does not exist here; create it before restoring", m.StorageID, m.TableID)
+		}
+		fsys, err := r.s.o.Tier.WritableStorage(st)
+		if err != nil {
+			return nil, err
+		}
+		owner := mf.UserID
+		if owner != "" {
+			if owner, ok = pr.plan.IDs[mf.UserID]; !ok {
+				return nil, corruptErr(fmt.Errorf("manifest %s: user %s is not in the backup", mf.ManifestID, mf.UserID))
+			}
+		}
+		dir := catalog.PartitionPath(st, &catalog.Table{Meta: m}, owner)
+		cp := *mf
+		cp.ManifestID, cp.UserID = systable.ManifestID(m.NamespaceID, m.TableName, owner), owner
+		cp.Files = make([]systable.ManifestFile, len(mf.Files))
+		for i, f := range mf.Files {
+			dst := path.Join(dir, path.Base(f.Path))
+			if err := r.copyIn(ctx, pr.src, f.Path, fsys, dst); err != nil {
+				return nil, err
+			}
+			p.AddBytes(f.Bytes)
+			f.Path = dst
+			cp.Files[i] = f
+		}
+		out = append(out, &cp)
+	}
+	return out, nil
+}
+
+// copyIn copies a backup file into a storage, checked against the
+// manifest before it is published.
+func (r *restorer) copyIn(ctx context.Context, src *source, from string, fsys cold.Storage, to string) error {
+	in, err := src.open(ctx, from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	if r.files[fsys] == nil {
+		r.files[fsys] = map[string]bool{}
+	}
+	// Recorded before Create, which makes the directories, and before
+	// Commit: a commit that fails after publishing must still be undone.
+	r.files[fsys][to] = true
+	w, err := fsys.Create(ctx, to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(w, &ctxReader{ctx: ctx, r: in}); err != nil {
+		_ = w.Abort()
+		return err
+	}
+	if err := w.Commit(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// commit makes the namespace visible: its catalog rows, the manifests and
+// counters, and the _seq lease, in one batch.
+func (s *Service) commit(pr *prepared, manifests []*systable.Manifest) ([]*catalog.Table, error) {
+	cat := pr.cat
+	views := make([]*systable.View, len(cat.Views))
+	for i, v := range cat.Views {
+		cp := *v
+		if to, ok := pr.plan.IDs[v.CreatedBy]; ok {
+			cp.CreatedBy = to
+		}
+		views[i] = &cp
+	}
+	counters, err := s.o.DB.ColumnFamily(txn.CountersFamily)
+	if err != nil {
+		return nil, err
+	}
+	return s.o.Catalog.RestoreNamespace(&catalog.NamespaceRestore{
+		Namespace: cat.Namespace, Tables: cat.Tables, Schemas: cat.Schemas, Views: views, Users: pr.plan,
+		Work: func(b *kv.Batch) (func(bool), error) {
+			for _, mf := range manifests {
+				if err := s.o.Tier.PutManifestInBatch(b, mf); err != nil {
+					return nil, err
+				}
+			}
+			for _, c := range cat.Counters {
+				owner := c.Owner
+				if owner != "" {
+					to, ok := pr.plan.IDs[owner]
+					if !ok {
+						continue
+					}
+					owner = to
+				}
+				b.SetCounter(counters, keyenc.CounterKey(cat.Namespace.NamespaceID, c.Table, owner), c.Value)
+			}
+			return s.o.Txns.CoverSeq(b, pr.src.man.MaxSeq), nil
+		},
+	})
+}

@@ -1,0 +1,106 @@
+package tier
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// This file is what backups need of the tiers: a snapshot that keeps the
+// Parquet files it can see, the storages to copy files from and into, and
+// the steps that make restored tables whole.
+
+// PinnedSnapshot is a RocksDB snapshot that also keeps every Parquet file
+// its manifests list until Close, however long a copy of them takes: a
+// compaction that replaces them meanwhile retires them, and they are
+// deleted only after the pin is released (obsoleteFiles).
+type PinnedSnapshot struct {
+	*kv.Snapshot
+	release func()
+}
+
+// Close releases the files and the snapshot. It is safe to call more than
+// once.
+func (s *PinnedSnapshot) Close() error {
+	s.release()
+	return s.Snapshot.Close()
+}
+
+// OpenPinnedSnapshot pins the current files, then takes a snapshot. The
+// order matters: a pin records the generation before the snapshot is
+// taken, so every file the snapshot's manifests list is current at the
+// pin or retired at a later generation, which waits for the pin.
+func (m *Manager) OpenPinnedSnapshot() (*PinnedSnapshot, error) {
+	release := m.obsolete.pin()
+	snap, err := m.db.NewSnapshot()
+	if err != nil {
+		release()
+		return nil, fmt.Errorf("open pinned snapshot: %w", err)
+	}
+	return &PinnedSnapshot{Snapshot: snap, release: release}, nil
+}
+
+// Storage opens a storage definition for reading its files.
+func (m *Manager) Storage(st *systable.Storage) (cold.Storage, error) { return m.storage(st) }
+
+// WritableStorage opens a storage definition for writing files, refusing
+// one that breaks the storage rules (catalog.StorageSafety).
+func (m *Manager) WritableStorage(st *systable.Storage) (cold.Storage, error) {
+	return m.writableStorage(st)
+}
+
+// Manifest returns a partition's manifest as of snap (nil snap: the
+// latest); a partition without files has none (nil, nil).
+func (m *Manager) Manifest(snap *kv.Snapshot, id string) (*systable.Manifest, error) {
+	var mf *systable.Manifest
+	var err error
+	if snap == nil {
+		mf, err = m.manifests.Get(id)
+	} else {
+		mf, err = m.manifests.GetAt(snap, id)
+	}
+	if errors.Is(err, systable.ErrNotFound) {
+		return nil, nil
+	}
+	return mf, err
+}
+
+// PutManifestInBatch adds a partition's manifest to b (a restore commits
+// its tables' manifests with their catalog rows).
+func (m *Manager) PutManifestInBatch(b *kv.Batch, mf *systable.Manifest) error {
+	return m.manifests.PutInBatch(b, mf)
+}
+
+// TablesRestored finishes tables a restore has just committed: it writes
+// their manifest.json mirrors (a convenience: a failure is returned but
+// changes nothing) and starts the build of every index the backup caught
+// while it was still building.
+func (m *Manager) TablesRestored(ctx context.Context, tables []*catalog.Table) error {
+	var firstErr error
+	for _, t := range tables {
+		for _, d := range t.Meta.Indexes {
+			if d.Ready() {
+				continue
+			}
+			if _, err := m.submitIndexBuild(t, d); err != nil && firstErr == nil {
+				firstErr = fmt.Errorf("build index %s of %s: %w", d.Name, t.Meta.TableID, err)
+			}
+		}
+		if t.Meta.StorageID == "" {
+			continue
+		}
+		if err := m.syncMirrors(ctx, t.Meta.NamespaceID, t.Meta.TableName); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	if firstErr != nil {
+		return apierror.Wrap(apierror.SQLExecutionError, firstErr, "restored, but finishing the tables failed")
+	}
+	return nil
+}
