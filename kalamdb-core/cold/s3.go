@@ -102,10 +102,6 @@ type S3 struct {
 	core   minio.Core
 	o      S3Options
 	base   string
-	// life is cancelled by Close: reads, which have no context of their
-	// own (io.ReaderAt), stop with it.
-	life   context.Context
-	cancel context.CancelFunc
 	close  func()
 }
 
@@ -165,17 +161,16 @@ func NewS3(o S3Options) (*S3, error) {
 	if o.Prefix != "" {
 		base += "/" + o.Prefix
 	}
-	life, cancel := context.WithCancel(context.Background())
-	return &S3{client: client, core: minio.Core{Client: client}, o: o, base: base, life: life, cancel: cancel,
-		close: tr.CloseIdleConnections}, nil
+	return &S3{client: client, core: minio.Core{Client: client}, o: o, base: base, close: tr.CloseIdleConnections}, nil
 }
 
 // Base is s3://bucket[/prefix].
 func (s *S3) Base() string { return s.base }
 
-// Close cancels reads in flight and releases idle connections.
+// Close releases idle connections. Files opened from the S3 stay
+// readable: a storage whose definition changed is replaced while
+// statements may still read files opened from the old one.
 func (s *S3) Close() error {
-	s.cancel()
 	s.close()
 	return nil
 }
@@ -222,10 +217,10 @@ func (s *S3) dirPrefix(dir string) string {
 // wrap gives an object store error its context and the sentinel a caller
 // can match.
 func (s *S3) wrap(op, p string, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		if s.life.Err() == nil && !errors.Is(err, context.Canceled) {
-			return fmt.Errorf("cold: %s %s: %w: %w", op, p, ErrUnreachable, err)
-		}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("cold: %s %s: %w: %w", op, p, ErrUnreachable, err)
+	}
+	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("cold: %s %s: %w", op, p, err)
 	}
 	resp := minio.ToErrorResponse(err)
@@ -444,7 +439,8 @@ func (h *s3Handle) ReadAt(p []byte, off int64) (int, error) {
 
 // fetch fills buf with the object's bytes at off, with one ranged GET.
 func (h *s3Handle) fetch(buf []byte, off int64) error {
-	ctx, cancel := h.s.opCtx(h.s.life)
+	// io.ReaderAt has no context: the request timeout bounds the read.
+	ctx, cancel := h.s.opCtx(context.Background())
 	defer cancel()
 	var opts minio.GetObjectOptions
 	if err := opts.SetRange(off, off+int64(len(buf))-1); err != nil {
