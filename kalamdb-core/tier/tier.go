@@ -264,15 +264,7 @@ func writeManifestMirror(ctx context.Context, fsys cold.Storage, dir string, mf 
 	if err != nil {
 		return err
 	}
-	w, err := fsys.Create(ctx, path.Join(dir, manifestMirror))
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(raw); err != nil {
-		_ = w.Abort()
-		return err
-	}
-	return w.Commit()
+	return writeAll(ctx, fsys, path.Join(dir, manifestMirror), raw)
 }
 
 // removeOrphans deletes files in a partition directory that its manifest

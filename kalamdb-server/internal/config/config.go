@@ -548,5 +548,8 @@ func (c Config) Redacted() Config {
 	if c.Auth.JWTSecret != "" {
 		c.Auth.JWTSecret = "[redacted]"
 	}
+	if c.Storage.SecretKey != "" {
+		c.Storage.SecretKey = "[redacted]"
+	}
 	return c
 }

@@ -422,9 +422,13 @@ func TestRedacted(t *testing.T) {
 	cfg := Default()
 	cfg.Auth.RootPassword = "pw"
 	cfg.Auth.JWTSecret = strings.Repeat("s", 32)
+	cfg.Storage.SecretKey = "storage-key-material"
 	r := cfg.Redacted()
 	if strings.Contains(r.Auth.RootPassword+r.Auth.JWTSecret, "pw") || strings.Contains(r.Auth.JWTSecret, "sss") {
 		t.Errorf("secrets not redacted: %+v", r.Auth)
+	}
+	if strings.Contains(r.Storage.SecretKey, "material") {
+		t.Errorf("storage secret key not redacted")
 	}
 	if cfg.Auth.RootPassword != "pw" {
 		t.Error("Redacted modified the receiver")
