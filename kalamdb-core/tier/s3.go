@@ -238,3 +238,25 @@ func unreadableReason(err error) string {
 	}
 	return "a listed file is missing or corrupt"
 }
+
+// forgetStorage closes the cached open files of a storage (those in use
+// close on release), so that files are opened again through the storage's
+// new client after ALTER STORAGE changed its endpoint or credentials: the
+// old client may no longer be allowed in. Decoded pages stay cached: the
+// files themselves did not change.
+func (c *fileCache) forgetStorage(storageID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	prefix := storageID + "\x00"
+	for key, cf := range c.files {
+		if !strings.HasPrefix(key, prefix) {
+			continue
+		}
+		delete(c.files, key)
+		if cf.refs == 0 {
+			_ = cf.f.Close()
+		} else {
+			cf.dead = true
+		}
+	}
+}

@@ -180,6 +180,7 @@ func (m *Manager) storage(st *systable.Storage) (cold.Storage, error) {
 	}
 	if old, ok := m.storages[st.StorageID]; ok {
 		_ = old.Close()
+		m.files.forgetStorage(st.StorageID)
 	}
 	m.storages[st.StorageID] = fsys
 	m.fingerprints[st.StorageID] = fp

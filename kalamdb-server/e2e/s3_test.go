@@ -33,6 +33,7 @@ const (
 type fakeS3 struct {
 	srv     *httptest.Server
 	backend *s3mem.Backend
+	h       http.Handler
 	n       atomic.Int64
 	// down answers every request 503, as an unreachable store.
 	down atomic.Bool
@@ -53,36 +54,49 @@ var (
 func sharedS3() *fakeS3 {
 	s3Once.Do(func() {
 		f := &fakeS3{backend: s3mem.New()}
-		h := gofakes3.New(f.backend).Server()
-		f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if f.down.Load() {
-				w.WriteHeader(http.StatusServiceUnavailable)
-				return
-			}
-			// gofakes3 does not check credentials; a real store refuses
-			// an unknown access key.
-			if _, rest, _ := strings.Cut(r.Header.Get("Authorization"), "Credential="); !strings.HasPrefix(rest, s3AccessKey+"/") {
-				w.Header().Set("Content-Type", "application/xml")
-				w.WriteHeader(http.StatusForbidden)
-				fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The access key id does not exist.</Message></Error>`)
-				return
-			}
-			f.mu.Lock()
-			slow := f.slow
-			f.mu.Unlock()
-			if slow != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Count(strings.Trim(r.URL.Path, "/"), "/") >= 1 {
-				select {
-				case <-slow:
-				case <-r.Context().Done():
-					f.stalled.Add(1)
-					return
-				}
-			}
-			h.ServeHTTP(w, r)
-		}))
+		f.h = gofakes3.New(f.backend).Server()
+		f.srv = httptest.NewServer(f.handler(&f.down))
 		s3Fake = f
 	})
 	return s3Fake
+}
+
+// handler serves the store; down, when set, makes it answer 503.
+func (f *fakeS3) handler(down *atomic.Bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			return
+		}
+		// gofakes3 does not check credentials; a real store refuses
+		// an unknown access key.
+		if _, rest, _ := strings.Cut(r.Header.Get("Authorization"), "Credential="); !strings.HasPrefix(rest, s3AccessKey+"/") {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>InvalidAccessKeyId</Code><Message>The access key id does not exist.</Message></Error>`)
+			return
+		}
+		f.mu.Lock()
+		slow := f.slow
+		f.mu.Unlock()
+		if slow != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Count(strings.Trim(r.URL.Path, "/"), "/") >= 1 {
+			select {
+			case <-slow:
+			case <-r.Context().Done():
+				f.stalled.Add(1)
+				return
+			}
+		}
+		f.h.ServeHTTP(w, r)
+	})
+}
+
+// front is a second address of the same store, with its own down switch.
+func (f *fakeS3) front(t *testing.T) (string, *atomic.Bool) {
+	down := new(atomic.Bool)
+	srv := httptest.NewServer(f.handler(down))
+	t.Cleanup(srv.Close)
+	return srv.URL, down
 }
 
 func (f *fakeS3) bucket(t *testing.T) string {
@@ -369,5 +383,43 @@ func TestS3SlowStore(t *testing.T) {
 	}
 	if got := s.ok(root, "SELECT v FROM w.t WHERE id = 2").rows(t); got != `[["b"]]` {
 		t.Fatalf("after the store recovered: %s", got)
+	}
+}
+
+// TestS3AlterStorageMovesOpenFiles: after ALTER STORAGE points a storage
+// at another address of its store, files already open are read through
+// the new address: the old one may be gone (or its keys revoked).
+func TestS3AlterStorageMovesOpenFiles(t *testing.T) {
+	f := sharedS3()
+	bucket := f.bucket(t)
+	s := startServer(t, t.TempDir(), withStorageKey, func(c *config.Config) { c.Storage.S3CacheBytes = 0 })
+	oldURL, oldDown := f.front(t)
+	newURL, _ := f.front(t)
+	stmt := strings.Replace(f.createStorage("moving", bucket, "", s3AccessKey, ""), f.srv.URL, oldURL, 1)
+	s.ok(root, stmt)
+	s.ok(root, `CREATE NAMESPACE mv; CREATE TABLE mv.t (id INT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', STORAGE_ID = 'moving')`)
+	var sb strings.Builder
+	sb.WriteString("INSERT INTO mv.t VALUES ")
+	for i := 1; i <= 3000; i++ {
+		if i > 1 {
+			sb.WriteString(", ")
+		}
+		fmt.Fprintf(&sb, "(%d, 'value %d %s')", i, i, strings.Repeat("x", 40))
+	}
+	s.ok(root, sb.String())
+	s.ok(root, "STORAGE FLUSH TABLE mv.t")
+	waitJobs(t, s)
+	// The file is open now, through the old address.
+	if got := s.ok(root, "SELECT id FROM mv.t WHERE id = 1").rows(t); got != "[[1]]" {
+		t.Fatalf("first read: %s", got)
+	}
+	s.ok(root, fmt.Sprintf(`ALTER STORAGE moving SET CONFIG = '{"endpoint":"%s","allow_http":true,"force_path_style":true}'`, newURL))
+	oldDown.Store(true)
+	// A row on another page: read from the store, through the new address.
+	if got := s.ok(root, "SELECT id FROM mv.t WHERE id = 2999").rows(t); got != "[[2999]]" {
+		t.Fatalf("read after the move: %s", got)
+	}
+	if got := s.ok(root, "SELECT count(*) FROM mv.t").rows(t); got != "[[3000]]" {
+		t.Fatalf("count after the move: %s", got)
 	}
 }
