@@ -50,6 +50,9 @@ type Options struct {
 	// Storage limits where filesystem storages may live; the RocksDB
 	// directory is always protected.
 	Storage StorageRules
+	// CredentialKey (32 bytes, from CredentialKey) seals the credentials
+	// of storages at rest; nil stores them as given.
+	CredentialKey []byte
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

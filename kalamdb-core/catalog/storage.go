@@ -32,6 +32,7 @@ func applyStorageProps(st *systable.Storage, p dialect.StorageProps) {
 	set(&st.SharedTablesTemplate, p.SharedTablesTemplate)
 	set(&st.UserTablesTemplate, p.UserTablesTemplate)
 	set(&st.Credentials, p.Credentials)
+	set(&st.Config, p.Config)
 }
 
 // validateStorage checks a storage definition before it is saved in s.
@@ -42,6 +43,9 @@ func applyStorageProps(st *systable.Storage, p dialect.StorageProps) {
 func (c *Catalog) validateStorage(s *Snapshot, st *systable.Storage, pathChanged, templatesChanged bool) error {
 	switch st.StorageType {
 	case StorageFilesystem:
+		if st.Config != "" {
+			return apierror.New(apierror.InvalidInput, "CONFIG applies to s3 storages; a filesystem storage is its PATH and its templates")
+		}
 		if st.BaseDirectory == "" {
 			return apierror.New(apierror.InvalidInput, "a filesystem storage needs a PATH")
 		}
@@ -56,9 +60,9 @@ func (c *Catalog) validateStorage(s *Snapshot, st *systable.Storage, pathChanged
 			}
 		}
 	case StorageS3:
-		// Accepting the definition would only move the failure to the
-		// first flush: say so now.
-		return apierror.New(apierror.Unsupported, "s3 storages are not supported by this server version (it has no S3 client); use TYPE 'filesystem'")
+		if err := c.validateS3(s, st, pathChanged); err != nil {
+			return err
+		}
 	default:
 		return apierror.New(apierror.InvalidInput, "unknown storage TYPE %q (want 'filesystem' or 's3')", st.StorageType)
 	}
@@ -82,8 +86,24 @@ func PartitionPath(st *systable.Storage, t *Table, userID string) string {
 	return strings.NewReplacer(PlaceholderNamespace, t.Meta.NamespaceID, PlaceholderTable, t.Meta.TableName, PlaceholderUser, userID).Replace(tmpl)
 }
 
-// CreateStorage adds a storage.
-func (c *Catalog) CreateStorage(id string, p dialect.StorageProps, ifNotExists bool) (bool, error) {
+// StorageCheck is a check of a storage definition before it is saved:
+// for an s3 storage, that the object store answers and accepts the
+// credentials. It runs without the catalog's lock (it may wait on the
+// network); the definition is validated again before it is saved.
+type StorageCheck func(st *systable.Storage) error
+
+// CreateStorage adds a storage; check, when not nil, must accept it
+// first.
+func (c *Catalog) CreateStorage(id string, p dialect.StorageProps, ifNotExists bool, check StorageCheck) (bool, error) {
+	st, exists, err := c.newStorage(id, p, ifNotExists)
+	if err != nil || exists {
+		return false, err
+	}
+	if check != nil {
+		if err := check(st); err != nil {
+			return false, err
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
@@ -93,11 +113,7 @@ func (c *Catalog) CreateStorage(id string, p dialect.StorageProps, ifNotExists b
 		}
 		return false, apierror.New(apierror.AlreadyExists, "storage %s already exists", id)
 	}
-	now := c.opts.Now().UTC()
-	st := &systable.Storage{StorageID: id, StorageName: id, UserTablesTemplate: defaultUserTablesTemplate,
-		SharedTablesTemplate: defaultSharedTablesTemplate, CreatedAt: now, UpdatedAt: now}
-	applyStorageProps(st, p)
-	if err := c.validateStorage(snap, st, true, true); err != nil {
+	if err := c.validateStorage(snap, st, false, true); err != nil {
 		return false, err
 	}
 	var b kv.Batch
@@ -109,10 +125,49 @@ func (c *Catalog) CreateStorage(id string, p dialect.StorageProps, ifNotExists b
 	return true, c.commit(&b, next)
 }
 
-// AlterStorage changes a storage's properties. Its type and the templates
-// of a storage in use cannot change: existing files would no longer be
-// found where the manifest says.
-func (c *Catalog) AlterStorage(id string, p dialect.StorageProps) error {
+// newStorage builds and validates a new storage definition; exists says
+// it is there already (and ifNotExists makes that no error).
+func (c *Catalog) newStorage(id string, p dialect.StorageProps, ifNotExists bool) (*systable.Storage, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	if _, ok := snap.storages[id]; ok {
+		if ifNotExists {
+			return nil, true, nil
+		}
+		return nil, true, apierror.New(apierror.AlreadyExists, "storage %s already exists", id)
+	}
+	now := c.opts.Now().UTC()
+	st := &systable.Storage{StorageID: id, StorageName: id, UserTablesTemplate: defaultUserTablesTemplate,
+		SharedTablesTemplate: defaultSharedTablesTemplate, CreatedAt: now, UpdatedAt: now}
+	applyStorageProps(st, p)
+	if p.Credentials != nil {
+		sealed, err := c.sealCredentials(id, *p.Credentials)
+		if err != nil {
+			return nil, false, err
+		}
+		st.Credentials = sealed
+	}
+	if err := c.validateStorage(snap, st, true, true); err != nil {
+		return nil, false, err
+	}
+	return st, false, nil
+}
+
+// AlterStorage changes a storage's properties; check, when not nil, must
+// accept the new definition first. The type, location and templates of a
+// storage in use cannot change: existing files would no longer be found
+// where the manifest says.
+func (c *Catalog) AlterStorage(id string, p dialect.StorageProps, check StorageCheck) error {
+	cp, prev, err := c.alteredStorage(id, p)
+	if err != nil {
+		return err
+	}
+	if check != nil {
+		if err := check(cp); err != nil {
+			return err
+		}
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
@@ -120,25 +175,74 @@ func (c *Catalog) AlterStorage(id string, p dialect.StorageProps) error {
 	if !ok {
 		return apierror.New(apierror.NotFound, "storage %s does not exist", id)
 	}
-	cp := *cur
-	applyStorageProps(&cp, p)
-	if n := storageUsers(snap, id); n > 0 && (cp.StorageType != cur.StorageType || cp.BaseDirectory != cur.BaseDirectory ||
-		cp.UserTablesTemplate != cur.UserTablesTemplate || cp.SharedTablesTemplate != cur.SharedTablesTemplate) {
-		return apierror.New(apierror.SQLExecutionError, "storage %s is used by %d tables: its type, path and templates cannot change", id, n)
-	}
-	pathChanged := p.Path != nil && *p.Path != cur.BaseDirectory
-	templatesChanged := cp.UserTablesTemplate != cur.UserTablesTemplate || cp.SharedTablesTemplate != cur.SharedTablesTemplate
-	if err := c.validateStorage(snap, &cp, pathChanged, templatesChanged); err != nil {
-		return err
+	if cur != prev {
+		return apierror.New(apierror.SQLExecutionError, "storage %s changed while this statement checked it; run it again", id)
 	}
 	cp.UpdatedAt = c.opts.Now().UTC()
 	var b kv.Batch
-	if err := c.storages.PutInBatch(&b, &cp); err != nil {
+	if err := c.storages.PutInBatch(&b, cp); err != nil {
 		return err
 	}
 	next := snap.clone()
-	next.storages[id] = &cp
+	next.storages[id] = cp
 	return c.commit(&b, next)
+}
+
+// alteredStorage is the definition ALTER STORAGE makes of storage id,
+// validated, and the definition it replaces.
+func (c *Catalog) alteredStorage(id string, p dialect.StorageProps) (*systable.Storage, *systable.Storage, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	cur, ok := snap.storages[id]
+	if !ok {
+		return nil, nil, apierror.New(apierror.NotFound, "storage %s does not exist", id)
+	}
+	cp := *cur
+	applyStorageProps(&cp, p)
+	if p.Credentials != nil {
+		sealed, err := c.sealCredentials(id, *p.Credentials)
+		if err != nil {
+			return nil, nil, err
+		}
+		cp.Credentials = sealed
+	}
+	if p.Config != nil && sameJSON(*p.Config, cur.Config) {
+		cp.Config = cur.Config
+	}
+	if p.Config != nil && p.Endpoint == nil {
+		// A new CONFIG replaces the old one, endpoint included: the
+		// endpoint stored from the old CONFIG goes unless the new one
+		// names it.
+		oldCfg, _ := parseS3Config(cur.Config)
+		newCfg, _ := parseS3Config(*p.Config)
+		if oldCfg.Endpoint != "" || newCfg.Endpoint != "" {
+			cp.Endpoint = ""
+		}
+	}
+	n := storageUsers(snap, id)
+	templatesChanged := cp.UserTablesTemplate != cur.UserTablesTemplate || cp.SharedTablesTemplate != cur.SharedTablesTemplate
+	inUseErr := func() error {
+		return apierror.New(apierror.SQLExecutionError, "storage %s is used by %d tables: its type, path and templates cannot change", id, n)
+	}
+	if n > 0 && (cp.StorageType != cur.StorageType || templatesChanged ||
+		cp.StorageType == StorageFilesystem && cp.BaseDirectory != cur.BaseDirectory) {
+		return nil, nil, inUseErr()
+	}
+	locationChanged := p.Path != nil && *p.Path != cur.BaseDirectory
+	if cp.StorageType == StorageS3 {
+		locationChanged = p.Path != nil || p.Bucket != nil
+		if p.Bucket != nil && p.Path == nil {
+			cp.BaseDirectory = "" // a new BUCKET names the whole place
+		}
+	}
+	if err := c.validateStorage(snap, &cp, locationChanged, templatesChanged); err != nil {
+		return nil, nil, err
+	}
+	if n > 0 && (cp.BaseDirectory != cur.BaseDirectory || cp.Bucket != cur.Bucket) {
+		return nil, nil, inUseErr()
+	}
+	return &cp, cur, nil
 }
 
 // DropStorage removes a storage no table uses.

@@ -149,11 +149,10 @@ func (c *Catalog) inAllowedRoot(p string) bool {
 // rule before the rule existed, or since (a symbolic link changed). Reads
 // do not need it: they only open files the manifest lists.
 func (c *Catalog) StorageSafety(st *systable.Storage) error {
-	if st.StorageType != StorageFilesystem {
-		return nil
-	}
-	if err := c.checkStoragePath(c.cur.Load(), st, false); err != nil {
-		return err
+	if st.StorageType == StorageFilesystem {
+		if err := c.checkStoragePath(c.cur.Load(), st, false); err != nil {
+			return err
+		}
 	}
 	_, _, err := CheckTemplates(st.UserTablesTemplate, st.SharedTablesTemplate)
 	return err

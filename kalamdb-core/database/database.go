@@ -79,6 +79,12 @@ type Config struct {
 	StorageFaults *cold.Faults
 	// BackupFaults injects failures into backup writes (tests only).
 	BackupFaults *cold.Faults
+	// CredentialKey seals storage credentials at rest (catalog.
+	// CredentialKey of the operator's secret); nil stores them as given.
+	CredentialKey []byte
+	// S3CacheBytes bounds the cache of byte ranges read from s3 storages
+	// (0: the tiers' default; < 0: none).
+	S3CacheBytes int64
 	// ObsoleteFileGrace is how long files replaced by a compaction stay
 	// for statements already reading them (0: the tiers' default).
 	ObsoleteFileGrace time.Duration
@@ -117,9 +123,14 @@ type Database struct {
 // Open builds the core over an open store.
 func Open(db *kv.DB, cfg Config) (*Database, error) {
 	cat, err := catalog.Open(db, catalog.Options{RootPassword: cfg.RootPassword, BcryptCost: cfg.BcryptCost,
-		LocalStoragePath: cfg.StorageDir, Storage: catalog.StorageRules{DataDir: cfg.DataDir, AllowedRoots: cfg.StorageRoots}})
+		LocalStoragePath: cfg.StorageDir, Storage: catalog.StorageRules{DataDir: cfg.DataDir, AllowedRoots: cfg.StorageRoots},
+		CredentialKey: cfg.CredentialKey})
 	if err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)
+	}
+	// Credentials stored before a key was configured are sealed now.
+	if _, err := cat.SealStoredCredentials(); err != nil {
+		return nil, fmt.Errorf("seal storage credentials: %w", err)
 	}
 	jm, interrupted, err := jobs.Open(db, jobs.Options{NodeID: cfg.NodeName, Workers: cfg.JobWorkers})
 	if err != nil {
@@ -129,7 +140,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	tabs := tables.NewRegistry(db, cat)
 	tm, err := tier.Open(db, cat, tabs, tier.Options{Jobs: jm, Locks: locks, Failpoint: cfg.Failpoint,
 		DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults, ObsoleteFileGrace: cfg.ObsoleteFileGrace,
-		ColdCacheBytes: cfg.ColdCacheBytes})
+		ColdCacheBytes: cfg.ColdCacheBytes, S3CacheBytes: cfg.S3CacheBytes})
 	if err != nil {
 		return nil, fmt.Errorf("open tiers: %w", err)
 	}

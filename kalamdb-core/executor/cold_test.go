@@ -249,9 +249,13 @@ func TestStorageStatementsAndStats(t *testing.T) {
 		t.Fatalf("relative PATH stored as %s", got)
 	}
 	root.must("DROP STORAGE rel")
-	root.fails(apierror.Unsupported, "CREATE STORAGE s3one TYPE 's3' BUCKET 'b'")
+	root.fails(apierror.InvalidInput, "CREATE STORAGE s3one TYPE 's3'")
+	root.fails(apierror.InvalidInput, "CREATE STORAGE s3one TYPE 's3' BUCKET 'Not_A_Bucket'")
 	root.fails(apierror.InvalidInput, fmt.Sprintf("CREATE STORAGE bad TYPE 'filesystem' PATH '%s' USER_TABLES_TEMPLATE '{namespace}/{tableName}'", dir))
-	if got := root.rows("STORAGE CHECK archive"); got != `[["archive",true,"writable and readable"]]` {
+	if got := root.rows("STORAGE CHECK archive"); got != `[["archive","usable",true,"ok"],["archive","write",true,"ok"],["archive","read",true,"ok"],["archive","list",true,"ok"],["archive","delete",true,"ok"]]` {
+		t.Fatalf("storage check: %s", got)
+	}
+	if got := root.rows("STORAGE CHECK archive EXTENDED"); !strings.Contains(got, `["archive","ranged read",true,"ok"],["archive","large write",true,"ok"],["archive","delete",true,"ok"]]`) {
 		t.Fatalf("storage check: %s", got)
 	}
 	if got := root.rows("SHOW STORAGES"); !strings.Contains(got, `"archive","Archive","filesystem"`) || !strings.Contains(got, `"local"`) {

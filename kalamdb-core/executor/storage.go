@@ -31,7 +31,7 @@ func (x *Executor) runStorage(ctx context.Context, b *batch, p authz.Principal, 
 func (x *Executor) runStorageDBA(ctx context.Context, b *batch, st dialect.Statement) (Result, error) {
 	switch s := st.(type) {
 	case *dialect.CreateStorage:
-		created, err := x.cat.CreateStorage(s.ID, s.Props, s.IfNotExists)
+		created, err := x.cat.CreateStorage(s.ID, s.Props, s.IfNotExists, x.probeStorage(ctx))
 		if err != nil {
 			return Result{}, err
 		}
@@ -40,7 +40,7 @@ func (x *Executor) runStorageDBA(ctx context.Context, b *batch, st dialect.State
 		}
 		return message(1, fmt.Sprintf("Storage %s created", s.ID)), nil
 	case *dialect.AlterStorage:
-		if err := x.cat.AlterStorage(s.ID, s.Props); err != nil {
+		if err := x.cat.AlterStorage(s.ID, s.Props, x.probeStorage(ctx)); err != nil {
 			return Result{}, err
 		}
 		return message(1, fmt.Sprintf("Storage %s altered", s.ID)), nil
@@ -66,11 +66,17 @@ func (x *Executor) runStorageDBA(ctx context.Context, b *batch, st dialect.State
 		if !ok {
 			return Result{}, apierror.New(apierror.NotFound, "storage %s does not exist", s.ID)
 		}
-		t := newTable("storage_id", "Text", "healthy", "Boolean", "message", "Text")
-		if err := x.tier.CheckStorage(ctx, storage); err != nil {
-			t.add(s.ID, false, err.Error())
-		} else {
-			t.add(s.ID, true, "writable and readable")
+		t := newTable("storage_id", "Text", "check", "Text", "healthy", "Boolean", "message", "Text")
+		for _, r := range x.tier.CheckStorage(ctx, storage, s.Extended) {
+			if r.Err != nil {
+				msg := r.Err.Error()
+				if ae, ok := apierror.As(r.Err); ok {
+					msg = string(ae.Code) + ": " + ae.Message
+				}
+				t.add(s.ID, r.Check, false, msg)
+			} else {
+				t.add(s.ID, r.Check, true, "ok")
+			}
 		}
 		return t.result(), nil
 	case *dialect.StorageFlush:
@@ -86,6 +92,12 @@ func (x *Executor) runStorageDBA(ctx context.Context, b *batch, st dialect.State
 		return message(1, fmt.Sprintf("Job %s cancelled", s.JobID)), nil
 	}
 	return Result{}, apierror.New(apierror.InternalError, "unexpected statement %T", st)
+}
+
+// probeStorage is the check CREATE and ALTER STORAGE make of the new
+// definition before saving it (an s3 storage's bucket and credentials).
+func (x *Executor) probeStorage(ctx context.Context) catalog.StorageCheck {
+	return func(st *systable.Storage) error { return x.tier.ProbeStorage(ctx, st) }
 }
 
 // submitTableJobs starts a flush or compaction job per target table and

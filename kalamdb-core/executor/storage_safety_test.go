@@ -417,7 +417,7 @@ func TestStorageBreakingRulesIsNotWrittenTo(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e.dir, "rocksdb", "n")); !os.IsNotExist(err) {
 		t.Fatalf("a refused flush wrote into the RocksDB directory: %v", err)
 	}
-	if got := root.rows("STORAGE CHECK old"); !strings.HasPrefix(got, `[["old",false,`) || !strings.Contains(got, "RocksDB") {
+	if got := root.rows("STORAGE CHECK old"); !strings.HasPrefix(got, `[["old","usable",false,`) || !strings.Contains(got, "RocksDB") {
 		t.Fatalf("storage check: %s", got)
 	}
 	flushTable(t, e, "n.moved")

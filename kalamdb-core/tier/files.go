@@ -196,8 +196,8 @@ func (m *Manager) PartitionFiles(ctx context.Context, t *catalog.Table, owner st
 				o.Release()
 			}
 			return nil, apierror.Wrap(apierror.SQLExecutionError, err,
-				fmt.Sprintf("cold data of %s.%s is unreadable (a listed file is missing or corrupt); the hot rows are intact",
-					t.Meta.NamespaceID, t.Meta.TableName))
+				fmt.Sprintf("cold data of %s.%s is unreadable (%s); the hot rows are intact",
+					t.Meta.NamespaceID, t.Meta.TableName, unreadableReason(err)))
 		}
 		out = append(out, cf)
 	}

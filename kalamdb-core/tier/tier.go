@@ -2,8 +2,6 @@ package tier
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -54,6 +52,13 @@ type Options struct {
 	// files, shared by all of them (0: cold.DefaultCacheBytes; negative:
 	// no page cache, open files keep their footers and indexes only).
 	ColdCacheBytes int64
+	// S3CacheBytes bounds the in-memory cache of byte ranges (footers,
+	// column chunks) read from s3 storages (0: DefaultS3CacheBytes; < 0:
+	// no cache).
+	S3CacheBytes int64
+	// S3MaxRetries is how often a failed request to an object store is
+	// tried again (0: the client's default).
+	S3MaxRetries int
 }
 
 // Manager runs the tier lifecycle of every table (see the package doc).
@@ -70,8 +75,13 @@ type Manager struct {
 	manifests *systable.Table[systable.Manifest]
 	files     *fileCache
 
+	// ranges caches what reads fetch from s3 storages; nil: none.
+	ranges *cold.RangeCache
+
 	mu       sync.Mutex
 	storages map[string]cold.Storage // by storage id
+	// fingerprints of the definitions the storages were opened from.
+	fingerprints map[string]string
 	// epochs count the changes of each table's cold files (txn.Cold).
 	epochs map[string]*atomic.Uint64
 
@@ -103,8 +113,13 @@ func Open(db *kv.DB, cat *catalog.Catalog, tabs *tables.Registry, o Options) (*M
 			return nil, fmt.Errorf("tier: %w", err)
 		}
 	}
+	cacheBytes := o.S3CacheBytes
+	if cacheBytes == 0 {
+		cacheBytes = DefaultS3CacheBytes
+	}
 	return &Manager{db: db, cat: cat, tables: tabs, jobs: o.Jobs, locks: o.Locks, opts: o, manifests: manifests,
-		files: newFileCache(1024, pages), storages: map[string]cold.Storage{}, epochs: map[string]*atomic.Uint64{},
+		files: newFileCache(1024, pages), ranges: cold.NewRangeCache(cacheBytes),
+		storages: map[string]cold.Storage{}, fingerprints: map[string]string{}, epochs: map[string]*atomic.Uint64{},
 		closing: make(chan struct{}), obsolete: newObsoleteFiles(), builds: &indexBuilds{jobs: map[string]indexBuild{}}}, nil
 }
 
@@ -143,26 +158,38 @@ func (m *Manager) epoch(tableID string) *atomic.Uint64 {
 }
 
 // storage returns the file storage of a storage definition, opening it on
-// first use.
+// first use and again when the definition changed.
 func (m *Manager) storage(st *systable.Storage) (cold.Storage, error) {
-	if st.StorageType != catalog.StorageFilesystem {
+	if st.StorageType != catalog.StorageFilesystem && st.StorageType != catalog.StorageS3 {
 		return nil, apierror.New(apierror.SQLExecutionError, "storage %s: type %s is not supported", st.StorageID, st.StorageType)
 	}
+	fp := storageFingerprint(st)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if fsys, ok := m.storages[st.StorageID]; ok && fsys.Base() == st.BaseDirectory {
+	if fsys, ok := m.storages[st.StorageID]; ok && m.fingerprints[st.StorageID] == fp {
 		return fsys, nil
 	}
-	fs, err := cold.NewFS(st.BaseDirectory)
-	if err != nil {
-		return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("storage %s is not usable", st.StorageID))
+	var fsys cold.Storage
+	if st.StorageType == catalog.StorageS3 {
+		s3, err := m.openS3(st)
+		if err != nil {
+			return nil, err
+		}
+		fsys = s3
+	} else {
+		fs, err := cold.NewFS(st.BaseDirectory)
+		if err != nil {
+			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("storage %s is not usable", st.StorageID))
+		}
+		fs.Faults = m.opts.StorageFaults
+		fsys = fs
 	}
-	fs.Faults = m.opts.StorageFaults
-	var fsys cold.Storage = fs
 	if old, ok := m.storages[st.StorageID]; ok {
 		_ = old.Close()
+		m.files.forgetStorage(st.StorageID)
 	}
 	m.storages[st.StorageID] = fsys
+	m.fingerprints[st.StorageID] = fp
 	return fsys, nil
 }
 
@@ -200,38 +227,6 @@ func (m *Manager) writableStorage(st *systable.Storage) (cold.Storage, error) {
 		return nil, apierror.New(apierror.InvalidInput, "storage %s is not written to: %s", st.StorageID, msg)
 	}
 	return m.storage(st)
-}
-
-// CheckStorage proves a storage usable: it writes, reads back and removes
-// a small file, under a random name no other file can have.
-func (m *Manager) CheckStorage(ctx context.Context, st *systable.Storage) error {
-	fsys, err := m.writableStorage(st)
-	if err != nil {
-		return err
-	}
-	var rnd [8]byte
-	if _, err := rand.Read(rnd[:]); err != nil {
-		return err
-	}
-	probe := ".kalamdb-storage-check-" + hex.EncodeToString(rnd[:])
-	w, err := fsys.Create(ctx, probe)
-	if err != nil {
-		return fmt.Errorf("cannot write: %w", err)
-	}
-	if _, err := w.Write([]byte("ok")); err != nil {
-		_ = w.Abort()
-		return fmt.Errorf("cannot write: %w", err)
-	}
-	if err := w.Commit(); err != nil {
-		return fmt.Errorf("cannot write: %w", err)
-	}
-	if _, err := fsys.Stat(ctx, probe); err != nil {
-		return fmt.Errorf("cannot read back: %w", err)
-	}
-	if err := fsys.Remove(ctx, probe); err != nil {
-		return fmt.Errorf("cannot delete: %w", err)
-	}
-	return nil
 }
 
 // The names of the files the server writes in a partition's directory;
@@ -276,15 +271,7 @@ func writeManifestMirror(ctx context.Context, fsys cold.Storage, dir string, mf 
 	if err != nil {
 		return err
 	}
-	w, err := fsys.Create(ctx, path.Join(dir, manifestMirror))
-	if err != nil {
-		return err
-	}
-	if _, err := w.Write(raw); err != nil {
-		_ = w.Abort()
-		return err
-	}
-	return w.Commit()
+	return writeAll(ctx, fsys, path.Join(dir, manifestMirror), raw)
 }
 
 // removeOrphans deletes files in a partition directory that its manifest

@@ -161,7 +161,7 @@ func TestColdTierBadInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.ok(root, fmt.Sprintf("CREATE STORAGE broken TYPE 'filesystem' PATH '%s'", filepath.Join(blocker, "sub")))
-	if got := s.ok(root, "STORAGE CHECK broken").rows(t); !strings.HasPrefix(got, `[["broken",false,`) {
+	if got := s.ok(root, "STORAGE CHECK broken").rows(t); !strings.HasPrefix(got, `[["broken","usable",false,`) {
 		t.Fatalf("storage check of an unusable path: %s", got)
 	}
 	s.ok(root, `CREATE NAMESPACE b; CREATE TABLE b.t (id INT PRIMARY KEY, v TEXT) WITH (STORAGE_ID = 'broken');

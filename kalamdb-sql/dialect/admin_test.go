@@ -386,11 +386,22 @@ func TestReferenceForms(t *testing.T) {
 	if *st.Props.Name != "n" || *st.Props.Description != "d" || st.Props.UserTablesTemplate == nil {
 		t.Fatalf("ALTER STORAGE with SET per property: %+v", st.Props)
 	}
+	s3 := parseAs[*CreateStorage](t, `CREATE STORAGE s3p TYPE s3 BUCKET 's3://b/pre' REGION 'eu-west-1' CONFIG '{"endpoint":"http://h:9000"}', CREDENTIALS = '{"access_key_id":"k"}'`)
+	if *s3.Props.Bucket != "s3://b/pre" || *s3.Props.Config != `{"endpoint":"http://h:9000"}` || s3.Props.Credentials == nil {
+		t.Fatalf("CREATE STORAGE s3: %+v", s3.Props)
+	}
+	if c := parseAs[*StorageCheck](t, "STORAGE CHECK local"); c.Extended {
+		t.Fatalf("STORAGE CHECK: %+v", c)
+	}
+	as := parseAs[*AlterStorage](t, `ALTER STORAGE s3p SET CONFIG = '{"force_path_style":true}', SET CREDENTIALS = '{}'`)
+	if as.Props.Config == nil || as.Props.Credentials == nil {
+		t.Fatalf("ALTER STORAGE SET CONFIG: %+v", as.Props)
+	}
 	cs := parseAs[*CreateStorage](t, "CREATE STORAGE arch TYPE 'filesystem' BASE_DIRECTORY '/srv/arch'")
 	if *cs.Props.Path != "/srv/arch" {
 		t.Fatalf("BASE_DIRECTORY: %+v", cs.Props)
 	}
-	if c := parseAs[*StorageCheck](t, "STORAGE CHECK local EXTENDED"); c.ID != "local" {
+	if c := parseAs[*StorageCheck](t, "STORAGE CHECK local EXTENDED"); c.ID != "local" || !c.Extended {
 		t.Fatalf("STORAGE CHECK EXTENDED: %+v", c)
 	}
 	if b := parseAs[*BackupDatabase](t, "BACKUP DATABASE IF EXISTS app TO '/b'"); b.Namespace != "app" || b.Path != "/b" || !b.IfExists {
@@ -412,7 +423,7 @@ func TestReferenceForms(t *testing.T) {
 		{sql: "CREATE USER 'o' WITH OAUTH ROLE user", code: apierror.Unsupported, msg: "WITH OAUTH is not supported", pos: 22},
 		{sql: "CREATE USER 'i' WITH INTERNAL ROLE service", code: apierror.Unsupported, msg: "WITH INTERNAL is not supported"},
 		{sql: "CREATE USER 'x' WITH ROLE user", code: apierror.InvalidSQL, msg: "expected PASSWORD"},
-		{sql: "ALTER STORAGE local SET CONFIG '{}'", code: apierror.Unsupported, msg: "CONFIG is not supported", pos: 25},
+		{sql: "ALTER STORAGE local SET CONFIG 'x'", code: apierror.InvalidSQL, msg: "CONFIG must be a JSON object", pos: 32},
 		{sql: "CREATE STORAGE s TYPE 'filesystem' PATH '/a' BASE_DIRECTORY '/b'", code: apierror.InvalidSQL, msg: "PATH is given more than once"},
 		{sql: "CREATE STORAGE s TYPE 'filesystem' SET NAME 'x'", code: apierror.InvalidSQL, msg: "unknown storage property 'SET'"},
 		{sql: "SUBSCRIBE TO app.t WHERE id > 1 OPTIONS (last_rows=10)", code: apierror.Unsupported, msg: "subscribe over the WebSocket", pos: 1},

@@ -513,7 +513,8 @@ type StorageProps struct {
 	Endpoint             *string
 	SharedTablesTemplate *string
 	UserTablesTemplate   *string
-	Credentials          *string
+	Credentials          *string // a JSON object; holds secrets, never echoed
+	Config               *string // a JSON object of client settings (s3)
 }
 
 // CreateStorage is CREATE STORAGE id TYPE '...' [props...].
@@ -549,10 +550,13 @@ type ShowStorages struct{ base }
 
 func (*ShowStorages) Kind() Kind { return KindShowStorages }
 
-// StorageCheck is STORAGE CHECK id.
+// StorageCheck is STORAGE CHECK id [EXTENDED].
 type StorageCheck struct {
 	base
 	ID string
+	// Extended adds the checks that cost more requests (ranged reads,
+	// multipart uploads).
+	Extended bool
 }
 
 func (*StorageCheck) Kind() Kind { return KindStorageCheck }

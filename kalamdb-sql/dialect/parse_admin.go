@@ -413,11 +413,13 @@ func (p *parser) storageProp(props *StorageProps, t token) (**string, string) {
 		return &props.UserTablesTemplate, name
 	case "CREDENTIALS":
 		return &props.Credentials, name
+	case "CONFIG":
+		return &props.Config, name
 	}
 	return nil, ""
 }
 
-const storagePropList = "TYPE, NAME, DESCRIPTION, PATH, BUCKET, REGION, ENDPOINT, SHARED_TABLES_TEMPLATE, USER_TABLES_TEMPLATE, CREDENTIALS"
+const storagePropList = "TYPE, NAME, DESCRIPTION, PATH, BASE_DIRECTORY, BUCKET, REGION, ENDPOINT, SHARED_TABLES_TEMPLATE, USER_TABLES_TEMPLATE, CREDENTIALS, CONFIG"
 
 // storageProps parses  PROP [=] 'value' [,] PROP [=] 'value' ...  until the
 // end of the statement, in any order, each property at most once. alter
@@ -428,8 +430,10 @@ func (p *parser) storageProps(alter bool) (StorageProps, error) {
 	var props StorageProps
 	for first := true; ; first = false {
 		comma := !first && p.acceptPunct(",")
-		if alter && !first && !comma {
-			comma = p.acceptKeyword("SET")
+		if alter && !first {
+			// SET a = 1, b = 2 | SET a = 1 SET b = 2 | SET a = 1, SET b = 2
+			set := p.acceptKeyword("SET")
+			comma = comma || set
 		}
 		t := p.peek()
 		if t.kind == TokEOF {
@@ -439,9 +443,6 @@ func (p *parser) storageProps(alter bool) (StorageProps, error) {
 			return props, nil
 		}
 		field, name := p.storageProp(&props, t)
-		if p.isKeyword(t, "CONFIG") {
-			return props, p.codeAt(apierror.Unsupported, t.pos, "storage CONFIG is not supported: a filesystem storage is its PATH and its templates")
-		}
 		if field == nil {
 			if t.kind == TokWord {
 				return props, p.errAt(t.pos, "unknown storage property '%s' (properties are %s)", snippet(p.raw(t)), storagePropList)
@@ -479,6 +480,10 @@ func (p *parser) storageProps(alter bool) (StorageProps, error) {
 			// The value is never echoed: it holds secrets.
 			if !isJSONObject(v) {
 				return props, p.errAt(vt.pos, "CREDENTIALS must be a JSON object")
+			}
+		case "CONFIG":
+			if !isJSONObject(v) {
+				return props, p.errAt(vt.pos, "CONFIG must be a JSON object")
 			}
 		}
 		*field = &v
@@ -551,9 +556,7 @@ func (p *parser) parseStorageCommand() (Statement, error) {
 		if st.ID, err = p.name(nameStorage); err != nil {
 			return nil, err
 		}
-		// The check always writes, reads back and deletes a file:
-		// EXTENDED asks for nothing more.
-		p.acceptKeyword("EXTENDED")
+		st.Extended = p.acceptKeyword("EXTENDED")
 		return st, p.expectEnd()
 	case p.acceptKeyword("FLUSH"):
 		target, err := p.storageTarget()

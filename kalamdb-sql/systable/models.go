@@ -306,22 +306,31 @@ var Users = &Def[User]{
 
 // Storage is a row of system.storages.
 type Storage struct {
-	StorageID            string    `json:"storage_id"`
-	StorageName          string    `json:"storage_name"`
-	Description          string    `json:"description,omitempty"`
-	StorageType          string    `json:"storage_type"` // filesystem or s3
-	BaseDirectory        string    `json:"base_directory,omitempty"`
-	Bucket               string    `json:"bucket,omitempty"`
-	Region               string    `json:"region,omitempty"`
-	Endpoint             string    `json:"endpoint,omitempty"`
-	Credentials          string    `json:"credentials,omitempty"`
+	StorageID     string `json:"storage_id"`
+	StorageName   string `json:"storage_name"`
+	Description   string `json:"description,omitempty"`
+	StorageType   string `json:"storage_type"` // filesystem or s3
+	BaseDirectory string `json:"base_directory,omitempty"`
+	Bucket        string `json:"bucket,omitempty"`
+	Region        string `json:"region,omitempty"`
+	Endpoint      string `json:"endpoint,omitempty"`
+	// Credentials are sealed with the server's storage secret key (or, without
+	// one, the JSON as given); never shown.
+	Credentials string `json:"credentials,omitempty"`
+	// Config is the JSON of an s3 storage's client settings.
+	Config               string    `json:"config,omitempty"`
 	SharedTablesTemplate string    `json:"shared_tables_template"`
 	UserTablesTemplate   string    `json:"user_tables_template"`
 	CreatedAt            time.Time `json:"created_at"`
 	UpdatedAt            time.Time `json:"updated_at"`
 }
 
-// Storages describes system.storages. Credentials are never a column.
+// RedactedCredentials is what system.storages shows in place of a
+// storage's credentials.
+const RedactedCredentials = "[redacted]"
+
+// Storages describes system.storages. Credentials are never shown: the
+// credentials column only says whether there are any.
 var Storages = &Def[Storage]{
 	Name: "storages", Family: "system_storages",
 	Key: func(s *Storage) string { return s.StorageID },
@@ -334,11 +343,20 @@ var Storages = &Def[Storage]{
 		{"bucket", tText, func(s *Storage) any { return optString(s.Bucket) }},
 		{"region", tText, func(s *Storage) any { return optString(s.Region) }},
 		{"endpoint", tText, func(s *Storage) any { return optString(s.Endpoint) }},
+		{"config", tText, func(s *Storage) any { return optString(s.Config) }},
+		{"credentials", tText, func(s *Storage) any { return optString(redacted(s.Credentials)) }},
 		{"shared_tables_template", tText, func(s *Storage) any { return s.SharedTablesTemplate }},
 		{"user_tables_template", tText, func(s *Storage) any { return s.UserTablesTemplate }},
 		{"created_at", tTimestamp, func(s *Storage) any { return s.CreatedAt }},
 		{"updated_at", tTimestamp, func(s *Storage) any { return s.UpdatedAt }},
 	},
+}
+
+func redacted(secret string) string {
+	if secret == "" {
+		return ""
+	}
+	return RedactedCredentials
 }
 
 // LiveQuery is a row of system.live_queries: one active subscription.

@@ -110,7 +110,23 @@ func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 	if err != nil {
 		return database.Config{}, err
 	}
+	secret, err := cfg.Storage.StorageSecret()
+	if err != nil {
+		return database.Config{}, err
+	}
+	var credKey []byte
+	if secret != "" {
+		if credKey, err = catalog.CredentialKey(secret); err != nil {
+			return database.Config{}, fmt.Errorf("storage secret key: %w", err)
+		}
+	}
+	s3Cache := cfg.Storage.S3CacheBytes
+	if s3Cache == 0 {
+		s3Cache = -1 // configured off
+	}
 	return database.Config{
+		CredentialKey:      credKey,
+		S3CacheBytes:       s3Cache,
 		NodeID:             NodeNumber(cfg.Server.NodeID),
 		NodeName:           cfg.Server.NodeID,
 		JobWorkers:         cfg.Storage.JobWorkers,
@@ -282,6 +298,10 @@ const DefaultStopTimeout = 60 * time.Second
 // storage rules (one defined by an older version, or a root since
 // narrowed): an unusable one is an error, as its tables no longer flush.
 func logStorageProblems(cat *catalog.Catalog, log *zap.Logger) {
+	if ids := cat.PlaintextCredentials(); len(ids) > 0 {
+		log.Warn("storage credentials are stored unencrypted in the data directory: set KALAMDB_STORAGE_SECRET_KEY (or storage.secret_key_file, outside the data directory) to encrypt them",
+			zap.Strings("storage_ids", ids))
+	}
 	for _, p := range cat.StorageProblems() {
 		if p.Unusable {
 			log.Error("storage breaks the storage rules: flush, compaction and cleanup refuse it until it is fixed",

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -101,6 +102,41 @@ type StorageConfig struct {
 	// filesystem storage in; a relative PATH is resolved against the
 	// first. Empty means DefaultStoragesDir under the data directory.
 	AllowedRoots []string `toml:"allowed_roots"`
+	// SecretKey encrypts the credentials of storages (s3) at rest, so
+	// that a copy of the data directory does not reveal them: a random
+	// string of at least 16 bytes. Prefer the environment
+	// (KALAMDB_STORAGE_SECRET_KEY) or SecretKeyFile to the config file.
+	SecretKey string `toml:"secret_key"`
+	// SecretKeyFile holds SecretKey (trimmed); it must be outside the
+	// data directory.
+	SecretKeyFile string `toml:"secret_key_file"`
+	// S3CacheBytes bounds the in-memory cache of byte ranges (Parquet
+	// footers, column chunks) read from s3 storages; 0 or negative
+	// disables it.
+	S3CacheBytes int64 `toml:"s3_cache_bytes"`
+}
+
+// MinStorageSecretKeyBytes is the shortest storage secret key accepted.
+const MinStorageSecretKeyBytes = 16
+
+// StorageSecret returns the storage secret key: SecretKey, else the
+// content of SecretKeyFile, else "" (credentials are stored unencrypted).
+func (s StorageConfig) StorageSecret() (string, error) {
+	if s.SecretKey != "" {
+		return s.SecretKey, nil
+	}
+	if s.SecretKeyFile == "" {
+		return "", nil
+	}
+	raw, err := os.ReadFile(s.SecretKeyFile)
+	if err != nil {
+		return "", fmt.Errorf("storage.secret_key_file: %w", err)
+	}
+	secret := strings.TrimSpace(string(raw))
+	if len(secret) < MinStorageSecretKeyBytes {
+		return "", fmt.Errorf("storage.secret_key_file %s holds %d bytes, want at least %d", s.SecretKeyFile, len(secret), MinStorageSecretKeyBytes)
+	}
+	return secret, nil
 }
 
 // DefaultStoragesDir is the allowed storage root, under the data
@@ -301,6 +337,7 @@ func Default() Config {
 			FlushCheckInterval: time.Second,
 			JobWorkers:         2,
 			AllowedRoots:       []string{},
+			S3CacheBytes:       64 * MiB,
 		},
 		Backup: BackupConfig{AllowedRoots: []string{}},
 		Auth: AuthConfig{
@@ -425,6 +462,18 @@ func (c *Config) Validate() error {
 	for _, r := range c.Backup.AllowedRoots {
 		if strings.TrimSpace(r) == "" {
 			bad("backup.allowed_roots", "must not contain an empty path")
+		}
+	}
+	if k := c.Storage.SecretKey; k != "" && len(k) < MinStorageSecretKeyBytes {
+		bad("storage.secret_key", "must be at least %d bytes (or empty)", MinStorageSecretKeyBytes)
+	}
+	if f := c.Storage.SecretKeyFile; f != "" && c.Storage.DataDir != "" {
+		// A key kept beside the data it protects protects nothing from
+		// whoever copies the data directory.
+		abs, err1 := filepath.Abs(f)
+		dd, err2 := filepath.Abs(c.Storage.DataDir)
+		if err1 == nil && err2 == nil && (abs == dd || strings.HasPrefix(abs, dd+string(filepath.Separator))) {
+			bad("storage.secret_key_file", "must be outside the data directory")
 		}
 	}
 
@@ -564,6 +613,9 @@ func (c Config) Redacted() Config {
 	}
 	if c.Auth.JWTSecret != "" {
 		c.Auth.JWTSecret = "[redacted]"
+	}
+	if c.Storage.SecretKey != "" {
+		c.Storage.SecretKey = "[redacted]"
 	}
 	return c
 }

@@ -117,7 +117,7 @@ func TestLoadTOML(t *testing.T) {
 	want.Server.ShutdownTimeout = 5 * time.Second
 	want.Storage = StorageConfig{DataDir: "/var/lib/kalamdb", SyncWrites: true, FlushRows: 500,
 		FlushInterval: 90 * time.Second, FlushCheckInterval: 2 * time.Second, JobWorkers: 3,
-		AllowedRoots: []string{"/srv/kalamdb-storages", "relative/roots"}}
+		AllowedRoots: []string{"/srv/kalamdb-storages", "relative/roots"}, S3CacheBytes: 64 * MiB}
 	want.Auth.RootPassword = "s3cret"
 	want.Auth.JWTSecret = "0123456789abcdef0123456789abcdef"
 	want.Auth.AccessTokenTTL = 15 * time.Minute
@@ -425,9 +425,13 @@ func TestRedacted(t *testing.T) {
 	cfg := Default()
 	cfg.Auth.RootPassword = "pw"
 	cfg.Auth.JWTSecret = strings.Repeat("s", 32)
+	cfg.Storage.SecretKey = "storage-key-material"
 	r := cfg.Redacted()
 	if strings.Contains(r.Auth.RootPassword+r.Auth.JWTSecret, "pw") || strings.Contains(r.Auth.JWTSecret, "sss") {
 		t.Errorf("secrets not redacted: %+v", r.Auth)
+	}
+	if strings.Contains(r.Storage.SecretKey, "material") {
+		t.Errorf("storage secret key not redacted")
 	}
 	if cfg.Auth.RootPassword != "pw" {
 		t.Error("Redacted modified the receiver")
@@ -520,5 +524,49 @@ func TestBackupRoots(t *testing.T) {
 	cfg.Backup.AllowedRoots = []string{""}
 	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "backup.allowed_roots") {
 		t.Errorf("an empty root accepted: %v", err)
+	}
+}
+
+func TestStorageSecretKey(t *testing.T) {
+	dir := t.TempDir()
+	cfg := Default()
+	cfg.Storage.DataDir = filepath.Join(dir, "data")
+	if s, err := cfg.Storage.StorageSecret(); err != nil || s != "" {
+		t.Fatalf("no key: %q, %v", s, err)
+	}
+	cfg.Storage.SecretKeyFile = filepath.Join(cfg.Storage.DataDir, "key")
+	if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), "outside the data directory") {
+		t.Fatalf("a key file inside the data directory: %v", err)
+	}
+	keyFile := filepath.Join(dir, "storage.key")
+	cfg.Storage.SecretKeyFile = keyFile
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keyFile, []byte("short\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cfg.Storage.StorageSecret(); err == nil {
+		t.Fatal("a short key file was accepted")
+	}
+	if err := os.WriteFile(keyFile, []byte("  a-long-enough-random-secret \n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if s, err := cfg.Storage.StorageSecret(); err != nil || s != "a-long-enough-random-secret" {
+		t.Fatalf("key file: %q, %v", s, err)
+	}
+	// The key itself (KALAMDB_STORAGE_SECRET_KEY) wins over the file.
+	loaded, err := Load("", mapEnv(map[string]string{"KALAMDB_STORAGE_SECRET_KEY": "from-the-environment-123"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg = *loaded
+	cfg.Storage.SecretKeyFile = keyFile
+	if s, _ := cfg.Storage.StorageSecret(); s != "from-the-environment-123" {
+		t.Fatalf("environment key: %q", s)
+	}
+	cfg.Storage.SecretKey = "short"
+	if err := cfg.Validate(); err == nil {
+		t.Fatal("a short key was accepted")
 	}
 }

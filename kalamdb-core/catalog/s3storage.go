@@ -1,0 +1,413 @@
+package catalog
+
+import (
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// An s3 storage is stored with its location normalised: Bucket is the
+// bucket name, BaseDirectory is s3://bucket[/prefix], Endpoint is the
+// object store's URL ("" for AWS), Config the client settings as JSON and
+// Credentials sealed with the server's storage secret key (sealedPrefix)
+// or, without a key, the credentials' JSON as given.
+
+// S3Settings is an s3 storage definition as a client needs it.
+type S3Settings struct {
+	Endpoint  string // host[:port]; "" is AWS
+	Insecure  bool   // plain http (CONFIG allow_http)
+	Region    string
+	Bucket    string
+	Prefix    string // no leading or trailing slash
+	PathStyle bool
+	// RequestTimeout of each request (0: the client's default).
+	RequestTimeout time.Duration
+	Credentials    S3Credentials
+}
+
+// S3Credentials are the keys of an s3 storage; all empty is anonymous.
+type S3Credentials struct {
+	AccessKeyID     string `json:"access_key_id,omitempty"`
+	SecretAccessKey string `json:"secret_access_key,omitempty"`
+	SessionToken    string `json:"session_token,omitempty"`
+}
+
+// s3Config is CONFIG of an s3 storage.
+type s3Config struct {
+	Endpoint         string `json:"endpoint,omitempty"`
+	PathStyle        *bool  `json:"path_style,omitempty"`
+	ForcePathStyle   *bool  `json:"force_path_style,omitempty"`
+	AllowHTTP        bool   `json:"allow_http,omitempty"`
+	RequestTimeoutMS int64  `json:"request_timeout_ms,omitempty"`
+}
+
+const s3ConfigKeys = "endpoint, path_style (or force_path_style), allow_http, request_timeout_ms"
+
+// RedactedCredentials is what system.storages shows for credentials.
+const RedactedCredentials = systable.RedactedCredentials
+
+// sealedPrefix starts credentials sealed with AES-256-GCM: the rest is
+// base64 of nonce and ciphertext, the storage id being the additional
+// data (sealed credentials copied onto another storage do not open).
+const sealedPrefix = "aes256gcm:v1:"
+
+// CredentialKey derives the key that seals storage credentials from the
+// operator's secret (at least 16 bytes, high entropy: a random string,
+// not a password).
+func CredentialKey(secret string) ([]byte, error) {
+	if len(secret) < 16 {
+		return nil, fmt.Errorf("the storage secret key has %d bytes, want at least 16", len(secret))
+	}
+	sum := sha256.Sum256([]byte("kalamdb storage credentials v1\x00" + secret))
+	return sum[:], nil
+}
+
+func (c *Catalog) aead() (cipher.AEAD, error) {
+	if len(c.opts.CredentialKey) == 0 {
+		return nil, nil
+	}
+	block, err := aes.NewCipher(c.opts.CredentialKey)
+	if err != nil {
+		return nil, err
+	}
+	return cipher.NewGCM(block)
+}
+
+// CredentialsEncrypted reports whether new credentials are sealed (the
+// server has a storage secret key).
+func (c *Catalog) CredentialsEncrypted() bool { return len(c.opts.CredentialKey) > 0 }
+
+// sealCredentials checks the CREDENTIALS JSON of a storage and returns
+// what is stored: sealed when the server has a key.
+func (c *Catalog) sealCredentials(id, raw string) (string, error) {
+	var cr S3Credentials
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cr); err != nil {
+		// The message never quotes the value: it holds secrets.
+		return "", apierror.New(apierror.InvalidInput, "CREDENTIALS must be a JSON object with access_key_id, secret_access_key and optionally session_token (string values)")
+	}
+	if (cr.AccessKeyID == "") != (cr.SecretAccessKey == "") {
+		return "", apierror.New(apierror.InvalidInput, "CREDENTIALS need both access_key_id and secret_access_key (or neither, for anonymous access)")
+	}
+	if cr == (S3Credentials{}) {
+		return "", nil
+	}
+	plain, err := json.Marshal(cr)
+	if err != nil {
+		return "", err
+	}
+	aead, err := c.aead()
+	if err != nil || aead == nil {
+		return string(plain), err
+	}
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		return "", err
+	}
+	return sealedPrefix + base64.StdEncoding.EncodeToString(aead.Seal(nonce, nonce, plain, []byte(id))), nil
+}
+
+// openCredentials returns the stored credentials of a storage in clear.
+func (c *Catalog) openCredentials(st *systable.Storage) (S3Credentials, error) {
+	var cr S3Credentials
+	raw := st.Credentials
+	if raw == "" {
+		return cr, nil
+	}
+	if rest, sealed := strings.CutPrefix(raw, sealedPrefix); sealed {
+		aead, err := c.aead()
+		if err != nil {
+			return cr, err
+		}
+		if aead == nil {
+			return cr, apierror.New(apierror.SQLExecutionError,
+				"the credentials of storage %s are encrypted and this server has no storage secret key (KALAMDB_STORAGE_SECRET_KEY or storage.secret_key_file)", st.StorageID)
+		}
+		b, err := base64.StdEncoding.DecodeString(rest)
+		if err != nil || len(b) < aead.NonceSize() {
+			return cr, apierror.New(apierror.SQLExecutionError, "the stored credentials of storage %s are damaged", st.StorageID)
+		}
+		plain, err := aead.Open(nil, b[:aead.NonceSize()], b[aead.NonceSize():], []byte(st.StorageID))
+		if err != nil {
+			return cr, apierror.New(apierror.SQLExecutionError,
+				"the credentials of storage %s do not open with this server's storage secret key (was it changed? set them again with ALTER STORAGE %s SET CREDENTIALS)", st.StorageID, st.StorageID)
+		}
+		raw = string(plain)
+	}
+	if err := json.Unmarshal([]byte(raw), &cr); err != nil {
+		return cr, apierror.New(apierror.SQLExecutionError, "the stored credentials of storage %s are damaged", st.StorageID)
+	}
+	return cr, nil
+}
+
+// S3Settings returns what a client needs to reach an s3 storage, its
+// credentials in clear.
+func (c *Catalog) S3Settings(st *systable.Storage) (S3Settings, error) {
+	var s S3Settings
+	if st.StorageType != StorageS3 {
+		return s, apierror.New(apierror.InternalError, "storage %s is not an s3 storage", st.StorageID)
+	}
+	cfg, err := parseS3Config(st.Config)
+	if err != nil {
+		return s, err
+	}
+	bucket, prefix, err := parseS3URL(st.BaseDirectory)
+	if err != nil {
+		return s, err
+	}
+	s = S3Settings{Region: st.Region, Bucket: bucket, Prefix: prefix, RequestTimeout: time.Duration(cfg.RequestTimeoutMS) * time.Millisecond}
+	if st.Endpoint != "" {
+		u, err := url.Parse(st.Endpoint)
+		if err != nil {
+			return s, apierror.New(apierror.SQLExecutionError, "storage %s: bad endpoint %q", st.StorageID, st.Endpoint)
+		}
+		s.Endpoint, s.Insecure = u.Host, u.Scheme == "http"
+	}
+	// A custom endpoint is most often an S3-compatible server that only
+	// knows path-style addressing; AWS itself prefers virtual hosts.
+	s.PathStyle = st.Endpoint != ""
+	if cfg.PathStyle != nil {
+		s.PathStyle = *cfg.PathStyle
+	} else if cfg.ForcePathStyle != nil {
+		s.PathStyle = *cfg.ForcePathStyle
+	}
+	if s.Credentials, err = c.openCredentials(st); err != nil {
+		return s, err
+	}
+	return s, nil
+}
+
+func parseS3Config(raw string) (s3Config, error) {
+	var cfg s3Config
+	if strings.TrimSpace(raw) == "" {
+		return cfg, nil
+	}
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, apierror.New(apierror.InvalidInput, "CONFIG: %v (known keys: %s)", err, s3ConfigKeys)
+	}
+	if cfg.PathStyle != nil && cfg.ForcePathStyle != nil && *cfg.PathStyle != *cfg.ForcePathStyle {
+		return cfg, apierror.New(apierror.InvalidInput, "CONFIG: path_style and force_path_style disagree")
+	}
+	if cfg.RequestTimeoutMS < 0 || cfg.RequestTimeoutMS > 10*60*1000 {
+		return cfg, apierror.New(apierror.InvalidInput, "CONFIG: request_timeout_ms must be between 0 (the default) and 600000")
+	}
+	return cfg, nil
+}
+
+// parseS3URL splits s3://bucket[/prefix].
+func parseS3URL(s string) (bucket, prefix string, err error) {
+	rest, ok := strings.CutPrefix(s, "s3://")
+	if !ok {
+		return "", "", apierror.New(apierror.InvalidInput, "%q is not an s3://bucket/prefix URL", s)
+	}
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	prefix = strings.Trim(prefix, "/")
+	if err := checkBucketName(bucket); err != nil {
+		return "", "", err
+	}
+	if prefix != "" && (path.Clean(prefix) != prefix || strings.ContainsAny(prefix, "\\\x00") || hasDotDot(prefix)) {
+		return "", "", apierror.New(apierror.InvalidInput, "the prefix %q of an s3 storage must be a clean relative path", prefix)
+	}
+	return bucket, prefix, nil
+}
+
+func hasDotDot(p string) bool {
+	for _, el := range strings.Split(p, "/") {
+		if el == ".." || el == "." {
+			return true
+		}
+	}
+	return false
+}
+
+// checkBucketName applies S3's bucket naming rules.
+func checkBucketName(b string) error {
+	ok := len(b) >= 3 && len(b) <= 63
+	for i := 0; ok && i < len(b); i++ {
+		ch := b[i]
+		ok = ch >= 'a' && ch <= 'z' || ch >= '0' && ch <= '9' || (ch == '-' || ch == '.') && i > 0 && i < len(b)-1
+	}
+	if !ok {
+		return apierror.New(apierror.InvalidInput, "invalid bucket name %q: 3 to 63 lower-case letters, digits, dots and hyphens", b)
+	}
+	return nil
+}
+
+// normalizeEndpoint turns an endpoint as written (a URL or host[:port])
+// into the URL stored.
+func normalizeEndpoint(e string, allowHTTP bool) (string, error) {
+	e = strings.TrimSpace(e)
+	if e == "" {
+		return "", nil
+	}
+	if !strings.Contains(e, "://") {
+		e = "https://" + e
+	}
+	u, err := url.Parse(e)
+	if err != nil || u.Host == "" || u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
+		return "", apierror.New(apierror.InvalidInput, "invalid endpoint %q: want http(s)://host[:port]", e)
+	}
+	switch u.Scheme {
+	case "https":
+	case "http":
+		if !allowHTTP {
+			return "", apierror.New(apierror.InvalidInput, "endpoint %q uses plain http, which sends data unencrypted; set \"allow_http\": true in CONFIG to allow it", e)
+		}
+	default:
+		return "", apierror.New(apierror.InvalidInput, "invalid endpoint %q: want http(s)://host[:port]", e)
+	}
+	return u.Scheme + "://" + u.Host, nil
+}
+
+// validateS3 checks and normalises an s3 storage definition: its bucket
+// and prefix (from BUCKET, a bucket or an s3:// URL, and BASE_DIRECTORY, a
+// prefix or an s3:// URL), endpoint and CONFIG, and that no other s3
+// storage overlaps it. bucketOrDirGiven says the statement set BUCKET or
+// BASE_DIRECTORY (a new storage always does).
+func (c *Catalog) validateS3(s *Snapshot, st *systable.Storage, locationGiven bool) error {
+	cfg, err := parseS3Config(st.Config)
+	if err != nil {
+		return err
+	}
+	if cfg.Endpoint != "" && st.Endpoint != "" && strings.TrimRight(cfg.Endpoint, "/") != strings.TrimRight(st.Endpoint, "/") {
+		return apierror.New(apierror.InvalidInput, "ENDPOINT and the endpoint of CONFIG differ")
+	}
+	if cfg.Endpoint != "" {
+		st.Endpoint = cfg.Endpoint
+	}
+	if st.Endpoint, err = normalizeEndpoint(st.Endpoint, cfg.AllowHTTP); err != nil {
+		return err
+	}
+	if locationGiven {
+		bucket, prefix := st.Bucket, ""
+		if strings.HasPrefix(bucket, "s3://") {
+			if bucket, prefix, err = parseS3URL(bucket); err != nil {
+				return err
+			}
+		}
+		dir := st.BaseDirectory
+		if strings.HasPrefix(dir, "s3://") {
+			b, p, err := parseS3URL(dir)
+			if err != nil {
+				return err
+			}
+			if bucket != "" && bucket != b || prefix != "" && p != prefix {
+				return apierror.New(apierror.InvalidInput, "BUCKET and BASE_DIRECTORY name different places")
+			}
+			bucket, prefix = b, p
+		} else if dir != "" {
+			if prefix != "" && strings.Trim(dir, "/") != prefix {
+				return apierror.New(apierror.InvalidInput, "BUCKET and BASE_DIRECTORY name different prefixes")
+			}
+			prefix = strings.Trim(dir, "/")
+		}
+		if bucket == "" {
+			return apierror.New(apierror.InvalidInput, "an s3 storage needs a BUCKET (a name or s3://bucket/prefix) or a BASE_DIRECTORY 's3://bucket/prefix'")
+		}
+		loc := "s3://" + bucket
+		if prefix != "" {
+			loc += "/" + prefix
+		}
+		if _, _, err := parseS3URL(loc); err != nil {
+			return err
+		}
+		st.Bucket, st.BaseDirectory = bucket, loc
+	}
+	if st.BaseDirectory == "" {
+		return apierror.New(apierror.InvalidInput, "an s3 storage needs a BUCKET")
+	}
+	_, prefix, _ := parseS3URL(st.BaseDirectory)
+	for _, o := range s.Storages() {
+		if o.StorageID == st.StorageID || o.StorageType != StorageS3 || o.Bucket != st.Bucket || o.Endpoint != st.Endpoint {
+			continue
+		}
+		_, op, _ := parseS3URL(o.BaseDirectory)
+		if prefixesOverlap(prefix, op) {
+			return apierror.New(apierror.InvalidInput,
+				"storage location %s overlaps storage %s (%s): a storage may neither be inside another one nor contain one", st.BaseDirectory, o.StorageID, o.BaseDirectory)
+		}
+	}
+	return nil
+}
+
+func prefixesOverlap(a, b string) bool {
+	if a == "" || b == "" || a == b {
+		return true
+	}
+	return strings.HasPrefix(a, b+"/") || strings.HasPrefix(b, a+"/")
+}
+
+// sameJSON reports whether two JSON texts hold the same value, so that a
+// CONFIG written with other spacing is no change.
+func sameJSON(a, b string) bool {
+	var x, y any
+	if json.Unmarshal([]byte(a), &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return a == b
+	}
+	ra, _ := json.Marshal(x)
+	rb, _ := json.Marshal(y)
+	return bytes.Equal(ra, rb)
+}
+
+// SealStoredCredentials seals, with the server's key, the credentials
+// stored in clear (before the key was configured). It returns how many it
+// sealed; without a key it does nothing.
+func (c *Catalog) SealStoredCredentials() (int, error) {
+	if !c.CredentialsEncrypted() {
+		return 0, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	next := snap.clone()
+	n := 0
+	var b kv.Batch
+	for _, st := range snap.Storages() {
+		if st.Credentials == "" || strings.HasPrefix(st.Credentials, sealedPrefix) {
+			continue
+		}
+		sealed, err := c.sealCredentials(st.StorageID, st.Credentials)
+		if err != nil {
+			return 0, fmt.Errorf("storage %s: %w", st.StorageID, err)
+		}
+		cp := *st
+		cp.Credentials = sealed
+		if err := c.storages.PutInBatch(&b, &cp); err != nil {
+			return 0, err
+		}
+		next.storages[st.StorageID] = &cp
+		n++
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	return n, c.commit(&b, next)
+}
+
+// PlaintextCredentials lists the storages whose credentials are stored
+// in clear, for the server to warn about at start.
+func (c *Catalog) PlaintextCredentials() []string {
+	var out []string
+	for _, st := range c.cur.Load().Storages() {
+		if st.Credentials != "" && !strings.HasPrefix(st.Credentials, sealedPrefix) {
+			out = append(out, st.StorageID)
+		}
+	}
+	return out
+}
