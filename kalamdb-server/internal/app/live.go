@@ -33,8 +33,10 @@ func newWSHandler(cfg *config.Config, m *live.Manager, a *auth.Authenticator, lo
 		MessagesPerSecond: w.MessagesPerSecond,
 		// Enough for a client to open every subscription it may hold at
 		// once, right after authenticating.
-		MessageBurst:    max(int(2*w.MessagesPerSecond), w.MaxSubscriptionsPerConnection+10),
-		OnAuthenticated: httpapi.MarkAuthenticated,
+		MessageBurst: max(int(2*w.MessagesPerSecond), w.MaxSubscriptionsPerConnection+10),
+		// As many may wait while the first ones are served.
+		MaxQueuedRequests: max(int(2*w.MessagesPerSecond), w.MaxSubscriptionsPerConnection+10),
+		OnAuthenticated:   httpapi.MarkAuthenticated,
 	})
 }
 
@@ -48,6 +50,24 @@ func mountWS(lc fx.Lifecycle, cfg *config.Config, api *httpapi.Server, h *ws.Han
 			func() float64 { return float64(h.Sessions()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kalamdb_live_subscriptions", Help: "Active live query subscriptions."},
 			func() float64 { return float64(m.Subscriptions()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kalamdb_ws_requests_queued",
+			Help: "WebSocket requests received and not started yet."},
+			func() float64 { return float64(h.RequestStats().Queued) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kalamdb_ws_requests_running",
+			Help: "WebSocket requests being served (subscribe, next_batch, unsubscribe)."},
+			func() float64 { return float64(h.RequestStats().Running) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kalamdb_ws_requests_orphaned",
+			Help: "WebSocket requests still running after their socket closed (cancelled, not returned yet)."},
+			func() float64 { return float64(h.RequestStats().Orphaned) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kalamdb_ws_requests_cancelled_total",
+			Help: "WebSocket requests cancelled because their socket closed while they ran."},
+			func() float64 { return float64(h.RequestStats().Cancelled) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kalamdb_ws_requests_dropped_total",
+			Help: "WebSocket requests never started because their socket closed first."},
+			func() float64 { return float64(h.RequestStats().Dropped) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kalamdb_ws_requests_queue_full_total",
+			Help: "WebSocket requests refused because too many of the socket's requests waited."},
+			func() float64 { return float64(h.RequestStats().QueueFull) }),
 	} {
 		if err := api.Registry().Register(c); err != nil {
 			return fmt.Errorf("register live query metrics: %w", err)
