@@ -359,6 +359,9 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 	if err != nil {
 		return err
 	}
+	if err := checkLiveCost(tr.AST); err != nil {
+		return err
+	}
 	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
 	bound, qFlags, err := binder.BindOnly(tr.AST, f.SQL, nil)
 	if err != nil {
@@ -384,6 +387,68 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 		f.condCols = append(f.condCols, c.Name)
 	}
 	return nil
+}
+
+// liveValueBuilders are the functions whose result may be far larger than
+// their arguments, by their engine names (and the names users call them
+// by). A live WHERE runs for every change and every subscription, so one
+// of them turned each write into megabytes of work per subscriber, bounded
+// only by the value and time limits of a single evaluation; they are
+// refused there (a query over HTTP may still call them).
+var liveValueBuilders = map[string]string{
+	"kdb_repeat":         "repeat",
+	"kdb_lpad":           "lpad",
+	"kdb_rpad":           "rpad",
+	"kdb_regexp_replace": "regexp_replace",
+	pgsql.FnOverlay:      "overlay",
+	"kdb_replace":        "replace",
+}
+
+// checkLiveCost refuses a live query whose WHERE calls a value-building
+// function, except replace() with literals that cannot make its input
+// longer, such as removing dashes from a phone number.
+func checkLiveCost(stmt sqlparser.Statement) error {
+	var refused string
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		f, ok := node.(*sqlparser.FuncExpr)
+		if !ok {
+			return true, nil
+		}
+		name, ok := liveValueBuilders[f.Name.Lowered()]
+		if ok && !(name == "replace" && shrinkingReplace(f)) {
+			refused = name
+			return false, nil
+		}
+		return true, nil
+	}, stmt)
+	if refused != "" {
+		return apierror.New(apierror.Unsupported,
+			"a live query's WHERE cannot call %s(): it builds values larger than the row, and the WHERE runs for every change; filter on the stored values, or query over HTTP",
+			refused)
+	}
+	return nil
+}
+
+// shrinkingReplace reports whether replace(s, from, to) has literal from
+// and to, to no longer than from, so that its result is at most s.
+func shrinkingReplace(f *sqlparser.FuncExpr) bool {
+	if len(f.Exprs) != 3 {
+		return false
+	}
+	lit := func(i int) (string, bool) {
+		ae, ok := f.Exprs[i].(*sqlparser.AliasedExpr)
+		if !ok {
+			return "", false
+		}
+		v, ok := ae.Expr.(*sqlparser.SQLVal)
+		if !ok || v.Type != sqlparser.StrVal {
+			return "", false
+		}
+		return string(v.Val), true
+	}
+	from, ok1 := lit(1)
+	to, ok2 := lit(2)
+	return ok1 && ok2 && from != "" && len(to) <= len(from)
 }
 
 // Match reports whether a row (values of the table's columns in the
