@@ -205,6 +205,11 @@ func (e *Engine) compileViewFilter(ctx context.Context, sel *sqlparser.Select, t
 			return nil, err
 		}
 	}
+	// The condition is applied to the view's table, under the table's
+	// name: columns qualified with the view's name (which a query of the
+	// view accepts) lose the qualifier, and being the view's columns they
+	// are the table's columns of the same name.
+	where = unqualifyColumns(where, v.NamespaceID, v.ViewName)
 	switch {
 	case viewWhere != "" && where != "":
 		where = "(" + viewWhere + ") AND (" + where + ")"
@@ -223,6 +228,76 @@ func (e *Engine) compileViewFilter(ctx context.Context, sel *sqlparser.Select, t
 	}
 	f.view = v
 	return f, nil
+}
+
+// unqualifyColumns removes the qualifiers ns.name. and name. from the
+// column references of a condition's text; literals, comments and other
+// qualifiers are left as they are. Unquoted names compare ignoring ASCII
+// case, quoted ones exactly.
+func unqualifyColumns(cond, ns, name string) string {
+	type tok struct {
+		kind     dialect.TokenKind
+		pos, end int
+	}
+	var toks []tok
+	for lx := dialect.NewLexer(cond); ; {
+		k, pos, end := lx.Next()
+		if k == dialect.TokEOF || k == dialect.TokInvalid {
+			break
+		}
+		if k != dialect.TokComment {
+			toks = append(toks, tok{k, pos, end})
+		}
+	}
+	is := func(i int, want string) bool {
+		if i >= len(toks) {
+			return false
+		}
+		raw := cond[toks[i].pos:toks[i].end]
+		switch toks[i].kind {
+		case dialect.TokWord:
+			return strings.EqualFold(raw, want) && isASCII(raw)
+		case dialect.TokQuotedIdent:
+			return raw[0] == '"' && raw == `"`+strings.ReplaceAll(want, `"`, `""`)+`"`
+		}
+		return false
+	}
+	dot := func(i int) bool {
+		return i < len(toks) && toks[i].kind == dialect.TokPunct && cond[toks[i].pos:toks[i].end] == "."
+	}
+	column := func(i int) bool {
+		return i < len(toks) && (toks[i].kind == dialect.TokWord || toks[i].kind == dialect.TokQuotedIdent)
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(toks); i++ {
+		if i > 0 && dot(i-1) {
+			continue // inside a longer name
+		}
+		skip := 0
+		switch {
+		case is(i, ns) && dot(i+1) && is(i+2, name) && dot(i+3) && column(i+4) && !dot(i+5):
+			skip = 4
+		case is(i, name) && dot(i+1) && column(i+2) && !dot(i+3):
+			skip = 2
+		default:
+			continue
+		}
+		b.WriteString(cond[last:toks[i].pos])
+		last = toks[i+skip].pos
+		i += skip
+	}
+	b.WriteString(cond[last:])
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // simpleView returns the table a view's query reads and its condition

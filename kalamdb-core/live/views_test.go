@@ -108,3 +108,34 @@ func TestLiveQueriesEndWhenTheirViewChanges(t *testing.T) {
 		}
 	}
 }
+
+// The attack's qualified column: WHERE chat.conv7.body = ... (or
+// conv7.body) names the view's column as a query over HTTP may; the live
+// query failed with "table not found" because the condition was applied
+// to the view's table under its own name.
+func TestLiveViewConditionWithQualifiedColumns(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, `CREATE VIEW chat.conv7 AS SELECT id, body FROM chat.messages WHERE conv = 7`)
+	e.alice("INSERT INTO chat.messages VALUES (1, 7, 'a1'), (2, 7, 'a2')")
+	c := e.connect("alice", systable.RoleUser)
+	for i, where := range []string{
+		"chat.conv7.body = 'a2'",
+		"conv7.body = 'a2'",
+		`"chat"."conv7"."body" = 'a2'`,
+		"CHAT.Conv7.id = 2 AND conv7.body <> 'chat.conv7.body'",
+	} {
+		id := fmt.Sprintf("q%d", i)
+		_, rows := c.subscribeAll(id, "SELECT id FROM chat.conv7 WHERE "+where, live.SubscriptionOptions{})
+		if got := fmt.Sprint(rows); got != "[map[id:2]]" {
+			t.Fatalf("%s: %s", where, got)
+		}
+	}
+	e.alice("INSERT INTO chat.messages VALUES (3, 7, 'a2')")
+	for i := range 3 {
+		if got := c.change(fmt.Sprintf("q%d", i)); got != "insert [map[id:3]]" {
+			t.Fatal(got)
+		}
+	}
+	// The table's own name is not in the view's query, as over HTTP.
+	c.subscribeFails(apierror.NotFound, "x", "SELECT id FROM chat.conv7 WHERE chat.messages.body = 'a2'", live.SubscriptionOptions{})
+}
