@@ -251,6 +251,23 @@ func TestViewsOfChangedTables(t *testing.T) {
 	if got := alice.rows(`SELECT key FROM app.keys`); got != `[["lang"]]` {
 		t.Fatalf("re-created table: %s", got)
 	}
+	// Created again as another type with the same columns: the message
+	// names the change of type (the versions, both 1, say nothing).
+	root.must(`DROP TABLE app.config; CREATE TABLE app.config (key TEXT PRIMARY KEY, value TEXT) WITH (TYPE = 'USER')`)
+	ae = root.fails(apierror.SQLExecutionError, `SELECT key FROM app.keys`)
+	for _, want := range []string{"view app.keys was created over SHARED table app.config", "now a USER table", "CREATE OR REPLACE VIEW"} {
+		if !strings.Contains(ae.Message, want) || strings.Contains(ae.Message, "now version") {
+			t.Fatalf("%q does not say %q", ae.Message, want)
+		}
+	}
+	// Created again with other columns: the message says so, not "since
+	// version 1 (now version 1)".
+	root.must(`DROP TABLE app.config; CREATE SHARED TABLE app.config (key TEXT PRIMARY KEY, v2 TEXT) WITH (ACCESS_LEVEL = 'PUBLIC')`)
+	ae = root.fails(apierror.SQLExecutionError, `SELECT key FROM app.keys`)
+	if !strings.Contains(ae.Message, "re-created with other columns") || strings.Contains(ae.Message, "now version") {
+		t.Fatalf("re-created with other columns: %s", ae.Message)
+	}
+	root.must(`DROP TABLE app.config; CREATE SHARED TABLE app.config (key TEXT PRIMARY KEY, value TEXT) WITH (ACCESS_LEVEL = 'PUBLIC')`)
 	root.must(`DROP VIEW app.all_msgs`)
 	if ae := alice.fails(apierror.TableNotFound, `SELECT * FROM app.bodies`); !strings.Contains(ae.Message, "reads view app.all_msgs") {
 		t.Fatalf("dropped view: %s", ae.Message)
