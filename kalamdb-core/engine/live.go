@@ -81,6 +81,10 @@ func (f *Filter) ViewChanged() (string, bool) {
 	return "", false
 }
 
+// OnView reports whether the live query was made on a view, which may
+// hide columns of its table.
+func (f *Filter) OnView() bool { return f.view != nil }
+
 // CompileFilter compiles a live query: a single-table SELECT of plain
 // columns (or *) with an optional WHERE, on a table the user may read.
 func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable.Role, namespace, selectSQL string) (*Filter, error) {

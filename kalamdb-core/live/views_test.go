@@ -139,3 +139,20 @@ func TestLiveViewConditionWithQualifiedColumns(t *testing.T) {
 	// The table's own name is not in the view's query, as over HTTP.
 	c.subscribeFails(apierror.NotFound, "x", "SELECT id FROM chat.conv7 WHERE chat.messages.body = 'a2'", live.SubscriptionOptions{})
 }
+
+// The attack's noise: an UPDATE of a column a view hides reached the
+// view's subscribers as an update with the same rows and old_values,
+// telling them that something hidden changed in the row. A change that
+// leaves every shown value as it was is not sent on a view.
+func TestLiveViewIgnoresChangesOfHiddenColumns(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, `CREATE VIEW chat.bodies AS SELECT id, body FROM chat.messages`)
+	e.alice("INSERT INTO chat.messages VALUES (1, 7, 'one')")
+	c := e.connect("alice", systable.RoleUser)
+	c.subscribeAll("v", "SELECT * FROM chat.bodies", live.SubscriptionOptions{})
+	e.alice("UPDATE chat.messages SET conv = 9 WHERE id = 1")
+	e.alice("UPDATE chat.messages SET body = 'uno' WHERE id = 1")
+	if got := c.change("v"); got != "update [map[body:uno id:1]] <- [map[body:one id:1]]" {
+		t.Fatal(got)
+	}
+}
