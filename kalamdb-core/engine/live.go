@@ -186,6 +186,11 @@ func (e *Engine) tableFilter(ctx context.Context, t *catalog.Table, userID strin
 func (e *Engine) compileViewFilter(ctx context.Context, sel *sqlparser.Select, text string, v *systable.View, userID string, role systable.Role) (*Filter, error) {
 	id := v.NamespaceID + "." + v.ViewName
 	x := &viewExpansion{e: e, snap: e.cat.Snapshot(), role: role}
+	// Permission first, as a query of the view checks it: the view's shape
+	// must not tell a reader who may not read it what it reads.
+	if err := readView(x.snap, role, v); err != nil {
+		return nil, err
+	}
 	if err := x.checkDependencies(v); err != nil {
 		return nil, err
 	}

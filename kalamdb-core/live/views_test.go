@@ -156,3 +156,19 @@ func TestLiveViewIgnoresChangesOfHiddenColumns(t *testing.T) {
 		t.Fatal(got)
 	}
 }
+
+// The attack's probe: a live query on a view over system.jobs answered
+// UNSUPPORTED "a live query on view ..." to a user, where a query of the
+// view answers that the user may not read it: the view's shape was
+// checked before the reader's permission. Permission comes first, with
+// the answer a live query on the table itself gets.
+func TestLiveViewPermissionBeforeShape(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, `CREATE VIEW chat.sjobs AS SELECT job_id FROM system.jobs`)
+	if _, err := e.exec("alice", systable.RoleUser, "SELECT * FROM chat.sjobs"); apierror.CodeOf(err) != apierror.PermissionDenied {
+		t.Fatalf("query: %v", err)
+	}
+	c := e.connect("alice", systable.RoleUser)
+	c.subscribeFails(apierror.Unauthorized, "x", "SELECT job_id FROM system.jobs", live.SubscriptionOptions{})
+	c.subscribeFails(apierror.Unauthorized, "x", "SELECT * FROM chat.sjobs", live.SubscriptionOptions{})
+}
