@@ -160,22 +160,7 @@ func (s *Snapshot) UserByName(name string) (*systable.User, bool) {
 // folding would make look-alikes such as the Kelvin sign K in "\u212aim"
 // another spelling of "kim" on every lookup path (logins, EXECUTE AS,
 // ALTER and DROP USER), while the name shown would not be the account's.
-func FoldUserName(name string) string {
-	i := 0
-	for i < len(name) && !('A' <= name[i] && name[i] <= 'Z') {
-		i++
-	}
-	if i == len(name) {
-		return name
-	}
-	b := []byte(name)
-	for ; i < len(b); i++ {
-		if 'A' <= b[i] && b[i] <= 'Z' {
-			b[i] += 'a' - 'A'
-		}
-	}
-	return string(b)
-}
+func FoldUserName(name string) string { return dialect.ASCIILower(name) }
 
 // Username returns the name of the user with the given id, or the id
 // itself when no such user exists (a dropped user, or a caller the

@@ -265,7 +265,7 @@ func unqualifyColumns(cond, ns, name string) string {
 		raw := cond[toks[i].pos:toks[i].end]
 		switch toks[i].kind {
 		case dialect.TokWord:
-			return strings.EqualFold(raw, want) && isASCII(raw)
+			return dialect.ASCIILower(raw) == want
 		case dialect.TokQuotedIdent:
 			return raw[0] == '"' && raw == `"`+strings.ReplaceAll(want, `"`, `""`)+`"`
 		}
@@ -298,15 +298,6 @@ func unqualifyColumns(cond, ns, name string) string {
 	}
 	b.WriteString(cond[last:])
 	return b.String()
-}
-
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
 }
 
 // simpleView returns the table a view's query reads and its condition

@@ -50,27 +50,38 @@ func mountWS(lc fx.Lifecycle, cfg *config.Config, api *httpapi.Server, h *ws.Han
 			func() float64 { return float64(h.Sessions()) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kalamdb_live_subscriptions", Help: "Active live query subscriptions."},
 			func() float64 { return float64(m.Subscriptions()) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kalamdb_ws_requests_queued",
-			Help: "WebSocket requests received and not started yet."},
-			func() float64 { return float64(h.RequestStats().Queued) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kalamdb_ws_requests_running",
-			Help: "WebSocket requests being served (subscribe, next_batch, unsubscribe)."},
-			func() float64 { return float64(h.RequestStats().Running) }),
-		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "kalamdb_ws_requests_orphaned",
-			Help: "WebSocket requests still running after their socket closed (cancelled, not returned yet)."},
-			func() float64 { return float64(h.RequestStats().Orphaned) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kalamdb_ws_requests_cancelled_total",
-			Help: "WebSocket requests cancelled because their socket closed while they ran."},
-			func() float64 { return float64(h.RequestStats().Cancelled) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kalamdb_ws_requests_dropped_total",
-			Help: "WebSocket requests never started because their socket closed first."},
-			func() float64 { return float64(h.RequestStats().Dropped) }),
-		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kalamdb_ws_requests_queue_full_total",
-			Help: "WebSocket requests refused because too many of the socket's requests waited."},
-			func() float64 { return float64(h.RequestStats().QueueFull) }),
 	} {
 		if err := api.Registry().Register(c); err != nil {
 			return fmt.Errorf("register live query metrics: %w", err)
+		}
+	}
+	// What became of the sockets' requests: work still running for a
+	// client that has gone shows here.
+	for _, g := range []struct {
+		name, help string
+		counter    bool
+		value      func(ws.RequestStats) int64
+	}{
+		{"kalamdb_ws_requests_queued", "WebSocket requests received and not started yet.", false,
+			func(st ws.RequestStats) int64 { return st.Queued }},
+		{"kalamdb_ws_requests_running", "WebSocket requests being served (subscribe, next_batch, unsubscribe).", false,
+			func(st ws.RequestStats) int64 { return st.Running }},
+		{"kalamdb_ws_requests_orphaned", "WebSocket requests still running after their socket closed (cancelled, not returned yet).", false,
+			func(st ws.RequestStats) int64 { return st.Orphaned }},
+		{"kalamdb_ws_requests_cancelled_total", "WebSocket requests cancelled because their socket closed while they ran.", true,
+			func(st ws.RequestStats) int64 { return st.Cancelled }},
+		{"kalamdb_ws_requests_dropped_total", "WebSocket requests never started because their socket closed first.", true,
+			func(st ws.RequestStats) int64 { return st.Dropped }},
+		{"kalamdb_ws_requests_queue_full_total", "WebSocket requests refused because too many of the socket's requests waited.", true,
+			func(st ws.RequestStats) int64 { return st.QueueFull }},
+	} {
+		f := func() float64 { return float64(g.value(h.RequestStats())) }
+		var c prometheus.Collector = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help}, f)
+		if g.counter {
+			c = prometheus.NewCounterFunc(prometheus.CounterOpts{Name: g.name, Help: g.help}, f)
+		}
+		if err := api.Registry().Register(c); err != nil {
+			return fmt.Errorf("register websocket request metrics: %w", err)
 		}
 	}
 	lc.Append(fx.Hook{OnStop: func(ctx context.Context) error {
