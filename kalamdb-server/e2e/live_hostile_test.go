@@ -227,3 +227,20 @@ func TestLiveClosingTheSocketCancelsItsRequests(t *testing.T) {
 		t.Fatalf("live queries left: %s", got)
 	}
 }
+
+// The attack's amplifier: a WHERE that built a 16 MB string per row
+// (position('zz' IN repeat(body, 8000000))) cost that for every change and
+// every subscription. Such a WHERE is refused at subscribe, naming the
+// function, and the socket stays usable.
+func TestLiveValueBuildingWhereIsRefused(t *testing.T) {
+	s := hostileLiveServer(t)
+	c := s.loginWS(t, "alice", "pw-alice")
+	c.subscribe("big", "SELECT id FROM app.notes WHERE position('zz' IN repeat(body, 8000000)) > 0", nil)
+	if m := c.expectError("UNSUPPORTED", "big"); !strings.Contains(m.Message, "repeat()") {
+		t.Fatalf("refusal: %s", m.raw)
+	}
+	c.subscribeAll("n", "SELECT id FROM app.notes", nil)
+	if got := s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t); got != "[[1]]" {
+		t.Fatalf("live queries: %s", got)
+	}
+}

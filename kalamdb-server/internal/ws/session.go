@@ -31,10 +31,10 @@ const hardLimitFactor = 16
 
 // session is one socket. Goroutines: the handler's (authentication, then
 // reading requests into a bounded queue), a server that runs only while
-// requests are queued (serveQueue), a writer that runs only while the live connection has
-// something to send (writeLoop), and, only when the live side ends on its
-// own, one that closes the socket (ended). An idle socket thus parks one
-// goroutine, with a shallow stack.
+// requests are queued (serveQueue), a writer that runs only while the
+// live connection has something to send (writeLoop), and, only when the
+// live side ends on its own, one that closes the socket (ended). An idle
+// socket thus parks one goroutine, with a shallow stack.
 type session struct {
 	h       *Handler
 	c       *websocket.Conn
@@ -257,8 +257,9 @@ type queued struct {
 
 // enqueue adds a request to the queue and starts serveQueue unless it
 // runs. A queue at its bound (in requests, the one being served included,
-// or in bytes beyond one message) refuses the request at once with RATE_LIMIT_EXCEEDED: the reader must
-// not wait, or it would stop watching the socket.
+// or in bytes beyond one message) refuses the request at once with
+// RATE_LIMIT_EXCEEDED: the reader must not wait, or it would stop
+// watching the socket.
 func (s *session) enqueue(lc *live.Conn, q queued) {
 	s.qmu.Lock()
 	waiting := len(s.queue)
