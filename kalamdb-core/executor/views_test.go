@@ -337,3 +337,33 @@ func TestViewExpansionLimits(t *testing.T) {
 		t.Fatalf("after the limits: %s", got)
 	}
 }
+
+// The attack's introspection gap: views were in information_schema.tables
+// but their columns were not in information_schema.columns, so tools that
+// introspect found no columns. A view's columns are listed with the types
+// its query gave them, to the readers who may read it.
+func TestViewColumnsInInformationSchema(t *testing.T) {
+	e := viewsEnv(t)
+	root, alice := e.root(), e.user("alice")
+	root.must(`CREATE VIEW app.mine (ident, text) AS SELECT id, body FROM app.msgs;
+		CREATE VIEW app.hidden AS SELECT key FROM app.secrets`)
+	q := `SELECT column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_schema = 'app' AND table_name = '%s' ORDER BY ordinal_position`
+	tableCols := alice.rows(fmt.Sprintf(q, "msgs"))
+	if got := alice.rows(fmt.Sprintf(q, "mine")); got != `[["ident","bigint",1],["text","longtext",2]]` || !strings.Contains(tableCols, `["id","bigint",1],["body","longtext",2]`) {
+		t.Fatalf("view columns %s, table columns %s", got, tableCols)
+	}
+	if got := alice.rows(fmt.Sprintf(q, "hidden")); got != `[]` {
+		t.Fatalf("alice sees the columns of a view she may not read: %s", got)
+	}
+	if got := root.rows(fmt.Sprintf(q, "hidden")); got != `[["key","longtext",1]]` {
+		t.Fatalf("root: %s", got)
+	}
+	// Every type reads as the table's column of that type does.
+	root.must(`CREATE SHARED TABLE app.typed (i INT PRIMARY KEY, s SMALLINT, b BOOLEAN, d DECIMAL(10, 2), f DOUBLE,
+			ts TIMESTAMP, dt DATE, j JSON, v VARCHAR(20), u UUID, by BYTES);
+		CREATE VIEW app.vtyped AS SELECT * FROM app.typed`)
+	q = `SELECT column_name, column_type FROM information_schema.columns WHERE table_schema = 'app' AND table_name = '%s' AND column_name NOT LIKE '\_%%' ORDER BY ordinal_position`
+	if view, table := root.rows(fmt.Sprintf(q, "vtyped")), root.rows(fmt.Sprintf(q, "typed")); view != table || !strings.Contains(view, `["d","decimal(10,2)"]`) {
+		t.Fatalf("view columns %s, table columns %s", view, table)
+	}
+}
