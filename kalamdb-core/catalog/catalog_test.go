@@ -263,3 +263,43 @@ func storeUsers(t *testing.T, dir string, rows ...*systable.User) {
 		}
 	}
 }
+
+// The attack's look-alikes: names are ASCII, but lookups folded with
+// Unicode rules, so the Kelvin sign K (U+212A) in "\u212aim" found kim.
+// Only ASCII letters fold; any other spelling is another (unknown) name.
+// A name is refused with a message about names, and the prefix of
+// generated user ids is reserved so that no name reads as another's id.
+func TestUserNamesFoldASCIIOnly(t *testing.T) {
+	db, c := open(t, t.TempDir(), Options{})
+	defer db.Close()
+	id, err := c.CreateUser("kim", "pw", systable.RoleUser, "", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"\u212aim", "k\u0131m", "ki\u0307m", "\uff4bim", "KIM "} {
+		if u, ok := c.UserByName(name); ok {
+			t.Errorf("UserByName(%q) found %s", name, u.UserID)
+		}
+		if err := c.AlterUser(name, UserChange{Email: strPtr("x@example.com")}); apierror.CodeOf(err) != apierror.NotFound {
+			t.Errorf("AlterUser(%q): %v", name, err)
+		}
+		if ok, err := c.DropUser(name, true); ok || err != nil {
+			t.Errorf("DropUser(%q): %v %v", name, ok, err)
+		}
+	}
+	if u, ok := c.UserByName("KIM"); !ok || u.UserID != id {
+		t.Fatal("KIM is kim")
+	}
+	for name, want := range map[string]string{
+		"al\u0130ce":                   "user name \"al\u0130ce\" is not valid: character 'İ' (U+0130)",
+		"":                             "is not valid: it must be 1 to 128 characters",
+		"u_01m9261jwx13171h93x92x3s7q": `names starting with "u_" are reserved for user ids`,
+		"U_x":                          `names starting with "u_" are reserved for user ids`,
+	} {
+		_, err := c.CreateUser(name, "pw", systable.RoleUser, "", false)
+		if ae, ok := apierror.As(err); !ok || ae.Code != apierror.InvalidInput || !strings.Contains(ae.Message, want) ||
+			strings.Contains(ae.Message, "user id\"") || strings.Contains(ae.Message, "invalid user id") {
+			t.Errorf("CreateUser(%q): %v, want %s", name, err, want)
+		}
+	}
+}

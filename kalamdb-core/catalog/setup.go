@@ -1,11 +1,8 @@
 package catalog
 
 import (
-	"errors"
-
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
-	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -22,8 +19,8 @@ func (c *Catalog) NeedsSetup() bool {
 // win. The new root password revokes the tokens root was issued without
 // one. It returns the new user's id; nothing changes on any error.
 func (c *Catalog) Setup(rootPassword, name, password, email string) (string, error) {
-	if err := keyenc.ValidateUserID(name); err != nil {
-		return "", apierror.New(apierror.InvalidInput, "user name %q: %v", name, errors.Unwrap(err))
+	if err := ValidateUserName(name); err != nil {
+		return "", err
 	}
 	name = FoldUserName(name)
 	if !c.NeedsSetup() {

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -157,8 +156,11 @@ func (s *Snapshot) UserByName(name string) (*systable.User, bool) {
 // FoldUserName is the form in which user names are compared, and in which
 // CREATE USER stores them: lower case, as identifiers are. ('Alice' and
 // 'alice' would otherwise be two accounts a person cannot tell apart.)
-// Names are ASCII (keyenc.ValidateUserID), so this is ASCII lower case.
-func FoldUserName(name string) string { return strings.ToLower(name) }
+// Only ASCII letters fold: names are ASCII (ValidateUserName), and Unicode
+// folding would make look-alikes such as the Kelvin sign K in "\u212aim"
+// another spelling of "kim" on every lookup path (logins, EXECUTE AS,
+// ALTER and DROP USER), while the name shown would not be the account's.
+func FoldUserName(name string) string { return dialect.ASCIILower(name) }
 
 // Username returns the name of the user with the given id, or the id
 // itself when no such user exists (a dropped user, or a caller the

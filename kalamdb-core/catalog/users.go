@@ -17,6 +17,31 @@ import (
 // UserIDPrefix starts every generated user id.
 const UserIDPrefix = "u_"
 
+// ValidateUserName checks a name a new user may be given: what a user id
+// may hold (names are shown and logged next to ids, and older ids were
+// names), ASCII only, and not starting with UserIDPrefix, so that no name
+// reads as another user's id (in as_user, CURRENT_USER(), logs).
+func ValidateUserName(name string) error {
+	bad := func(format string, args ...any) error {
+		return apierror.New(apierror.InvalidInput, "user name %q is not valid: %s", name, fmt.Sprintf(format, args...))
+	}
+	if name == "" || len(name) > keyenc.MaxUserIDLen {
+		return bad("it must be 1 to %d characters", keyenc.MaxUserIDLen)
+	}
+	for _, r := range name {
+		if !(r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("_.@-", r))) {
+			return bad("character %q (U+%04X) is not allowed; use ASCII letters, digits, '_', '.', '@' and '-'", r, r)
+		}
+	}
+	if strings.HasPrefix(FoldUserName(name), UserIDPrefix) {
+		return bad("names starting with %q are reserved for user ids", UserIDPrefix)
+	}
+	if err := keyenc.ValidateUserID(name); err != nil {
+		return bad("%s", strings.TrimPrefix(err.Error(), keyenc.ErrBadUserID.Error()+": "))
+	}
+	return nil
+}
+
 // UserByName returns the current row of the user called name, for logins
 // and statements that name a user.
 func (c *Catalog) UserByName(name string) (*systable.User, bool) {
@@ -50,8 +75,8 @@ func (c *Catalog) newUserID(snap *Snapshot) (string, error) {
 // id, under the name folded to lower case (FoldUserName); a name taken in
 // any case is taken. It returns the id ("" when IF NOT EXISTS found the name taken).
 func (c *Catalog) CreateUser(name, password string, role systable.Role, email string, ifNotExists bool) (string, error) {
-	if err := keyenc.ValidateUserID(name); err != nil {
-		return "", apierror.New(apierror.InvalidInput, "user name %q: %v", name, errors.Unwrap(err))
+	if err := ValidateUserName(name); err != nil {
+		return "", err
 	}
 	if !role.Valid() {
 		return "", apierror.New(apierror.InvalidInput, "unknown role %q", role)

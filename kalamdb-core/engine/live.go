@@ -81,6 +81,10 @@ func (f *Filter) ViewChanged() (string, bool) {
 	return "", false
 }
 
+// OnView reports whether the live query was made on a view, which may
+// hide columns of its table.
+func (f *Filter) OnView() bool { return f.view != nil }
+
 // CompileFilter compiles a live query: a single-table SELECT of plain
 // columns (or *) with an optional WHERE, on a table the user may read.
 func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable.Role, namespace, selectSQL string) (*Filter, error) {
@@ -182,6 +186,11 @@ func (e *Engine) tableFilter(ctx context.Context, t *catalog.Table, userID strin
 func (e *Engine) compileViewFilter(ctx context.Context, sel *sqlparser.Select, text string, v *systable.View, userID string, role systable.Role) (*Filter, error) {
 	id := v.NamespaceID + "." + v.ViewName
 	x := &viewExpansion{e: e, snap: e.cat.Snapshot(), role: role}
+	// Permission first, as a query of the view checks it: the view's shape
+	// must not tell a reader who may not read it what it reads.
+	if err := readView(x.snap, role, v); err != nil {
+		return nil, err
+	}
 	if err := x.checkDependencies(v); err != nil {
 		return nil, err
 	}
@@ -205,6 +214,11 @@ func (e *Engine) compileViewFilter(ctx context.Context, sel *sqlparser.Select, t
 			return nil, err
 		}
 	}
+	// The condition is applied to the view's table, under the table's
+	// name: columns qualified with the view's name (which a query of the
+	// view accepts) lose the qualifier, and being the view's columns they
+	// are the table's columns of the same name.
+	where = unqualifyColumns(where, v.NamespaceID, v.ViewName)
 	switch {
 	case viewWhere != "" && where != "":
 		where = "(" + viewWhere + ") AND (" + where + ")"
@@ -223,6 +237,67 @@ func (e *Engine) compileViewFilter(ctx context.Context, sel *sqlparser.Select, t
 	}
 	f.view = v
 	return f, nil
+}
+
+// unqualifyColumns removes the qualifiers ns.name. and name. from the
+// column references of a condition's text; literals, comments and other
+// qualifiers are left as they are. Unquoted names compare ignoring ASCII
+// case, quoted ones exactly.
+func unqualifyColumns(cond, ns, name string) string {
+	type tok struct {
+		kind     dialect.TokenKind
+		pos, end int
+	}
+	var toks []tok
+	for lx := dialect.NewLexer(cond); ; {
+		k, pos, end := lx.Next()
+		if k == dialect.TokEOF || k == dialect.TokInvalid {
+			break
+		}
+		if k != dialect.TokComment {
+			toks = append(toks, tok{k, pos, end})
+		}
+	}
+	is := func(i int, want string) bool {
+		if i >= len(toks) {
+			return false
+		}
+		raw := cond[toks[i].pos:toks[i].end]
+		switch toks[i].kind {
+		case dialect.TokWord:
+			return dialect.ASCIILower(raw) == want
+		case dialect.TokQuotedIdent:
+			return raw[0] == '"' && raw == `"`+strings.ReplaceAll(want, `"`, `""`)+`"`
+		}
+		return false
+	}
+	dot := func(i int) bool {
+		return i < len(toks) && toks[i].kind == dialect.TokPunct && cond[toks[i].pos:toks[i].end] == "."
+	}
+	column := func(i int) bool {
+		return i < len(toks) && (toks[i].kind == dialect.TokWord || toks[i].kind == dialect.TokQuotedIdent)
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(toks); i++ {
+		if i > 0 && dot(i-1) {
+			continue // inside a longer name
+		}
+		skip := 0
+		switch {
+		case is(i, ns) && dot(i+1) && is(i+2, name) && dot(i+3) && column(i+4) && !dot(i+5):
+			skip = 4
+		case is(i, name) && dot(i+1) && column(i+2) && !dot(i+3):
+			skip = 2
+		default:
+			continue
+		}
+		b.WriteString(cond[last:toks[i].pos])
+		last = toks[i+skip].pos
+		i += skip
+	}
+	b.WriteString(cond[last:])
+	return b.String()
 }
 
 // simpleView returns the table a view's query reads and its condition
@@ -359,6 +434,9 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 	if err != nil {
 		return err
 	}
+	if err := checkLiveCost(tr.AST); err != nil {
+		return err
+	}
 	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
 	bound, qFlags, err := binder.BindOnly(tr.AST, f.SQL, nil)
 	if err != nil {
@@ -384,6 +462,68 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 		f.condCols = append(f.condCols, c.Name)
 	}
 	return nil
+}
+
+// liveValueBuilders are the functions whose result may be far larger than
+// their arguments, by their engine names (and the names users call them
+// by). A live WHERE runs for every change and every subscription, so one
+// of them turned each write into megabytes of work per subscriber, bounded
+// only by the value and time limits of a single evaluation; they are
+// refused there (a query over HTTP may still call them).
+var liveValueBuilders = map[string]string{
+	"kdb_repeat":         "repeat",
+	"kdb_lpad":           "lpad",
+	"kdb_rpad":           "rpad",
+	"kdb_regexp_replace": "regexp_replace",
+	pgsql.FnOverlay:      "overlay",
+	"kdb_replace":        "replace",
+}
+
+// checkLiveCost refuses a live query whose WHERE calls a value-building
+// function, except replace() with literals that cannot make its input
+// longer, such as removing dashes from a phone number.
+func checkLiveCost(stmt sqlparser.Statement) error {
+	var refused string
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		f, ok := node.(*sqlparser.FuncExpr)
+		if !ok {
+			return true, nil
+		}
+		name, ok := liveValueBuilders[f.Name.Lowered()]
+		if ok && !(name == "replace" && shrinkingReplace(f)) {
+			refused = name
+			return false, nil
+		}
+		return true, nil
+	}, stmt)
+	if refused != "" {
+		return apierror.New(apierror.Unsupported,
+			"a live query's WHERE cannot call %s(): it builds values larger than the row, and the WHERE runs for every change; filter on the stored values, or query over HTTP",
+			refused)
+	}
+	return nil
+}
+
+// shrinkingReplace reports whether replace(s, from, to) has literal from
+// and to, to no longer than from, so that its result is at most s.
+func shrinkingReplace(f *sqlparser.FuncExpr) bool {
+	if len(f.Exprs) != 3 {
+		return false
+	}
+	lit := func(i int) (string, bool) {
+		ae, ok := f.Exprs[i].(*sqlparser.AliasedExpr)
+		if !ok {
+			return "", false
+		}
+		v, ok := ae.Expr.(*sqlparser.SQLVal)
+		if !ok || v.Type != sqlparser.StrVal {
+			return "", false
+		}
+		return string(v.Val), true
+	}
+	from, ok1 := lit(1)
+	to, ok2 := lit(2)
+	return ok1 && ok2 && from != "" && len(to) <= len(from)
 }
 
 // Match reports whether a row (values of the table's columns in the

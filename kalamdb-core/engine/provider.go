@@ -4,10 +4,13 @@ import (
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // Provider is the engine's view of the catalog: every namespace is a
@@ -112,10 +115,9 @@ func (d *namespaceDatabase) GetTableNames(ctx *sql.Context) ([]string, error) {
 }
 
 // namespaceDatabase lists its views to information_schema (as tables of
-// type VIEW) but never resolves one: views are expanded before a
-// statement is planned (see expandViews), and the engine's own expansion
-// would parse the stored text with its MySQL grammar. For the same reason
-// their columns are not in information_schema.columns.
+// type VIEW, and their columns) but never resolves one: views are expanded
+// before a statement is planned (see expandViews), and the engine's own
+// expansion would parse the stored text with its MySQL grammar.
 var _ sql.ViewDatabase = (*namespaceDatabase)(nil)
 
 // CreateView implements sql.ViewDatabase; views are created by CREATE
@@ -135,7 +137,11 @@ func (d *namespaceDatabase) GetViewDefinition(*sql.Context, string) (sql.ViewDef
 }
 
 // AllViews implements sql.ViewDatabase: the views of the namespace that
-// the session may read.
+// the session may read. Each comes with a stand-in CREATE VIEW statement
+// in the engine's grammar whose query has the view's columns, names and
+// types (viewStandIn), which is what information_schema.columns plans to
+// list them; the view's own text is PostgreSQL, which that grammar may
+// not read.
 func (d *namespaceDatabase) AllViews(ctx *sql.Context) ([]sql.ViewDefinition, error) {
 	sess, err := sessionOf(ctx)
 	if err != nil {
@@ -145,8 +151,43 @@ func (d *namespaceDatabase) AllViews(ctx *sql.Context) ([]sql.ViewDefinition, er
 	snap := d.p.cat.Snapshot()
 	for _, v := range snap.Views(d.name) {
 		if readView(snap, sess.Role, v) == nil {
-			out = append(out, sql.ViewDefinition{Name: v.ViewName, TextDefinition: v.Definition})
+			out = append(out, sql.ViewDefinition{Name: v.ViewName, TextDefinition: v.Definition, CreateViewStatement: viewStandIn(v)})
 		}
 	}
 	return out, nil
+}
+
+// typedNullFn is the engine's name of NULL of a KalamDB type, for the
+// stand-in queries of views (viewStandIn). The PostgreSQL translator knows
+// no such function, so no statement can call it.
+const typedNullFn = "kdb_typed_null"
+
+// viewStandIn is CREATE VIEW name AS SELECT NULL AS column, ... with each
+// NULL typed as the view's column: planning it yields the view's schema
+// without reading its query.
+func viewStandIn(v *systable.View) string {
+	quote := func(s string, q string) string { return q + strings.ReplaceAll(s, q, q+q) + q }
+	var b strings.Builder
+	b.WriteString("CREATE VIEW " + quote(v.NamespaceID, "`") + "." + quote(v.ViewName, "`") + " AS SELECT ")
+	for i, c := range v.Columns {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(typedNullFn + "(" + quote(c.Type.SQL(), "'") + ") AS " + quote(c.Name, "`"))
+	}
+	return b.String()
+}
+
+// buildTypedNull builds kdb_typed_null('TYPE'): NULL of that type.
+func buildTypedNull(args []sql.Expression) (*pgFunc, error) {
+	if len(args) == 1 {
+		if lit, ok := args[0].(*expression.Literal); ok {
+			if name, ok := lit.Value().(string); ok {
+				if dt, err := dialect.ParseDataType(name); err == nil {
+					return newFunc(args, dt, func(*sql.Context, []any) (any, error) { return nil, nil }), nil
+				}
+			}
+		}
+	}
+	return nil, noFunction(typedNullFn, args)
 }

@@ -58,6 +58,13 @@ type Session struct {
 	open   map[*rowIter]struct{}
 }
 
+// GetPrivilegeSet implements sql.Session. KalamDB checks permissions
+// itself (authz) and the engine holds no MySQL grants, so there is no
+// privilege set; the counter says it was looked up all the same, which
+// information_schema.column_statistics needs to answer (no rows) rather
+// than return a nil row iterator that panics.
+func (s *Session) GetPrivilegeSet() (sql.PrivilegeSet, uint64) { return nil, 1 }
+
 // track records an open table iterator of the statement.
 func (s *Session) track(it *rowIter) {
 	s.openMu.Lock()

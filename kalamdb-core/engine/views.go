@@ -318,13 +318,31 @@ func (x *viewExpansion) checkDependencies(v *systable.View) error {
 			if err := authz.ReadTable(x.role, t.Meta); err != nil {
 				return err
 			}
-			if catalog.TableSignature(t) != d.Signature {
-				return apierror.New(apierror.SQLExecutionError, "view %s was created over table %s at schema version %d; the table's columns changed since (now version %d): re-create %s (CREATE OR REPLACE VIEW)",
-					id, dep, d.SchemaVersion, t.Schema.Version, id)
+			if sig := catalog.TableSignature(t); sig != d.Signature {
+				return changedTableError(id, dep, d, t, sig)
 			}
 		}
 	}
 	return nil
+}
+
+// changedTableError says how table dep changed since view id was created
+// over it (its signature then is d's, now sig): it became another type of
+// table, it was dropped and created again with other columns (its
+// version starts again, so versions would not tell), or its columns
+// changed.
+func changedTableError(id, dep string, d systable.ViewDependency, t *catalog.Table, sig string) error {
+	kind := func(sig string) string { k, _, _ := strings.Cut(sig, ":"); return k }
+	switch {
+	case kind(sig) != kind(d.Signature):
+		return apierror.New(apierror.SQLExecutionError, "view %s was created over %s table %s, which is now a %s table: re-create %s (CREATE OR REPLACE VIEW)",
+			id, kind(d.Signature), dep, kind(sig), id)
+	case t.Schema.Version <= d.SchemaVersion:
+		return apierror.New(apierror.SQLExecutionError, "view %s was created over table %s, which was re-created with other columns since: re-create %s (CREATE OR REPLACE VIEW)",
+			id, dep, id)
+	}
+	return apierror.New(apierror.SQLExecutionError, "view %s was created over table %s at schema version %d; the table's columns changed since (now version %d): re-create %s (CREATE OR REPLACE VIEW)",
+		id, dep, d.SchemaVersion, t.Schema.Version, id)
 }
 
 func (x *viewExpansion) addDep(d systable.ViewDependency) {

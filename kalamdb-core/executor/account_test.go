@@ -209,3 +209,30 @@ func TestCredentialVersion(t *testing.T) {
 		t.Fatalf("role: %s", u.Role)
 	}
 }
+
+// The attack's echoes: CREATE USER 'KATE' answered "User KATE created"
+// for the account kate, and ALTER USER with a look-alike spelling
+// answered with that spelling. Messages name the account as stored, and
+// a look-alike spelling (the Kelvin sign) finds no account at all.
+func TestUserMessagesNameTheStoredAccount(t *testing.T) {
+	e, _, _ := chatEnv(t)
+	root := e.root()
+	for _, tc := range []struct{ stmt, want string }{
+		{"CREATE USER 'KATE' WITH PASSWORD 'pw-kate-1' ROLE user", "User kate created (user id "},
+		{"ALTER USER 'Kate' SET EMAIL 'k@example.com'", "User kate altered"},
+		{"CREATE USER IF NOT EXISTS 'kATE' WITH PASSWORD 'x' ROLE user", "User kate already exists"},
+	} {
+		stmt, want := tc.stmt, tc.want
+		if got := root.must(stmt)[0].Message; !strings.HasPrefix(got, want) {
+			t.Errorf("%s: %q, want %q", stmt, got, want)
+		}
+	}
+	root.fails(apierror.NotFound, "ALTER USER '\u212aATE' SET ROLE dba")
+	root.fails(apierror.NotFound, "EXECUTE AS USER '\u212aate' (SELECT 1)")
+	if got := root.must("DROP USER IF EXISTS '\u212aate'")[0].Message; got != "User \u212aate does not exist" {
+		t.Errorf("drop look-alike: %q", got)
+	}
+	if got := root.must("DROP USER 'KaTe'")[0].Message; got != "User kate dropped" {
+		t.Errorf("drop: %q", got)
+	}
+}

@@ -274,10 +274,12 @@ func (x *Executor) manageUser(ctx context.Context, b *batch, p authz.Principal, 
 		if err != nil {
 			return Result{}, err
 		}
+		// Messages name the account as stored (folded), not as spelled.
+		name := catalog.FoldUserName(s.Name)
 		if id == "" {
-			return message(0, fmt.Sprintf("User %s already exists", s.Name)), nil
+			return message(0, fmt.Sprintf("User %s already exists", name)), nil
 		}
-		return message(1, fmt.Sprintf("User %s created (user id %s)", s.Name, id)), nil
+		return message(1, fmt.Sprintf("User %s created (user id %s)", name, id)), nil
 	case *dialect.AlterUser:
 		target, _ := snap.UserByName(s.Name)
 		self, err := authz.AlterUser(p, target, authz.UserChange{Password: s.Password != nil,
@@ -304,7 +306,7 @@ func (x *Executor) manageUser(ctx context.Context, b *batch, p authz.Principal, 
 		if err := x.cat.AlterUser(s.Name, ch); err != nil {
 			return Result{}, err
 		}
-		return message(1, fmt.Sprintf("User %s altered", s.Name)), nil
+		return message(1, fmt.Sprintf("User %s altered", storedName(target, s.Name))), nil
 	case *dialect.DropUser:
 		target, _ := snap.UserByName(s.Name)
 		if err := authz.DropUser(p, target); err != nil {
@@ -317,9 +319,18 @@ func (x *Executor) manageUser(ctx context.Context, b *batch, p authz.Principal, 
 		if !dropped {
 			return message(0, fmt.Sprintf("User %s does not exist", s.Name)), nil
 		}
-		return message(1, fmt.Sprintf("User %s dropped", s.Name)), nil
+		return message(1, fmt.Sprintf("User %s dropped", storedName(target, s.Name))), nil
 	}
 	return Result{}, apierror.New(apierror.InternalError, "unexpected user statement %T", st)
+}
+
+// storedName is the name of the account a statement found (u), or the
+// name as the statement spelled it when it found none.
+func storedName(u *systable.User, spelled string) string {
+	if u != nil {
+		return u.Username
+	}
+	return spelled
 }
 
 // roleChange is a role an ALTER USER names, for the permission check: its

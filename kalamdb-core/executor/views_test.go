@@ -251,6 +251,23 @@ func TestViewsOfChangedTables(t *testing.T) {
 	if got := alice.rows(`SELECT key FROM app.keys`); got != `[["lang"]]` {
 		t.Fatalf("re-created table: %s", got)
 	}
+	// Created again as another type with the same columns: the message
+	// names the change of type (the versions, both 1, say nothing).
+	root.must(`DROP TABLE app.config; CREATE TABLE app.config (key TEXT PRIMARY KEY, value TEXT) WITH (TYPE = 'USER')`)
+	ae = root.fails(apierror.SQLExecutionError, `SELECT key FROM app.keys`)
+	for _, want := range []string{"view app.keys was created over SHARED table app.config", "now a USER table", "CREATE OR REPLACE VIEW"} {
+		if !strings.Contains(ae.Message, want) || strings.Contains(ae.Message, "now version") {
+			t.Fatalf("%q does not say %q", ae.Message, want)
+		}
+	}
+	// Created again with other columns: the message says so, not "since
+	// version 1 (now version 1)".
+	root.must(`DROP TABLE app.config; CREATE SHARED TABLE app.config (key TEXT PRIMARY KEY, v2 TEXT) WITH (ACCESS_LEVEL = 'PUBLIC')`)
+	ae = root.fails(apierror.SQLExecutionError, `SELECT key FROM app.keys`)
+	if !strings.Contains(ae.Message, "re-created with other columns") || strings.Contains(ae.Message, "now version") {
+		t.Fatalf("re-created with other columns: %s", ae.Message)
+	}
+	root.must(`DROP TABLE app.config; CREATE SHARED TABLE app.config (key TEXT PRIMARY KEY, value TEXT) WITH (ACCESS_LEVEL = 'PUBLIC')`)
 	root.must(`DROP VIEW app.all_msgs`)
 	if ae := alice.fails(apierror.TableNotFound, `SELECT * FROM app.bodies`); !strings.Contains(ae.Message, "reads view app.all_msgs") {
 		t.Fatalf("dropped view: %s", ae.Message)
@@ -318,5 +335,35 @@ func TestViewExpansionLimits(t *testing.T) {
 	// Every refused statement leaves the database usable.
 	if got := e.as("root", systable.RoleSystem).rows(`SELECT x FROM app.v1`); got != `[[1]]` {
 		t.Fatalf("after the limits: %s", got)
+	}
+}
+
+// The attack's introspection gap: views were in information_schema.tables
+// but their columns were not in information_schema.columns, so tools that
+// introspect found no columns. A view's columns are listed with the types
+// its query gave them, to the readers who may read it.
+func TestViewColumnsInInformationSchema(t *testing.T) {
+	e := viewsEnv(t)
+	root, alice := e.root(), e.user("alice")
+	root.must(`CREATE VIEW app.mine (ident, text) AS SELECT id, body FROM app.msgs;
+		CREATE VIEW app.hidden AS SELECT key FROM app.secrets`)
+	q := `SELECT column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_schema = 'app' AND table_name = '%s' ORDER BY ordinal_position`
+	tableCols := alice.rows(fmt.Sprintf(q, "msgs"))
+	if got := alice.rows(fmt.Sprintf(q, "mine")); got != `[["ident","bigint",1],["text","longtext",2]]` || !strings.Contains(tableCols, `["id","bigint",1],["body","longtext",2]`) {
+		t.Fatalf("view columns %s, table columns %s", got, tableCols)
+	}
+	if got := alice.rows(fmt.Sprintf(q, "hidden")); got != `[]` {
+		t.Fatalf("alice sees the columns of a view she may not read: %s", got)
+	}
+	if got := root.rows(fmt.Sprintf(q, "hidden")); got != `[["key","longtext",1]]` {
+		t.Fatalf("root: %s", got)
+	}
+	// Every type reads as the table's column of that type does.
+	root.must(`CREATE SHARED TABLE app.typed (i INT PRIMARY KEY, s SMALLINT, b BOOLEAN, d DECIMAL(10, 2), f DOUBLE,
+			ts TIMESTAMP, dt DATE, j JSON, v VARCHAR(20), u UUID, by BYTES);
+		CREATE VIEW app.vtyped AS SELECT * FROM app.typed`)
+	q = `SELECT column_name, column_type FROM information_schema.columns WHERE table_schema = 'app' AND table_name = '%s' AND column_name NOT LIKE '\_%%' ORDER BY ordinal_position`
+	if view, table := root.rows(fmt.Sprintf(q, "vtyped")), root.rows(fmt.Sprintf(q, "typed")); view != table || !strings.Contains(view, `["d","decimal(10,2)"]`) {
+		t.Fatalf("view columns %s, table columns %s", view, table)
 	}
 }

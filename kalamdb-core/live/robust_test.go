@@ -75,10 +75,10 @@ func TestExpensiveFilterIsStoppedAtTheStatementTimeout(t *testing.T) {
 		c.StatementLimits.Timeout.User = 300 * time.Millisecond
 	})
 	c := e.connect("alice", systable.RoleUser)
-	c.subscribeAll("slow", "SELECT id FROM chat.messages WHERE id > 1000 AND regexp_count(repeat(body, 800000), '(a|b|ab|ba){999}') > 0",
+	c.subscribeAll("slow", "SELECT id FROM chat.messages WHERE id > 1000 AND regexp_count(body, '(a|b|ab|ba){999}') > 0",
 		live.SubscriptionOptions{})
 	c.subscribeAll("fine", "SELECT id FROM chat.messages", live.SubscriptionOptions{})
-	e.alice("INSERT INTO chat.messages VALUES (2001, 7, 'ab')")
+	e.alice("INSERT INTO chat.messages VALUES (2001, 7, repeat('ab', 800000))")
 	got := map[string]*msg{}
 	for range 2 {
 		m := c.next()
@@ -104,15 +104,43 @@ func TestInitialDataRunsUnderTheStatementTimeout(t *testing.T) {
 	e := newEnv(t, live.Options{}, func(c *database.Config) {
 		c.StatementLimits.Timeout.User = 300 * time.Millisecond
 	})
-	e.alice("INSERT INTO chat.messages VALUES (2001, 7, 'ab')")
+	e.alice("INSERT INTO chat.messages VALUES (2001, 7, repeat('ab', 800000))")
 	c := e.connect("alice", systable.RoleUser)
 	err := c.c.Subscribe(context.Background(), "slow",
-		"SELECT id FROM chat.messages WHERE id > 1000 AND regexp_count(repeat(body, 800000), '(a|b|ab|ba){999}') > 0",
+		"SELECT id FROM chat.messages WHERE id > 1000 AND regexp_count(body, '(a|b|ab|ba){999}') > 0",
 		live.SubscriptionOptions{BatchSize: 10000})
 	if e, ok := apierror.As(err); !ok || e.Code != apierror.SubscriptionFailed || !strings.Contains(e.Message, "statement_timeout") {
 		t.Fatalf("subscribe: %v", err)
 	}
 	if got := e.sql("root", systable.RoleSystem, "SELECT COUNT(*) FROM system.live_queries")[0].Rows; fmt.Sprint(got) != "[[0]]" {
 		t.Fatalf("live queries left: %v", got)
+	}
+}
+
+// The attack's write amplification: a WHERE such as
+// position('zz' IN repeat(body, 8000000)) > 0 built a 16 MB value for
+// every change and every subscription. Functions that build values much
+// larger than their arguments are refused in a live WHERE, naming the
+// function; replace() that cannot grow its input is allowed.
+func TestLiveWhereRefusesValueBuilders(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	c := e.connect("alice", systable.RoleUser)
+	for fn, where := range map[string]string{
+		"repeat":         "position('zz' IN repeat(body, 8000000)) > 0",
+		"lpad":           "length(lpad(body, 2000000000)) > 0",
+		"rpad":           "rpad(body, 100, 'x') = 'y'",
+		"regexp_replace": "regexp_replace(body, '.', 'xx', 'g') = 'y'",
+		"overlay":        "overlay(body PLACING body FROM 1) = 'y'",
+		"replace":        "replace(body, 'a', body) = 'y'",
+	} {
+		err := c.c.Subscribe(context.Background(), fn, "SELECT id FROM chat.messages WHERE id > 0 AND "+where, live.SubscriptionOptions{})
+		if e, ok := apierror.As(err); !ok || e.Code != apierror.Unsupported || !strings.Contains(e.Message, fn+"()") {
+			t.Fatalf("%s: %v", fn, err)
+		}
+	}
+	c.subscribeAll("ok", "SELECT id FROM chat.messages WHERE replace(body, '-', '') = 'ab'", live.SubscriptionOptions{})
+	e.alice("INSERT INTO chat.messages VALUES (1, 7, 'a-b')")
+	if got := c.change("ok"); got != "insert [map[id:1]]" {
+		t.Fatal(got)
 	}
 }

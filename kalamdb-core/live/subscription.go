@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -376,8 +377,11 @@ type view struct {
 	// viewChanged says whether the view the query was made on (if any)
 	// has been replaced or dropped since (engine.Filter.ViewChanged).
 	viewChanged func() (string, bool)
-	table       *catalog.Table
-	shape       *rowShape
+	// onView: the query was made on a view, whose hidden columns may
+	// change without any shown value changing.
+	onView bool
+	table  *catalog.Table
+	shape  *rowShape
 	// at[i] is the index of shown column i in the match row (the table's
 	// columns, then _seq, then _deleted); types[i] its type.
 	at     []int
@@ -406,7 +410,7 @@ func (v *view) stale() (string, bool) {
 func newView(f *engine.Filter) (*view, error) {
 	t := f.Table
 	n := len(t.Schema.Columns)
-	v := &view{cond: f, viewChanged: f.ViewChanged, table: t, shape: newRowShape(f.Columns)}
+	v := &view{cond: f, viewChanged: f.ViewChanged, onView: f.OnView(), table: t, shape: newRowShape(f.Columns)}
 	for i, name := range f.Columns {
 		var at int
 		var dt dialect.DataType
@@ -470,8 +474,14 @@ func (s *subscription) render(ctx context.Context, ch *txn.Change) (msg Message,
 	out := &ChangeMessage{Type: "change", SubscriptionID: s.id}
 	switch {
 	case oldMatch && newMatch:
+		nr, or := v.row(newRow), v.row(oldRow)
+		if v.onView && slices.EqualFunc(nr.vals, or.vals, func(a, b any) bool { return reflect.DeepEqual(a, b) }) {
+			// Only columns the view hides changed: the subscriber may not
+			// learn even that.
+			return nil, nil
+		}
 		out.ChangeType = string(txn.ChangeUpdate)
-		out.Rows, out.OldValues = []Row{v.row(newRow)}, []Row{v.row(oldRow)}
+		out.Rows, out.OldValues = []Row{nr}, []Row{or}
 	case newMatch:
 		out.ChangeType = string(txn.ChangeInsert)
 		out.Rows = []Row{v.row(newRow)}

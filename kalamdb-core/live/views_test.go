@@ -108,3 +108,67 @@ func TestLiveQueriesEndWhenTheirViewChanges(t *testing.T) {
 		}
 	}
 }
+
+// The attack's qualified column: WHERE chat.conv7.body = ... (or
+// conv7.body) names the view's column as a query over HTTP may; the live
+// query failed with "table not found" because the condition was applied
+// to the view's table under its own name.
+func TestLiveViewConditionWithQualifiedColumns(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, `CREATE VIEW chat.conv7 AS SELECT id, body FROM chat.messages WHERE conv = 7`)
+	e.alice("INSERT INTO chat.messages VALUES (1, 7, 'a1'), (2, 7, 'a2')")
+	c := e.connect("alice", systable.RoleUser)
+	for i, where := range []string{
+		"chat.conv7.body = 'a2'",
+		"conv7.body = 'a2'",
+		`"chat"."conv7"."body" = 'a2'`,
+		"CHAT.Conv7.id = 2 AND conv7.body <> 'chat.conv7.body'",
+	} {
+		id := fmt.Sprintf("q%d", i)
+		_, rows := c.subscribeAll(id, "SELECT id FROM chat.conv7 WHERE "+where, live.SubscriptionOptions{})
+		if got := fmt.Sprint(rows); got != "[map[id:2]]" {
+			t.Fatalf("%s: %s", where, got)
+		}
+	}
+	e.alice("INSERT INTO chat.messages VALUES (3, 7, 'a2')")
+	for i := range 3 {
+		if got := c.change(fmt.Sprintf("q%d", i)); got != "insert [map[id:3]]" {
+			t.Fatal(got)
+		}
+	}
+	// The table's own name is not in the view's query, as over HTTP.
+	c.subscribeFails(apierror.NotFound, "x", "SELECT id FROM chat.conv7 WHERE chat.messages.body = 'a2'", live.SubscriptionOptions{})
+}
+
+// The attack's noise: an UPDATE of a column a view hides reached the
+// view's subscribers as an update with the same rows and old_values,
+// telling them that something hidden changed in the row. A change that
+// leaves every shown value as it was is not sent on a view.
+func TestLiveViewIgnoresChangesOfHiddenColumns(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, `CREATE VIEW chat.bodies AS SELECT id, body FROM chat.messages`)
+	e.alice("INSERT INTO chat.messages VALUES (1, 7, 'one')")
+	c := e.connect("alice", systable.RoleUser)
+	c.subscribeAll("v", "SELECT * FROM chat.bodies", live.SubscriptionOptions{})
+	e.alice("UPDATE chat.messages SET conv = 9 WHERE id = 1")
+	e.alice("UPDATE chat.messages SET body = 'uno' WHERE id = 1")
+	if got := c.change("v"); got != "update [map[body:uno id:1]] <- [map[body:one id:1]]" {
+		t.Fatal(got)
+	}
+}
+
+// The attack's probe: a live query on a view over system.jobs answered
+// UNSUPPORTED "a live query on view ..." to a user, where a query of the
+// view answers that the user may not read it: the view's shape was
+// checked before the reader's permission. Permission comes first, with
+// the answer a live query on the table itself gets.
+func TestLiveViewPermissionBeforeShape(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, `CREATE VIEW chat.sjobs AS SELECT job_id FROM system.jobs`)
+	if _, err := e.exec("alice", systable.RoleUser, "SELECT * FROM chat.sjobs"); apierror.CodeOf(err) != apierror.PermissionDenied {
+		t.Fatalf("query: %v", err)
+	}
+	c := e.connect("alice", systable.RoleUser)
+	c.subscribeFails(apierror.Unauthorized, "x", "SELECT job_id FROM system.jobs", live.SubscriptionOptions{})
+	c.subscribeFails(apierror.Unauthorized, "x", "SELECT * FROM chat.sjobs", live.SubscriptionOptions{})
+}

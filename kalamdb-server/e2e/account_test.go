@@ -291,3 +291,31 @@ func TestUserNameAndID(t *testing.T) {
 		t.Fatalf("root: %s", got)
 	}
 }
+
+// The attack's look-alike: the Kelvin sign K (U+212A) in "\u212aice"
+// signed in as, ran as and altered alice, because lookups folded case
+// with Unicode rules. Only ASCII folds: the look-alike is an unknown name
+// on every path, while ALICE is still alice.
+func TestLookAlikeUserNamesAreOtherNames(t *testing.T) {
+	s := accountServer(t)
+	if r := s.do(http.MethodPost, "/v1/api/auth/login", nil, map[string]string{"user": "ALICE", "password": "alice-pw"}); r.httpStatus != http.StatusOK {
+		t.Fatalf("ALICE: %s", r)
+	}
+	const kelvin = "\u212a"
+	s.ok(root, "CREATE USER 'kim' WITH PASSWORD 'kim-pw-123' ROLE user")
+	checkError(t, s.do(http.MethodPost, "/v1/api/auth/login", nil, map[string]string{"user": kelvin + "im", "password": "kim-pw-123"}),
+		http.StatusUnauthorized, "UNAUTHORIZED", "login with the Kelvin sign")
+	checkError(t, s.sql(basic(kelvin+"im", "kim-pw-123"), "SELECT 1"), http.StatusUnauthorized, "UNAUTHORIZED", "Basic auth with the Kelvin sign")
+	s.fail(root, http.StatusNotFound, "NOT_FOUND", "EXECUTE AS USER '"+kelvin+"im' (SELECT CURRENT_USER())")
+	s.fail(root, http.StatusNotFound, "NOT_FOUND", "ALTER USER '"+kelvin+"IM' SET ROLE dba")
+	if got := s.ok(root, "SELECT role FROM system.users WHERE username = 'kim'").rows(t); got != `[["user"]]` {
+		t.Fatalf("kim: %s", got)
+	}
+	if got := s.ok(root, "ALTER USER 'KIM' SET ROLE service").Results[0].Message; got != "User kim altered" {
+		t.Fatalf("message: %q", got)
+	}
+	r := s.fail(root, http.StatusBadRequest, "INVALID_INPUT", "CREATE USER '"+s.userID("alice")+"' WITH PASSWORD 'x-pw-12345' ROLE user")
+	if !strings.Contains(r.Error.Message, "reserved for user ids") {
+		t.Fatalf("a name like an id: %s", r.Error.Message)
+	}
+}

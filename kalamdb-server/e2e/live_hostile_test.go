@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,7 +67,7 @@ func TestLiveFilterPanicDoesNotKillTheServer(t *testing.T) {
 // the server busy, and other users' subscriptions get their changes.
 func TestLiveExpensiveFiltersEndAtTheStatementTimeout(t *testing.T) {
 	s := hostileLiveServer(t, func(c *config.Config) { c.Limits.StatementTimeoutUser = time.Second })
-	const slowWhere = "SELECT * FROM app.notes WHERE id > 1000 AND regexp_count(repeat(body, 800000), '(a|b|ab|ba){999}') > 0"
+	const slowWhere = "SELECT * FROM app.notes WHERE id > 1000 AND regexp_count(body, '(a|b|ab|ba){999}') > 0"
 	var slow []*wsClient
 	for range 3 {
 		c := s.loginWS(t, "alice", "pw-alice")
@@ -76,7 +77,7 @@ func TestLiveExpensiveFiltersEndAtTheStatementTimeout(t *testing.T) {
 	bob := s.loginWS(t, "bob", "pw-bob")
 	bob.subscribeAll("fine", "SELECT id FROM app.notes", nil)
 
-	s.ok(basic("alice", "pw-alice"), "INSERT INTO app.notes VALUES (2001, 'ab')")
+	s.ok(basic("alice", "pw-alice"), "INSERT INTO app.notes VALUES (2001, repeat('ab', 800000))")
 	for _, c := range slow {
 		m := c.expectError("SUBSCRIPTION_FAILED", "slow")
 		if !strings.Contains(m.Message, "statement_timeout") {
@@ -153,5 +154,93 @@ func TestLiveInitialDataIsBoundedInBytes(t *testing.T) {
 	}
 	if got := fmt.Sprint(ids); got != "[1 2 3 4 5 6 7 8 9 10 11 12]" {
 		t.Fatalf("rows: %s", got)
+	}
+}
+
+// metric reads one unlabelled sample of /metrics (-1 when absent).
+func (s *server) metric(name string) float64 {
+	s.t.Helper()
+	m := s.do(http.MethodGet, "/metrics", nil, nil)
+	for _, line := range strings.Split(m.raw, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				s.t.Fatalf("metric %s: %q", name, line)
+			}
+			return f
+		}
+	}
+	return -1
+}
+
+// The attack's zombie work: a client pipelined 100 subscribes whose WHERE
+// cost seconds per row and hung up; the server then served every one of
+// them, for nobody, for minutes. Now the server reads while it serves:
+// closing the socket cancels the request in progress and drops the queued
+// ones, which never start, and the metrics show both. Requests beyond the
+// queue's bound are refused at once rather than left unread.
+func TestLiveClosingTheSocketCancelsItsRequests(t *testing.T) {
+	s := hostileLiveServer(t, func(c *config.Config) {
+		// The slow subscribe runs until it is cancelled, not until a
+		// time limit.
+		c.Limits.StatementTimeoutUser = time.Hour
+		// No rate limit: a socket may have max_subscriptions_per_connection+10
+		// requests unanswered.
+		c.WebSocket.MessagesPerSecond = 0
+		c.WebSocket.MaxSubscriptionsPerConnection = 5
+	})
+	const queueCap, extra = 15, 4
+	alice := basic("alice", "pw-alice")
+	s.ok(alice, "INSERT INTO app.notes VALUES (1, repeat('ab', 400000))")
+	c := s.loginWS(t, "alice", "pw-alice")
+	for i := range queueCap + extra {
+		c.subscribe(fmt.Sprintf("s%d", i), "SELECT id FROM app.notes WHERE regexp_count(body, '(a|b|ab|ba){999}') > 0", nil)
+	}
+	// The requests beyond the queue are refused, in order, at once.
+	for i := range extra {
+		m := c.expectError("RATE_LIMIT_EXCEEDED", fmt.Sprintf("s%d", queueCap+i))
+		if !strings.Contains(m.Message, "wait on this connection") {
+			t.Fatalf("refusal: %s", m.raw)
+		}
+	}
+	eventually(t, "one request served, the others queued", func() bool {
+		return s.metric("kalamdb_ws_requests_running") == 1 && s.metric("kalamdb_ws_requests_queued") == queueCap-1
+	})
+	if got := s.metric("kalamdb_ws_requests_queue_full_total"); got != extra {
+		t.Fatalf("queue full: %v", got)
+	}
+	_ = c.c.CloseNow()
+	eventually(t, "the closed socket's requests end", func() bool {
+		return s.metric("kalamdb_ws_requests_running") == 0 && s.metric("kalamdb_ws_requests_queued") == 0
+	})
+	for name, want := range map[string]float64{
+		"kalamdb_ws_requests_cancelled_total": 1,
+		"kalamdb_ws_requests_dropped_total":   queueCap - 1,
+		"kalamdb_ws_requests_orphaned":        0,
+		"kalamdb_live_subscriptions":          0,
+	} {
+		if got := s.metric(name); got != want {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	if got := s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t); got != "[[0]]" {
+		t.Fatalf("live queries left: %s", got)
+	}
+}
+
+// The attack's amplifier: a WHERE that built a 16 MB string per row
+// (position('zz' IN repeat(body, 8000000))) cost that for every change and
+// every subscription. Such a WHERE is refused at subscribe, naming the
+// function, and the socket stays usable.
+func TestLiveValueBuildingWhereIsRefused(t *testing.T) {
+	s := hostileLiveServer(t)
+	c := s.loginWS(t, "alice", "pw-alice")
+	c.subscribe("big", "SELECT id FROM app.notes WHERE position('zz' IN repeat(body, 8000000)) > 0", nil)
+	if m := c.expectError("UNSUPPORTED", "big"); !strings.Contains(m.Message, "repeat()") {
+		t.Fatalf("refusal: %s", m.raw)
+	}
+	c.subscribeAll("n", "SELECT id FROM app.notes", nil)
+	if got := s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t); got != "[[1]]" {
+		t.Fatalf("live queries: %s", got)
 	}
 }

@@ -401,6 +401,10 @@ func asciiLower(s string) string {
 	return string(b)
 }
 
+// ASCIILower is asciiLower for other packages: names compared by their
+// ASCII case-folded form (user names) fold the same way identifiers do.
+func ASCIILower(s string) string { return asciiLower(s) }
+
 // asciiUpper is asciiLower's counterpart for keywords and enum values.
 func asciiUpper(s string) string {
 	i := 0

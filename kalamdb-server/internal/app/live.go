@@ -33,8 +33,10 @@ func newWSHandler(cfg *config.Config, m *live.Manager, a *auth.Authenticator, lo
 		MessagesPerSecond: w.MessagesPerSecond,
 		// Enough for a client to open every subscription it may hold at
 		// once, right after authenticating.
-		MessageBurst:    max(int(2*w.MessagesPerSecond), w.MaxSubscriptionsPerConnection+10),
-		OnAuthenticated: httpapi.MarkAuthenticated,
+		MessageBurst: max(int(2*w.MessagesPerSecond), w.MaxSubscriptionsPerConnection+10),
+		// As many may wait while the first ones are served.
+		MaxQueuedRequests: max(int(2*w.MessagesPerSecond), w.MaxSubscriptionsPerConnection+10),
+		OnAuthenticated:   httpapi.MarkAuthenticated,
 	})
 }
 
@@ -51,6 +53,35 @@ func mountWS(lc fx.Lifecycle, cfg *config.Config, api *httpapi.Server, h *ws.Han
 	} {
 		if err := api.Registry().Register(c); err != nil {
 			return fmt.Errorf("register live query metrics: %w", err)
+		}
+	}
+	// What became of the sockets' requests: work still running for a
+	// client that has gone shows here.
+	for _, g := range []struct {
+		name, help string
+		counter    bool
+		value      func(ws.RequestStats) int64
+	}{
+		{"kalamdb_ws_requests_queued", "WebSocket requests received and not started yet.", false,
+			func(st ws.RequestStats) int64 { return st.Queued }},
+		{"kalamdb_ws_requests_running", "WebSocket requests being served (subscribe, next_batch, unsubscribe).", false,
+			func(st ws.RequestStats) int64 { return st.Running }},
+		{"kalamdb_ws_requests_orphaned", "WebSocket requests still running after their socket closed (cancelled, not returned yet).", false,
+			func(st ws.RequestStats) int64 { return st.Orphaned }},
+		{"kalamdb_ws_requests_cancelled_total", "WebSocket requests cancelled because their socket closed while they ran.", true,
+			func(st ws.RequestStats) int64 { return st.Cancelled }},
+		{"kalamdb_ws_requests_dropped_total", "WebSocket requests never started because their socket closed first.", true,
+			func(st ws.RequestStats) int64 { return st.Dropped }},
+		{"kalamdb_ws_requests_queue_full_total", "WebSocket requests refused because too many of the socket's requests waited.", true,
+			func(st ws.RequestStats) int64 { return st.QueueFull }},
+	} {
+		f := func() float64 { return float64(g.value(h.RequestStats())) }
+		var c prometheus.Collector = prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help}, f)
+		if g.counter {
+			c = prometheus.NewCounterFunc(prometheus.CounterOpts{Name: g.name, Help: g.help}, f)
+		}
+		if err := api.Registry().Register(c); err != nil {
+			return fmt.Errorf("register websocket request metrics: %w", err)
 		}
 	}
 	lc.Append(fx.Hook{OnStop: func(ctx context.Context) error {

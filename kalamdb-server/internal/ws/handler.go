@@ -7,10 +7,14 @@
 // authentication each socket gets a live.Conn, its requests go there, and
 // what live.Conn.Next returns is written out.
 //
-// Each socket has two goroutines: the handler goroutine reads and serves
-// requests, a writer goroutine drains the live.Conn. Neither outlives the
-// handler. The writer is the only one that writes once the client is
-// authenticated, so the order of messages is the order live.Conn gives.
+// Each socket has up to three goroutines: the handler goroutine reads
+// requests into a bounded queue, a server goroutine serves them one at a
+// time while any wait, and a writer goroutine drains the live.Conn. None
+// outlives the handler. Because the handler keeps reading while a request
+// is served, a client that closes its socket cancels the request in
+// progress and drops the ones it pipelined (counted in RequestStats). The
+// writer is the only one that writes once the client is authenticated, so
+// the order of messages is the order live.Conn gives.
 package ws
 
 import (
@@ -18,6 +22,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -48,6 +53,11 @@ type Options struct {
 	// rate (RATE_LIMIT_EXCEEDED); 0 messages per second means no limit.
 	MessagesPerSecond float64
 	MessageBurst      int
+	// MaxQueuedRequests bounds the requests a socket has sent and the
+	// server has not answered yet (MessageBurst, at least 16); those not
+	// started are also bounded to MaxMessageBytes beyond the first. A request over the
+	// bound is refused with RATE_LIMIT_EXCEEDED.
+	MaxQueuedRequests int
 	// WriteTimeout bounds one write to a socket (10s); a client that does
 	// not take a message for that long is disconnected.
 	WriteTimeout time.Duration
@@ -69,6 +79,9 @@ func (o Options) withDefaults() Options {
 	if o.MessagesPerSecond > 0 && o.MessageBurst <= 0 {
 		o.MessageBurst = max(1, int(2*o.MessagesPerSecond))
 	}
+	if o.MaxQueuedRequests <= 0 {
+		o.MaxQueuedRequests = max(o.MessageBurst, 16)
+	}
 	if o.WriteTimeout <= 0 {
 		o.WriteTimeout = 10 * time.Second
 	}
@@ -81,6 +94,8 @@ type Handler struct {
 	auth Authenticator
 	log  *zap.Logger
 	opts Options
+
+	stats requestStats
 
 	mu       sync.Mutex
 	sessions map[*session]struct{}
@@ -162,6 +177,33 @@ func (h *Handler) untrack(s *session) {
 	h.mu.Lock()
 	delete(h.sessions, s)
 	h.mu.Unlock()
+}
+
+// requestStats counts what became of the requests of every socket.
+type requestStats struct {
+	queued, running, orphaned     atomic.Int64
+	cancelled, dropped, queueFull atomic.Int64
+}
+
+// RequestStats is what became of the sockets' requests (the endpoint's
+// metrics).
+type RequestStats struct {
+	// Queued and Running are the requests waiting and being served now.
+	Queued, Running int64
+	// Orphaned are the requests still running after their socket closed:
+	// cancelled, and not returned yet.
+	Orphaned int64
+	// Cancelled counts requests in progress when their socket closed,
+	// Dropped the requests read but never started because it closed
+	// first, QueueFull the requests refused because too many waited.
+	Cancelled, Dropped, QueueFull int64
+}
+
+// RequestStats returns the counts of the sockets' requests.
+func (h *Handler) RequestStats() RequestStats {
+	st := &h.stats
+	return RequestStats{Queued: st.queued.Load(), Running: st.running.Load(), Orphaned: st.orphaned.Load(),
+		Cancelled: st.cancelled.Load(), Dropped: st.dropped.Load(), QueueFull: st.queueFull.Load()}
 }
 
 // Sessions is the number of open sockets.

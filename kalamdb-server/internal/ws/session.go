@@ -30,11 +30,11 @@ var errTooLarge = errors.New("ws: message too large")
 const hardLimitFactor = 16
 
 // session is one socket. Goroutines: the handler's (authentication, then
-// reading requests; each request is served on a short-lived goroutine of
-// its own), a writer that runs only while the live connection has
-// something to send (writeLoop), and, only when the live side ends on its
-// own, one that closes the socket (ended). An idle socket thus parks one
-// goroutine, with a shallow stack.
+// reading requests into a bounded queue), a server that runs only while
+// requests are queued (serveQueue), a writer that runs only while the
+// live connection has something to send (writeLoop), and, only when the
+// live side ends on its own, one that closes the socket (ended). An idle
+// socket thus parks one goroutine, with a shallow stack.
 type session struct {
 	h       *Handler
 	c       *websocket.Conn
@@ -58,6 +58,15 @@ type session struct {
 	writing bool
 	stopped bool
 	writers sync.WaitGroup
+
+	// qmu guards the requests read and not yet served (see readLoop).
+	qmu         sync.Mutex
+	queue       []queued
+	queuedBytes int64
+	serving     bool // serveQueue runs
+	current     bool // serveQueue is serving a request
+	orphan      bool // ... whose socket is gone (counted in stats.orphaned)
+	servers     sync.WaitGroup
 }
 
 func newSession(h *Handler, c *websocket.Conn, remote string) *session {
@@ -220,38 +229,139 @@ func (s *session) check(ctx context.Context, in *inbound) (auth.Principal, error
 	return auth.Principal{}, apierror.New(apierror.Unauthorized, "authentication method must be \"jwt\", \"basic\" or \"cookie\"")
 }
 
-// readLoop serves the authenticated client's requests until the socket
-// closes. Every refusal is an error message; the socket stays usable.
+// readLoop reads the authenticated client's requests until the socket
+// closes, queueing them for serveQueue. It keeps reading while a request
+// is served so that a client going away is noticed at once: the request in
+// progress is cancelled (the socket's work context ends) and the ones it
+// pipelined are dropped, never run for nobody. Every refusal is an error
+// message, in the order of the requests; the socket stays usable.
 func (s *session) readLoop(ctx context.Context, lc *live.Conn) {
 	for {
 		var in inbound
 		e, err := s.readRequest(ctx, &in)
 		if err != nil {
+			s.gone()
 			return
 		}
+		s.enqueue(lc, queued{in: in, refusal: e, size: int64(s.in.Len())})
+	}
+}
+
+// queued is a request read from the socket and not yet served: a
+// decoded request, or the refusal of one (refusal set).
+type queued struct {
+	in      inbound
+	refusal *apierror.Error
+	size    int64 // bytes of the message, counted against the queue's bound
+}
+
+// enqueue adds a request to the queue and starts serveQueue unless it
+// runs. A queue at its bound (in requests, the one being served included,
+// or in bytes beyond one message) refuses the request at once with
+// RATE_LIMIT_EXCEEDED: the reader must not wait, or it would stop
+// watching the socket.
+func (s *session) enqueue(lc *live.Conn, q queued) {
+	s.qmu.Lock()
+	waiting := len(s.queue)
+	if s.current {
+		waiting++
+	}
+	if waiting > 0 && (waiting >= s.h.opts.MaxQueuedRequests || s.queuedBytes+q.size > s.h.opts.MaxMessageBytes) {
+		s.qmu.Unlock()
+		s.h.stats.queueFull.Add(1)
+		lc.Send(live.NewError(q.in.subscriptionID(), apierror.RateLimitExceeded,
+			"%d requests (or %d bytes of them) already wait on this connection; request ignored: wait for their answers",
+			s.h.opts.MaxQueuedRequests, s.h.opts.MaxMessageBytes))
+		return
+	}
+	s.queue = append(s.queue, q)
+	s.queuedBytes += q.size
+	if q.refusal == nil {
+		s.h.stats.queued.Add(1)
+	}
+	if !s.serving {
+		s.serving = true
+		s.servers.Add(1)
+		go s.serveQueue(lc)
+	}
+	s.qmu.Unlock()
+}
+
+// serveQueue serves queued requests one at a time, in order, then ends.
+// It is a goroutine of its own (started again by the next request):
+// compiling a query and reading initial data take a deep stack, which
+// would otherwise stay with the socket while it idles.
+func (s *session) serveQueue(lc *live.Conn) {
+	defer s.servers.Done()
+	for {
+		s.qmu.Lock()
+		if len(s.queue) == 0 {
+			s.serving = false
+			s.qmu.Unlock()
+			return
+		}
+		q := s.queue[0]
+		s.queue[0] = queued{}
+		s.queue = s.queue[1:]
+		s.queuedBytes -= q.size
+		e := q.refusal
 		if e == nil {
-			// Served on a goroutine of its own: compiling a query and
-			// reading initial data take a deep stack, which would
-			// otherwise stay with this goroutine while the socket idles.
-			served := make(chan *apierror.Error, 1)
-			go func() {
-				defer func() {
-					// A bug reached while compiling a query or reading
-					// initial data fails this request, not the process.
-					if r := recover(); r != nil {
-						s.h.log.Error("panic serving a websocket request", zap.String("connection_id", lc.ID()),
-							zap.String("type", in.Type), zap.Any("panic", r), zap.Stack("stack"))
-						served <- apierror.New(apierror.SubscriptionFailed, "internal error")
-					}
-				}()
-				served <- s.serveRequest(s.work, lc, &in)
-			}()
-			e = <-served
+			s.h.stats.queued.Add(-1)
+			s.h.stats.running.Add(1)
+			s.current = true
+		}
+		s.qmu.Unlock()
+		if e == nil {
+			e = s.serveOne(lc, &q.in)
+			s.qmu.Lock()
+			s.current = false
+			if s.orphan {
+				s.orphan = false
+				s.h.stats.orphaned.Add(-1)
+			}
+			s.qmu.Unlock()
+			s.h.stats.running.Add(-1)
 		}
 		if e != nil {
-			lc.Send(live.NewError(in.subscriptionID(), e.Code, "%s", e.Message))
+			lc.Send(live.NewError(q.in.subscriptionID(), e.Code, "%s", e.Message))
 		}
 	}
+}
+
+// serveOne runs one request on the socket's work context.
+func (s *session) serveOne(lc *live.Conn, in *inbound) (e *apierror.Error) {
+	defer func() {
+		// A bug reached while compiling a query or reading initial data
+		// fails this request, not the process.
+		if r := recover(); r != nil {
+			s.h.log.Error("panic serving a websocket request", zap.String("connection_id", lc.ID()),
+				zap.String("type", in.Type), zap.Any("panic", r), zap.Stack("stack"))
+			e = apierror.New(apierror.SubscriptionFailed, "internal error")
+		}
+	}()
+	return s.serveRequest(s.work, lc, in)
+}
+
+// gone ends the socket's requests once it can no longer be read: the one
+// in progress is cancelled and counted as orphaned until it returns, the
+// queued ones are dropped. It waits for serveQueue to end.
+func (s *session) gone() {
+	s.stopWork()
+	s.qmu.Lock()
+	for _, q := range s.queue {
+		if q.refusal == nil {
+			s.h.stats.queued.Add(-1)
+			s.h.stats.dropped.Add(1)
+		}
+	}
+	s.queue, s.queuedBytes = nil, 0
+	if s.current {
+		s.orphan = true
+		s.h.stats.orphaned.Add(1)
+		s.h.stats.cancelled.Add(1)
+	}
+	s.qmu.Unlock()
+	s.servers.Wait()
 }
 
 // readRequest reads one message and decodes it into in. A refused message
