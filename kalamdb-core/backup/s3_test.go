@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/johannesboyne/gofakes3"
@@ -23,6 +25,9 @@ import (
 // port, with one bucket, for the backups of a test.
 type objectStore struct {
 	url, bucket string
+	// putsLeft, when not negative, is how many more object writes the
+	// store accepts before it refuses them (AccessDenied).
+	putsLeft atomic.Int64
 }
 
 func newObjectStore(t *testing.T) *objectStore {
@@ -32,9 +37,21 @@ func newObjectStore(t *testing.T) *objectStore {
 	if err := backend.CreateBucket(bucket); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(gofakes3.New(backend).Server())
+	o := &objectStore{bucket: bucket}
+	o.putsLeft.Store(-1)
+	h := gofakes3.New(backend).Server()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && o.putsLeft.Load() >= 0 && o.putsLeft.Add(-1) < 0 {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>Access Denied</Message></Error>`)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
 	t.Cleanup(srv.Close)
-	return &objectStore{url: srv.URL, bucket: bucket}
+	o.url = srv.URL
+	return o
 }
 
 // createStorage is CREATE STORAGE of an s3 storage with table data under
@@ -128,6 +145,14 @@ func TestS3BackupRestoreRoundTrip(t *testing.T) {
 	dst.mustJob("RESTORE DATABASE app FROM '" + loc + "'")
 	if got := dump(dst); got != want {
 		t.Fatalf("restored namespace differs:\n got:\n%s\nwant:\n%s", got, want)
+	}
+	// SHOW BACKUPS looks at the bucket: without its manifest the backup
+	// is missing.
+	if err := store.storage(t, "backups/app-1").Remove(t.Context(), backup.ManifestName); err != nil {
+		t.Fatal(err)
+	}
+	if got := src.rows("SHOW BACKUPS FOR DATABASE app"); !strings.Contains(got, "missing") {
+		t.Fatalf("SHOW BACKUPS after the manifest was deleted: %s", got)
 	}
 }
 
@@ -241,4 +266,27 @@ func TestS3BackupRefusesLocationOfBackupInProgress(t *testing.T) {
 	if _, err := svc.Backup(t.Context(), "app", "s3://kalam-backups/bk/c", &jobs.Progress{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A backup the object store stops accepting midway fails and deletes the
+// objects it had written: the prefix is free for the next attempt.
+func TestS3BackupFailingMidwayLeavesNothing(t *testing.T) {
+	store := newObjectStore(t)
+	s := newServer(t, t.TempDir())
+	fill(s)
+	s.must(store.createStorage("s3data", "tables"))
+	const loc = "s3://kalam-backups/backups/app-1"
+	store.putsLeft.Store(3)
+	j := s.job("BACKUP DATABASE app TO '" + loc + "'")
+	if j.Status != systable.JobFailed || !strings.Contains(j.ErrorMessage, "denied") {
+		t.Fatalf("backup with writes refused: %s %q", j.Status, j.ErrorMessage)
+	}
+	if ents, err := store.storage(t, "backups/app-1").List(t.Context(), "."); err != nil || len(ents) != 0 {
+		t.Fatalf("a failed backup left %v (%v)", ents, err)
+	}
+	if got := s.rows("SHOW BACKUPS FOR DATABASE app"); got != "" {
+		t.Fatalf("SHOW BACKUPS lists a failed backup: %s", got)
+	}
+	store.putsLeft.Store(-1)
+	s.mustJob("BACKUP DATABASE app TO '" + loc + "'")
 }
