@@ -9,6 +9,8 @@ import (
 	"io"
 	"path"
 	"sort"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
@@ -46,6 +48,12 @@ type Options struct {
 type Service struct {
 	o        Options
 	registry *kv.ColumnFamily
+
+	mu sync.Mutex
+	// writing holds the places (Opener.Check) of the backups being
+	// written: a backup whose place overlaps one of them is refused, so
+	// that no backup's files mix with, or are removed by, another's.
+	writing map[string]bool
 }
 
 // registryFamily holds one JSON Record per backup taken.
@@ -63,7 +71,7 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
-	return &Service{o: o, registry: cf}, nil
+	return &Service{o: o, registry: cf, writing: map[string]bool{}}, nil
 }
 
 // jobKey makes backups and restores of one namespace run one at a time.
@@ -75,7 +83,11 @@ func (s *Service) SubmitBackup(ns, location string) (string, error) {
 	if _, ok := s.o.Catalog.Snapshot().Namespace(ns); !ok {
 		return "", apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", ns)
 	}
-	if err := s.o.Opener.Check(location); err != nil {
+	place, err := s.o.Opener.Check(location)
+	if err != nil {
+		return "", err
+	}
+	if err := s.busy(place, location); err != nil {
 		return "", err
 	}
 	return s.o.Jobs.Submit(jobs.Spec{Type: jobs.TypeBackup, NamespaceID: ns, Key: jobKey(ns),
@@ -113,6 +125,15 @@ func summary(man *Manifest, location string) *Result {
 // Backup writes a backup of namespace ns to location (see the package
 // doc). On failure everything it wrote is removed.
 func (s *Service) Backup(ctx context.Context, ns, location string, p *jobs.Progress) (man *Manifest, err error) {
+	place, err := s.o.Opener.Check(location)
+	if err != nil {
+		return nil, err
+	}
+	release, err := s.reserve(place, location)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
 	st, discardDir, err := s.o.Opener.Create(ctx, location)
 	if err != nil {
 		return nil, err
@@ -134,6 +155,37 @@ func (s *Service) Backup(ctx context.Context, ns, location string, p *jobs.Progr
 		return nil, fmt.Errorf("backup of %s to %s: %w", ns, location, err)
 	}
 	return man, nil
+}
+
+// busy refuses a place that overlaps a backup being written.
+func (s *Service) busy(place, location string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.busyLocked(place, location)
+}
+
+func (s *Service) busyLocked(place, location string) error {
+	for w := range s.writing {
+		if w == place || strings.HasPrefix(w, place+"/") || strings.HasPrefix(place, w+"/") {
+			return apierror.New(apierror.AlreadyExists, "backup location %s overlaps a backup being written (%s); wait for it to end", location, w)
+		}
+	}
+	return nil
+}
+
+// reserve marks place as written to until release.
+func (s *Service) reserve(place, location string) (release func(), err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.busyLocked(place, location); err != nil {
+		return nil, err
+	}
+	s.writing[place] = true
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		delete(s.writing, place)
+	}, nil
 }
 
 // write takes the snapshot and writes every file of the backup, backup.json

@@ -8,10 +8,14 @@
 // # Where backups go
 //
 // A backup is a set of files in a cold.Storage rooted at its location,
-// opened by an Opener: LocalOpener for directories inside the operator's
-// [backup] allowed_roots (never overlapping the data directory, RocksDB or
-// a storage); another Opener (an object store) plugs in without changing
-// the writer or the reader. A location that is not empty is refused.
+// opened by an Opener (Locations picks one by the location's kind):
+// LocalOpener for directories inside the operator's [backup]
+// allowed_roots (never overlapping the data directory, RocksDB or a
+// storage); S3Opener for s3://bucket/prefix in the bucket of an s3
+// storage, through that storage's endpoint and credentials (the SQL
+// carries none) and never overlapping a storage's table data. The writer
+// and the reader are the same for both. A location that is not empty is
+// refused, and so is one overlapping a backup this service is writing.
 //
 // # Consistency (backup)
 //

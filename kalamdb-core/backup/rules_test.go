@@ -28,7 +28,8 @@ func TestBackupLocationRules(t *testing.T) {
 		{outside + "/b", apierror.PermissionDenied, "allowed_roots"},
 		{"../escape", apierror.PermissionDenied, "allowed_roots"},
 		{root, apierror.PermissionDenied, "allowed_roots"}, // a root itself: a backup is a directory inside one
-		{"s3://bucket/prefix", apierror.Unsupported, "s3:// locations are not supported yet"},
+		{"gs://bucket/prefix", apierror.Unsupported, "gs:// locations are not supported"},
+		{"s3://bucket/prefix", apierror.NotFound, "create an s3 storage for bucket bucket first"},
 		{s.dir, apierror.PermissionDenied, "allowed_roots"},
 	} {
 		_, err := s.exec("BACKUP DATABASE app TO '" + c.loc + "'")

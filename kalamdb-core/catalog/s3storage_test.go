@@ -222,3 +222,54 @@ func grepDir(t *testing.T, dir, s string) string {
 	}
 	return found
 }
+
+func TestBackupS3Location(t *testing.T) {
+	db, c := open(t, filepath.Join(t.TempDir(), "rocksdb"), Options{})
+	defer db.Close()
+	for id, loc := range map[string]string{"z-wide": "s3://bkt/tenants/a/data", "a-near": "s3://bkt/tenants/b/data", "b-near": "s3://bkt/tenants/c/data", "other": "s3://obk/data"} {
+		if _, err := c.CreateStorage(id, s3Props(func(p *dialect.StorageProps) { p.Bucket = ptr(loc) }), false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tc := range []struct{ loc, storage, prefix string }{
+		// The storage sharing the longest leading prefix; a tie goes to
+		// the smallest id.
+		{"s3://bkt/tenants/b/backups/x", "a-near", "tenants/b/backups/x"},
+		{"s3://bkt/tenants/c/backups/", "b-near", "tenants/c/backups"},
+		{"s3://bkt/tenants/backups", "a-near", "tenants/backups"},
+		{"s3://bkt/backups/x", "a-near", "backups/x"},
+		{"s3://obk/backups", "other", "backups"},
+	} {
+		st, prefix, err := c.BackupS3Location(tc.loc)
+		if err != nil || st.StorageID != tc.storage || prefix != tc.prefix {
+			t.Fatalf("%s: %v %q %v, want %s %q", tc.loc, st, prefix, err, tc.storage, tc.prefix)
+		}
+	}
+	for _, bad := range []struct {
+		loc  string
+		code apierror.Code
+		msg  string
+	}{
+		{"s3://nob/backups", apierror.NotFound, "create an s3 storage for bucket nob first"},
+		{"s3://bkt", apierror.InvalidInput, "is a whole bucket"},
+		{"s3://bkt/tenants/a/data/bk", apierror.InvalidInput, "overlaps the table data of storage z-wide"},
+		{"s3://bkt/tenants/a", apierror.InvalidInput, "overlaps the table data of storage z-wide"},
+		{"s3://bkt/a/../b", apierror.InvalidInput, "clean relative path"},
+		{"/srv/backups", apierror.InvalidInput, "not an s3://bucket/prefix URL"},
+	} {
+		_, _, err := c.BackupS3Location(bad.loc)
+		if ae, ok := apierror.As(err); !ok || ae.Code != bad.code || !strings.Contains(ae.Message, bad.msg) {
+			t.Fatalf("%s: %v, want %s %q", bad.loc, err, bad.code, bad.msg)
+		}
+	}
+	// The same bucket name on another object store: refused as ambiguous.
+	if _, err := c.CreateStorage("elsewhere", s3Props(func(p *dialect.StorageProps) {
+		p.Bucket = ptr("s3://bkt/far")
+		p.Config = ptr(`{"endpoint":"http://127.0.0.1:9000","allow_http":true}`)
+	}), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.BackupS3Location("s3://bkt/backups"); err == nil || !strings.Contains(err.Error(), "ambiguous") {
+		t.Fatalf("bucket on two endpoints: %v", err)
+	}
+}

@@ -243,3 +243,60 @@ func (c *Catalog) BackupPath(location string, roots []string) (string, error) {
 	}
 	return p, nil
 }
+
+// BackupS3Location resolves a backup location s3://bucket/prefix to the
+// s3 storage whose endpoint and credentials reach it, and the prefix the
+// backup's files go under. The SQL never carries credentials: the bucket
+// must be one an s3 storage is defined on. The location must not overlap
+// the table data of any storage in that bucket (their files would be
+// mixed with, or taken for, the backup's). When several storages use the
+// bucket, the one sharing the longest leading prefix with the location is
+// used (ties: the smallest storage id); storages of the bucket on
+// different endpoints are refused as ambiguous, since the same bucket name
+// on two object stores names two places.
+func (c *Catalog) BackupS3Location(location string) (*systable.Storage, string, error) {
+	bucket, prefix, err := parseS3URL(location)
+	if err != nil {
+		return nil, "", err
+	}
+	if prefix == "" {
+		return nil, "", apierror.New(apierror.InvalidInput,
+			"backup location %q is a whole bucket: a backup goes under a prefix of its own (s3://%s/backups/name)", location, bucket)
+	}
+	var best *systable.Storage
+	bestLen := -1
+	for _, o := range c.cur.Load().Storages() {
+		if o.StorageType != StorageS3 || o.Bucket != bucket {
+			continue
+		}
+		_, op, _ := parseS3URL(o.BaseDirectory)
+		if prefixesOverlap(prefix, op) {
+			return nil, "", apierror.New(apierror.InvalidInput,
+				"backup location %q overlaps the table data of storage %s (%s): put backups under another prefix of the bucket", location, o.StorageID, o.BaseDirectory)
+		}
+		if best != nil && best.Endpoint != o.Endpoint {
+			return nil, "", apierror.New(apierror.InvalidInput,
+				"backup location %q is ambiguous: storages %s and %s use bucket %s on different endpoints", location, best.StorageID, o.StorageID, bucket)
+		}
+		n := sharedElements(prefix, op)
+		if n > bestLen { // Storages are by id: a tie keeps the smallest.
+			best, bestLen = o, n
+		}
+	}
+	if best == nil {
+		return nil, "", apierror.New(apierror.NotFound,
+			"backup location %q: no s3 storage uses bucket %s; create an s3 storage for bucket %s first (CREATE STORAGE ... TYPE 's3' BUCKET '%s' ...), whose endpoint and credentials the backup uses",
+			location, bucket, bucket, bucket)
+	}
+	return best, prefix, nil
+}
+
+// sharedElements counts the leading path elements a and b have in common.
+func sharedElements(a, b string) int {
+	as, bs := strings.Split(a, "/"), strings.Split(b, "/")
+	n := 0
+	for n < len(as) && n < len(bs) && as[n] == bs[n] {
+		n++
+	}
+	return n
+}

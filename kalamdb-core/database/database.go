@@ -173,7 +173,8 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 		return nil, fmt.Errorf("start live queries: %w", err)
 	}
 	backups, err := backup.New(backup.Options{DB: db, Catalog: cat, Tier: tm, Jobs: jm, Txns: txns,
-		Opener: &backup.LocalOpener{Catalog: cat, Roots: cfg.BackupRoots, Faults: cfg.BackupFaults}})
+		Opener: &backup.Locations{Local: &backup.LocalOpener{Catalog: cat, Roots: cfg.BackupRoots, Faults: cfg.BackupFaults},
+			S3: &backup.S3Opener{Catalog: cat, Tier: tm}}})
 	if err != nil {
 		return nil, err
 	}

@@ -37,24 +37,40 @@ func storageFingerprint(st *systable.Storage) string {
 
 // openS3 builds the client of an s3 storage; it sends no request.
 func (m *Manager) openS3(st *systable.Storage) (*cold.S3, error) {
+	return m.newS3(st, nil, m.ranges)
+}
+
+// OpenS3Under builds a client with the endpoint, region, settings and
+// credentials of s3 storage st, rooted at prefix of its bucket instead of
+// its base directory (a backup location); it sends no request. Its reads
+// bypass the storage's range cache, which is keyed by the storage's own
+// paths.
+func (m *Manager) OpenS3Under(st *systable.Storage, prefix string) (*cold.S3, error) {
+	return m.newS3(st, &prefix, nil)
+}
+
+func (m *Manager) newS3(st *systable.Storage, prefix *string, cache *cold.RangeCache) (*cold.S3, error) {
 	s, err := m.cat.S3Settings(st)
 	if err != nil {
 		return nil, err
 	}
+	if prefix != nil {
+		s.Prefix = *prefix
+	}
 	fsys, err := cold.NewS3(cold.S3Options{Endpoint: s.Endpoint, Insecure: s.Insecure, Region: s.Region, Bucket: s.Bucket,
 		Prefix: s.Prefix, AccessKeyID: s.Credentials.AccessKeyID, SecretAccessKey: s.Credentials.SecretAccessKey,
 		SessionToken: s.Credentials.SessionToken, PathStyle: s.PathStyle, RequestTimeout: s.RequestTimeout,
-		MaxRetries: m.opts.S3MaxRetries, Cache: m.ranges, CacheID: st.StorageID})
+		MaxRetries: m.opts.S3MaxRetries, Cache: cache, CacheID: st.StorageID})
 	if err != nil {
 		return nil, apierror.Wrap(apierror.InvalidInput, err, fmt.Sprintf("storage %s is not usable: %v", st.StorageID, err))
 	}
 	return fsys, nil
 }
 
-// objectStoreError gives an object store failure its API code: refused
+// ObjectStoreError gives an object store failure its API code: refused
 // credentials are bad input, a missing bucket is not found, a store that
 // does not answer is a run-time failure.
-func objectStoreError(storageID string, err error) error {
+func ObjectStoreError(storageID string, err error) error {
 	if _, ok := apierror.As(err); ok {
 		return err
 	}
@@ -84,7 +100,7 @@ func (m *Manager) ProbeStorage(ctx context.Context, st *systable.Storage) error 
 	}
 	defer s3.Close()
 	if err := s3.Probe(ctx); err != nil {
-		return objectStoreError(st.StorageID, err)
+		return ObjectStoreError(st.StorageID, err)
 	}
 	return nil
 }
@@ -106,7 +122,7 @@ func (m *Manager) CheckStorage(ctx context.Context, st *systable.Storage, extend
 	step := func(name string, fn func() error) bool {
 		err := fn()
 		if err != nil && st.StorageType == catalog.StorageS3 {
-			err = objectStoreError(st.StorageID, err)
+			err = ObjectStoreError(st.StorageID, err)
 		}
 		out = append(out, CheckResult{Check: name, Err: err})
 		return err == nil

@@ -39,6 +39,29 @@ func backupServer(t *testing.T, backups string) *server {
 	})
 }
 
+// fillChat creates namespace chat on s, its tables on storage storageID
+// ("" for the default), with users alice and bob (passwords alice-pw and
+// bob-pw) and rows of both and of the shared table, flushed.
+func fillChat(t *testing.T, s *server, storageID string) {
+	t.Helper()
+	with := ""
+	if storageID != "" {
+		with = ", STORAGE_ID = '" + storageID + "'"
+	}
+	alice, bob := basic("alice", "alice-pw"), basic("bob", "bob-pw")
+	s.ok(root, `CREATE NAMESPACE chat;
+		CREATE TABLE chat.messages (id BIGINT PRIMARY KEY, conv BIGINT NOT NULL, body TEXT) WITH (TYPE = 'USER'`+with+`);
+		CREATE SHARED TABLE chat.rooms (id INT PRIMARY KEY, name TEXT) WITH (ACCESS_LEVEL = 'PUBLIC'`+with+`);
+		CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user;
+		CREATE USER 'bob' WITH PASSWORD 'bob-pw' ROLE user`)
+	for i := 1; i <= 20; i++ {
+		s.ok(alice, "INSERT INTO chat.messages (id, conv, body) VALUES ($1, $2, $3)", i, i%3, fmt.Sprintf("a%d", i))
+	}
+	s.ok(bob, "INSERT INTO chat.messages (id, conv, body) VALUES (1, 1, 'b1'), (2, 1, 'b2')")
+	s.ok(root, "INSERT INTO chat.rooms (id, name) VALUES (1, 'general'), (2, 'random')")
+	waitJob(t, s, jobOf(t, s, "STORAGE FLUSH ALL IN chat"))
+}
+
 // partitions renders every partition of namespace chat as its owner reads
 // it, deleted rows, _seq and _deleted included, keeping the rows keep
 // accepts (by id).
@@ -72,17 +95,7 @@ func TestBackupWhileWritingAndRestoreElsewhere(t *testing.T) {
 	backups := t.TempDir()
 	src := backupServer(t, backups)
 	alice, bob := basic("alice", "alice-pw"), basic("bob", "bob-pw")
-	src.ok(root, `CREATE NAMESPACE chat;
-		CREATE TABLE chat.messages (id BIGINT PRIMARY KEY, conv BIGINT NOT NULL, body TEXT);
-		CREATE SHARED TABLE chat.rooms (id INT PRIMARY KEY, name TEXT) WITH (ACCESS_LEVEL = 'PUBLIC');
-		CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user;
-		CREATE USER 'bob' WITH PASSWORD 'bob-pw' ROLE user`)
-	for i := 1; i <= 20; i++ {
-		src.ok(alice, "INSERT INTO chat.messages (id, conv, body) VALUES ($1, $2, $3)", i, i%3, fmt.Sprintf("a%d", i))
-	}
-	src.ok(bob, "INSERT INTO chat.messages (id, conv, body) VALUES (1, 1, 'b1'), (2, 1, 'b2')")
-	src.ok(root, "INSERT INTO chat.rooms (id, name) VALUES (1, 'general'), (2, 'random')")
-	waitJob(t, src, jobOf(t, src, "STORAGE FLUSH ALL IN chat"))
+	fillChat(t, src, "")
 	src.ok(alice, "UPDATE chat.messages SET body = 'edited' WHERE id = 2")
 	src.ok(alice, "DELETE FROM chat.messages WHERE id = 3")
 	src.ok(bob, "DELETE FROM chat.messages WHERE id = 1")
