@@ -432,9 +432,13 @@ func checkUpdate(u *plan.UpdateSource) (sql.Node, transform.TreeIdentity, error)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
-		if v != sf.RightChild {
-			exprs[i], changed = expression.NewSetField(sf.LeftChild, v), true
+		if !familyOfType(gf.Type()).numeric() {
+			if v != sf.RightChild {
+				exprs[i], changed = expression.NewSetField(sf.LeftChild, v), true
+			}
+			continue
 		}
+		exprs[i], changed = expression.NewSetField(sf.LeftChild, &rangeChecked{Child: v, typ: gf.Type()}), true
 	}
 	if !changed {
 		return u, transform.SameTree, nil
@@ -444,6 +448,40 @@ func checkUpdate(u *plan.UpdateSource) (sql.Node, transform.TreeIdentity, error)
 		return nil, transform.SameTree, err
 	}
 	return n, transform.NewTree, nil
+}
+
+// rangeChecked refuses a value its column's type cannot hold. The engine's
+// SET converts with the type's clamping conversion (3000000000 into INT
+// stores 2147483647) where INSERT refuses; this check gives UPDATE INSERT's
+// error, before anything is written.
+type rangeChecked struct {
+	Child sql.Expression
+	typ   sql.Type
+}
+
+var _ sql.Expression = (*rangeChecked)(nil)
+
+func (r *rangeChecked) Resolved() bool             { return r.Child.Resolved() }
+func (r *rangeChecked) String() string             { return r.Child.String() }
+func (r *rangeChecked) Type() sql.Type             { return r.Child.Type() }
+func (r *rangeChecked) IsNullable() bool           { return r.Child.IsNullable() }
+func (r *rangeChecked) Children() []sql.Expression { return []sql.Expression{r.Child} }
+func (r *rangeChecked) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	v, err := r.Child.Eval(ctx, row)
+	if err != nil || v == nil {
+		return v, err
+	}
+	if _, inRange, err := r.typ.Convert(ctx, v); err == nil && inRange != sql.InRange {
+		return nil, sql.ErrValueOutOfRange.New(v, r.typ)
+	}
+	return v, nil
+}
+
+func (r *rangeChecked) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(r, len(children), 1)
+	}
+	return &rangeChecked{Child: children[0], typ: r.typ}, nil
 }
 
 // assign types a value written into a column: an untyped literal is read
