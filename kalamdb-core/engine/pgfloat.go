@@ -341,17 +341,8 @@ func floatConstant(t sql.Type, e sql.Expression) (*expression.Literal, bool) {
 		}
 		return lit, true
 	}
-	// Only a literal or a negated literal: evaluating anything more here
-	// would run a user's expression outside the statement's budgets.
-	if u, ok := e.(*expression.UnaryMinus); ok {
-		if _, ok := u.Child.(*expression.Literal); !ok {
-			return nil, false
-		}
-	} else if _, ok := e.(*expression.Literal); !ok {
-		return nil, false
-	}
-	v, err := e.Eval(sql.NewEmptyContext(), nil)
-	if err != nil || v == nil {
+	v, ok := constantValue(e)
+	if !ok {
 		return nil, false
 	}
 	if d, ok := v.(decimal.Decimal); ok {

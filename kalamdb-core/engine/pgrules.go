@@ -296,6 +296,9 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		}
 		return f, transform.NewTree, nil
 	}
+	if c, ok := integerBoundComparison(e, out); ok {
+		return c, transform.NewTree, nil
+	}
 	if !changed {
 		return e, transform.SameTree, nil
 	}
