@@ -212,11 +212,14 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 				return nil, transform.SameTree, sqlError("operator does not exist: %s LIKE %s", typeName(x.Left()), typeName(x.Right()))
 			}
 		}
-		if s, ok := constString(x.Right()); ok && x.Escape == nil && strings.Contains(s, `\`) {
+		if x.Escape == nil {
 			// The engine rewrites a LIKE without an explicit ESCAPE into
-			// comparisons, and gets escaped backslashes wrong doing so
-			// ('c:\\%' becomes an equality); with the (same, default)
-			// escape written out it matches the pattern as it is.
+			// comparisons, and gets them wrong: escaped backslashes
+			// ('c:\\%' becomes an equality), and 'p%' becomes
+			// t >= 'p' AND t <= 'p' || 0xFF, which misses every text whose
+			// character after the prefix is above U+00FF ('北京' for '北%').
+			// With the (same, default) escape written out the LIKE stays
+			// a filter matching the pattern as it is, parameters included.
 			return expression.NewLike(x.Left(), x.Right(), expression.NewLiteral(`\`, types.LongText)), transform.NewTree, nil
 		}
 	case *expression.And, *expression.Or:

@@ -327,3 +327,35 @@ func TestUpdateSystemUsersEmail(t *testing.T) {
 		t.Fatalf("cleared email: %s", got)
 	}
 }
+
+// TestLikePrefixBeyondLatin1: LIKE 'prefix%' matches a text whose next
+// character is above U+00FF through a parameter and in a live filter, as
+// in a literal (the engine's rewrite into a range ended at U+00FF).
+func TestLikePrefixBeyondLatin1(t *testing.T) {
+	e := newEnv(t)
+	e.root().must(`CREATE NAMESPACE app; CREATE TABLE app.lk (id BIGINT PRIMARY KEY, t TEXT)`)
+	alice := e.as("alice", systable.RoleUser)
+	alice.must(`INSERT INTO app.lk VALUES (1, '北京'), (2, 'a€'), (3, 'b')`)
+	for _, c := range []struct {
+		sql   string
+		param string
+		want  int
+	}{
+		{"SELECT id FROM app.lk WHERE t LIKE $1", "北%", 1},
+		{"SELECT id FROM app.lk WHERE t LIKE $1", "a%", 1},
+		{"SELECT id FROM app.lk WHERE t NOT LIKE $1", "北%", 2},
+	} {
+		res := alice.must(c.sql, c.param)
+		if got := len(res[0].Rows); got != c.want {
+			t.Errorf("%s [%s]: %d rows %v, want %d", c.sql, c.param, got, res[0].Rows, c.want)
+		}
+	}
+	ctx := context.Background()
+	f, err := e.db.Engine.CompileFilter(ctx, alice.user, systable.RoleUser, "", "SELECT * FROM app.lk WHERE t LIKE '北%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := f.Match(ctx, []any{int64(7), "北海道", int64(9), int8(0)}); err != nil || !ok {
+		t.Fatalf("live LIKE '北%%': match %v, error %v; want a match", ok, err)
+	}
+}
