@@ -359,3 +359,35 @@ func TestLikePrefixBeyondLatin1(t *testing.T) {
 		t.Fatalf("live LIKE '北%%': match %v, error %v; want a match", ok, err)
 	}
 }
+
+// TestOutOfRangeParameters: a parameter beyond a column type's range is
+// refused by UPDATE (as by INSERT) and, as a comparison's bound, keeps the
+// row at the type's limit, through an index too.
+func TestOutOfRangeParameters(t *testing.T) {
+	e := newEnv(t)
+	e.root().must(`CREATE NAMESPACE app; CREATE TABLE app.r (id BIGINT PRIMARY KEY, i INT); CREATE INDEX r_i ON app.r (i)`)
+	alice := e.as("alice", systable.RoleUser)
+	alice.must(`INSERT INTO app.r VALUES (9223372036854775807, 2147483647), (5, 5)`)
+	if _, err := alice.exec("UPDATE app.r SET i = $1 WHERE id = 5", 3000000000); apierror.CodeOf(err) != apierror.InvalidInput {
+		t.Errorf("UPDATE SET i = 3000000000: %v, want INVALID_INPUT", err)
+	}
+	for _, c := range []struct {
+		sql   string
+		param any
+		want  int
+	}{
+		{"SELECT id FROM app.r WHERE i < $1 AND i > 100", 2147483648, 1},
+		{"SELECT id FROM app.r WHERE i < $1 AND i > 100", 2147483647.5, 1},
+		{"SELECT id FROM app.r WHERE id <= $1 AND id > 100", 9223372036854775807.5, 1},
+		{"SELECT id FROM app.r WHERE i = $1", 5, 1},
+	} {
+		res := alice.must(c.sql, c.param)
+		if got := len(res[0].Rows); got != c.want {
+			t.Errorf("%s [%v]: %d rows %v, want %d", c.sql, c.param, got, res[0].Rows, c.want)
+		}
+	}
+	res := alice.must("SELECT i FROM app.r WHERE id = 5")
+	if fmt.Sprint(res[0].Rows) != "[[5]]" {
+		t.Errorf("after the refused UPDATE: %v", res[0].Rows)
+	}
+}
