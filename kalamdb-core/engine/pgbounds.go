@@ -21,14 +21,8 @@ import (
 // the limit; the rewritten comparison is the same predicate (NULLs
 // included) and its bound converts exactly.
 func integerBoundComparison(e sql.Expression, ops []sql.Expression) (sql.Expression, bool) {
-	if len(ops) != 2 {
-		return nil, false
-	}
-	col, c, swapped := ops[0], ops[1], false
-	if _, ok := col.(*expression.GetField); !ok {
-		col, c, swapped = ops[1], ops[0], true
-	}
-	if _, ok := col.(*expression.GetField); !ok {
+	col, c, swapped, ok := columnOperand(ops)
+	if !ok {
 		return nil, false
 	}
 	upper, ok := upperBound(e, swapped)
@@ -79,6 +73,21 @@ func integerBoundComparison(e sql.Expression, ops []sql.Expression) (sql.Express
 	default:
 		return expression.NewGreaterThanOrEqual(col, lit(k.IntPart())), true
 	}
+}
+
+// columnOperand splits a comparison's two operands into a column and the
+// other operand; swapped when the column is on the right.
+func columnOperand(ops []sql.Expression) (col, other sql.Expression, swapped, ok bool) {
+	if len(ops) != 2 {
+		return nil, nil, false, false
+	}
+	if _, ok := ops[0].(*expression.GetField); ok {
+		return ops[0], ops[1], false, true
+	}
+	if _, ok := ops[1].(*expression.GetField); ok {
+		return ops[1], ops[0], true, true
+	}
+	return nil, nil, false, false
 }
 
 // upperBound reports whether an order comparison, with the column on the

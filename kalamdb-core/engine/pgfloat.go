@@ -271,14 +271,8 @@ func pgExtreme(e sql.Expression, accept func(family) bool) (sql.Expression, tran
 // +Infinity), so ranges built from these comparisons find what the
 // functions would.
 func indexableFloatComparison(e sql.Expression, ops []sql.Expression) (sql.Expression, bool) {
-	if len(ops) != 2 {
-		return nil, false
-	}
-	col, c, swapped := ops[0], ops[1], false
-	if _, ok := col.(*expression.GetField); !ok {
-		col, c, swapped = ops[1], ops[0], true
-	}
-	if _, ok := col.(*expression.GetField); !ok || familyOf(col) != famFloat {
+	col, c, swapped, ok := columnOperand(ops)
+	if !ok || familyOf(col) != famFloat {
 		return nil, false
 	}
 	lit, ok := floatConstant(col.Type(), c)
