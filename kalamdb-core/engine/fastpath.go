@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
@@ -226,6 +228,18 @@ func convertLiteral(ctx *sql.Context, col *sql.Column, dt dialect.DataType, sv *
 		}
 	default:
 		return nil, errNoFastPath
+	}
+	if dt.Name == dialect.TypeFloat && (sv.Type == sqlparser.IntVal || sv.Type == sqlparser.FloatVal) {
+		// A number is compared with a REAL as a double: one a REAL does
+		// not hold exactly (0.1, 16777217) equals no stored value, and
+		// reading the key it rounds to would find one.
+		f, err := strconv.ParseFloat(string(sv.Val), 64)
+		if err != nil {
+			return nil, errNoFastPath
+		}
+		if _, exact := floatConstant(col.Type, expression.NewLiteral(f, types.Float64)); !exact {
+			return nil, errNoFastPath
+		}
 	}
 	conv, inRange, err := col.Type.Convert(ctx, v)
 	if err != nil || inRange != sql.InRange || conv == nil {

@@ -271,14 +271,8 @@ func pgExtreme(e sql.Expression, accept func(family) bool) (sql.Expression, tran
 // +Infinity), so ranges built from these comparisons find what the
 // functions would.
 func indexableFloatComparison(e sql.Expression, ops []sql.Expression) (sql.Expression, bool) {
-	if len(ops) != 2 {
-		return nil, false
-	}
-	col, c, swapped := ops[0], ops[1], false
-	if _, ok := col.(*expression.GetField); !ok {
-		col, c, swapped = ops[1], ops[0], true
-	}
-	if _, ok := col.(*expression.GetField); !ok || familyOf(col) != famFloat {
+	col, c, swapped, ok := columnOperand(ops)
+	if !ok || familyOf(col) != famFloat {
 		return nil, false
 	}
 	lit, ok := floatConstant(col.Type(), c)
@@ -341,17 +335,8 @@ func floatConstant(t sql.Type, e sql.Expression) (*expression.Literal, bool) {
 		}
 		return lit, true
 	}
-	// Only a literal or a negated literal: evaluating anything more here
-	// would run a user's expression outside the statement's budgets.
-	if u, ok := e.(*expression.UnaryMinus); ok {
-		if _, ok := u.Child.(*expression.Literal); !ok {
-			return nil, false
-		}
-	} else if _, ok := e.(*expression.Literal); !ok {
-		return nil, false
-	}
-	v, err := e.Eval(sql.NewEmptyContext(), nil)
-	if err != nil || v == nil {
+	v, ok := constantValue(e)
+	if !ok {
 		return nil, false
 	}
 	if d, ok := v.(decimal.Decimal); ok {

@@ -212,11 +212,14 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 				return nil, transform.SameTree, sqlError("operator does not exist: %s LIKE %s", typeName(x.Left()), typeName(x.Right()))
 			}
 		}
-		if s, ok := constString(x.Right()); ok && x.Escape == nil && strings.Contains(s, `\`) {
+		if x.Escape == nil {
 			// The engine rewrites a LIKE without an explicit ESCAPE into
-			// comparisons, and gets escaped backslashes wrong doing so
-			// ('c:\\%' becomes an equality); with the (same, default)
-			// escape written out it matches the pattern as it is.
+			// comparisons, and gets them wrong: escaped backslashes
+			// ('c:\\%' becomes an equality), and 'p%' becomes
+			// t >= 'p' AND t <= 'p' || 0xFF, which misses every text whose
+			// character after the prefix is above U+00FF ('北京' for '北%').
+			// With the (same, default) escape written out the LIKE stays
+			// a filter matching the pattern as it is, parameters included.
 			return expression.NewLike(x.Left(), x.Right(), expression.NewLiteral(`\`, types.LongText)), transform.NewTree, nil
 		}
 	case *expression.And, *expression.Or:
@@ -295,6 +298,9 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 			return nil, transform.SameTree, err
 		}
 		return f, transform.NewTree, nil
+	}
+	if c, ok := integerBoundComparison(e, out); ok {
+		return c, transform.NewTree, nil
 	}
 	if !changed {
 		return e, transform.SameTree, nil
@@ -432,9 +438,13 @@ func checkUpdate(u *plan.UpdateSource) (sql.Node, transform.TreeIdentity, error)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
-		if v != sf.RightChild {
-			exprs[i], changed = expression.NewSetField(sf.LeftChild, v), true
+		if !familyOfType(gf.Type()).numeric() {
+			if v != sf.RightChild {
+				exprs[i], changed = expression.NewSetField(sf.LeftChild, v), true
+			}
+			continue
 		}
+		exprs[i], changed = expression.NewSetField(sf.LeftChild, &rangeChecked{Child: v, typ: gf.Type()}), true
 	}
 	if !changed {
 		return u, transform.SameTree, nil
@@ -444,6 +454,40 @@ func checkUpdate(u *plan.UpdateSource) (sql.Node, transform.TreeIdentity, error)
 		return nil, transform.SameTree, err
 	}
 	return n, transform.NewTree, nil
+}
+
+// rangeChecked refuses a value its column's type cannot hold. The engine's
+// SET converts with the type's clamping conversion (3000000000 into INT
+// stores 2147483647) where INSERT refuses; this check gives UPDATE INSERT's
+// error, before anything is written.
+type rangeChecked struct {
+	Child sql.Expression
+	typ   sql.Type
+}
+
+var _ sql.Expression = (*rangeChecked)(nil)
+
+func (r *rangeChecked) Resolved() bool             { return r.Child.Resolved() }
+func (r *rangeChecked) String() string             { return r.Child.String() }
+func (r *rangeChecked) Type() sql.Type             { return r.Child.Type() }
+func (r *rangeChecked) IsNullable() bool           { return r.Child.IsNullable() }
+func (r *rangeChecked) Children() []sql.Expression { return []sql.Expression{r.Child} }
+func (r *rangeChecked) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	v, err := r.Child.Eval(ctx, row)
+	if err != nil || v == nil {
+		return v, err
+	}
+	if _, inRange, err := r.typ.Convert(ctx, v); err == nil && inRange != sql.InRange {
+		return nil, sql.ErrValueOutOfRange.New(v, r.typ)
+	}
+	return v, nil
+}
+
+func (r *rangeChecked) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(r, len(children), 1)
+	}
+	return &rangeChecked{Child: children[0], typ: r.typ}, nil
 }
 
 // assign types a value written into a column: an untyped literal is read

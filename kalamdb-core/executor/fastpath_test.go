@@ -246,3 +246,34 @@ func TestFastPathKeepsThePartitionBinding(t *testing.T) {
 		}
 	}
 }
+
+// TestFastPathRealConstantNotExact: an indexed REAL column equals a number
+// only when the REAL holds it exactly (compared as doubles, as without the
+// index); the fast path must not read the key the number rounds to.
+func TestFastPathRealConstantNotExact(t *testing.T) {
+	for _, slow := range []bool{false, true} {
+		e := newEnvWith(t, slow)
+		e.root().must(`CREATE NAMESPACE f; CREATE TABLE f.re (id BIGINT PRIMARY KEY, r REAL); CREATE INDEX re_r ON f.re (r)`)
+		alice := e.as("alice", systable.RoleUser)
+		alice.must(`INSERT INTO f.re VALUES (1, 0.1), (2, 16777217), (3, 3.4e38), (4, 0.5)`)
+		cases := []struct {
+			sql    string
+			params []any
+			want   int
+		}{
+			{"SELECT id FROM f.re WHERE r = 0.1", nil, 0},
+			{"SELECT id FROM f.re WHERE r = 16777217", nil, 0},
+			{"SELECT id FROM f.re WHERE r = 3.4e38", nil, 0},
+			{"SELECT id FROM f.re WHERE r = $1", []any{0.1}, 0},
+			{"SELECT id FROM f.re WHERE r = $1", []any{16777217}, 0},
+			{"SELECT id FROM f.re WHERE r = 0.5", nil, 1},
+			{"SELECT id FROM f.re WHERE r = $1", []any{16777216}, 1},
+		}
+		for _, c := range cases {
+			res := alice.must(c.sql, c.params...)
+			if got := len(res[0].Rows); got != c.want {
+				t.Errorf("slow=%v %s %v: %d rows %v, want %d", slow, c.sql, c.params, got, res[0].Rows, c.want)
+			}
+		}
+	}
+}

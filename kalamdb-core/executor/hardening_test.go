@@ -327,3 +327,67 @@ func TestUpdateSystemUsersEmail(t *testing.T) {
 		t.Fatalf("cleared email: %s", got)
 	}
 }
+
+// TestLikePrefixBeyondLatin1: LIKE 'prefix%' matches a text whose next
+// character is above U+00FF through a parameter and in a live filter, as
+// in a literal (the engine's rewrite into a range ended at U+00FF).
+func TestLikePrefixBeyondLatin1(t *testing.T) {
+	e := newEnv(t)
+	e.root().must(`CREATE NAMESPACE app; CREATE TABLE app.lk (id BIGINT PRIMARY KEY, t TEXT)`)
+	alice := e.as("alice", systable.RoleUser)
+	alice.must(`INSERT INTO app.lk VALUES (1, '北京'), (2, 'a€'), (3, 'b')`)
+	for _, c := range []struct {
+		sql   string
+		param string
+		want  int
+	}{
+		{"SELECT id FROM app.lk WHERE t LIKE $1", "北%", 1},
+		{"SELECT id FROM app.lk WHERE t LIKE $1", "a%", 1},
+		{"SELECT id FROM app.lk WHERE t NOT LIKE $1", "北%", 2},
+	} {
+		res := alice.must(c.sql, c.param)
+		if got := len(res[0].Rows); got != c.want {
+			t.Errorf("%s [%s]: %d rows %v, want %d", c.sql, c.param, got, res[0].Rows, c.want)
+		}
+	}
+	ctx := context.Background()
+	f, err := e.db.Engine.CompileFilter(ctx, alice.user, systable.RoleUser, "", "SELECT * FROM app.lk WHERE t LIKE '北%'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := f.Match(ctx, []any{int64(7), "北海道", int64(9), int8(0)}); err != nil || !ok {
+		t.Fatalf("live LIKE '北%%': match %v, error %v; want a match", ok, err)
+	}
+}
+
+// TestOutOfRangeParameters: a parameter beyond a column type's range is
+// refused by UPDATE (as by INSERT) and, as a comparison's bound, keeps the
+// row at the type's limit, through an index too.
+func TestOutOfRangeParameters(t *testing.T) {
+	e := newEnv(t)
+	e.root().must(`CREATE NAMESPACE app; CREATE TABLE app.r (id BIGINT PRIMARY KEY, i INT); CREATE INDEX r_i ON app.r (i)`)
+	alice := e.as("alice", systable.RoleUser)
+	alice.must(`INSERT INTO app.r VALUES (9223372036854775807, 2147483647), (5, 5)`)
+	if _, err := alice.exec("UPDATE app.r SET i = $1 WHERE id = 5", 3000000000); apierror.CodeOf(err) != apierror.InvalidInput {
+		t.Errorf("UPDATE SET i = 3000000000: %v, want INVALID_INPUT", err)
+	}
+	for _, c := range []struct {
+		sql   string
+		param any
+		want  int
+	}{
+		{"SELECT id FROM app.r WHERE i < $1 AND i > 100", 2147483648, 1},
+		{"SELECT id FROM app.r WHERE i < $1 AND i > 100", 2147483647.5, 1},
+		{"SELECT id FROM app.r WHERE id <= $1 AND id > 100", 9223372036854775807.5, 1},
+		{"SELECT id FROM app.r WHERE i = $1", 5, 1},
+	} {
+		res := alice.must(c.sql, c.param)
+		if got := len(res[0].Rows); got != c.want {
+			t.Errorf("%s [%v]: %d rows %v, want %d", c.sql, c.param, got, res[0].Rows, c.want)
+		}
+	}
+	res := alice.must("SELECT i FROM app.r WHERE id = 5")
+	if fmt.Sprint(res[0].Rows) != "[[5]]" {
+		t.Errorf("after the refused UPDATE: %v", res[0].Rows)
+	}
+}

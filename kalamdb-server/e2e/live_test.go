@@ -611,3 +611,19 @@ func TestLiveDroppedUserIsDisconnected(t *testing.T) {
 	}
 	eventually(t, "bob's live queries removed", func() bool { return s.liveQueries("live_id") == "null" })
 }
+
+// TestLiveLikePrefixBeyondLatin1: a subscription's LIKE 'prefix%' and a
+// SELECT with it find texts whose character after the prefix is above
+// U+00FF, as DELETE with the same WHERE does.
+func TestLiveLikePrefixBeyondLatin1(t *testing.T) {
+	s := liveServer(t)
+	c := s.loginWS(t, "alice", "alice-pw")
+	c.subscribeAll("m", "SELECT id, body FROM chat.messages WHERE body LIKE '北%'", nil)
+	s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES (1, 7, 'b'), (2, 7, '北京')")
+	if got := c.change("m"); got != "insert [map[body:北京 id:2]]" {
+		t.Fatal(got)
+	}
+	if got := s.ok(liveAlice, "SELECT id FROM chat.messages WHERE body LIKE '北%'").rows(t); got != "[[2]]" {
+		t.Fatalf("SELECT ... LIKE '北%%': %s", got)
+	}
+}

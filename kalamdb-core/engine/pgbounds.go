@@ -1,0 +1,177 @@
+package engine
+
+import (
+	"time"
+
+	"math"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/sqltypes"
+	"github.com/shopspring/decimal"
+)
+
+// integerBoundComparison rewrites an order comparison of an integer column
+// with a constant its type does not hold exactly (2147483648 or 2.5 for an
+// INT) into the equivalent comparison with a constant it does hold:
+// i < 2147483648 is i <= 2147483647, i > 2.5 is i >= 3. The engine's index
+// ranges convert a bound to the column's type by clamping it, so left as
+// written, i < 2147483648 became i < 2147483647 there and lost the row at
+// the limit; the rewritten comparison is the same predicate (NULLs
+// included) and its bound converts exactly.
+func integerBoundComparison(e sql.Expression, ops []sql.Expression) (sql.Expression, bool) {
+	col, c, swapped, ok := columnOperand(ops)
+	if !ok {
+		return nil, false
+	}
+	upper, ok := upperBound(e, swapped)
+	if !ok {
+		return nil, false
+	}
+	if familyOf(col) == famDate {
+		return dateBoundComparison(col, c, upper)
+	}
+	lo, hi, ok := signedIntRange(col.Type())
+	if !ok {
+		return nil, false
+	}
+	v, ok := constantValue(c)
+	if !ok {
+		return nil, false
+	}
+	d, ok := toDecimal(v)
+	if !ok {
+		return nil, false
+	}
+	if d.IsInteger() && d.GreaterThanOrEqual(decimal.NewFromInt(lo)) && d.LessThanOrEqual(decimal.NewFromInt(hi)) {
+		return nil, false // exact already
+	}
+	// As col <= k (upper) or col >= k, k an integer: strict and
+	// non-strict agree, as d is either fractional or outside the type's
+	// range, where no value of the column equals it.
+	var k decimal.Decimal
+	if upper {
+		k = d.Floor()
+	} else {
+		k = d.Ceil()
+	}
+	lit := func(n int64) sql.Expression {
+		return expression.NewLiteral(convertIntLiteral(n, col.Type()), col.Type())
+	}
+	switch {
+	case upper && k.GreaterThanOrEqual(decimal.NewFromInt(hi)):
+		return expression.NewLessThanOrEqual(col, lit(hi)), true
+	case upper && k.LessThan(decimal.NewFromInt(lo)):
+		return expression.NewLessThan(col, lit(lo)), true
+	case upper:
+		return expression.NewLessThanOrEqual(col, lit(k.IntPart())), true
+	case k.LessThanOrEqual(decimal.NewFromInt(lo)):
+		return expression.NewGreaterThanOrEqual(col, lit(lo)), true
+	case k.GreaterThan(decimal.NewFromInt(hi)):
+		return expression.NewGreaterThan(col, lit(hi)), true
+	default:
+		return expression.NewGreaterThanOrEqual(col, lit(k.IntPart())), true
+	}
+}
+
+// columnOperand splits a comparison's two operands into a column and the
+// other operand; swapped when the column is on the right.
+func columnOperand(ops []sql.Expression) (col, other sql.Expression, swapped, ok bool) {
+	if len(ops) != 2 {
+		return nil, nil, false, false
+	}
+	if _, ok := ops[0].(*expression.GetField); ok {
+		return ops[0], ops[1], false, true
+	}
+	if _, ok := ops[1].(*expression.GetField); ok {
+		return ops[1], ops[0], true, true
+	}
+	return nil, nil, false, false
+}
+
+// upperBound reports whether an order comparison, with the column on the
+// left unless swapped, bounds the column from above.
+func upperBound(e sql.Expression, swapped bool) (upper bool, ok bool) {
+	switch e.(type) {
+	case *expression.LessThan, *expression.LessThanOrEqual:
+		return !swapped, true
+	case *expression.GreaterThan, *expression.GreaterThanOrEqual:
+		return swapped, true
+	}
+	return false, false
+}
+
+// dateBoundComparison is integerBoundComparison for a DATE column and a
+// timestamp with a time of day: dt < '2024-01-01 10:00' is
+// dt <= '2024-01-01', dt > '2024-01-01 10:00' is dt > '2024-01-01' (the
+// engine truncated the bound to the date and kept the comparison).
+func dateBoundComparison(col, c sql.Expression, upper bool) (sql.Expression, bool) {
+	v, ok := constantValue(c)
+	if !ok {
+		return nil, false
+	}
+	t, ok := v.(time.Time)
+	if !ok {
+		return nil, false
+	}
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+	if day.Equal(t) {
+		return nil, false // exact already
+	}
+	lit := expression.NewLiteral(day, col.Type())
+	if upper {
+		return expression.NewLessThanOrEqual(col, lit), true
+	}
+	return expression.NewGreaterThan(col, lit), true
+}
+
+// signedIntRange is the range of a signed integer column type.
+func signedIntRange(t sql.Type) (lo, hi int64, ok bool) {
+	if !types.IsInteger(t) {
+		return 0, 0, false
+	}
+	switch t.Type() {
+	case sqltypes.Int8:
+		return math.MinInt8, math.MaxInt8, true
+	case sqltypes.Int16:
+		return math.MinInt16, math.MaxInt16, true
+	case sqltypes.Int24:
+		return -1 << 23, 1<<23 - 1, true
+	case sqltypes.Int32:
+		return math.MinInt32, math.MaxInt32, true
+	case sqltypes.Int64:
+		return math.MinInt64, math.MaxInt64, true
+	}
+	return 0, 0, false
+}
+
+// convertIntLiteral is n as the Go value of the integer type t.
+func convertIntLiteral(n int64, t sql.Type) any {
+	switch t.Type() {
+	case sqltypes.Int8:
+		return int8(n)
+	case sqltypes.Int16:
+		return int16(n)
+	case sqltypes.Int24, sqltypes.Int32:
+		return int32(n)
+	}
+	return n
+}
+
+// constantValue is the value of a literal or a negated literal (anything
+// more would run a user's expression outside the statement's budgets).
+func constantValue(e sql.Expression) (any, bool) {
+	if u, ok := e.(*expression.UnaryMinus); ok {
+		if _, ok := u.Child.(*expression.Literal); !ok {
+			return nil, false
+		}
+	} else if _, ok := e.(*expression.Literal); !ok {
+		return nil, false
+	}
+	v, err := e.Eval(sql.NewEmptyContext(), nil)
+	if err != nil || v == nil {
+		return nil, false
+	}
+	return v, true
+}
