@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
@@ -29,7 +30,9 @@ import (
 //     index lookup, in time quadratic in their number: a column compared
 //     with more than MaxIndexRanges values in one WHERE (a long IN list,
 //     a chain of ORs) is filtered by a scan instead of looked up, which
-//     takes time linear in the rows and stops with the statement.
+//     takes time linear in the rows and stops with the statement; so are
+//     the columns of one table whose value counts multiply (an index on
+//     several columns has a range per combination) past MaxIndexRanges.
 
 const (
 	// MaxJoinTables is the most tables one join may have when the
@@ -160,11 +163,14 @@ func joinTables(n sql.Node) int {
 }
 
 // boundIndexRanges keeps the index planner's ranges for one WHERE within
-// MaxIndexRanges per column: a column compared with more values than that
-// is wrapped (noIndex) in those comparisons, so the planner does not
-// build ranges for it and the WHERE filters a scan instead.
+// MaxIndexRanges per lookup: a column compared with more values than that,
+// or one that takes the product of a table's columns' counts past it, is
+// wrapped (noIndex) in those comparisons, so the planner does not build
+// ranges for it and the WHERE filters by it after a scan or a lookup on
+// the other columns.
 func boundIndexRanges(cond sql.Expression) (sql.Expression, error) {
 	counts := map[string]int{}
+	tables := map[string][]string{}
 	transform.InspectExpr(cond, func(e sql.Expression) bool {
 		cols := rangeColumns(e)
 		if not, ok := e.(*expression.Not); ok {
@@ -173,13 +179,16 @@ func boundIndexRanges(cond sql.Expression) (sql.Expression, error) {
 			cols = rangeColumns(not.Child)
 		}
 		for _, c := range cols {
+			if _, seen := counts[c.key]; !seen {
+				tables[c.table] = append(tables[c.table], c.key)
+			}
 			counts[c.key] += 1 + c.extra
 		}
 		return false
 	})
 	hot := map[string]bool{}
-	for k, n := range counts {
-		if n > MaxIndexRanges {
+	for _, keys := range tables {
+		for _, k := range hotColumns(keys, counts) {
 			hot[k] = true
 		}
 	}
@@ -211,11 +220,43 @@ func boundIndexRanges(cond sql.Expression) (sql.Expression, error) {
 	return out, err
 }
 
+// hotColumns picks, among one table's compared columns (keys), those whose
+// comparisons the index planner must not see. A lookup through an index on
+// several of them has one range per combination of their values, the
+// product of their counts, so the columns with the most values are hidden
+// until that product is within MaxIndexRanges. The product is taken over
+// every compared column of the table, indexed together or not: an upper
+// bound on any one index's ranges that needs no catalog.
+func hotColumns(keys []string, counts map[string]int) []string {
+	sort.Slice(keys, func(i, j int) bool {
+		if counts[keys[i]] != counts[keys[j]] {
+			return counts[keys[i]] > counts[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	var hot []string
+	for i, k := range keys {
+		product := 1
+		for _, rest := range keys[i:] {
+			// Saturate instead of overflowing: past the bound is enough.
+			if product *= counts[rest]; product > MaxIndexRanges {
+				break
+			}
+		}
+		if product <= MaxIndexRanges {
+			break
+		}
+		hot = append(hot, k)
+	}
+	return hot
+}
+
 // rangeColumn is a column that a comparison lets the index planner turn
-// into ranges: its key, the comparison's child that is the column, and
-// the ranges it adds beyond one.
+// into ranges: its key, its table, the comparison's child that is the
+// column, and the ranges it adds beyond one.
 type rangeColumn struct {
 	key   string
+	table string
 	child int
 	extra int
 }
@@ -225,7 +266,7 @@ func rangeColumns(e sql.Expression) []rangeColumn {
 	var out []rangeColumn
 	add := func(child sql.Expression, i, extra int) {
 		if gf, ok := child.(*expression.GetField); ok {
-			out = append(out, rangeColumn{key: fmt.Sprintf("%s.%s#%d", gf.Table(), gf.Name(), gf.Id()), child: i, extra: extra})
+			out = append(out, rangeColumn{key: fmt.Sprintf("%s.%s#%d", gf.Table(), gf.Name(), gf.Id()), table: gf.Table(), child: i, extra: extra})
 		}
 	}
 	switch x := e.(type) {

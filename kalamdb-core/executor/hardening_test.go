@@ -204,8 +204,8 @@ func TestCompositeIndexRangesAreBounded(t *testing.T) {
 	}
 	withinMinutes(t, "composite index ranges", func() {
 		for q, want := range map[string]string{
-			"SELECT count(*) FROM app.t WHERE " + in("a", 30) + " AND " + in("b", 30):                                             `[[30]]`,
-			"SELECT count(*) FROM app.t WHERE " + in("a", 4) + " AND " + in("b", 4) + " AND " + in("c", 4) + " AND " + in("d", 4): `[[4]]`,
+			"SELECT count(*) FROM app.t WHERE " + in("a", 300) + " AND " + in("b", 300):                                               `[[50]]`,
+			"SELECT count(*) FROM app.t WHERE " + in("a", 14) + " AND " + in("b", 14) + " AND " + in("c", 14) + " AND " + in("d", 14): `[[14]]`,
 			// Under the bound the lookup still uses the index.
 			"SELECT count(*) FROM app.t WHERE " + in("a", 20) + " AND " + in("b", 20): `[[20]]`,
 			"SELECT count(*) FROM app.t WHERE " + in("b", 20):                         `[[20]]`,
