@@ -242,7 +242,7 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 		// A statement inside BEGIN holds what its transaction has written.
 		sess.budget.used.Store(tx.Size())
 	}
-	sess.joinCost = 0
+	sess.joinCost, sess.joinTables = 0, 0
 	return sess, nil
 }
 

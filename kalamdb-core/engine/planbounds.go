@@ -25,7 +25,8 @@ import (
 //     number of tables, in one step that nothing interrupts: a join may
 //     have at most MaxJoinTables tables (PostgreSQL's join_collapse_limit
 //     is 8 too) unless it has more than 15, and a statement's joins
-//     together may cost no more than one join of 10 tables;
+//     together may cost no more than one join of 10 tables and have no
+//     more than MaxStatementJoinTables tables;
 //   - the index planner checks every pair of the ranges it builds for one
 //     index lookup, in time quadratic in their number: a column compared
 //     with more than MaxIndexRanges values in one WHERE (a long IN list,
@@ -47,6 +48,12 @@ const (
 	// orders exhaustively; beyond it it plans greedily, in the order
 	// written where no lookup chain fits.
 	exhaustiveJoinTables = 15
+	// MaxStatementJoinTables is the most tables a statement's joins may
+	// have together. Beyond exhaustiveJoinTables the optimizer plans
+	// greedily, but still in time super-quadratic in the tables and in one
+	// step nothing interrupts (400 tables took 11 s, 1,000 minutes), and
+	// its memo holds at most 64 tables in one join.
+	MaxStatementJoinTables = 64
 	// MaxIndexRanges is the most values one column may be compared with in
 	// one WHERE and still be looked up through an index: 1,000 ranges take
 	// the planner about 50 ms, 10,000 five seconds.
@@ -116,6 +123,11 @@ func (s *Session) chargeJoin(n int) error {
 		return limitError("max_join_tables", "the statement joins %d tables at once; the planner tries every order of a join, "+
 			"in time exponential in its tables, so a join may have at most %d (join some of them in a subquery in FROM, "+
 			"which is planned on its own)", n, MaxJoinTables)
+	}
+	if s.joinTables += n; s.joinTables > MaxStatementJoinTables {
+		return limitError("max_join_tables", "the statement joins %d tables in all; a statement may join at most %d "+
+			"(the planner's time grows faster than the square of the tables); split it into several statements",
+			s.joinTables, MaxStatementJoinTables)
 	}
 	s.joinCost += joinCost(n)
 	if s.joinCost > joinCost(joinBudgetTables) {
