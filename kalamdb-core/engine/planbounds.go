@@ -65,16 +65,41 @@ const (
 // budget. The batches' rule lists are copied first: the engine's defaults
 // are package variables shared by every analyzer.
 func boundPlanning(a *analyzer.Analyzer) {
-	for _, b := range a.Batches {
+	for bi, b := range a.Batches {
 		rules := append([]analyzer.Rule(nil), b.Rules...)
 		for i, r := range rules {
 			apply := r.Apply
 			if r.Id.String() == "optimizeJoins" {
 				apply = boundJoins(apply)
 			}
+			if bi == 0 && i == 0 {
+				apply = countJoins(apply)
+			}
 			rules[i].Apply = checkContext(apply)
 		}
 		b.Rules = rules
+	}
+}
+
+// countJoins refuses, before any rule has worked on it, a plan whose joins
+// have more than MaxStatementJoinTables tables: the rules before the join
+// optimizer take time super-quadratic in them too (400 tables: 12 s). A
+// plan with k joins has at least k+1 tables.
+func countJoins(apply analyzer.RuleFunc) analyzer.RuleFunc {
+	return func(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+		joins := 0
+		transform.Inspect(n, func(n sql.Node) bool {
+			if _, ok := n.(*plan.JoinNode); ok {
+				joins++
+			}
+			return true
+		})
+		if joins+1 > MaxStatementJoinTables {
+			return n, transform.SameTree, limitError("max_join_tables", "the statement joins at least %d tables; a statement "+
+				"may join at most %d (the planner's time grows faster than the square of the tables); split it into several statements",
+				joins+1, MaxStatementJoinTables)
+		}
+		return apply(ctx, a, n, scope, sel, qf)
 	}
 }
 
