@@ -309,6 +309,9 @@ func TestMemoryBudgetCoversEveryHolder(t *testing.T) {
 		// ... and each group, however small.
 		fmt.Sprintf("SELECT count(*) FROM (SELECT a.x * 1000 + b.x * 100 + c.x * 10 + d.x FROM %s a(x), %s b(x), %s c(x), %s d(x) GROUP BY 1) s",
 			tens, tens, tens, tens),
+		// A window computes every output row of a partition before the
+		// first leaves it.
+		series(300) + "SELECT max(length(w)) FROM (SELECT lag(repeat('x', 100000) || n) OVER (ORDER BY n) w FROM r) s",
 		// IN (subquery) collects the subquery's rows.
 		series(150) + "SELECT 1 WHERE 'a' IN (SELECT repeat('x', 100000) || q.n FROM r q)",
 		// The rows a statement writes wait for its commit.
@@ -326,10 +329,11 @@ func TestMemoryBudgetCoversEveryHolder(t *testing.T) {
 	// gives its rows back after each outer row, so 200 rows of 10 KB pass
 	// a 1 MiB budget.
 	for q, want := range map[string]string{
-		series(3) + "SELECT n % 2, max(repeat('x', 10) || n) FROM r GROUP BY n % 2 ORDER BY 1":          `[[0,"xxxxxxxxxx2"],[1,"xxxxxxxxxx3"]]`,
-		"SELECT count(*) FROM app.t n WHERE body IN (SELECT body || '' FROM app.t m WHERE m.id = n.id)": `[[200]]`,
-		series(3) + "SELECT 1 WHERE 'x1' IN (SELECT 'x' || q.n FROM r q)":                               `[[1]]`,
-		"SELECT count(*) FROM (SELECT id % 10, count(*) FROM app.t GROUP BY id % 10) s":                 `[[10]]`,
+		series(3) + "SELECT n % 2, max(repeat('x', 10) || n) FROM r GROUP BY n % 2 ORDER BY 1":                                    `[[0,"xxxxxxxxxx2"],[1,"xxxxxxxxxx3"]]`,
+		"SELECT count(*) FROM app.t n WHERE body IN (SELECT body || '' FROM app.t m WHERE m.id = n.id)":                           `[[200]]`,
+		series(3) + "SELECT 1 WHERE 'x1' IN (SELECT 'x' || q.n FROM r q)":                                                         `[[1]]`,
+		series(3) + "SELECT n, lag(repeat('x', 2) || n) OVER (ORDER BY n), row_number() OVER (ORDER BY n DESC) FROM r ORDER BY n": `[[1,null,3],[2,"xx1",2],[3,"xx2",1]]`,
+		"SELECT count(*) FROM (SELECT id % 10, count(*) FROM app.t GROUP BY id % 10) s":                                           `[[10]]`,
 		// Groupings over a projection, and inside a correlated subquery.
 		"SELECT g, count(*) FROM (SELECT id % 3 AS g FROM app.t) s GROUP BY g ORDER BY g":                                                          `[[0,67],[1,67],[2,66]]`,
 		"SELECT count(*) FROM app.t n WHERE 1 < (SELECT count(*) FROM (SELECT m.id % 2 AS g FROM app.t m WHERE m.id <= n.id GROUP BY m.id % 2) x)": `[[199]]`,
