@@ -304,6 +304,9 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	if err != nil {
 		return nil, err
 	}
+	if err := boundCTEExpansion(ast); err != nil {
+		return nil, err
+	}
 	parsed, err := e.checkStatement(sctx, ast, cs.unqualified, req)
 	if err != nil {
 		return nil, err

@@ -366,6 +366,33 @@ func TestWindowStopsAtTheTimeLimit(t *testing.T) {
 	}
 }
 
+// TestDoublingCTEsAreBounded: each WITH query reading the previous one
+// twice doubles the plan, so 25 of them (under a kilobyte of SQL) made a
+// plan of 2^25 nodes that one rule worked on for minutes, deaf to the
+// time limit; the expanded references are counted before planning.
+func TestDoublingCTEsAreBounded(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	doubling := func(levels int) string {
+		ctes := []string{"c0 AS (SELECT 1 AS x)"}
+		for i := 1; i <= levels; i++ {
+			ctes = append(ctes, fmt.Sprintf("c%d AS (SELECT x FROM c%d UNION ALL SELECT x FROM c%d)", i, i-1, i-1))
+		}
+		return fmt.Sprintf("WITH %s SELECT count(*) FROM c%d", strings.Join(ctes, ", "), levels)
+	}
+	withinMinutes(t, "doubling CTEs", func() {
+		for _, n := range []int{17, 25, 40} {
+			root.failsNaming(apierror.ResourceLimitExceeded, "max_cte_expansions", doubling(n))
+		}
+		if got := root.rows(doubling(6)); got != `[[64]]` {
+			t.Errorf("6 doubling CTEs: %s", got)
+		}
+	})
+	if got := root.rows("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT sum(n) FROM r"); got != `[[15]]` {
+		t.Errorf("recursive CTE: %s", got)
+	}
+}
+
 // valuesFrom is the VALUES rows (from), (from+1), ... of n integers.
 func valuesFrom(from, n int) string {
 	rows := make([]string, n)
