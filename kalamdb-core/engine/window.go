@@ -50,6 +50,29 @@ func (f *windowFailure) get() error {
 type windowCheck struct {
 	sql.WindowFunction
 	failed *windowFailure
+	// frameOnly marks a function whose value depends on its frame's rows
+	// alone (max, min): a frame equal to the previous row's (the whole
+	// partition, or peers) has the previous value, which the engine
+	// would recompute over every row of the frame again.
+	frameOnly bool
+	last      sql.WindowInterval
+	lastValue any
+	cached    bool
+}
+
+// frameOnlyFunction reports whether fn's value is a function of its
+// frame's rows alone.
+func frameOnlyFunction(fn sql.WindowFunction) bool {
+	switch fn.(type) {
+	case *aggregation.MaxAgg, *aggregation.MinAgg:
+		return true
+	}
+	return false
+}
+
+func (w *windowCheck) StartPartition(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) error {
+	w.cached, w.lastValue = false, nil
+	return w.WindowFunction.StartPartition(ctx, interval, buf)
 }
 
 func (w *windowCheck) Compute(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) interface{} {
@@ -60,10 +83,21 @@ func (w *windowCheck) Compute(ctx *sql.Context, interval sql.WindowInterval, buf
 		w.failed.set(context.Cause(ctx))
 		return nil
 	}
+	if w.cached && interval == w.last {
+		// The same value again: the row holds one more reference to it.
+		if err := hold(ctx, "rows kept by a window function", 16); err != nil {
+			w.failed.set(err)
+			return nil
+		}
+		return w.lastValue
+	}
 	v := w.WindowFunction.Compute(ctx, interval, buf)
 	if err := hold(ctx, "rows kept by a window function", 16+valueSize(v)); err != nil {
 		w.failed.set(err)
 		return nil
+	}
+	if w.frameOnly {
+		w.last, w.lastValue, w.cached = interval, v, true
 	}
 	return v
 }
@@ -101,7 +135,7 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 			_ = childIter.Close(ctx)
 			return nil, err
 		}
-		agg := aggregation.NewAggregation(&windowCheck{WindowFunction: fn, failed: failed}, fn.DefaultFramer())
+		agg := aggregation.NewAggregation(&windowCheck{WindowFunction: fn, failed: failed, frameOnly: frameOnlyFunction(fn)}, fn.DefaultFramer())
 		id, err := window.PartitionId()
 		if err != nil {
 			_ = childIter.Close(ctx)
