@@ -105,6 +105,18 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 	}
 	groups, _ := ctx.Value(groupsKey{}).(*groupTracker)
 	held, _ := ctx.Value(heldKey{}).(*heldBytes)
+	if w, ok := n.(*plan.Window); ok {
+		// The window's child is built through main, without the pass
+		// token: it is not the node main was asked for.
+		inner := context.WithValue(ctx, keptByKey{}, keepsChildRows(n))
+		inner = context.WithValue(context.WithValue(inner, groupsKey{}, (*groupTracker)(nil)), heldKey{}, (*heldBytes)(nil))
+		failed := &windowFailure{}
+		iter, err := buildWindow(ctx.WithContext(inner), b.main, w, r, failed)
+		if err != nil {
+			return nil, err
+		}
+		return &checkedIter{child: iter, keptBy: keptBy, groups: groups, held: held, failed: failed}, nil
+	}
 	inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), keptByKey{}, keepsChildRows(n))
 	inner = context.WithValue(context.WithValue(inner, groupsKey{}, newGroupTracker(n)), heldKey{}, (*heldBytes)(nil))
 	iter, err := b.main.Build(ctx.WithContext(inner), n, r)
@@ -172,6 +184,8 @@ type checkedIter struct {
 	keptBy string
 	groups *groupTracker
 	held   *heldBytes
+	// failed holds the error a window's functions could not return.
+	failed *windowFailure
 }
 
 var _ sql.MutableRowIter = (*checkedIter)(nil)
@@ -186,6 +200,9 @@ func (it *checkedIter) Next(ctx *sql.Context) (sql.Row, error) {
 	default:
 	}
 	row, err := it.child.Next(ctx)
+	if ferr := it.failed.get(); ferr != nil {
+		return nil, ferr
+	}
 	if err != nil {
 		return row, err
 	}
@@ -217,7 +234,7 @@ func (it *checkedIter) Close(ctx *sql.Context) error {
 func (it *checkedIter) GetChildIter() sql.RowIter { return it.child }
 
 func (it *checkedIter) WithChildIter(child sql.RowIter) sql.RowIter {
-	return &checkedIter{child: child, keptBy: it.keptBy, groups: it.groups, held: it.held}
+	return &checkedIter{child: child, keptBy: it.keptBy, groups: it.groups, held: it.held, failed: it.failed}
 }
 
 // engineRegex reports whether e is one of the engine's own regular

@@ -39,9 +39,13 @@
 //     operator's iterator checks it, see checkedBuilder, and so does every
 //     planner step, see boundPlanning); a statement is refused before
 //     anything parses it when it is too deep or too large to plan in
-//     bounded time (pgsql.Limits), and before the join optimizer starts
+//     bounded time (pgsql.Limits), before planning when its WITH queries
+//     expand too far (MaxCTEExpansions) or it joins too many tables
+//     (MaxStatementJoinTables), and before the join optimizer starts
 //     when its joins are (MaxJoinTables); long lists of values compared
-//     with a column are filtered, not looked up (MaxIndexRanges); every
+//     with a column, or with a table's columns together, are filtered,
+//     not looked up (MaxIndexRanges); windows check the context before
+//     each value they compute (buildWindow); every
 //     function that can build a value larger than its arguments checks
 //     the size first, and decimal text its digits, and what a statement
 //     keeps (aggregate state, groups, rows held by operators and IN

@@ -242,7 +242,7 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 		// A statement inside BEGIN holds what its transaction has written.
 		sess.budget.used.Store(tx.Size())
 	}
-	sess.joinCost = 0
+	sess.joinCost, sess.joinTables = 0, 0
 	return sess, nil
 }
 
@@ -302,6 +302,9 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	text := cs.key.text
 	ast, err := e.expandViews(req.Statement, st, req.Role, req.Namespace)
 	if err != nil {
+		return nil, err
+	}
+	if err := boundCTEExpansion(ast); err != nil {
 		return nil, err
 	}
 	parsed, err := e.checkStatement(sctx, ast, cs.unqualified, req)

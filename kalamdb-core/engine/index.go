@@ -155,16 +155,42 @@ func (t *dataTable) indexLookupPartitions(ctx *sql.Context, si *secIndex, lookup
 		add(base, kv.PrefixEnd(base))
 		return sql.PartitionsToPartitionIter(parts...), nil
 	}
+	var segs [][2][]byte
 	for _, r := range ranges {
-		segs := t.entryRanges(ctx, si, r, base, 0)
-		if lookup.IsReverse {
-			slices.Reverse(segs)
-		}
-		for _, s := range segs {
-			add(s[0], s[1])
-		}
+		segs = append(segs, t.entryRanges(ctx, si, r, base, 0)...)
+	}
+	// Distinct engine ranges can map to overlapping entry ranges: the
+	// columns after the first one that is not bound to a value are left
+	// to the filter, so a IN (...) AND b IN (...) with a unbounded gives
+	// every b value the same span. Reading each span once, in entry order,
+	// keeps every entry from being returned more than once.
+	for _, s := range mergeSpans(segs) {
+		add(s[0], s[1])
+	}
+	if lookup.IsReverse {
+		slices.Reverse(parts)
 	}
 	return sql.PartitionsToPartitionIter(parts...), nil
+}
+
+// mergeSpans sorts key ranges [start, end) and merges those that overlap
+// or touch.
+func mergeSpans(spans [][2][]byte) [][2][]byte {
+	slices.SortFunc(spans, func(a, b [2][]byte) int { return bytes.Compare(a[0], b[0]) })
+	var out [][2][]byte
+	for _, s := range spans {
+		if bytes.Compare(s[0], s[1]) >= 0 {
+			continue
+		}
+		if n := len(out); n > 0 && bytes.Compare(s[0], out[n-1][1]) <= 0 {
+			if bytes.Compare(s[1], out[n-1][1]) > 0 {
+				out[n-1][1] = s[1]
+			}
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // entryRanges converts the columns from col on of an engine range into

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sort"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
@@ -24,12 +25,15 @@ import (
 //     number of tables, in one step that nothing interrupts: a join may
 //     have at most MaxJoinTables tables (PostgreSQL's join_collapse_limit
 //     is 8 too) unless it has more than 15, and a statement's joins
-//     together may cost no more than one join of 10 tables;
+//     together may cost no more than one join of 10 tables and have no
+//     more than MaxStatementJoinTables tables;
 //   - the index planner checks every pair of the ranges it builds for one
 //     index lookup, in time quadratic in their number: a column compared
 //     with more than MaxIndexRanges values in one WHERE (a long IN list,
 //     a chain of ORs) is filtered by a scan instead of looked up, which
-//     takes time linear in the rows and stops with the statement.
+//     takes time linear in the rows and stops with the statement; so are
+//     the columns of one table whose value counts multiply (an index on
+//     several columns has a range per combination) past MaxIndexRanges.
 
 const (
 	// MaxJoinTables is the most tables one join may have when the
@@ -44,6 +48,12 @@ const (
 	// orders exhaustively; beyond it it plans greedily, in the order
 	// written where no lookup chain fits.
 	exhaustiveJoinTables = 15
+	// MaxStatementJoinTables is the most tables a statement's joins may
+	// have together. Beyond exhaustiveJoinTables the optimizer plans
+	// greedily, but still in time super-quadratic in the tables and in one
+	// step nothing interrupts (400 tables took 11 s, 1,000 minutes), and
+	// its memo holds at most 64 tables in one join.
+	MaxStatementJoinTables = 64
 	// MaxIndexRanges is the most values one column may be compared with in
 	// one WHERE and still be looked up through an index: 1,000 ranges take
 	// the planner about 50 ms, 10,000 five seconds.
@@ -55,16 +65,41 @@ const (
 // budget. The batches' rule lists are copied first: the engine's defaults
 // are package variables shared by every analyzer.
 func boundPlanning(a *analyzer.Analyzer) {
-	for _, b := range a.Batches {
+	for bi, b := range a.Batches {
 		rules := append([]analyzer.Rule(nil), b.Rules...)
 		for i, r := range rules {
 			apply := r.Apply
 			if r.Id.String() == "optimizeJoins" {
 				apply = boundJoins(apply)
 			}
+			if bi == 0 && i == 0 {
+				apply = countJoins(apply)
+			}
 			rules[i].Apply = checkContext(apply)
 		}
 		b.Rules = rules
+	}
+}
+
+// countJoins refuses, before any rule has worked on it, a plan whose joins
+// have more than MaxStatementJoinTables tables: the rules before the join
+// optimizer take time super-quadratic in them too (400 tables: 12 s). A
+// plan with k joins has at least k+1 tables.
+func countJoins(apply analyzer.RuleFunc) analyzer.RuleFunc {
+	return func(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+		joins := 0
+		transform.Inspect(n, func(n sql.Node) bool {
+			if _, ok := n.(*plan.JoinNode); ok {
+				joins++
+			}
+			return true
+		})
+		if joins+1 > MaxStatementJoinTables {
+			return n, transform.SameTree, limitError("max_join_tables", "the statement joins at least %d tables; a statement "+
+				"may join at most %d (the planner's time grows faster than the square of the tables); split it into several statements",
+				joins+1, MaxStatementJoinTables)
+		}
+		return apply(ctx, a, n, scope, sel, qf)
 	}
 }
 
@@ -114,6 +149,11 @@ func (s *Session) chargeJoin(n int) error {
 			"in time exponential in its tables, so a join may have at most %d (join some of them in a subquery in FROM, "+
 			"which is planned on its own)", n, MaxJoinTables)
 	}
+	if s.joinTables += n; s.joinTables > MaxStatementJoinTables {
+		return limitError("max_join_tables", "the statement joins %d tables in all; a statement may join at most %d "+
+			"(the planner's time grows faster than the square of the tables); split it into several statements",
+			s.joinTables, MaxStatementJoinTables)
+	}
 	s.joinCost += joinCost(n)
 	if s.joinCost > joinCost(joinBudgetTables) {
 		return limitError("max_join_tables", "the statement has too many joins to plan: together they cost more than "+
@@ -160,11 +200,14 @@ func joinTables(n sql.Node) int {
 }
 
 // boundIndexRanges keeps the index planner's ranges for one WHERE within
-// MaxIndexRanges per column: a column compared with more values than that
-// is wrapped (noIndex) in those comparisons, so the planner does not
-// build ranges for it and the WHERE filters a scan instead.
+// MaxIndexRanges per lookup: a column compared with more values than that,
+// or one that takes the product of a table's columns' counts past it, is
+// wrapped (noIndex) in those comparisons, so the planner does not build
+// ranges for it and the WHERE filters by it after a scan or a lookup on
+// the other columns.
 func boundIndexRanges(cond sql.Expression) (sql.Expression, error) {
 	counts := map[string]int{}
+	tables := map[string][]string{}
 	transform.InspectExpr(cond, func(e sql.Expression) bool {
 		cols := rangeColumns(e)
 		if not, ok := e.(*expression.Not); ok {
@@ -173,13 +216,16 @@ func boundIndexRanges(cond sql.Expression) (sql.Expression, error) {
 			cols = rangeColumns(not.Child)
 		}
 		for _, c := range cols {
+			if _, seen := counts[c.key]; !seen {
+				tables[c.table] = append(tables[c.table], c.key)
+			}
 			counts[c.key] += 1 + c.extra
 		}
 		return false
 	})
 	hot := map[string]bool{}
-	for k, n := range counts {
-		if n > MaxIndexRanges {
+	for _, keys := range tables {
+		for _, k := range hotColumns(keys, counts) {
 			hot[k] = true
 		}
 	}
@@ -211,11 +257,43 @@ func boundIndexRanges(cond sql.Expression) (sql.Expression, error) {
 	return out, err
 }
 
+// hotColumns picks, among one table's compared columns (keys), those whose
+// comparisons the index planner must not see. A lookup through an index on
+// several of them has one range per combination of their values, the
+// product of their counts, so the columns with the most values are hidden
+// until that product is within MaxIndexRanges. The product is taken over
+// every compared column of the table, indexed together or not: an upper
+// bound on any one index's ranges that needs no catalog.
+func hotColumns(keys []string, counts map[string]int) []string {
+	sort.Slice(keys, func(i, j int) bool {
+		if counts[keys[i]] != counts[keys[j]] {
+			return counts[keys[i]] > counts[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	var hot []string
+	for i, k := range keys {
+		product := 1
+		for _, rest := range keys[i:] {
+			// Saturate instead of overflowing: past the bound is enough.
+			if product *= counts[rest]; product > MaxIndexRanges {
+				break
+			}
+		}
+		if product <= MaxIndexRanges {
+			break
+		}
+		hot = append(hot, k)
+	}
+	return hot
+}
+
 // rangeColumn is a column that a comparison lets the index planner turn
-// into ranges: its key, the comparison's child that is the column, and
-// the ranges it adds beyond one.
+// into ranges: its key, its table, the comparison's child that is the
+// column, and the ranges it adds beyond one.
 type rangeColumn struct {
 	key   string
+	table string
 	child int
 	extra int
 }
@@ -225,7 +303,7 @@ func rangeColumns(e sql.Expression) []rangeColumn {
 	var out []rangeColumn
 	add := func(child sql.Expression, i, extra int) {
 		if gf, ok := child.(*expression.GetField); ok {
-			out = append(out, rangeColumn{key: fmt.Sprintf("%s.%s#%d", gf.Table(), gf.Name(), gf.Id()), child: i, extra: extra})
+			out = append(out, rangeColumn{key: fmt.Sprintf("%s.%s#%d", gf.Table(), gf.Name(), gf.Id()), table: gf.Table(), child: i, extra: extra})
 		}
 	}
 	switch x := e.(type) {

@@ -49,6 +49,8 @@ type Session struct {
 	// joinCost is what ordering the statement's joins has cost so far
 	// (see chargeJoin).
 	joinCost int64
+	// joinTables counts the tables of the statement's joins so far.
+	joinTables int
 	// open holds the statement's table iterators that are not closed yet.
 	// The engine does not always close the iterators under an operator
 	// that fails (a hash join whose build side errors, for one), and an

@@ -181,6 +181,43 @@ func TestLongConditionChainsPlanInLinearTime(t *testing.T) {
 	})
 }
 
+// TestCompositeIndexRangesAreBounded: IN lists on several columns of one
+// index make one range per combination of their values, and the planner
+// compares every pair of ranges (200 × 200 values planned for 95 s, deaf
+// to the time limit); the product is bounded, not each column.
+func TestCompositeIndexRangesAreBounded(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: 24 * time.Hour}})
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE TABLE app.t (id BIGINT PRIMARY KEY, a BIGINT, b BIGINT, c BIGINT, d BIGINT);
+		CREATE INDEX t_ab ON app.t (a, b); CREATE INDEX t_abcd ON app.t (a, b, c, d)`)
+	var rows []string
+	for i := 0; i < 100; i++ {
+		rows = append(rows, fmt.Sprintf("(%d, %d, %d, %d, %d)", i, i, i, i, i))
+	}
+	root.must("INSERT INTO app.t VALUES " + strings.Join(rows, ", "))
+	in := func(col string, n int) string {
+		vals := make([]string, n)
+		for i := range vals {
+			vals[i] = fmt.Sprint(i * 2)
+		}
+		return col + " IN (" + strings.Join(vals, ",") + ")"
+	}
+	withinMinutes(t, "composite index ranges", func() {
+		for q, want := range map[string]string{
+			"SELECT count(*) FROM app.t WHERE " + in("a", 300) + " AND " + in("b", 300):                                               `[[50]]`,
+			"SELECT count(*) FROM app.t WHERE " + in("a", 14) + " AND " + in("b", 14) + " AND " + in("c", 14) + " AND " + in("d", 14): `[[14]]`,
+			// Under the bound the lookup still uses the index.
+			"SELECT count(*) FROM app.t WHERE " + in("a", 20) + " AND " + in("b", 20): `[[20]]`,
+			"SELECT count(*) FROM app.t WHERE " + in("b", 20):                         `[[20]]`,
+			"SELECT count(*) FROM app.t WHERE " + in("c", 3) + " AND " + in("d", 3):   `[[3]]`,
+		} {
+			if got := root.rows(q); got != want {
+				t.Errorf("%.60s…: %s, want %s", q, got, want)
+			}
+		}
+	})
+}
+
 // TestJoinPlanningIsBounded: the optimizer orders a join by trying every
 // order, in time exponential in its tables (14 tables took 66 s, deaf to
 // the time limit); a statement's joins are bounded before it starts.
@@ -220,6 +257,21 @@ func TestJoinPlanningIsBounded(t *testing.T) {
 		if got := root.rows("SELECT count(*) FROM (" + chain(8) + ") a, (" + chain(8) + ") b"); got != `[[1]]` {
 			t.Errorf("joins in subqueries: %s", got)
 		}
+		// Larger joins are planned greedily, still in time super-quadratic
+		// in their tables (400 took 11 s, 1,000 minutes, deaf to the time
+		// limit), and the optimizer holds at most 64 tables (200 panicked):
+		// a statement joins at most 64 tables in all.
+		if got := root.rows(chain(64)); got != `[[3]]` {
+			t.Errorf("join of 64 tables: %s", got)
+		}
+		for _, q := range []string{chain(65), chain(200), chain(400),
+			chain(40) + " UNION ALL " + chain(40),
+			"SELECT count(*) FROM (" + chain(40) + ") a, (" + chain(40) + ") b"} {
+			root.failsNaming(apierror.ResourceLimitExceeded, "max_join_tables", q)
+		}
+		if got := root.rows("SELECT 1"); got != `[[1]]` {
+			t.Errorf("after refused joins: %s", got)
+		}
 	})
 }
 
@@ -257,6 +309,9 @@ func TestMemoryBudgetCoversEveryHolder(t *testing.T) {
 		// ... and each group, however small.
 		fmt.Sprintf("SELECT count(*) FROM (SELECT a.x * 1000 + b.x * 100 + c.x * 10 + d.x FROM %s a(x), %s b(x), %s c(x), %s d(x) GROUP BY 1) s",
 			tens, tens, tens, tens),
+		// A window computes every output row of a partition before the
+		// first leaves it.
+		series(300) + "SELECT max(length(w)) FROM (SELECT lag(repeat('x', 100000) || n) OVER (ORDER BY n) w FROM r) s",
 		// IN (subquery) collects the subquery's rows.
 		series(150) + "SELECT 1 WHERE 'a' IN (SELECT repeat('x', 100000) || q.n FROM r q)",
 		// The rows a statement writes wait for its commit.
@@ -274,10 +329,11 @@ func TestMemoryBudgetCoversEveryHolder(t *testing.T) {
 	// gives its rows back after each outer row, so 200 rows of 10 KB pass
 	// a 1 MiB budget.
 	for q, want := range map[string]string{
-		series(3) + "SELECT n % 2, max(repeat('x', 10) || n) FROM r GROUP BY n % 2 ORDER BY 1":          `[[0,"xxxxxxxxxx2"],[1,"xxxxxxxxxx3"]]`,
-		"SELECT count(*) FROM app.t n WHERE body IN (SELECT body || '' FROM app.t m WHERE m.id = n.id)": `[[200]]`,
-		series(3) + "SELECT 1 WHERE 'x1' IN (SELECT 'x' || q.n FROM r q)":                               `[[1]]`,
-		"SELECT count(*) FROM (SELECT id % 10, count(*) FROM app.t GROUP BY id % 10) s":                 `[[10]]`,
+		series(3) + "SELECT n % 2, max(repeat('x', 10) || n) FROM r GROUP BY n % 2 ORDER BY 1":                                    `[[0,"xxxxxxxxxx2"],[1,"xxxxxxxxxx3"]]`,
+		"SELECT count(*) FROM app.t n WHERE body IN (SELECT body || '' FROM app.t m WHERE m.id = n.id)":                           `[[200]]`,
+		series(3) + "SELECT 1 WHERE 'x1' IN (SELECT 'x' || q.n FROM r q)":                                                         `[[1]]`,
+		series(3) + "SELECT n, lag(repeat('x', 2) || n) OVER (ORDER BY n), row_number() OVER (ORDER BY n DESC) FROM r ORDER BY n": `[[1,null,3],[2,"xx1",2],[3,"xx2",1]]`,
+		"SELECT count(*) FROM (SELECT id % 10, count(*) FROM app.t GROUP BY id % 10) s":                                           `[[10]]`,
 		// Groupings over a projection, and inside a correlated subquery.
 		"SELECT g, count(*) FROM (SELECT id % 3 AS g FROM app.t) s GROUP BY g ORDER BY g":                                                          `[[0,67],[1,67],[2,66]]`,
 		"SELECT count(*) FROM app.t n WHERE 1 < (SELECT count(*) FROM (SELECT m.id % 2 AS g FROM app.t m WHERE m.id <= n.id GROUP BY m.id % 2) x)": `[[199]]`,
@@ -287,6 +343,63 @@ func TestMemoryBudgetCoversEveryHolder(t *testing.T) {
 		}
 	}
 	root.must("BEGIN; INSERT INTO app.t SELECT 2000, repeat('y', 100000); INSERT INTO app.t SELECT 2001, repeat('y', 100000); COMMIT")
+}
+
+// TestWindowFunctionsAreBounded: max() and min() OVER (ORDER BY ...) were
+// recomputed over their whole frame for every row, in a loop that never
+// looked at the context (15,000 rows ran past 150 s, deaf to the time
+// limit). Each window function now checks the context before it computes,
+// and max and min reuse the previous row's value when the frame is the
+// same: over 100,000 rows (10^10 comparisons when recomputed) max, which
+// the engine frames as the whole partition, answers, and min, whose frame
+// grows row by row, stops at the time limit.
+func TestWindowFunctionsAreBounded(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: time.Second}})
+	root := e.root()
+	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
+	alice := e.as("alice", systable.RoleUser)
+	tens := "(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
+	n := "a.x * 10000 + b.x * 1000 + c.x * 100 + d.x * 10 + f.x"
+	window := func(fn string) string {
+		return fmt.Sprintf("SELECT count(*), max(w) FROM (SELECT %s(%s) OVER (ORDER BY %s) w FROM %s a(x), %s b(x), %s c(x), %s d(x), %s f(x)) s",
+			fn, n, n, tens, tens, tens, tens, tens)
+	}
+	withinMinutes(t, "windows over 100,000 rows", func() {
+		if got := root.rows(window("max")); got != `[[100000,99999]]` {
+			t.Errorf("max over a whole partition: %s", got)
+		}
+		alice.failsNaming(apierror.QueryTimeout, "1s", window("min"))
+	})
+	if got := alice.rows("SELECT 1"); got != `[[1]]` {
+		t.Fatalf("after the timeout: %s", got)
+	}
+}
+
+// TestDoublingCTEsAreBounded: each WITH query reading the previous one
+// twice doubles the plan, so 25 of them (under a kilobyte of SQL) made a
+// plan of 2^25 nodes that one rule worked on for minutes, deaf to the
+// time limit; the expanded references are counted before planning.
+func TestDoublingCTEsAreBounded(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	doubling := func(levels int) string {
+		ctes := []string{"c0 AS (SELECT 1 AS x)"}
+		for i := 1; i <= levels; i++ {
+			ctes = append(ctes, fmt.Sprintf("c%d AS (SELECT x FROM c%d UNION ALL SELECT x FROM c%d)", i, i-1, i-1))
+		}
+		return fmt.Sprintf("WITH %s SELECT count(*) FROM c%d", strings.Join(ctes, ", "), levels)
+	}
+	withinMinutes(t, "doubling CTEs", func() {
+		for _, n := range []int{17, 25, 40} {
+			root.failsNaming(apierror.ResourceLimitExceeded, "max_cte_expansions", doubling(n))
+		}
+		if got := root.rows(doubling(6)); got != `[[64]]` {
+			t.Errorf("6 doubling CTEs: %s", got)
+		}
+	})
+	if got := root.rows("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 5) SELECT sum(n) FROM r"); got != `[[15]]` {
+		t.Errorf("recursive CTE: %s", got)
+	}
 }
 
 // valuesFrom is the VALUES rows (from), (from+1), ... of n integers.

@@ -1,0 +1,76 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+)
+
+// MaxCTEExpansions is the most references to WITH queries a statement may
+// have once each is replaced by its query, as the engine inlines them. A
+// WITH query that reads the one before it twice doubles the plan at every
+// level: 25 levels, under a kilobyte of SQL, made a plan of 2^25 nodes
+// that one planner rule worked on for minutes, deaf to the time limit.
+// 100,000 is about 16 doubling levels, which the planner's context checks
+// stop within the statement's time.
+const MaxCTEExpansions = 100_000
+
+// boundCTEExpansion refuses a statement whose WITH queries expand past
+// MaxCTEExpansions references. A reference counts one plus the references
+// of the query it names, expanded; references inside WITH queries are
+// counted too, so the count is at most about twice the plan's. Names are
+// matched as cteNames matches them: by name, wherever the WITH is.
+func boundCTEExpansion(stmt sqlparser.SQLNode) error {
+	bodies := map[string]sqlparser.SQLNode{}
+	walk(func(node sqlparser.SQLNode) (bool, error) {
+		if w, ok := node.(*sqlparser.With); ok && w != nil {
+			for _, c := range w.Ctes {
+				bodies[strings.ToLower(c.As.String())] = c.AliasedTableExpr.Expr
+			}
+		}
+		return true, nil
+	}, stmt)
+	if len(bodies) == 0 {
+		return nil
+	}
+	expanded := map[string]int64{}
+	var size func(name string, inProgress map[string]bool) int64
+	// refs sums, over the references to WITH queries under node, one plus
+	// their expanded size; inProgress skips a recursive query's reference
+	// to itself.
+	refs := func(node sqlparser.SQLNode, inProgress map[string]bool) int64 {
+		var total int64
+		walk(func(n sqlparser.SQLNode) (bool, error) {
+			t, ok := n.(*sqlparser.AliasedTableExpr)
+			if !ok {
+				return total <= MaxCTEExpansions, nil
+			}
+			tn, ok := t.Expr.(sqlparser.TableName)
+			if !ok || !tn.DbQualifier.IsEmpty() {
+				return total <= MaxCTEExpansions, nil
+			}
+			name := strings.ToLower(tn.Name.String())
+			if _, isCTE := bodies[name]; isCTE && !inProgress[name] {
+				total += 1 + size(name, inProgress)
+			}
+			return total <= MaxCTEExpansions, nil
+		}, node)
+		return total
+	}
+	size = func(name string, inProgress map[string]bool) int64 {
+		if n, ok := expanded[name]; ok {
+			return n
+		}
+		inProgress[name] = true
+		n := refs(bodies[name], inProgress)
+		delete(inProgress, name)
+		expanded[name] = n
+		return n
+	}
+	if total := refs(stmt, map[string]bool{}); total > MaxCTEExpansions {
+		return limitError("max_cte_expansions", "the statement's WITH queries expand to more than %d references once each "+
+			"is replaced by its query (a query that reads the one before it twice doubles at every level); "+
+			"materialize a step into a table, or split the statement", MaxCTEExpansions)
+	}
+	return nil
+}
