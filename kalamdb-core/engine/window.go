@@ -58,6 +58,12 @@ type windowCheck struct {
 	last      sql.WindowInterval
 	lastValue any
 	cached    bool
+	// extreme is 1 for max, -1 for min (0 otherwise): a frame that grew
+	// at its end since the previous row's is computed over the new rows
+	// only and compared with the previous value in extremeType, so a
+	// running max or min is linear in the partition, not quadratic.
+	extreme     int
+	extremeType sql.Type
 }
 
 // frameOnlyFunction reports whether fn's value is a function of its
@@ -91,7 +97,7 @@ func (w *windowCheck) Compute(ctx *sql.Context, interval sql.WindowInterval, buf
 		}
 		return w.lastValue
 	}
-	v := w.WindowFunction.Compute(ctx, interval, buf)
+	v := w.compute(ctx, interval, buf)
 	if err := hold(ctx, "rows kept by a window function", 16+valueSize(v)); err != nil {
 		w.failed.set(err)
 		return nil
@@ -135,7 +141,14 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 			_ = childIter.Close(ctx)
 			return nil, err
 		}
-		agg := aggregation.NewAggregation(&windowCheck{WindowFunction: fn, failed: failed, frameOnly: frameOnlyFunction(fn)}, fn.DefaultFramer())
+		check := &windowCheck{WindowFunction: fn, failed: failed, frameOnly: frameOnlyFunction(fn)}
+		switch e := expr.(type) {
+		case *aggregation.Max:
+			check.extreme, check.extremeType = 1, e.Child.Type()
+		case *aggregation.Min:
+			check.extreme, check.extremeType = -1, e.Child.Type()
+		}
+		agg := aggregation.NewAggregation(check, defaultFrame(fn, window))
 		id, err := window.PartitionId()
 		if err != nil {
 			_ = childIter.Close(ctx)
@@ -156,4 +169,30 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		ordinals[i] = outputs[id]
 	}
 	return aggregation.NewWindowIter(iters, ordinals, childIter), nil
+}
+
+// compute is the function's value over interval, from the previous
+// row's value when only rows were added at the frame's end.
+func (w *windowCheck) compute(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) any {
+	if w.extreme == 0 || !w.cached || interval.Start != w.last.Start || interval.End <= w.last.End {
+		return w.WindowFunction.Compute(ctx, interval, buf)
+	}
+	added := w.WindowFunction.Compute(ctx, sql.WindowInterval{Start: w.last.End, End: interval.End}, buf)
+	if _, failed := added.(error); failed || added == nil {
+		if failed {
+			return added
+		}
+		return w.lastValue
+	}
+	if w.lastValue == nil {
+		return added
+	}
+	c, err := w.extremeType.Compare(ctx, added, w.lastValue)
+	if err != nil {
+		return err
+	}
+	if c == w.extreme {
+		return added
+	}
+	return w.lastValue
 }

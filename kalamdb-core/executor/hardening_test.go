@@ -504,3 +504,27 @@ func TestOutOfRangeParameters(t *testing.T) {
 		t.Errorf("after the refused UPDATE: %v", res[0].Rows)
 	}
 }
+
+// TestWindowAggregatesUsePostgreSQLFrames: without ORDER BY a window
+// aggregate covers its partition; with ORDER BY it runs from the
+// partition's start to the current row's last peer (rows equal on every
+// ORDER BY key), for max as for min and count.
+func TestWindowAggregatesUsePostgreSQLFrames(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.w (id BIGINT PRIMARY KEY, g BIGINT, n BIGINT, m BIGINT, x BIGINT)`)
+	root.must(`INSERT INTO app.w VALUES (1, 1, 1, 1, 5), (2, 1, 2, 1, 3), (3, 1, 2, 2, 9), (4, 1, 3, 1, 1),
+		(5, 2, 1, 1, 4), (6, 2, 1, 1, 8), (7, 2, 2, 1, NULL)`)
+	for q, want := range map[string]string{
+		// PostgreSQL 15's answers.
+		"SELECT id, max(x) OVER (ORDER BY id), min(x) OVER (ORDER BY id), count(x) OVER (ORDER BY id) FROM app.w ORDER BY id":                                           `[[1,5,5,1],[2,5,3,2],[3,9,3,3],[4,9,1,4],[5,9,1,5],[6,9,1,6],[7,9,1,6]]`,
+		"SELECT id, max(x) OVER (), min(x) OVER (), count(*) OVER () FROM app.w ORDER BY id":                                                                            `[[1,9,1,7],[2,9,1,7],[3,9,1,7],[4,9,1,7],[5,9,1,7],[6,9,1,7],[7,9,1,7]]`,
+		"SELECT id, max(x) OVER (PARTITION BY g ORDER BY n), min(x) OVER (PARTITION BY g ORDER BY n), count(*) OVER (PARTITION BY g ORDER BY n) FROM app.w ORDER BY id": `[[1,5,5,1],[2,9,3,3],[3,9,3,3],[4,9,1,4],[5,8,4,2],[6,8,4,2],[7,8,4,3]]`,
+		"SELECT id, max(x) OVER (PARTITION BY g ORDER BY n, m), count(*) OVER (PARTITION BY g ORDER BY n, m) FROM app.w ORDER BY id":                                    `[[1,5,1],[2,5,2],[3,9,3],[4,9,4],[5,8,2],[6,8,2],[7,8,3]]`,
+		"SELECT id, max(x) OVER (ORDER BY n DESC), min(x) OVER (ORDER BY n DESC) FROM app.w ORDER BY id":                                                                `[[1,9,1],[2,9,1],[3,9,1],[4,1,1],[5,9,1],[6,9,1],[7,9,1]]`,
+	} {
+		if got := root.rows(q); got != want {
+			t.Errorf("%s\n got  %s\n want %s", q, got, want)
+		}
+	}
+}
