@@ -49,21 +49,8 @@ func comparesFloats(ops []sql.Expression) bool {
 // floatComparison is the PostgreSQL float comparison that replaces the
 // engine comparison e (=, <=>, <, <=, >, >=) over the operands l and r.
 func floatComparison(e sql.Expression, l, r sql.Expression) (sql.Expression, error) {
-	var op string
-	switch e.(type) {
-	case *expression.Equals:
-		op = "="
-	case *expression.NullSafeEquals:
-		op = "<=>"
-	case *expression.LessThan:
-		op = "<"
-	case *expression.LessThanOrEqual:
-		op = "<="
-	case *expression.GreaterThan:
-		op = ">"
-	case *expression.GreaterThanOrEqual:
-		op = ">="
-	default:
+	op, ok := comparisonOp(e)
+	if !ok {
 		return e, nil
 	}
 	return buildFloatCompare(op)([]sql.Expression{l, r})
@@ -279,33 +266,14 @@ func indexableFloatComparison(e sql.Expression, ops []sql.Expression) (sql.Expre
 	if !ok {
 		return nil, false
 	}
-	switch e.(type) {
-	case *expression.Equals:
-		return expression.NewEquals(col, lit), true
-	case *expression.NullSafeEquals:
-		return expression.NewNullSafeEquals(col, lit), true
-	case *expression.LessThan:
-		if swapped {
-			return expression.NewGreaterThan(col, lit), true
-		}
-		return expression.NewLessThan(col, lit), true
-	case *expression.LessThanOrEqual:
-		if swapped {
-			return expression.NewGreaterThanOrEqual(col, lit), true
-		}
-		return expression.NewLessThanOrEqual(col, lit), true
-	case *expression.GreaterThan:
-		if swapped {
-			return expression.NewLessThan(col, lit), true
-		}
-		return expression.NewGreaterThan(col, lit), true
-	case *expression.GreaterThanOrEqual:
-		if swapped {
-			return expression.NewLessThanOrEqual(col, lit), true
-		}
-		return expression.NewGreaterThanOrEqual(col, lit), true
+	op, ok := comparisonOp(e)
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	if swapped {
+		op = mirroredOp(op)
+	}
+	return newComparison(op, col, lit), true
 }
 
 // indexableFloatIn is x IN (constants) over a float column as the

@@ -138,19 +138,8 @@ func scanFilterOf(dt *dataTable, cols sql.ColSet, e sql.Expression) (scanFilter,
 	if !ok {
 		return scanFilter{}, false
 	}
-	var op string
-	switch e.(type) {
-	case *expression.Equals:
-		op = "="
-	case *expression.GreaterThan:
-		op = ">"
-	case *expression.GreaterThanOrEqual:
-		op = ">="
-	case *expression.LessThan:
-		op = "<"
-	case *expression.LessThanOrEqual:
-		op = "<="
-	default:
+	op, ok := comparisonOp(e)
+	if !ok || op == "<=>" {
 		return scanFilter{}, false
 	}
 	left, right := cmp.Left(), cmp.Right()
@@ -158,7 +147,7 @@ func scanFilterOf(dt *dataTable, cols sql.ColSet, e sql.Expression) (scanFilter,
 	if !ok {
 		// constant op column: the same bound, seen from the column.
 		left, right = right, left
-		op = map[string]string{"=": "=", ">": "<", ">=": "<=", "<": ">", "<=": ">="}[op]
+		op = mirroredOp(op)
 		if col, ok = intColumn(dt, cols, left); !ok {
 			return scanFilter{}, false
 		}

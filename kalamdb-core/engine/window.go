@@ -50,30 +50,18 @@ func (f *windowFailure) get() error {
 type windowCheck struct {
 	sql.WindowFunction
 	failed *windowFailure
-	// frameOnly marks a function whose value depends on its frame's rows
-	// alone (max, min): a frame equal to the previous row's (the whole
-	// partition, or peers) has the previous value, which the engine
-	// would recompute over every row of the frame again.
-	frameOnly bool
-	last      sql.WindowInterval
-	lastValue any
-	cached    bool
-	// extreme is 1 for max, -1 for min (0 otherwise): a frame that grew
-	// at its end since the previous row's is computed over the new rows
-	// only and compared with the previous value in extremeType, so a
-	// running max or min is linear in the partition, not quadratic.
+	// extreme is 1 for max, -1 for min, 0 for every other function. The
+	// value of max or min depends on its frame's rows alone: a frame equal
+	// to the previous row's (the whole partition, or peers) has the
+	// previous value, which the engine would recompute over every row of
+	// the frame again, and a frame that grew at its end is computed over
+	// the new rows only and compared with the previous value in
+	// extremeType, so a running max or min is linear in the partition.
 	extreme     int
 	extremeType sql.Type
-}
-
-// frameOnlyFunction reports whether fn's value is a function of its
-// frame's rows alone.
-func frameOnlyFunction(fn sql.WindowFunction) bool {
-	switch fn.(type) {
-	case *aggregation.MaxAgg, *aggregation.MinAgg:
-		return true
-	}
-	return false
+	last        sql.WindowInterval
+	lastValue   any
+	cached      bool
 }
 
 func (w *windowCheck) StartPartition(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) error {
@@ -102,7 +90,7 @@ func (w *windowCheck) Compute(ctx *sql.Context, interval sql.WindowInterval, buf
 		w.failed.set(err)
 		return nil
 	}
-	if w.frameOnly {
+	if w.extreme != 0 {
 		w.last, w.lastValue, w.cached = interval, v, true
 	}
 	return v
@@ -141,7 +129,7 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 			_ = childIter.Close(ctx)
 			return nil, err
 		}
-		check := &windowCheck{WindowFunction: fn, failed: failed, frameOnly: frameOnlyFunction(fn)}
+		check := &windowCheck{WindowFunction: fn, failed: failed}
 		switch e := expr.(type) {
 		case *aggregation.Max:
 			check.extreme, check.extremeType = 1, e.Child.Type()
