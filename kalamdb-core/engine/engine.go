@@ -120,7 +120,7 @@ func New(d Deps, o Options) (*Engine, error) {
 	if e.subscribers == nil {
 		e.subscribers = noSubscribers{}
 	}
-	e.provider = &Provider{cat: d.Catalog, tables: newTableFactory(e)}
+	e.provider = &Provider{cat: d.Catalog, tables: newTableFactory(e), noDatabase: sql.ErrDatabaseNotFound.New("")}
 	e.provider.system = &systemDatabase{tables: e.system}
 	var err error
 	if e.provider.funcs, err = newFunctionSet(d.Seq, e.uuids, e.ulids); err != nil {
@@ -304,8 +304,12 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	if err != nil {
 		return nil, err
 	}
-	if err := boundCTEExpansion(ast); err != nil {
-		return nil, err
+	cteErr := cs.cteErr
+	if ast != st.AST {
+		cteErr = boundCTEExpansion(ast)
+	}
+	if cteErr != nil {
+		return nil, cteErr
 	}
 	parsed, err := e.checkStatement(sctx, ast, cs.unqualified, req)
 	if err != nil {
@@ -385,6 +389,15 @@ func (e *Engine) pgLimits() pgsql.Limits {
 func (e *Engine) execute(sctx *sql.Context, sess *Session, cs *cachedStatement, parsed sqlparser.Statement, fast bool,
 	bindings map[string]sqlparser.Expr, maxRows int, maxBytes int64) (*QueryResult, error) {
 	text := cs.key.text
+	// A row sink (QueryRequest.OnRow) takes the rows as they come: a
+	// kept answer is neither made nor used for it.
+	constant := fast && sess.onRow == nil
+	if constant {
+		if res, ok := e.keptConstant(cs, maxRows, maxBytes); ok {
+			e.fastHits.Add(1)
+			return res, nil
+		}
+	}
 	if fast {
 		if res, ok, err := e.fastPath(sctx, sess, cs, bindings, maxRows, maxBytes); ok {
 			e.fastHits.Add(1)
@@ -406,7 +419,13 @@ func (e *Engine) execute(sctx *sql.Context, sess *Session, cs *cachedStatement, 
 		return nil, translateError(err)
 	}
 	res, err := e.drain(sctx, sch, iter, maxRows, maxBytes)
-	return res, translateError(err)
+	if err != nil {
+		return nil, translateError(err)
+	}
+	if constant && sess.fatalError() == nil {
+		e.keepConstant(cs, res)
+	}
+	return res, nil
 }
 
 // drain reads every row of a result and encodes it for the wire, up to

@@ -101,7 +101,14 @@ type cachedStatement struct {
 	unqualified string
 	// fast is the compiled fast-path plan, nil before the first run.
 	fast atomic.Pointer[fastPlan]
-	size int64
+	// cteErr is boundCTEExpansion's verdict on the statement as written
+	// (a statement whose views were expanded is checked on every run).
+	cteErr error
+	// constant: a SELECT of literals only; answer is its kept answer
+	// once it ran (constselect.go).
+	constant bool
+	answer   atomic.Pointer[QueryResult]
+	size     int64
 
 	prev, next *cachedStatement // LRU list, under planCache.mu
 }
@@ -241,7 +248,10 @@ func (e *Engine) statement(std *dialect.StandardSQL, namespace string) (*cachedS
 		return nil, err
 	}
 	cs := &cachedStatement{key: k, st: st, showDeleted: filtersOnDeleted(st.AST), unqualified: unqualifiedTable(st.AST),
-		size: statementSize(k.text, k.namespace)}
+		cteErr: boundCTEExpansion(st.AST), constant: constantSelect(st.AST), size: statementSize(k.text, k.namespace)}
+	if cs.constant {
+		cs.size += maxConstantBytes
+	}
 	if e.plans != nil {
 		cs = e.plans.add(cs)
 	}
