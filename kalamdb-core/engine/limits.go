@@ -95,9 +95,17 @@ func (e *Engine) StatementTimeout(role systable.Role) time.Duration {
 // WithTimeout bounds ctx by d; when the bound is what ends the work, every
 // statement running under the context fails with QUERY_TIMEOUT. Front ends
 // use it to give a whole request the time limit of its caller.
+//
+// A context that already ends no later than d from now is returned as it
+// is: a statement of a request runs under the request's bound, and a
+// second timer that can never fire first would only cost its setup
+// (with the cause's message, a few µs of every statement).
 func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeoutCause(ctx, d, apierror.New(apierror.QueryTimeout,
-		"statement cancelled: it ran longer than the time limit of %s (statement_timeout)", d))
+	if end, ok := ctx.Deadline(); ok && !end.After(time.Now().Add(d)) {
+		return ctx, func() {}
+	}
+	return context.WithTimeoutCause(ctx, d, &apierror.Error{Code: apierror.QueryTimeout,
+		Message: "statement cancelled: it ran longer than the time limit of " + d.String() + " (statement_timeout)"})
 }
 
 // StoppedError is the error of work whose context ended: the context's
