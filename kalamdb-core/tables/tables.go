@@ -1,9 +1,12 @@
 package tables
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
+	"sync/atomic"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -42,12 +45,25 @@ type Table struct {
 
 	mu       sync.Mutex
 	versions map[int]*systable.TableSchema
-	projs    map[projKey]*row.Projection
+	// projs holds the decoders built so far, keyed by projectionKey. It
+	// is read on every row a statement decodes, by every statement at
+	// once, so it is never changed: a new decoder publishes a copy with
+	// it added (under mu). At most maxProjections are kept; past that, a
+	// decoder is built for each use (the number of column subsets a
+	// caller can ask for is not bounded).
+	projs atomic.Pointer[map[string]*row.Projection]
 }
 
-type projKey struct {
-	version int
-	wanted  string // the wanted column indices, joined
+const maxProjections = 1024
+
+// projectionKey appends the key of a projection (a written schema version
+// and the wanted columns) to b.
+func projectionKey(b []byte, version int, wanted []int) []byte {
+	b = binary.AppendUvarint(b, uint64(version))
+	for _, w := range wanted {
+		b = binary.AppendVarint(b, int64(w))
+	}
+	return b
 }
 
 // build makes the Table of a catalog table whose family exists.
@@ -57,8 +73,8 @@ func build(db *kv.DB, cat *catalog.Catalog, t *catalog.Table) (*Table, error) {
 		return nil, fmt.Errorf("table %s: column family %s is missing", t.Meta.TableID, t.Family)
 	}
 	s := &Table{Table: t, CF: cf, PK: -1, NUser: len(t.Schema.Columns), history: cat.SchemaHistory,
-		versions: map[int]*systable.TableSchema{t.Schema.Version: t.Schema},
-		projs:    make(map[projKey]*row.Projection)}
+		versions: map[int]*systable.TableSchema{t.Schema.Version: t.Schema}}
+	s.projs.Store(&map[string]*row.Projection{})
 	for i, c := range t.Schema.Columns {
 		if c.PrimaryKey {
 			s.PK, s.PKType = i, c.Type
@@ -167,24 +183,28 @@ func (s *Table) schemaVersion(v int) (*systable.TableSchema, error) {
 // Projection returns the decoder from rows of a written schema version to
 // the wanted current user columns.
 func (s *Table) Projection(version int, wanted []int) (*row.Projection, error) {
-	key := projKey{version: version, wanted: fmt.Sprint(wanted)}
-	s.mu.Lock()
-	p, ok := s.projs[key]
-	s.mu.Unlock()
-	if ok {
+	var buf [64]byte
+	key := projectionKey(buf[:0], version, wanted)
+	if p, ok := (*s.projs.Load())[string(key)]; ok {
 		return p, nil
 	}
 	written, err := s.schemaVersion(version)
 	if err != nil {
 		return nil, err
 	}
-	p, err = row.NewProjection(written, s.Schema, wanted)
+	p, err := row.NewProjection(written, s.Schema, wanted)
 	if err != nil {
 		return nil, fmt.Errorf("table %s: %w", s.Meta.TableID, err)
 	}
 	s.mu.Lock()
-	s.projs[key] = p
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	old := *s.projs.Load()
+	if len(old) < maxProjections {
+		next := make(map[string]*row.Projection, len(old)+1)
+		maps.Copy(next, old)
+		next[string(key)] = p
+		s.projs.Store(&next)
+	}
 	return p, nil
 }
 
