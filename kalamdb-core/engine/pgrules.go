@@ -78,6 +78,7 @@ func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
+		c = likePrefixRanges(c)
 		if c, err = boundIndexRanges(c); err != nil {
 			return nil, transform.SameTree, err
 		}
@@ -219,8 +220,12 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			// t >= 'p' AND t <= 'p' || 0xFF, which misses every text whose
 			// character after the prefix is above U+00FF ('北京' for '北%').
 			// With the (same, default) escape written out the LIKE stays
-			// a filter matching the pattern as it is, parameters included.
+			// a filter matching the pattern as it is, parameters included;
+			// likePrefixRanges gives a WHERE the correct range instead.
 			return expression.NewLike(x.Left(), x.Right(), expression.NewLiteral(`\`, types.LongText)), transform.NewTree, nil
+		}
+		if esc, ok := constString(x.Escape); ok && esc == "" {
+			return likeWithoutEscape(x)
 		}
 	case *expression.And, *expression.Or:
 		for _, c := range e.Children() {
