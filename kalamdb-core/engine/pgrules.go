@@ -186,6 +186,9 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			cs = out.(*exprList).list
 		}
 		if comparesFloats(cs) {
+			if cs, err = realInList(cs); err != nil {
+				return nil, transform.SameTree, err
+			}
 			if in, ok := indexableFloatIn(cs); ok {
 				return in, transform.NewTree, nil
 			}
@@ -270,6 +273,12 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		return e, transform.SameTree, nil // all untyped: compared as text
 	}
 	tf := familyOf(typed)
+	ut := operandType(typed)
+	if tf == famFloat && isReal(typed.Type()) && !hasDouble(ops) {
+		// An untyped literal compared with a REAL is a REAL (r = '0.1'
+		// holds for 0.1::real), unless a double widens the comparison.
+		ut = dialect.DataType{Name: dialect.TypeFloat}
+	}
 	out := make([]sql.Expression, len(ops))
 	changed := false
 	for i, o := range ops {
@@ -277,7 +286,7 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		switch f := familyOf(o); {
 		case f == famNull:
 		case f == famUnknown:
-			c, err := coerce(o, operandType(typed))
+			c, err := coerce(o, ut)
 			if err != nil {
 				return nil, transform.SameTree, err
 			}
@@ -293,6 +302,9 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		var f sql.Expression
 		var err error
 		if _, between := e.(*expression.Between); between {
+			if c, ok := indexableFloatBetween(out); ok {
+				return c, transform.NewTree, nil
+			}
 			f, err = floatBetween(out)
 		} else if c, ok := indexableFloatComparison(e, out); ok {
 			return c, transform.NewTree, nil
