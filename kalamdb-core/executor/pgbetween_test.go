@@ -1,6 +1,9 @@
 package executor_test
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 // The expected answers of this file are PostgreSQL 15's.
 
@@ -32,7 +35,7 @@ func TestBetweenSymmetric(t *testing.T) {
 		{"id BETWEEN SYMMETRIC 3 AND 1", nil, []int64{1, 2, 3}},
 	} {
 		q := "SELECT id FROM app.f WHERE " + c.cond
-		if got := sortedIDs(t, root.rows(q, c.params...)); !equalIDs(got, c.want) {
+		if got := sortedIDs(t, root.rows(q, c.params...)); !slices.Equal(got, c.want) {
 			t.Errorf("%s %v: got %v, want %v", q, c.params, got, c.want)
 		}
 	}

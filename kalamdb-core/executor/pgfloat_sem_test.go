@@ -1,6 +1,7 @@
 package executor_test
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -139,7 +140,7 @@ func TestInexactFloatConstants(t *testing.T) {
 		for _, c := range floatCases {
 			for _, tb := range []string{"app.fl", "app.flx"} {
 				q := "SELECT id FROM " + tb + " WHERE " + c.cond
-				if got := sortedIDs(t, root.rows(q)); !equalIDs(got, c.want) {
+				if got := sortedIDs(t, root.rows(q)); !slices.Equal(got, c.want) {
 					t.Errorf("%s: %s: got %v, want %v", stage, q, got, c.want)
 				}
 			}
@@ -161,7 +162,7 @@ func TestInexactFloatConstants(t *testing.T) {
 		} {
 			for _, tb := range []string{"app.fl", "app.flx"} {
 				q := "SELECT id FROM " + tb + " WHERE " + c.cond
-				if got := sortedIDs(t, root.rows(q, c.params...)); !equalIDs(got, c.want) {
+				if got := sortedIDs(t, root.rows(q, c.params...)); !slices.Equal(got, c.want) {
 					t.Errorf("%s: %s %v: got %v, want %v", stage, q, c.params, got, c.want)
 				}
 			}
@@ -190,16 +191,4 @@ func TestInexactFloatConstants(t *testing.T) {
 	flushTable(t, e, "app.fl")
 	flushTable(t, e, "app.flx")
 	check("cold")
-}
-
-func equalIDs(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

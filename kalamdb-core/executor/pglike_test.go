@@ -2,7 +2,7 @@ package executor_test
 
 import (
 	"encoding/json"
-	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -102,7 +102,7 @@ func TestLikePrefixIndexRange(t *testing.T) {
 					{"SELECT id FROM " + tb + " WHERE t " + c.op + " $1" + escape, []any{c.pattern}},
 				} {
 					got := sortedIDs(t, root.rows(q.sql, q.params...))
-					if fmt.Sprint(got) != fmt.Sprint(c.want) {
+					if !slices.Equal(got, c.want) {
 						t.Errorf("%s: %s %v: got %v, want %v", stage, q.sql, q.params, got, c.want)
 					}
 				}
