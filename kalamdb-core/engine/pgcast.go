@@ -20,6 +20,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
@@ -532,6 +533,9 @@ func parseTimestamp(ctx *sql.Context, s string, zoned bool) (time.Time, bool) {
 		}
 		return d, true
 	}
+	// More than 6 digits of a second round (PostgreSQL's rule), where the
+	// layouts would truncate them (and refuse more than 9).
+	s, us := row.SplitSecondFraction(s)
 	body, offset, hasZone := splitZone(s)
 	for _, layout := range timestampLayouts {
 		t, err := time.ParseInLocation(layout, body, time.UTC)
@@ -541,7 +545,7 @@ func parseTimestamp(ctx *sql.Context, s string, zoned bool) (time.Time, bool) {
 		if hasZone && zoned {
 			t = t.Add(-offset)
 		}
-		return t.Truncate(time.Microsecond).Round(0), true
+		return t.Truncate(time.Microsecond).Add(time.Duration(us) * time.Microsecond).Round(0), true
 	}
 	return time.Time{}, false
 }
@@ -582,10 +586,11 @@ func splitZone(s string) (string, time.Duration, bool) {
 
 // parseTimeOfDay reads HH:MM[:SS[.ffffff]].
 func parseTimeOfDay(s string) (types.Timespan, bool) {
-	for _, layout := range []string{"15:04:05.999999999", "15:04"} {
-		t, err := time.Parse(layout, s)
+	body, us := row.SplitSecondFraction(s)
+	for _, layout := range []string{"15:04:05", "15:04"} {
+		t, err := time.Parse(layout, body)
 		if err == nil {
-			return timeOfDay(t), true
+			return timeOfDay(t) + types.Timespan(us), true
 		}
 	}
 	if s == "24:00:00" || s == "24:00" {

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -10,6 +11,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
 	"github.com/shopspring/decimal"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // Floats compare as in PostgreSQL: NaN equals NaN and sorts above every
@@ -248,21 +251,30 @@ func pgExtreme(e sql.Expression, accept func(family) bool) (sql.Expression, tran
 // can serve it from an index on the column: column op constant, with the
 // column on the left and the constant a literal of the column's type.
 //
+// PostgreSQL converts the constant first and then compares exactly: with
+// a DOUBLE column to the nearest double (d = 0.1 is d = 0.1::float8); with
+// a REAL column a number is compared as a double too (real = numeric runs
+// as float8), so r = 0.1 is false for every REAL (none equals the double
+// 0.1) while r = '0.1' (an untyped literal, read as a real) holds for
+// 0.1::real. A bound a REAL cannot hold is moved to the REALs around it:
+// r < 0.1 is r <= the largest REAL below 0.1, r = 0.1 is r strictly
+// between the two REALs around 0.1 (no REAL is: false, or NULL for a
+// NULL r, as the comparison itself).
+//
 // It gives PostgreSQL's answer only under these conditions, which it
 // checks (ok=false otherwise, and the caller uses the KalamDB function):
-// the constant is not NaN (the engine calls NaN unequal to itself), it is
-// exact in the column's type (so no conversion moves a bound), and the
-// column is on the left: the engine orders NaN above every constant only
-// when NaN is the left operand, which is where PostgreSQL puts it too. An
-// index orders its keys as PostgreSQL does (keyenc: -0 is 0, NaN above
-// +Infinity), so ranges built from these comparisons find what the
-// functions would.
+// the constant is a number and not NaN (the engine calls NaN unequal to
+// itself), and the column is on the left: the engine orders NaN above
+// every constant only when NaN is the left operand, which is where
+// PostgreSQL puts it too. An index orders its keys as PostgreSQL does
+// (keyenc: -0 is 0, NaN above +Infinity), so ranges built from these
+// comparisons find what the functions would.
 func indexableFloatComparison(e sql.Expression, ops []sql.Expression) (sql.Expression, bool) {
 	col, c, swapped, ok := columnOperand(ops)
 	if !ok || familyOf(col) != famFloat {
 		return nil, false
 	}
-	lit, ok := floatConstant(col.Type(), c)
+	f, ok := constantFloat(c)
 	if !ok {
 		return nil, false
 	}
@@ -273,11 +285,139 @@ func indexableFloatComparison(e sql.Expression, ops []sql.Expression) (sql.Expre
 	if swapped {
 		op = mirroredOp(op)
 	}
-	return newComparison(op, col, lit), true
+	if !isReal(col.Type()) {
+		return newComparison(op, col, expression.NewLiteral(f, types.Float64)), true
+	}
+	if r := float32(f); float64(r) == f {
+		return newComparison(op, col, expression.NewLiteral(r, col.Type())), true
+	}
+	below, above := realsAround(f)
+	lo, hi := expression.NewLiteral(below, col.Type()), expression.NewLiteral(above, col.Type())
+	switch op {
+	case "<", "<=":
+		return expression.NewLessThanOrEqual(col, lo), true
+	case ">", ">=":
+		return expression.NewGreaterThanOrEqual(col, hi), true
+	case "=":
+		return expression.NewAnd(expression.NewGreaterThan(col, lo), expression.NewLessThan(col, hi)), true
+	}
+	return nil, false // <=>: the function
+}
+
+// indexableFloatBetween is x BETWEEN lo AND hi over a float column and
+// constants as x >= lo AND x <= hi (what it means), each an index-usable
+// comparison.
+func indexableFloatBetween(ops []sql.Expression) (sql.Expression, bool) {
+	if len(ops) != 3 {
+		return nil, false
+	}
+	ge, ok1 := indexableFloatComparison(expression.NewGreaterThanOrEqual(ops[0], ops[1]), ops[:2])
+	le, ok2 := indexableFloatComparison(expression.NewLessThanOrEqual(ops[0], ops[2]), []sql.Expression{ops[0], ops[2]})
+	if !ok1 || !ok2 {
+		return nil, false
+	}
+	return expression.NewAnd(ge, le), true
+}
+
+// hasDouble reports whether an operand is a double (a float that is not
+// a REAL).
+func hasDouble(ops []sql.Expression) bool {
+	for _, o := range ops {
+		if familyOf(o) == famFloat && !isReal(o.Type()) {
+			return true
+		}
+	}
+	return false
+}
+
+// realsAround are the REALs next to f, a double no REAL equals: the
+// largest below it and the smallest above it (an infinity beyond the
+// REAL range).
+func realsAround(f float64) (below, above float32) {
+	switch {
+	case f > math.MaxFloat32:
+		return math.MaxFloat32, float32(math.Inf(1))
+	case f < -math.MaxFloat32:
+		return float32(math.Inf(-1)), -math.MaxFloat32
+	}
+	r := float32(f)
+	if float64(r) < f {
+		return r, math.Nextafter32(r, float32(math.Inf(1)))
+	}
+	return math.Nextafter32(r, float32(math.Inf(-1))), r
+}
+
+func isReal(t sql.Type) bool {
+	return types.IsFloat(t) && t.Type() == sqltypes.Float32
+}
+
+// realInList types the constants of r IN (list) over a REAL column r as
+// PostgreSQL does: the list's common type is real when no item is a
+// double, so numbers are converted to the nearest REAL (r IN (0.1, 0.5)
+// holds for 0.1::real, where r = 0.1 does not) and one beyond the REAL
+// range is an error. A list with a double in it, an item that is not a
+// constant, or a single item (PostgreSQL compares that one as r = item)
+// is left as it is.
+func realInList(ops []sql.Expression) ([]sql.Expression, error) {
+	col, ok := ops[0].(*expression.GetField)
+	if !ok || !isReal(col.Type()) || len(ops) < 3 {
+		return ops, nil
+	}
+	out := make([]sql.Expression, len(ops))
+	out[0] = col
+	for i, o := range ops[1:] {
+		switch familyOf(o) {
+		case famNull:
+			out[i+1] = o
+			continue
+		case famFloat:
+			if !isReal(o.Type()) {
+				return ops, nil
+			}
+			out[i+1] = o
+			continue
+		case famInt, famNumeric:
+		default:
+			return ops, nil
+		}
+		v, ok := constantValue(o)
+		if !ok {
+			return ops, nil
+		}
+		r, err := nearestReal(v)
+		if err != nil {
+			return nil, err
+		}
+		out[i+1] = expression.NewLiteral(r, col.Type())
+	}
+	return out, nil
+}
+
+// nearestReal is an exact number rounded once to the nearest REAL
+// (through a double it could round twice).
+func nearestReal(v any) (float32, error) {
+	var r float32
+	if d, ok := v.(decimal.Decimal); ok {
+		f, err := strconv.ParseFloat(d.String(), 32)
+		if err != nil && !math.IsInf(f, 0) {
+			err = nil // underflow to 0
+		}
+		if err != nil {
+			return 0, apierror.New(apierror.InvalidInput, "%q is out of range for type real", d.String())
+		}
+		r = float32(f)
+	} else if n, ok := toInt64(v); ok {
+		r = float32(n)
+	} else if f, ok := toFloat64(v); ok {
+		r = float32(f)
+	}
+	return r, nil
 }
 
 // indexableFloatIn is x IN (constants) over a float column as the
-// engine's IN, under indexableFloatComparison's conditions for every item.
+// engine's IN, under indexableFloatComparison's conditions for every item;
+// each item is converted as the column's = converts it, and must be
+// exact in the column's type (realInList has typed a REAL's list).
 func indexableFloatIn(ops []sql.Expression) (sql.Expression, bool) {
 	col, ok := ops[0].(*expression.GetField)
 	if !ok || familyOf(col) != famFloat || len(ops) < 2 {
@@ -285,13 +425,39 @@ func indexableFloatIn(ops []sql.Expression) (sql.Expression, bool) {
 	}
 	items := make([]sql.Expression, len(ops)-1)
 	for i, o := range ops[1:] {
-		lit, ok := floatConstant(col.Type(), o)
+		f, ok := constantFloat(o)
 		if !ok {
 			return nil, false
 		}
-		items[i] = lit
+		if !isReal(col.Type()) {
+			items[i] = expression.NewLiteral(f, types.Float64)
+			continue
+		}
+		if float64(float32(f)) != f {
+			return nil, false
+		}
+		items[i] = expression.NewLiteral(float32(f), col.Type())
 	}
 	return expression.NewInTuple(col, expression.NewTuple(items...)), true
+}
+
+// constantFloat is the double PostgreSQL compares a float with for the
+// constant e (a literal, or a negated one): a float as it is, an exact
+// number rounded to the nearest double. ok is false for anything else,
+// NULL and NaN.
+func constantFloat(e sql.Expression) (float64, bool) {
+	if !familyOf(e).numeric() {
+		return 0, false
+	}
+	v, ok := constantValue(e)
+	if !ok {
+		return 0, false
+	}
+	f, ok := toFloat64(v)
+	if !ok || math.IsNaN(f) {
+		return 0, false
+	}
+	return f, true
 }
 
 // floatConstant is the constant e as a literal of the float type t, when e
@@ -325,7 +491,7 @@ func floatConstant(t sql.Type, e sql.Expression) (*expression.Literal, bool) {
 	if n, isInt := toInt64(v); isInt && !isFloatValue(v) && (f >= 1<<63 || int64(f) != n) {
 		return nil, false // an integer a float cannot hold exactly
 	}
-	if types.IsFloat(t) && t.Type() == sqltypes.Float32 {
+	if isReal(t) {
 		if float64(float32(f)) != f {
 			return nil, false
 		}

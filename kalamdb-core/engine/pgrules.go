@@ -78,6 +78,7 @@ func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
+		c = likePrefixRanges(c)
 		if c, err = boundIndexRanges(c); err != nil {
 			return nil, transform.SameTree, err
 		}
@@ -185,6 +186,9 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			cs = out.(*exprList).list
 		}
 		if comparesFloats(cs) {
+			if cs, err = realInList(cs); err != nil {
+				return nil, transform.SameTree, err
+			}
 			if in, ok := indexableFloatIn(cs); ok {
 				return in, transform.NewTree, nil
 			}
@@ -219,8 +223,12 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			// t >= 'p' AND t <= 'p' || 0xFF, which misses every text whose
 			// character after the prefix is above U+00FF ('北京' for '北%').
 			// With the (same, default) escape written out the LIKE stays
-			// a filter matching the pattern as it is, parameters included.
+			// a filter matching the pattern as it is, parameters included;
+			// likePrefixRanges gives a WHERE the correct range instead.
 			return expression.NewLike(x.Left(), x.Right(), expression.NewLiteral(`\`, types.LongText)), transform.NewTree, nil
+		}
+		if esc, ok := constString(x.Escape); ok && esc == "" {
+			return likeWithoutEscape(x)
 		}
 	case *expression.And, *expression.Or:
 		for _, c := range e.Children() {
@@ -265,6 +273,12 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		return e, transform.SameTree, nil // all untyped: compared as text
 	}
 	tf := familyOf(typed)
+	ut := operandType(typed)
+	if tf == famFloat && isReal(typed.Type()) && !hasDouble(ops) {
+		// An untyped literal compared with a REAL is a REAL (r = '0.1'
+		// holds for 0.1::real), unless a double widens the comparison.
+		ut = dialect.DataType{Name: dialect.TypeFloat}
+	}
 	out := make([]sql.Expression, len(ops))
 	changed := false
 	for i, o := range ops {
@@ -272,7 +286,7 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		switch f := familyOf(o); {
 		case f == famNull:
 		case f == famUnknown:
-			c, err := coerce(o, operandType(typed))
+			c, err := coerce(o, ut)
 			if err != nil {
 				return nil, transform.SameTree, err
 			}
@@ -288,6 +302,9 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		var f sql.Expression
 		var err error
 		if _, between := e.(*expression.Between); between {
+			if c, ok := indexableFloatBetween(out); ok {
+				return c, transform.NewTree, nil
+			}
 			f, err = floatBetween(out)
 		} else if c, ok := indexableFloatComparison(e, out); ok {
 			return c, transform.NewTree, nil

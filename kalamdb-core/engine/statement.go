@@ -2,6 +2,7 @@ package engine
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -160,6 +161,11 @@ func bindValue(p any) (sqlparser.Expr, error) {
 	case bool:
 		return sqlparser.BoolVal(v), nil
 	case string:
+		if strings.IndexByte(v, 0) >= 0 {
+			// Text cannot hold NUL in PostgreSQL (which refuses it in a
+			// parameter as an invalid byte), nor in literals here.
+			return nil, errors.New(`invalid byte sequence for encoding "UTF8": 0x00 (text cannot hold NUL, U+0000)`)
+		}
 		return sqlparser.NewStrVal([]byte(v)), nil
 	case json.Number:
 		// As a numeric literal of the same text: an integer that fits 64

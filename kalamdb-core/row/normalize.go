@@ -585,9 +585,10 @@ func toTime(dt dialect.DataType, v any) (time.Time, error) {
 		return x, nil
 	case string, []byte:
 		s := strings.TrimSpace(asString(x))
+		body, us := SplitSecondFraction(s)
 		for _, layout := range timeLayouts {
-			if t, err := time.Parse(layout, s); err == nil {
-				return t, nil
+			if t, err := time.Parse(layout, body); err == nil {
+				return t.Add(time.Duration(us) * time.Microsecond), nil
 			}
 		}
 		return time.Time{}, invalid("invalid %s %q (want YYYY-MM-DD[ HH:MM:SS[.ffffff]])", dt.Name, s)

@@ -3,6 +3,8 @@ package row
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -99,3 +101,32 @@ func floorDiv(a, b int64) int64 {
 	}
 	return q
 }
+
+// SplitSecondFraction takes the fraction of a second out of a time written
+// as text ("2024-01-01 10:00:00.0000015+02" is "2024-01-01 10:00:00+02"
+// and 2 µs) and rounds it to microseconds as PostgreSQL does: the
+// fraction read as a double, times 10^6, rounded half to even. A
+// fraction of .9999995 and more is a whole second, which the caller adds.
+// Text without a fraction after HH:MM:SS comes back as it is, with 0.
+func SplitSecondFraction(s string) (rest string, micros int64) {
+	for i := 3; i < len(s); i++ {
+		if s[i] != '.' || s[i-3] != ':' || !isDigit(s[i-1]) || !isDigit(s[i-2]) {
+			continue
+		}
+		end := i + 1
+		for end < len(s) && isDigit(s[end]) {
+			end++
+		}
+		if end == i+1 {
+			return s, 0
+		}
+		frac, err := strconv.ParseFloat("0"+s[i:end], 64)
+		if err != nil {
+			return s, 0
+		}
+		return s[:i] + s[end:], int64(math.RoundToEven(frac * 1e6))
+	}
+	return s, 0
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }

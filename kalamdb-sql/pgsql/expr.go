@@ -456,33 +456,58 @@ func (t *translator) aExpr(a *pg.A_Expr) (sqlparser.Expr, error) {
 	case pg.A_Expr_Kind_AEXPR_SIMILAR:
 		return nil, t.unsupported(a.Location, "SIMILAR TO is not supported; use LIKE or ~ (regular expressions)")
 	case pg.A_Expr_Kind_AEXPR_BETWEEN, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN:
-		l, err := t.expr(a.Lexpr)
-		if err != nil {
-			return nil, err
-		}
-		bounds := a.Rexpr.GetList().GetItems()
-		if len(bounds) != 2 {
-			return nil, t.errorAt(a.Location, "BETWEEN needs two bounds")
-		}
-		from, err := t.expr(bounds[0])
-		if err != nil {
-			return nil, err
-		}
-		to, err := t.expr(bounds[1])
-		if err != nil {
-			return nil, err
-		}
-		cmp := sqlparser.BetweenStr
-		if a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN {
-			cmp = sqlparser.NotBetweenStr
-		}
-		return &sqlparser.RangeCond{Operator: cmp, Left: l, From: from, To: to}, nil
+		return t.between(a, false, a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN)
 	case pg.A_Expr_Kind_AEXPR_BETWEEN_SYM, pg.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM:
-		return nil, t.unsupported(a.Location, "BETWEEN SYMMETRIC is not supported")
+		return t.between(a, true, a.Kind == pg.A_Expr_Kind_AEXPR_NOT_BETWEEN_SYM)
 	case pg.A_Expr_Kind_AEXPR_OP_ANY, pg.A_Expr_Kind_AEXPR_OP_ALL:
 		return t.anyAll(a, op)
 	}
 	return nil, t.unsupported(a.Location, "operator %s is not supported", op)
+}
+
+// between translates [NOT] BETWEEN [SYMMETRIC]. x BETWEEN SYMMETRIC a AND
+// b is (x BETWEEN a AND b) OR (x BETWEEN b AND a), as PostgreSQL expands
+// it (x evaluated in both, NULLs giving what the OR gives).
+func (t *translator) between(a *pg.A_Expr, symmetric, not bool) (sqlparser.Expr, error) {
+	bounds := a.Rexpr.GetList().GetItems()
+	if len(bounds) != 2 {
+		return nil, t.errorAt(a.Location, "BETWEEN needs two bounds")
+	}
+	rangeCond := func(from, to *pg.Node, cmp string) (*sqlparser.RangeCond, error) {
+		l, err := t.expr(a.Lexpr)
+		if err != nil {
+			return nil, err
+		}
+		f, err := t.expr(from)
+		if err != nil {
+			return nil, err
+		}
+		u, err := t.expr(to)
+		if err != nil {
+			return nil, err
+		}
+		return &sqlparser.RangeCond{Operator: cmp, Left: l, From: f, To: u}, nil
+	}
+	if !symmetric {
+		cmp := sqlparser.BetweenStr
+		if not {
+			cmp = sqlparser.NotBetweenStr
+		}
+		return rangeCond(bounds[0], bounds[1], cmp)
+	}
+	ab, err := rangeCond(bounds[0], bounds[1], sqlparser.BetweenStr)
+	if err != nil {
+		return nil, err
+	}
+	ba, err := rangeCond(bounds[1], bounds[0], sqlparser.BetweenStr)
+	if err != nil {
+		return nil, err
+	}
+	var e sqlparser.Expr = &sqlparser.ParenExpr{Expr: &sqlparser.OrExpr{Left: ab, Right: ba}}
+	if not {
+		e = &sqlparser.NotExpr{Expr: e}
+	}
+	return e, nil
 }
 
 func (t *translator) operands(a *pg.A_Expr) (sqlparser.Expr, sqlparser.Expr, error) {
