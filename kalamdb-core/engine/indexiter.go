@@ -8,6 +8,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
@@ -52,6 +53,9 @@ type indexIter struct {
 	seqs  []int64
 	// keyBuf backs keys, reused from batch to batch.
 	keyBuf []byte
+	// pages keeps the cold pages the row lookups read: a conversation's
+	// rows share them.
+	pages cold.PageMemo
 }
 
 // Fetch batches: a first small one, doubling up to indexBatchMax.
@@ -254,7 +258,7 @@ func (it *indexIter) fetch(ctx *sql.Context, key, value []byte, seq int64) (sql.
 		}
 		r.files = files
 	}
-	cr, missing, found, err := tier.Lookup(ctx, r.files, s.Schema, r.wanted, key[len(r.t.prefix):])
+	cr, missing, found, err := tier.LookupWith(ctx, r.files, s.Schema, r.wanted, key[len(r.t.prefix):], &it.pages)
 	if err != nil {
 		return nil, false, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.Meta.TableID))
 	}
