@@ -89,6 +89,11 @@ func (b *Backward) Next() bool {
 	}
 	if !b.started {
 		b.started = true
+		// Only the keys of the last and the first entries are wanted
+		// here: a read-ahead of one (the default batch would step the
+		// iterator back 8 times from the last entry, a skiplist search
+		// each).
+		b.it.first = 1
 		if !b.it.Last() {
 			return b.finish()
 		}
@@ -100,6 +105,7 @@ func (b *Backward) Next() bool {
 		if first >= last {
 			// One entry, or entries the numbers do not tell apart.
 			b.rev = true
+			b.it.first = min(b.want, fillMaxEntries)
 			return b.step()
 		}
 		// No count yet: the first window is an eighth of the span from
@@ -167,7 +173,7 @@ func (b *Backward) window() {
 		b.width = (b.xe - xs) / 2
 		if b.width == 0 {
 			b.rev, b.ents, b.pos = true, b.ents[:0], 0
-			b.it.first = fillFirstEntries
+			b.it.first = min(b.want, fillMaxEntries)
 			return
 		}
 	}
