@@ -61,7 +61,10 @@ func loadChatDB(b *testing.B, cold, indexed bool, cfg database.Config) *benchDB 
 		CREATE TABLE bench.writes (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), conversation_id BIGINT, role TEXT,
 			content TEXT, created_at TIMESTAMP DEFAULT NOW())`)
 	if indexed {
-		d.exec("root", systable.RoleSystem, "CREATE INDEX messages_conv_id ON bench.messages (conversation_id, id)")
+		res := d.exec("root", systable.RoleSystem, "CREATE INDEX messages_conv_id ON bench.messages (conversation_id, id)")
+		if job, _ := res[0].Rows[0][4].(string); job != "" {
+			d.waitJob(job) // the statements must find the index ready
+		}
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	var sb strings.Builder
