@@ -187,6 +187,9 @@ func runModelOps(t *testing.T, rng *rand.Rand, mf modelFile, sch *systable.Table
 		w := rng.Perm(ncols)[:1+rng.IntN(ncols)]
 		return w
 	}
+	// Half the lookups go through one memo for the whole run, so a
+	// remembered page is reused across row groups, wants and misses.
+	var memo PageMemo
 	for op := range ops {
 		want := randWant()
 		switch rng.IntN(4) {
@@ -204,7 +207,13 @@ func runModelOps(t *testing.T, rng *rand.Rand, mf modelFile, sch *systable.Table
 					idx = i
 				}
 			}
-			got, found, err := mf.f.Lookup(ctx, sch, want, key)
+			lookup := mf.f.Lookup
+			if rng.IntN(2) == 0 {
+				lookup = func(ctx context.Context, sch *systable.TableSchema, want []int, key []byte) (Row, bool, error) {
+					return mf.f.LookupWith(ctx, sch, want, key, &memo)
+				}
+			}
+			got, found, err := lookup(ctx, sch, want, key)
 			if err != nil {
 				return fmt.Errorf("op %d lookup %x: %w", op, key, err)
 			}

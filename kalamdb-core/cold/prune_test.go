@@ -330,7 +330,7 @@ func TestPageIndexAnswersGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.Stats()
-	if _, found, err := f.lookupInRowGroup(pl, 0, bigintKey(t, lastOfPage1+1)); err != nil || found {
+	if _, found, err := f.lookupInRowGroup(pl, 0, bigintKey(t, lastOfPage1+1), nil); err != nil || found {
 		t.Fatalf("gap key: %v %v", found, err)
 	}
 	if d := statsDelta(before, f.Stats()); d.PagesPruned != 1 || d.BytesRead != 0 {
@@ -339,7 +339,7 @@ func TestPageIndexAnswersGaps(t *testing.T) {
 	// Keys at page boundaries are found.
 	for p := range cp.first {
 		for _, k := range [][]byte{kp.min[p], kp.max[p]} {
-			r, found, err := f.lookupInRowGroup(pl, 0, k)
+			r, found, err := f.lookupInRowGroup(pl, 0, k, nil)
 			if err != nil || !found || !bytes.Equal(r.Key, k) {
 				t.Fatalf("page %d key %x: %v %v", p, k, found, err)
 			}

@@ -105,6 +105,54 @@ func searchPages(n int, fn func(int) bool) int {
 // column that holds the row; with a shared cache, pages already decoded
 // are not read again.
 func (f *File) Lookup(ctx context.Context, current *systable.TableSchema, want []int, key []byte) (r Row, found bool, err error) {
+	return f.LookupWith(ctx, current, want, key, nil)
+}
+
+// PageMemo remembers, for one reader (the row lookups of one statement),
+// the page of each column it read last, so that lookups of rows that
+// share pages (the rows of a conversation, in one file) go to the shared
+// cache once per page instead of once per row and column. The zero value
+// is ready; it is not safe for concurrent use. It holds at most
+// pageMemoMax pages.
+type PageMemo struct{ last []memoPage }
+
+type memoPage struct {
+	f       *File
+	i, leaf int
+	pg      *colPage
+}
+
+const pageMemoMax = 64
+
+// pageAt is f.pageAt through the memo m (nil: none).
+func (m *PageMemo) pageAt(f *File, i, leaf int, r int64, asText bool) (*colPage, error) {
+	if m == nil {
+		return f.pageAt(i, leaf, r, asText)
+	}
+	for k := range m.last {
+		e := &m.last[k]
+		if e.f != f || e.i != i || e.leaf != leaf {
+			continue
+		}
+		if r >= e.pg.first && r < e.pg.first+int64(e.pg.n) {
+			return e.pg, nil
+		}
+		pg, err := f.pageAt(i, leaf, r, asText)
+		if err != nil {
+			return nil, err
+		}
+		e.pg = pg
+		return pg, nil
+	}
+	pg, err := f.pageAt(i, leaf, r, asText)
+	if err == nil && len(m.last) < pageMemoMax {
+		m.last = append(m.last, memoPage{f: f, i: i, leaf: leaf, pg: pg})
+	}
+	return pg, err
+}
+
+// LookupWith is Lookup remembering the pages it reads in memo (nil: none).
+func (f *File) LookupWith(ctx context.Context, current *systable.TableSchema, want []int, key []byte, memo *PageMemo) (r Row, found bool, err error) {
 	defer func() {
 		if err != nil {
 			r, found = Row{}, false
@@ -139,7 +187,7 @@ func (f *File) Lookup(ctx context.Context, current *systable.TableSchema, want [
 			}
 		}
 		f.c.rowGroupsRead.Add(1)
-		r, found, err := f.lookupInRowGroup(pl, i, key)
+		r, found, err := f.lookupInRowGroup(pl, i, key, memo)
 		if err != nil || found {
 			return r, found, err
 		}
@@ -152,17 +200,17 @@ func (f *File) Lookup(ctx context.Context, current *systable.TableSchema, want [
 
 // lookupInRowGroup finds key in row group i: first its row, from the one
 // _key page that can hold it, then the wanted columns at that row.
-func (f *File) lookupInRowGroup(pl *plan, i int, key []byte) (Row, bool, error) {
+func (f *File) lookupInRowGroup(pl *plan, i int, key []byte, memo *PageMemo) (Row, bool, error) {
 	rowIdx, found, err := f.seekKey(i, key, nil)
 	if err != nil || !found {
 		return Row{}, false, err
 	}
 	r := Row{Key: bytes.Clone(key), Values: make([]any, len(pl.slots))}
-	seq, err := f.pageAt(i, seqLeaf, rowIdx, false)
+	seq, err := memo.pageAt(f, i, seqLeaf, rowIdx, false)
 	if err != nil {
 		return Row{}, false, err
 	}
-	del, err := f.pageAt(i, deletedLeaf, rowIdx, false)
+	del, err := memo.pageAt(f, i, deletedLeaf, rowIdx, false)
 	if err != nil {
 		return Row{}, false, err
 	}
@@ -175,7 +223,7 @@ func (f *File) lookupInRowGroup(pl *plan, i int, key []byte) (Row, bool, error) 
 		if sl.leaf < 0 {
 			continue
 		}
-		pg, err := f.pageAt(i, sl.leaf, rowIdx, sl.kind == schema.KindText)
+		pg, err := memo.pageAt(f, i, sl.leaf, rowIdx, sl.kind == schema.KindText)
 		if err != nil {
 			return Row{}, false, err
 		}

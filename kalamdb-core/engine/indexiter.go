@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
@@ -34,7 +36,10 @@ type indexIter struct {
 	limit int
 	rows  int
 
-	cur       *kv.Iterator
+	cur *kv.Iterator
+	// back reads the current range instead of cur when it is read
+	// backwards and is a prefix range (kv.Backward).
+	back      *kv.Backward
 	started   bool
 	filesRead bool
 
@@ -46,6 +51,11 @@ type indexIter struct {
 	ready []sql.Row
 	keys  [][]byte
 	seqs  []int64
+	// keyBuf backs keys, reused from batch to batch.
+	keyBuf []byte
+	// pages keeps the cold pages the row lookups read: a conversation's
+	// rows share them.
+	pages cold.PageMemo
 }
 
 // Fetch batches: a first small one, doubling up to indexBatchMax.
@@ -63,7 +73,15 @@ func (t *dataTable) openIndexIter(ctx *sql.Context, si *secIndex, ranges [][2][]
 	}
 	r := &rowIter{t: t, wanted: t.wantedUserColumns(), prefixLen: len(t.prefix), showDeleted: t.sess.showDeleted, snap: snap}
 	t.sess.track(r)
-	return &indexIter{r: r, si: si, ranges: ranges, reverse: reverse, limit: limit, batch: indexBatchFirst}, nil
+	// With a LIMIT the first batch is the whole of it: entries are exact,
+	// so nearly always that many rows come back, and one MultiGet of all
+	// of them costs less than three growing ones (and reads no entry
+	// ahead that is not used).
+	batch := indexBatchFirst
+	if limit > 0 {
+		batch = min(limit, indexBatchMax)
+	}
+	return &indexIter{r: r, si: si, ranges: ranges, reverse: reverse, limit: limit, batch: batch}, nil
 }
 
 func (it *indexIter) Next(ctx *sql.Context) (sql.Row, error) {
@@ -98,10 +116,13 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 	}
 	it.batch = min(2*it.batch, indexBatchMax)
 	r := it.r
-	it.keys, it.seqs = it.keys[:0], it.seqs[:0]
+	// The row keys (partition prefix + local key) are laid end to end in
+	// keyBuf and sliced once it stops growing.
+	it.keys, it.seqs, it.keyBuf = it.keys[:0], it.seqs[:0], it.keyBuf[:0]
+	var ends []int
 	more = true
-	for len(it.keys) < n {
-		local, seq, ok, err := it.nextEntry()
+	for len(it.seqs) < n {
+		local, seq, ok, err := it.nextEntry(n - len(it.seqs))
 		if err != nil {
 			return false, err
 		}
@@ -109,8 +130,17 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 			more = false
 			break
 		}
-		key := make([]byte, 0, len(r.t.prefix)+len(local))
-		it.keys, it.seqs = append(it.keys, append(append(key, r.t.prefix...), local...)), append(it.seqs, seq)
+		if it.keyBuf == nil {
+			it.keyBuf = make([]byte, 0, n*(len(r.t.prefix)+len(local)+8))
+		}
+		it.keyBuf = append(append(it.keyBuf, r.t.prefix...), local...)
+		ends = append(ends, len(it.keyBuf))
+		it.seqs = append(it.seqs, seq)
+	}
+	start := 0
+	for _, end := range ends {
+		it.keys = append(it.keys, it.keyBuf[start:end:end])
+		start = end
 	}
 	r.t.e.indexRows.Add(int64(len(it.keys)))
 	vals, err := r.snap.MultiGet(r.t.shape.CF, it.keys)
@@ -129,21 +159,43 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 	return more, nil
 }
 
-// nextEntry returns the next entry's row key (partition-local, a copy) and
-// _seq, moving on to the next range when one ends.
-func (it *indexIter) nextEntry() ([]byte, int64, bool, error) {
+// nextEntry returns the next entry's row key (partition-local, a view
+// valid until the next call) and _seq, moving on to the next range when
+// one ends. want is how many entries the caller still wants, the read
+// ahead of a range it opens.
+func (it *indexIter) nextEntry(want int) ([]byte, int64, bool, error) {
 	for {
-		if it.cur == nil {
+		if it.cur == nil && it.back == nil {
 			if len(it.ranges) == 0 {
 				return nil, 0, false, nil
 			}
 			rg := it.ranges[0]
 			it.ranges = it.ranges[1:]
-			kit, err := it.r.t.shape.IndexCF.NewIter(kv.IterOptions{LowerBound: rg[0], UpperBound: rg[1], Snapshot: it.r.snap})
+			if it.reverse && len(rg[0]) > 0 && bytes.Equal(rg[1], kv.PrefixEnd(rg[0])) {
+				back, err := it.r.t.shape.IndexCF.NewBackward(rg[0], it.r.snap, want)
+				if err != nil {
+					return nil, 0, false, tableError(it.r.t.shape, err)
+				}
+				it.back, it.r.back = back, back
+				continue
+			}
+			kit, err := it.r.t.shape.IndexCF.NewIter(kv.IterOptions{LowerBound: rg[0], UpperBound: rg[1], Snapshot: it.r.snap,
+				ReadAhead: want})
 			if err != nil {
 				return nil, 0, false, tableError(it.r.t.shape, err)
 			}
 			it.cur, it.r.kit, it.started = kit, kit, false
+		}
+		if it.back != nil {
+			if !it.back.Next() {
+				err := errors.Join(it.back.Error(), it.back.Close())
+				it.back, it.r.back = nil, nil
+				if err != nil {
+					return nil, 0, false, tableError(it.r.t.shape, err)
+				}
+				continue
+			}
+			return it.entry(it.back.Key(), it.back.Value())
 		}
 		var valid bool
 		switch {
@@ -165,16 +217,21 @@ func (it *indexIter) nextEntry() ([]byte, int64, bool, error) {
 			}
 			continue
 		}
-		local, err := it.si.ix.EntryLocalKey(it.cur.Key(), it.r.prefixLen)
-		if err != nil {
-			return nil, 0, false, errIndexEntry(it.si, err)
-		}
-		seq, err := tables.EntrySeq(it.cur.Value())
-		if err != nil {
-			return nil, 0, false, errIndexEntry(it.si, err)
-		}
-		return append([]byte(nil), local...), seq, true, nil
+		return it.entry(it.cur.Key(), it.cur.Value())
 	}
+}
+
+// entry reads an index entry's row key (partition-local) and _seq.
+func (it *indexIter) entry(key, value []byte) ([]byte, int64, bool, error) {
+	local, err := it.si.ix.EntryLocalKey(key, it.r.prefixLen)
+	if err != nil {
+		return nil, 0, false, errIndexEntry(it.si, err)
+	}
+	seq, err := tables.EntrySeq(value)
+	if err != nil {
+		return nil, 0, false, errIndexEntry(it.si, err)
+	}
+	return local, seq, true, nil
 }
 
 // fetch reads the row of an entry from its hot version (value, nil when
@@ -201,7 +258,7 @@ func (it *indexIter) fetch(ctx *sql.Context, key, value []byte, seq int64) (sql.
 		}
 		r.files = files
 	}
-	cr, missing, found, err := tier.Lookup(ctx, r.files, s.Schema, r.wanted, key[len(r.t.prefix):])
+	cr, missing, found, err := tier.LookupWith(ctx, r.files, s.Schema, r.wanted, key[len(r.t.prefix):], &it.pages)
 	if err != nil {
 		return nil, false, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.Meta.TableID))
 	}
@@ -213,6 +270,6 @@ func (it *indexIter) fetch(ctx *sql.Context, key, value []byte, seq int64) (sql.
 }
 
 func (it *indexIter) Close(ctx *sql.Context) error {
-	it.cur = nil
+	it.cur, it.back = nil, nil
 	return it.r.Close(ctx)
 }

@@ -35,8 +35,11 @@ type rowIter struct {
 	expireBefore int64
 	prefixLen    int
 
-	snap     *kv.Snapshot
-	kit      *kv.Iterator
+	snap *kv.Snapshot
+	kit  *kv.Iterator
+	// back is an index read's backward reader (indexIter), closed here
+	// like kit.
+	back     *kv.Backward
 	started  bool
 	needStep bool
 	point    bool
@@ -363,10 +366,14 @@ func (it *rowIter) Close(*sql.Context) error {
 		f.Release()
 	}
 	it.files = nil
-	if it.kit != nil {
-		err := it.kit.Close()
-		it.kit = nil
-		return err
+	var err error
+	if it.back != nil {
+		err = it.back.Close()
+		it.back = nil
 	}
-	return nil
+	if it.kit != nil {
+		err = errors.Join(err, it.kit.Close())
+		it.kit = nil
+	}
+	return err
 }

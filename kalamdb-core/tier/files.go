@@ -207,8 +207,15 @@ func (m *Manager) PartitionFiles(ctx context.Context, t *catalog.Table, owner st
 // Lookup finds the newest cold version of a partition-local key, and
 // which wanted columns its file lacks (written before they existed).
 func Lookup(ctx context.Context, files []*File, current *systable.TableSchema, want []int, local []byte) (cold.Row, []bool, bool, error) {
+	return LookupWith(ctx, files, current, want, local, nil)
+}
+
+// LookupWith is Lookup for a reader that looks up many rows of the same
+// files: memo (nil: none) keeps the pages its lookups read (cold.PageMemo).
+func LookupWith(ctx context.Context, files []*File, current *systable.TableSchema, want []int, local []byte,
+	memo *cold.PageMemo) (cold.Row, []bool, bool, error) {
 	for _, cf := range files {
-		r, found, err := cf.f.Lookup(ctx, current, want, local)
+		r, found, err := cf.f.LookupWith(ctx, current, want, local, memo)
 		if err != nil {
 			return cold.Row{}, nil, false, err
 		}

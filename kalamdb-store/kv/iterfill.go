@@ -14,6 +14,15 @@ static void kdb_put_u32(char* p, size_t v) {
 	p[3] = (char)((v >> 24) & 0xff);
 }
 
+// kdb_no_perf_counts turns RocksDB's per-thread perf counters off for the
+// calling thread (they are on by default and nothing here reads them):
+// with them on, every key comparison of a memtable search also updates a
+// thread-local counter, which in a shared librocksdb is two calls through
+// __tls_get_addr, about a tenth of a backward memtable step.
+static void kdb_no_perf_counts(void) {
+	rocksdb_set_perf_level(1); // rocksdb::PerfLevel::kDisable
+}
+
 // kdb_iter_fill copies entries from the iterator's position into buf, each
 // as [u32 key length][u32 value length][key][value] (little endian), moving
 // the iterator forward (dir > 0) or backward after each one. It stops after
@@ -22,6 +31,7 @@ static void kdb_put_u32(char* p, size_t v) {
 // stores the bytes used in *used.
 static int kdb_iter_fill(rocksdb_iterator_t* it, int dir, char* buf, size_t cap, int max,
                          size_t* used, size_t* need) {
+	kdb_no_perf_counts();
 	size_t off = 0;
 	int n = 0;
 	*need = 0;
@@ -184,6 +194,6 @@ func (i *Iterator) step(dir int) bool {
 	} else {
 		i.it.Prev()
 	}
-	i.batch = fillFirstEntries
+	i.batch = i.first
 	return i.fill(dir)
 }

@@ -17,6 +17,7 @@ package kv
 // is returned in *err (malloc()ed).
 static void kdb_multi_get(rocksdb_t* db, const rocksdb_readoptions_t* ro, rocksdb_column_family_handle_t* cf,
                           size_t n, const char* kbuf, const size_t* klens, char** vbuf, int64_t* vlens, char** err) {
+	rocksdb_set_perf_level(1); // see kdb_no_perf_counts in iterfill.go
 	const char** keys = malloc(n * sizeof(char*));
 	rocksdb_pinnableslice_t** vals = malloc(n * sizeof(rocksdb_pinnableslice_t*));
 	char** errs = malloc(n * sizeof(char*));
