@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"path"
 	"strings"
 	"time"
@@ -444,13 +445,18 @@ func (f *sinkFile) abort() {
 }
 
 // discard removes every file the backup wrote and then the directories
-// they were in, deepest first (rmdir: anything else is left).
-func (s *sink) discard(ctx context.Context) {
+// they were in, deepest first (rmdir: anything else is left). It reports
+// the first file it could not remove.
+func (s *sink) discard(ctx context.Context) error {
+	var first error
 	for _, p := range s.created {
-		_ = s.st.Remove(ctx, p)
+		if err := s.st.Remove(ctx, p); err != nil && !errors.Is(err, fs.ErrNotExist) && first == nil {
+			first = err
+		}
 	}
 	removeDirs(ctx, s.st, s.dirs)
 	s.created, s.files, s.dirs = nil, nil, nil
+	return first
 }
 
 // removeDirs removes the empty ones of dirs, deepest first.
