@@ -329,7 +329,7 @@ func (s *source) open(ctx context.Context, p string) (*verifiedReader, error) {
 	if err != nil {
 		return nil, corruptErr(fmt.Errorf("file %s: %w", p, err))
 	}
-	return &verifiedReader{f: f, h: h, r: io.NewSectionReader(h, 0, h.Size()), sum: sha256.New()}, nil
+	return &verifiedReader{f: f, h: h, r: io.NewSectionReader(cold.ReaderAt(ctx, h), 0, h.Size()), sum: sha256.New()}, nil
 }
 
 // verifiedReader reads a backup file and checks it at EOF.
@@ -381,7 +381,7 @@ func readAll(ctx context.Context, st cold.Storage, p string, limit int64) ([]byt
 	if h.Size() > limit {
 		return nil, corruptErr(fmt.Errorf("%s is %d bytes, more than %d", p, h.Size(), limit))
 	}
-	return io.ReadAll(io.NewSectionReader(h, 0, h.Size()))
+	return io.ReadAll(io.NewSectionReader(cold.ReaderAt(ctx, h), 0, h.Size()))
 }
 
 // sink is a backup being written: every file it creates is hashed and

@@ -401,7 +401,7 @@ func (r *restorer) copyIn(ctx context.Context, src *source, from string, fsys co
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(w, &ctxReader{ctx: ctx, r: in}); err != nil {
+	if _, err := io.Copy(w, in); err != nil { // in reads with ctx
 		_ = w.Abort()
 		return err
 	}

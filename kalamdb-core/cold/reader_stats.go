@@ -51,7 +51,7 @@ type counters struct {
 
 // ctxReaderAt reads a file's handle for one read of the File: with that
 // read's context (the handle's own reads through ContextReaderAt, else a
-// check before each read), counting what it reads.
+// check before each read), counting what it reads in c (when not nil).
 type ctxReaderAt struct {
 	h      ReadHandle
 	hc     ContextReaderAt // h, when its reads take a context
@@ -74,10 +74,18 @@ func (r *ctxReaderAt) ReadAt(p []byte, off int64) (n int, err error) {
 	if err != nil && !errors.Is(err, io.EOF) {
 		r.failed = true
 	}
-	r.c.bytesRead.Add(int64(n))
-	r.c.readCalls.Add(1)
+	if r.c != nil {
+		r.c.bytesRead.Add(int64(n))
+		r.c.readCalls.Add(1)
+	}
 	return n, err
 }
+
+// ReaderAt is h read with ctx: each read of an object store's handle is
+// a request ctx ends (ContextReaderAt), any other handle's read checks
+// ctx first. It is for reads outside a File (copies, checks); it is not
+// safe for concurrent use.
+func ReaderAt(ctx context.Context, h ReadHandle) io.ReaderAt { return newCtxReaderAt(ctx, h, nil) }
 
 // Stats returns the read counters.
 func (f *File) Stats() Stats {
