@@ -75,7 +75,11 @@ type Service struct {
 // registryFamily holds one JSON Record per backup taken.
 const registryFamily = "system_backups"
 
-// New returns the backup service.
+// New returns the backup service, and queues a recovery job for each
+// backup a dead process left pending (pending.go). It is made once per
+// database, at its start, before any backup runs: a second Service over
+// the same database would take the first one's backups in progress for
+// dead ones.
 func New(o Options) (*Service, error) {
 	if o.DB == nil || o.Catalog == nil || o.Tier == nil || o.Jobs == nil || o.Txns == nil || o.Opener == nil {
 		return nil, errors.New("backup: DB, Catalog, Tier, Jobs, Txns and Opener are required")
