@@ -41,6 +41,22 @@ type Options struct {
 	// AfterSnapshot, when set, runs once a backup has its snapshot and
 	// before it copies anything (tests run compactions there).
 	AfterSnapshot func()
+	// Failpoint, when set, is called at each named crash point of a
+	// backup (FailBackup*; crash tests only).
+	Failpoint func(point string)
+}
+
+// Crash points of a backup, where crash tests make the process exit to
+// prove that what a killed backup leaves is cleaned up at the next start.
+const (
+	FailBackupBeforeFiles  = "backup.before_files"  // hot and index files written, no Parquet copied
+	FailBackupBeforeRecord = "backup.before_record" // backup.json written, not yet in the registry
+)
+
+func (s *Service) failpoint(name string) {
+	if s.o.Failpoint != nil {
+		s.o.Failpoint(name)
+	}
 }
 
 // Service runs backups and restores of namespaces and keeps the registry
@@ -59,7 +75,11 @@ type Service struct {
 // registryFamily holds one JSON Record per backup taken.
 const registryFamily = "system_backups"
 
-// New returns the backup service.
+// New returns the backup service, and queues a recovery job for each
+// backup a dead process left pending (pending.go). It is made once per
+// database, at its start, before any backup runs: a second Service over
+// the same database would take the first one's backups in progress for
+// dead ones.
 func New(o Options) (*Service, error) {
 	if o.DB == nil || o.Catalog == nil || o.Tier == nil || o.Jobs == nil || o.Txns == nil || o.Opener == nil {
 		return nil, errors.New("backup: DB, Catalog, Tier, Jobs, Txns and Opener are required")
@@ -71,7 +91,11 @@ func New(o Options) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
-	return &Service{o: o, registry: cf, writing: map[string]bool{}}, nil
+	s := &Service{o: o, registry: cf, writing: map[string]bool{}}
+	if err := s.submitRecoveries(); err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	return s, nil
 }
 
 // jobKey makes backups and restores of one namespace run one at a time.
@@ -138,10 +162,23 @@ func (s *Service) Backup(ctx context.Context, ns, location string, p *jobs.Progr
 	if err != nil {
 		return nil, err
 	}
+	// The place was empty: from here on what is in it is this backup's,
+	// and the pending entry says so, for the next start to clean up if the
+	// process dies before this backup ends either way.
+	if err := s.begin(pendingBackup{Namespace: ns, Location: location, Place: place, StartedAt: s.o.Now().UTC()}); err != nil {
+		_ = st.Close()
+		discardDir()
+		return nil, fmt.Errorf("backup of %s to %s: %w", ns, location, err)
+	}
 	out := &sink{st: st}
 	defer func() {
 		if err != nil {
-			out.discard(context.WithoutCancel(ctx))
+			// Cleanup must reach the store even when the job was
+			// cancelled; if it does not finish, the pending entry stays
+			// and the next start finishes it.
+			if out.discard(context.WithoutCancel(ctx)) == nil {
+				_ = s.end(place)
+			}
 			discardDir()
 			return
 		}
@@ -151,9 +188,11 @@ func (s *Service) Backup(ctx context.Context, ns, location string, p *jobs.Progr
 	if err != nil {
 		return nil, fmt.Errorf("backup of %s to %s: %w", ns, location, err)
 	}
+	s.failpoint(FailBackupBeforeRecord)
 	if err = s.record(man, location); err != nil {
 		return nil, fmt.Errorf("backup of %s to %s: %w", ns, location, err)
 	}
+	_ = s.end(place) // a leftover entry only makes the next start check a whole backup
 	return man, nil
 }
 
@@ -221,6 +260,7 @@ func (s *Service) write(ctx context.Context, ns string, out *sink, p *jobs.Progr
 		}
 		man.Tables = append(man.Tables, sum)
 	}
+	s.failpoint(FailBackupBeforeFiles)
 	// Manifests at the snapshot list files the pin keeps: copy them.
 	for _, mf := range cat.Manifests {
 		sum := summaryOf(man, mf.TableName)
@@ -506,24 +546,13 @@ func copyFile(ctx context.Context, fsys cold.Storage, src string, out *sink, dst
 		return 0, err
 	}
 	defer f.abort()
-	n, err := io.Copy(f, &ctxReader{ctx: ctx, r: io.NewSectionReader(h, 0, h.Size())})
+	// Reads with ctx: a cancelled backup stops a long copy, and ends the
+	// GET in flight from an s3 storage at once.
+	n, err := io.Copy(f, io.NewSectionReader(cold.ReaderAt(ctx, h), 0, h.Size()))
 	if err != nil {
 		return 0, err
 	}
 	return n, f.commit()
-}
-
-// ctxReader stops a long copy when its context ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // readUsers adds the rows of the users with ids in owners, as of snap

@@ -135,9 +135,17 @@ func TestRestoreIntoExistingNamespaceChangesNothing(t *testing.T) {
 	if got := dump(s); got != before {
 		t.Fatalf("namespace changed:\n%s\nwas:\n%s", got, before)
 	}
-	// A backup of another namespace is not restored under this name.
+	// A backup of another namespace is not restored under this name:
+	// renaming on restore is not supported, and the error says so and
+	// how to restore it; nothing is created.
 	_, err = s.exec("RESTORE DATABASE other FROM 'b'")
-	wantCode(t, err, apierror.InvalidInput, "is of namespace app")
+	wantCode(t, err, apierror.Unsupported, "under another namespace name is not supported: the backup at b is of namespace app, not other")
+	if got := s.rows("SELECT namespace_id FROM system.namespaces WHERE namespace_id = 'other'"); got != "" {
+		t.Fatalf("a refused restore created the namespace: %s", got)
+	}
+	if got := s.rows("SELECT job_id FROM system.jobs WHERE job_type = 'restore'"); got != "" {
+		t.Fatalf("a refused restore started a job: %s", got)
+	}
 }
 
 // restoreFails restores app from loc on a fresh server and expects the

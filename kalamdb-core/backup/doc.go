@@ -47,7 +47,11 @@
 // (the system rows and the user rows, password hashes included), hot/T.kv
 // and index/T.kv (the raw pairs of each table's families) and
 // files/T/... (the Parquet files, byte for byte). A backup that fails
-// (an error, a full disk, KILL JOB) removes every file it wrote.
+// (an error, a full disk, KILL JOB) removes every file it wrote. From
+// the moment its place is created until it ends, a backup has a pending
+// entry in the registry; one left by a dead process becomes a recovery
+// job at the next start (pending.go), which removes the partial backup's
+// files, or records the backup when its backup.json was written.
 //
 // # Restore
 //

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"path"
 	"strings"
 	"time"
@@ -328,7 +329,7 @@ func (s *source) open(ctx context.Context, p string) (*verifiedReader, error) {
 	if err != nil {
 		return nil, corruptErr(fmt.Errorf("file %s: %w", p, err))
 	}
-	return &verifiedReader{f: f, h: h, r: io.NewSectionReader(h, 0, h.Size()), sum: sha256.New()}, nil
+	return &verifiedReader{f: f, h: h, r: io.NewSectionReader(cold.ReaderAt(ctx, h), 0, h.Size()), sum: sha256.New()}, nil
 }
 
 // verifiedReader reads a backup file and checks it at EOF.
@@ -380,7 +381,7 @@ func readAll(ctx context.Context, st cold.Storage, p string, limit int64) ([]byt
 	if h.Size() > limit {
 		return nil, corruptErr(fmt.Errorf("%s is %d bytes, more than %d", p, h.Size(), limit))
 	}
-	return io.ReadAll(io.NewSectionReader(h, 0, h.Size()))
+	return io.ReadAll(io.NewSectionReader(cold.ReaderAt(ctx, h), 0, h.Size()))
 }
 
 // sink is a backup being written: every file it creates is hashed and
@@ -444,13 +445,18 @@ func (f *sinkFile) abort() {
 }
 
 // discard removes every file the backup wrote and then the directories
-// they were in, deepest first (rmdir: anything else is left).
-func (s *sink) discard(ctx context.Context) {
+// they were in, deepest first (rmdir: anything else is left). It reports
+// the first file it could not remove.
+func (s *sink) discard(ctx context.Context) error {
+	var first error
 	for _, p := range s.created {
-		_ = s.st.Remove(ctx, p)
+		if err := s.st.Remove(ctx, p); err != nil && !errors.Is(err, fs.ErrNotExist) && first == nil {
+			first = err
+		}
 	}
 	removeDirs(ctx, s.st, s.dirs)
 	s.created, s.files, s.dirs = nil, nil, nil
+	return first
 }
 
 // removeDirs removes the empty ones of dirs, deepest first.

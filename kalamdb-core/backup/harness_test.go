@@ -29,8 +29,10 @@ type server struct {
 	faults     *cold.Faults
 	// storageFaults inject failures into the tables' storages.
 	storageFaults *cold.Faults
-	kv            *kv.DB
-	db            *database.Database
+	// failpoint is the database's crash point hook.
+	failpoint func(string)
+	kv        *kv.DB
+	db        *database.Database
 }
 
 func newServer(t *testing.T, backupRoot string) *server {
@@ -49,7 +51,7 @@ func (s *server) open() {
 	}
 	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: s.dir + "/storage",
 		DataDir: s.dir, StorageRoots: []string{s.dir + "/storages"}, BackupRoots: []string{s.backupRoot},
-		BackupFaults: s.faults, StorageFaults: s.storageFaults, ObsoleteFileGrace: time.Nanosecond})
+		BackupFaults: s.faults, StorageFaults: s.storageFaults, ObsoleteFileGrace: time.Nanosecond, Failpoint: s.failpoint})
 	if err != nil {
 		s.t.Fatal(err)
 	}

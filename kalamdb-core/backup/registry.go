@@ -4,8 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path"
+	"strings"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -25,9 +28,11 @@ type Record struct {
 // Listing is a Record with what is found at its location now.
 type Listing struct {
 	Record
-	// Status is "available" (the backup's manifest is there and is this
-	// backup's), "missing" (no backup there any more) or "replaced"
-	// (another backup is there now).
+	// Status is "available" (the backup's manifest is there, is this
+	// backup's, and every file it lists is there with its size),
+	// "incomplete" (files it lists are missing or cut short: RESTORE
+	// would refuse it), "missing" (no backup there any more) or
+	// "replaced" (another backup is there now).
 	Status string
 }
 
@@ -90,5 +95,40 @@ func (s *Service) statusAt(ctx context.Context, r Record) string {
 	if !src.man.CreatedAt.Equal(r.CreatedAt) || src.man.Namespace != r.Namespace {
 		return "replaced"
 	}
+	if !filesPresent(ctx, st, src.man.Files) {
+		return "incomplete"
+	}
 	return "available"
+}
+
+// filesPresent reports whether every file a manifest lists is there with
+// its size, listing each directory once (one request per directory on an
+// object store). Contents are not hashed here: RESTORE checks them.
+func filesPresent(ctx context.Context, st cold.Storage, files []File) bool {
+	sizes := map[string]map[string]int64{}
+	for _, f := range files {
+		dir, name := path.Split(f.Path)
+		dir = strings.TrimSuffix(dir, "/")
+		if dir == "" {
+			dir = "."
+		}
+		got, ok := sizes[dir]
+		if !ok {
+			ents, err := st.List(ctx, dir)
+			if err != nil {
+				return false
+			}
+			got = make(map[string]int64, len(ents))
+			for _, e := range ents {
+				if !e.IsDir {
+					got[e.Name] = e.Size
+				}
+			}
+			sizes[dir] = got
+		}
+		if size, ok := got[name]; !ok || size != f.Size {
+			return false
+		}
+	}
+	return true
 }

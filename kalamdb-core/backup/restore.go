@@ -84,8 +84,11 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 		return nil, err
 	}
 	if src.man.Namespace != ns {
-		return nil, apierror.New(apierror.InvalidInput,
-			"the backup at %s is of namespace %s, not %s: restore it as RESTORE DATABASE %s FROM '%s'", location, src.man.Namespace, ns, src.man.Namespace, location)
+		// A backup restores under the name it was taken of: its tables'
+		// ids, views and manifests name that namespace.
+		return nil, apierror.New(apierror.Unsupported,
+			"restoring a backup under another namespace name is not supported: the backup at %s is of namespace %s, not %s; restore it as RESTORE DATABASE %s FROM '%s' (that namespace must not exist)",
+			location, src.man.Namespace, ns, src.man.Namespace, location)
 	}
 	raw, err := src.readVerified(ctx, catalogName, maxCatalogBytes)
 	if err != nil {
@@ -398,7 +401,7 @@ func (r *restorer) copyIn(ctx context.Context, src *source, from string, fsys co
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(w, &ctxReader{ctx: ctx, r: in}); err != nil {
+	if _, err := io.Copy(w, in); err != nil { // in reads with ctx
 		_ = w.Abort()
 		return err
 	}

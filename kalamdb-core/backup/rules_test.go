@@ -126,6 +126,32 @@ func TestShowBackups(t *testing.T) {
 	if row := res[0].Rows[0]; row[3].(int64) <= 0 || row[4].(int64) != 20 || row[5].(int64) != 3 {
 		t.Fatalf("size/rows/tables: %v", row)
 	}
+	// A backup that lost a file, or whose file was cut short, is not
+	// usable: RESTORE would refuse it, and SHOW BACKUPS says so.
+	two := filepath.Join(root, "two")
+	hot := filepath.Join(two, "hot", "msgs.kv")
+	raw, err := os.ReadFile(hot)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, damage := range []func() error{
+		func() error { return os.Truncate(hot, int64(len(raw)/2)) },
+		func() error { return os.Remove(hot) },
+	} {
+		if err := damage(); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Split(strings.TrimSpace(s.rows("SHOW BACKUPS FOR DATABASE app")), "\n"); !strings.HasSuffix(got[1], " incomplete") ||
+			!strings.HasSuffix(got[0], " available") {
+			t.Fatalf("a backup missing part of a file is not shown incomplete:\n%s", strings.Join(got, "\n"))
+		}
+	}
+	if err := os.WriteFile(hot, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.rows("SHOW BACKUPS FOR DATABASE app"); strings.Count(got, " available") != 2 {
+		t.Fatalf("a repaired backup:\n%s", got)
+	}
 	if err := os.RemoveAll(filepath.Join(root, "one")); err != nil {
 		t.Fatal(err)
 	}

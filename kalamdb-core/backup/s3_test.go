@@ -3,13 +3,16 @@ package backup_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
@@ -28,6 +31,11 @@ type objectStore struct {
 	// putsLeft, when not negative, is how many more object writes the
 	// store accepts before it refuses them (AccessDenied).
 	putsLeft atomic.Int64
+	// stallGets, when set, holds ranged GETs until it is closed or the
+	// client gives up; arrived gets a token per GET held, abandoned one
+	// per GET the client gave up.
+	stallGets          atomic.Pointer[chan struct{}]
+	arrived, abandoned chan struct{}
 }
 
 func newObjectStore(t *testing.T) *objectStore {
@@ -37,10 +45,19 @@ func newObjectStore(t *testing.T) *objectStore {
 	if err := backend.CreateBucket(bucket); err != nil {
 		t.Fatal(err)
 	}
-	o := &objectStore{bucket: bucket}
+	o := &objectStore{bucket: bucket, arrived: make(chan struct{}, 64), abandoned: make(chan struct{}, 64)}
 	o.putsLeft.Store(-1)
 	h := gofakes3.New(backend).Server()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if stall := o.stallGets.Load(); stall != nil && r.Method == http.MethodGet && r.Header.Get("Range") != "" {
+			o.arrived <- struct{}{}
+			select {
+			case <-*stall:
+			case <-r.Context().Done():
+				o.abandoned <- struct{}{}
+				return
+			}
+		}
 		if r.Method == http.MethodPut && o.putsLeft.Load() >= 0 && o.putsLeft.Add(-1) < 0 {
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
@@ -289,4 +306,52 @@ func TestS3BackupFailingMidwayLeavesNothing(t *testing.T) {
 	}
 	store.putsLeft.Store(-1)
 	s.mustJob("BACKUP DATABASE app TO '" + loc + "'")
+}
+
+// A backup copying Parquet files from an s3 storage whose GET hangs ends
+// when it is cancelled, abandoning the GET at once (the storage's request
+// timeout is 10 minutes, so nothing else ends it while the test waits),
+// and leaves nothing.
+func TestS3BackupCancelledDuringAStalledCopy(t *testing.T) {
+	store := newObjectStore(t)
+	s := newServer(t, t.TempDir())
+	fill(s)
+	s.must(strings.Replace(store.createStorage("s3data", "tables"), `"force_path_style":true`, `"force_path_style":true,"request_timeout_ms":600000`, 1))
+	s.must("CREATE TABLE app.remote (id BIGINT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', STORAGE_ID = 's3data')")
+	s.must("INSERT INTO app.remote (id, v) VALUES (1, 'one'), (2, 'two')")
+	s.mustJob("STORAGE FLUSH TABLE app.remote")
+	stall := make(chan struct{})
+	defer close(stall)
+	store.stallGets.Store(&stall)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	svc := s.service(nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := svc.Backup(ctx, "app", "stalled", &jobs.Progress{})
+		done <- err
+	}()
+	wait := func(ch <-chan struct{}, what string) {
+		t.Helper()
+		select {
+		case <-ch:
+		case <-time.After(time.Minute):
+			t.Fatalf("no %s", what)
+		}
+	}
+	wait(store.arrived, "GET of the table's file")
+	cancel()
+	var err error
+	select {
+	case err = <-done:
+	case <-time.After(time.Minute):
+		t.Fatal("the cancelled backup did not return while the store hangs")
+	}
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled backup: %v", err)
+	}
+	wait(store.abandoned, "abandoned GET")
+	if got := files(t, filepath.Join(s.backupRoot, "stalled")); len(got) != 0 {
+		t.Fatalf("a cancelled backup left %v", got)
+	}
 }

@@ -143,7 +143,7 @@ func (c *Cursor) nextBatch(b *Batch) (ok bool, err error) {
 	defer func() {
 		if err != nil {
 			c.err = err
-			c.closeReaders()
+			c.finish(true)
 		}
 	}()
 	for {
@@ -154,7 +154,7 @@ func (c *Cursor) nextBatch(b *Batch) (ok bool, err error) {
 			}
 			if !more {
 				c.done = true
-				c.closeReaders()
+				c.finish(false)
 				return false, nil
 			}
 			continue

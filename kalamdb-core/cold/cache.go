@@ -1,6 +1,7 @@
 package cold
 
 import (
+	"context"
 	"fmt"
 	"hash/maphash"
 	"sync"
@@ -329,8 +330,11 @@ func (c *Cache) get(k cacheKey) (any, bool) {
 // getOrLoad returns the entry k of file r, loading it with load on a
 // miss. load returns the value and its size in bytes. A load error is
 // returned and nothing is cached; concurrent callers missing the same
-// entry wait for one load.
-func (c *Cache) getOrLoad(r *fileRec, k cacheKey, load func() (any, int64, error)) (any, error) {
+// entry wait for one load. The load reads with the context of the caller
+// that runs it, ctx: a waiter stops waiting when its own ctx ends, and
+// loads again itself when the load it waited for was abandoned because
+// the loader's context ended.
+func (c *Cache) getOrLoad(ctx context.Context, r *fileRec, k cacheKey, load func() (any, int64, error)) (any, error) {
 	if !c.pages && k.kind == kindPage {
 		c.misses.Add(1)
 		v, _, err := load()
@@ -338,19 +342,34 @@ func (c *Cache) getOrLoad(r *fileRec, k cacheKey, load func() (any, int64, error
 	}
 	s := c.shard(k)
 	s.mu.Lock()
-	if e, ok := s.entries[k]; ok {
-		s.touchLocked(e)
+	for {
+		if e, ok := s.entries[k]; ok {
+			s.touchLocked(e)
+			s.mu.Unlock()
+			c.hits.Add(1)
+			return e.val, nil
+		}
+		call, ok := s.loading[k]
+		if !ok {
+			break
+		}
 		s.mu.Unlock()
-		c.hits.Add(1)
-		return e.val, nil
-	}
-	if call, ok := s.loading[k]; ok {
-		s.mu.Unlock()
-		<-call.done
+		select {
+		case <-call.done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 		if call.err == nil {
 			c.hits.Add(1)
+			return call.val, nil
 		}
-		return call.val, call.err
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		if !isCtxErr(call.err) {
+			return nil, call.err
+		}
+		s.mu.Lock()
 	}
 	call := &loadCall{done: make(chan struct{})}
 	if s.loading == nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -51,7 +52,7 @@ func TestCacheEvictsLeastRecentlyUsedWithinBudget(t *testing.T) {
 	var calls atomic.Int64
 	get := func(p int) {
 		t.Helper()
-		v, err := c.getOrLoad(rec, pageKey(rec, p), load(&calls, p, 1000))
+		v, err := c.getOrLoad(context.Background(), rec, pageKey(rec, p), load(&calls, p, 1000))
 		if err != nil || v != p {
 			t.Fatalf("page %d: %v, %v", p, v, err)
 		}
@@ -81,7 +82,7 @@ func TestCacheEvictsLeastRecentlyUsedWithinBudget(t *testing.T) {
 	// An entry larger than the budget is returned but not kept.
 	calls.Store(0)
 	for range 2 {
-		if v, err := c.getOrLoad(rec, pageKey(rec, 99), load(&calls, "big", 20<<10)); err != nil || v != "big" {
+		if v, err := c.getOrLoad(context.Background(), rec, pageKey(rec, 99), load(&calls, "big", 20<<10)); err != nil || v != "big" {
 			t.Fatal(v, err)
 		}
 	}
@@ -110,7 +111,7 @@ func TestCacheLoadsOnceForConcurrentMisses(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			v, err := c.getOrLoad(rec, pageKey(rec, 1), slow)
+			v, err := c.getOrLoad(context.Background(), rec, pageKey(rec, 1), slow)
 			if err != nil || v != "v" {
 				errs <- fmt.Errorf("got %v, %v", v, err)
 			}
@@ -136,7 +137,7 @@ func TestCacheDoesNotKeepFailures(t *testing.T) {
 	var calls atomic.Int64
 	failing := func() (any, int64, error) { calls.Add(1); return nil, 0, boom }
 	for range 2 {
-		if _, err := c.getOrLoad(rec, pageKey(rec, 1), failing); !errors.Is(err, boom) {
+		if _, err := c.getOrLoad(context.Background(), rec, pageKey(rec, 1), failing); !errors.Is(err, boom) {
 			t.Fatalf("err = %v", err)
 		}
 	}
@@ -151,9 +152,9 @@ func TestCacheDoesNotKeepFailures(t *testing.T) {
 				t.Fatal("panic swallowed")
 			}
 		}()
-		c.getOrLoad(rec, pageKey(rec, 2), func() (any, int64, error) { panic("bad page") })
+		c.getOrLoad(context.Background(), rec, pageKey(rec, 2), func() (any, int64, error) { panic("bad page") })
 	}()
-	if v, err := c.getOrLoad(rec, pageKey(rec, 2), load(&calls, "ok", 1)); err != nil || v != "ok" {
+	if v, err := c.getOrLoad(context.Background(), rec, pageKey(rec, 2), load(&calls, "ok", 1)); err != nil || v != "ok" {
 		t.Fatalf("after a panicking load: %v, %v", v, err)
 	}
 }
@@ -410,5 +411,74 @@ func TestCacheInvalidateDuringReads(t *testing.T) {
 	t.Logf("invalidated %d entries during the reads; %+v", total, st2)
 	if st2.Bytes > st2.Budget || st2.Entries < 0 {
 		t.Fatalf("cache after the reads: %+v", st2)
+	}
+}
+
+// watchedCtx tells when its Done channel is asked for: a caller about to
+// wait on it.
+type watchedCtx struct {
+	context.Context
+	asked chan struct{}
+	once  sync.Once
+}
+
+func (c *watchedCtx) Done() <-chan struct{} {
+	c.once.Do(func() { close(c.asked) })
+	return c.Context.Done()
+}
+
+// A caller waiting for another's load of an entry stops waiting when its
+// own context ends, and loads the entry itself when the load it waited
+// for was abandoned because the loader's context ended: one statement's
+// cancellation is not another's error.
+func TestCacheWaitersKeepTheirOwnContext(t *testing.T) {
+	c := newTestCache(t, 1<<20)
+	rec := c.open(fileIdentity{storage: "s", path: "a"})
+	k := pageKey(rec, 1)
+	loaderCtx, cancelLoader := context.WithCancel(context.Background())
+	release := make(chan struct{})
+	loaded := make(chan error, 1)
+	go func() {
+		_, err := c.getOrLoad(loaderCtx, rec, k, func() (any, int64, error) {
+			<-release
+			return nil, 0, fmt.Errorf("read: %w", loaderCtx.Err())
+		})
+		loaded <- err
+	}()
+	// The loader is in its load once the entry is loading.
+	for {
+		s := c.shard(k)
+		s.mu.Lock()
+		_, busy := s.loading[k]
+		s.mu.Unlock()
+		if busy {
+			break
+		}
+		runtime.Gosched()
+	}
+
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := c.getOrLoad(gone, rec, k, func() (any, int64, error) { return "x", 1, nil }); !errors.Is(err, context.Canceled) {
+		t.Fatalf("waiter with an ended context: %v", err)
+	}
+
+	live := &watchedCtx{Context: context.Background(), asked: make(chan struct{})}
+	got := make(chan any, 1)
+	go func() {
+		v, err := c.getOrLoad(live, rec, k, func() (any, int64, error) { return "v", 1, nil })
+		if err != nil {
+			v = err
+		}
+		got <- v
+	}()
+	<-live.asked // the waiter waits for the loader
+	cancelLoader()
+	close(release)
+	if err := <-loaded; !errors.Is(err, context.Canceled) {
+		t.Fatalf("loader: %v", err)
+	}
+	if v := <-got; v != "v" {
+		t.Fatalf("waiter got %v after the loader's context ended, want its own load", v)
 	}
 }

@@ -38,6 +38,7 @@ type Range struct {
 type Cursor struct {
 	f       *File
 	ctx     context.Context
+	sc      readScope // the cursor's storage reads, with ctx
 	pl      *plan
 	lo, hi  []byte
 	reverse bool
@@ -79,7 +80,7 @@ func (f *File) Rows(ctx context.Context, current *systable.TableSchema, want []i
 	if err != nil {
 		return nil, err
 	}
-	c = &Cursor{f: f, ctx: ctx, pl: pl, lo: rng.Lo, hi: rng.Hi, reverse: rng.Reverse, keep: rng.KeepFiltered,
+	c = &Cursor{f: f, ctx: ctx, sc: newScope(ctx, f), pl: pl, lo: rng.Lo, hi: rng.Hi, reverse: rng.Reverse, keep: rng.KeepFiltered,
 		cur: -1, width: len(pl.slots)}
 	c.cols = append(c.cols, cursorCol{leaf: keyLeaf}, cursorCol{leaf: seqLeaf}, cursorCol{leaf: deletedLeaf})
 	colOf := func(leaf int, text bool) int {
@@ -154,8 +155,15 @@ func (c *Cursor) rowGroupExcluded(i int) bool {
 
 // Close releases the cursor's readers.
 func (c *Cursor) Close() {
-	c.closeReaders()
+	c.finish(c.err != nil)
 	c.done = true
+}
+
+// finish closes the cursor's readers and ends its storage access: at the
+// end, after an error, or on Close.
+func (c *Cursor) finish(failed bool) {
+	c.closeReaders()
+	c.sc.release(failed)
 }
 
 func (c *Cursor) closeReaders() {
@@ -175,7 +183,7 @@ func (c *Cursor) Next() (r Row, ok bool, err error) {
 	defer func() {
 		if err != nil {
 			c.err = err
-			c.closeReaders()
+			c.finish(true)
 		}
 	}()
 	defer recoverCorrupt(&err, nil)
@@ -187,7 +195,7 @@ func (c *Cursor) Next() (r Row, ok bool, err error) {
 			}
 			if !more {
 				c.done = true
-				c.closeReaders()
+				c.finish(false)
 				return Row{}, false, nil
 			}
 			continue
@@ -234,7 +242,7 @@ func (c *Cursor) filter(r int64) (skip, pass bool, err error) {
 		col := &c.cols[cf.col]
 		if !c.keep {
 			if col.cp == nil {
-				if col.cp, err = c.f.chunkPages(c.cur, col.leaf); err != nil {
+				if col.cp, err = c.f.chunkPages(&c.sc, c.cur, col.leaf); err != nil {
 					return false, false, err
 				}
 			}
@@ -244,7 +252,7 @@ func (c *Cursor) filter(r int64) (skip, pass bool, err error) {
 			}
 			if cf.pageOut[p] == 0 {
 				cf.pageOut[p] = 2
-				ps, err := c.f.pageStats(c.cur, col.leaf)
+				ps, err := c.f.pageStats(&c.sc, c.cur, col.leaf)
 				if err != nil {
 					return false, false, err
 				}
@@ -288,13 +296,13 @@ func (c *Cursor) page(k int, r int64) (*colPage, error) {
 		return nil, err
 	}
 	if col.cp == nil {
-		cp, err := c.f.chunkPages(c.cur, col.leaf)
+		cp, err := c.f.chunkPages(&c.sc, c.cur, col.leaf)
 		if err != nil {
 			return nil, err
 		}
 		col.cp = cp
 	}
-	pg, err := c.f.page(c.cur, col.leaf, col.cp.pageOf(r), col.cp, &col.rd, col.text)
+	pg, err := c.f.page(&c.sc, c.cur, col.leaf, col.cp.pageOf(r), col.cp, &col.rd, col.text)
 	if err != nil {
 		return nil, err
 	}
@@ -319,12 +327,12 @@ func (c *Cursor) enterNext() (bool, error) {
 		// The window's bounds: a seek (one _key page at most) unless the
 		// row group's key statistics already put it inside the range.
 		if c.lo != nil && !c.loOK && !(rg.hasBounds && bytes.Compare(rg.minKey, c.lo) >= 0) {
-			if start, _, err = c.f.seekKey(i, c.lo, &c.cols[0].rd); err != nil {
+			if start, _, err = c.f.seekKey(&c.sc, i, c.lo, &c.cols[0].rd); err != nil {
 				return false, err
 			}
 		}
 		if c.hi != nil && !c.hiOK && !(rg.hasBounds && bytes.Compare(rg.maxKey, c.hi) < 0) {
-			if end, _, err = c.f.seekKey(i, c.hi, &c.cols[0].rd); err != nil {
+			if end, _, err = c.f.seekKey(&c.sc, i, c.hi, &c.cols[0].rd); err != nil {
 				return false, err
 			}
 		}

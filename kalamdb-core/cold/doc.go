@@ -118,6 +118,15 @@
 //     decoded pages (read-only, valid during the callback): an aggregate
 //     over cold rows allocates nothing per row.
 //
+// A File is shared by concurrent reads, each with its own context; every
+// storage read a lookup or cursor makes (footer at open, bloom filter,
+// page indexes, pages) carries that context, through a Parquet reader the
+// read borrows from the File on its first cache miss (reader_scope.go):
+// the storage's ContextReaderAt ends a ranged GET when the statement ends.
+// A read whose storage access failed never gives its reader back, and a
+// load abandoned for its context is neither cached nor handed to another
+// statement waiting for the same entry (that one loads it itself).
+//
 // File.Stats counts row groups read and pruned, bloom probes, pages
 // pruned, filtered, decoded and found cached, rows decoded, and bytes
 // read.

@@ -79,6 +79,15 @@ type ReadHandle interface {
 	Size() int64
 }
 
+// ContextReaderAt is implemented by read handles whose reads are
+// requests that can be abandoned (an object store's ranged GETs): a read
+// made for a statement carries its context, so a cancelled or timed-out
+// statement does not leave a request running. Reads of a handle without
+// it check the context before reading.
+type ContextReaderAt interface {
+	ReadAtContext(ctx context.Context, p []byte, off int64) (int, error)
+}
+
 // Entry describes a file or directory.
 type Entry struct {
 	Name    string // base name for List, the path as given for Stat

@@ -313,11 +313,12 @@ func TestPageIndexAnswersGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := openFile(t, st, "p.parquet")
-	cp, err := f.chunkPages(0, keyLeaf)
+	sc := newScope(context.Background(), f)
+	cp, err := f.chunkPages(&sc, 0, keyLeaf)
 	if err != nil || len(cp.first) < 3 {
 		t.Fatalf("key pages: %v, %v", cp, err)
 	}
-	kp, err := f.pageStats(0, keyLeaf)
+	kp, err := f.pageStats(&sc, 0, keyLeaf)
 	if err != nil || len(kp.max) != len(cp.first) {
 		t.Fatalf("key page statistics: %v, %v", kp, err)
 	}
@@ -330,7 +331,7 @@ func TestPageIndexAnswersGaps(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.Stats()
-	if _, found, err := f.lookupInRowGroup(pl, 0, bigintKey(t, lastOfPage1+1), nil); err != nil || found {
+	if _, found, err := f.lookupInRowGroup(&sc, pl, 0, bigintKey(t, lastOfPage1+1), nil); err != nil || found {
 		t.Fatalf("gap key: %v %v", found, err)
 	}
 	if d := statsDelta(before, f.Stats()); d.PagesPruned != 1 || d.BytesRead != 0 {
@@ -339,7 +340,7 @@ func TestPageIndexAnswersGaps(t *testing.T) {
 	// Keys at page boundaries are found.
 	for p := range cp.first {
 		for _, k := range [][]byte{kp.min[p], kp.max[p]} {
-			r, found, err := f.lookupInRowGroup(pl, 0, k, nil)
+			r, found, err := f.lookupInRowGroup(&sc, pl, 0, k, nil)
 			if err != nil || !found || !bytes.Equal(r.Key, k) {
 				t.Fatalf("page %d key %x: %v %v", p, k, found, err)
 			}

@@ -2,6 +2,7 @@ package cold
 
 import (
 	"container/list"
+	"context"
 	"sync"
 	"sync/atomic"
 )
@@ -66,10 +67,16 @@ func (c *RangeCache) Stats() RangeCacheStats {
 	return RangeCacheStats{Hits: c.hits.Load(), Misses: c.misses.Load(), Fetches: c.fetches.Load(), Bytes: used}
 }
 
+// rangeFetcher reads bytes of a remote file from the store.
+type rangeFetcher interface {
+	fetch(ctx context.Context, buf []byte, off int64) error
+}
+
 // readAt fills buf with the bytes at off of the file (of size bytes)
 // identified by file, from cached blocks and, for the missing ones, by
-// fetch, one call per run of consecutive missing blocks.
-func (c *RangeCache) readAt(file string, size int64, buf []byte, off int64, fetch func(buf []byte, off int64) error) error {
+// src, one fetch per run of consecutive missing blocks. A fetch that
+// fails (ctx ended, the store failed) caches nothing of its run.
+func (c *RangeCache) readAt(ctx context.Context, file string, size int64, buf []byte, off int64, src rangeFetcher) error {
 	first, last := off/c.block, (off+int64(len(buf))-1)/c.block
 	have := make([][]byte, last-first+1)
 	c.mu.Lock()
@@ -94,7 +101,7 @@ func (c *RangeCache) readAt(file string, size int64, buf []byte, off int64, fetc
 		end := min((first+int64(j))*c.block, size)
 		run := make([]byte, end-start)
 		c.fetches.Add(1)
-		if err := fetch(run, start); err != nil {
+		if err := src.fetch(ctx, run, start); err != nil {
 			return err
 		}
 		for k := i; k < j; k++ {

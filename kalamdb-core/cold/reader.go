@@ -11,7 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -30,7 +29,8 @@ import (
 // written with, its key bounds per row group and a reader of single pages.
 // The concerns of reading are in the reader_*.go files: the column plan
 // (reader_plan.go), the indexes and pages read through the cache
-// (reader_index.go), point lookups (reader_lookup.go) and the read
+// (reader_index.go), the storage reads of one read, with its context
+// (reader_scope.go), point lookups (reader_lookup.go) and the read
 // counters (reader_stats.go); range reads are in cursor.go and batch.go.
 
 // fileMeta is what a file's footer says, parsed once per file identity
@@ -59,21 +59,16 @@ type rgMeta struct {
 // private one that keeps the footer and indexes (not pages) while the
 // File is open.
 type File struct {
-	path  string
-	h     ReadHandle
-	mem   memory.Allocator
-	rdr   *file.Reader // reads single pages, through buffered streams
-	meta  *fileMeta
-	cache *Cache
-	rec   *fileRec
-	rgrs  []rgReader
-	plans planCache
-	c     counters
-}
-
-type rgReader struct {
-	once sync.Once
-	rgr  *file.RowGroupReader
+	path    string
+	h       ReadHandle
+	mem     memory.Allocator
+	props   *parquet.ReaderProperties // single pages, through small buffered streams
+	meta    *fileMeta
+	cache   *Cache
+	rec     *fileRec
+	plans   planCache
+	readers readerPool
+	c       counters
 }
 
 // OpenOptions tune OpenFileWith.
@@ -105,7 +100,7 @@ func OpenFileWith(ctx context.Context, st Storage, p string, o OpenOptions) (*Fi
 	if err != nil {
 		return nil, err
 	}
-	f, err := openHandle(p, h, o)
+	f, err := openHandle(ctx, p, h, o)
 	if err != nil {
 		_ = h.Close()
 		return nil, fmt.Errorf("cold: open %s: %w", p, err)
@@ -113,10 +108,12 @@ func OpenFileWith(ctx context.Context, st Storage, p string, o OpenOptions) (*Fi
 	return f, nil
 }
 
-func openHandle(p string, h ReadHandle, o OpenOptions) (f *File, err error) {
+func openHandle(ctx context.Context, p string, h ReadHandle, o OpenOptions) (f *File, err error) {
 	defer recoverCorrupt(&err, nil)
 	f = &File{path: p, h: h, mem: memory.DefaultAllocator, cache: o.Cache}
-	src := io.NewSectionReader(countingReaderAt{r: h, c: &f.c}, 0, h.Size())
+	// The open's reads (the footer) carry the open's context; every later
+	// read carries its own (readScope).
+	src := io.NewSectionReader(newCtxReaderAt(ctx, h, &f.c), 0, h.Size())
 	id := fileIdentity{storage: o.StorageID, path: p, size: h.Size()}
 	if mt, ok := h.(modTimer); ok {
 		id.modTime = mt.ModTime().UnixNano()
@@ -133,9 +130,12 @@ func openHandle(p string, h ReadHandle, o OpenOptions) (f *File, err error) {
 		}
 	}()
 
-	v, err := f.cache.getOrLoad(f.rec, cacheKey{file: f.rec.num, kind: kindFooter}, func() (any, int64, error) {
+	v, err := f.cache.getOrLoad(ctx, f.rec, cacheKey{file: f.rec.num, kind: kindFooter}, func() (any, int64, error) {
 		rdr, err := file.NewParquetReader(src, file.WithReadProps(parquet.NewReaderProperties(f.mem)))
 		if err != nil {
+			if isReadAbort(err) {
+				return nil, 0, err
+			}
 			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 				return nil, 0, corruptf("truncated: %v", err)
 			}
@@ -154,14 +154,9 @@ func openHandle(p string, h ReadHandle, o OpenOptions) (f *File, err error) {
 
 	// Pages are read one at a time through a small buffer, so that a
 	// read costs the pages it needs, not whole column chunks.
-	props := parquet.NewReaderProperties(f.mem)
-	props.BufferedStreamEnabled = true
-	props.BufferSize = 8 << 10
-	if f.rdr, err = file.NewParquetReader(src, file.WithReadProps(props), file.WithMetadata(f.meta.md)); err != nil {
-		return nil, corruptf("%v", err)
-	}
-	f.rdr.GetBloomFilterReader() // created lazily without a lock: do it now
-	f.rgrs = make([]rgReader, len(f.meta.rgs))
+	f.props = parquet.NewReaderProperties(f.mem)
+	f.props.BufferedStreamEnabled = true
+	f.props.BufferSize = 8 << 10
 	return f, nil
 }
 
@@ -376,21 +371,32 @@ func (rg *rgMeta) overlaps(lo, hi []byte) bool {
 	return (hi == nil || bytes.Compare(rg.minKey, hi) < 0) && (lo == nil || bytes.Compare(rg.maxKey, lo) >= 0)
 }
 
-// readErr wraps an error from the Parquet library. A storage error (an
-// *fs.PathError from the file) or a cancelled context is passed on as
-// is; anything else is the library failing to decode the file.
+// readErr wraps an error from the Parquet library. A cancelled context
+// is passed on as is; a storage error (an *fs.PathError from the file, an
+// object store's failure) is the storage's, not the file's; anything else
+// is the library failing to decode the file.
 func (f *File) readErr(err error) error {
-	var pe *fs.PathError
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+	if isCtxErr(err) {
 		return err
 	}
-	if errors.Is(err, ErrCorrupt) {
-		return fmt.Errorf("cold: read %s: %w", f.path, err)
-	}
-	if errors.As(err, &pe) {
+	if errors.Is(err, ErrCorrupt) || isReadAbort(err) {
 		return fmt.Errorf("cold: read %s: %w", f.path, err)
 	}
 	return fmt.Errorf("cold: read %s: %w: %w", f.path, ErrCorrupt, err)
+}
+
+func isCtxErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}
+
+// isReadAbort reports whether a read failed for a reason other than the
+// file's content: its context ended, or the storage failed to deliver the
+// bytes. Such a failure says nothing about the file, so it is neither
+// reported as corruption nor cached.
+func isReadAbort(err error) bool {
+	var pe *fs.PathError
+	return isCtxErr(err) || errors.As(err, &pe) || errors.Is(err, ErrUnreachable) ||
+		errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNoSuchBucket) || errors.Is(err, fs.ErrNotExist)
 }
 
 // recoverCorrupt turns a panic inside the Parquet library, which some

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 
-	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 )
 
@@ -17,18 +16,14 @@ func (f *File) key(i, leaf, page int, kind entryKind) cacheKey {
 	return cacheKey{file: f.rec.num, rg: int32(i), col: int32(leaf), page: int32(page), kind: kind}
 }
 
-// rowGroupReader is row group i's page reader, made once: it keeps the
-// offset indexes its seeks use.
-func (f *File) rowGroupReader(i int) *file.RowGroupReader {
-	r := &f.rgrs[i]
-	r.once.Do(func() { r.rgr = f.rdr.RowGroup(i) })
-	return r.rgr
-}
-
 // bloomFilter is row group i's _key bloom filter, nil when it has none.
-func (f *File) bloomFilter(i int) (metadata.BloomFilter, error) {
-	v, err := f.cache.getOrLoad(f.rec, f.key(i, keyLeaf, 0, kindBloom), func() (any, int64, error) {
-		rgr, err := f.rdr.GetBloomFilterReader().RowGroup(i)
+func (f *File) bloomFilter(s *readScope, i int) (metadata.BloomFilter, error) {
+	v, err := f.cache.getOrLoad(s.ctx, f.rec, f.key(i, keyLeaf, 0, kindBloom), func() (any, int64, error) {
+		rdr, err := s.reader()
+		if err != nil {
+			return nil, 0, err
+		}
+		rgr, err := rdr.GetBloomFilterReader().RowGroup(i)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -39,22 +34,26 @@ func (f *File) bloomFilter(i int) (metadata.BloomFilter, error) {
 		return bf, bf.Size(), nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("cold: read %s: row group %d bloom filter: %w", f.path, i, fmt.Errorf("%w: %w", ErrCorrupt, err))
+		return nil, fmt.Errorf("cold: read %s: row group %d bloom filter: %w", f.path, i, corruptUnlessAbort(err))
 	}
 	bf, _ := v.(metadata.BloomFilter)
 	return bf, nil
 }
 
 // chunkPages is where the pages of column leaf of row group i start.
-func (f *File) chunkPages(i, leaf int) (*chunkPages, error) {
-	return cachedIndex(f, i, leaf, kindOffsets, "offset index", f.loadChunkPages)
+func (f *File) chunkPages(s *readScope, i, leaf int) (*chunkPages, error) {
+	return cachedIndex(s, i, leaf, kindOffsets, "offset index", func() (*chunkPages, error) { return f.loadChunkPages(s, i, leaf) })
 }
 
 // cachedIndex returns an index of column leaf of row group i, loading it
-// on a cache miss.
-func cachedIndex[T interface{ size() int64 }](f *File, i, leaf int, kind entryKind, what string, load func(i, leaf int) (T, error)) (T, error) {
-	v, err := f.cache.getOrLoad(f.rec, f.key(i, leaf, 0, kind), func() (any, int64, error) {
-		x, err := load(i, leaf)
+// on a cache miss. (load is a closure over the scope rather than a
+// function of it: a scope passed to a function value escapes, and a
+// lookup's scope would then cost an allocation even when all it reads is
+// cached.)
+func cachedIndex[T interface{ size() int64 }](s *readScope, i, leaf int, kind entryKind, what string, load func() (T, error)) (T, error) {
+	f := s.f
+	v, err := f.cache.getOrLoad(s.ctx, f.rec, f.key(i, leaf, 0, kind), func() (any, int64, error) {
+		x, err := load()
 		if err != nil {
 			return nil, 0, err
 		}
@@ -62,15 +61,15 @@ func cachedIndex[T interface{ size() int64 }](f *File, i, leaf int, kind entryKi
 	})
 	if err != nil {
 		var zero T
-		return zero, fmt.Errorf("cold: read %s: row group %d column %d %s: %w: %w", f.path, i, leaf, what, ErrCorrupt, err)
+		return zero, fmt.Errorf("cold: read %s: row group %d column %d %s: %w", f.path, i, leaf, what, corruptUnlessAbort(err))
 	}
 	return v.(T), nil
 }
 
-func (f *File) loadChunkPages(i, leaf int) (*chunkPages, error) {
+func (f *File) loadChunkPages(s *readScope, i, leaf int) (*chunkPages, error) {
 	rows := f.meta.rgs[i].rows
 	cp := &chunkPages{first: []int64{0}, rows: rows}
-	rgi, err := f.pageIndexReader(i, leaf, (*metadata.ColumnChunkMetaData).GetOffsetIndexLocation)
+	rgi, err := f.pageIndexReader(s, i, leaf, (*metadata.ColumnChunkMetaData).GetOffsetIndexLocation)
 	if err != nil || rgi == nil {
 		return cp, err
 	}
@@ -95,22 +94,26 @@ func (f *File) loadChunkPages(i, leaf int) (*chunkPages, error) {
 // pageIndexReader is a reader of row group i's page index when column
 // leaf has the index that location gives, else nil. A fresh one each
 // time: it keeps what it parses, which the cache keeps instead.
-func (f *File) pageIndexReader(i, leaf int, location func(*metadata.ColumnChunkMetaData) *metadata.IndexLocation) (*metadata.RowGroupPageIndexReader, error) {
+func (f *File) pageIndexReader(s *readScope, i, leaf int, location func(*metadata.ColumnChunkMetaData) *metadata.IndexLocation) (*metadata.RowGroupPageIndexReader, error) {
 	cc, err := f.meta.md.RowGroup(i).ColumnChunk(leaf)
 	if err != nil || location(cc) == nil {
 		return nil, err
 	}
-	return f.rdr.GetPageIndexReader().RowGroup(i)
+	rdr, err := s.reader()
+	if err != nil {
+		return nil, err
+	}
+	return rdr.GetPageIndexReader().RowGroup(i)
 }
 
 // pageStats is the column index of column leaf of row group i.
-func (f *File) pageStats(i, leaf int) (*pageStats, error) {
-	return cachedIndex(f, i, leaf, kindStats, "page index", f.loadPageStats)
+func (f *File) pageStats(s *readScope, i, leaf int) (*pageStats, error) {
+	return cachedIndex(s, i, leaf, kindStats, "page index", func() (*pageStats, error) { return f.loadPageStats(s, i, leaf) })
 }
 
-func (f *File) loadPageStats(i, leaf int) (*pageStats, error) {
+func (f *File) loadPageStats(s *readScope, i, leaf int) (*pageStats, error) {
 	ps := &pageStats{}
-	rgi, err := f.pageIndexReader(i, leaf, (*metadata.ColumnChunkMetaData).GetColumnIndexLocation)
+	rgi, err := f.pageIndexReader(s, i, leaf, (*metadata.ColumnChunkMetaData).GetColumnIndexLocation)
 	if err != nil || rgi == nil {
 		return ps, err
 	}
@@ -134,8 +137,8 @@ func (f *File) loadPageStats(i, leaf int) (*pageStats, error) {
 
 // page returns page p of column leaf of row group i, decoded, from the
 // cache or through rd (a reader of that chunk the caller keeps for
-// consecutive pages; nil: a reader only for this page).
-func (f *File) page(i, leaf, p int, cp *chunkPages, rd *chunkReader, asText bool) (*colPage, error) {
+// consecutive pages, made from s; nil: a reader only for this page).
+func (f *File) page(s *readScope, i, leaf, p int, cp *chunkPages, rd *chunkReader, asText bool) (*colPage, error) {
 	k := f.key(i, leaf, p, kindPage)
 	if f.cache.pages {
 		if v, ok := f.cache.get(k); ok {
@@ -143,14 +146,14 @@ func (f *File) page(i, leaf, p int, cp *chunkPages, rd *chunkReader, asText bool
 			return v.(*colPage), nil
 		}
 	}
-	v, err := f.cache.getOrLoad(f.rec, k, func() (any, int64, error) {
+	v, err := f.cache.getOrLoad(s.ctx, f.rec, k, func() (any, int64, error) {
 		own := rd == nil
 		if own {
 			rd = &chunkReader{}
 			defer rd.close()
 		}
 		if rd.cr == nil {
-			cr, err := f.rowGroupReader(i).Column(leaf)
+			cr, err := s.column(i, leaf)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -173,11 +176,11 @@ func (f *File) page(i, leaf, p int, cp *chunkPages, rd *chunkReader, asText bool
 // pageAt returns the page of column leaf of row group i that holds row
 // r. Without a page cache there is no point decoding the whole page: the
 // result is then a page of just that row.
-func (f *File) pageAt(i, leaf int, r int64, asText bool) (pg *colPage, err error) {
+func (f *File) pageAt(s *readScope, i, leaf int, r int64, asText bool) (pg *colPage, err error) {
 	if !f.cache.pages {
 		rd := &chunkReader{next: -1}
 		defer rd.close()
-		if rd.cr, err = f.rowGroupReader(i).Column(leaf); err != nil {
+		if rd.cr, err = s.column(i, leaf); err != nil {
 			return nil, f.readErr(err)
 		}
 		if pg, err = decodePage(rd, -1, r, 1, asText); err != nil {
@@ -186,9 +189,18 @@ func (f *File) pageAt(i, leaf int, r int64, asText bool) (pg *colPage, err error
 		f.c.pagesDecoded.Add(1)
 		return pg, nil
 	}
-	cp, err := f.chunkPages(i, leaf)
+	cp, err := f.chunkPages(s, i, leaf)
 	if err != nil {
 		return nil, err
 	}
-	return f.page(i, leaf, cp.pageOf(r), cp, nil, asText)
+	return f.page(s, i, leaf, cp.pageOf(r), cp, nil, asText)
+}
+
+// corruptUnlessAbort marks a failed load of an index as the file's
+// corruption, unless the read was abandoned or the storage failed.
+func corruptUnlessAbort(err error) error {
+	if isReadAbort(err) {
+		return err
+	}
+	return fmt.Errorf("%w: %w", ErrCorrupt, err)
 }

@@ -19,16 +19,16 @@ import (
 // the one the page index says can hold the key (without a usable page
 // index, a binary search over the row group's pages). idx is the row
 // group's row count when every key is smaller.
-func (f *File) seekKey(i int, key []byte, rd *chunkReader) (idx int64, equal bool, err error) {
+func (f *File) seekKey(s *readScope, i int, key []byte, rd *chunkReader) (idx int64, equal bool, err error) {
 	rows := f.meta.rgs[i].rows
 	if rows == 0 {
 		return 0, false, nil
 	}
-	cp, err := f.chunkPages(i, keyLeaf)
+	cp, err := f.chunkPages(s, i, keyLeaf)
 	if err != nil {
 		return 0, false, err
 	}
-	ps, err := f.pageStats(i, keyLeaf)
+	ps, err := f.pageStats(s, i, keyLeaf)
 	if err != nil {
 		return 0, false, err
 	}
@@ -51,7 +51,7 @@ func (f *File) seekKey(i int, key []byte, rd *chunkReader) (idx int64, equal boo
 			}
 			return cp.first[p], true, nil
 		}
-		pg, err := f.page(i, keyLeaf, p, cp, rd, false)
+		pg, err := f.page(s, i, keyLeaf, p, cp, rd, false)
 		if err != nil {
 			return 0, false, err
 		}
@@ -64,7 +64,7 @@ func (f *File) seekKey(i int, key []byte, rd *chunkReader) (idx int64, equal boo
 		if ferr != nil {
 			return true
 		}
-		pg, err := f.page(i, keyLeaf, p, cp, rd, false)
+		pg, err := f.page(s, i, keyLeaf, p, cp, rd, false)
 		if err != nil {
 			ferr = err
 			return true
@@ -77,7 +77,7 @@ func (f *File) seekKey(i int, key []byte, rd *chunkReader) (idx int64, equal boo
 	if p == n {
 		return rows, false, nil
 	}
-	pg, err := f.page(i, keyLeaf, p, cp, rd, false)
+	pg, err := f.page(s, i, keyLeaf, p, cp, rd, false)
 	if err != nil {
 		return 0, false, err
 	}
@@ -125,9 +125,9 @@ type memoPage struct {
 const pageMemoMax = 64
 
 // pageAt is f.pageAt through the memo m (nil: none).
-func (m *PageMemo) pageAt(f *File, i, leaf int, r int64, asText bool) (*colPage, error) {
+func (m *PageMemo) pageAt(f *File, s *readScope, i, leaf int, r int64, asText bool) (*colPage, error) {
 	if m == nil {
-		return f.pageAt(i, leaf, r, asText)
+		return f.pageAt(s, i, leaf, r, asText)
 	}
 	for k := range m.last {
 		e := &m.last[k]
@@ -137,14 +137,14 @@ func (m *PageMemo) pageAt(f *File, i, leaf int, r int64, asText bool) (*colPage,
 		if r >= e.pg.first && r < e.pg.first+int64(e.pg.n) {
 			return e.pg, nil
 		}
-		pg, err := f.pageAt(i, leaf, r, asText)
+		pg, err := f.pageAt(s, i, leaf, r, asText)
 		if err != nil {
 			return nil, err
 		}
 		e.pg = pg
 		return pg, nil
 	}
-	pg, err := f.pageAt(i, leaf, r, asText)
+	pg, err := f.pageAt(s, i, leaf, r, asText)
 	if err == nil && len(m.last) < pageMemoMax {
 		m.last = append(m.last, memoPage{f: f, i: i, leaf: leaf, pg: pg})
 	}
@@ -166,6 +166,8 @@ func (f *File) LookupWith(ctx context.Context, current *systable.TableSchema, wa
 	if len(key) == 0 {
 		return Row{}, false, nil
 	}
+	sc := newScope(ctx, f)
+	defer func() { sc.release(err != nil) }()
 	for i := range f.meta.rgs {
 		rg := &f.meta.rgs[i]
 		if rg.hasBounds && (bytes.Compare(key, rg.minKey) < 0 || bytes.Compare(key, rg.maxKey) > 0) {
@@ -175,7 +177,7 @@ func (f *File) LookupWith(ctx context.Context, current *systable.TableSchema, wa
 		if err := ctx.Err(); err != nil {
 			return Row{}, false, err
 		}
-		bf, err := f.bloomFilter(i)
+		bf, err := f.bloomFilter(&sc, i)
 		if err != nil {
 			return Row{}, false, err
 		}
@@ -187,7 +189,7 @@ func (f *File) LookupWith(ctx context.Context, current *systable.TableSchema, wa
 			}
 		}
 		f.c.rowGroupsRead.Add(1)
-		r, found, err := f.lookupInRowGroup(pl, i, key, memo)
+		r, found, err := f.lookupInRowGroup(&sc, pl, i, key, memo)
 		if err != nil || found {
 			return r, found, err
 		}
@@ -200,17 +202,17 @@ func (f *File) LookupWith(ctx context.Context, current *systable.TableSchema, wa
 
 // lookupInRowGroup finds key in row group i: first its row, from the one
 // _key page that can hold it, then the wanted columns at that row.
-func (f *File) lookupInRowGroup(pl *plan, i int, key []byte, memo *PageMemo) (Row, bool, error) {
-	rowIdx, found, err := f.seekKey(i, key, nil)
+func (f *File) lookupInRowGroup(s *readScope, pl *plan, i int, key []byte, memo *PageMemo) (Row, bool, error) {
+	rowIdx, found, err := f.seekKey(s, i, key, nil)
 	if err != nil || !found {
 		return Row{}, false, err
 	}
 	r := Row{Key: bytes.Clone(key), Values: make([]any, len(pl.slots))}
-	seq, err := memo.pageAt(f, i, seqLeaf, rowIdx, false)
+	seq, err := memo.pageAt(f, s, i, seqLeaf, rowIdx, false)
 	if err != nil {
 		return Row{}, false, err
 	}
-	del, err := memo.pageAt(f, i, deletedLeaf, rowIdx, false)
+	del, err := memo.pageAt(f, s, i, deletedLeaf, rowIdx, false)
 	if err != nil {
 		return Row{}, false, err
 	}
@@ -223,7 +225,7 @@ func (f *File) lookupInRowGroup(pl *plan, i int, key []byte, memo *PageMemo) (Ro
 		if sl.leaf < 0 {
 			continue
 		}
-		pg, err := memo.pageAt(f, i, sl.leaf, rowIdx, sl.kind == schema.KindText)
+		pg, err := memo.pageAt(f, s, i, sl.leaf, rowIdx, sl.kind == schema.KindText)
 		if err != nil {
 			return Row{}, false, err
 		}

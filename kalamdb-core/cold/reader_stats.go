@@ -1,6 +1,8 @@
 package cold
 
 import (
+	"context"
+	"errors"
 	"io"
 	"sync/atomic"
 )
@@ -47,18 +49,43 @@ type counters struct {
 	pagesFiltered, pagesDecoded, pagesCached, bytesRead, readCalls                        atomic.Int64
 }
 
-// countingReaderAt counts reads from storage.
-type countingReaderAt struct {
-	r io.ReaderAt
-	c *counters
+// ctxReaderAt reads a file's handle for one read of the File: with that
+// read's context (the handle's own reads through ContextReaderAt, else a
+// check before each read), counting what it reads in c (when not nil).
+type ctxReaderAt struct {
+	h      ReadHandle
+	hc     ContextReaderAt // h, when its reads take a context
+	ctx    context.Context
+	c      *counters
+	failed bool // a read failed (not at the end of the file)
 }
 
-func (r countingReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	n, err := r.r.ReadAt(p, off)
-	r.c.bytesRead.Add(int64(n))
-	r.c.readCalls.Add(1)
+func newCtxReaderAt(ctx context.Context, h ReadHandle, c *counters) *ctxReaderAt {
+	hc, _ := h.(ContextReaderAt)
+	return &ctxReaderAt{h: h, hc: hc, ctx: ctx, c: c}
+}
+
+func (r *ctxReaderAt) ReadAt(p []byte, off int64) (n int, err error) {
+	if r.hc != nil {
+		n, err = r.hc.ReadAtContext(r.ctx, p, off)
+	} else if err = r.ctx.Err(); err == nil {
+		n, err = r.h.ReadAt(p, off)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		r.failed = true
+	}
+	if r.c != nil {
+		r.c.bytesRead.Add(int64(n))
+		r.c.readCalls.Add(1)
+	}
 	return n, err
 }
+
+// ReaderAt is h read with ctx: each read of an object store's handle is
+// a request ctx ends (ContextReaderAt), any other handle's read checks
+// ctx first. It is for reads outside a File (copies, checks); it is not
+// safe for concurrent use.
+func ReaderAt(ctx context.Context, h ReadHandle) io.ReaderAt { return newCtxReaderAt(ctx, h, nil) }
 
 // Stats returns the read counters.
 func (f *File) Stats() Stats {

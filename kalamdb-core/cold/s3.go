@@ -10,7 +10,8 @@ package cold
 //     which CleanupTemp aborts.
 //   - Open stats the object once; ReadAt is a ranged GET (through the
 //     RangeCache when one is given), so a Parquet reader fetches footers
-//     and column chunks, never whole files.
+//     and column chunks, never whole files. ReadAtContext ends the GET
+//     when the reading statement's context ends.
 //   - Directories are key prefixes: List lists one level with the "/"
 //     delimiter, a directory exists while some object is under it, and
 //     RemoveDir has nothing to remove (it only refuses a non-empty one).
@@ -412,6 +413,12 @@ func (h *s3Handle) Size() int64        { return h.size }
 func (h *s3Handle) ModTime() time.Time { return h.modTime }
 func (h *s3Handle) Close() error       { return nil }
 func (h *s3Handle) ReadAt(p []byte, off int64) (int, error) {
+	return h.ReadAtContext(context.Background(), p, off)
+}
+
+// ReadAtContext implements ContextReaderAt: the GETs of the read end
+// with ctx, and then the read returns ctx's error.
+func (h *s3Handle) ReadAtContext(ctx context.Context, p []byte, off int64) (int, error) {
 	if off < 0 {
 		return 0, fmt.Errorf("cold: read %s: negative offset", h.p)
 	}
@@ -424,9 +431,9 @@ func (h *s3Handle) ReadAt(p []byte, off int64) (int, error) {
 	}
 	var err error
 	if c := h.s.o.Cache; c != nil {
-		err = c.readAt(h.cacheKey, h.size, want, off, h.fetch)
+		err = c.readAt(ctx, h.cacheKey, h.size, want, off, h)
 	} else {
-		err = h.fetch(want, off)
+		err = h.fetch(ctx, want, off)
 	}
 	if err != nil {
 		return 0, err
@@ -438,20 +445,28 @@ func (h *s3Handle) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // fetch fills buf with the object's bytes at off, with one ranged GET.
-func (h *s3Handle) fetch(buf []byte, off int64) error {
-	// io.ReaderAt has no context: the request timeout bounds the read.
-	ctx, cancel := h.s.opCtx(context.Background())
+func (h *s3Handle) fetch(ctx context.Context, buf []byte, off int64) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("cold: read %s: %w", h.p, err)
+	}
+	rctx, cancel := h.s.opCtx(ctx)
 	defer cancel()
 	var opts minio.GetObjectOptions
 	if err := opts.SetRange(off, off+int64(len(buf))-1); err != nil {
 		return fmt.Errorf("cold: read %s: %w", h.p, err)
 	}
-	body, _, _, err := h.s.core.GetObject(ctx, h.s.o.Bucket, h.key, opts)
-	if err != nil {
-		return h.s.wrap("read", h.p, err)
+	body, _, _, err := h.s.core.GetObject(rctx, h.s.o.Bucket, h.key, opts)
+	if err == nil {
+		defer body.Close()
+		_, err = io.ReadFull(body, buf)
 	}
-	defer body.Close()
-	if _, err := io.ReadFull(body, buf); err != nil {
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			// The reader's context ended the request: that, not the
+			// store, is why the read failed (a deadline of the reader's
+			// is not the store being unreachable).
+			return fmt.Errorf("cold: read %s: %w", h.p, cerr)
+		}
 		return h.s.wrap("read", h.p, err)
 	}
 	return nil

@@ -72,8 +72,8 @@ type Config struct {
 	// FlushCheckInterval is how often flush policies are checked (0: the
 	// policy loop does not run; tests call RunFlushPolicies themselves).
 	FlushCheckInterval time.Duration
-	// Failpoint is called at each crash point of flush and compaction
-	// (crash tests only).
+	// Failpoint is called at each crash point of flush, compaction and
+	// backup (crash tests only).
 	Failpoint func(point string)
 	// StorageFaults injects storage failures (tests only).
 	StorageFaults *cold.Faults
@@ -174,7 +174,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	}
 	backups, err := backup.New(backup.Options{DB: db, Catalog: cat, Tier: tm, Jobs: jm, Txns: txns,
 		Opener: &backup.Locations{Local: &backup.LocalOpener{Catalog: cat, Roots: cfg.BackupRoots, Faults: cfg.BackupFaults},
-			S3: &backup.S3Opener{Catalog: cat, Tier: tm}}})
+			S3: &backup.S3Opener{Catalog: cat, Tier: tm}}, Failpoint: cfg.Failpoint})
 	if err != nil {
 		return nil, err
 	}

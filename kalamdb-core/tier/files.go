@@ -195,6 +195,12 @@ func (m *Manager) PartitionFiles(ctx context.Context, t *catalog.Table, owner st
 			for _, o := range out {
 				o.Release()
 			}
+			if ctx.Err() != nil {
+				// The statement ended (cancelled, timed out) while the
+				// file was being opened: that is its outcome, and says
+				// nothing of the file.
+				return nil, fmt.Errorf("tier: open %s: %w", mf.Path, ctx.Err())
+			}
 			return nil, apierror.Wrap(apierror.SQLExecutionError, err,
 				fmt.Sprintf("cold data of %s.%s is unreadable (%s); the hot rows are intact",
 					t.Meta.NamespaceID, t.Meta.TableName, unreadableReason(err)))

@@ -212,7 +212,7 @@ func readRange(ctx context.Context, fsys cold.Storage, p string, off, n int64) (
 	}
 	defer h.Close()
 	buf := make([]byte, n)
-	if _, err := h.ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
+	if _, err := cold.ReaderAt(ctx, h).ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
 		return nil, err
 	}
 	return buf, nil

@@ -2,7 +2,10 @@ package e2e_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -209,4 +212,67 @@ func TestBackupWhileWritingAndRestoreElsewhere(t *testing.T) {
 	dst.fail(alice, 403, "PERMISSION_DENIED", "BACKUP DATABASE chat TO 'mine'")
 	dst.fail(alice, 403, "PERMISSION_DENIED", "RESTORE DATABASE chat FROM 'chat-1'")
 	dst.fail(root, 403, "PERMISSION_DENIED", "BACKUP DATABASE chat TO '/tmp/elsewhere'")
+}
+
+// TestBackupKilledMidwayIsCleanedUpAtStart kills the real server inside a
+// BACKUP (the failpoint exits the process after the hot files are
+// written): the partial backup is never listed, and the next start
+// removes it, after which the same location takes a whole backup.
+func TestBackupKilledMidwayIsCleanedUpAtStart(t *testing.T) {
+	bin := buildServer(t)
+	dir := t.TempDir()
+	env := []string{"KALAMDB_STORAGE_FLUSH_ROWS=0", "KALAMDB_STORAGE_FLUSH_INTERVAL=0s"}
+	p := startProcess(t, bin, dir, append(env, "KALAMDB_FAILPOINT=backup.before_files")...)
+	s := &server{t: t, base: p.base}
+	s.ok(root, `CREATE NAMESPACE crash; CREATE TABLE crash.m (id BIGINT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED')`)
+	s.ok(root, "INSERT INTO crash.m VALUES (1, 'a'), (2, 'b')")
+	jobOf(t, s, "STORAGE FLUSH TABLE crash.m")
+	waitJobs(t, s)
+	s.ok(root, "INSERT INTO crash.m VALUES (3, 'hot')")
+	p.postDying(root, "BACKUP DATABASE crash TO 'killed'")
+	p.waitFailpointExit(t)
+	location := filepath.Join(dir, "backups", "killed")
+	if got := listFiles(t, location); len(got) == 0 {
+		t.Fatal("the killed backup wrote nothing: the test proves nothing")
+	}
+
+	p = startProcess(t, bin, dir, env...)
+	s = &server{t: t, base: p.base}
+	waitJobs(t, s)
+	if got := listFiles(t, location); len(got) != 0 {
+		t.Fatalf("the killed backup's files are still there after the restart: %v", got)
+	}
+	if got := s.ok(root, "SHOW BACKUPS FOR DATABASE crash").rows(t); got != "null" && got != "[]" {
+		t.Fatalf("SHOW BACKUPS lists the killed backup: %s", got)
+	}
+	if got := s.ok(root, "SELECT status FROM system.jobs WHERE job_type = 'backup' ORDER BY created_at").rows(t); got != `[["failed"],["completed"]]` {
+		t.Fatalf("backup jobs: %s", got)
+	}
+	jobOf(t, s, "BACKUP DATABASE crash TO 'killed'")
+	waitJobs(t, s)
+	if got := s.ok(root, "SHOW BACKUPS FOR DATABASE crash").rows(t); !strings.Contains(got, `"available"`) {
+		t.Fatalf("SHOW BACKUPS after a backup to the cleaned location: %s", got)
+	}
+}
+
+// listFiles lists the regular files under dir (none when it is missing).
+func listFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

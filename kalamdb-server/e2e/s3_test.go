@@ -42,6 +42,8 @@ type fakeS3 struct {
 	mu      sync.Mutex
 	slow    chan struct{}
 	stalled atomic.Int64
+	// rangesOnly narrows slow to ranged GETs (file reads, not stats).
+	rangesOnly atomic.Bool
 }
 
 var (
@@ -79,7 +81,8 @@ func (f *fakeS3) handler(down *atomic.Bool) http.Handler {
 		f.mu.Lock()
 		slow := f.slow
 		f.mu.Unlock()
-		if slow != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Count(strings.Trim(r.URL.Path, "/"), "/") >= 1 {
+		if slow != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead) && strings.Count(strings.Trim(r.URL.Path, "/"), "/") >= 1 &&
+			(!f.rangesOnly.Load() || r.Header.Get("Range") != "") {
 			select {
 			case <-slow:
 			case <-r.Context().Done():
@@ -353,16 +356,7 @@ func TestS3StoreDownDuringFlush(t *testing.T) {
 // statement fails, and reads work again once the store answers.
 func TestS3SlowStore(t *testing.T) {
 	f := sharedS3()
-	bucket := f.bucket(t)
-	dir := t.TempDir()
-	s := startServer(t, dir, withStorageKey)
-	s.ok(root, f.createStorage("slow", bucket, "", s3AccessKey, `,"request_timeout_ms":300`))
-	s.ok(root, `CREATE NAMESPACE w; CREATE TABLE w.t (id INT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', STORAGE_ID = 'slow')`)
-	s.ok(root, "INSERT INTO w.t VALUES (1, 'a'), (2, 'b')")
-	s.ok(root, "STORAGE FLUSH TABLE w.t")
-	waitJobs(t, s)
-	// A fresh server has nothing cached: the read must reach the store.
-	s = s.restart()
+	s := flushedS3Table(t, f, `,"request_timeout_ms":300`, withStorageKey)
 	f.setSlow(true)
 	before := f.stalled.Load()
 	r := s.sql(root, "SELECT v FROM w.t WHERE id = 2")
@@ -381,6 +375,54 @@ func TestS3SlowStore(t *testing.T) {
 	if !abandoned {
 		t.Fatal("the stalled request was never abandoned by the server")
 	}
+	if got := s.ok(root, "SELECT v FROM w.t WHERE id = 2").rows(t); got != `[["b"]]` {
+		t.Fatalf("after the store recovered: %s", got)
+	}
+}
+
+// flushedS3Table starts a server (configured by mutate) with table w.t,
+// rows (1, 'a') and (2, 'b'), flushed to an s3 storage on a fresh bucket
+// with the extra CONFIG entries, and restarts it, so that nothing of the
+// table is cached: the next read must reach the store.
+func flushedS3Table(t *testing.T, f *fakeS3, extraConfig string, mutate ...func(*config.Config)) *server {
+	t.Helper()
+	s := startServer(t, t.TempDir(), mutate...)
+	s.ok(root, f.createStorage("st", f.bucket(t), "", s3AccessKey, extraConfig))
+	s.ok(root, `CREATE NAMESPACE w; CREATE TABLE w.t (id INT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', STORAGE_ID = 'st')`)
+	s.ok(root, "INSERT INTO w.t VALUES (1, 'a'), (2, 'b')")
+	s.ok(root, "STORAGE FLUSH TABLE w.t")
+	waitJobs(t, s)
+	return s.restart()
+}
+
+// TestS3StalledReadEndsWithTheStatement: a cold read whose ranged GET
+// hangs ends when its statement times out, with the usual QUERY_TIMEOUT,
+// and the server abandons the GET then, not at the storage's request
+// timeout (set to its 10-minute maximum here, so only the statement can
+// end it while the test waits).
+func TestS3StalledReadEndsWithTheStatement(t *testing.T) {
+	f := sharedS3()
+	s := flushedS3Table(t, f, `,"request_timeout_ms":600000`, withStorageKey,
+		func(c *config.Config) { c.Limits.StatementTimeout = time.Second })
+	f.rangesOnly.Store(true)
+	defer f.rangesOnly.Store(false)
+	f.setSlow(true)
+	defer f.setSlow(false)
+	before := f.stalled.Load()
+	answer := make(chan *response, 1)
+	go func() { answer <- s.sql(root, "SELECT v FROM w.t WHERE id = 2") }()
+	// The store stays stalled: only the statement's end can make the
+	// server give the GET up.
+	deadline := time.Now().Add(time.Minute)
+	for f.stalled.Load() == before && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if f.stalled.Load() == before {
+		t.Fatal("the stalled GET outlived its statement")
+	}
+	r := <-answer
+	f.setSlow(false)
+	checkError(t, r, http.StatusBadRequest, "QUERY_TIMEOUT", "read from a stalled store")
 	if got := s.ok(root, "SELECT v FROM w.t WHERE id = 2").rows(t); got != `[["b"]]` {
 		t.Fatalf("after the store recovered: %s", got)
 	}
