@@ -13,6 +13,7 @@ import (
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
@@ -228,7 +229,9 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 			return nil, fmt.Errorf("engine: set sql_mode: %w", err)
 		}
 	}
-	sess.SetClient(sql.Client{User: userID, Address: "localhost"})
+	// CLIENT_FOUND_ROWS: an UPDATE counts the rows it matched, as
+	// PostgreSQL does, not only those whose values changed.
+	sess.SetClient(sql.Client{User: userID, Address: "localhost", Capabilities: mysql.CapabilityClientFoundRows})
 	sess.SetCurrentDatabase(namespace)
 	sess.ClearWarnings()
 	for _, k := range []string{sql.RowCount, sql.FoundRows, sql.LastInsertId} {
