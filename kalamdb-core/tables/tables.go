@@ -1,6 +1,7 @@
 package tables
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -42,12 +43,19 @@ type Table struct {
 
 	mu       sync.Mutex
 	versions map[int]*systable.TableSchema
-	projs    map[projKey]*row.Projection
+	// projs are the projections made so far, by projKey.
+	projs map[string]*row.Projection
 }
 
-type projKey struct {
-	version int
-	wanted  string // the wanted column indices, joined
+// projKey is the key of a projection in projs: the schema version and the
+// wanted column indices, as varints. Writes and reads ask for one per row
+// version; building it must not cost more than the lookup.
+func projKey(buf []byte, version int, wanted []int) []byte {
+	buf = binary.AppendUvarint(buf, uint64(version))
+	for _, c := range wanted {
+		buf = binary.AppendUvarint(buf, uint64(c))
+	}
+	return buf
 }
 
 // build makes the Table of a catalog table whose family exists.
@@ -58,7 +66,7 @@ func build(db *kv.DB, cat *catalog.Catalog, t *catalog.Table) (*Table, error) {
 	}
 	s := &Table{Table: t, CF: cf, PK: -1, NUser: len(t.Schema.Columns), history: cat.SchemaHistory,
 		versions: map[int]*systable.TableSchema{t.Schema.Version: t.Schema},
-		projs:    make(map[projKey]*row.Projection)}
+		projs:    make(map[string]*row.Projection)}
 	for i, c := range t.Schema.Columns {
 		if c.PrimaryKey {
 			s.PK, s.PKType = i, c.Type
@@ -167,9 +175,10 @@ func (s *Table) schemaVersion(v int) (*systable.TableSchema, error) {
 // Projection returns the decoder from rows of a written schema version to
 // the wanted current user columns.
 func (s *Table) Projection(version int, wanted []int) (*row.Projection, error) {
-	key := projKey{version: version, wanted: fmt.Sprint(wanted)}
+	var buf [32]byte
+	key := projKey(buf[:0], version, wanted)
 	s.mu.Lock()
-	p, ok := s.projs[key]
+	p, ok := s.projs[string(key)]
 	s.mu.Unlock()
 	if ok {
 		return p, nil
@@ -183,7 +192,7 @@ func (s *Table) Projection(version int, wanted []int) (*row.Projection, error) {
 		return nil, fmt.Errorf("table %s: %w", s.Meta.TableID, err)
 	}
 	s.mu.Lock()
-	s.projs[key] = p
+	s.projs[string(key)] = p
 	s.mu.Unlock()
 	return p, nil
 }
