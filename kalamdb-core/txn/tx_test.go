@@ -42,14 +42,18 @@ func (c *fakeCold) Epoch(string) uint64 {
 	return c.epoch
 }
 
-func (c *fakeCold) NewestVersion(_ context.Context, _ *catalog.Table, owner string, local []byte) (txn.ColdVersion, error) {
+func (c *fakeCold) NewestVersions(_ context.Context, _ *catalog.Table, owner string, locals [][]byte) ([]txn.ColdVersion, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.lookups++
-	if c.onLookup != nil {
-		c.onLookup()
+	out := make([]txn.ColdVersion, len(locals))
+	for i, local := range locals {
+		c.lookups++
+		if c.onLookup != nil {
+			c.onLookup()
+		}
+		out[i] = c.keys[owner+"/"+string(local)]
 	}
-	return c.keys[owner+"/"+string(local)], c.err
+	return out, c.err
 }
 
 // flush makes the cold tier hold a version of key, as a flush would, and
@@ -248,7 +252,7 @@ func TestInterleavedInsertsOfOneKey(t *testing.T) {
 	e.insert(tx2, "alice", 2, "other row of the losing transaction")
 	e.commit(tx1)
 	_, err := tx2.Commit(context.Background())
-	wantCode(t, err, apierror.InvalidInput, "duplicate primary key in app.msgs")
+	wantCode(t, err, apierror.InvalidInput, "duplicate primary key id = 1 in app.msgs")
 	if body, _ := e.stored("alice", 1); body != "first" {
 		t.Fatalf("row 1: %q", body)
 	}
