@@ -391,7 +391,7 @@ func (tx *Tx) validateAll(ctx context.Context, writes []*Write) error {
 		for j, i := range needCold {
 			sub[j] = writes[i]
 		}
-		for _, g := range groupBy(len(sub), func(i int) partition { return partition{sub[i].Table.CF, sub[i].Owner} }) {
+		for _, g := range groupBy(len(sub), func(i int) familyOwner { return familyOwner{sub[i].Table.CF, sub[i].Owner} }) {
 			t, owner := sub[g[0]].Table, sub[g[0]].Owner
 			keys := make([][]byte, len(g))
 			for j, k := range g {
@@ -417,8 +417,8 @@ func (tx *Tx) validateAll(ctx context.Context, writes []*Write) error {
 	return nil
 }
 
-// partition is a partition of a table: its family and owner.
-type partition struct {
+// familyOwner names a partition of a table: its family and owner.
+type familyOwner struct {
 	cf    *kv.ColumnFamily
 	owner string
 }
