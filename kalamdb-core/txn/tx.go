@@ -376,7 +376,7 @@ func (tx *Tx) validateAll(ctx context.Context, writes []*Write) error {
 	}
 	// The newest cold version of each write without a hot one, looked up
 	// per partition.
-	coldOf := make(map[int]ColdVersion)
+	var coldOf []ColdVersion
 	var needCold []int
 	for i, w := range writes {
 		if cur[i] == nil && !w.Table.IsStream() {
@@ -387,6 +387,7 @@ func (tx *Tx) validateAll(ctx context.Context, writes []*Write) error {
 		if ctx.Err() != nil {
 			return fmt.Errorf("commit: %w", context.Cause(ctx))
 		}
+		coldOf = make([]ColdVersion, len(writes))
 		sub := make([]*Write, len(needCold))
 		for j, i := range needCold {
 			sub[j] = writes[i]
@@ -407,7 +408,11 @@ func (tx *Tx) validateAll(ctx context.Context, writes []*Write) error {
 		}
 	}
 	for i, w := range writes {
-		if err := validate(w, cur[i], coldOf[i]); err != nil {
+		var cv ColdVersion
+		if coldOf != nil {
+			cv = coldOf[i]
+		}
+		if err := validate(w, cur[i], cv); err != nil {
 			return err
 		}
 	}
