@@ -141,6 +141,87 @@ func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 		Seq: seq, Insert: true, Live: true, After: vals})
 }
 
+// insertRows inserts rows as Insert does one by one, with the primary-key
+// checks of all of them done together and the statement charged once: a
+// multi-row INSERT ... VALUES costs a batch, not a read per row. A key
+// repeated within rows is a duplicate, as it is for Insert.
+//
+// In a statement that is its own transaction the committed rows are not
+// read here at all: the commit, right after, reads every key it writes
+// under the partition locks and fails the statement on a live one, so a
+// read now would only repeat it. The cold versions are still looked up
+// now, so that the commit holds its locks for no cold read.
+func (ed *editor) insertRows(ctx *sql.Context, rows []sql.Row) error {
+	s := ed.t.shape
+	own := ed.t.sess.ownTx
+	if s.IsStream() || s.PK < 0 || (len(rows) == 1 && !own) {
+		for _, r := range rows {
+			if err := ed.Insert(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := ed.checkWrite(); err != nil {
+		return err
+	}
+	tx, err := ed.tx()
+	if err != nil {
+		return err
+	}
+	writes := make([]txn.Write, len(rows))
+	keys := make([][]byte, len(rows))
+	for i, r := range rows {
+		vals, err := ed.userValues(r)
+		if err != nil {
+			return err
+		}
+		seq := ed.t.e.seq.Next()
+		if keys[i], err = ed.key(vals, seq); err != nil {
+			return err
+		}
+		writes[i] = txn.Write{Table: s.Table, Owner: ed.t.owner, Key: keys[i], Seq: seq, Insert: true, Live: true, After: vals}
+	}
+	var live []bool
+	if own {
+		err = tx.PrepareInserts(ctx, s.Table, ed.t.owner, keys)
+	} else {
+		live, err = tx.ExistsMany(ctx, s.Table, ed.t.owner, keys)
+	}
+	if err != nil {
+		return err
+	}
+	var seen map[string]struct{}
+	if len(rows) > 1 {
+		seen = make(map[string]struct{}, len(rows))
+	}
+	var size int64
+	for i := range writes {
+		w := &writes[i]
+		_, dup := seen[string(w.Key)]
+		if dup || (live != nil && live[i]) {
+			return apierror.New(apierror.InvalidInput, "duplicate primary key %s = %v in %s.%s",
+				s.Schema.Columns[s.PK].Name, w.After[s.PK], s.Meta.NamespaceID, s.Meta.TableName)
+		}
+		if seen != nil {
+			seen[string(w.Key)] = struct{}{}
+		}
+		if w.Value, err = ed.encode(w.After, w.Seq, false); err != nil {
+			return err
+		}
+		size += w.Size()
+	}
+	if err := hold(ctx, "rows written", size); err != nil {
+		return err
+	}
+	for i := range writes {
+		if err := tx.Put(&writes[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // put adds a write to the transaction, charged first to the statement's
 // memory budget: it is held until commit.
 func put(ctx *sql.Context, tx *txn.Tx, w *txn.Write) error {

@@ -319,6 +319,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, err
 	}
 	sess := sctx.Session.(*Session)
+	sess.ownTx = autocommit
 	sess.showDeleted = cs.showDeleted
 	if ast != st.AST {
 		// Expanded views may filter on _deleted themselves.

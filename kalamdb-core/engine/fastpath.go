@@ -593,10 +593,8 @@ func (e *Engine) runFastInsert(sctx *sql.Context, sess *Session, p *fastPlan, bi
 		return nil, err
 	}
 	ed := &editor{t: tbl.(*dataTable)}
-	for _, r := range rows {
-		if err := ed.Insert(sctx, r); err != nil {
-			return nil, err
-		}
+	if err := ed.insertRows(sctx, rows); err != nil {
+		return nil, err
 	}
 	return &QueryResult{RowsAffected: int64(len(rows))}, nil
 }

@@ -23,6 +23,10 @@ type Session struct {
 	Role   systable.Role
 	// tx collects the statement's (or the open transaction's) writes.
 	tx *txn.Tx
+	// ownTx is set when tx is the statement's own, committed as soon as
+	// it ends (no BEGIN): its commit alone decides what an INSERT may
+	// write.
+	ownTx bool
 	// showDeleted is set when the statement filters on _deleted: only then
 	// do soft-deleted rows appear (docs/api.md, "Tables and system
 	// columns").

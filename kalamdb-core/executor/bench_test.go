@@ -30,9 +30,18 @@ func openBenchDB(b *testing.B) *benchDB { return openBenchDBWith(b, database.Con
 // openBenchDBWith is openBenchDB with cfg's options (its directories and
 // bcrypt cost are the benchmark's).
 func openBenchDBWith(b *testing.B, cfg database.Config) *benchDB {
+	d := openBenchDBWithStore(b, cfg, kv.Options{})
+	d.exec("root", systable.RoleSystem, `CREATE NAMESPACE chat; CREATE TABLE chat.messages (id BIGINT PRIMARY KEY,
+		conversation_id BIGINT NOT NULL, sender TEXT NOT NULL, content TEXT, created_at TIMESTAMP DEFAULT NOW(), is_read BOOLEAN DEFAULT FALSE)`)
+	return d
+}
+
+// openBenchDBWithStore opens an empty database over a store opened with
+// opts.
+func openBenchDBWithStore(b *testing.B, cfg database.Config, opts kv.Options) *benchDB {
 	b.Helper()
 	dir := b.TempDir()
-	store, err := kv.Open(dir+"/rocksdb", kv.Options{})
+	store, err := kv.Open(dir+"/rocksdb", opts)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -45,10 +54,7 @@ func openBenchDBWith(b *testing.B, cfg database.Config) *benchDB {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { db.Close(); store.Close() })
-	d := &benchDB{b: b, kv: store, db: db}
-	d.exec("root", systable.RoleSystem, `CREATE NAMESPACE chat; CREATE TABLE chat.messages (id BIGINT PRIMARY KEY,
-		conversation_id BIGINT NOT NULL, sender TEXT NOT NULL, content TEXT, created_at TIMESTAMP DEFAULT NOW(), is_read BOOLEAN DEFAULT FALSE)`)
-	return d
+	return &benchDB{b: b, kv: store, db: db}
 }
 
 func (d *benchDB) exec(user string, role systable.Role, sqlText string) []executor.Result {

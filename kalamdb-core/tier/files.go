@@ -240,21 +240,38 @@ func LookupWith(ctx context.Context, files []*File, current *systable.TableSchem
 // whenever a flush, compaction or drop changes the table's files.
 func (m *Manager) Epoch(tableID string) uint64 { return m.epoch(tableID).Load() }
 
-// NewestVersion implements txn.Cold: the newest cold version of a key,
-// reading the latest manifest; commit validation calls it under the
-// partition's lock, which flush and compaction also take to change a
+// NewestVersion is the newest cold version of a key, reading the latest
 // manifest.
 func (m *Manager) NewestVersion(ctx context.Context, t *catalog.Table, owner string, local []byte) (txn.ColdVersion, error) {
+	vs, err := m.NewestVersions(ctx, t, owner, [][]byte{local})
+	if err != nil {
+		return txn.ColdVersion{}, err
+	}
+	return vs[0], nil
+}
+
+// NewestVersions implements txn.Cold: the newest cold version of each of
+// the partition-local keys of owner's partition, reading the latest
+// manifest once for them all; commit validation calls it under the
+// partition's lock, which flush and compaction also take to change a
+// manifest.
+func (m *Manager) NewestVersions(ctx context.Context, t *catalog.Table, owner string, locals [][]byte) ([]txn.ColdVersion, error) {
+	out := make([]txn.ColdVersion, len(locals))
 	files, err := m.PartitionFiles(ctx, t, owner, nil)
 	if err != nil || len(files) == 0 {
-		return txn.ColdVersion{}, err
+		return out, err
 	}
 	defer ReleaseAll(files)
-	r, _, found, err := Lookup(ctx, files, t.Schema, []int{}, local)
-	if err != nil || !found {
-		return txn.ColdVersion{}, err
+	for i, local := range locals {
+		r, _, found, err := Lookup(ctx, files, t.Schema, []int{}, local)
+		if err != nil {
+			return nil, err
+		}
+		if found {
+			out[i] = txn.ColdVersion{Seq: r.Seq, Deleted: r.Deleted, Found: true}
+		}
 	}
-	return txn.ColdVersion{Seq: r.Seq, Deleted: r.Deleted, Found: true}, nil
+	return out, nil
 }
 
 // Cursor walks one file's rows of a key range, in either direction, a

@@ -29,9 +29,10 @@ type Cold interface {
 	// Epoch changes whenever the cold files of table tableID change; it
 	// is moved under the partition lock, with the manifest.
 	Epoch(tableID string) uint64
-	// NewestVersion finds the newest cold version of a partition-local
-	// key of owner's partition of t, in the latest manifest.
-	NewestVersion(ctx context.Context, t *catalog.Table, owner string, local []byte) (ColdVersion, error)
+	// NewestVersions finds the newest cold version of each of the
+	// partition-local keys of owner's partition of t, in the latest
+	// manifest (read once for them all).
+	NewestVersions(ctx context.Context, t *catalog.Table, owner string, locals [][]byte) ([]ColdVersion, error)
 }
 
 // Options configure a Manager.
@@ -99,13 +100,21 @@ func (m *Manager) Begin() *Tx {
 // entries, and one counter increment per partition of a flushed table. It
 // returns the highest _seq written.
 func (m *Manager) batch(b *kv.Batch, writes []*Write) (maxSeq int64, err error) {
-	counters := make(map[string]int64)
+	// One counter per partition; a statement's writes usually all go to
+	// one, so its key is built once per run of writes to the same one.
+	counters := make(map[string]int64, 1)
+	var last *Write
+	var lastKey string
 	for _, w := range writes {
 		b.Put(w.Table.CF, w.Key, w.Value)
 		maxSeq = max(maxSeq, w.Seq)
-		if !w.Table.IsStream() {
-			counters[counterKey(w)]++
+		if w.Table.IsStream() {
+			continue
 		}
+		if last == nil || last.Table.Meta.TableID != w.Table.Meta.TableID || last.Owner != w.Owner {
+			last, lastKey = w, counterKey(w)
+		}
+		counters[lastKey]++
 	}
 	for k, n := range counters {
 		b.AddCounter(m.counters, []byte(k), n)

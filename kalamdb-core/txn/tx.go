@@ -171,58 +171,118 @@ func (tx *Tx) Identity(seq int64) ([]byte, bool) {
 // hot version, else the newest cold one. The cold answer is remembered for
 // Commit.
 func (tx *Tx) Exists(ctx context.Context, t *tables.Table, owner string, key []byte) (bool, error) {
-	if w, ok := tx.Pending(t, key); ok {
-		return w.Live, nil
-	}
-	v, err := t.CF.Get(key)
-	if errors.Is(err, kv.ErrNotFound) {
-		if t.IsStream() {
-			return false, nil
-		}
-		cv, err := tx.coldVersion(ctx, t, owner, key)
-		if err != nil {
-			return false, err
-		}
-		return cv.Found && !cv.Deleted, nil
-	}
+	live, err := tx.ExistsMany(ctx, t, owner, [][]byte{key})
 	if err != nil {
-		return false, tables.Error(t.Table, err)
+		return false, err
 	}
-	h, err := row.DecodeHeader(v)
-	if err != nil {
-		return false, tables.Error(t.Table, err)
-	}
-	return !h.Deleted, nil
+	return live[0], nil
 }
 
-// coldVersion is the newest cold version of a key: the one this
-// transaction looked up before, unless the table's cold files changed
-// since, else a lookup.
-func (tx *Tx) coldVersion(ctx context.Context, t *tables.Table, owner string, key []byte) (ColdVersion, error) {
-	if tx.m.cold == nil {
-		return ColdVersion{}, nil
+// ExistsMany is Exists of many keys of owner's partition of t, with one
+// batched read of their hot versions and one read of the partition's cold
+// files for the keys without one: a multi-row INSERT checks all its keys
+// at once.
+func (tx *Tx) ExistsMany(ctx context.Context, t *tables.Table, owner string, keys [][]byte) ([]bool, error) {
+	live := make([]bool, len(keys))
+	// Keys the transaction has not written, and where they are in keys.
+	var read [][]byte
+	var at []int
+	tx.mu.Lock()
+	for i, k := range keys {
+		if w, ok := tx.writes[writeID(t.Family, k)]; ok {
+			live[i] = w.Live
+			continue
+		}
+		read, at = append(read, k), append(at, i)
 	}
-	id := writeID(t.Family, key)
+	tx.mu.Unlock()
+	if len(read) == 0 {
+		return live, nil
+	}
+	hot, err := t.CF.MultiGet(read)
+	if err != nil {
+		return nil, tables.Error(t.Table, err)
+	}
+	var cold [][]byte
+	var coldAt []int
+	for j, v := range hot {
+		if v == nil {
+			if !t.IsStream() {
+				cold, coldAt = append(cold, read[j]), append(coldAt, at[j])
+			}
+			continue
+		}
+		h, err := row.DecodeHeader(v)
+		if err != nil {
+			return nil, tables.Error(t.Table, err)
+		}
+		live[at[j]] = !h.Deleted
+	}
+	if len(cold) == 0 {
+		return live, nil
+	}
+	cvs, err := tx.coldVersions(ctx, t, owner, cold)
+	if err != nil {
+		return nil, err
+	}
+	for j, cv := range cvs {
+		live[coldAt[j]] = cv.Found && !cv.Deleted
+	}
+	return live, nil
+}
+
+// PrepareInserts looks up the newest cold versions of keys of owner's
+// partition of t that a statement inserts, for the commit to reuse: a
+// statement that is its own transaction leaves the duplicate check to the
+// commit (its batched read under the partition locks is the one that
+// counts), which then needs no cold read while it holds the locks.
+func (tx *Tx) PrepareInserts(ctx context.Context, t *tables.Table, owner string, keys [][]byte) error {
+	if t.IsStream() {
+		return nil
+	}
+	_, err := tx.coldVersions(ctx, t, owner, keys)
+	return err
+}
+
+// coldVersions is the newest cold version of each key of owner's
+// partition of t: the one this transaction looked up before, unless the
+// table's cold files changed since, else a lookup (one for all the keys).
+func (tx *Tx) coldVersions(ctx context.Context, t *tables.Table, owner string, keys [][]byte) ([]ColdVersion, error) {
+	out := make([]ColdVersion, len(keys))
+	if tx.m.cold == nil {
+		return out, nil
+	}
 	// The epoch is read before the manifest: a change of the files after
 	// this point moves it, and the answer is not reused.
 	epoch := tx.m.cold.Epoch(t.Meta.TableID)
+	var locals [][]byte
+	var at []int
 	tx.mu.Lock()
-	c, ok := tx.cold[id]
-	tx.mu.Unlock()
-	if ok && c.epoch == epoch {
-		return c.v, nil
+	for i, k := range keys {
+		if c, ok := tx.cold[writeID(t.Family, k)]; ok && c.epoch == epoch {
+			out[i] = c.v
+			continue
+		}
+		locals, at = append(locals, t.LocalKey(owner, k)), append(at, i)
 	}
-	v, err := tx.m.cold.NewestVersion(ctx, t.Table, owner, t.LocalKey(owner, key))
+	tx.mu.Unlock()
+	if len(locals) == 0 {
+		return out, nil
+	}
+	vs, err := tx.m.cold.NewestVersions(ctx, t.Table, owner, locals)
 	if err != nil {
-		return ColdVersion{}, err
+		return nil, err
 	}
 	tx.mu.Lock()
 	if tx.cold == nil {
-		tx.cold = make(map[string]coldCheck)
+		tx.cold = make(map[string]coldCheck, len(at))
 	}
-	tx.cold[id] = coldCheck{epoch: epoch, v: v}
+	for j, i := range at {
+		out[i] = vs[j]
+		tx.cold[writeID(t.Family, keys[i])] = coldCheck{epoch: epoch, v: vs[j]}
+	}
 	tx.mu.Unlock()
-	return v, nil
+	return out, nil
 }
 
 // Rollback discards every write.
@@ -262,13 +322,8 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 
 	unlock := tx.m.locks.Lock(parts...)
 	defer unlock()
-	for _, w := range writes {
-		if ctx.Err() != nil {
-			return 0, fmt.Errorf("commit: %w", context.Cause(ctx))
-		}
-		if err := tx.validate(ctx, w); err != nil {
-			return 0, err
-		}
+	if err := tx.validateAll(ctx, writes); err != nil {
+		return 0, err
 	}
 	var b kv.Batch
 	maxSeq, err := tx.m.batch(&b, writes)
@@ -291,40 +346,131 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 	return int64(len(writes)), nil
 }
 
-// validate checks a write's expectation against the committed version
-// of its key: the hot one, or when there is none the newest cold one (a
-// flush may have moved it; manifests change only under the partition lock
-// the commit holds).
-func (tx *Tx) validate(ctx context.Context, w *Write) error {
-	t := w.Table
-	cur, err := t.CF.Get(w.Key)
-	var curSeq int64
-	var curLive bool
-	switch {
-	case errors.Is(err, kv.ErrNotFound):
-		if !t.IsStream() {
-			cv, err := tx.coldVersion(ctx, t, w.Owner, w.Key)
+// validateAll checks each write's expectation against the committed
+// version of its key: the hot one, or when there is none the newest cold
+// one (a flush may have moved it; manifests change only under the
+// partition lock the commit holds). The hot versions of each family are
+// read with one batched read, the cold ones of each partition with one
+// lookup.
+func (tx *Tx) validateAll(ctx context.Context, writes []*Write) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("commit: %w", context.Cause(ctx))
+	}
+	cur := make([][]byte, len(writes))
+	for _, g := range groupBy(len(writes), func(i int) *kv.ColumnFamily { return writes[i].Table.CF }) {
+		keys := make([][]byte, len(g))
+		for j, i := range g {
+			keys[j] = writes[i].Key
+		}
+		t := writes[g[0]].Table
+		vals, err := t.CF.MultiGet(keys)
+		switch {
+		case errors.Is(err, kv.ErrDropped):
+			return apierror.New(apierror.TableNotFound, "table %s.%s was dropped meanwhile", t.Meta.NamespaceID, t.Meta.TableName)
+		case err != nil:
+			return fmt.Errorf("commit: read %s: %w", t.Meta.TableID, err)
+		}
+		for j, i := range g {
+			cur[i] = vals[j]
+		}
+	}
+	// The newest cold version of each write without a hot one, looked up
+	// per partition.
+	var coldOf []ColdVersion
+	var needCold []int
+	for i, w := range writes {
+		if cur[i] == nil && !w.Table.IsStream() {
+			needCold = append(needCold, i)
+		}
+	}
+	if len(needCold) > 0 {
+		if ctx.Err() != nil {
+			return fmt.Errorf("commit: %w", context.Cause(ctx))
+		}
+		coldOf = make([]ColdVersion, len(writes))
+		sub := make([]*Write, len(needCold))
+		for j, i := range needCold {
+			sub[j] = writes[i]
+		}
+		for _, g := range groupBy(len(sub), func(i int) familyOwner { return familyOwner{sub[i].Table.CF, sub[i].Owner} }) {
+			t, owner := sub[g[0]].Table, sub[g[0]].Owner
+			keys := make([][]byte, len(g))
+			for j, k := range g {
+				keys[j] = sub[k].Key
+			}
+			cvs, err := tx.coldVersions(ctx, t, owner, keys)
 			if err != nil {
 				return fmt.Errorf("commit: %s: %w", t.Meta.TableID, err)
 			}
-			if cv.Found {
-				curSeq, curLive = cv.Seq, !cv.Deleted
+			for j, k := range g {
+				coldOf[needCold[k]] = cvs[j]
 			}
 		}
-	case errors.Is(err, kv.ErrDropped):
-		return apierror.New(apierror.TableNotFound, "table %s.%s was dropped meanwhile", t.Meta.NamespaceID, t.Meta.TableName)
-	case err != nil:
-		return fmt.Errorf("commit: read %s: %w", t.Meta.TableID, err)
-	default:
+	}
+	for i, w := range writes {
+		var cv ColdVersion
+		if coldOf != nil {
+			cv = coldOf[i]
+		}
+		if err := validate(w, cur[i], cv); err != nil {
+			return err
+		}
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("commit: %w", context.Cause(ctx))
+	}
+	return nil
+}
+
+// familyOwner names a partition of a table: its family and owner.
+type familyOwner struct {
+	cf    *kv.ColumnFamily
+	owner string
+}
+
+// groupBy groups 0..n-1 by key(i): groups and their members in first-seen
+// order.
+func groupBy[K comparable](n int, key func(i int) K) [][]int {
+	if n == 1 {
+		return [][]int{{0}}
+	}
+	var groups [][]int
+	pos := make(map[K]int, 1)
+	for i := 0; i < n; i++ {
+		k := key(i)
+		g, ok := pos[k]
+		if !ok {
+			g = len(groups)
+			pos[k] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
+
+// validate checks one write's expectation against its key's committed
+// version: cur, its hot version (nil: none), else cv, its newest cold one.
+func validate(w *Write, cur []byte, cv ColdVersion) error {
+	t := w.Table
+	var curSeq int64
+	var curLive bool
+	if cur != nil {
 		h, err := row.DecodeHeader(cur)
 		if err != nil {
 			return fmt.Errorf("commit: %s: %w", t.Meta.TableID, err)
 		}
 		curSeq, curLive = h.Seq, !h.Deleted
 		w.committed = cur
+	} else if cv.Found {
+		curSeq, curLive = cv.Seq, !cv.Deleted
 	}
 	if w.Insert {
 		if curLive {
+			if t.PK >= 0 && t.PK < len(w.After) {
+				return apierror.New(apierror.InvalidInput, "duplicate primary key %s = %v in %s.%s",
+					t.Schema.Columns[t.PK].Name, w.After[t.PK], t.Meta.NamespaceID, t.Meta.TableName)
+			}
 			return DuplicateKeyError(t.Table)
 		}
 		return nil

@@ -31,7 +31,9 @@ type fakeCold struct {
 	epoch   uint64
 	keys    map[string]txn.ColdVersion
 	lookups int
-	err     error
+	// calls counts NewestVersions calls (lookups counts keys).
+	calls int
+	err   error
 	// onLookup, when set, is called at every lookup.
 	onLookup func()
 }
@@ -42,14 +44,19 @@ func (c *fakeCold) Epoch(string) uint64 {
 	return c.epoch
 }
 
-func (c *fakeCold) NewestVersion(_ context.Context, _ *catalog.Table, owner string, local []byte) (txn.ColdVersion, error) {
+func (c *fakeCold) NewestVersions(_ context.Context, _ *catalog.Table, owner string, locals [][]byte) ([]txn.ColdVersion, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.lookups++
-	if c.onLookup != nil {
-		c.onLookup()
+	c.calls++
+	out := make([]txn.ColdVersion, len(locals))
+	for i, local := range locals {
+		c.lookups++
+		if c.onLookup != nil {
+			c.onLookup()
+		}
+		out[i] = c.keys[owner+"/"+string(local)]
 	}
-	return c.keys[owner+"/"+string(local)], c.err
+	return out, c.err
 }
 
 // flush makes the cold tier hold a version of key, as a flush would, and
@@ -248,7 +255,7 @@ func TestInterleavedInsertsOfOneKey(t *testing.T) {
 	e.insert(tx2, "alice", 2, "other row of the losing transaction")
 	e.commit(tx1)
 	_, err := tx2.Commit(context.Background())
-	wantCode(t, err, apierror.InvalidInput, "duplicate primary key in app.msgs")
+	wantCode(t, err, apierror.InvalidInput, "duplicate primary key id = 1 in app.msgs")
 	if body, _ := e.stored("alice", 1); body != "first" {
 		t.Fatalf("row 1: %q", body)
 	}
@@ -464,4 +471,60 @@ func TestColdLookupFailure(t *testing.T) {
 	if body, _ := e.stored("alice", 1); body != "" {
 		t.Fatalf("written: %q", body)
 	}
+}
+
+// TestManyKeysCheckedTogether: a commit of many keys over two partitions
+// reads the cold tier once per partition, matches every answer to its own
+// key (a cold duplicate in the second partition fails the commit, naming
+// it, and nothing is written), and ExistsMany answers each key from the
+// transaction, the hot tier or the cold one.
+func TestManyKeysCheckedTogether(t *testing.T) {
+	e := newEnv(t)
+	tx := e.m.Begin()
+	e.insert(tx, "alice", 1, "hot")
+	e.commit(tx)
+	e.cold.flush("bob", local(3), txn.ColdVersion{Seq: 7, Found: true})
+	e.cold.flush("bob", local(4), txn.ColdVersion{Seq: 8, Found: true, Deleted: true})
+	e.cold.flush("bob", local(5), txn.ColdVersion{Seq: 9, Found: true, Deleted: true})
+
+	tx = e.m.Begin()
+	for _, id := range []int64{10, 11, 12} {
+		e.insert(tx, "alice", id, "a")
+	}
+	for _, id := range []int64{20, 4} { // 4: deleted in the cold tier, free
+		e.insert(tx, "bob", id, "b")
+	}
+	calls, lookups := e.cold.calls, e.cold.lookups
+	e.commit(tx)
+	if e.cold.calls-calls != 2 || e.cold.lookups-lookups != 5 {
+		t.Fatalf("cold calls %d for %d keys, want 2 for 5", e.cold.calls-calls, e.cold.lookups-lookups)
+	}
+
+	tx = e.m.Begin()
+	e.insert(tx, "alice", 13, "a")
+	e.insert(tx, "bob", 22, "b")
+	e.insert(tx, "bob", 3, "cold duplicate")
+	_, err := tx.Commit(context.Background())
+	wantCode(t, err, apierror.InvalidInput, "duplicate primary key id = 3 in app.msgs")
+	for _, k := range []struct {
+		user string
+		id   int64
+	}{{"alice", 13}, {"bob", 22}} {
+		if body, _ := e.stored(k.user, k.id); body != "" {
+			t.Fatalf("a failed commit wrote %s/%d: %q", k.user, k.id, body)
+		}
+	}
+
+	tx = e.m.Begin()
+	e.insert(tx, "bob", 30, "pending")
+	keys := [][]byte{e.key("bob", 30), e.key("bob", 20), e.key("bob", 3), e.key("bob", 5), e.key("bob", 31)}
+	calls = e.cold.calls
+	live, err := tx.ExistsMany(context.Background(), e.msgs, "bob", keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(live) != "[true true true false false]" || e.cold.calls-calls != 1 {
+		t.Fatalf("exists %v with %d cold calls, want [true true true false false] with 1", live, e.cold.calls-calls)
+	}
+	tx.Rollback()
 }

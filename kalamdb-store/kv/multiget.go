@@ -95,6 +95,24 @@ func (s *Snapshot) MultiGet(cf *ColumnFamily, keys [][]byte) ([][]byte, error) {
 		return nil, err
 	}
 	defer s.unhold(cf)
+	return multiGet(s.db.db, s.ro, cf, keys)
+}
+
+// MultiGet is Snapshot.MultiGet of the latest committed values: what Get
+// returns for each key, in one call (a commit validates all the keys it
+// writes with one).
+func (cf *ColumnFamily) MultiGet(keys [][]byte) ([][]byte, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	if err := cf.acquire(); err != nil {
+		return nil, err
+	}
+	defer cf.release()
+	return multiGet(cf.db.db, cf.db.ro, cf, keys)
+}
+
+func multiGet(db *grocksdb.DB, ro *grocksdb.ReadOptions, cf *ColumnFamily, keys [][]byte) ([][]byte, error) {
 	size := 0
 	for _, k := range keys {
 		size += len(k)
@@ -108,7 +126,7 @@ func (s *Snapshot) MultiGet(cf *ColumnFamily, keys [][]byte) ([][]byte, error) {
 	kbuf = kbuf[:max(len(kbuf), 1)]
 	vlens := make([]C.int64_t, len(keys))
 	var vbuf, cerr *C.char
-	C.kdb_multi_get(rawDB(s.db.db), rawReadOptions(s.ro), rawFamily(cf.h), C.size_t(len(keys)),
+	C.kdb_multi_get(rawDB(db), rawReadOptions(ro), rawFamily(cf.h), C.size_t(len(keys)),
 		(*C.char)(unsafe.Pointer(&kbuf[0])), &klens[0], &vbuf, &vlens[0], &cerr)
 	defer C.free(unsafe.Pointer(vbuf))
 	if cerr != nil {

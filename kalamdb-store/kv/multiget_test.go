@@ -2,6 +2,7 @@ package kv
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -82,5 +83,38 @@ func TestMultiGet(t *testing.T) {
 	snap.Close()
 	if _, err := snap.MultiGet(cf, [][]byte{[]byte("k0001")}); err == nil {
 		t.Fatal("a closed snapshot read")
+	}
+}
+
+// TestFamilyMultiGet: a column family's MultiGet reads what Get reads,
+// the latest committed values, writes made after an earlier call included.
+func TestFamilyMultiGet(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "t")
+	if err := cf.Put([]byte("a"), []byte("1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := cf.Put([]byte("empty"), []byte{}); err != nil {
+		t.Fatal(err)
+	}
+	keys := [][]byte{[]byte("a"), []byte("missing"), []byte("empty"), []byte("b")}
+	got, err := cf.MultiGet(keys)
+	if err != nil || string(got[0]) != "1" || got[1] != nil || got[2] == nil || len(got[2]) != 0 || got[3] != nil {
+		t.Fatalf("got %q %v", got, err)
+	}
+	if err := cf.Put([]byte("b"), []byte("2")); err != nil {
+		t.Fatal(err)
+	}
+	if got, err = cf.MultiGet(keys); err != nil || string(got[3]) != "2" {
+		t.Fatalf("after a write: %q %v", got, err)
+	}
+	if got, err := cf.MultiGet(nil); err != nil || got != nil {
+		t.Fatalf("no keys: %v %v", got, err)
+	}
+	if err := db.DropColumnFamily("t"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cf.MultiGet(keys); !errors.Is(err, ErrDropped) {
+		t.Fatalf("a dropped family: %v", err)
 	}
 }
