@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"sync"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
@@ -164,30 +163,14 @@ func (c *fileCache) closeAll() {
 // PartitionFiles opens the cold files of a partition as listed by its
 // manifest at snap (nil snap: the latest manifest), newest first.
 func (m *Manager) PartitionFiles(ctx context.Context, t *catalog.Table, owner string, snap *kv.Snapshot) ([]*File, error) {
-	id := systable.ManifestID(t.Meta.NamespaceID, t.Meta.TableName, owner)
-	var mf *systable.Manifest
-	var err error
-	if snap != nil {
-		mf, err = m.manifests.GetAt(snap, id)
-	} else {
-		mf, err = m.manifests.Get(id)
-	}
-	if errors.Is(err, systable.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
+	files, err := m.manifestFiles(systable.ManifestID(t.Meta.NamespaceID, t.Meta.TableName, owner), snap)
+	if err != nil || len(files) == 0 {
 		return nil, err
-	}
-	if len(mf.Files) == 0 {
-		return nil, nil
 	}
 	st, fsys, err := m.tableStorage(t)
 	if err != nil {
 		return nil, err
 	}
-	files := make([]systable.ManifestFile, len(mf.Files))
-	copy(files, mf.Files)
-	sort.SliceStable(files, func(i, j int) bool { return files[i].MaxSeq > files[j].MaxSeq })
 	out := make([]*File, 0, len(files))
 	for _, mf := range files {
 		cf, err := m.files.open(ctx, st.StorageID, fsys, mf)
@@ -208,6 +191,29 @@ func (m *Manager) PartitionFiles(ctx context.Context, t *catalog.Table, owner st
 		out = append(out, cf)
 	}
 	return out, nil
+}
+
+// manifestFiles lists the files of manifest id as of snap (nil: the
+// latest), newest first; none when there is no manifest. The list is
+// shared: callers must not change it.
+func (m *Manager) manifestFiles(id string, snap *kv.Snapshot) ([]systable.ManifestFile, error) {
+	raw, err := m.manifests.GetRawAt(snap, id)
+	if errors.Is(err, systable.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if files, ok := m.decoded.get(id, raw); ok {
+		return files, nil
+	}
+	mf, err := m.manifests.Decode(id, raw)
+	if err != nil {
+		return nil, err
+	}
+	files := newestFirst(mf.Files)
+	m.decoded.put(id, raw, files)
+	return files, nil
 }
 
 // Lookup finds the newest cold version of a partition-local key, and

@@ -73,7 +73,9 @@ type Manager struct {
 	// manifests is system.manifest: every partition's files, read at the
 	// statement's snapshot.
 	manifests *systable.Table[systable.Manifest]
-	files     *fileCache
+	// decoded keeps decoded manifests, checked against their stored bytes.
+	decoded *manifestCache
+	files   *fileCache
 
 	// ranges caches what reads fetch from s3 storages; nil: none.
 	ranges *cold.RangeCache
@@ -118,7 +120,7 @@ func Open(db *kv.DB, cat *catalog.Catalog, tabs *tables.Registry, o Options) (*M
 		cacheBytes = DefaultS3CacheBytes
 	}
 	return &Manager{db: db, cat: cat, tables: tabs, jobs: o.Jobs, locks: o.Locks, opts: o, manifests: manifests,
-		files: newFileCache(1024, pages), ranges: cold.NewRangeCache(cacheBytes),
+		decoded: newManifestCache(defaultManifestCacheBytes), files: newFileCache(1024, pages), ranges: cold.NewRangeCache(cacheBytes),
 		storages: map[string]cold.Storage{}, fingerprints: map[string]string{}, epochs: map[string]*atomic.Uint64{},
 		closing: make(chan struct{}), obsolete: newObsoleteFiles(), builds: &indexBuilds{jobs: map[string]indexBuild{}}}, nil
 }

@@ -108,6 +108,32 @@ func (t *Table[T]) GetAt(snap *kv.Snapshot, id string) (*T, error) {
 	return t.decode(id, raw, err)
 }
 
+// GetRawAt returns the stored encoding of the row with the given id, as
+// of snap (nil: the latest), or ErrNotFound; Decode reads it. A caller
+// that keeps decoded rows can tell from the bytes whether its copy is
+// still the row.
+func (t *Table[T]) GetRawAt(snap *kv.Snapshot, id string) ([]byte, error) {
+	var raw []byte
+	var err error
+	if snap != nil {
+		raw, err = snap.Get(t.cf, []byte(id))
+	} else {
+		raw, err = t.cf.Get([]byte(id))
+	}
+	if errors.Is(err, kv.ErrNotFound) {
+		return nil, fmt.Errorf("system.%s %q: %w", t.def.Name, id, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("get system.%s %q: %w", t.def.Name, id, err)
+	}
+	return raw, nil
+}
+
+// Decode decodes a row's stored encoding (GetRawAt).
+func (t *Table[T]) Decode(id string, raw []byte) (*T, error) {
+	return t.decode(id, raw, nil)
+}
+
 func (t *Table[T]) decode(id string, raw []byte, err error) (*T, error) {
 	if errors.Is(err, kv.ErrNotFound) {
 		return nil, fmt.Errorf("system.%s %q: %w", t.def.Name, id, ErrNotFound)
