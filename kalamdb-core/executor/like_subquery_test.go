@@ -241,7 +241,8 @@ func TestLikeEscapeWildcardOrNull(t *testing.T) {
 }
 
 // TestLikeSubqueryDelete: DELETE ... WHERE id IN (a derived table with a
-// LIKE) deletes every row the LIKE matches, and UPDATE likewise.
+// LIKE) deletes every row the LIKE matches, and UPDATE likewise; a
+// top-level DELETE reads a wildcard escape as PostgreSQL does.
 func TestLikeSubqueryDelete(t *testing.T) {
 	e := newEnv(t)
 	root := e.root()
@@ -263,6 +264,12 @@ func TestLikeSubqueryDelete(t *testing.T) {
 		}
 		if got, err := likeIDs(root, "SELECT count(*) FROM "+tb); err != nil || !slices.Equal(got, []int64{int64(len(likeCorpus) - 3)}) {
 			t.Errorf("%s: %v rows (%v), want %d", tb, got, err, len(likeCorpus)-3)
+		}
+		// A top-level DELETE with a wildcard as the escape: 'a%u' only
+		// (row 3 after the UPDATE), not 'a%bu' (row 30).
+		root.must("DELETE FROM " + tb + " WHERE t LIKE 'a%%u' ESCAPE '%'")
+		if got, err := likeIDs(root, "SELECT id FROM "+tb+" WHERE t LIKE '%u'"); err != nil || !slices.Equal(got, []int64{30}) {
+			t.Errorf("%s: after DELETE ... ESCAPE '%%': %v (%v) left, want [30]", tb, got, err)
 		}
 	}
 }
