@@ -1,15 +1,15 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
-
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // likePrefixRanges gives every top-level LIKE of a WHERE condition whose
@@ -20,13 +20,13 @@ import (
 // text it matches starts with the prefix), so the condition means the
 // same, NULLs included.
 //
-// The engine has a rewrite of its own (t >= 'ab' AND t <= 'ab' || 0xFF)
-// that pgTypes keeps it from (by writing the escape out): in KalamDB's
-// text order, which is code-point order (the binary collation compares
-// runes by value, and index keys are the UTF-8 bytes, whose order is the
-// code points'), that bound ends at U+00FF and missed 'ab北'. The upper
-// bound here is the prefix's successor in that order, which is above
-// every text starting with the prefix whatever follows it.
+// The engine has a rewrite of its own (t >= 'ab' AND t <= 'ab' || 0xFF,
+// dropping the LIKE) that pgLike keeps it from: in KalamDB's text order,
+// which is code-point order (the binary collation compares runes by
+// value, and index keys are the UTF-8 bytes, whose order is the code
+// points'), that bound ends at U+00FF and missed 'ab北'. The upper bound
+// here is the prefix's successor in that order, which is above every
+// text starting with the prefix whatever follows it.
 //
 // A condition already holding the bounds (the rule runs more than once on
 // a statement) is returned as it is.
@@ -38,15 +38,15 @@ func likePrefixRanges(cond sql.Expression) sql.Expression {
 	}
 	var extra []sql.Expression
 	for _, c := range conj {
-		like, ok := c.(*expression.Like)
+		like, ok := c.(*pgLike)
 		if !ok {
 			continue
 		}
-		col, ok := like.Left().(*expression.GetField)
+		col, ok := like.left.(*expression.GetField)
 		if !ok || familyOfType(col.Type()) != famText {
 			continue
 		}
-		pattern, ok := constString(like.Right())
+		pattern, ok := constString(like.pattern)
 		if !ok {
 			continue
 		}
@@ -75,26 +75,32 @@ func likePrefixRanges(cond sql.Expression) sql.Expression {
 	return expression.JoinAnd(append([]sql.Expression{cond}, extra...)...)
 }
 
-// likeEscape is the escape character of a LIKE with a constant escape
-// (pgTypes writes the default one out); ok is false for an escape the
-// engine refuses (more than one character) or cannot use (none).
-func likeEscape(like *expression.Like) (rune, bool) {
-	if like.Escape == nil {
+// likeEscape is the escape character of a LIKE with a constant escape,
+// -1 for none (an empty ESCAPE); ok is false for an escape that is not one
+// constant character or empty (NULL, a parameter, several characters).
+func likeEscape(like *pgLike) (rune, bool) {
+	if like.escape == nil {
 		return '\\', true
 	}
-	s, ok := constString(like.Escape)
-	if !ok || utf8.RuneCountInString(s) != 1 {
+	s, ok := constString(like.escape)
+	if !ok {
 		return 0, false
 	}
-	r, _ := utf8.DecodeRuneInString(s)
-	return r, true
+	switch utf8.RuneCountInString(s) {
+	case 0:
+		return -1, true
+	case 1:
+		r, _ := utf8.DecodeRuneInString(s)
+		return r, true
+	}
+	return 0, false
 }
 
 // likePrefix is the text every match of pattern starts with: its
-// characters up to the first wildcard, escapes resolved, read as the
-// engine's matcher reads a pattern (a wildcard is one even when it is the
-// escape character). ok is false for a pattern the matcher refuses (an
-// escape at its end, invalid UTF-8).
+// characters up to the first wildcard, escapes resolved, read as
+// compileLike reads a pattern (the escape character first, so with
+// ESCAPE '%' a '%' escapes). ok is false for a pattern the matcher
+// refuses (an escape at its end, invalid UTF-8).
 func likePrefix(pattern string, escape rune) (string, bool) {
 	var b strings.Builder
 	for i := 0; i < len(pattern); {
@@ -104,8 +110,6 @@ func likePrefix(pattern string, escape rune) (string, bool) {
 		}
 		i += n
 		switch r {
-		case '%', '_':
-			return b.String(), true
 		case escape:
 			if i >= len(pattern) {
 				return "", false
@@ -115,6 +119,8 @@ func likePrefix(pattern string, escape rune) (string, bool) {
 				return "", false
 			}
 			i += n
+		case '%', '_':
+			return b.String(), true
 		}
 		b.WriteRune(r)
 	}
@@ -147,16 +153,173 @@ func textLiteral(s string) sql.Expression {
 	return expression.NewLiteral(s, types.LongText)
 }
 
-// likeWithoutEscape is LIKE ... ESCAPE ” (no escape character, in
-// PostgreSQL) as the engine's LIKE, which always has one (and failed on an
-// empty one): the pattern with its backslashes escaped, under the default
-// escape.
-func likeWithoutEscape(like *expression.Like) (sql.Expression, transform.TreeIdentity, error) {
-	lit, ok := like.Right().(*expression.Literal)
-	p, isText := constString(like.Right())
-	if !ok || !isText {
-		return nil, transform.SameTree, apierror.New(apierror.Unsupported, "LIKE ... ESCAPE '' is supported with a constant pattern only")
+// pgLikes replaces every LIKE of a statement by a pgLike: in the WHERE
+// of the statement, and in its derived tables, WITH queries (recursive
+// ones too), views, set-operation branches, subquery expressions and the
+// source of an INSERT. The walk goes into the nodes the engine analyzes
+// on their own later (subquery aliases, unions, recursive CTEs), because
+// the engine's filter simplification, which runs once over the whole
+// statement before those are analyzed, rewrites every *expression.Like it
+// finds without an ESCAPE into t >= 'p' AND t <= 'p' || 0xFF: wrong for
+// the characters above U+00FF and for backslash escapes. A pgLike is
+// opaque to it.
+func pgLikes(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	return transform.NodeWithOpaque(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		out, same, err := transform.OneNodeExpressions(node, toPGLike)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if f, ok := out.(*plan.Filter); ok {
+			// The engine analyzes a union's branches without KalamDB's
+			// rules: the range is given here.
+			if c := likePrefixRanges(f.Expression); c != f.Expression {
+				out, same = plan.NewFilter(c, f.Child), transform.NewTree
+			}
+		}
+		if ins, ok := out.(*plan.InsertInto); ok && ins.Source != nil {
+			// The source is no child of the INSERT.
+			src, srcSame, err := pgLikes(ins.Source)
+			if err != nil {
+				return nil, transform.SameTree, err
+			}
+			if !srcSame {
+				out, same = ins.WithSource(src), transform.NewTree
+			}
+		}
+		return out, same, nil
+	})
+}
+
+func toPGLike(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	switch x := e.(type) {
+	case *plan.Subquery:
+		q, same, err := pgLikes(x.Query)
+		if err != nil || same {
+			return e, transform.SameTree, err
+		}
+		return x.WithQuery(q), transform.NewTree, nil
+	case *expression.Like:
+		for _, c := range []sql.Expression{x.Left(), x.Right()} {
+			if f := familyOf(c); f != famText && f != famUnknown && f != famNull {
+				return nil, transform.SameTree, sqlError("operator does not exist: %s LIKE %s", typeName(x.Left()), typeName(x.Right()))
+			}
+		}
+		return newPGLike(x.Left(), x.Right(), x.Escape), transform.NewTree, nil
 	}
-	pattern := expression.NewLiteral(strings.ReplaceAll(p, `\`, `\\`), lit.Type())
-	return expression.NewLike(like.Left(), pattern, textLiteral(`\`)), transform.NewTree, nil
+	return e, transform.SameTree, nil
+}
+
+// pgLike is LIKE as PostgreSQL has it: the escape character is read
+// before the wildcards (ESCAPE '%' makes '%%' one literal '%'), a
+// pattern ending with the escape character is an error, an empty ESCAPE
+// means no escape, and a NULL escape makes the result NULL. Without an ESCAPE
+// the escape is a backslash. A constant pattern is compiled once.
+type pgLike struct {
+	left, pattern sql.Expression
+	escape        sql.Expression // nil: the default, backslash
+
+	compiled   likePattern // with a constant pattern and escape
+	compileErr error       // the constant pattern's error, raised on the first row
+	constant   bool
+}
+
+var _ sql.Expression = (*pgLike)(nil)
+
+func newPGLike(left, pattern, escape sql.Expression) *pgLike {
+	l := &pgLike{left: left, pattern: pattern, escape: escape}
+	p, ok := constString(pattern)
+	esc, escOK := `\`, true
+	if escape != nil {
+		esc, escOK = constString(escape)
+	}
+	if ok && escOK {
+		l.compiled, l.compileErr = compileLike(p, esc)
+		l.constant = true
+	}
+	return l
+}
+
+func (l *pgLike) Resolved() bool {
+	return l.left.Resolved() && l.pattern.Resolved() && (l.escape == nil || l.escape.Resolved())
+}
+
+func (l *pgLike) String() string {
+	if l.escape == nil {
+		return fmt.Sprintf("%s LIKE %s", l.left, l.pattern)
+	}
+	return fmt.Sprintf("%s LIKE %s ESCAPE %s", l.left, l.pattern, l.escape)
+}
+
+func (l *pgLike) Type() sql.Type { return types.Boolean }
+
+func (l *pgLike) IsNullable() bool { return true }
+
+func (l *pgLike) Children() []sql.Expression {
+	if l.escape == nil {
+		return []sql.Expression{l.left, l.pattern}
+	}
+	return []sql.Expression{l.left, l.pattern, l.escape}
+}
+
+func (l *pgLike) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != len(l.Children()) {
+		return nil, sql.ErrInvalidChildrenNumber.New(l, len(children), len(l.Children()))
+	}
+	var escape sql.Expression
+	if len(children) == 3 {
+		escape = children[2]
+	}
+	return newPGLike(children[0], children[1], escape), nil
+}
+
+func (l *pgLike) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	s, null, err := likeOperand(ctx, l.left, row)
+	if err != nil || null {
+		return nil, err
+	}
+	p := l.compiled
+	if l.constant {
+		if l.compileErr != nil {
+			return nil, l.compileErr
+		}
+	} else {
+		pattern, null, err := likeOperand(ctx, l.pattern, row)
+		if err != nil || null {
+			return nil, err
+		}
+		escape := `\`
+		if l.escape != nil {
+			if escape, null, err = likeOperand(ctx, l.escape, row); err != nil || null {
+				return nil, err
+			}
+		}
+		if p, err = compileLike(pattern, escape); err != nil {
+			return nil, err
+		}
+	}
+	ok, err := p.match(ctx, s)
+	if err != nil {
+		return nil, err
+	}
+	return ok, nil
+}
+
+// likeOperand evaluates an operand of LIKE as text; null is true for NULL.
+func likeOperand(ctx *sql.Context, e sql.Expression, row sql.Row) (string, bool, error) {
+	v, err := e.Eval(ctx, row)
+	if err != nil || v == nil {
+		return "", true, err
+	}
+	if v, err = sql.UnwrapAny(ctx, v); err != nil || v == nil {
+		return "", true, err
+	}
+	if s, ok := toText(v); ok {
+		return s, false, nil
+	}
+	t, _, err := types.LongText.Convert(ctx, v)
+	if err != nil {
+		return "", false, err
+	}
+	s, _ := toText(t)
+	return s, false, nil
 }

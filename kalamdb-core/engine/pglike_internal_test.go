@@ -46,6 +46,11 @@ func TestLikePrefix(t *testing.T) {
 		{`a\%`, '!', `a\`, true},
 		{"北京%", '\\', "北京", true},
 		{"a\xff%", '\\', "", false},
+		// The escape is read before the wildcards, as PostgreSQL does.
+		{"a%%b_", '%', "a%b", true},
+		{"a%", '%', "", false},
+		{"a__%", '_', "a_", true},
+		{`a\%`, -1, `a\`, true},
 	} {
 		got, ok := likePrefix(c.pattern, c.escape)
 		if got != c.want || ok != c.ok {

@@ -312,38 +312,61 @@ func buildILike(args []sql.Expression) (*pgFunc, error) {
 
 // likeMatch matches s against a LIKE pattern: % any run of characters, _
 // one character, the escape character (default backslash, none when
-// empty) takes the next one literally. The match takes at most
-// len(s) × len(pattern) steps and stops when ctx ends.
+// empty) takes the next one literally.
 func likeMatch(ctx *sql.Context, s, pattern, escape string) (bool, error) {
+	p, err := compileLike(pattern, escape)
+	if err != nil {
+		return false, err
+	}
+	return p.match(ctx, s)
+}
+
+// likeToken is one element of a compiled LIKE pattern: a character, or
+// a wildcard (kind '_' one character, '%' any run of them).
+type likeToken struct {
+	r    rune
+	kind byte // 'c' char, '_' one, '%' any
+}
+
+// likePattern is a LIKE pattern read once, as PostgreSQL reads it: the
+// escape character first (so ESCAPE '%' makes '%%' a literal '%'), then
+// the wildcards.
+type likePattern []likeToken
+
+// compileLike reads pattern under escape (one character, or none when
+// empty); a pattern ending with the escape character is an error.
+func compileLike(pattern, escape string) (likePattern, error) {
 	var esc rune = -1
 	if escape != "" {
 		if utf8.RuneCountInString(escape) != 1 {
-			return false, execError("invalid escape string: it must be empty or one character")
+			return nil, execError("invalid escape string: it must be empty or one character")
 		}
 		esc, _ = utf8.DecodeRuneInString(escape)
 	}
-	type tok struct {
-		r    rune
-		kind byte // 'c' char, '_' one, '%' any
-	}
-	var toks []tok
+	var toks likePattern
 	pr := []rune(pattern)
 	for i := 0; i < len(pr); i++ {
 		switch r := pr[i]; {
 		case r == esc:
 			if i+1 == len(pr) {
-				return false, execError("LIKE pattern must not end with escape character")
+				return nil, execError("LIKE pattern must not end with escape character")
 			}
 			i++
-			toks = append(toks, tok{pr[i], 'c'})
+			toks = append(toks, likeToken{pr[i], 'c'})
 		case r == '%':
-			toks = append(toks, tok{kind: '%'})
+			toks = append(toks, likeToken{kind: '%'})
 		case r == '_':
-			toks = append(toks, tok{kind: '_'})
+			toks = append(toks, likeToken{kind: '_'})
 		default:
-			toks = append(toks, tok{r, 'c'})
+			toks = append(toks, likeToken{r, 'c'})
 		}
 	}
+	return toks, nil
+}
+
+// match reports whether s matches the pattern. It takes at most
+// len(s) × len(pattern) steps and stops when ctx ends.
+func (toks likePattern) match(ctx *sql.Context, s string) (bool, error) {
 	sr := []rune(s)
 	// Iterative matching with backtracking to the last %: linear in
 	// practice, never exponential.

@@ -49,7 +49,15 @@ func init() {
 // PostgreSQL's NULL ordering when the key cannot be NULL, so an ORDER BY
 // of a primary key still reads the index in order.
 func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	return pgTypesNode(n)
+	n, likeSame, err := pgLikes(n)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	out, same, err := pgTypesNode(n)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return out, same && likeSame, nil
 }
 
 func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
@@ -209,26 +217,6 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			if err := comparable(x.Left(), familyOfType(sch[0].Type), "IN"); err != nil {
 				return nil, transform.SameTree, err
 			}
-		}
-	case *expression.Like:
-		for _, c := range []sql.Expression{x.Left(), x.Right()} {
-			if f := familyOf(c); f != famText && f != famUnknown && f != famNull {
-				return nil, transform.SameTree, sqlError("operator does not exist: %s LIKE %s", typeName(x.Left()), typeName(x.Right()))
-			}
-		}
-		if x.Escape == nil {
-			// The engine rewrites a LIKE without an explicit ESCAPE into
-			// comparisons, and gets them wrong: escaped backslashes
-			// ('c:\\%' becomes an equality), and 'p%' becomes
-			// t >= 'p' AND t <= 'p' || 0xFF, which misses every text whose
-			// character after the prefix is above U+00FF ('北京' for '北%').
-			// With the (same, default) escape written out the LIKE stays
-			// a filter matching the pattern as it is, parameters included;
-			// likePrefixRanges gives a WHERE the correct range instead.
-			return expression.NewLike(x.Left(), x.Right(), expression.NewLiteral(`\`, types.LongText)), transform.NewTree, nil
-		}
-		if esc, ok := constString(x.Escape); ok && esc == "" {
-			return likeWithoutEscape(x)
 		}
 	case *expression.And, *expression.Or:
 		for _, c := range e.Children() {

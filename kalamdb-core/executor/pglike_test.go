@@ -65,14 +65,7 @@ var likeCases = []likeCase{
 // or as a parameter, hot, cold after a flush, and with hot changes over
 // the cold rows.
 func TestLikePrefixIndexRange(t *testing.T) {
-	e := newEnv(t)
-	root := e.root()
-	root.must(`CREATE NAMESPACE app;
-		CREATE TABLE app.lk (id BIGINT PRIMARY KEY, t TEXT);
-		CREATE TABLE app.lkx (id BIGINT PRIMARY KEY, t TEXT);
-		CREATE INDEX lkx_t ON app.lkx (t);
-		CREATE TABLE app.lkp (t TEXT PRIMARY KEY, id BIGINT)`)
-	tables := []string{"app.lk", "app.lkx", "app.lkp"}
+	e, root, tables := likeTables(t)
 	insert := func(ids ...int) {
 		for _, tb := range tables {
 			for _, id := range ids {
@@ -80,11 +73,6 @@ func TestLikePrefixIndexRange(t *testing.T) {
 			}
 		}
 	}
-	all := make([]int, len(likeCorpus))
-	for i := range all {
-		all[i] = i + 1
-	}
-	insert(all...)
 	check := func(stage string) {
 		t.Helper()
 		for _, c := range likeCases {
