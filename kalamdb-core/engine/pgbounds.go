@@ -25,6 +25,18 @@ func integerBoundComparison(e sql.Expression, ops []sql.Expression) (sql.Express
 	if !ok {
 		return nil, false
 	}
+	switch e.(type) {
+	case *expression.Equals:
+		if unheldInteger(col, c) {
+			return neverEqual(col), true
+		}
+		return nil, false
+	case *expression.NullSafeEquals:
+		if unheldInteger(col, c) {
+			return expression.NewLiteral(false, types.Boolean), true
+		}
+		return nil, false
+	}
 	upper, ok := upperBound(e, swapped)
 	if !ok {
 		return nil, false
@@ -174,4 +186,61 @@ func constantValue(e sql.Expression) (any, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// unheldInteger reports whether c is a constant no value of the integer
+// column col equals: fractional, or beyond the column type's range.
+func unheldInteger(col, c sql.Expression) bool {
+	lo, hi, ok := signedIntRange(col.Type())
+	if !ok {
+		return false
+	}
+	v, ok := constantValue(c)
+	if !ok {
+		return false
+	}
+	d, ok := toDecimal(v)
+	if !ok {
+		return false
+	}
+	return !d.IsInteger() || d.LessThan(decimal.NewFromInt(lo)) || d.GreaterThan(decimal.NewFromInt(hi))
+}
+
+// neverEqual is col = c for an integer column and a constant c it cannot
+// hold (unheldInteger): false, or NULL for a NULL col, as col < the type's
+// minimum. Left as written, the index ranges clamped c to the type's
+// limit, so NOT (col = c) (col <> c) cut out the row holding the limit;
+// the rewritten bound converts exactly and its ranges are empty.
+func neverEqual(col sql.Expression) sql.Expression {
+	lo, _, _ := signedIntRange(col.Type())
+	return expression.NewLessThan(col, expression.NewLiteral(convertIntLiteral(lo, col.Type()), col.Type()))
+}
+
+// integerInList drops from col IN (items) over an integer column the
+// constants the column cannot hold (unheldInteger): each is false for
+// every non-NULL col, so the IN keeps its value, NULL items and NULL cols
+// included, and NOT IN no longer cuts out the row at the type's limit the
+// index ranges clamped such an item to. With no item left it is
+// neverEqual. ok is false when nothing is dropped.
+func integerInList(ops []sql.Expression) (sql.Expression, bool) {
+	col, ok := ops[0].(*expression.GetField)
+	if !ok || len(ops) < 2 {
+		return nil, false
+	}
+	if _, _, ok := signedIntRange(col.Type()); !ok {
+		return nil, false
+	}
+	items := make([]sql.Expression, 0, len(ops)-1)
+	for _, o := range ops[1:] {
+		if !unheldInteger(col, o) {
+			items = append(items, o)
+		}
+	}
+	switch {
+	case len(items) == len(ops)-1:
+		return nil, false
+	case len(items) == 0:
+		return neverEqual(col), true
+	}
+	return expression.NewInTuple(col, expression.NewTuple(items...)), true
 }
