@@ -21,6 +21,19 @@ func idList(c *caller, sqlText string, params ...any) string {
 	return strings.Join(ids, ",")
 }
 
+// deleteLeaves runs DELETE FROM table WHERE where, which must delete n
+// rows and leave the ids left (as idList gives them).
+func deleteLeaves(c *caller, table, where string, n int64, left string) {
+	c.e.t.Helper()
+	q := "DELETE FROM " + table + " WHERE " + where
+	if got := c.must(q)[0].RowCount; got != n {
+		c.e.t.Errorf("%s: %d rows, want %d", q, got, n)
+	}
+	if got := idList(c, "SELECT id FROM "+table+" ORDER BY id"); got != left {
+		c.e.t.Errorf("after %s: [%s], want [%s]", q, got, left)
+	}
+}
+
 // TestNegatedEqualityBeyondIntegerRange: <>, NOT IN and NOT (=) with a
 // constant an integer column cannot hold keep the rows at the type's
 // limits, through the primary key and secondary indexes, hot and cold, in
@@ -121,16 +134,7 @@ func TestNegatedEqualityBeyondIntegerRange(t *testing.T) {
 	}
 	check("cold")
 	for _, tbl := range []string{"ia", "ib"} {
-		q := "DELETE FROM app." + tbl + " WHERE b NOT IN (9223372036854775808)"
-		if got := alice.must(q)[0].RowCount; got != 4 {
-			t.Errorf("%s: %d rows, want 4", q, got)
-		}
-		if got := idList(alice, "SELECT id FROM app."+tbl+" ORDER BY id"); got != "5" {
-			t.Errorf("after %s: [%s], want [5]", q, got)
-		}
+		deleteLeaves(alice, "app."+tbl, "b NOT IN (9223372036854775808)", 4, "5")
 	}
-	q := "DELETE FROM app.pk WHERE id <> -9223372036854775809"
-	if got := alice.must(q)[0].RowCount; got != 3 {
-		t.Errorf("%s: %d rows, want 3", q, got)
-	}
+	deleteLeaves(alice, "app.pk", "id <> -9223372036854775809", 3, "")
 }

@@ -86,12 +86,6 @@ func TestRealInfinityBounds(t *testing.T) {
 	}
 	check("cold")
 	for _, tbl := range []string{"fa", "fb"} {
-		q := "DELETE FROM app." + tbl + " WHERE r <> 'Infinity'"
-		if got := alice.must(q)[0].RowCount; got != 5 {
-			t.Errorf("%s: %d rows, want 5", q, got)
-		}
-		if got := idList(alice, "SELECT id FROM app."+tbl+" ORDER BY id"); got != "4" {
-			t.Errorf("after %s: [%s], want [4]", q, got)
-		}
+		deleteLeaves(alice, "app."+tbl, "r <> 'Infinity'", 5, "4")
 	}
 }
