@@ -34,6 +34,45 @@ func deleteLeaves(c *caller, table, where string, n int64, left string) {
 	}
 }
 
+// whereCase is a WHERE, the ids it selects (as idList gives them) and
+// its parameter (nil: none).
+type whereCase struct {
+	where, want string
+	param       any
+}
+
+// checkWheres runs SELECT id FROM table WHERE ... ORDER BY id for each
+// case on each table.
+func checkWheres(c *caller, phase string, tables []string, cases []whereCase) {
+	c.e.t.Helper()
+	for _, tbl := range tables {
+		for _, w := range cases {
+			q := "SELECT id FROM " + tbl + " WHERE " + w.where + " ORDER BY id"
+			var params []any
+			if w.param != nil {
+				params = []any{w.param}
+			}
+			if got := idList(c, q, params...); got != w.want {
+				c.e.t.Errorf("%s: %s %v: got [%s], want [%s]", phase, q, params, got, w.want)
+			}
+		}
+	}
+}
+
+// checkUpdates runs UPDATE table SET k = k + 1 WHERE ... on each table,
+// which must count the rows given (every matched row changes).
+func checkUpdates(c *caller, phase string, tables []string, counts map[string]int64) {
+	c.e.t.Helper()
+	for _, tbl := range tables {
+		for where, want := range counts {
+			q := "UPDATE " + tbl + " SET k = k + 1 WHERE " + where
+			if got := c.must(q)[0].RowCount; got != want {
+				c.e.t.Errorf("%s: %s: %d rows, want %d", phase, q, got, want)
+			}
+		}
+	}
+}
+
 // TestNegatedEqualityBeyondIntegerRange: <>, NOT IN and NOT (=) with a
 // constant an integer column cannot hold keep the rows at the type's
 // limits, through the primary key and secondary indexes, hot and cold, in
@@ -55,81 +94,54 @@ func TestNegatedEqualityBeyondIntegerRange(t *testing.T) {
 	}
 	alice.must(`INSERT INTO app.pk VALUES (9223372036854775807, 0), (-9223372036854775808, 0), (5, 0)`)
 
-	selects := []struct{ where, want string }{
-		{"b <> 9223372036854775808", "1,2,3,4"},
-		{"b <> -9223372036854775809", "1,2,3,4"},
-		{"b <> 1e30", "1,2,3,4"},
-		{"b <> -1e30", "1,2,3,4"},
-		{"9223372036854775808 <> b", "1,2,3,4"},
-		{"b NOT IN (1e30, 5)", "1,2,3,4"},
-		{"b NOT IN (1e30, 0)", "1,2,4"},
-		{"b NOT IN (1e30, NULL)", ""},
-		{"(b NOT IN (1e30, NULL)) IS NULL", "1,2,3,4,5"},
-		{"b IN (1e30, 1)", "4"},
-		{"b IN (1e30, -1e30)", ""},
-		{"b = 1e30", ""},
-		{"NOT (b = 1e30)", "1,2,3,4"},
-		{"(b = 1e30) IS NULL", "5"},
-		{"b IS DISTINCT FROM 1e30", "1,2,3,4,5"},
-		{"i <> 2147483648", "1,2,3,4"},
-		{"i NOT IN (2147483648)", "1,2,3,4"},
-		{"i <> -2147483649", "1,2,3,4"},
-		{"i <> 9223372036854775807.0", "1,2,3,4"},
-		{"i <> 2147483647.5", "1,2,3,4"},
-		{"i = 2147483647.5", ""},
-		{"s <> 32768", "1,2,3,4"},
-		{"s <> -32769", "1,2,3,4"},
-		{"s NOT IN (32768, -32769)", "1,2,3,4"},
-		{"NOT (s IN (32768))", "1,2,3,4"},
+	selects := []whereCase{
+		{"b <> 9223372036854775808", "1,2,3,4", nil},
+		{"b <> -9223372036854775809", "1,2,3,4", nil},
+		{"b <> 1e30", "1,2,3,4", nil},
+		{"b <> -1e30", "1,2,3,4", nil},
+		{"9223372036854775808 <> b", "1,2,3,4", nil},
+		{"b NOT IN (1e30, 5)", "1,2,3,4", nil},
+		{"b NOT IN (1e30, 0)", "1,2,4", nil},
+		{"b NOT IN (1e30, NULL)", "", nil},
+		{"(b NOT IN (1e30, NULL)) IS NULL", "1,2,3,4,5", nil},
+		{"b IN (1e30, 1)", "4", nil},
+		{"b IN (1e30, -1e30)", "", nil},
+		{"b = 1e30", "", nil},
+		{"NOT (b = 1e30)", "1,2,3,4", nil},
+		{"(b = 1e30) IS NULL", "5", nil},
+		{"b IS DISTINCT FROM 1e30", "1,2,3,4,5", nil},
+		{"i <> 2147483648", "1,2,3,4", nil},
+		{"i NOT IN (2147483648)", "1,2,3,4", nil},
+		{"i <> -2147483649", "1,2,3,4", nil},
+		{"i <> 9223372036854775807.0", "1,2,3,4", nil},
+		{"i <> 2147483647.5", "1,2,3,4", nil},
+		{"i = 2147483647.5", "", nil},
+		{"s <> 32768", "1,2,3,4", nil},
+		{"s <> -32769", "1,2,3,4", nil},
+		{"s NOT IN (32768, -32769)", "1,2,3,4", nil},
+		{"NOT (s IN (32768))", "1,2,3,4", nil},
 	}
-	pkSelects := []struct{ where, want string }{
-		{"id <> 9223372036854775808 AND id > 100", "9223372036854775807"},
-		{"id NOT IN (9223372036854775808) AND id > 100", "9223372036854775807"},
-		{"id <> -9223372036854775809 AND id < 100", "-9223372036854775808,5"},
-		{"NOT (id = 1e30)", "-9223372036854775808,5,9223372036854775807"},
-		{"id NOT IN (1e30, -1e30)", "-9223372036854775808,5,9223372036854775807"},
+	pkSelects := []whereCase{
+		{"id <> 9223372036854775808 AND id > 100", "9223372036854775807", nil},
+		{"id NOT IN (9223372036854775808) AND id > 100", "9223372036854775807", nil},
+		{"id <> -9223372036854775809 AND id < 100", "-9223372036854775808,5", nil},
+		{"NOT (id = 1e30)", "-9223372036854775808,5,9223372036854775807", nil},
+		{"id NOT IN (1e30, -1e30)", "-9223372036854775808,5,9223372036854775807", nil},
+		{"id <> $1 AND id > 100", "9223372036854775807", json.Number("9223372036854775808")},
 	}
-	updates := []struct {
-		where string
-		want  int64
-	}{
-		{"s <> 32768", 4},
-		{"b NOT IN (9223372036854775808)", 4},
-		{"NOT (i = -2147483649)", 4},
-		{"s <> 32768::numeric", 4},
-		{"b NOT IN (CAST('9223372036854775808' AS NUMERIC))", 4},
-		{"i < 2147483648::numeric", 4},
+	updates := map[string]int64{
+		"s <> 32768":                                        4,
+		"b NOT IN (9223372036854775808)":                    4,
+		"NOT (i = -2147483649)":                             4,
+		"s <> 32768::numeric":                               4,
+		"b NOT IN (CAST('9223372036854775808' AS NUMERIC))": 4,
+		"i < 2147483648::numeric":                           4,
 	}
 	check := func(phase string) {
-		for _, tbl := range []string{"ia", "ib"} {
-			for _, c := range selects {
-				q := "SELECT id FROM app." + tbl + " WHERE " + c.where + " ORDER BY id"
-				if got := idList(alice, q); got != c.want {
-					t.Errorf("%s: %s: got [%s], want [%s]", phase, q, got, c.want)
-				}
-			}
-		}
-		for _, c := range pkSelects {
-			q := "SELECT id FROM app.pk WHERE " + c.where + " ORDER BY id"
-			if got := idList(alice, q); got != c.want {
-				t.Errorf("%s: %s: got [%s], want [%s]", phase, q, got, c.want)
-			}
-		}
-		if got := idList(alice, "SELECT id FROM app.pk WHERE id <> $1 AND id > 100 ORDER BY id", json.Number("9223372036854775808")); got != "9223372036854775807" {
-			t.Errorf("%s: id <> $1 [9223372036854775808]: got [%s]", phase, got)
-		}
-		for _, tbl := range []string{"ia", "ib"} {
-			for _, c := range updates {
-				q := "UPDATE app." + tbl + " SET k = k + 1 WHERE " + c.where
-				if got := alice.must(q)[0].RowCount; got != c.want {
-					t.Errorf("%s: %s: %d rows, want %d", phase, q, got, c.want)
-				}
-			}
-		}
-		q := "UPDATE app.pk SET k = k + 1 WHERE id <> 9223372036854775808"
-		if got := alice.must(q)[0].RowCount; got != 3 {
-			t.Errorf("%s: %s: %d rows, want 3", phase, q, got)
-		}
+		checkWheres(alice, phase, []string{"app.ia", "app.ib"}, selects)
+		checkWheres(alice, phase, []string{"app.pk"}, pkSelects)
+		checkUpdates(alice, phase, []string{"app.ia", "app.ib"}, updates)
+		checkUpdates(alice, phase, []string{"app.pk"}, map[string]int64{"id <> 9223372036854775808": 3})
 	}
 	check("hot")
 	for _, tbl := range []string{"ia", "ib", "pk"} {
@@ -158,35 +170,23 @@ func TestNegatedEqualityDateWithTimeOfDay(t *testing.T) {
 	for _, tbl := range []string{"da", "db"} {
 		alice.must("INSERT INTO app." + tbl + " VALUES (1, '2024-01-01', 0), (2, '2024-01-02', 0), (3, NULL, 0)")
 	}
-	selects := []struct{ where, want string }{
-		{"dt <> timestamp '2024-01-01 10:00'", "1,2"},
-		{"dt NOT IN (timestamp '2024-01-01 10:00', '2024-01-02')", "1"},
-		{"NOT (dt = timestamp '2024-01-01 10:00')", "1,2"},
-		{"dt = timestamp '2024-01-01 10:00'", ""},
-		{"(dt = timestamp '2024-01-01 10:00') IS NULL", "3"},
-		{"dt IS DISTINCT FROM timestamp '2024-01-01 10:00'", "1,2,3"},
-		{"dt = timestamp '2024-01-01 00:00'", "1"},
-		{"dt <> '2024-01-01 10:00'", "2"}, // an untyped literal is read as a DATE
+	selects := []whereCase{
+		{"dt <> timestamp '2024-01-01 10:00'", "1,2", nil},
+		{"dt NOT IN (timestamp '2024-01-01 10:00', '2024-01-02')", "1", nil},
+		{"NOT (dt = timestamp '2024-01-01 10:00')", "1,2", nil},
+		{"dt = timestamp '2024-01-01 10:00'", "", nil},
+		{"(dt = timestamp '2024-01-01 10:00') IS NULL", "3", nil},
+		{"dt IS DISTINCT FROM timestamp '2024-01-01 10:00'", "1,2,3", nil},
+		{"dt = timestamp '2024-01-01 00:00'", "1", nil},
+		{"dt <> '2024-01-01 10:00'", "2", nil}, // an untyped literal is read as a DATE
 	}
 	check := func(phase string) {
-		for _, tbl := range []string{"da", "db"} {
-			for _, c := range selects {
-				q := "SELECT id FROM app." + tbl + " WHERE " + c.where + " ORDER BY id"
-				if got := idList(alice, q); got != c.want {
-					t.Errorf("%s: %s: got [%s], want [%s]", phase, q, got, c.want)
-				}
-			}
-			for where, want := range map[string]int64{
-				"dt <> timestamp '2024-01-01 10:00'": 2,
-				"dt < timestamp '2024-01-01 10:00'":  1,
-				"dt >= timestamp '2024-01-01 10:00'": 1,
-			} {
-				q := "UPDATE app." + tbl + " SET k = k + 1 WHERE " + where
-				if got := alice.must(q)[0].RowCount; got != want {
-					t.Errorf("%s: %s: %d rows, want %d", phase, q, got, want)
-				}
-			}
-		}
+		checkWheres(alice, phase, []string{"app.da", "app.db"}, selects)
+		checkUpdates(alice, phase, []string{"app.da", "app.db"}, map[string]int64{
+			"dt <> timestamp '2024-01-01 10:00'": 2,
+			"dt < timestamp '2024-01-01 10:00'":  1,
+			"dt >= timestamp '2024-01-01 10:00'": 1,
+		})
 	}
 	check("hot")
 	for _, tbl := range []string{"da", "db"} {
