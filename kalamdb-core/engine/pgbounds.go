@@ -10,6 +10,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
 	"github.com/shopspring/decimal"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
 // integerBoundComparison rewrites an order comparison of an integer column
@@ -23,6 +25,18 @@ import (
 func integerBoundComparison(e sql.Expression, ops []sql.Expression) (sql.Expression, bool) {
 	col, c, swapped, ok := columnOperand(ops)
 	if !ok {
+		return nil, false
+	}
+	switch e.(type) {
+	case *expression.Equals:
+		if unheldInteger(col, c) {
+			return neverEqual(col), true
+		}
+		return nil, false
+	case *expression.NullSafeEquals:
+		if unheldInteger(col, c) {
+			return expression.NewLiteral(false, types.Boolean), true
+		}
 		return nil, false
 	}
 	upper, ok := upperBound(e, swapped)
@@ -107,11 +121,7 @@ func upperBound(e sql.Expression, swapped bool) (upper bool, ok bool) {
 // dt <= '2024-01-01', dt > '2024-01-01 10:00' is dt > '2024-01-01' (the
 // engine truncated the bound to the date and kept the comparison).
 func dateBoundComparison(col, c sql.Expression, upper bool) (sql.Expression, bool) {
-	v, ok := constantValue(c)
-	if !ok {
-		return nil, false
-	}
-	t, ok := v.(time.Time)
+	t, ok := timeConstant(c)
 	if !ok {
 		return nil, false
 	}
@@ -159,14 +169,30 @@ func convertIntLiteral(n int64, t sql.Type) any {
 	return n
 }
 
-// constantValue is the value of a literal or a negated literal (anything
-// more would run a user's expression outside the statement's budgets).
+// constantValue is the value of a literal, a negated literal or a cast
+// of literals (anything more would run a user's expression outside the
+// statement's budgets). The cast is taken as it is because the engine
+// folds it into a literal only after these rules have run on an UPDATE's
+// or DELETE's WHERE (a SELECT's is checked again after the folding), so
+// timestamp '2024-01-01 10:00' or 2147483648::numeric were left to the
+// clamping index ranges there.
 func constantValue(e sql.Expression) (any, bool) {
-	if u, ok := e.(*expression.UnaryMinus); ok {
-		if _, ok := u.Child.(*expression.Literal); !ok {
+	switch x := e.(type) {
+	case *expression.UnaryMinus:
+		if _, ok := x.Child.(*expression.Literal); !ok {
 			return nil, false
 		}
-	} else if _, ok := e.(*expression.Literal); !ok {
+	case *pgFunc:
+		if x.name != pgsql.FnCast {
+			return nil, false
+		}
+		for _, a := range x.args {
+			if _, ok := a.(*expression.Literal); !ok {
+				return nil, false
+			}
+		}
+	case *expression.Literal:
+	default:
 		return nil, false
 	}
 	v, err := e.Eval(sql.NewEmptyContext(), nil)
@@ -174,4 +200,84 @@ func constantValue(e sql.Expression) (any, bool) {
 		return nil, false
 	}
 	return v, true
+}
+
+// unheldInteger reports whether c is a constant no value of the integer
+// or DATE column col equals: fractional, or beyond the column type's
+// range; for a DATE, a timestamp with a time of day.
+func unheldInteger(col, c sql.Expression) bool {
+	if familyOf(col) == famDate {
+		t, ok := timeConstant(c)
+		if !ok {
+			return false
+		}
+		return !time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location()).Equal(t)
+	}
+	lo, hi, ok := signedIntRange(col.Type())
+	if !ok {
+		return false
+	}
+	v, ok := constantValue(c)
+	if !ok {
+		return false
+	}
+	d, ok := toDecimal(v)
+	if !ok {
+		return false
+	}
+	return !d.IsInteger() || d.LessThan(decimal.NewFromInt(lo)) || d.GreaterThan(decimal.NewFromInt(hi))
+}
+
+// neverEqual is col = c for an integer or DATE column and a constant c it
+// cannot hold (unheldInteger): false, or NULL for a NULL col. Left as
+// written, the index ranges clamped c to the type's limit (or truncated a
+// timestamp to its date), so NOT (col = c) (col <> c) cut out the row
+// holding it. For an integer it is col < the type's minimum, a bound that
+// converts exactly and whose ranges are empty; for a DATE NOT (col = col),
+// which no index range is built from.
+func neverEqual(col sql.Expression) sql.Expression {
+	lo, _, ok := signedIntRange(col.Type())
+	if !ok {
+		return expression.NewNot(expression.NewEquals(col, col))
+	}
+	return expression.NewLessThan(col, expression.NewLiteral(convertIntLiteral(lo, col.Type()), col.Type()))
+}
+
+// integerInList drops from col IN (items) over an integer or DATE column the
+// constants the column cannot hold (unheldInteger): each is false for
+// every non-NULL col, so the IN keeps its value, NULL items and NULL cols
+// included, and NOT IN no longer cuts out the row at the type's limit the
+// index ranges clamped such an item to. With no item left it is
+// neverEqual. ok is false when nothing is dropped.
+func integerInList(ops []sql.Expression) (sql.Expression, bool) {
+	col, ok := ops[0].(*expression.GetField)
+	if !ok || len(ops) < 2 {
+		return nil, false
+	}
+	if _, _, ok := signedIntRange(col.Type()); !ok && familyOf(col) != famDate {
+		return nil, false
+	}
+	items := make([]sql.Expression, 0, len(ops)-1)
+	for _, o := range ops[1:] {
+		if !unheldInteger(col, o) {
+			items = append(items, o)
+		}
+	}
+	switch {
+	case len(items) == len(ops)-1:
+		return nil, false
+	case len(items) == 0:
+		return neverEqual(col), true
+	}
+	return expression.NewInTuple(col, expression.NewTuple(items...)), true
+}
+
+// timeConstant is the value of a timestamp constant (constantValue).
+func timeConstant(c sql.Expression) (time.Time, bool) {
+	v, ok := constantValue(c)
+	if !ok {
+		return time.Time{}, false
+	}
+	t, ok := v.(time.Time)
+	return t, ok
 }

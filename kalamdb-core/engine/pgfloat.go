@@ -264,7 +264,8 @@ func pgExtreme(e sql.Expression, accept func(family) bool) (sql.Expression, tran
 // It gives PostgreSQL's answer only under these conditions, which it
 // checks (ok=false otherwise, and the caller uses the KalamDB function):
 // the constant is a number and not NaN (the engine calls NaN unequal to
-// itself), and the column is on the left: the engine orders NaN above
+// itself), a REAL bound is finite (indexableReal), and the column is on
+// the left: the engine orders NaN above
 // every constant only when NaN is the left operand, which is where
 // PostgreSQL puts it too. An index orders its keys as PostgreSQL does
 // (keyenc: -0 is 0, NaN above +Infinity), so ranges built from these
@@ -289,19 +290,31 @@ func indexableFloatComparison(e sql.Expression, ops []sql.Expression) (sql.Expre
 		return newComparison(op, col, expression.NewLiteral(f, types.Float64)), true
 	}
 	if r := float32(f); float64(r) == f {
+		if !indexableReal(r) {
+			return nil, false
+		}
 		return newComparison(op, col, expression.NewLiteral(r, col.Type())), true
 	}
 	below, above := realsAround(f)
 	lo, hi := expression.NewLiteral(below, col.Type()), expression.NewLiteral(above, col.Type())
-	switch op {
-	case "<", "<=":
+	switch {
+	case (op == "<" || op == "<=") && indexableReal(below):
 		return expression.NewLessThanOrEqual(col, lo), true
-	case ">", ">=":
+	case (op == ">" || op == ">=") && indexableReal(above):
 		return expression.NewGreaterThanOrEqual(col, hi), true
-	case "=":
+	case op == "=" && indexableReal(below) && indexableReal(above):
 		return expression.NewAnd(expression.NewGreaterThan(col, lo), expression.NewLessThan(col, hi)), true
 	}
-	return nil, false // <=>: the function
+	return nil, false // <=>, or an infinite bound: the function
+}
+
+// indexableReal reports whether a REAL literal reaches the index ranges as
+// it is. An infinity does not: the engine converts it to the REAL type by
+// clamping it to ±FLT_MAX and keeps the comparison strict, so r < +Inf
+// lost the row holding FLT_MAX (and NOT (r >= +Inf), from r > 1e39, too);
+// such comparisons are left to the float functions.
+func indexableReal(r float32) bool {
+	return !math.IsInf(float64(r), 0)
 }
 
 // indexableFloatBetween is x BETWEEN lo AND hi over a float column and
@@ -433,7 +446,7 @@ func indexableFloatIn(ops []sql.Expression) (sql.Expression, bool) {
 			items[i] = expression.NewLiteral(f, types.Float64)
 			continue
 		}
-		if float64(float32(f)) != f {
+		if float64(float32(f)) != f || !indexableReal(float32(f)) {
 			return nil, false
 		}
 		items[i] = expression.NewLiteral(float32(f), col.Type())

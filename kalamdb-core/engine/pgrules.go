@@ -203,6 +203,9 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			f, err := floatIn(cs)
 			return f, transform.NewTree, err
 		}
+		if in, ok := integerInList(cs); ok {
+			return in, transform.NewTree, nil
+		}
 		if same {
 			return e, transform.SameTree, nil
 		}

@@ -310,10 +310,10 @@ func toFloat64(dt dialect.DataType, v any) (float64, error) {
 	case float64:
 		return x, nil
 	case float32:
-		// Through the shortest decimal form, so FLOAT 1.1 becomes DOUBLE
-		// 1.1 and not 1.100000023841858.
-		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
-		return f, nil
+		// Widened exactly, as PostgreSQL widens real to float8 (0.1::real
+		// is 0.10000000149011612) and as index keys hold it: a REAL
+		// column modified to DOUBLE reads its old rows through here.
+		return float64(x), nil
 	case int64:
 		return float64(x), nil
 	case int32:
@@ -555,7 +555,9 @@ func normJSON(dt dialect.DataType, v any) (any, error) {
 		n, _ := toInt64(dt, x)
 		return types.JSONDocument{Val: n}, nil
 	case float32:
-		f, _ := toFloat64(dt, x)
+		// A REAL in JSON is the number it prints as (1.1, not
+		// 1.100000023841858), as PostgreSQL's to_json gives it.
+		f, _ := strconv.ParseFloat(strconv.FormatFloat(float64(x), 'g', -1, 32), 64)
 		return types.JSONDocument{Val: f}, nil
 	}
 	// Anything else that marshals is a JSON document (the engine's rule).

@@ -46,7 +46,7 @@ func TestNormalizeConverts(t *testing.T) {
 		{dtype(dialect.TypeFloat), 1.1, float32(1.1)},
 		{dtype(dialect.TypeFloat), int64(3), float32(3)},
 		{dtype(dialect.TypeFloat), math.Inf(-1), float32(math.Inf(-1))},
-		{dtype(dialect.TypeDouble), float32(1.1), 1.1},
+		{dtype(dialect.TypeDouble), float32(1.1), 1.100000023841858}, // widened exactly, as PostgreSQL does
 		{dtype(dialect.TypeDouble), "2.5", 2.5},
 		{dtype(dialect.TypeDouble), mustDec("0.1"), 0.1},
 		{decType(5, 2), mustDec("1.005"), mustDec("1.01")},
