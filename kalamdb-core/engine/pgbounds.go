@@ -195,7 +195,15 @@ func constantValue(e sql.Expression) (any, bool) {
 	default:
 		return nil, false
 	}
-	v, err := e.Eval(sql.NewEmptyContext(), nil)
+	// Only a cast reads its context (the session's settings). An empty
+	// context is a whole engine session, ~75 KB of variables: built for
+	// every compared constant, it made a WHERE of n comparisons allocate
+	// gigabytes.
+	var ctx *sql.Context
+	if _, cast := e.(*pgFunc); cast {
+		ctx = sql.NewEmptyContext()
+	}
+	v, err := e.Eval(ctx, nil)
 	if err != nil || v == nil {
 		return nil, false
 	}
