@@ -2,6 +2,7 @@ package executor_test
 
 import (
 	"fmt"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -36,12 +37,18 @@ func TestConditionChainsAllocateLinearly(t *testing.T) {
 			return "SELECT count(*) FROM app.t WHERE v LIKE 'v%' AND (" + terms(n, "id = %d", " OR ") + ")"
 		},
 	}
+	// The counters are the whole process's: background goroutines can
+	// only add to a measurement, so the least of two is the statement's.
 	allocated := func(q string) uint64 {
-		var before, after runtime.MemStats
-		runtime.ReadMemStats(&before)
-		root.must(q)
-		runtime.ReadMemStats(&after)
-		return after.TotalAlloc - before.TotalAlloc
+		least := uint64(math.MaxUint64)
+		for range 2 {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			root.must(q)
+			runtime.ReadMemStats(&after)
+			least = min(least, after.TotalAlloc-before.TotalAlloc)
+		}
+		return least
 	}
 	for name, q := range shapes {
 		root.must(q(100)) // first-use costs out of the way
