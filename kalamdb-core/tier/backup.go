@@ -58,13 +58,7 @@ func (m *Manager) WritableStorage(st *systable.Storage) (cold.Storage, error) {
 // Manifest returns a partition's manifest as of snap (nil snap: the
 // latest); a partition without files has none (nil, nil).
 func (m *Manager) Manifest(snap *kv.Snapshot, id string) (*systable.Manifest, error) {
-	var mf *systable.Manifest
-	var err error
-	if snap == nil {
-		mf, err = m.manifests.Get(id)
-	} else {
-		mf, err = m.manifests.GetAt(snap, id)
-	}
+	mf, err := m.manifests.GetAt(snap, id)
 	if errors.Is(err, systable.ErrNotFound) {
 		return nil, nil
 	}

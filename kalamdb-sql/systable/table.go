@@ -97,15 +97,17 @@ func (t *Table[T]) Def() *Def[T] { return t.def }
 
 // Get returns the row with the given id, or ErrNotFound.
 func (t *Table[T]) Get(id string) (*T, error) {
-	raw, err := t.cf.Get([]byte(id))
-	return t.decode(id, raw, err)
+	return t.GetAt(nil, id)
 }
 
-// GetAt returns the row with the given id as of a snapshot, or
-// ErrNotFound.
+// GetAt returns the row with the given id as of a snapshot (nil: the
+// latest), or ErrNotFound.
 func (t *Table[T]) GetAt(snap *kv.Snapshot, id string) (*T, error) {
-	raw, err := snap.Get(t.cf, []byte(id))
-	return t.decode(id, raw, err)
+	raw, err := t.GetRawAt(snap, id)
+	if err != nil {
+		return nil, err
+	}
+	return t.Decode(id, raw)
 }
 
 // GetRawAt returns the stored encoding of the row with the given id, as
@@ -131,16 +133,6 @@ func (t *Table[T]) GetRawAt(snap *kv.Snapshot, id string) ([]byte, error) {
 
 // Decode decodes a row's stored encoding (GetRawAt).
 func (t *Table[T]) Decode(id string, raw []byte) (*T, error) {
-	return t.decode(id, raw, nil)
-}
-
-func (t *Table[T]) decode(id string, raw []byte, err error) (*T, error) {
-	if errors.Is(err, kv.ErrNotFound) {
-		return nil, fmt.Errorf("system.%s %q: %w", t.def.Name, id, ErrNotFound)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("get system.%s %q: %w", t.def.Name, id, err)
-	}
 	v := new(T)
 	if err := json.Unmarshal(raw, v); err != nil {
 		return nil, fmt.Errorf("decode system.%s %q: %w", t.def.Name, id, err)
