@@ -70,6 +70,11 @@ type ServerConfig struct {
 	MaxConnectionsPerUser int `toml:"max_connections_per_user"`
 	// IdleTimeout closes keep-alive connections that stay idle this long.
 	IdleTimeout time.Duration `toml:"idle_timeout"`
+	// FastSQLPath serves POST /v1/api/sql on plain keep-alive HTTP/1.1
+	// connections without net/http's per-request machinery (same
+	// handler, limits and timeouts; everything else is net/http's).
+	// Off: net/http serves every request.
+	FastSQLPath bool `toml:"fast_sql_path"`
 	// ShutdownTimeout is how long SIGTERM waits for in-flight requests:
 	// three quarters of it to finish, then they are cancelled.
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
@@ -325,6 +330,7 @@ func Default() Config {
 			ReadBodyTimeout:   30 * time.Second,
 			IdleTimeout:       120 * time.Second,
 			ShutdownTimeout:   30 * time.Second,
+			FastSQLPath:       true,
 
 			MaxConnections:                4096,
 			MaxUnauthenticatedConnections: 512,

@@ -40,6 +40,7 @@ func errShuttingDown() error {
 // answered without its body being read is closed rather than drained.
 type HTTPServer struct {
 	srv        *http.Server
+	lane       *laneServer // nil: net/http serves every request
 	conns      *connLimiter
 	cancelBase context.CancelCauseFunc
 	log        *zap.Logger
@@ -69,7 +70,16 @@ func NewHTTPServer(c *config.Config, api *Server, log *zap.Logger) (*HTTPServer,
 		return nil, fmt.Errorf("register connection metrics: %w", err)
 	}
 	base, cancel := context.WithCancelCause(context.Background())
+	var lane *laneServer
+	if c.Server.FastSQLPath {
+		lane = newLaneServer(api, conns, base, c.Server.IdleTimeout, c.Server.ReadHeaderTimeout, log.Named("fastlane"))
+		if err := lane.register(api.Registry()); err != nil {
+			cancel(err)
+			return nil, fmt.Errorf("register fast lane metrics: %w", err)
+		}
+	}
 	return &HTTPServer{
+		lane: lane,
 		srv: &http.Server{
 			Addr:              c.Server.Addr(),
 			Handler:           api,
@@ -79,12 +89,12 @@ func NewHTTPServer(c *config.Config, api *Server, log *zap.Logger) (*HTTPServer,
 			ErrorLog:          errLog,
 			BaseContext:       func(net.Listener) context.Context { return base },
 			ConnState: func(c net.Conn, st http.ConnState) {
-				if tc, ok := c.(*trackedConn); ok {
+				if tc := tracked(c); tc != nil {
 					conns.state(tc, st)
 				}
 			},
 			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-				if tc, ok := c.(*trackedConn); ok {
+				if tc := tracked(c); tc != nil {
 					return context.WithValue(ctx, connKey{}, tc)
 				}
 				return ctx
@@ -108,7 +118,27 @@ func openFileLimit() int {
 // Serve accepts connections on ln, within the connection limits, until
 // Shutdown. Like http.Server.Serve it returns http.ErrServerClosed then.
 func (s *HTTPServer) Serve(ln net.Listener) error {
-	return s.srv.Serve(s.conns.listen(ln))
+	limited := s.conns.listen(ln)
+	if s.lane == nil {
+		return s.srv.Serve(limited)
+	}
+	handoff := newHandoffListener(limited)
+	s.lane.wg.Add(1)
+	go s.lane.acceptLoop(limited, handoff)
+	return s.srv.Serve(handoff)
+}
+
+// Close closes the listener and every connection at once, without
+// waiting for requests (http.Server.Close); for tests and failed starts.
+func (s *HTTPServer) Close() error {
+	err := s.srv.Close()
+	if s.lane != nil {
+		s.lane.beginShutdown()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = s.lane.wait(ctx)
+	}
+	return err
 }
 
 // Shutdown stops accepting, closes idle connections and waits for the
@@ -123,8 +153,17 @@ func (s *HTTPServer) Shutdown(ctx context.Context) error {
 		defer timer.Stop()
 		drained = timer.C
 	}
+	if s.lane != nil {
+		s.lane.beginShutdown()
+	}
 	done := make(chan error, 1)
-	go func() { done <- s.srv.Shutdown(ctx) }()
+	go func() {
+		err := s.srv.Shutdown(ctx)
+		if s.lane != nil {
+			err = errors.Join(err, s.lane.wait(ctx))
+		}
+		done <- err
+	}()
 	var err error
 	select {
 	case err = <-done:

@@ -102,7 +102,7 @@ func serveForTest(t *testing.T, e *env, mutate func(*config.Config)) (*HTTPServe
 		_ = hs.Serve(ln)
 	}()
 	t.Cleanup(func() {
-		_ = hs.srv.Close()
+		_ = hs.Close()
 		<-served
 	})
 	return hs, ln.Addr().String()

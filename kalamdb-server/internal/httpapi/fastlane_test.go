@@ -1,0 +1,461 @@
+package httpapi
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
+)
+
+// exchange is what a client saw on one connection: each answer as text
+// (status, sorted headers but Date, body), and whether the server closed
+// the connection after the last one.
+type exchange struct {
+	answers []string
+	closed  bool
+}
+
+var (
+	tookRe = regexp.MustCompile(`"took":[0-9.e+-]+`)
+	idRe   = regexp.MustCompile(`[0-9a-f]{32}`)
+)
+
+// converse writes each of writes to a new connection to addr (pausing
+// briefly between them, so they tend to arrive as separate reads), then
+// reads answers until the server closes the connection or answers want.
+func converse(t *testing.T, addr string, writes []string, want int) exchange {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i, w := range writes {
+		if i > 0 {
+			time.Sleep(5 * time.Millisecond) // not asserted on: only shapes the reads
+		}
+		if _, err := io.WriteString(c, w); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+	br := bufio.NewReader(c)
+	var ex exchange
+	for len(ex.answers) < want {
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			ex.closed = true
+			return ex
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("answer %d: %v", len(ex.answers), err)
+		}
+		var keys []string
+		for k := range resp.Header {
+			if k != "Date" {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s chunked=%v\n", resp.Status, len(resp.TransferEncoding) > 0)
+		for _, k := range keys {
+			v := strings.Join(resp.Header[k], ", ")
+			if k == "Content-Length" {
+				v = "N" // took's digits vary; the body is compared
+			}
+			fmt.Fprintf(&b, "%s: %s\n", k, v)
+		}
+		b.WriteString(tookRe.ReplaceAllString(string(body), `"took":T`))
+		ex.answers = append(ex.answers, idRe.ReplaceAllString(b.String(), "ID"))
+		if resp.Close {
+			break
+		}
+	}
+	// Whether the server closes the connection now (it must when it said
+	// so); a kept connection answers nothing more.
+	_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	_, err = br.ReadByte()
+	ex.closed = errors.Is(err, io.EOF)
+	return ex
+}
+
+// The fast lane answers every request, well-formed or not, as net/http
+// does: the same statuses, headers, bodies and connection handling, for
+// the requests it serves and for those it hands to net/http (malformed
+// heads, other framings, other routes, anything it does not parse
+// itself), also in the middle of a connection.
+func TestFastLaneAnswersAsNetHTTP(t *testing.T) {
+	bigBodies := func(o *Options) { o.MaxBodyBytes = 64 << 10 }
+	// Short timeouts: some cases end by one.
+	configure := func(fast bool) func(*config.Config) {
+		return func(c *config.Config) {
+			c.Server.FastSQLPath = fast
+			c.Server.ReadHeaderTimeout, c.Server.IdleTimeout = 300*time.Millisecond, 2*time.Second
+		}
+	}
+	laneSrv, laneAddr := serveForTest(t, newEnv(t, bigBodies), configure(true))
+	_, plainAddr := serveForTest(t, newEnv(t, bigBodies), configure(false))
+
+	auth := "Authorization: " + basic("alice", "pw-alice") + "\r\n"
+	sql := func(extra, body string) string {
+		return fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nX-Request-Id: r1\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+			extra, len(body), body)
+	}
+	ok := `{"sql":"SELECT 1"}`
+	big := `{"sql":"SELECT 1"` + strings.Repeat(" ", 20<<10) + `}`
+	health := "GET /health HTTP/1.1\r\nHost: db\r\nX-Request-Id: h1\r\n\r\n"
+	head := sql(auth, ok)
+	headOnly, bodyOnly := head[:len(head)-len(ok)], ok
+
+	cases := []struct {
+		name   string
+		writes []string
+		want   int // answers to wait for
+		lane   int // requests the lane must answer itself
+	}{
+		{"one statement", []string{sql(auth, ok)}, 1, 1},
+		{"pipelined", []string{sql(auth, ok) + sql(auth, `{"sql":"SELECT 2"}`)}, 2, 2},
+		{"body in a second packet", []string{headOnly, bodyOnly}, 1, 1},
+		{"body split in three", []string{headOnly, bodyOnly[:5], bodyOnly[5:]}, 1, 1},
+		{"body larger than the buffer", []string{sql(auth, big)}, 1, 1},
+		{"then health on the same connection", []string{sql(auth, ok), health, sql(auth, ok)}, 3, 1},
+		{"health first", []string{health, sql(auth, ok)}, 2, 0},
+		{"connection close", []string{sql(auth+"Connection: close\r\n", ok)}, 1, 1},
+		{"no credentials, partial body", []string{strings.Replace(sql("", ok), `{"sql":"SELECT 1"}`, `{"sql"`, 1)}, 1, 1},
+		{"body over the limit", []string{sql(auth, `{"sql":"`+strings.Repeat("x", 70<<10)+`"}`)}, 1, 1},
+		{"bad json", []string{sql(auth, `{"sql":`)}, 1, 1},
+		{"unknown field", []string{sql(auth, `{"sql":"SELECT 1","x":1}`)}, 1, 1},
+		{"empty body", []string{"POST /v1/api/sql HTTP/1.1\r\nHost: db\r\n" + auth + "\r\n"}, 1, 1},
+		{"no content length", []string{"POST /v1/api/sql HTTP/1.1\r\nHost: db\r\n" + auth + "\r\n" + ok + "\r\n\r\n"}, 2, 1},
+		{"no host", []string{strings.Replace(sql(auth, ok), "Host: db\r\n", "", 1)}, 1, 0},
+		{"two hosts", []string{strings.Replace(sql(auth, ok), "Host: db\r\n", "Host: db\r\nHost: other\r\n", 1)}, 1, 0},
+		{"bad host", []string{strings.Replace(sql(auth, ok), "Host: db\r\n", "Host: d b\r\n", 1)}, 1, 0},
+		{"conflicting lengths", []string{strings.Replace(sql(auth, ok), "Content-Type", "Content-Length: 3\r\nContent-Type", 1)}, 1, 0},
+		{"equal lengths twice", []string{strings.Replace(sql(auth, ok), "Content-Type", fmt.Sprintf("Content-Length: %d\r\nContent-Type", len(ok)), 1)}, 1, 1},
+		{"plus sign length", []string{strings.Replace(sql(auth, ok), fmt.Sprintf("Length: %d", len(ok)), fmt.Sprintf("Length: +%d", len(ok)), 1)}, 1, 0},
+		{"chunked body", []string{"POST /v1/api/sql HTTP/1.1\r\nHost: db\r\n" + auth + "Transfer-Encoding: chunked\r\n\r\n" +
+			fmt.Sprintf("%x\r\n%s\r\n0\r\n\r\n", len(ok), ok)}, 1, 0},
+		{"chunked and length", []string{strings.Replace(sql(auth, ok), "Content-Type", "Transfer-Encoding: chunked\r\nContent-Type", 1) + "\r\n\r\n"}, 1, 0},
+		{"expect continue", []string{strings.Replace(sql(auth, ok), "Content-Type", "Expect: 100-continue\r\nContent-Type", 1)}, 1, 0},
+		{"expect other", []string{strings.Replace(sql(auth, ok), "Content-Type", "Expect: x\r\nContent-Type", 1)}, 1, 0},
+		{"upgrade", []string{strings.Replace(sql(auth, ok), "Content-Type", "Upgrade: websocket\r\nConnection: Upgrade\r\nContent-Type", 1)}, 1, 0},
+		{"bare LF", []string{strings.ReplaceAll(sql(auth, ok), "\r\n", "\n")}, 1, 0},
+		{"bare LF in one line", []string{strings.Replace(sql(auth, ok), "Host: db\r\n", "Host: db\n", 1)}, 1, 0},
+		{"lone CR in a value", []string{strings.Replace(sql(auth, ok), "X-Request-Id: r1", "X-Other: a\rb\r\nX-Request-Id: r1", 1)}, 1, 0},
+		{"folded header", []string{strings.Replace(sql(auth, ok), "X-Request-Id: r1\r\n", "X-Request-Id: r1\r\n\tmore\r\n", 1)}, 1, 0},
+		{"space in a header name", []string{strings.Replace(sql(auth, ok), "X-Request-Id", "X Request-Id", 1)}, 1, 0},
+		{"header larger than the buffer", []string{strings.Replace(sql(auth, ok), "Content-Type", "X-Big: "+strings.Repeat("b", 10<<10)+"\r\nContent-Type", 1)}, 1, 0},
+		{"query string", []string{strings.Replace(sql(auth, ok), "/v1/api/sql", "/v1/api/sql?x=1", 1)}, 1, 0},
+		{"lower-case method", []string{strings.Replace(sql(auth, ok), "POST", "post", 1)}, 1, 0},
+		{"HTTP/1.0", []string{strings.Replace(sql(auth, ok), "HTTP/1.1", "HTTP/1.0", 1)}, 1, 0},
+		{"CRLF after a body", []string{sql(auth, ok) + "\r\n" + sql(auth, ok)}, 2, 2},
+		{"GET on the statement path", []string{"GET /v1/api/sql HTTP/1.1\r\nHost: db\r\n\r\n"}, 1, 0},
+		{"garbage", []string{"POST /v1/api/sql HTTP/1.1\r\n\x00\x01\r\n\r\n"}, 1, 0},
+		{"request line only, then close", []string{"POST /v1/api/sql HTTP/1.1\r\n"}, 1, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := laneSrv.lane.served.Load()
+			lane := converse(t, laneAddr, c.writes, c.want)
+			if got := laneSrv.lane.served.Load() - before; got != int64(c.lane) {
+				t.Errorf("the lane answered %d requests, want %d", got, c.lane)
+			}
+			plain := converse(t, plainAddr, c.writes, c.want)
+			if !slices.Equal(lane.answers, plain.answers) || lane.closed != plain.closed {
+				t.Fatalf("fast lane:\n%s\nclosed=%v\n\nnet/http:\n%s\nclosed=%v",
+					strings.Join(lane.answers, "\n--\n"), lane.closed, strings.Join(plain.answers, "\n--\n"), plain.closed)
+			}
+		})
+	}
+}
+
+// A client that closes its connection while its statement runs cancels
+// the statement, as net/http's background read does.
+func TestFastLaneCancelsWhenTheClientLeaves(t *testing.T) {
+	e := newEnv(t)
+	started := make(chan struct{})
+	cause := make(chan error, 1)
+	e.exec.reply = func(ctx context.Context, _ executor.Request) ([]executor.Result, error) {
+		close(started)
+		select {
+		case <-ctx.Done():
+			cause <- context.Cause(ctx)
+		case <-time.After(time.Minute):
+			cause <- errors.New("not cancelled within a minute")
+		}
+		return nil, ctx.Err()
+	}
+	_, addr := serveForTest(t, e, nil)
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"sql":"SELECT 1"}`
+	fmt.Fprintf(c, "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n%s", basic("alice", "pw-alice"), len(body), body)
+	<-started
+	c.Close()
+	if err := <-cause; !errors.Is(err, errClientGone) {
+		t.Fatalf("statement ended with %v, want the client's departure", err)
+	}
+}
+
+// A head that stops coming is cut off after the header timeout, and an
+// idle connection after the idle timeout.
+func TestFastLaneTimeouts(t *testing.T) {
+	e := newEnv(t)
+	_, addr := serveForTest(t, e, func(c *config.Config) {
+		c.Server.ReadHeaderTimeout = 50 * time.Millisecond
+		c.Server.IdleTimeout = time.Hour
+	})
+	_, idleAddr := serveForTest(t, newEnv(t), func(c *config.Config) {
+		c.Server.ReadHeaderTimeout = time.Hour
+		c.Server.IdleTimeout = 50 * time.Millisecond
+	})
+	silent, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	waitClosed := func(c net.Conn) error {
+		_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+		_, err := io.ReadAll(c)
+		return err
+	}
+	// Silent from the start: the header timeout applies, not the idle
+	// one (made long here).
+	if err := waitClosed(silent); err != nil {
+		t.Fatalf("silent connection: %v", err)
+	}
+	partial, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer partial.Close()
+	io.WriteString(partial, "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\n")
+	if err := waitClosed(partial); err != nil {
+		t.Fatalf("partial head: %v", err)
+	}
+
+	idle, err := net.Dial("tcp", idleAddr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer idle.Close()
+	body := `{"sql":"SELECT 1"}`
+	fmt.Fprintf(idle, "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n%s", basic("alice", "pw-alice"), len(body), body)
+	br := bufio.NewReader(idle)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || resp.Close {
+		t.Fatalf("got %d, close %v", resp.StatusCode, resp.Close)
+	}
+	_ = idle.SetReadDeadline(time.Now().Add(time.Minute))
+	if _, err := br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Fatalf("idle connection: %v, want it closed", err)
+	}
+}
+
+// Shutdown closes idle fast-lane connections at once and lets a running
+// request finish, answering it with Connection: close.
+func TestFastLaneShutdown(t *testing.T) {
+	e := newEnv(t)
+	started, release := make(chan struct{}), make(chan struct{})
+	e.exec.reply = func(ctx context.Context, req executor.Request) ([]executor.Result, error) {
+		if req.SQL == "SELECT 2" {
+			close(started)
+			<-release
+		}
+		return []executor.Result{{Message: "ok"}}, nil
+	}
+	hs, addr := serveForTest(t, e, nil)
+	send := func(c net.Conn, sql string) {
+		body := `{"sql":"` + sql + `"}`
+		fmt.Fprintf(c, "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n%s", basic("alice", "pw-alice"), len(body), body)
+	}
+	idle, _ := net.Dial("tcp", addr)
+	defer idle.Close()
+	idleR := bufio.NewReader(idle)
+	send(idle, "SELECT 1")
+	if resp, err := http.ReadResponse(idleR, nil); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("first answer: %v", err)
+	} else {
+		io.Copy(io.Discard, resp.Body)
+	}
+	busy, _ := net.Dial("tcp", addr)
+	defer busy.Close()
+	send(busy, "SELECT 2")
+	<-started
+
+	done := make(chan error, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		done <- hs.Shutdown(ctx)
+	}()
+	_ = idle.SetReadDeadline(time.Now().Add(time.Minute))
+	if _, err := idleR.ReadByte(); err == nil {
+		t.Fatal("idle connection got bytes at shutdown, want it closed")
+	}
+	close(release)
+	busyR := bufio.NewReader(busy)
+	_ = busy.SetReadDeadline(time.Now().Add(time.Minute))
+	resp, err := http.ReadResponse(busyR, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK || !resp.Close {
+		t.Fatalf("running request: %d, close %v", resp.StatusCode, resp.Close)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("shutdown: %v", err)
+	}
+}
+
+// serveLane serves h in the fast lane (with net/http behind it) on a
+// loopback port.
+func serveLane(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := newConnLimiter(100, 100, 0)
+	limited := conns.listen(ln)
+	handoff := newHandoffListener(limited)
+	lane := newLaneServer(h, conns, context.Background(), time.Minute, time.Minute, zap.NewNop())
+	lane.wg.Add(1)
+	go lane.acceptLoop(limited, handoff)
+	srv := &http.Server{Handler: h}
+	served := make(chan struct{})
+	go func() { defer close(served); _ = srv.Serve(handoff) }()
+	t.Cleanup(func() {
+		lane.beginShutdown()
+		_ = srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := lane.wait(ctx); err != nil {
+			t.Error(err)
+		}
+		<-served
+	})
+	return ln.Addr().String()
+}
+
+// Answers without a Content-Length are framed by one when they are short
+// and chunked otherwise, also when flushed midway; bodies are refused
+// where HTTP has none; a handler that writes less than it declared, or
+// panics, costs its connection, not the next request's framing.
+func TestFastLaneFraming(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/api/sql", func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		switch string(body) {
+		case "short":
+			io.WriteString(w, "hello")
+		case "long":
+			w.Write(bytes.Repeat([]byte("0123456789"), 1000))
+		case "flushed":
+			io.WriteString(w, "part one;")
+			http.NewResponseController(w).Flush()
+			io.WriteString(w, "part two")
+		case "nocontent":
+			w.WriteHeader(http.StatusNoContent)
+			if _, err := io.WriteString(w, "x"); !errors.Is(err, http.ErrBodyNotAllowed) {
+				panic("a body after 204 was accepted")
+			}
+		case "understated":
+			w.Header().Set("Content-Length", "3")
+			if _, err := io.WriteString(w, "four"); !errors.Is(err, http.ErrContentLength) {
+				panic("more than Content-Length was accepted")
+			}
+			io.WriteString(w, "abc")
+		case "short of length":
+			w.Header().Set("Content-Length", "10")
+			io.WriteString(w, "abc")
+		case "panic":
+			panic("boom")
+		case "abort":
+			panic(http.ErrAbortHandler)
+		}
+	})
+	addr := serveLane(t, mux)
+	post := func(body string) string {
+		return fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+	}
+	for _, c := range []struct {
+		body, want string
+		chunked    bool
+		closed     bool
+	}{
+		{"short", "hello", false, false},
+		{"long", strings.Repeat("0123456789", 1000), true, false},
+		{"flushed", "part one;part two", true, false},
+		{"nocontent", "", false, false},
+		{"understated", "abc", false, false},
+		{"short of length", "", false, true},
+		{"panic", "", false, true},
+		{"abort", "", false, true},
+	} {
+		t.Run(c.body, func(t *testing.T) {
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			// The same request twice, pipelined: the second answer shows
+			// the first left the connection in step.
+			io.WriteString(conn, post(c.body)+post("short"))
+			_ = conn.SetReadDeadline(time.Now().Add(time.Minute))
+			br := bufio.NewReader(conn)
+			resp, err := http.ReadResponse(br, nil)
+			if c.closed {
+				if err == nil {
+					got, rerr := io.ReadAll(resp.Body)
+					if rerr == nil {
+						t.Fatalf("got a whole answer %q, want the connection cut", got)
+					}
+				}
+				if _, err := http.ReadResponse(br, nil); err == nil {
+					t.Fatal("the connection served another request")
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := io.ReadAll(resp.Body)
+			if err != nil || string(got) != c.want || (len(resp.TransferEncoding) > 0) != c.chunked {
+				t.Fatalf("got %q (%v), chunked %v; want %q, chunked %v", got, err, resp.TransferEncoding, c.want, c.chunked)
+			}
+			next, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatalf("second answer: %v", err)
+			}
+			if got, _ := io.ReadAll(next.Body); string(got) != "hello" {
+				t.Fatalf("second answer %q", got)
+			}
+		})
+	}
+}
