@@ -48,7 +48,22 @@ func BenchmarkRequestPath(b *testing.B) {
 		run(b, x, "root", systable.RoleSystem, "CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user")
 		loadMessages(b, x, "alice", 10_000, 10)
 	})
-	s := startServerLogged(b, dir)
+	// The fast lane (server.fast_sql_path) and net/http alone, one after
+	// the other over the same data.
+	for _, fast := range []bool{true, false} {
+		server := "lane"
+		if !fast {
+			server = "nethttp"
+		}
+		b.Run(server, func(b *testing.B) {
+			s := startServerLogged(b, dir, func(c *config.Config) { c.Server.FastSQLPath = fast })
+			defer s.stop()
+			benchRequestPath(b, s)
+		})
+	}
+}
+
+func benchRequestPath(b *testing.B, s *server) {
 	token := loginToken(b, s, "alice", "pw")
 	basicAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:pw"))
 	bearerAuth := "Bearer " + token
@@ -122,13 +137,13 @@ func BenchmarkRequestPathStatement(b *testing.B) {
 
 // startServerLogged starts a server over dir that logs like the binary
 // (the default [logging] section), into a file in dir.
-func startServerLogged(b *testing.B, dir string) *server {
+func startServerLogged(b *testing.B, dir string, mutate ...func(*config.Config)) *server {
 	b.Helper()
 	log, err := app.NewLogger(config.Default().Logging, filepath.Join(dir, "server.log"))
 	if err != nil {
 		b.Fatal(err)
 	}
-	return startServerLog(b, dir, log, func(c *config.Config) { c.Logging = config.Default().Logging })
+	return startServerLog(b, dir, log, append([]func(*config.Config){func(c *config.Config) { c.Logging = config.Default().Logging }}, mutate...)...)
 }
 
 const reqPathEnv = "KALAMDB_REQUEST_PATH_CLIENT"

@@ -11,7 +11,7 @@ package httpapi
 // machine that machinery is half of a small request's server CPU (measured
 // 64-76 µs against 32-35 µs per request for the same answer), and a point
 // lookup's statement is about 50 µs. The lane watches for a departed
-// client only once a statement has run for watchAfter.
+// client only once a statement has run for a tick of its watcher.
 //
 // Invariants:
 //   - The lane answers a request only when its head is complete within the
@@ -45,6 +45,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/textproto"
+	"net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -65,12 +67,12 @@ const (
 	// laneBufferBytes is how much of an answer without Content-Length is
 	// held back to frame it with one; past it the answer is chunked.
 	laneBufferBytes = 4 << 10
-	// watchAfter is how long a statement runs before the lane reads the
-	// connection in the background to notice a client that went away.
-	watchAfter = time.Millisecond
-	// watchRetry is how often the watch looks again while the body is
-	// still coming in.
-	watchRetry = 10 * time.Millisecond
+	// watchTick is how often the lane's watcher looks at running
+	// requests; one that has run for a whole tick (so 10-20 ms) with its
+	// body read gets a background read of its connection, to notice a
+	// client that went away. A timer per request would cost more than a
+	// point lookup's parsing.
+	watchTick = 10 * time.Millisecond
 )
 
 // errClientGone is the cause of a request's cancellation when its client
@@ -94,6 +96,15 @@ type laneServer struct {
 	// stopping is shutting, for the answers' Connection header without
 	// the lock.
 	stopping atomic.Bool
+
+	// busy holds the requests in their handler with the watcher's epoch
+	// at their start, under watchMu; the watcher sleeps on kick while
+	// there are none.
+	watchMu       sync.Mutex
+	busy          map[*laneConn]uint64
+	epoch         uint64
+	watcherAsleep bool
+	kick          chan struct{}
 
 	// served counts the requests the lane answered; handedOff the
 	// connections it gave to net/http.
@@ -119,7 +130,7 @@ func (s *laneServer) register(reg prometheus.Registerer) error {
 
 func newLaneServer(h http.Handler, conns *connLimiter, base context.Context, idle, header time.Duration, log *zap.Logger) *laneServer {
 	return &laneServer{handler: h, conns: conns, base: base, idleTimeout: idle, headerTimeout: header,
-		log: log, active: make(map[*laneConn]struct{})}
+		log: log, active: make(map[*laneConn]struct{}), busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
 }
 
 // acceptLoop serves the connections of ln until it fails, handing what
@@ -127,6 +138,8 @@ func newLaneServer(h http.Handler, conns *connLimiter, base context.Context, idl
 // closing ln ends out with that error, so that net/http's Serve returns it.
 func (s *laneServer) acceptLoop(ln net.Listener, out *handoffListener) {
 	defer s.wg.Done()
+	s.wg.Add(1)
+	go s.watchLoop(out.done)
 	var backoff time.Duration
 	for {
 		c, err := ln.Accept()
@@ -233,6 +246,76 @@ func (s *laneServer) wait(ctx context.Context) error {
 	}
 }
 
+// watchLoop starts the background read of every request that has run
+// for a whole tick, until done. It sleeps while no request runs.
+func (s *laneServer) watchLoop(done <-chan struct{}) {
+	defer s.wg.Done()
+	tick := time.NewTicker(watchTick)
+	defer tick.Stop()
+	var due []*laneConn
+	for {
+		select {
+		case <-done:
+			return
+		case <-tick.C:
+		}
+		s.watchMu.Lock()
+		if len(s.busy) == 0 {
+			s.watcherAsleep = true
+			s.watchMu.Unlock()
+			tick.Stop()
+			select {
+			case <-done:
+				return
+			case <-s.kick:
+			}
+			tick.Reset(watchTick)
+			continue
+		}
+		s.epoch++
+		due = due[:0]
+		for lc, since := range s.busy {
+			if s.epoch-since >= 2 {
+				due = append(due, lc)
+				delete(s.busy, lc)
+			}
+		}
+		s.watchMu.Unlock()
+		for _, lc := range due {
+			lc.watch.begin()
+		}
+	}
+}
+
+// running tells the watcher that lc's request is in its handler, and
+// done that it is not any more; done waits for the watch's read to stop
+// and reports whether the connection is still there.
+func (s *laneServer) running(lc *laneConn) {
+	s.watchMu.Lock()
+	s.busy[lc] = s.epoch
+	wake := s.watcherAsleep
+	s.watcherAsleep = false
+	s.watchMu.Unlock()
+	if wake {
+		select {
+		case s.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (s *laneServer) done(lc *laneConn) (connected bool) {
+	// Stopped first, so that the watch cannot put lc back in busy.
+	reading := lc.watch.markStopped()
+	s.watchMu.Lock()
+	delete(s.busy, lc)
+	s.watchMu.Unlock()
+	if !reading {
+		return true
+	}
+	return lc.watch.stopRead()
+}
+
 // laneConn is one connection served by the lane; one goroutine serves it.
 type laneConn struct {
 	srv *laneServer
@@ -245,13 +328,9 @@ type laneConn struct {
 	bw     *bufio.Writer
 	remote string
 
-	// hr parses a request head out of br's buffer (headSrc), so that a
-	// request the lane does not serve leaves br untouched.
-	hr      *bufio.Reader
-	headSrc bytes.Reader
-
-	body laneBody
-	date dateCache
+	body     laneBody
+	watch    laneWatch
+	date     dateCache
 	requests int // served so far
 	// readDeadline is set while the handler has a read deadline on the
 	// connection (the body's), so that clearing it costs nothing otherwise.
@@ -282,7 +361,6 @@ func (lc *laneConn) serve() {
 	lc.src.conn = lc.tc
 	lc.br = bufio.NewReaderSize(&lc.src, laneReadBufferBytes)
 	lc.bw = bufio.NewWriterSize(lc.tc, laneBufferBytes)
-	lc.hr = bufio.NewReaderSize(&lc.headSrc, laneReadBufferBytes)
 	lc.remote = lc.tc.RemoteAddr().String()
 	lc.ctx = context.WithValue(lc.srv.base, connKey{}, lc.tc)
 	for {
@@ -411,53 +489,147 @@ func headEnd(buf []byte) int {
 	return 0
 }
 
-// parse reads head with net/http's parser and checks it as net/http's
-// server does; ok is false for anything the lane does not serve.
+// parse builds the request of head as http.ReadRequest would, and checks
+// it as net/http's server does; ok is false for anything the lane does not
+// serve, or where the two parsers could disagree: any Transfer-Encoding,
+// Expect or Upgrade, a Content-Length that is not plain digits or is
+// repeated with another value, fields net/http's server refuses, a
+// missing or repeated Host. TestLaneParseMatchesReadRequest holds it to
+// ReadRequest.
 func (lc *laneConn) parse(head []byte) (*http.Request, bool) {
-	if !laneHeaderFieldsValid(head) {
-		return nil, false
-	}
-	lc.headSrc.Reset(head)
-	lc.hr.Reset(&lc.headSrc)
-	req, err := http.ReadRequest(lc.hr)
-	if err != nil || req.ProtoMajor != 1 || req.ProtoMinor != 1 || len(req.TransferEncoding) > 0 ||
-		req.ContentLength < 0 || req.Header.Get("Expect") != "" || req.Header.Get("Upgrade") != "" ||
-		req.URL.Path != "/v1/api/sql" || req.URL.RawQuery != "" {
-		return nil, false
-	}
-	return req, true
-}
-
-// laneHeaderFieldsValid checks the header lines of head (after the request
-// line) the way net/http's server does before it serves a request:
-// valid names and values, no obsolete folding, exactly one valid Host.
-func laneHeaderFieldsValid(head []byte) bool {
 	lines := head[len(laneRequestLine) : len(head)-2]
+	req := &http.Request{
+		Method: http.MethodPost, URL: &url.URL{Path: "/v1/api/sql"}, RequestURI: "/v1/api/sql",
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, 8),
+	}
 	hosts := 0
+	var contentLength string
 	for len(lines) > 0 {
 		i := bytes.Index(lines, []byte("\r\n"))
 		if i < 0 {
-			return false
+			return nil, false
 		}
 		line := lines[:i]
 		lines = lines[i+2:]
 		colon := bytes.IndexByte(line, ':')
 		if colon <= 0 {
-			return false // also a folded line, which starts with SP or HT
+			return nil, false // also a folded line, which starts with SP or HT
 		}
-		name := string(line[:colon])
-		value := string(bytes.Trim(line[colon+1:], " \t"))
-		if !httpguts.ValidHeaderFieldName(name) || !httpguts.ValidHeaderFieldValue(value) {
-			return false
+		rawName := line[:colon]
+		rawValue := bytes.Trim(line[colon+1:], " \t")
+		if !validFieldName(rawName) || !validFieldValue(rawValue) {
+			return nil, false
 		}
-		if len(name) == 4 && (name[0]|0x20) == 'h' && (name[1]|0x20) == 'o' && (name[2]|0x20) == 's' && (name[3]|0x20) == 't' {
+		name := canonicalFieldName(rawName)
+		value := string(rawValue)
+		switch name {
+		case "Host":
 			hosts++
-			if !httpguts.ValidHostHeader(value) {
-				return false
+			if hosts > 1 || !httpguts.ValidHostHeader(value) {
+				return nil, false
 			}
+			req.Host = value
+			continue
+		case "Transfer-Encoding", "Expect", "Upgrade":
+			return nil, false
+		case "Content-Length":
+			if !plainDigits(value) || (contentLength != "" && value != contentLength) {
+				return nil, false
+			}
+			if contentLength != "" {
+				continue // a repeat of the same length counts once, as in ReadRequest
+			}
+			contentLength = value
+		}
+		req.Header[name] = append(req.Header[name], value)
+	}
+	if hosts != 1 {
+		return nil, false
+	}
+	if contentLength != "" {
+		n, err := strconv.ParseInt(contentLength, 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		req.ContentLength = n
+	}
+	req.Close = httpguts.HeaderValuesContainsToken(req.Header["Connection"], "close")
+	if hp := req.Header["Pragma"]; len(hp) > 0 && hp[0] == "no-cache" {
+		if _, ok := req.Header["Cache-Control"]; !ok {
+			req.Header["Cache-Control"] = []string{"no-cache"}
 		}
 	}
-	return hosts == 1
+	return req, true
+}
+
+// plainDigits reports whether s is 1 to 18 ASCII digits: a Content-Length
+// every parser reads alike.
+func plainDigits(s string) bool {
+	if len(s) == 0 || len(s) > 18 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// validFieldName and validFieldValue are httpguts' checks without a
+// string conversion.
+func validFieldName(b []byte) bool {
+	for _, c := range b {
+		if !httpguts.IsTokenRune(rune(c)) {
+			return false
+		}
+	}
+	return len(b) > 0
+}
+
+func validFieldValue(b []byte) bool {
+	for _, c := range b {
+		if c < ' ' && c != '\t' || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+func equalFoldASCII(s string, b []byte) bool {
+	if len(s) != len(b) {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c, d := s[i], b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if 'A' <= d && d <= 'Z' {
+			d += 'a' - 'A'
+		}
+		if c != d {
+			return false
+		}
+	}
+	return true
+}
+
+// commonFields are canonical names a client sends with every statement,
+// so that their keys cost no allocation.
+var commonFields = [...]string{"Host", "Authorization", "Content-Type", "Content-Length", "User-Agent",
+	"Accept", "Accept-Encoding", "Connection", "X-Request-Id", "Cookie", "Origin", "Referer",
+	"Transfer-Encoding", "Expect", "Upgrade", "Pragma", "Cache-Control", "X-Csrf-Token"}
+
+// canonicalFieldName is textproto's canonical form of a valid name.
+func canonicalFieldName(b []byte) string {
+	for _, f := range commonFields {
+		if equalFoldASCII(f, b) {
+			return f
+		}
+	}
+	return textproto.CanonicalMIMEHeaderKey(string(b))
 }
 
 // handOff gives the connection, with what br holds, to net/http.
@@ -487,11 +659,12 @@ func (lc *laneConn) serveRequest(req *http.Request) bool {
 	req.Body = &lc.body
 	w := &laneWriter{lc: lc, req: req, header: make(http.Header, 4), contentLength: -1, status: 0}
 
-	watch := lc.startWatch(cancel)
+	lc.watch.reset(lc, cancel)
+	lc.srv.running(lc)
 	ok := lc.runHandler(w, req)
 	// A pipelined byte the watch read is kept for the next head; a failed
 	// read means the client is gone.
-	gone := !watch.stop()
+	gone := !lc.srv.done(lc)
 	if lc.readDeadline {
 		_ = lc.tc.SetReadDeadline(time.Time{})
 		lc.readDeadline = false
@@ -530,14 +703,13 @@ func (lc *laneConn) runHandler(w *laneWriter, req *http.Request) (ok bool) {
 }
 
 // laneWatch notices a client that goes away during a long statement: once
-// the statement has run for watchAfter with the body read, a goroutine
+// the watcher finds the request running with its body read, a goroutine
 // reads the connection; an error there (the client closed it) cancels the
 // request. A client that has sent more already (pipelining) is not
-// watched, as in net/http.
+// watched, as in net/http. One per connection, reset for each request.
 type laneWatch struct {
 	lc     *laneConn
 	cancel context.CancelCauseFunc
-	timer  *time.Timer
 
 	mu      sync.Mutex
 	stopped bool
@@ -546,16 +718,15 @@ type laneWatch struct {
 	failed  bool // the read failed: the connection is gone
 }
 
-func (lc *laneConn) startWatch(cancel context.CancelCauseFunc) *laneWatch {
-	w := &laneWatch{lc: lc, cancel: cancel}
-	w.mu.Lock() // begin may run before the timer is stored
-	w.timer = time.AfterFunc(watchAfter, w.begin)
+func (w *laneWatch) reset(lc *laneConn, cancel context.CancelCauseFunc) {
+	w.mu.Lock()
+	w.lc, w.cancel = lc, cancel
+	w.stopped, w.reading, w.failed = false, false, false
 	w.mu.Unlock()
-	return w
 }
 
-// begin runs on the timer's goroutine, concurrently with the handler: it
-// learns the body's state only through laneBody's atomics.
+// begin runs on the watcher's goroutine, concurrently with the handler:
+// it learns the body's state only through laneBody's atomics.
 func (w *laneWatch) begin() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -563,8 +734,8 @@ func (w *laneWatch) begin() {
 	case w.stopped, w.lc.body.pipelined.Load():
 		return
 	case !w.lc.body.complete.Load():
-		// Still reading a slow body: look again later.
-		w.timer.Reset(watchRetry)
+		// Still reading a slow body: the watcher looks again next tick.
+		w.lc.srv.running(w.lc)
 		return
 	}
 	w.reading = true
@@ -587,16 +758,18 @@ func (w *laneWatch) read() {
 	w.cancel(errClientGone)
 }
 
-// stop ends the watch; false when its read found the connection gone.
-func (w *laneWatch) stop() bool {
+// markStopped ends the watch; it reports whether its read has started,
+// which stopRead must then end.
+func (w *laneWatch) markStopped() (reading bool) {
 	w.mu.Lock()
+	defer w.mu.Unlock()
 	w.stopped = true
-	reading := w.reading
-	w.mu.Unlock()
-	w.timer.Stop()
-	if !reading {
-		return true
-	}
+	return w.reading
+}
+
+// stopRead interrupts the watch's read and waits for it; false when the
+// read had found the connection gone.
+func (w *laneWatch) stopRead() bool {
 	_ = w.lc.tc.SetReadDeadline(time.Unix(1, 0))
 	<-w.done
 	_ = w.lc.tc.SetReadDeadline(time.Time{})
