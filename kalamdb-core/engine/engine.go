@@ -512,11 +512,25 @@ func newResultWriterFor(sctx *sql.Context, l *resultLayout, maxRows int, maxByte
 
 // add encodes one row; it fails once the result passes a bound.
 func (w *resultWriter) add(r sql.Row) error {
+	return w.encodeInto(r, make([]any, len(r)))
+}
+
+// addOwned is add of a row nothing else holds (a fresh row of a fast
+// path's iterator), encoded in place instead of into a copy.
+func (w *resultWriter) addOwned(r sql.Row) error {
+	if len(r) != len(w.encode) {
+		return w.add(r)
+	}
+	return w.encodeInto(r, r)
+}
+
+// encodeInto encodes the values of r into out (len(r) entries, which may
+// be r itself).
+func (w *resultWriter) encodeInto(r sql.Row, out []any) error {
 	if w.onRow == nil && len(w.res.Rows) >= w.maxRows {
 		return apierror.Wrap(apierror.SQLExecutionError, ErrTooManyRows,
 			fmt.Sprintf("query returns more than %d rows; add a LIMIT or a narrower WHERE", w.maxRows))
 	}
-	out := make([]any, len(r))
 	var size int64
 	for i, v := range r {
 		if i < len(w.encode) {

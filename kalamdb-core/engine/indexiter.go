@@ -119,7 +119,10 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 	// The row keys (partition prefix + local key) are laid end to end in
 	// keyBuf and sliced once it stops growing.
 	it.keys, it.seqs, it.keyBuf = it.keys[:0], it.seqs[:0], it.keyBuf[:0]
-	var ends []int
+	if it.ready == nil {
+		it.ready = make([]sql.Row, 0, n)
+	}
+	ends := make([]int, 0, n)
 	more = true
 	for len(it.seqs) < n {
 		local, seq, ok, err := it.nextEntry(n - len(it.seqs))
@@ -248,7 +251,9 @@ func (it *indexIter) fetch(ctx *sql.Context, key, value []byte, seq int64) (sql.
 		if h.Seq != seq {
 			return nil, false, nil
 		}
-		return r.decode(key, value)
+		// value is this statement's copy (kv.Snapshot.MultiGet), never
+		// reused: the row's strings may point into it.
+		return r.decodeValue(key, value, true)
 	}
 	if !it.filesRead {
 		it.filesRead = true

@@ -259,6 +259,13 @@ func (it *rowIter) step() {
 // decode turns a stored version into an engine row, reporting whether the
 // session may see it.
 func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
+	return it.decodeValue(key, value, false)
+}
+
+// decodeValue is decode; with shared, the row's TEXT values are views of
+// value, which the caller owns and never writes again
+// (row.Projection.DecodeShared).
+func (it *rowIter) decodeValue(key, value []byte, shared bool) (sql.Row, bool, error) {
 	s := it.t.shape
 	h, err := row.DecodeHeader(value)
 	if err != nil {
@@ -295,7 +302,12 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 		it.buf = make([]any, len(it.wanted))
 	}
 	vals := it.buf[:len(it.wanted)]
-	if _, err := proj.Decode(value, vals); err != nil {
+	if shared {
+		_, err = proj.DecodeShared(value, vals)
+	} else {
+		_, err = proj.Decode(value, vals)
+	}
+	if err != nil {
 		return nil, false, tableError(s, err)
 	}
 	if proj.AnyMissing() {
