@@ -48,6 +48,10 @@ type Options struct {
 	// PlanCache bounds the cache of translated statements and fast-path
 	// plans (see plancache.go).
 	PlanCache PlanCacheOptions
+	// RowCacheBytes bounds the cache of row versions that reads through
+	// secondary indexes fetched (see rowcache.go; 0:
+	// DefaultRowCacheBytes, negative: no cache).
+	RowCacheBytes int64
 }
 
 // Deps are the parts of the database the engine works with.
@@ -94,6 +98,8 @@ type Engine struct {
 	indexRows atomic.Int64
 	// plans caches statements by text (nil: off).
 	plans *planCache
+	// rows caches row versions for index reads (nil: off).
+	rows *rowCache
 	// hotRowsRead counts the committed hot versions range scans read.
 	hotRowsRead atomic.Int64
 	// groupScans counts the GROUP BYs computed from storage.
@@ -117,7 +123,7 @@ func New(d Deps, o Options) (*Engine, error) {
 	e := &Engine{db: d.DB, cat: d.Catalog, tables: d.Tables, tier: d.Tier, txns: d.Txns, opts: o, limits: o.Limits.withDefaults(),
 		seq: d.Seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader), ulids: ids.NewULIDGenerator(nil, rand.Reader),
 		noFastPath: o.DisableFastPath, system: append(d.Catalog.SystemTables(), d.SystemTables...), subscribers: d.Subscribers,
-		plans: newPlanCache(o.PlanCache)}
+		plans: newPlanCache(o.PlanCache), rows: newRowCache(o.RowCacheBytes)}
 	if e.subscribers == nil {
 		e.subscribers = noSubscribers{}
 	}

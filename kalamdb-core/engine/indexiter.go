@@ -146,7 +146,7 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 		start = end
 	}
 	r.t.e.indexRows.Add(int64(len(it.keys)))
-	vals, err := r.snap.MultiGet(r.t.shape.CF, it.keys)
+	vals, err := it.hotValues()
 	if err != nil {
 		return false, tableError(r.t.shape, err)
 	}
@@ -160,6 +160,48 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 		}
 	}
 	return more, nil
+}
+
+// hotValues returns the hot value of each of it.keys (nil when the key
+// has none): the versions it.seqs names from the row cache, the others
+// with one MultiGet at the snapshot, whose versions of the named _seq go
+// into the cache. Every value is the caller's to alias and never written.
+func (it *indexIter) hotValues() ([][]byte, error) {
+	r := it.r
+	cf := r.t.shape.CF
+	c := r.t.e.rows
+	if c == nil {
+		return r.snap.MultiGet(cf, it.keys)
+	}
+	vals := make([][]byte, len(it.keys))
+	var missed [][]byte
+	var at []int
+	for i, key := range it.keys {
+		if v := c.get(cf, key, it.seqs[i]); v != nil {
+			vals[i] = v
+			continue
+		}
+		missed, at = append(missed, key), append(at, i)
+	}
+	if len(missed) == 0 {
+		return vals, nil
+	}
+	got, err := r.snap.MultiGet(cf, missed)
+	if err != nil {
+		return nil, err
+	}
+	for j, v := range got {
+		i := at[j]
+		vals[i] = v
+		// Only the version the entry names is kept: anything else is
+		// skipped by fetch (and a row found cold has no hot value).
+		if v != nil {
+			if h, err := row.DecodeHeader(v); err == nil && h.Seq == it.seqs[i] {
+				vals[i] = c.put(cf, it.keys[i], h.Seq, v)
+			}
+		}
+	}
+	return vals, nil
 }
 
 // nextEntry returns the next entry's row key (partition-local, a view

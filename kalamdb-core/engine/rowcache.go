@@ -1,0 +1,193 @@
+package engine
+
+import (
+	"bytes"
+	"hash/maphash"
+	"sync"
+	"sync/atomic"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// The row version cache. A read through a secondary index learns from
+// each entry which row version it wants: the row's key and the _seq of
+// its newest version at the statement's snapshot (entries are exact:
+// commits rewrite them with the versions they write). A version, once
+// written, never changes: every commit gives what it writes a new _seq,
+// a flush moves versions unchanged, and a restore writes into column
+// families of its own. So the stored bytes of (column family, key, _seq)
+// are a pure function of that triple, and a cache of them never needs
+// invalidating; a version that is no longer the newest is simply never
+// asked for again and ages out.
+//
+// Fetching a hot row by key is a search of RocksDB's memtable skip list
+// (~1 µs, most of an index read's time: the newest 50 of a conversation
+// are 50 searches); a hit here is a hash lookup. Only the index path uses
+// it, only for hot versions (cold ones are read through the page cache),
+// and it is filled by reads, never by writes, so an INSERT costs nothing
+// more.
+
+// DefaultRowCacheBytes bounds the row version cache when Options leave
+// it zero.
+const DefaultRowCacheBytes = 32 << 20
+
+// rowCacheShards splits the cache so concurrent readers rarely share a
+// lock.
+const rowCacheShards = 16
+
+// rowVersionOverhead is about what an entry costs besides its key and
+// value: the struct, its map slot and its queue slot.
+const rowVersionOverhead = 112
+
+// rowCache keeps row versions by (column family, key, _seq), each shard
+// within its share of the byte bound, dropping the oldest insertions
+// first.
+type rowCache struct {
+	seed     maphash.Seed
+	maxShard int64
+	shards   [rowCacheShards]rowCacheShard
+	hits     atomic.Int64
+	misses   atomic.Int64
+}
+
+type rowCacheShard struct {
+	mu    sync.Mutex
+	m     map[uint64]*rowVersion
+	queue []*rowVersion // insertion order, from head
+	head  int
+	bytes int64
+}
+
+// rowVersion is one cached version. key and value share one allocation
+// and are never written after the entry is built: a decoded row's
+// strings may point into value.
+type rowVersion struct {
+	cf    *kv.ColumnFamily
+	hash  uint64
+	seq   int64
+	key   []byte
+	value []byte
+}
+
+func (v *rowVersion) size() int64 { return int64(len(v.key)+len(v.value)) + rowVersionOverhead }
+
+// newRowCache returns a cache of about maxBytes, or nil (no cache) when
+// maxBytes is negative.
+func newRowCache(maxBytes int64) *rowCache {
+	if maxBytes < 0 {
+		return nil
+	}
+	if maxBytes == 0 {
+		maxBytes = DefaultRowCacheBytes
+	}
+	c := &rowCache{seed: maphash.MakeSeed(), maxShard: max(maxBytes/rowCacheShards, 1)}
+	for i := range c.shards {
+		c.shards[i].m = map[uint64]*rowVersion{}
+	}
+	return c
+}
+
+func (c *rowCache) hash(key []byte, seq int64) uint64 {
+	return maphash.Bytes(c.seed, key) ^ uint64(seq)*0x9e3779b97f4a7c15
+}
+
+// get returns the cached value of the version seq of key in cf, or nil.
+// The value must not be written.
+func (c *rowCache) get(cf *kv.ColumnFamily, key []byte, seq int64) []byte {
+	h := c.hash(key, seq)
+	s := &c.shards[h%rowCacheShards]
+	s.mu.Lock()
+	v := s.m[h]
+	s.mu.Unlock()
+	if v != nil && v.cf == cf && v.seq == seq && bytes.Equal(v.key, key) {
+		c.hits.Add(1)
+		return v.value
+	}
+	c.misses.Add(1)
+	return nil
+}
+
+// put keeps a copy of value as the version seq of key in cf and returns
+// the copy. A version too large for its shard is not kept (value is
+// returned as is).
+func (c *rowCache) put(cf *kv.ColumnFamily, key []byte, seq int64, value []byte) []byte {
+	if int64(len(key)+len(value))+rowVersionOverhead > c.maxShard/4 {
+		return value
+	}
+	buf := make([]byte, len(key)+len(value))
+	copy(buf, key)
+	copy(buf[len(key):], value)
+	v := &rowVersion{cf: cf, hash: c.hash(key, seq), seq: seq, key: buf[:len(key):len(key)], value: buf[len(key):]}
+	s := &c.shards[v.hash%rowCacheShards]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	// A replaced entry stays queued (and counted) until its turn comes;
+	// only the map forgets it now.
+	s.m[v.hash] = v
+	s.queue = append(s.queue, v)
+	s.bytes += v.size()
+	for s.bytes > c.maxShard && s.head < len(s.queue) {
+		old := s.queue[s.head]
+		s.queue[s.head] = nil
+		s.head++
+		s.bytes -= old.size()
+		if s.m[old.hash] == old {
+			delete(s.m, old.hash)
+		}
+	}
+	if s.head > len(s.queue)/2 {
+		s.queue = append(s.queue[:0], s.queue[s.head:]...)
+		s.head = 0
+	}
+	return v.value
+}
+
+// forget drops the versions of the column family named cfName (a dropped
+// table's), so they stop holding memory.
+func (c *rowCache) forget(cfName string) {
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		kept := s.queue[:0]
+		for _, v := range s.queue[s.head:] {
+			if v.cf.Name() == cfName {
+				s.bytes -= v.size()
+				if s.m[v.hash] == v {
+					delete(s.m, v.hash)
+				}
+				continue
+			}
+			kept = append(kept, v)
+		}
+		clear(s.queue[len(kept):])
+		s.queue, s.head = kept, 0
+		s.mu.Unlock()
+	}
+}
+
+// RowCacheStats are the row version cache's counters.
+type RowCacheStats struct {
+	Hits, Misses int64
+	// Versions and Bytes are what it holds now (Bytes as estimated for
+	// the bound).
+	Versions int
+	Bytes    int64
+}
+
+// RowCacheStats reports the row version cache's counters (zero when it
+// is off).
+func (e *Engine) RowCacheStats() RowCacheStats {
+	c := e.rows
+	if c == nil {
+		return RowCacheStats{}
+	}
+	st := RowCacheStats{Hits: c.hits.Load(), Misses: c.misses.Load()}
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		st.Versions += len(s.m)
+		st.Bytes += s.bytes
+		s.mu.Unlock()
+	}
+	return st
+}

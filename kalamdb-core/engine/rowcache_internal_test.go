@@ -1,0 +1,128 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+func rowCacheFamilies(t *testing.T) (a, b *kv.ColumnFamily) {
+	t.Helper()
+	db, err := kv.Open(t.TempDir(), kv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if a, err = db.ColumnFamily("rows_a"); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = db.ColumnFamily("rows_b"); err != nil {
+		t.Fatal(err)
+	}
+	return a, b
+}
+
+// TestRowCacheKeysByFamilyKeyAndSeq: a version is found only by its own
+// column family, key and _seq, and its value is a copy of what was put.
+func TestRowCacheKeysByFamilyKeyAndSeq(t *testing.T) {
+	a, b := rowCacheFamilies(t)
+	c := newRowCache(0)
+	val := []byte("version 7 of k1")
+	got := c.put(a, []byte("k1"), 7, val)
+	val[0] = 'X' // the caller's buffer is not the cache's
+	if !bytes.Equal(got, []byte("version 7 of k1")) {
+		t.Fatalf("put returned %q", got)
+	}
+	if v := c.get(a, []byte("k1"), 7); !bytes.Equal(v, []byte("version 7 of k1")) {
+		t.Fatalf("get = %q", v)
+	}
+	for _, miss := range []struct {
+		cf  *kv.ColumnFamily
+		key string
+		seq int64
+	}{{a, "k1", 8}, {a, "k2", 7}, {b, "k1", 7}, {a, "k", 7}} {
+		if v := c.get(miss.cf, []byte(miss.key), miss.seq); v != nil {
+			t.Fatalf("get(%s, %q, %d) = %q, want a miss", miss.cf.Name(), miss.key, miss.seq, v)
+		}
+	}
+	st := RowCacheStats{Hits: c.hits.Load(), Misses: c.misses.Load()}
+	if st.Hits != 1 || st.Misses != 4 {
+		t.Fatalf("hits %d misses %d, want 1 and 4", st.Hits, st.Misses)
+	}
+}
+
+// TestRowCacheStaysWithinItsBound: however many versions are put, the
+// cache holds at most its bound (oldest dropped first), a version too large
+// for a shard is not kept, and replacing a key's version is accounted.
+func TestRowCacheStaysWithinItsBound(t *testing.T) {
+	a, _ := rowCacheFamilies(t)
+	const bound = 64 << 10
+	c := newRowCache(bound)
+	value := bytes.Repeat([]byte("v"), 200)
+	for i := 0; i < 5000; i++ {
+		key := []byte(fmt.Sprintf("key-%05d", i%700))
+		c.put(a, key, int64(i), value)
+		held := int64(0)
+		for j := range c.shards {
+			held += c.shards[j].bytes
+			if c.shards[j].bytes > c.maxShard {
+				t.Fatalf("after %d puts shard %d holds %d bytes, bound %d", i+1, j, c.shards[j].bytes, c.maxShard)
+			}
+		}
+		if held > bound {
+			t.Fatalf("after %d puts the cache holds %d bytes, bound %d", i+1, held, bound)
+		}
+	}
+	// The newest version of the last key is there; versions long
+	// replaced are gone.
+	if v := c.get(a, []byte("key-00099"), 4999); v == nil {
+		t.Fatal("the newest version of a recent key is not cached")
+	}
+	if v := c.get(a, []byte("key-00099"), 99); v != nil {
+		t.Fatal("a version put 4,900 puts ago is still cached")
+	}
+	big := bytes.Repeat([]byte("b"), int(c.maxShard))
+	if got := c.put(a, []byte("big"), 1, big); &got[0] != &big[0] {
+		t.Fatal("an oversized version was copied into the cache")
+	}
+	if v := c.get(a, []byte("big"), 1); v != nil {
+		t.Fatal("an oversized version is cached")
+	}
+}
+
+// TestRowCacheForgetsADroppedFamily: forget drops every version of one
+// column family, and only those.
+func TestRowCacheForgetsADroppedFamily(t *testing.T) {
+	a, b := rowCacheFamilies(t)
+	c := newRowCache(0)
+	for i := int64(0); i < 100; i++ {
+		key := []byte(fmt.Sprint("k", i))
+		c.put(a, key, i, []byte("a"))
+		c.put(b, key, i, []byte("b"))
+	}
+	c.forget(a.Name())
+	versions, held := 0, int64(0)
+	for i := range c.shards {
+		versions += len(c.shards[i].m)
+		held += c.shards[i].bytes
+		for _, v := range c.shards[i].queue[c.shards[i].head:] {
+			if v.cf == a {
+				t.Fatalf("a version of %s is still queued", a.Name())
+			}
+		}
+	}
+	if versions != 100 {
+		t.Fatalf("%d versions left, want rows_b's 100", versions)
+	}
+	if want := 100 * (int64(len("k00")) + 1 + rowVersionOverhead); held > want+100 || held < want-100 {
+		t.Fatalf("%d bytes accounted for rows_b's versions, want about %d", held, want)
+	}
+	for i := int64(0); i < 100; i++ {
+		key := []byte(fmt.Sprint("k", i))
+		if c.get(a, key, i) != nil || c.get(b, key, i) == nil {
+			t.Fatalf("key %s: rows_a still cached or rows_b lost", key)
+		}
+	}
+}
