@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -146,13 +147,16 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 		start = end
 	}
 	r.t.e.indexRows.Add(int64(len(it.keys)))
-	vals, err := it.hotValues()
+	vals, colds, err := it.cachedOrHot()
 	if err != nil {
 		return false, tableError(r.t.shape, err)
 	}
 	for i, key := range it.keys {
-		row, found, err := it.fetch(ctx, key, vals[i], it.seqs[i])
-		if err != nil {
+		var row sql.Row
+		var found bool
+		if colds != nil && colds[i] != nil {
+			row, found = it.fromCold(key, it.seqs[i], colds[i])
+		} else if row, found, err = it.fetch(ctx, key, vals[i], it.seqs[i]); err != nil {
 			return false, err
 		}
 		if found {
@@ -162,33 +166,45 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 	return more, nil
 }
 
-// hotValues returns the hot value of each of it.keys (nil when the key
-// has none): the versions it.seqs names from the row cache, the others
-// with one MultiGet at the snapshot, whose versions of the named _seq go
-// into the cache. Every value is the caller's to alias and never written.
-func (it *indexIter) hotValues() ([][]byte, error) {
+// fromCold is the row of a cached cold version.
+func (it *indexIter) fromCold(key []byte, seq int64, cv *coldVersion) (sql.Row, bool) {
+	vals := cv.values
+	if cv.missing != nil {
+		vals = slices.Clone(vals) // decodeCold fills the missing ones in
+	}
+	cr := cold.Row{Key: key[len(it.r.t.prefix):], Seq: seq, Deleted: cv.deleted, Values: vals}
+	return it.r.decodeCold(&cr, cv.missing)
+}
+
+// cachedOrHot finds the version it.seqs names of each of it.keys in the
+// row cache, as stored bytes (vals[i]) or as a cold read's values
+// (colds[i]), and reads the others' hot values with one MultiGet at the
+// snapshot (vals[i] nil: the key has no hot value), caching those of the
+// named _seq. Every value is the caller's to alias and never written.
+func (it *indexIter) cachedOrHot() (vals [][]byte, colds []*coldVersion, err error) {
 	r := it.r
 	cf := r.t.shape.CF
 	c := r.t.e.rows
 	if c == nil {
-		return r.snap.MultiGet(cf, it.keys)
+		vals, err = r.snap.MultiGet(cf, it.keys)
+		return vals, nil, err
 	}
-	vals := make([][]byte, len(it.keys))
+	vals = make([][]byte, len(it.keys))
+	colds = make([]*coldVersion, len(it.keys))
 	var missed [][]byte
 	var at []int
 	for i, key := range it.keys {
-		if v := c.get(cf, key, it.seqs[i]); v != nil {
-			vals[i] = v
+		if vals[i], colds[i] = c.find(cf, key, it.seqs[i], r.t.shape, r.wanted); vals[i] != nil || colds[i] != nil {
 			continue
 		}
 		missed, at = append(missed, key), append(at, i)
 	}
 	if len(missed) == 0 {
-		return vals, nil
+		return vals, colds, nil
 	}
 	got, err := r.snap.MultiGet(cf, missed)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for j, v := range got {
 		i := at[j]
@@ -201,7 +217,7 @@ func (it *indexIter) hotValues() ([][]byte, error) {
 			}
 		}
 	}
-	return vals, nil
+	return vals, colds, nil
 }
 
 // nextEntry returns the next entry's row key (partition-local, a view
@@ -311,6 +327,10 @@ func (it *indexIter) fetch(ctx *sql.Context, key, value []byte, seq int64) (sql.
 	}
 	if !found || cr.Seq != seq {
 		return nil, false, nil
+	}
+	if c := r.t.e.rows; c != nil {
+		// Before decodeCold fills the missing columns in.
+		c.putCold(s.CF, key, seq, s, r.wanted, cr.Values, missing, cr.Deleted)
 	}
 	out, visible := r.decodeCold(&cr, missing)
 	return out, visible, nil

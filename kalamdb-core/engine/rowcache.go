@@ -3,6 +3,8 @@ package engine
 import (
 	"bytes"
 	"hash/maphash"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -22,10 +24,12 @@ import (
 //
 // Fetching a hot row by key is a search of RocksDB's memtable skip list
 // (~1 µs, most of an index read's time: the newest 50 of a conversation
-// are 50 searches); a hit here is a hash lookup. Only the index path uses
-// it, only for hot versions (cold ones are read through the page cache),
-// and it is filled by reads, never by writes, so an INSERT costs nothing
-// more.
+// are 50 searches); a hit here is a hash lookup. A version read from a
+// cold file is kept too, as the values that read projected (a point lookup
+// in a Parquet file costs a key search and a decode per column, and the
+// partition's file list first), for the table version and the columns it
+// was read for. Only the index path uses the cache, and it is filled by
+// reads, never by writes, so an INSERT costs nothing more.
 
 // DefaultRowCacheBytes bounds the row version cache when Options leave
 // it zero.
@@ -58,18 +62,34 @@ type rowCacheShard struct {
 	bytes int64
 }
 
-// rowVersion is one cached version. key and value share one allocation
-// and are never written after the entry is built: a decoded row's
-// strings may point into value.
+// rowVersion is one cached version: its stored bytes when it was read
+// hot, or, when it was read from a cold file, its values as that read
+// projected them (cold). key and value share one allocation and are never
+// written after the entry is built: a decoded row's strings may point
+// into value.
 type rowVersion struct {
 	cf    *kv.ColumnFamily
 	hash  uint64
 	seq   int64
 	key   []byte
 	value []byte
+	cold  *coldVersion
+	bytes int64
 }
 
-func (v *rowVersion) size() int64 { return int64(len(v.key)+len(v.value)) + rowVersionOverhead }
+// coldVersion is a version read from a cold file, projected onto the
+// wanted columns of one table version (the projection and the columns
+// missing from the file depend on both), before missing columns get their
+// defaults. Its values are copies, never written.
+type coldVersion struct {
+	shape   *tableShape
+	wanted  []int
+	values  []any
+	missing []bool
+	deleted bool
+}
+
+func (v *rowVersion) size() int64 { return v.bytes }
 
 // newRowCache returns a cache of about maxBytes, or nil (no cache) when
 // maxBytes is negative.
@@ -91,33 +111,85 @@ func (c *rowCache) hash(key []byte, seq int64) uint64 {
 	return maphash.Bytes(c.seed, key) ^ uint64(seq)*0x9e3779b97f4a7c15
 }
 
-// get returns the cached value of the version seq of key in cf, or nil.
-// The value must not be written.
-func (c *rowCache) get(cf *kv.ColumnFamily, key []byte, seq int64) []byte {
+// lookup returns the cached version seq of key in cf, or nil. What it
+// holds must not be written.
+func (c *rowCache) lookup(cf *kv.ColumnFamily, key []byte, seq int64) *rowVersion {
 	h := c.hash(key, seq)
 	s := &c.shards[h%rowCacheShards]
 	s.mu.Lock()
 	v := s.m[h]
 	s.mu.Unlock()
 	if v != nil && v.cf == cf && v.seq == seq && bytes.Equal(v.key, key) {
+		return v
+	}
+	return nil
+}
+
+// find returns the cached version seq of key in cf: its stored bytes, or
+// its values as read from a cold file for shape's wanted columns; both
+// nil when neither is cached. What it returns must not be written.
+func (c *rowCache) find(cf *kv.ColumnFamily, key []byte, seq int64, shape *tableShape, wanted []int) ([]byte, *coldVersion) {
+	v := c.lookup(cf, key, seq)
+	switch {
+	case v == nil:
+	case v.value != nil:
 		c.hits.Add(1)
-		return v.value
+		return v.value, nil
+	case v.cold.shape == shape && slices.Equal(v.cold.wanted, wanted):
+		c.hits.Add(1)
+		return nil, v.cold
 	}
 	c.misses.Add(1)
-	return nil
+	return nil, nil
 }
 
 // put keeps a copy of value as the version seq of key in cf and returns
 // the copy. A version too large for its shard is not kept (value is
 // returned as is).
 func (c *rowCache) put(cf *kv.ColumnFamily, key []byte, seq int64, value []byte) []byte {
-	if int64(len(key)+len(value))+rowVersionOverhead > c.maxShard/4 {
+	size := int64(len(key)+len(value)) + rowVersionOverhead
+	if size > c.maxShard/4 {
 		return value
 	}
 	buf := make([]byte, len(key)+len(value))
 	copy(buf, key)
 	copy(buf[len(key):], value)
-	v := &rowVersion{cf: cf, hash: c.hash(key, seq), seq: seq, key: buf[:len(key):len(key)], value: buf[len(key):]}
+	c.insert(&rowVersion{cf: cf, hash: c.hash(key, seq), seq: seq, key: buf[:len(key):len(key)], value: buf[len(key):], bytes: size})
+	return buf[len(key):]
+}
+
+// putCold keeps a copy of a version read from a cold file: its values
+// for shape's wanted columns and the columns the file lacks.
+func (c *rowCache) putCold(cf *kv.ColumnFamily, key []byte, seq int64, shape *tableShape, wanted []int, values []any,
+	missing []bool, deleted bool) {
+	size := int64(len(key)) + rowVersionOverhead + int64(len(wanted))*8 + int64(len(missing))
+	cv := &coldVersion{shape: shape, wanted: slices.Clone(wanted), values: make([]any, len(values)), deleted: deleted}
+	for i, x := range values {
+		// Strings and bytes are copied: a cold read's may share the
+		// memory of a whole decoded page.
+		switch y := x.(type) {
+		case string:
+			x = strings.Clone(y)
+			size += int64(len(y))
+		case []byte:
+			x = bytes.Clone(y)
+			size += int64(len(y))
+		}
+		cv.values[i] = x
+		size += 32
+	}
+	if size > c.maxShard/4 {
+		return
+	}
+	if missing != nil {
+		cv.missing = slices.Clone(missing)
+	}
+	c.insert(&rowVersion{cf: cf, hash: c.hash(key, seq), seq: seq, key: bytes.Clone(key), cold: cv, bytes: size})
+}
+
+// insert adds v to its shard, dropping the oldest versions over the
+// shard's bound.
+func (c *rowCache) insert(v *rowVersion) {
 	s := &c.shards[v.hash%rowCacheShards]
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -139,7 +211,6 @@ func (c *rowCache) put(cf *kv.ColumnFamily, key []byte, seq int64, value []byte)
 		s.queue = append(s.queue[:0], s.queue[s.head:]...)
 		s.head = 0
 	}
-	return v.value
 }
 
 // forget drops the versions of the column family named cfName (a dropped

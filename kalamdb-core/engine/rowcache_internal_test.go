@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"testing"
+	"unsafe"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -124,5 +125,49 @@ func TestRowCacheForgetsADroppedFamily(t *testing.T) {
 		if c.get(a, key, i) != nil || c.get(b, key, i) == nil {
 			t.Fatalf("key %s: rows_a still cached or rows_b lost", key)
 		}
+	}
+}
+
+// get is find of stored bytes only.
+func (c *rowCache) get(cf *kv.ColumnFamily, key []byte, seq int64) []byte {
+	v, _ := c.find(cf, key, seq, nil, nil)
+	return v
+}
+
+// TestRowCacheColdVersions: a version read from a cold file is found only
+// for the table version and the columns it was read for, its values are
+// copies (the read's buffers may be reused), and stored bytes of the same
+// version serve every projection.
+func TestRowCacheColdVersions(t *testing.T) {
+	a, _ := rowCacheFamilies(t)
+	c := newRowCache(0)
+	shape, other := &tableShape{}, &tableShape{}
+	page := []byte("hello page")
+	text := unsafe.String(&page[0], 5) // a view of a page, as a cold read may give
+	wanted := []int{0, 2}
+	c.putCold(a, []byte("k"), 3, shape, wanted, []any{int64(7), text}, []bool{false, true}, false)
+	wanted[1] = 9 // the caller's slices are not the cache's
+	copy(page, "XXXXX")
+	_, cv := c.find(a, []byte("k"), 3, shape, []int{0, 2})
+	if cv == nil {
+		t.Fatal("a cold version is not found for its own projection")
+	}
+	if cv.values[0] != int64(7) || cv.values[1] != "hello" || !cv.missing[1] || cv.missing[0] || cv.deleted {
+		t.Fatalf("cached cold version %+v", cv)
+	}
+	for _, miss := range []struct {
+		shape  *tableShape
+		wanted []int
+		seq    int64
+	}{{other, []int{0, 2}, 3}, {shape, []int{0}, 3}, {shape, []int{0, 1}, 3}, {shape, []int{0, 2}, 4}} {
+		if v, cv := c.find(a, []byte("k"), miss.seq, miss.shape, miss.wanted); v != nil || cv != nil {
+			t.Fatalf("found for another projection or version: %+v", miss)
+		}
+	}
+	// The stored bytes of the version (a later hot read) replace it and
+	// serve any projection.
+	c.put(a, []byte("k"), 3, []byte("stored"))
+	if v, cv := c.find(a, []byte("k"), 3, other, []int{1}); string(v) != "stored" || cv != nil {
+		t.Fatalf("stored bytes not found: %q %v", v, cv)
 	}
 }

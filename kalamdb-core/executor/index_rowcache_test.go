@@ -15,7 +15,8 @@ import (
 // whose index columns do not (same entry key, new _seq), deleted rows, a
 // key deleted and inserted again, rows flushed to Parquet (the cached hot
 // version is the flushed one), cold rows updated hot, rows moved to another
-// conversation. With the default cache, and with one so small it evicts
+// conversation, rows read cold first, a column dropped and added again.
+// With the default cache, and with one so small it evicts
 // all the time. The repeated reads hit the cache (the counters say so), and
 // DROP TABLE empties it.
 func TestIndexRowCacheMatchesPlainPath(t *testing.T) {
@@ -48,14 +49,16 @@ func TestIndexRowCacheMatchesPlainPath(t *testing.T) {
 				}
 				both(c, "INSERT INTO $T (id, conv, body) VALUES "+sb.String())
 			}
+			queries := []string{
+				"SELECT id, conv, body FROM $T WHERE conv = $1 ORDER BY id DESC LIMIT $2",
+				"SELECT id, conv, body FROM $T WHERE conv = $1 ORDER BY id LIMIT $2",
+				"SELECT body FROM $T WHERE conv = $1 ORDER BY id DESC LIMIT $2",
+			}
 			check := func(stage string) {
 				t.Helper()
 				for _, c := range []*caller{alice, bob} {
 					for conv := 0; conv < 6; conv++ {
-						for _, q := range []string{
-							"SELECT id, conv, body FROM $T WHERE conv = $1 ORDER BY id DESC LIMIT $2",
-							"SELECT id, conv, body FROM $T WHERE conv = $1 ORDER BY id LIMIT $2",
-						} {
+						for _, q := range queries {
 							for _, limit := range []int{1, 50, 1000} {
 								// Twice: the second read takes what the
 								// first put in the cache.
@@ -98,6 +101,29 @@ func TestIndexRowCacheMatchesPlainPath(t *testing.T) {
 			}
 			both(alice, "DELETE FROM $T WHERE conv = 2")
 			check("flushed again, a conversation deleted")
+			// Rows flushed before any read (so read cold first, and kept as
+			// the values a cold read projected), under a column that is then
+			// dropped and added again under the same name: the same column
+			// positions, another table version, another column.
+			both(root, "ALTER TABLE $T ADD COLUMN note TEXT DEFAULT 'first'")
+			var sb strings.Builder
+			for id := 500; id < 600; id++ {
+				if sb.Len() > 0 {
+					sb.WriteString(", ")
+				}
+				fmt.Fprintf(&sb, "(%d, %d, 'm%d', 'n%d')", id, id%5, id, id)
+			}
+			both(alice, "INSERT INTO $T (id, conv, body, note) VALUES "+sb.String())
+			for _, tbl := range []string{"ns.ci", "ns.cr"} {
+				runJob(t, e, "STORAGE FLUSH TABLE "+tbl)
+			}
+			// First, so that after the ALTERs it meets the versions the
+			// same column positions cached under the old table version.
+			queries = append([]string{"SELECT id, conv, body, note FROM $T WHERE conv = $1 ORDER BY id DESC LIMIT $2"}, queries...)
+			check("cold, never read hot, a column added")
+			both(root, "ALTER TABLE $T DROP COLUMN note")
+			both(root, "ALTER TABLE $T ADD COLUMN note TEXT DEFAULT 'second'")
+			check("the column dropped and added again")
 			st := e.db.Engine.RowCacheStats()
 			if size == 0 && (st.Hits <= hits || st.Versions == 0) {
 				t.Fatalf("the row cache was not used after the first stage: %+v", st)
