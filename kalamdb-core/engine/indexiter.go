@@ -120,6 +120,9 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 	// The row keys (partition prefix + local key) are laid end to end in
 	// keyBuf and sliced once it stops growing.
 	it.keys, it.seqs, it.keyBuf = it.keys[:0], it.seqs[:0], it.keyBuf[:0]
+	if cap(it.seqs) < n {
+		it.keys, it.seqs = make([][]byte, 0, n), make([]int64, 0, n)
+	}
 	if it.ready == nil {
 		it.ready = make([]sql.Row, 0, n)
 	}
