@@ -8,6 +8,9 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -174,9 +177,15 @@ func (c *rowCache) putCold(cf *kv.ColumnFamily, key []byte, seq int64, shape *ta
 		case []byte:
 			x = bytes.Clone(y)
 			size += int64(len(y))
+		case decimal.Decimal:
+			size += 64 // its big.Int: at most 38 digits
+		case types.JSONDocument:
+			// A document's size is not known without walking it:
+			// such rows are not kept, so the bound holds.
+			return
 		}
 		cv.values[i] = x
-		size += 32
+		size += 48 // the interface and a boxed fixed-size value
 	}
 	if size > c.maxShard/4 {
 		return

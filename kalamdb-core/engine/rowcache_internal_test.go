@@ -3,8 +3,11 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"sync"
 	"testing"
 	"unsafe"
+
+	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -170,4 +173,48 @@ func TestRowCacheColdVersions(t *testing.T) {
 	if v, cv := c.find(a, []byte("k"), 3, other, []int{1}); string(v) != "stored" || cv != nil {
 		t.Fatalf("stored bytes not found: %q %v", v, cv)
 	}
+}
+
+// TestRowCacheSkipsJSONColdVersions: a cold version holding a JSON
+// document, whose size the cache cannot bound cheaply, is not kept.
+func TestRowCacheSkipsJSONColdVersions(t *testing.T) {
+	a, _ := rowCacheFamilies(t)
+	c := newRowCache(0)
+	shape := &tableShape{}
+	c.putCold(a, []byte("k"), 1, shape, []int{0, 1}, []any{int64(1), types.JSONDocument{Val: map[string]any{"a": 1}}}, nil, false)
+	if _, cv := c.find(a, []byte("k"), 1, shape, []int{0, 1}); cv != nil {
+		t.Fatal("a cold version with a JSON document is cached")
+	}
+}
+
+// TestRowCacheConcurrentUse: readers, writers and forget at once (run
+// with -race); every value found is the one put for its version.
+func TestRowCacheConcurrentUse(t *testing.T) {
+	a, b := rowCacheFamilies(t)
+	c := newRowCache(32 << 10)
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 3000; i++ {
+				cf := a
+				if i%2 == 1 {
+					cf = b
+				}
+				key := []byte(fmt.Sprint("k", i%97))
+				seq := int64(i % 13)
+				want := fmt.Sprintf("%s/%s/%d", cf.Name(), key, seq)
+				if v := c.get(cf, key, seq); v != nil && string(v) != want {
+					t.Errorf("found %q for %s", v, want)
+					return
+				}
+				c.put(cf, key, seq, []byte(want))
+				if i%500 == 0 {
+					c.forget(a.Name())
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
