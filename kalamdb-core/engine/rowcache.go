@@ -168,20 +168,18 @@ func (c *rowCache) putCold(cf *kv.ColumnFamily, key []byte, seq int64, shape *ta
 	size := int64(len(key)) + rowVersionOverhead + int64(len(wanted))*8 + int64(len(missing))
 	cv := &coldVersion{shape: shape, wanted: slices.Clone(wanted), values: make([]any, len(values)), deleted: deleted}
 	for i, x := range values {
-		// Strings and bytes are copied: a cold read's may share the
-		// memory of a whole decoded page.
 		switch y := x.(type) {
 		case string:
+			// Copied: a cold read's strings may share the memory of a
+			// whole decoded page.
 			x = strings.Clone(y)
-			size += int64(len(y))
-		case []byte:
-			x = bytes.Clone(y)
 			size += int64(len(y))
 		case decimal.Decimal:
 			size += 64 // its big.Int: at most 38 digits
-		case types.JSONDocument:
-			// A document's size is not known without walking it:
-			// such rows are not kept, so the bound holds.
+		case []byte, types.JSONDocument:
+			// Not kept: every read gets its own BYTES slice (a slice
+			// can be written), and a document's size is not known
+			// without walking it.
 			return
 		}
 		cv.values[i] = x

@@ -175,15 +175,19 @@ func TestRowCacheColdVersions(t *testing.T) {
 	}
 }
 
-// TestRowCacheSkipsJSONColdVersions: a cold version holding a JSON
-// document, whose size the cache cannot bound cheaply, is not kept.
-func TestRowCacheSkipsJSONColdVersions(t *testing.T) {
+// TestRowCacheSkipsJSONAndBytesColdVersions: a cold version holding a
+// JSON document (whose size the cache cannot bound cheaply) or a BYTES
+// value (a slice every reader must get its own copy of) is not kept.
+func TestRowCacheSkipsJSONAndBytesColdVersions(t *testing.T) {
 	a, _ := rowCacheFamilies(t)
 	c := newRowCache(0)
 	shape := &tableShape{}
-	c.putCold(a, []byte("k"), 1, shape, []int{0, 1}, []any{int64(1), types.JSONDocument{Val: map[string]any{"a": 1}}}, nil, false)
-	if _, cv := c.find(a, []byte("k"), 1, shape, []int{0, 1}); cv != nil {
-		t.Fatal("a cold version with a JSON document is cached")
+	for i, v := range []any{types.JSONDocument{Val: map[string]any{"a": 1}}, []byte("raw")} {
+		key := []byte(fmt.Sprint("k", i))
+		c.putCold(a, key, 1, shape, []int{0, 1}, []any{int64(1), v}, nil, false)
+		if _, cv := c.find(a, key, 1, shape, []int{0, 1}); cv != nil {
+			t.Fatalf("a cold version holding %T is cached", v)
+		}
 	}
 }
 
