@@ -150,16 +150,17 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 		start = end
 	}
 	r.t.e.indexRows.Add(int64(len(it.keys)))
-	vals, colds, err := it.cachedOrHot()
+	fetched, err := it.cachedOrHot()
 	if err != nil {
 		return false, tableError(r.t.shape, err)
 	}
 	for i, key := range it.keys {
 		var row sql.Row
 		var found bool
-		if colds != nil && colds[i] != nil {
-			row, found = it.fromCold(key, it.seqs[i], colds[i])
-		} else if row, found, err = it.fetch(ctx, key, vals[i], it.seqs[i]); err != nil {
+		f := &fetched[i]
+		if f.proj != nil {
+			row, found = it.fromProjected(key, it.seqs[i], f.proj)
+		} else if row, found, err = it.fetch(ctx, key, f, it.seqs[i]); err != nil {
 			return false, err
 		}
 		if found {
@@ -169,58 +170,72 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 	return more, nil
 }
 
-// fromCold is the row of a cached cold version.
-func (it *indexIter) fromCold(key []byte, seq int64, cv *coldVersion) (sql.Row, bool) {
-	vals := cv.values
-	if cv.missing != nil {
+// fromProjected is the row of a cached version's projected values.
+func (it *indexIter) fromProjected(key []byte, seq int64, p *projectedRow) (sql.Row, bool) {
+	vals := p.values
+	if p.missing != nil {
 		vals = slices.Clone(vals) // decodeCold fills the missing ones in
 	}
-	cr := cold.Row{Key: key[len(it.r.t.prefix):], Seq: seq, Deleted: cv.deleted, Values: vals}
-	return it.r.decodeCold(&cr, cv.missing)
+	cr := cold.Row{Key: key[len(it.r.t.prefix):], Seq: seq, Deleted: p.deleted, Values: vals}
+	return it.r.decodeCold(&cr, p.missing)
+}
+
+// fetched is what the row cache or RocksDB gave for one entry: the
+// values projected for the statement's columns (proj), or else the hot
+// value (nil: the key has none) and its cache entry (nil: not cached).
+type fetched struct {
+	value   []byte
+	version *rowVersion
+	proj    *projectedRow
 }
 
 // cachedOrHot finds the version it.seqs names of each of it.keys in the
-// row cache, as stored bytes (vals[i]) or as a cold read's values
-// (colds[i]), and reads the others' hot values with one MultiGet at the
-// snapshot (vals[i] nil: the key has no hot value), caching those of the
-// named _seq. Every value is the caller's to alias and never written.
-func (it *indexIter) cachedOrHot() (vals [][]byte, colds []*coldVersion, err error) {
+// row cache and reads the others' hot values with one MultiGet at the
+// snapshot, caching those of the named _seq. Every value is the caller's
+// to alias and never written.
+func (it *indexIter) cachedOrHot() ([]fetched, error) {
 	r := it.r
 	cf := r.t.shape.CF
 	c := r.t.e.rows
+	out := make([]fetched, len(it.keys))
 	if c == nil {
-		vals, err = r.snap.MultiGet(cf, it.keys)
-		return vals, nil, err
+		vals, err := r.snap.MultiGet(cf, it.keys)
+		for i, v := range vals {
+			out[i].value = v
+		}
+		return out, err
 	}
-	vals = make([][]byte, len(it.keys))
-	colds = make([]*coldVersion, len(it.keys))
 	var missed [][]byte
 	var at []int
 	for i, key := range it.keys {
-		if vals[i], colds[i] = c.find(cf, key, it.seqs[i], r.t.shape, r.wanted); vals[i] != nil || colds[i] != nil {
+		f := &out[i]
+		if f.version, f.proj = c.find(cf, key, it.seqs[i], r.t.shape, r.wanted); f.version != nil {
+			f.value = f.version.value
 			continue
 		}
 		missed, at = append(missed, key), append(at, i)
 	}
 	if len(missed) == 0 {
-		return vals, colds, nil
+		return out, nil
 	}
 	got, err := r.snap.MultiGet(cf, missed)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for j, v := range got {
-		i := at[j]
-		vals[i] = v
+		f := &out[at[j]]
+		f.value = v
 		// Only the version the entry names is kept: anything else is
 		// skipped by fetch (and a row found cold has no hot value).
 		if v != nil {
-			if h, err := row.DecodeHeader(v); err == nil && h.Seq == it.seqs[i] {
-				vals[i] = c.put(cf, it.keys[i], h.Seq, v)
+			if h, err := row.DecodeHeader(v); err == nil && h.Seq == it.seqs[at[j]] {
+				if f.version = c.put(cf, it.keys[at[j]], h.Seq, v); f.version != nil {
+					f.value = f.version.value
+				}
 			}
 		}
 	}
-	return vals, colds, nil
+	return out, nil
 }
 
 // nextEntry returns the next entry's row key (partition-local, a view
@@ -298,13 +313,14 @@ func (it *indexIter) entry(key, value []byte) ([]byte, int64, bool, error) {
 	return local, seq, true, nil
 }
 
-// fetch reads the row of an entry from its hot version (value, nil when
+// fetch reads the row of an entry from its hot version (f.value, nil when
 // the key has none) or else from the cold files, if that version is the
-// entry's and the session may see it.
-func (it *indexIter) fetch(ctx *sql.Context, key, value []byte, seq int64) (sql.Row, bool, error) {
+// entry's and the session may see it; a cached version keeps the values
+// projected from it.
+func (it *indexIter) fetch(ctx *sql.Context, key []byte, f *fetched, seq int64) (sql.Row, bool, error) {
 	r := it.r
 	s := r.t.shape
-	if value != nil {
+	if value := f.value; value != nil {
 		h, err := row.DecodeHeader(value)
 		if err != nil {
 			return nil, false, tableError(s, err)
@@ -312,9 +328,16 @@ func (it *indexIter) fetch(ctx *sql.Context, key, value []byte, seq int64) (sql.
 		if h.Seq != seq {
 			return nil, false, nil
 		}
-		// value is this statement's copy (kv.Snapshot.MultiGet), never
-		// reused: the row's strings may point into it.
-		return r.decodeValue(key, value, true)
+		// value is this statement's copy (kv.Snapshot.MultiGet) or the
+		// row cache's, never written: the row's strings may point into it.
+		vals, h, visible, err := r.project(key, value, true)
+		if !visible || err != nil {
+			return nil, false, err
+		}
+		if f.version != nil && r.hotFilter == nil && r.expireBefore == 0 {
+			r.t.e.rows.keepProjected(f.version, s, r.wanted, vals, h.Deleted)
+		}
+		return r.assemble(vals, h.Seq, h.Deleted), true, nil
 	}
 	if !it.filesRead {
 		it.filesRead = true

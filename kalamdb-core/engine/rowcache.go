@@ -66,30 +66,36 @@ type rowCacheShard struct {
 }
 
 // rowVersion is one cached version: its stored bytes when it was read
-// hot, or, when it was read from a cold file, its values as that read
-// projected them (cold). key and value share one allocation and are never
-// written after the entry is built: a decoded row's strings may point
-// into value.
+// hot (value), and the values the last read projected from it (proj),
+// which is all a version read from a cold file has. key and value share
+// one allocation and are never written after the entry is built: a
+// decoded row's strings may point into value.
 type rowVersion struct {
 	cf    *kv.ColumnFamily
 	hash  uint64
 	seq   int64
 	key   []byte
 	value []byte
-	cold  *coldVersion
+	proj  atomic.Pointer[projectedRow]
+	// bytes (the estimate the bound counts) and gone (evicted or
+	// forgotten) are guarded by the shard's lock.
 	bytes int64
+	gone  bool
 }
 
-// coldVersion is a version read from a cold file, projected onto the
-// wanted columns of one table version (the projection and the columns
-// missing from the file depend on both), before missing columns get their
-// defaults. Its values are copies, never written.
-type coldVersion struct {
+// projectedRow is a version's values projected onto the wanted columns of
+// one table version (the projection, and which columns the row lacks,
+// depend on both). values are shared by every read that finds them and
+// never written; a hot version's have their missing columns filled in
+// (missing nil), a cold read's not yet (missing marks them; they get their
+// DEFAULT at read time, as without the cache).
+type projectedRow struct {
 	shape   *tableShape
 	wanted  []int
 	values  []any
 	missing []bool
 	deleted bool
+	bytes   int64
 }
 
 func (v *rowVersion) size() int64 { return v.bytes }
@@ -128,70 +134,109 @@ func (c *rowCache) lookup(cf *kv.ColumnFamily, key []byte, seq int64) *rowVersio
 	return nil
 }
 
-// find returns the cached version seq of key in cf: its stored bytes, or
-// its values as read from a cold file for shape's wanted columns; both
-// nil when neither is cached. What it returns must not be written.
-func (c *rowCache) find(cf *kv.ColumnFamily, key []byte, seq int64, shape *tableShape, wanted []int) ([]byte, *coldVersion) {
-	v := c.lookup(cf, key, seq)
-	switch {
-	case v == nil:
-	case v.value != nil:
-		c.hits.Add(1)
-		return v.value, nil
-	case v.cold.shape == shape && slices.Equal(v.cold.wanted, wanted):
-		c.hits.Add(1)
-		return nil, v.cold
+// find returns the cached version seq of key in cf (nil: none), and
+// its values projected for shape's wanted columns if the last read
+// projected those. A version is a hit if it has either stored bytes or
+// those values. What it returns must not be written.
+func (c *rowCache) find(cf *kv.ColumnFamily, key []byte, seq int64, shape *tableShape, wanted []int) (*rowVersion, *projectedRow) {
+	if v := c.lookup(cf, key, seq); v != nil {
+		if p := v.proj.Load(); p != nil && p.shape == shape && slices.Equal(p.wanted, wanted) {
+			c.hits.Add(1)
+			return v, p
+		}
+		if v.value != nil {
+			c.hits.Add(1)
+			return v, nil
+		}
 	}
 	c.misses.Add(1)
 	return nil, nil
 }
 
 // put keeps a copy of value as the version seq of key in cf and returns
-// the copy. A version too large for its shard is not kept (value is
-// returned as is).
-func (c *rowCache) put(cf *kv.ColumnFamily, key []byte, seq int64, value []byte) []byte {
+// the entry, or nil for a version too large for its shard.
+func (c *rowCache) put(cf *kv.ColumnFamily, key []byte, seq int64, value []byte) *rowVersion {
 	size := int64(len(key)+len(value)) + rowVersionOverhead
 	if size > c.maxShard/4 {
-		return value
+		return nil
 	}
 	buf := make([]byte, len(key)+len(value))
 	copy(buf, key)
 	copy(buf[len(key):], value)
-	c.insert(&rowVersion{cf: cf, hash: c.hash(key, seq), seq: seq, key: buf[:len(key):len(key)], value: buf[len(key):], bytes: size})
-	return buf[len(key):]
+	v := &rowVersion{cf: cf, hash: c.hash(key, seq), seq: seq, key: buf[:len(key):len(key)], value: buf[len(key):], bytes: size}
+	c.insert(v)
+	return v
+}
+
+// newProjected copies values projected for shape's wanted columns, or
+// returns nil when they are not to be kept: a BYTES value (a slice, which
+// a reader could write: every read gets its own) or a JSON document
+// (whose size is not known without walking it). Strings are copied unless
+// shared (views of the cached version's own bytes): a cold read's may
+// share the memory of a whole decoded page.
+func newProjected(shape *tableShape, wanted []int, values []any, missing []bool, deleted, shared bool) *projectedRow {
+	p := &projectedRow{shape: shape, wanted: slices.Clone(wanted), values: make([]any, len(values)), deleted: deleted,
+		bytes: int64(len(wanted))*8 + int64(len(missing)) + 64}
+	for i, x := range values {
+		switch y := x.(type) {
+		case string:
+			if !shared {
+				x = strings.Clone(y)
+				p.bytes += int64(len(y))
+			}
+		case decimal.Decimal:
+			p.bytes += 64 // its big.Int: at most 38 digits
+		case []byte, types.JSONDocument:
+			return nil
+		}
+		p.values[i] = x
+		p.bytes += 48 // the interface and a boxed fixed-size value
+	}
+	if missing != nil {
+		p.missing = slices.Clone(missing)
+	}
+	return p
 }
 
 // putCold keeps a copy of a version read from a cold file: its values
 // for shape's wanted columns and the columns the file lacks.
 func (c *rowCache) putCold(cf *kv.ColumnFamily, key []byte, seq int64, shape *tableShape, wanted []int, values []any,
 	missing []bool, deleted bool) {
-	size := int64(len(key)) + rowVersionOverhead + int64(len(wanted))*8 + int64(len(missing))
-	cv := &coldVersion{shape: shape, wanted: slices.Clone(wanted), values: make([]any, len(values)), deleted: deleted}
-	for i, x := range values {
-		switch y := x.(type) {
-		case string:
-			// Copied: a cold read's strings may share the memory of a
-			// whole decoded page.
-			x = strings.Clone(y)
-			size += int64(len(y))
-		case decimal.Decimal:
-			size += 64 // its big.Int: at most 38 digits
-		case []byte, types.JSONDocument:
-			// Not kept: every read gets its own BYTES slice (a slice
-			// can be written), and a document's size is not known
-			// without walking it.
-			return
-		}
-		cv.values[i] = x
-		size += 48 // the interface and a boxed fixed-size value
+	p := newProjected(shape, wanted, values, missing, deleted, false)
+	if p == nil {
+		return
 	}
+	size := int64(len(key)) + rowVersionOverhead + p.bytes
 	if size > c.maxShard/4 {
 		return
 	}
-	if missing != nil {
-		cv.missing = slices.Clone(missing)
+	v := &rowVersion{cf: cf, hash: c.hash(key, seq), seq: seq, key: bytes.Clone(key), bytes: size}
+	v.proj.Store(p)
+	c.insert(v)
+}
+
+// keepProjected attaches to v (a cached hot version) the values a read
+// projected from its bytes for shape's wanted columns, missing columns
+// filled in, replacing the projection kept before.
+func (c *rowCache) keepProjected(v *rowVersion, shape *tableShape, wanted []int, values []any, deleted bool) {
+	p := newProjected(shape, wanted, values, nil, deleted, true)
+	if p == nil {
+		return
 	}
-	c.insert(&rowVersion{cf: cf, hash: c.hash(key, seq), seq: seq, key: bytes.Clone(key), cold: cv, bytes: size})
+	s := &c.shards[v.hash%rowCacheShards]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if v.gone || v.bytes+p.bytes > c.maxShard/4 {
+		return
+	}
+	var old int64
+	if q := v.proj.Load(); q != nil {
+		old = q.bytes
+	}
+	v.proj.Store(p)
+	v.bytes += p.bytes - old
+	s.bytes += p.bytes - old
+	c.trim(s)
 }
 
 // insert adds v to its shard, dropping the oldest versions over the
@@ -205,11 +250,18 @@ func (c *rowCache) insert(v *rowVersion) {
 	s.m[v.hash] = v
 	s.queue = append(s.queue, v)
 	s.bytes += v.size()
+	c.trim(s)
+}
+
+// trim drops s's oldest versions while it is over its bound; s.mu is
+// held.
+func (c *rowCache) trim(s *rowCacheShard) {
 	for s.bytes > c.maxShard && s.head < len(s.queue) {
 		old := s.queue[s.head]
 		s.queue[s.head] = nil
 		s.head++
 		s.bytes -= old.size()
+		old.gone = true
 		if s.m[old.hash] == old {
 			delete(s.m, old.hash)
 		}
@@ -230,6 +282,7 @@ func (c *rowCache) forget(cfName string) {
 		for _, v := range s.queue[s.head:] {
 			if v.cf.Name() == cfName {
 				s.bytes -= v.size()
+				v.gone = true
 				if s.m[v.hash] == v {
 					delete(s.m, v.hash)
 				}

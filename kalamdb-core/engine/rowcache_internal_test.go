@@ -36,8 +36,8 @@ func TestRowCacheKeysByFamilyKeyAndSeq(t *testing.T) {
 	val := []byte("version 7 of k1")
 	got := c.put(a, []byte("k1"), 7, val)
 	val[0] = 'X' // the caller's buffer is not the cache's
-	if !bytes.Equal(got, []byte("version 7 of k1")) {
-		t.Fatalf("put returned %q", got)
+	if got == nil || !bytes.Equal(got.value, []byte("version 7 of k1")) {
+		t.Fatalf("put returned %+v", got)
 	}
 	if v := c.get(a, []byte("k1"), 7); !bytes.Equal(v, []byte("version 7 of k1")) {
 		t.Fatalf("get = %q", v)
@@ -88,8 +88,8 @@ func TestRowCacheStaysWithinItsBound(t *testing.T) {
 		t.Fatal("a version put 4,900 puts ago is still cached")
 	}
 	big := bytes.Repeat([]byte("b"), int(c.maxShard))
-	if got := c.put(a, []byte("big"), 1, big); &got[0] != &big[0] {
-		t.Fatal("an oversized version was copied into the cache")
+	if got := c.put(a, []byte("big"), 1, big); got != nil {
+		t.Fatal("an oversized version was put in the cache")
 	}
 	if v := c.get(a, []byte("big"), 1); v != nil {
 		t.Fatal("an oversized version is cached")
@@ -133,8 +133,10 @@ func TestRowCacheForgetsADroppedFamily(t *testing.T) {
 
 // get is find of stored bytes only.
 func (c *rowCache) get(cf *kv.ColumnFamily, key []byte, seq int64) []byte {
-	v, _ := c.find(cf, key, seq, nil, nil)
-	return v
+	if v, _ := c.find(cf, key, seq, nil, nil); v != nil {
+		return v.value
+	}
+	return nil
 }
 
 // TestRowCacheColdVersions: a version read from a cold file is found only
@@ -170,8 +172,8 @@ func TestRowCacheColdVersions(t *testing.T) {
 	// The stored bytes of the version (a later hot read) replace it and
 	// serve any projection.
 	c.put(a, []byte("k"), 3, []byte("stored"))
-	if v, cv := c.find(a, []byte("k"), 3, other, []int{1}); string(v) != "stored" || cv != nil {
-		t.Fatalf("stored bytes not found: %q %v", v, cv)
+	if v, cv := c.find(a, []byte("k"), 3, other, []int{1}); v == nil || string(v.value) != "stored" || cv != nil {
+		t.Fatalf("stored bytes not found: %+v %v", v, cv)
 	}
 }
 
@@ -221,4 +223,38 @@ func TestRowCacheConcurrentUse(t *testing.T) {
 		}()
 	}
 	wg.Wait()
+}
+
+// TestRowCacheKeepsProjectedValues: a hot version keeps the values the
+// last read projected from it, counted in the bound, found for that
+// projection only (the bytes serve the others), replaced by the next
+// projection, and not attached once the version has left the cache.
+func TestRowCacheKeepsProjectedValues(t *testing.T) {
+	a, _ := rowCacheFamilies(t)
+	c := newRowCache(0)
+	shape := &tableShape{}
+	v := c.put(a, []byte("k"), 1, []byte("stored bytes"))
+	before := c.shards[v.hash%rowCacheShards].bytes
+	c.keepProjected(v, shape, []int{0, 1}, []any{int64(5), "text"}, false)
+	if got := c.shards[v.hash%rowCacheShards].bytes; got <= before || v.bytes != got {
+		t.Fatalf("shard holds %d bytes (before %d), entry %d: the projection is not counted", got, before, v.bytes)
+	}
+	if fv, p := c.find(a, []byte("k"), 1, shape, []int{0, 1}); fv != v || p == nil || p.values[0] != int64(5) || p.values[1] != "text" {
+		t.Fatalf("projected values not found: %+v", p)
+	}
+	if fv, p := c.find(a, []byte("k"), 1, shape, []int{1}); fv != v || p != nil {
+		t.Fatal("another projection's values are returned")
+	}
+	c.keepProjected(v, shape, []int{1}, []any{"text"}, false)
+	if _, p := c.find(a, []byte("k"), 1, shape, []int{0, 1}); p != nil {
+		t.Fatal("the replaced projection is still found")
+	}
+	if _, p := c.find(a, []byte("k"), 1, shape, []int{1}); p == nil {
+		t.Fatal("the new projection is not found")
+	}
+	c.forget(a.Name())
+	c.keepProjected(v, shape, []int{0}, []any{int64(5)}, false)
+	if held := c.shards[v.hash%rowCacheShards].bytes; held != 0 {
+		t.Fatalf("a forgotten version's projection is counted: %d bytes", held)
+	}
 }
