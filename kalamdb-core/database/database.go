@@ -65,6 +65,10 @@ type Config struct {
 	// PlanCache bounds the engine's cache of statements by text (zero
 	// values: the engine's defaults; Entries < 0: no cache).
 	PlanCache engine.PlanCacheOptions
+	// RowCacheBytes bounds the engine's cache of row versions read
+	// through secondary indexes (0: engine.DefaultRowCacheBytes;
+	// negative: no cache).
+	RowCacheBytes int64
 	// JobWorkers bounds concurrent background jobs (0: 2).
 	JobWorkers int
 	// DefaultFlush is the flush policy of tables without FLUSH_POLICY.
@@ -164,7 +168,8 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	}
 	eng, err := engine.New(engine.Deps{DB: db, Catalog: cat, Tables: tabs, Tier: tm, Txns: txns, Seq: seq, Subscribers: router,
 		SystemTables: []systable.SQLTable{jm.Table(), tm.ManifestTable(), queries.Table()}},
-		engine.Options{DisableFastPath: cfg.DisableFastPath, Limits: cfg.StatementLimits, PlanCache: cfg.PlanCache})
+		engine.Options{DisableFastPath: cfg.DisableFastPath, Limits: cfg.StatementLimits, PlanCache: cfg.PlanCache,
+			RowCacheBytes: cfg.RowCacheBytes})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}

@@ -48,6 +48,10 @@ type Options struct {
 	// PlanCache bounds the cache of translated statements and fast-path
 	// plans (see plancache.go).
 	PlanCache PlanCacheOptions
+	// RowCacheBytes bounds the cache of row versions that reads through
+	// secondary indexes fetched (see rowcache.go; 0:
+	// DefaultRowCacheBytes, negative: no cache).
+	RowCacheBytes int64
 }
 
 // Deps are the parts of the database the engine works with.
@@ -94,6 +98,8 @@ type Engine struct {
 	indexRows atomic.Int64
 	// plans caches statements by text (nil: off).
 	plans *planCache
+	// rows caches row versions for index reads (nil: off).
+	rows *rowCache
 	// hotRowsRead counts the committed hot versions range scans read.
 	hotRowsRead atomic.Int64
 	// groupScans counts the GROUP BYs computed from storage.
@@ -117,7 +123,7 @@ func New(d Deps, o Options) (*Engine, error) {
 	e := &Engine{db: d.DB, cat: d.Catalog, tables: d.Tables, tier: d.Tier, txns: d.Txns, opts: o, limits: o.Limits.withDefaults(),
 		seq: d.Seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader), ulids: ids.NewULIDGenerator(nil, rand.Reader),
 		noFastPath: o.DisableFastPath, system: append(d.Catalog.SystemTables(), d.SystemTables...), subscribers: d.Subscribers,
-		plans: newPlanCache(o.PlanCache)}
+		plans: newPlanCache(o.PlanCache), rows: newRowCache(o.RowCacheBytes)}
 	if e.subscribers == nil {
 		e.subscribers = noSubscribers{}
 	}
@@ -512,11 +518,25 @@ func newResultWriterFor(sctx *sql.Context, l *resultLayout, maxRows int, maxByte
 
 // add encodes one row; it fails once the result passes a bound.
 func (w *resultWriter) add(r sql.Row) error {
+	return w.encodeInto(r, make([]any, len(r)))
+}
+
+// addOwned is add of a row nothing else holds (a fresh row of a fast
+// path's iterator), encoded in place instead of into a copy.
+func (w *resultWriter) addOwned(r sql.Row) error {
+	if len(r) != len(w.encode) {
+		return w.add(r)
+	}
+	return w.encodeInto(r, r)
+}
+
+// encodeInto encodes the values of r into out (len(r) entries, which may
+// be r itself).
+func (w *resultWriter) encodeInto(r sql.Row, out []any) error {
 	if w.onRow == nil && len(w.res.Rows) >= w.maxRows {
 		return apierror.Wrap(apierror.SQLExecutionError, ErrTooManyRows,
 			fmt.Sprintf("query returns more than %d rows; add a LIMIT or a narrower WHERE", w.maxRows))
 	}
-	out := make([]any, len(r))
 	var size int64
 	for i, v := range r {
 		if i < len(w.encode) {

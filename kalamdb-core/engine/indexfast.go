@@ -103,7 +103,8 @@ func (e *Engine) fastIndexSelect(sctx *sql.Context, dt *dataTable, sp *fastSelec
 		if err != nil {
 			return nil, err
 		}
-		if err := w.add(r); err != nil {
+		// indexIter's rows are fresh (assembled per row) and not kept.
+		if err := w.addOwned(r); err != nil {
 			return nil, err
 		}
 	}

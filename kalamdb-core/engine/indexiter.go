@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -119,7 +120,13 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 	// The row keys (partition prefix + local key) are laid end to end in
 	// keyBuf and sliced once it stops growing.
 	it.keys, it.seqs, it.keyBuf = it.keys[:0], it.seqs[:0], it.keyBuf[:0]
-	var ends []int
+	if cap(it.seqs) < n {
+		it.keys, it.seqs = make([][]byte, 0, n), make([]int64, 0, n)
+	}
+	if it.ready == nil {
+		it.ready = make([]sql.Row, 0, n)
+	}
+	ends := make([]int, 0, n)
 	more = true
 	for len(it.seqs) < n {
 		local, seq, ok, err := it.nextEntry(n - len(it.seqs))
@@ -143,13 +150,17 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 		start = end
 	}
 	r.t.e.indexRows.Add(int64(len(it.keys)))
-	vals, err := r.snap.MultiGet(r.t.shape.CF, it.keys)
+	fetched, err := it.cachedOrHot()
 	if err != nil {
 		return false, tableError(r.t.shape, err)
 	}
 	for i, key := range it.keys {
-		row, found, err := it.fetch(ctx, key, vals[i], it.seqs[i])
-		if err != nil {
+		var row sql.Row
+		var found bool
+		f := &fetched[i]
+		if f.proj != nil {
+			row, found = it.fromProjected(key, it.seqs[i], f.proj)
+		} else if row, found, err = it.fetch(ctx, key, f, it.seqs[i]); err != nil {
 			return false, err
 		}
 		if found {
@@ -157,6 +168,74 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 		}
 	}
 	return more, nil
+}
+
+// fromProjected is the row of a cached version's projected values.
+func (it *indexIter) fromProjected(key []byte, seq int64, p *projectedRow) (sql.Row, bool) {
+	vals := p.values
+	if p.missing != nil {
+		vals = slices.Clone(vals) // decodeCold fills the missing ones in
+	}
+	cr := cold.Row{Key: key[len(it.r.t.prefix):], Seq: seq, Deleted: p.deleted, Values: vals}
+	return it.r.decodeCold(&cr, p.missing)
+}
+
+// fetched is what the row cache or RocksDB gave for one entry: the
+// values projected for the statement's columns (proj), or else the hot
+// value (nil: the key has none) and its cache entry (nil: not cached).
+type fetched struct {
+	value   []byte
+	version *rowVersion
+	proj    *projectedRow
+}
+
+// cachedOrHot finds the version it.seqs names of each of it.keys in the
+// row cache and reads the others' hot values with one MultiGet at the
+// snapshot, caching those of the named _seq. Every value is the caller's
+// to alias and never written.
+func (it *indexIter) cachedOrHot() ([]fetched, error) {
+	r := it.r
+	cf := r.t.shape.CF
+	c := r.t.e.rows
+	out := make([]fetched, len(it.keys))
+	if c == nil {
+		vals, err := r.snap.MultiGet(cf, it.keys)
+		for i, v := range vals {
+			out[i].value = v
+		}
+		return out, err
+	}
+	var missed [][]byte
+	var at []int
+	for i, key := range it.keys {
+		f := &out[i]
+		if f.version, f.proj = c.find(cf, key, it.seqs[i], r.t.shape, r.wanted); f.version != nil {
+			f.value = f.version.value
+			continue
+		}
+		missed, at = append(missed, key), append(at, i)
+	}
+	if len(missed) == 0 {
+		return out, nil
+	}
+	got, err := r.snap.MultiGet(cf, missed)
+	if err != nil {
+		return nil, err
+	}
+	for j, v := range got {
+		f := &out[at[j]]
+		f.value = v
+		// Only the version the entry names is kept: anything else is
+		// skipped by fetch (and a row found cold has no hot value).
+		if v != nil {
+			if h, err := row.DecodeHeader(v); err == nil && h.Seq == it.seqs[at[j]] {
+				if f.version = c.put(cf, it.keys[at[j]], h.Seq, v); f.version != nil {
+					f.value = f.version.value
+				}
+			}
+		}
+	}
+	return out, nil
 }
 
 // nextEntry returns the next entry's row key (partition-local, a view
@@ -234,13 +313,14 @@ func (it *indexIter) entry(key, value []byte) ([]byte, int64, bool, error) {
 	return local, seq, true, nil
 }
 
-// fetch reads the row of an entry from its hot version (value, nil when
+// fetch reads the row of an entry from its hot version (f.value, nil when
 // the key has none) or else from the cold files, if that version is the
-// entry's and the session may see it.
-func (it *indexIter) fetch(ctx *sql.Context, key, value []byte, seq int64) (sql.Row, bool, error) {
+// entry's and the session may see it; a cached version keeps the values
+// projected from it.
+func (it *indexIter) fetch(ctx *sql.Context, key []byte, f *fetched, seq int64) (sql.Row, bool, error) {
 	r := it.r
 	s := r.t.shape
-	if value != nil {
+	if value := f.value; value != nil {
 		h, err := row.DecodeHeader(value)
 		if err != nil {
 			return nil, false, tableError(s, err)
@@ -248,7 +328,16 @@ func (it *indexIter) fetch(ctx *sql.Context, key, value []byte, seq int64) (sql.
 		if h.Seq != seq {
 			return nil, false, nil
 		}
-		return r.decode(key, value)
+		// value is this statement's copy (kv.Snapshot.MultiGet) or the
+		// row cache's, never written: the row's strings may point into it.
+		vals, h, visible, err := r.project(key, value, true)
+		if !visible || err != nil {
+			return nil, false, err
+		}
+		if f.version != nil && r.hotFilter == nil && r.expireBefore == 0 {
+			r.t.e.rows.keepProjected(f.version, s, r.wanted, vals, h.Deleted)
+		}
+		return r.assemble(vals, h.Seq, h.Deleted), true, nil
 	}
 	if !it.filesRead {
 		it.filesRead = true
@@ -264,6 +353,10 @@ func (it *indexIter) fetch(ctx *sql.Context, key, value []byte, seq int64) (sql.
 	}
 	if !found || cr.Seq != seq {
 		return nil, false, nil
+	}
+	if c := r.t.e.rows; c != nil {
+		// Before decodeCold fills the missing columns in.
+		c.putCold(s.CF, key, seq, s, r.wanted, cr.Values, missing, cr.Deleted)
 	}
 	out, visible := r.decodeCold(&cr, missing)
 	return out, visible, nil

@@ -259,26 +259,44 @@ func (it *rowIter) step() {
 // decode turns a stored version into an engine row, reporting whether the
 // session may see it.
 func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
+	return it.decodeValue(key, value, false)
+}
+
+// decodeValue is decode; with shared, the row's TEXT values are views of
+// value, which the caller owns and never writes again
+// (row.Projection.DecodeShared).
+func (it *rowIter) decodeValue(key, value []byte, shared bool) (sql.Row, bool, error) {
+	vals, h, visible, err := it.project(key, value, shared)
+	if !visible || err != nil {
+		return nil, false, err
+	}
+	return it.assemble(vals, h.Seq, h.Deleted), true, nil
+}
+
+// project decodes a stored version's wanted user columns, missing ones
+// filled in, into the iterator's buffer (valid until the next call),
+// reporting whether the session may see the row.
+func (it *rowIter) project(key, value []byte, shared bool) ([]any, row.Header, bool, error) {
 	s := it.t.shape
 	h, err := row.DecodeHeader(value)
 	if err != nil {
-		return nil, false, tableError(s, err)
+		return nil, h, false, tableError(s, err)
 	}
 	if h.Deleted && !it.showDeleted {
-		return nil, false, nil
+		return nil, h, false, nil
 	}
 	if it.hotFilter != nil {
 		fails, err := it.hotFilter.fails(s, h.SchemaVersion, value)
 		if err != nil {
-			return nil, false, tableError(s, err)
+			return nil, h, false, tableError(s, err)
 		}
 		if fails {
-			return nil, false, nil
+			return nil, h, false, nil
 		}
 	}
 	if it.expireBefore != 0 {
 		if ms, _, err := keyenc.DecodeStreamLocal(key[it.prefixLen:]); err == nil && ms < it.expireBefore {
-			return nil, false, nil
+			return nil, h, false, nil
 		}
 	}
 	// Rows of a range are nearly always of one schema version: keep the
@@ -286,7 +304,7 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 	if it.proj == nil || it.proj.Version() != h.SchemaVersion {
 		proj, err := s.Projection(h.SchemaVersion, it.wanted)
 		if err != nil {
-			return nil, false, err
+			return nil, h, false, err
 		}
 		it.proj = proj
 	}
@@ -295,8 +313,13 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 		it.buf = make([]any, len(it.wanted))
 	}
 	vals := it.buf[:len(it.wanted)]
-	if _, err := proj.Decode(value, vals); err != nil {
-		return nil, false, tableError(s, err)
+	if shared {
+		_, err = proj.DecodeShared(value, vals)
+	} else {
+		_, err = proj.Decode(value, vals)
+	}
+	if err != nil {
+		return nil, h, false, tableError(s, err)
 	}
 	if proj.AnyMissing() {
 		s.FillMissing(vals, it.wanted, proj.Missing)
@@ -304,7 +327,7 @@ func (it *rowIter) decode(key, value []byte) (sql.Row, bool, error) {
 	if s.PK < 0 && !s.IsStream() && it.t.sess.tx != nil {
 		it.t.sess.tx.RememberIdentity(h.Seq, key)
 	}
-	return it.assemble(vals, h.Seq, h.Deleted), true, nil
+	return vals, h, true, nil
 }
 
 // decodeCold turns a cold row (already projected onto the wanted

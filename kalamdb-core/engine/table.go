@@ -42,6 +42,9 @@ func newTableFactory(e *Engine) *tableFactory {
 func (f *tableFactory) forget(t *catalog.Table) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if s, ok := f.shapes[t.Meta.TableID]; ok && f.e.rows != nil {
+		f.e.rows.forget(s.CF.Name())
+	}
 	delete(f.shapes, t.Meta.TableID)
 	f.e.tables.Forget(t)
 }

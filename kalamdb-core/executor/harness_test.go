@@ -40,6 +40,9 @@ type env struct {
 	statementLimits engine.Limits
 	// planCache, when set, bounds the plan cache (slow turns it off).
 	planCache engine.PlanCacheOptions
+	// rowCacheBytes, when set, bounds the row version cache (negative:
+	// off).
+	rowCacheBytes int64
 	// obsoleteGrace, when set, is how long compacted files stay.
 	obsoleteGrace time.Duration
 	kv            *kv.DB
@@ -70,7 +73,7 @@ func (e *env) open() {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow, PlanCache: e.planCacheOptions(),
+	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow, PlanCache: e.planCacheOptions(), RowCacheBytes: e.rowCacheBytes,
 		StorageFaults: e.faults, Failpoint: e.failpoint, DataDir: e.dir, StorageRoots: append([]string{e.dir + "/storages"}, e.roots...),
 		Limits: e.limits, StatementLimits: e.statementLimits, Changes: changes, ObsoleteFileGrace: e.obsoleteGrace})
 	if err != nil {

@@ -48,13 +48,10 @@ func openChatDBWith(b *testing.B, cold bool, cfg database.Config) *benchDB {
 	return loadChatDB(b, cold, false, cfg)
 }
 
-// openChatDBIndexed is openChatDB with the side-by-side benchmark's
-// secondary index on bench.messages (conversation_id, id), created on the
-// empty table before the rows are loaded, as the benchmark does.
-func openChatDBIndexed(b *testing.B, cold bool) *benchDB {
-	return loadChatDB(b, cold, true, database.Config{})
-}
-
+// loadChatDB opens a database with the chat rows; indexed adds the
+// side-by-side benchmark's secondary index on bench.messages
+// (conversation_id, id), created on the empty table before the rows are
+// loaded, as the benchmark does.
 func loadChatDB(b *testing.B, cold, indexed bool, cfg database.Config) *benchDB {
 	b.Helper()
 	d := openBenchDBWith(b, cfg)
@@ -125,10 +122,16 @@ func (d *benchDB) query(user string, sqlText string, params ...any) []executor.R
 // of one conversation, and the per-conversation aggregate, over the rows
 // all hot and all cold, with the secondary index on (conversation_id, id)
 // the side-by-side benchmark creates (recent50 is its recent_messages).
+// The -norowcache tiers run without the engine's row cache: what a read
+// of rows no read fetched before costs.
 func BenchmarkChatReads(b *testing.B) {
-	for _, tier := range []string{"hot", "cold"} {
+	for _, tier := range []string{"hot", "cold", "hot-norowcache", "cold-norowcache"} {
 		b.Run(tier, func(b *testing.B) {
-			d := openChatDBIndexed(b, tier == "cold")
+			var cfg database.Config
+			if strings.HasSuffix(tier, "-norowcache") {
+				cfg.RowCacheBytes = -1
+			}
+			d := loadChatDB(b, strings.HasPrefix(tier, "cold"), true, cfg)
 			cases := []struct {
 				name   string
 				sql    string
@@ -143,12 +146,16 @@ func BenchmarkChatReads(b *testing.B) {
 			for _, c := range cases {
 				b.Run(c.name, func(b *testing.B) {
 					b.ReportAllocs()
+					cpu0 := cpuTime()
 					for i := 0; i < b.N; i++ {
 						res := d.query("alice", c.sql, c.params(i)...)
 						if len(res[0].Rows) != c.rows {
 							b.Fatalf("%s: %d rows, want %d", c.name, len(res[0].Rows), c.rows)
 						}
 					}
+					// The process's CPU per statement (GC included), which
+					// holds on a shared machine where ns/op does not.
+					b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 				})
 			}
 		})

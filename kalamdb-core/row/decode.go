@@ -173,6 +173,19 @@ type span struct {
 // a typical row costs two allocations whatever its width; BYTES, DECIMAL
 // and JSON values add their own.
 func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
+	return p.decode(b, dst, false)
+}
+
+// DecodeShared is Decode whose TEXT values are views of b instead of
+// copies: b must never be written again (a buffer the caller owns and
+// drops, such as the values of a kv MultiGet), and stays alive while any
+// of the row's strings does. It saves the row's string allocation and
+// copy when every string of b ends up in the result anyway.
+func (p *Projection) DecodeShared(b []byte, dst []any) (Header, error) {
+	return p.decode(b, dst, true)
+}
+
+func (p *Projection) decode(b []byte, dst []any, shared bool) (Header, error) {
 	if len(dst) != len(p.missing) {
 		return Header{}, fmt.Errorf("row: decode: dst has %d entries, projection has %d columns", len(dst), len(p.missing))
 	}
@@ -255,6 +268,12 @@ func (p *Projection) Decode(b []byte, dst []any) (Header, error) {
 			pos = end
 			switch st.kind {
 			case schema.KindText:
+				if shared && end > start {
+					// Sound for the same reason as the arena below: b is
+					// never written after this (the caller's promise).
+					dst[st.slot] = put(base, st.off, typ, unsafe.String(unsafe.SliceData(b[start:end]), end-start))
+					continue
+				}
 				spans = append(spans, span{slot: st.slot, kind: schema.KindText, off: st.off, start: start, n: end - start})
 				strBytes += end - start
 			case schema.KindBytes:

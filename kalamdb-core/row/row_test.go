@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
@@ -538,6 +539,52 @@ func TestProjectionConcurrentUse(t *testing.T) {
 	for w := 0; w < 4; w++ {
 		if err := <-done; err != nil {
 			t.Fatal(err)
+		}
+	}
+}
+
+// DecodeShared gives what Decode gives, for every type (TEXT as views of
+// the buffer, everything else as Decode makes it), with the chat row's
+// string allocation saved.
+func TestDecodeSharedMatchesDecode(t *testing.T) {
+	p, err := NewProjection(allTypes, allTypes, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ri, values := range sampleRows() {
+		b := encodeOrFail(t, Header{SchemaVersion: 3, Seq: int64(ri) + 1}, values)
+		want := make([]any, p.Len())
+		wh, err := p.Decode(b, want)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]any, p.Len())
+		gh, err := p.DecodeShared(b, got)
+		if err != nil || gh != wh {
+			t.Fatalf("row %d: header %+v %v, want %+v", ri, gh, err, wh)
+		}
+		for i := range want {
+			if !sameValue(got[i], want[i]) || reflect.TypeOf(got[i]) != reflect.TypeOf(want[i]) {
+				t.Errorf("row %d column %s: shared %#v (%T), copied %#v (%T)", ri, allTypes.Columns[i].Name, got[i], got[i], want[i], want[i])
+			}
+		}
+	}
+	b := chatRowBytes(t)
+	chat, _ := NewProjection(chatSchema, chatSchema, nil)
+	dst := make([]any, chat.Len())
+	copied := testing.AllocsPerRun(100, func() { _, _ = chat.Decode(b, dst) })
+	shared := testing.AllocsPerRun(100, func() { _, _ = chat.DecodeShared(b, dst) })
+	if shared >= copied {
+		t.Fatalf("DecodeShared makes %.1f allocations a chat row, Decode %.1f", shared, copied)
+	}
+	// The strings are views of b.
+	for _, v := range dst {
+		if s, ok := v.(string); ok && len(s) > 0 {
+			at := uintptr(unsafe.Pointer(unsafe.StringData(s)))
+			start := uintptr(unsafe.Pointer(&b[0]))
+			if at < start || at >= start+uintptr(len(b)) {
+				t.Fatalf("string %.20q is not a view of the row's bytes", s)
+			}
 		}
 	}
 }

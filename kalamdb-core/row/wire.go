@@ -55,6 +55,11 @@ func WireValue(dt dialect.DataType, v any) any {
 			return x
 		}
 	case schema.KindInt16, schema.KindInt32, schema.KindInt64:
+		// An int64 is its own wire value: handing back the interface
+		// itself saves boxing it again (an allocation per value).
+		if _, ok := v.(int64); ok {
+			return v
+		}
 		if n, ok := IntValue(v); ok {
 			return n
 		}
@@ -79,7 +84,7 @@ func WireValue(dt dialect.DataType, v any) any {
 	case schema.KindText, schema.KindUUID:
 		switch x := v.(type) {
 		case string:
-			return x
+			return v // the same interface: no new box for the string header
 		case []byte:
 			return string(x)
 		}

@@ -86,7 +86,8 @@ func rawFamily(h *grocksdb.ColumnFamilyHandle) *C.rocksdb_column_family_handle_t
 // MultiGet reads keys of cf as of the snapshot in one call into RocksDB
 // (a point read per key costs four cgo calls and two allocations):
 // values[i] is a copy of keys[i]'s value, or nil when it has none. The
-// values share one backing array.
+// values share one backing array, which belongs to the caller: nothing
+// here keeps or reuses it (a decoded row may alias it).
 func (s *Snapshot) MultiGet(cf *ColumnFamily, keys [][]byte) ([][]byte, error) {
 	if len(keys) == 0 {
 		return nil, nil

@@ -148,6 +148,7 @@ func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 		StatementLimits: statementLimits(cfg.Limits),
 		PlanCache:       planCacheOptions(cfg.Cache),
 		ColdCacheBytes:  coldCacheBytes(cfg.Cache),
+		RowCacheBytes:   rowCacheBytes(cfg.Cache),
 		Live: live.Options{
 			MaxSubscriptionsPerConnection: cfg.WebSocket.MaxSubscriptionsPerConnection,
 			MaxSubscriptionsPerUser:       cfg.WebSocket.MaxSubscriptionsPerUser,
@@ -178,6 +179,15 @@ func coldCacheBytes(c config.CacheConfig) int64 {
 		return -1
 	}
 	return c.ColdBytes
+}
+
+// rowCacheBytes maps [cache] row_bytes to the engine's option, in which 0
+// means the default and a negative size no cache.
+func rowCacheBytes(c config.CacheConfig) int64 {
+	if c.RowBytes == 0 {
+		return -1
+	}
+	return c.RowBytes
 }
 
 // streamOptions logs what the STREAM sweeper reports.

@@ -315,6 +315,10 @@ type CacheConfig struct {
 	// footers, page indexes, bloom filters; 0 turns the page cache off
 	// (open files still keep their footers and page indexes).
 	ColdBytes int64 `toml:"cold_bytes"`
+	// RowBytes bounds the row versions kept for reads through secondary
+	// indexes (each is immutable, so the cache is never stale); 0 turns
+	// the row cache off.
+	RowBytes int64 `toml:"row_bytes"`
 }
 
 // Default returns the configuration that runs out of the box: a loopback
@@ -394,6 +398,7 @@ func Default() Config {
 			PlanEntries: 1024,
 			PlanBytes:   16 * MiB,
 			ColdBytes:   128 * MiB,
+			RowBytes:    32 * MiB,
 		},
 	}
 }
@@ -607,6 +612,9 @@ func (c *Config) Validate() error {
 		bad("cache.cold_bytes", "must not be negative (0 = no page cache)")
 	} else if ca.ColdBytes > 0 && ca.ColdBytes < 4*MiB {
 		bad("cache.cold_bytes", "must be 0 or at least 4194304 (4 MiB): one row group's bloom filter alone may take 128 KiB")
+	}
+	if ca.RowBytes < 0 {
+		bad("cache.row_bytes", "must not be negative (0 = no row cache)")
 	}
 	return errors.Join(errs...)
 }

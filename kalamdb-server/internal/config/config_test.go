@@ -358,13 +358,14 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	cfg.Auth.MaxConcurrentPasswordChecks = -2
 	cfg.Cache.PlanEntries = -1
 	cfg.Cache.ColdBytes = 1 << 20 // under the smallest useful page cache
+	cfg.Cache.RowBytes = -1
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("invalid config accepted")
 	}
 	for _, key := range []string{"server.port", "auth.jwt_secret", "auth.bcrypt_cost", "logging.format", "websocket.auth_timeout",
 		"auth.login_failures_per_user", "auth.login_max_backoff", "auth.login_failure_half_life", "auth.max_concurrent_password_checks",
-		"cache.plan_entries", "cache.cold_bytes"} {
+		"cache.plan_entries", "cache.cold_bytes", "cache.row_bytes"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s: %v", key, err)
 		}
