@@ -45,6 +45,7 @@ func BenchmarkRequestPath(b *testing.B) {
 	dir := b.TempDir()
 	preload(b, dir, func(x *executor.Executor) {
 		run(b, x, "root", systable.RoleSystem, benchSchema)
+		run(b, x, "root", systable.RoleSystem, "CREATE INDEX messages_conv ON chat.messages (conversation_id, id)")
 		run(b, x, "root", systable.RoleSystem, "CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user")
 		loadMessages(b, x, "alice", 10_000, 10)
 	})
@@ -68,12 +69,15 @@ func benchRequestPath(b *testing.B, s *server) {
 	basicAuth := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:pw"))
 	bearerAuth := "Bearer " + token
 	const pk = `{"sql":"SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE id = $1","params":[%d]}`
+	const recent = `{"sql":"SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT 50","params":[%d]}`
 	for _, c := range []reqPathSpec{
 		{Name: "health", Method: http.MethodGet, Path: "/health"},
 		{Name: "select1/basic", Method: http.MethodPost, Path: "/v1/api/sql", Auth: basicAuth, Body: `{"sql":"SELECT 1"}`},
 		{Name: "select1/bearer", Method: http.MethodPost, Path: "/v1/api/sql", Auth: bearerAuth, Body: `{"sql":"SELECT 1"}`},
 		{Name: "pk/basic", Method: http.MethodPost, Path: "/v1/api/sql", Auth: basicAuth, Body: pk, Keys: 10_000},
 		{Name: "pk/bearer", Method: http.MethodPost, Path: "/v1/api/sql", Auth: bearerAuth, Body: pk, Keys: 10_000},
+		// The newest 50 of a conversation (conversations 1-9 of 0-9).
+		{Name: "recent/basic", Method: http.MethodPost, Path: "/v1/api/sql", Auth: basicAuth, Body: recent, Keys: 9},
 	} {
 		b.Run(c.Name, func(b *testing.B) {
 			c.URL, c.N = s.base, b.N
