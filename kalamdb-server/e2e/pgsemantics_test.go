@@ -1,0 +1,42 @@
+package e2e_test
+
+import (
+	"testing"
+)
+
+// TestNotInSubqueryOverHTTP: x NOT IN (subquery) answers as PostgreSQL
+// does over the wire, before and after the rows move to Parquet: a NULL x
+// is left out when the subquery has rows and kept when it has none, and a
+// NULL among the subquery's rows leaves out every x it does not hold.
+func TestNotInSubqueryOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app;
+		CREATE TABLE app.t (id BIGINT PRIMARY KEY, x INT);
+		CREATE TABLE app.u (id BIGINT PRIMARY KEY, y INT);
+		INSERT INTO app.t VALUES (1, 1), (2, NULL), (3, 5);
+		INSERT INTO app.u VALUES (1, 1), (2, 2)`)
+	cases := []struct{ sql, want string }{
+		{"SELECT id FROM app.t WHERE x NOT IN (SELECT y FROM app.u) ORDER BY id", `[[3]]`},
+		{"SELECT id FROM app.t WHERE x NOT IN (SELECT y FROM app.u WHERE id < 0) ORDER BY id", `[[1],[2],[3]]`},
+		{"SELECT id FROM app.t WHERE x NOT IN (SELECT y FROM app.u UNION ALL SELECT NULL) ORDER BY id", `null`},
+		{"SELECT id FROM app.t WHERE NOT (x IN (SELECT 32768)) ORDER BY id", `[[1],[3]]`},
+		{"SELECT id, x NOT IN (SELECT y FROM app.u) FROM app.t ORDER BY id", `[[1,false],[2,null],[3,true]]`},
+	}
+	check := func(phase string) {
+		for _, c := range cases {
+			if got := s.ok(root, c.sql).rows(t); got != c.want {
+				t.Errorf("%s: %s: got %s, want %s", phase, c.sql, got, c.want)
+			}
+		}
+	}
+	check("hot")
+	for _, tbl := range []string{"app.t", "app.u"} {
+		if st, msg := waitJob(t, s, jobOf(t, s, "STORAGE FLUSH TABLE "+tbl)); st != "completed" {
+			t.Fatalf("flush %s: %s %s", tbl, st, msg)
+		}
+	}
+	check("cold")
+	if r := s.ok(root, "UPDATE app.t SET x = x WHERE x NOT IN (SELECT y FROM app.u)"); r.Results[0].RowCount != 1 {
+		t.Fatalf("UPDATE count: %s", r)
+	}
+}
