@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -74,6 +75,25 @@ func newCast(e sql.Expression, dt dialect.DataType, try bool) (*pgFunc, error) {
 	return f, nil
 }
 
+// realAssignment is the cast of a number written into a REAL column,
+// evaluated from the row without the argument list a cast makes per row.
+func realAssignment(x sql.Expression) (*pgFunc, error) {
+	realDT := dialect.DataType{Name: dialect.TypeFloat}
+	f, err := newCast(x, realDT, false)
+	if err != nil {
+		return nil, err
+	}
+	from := familyOf(x)
+	f.lazy = func(f *pgFunc, ctx *sql.Context, row sql.Row) (any, error) {
+		v, err := f.args[0].Eval(ctx, row)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		return castValue(ctx, v, from, realDT, false)
+	}
+	return f, nil
+}
+
 // castable reports whether PostgreSQL has a cast from a family to a type.
 func castable(from family, dt dialect.DataType) error {
 	to := familyOfType(engineType(dt))
@@ -130,6 +150,15 @@ func castValue(ctx *sql.Context, v any, from family, dt dialect.DataType, try bo
 	case dialect.TypeSmallInt, dialect.TypeInt, dialect.TypeBigInt:
 		return castToInt(v, from, dt.Name)
 	case dialect.TypeFloat, dialect.TypeDouble:
+		if d, isDecimal := v.(decimal.Decimal); isDecimal && dt.Name == dialect.TypeFloat {
+			// As PostgreSQL converts a numeric to a real: through its
+			// text, rounded once.
+			f, err := parseFloat(d.String(), 32)
+			if err != nil {
+				return nil, err
+			}
+			return float32(f), nil
+		}
 		f, ok := toFloat64(v)
 		if !ok {
 			break
@@ -188,11 +217,19 @@ func castValue(ctx *sql.Context, v any, from family, dt dialect.DataType, try bo
 	return nil, execError("cannot cast value of type %s to %s", from, dt.SQL())
 }
 
+// toFloat32 rounds a double to a REAL as PostgreSQL's float8-to-real
+// cast does: to the nearest REAL, so a double just above REAL's largest
+// value that rounds to it is that value; one that rounds to infinity
+// overflows, and a non-zero one that rounds to zero underflows.
 func toFloat32(f float64) (any, error) {
-	if !math.IsInf(f, 0) && !math.IsNaN(f) && math.Abs(f) > math.MaxFloat32 {
+	r := float32(f)
+	switch {
+	case math.IsInf(float64(r), 0) && !math.IsInf(f, 0):
 		return nil, execError("value out of range: overflow")
+	case r == 0 && f != 0:
+		return nil, execError("value out of range: underflow")
 	}
-	return float32(f), nil
+	return r, nil
 }
 
 func timeOfDay(t time.Time) types.Timespan {
@@ -319,12 +356,19 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 		}
 		return intValue(n, dt.Name)
 	case dialect.TypeFloat, dialect.TypeDouble:
-		f, err := parseFloat(t)
-		if err != nil {
-			return nil, bad()
-		}
+		bits := 64
 		if dt.Name == dialect.TypeFloat {
-			return toFloat32(f)
+			bits = 32
+		}
+		f, err := parseFloat(t, bits)
+		if err != nil {
+			if errors.Is(err, strconv.ErrSyntax) {
+				return nil, bad()
+			}
+			return nil, err
+		}
+		if bits == 32 {
+			return float32(f), nil
 		}
 		return f, nil
 	case dialect.TypeDecimal:
@@ -437,9 +481,13 @@ func parseBool(s string) (bool, bool) {
 	return false, false
 }
 
-// parseFloat reads PostgreSQL's float input: decimal and exponent forms,
-// NaN and [+-]Infinity; not Go's hexadecimal floats.
-func parseFloat(s string) (float64, error) {
+// parseFloat reads the text of a float of bits 32 (REAL) or 64 (DOUBLE
+// PRECISION) as PostgreSQL's float4in and float8in do: decimal and
+// exponent forms, NaN and [+-]Infinity, rounded once to the type, out of
+// range when it rounds to an infinity or a non-zero value rounds to zero
+// (row.ParseFloatRounded). Other text (Go's hexadecimal floats included)
+// is strconv.ErrSyntax.
+func parseFloat(s string, bits int) (float64, error) {
 	l := strings.ToLower(s)
 	switch strings.TrimPrefix(strings.TrimPrefix(l, "-"), "+") {
 	case "nan":
@@ -453,17 +501,19 @@ func parseFloat(s string) (float64, error) {
 	if strings.ContainsAny(l, "xpn_") {
 		return 0, strconv.ErrSyntax
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange && !math.IsInf(f, 0) {
-			return f, nil // underflow to zero
-		}
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return 0, execError("value out of range: overflow")
-		}
-		return 0, err
+	f, err := row.ParseFloatRounded(s, bits)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, floatOutOfRange(s, bits)
 	}
-	return f, nil
+	return f, err
+}
+
+func floatOutOfRange(s string, bits int) error {
+	name := "double precision"
+	if bits == 32 {
+		name = "real"
+	}
+	return execError("%q is out of range for type %s", dialect.Snippet(s), name)
 }
 
 // parseBytea reads BYTEA input: \x followed by hex digits, or the escape

@@ -516,6 +516,14 @@ func assign(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 	case cf == famNumeric && f == famFloat:
 		// The engine's own conversion panics on NaN and infinities.
 		return newCast(x, columnDataType(col), false)
+	case cf == famFloat && col.Type.Type() == types.Float32.Type() && f.numeric() && x.Type().Type() != types.Float32.Type():
+		// PostgreSQL's rounding to a REAL (the engine's refuses a value
+		// above REAL's largest that rounds to it, and makes a tiny one
+		// 0); a constant is converted once.
+		if _, isLit := x.(*expression.Literal); isLit {
+			return coerce(x, columnDataType(col))
+		}
+		return realAssignment(x)
 	}
 	return x, nil
 }

@@ -40,3 +40,25 @@ func TestNotInSubqueryOverHTTP(t *testing.T) {
 		t.Fatalf("UPDATE count: %s", r)
 	}
 }
+
+// TestRealInputOverHTTP: REAL's largest value, as the server prints it,
+// is read back from a literal and from a JSON number parameter; a value
+// that rounds to zero as a REAL is refused with INVALID_INPUT and writes
+// nothing.
+func TestRealInputOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app; CREATE TABLE app.fa (id BIGINT PRIMARY KEY, r REAL)`)
+	s.ok(root, `INSERT INTO app.fa (id, r) VALUES (1, '3.4028235e38')`)
+	s.ok(root, `INSERT INTO app.fa (id, r) VALUES (2, $1)`, jsonNumber("3.4028235e38"))
+	s.ok(root, `INSERT INTO app.fa (id, r) VALUES (3, $1)`, jsonNumber("-3.4028235e38"))
+	want := `[[1,3.4028235e+38],[2,3.4028235e+38],[3,-3.4028235e+38]]`
+	if got := s.ok(root, "SELECT id, r FROM app.fa ORDER BY id").rows(t); got != want {
+		t.Fatalf("rows: %s, want %s", got, want)
+	}
+	s.fail(root, 400, "INVALID_INPUT", `INSERT INTO app.fa (id, r) VALUES (4, '1e-46')`)
+	s.fail(root, 400, "INVALID_INPUT", `INSERT INTO app.fa (id, r) VALUES (4, $1)`, jsonNumber("3.4028236e38"))
+	s.fail(root, 400, "INVALID_INPUT", `UPDATE app.fa SET r = $1 WHERE id = 1`, "1e-46")
+	if got := s.ok(root, "SELECT id, r FROM app.fa ORDER BY id").rows(t); got != want {
+		t.Fatalf("rows after refused writes: %s, want %s", got, want)
+	}
+}
