@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -60,5 +61,21 @@ func TestRealInputOverHTTP(t *testing.T) {
 	s.fail(root, 400, "INVALID_INPUT", `UPDATE app.fa SET r = $1 WHERE id = 1`, "1e-46")
 	if got := s.ok(root, "SELECT id, r FROM app.fa ORDER BY id").rows(t); got != want {
 		t.Fatalf("rows after refused writes: %s, want %s", got, want)
+	}
+}
+
+// TestJSONTextNULOverHTTP: a JSON document may hold \u0000 (it is valid
+// JSON), but ->> of that string cannot make text of it: the client gets
+// SQL_EXECUTION_ERROR with PostgreSQL's message, and nothing is written.
+func TestJSONTextNULOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app; CREATE TABLE app.nt (id BIGINT PRIMARY KEY, t TEXT, j JSON)`)
+	s.ok(root, `INSERT INTO app.nt (id, j) VALUES (1, $1)`, map[string]any{"a": "x\x00y", "b": "ok"})
+	r := s.fail(root, 400, "SQL_EXECUTION_ERROR", `INSERT INTO app.nt (id, t) SELECT 2, j ->> 'a' FROM app.nt WHERE id = 1`)
+	if !strings.Contains(r.Error.Message, `unsupported Unicode escape sequence: \u0000 cannot be converted to text`) {
+		t.Fatalf("message: %s", r)
+	}
+	if got := s.ok(root, `SELECT id, t, j ->> 'b' FROM app.nt ORDER BY id`).rows(t); got != `[[1,null,"ok"]]` {
+		t.Fatalf("rows: %s", got)
 	}
 }
