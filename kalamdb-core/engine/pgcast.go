@@ -409,11 +409,11 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 		}
 		return ts, nil
 	case dialect.TypeDate:
-		ts, ok := parseTimestamp(ctx, t, false)
+		ts, ok := parseDateText(ctx, t)
 		if !ok {
 			return nil, bad()
 		}
-		return time.Date(ts.Year(), ts.Month(), ts.Day(), 0, 0, 0, 0, time.UTC), nil
+		return ts, nil
 	case dialect.TypeTime:
 		ts, ok := parseTimeOfDay(t)
 		if !ok {
@@ -567,11 +567,25 @@ var timestampLayouts = []string{
 // (DATETIME, PostgreSQL's timestamptz) and is ignored otherwise, as
 // PostgreSQL ignores it for timestamp without time zone.
 func parseTimestamp(ctx *sql.Context, s string, zoned bool) (time.Time, bool) {
+	t, carry, ok := parseTimestampClock(ctx, s, zoned)
+	return t.Add(carry), ok
+}
+
+// parseDateText reads DATE input: a timestamp's text whose clock, valid,
+// is dropped (2024-12-31 24:00 is 2024-12-31, as in PostgreSQL).
+func parseDateText(ctx *sql.Context, s string) (time.Time, bool) {
+	t, _, ok := parseTimestampClock(ctx, s, false)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), ok
+}
+
+// parseTimestampClock is parseTimestamp with the clock's carry past the
+// end of a minute or a day (second 60, 24:00) apart.
+func parseTimestampClock(ctx *sql.Context, s string, zoned bool) (time.Time, time.Duration, bool) {
 	switch strings.ToLower(s) {
 	case "epoch":
-		return time.Unix(0, 0).UTC(), true
+		return time.Unix(0, 0).UTC(), 0, true
 	case "now":
-		return statementTime(ctx), true
+		return statementTime(ctx), 0, true
 	case "today", "tomorrow", "yesterday":
 		n := statementTime(ctx)
 		d := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
@@ -581,12 +595,16 @@ func parseTimestamp(ctx *sql.Context, s string, zoned bool) (time.Time, bool) {
 		case "yesterday":
 			d = d.AddDate(0, 0, -1)
 		}
-		return d, true
+		return d, 0, true
 	}
 	// More than 6 digits of a second round (PostgreSQL's rule), where the
 	// layouts would truncate them (and refuse more than 9).
 	s, us := row.SplitSecondFraction(s)
 	body, offset, hasZone := splitZone(s)
+	body, carry, ok := clockCarry(body, us)
+	if !ok {
+		return time.Time{}, 0, false
+	}
 	for _, layout := range timestampLayouts {
 		t, err := time.ParseInLocation(layout, body, time.UTC)
 		if err != nil {
@@ -595,9 +613,29 @@ func parseTimestamp(ctx *sql.Context, s string, zoned bool) (time.Time, bool) {
 		if hasZone && zoned {
 			t = t.Add(-offset)
 		}
-		return t.Truncate(time.Microsecond).Add(time.Duration(us) * time.Microsecond).Round(0), true
+		return t.Truncate(time.Microsecond).Add(time.Duration(us) * time.Microsecond).Round(0), carry, true
 	}
-	return time.Time{}, false
+	return time.Time{}, 0, false
+}
+
+// clockCarry rewrites the clock values PostgreSQL reads past the end of a
+// minute or a day, which Go's layouts refuse, as the value before plus a
+// carry: second 60 is second 59 plus a second (a fraction stays:
+// 00:00:60.5 is 00:01:00.5), and 24:00 or 24:00:00 without a fraction is
+// midnight plus a day. body is a timestamp's text without its zone and
+// second fraction (us). ok is false for 24:00 with a fraction.
+func clockCarry(body string, us int64) (string, time.Duration, bool) {
+	if len(body) < len("2006-01-02 15:04") || (body[10] != ' ' && body[10] != 'T') {
+		return body, 0, true
+	}
+	clock := body[11:]
+	switch {
+	case len(clock) == len("15:04:60") && clock[2] == ':' && clock[5] == ':' && clock[6:] == "60":
+		return body[:17] + "59", time.Second, true
+	case clock == "24:00" || clock == "24:00:00":
+		return body[:11] + "00" + clock[2:], 24 * time.Hour, us == 0
+	}
+	return body, 0, true
 }
 
 // splitZone splits a trailing zone (Z, UTC, +hh, +hh:mm, +hhmm) off a
@@ -634,9 +672,14 @@ func splitZone(s string) (string, time.Duration, bool) {
 	return strings.TrimSpace(s[:i]), d, true
 }
 
-// parseTimeOfDay reads HH:MM[:SS[.ffffff]].
+// parseTimeOfDay reads HH:MM[:SS[.ffffff]]; second 60 without a fraction
+// is the next minute (23:59:60 is 24:00:00), as in PostgreSQL.
 func parseTimeOfDay(s string) (types.Timespan, bool) {
 	body, us := row.SplitSecondFraction(s)
+	if len(body) == len("15:04:60") && body[2] == ':' && body[5] == ':' && body[6:] == "60" && us == 0 {
+		t, err := time.Parse("15:04", body[:5])
+		return timeOfDay(t) + types.Timespan(60_000_000), err == nil
+	}
 	for _, layout := range []string{"15:04:05", "15:04"} {
 		t, err := time.Parse(layout, body)
 		if err == nil {
