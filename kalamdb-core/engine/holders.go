@@ -152,8 +152,13 @@ func (h *holdRows) WithChildren(children ...sql.Node) (sql.Node, error) {
 // node (idempotent: the post-analysis batch runs it until nothing
 // changes).
 func holdInSubqueries(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-	in, ok := e.(*plan.InSubquery)
-	if !ok {
+	var in *plan.InSubquery
+	switch x := e.(type) {
+	case *plan.InSubquery:
+		in = x
+	case *pgInSubquery:
+		in = x.InSubquery
+	default:
 		return e, transform.SameTree, nil
 	}
 	sq, ok := in.Right().(*plan.Subquery)
@@ -164,7 +169,7 @@ func holdInSubqueries(e sql.Expression) (sql.Expression, transform.TreeIdentity,
 		return e, transform.SameTree, nil
 	}
 	marked := sq.WithQuery(&holdRows{child: sq.Query, transient: !sq.CanCacheResults()})
-	n, err := in.WithChildren(in.Left(), marked)
+	n, err := e.WithChildren(in.Left(), marked)
 	if err != nil {
 		return nil, transform.SameTree, err
 	}

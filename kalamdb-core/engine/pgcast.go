@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -74,6 +75,25 @@ func newCast(e sql.Expression, dt dialect.DataType, try bool) (*pgFunc, error) {
 	return f, nil
 }
 
+// realAssignment is the cast of a number written into a REAL column,
+// evaluated from the row without the argument list a cast makes per row.
+func realAssignment(x sql.Expression) (*pgFunc, error) {
+	realDT := dialect.DataType{Name: dialect.TypeFloat}
+	f, err := newCast(x, realDT, false)
+	if err != nil {
+		return nil, err
+	}
+	from := familyOf(x)
+	f.lazy = func(f *pgFunc, ctx *sql.Context, row sql.Row) (any, error) {
+		v, err := f.args[0].Eval(ctx, row)
+		if err != nil || v == nil {
+			return nil, err
+		}
+		return castValue(ctx, v, from, realDT, false)
+	}
+	return f, nil
+}
+
 // castable reports whether PostgreSQL has a cast from a family to a type.
 func castable(from family, dt dialect.DataType) error {
 	to := familyOfType(engineType(dt))
@@ -130,6 +150,15 @@ func castValue(ctx *sql.Context, v any, from family, dt dialect.DataType, try bo
 	case dialect.TypeSmallInt, dialect.TypeInt, dialect.TypeBigInt:
 		return castToInt(v, from, dt.Name)
 	case dialect.TypeFloat, dialect.TypeDouble:
+		if d, isDecimal := v.(decimal.Decimal); isDecimal && dt.Name == dialect.TypeFloat {
+			// As PostgreSQL converts a numeric to a real: through its
+			// text, rounded once.
+			f, err := parseFloat(d.String(), 32)
+			if err != nil {
+				return nil, err
+			}
+			return float32(f), nil
+		}
 		f, ok := toFloat64(v)
 		if !ok {
 			break
@@ -188,11 +217,19 @@ func castValue(ctx *sql.Context, v any, from family, dt dialect.DataType, try bo
 	return nil, execError("cannot cast value of type %s to %s", from, dt.SQL())
 }
 
+// toFloat32 rounds a double to a REAL as PostgreSQL's float8-to-real
+// cast does: to the nearest REAL, so a double just above REAL's largest
+// value that rounds to it is that value; one that rounds to infinity
+// overflows, and a non-zero one that rounds to zero underflows.
 func toFloat32(f float64) (any, error) {
-	if !math.IsInf(f, 0) && !math.IsNaN(f) && math.Abs(f) > math.MaxFloat32 {
+	r := float32(f)
+	switch {
+	case math.IsInf(float64(r), 0) && !math.IsInf(f, 0):
 		return nil, execError("value out of range: overflow")
+	case r == 0 && f != 0:
+		return nil, execError("value out of range: underflow")
 	}
-	return float32(f), nil
+	return r, nil
 }
 
 func timeOfDay(t time.Time) types.Timespan {
@@ -319,12 +356,19 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 		}
 		return intValue(n, dt.Name)
 	case dialect.TypeFloat, dialect.TypeDouble:
-		f, err := parseFloat(t)
-		if err != nil {
-			return nil, bad()
-		}
+		bits := 64
 		if dt.Name == dialect.TypeFloat {
-			return toFloat32(f)
+			bits = 32
+		}
+		f, err := parseFloat(t, bits)
+		if err != nil {
+			if errors.Is(err, strconv.ErrSyntax) {
+				return nil, bad()
+			}
+			return nil, err
+		}
+		if bits == 32 {
+			return float32(f), nil
 		}
 		return f, nil
 	case dialect.TypeDecimal:
@@ -365,11 +409,11 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 		}
 		return ts, nil
 	case dialect.TypeDate:
-		ts, ok := parseTimestamp(ctx, t, false)
+		ts, ok := parseDateText(ctx, t)
 		if !ok {
 			return nil, bad()
 		}
-		return time.Date(ts.Year(), ts.Month(), ts.Day(), 0, 0, 0, 0, time.UTC), nil
+		return ts, nil
 	case dialect.TypeTime:
 		ts, ok := parseTimeOfDay(t)
 		if !ok {
@@ -437,9 +481,13 @@ func parseBool(s string) (bool, bool) {
 	return false, false
 }
 
-// parseFloat reads PostgreSQL's float input: decimal and exponent forms,
-// NaN and [+-]Infinity; not Go's hexadecimal floats.
-func parseFloat(s string) (float64, error) {
+// parseFloat reads the text of a float of bits 32 (REAL) or 64 (DOUBLE
+// PRECISION) as PostgreSQL's float4in and float8in do: decimal and
+// exponent forms, NaN and [+-]Infinity, rounded once to the type, out of
+// range when it rounds to an infinity or a non-zero value rounds to zero
+// (row.ParseFloatRounded). Other text (Go's hexadecimal floats included)
+// is strconv.ErrSyntax.
+func parseFloat(s string, bits int) (float64, error) {
 	l := strings.ToLower(s)
 	switch strings.TrimPrefix(strings.TrimPrefix(l, "-"), "+") {
 	case "nan":
@@ -453,17 +501,19 @@ func parseFloat(s string) (float64, error) {
 	if strings.ContainsAny(l, "xpn_") {
 		return 0, strconv.ErrSyntax
 	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil {
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange && !math.IsInf(f, 0) {
-			return f, nil // underflow to zero
-		}
-		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-			return 0, execError("value out of range: overflow")
-		}
-		return 0, err
+	f, err := row.ParseFloatRounded(s, bits)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, floatOutOfRange(s, bits)
 	}
-	return f, nil
+	return f, err
+}
+
+func floatOutOfRange(s string, bits int) error {
+	name := "double precision"
+	if bits == 32 {
+		name = "real"
+	}
+	return execError("%q is out of range for type %s", dialect.Snippet(s), name)
 }
 
 // parseBytea reads BYTEA input: \x followed by hex digits, or the escape
@@ -517,11 +567,25 @@ var timestampLayouts = []string{
 // (DATETIME, PostgreSQL's timestamptz) and is ignored otherwise, as
 // PostgreSQL ignores it for timestamp without time zone.
 func parseTimestamp(ctx *sql.Context, s string, zoned bool) (time.Time, bool) {
+	t, carry, ok := parseTimestampClock(ctx, s, zoned)
+	return t.Add(carry), ok
+}
+
+// parseDateText reads DATE input: a timestamp's text whose clock, valid,
+// is dropped (2024-12-31 24:00 is 2024-12-31, as in PostgreSQL).
+func parseDateText(ctx *sql.Context, s string) (time.Time, bool) {
+	t, _, ok := parseTimestampClock(ctx, s, false)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), ok
+}
+
+// parseTimestampClock is parseTimestamp with the clock's carry past the
+// end of a minute or a day (second 60, 24:00) apart.
+func parseTimestampClock(ctx *sql.Context, s string, zoned bool) (time.Time, time.Duration, bool) {
 	switch strings.ToLower(s) {
 	case "epoch":
-		return time.Unix(0, 0).UTC(), true
+		return time.Unix(0, 0).UTC(), 0, true
 	case "now":
-		return statementTime(ctx), true
+		return statementTime(ctx), 0, true
 	case "today", "tomorrow", "yesterday":
 		n := statementTime(ctx)
 		d := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, time.UTC)
@@ -531,12 +595,16 @@ func parseTimestamp(ctx *sql.Context, s string, zoned bool) (time.Time, bool) {
 		case "yesterday":
 			d = d.AddDate(0, 0, -1)
 		}
-		return d, true
+		return d, 0, true
 	}
 	// More than 6 digits of a second round (PostgreSQL's rule), where the
 	// layouts would truncate them (and refuse more than 9).
 	s, us := row.SplitSecondFraction(s)
 	body, offset, hasZone := splitZone(s)
+	body, carry, ok := clockCarry(body, us)
+	if !ok {
+		return time.Time{}, 0, false
+	}
 	for _, layout := range timestampLayouts {
 		t, err := time.ParseInLocation(layout, body, time.UTC)
 		if err != nil {
@@ -545,9 +613,29 @@ func parseTimestamp(ctx *sql.Context, s string, zoned bool) (time.Time, bool) {
 		if hasZone && zoned {
 			t = t.Add(-offset)
 		}
-		return t.Truncate(time.Microsecond).Add(time.Duration(us) * time.Microsecond).Round(0), true
+		return t.Truncate(time.Microsecond).Add(time.Duration(us) * time.Microsecond).Round(0), carry, true
 	}
-	return time.Time{}, false
+	return time.Time{}, 0, false
+}
+
+// clockCarry rewrites the clock values PostgreSQL reads past the end of a
+// minute or a day, which Go's layouts refuse, as the value before plus a
+// carry: second 60 is second 59 plus a second (a fraction stays:
+// 00:00:60.5 is 00:01:00.5), and 24:00 or 24:00:00 without a fraction is
+// midnight plus a day. body is a timestamp's text without its zone and
+// second fraction (us). ok is false for 24:00 with a fraction.
+func clockCarry(body string, us int64) (string, time.Duration, bool) {
+	if len(body) < len("2006-01-02 15:04") || (body[10] != ' ' && body[10] != 'T') {
+		return body, 0, true
+	}
+	clock := body[11:]
+	switch {
+	case len(clock) == len("15:04:60") && clock[2] == ':' && clock[5] == ':' && clock[6:] == "60":
+		return body[:17] + "59", time.Second, true
+	case clock == "24:00" || clock == "24:00:00":
+		return body[:11] + "00" + clock[2:], 24 * time.Hour, us == 0
+	}
+	return body, 0, true
 }
 
 // splitZone splits a trailing zone (Z, UTC, +hh, +hh:mm, +hhmm) off a
@@ -584,9 +672,14 @@ func splitZone(s string) (string, time.Duration, bool) {
 	return strings.TrimSpace(s[:i]), d, true
 }
 
-// parseTimeOfDay reads HH:MM[:SS[.ffffff]].
+// parseTimeOfDay reads HH:MM[:SS[.ffffff]]; second 60 without a fraction
+// is the next minute (23:59:60 is 24:00:00), as in PostgreSQL.
 func parseTimeOfDay(s string) (types.Timespan, bool) {
 	body, us := row.SplitSecondFraction(s)
+	if len(body) == len("15:04:60") && body[2] == ':' && body[5] == ':' && body[6:] == "60" && us == 0 {
+		t, err := time.Parse("15:04", body[:5])
+		return timeOfDay(t) + types.Timespan(60_000_000), err == nil
+	}
 	for _, layout := range []string{"15:04:05", "15:04"} {
 		t, err := time.Parse(layout, body)
 		if err == nil {

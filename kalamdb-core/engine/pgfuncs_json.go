@@ -122,9 +122,21 @@ func jsonScalarText(v any) (any, error) {
 	case nil:
 		return nil, nil
 	case string:
-		return x, nil
+		return jsonStringText(x)
 	}
 	return marshalJSON(v)
+}
+
+// errJSONNUL is PostgreSQL's refusal to make text of a JSON string that
+// holds \u0000: text cannot hold NUL.
+var errJSONNUL = execError(`unsupported Unicode escape sequence: \u0000 cannot be converted to text`)
+
+// jsonStringText is a JSON string as text, refused when it holds NUL.
+func jsonStringText(s string) (any, error) {
+	if strings.IndexByte(s, 0) >= 0 {
+		return nil, errJSONNUL
+	}
+	return s, nil
 }
 
 // buildJSONPathFn builds a function of a document and a key path. text
@@ -305,7 +317,7 @@ func jsonBool(v any) (any, error) {
 
 func jsonStr(v any) (any, error) {
 	if s, ok := v.(string); ok {
-		return s, nil
+		return jsonStringText(s)
 	}
 	return nil, nil
 }

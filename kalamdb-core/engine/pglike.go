@@ -182,19 +182,28 @@ func textLiteral(s string) sql.Expression {
 	return expression.NewLiteral(s, types.LongText)
 }
 
-// pgLikes replaces every LIKE of a statement by a pgLike: in the WHERE
-// of the statement, and in its derived tables, WITH queries (recursive
-// ones too), views, set-operation branches, subquery expressions and the
-// source of an INSERT. The walk goes into the nodes the engine analyzes
-// on their own later (subquery aliases, unions, recursive CTEs), because
-// the engine's filter simplification, which runs once over the whole
-// statement before those are analyzed, rewrites every *expression.Like it
-// finds without an ESCAPE into t >= 'p' AND t <= 'p' || 0xFF: wrong for
-// the characters above U+00FF and for backslash escapes. A pgLike is
-// opaque to it.
-func pgLikes(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+// rewriteEverywhere makes the rewrites that must reach every part of a
+// statement: in the WHERE of the statement, and in its derived tables,
+// WITH queries (recursive ones too), views, set-operation branches,
+// subquery expressions and the source of an INSERT. The walk goes into
+// the nodes the engine analyzes on their own later (subquery aliases,
+// unions, recursive CTEs), because the engine's rules that run once over
+// the whole statement before those are analyzed would otherwise rewrite
+// them first:
+//
+//   - every LIKE becomes a pgLike: the engine's filter simplification
+//     rewrites every *expression.Like it finds without an ESCAPE into
+//     t >= 'p' AND t <= 'p' || 0xFF, wrong for the characters above
+//     U+00FF and for backslash escapes;
+//   - a NOT over a subquery condition becomes a subqueryNot, and an IN
+//     (subquery) whose operand the engine would convert with a loss a
+//     pgInSubquery (pgsubquery.go): the engine turns NOT IN (subquery)
+//     into anti-joins that keep rows whose condition is NULL.
+//
+// The expressions made here are opaque to those rules.
+func rewriteEverywhere(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	return transform.NodeWithOpaque(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		out, same, err := transform.OneNodeExpressions(node, toPGLike)
+		out, same, err := transform.OneNodeExpressions(node, rewriteExpr)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
@@ -207,7 +216,7 @@ func pgLikes(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		}
 		if ins, ok := out.(*plan.InsertInto); ok && ins.Source != nil {
 			// The source is no child of the INSERT.
-			src, srcSame, err := pgLikes(ins.Source)
+			src, srcSame, err := rewriteEverywhere(ins.Source)
 			if err != nil {
 				return nil, transform.SameTree, err
 			}
@@ -219,10 +228,10 @@ func pgLikes(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	})
 }
 
-func toPGLike(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+func rewriteExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 	switch x := e.(type) {
 	case *plan.Subquery:
-		q, same, err := pgLikes(x.Query)
+		q, same, err := rewriteEverywhere(x.Query)
 		if err != nil || same {
 			return e, transform.SameTree, err
 		}
@@ -234,6 +243,10 @@ func toPGLike(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) 
 			}
 		}
 		return newPGLike(x.Left(), x.Right(), x.Escape), transform.NewTree, nil
+	case *expression.Not:
+		return notOverSubquery(x)
+	case *plan.InSubquery:
+		return pgInSubqueryOf(x)
 	}
 	return e, transform.SameTree, nil
 }

@@ -49,7 +49,7 @@ func init() {
 // PostgreSQL's NULL ordering when the key cannot be NULL, so an ORDER BY
 // of a primary key still reads the index in order.
 func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	n, likeSame, err := pgLikes(n)
+	n, rewSame, err := rewriteEverywhere(n)
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
@@ -57,7 +57,7 @@ func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
-	return out, same && likeSame, nil
+	return out, same && rewSame, nil
 }
 
 func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
@@ -211,15 +211,8 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 		}
 		return expression.NewInTuple(cs[0], expression.NewTuple(cs[1:]...)), transform.NewTree, nil
 	case *plan.InSubquery:
-		sq, ok := x.Right().(*plan.Subquery)
-		if !ok {
-			return e, transform.SameTree, nil
-		}
-		sch := sq.Query.Schema()
-		if len(sch) == 1 {
-			if err := comparable(x.Left(), familyOfType(sch[0].Type), "IN"); err != nil {
-				return nil, transform.SameTree, err
-			}
+		if err := inSubqueryOperands(x); err != nil {
+			return nil, transform.SameTree, err
 		}
 	case *expression.And, *expression.Or:
 		for _, c := range e.Children() {
@@ -230,8 +223,8 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 	case *aggregation.Max, *aggregation.Min:
 		return floatExtreme(e)
 	case *expression.Not:
-		if f := familyOf(x.Child); f != famBool && f != famNull && f != famUnknown {
-			return nil, transform.SameTree, sqlError("argument of NOT must be type BOOLEAN, not type %s", typeName(x.Child))
+		if err := notOperand(x.Child); err != nil {
+			return nil, transform.SameTree, err
 		}
 	case *expression.IsTrue:
 		if f := familyOf(x.Child); f != famBool && f != famNull && f != famUnknown {
@@ -523,6 +516,14 @@ func assign(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 	case cf == famNumeric && f == famFloat:
 		// The engine's own conversion panics on NaN and infinities.
 		return newCast(x, columnDataType(col), false)
+	case cf == famFloat && col.Type.Type() == types.Float32.Type() && f.numeric() && x.Type().Type() != types.Float32.Type():
+		// PostgreSQL's rounding to a REAL (the engine's refuses a value
+		// above REAL's largest that rounds to it, and makes a tiny one
+		// 0); a constant is converted once.
+		if _, isLit := x.(*expression.Literal); isLit {
+			return coerce(x, columnDataType(col))
+		}
+		return realAssignment(x)
 	}
 	return x, nil
 }

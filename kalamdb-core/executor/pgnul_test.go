@@ -51,3 +51,49 @@ func containsAll(s string, subs ...string) bool {
 	}
 	return true
 }
+
+// TestJSONTextRefusesNUL: a JSON string holding \u0000 cannot become
+// text, as in PostgreSQL ("unsupported Unicode escape sequence"): ->>,
+// #>>, json_extract_path_text and KalamDB's json_get_str and json_as_text
+// fail with SQL_EXECUTION_ERROR, and INSERT ... SELECT of one writes
+// nothing. The document itself keeps the escape (valid JSON), and reading
+// it as JSON or its other values is unaffected.
+func TestJSONTextRefusesNUL(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE TABLE app.nt (id BIGINT PRIMARY KEY, t TEXT, j JSON)`)
+	root.must(`INSERT INTO app.nt (id, j) VALUES (1, $1)`, `{"a": "x\u0000y", "b": "ok", "c": ["\u0000"], "d": {"e": "\u0000"}}`)
+	for _, q := range []string{
+		`SELECT CAST('{"a":"x\u0000y"}' AS JSON) ->> 'a'`,
+		`SELECT '{"a":"x\u0000y"}'::json #>> '{a}'`,
+		`SELECT json_extract_path_text('{"a":"\u0000"}', 'a')`,
+		`SELECT jsonb_extract_path_text('{"a":"\u0000"}', 'a')`,
+		`SELECT json_get_str('{"a":"\u0000"}', 'a')`,
+		`SELECT json_as_text('{"a":"\u0000"}', 'a')`,
+		`SELECT '["\u0000"]'::json ->> 0`,
+		`SELECT '"\u0000"'::json #>> '{}'`,
+		`SELECT j ->> 'a' FROM app.nt WHERE id = 1`,
+		`SELECT j -> 'c' ->> 0 FROM app.nt WHERE id = 1`,
+		`SELECT length(j #>> '{d,e}') FROM app.nt WHERE id = 1`,
+		`INSERT INTO app.nt (id, t) SELECT 4, CAST('{"a":"x\u0000y"}' AS JSON) ->> 'a'`,
+		`INSERT INTO app.nt (id, t) VALUES (12, json_extract_path_text('{"a":"\u0000"}', 'a'))`,
+		`INSERT INTO app.nt (id, t) SELECT 2, j ->> 'a' FROM app.nt WHERE id = 1`,
+		`UPDATE app.nt SET t = j ->> 'a' WHERE id = 1`,
+	} {
+		ae := root.fails(apierror.SQLExecutionError, q)
+		if !containsAll(ae.Message, "unsupported Unicode escape sequence", `\u0000 cannot be converted to text`) {
+			t.Errorf("%s: message %q", q, ae.Message)
+		}
+	}
+	if got, want := root.rows(`SELECT id, t FROM app.nt ORDER BY id`), `[[1,null]]`; got != want {
+		t.Errorf("rows %s, want %s", got, want)
+	}
+	for q, want := range map[string]string{
+		`SELECT j ->> 'b', j -> 'a', j #> '{d}', j -> 'd' ->> 'f' FROM app.nt WHERE id = 1`: `[["ok","x\u0000y",{"e":"\u0000"},null]]`,
+		`SELECT j ->> 'c', j ->> 'd', (j -> 'a')::text FROM app.nt WHERE id = 1`:            `[["[\"\\u0000\"]","{\"e\":\"\\u0000\"}","\"x\\u0000y\""]]`,
+	} {
+		if got := root.rows(q); got != want {
+			t.Errorf("%s: %s, want %s", q, got, want)
+		}
+	}
+}

@@ -105,17 +105,24 @@ func Normalize(dt dialect.DataType, v any) (any, error) {
 	case schema.KindInt64:
 		return toInt64(dt, v)
 	case schema.KindFloat32:
-		if f, ok := v.(float32); ok {
-			return f, nil
+		switch x := v.(type) {
+		case float32:
+			return x, nil
+		case string, []byte:
+			f, err := floatText(dt, asString(x), 32)
+			return float32(f), err
 		}
 		f, err := toFloat64(dt, v)
 		if err != nil {
 			return nil, err
 		}
-		if math.Abs(f) > math.MaxFloat32 && !math.IsInf(f, 0) {
+		// To the nearest REAL, as PostgreSQL rounds a double: one just
+		// above REAL's largest value that rounds to it is that value.
+		r := float32(f)
+		if math.IsInf(float64(r), 0) && !math.IsInf(f, 0) || r == 0 && f != 0 {
 			return nil, outOfRange("FLOAT", f)
 		}
-		return float32(f), nil
+		return r, nil
 	case schema.KindFloat64:
 		return toFloat64(dt, v)
 	case schema.KindDecimal:
@@ -342,17 +349,57 @@ func toFloat64(dt dialect.DataType, v any) (float64, error) {
 	case decimal.Decimal:
 		return x.InexactFloat64(), nil
 	case string, []byte:
-		s := strings.TrimSpace(asString(x))
-		f, err := strconv.ParseFloat(s, 64)
-		if err != nil && !errors.Is(err, strconv.ErrRange) {
-			return 0, invalid("invalid %s %q", dt.Name, s)
-		}
-		if err != nil {
-			return 0, outOfRange(string(dt.Name), s)
-		}
-		return f, nil
+		return floatText(dt, asString(x), 64)
 	}
 	return 0, cannotConvert(v, dt)
+}
+
+// floatText reads a float's text for a column of type dt, rounded once to
+// bits (ParseFloatRounded).
+func floatText(dt dialect.DataType, s string, bits int) (float64, error) {
+	s = strings.TrimSpace(s)
+	f, err := ParseFloatRounded(s, bits)
+	if errors.Is(err, strconv.ErrRange) {
+		return 0, outOfRange(string(dt.Name), s)
+	}
+	if err != nil {
+		return 0, invalid("invalid %s %q", dt.Name, s)
+	}
+	return f, nil
+}
+
+// ParseFloatRounded reads the text of a float of bits 32 (REAL) or 64
+// (DOUBLE), rounding the decimal once to that size, as C's strtof and
+// strtod do for PostgreSQL's float input: '3.4028235e38', REAL's largest
+// value as it prints, is that value. A value that rounds to an infinity,
+// and a non-zero value that rounds to zero, are strconv.ErrRange (out of
+// range in PostgreSQL); text that is no float is strconv.ErrSyntax.
+func ParseFloatRounded(s string, bits int) (float64, error) {
+	f, err := strconv.ParseFloat(s, bits)
+	if err != nil {
+		if errors.Is(err, strconv.ErrRange) {
+			return 0, strconv.ErrRange
+		}
+		return 0, strconv.ErrSyntax
+	}
+	if f == 0 && nonZeroMantissa(s) {
+		return 0, strconv.ErrRange
+	}
+	return f, nil
+}
+
+// nonZeroMantissa reports whether the float text s has a non-zero digit
+// before its exponent.
+func nonZeroMantissa(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 'e' || c == 'E' || c == 'p' || c == 'P':
+			return false
+		case c >= '1' && c <= '9':
+			return true
+		}
+	}
+	return false
 }
 
 func asString(v any) string {

@@ -46,6 +46,13 @@ func TestNormalizeConverts(t *testing.T) {
 		{dtype(dialect.TypeFloat), 1.1, float32(1.1)},
 		{dtype(dialect.TypeFloat), int64(3), float32(3)},
 		{dtype(dialect.TypeFloat), math.Inf(-1), float32(math.Inf(-1))},
+		// Rounded once to the nearest REAL, as PostgreSQL does: REAL's
+		// largest value as it prints, and a double just above it.
+		{dtype(dialect.TypeFloat), "3.4028235e38", float32(math.MaxFloat32)},
+		{dtype(dialect.TypeFloat), 3.4028235e38, float32(math.MaxFloat32)},
+		{dtype(dialect.TypeFloat), mustDec("-340282350000000000000000000000000000000"), float32(-math.MaxFloat32)},
+		{dtype(dialect.TypeFloat), "7.1e-46", float32(math.SmallestNonzeroFloat32)},
+		{dtype(dialect.TypeFloat), "0e-99", float32(0)},
 		{dtype(dialect.TypeDouble), float32(1.1), 1.100000023841858}, // widened exactly, as PostgreSQL does
 		{dtype(dialect.TypeDouble), "2.5", 2.5},
 		{dtype(dialect.TypeDouble), mustDec("0.1"), 0.1},
@@ -128,6 +135,11 @@ func TestNormalizeErrors(t *testing.T) {
 		{dtype(dialect.TypeBigInt), "12abc", "invalid BIGINT"},
 		{dtype(dialect.TypeBigInt), []int{1}, "cannot convert"},
 		{dtype(dialect.TypeFloat), 1e39, "value out of range for FLOAT"},
+		{dtype(dialect.TypeFloat), "3.4028236e38", "value out of range for FLOAT"},
+		{dtype(dialect.TypeFloat), 1e-46, "value out of range for FLOAT"},
+		{dtype(dialect.TypeFloat), "-1e-46", "value out of range for FLOAT"},
+		{dtype(dialect.TypeFloat), "abc", "invalid FLOAT"},
+		{dtype(dialect.TypeDouble), "1e-400", "value out of range for DOUBLE"},
 		{dtype(dialect.TypeDouble), "x", "invalid DOUBLE"},
 		{dtype(dialect.TypeDouble), "1e400", "value out of range for DOUBLE"},
 		{decType(5, 2), mustDec("1000"), "value out of range for DECIMAL(5,2)"},

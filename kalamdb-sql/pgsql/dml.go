@@ -100,6 +100,8 @@ func (t *translator) insertValues(rows []*pg.Node) (sqlparser.Values, error) {
 
 // updateStmt translates UPDATE t [AS a] SET c = v, ... [WHERE ...].
 func (t *translator) updateStmt(s *pg.UpdateStmt) (*sqlparser.Update, error) {
+	t.inWrite = true
+	defer func() { t.inWrite = false }()
 	if len(s.FromClause) > 0 {
 		return nil, t.unsupported(location(s.FromClause[0]), "UPDATE ... FROM is not supported; use a subquery in SET or WHERE")
 	}
@@ -157,6 +159,8 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) (*sqlparser.Update, error) {
 
 // deleteStmt translates DELETE FROM t [AS a] [WHERE ...].
 func (t *translator) deleteStmt(s *pg.DeleteStmt) (*sqlparser.Delete, error) {
+	t.inWrite = true
+	defer func() { t.inWrite = false }()
 	if len(s.UsingClause) > 0 {
 		return nil, t.unsupported(location(s.UsingClause[0]), "DELETE ... USING is not supported; use a subquery in WHERE")
 	}

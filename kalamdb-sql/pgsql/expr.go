@@ -785,7 +785,16 @@ func (t *translator) subLink(s *pg.SubLink) (sqlparser.Expr, error) {
 	}
 	switch s.SubLinkType {
 	case pg.SubLinkType_EXISTS_SUBLINK:
-		return &sqlparser.ExistsExpr{Subquery: sq}, nil
+		ex := &sqlparser.ExistsExpr{Subquery: sq}
+		if t.inWrite {
+			// The engine runs an UPDATE or DELETE of one table whose
+			// statement holds no subquery expression on a short path that
+			// leaves an EXISTS unanalysed ("attempted to evaluate
+			// uninitialized subquery"); (SELECT EXISTS (...)), the same
+			// condition, is a subquery expression.
+			return &sqlparser.Subquery{Select: &sqlparser.Select{SelectExprs: sqlparser.SelectExprs{&sqlparser.AliasedExpr{Expr: ex}}}}, nil
+		}
+		return ex, nil
 	case pg.SubLinkType_EXPR_SUBLINK:
 		return sq, nil
 	case pg.SubLinkType_ANY_SUBLINK, pg.SubLinkType_ALL_SUBLINK:

@@ -84,6 +84,8 @@ type translator struct {
 	// depth counts nested expressions, to bound recursion on hostile input
 	// (PostgreSQL's parser already bounds its own stack).
 	depth int
+	// inWrite is set while an UPDATE or DELETE is translated (subLink).
+	inWrite bool
 }
 
 // errorAt is an INVALID_SQL error about the text at offset loc of the

@@ -53,6 +53,11 @@ func TestTranslateShapes(t *testing.T) {
 		{"INSERT INTO t DEFAULT VALUES", "insert into t values ()", 0, dialect.KindInsert},
 		{"UPDATE t SET (a, b) = (1, 2) WHERE id = 3", "update t set a = kdb_int(1), b = kdb_int(2) where id = kdb_int(3)", 0, dialect.KindUpdate},
 		{"DELETE FROM t AS x WHERE x.id = ANY (ARRAY[1, 2])", "delete from t as x where x.id in (kdb_int(1), kdb_int(2))", 0, dialect.KindDelete},
+		// In UPDATE and DELETE an EXISTS is a scalar subquery's value, so
+		// the engine analyses it; elsewhere it stays an EXISTS.
+		{"DELETE FROM t WHERE NOT EXISTS (SELECT 1 FROM u WHERE u.y = t.x)", "delete from t where kdb_not((select exists (select kdb_int(1) from u where u.y = t.x)))", 0, dialect.KindDelete},
+		{"UPDATE t SET a = 1 WHERE EXISTS (SELECT 1 FROM u)", "update t set a = kdb_int(1) where (select exists (select kdb_int(1) from u))", 0, dialect.KindUpdate},
+		{"SELECT id FROM t WHERE EXISTS (SELECT 1 FROM u)", "select id from t where exists (select kdb_int(1) from u)", 0, dialect.KindSelect},
 		{"WITH c AS (SELECT 1 AS n) SELECT n FROM c", "with c as (select kdb_int(1) as n) select n from c", 0, dialect.KindSelect},
 		{"SELECT * FROM a LEFT JOIN b USING (id) FULL JOIN c ON c.x = a.x", "select * from a left join b using (id) full outer join c on c.x = a.x", 0, dialect.KindSelect},
 		{"SELECT a FROM t LIMIT ALL OFFSET 2", "select a from t limit 2, 9223372036854775807", 0, dialect.KindSelect},
