@@ -325,7 +325,7 @@ type laneConn struct {
 
 	src    laneSource
 	br     *bufio.Reader
-	bw     *bufio.Writer
+	bw     laneOut
 	remote string
 
 	body     laneBody
@@ -360,7 +360,7 @@ func (lc *laneConn) serve() {
 	defer lc.srv.untrack(lc)
 	lc.src.conn = lc.tc
 	lc.br = bufio.NewReaderSize(&lc.src, laneReadBufferBytes)
-	lc.bw = bufio.NewWriterSize(lc.tc, laneBufferBytes)
+	lc.bw.conn = lc.tc.Conn // the TCP connection itself, so that writev is used
 	lc.remote = lc.tc.RemoteAddr().String()
 	lc.ctx = context.WithValue(lc.srv.base, connKey{}, lc.tc)
 	for {
@@ -906,6 +906,9 @@ func (w *laneWriter) Write(p []byte) (int, error) {
 	} else {
 		_, _ = w.lc.bw.Write(p)
 	}
+	if w.lc.bw.err != nil {
+		w.failed = true
+	}
 	if w.failed {
 		return 0, io.ErrClosedPipe
 	}
@@ -917,7 +920,7 @@ func (w *laneWriter) writeChunk(p []byte) {
 	if len(p) == 0 {
 		return
 	}
-	bw := w.lc.bw
+	bw := &w.lc.bw
 	var n [16]byte
 	_, _ = bw.Write(strconv.AppendInt(n[:0], int64(len(p)), 16))
 	_, _ = bw.WriteString("\r\n")
@@ -1019,7 +1022,7 @@ func (w *laneWriter) sendHeader() {
 	if _, ok := h["Date"]; !ok {
 		h["Date"] = w.lc.date.now()
 	}
-	bw := w.lc.bw
+	bw := &w.lc.bw
 	var line [64]byte
 	b := append(line[:0], "HTTP/1.1 "...)
 	b = strconv.AppendInt(b, int64(w.status), 10)
@@ -1037,6 +1040,68 @@ func (w *laneWriter) sendHeader() {
 	}
 	if _, err := bw.WriteString("\r\n"); err != nil {
 		w.failed = true
+	}
+}
+
+// laneOut collects an answer's bytes for one write system call: small
+// writes are copied together; a large one goes out with what is already
+// collected in one writev, without a copy. A write error sticks.
+type laneOut struct {
+	conn net.Conn
+	buf  []byte
+	err  error
+}
+
+const (
+	// laneDirectBytes is the size from which a write is not copied.
+	laneDirectBytes = 16 << 10
+	// laneOutKeepBytes bounds the buffer a connection keeps between
+	// answers.
+	laneOutKeepBytes = 64 << 10
+)
+
+func (o *laneOut) Write(p []byte) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	if len(p) < laneDirectBytes {
+		o.buf = append(o.buf, p...)
+		if len(o.buf) >= laneOutKeepBytes {
+			return len(p), o.Flush()
+		}
+		return len(p), nil
+	}
+	bufs := net.Buffers{o.buf, p}
+	_, o.err = bufs.WriteTo(o.conn)
+	o.reset()
+	if o.err != nil {
+		return 0, o.err
+	}
+	return len(p), nil
+}
+
+func (o *laneOut) WriteString(s string) (int, error) {
+	if o.err != nil {
+		return 0, o.err
+	}
+	o.buf = append(o.buf, s...)
+	return len(s), nil
+}
+
+// Flush sends what is collected.
+func (o *laneOut) Flush() error {
+	if o.err == nil && len(o.buf) > 0 {
+		_, o.err = o.conn.Write(o.buf)
+	}
+	o.reset()
+	return o.err
+}
+
+func (o *laneOut) reset() {
+	if cap(o.buf) > laneOutKeepBytes {
+		o.buf = nil
+	} else {
+		o.buf = o.buf[:0]
 	}
 }
 
