@@ -139,7 +139,8 @@ func (b *Backward) finish() bool {
 // its start, or falls back to stepping (b.rev). A window holding too many
 // entries is abandoned for one half as wide; the next window is as wide
 // as the last one's entries say holds those wanted, within a factor of 8
-// of it (four times as wide after an empty one).
+// of it (four times as wide after an empty one). An abandoned window says
+// the same by the entries it read before it was abandoned.
 func (b *Backward) window() {
 	for {
 		var xs uint64
@@ -168,10 +169,15 @@ func (b *Backward) window() {
 			}
 			return
 		}
-		// Too many entries: half as wide. One that cannot be narrower
-		// means the numbers do not separate the keys: step backwards.
-		b.width = (b.xe - xs) / 2
-		if b.width == 0 {
+		// Too many entries: as wide as the density of those read says
+		// holds the entries wanted, and at most half as wide (so that
+		// narrowing ends). One that cannot be narrower means the numbers
+		// do not separate the keys: step backwards.
+		half := (b.xe - xs) / 2
+		seen := b.suffixNumber(b.keyAt(len(b.ents)-1)) - xs + 1
+		wanted := uint64(float64(seen) * float64(b.want) * 1.25 / float64(len(b.ents)))
+		b.width = min(max(wanted, 1), half)
+		if half == 0 {
 			b.rev, b.ents, b.pos = true, b.ents[:0], 0
 			b.it.first = min(b.want, fillMaxEntries)
 			return

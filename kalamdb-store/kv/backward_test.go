@@ -175,50 +175,55 @@ func TestBackwardStopsAtPrefix(t *testing.T) {
 	}
 }
 
-// BenchmarkNewest50: the last 50 of one of 20 prefixes among 10,000
-// index-like entries in the memtable (the recent-messages read of an
-// index), stepping backwards (one skiplist search per entry) and in
-// windows read forwards (Backward).
+// BenchmarkNewest50: the last 50 of one of 20 prefixes of index-like
+// entries in the memtable (the recent-messages read of an index), with
+// 500, 2,000 and 10,000 entries per prefix, stepping backwards (one
+// skiplist search per entry) and in windows read forwards (Backward).
 func BenchmarkNewest50(b *testing.B) {
 	db := openTest(b)
-	cf := mustCF(b, db, "ix")
-	prefix := func(c int) []byte {
-		return binary.BigEndian.AppendUint64(append([]byte("\x00\x00\x00\x01reader\x00"), 0x80), uint64(c))
+	for _, per := range []int{500, 2_000, 10_000} {
+		cf := mustCF(b, db, fmt.Sprintf("ix%d", per))
+		prefix := func(c int) []byte {
+			return binary.BigEndian.AppendUint64(append([]byte("\x00\x00\x00\x01reader\x00"), 0x80), uint64(c))
+		}
+		var batch Batch
+		for i := 0; i < 20*per; i++ {
+			id := uint64(1<<62 + i<<22)
+			batch.Put(cf, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(prefix(i%20), id), id), []byte{8, 1, 2, 3, 4, 5, 6, 7})
+			if batch.Len() == 500 {
+				if err := db.Write(&batch); err != nil {
+					b.Fatal(err)
+				}
+				batch.Reset()
+			}
+		}
+		if err := db.Write(&batch); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("per=%d/stepping", per), func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				p := prefix(i % 20)
+				it, err := cf.NewIter(IterOptions{LowerBound: p, UpperBound: PrefixEnd(p), ReadAhead: 50})
+				if err != nil {
+					b.Fatal(err)
+				}
+				n := 0
+				for ok := it.Last(); ok && n < 50; ok = it.Prev() {
+					n++
+				}
+				it.Close()
+			}
+		})
+		b.Run(fmt.Sprintf("per=%d/windows", per), func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				bw, err := cf.NewBackward(prefix(i%20), nil, 50)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for n := 0; n < 50 && bw.Next(); n++ {
+				}
+				bw.Close()
+			}
+		})
 	}
-	var batch Batch
-	for i := 0; i < 10_000; i++ {
-		id := uint64(1<<62 + i<<22)
-		batch.Put(cf, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(prefix(i%20), id), id), []byte{8, 1, 2, 3, 4, 5, 6, 7})
-		if batch.Len() == 500 {
-			if err := db.Write(&batch); err != nil {
-				b.Fatal(err)
-			}
-			batch.Reset()
-		}
-	}
-	b.Run("stepping", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
-			p := prefix(i % 20)
-			it, err := cf.NewIter(IterOptions{LowerBound: p, UpperBound: PrefixEnd(p), ReadAhead: 50})
-			if err != nil {
-				b.Fatal(err)
-			}
-			n := 0
-			for ok := it.Last(); ok && n < 50; ok = it.Prev() {
-				n++
-			}
-			it.Close()
-		}
-	})
-	b.Run("windows", func(b *testing.B) {
-		for i := 0; b.Loop(); i++ {
-			bw, err := cf.NewBackward(prefix(i%20), nil, 50)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for n := 0; n < 50 && bw.Next(); n++ {
-			}
-			bw.Close()
-		}
-	})
 }
