@@ -16,19 +16,28 @@ package httpapi
 // Invariants:
 //   - The lane answers a request only when its head is complete within the
 //     connection's read buffer, starts exactly with laneRequestLine, and
-//     parses with net/http's own parser (http.ReadRequest) into nothing the
-//     lane does not implement: no Transfer-Encoding, no Expect, no Upgrade,
-//     exactly one valid Host, every header field valid as net/http checks
-//     them, no obsolete line folding or bare LF.
+//     holds nothing the lane does not implement or where its parser could
+//     read it otherwise than net/http's (parse): no Transfer-Encoding,
+//     Expect or Upgrade, a plain Content-Length, exactly one valid Host,
+//     every field valid as net/http's server checks them, no obsolete line
+//     folding or bare LF.
 //   - Anything else goes to net/http with every byte the lane read from the
 //     connection and did not consume, in order, and net/http keeps the
-//     connection to its end. Whatever net/http answers to a request
-//     (errors included) is what the client gets: the lane never has to be
-//     right about a request it does not serve.
+//     connection to its end: also a head that did not arrive whole (a
+//     timeout or a close). Whatever net/http answers to a request (errors
+//     included) is what the client gets: the lane never has to be right
+//     about a request it does not serve.
 //   - Both serve the same handler (Server.ServeHTTP, the whole middleware),
-//     with the same timeouts: IdleTimeout between requests,
-//     ReadHeaderTimeout from a request's first byte, and the body's read
-//     deadline the middleware sets.
+//     with the same timeouts: a new connection's first head within
+//     ReadHeaderTimeout of accept, IdleTimeout between requests, a kept
+//     connection's head within ReadHeaderTimeout of its first byte, the
+//     body's read deadline from the middleware. A connection handed over
+//     keeps the head's deadline (handedConn), so the two timeouts never
+//     add up.
+//   - A client that closes its connection while its statement runs
+//     cancels it, as under net/http: the watcher reads the connection of
+//     a statement that has run a tick, whatever deadline is left on it and
+//     whatever it pipelined.
 //   - A response is framed by Content-Length when the handler gives one or
 //     finishes within laneBufferBytes, else chunked; a connection whose
 //     framing could be out of step (a body not read to its end, a short
@@ -332,6 +341,9 @@ type laneConn struct {
 	watch    laneWatch
 	date     dateCache
 	requests int // served so far
+	// deadline is the read deadline serveOne or readHead last set (zero:
+	// none); a request handed to net/http may not extend it.
+	deadline time.Time
 	// readDeadline is set while the handler has a read deadline on the
 	// connection (the body's), so that clearing it costs nothing otherwise.
 	readDeadline bool
@@ -390,35 +402,30 @@ func (lc *laneConn) serveOne() (served, keep bool) {
 	if lc.requests == 0 {
 		wait = lc.srv.headerTimeout
 	}
-	if wait > 0 {
-		_ = lc.tc.SetReadDeadline(time.Now().Add(wait))
+	lc.setDeadline(wait)
+	b, err := lc.br.Peek(1)
+	if err != nil {
+		// Nothing came: net/http does not answer either.
+		lc.srv.setIdle(lc, false)
+		_ = lc.tc.Close()
+		return false, false
 	}
-	// net/http tolerates the CRLF some old clients send after a POST body
-	// (RFC 9112 §2.2), and every request the lane serves is a POST.
-	for {
-		b, err := lc.br.Peek(1)
-		if err != nil {
-			lc.srv.setIdle(lc, false)
-			_ = lc.tc.Close()
-			return false, false
+	if lc.requests > 0 && (b[0] == '\r' || b[0] == '\n') {
+		// net/http tolerates up to four bytes of CRLF after a POST's body
+		// (RFC 9112 §2.2), and every request the lane serves is a POST.
+		b, _ = lc.br.Peek(4)
+		n := 0
+		for n < len(b) && (b[n] == '\r' || b[n] == '\n') {
+			n++
 		}
-		if b[0] != '\r' && b[0] != '\n' {
-			break
-		}
-		_, _ = lc.br.Discard(1)
+		_, _ = lc.br.Discard(n)
 	}
 	if !lc.srv.setIdle(lc, false) {
 		_ = lc.tc.Close()
 		return false, false
 	}
 	lc.srv.conns.state(lc.tc, http.StateActive)
-	head, ok, err := lc.readHead()
-	if err != nil {
-		// A timeout or a connection closed within a head: net/http closes
-		// too, without an answer.
-		_ = lc.tc.Close()
-		return false, false
-	}
+	head, ok := lc.readHead()
 	if !ok {
 		lc.handOff()
 		return false, false
@@ -438,37 +445,45 @@ func (lc *laneConn) serveOne() (served, keep bool) {
 
 // readHead returns the request head (through its blank line) when it is
 // complete in br's buffer and may be for the lane; ok is false when the
-// request is not the lane's (it is left in br). Only a head the lane may
-// serve is waited for, under ReadHeaderTimeout.
-func (lc *laneConn) readHead() (head []byte, ok bool, err error) {
-	deadlineSet := false
-	defer func() {
-		if deadlineSet && err == nil {
-			_ = lc.tc.SetReadDeadline(time.Time{})
-		}
-	}()
+// request is not the lane's, or its head did not arrive whole (a timeout,
+// or the client closed the connection): it is left in br for net/http,
+// which answers it as it answers any. A kept connection's head is due
+// within ReadHeaderTimeout of its first byte; a new one's since accept.
+func (lc *laneConn) readHead() (head []byte, ok bool) {
+	waited := lc.requests == 0
 	for {
 		buf, _ := lc.br.Peek(lc.br.Buffered())
 		n := min(len(buf), len(laneRequestLine))
 		if string(buf[:n]) != laneRequestLine[:n] {
-			return nil, false, nil
+			return nil, false
 		}
 		if end := headEnd(buf); end > 0 {
-			return buf[:end], true, nil
+			return buf[:end], true
 		} else if end < 0 || len(buf) == lc.br.Size() {
-			return nil, false, nil // bare LF, or too long for the lane
+			return nil, false // bare LF, or too long for the lane
 		}
-		if !deadlineSet && lc.srv.headerTimeout > 0 {
-			_ = lc.tc.SetReadDeadline(time.Now().Add(lc.srv.headerTimeout))
-			deadlineSet = true
+		if !waited {
+			lc.setDeadline(lc.srv.headerTimeout)
+			waited = true
 		}
 		if _, err := lc.br.Peek(len(buf) + 1); err != nil {
-			if errors.Is(err, bufio.ErrBufferFull) {
-				return nil, false, nil
-			}
-			return nil, false, err
+			return nil, false
 		}
 	}
+}
+
+// setDeadline sets the connection's read deadline d from now (none for
+// 0) and remembers it, for a hand-off.
+func (lc *laneConn) setDeadline(d time.Duration) {
+	var t time.Time
+	if d > 0 {
+		t = time.Now().Add(d)
+	}
+	if t.IsZero() && lc.deadline.IsZero() {
+		return
+	}
+	lc.deadline = t
+	_ = lc.tc.SetReadDeadline(t)
 }
 
 // headEnd is the length of the head in buf through its terminating blank
@@ -642,9 +657,8 @@ func (lc *laneConn) handOff() {
 	if lc.src.hasHeld {
 		pending = append(pending, lc.src.held[0])
 	}
-	_ = lc.tc.SetReadDeadline(time.Time{})
 	lc.srv.handedOff.Add(1)
-	lc.out.handOff(&handedConn{trackedConn: lc.tc, pending: pending})
+	lc.out.handOff(&handedConn{trackedConn: lc.tc, pending: pending, headDeadline: lc.deadline})
 }
 
 // serveRequest runs the handler for req and writes its answer; it
@@ -705,8 +719,8 @@ func (lc *laneConn) runHandler(w *laneWriter, req *http.Request) (ok bool) {
 // laneWatch notices a client that goes away during a long statement: once
 // the watcher finds the request running with its body read, a goroutine
 // reads the connection; an error there (the client closed it) cancels the
-// request. A client that has sent more already (pipelining) is not
-// watched, as in net/http. One per connection, reset for each request.
+// request; a byte read there (the client sent more: pipelining) is kept
+// for the next head. One per connection, reset for each request.
 type laneWatch struct {
 	lc     *laneConn
 	cancel context.CancelCauseFunc
@@ -731,13 +745,17 @@ func (w *laneWatch) begin() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	switch {
-	case w.stopped, w.lc.body.pipelined.Load():
+	case w.stopped:
 		return
 	case !w.lc.body.complete.Load():
 		// Still reading a slow body: the watcher looks again next tick.
 		w.lc.srv.running(w.lc)
 		return
 	}
+	// The head's or idle wait's deadline may still be set (a request
+	// that came whole needed no other): the read must outlast it, or it
+	// would end as if stopped. stopRead sets its own.
+	_ = w.lc.tc.SetReadDeadline(time.Time{})
 	w.reading = true
 	w.done = make(chan struct{})
 	go w.read()
@@ -777,29 +795,19 @@ func (w *laneWatch) stopRead() bool {
 }
 
 // laneBody is a request's body: the next remaining bytes of br. Only the
-// handler's goroutine reads it; complete and pipelined tell the watch
-// (another goroutine) when the connection may be read behind it.
+// handler's goroutine reads it; complete tells the watch (another
+// goroutine) when the connection may be read behind it.
 type laneBody struct {
 	lc        *laneConn
 	remaining int64
 	err       error
-	// complete is set once the body is read to its end; pipelined, then,
-	// if the client had already sent more.
-	complete, pipelined atomic.Bool
+	// complete is set once the body is read to its end.
+	complete atomic.Bool
 }
 
 func (b *laneBody) reset(lc *laneConn, n int64) {
 	b.lc, b.remaining, b.err = lc, n, nil
-	b.pipelined.Store(false)
-	b.complete.Store(false)
-	if n == 0 {
-		b.finished()
-	}
-}
-
-func (b *laneBody) finished() {
-	b.pipelined.Store(b.lc.br.Buffered() > 0 || b.lc.src.hasHeld)
-	b.complete.Store(true)
+	b.complete.Store(n == 0)
 }
 
 // buffered reports whether the whole rest of the body is in br already.
@@ -818,7 +826,7 @@ func (b *laneBody) Read(p []byte) (int, error) {
 	n, err := b.lc.br.Read(p)
 	b.remaining -= int64(n)
 	if b.remaining == 0 {
-		b.finished()
+		b.complete.Store(true)
 	}
 	if err != nil && b.remaining > 0 {
 		if errors.Is(err, io.EOF) {
@@ -1121,10 +1129,33 @@ func (d *dateCache) now() []string {
 }
 
 // handedConn is a connection the lane gave to net/http: reads return what
-// the lane had read and not consumed, then the connection's.
+// the lane had read and not consumed, then the connection's. Until
+// net/http has read its first request's head, its read deadlines are kept
+// within the one the lane had set for that head, so that a slow client
+// cannot have a header timeout from each of them.
 type handedConn struct {
 	*trackedConn
-	pending []byte
+	pending      []byte
+	headDeadline time.Time // zero: no bound, or the head is read
+}
+
+func (c *handedConn) SetReadDeadline(t time.Time) error {
+	if !c.headDeadline.IsZero() {
+		if t.IsZero() {
+			// net/http clears its header deadline once the head is read.
+			c.headDeadline = time.Time{}
+		} else if t.After(c.headDeadline) {
+			t = c.headDeadline
+		}
+	}
+	return c.trackedConn.SetReadDeadline(t)
+}
+
+func (c *handedConn) SetDeadline(t time.Time) error {
+	if err := c.SetReadDeadline(t); err != nil {
+		return err
+	}
+	return c.trackedConn.SetWriteDeadline(t)
 }
 
 func (c *handedConn) Read(p []byte) (int, error) {

@@ -172,6 +172,12 @@ func TestFastLaneAnswersAsNetHTTP(t *testing.T) {
 		{"GET on the statement path", []string{"GET /v1/api/sql HTTP/1.1\r\nHost: db\r\n\r\n"}, 1, 0},
 		{"garbage", []string{"POST /v1/api/sql HTTP/1.1\r\n\x00\x01\r\n\r\n"}, 1, 0},
 		{"request line only, then close", []string{"POST /v1/api/sql HTTP/1.1\r\n"}, 1, 0},
+		{"partial field until the header timeout", []string{"POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nX-A: par"}, 1, 0},
+		{"head over the buffer until the header timeout", []string{"POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nX-Big: " + strings.Repeat("b", 9<<10)}, 1, 0},
+		{"CRLF before the first request", []string{"\r\n" + sql(auth, ok)}, 1, 0},
+		{"CRLF before a first health check", []string{"\r\n" + health}, 1, 0},
+		{"five CRLF bytes after a body", []string{sql(auth, ok) + "\r\n\r\n\r" + sql(auth, ok)}, 2, 1},
+		{"four CRLF bytes after a body", []string{sql(auth, ok) + "\r\n\r\n" + sql(auth, ok)}, 2, 2},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -227,6 +233,97 @@ func TestFastLaneCancelsWhenTheClientLeaves(t *testing.T) {
 		if err := <-cause; !errors.Is(err, errClientGone) {
 			t.Fatalf("split %v: statement ended with %v, want the client's departure", split, err)
 		}
+	}
+}
+
+// A client that leaves is noticed also once the header or idle timeout
+// that bounded its request's head has passed, and behind a pipelined
+// request; before, the read that watched for it ended at that deadline as
+// if it had been stopped, and a pipelined client was not watched at all.
+func TestFastLaneCancelsAfterTheHeadDeadline(t *testing.T) {
+	e := newEnv(t)
+	started := make(chan struct{}, 1)
+	cause := make(chan error, 1)
+	e.exec.reply = func(ctx context.Context, req executor.Request) ([]executor.Result, error) {
+		if req.SQL != "SELECT 2" {
+			return []executor.Result{{Message: "ok"}}, nil
+		}
+		started <- struct{}{}
+		select {
+		case <-ctx.Done():
+			cause <- context.Cause(ctx)
+		case <-time.After(time.Minute):
+			cause <- errors.New("not cancelled within a minute")
+		}
+		return nil, ctx.Err()
+	}
+	_, addr := serveForTest(t, e, func(c *config.Config) {
+		c.Server.ReadHeaderTimeout = 50 * time.Millisecond
+		c.Server.IdleTimeout = 50 * time.Millisecond
+	})
+	request := func(sql string) string {
+		body := `{"sql":"` + sql + `"}`
+		return fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n%s",
+			basic("alice", "pw-alice"), len(body), body)
+	}
+	for _, c := range []struct {
+		name   string
+		before string // a request answered first, on the same connection
+		send   string
+	}{
+		{"first request", "", request("SELECT 2")},
+		{"kept connection", request("SELECT 1"), request("SELECT 2")},
+		{"pipelined", "", request("SELECT 2") + request("SELECT 1")},
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.before != "" {
+			io.WriteString(conn, c.before)
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("%s: %v", c.name, err)
+			}
+			io.Copy(io.Discard, resp.Body)
+		}
+		io.WriteString(conn, c.send)
+		<-started
+		// Past the deadline of the head (this only shapes the run).
+		time.Sleep(150 * time.Millisecond)
+		conn.Close()
+		if err := <-cause; !errors.Is(err, errClientGone) {
+			t.Fatalf("%s: statement ended with %v, want the client's departure", c.name, err)
+		}
+	}
+}
+
+// recordingConn records the read deadlines set on it.
+type recordingConn struct {
+	net.Conn
+	deadlines []time.Time
+}
+
+func (c *recordingConn) SetReadDeadline(t time.Time) error {
+	c.deadlines = append(c.deadlines, t)
+	return nil
+}
+
+// A connection handed to net/http keeps the lane's deadline for the head
+// it had started: net/http's own header timeout cannot extend it, until
+// net/http has the head and clears its deadline; later ones pass as set.
+func TestHandedConnKeepsTheHeadDeadline(t *testing.T) {
+	rc := &recordingConn{Conn: pipeConn(t)}
+	limit := time.Now().Add(time.Second)
+	hc := &handedConn{trackedConn: &trackedConn{Conn: rc}, headDeadline: limit}
+	later, earlier := limit.Add(time.Hour), limit.Add(-time.Millisecond)
+	_ = hc.SetReadDeadline(later)
+	_ = hc.SetReadDeadline(earlier)
+	_ = hc.SetReadDeadline(time.Time{})
+	_ = hc.SetReadDeadline(later)
+	want := []time.Time{limit, earlier, {}, later}
+	if !slices.EqualFunc(rc.deadlines, want, time.Time.Equal) {
+		t.Fatalf("deadlines %v, want %v", rc.deadlines, want)
 	}
 }
 
