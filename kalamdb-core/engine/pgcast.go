@@ -22,6 +22,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
@@ -89,7 +90,17 @@ func realAssignment(x sql.Expression) (*pgFunc, error) {
 		if err != nil || v == nil {
 			return nil, err
 		}
-		return castValue(ctx, v, from, realDT, false)
+		r, err := castValue(ctx, v, from, realDT, false)
+		if err != nil {
+			// A value the column cannot hold is bad input, as for the
+			// other numeric columns (rangeChecked), not a failed cast.
+			var ae *apierror.Error
+			if errors.As(err, &ae) && ae.Code == apierror.SQLExecutionError && strings.Contains(ae.Message, "out of range") {
+				return nil, apierror.New(apierror.InvalidInput, "%s", ae.Message)
+			}
+			return nil, err
+		}
+		return r, nil
 	}
 	return f, nil
 }
