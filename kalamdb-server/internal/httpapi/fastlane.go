@@ -1,7 +1,8 @@
 package httpapi
 
-// The fast lane serves the statement endpoint, POST /v1/api/sql, on
-// keep-alive HTTP/1.1 connections without net/http's per-request
+// The fast lane serves the statement endpoint, POST /v1/api/sql, and the
+// JSON routes a client uses beside it on the same connection (laneRoutes),
+// on keep-alive HTTP/1.1 connections without net/http's per-request
 // machinery, and hands every other request, with the connection it came
 // on, to net/http.
 //
@@ -15,7 +16,7 @@ package httpapi
 //
 // Invariants:
 //   - The lane answers a request only when its head is complete within the
-//     connection's read buffer, starts exactly with laneRequestLine, and
+//     connection's read buffer, starts exactly with one of laneRoutes, and
 //     holds nothing the lane does not implement or where its parser could
 //     read it otherwise than net/http's (parse): no Transfer-Encoding,
 //     Expect or Upgrade, a plain Content-Length, exactly one valid Host,
@@ -67,8 +68,6 @@ import (
 )
 
 const (
-	// laneRequestLine is the only request line the lane serves.
-	laneRequestLine = "POST /v1/api/sql HTTP/1.1\r\n"
 	// laneReadBufferBytes bounds a request head the lane can serve; a
 	// longer one (large cookies, say) goes to net/http, which allows
 	// maxHeaderBytes.
@@ -83,6 +82,40 @@ const (
 	// point lookup's parsing.
 	watchTick = 10 * time.Millisecond
 )
+
+// laneRoute is a request line the lane serves, and the request it makes.
+type laneRoute struct{ line, method, path string }
+
+// laneRoutes are the JSON API's routes, whose handlers set every header
+// their answers need: the statement endpoint, and what a client also sends
+// on the same keep-alive connection (health checks, sign-in), so that its
+// connection is not handed to net/http by its first request. Read only.
+var laneRoutes = [...]laneRoute{
+	{"POST /v1/api/sql HTTP/1.1\r\n", http.MethodPost, "/v1/api/sql"},
+	{"GET /health HTTP/1.1\r\n", http.MethodGet, "/health"},
+	{"GET /v1/api/healthcheck HTTP/1.1\r\n", http.MethodGet, "/v1/api/healthcheck"},
+	{"POST /v1/api/auth/login HTTP/1.1\r\n", http.MethodPost, "/v1/api/auth/login"},
+	{"POST /v1/api/auth/refresh HTTP/1.1\r\n", http.MethodPost, "/v1/api/auth/refresh"},
+	{"POST /v1/api/auth/logout HTTP/1.1\r\n", http.MethodPost, "/v1/api/auth/logout"},
+	{"GET /v1/api/auth/me HTTP/1.1\r\n", http.MethodGet, "/v1/api/auth/me"},
+}
+
+// matchRoute finds the route whose request line buf starts with; partial
+// is true when buf is still shorter than a line it begins.
+func matchRoute(buf []byte) (route *laneRoute, partial bool) {
+	for i := range laneRoutes {
+		r := &laneRoutes[i]
+		n := min(len(buf), len(r.line))
+		if string(buf[:n]) != r.line[:n] {
+			continue
+		}
+		if n == len(r.line) {
+			return r, false
+		}
+		partial = true
+	}
+	return nil, partial
+}
 
 // errClientGone is the cause of a request's cancellation when its client
 // closes the connection during the statement.
@@ -340,7 +373,8 @@ type laneConn struct {
 	body     laneBody
 	watch    laneWatch
 	date     dateCache
-	requests int // served so far
+	requests int  // served so far
+	lastPost bool // the last request served was a POST
 	// deadline is the read deadline serveOne or readHead last set (zero:
 	// none); a request handed to net/http may not extend it.
 	deadline time.Time
@@ -410,9 +444,9 @@ func (lc *laneConn) serveOne() (served, keep bool) {
 		_ = lc.tc.Close()
 		return false, false
 	}
-	if lc.requests > 0 && (b[0] == '\r' || b[0] == '\n') {
+	if lc.lastPost && (b[0] == '\r' || b[0] == '\n') {
 		// net/http tolerates up to four bytes of CRLF after a POST's body
-		// (RFC 9112 §2.2), and every request the lane serves is a POST.
+		// (RFC 9112 §2.2).
 		b, _ = lc.br.Peek(4)
 		n := 0
 		for n < len(b) && (b[n] == '\r' || b[n] == '\n') {
@@ -425,12 +459,12 @@ func (lc *laneConn) serveOne() (served, keep bool) {
 		return false, false
 	}
 	lc.srv.conns.state(lc.tc, http.StateActive)
-	head, ok := lc.readHead()
-	if !ok {
+	head, route := lc.readHead()
+	if route == nil {
 		lc.handOff()
 		return false, false
 	}
-	req, ok := lc.parse(head)
+	req, ok := lc.parse(head, route)
 	if !ok {
 		lc.handOff()
 		return false, false
@@ -438,36 +472,43 @@ func (lc *laneConn) serveOne() (served, keep bool) {
 	_, _ = lc.br.Discard(len(head))
 	lc.srv.served.Add(1)
 	lc.requests++
+	lc.lastPost = route.method == http.MethodPost
 	keep = lc.serveRequest(req)
 	lc.srv.conns.state(lc.tc, http.StateIdle)
 	return true, keep
 }
 
-// readHead returns the request head (through its blank line) when it is
-// complete in br's buffer and may be for the lane; ok is false when the
+// readHead returns the request head (through its blank line) and its
+// route when it is complete in br's buffer and may be for the lane; the
+// route is nil when the
 // request is not the lane's, or its head did not arrive whole (a timeout,
 // or the client closed the connection): it is left in br for net/http,
 // which answers it as it answers any. A kept connection's head is due
 // within ReadHeaderTimeout of its first byte; a new one's since accept.
-func (lc *laneConn) readHead() (head []byte, ok bool) {
+func (lc *laneConn) readHead() (head []byte, route *laneRoute) {
 	waited := lc.requests == 0
 	for {
 		buf, _ := lc.br.Peek(lc.br.Buffered())
-		n := min(len(buf), len(laneRequestLine))
-		if string(buf[:n]) != laneRequestLine[:n] {
-			return nil, false
+		r, partial := matchRoute(buf)
+		if r == nil && !partial {
+			return nil, nil
 		}
-		if end := headEnd(buf); end > 0 {
-			return buf[:end], true
-		} else if end < 0 || len(buf) == lc.br.Size() {
-			return nil, false // bare LF, or too long for the lane
+		if r != nil {
+			if end := headEnd(buf); end > 0 {
+				return buf[:end], r
+			} else if end < 0 {
+				return nil, nil // a bare LF
+			}
+		}
+		if len(buf) == lc.br.Size() {
+			return nil, nil // too long for the lane
 		}
 		if !waited {
 			lc.setDeadline(lc.srv.headerTimeout)
 			waited = true
 		}
 		if _, err := lc.br.Peek(len(buf) + 1); err != nil {
-			return nil, false
+			return nil, nil
 		}
 	}
 }
@@ -511,10 +552,10 @@ func headEnd(buf []byte) int {
 // repeated with another value, fields net/http's server refuses, a
 // missing or repeated Host. TestLaneParseMatchesReadRequest holds it to
 // ReadRequest.
-func (lc *laneConn) parse(head []byte) (*http.Request, bool) {
-	lines := head[len(laneRequestLine) : len(head)-2]
+func (lc *laneConn) parse(head []byte, route *laneRoute) (*http.Request, bool) {
+	lines := head[len(route.line) : len(head)-2]
 	req := &http.Request{
-		Method: http.MethodPost, URL: &url.URL{Path: "/v1/api/sql"}, RequestURI: "/v1/api/sql",
+		Method: route.method, URL: &url.URL{Path: route.path}, RequestURI: route.path,
 		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
 		Header: make(http.Header, 8),
 	}
@@ -668,7 +709,6 @@ func (lc *laneConn) serveRequest(req *http.Request) bool {
 	defer cancel(context.Canceled)
 	req = req.WithContext(ctx)
 	req.RemoteAddr = lc.remote
-	req.RequestURI = "/v1/api/sql"
 	lc.body.reset(lc, req.ContentLength)
 	req.Body = &lc.body
 	w := &laneWriter{lc: lc, req: req, header: make(http.Header, 4), contentLength: -1, status: 0}
@@ -898,13 +938,17 @@ func (w *laneWriter) Write(p []byte) (int, error) {
 	w.written += int64(len(p))
 	if !w.headerSent {
 		if w.contentLength >= 0 {
-			w.sendHeader()
+			w.sendHeader(p)
 		} else if len(w.held)+len(p) <= laneBufferBytes {
 			w.held = append(w.held, p...)
 			return len(p), nil
 		} else {
 			w.chunked = true
-			w.sendHeader()
+			if len(w.held) > 0 {
+				w.sendHeader(w.held)
+			} else {
+				w.sendHeader(p)
+			}
 			w.writeChunk(w.held)
 			w.held = w.held[:0]
 		}
@@ -948,7 +992,7 @@ func (w *laneWriter) FlushError() error {
 		if w.contentLength < 0 {
 			w.chunked = true
 		}
-		w.sendHeader()
+		w.sendHeader(w.held)
 		w.writeChunkOrBody(w.held)
 		w.held = w.held[:0]
 	}
@@ -1002,7 +1046,7 @@ func (w *laneWriter) finish() bool {
 			w.contentLength = int64(len(w.held))
 			w.header.Set("Content-Length", strconv.Itoa(len(w.held)))
 		}
-		w.sendHeader()
+		w.sendHeader(w.held)
 		w.writeChunkOrBody(w.held)
 	}
 	if w.chunked {
@@ -1016,9 +1060,24 @@ func (w *laneWriter) finish() bool {
 }
 
 // sendHeader writes the status line and header into bw.
-func (w *laneWriter) sendHeader() {
+// first is the start of the body, for the Content-Type net/http would
+// sniff from it.
+func (w *laneWriter) sendHeader(first []byte) {
 	w.headerSent = true
 	h := w.header
+	if bodyAllowedForStatus(w.status) {
+		_, haveType := h["Content-Type"]
+		if !haveType && len(first) > 0 && h.Get("Content-Encoding") == "" && h.Get("Transfer-Encoding") == "" {
+			h.Set("Content-Type", http.DetectContentType(first))
+		}
+	} else {
+		// What net/http leaves out of a 204 or 304.
+		h.Del("Content-Length")
+		h.Del("Transfer-Encoding")
+		if w.status == http.StatusNotModified {
+			h.Del("Content-Type")
+		}
+	}
 	if w.chunked {
 		h.Del("Content-Length")
 		h.Set("Transfer-Encoding", "chunked")

@@ -35,6 +35,7 @@ type exchange struct {
 var (
 	tookRe = regexp.MustCompile(`"took":[0-9.e+-]+`)
 	idRe   = regexp.MustCompile(`[0-9a-f]{32}`)
+	jwtRe  = regexp.MustCompile(`eyJ[A-Za-z0-9_.-]+`)
 )
 
 // converse writes each of writes to a new connection to addr (pausing
@@ -86,7 +87,7 @@ func converse(t *testing.T, addr string, writes []string, want int) exchange {
 			fmt.Fprintf(&b, "%s: %s\n", k, v)
 		}
 		b.WriteString(tookRe.ReplaceAllString(string(body), `"took":T`))
-		ex.answers = append(ex.answers, idRe.ReplaceAllString(b.String(), "ID"))
+		ex.answers = append(ex.answers, idRe.ReplaceAllString(jwtRe.ReplaceAllString(b.String(), "JWT"), "ID"))
 		if resp.Close {
 			break
 		}
@@ -121,6 +122,10 @@ func TestFastLaneAnswersAsNetHTTP(t *testing.T) {
 		return fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nX-Request-Id: r1\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
 			extra, len(body), body)
 	}
+	post := func(path, extra, body string) string {
+		return fmt.Sprintf("POST %s HTTP/1.1\r\nHost: db\r\n%sContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+			path, extra, len(body), body)
+	}
 	ok := `{"sql":"SELECT 1"}`
 	big := `{"sql":"SELECT 1"` + strings.Repeat(" ", 20<<10) + `}`
 	health := "GET /health HTTP/1.1\r\nHost: db\r\nX-Request-Id: h1\r\n\r\n"
@@ -138,8 +143,8 @@ func TestFastLaneAnswersAsNetHTTP(t *testing.T) {
 		{"body in a second packet", []string{headOnly, bodyOnly}, 1, 1},
 		{"body split in three", []string{headOnly, bodyOnly[:5], bodyOnly[5:]}, 1, 1},
 		{"body larger than the buffer", []string{sql(auth, big)}, 1, 1},
-		{"then health on the same connection", []string{sql(auth, ok), health, sql(auth, ok)}, 3, 1},
-		{"health first", []string{health, sql(auth, ok)}, 2, 0},
+		{"then health on the same connection", []string{sql(auth, ok), health, sql(auth, ok)}, 3, 3},
+		{"health first", []string{health, sql(auth, ok)}, 2, 2},
 		{"connection close", []string{sql(auth+"Connection: close\r\n", ok)}, 1, 1},
 		{"no credentials, partial body", []string{strings.Replace(sql("", ok), `{"sql":"SELECT 1"}`, `{"sql"`, 1)}, 1, 1},
 		{"body over the limit", []string{sql(auth, `{"sql":"`+strings.Repeat("x", 70<<10)+`"}`)}, 1, 1},
@@ -171,6 +176,16 @@ func TestFastLaneAnswersAsNetHTTP(t *testing.T) {
 		{"CRLF after a body", []string{sql(auth, ok) + "\r\n" + sql(auth, ok)}, 2, 2},
 		{"GET on the statement path", []string{"GET /v1/api/sql HTTP/1.1\r\nHost: db\r\n\r\n"}, 1, 0},
 		{"garbage", []string{"POST /v1/api/sql HTTP/1.1\r\n\x00\x01\r\n\r\n"}, 1, 0},
+		{"healthcheck, me, login, refresh, logout", []string{"GET /v1/api/healthcheck HTTP/1.1\r\nHost: db\r\n\r\n",
+			"GET /v1/api/auth/me HTTP/1.1\r\nHost: db\r\n" + auth + "\r\n",
+			post("/v1/api/auth/login", "", `{"username":"alice","password":"pw-alice"}`),
+			post("/v1/api/auth/login", "", `{"username":"alice","password":"wrong"}`),
+			post("/v1/api/auth/refresh", "Authorization: Bearer x\r\n", ""),
+			post("/v1/api/auth/logout", auth, "")}, 6, 6},
+		{"health with a query", []string{"GET /health?x=1 HTTP/1.1\r\nHost: db\r\n\r\n"}, 1, 0},
+		{"POST to health", []string{post("/health", "", "")}, 1, 0},
+		{"GET with a body", []string{"GET /health HTTP/1.1\r\nHost: db\r\nContent-Length: 3\r\n\r\nabc" + health}, 2, 2},
+		{"not found", []string{"GET /nothing HTTP/1.1\r\nHost: db\r\n\r\n"}, 1, 0},
 		{"request line only, then close", []string{"POST /v1/api/sql HTTP/1.1\r\n"}, 1, 0},
 		{"partial field until the header timeout", []string{"POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nX-A: par"}, 1, 0},
 		{"head over the buffer until the header timeout", []string{"POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nX-Big: " + strings.Repeat("b", 9<<10)}, 1, 0},
@@ -560,6 +575,10 @@ func TestFastLaneFraming(t *testing.T) {
 			if err != nil || string(got) != c.want || (len(resp.TransferEncoding) > 0) != c.chunked {
 				t.Fatalf("got %q (%v), chunked %v; want %q, chunked %v", got, err, resp.TransferEncoding, c.want, c.chunked)
 			}
+			// A body without a Content-Type gets the one net/http sniffs.
+			if wantType := http.DetectContentType([]byte(c.want)); c.want != "" && resp.Header.Get("Content-Type") != wantType {
+				t.Fatalf("Content-Type %q, want %q", resp.Header.Get("Content-Type"), wantType)
+			}
 			next, err := http.ReadResponse(br, nil)
 			if err != nil {
 				t.Fatalf("second answer: %v", err)
@@ -588,8 +607,9 @@ func TestLaneParseMatchesReadRequest(t *testing.T) {
 	lc := &laneConn{}
 	accepted := 0
 	for i := 0; i < 20000; i++ {
+		route := &laneRoutes[r.IntN(len(laneRoutes))]
 		var b strings.Builder
-		b.WriteString(laneRequestLine)
+		b.WriteString(route.line)
 		if r.IntN(4) > 0 {
 			fmt.Fprintf(&b, "Host: db\r\n")
 		}
@@ -598,7 +618,7 @@ func TestLaneParseMatchesReadRequest(t *testing.T) {
 		}
 		b.WriteString("\r\n")
 		head := []byte(b.String())
-		got, ok := lc.parse(head)
+		got, ok := lc.parse(head, route)
 		if !ok {
 			continue
 		}
@@ -631,7 +651,7 @@ func TestLaneParseMatchesReadRequest(t *testing.T) {
 	// A head like every client's.
 	head := "POST /v1/api/sql HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: Go-http-client/1.1\r\nContent-Length: 18\r\n" +
 		"Authorization: Basic YWxpY2U6cHc=\r\nContent-Type: application/json\r\nAccept-Encoding: gzip\r\n\r\n"
-	if _, ok := lc.parse([]byte(head)); !ok {
+	if _, ok := lc.parse([]byte(head), &laneRoutes[0]); !ok {
 		t.Fatal("the lane refused a plain client head")
 	}
 }
