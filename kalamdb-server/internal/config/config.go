@@ -70,6 +70,10 @@ type ServerConfig struct {
 	MaxConnectionsPerUser int `toml:"max_connections_per_user"`
 	// IdleTimeout closes keep-alive connections that stay idle this long.
 	IdleTimeout time.Duration `toml:"idle_timeout"`
+	// WriteTimeout bounds how long a client may take to receive an
+	// answer once it is ready; a client that does not read it in time has
+	// its connection closed, and the answer's memory is freed.
+	WriteTimeout time.Duration `toml:"write_timeout"`
 	// FastSQLPath serves POST /v1/api/sql on plain keep-alive HTTP/1.1
 	// connections without net/http's per-request machinery (same
 	// handler, limits and timeouts; everything else is net/http's).
@@ -333,6 +337,7 @@ func Default() Config {
 			ReadHeaderTimeout: 10 * time.Second,
 			ReadBodyTimeout:   30 * time.Second,
 			IdleTimeout:       120 * time.Second,
+			WriteTimeout:      60 * time.Second,
 			ShutdownTimeout:   30 * time.Second,
 			FastSQLPath:       true,
 
@@ -441,6 +446,7 @@ func (c *Config) Validate() error {
 	}
 	positiveDuration("server.read_header_timeout", s.ReadHeaderTimeout, false)
 	positiveDuration("server.read_body_timeout", s.ReadBodyTimeout, false)
+	positiveDuration("server.write_timeout", s.WriteTimeout, false)
 	if s.MaxConnections < 1 {
 		bad("server.max_connections", "must be at least 1")
 	}

@@ -35,7 +35,7 @@ func healthAnswer(version string) ([]byte, error) {
 
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	infoOf(w).code = codeOK
-	writeBody(w, http.StatusOK, s.health)
+	s.writeBody(w, http.StatusOK, s.health)
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -282,5 +284,53 @@ func TestConnLimiterEvictsIdleAuthenticated(t *testing.T) {
 	}
 	if n := l.userConns("alice"); n != 3 {
 		t.Fatalf("alice holds %d, want 3 (b was closed)", n)
+	}
+}
+
+// A client that never reads its answer loses its connection after the
+// write timeout, through the fast lane and through net/http alike: the
+// request ends and its answer (up to max_result_bytes) is not held for
+// as long as the client cares to keep the connection open.
+func TestUnreadAnswerIsCutOff(t *testing.T) {
+	for _, fast := range []bool{true, false} {
+		t.Run(fmt.Sprintf("fast=%v", fast), func(t *testing.T) {
+			e := newEnv(t, func(o *Options) { o.WriteTimeout = 100 * time.Millisecond })
+			big := strings.Repeat("x", 1<<20)
+			e.exec.reply = func(context.Context, executor.Request) ([]executor.Result, error) {
+				rows := make([][]any, 48) // 48 MiB: more than the socket buffers hold
+				for i := range rows {
+					rows[i] = []any{big}
+				}
+				return []executor.Result{{Schema: []executor.Column{{Name: "s", DataType: "Text"}}, Rows: rows, RowCount: int64(len(rows))}}, nil
+			}
+			_, addr := serveForTest(t, e, func(c *config.Config) { c.Server.FastSQLPath = fast })
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			body := `{"sql":"SELECT s"}`
+			fmt.Fprintf(c, "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n%s", basic("alice", "pw-alice"), len(body), body)
+			// The request ends (its access log line is written) although
+			// the client reads nothing.
+			deadline := time.Now().Add(time.Minute)
+			for e.logs.FilterMessage("http request").FilterField(zap.String("route", "/v1/api/sql")).Len() == 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("the request was still writing its answer after a minute")
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			// And the connection is closed: what the kernel buffered, then
+			// the end.
+			_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+			n, err := io.Copy(io.Discard, c)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("connection still open after %d bytes", n)
+			}
+			if n >= 48<<20 {
+				t.Fatalf("the whole answer (%d bytes) arrived", n)
+			}
+		})
 	}
 }

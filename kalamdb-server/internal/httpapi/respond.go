@@ -59,7 +59,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 		return
 	}
 	*bp = append(b, '\n')
-	writeBody(w, status, *bp)
+	s.writeBody(w, status, *bp)
 }
 
 // writeSuccess answers a successful SQL request.
@@ -72,7 +72,7 @@ func (s *Server) writeSuccess(w http.ResponseWriter, r *http.Request, results []
 		s.writeEncodeFailure(w, r, err)
 		return
 	}
-	writeBody(w, http.StatusOK, b)
+	s.writeBody(w, http.StatusOK, b)
 }
 
 // writeEncodeFailure answers INTERNAL_ERROR for an answer that could not
@@ -86,20 +86,29 @@ func (s *Server) writeEncodeFailure(w http.ResponseWriter, r *http.Request, err 
 	// Encoding this fixed shape cannot fail.
 	b, _ := appendByEncodingJSON(*bp, errorEnvelope(info, &apierror.Error{Code: apierror.InternalError, Message: msgInternal}))
 	*bp = append(b, '\n')
-	writeBody(w, http.StatusInternalServerError, *bp)
+	s.writeBody(w, http.StatusInternalServerError, *bp)
 }
 
 // writeBody writes a JSON answer with its length, and sends it at once:
 // what the middleware does after the handler (metrics, the access log)
-// then happens while the client reads the answer, not before it.
-func writeBody(w http.ResponseWriter, status int, body []byte) {
+// then happens while the client reads the answer, not before it. The
+// client has WriteTimeout to take it: one that does not read (an answer
+// can be up to max_result_bytes) loses its connection instead of holding
+// the answer's memory for good. The deadline is cleared afterwards, so a
+// later answer on the same connection is not cut short by it.
+func (s *Server) writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
+	rc := http.NewResponseController(w)
+	if s.opts.WriteTimeout > 0 {
+		_ = rc.SetWriteDeadline(time.Now().Add(s.opts.WriteTimeout))
+		defer func() { _ = rc.SetWriteDeadline(time.Time{}) }()
+	}
 	_, _ = w.Write(body)
-	_ = http.NewResponseController(w).Flush()
+	_ = rc.Flush()
 }
 
 // writeError answers err in the error envelope with the status of its code.

@@ -53,6 +53,9 @@ type Options struct {
 	// ReadBodyTimeout bounds the time a client may take to send a request
 	// body (0: no bound).
 	ReadBodyTimeout time.Duration
+	// WriteTimeout bounds the time a client may take to receive an answer
+	// (0: no bound).
+	WriteTimeout time.Duration
 	// RequestsPerSecond and RequestsBurst make a per-user token bucket;
 	// 0 requests per second means no limit.
 	RequestsPerSecond float64
@@ -70,6 +73,7 @@ func OptionsFromConfig(c *config.Config, version string) Options {
 		MaxBodyBytes:        c.Server.MaxBodyBytes,
 		MaxSQLBytes:         c.Limits.MaxSQLBytes,
 		ReadBodyTimeout:     c.Server.ReadBodyTimeout,
+		WriteTimeout:        c.Server.WriteTimeout,
 		RequestsPerSecond:   c.Limits.RequestsPerSecond,
 		RequestsBurst:       c.Limits.RequestsBurst,
 		MetricsLoopbackOnly: c.Limits.MetricsLoopbackOnly,
