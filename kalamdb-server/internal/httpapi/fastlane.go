@@ -157,7 +157,7 @@ type laneServer struct {
 func (s *laneServer) register(reg prometheus.Registerer) error {
 	for _, c := range []prometheus.Collector{
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kalamdb_http_fast_lane_requests_total",
-			Help: "Requests answered by the fast lane (POST /v1/api/sql without net/http's per-request machinery)."},
+			Help: "Requests answered by the fast lane (the statement endpoint and the JSON API's fixed routes, without net/http's per-request machinery)."},
 			func() float64 { return float64(s.served.Load()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "kalamdb_http_fast_lane_handoffs_total",
 			Help: "Connections the fast lane handed to net/http, at a request it does not serve."},
