@@ -1122,9 +1122,14 @@ type laneOut struct {
 const (
 	// laneDirectBytes is the size from which a write is not copied.
 	laneDirectBytes = 16 << 10
-	// laneOutKeepBytes bounds the buffer a connection keeps between
-	// answers.
-	laneOutKeepBytes = 64 << 10
+	// laneOutFlushBytes is how much is collected before it is sent
+	// (chunked answers and many small writes).
+	laneOutFlushBytes = 64 << 10
+	// laneOutKeepBytes bounds the buffer an idle connection keeps between
+	// answers, as net/http's 4 KiB writer: a large answer's buffer is
+	// dropped once sent, so thousands of idle keep-alive connections do
+	// not each hold the largest answer they ever had.
+	laneOutKeepBytes = 4 << 10
 )
 
 func (o *laneOut) Write(p []byte) (int, error) {
@@ -1133,7 +1138,7 @@ func (o *laneOut) Write(p []byte) (int, error) {
 	}
 	if len(p) < laneDirectBytes {
 		o.buf = append(o.buf, p...)
-		if len(o.buf) >= laneOutKeepBytes {
+		if len(o.buf) >= laneOutFlushBytes {
 			return len(p), o.Flush()
 		}
 		return len(p), nil

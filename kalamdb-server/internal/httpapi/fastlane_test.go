@@ -652,3 +652,36 @@ func TestLaneParseMatchesReadRequest(t *testing.T) {
 		t.Fatal("the lane refused a plain client head")
 	}
 }
+
+// countingConn counts what is written to it.
+type countingConn struct {
+	net.Conn
+	writes, bytes int
+}
+
+func (c *countingConn) Write(p []byte) (int, error) {
+	c.writes++
+	c.bytes += len(p)
+	return len(p), nil
+}
+
+// An answer goes out in one write, and an idle connection keeps at most a
+// small buffer, whatever the largest answer it sent.
+func TestLaneOutWritesOnceAndKeepsLittle(t *testing.T) {
+	cc := &countingConn{}
+	o := laneOut{conn: cc}
+	_, _ = o.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 12000\r\n\r\n")
+	_, _ = o.Write(bytes.Repeat([]byte("x"), 12000))
+	if err := o.Flush(); err != nil || cc.writes != 1 {
+		t.Fatalf("%d writes (%v), want 1", cc.writes, err)
+	}
+	if cap(o.buf) > 4<<10 { // net/http's writer keeps 4 KiB
+		t.Fatalf("kept a %d-byte buffer after the answer", cap(o.buf))
+	}
+	// A small answer keeps its buffer for the next one.
+	_, _ = o.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	_ = o.Flush()
+	if cap(o.buf) == 0 || cc.writes != 2 {
+		t.Fatalf("small answer: cap %d, writes %d", cap(o.buf), cc.writes)
+	}
+}
