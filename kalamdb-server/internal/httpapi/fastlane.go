@@ -487,6 +487,7 @@ func (lc *laneConn) serveOne() (served, keep bool) {
 // within ReadHeaderTimeout of its first byte; a new one's since accept.
 func (lc *laneConn) readHead() (head []byte, route *laneRoute) {
 	waited := lc.requests == 0
+	scanned := 0 // bytes headEnd has looked at: a head sent a byte at a time is not rescanned
 	for {
 		buf, _ := lc.br.Peek(lc.br.Buffered())
 		r, partial := matchRoute(buf)
@@ -494,11 +495,12 @@ func (lc *laneConn) readHead() (head []byte, route *laneRoute) {
 			return nil, nil
 		}
 		if r != nil {
-			if end := headEnd(buf); end > 0 {
+			if end := headEnd(buf, scanned); end > 0 {
 				return buf[:end], r
 			} else if end < 0 {
 				return nil, nil // a bare LF
 			}
+			scanned = len(buf)
 		}
 		if len(buf) == lc.br.Size() {
 			return nil, nil // too long for the lane
@@ -529,9 +531,10 @@ func (lc *laneConn) setDeadline(d time.Duration) {
 
 // headEnd is the length of the head in buf through its terminating blank
 // line; 0 when buf holds no complete head yet; -1 when a line of it ends
-// in a bare LF, which net/http accepts and the lane leaves to it.
-func headEnd(buf []byte) int {
-	for i := 0; i < len(buf); i++ {
+// in a bare LF, which net/http accepts and the lane leaves to it. Bytes
+// before from were looked at already (each is judged by those before it).
+func headEnd(buf []byte, from int) int {
+	for i := from; i < len(buf); i++ {
 		if buf[i] != '\n' {
 			continue
 		}
