@@ -70,6 +70,7 @@ func benchRequestPath(b *testing.B, s *server) {
 	bearerAuth := "Bearer " + token
 	const pk = `{"sql":"SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE id = $1","params":[%d]}`
 	const recent = `{"sql":"SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT 50","params":[%d]}`
+	const insert = `{"sql":"INSERT INTO chat.messages (conversation_id, sender, content) VALUES ($1, $2, $3)","params":[%d,"alice","a chat message of a typical length, neither short nor long, as people write them every day"]}`
 	for _, c := range []reqPathSpec{
 		{Name: "health", Method: http.MethodGet, Path: "/health"},
 		{Name: "select1/basic", Method: http.MethodPost, Path: "/v1/api/sql", Auth: basicAuth, Body: `{"sql":"SELECT 1"}`},
@@ -78,6 +79,8 @@ func benchRequestPath(b *testing.B, s *server) {
 		{Name: "pk/bearer", Method: http.MethodPost, Path: "/v1/api/sql", Auth: bearerAuth, Body: pk, Keys: 10_000},
 		// The newest 50 of a conversation (conversations 1-9 of 0-9).
 		{Name: "recent/basic", Method: http.MethodPost, Path: "/v1/api/sql", Auth: basicAuth, Body: recent, Keys: 9},
+		// One row in, as the side-by-side run's single_insert sends it.
+		{Name: "insert/basic", Method: http.MethodPost, Path: "/v1/api/sql", Auth: basicAuth, Body: insert, Keys: 9},
 	} {
 		b.Run(c.Name, func(b *testing.B) {
 			c.URL, c.N = s.base, b.N

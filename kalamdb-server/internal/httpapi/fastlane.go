@@ -151,6 +151,11 @@ type laneServer struct {
 	// served counts the requests the lane answered; handedOff the
 	// connections it gave to net/http.
 	served, handedOff atomic.Int64
+
+	// answers lends connections the buffer of an answer larger than an
+	// idle connection keeps (laneOut.big), so that a busy server does not
+	// allocate one per answer while idle connections still hold 4 KiB.
+	answers sync.Pool
 }
 
 // register adds the lane's counters to reg.
@@ -407,6 +412,7 @@ func (lc *laneConn) serve() {
 	lc.src.conn = lc.tc
 	lc.br = bufio.NewReaderSize(&lc.src, laneReadBufferBytes)
 	lc.bw.conn = lc.tc.Conn // the TCP connection itself, so that writev is used
+	lc.bw.pool = &lc.srv.answers
 	lc.remote = lc.tc.RemoteAddr().String()
 	lc.ctx = context.WithValue(lc.srv.base, connKey{}, lc.tc)
 	for {
@@ -1116,10 +1122,19 @@ func (w *laneWriter) sendHeader(first []byte) {
 // laneOut collects an answer's bytes for one write system call: small
 // writes are copied together; a large one goes out with what is already
 // collected in one writev, without a copy. A write error sticks.
+//
+// An answer that outgrows laneOutKeepBytes moves to a buffer of
+// laneOutBigBytes borrowed from pool and returned once it is sent, so
+// that the connection keeps only its small buffer between answers.
 type laneOut struct {
 	conn net.Conn
+	pool *sync.Pool // of *[]byte with capacity laneOutBigBytes; nil: none
 	buf  []byte
-	err  error
+	// small is the connection's own buffer, kept between answers; big
+	// the borrowed one buf is in, if any.
+	small []byte
+	big   *[]byte
+	err   error
 }
 
 const (
@@ -1130,16 +1145,39 @@ const (
 	laneOutFlushBytes = 64 << 10
 	// laneOutKeepBytes bounds the buffer an idle connection keeps between
 	// answers, as net/http's 4 KiB writer: a large answer's buffer is
-	// dropped once sent, so thousands of idle keep-alive connections do
-	// not each hold the largest answer they ever had.
+	// given back once sent, so thousands of idle keep-alive connections
+	// do not each hold the largest answer they ever had.
 	laneOutKeepBytes = 4 << 10
+	// laneOutBigBytes is the size of a borrowed buffer: it holds what
+	// is collected before a flush and the largest write that is copied.
+	laneOutBigBytes = laneOutFlushBytes + laneDirectBytes
 )
+
+// grow makes room for n more bytes, moving to a borrowed buffer when the
+// small one is too small.
+func (o *laneOut) grow(n int) {
+	need := len(o.buf) + n
+	if need <= cap(o.buf) || need <= laneOutKeepBytes || need > laneOutBigBytes || o.big != nil || o.pool == nil {
+		return
+	}
+	if o.small == nil {
+		o.small = o.buf[:0]
+	}
+	bp, _ := o.pool.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, 0, laneOutBigBytes)
+		bp = &b
+	}
+	o.big = bp
+	o.buf = append((*bp)[:0], o.buf...)
+}
 
 func (o *laneOut) Write(p []byte) (int, error) {
 	if o.err != nil {
 		return 0, o.err
 	}
 	if len(p) < laneDirectBytes {
+		o.grow(len(p))
 		o.buf = append(o.buf, p...)
 		if len(o.buf) >= laneOutFlushBytes {
 			return len(p), o.Flush()
@@ -1159,6 +1197,7 @@ func (o *laneOut) WriteString(s string) (int, error) {
 	if o.err != nil {
 		return 0, o.err
 	}
+	o.grow(len(s))
 	o.buf = append(o.buf, s...)
 	return len(s), nil
 }
@@ -1172,12 +1211,19 @@ func (o *laneOut) Flush() error {
 	return o.err
 }
 
+// reset empties the buffer, giving a borrowed one back.
 func (o *laneOut) reset() {
+	if o.big != nil {
+		*o.big = (*o.big)[:0]
+		o.pool.Put(o.big)
+		o.big, o.buf = nil, o.small
+	}
 	if cap(o.buf) > laneOutKeepBytes {
 		o.buf = nil
 	} else {
 		o.buf = o.buf[:0]
 	}
+	o.small = nil
 }
 
 // dateCache is the Date header's value, formatted once a second.

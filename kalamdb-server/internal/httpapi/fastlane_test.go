@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -660,12 +661,13 @@ func TestLaneParseMatchesReadRequest(t *testing.T) {
 type countingConn struct {
 	net.Conn
 	writes, bytes int
+	buf           bytes.Buffer // what was written
 }
 
 func (c *countingConn) Write(p []byte) (int, error) {
 	c.writes++
 	c.bytes += len(p)
-	return len(p), nil
+	return c.buf.Write(p)
 }
 
 // An answer goes out in one write, and an idle connection keeps at most a
@@ -686,5 +688,44 @@ func TestLaneOutWritesOnceAndKeepsLittle(t *testing.T) {
 	_ = o.Flush()
 	if cap(o.buf) == 0 || cc.writes != 2 {
 		t.Fatalf("small answer: cap %d, writes %d", cap(o.buf), cc.writes)
+	}
+}
+
+// TestLaneOutLendsLargeAnswersABuffer: an answer larger than what an idle
+// connection keeps is collected in a buffer borrowed from the server's
+// pool and given back once sent, whole and in one write; a small answer
+// borrows nothing.
+func TestLaneOutLendsLargeAnswersABuffer(t *testing.T) {
+	cc := &countingConn{}
+	var pool sync.Pool
+	o := laneOut{conn: cc, pool: &pool}
+	answer := func(n int) string {
+		return fmt.Sprintf("HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", n) + strings.Repeat("y", n)
+	}
+	small := answer(100)
+	_, _ = o.WriteString(small[:40])
+	_, _ = o.Write([]byte(small[40:]))
+	if o.big != nil {
+		t.Fatal("a 100-byte answer borrowed a buffer")
+	}
+	_ = o.Flush()
+	large := answer(12000)
+	_, _ = o.WriteString(large[:43])
+	_, _ = o.Write([]byte(large[43:]))
+	if o.big == nil {
+		t.Fatal("a 12000-byte answer did not borrow a buffer")
+	}
+	lent := o.big
+	if err := o.Flush(); err != nil || cc.writes != 2 {
+		t.Fatalf("%d writes (%v), want 2", cc.writes, err)
+	}
+	if got := cc.buf.String(); got != small+large {
+		t.Fatalf("sent %d bytes, want %d: %.80q", len(got), len(small+large), got)
+	}
+	if o.big != nil || cap(o.buf) > 4<<10 {
+		t.Fatalf("kept a %d-byte buffer after the answer", cap(o.buf))
+	}
+	if bp, _ := pool.Get().(*[]byte); bp != lent || len(*bp) != 0 {
+		t.Fatal("the borrowed buffer was not given back empty")
 	}
 }
