@@ -128,7 +128,7 @@ func (s *session) serve() {
 		defer close(endedDone)
 		s.ended(lc)
 	})
-	lc.SetWakeup(func() { s.startWriter(lc) })
+	lc.SetWakeup(func() bool { return s.startWriter(lc) })
 	s.readLoop(ctx, lc)
 	// The client went away or the socket was closed: end the live side,
 	// which ends a running writer, and wait for the other goroutines.
@@ -143,17 +143,19 @@ func (s *session) serve() {
 	<-endedDone
 }
 
-// startWriter runs a writer unless one runs already. It is the live
-// connection's wakeup, so it must not block.
-func (s *session) startWriter(lc *live.Conn) {
+// startWriter runs a writer unless one runs already, and reports whether
+// it started one. It is the live connection's wakeup, so it must not
+// block.
+func (s *session) startWriter(lc *live.Conn) bool {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if s.writing || s.stopped {
-		return
+		return false
 	}
 	s.writing = true
 	s.writers.Add(1)
 	go s.writeLoop(lc)
+	return true
 }
 
 // ended closes the socket after the live side ended on its own.
