@@ -517,13 +517,13 @@ func (s *session) writeLoop(lc *live.Conn) {
 			continue
 		}
 		// A fresh buffer per message: an idle socket keeps none.
-		var buf bytes.Buffer
-		if err := encode(&buf, m); err != nil {
+		p, err := encode(m)
+		if err != nil {
 			s.h.log.Error("websocket encode", zap.String("connection_id", lc.ID()), zap.String("type", m.MessageType()), zap.Error(err))
 			s.close(websocket.StatusInternalError, "internal error")
 			return
 		}
-		if err := s.write(ctx, buf.Bytes()); err != nil {
+		if err := s.write(ctx, p); err != nil {
 			// Gone, or not taking messages within WriteTimeout; either
 			// way the socket is closed and the read loop ends too.
 			return
@@ -534,11 +534,11 @@ func (s *session) writeLoop(lc *live.Conn) {
 // writeDirect writes one message from the handler goroutine (before the
 // writer starts).
 func (s *session) writeDirect(ctx context.Context, m any) error {
-	var buf bytes.Buffer
-	if err := encode(&buf, m); err != nil {
+	p, err := encode(m)
+	if err != nil {
 		return err
 	}
-	return s.write(ctx, buf.Bytes())
+	return s.write(ctx, p)
 }
 
 func (s *session) write(ctx context.Context, p []byte) error {
@@ -547,14 +547,23 @@ func (s *session) write(ctx context.Context, p []byte) error {
 	return s.c.Write(ctx, websocket.MessageText, p)
 }
 
-// encode writes m as JSON without a trailing newline, '<', '>' and '&'
+// appender is a message that writes its own JSON (live.ChangeMessage, the
+// one written on every commit a subscriber sees), as encode would.
+type appender interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
+// encode returns m as JSON without a trailing newline, '<', '>' and '&'
 // kept as they are (as the HTTP API does).
-func encode(buf *bytes.Buffer, m any) error {
-	enc := json.NewEncoder(buf)
+func encode(m any) ([]byte, error) {
+	if a, ok := m.(appender); ok {
+		return a.AppendJSON(nil)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(m); err != nil {
-		return err
+		return nil, err
 	}
-	buf.Truncate(buf.Len() - 1)
-	return nil
+	return buf.Bytes()[:buf.Len()-1], nil
 }
