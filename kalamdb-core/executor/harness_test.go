@@ -201,10 +201,11 @@ type recordingSink struct {
 	changes []txn.Change
 }
 
-func (r *recordingSink) Publish(cs []txn.Change) {
+func (r *recordingSink) Publish(cs []txn.Change) bool {
 	r.mu.Lock()
 	r.changes = append(r.changes, cs...)
 	r.mu.Unlock()
+	return false
 }
 
 func (r *recordingSink) summary() []string {

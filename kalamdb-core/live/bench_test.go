@@ -154,10 +154,11 @@ type captureSink struct {
 	changes []txn.Change
 }
 
-func (s *captureSink) Publish(cs []txn.Change) {
+func (s *captureSink) Publish(cs []txn.Change) bool {
 	s.mu.Lock()
 	s.changes = append(s.changes, cs...)
 	s.mu.Unlock()
+	return false
 }
 
 // drain takes what is queued on each connection, without waiting.

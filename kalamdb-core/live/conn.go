@@ -57,7 +57,7 @@ type Conn struct {
 	closed bool
 	wake   chan struct{} // capacity 1: "the queue may have grown"
 	// wakeup, when set, is called after each item is queued (SetWakeup).
-	wakeup func()
+	wakeup func() bool
 
 	// out holds messages the sender produced but Next has not returned
 	// yet (a last batch brings the changes kept aside with it). Only the
@@ -126,39 +126,45 @@ func (c *Conn) failLocked(reason error) {
 func (c *Conn) Send(m Message) { c.push(item{msg: m}) }
 
 // push appends to the send queue without ever waiting: when the queue is
-// full the connection fails as a slow consumer instead.
-func (c *Conn) push(it item) {
+// full the connection fails as a slow consumer instead. It reports whether
+// it woke the sender: started one through the wakeup (SetWakeup), or
+// signalled one that may be waiting in Next for an empty queue.
+func (c *Conn) push(it item) (woke bool) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return
+		return false
 	}
 	if c.q.len() >= c.m.opts.SendQueueSize || (c.qBytes > 0 && c.qBytes+it.size > c.m.opts.SendQueueBytes) {
 		c.failLocked(ErrSlowConsumer)
 		c.mu.Unlock()
-		return
+		return false
 	}
+	wasEmpty := c.q.len() == 0
 	c.q.push(it)
 	c.qBytes += it.size
 	wakeup := c.wakeup
 	c.mu.Unlock()
 	if wakeup != nil {
-		wakeup()
-		return
+		return wakeup()
 	}
 	select {
 	case c.wake <- struct{}{}:
+		return wasEmpty
 	default:
+		return false
 	}
 }
 
 // SetWakeup makes the connection call f after each message or change it
 // queues, instead of waking a goroutine blocked in Next: a front end can
 // then run its writer only while there is something to write, rather than
-// keep one parked per idle connection. f may be called from any goroutine,
-// including a committing writer's with partitions locked, so it must not
-// block. Set it before the first request.
-func (c *Conn) SetWakeup(f func()) {
+// keep one parked per idle connection. f reports whether it made a
+// goroutine runnable (started a writer); a commit that did yields its
+// processor to it once its locks are released (txn.Sink). f may be called
+// from any goroutine, including a committing writer's with partitions
+// locked, so it must not block. Set it before the first request.
+func (c *Conn) SetWakeup(f func() bool) {
 	c.mu.Lock()
 	c.wakeup = f
 	c.mu.Unlock()

@@ -27,7 +27,11 @@
 // waits: it appends (subscription, change) to each subscriber's connection
 // queue. Filters are evaluated and rows encoded on the connection's sender
 // goroutine (Conn.Next), so that work is spread over connections and a slow
-// or expensive subscriber never delays a writer.
+// or expensive subscriber never delays a writer. Publish reports whether an
+// append woke a sender that had nothing to do; the committer then yields
+// its processor to it once the partition locks are released (txn.Sink), so
+// the change is encoded and written right after its commit rather than
+// after the rest of the writer's statement and its answer.
 //
 // # Initial data and the switch to live changes
 //

@@ -67,3 +67,40 @@ func TestPublishTouchesOnlyTheWrittenPartition(t *testing.T) {
 		t.Fatalf("shared table write reached %d connections", len(got))
 	}
 }
+
+// TestPublishReportsWhetherItWokeASender: Publish reports a woken sender
+// (so the committer yields to it) only when an append found a sender with
+// nothing to do: with the wakeup, when the wakeup says it started one;
+// without, when the queue was empty. A commit nobody watches, or one
+// queued behind work the sender has not taken yet, wakes nobody.
+func TestPublishReportsWhetherItWokeASender(t *testing.T) {
+	r := NewRouter(nil)
+	m := &Manager{router: r, opts: Options{}.withDefaults()}
+	msgs := &catalog.Table{Meta: &systable.TableMeta{TableID: "chat:messages", TableType: dialect.TableTypeUser}}
+	ins := func(user string) []txn.Change {
+		return []txn.Change{{Table: msgs, UserID: user, Type: txn.ChangeInsert}}
+	}
+	waiting := &Conn{m: m, userID: "u1", subs: map[string]*subscription{}, wake: make(chan struct{}, 1)}
+	r.idx.add(&subscription{conn: waiting, id: "s", key: partKey{table: msgs.Meta.TableID, user: "u1"}, table: msgs})
+	if !r.Publish(ins("u1")) {
+		t.Fatal("a change for an idle sender did not report it woken")
+	}
+	if r.Publish(ins("u1")) {
+		t.Fatal("a change queued behind one the sender has not taken reported a wakeup")
+	}
+	if r.Publish(ins("nobody")) {
+		t.Fatal("an unwatched partition reported a wakeup")
+	}
+
+	started := false
+	front := &Conn{m: m, userID: "u2", subs: map[string]*subscription{}, wake: make(chan struct{}, 1)}
+	front.SetWakeup(func() bool { return started })
+	r.idx.add(&subscription{conn: front, id: "s", key: partKey{table: msgs.Meta.TableID, user: "u2"}, table: msgs})
+	if r.Publish(ins("u2")) {
+		t.Fatal("reported a wakeup the front end did not make")
+	}
+	started = true
+	if !r.Publish(ins("u2")) {
+		t.Fatal("the front end started a writer, Publish did not report it")
+	}
+}

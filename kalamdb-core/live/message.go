@@ -1,11 +1,10 @@
 package live
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
@@ -122,40 +121,64 @@ func newRowShape(names []string) *rowShape {
 
 // MarshalJSON implements json.Marshaler.
 func (r Row) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.Grow(24 * len(r.vals))
-	b.WriteByte('{')
-	enc := json.NewEncoder(&b)
-	// As the HTTP API: '<', '>' and '&' are not rewritten as \u escapes.
-	enc.SetEscapeHTML(false)
-	for i, key := range r.shape.keys {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.Write(key)
-		if err := appendValue(&b, enc, r.vals[i]); err != nil {
-			return nil, fmt.Errorf("column %s: %w", r.shape.names[i], err)
-		}
-	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return r.appendJSON(make([]byte, 0, 2+24*len(r.vals)))
 }
 
-// appendValue writes one wire value, with a fast path for the common
-// scalar types.
-func appendValue(b *bytes.Buffer, enc *json.Encoder, v any) error {
-	switch x := v.(type) {
-	case nil:
-		b.WriteString("null")
-	case bool:
-		b.WriteString(strconv.FormatBool(x))
-	case int64:
-		b.Write(strconv.AppendInt(b.AvailableBuffer(), x, 10))
-	default:
-		if err := enc.Encode(v); err != nil {
-			return err
+// appendJSON appends the row as a JSON object, its values written by
+// row.AppendJSON ('<', '>' and '&' not rewritten as \u escapes, as the
+// HTTP API).
+func (r Row) appendJSON(b []byte) ([]byte, error) {
+	b = append(b, '{')
+	var err error
+	for i, key := range r.shape.keys {
+		if i > 0 {
+			b = append(b, ',')
 		}
-		b.Truncate(b.Len() - 1) // Encode ends with a newline
+		b = append(b, key...)
+		if b, err = row.AppendJSON(b, r.vals[i]); err != nil {
+			return b, fmt.Errorf("column %s: %w", r.shape.names[i], err)
+		}
 	}
-	return nil
+	return append(b, '}'), nil
+}
+
+func appendRows(b []byte, rows []Row) ([]byte, error) {
+	b = append(b, '[')
+	var err error
+	for i, r := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if b, err = r.appendJSON(b); err != nil {
+			return b, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+// AppendJSON appends the message's wire form, what encoding/json writes
+// for it (without a newline), without going through reflection and
+// MarshalJSON's copy and re-validation of each row: change messages are
+// written on every commit a subscriber sees, right after it.
+func (m *ChangeMessage) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"type":`...)
+	b = row.AppendJSONString(b, m.Type)
+	b = append(b, `,"subscription_id":`...)
+	b = row.AppendJSONString(b, m.SubscriptionID)
+	b = append(b, `,"change_type":`...)
+	b = row.AppendJSONString(b, m.ChangeType)
+	var err error
+	if len(m.Rows) > 0 {
+		b = append(b, `,"rows":`...)
+		if b, err = appendRows(b, m.Rows); err != nil {
+			return b, err
+		}
+	}
+	if len(m.OldValues) > 0 {
+		b = append(b, `,"old_values":`...)
+		if b, err = appendRows(b, m.OldValues); err != nil {
+			return b, err
+		}
+	}
+	return append(b, '}'), nil
 }

@@ -36,8 +36,9 @@ func NewRouter(streams StreamObserver) *Router {
 // Publish implements txn.Sink. It runs on the committing
 // goroutine with the written partitions locked, so it only routes: one
 // index lookup per run of changes to a partition, and one queue append per
-// subscription of it (the run is shared, not copied).
-func (r *Router) Publish(changes []txn.Change) {
+// subscription of it (the run is shared, not copied). It reports whether
+// an append woke a connection's sender.
+func (r *Router) Publish(changes []txn.Change) (woke bool) {
 	for i := 0; i < len(changes); {
 		k := partKey{table: changes[i].Table.Meta.TableID, user: changes[i].UserID}
 		j := i + 1
@@ -48,7 +49,9 @@ func (r *Router) Publish(changes []txn.Change) {
 		if subs := r.idx.lookup(k); len(subs) > 0 {
 			size := changesSize(run)
 			for _, s := range subs {
-				s.conn.push(item{sub: s, changes: run, size: size})
+				if s.conn.push(item{sub: s, changes: run, size: size}) {
+					woke = true
+				}
 			}
 		}
 		if r.streams != nil && run[0].Table.Meta.TableType == dialect.TableTypeStream {
@@ -64,6 +67,7 @@ func (r *Router) Publish(changes []txn.Change) {
 		}
 		i = j
 	}
+	return woke
 }
 
 // HasSubscribers implements engine.SubscriberCounter: whether anyone

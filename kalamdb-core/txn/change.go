@@ -29,9 +29,12 @@ type Change struct {
 
 // Sink receives committed changes. Publish is called while the written
 // partitions are locked, in commit order per partition; it must not block
-// (queue and return).
+// (queue and return). It reports whether it made a goroutine runnable to
+// take the changes (a sender that had nothing to do): the committer then
+// yields its processor once the locks are released, so that goroutine
+// runs at once rather than after the rest of the committer's statement.
 type Sink interface {
-	Publish(changes []Change)
+	Publish(changes []Change) (woke bool)
 }
 
 // changes turns a commit's writes into the changes a subscriber sees: from

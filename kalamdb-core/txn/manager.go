@@ -122,12 +122,14 @@ func (m *Manager) batch(b *kv.Batch, writes []*Write) (maxSeq int64, err error) 
 	return maxSeq, m.indexEntries(b, writes)
 }
 
-// publish hands the committed writes' changes to the sink.
-func (m *Manager) publish(writes []*Write) {
+// publish hands the committed writes' changes to the sink and reports
+// whether it woke a goroutine to take them (Sink).
+func (m *Manager) publish(writes []*Write) (woke bool) {
 	if m.sink == nil {
-		return
+		return false
 	}
 	if cs := changes(writes); len(cs) > 0 {
-		m.sink.Publish(cs)
+		return m.sink.Publish(cs)
 	}
+	return false
 }

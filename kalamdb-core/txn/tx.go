@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -319,31 +320,51 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 	if len(writes) == 0 {
 		return 0, nil
 	}
+	woke, err := tx.commitLocked(ctx, writes, parts)
+	if err != nil {
+		return 0, err
+	}
+	if woke {
+		// A subscriber's sender was made runnable by the publication. Go
+		// queues it on this processor, to run when this goroutine blocks
+		// (after the rest of the statement and its answer); another
+		// processor takes it over only after a back-off. Yielding now
+		// runs it here at once, while this goroutine goes to the global
+		// queue, where any free processor picks it up: the change leaves
+		// as soon as it is committed. The locks are released first, so
+		// no other writer waits for the sender.
+		runtime.Gosched()
+	}
+	return int64(len(writes)), nil
+}
 
+// commitLocked validates and writes the batch, and publishes its changes,
+// with the written partitions locked; it reports whether publishing woke
+// a goroutine (Sink).
+func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partition) (woke bool, err error) {
 	unlock := tx.m.locks.Lock(parts...)
 	defer unlock()
 	if err := tx.validateAll(ctx, writes); err != nil {
-		return 0, err
+		return false, err
 	}
 	var b kv.Batch
 	maxSeq, err := tx.m.batch(&b, writes)
 	if err != nil {
-		return 0, err
+		return false, err
 	}
 	leaseDone := tx.m.lease.cover(&b, maxSeq)
 	err = tx.m.db.Write(&b)
 	leaseDone(err == nil)
 	if err != nil {
 		if errors.Is(err, kv.ErrDropped) {
-			return 0, apierror.New(apierror.TableNotFound, "a table written by this statement was dropped meanwhile")
+			return false, apierror.New(apierror.TableNotFound, "a table written by this statement was dropped meanwhile")
 		}
-		return 0, fmt.Errorf("commit: %w", err)
+		return false, fmt.Errorf("commit: %w", err)
 	}
 	// Published while the partitions are still locked, so a subscriber
 	// registered under the same locks sees each commit exactly once: in
 	// its snapshot or in its feed.
-	tx.m.publish(writes)
-	return int64(len(writes)), nil
+	return tx.m.publish(writes), nil
 }
 
 // validateAll checks each write's expectation against the committed

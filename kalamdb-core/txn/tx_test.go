@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
@@ -71,23 +73,27 @@ func (c *fakeCold) flush(owner string, local []byte, v txn.ColdVersion) {
 type recorder struct {
 	mu      sync.Mutex
 	changes []string
+	// woke, when set, is called by Publish and says what it reports.
+	woke func() bool
 }
 
-func (r *recorder) Publish(cs []txn.Change) {
+func (r *recorder) Publish(cs []txn.Change) bool {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range cs {
 		r.changes = append(r.changes, fmt.Sprintf("%s %s %v->%v", c.UserID, c.Type, c.Old, c.New))
 	}
+	return r.woke != nil && r.woke()
 }
 
 type env struct {
-	t    *testing.T
-	db   *kv.DB
-	m    *txn.Manager
-	seq  *ids.Snowflake
-	cold *fakeCold
-	sink *recorder
+	t     *testing.T
+	db    *kv.DB
+	m     *txn.Manager
+	locks *txn.Locks
+	seq   *ids.Snowflake
+	cold  *fakeCold
+	sink  *recorder
 	// msgs is a USER table (id BIGINT PRIMARY KEY, body TEXT).
 	msgs *tables.Table
 }
@@ -122,8 +128,8 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, seq: seq, cold: &fakeCold{keys: map[string]txn.ColdVersion{}}, sink: &recorder{}, msgs: msgs}
-	if e.m, err = txn.Open(db, txn.Options{Locks: txn.NewLocks(), Seq: seq, Cold: e.cold, Sink: e.sink}); err != nil {
+	e := &env{t: t, db: db, locks: txn.NewLocks(), seq: seq, cold: &fakeCold{keys: map[string]txn.ColdVersion{}}, sink: &recorder{}, msgs: msgs}
+	if e.m, err = txn.Open(db, txn.Options{Locks: e.locks, Seq: seq, Cold: e.cold, Sink: e.sink}); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -391,6 +397,45 @@ func TestRollbackWritesNothing(t *testing.T) {
 	}
 	if body, _ := e.stored("alice", 1); body != "" || len(e.sink.changes) != 0 {
 		t.Fatalf("rolled back: %q %v", body, e.sink.changes)
+	}
+}
+
+// TestCommitYieldsToTheGoroutineItWoke: when publishing made a goroutine
+// runnable (a subscriber's sender), Commit yields its processor to it
+// after releasing the partition locks, so it runs before Commit returns
+// (before the rest of the committer's statement) even with one processor:
+// the woken goroutine takes the written partition's lock before Commit
+// has returned. Go's scheduler would otherwise run it only once the
+// committer blocks.
+func TestCommitYieldsToTheGoroutineItWoke(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	e := newEnv(t)
+	var returned atomic.Bool
+	results := make(chan bool, 1)
+	e.sink.woke = func() bool {
+		go func() {
+			unlock := e.locks.Lock(txn.Partition{Family: e.msgs.Family, Owner: "alice"})
+			unlock()
+			results <- !returned.Load()
+		}()
+		return true
+	}
+	// The scheduler now and then takes the global queue (where the
+	// yielding committer waits) before the local one, so this asks for
+	// one commit in ten, not each one.
+	early := 0
+	for i := range int64(10) {
+		returned.Store(false)
+		tx := e.m.Begin()
+		e.insert(tx, "alice", i+1, "hello")
+		e.commit(tx)
+		returned.Store(true)
+		if <-results {
+			early++
+		}
+	}
+	if early == 0 {
+		t.Fatal("the woken goroutine never ran before Commit returned")
 	}
 }
 

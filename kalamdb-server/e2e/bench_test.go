@@ -82,7 +82,7 @@ func loadMessages(b *testing.B, x *executor.Executor, user string, rows, convs i
 }
 
 type benchClient struct {
-	b    *testing.B
+	t    testing.TB
 	url  string
 	user string
 	hc   *http.Client
@@ -91,7 +91,7 @@ type benchClient struct {
 func newBenchClient(b *testing.B, s *server, user string) *benchClient {
 	tr := &http.Transport{MaxIdleConnsPerHost: 4}
 	b.Cleanup(tr.CloseIdleConnections)
-	return &benchClient{b: b, url: s.base + "/v1/api/sql", user: user, hc: &http.Client{Transport: tr}}
+	return &benchClient{t: b, url: s.base + "/v1/api/sql", user: user, hc: &http.Client{Transport: tr}}
 }
 
 func (c *benchClient) sql(sqlText string, params ...any) {
@@ -101,12 +101,12 @@ func (c *benchClient) sql(sqlText string, params ...any) {
 	req.SetBasicAuth(c.user, "pw")
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		c.b.Fatal(err)
+		c.t.Fatal(err)
 	}
 	raw, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	if resp.StatusCode != 200 {
-		c.b.Fatalf("%s: HTTP %d %s", sqlText, resp.StatusCode, raw)
+		c.t.Fatalf("%s: HTTP %d %s", sqlText, resp.StatusCode, raw)
 	}
 }
 

@@ -1,9 +1,14 @@
 package e2e_test
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -625,5 +630,53 @@ func TestLiveLikePrefixBeyondLatin1(t *testing.T) {
 	}
 	if got := s.ok(liveAlice, "SELECT id FROM chat.messages WHERE body LIKE '北%'").rows(t); got != "[[2]]" {
 		t.Fatalf("SELECT ... LIKE '北%%': %s", got)
+	}
+}
+
+// TestLiveChangeDoesNotWaitForTheAnswer: a change is sent once its
+// statement has committed, whatever becomes of the statement's HTTP
+// answer: a client that sends INSERTs over a keep-alive connection and
+// does not read the answers still has its subscription's frames. A
+// statement that fails in between sends nothing, and the frames keep the
+// commit order. The answers are all there when finally read.
+func TestLiveChangeDoesNotWaitForTheAnswer(t *testing.T) {
+	s := liveServer(t)
+	c := s.loginWS(t, "alice", "alice-pw")
+	c.subscribeAll("m", "SELECT id, body FROM chat.messages", nil)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	auth := "Basic " + base64.StdEncoding.EncodeToString([]byte("alice:alice-pw"))
+	post := func(sqlText string) {
+		t.Helper()
+		body, _ := json.Marshal(map[string]string{"sql": sqlText})
+		req := fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: kalamdb\r\nAuthorization: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
+			auth, len(body), body)
+		if _, err := conn.Write([]byte(req)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	post("INSERT INTO chat.messages (id, conv, body) VALUES (1, 7, 'one')")
+	if got := c.change("m"); got != "insert [map[body:one id:1]]" {
+		t.Fatal(got)
+	}
+	post("INSERT INTO chat.messages (id, conv, body) VALUES (1, 7, 'again')") // duplicate key: fails
+	post("INSERT INTO chat.messages (id, conv, body) VALUES (2, 7, 'two'), (3, 7, 'three')")
+	if got := c.change("m") + " " + c.change("m"); got != "insert [map[body:two id:2]] insert [map[body:three id:3]]" {
+		t.Fatal(got)
+	}
+	rd := bufio.NewReader(conn)
+	for i, want := range []int{http.StatusOK, http.StatusBadRequest, http.StatusOK} {
+		resp, err := http.ReadResponse(rd, nil)
+		if err != nil {
+			t.Fatalf("answer %d: %v", i, err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Fatalf("answer %d: HTTP %d %s, want %d", i, resp.StatusCode, raw, want)
+		}
 	}
 }

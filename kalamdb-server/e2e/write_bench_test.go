@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"slices"
+	"net/http"
+	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,13 +32,17 @@ const peerSchema = `CREATE NAMESPACE pb;
 
 // peerServer starts a server with sync_writes over the peer table and the
 // user alice.
-func peerServer(b *testing.B) *server {
+func peerServer(b *testing.B) *server { return peerServerSync(b, true) }
+
+// peerServerSync is peerServer with sync_writes as given: false is the
+// server's default (the WAL written, not fsync'd, before the answer).
+func peerServerSync(b *testing.B, sync bool) *server {
 	dir := b.TempDir()
 	preload(b, dir, func(x *executor.Executor) {
 		run(b, x, "root", systable.RoleSystem, peerSchema)
 		run(b, x, "root", systable.RoleSystem, "CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user")
 	})
-	return startServer(b, dir, func(c *config.Config) { c.Storage.SyncWrites = true })
+	return startServer(b, dir, func(c *config.Config) { c.Storage.SyncWrites = sync })
 }
 
 // peerInsert is the INSERT of n rows and its 3n parameters, as the
@@ -93,12 +100,54 @@ func BenchmarkHTTPPeerInsert(b *testing.B) {
 
 // BenchmarkHTTPChangeLatency: change_latency, the time from sending an
 // INSERT of one row until a WebSocket subscriber to the user's rows has
-// it, next to the time until the INSERT's own response.
+// it, next to the time until the INSERT's own response; with the WAL
+// fsync'd on every commit as in the side-by-side run, and without, the
+// server's default. The client runs in this process (client=inproc), or
+// as the side-by-side run's does, in a process of its own (client=process:
+// this test binary running TestChangeLatencyClient), whose scheduling then
+// does not mix with the server's.
 func BenchmarkHTTPChangeLatency(b *testing.B) {
-	s := peerServer(b)
-	ws := s.loginWS(b, "alice", "pw")
+	for _, sync := range []bool{true, false} {
+		for _, client := range []string{"inproc", "process"} {
+			b.Run(fmt.Sprintf("sync_writes=%v/client=%s", sync, client), func(b *testing.B) {
+				s := peerServerSync(b, sync)
+				var res changeLatencyResult
+				if client == "process" {
+					res = runChangeLatencyClient(b, s.base, b.N)
+				} else {
+					b.ResetTimer()
+					res = changeLatencyLoop(b, s.base, b.N)
+					b.StopTimer()
+				}
+				b.ReportMetric(float64(res.ChangeP50.Microseconds()), "change-p50-µs")
+				b.ReportMetric(float64(res.InsertP50.Microseconds()), "insert-p50-µs")
+				b.ReportMetric(float64(res.LeadP50.Microseconds()), "lead-p50-µs")
+			})
+		}
+	}
+}
+
+// changeLatencyResult is what changeLatencyLoop measured: the medians of
+// the time to the change frame, to the INSERT's response, and of how long
+// the frame came before the response (negative: after).
+type changeLatencyResult struct {
+	ChangeP50, InsertP50, LeadP50 time.Duration
+}
+
+const changeLatencyEnv = "KALAMDB_CHANGE_LATENCY_CLIENT"
+
+// changeLatencyLoop signs in as alice over WebSocket and HTTP at base,
+// subscribes to her rows and times n INSERTs.
+func changeLatencyLoop(t testing.TB, base string, n int) changeLatencyResult {
+	ws := (&server{base: base}).dialWS(t)
+	ws.send(map[string]any{"type": "authenticate", "method": "basic", "username": "alice", "password": "pw"})
+	if m := ws.recv(); m.Type != "auth_success" {
+		t.Fatalf("authenticate: %s", m.raw)
+	}
 	ws.subscribeAll("peer", "SELECT * FROM pb.messages", nil)
-	c := newBenchClient(b, s, "alice")
+	tr := &http.Transport{MaxIdleConnsPerHost: 4}
+	defer tr.CloseIdleConnections()
+	c := &benchClient{t: t, url: base + "/v1/api/sql", user: "alice", hc: &http.Client{Transport: tr}}
 	type arrival struct {
 		content string
 		at      time.Time
@@ -123,28 +172,67 @@ func BenchmarkHTTPChangeLatency(b *testing.B) {
 		}
 	}()
 	const insert = "INSERT INTO pb.messages (conversation_id, role, content) VALUES ($1, $2, $3)"
-	change := make([]time.Duration, 0, b.N)
-	resp := make([]time.Duration, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
+	change := make([]time.Duration, 0, n)
+	resp := make([]time.Duration, 0, n)
+	lead := make([]time.Duration, 0, n)
+	for i := 0; i < n; i++ {
 		token := fmt.Sprintf("change-%d", i)
 		start := time.Now()
 		c.sql(insert, 1, "user", token)
-		resp = append(resp, time.Since(start))
+		answered := time.Since(start)
 		select {
 		case got, ok := <-arrived:
 			if !ok || got.content != token {
-				b.Fatalf("change %q, want %q (open %v)", got.content, token, ok)
+				t.Fatalf("change %q, want %q (open %v)", got.content, token, ok)
 			}
 			change = append(change, got.at.Sub(start))
+			resp = append(resp, answered)
+			lead = append(lead, answered-got.at.Sub(start))
 		case <-time.After(wsWait):
-			b.Fatal("no change")
+			t.Fatal("no change")
 		}
 	}
-	b.StopTimer()
 	_ = ws.c.Close(websocket.StatusNormalClosure, "")
-	slices.Sort(change)
-	slices.Sort(resp)
-	b.ReportMetric(float64(change[len(change)/2].Microseconds()), "change-p50-µs")
-	b.ReportMetric(float64(resp[len(resp)/2].Microseconds()), "insert-p50-µs")
+	for range arrived {
+	}
+	return changeLatencyResult{ChangeP50: percentile(change, 50), InsertP50: percentile(resp, 50), LeadP50: percentile(lead, 50)}
+}
+
+func runChangeLatencyClient(b *testing.B, base string, n int) changeLatencyResult {
+	b.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestChangeLatencyClient$", "-test.count=1", "-test.timeout=30m")
+	cmd.Env = append(os.Environ(), changeLatencyEnv+"="+base+" "+strconv.Itoa(n))
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("client: %v\n%s", err, out)
+	}
+	for line := range strings.Lines(string(out)) {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "RESULT "); ok {
+			var res changeLatencyResult
+			if err := json.Unmarshal([]byte(rest), &res); err != nil {
+				b.Fatal(err)
+			}
+			return res
+		}
+	}
+	b.Fatalf("client printed no result:\n%s", out)
+	return changeLatencyResult{}
+}
+
+// TestChangeLatencyClient is the client half of BenchmarkHTTPChangeLatency
+// with client=process; it runs only in the child process the benchmark
+// starts.
+func TestChangeLatencyClient(t *testing.T) {
+	base, count, ok := strings.Cut(os.Getenv(changeLatencyEnv), " ")
+	if !ok {
+		t.Skip("the client process of BenchmarkHTTPChangeLatency")
+	}
+	n, err := strconv.Atoi(count)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changeLatencyLoop(t, base, min(n, 200)) // warm-up: connections, caches, pools
+	out, _ := json.Marshal(changeLatencyLoop(t, base, n))
+	fmt.Printf("RESULT %s\n", out)
 }

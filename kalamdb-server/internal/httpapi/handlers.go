@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -25,7 +26,7 @@ const maxLoginBodyBytes = 64 << 10
 // healthAnswer is the body of the health endpoints, which never changes
 // while the server runs.
 func healthAnswer(version string) ([]byte, error) {
-	b, err := appendByEncodingJSON(nil, map[string]string{
+	b, err := row.AppendEncodingJSON(nil, map[string]string{
 		"status":      "healthy",
 		"version":     version,
 		"api_version": APIVersion,

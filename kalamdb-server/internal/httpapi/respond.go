@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
@@ -53,7 +54,7 @@ func errorEnvelope(info *requestInfo, e *apierror.Error) envelope {
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
 	bp := getBuf()
 	defer putBuf(bp)
-	b, err := appendByEncodingJSON(*bp, v)
+	b, err := row.AppendEncodingJSON(*bp, v)
 	if err != nil {
 		s.writeEncodeFailure(w, r, err)
 		return
@@ -84,7 +85,7 @@ func (s *Server) writeEncodeFailure(w http.ResponseWriter, r *http.Request, err 
 	bp := getBuf()
 	defer putBuf(bp)
 	// Encoding this fixed shape cannot fail.
-	b, _ := appendByEncodingJSON(*bp, errorEnvelope(info, &apierror.Error{Code: apierror.InternalError, Message: msgInternal}))
+	b, _ := row.AppendEncodingJSON(*bp, errorEnvelope(info, &apierror.Error{Code: apierror.InternalError, Message: msgInternal}))
 	*bp = append(b, '\n')
 	s.writeBody(w, http.StatusInternalServerError, *bp)
 }

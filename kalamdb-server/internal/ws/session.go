@@ -128,7 +128,7 @@ func (s *session) serve() {
 		defer close(endedDone)
 		s.ended(lc)
 	})
-	lc.SetWakeup(func() { s.startWriter(lc) })
+	lc.SetWakeup(func() bool { return s.startWriter(lc) })
 	s.readLoop(ctx, lc)
 	// The client went away or the socket was closed: end the live side,
 	// which ends a running writer, and wait for the other goroutines.
@@ -143,17 +143,19 @@ func (s *session) serve() {
 	<-endedDone
 }
 
-// startWriter runs a writer unless one runs already. It is the live
-// connection's wakeup, so it must not block.
-func (s *session) startWriter(lc *live.Conn) {
+// startWriter runs a writer unless one runs already, and reports whether
+// it started one. It is the live connection's wakeup, so it must not
+// block.
+func (s *session) startWriter(lc *live.Conn) bool {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if s.writing || s.stopped {
-		return
+		return false
 	}
 	s.writing = true
 	s.writers.Add(1)
 	go s.writeLoop(lc)
+	return true
 }
 
 // ended closes the socket after the live side ended on its own.
@@ -515,13 +517,13 @@ func (s *session) writeLoop(lc *live.Conn) {
 			continue
 		}
 		// A fresh buffer per message: an idle socket keeps none.
-		var buf bytes.Buffer
-		if err := encode(&buf, m); err != nil {
+		p, err := encode(m)
+		if err != nil {
 			s.h.log.Error("websocket encode", zap.String("connection_id", lc.ID()), zap.String("type", m.MessageType()), zap.Error(err))
 			s.close(websocket.StatusInternalError, "internal error")
 			return
 		}
-		if err := s.write(ctx, buf.Bytes()); err != nil {
+		if err := s.write(ctx, p); err != nil {
 			// Gone, or not taking messages within WriteTimeout; either
 			// way the socket is closed and the read loop ends too.
 			return
@@ -532,11 +534,11 @@ func (s *session) writeLoop(lc *live.Conn) {
 // writeDirect writes one message from the handler goroutine (before the
 // writer starts).
 func (s *session) writeDirect(ctx context.Context, m any) error {
-	var buf bytes.Buffer
-	if err := encode(&buf, m); err != nil {
+	p, err := encode(m)
+	if err != nil {
 		return err
 	}
-	return s.write(ctx, buf.Bytes())
+	return s.write(ctx, p)
 }
 
 func (s *session) write(ctx context.Context, p []byte) error {
@@ -545,14 +547,23 @@ func (s *session) write(ctx context.Context, p []byte) error {
 	return s.c.Write(ctx, websocket.MessageText, p)
 }
 
-// encode writes m as JSON without a trailing newline, '<', '>' and '&'
+// appender is a message that writes its own JSON (live.ChangeMessage, the
+// one written on every commit a subscriber sees), as encode would.
+type appender interface {
+	AppendJSON(b []byte) ([]byte, error)
+}
+
+// encode returns m as JSON without a trailing newline, '<', '>' and '&'
 // kept as they are (as the HTTP API does).
-func encode(buf *bytes.Buffer, m any) error {
-	enc := json.NewEncoder(buf)
+func encode(m any) ([]byte, error) {
+	if a, ok := m.(appender); ok {
+		return a.AppendJSON(nil)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(m); err != nil {
-		return err
+		return nil, err
 	}
-	buf.Truncate(buf.Len() - 1)
-	return nil
+	return buf.Bytes()[:buf.Len()-1], nil
 }
