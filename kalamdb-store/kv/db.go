@@ -53,6 +53,8 @@ type DB struct {
 	// fillMaxBufBytes), as *[]byte: scans are frequent, and a long one
 	// would otherwise allocate half a megabyte of buffers.
 	bufs [bufClasses]sync.Pool
+	// backs recycle Backward's window buffers (*backwardScratch).
+	backs sync.Pool
 }
 
 // Open opens (creating if needed) the database in dir and every column
