@@ -51,8 +51,11 @@ type Backward struct {
 	want   int
 	// aim is how many entries a first window aims at: a few more than
 	// wanted, so that an uneven spread seldom makes it fall short.
-	aim int
-	err error
+	// markAt is the entry, counted from the newest, a hint marks: a
+	// window from there holds exactly the entries wanted and two more
+	// while the prefix does not change, and every entry read costs.
+	aim, markAt int
+	err         error
 
 	started bool
 	done    bool
@@ -79,8 +82,8 @@ type Backward struct {
 	// What the windows read say about the prefix, for the hint left at
 	// Close: top is the newest entry's number, count the entries of the
 	// windows read, floor the start number of the lowest of them.
-	// mark is the number of the marked-th newest entry, the aim-th once
-	// that many are read. whole: the windows read all of the prefix, and
+	// mark is the number of the marked-th newest entry, the markAt-th
+	// once that many are read. whole: the windows read all of the prefix, and
 	// it fits in one.
 	top, floor, mark uint64
 	count, marked    int
@@ -105,7 +108,7 @@ func (cf *ColumnFamily) NewBackward(prefix []byte, snap *Snapshot, want int) (*B
 		return nil, err
 	}
 	want = max(want, backwardMinWindow)
-	return &Backward{it: it, prefix: append([]byte(nil), prefix...), want: want, aim: want*5/4 + 2}, nil
+	return &Backward{it: it, prefix: append([]byte(nil), prefix...), want: want, aim: want*5/4 + 2, markAt: want + 2}, nil
 }
 
 // numberKey is the key of the prefix followed by x's 8 bytes: where the
@@ -198,8 +201,8 @@ func (b *Backward) Next() bool {
 }
 
 // hinted reads the first window from the family's hint for the prefix,
-// if it has one, to the end of the range: from where the aim-th newest
-// entry was, or from the newest less the numbers of the entries aimed at.
+// if it has one, to the end of the range: from where the marked entry
+// was, or from the newest less the numbers of the entries aimed at.
 // It reports false when there is no hint or the window overflowed (then
 // nothing is read yet).
 func (b *Backward) hinted() bool {
@@ -253,8 +256,8 @@ func (b *Backward) accept(start []byte, xs, span uint64) {
 		if b.count == 0 {
 			b.top = b.suffixNumber(b.keyAt(n - 1))
 		}
-		if b.count < b.aim {
-			b.mark, b.marked = b.suffixNumber(b.keyAt(max(n-(b.aim-b.count), 0))), min(b.count+n, b.aim)
+		if b.count < b.markAt {
+			b.mark, b.marked = b.suffixNumber(b.keyAt(max(n-(b.markAt-b.count), 0))), min(b.count+n, b.markAt)
 		}
 		b.count += n
 	}

@@ -177,6 +177,10 @@ func (i *Iterator) Close() error {
 	i.ro.Destroy()
 	i.it, i.ro, i.raw = nil, nil, nil
 	i.releaseBuf()
+	if i.ents != nil {
+		e := i.ents[:0]
+		i.cf.db.spans.Put(&e)
+	}
 	i.valid, i.ents = false, nil
 	i.cf.release()
 	if i.snap != nil {
