@@ -107,6 +107,8 @@ type Engine struct {
 
 	sessions sync.Pool
 	nextConn atomic.Uint32
+	// indexBatches recycle index reads' batch buffers (*indexBatch).
+	indexBatches sync.Pool
 }
 
 // noSubscribers is the SubscriberCounter of a database without live

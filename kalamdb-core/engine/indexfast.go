@@ -94,7 +94,8 @@ func (e *Engine) fastIndexSelect(sctx *sql.Context, dt *dataTable, sp *fastSelec
 	}
 	defer iter.Close(sctx)
 	w := newResultWriterFor(sctx, sp.layout, maxRows, maxBytes)
-	w.res.Rows = [][]any{}
+	// With a LIMIT the rows nearly always number it (entries are exact).
+	w.res.Rows = make([][]any, 0, min(limit, indexBatchMax))
 	for {
 		r, err := iter.Next(sctx)
 		if errors.Is(err, io.EOF) {

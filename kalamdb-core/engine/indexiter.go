@@ -46,17 +46,53 @@ type indexIter struct {
 
 	// Rows are fetched in batches, one MultiGet per batch: batch is the
 	// size of the next one (growing, like the store's read-ahead, so a
-	// LIMIT read by the planner fetches little more than it returns),
-	// ready the rows fetched and not returned yet.
+	// LIMIT read by the planner fetches little more than it returns).
 	batch int
-	ready []sql.Row
-	keys  [][]byte
-	seqs  []int64
-	// keyBuf backs keys, reused from batch to batch.
-	keyBuf []byte
+	// The buffers of a batch, reused from batch to batch and recycled
+	// through the engine at Close (nil after it).
+	*indexBatch
 	// pages keeps the cold pages the row lookups read: a conversation's
 	// rows share them.
 	pages cold.PageMemo
+}
+
+// indexBatch holds the buffers of an index read's batches: the entries'
+// row keys (views of keyBuf, ends their ends in it) and _seqs, what the
+// row cache or RocksDB gave for them, and the rows fetched (ready, next
+// the first not returned yet).
+type indexBatch struct {
+	ready   []sql.Row
+	next    int
+	keys    [][]byte
+	seqs    []int64
+	ends    []int
+	keyBuf  []byte
+	fetched []fetched
+}
+
+// indexBatchKeep bounds the rows of an indexBatch kept for reuse.
+const indexBatchKeep = indexBatchMax
+
+// newIndexBatch returns recycled batch buffers, or empty ones.
+func (e *Engine) newIndexBatch() *indexBatch {
+	if b, ok := e.indexBatches.Get().(*indexBatch); ok {
+		return b
+	}
+	return &indexBatch{}
+}
+
+// recycle gives the buffers back, dropping what they point to (rows,
+// values of the row cache) so that they keep nothing alive.
+func (e *Engine) recycleIndexBatch(b *indexBatch) {
+	if cap(b.seqs) > indexBatchKeep {
+		return
+	}
+	clear(b.ready[:cap(b.ready)])
+	clear(b.keys[:cap(b.keys)])
+	clear(b.fetched[:cap(b.fetched)])
+	b.next = 0
+	b.ready, b.keys, b.seqs, b.ends, b.keyBuf, b.fetched = b.ready[:0], b.keys[:0], b.seqs[:0], b.ends[:0], b.keyBuf[:0], b.fetched[:0]
+	e.indexBatches.Put(b)
 }
 
 // Fetch batches: a first small one, doubling up to indexBatchMax.
@@ -82,11 +118,11 @@ func (t *dataTable) openIndexIter(ctx *sql.Context, si *secIndex, ranges [][2][]
 	if limit > 0 {
 		batch = min(limit, indexBatchMax)
 	}
-	return &indexIter{r: r, si: si, ranges: ranges, reverse: reverse, limit: limit, batch: batch}, nil
+	return &indexIter{r: r, si: si, ranges: ranges, reverse: reverse, limit: limit, batch: batch, indexBatch: t.e.newIndexBatch()}, nil
 }
 
 func (it *indexIter) Next(ctx *sql.Context) (sql.Row, error) {
-	for len(it.ready) == 0 {
+	for it.next == len(it.ready) {
 		if it.limit > 0 && it.rows >= it.limit {
 			return nil, io.EOF
 		}
@@ -97,12 +133,13 @@ func (it *indexIter) Next(ctx *sql.Context) (sql.Row, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !more && len(it.ready) == 0 {
+		if !more && it.next == len(it.ready) {
 			return nil, io.EOF
 		}
 	}
-	r := it.ready[0]
-	it.ready = it.ready[1:]
+	r := it.ready[it.next]
+	it.ready[it.next] = nil // the caller's now
+	it.next++
 	it.rows++
 	return r, nil
 }
@@ -119,14 +156,14 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 	r := it.r
 	// The row keys (partition prefix + local key) are laid end to end in
 	// keyBuf and sliced once it stops growing.
-	it.keys, it.seqs, it.keyBuf = it.keys[:0], it.seqs[:0], it.keyBuf[:0]
+	it.keys, it.seqs, it.ends, it.keyBuf = it.keys[:0], it.seqs[:0], it.ends[:0], it.keyBuf[:0]
 	if cap(it.seqs) < n {
-		it.keys, it.seqs = make([][]byte, 0, n), make([]int64, 0, n)
+		it.keys, it.seqs, it.ends = make([][]byte, 0, n), make([]int64, 0, n), make([]int, 0, n)
 	}
-	if it.ready == nil {
+	it.ready, it.next = it.ready[:0], 0
+	if cap(it.ready) == 0 {
 		it.ready = make([]sql.Row, 0, n)
 	}
-	ends := make([]int, 0, n)
 	more = true
 	for len(it.seqs) < n {
 		local, seq, ok, err := it.nextEntry(n - len(it.seqs))
@@ -137,15 +174,15 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 			more = false
 			break
 		}
-		if it.keyBuf == nil {
+		if cap(it.keyBuf) == 0 {
 			it.keyBuf = make([]byte, 0, n*(len(r.t.prefix)+len(local)+8))
 		}
 		it.keyBuf = append(append(it.keyBuf, r.t.prefix...), local...)
-		ends = append(ends, len(it.keyBuf))
+		it.ends = append(it.ends, len(it.keyBuf))
 		it.seqs = append(it.seqs, seq)
 	}
 	start := 0
-	for _, end := range ends {
+	for _, end := range it.ends {
 		it.keys = append(it.keys, it.keyBuf[start:end:end])
 		start = end
 	}
@@ -197,7 +234,9 @@ func (it *indexIter) cachedOrHot() ([]fetched, error) {
 	r := it.r
 	cf := r.t.shape.CF
 	c := r.t.e.rows
-	out := make([]fetched, len(it.keys))
+	out := slices.Grow(it.fetched[:0], len(it.keys))[:len(it.keys)]
+	clear(out)
+	it.fetched = out
 	if c == nil {
 		vals, err := r.snap.MultiGet(cf, it.keys)
 		for i, v := range vals {
@@ -364,5 +403,9 @@ func (it *indexIter) fetch(ctx *sql.Context, key []byte, f *fetched, seq int64) 
 
 func (it *indexIter) Close(ctx *sql.Context) error {
 	it.cur, it.back = nil, nil
+	if b := it.indexBatch; b != nil {
+		it.indexBatch = nil
+		it.r.t.e.recycleIndexBatch(b)
+	}
 	return it.r.Close(ctx)
 }

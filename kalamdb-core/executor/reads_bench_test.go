@@ -45,14 +45,27 @@ func openChatDB(b *testing.B, cold bool) *benchDB {
 }
 
 func openChatDBWith(b *testing.B, cold bool, cfg database.Config) *benchDB {
-	return loadChatDB(b, cold, false, cfg)
+	return loadChatDB(b, chatLoad{cold: cold}, cfg)
 }
 
-// loadChatDB opens a database with the chat rows; indexed adds the
+// chatLoad says how loadChatDB loads the chat rows.
+type chatLoad struct {
+	// cold flushes the rows to Parquet.
+	cold bool
+	// indexed creates the secondary index on (conversation_id, id).
+	indexed bool
+	// snowflake leaves the ids to the column's DEFAULT SNOWFLAKE_ID(), as
+	// the side-by-side benchmark does (otherwise they are 1..chatRows).
+	// The ids of one statement's rows are then consecutive and the
+	// statements' ids far apart, so a conversation's ids come in clusters.
+	snowflake bool
+}
+
+// loadChatDB opens a database with the chat rows; l.indexed adds the
 // side-by-side benchmark's secondary index on bench.messages
 // (conversation_id, id), created on the empty table before the rows are
 // loaded, as the benchmark does.
-func loadChatDB(b *testing.B, cold, indexed bool, cfg database.Config) *benchDB {
+func loadChatDB(b *testing.B, l chatLoad, cfg database.Config) *benchDB {
 	b.Helper()
 	d := openBenchDBWith(b, cfg)
 	d.exec("root", systable.RoleSystem, `CREATE NAMESPACE bench;
@@ -60,7 +73,7 @@ func loadChatDB(b *testing.B, cold, indexed bool, cfg database.Config) *benchDB 
 			content TEXT, created_at TIMESTAMP DEFAULT NOW());
 		CREATE TABLE bench.writes (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), conversation_id BIGINT, role TEXT,
 			content TEXT, created_at TIMESTAMP DEFAULT NOW())`)
-	if indexed {
+	if l.indexed {
 		res := d.exec("root", systable.RoleSystem, "CREATE INDEX messages_conv_id ON bench.messages (conversation_id, id)")
 		if job, _ := res[0].Rows[0][4].(string); job != "" {
 			d.waitJob(job) // the statements must find the index ready
@@ -70,7 +83,11 @@ func loadChatDB(b *testing.B, cold, indexed bool, cfg database.Config) *benchDB 
 	var sb strings.Builder
 	for i := 1; i <= chatRows; {
 		sb.Reset()
-		sb.WriteString("INSERT INTO bench.messages (id, conversation_id, role, content) VALUES ")
+		if l.snowflake {
+			sb.WriteString("INSERT INTO bench.messages (conversation_id, role, content) VALUES ")
+		} else {
+			sb.WriteString("INSERT INTO bench.messages (id, conversation_id, role, content) VALUES ")
+		}
 		for j := 0; j < 500 && i <= chatRows; j, i = j+1, i+1 {
 			if j > 0 {
 				sb.WriteString(", ")
@@ -79,11 +96,15 @@ func loadChatDB(b *testing.B, cold, indexed bool, cfg database.Config) *benchDB 
 			if i%2 == 0 {
 				role = "assistant"
 			}
-			fmt.Fprintf(&sb, "(%d, %d, '%s', '%s')", i, rng.IntN(chatConvs)+1, role, chatText(rng))
+			sb.WriteString("(")
+			if !l.snowflake {
+				fmt.Fprintf(&sb, "%d, ", i)
+			}
+			fmt.Fprintf(&sb, "%d, '%s', '%s')", rng.IntN(chatConvs)+1, role, chatText(rng))
 		}
 		d.exec("alice", systable.RoleUser, sb.String())
 	}
-	if cold {
+	if l.cold {
 		res := d.exec("root", systable.RoleSystem, "STORAGE FLUSH TABLE bench.messages")
 		d.waitJob(res[0].Rows[0][0].(string))
 	}
@@ -131,7 +152,7 @@ func BenchmarkChatReads(b *testing.B) {
 			if strings.HasSuffix(tier, "-norowcache") {
 				cfg.RowCacheBytes = -1
 			}
-			d := loadChatDB(b, strings.HasPrefix(tier, "cold"), true, cfg)
+			d := loadChatDB(b, chatLoad{cold: strings.HasPrefix(tier, "cold"), indexed: true}, cfg)
 			cases := []struct {
 				name   string
 				sql    string
@@ -158,6 +179,27 @@ func BenchmarkChatReads(b *testing.B) {
 					b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 				})
 			}
+		})
+	}
+}
+
+// BenchmarkChatRecent is recent50 of BenchmarkChatReads (the hot tier)
+// with the ids given (1..10,000) and with the ids the side-by-side
+// benchmark has, SNOWFLAKE_ID()'s: the index read's cost depends on how
+// the ids of a conversation are spread.
+func BenchmarkChatRecent(b *testing.B) {
+	for _, ids := range []string{"given", "snowflake"} {
+		b.Run("ids="+ids, func(b *testing.B) {
+			d := loadChatDB(b, chatLoad{indexed: true, snowflake: ids == "snowflake"}, database.Config{})
+			b.ReportAllocs()
+			cpu0 := cpuTime()
+			for i := 0; i < b.N; i++ {
+				res := d.query("alice", chatRecent, json.Number(fmt.Sprint(i%chatConvs+1)))
+				if len(res[0].Rows) != 50 {
+					b.Fatalf("%d rows, want 50", len(res[0].Rows))
+				}
+			}
+			b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 		})
 	}
 }

@@ -24,6 +24,20 @@ import (
 // many entries is abandoned and a narrower one chosen from the density it
 // saw. When keys cannot be told apart by those 8 bytes, the read falls
 // back to stepping backwards.
+//
+// Finding the first and the last entry costs two seeks, as many as the
+// window itself, and a prefix is usually read again and again (the same
+// conversation's newest messages). A read therefore leaves a hint in its
+// family (backwardHints): the numbers of the prefix's newest entry and of
+// the one as many entries below as a window aims at, and how many numbers
+// there are per entry. The next read of the prefix starts with a window
+// from the hinted number to the end of the range, so that entries written
+// since are in it, and learns the first entry's number only if it has to
+// read below that window. A hint that is stale (entries written or
+// deleted since, the prefix emptied) or wrong only costs: a window that
+// overflows is abandoned for the first and last entries as without a
+// hint, one that holds too few is followed by windows below, and either
+// way the windows are contiguous from the end of the range to its start.
 
 // backwardMinWindow is the least entry count a window aims at.
 const backwardMinWindow = 16
@@ -35,7 +49,13 @@ type Backward struct {
 	it     *Iterator
 	prefix []byte
 	want   int
-	err    error
+	// aim is how many entries a first window aims at: a few more than
+	// wanted, so that an uneven spread seldom makes it fall short.
+	// markAt is the entry, counted from the newest, a hint marks: a
+	// window from there holds exactly the entries wanted and two more
+	// while the prefix does not change, and every entry read costs.
+	aim, markAt int
+	err         error
 
 	started bool
 	done    bool
@@ -49,11 +69,33 @@ type Backward struct {
 	// width is the span of numbers the next window covers.
 	width uint64
 
-	// The current window's entries, ascending, in buf; pos is the one
+	// lo is the number of the range's first entry once loKnown: a window
+	// starting below it is the last one.
+	lo      uint64
+	loKnown bool
+
+	// The current window's entries, ascending, in scratch; pos is the one
 	// being yielded (they are yielded from the last down).
+	scratch *backwardScratch
+	pos     int
+
+	// What the windows read say about the prefix, for the hint left at
+	// Close: top is the newest entry's number, count the entries of the
+	// windows read, floor the start number of the lowest of them.
+	// mark is the number of the marked-th newest entry, the markAt-th
+	// once that many are read. whole: the windows read all of the prefix, and
+	// it fits in one.
+	top, floor, mark uint64
+	count, marked    int
+	whole            bool
+}
+
+// backwardScratch holds a window's entries; Backwards recycle them
+// through their DB (DB.backs), as a query reads one or two windows and
+// the buffers are larger than everything else it allocates for them.
+type backwardScratch struct {
 	buf  []byte
 	ents []span
-	pos  int
 }
 
 // NewBackward opens a backward read of the keys of cf that start with
@@ -65,7 +107,17 @@ func (cf *ColumnFamily) NewBackward(prefix []byte, snap *Snapshot, want int) (*B
 	if err != nil {
 		return nil, err
 	}
-	return &Backward{it: it, prefix: append([]byte(nil), prefix...), want: max(want, backwardMinWindow)}, nil
+	want = max(want, backwardMinWindow)
+	return &Backward{it: it, prefix: append([]byte(nil), prefix...), want: want, aim: want*5/4 + 2, markAt: want + 2}, nil
+}
+
+// numberKey is the key of the prefix followed by x's 8 bytes: where the
+// numbers of x and above start (the prefix itself for 0).
+func (b *Backward) numberKey(x uint64) []byte {
+	if x == 0 {
+		return b.prefix
+	}
+	return binary.BigEndian.AppendUint64(append(make([]byte, 0, len(b.prefix)+8), b.prefix...), x)
 }
 
 // suffixNumber is the number of key's first 8 bytes after the prefix
@@ -89,42 +141,146 @@ func (b *Backward) Next() bool {
 	}
 	if !b.started {
 		b.started = true
-		// Only the keys of the last and the first entries are wanted
-		// here: a read-ahead of one (the default batch would step the
-		// iterator back 8 times from the last entry, a skiplist search
-		// each).
-		b.it.first = 1
-		if !b.it.Last() {
+		switch hinted := b.hinted(); {
+		case b.err != nil:
 			return b.finish()
+		case hinted && len(b.scratch.ents) > 0:
+			b.pos = len(b.scratch.ents) - 1
+			return true
+		case !hinted:
+			// Only the keys of the last and the first entries are
+			// wanted here: a read-ahead of one (the default batch would
+			// step the iterator back 8 times from the last entry, a
+			// skiplist search each).
+			b.it.first = 1
+			if !b.it.Last() {
+				return b.finish()
+			}
+			last := b.suffixNumber(b.it.Key())
+			if !b.it.First() {
+				return b.finish()
+			}
+			first := b.suffixNumber(b.it.Key())
+			if first >= last {
+				// One entry, or entries the numbers do not tell apart.
+				b.rev = true
+				b.it.first = min(b.want, fillMaxEntries)
+				return b.step()
+			}
+			// No count yet: the first window is an eighth of the span
+			// from the first entry to the last; what it holds sizes the
+			// next.
+			b.xe, b.width = last, (last-first)/8+1
+			b.lo, b.loKnown = first, true
 		}
-		last := b.suffixNumber(b.it.Key())
-		if !b.it.First() {
-			return b.finish()
-		}
-		first := b.suffixNumber(b.it.Key())
-		if first >= last {
-			// One entry, or entries the numbers do not tell apart.
-			b.rev = true
-			b.it.first = min(b.want, fillMaxEntries)
-			return b.step()
-		}
-		// No count yet: the first window is an eighth of the span from
-		// the first entry to the last; what it holds sizes the next.
-		b.xe, b.width = last, (last-first)/8+1
 	}
 	for b.end == nil || !bytes.Equal(b.end, b.prefix) {
+		if !b.loKnown {
+			// Below the hinted window: where the range starts bounds
+			// the windows still to read.
+			b.loKnown = true
+			b.it.first = 1
+			if !b.it.First() || bytes.Compare(b.it.Key(), b.end) >= 0 {
+				b.whole = b.count <= 2*b.want
+				return b.finish()
+			}
+			b.lo = b.suffixNumber(b.it.Key())
+		}
 		b.window()
 		switch {
 		case b.err != nil:
 			return b.finish()
 		case b.rev:
 			return b.step()
-		case len(b.ents) > 0:
-			b.pos = len(b.ents) - 1
+		case len(b.scratch.ents) > 0:
+			b.pos = len(b.scratch.ents) - 1
 			return true
 		}
 	}
 	return b.finish()
+}
+
+// hinted reads the first window from the family's hint for the prefix,
+// if it has one, to the end of the range: from where the marked entry
+// was, or from the newest less the numbers of the entries aimed at.
+// It reports false when there is no hint or the window overflowed (then
+// nothing is read yet).
+func (b *Backward) hinted() bool {
+	h, ok := b.it.cf.hints.get(b.prefix)
+	if !ok {
+		return false
+	}
+	// below is x less the numbers of n entries (0 at the least).
+	below := func(x uint64, n int) uint64 {
+		if h.perEntry > x/uint64(n) {
+			return 0
+		}
+		return x - h.perEntry*uint64(n)
+	}
+	var xs uint64
+	switch {
+	case h.whole:
+	case h.marked >= b.want && h.marked <= b.aim+b.want/2:
+		// Enough, and not so many that entries written since would
+		// overflow the window.
+		xs = h.mark
+	case h.marked > 0 && h.marked < b.want:
+		xs = below(h.mark, b.aim-h.marked)
+	default:
+		xs = below(h.top, b.aim)
+	}
+	start := b.numberKey(xs)
+	if b.read(start) || b.err != nil {
+		return false
+	}
+	ents := b.scratch.ents
+	// The window covered its start up to its newest entry (as far as
+	// the hint's newest number when it is empty).
+	top := h.top
+	if len(ents) > 0 {
+		top = b.suffixNumber(b.keyAt(len(ents) - 1))
+	}
+	b.accept(start, xs, max(top, xs)-xs+1)
+	return true
+}
+
+// accept takes the window [start, end) of numbers [xs, xs+span) just
+// read: end moves down to its start and the next window is as wide as
+// its entries say holds those wanted, within a factor of 8 of it (four
+// times as wide after an empty one).
+func (b *Backward) accept(start []byte, xs, span uint64) {
+	b.end, b.xe = start, xs
+	scale := 4.0
+	if n := len(b.scratch.ents); n > 0 {
+		scale = min(max(float64(b.want)*1.25/float64(n), 1.0/8), 8)
+		if b.count == 0 {
+			b.top = b.suffixNumber(b.keyAt(n - 1))
+		}
+		if b.count < b.markAt {
+			b.mark, b.marked = b.suffixNumber(b.keyAt(max(n-(b.markAt-b.count), 0))), min(b.count+n, b.markAt)
+		}
+		b.count += n
+	}
+	if b.count > 0 {
+		// The entries counted are in [floor, top].
+		b.floor = xs
+		if b.loKnown && xs < b.lo {
+			b.floor = b.lo
+		}
+	}
+	if w := float64(span) * scale; w < float64(b.xe) {
+		b.width = max(uint64(w), 1)
+	} else {
+		b.width = b.xe
+	}
+	if b.loKnown && xs < b.lo {
+		// The first entry's key is above start (its number is), so
+		// nothing is below.
+		b.end = b.prefix
+	}
+	// All of the prefix read, and few entries: the next read may as well
+	// take all of it in one window.
+	b.whole = bytes.Equal(b.end, b.prefix) && b.count <= 2*b.want
 }
 
 func (b *Backward) finish() bool {
@@ -135,38 +291,28 @@ func (b *Backward) finish() bool {
 	return false
 }
 
-// window reads the next window below end into ents and moves end down to
-// its start, or falls back to stepping (b.rev). A window holding too many
-// entries is abandoned for one half as wide; the next window is as wide
-// as the last one's entries say holds those wanted, within a factor of 8
-// of it (four times as wide after an empty one). An abandoned window says
-// the same by the entries it read before it was abandoned.
+// window reads the next window below end into the scratch entries and
+// moves end down to its start (accept), or falls back to stepping
+// (b.rev). A window holding too many entries is abandoned for one half as
+// wide; an abandoned window sizes the next by the entries it read before
+// it was abandoned. No window starts further below the first entry than
+// one number: that one is the last.
 func (b *Backward) window() {
 	for {
 		var xs uint64
 		if b.width < b.xe {
 			xs = b.xe - b.width
 		}
-		start := b.prefix
-		if xs > 0 {
-			start = binary.BigEndian.AppendUint64(append([]byte(nil), b.prefix...), xs)
+		if b.lo > 0 && xs < b.lo-1 {
+			xs = b.lo - 1
 		}
+		start := b.numberKey(xs)
 		overflow := b.read(start)
 		if b.err != nil {
 			return
 		}
 		if !overflow {
-			span := b.xe - xs
-			b.end, b.xe = start, xs
-			scale := 4.0
-			if n := len(b.ents); n > 0 {
-				scale = min(max(float64(b.want)*1.25/float64(n), 1.0/8), 8)
-			}
-			if w := float64(span) * scale; w < float64(b.xe) {
-				b.width = max(uint64(w), 1)
-			} else {
-				b.width = b.xe
-			}
+			b.accept(start, xs, b.xe-xs)
 			return
 		}
 		// Too many entries: as wide as the density of those read says
@@ -174,48 +320,52 @@ func (b *Backward) window() {
 		// narrowing ends). One that cannot be narrower means the numbers
 		// do not separate the keys: step backwards.
 		half := (b.xe - xs) / 2
-		seen := b.suffixNumber(b.keyAt(len(b.ents)-1)) - xs + 1
-		wanted := uint64(float64(seen) * float64(b.want) * 1.25 / float64(len(b.ents)))
+		ents := b.scratch.ents
+		seen := b.suffixNumber(b.keyAt(len(ents)-1)) - xs + 1
+		wanted := uint64(float64(seen) * float64(b.want) * 1.25 / float64(len(ents)))
 		b.width = min(max(wanted, 1), half)
 		if half == 0 {
-			b.rev, b.ents, b.pos = true, b.ents[:0], 0
+			b.rev, b.scratch.ents, b.pos = true, ents[:0], 0
 			b.it.first = min(b.want, fillMaxEntries)
 			return
 		}
 	}
 }
 
-// read copies the entries of [start, end) into ents, giving up (overflow)
-// once there are more than a window may hold.
+// read copies the entries of [start, end) into the scratch entries,
+// giving up (overflow) once there are more than a window may hold.
 func (b *Backward) read(start []byte) (overflow bool) {
 	most := 2*b.want + backwardMinWindow
-	if b.buf == nil {
-		// Sized for index entries of ~64 bytes, so that a window's
-		// entries are usually copied without growing it.
-		b.buf, b.ents = make([]byte, 0, 80*b.want), make([]span, 0, most)
+	if b.scratch == nil {
+		b.scratch = b.it.cf.db.backwardScratch()
 	}
-	b.buf, b.ents = b.buf[:0], b.ents[:0]
-	b.it.first = min(b.want*5/4+2, fillMaxEntries)
+	s := b.scratch
+	if cap(s.ents) < most {
+		s.ents = make([]span, 0, most)
+	}
+	s.buf, s.ents = s.buf[:0], s.ents[:0]
+	b.it.first = min(b.aim, fillMaxEntries)
 	for ok := b.it.SeekGE(start); ok; ok = b.it.Next() {
 		k := b.it.Key()
 		if b.end != nil && bytes.Compare(k, b.end) >= 0 {
 			break
 		}
-		if len(b.ents) == most {
+		if len(s.ents) == most {
 			return true
 		}
 		v := b.it.Value()
-		off := len(b.buf)
-		b.buf = append(append(b.buf, k...), v...)
-		b.ents = append(b.ents, span{key: off, klen: len(k), val: off + len(k), vlen: len(v)})
+		off := len(s.buf)
+		s.buf = append(append(s.buf, k...), v...)
+		s.ents = append(s.ents, span{key: off, klen: len(k), val: off + len(k), vlen: len(v)})
 	}
 	b.err = b.it.Error()
 	return false
 }
 
 func (b *Backward) keyAt(i int) []byte {
-	e := b.ents[i]
-	return b.buf[e.key : e.key+e.klen : e.key+e.klen]
+	s := b.scratch
+	e := s.ents[i]
+	return s.buf[e.key : e.key+e.klen : e.key+e.klen]
 }
 
 // step moves one entry backwards in the fallback, starting below end.
@@ -250,8 +400,9 @@ func (b *Backward) Value() []byte {
 	if b.rev {
 		return b.it.Value()
 	}
-	e := b.ents[b.pos]
-	return b.buf[e.val : e.val+e.vlen : e.val+e.vlen]
+	s := b.scratch
+	e := s.ents[b.pos]
+	return s.buf[e.val : e.val+e.vlen : e.val+e.vlen]
 }
 
 // Error reports an I/O or corruption error that ended the read early.
@@ -262,5 +413,25 @@ func (b *Backward) Error() error {
 	return b.it.Error()
 }
 
-// Close releases the read. It is safe to call more than once.
-func (b *Backward) Close() error { return b.it.Close() }
+// Close releases the read, leaving what its windows saw of the prefix as
+// the family's hint for it. It is safe to call more than once.
+func (b *Backward) Close() error {
+	switch {
+	case b.count > 0:
+		h := backwardHint{top: b.top, perEntry: max((b.top-b.floor)/uint64(b.count), 1), whole: b.whole}
+		if b.marked > 0 {
+			h.mark, h.marked = b.mark, b.marked
+		}
+		b.it.cf.hints.put(b.prefix, h)
+	case b.started:
+		// Nothing read in windows: the prefix is empty, or its keys are
+		// not told apart by their numbers.
+		b.it.cf.hints.forget(b.prefix)
+	}
+	b.count, b.started = 0, false
+	if b.scratch != nil {
+		b.it.cf.db.putBackwardScratch(b.scratch)
+		b.scratch = nil
+	}
+	return b.it.Close()
+}

@@ -3,9 +3,11 @@ package kv
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -225,5 +227,233 @@ func BenchmarkNewest50(b *testing.B) {
 				bw.Close()
 			}
 		})
+	}
+}
+
+// backwardSeeks reads the newest take entries of prefix in windows and
+// returns how many seeks that cost.
+func backwardSeeks(t *testing.T, cf *ColumnFamily, prefix []byte, want, take int) int {
+	t.Helper()
+	b, err := cf.NewBackward(prefix, nil, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; n < take && b.Next(); n++ {
+	}
+	seeks := b.it.seeks
+	if err := errors.Join(b.Error(), b.Close()); err != nil {
+		t.Fatal(err)
+	}
+	return seeks
+}
+
+// TestBackwardHintedRepeatRead: a repeat read of a prefix's newest
+// entries is one seek (no first and last entry lookups), and a prefix
+// that fits in a window is read in one seek even when the caller wants
+// more than it has.
+func TestBackwardHintedRepeatRead(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "b")
+	var batch Batch
+	for c := range 2 {
+		for i := range []int{1000, 20}[c] {
+			key := binary.BigEndian.AppendUint64([]byte{'p', byte(c), '/'}, uint64(1<<62+i<<22))
+			batch.Put(cf, key, []byte("v"))
+		}
+	}
+	if err := db.Write(&batch); err != nil {
+		t.Fatal(err)
+	}
+	big, small := []byte("p\x00/"), []byte("p\x01/")
+	if n := backwardSeeks(t, cf, big, 50, 50); n < 3 {
+		t.Fatalf("first read of a prefix: %d seeks, want at least 3 (last, first, a window)", n)
+	}
+	for range 3 {
+		if n := backwardSeeks(t, cf, big, 50, 50); n != 1 {
+			t.Fatalf("repeat read: %d seeks, want 1", n)
+		}
+	}
+	backwardSeeks(t, cf, small, 50, 50)
+	for range 3 {
+		if n := backwardSeeks(t, cf, small, 50, 50); n != 1 {
+			t.Fatalf("repeat read of a prefix of 20: %d seeks, want 1", n)
+		}
+	}
+	// Entries written since the hint are in its window.
+	batch.Reset()
+	for i := range 30 {
+		batch.Put(cf, binary.BigEndian.AppendUint64(slices.Clone(big), uint64(1<<62+(1000+i)<<22)), []byte("new"))
+	}
+	if err := db.Write(&batch); err != nil {
+		t.Fatal(err)
+	}
+	got := backwardByWindows(t, cf, big, nil, 50, 50)
+	if exp := backwardByStepping(t, cf, big, nil)[:50]; !slices.Equal(got, exp) || got[0][1] != "new" {
+		t.Fatalf("after writes above the hint: %d entries, first diff at %d", len(got), firstDiff(got, exp))
+	}
+}
+
+// TestBackwardStaleHints: whatever the family's hint for a prefix says
+// (left by a read before entries were written or deleted above, inside
+// and below the range it names, the prefix emptied or down to one entry,
+// or simply wrong), a read yields exactly what stepping backwards does.
+func TestBackwardStaleHints(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "b")
+	rng := rand.New(rand.NewPCG(11, 13))
+	layouts := map[string]func(i int) []byte{
+		"even":      func(i int) []byte { return binary.BigEndian.AppendUint64(nil, uint64(1<<62+i*7919)) },
+		"snowflake": func(i int) []byte { return binary.BigEndian.AppendUint64(nil, uint64(1<<62+(i/25)<<30+i%25)) },
+		"sametop":   func(i int) []byte { return fmt.Appendf([]byte("conversation-"), "%06d", i) },
+		"short":     func(i int) []byte { return []byte{byte(i / 3), byte(i)}[:1+i%2] },
+		"withtail":  func(i int) []byte { return append(binary.BigEndian.AppendUint64(nil, uint64(i/4)), byte(i%4)) },
+	}
+	write := func(p []byte, key func(int) []byte, from, to int, del bool) {
+		t.Helper()
+		var batch Batch
+		for i := from; i < to; i++ {
+			k := append(slices.Clone(p), key(i)...)
+			if del {
+				batch.Delete(cf, k)
+			} else {
+				batch.Put(cf, k, fmt.Appendf(nil, "v%d", i))
+			}
+		}
+		if err := db.Write(&batch); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check := func(name, step string, p []byte) {
+		t.Helper()
+		exp := backwardByStepping(t, cf, p, nil)
+		for _, w := range []int{0, 1, 50, 300} {
+			for _, take := range []int{1, 50, len(exp) + 1} {
+				// Twice: the first read's hint is the second's.
+				for range 2 {
+					got := backwardByWindows(t, cf, p, nil, w, take)
+					if want := exp[:min(take, len(exp))]; !slices.Equal(got, want) {
+						t.Fatalf("%s after %s, want=%d take=%d: %d entries, want %d (first diff at %d)",
+							name, step, w, take, len(got), len(want), firstDiff(got, want))
+					}
+				}
+			}
+		}
+	}
+	for name, key := range layouts {
+		p := []byte("p/" + name + "/")
+		// Neighbours on each side of the range.
+		if err := cf.Put([]byte("p/"+name+"."), []byte("before")); err != nil {
+			t.Fatal(err)
+		}
+		if err := cf.Put(PrefixEnd(p), []byte("after")); err != nil {
+			t.Fatal(err)
+		}
+		write(p, key, 1000, 1500, false)
+		check(name, "the first write", p)
+		steps := []struct {
+			name     string
+			from, to int
+			del      bool
+		}{
+			{"a few above", 1500, 1510, false},
+			{"many above", 1510, 1800, false},
+			{"many below", 200, 1000, false},
+			{"deleting the newest", 1700, 1800, true},
+			{"deleting inside the newest", 1550, 1690, true},
+			{"deleting nearly all", 201, 1800, true},
+			{"a single entry left", 200, 201, true},
+			{"one above", 1900, 1901, false},
+			{"emptying the prefix", 0, 2000, true},
+			{"writing again far below", 0, 100, false},
+		}
+		for _, s := range steps {
+			write(p, key, s.from, s.to, s.del)
+			check(name, s.name, p)
+		}
+		// Hints that are plainly wrong.
+		write(p, key, 0, 2000, false)
+		for i := range 80 {
+			h := backwardHint{top: rng.Uint64(), perEntry: 1 + rng.Uint64N(1<<uint(rng.IntN(64))), mark: rng.Uint64(),
+				marked: []int{0, 64, 10, 500}[rng.IntN(4)], whole: rng.IntN(4) == 0}
+			switch i % 4 {
+			case 0:
+				h.top = 0
+			case 1:
+				h.top = ^uint64(0)
+			}
+			cf.hints.put(p, h)
+			exp := backwardByStepping(t, cf, p, nil)
+			take := []int{1, 50, len(exp) + 1}[i%3]
+			if got := backwardByWindows(t, cf, p, nil, 50, take); !slices.Equal(got, exp[:min(take, len(exp))]) {
+				t.Fatalf("%s with hint %+v, take=%d: first diff at %d", name, h, take, firstDiff(got, exp[:min(take, len(exp))]))
+			}
+		}
+	}
+}
+
+// TestBackwardHintsConcurrent: readers of the same prefixes share their
+// hints while writers add and delete entries; every read yields exactly
+// what stepping backwards yields at the same snapshot (run with -race).
+func TestBackwardHintsConcurrent(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "b")
+	prefix := func(c int) []byte { return []byte{'c', byte(c), '/'} }
+	key := func(c, i int) []byte { return binary.BigEndian.AppendUint64(prefix(c), uint64(1<<62+i<<20)) }
+	var batch Batch
+	for i := range 800 {
+		batch.Put(cf, key(i%4, i), []byte("v"))
+	}
+	if err := db.Write(&batch); err != nil {
+		t.Fatal(err)
+	}
+	var writer, readers sync.WaitGroup
+	stop := make(chan struct{})
+	writer.Add(1)
+	go func() {
+		defer writer.Done()
+		var batch Batch
+		for i := 800; i < 5000; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			batch.Reset()
+			batch.Put(cf, key(i%4, i), []byte("w"))
+			batch.Delete(cf, key(i%4, i-400))
+			if err := db.Write(&batch); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	errs := make(chan error, 4)
+	for r := range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for n := range 100 {
+				p := prefix((r + n) % 4)
+				snap, err := db.NewSnapshot()
+				if err != nil {
+					errs <- err
+					return
+				}
+				got := backwardByWindows(t, cf, p, snap, 50, 50)
+				exp := backwardByStepping(t, cf, p, snap)
+				snap.Close()
+				if !slices.Equal(got, exp[:min(50, len(exp))]) {
+					errs <- fmt.Errorf("reader %d read %d: first diff at %d", r, n, firstDiff(got, exp))
+					return
+				}
+			}
+		}()
+	}
+	readers.Wait()
+	close(stop)
+	writer.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }

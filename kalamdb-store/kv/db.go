@@ -53,6 +53,11 @@ type DB struct {
 	// fillMaxBufBytes), as *[]byte: scans are frequent, and a long one
 	// would otherwise allocate half a megabyte of buffers.
 	bufs [bufClasses]sync.Pool
+	// spans recycle the entry lists of iterators (*[]span; at most
+	// fillMaxEntries long, 16 KiB).
+	spans sync.Pool
+	// backs recycle Backward's window buffers (*backwardScratch).
+	backs sync.Pool
 }
 
 // Open opens (creating if needed) the database in dir and every column

@@ -24,6 +24,9 @@ type ColumnFamily struct {
 	// lock, so it is replaced, never modified, under hookMu.
 	hookMu sync.Mutex
 	hooks  atomic.Pointer[[]*commitHook]
+
+	// hints are where backward reads of the family's prefixes start.
+	hints backwardHints
 }
 
 type commitHook struct{ f func() }

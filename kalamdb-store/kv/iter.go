@@ -74,6 +74,8 @@ type Iterator struct {
 	batch int
 	next  int
 	first int
+	// seeks counts the positioning calls (what a read costs most).
+	seeks int
 }
 
 // NewIter opens an iterator over the family. It is not positioned: call
@@ -111,6 +113,7 @@ func (cf *ColumnFamily) NewIter(o IterOptions) (*Iterator, error) {
 // seeked starts a batch in direction dir after the RocksDB iterator was
 // positioned.
 func (i *Iterator) seeked(dir int) bool {
+	i.seeks++
 	i.batch = i.first
 	return i.fill(dir)
 }
@@ -174,6 +177,10 @@ func (i *Iterator) Close() error {
 	i.ro.Destroy()
 	i.it, i.ro, i.raw = nil, nil, nil
 	i.releaseBuf()
+	if i.ents != nil {
+		e := i.ents[:0]
+		i.cf.db.spans.Put(&e)
+	}
 	i.valid, i.ents = false, nil
 	i.cf.release()
 	if i.snap != nil {

@@ -94,6 +94,11 @@ func rawIterator(it *grocksdb.Iterator) *C.rocksdb_iterator_t {
 // fill reads the next batch from the C iterator in direction dir (+1
 // forward, -1 backward) and positions the Iterator at its first entry.
 func (i *Iterator) fill(dir int) bool {
+	if i.ents == nil {
+		if e, ok := i.cf.db.spans.Get().(*[]span); ok {
+			i.ents = *e
+		}
+	}
 	i.dir, i.pos, i.ents = dir, 0, i.ents[:0]
 	if i.next > len(i.buf) {
 		// The old buffer's entries are done with: this is a positioning
