@@ -69,7 +69,7 @@ func buildSecondary(s *tableShape) []*secIndex {
 			expr := name + "." + s.sch[c.pos].Name
 			si.names = append(si.names, s.sch[c.pos].Name)
 			si.exprs = append(si.exprs, expr)
-			si.types = append(si.types, sql.ColumnExpressionType{Expression: expr, Type: s.sch[c.pos].Type})
+			si.types = append(si.types, sql.ColumnExpressionType{Expression: expr, Type: plannerType(s.sch[c.pos].Type)})
 		}
 		out = append(out, si)
 	}

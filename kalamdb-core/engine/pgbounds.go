@@ -165,6 +165,34 @@ func timeBeyondRange(col sql.Expression, t time.Time, upper bool) sql.Expression
 	return expression.NewGreaterThanOrEqual(col, expression.NewLiteral(first, col.Type()))
 }
 
+// timeBetween is col BETWEEN lo AND hi over a DATE or TIMESTAMP column
+// with a bound outside the years 0001..9999, as col >= lo AND col <= hi
+// (the same predicate, NULLs included) with that bound rewritten
+// (timeBeyondRange).
+func timeBetween(ops []sql.Expression) (sql.Expression, bool) {
+	col, ok := ops[0].(*expression.GetField)
+	if !ok {
+		return nil, false
+	}
+	if f := familyOf(col); f != famDate && f != famTimestamp {
+		return nil, false
+	}
+	beyond := func(c sql.Expression) bool {
+		t, ok := timeConstant(c)
+		return ok && !row.InTimeRange(t)
+	}
+	if !beyond(ops[1]) && !beyond(ops[2]) {
+		return nil, false
+	}
+	sides := []sql.Expression{expression.NewGreaterThanOrEqual(col, ops[1]), expression.NewLessThanOrEqual(col, ops[2])}
+	for i, s := range sides {
+		if c, ok := integerBoundComparison(s, s.Children()); ok {
+			sides[i] = c
+		}
+	}
+	return expression.NewAnd(sides[0], sides[1]), true
+}
+
 // signedIntRange is the range of a signed integer column type.
 func signedIntRange(t sql.Type) (lo, hi int64, ok bool) {
 	if !types.IsInteger(t) {
@@ -199,7 +227,8 @@ func convertIntLiteral(n int64, t sql.Type) any {
 }
 
 // constantValue is the value of a literal, a negated literal, a cast of
-// literals or date and timestamp arithmetic on such constants (anything
+// literals, the statement's time (now(), CURRENT_DATE) or date and
+// timestamp arithmetic on such constants (anything
 // more would run a user's expression outside the statement's budgets;
 // time arithmetic costs the same whatever its operands). The cast is taken
 // as it is because the engine folds it into a literal only after these
@@ -244,6 +273,9 @@ func isConstant(e sql.Expression) bool {
 				}
 			}
 			return true
+		case pgsql.FnNow, pgsql.FnCurDate:
+			// The statement's time: one value however often it is read.
+			return len(x.args) == 0
 		case pgsql.FnAdd, pgsql.FnSub, pgsql.FnInterval:
 			if f := familyOfType(x.Type()); f != famDate && f != famTimestamp {
 				return false

@@ -300,6 +300,11 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		}
 		return f, transform.NewTree, nil
 	}
+	if _, between := e.(*expression.Between); between {
+		if c, ok := timeBetween(out); ok {
+			return c, transform.NewTree, nil
+		}
+	}
 	if c, ok := integerBoundComparison(e, out); ok {
 		return c, transform.NewTree, nil
 	}

@@ -21,7 +21,7 @@ func sameWithIndex(c *caller, phase, indexed, plain string, wheres []string) {
 			"SELECT id FROM $T WHERE NOT (" + w + ") ORDER BY id",
 			"SELECT count(*) FROM $T WHERE " + w,
 			"UPDATE $T SET k = k + 1 WHERE " + w,
-			"DELETE FROM $T WHERE " + w + " AND id < 0",
+			"DELETE FROM $T WHERE " + w + " AND k < 0",
 		} {
 			resIdx, errIdx := c.exec(strings.ReplaceAll(q, "$T", indexed))
 			resRef, errRef := c.exec(strings.ReplaceAll(q, "$T", plain))
@@ -97,12 +97,65 @@ func TestIndexComparisonsOutsideColumnRange(t *testing.T) {
 		"ts < DATE '9999-12-31' + 1", "ts > DATE '9999-12-31' + 1", "ts = DATE '9999-12-31' + 1",
 		"ts > DATE '0001-01-01' - 1", "ts <> DATE '0001-01-01' - 1",
 		"ts < TIMESTAMP '9999-12-31 23:59:59.999999' + INTERVAL '1 microsecond'",
+		// Not constants: evaluated once by the planner all the same.
+		"d < CURRENT_DATE + 3000000", "d > CURRENT_DATE + 3000000", "d = CURRENT_DATE + 3000000",
+		"d > CURRENT_DATE - 1000000", "ts < now() + INTERVAL '9000 years'", "ts > now() + INTERVAL '9000 years'",
+		"ts > now() - INTERVAL '3000 years'", "ts IN (now() + INTERVAL '9000 years')",
+		"d < COALESCE(DATE '9999-12-31' + 1, CURRENT_DATE)", "d > GREATEST(DATE '9999-12-31' + 1, CURRENT_DATE)",
+		"ts < date_trunc('year', now()) + INTERVAL '9000 years'", "ts < to_timestamp(300000000000)",
+		"ts = to_timestamp(300000000000)", "d IN (COALESCE(DATE '9999-12-31' + 1, CURRENT_DATE), DATE '0001-01-01')",
+		// Integers against values past their type or with a fraction.
+		"b < 9223372036854775808", "b <= 9223372036854775808", "b > 9223372036854775808", "b = 9223372036854775808",
+		"b > -9223372036854775809", "b < -9223372036854775809", "b IN (9223372036854775808, 1)",
+		"b BETWEEN 1 AND 9223372036854775808", "b BETWEEN -9223372036854775809 AND 0",
+		"b < 1.5", "b <= 1.5", "b > 1.5", "b >= 1.5", "b = 1.5", "b IN (1.5, 2)", "b BETWEEN 0.5 AND 1.5",
+		"b < 1e30", "b > -1e30", "b = 1e30", "b < 9223372036854775807.5", "b > 9223372036854775806.5",
+		"b < 1.5::real", "b = 1::real", "b < 1.5::float8", "b = 2::float8", "b < 9223372036854775807::float8",
+		"b >= 9223372036854775807::float8", "b = 9223372036854775807::float8", "b < 'NaN'::float8", "b > 'NaN'::float8",
+		"b = 'NaN'::float8", "b <> 'NaN'::float8", "b IN ('NaN'::float8, 1)", "b < 'Infinity'::float8",
+		"b > '-Infinity'::float8", "b < '1e300'::float8", "b < 2::numeric", "b = 9223372036854775808::numeric",
+
+		"i < 2147483648", "i > 2147483647.5", "i >= 2147483647.5", "i = 1.0", "i < 9223372036854775808",
+		"i > -9223372036854775809", "i < 'NaN'::float8", "i IN ('NaN'::float8)", "i BETWEEN -'1e300'::float8 AND '1e300'::float8",
+		"i = 2147483647::float8", "i < 2147483647.5::real", "i > 2147483647::real", "i = 2::numeric",
+		"s < 32768", "s > -32769", "s = 1.5", "s < 1e10", "s = 'NaN'::float8", "s > 32766.5", "s <= 32767.5::real",
+		"s IN (32768, 1)", "s BETWEEN 32767 AND 1e10",
+		// Floats against other numeric types and values past their range.
+		"r < 1e39", "r > -1e39", "r = 1.5::float8", "r = 1.5", "r = 0.1", "r < 'NaN'::float8", "r = 'NaN'",
+		"r > 'NaN'::float8", "r >= 'NaN'", "r > 3.4028235e38::float8", "r < 3.4028235e38::float8",
+		"r = 1::bigint", "r < 9223372036854775807", "r IN ('NaN', 1.5)",
+		"r BETWEEN 1 AND 'NaN'", "r = 3.4028235e38", "r = 0", "r = -0.0::float8",
+		"f = 1.5::real", "f > 'NaN'",
+		"f = 'NaN'", "f >= 'NaN'::real", "f < 'NaN'::real", "f = 2::bigint", "f = 9223372036854775807",
+		"f < 'Infinity'", "f > '-Infinity'", "f = '-Infinity'", "f IN ('NaN', 1.5::real)", "f = 0", "f = -0.0::float8",
+		// TEXT against text.
+		"tx = '1'", "tx < 'zzz'", "tx > ''", "tx >= ''", "tx < ''", "tx IN ('a', NULL)", "tx NOT IN ('a', NULL)",
+		"tx = 1::text", "tx = CAST(DATE '2024-01-01' AS TEXT)", "tx < 'zzz' || 'z'", "tx BETWEEN '' AND 'a'",
+	}
+	// A DATE or TIMESTAMP primary key against the same column without one.
+	e.root().must(`CREATE TABLE app.pd (id DATE PRIMARY KEY, k INT); CREATE TABLE app.qd (id DATE, k INT);
+		CREATE TABLE app.pt (id TIMESTAMP PRIMARY KEY, k INT); CREATE TABLE app.qt (id TIMESTAMP, k INT)`)
+	for _, tbl := range []string{"pd", "qd"} {
+		alice.must("INSERT INTO app." + tbl + " VALUES ('9999-12-31', 0), ('0001-01-01', 0), ('2024-01-01', 0)")
+	}
+	for _, tbl := range []string{"pt", "qt"} {
+		alice.must("INSERT INTO app." + tbl + " VALUES ('9999-12-31 23:59:59.999999', 0), ('0001-01-01', 0), ('2024-01-01 10:00', 0)")
+	}
+	keys := []string{
+		"id < DATE '9999-12-31' + 1", "id > DATE '9999-12-31' + 1", "id = DATE '9999-12-31' + 1",
+		"id >= DATE '0001-01-01' - 1", "id < DATE '0001-01-01' - 1", "id <> DATE '0001-01-01' - 1",
+		"id IN (DATE '9999-12-31' + 1, DATE '0001-01-01')", "id BETWEEN DATE '2000-01-01' AND DATE '9999-12-31' + 1",
+		"id < TIMESTAMP '9999-12-31 23:00:00' + INTERVAL '2 hours'", "id = TIMESTAMP '9999-12-31 23:00:00' + INTERVAL '2 hours'",
+		"id < CURRENT_DATE + 3000000", "id > CURRENT_DATE - 1000000", "id = CURRENT_DATE + 3000000",
+		"id < now() + INTERVAL '9000 years'", "id IN (now() + INTERVAL '9000 years')",
 	}
 	check := func(phase string) {
 		sameWithIndex(alice, phase, "app.eb", "app.ea", wheres)
+		sameWithIndex(alice, phase, "app.pd", "app.qd", keys)
+		sameWithIndex(alice, phase, "app.pt", "app.qt", keys)
 	}
 	check("hot")
-	for _, tbl := range []string{"ea", "eb"} {
+	for _, tbl := range []string{"ea", "eb", "pd", "qd", "pt", "qt"} {
 		flushTable(t, e, "app."+tbl)
 	}
 	check("cold")
