@@ -6,6 +6,7 @@ package engine
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
@@ -15,6 +16,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
+	krow "github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
@@ -465,10 +467,15 @@ func checkUpdate(u *plan.UpdateSource) (sql.Node, transform.TreeIdentity, error)
 // rangeChecked refuses a value its column's type cannot hold. The engine's
 // SET converts with the type's clamping conversion (3000000000 into INT
 // stores 2147483647) where INSERT refuses; this check gives UPDATE INSERT's
-// error, before anything is written.
+// error, before anything is written. For a DATE or TIMESTAMP column (col
+// set) it refuses a time outside the years 0001..9999 with the error the
+// write itself gives (editor.userValues): the engine's conversion, which
+// runs first, failed with "value is outside of date range" as an execution
+// error, for INSERT and UPDATE alike.
 type rangeChecked struct {
 	Child sql.Expression
 	typ   sql.Type
+	col   *sql.Column
 }
 
 var _ sql.Expression = (*rangeChecked)(nil)
@@ -483,6 +490,13 @@ func (r *rangeChecked) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if err != nil || v == nil {
 		return v, err
 	}
+	if r.col != nil {
+		if t, ok := v.(time.Time); ok && !krow.InTimeRange(t) {
+			_, err := krow.Normalize(columnDataType(r.col), t)
+			return nil, columnValueError(r.col.Name, err)
+		}
+		return v, nil
+	}
 	if _, inRange, err := r.typ.Convert(ctx, v); err == nil && inRange != sql.InRange {
 		return nil, sql.ErrValueOutOfRange.New(v, r.typ)
 	}
@@ -493,12 +507,28 @@ func (r *rangeChecked) WithChildren(children ...sql.Expression) (sql.Expression,
 	if len(children) != 1 {
 		return nil, sql.ErrInvalidChildrenNumber.New(r, len(children), 1)
 	}
-	return &rangeChecked{Child: children[0], typ: r.typ}, nil
+	return &rangeChecked{Child: children[0], typ: r.typ, col: r.col}, nil
 }
 
 // assign types a value written into a column: an untyped literal is read
-// as the column's type; another value must be assignable.
+// as the column's type; another value must be assignable. A computed
+// time is checked against the years a DATE or TIMESTAMP holds
+// (rangeChecked).
 func assign(col *sql.Column, x sql.Expression) (sql.Expression, error) {
+	y, err := assignValue(col, x)
+	if err != nil {
+		return nil, err
+	}
+	switch y.(type) {
+	case *pgFunc, *expression.GetField:
+		if f := familyOfType(col.Type); f == famDate || f == famTimestamp {
+			return &rangeChecked{Child: y, typ: col.Type, col: col}, nil
+		}
+	}
+	return y, nil
+}
+
+func assignValue(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 	f := familyOf(x)
 	if f == famUnknown {
 		if _, isLit := x.(*expression.Literal); isLit {
