@@ -241,6 +241,7 @@ func (t *dataTable) columnSegments(ctx *sql.Context, c indexCol, r sql.MySQLRang
 		switch {
 		case loOK && hiOK && !loAbove && hiAbove && bytes.Equal(lo, hi):
 			out = append(out, segment{point: lo})
+		case unheldPoint(ctx, r, loOK, hiOK):
 		default:
 			s := segment{}
 			if c.raw {

@@ -160,3 +160,83 @@ func TestIndexComparisonsOutsideColumnRange(t *testing.T) {
 	}
 	check("cold")
 }
+
+// TestIndexLookupByValueColumnCannotHold: a join or semi join that looks
+// each row of its other side up in an index (or the primary key) by a
+// value the column cannot hold (a date past 9999-12-31, a timestamp with a
+// time of day for a DATE, 1.5 for an integer) finds no row, as the same
+// statement without the index. The lookup read the whole index instead
+// (a bound that does not convert widens a range), and a semi join, which
+// keeps no filter over its lookups, took any row as a match.
+func TestIndexLookupByValueColumnCannotHold(t *testing.T) {
+	e := newEnv(t)
+	e.root().must(`CREATE NAMESPACE app;
+		CREATE TABLE app.a (id BIGINT PRIMARY KEY, d DATE, ts TIMESTAMP, f DOUBLE, n DECIMAL(10, 2), k INT);
+		CREATE TABLE app.bi (id BIGINT PRIMARY KEY, d DATE, ts TIMESTAMP, i INT, k INT);
+		CREATE TABLE app.bn (id BIGINT PRIMARY KEY, d DATE, ts TIMESTAMP, i INT, k INT);
+		CREATE TABLE app.pi (id INT PRIMARY KEY, k INT); CREATE TABLE app.pn (id INT, k INT);
+		CREATE TABLE app.pd (id DATE PRIMARY KEY, k INT); CREATE TABLE app.qd (id DATE, k INT)`)
+	for _, c := range []string{"d", "ts", "i"} {
+		createIndex(t, e, fmt.Sprintf("CREATE INDEX bi_%s ON app.bi (%s)", c, c))
+	}
+	alice := e.as("alice", systable.RoleUser)
+	alice.must(`INSERT INTO app.a VALUES (1, '9999-12-31', '9999-12-31 23:00', 1.5, 1.5, 0), (2, '0001-01-01', '0001-01-01', 2, 2, 0),
+		(3, '2024-01-01', '2024-01-01 10:00', 3, 2.5, 0), (4, '2024-01-02', '2024-01-02', 1e20, 3, 0), (5, NULL, NULL, NULL, NULL, 0)`)
+	for _, tbl := range []string{"bi", "bn"} {
+		alice.must("INSERT INTO app." + tbl + ` VALUES (1, '9999-12-31', '9999-12-31 23:00', 1, 0), (2, '0001-01-01', '0001-01-01', 2, 0),
+			(3, '2024-01-02', '2024-01-01 10:00', 3, 0), (4, '2024-01-03', '2024-01-02', 4, 0), (5, NULL, NULL, NULL, 0)`)
+	}
+	for _, tbl := range []string{"pi", "pn"} {
+		alice.must("INSERT INTO app." + tbl + " VALUES (1, 0), (2, 0), (3, 0), (4, 0)")
+	}
+	for _, tbl := range []string{"pd", "qd"} {
+		alice.must("INSERT INTO app." + tbl + " VALUES ('9999-12-31', 0), ('0001-01-01', 0), ('2024-01-02', 0), ('2024-01-03', 0)")
+	}
+	// Each statement reads $T, the indexed table, then its twin without.
+	pairs := []struct {
+		indexed, plain string
+		queries        []string
+	}{
+		{"app.bi", "app.bn", []string{
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.d = a.d + 1) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE NOT EXISTS (SELECT 1 FROM $T b WHERE b.d = a.d + 1) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE a.d + 1 IN (SELECT d FROM $T) ORDER BY 1",
+			"SELECT a.id, b.id FROM app.a a JOIN $T b ON b.d = a.d + 1 ORDER BY 1, 2",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.d = a.d - 1) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.ts = a.ts + INTERVAL '2 hours') ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.i = a.f) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.i = a.id + 0.5) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE a.id + 0.5 IN (SELECT i FROM $T) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.i = a.id * 10000000000) ORDER BY 1",
+		}},
+		{"app.pi", "app.pn", []string{
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.id + 0.5) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.f) ORDER BY 1",
+		}},
+		{"app.pd", "app.qd", []string{
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.d + 1) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE a.d + 1 IN (SELECT id FROM $T) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.d - 1) ORDER BY 1",
+		}},
+	}
+	check := func(phase string) {
+		for _, p := range pairs {
+			for _, q := range p.queries {
+				resIdx, errIdx := alice.exec(strings.ReplaceAll(q, "$T", p.indexed))
+				resRef, errRef := alice.exec(strings.ReplaceAll(q, "$T", p.plain))
+				if errRef != nil {
+					t.Errorf("%s: %s without an index: %v", phase, strings.ReplaceAll(q, "$T", p.plain), errRef)
+					continue
+				}
+				if got, want := describeAll(resIdx, errIdx), describeAll(resRef, nil); got != want {
+					t.Errorf("%s: %s\n with an index: %s %v\n without:       %s", phase, q, got, errIdx, want)
+				}
+			}
+		}
+	}
+	check("hot")
+	for _, tbl := range []string{"a", "bi", "bn", "pi", "pn", "pd", "qd"} {
+		flushTable(t, e, "app."+tbl)
+	}
+	check("cold")
+}
