@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -148,6 +149,18 @@ func TestIndexComparisonsOutsideColumnRange(t *testing.T) {
 		"id < TIMESTAMP '9999-12-31 23:00:00' + INTERVAL '2 hours'", "id = TIMESTAMP '9999-12-31 23:00:00' + INTERVAL '2 hours'",
 		"id < CURRENT_DATE + 3000000", "id > CURRENT_DATE - 1000000", "id = CURRENT_DATE + 3000000",
 		"id < now() + INTERVAL '9000 years'", "id IN (now() + INTERVAL '9000 years')",
+	}
+	// Comparisons PostgreSQL refuses fail alike, with an index or without.
+	refused := []string{
+		"tx = 1", "tx < DATE '2024-01-01'", "d = 1", "b = 'abc'", "d < 'abc'", "ts = '10000-01-01'",
+		"d = 'infinity'", "r = 'abc'", "b IN (1, 'x')", "d BETWEEN 1 AND 2",
+	}
+	for _, w := range refused {
+		_, errIdx := alice.exec("SELECT id FROM app.eb WHERE " + w)
+		_, errRef := alice.exec("SELECT id FROM app.ea WHERE " + w)
+		if errIdx == nil || errRef == nil || apierror.CodeOf(errIdx) != apierror.CodeOf(errRef) {
+			t.Errorf("WHERE %s: with an index %v, without %v; want the same error", w, errIdx, errRef)
+		}
 	}
 	check := func(phase string) {
 		sameWithIndex(alice, phase, "app.eb", "app.ea", wheres)
