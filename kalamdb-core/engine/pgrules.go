@@ -283,6 +283,11 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 			}
 		}
 	}
+	if timed, ok, err := datesAsTimestamps(out); err != nil {
+		return nil, transform.SameTree, err
+	} else if ok {
+		out, changed = timed, true
+	}
 	if e != nil && comparesFloats(out) {
 		// PostgreSQL's float order (pgfloat.go), never the engine's.
 		var f sql.Expression
@@ -321,6 +326,49 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		return nil, transform.SameTree, err
 	}
 	return n, transform.NewTree, nil
+}
+
+// datesAsTimestamps casts the DATE operands of a comparison with
+// TIMESTAMP operands to TIMESTAMP (PostgreSQL compares them so) when a
+// value is computed per row on either side. The engine converted both
+// sides to its own DATETIME, which holds only the years 1000..9999 (and
+// more loosely 0000), so ts < d + 1 failed with "outside of datetime
+// range" for d = 9999-12-31; two values of one type it compares directly.
+// A column compared with constants is left for its index (a constant
+// outside 0001..9999 is rewritten, timeBeyondRange), and so are two
+// columns, whose values are within the years.
+func datesAsTimestamps(ops []sql.Expression) ([]sql.Expression, bool, error) {
+	perRow := func(o sql.Expression) bool {
+		_, col := o.(*expression.GetField)
+		return !col && !isConstant(o)
+	}
+	var date, stamp, computed bool
+	for _, o := range ops {
+		switch familyOf(o) {
+		case famDate:
+			date = true
+		case famTimestamp:
+			stamp = true
+		default:
+			continue
+		}
+		computed = computed || perRow(o)
+	}
+	if !date || !stamp || !computed {
+		return nil, false, nil
+	}
+	out := append([]sql.Expression(nil), ops...)
+	for i, o := range ops {
+		if familyOf(o) != famDate || isConstant(o) {
+			continue
+		}
+		c, err := newCast(o, tsType, false)
+		if err != nil {
+			return nil, false, err
+		}
+		out[i] = c
+	}
+	return out, true, nil
 }
 
 // comparable reports whether a value of e's type compares with family f.

@@ -98,6 +98,8 @@ func TestIndexComparisonsOutsideColumnRange(t *testing.T) {
 		"ts < DATE '9999-12-31' + 1", "ts > DATE '9999-12-31' + 1", "ts = DATE '9999-12-31' + 1",
 		"ts > DATE '0001-01-01' - 1", "ts <> DATE '0001-01-01' - 1",
 		"ts < TIMESTAMP '9999-12-31 23:59:59.999999' + INTERVAL '1 microsecond'",
+		// A date and a timestamp computed per row, compared as timestamps.
+		"ts < d + 1", "ts = d + 1", "d + 1 > ts", "d < ts + INTERVAL '2 hours'", "d - 1 < ts - INTERVAL '2 hours'",
 		// Not constants: evaluated once by the planner all the same.
 		"d < CURRENT_DATE + 3000000", "d > CURRENT_DATE + 3000000", "d = CURRENT_DATE + 3000000",
 		"d > CURRENT_DATE - 1000000", "ts < now() + INTERVAL '9000 years'", "ts > now() + INTERVAL '9000 years'",
@@ -217,6 +219,9 @@ func TestIndexLookupByValueColumnCannotHold(t *testing.T) {
 			"SELECT a.id, b.id FROM app.a a JOIN $T b ON b.d = a.d + 1 ORDER BY 1, 2",
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.d = a.d - 1) ORDER BY 1",
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.ts = a.ts + INTERVAL '2 hours') ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.ts = a.d + 1) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.d = a.ts + INTERVAL '2 hours') ORDER BY 1",
+			"SELECT a.id, b.id FROM app.a a JOIN $T b ON b.ts < a.d + 1 ORDER BY 1, 2",
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.i = a.f) ORDER BY 1",
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.i = a.id + 0.5) ORDER BY 1",
 			"SELECT a.id FROM app.a a WHERE a.id + 0.5 IN (SELECT i FROM $T) ORDER BY 1",
