@@ -226,10 +226,16 @@ func TestIndexLookupByValueColumnCannotHold(t *testing.T) {
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.i = a.id + 0.5) ORDER BY 1",
 			"SELECT a.id FROM app.a a WHERE a.id + 0.5 IN (SELECT i FROM $T) ORDER BY 1",
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.i = a.id * 10000000000) ORDER BY 1",
+			// A decimal join key: 2.00 equals 2 (a hash join took neither).
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.i = a.n) ORDER BY 1",
+			"SELECT a.id, b.id FROM app.a a JOIN $T b ON b.i = a.n ORDER BY 1, 2",
+			"SELECT a.id FROM app.a a WHERE a.n IN (SELECT i FROM $T) ORDER BY 1",
 		}},
 		{"app.pi", "app.pn", []string{
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.id + 0.5) ORDER BY 1",
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.f) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.n) ORDER BY 1",
+			"SELECT a.id, b.id FROM app.a a JOIN $T b ON b.id = a.n ORDER BY 1, 2",
 		}},
 		{"app.pd", "app.qd", []string{
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.d + 1) ORDER BY 1",
@@ -251,6 +257,15 @@ func TestIndexLookupByValueColumnCannotHold(t *testing.T) {
 				}
 			}
 		}
+	}
+	// Decimals of different scales join by value.
+	e.root().must("CREATE TABLE app.c (id BIGINT PRIMARY KEY, m DECIMAL(12, 4))")
+	alice.must("INSERT INTO app.c VALUES (1, 1.5), (2, 2), (3, 3)")
+	if got, want := idList(alice, "SELECT a.id FROM app.a a JOIN app.c c ON c.m = a.n ORDER BY 1"), "1,2,4"; got != want {
+		t.Errorf("decimal join: [%s], want [%s]", got, want)
+	}
+	if got, want := idList(alice, "SELECT a.id FROM app.a a WHERE a.n IN (SELECT m FROM app.c) ORDER BY 1"), "1,2,4"; got != want {
+		t.Errorf("decimal IN subquery: [%s], want [%s]", got, want)
 	}
 	check("hot")
 	for _, tbl := range []string{"a", "bi", "bn", "pi", "pn", "pd", "qd"} {
