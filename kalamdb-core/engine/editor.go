@@ -64,11 +64,16 @@ func (ed *editor) userValues(r sql.Row) ([]any, error) {
 		}
 		nv, err := row.Normalize(c.Type, v)
 		if err != nil {
-			return nil, apierror.New(apierror.InvalidInput, "column %s: %v", c.Name, err)
+			return nil, columnValueError(c.Name, err)
 		}
 		vals[i] = nv
 	}
 	return vals, nil
+}
+
+// columnValueError is the error of a value column name cannot hold.
+func columnValueError(name string, err error) error {
+	return apierror.New(apierror.InvalidInput, "column %s: %v", name, err)
 }
 
 // key returns the hot key of a row: the partition prefix and the encoded

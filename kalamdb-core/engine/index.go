@@ -69,7 +69,7 @@ func buildSecondary(s *tableShape) []*secIndex {
 			expr := name + "." + s.sch[c.pos].Name
 			si.names = append(si.names, s.sch[c.pos].Name)
 			si.exprs = append(si.exprs, expr)
-			si.types = append(si.types, sql.ColumnExpressionType{Expression: expr, Type: s.sch[c.pos].Type})
+			si.types = append(si.types, sql.ColumnExpressionType{Expression: expr, Type: plannerType(s.sch[c.pos].Type)})
 		}
 		out = append(out, si)
 	}
@@ -241,6 +241,7 @@ func (t *dataTable) columnSegments(ctx *sql.Context, c indexCol, r sql.MySQLRang
 		switch {
 		case loOK && hiOK && !loAbove && hiAbove && bytes.Equal(lo, hi):
 			out = append(out, segment{point: lo})
+		case unheldPoint(ctx, r, loOK, hiOK):
 		default:
 			s := segment{}
 			if c.raw {

@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/vitess/go/sqltypes"
 	"github.com/shopspring/decimal"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
@@ -43,8 +44,14 @@ func integerBoundComparison(e sql.Expression, ops []sql.Expression) (sql.Express
 	if !ok {
 		return nil, false
 	}
-	if familyOf(col) == famDate {
-		return dateBoundComparison(col, c, upper)
+	if f := familyOf(col); f == famDate || f == famTimestamp {
+		if t, ok := timeConstant(c); ok && !row.InTimeRange(t) {
+			return timeBeyondRange(col, t, upper), true
+		}
+		if f == famDate {
+			return dateBoundComparison(col, c, upper)
+		}
+		return nil, false
 	}
 	lo, hi, ok := signedIntRange(col.Type())
 	if !ok {
@@ -136,6 +143,56 @@ func dateBoundComparison(col, c sql.Expression, upper bool) (sql.Expression, boo
 	return expression.NewGreaterThan(col, lit), true
 }
 
+// timeBeyondRange is an order comparison of a DATE or TIMESTAMP column
+// with a time t outside the years 0001..9999 the column holds (date
+// '9999-12-31' + 1): every value is on one side of t, so it is either
+// col <= its last value (or col >= its first), true for every value and
+// NULL for NULL, or neverEqual. Left as written, the index planner failed
+// the statement converting t to the column's type, while the same
+// comparison without an index answered.
+func timeBeyondRange(col sql.Expression, t time.Time, upper bool) sql.Expression {
+	after := t.Unix() > 0
+	if upper != after {
+		return neverEqual(col) // col < a time before every value, or col > one after
+	}
+	first, last := time.Date(1, time.January, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, time.December, 31, 0, 0, 0, 0, time.UTC)
+	if familyOf(col) == famTimestamp {
+		last = last.Add(24*time.Hour - time.Microsecond)
+	}
+	if after {
+		return expression.NewLessThanOrEqual(col, expression.NewLiteral(last, col.Type()))
+	}
+	return expression.NewGreaterThanOrEqual(col, expression.NewLiteral(first, col.Type()))
+}
+
+// timeBetween is col BETWEEN lo AND hi over a DATE or TIMESTAMP column
+// with a bound outside the years 0001..9999, as col >= lo AND col <= hi
+// (the same predicate, NULLs included) with that bound rewritten
+// (timeBeyondRange).
+func timeBetween(ops []sql.Expression) (sql.Expression, bool) {
+	col, ok := ops[0].(*expression.GetField)
+	if !ok {
+		return nil, false
+	}
+	if f := familyOf(col); f != famDate && f != famTimestamp {
+		return nil, false
+	}
+	beyond := func(c sql.Expression) bool {
+		t, ok := timeConstant(c)
+		return ok && !row.InTimeRange(t)
+	}
+	if !beyond(ops[1]) && !beyond(ops[2]) {
+		return nil, false
+	}
+	sides := []sql.Expression{expression.NewGreaterThanOrEqual(col, ops[1]), expression.NewLessThanOrEqual(col, ops[2])}
+	for i, s := range sides {
+		if c, ok := integerBoundComparison(s, s.Children()); ok {
+			sides[i] = c
+		}
+	}
+	return expression.NewAnd(sides[0], sides[1]), true
+}
+
 // signedIntRange is the range of a signed integer column type.
 func signedIntRange(t sql.Type) (lo, hi int64, ok bool) {
 	if !types.IsInteger(t) {
@@ -169,38 +226,27 @@ func convertIntLiteral(n int64, t sql.Type) any {
 	return n
 }
 
-// constantValue is the value of a literal, a negated literal or a cast
-// of literals (anything more would run a user's expression outside the
-// statement's budgets). The cast is taken as it is because the engine
-// folds it into a literal only after these rules have run on an UPDATE's
-// or DELETE's WHERE (a SELECT's is checked again after the folding), so
-// timestamp '2024-01-01 10:00' or 2147483648::numeric were left to the
-// clamping index ranges there.
+// constantValue is the value of a literal, a negated literal, a cast of
+// literals, the statement's time (now(), CURRENT_DATE) or date and
+// timestamp arithmetic on such constants (anything
+// more would run a user's expression outside the statement's budgets;
+// time arithmetic costs the same whatever its operands). The cast is taken
+// as it is because the engine folds it into a literal only after these
+// rules have run on an UPDATE's or DELETE's WHERE (a SELECT's is checked
+// again after the folding), so timestamp '2024-01-01 10:00' or
+// 2147483648::numeric were left to the clamping index ranges there, and
+// date '9999-12-31' + 1 to the index planner, which failed on a bound past
+// the years a DATE holds.
 func constantValue(e sql.Expression) (any, bool) {
-	switch x := e.(type) {
-	case *expression.UnaryMinus:
-		if _, ok := x.Child.(*expression.Literal); !ok {
-			return nil, false
-		}
-	case *pgFunc:
-		if x.name != pgsql.FnCast {
-			return nil, false
-		}
-		for _, a := range x.args {
-			if _, ok := a.(*expression.Literal); !ok {
-				return nil, false
-			}
-		}
-	case *expression.Literal:
-	default:
+	if !isConstant(e) {
 		return nil, false
 	}
-	// Only a cast reads its context (the session's settings). An empty
-	// context is a whole engine session, ~75 KB of variables: built for
-	// every compared constant, it made a WHERE of n comparisons allocate
-	// gigabytes.
+	// Only a function reads its context (a cast, the session's settings).
+	// An empty context is a whole engine session, ~75 KB of variables:
+	// built for every compared constant, it made a WHERE of n comparisons
+	// allocate gigabytes.
 	var ctx *sql.Context
-	if _, cast := e.(*pgFunc); cast {
+	if _, fn := e.(*pgFunc); fn {
 		ctx = sql.NewEmptyContext()
 	}
 	v, err := e.Eval(ctx, nil)
@@ -210,16 +256,54 @@ func constantValue(e sql.Expression) (any, bool) {
 	return v, true
 }
 
-// unheldInteger reports whether c is a constant no value of the integer
-// or DATE column col equals: fractional, or beyond the column type's
-// range; for a DATE, a timestamp with a time of day.
+// isConstant reports whether constantValue may evaluate e.
+func isConstant(e sql.Expression) bool {
+	switch x := e.(type) {
+	case *expression.Literal:
+		return true
+	case *expression.UnaryMinus:
+		_, ok := x.Child.(*expression.Literal)
+		return ok
+	case *pgFunc:
+		switch x.name {
+		case pgsql.FnCast:
+			for _, a := range x.args {
+				if _, ok := a.(*expression.Literal); !ok {
+					return false
+				}
+			}
+			return true
+		case pgsql.FnNow, pgsql.FnCurDate:
+			// The statement's time: one value however often it is read.
+			return len(x.args) == 0
+		case pgsql.FnAdd, pgsql.FnSub, pgsql.FnInterval:
+			if f := familyOfType(x.Type()); f != famDate && f != famTimestamp {
+				return false
+			}
+			for _, a := range x.args {
+				if !isConstant(a) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// unheldInteger reports whether c is a constant no value of the integer,
+// DATE or TIMESTAMP column col equals: fractional, or beyond the column
+// type's range; for a DATE, a timestamp with a time of day.
 func unheldInteger(col, c sql.Expression) bool {
-	if familyOf(col) == famDate {
+	if f := familyOf(col); f == famDate || f == famTimestamp {
 		t, ok := timeConstant(c)
 		if !ok {
 			return false
 		}
-		return !time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location()).Equal(t)
+		if !row.InTimeRange(t) {
+			return true
+		}
+		return f == famDate && !time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location()).Equal(t)
 	}
 	lo, hi, ok := signedIntRange(col.Type())
 	if !ok {
@@ -236,12 +320,12 @@ func unheldInteger(col, c sql.Expression) bool {
 	return !d.IsInteger() || d.LessThan(decimal.NewFromInt(lo)) || d.GreaterThan(decimal.NewFromInt(hi))
 }
 
-// neverEqual is col = c for an integer or DATE column and a constant c it
+// neverEqual is col = c for an integer, DATE or TIMESTAMP column and a constant c it
 // cannot hold (unheldInteger): false, or NULL for a NULL col. Left as
 // written, the index ranges clamped c to the type's limit (or truncated a
 // timestamp to its date), so NOT (col = c) (col <> c) cut out the row
 // holding it. For an integer it is col < the type's minimum, a bound that
-// converts exactly and whose ranges are empty; for a DATE NOT (col = col),
+// converts exactly and whose ranges are empty; for a time NOT (col = col),
 // which no index range is built from.
 func neverEqual(col sql.Expression) sql.Expression {
 	lo, _, ok := signedIntRange(col.Type())
@@ -251,7 +335,7 @@ func neverEqual(col sql.Expression) sql.Expression {
 	return expression.NewLessThan(col, expression.NewLiteral(convertIntLiteral(lo, col.Type()), col.Type()))
 }
 
-// integerInList drops from col IN (items) over an integer or DATE column the
+// integerInList drops from col IN (items) over an integer, DATE or TIMESTAMP column the
 // constants the column cannot hold (unheldInteger): each is false for
 // every non-NULL col, so the IN keeps its value, NULL items and NULL cols
 // included, and NOT IN no longer cuts out the row at the type's limit the
@@ -262,8 +346,10 @@ func integerInList(ops []sql.Expression) (sql.Expression, bool) {
 	if !ok || len(ops) < 2 {
 		return nil, false
 	}
-	if _, _, ok := signedIntRange(col.Type()); !ok && familyOf(col) != famDate {
-		return nil, false
+	if f := familyOf(col); f != famDate && f != famTimestamp {
+		if _, _, ok := signedIntRange(col.Type()); !ok {
+			return nil, false
+		}
 	}
 	items := make([]sql.Expression, 0, len(ops)-1)
 	for _, o := range ops[1:] {

@@ -6,6 +6,7 @@ package engine
 import (
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
@@ -15,6 +16,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
+	krow "github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
@@ -281,6 +283,11 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 			}
 		}
 	}
+	if timed, ok, err := datesAsTimestamps(out); err != nil {
+		return nil, transform.SameTree, err
+	} else if ok {
+		out, changed = timed, true
+	}
 	if e != nil && comparesFloats(out) {
 		// PostgreSQL's float order (pgfloat.go), never the engine's.
 		var f sql.Expression
@@ -300,6 +307,11 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		}
 		return f, transform.NewTree, nil
 	}
+	if _, between := e.(*expression.Between); between {
+		if c, ok := timeBetween(out); ok {
+			return c, transform.NewTree, nil
+		}
+	}
 	if c, ok := integerBoundComparison(e, out); ok {
 		return c, transform.NewTree, nil
 	}
@@ -314,6 +326,49 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		return nil, transform.SameTree, err
 	}
 	return n, transform.NewTree, nil
+}
+
+// datesAsTimestamps casts the DATE operands of a comparison with
+// TIMESTAMP operands to TIMESTAMP (PostgreSQL compares them so) when a
+// value is computed per row on either side. The engine converted both
+// sides to its own DATETIME, which holds only the years 1000..9999 (and
+// more loosely 0000), so ts < d + 1 failed with "outside of datetime
+// range" for d = 9999-12-31; two values of one type it compares directly.
+// A column compared with constants is left for its index (a constant
+// outside 0001..9999 is rewritten, timeBeyondRange), and so are two
+// columns, whose values are within the years.
+func datesAsTimestamps(ops []sql.Expression) ([]sql.Expression, bool, error) {
+	perRow := func(o sql.Expression) bool {
+		_, col := o.(*expression.GetField)
+		return !col && !isConstant(o)
+	}
+	var date, stamp, computed bool
+	for _, o := range ops {
+		switch familyOf(o) {
+		case famDate:
+			date = true
+		case famTimestamp:
+			stamp = true
+		default:
+			continue
+		}
+		computed = computed || perRow(o)
+	}
+	if !date || !stamp || !computed {
+		return nil, false, nil
+	}
+	out := append([]sql.Expression(nil), ops...)
+	for i, o := range ops {
+		if familyOf(o) != famDate || isConstant(o) {
+			continue
+		}
+		c, err := newCast(o, tsType, false)
+		if err != nil {
+			return nil, false, err
+		}
+		out[i] = c
+	}
+	return out, true, nil
 }
 
 // comparable reports whether a value of e's type compares with family f.
@@ -460,10 +515,15 @@ func checkUpdate(u *plan.UpdateSource) (sql.Node, transform.TreeIdentity, error)
 // rangeChecked refuses a value its column's type cannot hold. The engine's
 // SET converts with the type's clamping conversion (3000000000 into INT
 // stores 2147483647) where INSERT refuses; this check gives UPDATE INSERT's
-// error, before anything is written.
+// error, before anything is written. For a DATE or TIMESTAMP column (col
+// set) it refuses a time outside the years 0001..9999 with the error the
+// write itself gives (editor.userValues): the engine's conversion, which
+// runs first, failed with "value is outside of date range" as an execution
+// error, for INSERT and UPDATE alike.
 type rangeChecked struct {
 	Child sql.Expression
 	typ   sql.Type
+	col   *sql.Column
 }
 
 var _ sql.Expression = (*rangeChecked)(nil)
@@ -478,6 +538,13 @@ func (r *rangeChecked) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 	if err != nil || v == nil {
 		return v, err
 	}
+	if r.col != nil {
+		if t, ok := v.(time.Time); ok && !krow.InTimeRange(t) {
+			_, err := krow.Normalize(columnDataType(r.col), t)
+			return nil, columnValueError(r.col.Name, err)
+		}
+		return v, nil
+	}
 	if _, inRange, err := r.typ.Convert(ctx, v); err == nil && inRange != sql.InRange {
 		return nil, sql.ErrValueOutOfRange.New(v, r.typ)
 	}
@@ -488,12 +555,28 @@ func (r *rangeChecked) WithChildren(children ...sql.Expression) (sql.Expression,
 	if len(children) != 1 {
 		return nil, sql.ErrInvalidChildrenNumber.New(r, len(children), 1)
 	}
-	return &rangeChecked{Child: children[0], typ: r.typ}, nil
+	return &rangeChecked{Child: children[0], typ: r.typ, col: r.col}, nil
 }
 
 // assign types a value written into a column: an untyped literal is read
-// as the column's type; another value must be assignable.
+// as the column's type; another value must be assignable. A computed
+// time is checked against the years a DATE or TIMESTAMP holds
+// (rangeChecked).
 func assign(col *sql.Column, x sql.Expression) (sql.Expression, error) {
+	y, err := assignValue(col, x)
+	if err != nil {
+		return nil, err
+	}
+	switch y.(type) {
+	case *pgFunc, *expression.GetField:
+		if f := familyOfType(col.Type); f == famDate || f == famTimestamp {
+			return &rangeChecked{Child: y, typ: col.Type, col: col}, nil
+		}
+	}
+	return y, nil
+}
+
+func assignValue(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 	f := familyOf(x)
 	if f == famUnknown {
 		if _, isLit := x.(*expression.Literal); isLit {

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/shopspring/decimal"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
@@ -86,6 +88,9 @@ func (t *dataTable) rangePartition(ctx *sql.Context, r sql.MySQLRangeColumnExpr,
 	if loOK && hiOK && !loAbove && hiAbove && bytes.Equal(lo, hi) {
 		return &scanPartition{start: append(append([]byte(nil), t.prefix...), lo...), point: true}, false, nil
 	}
+	if unheldPoint(ctx, r, loOK, hiOK) {
+		return nil, true, nil
+	}
 	bound := func(k []byte, above bool) []byte {
 		out := append(append([]byte(nil), t.prefix...), k...)
 		if above {
@@ -144,14 +149,43 @@ func (t *dataTable) cutKey(ctx *sql.Context, c sql.MySQLRangeCut) (key []byte, a
 }
 
 // exactKeyConversion reports whether converting a range bound to the key
-// type kept its value (1.5 -> 1 for an INT key does not).
+// type kept its value (1.5 -> 1 or 2 for an INT key does not, nor a
+// timestamp with a time of day for a DATE key).
 func exactKeyConversion(orig, conv any) bool {
 	switch o := orig.(type) {
 	case float32, float64:
 		f := fmt.Sprint(o)
 		return !strings.ContainsAny(f, ".eE") || fmt.Sprint(conv) == f
+	case decimal.Decimal:
+		// Into an integer only: a float key holds a decimal's nearest
+		// float, which is what the comparison uses too.
+		if n, ok := row.IntValue(conv); ok {
+			return o.Equal(decimal.NewFromInt(n))
+		}
+	case time.Time:
+		c, ok := conv.(time.Time)
+		return ok && c.Equal(o)
 	}
 	return true
+}
+
+// unheldPoint reports a range of one value (a lookup by key: col = v)
+// whose value does not convert exactly to the column's type (loOK and hiOK
+// say whether its bounds did): no stored value equals it, so the range is
+// empty. Widened, as a range's bound that does not convert is, the lookup
+// read every row, and a semi join, which keeps no filter over its lookups
+// (EXISTS (SELECT 1 FROM b WHERE b.i = a.x + 0.5)), took any as a match.
+func unheldPoint(ctx *sql.Context, r sql.MySQLRangeColumnExpr, loOK, hiOK bool) bool {
+	if loOK && hiOK {
+		return false
+	}
+	lo, ok1 := r.LowerBound.(sql.Below)
+	hi, ok2 := r.UpperBound.(sql.Above)
+	if !ok1 || !ok2 || lo.Key == nil || hi.Key == nil {
+		return false
+	}
+	c, err := r.Typ.Compare(ctx, lo.Key, hi.Key)
+	return err == nil && c == 0
 }
 
 // pkIndex is the primary key as an engine index. Keys are stored in primary

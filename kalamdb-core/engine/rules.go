@@ -38,7 +38,8 @@ func newAnalyzer(p *Provider) *analyzer.Analyzer {
 		AddPreAnalyzeRule(pgTypesRuleID, pgTypes).
 		AddPostAnalyzeRule(strictCastRuleID, strictCasts).
 		AddPostAnalyzeRule(holdRowsRuleID, holdSubqueryRows).
-		AddPostAnalyzeRule(scanFiltersRuleID, pushScanFilters).Build()
+		AddPostAnalyzeRule(scanFiltersRuleID, pushScanFilters).
+		AddPostAnalyzeRule(hashKeysRuleID, exactHashKeys).Build()
 	boundPlanning(a)
 	installSortByIndex(a)
 	a.ExecBuilder = newCheckedBuilder()

@@ -86,7 +86,7 @@ func buildShape(t *tables.Table) *tableShape {
 	// A stream's keys are ordered by event time, not by its declared
 	// primary key, so the key cannot serve lookups; its filter does.
 	if t.PK >= 0 && !t.IsStream() {
-		s.index = &pkIndex{db: ns, table: name, col: t.Schema.Columns[t.PK].Name, typ: s.sch[t.PK].Type}
+		s.index = &pkIndex{db: ns, table: name, col: t.Schema.Columns[t.PK].Name, typ: plannerType(s.sch[t.PK].Type)}
 	}
 	s.secondary = buildSecondary(s)
 	return s

@@ -1,0 +1,94 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+)
+
+// The engine converts every value it compares with an index column to the
+// column's type before it builds a range: a WHERE's constant when it plans
+// the statement, each looked-up key of a join while it runs. Its own
+// conversions fail (a date past 9999-12-31: "value is outside of date
+// range", while the same comparison without an index answers), round (a
+// join key of 1.5 looked up as 2 in an INT index), or, for a join's key
+// that fails, look up the type's zero value instead. So the index planner
+// sees each index column through plannerType: a value the column's type
+// cannot hold exactly is kept as it is, and the index ranges, which
+// convert every bound again (indexCut, cutKey), leave an inexact bound's
+// side of a range open and make a lookup of one inexact value empty
+// (unheldPoint): no stored value equals it, and the filter over a range
+// lookup decides the rest.
+
+// plannerType is the type the engine's index planner is given for an
+// index column: the column's own type, wrapped for DATE, TIMESTAMP and
+// integer columns (those whose conversions clamp, round or fail).
+func plannerType(t sql.Type) sql.Type {
+	if dt, ok := t.(sql.DatetimeType); ok {
+		return boundTime{dt}
+	}
+	if nt, ok := t.(sql.NumberType); ok && types.IsInteger(t) {
+		return boundInt{nt}
+	}
+	return t
+}
+
+// boundTime is a DATE or TIMESTAMP column's type in the index planner: a
+// time outside the years 0001..9999 is kept as it is.
+type boundTime struct {
+	sql.DatetimeType
+}
+
+func (t boundTime) Convert(ctx context.Context, v any) (any, sql.ConvertInRange, error) {
+	if tm, ok := v.(time.Time); ok && !row.InTimeRange(tm) {
+		return tm, sql.InRange, nil
+	}
+	return t.DatetimeType.Convert(ctx, v)
+}
+
+func (t boundTime) Equals(o sql.Type) bool { return t.DatetimeType.Equals(columnType(o)) }
+
+// boundInt is an integer column's type in the index planner: a number
+// the type does not hold exactly (fractional, or past its range) is kept
+// as it is. It is still a NumberType, so the planner's own rounding of
+// order comparisons' bounds (i > 1.5 as i > 1) still applies.
+type boundInt struct {
+	sql.NumberType
+}
+
+func (t boundInt) Convert(ctx context.Context, v any) (any, sql.ConvertInRange, error) {
+	conv, inRange, err := t.NumberType.Convert(ctx, v)
+	if isNumber(v) && (err != nil || inRange != sql.InRange || !exactKeyConversion(v, conv)) {
+		return v, sql.InRange, nil
+	}
+	return conv, inRange, err
+}
+
+// isNumber reports whether v is a number's Go value.
+func isNumber(v any) bool {
+	switch v.(type) {
+	case float32, float64, decimal.Decimal:
+		return true
+	}
+	_, ok := row.IntValue(v)
+	return ok
+}
+
+func (t boundInt) Equals(o sql.Type) bool { return t.NumberType.Equals(columnType(o)) }
+
+// columnType is the column type under a planner type: the planner checks
+// that a range's type is its index's.
+func columnType(t sql.Type) sql.Type {
+	switch x := t.(type) {
+	case boundTime:
+		return x.DatetimeType
+	case boundInt:
+		return x.NumberType
+	}
+	return t
+}
