@@ -1128,7 +1128,7 @@ func (w *laneWriter) sendHeader(first []byte) {
 // that the connection keeps only its small buffer between answers.
 type laneOut struct {
 	conn net.Conn
-	pool *sync.Pool // of *[]byte with capacity laneOutBigBytes; nil: none
+	pool answerPool // of *[]byte with capacity laneOutBigBytes; nil: none
 	buf  []byte
 	// small is the connection's own buffer, kept between answers; big
 	// the borrowed one buf is in, if any.
@@ -1152,6 +1152,12 @@ const (
 	// is collected before a flush and the largest write that is copied.
 	laneOutBigBytes = laneOutFlushBytes + laneDirectBytes
 )
+
+// answerPool is where laneOut borrows large buffers (a *sync.Pool).
+type answerPool interface {
+	Get() any
+	Put(any)
+}
 
 // grow makes room for n more bytes, moving to a borrowed buffer when the
 // small one is too small.
