@@ -8,6 +8,14 @@ import "sync"
 // next read two seeks.
 const backwardHintEntries = 1024
 
+// backwardHintMaxPrefix is the longest prefix a hint is kept for. A
+// prefix holds the indexed values it starts with, up to a whole TEXT
+// value, and a hint keeps a copy of it: without this bound 1,024 reads of
+// long prefixes would pin 1,024 long keys. A family's hints hold at most
+// backwardHintEntries x (backwardHintMaxPrefix + ~100) bytes, ~230 KiB; a
+// longer prefix is read without a hint (two more seeks).
+const backwardHintMaxPrefix = 128
+
 // backwardHint is what the last backward read of a prefix saw (see
 // Backward): the number of its newest entry (top), the numbers per entry
 // below it, the number of its marked-th newest entry (mark; marked is
@@ -37,6 +45,9 @@ func (h *backwardHints) get(prefix []byte) (backwardHint, bool) {
 }
 
 func (h *backwardHints) put(prefix []byte, v backwardHint) {
+	if len(prefix) > backwardHintMaxPrefix {
+		return
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if p, ok := h.m[string(prefix)]; ok {

@@ -457,3 +457,52 @@ func TestBackwardHintsConcurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestBackwardHintsBoundedInBytes: the hints a family keeps are
+// bounded in memory, not only in count. A prefix is as long as the
+// indexed value it starts with (a TEXT value of up to MaxValueBytes),
+// and every hint keeps a copy of its prefix until it is evicted, so 1,024
+// reads of long prefixes pin 1,024 long keys for the life of the
+// process. 32 KiB prefixes here; the bound asked for is 1 MiB.
+func TestBackwardHintsBoundedInBytes(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "h")
+	const prefixBytes = 32 << 10
+	base := make([]byte, prefixBytes)
+	for i := range base {
+		base[i] = 'x'
+	}
+	for p := range backwardHintEntries {
+		prefix := binary.BigEndian.AppendUint32(slices.Clone(base), uint32(p))
+		var b Batch
+		for i := range 2 {
+			b.Put(cf, binary.BigEndian.AppendUint64(slices.Clone(prefix), uint64(i+1)), []byte("v"))
+		}
+		if err := db.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+		bw, err := cf.NewBackward(prefix, nil, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for bw.Next() {
+			n++
+		}
+		if n != 2 {
+			t.Fatalf("prefix %d: %d entries, want 2", p, n)
+		}
+		if err := bw.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cf.hints.mu.Lock()
+	n, total := len(cf.hints.m), 0
+	for k := range cf.hints.m {
+		total += len(k)
+	}
+	cf.hints.mu.Unlock()
+	if total > 1<<20 {
+		t.Fatalf("%d hints keep %d KiB of prefixes", n, total>>10)
+	}
+}
