@@ -273,9 +273,6 @@ func isConstant(e sql.Expression) bool {
 				}
 			}
 			return true
-		case pgsql.FnNow, pgsql.FnCurDate:
-			// The statement's time: one value however often it is read.
-			return len(x.args) == 0
 		case pgsql.FnAdd, pgsql.FnSub, pgsql.FnInterval:
 			if f := familyOfType(x.Type()); f != famDate && f != famTimestamp {
 				return false

@@ -103,7 +103,7 @@ func TestIndexComparisonsOutsideColumnRange(t *testing.T) {
 		// Not constants: evaluated once by the planner all the same.
 		"d < CURRENT_DATE + 3000000", "d > CURRENT_DATE + 3000000", "d = CURRENT_DATE + 3000000",
 		"d > CURRENT_DATE - 1000000", "ts < now() + INTERVAL '9000 years'", "ts > now() + INTERVAL '9000 years'",
-		"ts > now() - INTERVAL '3000 years'", "ts IN (now() + INTERVAL '9000 years')",
+		"ts > now() - INTERVAL '3000 years'",
 		"d < COALESCE(DATE '9999-12-31' + 1, CURRENT_DATE)", "d > GREATEST(DATE '9999-12-31' + 1, CURRENT_DATE)",
 		"ts < date_trunc('year', now()) + INTERVAL '9000 years'", "ts < to_timestamp(300000000000)",
 		"ts = to_timestamp(300000000000)", "d IN (COALESCE(DATE '9999-12-31' + 1, CURRENT_DATE), DATE '0001-01-01')",
@@ -150,7 +150,7 @@ func TestIndexComparisonsOutsideColumnRange(t *testing.T) {
 		"id IN (DATE '9999-12-31' + 1, DATE '0001-01-01')", "id BETWEEN DATE '2000-01-01' AND DATE '9999-12-31' + 1",
 		"id < TIMESTAMP '9999-12-31 23:00:00' + INTERVAL '2 hours'", "id = TIMESTAMP '9999-12-31 23:00:00' + INTERVAL '2 hours'",
 		"id < CURRENT_DATE + 3000000", "id > CURRENT_DATE - 1000000", "id = CURRENT_DATE + 3000000",
-		"id < now() + INTERVAL '9000 years'", "id IN (now() + INTERVAL '9000 years')",
+		"id < now() + INTERVAL '9000 years'",
 	}
 	// Comparisons PostgreSQL refuses fail alike, with an index or without.
 	refused := []string{
