@@ -568,7 +568,7 @@ func assign(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 		return nil, err
 	}
 	switch y.(type) {
-	case *pgFunc, *expression.GetField:
+	case *pgFunc, *expression.GetField, *plan.Subquery:
 		if f := familyOfType(col.Type); f == famDate || f == famTimestamp {
 			return &rangeChecked{Child: y, typ: col.Type, col: col}, nil
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -62,5 +63,27 @@ func TestNowInTransactionDateBound(t *testing.T) {
 	}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("d > now() + x in a transaction (now() + x = %v): ids %v, want %v", bt, got, want)
+	}
+}
+
+// TestScalarSubqueryTimeOutsideYears: a DATE computed by a scalar
+// subquery past 9999-12-31 is refused as INVALID_INPUT naming the column,
+// as the same value computed any other way is (rangeChecked wraps only
+// functions and columns), and nothing is written.
+func TestScalarSubqueryTimeOutsideYears(t *testing.T) {
+	e := newEnv(t)
+	e.root().must("CREATE NAMESPACE app; CREATE TABLE app.w (id BIGINT PRIMARY KEY, d DATE)")
+	alice := e.as("alice", systable.RoleUser)
+	alice.must("INSERT INTO app.w VALUES (1, '9999-12-31')")
+	for _, q := range []string{
+		"UPDATE app.w SET d = d + 1",
+		"UPDATE app.w SET d = (SELECT max(d) + 1 FROM app.w)",
+		"INSERT INTO app.w VALUES (2, (SELECT max(d) + 1 FROM app.w))",
+		"INSERT INTO app.w SELECT 2, (SELECT max(d) + 1 FROM app.w)",
+	} {
+		alice.fails(apierror.InvalidInput, q)
+	}
+	if got := alice.rows("SELECT id, d FROM app.w ORDER BY id"); !strings.Contains(got, "9999") || strings.Count(got, "[") > 3 {
+		t.Errorf("rows changed: %s", got)
 	}
 }
