@@ -227,8 +227,9 @@ func convertIntLiteral(n int64, t sql.Type) any {
 }
 
 // constantValue is the value of a literal, a negated literal, a cast of
-// literals, the statement's time (now(), CURRENT_DATE) or date and
-// timestamp arithmetic on such constants (anything
+// literals, or date and timestamp arithmetic on such constants; never
+// now() or CURRENT_DATE, which are the statement's (or transaction's)
+// time, unknown here, where a context would give the wall clock (anything
 // more would run a user's expression outside the statement's budgets;
 // time arithmetic costs the same whatever its operands). The cast is taken
 // as it is because the engine folds it into a literal only after these
