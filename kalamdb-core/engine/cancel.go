@@ -73,7 +73,11 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		// The rows of an IN (subquery), which the engine collects.
 		held := &heldBytes{transient: h.transient}
 		inner := context.WithValue(context.WithValue(ctx, keptByKey{}, "an IN (subquery)"), heldKey{}, held)
-		return b.build(ctx.WithContext(inner), h.child, r, true)
+		it, err := b.build(ctx.WithContext(inner), h.child, r, true)
+		if err != nil || !h.pack {
+			return it, err
+		}
+		return &packIter{child: it, scope: len(r)}, nil
 	}
 	return b.build(ctx, n, r, false)
 }

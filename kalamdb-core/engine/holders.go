@@ -7,6 +7,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
 )
 
 // Beyond the operators that keep their children's rows (keepsChildRows),
@@ -127,37 +128,76 @@ func comparableFamily(f family) bool {
 // holdRows marks the plan of an IN (subquery): the builder charges the
 // rows read from it, which the engine collects before it compares, and
 // gives them back when the evaluation ends if transient (a result that
-// is not cached).
+// is not cached). With pack, each row's values come as one value, a
+// []any (packIter): the engine's check of operands accepts a row operand
+// only in its own IN, so KalamDB's (pgInSubquery) compares a row with a
+// single column of rows.
 type holdRows struct {
 	child     sql.Node
 	transient bool
+	pack      bool
 }
 
 var _ sql.Node = (*holdRows)(nil)
 
 func (h *holdRows) Resolved() bool       { return h.child.Resolved() }
 func (h *holdRows) String() string       { return h.child.String() }
-func (h *holdRows) Schema() sql.Schema   { return h.child.Schema() }
 func (h *holdRows) Children() []sql.Node { return []sql.Node{h.child} }
 func (h *holdRows) IsReadOnly() bool     { return h.child.IsReadOnly() }
+
+func (h *holdRows) Schema() sql.Schema {
+	if h.pack {
+		return sql.Schema{{Name: "row", Type: types.LongText, Nullable: true}}
+	}
+	return h.child.Schema()
+}
 
 func (h *holdRows) WithChildren(children ...sql.Node) (sql.Node, error) {
 	if len(children) != 1 {
 		return nil, sql.ErrInvalidChildrenNumber.New(h, len(children), 1)
 	}
-	return &holdRows{child: children[0], transient: h.transient}, nil
+	return &holdRows{child: children[0], transient: h.transient, pack: h.pack}, nil
 }
+
+// packIter gives each row of a subquery as the outer scope's values (the
+// engine prepends them) followed by one []any of the subquery's values.
+type packIter struct {
+	child sql.RowIter
+	scope int
+}
+
+func (p *packIter) Next(ctx *sql.Context) (sql.Row, error) {
+	r, err := p.child.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(r) < p.scope {
+		return nil, execError("IN (subquery): a row of %d values is shorter than its scope", len(r))
+	}
+	out := make(sql.Row, p.scope+1)
+	copy(out, r[:p.scope])
+	out[p.scope] = []any(r[p.scope:])
+	return out, nil
+}
+
+func (p *packIter) Close(ctx *sql.Context) error { return p.child.Close(ctx) }
 
 // holdInSubqueries marks the plans of the IN (subquery) expressions of a
 // node (idempotent: the post-analysis batch runs it until nothing
-// changes).
+// changes). A row IN (subquery) of KalamDB's gets its rows packed and its
+// operand's values as one (rowOperand).
 func holdInSubqueries(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 	var in *plan.InSubquery
+	var left sql.Expression
+	pack := false
 	switch x := e.(type) {
 	case *plan.InSubquery:
 		in = x
 	case *pgInSubquery:
 		in = x.InSubquery
+		if t, ok := in.Left().(expression.Tuple); ok && x.kinds != nil {
+			left, pack = &rowOperand{elems: t}, true
+		}
 	default:
 		return e, transform.SameTree, nil
 	}
@@ -168,12 +208,48 @@ func holdInSubqueries(e sql.Expression) (sql.Expression, transform.TreeIdentity,
 	if _, done := sq.Query.(*holdRows); done {
 		return e, transform.SameTree, nil
 	}
-	marked := sq.WithQuery(&holdRows{child: sq.Query, transient: !sq.CanCacheResults()})
-	n, err := e.WithChildren(in.Left(), marked)
+	if left == nil {
+		left = in.Left()
+	}
+	marked := sq.WithQuery(&holdRows{child: sq.Query, transient: !sq.CanCacheResults(), pack: pack})
+	n, err := e.WithChildren(left, marked)
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
 	return n, transform.NewTree, nil
+}
+
+// rowOperand is the row (x, y, ...) of a row IN (subquery) as one value, a
+// []any; its children are the row's values.
+type rowOperand struct {
+	elems []sql.Expression
+}
+
+var _ sql.Expression = (*rowOperand)(nil)
+
+func (r *rowOperand) Resolved() bool             { return expression.Tuple(r.elems).Resolved() }
+func (r *rowOperand) String() string             { return expression.Tuple(r.elems).String() }
+func (r *rowOperand) Type() sql.Type             { return types.LongText }
+func (r *rowOperand) IsNullable() bool           { return false }
+func (r *rowOperand) Children() []sql.Expression { return r.elems }
+
+func (r *rowOperand) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	out := make([]any, len(r.elems))
+	for i, e := range r.elems {
+		v, err := e.Eval(ctx, row)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+func (r *rowOperand) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != len(r.elems) {
+		return nil, sql.ErrInvalidChildrenNumber.New(r, len(children), len(r.elems))
+	}
+	return &rowOperand{elems: children}, nil
 }
 
 // heldBytes is what a transient holder has charged, to give back.

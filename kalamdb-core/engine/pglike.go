@@ -196,9 +196,11 @@ func textLiteral(s string) sql.Expression {
 //     t >= 'p' AND t <= 'p' || 0xFF, wrong for the characters above
 //     U+00FF and for backslash escapes;
 //   - a NOT over a subquery condition becomes a subqueryNot, and an IN
-//     (subquery) whose operand the engine would convert with a loss a
-//     pgInSubquery (pgsubquery.go): the engine turns NOT IN (subquery)
-//     into anti-joins that keep rows whose condition is NULL.
+//     (subquery) of a row, of a float, or whose operand the engine would
+//     convert with a loss a pgInSubquery (pgsubquery.go): the engine
+//     turns NOT IN (subquery) into anti-joins that keep rows whose
+//     condition is NULL, and a row IN (subquery) into a semi-join whose
+//     row equality takes NULL for equal to NULL.
 //
 // The expressions made here are opaque to those rules.
 func rewriteEverywhere(n sql.Node) (sql.Node, transform.TreeIdentity, error) {

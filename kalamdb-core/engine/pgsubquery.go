@@ -64,40 +64,101 @@ func notOperand(e sql.Expression) error {
 	return nil
 }
 
-// pgInSubquery is x IN (subquery) compared in the wider of the two types,
-// as PostgreSQL compares. The engine converts x to the subquery column's
-// type and looks the result up among the rows' hashes: a conversion that
-// rounds found a false match (1.5 IN (SELECT 2) was true, 1.5 NOT IN
-// (SELECT 2) false) and one that fails answered false even when the rows
-// hold a NULL (NULL in PostgreSQL). It is used where that conversion can
-// lose something (inSubqueryMayNarrow); elsewhere the engine's IN stays,
-// which the planner can turn into a semi-join.
+// pgInSubquery is x IN (subquery) as PostgreSQL answers it: true when
+// x = r for a row r, else NULL when x = r is NULL for a row, else false.
+// The engine converts x to the subquery column's type and looks the
+// result up among the hashes of the rows' printed values: a conversion
+// that rounds found a false match (1.5 IN (SELECT 2) was true) and one
+// that fails answered false even when the rows hold a NULL; a DECIMAL
+// was not found among the DOUBLEs it equals as a float (PostgreSQL
+// compares numeric with float8 as float8), nor -0 among zeros; and a row
+// (x, y) was IN when both it and a row of the subquery held NULLs in the
+// same places. With kinds, the rows are hashed by the type each position
+// compares in (inRows); without, x is converted to the column's type and
+// kept only when that loses nothing (a pair of types inRows does not
+// hash). It is used for a row (x, y, ...), for a float on either side
+// and where the engine's conversion of x can lose something
+// (inSubqueryMayNarrow); elsewhere the engine's IN stays, which the
+// planner can turn into a semi-join or an index lookup.
 type pgInSubquery struct {
 	*plan.InSubquery
+	kinds []inKeyKind
+	cache *inRowsCache
 }
 
 var _ sql.Expression = (*pgInSubquery)(nil)
+
+func newPGInSubquery(in *plan.InSubquery, kinds []inKeyKind) *pgInSubquery {
+	return &pgInSubquery{InSubquery: in, kinds: kinds, cache: &inRowsCache{}}
+}
 
 func (in *pgInSubquery) WithChildren(children ...sql.Expression) (sql.Expression, error) {
 	if len(children) != 2 {
 		return nil, sql.ErrInvalidChildrenNumber.New(in, len(children), 2)
 	}
-	return &pgInSubquery{InSubquery: plan.NewInSubquery(children[0], children[1])}, nil
+	return newPGInSubquery(plan.NewInSubquery(children[0], children[1]), in.kinds), nil
+}
+
+// Eval is three-valued as in PostgreSQL: NULL IN (no rows) is false, NULL
+// IN (rows) is NULL; a value found is true; a value not found is NULL
+// when the rows hold a NULL, else false.
+func (in *pgInSubquery) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	sq, ok := in.Right().(*plan.Subquery)
+	if !ok {
+		return in.InSubquery.Eval(ctx, row)
+	}
+	if in.kinds == nil {
+		return in.evalConverted(ctx, sq, row)
+	}
+	left, err := in.Left().Eval(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	rows, transient, err := in.rowsOf(ctx, sq, row)
+	if err != nil {
+		return nil, err
+	}
+	if transient {
+		defer rows.held.giveBack(ctx)
+	}
+	return rows.in(ctx, left)
+}
+
+// rowsOf is the subquery's rows for row, hashed: once for the statement
+// when the engine caches the subquery's result, else for this row only
+// (transient).
+func (in *pgInSubquery) rowsOf(ctx *sql.Context, sq *plan.Subquery, row sql.Row) (*inRows, bool, error) {
+	if !sq.CanCacheResults() {
+		vals, err := sq.EvalMultiple(ctx, row)
+		if err != nil {
+			return nil, false, err
+		}
+		r, err := newInRows(in.kinds, vals)
+		return r, true, err
+	}
+	c := in.cache
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.rows == nil {
+		vals, err := sq.EvalMultiple(ctx, row)
+		if err != nil {
+			return nil, false, err
+		}
+		if c.rows, err = newInRows(in.kinds, vals); err != nil {
+			return nil, false, err
+		}
+	}
+	return c.rows, false, nil
 }
 
 // nullRowKey is the hash of a row holding one NULL, as the engine's
 // subquery cache keys it.
 var nullRowKey, _ = sql.HashOf(nil, sql.NewRow(nil))
 
-// Eval is three-valued as in PostgreSQL: NULL IN (no rows) is false, NULL
-// IN (rows) is NULL; a value found is true; a value not found is NULL
-// when the rows hold a NULL, else false. A value the column's type cannot
-// hold exactly is found nowhere.
-func (in *pgInSubquery) Eval(ctx *sql.Context, row sql.Row) (any, error) {
-	sq, ok := in.Right().(*plan.Subquery)
-	if !ok {
-		return in.InSubquery.Eval(ctx, row)
-	}
+// evalConverted converts x to the column's type and looks it up among the
+// engine's hashes of the rows; a value the column's type cannot hold
+// exactly is found nowhere.
+func (in *pgInSubquery) evalConverted(ctx *sql.Context, sq *plan.Subquery, row sql.Row) (any, error) {
 	left, err := in.Left().Eval(ctx, row)
 	if err != nil {
 		return nil, err
@@ -152,24 +213,51 @@ func inSubqueryMayNarrow(left, col sql.Type) bool {
 	return true
 }
 
-// pgInSubqueryOf makes x IN (subquery) a pgInSubquery when the engine's
-// conversion of x could lose something.
+// maxInColumns bounds the columns of a row IN (subquery) that inRows
+// hashes (its masks are bits of a uint64).
+const maxInColumns = 63
+
+// pgInSubqueryOf makes x IN (subquery) a pgInSubquery when x is a row, a
+// float is compared, or the engine's conversion of x could lose
+// something.
 func pgInSubqueryOf(in *plan.InSubquery) (sql.Expression, transform.TreeIdentity, error) {
 	sq, ok := in.Right().(*plan.Subquery)
 	if !ok {
 		return in, transform.SameTree, nil
 	}
-	if _, tuple := in.Left().(expression.Tuple); tuple {
-		return in, transform.SameTree, nil
-	}
-	sch := sq.Query.Schema()
-	if len(sch) != 1 || !inSubqueryMayNarrow(in.Left().Type(), sch[0].Type) {
-		return in, transform.SameTree, nil
+	_, tuple := in.Left().(expression.Tuple)
+	lefts, sch := keyParts(in.Left()), sq.Query.Schema()
+	if len(lefts) != len(sch) || len(sch) > maxInColumns {
+		return in, transform.SameTree, nil // the engine reports the mismatch
 	}
 	if err := inSubqueryOperands(in); err != nil {
 		return nil, transform.SameTree, err
 	}
-	return &pgInSubquery{InSubquery: in}, transform.NewTree, nil
+	kinds := make([]inKeyKind, len(lefts))
+	floats := false
+	for i, l := range lefts {
+		cf := familyOfType(sch[i].Type)
+		if tuple {
+			if err := comparable(l, cf, "="); err != nil {
+				return nil, transform.SameTree, err
+			}
+		}
+		k, ok := inKeyKindOf(familyOf(l), cf)
+		if !ok {
+			kinds = nil
+			break
+		}
+		kinds[i] = k
+		floats = floats || k == keyFloat
+	}
+	narrows := !tuple && inSubqueryMayNarrow(in.Left().Type(), sch[0].Type)
+	switch {
+	case kinds != nil && (tuple || floats || narrows):
+	case kinds == nil && narrows:
+	default:
+		return in, transform.SameTree, nil
+	}
+	return newPGInSubquery(in, kinds), transform.NewTree, nil
 }
 
 // inSubqueryOperands checks that x can be compared with the subquery's

@@ -314,6 +314,7 @@ func TestMemoryBudgetCoversEveryHolder(t *testing.T) {
 		series(300) + "SELECT max(length(w)) FROM (SELECT lag(repeat('x', 100000) || n) OVER (ORDER BY n) w FROM r) s",
 		// IN (subquery) collects the subquery's rows.
 		series(150) + "SELECT 1 WHERE 'a' IN (SELECT repeat('x', 100000) || q.n FROM r q)",
+		series(150) + "SELECT 1 WHERE ('a', 1) IN (SELECT repeat('x', 100000) || q.n, q.n FROM r q)",
 		// The rows a statement writes wait for its commit.
 		series(100) + "INSERT INTO app.t SELECT n + 1000, repeat('y', 100000) || n FROM r",
 		"UPDATE app.t SET body = body || body || body",
@@ -331,6 +332,7 @@ func TestMemoryBudgetCoversEveryHolder(t *testing.T) {
 	for q, want := range map[string]string{
 		series(3) + "SELECT n % 2, max(repeat('x', 10) || n) FROM r GROUP BY n % 2 ORDER BY 1":                                    `[[0,"xxxxxxxxxx2"],[1,"xxxxxxxxxx3"]]`,
 		"SELECT count(*) FROM app.t n WHERE body IN (SELECT body || '' FROM app.t m WHERE m.id = n.id)":                           `[[200]]`,
+		"SELECT count(*) FROM app.t n WHERE (body, id) IN (SELECT body || '', id FROM app.t m WHERE m.id = n.id)":                 `[[200]]`,
 		series(3) + "SELECT 1 WHERE 'x1' IN (SELECT 'x' || q.n FROM r q)":                                                         `[[1]]`,
 		series(3) + "SELECT n, lag(repeat('x', 2) || n) OVER (ORDER BY n), row_number() OVER (ORDER BY n DESC) FROM r ORDER BY n": `[[1,null,3],[2,"xx1",2],[3,"xx2",1]]`,
 		"SELECT count(*) FROM (SELECT id % 10, count(*) FROM app.t GROUP BY id % 10) s":                                           `[[10]]`,
