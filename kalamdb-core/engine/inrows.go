@@ -2,9 +2,11 @@ package engine
 
 import (
 	"encoding/binary"
+	"strings"
 	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/types"
 )
 
@@ -292,4 +294,143 @@ func (r *inRows) has(ctx *sql.Context, vals []any, m, pos uint64) (bool, error) 
 type inRowsCache struct {
 	mu   sync.Mutex
 	rows *inRows
+}
+
+// rowInList is (x, y) IN ((a, b), (c, d), ...): the OR of the row
+// equalities (x, y) = (a, b), as PostgreSQL defines it, so a pair holding
+// a NULL is never equal, only NULL. The engine compared the rows as
+// tuples with NULL equal to NULL. The rows are hashed (inRows): once for
+// the statement when every value is a constant, else for each row.
+type rowInList struct {
+	kinds    []inKeyKind
+	args     []sql.Expression // the left row's values, then each row's
+	constant bool
+	cache    *inRowsCache
+}
+
+var _ sql.Expression = (*rowInList)(nil)
+
+func newRowInList(kinds []inKeyKind, args []sql.Expression) *rowInList {
+	constant := true
+	for _, a := range args[len(kinds):] {
+		constant = constant && isConstant(a)
+	}
+	return &rowInList{kinds: kinds, args: args, constant: constant, cache: &inRowsCache{}}
+}
+
+func (l *rowInList) Resolved() bool             { return expression.Tuple(l.args).Resolved() }
+func (l *rowInList) Type() sql.Type             { return types.Boolean }
+func (l *rowInList) IsNullable() bool           { return true }
+func (l *rowInList) Children() []sql.Expression { return l.args }
+
+func (l *rowInList) String() string {
+	k := len(l.kinds)
+	rows := make([]string, 0, len(l.args)/k-1)
+	for i := k; i < len(l.args); i += k {
+		rows = append(rows, expression.Tuple(l.args[i:i+k]).String())
+	}
+	return expression.Tuple(l.args[:k]).String() + " IN (" + strings.Join(rows, ", ") + ")"
+}
+
+func (l *rowInList) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != len(l.args) {
+		return nil, sql.ErrInvalidChildrenNumber.New(l, len(children), len(l.args))
+	}
+	return newRowInList(l.kinds, children), nil
+}
+
+func (l *rowInList) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	k := len(l.kinds)
+	eval := func(es []sql.Expression) ([]any, error) {
+		out := make([]any, len(es))
+		for i, e := range es {
+			v, err := e.Eval(ctx, row)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = v
+		}
+		return out, nil
+	}
+	left, err := eval(l.args[:k])
+	if err != nil {
+		return nil, err
+	}
+	build := func() (*inRows, error) {
+		var rows []any
+		for i := k; i < len(l.args); i += k {
+			r, err := eval(l.args[i : i+k])
+			if err != nil {
+				return nil, err
+			}
+			rows = append(rows, r)
+		}
+		return newInRows(l.kinds, rows)
+	}
+	if !l.constant {
+		r, err := build()
+		if err != nil {
+			return nil, err
+		}
+		defer r.held.giveBack(ctx)
+		return r.in(ctx, left)
+	}
+	c := l.cache
+	c.mu.Lock()
+	if c.rows == nil {
+		if c.rows, err = build(); err != nil {
+			c.mu.Unlock()
+			return nil, err
+		}
+	}
+	r := c.rows
+	c.mu.Unlock()
+	return r.in(ctx, left)
+}
+
+// rowIn makes (x, y) IN ((a, b), ...) a rowInList when every position
+// compares in one kind inRows hashes, else the OR of its row equalities.
+func rowIn(left expression.Tuple, rows expression.Tuple) (sql.Expression, bool, error) {
+	k := len(left)
+	if k < 2 || k > maxInColumns {
+		return nil, false, nil
+	}
+	args := append([]sql.Expression(nil), left...)
+	for _, r := range rows {
+		t, ok := r.(expression.Tuple)
+		if !ok || len(t) != k {
+			return nil, false, nil // a mismatch is the engine's to report
+		}
+		args = append(args, t...)
+	}
+	kinds := make([]inKeyKind, k)
+	for i := range left {
+		lf := familyOf(left[i])
+		for j := k + i; j < len(args); j += k {
+			if err := comparable(args[j], lf, "="); err != nil {
+				return nil, false, err
+			}
+			kind, ok := inKeyKindOf(lf, familyOf(args[j]))
+			if !ok || (kinds[i] != 0 && kind != kinds[i]) {
+				kinds = nil
+				break
+			}
+			kinds[i] = kind
+		}
+		if kinds == nil {
+			break
+		}
+	}
+	if kinds != nil {
+		return newRowInList(kinds, args), true, nil
+	}
+	eqs := make([]sql.Expression, len(rows))
+	for i, r := range rows {
+		eq, _, err := rowEquality(expression.NewEquals(left, r))
+		if err != nil {
+			return nil, false, err
+		}
+		eqs[i] = eq
+	}
+	return expression.JoinOr(eqs...), true, nil
 }

@@ -174,6 +174,11 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 		return x.WithQuery(q), transform.NewTree, nil
 	case *expression.Equals, *expression.NullSafeEquals, *expression.LessThan, *expression.LessThanOrEqual,
 		*expression.GreaterThan, *expression.GreaterThanOrEqual:
+		if eq, ok := e.(*expression.Equals); ok {
+			if out, ok, err := rowEquality(eq); ok || err != nil {
+				return out, transform.NewTree, err
+			}
+		}
 		return comparison(e, e.Children())
 	case *expression.Between:
 		return comparison(e, e.Children())
@@ -183,8 +188,11 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 		if !ok {
 			return e, transform.SameTree, nil
 		}
-		if _, lt := l.(expression.Tuple); lt {
-			return e, transform.SameTree, nil // row IN (rows): compared field by field by the engine
+		if lt, ok := l.(expression.Tuple); ok {
+			if out, ok, err := rowIn(lt, t); ok || err != nil {
+				return out, transform.NewTree, err
+			}
+			return e, transform.SameTree, nil
 		}
 		children := append([]sql.Expression{l}, t...)
 		out, same, err := comparison(nil, children)
@@ -234,6 +242,30 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 		}
 	}
 	return e, transform.SameTree, nil
+}
+
+// rowEquality makes (a, b) = (c, d) a = c AND b = d, PostgreSQL's
+// definition of row equality, each pair compared (and typed) as a
+// comparison of its own: false when a pair differs, else NULL when a value
+// is NULL. The engine compared the rows as tuples, in the first operand's
+// types, with NULL equal to NULL: (NULL, 1) = (NULL, 1) was true, (1, 2) =
+// (1, NULL) false, and a DECIMAL was compared with a DOUBLE as a DECIMAL.
+// NOT over it (<>) is then the OR of the pairs' <>.
+func rowEquality(eq *expression.Equals) (sql.Expression, bool, error) {
+	l, lok := eq.Left().(expression.Tuple)
+	r, rok := eq.Right().(expression.Tuple)
+	if !lok || !rok || len(l) != len(r) || len(l) < 2 {
+		return eq, false, nil // a mismatch is the engine's to report
+	}
+	pairs := make([]sql.Expression, len(l))
+	for i := range l {
+		c, _, err := checkExpr(expression.NewEquals(l[i], r[i]))
+		if err != nil {
+			return nil, false, err
+		}
+		pairs[i] = c
+	}
+	return expression.JoinAnd(pairs...), true, nil
 }
 
 // exprList carries the checked operands of an IN list.

@@ -74,6 +74,31 @@ func TestInSubqueryComparesAsRowByRow(t *testing.T) {
 	}
 }
 
+// TestRowComparisonsWithNulls: (a, b) = (c, d) is a = c AND b = d, and a
+// row IN a list the OR of such, as in PostgreSQL: the engine compared rows
+// as tuples with NULL equal to NULL ((NULL, 1) = (NULL, 1) was true,
+// (1, 2) = (1, NULL) false) and a DECIMAL with a DOUBLE as a DECIMAL.
+func TestRowComparisonsWithNulls(t *testing.T) {
+	e := newEnv(t)
+	e.root().must(`CREATE NAMESPACE app;
+		CREATE TABLE app.a (id BIGINT PRIMARY KEY, n DECIMAL(20, 18), f DOUBLE, b BIGINT)`)
+	alice := e.as("alice", systable.RoleUser)
+	alice.must(`INSERT INTO app.a VALUES (1, 0.100000000000000001, 0.1, 1), (2, 2, 2, 2), (3, NULL, NULL, NULL)`)
+	for _, q := range []struct{ sql, want string }{
+		{"SELECT (NULL::int, 1) = (NULL::int, 1), (1, 2) = (1, NULL::int), (1, 2) <> (1, NULL::int), (1, 2) <> (3, NULL::int)", "[[null,null,null,true]]"},
+		{"SELECT (NULL::int, NULL::int) IN ((NULL::int, NULL::int)), (1, 2) IN ((1, NULL::int), (3, 4)), (1, 2) NOT IN ((2, NULL::int), (3, 4))", "[[null,null,true]]"},
+		{"SELECT (n, b) = (f, b), (n, b) IN ((f, b)), (n, b) IN ((0.1::float8, 1), (2.0::float8, 2)) FROM app.a ORDER BY id", "[[true,true,true],[true,true,true],[null,null,null]]"},
+		{"SELECT a.id FROM app.a a JOIN app.a c ON (a.n, a.b) = (c.n, c.b) ORDER BY 1", "[[1],[2]]"},
+		{"SELECT a.id FROM app.a a JOIN app.a c ON (a.n, a.b) = (c.f, c.b) ORDER BY 1", "[[1],[2]]"},
+		{"SELECT id FROM app.a WHERE (n, b) NOT IN ((f, b), (7, 7)) ORDER BY 1", "[]"},
+		{"SELECT id FROM app.a WHERE (n, b) <> (f + 1, b) ORDER BY 1", "[[1],[2]]"},
+	} {
+		if got := alice.rows(q.sql); got != q.want {
+			t.Errorf("%s: %s, want %s", q.sql, got, q.want)
+		}
+	}
+}
+
 // inRowCase is x IN (SELECT ys FROM from WHERE where), x and ys as lists.
 type inRowCase struct {
 	left, sel   []string
