@@ -154,6 +154,15 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// What the request holds until it has answered (its body, its result
+	// rows, its encoded answer) is reserved from the server's memory
+	// account; a body of a declared length is reserved before it is read.
+	charge := s.newCharge()
+	defer s.endCharge(charge)
+	if r.ContentLength > 0 && !charge.Reserve(min(r.ContentLength, s.opts.MaxBodyBytes)) {
+		s.writeError(w, r, s.memory.Refusal())
+		return
+	}
 	bp := getBuf()
 	defer putBuf(bp)
 	body, err := s.readBody(w, r, s.opts.MaxBodyBytes, *bp)
@@ -162,6 +171,10 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	*bp = body
+	if r.ContentLength <= 0 && !charge.Reserve(int64(len(body))) {
+		s.writeError(w, r, s.memory.Refusal())
+		return
+	}
 	req, err := decodeSQLRequest(body)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -197,6 +210,7 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 		Params:     params,
 		Namespace:  namespace,
 		ClientAddr: r.RemoteAddr,
+		Memory:     charge,
 	})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -207,7 +221,7 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	}
 	info := infoOf(w)
 	info.code = codeOK
-	s.writeSuccess(w, r, results, tookMillis(info))
+	s.writeSuccess(w, r, results, tookMillis(info), charge)
 }
 
 // readRequest reads r's body, at most limit bytes, into a pooled buffer

@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
@@ -64,13 +65,18 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 }
 
 // writeSuccess answers a successful SQL request.
-func (s *Server) writeSuccess(w http.ResponseWriter, r *http.Request, results []executor.Result, took float64) {
+func (s *Server) writeSuccess(w http.ResponseWriter, r *http.Request, results []executor.Result, took float64, charge *memory.Charge) {
 	bp := getBuf()
 	defer putBuf(bp)
 	b, err := appendSuccess(*bp, results, took)
 	*bp = b
 	if err != nil {
 		s.writeEncodeFailure(w, r, err)
+		return
+	}
+	// The answer is reserved beside its rows until it is written.
+	if !charge.Reserve(int64(len(b))) {
+		s.writeError(w, r, s.memory.Refusal())
 		return
 	}
 	s.writeBody(w, http.StatusOK, b)
