@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -26,6 +27,10 @@ var (
 	// ErrAccountChanged: the user was dropped, or their role or password
 	// changed, after the connection was opened.
 	ErrAccountChanged = errors.New("live: the account changed; sign in again")
+	// ErrServerMemory: the send queue could not grow within the server's
+	// memory account (limits.server_memory_bytes); the client may
+	// reconnect and resume later.
+	ErrServerMemory = errors.New("live: the server's memory bound is reached; reconnect later")
 )
 
 // maxSubscriptionIDBytes bounds client-chosen subscription ids, which end
@@ -54,6 +59,10 @@ type Conn struct {
 	subs   map[string]*subscription // by client subscription id
 	q      fifo
 	qBytes int64 // the sizes of q's items
+	// mem is what q and the changes kept aside hold, reserved from the
+	// server's memory account; taken and given back under mu, and all of
+	// it given back when the connection ends.
+	mem    memory.Charge
 	closed bool
 	wake   chan struct{} // capacity 1: "the queue may have grown"
 	// wakeup, when set, is called after each item is queued (SetWakeup).
@@ -117,6 +126,7 @@ func (c *Conn) failLocked(reason error) {
 	c.closed = true
 	c.q.drain()
 	c.qBytes = 0
+	c.mem.Release()
 	c.cancel(reason)
 }
 
@@ -137,6 +147,17 @@ func (c *Conn) push(it item) (woke bool) {
 	}
 	if c.q.len() >= c.m.opts.SendQueueSize || (c.qBytes > 0 && c.qBytes+it.size > c.m.opts.SendQueueBytes) {
 		c.failLocked(ErrSlowConsumer)
+		c.mu.Unlock()
+		return false
+	}
+	// A queue that holds nothing else takes its entry even past the
+	// server's account: its client keeps up, and the entry is gone again
+	// once written. The clients the account cuts off are those that
+	// fall behind.
+	if c.q.len() == 0 {
+		c.mem.Force(it.size)
+	} else if !c.mem.Reserve(it.size) {
+		c.failLocked(ErrServerMemory)
 		c.mu.Unlock()
 		return false
 	}
@@ -191,6 +212,7 @@ func (c *Conn) pop(ctx context.Context, wait bool) (item, bool, error) {
 		}
 		if it, ok := c.q.pop(); ok {
 			c.qBytes -= it.size
+			c.mem.Give(it.size)
 			c.mu.Unlock()
 			return it, true, nil
 		}
@@ -307,6 +329,11 @@ func (c *Conn) process(ctx context.Context, it item) {
 					c.m.opts.SendQueueBytes))
 				return
 			}
+			if !c.reserveMemory(size) {
+				c.endSubscription(s, NewError(s.id, apierror.SubscriptionFailed,
+					"the server's memory bound (limits.server_memory_bytes) is reached while the initial data was loading; subscribe again later (from_seq_id resumes)"))
+				return
+			}
 			s.pending = append(s.pending, ch)
 			s.pendingBytes.Add(size)
 			c.pendingBytes.Add(size)
@@ -341,7 +368,17 @@ func (c *Conn) deliver(ctx context.Context, s *subscription, ch *txn.Change) {
 func (c *Conn) releasePending(s *subscription) {
 	if n := s.pendingBytes.Swap(0); n != 0 {
 		c.pendingBytes.Add(-n)
+		c.mem.Give(n)
 	}
+}
+
+// reserveMemory takes n bytes from the server's memory account for
+// changes kept aside. A connection that has ended reserves nothing more:
+// what it held was given back when it ended.
+func (c *Conn) reserveMemory(n int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.closed && c.mem.Reserve(n)
 }
 
 // endSubscription removes s from the sender's side and tells the client
