@@ -110,10 +110,13 @@ type Charge struct {
 	held atomic.Int64
 }
 
-// Reset makes c an empty charge of a (nil: none); it must hold nothing.
+// Reset makes c an empty charge of a (nil: none). Anything c still held
+// goes back to its account first: a holder that is recycled (a pooled
+// session) must never keep bytes out of the account for good, or the
+// server would refuse more and more until it refused everything.
 func (c *Charge) Reset(a *Account) {
+	c.Release()
 	c.acct = a
-	c.held.Store(0)
 }
 
 // Reserve takes n more bytes from the account for c. It reports false,

@@ -129,3 +129,21 @@ func TestForcedReservations(t *testing.T) {
 		t.Fatalf("used %d after release", got)
 	}
 }
+
+// A recycled charge gives back what it still held when it is reset.
+func TestResetGivesBackWhatWasHeld(t *testing.T) {
+	a := NewAccount(100)
+	var c Charge
+	c.Reset(a)
+	c.Reserve(40)
+	c.Reset(a)
+	if a.Used() != 0 || c.Held() != 0 {
+		t.Fatalf("after reset: used %d held %d", a.Used(), c.Held())
+	}
+	b := NewAccount(100)
+	c.Reserve(10)
+	c.Reset(b) // to another account: the first gets its bytes back
+	if a.Used() != 0 || b.Used() != 0 {
+		t.Fatalf("after reset to another account: %d, %d", a.Used(), b.Used())
+	}
+}
