@@ -1,0 +1,117 @@
+package e2e_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
+)
+
+// smallMemoryServer is a server whose memory account is as small as the
+// configuration allows: one request at its limits (1 MiB of statement
+// memory, twice 1 MiB of result, a 1 MiB body) fits exactly.
+func smallMemoryServer(t *testing.T, mutate ...func(*config.Config)) *server {
+	t.Helper()
+	const mib = 1 << 20
+	return startServer(t, t.TempDir(), append([]func(*config.Config){func(c *config.Config) {
+		c.Limits.MaxValueBytes = mib
+		c.Limits.StatementMemoryBytes = mib
+		c.Limits.MaxResultBytes = mib
+		c.Server.MaxBodyBytes = mib
+		c.Limits.MaxSQLBytes = mib
+		c.Limits.ServerMemoryBytes = 4 * mib
+		c.Server.ReadBodyTimeout = 10 * time.Minute
+		c.Server.WriteTimeout = 10 * time.Minute
+	}}, mutate...)...)
+}
+
+// declareBody opens a connection that sends, as c, the head of a SQL
+// request declaring an n-byte body, and never sends the body.
+func declareBody(t *testing.T, s *server, c creds, n int) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Basic %s\r\nContent-Length: %d\r\n\r\n",
+		base64.StdEncoding.EncodeToString([]byte(c.user+":"+c.password)), n)
+	if _, err := conn.Write([]byte(head)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// waitMetric waits (a minute at most) until done accepts the metric.
+func (s *server) waitMetric(t *testing.T, name, what string, done func(float64) bool) {
+	t.Helper()
+	for deadline := time.Now().Add(time.Minute); ; {
+		v := s.metric(name)
+		if done(v) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: %s stayed %.0f", what, name, v)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// One user, within their own connection limit, sends only the heads of
+// SQL requests that declare the largest body allowed and never sends the
+// bodies: each head (~200 bytes on the wire, nothing allocated by the
+// server) reserves server.max_body_bytes of the server's account for up
+// to server.read_body_timeout. A handful of them fill the account and every
+// other user's smallest request is refused with 429. With the defaults
+// (10 MiB bodies, 256 connections per user) one user reserves 2.5 GiB this
+// way: more than the default account (a quarter of the memory) of any
+// machine under 10 GiB, without sending a byte of body.
+func TestDeclaredBodiesOfOneUserDoNotStarveOthers(t *testing.T) {
+	const mib = 1 << 20
+	s := smallMemoryServer(t, func(c *config.Config) { c.Server.MaxConnectionsPerUser = 8 })
+	s.ok(root, "CREATE USER 'mallory' WITH PASSWORD 'm-pw' ROLE user; CREATE USER 'alice' WITH PASSWORD 'a-pw' ROLE user")
+	mallory, alice := basic("mallory", "m-pw"), basic("alice", "a-pw")
+	s.ok(alice, "SELECT 1")
+	// Half of mallory's connections, each only a request head.
+	for i := 0; i < 4; i++ {
+		declareBody(t, s, mallory, mib)
+	}
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "four declared bodies", func(v float64) bool { return v >= 4*mib })
+	if r := s.sql(alice, "SELECT 1"); r.httpStatus != http.StatusOK {
+		t.Fatalf("another user's SELECT 1 while one user holds 4 request heads (no body bytes sent): %s", r)
+	}
+}
+
+// A request whose statements all ran and committed is answered 429
+// RATE_LIMIT_EXCEEDED ("retry shortly") when its encoded answer cannot be
+// reserved: the client is told to retry and that nothing was kept, yet
+// every write is committed, so the retry applies them twice. The answer
+// of a request whose statements committed must be written (or its
+// reservation made before anything is committed).
+func TestRefusedAnswerDoesNotHideCommittedWrites(t *testing.T) {
+	const mib = 1 << 20
+	s := smallMemoryServer(t)
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT);
+		CREATE SHARED TABLE app.log (id INT PRIMARY KEY)`)
+	s.ok(root, "INSERT INTO app.blobs VALUES (1, repeat('x', 300000))")
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "idle", func(v float64) bool { return v == 0 })
+	// Others hold all but 450 KB of the 4 MiB account: room for the
+	// 300 KB of rows, not for their 300 KB encoding beside them.
+	const free = 450_000
+	held := 4*mib - free
+	for n := held; n > 0; n -= mib {
+		declareBody(t, s, root, min(n, mib))
+	}
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "the others' bodies", func(v float64) bool { return v == float64(held) })
+	r := s.sql(root, "INSERT INTO app.log VALUES (1); SELECT b FROM app.blobs; INSERT INTO app.log VALUES (2)")
+	got := s.ok(root, "SELECT count(*) FROM app.log").rows(t)
+	if r.httpStatus == http.StatusTooManyRequests && got == "[[2]]" {
+		t.Fatalf("the request was refused with %s (retry shortly), but every one of its statements committed: app.log has %s rows",
+			r.header.Get("Retry-After"), got)
+	}
+}
