@@ -115,3 +115,21 @@ func TestRefusedAnswerDoesNotHideCommittedWrites(t *testing.T) {
 			r.header.Get("Retry-After"), got)
 	}
 }
+
+// Each statement's result reserves at least 16 KiB (resultReserveStep)
+// of the account, however small its rows, and a request keeps them all
+// until it has answered: a batch of 300 point lookups, a few KB of
+// answer and within every limit of a request, reserves 4.8 MB and is
+// refused on an idle server whose account holds "one request at its
+// limits". With the default 1000 statements per batch one request
+// reserves 16 MiB for a few KB of rows, 160 times its real memory, which
+// also multiplies what a client that does not read its answers holds.
+func TestSmallResultsOfABatchFitAnIdleServer(t *testing.T) {
+	s := smallMemoryServer(t)
+	s.ok(root, "CREATE NAMESPACE app; CREATE SHARED TABLE app.kv (id INT PRIMARY KEY, v INT); INSERT INTO app.kv VALUES (1, 10)")
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "idle", func(v float64) bool { return v == 0 })
+	r := s.sql(root, strings.Repeat("SELECT v FROM app.kv WHERE id = 1;", 300))
+	if r.httpStatus != http.StatusOK {
+		t.Fatalf("300 one-row lookups on an idle server (refused for good: a retry reserves the same): %.300s", r.raw)
+	}
+}
