@@ -1,6 +1,7 @@
 package live_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -45,5 +46,37 @@ func TestConnectionsThatDoNotReadCannotHoldTheAccountOverItsLimit(t *testing.T) 
 	if cut == 0 && !other.Reserve(1024) {
 		t.Fatalf("four connections that read nothing hold %d bytes of a %d-byte account, none is cut off, and every other reservation is refused",
 			acct.Used(), acct.Limit())
+	}
+}
+
+// While others hold nearly all of the account (HTTP answers, or request
+// heads that declare bodies they never send, which cost nothing), a
+// subscriber is disconnected (1013) as soon as two commits reach it
+// before its writer has taken the first, which a busy table does all the
+// time: the writes themselves fit (an INSERT reserves its row while it
+// runs), the second entry of the queue does not. The account is then a
+// way to cut live clients off that read every message as it comes, not
+// only those that fall behind.
+func TestAClientThatKeepsUpIsNotCutOffWhenOthersFillTheAccount(t *testing.T) {
+	acct := memory.NewAccount(4 << 20)
+	e := newEnv(t, live.Options{}, func(c *database.Config) { c.Memory = acct })
+	c := e.connect("alice", systable.RoleUser)
+	c.subscribeAll("m", "SELECT id, body FROM chat.messages", live.SubscriptionOptions{})
+	var others memory.Charge
+	others.Reset(acct)
+	defer others.Release()
+	if !others.Reserve(acct.Limit() - 350_000) {
+		t.Fatal("refused")
+	}
+	body := strings.Repeat("x", 100_000)
+	e.alice("INSERT INTO chat.messages VALUES (1, 7, $1)", body)
+	e.alice("INSERT INTO chat.messages VALUES (2, 7, $1)", body)
+	for i := 1; i <= 2; i++ {
+		if _, ok, err := c.c.TryNext(context.Background()); err != nil || !ok {
+			t.Fatalf("a client that reads every change was disconnected after two commits that both succeeded: change %d: %v", i, err)
+		}
+	}
+	if err := c.c.Err(); err != nil {
+		t.Fatalf("a client that reads every change was disconnected after two commits that both succeeded: %v", err)
 	}
 }
