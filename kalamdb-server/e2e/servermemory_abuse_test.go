@@ -133,3 +133,22 @@ func TestSmallResultsOfABatchFitAnIdleServer(t *testing.T) {
 		t.Fatalf("300 one-row lookups on an idle server (refused for good: a retry reserves the same): %.300s", r.raw)
 	}
 }
+
+// limits.server_memory_bytes may be as small as "one request at its
+// limits" (statement memory + 2 x max_result_bytes + body), on the
+// assumption that an answer's encoding is about the size its rows are
+// counted at. It is not: max_result_bytes counts a string as its bytes,
+// and JSON writes a control character as six (\u0001). Two 400 KB
+// values, within the 1 MiB max_result_bytes, answer 4.8 MB, and the
+// request is refused with 429 "retry shortly" on an idle server, every
+// time. (With the defaults one answer within max_result_bytes can be
+// 384 MiB.)
+func TestAnAnswerWithinItsLimitsFitsAnIdleServer(t *testing.T) {
+	s := smallMemoryServer(t)
+	s.ok(root, "CREATE NAMESPACE app; CREATE SHARED TABLE app.t (id INT PRIMARY KEY, b TEXT); INSERT INTO app.t VALUES (1, repeat(chr(1), 400000))")
+	s.ok(root, "INSERT INTO app.t VALUES (2, repeat(chr(1), 400000))")
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "idle", func(v float64) bool { return v == 0 })
+	if r := s.sql(root, "SELECT b FROM app.t"); r.httpStatus != http.StatusOK {
+		t.Fatalf("800 KB of values (max_result_bytes 1 MiB) on an idle server: %.300s", r.raw)
+	}
+}
