@@ -164,3 +164,29 @@ func TestAnAnswerWithinItsLimitsFitsAnIdleServer(t *testing.T) {
 		t.Fatalf("800 KB of values (max_result_bytes 1 MiB) on an idle server: %.300s", r.raw)
 	}
 }
+
+// A subscriber that reads nothing while changes keep coming is closed
+// with 1013 (try again later) once its send queue cannot grow within the
+// server's account, and what it held comes back.
+func TestSubscriberThatFallsBehindIsClosedWithTryAgainLater(t *testing.T) {
+	s := smallMemoryServer(t)
+	s.ok(root, "CREATE NAMESPACE app; CREATE SHARED TABLE app.t (id INT PRIMARY KEY, b TEXT); CREATE USER 'dana' WITH PASSWORD 'd-pw' ROLE dba")
+	c := s.loginWS(t, "dana", "d-pw")
+	c.subscribeAll("m", "SELECT id, b FROM app.t", nil)
+	refused := 0
+	for i := 1; i <= 2000 && refused == 0; i++ {
+		r := s.sql(root, fmt.Sprintf("INSERT INTO app.t VALUES (%d, repeat('x', 200000))", i))
+		switch r.httpStatus {
+		case http.StatusOK:
+		case http.StatusTooManyRequests:
+			refused = i
+		default:
+			t.Fatalf("insert %d: %s", i, r)
+		}
+	}
+	code, reason := c.closed()
+	if code != 1013 || !strings.Contains(reason, "server_memory_bytes") {
+		t.Fatalf("closed with %d %q (first refused insert: %d), want 1013 naming server_memory_bytes", code, reason, refused)
+	}
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "after the close", func(v float64) bool { return v == 0 })
+}
