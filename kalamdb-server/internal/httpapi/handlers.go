@@ -156,13 +156,11 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	}
 	// What the request holds until it has answered (its body, its result
 	// rows, its encoded answer) is reserved from the server's memory
-	// account; a body of a declared length is reserved before it is read.
+	// account. The body is reserved once it has arrived, not by the length
+	// it declares: a client that declares bodies and never sends them
+	// would otherwise hold the account for nothing.
 	charge := s.newCharge()
 	defer s.endCharge(charge)
-	if r.ContentLength > 0 && !charge.Reserve(min(r.ContentLength, s.opts.MaxBodyBytes)) {
-		s.writeError(w, r, s.memory.Refusal())
-		return
-	}
 	bp := getBuf()
 	defer putBuf(bp)
 	body, err := s.readBody(w, r, s.opts.MaxBodyBytes, *bp)
@@ -171,7 +169,7 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	*bp = body
-	if r.ContentLength <= 0 && !charge.Reserve(int64(len(body))) {
+	if !charge.Reserve(int64(len(body))) {
 		s.writeError(w, r, s.memory.Refusal())
 		return
 	}

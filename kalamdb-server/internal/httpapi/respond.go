@@ -74,11 +74,12 @@ func (s *Server) writeSuccess(w http.ResponseWriter, r *http.Request, results []
 		s.writeEncodeFailure(w, r, err)
 		return
 	}
-	// The answer is reserved beside its rows until it is written.
-	if !charge.Reserve(int64(len(b))) {
-		s.writeError(w, r, s.memory.Refusal())
-		return
-	}
+	// The answer is counted beside its rows until it is written, but not
+	// refused: it is built already, so refusing it would free nothing, and
+	// the statements that made it have committed; a 429 would invite a
+	// retry that writes them twice. What bounds it is its rows, which were
+	// reserved before they were read.
+	charge.Force(int64(len(b)))
 	s.writeBody(w, http.StatusOK, b)
 }
 
