@@ -43,13 +43,17 @@ type memoryBudget struct {
 	// request, when set, is the reservation of the request that answers
 	// the statement's result rows (QueryRequest.Memory).
 	request *memory.Charge
+	// resultAhead is what the result's rows reserved beyond what they
+	// hold (resultWriter); the request gets it back when the statement
+	// ends.
+	resultAhead int64
 }
 
 func (b *memoryBudget) reset(l *Limits, acct *memory.Account) {
 	b.limits = l
 	b.used.Store(0)
 	b.server.Reset(acct)
-	b.request = nil
+	b.request, b.resultAhead = nil, 0
 }
 
 // hold charges n bytes that fn keeps.

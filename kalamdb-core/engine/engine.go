@@ -278,7 +278,8 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 func (e *Engine) releaseSession(s *Session) {
 	s.endStatement()
 	s.budget.server.Release()
-	s.budget.request = nil
+	s.budget.request.Give(s.budget.resultAhead)
+	s.budget.request, s.budget.resultAhead = nil, 0
 	s.tx, s.UserID, s.Role, s.onRow = nil, "", "", nil
 	e.sessions.Put(s)
 }
@@ -509,14 +510,18 @@ type resultWriter struct {
 	// onRow takes the rows instead of res (QueryRequest.OnRow).
 	onRow func(row []any, size int64) error
 	// charge is the server memory the kept rows are reserved under, and
-	// ahead what is reserved there and not yet used: rows are reserved
-	// in steps of resultReserveStep, so that a short result costs one
-	// reservation of the shared account, not one per row.
-	charge *memory.Charge
-	ahead  int64
+	// budget.resultAhead what is reserved there and not yet used (given
+	// back when the statement ends). The first row is reserved as it is,
+	// later ones in steps of resultReserveStep: a one-row result reserves
+	// what it holds, and a longer one touches the shared account once per
+	// step, not once per row.
+	charge   *memory.Charge
+	budget   *memoryBudget
+	reserved bool
 }
 
-// resultReserveStep is the least a result reserves at a time.
+// resultReserveStep is the least a result reserves at a time after its
+// first row.
 const resultReserveStep = 16 << 10
 
 // newResultWriter encodes a statement's rows for the wire, or hands them
@@ -546,7 +551,7 @@ func (e *Engine) layoutOf(sch sql.Schema) *resultLayout {
 func newResultWriterFor(sctx *sql.Context, l *resultLayout, maxRows int, maxBytes int64) *resultWriter {
 	sess := sctx.Session.(*Session)
 	return &resultWriter{res: &QueryResult{ReturnsRows: true, Columns: append([]ResultColumn(nil), l.cols...)},
-		encode: l.encode, maxRows: maxRows, maxBytes: maxBytes, onRow: sess.onRow, charge: sess.budget.resultCharge()}
+		encode: l.encode, maxRows: maxRows, maxBytes: maxBytes, onRow: sess.onRow, charge: sess.budget.resultCharge(), budget: &sess.budget}
 }
 
 // add encodes one row; it fails once the result passes a bound.
@@ -585,14 +590,18 @@ func (w *resultWriter) encodeInto(r sql.Row, out []any) error {
 		return limitError("max_result_bytes", "the result is larger than %s; add a LIMIT, select fewer columns or a narrower WHERE",
 			byteCount(w.maxBytes))
 	}
-	if size > w.ahead {
-		n := max(size-w.ahead, resultReserveStep)
+	if ahead := w.budget.resultAhead; size > ahead {
+		n := size - ahead
+		if w.reserved {
+			n = max(n, resultReserveStep)
+		}
 		if !w.charge.Reserve(n) {
 			return serverMemoryError(w.charge.Account())
 		}
-		w.ahead += n
+		w.budget.resultAhead += n
+		w.reserved = true
 	}
-	w.ahead -= size
+	w.budget.resultAhead -= size
 	w.res.Rows = append(w.res.Rows, out)
 	return nil
 }
