@@ -59,12 +59,15 @@ type Conn struct {
 	subs   map[string]*subscription // by client subscription id
 	q      fifo
 	qBytes int64 // the sizes of q's items
-	// mem is what q and the changes kept aside hold, reserved from the
-	// server's memory account; taken and given back under mu, and all of
-	// it given back when the connection ends.
-	mem    memory.Charge
-	closed bool
-	wake   chan struct{} // capacity 1: "the queue may have grown"
+	// mem is what q, the item being written and the changes kept aside
+	// hold, reserved from the server's memory account; taken and given
+	// back under mu, and all of it given back when the connection ends.
+	// inFlight is the size of the item the sender took last, reserved
+	// until the sender reports it written (Sent) or takes the next.
+	mem      memory.Charge
+	inFlight int64
+	closed   bool
+	wake     chan struct{} // capacity 1: "the queue may have grown"
 	// wakeup, when set, is called after each item is queued (SetWakeup).
 	wakeup func() bool
 
@@ -125,7 +128,7 @@ func (c *Conn) failLocked(reason error) {
 	}
 	c.closed = true
 	c.q.drain()
-	c.qBytes = 0
+	c.qBytes, c.inFlight = 0, 0
 	c.mem.Release()
 	c.cancel(reason)
 }
@@ -150,11 +153,13 @@ func (c *Conn) push(it item) (woke bool) {
 		c.mu.Unlock()
 		return false
 	}
-	// A queue that holds nothing else takes its entry even past the
+	// A connection that holds little (its queue and the item being
+	// written together under keepUpBytes) takes its entry even past the
 	// server's account: its client keeps up, and the entry is gone again
-	// once written. The clients the account cuts off are those that
-	// fall behind.
-	if c.q.len() == 0 {
+	// once written. The clients the account cuts off are those that fall
+	// behind, and what the others may force is bounded by keepUpBytes
+	// each.
+	if c.qBytes+c.inFlight+it.size <= keepUpBytes {
 		c.mem.Force(it.size)
 	} else if !c.mem.Reserve(it.size) {
 		c.failLocked(ErrServerMemory)
@@ -175,6 +180,20 @@ func (c *Conn) push(it item) (woke bool) {
 	default:
 		return false
 	}
+}
+
+// keepUpBytes is what a connection may hold (queued, and being written)
+// and still take a new entry past the server's memory account.
+const keepUpBytes = 64 << 10
+
+// Sent tells the connection that the sender has written what it took
+// last, so its memory goes back to the server's account. A sender that
+// does not call it gives it back when it takes the next item.
+func (c *Conn) Sent() {
+	c.mu.Lock()
+	c.mem.Give(c.inFlight)
+	c.inFlight = 0
+	c.mu.Unlock()
 }
 
 // SetWakeup makes the connection call f after each message or change it
@@ -210,9 +229,14 @@ func (c *Conn) pop(ctx context.Context, wait bool) (item, bool, error) {
 			c.mu.Unlock()
 			return item{}, false, c.Err()
 		}
+		// The sender asks for an item only once it has every message of
+		// the last one (next drains out first), so the last one is done
+		// with, whether or not it made a message.
+		c.mem.Give(c.inFlight)
+		c.inFlight = 0
 		if it, ok := c.q.pop(); ok {
 			c.qBytes -= it.size
-			c.mem.Give(it.size)
+			c.inFlight = it.size
 			c.mu.Unlock()
 			return it, true, nil
 		}

@@ -535,6 +535,7 @@ func (s *session) writeLoop(lc *live.Conn) {
 			// way the socket is closed and the read loop ends too.
 			return
 		}
+		lc.Sent()
 	}
 }
 
