@@ -29,6 +29,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/streams"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
@@ -99,6 +100,10 @@ type Config struct {
 	Live live.Options
 	// Streams configures the sweeper of STREAM table events.
 	Streams streams.Options
+	// Memory is the server's memory account, which statements reserve
+	// what they hold and their result rows from (nil: no server-wide
+	// bound).
+	Memory *memory.Account
 	// Changes, when set, also receives every committed change, after live
 	// queries have been told (change data capture; tests record with
 	// it). It is called with the written partitions locked and must not
@@ -167,13 +172,13 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 		return nil, fmt.Errorf("open transactions: %w", err)
 	}
 	eng, err := engine.New(engine.Deps{DB: db, Catalog: cat, Tables: tabs, Tier: tm, Txns: txns, Seq: seq, Subscribers: router,
-		SystemTables: []systable.SQLTable{jm.Table(), tm.ManifestTable(), queries.Table()}},
+		SystemTables: []systable.SQLTable{jm.Table(), tm.ManifestTable(), queries.Table()}, Memory: cfg.Memory},
 		engine.Options{DisableFastPath: cfg.DisableFastPath, Limits: cfg.StatementLimits, PlanCache: cfg.PlanCache,
 			RowCacheBytes: cfg.RowCacheBytes})
 	if err != nil {
 		return nil, fmt.Errorf("start engine: %w", err)
 	}
-	lm, err := live.New(live.Deps{DB: db, Catalog: cat, Engine: eng, Feeds: tm, Router: router, Queries: queries}, cfg.Live)
+	lm, err := live.New(live.Deps{DB: db, Catalog: cat, Engine: eng, Feeds: tm, Router: router, Queries: queries, Memory: cfg.Memory}, cfg.Live)
 	if err != nil {
 		return nil, fmt.Errorf("start live queries: %w", err)
 	}

@@ -3,11 +3,12 @@ package engine
 import (
 	"encoding/json"
 	"math"
-	"strconv"
 	"sync/atomic"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 )
 
 // Two bounds keep a statement's memory in check:
@@ -22,6 +23,12 @@ import (
 // Values that a function builds for one row and drops again are not
 // charged: they are garbage by the next row, and the time a statement may
 // spend building them is bounded by its time limit instead.
+//
+// What a statement holds is also reserved from the server's memory account
+// (Deps.Memory, see package memory), with the rows of its result: those
+// are reserved for the request that will answer them (QueryRequest.Memory)
+// and given back once it has, or for the statement itself when no request
+// keeps them. The statement's own reservation goes back when it ends.
 
 // memoryBudget is one statement's account of the bytes it keeps. Bytes are
 // never given back: the account bounds the most a statement keeps at once
@@ -30,11 +37,23 @@ import (
 type memoryBudget struct {
 	limits *Limits
 	used   atomic.Int64
+	// server is the statement's reservation from the server's account,
+	// given back when the statement ends (Engine.releaseSession).
+	server memory.Charge
+	// request, when set, is the reservation of the request that answers
+	// the statement's result rows (QueryRequest.Memory).
+	request *memory.Charge
+	// resultAhead is what the result's rows reserved beyond what they
+	// hold (resultWriter); the request gets it back when the statement
+	// ends.
+	resultAhead int64
 }
 
-func (b *memoryBudget) reset(l *Limits) {
+func (b *memoryBudget) reset(l *Limits, acct *memory.Account) {
 	b.limits = l
 	b.used.Store(0)
+	b.server.Reset(acct)
+	b.request, b.resultAhead = nil, 0
 }
 
 // hold charges n bytes that fn keeps.
@@ -47,8 +66,31 @@ func (b *memoryBudget) hold(fn string, n int64) error {
 		return limitError("statement_memory_bytes", "%s: the statement would hold more than %s of rows and aggregate state",
 			fn, byteCount(l.StatementMemoryBytes))
 	}
+	if !b.server.Reserve(n) {
+		b.used.Add(-n)
+		return serverMemoryError(b.server.Account())
+	}
 	return nil
 }
+
+// giveBack returns n bytes the statement held and dropped before its end.
+func (b *memoryBudget) giveBack(n int64) {
+	b.used.Add(-n)
+	b.server.Give(n)
+}
+
+// resultCharge is the reservation the statement's result rows are held
+// under.
+func (b *memoryBudget) resultCharge() *memory.Charge {
+	if b.request != nil {
+		return b.request
+	}
+	return &b.server
+}
+
+// serverMemoryError is the refusal of a reservation past the server's
+// memory account.
+func serverMemoryError(acct *memory.Account) error { return acct.Refusal() }
 
 // hold charges n bytes that fn keeps to ctx's statement.
 func hold(ctx *sql.Context, fn string, n int64) error {
@@ -188,15 +230,4 @@ func addSize(a, b int64) int64 {
 }
 
 // byteCount formats a size for error messages.
-func byteCount(n int64) string {
-	const unit = 1024
-	switch {
-	case n >= unit*unit*unit && n%(unit*unit*unit) == 0:
-		return strconv.FormatInt(n/(unit*unit*unit), 10) + " GiB"
-	case n >= unit*unit && n%(unit*unit) == 0:
-		return strconv.FormatInt(n/(unit*unit), 10) + " MiB"
-	case n >= unit && n%unit == 0:
-		return strconv.FormatInt(n/unit, 10) + " KiB"
-	}
-	return strconv.FormatInt(n, 10) + " bytes"
-}
+func byteCount(n int64) string { return memory.ByteCount(n) }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
@@ -73,6 +74,10 @@ type Deps struct {
 	// Subscribers tells whether a STREAM partition has subscribers (nil:
 	// it never has; EPHEMERAL events are then always dropped).
 	Subscribers SubscriberCounter
+	// Memory is the server's memory account, which every statement's
+	// holdings and result rows are reserved from (nil: no server-wide
+	// bound, only each statement's).
+	Memory *memory.Account
 }
 
 // Engine runs standard SQL against KalamDB tables through go-mysql-server.
@@ -100,6 +105,8 @@ type Engine struct {
 	plans *planCache
 	// rows caches row versions for index reads (nil: off).
 	rows *rowCache
+	// memory is the server's memory account (nil: none).
+	memory *memory.Account
 	// hotRowsRead counts the committed hot versions range scans read.
 	hotRowsRead atomic.Int64
 	// groupScans counts the GROUP BYs computed from storage.
@@ -125,7 +132,7 @@ func New(d Deps, o Options) (*Engine, error) {
 	e := &Engine{db: d.DB, cat: d.Catalog, tables: d.Tables, tier: d.Tier, txns: d.Txns, opts: o, limits: o.Limits.withDefaults(),
 		seq: d.Seq, uuids: ids.NewUUIDv7Generator(nil, rand.Reader), ulids: ids.NewULIDGenerator(nil, rand.Reader),
 		noFastPath: o.DisableFastPath, system: append(d.Catalog.SystemTables(), d.SystemTables...), subscribers: d.Subscribers,
-		plans: newPlanCache(o.PlanCache), rows: newRowCache(o.RowCacheBytes)}
+		plans: newPlanCache(o.PlanCache), rows: newRowCache(o.RowCacheBytes), memory: d.Memory}
 	if e.subscribers == nil {
 		e.subscribers = noSubscribers{}
 	}
@@ -195,6 +202,12 @@ type QueryRequest struct {
 	// MaxRows and MaxBytes do not apply; an error from OnRow ends the
 	// statement with it.
 	OnRow func(row []any, size int64) error
+	// Memory, when set, is the reservation of the request that will
+	// answer the result: its rows are reserved there as they are read and
+	// stay reserved until the request gives them back, after its answer
+	// is written. Otherwise they are the statement's, given back when it
+	// ends.
+	Memory *memory.Charge
 }
 
 // ResultColumn is one column of a query result.
@@ -248,10 +261,15 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	sess.SetLastQueryInfoString(sql.LastInsertUuid, "")
 	sess.UserID, sess.Role, sess.tx = userID, role, tx
 	sess.showDeleted, sess.fatal, sess.noIndexes, sess.onRow = false, nil, false, nil
-	sess.budget.reset(&e.limits)
+	sess.budget.reset(&e.limits, e.memory)
 	if tx != nil {
 		// A statement inside BEGIN holds what its transaction has written.
-		sess.budget.used.Store(tx.Size())
+		n := tx.Size()
+		sess.budget.used.Store(n)
+		if !sess.budget.server.Reserve(n) {
+			e.releaseSession(sess)
+			return nil, serverMemoryError(e.memory)
+		}
 	}
 	sess.joinCost, sess.joinTables = 0, 0
 	return sess, nil
@@ -259,6 +277,9 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 
 func (e *Engine) releaseSession(s *Session) {
 	s.endStatement()
+	s.budget.server.Release()
+	s.budget.request.Give(s.budget.resultAhead)
+	s.budget.request, s.budget.resultAhead = nil, 0
 	s.tx, s.UserID, s.Role, s.onRow = nil, "", "", nil
 	e.sessions.Put(s)
 }
@@ -328,6 +349,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	}
 	sess := sctx.Session.(*Session)
 	sess.ownTx = autocommit
+	sess.budget.request = req.Memory
 	sess.showDeleted = cs.showDeleted
 	if ast != st.AST {
 		// Expanded views may filter on _deleted themselves.
@@ -487,7 +509,20 @@ type resultWriter struct {
 	maxBytes int64
 	// onRow takes the rows instead of res (QueryRequest.OnRow).
 	onRow func(row []any, size int64) error
+	// charge is the server memory the kept rows are reserved under, and
+	// budget.resultAhead what is reserved there and not yet used (given
+	// back when the statement ends). The first row is reserved as it is,
+	// later ones in steps of resultReserveStep: a one-row result reserves
+	// what it holds, and a longer one touches the shared account once per
+	// step, not once per row.
+	charge   *memory.Charge
+	budget   *memoryBudget
+	reserved bool
 }
+
+// resultReserveStep is the least a result reserves at a time after its
+// first row.
+const resultReserveStep = 16 << 10
 
 // newResultWriter encodes a statement's rows for the wire, or hands them
 // to the session's row sink (QueryRequest.OnRow) when it has one.
@@ -514,8 +549,9 @@ func (e *Engine) layoutOf(sch sql.Schema) *resultLayout {
 
 // newResultWriterFor is newResultWriter of a layout worked out before.
 func newResultWriterFor(sctx *sql.Context, l *resultLayout, maxRows int, maxBytes int64) *resultWriter {
+	sess := sctx.Session.(*Session)
 	return &resultWriter{res: &QueryResult{ReturnsRows: true, Columns: append([]ResultColumn(nil), l.cols...)},
-		encode: l.encode, maxRows: maxRows, maxBytes: maxBytes, onRow: sctx.Session.(*Session).onRow}
+		encode: l.encode, maxRows: maxRows, maxBytes: maxBytes, onRow: sess.onRow, charge: sess.budget.resultCharge(), budget: &sess.budget}
 }
 
 // add encodes one row; it fails once the result passes a bound.
@@ -554,6 +590,18 @@ func (w *resultWriter) encodeInto(r sql.Row, out []any) error {
 		return limitError("max_result_bytes", "the result is larger than %s; add a LIMIT, select fewer columns or a narrower WHERE",
 			byteCount(w.maxBytes))
 	}
+	if ahead := w.budget.resultAhead; size > ahead {
+		n := size - ahead
+		if w.reserved {
+			n = max(n, resultReserveStep)
+		}
+		if !w.charge.Reserve(n) {
+			return serverMemoryError(w.charge.Account())
+		}
+		w.budget.resultAhead += n
+		w.reserved = true
+	}
+	w.budget.resultAhead -= size
 	w.res.Rows = append(w.res.Rows, out)
 	return nil
 }

@@ -275,6 +275,6 @@ func (h *heldBytes) giveBack(ctx *sql.Context) {
 	h.n = 0
 	h.mu.Unlock()
 	if s, err := sessionOf(ctx); err == nil && n > 0 {
-		s.budget.used.Add(-n)
+		s.budget.giveBack(n)
 	}
 }

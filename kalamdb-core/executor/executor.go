@@ -10,6 +10,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -92,6 +93,9 @@ type batch struct {
 	tx         *txn.Tx
 	// resultBytes is the size of the rows returned so far.
 	resultBytes int64
+	// memory is the request's reservation for its result rows
+	// (Request.Memory).
+	memory *memory.Charge
 }
 
 // Execute runs a request's statements in order. The first failure stops the
@@ -119,7 +123,8 @@ func (x *Executor) Execute(ctx context.Context, req Request) ([]Result, error) {
 	if len(req.Params) > 0 && len(stmts) > 1 {
 		return nil, apierror.New(apierror.ParamsWithBatch, "params cannot be used with a batch of %d statements; send one statement per request", len(stmts))
 	}
-	b := &batch{caller: authz.Principal{UserID: req.UserID, Role: req.Role}, clientAddr: req.ClientAddr, namespace: req.Namespace}
+	b := &batch{caller: authz.Principal{UserID: req.UserID, Role: req.Role}, clientAddr: req.ClientAddr, namespace: req.Namespace,
+		memory: req.Memory}
 	if b.namespace != "" {
 		if _, ok := x.cat.Snapshot().Namespace(b.namespace); !ok {
 			return nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", b.namespace)
@@ -243,7 +248,7 @@ func (x *Executor) runStandard(ctx context.Context, b *batch, p authz.Principal,
 	qr, err := x.eng.Query(ctx, engine.QueryRequest{
 		UserID: p.UserID, Role: p.Role, Namespace: b.namespace, Statement: s,
 		Params: params, Tx: b.tx, MaxRows: x.limits.MaxResultRows,
-		MaxBytes: max(x.limits.MaxResultBytes-b.resultBytes, 1),
+		MaxBytes: max(x.limits.MaxResultBytes-b.resultBytes, 1), Memory: b.memory,
 	})
 	if err != nil {
 		return Result{}, err

@@ -14,6 +14,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -45,8 +46,10 @@ type env struct {
 	rowCacheBytes int64
 	// obsoleteGrace, when set, is how long compacted files stay.
 	obsoleteGrace time.Duration
-	kv            *kv.DB
-	db            *database.Database
+	// memory, when set, is the server's memory account.
+	memory *memory.Account
+	kv     *kv.DB
+	db     *database.Database
 	// changes records every committed change.
 	changes *recordingSink
 }
@@ -75,7 +78,7 @@ func (e *env) open() {
 	}
 	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow, PlanCache: e.planCacheOptions(), RowCacheBytes: e.rowCacheBytes,
 		StorageFaults: e.faults, Failpoint: e.failpoint, DataDir: e.dir, StorageRoots: append([]string{e.dir + "/storages"}, e.roots...),
-		Limits: e.limits, StatementLimits: e.statementLimits, Changes: changes, ObsoleteFileGrace: e.obsoleteGrace})
+		Limits: e.limits, StatementLimits: e.statementLimits, Changes: changes, ObsoleteFileGrace: e.obsoleteGrace, Memory: e.memory})
 	if err != nil {
 		e.t.Fatal(err)
 	}

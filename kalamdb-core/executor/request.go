@@ -1,6 +1,9 @@
 package executor
 
-import "github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+import (
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
 
 // Request is one POST /v1/api/sql call (or one statement batch from another
 // front end), already authenticated.
@@ -20,6 +23,11 @@ type Request struct {
 	Params []any
 	// Namespace is the default namespace for unqualified names ("" none).
 	Namespace string
+	// Memory, when set, is the caller's reservation from the server's
+	// memory account: the rows of the results are reserved there as they
+	// are read, and the caller gives them back (Release) once it has
+	// answered them. Otherwise they are given back as each statement ends.
+	Memory *memory.Charge
 }
 
 // Column is one column of a result schema, as on the wire.

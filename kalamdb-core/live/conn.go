@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -26,6 +27,10 @@ var (
 	// ErrAccountChanged: the user was dropped, or their role or password
 	// changed, after the connection was opened.
 	ErrAccountChanged = errors.New("live: the account changed; sign in again")
+	// ErrServerMemory: the send queue could not grow within the server's
+	// memory account (limits.server_memory_bytes); the client may
+	// reconnect and resume later.
+	ErrServerMemory = errors.New("live: the server's memory bound is reached; reconnect later")
 )
 
 // maxSubscriptionIDBytes bounds client-chosen subscription ids, which end
@@ -54,8 +59,15 @@ type Conn struct {
 	subs   map[string]*subscription // by client subscription id
 	q      fifo
 	qBytes int64 // the sizes of q's items
-	closed bool
-	wake   chan struct{} // capacity 1: "the queue may have grown"
+	// mem is what q, the item being written and the changes kept aside
+	// hold, reserved from the server's memory account; taken and given
+	// back under mu, and all of it given back when the connection ends.
+	// inFlight is the size of the item the sender took last, reserved
+	// until the sender reports it written (Sent) or takes the next.
+	mem      memory.Charge
+	inFlight int64
+	closed   bool
+	wake     chan struct{} // capacity 1: "the queue may have grown"
 	// wakeup, when set, is called after each item is queued (SetWakeup).
 	wakeup func() bool
 
@@ -116,7 +128,8 @@ func (c *Conn) failLocked(reason error) {
 	}
 	c.closed = true
 	c.q.drain()
-	c.qBytes = 0
+	c.qBytes, c.inFlight = 0, 0
+	c.mem.Release()
 	c.cancel(reason)
 }
 
@@ -140,6 +153,19 @@ func (c *Conn) push(it item) (woke bool) {
 		c.mu.Unlock()
 		return false
 	}
+	// A connection that holds little (its queue and the item being
+	// written together under keepUpBytes) takes its entry even past the
+	// server's account: its client keeps up, and the entry is gone again
+	// once written. The clients the account cuts off are those that fall
+	// behind, and what the others may force is bounded by keepUpBytes
+	// each.
+	if c.qBytes+c.inFlight+it.size <= keepUpBytes {
+		c.mem.Force(it.size)
+	} else if !c.mem.Reserve(it.size) {
+		c.failLocked(ErrServerMemory)
+		c.mu.Unlock()
+		return false
+	}
 	wasEmpty := c.q.len() == 0
 	c.q.push(it)
 	c.qBytes += it.size
@@ -154,6 +180,20 @@ func (c *Conn) push(it item) (woke bool) {
 	default:
 		return false
 	}
+}
+
+// keepUpBytes is what a connection may hold (queued, and being written)
+// and still take a new entry past the server's memory account.
+const keepUpBytes = 64 << 10
+
+// Sent tells the connection that the sender has written what it took
+// last, so its memory goes back to the server's account. A sender that
+// does not call it gives it back when it takes the next item.
+func (c *Conn) Sent() {
+	c.mu.Lock()
+	c.mem.Give(c.inFlight)
+	c.inFlight = 0
+	c.mu.Unlock()
 }
 
 // SetWakeup makes the connection call f after each message or change it
@@ -189,8 +229,14 @@ func (c *Conn) pop(ctx context.Context, wait bool) (item, bool, error) {
 			c.mu.Unlock()
 			return item{}, false, c.Err()
 		}
+		// The sender asks for an item only once it has every message of
+		// the last one (next drains out first), so the last one is done
+		// with, whether or not it made a message.
+		c.mem.Give(c.inFlight)
+		c.inFlight = 0
 		if it, ok := c.q.pop(); ok {
 			c.qBytes -= it.size
+			c.inFlight = it.size
 			c.mu.Unlock()
 			return it, true, nil
 		}
@@ -307,6 +353,11 @@ func (c *Conn) process(ctx context.Context, it item) {
 					c.m.opts.SendQueueBytes))
 				return
 			}
+			if !c.reserveMemory(size) {
+				c.endSubscription(s, NewError(s.id, apierror.SubscriptionFailed,
+					"the server's memory bound (limits.server_memory_bytes) is reached while the initial data was loading; subscribe again later (from_seq_id resumes)"))
+				return
+			}
 			s.pending = append(s.pending, ch)
 			s.pendingBytes.Add(size)
 			c.pendingBytes.Add(size)
@@ -341,7 +392,17 @@ func (c *Conn) deliver(ctx context.Context, s *subscription, ch *txn.Change) {
 func (c *Conn) releasePending(s *subscription) {
 	if n := s.pendingBytes.Swap(0); n != 0 {
 		c.pendingBytes.Add(-n)
+		c.mem.Give(n)
 	}
+}
+
+// reserveMemory takes n bytes from the server's memory account for
+// changes kept aside. A connection that has ended reserves nothing more:
+// what it held was given back when it ended.
+func (c *Conn) reserveMemory(n int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !c.closed && c.mem.Reserve(n)
 }
 
 // endSubscription removes s from the sender's side and tells the client

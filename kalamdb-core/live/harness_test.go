@@ -147,6 +147,7 @@ func (c *client) next() *msg {
 	if err != nil {
 		c.t.Fatalf("encode %T: %v", m, err)
 	}
+	c.c.Sent() // as the server's writer does once a message is written
 	var out msg
 	if err := json.Unmarshal(raw, &out); err != nil {
 		c.t.Fatalf("decode %s: %v", raw, err)

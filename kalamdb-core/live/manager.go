@@ -11,6 +11,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -117,6 +118,7 @@ type Manager struct {
 	router  *Router
 	queries *Queries
 	opts    Options
+	memory  *memory.Account
 
 	mu      sync.Mutex
 	conns   map[string]*Conn
@@ -147,12 +149,15 @@ type Deps struct {
 	Router *Router
 	// Queries is system.live_queries, which the engine shows.
 	Queries *Queries
+	// Memory is the server's memory account, which connections' send
+	// queues reserve from (nil: each queue has only its own bound).
+	Memory *memory.Account
 }
 
 // New builds a Manager, complete: it watches the system tables' column
 // families for commits (live queries on system tables) until Close.
 func New(d Deps, o Options) (*Manager, error) {
-	m := &Manager{eng: d.Engine, feeds: d.Feeds, cat: d.Catalog, router: d.Router, queries: d.Queries, opts: o.withDefaults(),
+	m := &Manager{eng: d.Engine, feeds: d.Feeds, cat: d.Catalog, router: d.Router, queries: d.Queries, opts: o.withDefaults(), memory: d.Memory,
 		conns: make(map[string]*Conn), perUser: make(map[string]int), stop: make(chan struct{})}
 	var err error
 	if m.unwatch, err = m.watchSystemTables(d.DB); err != nil {
@@ -221,6 +226,7 @@ func (m *Manager) Connect(userID string, role systable.Role) (*Conn, error) {
 	if u, ok := m.cat.Snapshot().User(userID); ok {
 		c.account = &account{created: u.CreatedAt, hash: u.PasswordHash}
 	}
+	c.mem.Reset(m.memory)
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	m.conns[c.id] = c
 	return c, nil

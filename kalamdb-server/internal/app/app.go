@@ -26,6 +26,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/streams"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
@@ -57,7 +58,7 @@ func New(cfg *config.Config, log *zap.Logger) *Server {
 		fx.WithLogger(func() fxevent.Logger {
 			return &fxevent.ZapLogger{Logger: log.Named("fx").WithOptions(zap.IncreaseLevel(zap.WarnLevel))}
 		}),
-		fx.Provide(storeConfig, coreConfig),
+		fx.Provide(storeConfig, coreConfig, newMemoryAccount),
 		kv.Module,
 		database.Module,
 		Module,
@@ -91,7 +92,15 @@ func storeConfig(cfg *config.Config) kv.Config {
 	return kv.Config{Dir: filepath.Join(cfg.Storage.DataDir, "rocksdb"), Options: kv.Options{Sync: cfg.Storage.SyncWrites}}
 }
 
-func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
+// newMemoryAccount is the server's memory account (limits.
+// server_memory_bytes), shared by the statements and the HTTP requests.
+func newMemoryAccount(cfg *config.Config, log *zap.Logger) *memory.Account {
+	limit := cfg.ServerMemory()
+	log.Info("server memory bound", zap.Int64("server_memory_bytes", limit))
+	return memory.NewAccount(limit)
+}
+
+func coreConfig(cfg *config.Config, acct *memory.Account, log *zap.Logger) (database.Config, error) {
 	// Absolute, so the local storage's path does not depend on the working
 	// directory of a later start.
 	storageDir, err := filepath.Abs(filepath.Join(cfg.Storage.DataDir, "storage"))
@@ -146,6 +155,7 @@ func coreConfig(cfg *config.Config, log *zap.Logger) (database.Config, error) {
 			MaxResultBytes: cfg.Limits.MaxResultBytes,
 		},
 		StatementLimits: statementLimits(cfg.Limits),
+		Memory:          acct,
 		PlanCache:       planCacheOptions(cfg.Cache),
 		ColdCacheBytes:  coldCacheBytes(cfg.Cache),
 		RowCacheBytes:   rowCacheBytes(cfg.Cache),
@@ -256,8 +266,9 @@ func newAuthenticator(cfg *config.Config, cat *catalog.Catalog, exec *executor.E
 
 // newHTTPAPI builds the HTTP API with the admin console: cookie sessions,
 // the first-run set-up and the console's files at /ui/.
-func newHTTPAPI(cfg *config.Config, exec *executor.Executor, a *auth.Authenticator, cat *catalog.Catalog, log *zap.Logger) (*httpapi.Server, error) {
-	api, err := httpapi.New(httpapi.Deps{Executor: exec, Auth: a, Sessions: a, Setup: cat, Logger: log.Named("http")},
+func newHTTPAPI(cfg *config.Config, exec *executor.Executor, a *auth.Authenticator, cat *catalog.Catalog, acct *memory.Account,
+	log *zap.Logger) (*httpapi.Server, error) {
+	api, err := httpapi.New(httpapi.Deps{Executor: exec, Auth: a, Sessions: a, Setup: cat, Logger: log.Named("http"), Memory: acct},
 		httpapi.OptionsFromConfig(cfg, Version))
 	if err != nil {
 		return nil, err

@@ -265,6 +265,10 @@ type LimitsConfig struct {
 	// StatementMemoryBytes bounds what one statement's functions build and
 	// its aggregates hold, added up.
 	StatementMemoryBytes int64 `toml:"statement_memory_bytes"`
+	// ServerMemoryBytes bounds what every running statement and
+	// unanswered request holds together (429 RATE_LIMIT_EXCEEDED beyond
+	// it); 0 = a quarter of the machine's memory (ServerMemory).
+	ServerMemoryBytes int64 `toml:"server_memory_bytes"`
 	// MaxExpressionDepth and MaxStatementComplexity bound what a statement
 	// asks the planner to plan.
 	MaxExpressionDepth     int   `toml:"max_expression_depth"`
@@ -575,6 +579,10 @@ func (c *Config) Validate() error {
 	}
 	if l.StatementMemoryBytes < l.MaxValueBytes {
 		bad("limits.statement_memory_bytes", "must be at least limits.max_value_bytes (%d)", l.MaxValueBytes)
+	}
+	if floor := c.minServerMemory(); l.ServerMemoryBytes != 0 && l.ServerMemoryBytes < floor {
+		bad("limits.server_memory_bytes", "must be 0 (a quarter of the machine's memory) or at least %d: "+
+			"statement_memory_bytes + 2 × max_result_bytes + server.max_body_bytes, so that one request at its limits fits", floor)
 	}
 	if l.MaxExpressionDepth < 1 {
 		bad("limits.max_expression_depth", "must be at least 1")

@@ -154,6 +154,13 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	// What the request holds until it has answered (its body, its result
+	// rows, its encoded answer) is reserved from the server's memory
+	// account. The body is reserved once it has arrived, not by the length
+	// it declares: a client that declares bodies and never sends them
+	// would otherwise hold the account for nothing.
+	charge := s.newCharge()
+	defer s.endCharge(charge)
 	bp := getBuf()
 	defer putBuf(bp)
 	body, err := s.readBody(w, r, s.opts.MaxBodyBytes, *bp)
@@ -162,6 +169,10 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	*bp = body
+	if !charge.Reserve(int64(len(body))) {
+		s.writeError(w, r, s.memory.Refusal())
+		return
+	}
 	req, err := decodeSQLRequest(body)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -197,6 +208,7 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 		Params:     params,
 		Namespace:  namespace,
 		ClientAddr: r.RemoteAddr,
+		Memory:     charge,
 	})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -207,7 +219,7 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	}
 	info := infoOf(w)
 	info.code = codeOK
-	s.writeSuccess(w, r, results, tookMillis(info))
+	s.writeSuccess(w, r, results, tookMillis(info), charge)
 }
 
 // readRequest reads r's body, at most limit bytes, into a pooled buffer

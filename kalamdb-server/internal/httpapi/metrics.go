@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
@@ -52,7 +53,7 @@ func (m *httpMetrics) of(route string, code apierror.Code, status int) *requestS
 	return s.(*requestSeries)
 }
 
-func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
+func newHTTPMetrics(reg prometheus.Registerer, acct *memory.Account) (*httpMetrics, error) {
 	labels := []string{"endpoint", "code", "status"}
 	m := &httpMetrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -72,6 +73,18 @@ func newHTTPMetrics(reg prometheus.Registerer) (*httpMetrics, error) {
 	}
 	for _, c := range []prometheus.Collector{
 		m.requests, m.duration, m.inFlight,
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "kalamdb", Subsystem: "memory", Name: "reserved_bytes",
+			Help: "Bytes running statements and unanswered requests hold, reserved from limits.server_memory_bytes.",
+		}, func() float64 { return float64(acct.Used()) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "kalamdb", Subsystem: "memory", Name: "limit_bytes",
+			Help: "limits.server_memory_bytes: the most running statements and unanswered requests may hold at once.",
+		}, func() float64 { return float64(acct.Limit()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Namespace: "kalamdb", Subsystem: "memory", Name: "refusals_total",
+			Help: "Statements and requests refused (RATE_LIMIT_EXCEEDED) because limits.server_memory_bytes was reached.",
+		}, func() float64 { return float64(acct.Refusals()) }),
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 	} {

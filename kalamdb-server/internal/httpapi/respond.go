@@ -11,6 +11,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
@@ -64,7 +65,7 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 }
 
 // writeSuccess answers a successful SQL request.
-func (s *Server) writeSuccess(w http.ResponseWriter, r *http.Request, results []executor.Result, took float64) {
+func (s *Server) writeSuccess(w http.ResponseWriter, r *http.Request, results []executor.Result, took float64, charge *memory.Charge) {
 	bp := getBuf()
 	defer putBuf(bp)
 	b, err := appendSuccess(*bp, results, took)
@@ -73,6 +74,12 @@ func (s *Server) writeSuccess(w http.ResponseWriter, r *http.Request, results []
 		s.writeEncodeFailure(w, r, err)
 		return
 	}
+	// The answer is counted beside its rows until it is written, but not
+	// refused: it is built already, so refusing it would free nothing, and
+	// the statements that made it have committed; a 429 would invite a
+	// retry that writes them twice. What bounds it is its rows, which were
+	// reserved before they were read.
+	charge.Force(int64(len(b)))
 	s.writeBody(w, http.StatusOK, b)
 }
 

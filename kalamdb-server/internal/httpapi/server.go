@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -112,6 +113,10 @@ type Deps struct {
 	// Logger receives the access log and internal errors (zap.NewNop when
 	// nil).
 	Logger *zap.Logger
+	// Memory is the server's memory account: a SQL request reserves its
+	// body, its result rows and its encoded answer there until it has
+	// answered (nil: no server-wide bound).
+	Memory *memory.Account
 }
 
 // Server is the HTTP API: an http.Handler with every route of docs/api.md but
@@ -135,6 +140,11 @@ type Server struct {
 	promHandler http.Handler
 	// health is the answer of the health endpoints.
 	health []byte
+
+	// memory is the server's memory account (Deps.Memory), and charges
+	// recycles the requests' reservations from it (*memory.Charge).
+	memory  *memory.Account
+	charges sync.Pool
 
 	// allowed lists the methods registered per path, for 405 answers and
 	// their Allow header.
@@ -166,7 +176,7 @@ func New(deps Deps, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("httpapi: health answer: %w", err)
 	}
 	reg := prometheus.NewRegistry()
-	metrics, err := newHTTPMetrics(reg)
+	metrics, err := newHTTPMetrics(reg, deps.Memory)
 	if err != nil {
 		return nil, err
 	}
@@ -184,6 +194,7 @@ func New(deps Deps, opts Options) (*Server, error) {
 		metrics:   metrics,
 		allowed:   make(map[string][]string),
 		health:    health,
+		memory:    deps.Memory,
 	}
 	s.promHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: zap.NewStdLog(log)})
 	s.routes()

@@ -167,6 +167,13 @@ func (s *session) ended(lc *live.Conn) {
 		// Its subscriptions go at once, not after the close handshake.
 		lc.Close()
 		s.close(websocket.StatusPolicyViolation, reasonSlow)
+	case errors.Is(err, live.ErrServerMemory):
+		s.h.log.Warn("websocket send queue over the server's memory bound; disconnected", zap.String("connection_id", lc.ID()),
+			zap.String("user_id", lc.UserID()), zap.String("remote", s.remote))
+		lc.Close()
+		// 1013 Try Again Later: the client did nothing wrong, the server
+		// is short of memory.
+		s.close(websocket.StatusTryAgainLater, reasonMemory)
 	case errors.Is(err, live.ErrShutdown):
 		s.close(websocket.StatusGoingAway, reasonShutdown)
 	case errors.Is(err, live.ErrAccountChanged):
@@ -528,6 +535,7 @@ func (s *session) writeLoop(lc *live.Conn) {
 			// way the socket is closed and the read loop ends too.
 			return
 		}
+		lc.Sent()
 	}
 }
 

@@ -1,0 +1,152 @@
+package executor_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// TestServerMemoryAccount: statements reserve what they hold, and requests
+// the rows they will answer, from one server-wide account. Past its limit
+// a statement is refused with RATE_LIMIT_EXCEEDED and a wait (other
+// requests hold the memory, so a retry can succeed), and nothing it did is
+// kept; every reservation goes back, so an idle server holds nothing.
+func TestServerMemoryAccount(t *testing.T) {
+	acct := memory.NewAccount(9 << 20)
+	e := &env{t: t, dir: t.TempDir(), statementLimits: engine.Limits{StatementMemoryBytes: 8 << 20}, memory: acct}
+	e.open()
+	t.Cleanup(e.close)
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT);
+		CREATE SHARED TABLE app.copy (id INT PRIMARY KEY, b TEXT)`)
+	for i := 0; i < 200; i += 20 {
+		var vals []string
+		for j := i; j < i+20; j++ {
+			vals = append(vals, fmt.Sprintf("(%d, repeat('x', 20000))", j))
+		}
+		root.must("INSERT INTO app.blobs VALUES " + strings.Join(vals, ", "))
+	}
+	if u := acct.Used(); u != 0 {
+		t.Fatalf("idle after the inserts: %d bytes reserved", u)
+	}
+	// run executes sql as root with its result rows reserved to charge.
+	run := func(charge *memory.Charge, sql string) ([]executor.Result, error) {
+		return e.db.Executor.Execute(context.Background(), executor.Request{UserID: root.user, Role: root.role, SQL: sql, Memory: charge})
+	}
+	refused := func(what string, err error) {
+		t.Helper()
+		ae, ok := apierror.As(err)
+		if !ok || ae.Code != apierror.RateLimitExceeded || !strings.Contains(ae.Message, "server_memory_bytes") {
+			t.Fatalf("%s: got %v, want RATE_LIMIT_EXCEEDED naming server_memory_bytes", what, err)
+		}
+		if wait, ok := apierror.RetryAfterOf(err); !ok || wait <= 0 {
+			t.Fatalf("%s: no wait to retry after: %v", what, err)
+		}
+	}
+
+	// Two answers waiting to be written hold their rows: 3 MB each.
+	var a, a2 memory.Charge
+	a.Reset(acct)
+	a2.Reset(acct)
+	for _, c := range []*memory.Charge{&a, &a2} {
+		res, err := run(c, "SELECT b FROM app.blobs WHERE id < 150")
+		if err != nil || len(res[0].Rows) != 150 {
+			t.Fatalf("answer within the account: %v", err)
+		}
+		if h := c.Held(); h < 3_000_000 || h > 3_100_000 {
+			t.Fatalf("a 150-row answer of 20,000-byte values holds %d bytes", h)
+		}
+	}
+	held := a.Held() + a2.Held()
+	if u := acct.Used(); u != held {
+		t.Fatalf("account %d, the two answers %d", u, held)
+	}
+
+	// Another 4 MB answer would pass the 9 MiB account.
+	var b memory.Charge
+	b.Reset(acct)
+	_, err := run(&b, "SELECT b FROM app.blobs")
+	refused("a third answer", err)
+	b.Release()
+	// So would a sort that keeps the 4 MB of rows, within its own budget.
+	_, err = run(nil, "SELECT id FROM app.blobs ORDER BY b || id DESC")
+	refused("a sort", err)
+	// And an INSERT ... SELECT, whose rows wait in its transaction: it
+	// writes nothing.
+	_, err = run(nil, "INSERT INTO app.copy SELECT id, b FROM app.blobs")
+	refused("INSERT ... SELECT", err)
+	if got := root.rows("SELECT count(*) FROM app.copy"); got != "[[0]]" {
+		t.Fatalf("a refused INSERT ... SELECT wrote rows: %s", got)
+	}
+	// Refused statements gave back what they had reserved; a result
+	// without a request's reservation was the statement's, given back when
+	// it ended.
+	if got := root.rows("SELECT count(*) FROM app.blobs WHERE length(b) = 20000"); got != "[[200]]" {
+		t.Fatalf("small statement: %s", got)
+	}
+	if u := acct.Used(); u != held {
+		t.Fatalf("account %d after the refusals, want the two answers' %d", u, held)
+	}
+
+	// Once an answer is written and given back, the same statements run.
+	a.Release()
+	if res, err := run(&b, "SELECT b FROM app.blobs"); err != nil || len(res[0].Rows) != 200 {
+		t.Fatalf("after one answer was given back: %v", err)
+	}
+	b.Release()
+	root.must("SELECT id FROM app.blobs ORDER BY b || id DESC")
+	// The rows an INSERT writes are held decoded and encoded until its
+	// commit: 8 MB of the account for 4 MB of values.
+	a2.Release()
+	root.must("INSERT INTO app.copy SELECT id, b FROM app.blobs")
+	if u := acct.Used(); u != 0 {
+		t.Fatalf("idle: %d bytes reserved", u)
+	}
+	if acct.Refusals() < 3 {
+		t.Fatalf("refusals %d, want at least 3", acct.Refusals())
+	}
+}
+
+// A statement inside BEGIN holds what its transaction wrote before it: that
+// is reserved for each statement of the transaction and given back after.
+func TestServerMemoryAccountTransactions(t *testing.T) {
+	acct := memory.NewAccount(10 << 20)
+	e := &env{t: t, dir: t.TempDir(), statementLimits: engine.Limits{StatementMemoryBytes: 8 << 20}, memory: acct}
+	e.open()
+	t.Cleanup(e.close)
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.t (id INT PRIMARY KEY, b TEXT)`)
+	var other memory.Charge
+	other.Reset(acct)
+	if !other.Reserve(5 << 20) {
+		t.Fatal("5 MiB of 10 refused")
+	}
+	// 2 MB written, held as values and encoded (4 MB), then a statement
+	// that sorts them (2 MB more): the transaction's writes count again
+	// for it, so with 5 MiB held elsewhere it is refused.
+	var vals []string
+	for i := 1; i <= 100; i++ {
+		vals = append(vals, fmt.Sprintf("(%d, repeat('y', 20000))", i))
+	}
+	txn := "BEGIN; INSERT INTO app.t VALUES " + strings.Join(vals, ", ") + `;
+		SELECT count(*) FROM (SELECT b FROM app.t ORDER BY b || id) s;
+		COMMIT`
+	_, err := root.exec(txn)
+	if ae, ok := apierror.As(err); !ok || ae.Code != apierror.RateLimitExceeded {
+		t.Fatalf("got %v, want RATE_LIMIT_EXCEEDED", err)
+	}
+	if got := root.rows("SELECT count(*) FROM app.t"); got != "[[0]]" {
+		t.Fatalf("the refused transaction kept rows: %s", got)
+	}
+	other.Release()
+	root.must(txn)
+	if u := acct.Used(); u != 0 {
+		t.Fatalf("idle: %d bytes reserved", u)
+	}
+}

@@ -1,0 +1,139 @@
+package live_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// Send queues reserve what they hold from the server's memory account, so
+// many clients that do not read cannot together hold more than it, though
+// each is within its own queue's bound. The client whose queue would pass
+// the account is disconnected (reconnect later), writers never wait,
+// clients that keep up go on, and every byte comes back.
+func TestSendQueuesReserveFromTheServerAccount(t *testing.T) {
+	acct := memory.NewAccount(600 << 10)
+	e := newEnv(t, live.Options{SendQueueSize: 10000, SendQueueBytes: 512 << 10}, func(c *database.Config) { c.Memory = acct })
+	var slow []*client
+	for i := 0; i < 3; i++ {
+		c := e.connect("alice", systable.RoleUser)
+		c.subscribeAll("m", "SELECT id, body FROM chat.messages", live.SubscriptionOptions{})
+		slow = append(slow, c)
+	}
+	fast := e.connect("alice", systable.RoleUser)
+	fast.subscribeAll("m", "SELECT id FROM chat.messages", live.SubscriptionOptions{})
+	body := strings.Repeat("x", 50_000)
+	// Each slow queue stays under its own 512 KiB; three of them pass
+	// the 600 KiB account.
+	for i := 1; i <= 8; i++ {
+		e.alice("INSERT INTO chat.messages VALUES ($1, 7, $2)", i, body)
+		if got := fast.change("m"); !strings.HasPrefix(got, "insert [map[id:") {
+			t.Fatal(got)
+		}
+	}
+	cut := 0
+	for _, c := range slow {
+		select {
+		case <-c.c.Done():
+			if err := c.c.Err(); err != live.ErrServerMemory {
+				t.Fatalf("a slow client ended with %v, want ErrServerMemory", err)
+			}
+			cut++
+		default:
+		}
+	}
+	if cut == 0 {
+		t.Fatalf("no client was cut off; %d bytes reserved of %d", acct.Used(), acct.Limit())
+	}
+	if u := acct.Used(); u > acct.Limit() {
+		t.Fatalf("%d bytes reserved, over the account's %d", u, acct.Limit())
+	}
+	if err := fast.c.Err(); err != nil {
+		t.Fatalf("the client that keeps up: %v", err)
+	}
+	for _, c := range slow {
+		c.c.Close()
+	}
+	fast.c.Close()
+	if u := acct.Used(); u != 0 {
+		t.Fatalf("%d bytes still reserved after every connection closed", u)
+	}
+}
+
+// A send queue that is empty takes its next entry past the server's
+// account (Charge.Force), on the grounds that its client keeps up. But a
+// queue is also empty when its sender has taken the last entry and is
+// stuck writing it to a client that reads nothing: then the forced entry
+// stays until the write times out. One user's connections that read
+// nothing each force one commit's changes, so together they hold the
+// account past its limit for as long as they like (reconnecting), and
+// every other request on the server is refused, while none of them is
+// cut off. Here four such connections force 4 x 300 KB into a 600 KiB
+// account.
+func TestConnectionsThatDoNotReadCannotHoldTheAccountOverItsLimit(t *testing.T) {
+	acct := memory.NewAccount(600 << 10)
+	e := newEnv(t, live.Options{SendQueueSize: 10000, SendQueueBytes: 512 << 10}, func(c *database.Config) { c.Memory = acct })
+	var stalled []*client
+	for i := 0; i < 4; i++ {
+		c := e.connect("alice", systable.RoleUser)
+		c.subscribeAll("m", "SELECT id, body FROM chat.messages", live.SubscriptionOptions{})
+		stalled = append(stalled, c)
+	}
+	// From here on the clients read nothing (their senders are stuck).
+	e.alice("INSERT INTO chat.messages VALUES (1, 7, $1)", strings.Repeat("x", 300_000))
+	cut := 0
+	for _, c := range stalled {
+		select {
+		case <-c.c.Done():
+			cut++
+		default:
+		}
+	}
+	var other memory.Charge
+	other.Reset(acct)
+	defer other.Release()
+	if cut == 0 && !other.Reserve(1024) {
+		t.Fatalf("four connections that read nothing hold %d bytes of a %d-byte account, none is cut off, and every other reservation is refused",
+			acct.Used(), acct.Limit())
+	}
+}
+
+// While others hold nearly all of the account (HTTP answers, or request
+// heads that declare bodies they never send, which cost nothing), a
+// subscriber is disconnected (1013) as soon as two commits reach it
+// before its writer has taken the first, which a busy table does all the
+// time: the writes themselves fit (an INSERT reserves its row while it
+// runs), the second entry of the queue does not. The account is then a
+// way to cut live clients off that read every message as it comes, not
+// only those that fall behind.
+func TestAClientThatKeepsUpIsNotCutOffWhenOthersFillTheAccount(t *testing.T) {
+	acct := memory.NewAccount(4 << 20)
+	e := newEnv(t, live.Options{}, func(c *database.Config) { c.Memory = acct })
+	c := e.connect("alice", systable.RoleUser)
+	c.subscribeAll("m", "SELECT id, body FROM chat.messages", live.SubscriptionOptions{})
+	var others memory.Charge
+	others.Reset(acct)
+	defer others.Release()
+	if !others.Reserve(acct.Limit() - 45_000) {
+		t.Fatal("refused")
+	}
+	// Chat-sized changes: a connection holding less than 64 KiB is taken
+	// to keep up, and takes its entries even past the account. A larger
+	// backlog than that is what the account cuts off when it is full.
+	body := strings.Repeat("x", 10_000)
+	e.alice("INSERT INTO chat.messages VALUES (1, 7, $1)", body)
+	e.alice("INSERT INTO chat.messages VALUES (2, 7, $1)", body)
+	for i := 1; i <= 2; i++ {
+		if _, ok, err := c.c.TryNext(context.Background()); err != nil || !ok {
+			t.Fatalf("a client that reads every change was disconnected after two commits that both succeeded: change %d: %v", i, err)
+		}
+	}
+	if err := c.c.Err(); err != nil {
+		t.Fatalf("a client that reads every change was disconnected after two commits that both succeeded: %v", err)
+	}
+}

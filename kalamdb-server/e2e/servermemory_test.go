@@ -1,0 +1,120 @@
+package e2e_test
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
+)
+
+// TestServerMemoryBoundsUnreadAnswers: answers waiting for clients that do
+// not read them hold their rows and their encoding, and every one is
+// within its own limit. Together they are bounded by
+// limits.server_memory_bytes: past it a request is refused with 429
+// RATE_LIMIT_EXCEEDED and a Retry-After, changes nothing, and small
+// requests still run; once the clients go away the memory is given back
+// and the same request succeeds.
+func TestServerMemoryBoundsUnreadAnswers(t *testing.T) {
+	const mib = 1 << 20
+	s := startServer(t, t.TempDir(), func(c *config.Config) {
+		c.Limits.StatementMemoryBytes = 24 * mib
+		c.Limits.MaxResultBytes = 16 * mib
+		c.Server.MaxBodyBytes = mib
+		c.Limits.MaxSQLBytes = mib
+		c.Limits.ServerMemoryBytes = 57 * mib // one request at its limits needs 57 MiB
+		c.Server.WriteTimeout = 10 * time.Minute
+	})
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT);
+		CREATE SHARED TABLE app.copy (id INT PRIMARY KEY, b TEXT)`)
+	for i := 0; i < 60; i += 10 {
+		var vals []string
+		for j := i; j < i+10; j++ {
+			vals = append(vals, fmt.Sprintf("(%d, repeat('x', 200000))", j))
+		}
+		s.ok(root, "INSERT INTO app.blobs VALUES "+strings.Join(vals, ", "))
+	}
+	waitReserved := func(what string, done func(float64) bool) {
+		t.Helper()
+		s.waitMetric(t, "kalamdb_memory_reserved_bytes", what, done)
+	}
+	if v := s.metric("kalamdb_memory_limit_bytes"); v != 57*mib {
+		t.Fatalf("kalamdb_memory_limit_bytes %.0f, want %d", v, 57*mib)
+	}
+	// refused runs sql, which must be refused for the server's memory
+	// (the answer is not printed: it may be 12 MB).
+	refused := func(sql string) *response {
+		t.Helper()
+		r := s.sql(root, sql)
+		if r.httpStatus != http.StatusTooManyRequests || r.Error == nil || r.Error.Code != "RATE_LIMIT_EXCEEDED" {
+			t.Fatalf("%s: HTTP %d %.300s, want 429 RATE_LIMIT_EXCEEDED", sql, r.httpStatus, r.raw)
+		}
+		return r
+	}
+
+	// Two clients ask for the 12 MB of values and read nothing: each
+	// answer's rows and encoding, ~24 MB, stay reserved while the server
+	// waits to write.
+	var stalled []net.Conn
+	for i := 1; i <= 2; i++ {
+		c := unreadAnswer(t, s, "SELECT b FROM app.blobs")
+		stalled = append(stalled, c)
+		n := float64(i)
+		waitReserved(fmt.Sprintf("%d unread answers", i), func(v float64) bool { return v >= n*24e6 })
+	}
+	// A third answer's rows would take the total past 57 MiB (answers are
+	// counted, never refused: their rows were reserved as they were read).
+	r := refused("SELECT b FROM app.blobs")
+	if !strings.Contains(r.Error.Message, "server_memory_bytes") || r.header.Get("Retry-After") != "1" {
+		t.Fatalf("refusal: %s, Retry-After %q", r.Error.Message, r.header.Get("Retry-After"))
+	}
+	// So would the 20 MB an INSERT ... SELECT of 10 MB holds until its
+	// commit (values and their encoding); it writes nothing.
+	const copyHalf = "INSERT INTO app.copy SELECT id, b FROM app.blobs WHERE id < 50"
+	refused(copyHalf)
+	if got := s.ok(root, "SELECT count(*) FROM app.copy").rows(t); got != "[[0]]" {
+		t.Fatalf("the refused INSERT wrote: %s", got)
+	}
+	// Small requests run.
+	if got := s.ok(root, "SELECT count(*), sum(length(b)) FROM app.blobs").rows(t); got != "[[60,12000000]]" {
+		t.Fatalf("small request: %s", got)
+	}
+	if v := s.metric("kalamdb_memory_refusals_total"); v < 2 {
+		t.Fatalf("kalamdb_memory_refusals_total %.0f, want at least 2", v)
+	}
+
+	// The clients go away: their answers' memory comes back.
+	for _, c := range stalled {
+		c.Close()
+	}
+	waitReserved("after the clients left", func(v float64) bool { return v == 0 })
+	if got := len(s.ok(root, "SELECT b FROM app.blobs").Results[0].Rows); got != 60 {
+		t.Fatalf("after the memory came back: %d rows", got)
+	}
+	s.ok(root, copyHalf)
+	waitReserved("idle", func(v float64) bool { return v == 0 })
+}
+
+// unreadAnswer sends sql as root on a connection with a small receive
+// buffer and never reads the answer.
+func unreadAnswer(t *testing.T, s *server, sql string) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = c.(*net.TCPConn).SetReadBuffer(4096)
+	body, _ := json.Marshal(map[string]string{"sql": sql})
+	req := fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Basic %s\r\nContent-Length: %d\r\n\r\n%s",
+		base64.StdEncoding.EncodeToString([]byte(root.user+":"+root.password)), len(body), body)
+	if _, err := c.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
