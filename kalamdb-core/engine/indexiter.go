@@ -191,6 +191,11 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 	if err != nil {
 		return false, tableError(r.t.shape, err)
 	}
+	// The batch's rows share one allocation; the slab is not recycled
+	// (the rows are the caller's), and what a skipped entry leaves of it
+	// is dropped with it.
+	r.slab = make([]any, len(it.keys)*r.rowWidth())
+	defer func() { r.slab = nil }()
 	for i, key := range it.keys {
 		var row sql.Row
 		var found bool
