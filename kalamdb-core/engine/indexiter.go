@@ -253,12 +253,13 @@ func (it *indexIter) cachedOrHot() ([]fetched, error) {
 	var at []int
 	for i, key := range it.keys {
 		f := &out[i]
-		if f.version, f.proj = c.find(cf, key, it.seqs[i], r.t.shape, r.wanted); f.version != nil {
+		if f.version, f.proj = c.peek(cf, key, it.seqs[i], r.t.shape, r.wanted); f.version != nil {
 			f.value = f.version.value
 			continue
 		}
 		missed, at = append(missed, key), append(at, i)
 	}
+	c.count(len(it.keys)-len(missed), len(missed))
 	if len(missed) == 0 {
 		return out, nil
 	}
