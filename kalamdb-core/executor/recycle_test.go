@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // TestRecycledResultsStayTheirs: results from ExecuteRecycling keep their
@@ -17,15 +15,7 @@ import (
 // own done; readers recycling at the same time each get their own answer
 // (-race). The answers are those of Execute and of an unindexed table.
 func TestRecycledResultsStayTheirs(t *testing.T) {
-	e := &env{t: t, dir: t.TempDir(), changes: &recordingSink{}}
-	e.open()
-	t.Cleanup(e.close)
-	root := e.root()
-	root.must(`CREATE NAMESPACE ns;
-		CREATE USER TABLE ns.ci (id BIGINT PRIMARY KEY, conv BIGINT, body TEXT, at TIMESTAMP);
-		CREATE USER TABLE ns.cr (id BIGINT PRIMARY KEY, conv BIGINT, body TEXT, at TIMESTAMP)`)
-	createIndex(t, e, "CREATE INDEX ci_conv_id ON ns.ci (conv, id)")
-	alice := e.as("alice", systable.RoleUser)
+	e, alice := indexedAndPlain(t, "id BIGINT PRIMARY KEY, conv BIGINT, body TEXT, at TIMESTAMP")
 	var sb strings.Builder
 	for id := 1; id <= 600; id++ {
 		if sb.Len() > 0 {
@@ -83,35 +73,18 @@ func TestRecycledResultsStayTheirs(t *testing.T) {
 			answers[[2]int{conv, limit}] = want(conv, limit)
 		}
 	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for r := range 4 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := range 200 {
-				conv, limit := (r+n)%5, []int{7, 50, 130}[n%3]
-				res, done, err := e.db.Executor.ExecuteRecycling(context.Background(), executor.Request{UserID: alice.user, Role: alice.role,
-					SQL: strings.ReplaceAll(recent, "$T", "ns.ci"), Params: []any{conv, limit}})
-				if err != nil {
-					errs <- err
-					return
-				}
-				raw, err := json.Marshal(res[0].Rows)
-				done()
-				if err == nil && string(raw) != answers[[2]int{conv, limit}] {
-					err = fmt.Errorf("reader %d, read %d, conv %d, limit %d:\n%.300s\nwant %.300s", r, n, conv, limit, raw, answers[[2]int{conv, limit}])
-				}
-				if err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	concurrently(t, 4, 200, func(r, n int) error {
+		conv, limit := (r+n)%5, []int{7, 50, 130}[n%3]
+		res, done, err := e.db.Executor.ExecuteRecycling(context.Background(), executor.Request{UserID: alice.user, Role: alice.role,
+			SQL: strings.ReplaceAll(recent, "$T", "ns.ci"), Params: []any{conv, limit}})
+		if err != nil {
+			return err
+		}
+		raw, err := json.Marshal(res[0].Rows)
+		done()
+		if err == nil && string(raw) != answers[[2]int{conv, limit}] {
+			err = fmt.Errorf("reader %d, read %d, conv %d, limit %d:\n%.300s\nwant %.300s", r, n, conv, limit, raw, answers[[2]int{conv, limit}])
+		}
+		return err
+	})
 }
