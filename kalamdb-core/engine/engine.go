@@ -116,6 +116,8 @@ type Engine struct {
 	nextConn atomic.Uint32
 	// indexBatches recycle index reads' batch buffers (*indexBatch).
 	indexBatches sync.Pool
+	// resultArenas recycle released results' rows (*resultArena).
+	resultArenas sync.Pool
 }
 
 // noSubscribers is the SubscriberCounter of a database without live
@@ -224,6 +226,9 @@ type QueryResult struct {
 	RowsAffected int64
 	// Bytes is about the size of Rows encoded for the wire.
 	Bytes int64
+	// arena holds Rows and their values when they go back to the engine
+	// at Release (nil: they are the garbage collector's).
+	arena *resultArena
 }
 
 // newContext creates the engine context for one statement, with a session

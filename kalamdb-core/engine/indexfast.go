@@ -95,10 +95,23 @@ func (e *Engine) fastIndexSelect(sctx *sql.Context, dt *dataTable, sp *fastSelec
 	defer iter.Close(sctx)
 	w := newResultWriterFor(sctx, sp.layout, maxRows, maxBytes)
 	// With a LIMIT the rows nearly always number it (entries are exact).
-	w.res.Rows = make([][]any, 0, min(limit, indexBatchMax))
+	// The rows and their values come from an arena the caller may give
+	// back once it has written them out (QueryResult.Release); not when
+	// a row sink takes the rows instead, as it may keep them.
+	var arena *resultArena
+	if limit > 0 && w.onRow == nil {
+		arena = e.newResultArena()
+		iter.arena = arena
+		w.res.Rows = arena.rowList(min(limit, indexBatchMax))
+	} else {
+		w.res.Rows = make([][]any, 0, min(limit, indexBatchMax))
+	}
 	for {
 		r, err := iter.Next(sctx)
 		if errors.Is(err, io.EOF) {
+			// Only a result that gets out whole holds its arena: on an
+			// error the arena is dropped with the rows.
+			w.res.arena = arena
 			return w.res, nil
 		}
 		if err != nil {

@@ -54,6 +54,9 @@ type indexIter struct {
 	// pages keeps the cold pages the row lookups read: a conversation's
 	// rows share them.
 	pages cold.PageMemo
+	// arena, when set, is where the rows' values come from: the fast
+	// path's result arena (resultArena).
+	arena *resultArena
 }
 
 // indexBatch holds the buffers of an index read's batches: the entries'
@@ -191,6 +194,17 @@ func (it *indexIter) fetchBatch(ctx *sql.Context) (more bool, err error) {
 	if err != nil {
 		return false, tableError(r.t.shape, err)
 	}
+	// The batch's rows share one allocation: the result arena's when
+	// there is one, else a slab the rows own (what a skipped entry leaves
+	// of it is dropped with them).
+	vals := len(it.keys) * r.rowWidth()
+	if it.arena != nil {
+		r.slab = it.arena.take(vals)
+	}
+	if r.slab == nil {
+		r.slab = make([]any, vals)
+	}
+	defer func() { r.slab = nil }()
 	for i, key := range it.keys {
 		var row sql.Row
 		var found bool
@@ -248,12 +262,13 @@ func (it *indexIter) cachedOrHot() ([]fetched, error) {
 	var at []int
 	for i, key := range it.keys {
 		f := &out[i]
-		if f.version, f.proj = c.find(cf, key, it.seqs[i], r.t.shape, r.wanted); f.version != nil {
+		if f.version, f.proj = c.peek(cf, key, it.seqs[i], r.t.shape, r.wanted); f.version != nil {
 			f.value = f.version.value
 			continue
 		}
 		missed, at = append(missed, key), append(at, i)
 	}
+	c.count(len(it.keys)-len(missed), len(missed))
 	if len(missed) == 0 {
 		return out, nil
 	}

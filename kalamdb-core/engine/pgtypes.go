@@ -277,15 +277,16 @@ func toTime(v any) (time.Time, bool) {
 // keep their own scale (PostgreSQL's numeric) instead of the engine
 // type's.
 func wireEncoder(dt dialect.DataType, stored bool) func(any) any {
+	enc := row.WireEncoder(dt)
 	if dt.Name == dialect.TypeDecimal && !stored {
 		return func(v any) any {
 			if d, ok := v.(decimal.Decimal); ok {
 				return decimalWire(d)
 			}
-			return row.WireValue(dt, v)
+			return enc(v)
 		}
 	}
-	return func(v any) any { return row.WireValue(dt, v) }
+	return enc
 }
 
 // decimalWire renders a computed DECIMAL with its own scale, like

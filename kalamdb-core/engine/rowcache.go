@@ -139,18 +139,37 @@ func (c *rowCache) lookup(cf *kv.ColumnFamily, key []byte, seq int64) *rowVersio
 // projected those. A version is a hit if it has either stored bytes or
 // those values. What it returns must not be written.
 func (c *rowCache) find(cf *kv.ColumnFamily, key []byte, seq int64, shape *tableShape, wanted []int) (*rowVersion, *projectedRow) {
+	v, p := c.peek(cf, key, seq, shape, wanted)
+	if v != nil {
+		c.count(1, 0)
+	} else {
+		c.count(0, 1)
+	}
+	return v, p
+}
+
+// peek is find without counting the hit or miss: a batch of lookups
+// counts them once (count), not with two shared atomic counters per row.
+func (c *rowCache) peek(cf *kv.ColumnFamily, key []byte, seq int64, shape *tableShape, wanted []int) (*rowVersion, *projectedRow) {
 	if v := c.lookup(cf, key, seq); v != nil {
 		if p := v.proj.Load(); p != nil && p.shape == shape && slices.Equal(p.wanted, wanted) {
-			c.hits.Add(1)
 			return v, p
 		}
 		if v.value != nil {
-			c.hits.Add(1)
 			return v, nil
 		}
 	}
-	c.misses.Add(1)
 	return nil, nil
+}
+
+// count adds lookups' hits and misses to the cache's counters.
+func (c *rowCache) count(hits, misses int) {
+	if hits > 0 {
+		c.hits.Add(int64(hits))
+	}
+	if misses > 0 {
+		c.misses.Add(int64(misses))
+	}
 }
 
 // put keeps a copy of value as the version seq of key in cf and returns

@@ -63,6 +63,29 @@ type rowIter struct {
 	// hotFilter drops hot rows that fail the scan filters before they
 	// are decoded (nil: none).
 	hotFilter *hotFilter
+	// slab, when not empty, is where assemble takes its rows from: an
+	// index read assembles a batch's rows in one allocation instead of
+	// one each (rowSlab). Each row is a full slice of its own part, so
+	// rows never share an element and an append to one copies it.
+	slab []any
+}
+
+// rowWidth is the length of the rows assemble builds.
+func (it *rowIter) rowWidth() int {
+	if it.t.projected == nil {
+		return len(it.t.shape.sch)
+	}
+	return len(it.t.projected)
+}
+
+// newRow is an engine row of n values, from the slab when it has room.
+func (it *rowIter) newRow(n int) sql.Row {
+	if len(it.slab) < n {
+		return make(sql.Row, n)
+	}
+	out := it.slab[:n:n]
+	it.slab = it.slab[n:]
+	return out
 }
 
 func (it *rowIter) Next(ctx *sql.Context) (sql.Row, error) {
@@ -351,7 +374,7 @@ func (it *rowIter) decodeCold(r *cold.Row, missing []bool) (sql.Row, bool) {
 func (it *rowIter) assemble(vals []any, seq int64, deleted bool) sql.Row {
 	s := it.t.shape
 	if it.t.projected == nil {
-		out := make(sql.Row, len(s.sch))
+		out := it.newRow(len(s.sch))
 		copy(out, vals)
 		out[s.SeqIndex()] = seq
 		if !s.IsStream() {
@@ -359,7 +382,7 @@ func (it *rowIter) assemble(vals []any, seq int64, deleted bool) sql.Row {
 		}
 		return out
 	}
-	out := make(sql.Row, len(it.t.projected))
+	out := it.newRow(len(it.t.projected))
 	vi := 0
 	for i, c := range it.t.projected {
 		switch {

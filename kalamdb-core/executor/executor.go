@@ -96,6 +96,10 @@ type batch struct {
 	// memory is the request's reservation for its result rows
 	// (Request.Memory).
 	memory *memory.Charge
+	// owned collects the engine results whose rows the batch's results
+	// hold, when the caller gives them back (ExecuteRecycling); nil
+	// otherwise.
+	owned *[]*engine.QueryResult
 }
 
 // Execute runs a request's statements in order. The first failure stops the
@@ -107,6 +111,30 @@ type batch struct {
 // runs as, inside EXECUTE AS USER): past it, the running statement stops
 // and the request fails with QUERY_TIMEOUT. Cancelling ctx stops it too.
 func (x *Executor) Execute(ctx context.Context, req Request) ([]Result, error) {
+	return x.execute(ctx, req, nil)
+}
+
+// ExecuteRecycling is Execute for a caller that knows when it is done with
+// the results (the HTTP handler, once the answer is written): it also
+// returns done, never nil, which gives the buffers of the results' rows
+// back to the engine for later statements. After done the caller must not
+// use the results' rows or values.
+func (x *Executor) ExecuteRecycling(ctx context.Context, req Request) (results []Result, done func(), err error) {
+	var owned []*engine.QueryResult
+	results, err = x.execute(ctx, req, &owned)
+	if err != nil || len(owned) == 0 {
+		// Results that never reach the caller are left to the garbage
+		// collector with their rows.
+		return results, func() {}, err
+	}
+	return results, func() {
+		for _, qr := range owned {
+			qr.Release()
+		}
+	}, nil
+}
+
+func (x *Executor) execute(ctx context.Context, req Request, owned *[]*engine.QueryResult) ([]Result, error) {
 	if len(req.SQL) > x.limits.MaxSQLBytes {
 		return nil, apierror.New(apierror.InvalidInput, "SQL text is %d bytes; the limit is %d", len(req.SQL), x.limits.MaxSQLBytes)
 	}
@@ -124,7 +152,7 @@ func (x *Executor) Execute(ctx context.Context, req Request) ([]Result, error) {
 		return nil, apierror.New(apierror.ParamsWithBatch, "params cannot be used with a batch of %d statements; send one statement per request", len(stmts))
 	}
 	b := &batch{caller: authz.Principal{UserID: req.UserID, Role: req.Role}, clientAddr: req.ClientAddr, namespace: req.Namespace,
-		memory: req.Memory}
+		memory: req.Memory, owned: owned}
 	if b.namespace != "" {
 		if _, ok := x.cat.Snapshot().Namespace(b.namespace); !ok {
 			return nil, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", b.namespace)
@@ -257,7 +285,13 @@ func (x *Executor) runStandard(ctx context.Context, b *batch, p authz.Principal,
 	if !qr.ReturnsRows {
 		return message(qr.RowsAffected, fmt.Sprintf("%d rows affected", qr.RowsAffected)), nil
 	}
+	if b.owned != nil {
+		*b.owned = append(*b.owned, qr)
+	}
 	res := Result{Rows: qr.Rows, RowCount: int64(len(qr.Rows))}
+	if len(qr.Columns) > 0 {
+		res.Schema = make([]Column, 0, len(qr.Columns))
+	}
 	for i, c := range qr.Columns {
 		res.Schema = append(res.Schema, Column{Name: c.Name, DataType: c.WireType, Index: i})
 	}

@@ -43,10 +43,23 @@ import (
 // WireValue never fails: a value of an unexpected Go type (a bug upstream)
 // is rendered by its Go type via WireValueOf's rules rather than dropped.
 func WireValue(dt dialect.DataType, v any) any {
+	return wireValue(schema.KindOf(dt.Name), dt, v)
+}
+
+// WireEncoder is WireValue for the values of one column of type dt, with
+// the type's kind worked out once instead of per value (a result encodes
+// every value of its rows through its column's encoder).
+func WireEncoder(dt dialect.DataType) func(any) any {
+	k := schema.KindOf(dt.Name)
+	return func(v any) any { return wireValue(k, dt, v) }
+}
+
+// wireValue is WireValue of a value of dt, whose kind is k.
+func wireValue(k schema.Kind, dt dialect.DataType, v any) any {
 	if v == nil {
 		return nil
 	}
-	switch schema.KindOf(dt.Name) {
+	switch k {
 	case schema.KindBool:
 		switch x := v.(type) {
 		case int8:

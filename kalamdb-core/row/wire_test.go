@@ -84,6 +84,10 @@ func TestWireValue(t *testing.T) {
 		if got := marshal(t, WireValue(c.dt, c.in)); got != c.want {
 			t.Errorf("WireValue(%s, %#v) = %s, want %s", typeString(c.dt), c.in, got, c.want)
 		}
+		// A column's encoder renders what WireValue does.
+		if got := marshal(t, WireEncoder(c.dt)(c.in)); got != c.want {
+			t.Errorf("WireEncoder(%s)(%#v) = %s, want %s", typeString(c.dt), c.in, got, c.want)
+		}
 	}
 	// Every decoded sample value renders and marshals.
 	for _, values := range sampleRows() {

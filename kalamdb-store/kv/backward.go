@@ -93,9 +93,36 @@ type Backward struct {
 // backwardScratch holds a window's entries; Backwards recycle them
 // through their DB (DB.backs), as a query reads one or two windows and
 // the buffers are larger than everything else it allocates for them.
+//
+// A window whose entries all came in one batch of the iterator is not
+// copied: its spans locate them in the iterator's own buffer (view),
+// which the iterator keeps until its next positioning call (the next
+// window, or the first entry looked up) or Close. Only a window that
+// runs past a batch is copied into buf, before the step that would
+// refill the iterator's buffer.
 type backwardScratch struct {
 	buf  []byte
 	ents []span
+	view []byte
+}
+
+// data is the buffer the spans of ents locate entries in.
+func (s *backwardScratch) data() []byte {
+	if s.view != nil {
+		return s.view
+	}
+	return s.buf
+}
+
+// own copies the entries of ents out of src, the iterator's buffer, into
+// buf and makes their spans locate them there. In src a key is followed
+// by its value.
+func (s *backwardScratch) own(src []byte) {
+	for j, e := range s.ents {
+		off := len(s.buf)
+		s.buf = append(s.buf, src[e.key:e.val+e.vlen]...)
+		s.ents[j] = span{key: off, klen: e.klen, val: off + e.klen, vlen: e.vlen}
+	}
 }
 
 // NewBackward opens a backward read of the keys of cf that start with
@@ -343,29 +370,48 @@ func (b *Backward) read(start []byte) (overflow bool) {
 	if cap(s.ents) < most {
 		s.ents = make([]span, 0, most)
 	}
-	s.buf, s.ents = s.buf[:0], s.ents[:0]
-	b.it.first = min(b.aim, fillMaxEntries)
-	for ok := b.it.SeekGE(start); ok; ok = b.it.Next() {
-		k := b.it.Key()
+	s.buf, s.ents, s.view = s.buf[:0], s.ents[:0], nil
+	it := b.it
+	it.first = min(b.aim, fillMaxEntries)
+	// viewing: the entries so far are spans of the iterator's current
+	// batch (see backwardScratch).
+	viewing := true
+	for ok := it.SeekGE(start); ok; ok = it.Next() {
+		k := it.Key()
 		if b.end != nil && bytes.Compare(k, b.end) >= 0 {
 			break
 		}
 		if len(s.ents) == most {
-			return true
+			overflow = true
+			break
 		}
-		v := b.it.Value()
-		off := len(s.buf)
-		s.buf = append(append(s.buf, k...), v...)
-		s.ents = append(s.ents, span{key: off, klen: len(k), val: off + len(k), vlen: len(v)})
+		if !viewing {
+			v := it.Value()
+			off := len(s.buf)
+			s.buf = append(append(s.buf, k...), v...)
+			s.ents = append(s.ents, span{key: off, klen: len(k), val: off + len(k), vlen: len(v)})
+			continue
+		}
+		s.ents = append(s.ents, it.ents[it.pos])
+		if it.pos+1 == len(it.ents) && !it.drained {
+			// The next step refills the iterator's buffer.
+			s.own(it.buf)
+			viewing = false
+		}
 	}
-	b.err = b.it.Error()
-	return false
+	if viewing {
+		s.view = it.buf
+	}
+	if !overflow {
+		b.err = it.Error()
+	}
+	return overflow
 }
 
 func (b *Backward) keyAt(i int) []byte {
 	s := b.scratch
 	e := s.ents[i]
-	return s.buf[e.key : e.key+e.klen : e.key+e.klen]
+	return s.data()[e.key : e.key+e.klen : e.key+e.klen]
 }
 
 // step moves one entry backwards in the fallback, starting below end.
@@ -402,7 +448,7 @@ func (b *Backward) Value() []byte {
 	}
 	s := b.scratch
 	e := s.ents[b.pos]
-	return s.buf[e.val : e.val+e.vlen : e.val+e.vlen]
+	return s.data()[e.val : e.val+e.vlen : e.val+e.vlen]
 }
 
 // Error reports an I/O or corruption error that ended the read early.
@@ -430,6 +476,9 @@ func (b *Backward) Close() error {
 	}
 	b.count, b.started = 0, false
 	if b.scratch != nil {
+		// The view is the iterator's buffer, which its Close recycles
+		// on its own.
+		b.scratch.view = nil
 		b.it.cf.db.putBackwardScratch(b.scratch)
 		b.scratch = nil
 	}

@@ -506,3 +506,76 @@ func TestBackwardHintsBoundedInBytes(t *testing.T) {
 		t.Fatalf("%d hints keep %d KiB of prefixes", n, total>>10)
 	}
 }
+
+// TestBackwardWindowViews: a window whose entries came in one batch of
+// the iterator is yielded from the iterator's buffer, a window longer
+// than a batch (large values: the batch stops on bytes) from a copy made
+// before the iterator refills; both yield exactly what stepping yields,
+// also with readers of other prefixes recycling the same buffers at the
+// same time (-race).
+func TestBackwardWindowViews(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "b")
+	prefix := func(c int) []byte { return []byte{'v', byte(c), '/'} }
+	// Prefixes 0 and 1 have small values, 2 and 3 values of up to 700
+	// bytes, so that a 4 KiB batch holds a few entries only.
+	var batch Batch
+	for i := range 2000 {
+		c := i % 4
+		v := fmt.Appendf(nil, "v%d", i)
+		if c >= 2 {
+			v = append(v, bytes.Repeat([]byte{byte('a' + i%26)}, 100+i%600)...)
+		}
+		batch.Put(cf, binary.BigEndian.AppendUint64(prefix(c), uint64(1<<62+i*7919)), v)
+	}
+	if err := db.Write(&batch); err != nil {
+		t.Fatal(err)
+	}
+	// Each prefix read once alone (the second read is hinted) to see
+	// which way its first window went.
+	for c := range 4 {
+		for range 2 {
+			b, err := cf.NewBackward(prefix(c), nil, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !b.Next() {
+				t.Fatalf("prefix %d: no entry: %v", c, b.Error())
+			}
+			viewed := b.scratch.view != nil
+			if err := b.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if small := c < 2; viewed != small {
+				t.Fatalf("prefix %d: window viewed in the iterator's buffer %v, want %v", c, viewed, small)
+			}
+		}
+	}
+	exp := make([][][2]string, 4)
+	for c := range exp {
+		exp[c] = backwardByStepping(t, cf, prefix(c), nil)
+	}
+	var readers sync.WaitGroup
+	errs := make(chan error, 4)
+	for r := range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for n := range 200 {
+				c := (r + n) % 4
+				for _, take := range []int{50, 120} {
+					got := backwardByWindows(t, cf, prefix(c), nil, 50, take)
+					if want := exp[c][:take]; !slices.Equal(got, want) {
+						errs <- fmt.Errorf("reader %d read %d prefix %d take %d: first diff at %d", r, n, c, take, firstDiff(got, want))
+						return
+					}
+				}
+			}
+		}()
+	}
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}

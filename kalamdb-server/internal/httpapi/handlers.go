@@ -201,7 +201,7 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 		namespace = *req.Namespace
 	}
 
-	results, err := s.exec.Execute(r.Context(), executor.Request{
+	xreq := executor.Request{
 		UserID:     p.UserID,
 		Role:       p.Role,
 		SQL:        sql,
@@ -209,7 +209,17 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 		Namespace:  namespace,
 		ClientAddr: r.RemoteAddr,
 		Memory:     charge,
-	})
+	}
+	var results []executor.Result
+	if rx, ok := s.exec.(recyclingExecutor); ok {
+		var done func()
+		results, done, err = rx.ExecuteRecycling(r.Context(), xreq)
+		// After writeSuccess: the answer's bytes are written and nothing
+		// points into the rows any more.
+		defer done()
+	} else {
+		results, err = s.exec.Execute(r.Context(), xreq)
+	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return

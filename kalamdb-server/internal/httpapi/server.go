@@ -31,6 +31,13 @@ type SQLExecutor interface {
 	Execute(ctx context.Context, req executor.Request) ([]executor.Result, error)
 }
 
+// recyclingExecutor is an SQLExecutor that takes the buffers of results'
+// rows back once the answer is written (executor.Executor): done is
+// called after the last use of the results.
+type recyclingExecutor interface {
+	ExecuteRecycling(ctx context.Context, req executor.Request) (results []executor.Result, done func(), err error)
+}
+
 // Authenticator checks credentials (auth.Authenticator). Every error it
 // returns is expected to be an *apierror.Error (UNAUTHORIZED); anything
 // else is answered as INTERNAL_ERROR.
