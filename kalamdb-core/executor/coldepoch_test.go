@@ -72,10 +72,7 @@ func TestColdCheckCacheAfterCompaction(t *testing.T) {
 // answer that outlives the deletion.
 func TestColdCheckCacheAfterDrop(t *testing.T) {
 	e := newEnv(t)
-	e.root().must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
-	a := e.as("a", systable.RoleUser)
-	a.must("INSERT INTO n.t VALUES (1, 'x')")
-	flushTable(t, e, "n.t")
+	a := withColdKey(t, e, "x")
 	tbl, ok := e.db.Catalog.Snapshot().Table("n", "t")
 	if !ok {
 		t.Fatal("no table")
@@ -105,10 +102,7 @@ func TestColdCheckCacheAfterDrop(t *testing.T) {
 // the manifest comes back the way a restore writes it.
 func TestColdCheckCacheAfterRestore(t *testing.T) {
 	e := newEnv(t)
-	e.root().must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
-	a := e.as("a", systable.RoleUser)
-	a.must("INSERT INTO n.t VALUES (1, 'cold')")
-	flushTable(t, e, "n.t")
+	a := withColdKey(t, e, "cold")
 	id := systable.ManifestID("n", "t", "a")
 	mf, err := e.db.Tier.Manifest(nil, id)
 	if err != nil || mf == nil {
@@ -139,4 +133,15 @@ func TestColdCheckCacheAfterRestore(t *testing.T) {
 	if got := a.rows("SELECT id, v FROM n.t ORDER BY id"); got != `[[1,"cold"],[5,"x"]]` {
 		t.Fatalf("rows: %s", got)
 	}
+}
+
+// withColdKey creates table n.t with a row (1, v) of user a, flushed, and
+// returns user a.
+func withColdKey(t *testing.T, e *env, v string) *caller {
+	t.Helper()
+	e.root().must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
+	a := e.as("a", systable.RoleUser)
+	a.must("INSERT INTO n.t VALUES (1, $1)", v)
+	flushTable(t, e, "n.t")
+	return a
 }
