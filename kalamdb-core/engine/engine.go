@@ -258,7 +258,12 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	// CLIENT_FOUND_ROWS: an UPDATE counts the rows it matched, as
 	// PostgreSQL does, not only those whose values changed.
 	sess.SetClient(sql.Client{User: userID, Address: "localhost", Capabilities: mysql.CapabilityClientFoundRows})
-	sess.SetCurrentDatabase(namespace)
+	if sess.GetCurrentDatabase() != namespace {
+		// Setting it also gives the session's logger a field, which
+		// copies the logger's fields: not per statement of the same
+		// namespace.
+		sess.SetCurrentDatabase(namespace)
+	}
 	sess.ClearWarnings()
 	for _, k := range []string{sql.RowCount, sql.FoundRows, sql.LastInsertId} {
 		sess.SetLastQueryInfoInt(k, 0)

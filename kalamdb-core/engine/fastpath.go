@@ -241,10 +241,19 @@ func convertLiteral(ctx *sql.Context, col *sql.Column, dt dialect.DataType, sv *
 			return nil, errNoFastPath
 		}
 	}
-	conv, inRange, err := col.Type.Convert(ctx, v)
-	if err != nil || inRange != sql.InRange || conv == nil {
-		return nil, errNoFastPath
+	conv := v
+	if s, ok := v.(string); !ok || col.Type != types.LongText || int64(len(s)) > types.LongText.MaxByteLength() {
+		var inRange sql.ConvertInRange
+		var err error
+		conv, inRange, err = col.Type.Convert(ctx, v)
+		if err != nil || inRange != sql.InRange || conv == nil {
+			return nil, errNoFastPath
+		}
 	}
+	// A string for a TEXT column skips the engine's conversion, which
+	// would copy it twice to return it unchanged, having checked what
+	// Normalize checks again: that it is UTF-8 (and within LONGTEXT's
+	// bytes, checked above).
 	norm, err := row.Normalize(dt, conv)
 	if err != nil {
 		return nil, errNoFastPath

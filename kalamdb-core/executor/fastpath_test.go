@@ -55,6 +55,11 @@ func TestFastPathMatchesEngine(t *testing.T) {
 		{"INSERT INTO f.k VALUES ('c', 3), ('c', 4)", nil},
 		{"INSERT INTO f.k (name) VALUES ('d')", nil},
 		{"INSERT INTO f.k VALUES ($1, $2)", []any{"e", 5}},
+		// TEXT values: valid UTF-8 kept byte for byte, invalid refused
+		// (the fast path does not run the engine's string conversion).
+		{"INSERT INTO f.t (tx, id) VALUES ($1, $2)", []any{"caf\u00e9 \U0001F642", 20}},
+		{"INSERT INTO f.t (tx, id) VALUES ($1, $2), ($3, $4)", []any{"ok", 21, "bad \xff byte", 23}},
+		{"INSERT INTO f.k (n, name) VALUES ($1, $2)", []any{6, "\xe6\x97"}},
 		{"INSERT INTO f.sh VALUES (1, 'x')", nil},
 		{"INSERT INTO f.sh VALUES ($1, $2)", []any{2, "y"}},
 		{"SELECT * FROM f.t WHERE id = 1", nil},

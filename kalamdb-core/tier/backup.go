@@ -71,11 +71,16 @@ func (m *Manager) PutManifestInBatch(b *kv.Batch, mf *systable.Manifest) error {
 	return m.manifests.PutInBatch(b, mf)
 }
 
-// TablesRestored finishes tables a restore has just committed: it writes
-// their manifest.json mirrors (a convenience: a failure is returned but
+// TablesRestored finishes tables a restore has just committed: it moves
+// their epochs (their manifests were written with the catalog rows, and
+// every manifest write moves the epoch once it is visible), writes their
+// manifest.json mirrors (a convenience: a failure is returned but
 // changes nothing) and starts the build of every index the backup caught
 // while it was still building.
 func (m *Manager) TablesRestored(ctx context.Context, tables []*catalog.Table) error {
+	for _, t := range tables {
+		m.epoch(t.Meta.TableID).Add(1)
+	}
 	var firstErr error
 	for _, t := range tables {
 		for _, d := range t.Meta.Indexes {

@@ -49,7 +49,9 @@ type cleanupResult struct {
 // it removes the table's manifests in the batch that drops its metadata,
 // and records a cleanup job for its files and directories in that batch
 // too, so they are deleted even if the server dies right after the drop.
-// The returned function launches the job once the batch has committed.
+// The returned function, run once the batch has committed, moves the
+// table's epoch (after the manifests are gone, as for every manifest
+// write) and launches the job.
 func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 	if t.Meta.TableType == dialect.TableTypeStream {
 		return nil, nil
@@ -66,7 +68,7 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 			params.Files = append(params.Files, f.Path)
 		}
 	}
-	m.epoch(t.Meta.TableID).Add(1)
+	moved := func() { m.epoch(t.Meta.TableID).Add(1) }
 	if st, ok := m.cat.Snapshot().Storage(t.Meta.StorageID); ok && st.StorageType == catalog.StorageFilesystem {
 		params.BaseDirectory = st.BaseDirectory
 		if tmpl, err := catalog.TemplateOf(st, t); err == nil {
@@ -75,7 +77,7 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 		}
 	}
 	if len(params.Files) == 0 && params.Layout == nil {
-		return nil, nil
+		return moved, nil
 	}
 	// Even a table without files may have left a directory (a first
 	// flush that died before its commit), so the job runs for every
@@ -87,7 +89,10 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 	}
 	// The table's key: a table re-created under the same name neither
 	// flushes into a directory this job is removing, nor the other way.
-	return func() { _ = m.jobs.Launch(j, t.Meta.TableID, m.cleanupRun(t.Meta.NamespaceID, params)) }, nil
+	return func() {
+		moved()
+		_ = m.jobs.Launch(j, t.Meta.TableID, m.cleanupRun(t.Meta.NamespaceID, params))
+	}, nil
 }
 
 // cleanupRun deletes a dropped table's files, then its directories that

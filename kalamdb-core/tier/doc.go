@@ -14,11 +14,15 @@
 //
 // # Invariants
 //
-//   - A partition's manifest changes only under its partition lock
-//     (txn.Locks), in the same batch as whatever else the change does (a
-//     flush deletes the hot versions it wrote and lowers the partition's
-//     counter), and every such change moves the table's epoch, which
-//     commits use to reuse a cold lookup (txn.Cold).
+//   - A partition's manifest changes under its partition lock (txn.Locks)
+//     when a flush or compaction changes it, in the same batch as
+//     whatever else the change does (a flush deletes the hot versions it
+//     wrote and lowers the partition's counter), or in the batch of the
+//     table's catalog rows when a drop or restore removes or creates the
+//     table. Every such change moves the table's epoch once it is
+//     visible (flush and compaction before they unlock): commits reuse a
+//     cold lookup while it holds (txn.Cold), and so does the cache of the
+//     latest manifests (manifestCache).
 //   - Readers read the manifest at their snapshot, so a file is visible
 //     only once listed; a file a compaction replaced stays on disk for
 //     the grace period and while any feed snapshot that can see it is

@@ -167,6 +167,11 @@ func (m *Manager) PartitionFiles(ctx context.Context, t *catalog.Table, owner st
 	if err != nil || len(files) == 0 {
 		return nil, err
 	}
+	return m.openFiles(ctx, t, files)
+}
+
+// openFiles opens the files of a manifest of t.
+func (m *Manager) openFiles(ctx context.Context, t *catalog.Table, files []systable.ManifestFile) ([]*File, error) {
 	st, fsys, err := m.tableStorage(t)
 	if err != nil {
 		return nil, err
@@ -216,6 +221,41 @@ func (m *Manager) manifestFiles(id string, snap *kv.Snapshot) ([]systable.Manife
 	return files, nil
 }
 
+// latestFiles lists the files of owner's partition of t in its latest
+// manifest, newest first, like manifestFiles with no snapshot, but
+// answers from the cache while the table's epoch has not moved since it
+// read the manifest (see manifestCache for why that is exact). Only
+// callers that hold the partition's lock, or whose answer a commit checks
+// against the epoch under that lock (txn.Cold), may use it: a flush's
+// manifest is visible a moment before its epoch moves.
+func (m *Manager) latestFiles(t *catalog.Table, owner string) ([]systable.ManifestFile, error) {
+	id := systable.ManifestID(t.Meta.NamespaceID, t.Meta.TableName, owner)
+	// The epoch is read before the manifest: a write after this point
+	// moves it, and the entry stops answering.
+	epoch := m.Epoch(t.Meta.TableID)
+	if files, ok := m.decoded.latest(id, t, epoch); ok {
+		return files, nil
+	}
+	raw, err := m.manifests.GetRawAt(nil, id)
+	if errors.Is(err, systable.ErrNotFound) {
+		m.decoded.putLatest(id, t, epoch, nil, nil)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	files, ok := m.decoded.get(id, raw)
+	if !ok {
+		mf, err := m.manifests.Decode(id, raw)
+		if err != nil {
+			return nil, err
+		}
+		files = newestFirst(mf.Files)
+	}
+	m.decoded.putLatest(id, t, epoch, raw, files)
+	return files, nil
+}
+
 // Lookup finds the newest cold version of a partition-local key, and
 // which wanted columns its file lacks (written before they existed).
 func Lookup(ctx context.Context, files []*File, current *systable.TableSchema, want []int, local []byte) (cold.Row, []bool, bool, error) {
@@ -242,8 +282,10 @@ func LookupWith(ctx context.Context, files []*File, current *systable.TableSchem
 	return cold.Row{}, nil, false, nil
 }
 
-// Epoch implements txn.Cold: it moves, under the partition lock,
-// whenever a flush, compaction or drop changes the table's files.
+// Epoch implements txn.Cold: it moves whenever a flush, compaction, drop
+// or restore changes the table's manifests, after the change is visible;
+// a flush and a compaction move it before they release the partition's
+// lock.
 func (m *Manager) Epoch(tableID string) uint64 { return m.epoch(tableID).Load() }
 
 // NewestVersion is the newest cold version of a key, reading the latest
@@ -263,9 +305,13 @@ func (m *Manager) NewestVersion(ctx context.Context, t *catalog.Table, owner str
 // manifest.
 func (m *Manager) NewestVersions(ctx context.Context, t *catalog.Table, owner string, locals [][]byte) ([]txn.ColdVersion, error) {
 	out := make([]txn.ColdVersion, len(locals))
-	files, err := m.PartitionFiles(ctx, t, owner, nil)
-	if err != nil || len(files) == 0 {
+	list, err := m.latestFiles(t, owner)
+	if err != nil || len(list) == 0 {
 		return out, err
+	}
+	files, err := m.openFiles(ctx, t, list)
+	if err != nil {
+		return nil, err
 	}
 	defer ReleaseAll(files)
 	for i, local := range locals {

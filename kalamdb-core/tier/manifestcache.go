@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -22,6 +23,22 @@ import (
 //     their file lists read-only;
 //   - the bytes held are bounded by maxBytes; past it, entries are dropped
 //     in map order (random) until the new one fits.
+//
+// An entry may also be stamped as the latest manifest of its partition
+// (latest, putLatest): the epoch of its table read before the manifest
+// was, and the table it was read for. Only the cold checks of keys a
+// commit writes (Manager.NewestVersions) use stamps, to skip reading the
+// manifest row at all; they rely on two rules:
+//   - every write of a manifest moves its table's epoch after the write
+//     is visible (flush, compaction, drop, restore): an entry read before
+//     the write has an older epoch than any lookup after the move;
+//   - the writers that may overlap a commit of the same table hold the
+//     partition's lock across the write and the move (flush,
+//     compaction), as commit validation does; the others write the
+//     manifests of a table that no statement can be writing (a drop, in
+//     the batch that removes the table; a restore, in the batch that
+//     creates it), and an entry answers only for the table (*catalog.Table,
+//     one per version of its definition) it was read for.
 type manifestCache struct {
 	maxBytes int64
 
@@ -35,6 +52,13 @@ type manifestCache struct {
 type decodedManifest struct {
 	raw   []byte
 	files []systable.ManifestFile
+	// absent: the partition had no manifest (raw and files are nil).
+	absent bool
+	// stamped: the entry was the latest manifest when table's epoch was
+	// epoch (see manifestCache).
+	stamped bool
+	table   *catalog.Table
+	epoch   uint64
 }
 
 // defaultManifestCacheBytes bounds the manifests kept (charged about
@@ -45,16 +69,33 @@ func newManifestCache(maxBytes int64) *manifestCache {
 	return &manifestCache{maxBytes: maxBytes, m: map[string]*decodedManifest{}}
 }
 
-// cost is what an entry is charged: its bytes, and about as much again
-// for the decoded list.
-func (d *decodedManifest) cost() int64 { return 2 * int64(len(d.raw)) }
+// entryOverhead is charged to every entry besides its bytes, so that the
+// entries of partitions without a manifest are bounded too.
+const entryOverhead = 128
+
+// cost is what an entry is charged: its bytes, about as much again for
+// the decoded list, and the entry itself.
+func (d *decodedManifest) cost() int64 { return 2*int64(len(d.raw)) + entryOverhead }
 
 // get returns the file list decoded from raw for manifest id, if kept.
 func (c *manifestCache) get(id string, raw []byte) ([]systable.ManifestFile, bool) {
 	c.mu.RLock()
 	d, ok := c.m[id]
 	c.mu.RUnlock()
-	if !ok || !bytes.Equal(d.raw, raw) {
+	if !ok || d.absent || !bytes.Equal(d.raw, raw) {
+		return nil, false
+	}
+	return d.files, true
+}
+
+// latest returns the file list of manifest id (nil: no manifest) if it
+// was kept as the latest one for table t at epoch, the table's current
+// epoch, which the caller read first.
+func (c *manifestCache) latest(id string, t *catalog.Table, epoch uint64) ([]systable.ManifestFile, bool) {
+	c.mu.RLock()
+	d, ok := c.m[id]
+	c.mu.RUnlock()
+	if !ok || !d.stamped || d.table != t || d.epoch != epoch {
 		return nil, false
 	}
 	return d.files, true
@@ -62,7 +103,17 @@ func (c *manifestCache) get(id string, raw []byte) ([]systable.ManifestFile, boo
 
 // put keeps files (newest first, decoded from raw) for manifest id.
 func (c *manifestCache) put(id string, raw []byte, files []systable.ManifestFile) {
-	d := &decodedManifest{raw: bytes.Clone(raw), files: files}
+	c.store(id, &decodedManifest{raw: bytes.Clone(raw), files: files})
+}
+
+// putLatest keeps files (decoded from raw; raw nil: no manifest) as the
+// latest manifest id of table t, read after the table's epoch was epoch.
+func (c *manifestCache) putLatest(id string, t *catalog.Table, epoch uint64, raw []byte, files []systable.ManifestFile) {
+	c.store(id, &decodedManifest{raw: bytes.Clone(raw), files: files, absent: raw == nil,
+		stamped: true, table: t, epoch: epoch})
+}
+
+func (c *manifestCache) store(id string, d *decodedManifest) {
 	if d.cost() > c.maxBytes {
 		return
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -46,5 +47,48 @@ func TestManifestCacheAnswersOnlyForTheSameBytes(t *testing.T) {
 	c.put("huge", make([]byte, 600), files)
 	if _, ok := c.get("huge", make([]byte, 600)); ok {
 		t.Fatal("an entry over the bound was kept")
+	}
+}
+
+// TestManifestCacheLatestAnswersOnlyForItsTableAndEpoch: an entry kept as
+// the latest manifest answers only for the table version it was read for
+// and at the epoch read before it, a partition without a manifest
+// included; an entry of a snapshot's read never answers as the latest,
+// nor does a "no manifest" entry answer a snapshot's read.
+func TestManifestCacheLatestAnswersOnlyForItsTableAndEpoch(t *testing.T) {
+	c := newManifestCache(1 << 20)
+	t1, t2 := &catalog.Table{}, &catalog.Table{}
+	files := newestFirst([]systable.ManifestFile{{Path: "a", MaxSeq: 1}})
+	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files)
+	if got, ok := c.latest("m1", t1, 7); !ok || len(got) != 1 {
+		t.Fatalf("same table and epoch: %v %v", got, ok)
+	}
+	if _, ok := c.latest("m1", t1, 8); ok {
+		t.Fatal("answered after the epoch moved")
+	}
+	if _, ok := c.latest("m1", t2, 7); ok {
+		t.Fatal("answered for another version of the table")
+	}
+	if got, ok := c.get("m1", []byte(`{"v":1}`)); !ok || len(got) != 1 {
+		t.Fatalf("a latest entry answers a snapshot's read of the same bytes: %v %v", got, ok)
+	}
+	c.put("m1", []byte(`{"v":1}`), files)
+	if _, ok := c.latest("m1", t1, 7); ok {
+		t.Fatal("a snapshot's entry answered as the latest")
+	}
+	c.putLatest("m2", t1, 7, nil, nil)
+	if got, ok := c.latest("m2", t1, 7); !ok || got != nil {
+		t.Fatalf("no manifest: %v %v", got, ok)
+	}
+	if _, ok := c.get("m2", nil); ok {
+		t.Fatal("a \"no manifest\" entry answered a snapshot's read")
+	}
+	// Entries of partitions without a manifest are bounded too.
+	small := newManifestCache(10 * entryOverhead)
+	for i := range 100 {
+		small.putLatest(fmt.Sprintf("p%d", i), t1, 1, nil, nil)
+	}
+	if len(small.m) > 10 {
+		t.Fatalf("%d entries kept, bound 10", len(small.m))
 	}
 }

@@ -75,7 +75,12 @@ type Manager struct {
 	manifests *systable.Table[systable.Manifest]
 	// decoded keeps decoded manifests, checked against their stored bytes.
 	decoded *manifestCache
-	files   *fileCache
+	// epochs count the changes of each table's manifests (txn.Cold), by
+	// table id: *atomic.Uint64. A sync.Map, not a map under mu, because
+	// every INSERT's cold check reads one, and mu is held while a storage
+	// is opened.
+	epochs sync.Map
+	files  *fileCache
 
 	// ranges caches what reads fetch from s3 storages; nil: none.
 	ranges *cold.RangeCache
@@ -84,8 +89,6 @@ type Manager struct {
 	storages map[string]cold.Storage // by storage id
 	// fingerprints of the definitions the storages were opened from.
 	fingerprints map[string]string
-	// epochs count the changes of each table's cold files (txn.Cold).
-	epochs map[string]*atomic.Uint64
 
 	policyMu  sync.Mutex
 	lastFlush map[string]time.Time
@@ -121,7 +124,7 @@ func Open(db *kv.DB, cat *catalog.Catalog, tabs *tables.Registry, o Options) (*M
 	}
 	return &Manager{db: db, cat: cat, tables: tabs, jobs: o.Jobs, locks: o.Locks, opts: o, manifests: manifests,
 		decoded: newManifestCache(defaultManifestCacheBytes), files: newFileCache(1024, pages), ranges: cold.NewRangeCache(cacheBytes),
-		storages: map[string]cold.Storage{}, fingerprints: map[string]string{}, epochs: map[string]*atomic.Uint64{},
+		storages: map[string]cold.Storage{}, fingerprints: map[string]string{},
 		closing: make(chan struct{}), obsolete: newObsoleteFiles(), builds: &indexBuilds{jobs: map[string]indexBuild{}}}, nil
 }
 
@@ -149,14 +152,11 @@ func (m *Manager) Manifests() ([]*systable.Manifest, error) {
 
 // epoch returns the flush epoch counter of a table.
 func (m *Manager) epoch(tableID string) *atomic.Uint64 {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	ep, ok := m.epochs[tableID]
-	if !ok {
-		ep = new(atomic.Uint64)
-		m.epochs[tableID] = ep
+	if ep, ok := m.epochs.Load(tableID); ok {
+		return ep.(*atomic.Uint64)
 	}
-	return ep
+	ep, _ := m.epochs.LoadOrStore(tableID, new(atomic.Uint64))
+	return ep.(*atomic.Uint64)
 }
 
 // storage returns the file storage of a storage definition, opening it on
