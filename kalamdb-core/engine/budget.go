@@ -68,7 +68,7 @@ func (b *memoryBudget) hold(fn string, n int64) error {
 	}
 	if !b.server.Reserve(n) {
 		b.used.Add(-n)
-		return serverMemoryError(b.server.Account())
+		return b.server.Refusal()
 	}
 	return nil
 }
@@ -87,10 +87,6 @@ func (b *memoryBudget) resultCharge() *memory.Charge {
 	}
 	return &b.server
 }
-
-// serverMemoryError is the refusal of a reservation past the server's
-// memory account.
-func serverMemoryError(acct *memory.Account) error { return acct.Refusal() }
 
 // hold charges n bytes that fn keeps to ctx's statement.
 func hold(ctx *sql.Context, fn string, n int64) error {

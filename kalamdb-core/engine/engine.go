@@ -271,14 +271,15 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	sess.SetLastQueryInfoString(sql.LastInsertUuid, "")
 	sess.UserID, sess.Role, sess.tx = userID, role, tx
 	sess.showDeleted, sess.fatal, sess.noIndexes, sess.onRow = false, nil, false, nil
-	sess.budget.reset(&e.limits, e.memory)
+	sess.budget.reset(&e.limits, e.memory.For(userID))
 	if tx != nil {
 		// A statement inside BEGIN holds what its transaction has written.
 		n := tx.Size()
 		sess.budget.used.Store(n)
 		if !sess.budget.server.Reserve(n) {
+			err := sess.budget.server.Refusal()
 			e.releaseSession(sess)
-			return nil, serverMemoryError(e.memory)
+			return nil, err
 		}
 	}
 	sess.joinCost, sess.joinTables = 0, 0
@@ -606,7 +607,7 @@ func (w *resultWriter) encodeInto(r sql.Row, out []any) error {
 			n = max(n, resultReserveStep)
 		}
 		if !w.charge.Reserve(n) {
-			return serverMemoryError(w.charge.Account())
+			return w.charge.Refusal()
 		}
 		w.budget.resultAhead += n
 		w.reserved = true

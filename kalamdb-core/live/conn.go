@@ -28,8 +28,9 @@ var (
 	// changed, after the connection was opened.
 	ErrAccountChanged = errors.New("live: the account changed; sign in again")
 	// ErrServerMemory: the send queue could not grow within the server's
-	// memory account (limits.server_memory_bytes); the client may
-	// reconnect and resume later.
+	// memory account (limits.server_memory_bytes) or the user's share of
+	// it (limits.user_memory_bytes); the client may reconnect and resume
+	// later.
 	ErrServerMemory = errors.New("live: the server's memory bound is reached; reconnect later")
 )
 
@@ -355,7 +356,7 @@ func (c *Conn) process(ctx context.Context, it item) {
 			}
 			if !c.reserveMemory(size) {
 				c.endSubscription(s, NewError(s.id, apierror.SubscriptionFailed,
-					"the server's memory bound (limits.server_memory_bytes) is reached while the initial data was loading; subscribe again later (from_seq_id resumes)"))
+					"%s (while the initial data was loading; subscribe again later, from_seq_id resumes)", c.mem.Refusal().Message))
 				return
 			}
 			s.pending = append(s.pending, ch)

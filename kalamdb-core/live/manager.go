@@ -226,7 +226,7 @@ func (m *Manager) Connect(userID string, role systable.Role) (*Conn, error) {
 	if u, ok := m.cat.Snapshot().User(userID); ok {
 		c.account = &account{created: u.CreatedAt, hash: u.PasswordHash}
 	}
-	c.mem.Reset(m.memory)
+	c.mem.Reset(m.memory.For(userID))
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
 	m.conns[c.id] = c
 	return c, nil

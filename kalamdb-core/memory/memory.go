@@ -21,6 +21,9 @@
 //   - The total is checked when memory is reserved, before the holder takes
 //     it; bytes a holder takes and drops within a row are not reserved (the
 //     per-statement bounds and time limits cover them).
+//   - A user's share (users.go) is an Account whose parent is the server's:
+//     a reservation is taken from both or from neither, so the server's
+//     total is always the sum of what every user's share holds.
 package memory
 
 import (
@@ -38,6 +41,12 @@ type Account struct {
 	limit    int64
 	used     atomic.Int64
 	refusals atomic.Int64
+	// parent is the server's account of a user's share (nil: this is the
+	// server's), and setting names the limit in refusals.
+	parent  *Account
+	setting string
+	// users are the server account's per-user shares (nil: none).
+	users *Users
 }
 
 // NewAccount returns an Account that refuses reservations past limit bytes
@@ -46,7 +55,7 @@ func NewAccount(limit int64) *Account {
 	if limit <= 0 {
 		limit = math.MaxInt64
 	}
-	return &Account{limit: limit}
+	return &Account{limit: limit, setting: "limits.server_memory_bytes"}
 }
 
 // Limit is the most the account lets its holders reserve at once.
@@ -73,10 +82,12 @@ func (a *Account) Refusals() int64 {
 	return a.refusals.Load()
 }
 
-// reserve adds n (> 0) bytes unless the total would pass the limit.
-func (a *Account) reserve(n int64) bool {
+// reserve adds n (> 0) bytes to a and its parent unless either total
+// would pass its limit; then it returns the account that refused, having
+// reserved nothing.
+func (a *Account) reserve(n int64) (refused *Account) {
 	if a == nil {
-		return true
+		return nil
 	}
 	// A compare-and-swap loop, not an add that is undone: a total that
 	// passed the limit even for a moment would refuse other holders'
@@ -84,19 +95,40 @@ func (a *Account) reserve(n int64) bool {
 	for {
 		used := a.used.Load()
 		if used > a.limit || n > a.limit-used {
-			a.refusals.Add(1)
-			return false
+			a.root().refusals.Add(1)
+			return a
 		}
 		if a.used.CompareAndSwap(used, used+n) {
-			return true
+			break
 		}
 	}
+	if by := a.parent.reserve(n); by != nil {
+		a.used.Add(-n)
+		return by
+	}
+	return nil
 }
 
 func (a *Account) release(n int64) {
 	if a != nil && n > 0 {
 		a.used.Add(-n)
+		a.parent.release(n)
 	}
+}
+
+func (a *Account) force(n int64) {
+	if a != nil {
+		a.used.Add(n)
+		a.parent.force(n)
+	}
+}
+
+// root is the server's account that a belongs to.
+func (a *Account) root() *Account {
+	for a != nil && a.parent != nil {
+		a = a.parent
+	}
+	return a
 }
 
 // Charge is one holder's share of an Account: a request's, or a
@@ -108,6 +140,9 @@ func (a *Account) release(n int64) {
 type Charge struct {
 	acct *Account
 	held atomic.Int64
+	// refusedBy is the account that refused c's last refused reservation
+	// (its limit is the one to name).
+	refusedBy atomic.Pointer[Account]
 }
 
 // Reset makes c an empty charge of a (nil: none). Anything c still held
@@ -125,11 +160,21 @@ func (c *Charge) Reserve(n int64) bool {
 	if c == nil || c.acct == nil || n <= 0 {
 		return true
 	}
-	if !c.acct.reserve(n) {
+	if by := c.acct.reserve(n); by != nil {
+		c.refusedBy.Store(by)
 		return false
 	}
 	c.held.Add(n)
 	return true
+}
+
+// Refusal is the error of c's last refused reservation: the server's
+// bound, or the user's share of it.
+func (c *Charge) Refusal() *apierror.Error {
+	if by := c.refusedBy.Load(); by != nil {
+		return by.Refusal()
+	}
+	return c.Account().root().Refusal()
 }
 
 // Force takes n more bytes for c even past the account's limit, for a
@@ -141,7 +186,7 @@ func (c *Charge) Force(n int64) {
 	if c == nil || c.acct == nil || n <= 0 {
 		return
 	}
-	c.acct.used.Add(n)
+	c.acct.force(n)
 	c.held.Add(n)
 }
 
@@ -199,6 +244,11 @@ const RefusalRetry = time.Second
 // server's other shared bounds, RATE_LIMIT_EXCEEDED with the wait. It
 // names the setting.
 func (a *Account) Refusal() *apierror.Error {
+	if a != nil && a.parent != nil {
+		return apierror.TooManyRequests(RefusalRetry,
+			"your running statements and unanswered requests hold %s, your share of the server's memory (limits.user_memory_bytes); retry once they have answered",
+			ByteCount(a.Limit()))
+	}
 	return apierror.TooManyRequests(RefusalRetry,
 		"the server's running statements and unanswered requests hold %s, its limit (limits.server_memory_bytes); retry shortly",
 		ByteCount(a.Limit()))

@@ -1,6 +1,8 @@
 package memory
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -145,5 +147,79 @@ func TestResetGivesBackWhatWasHeld(t *testing.T) {
 	c.Reset(b) // to another account: the first gets its bytes back
 	if a.Used() != 0 || b.Used() != 0 {
 		t.Fatalf("after reset to another account: %d, %d", a.Used(), b.Used())
+	}
+}
+
+// A user's share is taken with the server's account or not at all: one
+// user cannot hold more than the share, others still get theirs, and a
+// refusal names the limit that refused.
+func TestUserShares(t *testing.T) {
+	a := NewAccount(1000)
+	a.SetUserShare(400)
+	var m1, m2, al Charge
+	m1.Reset(a.For("mallory"))
+	m2.Reset(a.For("mallory"))
+	al.Reset(a.For("alice"))
+	if !m1.Reserve(300) || m2.Reserve(101) {
+		t.Fatal("mallory's share of 400: 300 then 101 more")
+	}
+	if e := m2.Refusal(); !strings.Contains(e.Message, "user_memory_bytes") {
+		t.Fatalf("refusal by the share: %s", e.Message)
+	}
+	if a.Used() != 300 || a.For("mallory").Used() != 300 {
+		t.Fatalf("a refused reservation changed a total: server %d, share %d", a.Used(), a.For("mallory").Used())
+	}
+	if !al.Reserve(400) {
+		t.Fatal("alice's share refused while the server has room")
+	}
+	var bob Charge
+	bob.Reset(a.For("bob"))
+	if bob.Reserve(301) {
+		t.Fatal("the server's 1000 passed")
+	}
+	if e := bob.Refusal(); !strings.Contains(e.Message, "server_memory_bytes") {
+		t.Fatalf("refusal by the server: %s", e.Message)
+	}
+	if a.For("bob").Used() != 0 {
+		t.Fatalf("bob's share kept a refused reservation: %d", a.For("bob").Used())
+	}
+	m1.Release()
+	al.Release()
+	if a.Used() != 0 || a.Refusals() != 2 {
+		t.Fatalf("after release: used %d, refusals %d", a.Used(), a.Refusals())
+	}
+	// Forced bytes count in both.
+	m1.Force(500)
+	if a.Used() != 500 || a.For("mallory").Used() != 500 {
+		t.Fatalf("forced: server %d, share %d", a.Used(), a.For("mallory").Used())
+	}
+	m1.Release()
+	// Without shares every user reserves from the server's account.
+	b := NewAccount(100)
+	if b.For("x") != b || b.UserShare() != 100 {
+		t.Fatal("an account without shares")
+	}
+}
+
+// Shares of users holding nothing are forgotten past sweepAt; the server's
+// total stays right throughout.
+func TestUserSharesAreForgotten(t *testing.T) {
+	a := NewAccount(1 << 40)
+	a.SetUserShare(1 << 20)
+	var keep Charge
+	keep.Reset(a.For("u0"))
+	keep.Reserve(10)
+	for i := 1; i < 3*sweepAt; i++ {
+		a.For(fmt.Sprint("u", i))
+	}
+	if n := len(a.users.shares); n > sweepAt+1 {
+		t.Fatalf("%d shares kept", n)
+	}
+	if a.For("u0").Used() != 10 {
+		t.Fatal("a share holding bytes was forgotten")
+	}
+	keep.Release()
+	if a.Used() != 0 {
+		t.Fatalf("server holds %d", a.Used())
 	}
 }

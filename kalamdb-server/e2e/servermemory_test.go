@@ -62,7 +62,7 @@ func TestServerMemoryBoundsUnreadAnswers(t *testing.T) {
 	// waits to write.
 	var stalled []net.Conn
 	for i := 1; i <= 2; i++ {
-		c := unreadAnswer(t, s, "SELECT b FROM app.blobs")
+		c := unreadAnswer(t, s, root, "SELECT b FROM app.blobs")
 		stalled = append(stalled, c)
 		n := float64(i)
 		waitReserved(fmt.Sprintf("%d unread answers", i), func(v float64) bool { return v >= n*24e6 })
@@ -100,21 +100,61 @@ func TestServerMemoryBoundsUnreadAnswers(t *testing.T) {
 	waitReserved("idle", func(v float64) bool { return v == 0 })
 }
 
-// unreadAnswer sends sql as root on a connection with a small receive
-// buffer and never reads the answer.
-func unreadAnswer(t *testing.T, s *server, sql string) net.Conn {
+// unreadAnswer sends sql as c on a connection with a small receive buffer
+// and never reads the answer.
+func unreadAnswer(t *testing.T, s *server, c creds, sql string) net.Conn {
 	t.Helper()
-	c, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = c.(*net.TCPConn).SetReadBuffer(4096)
+	_ = conn.(*net.TCPConn).SetReadBuffer(4096)
 	body, _ := json.Marshal(map[string]string{"sql": sql})
 	req := fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nAuthorization: Basic %s\r\nContent-Length: %d\r\n\r\n%s",
-		base64.StdEncoding.EncodeToString([]byte(root.user+":"+root.password)), len(body), body)
-	if _, err := c.Write([]byte(req)); err != nil {
+		base64.StdEncoding.EncodeToString([]byte(c.user+":"+c.password)), len(body), body)
+	if _, err := conn.Write([]byte(req)); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// One user's requests hold at most their share of the server's memory
+// (limits.user_memory_bytes): past it that user is refused, naming the
+// share, while another user's request of the same size runs.
+func TestOneUserCannotTakeTheServersMemory(t *testing.T) {
+	const mib = 1 << 20
+	s := startServer(t, t.TempDir(), func(c *config.Config) {
+		c.Limits.StatementMemoryBytes = 24 * mib
+		c.Limits.MaxResultBytes = 16 * mib
+		c.Server.MaxBodyBytes = mib
+		c.Limits.MaxSQLBytes = mib
+		c.Limits.ServerMemoryBytes = 200 * mib
+		c.Limits.UserMemoryBytes = 57 * mib // one request at its limits needs 57 MiB
+		c.Server.WriteTimeout = 10 * time.Minute
+	})
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT) WITH (ACCESS_LEVEL = 'PUBLIC');
+		CREATE USER 'mallory' WITH PASSWORD 'm-pw' ROLE user; CREATE USER 'alice' WITH PASSWORD 'a-pw' ROLE user`)
+	for i := 0; i < 60; i += 10 {
+		var vals []string
+		for j := i; j < i+10; j++ {
+			vals = append(vals, fmt.Sprintf("(%d, repeat('x', 200000))", j))
+		}
+		s.ok(root, "INSERT INTO app.blobs VALUES "+strings.Join(vals, ", "))
+	}
+	mallory, alice := basic("mallory", "m-pw"), basic("alice", "a-pw")
+	s.ok(mallory, "SELECT 1") // signs in once: concurrent checks of one password are refused
+	// mallory leaves two 12 MB answers unread: ~48 MB of her 57 MiB.
+	for i := 1; i <= 2; i++ {
+		unreadAnswer(t, s, mallory, "SELECT b FROM app.blobs")
+		n := float64(i)
+		s.waitMetric(t, "kalamdb_memory_reserved_bytes", "mallory's unread answers", func(v float64) bool { return v >= n*24e6 })
+	}
+	r := s.sql(mallory, "SELECT b FROM app.blobs")
+	if r.httpStatus != http.StatusTooManyRequests || r.Error == nil || !strings.Contains(r.Error.Message, "user_memory_bytes") {
+		t.Fatalf("mallory's third answer: HTTP %d %.300s, want 429 naming user_memory_bytes", r.httpStatus, r.raw)
+	}
+	if got := len(s.ok(alice, "SELECT b FROM app.blobs").Results[0].Rows); got != 60 {
+		t.Fatalf("alice's answer while mallory holds her share: %d rows", got)
+	}
 }

@@ -95,9 +95,10 @@ func storeConfig(cfg *config.Config) kv.Config {
 // newMemoryAccount is the server's memory account (limits.
 // server_memory_bytes), shared by the statements and the HTTP requests.
 func newMemoryAccount(cfg *config.Config, log *zap.Logger) *memory.Account {
-	limit := cfg.ServerMemory()
-	log.Info("server memory bound", zap.Int64("server_memory_bytes", limit))
-	return memory.NewAccount(limit)
+	acct := memory.NewAccount(cfg.ServerMemory())
+	acct.SetUserShare(cfg.UserMemory())
+	log.Info("server memory bound", zap.Int64("server_memory_bytes", acct.Limit()), zap.Int64("user_memory_bytes", acct.UserShare()))
+	return acct
 }
 
 func coreConfig(cfg *config.Config, acct *memory.Account, log *zap.Logger) (database.Config, error) {

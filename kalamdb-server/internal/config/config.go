@@ -269,6 +269,10 @@ type LimitsConfig struct {
 	// unanswered request holds together (429 RATE_LIMIT_EXCEEDED beyond
 	// it); 0 = a quarter of the machine's memory (ServerMemory).
 	ServerMemoryBytes int64 `toml:"server_memory_bytes"`
+	// UserMemoryBytes bounds one user's share of it; 0 = a quarter of
+	// server_memory_bytes (UserMemory), -1 = no share (a user may take it
+	// all).
+	UserMemoryBytes int64 `toml:"user_memory_bytes"`
 	// MaxExpressionDepth and MaxStatementComplexity bound what a statement
 	// asks the planner to plan.
 	MaxExpressionDepth     int   `toml:"max_expression_depth"`
@@ -579,6 +583,10 @@ func (c *Config) Validate() error {
 	}
 	if l.StatementMemoryBytes < l.MaxValueBytes {
 		bad("limits.statement_memory_bytes", "must be at least limits.max_value_bytes (%d)", l.MaxValueBytes)
+	}
+	if floor := c.minServerMemory(); l.UserMemoryBytes < -1 || (l.UserMemoryBytes > 0 && l.UserMemoryBytes < floor) {
+		bad("limits.user_memory_bytes", "must be 0 (a quarter of server_memory_bytes), -1 (no share) or at least %d: "+
+			"statement_memory_bytes + 2 × max_result_bytes + server.max_body_bytes, so that one request at its limits fits", floor)
 	}
 	if floor := c.minServerMemory(); l.ServerMemoryBytes != 0 && l.ServerMemoryBytes < floor {
 		bad("limits.server_memory_bytes", "must be 0 (a quarter of the machine's memory) or at least %d: "+

@@ -23,6 +23,19 @@ func (c *Config) ServerMemory() int64 {
 	return max(availableMemory()/4, c.minServerMemory())
 }
 
+// UserMemory is limits.user_memory_bytes as the server runs with it: the
+// configured share, or when it is 0 a quarter of ServerMemory, never less
+// than one request at its limits needs; 0 when there is no share (-1).
+func (c *Config) UserMemory() int64 {
+	switch l := c.Limits.UserMemoryBytes; {
+	case l < 0:
+		return 0
+	case l > 0:
+		return l
+	}
+	return max(c.ServerMemory()/4, c.minServerMemory())
+}
+
 // minServerMemory is what one request may hold at its limits: its
 // statement's memory, its result rows and their encoding, and its body.
 func (c *Config) minServerMemory() int64 {

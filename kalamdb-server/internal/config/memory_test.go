@@ -39,3 +39,29 @@ func TestMemoryReadings(t *testing.T) {
 		}
 	}
 }
+
+func TestUserMemoryDefault(t *testing.T) {
+	c := Default()
+	floor := c.minServerMemory()
+	c.Limits.ServerMemoryBytes = 8 << 30
+	if got := c.UserMemory(); got != 2<<30 {
+		t.Fatalf("default share of 8 GiB: %d, want 2 GiB", got)
+	}
+	c.Limits.ServerMemoryBytes = floor // a quarter would be under one request
+	if got := c.UserMemory(); got != floor {
+		t.Fatalf("share at the smallest bound: %d, want %d", got, floor)
+	}
+	c.Limits.UserMemoryBytes = -1
+	if got := c.UserMemory(); got != 0 {
+		t.Fatalf("no share: %d", got)
+	}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("-1: %v", err)
+	}
+	for _, bad := range []int64{-2, floor - 1} {
+		c.Limits.UserMemoryBytes = bad
+		if err := c.Validate(); err == nil {
+			t.Fatalf("user_memory_bytes %d accepted", bad)
+		}
+	}
+}

@@ -159,7 +159,7 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	// account. The body is reserved once it has arrived, not by the length
 	// it declares: a client that declares bodies and never sends them
 	// would otherwise hold the account for nothing.
-	charge := s.newCharge()
+	charge := s.newCharge(p.UserID)
 	defer s.endCharge(charge)
 	bp := getBuf()
 	defer putBuf(bp)
@@ -170,7 +170,7 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	}
 	*bp = body
 	if !charge.Reserve(int64(len(body))) {
-		s.writeError(w, r, s.memory.Refusal())
+		s.writeError(w, r, charge.Refusal())
 		return
 	}
 	req, err := decodeSQLRequest(body)

@@ -3,14 +3,14 @@ package httpapi
 import "github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 
 // newCharge is a request's empty reservation from the server's memory
-// account. The reservation is recycled, so a request allocates nothing
-// for it.
-func (s *Server) newCharge() *memory.Charge {
+// account, within userID's share of it. The reservation is recycled, so a
+// request allocates nothing for it.
+func (s *Server) newCharge(userID string) *memory.Charge {
 	c, _ := s.charges.Get().(*memory.Charge)
 	if c == nil {
 		c = new(memory.Charge)
 	}
-	c.Reset(s.memory)
+	c.Reset(s.memory.For(userID))
 	return c
 }
 

@@ -121,7 +121,7 @@ const (
 	reasonAuthFailed  = "authentication failed"
 	reasonAccount     = "account dropped or changed; sign in again"
 	reasonTooMany     = "too many connections for this user"
-	reasonMemory      = "server memory bound reached (limits.server_memory_bytes); reconnect later"
+	reasonMemory      = "memory bound reached (limits.server_memory_bytes or user_memory_bytes); reconnect later"
 )
 
 // ServeHTTP upgrades the request and serves the socket until it closes.

@@ -1,0 +1,74 @@
+package memory
+
+import "sync"
+
+// Users are the per-user shares of the server's account. Without them one
+// user could fill the whole account (large answers left unread, within
+// that user's connection limit) and every other user's requests would be
+// refused; with them a user's holders reserve from the user's share and
+// the server's account together, and one user can take at most the share.
+//
+// A share is an Account whose parent is the server's. Shares of users who
+// hold nothing are forgotten once there are many (sweepAt); a holder that
+// still has the forgotten one goes on reserving through it, so for a
+// moment a user may hold two shares' worth: a bounded slack, not a leak,
+// since the server's account counts every byte either way.
+type Users struct {
+	server *Account
+	limit  int64
+	mu     sync.Mutex
+	shares map[string]*Account
+}
+
+// sweepAt is how many shares are kept before those holding nothing are
+// forgotten.
+const sweepAt = 4096
+
+// SetUserShare makes a, a server's account, give each user a share of at
+// most limit bytes (<= 0 or not smaller than a's limit: no shares).
+func (a *Account) SetUserShare(limit int64) {
+	if limit <= 0 || limit >= a.limit {
+		a.users = nil
+		return
+	}
+	a.users = &Users{server: a, limit: limit, shares: make(map[string]*Account)}
+}
+
+// UserShare is the most one user's holders may reserve (the server's
+// limit when there are no shares).
+func (a *Account) UserShare() int64 {
+	if a == nil {
+		return 0
+	}
+	if a.users == nil {
+		return a.limit
+	}
+	return a.users.limit
+}
+
+// For is the account userID's holders reserve from: the user's share of a,
+// or a itself when a has no shares or userID is "".
+func (a *Account) For(userID string) *Account {
+	if a == nil || a.users == nil || userID == "" {
+		return a
+	}
+	return a.users.share(userID)
+}
+
+func (u *Users) share(userID string) *Account {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if s, ok := u.shares[userID]; ok {
+		return s
+	}
+	if len(u.shares) >= sweepAt {
+		for id, s := range u.shares {
+			if s.used.Load() == 0 {
+				delete(u.shares, id)
+			}
+		}
+	}
+	s := &Account{limit: u.limit, parent: u.server, setting: "limits.user_memory_bytes"}
+	u.shares[userID] = s
+	return s
+}
