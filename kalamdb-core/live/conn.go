@@ -61,8 +61,10 @@ type Conn struct {
 	q      fifo
 	qBytes int64 // the sizes of q's items
 	// mem is what q, the item being written and the changes kept aside
-	// hold, reserved from the server's memory account; taken and given
-	// back under mu, and all of it given back when the connection ends.
+	// hold, reserved from the server's memory account (the user's share
+	// of it); taken under mu, given back as each is done with (the
+	// changes kept aside from any goroutine), and all of it given back
+	// when the connection ends.
 	// inFlight is the size of the item the sender took last, reserved
 	// until the sender reports it written (Sent) or takes the next.
 	mem      memory.Charge

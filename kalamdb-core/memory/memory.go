@@ -35,16 +35,16 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
-// Account is the server's total of reserved bytes, within a limit. It is
-// safe for concurrent use. A nil *Account has no limit and keeps no total.
+// Account is a total of reserved bytes within a limit: the server's, or
+// one user's share of it. It is safe for concurrent use. A nil *Account
+// has no limit and keeps no total.
 type Account struct {
 	limit    int64
 	used     atomic.Int64
 	refusals atomic.Int64
 	// parent is the server's account of a user's share (nil: this is the
-	// server's), and setting names the limit in refusals.
-	parent  *Account
-	setting string
+	// server's).
+	parent *Account
 	// users are the server account's per-user shares (nil: none).
 	users *Users
 }
@@ -55,7 +55,7 @@ func NewAccount(limit int64) *Account {
 	if limit <= 0 {
 		limit = math.MaxInt64
 	}
-	return &Account{limit: limit, setting: "limits.server_memory_bytes"}
+	return &Account{limit: limit}
 }
 
 // Limit is the most the account lets its holders reserve at once.
@@ -177,11 +177,11 @@ func (c *Charge) Refusal() *apierror.Error {
 	return c.Account().root().Refusal()
 }
 
-// Force takes n more bytes for c even past the account's limit, for a
-// holder that keeps up and holds them only for a moment (one entry of a
-// send queue that is otherwise empty): refusing it would punish the one
-// holder that is not the cause. Until the total is back under the limit,
-// every Reserve is refused.
+// Force takes n more bytes for c even past the account's limit, for what
+// must not be refused: an answer whose statements have committed, or the
+// next entry of a WebSocket that keeps up (refusing it would punish the
+// one holder that is not the cause). Until the total is back under the
+// limit, every Reserve is refused.
 func (c *Charge) Force(n int64) {
 	if c == nil || c.acct == nil || n <= 0 {
 		return
@@ -239,18 +239,18 @@ func (c *Charge) Account() *Account {
 // answers, which end within their time limits.
 const RefusalRetry = time.Second
 
-// Refusal is the error of a reservation that a refused: not the
-// refused statement's fault, so a retry later can succeed, and it answers like the
-// server's other shared bounds, RATE_LIMIT_EXCEEDED with the wait. It
+// Refusal is the error of a reservation that a refused. Other holders
+// hold the memory, so a retry later can succeed: it answers like the
+// server's other shared bounds, RATE_LIMIT_EXCEEDED with a wait, and it
 // names the setting.
 func (a *Account) Refusal() *apierror.Error {
 	if a != nil && a.parent != nil {
 		return apierror.TooManyRequests(RefusalRetry,
-			"your running statements and unanswered requests hold %s, your share of the server's memory (limits.user_memory_bytes); retry once they have answered",
+			"your running statements and unanswered requests have reached your share of the server's memory, %s (limits.user_memory_bytes); retry once they have answered",
 			ByteCount(a.Limit()))
 	}
 	return apierror.TooManyRequests(RefusalRetry,
-		"the server's running statements and unanswered requests hold %s, its limit (limits.server_memory_bytes); retry shortly",
+		"the server's running statements and unanswered requests have reached its memory limit, %s (limits.server_memory_bytes); retry shortly",
 		ByteCount(a.Limit()))
 }
 

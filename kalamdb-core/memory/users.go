@@ -68,7 +68,7 @@ func (u *Users) share(userID string) *Account {
 			}
 		}
 	}
-	s := &Account{limit: u.limit, parent: u.server, setting: "limits.user_memory_bytes"}
+	s := &Account{limit: u.limit, parent: u.server}
 	u.shares[userID] = s
 	return s
 }
