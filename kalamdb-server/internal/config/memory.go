@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"math"
 	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -88,17 +90,50 @@ func parseMemTotal(data []byte) int64 {
 	return 0
 }
 
-// cgroupLimit is the memory limit of the process's cgroup (v2, then v1),
-// 0 when there is none or it cannot be read.
-func cgroupLimit() int64 {
-	for _, p := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
-		data, err := os.ReadFile(p)
-		if err != nil {
+// cgroupLimit is the memory limit of the process's cgroup (v2 or v1), 0
+// when there is none or it cannot be read.
+func cgroupLimit() int64 { return cgroupLimitAt("/proc/self/cgroup", "/sys/fs/cgroup") }
+
+// cgroupLimitAt reads the process's cgroups from self (/proc/self/cgroup)
+// and their limits under root (/sys/fs/cgroup). The process's own cgroup
+// is often not the hierarchy's root (a systemd unit's MemoryMax, a
+// container without its own cgroup namespace), and a limit on any cgroup
+// above it applies too, so the lowest limit on the way up counts.
+func cgroupLimitAt(self, root string) int64 {
+	var lowest int64
+	take := func(file string) {
+		if data, err := os.ReadFile(file); err == nil {
+			if n := parseCgroupLimit(data); n > 0 && (lowest == 0 || n < lowest) {
+				lowest = n
+			}
+		}
+	}
+	walk := func(dir, path, file string) {
+		for p := filepath.Clean("/" + path); ; p = filepath.Dir(p) {
+			take(filepath.Join(dir, p, file))
+			if p == "/" {
+				return
+			}
+		}
+	}
+	data, _ := os.ReadFile(self)
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.SplitN(line, ":", 3)
+		if len(f) != 3 {
 			continue
 		}
-		return parseCgroupLimit(data)
+		switch {
+		case f[0] == "0" && f[1] == "":
+			walk(root, f[2], "memory.max")
+		case slices.Contains(strings.Split(f[1], ","), "memory"):
+			walk(filepath.Join(root, "memory"), f[2], "memory.limit_in_bytes")
+		}
 	}
-	return 0
+	if lowest == 0 { // no /proc/self/cgroup: the hierarchies' roots
+		take(filepath.Join(root, "memory.max"))
+		take(filepath.Join(root, "memory", "memory.limit_in_bytes"))
+	}
+	return lowest
 }
 
 func parseCgroupLimit(data []byte) int64 {

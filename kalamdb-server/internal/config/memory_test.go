@@ -1,6 +1,10 @@
 package config
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 func TestServerMemoryDefault(t *testing.T) {
 	c := Default()
@@ -63,5 +67,43 @@ func TestUserMemoryDefault(t *testing.T) {
 		if err := c.Validate(); err == nil {
 			t.Fatalf("user_memory_bytes %d accepted", bad)
 		}
+	}
+}
+
+// The limit is the lowest on the way from the process's own cgroup up to
+// the hierarchy's root, in v2 and in v1.
+func TestCgroupLimitOfTheProcessCgroup(t *testing.T) {
+	dir := t.TempDir()
+	write := func(rel, content string) {
+		p := filepath.Join(dir, rel)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	root := filepath.Join(dir, "sys")
+	write("sys/memory.max", "max\n")
+	write("sys/system.slice/memory.max", "8589934592\n")
+	write("sys/system.slice/kalamdb.service/memory.max", "max\n")
+	write("v2", "0::/system.slice/kalamdb.service\n")
+	if got := cgroupLimitAt(filepath.Join(dir, "v2"), root); got != 8<<30 {
+		t.Fatalf("v2: %d, want the parent's 8 GiB", got)
+	}
+	write("sys/memory/memory.limit_in_bytes", "9223372036854771712\n")
+	write("sys/memory/process_api/x/memory.limit_in_bytes", "2147483648\n")
+	write("v1", "4:memory:/process_api/x\n3:cpuset:/\n")
+	if got := cgroupLimitAt(filepath.Join(dir, "v1"), root); got != 2<<30 {
+		t.Fatalf("v1: %d, want 2 GiB", got)
+	}
+	write("none", "0::/\n")
+	if got := cgroupLimitAt(filepath.Join(dir, "none"), filepath.Join(dir, "empty")); got != 0 {
+		t.Fatalf("no limit: %d", got)
+	}
+	// Without /proc/self/cgroup, the roots.
+	write("sys2/memory.max", "1073741824\n")
+	if got := cgroupLimitAt(filepath.Join(dir, "missing"), filepath.Join(dir, "sys2")); got != 1<<30 {
+		t.Fatalf("roots: %d", got)
 	}
 }
