@@ -65,16 +65,12 @@ func TestSendQueuesReserveFromTheServerAccount(t *testing.T) {
 	}
 }
 
-// A send queue that is empty takes its next entry past the server's
-// account (Charge.Force), on the grounds that its client keeps up. But a
-// queue is also empty when its sender has taken the last entry and is
-// stuck writing it to a client that reads nothing: then the forced entry
-// stays until the write times out. One user's connections that read
-// nothing each force one commit's changes, so together they hold the
-// account past its limit for as long as they like (reconnecting), and
-// every other request on the server is refused, while none of them is
-// cut off. Here four such connections force 4 x 300 KB into a 600 KiB
-// account.
+// Connections whose clients read nothing cannot hold the account past its
+// limit: the entry a sender has taken and is stuck writing stays reserved
+// until it is written, so such a connection does not look empty, and only
+// a connection holding under 64 KiB takes an entry past the account. Here
+// four connections that read nothing get 300 KB changes into a 600 KiB
+// account: some are cut off, or other holders can still reserve.
 func TestConnectionsThatDoNotReadCannotHoldTheAccountOverItsLimit(t *testing.T) {
 	acct := memory.NewAccount(600 << 10)
 	e := newEnv(t, live.Options{SendQueueSize: 10000, SendQueueBytes: 512 << 10}, func(c *database.Config) { c.Memory = acct })
@@ -103,14 +99,10 @@ func TestConnectionsThatDoNotReadCannotHoldTheAccountOverItsLimit(t *testing.T) 
 	}
 }
 
-// While others hold nearly all of the account (HTTP answers, or request
-// heads that declare bodies they never send, which cost nothing), a
-// subscriber is disconnected (1013) as soon as two commits reach it
-// before its writer has taken the first, which a busy table does all the
-// time: the writes themselves fit (an INSERT reserves its row while it
-// runs), the second entry of the queue does not. The account is then a
-// way to cut live clients off that read every message as it comes, not
-// only those that fall behind.
+// While others hold nearly all of the account, a subscriber that reads
+// every change is not cut off when two commits reach it before its writer
+// has taken the first, as on a busy table: a connection holding under
+// 64 KiB takes chat-sized entries even past the account.
 func TestAClientThatKeepsUpIsNotCutOffWhenOthersFillTheAccount(t *testing.T) {
 	acct := memory.NewAccount(4 << 20)
 	e := newEnv(t, live.Options{}, func(c *database.Config) { c.Memory = acct })

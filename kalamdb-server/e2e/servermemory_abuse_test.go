@@ -64,13 +64,10 @@ func (s *server) waitMetric(t *testing.T, name, what string, done func(float64) 
 
 // One user, within their own connection limit, sends only the heads of
 // SQL requests that declare the largest body allowed and never sends the
-// bodies: each head (~200 bytes on the wire, nothing allocated by the
-// server) reserves server.max_body_bytes of the server's account for up
-// to server.read_body_timeout. A handful of them fill the account and every
-// other user's smallest request is refused with 429. With the defaults
-// (10 MiB bodies, 256 connections per user) one user reserves 2.5 GiB this
-// way: more than the default account (a quarter of the memory) of any
-// machine under 10 GiB, without sending a byte of body.
+// bodies. A body counts in the server's account once it has arrived, so
+// the heads (~200 bytes each) hold nothing, and another user's request
+// runs. (When bodies were reserved by their declared length, a handful of
+// heads filled the account: with the defaults, 2.5 GiB per user.)
 func TestDeclaredBodiesOfOneUserDoNotStarveOthers(t *testing.T) {
 	const mib = 1 << 20
 	s := smallMemoryServer(t, func(c *config.Config) { c.Server.MaxConnectionsPerUser = 8 })
@@ -95,14 +92,12 @@ func TestDeclaredBodiesOfOneUserDoNotStarveOthers(t *testing.T) {
 	}
 }
 
-// Each statement's result reserves at least 16 KiB (resultReserveStep)
-// of the account, however small its rows, and a request keeps them all
-// until it has answered: a batch of 300 point lookups, a few KB of
-// answer and within every limit of a request, reserves 4.8 MB and is
-// refused on an idle server whose account holds "one request at its
-// limits". With the default 1000 statements per batch one request
-// reserves 16 MiB for a few KB of rows, 160 times its real memory, which
-// also multiplies what a client that does not read its answers holds.
+// A batch of 300 one-row point lookups, a few KB of answer and within
+// every limit of a request, fits an idle server whose account holds "one
+// request at its limits": a result reserves its first row as it is, and
+// what a statement reserved beyond its rows goes back when it ends. (When
+// every result reserved at least 16 KiB, this batch reserved 4.8 MB and
+// was refused every time.)
 func TestSmallResultsOfABatchFitAnIdleServer(t *testing.T) {
 	s := smallMemoryServer(t)
 	s.ok(root, "CREATE NAMESPACE app; CREATE SHARED TABLE app.kv (id INT PRIMARY KEY, v INT); INSERT INTO app.kv VALUES (1, 10)")
@@ -113,15 +108,12 @@ func TestSmallResultsOfABatchFitAnIdleServer(t *testing.T) {
 	}
 }
 
-// limits.server_memory_bytes may be as small as "one request at its
-// limits" (statement memory + 2 x max_result_bytes + body), on the
-// assumption that an answer's encoding is about the size its rows are
-// counted at. It is not: max_result_bytes counts a string as its bytes,
-// and JSON writes a control character as six (\u0001). Two 400 KB
-// values, within the 1 MiB max_result_bytes, answer 4.8 MB, and the
-// request is refused with 429 "retry shortly" on an idle server, every
-// time. (With the defaults one answer within max_result_bytes can be
-// 384 MiB.)
+// An answer can be several times its rows as max_result_bytes counts
+// them (JSON writes a control character as six bytes, \u0001): two 400 KB
+// values answer 4.8 MB. The answer is counted in the server's account but
+// never refused (its rows were reserved as they were read, and its
+// statements have committed), so it is answered on an idle server whose
+// account is the smallest allowed.
 func TestAnAnswerWithinItsLimitsFitsAnIdleServer(t *testing.T) {
 	s := smallMemoryServer(t)
 	s.ok(root, "CREATE NAMESPACE app; CREATE SHARED TABLE app.t (id INT PRIMARY KEY, b TEXT); INSERT INTO app.t VALUES (1, repeat(chr(1), 400000))")
