@@ -153,3 +153,24 @@ func TestKeyColumnsIdentifyRows(t *testing.T) {
 		t.Fatalf("All lists %d tables, want the 9 system tables", len(families))
 	}
 }
+
+// A missing row is ErrNotFound, named in its message, whether read at a
+// snapshot or at the latest state.
+func TestMissingRowIsErrNotFound(t *testing.T) {
+	db := openDB(t)
+	users, err := Open(db, Users)
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap, err := db.NewSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snap.Close()
+	for _, s := range []*kv.Snapshot{nil, snap} {
+		_, err := users.GetRawAt(s, "nobody")
+		if !errors.Is(err, ErrNotFound) || err.Error() != `system.users "nobody": system row not found` {
+			t.Fatalf("missing row: %v", err)
+		}
+	}
+}
