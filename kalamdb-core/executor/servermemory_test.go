@@ -19,9 +19,7 @@ import (
 // kept; every reservation goes back, so an idle server holds nothing.
 func TestServerMemoryAccount(t *testing.T) {
 	acct := memory.NewAccount(9 << 20)
-	e := &env{t: t, dir: t.TempDir(), statementLimits: engine.Limits{StatementMemoryBytes: 8 << 20}, memory: acct}
-	e.open()
-	t.Cleanup(e.close)
+	e := newEnvWithMemory(t, 8<<20, acct)
 	root := e.root()
 	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT);
 		CREATE SHARED TABLE app.copy (id INT PRIMARY KEY, b TEXT)`)
@@ -117,9 +115,7 @@ func TestServerMemoryAccount(t *testing.T) {
 // is reserved for each statement of the transaction and given back after.
 func TestServerMemoryAccountTransactions(t *testing.T) {
 	acct := memory.NewAccount(10 << 20)
-	e := &env{t: t, dir: t.TempDir(), statementLimits: engine.Limits{StatementMemoryBytes: 8 << 20}, memory: acct}
-	e.open()
-	t.Cleanup(e.close)
+	e := newEnvWithMemory(t, 8<<20, acct)
 	root := e.root()
 	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.t (id INT PRIMARY KEY, b TEXT)`)
 	var other memory.Charge
@@ -149,4 +145,14 @@ func TestServerMemoryAccountTransactions(t *testing.T) {
 	if u := acct.Used(); u != 0 {
 		t.Fatalf("idle: %d bytes reserved", u)
 	}
+}
+
+// newEnvWithMemory is newEnv with a statement memory budget and the
+// server's memory account.
+func newEnvWithMemory(t *testing.T, statementBytes int64, acct *memory.Account) *env {
+	t.Helper()
+	e := &env{t: t, dir: t.TempDir(), statementLimits: engine.Limits{StatementMemoryBytes: statementBytes}, memory: acct}
+	e.open()
+	t.Cleanup(e.close)
+	return e
 }

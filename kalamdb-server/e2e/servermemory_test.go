@@ -22,23 +22,10 @@ import (
 // and the same request succeeds.
 func TestServerMemoryBoundsUnreadAnswers(t *testing.T) {
 	const mib = 1 << 20
-	s := startServer(t, t.TempDir(), func(c *config.Config) {
-		c.Limits.StatementMemoryBytes = 24 * mib
-		c.Limits.MaxResultBytes = 16 * mib
-		c.Server.MaxBodyBytes = mib
-		c.Limits.MaxSQLBytes = mib
-		c.Limits.ServerMemoryBytes = 57 * mib // one request at its limits needs 57 MiB
-		c.Server.WriteTimeout = 10 * time.Minute
-	})
+	s := blobMemoryServer(t, func(c *config.Config) { c.Limits.ServerMemoryBytes = 57 * mib })
 	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT);
 		CREATE SHARED TABLE app.copy (id INT PRIMARY KEY, b TEXT)`)
-	for i := 0; i < 60; i += 10 {
-		var vals []string
-		for j := i; j < i+10; j++ {
-			vals = append(vals, fmt.Sprintf("(%d, repeat('x', 200000))", j))
-		}
-		s.ok(root, "INSERT INTO app.blobs VALUES "+strings.Join(vals, ", "))
-	}
+	insertBlobs(s)
 	waitReserved := func(what string, done func(float64) bool) {
 		t.Helper()
 		s.waitMetric(t, "kalamdb_memory_reserved_bytes", what, done)
@@ -100,6 +87,33 @@ func TestServerMemoryBoundsUnreadAnswers(t *testing.T) {
 	waitReserved("idle", func(v float64) bool { return v == 0 })
 }
 
+// blobMemoryServer is a server for 12 MB answers (insertBlobs): one
+// request at its limits (24 MiB of statement memory, twice 16 MiB of
+// result, a 1 MiB body) needs 57 MiB; mutate sets the memory bounds.
+// Answers may wait ten minutes for a client that does not read them.
+func blobMemoryServer(t *testing.T, mutate func(*config.Config)) *server {
+	t.Helper()
+	const mib = 1 << 20
+	return startServer(t, t.TempDir(), func(c *config.Config) {
+		c.Limits.StatementMemoryBytes = 24 * mib
+		c.Limits.MaxResultBytes = 16 * mib
+		c.Server.MaxBodyBytes = mib
+		c.Limits.MaxSQLBytes = mib
+		c.Server.WriteTimeout = 10 * time.Minute
+	}, mutate)
+}
+
+// insertBlobs fills app.blobs with 60 rows of 200,000 bytes: 12 MB.
+func insertBlobs(s *server) {
+	for i := 0; i < 60; i += 10 {
+		var vals []string
+		for j := i; j < i+10; j++ {
+			vals = append(vals, fmt.Sprintf("(%d, repeat('x', 200000))", j))
+		}
+		s.ok(root, "INSERT INTO app.blobs VALUES "+strings.Join(vals, ", "))
+	}
+}
+
 // unreadAnswer sends sql as c on a connection with a small receive buffer
 // and never reads the answer.
 func unreadAnswer(t *testing.T, s *server, c creds, sql string) net.Conn {
@@ -124,24 +138,13 @@ func unreadAnswer(t *testing.T, s *server, c creds, sql string) net.Conn {
 // share, while another user's request of the same size runs.
 func TestOneUserCannotTakeTheServersMemory(t *testing.T) {
 	const mib = 1 << 20
-	s := startServer(t, t.TempDir(), func(c *config.Config) {
-		c.Limits.StatementMemoryBytes = 24 * mib
-		c.Limits.MaxResultBytes = 16 * mib
-		c.Server.MaxBodyBytes = mib
-		c.Limits.MaxSQLBytes = mib
+	s := blobMemoryServer(t, func(c *config.Config) {
 		c.Limits.ServerMemoryBytes = 200 * mib
-		c.Limits.UserMemoryBytes = 57 * mib // one request at its limits needs 57 MiB
-		c.Server.WriteTimeout = 10 * time.Minute
+		c.Limits.UserMemoryBytes = 57 * mib
 	})
 	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT) WITH (ACCESS_LEVEL = 'PUBLIC');
 		CREATE USER 'mallory' WITH PASSWORD 'm-pw' ROLE user; CREATE USER 'alice' WITH PASSWORD 'a-pw' ROLE user`)
-	for i := 0; i < 60; i += 10 {
-		var vals []string
-		for j := i; j < i+10; j++ {
-			vals = append(vals, fmt.Sprintf("(%d, repeat('x', 200000))", j))
-		}
-		s.ok(root, "INSERT INTO app.blobs VALUES "+strings.Join(vals, ", "))
-	}
+	insertBlobs(s)
 	mallory, alice := basic("mallory", "m-pw"), basic("alice", "a-pw")
 	s.ok(mallory, "SELECT 1") // signs in once: concurrent checks of one password are refused
 	// mallory leaves two 12 MB answers unread: ~48 MB of her 57 MiB.
