@@ -64,7 +64,7 @@ func (b *memoryBudget) hold(fn string, n int64) error {
 	}
 	if used := b.used.Add(n); used > l.StatementMemoryBytes || used < 0 {
 		return limitError("statement_memory_bytes", "%s: the statement would hold more than %s of rows and aggregate state",
-			fn, byteCount(l.StatementMemoryBytes))
+			fn, memory.ByteCount(l.StatementMemoryBytes))
 	}
 	if !b.server.Reserve(n) {
 		b.used.Add(-n)
@@ -111,7 +111,7 @@ func valueLimit(ctx *sql.Context) int64 {
 // exhausting the server's memory. A negative n is an overflowed size.
 func checkResultSize(ctx *sql.Context, n int64) error {
 	if limit := valueLimit(ctx); n < 0 || n > limit {
-		return limitError("max_value_bytes", "a function would build a value over the largest value of %s", byteCount(limit))
+		return limitError("max_value_bytes", "a function would build a value over the largest value of %s", memory.ByteCount(limit))
 	}
 	return nil
 }
@@ -224,6 +224,3 @@ func addSize(a, b int64) int64 {
 	}
 	return a + b
 }
-
-// byteCount formats a size for error messages.
-func byteCount(n int64) string { return memory.ByteCount(n) }

@@ -12,6 +12,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
@@ -56,7 +57,7 @@ func (e *Engine) explain(sctx *sql.Context, ex *sqlparser.Explain, text string, 
 		res.Bytes += int64(len(p[0]) + len(plan) + 8)
 	}
 	if maxBytes > 0 && res.Bytes > maxBytes {
-		return nil, limitError("max_result_bytes", "the plan is larger than %s", byteCount(maxBytes))
+		return nil, limitError("max_result_bytes", "the plan is larger than %s", memory.ByteCount(maxBytes))
 	}
 	return res, nil
 }

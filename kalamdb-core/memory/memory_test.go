@@ -212,7 +212,7 @@ func TestUserSharesAreForgotten(t *testing.T) {
 	for i := 1; i < 3*sweepAt; i++ {
 		a.For(fmt.Sprint("u", i))
 	}
-	if n := len(a.users.shares); n > sweepAt+1 {
+	if n := a.users.count; n > sweepAt+1 {
 		t.Fatalf("%d shares kept", n)
 	}
 	if a.For("u0").Used() != 10 {

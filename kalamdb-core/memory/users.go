@@ -13,11 +13,15 @@ import "sync"
 // still has the forgotten one goes on reserving through it, so for a
 // moment a user may hold two shares' worth: a bounded slack, not a leak,
 // since the server's account counts every byte either way.
+//
+// Every statement and request looks its user's share up, so the lookup is
+// a lock-free load; only making a share and forgetting others take mu.
 type Users struct {
 	server *Account
 	limit  int64
+	shares sync.Map // user id -> *Account
 	mu     sync.Mutex
-	shares map[string]*Account
+	count  int // shares made and not forgotten, under mu
 }
 
 // sweepAt is how many shares are kept before those holding nothing are
@@ -31,7 +35,7 @@ func (a *Account) SetUserShare(limit int64) {
 		a.users = nil
 		return
 	}
-	a.users = &Users{server: a, limit: limit, shares: make(map[string]*Account)}
+	a.users = &Users{server: a, limit: limit}
 }
 
 // UserShare is the most one user's holders may reserve (the server's
@@ -56,19 +60,25 @@ func (a *Account) For(userID string) *Account {
 }
 
 func (u *Users) share(userID string) *Account {
+	if s, ok := u.shares.Load(userID); ok {
+		return s.(*Account)
+	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if s, ok := u.shares[userID]; ok {
-		return s
+	if s, ok := u.shares.Load(userID); ok {
+		return s.(*Account)
 	}
-	if len(u.shares) >= sweepAt {
-		for id, s := range u.shares {
-			if s.used.Load() == 0 {
-				delete(u.shares, id)
+	if u.count >= sweepAt {
+		u.shares.Range(func(id, s any) bool {
+			if s.(*Account).used.Load() == 0 {
+				u.shares.Delete(id)
+				u.count--
 			}
-		}
+			return true
+		})
 	}
 	s := &Account{limit: u.limit, parent: u.server}
-	u.shares[userID] = s
+	u.shares.Store(userID, s)
+	u.count++
 	return s
 }
