@@ -145,7 +145,14 @@ func (c *Conn) Send(m Message) { c.push(item{msg: m}) }
 // full the connection fails as a slow consumer instead. It reports whether
 // it woke the sender: started one through the wakeup (SetWakeup), or
 // signalled one that may be waiting in Next for an empty queue.
-func (c *Conn) push(it item) (woke bool) {
+func (c *Conn) push(it item) (woke bool) { return c.pushFrom(it, nil) }
+
+// pushFrom is push of an entry whose it.size bytes from holds reserved
+// already (a batch of initial data, reserved row by row as it was read):
+// the entry takes that reservation over instead of reserving again, so
+// what was reserved before the work is not refused after it. from is
+// left empty when the entry is queued; otherwise its caller releases it.
+func (c *Conn) pushFrom(it item, from *memory.Charge) (woke bool) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -162,9 +169,15 @@ func (c *Conn) push(it item) (woke bool) {
 	// once written. The clients the account cuts off are those that fall
 	// behind, and what the others may force is bounded by keepUpBytes
 	// each.
-	if c.qBytes+c.inFlight+it.size <= keepUpBytes {
+	switch {
+	case from != nil:
+		// Given back first: for a moment the bytes are counted by
+		// neither, never by both, which could refuse someone else.
+		from.Release()
 		c.mem.Force(it.size)
-	} else if !c.mem.Reserve(it.size) {
+	case c.qBytes+c.inFlight+it.size <= keepUpBytes:
+		c.mem.Force(it.size)
+	case !c.mem.Reserve(it.size):
 		c.failLocked(ErrServerMemory)
 		c.mu.Unlock()
 		return false
@@ -397,6 +410,17 @@ func (c *Conn) releasePending(s *subscription) {
 		c.pendingBytes.Add(-n)
 		c.mem.Give(n)
 	}
+}
+
+// newLoadCharge is an empty reservation, from the connection's account,
+// for one batch of initial data while it is read (subscription.fetch).
+// It is the batch's own, not the connection's (c.mem), so a connection
+// ending meanwhile (which releases c.mem) cannot race with it: the batch's
+// bytes go back when its reader is done, queued or not.
+func (c *Conn) newLoadCharge() *memory.Charge {
+	mem := new(memory.Charge)
+	mem.Reset(c.mem.Account())
+	return mem
 }
 
 // reserveMemory takes n bytes from the server's memory account for

@@ -8,6 +8,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -127,5 +128,111 @@ func TestAClientThatKeepsUpIsNotCutOffWhenOthersFillTheAccount(t *testing.T) {
 	}
 	if err := c.c.Err(); err != nil {
 		t.Fatalf("a client that reads every change was disconnected after two commits that both succeeded: %v", err)
+	}
+}
+
+// A subscription's initial data is reserved from the server's account as
+// its rows are read, batch by batch, and handed to the send queue with
+// the batch: a batch that does not fit is refused before it is queued,
+// with an error on that request (SUBSCRIPTION_FAILED at subscribe,
+// BATCH_FETCH_FAILED for a later batch, naming the setting), and the
+// connection stays usable. Once others give memory back, the same
+// requests succeed; every byte comes back on every path.
+func TestInitialDataIsReservedFromTheServerAccount(t *testing.T) {
+	acct := memory.NewAccount(1 << 20)
+	e := newEnv(t, live.Options{MaxBatchBytes: 256 << 10}, func(c *database.Config) { c.Memory = acct })
+	body := strings.Repeat("x", 50_000)
+	for i := 1; i <= 12; i++ {
+		e.alice("INSERT INTO chat.messages VALUES ($1, 7, $2)", i, body)
+	}
+	idle := func(what string) {
+		t.Helper()
+		if u := acct.Used(); u != 0 {
+			t.Fatalf("%s: %d bytes still reserved", what, u)
+		}
+	}
+	idle("after the inserts")
+	var others memory.Charge
+	others.Reset(acct)
+	defer others.Release()
+	if !others.Reserve(acct.Limit() - 100_000) {
+		t.Fatal("refused")
+	}
+	refused := func(what string, err error, code apierror.Code) {
+		t.Helper()
+		ae, ok := apierror.As(err)
+		if !ok || ae.Code != code || !strings.Contains(ae.Message, "server_memory_bytes") {
+			t.Fatalf("%s: got %v, want %s naming server_memory_bytes", what, err, code)
+		}
+	}
+
+	// 250 KB of initial data do not fit the 100 KB left.
+	c := e.connect("alice", systable.RoleUser)
+	err := c.c.Subscribe(context.Background(), "m", "SELECT id, body FROM chat.messages", live.SubscriptionOptions{})
+	refused("subscribe", err, apierror.SubscriptionFailed)
+	if err := c.c.Err(); err != nil {
+		t.Fatalf("the connection ended after a refused subscribe: %v", err)
+	}
+	if u := acct.Used(); u != others.Held() {
+		t.Fatalf("%d bytes reserved after a refused subscribe, want the others' %d", u, others.Held())
+	}
+	// Two rows a batch fit; the next batch does not once others hold more.
+	c.subscribe("m", "SELECT id, body FROM chat.messages", live.SubscriptionOptions{BatchSize: 1})
+	c.expect("subscription_ack", "m")
+	if held := acct.Used() - others.Held(); held < 50_000 {
+		t.Fatalf("the queued first batch holds %d bytes of the account", held)
+	}
+	c.expect("initial_data_batch", "m")
+	if !others.Reserve(60_000) {
+		t.Fatal("refused")
+	}
+	refused("next_batch", c.c.NextBatch(context.Background(), "m"), apierror.BatchFetchFailed)
+	others.Give(60_000)
+	for i := 2; ; i++ {
+		if err := c.c.NextBatch(context.Background(), "m"); err != nil {
+			t.Fatalf("batch %d once the memory was given back: %v", i, err)
+		}
+		if b := c.expect("initial_data_batch", "m"); !b.BatchControl.HasMore {
+			if i != 12 {
+				t.Fatalf("%d batches", i)
+			}
+			break
+		}
+	}
+	others.Release()
+	idle("after the last batch was sent")
+
+	// Many connections loading at once hold no more than the account.
+	acct2 := memory.NewAccount(600 << 10)
+	e2 := newEnv(t, live.Options{MaxBatchBytes: 256 << 10}, func(c *database.Config) { c.Memory = acct2 })
+	for i := 1; i <= 12; i++ {
+		e2.alice("INSERT INTO chat.messages VALUES ($1, 7, $2)", i, body)
+	}
+	var loaders []*client
+	failed := 0
+	for i := 0; i < 6; i++ {
+		l := e2.connect("alice", systable.RoleUser)
+		err := l.c.Subscribe(context.Background(), "m", "SELECT id, body FROM chat.messages", live.SubscriptionOptions{})
+		if err != nil {
+			refused("loader", err, apierror.SubscriptionFailed)
+			failed++
+		}
+		if err := l.c.Err(); err != nil {
+			t.Fatalf("loader %d: connection ended: %v", i, err)
+		}
+		if u := acct2.Used(); u > acct2.Limit() {
+			t.Fatalf("%d bytes reserved, over the account's %d", u, acct2.Limit())
+		}
+		loaders = append(loaders, l)
+	}
+	if failed == 0 {
+		t.Fatalf("six loaders of 250 KB each fit a 600 KiB account (%d bytes reserved)", acct2.Used())
+	}
+	// Connections gone with batches queued and unread give them back.
+	for _, l := range loaders {
+		l.c.Close()
+	}
+	if u := acct2.Used(); u != 0 {
+		t.Fatalf("%d bytes still reserved after every loader closed", u)
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
@@ -99,7 +100,9 @@ func (s *subscription) open(ctx context.Context) error {
 		}
 	}
 	from := s.cursor
-	rows, size, more, err := s.fetch(ctx)
+	mem := c.newLoadCharge()
+	defer mem.Release()
+	rows, size, more, err := s.fetch(ctx, mem)
 	if err != nil {
 		return err
 	}
@@ -115,7 +118,7 @@ func (s *subscription) open(ctx context.Context) error {
 	c.push(item{sub: s, msg: &SubscriptionAck{Type: "subscription_ack", SubscriptionID: s.id, TotalRows: total,
 		BatchControl: BatchControl{BatchNum: 0, HasMore: true, Status: StatusLoading, LastSeqID: from},
 		Schema:       s.view.schema}})
-	s.queueBatch(rows, size, more)
+	s.queueBatch(rows, size, more, mem)
 	return nil
 }
 
@@ -125,20 +128,23 @@ func (s *subscription) sendBatch(ctx context.Context) error {
 		s.queueSystemBatch()
 		return nil
 	}
-	rows, size, more, err := s.fetch(ctx)
+	mem := s.conn.newLoadCharge()
+	defer mem.Release()
+	rows, size, more, err := s.fetch(ctx, mem)
 	if err != nil {
 		if e, ok := apierror.As(err); ok && e.Code != apierror.InternalError {
 			return apierror.Wrap(apierror.BatchFetchFailed, err, e.Message)
 		}
 		return apierror.Wrap(apierror.BatchFetchFailed, err, "the next batch could not be read")
 	}
-	s.queueBatch(rows, size, more)
+	s.queueBatch(rows, size, more, mem)
 	return nil
 }
 
 // queueBatch queues one initial-data batch of about size bytes; after the
-// last one the snapshot is released.
-func (s *subscription) queueBatch(rows []Row, size int64, more bool) {
+// last one the snapshot is released. mem, when set, holds the batch's size
+// reserved already (fetch), and the queue entry takes it over.
+func (s *subscription) queueBatch(rows []Row, size int64, more bool, mem *memory.Charge) {
 	status := StatusReady
 	switch {
 	case more && s.batchNum == 0:
@@ -146,8 +152,8 @@ func (s *subscription) queueBatch(rows []Row, size int64, more bool) {
 	case more:
 		status = StatusLoadingBatch
 	}
-	s.conn.push(item{sub: s, lastBatch: !more, size: size, msg: &InitialDataBatch{Type: "initial_data_batch", SubscriptionID: s.id,
-		Rows: rows, BatchControl: BatchControl{BatchNum: s.batchNum, HasMore: more, Status: status, LastSeqID: s.cursor}}})
+	s.conn.pushFrom(item{sub: s, lastBatch: !more, size: size, msg: &InitialDataBatch{Type: "initial_data_batch", SubscriptionID: s.id,
+		Rows: rows, BatchControl: BatchControl{BatchNum: s.batchNum, HasMore: more, Status: status, LastSeqID: s.cursor}}}, mem)
 	s.batchNum++
 	if !more && s.snap != nil {
 		_ = s.snap.Close()
@@ -179,8 +185,11 @@ func (s *subscription) tableName() (ns, name string) {
 // The query has no ORDER BY or LIMIT, which would make the engine hold
 // every row up to the LIMIT, large or not, to sort them: rows stream
 // through a firstRows, which never holds more than the batch and the row
-// in hand. size is about the bytes of the batch's values.
-func (s *subscription) fetch(ctx context.Context) (rows []Row, size int64, more bool, err error) {
+// in hand. size is about the bytes of the batch's values, which mem holds
+// reserved from the server's account when fetch returns: each row is
+// reserved as it is kept and given back as it is pushed out, and a row
+// that does not fit ends the read with the account's refusal.
+func (s *subscription) fetch(ctx context.Context, mem *memory.Charge) (rows []Row, size int64, more bool, err error) {
 	cols := s.loader.Columns
 	list := make([]string, 0, len(cols)+1)
 	seqAt := -1
@@ -196,7 +205,7 @@ func (s *subscription) fetch(ctx context.Context) (rows []Row, size int64, more 
 		seqAt = len(list)
 		list = append(list, quoteIdent(schema.SeqColumn))
 	}
-	first := &firstRows{max: s.batchSize, maxBytes: s.conn.m.opts.MaxBatchBytes, seqAt: seqAt}
+	first := &firstRows{max: s.batchSize, maxBytes: s.conn.m.opts.MaxBatchBytes, seqAt: seqAt, mem: mem}
 	if _, err := s.query(ctx, strings.Join(list, ", "), "_seq > $1", "", 0, first.add, s.cursor); err != nil {
 		return nil, 0, false, err
 	}
@@ -219,6 +228,8 @@ type firstRows struct {
 	max      int
 	maxBytes int64
 	seqAt    int
+	// mem holds the kept rows' sizes reserved (nil: nothing reserved).
+	mem *memory.Charge
 
 	heap  []keptRow
 	bytes int64
@@ -242,15 +253,31 @@ func (f *firstRows) add(vals []any, size int64) error {
 	if f.cut && seq >= f.horizon {
 		return nil
 	}
+	if len(f.heap) > 0 && seq > f.heap[0].seq && (len(f.heap) >= f.max || f.bytes+size > f.maxBytes) {
+		// It would be the first row pushed out: it is not kept, nor
+		// reserved (rows of a scan come mostly in _seq order, so this is
+		// the usual way a batch fills).
+		f.cutAt(seq)
+		return nil
+	}
+	if !f.mem.Reserve(size) {
+		return f.mem.Refusal()
+	}
 	f.push(keptRow{seq: seq, vals: vals, size: size})
 	for len(f.heap) > f.max || (len(f.heap) > 1 && f.bytes > f.maxBytes) {
 		out := f.pop()
-		if !f.cut || out.seq < f.horizon {
-			f.horizon = out.seq
-		}
-		f.cut = true
+		f.mem.Give(out.size)
+		f.cutAt(out.seq)
 	}
 	return nil
+}
+
+// cutAt notes that the row at seq was left out.
+func (f *firstRows) cutAt(seq int64) {
+	if !f.cut || seq < f.horizon {
+		f.horizon = seq
+	}
+	f.cut = true
 }
 
 func (f *firstRows) push(r keptRow) {
