@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/httpapi"
@@ -25,7 +26,7 @@ var liveModule = fx.Options(
 	fx.Invoke(mountWS),
 )
 
-func newWSHandler(cfg *config.Config, m *live.Manager, a *auth.Authenticator, log *zap.Logger) *ws.Handler {
+func newWSHandler(cfg *config.Config, m *live.Manager, a *auth.Authenticator, acct *memory.Account, log *zap.Logger) *ws.Handler {
 	w := cfg.WebSocket
 	return ws.New(m, a, log.Named("ws"), ws.Options{
 		AuthTimeout:       w.AuthTimeout,
@@ -37,6 +38,7 @@ func newWSHandler(cfg *config.Config, m *live.Manager, a *auth.Authenticator, lo
 		// As many may wait while the first ones are served.
 		MaxQueuedRequests: max(int(2*w.MessagesPerSecond), w.MaxSubscriptionsPerConnection+10),
 		OnAuthenticated:   httpapi.MarkAuthenticated,
+		Memory:            acct,
 	})
 }
 

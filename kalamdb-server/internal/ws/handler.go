@@ -29,6 +29,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
 )
 
@@ -67,6 +68,10 @@ type Options struct {
 	// the user). An error refuses the socket: the client gets auth_error
 	// with its message and a close.
 	OnAuthenticated func(ctx context.Context, userID string) error
+	// Memory is the server's memory account, which incoming messages
+	// reserve from (the user's share once authenticated) while they are
+	// read, queued and served (nil: only the per-socket bounds).
+	Memory *memory.Account
 }
 
 func (o Options) withDefaults() Options {

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/jsonstrict"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -24,6 +25,11 @@ import (
 // errTooLarge reports an incoming message over MaxMessageBytes (read and
 // discarded, so the socket stays usable).
 var errTooLarge = errors.New("ws: message too large")
+
+// errNoMemory reports an incoming message whose buffer could not be
+// reserved from the server's memory account (read and discarded, so the
+// socket stays usable).
+var errNoMemory = errors.New("ws: the server's memory bound is reached")
 
 // hardLimitFactor: a message this many times over the limit is not even
 // read through; the socket is closed with 1009.
@@ -40,7 +46,14 @@ type session struct {
 	c       *websocket.Conn
 	remote  string
 	limiter *rate.Limiter // nil: no rate limit
-	in      bytes.Buffer
+	// mem holds the socket's incoming messages reserved from the
+	// server's memory account (the user's share once authenticated), from
+	// the moment their bytes arrive until they have been served or
+	// dropped: many sockets each sending the largest message at once
+	// would otherwise hold MaxMessageBytes times the connections. The
+	// reading goroutine reserves; the serving one gives back; it is all
+	// given back when the socket's goroutines have ended.
+	mem memory.Charge
 	// work is the context of the requests the socket runs (queries for
 	// initial data); it ends when the socket is closed.
 	work     context.Context
@@ -71,6 +84,9 @@ type session struct {
 
 func newSession(h *Handler, c *websocket.Conn, remote string) *session {
 	s := &session{h: h, c: c, remote: remote}
+	// Before authentication a message is the server's (the user is not
+	// known yet).
+	s.mem.Reset(h.opts.Memory)
 	s.work, s.stopWork = context.WithCancel(context.Background())
 	if h.opts.MessagesPerSecond > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(h.opts.MessagesPerSecond), h.opts.MessageBurst)
@@ -94,10 +110,15 @@ func (s *session) serve() {
 	ctx := context.Background()
 	defer s.stopWork()
 	defer func() { _ = s.c.CloseNow() }()
+	// Deferred first, so it runs last: after the reader and the servers
+	// have ended, nothing reserves or gives back any more.
+	defer s.mem.Release()
 	p, ok := s.authenticate(ctx)
 	if !ok {
 		return
 	}
+	// From here on the user's messages count in the user's share.
+	s.mem.Reset(s.h.opts.Memory.For(p.UserID))
 	if s.onAuthenticated != nil {
 		if err := s.onAuthenticated(p.UserID); err != nil {
 			msg := "authentication failed"
@@ -192,7 +213,9 @@ func (s *session) authenticate(ctx context.Context) (auth.Principal, bool) {
 	defer timer.Stop()
 	for {
 		var in inbound
-		e, err := s.readRequest(ctx, &in)
+		// One message at a time: what the last one held is done with.
+		s.mem.Release()
+		e, _, err := s.readRequest(ctx, &in)
 		if err != nil {
 			return auth.Principal{}, false
 		}
@@ -247,12 +270,12 @@ func (s *session) check(ctx context.Context, in *inbound) (auth.Principal, error
 func (s *session) readLoop(ctx context.Context, lc *live.Conn) {
 	for {
 		var in inbound
-		e, err := s.readRequest(ctx, &in)
+		e, size, err := s.readRequest(ctx, &in)
 		if err != nil {
 			s.gone()
 			return
 		}
-		s.enqueue(lc, queued{in: in, refusal: e, size: int64(s.in.Len())})
+		s.enqueue(lc, queued{in: in, refusal: e, size: size})
 	}
 }
 
@@ -261,7 +284,9 @@ func (s *session) readLoop(ctx context.Context, lc *live.Conn) {
 type queued struct {
 	in      inbound
 	refusal *apierror.Error
-	size    int64 // bytes of the message, counted against the queue's bound
+	// size is the bytes of the message, counted against the queue's
+	// bound, and reserved in session.mem until it is served or dropped.
+	size int64
 }
 
 // enqueue adds a request to the queue and starts serveQueue unless it
@@ -277,6 +302,7 @@ func (s *session) enqueue(lc *live.Conn, q queued) {
 	}
 	if waiting > 0 && (waiting >= s.h.opts.MaxQueuedRequests || s.queuedBytes+q.size > s.h.opts.MaxMessageBytes) {
 		s.qmu.Unlock()
+		s.mem.Give(q.size)
 		s.h.stats.queueFull.Add(1)
 		lc.Send(live.NewError(q.in.subscriptionID(), apierror.RateLimitExceeded,
 			"%d requests (or %d bytes of them) already wait on this connection; request ignored: wait for their answers",
@@ -334,6 +360,7 @@ func (s *session) serveQueue(lc *live.Conn) {
 		if e != nil {
 			lc.Send(live.NewError(q.in.subscriptionID(), e.Code, "%s", e.Message))
 		}
+		s.mem.Give(q.size)
 	}
 }
 
@@ -358,6 +385,7 @@ func (s *session) gone() {
 	s.stopWork()
 	s.qmu.Lock()
 	for _, q := range s.queue {
+		s.mem.Give(q.size)
 		if q.refusal == nil {
 			s.h.stats.queued.Add(-1)
 			s.h.stats.dropped.Add(1)
@@ -374,18 +402,23 @@ func (s *session) gone() {
 }
 
 // readRequest reads one message and decodes it into in. A refused message
-// (too large, too fast, binary, malformed) is reported as e with the
-// socket still usable; err means the socket is gone.
-func (s *session) readRequest(ctx context.Context, in *inbound) (e *apierror.Error, err error) {
-	typ, data, err := s.read(ctx)
-	if err != nil && !errors.Is(err, errTooLarge) {
-		return nil, err
+// (too large, too fast, binary, malformed, or more than the server's
+// memory account holds) is reported as e with the socket still usable;
+// err means the socket is gone. size is what the message holds reserved
+// in s.mem, for the caller to give back once it is done with it.
+func (s *session) readRequest(ctx context.Context, in *inbound) (e *apierror.Error, size int64, err error) {
+	typ, data, size, err := s.read(ctx)
+	if err != nil && !errors.Is(err, errTooLarge) && !errors.Is(err, errNoMemory) {
+		return nil, 0, err
 	}
 	// Every message counts against the rate, refused ones too: reading
 	// them was work. The rate is checked after decoding, which is cheap,
 	// so a refusal can name the subscription; serving is what it saves.
 	allowed := s.limiter == nil || s.limiter.Allow()
 	switch {
+	case errors.Is(err, errNoMemory):
+		r := s.mem.Refusal()
+		e = apierror.New(r.Code, "message ignored: %s", r.Message).WithDetails(r.Details)
 	case err != nil:
 		e = apierror.New(apierror.MessageTooLarge, "message is larger than %d bytes", s.h.opts.MaxMessageBytes)
 	case typ != websocket.MessageText:
@@ -405,7 +438,7 @@ func (s *session) readRequest(ctx context.Context, in *inbound) (e *apierror.Err
 		e = apierror.New(apierror.RateLimitExceeded, "more than %s messages per second on this connection; message ignored",
 			strconv.FormatFloat(s.h.opts.MessagesPerSecond, 'f', -1, 64))
 	}
-	return e, nil
+	return e, size, nil
 }
 
 // jsonProblem describes a decoding error without echoing the input
@@ -430,29 +463,61 @@ func jsonProblem(err error) string {
 	return "invalid JSON"
 }
 
-// read reads one whole message into s.in. A message over MaxMessageBytes
-// is read through and discarded (errTooLarge).
-func (s *session) read(ctx context.Context) (websocket.MessageType, []byte, error) {
+// read reads one whole message. Its buffer is reserved in s.mem as it
+// grows, before the bytes arrive in it; size is what stays reserved. A
+// message over MaxMessageBytes (errTooLarge), or whose buffer the
+// server's account refuses (errNoMemory), is read through and discarded,
+// its reservation given back.
+func (s *session) read(ctx context.Context) (typ websocket.MessageType, data []byte, size int64, err error) {
 	typ, r, err := s.c.Reader(ctx)
 	if err != nil {
-		return 0, nil, err
+		return 0, nil, 0, err
 	}
-	// A fresh buffer per message: requests are rare, and an idle socket
-	// then holds none.
-	s.in = bytes.Buffer{}
-	limit := s.h.opts.MaxMessageBytes
-	n, err := io.Copy(&s.in, io.LimitReader(r, limit+1))
-	if err != nil {
-		return 0, nil, err
-	}
-	if n > limit {
-		s.in = bytes.Buffer{}
-		if _, err := io.Copy(io.Discard, r); err != nil {
-			return 0, nil, err
+	// A fresh buffer per message, dropped once it is decoded: requests
+	// are rare, and an idle socket then holds none.
+	data, size, err = readReserved(r, s.h.opts.MaxMessageBytes, &s.mem)
+	if errors.Is(err, errTooLarge) || errors.Is(err, errNoMemory) {
+		if _, derr := io.Copy(io.Discard, r); derr != nil {
+			return 0, nil, 0, derr
 		}
-		return typ, nil, errTooLarge
+		return typ, nil, 0, err
 	}
-	return typ, s.in.Bytes(), nil
+	if err != nil {
+		return 0, nil, 0, err
+	}
+	return typ, data, size, nil
+}
+
+// readReserved reads r to its end into a buffer that grows by doubling,
+// each growth reserved from mem before it is made, up to limit bytes of
+// data. It returns the data and what it holds reserved (the buffer's
+// capacity); on any error it has given its reservation back.
+func readReserved(r io.Reader, limit int64, mem *memory.Charge) ([]byte, int64, error) {
+	const first = 512
+	var buf []byte
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) > limit {
+				mem.Give(int64(cap(buf)))
+				return nil, 0, errTooLarge
+			}
+			grown := min(max(first, 2*int64(cap(buf))), limit+1)
+			if !mem.Reserve(grown - int64(cap(buf))) {
+				mem.Give(int64(cap(buf)))
+				return nil, 0, errNoMemory
+			}
+			buf = append(make([]byte, 0, grown), buf...)
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if errors.Is(err, io.EOF) {
+			return buf, int64(cap(buf)), nil
+		}
+		if err != nil {
+			mem.Give(int64(cap(buf)))
+			return nil, 0, err
+		}
+	}
 }
 
 // serveRequest runs one authenticated request.

@@ -1,0 +1,110 @@
+package e2e_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/coder/websocket"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
+)
+
+// bigSubscribe is a subscribe message of about n bytes: a small query,
+// padded with a field the server ignores.
+func bigSubscribe(t *testing.T, id string, n int) []byte {
+	t.Helper()
+	raw, err := json.Marshal(map[string]any{"type": "subscribe", "subscription": map[string]any{"id": id, "sql": "SELECT id FROM app.blobs WHERE id < 2"},
+		"padding": strings.Repeat("p", n)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// An incoming WebSocket message holds its bytes from the moment they
+// arrive until it has been served, so it is reserved from the server's
+// memory account (the sender's share once authenticated): many sockets
+// each sending the largest message at once cannot hold the connections
+// times max_message_bytes. A message that does not fit is read through,
+// dropped and refused with RATE_LIMIT_EXCEEDED naming the setting; the
+// socket stays usable, another user's message of the same size is
+// served, and every byte comes back, whether the socket closes with
+// requests queued, in the middle of a message, or before authenticating.
+func TestServerMemoryReservesIncomingWebSocketMessages(t *testing.T) {
+	const mib = 1 << 20
+	s := blobMemoryServer(t, func(c *config.Config) {
+		c.Limits.ServerMemoryBytes = 200 * mib
+		c.Limits.UserMemoryBytes = 57 * mib
+		c.WebSocket.MaxMessageBytes = 16 * mib
+	})
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT) WITH (ACCESS_LEVEL = 'PUBLIC');
+		CREATE USER 'mallory' WITH PASSWORD 'm-pw' ROLE user; CREATE USER 'alice' WITH PASSWORD 'a-pw' ROLE user`)
+	insertBlobs(s)
+	mallory := basic("mallory", "m-pw")
+	idle := func(what string) {
+		t.Helper()
+		s.waitMetric(t, "kalamdb_memory_reserved_bytes", what, func(v float64) bool { return v == 0 })
+	}
+	s.ok(mallory, "SELECT 1") // signs in once: concurrent checks of one password are refused
+	ws := s.loginWS(t, "mallory", "m-pw")
+	aliceWS := s.loginWS(t, "alice", "a-pw")
+	// mallory leaves two 12 MB answers unread: ~48 MB of her 57 MiB.
+	var unread []interface{ Close() error }
+	for i := 1; i <= 2; i++ {
+		unread = append(unread, unreadAnswer(t, s, mallory, "SELECT b FROM app.blobs"))
+		n := float64(i)
+		s.waitMetric(t, "kalamdb_memory_reserved_bytes", "mallory's unread answers", func(v float64) bool { return v >= n*24e6 })
+	}
+	// A 12 MB message needs a 16 MiB buffer: past her share.
+	msg := bigSubscribe(t, "big", 12_000_000)
+	ws.sendRaw(websocket.MessageText, msg)
+	if m := ws.expectError("RATE_LIMIT_EXCEEDED", ""); !strings.Contains(m.Message, "user_memory_bytes") {
+		t.Fatalf("mallory's 12 MB message while her share is nearly full: %s, want the setting named", m.raw)
+	}
+	// The socket is usable; a small request is served.
+	ws.subscribe("small", "SELECT id FROM app.blobs WHERE id < 2", nil)
+	ws.expect("subscription_ack", "small")
+	ws.expect("initial_data_batch", "small")
+	// Another user's message of the same size is served meanwhile.
+	aliceWS.sendRaw(websocket.MessageText, msg)
+	aliceWS.expect("subscription_ack", "big")
+	aliceWS.expect("initial_data_batch", "big")
+	for _, c := range unread {
+		c.Close()
+	}
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "the unread answers closed", func(v float64) bool { return v < 1e6 })
+	// Once her answers are gone, the same message is served.
+	ws.sendRaw(websocket.MessageText, msg)
+	ws.expect("subscription_ack", "big")
+	ws.expect("initial_data_batch", "big")
+	_ = ws.c.CloseNow()
+	_ = aliceWS.c.CloseNow()
+	idle("after the sockets closed")
+
+	// A socket that goes away with large requests queued, and one
+	// mid-message, give back what they held.
+	q := s.loginWS(t, "alice", "a-pw")
+	for i := 0; i < 3; i++ {
+		q.sendRaw(websocket.MessageText, bigSubscribe(t, "q"+strings.Repeat("x", i), 4_000_000))
+	}
+	_ = q.c.CloseNow()
+	idle("a socket closed with large requests queued")
+	mid := s.loginWS(t, "alice", "a-pw")
+	w, err := mid.c.Writer(t.Context(), websocket.MessageText)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write(msg[:6_000_000]); err != nil {
+		t.Fatal(err)
+	}
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "half a message arrived", func(v float64) bool { return v >= 4*mib })
+	_ = mid.c.CloseNow()
+	idle("a socket closed mid-message")
+	// Before authenticating, a message is the server's.
+	anon := s.dialWS(t)
+	anon.sendRaw(websocket.MessageText, msg)
+	anon.expectError("AUTH_REQUIRED", "big")
+	_ = anon.c.CloseNow()
+	idle("an unauthenticated socket closed")
+}
