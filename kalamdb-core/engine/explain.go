@@ -59,6 +59,13 @@ func (e *Engine) explain(sctx *sql.Context, ex *sqlparser.Explain, text string, 
 	if maxBytes > 0 && res.Bytes > maxBytes {
 		return nil, limitError("max_result_bytes", "the plan is larger than %s", memory.ByteCount(maxBytes))
 	}
+	// The plan text is a result's rows like any other: reserved for the
+	// request that answers it, or for the statement.
+	if s, err := sessionOf(sctx); err == nil {
+		if charge := s.budget.resultCharge(); !charge.Reserve(res.Bytes) {
+			return nil, charge.Refusal()
+		}
+	}
 	return res, nil
 }
 

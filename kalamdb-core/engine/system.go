@@ -95,12 +95,13 @@ func (t *systemTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 	return sql.PartitionsToPartitionIter(singlePartition{}), nil
 }
 
-func (t *systemTable) PartitionRows(*sql.Context, sql.Partition) (sql.RowIter, error) {
+func (t *systemTable) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.RowIter, error) {
 	raw, err := t.src.Rows()
 	if err != nil {
 		return nil, fmt.Errorf("read system.%s: %w", t.src.Name(), err)
 	}
 	rows := make([]sql.Row, 0, len(raw))
+	var size int64
 	for _, r := range raw {
 		if t.onlyUser != "" && r[0] != t.onlyUser {
 			continue
@@ -110,8 +111,19 @@ func (t *systemTable) PartitionRows(*sql.Context, sql.Partition) (sql.RowIter, e
 			row[i] = systemValue(v)
 		}
 		rows = append(rows, row)
+		size += rowSize(row)
 	}
-	return &sliceIter{rows: rows}, nil
+	// The rows are held until the scan is closed, like a sort's: charged
+	// to the statement's budget and the server's memory account, and
+	// given back on Close (a subquery may scan the table once per row).
+	it := &sliceIter{rows: rows}
+	if sess, err := sessionOf(ctx); err == nil {
+		if err := sess.budget.hold("system."+t.src.Name(), size); err != nil {
+			return nil, err
+		}
+		it.budget, it.held = &sess.budget, size
+	}
+	return it, nil
 }
 
 // systemValue converts a system model value to the engine's representation
@@ -139,10 +151,13 @@ type singlePartition struct{}
 
 func (singlePartition) Key() []byte { return []byte("all") }
 
-// sliceIter iterates rows held in memory.
+// sliceIter iterates rows held in memory; held bytes of them are charged
+// to budget until Close.
 type sliceIter struct {
-	rows []sql.Row
-	i    int
+	rows   []sql.Row
+	i      int
+	budget *memoryBudget
+	held   int64
 }
 
 func (it *sliceIter) Next(*sql.Context) (sql.Row, error) {
@@ -153,4 +168,10 @@ func (it *sliceIter) Next(*sql.Context) (sql.Row, error) {
 	return it.rows[it.i-1], nil
 }
 
-func (it *sliceIter) Close(*sql.Context) error { return nil }
+func (it *sliceIter) Close(*sql.Context) error {
+	if it.budget != nil {
+		it.budget.giveBack(it.held)
+		it.budget, it.held, it.rows = nil, 0, nil
+	}
+	return nil
+}

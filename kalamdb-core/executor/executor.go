@@ -243,7 +243,11 @@ func (x *Executor) run(ctx context.Context, b *batch, p authz.Principal, st dial
 	if b.tx != nil {
 		return Result{}, apierror.New(apierror.SQLExecutionError, "%s cannot run inside a transaction", st.Kind())
 	}
-	return x.runAdmin(ctx, b, p, st)
+	res, err := x.runAdmin(ctx, b, p, st)
+	if err != nil {
+		return Result{}, err
+	}
+	return res, x.holdRows(b, res)
 }
 
 // executeAs runs the inner statement as another user, named by user name,

@@ -1,6 +1,13 @@
 package executor
 
-import "time"
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
 
 // table builds a row-returning Result for KalamDB statements whose values
 // the handler already holds in wire form.
@@ -42,4 +49,47 @@ func wireString(s string) any {
 
 func message(rows int64, format string) Result {
 	return Result{RowCount: rows, Message: format}
+}
+
+// holdRows accounts for the rows of a result the executor built itself
+// (SHOW, DESCRIBE) as the engine does for a query's: they count against
+// the request's max_result_bytes, and they are reserved for the request
+// that answers them (Request.Memory), given back once it has.
+func (x *Executor) holdRows(b *batch, res Result) error {
+	if len(res.Rows) == 0 {
+		return nil
+	}
+	var size int64
+	for _, r := range res.Rows {
+		size += rowWireSize(r)
+	}
+	if b.resultBytes+size > x.limits.MaxResultBytes {
+		return apierror.New(apierror.ResourceLimitExceeded, "the result is larger than %s (limit: max_result_bytes)",
+			memory.ByteCount(x.limits.MaxResultBytes))
+	}
+	if !b.memory.Reserve(size) {
+		return b.memory.Refusal()
+	}
+	b.resultBytes += size
+	return nil
+}
+
+// rowWireSize is about the size of a row of a result the executor built
+// in the JSON answer: its values as the engine measures them, and the
+// structured ones (DESCRIBE HISTORY's column lists) as encoded.
+func rowWireSize(r []any) int64 {
+	var n int64
+	for _, v := range r {
+		switch v.(type) {
+		case map[string]any, []map[string]any, []any:
+			enc, err := json.Marshal(v)
+			if err != nil {
+				return n + 24
+			}
+			n += int64(len(enc))
+		default:
+			n += engine.ValuesSize([]any{v})
+		}
+	}
+	return n
 }

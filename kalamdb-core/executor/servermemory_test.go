@@ -156,3 +156,83 @@ func newEnvWithMemory(t *testing.T, statementBytes int64, acct *memory.Account) 
 	t.Cleanup(e.close)
 	return e
 }
+
+// Results built outside the engine's row reader go through the same
+// accounting as a SELECT's rows: SHOW and DESCRIBE (built by the
+// executor), EXPLAIN's plan text, and the rows of a system table, which
+// are read whole before the statement looks at them. Each is reserved for
+// the request that answers it (or for the statement), refused when the
+// account is full, and given back afterwards.
+func TestServerMemoryAccountAdminResults(t *testing.T) {
+	acct := memory.NewAccount(9 << 20)
+	e := newEnvWithMemory(t, 8<<20, acct)
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.t (id INT PRIMARY KEY, b TEXT)`)
+	for i := 0; i < 20; i++ {
+		root.must(fmt.Sprintf("CREATE SHARED TABLE app.t%d (id INT PRIMARY KEY, b TEXT)", i))
+	}
+	run := func(charge *memory.Charge, sql string) ([]executor.Result, error) {
+		return e.db.Executor.Execute(context.Background(), executor.Request{UserID: root.user, Role: root.role, SQL: sql, Memory: charge})
+	}
+	idle := func(what string) {
+		t.Helper()
+		if u := acct.Used(); u != 0 {
+			t.Fatalf("%s: %d bytes still reserved", what, u)
+		}
+	}
+	var others memory.Charge
+	others.Reset(acct)
+	defer others.Release()
+	for _, q := range []string{
+		"SHOW TABLES IN app",
+		"DESCRIBE TABLE app.t",
+		"EXPLAIN SELECT * FROM app.t WHERE id IN (SELECT id FROM app.t1)",
+		"SELECT count(*) FROM system.tables",
+		// A system table scanned once per row of another.
+		"SELECT count(*) FROM system.namespaces n WHERE EXISTS (SELECT 1 FROM system.tables t WHERE t.namespace_id = n.namespace_id)",
+	} {
+		var c memory.Charge
+		c.Reset(acct)
+		if _, err := run(&c, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+		if !strings.HasPrefix(q, "SELECT") && c.Held() < 200 {
+			t.Fatalf("%s: its answer holds %d bytes of the account", q, c.Held())
+		}
+		c.Release()
+		idle(q)
+		// With all but 100 bytes held elsewhere, a one-row SELECT runs
+		// and these are refused.
+		if !others.Reserve(acct.Limit() - 100) {
+			t.Fatal("refused")
+		}
+		if res, err := run(&c, "SELECT 1"); err != nil || len(res[0].Rows) != 1 {
+			t.Fatalf("SELECT 1 in the last 100 bytes: %v", err)
+		}
+		c.Release()
+		_, err := run(&c, q)
+		ae, ok := apierror.As(err)
+		if !ok || ae.Code != apierror.RateLimitExceeded || !strings.Contains(ae.Message, "server_memory_bytes") {
+			t.Fatalf("%s with 100 bytes left: got %v, want RATE_LIMIT_EXCEEDED naming server_memory_bytes", q, err)
+		}
+		c.Release()
+		others.Release()
+		idle(q + ", refused")
+	}
+}
+
+// Results the executor builds itself count against max_result_bytes like
+// any other rows of the request.
+func TestAdminResultsCountAgainstTheResultBound(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{MaxResultBytes: 1000}, engine.Limits{})
+	root := e.root()
+	root.must(`CREATE NAMESPACE app`)
+	for i := 0; i < 30; i++ {
+		root.must(fmt.Sprintf("CREATE SHARED TABLE app.t%d (id INT PRIMARY KEY, b TEXT)", i))
+	}
+	_, err := root.exec("SHOW TABLES IN app")
+	if ae, ok := apierror.As(err); !ok || ae.Code != apierror.ResourceLimitExceeded || !strings.Contains(ae.Message, "max_result_bytes") {
+		t.Fatalf("SHOW TABLES of 30 tables with max_result_bytes 1000: got %v", err)
+	}
+}
+
