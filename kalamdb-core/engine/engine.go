@@ -238,7 +238,14 @@ type QueryResult struct {
 // variables and SET, named locks are disabled) beyond what acquireSession
 // resets.
 func (e *Engine) newContext(ctx context.Context, userID string, role systable.Role, namespace string, tx *txn.Tx) (*sql.Context, func(), error) {
-	sess, err := e.acquireSession(userID, role, namespace, tx)
+	return e.newContextIn(ctx, userID, role, namespace, tx, nil)
+}
+
+// newContextIn is newContext of a statement whose caller knows the memory
+// account it reserves from (its request's, when the user is the same).
+func (e *Engine) newContextIn(ctx context.Context, userID string, role systable.Role, namespace string, tx *txn.Tx,
+	acct *memory.Account) (*sql.Context, func(), error) {
+	sess, err := e.acquireSession(userID, role, namespace, tx, acct)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -246,7 +253,7 @@ func (e *Engine) newContext(ctx context.Context, userID string, role systable.Ro
 	return sctx, func() { e.releaseSession(sess) }, nil
 }
 
-func (e *Engine) acquireSession(userID string, role systable.Role, namespace string, tx *txn.Tx) (*Session, error) {
+func (e *Engine) acquireSession(userID string, role systable.Role, namespace string, tx *txn.Tx, acct *memory.Account) (*Session, error) {
 	sess, _ := e.sessions.Get().(*Session)
 	if sess == nil {
 		base := sql.NewBaseSessionWithClientServer("kalamdb", sql.Client{Address: "localhost"}, e.nextConn.Add(1))
@@ -271,7 +278,7 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	sess.SetLastQueryInfoString(sql.LastInsertUuid, "")
 	sess.UserID, sess.Role, sess.tx = userID, role, tx
 	sess.showDeleted, sess.fatal, sess.noIndexes, sess.onRow = false, nil, false, nil
-	sess.budget.reset(&e.limits, e.memory.For(userID))
+	sess.budget.reset(&e.limits, e.memory.ForKnown(userID, acct))
 	if tx != nil {
 		// A statement inside BEGIN holds what its transaction has written.
 		n := tx.Size()
@@ -329,7 +336,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 			res, err = nil, panicError(r)
 		}
 	}()
-	sctx, release, err := e.newContext(ctx, req.UserID, req.Role, req.Namespace, tx)
+	sctx, release, err := e.newContextIn(ctx, req.UserID, req.Role, req.Namespace, tx, req.Memory.Account())
 	if err != nil {
 		return nil, err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // TestServerMemoryAccount: statements reserve what they hold, and requests
@@ -236,3 +237,49 @@ func TestAdminResultsCountAgainstTheResultBound(t *testing.T) {
 	}
 }
 
+// A request's statements reserve from the share of the user they run as:
+// the caller's, which the request reserves from too, or under EXECUTE AS
+// USER the effective user's, whose full share refuses them while the
+// caller's own statements go on.
+func TestServerMemoryAccountChargesTheEffectiveUser(t *testing.T) {
+	acct := memory.NewAccount(40 << 20)
+	acct.SetUserShare(4 << 20)
+	e := newEnvWithMemory(t, 8<<20, acct)
+	root := e.root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.t (id INT PRIMARY KEY, b TEXT) WITH (ACCESS_LEVEL = 'PUBLIC');
+		CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
+	var vals []string
+	for i := 0; i < 100; i++ {
+		vals = append(vals, fmt.Sprintf("(%d, repeat('x', 20000))", i))
+	}
+	root.must("INSERT INTO app.t VALUES " + strings.Join(vals, ", "))
+	alice := e.user("alice")
+	// alice holds all but 1 MiB of her share elsewhere.
+	var held memory.Charge
+	held.Reset(acct.For(alice.user))
+	if !held.Reserve(3 << 20) {
+		t.Fatal("refused")
+	}
+	const sort = "SELECT count(*) FROM (SELECT id FROM app.t ORDER BY b || id) s"
+	run := func(user, sql string) error {
+		var c memory.Charge
+		c.Reset(acct.For(user))
+		defer c.Release()
+		_, err := e.db.Executor.Execute(context.Background(), executor.Request{UserID: user, Role: systable.RoleSystem, SQL: sql, Memory: &c})
+		return err
+	}
+	if err := run(root.user, sort); err != nil {
+		t.Fatalf("root's 2 MB sort: %v", err)
+	}
+	err := run(root.user, "EXECUTE AS USER 'alice' ("+sort+")")
+	if ae, ok := apierror.As(err); !ok || ae.Code != apierror.RateLimitExceeded || !strings.Contains(ae.Message, "user_memory_bytes") {
+		t.Fatalf("root's sort as alice, whose share is nearly full: got %v, want RATE_LIMIT_EXCEEDED naming user_memory_bytes", err)
+	}
+	held.Release()
+	if err := run(root.user, "EXECUTE AS USER 'alice' ("+sort+")"); err != nil {
+		t.Fatalf("root's sort as alice once her share is free: %v", err)
+	}
+	if u := acct.Used(); u != 0 {
+		t.Fatalf("idle: %d bytes reserved", u)
+	}
+}

@@ -47,6 +47,8 @@ type Account struct {
 	parent *Account
 	// users are the server account's per-user shares (nil: none).
 	users *Users
+	// user is whose share this is ("" for the server's account).
+	user string
 }
 
 // NewAccount returns an Account that refuses reservations past limit bytes

@@ -223,3 +223,26 @@ func TestUserSharesAreForgotten(t *testing.T) {
 		t.Fatalf("server holds %d", a.Used())
 	}
 }
+
+// ForKnown reuses a share it is given only when it is the very account For
+// would return.
+func TestForKnown(t *testing.T) {
+	a := NewAccount(1000)
+	a.SetUserShare(400)
+	mallory := a.For("mallory")
+	if a.ForKnown("mallory", mallory) != mallory || a.ForKnown("alice", mallory) != a.For("alice") {
+		t.Fatal("ForKnown with a share")
+	}
+	if a.ForKnown("mallory", nil) != mallory || a.ForKnown("mallory", a) != mallory {
+		t.Fatal("ForKnown without the user's share")
+	}
+	other := NewAccount(1000)
+	other.SetUserShare(400)
+	if a.ForKnown("mallory", other.For("mallory")) != mallory {
+		t.Fatal("ForKnown with another server's share")
+	}
+	b := NewAccount(100)
+	if b.ForKnown("x", nil) != b || b.ForKnown("x", mallory) != b {
+		t.Fatal("ForKnown of an account without shares")
+	}
+}

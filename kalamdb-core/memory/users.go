@@ -59,6 +59,17 @@ func (a *Account) For(userID string) *Account {
 	return a.users.share(userID)
 }
 
+// ForKnown is For(userID) answered without a lookup when known is that
+// account already: a request reserves from its user's share, and the
+// statements it runs as that same user reserve from the same share (a
+// statement run as another user, EXECUTE AS, looks that user's up).
+func (a *Account) ForKnown(userID string, known *Account) *Account {
+	if known != nil && a != nil && known.parent == a && known.user == userID {
+		return known
+	}
+	return a.For(userID)
+}
+
 func (u *Users) share(userID string) *Account {
 	if s, ok := u.shares.Load(userID); ok {
 		return s.(*Account)
@@ -77,7 +88,7 @@ func (u *Users) share(userID string) *Account {
 			return true
 		})
 	}
-	s := &Account{limit: u.limit, parent: u.server}
+	s := &Account{limit: u.limit, parent: u.server, user: userID}
 	u.shares.Store(userID, s)
 	u.count++
 	return s
