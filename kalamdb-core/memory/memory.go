@@ -1,7 +1,8 @@
 // Package memory owns the server-wide account of the memory that requests
 // hold while they run: the bytes statements keep (sort buffers, hash
 // tables, aggregate state, pending writes), the rows of results waiting to
-// be answered, and the encoded answers on their way out.
+// be answered, and the encoded answers on their way out; on WebSockets,
+// incoming messages, initial-data batches and send queues.
 //
 // Every statement has its own bound (limits.statement_memory_bytes,
 // limits.max_result_bytes), but bounds per statement multiply with the

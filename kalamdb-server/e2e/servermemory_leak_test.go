@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/coder/websocket"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 )
 
@@ -101,6 +103,15 @@ func TestServerMemoryComesBackOnEveryPath(t *testing.T) {
 		"SELECT * FROM app.t WHERE id = 5",
 		"SELECT * FROM app.t WHERE id = $1",
 		crossJoin(200), // QUERY_TIMEOUT
+		"SHOW TABLES IN app",
+		"SHOW NAMESPACES",
+		"DESCRIBE TABLE app.t",
+		"DESCRIBE TABLE app.t HISTORY",
+		"SHOW STATS FOR TABLE app.blobs",
+		"SELECT * FROM system.tables",
+		"SELECT count(*) FROM system.namespaces n WHERE EXISTS (SELECT 1 FROM system.tables t WHERE t.namespace_id = n.namespace_id)",
+		"SHOW TABLES IN app; SELECT b FROM app.blobs", // max_result_bytes after a SHOW
+		"EXPLAIN SELECT * FROM app.nope",
 	} {
 		s.sql(rootPw, q)
 		idle(q)
@@ -173,5 +184,27 @@ func TestServerMemoryComesBackOnEveryPath(t *testing.T) {
 	}
 	_ = ws3.c.CloseNow()
 	idle("close with queued changes")
+	// Initial data: batches queued and never read, a load cut short by a
+	// socket closing, a next_batch that failed.
+	ws4 := s.loginWS(t, "dana", "d-pw")
+	ws4.subscribe("e", "SELECT id, b FROM app.blobs", map[string]any{"batch_size": 5})
+	ws4.expect("subscription_ack", "e")
+	ws4.send(map[string]any{"type": "next_batch", "subscription_id": "e"})
+	ws4.send(map[string]any{"type": "next_batch", "subscription_id": "nope"})
+	ws4.subscribe("f", "SELECT id, b FROM app.blobs", map[string]any{"batch_size": 1000})
+	_ = ws4.c.CloseNow()
+	idle("close with initial data queued and loading")
+	// Incoming messages: a large one queued behind others, one cut off.
+	ws5 := s.loginWS(t, "dana", "d-pw")
+	for i := 0; i < 3; i++ {
+		ws5.sendRaw(websocket.MessageText, bigSubscribe(t, fmt.Sprintf("g%d", i), 500_000))
+	}
+	_ = ws5.c.CloseNow()
+	idle("close with large requests queued")
+	ws6 := s.dialWS(t)
+	ws6.sendRaw(websocket.MessageText, bigSubscribe(t, "h", 500_000))
+	ws6.expectError("AUTH_REQUIRED", "h")
+	_ = ws6.c.CloseNow()
+	idle("unauthenticated")
 	idle("end")
 }
