@@ -110,8 +110,8 @@ func (s *session) serve() {
 	ctx := context.Background()
 	defer s.stopWork()
 	defer func() { _ = s.c.CloseNow() }()
-	// Deferred first, so it runs last: after the reader and the servers
-	// have ended, nothing reserves or gives back any more.
+	// serve returns only once the reader and the servers have ended
+	// (readLoop waits for them), so nothing reserves or gives back after.
 	defer s.mem.Release()
 	p, ok := s.authenticate(ctx)
 	if !ok {
@@ -417,8 +417,7 @@ func (s *session) readRequest(ctx context.Context, in *inbound) (e *apierror.Err
 	allowed := s.limiter == nil || s.limiter.Allow()
 	switch {
 	case errors.Is(err, errNoMemory):
-		r := s.mem.Refusal()
-		e = apierror.New(r.Code, "message ignored: %s", r.Message).WithDetails(r.Details)
+		e = apierror.New(apierror.RateLimitExceeded, "message ignored: %s", s.mem.Refusal().Message)
 	case err != nil:
 		e = apierror.New(apierror.MessageTooLarge, "message is larger than %d bytes", s.h.opts.MaxMessageBytes)
 	case typ != websocket.MessageText:
