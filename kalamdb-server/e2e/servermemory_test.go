@@ -133,26 +133,41 @@ func unreadAnswer(t *testing.T, s *server, c creds, sql string) net.Conn {
 	return conn
 }
 
-// One user's requests hold at most their share of the server's memory
-// (limits.user_memory_bytes): past it that user is refused, naming the
-// share, while another user's request of the same size runs.
-func TestOneUserCannotTakeTheServersMemory(t *testing.T) {
+// mallorysShareNearlyFull starts a blobMemoryServer whose users each get
+// a 57 MiB share of 200 MiB (mutate, when set, changes more), with users
+// mallory and alice and a PUBLIC app.blobs of 12 MB, and leaves two 12 MB
+// answers of mallory's unread: ~48 MB of her share. It returns the
+// connections of the unread answers.
+func mallorysShareNearlyFull(t *testing.T, mutate func(*config.Config)) (*server, []net.Conn) {
+	t.Helper()
 	const mib = 1 << 20
 	s := blobMemoryServer(t, func(c *config.Config) {
 		c.Limits.ServerMemoryBytes = 200 * mib
 		c.Limits.UserMemoryBytes = 57 * mib
+		if mutate != nil {
+			mutate(c)
+		}
 	})
 	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT) WITH (ACCESS_LEVEL = 'PUBLIC');
 		CREATE USER 'mallory' WITH PASSWORD 'm-pw' ROLE user; CREATE USER 'alice' WITH PASSWORD 'a-pw' ROLE user`)
 	insertBlobs(s)
-	mallory, alice := basic("mallory", "m-pw"), basic("alice", "a-pw")
+	mallory := basic("mallory", "m-pw")
 	s.ok(mallory, "SELECT 1") // signs in once: concurrent checks of one password are refused
-	// mallory leaves two 12 MB answers unread: ~48 MB of her 57 MiB.
+	var unread []net.Conn
 	for i := 1; i <= 2; i++ {
-		unreadAnswer(t, s, mallory, "SELECT b FROM app.blobs")
+		unread = append(unread, unreadAnswer(t, s, mallory, "SELECT b FROM app.blobs"))
 		n := float64(i)
 		s.waitMetric(t, "kalamdb_memory_reserved_bytes", "mallory's unread answers", func(v float64) bool { return v >= n*24e6 })
 	}
+	return s, unread
+}
+
+// One user's requests hold at most their share of the server's memory
+// (limits.user_memory_bytes): past it that user is refused, naming the
+// share, while another user's request of the same size runs.
+func TestOneUserCannotTakeTheServersMemory(t *testing.T) {
+	s, _ := mallorysShareNearlyFull(t, nil)
+	mallory, alice := basic("mallory", "m-pw"), basic("alice", "a-pw")
 	r := s.sql(mallory, "SELECT b FROM app.blobs")
 	if r.httpStatus != http.StatusTooManyRequests || r.Error == nil || !strings.Contains(r.Error.Message, "user_memory_bytes") {
 		t.Fatalf("mallory's third answer: HTTP %d %.300s, want 429 naming user_memory_bytes", r.httpStatus, r.raw)

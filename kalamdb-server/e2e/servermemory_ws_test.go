@@ -33,29 +33,14 @@ func bigSubscribe(t *testing.T, id string, n int) []byte {
 // requests queued, in the middle of a message, or before authenticating.
 func TestServerMemoryReservesIncomingWebSocketMessages(t *testing.T) {
 	const mib = 1 << 20
-	s := blobMemoryServer(t, func(c *config.Config) {
-		c.Limits.ServerMemoryBytes = 200 * mib
-		c.Limits.UserMemoryBytes = 57 * mib
-		c.WebSocket.MaxMessageBytes = 16 * mib
-	})
-	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT) WITH (ACCESS_LEVEL = 'PUBLIC');
-		CREATE USER 'mallory' WITH PASSWORD 'm-pw' ROLE user; CREATE USER 'alice' WITH PASSWORD 'a-pw' ROLE user`)
-	insertBlobs(s)
-	mallory := basic("mallory", "m-pw")
+	// mallory has left two 12 MB answers unread: ~48 MB of her 57 MiB.
+	s, unread := mallorysShareNearlyFull(t, func(c *config.Config) { c.WebSocket.MaxMessageBytes = 16 * mib })
 	idle := func(what string) {
 		t.Helper()
 		s.waitMetric(t, "kalamdb_memory_reserved_bytes", what, func(v float64) bool { return v == 0 })
 	}
-	s.ok(mallory, "SELECT 1") // signs in once: concurrent checks of one password are refused
 	ws := s.loginWS(t, "mallory", "m-pw")
 	aliceWS := s.loginWS(t, "alice", "a-pw")
-	// mallory leaves two 12 MB answers unread: ~48 MB of her 57 MiB.
-	var unread []interface{ Close() error }
-	for i := 1; i <= 2; i++ {
-		unread = append(unread, unreadAnswer(t, s, mallory, "SELECT b FROM app.blobs"))
-		n := float64(i)
-		s.waitMetric(t, "kalamdb_memory_reserved_bytes", "mallory's unread answers", func(v float64) bool { return v >= n*24e6 })
-	}
 	// A 12 MB message needs a 16 MiB buffer: past her share.
 	msg := bigSubscribe(t, "big", 12_000_000)
 	ws.sendRaw(websocket.MessageText, msg)
