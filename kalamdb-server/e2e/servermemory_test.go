@@ -136,8 +136,8 @@ func unreadAnswer(t *testing.T, s *server, c creds, sql string) net.Conn {
 // mallorysShareNearlyFull starts a blobMemoryServer whose users each get
 // a 57 MiB share of 200 MiB (mutate, when set, changes more), with users
 // mallory and alice and a PUBLIC app.blobs of 12 MB, and leaves two 12 MB
-// answers of mallory's unread: ~48 MB of her share. It returns the
-// connections of the unread answers.
+// answers of mallory's unread: ~48 MB of her share (leaveUnread). It
+// returns the connections of the unread answers.
 func mallorysShareNearlyFull(t *testing.T, mutate func(*config.Config)) (*server, []net.Conn) {
 	t.Helper()
 	const mib = 1 << 20
@@ -151,15 +151,22 @@ func mallorysShareNearlyFull(t *testing.T, mutate func(*config.Config)) (*server
 	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.blobs (id INT PRIMARY KEY, b TEXT) WITH (ACCESS_LEVEL = 'PUBLIC');
 		CREATE USER 'mallory' WITH PASSWORD 'm-pw' ROLE user; CREATE USER 'alice' WITH PASSWORD 'a-pw' ROLE user`)
 	insertBlobs(s)
-	mallory := basic("mallory", "m-pw")
-	s.ok(mallory, "SELECT 1") // signs in once: concurrent checks of one password are refused
+	s.ok(basic("mallory", "m-pw"), "SELECT 1") // signs in once: concurrent checks of one password are refused
+	return s, leaveUnread(t, s, 2)
+}
+
+// leaveUnread has mallory leave n more 12 MB answers unread (24 MB of her
+// share each, rows and encoded answer) and returns their connections.
+func leaveUnread(t *testing.T, s *server, n int) []net.Conn {
+	t.Helper()
 	var unread []net.Conn
-	for i := 1; i <= 2; i++ {
-		unread = append(unread, unreadAnswer(t, s, mallory, "SELECT b FROM app.blobs"))
-		n := float64(i)
-		s.waitMetric(t, "kalamdb_memory_reserved_bytes", "mallory's unread answers", func(v float64) bool { return v >= n*24e6 })
+	before := s.metric("kalamdb_memory_reserved_bytes")
+	for i := 1; i <= n; i++ {
+		unread = append(unread, unreadAnswer(t, s, basic("mallory", "m-pw"), "SELECT b FROM app.blobs"))
+		want := before + float64(i)*24e6
+		s.waitMetric(t, "kalamdb_memory_reserved_bytes", "mallory's unread answers", func(v float64) bool { return v >= want })
 	}
-	return s, unread
+	return unread
 }
 
 // One user's requests hold at most their share of the server's memory

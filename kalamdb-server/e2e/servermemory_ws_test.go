@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -92,4 +93,54 @@ func TestServerMemoryReservesIncomingWebSocketMessages(t *testing.T) {
 	anon.expectError("AUTH_REQUIRED", "big")
 	_ = anon.c.CloseNow()
 	idle("an unauthenticated socket closed")
+}
+
+// A subscription's initial data is reserved as it is read: a batch that
+// does not fit the subscriber's share is refused on that request
+// (SUBSCRIPTION_FAILED at subscribe, BATCH_FETCH_FAILED for next_batch,
+// naming the setting), the socket stays usable, and the same request
+// succeeds once the share has room.
+func TestServerMemoryReservesInitialData(t *testing.T) {
+	// mallory has left two 12 MB answers unread: ~48 MB of her 57 MiB,
+	// ~11 MB left.
+	s, unread := mallorysShareNearlyFull(t, func(c *config.Config) { c.WebSocket.MaxBatchBytes = 16 << 20 })
+	// 26 MB to subscribe to, in batches of 13 MB.
+	s.ok(root, "CREATE SHARED TABLE app.more (id INT PRIMARY KEY, b TEXT) WITH (ACCESS_LEVEL = 'PUBLIC')")
+	for i := 0; i < 130; i += 10 {
+		s.ok(root, fmt.Sprintf("INSERT INTO app.more SELECT id + %d, repeat('y', 200000) FROM app.blobs WHERE id < 10", i))
+	}
+	const query = "SELECT id, b FROM app.more"
+	opts := map[string]any{"batch_size": 65}
+	ws := s.loginWS(t, "mallory", "m-pw")
+	ws.subscribe("all", query, opts)
+	if m := ws.expectError("SUBSCRIPTION_FAILED", "all"); !strings.Contains(m.Message, "user_memory_bytes") {
+		t.Fatalf("13 MB of initial data while her share is nearly full: %.300s, want the setting named", m.raw)
+	}
+	// With one answer unread the first batch fits; with two again, the
+	// next one does not.
+	unread[1].Close()
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "one unread answer closed", func(v float64) bool { return v < 30e6 })
+	ws.subscribe("some", query, opts)
+	ws.expect("subscription_ack", "some")
+	if b := ws.expect("initial_data_batch", "some"); len(b.Rows) != 65 || !b.BatchControl.HasMore {
+		t.Fatalf("first batch: %d rows", len(b.Rows))
+	}
+	unread = append(unread[:1], leaveUnread(t, s, 1)...)
+	ws.send(map[string]any{"type": "next_batch", "subscription_id": "some"})
+	if m := ws.expectError("BATCH_FETCH_FAILED", "some"); !strings.Contains(m.Message, "user_memory_bytes") {
+		t.Fatalf("a batch past her share: %.300s", m.raw)
+	}
+	for _, c := range unread {
+		c.Close()
+	}
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "the unread answers closed", func(v float64) bool { return v < 1e6 })
+	// The subscription kept its place: asked again, the rest comes.
+	ws.send(map[string]any{"type": "next_batch", "subscription_id": "some"})
+	if b := ws.expect("initial_data_batch", "some"); len(b.Rows) != 65 || b.BatchControl.HasMore || b.BatchControl.Status != "ready" {
+		t.Fatalf("last batch once her share has room: %d rows, %+v", len(b.Rows), b.BatchControl)
+	}
+	ws.subscribe("all", query, opts)
+	ws.expect("subscription_ack", "all")
+	_ = ws.c.CloseNow()
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "after the socket closed", func(v float64) bool { return v == 0 })
 }
