@@ -61,6 +61,14 @@
 // never wait for a client. Changes kept aside while a subscription loads
 // are bounded the same way; past it only that subscription fails.
 //
+// Everything a connection holds is also reserved from the server's memory
+// account (Deps.Memory, the user's share of it): queued entries and the
+// one being written (a connection that falls behind and cannot reserve
+// fails with ErrServerMemory), changes kept aside, and each initial-data
+// batch, row by row as it is read; the queue entry takes the batch's
+// reservation over, so a batch that does not fit is refused on its
+// request (subscribe or next_batch) before it is queued.
+//
 // # Failures on the sender
 //
 // Filters run on the sender as a statement of the subscriber would: under
