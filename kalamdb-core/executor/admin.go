@@ -60,7 +60,7 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st
 		if err := resolveTable(b, &s.Table); err != nil {
 			return Result{}, err
 		}
-		created, err := x.cat.CreateTable(s)
+		created, err := x.cat.CreateTable(s, x.txns.RecordCreated)
 		if err != nil {
 			return Result{}, err
 		}
