@@ -160,7 +160,7 @@ func TestGeneratedKeyMeetsExplicitKey(t *testing.T) {
 		e.as("alice", systable.RoleUser).must("INSERT INTO app.t (id, body) VALUES " + values)
 	}
 	cases := map[string]setup{
-		"insert naming the key": {create: createChat, explicit: insertValues},
+		"insert naming the key":               {create: createChat, explicit: insertValues},
 		"insert naming the key, then restart": {create: createChat, explicit: insertValues, restartBetween: true},
 		"insert naming the key in a transaction": {create: createChat, explicit: func(t *testing.T, e *env, _ []int64, values string) {
 			e.as("alice", systable.RoleUser).must("BEGIN; INSERT INTO app.t (id, body) VALUES " + values + "; COMMIT")
