@@ -81,6 +81,23 @@ func loadMessages(b *testing.B, x *executor.Executor, user string, rows, convs i
 	}
 }
 
+// loadGeneratedMessages is loadMessages into table with generated keys:
+// the statements name no id.
+func loadGeneratedMessages(b *testing.B, x *executor.Executor, user, table string, rows, convs int) {
+	var sb strings.Builder
+	for i := 0; i < rows; {
+		sb.Reset()
+		sb.WriteString("INSERT INTO " + table + " (conversation_id, sender, content) VALUES ")
+		for j := 0; j < 500 && i < rows; j, i = j+1, i+1 {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			fmt.Fprintf(&sb, "(%d, '%s', 'message number %d with some typical chat text in it, about a hundred bytes long ok')", i%convs, user, i)
+		}
+		run(b, x, "root", systable.RoleSystem, "EXECUTE AS USER '"+user+"' ("+sb.String()+")")
+	}
+}
+
 type benchClient struct {
 	t    testing.TB
 	url  string
