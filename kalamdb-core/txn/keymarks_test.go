@@ -176,8 +176,9 @@ func TestRecordOfAnotherIncarnation(t *testing.T) {
 }
 
 // TestExplicitAndGeneratedInsertsRace: an explicit and a generated insert
-// of one key commit at the same time on a clean table, many times over:
-// exactly one of them wins each time. Whichever commits first, the other
+// of one key commit at the same time on a clean table, with a generated
+// insert in another partition, many times over: exactly one of the two
+// wins each time, and an explicit winner leaves the table marked. Whichever commits first, the other
 // reads the key (the explicit one always does; the generated one sees the
 // mark, set under the partition lock they share).
 func TestExplicitAndGeneratedInsertsRace(t *testing.T) {
@@ -187,11 +188,18 @@ func TestExplicitAndGeneratedInsertsRace(t *testing.T) {
 		e.on(e.cleanTable(fmt.Sprintf("race%d", r)))
 		var wg sync.WaitGroup
 		start := make(chan struct{})
-		errs := make([]error, 2)
-		for i := range 2 {
+		errs := make([]error, 3)
+		// Writers 0 and 1 insert key 1 in alice's partition, explicitly
+		// and as generated; writer 2 a generated key in bob's, which reads
+		// the table's state from the store while the others run.
+		for i := range 3 {
 			tx := e.m.Begin()
-			w := e.write("alice", 1, fmt.Sprint("writer ", i), false)
-			w.Insert, w.Generated = true, i == 1
+			owner := "alice"
+			if i == 2 {
+				owner = "bob"
+			}
+			w := e.write(owner, 1, fmt.Sprint("writer ", i), false)
+			w.Insert, w.Generated = true, i > 0
 			if err := tx.Put(w); err != nil {
 				t.Fatal(err)
 			}
@@ -207,10 +215,17 @@ func TestExplicitAndGeneratedInsertsRace(t *testing.T) {
 		if (errs[0] == nil) == (errs[1] == nil) {
 			t.Fatalf("round %d: explicit: %v, generated: %v; want exactly one to win", r, errs[0], errs[1])
 		}
-		for _, err := range errs {
+		for _, err := range errs[:2] {
 			if err != nil {
 				wantCode(t, err, apierror.InvalidInput, "duplicate primary key id = 1")
 			}
+		}
+		if errs[2] != nil {
+			t.Fatalf("round %d: bob's generated insert: %v", r, errs[2])
+		}
+		// A state read meanwhile does not hide the explicit writer's mark.
+		if errs[0] == nil && e.keysClean() {
+			t.Fatalf("round %d: the explicit insert won and the table is clean", r)
 		}
 	}
 }
