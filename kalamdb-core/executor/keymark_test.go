@@ -2,6 +2,7 @@ package executor_test
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // These tests hold the skip of the duplicate check of generated keys
@@ -441,5 +443,41 @@ func runKeysProperty(t *testing.T, seed uint64) {
 			e.reopen()
 		}
 		check(step, op)
+	}
+}
+
+// TestDropRemovesTheKeysRecord: a dropped table's record goes with it
+// (DROP TABLE and DROP NAMESPACE ... CASCADE); a table created again
+// under the name writes its own and is clean.
+func TestDropRemovesTheKeysRecord(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	cf, err := e.kv.ColumnFamily("engine_meta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := func() bool {
+		t.Helper()
+		_, err := cf.Get([]byte("keys_generated/" + systable.TableID("app", "t")))
+		if err != nil && !errors.Is(err, kv.ErrNotFound) {
+			t.Fatal(err)
+		}
+		return err == nil
+	}
+	root.must("CREATE NAMESPACE app; " + chatTable)
+	if !recorded() {
+		t.Fatal("CREATE TABLE wrote no record")
+	}
+	root.must("DROP TABLE app.t")
+	if recorded() {
+		t.Fatal("DROP TABLE left the record")
+	}
+	root.must(chatTable)
+	if !recorded() || !keysClean(t, e, "app", "t") {
+		t.Fatal("the table created again is not clean")
+	}
+	root.must("DROP NAMESPACE app CASCADE")
+	if recorded() {
+		t.Fatal("DROP NAMESPACE left the record")
 	}
 }

@@ -27,11 +27,11 @@ import (
 // batch of the first commit that writes a key the generator did not issue
 // (an INSERT naming its key, INSERT ... SELECT, any INSERT planned by the
 // engine rather than the fast path), and by a restore in its own batch
-// (MarkRestored). No record is "marked": tables created before the record
-// existed, restored tables and tables whose record went with a crash before
-// their creation committed all have their keys read. The record carries
-// the table's creation time, so a record of a dropped table is not taken
-// for a re-created one's.
+// (MarkRestored); DROP TABLE deletes it with the table (TableDropped). No
+// record is "marked": tables created before the record existed and
+// restored tables have their keys read. The record carries the table's
+// creation time, so a record of another table of the same name is never
+// taken for this one's.
 //
 // Race freedom: a generated key and an explicit one collide only within a
 // partition, and both commits hold its lock while they validate. The
@@ -130,6 +130,13 @@ func (m *Manager) RecordCreated(b *kv.Batch, t *catalog.Table) {
 	var raw [8]byte
 	binary.BigEndian.PutUint64(raw[:], uint64(t.Meta.CreatedAt.UnixNano()))
 	b.Put(m.marks.cf, cleanKeysKey(t.Meta.TableID), raw[:])
+}
+
+// TableDropped adds to b, the batch that drops table t, the deletion of
+// its record, which no table would use again (a table created under its
+// name has another creation time and writes its own).
+func (m *Manager) TableDropped(b *kv.Batch, t *catalog.Table) {
+	m.marks.mark(b, t.Meta)
 }
 
 // MarkRestored adds to b, the batch that makes restored tables visible,
