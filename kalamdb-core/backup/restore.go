@@ -446,6 +446,9 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest) ([]*catal
 				}
 				b.SetCounter(counters, keyenc.CounterKey(cat.Namespace.NamespaceID, c.Table, owner), c.Value)
 			}
+			// The restored keys were not issued by this database's
+			// generator: every INSERT into these tables reads its key.
+			s.o.Txns.MarkRestored(b, cat.Tables)
 			return s.o.Txns.CoverSeq(b, pr.src.man.MaxSeq), nil
 		},
 	})

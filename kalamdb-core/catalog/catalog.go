@@ -76,6 +76,11 @@ type Catalog struct {
 	restoring map[string]bool
 }
 
+// CreateWork adds a caller's own rows for a table being created (the
+// transactions' record that its keys are clean) to the batch that creates
+// it, so they exist exactly when the table does.
+type CreateWork func(b *kv.Batch, t *Table)
+
 // DropWork adds a caller's own changes for a table being dropped (the
 // tiers: its manifests and the job that deletes its files) to the batch
 // that drops it, so they commit together, and returns what to do once that

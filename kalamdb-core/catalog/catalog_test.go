@@ -63,7 +63,7 @@ func TestOrphanFamiliesAreDroppedAtStart(t *testing.T) {
 	}
 	st := &dialect.CreateTable{Table: dialect.TableName{Namespace: "app", Name: "kept"},
 		Columns: []dialect.ColumnDef{{Name: "id", Type: dialect.DataType{Name: dialect.TypeInt}}}}
-	if _, err := c.CreateTable(st); err != nil {
+	if _, err := c.CreateTable(st, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A crash between creating a family and committing its table leaves

@@ -24,7 +24,7 @@ func TestEveryTableChangePublishesANewTable(t *testing.T) {
 	}
 	create := func(text string) {
 		t.Helper()
-		if _, err := c.CreateTable(parse(text).(*dialect.CreateTable)); err != nil {
+		if _, err := c.CreateTable(parse(text).(*dialect.CreateTable), nil); err != nil {
 			t.Fatalf("%s: %v", text, err)
 		}
 	}

@@ -14,8 +14,9 @@ import (
 // CreateTable creates a table from a parsed CREATE TABLE whose namespace is
 // resolved. The data column family is created before the metadata commits,
 // so a committed table always has its family; a crash in between leaves an
-// orphan family that the next Open drops.
-func (c *Catalog) CreateTable(st *dialect.CreateTable) (bool, error) {
+// orphan family that the next Open drops. work, when set, adds its rows to
+// the batch that creates the table.
+func (c *Catalog) CreateTable(st *dialect.CreateTable, work CreateWork) (bool, error) {
 	ns, name := st.Table.Namespace, st.Table.Name
 	if ns == SystemNamespace {
 		return false, apierror.New(apierror.PermissionDenied, "tables cannot be created in the system namespace")
@@ -57,6 +58,9 @@ func (c *Catalog) CreateTable(st *dialect.CreateTable) (bool, error) {
 	}
 	if err := c.schemas.PutInBatch(&b, sch); err != nil {
 		return false, err
+	}
+	if work != nil {
+		work(&b, t)
 	}
 	next := snap.clone()
 	next.tables[meta.TableID] = t

@@ -30,7 +30,7 @@ func TestViewsShareTheTablesNameSpaceAndSurviveRestarts(t *testing.T) {
 	}
 	tbl := &dialect.CreateTable{Table: dialect.TableName{Namespace: "app", Name: "t"},
 		Columns: []dialect.ColumnDef{{Name: "id", Type: dialect.DataType{Name: dialect.TypeInt}}}}
-	if _, err := c.CreateTable(tbl); err != nil {
+	if _, err := c.CreateTable(tbl, nil); err != nil {
 		t.Fatal(err)
 	}
 	if created, err := c.CreateView(testView("app", "v", "SELECT id FROM app.t"), false, false); err != nil || !created {
@@ -57,7 +57,7 @@ func TestViewsShareTheTablesNameSpaceAndSurviveRestarts(t *testing.T) {
 	}
 	// A table cannot take a view's name, and table statements refuse views.
 	_, err = c.CreateTable(&dialect.CreateTable{Table: dialect.TableName{Namespace: "app", Name: "v"},
-		Columns: []dialect.ColumnDef{{Name: "id", Type: dialect.DataType{Name: dialect.TypeInt}}}})
+		Columns: []dialect.ColumnDef{{Name: "id", Type: dialect.DataType{Name: dialect.TypeInt}}}}, nil)
 	wantCode(t, err, apierror.AlreadyExists, "app.v is a view")
 	_, _, err = c.DropTable("app", "v", "", true, nil)
 	wantCode(t, err, apierror.InvalidSQL, "use DROP VIEW")

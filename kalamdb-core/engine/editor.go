@@ -106,8 +106,23 @@ func (ed *editor) encode(vals []any, seq int64, deleted bool) ([]byte, error) {
 
 // Insert implements sql.RowInserter. Primary key uniqueness is checked
 // here against the transaction and the committed rows, and again at commit
-// against concurrent commits.
+// against concurrent commits. go-mysql-server hands whole rows, with no
+// trace of which values were DEFAULTs, so a primary key it gives counts as
+// written explicitly (txn.Write.Generated).
 func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
+	return ed.insert(ctx, r, false)
+}
+
+// keyFromSeq reports whether the table's keys are made of the _seq of
+// each row's first version (tables without a primary key, streams): the
+// generator issues it to the inserting statement.
+func (ed *editor) keyFromSeq() bool {
+	return ed.t.shape.IsStream() || ed.t.shape.PK < 0
+}
+
+// insert is Insert of a row whose primary key the statement generated
+// (generatedPK: a SNOWFLAKE_ID() DEFAULT the fast path computed) or not.
+func (ed *editor) insert(ctx *sql.Context, r sql.Row, generatedPK bool) error {
 	if err := ed.checkWrite(); err != nil {
 		return err
 	}
@@ -143,7 +158,7 @@ func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 		return err
 	}
 	return put(ctx, tx, &txn.Write{Table: s.Table, Owner: ed.t.owner, Key: key, Value: value,
-		Seq: seq, Insert: true, Live: true, After: vals})
+		Seq: seq, Insert: true, Live: true, After: vals, Generated: generatedPK || ed.keyFromSeq()})
 }
 
 // insertRows inserts rows as Insert does one by one, with the primary-key
@@ -156,12 +171,15 @@ func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 // under the partition locks and fails the statement on a live one, so a
 // read now would only repeat it. The cold versions are still looked up
 // now, so that the commit holds its locks for no cold read.
-func (ed *editor) insertRows(ctx *sql.Context, rows []sql.Row) error {
+//
+// generatedPK says the rows' primary keys are SNOWFLAKE_ID()s the fast path
+// has just generated for them (txn.Write.Generated).
+func (ed *editor) insertRows(ctx *sql.Context, rows []sql.Row, generatedPK bool) error {
 	s := ed.t.shape
 	own := ed.t.sess.ownTx
 	if s.IsStream() || s.PK < 0 || (len(rows) == 1 && !own) {
 		for _, r := range rows {
-			if err := ed.Insert(ctx, r); err != nil {
+			if err := ed.insert(ctx, r, generatedPK); err != nil {
 				return err
 			}
 		}
@@ -185,11 +203,12 @@ func (ed *editor) insertRows(ctx *sql.Context, rows []sql.Row) error {
 		if keys[i], err = ed.key(vals, seq); err != nil {
 			return err
 		}
-		writes[i] = txn.Write{Table: s.Table, Owner: ed.t.owner, Key: keys[i], Seq: seq, Insert: true, Live: true, After: vals}
+		writes[i] = txn.Write{Table: s.Table, Owner: ed.t.owner, Key: keys[i], Seq: seq, Insert: true, Live: true, After: vals,
+			Generated: generatedPK}
 	}
 	var live []bool
 	if own {
-		err = tx.PrepareInserts(ctx, s.Table, ed.t.owner, keys)
+		err = tx.PrepareInserts(ctx, s.Table, ed.t.owner, keys, generatedPK)
 	} else {
 		live, err = tx.ExistsMany(ctx, s.Table, ed.t.owner, keys)
 	}

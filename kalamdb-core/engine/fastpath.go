@@ -585,14 +585,24 @@ func (e *Engine) runFastInsert(sctx *sql.Context, sess *Session, p *fastPlan, bi
 	// Defaults are evaluated only once the whole statement is known to be
 	// on the fast path, so generators are not advanced for nothing.
 	now := time.Now().UTC().Truncate(time.Microsecond)
+	// The primary keys are generated when the statement leaves out a key
+	// whose DEFAULT is SNOWFLAKE_ID() and each key is the issued id itself
+	// (a column that converts it, say to text or a narrower type, could
+	// give two ids one key).
+	generated := shape.PK >= 0 && !ip.given[shape.PK] && isSnowflakeDefault(t.Schema.Columns[shape.PK].Default)
 	for _, r := range rows {
 		for j, c := range t.Schema.Columns {
 			if ip.given[j] || c.Default == nil {
 				continue
 			}
-			v, err := e.defaultValue(sctx, shape.sch[j], c.Type, c.Default, now)
+			v, id, err := e.defaultValue(sctx, shape.sch[j], c.Type, c.Default, now)
 			if err != nil {
 				return nil, err
+			}
+			if j == shape.PK {
+				if got, ok := v.(int64); !ok || got != id || id == 0 {
+					generated = false
+				}
 			}
 			r[j] = v
 		}
@@ -602,48 +612,58 @@ func (e *Engine) runFastInsert(sctx *sql.Context, sess *Session, p *fastPlan, bi
 		return nil, err
 	}
 	ed := &editor{t: tbl.(*dataTable)}
-	if err := ed.insertRows(sctx, rows); err != nil {
+	if err := ed.insertRows(sctx, rows, generated); err != nil {
 		return nil, err
 	}
 	return &QueryResult{RowsAffected: int64(len(rows))}, nil
 }
 
-// defaultValue computes a column DEFAULT as the engine would.
-func (e *Engine) defaultValue(ctx *sql.Context, col *sql.Column, dt dialect.DataType, d *dialect.DefaultExpr, now time.Time) (any, error) {
+// isSnowflakeDefault reports whether d is DEFAULT SNOWFLAKE_ID().
+func isSnowflakeDefault(d *dialect.DefaultExpr) bool {
+	return d != nil && d.Kind == dialect.DefaultFunction && d.Function == "SNOWFLAKE_ID"
+}
+
+// defaultValue computes a column DEFAULT as the engine would, and for
+// SNOWFLAKE_ID() the id issued (0 for other DEFAULTs).
+func (e *Engine) defaultValue(ctx *sql.Context, col *sql.Column, dt dialect.DataType, d *dialect.DefaultExpr, now time.Time) (any, int64, error) {
 	if d.Kind == dialect.DefaultFunction {
 		var v any
+		var id int64
 		switch d.Function {
 		case "SNOWFLAKE_ID":
-			v = e.seq.Next()
+			id = e.seq.Next()
+			v = id
 		case "UUID_V7":
 			s, err := e.uuids.Next()
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			v = s
 		case "ULID":
 			s, err := e.ulids.Next()
 			if err != nil {
-				return nil, err
+				return nil, 0, err
 			}
 			v = s
 		case "NOW":
 			v = now
 		default:
-			return nil, errNoFastPath
+			return nil, 0, errNoFastPath
 		}
 		conv, _, err := col.Type.Convert(ctx, v)
 		if err != nil {
-			return nil, errNoFastPath
+			return nil, 0, errNoFastPath
 		}
-		return row.Normalize(dt, conv)
+		nv, err := row.Normalize(dt, conv)
+		return nv, id, err
 	}
 	if d.Literal == nil {
-		return nil, nil
+		return nil, 0, nil
 	}
 	conv, inRange, err := col.Type.Convert(ctx, d.Literal)
 	if err != nil || inRange != sql.InRange {
-		return nil, errNoFastPath
+		return nil, 0, errNoFastPath
 	}
-	return row.Normalize(dt, conv)
+	nv, err := row.Normalize(dt, conv)
+	return nv, 0, err
 }

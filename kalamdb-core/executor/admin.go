@@ -10,7 +10,16 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
+
+// dropTableWork is what dropping a table adds to the batch that drops it:
+// the tiers' (its manifests, the deletion of its files) and the
+// transactions' (the record of its keys).
+func (x *Executor) dropTableWork(b *kv.Batch, t *catalog.Table) (func(), error) {
+	x.txns.TableDropped(b, t)
+	return x.tier.DropTable(b, t)
+}
 
 // runAdmin runs the KalamDB statements that are not standard SQL. DDL role
 // checks already happened in run.
@@ -35,7 +44,7 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st
 		}
 		return message(1, fmt.Sprintf("Namespace %s created", s.Name)), nil
 	case *dialect.DropNamespace:
-		tables, existed, after, err := x.cat.DropNamespace(s.Name, s.IfExists, s.Cascade, x.tier.DropTable, x.tier.DropNamespace)
+		tables, existed, after, err := x.cat.DropNamespace(s.Name, s.IfExists, s.Cascade, x.dropTableWork, x.tier.DropNamespace)
 		if after != nil {
 			after()
 		}
@@ -60,7 +69,7 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st
 		if err := resolveTable(b, &s.Table); err != nil {
 			return Result{}, err
 		}
-		created, err := x.cat.CreateTable(s)
+		created, err := x.cat.CreateTable(s, x.txns.RecordCreated)
 		if err != nil {
 			return Result{}, err
 		}
@@ -72,7 +81,7 @@ func (x *Executor) runAdmin(ctx context.Context, b *batch, p authz.Principal, st
 		if err := resolveTable(b, &s.Table); err != nil {
 			return Result{}, err
 		}
-		t, after, err := x.cat.DropTable(s.Table.Namespace, s.Table.Name, s.TableType, s.IfExists, x.tier.DropTable)
+		t, after, err := x.cat.DropTable(s.Table.Namespace, s.Table.Name, s.TableType, s.IfExists, x.dropTableWork)
 		if after != nil {
 			after()
 		}

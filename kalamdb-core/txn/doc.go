@@ -30,6 +30,16 @@
 //     compaction or drop changed the table's files in between).
 //   - Every committed _seq is at or below the persisted lease (seqLease),
 //     so _seq keeps growing across restarts even if the clock goes back.
+//   - A key the generator issued to its own write (Write.Generated: a
+//     SNOWFLAKE_ID() key the fast path generated before the row's _seq,
+//     or the _seq itself for tables keyed by it) is below that write's
+//     _seq, hence below the lease, hence below every id issued later,
+//     in this process or after a restart. Such an INSERT's duplicate
+//     check is skipped while its table is clean: a durable record written
+//     by CREATE TABLE and deleted in the batch of the first commit that
+//     writes a key the generator did not issue to it, or by a restore
+//     (keymarks.go). The state is read under the partition lock the
+//     commit holds, and an explicit commit marks it before writing.
 //   - Changes are published (Sink) after the batch is durable and while
 //     its partitions are still locked, in commit order per partition.
 //   - Secondary index entries change only in commit batches, with the row

@@ -61,6 +61,7 @@ type Manager struct {
 	tables   *tables.Registry
 	counters *kv.ColumnFamily
 	seq      *ids.Snowflake
+	marks    keyMarks
 }
 
 // Open returns the transaction manager of db.
@@ -76,7 +77,8 @@ func Open(db *kv.DB, o Options) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("txn: %w", err)
 	}
-	return &Manager{db: db, locks: o.Locks, lease: lease, cold: o.Cold, sink: o.Sink, tables: o.Tables, counters: counters, seq: o.Seq}, nil
+	return &Manager{db: db, locks: o.Locks, lease: lease, cold: o.Cold, sink: o.Sink, tables: o.Tables, counters: counters, seq: o.Seq,
+		marks: keyMarks{cf: lease.cf}}, nil
 }
 
 // CoverSeq makes b carry what keeps _seq above maxSeq, a _seq written

@@ -35,6 +35,13 @@ type Write struct {
 	ExpectSeq int64
 	// Live is whether Value is a live (not deleted) version.
 	Live bool
+	// Generated is whether the id generator issued Key to this write's
+	// statement (a SNOWFLAKE_ID() DEFAULT of the primary key, or the _seq
+	// of a table without one): no other write can have written it except
+	// by naming it. Set only where that is certain; an Insert without it
+	// marks its table (keymarks.go), one with it skips its duplicate check
+	// while the table is unmarked.
+	Generated bool
 	// Before and After are the user column values of the version this
 	// transaction replaced (nil when there was no live one) and of the
 	// version it writes, for the change feed; BeforeSeq is the _seq of
@@ -237,9 +244,18 @@ func (tx *Tx) ExistsMany(ctx context.Context, t *tables.Table, owner string, key
 // statement that is its own transaction leaves the duplicate check to the
 // commit (its batched read under the partition locks is the one that
 // counts), which then needs no cold read while it holds the locks.
-func (tx *Tx) PrepareInserts(ctx context.Context, t *tables.Table, owner string, keys [][]byte) error {
+// Generated keys (Write.Generated) of a clean table are not looked up:
+// the commit will not check them unless the table is marked by then, and
+// then it looks them up itself.
+func (tx *Tx) PrepareInserts(ctx context.Context, t *tables.Table, owner string, keys [][]byte, generated bool) error {
 	if t.IsStream() {
 		return nil
+	}
+	if generated {
+		clean, err := tx.m.marks.clean(t.Table)
+		if err != nil || clean {
+			return err
+		}
 	}
 	_, err := tx.coldVersions(ctx, t, owner, keys)
 	return err
@@ -348,6 +364,7 @@ func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partiti
 		return false, err
 	}
 	var b kv.Batch
+	tx.m.markExplicit(&b, writes)
 	maxSeq, err := tx.m.batch(&b, writes)
 	if err != nil {
 		return false, err
@@ -376,6 +393,13 @@ func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partiti
 func (tx *Tx) validateAll(ctx context.Context, writes []*Write) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("commit: %w", context.Cause(ctx))
+	}
+	writes, err := tx.m.mustCheck(writes)
+	if err != nil {
+		return err
+	}
+	if len(writes) == 0 {
+		return nil
 	}
 	cur := make([][]byte, len(writes))
 	for _, g := range groupBy(len(writes), func(i int) *kv.ColumnFamily { return writes[i].Table.CF }) {

@@ -89,6 +89,7 @@ func (r *recorder) Publish(cs []txn.Change) bool {
 type env struct {
 	t     *testing.T
 	db    *kv.DB
+	cat   *catalog.Catalog
 	m     *txn.Manager
 	locks *txn.Locks
 	seq   *ids.Snowflake
@@ -116,7 +117,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := cat.CreateTable(st.(*dialect.CreateTable)); err != nil {
+	if _, err := cat.CreateTable(st.(*dialect.CreateTable), nil); err != nil {
 		t.Fatal(err)
 	}
 	ct, _ := cat.Snapshot().Table("app", "msgs")
@@ -128,7 +129,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, locks: txn.NewLocks(), seq: seq, cold: &fakeCold{keys: map[string]txn.ColdVersion{}}, sink: &recorder{}, msgs: msgs}
+	e := &env{t: t, db: db, cat: cat, locks: txn.NewLocks(), seq: seq, cold: &fakeCold{keys: map[string]txn.ColdVersion{}}, sink: &recorder{}, msgs: msgs}
 	if e.m, err = txn.Open(db, txn.Options{Locks: e.locks, Seq: seq, Cold: e.cold, Sink: e.sink}); err != nil {
 		t.Fatal(err)
 	}

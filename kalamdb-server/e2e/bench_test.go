@@ -67,15 +67,36 @@ func run(b *testing.B, x *executor.Executor, user string, role systable.Role, sq
 // `convs` conversations (written by root as that user: user ids are
 // generated, not the name).
 func loadMessages(b *testing.B, x *executor.Executor, user string, rows, convs int) {
+	loadChatRows(b, x, user, "chat.messages", rows, convs, true)
+}
+
+// loadGeneratedMessages is loadMessages into table with generated keys:
+// the statements name no id.
+func loadGeneratedMessages(b *testing.B, x *executor.Executor, user, table string, rows, convs int) {
+	loadChatRows(b, x, user, table, rows, convs, false)
+}
+
+// loadChatRows inserts rows messages as user into table, 500 a statement,
+// with ids 1..rows (withIDs) or generated ones.
+func loadChatRows(b *testing.B, x *executor.Executor, user, table string, rows, convs int, withIDs bool) {
 	var sb strings.Builder
 	for i := 0; i < rows; {
 		sb.Reset()
-		sb.WriteString("INSERT INTO chat.messages (id, conversation_id, sender, content) VALUES ")
+		if withIDs {
+			sb.WriteString("INSERT INTO " + table + " (id, conversation_id, sender, content) VALUES ")
+		} else {
+			sb.WriteString("INSERT INTO " + table + " (conversation_id, sender, content) VALUES ")
+		}
 		for j := 0; j < 500 && i < rows; j, i = j+1, i+1 {
 			if j > 0 {
 				sb.WriteString(", ")
 			}
-			fmt.Fprintf(&sb, "(%d, %d, '%s', 'message number %d with some typical chat text in it, about a hundred bytes long ok')", i+1, i%convs, user, i)
+			if withIDs {
+				fmt.Fprintf(&sb, "(%d, ", i+1)
+			} else {
+				sb.WriteString("(")
+			}
+			fmt.Fprintf(&sb, "%d, '%s', 'message number %d with some typical chat text in it, about a hundred bytes long ok')", i%convs, user, i)
 		}
 		run(b, x, "root", systable.RoleSystem, "EXECUTE AS USER '"+user+"' ("+sb.String()+")")
 	}
