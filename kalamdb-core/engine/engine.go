@@ -277,6 +277,11 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	}
 	sess.SetLastQueryInfoString(sql.LastInsertUuid, "")
 	sess.UserID, sess.Role, sess.tx = userID, role, tx
+	if tx != nil {
+		// The statement reads what the transaction wrote before it, not
+		// what it writes itself.
+		tx.BeginStatement()
+	}
 	sess.showDeleted, sess.fatal, sess.noIndexes, sess.onRow = false, nil, false, nil
 	sess.budget.reset(&e.limits, e.memory.ForKnown(userID, acct))
 	if tx != nil {

@@ -40,6 +40,10 @@
 //     writes a key the generator did not issue to it, or by a restore
 //     (keymarks.go). The state is read under the partition lock the
 //     commit holds, and an explicit commit marks it before writing.
+//   - A statement reads the transaction's writes as they were when it
+//     began (BeginStatement, Pending, PendingRange): every earlier
+//     statement's latest version, none of its own, whenever its scans
+//     open. The duplicate check of an INSERT (Exists) sees them all.
 //   - Changes are published (Sink) after the batch is durable and while
 //     its partitions are still locked, in commit order per partition.
 //   - Secondary index entries change only in commit batches, with the row

@@ -53,12 +53,49 @@ type Write struct {
 	// validation read it under the partition lock (nil: none; the newest
 	// version is cold or there is none), for index maintenance.
 	committed []byte
+
+	// stmt is the statement of the transaction (Tx.BeginStatement) that
+	// wrote Value; prior is the version the transaction had written
+	// before that statement (nil: none, that statement wrote the key
+	// first). A statement's reads see prior, not its own version.
+	stmt  int64
+	prior *version
+}
+
+// version is one of a transaction's versions of a key.
+type version struct {
+	value []byte
+	seq   int64
+	live  bool
+}
+
+// visibleAt returns the version of w that statement stmt of its
+// transaction reads, as a copy: the latest if an earlier statement wrote
+// it, else the one before stmt (false: none, stmt wrote the key first).
+func (w *Write) visibleAt(stmt int64) (*Write, bool) {
+	if w.stmt < stmt {
+		cp := *w
+		return &cp, true
+	}
+	if w.prior == nil {
+		return nil, false
+	}
+	cp := *w
+	cp.Value, cp.Seq, cp.Live = w.prior.value, w.prior.seq, w.prior.live
+	cp.prior = nil
+	return &cp, true
 }
 
 // Size is about the memory a pending write holds until commit: its
 // encoded key and value, and as much again for the values the change feed
 // keeps.
-func (w *Write) Size() int64 { return 2 * int64(len(w.Key)+len(w.Value)) }
+func (w *Write) Size() int64 {
+	n := 2 * int64(len(w.Key)+len(w.Value))
+	if w.prior != nil {
+		n += int64(len(w.prior.value))
+	}
+	return n
+}
 
 // Tx collects the writes of one statement or of a BEGIN ... COMMIT block
 // and applies them as one write batch (see the package doc).
@@ -75,6 +112,12 @@ type Tx struct {
 	identities map[int64][]byte
 	// cold remembers the cold versions looked up, by writeID.
 	cold map[string]coldCheck
+	// stmt numbers the transaction's statements (BeginStatement). A
+	// statement reads the transaction's writes as they were when it
+	// began, as in PostgreSQL: the second branch of a UNION ALL, a
+	// subquery run per row or the inner side of a nested loop opens its
+	// scan after the statement wrote rows, and must not see them.
+	stmt int64
 	done bool
 	// start is when the transaction began: now() of every statement in
 	// it, as in PostgreSQL.
@@ -95,6 +138,15 @@ func writeID(family string, key []byte) string {
 // Start is when the transaction began (UTC, microseconds).
 func (tx *Tx) Start() time.Time { return tx.start }
 
+// BeginStatement starts the transaction's next statement: from now on,
+// reads (Pending, PendingRange) see every write made so far, and none
+// made later until the next BeginStatement.
+func (tx *Tx) BeginStatement() {
+	tx.mu.Lock()
+	tx.stmt++
+	tx.mu.Unlock()
+}
+
 // Put records a write, merging with an earlier write of the same key: the
 // first write's expectations stay (they describe the committed state the
 // transaction started from; later writes read the transaction's own
@@ -110,10 +162,17 @@ func (tx *Tx) Put(w *Write) error {
 		// The change a subscriber sees goes from the committed version to
 		// the last one written.
 		tx.size -= prev.Size()
+		if prev.stmt != tx.stmt {
+			// The first rewrite by this statement: its reads keep seeing
+			// the earlier statements' version.
+			prev.prior = &version{value: prev.Value, seq: prev.Seq, live: prev.Live}
+			prev.stmt = tx.stmt
+		}
 		prev.Value, prev.Seq, prev.Live, prev.After = w.Value, w.Seq, w.Live, w.After
 		tx.size += prev.Size()
 		return nil
 	}
+	w.stmt, w.prior = tx.stmt, nil
 	tx.writes[id] = w
 	tx.order = append(tx.order, id)
 	tx.size += w.Size()
@@ -127,19 +186,24 @@ func (tx *Tx) Size() int64 {
 	return tx.size
 }
 
-// Pending returns the transaction's own version of a key of t, if it
-// wrote one.
+// Pending returns the transaction's own version of a key of t as the
+// current statement reads it (a copy), if it has one: the statement's own
+// writes are not seen (see BeginStatement).
 func (tx *Tx) Pending(t *tables.Table, key []byte) (*Write, bool) {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
 	w, ok := tx.writes[writeID(t.Family, key)]
-	return w, ok
+	if !ok {
+		return nil, false
+	}
+	return w.visibleAt(tx.stmt)
 }
 
-// PendingRange returns the transaction's writes of t in [start, end)
-// (end nil: to the end), sorted by key. It is a copy: writes made while a
-// scan runs are not seen by that scan, so an UPDATE never revisits rows
-// it wrote.
+// PendingRange returns the transaction's versions of keys of t in
+// [start, end) (end nil: to the end) as the current statement reads them,
+// sorted by key. They are copies, and the statement's own writes are not
+// among them, so an UPDATE never revisits rows it wrote and a scan opened
+// late in a statement reads what an early one did.
 func (tx *Tx) PendingRange(t *tables.Table, start, end []byte) []*Write {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
@@ -148,8 +212,9 @@ func (tx *Tx) PendingRange(t *tables.Table, start, end []byte) []*Write {
 		if w.Table.CF != t.CF || bytes.Compare(w.Key, start) < 0 || (end != nil && bytes.Compare(w.Key, end) >= 0) {
 			continue
 		}
-		cp := *w
-		out = append(out, &cp)
+		if cp, ok := w.visibleAt(tx.stmt); ok {
+			out = append(out, cp)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return bytes.Compare(out[i].Key, out[j].Key) < 0 })
 	return out
