@@ -12,9 +12,11 @@ import (
 // commonType resolves the type of expressions that must share one
 // (COALESCE, GREATEST, LEAST, NULLIF, CASE branches, UNION columns) by
 // PostgreSQL's rules: untyped literals follow the others (all untyped:
-// TEXT); numbers widen to the widest (a float makes a float, a decimal a
-// decimal); DATE and TIMESTAMP make TIMESTAMP; any other mix of types is
-// an error.
+// TEXT); integers widen to the widest integer; integers with decimals
+// make a decimal (decimals of different scales an unconstrained one);
+// any float makes a float: DOUBLE with a DOUBLE, else REAL, as integers
+// and decimals convert to either implicitly; DATE and TIMESTAMP make
+// TIMESTAMP; any other mix of types is an error.
 func commonType(what string, args []sql.Expression) (dialect.DataType, family, error) {
 	var (
 		fam  = famNull
@@ -28,8 +30,8 @@ func commonType(what string, args []sql.Expression) (dialect.DataType, family, e
 		}
 		if seen == nil {
 			fam, dt, seen = f, operandType(a), a
-			if f == famFloat && a.Type().Type() == types.Float32.Type() {
-				dt = dialect.DataType{Name: dialect.TypeFloat}
+			if f == famFloat {
+				dt = floatDataType(a.Type())
 			}
 			if f == famText {
 				dt = textType
@@ -45,11 +47,19 @@ func commonType(what string, args []sql.Expression) (dialect.DataType, family, e
 			if a.Type().Type() != types.Float32.Type() {
 				dt = doubleType
 			}
+		case f == fam && f == famNumeric:
+			if !a.Type().Equals(engineType(dt)) {
+				dt = numericDT // decimals of different scales keep theirs
+			}
 		case f == fam:
 		case f.numeric() && fam.numeric():
-			if f == famFloat || fam == famFloat {
-				fam, dt = famFloat, doubleType
-			} else {
+			switch {
+			case fam == famFloat:
+				// Integers and decimals convert to a REAL or a DOUBLE
+				// implicitly, never the other way round.
+			case f == famFloat:
+				fam, dt = famFloat, floatDataType(a.Type())
+			default:
 				fam, dt = famNumeric, numericDT
 			}
 		case (f == famDate || f == famTimestamp) && (fam == famDate || fam == famTimestamp):
@@ -67,6 +77,14 @@ func commonType(what string, args []sql.Expression) (dialect.DataType, family, e
 		return textType, famNull, nil
 	}
 	return dt, fam, nil
+}
+
+// floatDataType is REAL for the engine's 32-bit float, else DOUBLE.
+func floatDataType(t sql.Type) dialect.DataType {
+	if t.Type() == types.Float32.Type() {
+		return dialect.DataType{Name: dialect.TypeFloat}
+	}
+	return doubleType
 }
 
 // unify coerces expressions to their common type (commonType).

@@ -63,7 +63,16 @@ func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 }
 
 func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	var r retyper
 	return transform.Node(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		node, refreshed, err := r.refresh(node)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		node, retyped, err := r.typeNode(node)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
 		// One bottom-up walk of each of the node's expressions: checkExpr
 		// sees every subexpression once, so the rule is linear in the
 		// size of the statement (walking again from every subexpression
@@ -76,7 +85,7 @@ func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
-		return out, same && same2, nil
+		return out, same && same2 && refreshed && retyped, nil
 	})
 }
 
