@@ -187,6 +187,8 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			if out, ok, err := rowEquality(eq); ok || err != nil {
 				return out, transform.NewTree, err
 			}
+		} else if out, ok, err := rowComparison(e); ok || err != nil {
+			return out, transform.NewTree, err
 		}
 		return comparison(e, e.Children())
 	case *expression.Between:
