@@ -279,8 +279,11 @@ func (r *retyper) refresh(node sql.Node) (sql.Node, transform.TreeIdentity, erro
 		return node, transform.SameTree, nil
 	}
 	var cols sql.Schema
-	if s, ok := node.(*plan.SetOp); ok {
-		cols = s.Left().Schema() // the result's columns are the left side's
+	s, setOp := node.(*plan.SetOp)
+	if setOp {
+		// Its ORDER BY names the result's columns, which are the left
+		// side's, by name.
+		cols = s.Left().Schema()
 	} else {
 		for _, c := range node.Children() {
 			cols = append(cols, c.Schema()...)
@@ -293,7 +296,7 @@ func (r *retyper) refresh(node sql.Node) (sql.Node, transform.TreeIdentity, erro
 		}
 		var match *sql.Column
 		for _, c := range cols {
-			if strings.EqualFold(c.Source, gf.Table()) && strings.EqualFold(c.Name, gf.Name()) {
+			if (setOp || strings.EqualFold(c.Source, gf.Table())) && strings.EqualFold(c.Name, gf.Name()) {
 				if match != nil {
 					return e, transform.SameTree, nil // ambiguous: left as it is
 				}
@@ -339,11 +342,13 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 			}
 		}
 		out, s3, err := setOpNumbers(n.(*plan.SetOp))
-		if err != nil {
-			return nil, transform.SameTree, err
+		if err != nil || s3 == transform.SameTree {
+			return out, same, err
 		}
-		r.changed = r.changed || s3 == transform.NewTree
-		return out, same && s3, nil
+		// Its ORDER BY reads its columns.
+		r.changed = true
+		out, _, err = r.refresh(out)
+		return out, transform.NewTree, err
 	case *plan.ValueDerivedTable:
 		out, same, err := valuesNumbers(x)
 		r.changed = r.changed || same == transform.NewTree
