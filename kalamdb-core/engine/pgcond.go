@@ -166,6 +166,9 @@ func buildNullIf(args []sql.Expression) (*pgFunc, error) {
 	if err != nil {
 		return nil, err
 	}
+	if dt.Name == dialect.TypeFloat && !(isReal(args[0].Type()) && isReal(args[1].Type())) && familyOf(args[0]) != famUnknown && familyOf(args[1]) != famUnknown {
+		return realNullIf(args)
+	}
 	// NULLIF(a, b) has a's type; the comparison happens in the common
 	// type.
 	fam := familyOfType(engineType(dt))
@@ -181,6 +184,45 @@ func buildNullIf(args []sql.Expression) (*pgFunc, error) {
 			return nil, nil
 		}
 		return vals[0], nil
+	})
+	f.nullIn = true
+	return f, nil
+}
+
+// realNullIf is NULLIF of a REAL and another number. PostgreSQL compares
+// them as float8 (its = of a REAL and another number is float8's), and
+// returns the first operand: a REAL as it is, another number as the
+// float8 the comparison promoted it to.
+func realNullIf(args []sql.Expression) (*pgFunc, error) {
+	out := make([]sql.Expression, len(args))
+	for i, a := range args {
+		out[i] = a
+		if familyOf(a) == famNull {
+			continue
+		}
+		c, err := coerce(a, doubleType)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	real := isReal(args[0].Type())
+	dt := doubleType
+	if real {
+		dt = dialect.DataType{Name: dialect.TypeFloat}
+	}
+	f := newFunc(out, dt, func(_ *sql.Context, vals []any) (any, error) {
+		if vals[0] == nil {
+			return nil, nil
+		}
+		x := mustFloat(vals[0])
+		if vals[1] != nil && cmpFloat(x, mustFloat(vals[1])) == 0 {
+			return nil, nil
+		}
+		if real {
+			return float32(x), nil // a REAL widened to float8 narrows back exactly
+		}
+		return x, nil
 	})
 	f.nullIn = true
 	return f, nil
