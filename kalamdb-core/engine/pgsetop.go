@@ -1,12 +1,14 @@
 package engine
 
 import (
+	"reflect"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/shopspring/decimal"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
@@ -40,7 +42,7 @@ func setOpNumbers(s *plan.SetOp) (sql.Node, transform.TreeIdentity, error) {
 			return nil, transform.SameTree, err
 		}
 		target := engineType(dt)
-		if ls[i].Type.Equals(target) && rs[i].Type.Equals(target) && lt.Equals(target) && rt.Equals(target) {
+		if sameType(ls[i].Type, target) && sameType(rs[i].Type, target) && sameType(lt, target) && sameType(rt, target) {
 			continue
 		}
 		l, lok, err := convertColumn(left, i, dt)
@@ -64,6 +66,12 @@ func setOpNumbers(s *plan.SetOp) (sql.Node, transform.TreeIdentity, error) {
 	}
 	return n, transform.NewTree, nil
 }
+
+// sameType reports whether two types are the same value. The engine
+// requires the sides of a set operation to have such types (it compares
+// them with reflect.DeepEqual): a DECIMAL(65,30) it made is Equal to
+// KalamDB's but not the same value.
+func sameType(a, b sql.Type) bool { return reflect.DeepEqual(a, b) }
 
 // typedValue is a value of type t, for commonType.
 func typedValue(t sql.Type) sql.Expression { return expression.NewGetField(0, t, "", true) }
@@ -124,7 +132,7 @@ func convertColumn(n sql.Node, i int, dt dialect.DataType) (sql.Node, bool, erro
 			src = expression.NewGetFieldWithTable(int(gf.Id()), int(gf.TableId()), c.Type, gf.Database(), gf.Table(), gf.Name(), c.Nullable)
 		}
 		v := src
-		if !src.Type().Equals(engineType(dt)) {
+		if !sameType(src.Type(), engineType(dt)) {
 			var err error
 			if v, err = coerce(src, dt); err != nil {
 				return nil, false, err
@@ -222,6 +230,37 @@ func valuesNumbers(v *plan.ValueDerivedTable) (sql.Node, transform.TreeIdentity,
 	return n, transform.NewTree, nil
 }
 
+// valuesRows evaluates the rows of a VALUES list, each value converted to
+// its column's type as the engine does, except that a NULL stays NULL: the
+// engine's own evaluation rounds every value of a DECIMAL column to its
+// scale, and panicked on a NULL there (VALUES (1.5), (NULL)).
+func valuesRows(ctx *sql.Context, v *plan.ValueDerivedTable, row sql.Row) (sql.RowIter, error) {
+	sch := v.Schema()
+	rows := make([]sql.Row, len(v.ExpressionTuples))
+	for i, tuple := range v.ExpressionTuples {
+		vals := make(sql.Row, len(tuple))
+		for j, e := range tuple {
+			x, err := e.Eval(ctx, row)
+			if err != nil {
+				return nil, err
+			}
+			if x == nil {
+				continue
+			}
+			if vals[j], _, err = sch[j].Type.Convert(ctx, x); err != nil {
+				return nil, err
+			}
+			if t, ok := sch[j].Type.(sql.DecimalType); ok {
+				if d, ok := vals[j].(decimal.Decimal); ok {
+					vals[j] = d.Round(int32(t.Scale()))
+				}
+			}
+		}
+		rows[i] = vals
+	}
+	return sql.RowsToRowIter(rows...), nil
+}
+
 // unifyValues converts the values of a VALUES column to their common
 // type. A decimal column gets the largest scale of its values instead of
 // the unconstrained decimal: the engine rounds every value of the column
@@ -303,7 +342,7 @@ func (r *retyper) refresh(node sql.Node) (sql.Node, transform.TreeIdentity, erro
 				match = c
 			}
 		}
-		if match == nil || match.Type.Equals(gf.Type()) {
+		if match == nil || sameType(match.Type, gf.Type()) {
 			return e, transform.SameTree, nil
 		}
 		out := expression.NewGetFieldWithTable(gf.Index(), int(gf.TableId()), match.Type, gf.Database(), gf.Table(), gf.Name(), gf.IsNullable() || match.Nullable)
