@@ -16,11 +16,16 @@ import (
 // The columns of a UNION, INTERSECT or EXCEPT, and of a VALUES list of
 // several rows, that mix numbers of different types get PostgreSQL's type
 // (commonType): integers the widest integer, integers with decimals a
-// decimal, anything with a DOUBLE a DOUBLE. The engine picks MySQL's: a
-// DECIMAL for a BIGINT with a DOUBLE (which cannot hold NaN or the
-// infinities, so the statement failed on them) and text for a REAL with
-// an integer. Other mixes keep the engine's conversions (checkSetOp
-// refuses the mixes PostgreSQL refuses).
+// decimal, anything with a DOUBLE a DOUBLE, a REAL with integers or
+// decimals a REAL. The engine picks MySQL's: a DECIMAL for a BIGINT with a
+// DOUBLE (which cannot hold NaN or the infinities, so the statement failed
+// on them) and text for a REAL with an integer. Other mixes keep the
+// engine's conversions (checkSetOp refuses the mixes PostgreSQL refuses).
+//
+// The engine plans the sides of a set operation and the query of a
+// derived table on their own, after the statement around them, and typed
+// every column reference when it built the plan: the conversions are made
+// first, inside those too (retyper), and the references above them retyped.
 
 // setOpNumbers converts the mixed numeric columns of s to their
 // PostgreSQL type on both sides. A side whose shape it does not know is
