@@ -393,6 +393,8 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 		r.changed = true
 		out, _, err = r.refresh(out)
 		return out, transform.NewTree, err
+	case *plan.RecursiveCte:
+		return node, transform.SameTree, recursiveNumbers(x)
 	case *plan.ValueDerivedTable:
 		out, same, err := valuesNumbers(x)
 		r.changed = r.changed || same == transform.NewTree
@@ -409,6 +411,39 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 		return out, transform.NewTree, nil
 	}
 	return node, transform.SameTree, nil
+}
+
+// recursiveNumbers refuses a recursive WITH query whose recursive term
+// makes a column's numbers of another kind than its first term's
+// (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 0.5 ...)), as
+// PostgreSQL does: the engine typed the column by the first term and
+// answered decimals in a BIGINT column. Integers of another width are
+// let through: an integer literal is a BIGINT here, an INTEGER there.
+func recursiveNumbers(c *plan.RecursiveCte) error {
+	u := c.Union()
+	if u == nil {
+		return nil
+	}
+	ls, rs := u.Left().Schema(), u.Right().Schema()
+	if len(ls) != len(rs) {
+		return nil // the engine reports it
+	}
+	for i := range ls {
+		lt, rt := sideType(u.Left(), i), sideType(u.Right(), i)
+		lf, rf := familyOfType(lt), familyOfType(rt)
+		if !lf.numeric() || !rf.numeric() {
+			continue
+		}
+		dt, fam, err := commonType("UNION", []sql.Expression{typedValue(lt), typedValue(rt)})
+		if err != nil {
+			return err
+		}
+		if fam != lf || (fam == famFloat && !engineType(dt).Equals(lt)) {
+			return sqlError("recursive query %q column %d has type %s in non-recursive term but type %s overall",
+				c.Name(), i+1, typeName(typedValue(lt)), typeName(typedValue(engineType(dt))))
+		}
+	}
+	return nil
 }
 
 // walk converts the set operations and VALUES lists of n (typeNode) and
