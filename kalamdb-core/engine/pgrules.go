@@ -45,7 +45,11 @@ func init() {
 //     rules ('yes' is a boolean, '\x01' a BYTES value), and fails the
 //     statement when it does not convert;
 //   - conditions must be booleans;
-//   - the columns of a UNION must have compatible types.
+//   - the columns of a UNION must have compatible types, and numbers of
+//     different types in one column (of a set operation or a VALUES list)
+//     get PostgreSQL's common type (pgsetop.go);
+//   - row comparisons compare their pairs as PostgreSQL does (rowEquality,
+//     rowComparison).
 //
 // It also drops the (key IS NULL) sort keys that the translation adds for
 // PostgreSQL's NULL ordering when the key cannot be NULL, so an ORDER BY
