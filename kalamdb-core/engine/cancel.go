@@ -121,6 +121,13 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 		}
 		return &checkedIter{child: iter, keptBy: keptBy, groups: groups, held: held, failed: failed}, nil
 	}
+	if v, ok := n.(*plan.ValueDerivedTable); ok {
+		iter, err := valuesRows(ctx, v, r)
+		if err != nil {
+			return nil, err
+		}
+		return &checkedIter{child: iter, keptBy: keptBy, groups: groups, held: held}, nil
+	}
 	inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), keptByKey{}, keepsChildRows(n))
 	inner = context.WithValue(context.WithValue(inner, groupsKey{}, newGroupTracker(n)), heldKey{}, (*heldBytes)(nil))
 	iter, err := b.main.Build(ctx.WithContext(inner), n, r)

@@ -398,8 +398,11 @@ func rowIn(left expression.Tuple, rows expression.Tuple) (sql.Expression, bool, 
 	args := append([]sql.Expression(nil), left...)
 	for _, r := range rows {
 		t, ok := r.(expression.Tuple)
-		if !ok || len(t) != k {
+		if !ok {
 			return nil, false, nil // a mismatch is the engine's to report
+		}
+		if len(t) != k {
+			return nil, false, sqlError("unequal number of entries in row expressions")
 		}
 		args = append(args, t...)
 	}

@@ -42,9 +42,15 @@ func buildCast(try bool) fnBuilder {
 		if !ok {
 			return nil, sqlError("the type of a CAST must be constant")
 		}
-		dt, err := dialect.ParseDataType(name)
-		if err != nil {
-			return nil, sqlError("%v", err)
+		dt := numericDT
+		if name != numericDT.SQL() {
+			// The unconstrained decimal, which only a conversion the
+			// engine makes has, is written DECIMAL(0,0) and is not a type
+			// a statement can name.
+			var err error
+			if dt, err = dialect.ParseDataType(name); err != nil {
+				return nil, sqlError("%v", err)
+			}
 		}
 		return castFunc(args, dt, try)
 	}

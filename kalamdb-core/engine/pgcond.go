@@ -12,9 +12,11 @@ import (
 // commonType resolves the type of expressions that must share one
 // (COALESCE, GREATEST, LEAST, NULLIF, CASE branches, UNION columns) by
 // PostgreSQL's rules: untyped literals follow the others (all untyped:
-// TEXT); numbers widen to the widest (a float makes a float, a decimal a
-// decimal); DATE and TIMESTAMP make TIMESTAMP; any other mix of types is
-// an error.
+// TEXT); integers widen to the widest integer; integers with decimals
+// make a decimal (decimals of different scales an unconstrained one);
+// any float makes a float: DOUBLE with a DOUBLE, else REAL, as integers
+// and decimals convert to either implicitly; DATE and TIMESTAMP make
+// TIMESTAMP; any other mix of types is an error.
 func commonType(what string, args []sql.Expression) (dialect.DataType, family, error) {
 	var (
 		fam  = famNull
@@ -28,8 +30,8 @@ func commonType(what string, args []sql.Expression) (dialect.DataType, family, e
 		}
 		if seen == nil {
 			fam, dt, seen = f, operandType(a), a
-			if f == famFloat && a.Type().Type() == types.Float32.Type() {
-				dt = dialect.DataType{Name: dialect.TypeFloat}
+			if f == famFloat {
+				dt = floatDataType(a.Type())
 			}
 			if f == famText {
 				dt = textType
@@ -45,11 +47,19 @@ func commonType(what string, args []sql.Expression) (dialect.DataType, family, e
 			if a.Type().Type() != types.Float32.Type() {
 				dt = doubleType
 			}
+		case f == fam && f == famNumeric:
+			if !a.Type().Equals(engineType(dt)) {
+				dt = numericDT // decimals of different scales keep theirs
+			}
 		case f == fam:
 		case f.numeric() && fam.numeric():
-			if f == famFloat || fam == famFloat {
-				fam, dt = famFloat, doubleType
-			} else {
+			switch {
+			case fam == famFloat:
+				// Integers and decimals convert to a REAL or a DOUBLE
+				// implicitly, never the other way round.
+			case f == famFloat:
+				fam, dt = famFloat, floatDataType(a.Type())
+			default:
 				fam, dt = famNumeric, numericDT
 			}
 		case (f == famDate || f == famTimestamp) && (fam == famDate || fam == famTimestamp):
@@ -67,6 +77,14 @@ func commonType(what string, args []sql.Expression) (dialect.DataType, family, e
 		return textType, famNull, nil
 	}
 	return dt, fam, nil
+}
+
+// floatDataType is REAL for the engine's 32-bit float, else DOUBLE.
+func floatDataType(t sql.Type) dialect.DataType {
+	if t.Type() == types.Float32.Type() {
+		return dialect.DataType{Name: dialect.TypeFloat}
+	}
+	return doubleType
 }
 
 // unify coerces expressions to their common type (commonType).
@@ -148,6 +166,9 @@ func buildNullIf(args []sql.Expression) (*pgFunc, error) {
 	if err != nil {
 		return nil, err
 	}
+	if dt.Name == dialect.TypeFloat && !(isReal(args[0].Type()) && isReal(args[1].Type())) && familyOf(args[0]) != famUnknown && familyOf(args[1]) != famUnknown {
+		return realNullIf(args)
+	}
 	// NULLIF(a, b) has a's type; the comparison happens in the common
 	// type.
 	fam := familyOfType(engineType(dt))
@@ -163,6 +184,45 @@ func buildNullIf(args []sql.Expression) (*pgFunc, error) {
 			return nil, nil
 		}
 		return vals[0], nil
+	})
+	f.nullIn = true
+	return f, nil
+}
+
+// realNullIf is NULLIF of a REAL and another number. PostgreSQL compares
+// them as float8 (its = of a REAL and another number is float8's), and
+// returns the first operand: a REAL as it is, another number as the
+// float8 the comparison promoted it to.
+func realNullIf(args []sql.Expression) (*pgFunc, error) {
+	out := make([]sql.Expression, len(args))
+	for i, a := range args {
+		out[i] = a
+		if familyOf(a) == famNull {
+			continue
+		}
+		c, err := coerce(a, doubleType)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = c
+	}
+	real := isReal(args[0].Type())
+	dt := doubleType
+	if real {
+		dt = dialect.DataType{Name: dialect.TypeFloat}
+	}
+	f := newFunc(out, dt, func(_ *sql.Context, vals []any) (any, error) {
+		if vals[0] == nil {
+			return nil, nil
+		}
+		x := mustFloat(vals[0])
+		if vals[1] != nil && cmpFloat(x, mustFloat(vals[1])) == 0 {
+			return nil, nil
+		}
+		if real {
+			return float32(x), nil // a REAL widened to float8 narrows back exactly
+		}
+		return x, nil
 	})
 	f.nullIn = true
 	return f, nil

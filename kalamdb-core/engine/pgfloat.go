@@ -51,10 +51,28 @@ func comparesFloats(ops []sql.Expression) bool {
 
 // floatComparison is the PostgreSQL float comparison that replaces the
 // engine comparison e (=, <=>, <, <=, >, >=) over the operands l and r.
+//
+// An equality is the engine's equality of the operands' places in that
+// order (floatOrderKey: one BIGINT per float8 value, -0 that of 0, every
+// NaN one), which is true, false or NULL exactly when the float comparison
+// is: the engine hashes the two sides of such an equality, so a join on it
+// (DECIMAL = DOUBLE, BIGINT = REAL, DOUBLE = DOUBLE) is a hash join on the
+// float8 values, not a nested loop evaluating kdb_float_eq on every pair.
 func floatComparison(e sql.Expression, l, r sql.Expression) (sql.Expression, error) {
 	op, ok := comparisonOp(e)
 	if !ok {
 		return e, nil
+	}
+	if op == "=" {
+		lk, err := floatOrderKey([]sql.Expression{l})
+		if err != nil {
+			return nil, err
+		}
+		rk, err := floatOrderKey([]sql.Expression{r})
+		if err != nil {
+			return nil, err
+		}
+		return expression.NewEquals(lk, rk), nil
 	}
 	return buildFloatCompare(op)([]sql.Expression{l, r})
 }

@@ -233,8 +233,15 @@ func rewriteEverywhere(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 func rewriteExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 	switch x := e.(type) {
 	case *plan.Subquery:
-		q, same, err := rewriteEverywhere(x.Query)
-		if err != nil || same {
+		// The numbers of its set operations are typed first: an IN
+		// (subquery) below is checked against the subquery's columns.
+		var r retyper
+		q, typedSame, err := r.walk(x.Query)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		q, same, err := rewriteEverywhere(q)
+		if err != nil || (same && typedSame) {
 			return e, transform.SameTree, err
 		}
 		return x.WithQuery(q), transform.NewTree, nil

@@ -45,7 +45,11 @@ func init() {
 //     rules ('yes' is a boolean, '\x01' a BYTES value), and fails the
 //     statement when it does not convert;
 //   - conditions must be booleans;
-//   - the columns of a UNION must have compatible types.
+//   - the columns of a UNION must have compatible types, and numbers of
+//     different types in one column (of a set operation or a VALUES list)
+//     get PostgreSQL's common type (pgsetop.go);
+//   - row comparisons compare their pairs as PostgreSQL does (rowEquality,
+//     rowComparison).
 //
 // It also drops the (key IS NULL) sort keys that the translation adds for
 // PostgreSQL's NULL ordering when the key cannot be NULL, so an ORDER BY
@@ -63,7 +67,16 @@ func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 }
 
 func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	var r retyper
 	return transform.Node(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		node, refreshed, err := r.refresh(node)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		node, retyped, err := r.typeNode(node)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
 		// One bottom-up walk of each of the node's expressions: checkExpr
 		// sees every subexpression once, so the rule is linear in the
 		// size of the statement (walking again from every subexpression
@@ -76,7 +89,7 @@ func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
-		return out, same && same2, nil
+		return out, same && same2 && refreshed && retyped, nil
 	})
 }
 
@@ -178,6 +191,8 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			if out, ok, err := rowEquality(eq); ok || err != nil {
 				return out, transform.NewTree, err
 			}
+		} else if out, ok, err := rowComparison(e); ok || err != nil {
+			return out, transform.NewTree, err
 		}
 		return comparison(e, e.Children())
 	case *expression.Between:

@@ -79,3 +79,31 @@ func TestJSONTextNULOverHTTP(t *testing.T) {
 		t.Fatalf("rows: %s", got)
 	}
 }
+
+// TestMixedNumbersAndRowComparisonsOverHTTP: a UNION of a BIGINT, a
+// DECIMAL and a DOUBLE is a Double in the answer's schema, NaN and
+// Infinity included (it failed on NaN as the engine's DECIMAL); a keyset
+// page (created, id) < ($1, $2) answers as PostgreSQL does; rows of
+// different lengths are INVALID_SQL.
+func TestMixedNumbersAndRowComparisonsOverHTTP(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app;
+		CREATE TABLE app.t (id BIGINT PRIMARY KEY, d DECIMAL(10, 2), f DOUBLE, created TIMESTAMP);
+		INSERT INTO app.t VALUES (1, 1.50, 'NaN', '2024-01-01 00:00:00'), (2, 2.25, 'Infinity', '2024-01-01 00:00:00'), (3, NULL, 0.5, '2024-01-02 00:00:00')`)
+	r := s.ok(root, "SELECT id AS x FROM app.t UNION ALL SELECT d FROM app.t UNION ALL SELECT f FROM app.t ORDER BY 1")
+	if len(r.Results) != 1 || len(r.Results[0].Schema) != 1 || r.Results[0].Schema[0].DataType != "Double" || r.Results[0].Schema[0].Name != "x" {
+		t.Fatalf("schema: %s", r)
+	}
+	if got, want := r.rows(t), `[[0.5],[1],[1.5],[2],[2.25],[3],["Infinity"],["NaN"],[null]]`; got != want {
+		t.Fatalf("rows: %s, want %s", got, want)
+	}
+	r = s.ok(root, "SELECT id FROM app.t UNION SELECT d FROM app.t ORDER BY 1")
+	if r.Results[0].Schema[0].DataType != "Decimal" {
+		t.Fatalf("BIGINT UNION DECIMAL: %s", r)
+	}
+	page := `SELECT id FROM app.t WHERE (created, id) < ($1, $2) ORDER BY created DESC, id DESC LIMIT 50`
+	if got := s.ok(root, page, "2024-01-02 00:00:00", 3).rows(t); got != `[[2],[1]]` {
+		t.Fatalf("keyset page: %s", got)
+	}
+	s.fail(root, 400, "INVALID_SQL", `SELECT id FROM app.t WHERE (created, id) < ($1, $2, 3)`, "2024-01-02 00:00:00", 3)
+}

@@ -426,6 +426,9 @@ func (t *translator) aExpr(a *pg.A_Expr) (sqlparser.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
+		if err := t.rowOperands(a, l, r); err != nil {
+			return nil, err
+		}
 		var e sqlparser.Expr = &sqlparser.ComparisonExpr{Operator: sqlparser.NullSafeEqualStr, Left: l, Right: r}
 		if a.Kind == pg.A_Expr_Kind_AEXPR_DISTINCT {
 			e = &sqlparser.NotExpr{Expr: e}
@@ -522,6 +525,24 @@ func (t *translator) operands(a *pg.A_Expr) (sqlparser.Expr, sqlparser.Expr, err
 	return l, r, nil
 }
 
+// rowOperands checks the operands of a comparison of rows, (a, b) < (c,
+// d): both rows, of as many values (the engine compares them as
+// PostgreSQL does, pair by pair). A row compared with a subquery or a
+// single value is not translated.
+func (t *translator) rowOperands(a *pg.A_Expr, l, r sqlparser.Expr) error {
+	lt, lok := l.(sqlparser.ValTuple)
+	rt, rok := r.(sqlparser.ValTuple)
+	switch {
+	case !lok && !rok:
+		return nil
+	case !lok || !rok:
+		return t.unsupported(a.Location, "a row can only be compared with another row of values")
+	case len(lt) != len(rt):
+		return t.errorAt(a.Location, "unequal number of entries in row expressions")
+	}
+	return nil
+}
+
 func (t *translator) operator(a *pg.A_Expr, op string) (sqlparser.Expr, error) {
 	if a.Lexpr == nil {
 		return t.prefixOperator(a, op)
@@ -531,10 +552,8 @@ func (t *translator) operator(a *pg.A_Expr, op string) (sqlparser.Expr, error) {
 		if err != nil {
 			return nil, err
 		}
-		if _, lt := l.(sqlparser.ValTuple); lt {
-			if _, rt := r.(sqlparser.ValTuple); !rt || (op != "=" && op != "<>") {
-				return nil, t.unsupported(a.Location, "row comparisons other than = and <> are not supported")
-			}
+		if err := t.rowOperands(a, l, r); err != nil {
+			return nil, err
 		}
 		return &sqlparser.ComparisonExpr{Operator: cmp, Left: l, Right: r}, nil
 	}

@@ -1,0 +1,460 @@
+package engine
+
+import (
+	"reflect"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/shopspring/decimal"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// The columns of a UNION, INTERSECT or EXCEPT, and of a VALUES list of
+// several rows, that mix numbers of different types get PostgreSQL's type
+// (commonType): integers the widest integer, integers with decimals a
+// decimal, anything with a DOUBLE a DOUBLE, a REAL with integers or
+// decimals a REAL. The engine picks MySQL's: a DECIMAL for a BIGINT with a
+// DOUBLE (which cannot hold NaN or the infinities, so the statement failed
+// on them) and text for a REAL with an integer. Other mixes keep the
+// engine's conversions (checkSetOp refuses the mixes PostgreSQL refuses).
+//
+// The engine plans the sides of a set operation and the query of a
+// derived table on their own, after the statement around them, and typed
+// every column reference when it built the plan: the conversions are made
+// first, inside those too (retyper), and the references above them retyped.
+
+// setOpNumbers converts the mixed numeric columns of s to their
+// PostgreSQL type on both sides. A side whose shape it does not know is
+// left to the engine's conversion.
+func setOpNumbers(s *plan.SetOp) (sql.Node, transform.TreeIdentity, error) {
+	left, right := s.Left(), s.Right()
+	ls, rs := left.Schema(), right.Schema()
+	if len(ls) != len(rs) {
+		return s, transform.SameTree, nil // the engine reports it
+	}
+	changed := false
+	for i := range ls {
+		lt, rt := sideType(left, i), sideType(right, i)
+		if !familyOfType(lt).numeric() || !familyOfType(rt).numeric() {
+			continue
+		}
+		dt, _, err := commonType("UNION", []sql.Expression{typedValue(lt), typedValue(rt)})
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		target := engineType(dt)
+		if sameType(ls[i].Type, target) && sameType(rs[i].Type, target) && sameType(lt, target) && sameType(rt, target) {
+			continue
+		}
+		l, lok, err := convertColumn(left, i, dt)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		r, rok, err := convertColumn(right, i, dt)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if lok && rok {
+			left, right, changed = l, r, true
+		}
+	}
+	if !changed {
+		return s, transform.SameTree, nil
+	}
+	n, err := s.WithChildren(left, right)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, transform.NewTree, nil
+}
+
+// sameType reports whether two types are the same value. The engine
+// requires the sides of a set operation to have such types (it compares
+// them with reflect.DeepEqual): a DECIMAL(65,30) it made is Equal to
+// KalamDB's but not the same value.
+func sameType(a, b sql.Type) bool { return reflect.DeepEqual(a, b) }
+
+// typedValue is a value of type t, for commonType.
+func typedValue(t sql.Type) sql.Expression { return expression.NewGetField(0, t, "", true) }
+
+// sideType is the type of column i of one side of a set operation as
+// written, before the engine's conversion to the other side's type (a
+// projection of the conversions it adds over the side).
+func sideType(n sql.Node, i int) sql.Type {
+	if p, ok := n.(*plan.Project); ok && i < len(p.Projections) {
+		if _, ok := engineConversion(p.Projections[i]); ok {
+			return p.Child.Schema()[i].Type
+		}
+	}
+	return n.Schema()[i].Type
+}
+
+// engineConversion is the column the engine converts in projection e of
+// the projection it adds over a side of a set operation (an aliased
+// conversion of a column: a statement's own casts are KalamDB's).
+func engineConversion(e sql.Expression) (*expression.GetField, bool) {
+	a, ok := e.(*expression.Alias)
+	if !ok {
+		return nil, false
+	}
+	c, ok := a.Child.(*expression.Convert)
+	if !ok {
+		return nil, false
+	}
+	gf, ok := c.Child.(*expression.GetField)
+	return gf, ok
+}
+
+// convertColumn makes column i of n a dt, in the projection that makes
+// it (for a nested set operation, in both its sides); false when n has
+// another shape.
+func convertColumn(n sql.Node, i int, dt dialect.DataType) (sql.Node, bool, error) {
+	switch x := n.(type) {
+	case *plan.Project:
+		if i >= len(x.Projections) {
+			return n, false, nil
+		}
+		e := x.Projections[i]
+		name := e.String()
+		var id sql.ColumnId
+		if ide, ok := e.(sql.IdExpression); ok {
+			id = ide.Id()
+		}
+		src := e
+		if a, ok := e.(*expression.Alias); ok {
+			name, src = a.Name(), a.Child
+		} else if gf, ok := e.(*expression.GetField); ok {
+			name = gf.Name()
+		}
+		if gf, ok := engineConversion(e); ok {
+			// The column as the side gives it, with its current type (a
+			// nested set operation below may have been converted).
+			c := x.Child.Schema()[i]
+			src = expression.NewGetFieldWithTable(int(gf.Id()), int(gf.TableId()), c.Type, gf.Database(), gf.Table(), gf.Name(), c.Nullable)
+		}
+		v := src
+		if !sameType(src.Type(), engineType(dt)) {
+			var err error
+			if v, err = coerce(src, dt); err != nil {
+				return nil, false, err
+			}
+		}
+		alias := expression.NewAlias(name, v)
+		if id != 0 {
+			alias = alias.WithId(id).(*expression.Alias)
+		}
+		ps := append([]sql.Expression(nil), x.Projections...)
+		ps[i] = alias
+		out, err := x.WithExpressions(ps...)
+		return out, err == nil, err
+	case *plan.SetOp:
+		l, lok, err := convertColumn(x.Left(), i, dt)
+		if err != nil || !lok {
+			return n, false, err
+		}
+		r, rok, err := convertColumn(x.Right(), i, dt)
+		if err != nil || !rok {
+			return n, false, err
+		}
+		out, err := x.WithChildren(l, r)
+		return out, err == nil, err
+	case *plan.Limit, *plan.Offset, *plan.Distinct:
+		c, ok, err := convertColumn(x.Children()[0], i, dt)
+		if err != nil || !ok {
+			return n, false, err
+		}
+		out, err := x.WithChildren(c)
+		return out, err == nil, err
+	}
+	return n, false, nil
+}
+
+// valuesNumbers gives the columns of a VALUES list of several rows that
+// mix numbers of different types PostgreSQL's type, each value converted
+// to it (the engine converted them to its MySQL choice when it read the
+// rows: a DECIMAL for 1, 2.5 and 'NaN'::float8, which panicked).
+func valuesNumbers(v *plan.ValueDerivedTable) (sql.Node, transform.TreeIdentity, error) {
+	rows := v.ExpressionTuples
+	if len(rows) < 2 {
+		return v, transform.SameTree, nil
+	}
+	out := make([][]sql.Expression, len(rows))
+	for r := range rows {
+		out[r] = append([]sql.Expression(nil), rows[r]...)
+	}
+	changed := false
+	for i := range rows[0] {
+		col := make([]sql.Expression, 0, len(rows))
+		mixed, numbers := false, true
+		var first sql.Type
+		for _, row := range rows {
+			if i >= len(row) {
+				return v, transform.SameTree, nil // the engine reports it
+			}
+			e := row[i]
+			col = append(col, e)
+			switch f := familyOf(e); {
+			case f == famNull:
+			case f.numeric():
+				if first == nil {
+					first = e.Type()
+				} else if !e.Type().Equals(first) {
+					mixed = true
+				}
+			default:
+				numbers = false
+			}
+		}
+		if !numbers || !mixed {
+			continue
+		}
+		unified, err := unifyValues(col)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		for r := range out {
+			out[r][i] = unified[r]
+		}
+		changed = true
+	}
+	if !changed {
+		return v, transform.SameTree, nil
+	}
+	var flat []sql.Expression
+	for _, row := range out {
+		flat = append(flat, row...)
+	}
+	n, err := v.WithExpressions(flat...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, transform.NewTree, nil
+}
+
+// valuesRows evaluates the rows of a VALUES list, each value converted to
+// its column's type as the engine does, except that a NULL stays NULL: the
+// engine's own evaluation rounds every value of a DECIMAL column to its
+// scale, and panicked on a NULL there (VALUES (1.5), (NULL)).
+func valuesRows(ctx *sql.Context, v *plan.ValueDerivedTable, row sql.Row) (sql.RowIter, error) {
+	sch := v.Schema()
+	rows := make([]sql.Row, len(v.ExpressionTuples))
+	for i, tuple := range v.ExpressionTuples {
+		vals := make(sql.Row, len(tuple))
+		for j, e := range tuple {
+			x, err := e.Eval(ctx, row)
+			if err != nil {
+				return nil, err
+			}
+			if x == nil {
+				continue
+			}
+			if vals[j], _, err = sch[j].Type.Convert(ctx, x); err != nil {
+				return nil, err
+			}
+			if t, ok := sch[j].Type.(sql.DecimalType); ok {
+				if d, ok := vals[j].(decimal.Decimal); ok {
+					vals[j] = d.Round(int32(t.Scale()))
+				}
+			}
+		}
+		rows[i] = vals
+	}
+	return sql.RowsToRowIter(rows...), nil
+}
+
+// unifyValues converts the values of a VALUES column to their common
+// type. A decimal column gets the largest scale of its values instead of
+// the unconstrained decimal: the engine rounds every value of the column
+// to its type's scale, and 30 zeros after 1 is not what was written.
+func unifyValues(col []sql.Expression) ([]sql.Expression, error) {
+	dt, fam, err := commonType("VALUES", col)
+	if err != nil {
+		return nil, err
+	}
+	if fam == famNumeric {
+		digits, scale := 0, 0
+		for _, e := range col {
+			switch t := e.Type().(type) {
+			case sql.DecimalType:
+				digits = max(digits, int(t.Precision())-int(t.Scale()))
+				scale = max(scale, int(t.Scale()))
+			default:
+				if familyOf(e) == famInt {
+					digits = max(digits, 19)
+				}
+			}
+		}
+		if digits+scale <= 38 {
+			dt = dialect.DataType{Name: dialect.TypeDecimal, Precision: max(digits+scale, 1), Scale: scale}
+		}
+	}
+	out := make([]sql.Expression, len(col))
+	for i, e := range col {
+		out[i] = e
+		if familyOf(e) == famNull || e.Type().Equals(engineType(dt)) {
+			continue
+		}
+		if out[i], err = coerce(e, dt); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// retyper carries the walk of a plan that converts the numbers of set
+// operations and VALUES lists (setOpNumbers, valuesNumbers) and the column
+// references above them: the engine typed every reference when it built
+// the plan, and a reference keeps the type it was made with.
+type retyper struct {
+	changed bool // a set operation or VALUES list below has new types
+}
+
+// refresh gives the column references of node the types of its
+// children's columns, once a conversion below has changed them.
+func (r *retyper) refresh(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	if !r.changed {
+		return node, transform.SameTree, nil
+	}
+	if _, ok := node.(sql.Expressioner); !ok {
+		return node, transform.SameTree, nil
+	}
+	var cols sql.Schema
+	s, setOp := node.(*plan.SetOp)
+	if setOp {
+		// Its ORDER BY names the result's columns, which are the left
+		// side's, by name.
+		cols = s.Left().Schema()
+	} else {
+		for _, c := range node.Children() {
+			cols = append(cols, c.Schema()...)
+		}
+	}
+	return transform.OneNodeExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		gf, ok := e.(*expression.GetField)
+		if !ok {
+			return e, transform.SameTree, nil
+		}
+		var match *sql.Column
+		for _, c := range cols {
+			if (setOp || strings.EqualFold(c.Source, gf.Table())) && strings.EqualFold(c.Name, gf.Name()) {
+				if match != nil {
+					return e, transform.SameTree, nil // ambiguous: left as it is
+				}
+				match = c
+			}
+		}
+		if match == nil || sameType(match.Type, gf.Type()) {
+			return e, transform.SameTree, nil
+		}
+		out := expression.NewGetFieldWithTable(gf.Index(), int(gf.TableId()), match.Type, gf.Database(), gf.Table(), gf.Name(), gf.IsNullable() || match.Nullable)
+		return out.WithId(gf.Id()).(*expression.GetField), transform.NewTree, nil
+	})
+}
+
+// typeNode converts the numbers of a set operation or a VALUES list, and
+// first those of the set operations and VALUES lists inside the sides of
+// a set operation or the query of a derived table: the engine plans those
+// on their own later, after the references above them are typed.
+func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	switch x := node.(type) {
+	case *plan.SetOp:
+		l, lsame, err := r.walk(x.Left())
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		rt, rsame, err := r.walk(x.Right())
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		var n sql.Node = x
+		same := lsame && rsame
+		if !same {
+			if n, err = x.WithChildren(l, rt); err != nil {
+				return nil, transform.SameTree, err
+			}
+			var s2 transform.TreeIdentity
+			if n, s2, err = r.refresh(n); err != nil {
+				return nil, transform.SameTree, err
+			}
+			same = same && s2
+			if err := checkSetOp(n.(*plan.SetOp)); err != nil {
+				return nil, transform.SameTree, err
+			}
+		}
+		out, s3, err := setOpNumbers(n.(*plan.SetOp))
+		if err != nil || s3 == transform.SameTree {
+			return out, same, err
+		}
+		// Its ORDER BY reads its columns.
+		r.changed = true
+		out, _, err = r.refresh(out)
+		return out, transform.NewTree, err
+	case *plan.RecursiveCte:
+		return node, transform.SameTree, recursiveNumbers(x)
+	case *plan.ValueDerivedTable:
+		out, same, err := valuesNumbers(x)
+		r.changed = r.changed || same == transform.NewTree
+		return out, same, err
+	case *plan.SubqueryAlias:
+		child, same, err := r.walk(x.Child)
+		if err != nil || same {
+			return node, transform.SameTree, err
+		}
+		out, err := x.WithChildren(child)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		return out, transform.NewTree, nil
+	}
+	return node, transform.SameTree, nil
+}
+
+// recursiveNumbers refuses a recursive WITH query whose recursive term
+// makes a column's numbers of another kind than its first term's
+// (WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 0.5 ...)), as
+// PostgreSQL does: the engine typed the column by the first term and
+// answered decimals in a BIGINT column. Integers of another width are
+// let through: an integer literal is a BIGINT here, an INTEGER there.
+func recursiveNumbers(c *plan.RecursiveCte) error {
+	u := c.Union()
+	if u == nil {
+		return nil
+	}
+	ls, rs := u.Left().Schema(), u.Right().Schema()
+	if len(ls) != len(rs) {
+		return nil // the engine reports it
+	}
+	for i := range ls {
+		lt, rt := sideType(u.Left(), i), sideType(u.Right(), i)
+		lf, rf := familyOfType(lt), familyOfType(rt)
+		if !lf.numeric() || !rf.numeric() {
+			continue
+		}
+		dt, fam, err := commonType("UNION", []sql.Expression{typedValue(lt), typedValue(rt)})
+		if err != nil {
+			return err
+		}
+		if fam != lf || (fam == famFloat && !engineType(dt).Equals(lt)) {
+			return sqlError("recursive query %q column %d has type %s in non-recursive term but type %s overall",
+				c.Name(), i+1, typeName(typedValue(lt)), typeName(typedValue(engineType(dt))))
+		}
+	}
+	return nil
+}
+
+// walk converts the set operations and VALUES lists of n (typeNode) and
+// refreshes the references above them.
+func (r *retyper) walk(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		node, refreshed, err := r.refresh(node)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		out, same, err := r.typeNode(node)
+		return out, same && refreshed, err
+	})
+}
