@@ -180,8 +180,17 @@ func TestBackwardStopsAtPrefix(t *testing.T) {
 // BenchmarkNewest50: the last 50 of one of 20 prefixes of index-like
 // entries in the memtable (the recent-messages read of an index), with
 // 500, 2,000 and 10,000 entries per prefix, stepping backwards (one
-// skiplist search per entry) and in windows read forwards (Backward).
+// skiplist search per entry) and in windows read forwards (Backward);
+// kept: each read at a new snapshot, as statements read, so that a
+// repeat read of a prefix comes from the window the last one kept. The
+// -sst variants read the same entries flushed to an L0 file.
 func BenchmarkNewest50(b *testing.B) {
+	for _, tier := range []string{"", "-sst"} {
+		benchNewest50(b, tier)
+	}
+}
+
+func benchNewest50(b *testing.B, tier string) {
 	db := openTest(b)
 	for _, per := range []int{500, 2_000, 10_000} {
 		cf := mustCF(b, db, fmt.Sprintf("ix%d", per))
@@ -202,7 +211,12 @@ func BenchmarkNewest50(b *testing.B) {
 		if err := db.Write(&batch); err != nil {
 			b.Fatal(err)
 		}
-		b.Run(fmt.Sprintf("per=%d/stepping", per), func(b *testing.B) {
+		if tier == "-sst" {
+			if err := db.FlushMemtables(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(fmt.Sprintf("per=%d/stepping%s", per, tier), func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				p := prefix(i % 20)
 				it, err := cf.NewIter(IterOptions{LowerBound: p, UpperBound: PrefixEnd(p), ReadAhead: 50})
@@ -216,7 +230,7 @@ func BenchmarkNewest50(b *testing.B) {
 				it.Close()
 			}
 		})
-		b.Run(fmt.Sprintf("per=%d/windows", per), func(b *testing.B) {
+		b.Run(fmt.Sprintf("per=%d/windows%s", per, tier), func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				bw, err := cf.NewBackward(prefix(i%20), nil, 50)
 				if err != nil {
@@ -225,6 +239,22 @@ func BenchmarkNewest50(b *testing.B) {
 				for n := 0; n < 50 && bw.Next(); n++ {
 				}
 				bw.Close()
+			}
+		})
+		b.Run(fmt.Sprintf("per=%d/kept%s", per, tier), func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				snap, err := db.NewSnapshot()
+				if err != nil {
+					b.Fatal(err)
+				}
+				bw, err := cf.NewBackward(prefix(i%20), snap, 50)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for n := 0; n < 50 && bw.Next(); n++ {
+				}
+				bw.Close()
+				snap.Close()
 			}
 		})
 	}

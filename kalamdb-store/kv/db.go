@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/linxGnu/grocksdb"
 )
@@ -58,6 +59,9 @@ type DB struct {
 	spans sync.Pool
 	// backs recycle Backward's window buffers (*backwardScratch).
 	backs sync.Pool
+	// windowBytes is what the families' kept backward windows hold
+	// (backwardWindowBudget at most).
+	windowBytes atomic.Int64
 }
 
 // Open opens (creating if needed) the database in dir and every column
@@ -237,6 +241,7 @@ func (d *DB) DropColumnFamily(name string) error {
 	if !cf.live.closeAndDrain() {
 		return nil
 	}
+	cf.windows.clear(&d.windowBytes)
 	err := d.db.DropColumnFamily(cf.h)
 	cf.h.Destroy()
 	if err != nil {
@@ -263,6 +268,19 @@ func (d *DB) Write(b *Batch) error {
 			cf.live.release()
 		}
 	}()
+	// Each family counts the write in flight until its sequence number
+	// is in the family's lastSeq (see backcache.go), failed or not (a
+	// failed write may still have been applied).
+	counted := 0
+	defer func() {
+		if counted == 0 {
+			return
+		}
+		seq := d.db.GetLatestSequenceNumber()
+		for _, cf := range held[:counted] {
+			cf.written(seq)
+		}
+	}()
 	for i := range b.ops {
 		op := &b.ops[i]
 		if !slices.Contains(held, op.cf) {
@@ -275,6 +293,10 @@ func (d *DB) Write(b *Batch) error {
 			held = append(held, op.cf)
 		}
 	}
+	for _, cf := range held {
+		cf.writing()
+	}
+	counted = len(held)
 	// The batch is serialised here in RocksDB's own WriteBatch format and
 	// handed over in one cgo call; building it op by op through the C API
 	// costs a cgo call per operation, which dominated large batches.
@@ -298,6 +320,29 @@ func (d *DB) FlushWAL() error {
 	defer d.live.release()
 	if err := d.db.FlushWAL(true); err != nil {
 		return fmt.Errorf("kv: flush wal: %w", err)
+	}
+	return nil
+}
+
+// FlushMemtables writes every column family's memtable to an SST file
+// and waits for it, as RocksDB does by itself when a memtable fills up.
+// Nothing needs it for durability (the WAL has every write); it puts the
+// data where a long-running server's reads find most of it, in table
+// files, for benchmarks and tests of that read path.
+func (d *DB) FlushMemtables() error {
+	if !d.live.acquire() {
+		return ErrClosed
+	}
+	defer d.live.release()
+	fo := grocksdb.NewDefaultFlushOptions()
+	defer fo.Destroy()
+	fo.SetWait(true)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for name, cf := range d.families {
+		if err := d.db.FlushCF(cf.h, fo); err != nil {
+			return fmt.Errorf("kv: flush %s: %w", name, err)
+		}
 	}
 	return nil
 }

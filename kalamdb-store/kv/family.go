@@ -27,6 +27,12 @@ type ColumnFamily struct {
 
 	// hints are where backward reads of the family's prefixes start.
 	hints backwardHints
+	// windows are the entries the last backward reads of prefixes
+	// yielded; inflight and lastSeq say whether the family changed
+	// since (backcache.go).
+	windows  backwardWindows
+	inflight atomic.Int64
+	lastSeq  atomic.Uint64
 }
 
 type commitHook struct{ f func() }

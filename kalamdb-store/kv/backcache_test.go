@@ -1,0 +1,299 @@
+package kv
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"testing"
+)
+
+// keptRead reads the newest take entries of prefix at snap and reports
+// whether the read came from a kept window.
+func keptRead(t testing.TB, cf *ColumnFamily, prefix []byte, snap *Snapshot, want, take int) ([][2]string, bool) {
+	t.Helper()
+	b, err := cf.NewBackward(prefix, snap, want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := b.kept != nil
+	var out [][2]string
+	for len(out) < take && b.Next() {
+		out = append(out, [2]string{string(b.Key()), string(b.Value())})
+	}
+	if err := errors.Join(b.Error(), b.Close()); err != nil {
+		t.Fatal(err)
+	}
+	return out, kept
+}
+
+func newestOf(all [][2]string, take int) [][2]string { return all[:min(take, len(all))] }
+
+func keptKey(prefix string, i int) []byte {
+	return binary.BigEndian.AppendUint64([]byte(prefix), uint64(1<<62+i<<22))
+}
+
+func snapshotOf(t testing.TB, db *DB) *Snapshot {
+	t.Helper()
+	s, err := db.NewSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestBackwardKeptWindow: a repeat read of a prefix whose family did not
+// change comes from the window the last read left, and yields what a
+// read of the family yields; any write to the family (another prefix
+// too) makes the next read go to the family, a write to another family
+// does not; a reader whose snapshot predates a write never gets a window
+// read after it, nor one read before it once the write is done; reading
+// past the window reads the entries below it; a window read in the
+// memtable holds after the memtable is flushed to a file.
+func TestBackwardKeptWindow(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	other := mustCF(t, db, "other")
+	var batch Batch
+	for i := range 300 {
+		batch.Put(cf, keptKey("a/", i), fmt.Appendf(nil, "a%d", i))
+		batch.Put(cf, keptKey("b/", i), fmt.Appendf(nil, "b%d", i))
+	}
+	if err := db.Write(&batch); err != nil {
+		t.Fatal(err)
+	}
+	check := func(step string, snap *Snapshot, take int, wantKept bool) {
+		t.Helper()
+		got, kept := keptRead(t, cf, []byte("a/"), snap, 50, take)
+		if want := newestOf(backwardByStepping(t, cf, []byte("a/"), snap), take); !slices.Equal(got, want) {
+			t.Fatalf("%s: %d entries, want %d; first difference at %d", step, len(got), len(want), firstDiff(got, want))
+		}
+		if kept != wantKept {
+			t.Fatalf("%s: read from a kept window %v, want %v", step, kept, wantKept)
+		}
+	}
+	check("first read", snapshotOf(t, db), 50, false)
+	check("repeat", snapshotOf(t, db), 50, true)
+	check("fewer", snapshotOf(t, db), 10, true)
+	// Past the window: its 50, then the rest below it from the family.
+	check("past the window", snapshotOf(t, db), 120, true)
+	check("all of it", snapshotOf(t, db), 1000, true)
+
+	if err := other.Put([]byte("x"), []byte("y")); err != nil {
+		t.Fatal(err)
+	}
+	check("after a write to another family", snapshotOf(t, db), 50, true)
+
+	before := snapshotOf(t, db)
+	if err := cf.Put(keptKey("b/", 1000), []byte("b new")); err != nil {
+		t.Fatal(err)
+	}
+	check("after a write to another prefix", snapshotOf(t, db), 50, false)
+	check("refilled", snapshotOf(t, db), 50, true)
+	// The snapshot from before the write: the window is newer than it.
+	check("older snapshot", before, 50, false)
+
+	older := snapshotOf(t, db)
+	if err := cf.Put(keptKey("a/", 1000), []byte("a new")); err != nil {
+		t.Fatal(err)
+	}
+	if err := cf.Delete(keptKey("a/", 299)); err != nil {
+		t.Fatal(err)
+	}
+	check("after writes to the prefix", snapshotOf(t, db), 50, false)
+	check("older snapshot after the writes", older, 50, false)
+	check("refilled again", snapshotOf(t, db), 50, true)
+
+	if err := db.FlushMemtables(); err != nil {
+		t.Fatal(err)
+	}
+	check("after a flush", snapshotOf(t, db), 50, true)
+	if _, kept := keptRead(t, cf, []byte("a/"), nil, 50, 50); kept {
+		t.Fatal("a read of the latest state (no snapshot) came from a kept window")
+	}
+
+	// A prefix whose entries all fit: the window is complete, and a read
+	// of more than it has gets no more.
+	for i := range 5 {
+		batch.Put(cf, keptKey("c/", i), []byte("c"))
+	}
+	if err := db.Write(&batch); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		got, _ := keptRead(t, cf, []byte("c/"), snapshotOf(t, db), 50, 50)
+		if len(got) != 5 {
+			t.Fatalf("%d entries of c/, want 5", len(got))
+		}
+	}
+	w := cf.windows.get(cf, []byte("c/"), ^uint64(0))
+	if w == nil || !w.complete || len(w.ents) != 5 {
+		t.Fatalf("window of c/: %+v, want complete with 5 entries", w)
+	}
+}
+
+// TestBackwardKeptMatchesFamily: random writes, deletes, flushes to
+// files and snapshots of different ages, with reads of random lengths
+// at them; every read yields exactly what stepping back through the
+// family at the same snapshot yields, and repeat reads do come from
+// kept windows.
+func TestBackwardKeptMatchesFamily(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	rng := rand.New(rand.NewPCG(8, 13))
+	prefixes := []string{"p0/", "p1/", "p2/"}
+	var snaps []*Snapshot
+	hits := 0
+	for round := range 300 {
+		var batch Batch
+		switch r := rng.IntN(10); {
+		case r < 3:
+			for range 1 + rng.IntN(20) {
+				batch.Put(cf, keptKey(prefixes[rng.IntN(3)], rng.IntN(400)), fmt.Appendf(nil, "v%d", round))
+			}
+		case r < 4:
+			for range 1 + rng.IntN(10) {
+				batch.Delete(cf, keptKey(prefixes[rng.IntN(3)], rng.IntN(400)))
+			}
+		case r < 5 && round%20 == 0:
+			if err := db.FlushMemtables(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Write(&batch); err != nil {
+			t.Fatal(err)
+		}
+		if rng.IntN(3) == 0 || len(snaps) == 0 {
+			snaps = append(snaps, snapshotOf(t, db))
+		}
+		for range 3 {
+			snap := snaps[len(snaps)-1]
+			if rng.IntN(4) == 0 {
+				snap = snaps[rng.IntN(len(snaps))]
+			}
+			p := []byte(prefixes[rng.IntN(3)])
+			take := []int{1, 10, 50, 51, 120, 1000}[rng.IntN(6)]
+			got, kept := keptRead(t, cf, p, snap, 50, take)
+			if want := newestOf(backwardByStepping(t, cf, p, snap), take); !slices.Equal(got, want) {
+				t.Fatalf("round %d, %s, take %d, kept %v: %d entries, want %d; first difference at %d",
+					round, p, take, kept, len(got), len(want), firstDiff(got, want))
+			}
+			if kept {
+				hits++
+			}
+		}
+	}
+	if hits == 0 {
+		t.Fatal("no read came from a kept window")
+	}
+}
+
+// TestBackwardKeptConcurrent: readers of prefixes at fresh snapshots
+// while writers change them; each read yields what stepping back at the
+// same snapshot yields (run with -race).
+func TestBackwardKeptConcurrent(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	prefixes := []string{"p0/", "p1/"}
+	var batch Batch
+	for i := range 200 {
+		for _, p := range prefixes {
+			batch.Put(cf, keptKey(p, i), []byte("v"))
+		}
+	}
+	if err := db.Write(&batch); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	stop := make(chan struct{})
+	for w := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 1))
+			for i := 0; ; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var b Batch
+				k := keptKey(prefixes[rng.IntN(2)], 100+rng.IntN(300))
+				if rng.IntN(3) == 0 {
+					b.Delete(cf, k)
+				} else {
+					b.Put(cf, k, fmt.Appendf(nil, "w%d-%d", w, i))
+				}
+				if err := db.Write(&b); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	errs := make(chan error, 4)
+	var readers sync.WaitGroup
+	for r := range 4 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			for i := range 300 {
+				snap, err := db.NewSnapshot()
+				if err != nil {
+					errs <- err
+					return
+				}
+				p := []byte(prefixes[(r+i)%2])
+				take := []int{50, 120}[i%2]
+				got, _ := keptRead(t, cf, p, snap, 50, take)
+				want := newestOf(backwardByStepping(t, cf, p, snap), take)
+				snap.Close()
+				if !slices.Equal(got, want) {
+					errs <- fmt.Errorf("reader %d, read %d: %d entries, want %d; first difference at %d",
+						r, i, len(got), len(want), firstDiff(got, want))
+					return
+				}
+			}
+		}()
+	}
+	readers.Wait()
+	close(stop)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+}
+
+// TestBackwardWindowsBounded: the DB's windows stay within their
+// budget, and a dropped family gives its windows' bytes back.
+func TestBackwardWindowsBounded(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	var batch Batch
+	for p := range 40 {
+		for i := range 100 {
+			batch.Put(cf, keptKey(fmt.Sprintf("p%03d/", p), i), make([]byte, 200))
+		}
+	}
+	if err := db.Write(&batch); err != nil {
+		t.Fatal(err)
+	}
+	snap := snapshotOf(t, db)
+	for p := range 40 {
+		keptRead(t, cf, []byte(fmt.Sprintf("p%03d/", p)), snap, 100, 100)
+	}
+	used := db.windowBytes.Load()
+	if used <= 0 || used > backwardWindowBudget {
+		t.Fatalf("windows hold %d bytes, want some and at most %d", used, backwardWindowBudget)
+	}
+	if err := db.DropColumnFamily("ix"); err != nil {
+		t.Fatal(err)
+	}
+	if n := db.windowBytes.Load(); n != 0 {
+		t.Fatalf("windows hold %d bytes after their family was dropped, want 0", n)
+	}
+}
