@@ -162,7 +162,10 @@ func (cf *ColumnFamily) NewBackward(prefix []byte, snap *Snapshot, want int) (*B
 		return nil, err
 	}
 	if snap != nil && len(prefix) <= backwardHintMaxPrefix && cf.unchangedSince(snap.lo) {
-		b.rec = &backwardWindow{lo: snap.lo}
+		// Sized for index entries of about 64 bytes, so that recording
+		// seldom grows it.
+		n := min(want+2, backwardWindowMaxEntries)
+		b.rec = &backwardWindow{lo: snap.lo, buf: make([]byte, 0, min(64*n, backwardWindowMaxBytes)), ents: make([]span, 0, n)}
 	}
 	return b, nil
 }
