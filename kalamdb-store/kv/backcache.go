@@ -53,6 +53,9 @@ type backwardWindow struct {
 	buf      []byte
 	ents     []span
 	complete bool
+	// used: a read came from it. Set once (a load after that, so that
+	// concurrent readers do not pass its cache line back and forth).
+	used atomic.Bool
 }
 
 func (w *backwardWindow) key(i int) []byte {
@@ -83,19 +86,44 @@ func (w *backwardWindow) bytes() int64 { return int64(cap(w.buf) + cap(w.ents)*3
 // empty and ready.
 type backwardWindows struct {
 	mu sync.Mutex
-	m  map[string]*backwardWindow
+	m  map[string]*backwardKept
+}
+
+// backwardKept is a prefix's window, and how many reads in a row found
+// it stale without its having served a read (wasted).
+type backwardKept struct {
+	w      *backwardWindow
+	wasted int
 }
 
 // get returns the prefix's window if it holds for a reader whose
-// snapshot's lo is lo.
-func (ws *backwardWindows) get(cf *ColumnFamily, prefix []byte, lo uint64) *backwardWindow {
+// snapshot's lo is lo, and otherwise whether the read should record a
+// new one. Recording costs (a copy of the entries, ~5 KB for 50 index
+// entries, and a few µs): where the family is written between every two
+// reads of a prefix (many users inserting into one table), its windows
+// would be recorded and never used, so a prefix whose windows went
+// stale unused records only on the 1st, 2nd, 4th, 8th and 16th such
+// read, then every 16th, until a window of it serves a read again (so
+// that once the writes stop, a window is back within 16 reads).
+func (ws *backwardWindows) get(cf *ColumnFamily, prefix []byte, lo uint64) (w *backwardWindow, record bool) {
 	ws.mu.Lock()
-	w := ws.m[string(prefix)]
-	ws.mu.Unlock()
-	if w == nil || !cf.unchangedSince(min(w.lo, lo)) {
-		return nil
+	defer ws.mu.Unlock()
+	k := ws.m[string(prefix)]
+	switch {
+	case k == nil:
+		return nil, true
+	case cf.unchangedSince(min(k.w.lo, lo)):
+		if !k.w.used.Load() {
+			k.w.used.Store(true)
+		}
+		return k.w, false
+	case k.w.used.Load():
+		k.wasted = 0
+		return nil, true
 	}
-	return w
+	k.wasted++
+	n := k.wasted
+	return nil, n&(n-1) == 0 && n <= 16 || n%16 == 0
 }
 
 // put keeps w as the prefix's window, replacing the one it had, within
@@ -111,29 +139,33 @@ func (ws *backwardWindows) put(prefix []byte, w *backwardWindow, used *atomic.In
 	if old == nil && len(ws.m) >= backwardHintEntries {
 		for k, o := range ws.m {
 			delete(ws.m, k) // map order is random: an arbitrary one
-			used.Add(-o.bytes())
+			used.Add(-o.w.bytes())
 			break
 		}
 	}
 	if old != nil {
-		n -= old.bytes()
+		n -= old.w.bytes()
 	}
 	if used.Add(n) > backwardWindowBudget {
 		used.Add(-n)
 		return
 	}
-	if ws.m == nil {
-		ws.m = make(map[string]*backwardWindow)
+	if old != nil {
+		old.w = w
+		return
 	}
-	ws.m[string(prefix)] = w
+	if ws.m == nil {
+		ws.m = make(map[string]*backwardKept)
+	}
+	ws.m[string(prefix)] = &backwardKept{w: w}
 }
 
 // clear forgets every window, giving their bytes back to the budget.
 func (ws *backwardWindows) clear(used *atomic.Int64) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
-	for k, w := range ws.m {
-		used.Add(-w.bytes())
+	for k, o := range ws.m {
+		used.Add(-o.w.bytes())
 		delete(ws.m, k)
 	}
 }

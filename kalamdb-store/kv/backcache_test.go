@@ -129,7 +129,7 @@ func TestBackwardKeptWindow(t *testing.T) {
 			t.Fatalf("%d entries of c/, want 5", len(got))
 		}
 	}
-	w := cf.windows.get(cf, []byte("c/"), ^uint64(0))
+	w, _ := cf.windows.get(cf, []byte("c/"), ^uint64(0))
 	if w == nil || !w.complete || len(w.ents) != 5 {
 		t.Fatalf("window of c/: %+v, want complete with 5 entries", w)
 	}
@@ -295,5 +295,65 @@ func TestBackwardWindowsBounded(t *testing.T) {
 	}
 	if n := db.windowBytes.Load(); n != 0 {
 		t.Fatalf("windows hold %d bytes after their family was dropped, want 0", n)
+	}
+}
+
+// TestBackwardWindowsBackOff: a prefix whose windows go stale before a
+// read uses them (the family is written between every two reads) records
+// a window on fewer and fewer reads; once a window of it serves a read,
+// the next read that finds it stale records again.
+func TestBackwardWindowsBackOff(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	for i := range 100 {
+		if err := cf.Put(keptKey("a/", i), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	window := func() *backwardWindow {
+		cf.windows.mu.Lock()
+		defer cf.windows.mu.Unlock()
+		if k := cf.windows.m["a/"]; k != nil {
+			return k.w
+		}
+		return nil
+	}
+	var recorded []int
+	for read := 1; read <= 20; read++ {
+		if err := cf.Put(keptKey("b/", read), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		before := window()
+		if _, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50); kept {
+			t.Fatalf("read %d came from a window although the family was written", read)
+		}
+		if window() != before {
+			recorded = append(recorded, read)
+		}
+	}
+	// The first read finds no window; then the 1st, 2nd, 4th, 8th and
+	// 16th read to find one stale and unused record.
+	if want := []int{1, 2, 3, 5, 9, 17}; !slices.Equal(recorded, want) {
+		t.Fatalf("windows recorded on reads %v, want %v", recorded, want)
+	}
+	// Once the writes stop, a window is recorded within 16 reads (here
+	// on the 32nd to find one stale) and serves the next read; the next
+	// read that finds it stale records a new one.
+	hit := 0
+	for read := 21; read <= 40 && hit == 0; read++ {
+		if _, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50); kept {
+			hit = read
+		}
+	}
+	if hit != 34 {
+		t.Fatalf("with no more writes, read %d came from a window first, want 34", hit)
+	}
+	if err := cf.Put(keptKey("b/", 100), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	before := window()
+	keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50)
+	if window() == before {
+		t.Fatal("a used window gone stale was not recorded again")
 	}
 }

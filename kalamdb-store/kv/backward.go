@@ -148,8 +148,10 @@ func (s *backwardScratch) own(src []byte) {
 // windows.
 func (cf *ColumnFamily) NewBackward(prefix []byte, snap *Snapshot, want int) (*Backward, error) {
 	want = max(want, backwardMinWindow)
-	if snap != nil {
-		if w := cf.windows.get(cf, prefix, snap.lo); w != nil {
+	record := false
+	if snap != nil && len(prefix) <= backwardHintMaxPrefix {
+		var w *backwardWindow
+		if w, record = cf.windows.get(cf, prefix, snap.lo); w != nil {
 			// What an iterator would hold, for as long as the read.
 			if err := snap.hold(cf); err != nil {
 				return nil, err
@@ -161,7 +163,7 @@ func (cf *ColumnFamily) NewBackward(prefix []byte, snap *Snapshot, want int) (*B
 	if err != nil {
 		return nil, err
 	}
-	if snap != nil && len(prefix) <= backwardHintMaxPrefix && cf.unchangedSince(snap.lo) {
+	if record && cf.unchangedSince(snap.lo) {
 		// Sized for index entries of about 64 bytes, so that recording
 		// seldom grows it.
 		n := min(want+2, backwardWindowMaxEntries)

@@ -257,6 +257,36 @@ func benchNewest50(b *testing.B, tier string) {
 				snap.Close()
 			}
 		})
+		// Each read after a write to the family (to a prefix not read):
+		// no kept window holds, and each read records one (missed); the
+		// same without a snapshot, so without windows (written).
+		other := binary.BigEndian.AppendUint64(append([]byte("\x00\x00\x00\x01writer\x00"), 0x80), 1)
+		for _, v := range []string{"missed", "written"} {
+			b.Run(fmt.Sprintf("per=%d/%s%s", per, v, tier), func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					if err := cf.Put(binary.BigEndian.AppendUint64(slices.Clone(other), uint64(i)), []byte{8}); err != nil {
+						b.Fatal(err)
+					}
+					var snap *Snapshot
+					if v == "missed" {
+						var err error
+						if snap, err = db.NewSnapshot(); err != nil {
+							b.Fatal(err)
+						}
+					}
+					bw, err := cf.NewBackward(prefix(i%20), snap, 50)
+					if err != nil {
+						b.Fatal(err)
+					}
+					for n := 0; n < 50 && bw.Next(); n++ {
+					}
+					bw.Close()
+					if snap != nil {
+						snap.Close()
+					}
+				}
+			})
+		}
 	}
 }
 
