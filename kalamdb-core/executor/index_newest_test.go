@@ -97,12 +97,7 @@ func TestIndexNewestRepeatReads(t *testing.T) {
 	createIndex(t, e, "CREATE INDEX mi_conv_id ON ns.mi (conv, id)")
 	alice := e.as("alice", systable.RoleUser)
 	bob := e.as("bob", systable.RoleUser)
-	both := func(c *caller, stmt string) {
-		t.Helper()
-		for _, tbl := range []string{"ns.mi", "ns.mr"} {
-			c.must(strings.ReplaceAll(stmt, "$T", tbl))
-		}
-	}
+	both := func(c *caller, stmt string) { t.Helper(); onEach(c, stmt, "ns.mi", "ns.mr") }
 	check := func(stage string) {
 		t.Helper()
 		for range 2 {
@@ -154,4 +149,12 @@ func TestIndexNewestRepeatReads(t *testing.T) {
 	createIndex(t, e, "CREATE INDEX mi_conv_id ON ns.mi (conv, id)")
 	load(5000)
 	check("table made again")
+}
+
+// onEach runs stmt as c once for each of tables, with $T the table.
+func onEach(c *caller, stmt string, tables ...string) {
+	c.e.t.Helper()
+	for _, tbl := range tables {
+		c.must(strings.ReplaceAll(stmt, "$T", tbl))
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
-	"sync"
 	"testing"
 )
 
@@ -188,83 +187,6 @@ func TestBackwardKeptMatchesFamily(t *testing.T) {
 	}
 	if hits == 0 {
 		t.Fatal("no read came from a kept window")
-	}
-}
-
-// TestBackwardKeptConcurrent: readers of prefixes at fresh snapshots
-// while writers change them; each read yields what stepping back at the
-// same snapshot yields (run with -race).
-func TestBackwardKeptConcurrent(t *testing.T) {
-	db := openTest(t)
-	cf := mustCF(t, db, "ix")
-	prefixes := []string{"p0/", "p1/"}
-	var batch Batch
-	for i := range 200 {
-		for _, p := range prefixes {
-			batch.Put(cf, keptKey(p, i), []byte("v"))
-		}
-	}
-	if err := db.Write(&batch); err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	stop := make(chan struct{})
-	for w := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(w), 1))
-			for i := 0; ; i++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				var b Batch
-				k := keptKey(prefixes[rng.IntN(2)], 100+rng.IntN(300))
-				if rng.IntN(3) == 0 {
-					b.Delete(cf, k)
-				} else {
-					b.Put(cf, k, fmt.Appendf(nil, "w%d-%d", w, i))
-				}
-				if err := db.Write(&b); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	errs := make(chan error, 4)
-	var readers sync.WaitGroup
-	for r := range 4 {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			for i := range 300 {
-				snap, err := db.NewSnapshot()
-				if err != nil {
-					errs <- err
-					return
-				}
-				p := []byte(prefixes[(r+i)%2])
-				take := []int{50, 120}[i%2]
-				got, _ := keptRead(t, cf, p, snap, 50, take)
-				want := newestOf(backwardByStepping(t, cf, p, snap), take)
-				snap.Close()
-				if !slices.Equal(got, want) {
-					errs <- fmt.Errorf("reader %d, read %d: %d entries, want %d; first difference at %d",
-						r, i, len(got), len(want), firstDiff(got, want))
-					return
-				}
-			}
-		}()
-	}
-	readers.Wait()
-	close(stop)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
 	}
 }
 

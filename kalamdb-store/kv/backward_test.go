@@ -180,10 +180,9 @@ func TestBackwardStopsAtPrefix(t *testing.T) {
 // BenchmarkNewest50: the last 50 of one of 20 prefixes of index-like
 // entries in the memtable (the recent-messages read of an index), with
 // 500, 2,000 and 10,000 entries per prefix, stepping backwards (one
-// skiplist search per entry) and in windows read forwards (Backward);
-// kept: each read at a new snapshot, as statements read, so that a
-// repeat read of a prefix comes from the window the last one kept. The
-// -sst variants read the same entries flushed to an L0 file.
+// skiplist search per entry) and in windows read forwards (Backward),
+// and from kept windows (see below). The -sst variants read the same
+// entries flushed to an L0 file.
 func BenchmarkNewest50(b *testing.B) {
 	for _, tier := range []string{"", "-sst"} {
 		benchNewest50(b, tier)
@@ -230,57 +229,42 @@ func benchNewest50(b *testing.B, tier string) {
 				it.Close()
 			}
 		})
+		newest := func(b *testing.B, i int, snap *Snapshot) {
+			bw, err := cf.NewBackward(prefix(i%20), snap, 50)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for n := 0; n < 50 && bw.Next(); n++ {
+			}
+			bw.Close()
+		}
 		b.Run(fmt.Sprintf("per=%d/windows%s", per, tier), func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
-				bw, err := cf.NewBackward(prefix(i%20), nil, 50)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for n := 0; n < 50 && bw.Next(); n++ {
-				}
-				bw.Close()
+				newest(b, i, nil)
 			}
 		})
-		b.Run(fmt.Sprintf("per=%d/kept%s", per, tier), func(b *testing.B) {
-			for i := 0; b.Loop(); i++ {
-				snap, err := db.NewSnapshot()
-				if err != nil {
-					b.Fatal(err)
-				}
-				bw, err := cf.NewBackward(prefix(i%20), snap, 50)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for n := 0; n < 50 && bw.Next(); n++ {
-				}
-				bw.Close()
-				snap.Close()
-			}
-		})
-		// Each read after a write to the family (to a prefix not read):
-		// no kept window holds, and each read records one (missed); the
-		// same without a snapshot, so without windows (written).
+		// kept: each read at a new snapshot, so that a repeat read of a
+		// prefix comes from the window the last one kept. missed: a
+		// write to the family (to a prefix not read) before each read,
+		// so no window holds; written: the same without snapshots, so
+		// without windows.
 		other := binary.BigEndian.AppendUint64(append([]byte("\x00\x00\x00\x01writer\x00"), 0x80), 1)
-		for _, v := range []string{"missed", "written"} {
+		for _, v := range []string{"kept", "missed", "written"} {
 			b.Run(fmt.Sprintf("per=%d/%s%s", per, v, tier), func(b *testing.B) {
 				for i := 0; b.Loop(); i++ {
-					if err := cf.Put(binary.BigEndian.AppendUint64(slices.Clone(other), uint64(i)), []byte{8}); err != nil {
-						b.Fatal(err)
+					if v != "kept" {
+						if err := cf.Put(binary.BigEndian.AppendUint64(slices.Clone(other), uint64(i)), []byte{8}); err != nil {
+							b.Fatal(err)
+						}
 					}
 					var snap *Snapshot
-					if v == "missed" {
+					if v != "written" {
 						var err error
 						if snap, err = db.NewSnapshot(); err != nil {
 							b.Fatal(err)
 						}
 					}
-					bw, err := cf.NewBackward(prefix(i%20), snap, 50)
-					if err != nil {
-						b.Fatal(err)
-					}
-					for n := 0; n < 50 && bw.Next(); n++ {
-					}
-					bw.Close()
+					newest(b, i, snap)
 					if snap != nil {
 						snap.Close()
 					}
@@ -452,8 +436,10 @@ func TestBackwardStaleHints(t *testing.T) {
 }
 
 // TestBackwardHintsConcurrent: readers of the same prefixes share their
-// hints while writers add and delete entries; every read yields exactly
-// what stepping backwards yields at the same snapshot (run with -race).
+// hints and kept windows (backcache.go) while writers add and delete
+// entries; every read, of 50 entries or of 120 (past a kept window),
+// yields exactly what stepping backwards yields at the same snapshot (run
+// with -race; it fails when a window is kept across a write in flight).
 func TestBackwardHintsConcurrent(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "b")
@@ -499,10 +485,11 @@ func TestBackwardHintsConcurrent(t *testing.T) {
 					errs <- err
 					return
 				}
-				got := backwardByWindows(t, cf, p, snap, 50, 50)
+				take := []int{50, 120}[n%2]
+				got := backwardByWindows(t, cf, p, snap, 50, take)
 				exp := backwardByStepping(t, cf, p, snap)
 				snap.Close()
-				if !slices.Equal(got, exp[:min(50, len(exp))]) {
+				if !slices.Equal(got, exp[:min(take, len(exp))]) {
 					errs <- fmt.Errorf("reader %d read %d: first diff at %d", r, n, firstDiff(got, exp))
 					return
 				}
