@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -31,6 +32,22 @@ import (
 // upper bounds (a write to another family in between raises lastSeq
 // too), so the check can only fail where it need not, never the other
 // way round.
+//
+// Per family, a write to any prefix would make every window stale: where
+// many users write one table while they read it, no window would serve.
+// So the numbers are also kept per prefix, as far as it takes: a family
+// whose prefixes of n bytes have windows marks n (markPrefixes, at most
+// backwardMarkedLens lengths), and a write then raises, for each key it
+// writes and each marked length, the number of the bucket the key's
+// first n bytes hash to (prefixMarks); a range deletion, and a write that
+// began before a length was marked and ended after, raise the family's
+// coarse number instead, and marking a length raises it to the latest
+// number before windows may rely on the length. A window of a marked
+// length then checks the family's writes in flight, coarse number and its
+// bucket's number instead of lastSeq: every write that had started by the
+// check and wrote the prefix raised one of the two. (A write that began
+// before the length was marked and ended before its marking raised coarse
+// number was published before it, so is below that number.)
 
 // Bounds of the windows kept: per window (a read that yields more keeps
 // its newest entries up to here, as an incomplete window) and per DB.
@@ -53,6 +70,10 @@ type backwardWindow struct {
 	buf      []byte
 	ents     []span
 	complete bool
+	// bucketed: it is checked with its prefix's bucket (bucket) rather
+	// than with all of the family's writes.
+	bucketed bool
+	bucket   int
 	// used: a read came from it. Set once (a load after that, so that
 	// concurrent readers do not pass its cache line back and forth).
 	used atomic.Bool
@@ -81,6 +102,16 @@ func (w *backwardWindow) add(k, v []byte) bool {
 }
 
 func (w *backwardWindow) bytes() int64 { return int64(cap(w.buf) + cap(w.ents)*32) }
+
+// holds reports whether the family holds what the window does for a
+// reader whose snapshot's lo is lo.
+func (w *backwardWindow) holds(cf *ColumnFamily, lo uint64) bool {
+	lo = min(lo, w.lo)
+	if w.bucketed {
+		return cf.prefixUnchangedSince(w.bucket, lo)
+	}
+	return cf.unchangedSince(lo)
+}
 
 // backwardWindows are a family's windows, by prefix. The zero value is
 // empty and ready.
@@ -112,7 +143,7 @@ func (ws *backwardWindows) get(cf *ColumnFamily, prefix []byte, lo uint64) (w *b
 	switch {
 	case k == nil:
 		return nil, true
-	case cf.unchangedSince(min(k.w.lo, lo)):
+	case k.w.holds(cf, lo):
 		if !k.w.used.Load() {
 			k.w.used.Store(true)
 		}
@@ -176,16 +207,112 @@ func (cf *ColumnFamily) unchangedSince(lo uint64) bool {
 	return cf.inflight.Load() == 0 && cf.lastSeq.Load() <= lo
 }
 
-// writing and written bracket a write to the family: seq is the DB's
-// latest sequence number after it.
-func (cf *ColumnFamily) writing() { cf.inflight.Add(1) }
+// prefixUnchangedSince reports whether every write to the family so far
+// that wrote a prefix of a marked length hashing to bucket has finished
+// with a sequence number at most lo (see above). The bucket's length
+// must be marked.
+func (cf *ColumnFamily) prefixUnchangedSince(bucket int, lo uint64) bool {
+	return cf.inflight.Load() == 0 && cf.coarse.Load() <= lo && cf.ready.Load().buckets[bucket].Load() <= lo
+}
 
-func (cf *ColumnFamily) written(seq uint64) {
-	for {
-		old := cf.lastSeq.Load()
-		if old >= seq || cf.lastSeq.CompareAndSwap(old, seq) {
-			break
+// Bounds of the per-prefix numbers: the lengths a family marks, and the
+// buckets (8 KiB per family that marks any). Two prefixes in one bucket
+// only make each other's windows stale.
+const (
+	backwardMarkedLens = 4
+	backwardBuckets    = 1024
+)
+
+// prefixMarks are the prefix lengths a family's writes mark and the
+// buckets they raise. A family replaces its prefixMarks to add a length
+// (never changing one in place); the buckets stay the same.
+type prefixMarks struct {
+	lens    []int
+	buckets *[backwardBuckets]atomic.Uint64
+}
+
+func (m *prefixMarks) has(n int) bool { return m != nil && slices.Contains(m.lens, n) }
+
+// prefixBucket is the bucket of a prefix (FNV-1a).
+func prefixBucket(p []byte) int {
+	h := uint64(14695981039346656037)
+	for _, c := range p {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return int(h % backwardBuckets)
+}
+
+// markPrefixes makes the family's writes mark prefixes of n bytes, and
+// reports whether windows of such prefixes may rely on the marks (not
+// when the family marks as many lengths as it may).
+func (cf *ColumnFamily) markPrefixes(n int) bool {
+	if cf.ready.Load().has(n) {
+		return true
+	}
+	cf.markMu.Lock()
+	defer cf.markMu.Unlock()
+	old := cf.marked.Load()
+	if old.has(n) {
+		return true // marked, and ready since before the lock was let go
+	}
+	m := &prefixMarks{buckets: new([backwardBuckets]atomic.Uint64)}
+	if old != nil {
+		if len(old.lens) >= backwardMarkedLens {
+			return false
+		}
+		m.lens, m.buckets = slices.Clone(old.lens), old.buckets
+	}
+	m.lens = append(m.lens, n)
+	cf.marked.Store(m)
+	// Writes that end from here on and began before mark coarse
+	// (written); those that ended before are below this number.
+	raise(&cf.coarse, cf.db.db.GetLatestSequenceNumber())
+	cf.ready.Store(m)
+	return true
+}
+
+// writing counts a write to the family in flight; it returns the marks
+// the write's keys set.
+func (cf *ColumnFamily) writing() *prefixMarks {
+	cf.inflight.Add(1)
+	return cf.marked.Load()
+}
+
+// written ends a write to the family of ops (of the whole batch, whose
+// other families' ops it skips) with marks m, seq being the DB's latest
+// sequence number after it.
+func (cf *ColumnFamily) written(ops []batchOp, m *prefixMarks, seq uint64) {
+	raise(&cf.lastSeq, seq)
+	if m != nil {
+		for i := range ops {
+			op := &ops[i]
+			switch {
+			case op.cf != cf:
+			case op.kind == opDeleteRange:
+				raise(&cf.coarse, seq)
+			default:
+				for _, n := range m.lens {
+					if len(op.key) >= n {
+						raise(&m.buckets[prefixBucket(op.key[:n])], seq)
+					}
+				}
+			}
 		}
 	}
+	if cf.marked.Load() != m {
+		// A length was marked while the write ran: its keys did not
+		// mark it.
+		raise(&cf.coarse, seq)
+	}
 	cf.inflight.Add(-1)
+}
+
+// raise makes x at least seq.
+func raise(x *atomic.Uint64, seq uint64) {
+	for {
+		old := x.Load()
+		if old >= seq || x.CompareAndSwap(old, seq) {
+			return
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+	"sync"
 	"testing"
 )
 
@@ -44,14 +45,15 @@ func snapshotOf(t testing.TB, db *DB) *Snapshot {
 	return s
 }
 
-// TestBackwardKeptWindow: a repeat read of a prefix whose family did not
-// change comes from the window the last read left, and yields what a
-// read of the family yields; any write to the family (another prefix
-// too) makes the next read go to the family, a write to another family
-// does not; a reader whose snapshot predates a write never gets a window
-// read after it, nor one read before it once the write is done; reading
-// past the window reads the entries below it; a window read in the
-// memtable holds after the memtable is flushed to a file.
+// TestBackwardKeptWindow: a repeat read of a prefix whose entries did
+// not change comes from the window the last read left, and yields what a
+// read of the family yields; a write to the prefix, or a range deletion
+// anywhere in the family, makes the next read go to the family, a write
+// to another prefix or another family does not; a reader whose snapshot
+// predates a write never gets a window read after it, nor one read before
+// it once the write is done; reading past the window reads the entries
+// below it; a window read in the memtable holds after the memtable is
+// flushed to a file.
 func TestBackwardKeptWindow(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "ix")
@@ -90,12 +92,21 @@ func TestBackwardKeptWindow(t *testing.T) {
 	if err := cf.Put(keptKey("b/", 1000), []byte("b new")); err != nil {
 		t.Fatal(err)
 	}
-	check("after a write to another prefix", snapshotOf(t, db), 50, false)
+	if prefixBucket([]byte("a/")) == prefixBucket([]byte("b/")) {
+		t.Fatal("a/ and b/ share a bucket: pick other prefixes")
+	}
+	check("after a write to another prefix", snapshotOf(t, db), 50, true)
+	check("older snapshot, other prefix written", before, 50, true)
+	batch.DeleteRange(cf, []byte("x/"), []byte("y/"))
+	if err := db.Write(&batch); err != nil {
+		t.Fatal(err)
+	}
+	batch.Reset()
+	check("after a range deletion elsewhere", snapshotOf(t, db), 50, false)
 	check("refilled", snapshotOf(t, db), 50, true)
-	// The snapshot from before the write: the window is newer than it.
-	check("older snapshot", before, 50, false)
 
 	older := snapshotOf(t, db)
+	check("a window newer than the snapshot", older, 50, true)
 	if err := cf.Put(keptKey("a/", 1000), []byte("a new")); err != nil {
 		t.Fatal(err)
 	}
@@ -116,6 +127,7 @@ func TestBackwardKeptWindow(t *testing.T) {
 
 	// A prefix whose entries all fit: the window is complete, and a read
 	// of more than it has gets no more.
+	batch.Reset()
 	for i := range 5 {
 		batch.Put(cf, keptKey("c/", i), []byte("c"))
 	}
@@ -131,6 +143,37 @@ func TestBackwardKeptWindow(t *testing.T) {
 	w, _ := cf.windows.get(cf, []byte("c/"), ^uint64(0))
 	if w == nil || !w.complete || len(w.ents) != 5 {
 		t.Fatalf("window of c/: %+v, want complete with 5 entries", w)
+	}
+
+	// Past the lengths a family marks per prefix, windows are checked
+	// against every write to the family.
+	for _, p := range []string{"ddd/", "eeee/", "fffff/"} {
+		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
+	}
+	long := []byte("gggggg/")
+	if err := cf.Put(keptKey(string(long), 1), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	for _, wantKept := range []bool{false, true} {
+		if _, kept := keptRead(t, cf, long, snapshotOf(t, db), 50, 50); kept != wantKept {
+			t.Fatalf("prefix of a fifth length: kept %v, want %v", kept, wantKept)
+		}
+	}
+	// Marking a length made the windows of the others stale once.
+	if _, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50); kept {
+		t.Fatal("a window read before a length was marked survived the marking")
+	}
+	if err := cf.Put(keptKey("b/", 2000), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	if _, kept := keptRead(t, cf, long, snapshotOf(t, db), 50, 50); kept {
+		t.Fatal("a window of a fifth length survived a write to another prefix")
+	}
+	if _, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50); !kept {
+		t.Fatal("a window of a marked length did not survive a write to another prefix")
 	}
 }
 
@@ -242,7 +285,7 @@ func TestBackwardWindowsBackOff(t *testing.T) {
 	}
 	var recorded []int
 	for read := 1; read <= 20; read++ {
-		if err := cf.Put(keptKey("b/", read), []byte("v")); err != nil {
+		if err := cf.Put(keptKey("a/", 1000+read), []byte("v")); err != nil {
 			t.Fatal(err)
 		}
 		before := window()
@@ -270,12 +313,116 @@ func TestBackwardWindowsBackOff(t *testing.T) {
 	if hit != 34 {
 		t.Fatalf("with no more writes, read %d came from a window first, want 34", hit)
 	}
-	if err := cf.Put(keptKey("b/", 100), []byte("v")); err != nil {
+	if err := cf.Put(keptKey("a/", 2000), []byte("v")); err != nil {
 		t.Fatal(err)
 	}
 	before := window()
 	keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50)
 	if window() == before {
 		t.Fatal("a used window gone stale was not recorded again")
+	}
+}
+
+// TestBackwardMarksConcurrent: readers of nested prefixes of four
+// lengths, each length marked by the first read of it while writers
+// write under them; every read yields what stepping back at the same
+// snapshot yields (run with -race), in fresh families, so that the
+// lengths are marked while writes run.
+func TestBackwardMarksConcurrent(t *testing.T) {
+	db := openTest(t)
+	prefixes := [][]byte{[]byte("p/"), []byte("p/a"), []byte("p/a/"), []byte("p/b/x")}
+	keyOf := func(rng *rand.Rand, i int) []byte {
+		return binary.BigEndian.AppendUint64([]byte([]string{"p/a/", "p/b/x", "p/b/y"}[rng.IntN(3)]), uint64(1<<62+i<<22))
+	}
+	for round := range 6 {
+		cf := mustCF(t, db, fmt.Sprintf("ix%d", round))
+		rng := rand.New(rand.NewPCG(uint64(round), 2))
+		var batch Batch
+		for i := range 300 {
+			batch.Put(cf, keyOf(rng, i), []byte("v"))
+		}
+		if err := db.Write(&batch); err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			rng := rand.New(rand.NewPCG(uint64(round), 3))
+			for i := 300; i < 1500; i++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				var b Batch
+				b.Put(cf, keyOf(rng, i), fmt.Appendf(nil, "w%d", i))
+				b.Delete(cf, keyOf(rng, rng.IntN(i)))
+				if err := db.Write(&b); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+		errs := make(chan error, 4)
+		var readers sync.WaitGroup
+		for r := range 4 {
+			readers.Add(1)
+			go func() {
+				defer readers.Done()
+				for i := range 40 {
+					snap, err := db.NewSnapshot()
+					if err != nil {
+						errs <- err
+						return
+					}
+					p := prefixes[(r+i)%len(prefixes)]
+					got, _ := keptRead(t, cf, p, snap, 50, 50)
+					want := newestOf(backwardByStepping(t, cf, p, snap), 50)
+					snap.Close()
+					if !slices.Equal(got, want) {
+						errs <- fmt.Errorf("round %d, reader %d, read %d of %q: first difference at %d", round, r, i, p, firstDiff(got, want))
+						return
+					}
+				}
+			}()
+		}
+		readers.Wait()
+		close(stop)
+		<-done
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestBackwardMarkDuringWrite: a write that began before a prefix length
+// was marked and is applied after it did not mark its keys' prefixes; it
+// makes the family's windows stale all the same, so a window read at a
+// snapshot from before the write is not kept (and later readers, whose
+// snapshots see the write, read it). The write is driven step by step.
+func TestBackwardMarkDuringWrite(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	for i := range 100 {
+		if err := cf.Put(keptKey("a/", i), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	key := keptKey("a/", 1000)
+	marks := cf.writing() // the write begins: no length is marked yet
+	before := snapshotOf(t, db)
+	if !cf.markPrefixes(2) {
+		t.Fatal("the first length was not marked")
+	}
+	if err := db.db.PutCF(db.wo, cf.h, key, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	cf.written([]batchOp{{kind: opPut, cf: cf, key: key}}, marks, db.db.GetLatestSequenceNumber())
+	keptRead(t, cf, []byte("a/"), before, 50, 50)
+	got, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50)
+	if kept || len(got) == 0 || got[0][0] != string(key) {
+		t.Fatalf("after the write: kept %v, newest %q, want the new key from the family", kept, got[:min(1, len(got))])
 	}
 }

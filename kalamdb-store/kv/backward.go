@@ -163,11 +163,15 @@ func (cf *ColumnFamily) NewBackward(prefix []byte, snap *Snapshot, want int) (*B
 	if err != nil {
 		return nil, err
 	}
-	if record && cf.unchangedSince(snap.lo) {
+	if record {
 		// Sized for index entries of about 64 bytes, so that recording
 		// seldom grows it.
 		n := min(want+2, backwardWindowMaxEntries)
-		b.rec = &backwardWindow{lo: snap.lo, buf: make([]byte, 0, min(64*n, backwardWindowMaxBytes)), ents: make([]span, 0, n)}
+		w := &backwardWindow{lo: snap.lo, bucketed: cf.markPrefixes(len(prefix)), bucket: prefixBucket(prefix)}
+		if w.holds(cf, snap.lo) {
+			w.buf, w.ents = make([]byte, 0, min(64*n, backwardWindowMaxBytes)), make([]span, 0, n)
+			b.rec = w
+		}
 	}
 	return b, nil
 }
@@ -583,7 +587,7 @@ func (b *Backward) Close() error {
 		// them if it reached the start), kept for the next read while
 		// the family does not change.
 		w.complete = b.done && !b.recFull
-		if (len(w.ents) > 0 || w.complete) && b.cf.unchangedSince(w.lo) {
+		if (len(w.ents) > 0 || w.complete) && w.holds(b.cf, w.lo) {
 			b.cf.windows.put(b.prefix, w, &b.cf.db.windowBytes)
 		}
 	}

@@ -244,16 +244,22 @@ func benchNewest50(b *testing.B, tier string) {
 			}
 		})
 		// kept: each read at a new snapshot, so that a repeat read of a
-		// prefix comes from the window the last one kept. missed: a
-		// write to the family (to a prefix not read) before each read,
-		// so no window holds; written: the same without snapshots, so
-		// without windows.
+		// prefix comes from the window the last one kept. other: a write
+		// to another prefix of the family before each read (windows
+		// stay). missed: a write to the prefix read, below its newest
+		// entries, so its window is stale; written: the same without
+		// snapshots, so without windows.
 		other := binary.BigEndian.AppendUint64(append([]byte("\x00\x00\x00\x01writer\x00"), 0x80), 1)
-		for _, v := range []string{"kept", "missed", "written"} {
+		for _, v := range []string{"kept", "other", "missed", "written"} {
 			b.Run(fmt.Sprintf("per=%d/%s%s", per, v, tier), func(b *testing.B) {
 				for i := 0; b.Loop(); i++ {
-					if v != "kept" {
+					switch v {
+					case "other":
 						if err := cf.Put(binary.BigEndian.AppendUint64(slices.Clone(other), uint64(i)), []byte{8}); err != nil {
+							b.Fatal(err)
+						}
+					case "missed", "written":
+						if err := cf.Put(binary.BigEndian.AppendUint64(prefix(i%20), uint64(i)), []byte{8}); err != nil {
 							b.Fatal(err)
 						}
 					}

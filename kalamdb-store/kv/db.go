@@ -268,19 +268,6 @@ func (d *DB) Write(b *Batch) error {
 			cf.live.release()
 		}
 	}()
-	// Each family counts the write in flight until its sequence number
-	// is in the family's lastSeq (see backcache.go), failed or not (a
-	// failed write may still have been applied).
-	counted := 0
-	defer func() {
-		if counted == 0 {
-			return
-		}
-		seq := d.db.GetLatestSequenceNumber()
-		for _, cf := range held[:counted] {
-			cf.written(seq)
-		}
-	}()
 	for i := range b.ops {
 		op := &b.ops[i]
 		if !slices.Contains(held, op.cf) {
@@ -293,16 +280,25 @@ func (d *DB) Write(b *Batch) error {
 			held = append(held, op.cf)
 		}
 	}
+	// Each family counts the write in flight until its sequence number
+	// is in the family's lastSeq and prefix marks (see backcache.go),
+	// failed or not (a failed write may still have been applied).
+	var marksArr [4]*prefixMarks
+	marks := marksArr[:0]
 	for _, cf := range held {
-		cf.writing()
+		marks = append(marks, cf.writing())
 	}
-	counted = len(held)
 	// The batch is serialised here in RocksDB's own WriteBatch format and
 	// handed over in one cgo call; building it op by op through the C API
 	// costs a cgo call per operation, which dominated large batches.
 	wb := grocksdb.WriteBatchFrom(encodeBatch(b.ops))
-	defer wb.Destroy()
-	if err := d.db.Write(d.wo, wb); err != nil {
+	err := d.db.Write(d.wo, wb)
+	wb.Destroy()
+	seq := d.db.GetLatestSequenceNumber()
+	for i, cf := range held {
+		cf.written(b.ops, marks[i], seq)
+	}
+	if err != nil {
 		return fmt.Errorf("kv: write batch: %w", err)
 	}
 	for _, cf := range held {
