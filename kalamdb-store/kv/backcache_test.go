@@ -31,6 +31,40 @@ func keptRead(t testing.TB, cf *ColumnFamily, prefix []byte, snap *Snapshot, wan
 
 func newestOf(all [][2]string, take int) [][2]string { return all[:min(take, len(all))] }
 
+// readConcurrently runs readers goroutines of reads backward reads each,
+// read i of reader r of prefixOf(r, i) taking take(i) entries at a fresh
+// snapshot, and returns the first read that did not yield what stepping
+// back at its snapshot yields.
+func readConcurrently(t *testing.T, db *DB, cf *ColumnFamily, readers, reads int, prefixOf func(r, i int) []byte,
+	take func(i int) int) error {
+	errs := make(chan error, readers)
+	var wg sync.WaitGroup
+	for r := range readers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range reads {
+				snap, err := db.NewSnapshot()
+				if err != nil {
+					errs <- err
+					return
+				}
+				p, n := prefixOf(r, i), take(i)
+				got, _ := keptRead(t, cf, p, snap, 50, n)
+				want := newestOf(backwardByStepping(t, cf, p, snap), n)
+				snap.Close()
+				if !slices.Equal(got, want) {
+					errs <- fmt.Errorf("reader %d, read %d of %q: first difference at %d", r, i, p, firstDiff(got, want))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	return <-errs
+}
+
 func keptKey(prefix string, i int) []byte {
 	return binary.BigEndian.AppendUint64([]byte(prefix), uint64(1<<62+i<<22))
 }
@@ -364,35 +398,12 @@ func TestBackwardMarksConcurrent(t *testing.T) {
 				}
 			}
 		}()
-		errs := make(chan error, 4)
-		var readers sync.WaitGroup
-		for r := range 4 {
-			readers.Add(1)
-			go func() {
-				defer readers.Done()
-				for i := range 40 {
-					snap, err := db.NewSnapshot()
-					if err != nil {
-						errs <- err
-						return
-					}
-					p := prefixes[(r+i)%len(prefixes)]
-					got, _ := keptRead(t, cf, p, snap, 50, 50)
-					want := newestOf(backwardByStepping(t, cf, p, snap), 50)
-					snap.Close()
-					if !slices.Equal(got, want) {
-						errs <- fmt.Errorf("round %d, reader %d, read %d of %q: first difference at %d", round, r, i, p, firstDiff(got, want))
-						return
-					}
-				}
-			}()
-		}
-		readers.Wait()
+		err := readConcurrently(t, db, cf, 4, 40, func(r, i int) []byte { return prefixes[(r+i)%len(prefixes)] },
+			func(int) int { return 50 })
 		close(stop)
 		<-done
-		close(errs)
-		for err := range errs {
-			t.Fatal(err)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
 		}
 	}
 }

@@ -458,7 +458,7 @@ func TestBackwardHintsConcurrent(t *testing.T) {
 	if err := db.Write(&batch); err != nil {
 		t.Fatal(err)
 	}
-	var writer, readers sync.WaitGroup
+	var writer sync.WaitGroup
 	stop := make(chan struct{})
 	writer.Add(1)
 	go func() {
@@ -479,34 +479,11 @@ func TestBackwardHintsConcurrent(t *testing.T) {
 			}
 		}
 	}()
-	errs := make(chan error, 4)
-	for r := range 4 {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			for n := range 100 {
-				p := prefix((r + n) % 4)
-				snap, err := db.NewSnapshot()
-				if err != nil {
-					errs <- err
-					return
-				}
-				take := []int{50, 120}[n%2]
-				got := backwardByWindows(t, cf, p, snap, 50, take)
-				exp := backwardByStepping(t, cf, p, snap)
-				snap.Close()
-				if !slices.Equal(got, exp[:min(take, len(exp))]) {
-					errs <- fmt.Errorf("reader %d read %d: first diff at %d", r, n, firstDiff(got, exp))
-					return
-				}
-			}
-		}()
-	}
-	readers.Wait()
+	err := readConcurrently(t, db, cf, 4, 100, func(r, n int) []byte { return prefix((r + n) % 4) },
+		func(n int) int { return []int{50, 120}[n%2] })
 	close(stop)
 	writer.Wait()
-	close(errs)
-	for err := range errs {
+	if err != nil {
 		t.Fatal(err)
 	}
 }
