@@ -20,8 +20,9 @@ import (
 // (in order, and a snapshot sees exactly the writes numbered up to its
 // own number). DB.Write counts each family's writes in flight and, after
 // a write, raises the family's lastSeq to the DB's latest number, which
-// is at least the write's own. A snapshot notes lo, the latest number
-// just before it was taken, so its own number is at least lo. A window
+// is at least the write's own. A snapshot notes lo, the highest such
+// number of the writes that had returned just before it was taken (each
+// was published then), so its own number is at least lo. A window
 // read at a snapshot with lo = c serves a reader whose snapshot has lo =
 // s when, checked after both snapshots were taken, the family has no
 // write in flight and lastSeq <= min(c, s): every write to the family

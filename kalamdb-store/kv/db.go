@@ -62,6 +62,9 @@ type DB struct {
 	// windowBytes is what the families' kept backward windows hold
 	// (backwardWindowBudget at most).
 	windowBytes atomic.Int64
+	// writtenSeq is the highest sequence number DB.Write saw after a
+	// write (see backcache.go): published, so at most any snapshot's.
+	writtenSeq atomic.Uint64
 }
 
 // Open opens (creating if needed) the database in dir and every column
@@ -90,6 +93,8 @@ func Open(dir string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("kv: open %s: %w", dir, err)
 	}
 	d.db = db
+	// Every recovered write is published: snapshots start from there.
+	d.writtenSeq.Store(db.GetLatestSequenceNumber())
 	for i, name := range names {
 		if name == defaultFamily {
 			d.defaultH = handles[i]
@@ -298,6 +303,7 @@ func (d *DB) Write(b *Batch) error {
 	for i, cf := range held {
 		cf.written(b.ops, marks[i], seq)
 	}
+	raise(&d.writtenSeq, seq)
 	if err != nil {
 		return fmt.Errorf("kv: write batch: %w", err)
 	}

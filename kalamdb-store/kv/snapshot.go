@@ -27,8 +27,9 @@ func (d *DB) NewSnapshot() (*Snapshot, error) {
 	if !d.live.acquire() {
 		return nil, ErrClosed
 	}
-	// Before the snapshot: its own sequence number is at least lo.
-	lo := d.db.GetLatestSequenceNumber()
+	// Before the snapshot: its own sequence number is at least lo, the
+	// number every write that has returned had reached (no cgo call).
+	lo := d.writtenSeq.Load()
 	s := d.db.NewSnapshot()
 	ro := grocksdb.NewDefaultReadOptions()
 	ro.SetSnapshot(s)
