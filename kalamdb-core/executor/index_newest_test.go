@@ -80,3 +80,81 @@ func TestIndexNewestOfLargeConversations(t *testing.T) {
 	insert(alice, 400)
 	check("hot over cold")
 }
+
+// TestIndexNewestRepeatReads: the newest rows of a conversation read
+// again and again (the index read then yields the entries the last read
+// left, while the index's family does not change) are always the rows a
+// table without the index gives: after a row is inserted into, deleted
+// from or updated out of the conversation just before the read, after a
+// write to another conversation or user, and after the index, then the
+// table, are dropped and made again with other rows.
+func TestIndexNewestRepeatReads(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	schema := `CREATE TABLE ns.mi (id BIGINT PRIMARY KEY, conv BIGINT, body TEXT);
+		CREATE TABLE ns.mr (id BIGINT PRIMARY KEY, conv BIGINT, body TEXT)`
+	root.must("CREATE NAMESPACE ns; " + schema)
+	createIndex(t, e, "CREATE INDEX mi_conv_id ON ns.mi (conv, id)")
+	alice := e.as("alice", systable.RoleUser)
+	bob := e.as("bob", systable.RoleUser)
+	both := func(c *caller, stmt string) { t.Helper(); onEach(c, stmt, "ns.mi", "ns.mr") }
+	check := func(stage string) {
+		t.Helper()
+		for range 2 {
+			for _, c := range []*caller{alice, bob} {
+				for _, limit := range []int{3, 50} {
+					q := "SELECT id, conv, body FROM $T WHERE conv = $1 ORDER BY id DESC LIMIT $2"
+					got := c.rows(strings.ReplaceAll(q, "$T", "ns.mi"), 1, limit)
+					want := c.rows(strings.ReplaceAll(q, "$T", "ns.mr"), 1, limit)
+					if got != want {
+						t.Fatalf("%s, %s, limit %d:\nindexed %.300s\nplain   %.300s", stage, c.user, limit, got, want)
+					}
+				}
+			}
+		}
+	}
+	load := func(from int) {
+		var sb strings.Builder
+		for i := from; i < from+120; i++ {
+			if i > from {
+				sb.WriteString(", ")
+			}
+			fmt.Fprintf(&sb, "(%d, %d, 'm%d')", i, i%3, i)
+		}
+		both(alice, "INSERT INTO $T (id, conv, body) VALUES "+sb.String())
+		both(bob, "INSERT INTO $T (id, conv, body) VALUES "+sb.String())
+	}
+	load(1)
+	check("loaded")
+	both(alice, "INSERT INTO $T (id, conv, body) VALUES (1000, 1, 'newest')")
+	check("a row inserted")
+	both(alice, "INSERT INTO $T (id, conv, body) VALUES (1001, 2, 'other conversation')")
+	both(bob, "INSERT INTO $T (id, conv, body) VALUES (1002, 1, 'other user')")
+	check("rows of others inserted")
+	both(alice, "DELETE FROM $T WHERE id = 1000")
+	check("the newest deleted")
+	both(alice, "UPDATE $T SET conv = 2 WHERE id = 118")
+	both(alice, "UPDATE $T SET body = 'edited' WHERE id = 115")
+	check("rows updated")
+
+	root.must("DROP INDEX ns.mi_conv_id")
+	check("index dropped")
+	createIndex(t, e, "CREATE INDEX mi_conv_id ON ns.mi (conv, id)")
+	check("index made again")
+	both(alice, "INSERT INTO $T (id, conv, body) VALUES (1003, 1, 'after the new index')")
+	check("a row inserted after the new index")
+
+	root.must("DROP TABLE ns.mi; DROP TABLE ns.mr")
+	root.must(schema)
+	createIndex(t, e, "CREATE INDEX mi_conv_id ON ns.mi (conv, id)")
+	load(5000)
+	check("table made again")
+}
+
+// onEach runs stmt as c once for each of tables, with $T the table.
+func onEach(c *caller, stmt string, tables ...string) {
+	c.e.t.Helper()
+	for _, tbl := range tables {
+		c.must(strings.ReplaceAll(stmt, "$T", tbl))
+	}
+}

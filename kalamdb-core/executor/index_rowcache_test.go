@@ -34,12 +34,7 @@ func TestIndexRowCacheMatchesPlainPath(t *testing.T) {
 			createIndex(t, e, "CREATE INDEX ci_conv_id ON ns.ci (conv, id)")
 			alice := e.as("alice", systable.RoleUser)
 			bob := e.as("bob", systable.RoleUser)
-			both := func(c *caller, stmt string) {
-				t.Helper()
-				for _, tbl := range []string{"ns.ci", "ns.cr"} {
-					c.must(strings.ReplaceAll(stmt, "$T", tbl))
-				}
-			}
+			both := func(c *caller, stmt string) { t.Helper(); onEach(c, stmt, "ns.ci", "ns.cr") }
 			insert := func(c *caller, from, to int) {
 				t.Helper()
 				var sb strings.Builder

@@ -59,7 +59,16 @@ type chatLoad struct {
 	// The ids of one statement's rows are then consecutive and the
 	// statements' ids far apart, so a conversation's ids come in clusters.
 	snowflake bool
+	// sstFiles > 0 writes the rows (and other users' rows, chatOthers)
+	// in that many parts, each flushed from RocksDB's memtables to an
+	// SST file after it is loaded, so reads go through L0 table files
+	// rather than the memtable, as in a server that has run a while.
+	sstFiles int
 }
+
+// chatOthers are the users whose rows share alice's table and its SST
+// files when chatLoad.sstFiles is set, 1,000 rows each.
+var chatOthers = []string{"bob", "carol", "dave"}
 
 // loadChatDB opens a database with the chat rows; l.indexed adds the
 // side-by-side benchmark's secondary index on bench.messages
@@ -80,15 +89,39 @@ func loadChatDB(b *testing.B, l chatLoad, cfg database.Config) *benchDB {
 		}
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
+	parts := max(l.sstFiles, 1)
+	for p := range parts {
+		for k, u := range chatOthers[:min(len(chatOthers), l.sstFiles*len(chatOthers))] {
+			n := 1000 / parts
+			d.loadChatRows(u, l, rng, chatRows+1+k*1000+p*n, n)
+		}
+		n := chatRows / parts
+		d.loadChatRows("alice", l, rng, 1+p*n, n)
+		if l.sstFiles > 0 {
+			if err := d.kv.FlushMemtables(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if l.cold {
+		res := d.exec("root", systable.RoleSystem, "STORAGE FLUSH TABLE bench.messages")
+		d.waitJob(res[0].Rows[0][0].(string))
+	}
+	return d
+}
+
+// loadChatRows inserts n chat rows for user, with ids from (unless
+// l.snowflake), in statements of 500 rows.
+func (d *benchDB) loadChatRows(user string, l chatLoad, rng *rand.Rand, from, n int) {
 	var sb strings.Builder
-	for i := 1; i <= chatRows; {
+	for i := from; i < from+n; {
 		sb.Reset()
 		if l.snowflake {
 			sb.WriteString("INSERT INTO bench.messages (conversation_id, role, content) VALUES ")
 		} else {
 			sb.WriteString("INSERT INTO bench.messages (id, conversation_id, role, content) VALUES ")
 		}
-		for j := 0; j < 500 && i <= chatRows; j, i = j+1, i+1 {
+		for j := 0; j < 500 && i < from+n; j, i = j+1, i+1 {
 			if j > 0 {
 				sb.WriteString(", ")
 			}
@@ -102,13 +135,8 @@ func loadChatDB(b *testing.B, l chatLoad, cfg database.Config) *benchDB {
 			}
 			fmt.Fprintf(&sb, "%d, '%s', '%s')", rng.IntN(chatConvs)+1, role, chatText(rng))
 		}
-		d.exec("alice", systable.RoleUser, sb.String())
+		d.exec(user, systable.RoleUser, sb.String())
 	}
-	if l.cold {
-		res := d.exec("root", systable.RoleSystem, "STORAGE FLUSH TABLE bench.messages")
-		d.waitJob(res[0].Rows[0][0].(string))
-	}
-	return d
 }
 
 func chatText(rng *rand.Rand) string {
@@ -186,12 +214,24 @@ func BenchmarkChatReads(b *testing.B) {
 // BenchmarkChatRecent is recent50 of BenchmarkChatReads (the hot tier)
 // with the ids given (1..10,000) and with the ids the side-by-side
 // benchmark has, SNOWFLAKE_ID()'s: the index read's cost depends on how
-// the ids of a conversation are spread.
+// the ids of a conversation are spread. The sst= variants have the rows,
+// with three other users' rows, flushed from RocksDB's memtables to one
+// or three L0 files (a part of the rows each), where a server that has
+// run a while reads them from.
 func BenchmarkChatRecent(b *testing.B) {
-	for _, ids := range []string{"given", "snowflake"} {
-		b.Run("ids="+ids, func(b *testing.B) {
-			d := loadChatDB(b, chatLoad{indexed: true, snowflake: ids == "snowflake"}, database.Config{})
+	for _, v := range []struct {
+		name     string
+		sstFiles int
+	}{{"ids=given", 0}, {"ids=snowflake", 0}, {"ids=snowflake,sst=1", 1}, {"ids=snowflake,sst=3", 3}} {
+		b.Run(v.name, func(b *testing.B) {
+			d := loadChatDB(b, chatLoad{indexed: true, snowflake: strings.HasPrefix(v.name, "ids=snowflake"), sstFiles: v.sstFiles}, database.Config{})
+			// Every conversation read once, so that the row cache holds
+			// the rows read, as in a server that answered this before.
+			for c := range chatConvs {
+				d.query("alice", chatRecent, json.Number(fmt.Sprint(c+1)))
+			}
 			b.ReportAllocs()
+			b.ResetTimer()
 			cpu0 := cpuTime()
 			for i := 0; i < b.N; i++ {
 				res := d.query("alice", chatRecent, json.Number(fmt.Sprint(i%chatConvs+1)))

@@ -46,9 +46,26 @@ const backwardMinWindow = 16
 // Key and Value are views valid until the next call of Next or Close.
 // Close must always be called.
 type Backward struct {
+	cf     *ColumnFamily
+	snap   *Snapshot
 	it     *Iterator
 	prefix []byte
 	want   int
+	// noHints: the read is of the part of a prefix below a kept window
+	// (see nextKept); it neither uses nor leaves a hint.
+	noHints bool
+	closed  bool
+
+	// kept is the family's window the read yields (backcache.go),
+	// keptPos the entry it is at; below it, below reads the rest of the
+	// prefix. Without kept, rec is the window this read leaves, when
+	// it may (recFull: it stopped recording, so is not complete).
+	kept    *backwardWindow
+	keptPos int
+	below   *Backward
+	rec     *backwardWindow
+	recFull bool
+
 	// aim is how many entries a first window aims at: a few more than
 	// wanted, so that an uneven spread seldom makes it fall short.
 	// markAt is the entry, counted from the newest, a hint marks: a
@@ -130,12 +147,83 @@ func (s *backwardScratch) own(src []byte) {
 // many entries the caller expects to take (0: unknown); it sizes the
 // windows.
 func (cf *ColumnFamily) NewBackward(prefix []byte, snap *Snapshot, want int) (*Backward, error) {
-	it, err := cf.NewIter(IterOptions{LowerBound: prefix, UpperBound: PrefixEnd(prefix), Snapshot: snap})
+	want = max(want, backwardMinWindow)
+	record := false
+	if snap != nil && len(prefix) <= backwardHintMaxPrefix {
+		var w *backwardWindow
+		if w, record = cf.windows.get(cf, prefix, snap.lo); w != nil {
+			// What an iterator would hold, for as long as the read.
+			if err := snap.hold(cf); err != nil {
+				return nil, err
+			}
+			return &Backward{cf: cf, snap: snap, prefix: append([]byte(nil), prefix...), want: want, kept: w, keptPos: -1}, nil
+		}
+	}
+	b, err := cf.newBackward(prefix, PrefixEnd(prefix), snap, want, false)
 	if err != nil {
 		return nil, err
 	}
-	want = max(want, backwardMinWindow)
-	return &Backward{it: it, prefix: append([]byte(nil), prefix...), want: want, aim: want*5/4 + 2, markAt: want + 2}, nil
+	if record {
+		// Sized for index entries of about 64 bytes, so that recording
+		// seldom grows it.
+		n := min(want+2, backwardWindowMaxEntries)
+		w := &backwardWindow{lo: snap.lo, bucketed: cf.markPrefixes(len(prefix)), bucket: prefixBucket(prefix)}
+		if w.holds(cf, snap.lo) {
+			w.buf, w.ents = make([]byte, 0, min(64*n, backwardWindowMaxBytes)), make([]span, 0, n)
+			b.rec = w
+		}
+	}
+	return b, nil
+}
+
+// newBackward opens a backward read of [prefix, upper).
+func (cf *ColumnFamily) newBackward(prefix, upper []byte, snap *Snapshot, want int, noHints bool) (*Backward, error) {
+	it, err := cf.NewIter(IterOptions{LowerBound: prefix, UpperBound: upper, Snapshot: snap})
+	if err != nil {
+		return nil, err
+	}
+	return &Backward{cf: cf, snap: snap, it: it, prefix: append([]byte(nil), prefix...), want: want, aim: want*5/4 + 2,
+		markAt: want + 2, noHints: noHints}, nil
+}
+
+// nextKept moves to the kept window's next entry, and past its last to
+// a read of the entries below it (unless it is all of the prefix).
+func (b *Backward) nextKept() bool {
+	if b.below == nil {
+		w := b.kept
+		if b.keptPos+1 < len(w.ents) {
+			b.keptPos++
+			return true
+		}
+		if w.complete || b.err != nil {
+			return false
+		}
+		upper := PrefixEnd(b.prefix)
+		if len(w.ents) > 0 {
+			upper = w.key(len(w.ents) - 1)
+		}
+		below, err := b.cf.newBackward(b.prefix, upper, b.snap, b.want, true)
+		if err != nil {
+			b.err = err
+			return false
+		}
+		b.below = below
+	}
+	return b.below.Next()
+}
+
+// Next moves to the next entry, descending.
+func (b *Backward) Next() bool {
+	if b.kept != nil {
+		return b.nextKept()
+	}
+	if !b.next() {
+		return false
+	}
+	if b.rec != nil && !b.recFull && !b.rec.add(b.Key(), b.Value()) {
+		b.recFull = true
+	}
+	return true
 }
 
 // numberKey is the key of the prefix followed by x's 8 bytes: where the
@@ -155,8 +243,8 @@ func (b *Backward) suffixNumber(key []byte) uint64 {
 	return binary.BigEndian.Uint64(x[:])
 }
 
-// Next moves to the next entry, descending.
-func (b *Backward) Next() bool {
+// next is Next reading the family.
+func (b *Backward) next() bool {
 	switch {
 	case b.done:
 		return false
@@ -233,6 +321,9 @@ func (b *Backward) Next() bool {
 // It reports false when there is no hint or the window overflowed (then
 // nothing is read yet).
 func (b *Backward) hinted() bool {
+	if b.noHints {
+		return false
+	}
 	h, ok := b.it.cf.hints.get(b.prefix)
 	if !ok {
 		return false
@@ -435,6 +526,12 @@ func (b *Backward) step() bool {
 
 // Key is the current key (a view).
 func (b *Backward) Key() []byte {
+	switch {
+	case b.below != nil:
+		return b.below.Key()
+	case b.kept != nil:
+		return b.kept.key(b.keptPos)
+	}
 	if b.rev {
 		return b.it.Key()
 	}
@@ -443,6 +540,12 @@ func (b *Backward) Key() []byte {
 
 // Value is the current value (a view).
 func (b *Backward) Value() []byte {
+	switch {
+	case b.below != nil:
+		return b.below.Value()
+	case b.kept != nil:
+		return b.kept.value(b.keptPos)
+	}
 	if b.rev {
 		return b.it.Value()
 	}
@@ -453,8 +556,13 @@ func (b *Backward) Value() []byte {
 
 // Error reports an I/O or corruption error that ended the read early.
 func (b *Backward) Error() error {
-	if b.err != nil {
+	switch {
+	case b.err != nil:
 		return b.err
+	case b.below != nil:
+		return b.below.Error()
+	case b.kept != nil:
+		return nil
 	}
 	return b.it.Error()
 }
@@ -462,7 +570,30 @@ func (b *Backward) Error() error {
 // Close releases the read, leaving what its windows saw of the prefix as
 // the family's hint for it. It is safe to call more than once.
 func (b *Backward) Close() error {
+	if b.closed {
+		return nil
+	}
+	b.closed = true
+	if b.kept != nil {
+		var err error
+		if b.below != nil {
+			err = b.below.Close()
+		}
+		b.snap.unhold(b.cf)
+		return err
+	}
+	if w := b.rec; w != nil && b.it.Error() == nil && b.err == nil {
+		// What this read yielded is the prefix's newest entries (all of
+		// them if it reached the start), kept for the next read while
+		// the family does not change.
+		w.complete = b.done && !b.recFull
+		if (len(w.ents) > 0 || w.complete) && w.holds(b.cf, w.lo) {
+			b.cf.windows.put(b.prefix, w, &b.cf.db.windowBytes)
+		}
+	}
+	b.rec = nil
 	switch {
+	case b.noHints:
 	case b.count > 0:
 		h := backwardHint{top: b.top, perEntry: max((b.top-b.floor)/uint64(b.count), 1), whole: b.whole}
 		if b.marked > 0 {

@@ -180,8 +180,16 @@ func TestBackwardStopsAtPrefix(t *testing.T) {
 // BenchmarkNewest50: the last 50 of one of 20 prefixes of index-like
 // entries in the memtable (the recent-messages read of an index), with
 // 500, 2,000 and 10,000 entries per prefix, stepping backwards (one
-// skiplist search per entry) and in windows read forwards (Backward).
+// skiplist search per entry) and in windows read forwards (Backward),
+// and from kept windows (see below). The -sst variants read the same
+// entries flushed to an L0 file.
 func BenchmarkNewest50(b *testing.B) {
+	for _, tier := range []string{"", "-sst"} {
+		benchNewest50(b, tier)
+	}
+}
+
+func benchNewest50(b *testing.B, tier string) {
 	db := openTest(b)
 	for _, per := range []int{500, 2_000, 10_000} {
 		cf := mustCF(b, db, fmt.Sprintf("ix%d", per))
@@ -202,7 +210,12 @@ func BenchmarkNewest50(b *testing.B) {
 		if err := db.Write(&batch); err != nil {
 			b.Fatal(err)
 		}
-		b.Run(fmt.Sprintf("per=%d/stepping", per), func(b *testing.B) {
+		if tier == "-sst" {
+			if err := db.FlushMemtables(); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(fmt.Sprintf("per=%d/stepping%s", per, tier), func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				p := prefix(i % 20)
 				it, err := cf.NewIter(IterOptions{LowerBound: p, UpperBound: PrefixEnd(p), ReadAhead: 50})
@@ -216,17 +229,54 @@ func BenchmarkNewest50(b *testing.B) {
 				it.Close()
 			}
 		})
-		b.Run(fmt.Sprintf("per=%d/windows", per), func(b *testing.B) {
+		newest := func(b *testing.B, i int, snap *Snapshot) {
+			bw, err := cf.NewBackward(prefix(i%20), snap, 50)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for n := 0; n < 50 && bw.Next(); n++ {
+			}
+			bw.Close()
+		}
+		b.Run(fmt.Sprintf("per=%d/windows%s", per, tier), func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
-				bw, err := cf.NewBackward(prefix(i%20), nil, 50)
-				if err != nil {
-					b.Fatal(err)
-				}
-				for n := 0; n < 50 && bw.Next(); n++ {
-				}
-				bw.Close()
+				newest(b, i, nil)
 			}
 		})
+		// kept: each read at a new snapshot, so that a repeat read of a
+		// prefix comes from the window the last one kept. other: a write
+		// to another prefix of the family before each read (windows
+		// stay). missed: a write to the prefix read, below its newest
+		// entries, so its window is stale; written: the same without
+		// snapshots, so without windows.
+		other := binary.BigEndian.AppendUint64(append([]byte("\x00\x00\x00\x01writer\x00"), 0x80), 1)
+		for _, v := range []string{"kept", "other", "missed", "written"} {
+			b.Run(fmt.Sprintf("per=%d/%s%s", per, v, tier), func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					switch v {
+					case "other":
+						if err := cf.Put(binary.BigEndian.AppendUint64(slices.Clone(other), uint64(i)), []byte{8}); err != nil {
+							b.Fatal(err)
+						}
+					case "missed", "written":
+						if err := cf.Put(binary.BigEndian.AppendUint64(prefix(i%20), uint64(i)), []byte{8}); err != nil {
+							b.Fatal(err)
+						}
+					}
+					var snap *Snapshot
+					if v != "written" {
+						var err error
+						if snap, err = db.NewSnapshot(); err != nil {
+							b.Fatal(err)
+						}
+					}
+					newest(b, i, snap)
+					if snap != nil {
+						snap.Close()
+					}
+				}
+			})
+		}
 	}
 }
 
@@ -392,8 +442,10 @@ func TestBackwardStaleHints(t *testing.T) {
 }
 
 // TestBackwardHintsConcurrent: readers of the same prefixes share their
-// hints while writers add and delete entries; every read yields exactly
-// what stepping backwards yields at the same snapshot (run with -race).
+// hints and kept windows (backcache.go) while writers add and delete
+// entries; every read, of 50 entries or of 120 (past a kept window),
+// yields exactly what stepping backwards yields at the same snapshot (run
+// with -race; it fails when a window is kept across a write in flight).
 func TestBackwardHintsConcurrent(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "b")
@@ -406,7 +458,7 @@ func TestBackwardHintsConcurrent(t *testing.T) {
 	if err := db.Write(&batch); err != nil {
 		t.Fatal(err)
 	}
-	var writer, readers sync.WaitGroup
+	var writer sync.WaitGroup
 	stop := make(chan struct{})
 	writer.Add(1)
 	go func() {
@@ -427,33 +479,11 @@ func TestBackwardHintsConcurrent(t *testing.T) {
 			}
 		}
 	}()
-	errs := make(chan error, 4)
-	for r := range 4 {
-		readers.Add(1)
-		go func() {
-			defer readers.Done()
-			for n := range 100 {
-				p := prefix((r + n) % 4)
-				snap, err := db.NewSnapshot()
-				if err != nil {
-					errs <- err
-					return
-				}
-				got := backwardByWindows(t, cf, p, snap, 50, 50)
-				exp := backwardByStepping(t, cf, p, snap)
-				snap.Close()
-				if !slices.Equal(got, exp[:min(50, len(exp))]) {
-					errs <- fmt.Errorf("reader %d read %d: first diff at %d", r, n, firstDiff(got, exp))
-					return
-				}
-			}
-		}()
-	}
-	readers.Wait()
+	err := readConcurrently(t, db, cf, 4, 100, func(r, n int) []byte { return prefix((r + n) % 4) },
+		func(n int) int { return []int{50, 120}[n%2] })
 	close(stop)
 	writer.Wait()
-	close(errs)
-	for err := range errs {
+	if err != nil {
 		t.Fatal(err)
 	}
 }

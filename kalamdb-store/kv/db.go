@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/linxGnu/grocksdb"
 )
@@ -58,6 +59,12 @@ type DB struct {
 	spans sync.Pool
 	// backs recycle Backward's window buffers (*backwardScratch).
 	backs sync.Pool
+	// windowBytes is what the families' kept backward windows hold
+	// (backwardWindowBudget at most).
+	windowBytes atomic.Int64
+	// writtenSeq is the highest sequence number DB.Write saw after a
+	// write (see backcache.go): published, so at most any snapshot's.
+	writtenSeq atomic.Uint64
 }
 
 // Open opens (creating if needed) the database in dir and every column
@@ -86,6 +93,8 @@ func Open(dir string, o Options) (*DB, error) {
 		return nil, fmt.Errorf("kv: open %s: %w", dir, err)
 	}
 	d.db = db
+	// Every recovered write is published: snapshots start from there.
+	d.writtenSeq.Store(db.GetLatestSequenceNumber())
 	for i, name := range names {
 		if name == defaultFamily {
 			d.defaultH = handles[i]
@@ -237,6 +246,7 @@ func (d *DB) DropColumnFamily(name string) error {
 	if !cf.live.closeAndDrain() {
 		return nil
 	}
+	cf.windows.clear(&d.windowBytes)
 	err := d.db.DropColumnFamily(cf.h)
 	cf.h.Destroy()
 	if err != nil {
@@ -275,12 +285,26 @@ func (d *DB) Write(b *Batch) error {
 			held = append(held, op.cf)
 		}
 	}
+	// Each family counts the write in flight until its sequence number
+	// is in the family's lastSeq and prefix marks (see backcache.go),
+	// failed or not (a failed write may still have been applied).
+	var marksArr [4]*prefixMarks
+	marks := marksArr[:0]
+	for _, cf := range held {
+		marks = append(marks, cf.writing())
+	}
 	// The batch is serialised here in RocksDB's own WriteBatch format and
 	// handed over in one cgo call; building it op by op through the C API
 	// costs a cgo call per operation, which dominated large batches.
 	wb := grocksdb.WriteBatchFrom(encodeBatch(b.ops))
-	defer wb.Destroy()
-	if err := d.db.Write(d.wo, wb); err != nil {
+	err := d.db.Write(d.wo, wb)
+	wb.Destroy()
+	seq := d.db.GetLatestSequenceNumber()
+	for i, cf := range held {
+		cf.written(b.ops, marks[i], seq)
+	}
+	raise(&d.writtenSeq, seq)
+	if err != nil {
 		return fmt.Errorf("kv: write batch: %w", err)
 	}
 	for _, cf := range held {
@@ -298,6 +322,29 @@ func (d *DB) FlushWAL() error {
 	defer d.live.release()
 	if err := d.db.FlushWAL(true); err != nil {
 		return fmt.Errorf("kv: flush wal: %w", err)
+	}
+	return nil
+}
+
+// FlushMemtables writes every column family's memtable to an SST file
+// and waits for it, as RocksDB does by itself when a memtable fills up.
+// Nothing needs it for durability (the WAL has every write); it puts the
+// data where a long-running server's reads find most of it, in table
+// files, for benchmarks and tests of that read path.
+func (d *DB) FlushMemtables() error {
+	if !d.live.acquire() {
+		return ErrClosed
+	}
+	defer d.live.release()
+	fo := grocksdb.NewDefaultFlushOptions()
+	defer fo.Destroy()
+	fo.SetWait(true)
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for name, cf := range d.families {
+		if err := d.db.FlushCF(cf.h, fo); err != nil {
+			return fmt.Errorf("kv: flush %s: %w", name, err)
+		}
 	}
 	return nil
 }

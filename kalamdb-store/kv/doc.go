@@ -20,4 +20,16 @@
 // References are counters rather than read locks so that a goroutine may hold
 // an iterator open and issue point reads meanwhile (a nested-loop join does)
 // without deadlocking against a pending Close.
+//
+// # Backward reads
+//
+// Backward reads a prefix's newest entries (an index's newest rows of a
+// conversation) in windows read forwards, starting from a hint the
+// family keeps per prefix, and keeps the entries a read yielded for the
+// next read of the prefix (backcache.go). A kept window is used only when
+// the family provably holds the same entries in both reads' snapshots,
+// which is why every write goes through DB.Write: it counts itself in
+// flight and raises the sequence numbers the windows are checked against.
+// Hints and windows only ever save work; a stale one is never used as an
+// answer.
 package kv

@@ -27,6 +27,17 @@ type ColumnFamily struct {
 
 	// hints are where backward reads of the family's prefixes start.
 	hints backwardHints
+	// windows are the entries the last backward reads of prefixes
+	// yielded; inflight, lastSeq, coarse and the prefix marks say
+	// whether the family changed since (backcache.go).
+	windows  backwardWindows
+	inflight atomic.Int64
+	lastSeq  atomic.Uint64
+	coarse   atomic.Uint64
+	// marked are the marks writes set; ready the same once windows may
+	// rely on them. markMu serialises adding a length.
+	marked, ready atomic.Pointer[prefixMarks]
+	markMu        sync.Mutex
 }
 
 type commitHook struct{ f func() }

@@ -17,6 +17,9 @@ type Snapshot struct {
 	s    *grocksdb.Snapshot
 	ro   *grocksdb.ReadOptions
 	live liveness
+	// lo is a lower bound of the snapshot's sequence number (see
+	// backcache.go).
+	lo uint64
 }
 
 // NewSnapshot takes a snapshot. It holds a reference on the DB until Close.
@@ -24,10 +27,13 @@ func (d *DB) NewSnapshot() (*Snapshot, error) {
 	if !d.live.acquire() {
 		return nil, ErrClosed
 	}
+	// Before the snapshot: its own sequence number is at least lo, the
+	// number every write that has returned had reached (no cgo call).
+	lo := d.writtenSeq.Load()
 	s := d.db.NewSnapshot()
 	ro := grocksdb.NewDefaultReadOptions()
 	ro.SetSnapshot(s)
-	return &Snapshot{db: d, s: s, ro: ro}, nil
+	return &Snapshot{db: d, s: s, ro: ro, lo: lo}, nil
 }
 
 func (s *Snapshot) acquire() error {

@@ -1,0 +1,319 @@
+package kv
+
+import (
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// A backward read of a prefix's newest entries (Backward) costs an
+// iterator over the memtable and every L0 file, a seek in each, and a
+// step through a merging heap per entry: ~25 µs in a server whose index
+// entries sit in an L0 file, although the same prefix is read again and
+// again (the newest messages of a conversation) and usually nothing in
+// the family changed since. A read therefore leaves the entries it
+// yielded in its family (backwardWindows), and the next read of the
+// prefix yields them without touching RocksDB, if the family provably
+// holds the same entries in both reads' snapshots.
+//
+// The proof uses RocksDB's sequence numbers, which every write takes
+// (in order, and a snapshot sees exactly the writes numbered up to its
+// own number). DB.Write counts each family's writes in flight and, after
+// a write, raises the family's lastSeq to the DB's latest number, which
+// is at least the write's own. A snapshot notes lo, the highest such
+// number of the writes that had returned just before it was taken (each
+// was published then), so its own number is at least lo. A window
+// read at a snapshot with lo = c serves a reader whose snapshot has lo =
+// s when, checked after both snapshots were taken, the family has no
+// write in flight and lastSeq <= min(c, s): every write to the family
+// that had started by then has finished, with a number at most min(c, s),
+// so both snapshots see it; every write that starts later takes a number
+// above the latest one at the check, which is above both snapshots'. The
+// two snapshots thus see the same writes to the family. The numbers are
+// upper bounds (a write to another family in between raises lastSeq
+// too), so the check can only fail where it need not, never the other
+// way round.
+//
+// Per family, a write to any prefix would make every window stale: where
+// many users write one table while they read it, no window would serve.
+// So the numbers are also kept per prefix, as far as it takes: a family
+// whose prefixes of n bytes have windows marks n (markPrefixes, at most
+// backwardMarkedLens lengths), and a write then raises, for each key it
+// writes and each marked length, the number of the bucket the key's
+// first n bytes hash to (prefixMarks); a range deletion, and a write that
+// began before a length was marked and ended after, raise the family's
+// coarse number instead, and marking a length raises it to the latest
+// number before windows may rely on the length. A window of a marked
+// length then checks the family's writes in flight, coarse number and its
+// bucket's number instead of lastSeq: every write that had started by the
+// check and wrote the prefix raised one of the two. (A write that began
+// before the length was marked and ended before its marking raised coarse
+// number was published before it, so is below that number.)
+
+// Bounds of the windows kept: per window (a read that yields more keeps
+// its newest entries up to here, as an incomplete window) and per DB.
+// A window of the 50 newest index entries of a conversation is ~3 KB; a
+// family keeps at most backwardHintEntries of them, and the DB at most
+// backwardWindowBudget bytes in all (past it, reads are not kept until
+// windows are replaced, forgotten or their family dropped).
+const (
+	backwardWindowMaxBytes   = 16 << 10
+	backwardWindowMaxEntries = 256
+	backwardWindowBudget     = 8 << 20
+)
+
+// backwardWindow is the newest entries of a prefix as of a snapshot
+// whose lo was lo, newest first, in buf. complete: they are all of the
+// prefix's entries. It is never modified once kept: readers hand out
+// views of it.
+type backwardWindow struct {
+	lo       uint64
+	buf      []byte
+	ents     []span
+	complete bool
+	// bucketed: it is checked with its prefix's bucket (bucket) rather
+	// than with all of the family's writes.
+	bucketed bool
+	bucket   int
+	// used: a read came from it. Set once (a load after that, so that
+	// concurrent readers do not pass its cache line back and forth).
+	used atomic.Bool
+}
+
+func (w *backwardWindow) key(i int) []byte {
+	e := w.ents[i]
+	return w.buf[e.key : e.key+e.klen : e.key+e.klen]
+}
+
+func (w *backwardWindow) value(i int) []byte {
+	e := w.ents[i]
+	return w.buf[e.val : e.val+e.vlen : e.val+e.vlen]
+}
+
+// add appends an entry unless the window is full; it reports whether
+// it did.
+func (w *backwardWindow) add(k, v []byte) bool {
+	if len(w.ents) == backwardWindowMaxEntries || len(w.buf)+len(k)+len(v) > backwardWindowMaxBytes {
+		return false
+	}
+	off := len(w.buf)
+	w.buf = append(append(w.buf, k...), v...)
+	w.ents = append(w.ents, span{key: off, klen: len(k), val: off + len(k), vlen: len(v)})
+	return true
+}
+
+func (w *backwardWindow) bytes() int64 { return int64(cap(w.buf) + cap(w.ents)*32) }
+
+// holds reports whether the family holds what the window does for a
+// reader whose snapshot's lo is lo.
+func (w *backwardWindow) holds(cf *ColumnFamily, lo uint64) bool {
+	lo = min(lo, w.lo)
+	if w.bucketed {
+		return cf.prefixUnchangedSince(w.bucket, lo)
+	}
+	return cf.unchangedSince(lo)
+}
+
+// backwardWindows are a family's windows, by prefix. The zero value is
+// empty and ready.
+type backwardWindows struct {
+	mu sync.Mutex
+	m  map[string]*backwardKept
+}
+
+// backwardKept is a prefix's window, and how many reads in a row found
+// it stale without its having served a read (wasted).
+type backwardKept struct {
+	w      *backwardWindow
+	wasted int
+}
+
+// get returns the prefix's window if it holds for a reader whose
+// snapshot's lo is lo, and otherwise whether the read should record a
+// new one. Recording costs (a copy of the entries, ~5 KB for 50 index
+// entries, and a few µs): where the family is written between every two
+// reads of a prefix (many users inserting into one table), its windows
+// would be recorded and never used, so a prefix whose windows went
+// stale unused records only on the 1st, 2nd, 4th, 8th and 16th such
+// read, then every 16th, until a window of it serves a read again (so
+// that once the writes stop, a window is back within 16 reads).
+func (ws *backwardWindows) get(cf *ColumnFamily, prefix []byte, lo uint64) (w *backwardWindow, record bool) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	k := ws.m[string(prefix)]
+	switch {
+	case k == nil:
+		return nil, true
+	case k.w.holds(cf, lo):
+		if !k.w.used.Load() {
+			k.w.used.Store(true)
+		}
+		return k.w, false
+	case k.w.used.Load():
+		k.wasted = 0
+		return nil, true
+	}
+	k.wasted++
+	n := k.wasted
+	return nil, n&(n-1) == 0 && n <= 16 || n%16 == 0
+}
+
+// put keeps w as the prefix's window, replacing the one it had, within
+// the DB's budget (used).
+func (ws *backwardWindows) put(prefix []byte, w *backwardWindow, used *atomic.Int64) {
+	if len(prefix) > backwardHintMaxPrefix {
+		return
+	}
+	n := w.bytes()
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	old := ws.m[string(prefix)]
+	if old == nil && len(ws.m) >= backwardHintEntries {
+		for k, o := range ws.m {
+			delete(ws.m, k) // map order is random: an arbitrary one
+			used.Add(-o.w.bytes())
+			break
+		}
+	}
+	if old != nil {
+		n -= old.w.bytes()
+	}
+	if used.Add(n) > backwardWindowBudget {
+		used.Add(-n)
+		return
+	}
+	if old != nil {
+		old.w = w
+		return
+	}
+	if ws.m == nil {
+		ws.m = make(map[string]*backwardKept)
+	}
+	ws.m[string(prefix)] = &backwardKept{w: w}
+}
+
+// clear forgets every window, giving their bytes back to the budget.
+func (ws *backwardWindows) clear(used *atomic.Int64) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	for k, o := range ws.m {
+		used.Add(-o.w.bytes())
+		delete(ws.m, k)
+	}
+}
+
+// unchangedSince reports whether every write to the family so far has
+// finished with a sequence number at most lo (see above).
+func (cf *ColumnFamily) unchangedSince(lo uint64) bool {
+	return cf.inflight.Load() == 0 && cf.lastSeq.Load() <= lo
+}
+
+// prefixUnchangedSince reports whether every write to the family so far
+// that wrote a prefix of a marked length hashing to bucket has finished
+// with a sequence number at most lo (see above). The bucket's length
+// must be marked.
+func (cf *ColumnFamily) prefixUnchangedSince(bucket int, lo uint64) bool {
+	return cf.inflight.Load() == 0 && cf.coarse.Load() <= lo && cf.ready.Load().buckets[bucket].Load() <= lo
+}
+
+// Bounds of the per-prefix numbers: the lengths a family marks, and the
+// buckets (8 KiB per family that marks any). Two prefixes in one bucket
+// only make each other's windows stale.
+const (
+	backwardMarkedLens = 4
+	backwardBuckets    = 1024
+)
+
+// prefixMarks are the prefix lengths a family's writes mark and the
+// buckets they raise. A family replaces its prefixMarks to add a length
+// (never changing one in place); the buckets stay the same.
+type prefixMarks struct {
+	lens    []int
+	buckets *[backwardBuckets]atomic.Uint64
+}
+
+func (m *prefixMarks) has(n int) bool { return m != nil && slices.Contains(m.lens, n) }
+
+// prefixBucket is the bucket of a prefix (FNV-1a).
+func prefixBucket(p []byte) int {
+	h := uint64(14695981039346656037)
+	for _, c := range p {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return int(h % backwardBuckets)
+}
+
+// markPrefixes makes the family's writes mark prefixes of n bytes, and
+// reports whether windows of such prefixes may rely on the marks (not
+// when the family marks as many lengths as it may).
+func (cf *ColumnFamily) markPrefixes(n int) bool {
+	if cf.ready.Load().has(n) {
+		return true
+	}
+	cf.markMu.Lock()
+	defer cf.markMu.Unlock()
+	old := cf.marked.Load()
+	if old.has(n) {
+		return true // marked, and ready since before the lock was let go
+	}
+	m := &prefixMarks{buckets: new([backwardBuckets]atomic.Uint64)}
+	if old != nil {
+		if len(old.lens) >= backwardMarkedLens {
+			return false
+		}
+		m.lens, m.buckets = slices.Clone(old.lens), old.buckets
+	}
+	m.lens = append(m.lens, n)
+	cf.marked.Store(m)
+	// Writes that end from here on and began before mark coarse
+	// (written); those that ended before are below this number.
+	raise(&cf.coarse, cf.db.db.GetLatestSequenceNumber())
+	cf.ready.Store(m)
+	return true
+}
+
+// writing counts a write to the family in flight; it returns the marks
+// the write's keys set.
+func (cf *ColumnFamily) writing() *prefixMarks {
+	cf.inflight.Add(1)
+	return cf.marked.Load()
+}
+
+// written ends a write to the family of ops (of the whole batch, whose
+// other families' ops it skips) with marks m, seq being the DB's latest
+// sequence number after it.
+func (cf *ColumnFamily) written(ops []batchOp, m *prefixMarks, seq uint64) {
+	raise(&cf.lastSeq, seq)
+	if m != nil {
+		for i := range ops {
+			op := &ops[i]
+			switch {
+			case op.cf != cf:
+			case op.kind == opDeleteRange:
+				raise(&cf.coarse, seq)
+			default:
+				for _, n := range m.lens {
+					if len(op.key) >= n {
+						raise(&m.buckets[prefixBucket(op.key[:n])], seq)
+					}
+				}
+			}
+		}
+	}
+	if cf.marked.Load() != m {
+		// A length was marked while the write ran: its keys did not
+		// mark it.
+		raise(&cf.coarse, seq)
+	}
+	cf.inflight.Add(-1)
+}
+
+// raise makes x at least seq.
+func raise(x *atomic.Uint64, seq uint64) {
+	for {
+		old := x.Load()
+		if old >= seq || x.CompareAndSwap(old, seq) {
+			return
+		}
+	}
+}
