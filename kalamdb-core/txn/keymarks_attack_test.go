@@ -2,7 +2,11 @@ package txn_test
 
 import (
 	"context"
+	"errors"
 	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
@@ -54,6 +58,43 @@ func TestFailedExplicitCommitDoesNotStopLaterMarks(t *testing.T) {
 		t.Error("after a restart the table is clean although key 6 was written explicitly (the record survived the committed explicit insert)")
 	}
 	err := e.commitOne(6, "generated", true)
+	if err == nil {
+		body, _ := e.stored("alice", 6)
+		t.Fatalf("an insert of key 6 succeeded over the committed explicit row 6, which now reads %q", body)
+	}
+	wantCode(t, err, apierror.InvalidInput, "duplicate primary key id = 6")
+}
+
+// TestFailedDropDoesNotStopLaterMarks: DROP TABLE adds the deletion of the
+// record to its batch through TableDropped, which also marks the table in
+// memory at once. When the drop then fails (here the tiers' part of the
+// drop work returns an error, as tier.DropTable does when it cannot read
+// the manifests), the table lives on with its record on disk and marked
+// in memory; an explicit insert that then commits must still delete the
+// record, or the table is clean again after a restart.
+func TestFailedDropDoesNotStopLaterMarks(t *testing.T) {
+	e := newEnv(t)
+	e.on(e.cleanTable("target"))
+	_, _, err := e.cat.DropTable("app", "target", "", false, func(b *kv.Batch, ct *catalog.Table) (func(), error) {
+		e.m.TableDropped(b, ct)
+		return nil, errors.New("tiers: manifests unreadable")
+	})
+	if err == nil {
+		t.Fatal("the drop succeeded")
+	}
+	if _, ok := e.cat.Snapshot().Table("app", "target"); !ok {
+		t.Fatal("the failed drop dropped the table")
+	}
+	if err := e.commitOne(6, "explicit", false); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.reopen(); err != nil {
+		t.Fatal(err)
+	}
+	if e.keysClean() {
+		t.Error("after a restart the table is clean although key 6 was written explicitly")
+	}
+	err = e.commitOne(6, "generated", true)
 	if err == nil {
 		body, _ := e.stored("alice", 6)
 		t.Fatalf("an insert of key 6 succeeded over the committed explicit row 6, which now reads %q", body)
