@@ -101,3 +101,47 @@ func TestFailedDropDoesNotStopLaterMarks(t *testing.T) {
 	}
 	wantCode(t, err, apierror.InvalidInput, "duplicate primary key id = 6")
 }
+
+// TestRecordOutlivesDropAfterFailedCommit: after an explicit commit that
+// failed once its table was marked in memory, DROP TABLE adds no deletion
+// of the record either, so the record of the dropped table stays on disk
+// for good. A later table with the same id and creation time (a RESTORE of
+// a backup of this very table) then reads as clean after a restart,
+// although its rows hold named keys.
+func TestRecordOutlivesDropAfterFailedCommit(t *testing.T) {
+	e := newEnv(t)
+	other := e.cleanTable("other")
+	target := e.cleanTable("target")
+	tx := e.m.Begin()
+	e.on(target)
+	w := e.write("alice", 5, "explicit, never committed", false)
+	w.Insert = true
+	if err := tx.Put(w); err != nil {
+		t.Fatal(err)
+	}
+	e.on(other)
+	g := e.write("alice", e.seq.Next(), "generated", false)
+	g.Insert, g.Generated = true, true
+	if err := tx.Put(g); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := e.cat.DropTable("app", "other", "", false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Commit(context.Background()); err == nil {
+		t.Fatal("a commit writing to a dropped table succeeded")
+	}
+	if _, _, err := e.cat.DropTable("app", "target", "", false, func(b *kv.Batch, ct *catalog.Table) (func(), error) {
+		e.m.TableDropped(b, ct)
+		return nil, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	cf, err := e.db.ColumnFamily("engine_meta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cf.Get([]byte("keys_generated/" + target.Meta.TableID)); !errors.Is(err, kv.ErrNotFound) {
+		t.Errorf("the record of the dropped table is still there (read: %v)", err)
+	}
+}
