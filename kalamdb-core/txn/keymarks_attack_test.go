@@ -6,10 +6,37 @@ import (
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
-	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
-
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
+
+// failExplicitCommit makes an explicit insert of key 5 into target fail
+// after its commit marked target: the transaction also writes a generated
+// key to other (not read while other is clean), and other is dropped
+// before the commit, so the batch write fails.
+func failExplicitCommit(e *env, other, target *tables.Table) {
+	e.t.Helper()
+	tx := e.m.Begin()
+	e.on(target)
+	w := e.write("alice", 5, "explicit, never committed", false)
+	w.Insert = true
+	if err := tx.Put(w); err != nil {
+		e.t.Fatal(err)
+	}
+	e.on(other)
+	g := e.write("alice", e.seq.Next(), "generated", false)
+	g.Insert, g.Generated = true, true
+	if err := tx.Put(g); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, _, err := e.cat.DropTable("app", "other", "", false, nil); err != nil {
+		e.t.Fatal(err)
+	}
+	if _, err := tx.Commit(context.Background()); err == nil {
+		e.t.Fatal("a commit writing to a dropped table succeeded")
+	}
+}
 
 // TestFailedExplicitCommitDoesNotStopLaterMarks: an explicit insert whose
 // commit fails after it marked its table in memory (here: another table of
@@ -24,25 +51,7 @@ func TestFailedExplicitCommitDoesNotStopLaterMarks(t *testing.T) {
 	other := e.cleanTable("other")
 	target := e.cleanTable("target")
 
-	tx := e.m.Begin()
-	e.on(target)
-	w := e.write("alice", 5, "explicit, never committed", false)
-	w.Insert = true
-	if err := tx.Put(w); err != nil {
-		t.Fatal(err)
-	}
-	e.on(other)
-	g := e.write("alice", e.seq.Next(), "generated", false)
-	g.Insert, g.Generated = true, true
-	if err := tx.Put(g); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.cat.DropTable("app", "other", "", false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Commit(context.Background()); err == nil {
-		t.Fatal("a commit writing to a dropped table succeeded")
-	}
+	failExplicitCommit(e, other, target)
 
 	e.on(target)
 	if err := e.commitOne(6, "explicit", false); err != nil {
@@ -112,25 +121,7 @@ func TestRecordOutlivesDropAfterFailedCommit(t *testing.T) {
 	e := newEnv(t)
 	other := e.cleanTable("other")
 	target := e.cleanTable("target")
-	tx := e.m.Begin()
-	e.on(target)
-	w := e.write("alice", 5, "explicit, never committed", false)
-	w.Insert = true
-	if err := tx.Put(w); err != nil {
-		t.Fatal(err)
-	}
-	e.on(other)
-	g := e.write("alice", e.seq.Next(), "generated", false)
-	g.Insert, g.Generated = true, true
-	if err := tx.Put(g); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := e.cat.DropTable("app", "other", "", false, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := tx.Commit(context.Background()); err == nil {
-		t.Fatal("a commit writing to a dropped table succeeded")
-	}
+	failExplicitCommit(e, other, target)
 	if _, _, err := e.cat.DropTable("app", "target", "", false, func(b *kv.Batch, ct *catalog.Table) (func(), error) {
 		e.m.TableDropped(b, ct)
 		return nil, nil
