@@ -3,27 +3,25 @@ package executor_test
 import (
 	"fmt"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // TestDropRacingATransactionUnmarksItsOtherTable (adversarial review of
-// the generated-keys skip): a transaction writes an explicit key to
-// app.t<i> and a generated one to another table that a DROP TABLE
-// removes while the transaction commits. When the drop lands between the
-// commit's validation (which skips the generated key of the clean table,
-// so it does not read the dropped family) and its batch write, the commit
-// fails after it marked app.t<i> in memory. That mark in memory makes
-// every later explicit INSERT into that table skip the deletion of the
-// record, so after a restart it is clean again, and generated
-// INSERTs replace the rows whose keys were named.
-//
-// The race is not forced: the test tries up to 2000 times and skips when
-// it never lands in the window.
+// the generated-keys skip): a transaction writes an explicit key to app.t
+// and a generated one to app.o, which a DROP TABLE removes while the
+// transaction commits: between the commit's validation (which skips the
+// generated key of the clean table, so it does not read the dropped
+// family) and its batch write, where the commit's failpoint runs the drop.
+// The commit fails after it marked app.t in memory. That mark must not
+// make later explicit INSERTs into app.t leave out the deletion of the
+// record, or after a restart app.t is clean again and generated INSERTs
+// replace the rows whose keys were named.
 func TestDropRacingATransactionUnmarksItsOtherTable(t *testing.T) {
 	for _, flush := range []bool{false, true} {
 		t.Run(fmt.Sprint("flushed=", flush), func(t *testing.T) { dropRacingTransaction(t, flush) })
@@ -31,33 +29,28 @@ func TestDropRacingATransactionUnmarksItsOtherTable(t *testing.T) {
 }
 
 func dropRacingTransaction(t *testing.T, flush bool) {
-	e := newEnv(t)
+	var e *env
+	var armed atomic.Bool
+	var dropErr error
+	e = &env{t: t, dir: t.TempDir(), changes: &recordingSink{}, failpoint: func(point string) {
+		if point == txn.FailpointBeforeWrite && armed.CompareAndSwap(true, false) {
+			_, dropErr = e.root().exec("DROP TABLE app.o")
+		}
+	}}
+	e.open()
+	t.Cleanup(e.close)
 	root := e.root()
-	root.must("CREATE NAMESPACE app")
-	hit := false
-	target := ""
-	// Each round has its own target: the first explicit commit to a table
-	// is the one that deletes its record, so it must be the one that fails.
-	for i := 0; i < 2000 && !hit; i++ {
-		target = fmt.Sprintf("t%d", i)
-		root.must(fmt.Sprintf("CREATE TABLE app.%s (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), body TEXT) WITH (TYPE = 'SHARED'); "+
-			"CREATE TABLE app.o%d (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), body TEXT) WITH (TYPE = 'SHARED')", target, i))
-		var wg sync.WaitGroup
-		var err error
-		wg.Add(2)
-		go func() {
-			defer wg.Done()
-			_, err = root.exec(fmt.Sprintf("BEGIN; INSERT INTO app.%s (id, body) VALUES (1, 'lost'); INSERT INTO app.o%d (body) VALUES ('g'); COMMIT", target, i))
-		}()
-		go func() {
-			defer wg.Done()
-			_, _ = root.exec(fmt.Sprintf("DROP TABLE IF EXISTS app.o%d", i))
-		}()
-		wg.Wait()
-		hit = err != nil && strings.Contains(err.Error(), "a table written by this statement was dropped meanwhile")
+	const target = "t"
+	root.must("CREATE NAMESPACE app; " +
+		"CREATE TABLE app.t (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), body TEXT) WITH (TYPE = 'SHARED'); " +
+		"CREATE TABLE app.o (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), body TEXT) WITH (TYPE = 'SHARED')")
+	armed.Store(true)
+	_, err := root.exec("BEGIN; INSERT INTO app.t (id, body) VALUES (1, 'lost'); INSERT INTO app.o (body) VALUES ('g'); COMMIT")
+	if dropErr != nil {
+		t.Fatalf("the drop at the commit's failpoint: %v", dropErr)
 	}
-	if !hit {
-		t.Skip("the drop never landed between validation and the batch write")
+	if err == nil || !strings.Contains(err.Error(), "a table written by this statement was dropped meanwhile") {
+		t.Fatalf("the commit whose other table was dropped before its write: %v", err)
 	}
 	lease := time.Now().Add(time.Hour).Truncate(time.Millisecond)
 	first := ids.FirstOfMillisecond(lease.Add(time.Millisecond)) |

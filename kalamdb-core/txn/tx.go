@@ -364,12 +364,15 @@ func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partiti
 		return false, err
 	}
 	var b kv.Batch
-	tx.m.markExplicit(&b, writes)
+	marked := tx.m.markExplicit(&b, writes)
 	maxSeq, err := tx.m.batch(&b, writes)
 	if err != nil {
 		return false, err
 	}
 	leaseDone := tx.m.lease.cover(&b, maxSeq)
+	if tx.m.fail != nil {
+		tx.m.fail(FailpointBeforeWrite)
+	}
 	err = tx.m.db.Write(&b)
 	leaseDone(err == nil)
 	if err != nil {
@@ -378,6 +381,7 @@ func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partiti
 		}
 		return false, fmt.Errorf("commit: %w", err)
 	}
+	written(marked)
 	// Published while the partitions are still locked, so a subscriber
 	// registered under the same locks sees each commit exactly once: in
 	// its snapshot or in its feed.
