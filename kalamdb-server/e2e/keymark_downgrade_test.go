@@ -26,6 +26,9 @@ import (
 // INSERTs that meet those keys replace the rows instead of failing as
 // duplicates. The _seq lease is moved an hour ahead offline, as in
 // TestGeneratedKeysMarkSurvivesKill9, so the generator reaches the keys.
+// Running an older build on a newer build's data directory is documented
+// as not supported (architecture.md, Generated keys, "Older builds"), so
+// the test is expected to fail when run; it records the limitation.
 func TestNamedKeysWrittenByAnOlderReleaseAreNotReplaced(t *testing.T) {
 	old := os.Getenv("KALAMDB_OLD_BIN")
 	if old == "" {
