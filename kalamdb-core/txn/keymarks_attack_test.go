@@ -7,6 +7,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -134,5 +135,51 @@ func TestRecordOutlivesDropAfterFailedCommit(t *testing.T) {
 	}
 	if _, err := cf.Get([]byte("keys_generated/" + target.Meta.TableID)); !errors.Is(err, kv.ErrNotFound) {
 		t.Errorf("the record of the dropped table is still there (read: %v)", err)
+	}
+}
+
+// TestDroppedTablesLeaveNoKeyState: a table's key state is forgotten once
+// its drop is written, so creating and dropping tables does not grow the
+// manager's memory; a drop that fails keeps it (the table lives on).
+func TestDroppedTablesLeaveNoKeyState(t *testing.T) {
+	e := newEnv(t)
+	drop := func(name string, fail bool) error {
+		_, after, err := e.cat.DropTable("app", name, "", false, func(b *kv.Batch, ct *catalog.Table) (func(), error) {
+			dropped := e.m.TableDropped(b, ct)
+			if fail {
+				return nil, errors.New("tiers: manifests unreadable")
+			}
+			return dropped, nil
+		})
+		if after != nil {
+			after()
+		}
+		return err
+	}
+	for i := range 20 {
+		e.on(e.cleanTable("t"))
+		if !e.keysClean() {
+			t.Fatal("a new table is not clean")
+		}
+		if err := e.commitOne(int64(i), "explicit", false); err != nil {
+			t.Fatal(err)
+		}
+		if err := drop("t", false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := txn.KeyStates(e.m); n != 0 {
+		t.Fatalf("%d key states left after every table was dropped", n)
+	}
+	e.on(e.cleanTable("kept"))
+	e.keysClean()
+	if err := drop("kept", true); err == nil {
+		t.Fatal("the drop succeeded")
+	}
+	if n := txn.KeyStates(e.m); n != 1 {
+		t.Fatalf("%d key states after a failed drop of the only table, want 1", n)
+	}
+	if e.keysClean() {
+		t.Fatal("the table whose drop failed is clean (its record's deletion is not known written, so it stays marked)")
 	}
 }
