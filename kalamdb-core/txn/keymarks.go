@@ -25,8 +25,9 @@ import (
 // The clean state is a record in the transactions' family, written with
 // the table's metadata by CREATE TABLE (RecordCreated) and deleted in the
 // batch of the first commit that writes a key the generator did not issue
-// (an INSERT naming its key, INSERT ... SELECT, any INSERT planned by the
-// engine rather than the fast path), and by a restore in its own batch
+// (an INSERT naming its key, INSERT ... SELECT of named keys, a row the
+// engine plans whose key is not the id its statement issued for it), and
+// by a restore in its own batch
 // (MarkRestored); DROP TABLE deletes it with the table (TableDropped). No
 // record is "marked": tables created before the record existed and
 // restored tables have their keys read. The record carries the table's
