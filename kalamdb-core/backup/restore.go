@@ -448,8 +448,14 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest) ([]*catal
 			}
 			// The restored keys were not issued by this database's
 			// generator: every INSERT into these tables reads its key.
-			s.o.Txns.MarkRestored(b, cat.Tables)
-			return s.o.Txns.CoverSeq(b, pr.src.man.MaxSeq), nil
+			marked := s.o.Txns.MarkRestored(b, cat.Tables)
+			covered := s.o.Txns.CoverSeq(b, pr.src.man.MaxSeq)
+			return func(ok bool) {
+				covered(ok)
+				if ok {
+					marked()
+				}
+			}, nil
 		},
 	})
 }

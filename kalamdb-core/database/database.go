@@ -78,7 +78,7 @@ type Config struct {
 	// policy loop does not run; tests call RunFlushPolicies themselves).
 	FlushCheckInterval time.Duration
 	// Failpoint is called at each crash point of flush, compaction and
-	// backup (crash tests only).
+	// backup, and at the named points of a commit (tests only).
 	Failpoint func(point string)
 	// StorageFaults injects storage failures (tests only).
 	StorageFaults *cold.Faults
@@ -167,7 +167,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open transactions: %w", err)
 	}
-	txns, err := txn.Open(db, txn.Options{Locks: locks, Seq: seq, Cold: tm, Sink: sink, Tables: tabs})
+	txns, err := txn.Open(db, txn.Options{Locks: locks, Seq: seq, Cold: tm, Sink: sink, Tables: tabs, Failpoint: cfg.Failpoint})
 	if err != nil {
 		return nil, fmt.Errorf("open transactions: %w", err)
 	}

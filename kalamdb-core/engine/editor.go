@@ -108,9 +108,23 @@ func (ed *editor) encode(vals []any, seq int64, deleted bool) ([]byte, error) {
 // here against the transaction and the committed rows, and again at commit
 // against concurrent commits. go-mysql-server hands whole rows, with no
 // trace of which values were DEFAULTs, so a primary key it gives counts as
-// written explicitly (txn.Write.Generated).
+// written explicitly (txn.Write.Generated) unless it is the BIGINT id
+// SNOWFLAKE_ID() issued last in the statement and no other row took
+// (Session.takeID): a DEFAULT SNOWFLAKE_ID() key of a row the engine plans.
 func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
 	return ed.insert(ctx, r, false)
+}
+
+// issuedKey reports whether vals' primary key is an id the statement's
+// SNOWFLAKE_ID() issued for this write alone (Session.takeID), stored as
+// it is: a BIGINT key, so no conversion could give two ids one key.
+func (ed *editor) issuedKey(vals []any) bool {
+	s := ed.t.shape
+	if s.IsStream() || s.PK < 0 || s.PKType.Name != dialect.TypeBigInt {
+		return false
+	}
+	id, ok := vals[s.PK].(int64)
+	return ok && id != 0 && ed.t.sess.takeID(id)
 }
 
 // keyFromSeq reports whether the table's keys are made of the _seq of
@@ -121,7 +135,8 @@ func (ed *editor) keyFromSeq() bool {
 }
 
 // insert is Insert of a row whose primary key the statement generated
-// (generatedPK: a SNOWFLAKE_ID() DEFAULT the fast path computed) or not.
+// (generatedPK: a SNOWFLAKE_ID() DEFAULT the fast path computed, or
+// issuedKey) or not.
 func (ed *editor) insert(ctx *sql.Context, r sql.Row, generatedPK bool) error {
 	if err := ed.checkWrite(); err != nil {
 		return err
@@ -138,6 +153,9 @@ func (ed *editor) insert(ctx *sql.Context, r sql.Row, generatedPK bool) error {
 	key, err := ed.key(vals, seq)
 	if err != nil {
 		return err
+	}
+	if !generatedPK {
+		generatedPK = ed.issuedKey(vals)
 	}
 	s := ed.t.shape
 	if s.IsStream() && s.Meta.Ephemeral && !ed.t.e.subscribers.HasSubscribers(s.Table.Table, ed.t.owner) {

@@ -26,7 +26,7 @@ func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.U
 	fs := functionSet{}
 	add := func(f sql.Function) { fs[f.FunctionName()] = f }
 	add(sql.Function0{Name: "snowflake_id", Fn: func() sql.Expression {
-		return &generatorFunc{name: "SNOWFLAKE_ID", typ: types.Int64, gen: func() (any, error) { return seq.Next(), nil }}
+		return &generatorFunc{name: "SNOWFLAKE_ID", typ: types.Int64, gen: func() (any, error) { return seq.Next(), nil }, keyable: true}
 	}})
 	add(sql.Function0{Name: "uuid_v7", Fn: func() sql.Expression {
 		return &generatorFunc{name: "UUID_V7", typ: types.LongText, gen: func() (any, error) { return uuids.Next() }}
@@ -93,6 +93,10 @@ type generatorFunc struct {
 	name string
 	typ  sql.Type
 	gen  func() (any, error)
+	// keyable: the values are ids of the generator that also issues
+	// _seq, which the statement's session notes (Session.noteID) so that
+	// an insert taking one as its key may skip its duplicate check.
+	keyable bool
 }
 
 var (
@@ -108,10 +112,15 @@ func (g *generatorFunc) IsNullable() bool           { return false }
 func (g *generatorFunc) Resolved() bool             { return true }
 func (g *generatorFunc) Children() []sql.Expression { return nil }
 func (g *generatorFunc) IsNonDeterministic() bool   { return true }
-func (g *generatorFunc) Eval(*sql.Context, sql.Row) (any, error) {
+func (g *generatorFunc) Eval(ctx *sql.Context, _ sql.Row) (any, error) {
 	v, err := g.gen()
 	if err != nil {
 		return nil, fmt.Errorf("%s(): %w", g.name, err)
+	}
+	if id, ok := v.(int64); ok && g.keyable && ctx != nil {
+		if s, ok := ctx.Session.(*Session); ok {
+			s.noteID(id)
+		}
 	}
 	return v, nil
 }

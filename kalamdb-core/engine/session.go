@@ -62,6 +62,37 @@ type Session struct {
 	// then wait for it forever; endStatement closes what is left.
 	openMu sync.Mutex
 	open   map[*rowIter]struct{}
+	// lastID is the statement's latest SNOWFLAKE_ID(), and lastIDFree
+	// says no insert has taken it as its key yet (see takeID).
+	idMu       sync.Mutex
+	lastID     int64
+	lastIDFree bool
+}
+
+// noteID records id, just issued by SNOWFLAKE_ID() in the statement.
+func (s *Session) noteID(id int64) {
+	s.idMu.Lock()
+	s.lastID, s.lastIDFree = id, true
+	s.idMu.Unlock()
+}
+
+// takeID reports whether key is the statement's latest SNOWFLAKE_ID()
+// and no insert took it before; it is taken then. Such a key was issued
+// by the generator in this statement (never before: its ids only grow,
+// after a restart too) and keys no other write of it: the engine's
+// inserts of a DEFAULT SNOWFLAKE_ID() key (evaluated for each row just
+// before its insert) may skip their duplicate check as the fast path's
+// do (txn.Write.Generated). Any other key, a value named by the
+// statement, a copy of an id another row took, an id issued before the
+// latest, is not taken, and its write counts as explicit.
+func (s *Session) takeID(key int64) bool {
+	s.idMu.Lock()
+	defer s.idMu.Unlock()
+	if !s.lastIDFree || s.lastID != key {
+		return false
+	}
+	s.lastIDFree = false
+	return true
 }
 
 // GetPrivilegeSet implements sql.Session. KalamDB checks permissions
@@ -116,6 +147,9 @@ func (s *Session) endStatement() {
 		_ = s.snap.Close()
 	}
 	s.snap, s.borrowedSnap = nil, false
+	s.idMu.Lock()
+	s.lastIDFree = false
+	s.idMu.Unlock()
 }
 
 // sessionOf returns the KalamDB session behind an engine context. Every

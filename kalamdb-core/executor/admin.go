@@ -17,8 +17,17 @@ import (
 // the tiers' (its manifests, the deletion of its files) and the
 // transactions' (the record of its keys).
 func (x *Executor) dropTableWork(b *kv.Batch, t *catalog.Table) (func(), error) {
-	x.txns.TableDropped(b, t)
-	return x.tier.DropTable(b, t)
+	dropped := x.txns.TableDropped(b, t)
+	after, err := x.tier.DropTable(b, t)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		dropped()
+		if after != nil {
+			after()
+		}
+	}, nil
 }
 
 // runAdmin runs the KalamDB statements that are not standard SQL. DDL role

@@ -25,8 +25,9 @@ import (
 // The clean state is a record in the transactions' family, written with
 // the table's metadata by CREATE TABLE (RecordCreated) and deleted in the
 // batch of the first commit that writes a key the generator did not issue
-// (an INSERT naming its key, INSERT ... SELECT, any INSERT planned by the
-// engine rather than the fast path), and by a restore in its own batch
+// (an INSERT naming its key, INSERT ... SELECT of named keys, a row the
+// engine plans whose key is not the id its statement issued for it), and
+// by a restore in its own batch
 // (MarkRestored); DROP TABLE deletes it with the table (TableDropped). No
 // record is "marked": tables created before the record existed and
 // restored tables have their keys read. The record carries the table's
@@ -39,9 +40,17 @@ import (
 // writes its batch (and it stays marked if the write fails, which costs
 // only reads), and a later commit of the partition reads that state under
 // the same lock; an earlier one wrote its generated key, which the explicit
-// commit's own read then finds. States only move from unknown to clean or
-// marked and from clean to marked, so a state loaded from the record while
-// an explicit commit ran elsewhere cannot hide its mark.
+// commit's own read then finds. States only move from unknown to clean,
+// marked or gone, from clean to marked and from marked to gone, so a state
+// loaded from the record while an explicit commit ran elsewhere cannot
+// hide its mark.
+//
+// Durability of the mark: marked says the record may still be on disk
+// (the batch deleting it is not written yet, or failed), so every batch
+// that marks the table deletes it again; gone says a written batch deleted
+// it, and only then do later batches leave the deletion out. A failed
+// commit or DROP therefore never leaves the record behind a committed
+// explicit key.
 
 // cleanKeysPrefix starts the key of a table's clean-state record in the
 // transactions' family; the table id follows.
@@ -51,7 +60,8 @@ const cleanKeysPrefix = "keys_generated/"
 const (
 	keysUnknown int32 = iota // the record was not read yet
 	keysClean                // every key written was issued to its write
-	keysMarked               // some key may have been written explicitly
+	keysMarked               // some key may have been written explicitly; the record may still be on disk
+	keysGone                 // marked, and the record's deletion is written
 )
 
 // incarnation names one life of a table: its id and creation time.
@@ -92,13 +102,15 @@ func (k *keyMarks) clean(t *catalog.Table) (bool, error) {
 	switch s.Load() {
 	case keysClean:
 		return true, nil
-	case keysMarked:
+	case keysMarked, keysGone:
 		return false, nil
 	}
 	raw, err := k.cf.Get(cleanKeysKey(t.Meta.TableID))
 	switch {
 	case errors.Is(err, kv.ErrNotFound):
-		s.CompareAndSwap(keysUnknown, keysMarked)
+		// No record on disk: nothing is left to delete (only CREATE TABLE
+		// writes one, for an incarnation of its own).
+		s.CompareAndSwap(keysUnknown, keysGone)
 		return false, nil
 	case err != nil:
 		return false, fmt.Errorf("read key state of %s: %w", t.Meta.TableID, err)
@@ -112,15 +124,42 @@ func (k *keyMarks) clean(t *catalog.Table) (bool, error) {
 	return s.Load() == keysClean, nil
 }
 
-// mark makes b delete t's clean record, unless t is known to be marked
-// already, and marks t in memory now, before b is written.
-func (k *keyMarks) mark(b *kv.Batch, t *systable.TableMeta) {
+// mark makes b delete t's clean record, unless its deletion is known to
+// be written already, and marks t in memory now, before b is written. It
+// returns t's state when it added the deletion, for the caller to pass to
+// written once b is written: only then is the deletion known to be on
+// disk, so that later marks may leave it out. A batch that fails leaves t
+// marked with its record on disk, and the next batch marking t deletes it
+// again.
+func (k *keyMarks) mark(b *kv.Batch, t *systable.TableMeta) *atomic.Int32 {
 	s := k.state(incarnationOf(t))
-	if s.Load() == keysMarked {
-		return
+	if s.Load() == keysGone {
+		return nil
 	}
 	b.Delete(k.cf, cleanKeysKey(t.TableID))
-	s.Store(keysMarked)
+	for {
+		v := s.Load()
+		if v == keysMarked || v == keysGone || s.CompareAndSwap(v, keysMarked) {
+			return s
+		}
+	}
+}
+
+// written records that the batches deleting the records of marked, as
+// mark returned them, are written.
+func written(marked []*atomic.Int32) {
+	for _, s := range marked {
+		if s != nil {
+			s.CompareAndSwap(keysMarked, keysGone)
+		}
+	}
+}
+
+// forget drops t's state from memory once t is dropped and its record's
+// deletion written: a table created again has another incarnation, and a
+// restored one with this incarnation reads its record again.
+func (k *keyMarks) forget(t *systable.TableMeta) {
+	k.states.Delete(incarnationOf(t))
 }
 
 // RecordCreated adds to b, the batch that creates table t, the record
@@ -134,18 +173,23 @@ func (m *Manager) RecordCreated(b *kv.Batch, t *catalog.Table) {
 
 // TableDropped adds to b, the batch that drops table t, the deletion of
 // its record, which no table would use again (a table created under its
-// name has another creation time and writes its own).
-func (m *Manager) TableDropped(b *kv.Batch, t *catalog.Table) {
+// name has another creation time and writes its own). The caller runs
+// dropped once b is written, and only then: it forgets t's state.
+func (m *Manager) TableDropped(b *kv.Batch, t *catalog.Table) (dropped func()) {
 	m.marks.mark(b, t.Meta)
+	return func() { m.marks.forget(t.Meta) }
 }
 
 // MarkRestored adds to b, the batch that makes restored tables visible,
 // the marks of those tables: their rows' keys were written by a restore,
 // not issued by this database's generator, so every INSERT reads its key.
-func (m *Manager) MarkRestored(b *kv.Batch, restored []*systable.TableMeta) {
-	for _, t := range restored {
-		m.marks.mark(b, t)
+// The caller runs done once b is written, and only then.
+func (m *Manager) MarkRestored(b *kv.Batch, restored []*systable.TableMeta) (done func()) {
+	marked := make([]*atomic.Int32, len(restored))
+	for i, t := range restored {
+		marked[i] = m.marks.mark(b, t)
 	}
+	return func() { written(marked) }
 }
 
 // KeysClean reports whether t is clean (see keymarks.go): no key was
@@ -192,14 +236,18 @@ func (m *Manager) mustCheck(writes []*Write) ([]*Write, error) {
 // markExplicit adds to b the marks of the tables to which writes write a
 // key the generator did not issue them: an insert without Generated, or a
 // write expecting no committed version. The commit calls it with the
-// partitions locked, after validation and before writing b.
-func (m *Manager) markExplicit(b *kv.Batch, writes []*Write) {
+// partitions locked, after validation and before writing b, and passes
+// what it returns to written once b is written, and only then.
+func (m *Manager) markExplicit(b *kv.Batch, writes []*Write) (marked []*atomic.Int32) {
 	var last *tables.Table
 	for _, w := range writes {
 		if w.Generated || (!w.Insert && w.ExpectSeq != 0) || w.Table == last {
 			continue
 		}
-		m.marks.mark(b, w.Table.Meta)
+		if s := m.marks.mark(b, w.Table.Meta); s != nil {
+			marked = append(marked, s)
+		}
 		last = w.Table
 	}
+	return marked
 }

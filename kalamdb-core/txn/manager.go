@@ -49,7 +49,15 @@ type Options struct {
 	// Tables resolves the current secondary indexes of a written table,
 	// which every commit maintains in its batch (nil: no table has any).
 	Tables *tables.Registry
+	// Failpoint, when set, is called at each named point of a commit
+	// (FailpointBeforeWrite); tests use it to run something there.
+	Failpoint func(point string)
 }
+
+// FailpointBeforeWrite is the point of a commit after it validated and
+// marked its tables, before its batch is written, with its partitions
+// locked.
+const FailpointBeforeWrite = "txn.commit.before-write"
 
 // Manager begins and commits transactions over one store.
 type Manager struct {
@@ -62,6 +70,7 @@ type Manager struct {
 	counters *kv.ColumnFamily
 	seq      *ids.Snowflake
 	marks    keyMarks
+	fail     func(point string)
 }
 
 // Open returns the transaction manager of db.
@@ -78,7 +87,7 @@ func Open(db *kv.DB, o Options) (*Manager, error) {
 		return nil, fmt.Errorf("txn: %w", err)
 	}
 	return &Manager{db: db, locks: o.Locks, lease: lease, cold: o.Cold, sink: o.Sink, tables: o.Tables, counters: counters, seq: o.Seq,
-		marks: keyMarks{cf: lease.cf}}, nil
+		marks: keyMarks{cf: lease.cf}, fail: o.Failpoint}, nil
 }
 
 // CoverSeq makes b carry what keeps _seq above maxSeq, a _seq written

@@ -36,11 +36,11 @@ type Write struct {
 	// Live is whether Value is a live (not deleted) version.
 	Live bool
 	// Generated is whether the id generator issued Key to this write's
-	// statement (a SNOWFLAKE_ID() DEFAULT of the primary key, or the _seq
-	// of a table without one): no other write can have written it except
-	// by naming it. Set only where that is certain; an Insert without it
-	// marks its table (keymarks.go), one with it skips its duplicate check
-	// while the table is unmarked.
+	// statement for this write alone (a SNOWFLAKE_ID() of the primary key,
+	// or the _seq of a table without one): no other write can have written
+	// it except by naming it. Set only where that is certain; an Insert
+	// without it marks its table (keymarks.go), one with it skips its
+	// duplicate check while the table is unmarked.
 	Generated bool
 	// Before and After are the user column values of the version this
 	// transaction replaced (nil when there was no live one) and of the
@@ -429,12 +429,15 @@ func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partiti
 		return false, err
 	}
 	var b kv.Batch
-	tx.m.markExplicit(&b, writes)
+	marked := tx.m.markExplicit(&b, writes)
 	maxSeq, err := tx.m.batch(&b, writes)
 	if err != nil {
 		return false, err
 	}
 	leaseDone := tx.m.lease.cover(&b, maxSeq)
+	if tx.m.fail != nil {
+		tx.m.fail(FailpointBeforeWrite)
+	}
 	err = tx.m.db.Write(&b)
 	leaseDone(err == nil)
 	if err != nil {
@@ -443,6 +446,7 @@ func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partiti
 		}
 		return false, fmt.Errorf("commit: %w", err)
 	}
+	written(marked)
 	// Published while the partitions are still locked, so a subscriber
 	// registered under the same locks sees each commit exactly once: in
 	// its snapshot or in its feed.

@@ -1,0 +1,8 @@
+package txn
+
+// KeyStates is how many table incarnations m holds a key state of.
+func KeyStates(m *Manager) int {
+	n := 0
+	m.marks.states.Range(func(any, any) bool { n++; return true })
+	return n
+}
