@@ -104,6 +104,18 @@ func (w *backwardWindow) add(k, v []byte) bool {
 
 func (w *backwardWindow) bytes() int64 { return int64(cap(w.buf) + cap(w.ents)*32) }
 
+// stale reports whether the window can never serve a read again: a write
+// it depends on finished with a number above its own lo, and the numbers
+// only grow, so no reader's check can pass. (A window that does not hold
+// for an older reader, or while a write is in flight, may still serve
+// later ones.)
+func (w *backwardWindow) stale(cf *ColumnFamily) bool {
+	if w.bucketed {
+		return cf.coarse.Load() > w.lo || cf.ready.Load().buckets[w.bucket].Load() > w.lo
+	}
+	return cf.lastSeq.Load() > w.lo
+}
+
 // holds reports whether the family holds what the window does for a
 // reader whose snapshot's lo is lo.
 func (w *backwardWindow) holds(cf *ColumnFamily, lo uint64) bool {
@@ -121,11 +133,22 @@ type backwardWindows struct {
 	m  map[string]*backwardKept
 }
 
-// backwardKept is a prefix's window, and how many reads in a row found
-// it stale without its having served a read (wasted).
+// backwardKept is a prefix's window (nil once it went stale: its bytes
+// are given back at once, so stale windows never hold the DB's budget),
+// whether the last one served a read (used), and how many reads in a row
+// found it stale without its having served a read (wasted).
 type backwardKept struct {
 	w      *backwardWindow
+	used   bool
 	wasted int
+}
+
+// bytes is what k's window holds of the DB's budget.
+func (k *backwardKept) bytes() int64 {
+	if k.w == nil {
+		return 0
+	}
+	return k.w.bytes()
 }
 
 // get returns the prefix's window if it holds for a reader whose
@@ -137,20 +160,32 @@ type backwardKept struct {
 // stale unused records only on the 1st, 2nd, 4th, 8th and 16th such
 // read, then every 16th, until a window of it serves a read again (so
 // that once the writes stop, a window is back within 16 reads).
-func (ws *backwardWindows) get(cf *ColumnFamily, prefix []byte, lo uint64) (w *backwardWindow, record bool) {
+func (ws *backwardWindows) get(cf *ColumnFamily, prefix []byte, lo uint64, budget *atomic.Int64) (w *backwardWindow, record bool) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	k := ws.m[string(prefix)]
-	switch {
-	case k == nil:
+	if k == nil {
 		return nil, true
-	case k.w.holds(cf, lo):
-		if !k.w.used.Load() {
-			k.w.used.Store(true)
+	}
+	if k.w != nil {
+		if k.w.holds(cf, lo) {
+			if !k.w.used.Load() {
+				k.w.used.Store(true)
+			}
+			return k.w, false
 		}
-		return k.w, false
-	case k.w.used.Load():
-		k.wasted = 0
+		if k.w.stale(cf) {
+			// Readers holding it keep it alive; the budget no longer
+			// counts it.
+			budget.Add(-k.w.bytes())
+			k.used, k.w = k.w.used.Load(), nil
+		} else if k.w.used.Load() {
+			k.wasted = 0
+			return nil, true
+		}
+	}
+	if k.used {
+		k.used, k.wasted = false, 0
 		return nil, true
 	}
 	k.wasted++
@@ -159,10 +194,10 @@ func (ws *backwardWindows) get(cf *ColumnFamily, prefix []byte, lo uint64) (w *b
 }
 
 // put keeps w as the prefix's window, replacing the one it had, within
-// the DB's budget (used).
-func (ws *backwardWindows) put(prefix []byte, w *backwardWindow, used *atomic.Int64) {
+// the DB's budget (used). It reports false when the budget is spent.
+func (ws *backwardWindows) put(prefix []byte, w *backwardWindow, used *atomic.Int64) bool {
 	if len(prefix) > backwardHintMaxPrefix {
-		return
+		return true
 	}
 	n := w.bytes()
 	ws.mu.Lock()
@@ -171,25 +206,66 @@ func (ws *backwardWindows) put(prefix []byte, w *backwardWindow, used *atomic.In
 	if old == nil && len(ws.m) >= backwardHintEntries {
 		for k, o := range ws.m {
 			delete(ws.m, k) // map order is random: an arbitrary one
-			used.Add(-o.w.bytes())
+			used.Add(-o.bytes())
 			break
 		}
 	}
 	if old != nil {
-		n -= old.w.bytes()
+		n -= old.bytes()
 	}
 	if used.Add(n) > backwardWindowBudget {
 		used.Add(-n)
-		return
+		return false
 	}
 	if old != nil {
 		old.w = w
-		return
+		return true
 	}
 	if ws.m == nil {
 		ws.m = make(map[string]*backwardKept)
 	}
 	ws.m[string(prefix)] = &backwardKept{w: w}
+	return true
+}
+
+// dropStale gives back the bytes of the windows that can never serve a
+// read again (stale), which a read drops only when it reads their prefix:
+// windows of conversations read once and then written would otherwise
+// hold the DB's budget for good.
+func (ws *backwardWindows) dropStale(cf *ColumnFamily, used *atomic.Int64) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	for _, k := range ws.m {
+		if k.w != nil && k.w.stale(cf) {
+			used.Add(-k.w.bytes())
+			k.used, k.w = k.w.used.Load(), nil
+		}
+	}
+}
+
+// keepWindow keeps w as cf's window of prefix. When the DB's budget is
+// spent, every family's stale windows are dropped and it is tried again,
+// unless nothing was written since the last such sweep (then no window
+// went stale since): a budget full of windows that still serve is not
+// swept over and over.
+func (d *DB) keepWindow(cf *ColumnFamily, prefix []byte, w *backwardWindow) {
+	if cf.windows.put(prefix, w, &d.windowBytes) {
+		return
+	}
+	seq, last := d.writtenSeq.Load(), d.sweptAt.Load()
+	if seq == last || !d.sweptAt.CompareAndSwap(last, seq) {
+		return
+	}
+	d.mu.Lock()
+	fams := make([]*ColumnFamily, 0, len(d.families))
+	for _, f := range d.families {
+		fams = append(fams, f)
+	}
+	d.mu.Unlock()
+	for _, f := range fams {
+		f.windows.dropStale(f, &d.windowBytes)
+	}
+	cf.windows.put(prefix, w, &d.windowBytes)
 }
 
 // clear forgets every window, giving their bytes back to the budget.
@@ -197,7 +273,7 @@ func (ws *backwardWindows) clear(used *atomic.Int64) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	for k, o := range ws.m {
-		used.Add(-o.w.bytes())
+		used.Add(-o.bytes())
 		delete(ws.m, k)
 	}
 }

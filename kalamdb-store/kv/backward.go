@@ -151,7 +151,7 @@ func (cf *ColumnFamily) NewBackward(prefix []byte, snap *Snapshot, want int) (*B
 	record := false
 	if snap != nil && len(prefix) <= backwardHintMaxPrefix {
 		var w *backwardWindow
-		if w, record = cf.windows.get(cf, prefix, snap.lo); w != nil {
+		if w, record = cf.windows.get(cf, prefix, snap.lo, &cf.db.windowBytes); w != nil {
 			// What an iterator would hold, for as long as the read.
 			if err := snap.hold(cf); err != nil {
 				return nil, err
@@ -588,7 +588,7 @@ func (b *Backward) Close() error {
 		// the family does not change.
 		w.complete = b.done && !b.recFull
 		if (len(w.ents) > 0 || w.complete) && w.holds(b.cf, w.lo) {
-			b.cf.windows.put(b.prefix, w, &b.cf.db.windowBytes)
+			b.cf.db.keepWindow(b.cf, b.prefix, w)
 		}
 	}
 	b.rec = nil

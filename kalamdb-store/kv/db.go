@@ -62,6 +62,8 @@ type DB struct {
 	// windowBytes is what the families' kept backward windows hold
 	// (backwardWindowBudget at most).
 	windowBytes atomic.Int64
+	// sweptAt is writtenSeq when keepWindow last dropped stale windows.
+	sweptAt atomic.Uint64
 	// writtenSeq is the highest sequence number DB.Write saw after a
 	// write (see backcache.go): published, so at most any snapshot's.
 	writtenSeq atomic.Uint64
