@@ -257,3 +257,71 @@ func TestBackwardKeptLongPrefixAndBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestBackwardWindowsBudgetNotPinnedByStale: windows that went stale (their
+// prefix was written since) can never serve a read again, so they must not
+// keep the DB's window budget from the prefixes read now. Here a table's
+// 600 conversations are each read once (their windows fill the 8 MiB
+// budget) and then each written, so every one of those windows is stale;
+// a conversation read again and again afterwards, in another family or
+// in the same one, must get a window.
+func TestBackwardWindowsBudgetNotPinnedByStale(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	const convs = 600
+	value := make([]byte, 300)
+	for p := range convs {
+		var b Batch
+		for i := range 50 {
+			b.Put(cf, keptKey(fmt.Sprintf("c%04d/", p), i), value)
+		}
+		if err := db.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// And small ones, so that the budget is full to the last window.
+	for p := range 20 {
+		for i := range 50 {
+			if err := cf.Put(keptKey(fmt.Sprintf("s%04d/", p), i), []byte("v")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	snap := snapshotOf(t, db)
+	for p := range convs {
+		keptRead(t, cf, []byte(fmt.Sprintf("c%04d/", p)), snap, 50, 50)
+	}
+	for p := range 20 {
+		keptRead(t, cf, []byte(fmt.Sprintf("s%04d/", p)), snap, 50, 50)
+	}
+	t.Logf("windows hold %d bytes of %d", db.windowBytes.Load(), backwardWindowBudget)
+	for p := range convs {
+		if err := cf.Put(keptKey(fmt.Sprintf("c%04d/", p), 1000), value); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hot := mustCF(t, db, "hot")
+	for i := range 50 {
+		if err := hot.Put(keptKey("h/", i), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		if err := cf.Put(keptKey("hot/", i), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []struct {
+		cf     *ColumnFamily
+		prefix string
+	}{{hot, "h/"}, {cf, "hot/"}} {
+		kept := 0
+		for range 5 {
+			if _, k := keptRead(t, c.cf, []byte(c.prefix), snapshotOf(t, db), 50, 50); k {
+				kept++
+			}
+		}
+		if kept == 0 {
+			t.Errorf("%s %q: none of 5 repeat reads of an unchanged prefix came from a window (budget held by %d bytes of stale windows)",
+				c.cf.Name(), c.prefix, db.windowBytes.Load())
+		}
+	}
+}
