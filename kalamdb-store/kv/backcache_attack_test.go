@@ -363,3 +363,73 @@ func TestBackwardMarkedLengthsNotTakenByOneOffReads(t *testing.T) {
 			"the four marked lengths being taken by one-off reads of other lengths")
 	}
 }
+
+// TestBackwardKeptNotLeftByReadOverlappingWrite: a read whose snapshot
+// predates a write to its prefix that lands while the read is open (after
+// its first entries, before Close) leaves no window that a later read,
+// whose snapshot sees the write, would use; nor does a read open while a
+// write to its prefix is still in flight (begun, not yet applied).
+func TestBackwardKeptNotLeftByReadOverlappingWrite(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	for i := range 60 {
+		if err := cf.Put(keptKey("a/", i), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := snapshotOf(t, db)
+	b, err := cf.NewBackward([]byte("a/"), snap, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 10 {
+		if !b.Next() {
+			t.Fatal("short read")
+		}
+	}
+	if err := cf.Put(keptKey("a/", 1000), []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	for b.Next() {
+	}
+	if err := errors.Join(b.Error(), b.Close()); err != nil {
+		t.Fatal(err)
+	}
+	got, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 1)
+	if len(got) != 1 || got[0][1] != "new" {
+		t.Fatalf("after a write during a read: newest %q (kept %v), want the new entry", got, kept)
+	}
+
+	// A write in flight (counted, applied to RocksDB only after the read
+	// closes) during a whole read.
+	key := keptKey("a/", 2000)
+	marks := cf.writing()
+	keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50)
+	keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50)
+	if err := db.db.PutCF(db.wo, cf.h, key, []byte("inflight")); err != nil {
+		t.Fatal(err)
+	}
+	cf.written([]batchOp{{kind: opPut, cf: cf, key: key}}, marks, db.db.GetLatestSequenceNumber())
+	raise(&db.writtenSeq, db.db.GetLatestSequenceNumber())
+	got, kept = keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 1)
+	if len(got) != 1 || got[0][1] != "inflight" {
+		t.Fatalf("after a write in flight during reads: newest %q (kept %v), want the new entry", got, kept)
+	}
+
+	// A write applied to RocksDB but not yet done in Go (its numbers not
+	// raised) when a reader takes its snapshot, which sees it: the window
+	// kept before it must not serve that reader.
+	for range 3 {
+		keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50)
+	}
+	key = keptKey("a/", 3000)
+	marks = cf.writing()
+	if err := db.db.PutCF(db.wo, cf.h, key, []byte("applied")); err != nil {
+		t.Fatal(err)
+	}
+	got, kept = keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 1)
+	cf.written([]batchOp{{kind: opPut, cf: cf, key: key}}, marks, db.db.GetLatestSequenceNumber())
+	if len(got) != 1 || got[0][1] != "applied" {
+		t.Fatalf("a snapshot that sees a write still in flight: newest %q (kept %v), want the new entry", got, kept)
+	}
+}
