@@ -433,3 +433,40 @@ func TestBackwardKeptNotLeftByReadOverlappingWrite(t *testing.T) {
 		t.Fatalf("a snapshot that sees a write still in flight: newest %q (kept %v), want the new entry", got, kept)
 	}
 }
+
+// TestBackwardKeptUnmarkedLengthInFlight: as above for a window of a
+// prefix length the family does not mark (four others are marked): it is
+// checked against all of the family's writes, and one still in flight
+// whose entry a reader's snapshot sees keeps the window from serving.
+func TestBackwardKeptUnmarkedLengthInFlight(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	for _, p := range []string{"x/", "xy/", "xyz/", "wxyz/"} {
+		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
+	}
+	p := []byte("fifth-length/")
+	for i := range 60 {
+		if err := cf.Put(keptKey(string(p), i), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		keptRead(t, cf, p, snapshotOf(t, db), 50, 50)
+	}
+	if _, kept := keptRead(t, cf, p, snapshotOf(t, db), 50, 50); !kept {
+		t.Fatal("no window kept")
+	}
+	key := keptKey(string(p), 3000)
+	marks := cf.writing()
+	if err := db.db.PutCF(db.wo, cf.h, key, []byte("applied")); err != nil {
+		t.Fatal(err)
+	}
+	got, kept := keptRead(t, cf, p, snapshotOf(t, db), 50, 1)
+	cf.written([]batchOp{{kind: opPut, cf: cf, key: key}}, marks, db.db.GetLatestSequenceNumber())
+	if len(got) != 1 || got[0][1] != "applied" {
+		t.Fatalf("a snapshot that sees a write still in flight: newest %q (kept %v), want the new entry", got, kept)
+	}
+}
