@@ -326,44 +326,6 @@ func TestBackwardWindowsBudgetNotPinnedByStale(t *testing.T) {
 	}
 }
 
-// TestBackwardMarkedLengthsNotTakenByOneOffReads: the four prefix lengths
-// a family marks are taken by the first reads of each length and never
-// given back, so four one-off reads of odd lengths (an equality on a text
-// column: conv = 'x', 'xy', ...) leave the family's busy length unmarked
-// for good, and then a write to any conversation makes every window of
-// that length stale. A write to one conversation must leave another
-// conversation's window of the busy length in use whatever was read
-// before.
-func TestBackwardMarkedLengthsNotTakenByOneOffReads(t *testing.T) {
-	db := openTest(t)
-	cf := mustCF(t, db, "ix")
-	for _, p := range []string{"x/", "xy/", "xyz/", "wxyz/"} {
-		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
-			t.Fatal(err)
-		}
-		keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
-	}
-	hot, other := "conversation-0001/", "conversation-0002/"
-	for i := range 60 {
-		if err := cf.Put(keptKey(hot, i), []byte("v")); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for range 2 {
-		keptRead(t, cf, []byte(hot), snapshotOf(t, db), 50, 50)
-	}
-	if _, kept := keptRead(t, cf, []byte(hot), snapshotOf(t, db), 50, 50); !kept {
-		t.Fatal("an unchanged conversation's repeat read did not come from a window")
-	}
-	if err := cf.Put(keptKey(other, 1), []byte("v")); err != nil {
-		t.Fatal(err)
-	}
-	if _, kept := keptRead(t, cf, []byte(hot), snapshotOf(t, db), 50, 50); !kept {
-		t.Fatal("a write to another conversation made this one's window stale: its length was never marked, " +
-			"the four marked lengths being taken by one-off reads of other lengths")
-	}
-}
-
 // TestBackwardKeptNotLeftByReadOverlappingWrite: a read whose snapshot
 // predates a write to its prefix that lands while the read is open (after
 // its first entries, before Close) leaves no window that a later read,
