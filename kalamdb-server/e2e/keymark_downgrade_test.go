@@ -1,19 +1,11 @@
 package e2e_test
 
 import (
-	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
-	"time"
-
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
-	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // TestNamedKeysWrittenByAnOlderReleaseAreNotReplaced (adversarial review
@@ -48,32 +40,9 @@ func TestNamedKeysWrittenByAnOlderReleaseAreNotReplaced(t *testing.T) {
 	// The previous release runs on the data directory for a while.
 	p = startProcess(t, old, dir)
 	s = &server{t: t, base: p.base}
-	id, _ := s.ok(root, "SELECT SNOWFLAKE_ID()").Results[0].Rows[0][0].(json.Number).Int64()
-	lease := time.Now().Add(time.Hour).Truncate(time.Millisecond)
-	first := ids.FirstOfMillisecond(lease.Add(time.Millisecond)) | ids.NodeOf(id)<<ids.SeqBits
-	var values []string
-	for i := range 10 {
-		values = append(values, fmt.Sprintf("(%d, 'explicit')", first+200+int64(i)))
-	}
-	s.ok(root, "INSERT INTO app.t (id, body) VALUES "+strings.Join(values, ", "))
+	first, lease := insertKeysAhead(t, s)
 	kill(p)
-
-	db, err := kv.Open(filepath.Join(dir, "rocksdb"), kv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := db.ColumnFamily("engine_meta")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw [8]byte
-	binary.BigEndian.PutUint64(raw[:], uint64(lease.UnixMilli()))
-	if err := meta.Put([]byte("seq_lease"), raw[:]); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	plantSeqLease(t, dir, lease)
 
 	// Back on this release.
 	p = startProcess(t, bin, dir)

@@ -68,37 +68,10 @@ func TestGeneratedKeysMarkSurvivesKill9(t *testing.T) {
 	s.ok(root, `CREATE NAMESPACE app;
 		CREATE TABLE app.t (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), body TEXT) WITH (TYPE = 'SHARED')`)
 	s.ok(root, "INSERT INTO app.t (body) VALUES ('generated before')")
-	idText := s.ok(root, "SELECT SNOWFLAKE_ID()").Results[0].Rows[0][0].(json.Number)
-	id, err := idText.Int64()
-	if err != nil {
-		t.Fatal(err)
-	}
-	lease := time.Now().Add(time.Hour).Truncate(time.Millisecond)
-	first := ids.FirstOfMillisecond(lease.Add(time.Millisecond)) | ids.NodeOf(id)<<ids.SeqBits
-	var values []string
-	for i := range 10 {
-		values = append(values, fmt.Sprintf("(%d, 'explicit')", first+200+int64(i)))
-	}
-	s.ok(root, "INSERT INTO app.t (id, body) VALUES "+strings.Join(values, ", "))
+	first, lease := insertKeysAhead(t, s)
 	_ = p.cmd.Process.Signal(syscall.SIGKILL)
 	<-p.done
-
-	db, err := kv.Open(filepath.Join(dir, "rocksdb"), kv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	meta, err := db.ColumnFamily("engine_meta")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var raw [8]byte
-	binary.BigEndian.PutUint64(raw[:], uint64(lease.UnixMilli()))
-	if err := meta.Put([]byte("seq_lease"), raw[:]); err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Close(); err != nil {
-		t.Fatal(err)
-	}
+	plantSeqLease(t, dir, lease)
 
 	p = startProcess(t, bin, dir)
 	s = &server{t: t, base: p.base}
@@ -120,5 +93,47 @@ func TestGeneratedKeysMarkSurvivesKill9(t *testing.T) {
 	got := s.ok(root, fmt.Sprintf("SELECT COUNT(*), MIN(body), MAX(body) FROM app.t WHERE id >= %d AND id <= %d", first+200, first+209)).rows(t)
 	if got != `[[10,"explicit","explicit"]]` {
 		t.Fatalf("named rows after the kill: %s", got)
+	}
+}
+
+// insertKeysAhead names ten keys the generator of s's server will issue
+// once its _seq lease is an hour ahead (plantSeqLease): ids of this node
+// from lease + 1 ms on, from the 200th of that millisecond. It returns
+// the first of that millisecond and the lease.
+func insertKeysAhead(t *testing.T, s *server) (first int64, lease time.Time) {
+	t.Helper()
+	id, err := s.ok(root, "SELECT SNOWFLAKE_ID()").Results[0].Rows[0][0].(json.Number).Int64()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease = time.Now().Add(time.Hour).Truncate(time.Millisecond)
+	first = ids.FirstOfMillisecond(lease.Add(time.Millisecond)) | ids.NodeOf(id)<<ids.SeqBits
+	var values []string
+	for i := range 10 {
+		values = append(values, fmt.Sprintf("(%d, 'explicit')", first+200+int64(i)))
+	}
+	s.ok(root, "INSERT INTO app.t (id, body) VALUES "+strings.Join(values, ", "))
+	return first, lease
+}
+
+// plantSeqLease sets the _seq lease of the stopped server's data
+// directory dir, so that its generator resumes above lease.
+func plantSeqLease(t *testing.T, dir string, lease time.Time) {
+	t.Helper()
+	db, err := kv.Open(filepath.Join(dir, "rocksdb"), kv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	meta, err := db.ColumnFamily("engine_meta")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw [8]byte
+	binary.BigEndian.PutUint64(raw[:], uint64(lease.UnixMilli()))
+	if err := meta.Put([]byte("seq_lease"), raw[:]); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
 	}
 }
