@@ -610,8 +610,7 @@ func (w *resultWriter) encodeInto(r sql.Row, out []any) error {
 		return w.onRow(out, size)
 	}
 	if w.maxBytes > 0 && w.res.Bytes > w.maxBytes {
-		return limitError("max_result_bytes", "the result is larger than %s; add a LIMIT, select fewer columns or a narrower WHERE",
-			memory.ByteCount(w.maxBytes))
+		return ResultTooLarge(w.maxBytes)
 	}
 	if ahead := w.budget.resultAhead; size > ahead {
 		n := size - ahead

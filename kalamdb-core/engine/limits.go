@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -124,6 +125,15 @@ func StoppedError(ctx context.Context) (err error, ok bool) {
 		return apierror.Wrap(apierror.QueryTimeout, cause, "statement cancelled: its deadline passed"), true
 	}
 	return fmt.Errorf("statement cancelled: %w", cause), true
+}
+
+// ResultTooLarge is the error of an answer over the request's
+// max_result_bytes, whoever builds the answer: the engine for a query's
+// rows, the executor for the ones it builds itself (SHOW, DESCRIBE), so a
+// client sees one message for one limit.
+func ResultTooLarge(maxBytes int64) *apierror.Error {
+	return limitError("max_result_bytes", "the result is larger than %s; add a LIMIT, select fewer columns or a narrower WHERE",
+		memory.ByteCount(maxBytes))
 }
 
 // limitError is the RESOURCE_LIMIT_EXCEEDED error of a configured limit;

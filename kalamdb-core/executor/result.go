@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // table builds a row-returning Result for KalamDB statements whose values
@@ -64,8 +62,7 @@ func (x *Executor) holdRows(b *batch, res Result) error {
 		size += rowWireSize(r)
 	}
 	if b.resultBytes+size > x.limits.MaxResultBytes {
-		return apierror.New(apierror.ResourceLimitExceeded, "the result is larger than %s (limit: max_result_bytes)",
-			memory.ByteCount(x.limits.MaxResultBytes))
+		return engine.ResultTooLarge(x.limits.MaxResultBytes)
 	}
 	if !b.memory.Reserve(size) {
 		return b.memory.Refusal()

@@ -235,6 +235,17 @@ func TestAdminResultsCountAgainstTheResultBound(t *testing.T) {
 	if ae, ok := apierror.As(err); !ok || ae.Code != apierror.ResourceLimitExceeded || !strings.Contains(ae.Message, "max_result_bytes") {
 		t.Fatalf("SHOW TABLES of 30 tables with max_result_bytes 1000: got %v", err)
 	}
+	// One limit, one message: the executor's refusal reads as the
+	// engine's refusal of a query's rows.
+	for i := 0; i < 30; i++ {
+		root.must(fmt.Sprintf("INSERT INTO app.t0 (id, b) VALUES (%d, '%s')", i, strings.Repeat("x", 60)))
+	}
+	_, qerr := root.exec("SELECT b FROM app.t0")
+	qe, _ := apierror.As(qerr)
+	ae, _ := apierror.As(err)
+	if qe == nil || ae == nil || qe.Message != ae.Message {
+		t.Fatalf("the bound's refusals differ: SHOW %v, SELECT %v", err, qerr)
+	}
 }
 
 // A request's statements reserve from the share of the user they run as:
