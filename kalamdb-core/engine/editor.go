@@ -105,8 +105,9 @@ func (ed *editor) encode(vals []any, seq int64, deleted bool) ([]byte, error) {
 }
 
 // Insert implements sql.RowInserter. Primary key uniqueness is checked
-// here against the transaction and the committed rows, and again at commit
-// against concurrent commits. go-mysql-server hands whole rows, with no
+// here against the transaction and the committed rows (a generated key of
+// a clean table against the transaction alone, txn.Tx.InsertsLive), and
+// again at commit against concurrent commits. go-mysql-server hands whole rows, with no
 // trace of which values were DEFAULTs, so a primary key it gives counts as
 // written explicitly (txn.Write.Generated) unless it is the BIGINT id
 // SNOWFLAKE_ID() issued last in the statement and no other row took
@@ -164,9 +165,9 @@ func (ed *editor) insert(ctx *sql.Context, r sql.Row, generatedPK bool) error {
 		return nil
 	}
 	if !s.IsStream() && s.PK >= 0 {
-		if live, err := tx.Exists(ctx, s.Table, ed.t.owner, key); err != nil {
+		if live, err := tx.InsertsLive(ctx, s.Table, ed.t.owner, [][]byte{key}, generatedPK); err != nil {
 			return err
-		} else if live {
+		} else if live[0] {
 			return apierror.New(apierror.InvalidInput, "duplicate primary key %s = %v in %s.%s",
 				s.Schema.Columns[s.PK].Name, vals[s.PK], s.Meta.NamespaceID, s.Meta.TableName)
 		}
@@ -228,7 +229,7 @@ func (ed *editor) insertRows(ctx *sql.Context, rows []sql.Row, generatedPK bool)
 	if own {
 		err = tx.PrepareInserts(ctx, s.Table, ed.t.owner, keys, generatedPK)
 	} else {
-		live, err = tx.ExistsMany(ctx, s.Table, ed.t.owner, keys)
+		live, err = tx.InsertsLive(ctx, s.Table, ed.t.owner, keys, generatedPK)
 	}
 	if err != nil {
 		return err

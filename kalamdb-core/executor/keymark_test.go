@@ -481,3 +481,78 @@ func TestDropRemovesTheKeysRecord(t *testing.T) {
 		t.Fatal("DROP NAMESPACE left the record")
 	}
 }
+
+// TestGeneratedKeysInsideTransactions: a statement inside BEGIN ... COMMIT
+// checks a generated key of a clean table against its transaction's own
+// writes alone, and those still make it a duplicate: a key the same
+// transaction wrote explicitly is not replaced. A marked table's generated
+// keys are checked against the committed rows when the statement runs.
+func TestGeneratedKeysInsideTransactions(t *testing.T) {
+	for name, generated := range map[string]string{
+		"one row":   "INSERT INTO app.t (body) VALUES ('generated')",
+		"many rows": "INSERT INTO app.t (body) VALUES ('generated'), ('generated'), ('generated')",
+		// CONCAT is no literal: the engine plans this INSERT, and flags
+		// the key its SNOWFLAKE_ID() issued.
+		"planned by the engine": "INSERT INTO app.t (body) VALUES (CONCAT('gener', 'ated'))",
+	} {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			e.root().must("CREATE NAMESPACE app; " + chatTable)
+			first := restartAt(t, e, time.Now().Add(time.Hour).Truncate(time.Millisecond))
+			alice := e.as("alice", systable.RoleUser)
+
+			// The explicit rows take the ids below first+200 for their
+			// _seq, so the generator's next keys fall in their window.
+			_, values := window(first, 100, 200)
+			var b strings.Builder
+			b.WriteString("BEGIN; INSERT INTO app.t (id, body) VALUES " + values)
+			for range 10 {
+				b.WriteString("; " + generated)
+			}
+			b.WriteString("; COMMIT")
+			_, err := alice.exec(b.String())
+			if ae, ok := apierror.As(err); !ok || ae.Code != apierror.InvalidInput || !strings.Contains(ae.Message, "duplicate primary key id = ") {
+				t.Fatalf("a generated key met a key its own transaction named: got %v, want a duplicate", err)
+			}
+			if got := alice.rows("SELECT COUNT(*) FROM app.t"); got != "[[0]]" {
+				t.Fatalf("the failed transaction left rows: %s", got)
+			}
+			if !keysClean(t, e, "app", "t") {
+				t.Fatal("a transaction that failed marked the table")
+			}
+
+			// Generated keys alone commit, and keep the table clean.
+			alice.must("BEGIN; " + generated + "; " + generated + "; COMMIT")
+			perStatement := len(strings.Split(generated, "),")) // rows per statement
+			if got, want := alice.rows("SELECT COUNT(*), COUNT(DISTINCT id) FROM app.t"), fmt.Sprintf("[[%d,%d]]", 2*perStatement, 2*perStatement); got != want {
+				t.Fatalf("rows: %s, want %s", got, want)
+			}
+			if !keysClean(t, e, "app", "t") {
+				t.Fatal("generated keys in a transaction marked the table")
+			}
+
+			// A marked table: keys named and committed ahead of the
+			// generator make its generated keys duplicates inside BEGIN too.
+			first = restartAt(t, e, time.Now().Add(2*time.Hour).Truncate(time.Millisecond))
+			keys, values := window(first, 200, 10)
+			alice = e.as("alice", systable.RoleUser)
+			alice.must("INSERT INTO app.t (id, body) VALUES " + values)
+			dups := 0
+			for range 160 {
+				_, err := alice.exec("BEGIN; " + generated + "; COMMIT")
+				if err == nil {
+					continue
+				}
+				ae, ok := apierror.As(err)
+				if !ok || ae.Code != apierror.InvalidInput || !strings.Contains(ae.Message, "duplicate primary key id = ") {
+					t.Fatalf("generated insert in a transaction: %v", err)
+				}
+				dups++
+			}
+			if dups == 0 {
+				t.Fatal("no generated key met a named one")
+			}
+			wantExplicitRows(t, alice, "app.t", keys)
+		})
+	}
+}

@@ -304,6 +304,35 @@ func (tx *Tx) ExistsMany(ctx context.Context, t *tables.Table, owner string, key
 	return live, nil
 }
 
+// InsertsLive is ExistsMany for the keys a statement inside a transaction
+// inserts: whether each has a live version the insert would duplicate.
+// Generated keys (generated) of a clean table are checked against the
+// transaction's own writes alone: no committed version can hold a key the
+// generator has just issued while nobody has written a key it did not
+// issue (keymarks.go), and a key written without it that commits before
+// this transaction marks the table, so the commit checks these keys
+// under the partition locks (mustCheck).
+func (tx *Tx) InsertsLive(ctx context.Context, t *tables.Table, owner string, keys [][]byte, generated bool) ([]bool, error) {
+	if generated && !t.IsStream() {
+		clean, err := tx.m.marks.clean(t.Table)
+		if err != nil {
+			return nil, err
+		}
+		if clean {
+			live := make([]bool, len(keys))
+			tx.mu.Lock()
+			for i, k := range keys {
+				if w, ok := tx.writes[writeID(t.Family, k)]; ok {
+					live[i] = w.Live
+				}
+			}
+			tx.mu.Unlock()
+			return live, nil
+		}
+	}
+	return tx.ExistsMany(ctx, t, owner, keys)
+}
+
 // PrepareInserts looks up the newest cold versions of keys of owner's
 // partition of t that a statement inserts, for the commit to reuse: a
 // statement that is its own transaction leaves the duplicate check to the
