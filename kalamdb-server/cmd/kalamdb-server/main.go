@@ -5,8 +5,10 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -18,21 +20,44 @@ import (
 )
 
 func main() {
-	if err := run(); err != nil {
+	opts, err := parseFlags(os.Args[1:], os.Stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	if err != nil {
+		os.Exit(2) // the flag set has said what was wrong, and the usage
+	}
+	if err := run(opts); err != nil {
 		fmt.Fprintln(os.Stderr, "kalamdb-server:", err)
 		os.Exit(1)
 	}
 }
 
-func run() error {
-	configPath := flag.String("config", "", "path of server.toml (default: $KALAMDB_CONFIG, else none)")
-	version := flag.Bool("version", false, "print the version and exit")
-	flag.Parse()
-	if *version {
+// options are the command line's.
+type options struct {
+	configPath string
+	version    bool
+}
+
+// parseFlags parses the command line with a flag set of its own: the
+// process-wide one also holds the flags vitess registers when it is
+// imported (MySQL's authentication files and client certificates), which
+// mean nothing here and must not be offered to a user.
+func parseFlags(args []string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("kalamdb-server", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.configPath, "config", "", "path of server.toml (default: $KALAMDB_CONFIG, else none)")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	return o, fs.Parse(args)
+}
+
+func run(opts options) error {
+	if opts.version {
 		fmt.Println(app.Version)
 		return nil
 	}
-	cfg, err := config.LoadFromEnvironment(*configPath)
+	cfg, err := config.LoadFromEnvironment(opts.configPath)
 	if err != nil {
 		return err
 	}
