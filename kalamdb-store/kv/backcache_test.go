@@ -179,13 +179,16 @@ func TestBackwardKeptWindow(t *testing.T) {
 		t.Fatalf("window of c/: %+v, want complete with 5 entries", w)
 	}
 
-	// Past the lengths a family marks per prefix, windows are checked
-	// against every write to the family.
+	// Past the lengths a family tracks, windows are checked against
+	// every write to the family. Three more lengths whose windows serve
+	// two reads each fill the four slots.
 	for _, p := range []string{"ddd/", "eeee/", "fffff/"} {
 		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
 			t.Fatal(err)
 		}
-		keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
+		for range 3 {
+			keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
+		}
 	}
 	long := []byte("gggggg/")
 	if err := cf.Put(keptKey(string(long), 1), []byte("v")); err != nil {
@@ -196,19 +199,54 @@ func TestBackwardKeptWindow(t *testing.T) {
 			t.Fatalf("prefix of a fifth length: kept %v, want %v", kept, wantKept)
 		}
 	}
-	// Marking a length made the windows of the others stale once.
-	if _, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50); kept {
-		t.Fatal("a window read before a length was marked survived the marking")
-	}
 	if err := cf.Put(keptKey("b/", 2000), []byte("v")); err != nil {
 		t.Fatal(err)
 	}
 	if _, kept := keptRead(t, cf, long, snapshotOf(t, db), 50, 50); kept {
-		t.Fatal("a window of a fifth length survived a write to another prefix")
+		t.Fatal("a window of an untracked length survived a write to another prefix")
 	}
 	if _, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50); !kept {
-		t.Fatal("a window of a marked length did not survive a write to another prefix")
+		t.Fatal("a window of a tracked length did not survive a write to another prefix")
 	}
+	// Read more often than the least useful tracked length (4 bytes, the
+	// first of three that served two reads each), the fifth length takes
+	// its slot; windows of the other lengths stay.
+	if err := cf.Put(keptKey("b/", 2001), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	keptRead(t, cf, long, snapshotOf(t, db), 50, 50)
+	if m := cf.marked.Load(); m.slot(len(long)) == nil || m.slot(4) != nil {
+		t.Fatalf("tracked lengths after the fifth was read 4 times: %v, want 4 given to %d", slotLens(m), len(long))
+	}
+	if err := cf.Put(keptKey("b/", 2002), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][]byte{long, []byte("a/"), []byte("eeee/")} {
+		if _, kept := keptRead(t, cf, p, snapshotOf(t, db), 50, 50); !kept {
+			t.Fatalf("%s: window did not survive a write to another prefix after an eviction", p)
+		}
+	}
+	// The evicted length's window was read while it was tracked; its
+	// prefix is written once it is not (the write marks no bucket of
+	// it): the window must not serve.
+	newKey := keptKey("ddd/", 5000)
+	if err := cf.Put(newKey, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if got, kept := keptRead(t, cf, []byte("ddd/"), snapshotOf(t, db), 50, 1); kept || len(got) != 1 || got[0][0] != string(newKey) {
+		t.Fatalf("evicted length written after the eviction: kept %v, newest %q, want the new key from the family", kept, got)
+	}
+}
+
+// slotLens are the lengths m tracks.
+func slotLens(m *prefixMarks) []int {
+	var lens []int
+	if m != nil {
+		for _, s := range m.slots {
+			lens = append(lens, s.n)
+		}
+	}
+	return lens
 }
 
 // TestBackwardKeptMatchesFamily: random writes, deletes, flushes to
@@ -426,7 +464,7 @@ func TestBackwardMarkDuringWrite(t *testing.T) {
 	key := keptKey("a/", 1000)
 	marks := cf.writing() // the write begins: no length is marked yet
 	before := snapshotOf(t, db)
-	if !cf.markPrefixes(2) {
+	if cf.markPrefixes(2) == nil {
 		t.Fatal("the first length was not marked")
 	}
 	if err := db.db.PutCF(db.wo, cf.h, key, []byte("new")); err != nil {
