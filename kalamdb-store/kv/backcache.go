@@ -60,18 +60,21 @@ import (
 //  1. marked is replaced, never changed in place, under markMu; a slot
 //     is published in one marked and stays in every later one until it is
 //     evicted, and then never comes back (a length tracked again gets a
-//     new slot). The buckets array is the family's for good.
+//     new slot). A slot's state goes from marking to ready (3) to
+//     evicted, and is evicted before the marks without it are published.
+//     The buckets array is the family's for good.
 //  2. A write loads marked (m) after counting itself in flight, and when
 //     it is done raises, for each slot of m, its keys' buckets, then the
 //     family's coarse number if marked is no longer m (a length was
 //     tracked or evicted while it ran), then stops counting itself.
 //  3. A slot's floor is raised to the latest sequence number after the
-//     slot is published, before it is ready; windows trust it only when
-//     ready, and only for a lo at least its floor.
+//     slot is published, before it is ready; windows trust the slot only
+//     when ready, and only for a lo at least its floor.
 //  4. A range deletion raises coarse.
 //  5. A window of slot s and bucket b holds for a reader at lo when,
-//     loaded in this order: marked still holds s; no write is in flight;
-//     coarse, s's floor (ready) and b's number are all at most lo.
+//     loaded in this order: s is ready (so not evicted: marked holds it);
+//     no write is in flight; coarse, s's floor and b's number are all at
+//     most lo.
 //
 // Why 5 is sound: both snapshots were taken before the check. Take a write
 // W to the window's prefix P. If W started after the in-flight count was
@@ -80,9 +83,9 @@ import (
 // If W's m held s, it raised b. If not, either W loaded m before s was
 // published: then if W finished after the publication it saw marked
 // changed and raised coarse, and if before, its number is at most s's
-// floor (3). Or W loaded m after s was evicted: but s was in marked when
-// the check began, after both snapshots, so W started after them and
-// neither sees it. In every case a write that one snapshot may not see
+// floor (3). Or W loaded m after s was evicted: but s was ready, so not
+// yet evicted (1), when the check began, after both snapshots, so W
+// started after them and neither sees it. In every case a write that one snapshot may not see
 // fails the check. Eviction thus needs no raise: a window of an evicted
 // slot fails the first test for good (stale, so its bytes are given back),
 // and a length tracked anew trusts only writes after its new floor.
@@ -150,10 +153,10 @@ func (w *backwardWindow) bytes() int64 { return int64(cap(w.buf) + cap(w.ents)*3
 // later ones.)
 func (w *backwardWindow) stale(cf *ColumnFamily) bool {
 	if s := w.slot; s != nil {
-		// An evicted slot never comes back; the numbers only grow.
-		m := cf.marked.Load()
-		return !m.holds(s) || cf.coarse.Load() > w.lo || s.ready.Load() && s.floor.Load() > w.lo ||
-			m.buckets[w.bucket].Load() > w.lo
+		// An evicted slot never comes back; the numbers only grow. (A
+		// window's slot was ready when the window was read.)
+		return s.state.Load() == slotEvicted || cf.coarse.Load() > w.lo || s.floor.Load() > w.lo ||
+			s.buckets[w.bucket].Load() > w.lo
 	}
 	return cf.lastSeq.Load() > w.lo
 }
@@ -334,9 +337,8 @@ func (cf *ColumnFamily) unchangedSince(lo uint64) bool {
 // with a sequence number at most lo (invariant 5 above; the order of the
 // loads matters).
 func (cf *ColumnFamily) prefixUnchangedSince(s *markSlot, bucket int, lo uint64) bool {
-	m := cf.marked.Load()
-	return m.holds(s) && cf.inflight.Load() == 0 && cf.coarse.Load() <= lo && s.ready.Load() && s.floor.Load() <= lo &&
-		m.buckets[bucket].Load() <= lo
+	return s.state.Load() == slotReady && cf.inflight.Load() == 0 && cf.coarse.Load() <= lo && s.floor.Load() <= lo &&
+		s.buckets[bucket].Load() <= lo
 }
 
 // Bounds of the per-prefix numbers: the lengths a family tracks, and the
@@ -359,14 +361,24 @@ const (
 // tell whether its length was tracked without a break since.
 type markSlot struct {
 	n int
+	// buckets are its family's (prefixMarks).
+	buckets *[backwardBuckets]atomic.Uint64
+	// state is slotMarking, slotReady or slotEvicted, in that order.
+	state atomic.Uint32
 	// floor is at least the sequence number of every write that finished
-	// without seeing the slot published (invariant 3); ready once it is.
+	// without seeing the slot published (invariant 3) once it is ready.
 	floor atomic.Uint64
-	ready atomic.Bool
 	// score is how useful the slot is: reads its windows served, plus the
 	// untracked reads that won it the slot; halved now and then.
 	score atomic.Int64
 }
+
+// The states of a markSlot.
+const (
+	slotMarking uint32 = iota
+	slotReady
+	slotEvicted
+)
 
 // served counts a read a window of the slot served. Past the cap it only
 // loads, so that readers do not pass the cache line back and forth.
@@ -396,8 +408,6 @@ func (m *prefixMarks) slot(n int) *markSlot {
 	}
 	return nil
 }
-
-func (m *prefixMarks) holds(s *markSlot) bool { return m != nil && slices.Contains(m.slots, s) }
 
 // lengthDemand counts the reads of untracked lengths that no window
 // served, for a few lengths at a time (the most read ones stay). It is
@@ -472,7 +482,7 @@ func (cf *ColumnFamily) markPrefixes(n int) *markSlot {
 		// raised by every write, as lastSeq is.
 		return nil
 	}
-	if s := cf.marked.Load().slot(n); s != nil && s.ready.Load() {
+	if s := cf.marked.Load().slot(n); s != nil && s.state.Load() == slotReady {
 		return s
 	}
 	cf.markMu.Lock()
@@ -481,27 +491,30 @@ func (cf *ColumnFamily) markPrefixes(n int) *markSlot {
 	if s := old.slot(n); s != nil {
 		return s // ready: it was made so before the lock was let go
 	}
-	m := &prefixMarks{buckets: new([backwardBuckets]atomic.Uint64)}
+	var m *prefixMarks
 	s := &markSlot{n: n}
 	switch {
 	case old == nil:
-		m.slots = []*markSlot{s}
+		m = &prefixMarks{slots: []*markSlot{s}, buckets: new([backwardBuckets]atomic.Uint64)}
 	case len(old.slots) < backwardMarkedLens:
-		m.slots, m.buckets = append(slices.Clone(old.slots), s), old.buckets
+		m = &prefixMarks{slots: append(slices.Clone(old.slots), s), buckets: old.buckets}
 	default:
 		victim, reads, ok := cf.demand.want(n, old.slots)
 		if !ok {
 			return nil
 		}
 		s.score.Store(int64(reads))
-		m.slots, m.buckets = slices.Clone(old.slots), old.buckets
+		m = &prefixMarks{slots: slices.Clone(old.slots), buckets: old.buckets}
+		// Before the marks without it are published (invariant 1).
+		m.slots[victim].state.Store(slotEvicted)
 		m.slots[victim] = s
 	}
+	s.buckets = m.buckets
 	cf.marked.Store(m)
 	// Writes that end from here on and began before mark coarse
 	// (written); those that ended before are below this number.
 	raise(&s.floor, cf.db.db.GetLatestSequenceNumber())
-	s.ready.Store(true)
+	s.state.Store(slotReady)
 	return s
 }
 

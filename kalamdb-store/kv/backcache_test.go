@@ -449,33 +449,55 @@ func TestBackwardMarksConcurrent(t *testing.T) {
 }
 
 // TestBackwardMarkDuringWrite: a write that began before a prefix length
-// was marked and is applied after it did not mark its keys' prefixes; it
-// makes the family's windows stale all the same, so a window read at a
-// snapshot from before the write is not kept (and later readers, whose
-// snapshots see the write, read it). The write is driven step by step.
+// was tracked (the first, or one that took a slot from another length)
+// and is applied after it did not mark its keys' prefixes; it makes the
+// family's windows stale all the same, so a window read at a snapshot from
+// before the write is not kept (and later readers, whose snapshots see the
+// write, read it). The write is driven step by step.
 func TestBackwardMarkDuringWrite(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "ix")
-	for i := range 100 {
-		if err := cf.Put(keptKey("a/", i), []byte("v")); err != nil {
-			t.Fatal(err)
+	for _, p := range []string{"a/", "ppppp/"} {
+		for i := range 100 {
+			if err := cf.Put(keptKey(p, i), []byte("v")); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	key := keptKey("a/", 1000)
-	marks := cf.writing() // the write begins: no length is marked yet
-	before := snapshotOf(t, db)
-	if cf.markPrefixes(2) == nil {
-		t.Fatal("the first length was not marked")
+	during := func(step string, prefix []byte, key []byte, track func()) {
+		t.Helper()
+		marks := cf.writing() // the write begins: the length has no slot
+		before := snapshotOf(t, db)
+		track()
+		if cf.marked.Load().slot(len(prefix)) == nil {
+			t.Fatalf("%s: length %d not tracked", step, len(prefix))
+		}
+		if err := db.db.PutCF(db.wo, cf.h, key, []byte("new")); err != nil {
+			t.Fatal(err)
+		}
+		cf.written([]batchOp{{kind: opPut, cf: cf, key: key}}, marks, db.db.GetLatestSequenceNumber())
+		raise(&db.writtenSeq, db.db.GetLatestSequenceNumber())
+		keptRead(t, cf, prefix, before, 50, 50)
+		got, kept := keptRead(t, cf, prefix, snapshotOf(t, db), 50, 50)
+		if kept || len(got) == 0 || got[0][0] != string(key) {
+			t.Fatalf("%s: after the write: kept %v, newest %q, want the new key from the family", step, kept, got[:min(1, len(got))])
+		}
 	}
-	if err := db.db.PutCF(db.wo, cf.h, key, []byte("new")); err != nil {
-		t.Fatal(err)
+	during("first length", []byte("a/"), keptKey("a/", 1000), func() {
+		if cf.markPrefixes(2) == nil {
+			t.Fatal("the first length was not tracked")
+		}
+	})
+	// Three more lengths fill the slots; length 6 takes one of theirs.
+	for _, n := range []int{3, 4, 5} {
+		if cf.markPrefixes(n) == nil {
+			t.Fatalf("length %d not tracked with slots free", n)
+		}
 	}
-	cf.written([]batchOp{{kind: opPut, cf: cf, key: key}}, marks, db.db.GetLatestSequenceNumber())
-	keptRead(t, cf, []byte("a/"), before, 50, 50)
-	got, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50)
-	if kept || len(got) == 0 || got[0][0] != string(key) {
-		t.Fatalf("after the write: kept %v, newest %q, want the new key from the family", kept, got[:min(1, len(got))])
-	}
+	during("by eviction", []byte("ppppp/"), keptKey("ppppp/", 1000), func() {
+		for i := 0; i < 100 && cf.markPrefixes(6) == nil; i++ {
+		}
+	})
 }
 
 // TestBackwardKeptAfterReopen: in a database reopened over written data
