@@ -176,3 +176,38 @@ func TestBackwardNewSlotTrustsNoEarlierWrite(t *testing.T) {
 		}
 	}
 }
+
+// TestBackwardLengthUsedLongAgoGivesWay: four lengths whose windows
+// served many reads (past the score's cap) and are then no longer read
+// give way to a fifth length read now, with writes to other prefixes
+// between its reads, within about backwardDecayEvery*log2(cap) reads:
+// scores decay.
+func TestBackwardLengthUsedLongAgoGivesWay(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	for _, p := range []string{"a/", "bb/", "ccc/", "dddd/", "fifth-len/"} {
+		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	snap := snapshotOf(t, db)
+	for range backwardScoreCap + 10 {
+		for _, p := range []string{"a/", "bb/", "ccc/", "dddd/"} {
+			keptRead(t, cf, []byte(p), snap, 50, 50)
+		}
+	}
+	reads := 0
+	for ; cf.marked.Load().slot(len("fifth-len/")) == nil; reads++ {
+		if reads == 400 {
+			t.Fatalf("the fifth length got no slot in %d reads: %v", reads, slotLens(cf.marked.Load()))
+		}
+		if err := cf.Put(keptKey("x/", reads), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		keptRead(t, cf, []byte("fifth-len/"), snapshotOf(t, db), 50, 50)
+	}
+	t.Logf("the fifth length got a slot on read %d", reads)
+	if limit := 2 * backwardDecayEvery * 10; reads > limit {
+		t.Errorf("the fifth length got a slot on read %d, want at most %d", reads, limit)
+	}
+}
