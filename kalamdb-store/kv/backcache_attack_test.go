@@ -460,14 +460,7 @@ func TestBackwardKeptNotLeftByReadOverlappingWrite(t *testing.T) {
 func TestBackwardKeptUnmarkedLengthInFlight(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "ix")
-	for _, p := range []string{"x/", "xy/", "xyz/", "wxyz/"} {
-		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
-			t.Fatal(err)
-		}
-		for range 10 {
-			keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
-		}
-	}
+	readLengths(t, db, cf, 10, "x/", "xy/", "xyz/", "wxyz/")
 	p := []byte("fifth-length/")
 	for i := range 60 {
 		if err := cf.Put(keptKey(string(p), i), []byte("v")); err != nil {

@@ -28,6 +28,21 @@ func distinctBuckets(t *testing.T, n int, name func(i int) string, avoid ...stri
 	return out
 }
 
+// readLengths puts an entry under each of prefixes and reads each prefix
+// reads times at fresh snapshots: the first read gives its length a slot
+// if one is free, the later ones are served by its window and score.
+func readLengths(t *testing.T, db *DB, cf *ColumnFamily, reads int, prefixes ...string) {
+	t.Helper()
+	for _, p := range prefixes {
+		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		for range reads {
+			keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
+		}
+	}
+}
+
 // TestBackwardFifthLengthAfterOneOffLengths: a family whose first
 // backward reads were of four one-off prefix lengths (an admin's
 // queries over other indexes), then read again and again by prefixes of
@@ -37,12 +52,7 @@ func distinctBuckets(t *testing.T, n int, name func(i int) string, avoid ...stri
 func TestBackwardFifthLengthAfterOneOffLengths(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "ix")
-	for _, p := range []string{"x/", "xy/", "xyz/", "wxyz/"} {
-		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
-			t.Fatal(err)
-		}
-		keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
-	}
+	readLengths(t, db, cf, 1, "x/", "xy/", "xyz/", "wxyz/")
 	convs := distinctBuckets(t, 6, func(i int) string { return fmt.Sprintf("conv%03d/", i) })
 	for _, p := range convs {
 		for i := range 60 {
@@ -151,14 +161,7 @@ func TestBackwardNewSlotTrustsNoEarlierWrite(t *testing.T) {
 	// Evict length 4, whose windows served nothing: two lengths whose
 	// windows serve fill the other slots, and a fifth is read until it
 	// takes the least useful slot.
-	for _, p := range []string{"bb/", "ccccc/"} {
-		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
-			t.Fatal(err)
-		}
-		for range 5 {
-			keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
-		}
-	}
+	readLengths(t, db, cf, 5, "bb/", "ccccc/")
 	if err := cf.Put(keptKey("eeeeeee/", 1), []byte("v")); err != nil {
 		t.Fatal(err)
 	}

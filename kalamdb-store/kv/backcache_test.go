@@ -182,14 +182,7 @@ func TestBackwardKeptWindow(t *testing.T) {
 	// Past the lengths a family tracks, windows are checked against
 	// every write to the family. Three more lengths whose windows serve
 	// two reads each fill the four slots.
-	for _, p := range []string{"ddd/", "eeee/", "fffff/"} {
-		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
-			t.Fatal(err)
-		}
-		for range 3 {
-			keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
-		}
-	}
+	readLengths(t, db, cf, 3, "ddd/", "eeee/", "fffff/")
 	long := []byte("gggggg/")
 	if err := cf.Put(keptKey(string(long), 1), []byte("v")); err != nil {
 		t.Fatal(err)
