@@ -85,11 +85,11 @@ import (
 // changed and raised coarse, and if before, its number is at most s's
 // floor (3). Or W loaded m after s was evicted: but s was ready, so not
 // yet evicted (1), when the check began, after both snapshots, so W
-// started after them and neither sees it. In every case a write that one snapshot may not see
-// fails the check. Eviction thus needs no raise: a window of an evicted
-// slot fails the first test for good (stale, so its bytes are given back),
-// and a length tracked anew trusts only writes after its new floor.
-// Windows of the other lengths are left as they are.
+// started after them and neither sees it. In every case a write that one
+// snapshot may not see fails the check. Eviction thus needs no raise: a
+// window of an evicted slot fails the first test for good (stale, so its
+// bytes are given back), and a length tracked anew trusts only writes
+// after its new floor. Windows of the other lengths are left as they are.
 
 // Bounds of the windows kept: per window (a read that yields more keeps
 // its newest entries up to here, as an incomplete window) and per DB.
