@@ -421,7 +421,7 @@ type lengthDemand struct {
 
 // want counts a read of length n that found no slot, and returns the
 // index of the slot in slots to give n, and n's count, when n was read
-// more than the least useful slot served.
+// more than twice as often as the least useful slot served.
 func (d *lengthDemand) want(n int, slots []*markSlot) (victim, reads int, ok bool) {
 	d.refused++
 	if d.refused%backwardDecayEvery == 0 {
@@ -453,7 +453,9 @@ func (d *lengthDemand) want(n int, slots []*markSlot) (victim, reads int, ok boo
 			victim = i
 		}
 	}
-	if int64(reads) <= slots[victim].score.Load() {
+	if int64(reads) <= 2*slots[victim].score.Load() {
+		// Twice, so that a length read about as often as a tracked one
+		// is served does not take turns with it.
 		return 0, 0, false
 	}
 	d.lens[c].n, d.lens[c].reads = 0, 0

@@ -214,3 +214,38 @@ func TestBackwardLengthUsedLongAgoGivesWay(t *testing.T) {
 		t.Errorf("the fifth length got a slot on read %d, want at most %d", reads, limit)
 	}
 }
+
+// TestBackwardEvenLengthsDoNotTakeTurns: five lengths read in turn, each
+// prefix's window serving while only other prefixes are written: the
+// fifth length, read as often as the four tracked ones are served, does
+// not take their slots in turn (each change of hands would cost the
+// evicted length its windows).
+func TestBackwardEvenLengthsDoNotTakeTurns(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	lens := []string{"a/", "bb/", "ccc/", "dddd/", "eeeee/"}
+	readLengths(t, db, cf, 1, lens...)
+	warm := 0
+	for r := range 300 {
+		if r == 10 {
+			// While scores are 0, the first reads of each length take
+			// slots from one another.
+			cf.markMu.Lock()
+			warm = cf.demand.evicted
+			cf.markMu.Unlock()
+		}
+		if err := cf.Put(keptKey("x/", r), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range lens {
+			keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
+		}
+	}
+	cf.markMu.Lock()
+	evicted := cf.demand.evicted - warm
+	cf.markMu.Unlock()
+	if evicted > 0 {
+		t.Fatalf("%d slots changed hands over 290 rounds of five lengths read in turn (%d in the first 10), want none",
+			evicted, warm)
+	}
+}
