@@ -249,3 +249,36 @@ func TestBackwardEvenLengthsDoNotTakeTurns(t *testing.T) {
 			evicted, warm)
 	}
 }
+
+// BenchmarkKeptWindowCheck: what a read served from a kept window costs
+// in the family's windows (the lookup by prefix and the check that the
+// window holds), without the read's snapshot or entries.
+func BenchmarkKeptWindowCheck(b *testing.B) {
+	db := openTest(b)
+	cf := mustCF(b, db, "ix")
+	for i := range 60 {
+		if err := cf.Put(keptKey("conv-000001/", i), []byte("v")); err != nil {
+			b.Fatal(err)
+		}
+	}
+	snap, err := db.NewSnapshot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer snap.Close()
+	for range 2 {
+		bw, err := cf.NewBackward([]byte("conv-000001/"), snap, 50)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for bw.Next() {
+		}
+		bw.Close()
+	}
+	prefix := []byte("conv-000001/")
+	for b.Loop() {
+		if w, _ := cf.windows.get(cf, prefix, snap.lo, &db.windowBytes); w == nil {
+			b.Fatal("no kept window")
+		}
+	}
+}
