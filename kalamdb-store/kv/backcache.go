@@ -37,18 +37,59 @@ import (
 // Per family, a write to any prefix would make every window stale: where
 // many users write one table while they read it, no window would serve.
 // So the numbers are also kept per prefix, as far as it takes: a family
-// whose prefixes of n bytes have windows marks n (markPrefixes, at most
-// backwardMarkedLens lengths), and a write then raises, for each key it
-// writes and each marked length, the number of the bucket the key's
-// first n bytes hash to (prefixMarks); a range deletion, and a write that
-// began before a length was marked and ended after, raise the family's
-// coarse number instead, and marking a length raises it to the latest
-// number before windows may rely on the length. A window of a marked
-// length then checks the family's writes in flight, coarse number and its
-// bucket's number instead of lastSeq: every write that had started by the
-// check and wrote the prefix raised one of the two. (A write that began
-// before the length was marked and ended before its marking raised coarse
-// number was published before it, so is below that number.)
+// tracks up to backwardMarkedLens prefix lengths n, one slot (markSlot)
+// each, and a write raises, for each key it writes and each tracked
+// length, the number of the bucket (of backwardBuckets, shared by the
+// lengths) the key's first n bytes hash to. A window of a tracked length
+// names its slot and is checked against the slot's bucket instead of
+// lastSeq.
+//
+// The slots go to the lengths whose windows serve reads: a slot scores
+// the reads its windows served; a read of an untracked length that no
+// window served counts for its length (a few lengths at a time); when
+// that count passes the least score, that slot is evicted and the length
+// gets a new one (credited with the count). Every backwardDecayEvery
+// such reads, scores and counts are halved, so a length read long ago
+// gives way (scores are capped for the same reason). So reads of one-off
+// lengths do not keep a length read again and again out for good, and a
+// fifth length read about as often as the tracked ones does not take
+// turns with them.
+//
+// Invariants (all loads and stores are atomic, sequentially consistent):
+//
+//  1. marked is replaced, never changed in place, under markMu; a slot
+//     is published in one marked and stays in every later one until it is
+//     evicted, and then never comes back (a length tracked again gets a
+//     new slot). A slot's state goes from marking to ready (3) to
+//     evicted, and is evicted before the marks without it are published.
+//     The buckets array is the family's for good.
+//  2. A write loads marked (m) after counting itself in flight, and when
+//     it is done raises, for each slot of m, its keys' buckets, then the
+//     family's coarse number if marked is no longer m (a length was
+//     tracked or evicted while it ran), then stops counting itself.
+//  3. A slot's floor is raised to the latest sequence number after the
+//     slot is published, before it is ready; windows trust the slot only
+//     when ready, and only for a lo at least its floor.
+//  4. A range deletion raises coarse.
+//  5. A window of slot s and bucket b holds for a reader at lo when,
+//     loaded in this order: s is ready (so not evicted: marked holds it);
+//     no write is in flight; coarse, s's floor and b's number are all at
+//     most lo.
+//
+// Why 5 is sound: both snapshots were taken before the check. Take a write
+// W to the window's prefix P. If W started after the in-flight count was
+// loaded as 0, its number is above both snapshots'. Otherwise W finished
+// before that load, so its raises (2) were made before the later loads.
+// If W's m held s, it raised b. If not, either W loaded m before s was
+// published: then if W finished after the publication it saw marked
+// changed and raised coarse, and if before, its number is at most s's
+// floor (3). Or W loaded m after s was evicted: but s was ready, so not
+// yet evicted (1), when the check began, after both snapshots, so W
+// started after them and neither sees it. In every case a write that one
+// snapshot may not see fails the check. Eviction thus needs no raise: a
+// window of an evicted slot fails the first test for good (stale, so its
+// bytes are given back), and a length tracked anew trusts only writes
+// after its new floor. Windows of the other lengths are left as they are.
 
 // Bounds of the windows kept: per window (a read that yields more keeps
 // its newest entries up to here, as an incomplete window) and per DB.
@@ -71,10 +112,11 @@ type backwardWindow struct {
 	buf      []byte
 	ents     []span
 	complete bool
-	// bucketed: it is checked with its prefix's bucket (bucket) rather
-	// than with all of the family's writes.
-	bucketed bool
-	bucket   int
+	// slot: its prefix's length was tracked (slot) when it was read, and
+	// it is checked with its prefix's bucket (bucket) rather than with all
+	// of the family's writes (nil).
+	slot   *markSlot
+	bucket int
 	// used: a read came from it. Set once (a load after that, so that
 	// concurrent readers do not pass its cache line back and forth).
 	used atomic.Bool
@@ -110,8 +152,11 @@ func (w *backwardWindow) bytes() int64 { return int64(cap(w.buf) + cap(w.ents)*3
 // for an older reader, or while a write is in flight, may still serve
 // later ones.)
 func (w *backwardWindow) stale(cf *ColumnFamily) bool {
-	if w.bucketed {
-		return cf.coarse.Load() > w.lo || cf.ready.Load().buckets[w.bucket].Load() > w.lo
+	if s := w.slot; s != nil {
+		// An evicted slot never comes back; the numbers only grow. (A
+		// window's slot was ready when the window was read.)
+		return s.state.Load() == slotEvicted || cf.coarse.Load() > w.lo || s.floor.Load() > w.lo ||
+			s.buckets[w.bucket].Load() > w.lo
 	}
 	return cf.lastSeq.Load() > w.lo
 }
@@ -120,8 +165,8 @@ func (w *backwardWindow) stale(cf *ColumnFamily) bool {
 // reader whose snapshot's lo is lo.
 func (w *backwardWindow) holds(cf *ColumnFamily, lo uint64) bool {
 	lo = min(lo, w.lo)
-	if w.bucketed {
-		return cf.prefixUnchangedSince(w.bucket, lo)
+	if w.slot != nil {
+		return cf.prefixUnchangedSince(w.slot, w.bucket, lo)
 	}
 	return cf.unchangedSince(lo)
 }
@@ -171,6 +216,9 @@ func (ws *backwardWindows) get(cf *ColumnFamily, prefix []byte, lo uint64, budge
 		if k.w.holds(cf, lo) {
 			if !k.w.used.Load() {
 				k.w.used.Store(true)
+			}
+			if s := k.w.slot; s != nil {
+				s.served()
 			}
 			return k.w, false
 		}
@@ -285,30 +333,135 @@ func (cf *ColumnFamily) unchangedSince(lo uint64) bool {
 }
 
 // prefixUnchangedSince reports whether every write to the family so far
-// that wrote a prefix of a marked length hashing to bucket has finished
-// with a sequence number at most lo (see above). The bucket's length
-// must be marked.
-func (cf *ColumnFamily) prefixUnchangedSince(bucket int, lo uint64) bool {
-	return cf.inflight.Load() == 0 && cf.coarse.Load() <= lo && cf.ready.Load().buckets[bucket].Load() <= lo
+// that wrote a prefix of slot s's length hashing to bucket has finished
+// with a sequence number at most lo (invariant 5 above; the order of the
+// loads matters).
+func (cf *ColumnFamily) prefixUnchangedSince(s *markSlot, bucket int, lo uint64) bool {
+	return s.state.Load() == slotReady && cf.inflight.Load() == 0 && cf.coarse.Load() <= lo && s.floor.Load() <= lo &&
+		s.buckets[bucket].Load() <= lo
 }
 
-// Bounds of the per-prefix numbers: the lengths a family marks, and the
-// buckets (8 KiB per family that marks any). Two prefixes in one bucket
-// only make each other's windows stale.
+// Bounds of the per-prefix numbers: the lengths a family tracks, and the
+// buckets (8 KiB per family that tracks any). Two prefixes in one bucket
+// only make each other's windows stale. A slot's score stops at
+// backwardScoreCap, and scores and the counts of untracked lengths are
+// halved every backwardDecayEvery reads of untracked lengths: a length
+// whose windows served many reads long ago then gives way to one read
+// now within about backwardDecayEvery*log2(backwardScoreCap) reads.
 const (
 	backwardMarkedLens = 4
 	backwardBuckets    = 1024
+	backwardScoreCap   = 1024
+	backwardDecayEvery = 16
 )
 
-// prefixMarks are the prefix lengths a family's writes mark and the
-// buckets they raise. A family replaces its prefixMarks to add a length
-// (never changing one in place); the buckets stay the same.
+// markSlot is a prefix length n a family tracks, from the time it was
+// published in the family's marks until it is evicted. A length evicted
+// and tracked again gets a new slot, so a window that names its slot can
+// tell whether its length was tracked without a break since.
+type markSlot struct {
+	n int
+	// buckets are its family's (prefixMarks).
+	buckets *[backwardBuckets]atomic.Uint64
+	// state is slotMarking, slotReady or slotEvicted, in that order.
+	state atomic.Uint32
+	// floor is at least the sequence number of every write that finished
+	// without seeing the slot published (invariant 3) once it is ready.
+	floor atomic.Uint64
+	// score is how useful the slot is: reads its windows served, plus the
+	// untracked reads that won it the slot; halved now and then.
+	score atomic.Int64
+}
+
+// The states of a markSlot.
+const (
+	slotMarking uint32 = iota
+	slotReady
+	slotEvicted
+)
+
+// served counts a read a window of the slot served. Past the cap it only
+// loads, so that readers do not pass the cache line back and forth.
+func (s *markSlot) served() {
+	if s.score.Load() < backwardScoreCap {
+		s.score.Add(1)
+	}
+}
+
+// prefixMarks are the slots a family's writes mark and the buckets they
+// raise. A family replaces its prefixMarks to change a slot (never
+// changing one in place); the buckets stay the same.
 type prefixMarks struct {
-	lens    []int
+	slots   []*markSlot
 	buckets *[backwardBuckets]atomic.Uint64
 }
 
-func (m *prefixMarks) has(n int) bool { return m != nil && slices.Contains(m.lens, n) }
+// slot is the slot of length n, or nil.
+func (m *prefixMarks) slot(n int) *markSlot {
+	if m == nil {
+		return nil
+	}
+	for _, s := range m.slots {
+		if s.n == n {
+			return s
+		}
+	}
+	return nil
+}
+
+// lengthDemand counts the reads of untracked lengths that no window
+// served, for a few lengths at a time (the most read ones stay). It is
+// guarded by its family's markMu.
+type lengthDemand struct {
+	lens    [backwardMarkedLens]struct{ n, reads int } // n > 0 where reads > 0
+	refused int
+	// evicted counts the slots given to other lengths (for tests).
+	evicted int
+}
+
+// want counts a read of length n that found no slot, and returns the
+// index of the slot in slots to give n, and n's count, when n was read
+// more than twice as often as the least useful slot served.
+func (d *lengthDemand) want(n int, slots []*markSlot) (victim, reads int, ok bool) {
+	d.refused++
+	if d.refused%backwardDecayEvery == 0 {
+		for _, s := range slots {
+			// A read served meanwhile may be lost: scores are estimates.
+			s.score.Store(s.score.Load() / 2)
+		}
+		for i := range d.lens {
+			d.lens[i].reads /= 2
+		}
+	}
+	c := 0
+	for i := range d.lens {
+		if d.lens[i].n == n {
+			c = i
+			break
+		}
+		if d.lens[i].reads < d.lens[c].reads {
+			c = i
+		}
+	}
+	if d.lens[c].n != n {
+		d.lens[c].n, d.lens[c].reads = n, 0
+	}
+	d.lens[c].reads++
+	reads = d.lens[c].reads
+	for i, s := range slots {
+		if s.score.Load() < slots[victim].score.Load() {
+			victim = i
+		}
+	}
+	if int64(reads) <= 2*slots[victim].score.Load() {
+		// Twice, so that a length read about as often as a tracked one
+		// is served does not take turns with it.
+		return 0, 0, false
+	}
+	d.lens[c].n, d.lens[c].reads = 0, 0
+	d.evicted++
+	return victim, reads, true
+}
 
 // prefixBucket is the bucket of a prefix (FNV-1a).
 func prefixBucket(p []byte) int {
@@ -319,33 +472,52 @@ func prefixBucket(p []byte) int {
 	return int(h % backwardBuckets)
 }
 
-// markPrefixes makes the family's writes mark prefixes of n bytes, and
-// reports whether windows of such prefixes may rely on the marks (not
-// when the family marks as many lengths as it may).
-func (cf *ColumnFamily) markPrefixes(n int) bool {
-	if cf.ready.Load().has(n) {
-		return true
+// markPrefixes is told of a read of a prefix of n bytes that no window
+// served. It returns the slot that makes the family's writes mark such
+// prefixes, giving n one when the family tracks fewer lengths than it
+// may or n is in more demand than a tracked length (which is evicted),
+// and nil when windows of such prefixes must be checked against all of
+// the family's writes.
+func (cf *ColumnFamily) markPrefixes(n int) *markSlot {
+	if n == 0 {
+		// Every key starts with the empty prefix: its one bucket would be
+		// raised by every write, as lastSeq is.
+		return nil
+	}
+	if s := cf.marked.Load().slot(n); s != nil && s.state.Load() == slotReady {
+		return s
 	}
 	cf.markMu.Lock()
 	defer cf.markMu.Unlock()
 	old := cf.marked.Load()
-	if old.has(n) {
-		return true // marked, and ready since before the lock was let go
+	if s := old.slot(n); s != nil {
+		return s // ready: it was made so before the lock was let go
 	}
-	m := &prefixMarks{buckets: new([backwardBuckets]atomic.Uint64)}
-	if old != nil {
-		if len(old.lens) >= backwardMarkedLens {
-			return false
+	var m *prefixMarks
+	s := &markSlot{n: n}
+	switch {
+	case old == nil:
+		m = &prefixMarks{slots: []*markSlot{s}, buckets: new([backwardBuckets]atomic.Uint64)}
+	case len(old.slots) < backwardMarkedLens:
+		m = &prefixMarks{slots: append(slices.Clone(old.slots), s), buckets: old.buckets}
+	default:
+		victim, reads, ok := cf.demand.want(n, old.slots)
+		if !ok {
+			return nil
 		}
-		m.lens, m.buckets = slices.Clone(old.lens), old.buckets
+		s.score.Store(int64(reads))
+		m = &prefixMarks{slots: slices.Clone(old.slots), buckets: old.buckets}
+		// Before the marks without it are published (invariant 1).
+		m.slots[victim].state.Store(slotEvicted)
+		m.slots[victim] = s
 	}
-	m.lens = append(m.lens, n)
+	s.buckets = m.buckets
 	cf.marked.Store(m)
 	// Writes that end from here on and began before mark coarse
 	// (written); those that ended before are below this number.
-	raise(&cf.coarse, cf.db.db.GetLatestSequenceNumber())
-	cf.ready.Store(m)
-	return true
+	raise(&s.floor, cf.db.db.GetLatestSequenceNumber())
+	s.state.Store(slotReady)
+	return s
 }
 
 // writing counts a write to the family in flight; it returns the marks
@@ -368,17 +540,17 @@ func (cf *ColumnFamily) written(ops []batchOp, m *prefixMarks, seq uint64) {
 			case op.kind == opDeleteRange:
 				raise(&cf.coarse, seq)
 			default:
-				for _, n := range m.lens {
-					if len(op.key) >= n {
-						raise(&m.buckets[prefixBucket(op.key[:n])], seq)
+				for _, s := range m.slots {
+					if len(op.key) >= s.n {
+						raise(&m.buckets[prefixBucket(op.key[:s.n])], seq)
 					}
 				}
 			}
 		}
 	}
 	if cf.marked.Load() != m {
-		// A length was marked while the write ran: its keys did not
-		// mark it.
+		// A length was tracked (or evicted) while the write ran: its
+		// keys did not mark it.
 		raise(&cf.coarse, seq)
 	}
 	cf.inflight.Add(-1)

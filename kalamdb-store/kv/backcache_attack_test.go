@@ -17,14 +17,14 @@ import (
 // reads of the other lengths are checked against all of its writes.
 var attackPrefixes = []string{"a/", "a/x/", "bb/", "ccc/", "dddd/", "eeeee/", "ffffff/", "ggggggg/"}
 
-func attackKey(rng *rand.Rand, i int) []byte {
-	p := attackPrefixes[rng.IntN(len(attackPrefixes))]
+func prefixedKey(prefixes []string, rng *rand.Rand, i int) []byte {
+	p := prefixes[rng.IntN(len(prefixes))]
 	return binary.BigEndian.AppendUint64([]byte(p), uint64(1<<62+i<<20+rng.IntN(1<<10)))
 }
 
 // TestBackwardKeptUnderMixedWrites: while writers write batches of puts,
 // deletes, counter merges and range deletions, over two families at once,
-// under prefixes of more lengths than a family marks (nested ones too),
+// under prefixes of more lengths than a family tracks (nested ones too),
 // and the memtables are flushed and the family compacted, readers at
 // fresh and at older snapshots (held across many reads) read the newest
 // entries of every prefix; every read yields exactly what stepping back
@@ -32,11 +32,67 @@ func attackKey(rng *rand.Rand, i int) []byte {
 func TestBackwardKeptUnderMixedWrites(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "ix")
+	hits := mixedReadsAndWrites(t, db, cf, attackPrefixes, 150, func(rng *rand.Rand, _, _ int) string {
+		return attackPrefixes[rng.IntN(len(attackPrefixes))]
+	})
+	t.Logf("%d of 600 reads came from kept windows", hits)
+}
+
+// TestBackwardKeptUnderLengthChurn: as above, with prefixes of 12
+// lengths (nested ones too) and readers whose reads move from lengths to
+// lengths in phases, two or three prefixes read again and again at a
+// time, so that the family's four slots change hands often while writes
+// run (evicted lengths, lengths tracked again with new slots, writes
+// that began before a change and end after it); every read, kept or
+// not, yields what stepping back at its snapshot yields. Run with -race.
+func TestBackwardKeptUnderLengthChurn(t *testing.T) {
+	var prefixes []string
+	for n := 2; n < 14; n++ {
+		// "l/", "l//", "l/2/", "l/23/", ... (all under "l/", as index
+		// prefixes of one equality prefix and more columns are) and
+		// "2/", "03/", "004/", ...
+		p := []byte("l/")
+		for len(p) < n-1 {
+			p = append(p, '0'+byte(len(p)%10))
+		}
+		if n > 2 {
+			p = append(p, '/')
+		}
+		prefixes = append(prefixes, string(p), fmt.Sprintf("%0*d/", n-1, n))
+	}
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	hits := mixedReadsAndWrites(t, db, cf, prefixes, 200, func(rng *rand.Rand, r, i int) string {
+		// Phases of 20 reads; in each, a reader reads mostly three
+		// lengths (two prefixes each), the phase's, and now and then any.
+		if rng.IntN(8) == 0 {
+			return prefixes[rng.IntN(len(prefixes))]
+		}
+		base := (i/20*5 + r*3) % (len(prefixes) / 2)
+		n := (base + rng.IntN(3)) % (len(prefixes) / 2)
+		return prefixes[2*n+rng.IntN(2)]
+	})
+	cf.markMu.Lock()
+	evicted := cf.demand.evicted
+	cf.markMu.Unlock()
+	t.Logf("%d of 800 reads came from kept windows; %d slots changed hands", hits, evicted)
+	if evicted < 10 {
+		t.Errorf("%d slots changed hands, want many", evicted)
+	}
+}
+
+// mixedReadsAndWrites runs two writers and four readers over cf (and a
+// second family the writers also write) for reads reads per reader, the
+// keys under prefixes, the prefix of read i of reader r being pick's,
+// and checks every read against stepping back at its snapshot. It
+// returns how many reads came from kept windows (some must).
+func mixedReadsAndWrites(t *testing.T, db *DB, cf *ColumnFamily, prefixes []string, reads int,
+	pick func(rng *rand.Rand, r, i int) string) int64 {
 	other := mustCF(t, db, "rows")
 	var seed Batch
 	rng0 := rand.New(rand.NewPCG(1, 1))
 	for i := range 2000 {
-		seed.Put(cf, attackKey(rng0, i), fmt.Appendf(nil, "s%d", i))
+		seed.Put(cf, prefixedKey(prefixes, rng0, i), fmt.Appendf(nil, "s%d", i))
 	}
 	if err := db.Write(&seed); err != nil {
 		t.Fatal(err)
@@ -59,7 +115,7 @@ func TestBackwardKeptUnderMixedWrites(t *testing.T) {
 				var b Batch
 				switch r := rng.IntN(20); {
 				case r == 0:
-					p := []byte(attackPrefixes[rng.IntN(len(attackPrefixes))])
+					p := []byte(prefixes[rng.IntN(len(prefixes))])
 					x := uint64(1<<62 + rng.IntN(3000)<<20)
 					lo := binary.BigEndian.AppendUint64(slices.Clone(p), x)
 					hi := binary.BigEndian.AppendUint64(slices.Clone(p), x+uint64(1+rng.IntN(8))<<20)
@@ -67,7 +123,7 @@ func TestBackwardKeptUnderMixedWrites(t *testing.T) {
 				case r == 1:
 					// Counters under their own keys (a merge onto a put
 					// value would not be a counter).
-					p := attackPrefixes[rng.IntN(len(attackPrefixes))]
+					p := prefixes[rng.IntN(len(prefixes))]
 					b.AddCounter(cf, append([]byte(p), 0xff, 0xff, byte(rng.IntN(4))), 1)
 				case r == 2 && w == 0 && round%50 == 0:
 					if err := db.FlushMemtables(); err != nil {
@@ -82,11 +138,11 @@ func TestBackwardKeptUnderMixedWrites(t *testing.T) {
 				default:
 					for range 1 + rng.IntN(4) {
 						i := int(next.Add(1))
-						b.Put(cf, attackKey(rng, i), fmt.Appendf(nil, "w%d", i))
+						b.Put(cf, prefixedKey(prefixes, rng, i), fmt.Appendf(nil, "w%d", i))
 						b.Put(other, fmt.Appendf(nil, "r%d", i), []byte("row"))
 					}
 					if rng.IntN(3) == 0 {
-						b.Delete(cf, attackKey(rng, rng.IntN(int(next.Load()))))
+						b.Delete(cf, prefixedKey(prefixes, rng, rng.IntN(int(next.Load()))))
 					}
 				}
 				if b.Len() > 0 {
@@ -111,7 +167,7 @@ func TestBackwardKeptUnderMixedWrites(t *testing.T) {
 					held.Close()
 				}
 			}()
-			for i := range 150 {
+			for i := range reads {
 				snap, err := db.NewSnapshot()
 				if err != nil {
 					errs <- err
@@ -121,7 +177,7 @@ func TestBackwardKeptUnderMixedWrites(t *testing.T) {
 				if held != nil && rng.IntN(3) == 0 {
 					use = held
 				}
-				p := []byte(attackPrefixes[rng.IntN(len(attackPrefixes))])
+				p := []byte(pick(rng, r, i))
 				take := []int{1, 20, 50, 52, 300, 5000}[rng.IntN(6)]
 				got, kept := keptRead(t, cf, p, use, 50, take)
 				if kept {
@@ -156,7 +212,7 @@ func TestBackwardKeptUnderMixedWrites(t *testing.T) {
 	if hits.Load() == 0 {
 		t.Error("no read came from a kept window")
 	}
-	t.Logf("%d of 600 reads came from kept windows", hits.Load())
+	return hits.Load()
 }
 
 // TestBackwardKeptDropRecreate: a family dropped and made again under
@@ -397,18 +453,14 @@ func TestBackwardKeptNotLeftByReadOverlappingWrite(t *testing.T) {
 }
 
 // TestBackwardKeptUnmarkedLengthInFlight: as above for a window of a
-// prefix length the family does not mark (four others are marked): it is
-// checked against all of the family's writes, and one still in flight
-// whose entry a reader's snapshot sees keeps the window from serving.
+// prefix length the family does not track (four others, whose windows
+// served more reads, are tracked): it is checked against all of the
+// family's writes, and one still in flight whose entry a reader's
+// snapshot sees keeps the window from serving.
 func TestBackwardKeptUnmarkedLengthInFlight(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "ix")
-	for _, p := range []string{"x/", "xy/", "xyz/", "wxyz/"} {
-		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
-			t.Fatal(err)
-		}
-		keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
-	}
+	readLengths(t, db, cf, 10, "x/", "xy/", "xyz/", "wxyz/")
 	p := []byte("fifth-length/")
 	for i := range 60 {
 		if err := cf.Put(keptKey(string(p), i), []byte("v")); err != nil {
@@ -420,6 +472,9 @@ func TestBackwardKeptUnmarkedLengthInFlight(t *testing.T) {
 	}
 	if _, kept := keptRead(t, cf, p, snapshotOf(t, db), 50, 50); !kept {
 		t.Fatal("no window kept")
+	}
+	if m := cf.marked.Load(); m.slot(len(p)) != nil {
+		t.Fatalf("tracked lengths %v: the fifth took a slot from lengths whose windows served more reads", slotLens(m))
 	}
 	key := keptKey(string(p), 3000)
 	marks := cf.writing()

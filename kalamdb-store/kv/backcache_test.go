@@ -179,14 +179,10 @@ func TestBackwardKeptWindow(t *testing.T) {
 		t.Fatalf("window of c/: %+v, want complete with 5 entries", w)
 	}
 
-	// Past the lengths a family marks per prefix, windows are checked
-	// against every write to the family.
-	for _, p := range []string{"ddd/", "eeee/", "fffff/"} {
-		if err := cf.Put(keptKey(p, 1), []byte("v")); err != nil {
-			t.Fatal(err)
-		}
-		keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
-	}
+	// Past the lengths a family tracks, windows are checked against
+	// every write to the family. Three more lengths whose windows serve
+	// a read each fill the four slots.
+	readLengths(t, db, cf, 2, "ddd/", "eeee/", "fffff/")
 	long := []byte("gggggg/")
 	if err := cf.Put(keptKey(string(long), 1), []byte("v")); err != nil {
 		t.Fatal(err)
@@ -196,19 +192,55 @@ func TestBackwardKeptWindow(t *testing.T) {
 			t.Fatalf("prefix of a fifth length: kept %v, want %v", kept, wantKept)
 		}
 	}
-	// Marking a length made the windows of the others stale once.
-	if _, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50); kept {
-		t.Fatal("a window read before a length was marked survived the marking")
-	}
 	if err := cf.Put(keptKey("b/", 2000), []byte("v")); err != nil {
 		t.Fatal(err)
 	}
 	if _, kept := keptRead(t, cf, long, snapshotOf(t, db), 50, 50); kept {
-		t.Fatal("a window of a fifth length survived a write to another prefix")
+		t.Fatal("a window of an untracked length survived a write to another prefix")
 	}
 	if _, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50); !kept {
-		t.Fatal("a window of a marked length did not survive a write to another prefix")
+		t.Fatal("a window of a tracked length did not survive a write to another prefix")
 	}
+	// Read (3 reads no window served) more than twice as often as the
+	// least useful tracked length was served (4 bytes, the first of three
+	// that served a read each), the fifth length takes its slot; windows
+	// of the other lengths stay.
+	if err := cf.Put(keptKey("b/", 2001), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	keptRead(t, cf, long, snapshotOf(t, db), 50, 50)
+	if m := cf.marked.Load(); m.slot(len(long)) == nil || m.slot(4) != nil {
+		t.Fatalf("tracked lengths after the fifth was read 4 times: %v, want 4 given to %d", slotLens(m), len(long))
+	}
+	if err := cf.Put(keptKey("b/", 2002), []byte("v")); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range [][]byte{long, []byte("a/"), []byte("eeee/")} {
+		if _, kept := keptRead(t, cf, p, snapshotOf(t, db), 50, 50); !kept {
+			t.Fatalf("%s: window did not survive a write to another prefix after an eviction", p)
+		}
+	}
+	// The evicted length's window was read while it was tracked; its
+	// prefix is written once it is not (the write marks no bucket of
+	// it): the window must not serve.
+	newKey := keptKey("ddd/", 5000)
+	if err := cf.Put(newKey, []byte("new")); err != nil {
+		t.Fatal(err)
+	}
+	if got, kept := keptRead(t, cf, []byte("ddd/"), snapshotOf(t, db), 50, 1); kept || len(got) != 1 || got[0][0] != string(newKey) {
+		t.Fatalf("evicted length written after the eviction: kept %v, newest %q, want the new key from the family", kept, got)
+	}
+}
+
+// slotLens are the lengths m tracks.
+func slotLens(m *prefixMarks) []int {
+	var lens []int
+	if m != nil {
+		for _, s := range m.slots {
+			lens = append(lens, s.n)
+		}
+	}
+	return lens
 }
 
 // TestBackwardKeptMatchesFamily: random writes, deletes, flushes to
@@ -411,33 +443,55 @@ func TestBackwardMarksConcurrent(t *testing.T) {
 }
 
 // TestBackwardMarkDuringWrite: a write that began before a prefix length
-// was marked and is applied after it did not mark its keys' prefixes; it
-// makes the family's windows stale all the same, so a window read at a
-// snapshot from before the write is not kept (and later readers, whose
-// snapshots see the write, read it). The write is driven step by step.
+// was tracked (the first, or one that took a slot from another length)
+// and is applied after it did not mark its keys' prefixes; it makes the
+// family's windows stale all the same, so a window read at a snapshot from
+// before the write is not kept (and later readers, whose snapshots see the
+// write, read it). The write is driven step by step.
 func TestBackwardMarkDuringWrite(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "ix")
-	for i := range 100 {
-		if err := cf.Put(keptKey("a/", i), []byte("v")); err != nil {
-			t.Fatal(err)
+	for _, p := range []string{"a/", "ppppp/"} {
+		for i := range 100 {
+			if err := cf.Put(keptKey(p, i), []byte("v")); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
-	key := keptKey("a/", 1000)
-	marks := cf.writing() // the write begins: no length is marked yet
-	before := snapshotOf(t, db)
-	if !cf.markPrefixes(2) {
-		t.Fatal("the first length was not marked")
+	during := func(step string, prefix []byte, key []byte, track func()) {
+		t.Helper()
+		marks := cf.writing() // the write begins: the length has no slot
+		before := snapshotOf(t, db)
+		track()
+		if cf.marked.Load().slot(len(prefix)) == nil {
+			t.Fatalf("%s: length %d not tracked", step, len(prefix))
+		}
+		if err := db.db.PutCF(db.wo, cf.h, key, []byte("new")); err != nil {
+			t.Fatal(err)
+		}
+		cf.written([]batchOp{{kind: opPut, cf: cf, key: key}}, marks, db.db.GetLatestSequenceNumber())
+		raise(&db.writtenSeq, db.db.GetLatestSequenceNumber())
+		keptRead(t, cf, prefix, before, 50, 50)
+		got, kept := keptRead(t, cf, prefix, snapshotOf(t, db), 50, 50)
+		if kept || len(got) == 0 || got[0][0] != string(key) {
+			t.Fatalf("%s: after the write: kept %v, newest %q, want the new key from the family", step, kept, got[:min(1, len(got))])
+		}
 	}
-	if err := db.db.PutCF(db.wo, cf.h, key, []byte("new")); err != nil {
-		t.Fatal(err)
+	during("first length", []byte("a/"), keptKey("a/", 1000), func() {
+		if cf.markPrefixes(2) == nil {
+			t.Fatal("the first length was not tracked")
+		}
+	})
+	// Three more lengths fill the slots; length 6 takes one of theirs.
+	for _, n := range []int{3, 4, 5} {
+		if cf.markPrefixes(n) == nil {
+			t.Fatalf("length %d not tracked with slots free", n)
+		}
 	}
-	cf.written([]batchOp{{kind: opPut, cf: cf, key: key}}, marks, db.db.GetLatestSequenceNumber())
-	keptRead(t, cf, []byte("a/"), before, 50, 50)
-	got, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50)
-	if kept || len(got) == 0 || got[0][0] != string(key) {
-		t.Fatalf("after the write: kept %v, newest %q, want the new key from the family", kept, got[:min(1, len(got))])
-	}
+	during("by eviction", []byte("ppppp/"), keptKey("ppppp/", 1000), func() {
+		for i := 0; i < 100 && cf.markPrefixes(6) == nil; i++ {
+		}
+	})
 }
 
 // TestBackwardKeptAfterReopen: in a database reopened over written data

@@ -149,6 +149,7 @@ func (s *backwardScratch) own(src []byte) {
 func (cf *ColumnFamily) NewBackward(prefix []byte, snap *Snapshot, want int) (*Backward, error) {
 	want = max(want, backwardMinWindow)
 	record := false
+	var slot *markSlot
 	if snap != nil && len(prefix) <= backwardHintMaxPrefix {
 		var w *backwardWindow
 		if w, record = cf.windows.get(cf, prefix, snap.lo, &cf.db.windowBytes); w != nil {
@@ -158,6 +159,10 @@ func (cf *ColumnFamily) NewBackward(prefix []byte, snap *Snapshot, want int) (*B
 			}
 			return &Backward{cf: cf, snap: snap, prefix: append([]byte(nil), prefix...), want: want, kept: w, keptPos: -1}, nil
 		}
+		// Asked on every read no window served, recording or not, so
+		// that a length whose windows go stale on every write to the
+		// family (because it has no slot) counts for one.
+		slot = cf.markPrefixes(len(prefix))
 	}
 	b, err := cf.newBackward(prefix, PrefixEnd(prefix), snap, want, false)
 	if err != nil {
@@ -167,7 +172,7 @@ func (cf *ColumnFamily) NewBackward(prefix []byte, snap *Snapshot, want int) (*B
 		// Sized for index entries of about 64 bytes, so that recording
 		// seldom grows it.
 		n := min(want+2, backwardWindowMaxEntries)
-		w := &backwardWindow{lo: snap.lo, bucketed: cf.markPrefixes(len(prefix)), bucket: prefixBucket(prefix)}
+		w := &backwardWindow{lo: snap.lo, slot: slot, bucket: prefixBucket(prefix)}
 		if w.holds(cf, snap.lo) {
 			w.buf, w.ents = make([]byte, 0, min(64*n, backwardWindowMaxBytes)), make([]span, 0, n)
 			b.rec = w

@@ -192,24 +192,7 @@ func BenchmarkNewest50(b *testing.B) {
 func benchNewest50(b *testing.B, tier string) {
 	db := openTest(b)
 	for _, per := range []int{500, 2_000, 10_000} {
-		cf := mustCF(b, db, fmt.Sprintf("ix%d", per))
-		prefix := func(c int) []byte {
-			return binary.BigEndian.AppendUint64(append([]byte("\x00\x00\x00\x01reader\x00"), 0x80), uint64(c))
-		}
-		var batch Batch
-		for i := 0; i < 20*per; i++ {
-			id := uint64(1<<62 + i<<22)
-			batch.Put(cf, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(prefix(i%20), id), id), []byte{8, 1, 2, 3, 4, 5, 6, 7})
-			if batch.Len() == 500 {
-				if err := db.Write(&batch); err != nil {
-					b.Fatal(err)
-				}
-				batch.Reset()
-			}
-		}
-		if err := db.Write(&batch); err != nil {
-			b.Fatal(err)
-		}
+		cf := loadNewest50(b, db, fmt.Sprintf("ix%d", per), per)
 		if tier == "-sst" {
 			if err := db.FlushMemtables(); err != nil {
 				b.Fatal(err)
@@ -217,7 +200,7 @@ func benchNewest50(b *testing.B, tier string) {
 		}
 		b.Run(fmt.Sprintf("per=%d/stepping%s", per, tier), func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
-				p := prefix(i % 20)
+				p := newest50Prefix(i % 20)
 				it, err := cf.NewIter(IterOptions{LowerBound: p, UpperBound: PrefixEnd(p), ReadAhead: 50})
 				if err != nil {
 					b.Fatal(err)
@@ -229,15 +212,7 @@ func benchNewest50(b *testing.B, tier string) {
 				it.Close()
 			}
 		})
-		newest := func(b *testing.B, i int, snap *Snapshot) {
-			bw, err := cf.NewBackward(prefix(i%20), snap, 50)
-			if err != nil {
-				b.Fatal(err)
-			}
-			for n := 0; n < 50 && bw.Next(); n++ {
-			}
-			bw.Close()
-		}
+		newest := func(b *testing.B, i int, snap *Snapshot) { readNewest50(b, cf, i, snap) }
 		b.Run(fmt.Sprintf("per=%d/windows%s", per, tier), func(b *testing.B) {
 			for i := 0; b.Loop(); i++ {
 				newest(b, i, nil)
@@ -259,7 +234,7 @@ func benchNewest50(b *testing.B, tier string) {
 							b.Fatal(err)
 						}
 					case "missed", "written":
-						if err := cf.Put(binary.BigEndian.AppendUint64(prefix(i%20), uint64(i)), []byte{8}); err != nil {
+						if err := cf.Put(binary.BigEndian.AppendUint64(newest50Prefix(i%20), uint64(i)), []byte{8}); err != nil {
 							b.Fatal(err)
 						}
 					}
@@ -277,6 +252,78 @@ func benchNewest50(b *testing.B, tier string) {
 				}
 			})
 		}
+	}
+}
+
+// newest50Prefix is the prefix of conversation c in loadNewest50's
+// index entries: 21 bytes.
+func newest50Prefix(c int) []byte {
+	return binary.BigEndian.AppendUint64(append([]byte("\x00\x00\x00\x01reader\x00"), 0x80), uint64(c))
+}
+
+// loadNewest50 makes family name with per index-like entries under each
+// of 20 prefixes (newest50Prefix), in the memtable.
+func loadNewest50(b *testing.B, db *DB, name string, per int) *ColumnFamily {
+	cf := mustCF(b, db, name)
+	var batch Batch
+	for i := 0; i < 20*per; i++ {
+		id := uint64(1<<62 + i<<22)
+		batch.Put(cf, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(newest50Prefix(i%20), id), id), []byte{8, 1, 2, 3, 4, 5, 6, 7})
+		if batch.Len() == 500 {
+			if err := db.Write(&batch); err != nil {
+				b.Fatal(err)
+			}
+			batch.Reset()
+		}
+	}
+	if err := db.Write(&batch); err != nil {
+		b.Fatal(err)
+	}
+	return cf
+}
+
+// readNewest50 reads the 50 newest entries of loadNewest50's prefix i%20.
+func readNewest50(b *testing.B, cf *ColumnFamily, i int, snap *Snapshot) {
+	bw, err := cf.NewBackward(newest50Prefix(i%20), snap, 50)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for n := 0; n < 50 && bw.Next(); n++ {
+	}
+	bw.Close()
+}
+
+// BenchmarkNewest50FifthLength: BenchmarkNewest50's per=2000/other (a
+// write to another prefix before each read, at a new snapshot) in a
+// family whose first backward reads were of four other prefix lengths,
+// read once each (an admin's queries over other indexes).
+func BenchmarkNewest50FifthLength(b *testing.B) {
+	db := openTest(b)
+	cf := loadNewest50(b, db, "ix", 2_000)
+	for n := 3; n < 7; n++ {
+		snap, err := db.NewSnapshot()
+		if err != nil {
+			b.Fatal(err)
+		}
+		bw, err := cf.NewBackward(newest50Prefix(0)[:n], snap, 50)
+		if err != nil {
+			b.Fatal(err)
+		}
+		bw.Next()
+		bw.Close()
+		snap.Close()
+	}
+	other := binary.BigEndian.AppendUint64(append([]byte("\x00\x00\x00\x01writer\x00"), 0x80), 1)
+	for i := 0; b.Loop(); i++ {
+		if err := cf.Put(binary.BigEndian.AppendUint64(slices.Clone(other), uint64(i)), []byte{8}); err != nil {
+			b.Fatal(err)
+		}
+		snap, err := db.NewSnapshot()
+		if err != nil {
+			b.Fatal(err)
+		}
+		readNewest50(b, cf, i, snap)
+		snap.Close()
 	}
 }
 

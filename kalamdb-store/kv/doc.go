@@ -30,6 +30,11 @@
 // the family provably holds the same entries in both reads' snapshots,
 // which is why every write goes through DB.Write: it counts itself in
 // flight and raises the sequence numbers the windows are checked against.
-// Hints and windows only ever save work; a stale one is never used as an
-// answer.
+// Those numbers are kept per prefix for up to four prefix lengths per
+// family (for the others, per family, so a write to any prefix makes
+// their windows stale); the four slots go to the lengths whose windows
+// serve the most reads, lately, and change hands when an untracked
+// length is read more, without a window of a length that lost its slot
+// ever being served again. Hints and windows only ever save work; a
+// stale one is never used as an answer.
 package kv

@@ -34,10 +34,11 @@ type ColumnFamily struct {
 	inflight atomic.Int64
 	lastSeq  atomic.Uint64
 	coarse   atomic.Uint64
-	// marked are the marks writes set; ready the same once windows may
-	// rely on them. markMu serialises adding a length.
-	marked, ready atomic.Pointer[prefixMarks]
-	markMu        sync.Mutex
+	// marked are the marks writes set. markMu serialises changing them
+	// and guards demand, the reads of lengths without a slot.
+	marked atomic.Pointer[prefixMarks]
+	markMu sync.Mutex
+	demand lengthDemand
 }
 
 type commitHook struct{ f func() }
