@@ -44,12 +44,14 @@ func insertRule(rules []analyzer.Rule, before string, rule analyzer.Rule) []anal
 
 // sortByIndex removes a sort over a secondary index lookup that already
 // returns rows in the sort's order: its leading index columns bound to one
-// value each by a single range (WHERE a = $1), and the sort keys the
-// index's next expressions in order (b, c, then the primary key), all
-// ascending or all descending (read backwards), with NULLs where the index
-// has them (last ascending, PostgreSQL's default). Sort keys on the bound
-// columns are constant and ignored. The LIMIT above then stops the scan
-// after n rows: ORDER BY b DESC LIMIT n reads n entries.
+// value each, the same in every range of the lookup (WHERE a = $1, or a
+// keyset a = $1 AND (b, id) < ($2, $3), whose ranges differ after a), and
+// the sort keys the index's next expressions in order (b, c, then the
+// primary key), all ascending or all descending (read backwards), with
+// NULLs where the index has them (last ascending, PostgreSQL's default).
+// Sort keys on the bound columns are constant and ignored. The LIMIT
+// above then stops the scan after n rows: ORDER BY b DESC LIMIT n reads n
+// entries.
 //
 // A sort over a secondary index lookup that it cannot remove gets its
 // keys marked (sortKey) so that the engine's own rule, which does not
