@@ -3,6 +3,7 @@ package executor_test
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"strings"
 	"testing"
 
@@ -14,14 +15,21 @@ import (
 // (conv, created_at[, id]) in order and stops, without a sort.
 
 // keysetQuery is the keyset page query on table tbl: the rows after
-// (op: <, <=, >, >=) the cursor ($2, $3) in conversation $1, ordered by
-// (created_at, id) in direction dir; op "" is the first page (no cursor).
-func keysetQuery(tbl, op, dir string, limit int) string {
+// (op: <, <=, >, >=) the cursor in conversation $1, ordered by cols and
+// then id in direction dir; op "" is the first page (no cursor). The
+// cursor is created_at $2, id $3 and seq $4.
+func keysetQuery(tbl string, cols []string, op, dir string, limit int) string {
 	where := "conv = $1"
-	if op != "" {
-		where += " AND (created_at, id) " + op + " ($2, $3)"
+	params := map[string]string{"created_at": "$2", "seq": "$4"}
+	var cursor, order []string
+	for _, c := range cols {
+		cursor = append(cursor, params[c])
+		order = append(order, c+" "+dir)
 	}
-	return fmt.Sprintf("SELECT id, conv, created_at FROM %s WHERE %s ORDER BY created_at %s, id %s LIMIT %d", tbl, where, dir, dir, limit)
+	if op != "" {
+		where += fmt.Sprintf(" AND (%s, id) %s (%s, $3)", strings.Join(cols, ", "), op, strings.Join(cursor, ", "))
+	}
+	return fmt.Sprintf("SELECT id, conv, created_at, seq FROM %s WHERE %s ORDER BY %s, id %s LIMIT %d", tbl, where, strings.Join(order, ", "), dir, limit)
 }
 
 // TestIndexKeysetPlans: the keyset queries read the index in the sort's
@@ -32,9 +40,9 @@ func keysetQuery(tbl, op, dir string, limit int) string {
 func TestIndexKeysetPlans(t *testing.T) {
 	e := newEnvWith(t, true)
 	e.root().must(`CREATE NAMESPACE ns;
-		CREATE TABLE ns.m1 (id BIGINT PRIMARY KEY, conv BIGINT, created_at TIMESTAMP, body TEXT);
-		CREATE TABLE ns.m2 (id BIGINT PRIMARY KEY, conv BIGINT, created_at TIMESTAMP, body TEXT);
-		CREATE TABLE ns.m3 (id BIGINT PRIMARY KEY, conv BIGINT, created_at TIMESTAMP, body TEXT)`)
+		CREATE TABLE ns.m1 (id BIGINT PRIMARY KEY, conv BIGINT, created_at TIMESTAMP, seq INT, body TEXT);
+		CREATE TABLE ns.m2 (id BIGINT PRIMARY KEY, conv BIGINT, created_at TIMESTAMP, seq INT, body TEXT);
+		CREATE TABLE ns.m3 (id BIGINT PRIMARY KEY, conv BIGINT, created_at TIMESTAMP, seq INT, body TEXT)`)
 	createIndex(t, e, "CREATE INDEX m1_conv_created ON ns.m1 (conv, created_at)")
 	createIndex(t, e, "CREATE INDEX m2_conv_created_id ON ns.m2 (conv, created_at, id)")
 	// The engine alone would pick a_conv_id, whose name sorts first, and
@@ -49,7 +57,7 @@ func TestIndexKeysetPlans(t *testing.T) {
 	} {
 		for _, op := range []string{"<", "<=", ">", ">=", ""} {
 			for _, dir := range []string{"ASC", "DESC"} {
-				q := keysetQuery(tc.table, op, dir, 50)
+				q := keysetQuery(tc.table, []string{"created_at"}, op, dir, 50)
 				params := []any{int64(1), "2024-01-01 00:00:00", int64(5)}
 				if op == "" {
 					params = params[:1]
@@ -150,25 +158,30 @@ func TestIndexKeysetTopNStops(t *testing.T) {
 }
 
 // TestIndexKeysetMatchesSort pages through random conversations of
-// several users, with NULLs and duplicates in created_at, on tables
-// holding the same rows with the keyset index (the primary key implicit,
-// or explicit next to a decoy index on (conv, id)) and without indexes
-// (a scan and a sort): every answer is the same, hot, after a flush to
-// the cold tier, and with rows in both tiers. Users see only their own
-// rows through the index, whose ranges stay in their partition.
+// several users, with NULLs and duplicates in created_at and seq, on
+// tables holding the same rows with keyset indexes (the primary key
+// implicit; explicit, next to a decoy index on (conv, id); after a
+// nullable column) and without indexes (a scan and a sort): every answer
+// is the same, hot, after a flush to the cold tier, and with rows in both
+// tiers. Users see only their own rows through the index, whose ranges
+// stay in their partition.
 func TestIndexKeysetMatchesSort(t *testing.T) {
 	seed := envInt("KALAMDB_INDEX_SEED", 1)
 	t.Logf("seed %d (KALAMDB_INDEX_SEED)", seed)
 	r := rand.New(rand.NewSource(int64(seed)))
 	e := newEnv(t)
 	e.root().must("CREATE NAMESPACE ns")
-	tables := []string{"ns.ki", "ns.ke", "ns.kr"} // ns.kr has no index
+	// The keyset columns each indexed table's index serves; ns.kr has no
+	// index.
+	served := map[string][]string{"ns.ki": {"created_at"}, "ns.ke": {"created_at"}, "ns.kn": {"created_at", "seq"}}
+	tables := []string{"ns.ki", "ns.ke", "ns.kn", "ns.kr"}
 	for _, tbl := range tables {
-		e.root().must("CREATE TABLE " + tbl + " (id BIGINT PRIMARY KEY, conv BIGINT, created_at TIMESTAMP, body TEXT)")
+		e.root().must("CREATE TABLE " + tbl + " (id BIGINT PRIMARY KEY, conv BIGINT, created_at TIMESTAMP, seq INT, body TEXT)")
 	}
 	createIndex(t, e, "CREATE INDEX ki_conv_created ON ns.ki (conv, created_at)")
 	createIndex(t, e, "CREATE INDEX ke_conv_id ON ns.ke (conv, id)")
 	createIndex(t, e, "CREATE INDEX ke_conv_created_id ON ns.ke (conv, created_at, id)")
+	createIndex(t, e, "CREATE INDEX kn_conv_created_seq ON ns.kn (conv, created_at, seq)")
 	users := []*caller{e.as("alice", systable.RoleUser), e.as("bob", systable.RoleUser), e.as("carol", systable.RoleUser)}
 	stamp := func() any {
 		if r.Intn(6) == 0 {
@@ -176,11 +189,20 @@ func TestIndexKeysetMatchesSort(t *testing.T) {
 		}
 		return fmt.Sprintf("2024-01-01 00:00:%02d", r.Intn(8))
 	}
-	sqlStamp := func(v any) string {
-		if v == nil {
-			return "NULL"
+	seq := func() any {
+		if r.Intn(4) == 0 {
+			return nil
 		}
-		return "TIMESTAMP '" + v.(string) + "'"
+		return int64(r.Intn(3))
+	}
+	sqlValue := func(v any) string {
+		switch x := v.(type) {
+		case nil:
+			return "NULL"
+		case string:
+			return "TIMESTAMP '" + x + "'"
+		}
+		return fmt.Sprint(v)
 	}
 	nextID := 1
 	insert := func(rows int) {
@@ -191,7 +213,7 @@ func TestIndexKeysetMatchesSort(t *testing.T) {
 				if sb.Len() > 0 {
 					sb.WriteString(", ")
 				}
-				fmt.Fprintf(&sb, "(%d, %d, %s, 'b')", nextID+k, r.Intn(3), sqlStamp(stamp()))
+				fmt.Fprintf(&sb, "(%d, %d, %s, %s, 'b')", nextID+k, r.Intn(3), sqlValue(stamp()), sqlValue(seq()))
 			}
 			for _, tbl := range tables {
 				u.must("INSERT INTO " + tbl + " VALUES " + sb.String())
@@ -203,21 +225,26 @@ func TestIndexKeysetMatchesSort(t *testing.T) {
 		planned := map[string]bool{}
 		for i := range n {
 			u := users[r.Intn(len(users))]
+			cols := [][]string{{"created_at"}, {"created_at", "seq"}}[r.Intn(2)]
 			op := []string{"<", "<=", ">", ">=", ""}[r.Intn(5)]
 			dir := []string{"ASC", "DESC"}[r.Intn(2)]
-			params := []any{int64(r.Intn(4)), stamp(), int64(r.Intn(nextID + 2))}
-			if op == "" {
+			params := []any{int64(r.Intn(4)), stamp(), int64(r.Intn(nextID + 2)), seq()}
+			switch {
+			case op == "":
 				params = params[:1]
+			case len(cols) == 1:
+				params = params[:3]
 			}
 			limit := 1 + r.Intn(25)
-			want := describeAll(u.exec(keysetQuery("ns.kr", op, dir, limit), params...))
-			for _, tbl := range tables[:2] {
-				q := keysetQuery(tbl, op, dir, limit)
+			want := describeAll(u.exec(keysetQuery("ns.kr", cols, op, dir, limit), params...))
+			for _, tbl := range tables[:3] {
+				q := keysetQuery(tbl, cols, op, dir, limit)
 				if got := describeAll(u.exec(q, params...)); got != want {
 					t.Fatalf("%s, query %d (seed %d) as %s:\n%s %v\n indexed: %s\n sorted:  %s", phase, i, seed, u.user, q, params, got, want)
 				}
-				// A NULL cursor is an empty lookup, whose sort is left.
-				if !planned[tbl] && (op == "" || params[1] != nil) {
+				// A NULL in the cursor is an empty lookup, whose sort is
+				// left.
+				if !planned[tbl] && slices.Equal(cols, served[tbl]) && !slices.Contains(params, nil) {
 					planned[tbl] = true
 					if plan := explain(u, q, params...); planSorts(plan) {
 						t.Fatalf("%s: %s sorts:\n%s", phase, q, plan)
@@ -225,13 +252,18 @@ func TestIndexKeysetMatchesSort(t *testing.T) {
 				}
 			}
 		}
+		for tbl := range served {
+			if !planned[tbl] {
+				t.Fatalf("%s: no plan of %s checked", phase, tbl)
+			}
+		}
 	}
 	insert(60)
-	check("hot", 150)
+	check("hot", 200)
 	for _, tbl := range tables {
 		flushTable(t, e, tbl)
 	}
-	check("cold", 150)
+	check("cold", 200)
 	insert(30)
 	for _, u := range users {
 		// Moves rows between conversations and seconds, and drops some,
@@ -239,9 +271,9 @@ func TestIndexKeysetMatchesSort(t *testing.T) {
 		nulls, moved, deleted := int64(r.Intn(7)), int64(r.Intn(11)), int64(r.Intn(13))
 		for _, tbl := range tables {
 			u.must("UPDATE "+tbl+" SET created_at = NULL WHERE id % 7 = $1", nulls)
-			u.must("UPDATE "+tbl+" SET conv = 2, created_at = TIMESTAMP '2024-01-01 00:00:03' WHERE id % 11 = $1", moved)
+			u.must("UPDATE "+tbl+" SET conv = 2, created_at = TIMESTAMP '2024-01-01 00:00:03', seq = NULL WHERE id % 11 = $1", moved)
 			u.must("DELETE FROM "+tbl+" WHERE id % 13 = $1", deleted)
 		}
 	}
-	check("hot and cold", 150)
+	check("hot and cold", 200)
 }
