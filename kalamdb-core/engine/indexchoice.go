@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -58,7 +59,7 @@ func preferOrderIndex(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.
 		only.only = si
 		nrt, err := rt.WithTable(&only)
 		if err != nil {
-			return nil, transform.SameTree, err
+			return nil, transform.SameTree, fmt.Errorf("reading %s through index %s: %w", dt, si.ix.Def.Name, err)
 		}
 		return transform.Node(lim, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 			if n == rt {
