@@ -33,6 +33,9 @@ type dataTable struct {
 	// filters are bounds the statement's WHERE puts on integer columns,
 	// which scans use to skip rows early (scanfilter.go).
 	filters []scanFilter
+	// only, when set, is the one index offered to the planner
+	// (preferOrderIndex).
+	only *secIndex
 }
 
 var (

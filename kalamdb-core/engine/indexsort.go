@@ -15,33 +15,43 @@ const sortByIndexRuleID analyzer.RuleId = 10_003
 
 // installSortByIndex runs sortByIndex in the engine's once-after batch
 // right before the engine's own sort replacement, after filters have
-// become index lookups.
+// become index lookups, and preferOrderIndex right before the step that
+// turns them into lookups (optimizeJoins, which costs the indexes of a
+// table that is not joined too).
 func installSortByIndex(a *analyzer.Analyzer) {
-	rule := analyzer.Rule{Id: sortByIndexRuleID, Apply: sortByIndex}
 	for _, b := range a.Batches {
 		if b.Desc != "once-after" {
 			continue
 		}
-		at := len(b.Rules)
-		for i, r := range b.Rules {
-			if r.Id.String() == "replaceIdxSort" {
-				at = i
-				break
-			}
-		}
-		b.Rules = append(b.Rules[:at:at], append([]analyzer.Rule{rule}, b.Rules[at:]...)...)
+		b.Rules = insertRule(b.Rules, "optimizeJoins", analyzer.Rule{Id: orderIndexRuleID, Apply: preferOrderIndex})
+		b.Rules = insertRule(b.Rules, "replaceIdxSort", analyzer.Rule{Id: sortByIndexRuleID, Apply: sortByIndex})
 		return
 	}
 }
 
+// insertRule inserts rule before the rule named before (at the end if
+// there is none), into a copy of rules.
+func insertRule(rules []analyzer.Rule, before string, rule analyzer.Rule) []analyzer.Rule {
+	at := len(rules)
+	for i, r := range rules {
+		if r.Id.String() == before {
+			at = i
+			break
+		}
+	}
+	return append(rules[:at:at], append([]analyzer.Rule{rule}, rules[at:]...)...)
+}
+
 // sortByIndex removes a sort over a secondary index lookup that already
 // returns rows in the sort's order: its leading index columns bound to one
-// value each by a single range (WHERE a = $1), and the sort keys the
-// index's next expressions in order (b, c, then the primary key), all
-// ascending or all descending (read backwards), with NULLs where the index
-// has them (last ascending, PostgreSQL's default). Sort keys on the bound
-// columns are constant and ignored. The LIMIT above then stops the scan
-// after n rows: ORDER BY b DESC LIMIT n reads n entries.
+// value each, the same in every range of the lookup (WHERE a = $1, or a
+// keyset a = $1 AND (b, id) < ($2, $3), whose ranges differ after a), and
+// the sort keys the index's next expressions in order (b, c, then the
+// primary key), all ascending or all descending (read backwards), with
+// NULLs where the index has them (last ascending, PostgreSQL's default).
+// Sort keys on the bound columns are constant and ignored. The LIMIT
+// above then stops the scan after n rows: ORDER BY b DESC LIMIT n reads n
+// entries.
 //
 // A sort over a secondary index lookup that it cannot remove gets its
 // keys marked (sortKey) so that the engine's own rule, which does not
@@ -109,27 +119,71 @@ func indexAccessUnder(n sql.Node) (path []sql.Node, ita *plan.IndexedTableAccess
 
 // indexOrders decides whether the lookup returns rows in the order of the
 // sort fields, and whether it must read backwards to.
+//
+// The lookup's ranges may be several: a keyset predicate, conv = $1 AND
+// (created_at, id) < ($2, $3), is the ranges {conv = $1, created_at <
+// $2} and {conv = $1, created_at = $2, id < $3}. Their entries are read
+// in entry order whatever the ranges (indexLookupPartitions reads the
+// ranges' merged byte spans in key order, backwards when reversed), so
+// the rows come in the index's order; what the sort needs is that the
+// columns it skips, the leading ones, hold one value over every range.
 func indexOrders(ctx *sql.Context, si *secIndex, lookup sql.IndexLookup, fields sql.SortFields, table, alias string) (reverse, ok bool) {
 	ranges, isMySQL := lookup.Ranges.(sql.MySQLRangeCollection)
-	if !isMySQL || len(ranges) != 1 {
+	if !isMySQL || len(ranges) == 0 {
 		return false, false
 	}
-	bound := 0
-	for bound < len(ranges[0]) && bound < len(si.cols) && isPointRange(ctx, ranges[0][bound]) {
-		bound++
+	keys, ok := sortOrderKeys(fields, table, alias)
+	if !ok {
+		return false, false
 	}
+	return keysFollowIndex(si, boundColumns(ctx, si, ranges), keys)
+}
+
+// sortOrderKeys reads sort fields that are plain columns of the table
+// (named table, or alias) as order keys.
+func sortOrderKeys(fields sql.SortFields, table, alias string) ([]orderKey, bool) {
 	keys := make([]orderKey, 0, len(fields))
 	for _, f := range fields {
 		gf, isField := sortColumn(f.Column)
 		if !isField || !strings.EqualFold(gf.Table(), table) && !strings.EqualFold(gf.Table(), alias) {
-			return false, false
+			return nil, false
 		}
 		// The engine's NULL placement is relative to the direction:
 		// NullsFirst puts NULLs first ascending and last descending.
 		asc := f.Order == sql.Ascending
 		keys = append(keys, orderKey{name: gf.Name(), desc: !asc, nullsFirst: (f.NullOrdering == sql.NullsFirst) == asc})
 	}
-	return keysFollowIndex(si, bound, keys)
+	return keys, true
+}
+
+// boundColumns counts the leading index columns that every range holds
+// at one and the same value (or at NULL).
+func boundColumns(ctx *sql.Context, si *secIndex, ranges sql.MySQLRangeCollection) int {
+	bound := 0
+	for ; bound < len(si.cols); bound++ {
+		first := ranges[0]
+		if bound >= len(first) || !isPointRange(ctx, first[bound]) {
+			return bound
+		}
+		for _, r := range ranges[1:] {
+			if bound >= len(r) || !isPointRange(ctx, r[bound]) || !samePoint(ctx, first[bound], r[bound]) {
+				return bound
+			}
+		}
+	}
+	return bound
+}
+
+// samePoint reports whether two point ranges hold the same value.
+func samePoint(ctx *sql.Context, a, b sql.MySQLRangeColumnExpr) bool {
+	la, aValue := a.LowerBound.(sql.Below)
+	lb, bValue := b.LowerBound.(sql.Below)
+	if !aValue || !bValue {
+		// Points at NULL (BelowNull) are equal; NULL and a value are not.
+		return aValue == bValue
+	}
+	c, err := a.Typ.Compare(ctx, la.Key, lb.Key)
+	return err == nil && c == 0
 }
 
 // sortColumn is the column a sort key orders by: the column itself, or a

@@ -15,7 +15,10 @@ import (
 //     three-valued logic gives exactly those NULLs, ANDed with the first
 //     pair's bound a <= c, which it implies: a keyset predicate on an
 //     index's leading column, (created, id) < ($1, $2), reads the index
-//     from created <= $1 on. The engine compared the rows as tuples, with
+//     from created <= $1 on; on an index that goes on with id (or ends
+//     with the primary key id), the OR is ranges too, created < $1 and
+//     created = $1 AND id < $2, whose entries read in order stop at the
+//     cursor (sortByIndex). The engine compared the rows as tuples, with
 //     NULL below every value.
 //   - (a, b) IS NOT DISTINCT FROM (c, d) is the AND of its pairs' (and IS
 //     DISTINCT FROM, NOT over it, their OR).

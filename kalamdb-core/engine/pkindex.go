@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,10 +15,14 @@ import (
 )
 
 // GetIndexes implements sql.IndexAddressable: the primary key, if any,
-// then the ready secondary indexes the statement may use.
+// then the ready secondary indexes the statement may use; or only the
+// index preferOrderIndex chose for a top-N.
 func (t *dataTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
 	if t.sess.noIndexes {
 		return nil, nil
+	}
+	if t.only != nil && slices.Contains(t.secondaryIndexes(), t.only) {
+		return []sql.Index{t.only}, nil
 	}
 	var out []sql.Index
 	if t.shape.index != nil {

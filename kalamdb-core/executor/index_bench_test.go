@@ -24,29 +24,9 @@ func BenchmarkRecentMessages(b *testing.B) {
 		for _, how := range []string{"scan", "index"} {
 			b.Run(tier+"/"+how, func(b *testing.B) {
 				d := openBenchDB(b)
-				r := rand.New(rand.NewPCG(7, 7))
-				var sb strings.Builder
-				for i := 1; i <= 10_000; {
-					sb.Reset()
-					sb.WriteString("INSERT INTO chat.messages (id, conversation_id, sender, content) VALUES ")
-					for j := 0; j < 500 && i <= 10_000; j, i = j+1, i+1 {
-						if j > 0 {
-							sb.WriteString(", ")
-						}
-						fmt.Fprintf(&sb, "(%d, %d, 'alice', '%s')", i, r.IntN(20), strings.Repeat("x", 40+r.IntN(361)))
-					}
-					d.exec("alice", systable.RoleUser, sb.String())
-				}
+				seedBenchMessages(d, false)
 				if how == "index" {
-					res := d.exec("root", systable.RoleSystem, "CREATE INDEX messages_conv_id ON chat.messages (conversation_id, id)")
-					if job, _ := res[0].Rows[0][4].(string); job != "" {
-						ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-						_, err := d.db.Jobs.Wait(ctx, job)
-						cancel()
-						if err != nil {
-							b.Fatal(err)
-						}
-					}
+					createBenchIndex(d, "CREATE INDEX messages_conv_id ON chat.messages (conversation_id, id)")
 				}
 				if tier == "cold" {
 					d.flush()
@@ -62,6 +42,76 @@ func BenchmarkRecentMessages(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// seedBenchMessages writes the benchmarks' 10,000 messages of alice in
+// 20 conversations, content 40 to 400 bytes; stamped gives them
+// created_at four to a second (duplicates) instead of the time written.
+func seedBenchMessages(d *benchDB, stamped bool) {
+	r := rand.New(rand.NewPCG(7, 7))
+	var sb strings.Builder
+	for i := 1; i <= 10_000; {
+		sb.Reset()
+		sb.WriteString("INSERT INTO chat.messages (id, conversation_id, sender, content, created_at) VALUES ")
+		for j := 0; j < 500 && i <= 10_000; j, i = j+1, i+1 {
+			if j > 0 {
+				sb.WriteString(", ")
+			}
+			created := "NOW()"
+			if stamped {
+				created = fmt.Sprintf("TIMESTAMP '2024-01-01 00:00:00' + INTERVAL '%d seconds'", i/4)
+			}
+			fmt.Fprintf(&sb, "(%d, %d, 'alice', '%s', %s)", i, r.IntN(20), strings.Repeat("x", 40+r.IntN(361)), created)
+		}
+		d.exec("alice", systable.RoleUser, sb.String())
+	}
+}
+
+// createBenchIndex creates an index and waits for its build.
+func createBenchIndex(d *benchDB, stmt string) {
+	res := d.exec("root", systable.RoleSystem, stmt)
+	if job, _ := res[0].Rows[0][4].(string); job != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		_, err := d.db.Jobs.Wait(ctx, job)
+		cancel()
+		if err != nil {
+			d.b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkKeysetPage is a keyset page, the 50 messages of one of 20
+// conversations before a cursor in its middle (WHERE conversation_id = $1
+// AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT
+// 50), in the 10,000-row partition of BenchmarkRecentMessages with
+// created_at four to a second, through indexes on (conversation_id, id)
+// and (conversation_id, created_at), hot and after a flush. Before
+// preferOrderIndex the engine read the first (its name sorts first) and
+// sorted the conversation; now it reads 50 entries of the second.
+func BenchmarkKeysetPage(b *testing.B) {
+	const q = "SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE conversation_id = $1 AND " +
+		"(created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT 50"
+	for _, tier := range []string{"hot", "cold"} {
+		b.Run(tier, func(b *testing.B) {
+			d := openBenchDB(b)
+			seedBenchMessages(d, true)
+			createBenchIndex(d, "CREATE INDEX messages_conv_id ON chat.messages (conversation_id, id)")
+			createBenchIndex(d, "CREATE INDEX messages_conv_time ON chat.messages (conversation_id, created_at)")
+			if tier == "cold" {
+				d.flush()
+			}
+			// Rows 5,000 to 5,003 share the cursor's second.
+			req := executor.Request{UserID: "alice", Role: systable.RoleUser, SQL: q}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				req.Params = []any{i % 20, "2024-01-01 00:20:50", 5002}
+				res, err := d.db.Executor.Execute(context.Background(), req)
+				if err != nil || len(res[0].Rows) != 50 {
+					b.Fatalf("%v %d rows", err, len(res[0].Rows))
+				}
+			}
+		})
 	}
 }
 

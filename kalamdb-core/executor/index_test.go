@@ -165,9 +165,9 @@ func checkIndexExact(t *testing.T, e *env, ns, table, index string, users ...str
 }
 
 // explain is the plan of a query as one string.
-func explain(c *caller, q string) string {
+func explain(c *caller, q string, params ...any) string {
 	c.e.t.Helper()
-	plan := c.rows("EXPLAIN " + q)
+	plan := c.rows("EXPLAIN "+q, params...)
 	// What runs is the physical plan; the logical one still has the
 	// query's ORDER BY.
 	if i := strings.Index(plan, "physical_plan"); i >= 0 {

@@ -1,0 +1,164 @@
+package engine
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+)
+
+// Which index a top-N reads. The engine picks a table's index by its
+// estimate of the rows each would read (costedIndexScans): without
+// statistics every index that binds the same filters estimates the same,
+// and the tie goes to the index whose name sorts first. It does not know
+// about the ORDER BY, so with indexes on (conversation_id, id) and
+// (conversation_id, created_at, id),
+//
+//	WHERE conversation_id = $1 AND (created_at, id) < ($2, $3)
+//	ORDER BY created_at DESC, id DESC LIMIT 50
+//
+// could read the whole conversation through the first and sort it, where
+// the second reads 50 entries backwards and stops.
+//
+// preferOrderIndex decides before the engine does: under a LIMIT, a
+// sort over a filtered table that one of its secondary indexes returns in
+// order (sortByIndex will remove the sort) is read through that index,
+// when no other index binds more leading columns with equalities. The
+// engine is then offered that index alone (dataTable.only) and builds its
+// ranges from the WHERE as for any index. The reasoning: the equality
+// prefix is what narrows an index read the most, and with it equal, the
+// index in the sort's order stops after the LIMIT's rows that pass the
+// WHERE, where the other reads all of its ranges and sorts them. It
+// leaves the engine's choice alone when the primary key is bound by an
+// equality (at most one row) or when no index serves the order.
+
+// orderIndexRuleID identifies preferOrderIndex in the engine's traces.
+const orderIndexRuleID analyzer.RuleId = 10_006
+
+// preferOrderIndex offers the table under a LIMIT's sort only the index
+// that returns the sort's order, as described above.
+func preferOrderIndex(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		lim, ok := n.(*plan.Limit)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		rt, dt, alias, fields, conds := sortedTableUnder(lim.Child)
+		if dt == nil || dt.only != nil {
+			return n, transform.SameTree, nil
+		}
+		si := orderIndex(dt, conds, fields, rt.Name(), alias)
+		if si == nil {
+			return n, transform.SameTree, nil
+		}
+		only := *dt
+		only.only = si
+		nrt, err := rt.WithTable(&only)
+		if err != nil {
+			return nil, transform.SameTree, fmt.Errorf("reading %s through index %s: %w", dt, si.ix.Def.Name, err)
+		}
+		return transform.Node(lim, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+			if n == rt {
+				return nrt, transform.NewTree, nil
+			}
+			return n, transform.SameTree, nil
+		})
+	})
+}
+
+// sortedTableUnder finds, under a LIMIT, the one sort and the table it
+// sorts through nodes that keep the rows' order or only drop rows
+// (projections, filters, an alias, an OFFSET), with the filters'
+// conjuncts. dt is nil when n is not of that shape.
+func sortedTableUnder(n sql.Node) (rt *plan.ResolvedTable, dt *dataTable, alias string, fields sql.SortFields, conds []sql.Expression) {
+	for {
+		switch x := n.(type) {
+		case *plan.ResolvedTable:
+			dt, ok := x.Table.(*dataTable)
+			if !ok || fields == nil {
+				return nil, nil, "", nil, nil
+			}
+			return x, dt, alias, fields, conds
+		case *plan.Sort:
+			if fields != nil {
+				return nil, nil, "", nil, nil
+			}
+			fields = x.SortFields
+		case *plan.Filter:
+			conds = append(conds, expression.SplitConjunction(x.Expression)...)
+		case *plan.TableAlias:
+			alias = x.Name()
+		case *plan.Project, *plan.Offset:
+		default:
+			return nil, nil, "", nil, nil
+		}
+		n = n.Children()[0]
+	}
+}
+
+// orderIndex is the secondary index of dt that a top-N sorted by fields
+// under the conjuncts conds should read, or nil to leave the choice to
+// the engine: among the indexes that return the sort's order with their
+// leading columns bound by equalities, the one that binds the most (the
+// first of those in the table's order), if no other index binds more.
+func orderIndex(dt *dataTable, conds []sql.Expression, fields sql.SortFields, table, alias string) *secIndex {
+	indexes := dt.secondaryIndexes()
+	if len(indexes) == 0 {
+		return nil
+	}
+	keys, ok := sortOrderKeys(fields, table, alias)
+	if !ok {
+		return nil
+	}
+	eq := equalColumns(conds, table, alias)
+	if pk := dt.shape.PK; pk >= 0 && eq[strings.ToLower(dt.shape.sch[pk].Name)] {
+		return nil
+	}
+	var best *secIndex
+	bestBound, most := 0, 0
+	for _, si := range indexes {
+		bound := 0
+		for bound < len(si.names) && eq[strings.ToLower(si.names[bound])] {
+			bound++
+		}
+		most = max(most, bound)
+		if bound == 0 || bound <= bestBound {
+			continue
+		}
+		if _, serves := keysFollowIndex(si, bound, keys); serves {
+			best, bestBound = si, bound
+		}
+	}
+	if best == nil || bestBound < most {
+		return nil
+	}
+	return best
+}
+
+// equalColumns lists (lower case) the columns of the table that
+// conjuncts set equal to a constant.
+func equalColumns(conds []sql.Expression, table, alias string) map[string]bool {
+	out := map[string]bool{}
+	for _, c := range conds {
+		eq, ok := c.(*expression.Equals)
+		if !ok {
+			continue
+		}
+		l, r := eq.Left(), eq.Right()
+		if _, isField := l.(*expression.GetField); !isField {
+			l, r = r, l
+		}
+		gf, isField := l.(*expression.GetField)
+		if !isField || !strings.EqualFold(gf.Table(), table) && !strings.EqualFold(gf.Table(), alias) {
+			continue
+		}
+		if _, bind := r.(*expression.BindVar); bind || isConstant(r) {
+			out[strings.ToLower(gf.Name())] = true
+		}
+	}
+	return out
+}
