@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -194,14 +196,39 @@ func TestSIGTERMShutsDownCleanly(t *testing.T) {
 	bin := buildServer(t)
 	dir := t.TempDir()
 	p := startProcess(t, bin, dir)
+	// The binary has replaced itself with itself, run with its runtime
+	// setting (cmd/kalamdb-server, runtimeSetting); the process is the
+	// one started, so signals reach it.
+	p.wantGODEBUG(t, "schedtrace=2147483647")
 	s := &server{t: t, base: p.base}
 	s.ok(root, "CREATE NAMESPACE app; CREATE TABLE app.t (id INT PRIMARY KEY); INSERT INTO app.t VALUES (1)")
 	p.terminate(t, time.Minute)
-	// The data is there after a restart of the binary.
-	p = startProcess(t, bin, dir)
+	// The data is there after a restart of the binary; an operator's own
+	// value of the setting is kept.
+	p = startProcess(t, bin, dir, "GODEBUG=schedtrace=0")
+	p.wantGODEBUG(t, "schedtrace=0")
 	s = &server{t: t, base: p.base}
 	if got := s.ok(root, "SELECT id FROM app.t").rows(t); got != `[[1]]` {
 		t.Fatalf("after restart: %s", got)
+	}
+}
+
+// wantGODEBUG checks the GODEBUG the running process was started with
+// (Linux: its /proc environ).
+func (p *serverProcess) wantGODEBUG(t *testing.T, want string) {
+	t.Helper()
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/environ", p.cmd.Process.Pid))
+	if err != nil {
+		t.Skipf("no /proc environ here: %v", err)
+	}
+	var got []string
+	for _, kv := range bytes.Split(raw, []byte{0}) {
+		if v, ok := bytes.CutPrefix(kv, []byte("GODEBUG=")); ok {
+			got = append(got, string(v))
+		}
+	}
+	if len(got) != 1 || !slices.Contains(strings.Split(got[0], ","), want) {
+		t.Fatalf("the server runs with GODEBUG %q, want one naming %s", got, want)
 	}
 }
 

@@ -11,6 +11,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
+	"strings"
 	"syscall"
 
 	"go.uber.org/zap"
@@ -26,6 +28,11 @@ func main() {
 	}
 	if err != nil {
 		os.Exit(2) // the flag set has said what was wrong, and the usage
+	}
+	if !opts.version {
+		if err := execWithRuntimeSettings(os.Environ()); err != nil {
+			fmt.Fprintln(os.Stderr, "kalamdb-server: running without the runtime settings:", err)
+		}
 	}
 	if err := run(opts); err != nil {
 		fmt.Fprintln(os.Stderr, "kalamdb-server:", err)
@@ -89,4 +96,63 @@ func run(opts options) error {
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// runtimeSetting keeps the Go runtime's monitor thread (sysmon) from
+// sleeping until the next system call whenever every processor is idle.
+// A server answering one request at a time is idle between requests, so
+// each request's first system call woke the monitor (a futex wake on the
+// request's path) and the monitor then ran every 20 µs until the server
+// was idle again: a fifth of the server's CPU and two more thread
+// switches per request on this machine (docs/performance.md, "The
+// runtime's monitor"). With it the monitor backs off to one wake-up every
+// 10 ms and stays there while requests come one at a time. The runtime
+// has no other switch for this: schedtrace's period (ms, the largest the
+// runtime takes, ~24.8 days) is what keeps the monitor awake, and the
+// scheduler line it prints at most once a period goes to standard error.
+const runtimeSetting = "schedtrace"
+
+const runtimeSettingValue = "2147483647"
+
+// execWithRuntimeSettings replaces the process with itself, run with
+// runtimeEnv's environment, when that differs from env: the runtime
+// reads GODEBUG only at start. It returns only when it did not exec.
+func execWithRuntimeSettings(env []string) error {
+	env, changed := runtimeEnv(env)
+	if !changed {
+		return nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	return syscall.Exec(exe, os.Args, env)
+}
+
+// runtimeEnv is env with runtimeSetting added to its GODEBUG, and whether
+// it added it: not when GODEBUG names the setting already, so that an
+// operator's own value, 0 included, wins.
+func runtimeEnv(env []string) ([]string, bool) {
+	godebug, at := "", -1
+	for i, kv := range env {
+		if v, ok := strings.CutPrefix(kv, "GODEBUG="); ok {
+			godebug, at = v, i
+		}
+	}
+	for _, field := range strings.Split(godebug, ",") {
+		if k, _, _ := strings.Cut(field, "="); strings.TrimSpace(k) == runtimeSetting {
+			return env, false
+		}
+	}
+	setting := runtimeSetting + "=" + runtimeSettingValue
+	if godebug != "" {
+		setting = godebug + "," + setting
+	}
+	env = slices.Clone(env)
+	if at >= 0 {
+		env[at] = "GODEBUG=" + setting
+	} else {
+		env = append(env, "GODEBUG="+setting)
+	}
+	return env, true
 }

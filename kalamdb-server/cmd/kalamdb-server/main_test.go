@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -32,5 +34,36 @@ func TestFlagsAreTheServersOwn(t *testing.T) {
 	o, err := parseFlags([]string{"-config", "/tmp/x.toml", "-version"}, &out)
 	if err != nil || o.configPath != "/tmp/x.toml" || !o.version {
 		t.Fatalf("parsed %+v, %v", o, err)
+	}
+}
+
+// The server adds its runtime setting to GODEBUG, keeping the operator's
+// other settings, and leaves a GODEBUG that names it alone.
+func TestRuntimeEnv(t *testing.T) {
+	want := "GODEBUG=" + runtimeSetting + "=" + runtimeSettingValue
+	cases := []struct {
+		env     []string
+		want    []string
+		changed bool
+	}{
+		{[]string{"HOME=/root"}, []string{"HOME=/root", want}, true},
+		{[]string{"GODEBUG=madvdontneed=1", "A=b"}, []string{"GODEBUG=madvdontneed=1," + runtimeSetting + "=" + runtimeSettingValue, "A=b"}, true},
+		{[]string{"GODEBUG="}, []string{want}, true},
+		{[]string{"GODEBUG=" + runtimeSetting + "=0"}, []string{"GODEBUG=" + runtimeSetting + "=0"}, false},
+		{[]string{"GODEBUG=gctrace=1," + runtimeSetting + "=500"}, []string{"GODEBUG=gctrace=1," + runtimeSetting + "=500"}, false},
+	}
+	for _, c := range cases {
+		in := slices.Clone(c.env)
+		got, changed := runtimeEnv(c.env)
+		if changed != c.changed || !slices.Equal(got, c.want) {
+			t.Errorf("runtimeEnv(%q) = %q, %v; want %q, %v", in, got, changed, c.want, c.changed)
+		}
+		if !slices.Equal(c.env, in) {
+			t.Errorf("runtimeEnv changed its argument: %q", c.env)
+		}
+	}
+	// The value is one the runtime takes (an int32 of milliseconds).
+	if n, err := strconv.ParseInt(runtimeSettingValue, 10, 32); err != nil || n <= 0 {
+		t.Fatalf("%s=%s: %v", runtimeSetting, runtimeSettingValue, err)
 	}
 }
