@@ -58,6 +58,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -561,15 +562,20 @@ func headEnd(buf []byte, from int) int {
 // repeated with another value, fields net/http's server refuses, a
 // missing or repeated Host. TestLaneParseMatchesReadRequest holds it to
 // ReadRequest.
+//
+// Allocations are what a request pays for every field: the values of the
+// fields isSharedField names are copied into one string together and the
+// header's value slices are cut from one array (each with its capacity
+// cut to its length, so an append to one field's values cannot reach the
+// next). A field whose value may be a secret (Authorization, Cookie, any
+// name isSharedField does not list) gets a string of its own, so that a kept
+// value (a User-Agent in a log line, say) never holds a credential in
+// memory with it.
 func (lc *laneConn) parse(head []byte, route *laneRoute) (*http.Request, bool) {
 	lines := head[len(route.line) : len(head)-2]
-	req := &http.Request{
-		Method: route.method, URL: &url.URL{Path: route.path}, RequestURI: route.path,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: make(http.Header, 8),
-	}
-	hosts := 0
-	var contentLength string
+	var stack [laneParseFields]laneField
+	fields := stack[:0]
+	shared := 0 // bytes of the values that go into the shared string
 	for len(lines) > 0 {
 		i := bytes.Index(lines, []byte("\r\n"))
 		if i < 0 {
@@ -586,8 +592,37 @@ func (lc *laneConn) parse(head []byte, route *laneRoute) (*http.Request, bool) {
 		if !validFieldName(rawName) || !validFieldValue(rawValue) {
 			return nil, false
 		}
-		name := canonicalFieldName(rawName)
-		value := string(rawValue)
+		f := laneField{name: canonicalFieldName(rawName), raw: rawValue}
+		if f.shared = isSharedField(f.name); f.shared {
+			shared += len(rawValue)
+		}
+		fields = append(fields, f)
+	}
+	var text strings.Builder
+	text.Grow(shared)
+	for i := range fields {
+		if fields[i].shared {
+			text.Write(fields[i].raw)
+		}
+	}
+	all := text.String() // no copy: the builder's bytes
+	req := &http.Request{
+		Method: route.method, URL: &url.URL{Path: route.path}, RequestURI: route.path,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, len(fields)),
+	}
+	slots := make([]string, len(fields))
+	hosts, at := 0, 0
+	var contentLength string
+	for i := range fields {
+		name, raw := fields[i].name, fields[i].raw
+		var value string
+		if fields[i].shared {
+			value = all[at : at+len(raw)]
+			at += len(raw)
+		} else {
+			value = string(raw)
+		}
 		switch name {
 		case "Host":
 			hosts++
@@ -607,7 +642,12 @@ func (lc *laneConn) parse(head []byte, route *laneRoute) (*http.Request, bool) {
 			}
 			contentLength = value
 		}
-		req.Header[name] = append(req.Header[name], value)
+		if vv, ok := req.Header[name]; ok {
+			req.Header[name] = append(vv, value)
+			continue
+		}
+		slots[i] = value
+		req.Header[name] = slots[i : i+1 : i+1]
 	}
 	if hosts != 1 {
 		return nil, false
@@ -626,6 +666,29 @@ func (lc *laneConn) parse(head []byte, route *laneRoute) (*http.Request, bool) {
 		}
 	}
 	return req, true
+}
+
+// laneParseFields is how many fields parse collects without a heap
+// allocation; a head with more still parses.
+const laneParseFields = 16
+
+// laneField is one field of a head being parsed.
+type laneField struct {
+	name   string
+	raw    []byte // the value, trimmed, in the connection's buffer
+	shared bool   // copied into the head's shared string (isSharedField)
+}
+
+// isSharedField reports whether a field's value is copied into the
+// request's shared string: fields every client sends that never hold a
+// secret.
+func isSharedField(name string) bool {
+	switch name {
+	case "Host", "Content-Type", "Content-Length", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
+		"Connection", "X-Request-Id", "Origin", "Referer", "Pragma", "Cache-Control":
+		return true
+	}
+	return false
 }
 
 // plainDigits reports whether s is 1 to 18 ASCII digits: a Content-Length
