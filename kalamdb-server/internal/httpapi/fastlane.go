@@ -1174,11 +1174,61 @@ func (w *laneWriter) sendHeader(first []byte) {
 	}
 	b = append(b, "\r\n"...)
 	_, _ = bw.Write(b)
-	if err := h.Write(bw); err != nil {
-		w.failed = true
-	}
+	writeHeaderFields(bw, h)
 	if _, err := bw.WriteString("\r\n"); err != nil {
 		w.failed = true
+	}
+}
+
+// writeHeaderFields writes h as http.Header.Write does (fields sorted by
+// name, invalid names left out, CR and LF in a value turned to spaces, the
+// value trimmed of ASCII space), without its sorter and string replacer:
+// an answer has a handful of fields, sorted here on the stack.
+// TestWriteHeaderFieldsMatchesHeaderWrite holds it to Header.Write. A
+// failed write sticks in o and is seen when it is flushed.
+func writeHeaderFields(o *laneOut, h http.Header) {
+	var stack [16]string
+	names := stack[:0]
+	for k := range h {
+		names = append(names, k)
+	}
+	for i := 1; i < len(names); i++ {
+		for j := i; j > 0 && names[j] < names[j-1]; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
+	}
+	for _, k := range names {
+		if !httpguts.ValidHeaderFieldName(k) {
+			continue
+		}
+		for _, v := range h[k] {
+			_, _ = o.WriteString(k)
+			_, _ = o.WriteString(": ")
+			writeFieldValue(o, v)
+			_, _ = o.WriteString("\r\n")
+		}
+	}
+}
+
+// writeFieldValue writes v with CR and LF as spaces, trimmed of ASCII
+// space (textproto.TrimString after the replacement).
+func writeFieldValue(o *laneOut, v string) {
+	space := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+	for len(v) > 0 && space(v[0]) {
+		v = v[1:]
+	}
+	for len(v) > 0 && space(v[len(v)-1]) {
+		v = v[:len(v)-1]
+	}
+	for {
+		i := strings.IndexAny(v, "\r\n")
+		if i < 0 {
+			_, _ = o.WriteString(v)
+			return
+		}
+		_, _ = o.WriteString(v[:i])
+		_, _ = o.WriteString(" ")
+		v = v[i+1:]
 	}
 }
 

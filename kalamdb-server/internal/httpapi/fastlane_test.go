@@ -812,3 +812,39 @@ func TestLaneParseAllocations(t *testing.T) {
 		t.Fatalf("%v allocations to parse a usual head, want at most 7", allocs)
 	}
 }
+
+// writeHeaderFields writes what http.Header.Write writes, on random
+// headers with odd names and values (CR, LF, spaces, tabs, invalid names,
+// repeated values) and on more fields than its stack array holds.
+func TestWriteHeaderFieldsMatchesHeaderWrite(t *testing.T) {
+	names := []string{"Content-Type", "X-Request-Id", "Date", "Content-Length", "A", "a", "Zz", "bad name", "",
+		"X-\xc3\xa9", "Set-Cookie", "Www-Authenticate", "Retry-After", "Connection"}
+	values := []string{"", " ", "a", " a ", "\ta\t", "a\r\nb", "\r\n", "a\nb\rc", " \r x \n ", "application/json; charset=utf-8",
+		"\xc3\xbc", "a\x00b", "nosniff"}
+	r := rand.New(rand.NewPCG(3, 5))
+	for i := 0; i < 5000; i++ {
+		h := http.Header{}
+		fields := r.IntN(8)
+		if i%100 == 0 {
+			fields = 40
+		}
+		for n := 0; n < fields; n++ {
+			name := names[r.IntN(len(names))]
+			if fields > len(names) {
+				name = fmt.Sprintf("X-F%02d", n)
+			}
+			for m := r.IntN(3); m >= 0; m-- {
+				h[name] = append(h[name], values[r.IntN(len(values))])
+			}
+		}
+		var want bytes.Buffer
+		if err := h.Write(&want); err != nil {
+			t.Fatal(err)
+		}
+		var o laneOut
+		writeHeaderFields(&o, h)
+		if !bytes.Equal(o.buf, want.Bytes()) {
+			t.Fatalf("header %q:\nlane   %q\nWrite  %q", h, o.buf, want.Bytes())
+		}
+	}
+}
