@@ -460,6 +460,7 @@ func TestInvalidTextIsRefused(t *testing.T) {
 		}
 	}
 }
+
 // A statement's body decodes without copying the field names the caller
 // asked for, and its parameters' array is not regrown for each of a
 // handful (was 16 allocations here).
