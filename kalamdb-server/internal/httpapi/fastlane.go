@@ -414,6 +414,7 @@ func (lc *laneConn) serve() {
 	lc.br = bufio.NewReaderSize(&lc.src, laneReadBufferBytes)
 	lc.bw.conn = lc.tc.Conn // the TCP connection itself, so that writev is used
 	lc.bw.pool = &lc.srv.answers
+	lc.bw.try = newLaneTry(lc.tc.Conn)
 	lc.remote = lc.tc.RemoteAddr().String()
 	lc.ctx = context.WithValue(lc.srv.base, connKey{}, lc.tc)
 	for {
@@ -1104,8 +1105,25 @@ func (w *laneWriter) SetReadDeadline(t time.Time) error {
 	return lc.tc.SetReadDeadline(t)
 }
 
-// SetWriteDeadline bounds the writes of the answer.
-func (w *laneWriter) SetWriteDeadline(t time.Time) error { return w.lc.tc.SetWriteDeadline(t) }
+// SetWriteDeadline bounds the writes of the answer. The deadline is
+// recorded, and set on the connection only before a write that may wait
+// (laneOut.send); clearing it touches the connection only if it was set.
+func (w *laneWriter) SetWriteDeadline(t time.Time) error {
+	o := &w.lc.bw
+	o.deadline = t
+	switch {
+	case t.IsZero():
+		if !o.armed {
+			return nil
+		}
+		o.armed = false
+		return w.lc.tc.SetWriteDeadline(t)
+	case o.armed || o.try == nil:
+		o.armed = true
+		return w.lc.tc.SetWriteDeadline(t)
+	}
+	return nil
+}
 
 // finish completes the answer after the handler returned; false when the
 // connection cannot be reused.
@@ -1248,6 +1266,53 @@ type laneOut struct {
 	small []byte
 	big   *[]byte
 	err   error
+
+	// deadline is the answer's write deadline (laneWriter.SetWriteDeadline,
+	// zero: none). It is set on the connection (armed) only before a write
+	// that may wait: a write the socket takes whole at once needs none.
+	deadline time.Time
+	armed    bool
+	// try offers bytes to the socket without waiting (laneTry); nil
+	// where the connection has no raw file descriptor, and the deadline
+	// is then armed as soon as it is set.
+	try *laneTry
+}
+
+// arm sets the recorded write deadline on the connection, before a write
+// that may wait.
+func (o *laneOut) arm() error {
+	if o.deadline.IsZero() || o.armed {
+		return nil
+	}
+	o.armed = true
+	return o.conn.SetWriteDeadline(o.deadline)
+}
+
+// send writes p to the connection. Under a write deadline, p is first
+// offered to the socket without waiting (one write(2)); only what the
+// socket does not take at once is written with the deadline armed. So an
+// answer to a client that reads (the socket's buffer takes it whole)
+// costs no deadline change, where arming and clearing it cost two timer
+// updates in Go's network poller per answer, and an answer that must
+// wait is bounded as before. A write the socket takes at once is not
+// refused for a deadline that passed already: the deadline bounds
+// waiting for the client.
+func (o *laneOut) send(p []byte) error {
+	if len(p) > 0 && !o.deadline.IsZero() && !o.armed && o.try != nil {
+		n, err := o.try.write(p)
+		if err != nil {
+			return err
+		}
+		p = p[n:]
+		if len(p) == 0 {
+			return nil
+		}
+	}
+	if err := o.arm(); err != nil {
+		return err
+	}
+	_, err := o.conn.Write(p)
+	return err
 }
 
 const (
@@ -1304,7 +1369,9 @@ func (o *laneOut) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	bufs := net.Buffers{o.buf, p}
-	_, o.err = bufs.WriteTo(o.conn)
+	if o.err = o.arm(); o.err == nil {
+		_, o.err = bufs.WriteTo(o.conn)
+	}
 	o.reset()
 	if o.err != nil {
 		return 0, o.err
@@ -1324,7 +1391,7 @@ func (o *laneOut) WriteString(s string) (int, error) {
 // Flush sends what is collected.
 func (o *laneOut) Flush() error {
 	if o.err == nil && len(o.buf) > 0 {
-		_, o.err = o.conn.Write(o.buf)
+		o.err = o.send(o.buf)
 	}
 	o.reset()
 	return o.err

@@ -334,3 +334,55 @@ func TestUnreadAnswerIsCutOff(t *testing.T) {
 		})
 	}
 }
+
+// Small answers are offered to the socket before the write deadline is
+// set (the lane sets it only for a write that must wait): a client that
+// pipelines requests and never reads fills the socket's buffers with
+// them, and then loses its connection after the write timeout all the
+// same.
+func TestUnreadSmallAnswersAreCutOff(t *testing.T) {
+	for _, fast := range []bool{true, false} {
+		t.Run(fmt.Sprintf("fast=%v", fast), func(t *testing.T) {
+			e := newEnv(t, func(o *Options) { o.WriteTimeout = 100 * time.Millisecond })
+			text := strings.Repeat("x", 3000) // an answer the lane copies and flushes
+			e.exec.reply = func(context.Context, executor.Request) ([]executor.Result, error) {
+				return []executor.Result{{Schema: []executor.Column{{Name: "s", DataType: "Text"}}, Rows: [][]any{{text}}, RowCount: 1}}, nil
+			}
+			_, addr := serveForTest(t, e, func(c *config.Config) { c.Server.FastSQLPath = fast })
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			body := `{"sql":"SELECT s"}`
+			req := fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n%s", basic("alice", "pw-alice"), len(body), body)
+			// Far more answers than the socket buffers hold, sent while
+			// the server answers; it stops reading once it waits to write.
+			sent := make(chan int, 1)
+			go func() {
+				n := 0
+				_ = c.SetWriteDeadline(time.Now().Add(time.Minute))
+				for ; n < 20000; n++ {
+					if _, err := io.WriteString(c, req); err != nil {
+						break
+					}
+				}
+				sent <- n
+			}()
+			// The connection is closed: what the kernel buffered, then the
+			// end, long before 20,000 answers (60 MB).
+			time.Sleep(500 * time.Millisecond)
+			_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+			n, err := io.Copy(io.Discard, c)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("connection still open after %d bytes", n)
+			}
+			if n >= 20000*3000 {
+				t.Fatalf("every answer (%d bytes) arrived", n)
+			}
+			_ = c.Close()
+			<-sent
+		})
+	}
+}
