@@ -294,21 +294,8 @@ func TestConnLimiterEvictsIdleAuthenticated(t *testing.T) {
 func TestUnreadAnswerIsCutOff(t *testing.T) {
 	for _, fast := range []bool{true, false} {
 		t.Run(fmt.Sprintf("fast=%v", fast), func(t *testing.T) {
-			e := newEnv(t, func(o *Options) { o.WriteTimeout = 100 * time.Millisecond })
-			big := strings.Repeat("x", 1<<20)
-			e.exec.reply = func(context.Context, executor.Request) ([]executor.Result, error) {
-				rows := make([][]any, 48) // 48 MiB: more than the socket buffers hold
-				for i := range rows {
-					rows[i] = []any{big}
-				}
-				return []executor.Result{{Schema: []executor.Column{{Name: "s", DataType: "Text"}}, Rows: rows, RowCount: int64(len(rows))}}, nil
-			}
-			_, addr := serveForTest(t, e, func(c *config.Config) { c.Server.FastSQLPath = fast })
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			// 48 rows of 1 MiB: more than the socket buffers hold.
+			e, c := dialWriteTimeout(t, fast, 48, strings.Repeat("x", 1<<20))
 			body := `{"sql":"SELECT s"}`
 			fmt.Fprintf(c, "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n%s", basic("alice", "pw-alice"), len(body), body)
 			// The request ends (its access log line is written) although
@@ -343,17 +330,8 @@ func TestUnreadAnswerIsCutOff(t *testing.T) {
 func TestUnreadSmallAnswersAreCutOff(t *testing.T) {
 	for _, fast := range []bool{true, false} {
 		t.Run(fmt.Sprintf("fast=%v", fast), func(t *testing.T) {
-			e := newEnv(t, func(o *Options) { o.WriteTimeout = 100 * time.Millisecond })
-			text := strings.Repeat("x", 3000) // an answer the lane copies and flushes
-			e.exec.reply = func(context.Context, executor.Request) ([]executor.Result, error) {
-				return []executor.Result{{Schema: []executor.Column{{Name: "s", DataType: "Text"}}, Rows: [][]any{{text}}, RowCount: 1}}, nil
-			}
-			_, addr := serveForTest(t, e, func(c *config.Config) { c.Server.FastSQLPath = fast })
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			// An answer the lane copies and flushes.
+			_, c := dialWriteTimeout(t, fast, 1, strings.Repeat("x", 3000))
 			body := `{"sql":"SELECT s"}`
 			req := fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n%s", basic("alice", "pw-alice"), len(body), body)
 			// Far more answers than the socket buffers hold, sent while
@@ -385,4 +363,25 @@ func TestUnreadSmallAnswersAreCutOff(t *testing.T) {
 			<-sent
 		})
 	}
+}
+
+// dialWriteTimeout serves, with a write timeout of 100 ms, an executor
+// that answers every statement with rows copies of text, and dials it.
+func dialWriteTimeout(t *testing.T, fast bool, rows int, text string) (*env, net.Conn) {
+	t.Helper()
+	e := newEnv(t, func(o *Options) { o.WriteTimeout = 100 * time.Millisecond })
+	e.exec.reply = func(context.Context, executor.Request) ([]executor.Result, error) {
+		rs := make([][]any, rows)
+		for i := range rs {
+			rs[i] = []any{text}
+		}
+		return []executor.Result{{Schema: []executor.Column{{Name: "s", DataType: "Text"}}, Rows: rs, RowCount: int64(rows)}}, nil
+	}
+	_, addr := serveForTest(t, e, func(c *config.Config) { c.Server.FastSQLPath = fast })
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return e, c
 }
