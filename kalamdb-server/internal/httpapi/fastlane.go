@@ -1108,6 +1108,8 @@ func (w *laneWriter) SetReadDeadline(t time.Time) error {
 // SetWriteDeadline bounds the writes of the answer. The deadline is
 // recorded, and set on the connection only before a write that may wait
 // (laneOut.send); clearing it touches the connection only if it was set.
+// Like every ResponseWriter method it is called on the handler's
+// goroutine, the one that writes: the record needs no lock.
 func (w *laneWriter) SetWriteDeadline(t time.Time) error {
 	o := &w.lc.bw
 	o.deadline = t
