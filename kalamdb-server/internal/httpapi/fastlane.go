@@ -58,6 +58,7 @@ import (
 	"net/textproto"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -413,6 +414,7 @@ func (lc *laneConn) serve() {
 	lc.br = bufio.NewReaderSize(&lc.src, laneReadBufferBytes)
 	lc.bw.conn = lc.tc.Conn // the TCP connection itself, so that writev is used
 	lc.bw.pool = &lc.srv.answers
+	lc.bw.try = newLaneTry(lc.tc.Conn)
 	lc.remote = lc.tc.RemoteAddr().String()
 	lc.ctx = context.WithValue(lc.srv.base, connKey{}, lc.tc)
 	for {
@@ -561,15 +563,20 @@ func headEnd(buf []byte, from int) int {
 // repeated with another value, fields net/http's server refuses, a
 // missing or repeated Host. TestLaneParseMatchesReadRequest holds it to
 // ReadRequest.
+//
+// Allocations are what a request pays for every field: the values of the
+// fields isSharedField names are copied into one string together and the
+// header's value slices are cut from one array (each with its capacity
+// cut to its length, so an append to one field's values cannot reach the
+// next). A field whose value may be a secret (Authorization, Cookie, any
+// name isSharedField does not list) gets a string of its own, so that a kept
+// value (a User-Agent in a log line, say) never holds a credential in
+// memory with it.
 func (lc *laneConn) parse(head []byte, route *laneRoute) (*http.Request, bool) {
 	lines := head[len(route.line) : len(head)-2]
-	req := &http.Request{
-		Method: route.method, URL: &url.URL{Path: route.path}, RequestURI: route.path,
-		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
-		Header: make(http.Header, 8),
-	}
-	hosts := 0
-	var contentLength string
+	var stack [laneParseFields]laneField
+	fields := stack[:0]
+	shared := 0 // bytes of the values that go into the shared string
 	for len(lines) > 0 {
 		i := bytes.Index(lines, []byte("\r\n"))
 		if i < 0 {
@@ -586,8 +593,37 @@ func (lc *laneConn) parse(head []byte, route *laneRoute) (*http.Request, bool) {
 		if !validFieldName(rawName) || !validFieldValue(rawValue) {
 			return nil, false
 		}
-		name := canonicalFieldName(rawName)
-		value := string(rawValue)
+		f := laneField{name: canonicalFieldName(rawName), raw: rawValue}
+		if f.shared = isSharedField(f.name); f.shared {
+			shared += len(rawValue)
+		}
+		fields = append(fields, f)
+	}
+	var text strings.Builder
+	text.Grow(shared)
+	for i := range fields {
+		if fields[i].shared {
+			text.Write(fields[i].raw)
+		}
+	}
+	all := text.String() // no copy: the builder's bytes
+	req := &http.Request{
+		Method: route.method, URL: &url.URL{Path: route.path}, RequestURI: route.path,
+		Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: make(http.Header, len(fields)),
+	}
+	slots := make([]string, len(fields))
+	hosts, at := 0, 0
+	var contentLength string
+	for i := range fields {
+		name, raw := fields[i].name, fields[i].raw
+		var value string
+		if fields[i].shared {
+			value = all[at : at+len(raw)]
+			at += len(raw)
+		} else {
+			value = string(raw)
+		}
 		switch name {
 		case "Host":
 			hosts++
@@ -607,7 +643,12 @@ func (lc *laneConn) parse(head []byte, route *laneRoute) (*http.Request, bool) {
 			}
 			contentLength = value
 		}
-		req.Header[name] = append(req.Header[name], value)
+		if vv, ok := req.Header[name]; ok {
+			req.Header[name] = append(vv, value)
+			continue
+		}
+		slots[i] = value
+		req.Header[name] = slots[i : i+1 : i+1]
 	}
 	if hosts != 1 {
 		return nil, false
@@ -626,6 +667,29 @@ func (lc *laneConn) parse(head []byte, route *laneRoute) (*http.Request, bool) {
 		}
 	}
 	return req, true
+}
+
+// laneParseFields is how many fields parse collects without a heap
+// allocation; a head with more still parses.
+const laneParseFields = 16
+
+// laneField is one field of a head being parsed.
+type laneField struct {
+	name   string
+	raw    []byte // the value, trimmed, in the connection's buffer
+	shared bool   // copied into the head's shared string (isSharedField)
+}
+
+// isSharedField reports whether a field's value is copied into the
+// request's shared string: fields every client sends that never hold a
+// secret.
+func isSharedField(name string) bool {
+	switch name {
+	case "Host", "Content-Type", "Content-Length", "User-Agent", "Accept", "Accept-Encoding", "Accept-Language",
+		"Connection", "X-Request-Id", "Origin", "Referer", "Pragma", "Cache-Control":
+		return true
+	}
+	return false
 }
 
 // plainDigits reports whether s is 1 to 18 ASCII digits: a Content-Length
@@ -1041,8 +1105,27 @@ func (w *laneWriter) SetReadDeadline(t time.Time) error {
 	return lc.tc.SetReadDeadline(t)
 }
 
-// SetWriteDeadline bounds the writes of the answer.
-func (w *laneWriter) SetWriteDeadline(t time.Time) error { return w.lc.tc.SetWriteDeadline(t) }
+// SetWriteDeadline bounds the writes of the answer. The deadline is
+// recorded, and set on the connection only before a write that may wait
+// (laneOut.send); clearing it touches the connection only if it was set.
+// Like every ResponseWriter method it is called on the handler's
+// goroutine, the one that writes: the record needs no lock.
+func (w *laneWriter) SetWriteDeadline(t time.Time) error {
+	o := &w.lc.bw
+	o.deadline = t
+	switch {
+	case t.IsZero():
+		if !o.armed {
+			return nil
+		}
+		o.armed = false
+		return w.lc.tc.SetWriteDeadline(t)
+	case o.armed || o.try == nil:
+		o.armed = true
+		return w.lc.tc.SetWriteDeadline(t)
+	}
+	return nil
+}
 
 // finish completes the answer after the handler returned; false when the
 // connection cannot be reused.
@@ -1111,11 +1194,61 @@ func (w *laneWriter) sendHeader(first []byte) {
 	}
 	b = append(b, "\r\n"...)
 	_, _ = bw.Write(b)
-	if err := h.Write(bw); err != nil {
-		w.failed = true
-	}
+	writeHeaderFields(bw, h)
 	if _, err := bw.WriteString("\r\n"); err != nil {
 		w.failed = true
+	}
+}
+
+// writeHeaderFields writes h as http.Header.Write does (fields sorted by
+// name, invalid names left out, CR and LF in a value turned to spaces, the
+// value trimmed of ASCII space), without its sorter and string replacer:
+// an answer has a handful of fields, sorted here on the stack.
+// TestWriteHeaderFieldsMatchesHeaderWrite holds it to Header.Write. A
+// failed write sticks in o and is seen when it is flushed.
+func writeHeaderFields(o *laneOut, h http.Header) {
+	var stack [16]string
+	names := stack[:0]
+	for k := range h {
+		names = append(names, k)
+	}
+	for i := 1; i < len(names); i++ {
+		for j := i; j > 0 && names[j] < names[j-1]; j-- {
+			names[j], names[j-1] = names[j-1], names[j]
+		}
+	}
+	for _, k := range names {
+		if !httpguts.ValidHeaderFieldName(k) {
+			continue
+		}
+		for _, v := range h[k] {
+			_, _ = o.WriteString(k)
+			_, _ = o.WriteString(": ")
+			writeFieldValue(o, v)
+			_, _ = o.WriteString("\r\n")
+		}
+	}
+}
+
+// writeFieldValue writes v with CR and LF as spaces, trimmed of ASCII
+// space (textproto.TrimString after the replacement).
+func writeFieldValue(o *laneOut, v string) {
+	space := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+	for len(v) > 0 && space(v[0]) {
+		v = v[1:]
+	}
+	for len(v) > 0 && space(v[len(v)-1]) {
+		v = v[:len(v)-1]
+	}
+	for {
+		i := strings.IndexAny(v, "\r\n")
+		if i < 0 {
+			_, _ = o.WriteString(v)
+			return
+		}
+		_, _ = o.WriteString(v[:i])
+		_, _ = o.WriteString(" ")
+		v = v[i+1:]
 	}
 }
 
@@ -1135,6 +1268,53 @@ type laneOut struct {
 	small []byte
 	big   *[]byte
 	err   error
+
+	// deadline is the answer's write deadline (laneWriter.SetWriteDeadline,
+	// zero: none). It is set on the connection (armed) only before a write
+	// that may wait: a write the socket takes whole at once needs none.
+	deadline time.Time
+	armed    bool
+	// try offers bytes to the socket without waiting (laneTry); nil
+	// where the connection has no raw file descriptor, and the deadline
+	// is then armed as soon as it is set.
+	try *laneTry
+}
+
+// arm sets the recorded write deadline on the connection, before a write
+// that may wait.
+func (o *laneOut) arm() error {
+	if o.deadline.IsZero() || o.armed {
+		return nil
+	}
+	o.armed = true
+	return o.conn.SetWriteDeadline(o.deadline)
+}
+
+// send writes p to the connection. Under a write deadline, p is first
+// offered to the socket without waiting (one write(2)); only what the
+// socket does not take at once is written with the deadline armed. So an
+// answer to a client that reads (the socket's buffer takes it whole)
+// costs no deadline change, where arming and clearing it cost two timer
+// updates in Go's network poller per answer, and an answer that must
+// wait is bounded as before. A write the socket takes at once is not
+// refused for a deadline that passed already: the deadline bounds
+// waiting for the client.
+func (o *laneOut) send(p []byte) error {
+	if len(p) > 0 && !o.deadline.IsZero() && !o.armed && o.try != nil {
+		n, err := o.try.write(p)
+		if err != nil {
+			return err
+		}
+		p = p[n:]
+		if len(p) == 0 {
+			return nil
+		}
+	}
+	if err := o.arm(); err != nil {
+		return err
+	}
+	_, err := o.conn.Write(p)
+	return err
 }
 
 const (
@@ -1191,7 +1371,9 @@ func (o *laneOut) Write(p []byte) (int, error) {
 		return len(p), nil
 	}
 	bufs := net.Buffers{o.buf, p}
-	_, o.err = bufs.WriteTo(o.conn)
+	if o.err = o.arm(); o.err == nil {
+		_, o.err = bufs.WriteTo(o.conn)
+	}
 	o.reset()
 	if o.err != nil {
 		return 0, o.err
@@ -1211,7 +1393,7 @@ func (o *laneOut) WriteString(s string) (int, error) {
 // Flush sends what is collected.
 func (o *laneOut) Flush() error {
 	if o.err == nil && len(o.buf) > 0 {
-		_, o.err = o.conn.Write(o.buf)
+		o.err = o.send(o.buf)
 	}
 	o.reset()
 	return o.err

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"go.uber.org/zap"
 	"golang.org/x/net/http/httpguts"
@@ -735,3 +736,115 @@ type recordingPool struct{ put []*[]byte }
 
 func (p *recordingPool) Get() any  { return nil }
 func (p *recordingPool) Put(x any) { p.put = append(p.put, x.(*[]byte)) }
+
+// The head's shared string and value slices are an optimisation only: a
+// field's values stay its own (an append to one cannot change another),
+// a value that may be a secret is not in the memory other values keep
+// alive, and a head with more fields than the parser's stack array
+// parses as ReadRequest does.
+func TestLaneParseKeepsFieldsApart(t *testing.T) {
+	lc := &laneConn{}
+	head := "POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nUser-Agent: app/1.0\r\nContent-Length: 18\r\n" +
+		"Authorization: Basic YWxpY2U6cHc=\r\nCookie: s=secret\r\nX-Api-Key: k3y\r\nContent-Type: application/json\r\n" +
+		"Accept: */*\r\nAccept: text/plain\r\n\r\n"
+	req, ok := lc.parse([]byte(head), &laneRoutes[0])
+	if !ok {
+		t.Fatal("refused")
+	}
+	req.Header["User-Agent"] = append(req.Header["User-Agent"], "appended")
+	req.Header["User-Agent"][0] = "changed"
+	if got := req.Header.Get("Content-Length"); got != "18" {
+		t.Fatalf("Content-Length after a change to User-Agent: %q", got)
+	}
+	if got := req.Header.Get("Authorization"); got != "Basic YWxpY2U6cHc=" {
+		t.Fatalf("Authorization after a change to User-Agent: %q", got)
+	}
+	if got := req.Header.Values("Accept"); !slices.Equal(got, []string{"*/*", "text/plain"}) {
+		t.Fatalf("repeated field: %q", got)
+	}
+	// The shared values lie in one string; no secret may lie inside it.
+	ptr := func(s string) uintptr { return uintptr(unsafe.Pointer(unsafe.StringData(s))) }
+	lo, hi := ptr(req.Host), ptr(req.Host)+uintptr(len(req.Host))
+	for _, v := range append(req.Header.Values("Content-Type"), req.Header.Values("Accept")...) {
+		lo, hi = min(lo, ptr(v)), max(hi, ptr(v)+uintptr(len(v)))
+	}
+	if hi-lo != uintptr(len("db"+"app/1.0"+"18"+"application/json"+"*/*"+"text/plain")) {
+		t.Fatalf("the shared values are not one string: %d bytes apart", hi-lo)
+	}
+	for _, name := range []string{"Authorization", "Cookie", "X-Api-Key"} {
+		if p := ptr(req.Header.Get(name)); p >= lo && p < hi {
+			t.Fatalf("%s's value shares memory with the head's shared values", name)
+		}
+	}
+
+	// More fields than the stack array holds.
+	var b strings.Builder
+	b.WriteString("POST /v1/api/sql HTTP/1.1\r\nHost: db\r\n")
+	for i := 0; i < 3*laneParseFields; i++ {
+		fmt.Fprintf(&b, "X-F%d: v%d\r\n", i, i)
+	}
+	b.WriteString("\r\n")
+	got, ok := lc.parse([]byte(b.String()), &laneRoutes[0])
+	if !ok {
+		t.Fatal("refused a head with many fields")
+	}
+	want, err := http.ReadRequest(bufio.NewReader(strings.NewReader(b.String())))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got.Header, want.Header) {
+		t.Fatalf("many fields:\nlane     %v\nnet/http %v", got.Header, want.Header)
+	}
+}
+
+// A client's usual head costs the request, its URL, the header map, one
+// array of value slices, the shared values and the Authorization value.
+func TestLaneParseAllocations(t *testing.T) {
+	lc := &laneConn{}
+	head := []byte("POST /v1/api/sql HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nUser-Agent: Go-http-client/1.1\r\nContent-Length: 18\r\n" +
+		"Authorization: Basic YWxpY2U6cHc=\r\nContent-Type: application/json\r\nAccept-Encoding: gzip\r\n\r\n")
+	allocs := testing.AllocsPerRun(100, func() {
+		if _, ok := lc.parse(head, &laneRoutes[0]); !ok {
+			t.Fatal("refused")
+		}
+	})
+	if allocs > 7 {
+		t.Fatalf("%v allocations to parse a usual head, want at most 7", allocs)
+	}
+}
+
+// writeHeaderFields writes what http.Header.Write writes, on random
+// headers with odd names and values (CR, LF, spaces, tabs, invalid names,
+// repeated values) and on more fields than its stack array holds.
+func TestWriteHeaderFieldsMatchesHeaderWrite(t *testing.T) {
+	names := []string{"Content-Type", "X-Request-Id", "Date", "Content-Length", "A", "a", "Zz", "bad name", "",
+		"X-\xc3\xa9", "Set-Cookie", "Www-Authenticate", "Retry-After", "Connection"}
+	values := []string{"", " ", "a", " a ", "\ta\t", "a\r\nb", "\r\n", "a\nb\rc", " \r x \n ", "application/json; charset=utf-8",
+		"\xc3\xbc", "a\x00b", "nosniff"}
+	r := rand.New(rand.NewPCG(3, 5))
+	for i := 0; i < 5000; i++ {
+		h := http.Header{}
+		fields := r.IntN(8)
+		if i%100 == 0 {
+			fields = 40
+		}
+		for n := 0; n < fields; n++ {
+			name := names[r.IntN(len(names))]
+			if fields > len(names) {
+				name = fmt.Sprintf("X-F%02d", n)
+			}
+			for m := r.IntN(3); m >= 0; m-- {
+				h[name] = append(h[name], values[r.IntN(len(values))])
+			}
+		}
+		var want bytes.Buffer
+		if err := h.Write(&want); err != nil {
+			t.Fatal(err)
+		}
+		var o laneOut
+		writeHeaderFields(&o, h)
+		if !bytes.Equal(o.buf, want.Bytes()) {
+			t.Fatalf("header %q:\nlane   %q\nWrite  %q", h, o.buf, want.Bytes())
+		}
+	}
+}

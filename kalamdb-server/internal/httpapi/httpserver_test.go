@@ -294,21 +294,8 @@ func TestConnLimiterEvictsIdleAuthenticated(t *testing.T) {
 func TestUnreadAnswerIsCutOff(t *testing.T) {
 	for _, fast := range []bool{true, false} {
 		t.Run(fmt.Sprintf("fast=%v", fast), func(t *testing.T) {
-			e := newEnv(t, func(o *Options) { o.WriteTimeout = 100 * time.Millisecond })
-			big := strings.Repeat("x", 1<<20)
-			e.exec.reply = func(context.Context, executor.Request) ([]executor.Result, error) {
-				rows := make([][]any, 48) // 48 MiB: more than the socket buffers hold
-				for i := range rows {
-					rows[i] = []any{big}
-				}
-				return []executor.Result{{Schema: []executor.Column{{Name: "s", DataType: "Text"}}, Rows: rows, RowCount: int64(len(rows))}}, nil
-			}
-			_, addr := serveForTest(t, e, func(c *config.Config) { c.Server.FastSQLPath = fast })
-			c, err := net.Dial("tcp", addr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			// 48 rows of 1 MiB: more than the socket buffers hold.
+			e, c := dialWriteTimeout(t, fast, 48, strings.Repeat("x", 1<<20))
 			body := `{"sql":"SELECT s"}`
 			fmt.Fprintf(c, "POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n%s", basic("alice", "pw-alice"), len(body), body)
 			// The request ends (its access log line is written) although
@@ -333,4 +320,57 @@ func TestUnreadAnswerIsCutOff(t *testing.T) {
 			}
 		})
 	}
+}
+
+// Small answers are offered to the socket before the write deadline is
+// set (the lane sets it only for a write that must wait): a client that
+// pipelines requests and never reads fills the socket's buffers with
+// their answers, and then loses its connection after the write timeout
+// all the same. The client only writes: more requests than every buffer
+// on the way holds, so its writes fail once the server closes, and block
+// (until the client's own deadline) if it never does.
+func TestUnreadSmallAnswersAreCutOff(t *testing.T) {
+	for _, fast := range []bool{true, false} {
+		t.Run(fmt.Sprintf("fast=%v", fast), func(t *testing.T) {
+			// An answer the lane copies and flushes.
+			_, c := dialWriteTimeout(t, fast, 1, strings.Repeat("x", 3000))
+			body := `{"sql":"SELECT s"}`
+			req := fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: x\r\nAuthorization: %s\r\nContent-Length: %d\r\n\r\n%s", basic("alice", "pw-alice"), len(body), body)
+			const requests = 200_000 // ~34 MB of requests for ~600 MB of answers
+			_ = c.SetWriteDeadline(time.Now().Add(time.Minute))
+			n := 0
+			var err error
+			for ; n < requests && err == nil; n++ {
+				_, err = io.WriteString(c, req)
+			}
+			var ne net.Error
+			switch {
+			case err == nil:
+				t.Fatalf("the server took all %d requests of a client that reads nothing", requests)
+			case errors.As(err, &ne) && ne.Timeout():
+				t.Fatalf("the server stopped reading after %d requests but kept the connection open: %v", n, err)
+			}
+		})
+	}
+}
+
+// dialWriteTimeout serves, with a write timeout of 100 ms, an executor
+// that answers every statement with rows copies of text, and dials it.
+func dialWriteTimeout(t *testing.T, fast bool, rows int, text string) (*env, net.Conn) {
+	t.Helper()
+	e := newEnv(t, func(o *Options) { o.WriteTimeout = 100 * time.Millisecond })
+	e.exec.reply = func(context.Context, executor.Request) ([]executor.Result, error) {
+		rs := make([][]any, rows)
+		for i := range rs {
+			rs[i] = []any{text}
+		}
+		return []executor.Result{{Schema: []executor.Column{{Name: "s", DataType: "Text"}}, Rows: rs, RowCount: int64(rows)}}, nil
+	}
+	_, addr := serveForTest(t, e, func(c *config.Config) { c.Server.FastSQLPath = fast })
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Close() })
+	return e, c
 }

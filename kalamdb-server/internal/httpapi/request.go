@@ -74,19 +74,22 @@ func decodeObject(body []byte, known ...string) (jsonstrict.Object, error) {
 		return jsonstrict.Object{}, apierror.New(apierror.InvalidInput, "request body is empty; want a JSON object")
 	}
 	obj, err := jsonstrict.DecodeObject(body, known...)
-	var notObject *jsonstrict.NotObjectError
-	switch {
-	case errors.As(err, &notObject):
-		return obj, apierror.New(apierror.InvalidInput, "request body must be a JSON object, not %s", notObject.Kind)
-	case err != nil:
-		return obj, jsonError(err)
+	if err == nil {
+		return obj, nil // before errors.As, whose target would escape on every request
 	}
-	return obj, nil
+	var notObject *jsonstrict.NotObjectError
+	if errors.As(err, &notObject) {
+		return obj, apierror.New(apierror.InvalidInput, "request body must be a JSON object, not %s", notObject.Kind)
+	}
+	return obj, jsonError(err)
 }
 
 // fieldError is the INVALID_INPUT error of a field of the wrong type or
 // spelling, naming it in details.
 func fieldError(err error) error {
+	if err == nil {
+		return nil // before errors.As, whose target would escape on every request
+	}
 	var fe *jsonstrict.FieldError
 	if !errors.As(err, &fe) {
 		return err

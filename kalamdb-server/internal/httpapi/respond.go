@@ -106,9 +106,11 @@ func (s *Server) writeEncodeFailure(w http.ResponseWriter, r *http.Request, err 
 // later answer on the same connection is not cut short by it.
 func (s *Server) writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	// One array for the three fields' values (Header.Set allocates one
+	// each); each slice's capacity is its length, so an append to one
+	// field cannot overwrite the next.
+	vals := [...]string{"application/json; charset=utf-8", "nosniff", strconv.Itoa(len(body))}
+	h["Content-Type"], h["X-Content-Type-Options"], h["Content-Length"] = vals[0:1:1], vals[1:2:2], vals[2:3:3]
 	w.WriteHeader(status)
 	rc := http.NewResponseController(w)
 	if s.opts.WriteTimeout > 0 {

@@ -41,7 +41,7 @@ func (e *NotObjectError) Error() string { return "want a JSON object, not " + e.
 // encoding/json decodes it into a struct; any other value is a
 // *NotObjectError.
 func DecodeObject(data []byte, known ...string) (Object, error) {
-	v, err := Decode(data)
+	v, err := decode(data, known)
 	if err != nil {
 		return Object{}, err
 	}
