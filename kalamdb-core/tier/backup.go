@@ -79,7 +79,7 @@ func (m *Manager) PutManifestInBatch(b *kv.Batch, mf *systable.Manifest) error {
 // while it was still building.
 func (m *Manager) TablesRestored(ctx context.Context, tables []*catalog.Table) error {
 	for _, t := range tables {
-		m.epoch(t.Meta.TableID).Add(1)
+		m.epoch(t.Meta.TableID).moved.Add(1)
 	}
 	var firstErr error
 	for _, t := range tables {

@@ -68,7 +68,11 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 			params.Files = append(params.Files, f.Path)
 		}
 	}
-	moved := func() { m.epoch(t.Meta.TableID).Add(1) }
+	// The drop's batch deletes the manifests: it is a write in progress
+	// from here until the caller has written it (a batch that is never
+	// written leaves the count up, which only costs readers of a table
+	// of this name their manifest cache until a restart).
+	var moved func()
 	if st, ok := m.cat.Snapshot().Storage(t.Meta.StorageID); ok && st.StorageType == catalog.StorageFilesystem {
 		params.BaseDirectory = st.BaseDirectory
 		if tmpl, err := catalog.TemplateOf(st, t); err == nil {
@@ -77,7 +81,7 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 		}
 	}
 	if len(params.Files) == 0 && params.Layout == nil {
-		return moved, nil
+		return m.beginManifestWrite(t.Meta.TableID), nil
 	}
 	// Even a table without files may have left a directory (a first
 	// flush that died before its commit), so the job runs for every
@@ -87,6 +91,7 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
+	moved = m.beginManifestWrite(t.Meta.TableID)
 	// The table's key: a table re-created under the same name neither
 	// flushes into a directory this job is removing, nor the other way.
 	return func() {

@@ -217,9 +217,11 @@ func (m *Manager) swapFiles(t *catalog.Table, shape *tables.Table, mf *systable.
 	if err := m.manifests.PutInBatch(&b, mf); err != nil {
 		return err
 	}
-	if err := m.db.Write(&b); err != nil {
+	end := m.beginManifestWrite(t.Meta.TableID)
+	err := m.db.Write(&b)
+	end()
+	if err != nil {
 		return fmt.Errorf("compact %s: commit manifest: %w", t.Meta.TableID, err)
 	}
-	m.epoch(t.Meta.TableID).Add(1)
 	return nil
 }

@@ -163,7 +163,7 @@ func (c *fileCache) closeAll() {
 // PartitionFiles opens the cold files of a partition as listed by its
 // manifest at snap (nil snap: the latest manifest), newest first.
 func (m *Manager) PartitionFiles(ctx context.Context, t *catalog.Table, owner string, snap *kv.Snapshot) ([]*File, error) {
-	files, err := m.manifestFiles(systable.ManifestID(t.Meta.NamespaceID, t.Meta.TableName, owner), snap)
+	files, err := m.manifestFiles(t, systable.ManifestID(t.Meta.NamespaceID, t.Meta.TableName, owner), snap)
 	if err != nil || len(files) == 0 {
 		return nil, err
 	}
@@ -198,10 +198,29 @@ func (m *Manager) openFiles(ctx context.Context, t *catalog.Table, files []systa
 	return out, nil
 }
 
-// manifestFiles lists the files of manifest id as of snap (nil: the
+// manifestFiles lists the files of manifest id of t as of snap (nil: the
 // latest), newest first; none when there is no manifest. The list is
 // shared: callers must not change it.
-func (m *Manager) manifestFiles(id string, snap *kv.Snapshot) ([]systable.ManifestFile, error) {
+//
+// At a snapshot, a settled entry of the cache answers without reading the
+// manifest row (manifestCache.atSnapshot); without one, the latest
+// manifest is read and kept as one, and answers if the snapshot is recent
+// enough, else the row is read at the snapshot.
+func (m *Manager) manifestFiles(t *catalog.Table, id string, snap *kv.Snapshot) ([]systable.ManifestFile, error) {
+	if snap != nil {
+		ep := m.epoch(t.Meta.TableID)
+		// In this order, after the snapshot (atSnapshot says why).
+		if ep.writing.Load() == 0 {
+			epoch, lo := ep.moved.Load(), snap.SeqLowerBound()
+			if files, ok := m.decoded.atSnapshot(id, t, epoch, lo); ok {
+				m.manifestHits.Add(1)
+				return files, nil
+			}
+			if files, settled, seq, err := m.readLatest(t, id); err == nil && settled && lo >= seq {
+				return files, nil
+			}
+		}
+	}
 	raw, err := m.manifests.GetRawAt(snap, id)
 	if errors.Is(err, systable.ErrNotFound) {
 		return nil, nil
@@ -232,28 +251,45 @@ func (m *Manager) latestFiles(t *catalog.Table, owner string) ([]systable.Manife
 	id := systable.ManifestID(t.Meta.NamespaceID, t.Meta.TableName, owner)
 	// The epoch is read before the manifest: a write after this point
 	// moves it, and the entry stops answering.
-	epoch := m.Epoch(t.Meta.TableID)
-	if files, ok := m.decoded.latest(id, t, epoch); ok {
+	if files, ok := m.decoded.latest(id, t, m.Epoch(t.Meta.TableID)); ok {
 		return files, nil
 	}
+	files, _, _, err := m.readLatest(t, id)
+	return files, err
+}
+
+// readLatest reads the latest manifest id of t and keeps it stamped with
+// the table's epoch read before it, and settled (with the sequence number
+// it holds for) when no write of the table's manifests was in progress
+// before the read nor in progress or finished after it.
+func (m *Manager) readLatest(t *catalog.Table, id string) (files []systable.ManifestFile, settled bool, seq uint64, err error) {
+	ep := m.epoch(t.Meta.TableID)
+	// In this order: a write counted in epoch is visible, and had returned
+	// before seq was read.
+	idle := ep.writing.Load() == 0
+	epoch := ep.moved.Load()
+	seq = m.db.WrittenSeq()
+	m.manifestReads.Add(1)
 	raw, err := m.manifests.GetRawAt(nil, id)
 	if errors.Is(err, systable.ErrNotFound) {
-		m.decoded.putLatest(id, t, epoch, nil, nil)
-		return nil, nil
+		raw, err = nil, nil
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, 0, err
 	}
-	files, ok := m.decoded.get(id, raw)
-	if !ok {
-		mf, err := m.manifests.Decode(id, raw)
-		if err != nil {
-			return nil, err
+	if raw != nil {
+		var ok bool
+		if files, ok = m.decoded.get(id, raw); !ok {
+			mf, err := m.manifests.Decode(id, raw)
+			if err != nil {
+				return nil, false, 0, err
+			}
+			files = newestFirst(mf.Files)
 		}
-		files = newestFirst(mf.Files)
 	}
-	m.decoded.putLatest(id, t, epoch, raw, files)
-	return files, nil
+	settled = idle && ep.writing.Load() == 0 && ep.moved.Load() == epoch
+	m.decoded.putLatest(id, t, epoch, raw, files, settled, seq)
+	return files, settled, seq, nil
 }
 
 // Lookup finds the newest cold version of a partition-local key, and
@@ -286,7 +322,7 @@ func LookupWith(ctx context.Context, files []*File, current *systable.TableSchem
 // or restore changes the table's manifests, after the change is visible;
 // a flush and a compaction move it before they release the partition's
 // lock.
-func (m *Manager) Epoch(tableID string) uint64 { return m.epoch(tableID).Load() }
+func (m *Manager) Epoch(tableID string) uint64 { return m.epoch(tableID).moved.Load() }
 
 // NewestVersion is the newest cold version of a key, reading the latest
 // manifest.
@@ -414,6 +450,13 @@ func (m *Manager) ColdCacheStats() cold.CacheStats {
 		return cold.CacheStats{}
 	}
 	return m.files.pages.Stats()
+}
+
+// ManifestStats counts the reads of latest manifest rows, and the
+// snapshot reads a settled cache entry answered without one (tests,
+// metrics).
+func (m *Manager) ManifestStats() (reads, hits int64) {
+	return m.manifestReads.Load(), m.manifestHits.Load()
 }
 
 // ColdReadStats sums the read counters of the cold files currently open,

@@ -352,9 +352,11 @@ func (m *Manager) commitFlush(t *catalog.Table, shape *tables.Table, userID stri
 		return 0, err
 	}
 	b.SetCounter(counters, ckey, max(0, n-deleted))
-	if err := m.db.Write(&b); err != nil {
+	end := m.beginManifestWrite(t.Meta.TableID)
+	err = m.db.Write(&b)
+	end()
+	if err != nil {
 		return 0, tableError(shape, err)
 	}
-	m.epoch(t.Meta.TableID).Add(1)
 	return kept, nil
 }

@@ -39,6 +39,17 @@ import (
 //     the batch that removes the table; a restore, in the batch that
 //     creates it), and an entry answers only for the table (*catalog.Table,
 //     one per version of its definition) it was read for.
+//
+// A stamped entry may also be settled (atSnapshot): no write of the
+// table's manifests was in progress before its read, nor in progress or
+// finished after it. Reads at a snapshot (every statement's cold files)
+// use settled entries, without reading the manifest row, under the
+// tableEpoch rules: a flush or compaction counts its write as in progress
+// before its batch and moves the epoch once it is written (or failed); a
+// drop from when it adds the deletion to its batch until the batch is
+// written. A settled entry answers a snapshot whose sequence number is at
+// least the one it was read at, and only while the table has no manifest
+// write in progress and the same epoch, checked after the snapshot.
 type manifestCache struct {
 	maxBytes int64
 
@@ -59,6 +70,12 @@ type decodedManifest struct {
 	stamped bool
 	table   *catalog.Table
 	epoch   uint64
+	// settled: no write of the table's manifests was in progress or
+	// finished while the entry was read, so the entry is the manifest at
+	// every snapshot of the table's epoch whose sequence number is at
+	// least seq (see atSnapshot).
+	settled bool
+	seq     uint64
 }
 
 // defaultManifestCacheBytes bounds the manifests kept (charged about
@@ -101,16 +118,44 @@ func (c *manifestCache) latest(id string, t *catalog.Table, epoch uint64) ([]sys
 	return d.files, true
 }
 
+// atSnapshot returns the file list of manifest id (nil: no manifest) at
+// a snapshot of table t whose sequence number is at least lo, if a settled
+// entry holds it. The caller read the table's writes in progress, found
+// none, then its epoch, after taking the snapshot.
+//
+// Why that is exact: a manifest write the snapshot sees began (counted in
+// writing) before the snapshot, so it had finished by the caller's read of
+// writing, and moved the epoch before: the epoch is the entry's only if
+// the write finished before the entry was read, when it was visible, so
+// the entry holds it. A write the entry holds had returned before the
+// entry loaded the DB's written sequence number (seq), so a snapshot with
+// lo >= seq sees it. And the entry's table is the caller's: drop and
+// restore write the manifests of a table no statement reads by that
+// *catalog.Table (the dropped one is gone, the restored one is new).
+func (c *manifestCache) atSnapshot(id string, t *catalog.Table, epoch, lo uint64) ([]systable.ManifestFile, bool) {
+	c.mu.RLock()
+	d, ok := c.m[id]
+	c.mu.RUnlock()
+	if !ok || !d.settled || d.table != t || d.epoch != epoch || lo < d.seq {
+		return nil, false
+	}
+	return d.files, true
+}
+
 // put keeps files (newest first, decoded from raw) for manifest id.
 func (c *manifestCache) put(id string, raw []byte, files []systable.ManifestFile) {
 	c.store(id, &decodedManifest{raw: bytes.Clone(raw), files: files})
 }
 
 // putLatest keeps files (decoded from raw; raw nil: no manifest) as the
-// latest manifest id of table t, read after the table's epoch was epoch.
-func (c *manifestCache) putLatest(id string, t *catalog.Table, epoch uint64, raw []byte, files []systable.ManifestFile) {
+// latest manifest id of table t, read after the table's epoch was epoch;
+// settled (with the DB's written sequence number seq, read after epoch
+// and before the manifest) when no write of the table's manifests was in
+// progress before, nor in progress or finished after, the read.
+func (c *manifestCache) putLatest(id string, t *catalog.Table, epoch uint64, raw []byte, files []systable.ManifestFile,
+	settled bool, seq uint64) {
 	c.store(id, &decodedManifest{raw: bytes.Clone(raw), files: files, absent: raw == nil,
-		stamped: true, table: t, epoch: epoch})
+		stamped: true, table: t, epoch: epoch, settled: settled, seq: seq})
 }
 
 func (c *manifestCache) store(id string, d *decodedManifest) {

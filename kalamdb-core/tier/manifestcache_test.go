@@ -59,7 +59,7 @@ func TestManifestCacheLatestAnswersOnlyForItsTableAndEpoch(t *testing.T) {
 	c := newManifestCache(1 << 20)
 	t1, t2 := &catalog.Table{}, &catalog.Table{}
 	files := newestFirst([]systable.ManifestFile{{Path: "a", MaxSeq: 1}})
-	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files)
+	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, false, 0)
 	if got, ok := c.latest("m1", t1, 7); !ok || len(got) != 1 {
 		t.Fatalf("same table and epoch: %v %v", got, ok)
 	}
@@ -76,7 +76,7 @@ func TestManifestCacheLatestAnswersOnlyForItsTableAndEpoch(t *testing.T) {
 	if _, ok := c.latest("m1", t1, 7); ok {
 		t.Fatal("a snapshot's entry answered as the latest")
 	}
-	c.putLatest("m2", t1, 7, nil, nil)
+	c.putLatest("m2", t1, 7, nil, nil, false, 0)
 	if got, ok := c.latest("m2", t1, 7); !ok || got != nil {
 		t.Fatalf("no manifest: %v %v", got, ok)
 	}
@@ -86,9 +86,38 @@ func TestManifestCacheLatestAnswersOnlyForItsTableAndEpoch(t *testing.T) {
 	// Entries of partitions without a manifest are bounded too.
 	small := newManifestCache(10 * entryOverhead)
 	for i := range 100 {
-		small.putLatest(fmt.Sprintf("p%d", i), t1, 1, nil, nil)
+		small.putLatest(fmt.Sprintf("p%d", i), t1, 1, nil, nil, false, 0)
 	}
 	if len(small.m) > 10 {
 		t.Fatalf("%d entries kept, bound 10", len(small.m))
+	}
+}
+
+// A settled entry answers a snapshot's read for its table and epoch, from
+// its sequence number on; an entry that is not settled never does.
+func TestManifestCacheAtSnapshot(t *testing.T) {
+	c := newManifestCache(1 << 20)
+	t1, t2 := &catalog.Table{}, &catalog.Table{}
+	files := newestFirst([]systable.ManifestFile{{Path: "a", MaxSeq: 1}})
+	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, true, 100)
+	if got, ok := c.atSnapshot("m1", t1, 7, 100); !ok || len(got) != 1 {
+		t.Fatalf("at its sequence number: %v %v", got, ok)
+	}
+	if _, ok := c.atSnapshot("m1", t1, 7, 99); ok {
+		t.Fatal("answered a snapshot older than its read")
+	}
+	if _, ok := c.atSnapshot("m1", t1, 8, 200); ok {
+		t.Fatal("answered after the epoch moved")
+	}
+	if _, ok := c.atSnapshot("m1", t2, 7, 200); ok {
+		t.Fatal("answered for another version of the table")
+	}
+	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, false, 100)
+	if _, ok := c.atSnapshot("m1", t1, 7, 200); ok {
+		t.Fatal("an entry that is not settled answered")
+	}
+	c.putLatest("m2", t1, 7, nil, nil, true, 5)
+	if got, ok := c.atSnapshot("m2", t1, 7, 5); !ok || got != nil {
+		t.Fatalf("no manifest, settled: %v %v", got, ok)
 	}
 }

@@ -76,11 +76,14 @@ type Manager struct {
 	// decoded keeps decoded manifests, checked against their stored bytes.
 	decoded *manifestCache
 	// epochs count the changes of each table's manifests (txn.Cold), by
-	// table id: *atomic.Uint64. A sync.Map, not a map under mu, because
+	// table id: *tableEpoch. A sync.Map, not a map under mu, because
 	// every INSERT's cold check reads one, and mu is held while a storage
 	// is opened.
 	epochs sync.Map
 	files  *fileCache
+	// manifestReads counts the reads of a latest manifest row, and
+	// manifestHits the snapshot reads a settled entry answered (for tests).
+	manifestReads, manifestHits atomic.Int64
 
 	// ranges caches what reads fetch from s3 storages; nil: none.
 	ranges *cold.RangeCache
@@ -150,13 +153,40 @@ func (m *Manager) Manifests() ([]*systable.Manifest, error) {
 	return m.manifests.ScanAll()
 }
 
-// epoch returns the flush epoch counter of a table.
-func (m *Manager) epoch(tableID string) *atomic.Uint64 {
+// tableEpoch counts the writes of a table's manifests.
+//
+// Invariants: every write of a manifest of the table is counted in writing
+// before its batch is written (beginManifestWrite), moves moved once the
+// batch is written or has failed (a failed write may still have been
+// applied), and only then leaves writing; restore and drop, which
+// write the manifests of a table no statement can be writing, move moved
+// after their batch (see manifestCache). So a reader that finds writing
+// at 0 after taking its snapshot knows that every manifest write its
+// snapshot sees has moved moved already.
+type tableEpoch struct {
+	moved   atomic.Uint64
+	writing atomic.Int64
+}
+
+// epoch returns the manifest write counters of a table.
+func (m *Manager) epoch(tableID string) *tableEpoch {
 	if ep, ok := m.epochs.Load(tableID); ok {
-		return ep.(*atomic.Uint64)
+		return ep.(*tableEpoch)
 	}
-	ep, _ := m.epochs.LoadOrStore(tableID, new(atomic.Uint64))
-	return ep.(*atomic.Uint64)
+	ep, _ := m.epochs.LoadOrStore(tableID, new(tableEpoch))
+	return ep.(*tableEpoch)
+}
+
+// beginManifestWrite counts a write of a manifest of the table as in
+// progress; the write calls what it returns once its batch is written or
+// has failed.
+func (m *Manager) beginManifestWrite(tableID string) (end func()) {
+	ep := m.epoch(tableID)
+	ep.writing.Add(1)
+	return func() {
+		ep.moved.Add(1)
+		ep.writing.Add(-1)
+	}
 }
 
 // storage returns the file storage of a storage definition, opening it on

@@ -69,6 +69,11 @@ type DB struct {
 	writtenSeq atomic.Uint64
 }
 
+// WrittenSeq is at least the sequence number of every write that has
+// returned from Write (and of some that are returning): a snapshot whose
+// SeqLowerBound is at least a value it returned sees all those writes.
+func (d *DB) WrittenSeq() uint64 { return d.writtenSeq.Load() }
+
 // Open opens (creating if needed) the database in dir and every column
 // family it already has.
 func Open(dir string, o Options) (*DB, error) {

@@ -72,6 +72,11 @@ func (s *Snapshot) unhold(cf *ColumnFamily) {
 	s.release()
 }
 
+// SeqLowerBound is a lower bound of the snapshot's sequence number: every
+// write that had returned from DB.Write before the snapshot was taken has
+// a sequence number at most this, and so is visible in it.
+func (s *Snapshot) SeqLowerBound() uint64 { return s.lo }
+
 // Close releases the snapshot after iterators opened on it are closed.
 // It is safe to call more than once.
 func (s *Snapshot) Close() error {

@@ -1,0 +1,215 @@
+package executor_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// A read at a snapshot lists its partition's cold files from a settled
+// entry of the manifest cache, without reading the manifest row, while no
+// write of the table's manifests is in progress or has finished since the
+// entry was read, and only for snapshots recent enough to see every write
+// the entry holds (tier, manifestFiles). These tests hold it to that.
+
+// partitionFiles lists the cold files of user a's partition of n.t at snap.
+func partitionFiles(t *testing.T, e *env, tbl *catalog.Table, snap *kv.Snapshot) []string {
+	t.Helper()
+	files, err := e.db.Tier.PartitionFiles(context.Background(), tbl, "a", snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range files {
+		out = append(out, f.Info().Path)
+		f.Release()
+	}
+	slices.Sort(out)
+	return out
+}
+
+// manifestPaths is the truth: the manifest row read at snap.
+func manifestPaths(t *testing.T, e *env, snap *kv.Snapshot) []string {
+	t.Helper()
+	mf, err := e.db.Tier.Manifest(snap, systable.ManifestID("n", "t", "a"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	if mf != nil {
+		for _, f := range mf.Files {
+			out = append(out, f.Path)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func newSnapshot(t *testing.T, e *env) *kv.Snapshot {
+	t.Helper()
+	s, err := e.kv.NewSnapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
+
+// TestSnapshotManifestCacheAnswersRecentSnapshotsOnly: a settled entry
+// answers later snapshots without a read; a snapshot taken before a flush
+// still lists the files before it, though an entry with the flush's file
+// was read since.
+func TestSnapshotManifestCacheAnswersRecentSnapshotsOnly(t *testing.T) {
+	e := newEnv(t)
+	a := withColdKey(t, e, "x")
+	tbl, _ := e.db.Catalog.Snapshot().Table("n", "t")
+	old := newSnapshot(t, e)
+	one := partitionFiles(t, e, tbl, old)
+	if len(one) != 1 || !slices.Equal(one, manifestPaths(t, e, old)) {
+		t.Fatalf("one flush: %v, manifest %v", one, manifestPaths(t, e, old))
+	}
+	a.must("INSERT INTO n.t VALUES (2, 'y')")
+	flushTable(t, e, "n.t")
+	now := newSnapshot(t, e)
+	two := partitionFiles(t, e, tbl, now)
+	if len(two) != 2 || !slices.Equal(two, manifestPaths(t, e, now)) {
+		t.Fatalf("two flushes: %v, manifest %v", two, manifestPaths(t, e, now))
+	}
+	reads, hits := e.db.Tier.ManifestStats()
+	later := newSnapshot(t, e)
+	if got := partitionFiles(t, e, tbl, later); !slices.Equal(got, two) {
+		t.Fatalf("a later snapshot: %v, want %v", got, two)
+	}
+	if r, h := e.db.Tier.ManifestStats(); r != reads || h != hits+1 {
+		t.Fatalf("a later snapshot read the manifest: reads %d -> %d, hits %d -> %d", reads, r, hits, h)
+	}
+	if got := partitionFiles(t, e, tbl, old); !slices.Equal(got, one) {
+		t.Fatalf("the snapshot before the flush lists %v, want %v", got, one)
+	}
+	if got := a.rows("SELECT id, v FROM n.t ORDER BY id"); got != `[[1,"x"],[2,"y"]]` {
+		t.Fatalf("rows: %s", got)
+	}
+}
+
+// TestSnapshotManifestCacheNotDuringAWrite: a write of the manifests that
+// is visible before its epoch moves (a drop: its batch deletes them, the
+// epoch moves after) is not hidden by an entry read before it.
+func TestSnapshotManifestCacheNotDuringAWrite(t *testing.T) {
+	e := newEnv(t)
+	withColdKey(t, e, "x")
+	tbl, _ := e.db.Catalog.Snapshot().Table("n", "t")
+	if got := partitionFiles(t, e, tbl, newSnapshot(t, e)); len(got) != 1 {
+		t.Fatalf("before: %v", got)
+	}
+	if got := partitionFiles(t, e, tbl, newSnapshot(t, e)); len(got) != 1 {
+		t.Fatalf("before, from the cache: %v", got)
+	}
+	var b kv.Batch
+	after, err := e.db.Tier.DropTable(&b, tbl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.kv.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	// Written, the epoch not moved yet.
+	if got := partitionFiles(t, e, tbl, newSnapshot(t, e)); len(got) != 0 {
+		t.Fatalf("the manifest is deleted, yet the read lists %v", got)
+	}
+	after()
+	waitIdle(t, e)
+	if got := partitionFiles(t, e, tbl, newSnapshot(t, e)); len(got) != 0 {
+		t.Fatalf("after the drop: %v", got)
+	}
+}
+
+// TestSnapshotManifestCacheUnderFlushes: readers list files at fresh and
+// at older snapshots while a writer inserts and flushes; every list is the
+// manifest row at the same snapshot.
+func TestSnapshotManifestCacheUnderFlushes(t *testing.T) {
+	e := newEnv(t)
+	a := withColdKey(t, e, "x")
+	tbl, _ := e.db.Catalog.Snapshot().Table("n", "t")
+	const flushes = 12
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for r := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var held []*kv.Snapshot
+			defer func() {
+				for _, s := range held {
+					_ = s.Close()
+				}
+			}()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				s, err := e.kv.NewSnapshot()
+				if err != nil {
+					errs <- err
+					return
+				}
+				held = append(held, s)
+				// Read at this snapshot, and again at one taken a while ago.
+				for _, at := range []*kv.Snapshot{s, held[max(0, len(held)-1-(i+r)%5)]} {
+					files, err := e.db.Tier.PartitionFiles(context.Background(), tbl, "a", at)
+					if err != nil {
+						errs <- err
+						return
+					}
+					var got []string
+					for _, f := range files {
+						got = append(got, f.Info().Path)
+						f.Release()
+					}
+					slices.Sort(got)
+					mf, err := e.db.Tier.Manifest(at, systable.ManifestID("n", "t", "a"))
+					if err != nil {
+						errs <- err
+						return
+					}
+					var want []string
+					if mf != nil {
+						for _, f := range mf.Files {
+							want = append(want, f.Path)
+						}
+					}
+					slices.Sort(want)
+					if !slices.Equal(got, want) {
+						errs <- fmt.Errorf("reader %d: files %v, manifest %v", r, got, want)
+						return
+					}
+				}
+				if len(held) > 8 {
+					_ = held[0].Close()
+					held = held[1:]
+				}
+			}
+		}()
+	}
+	for i := range flushes {
+		a.must(fmt.Sprintf("INSERT INTO n.t VALUES (%d, 'v')", 100+i))
+		flushTable(t, e, "n.t")
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if _, hits := e.db.Tier.ManifestStats(); hits == 0 {
+		t.Fatal("no read was answered from the cache")
+	}
+}
