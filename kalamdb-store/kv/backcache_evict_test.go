@@ -1,0 +1,381 @@
+package kv
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+)
+
+// Adversarial tests of slot eviction (backcache.go): writes driven step
+// by step across evictions and re-tracking, and a stress whose slots
+// change hands on nearly every read.
+
+// stepWrite is a write driven by hand as DB.Write drives it: counted in
+// flight (begin), applied to RocksDB (apply), its numbers raised (end).
+type stepWrite struct {
+	db    *DB
+	cf    *ColumnFamily
+	marks *prefixMarks
+	ops   []batchOp
+}
+
+func beginWrite(cf *ColumnFamily) *stepWrite {
+	return &stepWrite{db: cf.db, cf: cf, marks: cf.writing()}
+}
+
+func (w *stepWrite) put(t *testing.T, key []byte, value string) {
+	t.Helper()
+	if err := w.db.db.PutCF(w.db.wo, w.cf.h, key, []byte(value)); err != nil {
+		t.Fatal(err)
+	}
+	w.ops = append(w.ops, batchOp{kind: opPut, cf: w.cf, key: key})
+}
+
+func (w *stepWrite) end() {
+	seq := w.db.db.GetLatestSequenceNumber()
+	w.cf.written(w.ops, w.marks, seq)
+	raise(&w.db.writtenSeq, seq)
+}
+
+// evictFor makes length n take the slot of length victim: every other
+// slot scores high, the victim's nothing. It returns n's new slot, which
+// then scores high too, so that the test alone decides the next change.
+func evictFor(t *testing.T, cf *ColumnFamily, victim, n int) *markSlot {
+	t.Helper()
+	m := cf.marked.Load()
+	if len(m.slots) != backwardMarkedLens || m.slot(victim) == nil || m.slot(n) != nil {
+		t.Fatalf("slots %v: want all taken, %d among them, %d not", slotLens(m), victim, n)
+	}
+	for _, s := range m.slots {
+		s.score.Store(backwardScoreCap)
+	}
+	m.slot(victim).score.Store(0)
+	s := cf.markPrefixes(n)
+	if s == nil || s.n != n || cf.marked.Load().slot(victim) != nil || m.slot(victim).state.Load() != slotEvicted {
+		t.Fatalf("length %d did not take the slot of %d: slots %v", n, victim, slotLens(cf.marked.Load()))
+	}
+	s.score.Store(backwardScoreCap)
+	return s
+}
+
+// fillPrefixes puts 60 entries under each prefix.
+func fillPrefixes(t *testing.T, cf *ColumnFamily, prefixes ...string) {
+	t.Helper()
+	var b Batch
+	for _, p := range prefixes {
+		for i := range 60 {
+			b.Put(cf, keptKey(p, i), []byte("v"))
+		}
+	}
+	if err := cf.db.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wantNewest fails unless the newest entry of prefix at a fresh snapshot
+// is key (and, if fromFamily, the read did not come from a window).
+func wantNewest(t *testing.T, cf *ColumnFamily, step string, prefix string, key []byte) {
+	t.Helper()
+	snap := snapshotOf(t, cf.db)
+	got, kept := keptRead(t, cf, []byte(prefix), snap, 50, 50)
+	want := newestOf(backwardByStepping(t, cf, []byte(prefix), snap), 50)
+	if !slices.Equal(got, want) || len(got) == 0 || got[0][0] != string(key) {
+		t.Fatalf("%s: kept %v, newest %q, want %q (the family's)", step, kept, got[:min(1, len(got))], key)
+	}
+}
+
+// TestBackwardEvictRetrackSameLengthDuringWrite: a write that loaded the
+// marks with length 2's slot, while length 2 is evicted and tracked again
+// with a new slot, and is applied after the new slot is ready, to a
+// prefix of length 2: a read at a snapshot taken before the write was
+// applied (so without its entry), opened once the write is done, must not
+// leave a window of the new slot that a later reader, who sees the write,
+// is given.
+func TestBackwardEvictRetrackSameLengthDuringWrite(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	fillPrefixes(t, cf, "a/", "bbb/", "ccccc/", "ddddddd/")
+	for _, n := range []int{2, 4, 6, 8} {
+		cf.markPrefixes(n)
+	}
+	old := cf.marked.Load().slot(2)
+	w := beginWrite(cf) // its marks hold old
+	evictFor(t, cf, 2, 10)
+	renewed := evictFor(t, cf, 10, 2)
+	if renewed == old || renewed.state.Load() != slotReady {
+		t.Fatal("length 2 tracked again without a new ready slot")
+	}
+	before := snapshotOf(t, db)
+	key := keptKey("a/", 1000)
+	w.put(t, key, "new")
+	w.end()
+	// At before: the family's entries without the new one; then twice
+	// more, so that a window, if kept, is served.
+	for range 3 {
+		got, _ := keptRead(t, cf, []byte("a/"), before, 50, 50)
+		if slices.ContainsFunc(got, func(e [2]string) bool { return e[0] == string(key) }) {
+			t.Fatal("the old snapshot sees the write")
+		}
+	}
+	wantNewest(t, cf, "after the write", "a/", key)
+}
+
+// TestBackwardWriteAcrossEvictionOfItsLength: a write whose marks hold
+// length 2's slot and that is applied after that slot was evicted (by a
+// length whose buckets its key does not reach): the evicted slot's window
+// read before the write must not serve a reader who sees it, nor may a
+// window of the slot length 2 gets again later that was read at a
+// snapshot before the write.
+func TestBackwardWriteAcrossEvictionOfItsLength(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	fillPrefixes(t, cf, "a/", "bbb/", "ccccc/", "ddddddd/")
+	for _, n := range []int{2, 4, 6, 8} {
+		cf.markPrefixes(n)
+	}
+	for range 3 {
+		keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50)
+	}
+	if _, kept := keptRead(t, cf, []byte("a/"), snapshotOf(t, db), 50, 50); !kept {
+		t.Fatal("no window of a/ kept")
+	}
+	w := beginWrite(cf)
+	before := snapshotOf(t, db)
+	// Length 30: longer than the key, so the key raises no bucket for it.
+	evictFor(t, cf, 2, 30)
+	key := keptKey("a/", 1000)
+	w.put(t, key, "new")
+	w.end()
+	wantNewest(t, cf, "evicted slot's window", "a/", key)
+	// Length 2 again, with a window read at before opened now.
+	evictFor(t, cf, 30, 2)
+	for range 3 {
+		keptRead(t, cf, []byte("a/"), before, 50, 50)
+	}
+	wantNewest(t, cf, "new slot, window read at a snapshot before the write", "a/", key)
+}
+
+// TestBackwardOldSnapshotNotServedNewerWindowAcrossEviction: a reader
+// holding a snapshot from before a write to its prefix is not given a
+// window read after the write, whether the prefix's length kept its slot
+// meanwhile, lost it, or lost it and got a new one.
+func TestBackwardOldSnapshotNotServedNewerWindowAcrossEviction(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	fillPrefixes(t, cf, "a/", "bbb/", "ccccc/", "ddddddd/")
+	for _, n := range []int{2, 4, 6, 8} {
+		cf.markPrefixes(n)
+	}
+	for step, change := range []func(){
+		func() {},
+		func() { evictFor(t, cf, 2, 12) },
+		func() { evictFor(t, cf, 12, 2) },
+	} {
+		old := snapshotOf(t, db)
+		want := newestOf(backwardByStepping(t, cf, []byte("a/"), old), 50)
+		key := keptKey("a/", 1000+step)
+		if err := cf.Put(key, []byte("new")); err != nil {
+			t.Fatal(err)
+		}
+		change()
+		for range 3 {
+			wantNewest(t, cf, fmt.Sprintf("step %d, fresh reader", step), "a/", key)
+		}
+		for range 2 {
+			got, kept := keptRead(t, cf, []byte("a/"), old, 50, 50)
+			if !slices.Equal(got, want) {
+				t.Fatalf("step %d: the old snapshot got %q... (kept %v), want %q...", step,
+					got[:min(1, len(got))], kept, want[:min(1, len(want))])
+			}
+		}
+	}
+}
+
+// TestBackwardEvictionDuringWriteKeepsOtherWindows: a slot changing hands
+// while a write to an unrelated prefix is in flight makes no window of
+// the lengths that kept their slots stale: that write marked their
+// buckets (its marks hold their slots), so nothing about them is
+// unknown. (Were it to, every eviction under a steady write load would
+// empty every tracked length's windows, and one-off lengths, which take
+// the least useful slot about every backwardDecayEvery of their reads,
+// would keep the family's hot windows from ever serving.)
+func TestBackwardEvictionDuringWriteKeepsOtherWindows(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	hot := distinctBuckets(t, 3, func(i int) string { return fmt.Sprintf("%0*d/", 3+i, i) }, "zz/")
+	fillPrefixes(t, cf, hot...)
+	for _, p := range hot {
+		cf.markPrefixes(len(p))
+	}
+	cf.markPrefixes(len("zz/"))
+	for _, p := range hot {
+		for range 3 {
+			keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
+		}
+	}
+	w := beginWrite(cf)
+	evictFor(t, cf, len("zz/"), 20)
+	w.put(t, keptKey("zz/", 1), "unrelated")
+	w.end()
+	for _, p := range hot {
+		if _, kept := keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50); !kept {
+			t.Errorf("%q: its window went stale, though nothing wrote it and its length kept its slot", p)
+		}
+	}
+}
+
+// TestBackwardKeptUnderForcedEvictions: writers write under prefixes of
+// six lengths (single puts and deletes, batches, range deletions) while
+// a goroutine makes a slot change hands on every step (a length tracked
+// anew, an evicted one, the same one again) and readers read the
+// prefixes at fresh and at held snapshots; every read yields what
+// stepping back at its snapshot yields. Run with -race.
+func TestBackwardKeptUnderForcedEvictions(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	prefixes := []string{"a/", "a/b/", "ccc/", "dddd/", "a/b/e/", "fffffff/"}
+	keyOf := func(rng *rand.Rand, i int) []byte {
+		p := prefixes[rng.IntN(len(prefixes))]
+		return binary.BigEndian.AppendUint64([]byte(p), uint64(1<<62+i<<20))
+	}
+	var seed Batch
+	rng0 := rand.New(rand.NewPCG(5, 5))
+	for i := range 600 {
+		seed.Put(cf, keyOf(rng0, i), fmt.Appendf(nil, "s%d", i))
+	}
+	if err := db.Write(&seed); err != nil {
+		t.Fatal(err)
+	}
+	var stop atomic.Bool
+	var next atomic.Int64
+	next.Store(600)
+	var bg sync.WaitGroup
+	errs := make(chan error, 16)
+	for w := range 2 {
+		bg.Add(1)
+		go func() {
+			defer bg.Done()
+			rng := rand.New(rand.NewPCG(uint64(w), 11))
+			for round := 0; !stop.Load(); round++ {
+				var b Batch
+				switch r := rng.IntN(12); {
+				case r == 0:
+					p := []byte(prefixes[rng.IntN(len(prefixes))])
+					x := uint64(1<<62 + rng.IntN(int(next.Load()))<<20)
+					lo := binary.BigEndian.AppendUint64(slices.Clone(p), x)
+					hi := binary.BigEndian.AppendUint64(slices.Clone(p), x+uint64(1+rng.IntN(4))<<20)
+					b.DeleteRange(cf, lo, hi)
+				case r < 4:
+					b.Delete(cf, keyOf(rng, rng.IntN(int(next.Load()))))
+				default:
+					for range 1 + rng.IntN(3) {
+						i := int(next.Add(1))
+						b.Put(cf, keyOf(rng, i), fmt.Appendf(nil, "w%d", i))
+					}
+				}
+				if err := db.Write(&b); err != nil {
+					errs <- err
+					return
+				}
+				if round%4 == 3 {
+					// Quiet spells, so that windows are kept and served.
+					for range 20 {
+						if stop.Load() {
+							return
+						}
+						snap, err := db.NewSnapshot()
+						if err != nil {
+							errs <- err
+							return
+						}
+						keptRead(t, cf, []byte(prefixes[rng.IntN(len(prefixes))]), snap, 50, 50)
+						snap.Close()
+					}
+				}
+			}
+		}()
+	}
+	// The churner: every slot scores nothing, and a length with or
+	// without a slot asks for one, so that slots change hands all along.
+	var changes atomic.Int64
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		rng := rand.New(rand.NewPCG(9, 9))
+		for !stop.Load() {
+			if m := cf.marked.Load(); m != nil {
+				for _, s := range m.slots {
+					s.score.Store(0)
+				}
+			}
+			before := cf.marked.Load()
+			cf.markPrefixes(len(prefixes[rng.IntN(len(prefixes))]) + rng.IntN(2)*7)
+			if cf.marked.Load() != before {
+				changes.Add(1)
+			}
+		}
+	}()
+	var hits atomic.Int64
+	var rg sync.WaitGroup
+	for r := range 3 {
+		rg.Add(1)
+		go func() {
+			defer rg.Done()
+			rng := rand.New(rand.NewPCG(uint64(r), 13))
+			var held *Snapshot
+			defer func() {
+				if held != nil {
+					held.Close()
+				}
+			}()
+			for i := range 300 {
+				snap, err := db.NewSnapshot()
+				if err != nil {
+					errs <- err
+					return
+				}
+				use := snap
+				if held != nil && rng.IntN(3) == 0 {
+					use = held
+				}
+				p := []byte(prefixes[rng.IntN(len(prefixes))])
+				take := []int{1, 50, 300}[rng.IntN(3)]
+				got, kept := keptRead(t, cf, p, use, 50, take)
+				if kept {
+					hits.Add(1)
+				}
+				want := newestOf(backwardByStepping(t, cf, p, use), take)
+				if !slices.Equal(got, want) {
+					errs <- fmt.Errorf("reader %d read %d of %q take %d kept %v: %d entries, want %d, first difference at %d",
+						r, i, p, take, kept, len(got), len(want), firstDiff(got, want))
+					snap.Close()
+					return
+				}
+				if rng.IntN(8) == 0 {
+					if held != nil {
+						held.Close()
+					}
+					held, snap = snap, nil
+				}
+				if snap != nil {
+					snap.Close()
+				}
+			}
+		}()
+	}
+	rg.Wait()
+	stop.Store(true)
+	bg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	t.Logf("%d of 900 reads came from kept windows; slots changed hands %d times", hits.Load(), changes.Load())
+	if changes.Load() < 100 {
+		t.Errorf("slots changed hands %d times, want many", changes.Load())
+	}
+}
