@@ -379,3 +379,57 @@ func TestBackwardKeptUnderForcedEvictions(t *testing.T) {
 		t.Errorf("slots changed hands %d times, want many", changes.Load())
 	}
 }
+
+// TestBackwardHotWindowsServeWhileOneOffLengthsChurn: a family's hot
+// conversations (30, prefixes of three lengths) are read again and again
+// while an unrelated prefix is written between reads; now and then an
+// admin's query reads a prefix of a length read nowhere else three times
+// (a page at a time), with a write in flight, as under a steady write
+// load. The one-off lengths take the fourth slot from each other, and
+// that must not cost the hot conversations their windows: almost every
+// read of them is served from memory.
+func TestBackwardHotWindowsServeWhileOneOffLengthsChurn(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	var hot []string
+	for _, n := range []int{4, 6, 8} {
+		hot = append(hot, distinctBuckets(t, 10, func(i int) string { return fmt.Sprintf("%0*d/", n-1, 100+i) },
+			append([]string{"zz/"}, hot...)...)...)
+	}
+	fillPrefixes(t, cf, hot...)
+	hits, reads, evicted := 0, 0, 0
+	for i := range 1200 {
+		if err := cf.Put(keptKey("zz/", i), []byte("w")); err != nil {
+			t.Fatal(err)
+		}
+		if i%40 == 39 {
+			// A one-off length (20 to 59 bytes), read three times.
+			p := fmt.Sprintf("%0*d/", 19+i/40%40, 7)
+			before := cf.marked.Load()
+			for range 3 {
+				w := beginWrite(cf)
+				keptRead(t, cf, []byte(p), snapshotOf(t, db), 50, 50)
+				w.put(t, keptKey("zz/", 100000+i), "w")
+				w.end()
+			}
+			if cf.marked.Load() != before {
+				evicted++
+			}
+			continue
+		}
+		_, kept := keptRead(t, cf, []byte(hot[i%len(hot)]), snapshotOf(t, db), 50, 50)
+		if i >= 100 {
+			reads++
+			if kept {
+				hits++
+			}
+		}
+	}
+	t.Logf("%d of %d hot reads served from windows; slots changed hands %d times", hits, reads, evicted)
+	if evicted < 5 {
+		t.Errorf("slots changed hands %d times, want one-off lengths to take the fourth slot often", evicted)
+	}
+	if hits < reads*9/10 {
+		t.Errorf("%d of %d hot reads served from windows, want at least 90%%", hits, reads)
+	}
+}
