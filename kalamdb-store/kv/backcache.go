@@ -64,9 +64,10 @@ import (
 //     evicted, and is evicted before the marks without it are published.
 //     The buckets array is the family's for good.
 //  2. A write loads marked (m) after counting itself in flight, and when
-//     it is done raises, for each slot of m, its keys' buckets, then the
-//     family's coarse number if marked is no longer m (a length was
-//     tracked or evicted while it ran), then stops counting itself.
+//     it is done raises, for each slot of m, its keys' buckets, then, if
+//     marked is no longer m (a length was tracked or evicted while it
+//     ran), the floor of each slot of marked that m lacks, then stops
+//     counting itself.
 //  3. A slot's floor is raised to the latest sequence number after the
 //     slot is published, before it is ready; windows trust the slot only
 //     when ready, and only for a lo at least its floor.
@@ -74,22 +75,22 @@ import (
 //  5. A window of slot s and bucket b holds for a reader at lo when,
 //     loaded in this order: s is ready (so not evicted: marked holds it);
 //     no write is in flight; coarse, s's floor and b's number are all at
-//     most lo.
+//     most lo; s is still ready.
 //
 // Why 5 is sound: both snapshots were taken before the check. Take a write
 // W to the window's prefix P. If W started after the in-flight count was
 // loaded as 0, its number is above both snapshots'. Otherwise W finished
 // before that load, so its raises (2) were made before the later loads.
-// If W's m held s, it raised b. If not, either W loaded m before s was
-// published: then if W finished after the publication it saw marked
-// changed and raised coarse, and if before, its number is at most s's
-// floor (3). Or W loaded m after s was evicted: but s was ready, so not
-// yet evicted (1), when the check began, after both snapshots, so W
-// started after them and neither sees it. In every case a write that one
-// snapshot may not see fails the check. Eviction thus needs no raise: a
-// window of an evicted slot fails the first test for good (stale, so its
-// bytes are given back), and a length tracked anew trusts only writes
-// after its new floor. Windows of the other lengths are left as they are.
+// If W's m held s, it raised b. If not, W loaded m before s was published
+// or after s was evicted (1). If W's last load of marked held s, W raised
+// s's floor. If not, that load came before s was published, and then W's
+// number is at most s's floor (3), or after s was evicted, and then the
+// last load of the check sees s evicted. In every case a write that one
+// snapshot may not see fails the check. A change of slots thus costs the
+// windows of the other lengths nothing, even with writes in flight (they
+// marked those lengths' buckets): a window of an evicted slot fails the
+// first test for good (stale, so its bytes are given back), and a length
+// tracked anew trusts only writes after its floor.
 
 // Bounds of the windows kept: per window (a read that yields more keeps
 // its newest entries up to here, as an incomplete window) and per DB.
@@ -338,7 +339,7 @@ func (cf *ColumnFamily) unchangedSince(lo uint64) bool {
 // loads matters).
 func (cf *ColumnFamily) prefixUnchangedSince(s *markSlot, bucket int, lo uint64) bool {
 	return s.state.Load() == slotReady && cf.inflight.Load() == 0 && cf.coarse.Load() <= lo && s.floor.Load() <= lo &&
-		s.buckets[bucket].Load() <= lo
+		s.buckets[bucket].Load() <= lo && s.state.Load() == slotReady
 }
 
 // Bounds of the per-prefix numbers: the lengths a family tracks, and the
@@ -366,7 +367,8 @@ type markSlot struct {
 	// state is slotMarking, slotReady or slotEvicted, in that order.
 	state atomic.Uint32
 	// floor is at least the sequence number of every write that finished
-	// without seeing the slot published (invariant 3) once it is ready.
+	// without marking the slot's buckets (invariants 2 and 3) once it is
+	// ready.
 	floor atomic.Uint64
 	// score is how useful the slot is: reads its windows served, plus the
 	// untracked reads that won it the slot; halved now and then.
@@ -513,8 +515,8 @@ func (cf *ColumnFamily) markPrefixes(n int) *markSlot {
 	}
 	s.buckets = m.buckets
 	cf.marked.Store(m)
-	// Writes that end from here on and began before mark coarse
-	// (written); those that ended before are below this number.
+	// Writes that end from here on and began before raise the floor
+	// too (written); those that ended before are below this number.
 	raise(&s.floor, cf.db.db.GetLatestSequenceNumber())
 	s.state.Store(slotReady)
 	return s
@@ -548,10 +550,15 @@ func (cf *ColumnFamily) written(ops []batchOp, m *prefixMarks, seq uint64) {
 			}
 		}
 	}
-	if cf.marked.Load() != m {
+	if cur := cf.marked.Load(); cur != m {
 		// A length was tracked (or evicted) while the write ran: its
-		// keys did not mark it.
-		raise(&cf.coarse, seq)
+		// keys did not mark the slots it lacks. The slots it has, it
+		// marked: their windows stay.
+		for _, s := range cur.slots {
+			if m == nil || !slices.Contains(m.slots, s) {
+				raise(&s.floor, seq)
+			}
+		}
 	}
 	cf.inflight.Add(-1)
 }
