@@ -2,6 +2,7 @@ package kv
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -432,4 +433,110 @@ func TestBackwardHotWindowsServeWhileOneOffLengthsChurn(t *testing.T) {
 	if hits < reads*9/10 {
 		t.Errorf("%d of %d hot reads served from windows, want at least 90%%", hits, reads)
 	}
+}
+
+// TestBackwardDropRecreateWhileReadingKeepsBudget: readers and a writer
+// use a family by name while it is dropped and made again over and over,
+// with its slots changing hands; every read that succeeds yields what
+// stepping back at its snapshot yields, and once the family is dropped
+// for good no window holds any of the DB's budget (a window kept into a
+// dropped family would hold it for good).
+func TestBackwardDropRecreateWhileReadingKeepsBudget(t *testing.T) {
+	db := openTest(t)
+	prefixes := []string{"a/", "bbb/", "ccccc/", "ddddddd/", "eeeeeeeee/", "f/g/"}
+	var cur atomic.Pointer[ColumnFamily]
+	cur.Store(mustCF(t, db, "ix"))
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for r := range 3 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(r), 17))
+			for i := 0; !stop.Load(); i++ {
+				cf := cur.Load()
+				if r == 0 {
+					var b Batch
+					for range 3 {
+						b.Put(cf, keptKey(prefixes[rng.IntN(len(prefixes))], rng.IntN(1000)), fmt.Appendf(nil, "v%d", i))
+					}
+					if err := db.Write(&b); err != nil && !errors.Is(err, ErrDropped) {
+						errs <- err
+						return
+					}
+					continue
+				}
+				snap, err := db.NewSnapshot()
+				if err != nil {
+					errs <- err
+					return
+				}
+				p := []byte(prefixes[rng.IntN(len(prefixes))])
+				got, err := readNewest(cf, p, snap, 50)
+				if err == nil {
+					var want [][2]string
+					if want, err = steppedNewest(cf, p, snap, 50); err == nil && !slices.Equal(got, want) {
+						err = fmt.Errorf("read %d of %q: %d entries, want %d, first difference at %d", i, p, len(got), len(want),
+							firstDiff(got, want))
+					}
+				}
+				snap.Close()
+				if err != nil && !errors.Is(err, ErrDropped) {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	for range 40 {
+		for range 20 {
+			// Reads of the family meanwhile; a pause between changes.
+			keptRead(t, cur.Load(), []byte(prefixes[0]), snapshotOf(t, db), 50, 50)
+		}
+		if err := db.DropColumnFamily("ix"); err != nil {
+			t.Fatal(err)
+		}
+		cur.Store(mustCF(t, db, "ix"))
+	}
+	stop.Store(true)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if err := db.DropColumnFamily("ix"); err != nil {
+		t.Fatal(err)
+	}
+	if n := db.windowBytes.Load(); n != 0 {
+		t.Errorf("no family left, windows hold %d bytes of the budget", n)
+	}
+}
+
+// readNewest is keptRead returning errors (for goroutines of a family
+// that may be dropped under them).
+func readNewest(cf *ColumnFamily, prefix []byte, snap *Snapshot, take int) ([][2]string, error) {
+	b, err := cf.NewBackward(prefix, snap, take)
+	if err != nil {
+		return nil, err
+	}
+	var out [][2]string
+	for len(out) < take && b.Next() {
+		out = append(out, [2]string{string(b.Key()), string(b.Value())})
+	}
+	return out, errors.Join(b.Error(), b.Close())
+}
+
+// steppedNewest is backwardByStepping's newest take entries, returning
+// errors.
+func steppedNewest(cf *ColumnFamily, prefix []byte, snap *Snapshot, take int) ([][2]string, error) {
+	it, err := cf.NewIter(IterOptions{LowerBound: prefix, UpperBound: PrefixEnd(prefix), Snapshot: snap})
+	if err != nil {
+		return nil, err
+	}
+	var out [][2]string
+	for ok := it.Last(); ok && len(out) < take; ok = it.Prev() {
+		out = append(out, [2]string{string(it.Key()), string(it.Value())})
+	}
+	return out, errors.Join(it.Error(), it.Close())
 }
