@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // Adversarial tests of slot eviction (backcache.go): writes driven step
@@ -333,30 +334,43 @@ func TestBackwardKeptUnderForcedEvictions(t *testing.T) {
 					held.Close()
 				}
 			}()
+			// check reads p at snap and compares with stepping back.
+			check := func(i int, p []byte, snap *Snapshot) error {
+				take := []int{1, 50, 300}[rng.IntN(3)]
+				got, kept := keptRead(t, cf, p, snap, 50, take)
+				if kept {
+					hits.Add(1)
+				}
+				want := newestOf(backwardByStepping(t, cf, p, snap), take)
+				if !slices.Equal(got, want) {
+					return fmt.Errorf("reader %d read %d of %q take %d kept %v: %d entries, want %d, first difference at %d",
+						r, i, p, take, kept, len(got), len(want), firstDiff(got, want))
+				}
+				return nil
+			}
 			for i := range 300 {
 				snap, err := db.NewSnapshot()
 				if err != nil {
 					errs <- err
 					return
 				}
-				use := snap
-				if held != nil && rng.IntN(3) == 0 {
-					use = held
-				}
 				p := []byte(prefixes[rng.IntN(len(prefixes))])
-				take := []int{1, 50, 300}[rng.IntN(3)]
-				got, kept := keptRead(t, cf, p, use, 50, take)
-				if kept {
-					hits.Add(1)
+				// Half the time the prefix is first read at a held
+				// snapshot, a recent one: it may leave a window older
+				// than writes that straddled a change of slots, which
+				// the read at the fresh snapshot must not be given.
+				if held != nil && rng.IntN(2) == 0 {
+					err = check(i, p, held)
 				}
-				want := newestOf(backwardByStepping(t, cf, p, use), take)
-				if !slices.Equal(got, want) {
-					errs <- fmt.Errorf("reader %d read %d of %q take %d kept %v: %d entries, want %d, first difference at %d",
-						r, i, p, take, kept, len(got), len(want), firstDiff(got, want))
+				if err == nil {
+					err = check(i, p, snap)
+				}
+				if err != nil {
+					errs <- err
 					snap.Close()
 					return
 				}
-				if rng.IntN(8) == 0 {
+				if rng.IntN(3) == 0 {
 					if held != nil {
 						held.Close()
 					}
@@ -375,7 +389,7 @@ func TestBackwardKeptUnderForcedEvictions(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	t.Logf("%d of 900 reads came from kept windows; slots changed hands %d times", hits.Load(), changes.Load())
+	t.Logf("%d of about 1,350 reads came from kept windows; slots changed hands %d times", hits.Load(), changes.Load())
 	if changes.Load() < 100 {
 		t.Errorf("slots changed hands %d times, want many", changes.Load())
 	}
@@ -539,4 +553,86 @@ func steppedNewest(cf *ColumnFamily, prefix []byte, snap *Snapshot, take int) ([
 		out = append(out, [2]string{string(it.Key()), string(it.Value())})
 	}
 	return out, errors.Join(it.Error(), it.Close())
+}
+
+// TestBackwardStraddlingWritesUnderSlotChanges: a goroutine makes slots
+// change hands every little while; a writer begins a write, waits until
+// the slots changed, takes a snapshot, applies the write to a prefix of
+// the length that just got a slot (its marks lack that slot) and ends it,
+// then reads the prefix at that snapshot (which does not see the write)
+// and at a fresh one (which does). Both reads must yield what stepping
+// back at their snapshots yields: the first must not leave a window the
+// second is given. Run with -race.
+func TestBackwardStraddlingWritesUnderSlotChanges(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	prefixes := []string{"a/", "bbb/", "ccccc/", "ddddddd/", "eeeeeeeee/", "fffffffffff/"}
+	fillPrefixes(t, cf, prefixes...)
+	var stop atomic.Bool
+	var changes atomic.Int64
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		rng := rand.New(rand.NewPCG(3, 3))
+		for !stop.Load() {
+			if m := cf.marked.Load(); m != nil {
+				for _, s := range m.slots {
+					s.score.Store(0)
+				}
+			}
+			before := cf.marked.Load()
+			cf.markPrefixes(len(prefixes[rng.IntN(len(prefixes))]))
+			if cf.marked.Load() != before {
+				changes.Add(1)
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+	}()
+	defer func() {
+		stop.Store(true)
+		<-done
+	}()
+	check := func(step string, p []byte, snap *Snapshot) {
+		t.Helper()
+		got, kept := keptRead(t, cf, p, snap, 50, 50)
+		if want := newestOf(backwardByStepping(t, cf, p, snap), 50); !slices.Equal(got, want) {
+			t.Fatalf("%s of %q (kept %v): %d entries, want %d, first difference at %d", step, p, kept, len(got), len(want),
+				firstDiff(got, want))
+		}
+	}
+	straddled := 0
+	for i := range 300 {
+		w := beginWrite(cf)
+		var fresh *markSlot
+		for spins := 0; fresh == nil && spins < 1000; spins++ {
+			time.Sleep(20 * time.Microsecond)
+			if cur := cf.marked.Load(); cur != w.marks {
+				for _, s := range cur.slots {
+					if w.marks == nil || !slices.Contains(w.marks.slots, s) {
+						fresh = s
+					}
+				}
+			}
+		}
+		p := prefixes[0]
+		if fresh != nil {
+			for _, q := range prefixes {
+				if len(q) == fresh.n {
+					p = q
+				}
+			}
+			straddled++
+		}
+		before := snapshotOf(t, db)
+		w.put(t, keptKey(p, 1000+i), "new")
+		w.end()
+		for range 2 {
+			check("at the snapshot before the write", []byte(p), before)
+		}
+		check("at a fresh snapshot", []byte(p), snapshotOf(t, db))
+	}
+	t.Logf("%d of 300 writes straddled a change of slots; slots changed hands %d times", straddled, changes.Load())
+	if straddled < 100 {
+		t.Errorf("%d writes straddled a change of slots, want most", straddled)
+	}
 }
