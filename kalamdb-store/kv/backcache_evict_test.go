@@ -636,3 +636,65 @@ func TestBackwardStraddlingWritesUnderSlotChanges(t *testing.T) {
 		t.Errorf("%d writes straddled a change of slots, want most", straddled)
 	}
 }
+
+// TestBackwardWindowsBudgetNotPinnedByUnreadWindows: as
+// TestBackwardWindowsBudgetNotPinnedByStale, but the conversations read
+// once (a user scrolling through 600 of them) are not written since:
+// their windows never go stale, and are never read again. A prefix read
+// again and again afterwards, while other families are written, must
+// still get a window: windows that serve nothing must not hold the
+// budget for good. (Each read that would record one then sweeps every
+// family's windows in vain too; with 620 windows that cost is within the
+// noise of a read and a write, ~9 µs.)
+func TestBackwardWindowsBudgetNotPinnedByUnreadWindows(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "ix")
+	const convs = 600
+	value := make([]byte, 300)
+	for p := range convs {
+		var b Batch
+		for i := range 50 {
+			b.Put(cf, keptKey(fmt.Sprintf("c%04d/", p), i), value)
+		}
+		if err := db.Write(&b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// And small ones, so that the budget is full to the last window.
+	for p := range 20 {
+		for i := range 50 {
+			if err := cf.Put(keptKey(fmt.Sprintf("s%04d/", p), i), []byte("v")); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	snap := snapshotOf(t, db)
+	for p := range convs {
+		keptRead(t, cf, []byte(fmt.Sprintf("c%04d/", p)), snap, 50, 50)
+	}
+	for p := range 20 {
+		keptRead(t, cf, []byte(fmt.Sprintf("s%04d/", p)), snap, 50, 50)
+	}
+	t.Logf("windows hold %d bytes of %d", db.windowBytes.Load(), backwardWindowBudget)
+	hot := mustCF(t, db, "hot")
+	rows := mustCF(t, db, "rows")
+	for i := range 50 {
+		if err := hot.Put(keptKey("h/", i), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := 0
+	for i := range 20 {
+		if err := rows.Put(keptKey("r/", i), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		if _, k := keptRead(t, hot, []byte("h/"), snapshotOf(t, db), 50, 50); k {
+			kept++
+		}
+	}
+	if kept < 10 {
+		t.Errorf("%d of 20 repeat reads of an unchanged prefix came from a window (budget held by %d bytes of windows never read again)",
+			kept, db.windowBytes.Load())
+	}
+}
+
