@@ -697,4 +697,3 @@ func TestBackwardWindowsBudgetNotPinnedByUnreadWindows(t *testing.T) {
 			kept, db.windowBytes.Load())
 	}
 }
-
