@@ -370,15 +370,7 @@ func TestBackwardKeptUnderForcedEvictions(t *testing.T) {
 					snap.Close()
 					return
 				}
-				if rng.IntN(3) == 0 {
-					if held != nil {
-						held.Close()
-					}
-					held, snap = snap, nil
-				}
-				if snap != nil {
-					snap.Close()
-				}
+				keepOrClose(&held, snap, rng.IntN(3) == 0)
 			}
 		}()
 	}
@@ -649,7 +641,35 @@ func TestBackwardStraddlingWritesUnderSlotChanges(t *testing.T) {
 func TestBackwardWindowsBudgetNotPinnedByUnreadWindows(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "ix")
-	const convs = 600
+	fillWindowBudget(t, db, cf, 600)
+	hot := mustCF(t, db, "hot")
+	rows := mustCF(t, db, "rows")
+	for i := range 50 {
+		if err := hot.Put(keptKey("h/", i), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kept := 0
+	for i := range 20 {
+		if err := rows.Put(keptKey("r/", i), []byte("v")); err != nil {
+			t.Fatal(err)
+		}
+		if _, k := keptRead(t, hot, []byte("h/"), snapshotOf(t, db), 50, 50); k {
+			kept++
+		}
+	}
+	if kept < 10 {
+		t.Errorf("%d of 20 repeat reads of an unchanged prefix came from a window (budget held by %d bytes of windows never read again)",
+			kept, db.windowBytes.Load())
+	}
+}
+
+// fillWindowBudget writes convs conversations of 50 entries of 300 bytes
+// ("c0000/"...) and 20 small ones ("s0000/"...) into cf and reads each
+// once, so that their windows fill the DB's budget to the last window.
+// It returns the conversations' value.
+func fillWindowBudget(t *testing.T, db *DB, cf *ColumnFamily, convs int) []byte {
+	t.Helper()
 	value := make([]byte, 300)
 	for p := range convs {
 		var b Batch
@@ -676,24 +696,18 @@ func TestBackwardWindowsBudgetNotPinnedByUnreadWindows(t *testing.T) {
 		keptRead(t, cf, []byte(fmt.Sprintf("s%04d/", p)), snap, 50, 50)
 	}
 	t.Logf("windows hold %d bytes of %d", db.windowBytes.Load(), backwardWindowBudget)
-	hot := mustCF(t, db, "hot")
-	rows := mustCF(t, db, "rows")
-	for i := range 50 {
-		if err := hot.Put(keptKey("h/", i), []byte("v")); err != nil {
-			t.Fatal(err)
-		}
+	return value
+}
+
+// keepOrClose makes snap the held snapshot (closing the one held) when
+// keep, and closes it otherwise.
+func keepOrClose(held **Snapshot, snap *Snapshot, keep bool) {
+	if !keep {
+		snap.Close()
+		return
 	}
-	kept := 0
-	for i := range 20 {
-		if err := rows.Put(keptKey("r/", i), []byte("v")); err != nil {
-			t.Fatal(err)
-		}
-		if _, k := keptRead(t, hot, []byte("h/"), snapshotOf(t, db), 50, 50); k {
-			kept++
-		}
+	if *held != nil {
+		(*held).Close()
 	}
-	if kept < 10 {
-		t.Errorf("%d of 20 repeat reads of an unchanged prefix came from a window (budget held by %d bytes of windows never read again)",
-			kept, db.windowBytes.Load())
-	}
+	*held = snap
 }
