@@ -97,11 +97,13 @@ import (
 // A window of the 50 newest index entries of a conversation is ~3 KB; a
 // family keeps at most backwardHintEntries of them, and the DB at most
 // backwardWindowBudget bytes in all (past it, reads are not kept until
-// windows are replaced, forgotten or their family dropped).
+// windows are replaced, forgotten, go stale or serve no read for a while,
+// or their family is dropped: see keepWindow).
 const (
 	backwardWindowMaxBytes   = 16 << 10
 	backwardWindowMaxEntries = 256
 	backwardWindowBudget     = 8 << 20
+	backwardIdleSweepEvery   = 16
 )
 
 // backwardWindow is the newest entries of a prefix as of a snapshot
@@ -181,12 +183,14 @@ type backwardWindows struct {
 
 // backwardKept is a prefix's window (nil once it went stale: its bytes
 // are given back at once, so stale windows never hold the DB's budget),
-// whether the last one served a read (used), and how many reads in a row
-// found it stale without its having served a read (wasted).
+// whether the last one served a read (used), how many reads in a row
+// found it stale without its having served a read (wasted), and whether
+// it served no read since the last idle sweep (idle; see keepWindow).
 type backwardKept struct {
 	w      *backwardWindow
 	used   bool
 	wasted int
+	idle   bool
 }
 
 // bytes is what k's window holds of the DB's budget.
@@ -221,6 +225,7 @@ func (ws *backwardWindows) get(cf *ColumnFamily, prefix []byte, lo uint64, budge
 			if s := k.w.slot; s != nil {
 				s.served()
 			}
+			k.idle = false
 			return k.w, false
 		}
 		if k.w.stale(cf) {
@@ -267,7 +272,7 @@ func (ws *backwardWindows) put(prefix []byte, w *backwardWindow, used *atomic.In
 		return false
 	}
 	if old != nil {
-		old.w = w
+		old.w, old.idle = w, false
 		return true
 	}
 	if ws.m == nil {
@@ -277,17 +282,23 @@ func (ws *backwardWindows) put(prefix []byte, w *backwardWindow, used *atomic.In
 	return true
 }
 
-// dropStale gives back the bytes of the windows that can never serve a
+// sweep gives back the bytes of the windows that can never serve a
 // read again (stale), which a read drops only when it reads their prefix:
 // windows of conversations read once and then written would otherwise
-// hold the DB's budget for good.
-func (ws *backwardWindows) dropStale(cf *ColumnFamily, used *atomic.Int64) {
+// hold the DB's budget for good. An idle sweep also gives back those
+// that served no read since the last idle sweep, and marks the others:
+// windows of conversations read once and never again would otherwise.
+func (ws *backwardWindows) sweep(cf *ColumnFamily, used *atomic.Int64, idle bool) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	for _, k := range ws.m {
-		if k.w != nil && k.w.stale(cf) {
+		switch {
+		case k.w == nil:
+		case k.w.stale(cf) || idle && k.idle:
 			used.Add(-k.w.bytes())
 			k.used, k.w = k.w.used.Load(), nil
+		case idle:
+			k.idle = true
 		}
 	}
 }
@@ -296,13 +307,17 @@ func (ws *backwardWindows) dropStale(cf *ColumnFamily, used *atomic.Int64) {
 // spent, every family's stale windows are dropped and it is tried again,
 // unless nothing was written since the last such sweep (then no window
 // went stale since): a budget full of windows that still serve is not
-// swept over and over.
+// swept over and over. Every backwardIdleSweepEvery windows the budget
+// refuses, the sweep is an idle one (see sweep): a window survives it
+// when it served a read since the one before, so a full budget gives
+// way to the prefixes read now within 2*backwardIdleSweepEvery refusals.
 func (d *DB) keepWindow(cf *ColumnFamily, prefix []byte, w *backwardWindow) {
 	if cf.windows.put(prefix, w, &d.windowBytes) {
 		return
 	}
+	idle := d.refusedWindows.Add(1)%backwardIdleSweepEvery == 0
 	seq, last := d.writtenSeq.Load(), d.sweptAt.Load()
-	if seq == last || !d.sweptAt.CompareAndSwap(last, seq) {
+	if !idle && (seq == last || !d.sweptAt.CompareAndSwap(last, seq)) {
 		return
 	}
 	d.mu.Lock()
@@ -312,7 +327,7 @@ func (d *DB) keepWindow(cf *ColumnFamily, prefix []byte, w *backwardWindow) {
 	}
 	d.mu.Unlock()
 	for _, f := range fams {
-		f.windows.dropStale(f, &d.windowBytes)
+		f.windows.sweep(f, &d.windowBytes, idle)
 	}
 	cf.windows.put(prefix, w, &d.windowBytes)
 }

@@ -649,8 +649,11 @@ func TestBackwardWindowsBudgetNotPinnedByUnreadWindows(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Two idle sweeps (each after backwardIdleSweepEvery refusals) give
+	// the unread windows' bytes back; every read after is served.
+	const reads = 40
 	kept := 0
-	for i := range 20 {
+	for i := range reads {
 		if err := rows.Put(keptKey("r/", i), []byte("v")); err != nil {
 			t.Fatal(err)
 		}
@@ -658,14 +661,14 @@ func TestBackwardWindowsBudgetNotPinnedByUnreadWindows(t *testing.T) {
 			kept++
 		}
 	}
-	if kept < 10 {
-		t.Errorf("%d of 20 repeat reads of an unchanged prefix came from a window (budget held by %d bytes of windows never read again)",
-			kept, db.windowBytes.Load())
+	if want := reads - 2*backwardIdleSweepEvery - 1; kept < want {
+		t.Errorf("%d of %d repeat reads of an unchanged prefix came from a window, want %d (budget held by %d bytes of windows never read again)",
+			kept, reads, want, db.windowBytes.Load())
 	}
 }
 
 // fillWindowBudget writes convs conversations of 50 entries of 300 bytes
-// ("c0000/"...) and 20 small ones ("s0000/"...) into cf and reads each
+// ("c0000/"...) and 20 small ones ("s0000/"...) into cf and reads them
 // once, so that their windows fill the DB's budget to the last window.
 // It returns the conversations' value.
 func fillWindowBudget(t *testing.T, db *DB, cf *ColumnFamily, convs int) []byte {
@@ -688,14 +691,25 @@ func fillWindowBudget(t *testing.T, db *DB, cf *ColumnFamily, convs int) []byte 
 			}
 		}
 	}
+	// Each group is read until the budget refuses a window (so that it
+	// refuses few: enough refusals sweep windows that served nothing).
 	snap := snapshotOf(t, db)
-	for p := range convs {
-		keptRead(t, cf, []byte(fmt.Sprintf("c%04d/", p)), snap, 50, 50)
-	}
-	for p := range 20 {
-		keptRead(t, cf, []byte(fmt.Sprintf("s%04d/", p)), snap, 50, 50)
+	for _, g := range []struct {
+		name string
+		n    int
+	}{{"c%04d/", convs}, {"s%04d/", 20}} {
+		for p := range g.n {
+			before := db.windowBytes.Load()
+			keptRead(t, cf, []byte(fmt.Sprintf(g.name, p)), snap, 50, 50)
+			if db.windowBytes.Load() == before {
+				break
+			}
+		}
 	}
 	t.Logf("windows hold %d bytes of %d", db.windowBytes.Load(), backwardWindowBudget)
+	if db.windowBytes.Load() < backwardWindowBudget-backwardWindowMaxBytes {
+		t.Fatalf("windows hold %d bytes, want the budget (%d) full", db.windowBytes.Load(), backwardWindowBudget)
+	}
 	return value
 }
 
