@@ -64,9 +64,10 @@ import (
 //     evicted, and is evicted before the marks without it are published.
 //     The buckets array is the family's for good.
 //  2. A write loads marked (m) after counting itself in flight, and when
-//     it is done raises, for each slot of m, its keys' buckets, then the
-//     family's coarse number if marked is no longer m (a length was
-//     tracked or evicted while it ran), then stops counting itself.
+//     it is done raises, for each slot of m, its keys' buckets, then, if
+//     marked is no longer m (a length was tracked or evicted while it
+//     ran), the floor of each slot of marked that m lacks, then stops
+//     counting itself.
 //  3. A slot's floor is raised to the latest sequence number after the
 //     slot is published, before it is ready; windows trust the slot only
 //     when ready, and only for a lo at least its floor.
@@ -74,33 +75,35 @@ import (
 //  5. A window of slot s and bucket b holds for a reader at lo when,
 //     loaded in this order: s is ready (so not evicted: marked holds it);
 //     no write is in flight; coarse, s's floor and b's number are all at
-//     most lo.
+//     most lo; s is still ready.
 //
 // Why 5 is sound: both snapshots were taken before the check. Take a write
 // W to the window's prefix P. If W started after the in-flight count was
 // loaded as 0, its number is above both snapshots'. Otherwise W finished
 // before that load, so its raises (2) were made before the later loads.
-// If W's m held s, it raised b. If not, either W loaded m before s was
-// published: then if W finished after the publication it saw marked
-// changed and raised coarse, and if before, its number is at most s's
-// floor (3). Or W loaded m after s was evicted: but s was ready, so not
-// yet evicted (1), when the check began, after both snapshots, so W
-// started after them and neither sees it. In every case a write that one
-// snapshot may not see fails the check. Eviction thus needs no raise: a
-// window of an evicted slot fails the first test for good (stale, so its
-// bytes are given back), and a length tracked anew trusts only writes
-// after its new floor. Windows of the other lengths are left as they are.
+// If W's m held s, it raised b. If not, W loaded m before s was published
+// or after s was evicted (1). If W's last load of marked held s, W raised
+// s's floor. If not, that load came before s was published, and then W's
+// number is at most s's floor (3), or after s was evicted, and then the
+// last load of the check sees s evicted. In every case a write that one
+// snapshot may not see fails the check. A change of slots thus costs the
+// windows of the other lengths nothing, even with writes in flight (they
+// marked those lengths' buckets): a window of an evicted slot fails the
+// first test for good (stale, so its bytes are given back), and a length
+// tracked anew trusts only writes after its floor.
 
 // Bounds of the windows kept: per window (a read that yields more keeps
 // its newest entries up to here, as an incomplete window) and per DB.
 // A window of the 50 newest index entries of a conversation is ~3 KB; a
 // family keeps at most backwardHintEntries of them, and the DB at most
 // backwardWindowBudget bytes in all (past it, reads are not kept until
-// windows are replaced, forgotten or their family dropped).
+// windows are replaced, forgotten, go stale or serve no read for a while,
+// or their family is dropped: see keepWindow).
 const (
 	backwardWindowMaxBytes   = 16 << 10
 	backwardWindowMaxEntries = 256
 	backwardWindowBudget     = 8 << 20
+	backwardIdleSweepEvery   = 16
 )
 
 // backwardWindow is the newest entries of a prefix as of a snapshot
@@ -180,12 +183,14 @@ type backwardWindows struct {
 
 // backwardKept is a prefix's window (nil once it went stale: its bytes
 // are given back at once, so stale windows never hold the DB's budget),
-// whether the last one served a read (used), and how many reads in a row
-// found it stale without its having served a read (wasted).
+// whether the last one served a read (used), how many reads in a row
+// found it stale without its having served a read (wasted), and whether
+// it served no read since the last idle sweep (idle; see keepWindow).
 type backwardKept struct {
 	w      *backwardWindow
 	used   bool
 	wasted int
+	idle   bool
 }
 
 // bytes is what k's window holds of the DB's budget.
@@ -220,6 +225,7 @@ func (ws *backwardWindows) get(cf *ColumnFamily, prefix []byte, lo uint64, budge
 			if s := k.w.slot; s != nil {
 				s.served()
 			}
+			k.idle = false
 			return k.w, false
 		}
 		if k.w.stale(cf) {
@@ -266,7 +272,7 @@ func (ws *backwardWindows) put(prefix []byte, w *backwardWindow, used *atomic.In
 		return false
 	}
 	if old != nil {
-		old.w = w
+		old.w, old.idle = w, false
 		return true
 	}
 	if ws.m == nil {
@@ -276,17 +282,23 @@ func (ws *backwardWindows) put(prefix []byte, w *backwardWindow, used *atomic.In
 	return true
 }
 
-// dropStale gives back the bytes of the windows that can never serve a
+// sweep gives back the bytes of the windows that can never serve a
 // read again (stale), which a read drops only when it reads their prefix:
 // windows of conversations read once and then written would otherwise
-// hold the DB's budget for good.
-func (ws *backwardWindows) dropStale(cf *ColumnFamily, used *atomic.Int64) {
+// hold the DB's budget for good. An idle sweep also gives back those
+// that served no read since the last idle sweep, and marks the others:
+// windows of conversations read once and never again would otherwise.
+func (ws *backwardWindows) sweep(cf *ColumnFamily, used *atomic.Int64, idle bool) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	for _, k := range ws.m {
-		if k.w != nil && k.w.stale(cf) {
+		switch {
+		case k.w == nil:
+		case k.w.stale(cf) || idle && k.idle:
 			used.Add(-k.w.bytes())
 			k.used, k.w = k.w.used.Load(), nil
+		case idle:
+			k.idle = true
 		}
 	}
 }
@@ -295,13 +307,17 @@ func (ws *backwardWindows) dropStale(cf *ColumnFamily, used *atomic.Int64) {
 // spent, every family's stale windows are dropped and it is tried again,
 // unless nothing was written since the last such sweep (then no window
 // went stale since): a budget full of windows that still serve is not
-// swept over and over.
+// swept over and over. Every backwardIdleSweepEvery windows the budget
+// refuses, the sweep is an idle one (see sweep): a window survives it
+// when it served a read since the one before, so a full budget gives
+// way to the prefixes read now within 2*backwardIdleSweepEvery refusals.
 func (d *DB) keepWindow(cf *ColumnFamily, prefix []byte, w *backwardWindow) {
 	if cf.windows.put(prefix, w, &d.windowBytes) {
 		return
 	}
+	idle := d.refusedWindows.Add(1)%backwardIdleSweepEvery == 0
 	seq, last := d.writtenSeq.Load(), d.sweptAt.Load()
-	if seq == last || !d.sweptAt.CompareAndSwap(last, seq) {
+	if !idle && (seq == last || !d.sweptAt.CompareAndSwap(last, seq)) {
 		return
 	}
 	d.mu.Lock()
@@ -311,7 +327,7 @@ func (d *DB) keepWindow(cf *ColumnFamily, prefix []byte, w *backwardWindow) {
 	}
 	d.mu.Unlock()
 	for _, f := range fams {
-		f.windows.dropStale(f, &d.windowBytes)
+		f.windows.sweep(f, &d.windowBytes, idle)
 	}
 	cf.windows.put(prefix, w, &d.windowBytes)
 }
@@ -338,7 +354,7 @@ func (cf *ColumnFamily) unchangedSince(lo uint64) bool {
 // loads matters).
 func (cf *ColumnFamily) prefixUnchangedSince(s *markSlot, bucket int, lo uint64) bool {
 	return s.state.Load() == slotReady && cf.inflight.Load() == 0 && cf.coarse.Load() <= lo && s.floor.Load() <= lo &&
-		s.buckets[bucket].Load() <= lo
+		s.buckets[bucket].Load() <= lo && s.state.Load() == slotReady
 }
 
 // Bounds of the per-prefix numbers: the lengths a family tracks, and the
@@ -366,7 +382,8 @@ type markSlot struct {
 	// state is slotMarking, slotReady or slotEvicted, in that order.
 	state atomic.Uint32
 	// floor is at least the sequence number of every write that finished
-	// without seeing the slot published (invariant 3) once it is ready.
+	// without marking the slot's buckets (invariants 2 and 3) once it is
+	// ready.
 	floor atomic.Uint64
 	// score is how useful the slot is: reads its windows served, plus the
 	// untracked reads that won it the slot; halved now and then.
@@ -513,8 +530,8 @@ func (cf *ColumnFamily) markPrefixes(n int) *markSlot {
 	}
 	s.buckets = m.buckets
 	cf.marked.Store(m)
-	// Writes that end from here on and began before mark coarse
-	// (written); those that ended before are below this number.
+	// Writes that end from here on and began before raise the floor
+	// too (written); those that ended before are below this number.
 	raise(&s.floor, cf.db.db.GetLatestSequenceNumber())
 	s.state.Store(slotReady)
 	return s
@@ -548,10 +565,15 @@ func (cf *ColumnFamily) written(ops []batchOp, m *prefixMarks, seq uint64) {
 			}
 		}
 	}
-	if cf.marked.Load() != m {
+	if cur := cf.marked.Load(); cur != m {
 		// A length was tracked (or evicted) while the write ran: its
-		// keys did not mark it.
-		raise(&cf.coarse, seq)
+		// keys did not mark the slots it lacks. The slots it has, it
+		// marked: their windows stay.
+		for _, s := range cur.slots {
+			if m == nil || !slices.Contains(m.slots, s) {
+				raise(&s.floor, seq)
+			}
+		}
 	}
 	cf.inflight.Add(-1)
 }

@@ -190,15 +190,7 @@ func mixedReadsAndWrites(t *testing.T, db *DB, cf *ColumnFamily, prefixes []stri
 					snap.Close()
 					return
 				}
-				if rng.IntN(10) == 0 {
-					if held != nil {
-						held.Close()
-					}
-					held, snap = snap, nil
-				}
-				if snap != nil {
-					snap.Close()
-				}
+				keepOrClose(&held, snap, rng.IntN(10) == 0)
 			}
 		}()
 	}
@@ -325,32 +317,7 @@ func TestBackwardWindowsBudgetNotPinnedByStale(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "ix")
 	const convs = 600
-	value := make([]byte, 300)
-	for p := range convs {
-		var b Batch
-		for i := range 50 {
-			b.Put(cf, keptKey(fmt.Sprintf("c%04d/", p), i), value)
-		}
-		if err := db.Write(&b); err != nil {
-			t.Fatal(err)
-		}
-	}
-	// And small ones, so that the budget is full to the last window.
-	for p := range 20 {
-		for i := range 50 {
-			if err := cf.Put(keptKey(fmt.Sprintf("s%04d/", p), i), []byte("v")); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	snap := snapshotOf(t, db)
-	for p := range convs {
-		keptRead(t, cf, []byte(fmt.Sprintf("c%04d/", p)), snap, 50, 50)
-	}
-	for p := range 20 {
-		keptRead(t, cf, []byte(fmt.Sprintf("s%04d/", p)), snap, 50, 50)
-	}
-	t.Logf("windows hold %d bytes of %d", db.windowBytes.Load(), backwardWindowBudget)
+	value := fillWindowBudget(t, db, cf, convs)
 	for p := range convs {
 		if err := cf.Put(keptKey(fmt.Sprintf("c%04d/", p), 1000), value); err != nil {
 			t.Fatal(err)

@@ -445,7 +445,8 @@ func TestBackwardMarksConcurrent(t *testing.T) {
 // TestBackwardMarkDuringWrite: a write that began before a prefix length
 // was tracked (the first, or one that took a slot from another length)
 // and is applied after it did not mark its keys' prefixes; it makes the
-// family's windows stale all the same, so a window read at a snapshot from
+// new slot's windows stale all the same (it raises the slot's floor when
+// it ends), so a window read at a snapshot from
 // before the write is not kept (and later readers, whose snapshots see the
 // write, read it). The write is driven step by step.
 func TestBackwardMarkDuringWrite(t *testing.T) {

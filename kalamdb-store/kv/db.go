@@ -64,6 +64,9 @@ type DB struct {
 	windowBytes atomic.Int64
 	// sweptAt is writtenSeq when keepWindow last dropped stale windows.
 	sweptAt atomic.Uint64
+	// refusedWindows counts the windows the budget refused; every
+	// backwardIdleSweepEvery-th sweeps idle windows (keepWindow).
+	refusedWindows atomic.Uint64
 	// writtenSeq is the highest sequence number DB.Write saw after a
 	// write (see backcache.go): published, so at most any snapshot's.
 	writtenSeq atomic.Uint64
