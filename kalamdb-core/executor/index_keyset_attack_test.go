@@ -1,0 +1,203 @@
+package executor_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// Attacks on the keyset top-N (sortByIndex over several ranges sharing
+// their leading columns, preferOrderIndex): every query runs on a table
+// with indexes and on one holding the same rows without (a scan and a
+// sort), and must answer the same, hot, cold and in both tiers.
+
+// attackTables creates ns.x (indexed) and ns.r (no index) with the same
+// rows for two users, and returns the callers.
+func attackTables(t *testing.T, e *env, kind string) []*caller {
+	t.Helper()
+	e.root().must("CREATE NAMESPACE ns")
+	for _, tbl := range []string{"ns.x", "ns.r"} {
+		e.root().must("CREATE " + kind + " TABLE " + tbl + ` (id BIGINT PRIMARY KEY, a BIGINT, b INT, c TEXT, d DOUBLE, ts TIMESTAMP, body TEXT)`)
+	}
+	for _, ix := range []string{
+		"CREATE INDEX x_abc ON ns.x (a, b, c)",
+		"CREATE INDEX x_ad ON ns.x (a, d)",
+		"CREATE INDEX x_ats ON ns.x (a, ts)",
+		"CREATE INDEX x_ac ON ns.x (a, c)",
+		"CREATE INDEX x_cb ON ns.x (c, b)",
+	} {
+		createIndex(t, e, ix)
+	}
+	var users []*caller
+	if kind == "SHARED" {
+		users = []*caller{e.as("svc", systable.RoleService)}
+	} else {
+		users = []*caller{e.as("alice", systable.RoleUser), e.as("bob", systable.RoleUser)}
+	}
+	long := strings.Repeat("z", 3000)
+	as := []string{"1", "2", "NULL"}
+	bs := []string{"NULL", "1", "2", "3", "5", "6"}
+	cs := []string{"NULL", "''", "'a'", "'ab'", "'b'", "'" + long + "a'", "'" + long + "b'", "'" + long + "'"}
+	ds := []string{"'NaN'", "-0.0", "0", "1.5", "'-Infinity'", "'Infinity'", "NULL", "-2.5"}
+	tss := []string{"NULL", "TIMESTAMP '2024-01-01 00:00:00'", "TIMESTAMP '2024-01-01 00:00:01'", "TIMESTAMP '2024-01-01 00:00:00.5'"}
+	for ui, u := range users {
+		var rows []string
+		id := 1
+		// A deterministic spread of every combination's neighbourhood.
+		for i := 0; i < 240; i++ {
+			k := i*7 + ui*3
+			rows = append(rows, fmt.Sprintf("(%d, %s, %s, %s, %s, %s, 'u%d')", id, as[k%len(as)], bs[(k/3)%len(bs)],
+				cs[(k/5+i)%len(cs)], ds[(k/2+i/3)%len(ds)], tss[(k/11+i)%len(tss)], ui))
+			id += 1 + (i % 3)
+		}
+		for _, tbl := range []string{"ns.x", "ns.r"} {
+			u.must("INSERT INTO " + tbl + " VALUES " + strings.Join(rows, ", "))
+		}
+	}
+	return users
+}
+
+// attackQueries are the shapes sortByIndex now serves over several ranges,
+// and their neighbours; $T is the table.
+var attackQueries = []struct {
+	q      string
+	params []any
+}{
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) ORDER BY b, c, id LIMIT 7", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) ORDER BY b DESC, c DESC, id DESC LIMIT 7", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND b IN (5, 2, 3) ORDER BY b DESC, c DESC, id DESC LIMIT 11", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND b IN (5, 2, 3) ORDER BY b, c, id LIMIT 11 OFFSET 4", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b < 2 OR b > 4) ORDER BY b, c, id LIMIT 9", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b IS NULL OR b > 4) ORDER BY b DESC, c DESC, id DESC LIMIT 15", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b IS NULL OR b > 4) ORDER BY b, c, id LIMIT 40", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b IS NULL OR b > 4) ORDER BY b NULLS FIRST, c, id LIMIT 15", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b IS NULL OR b > 4) ORDER BY b DESC NULLS LAST, c DESC, id DESC LIMIT 15", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b IS NULL OR b = 2) ORDER BY b DESC, c DESC NULLS LAST, id DESC LIMIT 15", nil},
+	{"SELECT id, b, c FROM $T WHERE (a = 1 AND b = 2) OR (a = 1 AND b = 5 AND c > 'a') ORDER BY b, c, id LIMIT 10", nil},
+	{"SELECT id, b, c FROM $T WHERE (a = 1 AND b = 2 AND c < 'b') OR (a = 1 AND b = 2 AND c > 'a') ORDER BY b, c, id LIMIT 30", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b, c) > (2, 'a') ORDER BY b, c, id LIMIT 10", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b, c, id) <= (5, 'b', 300) ORDER BY b DESC, c DESC, id DESC LIMIT 10", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND b = 3 AND c IN ('a', 'ab', '', 'zzz') ORDER BY c DESC, id DESC LIMIT 10", nil},
+	{"SELECT id, b, c FROM $T WHERE a IS NULL AND (b = 1 OR b = 6) ORDER BY b DESC, c DESC, id DESC LIMIT 10", nil},
+	{"SELECT id, b, c FROM $T WHERE a IS NULL AND (b IS NULL OR b = 6) ORDER BY b DESC, c DESC, id DESC LIMIT 10", nil},
+	{"SELECT id, ts FROM $T WHERE a IS NULL AND (ts, id) < (TIMESTAMP '2024-01-01 00:00:01', 200) ORDER BY ts DESC, id DESC LIMIT 10", nil},
+	{"SELECT id, ts FROM $T WHERE a = $1 AND (ts, id) < ($2, $3) ORDER BY ts DESC, id DESC LIMIT 10", []any{int64(1), "2024-01-01 00:00:00.5", int64(100)}},
+	{"SELECT id, ts FROM $T WHERE a = $1 AND (ts, id) > ($2, $3) ORDER BY ts, id LIMIT 10", []any{int64(2), "2024-01-01 00:00:00", int64(100)}},
+	{"SELECT id, ts FROM $T WHERE a = $1 AND (ts, id) < ($2, $3) ORDER BY ts DESC, id DESC LIMIT 10", []any{int64(1), nil, int64(100)}},
+	{"SELECT id, ts FROM $T WHERE a = $1 AND (ts, id) < ($2, $3) ORDER BY ts DESC, id DESC LIMIT 10", []any{int64(1), "2024-01-01 00:00:00.5", nil}},
+	{"SELECT id, ts FROM $T WHERE a = $1 AND (ts, id) < ($2, $3) ORDER BY ts DESC, id DESC LIMIT 10", []any{int64(1), "2024-01-01 00:00:00.5", 100.5}},
+	{"SELECT id, ts FROM $T WHERE a = $1 AND (ts, id) < ($2, $3) ORDER BY ts DESC, id DESC LIMIT 10", []any{int64(1), "2024-01-01 00:00:00.5", "100"}},
+	{"SELECT id, ts FROM $T WHERE a = $1 AND (ts, id) < ($2, $3) ORDER BY ts DESC, id DESC LIMIT 10", []any{1.5, "2024-01-01 00:00:00.5", int64(100)}},
+	{"SELECT id, ts FROM $T WHERE a = $1 AND (ts, id) >= ($2, $3) ORDER BY ts, id LIMIT 10", []any{int64(1), "2024-01-01 00:00:00.25", int64(100)}},
+	{"SELECT id, ts FROM $T WHERE a = 1 AND (ts, id) < (TIMESTAMP '2024-01-01 00:00:01', 300) ORDER BY ts DESC, id DESC LIMIT 0", nil},
+	{"SELECT id, d FROM $T WHERE a = 1 AND (d = 'NaN' OR d < 0) ORDER BY d DESC, id DESC LIMIT 20", nil},
+	{"SELECT id, d FROM $T WHERE a = 1 AND (d = 'NaN' OR d < 0) ORDER BY d, id LIMIT 20", nil},
+	{"SELECT id, d FROM $T WHERE a = 1 AND (d = 0 OR d > 1) ORDER BY d, id LIMIT 20", nil},
+	{"SELECT id, d FROM $T WHERE a = 1 AND d IN (-0.0, 'Infinity', 'NaN', '-Infinity') ORDER BY d DESC, id DESC LIMIT 20", nil},
+	{"SELECT id, d FROM $T WHERE a = 1 AND (d, id) < (0, 200) ORDER BY d DESC, id DESC LIMIT 20", nil},
+	{"SELECT id, d FROM $T WHERE a = 1 AND (d, id) > ('-0', 100) ORDER BY d, id LIMIT 20", nil},
+	{"SELECT id, d FROM $T WHERE a = 1 AND (d, id) > (1.5, 100) ORDER BY d, id LIMIT 20", nil},
+	{"SELECT id, d FROM $T WHERE a = 1 AND (d IS NULL OR d = 'NaN') ORDER BY d DESC, id DESC LIMIT 20", nil},
+	{"SELECT id, c FROM $T WHERE a = 2 AND (c < 'ab' OR c > 'zzz') ORDER BY c, id LIMIT 20", nil},
+	{"SELECT id, c FROM $T WHERE a = 2 AND (c, id) < ($1, $2) ORDER BY c DESC, id DESC LIMIT 20", []any{strings.Repeat("z", 3000) + "a", int64(400)}},
+	{"SELECT id, c FROM $T WHERE a = 2 AND (c, id) > ($1, $2) ORDER BY c, id LIMIT 20", []any{strings.Repeat("z", 3000), int64(100)}},
+	{"SELECT id, c FROM $T WHERE a = 2 AND c IN ($1, $2, 'a') ORDER BY c DESC, id DESC LIMIT 20", []any{strings.Repeat("z", 3000), strings.Repeat("z", 3000) + "b"}},
+	{"SELECT id, c FROM $T WHERE a = 2 AND (c LIKE 'a%' OR c LIKE 'zz%') ORDER BY c DESC, id DESC LIMIT 20", nil},
+	{"SELECT id, b FROM $T WHERE c = 'ab' AND (b = 1 OR b = 6 OR b IS NULL) ORDER BY b DESC, id DESC LIMIT 20", nil},
+	{"SELECT id, b FROM $T WHERE c IS NULL AND (b, id) < (5, 300) ORDER BY b DESC, id DESC LIMIT 20", nil},
+	{"SELECT id, b FROM $T WHERE c = '' AND b IN (1, 2) AND id > 50 ORDER BY b, id LIMIT 20", nil},
+	// Leading columns the same only after the engine converts them.
+	{"SELECT id, b, c FROM $T WHERE (a = 1 AND b = 2) OR (a = 1.0 AND b = 5) ORDER BY b, c, id LIMIT 30", nil},
+	{"SELECT id, b, c FROM $T WHERE (a = 1 AND b = 2) OR (a = 1.5 AND b = 5) ORDER BY b, c, id LIMIT 30", nil},
+	{"SELECT id, b, c FROM $T WHERE (a = 1 AND b = 2) OR (a = '1' AND b = 5) ORDER BY b, c, id LIMIT 30", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b = 2 OR b = 2.5 OR b = 5) ORDER BY b, c, id LIMIT 30", nil},
+	// Sort keys that are not plain columns, aliases.
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) ORDER BY -b, c, id LIMIT 7", nil},
+	{"SELECT id, c AS b, b AS c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) ORDER BY b, c, id LIMIT 7", nil},
+	{"SELECT id AS b, b AS id, c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) ORDER BY b DESC LIMIT 7", nil},
+	{"SELECT id, b, c FROM $T t WHERE t.a = 1 AND (t.b = 2 OR t.b = 5) ORDER BY t.b, t.c, t.id LIMIT 7", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) ORDER BY a, b, a, c, id LIMIT 7", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) ORDER BY b, c DESC, id LIMIT 7", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) ORDER BY 2, 3, 1 LIMIT 7", nil},
+	// Around the top-N.
+	{"SELECT * FROM (SELECT id, b, c FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b DESC, c DESC, id DESC LIMIT 5) s ORDER BY id", nil},
+	{"WITH w AS (SELECT id, b, c FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b, c, id LIMIT 5) SELECT id FROM w ORDER BY id DESC", nil},
+	{"(SELECT id FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b, c, id LIMIT 3) UNION ALL (SELECT id FROM $T WHERE a = 2 AND b IN (1, 6) ORDER BY b DESC, c DESC, id DESC LIMIT 3)", nil},
+	{"SELECT x.id, y.id FROM $T x JOIN $T y ON y.id = x.id + 1 WHERE x.a = 1 AND x.b IN (2, 5) ORDER BY x.b, x.c, x.id LIMIT 5", nil},
+	{"SELECT id, (SELECT max(y.id) FROM $T y WHERE y.a = 1 AND y.b = 2) AS m FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b, c, id LIMIT 5", nil},
+	{"SELECT DISTINCT b, c FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b, c LIMIT 5", nil},
+	{"SELECT b, count(*) FROM $T WHERE a = 1 AND b IN (2, 5) GROUP BY b ORDER BY b LIMIT 5", nil},
+	{"SELECT id, row_number() OVER (ORDER BY id) FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b, c, id LIMIT 5", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) AND id BETWEEN 30 AND 400 ORDER BY b, c, id LIMIT 7", nil},
+	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) AND id IN (3, 40, 77, 300, 301, 302) ORDER BY b, c, id LIMIT 7", nil},
+}
+
+// shortZ shortens the long text values of attackTables in an answer.
+func shortZ(s string) string { return strings.ReplaceAll(s, strings.Repeat("z", 3000), "Z…") }
+
+func TestIndexKeysetAttackMatchesSort(t *testing.T) {
+	for _, kind := range []string{"USER", "SHARED"} {
+		t.Run(kind, func(t *testing.T) {
+			e := newEnvWith(t, true)
+			users := attackTables(t, e, kind)
+			check := func(phase string) {
+				for _, u := range users {
+					for _, q := range attackQueries {
+						want := shortZ(describeAll(u.exec(strings.ReplaceAll(q.q, "$T", "ns.r"), q.params...)))
+						got := shortZ(describeAll(u.exec(strings.ReplaceAll(q.q, "$T", "ns.x"), q.params...)))
+						if got != want {
+							t.Errorf("%s as %s: %s %v\n indexed: %s\n sorted:  %s", phase, u.user, q.q, q.params, got, want)
+						}
+					}
+				}
+			}
+			check("hot")
+			flushTable(t, e, "ns.x")
+			flushTable(t, e, "ns.r")
+			check("cold")
+			for _, u := range users {
+				for _, tbl := range []string{"ns.x", "ns.r"} {
+					u.must("UPDATE " + tbl + " SET b = 5, c = 'ab' WHERE id % 7 = 1")
+					u.must("UPDATE " + tbl + " SET b = NULL WHERE id % 11 = 2")
+					u.must("DELETE FROM " + tbl + " WHERE id % 13 = 3")
+					u.must("UPDATE " + tbl + " SET a = NULL, ts = NULL WHERE id % 17 = 4")
+				}
+			}
+			check("hot and cold")
+		})
+	}
+}
+
+// TestIndexSortThroughAliases: an ORDER BY naming an output column whose
+// alias is a table column's name (SELECT c AS b, b AS c ... ORDER BY b)
+// orders by the output column, as in PostgreSQL, and not by the table
+// column the index holds: one conversation (one range) and two values of
+// b (two ranges sharing a).
+func TestIndexSortThroughAliases(t *testing.T) {
+	e := newEnvWith(t, true)
+	e.root().must("CREATE NAMESPACE ns")
+	for _, tb := range []string{"ns.x", "ns.r"} {
+		e.root().must("CREATE TABLE " + tb + " (id BIGINT PRIMARY KEY, a BIGINT, b INT, c TEXT)")
+	}
+	createIndex(t, e, "CREATE INDEX x_abc ON ns.x (a, b, c)")
+	u := e.as("alice", systable.RoleUser)
+	for _, tc := range []struct{ q, want string }{
+		{"SELECT id, c AS b, b AS c FROM $T WHERE a = 1 ORDER BY b, c, id LIMIT 7", `[[2,"a",2],[4,"a",5],[3,"m",3],[6,"q",0],[1,"z",1]]`},
+		{"SELECT id, c AS b, b AS c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) ORDER BY b, c, id LIMIT 7", `[[2,"a",2],[4,"a",5]]`},
+		{"SELECT id, c AS b, b AS c FROM $T WHERE a = 1 AND (b = 1 OR b = 3) ORDER BY b DESC, c DESC LIMIT 7", `[[1,"z",1],[3,"m",3]]`},
+		{"SELECT id AS b, b AS id FROM $T WHERE a = 1 AND (b = 2 OR b = 3) ORDER BY b DESC LIMIT 1", `[[3,3]]`},
+		{"SELECT id AS b, b AS id FROM $T WHERE a = 1 AND b IN (0, 5) ORDER BY b DESC LIMIT 1", `[[6,0]]`},
+		{"SELECT id AS b, b AS id FROM $T WHERE a = 1 ORDER BY b DESC LIMIT 1", `[[6,0]]`},
+	} {
+		for _, tb := range []string{"ns.x", "ns.r"} {
+			u.must("DELETE FROM " + tb)
+			u.must("INSERT INTO " + tb + " VALUES (1, 1, 1, 'z'), (2, 1, 2, 'a'), (3, 1, 3, 'm'), (4, 1, 5, 'a'), (5, 2, 2, 'b'), (6, 1, 0, 'q')")
+			q := strings.ReplaceAll(tc.q, "$T", tb)
+			if got := u.rows(q); got != tc.want {
+				t.Errorf("%s: %s, want %s\n%s", q, got, tc.want, explain(u, q))
+			}
+		}
+	}
+}
