@@ -153,7 +153,7 @@ func equalColumns(conds []sql.Expression, table, alias string) map[string]bool {
 			l, r = r, l
 		}
 		gf, isField := l.(*expression.GetField)
-		if !isField || !strings.EqualFold(gf.Table(), table) && !strings.EqualFold(gf.Table(), alias) {
+		if !isField || !tableColumn(gf, table, alias) {
 			continue
 		}
 		if _, bind := r.(*expression.BindVar); bind || isConstant(r) {
