@@ -201,3 +201,27 @@ func TestIndexSortThroughAliases(t *testing.T) {
 		}
 	}
 }
+
+// TestSemiJoinOverTopNSubquery: id IN (a top-N subquery ordered by
+// another column) keeps every row of the subquery, as in PostgreSQL.
+// Pre-existing on main, with no secondary index: the engine plans a merge
+// join on id whose right side is the subquery's Limit(Sort(c DESC)) over
+// a primary-key scan, and go-mysql-server's merge-join candidate search
+// (dfsLookupCandidates) looks through the limit and the sort to the scan
+// in id order, so the join walks rows that are not in id order and drops
+// matches.
+func TestSemiJoinOverTopNSubquery(t *testing.T) {
+	e := newEnvWith(t, true)
+	e.root().must("CREATE NAMESPACE ns; CREATE TABLE ns.r (id BIGINT PRIMARY KEY, a BIGINT, c TEXT)")
+	u := e.as("alice", systable.RoleUser)
+	u.must("INSERT INTO ns.r VALUES (1, 1, 'm'), (2, 1, 'z'), (3, 1, 'a'), (4, 1, 'y')")
+	for _, tc := range []struct{ q, want string }{
+		{"SELECT id FROM ns.r WHERE a = 1 ORDER BY c DESC LIMIT 3", "[[2],[4],[1]]"},
+		{"SELECT id FROM ns.r WHERE id IN (SELECT id FROM ns.r WHERE a = 1 ORDER BY c DESC LIMIT 3) ORDER BY id", "[[1],[2],[4]]"},
+		{"SELECT id FROM ns.r WHERE id IN (SELECT id FROM ns.r ORDER BY c DESC LIMIT 3) ORDER BY id", "[[1],[2],[4]]"},
+	} {
+		if got := u.rows(tc.q); got != tc.want {
+			t.Errorf("%s: %s, want %s\n%s", tc.q, got, tc.want, explain(u, tc.q))
+		}
+	}
+}
