@@ -30,6 +30,10 @@ func attackTables(t *testing.T, e *env, kind string) []*caller {
 	} {
 		createIndex(t, e, ix)
 	}
+	for _, v := range []string{"x", "r"} {
+		e.root().must(fmt.Sprintf(`CREATE VIEW ns.v%s AS SELECT id, a, b, c FROM ns.%s WHERE a = 1;
+			CREATE VIEW ns.w%s AS SELECT id, b, c FROM ns.%s WHERE a = 1 AND b IN (2, 5) ORDER BY b DESC, c DESC, id DESC LIMIT 6`, v, v, v, v))
+	}
 	var users []*caller
 	if kind == "SHARED" {
 		users = []*caller{e.as("svc", systable.RoleService)}
@@ -130,6 +134,14 @@ var attackQueries = []struct {
 	{"SELECT DISTINCT b, c FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b, c LIMIT 5", nil},
 	{"SELECT b, count(*) FROM $T WHERE a = 1 AND b IN (2, 5) GROUP BY b ORDER BY b LIMIT 5", nil},
 	{"SELECT id, row_number() OVER (ORDER BY id) FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b, c, id LIMIT 5", nil},
+	{"SELECT id, b, c FROM $V WHERE b IN (2, 5) ORDER BY b, c, id LIMIT 7", nil},
+	{"SELECT id, b, c FROM $V WHERE (b, c) < (5, 'b') ORDER BY b DESC, c DESC, id DESC LIMIT 7", nil},
+	{"SELECT id, b, c FROM $W ORDER BY id LIMIT 4", nil},
+	{"SELECT id, b, c FROM $W WHERE c IS NOT NULL ORDER BY c, id LIMIT 4", nil},
+	{"SELECT v.id, w.id FROM $V v JOIN $W w ON w.id = v.id WHERE v.b = 5 ORDER BY v.c DESC, v.id LIMIT 4", nil},
+	{"SELECT o.id, (SELECT x.id FROM $T x WHERE x.a = 1 AND x.b = o.b ORDER BY x.c DESC, x.id DESC LIMIT 1) AS top FROM $T o WHERE o.a = 2 ORDER BY o.id LIMIT 12", nil},
+	{"SELECT o.id, (SELECT x.id FROM $T x WHERE x.a = o.a AND x.b IN (2, 5) AND (x.c, x.id) < (o.c, o.id) ORDER BY x.b DESC, x.c DESC, x.id DESC LIMIT 1) AS top FROM $T o WHERE o.b = 6 ORDER BY o.id LIMIT 12", nil},
+	{"SELECT o.id FROM $T o WHERE EXISTS (SELECT 1 FROM $T x WHERE x.a = 1 AND x.b = o.b AND x.c > o.c ORDER BY x.c LIMIT 1) ORDER BY o.id LIMIT 12", nil},
 	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) AND id BETWEEN 30 AND 400 ORDER BY b, c, id LIMIT 7", nil},
 	{"SELECT id, b, c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) AND id IN (3, 40, 77, 300, 301, 302) ORDER BY b, c, id LIMIT 7", nil},
 }
@@ -138,15 +150,17 @@ var attackQueries = []struct {
 func shortZ(s string) string { return strings.ReplaceAll(s, strings.Repeat("z", 3000), "Z…") }
 
 func TestIndexKeysetAttackMatchesSort(t *testing.T) {
-	for _, kind := range []string{"USER", "SHARED"} {
+	for _, kind := range []string{"USER", "SHARED", "USER-fast"} {
 		t.Run(kind, func(t *testing.T) {
-			e := newEnvWith(t, true)
+			// USER-fast: with the fast path and the plan cache.
+			e := newEnvWith(t, kind != "USER-fast")
+			kind, _, _ = strings.Cut(kind, "-")
 			users := attackTables(t, e, kind)
 			check := func(phase string) {
 				for _, u := range users {
 					for _, q := range attackQueries {
-						want := shortZ(describeAll(u.exec(strings.ReplaceAll(q.q, "$T", "ns.r"), q.params...)))
-						got := shortZ(describeAll(u.exec(strings.ReplaceAll(q.q, "$T", "ns.x"), q.params...)))
+						want := shortZ(describeAll(u.exec(strings.NewReplacer("$T", "ns.r", "$V", "ns.vr", "$W", "ns.wr").Replace(q.q), q.params...)))
+						got := shortZ(describeAll(u.exec(strings.NewReplacer("$T", "ns.x", "$V", "ns.vx", "$W", "ns.wx").Replace(q.q), q.params...)))
 						if got != want {
 							t.Errorf("%s as %s: %s %v\n indexed: %s\n sorted:  %s", phase, u.user, q.q, q.params, got, want)
 						}
@@ -223,5 +237,60 @@ func TestSemiJoinOverTopNSubquery(t *testing.T) {
 		if got := u.rows(tc.q); got != tc.want {
 			t.Errorf("%s: %s, want %s\n%s", tc.q, got, tc.want, explain(u, tc.q))
 		}
+	}
+}
+
+// TestIndexKeysetAttackTxAndDDL: a keyset page inside a transaction that
+// wrote the table sees its writes (no index then); after DROP INDEX and
+// CREATE INDEX of another order, with the plan cache on, the same page is
+// read right.
+func TestIndexKeysetAttackTxAndDDL(t *testing.T) {
+	e := newEnv(t)
+	e.root().must(`CREATE NAMESPACE ns;
+		CREATE TABLE ns.m (id BIGINT PRIMARY KEY, conv BIGINT, created_at INT, body TEXT);
+		CREATE TABLE ns.other (id BIGINT PRIMARY KEY)`)
+	a := e.as("alice", systable.RoleUser)
+	b := e.as("bob", systable.RoleUser)
+	var vals []string
+	for i := 1; i <= 40; i++ {
+		vals = append(vals, fmt.Sprintf("(%d, %d, %d, 'x')", i, i%2, i/4))
+	}
+	a.must("INSERT INTO ns.m VALUES " + strings.Join(vals, ", "))
+	b.must("INSERT INTO ns.m VALUES (1000, 1, 5, 'bob'), (1001, 1, 4, 'bob')")
+	createIndex(t, e, "CREATE INDEX m_conv_created ON ns.m (conv, created_at)")
+	q := "SELECT id FROM ns.m WHERE conv = $1 AND (created_at, id) < ($2, $3) ORDER BY created_at DESC, id DESC LIMIT 4"
+	page := func(c *caller) string { return c.rows(q, int64(1), int64(5), int64(21)) }
+	// conv 1 (odd ids) with created_at = i/4: (5, 21) is the cursor.
+	const want = "[[19],[17],[15],[13]]"
+	if got := page(a); got != want {
+		t.Fatalf("indexed: %s, want %s", got, want)
+	}
+	if got := page(b); got != "[[1001]]" {
+		t.Fatalf("bob: %s", got)
+	}
+	res := a.must(`BEGIN; INSERT INTO ns.m VALUES (41, 1, 4, 'tx'); UPDATE ns.m SET created_at = 1 WHERE id = 17;
+		SELECT id FROM ns.m WHERE conv = 1 AND (created_at, id) < (5, 21) ORDER BY created_at DESC, id DESC LIMIT 4; ROLLBACK`)
+	if got := fmt.Sprint(res[3].Rows); got != "[[41] [19] [15] [13]]" {
+		t.Fatalf("inside the transaction: %s", got)
+	}
+	res = a.must(`BEGIN; INSERT INTO ns.other VALUES (1);
+		SELECT id FROM ns.m WHERE conv = 1 AND (created_at, id) < (5, 21) ORDER BY created_at DESC, id DESC LIMIT 4; COMMIT`)
+	if got := fmt.Sprint(res[2].Rows); got != "[[19] [17] [15] [13]]" {
+		t.Fatalf("transaction on another table: %s", got)
+	}
+	e.root().must("DROP INDEX ns.m_conv_created")
+	if got := page(a); got != want {
+		t.Fatalf("after DROP INDEX: %s, want %s", got, want)
+	}
+	createIndex(t, e, "CREATE INDEX m_conv_id ON ns.m (conv, id)")
+	if got := page(a); got != want {
+		t.Fatalf("after CREATE INDEX (conv, id): %s, want %s", got, want)
+	}
+	createIndex(t, e, "CREATE INDEX m_conv_created ON ns.m (conv, created_at)")
+	if got := page(a); got != want {
+		t.Fatalf("after CREATE INDEX again: %s, want %s", got, want)
+	}
+	if plan := explain(a, q, int64(1), int64(5), int64(21)); !planUsesIndex(plan, "m_conv_created", "m.conv,m.created_at,m.id") || planSorts(plan) {
+		t.Fatalf("the recreated index is not read in order:\n%s", plan)
 	}
 }
