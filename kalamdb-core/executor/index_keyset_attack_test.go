@@ -294,3 +294,40 @@ func TestIndexKeysetAttackTxAndDDL(t *testing.T) {
 		t.Fatalf("the recreated index is not read in order:\n%s", plan)
 	}
 }
+
+// TestIndexKeysetChoiceOtherColumn: preferOrderIndex does not take the
+// order index over one that binds a column it does not: with conv = 1
+// AND body = 'rare', an index on body binds as many columns as one on
+// (conv, created_at), but not the same one, and reading the conversation
+// in order to find the two rare rows reads all of it. Before
+// preferOrderIndex the engine read the two entries of a_body.
+func TestIndexKeysetChoiceOtherColumn(t *testing.T) {
+	e := newEnvWith(t, true)
+	e.root().must(`CREATE NAMESPACE ns; CREATE TABLE ns.m (id BIGINT PRIMARY KEY, conv BIGINT, created_at INT, body TEXT)`)
+	a := e.as("alice", systable.RoleUser)
+	var vals []string
+	for i := 1; i <= 3000; i++ {
+		body := "common"
+		if i == 7 || i == 9 {
+			body = "rare"
+		}
+		vals = append(vals, fmt.Sprintf("(%d, 1, %d, '%s')", i, i, body))
+	}
+	a.must("INSERT INTO ns.m VALUES " + strings.Join(vals, ", "))
+	createIndex(t, e, "CREATE INDEX a_body ON ns.m (body)")
+	createIndex(t, e, "CREATE INDEX b_conv_created ON ns.m (conv, created_at)")
+	q := "SELECT id FROM ns.m WHERE conv = 1 AND body = 'rare' ORDER BY created_at DESC LIMIT 10"
+	before := e.db.Engine.IndexRowsFetched()
+	if got := a.rows(q); got != "[[9],[7]]" {
+		t.Fatalf("%s: %s", q, got)
+	}
+	if fetched := e.db.Engine.IndexRowsFetched() - before; fetched > 2 {
+		t.Errorf("%s: %d rows fetched through an index for 2 matches:\n%s", q, fetched, explain(a, q))
+	}
+	// The same column bound by both: the order index is still preferred.
+	createIndex(t, e, "CREATE INDEX a_conv_id ON ns.m (conv, id)")
+	q = "SELECT id FROM ns.m WHERE conv = 1 ORDER BY created_at DESC LIMIT 10"
+	if plan := explain(a, q); !planUsesIndex(plan, "b_conv_created", "m.conv,m.created_at,m.id") || planSorts(plan) {
+		t.Errorf("%s: not read through b_conv_created in order:\n%s", q, plan)
+	}
+}
