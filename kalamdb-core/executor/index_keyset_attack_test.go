@@ -331,3 +331,37 @@ func TestIndexKeysetChoiceOtherColumn(t *testing.T) {
 		t.Errorf("%s: not read through b_conv_created in order:\n%s", q, plan)
 	}
 }
+
+// TestIndexKeysetFloatLeading: ranges on a leading float column whose
+// values the engine may compare as equal (NaN, -0 and 0) are one value
+// to sortByIndex only when they are: NaN and 5 are two.
+func TestIndexKeysetFloatLeading(t *testing.T) {
+	e := newEnvWith(t, true)
+	e.root().must("CREATE NAMESPACE ns")
+	for _, tb := range []string{"ns.x", "ns.r"} {
+		e.root().must("CREATE TABLE " + tb + " (id BIGINT PRIMARY KEY, d DOUBLE, f REAL, b INT)")
+	}
+	createIndex(t, e, "CREATE INDEX x_db ON ns.x (d, b)")
+	createIndex(t, e, "CREATE INDEX x_fb ON ns.x (f, b)")
+	u := e.as("alice", systable.RoleUser)
+	for _, tb := range []string{"ns.x", "ns.r"} {
+		u.must("INSERT INTO " + tb + " VALUES (1, 'NaN', 'NaN', 5), (2, 5, 5, 1), (3, 'NaN', 'NaN', 2), (4, 5, 5, 9), (5, 'Infinity', 3e38, 3), (6, -0.0, -0.0, 4), (7, 0, 0, 3)")
+	}
+	for _, q := range []string{
+		"SELECT id, b FROM $T WHERE d = 'NaN' OR d = 5 ORDER BY b LIMIT 10",
+		"SELECT id, b FROM $T WHERE d IN ('NaN', 5) ORDER BY b DESC LIMIT 10",
+		"SELECT id, b FROM $T WHERE (d = 'NaN' AND b > 1) OR (d = 5 AND b < 5) ORDER BY b LIMIT 10",
+		"SELECT id, b FROM $T WHERE d IN ('NaN', 'Infinity') ORDER BY b LIMIT 10",
+		"SELECT id, b FROM $T WHERE d IN (0, -0.0) ORDER BY b DESC LIMIT 10",
+		"SELECT id, b FROM $T WHERE f = 'NaN' OR f = 5 ORDER BY b LIMIT 10",
+		"SELECT id, b FROM $T WHERE f IN ('NaN', 'Infinity') ORDER BY b LIMIT 10",
+		"SELECT id, b FROM $T WHERE (d, b) > ('NaN', 1) ORDER BY d, b LIMIT 10",
+		"SELECT id, b FROM $T WHERE (d, b) < (5, 3) ORDER BY d DESC, b DESC LIMIT 10",
+	} {
+		want := u.rows(strings.ReplaceAll(q, "$T", "ns.r"))
+		got := u.rows(strings.ReplaceAll(q, "$T", "ns.x"))
+		if got != want {
+			t.Errorf("%s: indexed %s, sorted %s\n%s", q, got, want, explain(u, strings.ReplaceAll(q, "$T", "ns.x")))
+		}
+	}
+}
