@@ -63,6 +63,20 @@ func attackTables(t *testing.T, e *env, kind string) []*caller {
 	return users
 }
 
+// pairTables creates ns.x, with the indexes given, and ns.r (none) with
+// the same columns, and returns alice.
+func pairTables(t *testing.T, e *env, cols string, indexes ...string) *caller {
+	t.Helper()
+	e.root().must("CREATE NAMESPACE ns")
+	for _, tb := range []string{"ns.x", "ns.r"} {
+		e.root().must("CREATE TABLE " + tb + " (" + cols + ")")
+	}
+	for _, ix := range indexes {
+		createIndex(t, e, ix)
+	}
+	return e.as("alice", systable.RoleUser)
+}
+
 // attackQueries are the shapes sortByIndex now serves over several ranges,
 // and their neighbours; $T is the table.
 var attackQueries = []struct {
@@ -191,12 +205,7 @@ func TestIndexKeysetAttackMatchesSort(t *testing.T) {
 // b (two ranges sharing a).
 func TestIndexSortThroughAliases(t *testing.T) {
 	e := newEnvWith(t, true)
-	e.root().must("CREATE NAMESPACE ns")
-	for _, tb := range []string{"ns.x", "ns.r"} {
-		e.root().must("CREATE TABLE " + tb + " (id BIGINT PRIMARY KEY, a BIGINT, b INT, c TEXT)")
-	}
-	createIndex(t, e, "CREATE INDEX x_abc ON ns.x (a, b, c)")
-	u := e.as("alice", systable.RoleUser)
+	u := pairTables(t, e, "id BIGINT PRIMARY KEY, a BIGINT, b INT, c TEXT", "CREATE INDEX x_abc ON ns.x (a, b, c)")
 	for _, tc := range []struct{ q, want string }{
 		{"SELECT id, c AS b, b AS c FROM $T WHERE a = 1 ORDER BY b, c, id LIMIT 7", `[[2,"a",2],[4,"a",5],[3,"m",3],[6,"q",0],[1,"z",1]]`},
 		{"SELECT id, c AS b, b AS c FROM $T WHERE a = 1 AND (b = 2 OR b = 5) ORDER BY b, c, id LIMIT 7", `[[2,"a",2],[4,"a",5]]`},
@@ -337,13 +346,7 @@ func TestIndexKeysetChoiceOtherColumn(t *testing.T) {
 // to sortByIndex only when they are: NaN and 5 are two.
 func TestIndexKeysetFloatLeading(t *testing.T) {
 	e := newEnvWith(t, true)
-	e.root().must("CREATE NAMESPACE ns")
-	for _, tb := range []string{"ns.x", "ns.r"} {
-		e.root().must("CREATE TABLE " + tb + " (id BIGINT PRIMARY KEY, d DOUBLE, f REAL, b INT)")
-	}
-	createIndex(t, e, "CREATE INDEX x_db ON ns.x (d, b)")
-	createIndex(t, e, "CREATE INDEX x_fb ON ns.x (f, b)")
-	u := e.as("alice", systable.RoleUser)
+	u := pairTables(t, e, "id BIGINT PRIMARY KEY, d DOUBLE, f REAL, b INT", "CREATE INDEX x_db ON ns.x (d, b)", "CREATE INDEX x_fb ON ns.x (f, b)")
 	for _, tb := range []string{"ns.x", "ns.r"} {
 		u.must("INSERT INTO " + tb + " VALUES (1, 'NaN', 'NaN', 5), (2, 5, 5, 1), (3, 'NaN', 'NaN', 2), (4, 5, 5, 9), (5, 'Infinity', 3e38, 3), (6, -0.0, -0.0, 4), (7, 0, 0, 3)")
 	}
@@ -371,12 +374,7 @@ func TestIndexKeysetFloatLeading(t *testing.T) {
 // empty, prefix-sharing and long ids, match a scan and a sort.
 func TestIndexKeysetTextKey(t *testing.T) {
 	e := newEnvWith(t, true)
-	e.root().must("CREATE NAMESPACE ns")
-	for _, tb := range []string{"ns.x", "ns.r"} {
-		e.root().must("CREATE TABLE " + tb + " (id TEXT PRIMARY KEY, conv BIGINT, ts INT)")
-	}
-	createIndex(t, e, "CREATE INDEX x_conv_ts ON ns.x (conv, ts)")
-	u := e.as("alice", systable.RoleUser)
+	u := pairTables(t, e, "id TEXT PRIMARY KEY, conv BIGINT, ts INT", "CREATE INDEX x_conv_ts ON ns.x (conv, ts)")
 	long := strings.Repeat("k", 2000)
 	ids := []string{"", "a", "aa", "a b", "ab", "b", long, long + "a", long + "b", "k", "kk", "z"}
 	var vals []string
