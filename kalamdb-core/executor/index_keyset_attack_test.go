@@ -155,6 +155,8 @@ var attackQueries = []struct {
 	{"SELECT id, c AS b FROM $T t WHERE t.a = 1 AND t.b IN (2, 5) ORDER BY b, id LIMIT 7", nil},
 	{"SELECT t.id, t.c AS b, t.b AS c FROM $T t WHERE t.a = 1 ORDER BY t.b, t.c, t.id LIMIT 7", nil},
 	// Around the top-N.
+	{"WITH w AS (SELECT id, b, c FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b DESC, c DESC, id DESC LIMIT 6) SELECT p.id, q.id FROM w p JOIN w q ON q.b = p.b AND q.id < p.id ORDER BY p.id, q.id", nil},
+	{"SELECT p.id, q.id FROM (SELECT id, b FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b, c, id LIMIT 5) p, (SELECT id, b FROM $T WHERE a = 2 AND b IN (1, 6) ORDER BY b DESC, c DESC, id DESC LIMIT 5) q WHERE p.id < q.id ORDER BY p.id, q.id", nil},
 	{"SELECT * FROM (SELECT id, b, c FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b DESC, c DESC, id DESC LIMIT 5) s ORDER BY id", nil},
 	{"WITH w AS (SELECT id, b, c FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b, c, id LIMIT 5) SELECT id FROM w ORDER BY id DESC", nil},
 	{"(SELECT id FROM $T WHERE a = 1 AND b IN (2, 5) ORDER BY b, c, id LIMIT 3) UNION ALL (SELECT id FROM $T WHERE a = 2 AND b IN (1, 6) ORDER BY b DESC, c DESC, id DESC LIMIT 3)", nil},
