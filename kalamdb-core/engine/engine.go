@@ -258,8 +258,16 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 	if sess == nil {
 		base := sql.NewBaseSessionWithClientServer("kalamdb", sql.Client{Address: "localhost"}, e.nextConn.Add(1))
 		sess = &Session{BaseSession: base, db: e.db, cat: e.cat}
-		if err := sess.SetSessionVariable(sql.NewContext(context.Background(), sql.WithSession(sess)), "sql_mode", sqlMode); err != nil {
+		sctx := sql.NewContext(context.Background(), sql.WithSession(sess))
+		if err := sess.SetSessionVariable(sctx, "sql_mode", sqlMode); err != nil {
 			return nil, fmt.Errorf("engine: set sql_mode: %w", err)
+		}
+		// go-mysql-server's merge join takes an input for sorted by the
+		// join key when a Sort and a LIMIT on other columns sit above its
+		// scan: id IN (SELECT id ... ORDER BY c DESC LIMIT 3) lost rows.
+		// Hash and lookup joins answer every join it planned as a merge.
+		if err := sess.SetSessionVariable(sctx, sql.DisableMergeJoin, int8(1)); err != nil {
+			return nil, fmt.Errorf("engine: set %s: %w", sql.DisableMergeJoin, err)
 		}
 	}
 	// CLIENT_FOUND_ROWS: an UPDATE counts the rows it matched, as

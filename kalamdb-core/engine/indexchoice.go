@@ -27,12 +27,15 @@ import (
 // preferOrderIndex decides before the engine does: under a LIMIT, a
 // sort over a filtered table that one of its secondary indexes returns in
 // order (sortByIndex will remove the sort) is read through that index,
-// when no other index binds more leading columns with equalities. The
-// engine is then offered that index alone (dataTable.only) and builds its
-// ranges from the WHERE as for any index. The reasoning: the equality
-// prefix is what narrows an index read the most, and with it equal, the
-// index in the sort's order stops after the LIMIT's rows that pass the
-// WHERE, where the other reads all of its ranges and sorts them. It
+// when no other index binds, with equalities, a leading column that it
+// does not. The engine is then offered that index alone (dataTable.only)
+// and builds its ranges from the WHERE as for any index. The reasoning:
+// the equality prefix is what narrows an index read the most, and with
+// the same columns bound, the index in the sort's order stops after the
+// LIMIT's rows that pass the WHERE, where the other reads all of its
+// ranges and sorts them. An index binding another column (conv = $1 AND
+// body = 'rare', an index on body) may narrow the read to a few entries,
+// which counting bound columns cannot tell from a conversation. It
 // leaves the engine's choice alone when the primary key is bound by an
 // equality (at most one row) or when no index serves the order.
 
@@ -104,7 +107,8 @@ func sortedTableUnder(n sql.Node) (rt *plan.ResolvedTable, dt *dataTable, alias 
 // under the conjuncts conds should read, or nil to leave the choice to
 // the engine: among the indexes that return the sort's order with their
 // leading columns bound by equalities, the one that binds the most (the
-// first of those in the table's order), if no other index binds more.
+// first of those in the table's order), if no other index binds a column
+// it does not.
 func orderIndex(dt *dataTable, conds []sql.Expression, fields sql.SortFields, table, alias string) *secIndex {
 	indexes := dt.secondaryIndexes()
 	if len(indexes) == 0 {
@@ -118,23 +122,37 @@ func orderIndex(dt *dataTable, conds []sql.Expression, fields sql.SortFields, ta
 	if pk := dt.shape.PK; pk >= 0 && eq[strings.ToLower(dt.shape.sch[pk].Name)] {
 		return nil
 	}
-	var best *secIndex
-	bestBound, most := 0, 0
-	for _, si := range indexes {
-		bound := 0
-		for bound < len(si.names) && eq[strings.ToLower(si.names[bound])] {
-			bound++
+	bound := func(si *secIndex) int {
+		n := 0
+		for n < len(si.names) && eq[strings.ToLower(si.names[n])] {
+			n++
 		}
-		most = max(most, bound)
-		if bound == 0 || bound <= bestBound {
+		return n
+	}
+	var best *secIndex
+	bestBound := 0
+	for _, si := range indexes {
+		n := bound(si)
+		if n == 0 || n <= bestBound {
 			continue
 		}
-		if _, serves := keysFollowIndex(si, bound, keys); serves {
-			best, bestBound = si, bound
+		if _, serves := keysFollowIndex(si, n, keys); serves {
+			best, bestBound = si, n
 		}
 	}
-	if best == nil || bestBound < most {
+	if best == nil {
 		return nil
+	}
+	// Another index that binds a column the chosen one does not may
+	// narrow the read far more (conv = $1 AND body = 'rare' through an
+	// index on body), and counting bound columns cannot tell: then the
+	// engine chooses.
+	for _, si := range indexes {
+		for _, name := range si.names[:bound(si)] {
+			if c := best.column(name); c < 0 || c >= bestBound {
+				return nil
+			}
+		}
 	}
 	return best
 }
@@ -153,7 +171,7 @@ func equalColumns(conds []sql.Expression, table, alias string) map[string]bool {
 			l, r = r, l
 		}
 		gf, isField := l.(*expression.GetField)
-		if !isField || !strings.EqualFold(gf.Table(), table) && !strings.EqualFold(gf.Table(), alias) {
+		if !isField || !tableColumn(gf, table, alias) {
 			continue
 		}
 		if _, bind := r.(*expression.BindVar); bind || isConstant(r) {

@@ -145,7 +145,7 @@ func sortOrderKeys(fields sql.SortFields, table, alias string) ([]orderKey, bool
 	keys := make([]orderKey, 0, len(fields))
 	for _, f := range fields {
 		gf, isField := sortColumn(f.Column)
-		if !isField || !strings.EqualFold(gf.Table(), table) && !strings.EqualFold(gf.Table(), alias) {
+		if !isField || !tableColumn(gf, table, alias) {
 			return nil, false
 		}
 		// The engine's NULL placement is relative to the direction:
@@ -154,6 +154,16 @@ func sortOrderKeys(fields sql.SortFields, table, alias string) ([]orderKey, bool
 		keys = append(keys, orderKey{name: gf.Name(), desc: !asc, nullsFirst: (f.NullOrdering == sql.NullsFirst) == asc})
 	}
 	return keys, true
+}
+
+// tableColumn reports whether gf is a column of the table named table
+// (or alias). A field without a table is an output column of a
+// projection (SELECT c AS b ... ORDER BY b): its name may be a table
+// column's that it does not hold, and with no alias an empty table would
+// match the empty alias.
+func tableColumn(gf *expression.GetField, table, alias string) bool {
+	t := gf.Table()
+	return t != "" && (strings.EqualFold(t, table) || strings.EqualFold(t, alias))
 }
 
 // boundColumns counts the leading index columns that every range holds
