@@ -89,12 +89,15 @@ func TestSnapshotManifestCacheRestoreWriteWithStalePointer(t *testing.T) {
 	// The restore's commit batch (catalog rows elided: only the manifest
 	// matters here), before TablesRestored runs.
 	var b kv.Batch
-	if err := e.db.Tier.PutManifestInBatch(&b, mf); err != nil {
+	end, err := e.db.Tier.PutManifestInBatch(&b, mf)
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := e.kv.Write(&b); err != nil {
 		t.Fatal(err)
 	}
+	// The restore's catalog commit calls end after its batch: read before.
+	defer end()
 	s := newSnapshot(t, e)
 	want := manifestPaths(t, e, s)
 	files, err := e.db.Tier.PartitionFiles(context.Background(), stale, "a", s)

@@ -212,12 +212,17 @@ func (m *Manager) manifestFiles(t *catalog.Table, id string, snap *kv.Snapshot) 
 		// In this order, after the snapshot (atSnapshot says why).
 		if ep.writing.Load() == 0 {
 			epoch, lo := ep.moved.Load(), snap.SeqLowerBound()
-			if files, ok := m.decoded.atSnapshot(id, t, epoch, lo); ok {
+			files, ok, current := m.decoded.atSnapshot(id, t, epoch, lo)
+			if ok {
 				m.manifestHits.Add(1)
 				return files, nil
 			}
-			if files, settled, seq, err := m.readLatest(t, id); err == nil && settled && lo >= seq {
-				return files, nil
+			// A settled entry of this epoch that is only newer than the
+			// snapshot: the latest row would settle no older one.
+			if !current {
+				if files, settled, seq, err := m.readLatest(t, id); err == nil && settled && lo >= seq {
+					return files, nil
+				}
 			}
 		}
 	}
