@@ -113,3 +113,31 @@ func TestSnapshotManifestCacheRestoreWriteWithStalePointer(t *testing.T) {
 		t.Fatalf("the row at the snapshot lists %v; the read listed %v", want, got)
 	}
 }
+
+// TestSnapshotManifestCacheMissUnderWritesSettlesForRunningSnapshots: a
+// statement takes its snapshot, another statement writes (any table), and
+// the first then misses (the epoch moved since the entry). The entry it
+// settles must answer its snapshot: stamped with the DB's written sequence
+// number at the miss, it is newer than every running statement's snapshot
+// under a steady write load, so each miss read the row twice (the latest
+// row, then the row at the snapshot) and only later statements hit.
+func TestSnapshotManifestCacheMissUnderWritesSettlesForRunningSnapshots(t *testing.T) {
+	e := newEnv(t)
+	a := withColdKey(t, e, "x")
+	e.root().must("CREATE TABLE n.u (id INT PRIMARY KEY)")
+	tbl, _ := e.db.Catalog.Snapshot().Table("n", "t")
+	a.must("INSERT INTO n.t VALUES (2, 'y')")
+	flushTable(t, e, "n.t") // the epoch moves: no entry answers
+	running := newSnapshot(t, e)
+	// Another table's write (one of n.t would settle the entry in its
+	// cold check first).
+	a.must("INSERT INTO n.u VALUES (1)")
+	if got, want := partitionFiles(t, e, tbl, running), manifestPaths(t, e, running); len(got) != 2 || !slices.Equal(got, want) {
+		t.Fatalf("files %v, manifest %v", got, want)
+	}
+	_, hits := e.db.Tier.ManifestStats()
+	partitionFiles(t, e, tbl, running)
+	if _, h := e.db.Tier.ManifestStats(); h != hits+1 {
+		t.Fatal("the entry settled by a running statement's miss does not answer its snapshot")
+	}
+}

@@ -269,11 +269,11 @@ func (m *Manager) latestFiles(t *catalog.Table, owner string) ([]systable.Manife
 // before the read nor in progress or finished after it.
 func (m *Manager) readLatest(t *catalog.Table, id string) (files []systable.ManifestFile, settled bool, seq uint64, err error) {
 	ep := m.epoch(t.Meta.TableID)
-	// In this order: a write counted in epoch is visible, and had returned
-	// before seq was read.
+	// In this order: a write counted in epoch is visible, and had raised
+	// the table's written sequence number before seq was read.
 	idle := ep.writing.Load() == 0
 	epoch := ep.moved.Load()
-	seq = m.db.WrittenSeq()
+	seq = ep.written.Load()
 	m.manifestReads.Add(1)
 	raw, err := m.manifests.GetRawAt(nil, id)
 	if errors.Is(err, systable.ErrNotFound) {

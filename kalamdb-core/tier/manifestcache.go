@@ -127,11 +127,13 @@ func (c *manifestCache) latest(id string, t *catalog.Table, epoch uint64) ([]sys
 // writing) before the snapshot, so it had finished by the caller's read of
 // writing, and moved the epoch before: the epoch is the entry's only if
 // the write finished before the entry was read, when it was visible, so
-// the entry holds it. A write the entry holds had returned before the
-// entry loaded the DB's written sequence number (seq), so a snapshot with
-// lo >= seq sees it. And the entry's table is the caller's: drop and
-// restore write the manifests of a table no statement reads by that
-// *catalog.Table (the dropped one is gone, the restored one is new).
+// the entry holds it. A write the entry holds had raised its table's
+// written sequence number (tableEpoch.written) past its own before it
+// moved the epoch, and the entry loaded that number (seq) after the epoch,
+// so a snapshot with lo >= seq sees it. The entry's table must be the
+// caller's too; restore counts its writes all the same, since a
+// statement planned before a drop can still read by the dropped
+// *catalog.Table once the restore has written the same manifest ids.
 //
 // current says, when ok is false, that the entry is settled for t at
 // epoch and only the snapshot is older than it: reading the latest
@@ -167,8 +169,8 @@ func (c *manifestCache) put(id string, raw []byte, files []systable.ManifestFile
 
 // putLatest keeps files (decoded from raw; raw nil: no manifest) as the
 // latest manifest id of table t, read after the table's epoch was epoch;
-// settled (with the DB's written sequence number seq, read after epoch
-// and before the manifest) when no write of the table's manifests was in
+// settled (with the table's written sequence number seq, read after
+// epoch and before the manifest) when no write of the table's manifests was in
 // progress before, nor in progress or finished after, the read.
 func (c *manifestCache) putLatest(id string, t *catalog.Table, epoch uint64, raw []byte, files []systable.ManifestFile,
 	settled bool, seq uint64) {

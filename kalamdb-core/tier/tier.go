@@ -163,9 +163,18 @@ func (m *Manager) Manifests() ([]*systable.Manifest, error) {
 // after their batch (see manifestCache). So a reader that finds writing
 // at 0 after taking its snapshot knows that every manifest write its
 // snapshot sees has moved moved already.
+//
+// written is at least the DB's written sequence number after every
+// manifest write counted in moved (raised before moved moves): a snapshot
+// whose lower bound is at least written, read after moved, sees every
+// write counted in it. A settled entry holds for snapshots from there on,
+// not from the DB's written sequence number at its read: under a steady
+// write load that number has passed every running statement's snapshot,
+// and every miss would read the row twice.
 type tableEpoch struct {
 	moved   atomic.Uint64
 	writing atomic.Int64
+	written atomic.Uint64
 }
 
 // epoch returns the manifest write counters of a table.
@@ -184,6 +193,15 @@ func (m *Manager) beginManifestWrite(tableID string) (end func()) {
 	ep := m.epoch(tableID)
 	ep.writing.Add(1)
 	return func() {
+		// The write has returned: the DB's written sequence number is at
+		// least its own.
+		seq := m.db.WrittenSeq()
+		for {
+			old := ep.written.Load()
+			if old >= seq || ep.written.CompareAndSwap(old, seq) {
+				break
+			}
+		}
 		ep.moved.Add(1)
 		ep.writing.Add(-1)
 	}
