@@ -2,7 +2,9 @@ package executor_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -139,5 +141,119 @@ func TestSnapshotManifestCacheMissUnderWritesSettlesForRunningSnapshots(t *testi
 	partitionFiles(t, e, tbl, running)
 	if _, h := e.db.Tier.ManifestStats(); h != hits+1 {
 		t.Fatal("the entry settled by a running statement's miss does not answer its snapshot")
+	}
+}
+
+// TestSnapshotManifestCacheUnderFlushesCompactionsAndWrites: two
+// partitions of one table flush and compact (each commit moves the
+// table's epoch, one partition's invalidating the other's entry) while
+// another table takes a steady stream of writes (the DB's sequence number
+// runs ahead of the table's) and readers list both partitions at fresh
+// and held snapshots. Every list is the manifest row at its snapshot.
+func TestSnapshotManifestCacheUnderFlushesCompactionsAndWrites(t *testing.T) {
+	e := newEnv(t)
+	a := withColdKey(t, e, "x")
+	b := e.as("b", systable.RoleUser)
+	e.root().must("CREATE TABLE n.u (id INT PRIMARY KEY)")
+	b.must("INSERT INTO n.t VALUES (1, 'b')")
+	flushTable(t, e, "n.t")
+	tbl, _ := e.db.Catalog.Snapshot().Table("n", "t")
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	wg.Add(1)
+	go func() { // the other table's writes
+		defer wg.Done()
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if _, err := a.exec(fmt.Sprintf("INSERT INTO n.u VALUES (%d)", i)); err != nil {
+				errs <- err
+				return
+			}
+		}
+	}()
+	for r := range 2 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var held []*kv.Snapshot
+			defer func() {
+				for _, s := range held {
+					_ = s.Close()
+				}
+			}()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				s, err := e.kv.NewSnapshot()
+				if err != nil {
+					errs <- err
+					return
+				}
+				held = append(held, s)
+				for _, owner := range []string{"a", "b"} {
+					for _, at := range []*kv.Snapshot{s, held[max(0, len(held)-1-(i+r)%4)]} {
+						files, err := e.db.Tier.PartitionFiles(context.Background(), tbl, owner, at)
+						if err != nil {
+							// A held snapshot may list a file a compaction has
+							// removed: the row would list it too.
+							continue
+						}
+						var got []string
+						for _, f := range files {
+							got = append(got, f.Info().Path)
+							f.Release()
+						}
+						slices.Sort(got)
+						mf, err := e.db.Tier.Manifest(at, systable.ManifestID("n", "t", owner))
+						if err != nil {
+							errs <- err
+							return
+						}
+						var want []string
+						if mf != nil {
+							for _, f := range mf.Files {
+								want = append(want, f.Path)
+							}
+						}
+						slices.Sort(want)
+						if !slices.Equal(got, want) {
+							errs <- fmt.Errorf("reader %d, partition %s: files %v, manifest %v", r, owner, got, want)
+							return
+						}
+					}
+				}
+				if len(held) > 6 {
+					_ = held[0].Close()
+					held = held[1:]
+				}
+			}
+		}()
+	}
+	for i := range 10 {
+		a.must(fmt.Sprintf("INSERT INTO n.t VALUES (%d, 'v')", 100+i))
+		if i%2 == 0 {
+			b.must(fmt.Sprintf("INSERT INTO n.t VALUES (%d, 'w')", 100+i))
+		}
+		flushTable(t, e, "n.t")
+		if i%3 == 2 {
+			runJob(t, e, "STORAGE COMPACT TABLE n.t")
+		}
+	}
+	close(done)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	if _, hits := e.db.Tier.ManifestStats(); hits == 0 {
+		t.Fatal("no read was answered from the cache")
 	}
 }
