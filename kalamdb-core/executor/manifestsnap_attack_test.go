@@ -7,12 +7,88 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // Attacks on the settled manifest entries (tier, manifestFiles). Each test
 // says the interleaving it drives.
+
+// filesAndRow lists owner's partition of tbl at snap twice: by
+// PartitionFiles (got; err from it) and by the manifest row at snap
+// (want; rowErr). Both sorted.
+func filesAndRow(e *env, tbl *catalog.Table, owner string, snap *kv.Snapshot) (got, want []string, err, rowErr error) {
+	files, err := e.db.Tier.PartitionFiles(context.Background(), tbl, owner, snap)
+	for _, f := range files {
+		got = append(got, f.Info().Path)
+		f.Release()
+	}
+	slices.Sort(got)
+	mf, rowErr := e.db.Tier.Manifest(snap, systable.ManifestID(tbl.Meta.NamespaceID, tbl.Meta.TableName, owner))
+	if mf != nil {
+		for _, f := range mf.Files {
+			want = append(want, f.Path)
+		}
+	}
+	slices.Sort(want)
+	return got, want, err, rowErr
+}
+
+// snapshotReaders starts n readers that, until stop, each take a snapshot
+// and call read at it and at one of the up to hold snapshots it took
+// before; stop returns the first error of each reader.
+func snapshotReaders(e *env, n, hold int, read func(r int, at *kv.Snapshot) error) (stop func() []error) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for r := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var held []*kv.Snapshot
+			defer func() {
+				for _, s := range held {
+					_ = s.Close()
+				}
+			}()
+			for i := 0; ; i++ {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				s, err := e.kv.NewSnapshot()
+				if err != nil {
+					errs <- err
+					return
+				}
+				held = append(held, s)
+				// This snapshot, and one taken a while ago.
+				for _, at := range []*kv.Snapshot{s, held[max(0, len(held)-1-(i+r)%hold)]} {
+					if err := read(r, at); err != nil {
+						errs <- err
+						return
+					}
+				}
+				if len(held) > hold {
+					_ = held[0].Close()
+					held = held[1:]
+				}
+			}
+		}()
+	}
+	return func() []error {
+		close(done)
+		wg.Wait()
+		close(errs)
+		var out []error
+		for err := range errs {
+			out = append(out, err)
+		}
+		return out
+	}
+}
 
 // TestSnapshotManifestCacheOldSnapshotDoesNotEvictSettledEntry: a snapshot
 // older than the settled entry (a transaction, a subscription's initial
@@ -100,15 +176,10 @@ func TestSnapshotManifestCacheRestoreWriteWithStalePointer(t *testing.T) {
 	}
 	// The restore's catalog commit calls end after its batch: read before.
 	defer end()
-	s := newSnapshot(t, e)
-	want := manifestPaths(t, e, s)
-	files, err := e.db.Tier.PartitionFiles(context.Background(), stale, "a", s)
-	var got []string
-	for _, f := range files {
-		got = append(got, f.Info().Path)
-		f.Release()
+	got, want, err, rowErr := filesAndRow(e, stale, "a", newSnapshot(t, e))
+	if rowErr != nil {
+		t.Fatal(rowErr)
 	}
-	slices.Sort(got)
 	// Opening the files may fail (the drop's cleanup removed them); a
 	// silently different list may not.
 	if err == nil && !slices.Equal(got, want) {
@@ -159,11 +230,9 @@ func TestSnapshotManifestCacheUnderFlushesCompactionsAndWrites(t *testing.T) {
 	flushTable(t, e, "n.t")
 	tbl, _ := e.db.Catalog.Snapshot().Table("n", "t")
 	done := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make(chan error, 8)
-	wg.Add(1)
+	writes := make(chan error, 1)
 	go func() { // the other table's writes
-		defer wg.Done()
+		defer close(writes)
 		for i := 0; ; i++ {
 			select {
 			case <-done:
@@ -171,72 +240,25 @@ func TestSnapshotManifestCacheUnderFlushesCompactionsAndWrites(t *testing.T) {
 			default:
 			}
 			if _, err := a.exec(fmt.Sprintf("INSERT INTO n.u VALUES (%d)", i)); err != nil {
-				errs <- err
+				writes <- err
 				return
 			}
 		}
 	}()
-	for r := range 2 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var held []*kv.Snapshot
-			defer func() {
-				for _, s := range held {
-					_ = s.Close()
-				}
-			}()
-			for i := 0; ; i++ {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				s, err := e.kv.NewSnapshot()
-				if err != nil {
-					errs <- err
-					return
-				}
-				held = append(held, s)
-				for _, owner := range []string{"a", "b"} {
-					for _, at := range []*kv.Snapshot{s, held[max(0, len(held)-1-(i+r)%4)]} {
-						files, err := e.db.Tier.PartitionFiles(context.Background(), tbl, owner, at)
-						if err != nil {
-							// A held snapshot may list a file a compaction has
-							// removed: the row would list it too.
-							continue
-						}
-						var got []string
-						for _, f := range files {
-							got = append(got, f.Info().Path)
-							f.Release()
-						}
-						slices.Sort(got)
-						mf, err := e.db.Tier.Manifest(at, systable.ManifestID("n", "t", owner))
-						if err != nil {
-							errs <- err
-							return
-						}
-						var want []string
-						if mf != nil {
-							for _, f := range mf.Files {
-								want = append(want, f.Path)
-							}
-						}
-						slices.Sort(want)
-						if !slices.Equal(got, want) {
-							errs <- fmt.Errorf("reader %d, partition %s: files %v, manifest %v", r, owner, got, want)
-							return
-						}
-					}
-				}
-				if len(held) > 6 {
-					_ = held[0].Close()
-					held = held[1:]
-				}
+	stop := snapshotReaders(e, 2, 4, func(r int, at *kv.Snapshot) error {
+		for _, owner := range []string{"a", "b"} {
+			got, want, err, rowErr := filesAndRow(e, tbl, owner, at)
+			if rowErr != nil {
+				return rowErr
 			}
-		}()
-	}
+			// A held snapshot may list a file a compaction has removed:
+			// the row would list it too.
+			if err == nil && !slices.Equal(got, want) {
+				return fmt.Errorf("reader %d, partition %s: files %v, manifest %v", r, owner, got, want)
+			}
+		}
+		return nil
+	})
 	for i := range 10 {
 		a.must(fmt.Sprintf("INSERT INTO n.t VALUES (%d, 'v')", 100+i))
 		if i%2 == 0 {
@@ -247,11 +269,13 @@ func TestSnapshotManifestCacheUnderFlushesCompactionsAndWrites(t *testing.T) {
 			runJob(t, e, "STORAGE COMPACT TABLE n.t")
 		}
 	}
+	errs := stop()
 	close(done)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
+	if err := <-writes; err != nil {
+		errs = append(errs, err)
+	}
+	for _, err := range errs {
+		t.Error(err)
 	}
 	if _, hits := e.db.Tier.ManifestStats(); hits == 0 {
 		t.Fatal("no read was answered from the cache")

@@ -158,9 +158,10 @@ func (m *Manager) Manifests() ([]*systable.Manifest, error) {
 // Invariants: every write of a manifest of the table is counted in writing
 // before its batch is written (beginManifestWrite), moves moved once the
 // batch is written or has failed (a failed write may still have been
-// applied), and only then leaves writing; restore and drop, which
-// write the manifests of a table no statement can be writing, move moved
-// after their batch (see manifestCache). So a reader that finds writing
+// applied), and only then leaves writing: flush, compaction, drop (from
+// its DropWork until the caller has written its batch) and restore (from
+// its catalog batch's Work until the batch is written; TablesRestored
+// moves moved once more). So a reader that finds writing
 // at 0 after taking its snapshot knows that every manifest write its
 // snapshot sees has moved moved already.
 //
