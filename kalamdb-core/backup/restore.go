@@ -430,10 +430,21 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest) ([]*catal
 	return s.o.Catalog.RestoreNamespace(&catalog.NamespaceRestore{
 		Namespace: cat.Namespace, Tables: cat.Tables, Schemas: cat.Schemas, Views: views, Users: pr.plan,
 		Work: func(b *kv.Batch) (func(bool), error) {
+			// Each manifest counts as a write in progress until the
+			// batch is written or has failed (tier.PutManifestInBatch).
+			var ends []func()
+			endAll := func() {
+				for _, end := range ends {
+					end()
+				}
+			}
 			for _, mf := range manifests {
-				if err := s.o.Tier.PutManifestInBatch(b, mf); err != nil {
+				end, err := s.o.Tier.PutManifestInBatch(b, mf)
+				if err != nil {
+					endAll()
 					return nil, err
 				}
+				ends = append(ends, end)
 			}
 			for _, c := range cat.Counters {
 				owner := c.Owner
@@ -451,6 +462,7 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest) ([]*catal
 			marked := s.o.Txns.MarkRestored(b, cat.Tables)
 			covered := s.o.Txns.CoverSeq(b, pr.src.man.MaxSeq)
 			return func(ok bool) {
+				endAll()
 				covered(ok)
 				if ok {
 					marked()

@@ -119,10 +119,13 @@ func TestColdCheckCacheAfterRestore(t *testing.T) {
 	}
 	a.must("INSERT INTO n.t VALUES (5, 'x')") // no manifest: cached as none
 	var b kv.Batch
-	if err := e.db.Tier.PutManifestInBatch(&b, mf); err != nil {
+	end, err := e.db.Tier.PutManifestInBatch(&b, mf)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := e.kv.Write(&b); err != nil {
+	err = e.kv.Write(&b)
+	end()
+	if err != nil {
 		t.Fatal(err)
 	}
 	tbl, _ := e.db.Catalog.Snapshot().Table("n", "t")

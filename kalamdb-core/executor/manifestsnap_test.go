@@ -2,9 +2,9 @@ package executor_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
-	"sync"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
@@ -137,76 +137,21 @@ func TestSnapshotManifestCacheUnderFlushes(t *testing.T) {
 	a := withColdKey(t, e, "x")
 	tbl, _ := e.db.Catalog.Snapshot().Table("n", "t")
 	const flushes = 12
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for r := range 3 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			var held []*kv.Snapshot
-			defer func() {
-				for _, s := range held {
-					_ = s.Close()
-				}
-			}()
-			for i := 0; ; i++ {
-				select {
-				case <-done:
-					return
-				default:
-				}
-				s, err := e.kv.NewSnapshot()
-				if err != nil {
-					errs <- err
-					return
-				}
-				held = append(held, s)
-				// Read at this snapshot, and again at one taken a while ago.
-				for _, at := range []*kv.Snapshot{s, held[max(0, len(held)-1-(i+r)%5)]} {
-					files, err := e.db.Tier.PartitionFiles(context.Background(), tbl, "a", at)
-					if err != nil {
-						errs <- err
-						return
-					}
-					var got []string
-					for _, f := range files {
-						got = append(got, f.Info().Path)
-						f.Release()
-					}
-					slices.Sort(got)
-					mf, err := e.db.Tier.Manifest(at, systable.ManifestID("n", "t", "a"))
-					if err != nil {
-						errs <- err
-						return
-					}
-					var want []string
-					if mf != nil {
-						for _, f := range mf.Files {
-							want = append(want, f.Path)
-						}
-					}
-					slices.Sort(want)
-					if !slices.Equal(got, want) {
-						errs <- fmt.Errorf("reader %d: files %v, manifest %v", r, got, want)
-						return
-					}
-				}
-				if len(held) > 8 {
-					_ = held[0].Close()
-					held = held[1:]
-				}
-			}
-		}()
-	}
+	stop := snapshotReaders(e, 3, 5, func(r int, at *kv.Snapshot) error {
+		got, want, err, rowErr := filesAndRow(e, tbl, "a", at)
+		if err = errors.Join(err, rowErr); err != nil {
+			return err
+		}
+		if !slices.Equal(got, want) {
+			return fmt.Errorf("reader %d: files %v, manifest %v", r, got, want)
+		}
+		return nil
+	})
 	for i := range flushes {
 		a.must(fmt.Sprintf("INSERT INTO n.t VALUES (%d, 'v')", 100+i))
 		flushTable(t, e, "n.t")
 	}
-	close(done)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
+	for _, err := range stop() {
 		t.Fatal(err)
 	}
 	if _, hits := e.db.Tier.ManifestStats(); hits == 0 {

@@ -66,9 +66,18 @@ func (m *Manager) Manifest(snap *kv.Snapshot, id string) (*systable.Manifest, er
 }
 
 // PutManifestInBatch adds a partition's manifest to b (a restore commits
-// its tables' manifests with their catalog rows).
-func (m *Manager) PutManifestInBatch(b *kv.Batch, mf *systable.Manifest) error {
-	return m.manifests.PutInBatch(b, mf)
+// its tables' manifests with their catalog rows) and counts it as a write
+// of the table's manifests in progress: the caller calls end once b is
+// written or has failed (a failed write may have been applied). Without
+// the count, a settled manifest entry of a table of that id (one resolved
+// before a DROP is still read by statements planned before it) would
+// answer "no manifest" at a snapshot that sees the restored one until
+// TablesRestored moves the epoch (tableEpoch).
+func (m *Manager) PutManifestInBatch(b *kv.Batch, mf *systable.Manifest) (end func(), err error) {
+	if err := m.manifests.PutInBatch(b, mf); err != nil {
+		return nil, err
+	}
+	return m.beginManifestWrite(systable.TableID(mf.NamespaceID, mf.TableName)), nil
 }
 
 // TablesRestored finishes tables a restore has just committed: it moves

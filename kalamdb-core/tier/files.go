@@ -212,12 +212,17 @@ func (m *Manager) manifestFiles(t *catalog.Table, id string, snap *kv.Snapshot) 
 		// In this order, after the snapshot (atSnapshot says why).
 		if ep.writing.Load() == 0 {
 			epoch, lo := ep.moved.Load(), snap.SeqLowerBound()
-			if files, ok := m.decoded.atSnapshot(id, t, epoch, lo); ok {
+			files, ok, current := m.decoded.atSnapshot(id, t, epoch, lo)
+			if ok {
 				m.manifestHits.Add(1)
 				return files, nil
 			}
-			if files, settled, seq, err := m.readLatest(t, id); err == nil && settled && lo >= seq {
-				return files, nil
+			// A settled entry of this epoch that is only newer than the
+			// snapshot: the latest row would settle no older one.
+			if !current {
+				if files, settled, seq, err := m.readLatest(t, id); err == nil && settled && lo >= seq {
+					return files, nil
+				}
 			}
 		}
 	}
@@ -264,11 +269,11 @@ func (m *Manager) latestFiles(t *catalog.Table, owner string) ([]systable.Manife
 // before the read nor in progress or finished after it.
 func (m *Manager) readLatest(t *catalog.Table, id string) (files []systable.ManifestFile, settled bool, seq uint64, err error) {
 	ep := m.epoch(t.Meta.TableID)
-	// In this order: a write counted in epoch is visible, and had returned
-	// before seq was read.
+	// In this order: a write counted in epoch is visible, and had raised
+	// the table's written sequence number before seq was read.
 	idle := ep.writing.Load() == 0
 	epoch := ep.moved.Load()
-	seq = m.db.WrittenSeq()
+	seq = ep.written.Load()
 	m.manifestReads.Add(1)
 	raw, err := m.manifests.GetRawAt(nil, id)
 	if errors.Is(err, systable.ErrNotFound) {

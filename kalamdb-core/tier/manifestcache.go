@@ -127,35 +127,68 @@ func (c *manifestCache) latest(id string, t *catalog.Table, epoch uint64) ([]sys
 // writing) before the snapshot, so it had finished by the caller's read of
 // writing, and moved the epoch before: the epoch is the entry's only if
 // the write finished before the entry was read, when it was visible, so
-// the entry holds it. A write the entry holds had returned before the
-// entry loaded the DB's written sequence number (seq), so a snapshot with
-// lo >= seq sees it. And the entry's table is the caller's: drop and
-// restore write the manifests of a table no statement reads by that
-// *catalog.Table (the dropped one is gone, the restored one is new).
-func (c *manifestCache) atSnapshot(id string, t *catalog.Table, epoch, lo uint64) ([]systable.ManifestFile, bool) {
+// the entry holds it. A write the entry holds had raised its table's
+// written sequence number (tableEpoch.written) past its own before it
+// moved the epoch, and the entry loaded that number (seq) after the epoch,
+// so a snapshot with lo >= seq sees it. The entry's table must be the
+// caller's too; restore counts its writes all the same, since a
+// statement planned before a drop can still read by the dropped
+// *catalog.Table once the restore has written the same manifest ids.
+//
+// current says, when ok is false, that the entry is settled for t at
+// epoch and only the snapshot is older than it: reading the latest
+// manifest again would settle the same list, so the caller reads the row
+// at its snapshot only.
+func (c *manifestCache) atSnapshot(id string, t *catalog.Table, epoch, lo uint64) (files []systable.ManifestFile, ok, current bool) {
+	c.mu.RLock()
+	d, found := c.m[id]
+	c.mu.RUnlock()
+	if !found || !d.settled || d.table != t || d.epoch != epoch {
+		return nil, false, false
+	}
+	if lo < d.seq {
+		return nil, false, true
+	}
+	return d.files, true, true
+}
+
+// put keeps files (newest first, decoded from raw) for manifest id,
+// unless a stamped entry is kept for it: a snapshot older than the latest
+// manifest (a transaction begun before a flush) would otherwise replace
+// the entry every fresh statement uses with its own old list, on every
+// read.
+func (c *manifestCache) put(id string, raw []byte, files []systable.ManifestFile) {
 	c.mu.RLock()
 	d, ok := c.m[id]
 	c.mu.RUnlock()
-	if !ok || !d.settled || d.table != t || d.epoch != epoch || lo < d.seq {
-		return nil, false
+	if ok && d.stamped {
+		return
 	}
-	return d.files, true
-}
-
-// put keeps files (newest first, decoded from raw) for manifest id.
-func (c *manifestCache) put(id string, raw []byte, files []systable.ManifestFile) {
 	c.store(id, &decodedManifest{raw: bytes.Clone(raw), files: files})
 }
 
 // putLatest keeps files (decoded from raw; raw nil: no manifest) as the
 // latest manifest id of table t, read after the table's epoch was epoch;
-// settled (with the DB's written sequence number seq, read after epoch
-// and before the manifest) when no write of the table's manifests was in
+// settled (with the table's written sequence number seq, read after
+// epoch and before the manifest) when no write of the table's manifests was in
 // progress before, nor in progress or finished after, the read.
 func (c *manifestCache) putLatest(id string, t *catalog.Table, epoch uint64, raw []byte, files []systable.ManifestFile,
 	settled bool, seq uint64) {
-	c.store(id, &decodedManifest{raw: bytes.Clone(raw), files: files, absent: raw == nil,
-		stamped: true, table: t, epoch: epoch, settled: settled, seq: seq})
+	d := &decodedManifest{raw: bytes.Clone(raw), files: files, absent: raw == nil,
+		stamped: true, table: t, epoch: epoch, settled: settled, seq: seq}
+	// Two settled reads of one table at one epoch hold the same manifest
+	// (a write between them would have moved the epoch, or been in
+	// progress at the later one's end), so the entry keeps the lower
+	// sequence number: it answers every snapshot from there on. Raising
+	// it would make every snapshot taken before this read miss, and each
+	// miss raise it again.
+	c.mu.RLock()
+	old, ok := c.m[id]
+	c.mu.RUnlock()
+	if settled && ok && old.settled && old.table == t && old.epoch == epoch && old.seq <= seq {
+		return
+	}
+	c.store(id, d)
 }
 
 func (c *manifestCache) store(id string, d *decodedManifest) {

@@ -72,8 +72,8 @@ func TestManifestCacheLatestAnswersOnlyForItsTableAndEpoch(t *testing.T) {
 	if got, ok := c.get("m1", []byte(`{"v":1}`)); !ok || len(got) != 1 {
 		t.Fatalf("a latest entry answers a snapshot's read of the same bytes: %v %v", got, ok)
 	}
-	c.put("m1", []byte(`{"v":1}`), files)
-	if _, ok := c.latest("m1", t1, 7); ok {
+	c.put("m3", []byte(`{"v":1}`), files)
+	if _, ok := c.latest("m3", t1, 7); ok {
 		t.Fatal("a snapshot's entry answered as the latest")
 	}
 	c.putLatest("m2", t1, 7, nil, nil, false, 0)
@@ -100,24 +100,53 @@ func TestManifestCacheAtSnapshot(t *testing.T) {
 	t1, t2 := &catalog.Table{}, &catalog.Table{}
 	files := newestFirst([]systable.ManifestFile{{Path: "a", MaxSeq: 1}})
 	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, true, 100)
-	if got, ok := c.atSnapshot("m1", t1, 7, 100); !ok || len(got) != 1 {
+	if got, ok, _ := c.atSnapshot("m1", t1, 7, 100); !ok || len(got) != 1 {
 		t.Fatalf("at its sequence number: %v %v", got, ok)
 	}
-	if _, ok := c.atSnapshot("m1", t1, 7, 99); ok {
+	if _, ok, _ := c.atSnapshot("m1", t1, 7, 99); ok {
 		t.Fatal("answered a snapshot older than its read")
 	}
-	if _, ok := c.atSnapshot("m1", t1, 8, 200); ok {
+	if _, ok, _ := c.atSnapshot("m1", t1, 8, 200); ok {
 		t.Fatal("answered after the epoch moved")
 	}
-	if _, ok := c.atSnapshot("m1", t2, 7, 200); ok {
+	if _, ok, _ := c.atSnapshot("m1", t2, 7, 200); ok {
 		t.Fatal("answered for another version of the table")
 	}
 	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, false, 100)
-	if _, ok := c.atSnapshot("m1", t1, 7, 200); ok {
+	if _, ok, _ := c.atSnapshot("m1", t1, 7, 200); ok {
 		t.Fatal("an entry that is not settled answered")
 	}
 	c.putLatest("m2", t1, 7, nil, nil, true, 5)
-	if got, ok := c.atSnapshot("m2", t1, 7, 5); !ok || got != nil {
+	if got, ok, _ := c.atSnapshot("m2", t1, 7, 5); !ok || got != nil {
 		t.Fatalf("no manifest, settled: %v %v", got, ok)
+	}
+}
+
+// A settled read at the same table and epoch keeps the entry's lower
+// sequence number (the same manifest), and an entry that is only newer
+// than a snapshot says so; a snapshot's row read does not replace a
+// stamped entry.
+func TestManifestCacheSettledKeepsLowerSeq(t *testing.T) {
+	c := newManifestCache(1 << 20)
+	t1 := &catalog.Table{}
+	files := newestFirst([]systable.ManifestFile{{Path: "a", MaxSeq: 1}})
+	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, true, 100)
+	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, true, 150)
+	if _, ok, _ := c.atSnapshot("m1", t1, 7, 120); !ok {
+		t.Fatal("a later settled read raised the entry's sequence number")
+	}
+	if _, ok, current := c.atSnapshot("m1", t1, 7, 90); ok || !current {
+		t.Fatalf("an older snapshot: ok %v current %v", ok, current)
+	}
+	if _, ok, current := c.atSnapshot("m1", t1, 8, 200); ok || current {
+		t.Fatalf("another epoch: ok %v current %v", ok, current)
+	}
+	c.put("m1", []byte(`{"v":0}`), nil)
+	if _, ok, _ := c.atSnapshot("m1", t1, 7, 120); !ok {
+		t.Fatal("a snapshot's row replaced the settled entry")
+	}
+	c.putLatest("m1", t1, 8, []byte(`{"v":2}`), files, true, 300)
+	if _, ok, _ := c.atSnapshot("m1", t1, 8, 300); !ok {
+		t.Fatal("a new epoch's entry was not kept")
 	}
 }

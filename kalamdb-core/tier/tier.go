@@ -158,14 +158,24 @@ func (m *Manager) Manifests() ([]*systable.Manifest, error) {
 // Invariants: every write of a manifest of the table is counted in writing
 // before its batch is written (beginManifestWrite), moves moved once the
 // batch is written or has failed (a failed write may still have been
-// applied), and only then leaves writing; restore and drop, which
-// write the manifests of a table no statement can be writing, move moved
-// after their batch (see manifestCache). So a reader that finds writing
+// applied), and only then leaves writing: flush, compaction, drop (from
+// its DropWork until the caller has written its batch) and restore (from
+// its catalog batch's Work until the batch is written; TablesRestored
+// moves moved once more). So a reader that finds writing
 // at 0 after taking its snapshot knows that every manifest write its
 // snapshot sees has moved moved already.
+//
+// written is at least the DB's written sequence number after every
+// manifest write counted in moved (raised before moved moves): a snapshot
+// whose lower bound is at least written, read after moved, sees every
+// write counted in it. A settled entry holds for snapshots from there on,
+// not from the DB's written sequence number at its read: under a steady
+// write load that number has passed every running statement's snapshot,
+// and every miss would read the row twice.
 type tableEpoch struct {
 	moved   atomic.Uint64
 	writing atomic.Int64
+	written atomic.Uint64
 }
 
 // epoch returns the manifest write counters of a table.
@@ -184,6 +194,15 @@ func (m *Manager) beginManifestWrite(tableID string) (end func()) {
 	ep := m.epoch(tableID)
 	ep.writing.Add(1)
 	return func() {
+		// The write has returned: the DB's written sequence number is at
+		// least its own.
+		seq := m.db.WrittenSeq()
+		for {
+			old := ep.written.Load()
+			if old >= seq || ep.written.CompareAndSwap(old, seq) {
+				break
+			}
+		}
 		ep.moved.Add(1)
 		ep.writing.Add(-1)
 	}
