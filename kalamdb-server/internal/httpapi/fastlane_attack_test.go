@@ -458,3 +458,49 @@ func TestLaneShutdownEndsAWaitingWrite(t *testing.T) {
 		t.Fatal("the handler was still writing a minute after the shutdown closed its connection")
 	}
 }
+
+// A write deadline set from another goroutine aborts a write that waits
+// on a client that reads nothing, as on net/http's connection (whose
+// SetWriteDeadline is safe to call concurrently): the pattern of a
+// handler's watchdog cutting off a stalled answer. Run under -race: the
+// lane's recorded deadline must not be a data race either.
+func TestLaneWriteDeadlineFromAnotherGoroutine(t *testing.T) {
+	done := make(chan error, 1)
+	addr := serveLane(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		body := bytes.Repeat([]byte("w"), 64<<20)
+		w.Header().Set("Content-Length", fmt.Sprint(len(body)))
+		rc := http.NewResponseController(w)
+		_ = rc.SetWriteDeadline(time.Now().Add(time.Hour))
+		stop := make(chan struct{})
+		watchdog := make(chan struct{})
+		go func() {
+			defer close(watchdog)
+			select {
+			case <-stop:
+			case <-time.After(300 * time.Millisecond): // the watchdog's budget
+				_ = rc.SetWriteDeadline(time.Now())
+			}
+		}()
+		_, err := w.Write(body)
+		close(stop)
+		<-watchdog
+		done <- err
+	}))
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, "POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nContent-Length: 0\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("the stalled write succeeded, want it cut off by the watchdog's deadline")
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the watchdog's deadline did not end the stalled write")
+	}
+}
