@@ -504,3 +504,39 @@ func TestLaneWriteDeadlineFromAnotherGoroutine(t *testing.T) {
 		t.Fatal("the watchdog's deadline did not end the stalled write")
 	}
 }
+
+// BenchmarkLaneOutSmallAnswerUnderDeadline is one small answer's write
+// under a write deadline, as writeBody sends it (set, write, flush,
+// clear), over loopback TCP to a client that drains it: the cost of the
+// deadline's bookkeeping on the path the socket takes at once.
+func BenchmarkLaneOutSmallAnswerUnderDeadline(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer server.Close()
+	go func() { _, _ = io.Copy(io.Discard, client) }()
+	lc := &laneConn{tc: &trackedConn{Conn: server}}
+	lc.bw.conn, lc.bw.try = server, newLaneTry(server)
+	w := &laneWriter{lc: lc}
+	answer := bytes.Repeat([]byte("a"), 300)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = w.SetWriteDeadline(time.Now().Add(time.Minute))
+		_, _ = lc.bw.Write(answer)
+		if err := lc.bw.Flush(); err != nil {
+			b.Fatal(err)
+		}
+		_ = w.SetWriteDeadline(time.Time{})
+	}
+}
