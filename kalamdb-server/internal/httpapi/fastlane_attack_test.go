@@ -348,23 +348,7 @@ func TestLaneArmedWriteDeadlineDoesNotOutliveItsAnswer(t *testing.T) {
 // must. Driven on laneOut over a real TCP connection whose client reads
 // nothing until the socket is full.
 func TestLaneOutOfferThenArmThenClear(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-	lc := &laneConn{tc: &trackedConn{Conn: server}}
-	lc.bw.conn, lc.bw.try = server, newLaneTry(server)
+	lc, client := laneOverTCP(t)
 	if lc.bw.try == nil {
 		t.Skip("no raw descriptor here: the deadline is armed at once")
 	}
@@ -510,24 +494,8 @@ func TestLaneWriteDeadlineFromAnotherGoroutine(t *testing.T) {
 // clear), over loopback TCP to a client that drains it: the cost of the
 // deadline's bookkeeping on the path the socket takes at once.
 func BenchmarkLaneOutSmallAnswerUnderDeadline(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer server.Close()
+	lc, client := laneOverTCP(b)
 	go func() { _, _ = io.Copy(io.Discard, client) }()
-	lc := &laneConn{tc: &trackedConn{Conn: server}}
-	lc.bw.conn, lc.bw.try = server, newLaneTry(server)
 	w := &laneWriter{lc: lc}
 	answer := bytes.Repeat([]byte("a"), 300)
 	b.ReportAllocs()
@@ -539,4 +507,29 @@ func BenchmarkLaneOutSmallAnswerUnderDeadline(b *testing.B) {
 		}
 		_ = w.SetWriteDeadline(time.Time{})
 	}
+}
+
+// laneOverTCP is a lane connection whose writer (bw, with its
+// non-blocking offer) writes to a loopback TCP connection, and that
+// connection's client end; both close with tb.
+func laneOverTCP(tb testing.TB) (*laneConn, net.Conn) {
+	tb.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = client.Close() })
+	server, err := ln.Accept()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = server.Close() })
+	lc := &laneConn{tc: &trackedConn{Conn: server}}
+	lc.bw.conn, lc.bw.try = server, newLaneTry(server)
+	return lc, client
 }
