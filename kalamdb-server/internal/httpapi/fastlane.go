@@ -1108,10 +1108,14 @@ func (w *laneWriter) SetReadDeadline(t time.Time) error {
 // SetWriteDeadline bounds the writes of the answer. The deadline is
 // recorded, and set on the connection only before a write that may wait
 // (laneOut.send); clearing it touches the connection only if it was set.
-// Like every ResponseWriter method it is called on the handler's
-// goroutine, the one that writes: the record needs no lock.
+// It may be called from another goroutine than the handler's (a watchdog
+// cutting off a stalled answer, as net/http's connection allows): the
+// record is under o.mu, and a deadline set while a write waits armed goes
+// to the connection at once.
 func (w *laneWriter) SetWriteDeadline(t time.Time) error {
 	o := &w.lc.bw
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	o.deadline = t
 	switch {
 	case t.IsZero():
@@ -1272,6 +1276,8 @@ type laneOut struct {
 	// deadline is the answer's write deadline (laneWriter.SetWriteDeadline,
 	// zero: none). It is set on the connection (armed) only before a write
 	// that may wait: a write the socket takes whole at once needs none.
+	// Under mu: SetWriteDeadline may come from another goroutine.
+	mu       sync.Mutex
 	deadline time.Time
 	armed    bool
 	// try offers bytes to the socket without waiting (laneTry); nil
@@ -1283,11 +1289,21 @@ type laneOut struct {
 // arm sets the recorded write deadline on the connection, before a write
 // that may wait.
 func (o *laneOut) arm() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	if o.deadline.IsZero() || o.armed {
 		return nil
 	}
 	o.armed = true
 	return o.conn.SetWriteDeadline(o.deadline)
+}
+
+// offering reports whether send offers its bytes without waiting first:
+// a deadline is recorded and not armed.
+func (o *laneOut) offering() bool {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return !o.deadline.IsZero() && !o.armed && o.try != nil
 }
 
 // send writes p to the connection. Under a write deadline, p is first
@@ -1300,7 +1316,7 @@ func (o *laneOut) arm() error {
 // refused for a deadline that passed already: the deadline bounds
 // waiting for the client.
 func (o *laneOut) send(p []byte) error {
-	if len(p) > 0 && !o.deadline.IsZero() && !o.armed && o.try != nil {
+	if len(p) > 0 && o.offering() {
 		n, err := o.try.write(p)
 		if err != nil {
 			return err
