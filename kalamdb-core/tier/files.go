@@ -233,16 +233,24 @@ func (m *Manager) manifestFiles(t *catalog.Table, id string, snap *kv.Snapshot) 
 	if err != nil {
 		return nil, err
 	}
+	files, kept, err := m.decodeFiles(id, raw)
+	if err == nil && !kept {
+		m.decoded.put(id, raw, files)
+	}
+	return files, err
+}
+
+// decodeFiles is the file list, newest first, of manifest id stored as
+// raw: the cache's when it holds those bytes (kept), else decoded.
+func (m *Manager) decodeFiles(id string, raw []byte) (files []systable.ManifestFile, kept bool, err error) {
 	if files, ok := m.decoded.get(id, raw); ok {
-		return files, nil
+		return files, true, nil
 	}
 	mf, err := m.manifests.Decode(id, raw)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	files := newestFirst(mf.Files)
-	m.decoded.put(id, raw, files)
-	return files, nil
+	return newestFirst(mf.Files), false, nil
 }
 
 // latestFiles lists the files of owner's partition of t in its latest
@@ -283,13 +291,8 @@ func (m *Manager) readLatest(t *catalog.Table, id string) (files []systable.Mani
 		return nil, false, 0, err
 	}
 	if raw != nil {
-		var ok bool
-		if files, ok = m.decoded.get(id, raw); !ok {
-			mf, err := m.manifests.Decode(id, raw)
-			if err != nil {
-				return nil, false, 0, err
-			}
-			files = newestFirst(mf.Files)
+		if files, _, err = m.decodeFiles(id, raw); err != nil {
+			return nil, false, 0, err
 		}
 	}
 	settled = idle && ep.writing.Load() == 0 && ep.moved.Load() == epoch
