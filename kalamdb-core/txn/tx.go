@@ -256,6 +256,12 @@ func (tx *Tx) Exists(ctx context.Context, t *tables.Table, owner string, key []b
 // files for the keys without one: a multi-row INSERT checks all its keys
 // at once.
 func (tx *Tx) ExistsMany(ctx context.Context, t *tables.Table, owner string, keys [][]byte) ([]bool, error) {
+	return tx.existsMany(ctx, t, owner, keys, false)
+}
+
+// existsMany is ExistsMany, answered from the transaction's own writes
+// alone when ownOnly.
+func (tx *Tx) existsMany(ctx context.Context, t *tables.Table, owner string, keys [][]byte, ownOnly bool) ([]bool, error) {
 	live := make([]bool, len(keys))
 	// Keys the transaction has not written, and where they are in keys.
 	var read [][]byte
@@ -266,7 +272,9 @@ func (tx *Tx) ExistsMany(ctx context.Context, t *tables.Table, owner string, key
 			live[i] = w.Live
 			continue
 		}
-		read, at = append(read, k), append(at, i)
+		if !ownOnly {
+			read, at = append(read, k), append(at, i)
+		}
 	}
 	tx.mu.Unlock()
 	if len(read) == 0 {
@@ -319,18 +327,10 @@ func (tx *Tx) InsertsLive(ctx context.Context, t *tables.Table, owner string, ke
 			return nil, err
 		}
 		if clean {
-			live := make([]bool, len(keys))
-			tx.mu.Lock()
-			for i, k := range keys {
-				if w, ok := tx.writes[writeID(t.Family, k)]; ok {
-					live[i] = w.Live
-				}
-			}
-			tx.mu.Unlock()
-			return live, nil
+			return tx.existsMany(ctx, t, owner, keys, true)
 		}
 	}
-	return tx.ExistsMany(ctx, t, owner, keys)
+	return tx.existsMany(ctx, t, owner, keys, false)
 }
 
 // PrepareInserts looks up the newest cold versions of keys of owner's
