@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
@@ -156,5 +157,43 @@ func TestSnapshotManifestCacheUnderFlushes(t *testing.T) {
 	}
 	if _, hits := e.db.Tier.ManifestStats(); hits == 0 {
 		t.Fatal("no read was answered from the cache")
+	}
+}
+
+// TestSnapshotManifestCacheFlushOfOnePartitionKeepsOthers: a flush of
+// user a's partition changes a's manifest only; user b's settled entry
+// keeps answering b's reads without a read of b's manifest row, and a's
+// next read lists the flush's file.
+func TestSnapshotManifestCacheFlushOfOnePartitionKeepsOthers(t *testing.T) {
+	e := newEnv(t)
+	a := withColdKey(t, e, "x")
+	b := e.as("b", systable.RoleUser)
+	b.must("INSERT INTO n.t VALUES (1, 'b')")
+	flushTable(t, e, "n.t")
+	tbl, _ := e.db.Catalog.Snapshot().Table("n", "t")
+	for _, owner := range []string{"a", "b"} { // settle both entries
+		if got, want, err, rowErr := filesAndRow(e, tbl, owner, newSnapshot(t, e)); errors.Join(err, rowErr) != nil || len(got) != 1 || !slices.Equal(got, want) {
+			t.Fatalf("%s before: files %v, manifest %v (%v %v)", owner, got, want, err, rowErr)
+		}
+	}
+	reads, hits := e.db.Tier.ManifestStats()
+	partitionFiles(t, e, tbl, newSnapshot(t, e))
+	if r, h := e.db.Tier.ManifestStats(); r != reads || h != hits+1 {
+		t.Fatalf("a's settled entry did not answer: reads %d -> %d, hits %d -> %d", reads, r, hits, h)
+	}
+	a.must("INSERT INTO n.t VALUES (2, 'y')")
+	if j := flushTable(t, e, "n.t"); !strings.Contains(string(j.Result), `"partitions":1`) {
+		t.Fatalf("the flush wrote more than a's partition: %s", j.Result)
+	}
+	reads, hits = e.db.Tier.ManifestStats()
+	got, want, err, rowErr := filesAndRow(e, tbl, "b", newSnapshot(t, e))
+	if err = errors.Join(err, rowErr); err != nil || len(got) != 1 || !slices.Equal(got, want) {
+		t.Fatalf("b after a's flush: files %v, manifest %v (%v)", got, want, err)
+	}
+	if r, h := e.db.Tier.ManifestStats(); r != reads || h != hits+1 {
+		t.Errorf("a's flush made b's read miss: reads %d -> %d, hits %d -> %d", reads, r, hits, h)
+	}
+	if got, want, err, rowErr := filesAndRow(e, tbl, "a", newSnapshot(t, e)); errors.Join(err, rowErr) != nil || len(got) != 2 || !slices.Equal(got, want) {
+		t.Fatalf("a after its flush: files %v, manifest %v (%v %v)", got, want, err, rowErr)
 	}
 }

@@ -77,7 +77,7 @@ func (m *Manager) PutManifestInBatch(b *kv.Batch, mf *systable.Manifest) (end fu
 	if err := m.manifests.PutInBatch(b, mf); err != nil {
 		return nil, err
 	}
-	return m.beginManifestWrite(systable.TableID(mf.NamespaceID, mf.TableName)), nil
+	return m.beginTableWrite(systable.TableID(mf.NamespaceID, mf.TableName)), nil
 }
 
 // TablesRestored finishes tables a restore has just committed: it moves
@@ -88,7 +88,7 @@ func (m *Manager) PutManifestInBatch(b *kv.Batch, mf *systable.Manifest) (end fu
 // while it was still building.
 func (m *Manager) TablesRestored(ctx context.Context, tables []*catalog.Table) error {
 	for _, t := range tables {
-		m.epoch(t.Meta.TableID).moved.Add(1)
+		m.beginTableWrite(t.Meta.TableID)()
 	}
 	var firstErr error
 	for _, t := range tables {

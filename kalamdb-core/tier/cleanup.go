@@ -81,7 +81,7 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 		}
 	}
 	if len(params.Files) == 0 && params.Layout == nil {
-		return m.beginManifestWrite(t.Meta.TableID), nil
+		return m.beginTableWrite(t.Meta.TableID), nil
 	}
 	// Even a table without files may have left a directory (a first
 	// flush that died before its commit), so the job runs for every
@@ -91,7 +91,7 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	moved = m.beginManifestWrite(t.Meta.TableID)
+	moved = m.beginTableWrite(t.Meta.TableID)
 	// The table's key: a table re-created under the same name neither
 	// flushes into a directory this job is removing, nor the other way.
 	return func() {

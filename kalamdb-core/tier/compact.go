@@ -217,10 +217,11 @@ func (m *Manager) swapFiles(t *catalog.Table, shape *tables.Table, mf *systable.
 	if err := m.manifests.PutInBatch(&b, mf); err != nil {
 		return err
 	}
-	end := m.beginManifestWrite(t.Meta.TableID)
-	err := m.db.Write(&b)
-	end()
-	if err != nil {
+	// One partition's manifest; ended before the deferred unlock, as in
+	// commitFlush.
+	end := m.beginPartitionWrite(t.Meta.TableID, mf.ManifestID)
+	defer end()
+	if err := m.db.Write(&b); err != nil {
 		return fmt.Errorf("compact %s: commit manifest: %w", t.Meta.TableID, err)
 	}
 	return nil

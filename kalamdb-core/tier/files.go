@@ -208,21 +208,18 @@ func (m *Manager) openFiles(ctx context.Context, t *catalog.Table, files []systa
 // enough, else the row is read at the snapshot.
 func (m *Manager) manifestFiles(t *catalog.Table, id string, snap *kv.Snapshot) ([]systable.ManifestFile, error) {
 	if snap != nil {
-		ep := m.epoch(t.Meta.TableID)
-		// In this order, after the snapshot (atSnapshot says why).
-		if ep.writing.Load() == 0 {
-			epoch, lo := ep.moved.Load(), snap.SeqLowerBound()
-			files, ok, current := m.decoded.atSnapshot(id, t, epoch, lo)
-			if ok {
-				m.manifestHits.Add(1)
+		// After the snapshot (atSnapshot says why).
+		lo := snap.SeqLowerBound()
+		files, ok, current := m.decoded.atSnapshot(id, t, lo)
+		if ok {
+			m.manifestHits.Add(1)
+			return files, nil
+		}
+		// A settled entry, still current, that is only newer than the
+		// snapshot: the latest row would settle no older one.
+		if !current {
+			if files, settled, seq, err := m.readLatest(t, id); err == nil && settled && lo >= seq {
 				return files, nil
-			}
-			// A settled entry of this epoch that is only newer than the
-			// snapshot: the latest row would settle no older one.
-			if !current {
-				if files, settled, seq, err := m.readLatest(t, id); err == nil && settled && lo >= seq {
-					return files, nil
-				}
 			}
 		}
 	}
@@ -273,15 +270,17 @@ func (m *Manager) latestFiles(t *catalog.Table, owner string) ([]systable.Manife
 
 // readLatest reads the latest manifest id of t and keeps it stamped with
 // the table's epoch read before it, and settled (with the sequence number
-// it holds for) when no write of the table's manifests was in progress
-// before the read nor in progress or finished after it.
+// it holds for) when no write of the manifest was in progress before the
+// read nor in progress or finished after it, as its stripes count them
+// (manifestWrites).
 func (m *Manager) readLatest(t *catalog.Table, id string) (files []systable.ManifestFile, settled bool, seq uint64, err error) {
-	ep := m.epoch(t.Meta.TableID)
-	// In this order: a write counted in epoch is visible, and had raised
-	// the table's written sequence number before seq was read.
-	idle := ep.writing.Load() == 0
-	epoch := ep.moved.Load()
-	seq = ep.written.Load()
+	epoch := m.epoch(t.Meta.TableID).moved.Load()
+	ts, ps := m.writes.stripes(t.Meta.TableID, id)
+	// In this order: a write counted in the stripes' moved is visible,
+	// and had raised their written sequence number before seq was read.
+	idle := ts.writing.Load() == 0 && ps.writing.Load() == 0
+	at := settledAt{table: ts, partition: ps, tableMoved: ts.moved.Load(), partitionMoved: ps.moved.Load()}
+	seq = max(ts.written.Load(), ps.written.Load())
 	m.manifestReads.Add(1)
 	raw, err := m.manifests.GetRawAt(nil, id)
 	if errors.Is(err, systable.ErrNotFound) {
@@ -295,8 +294,8 @@ func (m *Manager) readLatest(t *catalog.Table, id string) (files []systable.Mani
 			return nil, false, 0, err
 		}
 	}
-	settled = idle && ep.writing.Load() == 0 && ep.moved.Load() == epoch
-	m.decoded.putLatest(id, t, epoch, raw, files, settled, seq)
+	settled = idle && at.current()
+	m.decoded.putLatest(id, t, epoch, raw, files, settled, at, seq)
 	return files, settled, seq, nil
 }
 

@@ -40,16 +40,19 @@ import (
 //     creates it), and an entry answers only for the table (*catalog.Table,
 //     one per version of its definition) it was read for.
 //
-// A stamped entry may also be settled (atSnapshot): no write of the
-// table's manifests was in progress before its read, nor in progress or
-// finished after it. Reads at a snapshot (every statement's cold files)
-// use settled entries, without reading the manifest row, under the
-// tableEpoch rules: a flush or compaction counts its write as in progress
-// before its batch and moves the epoch once it is written (or failed); a
-// drop from when it adds the deletion to its batch until the batch is
-// written. A settled entry answers a snapshot whose sequence number is at
-// least the one it was read at, and only while the table has no manifest
-// write in progress and the same epoch, checked after the snapshot.
+// A stamped entry may also be settled (atSnapshot): no write of its
+// manifest was in progress before its read, nor in progress or finished
+// after it, as counted by the two stripes of its manifest
+// (manifestWrites): its partition's, which a flush or compaction of the
+// partition counts, and its table's, which a drop or restore of the
+// table counts. Reads at a snapshot (every statement's cold files) use
+// settled entries without reading the manifest row: a settled entry
+// answers a snapshot whose sequence number is at least the one it was
+// read at, and only while neither stripe has a write in progress or has
+// moved since the entry was read, checked after the snapshot was taken.
+// A flush of one user's partition thus leaves every other partition's
+// entry answering (unless its id shares the stripe), while a drop or a
+// restore stops every entry of its table.
 type manifestCache struct {
 	maxBytes int64
 
@@ -70,12 +73,29 @@ type decodedManifest struct {
 	stamped bool
 	table   *catalog.Table
 	epoch   uint64
-	// settled: no write of the table's manifests was in progress or
-	// finished while the entry was read, so the entry is the manifest at
-	// every snapshot of the table's epoch whose sequence number is at
-	// least seq (see atSnapshot).
+	// settled: no write of the manifest was in progress or finished
+	// while the entry was read, as counted by at's stripes, so the entry
+	// is the manifest at every snapshot whose sequence number is at least
+	// seq while at is current (see atSnapshot).
 	settled bool
+	at      settledAt
 	seq     uint64
+}
+
+// settledAt is where the counters of a manifest's writes stood when a
+// settled entry was read: its table's stripe and its partition's, and
+// how far each had moved.
+type settledAt struct {
+	table, partition           *manifestStripe
+	tableMoved, partitionMoved uint64
+}
+
+// current says that no write counted by the stripes is in progress and
+// none has finished since the entry was read. The loads are in this
+// order (in progress, then moved) for atSnapshot's reason.
+func (s *settledAt) current() bool {
+	return s.table.writing.Load() == 0 && s.partition.writing.Load() == 0 &&
+		s.table.moved.Load() == s.tableMoved && s.partition.moved.Load() == s.partitionMoved
 }
 
 // defaultManifestCacheBytes bounds the manifests kept (charged about
@@ -120,30 +140,33 @@ func (c *manifestCache) latest(id string, t *catalog.Table, epoch uint64) ([]sys
 
 // atSnapshot returns the file list of manifest id (nil: no manifest) at
 // a snapshot of table t whose sequence number is at least lo, if a settled
-// entry holds it. The caller read the table's writes in progress, found
-// none, then its epoch, after taking the snapshot.
+// entry holds it. The caller took the snapshot before calling.
 //
-// Why that is exact: a manifest write the snapshot sees began (counted in
-// writing) before the snapshot, so it had finished by the caller's read of
-// writing, and moved the epoch before: the epoch is the entry's only if
-// the write finished before the entry was read, when it was visible, so
-// the entry holds it. A write the entry holds had raised its table's
-// written sequence number (tableEpoch.written) past its own before it
-// moved the epoch, and the entry loaded that number (seq) after the epoch,
-// so a snapshot with lo >= seq sees it. The entry's table must be the
-// caller's too; restore counts its writes all the same, since a
-// statement planned before a drop can still read by the dropped
-// *catalog.Table once the restore has written the same manifest ids.
+// Why that is exact: every write of the manifest is counted by one of the
+// entry's two stripes (a flush or compaction of its partition by the
+// partition's, a drop or restore of its table by the table's). A write
+// the snapshot sees began (counted in writing) before the snapshot, so it
+// had finished by this call's read of writing, and moved its stripe
+// before: the stripe is where the entry saw it only if the write finished
+// before the entry was read, when it was visible, so the entry holds it.
+// A write the entry holds had raised its stripe's written sequence number
+// past its own before it moved the stripe, and the entry loaded that
+// number (seq, the higher of its two stripes') after the stripes, so a
+// snapshot with lo >= seq sees it. The entry's table must be the caller's
+// too (an entry answers only for the *catalog.Table it was read for); a
+// restore counts its writes all the same, since a statement planned
+// before a drop can still read by the dropped *catalog.Table once the
+// restore has written the same manifest ids.
 //
-// current says, when ok is false, that the entry is settled for t at
-// epoch and only the snapshot is older than it: reading the latest
-// manifest again would settle the same list, so the caller reads the row
-// at its snapshot only.
-func (c *manifestCache) atSnapshot(id string, t *catalog.Table, epoch, lo uint64) (files []systable.ManifestFile, ok, current bool) {
+// current says, when ok is false, that the entry is settled for t and
+// still current, and only the snapshot is older than it: reading the
+// latest manifest again would settle the same list, so the caller reads
+// the row at its snapshot only.
+func (c *manifestCache) atSnapshot(id string, t *catalog.Table, lo uint64) (files []systable.ManifestFile, ok, current bool) {
 	c.mu.RLock()
 	d, found := c.m[id]
 	c.mu.RUnlock()
-	if !found || !d.settled || d.table != t || d.epoch != epoch {
+	if !found || !d.settled || d.table != t || !d.at.current() {
 		return nil, false, false
 	}
 	if lo < d.seq {
@@ -169,24 +192,29 @@ func (c *manifestCache) put(id string, raw []byte, files []systable.ManifestFile
 
 // putLatest keeps files (decoded from raw; raw nil: no manifest) as the
 // latest manifest id of table t, read after the table's epoch was epoch;
-// settled (with the table's written sequence number seq, read after
-// epoch and before the manifest) when no write of the table's manifests was in
-// progress before, nor in progress or finished after, the read.
+// settled at at (with seq, the higher written sequence number of at's
+// stripes, read after them and before the manifest) when no write of the
+// manifest was in progress before, nor in progress or finished after, the
+// read.
 func (c *manifestCache) putLatest(id string, t *catalog.Table, epoch uint64, raw []byte, files []systable.ManifestFile,
-	settled bool, seq uint64) {
+	settled bool, at settledAt, seq uint64) {
 	d := &decodedManifest{raw: bytes.Clone(raw), files: files, absent: raw == nil,
-		stamped: true, table: t, epoch: epoch, settled: settled, seq: seq}
-	// Two settled reads of one table at one epoch hold the same manifest
-	// (a write between them would have moved the epoch, or been in
-	// progress at the later one's end), so the entry keeps the lower
-	// sequence number: it answers every snapshot from there on. Raising
-	// it would make every snapshot taken before this read miss, and each
-	// miss raise it again.
+		stamped: true, table: t, epoch: epoch, settled: settled, at: at, seq: seq}
+	// Two settled reads of one manifest at the same stripe counters hold
+	// the same manifest (a write between them would have moved a stripe,
+	// or been in progress at the later one's end), so the entry keeps the
+	// lower sequence number: it answers every snapshot from there on.
+	// Raising it would make every snapshot taken before this read miss,
+	// and each miss raise it again. The table's epoch may have moved in
+	// between (a write of another partition): the new entry takes it.
 	c.mu.RLock()
 	old, ok := c.m[id]
 	c.mu.RUnlock()
-	if settled && ok && old.settled && old.table == t && old.epoch == epoch && old.seq <= seq {
-		return
+	if settled && ok && old.settled && old.table == t && old.at == at && old.seq <= seq {
+		if old.epoch == epoch {
+			return
+		}
+		d.seq = old.seq
 	}
 	c.store(id, d)
 }

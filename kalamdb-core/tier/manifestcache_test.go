@@ -59,7 +59,7 @@ func TestManifestCacheLatestAnswersOnlyForItsTableAndEpoch(t *testing.T) {
 	c := newManifestCache(1 << 20)
 	t1, t2 := &catalog.Table{}, &catalog.Table{}
 	files := newestFirst([]systable.ManifestFile{{Path: "a", MaxSeq: 1}})
-	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, false, 0)
+	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, false, settledAt{}, 0)
 	if got, ok := c.latest("m1", t1, 7); !ok || len(got) != 1 {
 		t.Fatalf("same table and epoch: %v %v", got, ok)
 	}
@@ -76,7 +76,7 @@ func TestManifestCacheLatestAnswersOnlyForItsTableAndEpoch(t *testing.T) {
 	if _, ok := c.latest("m3", t1, 7); ok {
 		t.Fatal("a snapshot's entry answered as the latest")
 	}
-	c.putLatest("m2", t1, 7, nil, nil, false, 0)
+	c.putLatest("m2", t1, 7, nil, nil, false, settledAt{}, 0)
 	if got, ok := c.latest("m2", t1, 7); !ok || got != nil {
 		t.Fatalf("no manifest: %v %v", got, ok)
 	}
@@ -86,67 +86,96 @@ func TestManifestCacheLatestAnswersOnlyForItsTableAndEpoch(t *testing.T) {
 	// Entries of partitions without a manifest are bounded too.
 	small := newManifestCache(10 * entryOverhead)
 	for i := range 100 {
-		small.putLatest(fmt.Sprintf("p%d", i), t1, 1, nil, nil, false, 0)
+		small.putLatest(fmt.Sprintf("p%d", i), t1, 1, nil, nil, false, settledAt{}, 0)
 	}
 	if len(small.m) > 10 {
 		t.Fatalf("%d entries kept, bound 10", len(small.m))
 	}
 }
 
-// A settled entry answers a snapshot's read for its table and epoch, from
-// its sequence number on; an entry that is not settled never does.
+// stripesAt returns two fresh stripes and where they stand.
+func stripesAt() settledAt {
+	return settledAt{table: new(manifestStripe), partition: new(manifestStripe)}
+}
+
+// A settled entry answers a snapshot's read for its table, from its
+// sequence number on, while neither of its stripes has a write in
+// progress or has moved; an entry that is not settled never does.
 func TestManifestCacheAtSnapshot(t *testing.T) {
 	c := newManifestCache(1 << 20)
 	t1, t2 := &catalog.Table{}, &catalog.Table{}
 	files := newestFirst([]systable.ManifestFile{{Path: "a", MaxSeq: 1}})
-	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, true, 100)
-	if got, ok, _ := c.atSnapshot("m1", t1, 7, 100); !ok || len(got) != 1 {
+	at := stripesAt()
+	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, true, at, 100)
+	if got, ok, _ := c.atSnapshot("m1", t1, 100); !ok || len(got) != 1 {
 		t.Fatalf("at its sequence number: %v %v", got, ok)
 	}
-	if _, ok, _ := c.atSnapshot("m1", t1, 7, 99); ok {
+	if _, ok, _ := c.atSnapshot("m1", t1, 99); ok {
 		t.Fatal("answered a snapshot older than its read")
 	}
-	if _, ok, _ := c.atSnapshot("m1", t1, 8, 200); ok {
-		t.Fatal("answered after the epoch moved")
-	}
-	if _, ok, _ := c.atSnapshot("m1", t2, 7, 200); ok {
+	if _, ok, _ := c.atSnapshot("m1", t2, 200); ok {
 		t.Fatal("answered for another version of the table")
 	}
-	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, false, 100)
-	if _, ok, _ := c.atSnapshot("m1", t1, 7, 200); ok {
+	for _, s := range []*manifestStripe{at.table, at.partition} {
+		s.writing.Add(1)
+		if _, ok, current := c.atSnapshot("m1", t1, 200); ok || current {
+			t.Fatalf("answered during a write: ok %v current %v", ok, current)
+		}
+		s.writing.Add(-1)
+		s.moved.Add(1)
+		if _, ok, current := c.atSnapshot("m1", t1, 200); ok || current {
+			t.Fatalf("answered after a write: ok %v current %v", ok, current)
+		}
+		s.moved.Store(0)
+	}
+	if _, ok, _ := c.atSnapshot("m1", t1, 200); !ok {
+		t.Fatal("the stripes back where they were, the entry does not answer")
+	}
+	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, false, at, 100)
+	if _, ok, _ := c.atSnapshot("m1", t1, 200); ok {
 		t.Fatal("an entry that is not settled answered")
 	}
-	c.putLatest("m2", t1, 7, nil, nil, true, 5)
-	if got, ok, _ := c.atSnapshot("m2", t1, 7, 5); !ok || got != nil {
+	c.putLatest("m2", t1, 7, nil, nil, true, at, 5)
+	if got, ok, _ := c.atSnapshot("m2", t1, 5); !ok || got != nil {
 		t.Fatalf("no manifest, settled: %v %v", got, ok)
 	}
 }
 
-// A settled read at the same table and epoch keeps the entry's lower
-// sequence number (the same manifest), and an entry that is only newer
-// than a snapshot says so; a snapshot's row read does not replace a
-// stamped entry.
+// A settled read at the same stripes keeps the entry's lower sequence
+// number (the same manifest), also when the table's epoch moved (another
+// partition's write), and an entry that is only newer than a snapshot
+// says so; a snapshot's row read does not replace a stamped entry.
 func TestManifestCacheSettledKeepsLowerSeq(t *testing.T) {
 	c := newManifestCache(1 << 20)
 	t1 := &catalog.Table{}
 	files := newestFirst([]systable.ManifestFile{{Path: "a", MaxSeq: 1}})
-	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, true, 100)
-	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, true, 150)
-	if _, ok, _ := c.atSnapshot("m1", t1, 7, 120); !ok {
+	at := stripesAt()
+	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, true, at, 100)
+	c.putLatest("m1", t1, 7, []byte(`{"v":1}`), files, true, at, 150)
+	if _, ok, _ := c.atSnapshot("m1", t1, 120); !ok {
 		t.Fatal("a later settled read raised the entry's sequence number")
 	}
-	if _, ok, current := c.atSnapshot("m1", t1, 7, 90); ok || !current {
+	c.putLatest("m1", t1, 8, []byte(`{"v":1}`), files, true, at, 150)
+	if _, ok, _ := c.atSnapshot("m1", t1, 120); !ok {
+		t.Fatal("a later settled read at another table epoch raised the entry's sequence number")
+	}
+	if _, ok := c.latest("m1", t1, 8); !ok {
+		t.Fatal("the entry did not take the table's new epoch")
+	}
+	if _, ok, current := c.atSnapshot("m1", t1, 90); ok || !current {
 		t.Fatalf("an older snapshot: ok %v current %v", ok, current)
 	}
-	if _, ok, current := c.atSnapshot("m1", t1, 8, 200); ok || current {
-		t.Fatalf("another epoch: ok %v current %v", ok, current)
-	}
 	c.put("m1", []byte(`{"v":0}`), nil)
-	if _, ok, _ := c.atSnapshot("m1", t1, 7, 120); !ok {
+	if _, ok, _ := c.atSnapshot("m1", t1, 120); !ok {
 		t.Fatal("a snapshot's row replaced the settled entry")
 	}
-	c.putLatest("m1", t1, 8, []byte(`{"v":2}`), files, true, 300)
-	if _, ok, _ := c.atSnapshot("m1", t1, 8, 300); !ok {
-		t.Fatal("a new epoch's entry was not kept")
+	at.partition.moved.Add(1)
+	if _, ok, current := c.atSnapshot("m1", t1, 200); ok || current {
+		t.Fatalf("after a write of the partition: ok %v current %v", ok, current)
+	}
+	now := settledAt{table: at.table, partition: at.partition, partitionMoved: 1}
+	c.putLatest("m1", t1, 9, []byte(`{"v":2}`), files, true, now, 300)
+	if _, ok, _ := c.atSnapshot("m1", t1, 300); !ok {
+		t.Fatal("a new entry after the write was not kept")
 	}
 }

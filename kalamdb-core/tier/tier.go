@@ -80,6 +80,9 @@ type Manager struct {
 	// every INSERT's cold check reads one, and mu is held while a storage
 	// is opened.
 	epochs sync.Map
+	// writes count the manifest writes in progress and done, by stripe,
+	// for the reads at a snapshot (manifestWrites).
+	writes *manifestWrites
 	files  *fileCache
 	// manifestReads counts the reads of a latest manifest row, and
 	// manifestHits the snapshot reads a settled entry answered (for tests).
@@ -126,7 +129,7 @@ func Open(db *kv.DB, cat *catalog.Catalog, tabs *tables.Registry, o Options) (*M
 		cacheBytes = DefaultS3CacheBytes
 	}
 	return &Manager{db: db, cat: cat, tables: tabs, jobs: o.Jobs, locks: o.Locks, opts: o, manifests: manifests,
-		decoded: newManifestCache(defaultManifestCacheBytes), files: newFileCache(1024, pages), ranges: cold.NewRangeCache(cacheBytes),
+		decoded: newManifestCache(defaultManifestCacheBytes), writes: new(manifestWrites), files: newFileCache(1024, pages), ranges: cold.NewRangeCache(cacheBytes),
 		storages: map[string]cold.Storage{}, fingerprints: map[string]string{},
 		closing: make(chan struct{}), obsolete: newObsoleteFiles(), builds: &indexBuilds{jobs: map[string]indexBuild{}}}, nil
 }
@@ -153,32 +156,16 @@ func (m *Manager) Manifests() ([]*systable.Manifest, error) {
 	return m.manifests.ScanAll()
 }
 
-// tableEpoch counts the writes of a table's manifests.
-//
-// Invariants: every write of a manifest of the table is counted in writing
-// before its batch is written (beginManifestWrite), moves moved once the
-// batch is written or has failed (a failed write may still have been
-// applied), and only then leaves writing: flush, compaction, drop (from
-// its DropWork until the caller has written its batch) and restore (from
-// its catalog batch's Work until the batch is written; TablesRestored
-// moves moved once more). So a reader that finds writing
-// at 0 after taking its snapshot knows that every manifest write its
-// snapshot sees has moved moved already.
-//
-// written is at least the DB's written sequence number after every
-// manifest write counted in moved (raised before moved moves): a snapshot
-// whose lower bound is at least written, read after moved, sees every
-// write counted in it. A settled entry holds for snapshots from there on,
-// not from the DB's written sequence number at its read: under a steady
-// write load that number has passed every running statement's snapshot,
-// and every miss would read the row twice.
+// tableEpoch counts the writes of a table's manifests, for txn.Cold and
+// the cache's latest stamps (latestFiles): moved moves once every write
+// of a manifest of the table (flush, compaction, drop, restore) is
+// visible, and a flush's or compaction's before it releases the
+// partition's lock.
 type tableEpoch struct {
-	moved   atomic.Uint64
-	writing atomic.Int64
-	written atomic.Uint64
+	moved atomic.Uint64
 }
 
-// epoch returns the manifest write counters of a table.
+// epoch returns the manifest write counter of a table.
 func (m *Manager) epoch(tableID string) *tableEpoch {
 	if ep, ok := m.epochs.Load(tableID); ok {
 		return ep.(*tableEpoch)
@@ -187,24 +174,110 @@ func (m *Manager) epoch(tableID string) *tableEpoch {
 	return ep.(*tableEpoch)
 }
 
-// beginManifestWrite counts a write of a manifest of the table as in
-// progress; the write calls what it returns once its batch is written or
-// has failed.
-func (m *Manager) beginManifestWrite(tableID string) (end func()) {
+// manifestStripe counts the writes of the manifests that hash to it: the
+// manifests of the partitions whose ids hash to it (flush, compaction), or
+// every manifest of the tables whose ids hash to it (drop, restore).
+//
+// Invariants: every write of a manifest is counted in writing of its
+// stripe before its batch is written (beginPartitionWrite,
+// beginTableWrite), raises written to at least the DB's written sequence
+// number and moves moved once the batch is written or has failed (a
+// failed write may still have been applied), and only then leaves
+// writing. So a reader that finds writing at 0 after taking its snapshot
+// knows that every write of the stripe's manifests its snapshot sees has
+// moved moved already; and a snapshot whose lower bound is at least
+// written, read after moved, sees every write counted in moved.
+//
+// written is raised to the DB's written sequence number, not the write's
+// own: a settled entry holds for snapshots from there on, not from the
+// DB's number at its read (under a steady write load that number has
+// passed every running statement's snapshot, and every miss would read
+// the row twice).
+type manifestStripe struct {
+	moved   atomic.Uint64
+	writing atomic.Int64
+	written atomic.Uint64
+}
+
+// The stripes a Manager keeps (manifestWrites). Partitions come and go by
+// the million and tables are dropped: the counters of one partition, or
+// table, would have to be kept as long as any cached entry or running
+// statement could still compare against them, so they are striped instead
+// (a fixed array, a few hundred KB, never growing, nothing to forget).
+// Manifests hashing to one stripe share its counters: a write of one only
+// makes the others' settled entries miss once (one row read each), never
+// answer wrongly.
+const (
+	partitionStripes = 1 << 13
+	tableStripes     = 1 << 10
+)
+
+// manifestWrites are the counters of the writes of every manifest, by
+// stripe: a manifest's own partition stripe (flush and compaction write
+// one partition's manifest) and its table's stripe (a drop or a restore
+// writes every manifest of a table in one batch). A settled cache entry
+// answers a snapshot only while neither of its two stripes has a write
+// in progress or has moved since it was read (manifestCache.atSnapshot),
+// so a flush of one user's partition leaves the other partitions' entries
+// answering, while a drop or restore invalidates every one of its table.
+type manifestWrites struct {
+	partitions [partitionStripes]manifestStripe
+	tables     [tableStripes]manifestStripe
+}
+
+// stripes returns the stripes of manifest id of table tableID.
+func (w *manifestWrites) stripes(tableID, id string) (table, partition *manifestStripe) {
+	return &w.tables[stripeHash(tableID)%tableStripes], &w.partitions[stripeHash(id)%partitionStripes]
+}
+
+// stripeHash is FNV-1a: deterministic (tests can tell which ids share a
+// stripe), allocation free, and good enough to spread ids; ids chosen to
+// collide cost only misses.
+func stripeHash(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+// beginPartitionWrite counts a write of manifest id of table tableID (a
+// flush's or a compaction's: one partition) as in progress; the write
+// calls what it returns once its batch is written or has failed, in every
+// case (a deferred call).
+func (m *Manager) beginPartitionWrite(tableID, id string) (end func()) {
+	_, s := m.writes.stripes(tableID, id)
+	return m.beginWrite(tableID, s)
+}
+
+// beginTableWrite counts a write of any manifests of table tableID (a
+// drop's or a restore's: every partition) as in progress; the write calls
+// what it returns once its batch is written or has failed.
+func (m *Manager) beginTableWrite(tableID string) (end func()) {
+	s, _ := m.writes.stripes(tableID, "")
+	return m.beginWrite(tableID, s)
+}
+
+func (m *Manager) beginWrite(tableID string, s *manifestStripe) (end func()) {
 	ep := m.epoch(tableID)
-	ep.writing.Add(1)
+	s.writing.Add(1)
+	var once sync.Once
 	return func() {
-		// The write has returned: the DB's written sequence number is at
-		// least its own.
-		seq := m.db.WrittenSeq()
-		for {
-			old := ep.written.Load()
-			if old >= seq || ep.written.CompareAndSwap(old, seq) {
-				break
+		once.Do(func() {
+			// The write has returned: the DB's written sequence number is
+			// at least its own.
+			seq := m.db.WrittenSeq()
+			for {
+				old := s.written.Load()
+				if old >= seq || s.written.CompareAndSwap(old, seq) {
+					break
+				}
 			}
-		}
-		ep.moved.Add(1)
-		ep.writing.Add(-1)
+			s.moved.Add(1)
+			ep.moved.Add(1)
+			s.writing.Add(-1)
+		})
 	}
 }
 
