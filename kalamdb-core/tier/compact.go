@@ -217,11 +217,7 @@ func (m *Manager) swapFiles(t *catalog.Table, shape *tables.Table, mf *systable.
 	if err := m.manifests.PutInBatch(&b, mf); err != nil {
 		return err
 	}
-	// One partition's manifest; ended before the deferred unlock, as in
-	// commitFlush.
-	end := m.beginPartitionWrite(t.Meta.TableID, mf.ManifestID)
-	defer end()
-	if err := m.db.Write(&b); err != nil {
+	if err := m.writePartitionManifest(&b, t.Meta.TableID, mf.ManifestID); err != nil {
 		return fmt.Errorf("compact %s: commit manifest: %w", t.Meta.TableID, err)
 	}
 	return nil

@@ -270,17 +270,18 @@ func (m *Manager) latestFiles(t *catalog.Table, owner string) ([]systable.Manife
 
 // readLatest reads the latest manifest id of t and keeps it stamped with
 // the table's epoch read before it, and settled (with the sequence number
-// it holds for) when no write of the manifest was in progress before the
-// read nor in progress or finished after it, as its stripes count them
-// (manifestWrites).
+// it holds for) when no write of the manifest was in progress or finished
+// after its stripes' counters were read (manifestWrites), before the row.
 func (m *Manager) readLatest(t *catalog.Table, id string) (files []systable.ManifestFile, settled bool, seq uint64, err error) {
 	epoch := m.epoch(t.Meta.TableID).moved.Load()
 	ts, ps := m.writes.stripes(t.Meta.TableID, id)
 	// In this order: a write counted in the stripes' moved is visible,
 	// and had raised their written sequence number before seq was read.
-	idle := ts.writing.Load() == 0 && ps.writing.Load() == 0
 	at := settledAt{table: ts, partition: ps, tableMoved: ts.moved.Load(), partitionMoved: ps.moved.Load()}
 	seq = max(ts.written.Load(), ps.written.Load())
+	if m.seams.beforeLatestRow != nil {
+		m.seams.beforeLatestRow()
+	}
 	m.manifestReads.Add(1)
 	raw, err := m.manifests.GetRawAt(nil, id)
 	if errors.Is(err, systable.ErrNotFound) {
@@ -294,7 +295,13 @@ func (m *Manager) readLatest(t *catalog.Table, id string) (files []systable.Mani
 			return nil, false, 0, err
 		}
 	}
-	settled = idle && at.current()
+	// Settled when no write is in progress and none has finished since
+	// the counters were read: a write the row holds but the counters do
+	// not had begun by the read and is either still counted in writing
+	// or has moved its stripe since. (A write in progress before the
+	// counters were read is one of the two as well, so that needs no
+	// check of its own.)
+	settled = at.current()
 	m.decoded.putLatest(id, t, epoch, raw, files, settled, at, seq)
 	return files, settled, seq, nil
 }

@@ -352,12 +352,8 @@ func (m *Manager) commitFlush(t *catalog.Table, shape *tables.Table, userID stri
 		return 0, err
 	}
 	b.SetCounter(counters, ckey, max(0, n-deleted))
-	// One partition's manifest: only its entries stop answering. Ended
-	// on every path, before the deferred unlock (defers run last first):
-	// the table's epoch moves under the partition's lock (txn.Cold).
-	end := m.beginPartitionWrite(t.Meta.TableID, mf.ManifestID)
-	defer end()
-	if err := m.db.Write(&b); err != nil {
+	// One partition's manifest: only its entries stop answering.
+	if err := m.writePartitionManifest(&b, t.Meta.TableID, mf.ManifestID); err != nil {
 		return 0, tableError(shape, err)
 	}
 	return kept, nil

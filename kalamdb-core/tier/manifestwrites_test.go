@@ -1,6 +1,7 @@
 package tier
 
 import (
+	"errors"
 	"slices"
 	"testing"
 
@@ -265,5 +266,76 @@ func TestManifestWriteEndIsIdempotent(t *testing.T) {
 	_, s := r.m.writes.stripes(r.tbl.Meta.TableID, r.id("a"))
 	if w, mv := s.writing.Load(), s.moved.Load(); w != 0 || mv != 1 {
 		t.Fatalf("after two calls of one end: writing %d, moved %d", w, mv)
+	}
+}
+
+// TestSettleNotAcrossAWriteDuringTheRead: a write of a's partition that
+// begins after readLatest read the counters and is visible to its row
+// read, ended during the read or not, does not settle that row for a
+// snapshot taken before the write.
+func TestSettleNotAcrossAWriteDuringTheRead(t *testing.T) {
+	for _, endsInRead := range []bool{false, true} {
+		r := newManifestRig(t)
+		r.write(r.partition("a"), "a", "a1")()
+		before := r.snapshot()
+		var end func()
+		r.m.seams.beforeLatestRow = func() {
+			r.m.seams.beforeLatestRow = nil
+			end = r.write(r.partition("a"), "a", "a1", "a2")
+			if endsInRead {
+				end()
+			}
+		}
+		if got := r.list("a snapshot before the write", "a", before); len(got) != 1 {
+			t.Fatalf("ends in the read %v: %v", endsInRead, got)
+		}
+		end()
+		if got := r.list("after the write", "a", r.snapshot()); len(got) != 2 {
+			t.Fatalf("ends in the read %v, after: %v", endsInRead, got)
+		}
+		r.settle("a")
+	}
+}
+
+// TestFailedPartitionWriteEndsItsCount: a flush's or compaction's
+// manifest batch that fails, applied or not (a failed write may have
+// been applied), still ends its count: the partition's reads list the
+// row at their snapshot and settle again, and no write is left counted.
+func TestFailedPartitionWriteEndsItsCount(t *testing.T) {
+	errDisk := errors.New("injected: disk full")
+	for _, applied := range []bool{false, true} {
+		r := newManifestRig(t)
+		r.write(r.partition("a"), "a", "a1")()
+		r.settle("a")
+		r.m.seams.write = func(b *kv.Batch) error {
+			if applied {
+				if err := r.m.db.Write(b); err != nil {
+					return err
+				}
+			}
+			return errDisk
+		}
+		mf := &systable.Manifest{ManifestID: r.id("a"), NamespaceID: "n", TableName: "t", UserID: "a", NextBatch: 2,
+			Files: []systable.ManifestFile{{Path: "a1", MaxSeq: 1}, {Path: "a2", MaxSeq: 2}}}
+		var b kv.Batch
+		if err := r.m.manifests.PutInBatch(&b, mf); err != nil {
+			t.Fatal(err)
+		}
+		if err := r.m.writePartitionManifest(&b, r.tbl.Meta.TableID, r.id("a")); !errors.Is(err, errDisk) {
+			t.Fatalf("applied %v: the write's error is %v", applied, err)
+		}
+		r.m.seams.write = nil
+		ts, ps := r.m.writes.stripes(r.tbl.Meta.TableID, r.id("a"))
+		if w := ts.writing.Load() + ps.writing.Load(); w != 0 {
+			t.Fatalf("applied %v: %d writes still counted after the failed batch", applied, w)
+		}
+		want := 1
+		if applied {
+			want = 2
+		}
+		if got := r.list("after the failed write", "a", r.snapshot()); len(got) != want {
+			t.Fatalf("applied %v: %v", applied, got)
+		}
+		r.settle("a")
 	}
 }

@@ -83,6 +83,8 @@ type Manager struct {
 	// writes count the manifest writes in progress and done, by stripe,
 	// for the reads at a snapshot (manifestWrites).
 	writes *manifestWrites
+	// seams are set by this package's tests only (nil: none).
+	seams testSeams
 	files  *fileCache
 	// manifestReads counts the reads of a latest manifest row, and
 	// manifestHits the snapshot reads a settled entry answered (for tests).
@@ -257,6 +259,35 @@ func (m *Manager) beginPartitionWrite(tableID, id string) (end func()) {
 func (m *Manager) beginTableWrite(tableID string) (end func()) {
 	s, _ := m.writes.stripes(tableID, "")
 	return m.beginWrite(tableID, s)
+}
+
+// writePartitionManifest writes b, which changes manifest id of table
+// tableID (one partition's, and nothing else's), counted as a write of
+// that partition in progress until b is written or has failed. The count
+// ends before it returns, on every path: a flush and a compaction call it
+// under the partition's lock, and the table's epoch must move before they
+// release it (txn.Cold).
+func (m *Manager) writePartitionManifest(b *kv.Batch, tableID, id string) error {
+	defer m.beginPartitionWrite(tableID, id)()
+	return m.writeBatch(b)
+}
+
+// testSeams let this package's tests step into a Manager's work.
+type testSeams struct {
+	// write replaces the DB's Write for the manifest batches tier writes
+	// (a failing disk; a write applied, then failed).
+	write func(b *kv.Batch) error
+	// beforeLatestRow runs in readLatest after the counters are read and
+	// before the latest manifest row is.
+	beforeLatestRow func()
+}
+
+// writeBatch writes a batch of manifest changes tier makes itself.
+func (m *Manager) writeBatch(b *kv.Batch) error {
+	if m.seams.write != nil {
+		return m.seams.write(b)
+	}
+	return m.db.Write(b)
 }
 
 func (m *Manager) beginWrite(tableID string, s *manifestStripe) (end func()) {
