@@ -67,12 +67,13 @@ func (m *Manager) Manifest(snap *kv.Snapshot, id string) (*systable.Manifest, er
 
 // PutManifestInBatch adds a partition's manifest to b (a restore commits
 // its tables' manifests with their catalog rows) and counts it as a write
-// of the table's manifests in progress: the caller calls end once b is
+// of the table's manifests in progress (the table's stripe: a restore
+// writes every partition of the table): the caller calls end once b is
 // written or has failed (a failed write may have been applied). Without
 // the count, a settled manifest entry of a table of that id (one resolved
 // before a DROP is still read by statements planned before it) would
 // answer "no manifest" at a snapshot that sees the restored one until
-// TablesRestored moves the epoch (tableEpoch).
+// TablesRestored moves the table's stripe (manifestWrites).
 func (m *Manager) PutManifestInBatch(b *kv.Batch, mf *systable.Manifest) (end func(), err error) {
 	if err := m.manifests.PutInBatch(b, mf); err != nil {
 		return nil, err
@@ -81,8 +82,8 @@ func (m *Manager) PutManifestInBatch(b *kv.Batch, mf *systable.Manifest) (end fu
 }
 
 // TablesRestored finishes tables a restore has just committed: it moves
-// their epochs (their manifests were written with the catalog rows, and
-// every manifest write moves the epoch once it is visible), writes their
+// their epochs and stripes (their manifests were written with the catalog
+// rows, and every manifest write moves them once it is visible), writes their
 // manifest.json mirrors (a convenience: a failure is returned but
 // changes nothing) and starts the build of every index the backup caught
 // while it was still building.

@@ -68,10 +68,14 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 			params.Files = append(params.Files, f.Path)
 		}
 	}
-	// The drop's batch deletes the manifests: it is a write in progress
-	// from here until the caller has written it (a batch that is never
-	// written leaves the count up, which only costs readers of a table
-	// of this name their manifest cache until a restart).
+	// The drop's batch deletes every manifest of the table: it is a write
+	// of the table in progress (beginTableWrite) from here until the
+	// caller has written it. The catalog writes the batch and runs the
+	// returned function only once it has committed: a batch that fails
+	// leaves the count up (catalog.DropWork is not told of a failure),
+	// which makes the settled entries of this table, and of the tables
+	// sharing its stripe, miss (a row read per read, never a wrong list)
+	// until a restart.
 	var moved func()
 	if st, ok := m.cat.Snapshot().Storage(t.Meta.StorageID); ok && st.StorageType == catalog.StorageFilesystem {
 		params.BaseDirectory = st.BaseDirectory

@@ -22,7 +22,13 @@
 //     table. Every such change moves the table's epoch once it is
 //     visible (flush and compaction before they unlock): commits reuse a
 //     cold lookup while it holds (txn.Cold), and so does the cache of the
-//     latest manifests (manifestCache).
+//     latest manifests (manifestCache). Every such change is also counted,
+//     from before its batch until the batch is written or has failed, in
+//     the stripe of the partition it changes (flush, compaction) or of
+//     the table (drop, restore) (manifestWrites): reads at a snapshot use
+//     a settled cache entry only while neither of its stripes has a write
+//     in progress or has moved since it was read, so a flush of one
+//     partition leaves the other partitions' entries answering.
 //   - Readers read the manifest at their snapshot, so a file is visible
 //     only once listed; a file a compaction replaced stays on disk for
 //     the grace period and while any feed snapshot that can see it is

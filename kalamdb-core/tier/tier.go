@@ -85,7 +85,7 @@ type Manager struct {
 	writes *manifestWrites
 	// seams are set by this package's tests only (nil: none).
 	seams testSeams
-	files  *fileCache
+	files *fileCache
 	// manifestReads counts the reads of a latest manifest row, and
 	// manifestHits the snapshot reads a settled entry answered (for tests).
 	manifestReads, manifestHits atomic.Int64
