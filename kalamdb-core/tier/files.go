@@ -273,7 +273,7 @@ func (m *Manager) latestFiles(t *catalog.Table, owner string) ([]systable.Manife
 // it holds for) when no write of the manifest was in progress or finished
 // after its stripes' counters were read (manifestWrites), before the row.
 func (m *Manager) readLatest(t *catalog.Table, id string) (files []systable.ManifestFile, settled bool, seq uint64, err error) {
-	epoch := m.epoch(t.Meta.TableID).moved.Load()
+	epoch := m.Epoch(t.Meta.TableID)
 	ts, ps := m.writes.stripes(t.Meta.TableID, id)
 	// In this order: a write counted in the stripes' moved is visible,
 	// and had raised their written sequence number before seq was read.
@@ -335,8 +335,10 @@ func LookupWith(ctx context.Context, files []*File, current *systable.TableSchem
 // Epoch implements txn.Cold: it moves whenever a flush, compaction, drop
 // or restore changes the table's manifests, after the change is visible;
 // a flush and a compaction move it before they release the partition's
-// lock.
-func (m *Manager) Epoch(tableID string) uint64 { return m.epoch(tableID).moved.Load() }
+// lock. It is the epoch of the table's stripe (tableStripe): it also
+// moves with the writes of the tables sharing the stripe, and nothing is
+// kept per table.
+func (m *Manager) Epoch(tableID string) uint64 { return m.writes.table(tableID).epoch.Load() }
 
 // NewestVersion is the newest cold version of a key, reading the latest
 // manifest.

@@ -339,3 +339,22 @@ func TestFailedPartitionWriteEndsItsCount(t *testing.T) {
 		r.settle("a")
 	}
 }
+
+// TestEveryManifestWriteMovesTheTableEpoch: the table's epoch (txn.Cold,
+// the latest stamps) moves with a partition's write and a table's, once
+// each has ended, not before.
+func TestEveryManifestWriteMovesTheTableEpoch(t *testing.T) {
+	r := newManifestRig(t)
+	id := r.tbl.Meta.TableID
+	for what, begin := range map[string]func() func(){"partition": r.partition("a"), "table": r.table()} {
+		before := r.m.Epoch(id)
+		end := r.write(begin, "a", "x")
+		if r.m.Epoch(id) != before {
+			t.Fatalf("%s write: the epoch moved before the write ended", what)
+		}
+		end()
+		if r.m.Epoch(id) == before {
+			t.Fatalf("%s write: the epoch did not move", what)
+		}
+	}
+}

@@ -75,13 +75,9 @@ type Manager struct {
 	manifests *systable.Table[systable.Manifest]
 	// decoded keeps decoded manifests, checked against their stored bytes.
 	decoded *manifestCache
-	// epochs count the changes of each table's manifests (txn.Cold), by
-	// table id: *tableEpoch. A sync.Map, not a map under mu, because
-	// every INSERT's cold check reads one, and mu is held while a storage
-	// is opened.
-	epochs sync.Map
-	// writes count the manifest writes in progress and done, by stripe,
-	// for the reads at a snapshot (manifestWrites).
+	// writes count the manifest writes in progress and done, by stripe:
+	// for the reads at a snapshot, and the tables' epochs (txn.Cold)
+	// (manifestWrites).
 	writes *manifestWrites
 	// seams are set by this package's tests only (nil: none).
 	seams testSeams
@@ -158,24 +154,6 @@ func (m *Manager) Manifests() ([]*systable.Manifest, error) {
 	return m.manifests.ScanAll()
 }
 
-// tableEpoch counts the writes of a table's manifests, for txn.Cold and
-// the cache's latest stamps (latestFiles): moved moves once every write
-// of a manifest of the table (flush, compaction, drop, restore) is
-// visible, and a flush's or compaction's before it releases the
-// partition's lock.
-type tableEpoch struct {
-	moved atomic.Uint64
-}
-
-// epoch returns the manifest write counter of a table.
-func (m *Manager) epoch(tableID string) *tableEpoch {
-	if ep, ok := m.epochs.Load(tableID); ok {
-		return ep.(*tableEpoch)
-	}
-	ep, _ := m.epochs.LoadOrStore(tableID, new(tableEpoch))
-	return ep.(*tableEpoch)
-}
-
 // manifestStripe counts the writes of the manifests that hash to it: the
 // manifests of the partitions whose ids hash to it (flush, compaction), or
 // every manifest of the tables whose ids hash to it (drop, restore).
@@ -205,7 +183,7 @@ type manifestStripe struct {
 // the million and tables are dropped: the counters of one partition, or
 // table, would have to be kept as long as any cached entry or running
 // statement could still compare against them, so they are striped instead
-// (a fixed array, a few hundred KB, never growing, nothing to forget).
+// (fixed arrays, about 230 KB, never growing, nothing to forget).
 // Manifests hashing to one stripe share its counters: a write of one only
 // makes the others' settled entries miss once (one row read each), never
 // answer wrongly.
@@ -224,12 +202,30 @@ const (
 // answering, while a drop or restore invalidates every one of its table.
 type manifestWrites struct {
 	partitions [partitionStripes]manifestStripe
-	tables     [tableStripes]manifestStripe
+	tables     [tableStripes]tableStripe
+}
+
+// tableStripe is the stripe of the tables whose ids hash to it: their
+// table-wide writes (manifestStripe), and epoch, which moves with every
+// write of any of their manifests, partitions' too, once it is visible
+// (a flush's or compaction's before it releases the partition's lock):
+// the tables' epoch (Manager.Epoch) for txn.Cold and the cache's latest
+// stamps (manifestCache.latest). Tables sharing it only see each other's
+// writes as moves of their own epoch: a commit's cold lookup, or a latest
+// entry, is read again.
+type tableStripe struct {
+	manifestStripe
+	epoch atomic.Uint64
+}
+
+// table returns the stripe of table tableID.
+func (w *manifestWrites) table(tableID string) *tableStripe {
+	return &w.tables[stripeHash(tableID)%tableStripes]
 }
 
 // stripes returns the stripes of manifest id of table tableID.
 func (w *manifestWrites) stripes(tableID, id string) (table, partition *manifestStripe) {
-	return &w.tables[stripeHash(tableID)%tableStripes], &w.partitions[stripeHash(id)%partitionStripes]
+	return &w.table(tableID).manifestStripe, &w.partitions[stripeHash(id)%partitionStripes]
 }
 
 // stripeHash is FNV-1a: deterministic (tests can tell which ids share a
@@ -291,7 +287,7 @@ func (m *Manager) writeBatch(b *kv.Batch) error {
 }
 
 func (m *Manager) beginWrite(tableID string, s *manifestStripe) (end func()) {
-	ep := m.epoch(tableID)
+	ts := m.writes.table(tableID)
 	s.writing.Add(1)
 	var once sync.Once
 	return func() {
@@ -306,7 +302,7 @@ func (m *Manager) beginWrite(tableID string, s *manifestStripe) (end func()) {
 				}
 			}
 			s.moved.Add(1)
-			ep.moved.Add(1)
+			ts.epoch.Add(1)
 			s.writing.Add(-1)
 		})
 	}
