@@ -17,12 +17,12 @@ import (
 
 // manifestRig is a Manager with only what reads of manifests need.
 type manifestRig struct {
-	t   *testing.T
+	t   testing.TB
 	m   *Manager
 	tbl *catalog.Table
 }
 
-func newManifestRig(t *testing.T) *manifestRig {
+func newManifestRig(t testing.TB) *manifestRig {
 	t.Helper()
 	db, err := kv.Open(t.TempDir(), kv.Options{})
 	if err != nil {
