@@ -131,6 +131,18 @@ func (r *manifestRig) settle(owner string) {
 	}
 }
 
+// settled writes one file to each owner's partition, and settles their
+// entries.
+func (r *manifestRig) settled(owners ...string) {
+	r.t.Helper()
+	for _, o := range owners {
+		r.write(r.partition(o), o, o+"1")()
+	}
+	for _, o := range owners {
+		r.settle(o)
+	}
+}
+
 // The rig's owners a and b must not share a partition stripe (else a
 // write of one rightly makes the other miss).
 func TestManifestRigOwnersInOtherStripes(t *testing.T) {
@@ -148,10 +160,7 @@ func TestManifestRigOwnersInOtherStripes(t *testing.T) {
 // without a row read.
 func TestPartitionWriteMissesOnlyItsPartition(t *testing.T) {
 	r := newManifestRig(t)
-	r.write(r.partition("a"), "a", "a1")()
-	r.write(r.partition("b"), "b", "b1")()
-	r.settle("a")
-	r.settle("b")
+	r.settled("a", "b")
 	end := r.write(r.partition("a"), "a", "a1", "a2")
 	if got := r.list("a, during its write", "a", r.snapshot()); len(got) != 2 {
 		t.Fatalf("a during its write: %v", got)
@@ -194,10 +203,7 @@ func TestPartitionWriteEndedBeforeTheEntryIsRead(t *testing.T) {
 // partition's settled entry stop answering, while in progress and after.
 func TestTableWriteStopsEveryPartition(t *testing.T) {
 	r := newManifestRig(t)
-	r.write(r.partition("a"), "a", "a1")()
-	r.write(r.partition("b"), "b", "b1")()
-	r.settle("a")
-	r.settle("b")
+	r.settled("a", "b")
 	var b kv.Batch
 	r.m.manifests.DeleteInBatch(&b, r.id("a"))
 	r.m.manifests.DeleteInBatch(&b, r.id("b"))
