@@ -2,6 +2,7 @@ package tier
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -361,6 +362,65 @@ func TestEveryManifestWriteMovesTheTableEpoch(t *testing.T) {
 		end()
 		if r.m.Epoch(id) == before {
 			t.Fatalf("%s write: the epoch did not move", what)
+		}
+	}
+}
+
+// TestDropInterleavedWithAPartitionWrite: a drop's batch and a flush of
+// a's partition overlap in every order of their begins, batches and ends;
+// after each step, reads of a and b at a fresh snapshot, and at the
+// snapshot taken before both, list the row at their snapshot (list
+// checks), and settle again once both have ended.
+func TestDropInterleavedWithAPartitionWrite(t *testing.T) {
+	// Steps: the flush's begin (F), batch (f) and end (E); the drop's
+	// begin (D), batch (d) and end (X). Each order keeps a write's own
+	// steps in order.
+	orders := []string{"FfEDdX", "FDfdEX", "FDdfXE", "DFdfXE", "DdFfXE", "DFfdEX", "DdXFfE", "FfDdEX"}
+	for _, order := range orders {
+		r := newManifestRig(t)
+		r.settled("a", "b")
+		before := r.snapshot()
+		var endFlush, endDrop func()
+		var flush, drop kv.Batch
+		mf := &systable.Manifest{ManifestID: r.id("a"), NamespaceID: "n", TableName: "t", UserID: "a", NextBatch: 2,
+			Files: []systable.ManifestFile{{Path: "a1", MaxSeq: 1}, {Path: "a2", MaxSeq: 2}}}
+		if err := r.m.manifests.PutInBatch(&flush, mf); err != nil {
+			t.Fatal(err)
+		}
+		r.m.manifests.DeleteInBatch(&drop, r.id("a"))
+		r.m.manifests.DeleteInBatch(&drop, r.id("b"))
+		for i, step := range order {
+			switch step {
+			case 'F':
+				endFlush = r.m.beginPartitionWrite(r.tbl.Meta.TableID, r.id("a"))
+			case 'D':
+				endDrop = r.m.beginTableWrite(r.tbl.Meta.TableID)
+			case 'f':
+				if err := r.m.db.Write(&flush); err != nil {
+					t.Fatal(err)
+				}
+			case 'd':
+				if err := r.m.db.Write(&drop); err != nil {
+					t.Fatal(err)
+				}
+			case 'E':
+				endFlush()
+			case 'X':
+				endDrop()
+			}
+			what := fmt.Sprintf("%s after %s", order, order[:i+1])
+			for _, owner := range []string{"a", "b"} {
+				for range 2 { // a miss, then (maybe) the entry
+					r.list(what, owner, r.snapshot())
+					r.list(what+", the snapshot before", owner, before)
+				}
+			}
+		}
+		for _, owner := range []string{"a", "b"} {
+			r.list(order+", done", owner, r.snapshot())
+			if !r.hit(order+", done", owner) {
+				t.Errorf("%s: partition %s did not settle once both writes ended", order, owner)
+			}
 		}
 	}
 }
