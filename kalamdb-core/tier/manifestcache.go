@@ -31,7 +31,9 @@ import (
 // manifest row at all; they rely on two rules:
 //   - every write of a manifest moves its table's epoch after the write
 //     is visible (flush, compaction, drop, restore): an entry read before
-//     the write has an older epoch than any lookup after the move;
+//     the write has an older epoch than any lookup after the move (the
+//     epoch is its table stripe's, tableStripe: shared tables only move
+//     it more often);
 //   - the writers that may overlap a commit of the same table hold the
 //     partition's lock across the write and the move (flush,
 //     compaction), as commit validation does; the others write the
@@ -41,8 +43,9 @@ import (
 //     one per version of its definition) it was read for.
 //
 // A stamped entry may also be settled (atSnapshot): no write of its
-// manifest was in progress before its read, nor in progress or finished
-// after it, as counted by the two stripes of its manifest
+// manifest was in progress or finished between the read of its counters
+// and the end of its row's read, as counted by the two stripes of its
+// manifest
 // (manifestWrites): its partition's, which a flush or compaction of the
 // partition counts, and its table's, which a drop or restore of the
 // table counts. Reads at a snapshot (every statement's cold files) use
