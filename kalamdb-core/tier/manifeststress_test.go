@@ -260,3 +260,49 @@ func TestManifestReadsUnderRandomWrites(t *testing.T) {
 		t.Fatal("no read was answered from the cache: the test proves nothing of it")
 	}
 }
+
+// TestCollidingWritesOnlyCostMisses: a write of partition c, whose id
+// shares partition a's stripe, and a drop of table u, whose id shares
+// table t's stripe, each make a's settled entry stop answering while
+// they are in progress and once they end (shared counters cannot tell
+// them apart), and a's reads list a's row at their snapshot throughout,
+// then settle again. Both move t's epoch (txn.Cold): c is t's partition,
+// and u's table stripe is t's.
+func TestCollidingWritesOnlyCostMisses(t *testing.T) {
+	r := newManifestRig(t)
+	c := collidingOwner(t, "n", "t", "a")
+	u := collidingTable(t, "n", "t")
+	before := r.snapshot()
+	r.settled("a")
+	at := r.snapshot()
+	writes := map[string]func() func(){
+		"partition " + c: func() func() { return r.write(r.partition(c), c, c+"1") },
+		"table " + u: func() func() {
+			var b kv.Batch
+			r.m.manifests.DeleteInBatch(&b, systable.ManifestID("n", u, "a"))
+			end := r.m.beginTableWrite(systable.TableID("n", u))
+			if err := r.m.db.Write(&b); err != nil {
+				t.Fatal(err)
+			}
+			return end
+		},
+	}
+	for what, write := range writes {
+		epoch := r.m.Epoch(r.tbl.Meta.TableID)
+		end := write()
+		if r.hit(what+" in progress", "a") {
+			t.Errorf("%s in progress: a's entry answered", what)
+		}
+		r.list(what+" in progress, the snapshot before", "a", before)
+		r.list(what+" in progress, the settled snapshot", "a", at)
+		end()
+		if r.hit(what+" ended", "a") {
+			t.Errorf("%s ended: a's entry answered before it was read again", what)
+		}
+		if got := r.m.Epoch(r.tbl.Meta.TableID); got == epoch {
+			t.Errorf("%s: table t's epoch did not move (%d)", what, got)
+		}
+		r.list(what+" ended, the snapshot before", "a", before)
+		r.settle("a")
+	}
+}
