@@ -336,6 +336,40 @@ func TestSnapshotManifestCacheDropRecreateSameID(t *testing.T) {
 	}
 }
 
+// rowReaders starts two snapshotReaders that list owners' partitions of
+// every table tables returns, at each snapshot, and fail unless each
+// list is the manifest row at it (opening the files may fail: a held
+// snapshot may list a file a compaction or a drop's cleanup removed, and
+// the row lists it too). progress waits for the readers to read some
+// more, unless one failed, so each phase is read during and after.
+func rowReaders(e *env, owners []string, tables func() []*catalog.Table) (progress func(), stop func() []error) {
+	var reads atomic.Int64
+	var failed atomic.Bool
+	stop = snapshotReaders(e, 2, 4, func(r int, at *kv.Snapshot) error {
+		for _, tbl := range tables() {
+			for _, owner := range owners {
+				got, want, err, rowErr := filesAndRow(e, tbl, owner, at)
+				if rowErr != nil {
+					failed.Store(true)
+					return rowErr
+				}
+				if err == nil && !slices.Equal(got, want) {
+					failed.Store(true)
+					return fmt.Errorf("reader %d, %s partition %s: files %v, manifest %v", r, tbl.Meta.TableID, owner, got, want)
+				}
+			}
+		}
+		reads.Add(1)
+		return nil
+	})
+	progress = func() {
+		for n := reads.Load() + 8; reads.Load() < n && !failed.Load(); {
+			runtime.Gosched()
+		}
+	}
+	return progress, stop
+}
+
 // TestSnapshotManifestCachePartitionWritesAndDrop: three partitions of one
 // table flush one at a time (each flush writes one partition's manifest,
 // leaving the others' settled entries answering) and compact, then a
@@ -353,38 +387,13 @@ func TestSnapshotManifestCachePartitionWritesAndDrop(t *testing.T) {
 	}
 	flushTable(t, e, "n.t")
 	old, _ := e.db.Catalog.Snapshot().Table("n", "t")
-	var reads atomic.Int64
-	var failed atomic.Bool
-	stop := snapshotReaders(e, 2, 4, func(r int, at *kv.Snapshot) error {
+	progress, stop := rowReaders(e, []string{"a", "b", "c"}, func() []*catalog.Table {
 		tbls := []*catalog.Table{old}
 		if cur, ok := e.db.Catalog.Snapshot().Table("n", "t"); ok && cur != old {
 			tbls = append(tbls, cur)
 		}
-		for _, tbl := range tbls {
-			for _, owner := range []string{"a", "b", "c"} {
-				got, want, err, rowErr := filesAndRow(e, tbl, owner, at)
-				if rowErr != nil {
-					failed.Store(true)
-					return rowErr
-				}
-				// A held snapshot may list a file a compaction or the
-				// drop's cleanup has removed: the row lists it too.
-				if err == nil && !slices.Equal(got, want) {
-					failed.Store(true)
-					return fmt.Errorf("reader %d, partition %s: files %v, manifest %v", r, owner, got, want)
-				}
-			}
-		}
-		reads.Add(1)
-		return nil
+		return tbls
 	})
-	// progress waits for the readers to read some more (unless one
-	// failed): each phase is read during and after, not only before.
-	progress := func() {
-		for n := reads.Load() + 8; reads.Load() < n && !failed.Load(); {
-			runtime.Gosched()
-		}
-	}
 	for i := range 9 {
 		u := []string{"a", "b", "c"}[i%3]
 		users[u].must(fmt.Sprintf("INSERT INTO n.t VALUES (%d, 'v')", 100+i))

@@ -2,14 +2,12 @@ package executor_test
 
 import (
 	"fmt"
-	"runtime"
 	"slices"
 	"sync/atomic"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
-	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // TestSnapshotManifestCacheDropNamespaceRecreate: a namespace with two
@@ -47,32 +45,7 @@ func TestSnapshotManifestCacheDropNamespaceRecreate(t *testing.T) {
 	}
 	seen.Store(&[]*catalog.Table{})
 	remember()
-	var reads atomic.Int64
-	var failed atomic.Bool
-	stop := snapshotReaders(e, 2, 4, func(r int, at *kv.Snapshot) error {
-		for _, tbl := range *seen.Load() {
-			for _, owner := range []string{"a", "b"} {
-				got, want, err, rowErr := filesAndRow(e, tbl, owner, at)
-				if rowErr != nil {
-					failed.Store(true)
-					return rowErr
-				}
-				// Opening files may fail (a drop's cleanup removed them);
-				// a different list may not.
-				if err == nil && !slices.Equal(got, want) {
-					failed.Store(true)
-					return fmt.Errorf("reader %d, %s partition %s: files %v, manifest %v", r, tbl.Meta.TableID, owner, got, want)
-				}
-			}
-		}
-		reads.Add(1)
-		return nil
-	})
-	progress := func() {
-		for n := reads.Load() + 8; reads.Load() < n && !failed.Load(); {
-			runtime.Gosched()
-		}
-	}
+	progress, stop := rowReaders(e, []string{"a", "b"}, func() []*catalog.Table { return *seen.Load() })
 	progress()
 	for round := range 2 {
 		a.must(fmt.Sprintf("INSERT INTO n.t VALUES (%d, 'last')", 300+round))
