@@ -46,8 +46,8 @@ package httpapi
 //   - Shutdown closes idle lane connections at once, lets busy ones finish
 //     their request, and then closes them (laneServer.shutdown).
 //
-// Busy polling (server.busy_poll): a kept connection whose client sent its
-// last request within busy_poll of the answer before it polls its socket
+// Busy polling (server.busy_poll): a kept, authenticated connection whose
+// client sent its last request within busy_poll of the answer before it polls its socket
 // for the next one, for up to busy_poll, before it parks on Go's network
 // poller. Why: an idle core of this class of machine takes ~50 µs to wake
 // for a parked reader, which was more than the statement of a point lookup
@@ -550,13 +550,15 @@ func (lc *laneConn) serveOne() (served, keep bool) {
 }
 
 // pollNext makes the wait for the next request poll first, when busy
-// polling is on, the client sent its last request within busyPoll of the
-// answer before it, nothing of the next one is here yet and a polling
-// slot is free. Polling stops at the read deadline, if that is sooner.
+// polling is on, the connection has authenticated (an anonymous client
+// could otherwise hold the polling slots and spend their CPU), its client
+// sent its last request within busyPoll of the answer before it, nothing
+// of the next one is here yet and a polling slot is free. Polling stops
+// at the read deadline, if that is sooner.
 func (lc *laneConn) pollNext() {
 	s := lc.srv
 	if s.busyPoll <= 0 || lc.src.try == nil || lc.requests == 0 || lc.gap > s.busyPoll ||
-		lc.br.Buffered() > 0 || lc.src.hasHeld {
+		lc.br.Buffered() > 0 || lc.src.hasHeld || lc.tc.owner.Load() == nil {
 		return
 	}
 	if s.polling.Add(1) > s.maxPolling {

@@ -15,11 +15,17 @@ import (
 )
 
 // echoLane serves the lane with a statement endpoint that answers its
-// body, and /other (never the lane's) through net/http.
+// body and authenticates its connection (unless the body starts with
+// "anon"), and /other (never the lane's) through net/http.
 func echoLane(t *testing.T, idle, busyPoll time.Duration) (string, *laneServer) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/api/sql", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
+		if tc, ok := r.Context().Value(connKey{}).(*trackedConn); ok && !strings.HasPrefix(string(b), "anon") {
+			if err := tc.authenticated("u1"); err != nil {
+				t.Error(err)
+			}
+		}
 		w.Write(b)
 	})
 	mux.HandleFunc("/other", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
@@ -181,5 +187,23 @@ func TestBusyPollEndsWhenTheClientCloses(t *testing.T) {
 	waitPolling(t, lane, 0)
 	if lane.missed.Load() != 1 {
 		t.Fatalf("missed %d, want the poll the close ended", lane.missed.Load())
+	}
+}
+
+// Anonymous connections never poll: they cannot hold the polling slots.
+func TestBusyPollOnlyForAuthenticatedConnections(t *testing.T) {
+	addr, lane := echoLane(t, time.Minute, pollFarPastIdle)
+	c := dialLane(t, addr)
+	for i := range 3 {
+		c.roundTrip(fmt.Sprintf("anon %d", i))
+	}
+	if lane.caught.Load() != 0 || lane.missed.Load() != 0 || lane.polling.Load() != 0 {
+		t.Fatalf("anonymous: caught %d, missed %d, polling %d; want none", lane.caught.Load(), lane.missed.Load(), lane.polling.Load())
+	}
+	c.roundTrip("signed in")
+	waitPolling(t, lane, 1)
+	c.roundTrip("polled")
+	if lane.caught.Load() != 1 {
+		t.Fatalf("caught %d once authenticated, want 1", lane.caught.Load())
 	}
 }
