@@ -55,10 +55,10 @@ package httpapi
 // polling). Polling is bounded three ways, so that it spends CPU only
 // where it buys latency: in time (busy_poll, and never past the
 // connection's read deadline), in connections (at most half the
-// processors' worth poll at once; others park at once) and by use (a
-// client slower than busy_poll turns it off for its connection until it
-// is fast again). Between polls the goroutine yields its processor, so
-// polling never delays other goroutines' work.
+// processors poll at once, so none with one processor; others park at
+// once) and by use (a client slower than busy_poll turns it off for its
+// connection until it is fast again). A polling goroutine keeps its
+// processor; the other half take the work queued on it.
 
 import (
 	"bufio"
@@ -166,7 +166,8 @@ type laneServer struct {
 
 	// busyPoll is how long a kept connection may poll for its next
 	// request before parking (0: never); polling counts the connections
-	// polling now, at most maxPolling.
+	// polling now, at most maxPolling: half the processors, so that the
+	// others run everything else (none polls with one processor).
 	busyPoll   time.Duration
 	polling    atomic.Int32
 	maxPolling int32
@@ -211,7 +212,7 @@ func (s *laneServer) register(reg prometheus.Registerer) error {
 // park at once between requests).
 func newLaneServer(h http.Handler, conns *connLimiter, base context.Context, idle, header, busyPoll time.Duration, log *zap.Logger) *laneServer {
 	return &laneServer{handler: h, conns: conns, base: base, idleTimeout: idle, headerTimeout: header,
-		busyPoll: busyPoll, maxPolling: int32(max(1, runtime.GOMAXPROCS(0)/2)),
+		busyPoll: busyPoll, maxPolling: int32(runtime.GOMAXPROCS(0) / 2),
 		log: log, active: make(map[*laneConn]struct{}), busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
 }
 

@@ -29,7 +29,9 @@ func echoLane(t *testing.T, idle, busyPoll time.Duration) (string, *laneServer) 
 		w.Write(b)
 	})
 	mux.HandleFunc("/other", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
-	return serveLaneWith(t, mux, idle, busyPoll)
+	addr, lane := serveLaneWith(t, mux, idle, busyPoll)
+	lane.maxPolling = 1 // whatever GOMAXPROCS the tests run with
+	return addr, lane
 }
 
 // laneClient is one keep-alive connection that sends a request and reads

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -75,8 +74,11 @@ func (t *laneTry) call(fd uintptr) bool {
 }
 
 // readPolling reads into p as a blocking read does, but first polls the
-// socket without parking until end, yielding its processor between
-// polls. slot counts the polling connections: the caller has counted this
+// socket without parking until end. It keeps its processor while it polls
+// (each read(2) lets the runtime take it for a stop-the-world): yielding
+// between polls made the goroutine hop between threads, each hop a
+// futex wake-up, and the server polls on at most half its processors, so
+// the others take what is queued on this one. slot counts the polling connections: the caller has counted this
 // one, and it is uncounted as soon as polling stops. polled reports
 // whether the read was answered while polling.
 func (t *laneTry) readPolling(p []byte, end time.Time, slot *atomic.Int32) (n int, polled bool, err error) {
@@ -120,6 +122,5 @@ func (t *laneTry) pollRead(fd uintptr) bool {
 			t.stopPolling()
 			return false
 		}
-		runtime.Gosched()
 	}
 }
