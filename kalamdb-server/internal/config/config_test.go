@@ -297,6 +297,32 @@ func TestBadEnvValueNamesTheVariable(t *testing.T) {
 	}
 }
 
+// server.busy_poll takes 0 (off) up to MaxBusyPoll, microseconds
+// included, from the file or the environment; outside that it is refused
+// by name.
+func TestBusyPollRange(t *testing.T) {
+	for _, tc := range []struct {
+		val  string
+		want time.Duration
+		ok   bool
+	}{{"0s", 0, true}, {"150us", 150 * time.Microsecond, true}, {"10ms", MaxBusyPoll, true}, {"11ms", 0, false}, {"-1us", 0, false}} {
+		cfg, err := Load("", func(k string) (string, bool) {
+			if k == "KALAMDB_SERVER_BUSY_POLL" {
+				return tc.val, true
+			}
+			return "", false
+		})
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s refused: %v", tc.val, err)
+		case tc.ok && cfg.Server.BusyPoll != tc.want:
+			t.Errorf("%s read as %s", tc.val, cfg.Server.BusyPoll)
+		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "server.busy_poll")):
+			t.Errorf("%s: want an error naming server.busy_poll, got %v", tc.val, err)
+		}
+	}
+}
+
 func TestEveryKeyHasAnEnvName(t *testing.T) {
 	names := EnvNames()
 	// Each env name must set its field: set all of them to a valid value of

@@ -408,7 +408,7 @@ func TestLaneShutdownEndsAWaitingWrite(t *testing.T) {
 	conns := newConnLimiter(100, 100, 0)
 	limited := conns.listen(ln)
 	handoff := newHandoffListener(limited)
-	lane := newLaneServer(h, conns, context.Background(), time.Minute, time.Minute, zap.NewNop())
+	lane := newLaneServer(h, conns, context.Background(), time.Minute, time.Minute, 0, zap.NewNop())
 	lane.wg.Add(1)
 	go lane.acceptLoop(limited, handoff)
 	c, err := net.Dial("tcp", ln.Addr().String())

@@ -464,6 +464,14 @@ func TestFastLaneShutdown(t *testing.T) {
 // loopback port.
 func serveLane(t *testing.T, h http.Handler) string {
 	t.Helper()
+	addr, _ := serveLaneWith(t, h, time.Minute, 0)
+	return addr
+}
+
+// serveLaneWith is serveLane with the idle timeout and busy polling
+// given, and the lane returned.
+func serveLaneWith(t *testing.T, h http.Handler, idle, busyPoll time.Duration) (string, *laneServer) {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -471,7 +479,7 @@ func serveLane(t *testing.T, h http.Handler) string {
 	conns := newConnLimiter(100, 100, 0)
 	limited := conns.listen(ln)
 	handoff := newHandoffListener(limited)
-	lane := newLaneServer(h, conns, context.Background(), time.Minute, time.Minute, zap.NewNop())
+	lane := newLaneServer(h, conns, context.Background(), idle, time.Minute, busyPoll, zap.NewNop())
 	lane.wg.Add(1)
 	go lane.acceptLoop(limited, handoff)
 	srv := &http.Server{Handler: h}
@@ -487,7 +495,7 @@ func serveLane(t *testing.T, h http.Handler) string {
 		}
 		<-served
 	})
-	return ln.Addr().String()
+	return ln.Addr().String(), lane
 }
 
 // Answers without a Content-Length are framed by one when they are short

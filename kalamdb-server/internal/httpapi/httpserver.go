@@ -72,7 +72,7 @@ func NewHTTPServer(c *config.Config, api *Server, log *zap.Logger) (*HTTPServer,
 	base, cancel := context.WithCancelCause(context.Background())
 	var lane *laneServer
 	if c.Server.FastSQLPath {
-		lane = newLaneServer(api, conns, base, c.Server.IdleTimeout, c.Server.ReadHeaderTimeout, log.Named("fastlane"))
+		lane = newLaneServer(api, conns, base, c.Server.IdleTimeout, c.Server.ReadHeaderTimeout, c.Server.BusyPoll, log.Named("fastlane"))
 		if err := lane.register(api.Registry()); err != nil {
 			cancel(err)
 			return nil, fmt.Errorf("register fast lane metrics: %w", err)

@@ -4,20 +4,32 @@ package httpapi
 
 import (
 	"errors"
+	"io"
 	"net"
 	"os"
+	"sync/atomic"
 	"syscall"
+	"time"
 )
 
 // laneTry writes to a connection's socket without waiting: one write(2)
 // through its raw file descriptor, which takes what fits in the socket's
-// buffer.
+// buffer. It also reads from it polling before it parks (readPolling).
+// The write side and the read side are each used by one goroutine at a
+// time: the answer's writer, and the connection's wait for a request.
 type laneTry struct {
 	raw syscall.RawConn
 	fn  func(uintptr) bool // t.call, made once: a write allocates no closure
 	p   []byte
 	n   int
 	err error
+
+	readFn  func(uintptr) bool // t.pollRead, made once
+	rp      []byte
+	rn      int
+	rerr    error
+	pollEnd time.Time
+	slot    *atomic.Int32 // while polling: the server's count of polling connections
 }
 
 // newLaneTry is nil for a connection without a raw file descriptor.
@@ -32,6 +44,7 @@ func newLaneTry(c net.Conn) *laneTry {
 	}
 	t := &laneTry{raw: raw}
 	t.fn = t.call
+	t.readFn = t.pollRead
 	return t
 }
 
@@ -58,4 +71,56 @@ func (t *laneTry) call(fd uintptr) bool {
 	n, err := syscall.Write(int(fd), t.p)
 	t.n, t.err = max(n, 0), err
 	return true
+}
+
+// readPolling reads into p as a blocking read does, but first polls the
+// socket without parking until end. It keeps its processor while it polls
+// (each read(2) lets the runtime take it for a stop-the-world): yielding
+// between polls made the goroutine hop between threads, each hop a
+// futex wake-up, and the server polls on at most half its processors, so
+// the others take what is queued on this one. slot counts the polling connections: the caller has counted this
+// one, and it is uncounted as soon as polling stops. polled reports
+// whether the read was answered while polling.
+func (t *laneTry) readPolling(p []byte, end time.Time, slot *atomic.Int32) (n int, polled bool, err error) {
+	t.rp, t.rn, t.rerr = p, 0, nil
+	t.pollEnd, t.slot = end, slot
+	rerr := t.raw.Read(t.readFn)
+	polled = t.slot != nil
+	t.stopPolling()
+	n, err = t.rn, t.rerr
+	t.rp, t.rerr = nil, nil
+	switch {
+	case rerr != nil: // closed, or the read deadline passed
+		return 0, polled, &net.OpError{Op: "read", Net: "tcp", Err: rerr}
+	case err != nil:
+		return 0, polled, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", err)}
+	case n == 0:
+		return 0, polled, io.EOF
+	}
+	return n, polled, nil
+}
+
+func (t *laneTry) stopPolling() {
+	if t.slot != nil {
+		t.slot.Add(-1)
+		t.slot = nil
+	}
+}
+
+// pollRead is RawConn.Read's callback: true once read(2) answered with
+// data, end of file or an error; false (park on the poller, which calls
+// it again when the socket is readable) when nothing is there and
+// polling is over.
+func (t *laneTry) pollRead(fd uintptr) bool {
+	for {
+		n, err := syscall.Read(int(fd), t.rp)
+		if err != syscall.EAGAIN && err != syscall.EINTR { //nolint:errorlint // raw errno from read(2)
+			t.rn, t.rerr = max(n, 0), err
+			return true
+		}
+		if t.slot == nil || !time.Now().Before(t.pollEnd) {
+			t.stopPolling()
+			return false
+		}
+	}
 }

@@ -1,0 +1,211 @@
+//go:build unix
+
+package httpapi
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// echoLane serves the lane with a statement endpoint that answers its
+// body and authenticates its connection (unless the body starts with
+// "anon"), and /other (never the lane's) through net/http.
+func echoLane(t *testing.T, idle, busyPoll time.Duration) (string, *laneServer) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/api/sql", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if tc, ok := r.Context().Value(connKey{}).(*trackedConn); ok && !strings.HasPrefix(string(b), "anon") {
+			if err := tc.authenticated("u1"); err != nil {
+				t.Error(err)
+			}
+		}
+		w.Write(b)
+	})
+	mux.HandleFunc("/other", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
+	addr, lane := serveLaneWith(t, mux, idle, busyPoll)
+	lane.maxPolling = 1 // whatever GOMAXPROCS the tests run with
+	return addr, lane
+}
+
+// laneClient is one keep-alive connection that sends a request and reads
+// its answer.
+type laneClient struct {
+	t  *testing.T
+	c  net.Conn
+	br *bufio.Reader
+}
+
+func dialLane(t *testing.T, addr string) *laneClient {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+	return &laneClient{t: t, c: c, br: bufio.NewReader(c)}
+}
+
+func (lc *laneClient) send(body string) {
+	lc.t.Helper()
+	if _, err := fmt.Fprintf(lc.c, "POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nContent-Length: %d\r\n\r\n%s", len(body), body); err != nil {
+		lc.t.Fatal(err)
+	}
+}
+
+func (lc *laneClient) answer() string {
+	lc.t.Helper()
+	resp, err := http.ReadResponse(lc.br, nil)
+	if err != nil {
+		lc.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		lc.t.Fatalf("answer: %d %q %v", resp.StatusCode, b, err)
+	}
+	return string(b)
+}
+
+func (lc *laneClient) roundTrip(body string) {
+	lc.t.Helper()
+	lc.send(body)
+	if got := lc.answer(); got != body {
+		lc.t.Fatalf("answer %q, want %q", got, body)
+	}
+}
+
+// waitPolling waits until n connections poll (it fails the test after a
+// minute: the condition, not the time, is what is tested).
+func waitPolling(t *testing.T, lane *laneServer, n int32) {
+	t.Helper()
+	for end := time.Now().Add(time.Minute); lane.polling.Load() != n; time.Sleep(time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("%d connections polling, want %d", lane.polling.Load(), n)
+		}
+	}
+}
+
+// A kept connection polls for its next request after the first one, and
+// a request that arrives while it polls is read and answered whole, also
+// one the lane hands to net/http with the bytes polled.
+func TestBusyPollCatchesTheNextRequest(t *testing.T) {
+	addr, lane := echoLane(t, time.Minute, 5*time.Second)
+	c := dialLane(t, addr)
+	c.roundTrip(`{"n":1}`) // a first request is never polled for
+	if lane.caught.Load() != 0 || lane.missed.Load() != 0 {
+		t.Fatalf("caught %d, missed %d before a second request", lane.caught.Load(), lane.missed.Load())
+	}
+	waitPolling(t, lane, 1)
+	c.roundTrip(`{"n":2}`)
+	waitPolling(t, lane, 1)
+	c.roundTrip(strings.Repeat("x", 100<<10)) // more than one read
+	if got := lane.caught.Load(); got != 2 {
+		t.Fatalf("caught %d requests while polling, want 2", got)
+	}
+	waitPolling(t, lane, 1)
+	fmt.Fprintf(c.c, "GET /other HTTP/1.1\r\nHost: db\r\n\r\n")
+	if got := c.answer(); got != "other" {
+		t.Fatalf("handed-off answer %q", got)
+	}
+	if lane.caught.Load() != 3 || lane.handedOff.Load() != 1 {
+		t.Fatalf("caught %d, handed off %d; want 3 and 1", lane.caught.Load(), lane.handedOff.Load())
+	}
+}
+
+// A client slower than busy_poll turns polling off for its connection:
+// the poll that waited for it is missed, and the request after it is not
+// polled for.
+func TestBusyPollStopsForASlowClient(t *testing.T) {
+	addr, lane := echoLane(t, time.Minute, time.Millisecond)
+	c := dialLane(t, addr)
+	c.roundTrip(`{"n":1}`)
+	time.Sleep(200 * time.Millisecond) // far past the poll: not asserted on, it only makes the client slow
+	c.roundTrip(`{"n":2}`)
+	if lane.caught.Load() != 0 || lane.missed.Load() != 1 {
+		t.Fatalf("caught %d, missed %d; want 0 and 1", lane.caught.Load(), lane.missed.Load())
+	}
+	c.roundTrip(`{"n":3}`) // sent at once, but after a slow turn: not polled for
+	if lane.caught.Load() != 0 || lane.missed.Load() != 1 {
+		t.Fatalf("after a slow turn: caught %d, missed %d; want 0 and 1", lane.caught.Load(), lane.missed.Load())
+	}
+}
+
+// At most maxPolling connections poll at once; the others park, and are
+// answered all the same.
+func TestBusyPollBoundsPollingConnections(t *testing.T) {
+	addr, lane := echoLane(t, time.Minute, 5*time.Second)
+	lane.maxPolling = 1
+	a, b := dialLane(t, addr), dialLane(t, addr)
+	a.roundTrip(`{"a":1}`)
+	waitPolling(t, lane, 1)
+	b.roundTrip(`{"b":1}`)
+	b.roundTrip(`{"b":2}`) // b found no slot: parked, not polled
+	if got := lane.caught.Load(); got != 0 {
+		t.Fatalf("caught %d while a held the only slot, want 0", got)
+	}
+	if got := lane.polling.Load(); got != 1 {
+		t.Fatalf("%d connections polling, want 1", got)
+	}
+	a.roundTrip(`{"a":2}`)
+	if got := lane.caught.Load(); got != 1 {
+		t.Fatalf("caught %d, want a's second request", got)
+	}
+}
+
+// Polling never outlasts the connection's read deadline: an idle
+// connection is closed at the idle timeout, not at the end of a longer
+// poll.
+func TestBusyPollStopsAtTheIdleTimeout(t *testing.T) {
+	addr, lane := echoLane(t, 50*time.Millisecond, pollFarPastIdle)
+	c := dialLane(t, addr)
+	c.roundTrip(`{"n":1}`)
+	waitPolling(t, lane, 1)
+	// Closed by the idle timeout (50 ms) well before the poll would end.
+	_ = c.c.SetReadDeadline(time.Now().Add(pollFarPastIdle / 2))
+	if _, err := c.br.ReadByte(); !errors.Is(err, io.EOF) {
+		t.Fatalf("idle polling connection: %v, want it closed by the idle timeout", err)
+	}
+	waitPolling(t, lane, 0)
+}
+
+// pollFarPastIdle is a poll far longer than the idle timeout above.
+const pollFarPastIdle = 20 * time.Second
+
+// A client that closes its connection ends the poll at once.
+func TestBusyPollEndsWhenTheClientCloses(t *testing.T) {
+	addr, lane := echoLane(t, time.Minute, pollFarPastIdle)
+	c := dialLane(t, addr)
+	c.roundTrip(`{"n":1}`)
+	waitPolling(t, lane, 1)
+	c.c.Close()
+	waitPolling(t, lane, 0)
+	if lane.missed.Load() != 1 {
+		t.Fatalf("missed %d, want the poll the close ended", lane.missed.Load())
+	}
+}
+
+// Anonymous connections never poll: they cannot hold the polling slots.
+func TestBusyPollOnlyForAuthenticatedConnections(t *testing.T) {
+	addr, lane := echoLane(t, time.Minute, pollFarPastIdle)
+	c := dialLane(t, addr)
+	for i := range 3 {
+		c.roundTrip(fmt.Sprintf("anon %d", i))
+	}
+	if lane.caught.Load() != 0 || lane.missed.Load() != 0 || lane.polling.Load() != 0 {
+		t.Fatalf("anonymous: caught %d, missed %d, polling %d; want none", lane.caught.Load(), lane.missed.Load(), lane.polling.Load())
+	}
+	c.roundTrip("signed in")
+	waitPolling(t, lane, 1)
+	c.roundTrip("polled")
+	if lane.caught.Load() != 1 {
+		t.Fatalf("caught %d once authenticated, want 1", lane.caught.Load())
+	}
+}
