@@ -443,6 +443,7 @@ type laneSource struct {
 	try     *laneTry
 	poll    *laneServer
 	pollEnd time.Time
+	quit    func() bool // laneConn.closedHere, made once
 }
 
 func (r *laneSource) Read(p []byte) (int, error) {
@@ -453,7 +454,7 @@ func (r *laneSource) Read(p []byte) (int, error) {
 	}
 	if s := r.poll; s != nil {
 		r.poll = nil
-		n, polled, err := r.try.readPolling(p, r.pollEnd, &s.polling)
+		n, polled, err := r.try.readPolling(p, r.pollEnd, &s.polling, r.quit)
 		if polled && n > 0 {
 			s.caught.Add(1)
 		} else {
@@ -472,6 +473,7 @@ func (lc *laneConn) serve() {
 	lc.bw.pool = &lc.srv.answers
 	lc.bw.try = newLaneTry(lc.tc.Conn)
 	lc.src.try = lc.bw.try
+	lc.src.quit = lc.closedHere
 	lc.remote = lc.tc.RemoteAddr().String()
 	lc.ctx = context.WithValue(lc.srv.base, connKey{}, lc.tc)
 	for {
@@ -571,6 +573,13 @@ func (lc *laneConn) pollNext() {
 		end = lc.deadline
 	}
 	lc.src.poll, lc.src.pollEnd = s, end
+}
+
+// closedHere reports, without a lock, that the server closed the
+// connection while it waited for a request: shutdown began, or the
+// limiter released it (an eviction), which disowns it.
+func (lc *laneConn) closedHere() bool {
+	return lc.srv.stopping.Load() || lc.tc.owner.Load() == nil
 }
 
 // readHead returns the request head (through its blank line) and its

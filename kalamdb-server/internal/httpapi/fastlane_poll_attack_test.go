@@ -1,0 +1,91 @@
+//go:build unix
+
+package httpapi
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// pollForever is a poll window far longer than any test waits: a test
+// that passes cannot have waited for it to end.
+const pollForever = 10 * time.Minute
+
+// Shutdown closes a polling connection at once, as it closes a parked
+// one: it does not wait for the poll window to end. (Closing a socket
+// whose raw read is running waits for that read to return, so a poll
+// that went on would hold beginShutdown, and the lane's lock, with it.)
+func TestBusyPollEndsAtShutdown(t *testing.T) {
+	addr, lane := echoLane(t, time.Hour, pollForever)
+	c := dialLane(t, addr)
+	c.roundTrip(`{"n":1}`)
+	waitPolling(t, lane, 1)
+	lane.beginShutdown()
+	// The client's own deadline (a minute) is far inside the poll window.
+	if _, err := c.br.ReadByte(); err == nil {
+		t.Fatal("polling connection got bytes at shutdown, want it closed")
+	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatalf("polling connection still open a minute after shutdown: %v", err)
+	}
+	waitPolling(t, lane, 0)
+}
+
+// A polling connection the limiter evicts (the server is full and it was
+// idle) stops polling at once: the eviction's Close, which runs in the
+// accept loop and waits for a running raw read, does not wait for the
+// poll window, and a request its client sends after the eviction is not
+// run, as it is not on a parked connection, whose read fails at the close.
+func TestBusyPollEvictedConnectionRunsNothing(t *testing.T) {
+	var runs atomic.Int32
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if string(b) != "anon" {
+			runs.Add(1)
+			if err := connFrom(r.Context()).authenticated("u1"); err != nil {
+				t.Error(err)
+			}
+		}
+		w.Write(b)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns := newConnLimiter(1, 1, 0) // one connection: the next evicts it
+	limited := conns.listen(ln)
+	handoff := newHandoffListener(limited)
+	lane := newLaneServer(h, conns, context.Background(), time.Hour, time.Minute, pollForever, zap.NewNop())
+	lane.wg.Add(1)
+	go lane.acceptLoop(limited, handoff)
+	srv := &http.Server{Handler: h}
+	served := make(chan struct{})
+	go func() { defer close(served); _ = srv.Serve(handoff) }()
+	t.Cleanup(func() {
+		lane.beginShutdown()
+		_ = srv.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = lane.wait(ctx)
+		<-served
+	})
+
+	a := dialLane(t, ln.Addr().String())
+	a.roundTrip("signed in")
+	waitPolling(t, lane, 1)
+	b := dialLane(t, ln.Addr().String()) // admitted by evicting a
+	b.roundTrip("anon")
+	a.send("after eviction")
+	if _, err := a.br.ReadByte(); err == nil {
+		t.Fatal("the evicted connection answered")
+	}
+	if got := runs.Load(); got != 1 {
+		t.Fatalf("%d statements ran, want 1: the evicted connection ran the request sent after its eviction", got)
+	}
+}
