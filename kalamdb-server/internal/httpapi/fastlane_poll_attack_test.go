@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -87,5 +88,21 @@ func TestBusyPollEvictedConnectionRunsNothing(t *testing.T) {
 	}
 	if got := runs.Load(); got != 1 {
 		t.Fatalf("%d statements ran, want 1: the evicted connection ran the request sent after its eviction", got)
+	}
+}
+
+// With a single processor no connection polls: a polling goroutine would
+// keep the only processor from Go's network poller, so that no other
+// connection's request is noticed until the poll ends (the bound is half
+// the processors, and half of one is none).
+func TestBusyPollNeedsTwoProcessors(t *testing.T) {
+	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+	addr, lane := echoLane(t, time.Hour, pollForever)
+	c := dialLane(t, addr)
+	c.roundTrip(`{"n":1}`)
+	c.roundTrip(`{"n":2}`)
+	if lane.caught.Load() != 0 || lane.missed.Load() != 0 || lane.polling.Load() != 0 {
+		t.Fatalf("one processor: caught %d, missed %d, polling %d; want no polling",
+			lane.caught.Load(), lane.missed.Load(), lane.polling.Load())
 	}
 }
