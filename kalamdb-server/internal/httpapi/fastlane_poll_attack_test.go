@@ -24,7 +24,7 @@ const pollForever = 10 * time.Minute
 // whose raw read is running waits for that read to return, so a poll
 // that went on would hold beginShutdown, and the lane's lock, with it.)
 func TestBusyPollEndsAtShutdown(t *testing.T) {
-	addr, lane := echoLane(t, time.Hour, pollForever)
+	addr, lane := echoLane(t, time.Hour, pollForever, pollers(1))
 	c := dialLane(t, addr)
 	c.roundTrip(`{"n":1}`)
 	waitPolling(t, lane, 1)
@@ -63,6 +63,7 @@ func TestBusyPollEvictedConnectionRunsNothing(t *testing.T) {
 	limited := conns.listen(ln)
 	handoff := newHandoffListener(limited)
 	lane := newLaneServer(h, conns, context.Background(), time.Hour, time.Minute, pollForever, zap.NewNop())
+	lane.maxPolling = 1
 	lane.wg.Add(1)
 	go lane.acceptLoop(limited, handoff)
 	srv := &http.Server{Handler: h}
