@@ -3,7 +3,7 @@
 package httpapi
 
 import (
-	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -11,8 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"go.uber.org/zap"
 )
 
 // pollForever is a poll window far longer than any test waits: a test
@@ -28,13 +26,16 @@ func TestBusyPollEndsAtShutdown(t *testing.T) {
 	c := dialLane(t, addr)
 	c.roundTrip(`{"n":1}`)
 	waitPolling(t, lane, 1)
-	lane.beginShutdown()
+	shut := make(chan struct{})
+	go func() { defer close(shut); lane.beginShutdown() }()
 	// The client's own deadline (a minute) is far inside the poll window.
+	var ne net.Error
 	if _, err := c.br.ReadByte(); err == nil {
 		t.Fatal("polling connection got bytes at shutdown, want it closed")
-	} else if ne, ok := err.(net.Error); ok && ne.Timeout() {
+	} else if errors.As(err, &ne) && ne.Timeout() {
 		t.Fatalf("polling connection still open a minute after shutdown: %v", err)
 	}
+	<-shut
 	waitPolling(t, lane, 0)
 }
 
@@ -55,33 +56,14 @@ func TestBusyPollEvictedConnectionRunsNothing(t *testing.T) {
 		}
 		w.Write(b)
 	})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	conns := newConnLimiter(1, 1, 0) // one connection: the next evicts it
-	limited := conns.listen(ln)
-	handoff := newHandoffListener(limited)
-	lane := newLaneServer(h, conns, context.Background(), time.Hour, time.Minute, pollForever, zap.NewNop())
-	lane.maxPolling = 1
-	lane.wg.Add(1)
-	go lane.acceptLoop(limited, handoff)
-	srv := &http.Server{Handler: h}
-	served := make(chan struct{})
-	go func() { defer close(served); _ = srv.Serve(handoff) }()
-	t.Cleanup(func() {
-		lane.beginShutdown()
-		_ = srv.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_ = lane.wait(ctx)
-		<-served
+	addr, lane := serveLaneWith(t, h, time.Hour, pollForever, pollers(1), func(s *laneServer) {
+		s.conns.max, s.conns.maxUnauth = 1, 1 // one connection: the next evicts it
 	})
 
-	a := dialLane(t, ln.Addr().String())
+	a := dialLane(t, addr)
 	a.roundTrip("signed in")
 	waitPolling(t, lane, 1)
-	b := dialLane(t, ln.Addr().String()) // admitted by evicting a
+	b := dialLane(t, addr) // admitted by evicting a
 	b.roundTrip("anon")
 	a.send("after eviction")
 	if _, err := a.br.ReadByte(); err == nil {
