@@ -82,9 +82,11 @@ func (lc *laneClient) roundTrip(body string) {
 }
 
 // pollers lets n connections poll at once whatever the processors of
-// the machine running the tests (maxPollingFor is 0 on one).
+// the machine running the tests (none poll on one), with processors to
+// spare for the tests' handlers (procs; TestBusyPollStopsWhenEveryProcessorIsTaken
+// sets its own).
 func pollers(n int32) func(*laneServer) {
-	return func(s *laneServer) { s.maxPolling = n }
+	return func(s *laneServer) { s.maxPolling, s.procs = n, n+8 }
 }
 
 // waitPolling waits until n connections poll (it fails the test after a
@@ -211,5 +213,45 @@ func TestBusyPollOnlyForAuthenticatedConnections(t *testing.T) {
 	c.roundTrip("polled")
 	if lane.caught.Load() != 1 {
 		t.Fatalf("caught %d once authenticated, want 1", lane.caught.Load())
+	}
+}
+
+// A poll stops once polls and the lane's running statements take every
+// processor: a polling processor never looks at other sockets, and with
+// none idle their requests would wait for the runtime's occasional
+// network check.
+func TestBusyPollStopsWhenEveryProcessorIsTaken(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/api/sql", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if tc, ok := r.Context().Value(connKey{}).(*trackedConn); ok {
+			if err := tc.authenticated("u1"); err != nil {
+				t.Error(err)
+			}
+		}
+		if string(b) == "long statement" {
+			close(started)
+			<-release
+		}
+		w.Write(b)
+	})
+	addr, lane := serveLaneWith(t, mux, time.Hour, pollForever, func(s *laneServer) { s.maxPolling, s.procs = 1, 2 })
+	a, b := dialLane(t, addr), dialLane(t, addr)
+	a.roundTrip("first")
+	waitPolling(t, lane, 1)
+	b.send("long statement")
+	<-started
+	waitPolling(t, lane, 0) // a's poll gave its processor up
+	a.roundTrip("second")   // read by a parked read
+	if lane.caught.Load() != 0 || lane.missed.Load() != 1 {
+		t.Fatalf("caught %d, missed %d; want 0 and 1", lane.caught.Load(), lane.missed.Load())
+	}
+	if lane.polling.Load() != 0 {
+		t.Fatalf("a polls again while b's statement runs")
+	}
+	close(release)
+	if got := b.answer(); got != "long statement" {
+		t.Fatalf("b's answer %q", got)
 	}
 }
