@@ -56,7 +56,8 @@ package httpapi
 // where it buys latency: in time (busy_poll, and never past the
 // connection's read deadline), in connections (at most half the
 // processors poll at once, so none with one processor; others park at
-// once) and by use (a client slower than busy_poll turns it off for its
+// once; a poll stops once polls and running handlers take every
+// processor, since a polling one never looks at other sockets) and by use (a client slower than busy_poll turns it off for its
 // connection until it is fast again). A polling goroutine keeps its
 // processor; the other half take the work queued on it.
 
@@ -171,6 +172,13 @@ type laneServer struct {
 	busyPoll   time.Duration
 	polling    atomic.Int32
 	maxPolling int32
+	// procs is GOMAXPROCS at start, and handling the lane's requests in
+	// their handler: a poll stops once handling and polling together
+	// take every processor, because a processor that polls never looks
+	// at the other sockets, and with none idle the runtime would notice
+	// their requests only at its 10 ms network check.
+	procs    int32
+	handling atomic.Int32
 	// caught counts the requests that arrived while their connection
 	// polled, missed the polls that ended without one.
 	caught, missed atomic.Int64
@@ -212,7 +220,7 @@ func (s *laneServer) register(reg prometheus.Registerer) error {
 // park at once between requests).
 func newLaneServer(h http.Handler, conns *connLimiter, base context.Context, idle, header, busyPoll time.Duration, log *zap.Logger) *laneServer {
 	return &laneServer{handler: h, conns: conns, base: base, idleTimeout: idle, headerTimeout: header,
-		busyPoll: busyPoll, maxPolling: int32(runtime.GOMAXPROCS(0) / 2),
+		busyPoll: busyPoll, maxPolling: int32(runtime.GOMAXPROCS(0) / 2), procs: int32(runtime.GOMAXPROCS(0)),
 		log: log, active: make(map[*laneConn]struct{}), busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
 }
 
@@ -374,6 +382,7 @@ func (s *laneServer) watchLoop(done <-chan struct{}) {
 // done that it is not any more; done waits for the watch's read to stop
 // and reports whether the connection is still there.
 func (s *laneServer) running(lc *laneConn) {
+	s.handling.Add(1)
 	s.watchMu.Lock()
 	s.busy[lc] = s.epoch
 	wake := s.watcherAsleep
@@ -388,6 +397,7 @@ func (s *laneServer) running(lc *laneConn) {
 }
 
 func (s *laneServer) done(lc *laneConn) (connected bool) {
+	s.handling.Add(-1)
 	// Stopped first, so that the watch cannot put lc back in busy.
 	reading := lc.watch.markStopped()
 	s.watchMu.Lock()
@@ -443,6 +453,7 @@ type laneSource struct {
 	try     *laneTry
 	poll    *laneServer
 	pollEnd time.Time
+	quit    func() bool // laneConn.pollOver, made once
 }
 
 func (r *laneSource) Read(p []byte) (int, error) {
@@ -453,7 +464,7 @@ func (r *laneSource) Read(p []byte) (int, error) {
 	}
 	if s := r.poll; s != nil {
 		r.poll = nil
-		n, polled, err := r.try.readPolling(p, r.pollEnd, &s.polling)
+		n, polled, err := r.try.readPolling(p, r.pollEnd, &s.polling, r.quit)
 		if polled && n > 0 {
 			s.caught.Add(1)
 		} else {
@@ -472,6 +483,7 @@ func (lc *laneConn) serve() {
 	lc.bw.pool = &lc.srv.answers
 	lc.bw.try = newLaneTry(lc.tc.Conn)
 	lc.src.try = lc.bw.try
+	lc.src.quit = lc.pollOver
 	lc.remote = lc.tc.RemoteAddr().String()
 	lc.ctx = context.WithValue(lc.srv.base, connKey{}, lc.tc)
 	for {
@@ -562,7 +574,7 @@ func (lc *laneConn) pollNext() {
 		lc.br.Buffered() > 0 || lc.src.hasHeld || lc.tc.owner.Load() == nil {
 		return
 	}
-	if s.polling.Add(1) > s.maxPolling {
+	if n := s.polling.Add(1); n > s.maxPolling || s.handling.Load()+n > s.procs {
 		s.polling.Add(-1)
 		return
 	}
@@ -571,6 +583,15 @@ func (lc *laneConn) pollNext() {
 		end = lc.deadline
 	}
 	lc.src.poll, lc.src.pollEnd = s, end
+}
+
+// pollOver reports, without a lock, that a poll must stop: the server
+// closed the connection while it waited for a request (shutdown began,
+// or the limiter released it, an eviction, which disowns it), or every
+// processor is taken by a poll or a lane request's handler.
+func (lc *laneConn) pollOver() bool {
+	s := lc.srv
+	return s.stopping.Load() || lc.tc.owner.Load() == nil || s.handling.Load()+s.polling.Load() >= s.procs
 }
 
 // readHead returns the request head (through its blank line) and its

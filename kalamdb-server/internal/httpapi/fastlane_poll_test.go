@@ -16,8 +16,9 @@ import (
 
 // echoLane serves the lane with a statement endpoint that answers its
 // body and authenticates its connection (unless the body starts with
-// "anon"), and /other (never the lane's) through net/http.
-func echoLane(t *testing.T, idle, busyPoll time.Duration) (string, *laneServer) {
+// "anon"), and /other (never the lane's) through net/http. setup is
+// serveLaneWith's.
+func echoLane(t *testing.T, idle, busyPoll time.Duration, setup ...func(*laneServer)) (string, *laneServer) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("/v1/api/sql", func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
@@ -29,9 +30,7 @@ func echoLane(t *testing.T, idle, busyPoll time.Duration) (string, *laneServer) 
 		w.Write(b)
 	})
 	mux.HandleFunc("/other", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "other") })
-	addr, lane := serveLaneWith(t, mux, idle, busyPoll)
-	lane.maxPolling = 1 // whatever GOMAXPROCS the tests run with
-	return addr, lane
+	return serveLaneWith(t, mux, idle, busyPoll, setup...)
 }
 
 // laneClient is one keep-alive connection that sends a request and reads
@@ -82,6 +81,14 @@ func (lc *laneClient) roundTrip(body string) {
 	}
 }
 
+// pollers lets n connections poll at once whatever the processors of
+// the machine running the tests (none poll on one), with processors to
+// spare for the tests' handlers (procs; TestBusyPollStopsWhenEveryProcessorIsTaken
+// sets its own).
+func pollers(n int32) func(*laneServer) {
+	return func(s *laneServer) { s.maxPolling, s.procs = n, n+8 }
+}
+
 // waitPolling waits until n connections poll (it fails the test after a
 // minute: the condition, not the time, is what is tested).
 func waitPolling(t *testing.T, lane *laneServer, n int32) {
@@ -97,7 +104,7 @@ func waitPolling(t *testing.T, lane *laneServer, n int32) {
 // a request that arrives while it polls is read and answered whole, also
 // one the lane hands to net/http with the bytes polled.
 func TestBusyPollCatchesTheNextRequest(t *testing.T) {
-	addr, lane := echoLane(t, time.Minute, 5*time.Second)
+	addr, lane := echoLane(t, time.Minute, 5*time.Second, pollers(1))
 	c := dialLane(t, addr)
 	c.roundTrip(`{"n":1}`) // a first request is never polled for
 	if lane.caught.Load() != 0 || lane.missed.Load() != 0 {
@@ -124,7 +131,7 @@ func TestBusyPollCatchesTheNextRequest(t *testing.T) {
 // the poll that waited for it is missed, and the request after it is not
 // polled for.
 func TestBusyPollStopsForASlowClient(t *testing.T) {
-	addr, lane := echoLane(t, time.Minute, time.Millisecond)
+	addr, lane := echoLane(t, time.Minute, time.Millisecond, pollers(1))
 	c := dialLane(t, addr)
 	c.roundTrip(`{"n":1}`)
 	time.Sleep(200 * time.Millisecond) // far past the poll: not asserted on, it only makes the client slow
@@ -141,8 +148,7 @@ func TestBusyPollStopsForASlowClient(t *testing.T) {
 // At most maxPolling connections poll at once; the others park, and are
 // answered all the same.
 func TestBusyPollBoundsPollingConnections(t *testing.T) {
-	addr, lane := echoLane(t, time.Minute, 5*time.Second)
-	lane.maxPolling = 1
+	addr, lane := echoLane(t, time.Minute, 5*time.Second, pollers(1))
 	a, b := dialLane(t, addr), dialLane(t, addr)
 	a.roundTrip(`{"a":1}`)
 	waitPolling(t, lane, 1)
@@ -164,7 +170,7 @@ func TestBusyPollBoundsPollingConnections(t *testing.T) {
 // connection is closed at the idle timeout, not at the end of a longer
 // poll.
 func TestBusyPollStopsAtTheIdleTimeout(t *testing.T) {
-	addr, lane := echoLane(t, 50*time.Millisecond, pollFarPastIdle)
+	addr, lane := echoLane(t, 50*time.Millisecond, pollFarPastIdle, pollers(1))
 	c := dialLane(t, addr)
 	c.roundTrip(`{"n":1}`)
 	waitPolling(t, lane, 1)
@@ -181,7 +187,7 @@ const pollFarPastIdle = 20 * time.Second
 
 // A client that closes its connection ends the poll at once.
 func TestBusyPollEndsWhenTheClientCloses(t *testing.T) {
-	addr, lane := echoLane(t, time.Minute, pollFarPastIdle)
+	addr, lane := echoLane(t, time.Minute, pollFarPastIdle, pollers(1))
 	c := dialLane(t, addr)
 	c.roundTrip(`{"n":1}`)
 	waitPolling(t, lane, 1)
@@ -194,7 +200,7 @@ func TestBusyPollEndsWhenTheClientCloses(t *testing.T) {
 
 // Anonymous connections never poll: they cannot hold the polling slots.
 func TestBusyPollOnlyForAuthenticatedConnections(t *testing.T) {
-	addr, lane := echoLane(t, time.Minute, pollFarPastIdle)
+	addr, lane := echoLane(t, time.Minute, pollFarPastIdle, pollers(1))
 	c := dialLane(t, addr)
 	for i := range 3 {
 		c.roundTrip(fmt.Sprintf("anon %d", i))
@@ -207,5 +213,45 @@ func TestBusyPollOnlyForAuthenticatedConnections(t *testing.T) {
 	c.roundTrip("polled")
 	if lane.caught.Load() != 1 {
 		t.Fatalf("caught %d once authenticated, want 1", lane.caught.Load())
+	}
+}
+
+// A poll stops once polls and the lane's running statements take every
+// processor: a polling processor never looks at other sockets, and with
+// none idle their requests would wait for the runtime's occasional
+// network check.
+func TestBusyPollStopsWhenEveryProcessorIsTaken(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/api/sql", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if tc, ok := r.Context().Value(connKey{}).(*trackedConn); ok {
+			if err := tc.authenticated("u1"); err != nil {
+				t.Error(err)
+			}
+		}
+		if string(b) == "long statement" {
+			close(started)
+			<-release
+		}
+		w.Write(b)
+	})
+	addr, lane := serveLaneWith(t, mux, time.Hour, pollForever, func(s *laneServer) { s.maxPolling, s.procs = 1, 2 })
+	a, b := dialLane(t, addr), dialLane(t, addr)
+	a.roundTrip("first")
+	waitPolling(t, lane, 1)
+	b.send("long statement")
+	<-started
+	waitPolling(t, lane, 0) // a's poll gave its processor up
+	a.roundTrip("second")   // read by a parked read
+	if lane.caught.Load() != 0 || lane.missed.Load() != 1 {
+		t.Fatalf("caught %d, missed %d; want 0 and 1", lane.caught.Load(), lane.missed.Load())
+	}
+	if lane.polling.Load() != 0 {
+		t.Fatalf("a polls again while b's statement runs")
+	}
+	close(release)
+	if got := b.answer(); got != "long statement" {
+		t.Fatalf("b's answer %q", got)
 	}
 }

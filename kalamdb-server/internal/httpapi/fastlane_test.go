@@ -469,8 +469,9 @@ func serveLane(t *testing.T, h http.Handler) string {
 }
 
 // serveLaneWith is serveLane with the idle timeout and busy polling
-// given, and the lane returned.
-func serveLaneWith(t *testing.T, h http.Handler, idle, busyPoll time.Duration) (string, *laneServer) {
+// given, and the lane returned; setup changes the lane before it serves
+// (after, its serving goroutines would race with the change).
+func serveLaneWith(t *testing.T, h http.Handler, idle, busyPoll time.Duration, setup ...func(*laneServer)) (string, *laneServer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -480,6 +481,9 @@ func serveLaneWith(t *testing.T, h http.Handler, idle, busyPoll time.Duration) (
 	limited := conns.listen(ln)
 	handoff := newHandoffListener(limited)
 	lane := newLaneServer(h, conns, context.Background(), idle, time.Minute, busyPoll, zap.NewNop())
+	for _, f := range setup {
+		f(lane)
+	}
 	lane.wg.Add(1)
 	go lane.acceptLoop(limited, handoff)
 	srv := &http.Server{Handler: h}

@@ -16,6 +16,6 @@ func newLaneTry(net.Conn) *laneTry { return nil }
 
 func (*laneTry) write([]byte) (int, error) { return 0, nil }
 
-func (*laneTry) readPolling([]byte, time.Time, *atomic.Int32) (int, bool, error) {
+func (*laneTry) readPolling([]byte, time.Time, *atomic.Int32, func() bool) (int, bool, error) {
 	return 0, false, nil
 }

@@ -30,6 +30,10 @@ type laneTry struct {
 	rerr    error
 	pollEnd time.Time
 	slot    *atomic.Int32 // while polling: the server's count of polling connections
+	// quit reports that the connection was closed here (shutdown, an
+	// eviction) while it polls: a closed descriptor stays open while
+	// its read runs, so polling would go on reading it.
+	quit func() bool
 }
 
 // newLaneTry is nil for a connection without a raw file descriptor.
@@ -80,15 +84,17 @@ func (t *laneTry) call(fd uintptr) bool {
 // futex wake-up, and the server polls on at most half its processors, so
 // the others take what is queued on this one. slot counts the polling connections: the caller has counted this
 // one, and it is uncounted as soon as polling stops. polled reports
-// whether the read was answered while polling.
-func (t *laneTry) readPolling(p []byte, end time.Time, slot *atomic.Int32) (n int, polled bool, err error) {
+// whether the read was answered while polling. Polling stops when quit
+// reports true; the read then parks, and fails as a closed connection's
+// does.
+func (t *laneTry) readPolling(p []byte, end time.Time, slot *atomic.Int32, quit func() bool) (n int, polled bool, err error) {
 	t.rp, t.rn, t.rerr = p, 0, nil
-	t.pollEnd, t.slot = end, slot
+	t.pollEnd, t.slot, t.quit = end, slot, quit
 	rerr := t.raw.Read(t.readFn)
 	polled = t.slot != nil
 	t.stopPolling()
 	n, err = t.rn, t.rerr
-	t.rp, t.rerr = nil, nil
+	t.rp, t.rerr, t.quit = nil, nil, nil
 	switch {
 	case rerr != nil: // closed, or the read deadline passed
 		return 0, polled, &net.OpError{Op: "read", Net: "tcp", Err: rerr}
@@ -113,6 +119,13 @@ func (t *laneTry) stopPolling() {
 // polling is over.
 func (t *laneTry) pollRead(fd uintptr) bool {
 	for {
+		if t.slot != nil && t.quit() {
+			// Closed here: a parked read fails at the close, so a
+			// polling one must not go on to read (and serve) what the
+			// client sends after it.
+			t.stopPolling()
+			return false
+		}
 		n, err := syscall.Read(int(fd), t.rp)
 		if err != syscall.EAGAIN && err != syscall.EINTR { //nolint:errorlint // raw errno from read(2)
 			t.rn, t.rerr = max(n, 0), err
