@@ -57,6 +57,22 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 	if t.Meta.TableType == dialect.TableTypeStream {
 		return nil, nil
 	}
+	// From before the manifests are read until the batch deleting them is
+	// written or has failed, no flush or compaction commits one (dropGate).
+	undrop := m.drops.beginDrop(t.Meta.TableID)
+	after, err := m.dropTable(b, t)
+	if err != nil {
+		undrop()
+		return nil, err
+	}
+	return func(committed bool) {
+		after(committed)
+		undrop()
+	}, nil
+}
+
+// dropTable is DropTable's work once the table is marked as being dropped.
+func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool), error) {
 	ms, err := m.tableManifests(t)
 	if err != nil {
 		return nil, fmt.Errorf("drop %s: manifests: %w", t.Meta.TableID, err)

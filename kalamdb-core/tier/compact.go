@@ -217,7 +217,8 @@ func (m *Manager) swapFiles(t *catalog.Table, shape *tables.Table, mf *systable.
 	if err := m.manifests.PutInBatch(&b, mf); err != nil {
 		return err
 	}
-	if err := m.writePartitionManifest(&b, t.Meta.TableID, mf.ManifestID); err != nil {
+	// Not once the table is being dropped: the drop has read the manifests.
+	if err := m.commitPartitionManifest(&b, t, mf.ManifestID); err != nil {
 		return fmt.Errorf("compact %s: commit manifest: %w", t.Meta.TableID, err)
 	}
 	return nil

@@ -352,8 +352,9 @@ func (m *Manager) commitFlush(t *catalog.Table, shape *tables.Table, userID stri
 		return 0, err
 	}
 	b.SetCounter(counters, ckey, max(0, n-deleted))
-	// One partition's manifest: only its entries stop answering.
-	if err := m.writePartitionManifest(&b, t.Meta.TableID, mf.ManifestID); err != nil {
+	// One partition's manifest: only its entries stop answering. Not
+	// once the table is being dropped: the drop has read the manifests.
+	if err := m.commitPartitionManifest(&b, t, mf.ManifestID); err != nil {
 		return 0, tableError(shape, err)
 	}
 	return kept, nil
