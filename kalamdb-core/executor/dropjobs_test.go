@@ -171,3 +171,49 @@ func TestFlushCommitAfterDropCommit(t *testing.T) {
 	e.root().must("CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
 	recreatedIsEmpty(t, e, "b")
 }
+
+// TestCompactionCommitAfterDropAndRestore: a compaction stopped before
+// its manifest commit while its namespace is dropped and restored (the
+// table back with the same id and creation time, as a backup of it
+// restores it) does not commit the dropped table's merged file into the
+// restored table's manifest.
+func TestCompactionCommitAfterDropAndRestore(t *testing.T) {
+	fp := newBlockingFailpoint("compact.after_write")
+	e := openWithFailpoint(t, fp)
+	e.root().must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
+	a := e.as("a", systable.RoleUser)
+	a.must("INSERT INTO n.t VALUES (1, 'old')")
+	flushTable(t, e, "n.t")
+	a.must("INSERT INTO n.t VALUES (2, 'old')")
+	flushTable(t, e, "n.t")
+	snap := e.db.Catalog.Snapshot()
+	ns, _ := snap.Namespace("n")
+	tbl, _ := snap.Table("n", "t")
+	schemas, err := e.db.Catalog.SchemaHistory(tbl.Meta.TableID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := startJob(t, e, "STORAGE COMPACT TABLE n.t")
+	fp.wait(t)
+	e.root().must("DROP NAMESPACE n CASCADE")
+	release, err := e.db.Catalog.ReserveNamespace("n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	// The table comes back empty: only its catalog rows, no manifest.
+	restored, err := e.db.Catalog.RestoreNamespace(&catalog.NamespaceRestore{Namespace: ns,
+		Tables: []*systable.TableMeta{tbl.Meta}, Schemas: schemas, Users: &catalog.UserPlan{},
+		Work: func(*kv.Batch) (func(bool), error) { return func(bool) {}, nil }})
+	if err != nil || len(restored) != 1 || !restored[0].Meta.CreatedAt.Equal(tbl.Meta.CreatedAt) {
+		t.Fatalf("the restore: %v %v", restored, err)
+	}
+	fp.let()
+	if j := jobEnded(t, e, id); j.Status == systable.JobCompleted {
+		t.Errorf("the compaction of the dropped table completed: %s", j.Result)
+	}
+	waitIdle(t, e)
+	if ids := manifestsOf(t, e, "n", "t"); len(ids) != 0 {
+		t.Fatalf("the dropped table's compaction wrote the restored table's manifest: %v", ids)
+	}
+}

@@ -22,16 +22,35 @@ import (
 //
 // The drop marks its table from before it reads the manifests until its
 // batch is written or has failed, having waited for the commits already
-// past their check; a commit checks, under the same mutex, that its table
-// is neither being dropped nor gone (or created again) from the catalog.
-// So every commit either lands before the drop reads the rows, or fails.
-// The zero value is ready; entries live only while counted.
+// past their check, and then counts a drop ended in its table's stripe.
+// A job notes that count (seen) before it resolves its table in the
+// catalog; its commit checks, under the same mutex, that its table is not
+// being dropped, that no drop of its stripe ended since (a restore can
+// bring back a dropped table with the same id and creation time), and
+// that the catalog still has its table. So every commit either lands
+// before the drop reads the rows, or fails. A drop of another table of
+// the stripe while a job runs fails the job too (rare: it is retried by
+// the next flush). The zero value is ready; map entries live only while
+// counted, the stripes' counts are a fixed array.
 type dropGate struct {
 	mu   sync.Mutex
 	cond *sync.Cond // on mu; signalled when a table's commits reach 0
 	// dropping counts the drops in progress by table id, committing the
 	// manifest commits past their check.
 	dropping, committing map[string]int
+	// ended counts the drops ended, by table stripe (stripeHash).
+	ended [tableStripes]uint64
+}
+
+// dropsSeen is the count of a table stripe's ended drops a job noted.
+type dropsSeen uint64
+
+// seen returns the count of ended drops of table tableID's stripe; a job
+// notes it before it resolves its table.
+func (g *dropGate) seen(tableID string) dropsSeen {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return dropsSeen(g.ended[stripeHash(tableID)%tableStripes])
 }
 
 // init makes the zero value ready; called under mu.
@@ -61,20 +80,29 @@ func (g *dropGate) beginDrop(tableID string) (end func()) {
 			if g.dropping[tableID]--; g.dropping[tableID] == 0 {
 				delete(g.dropping, tableID)
 			}
+			g.ended[stripeHash(tableID)%tableStripes]++
 		})
 	}
 }
 
 // beginCommit lets a manifest commit of table t proceed, counted until it
-// calls end, if t is not being dropped and is still the catalog's table of
-// its name (the same incarnation: not one created again since a drop).
-func (g *dropGate) beginCommit(cat *catalog.Catalog, t *catalog.Table) (end func(), err error) {
+// calls end, if t is not being dropped, no drop of its stripe ended since
+// the job noted seen, and t is still the catalog's table of its name (the
+// same incarnation: not one created again since a drop).
+func (g *dropGate) beginCommit(cat *catalog.Catalog, t *catalog.Table, seen dropsSeen) (end func(), err error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	id := t.Meta.TableID
 	cur, ok := cat.Snapshot().Table(t.Meta.NamespaceID, t.Meta.TableName)
 	if g.dropping[id] > 0 || !ok || cur.Meta.TableID != id || !cur.Meta.CreatedAt.Equal(t.Meta.CreatedAt) {
 		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", t.Meta.NamespaceID, t.Meta.TableName)
+	}
+	if dropsSeen(g.ended[stripeHash(id)%tableStripes]) != seen {
+		// This table or one sharing its stripe was dropped meanwhile; the
+		// two cannot be told apart. The job's file stays unlisted (the
+		// partition's next flush removes it as an orphan).
+		return nil, apierror.New(apierror.SQLExecutionError,
+			"a table was dropped while this job on %s.%s ran; nothing was committed, run it again", t.Meta.NamespaceID, t.Meta.TableName)
 	}
 	g.init()
 	g.committing[id]++
@@ -90,9 +118,9 @@ func (g *dropGate) beginCommit(cat *catalog.Catalog, t *catalog.Table) (end func
 
 // commitPartitionManifest writes b, a flush's or a compaction's change of
 // manifest id of table t (writePartitionManifest), unless t is being
-// dropped or is gone (dropGate).
-func (m *Manager) commitPartitionManifest(b *kv.Batch, t *catalog.Table, id string) error {
-	end, err := m.drops.beginCommit(m.cat, t)
+// dropped or was dropped since its job noted seen (dropGate).
+func (m *Manager) commitPartitionManifest(b *kv.Batch, t *catalog.Table, id string, seen dropsSeen) error {
+	end, err := m.drops.beginCommit(m.cat, t, seen)
 	if err != nil {
 		return err
 	}
