@@ -1,7 +1,6 @@
 package executor_test
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -18,27 +17,31 @@ import (
 // same name (same table id, same manifest ids) lists the dropped table's
 // files.
 
-// startJob runs a statement that starts a job and returns the job's id.
-func startJob(t *testing.T, e *env, stmt string) string {
+// stoppedJob opens an env with table n.t, whose rows fill inserts (and
+// flushes), and starts a job with stmt, stopped at failpoint point; the
+// caller lets it go on (fp.let).
+func stoppedJob(t *testing.T, point, stmt string, fill func(e *env)) (e *env, fp *blockingFailpoint, id string) {
 	t.Helper()
-	res := e.root().must(stmt)
-	if len(res[0].Rows) != 1 {
-		t.Fatalf("%s: %+v", stmt, res[0])
-	}
-	return res[0].Rows[0][0].(string)
+	fp = newBlockingFailpoint(point)
+	e = openWithFailpoint(t, fp)
+	e.root().must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
+	fill(e)
+	id = startJob(t, e, stmt)
+	fp.wait(t)
+	return e, fp, id
 }
 
-// jobEnded waits for a job to end and returns it.
-func jobEnded(t *testing.T, e *env, id string) *systable.Job {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	j, err := e.db.Jobs.Wait(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return j
+// twoFiles gives user a's partition of n.t two files, to compact.
+func twoFiles(e *env) {
+	a := e.as("a", systable.RoleUser)
+	a.must("INSERT INTO n.t VALUES (1, 'old')")
+	flushTable(e.t, e, "n.t")
+	a.must("INSERT INTO n.t VALUES (2, 'old')")
+	flushTable(e.t, e, "n.t")
 }
+
+// hotRow gives user b a hot row in n.t, in a partition with no manifest.
+func hotRow(e *env) { e.as("b", systable.RoleUser).must("INSERT INTO n.t VALUES (1, 'old')") }
 
 // manifestsOf returns the ids of the manifest rows of table ns.name.
 func manifestsOf(t *testing.T, e *env, ns, name string) []string {
@@ -77,22 +80,11 @@ func recreatedIsEmpty(t *testing.T, e *env, user string) {
 // its manifest commit while the table is dropped and created again does
 // not commit its merged file into the new table's manifest.
 func TestCompactionCommitAfterDropAndRecreate(t *testing.T) {
-	fp := newBlockingFailpoint("compact.after_write")
-	e := openWithFailpoint(t, fp)
-	e.root().must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
-	a := e.as("a", systable.RoleUser)
-	a.must("INSERT INTO n.t VALUES (1, 'old')")
-	flushTable(t, e, "n.t")
-	a.must("INSERT INTO n.t VALUES (2, 'old')")
-	flushTable(t, e, "n.t")
-	id := startJob(t, e, "STORAGE COMPACT TABLE n.t")
-	fp.wait(t)
+	e, fp, id := stoppedJob(t, "compact.after_write", "STORAGE COMPACT TABLE n.t", twoFiles)
 	e.root().must("DROP TABLE n.t")
 	e.root().must("CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
 	fp.let()
-	if j := jobEnded(t, e, id); j.Status == systable.JobCompleted {
-		t.Errorf("the compaction of the dropped table completed: %s", j.Result)
-	}
+	waitJobEnds(t, e, id, systable.JobFailed)
 	recreatedIsEmpty(t, e, "a")
 }
 
@@ -101,13 +93,7 @@ func TestCompactionCommitAfterDropAndRecreate(t *testing.T) {
 // before the drop's batch commits, does not leave its manifest row behind
 // (the drop's batch deletes only the rows it read).
 func TestFlushCommitDuringDrop(t *testing.T) {
-	fp := newBlockingFailpoint("flush.after_write")
-	e := openWithFailpoint(t, fp)
-	e.root().must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
-	e.as("b", systable.RoleUser).must("INSERT INTO n.t VALUES (1, 'old')")
-	id := startJob(t, e, "STORAGE FLUSH TABLE n.t")
-	fp.wait(t)
-	var flushed *systable.Job
+	e, fp, id := stoppedJob(t, "flush.after_write", "STORAGE FLUSH TABLE n.t", hotRow)
 	dropped, after, err := e.db.Catalog.DropTable("n", "t", "", false, func(b *kv.Batch, tbl *catalog.Table) (func(bool), error) {
 		after, err := e.db.Tier.DropTable(b, tbl)
 		if err != nil {
@@ -116,16 +102,13 @@ func TestFlushCommitDuringDrop(t *testing.T) {
 		// The manifests are read; the flush commits now, before the
 		// drop's batch is written.
 		fp.let()
-		flushed = jobEnded(t, e, id)
+		waitJobEnds(t, e, id, systable.JobFailed)
 		return after, nil
 	})
 	if err != nil || dropped == nil {
 		t.Fatalf("the drop: %v", err)
 	}
 	after()
-	if flushed.Status == systable.JobCompleted {
-		t.Errorf("the flush of the table being dropped completed: %s", flushed.Result)
-	}
 	e.db.Engine.ForgetTable(dropped)
 	e.root().must("CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
 	recreatedIsEmpty(t, e, "b")
@@ -140,12 +123,7 @@ func TestFlushCommitDuringDrop(t *testing.T) {
 // flush whose rows all changed since its snapshot: its batch holds no
 // write to the family; the gate stops it.)
 func TestFlushCommitAfterDropCommit(t *testing.T) {
-	fp := newBlockingFailpoint("flush.after_write")
-	e := openWithFailpoint(t, fp)
-	e.root().must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
-	e.as("b", systable.RoleUser).must("INSERT INTO n.t VALUES (1, 'old')")
-	id := startJob(t, e, "STORAGE FLUSH TABLE n.t")
-	fp.wait(t)
+	e, fp, id := stoppedJob(t, "flush.after_write", "STORAGE FLUSH TABLE n.t", hotRow)
 	dropped := make(chan error, 1)
 	go func() {
 		_, err := e.root().exec("DROP TABLE n.t")
@@ -162,9 +140,7 @@ func TestFlushCommitAfterDropCommit(t *testing.T) {
 		}
 	}
 	fp.let()
-	if j := jobEnded(t, e, id); j.Status == systable.JobCompleted {
-		t.Errorf("the flush of the dropped table completed: %s", j.Result)
-	}
+	waitJobEnds(t, e, id, systable.JobFailed)
 	if err := <-dropped; err != nil {
 		t.Fatalf("the drop: %v", err)
 	}
@@ -178,14 +154,7 @@ func TestFlushCommitAfterDropCommit(t *testing.T) {
 // restores it) does not commit the dropped table's merged file into the
 // restored table's manifest.
 func TestCompactionCommitAfterDropAndRestore(t *testing.T) {
-	fp := newBlockingFailpoint("compact.after_write")
-	e := openWithFailpoint(t, fp)
-	e.root().must("CREATE NAMESPACE n; CREATE TABLE n.t (id INT PRIMARY KEY, v TEXT)")
-	a := e.as("a", systable.RoleUser)
-	a.must("INSERT INTO n.t VALUES (1, 'old')")
-	flushTable(t, e, "n.t")
-	a.must("INSERT INTO n.t VALUES (2, 'old')")
-	flushTable(t, e, "n.t")
+	e, fp, id := stoppedJob(t, "compact.after_write", "STORAGE COMPACT TABLE n.t", twoFiles)
 	snap := e.db.Catalog.Snapshot()
 	ns, _ := snap.Namespace("n")
 	tbl, _ := snap.Table("n", "t")
@@ -193,8 +162,6 @@ func TestCompactionCommitAfterDropAndRestore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := startJob(t, e, "STORAGE COMPACT TABLE n.t")
-	fp.wait(t)
 	e.root().must("DROP NAMESPACE n CASCADE")
 	release, err := e.db.Catalog.ReserveNamespace("n")
 	if err != nil {
@@ -209,9 +176,7 @@ func TestCompactionCommitAfterDropAndRestore(t *testing.T) {
 		t.Fatalf("the restore: %v %v", restored, err)
 	}
 	fp.let()
-	if j := jobEnded(t, e, id); j.Status == systable.JobCompleted {
-		t.Errorf("the compaction of the dropped table completed: %s", j.Result)
-	}
+	waitJobEnds(t, e, id, systable.JobFailed)
 	waitIdle(t, e)
 	if ids := manifestsOf(t, e, "n", "t"); len(ids) != 0 {
 		t.Fatalf("the dropped table's compaction wrote the restored table's manifest: %v", ids)
