@@ -71,6 +71,8 @@ type Catalog struct {
 
 	mu  sync.Mutex // serialises changes
 	cur atomic.Pointer[Snapshot]
+	// seams are set by this package's tests only (zero: none).
+	seams testSeams
 	// restoring are the namespaces a restore has reserved (under mu):
 	// nothing else may create them until it commits or gives up.
 	restoring map[string]bool
@@ -83,13 +85,24 @@ type CreateWork func(b *kv.Batch, t *Table)
 
 // DropWork adds a caller's own changes for a table being dropped (the
 // tiers: its manifests and the job that deletes its files) to the batch
-// that drops it, so they commit together, and returns what to do once that
-// batch has committed (nil: nothing).
-type DropWork func(b *kv.Batch, t *Table) (after func(), err error)
+// that drops it, so they commit together, and returns what to do once the
+// drop is over (nil: nothing). The catalog calls after exactly once,
+// told whether the batch committed: false when the batch failed or was
+// never written (a later work failed), so a work that began something in
+// memory (the tiers count a write of the table's manifests in progress)
+// ends it on every path. A work that returns an error has begun nothing.
+type DropWork func(b *kv.Batch, t *Table) (after func(committed bool), err error)
 
 // NamespaceDropWork is DropWork for a namespace being dropped, called after
 // the DropWork of its tables.
-type NamespaceDropWork func(b *kv.Batch, namespace string) (after func(), err error)
+type NamespaceDropWork func(b *kv.Batch, namespace string) (after func(committed bool), err error)
+
+// testSeams let this package's tests step into a Catalog's work.
+type testSeams struct {
+	// write replaces the DB's Write for the batches that commit a catalog
+	// change (a failing disk).
+	write func(b *kv.Batch) error
+}
 
 // Open loads the catalog from db, creating the root user and the local
 // storage on first start and removing column families that no table owns
@@ -310,7 +323,11 @@ func (c *Catalog) hash(password string) (string, error) {
 
 // commit writes b and publishes next; the caller holds c.mu.
 func (c *Catalog) commit(b *kv.Batch, next *Snapshot) error {
-	if err := c.db.Write(b); err != nil {
+	write := c.db.Write
+	if c.seams.write != nil {
+		write = c.seams.write
+	}
+	if err := write(b); err != nil {
 		return fmt.Errorf("commit catalog change: %w", err)
 	}
 	c.cur.Store(next)

@@ -14,7 +14,8 @@
 // same batch as a parameter (DropWork: the tiers' manifests and cleanup
 // job) and returns that work's after-commit steps to the caller, so what
 // is dropped, and what must be cleaned up after it, commit together; the
-// catalog calls nothing of the layers above it.
+// catalog calls nothing of the layers above it but the work and, when the
+// drop fails, the work's steps, told that nothing committed.
 //
 // Views are stored as their query's text, with the columns each table or
 // view they read had when they were created; tables and views share one

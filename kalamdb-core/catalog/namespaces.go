@@ -62,7 +62,8 @@ func (c *Catalog) AlterNamespace(name, description string) error {
 // what nsWork adds for the namespace. It returns the dropped tables so the
 // caller can forget them, whether the namespace existed, and the work's
 // steps to run now that the batch has committed (also when dropping the
-// tables' hot data then failed).
+// tables' hot data then failed). When a work or the batch fails, the
+// steps of the works that ran have run, told so, before it returns.
 func (c *Catalog) DropNamespace(name string, ifExists, cascade bool, tableWork DropWork, nsWork NamespaceDropWork) ([]*Table, bool, func(), error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -85,10 +86,11 @@ func (c *Catalog) DropNamespace(name string, ifExists, cascade bool, tableWork D
 	}
 	var b kv.Batch
 	next := snap.clone()
-	var after []func()
+	var after []func(bool)
 	for _, t := range tables {
 		a, err := c.deleteTableRows(&b, t, tableWork)
 		if err != nil {
+			runAll(after, false)
 			return nil, true, nil, err
 		}
 		after = append(after, a)
@@ -103,17 +105,20 @@ func (c *Catalog) DropNamespace(name string, ifExists, cascade bool, tableWork D
 	if nsWork != nil {
 		a, err := nsWork(&b, name)
 		if err != nil {
+			runAll(after, false)
 			return nil, true, nil, err
 		}
 		after = append(after, a)
 	}
 	if err := c.commit(&b, next); err != nil {
+		runAll(after, false)
 		return nil, true, nil, err
 	}
+	committed := func() { runAll(after, true) }
 	for _, t := range tables {
 		if err := c.DropTableData(t); err != nil {
-			return tables, true, runAll(after), err
+			return tables, true, committed, err
 		}
 	}
-	return tables, true, runAll(after), nil
+	return tables, true, committed, nil
 }

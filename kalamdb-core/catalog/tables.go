@@ -132,7 +132,8 @@ func (c *Catalog) buildTable(st *dialect.CreateTable) (*systable.TableMeta, *sys
 // files), then its column family, so the name is free again when it
 // returns. It returns the dropped table (nil when it did not exist) and
 // work's steps to run now that the batch has committed (also when
-// dropping the hot data then failed). wantType, when set, must match.
+// dropping the hot data then failed). When the batch fails, work's steps
+// have run, told so, before it returns. wantType, when set, must match.
 func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExists bool, work DropWork) (*Table, func(), error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -167,9 +168,10 @@ func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExist
 	next := snap.clone()
 	delete(next.tables, t.Meta.TableID)
 	if err := c.commit(&b, next); err != nil {
+		runAll([]func(bool){after}, false)
 		return nil, nil, err
 	}
-	return t, runAll([]func(){after}), c.DropTableData(t)
+	return t, func() { runAll([]func(bool){after}, true) }, c.DropTableData(t)
 }
 
 // DropTableData removes a dropped table's hot data and index entries. It
@@ -184,8 +186,9 @@ func (c *Catalog) DropTableData(t *Table) error {
 }
 
 // deleteTableRows records the removal of a table's metadata into b, with
-// what work adds, and returns what work wants run after the commit.
-func (c *Catalog) deleteTableRows(b *kv.Batch, t *Table, work DropWork) (func(), error) {
+// what work adds, and returns what work wants run after the commit (or
+// its failure).
+func (c *Catalog) deleteTableRows(b *kv.Batch, t *Table, work DropWork) (func(bool), error) {
 	history, err := c.SchemaHistory(t.Meta.TableID)
 	if err != nil {
 		return nil, err
@@ -200,13 +203,12 @@ func (c *Catalog) deleteTableRows(b *kv.Batch, t *Table, work DropWork) (func(),
 	return work(b, t)
 }
 
-// runAll is one function that runs every non-nil f in order.
-func runAll(fs []func()) func() {
-	return func() {
-		for _, f := range fs {
-			if f != nil {
-				f()
-			}
+// runAll runs every non-nil after-function of a drop's works in order,
+// telling each whether the drop's batch committed.
+func runAll(fs []func(bool), committed bool) {
+	for _, f := range fs {
+		if f != nil {
+			f(committed)
 		}
 	}
 }

@@ -15,17 +15,22 @@ import (
 
 // dropTableWork is what dropping a table adds to the batch that drops it:
 // the tiers' (its manifests, the deletion of its files) and the
-// transactions' (the record of its keys).
-func (x *Executor) dropTableWork(b *kv.Batch, t *catalog.Table) (func(), error) {
+// transactions' (the record of its keys). The tiers are told whether the
+// drop committed (they end their count of the write either way); the
+// transactions forget the table only once it is gone (a table that stays
+// marked only has its INSERTs check their keys).
+func (x *Executor) dropTableWork(b *kv.Batch, t *catalog.Table) (func(bool), error) {
 	dropped := x.txns.TableDropped(b, t)
 	after, err := x.tier.DropTable(b, t)
 	if err != nil {
 		return nil, err
 	}
-	return func() {
-		dropped()
+	return func(committed bool) {
+		if committed {
+			dropped()
+		}
 		if after != nil {
-			after()
+			after(committed)
 		}
 	}, nil
 }

@@ -28,21 +28,17 @@ func flushTable(t *testing.T, e *env, table string) *systable.Job {
 
 func runJob(t *testing.T, e *env, stmt string) *systable.Job {
 	t.Helper()
+	return waitJobEnds(t, e, startJob(t, e, stmt), systable.JobCompleted)
+}
+
+// startJob runs a statement that starts a job and returns the job's id.
+func startJob(t *testing.T, e *env, stmt string) string {
+	t.Helper()
 	res := e.root().must(stmt)
 	if len(res[0].Rows) != 1 {
 		t.Fatalf("%s: %+v", stmt, res[0])
 	}
-	id := res[0].Rows[0][0].(string)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	j, err := e.db.Jobs.Wait(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if j.Status != systable.JobCompleted {
-		t.Fatalf("%s: job %s %s: %s", stmt, j.JobID, j.Status, j.ErrorMessage)
-	}
-	return j
+	return res[0].Rows[0][0].(string)
 }
 
 // hotRows counts a table's hot rows of one user, read below the engine.

@@ -86,7 +86,7 @@ func TestColdCheckCacheAfterDrop(t *testing.T) {
 	if err := e.kv.Write(&b); err != nil {
 		t.Fatal(err)
 	}
-	after()
+	after(true)
 	waitIdle(t, e)
 	// The manifest is gone (the table's metadata stays: only the tiers'
 	// part of the drop ran), so key 1 has no version left anywhere.

@@ -421,8 +421,7 @@ func TestSnapshotManifestCachePartitionWritesAndDrop(t *testing.T) {
 // which fails it before anything is applied) leaves the table as it was,
 // and its reads at every snapshot, before and after a later flush, list
 // the manifest row at that snapshot. (Its count of a table write in
-// progress stays up, as the catalog does not report a failed batch to
-// its DropWork: the table's reads miss the cache, they are not wrong.)
+// progress ends with the failure: TestFailedDropTableEndsItsManifestWrite.)
 func TestSnapshotManifestCacheFailedDropBatch(t *testing.T) {
 	e := newEnv(t)
 	a := withColdKey(t, e, "x")
@@ -448,7 +447,7 @@ func TestSnapshotManifestCacheFailedDropBatch(t *testing.T) {
 	if err := e.kv.DropColumnFamily("test_doomed"); err != nil {
 		t.Fatal(err)
 	}
-	dropped, after, err := e.db.Catalog.DropTable("n", "t", "", false, func(b *kv.Batch, t *catalog.Table) (func(), error) {
+	dropped, after, err := e.db.Catalog.DropTable("n", "t", "", false, func(b *kv.Batch, t *catalog.Table) (func(bool), error) {
 		after, err := e.db.Tier.DropTable(b, t)
 		b.Put(doomed, []byte("k"), []byte("v"))
 		return after, err

@@ -123,7 +123,7 @@ func TestSnapshotManifestCacheNotDuringAWrite(t *testing.T) {
 	if got := partitionFiles(t, e, tbl, newSnapshot(t, e)); len(got) != 0 {
 		t.Fatalf("the manifest is deleted, yet the read lists %v", got)
 	}
-	after()
+	after(true)
 	waitIdle(t, e)
 	if got := partitionFiles(t, e, tbl, newSnapshot(t, e)); len(got) != 0 {
 		t.Fatalf("after the drop: %v", got)

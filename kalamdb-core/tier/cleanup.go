@@ -49,13 +49,30 @@ type cleanupResult struct {
 // it removes the table's manifests in the batch that drops its metadata,
 // and records a cleanup job for its files and directories in that batch
 // too, so they are deleted even if the server dies right after the drop.
-// The returned function, run once the batch has committed, moves the
-// table's epoch (after the manifests are gone, as for every manifest
-// write) and launches the job.
-func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
+// The returned function, run once the batch is written or has failed,
+// ends the table write (moving the table's epoch after the manifests are
+// gone, as for every manifest write) and, only if the batch committed,
+// launches the job.
+func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(committed bool), error) {
 	if t.Meta.TableType == dialect.TableTypeStream {
 		return nil, nil
 	}
+	// From before the manifests are read until the batch deleting them is
+	// written or has failed, no flush or compaction commits one (dropGate).
+	undrop := m.drops.beginDrop(t.Meta.TableID)
+	after, err := m.dropTable(b, t)
+	if err != nil {
+		undrop()
+		return nil, err
+	}
+	return func(committed bool) {
+		after(committed)
+		undrop()
+	}, nil
+}
+
+// dropTable is DropTable's work once the table is marked as being dropped.
+func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool), error) {
 	ms, err := m.tableManifests(t)
 	if err != nil {
 		return nil, fmt.Errorf("drop %s: manifests: %w", t.Meta.TableID, err)
@@ -70,13 +87,10 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 	}
 	// The drop's batch deletes every manifest of the table: it is a write
 	// of the table in progress (beginTableWrite) from here until the
-	// caller has written it. The catalog writes the batch and runs the
-	// returned function only once it has committed: a batch that fails
-	// leaves the count up (catalog.DropWork is not told of a failure),
-	// which makes the settled entries of this table, and of the tables
-	// sharing its stripe, miss (a row read per read, never a wrong list)
-	// until a restart.
-	var moved func()
+	// caller has written it or given up. The catalog runs the returned
+	// function on every path (catalog.DropWork), so a failed batch ends
+	// the count too: left up, it would make the settled entries of this
+	// table, and of the tables sharing its stripe, miss until a restart.
 	if st, ok := m.cat.Snapshot().Storage(t.Meta.StorageID); ok && st.StorageType == catalog.StorageFilesystem {
 		params.BaseDirectory = st.BaseDirectory
 		if tmpl, err := catalog.TemplateOf(st, t); err == nil {
@@ -85,7 +99,8 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 		}
 	}
 	if len(params.Files) == 0 && params.Layout == nil {
-		return m.beginTableWrite(t.Meta.TableID), nil
+		ended := m.beginTableWrite(t.Meta.TableID)
+		return func(bool) { ended() }, nil
 	}
 	// Even a table without files may have left a directory (a first
 	// flush that died before its commit), so the job runs for every
@@ -95,11 +110,16 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	moved = m.beginTableWrite(t.Meta.TableID)
-	// The table's key: a table re-created under the same name neither
-	// flushes into a directory this job is removing, nor the other way.
-	return func() {
-		moved()
+	ended := m.beginTableWrite(t.Meta.TableID)
+	return func(committed bool) {
+		ended()
+		if !committed {
+			// The table and its files stay; a batch that failed after
+			// being applied recorded the job, which a restart retries.
+			return
+		}
+		// The table's key: a table re-created under the same name neither
+		// flushes into a directory this job is removing, nor the other way.
 		_ = m.jobs.Launch(j, t.Meta.TableID, m.cleanupRun(t.Meta.NamespaceID, params))
 	}, nil
 }
@@ -303,7 +323,7 @@ type namespacePrefix struct {
 // dropped after its tables (then nothing else would remove them) or with
 // them (then the tables' cleanup jobs, which try too, may still be
 // emptying them: whichever job empties a directory last removes it).
-func (m *Manager) DropNamespace(b *kv.Batch, namespace string) (func(), error) {
+func (m *Manager) DropNamespace(b *kv.Batch, namespace string) (func(committed bool), error) {
 	var params namespaceCleanupParams
 	for _, st := range m.cat.Snapshot().Storages() {
 		if st.StorageType != catalog.StorageFilesystem {
@@ -337,7 +357,11 @@ func (m *Manager) DropNamespace(b *kv.Batch, namespace string) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	return func() { _ = m.jobs.Launch(j, "", m.namespaceCleanupRun(namespace, params)) }, nil
+	return func(committed bool) {
+		if committed {
+			_ = m.jobs.Launch(j, "", m.namespaceCleanupRun(namespace, params))
+		}
+	}, nil
 }
 
 // namespaceCleanupRun removes a dropped namespace's empty directories. A

@@ -76,6 +76,9 @@ func (m *Manager) tableManifests(t *catalog.Table) ([]*systable.Manifest, error)
 // the newest version is kept, and deleted rows older than the table's
 // retention are dropped.
 func (m *Manager) compact(ctx context.Context, ns, name string, p *jobs.Progress) (*CompactResult, error) {
+	// Before the table is resolved: a drop ending after it fails the
+	// commits (dropGate).
+	seen := m.drops.seen(systable.TableID(ns, name))
 	t, shape, storage, fsys, err := m.jobTable(ns, name)
 	if err != nil {
 		return nil, err
@@ -97,7 +100,7 @@ func (m *Manager) compact(ctx context.Context, ns, name string, p *jobs.Progress
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		if err := m.compactPartition(ctx, t, shape, storage, fsys, mf, purgeBefore, res, p); err != nil {
+		if err := m.compactPartition(ctx, t, shape, storage, fsys, mf, purgeBefore, res, p, seen); err != nil {
 			return res, err
 		}
 	}
@@ -105,7 +108,7 @@ func (m *Manager) compact(ctx context.Context, ns, name string, p *jobs.Progress
 }
 
 func (m *Manager) compactPartition(ctx context.Context, t *catalog.Table, shape *tables.Table, storage *systable.Storage,
-	fsys cold.Storage, mf *systable.Manifest, purgeBefore time.Time, res *CompactResult, p *jobs.Progress) error {
+	fsys cold.Storage, mf *systable.Manifest, purgeBefore time.Time, res *CompactResult, p *jobs.Progress, seen dropsSeen) error {
 	files, err := m.PartitionFiles(ctx, t, mf.UserID, nil)
 	if err != nil {
 		return err
@@ -170,7 +173,7 @@ func (m *Manager) compactPartition(ctx context.Context, t *catalog.Table, shape 
 	}
 	m.failpoint(FailCompactAfterWrite)
 	old := append([]systable.ManifestFile(nil), mf.Files...)
-	if err := m.swapFiles(t, shape, mf, old, info, empty); err != nil {
+	if err := m.swapFiles(t, shape, mf, old, info, empty, seen); err != nil {
 		return err
 	}
 	m.failpoint(FailCompactAfterSwap)
@@ -194,7 +197,7 @@ func (m *Manager) compactPartition(ctx context.Context, t *catalog.Table, shape 
 // swapFiles replaces a partition's merged files by the merged one in its
 // manifest, under the partition lock so a commit's cold check never sees a
 // half-changed manifest.
-func (m *Manager) swapFiles(t *catalog.Table, shape *tables.Table, mf *systable.Manifest, old []systable.ManifestFile, info cold.FileInfo, empty bool) error {
+func (m *Manager) swapFiles(t *catalog.Table, shape *tables.Table, mf *systable.Manifest, old []systable.ManifestFile, info cold.FileInfo, empty bool, seen dropsSeen) error {
 	unlock := m.locks.Lock(txn.Partition{Family: t.Family, Owner: mf.UserID})
 	defer unlock()
 	merged := make(map[string]bool, len(old))
@@ -217,7 +220,8 @@ func (m *Manager) swapFiles(t *catalog.Table, shape *tables.Table, mf *systable.
 	if err := m.manifests.PutInBatch(&b, mf); err != nil {
 		return err
 	}
-	if err := m.writePartitionManifest(&b, t.Meta.TableID, mf.ManifestID); err != nil {
+	// Not once the table is being dropped: the drop has read the manifests.
+	if err := m.commitPartitionManifest(&b, t, mf.ManifestID, seen); err != nil {
 		return fmt.Errorf("compact %s: commit manifest: %w", t.Meta.TableID, err)
 	}
 	return nil

@@ -111,6 +111,9 @@ func tableError(s *tables.Table, err error) error { return tables.Error(s.Table,
 // flush moves the hot rows of a table (of some users, or all) to Parquet,
 // one new file per partition (docs/architecture.md, "Cold tier").
 func (m *Manager) flush(ctx context.Context, ns, name string, users []string, p *jobs.Progress) (*FlushResult, error) {
+	// Before the table is resolved: a drop ending after it fails the
+	// commits (dropGate).
+	seen := m.drops.seen(systable.TableID(ns, name))
 	t, shape, storage, fsys, err := m.jobTable(ns, name)
 	if err != nil {
 		return nil, err
@@ -144,7 +147,7 @@ func (m *Manager) flush(ctx context.Context, ns, name string, users []string, p 
 			return nil, tableError(shape, err)
 		}
 		flushedBefore := res.Partitions
-		err = m.flushRange(ctx, t, shape, storage, fsys, it, res, p)
+		err = m.flushRange(ctx, t, shape, storage, fsys, it, res, p, seen)
 		closeErr := it.Close()
 		if err != nil {
 			return res, err
@@ -168,7 +171,7 @@ func (m *Manager) flush(ctx context.Context, ns, name string, users []string, p 
 
 // flushRange flushes every partition found in an iterator's range.
 func (m *Manager) flushRange(ctx context.Context, t *catalog.Table, shape *tables.Table, storage *systable.Storage,
-	fsys cold.Storage, it *kv.Iterator, res *FlushResult, p *jobs.Progress) error {
+	fsys cold.Storage, it *kv.Iterator, res *FlushResult, p *jobs.Progress, seen dropsSeen) error {
 	all := tables.AllColumns(shape.NUser)
 	ok := it.First()
 	for ok {
@@ -240,7 +243,7 @@ func (m *Manager) flushRange(ctx context.Context, t *catalog.Table, shape *table
 			return fmt.Errorf("flush %s: write %s: %w", t.Meta.TableID, file, err)
 		}
 		m.failpoint(FailFlushAfterWrite)
-		kept, err := m.commitFlush(t, shape, user, mf, info, flushed)
+		kept, err := m.commitFlush(t, shape, user, mf, info, flushed, seen)
 		if err != nil {
 			return err
 		}
@@ -277,7 +280,7 @@ func (m *Manager) partitionManifest(t *catalog.Table, userID string) (*systable.
 // (its newer _seq wins over the file's on read). It returns how many
 // flushed versions were kept.
 func (m *Manager) commitFlush(t *catalog.Table, shape *tables.Table, userID string, mf *systable.Manifest,
-	info cold.FileInfo, flushed []flushedKey) (int64, error) {
+	info cold.FileInfo, flushed []flushedKey, seen dropsSeen) (int64, error) {
 	owner := partitionOwner(t, userID)
 	unlock := m.locks.Lock(txn.Partition{Family: t.Family, Owner: owner})
 	defer unlock()
@@ -352,8 +355,9 @@ func (m *Manager) commitFlush(t *catalog.Table, shape *tables.Table, userID stri
 		return 0, err
 	}
 	b.SetCounter(counters, ckey, max(0, n-deleted))
-	// One partition's manifest: only its entries stop answering.
-	if err := m.writePartitionManifest(&b, t.Meta.TableID, mf.ManifestID); err != nil {
+	// One partition's manifest: only its entries stop answering. Not
+	// once the table is being dropped: the drop has read the manifests.
+	if err := m.commitPartitionManifest(&b, t, mf.ManifestID, seen); err != nil {
 		return 0, tableError(shape, err)
 	}
 	return kept, nil

@@ -105,6 +105,10 @@ type Manager struct {
 
 	// builds are the index build jobs queued or running.
 	builds *indexBuilds
+
+	// drops keeps flushes and compactions from committing a manifest of a
+	// table being dropped, or dropped (dropgate.go).
+	drops dropGate
 }
 
 // Open returns the tier manager over the store and catalog.

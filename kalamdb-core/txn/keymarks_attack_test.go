@@ -85,7 +85,7 @@ func TestFailedExplicitCommitDoesNotStopLaterMarks(t *testing.T) {
 func TestFailedDropDoesNotStopLaterMarks(t *testing.T) {
 	e := newEnv(t)
 	e.on(e.cleanTable("target"))
-	_, _, err := e.cat.DropTable("app", "target", "", false, func(b *kv.Batch, ct *catalog.Table) (func(), error) {
+	_, _, err := e.cat.DropTable("app", "target", "", false, func(b *kv.Batch, ct *catalog.Table) (func(bool), error) {
 		e.m.TableDropped(b, ct)
 		return nil, errors.New("tiers: manifests unreadable")
 	})
@@ -123,7 +123,7 @@ func TestRecordOutlivesDropAfterFailedCommit(t *testing.T) {
 	other := e.cleanTable("other")
 	target := e.cleanTable("target")
 	failExplicitCommit(e, other, target)
-	if _, _, err := e.cat.DropTable("app", "target", "", false, func(b *kv.Batch, ct *catalog.Table) (func(), error) {
+	if _, _, err := e.cat.DropTable("app", "target", "", false, func(b *kv.Batch, ct *catalog.Table) (func(bool), error) {
 		e.m.TableDropped(b, ct)
 		return nil, nil
 	}); err != nil {
@@ -144,12 +144,12 @@ func TestRecordOutlivesDropAfterFailedCommit(t *testing.T) {
 func TestDroppedTablesLeaveNoKeyState(t *testing.T) {
 	e := newEnv(t)
 	drop := func(name string, fail bool) error {
-		_, after, err := e.cat.DropTable("app", name, "", false, func(b *kv.Batch, ct *catalog.Table) (func(), error) {
+		_, after, err := e.cat.DropTable("app", name, "", false, func(b *kv.Batch, ct *catalog.Table) (func(bool), error) {
 			dropped := e.m.TableDropped(b, ct)
 			if fail {
 				return nil, errors.New("tiers: manifests unreadable")
 			}
-			return dropped, nil
+			return func(bool) { dropped() }, nil
 		})
 		if after != nil {
 			after()
