@@ -382,7 +382,6 @@ func (s *laneServer) watchLoop(done <-chan struct{}) {
 // done that it is not any more; done waits for the watch's read to stop
 // and reports whether the connection is still there.
 func (s *laneServer) running(lc *laneConn) {
-	s.handling.Add(1)
 	s.watchMu.Lock()
 	s.busy[lc] = s.epoch
 	wake := s.watcherAsleep
@@ -397,7 +396,6 @@ func (s *laneServer) running(lc *laneConn) {
 }
 
 func (s *laneServer) done(lc *laneConn) (connected bool) {
-	s.handling.Add(-1)
 	// Stopped first, so that the watch cannot put lc back in busy.
 	reading := lc.watch.markStopped()
 	s.watchMu.Lock()
@@ -896,7 +894,9 @@ func (lc *laneConn) serveRequest(req *http.Request) bool {
 
 	lc.watch.reset(lc, cancel)
 	lc.srv.running(lc)
+	lc.srv.handling.Add(1) // not in running: the watcher calls it again for a slow body
 	ok := lc.runHandler(w, req)
+	lc.srv.handling.Add(-1)
 	// A pipelined byte the watch read is kept for the next head; a failed
 	// read means the client is gone.
 	gone := !lc.srv.done(lc)
