@@ -10,6 +10,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -275,4 +277,97 @@ func TestBusyPollCountsSlowBodiesOnce(t *testing.T) {
 		t.Fatalf("%d statements counted as running after every answer, want 0", got)
 	}
 	waitPolling(t, lane, 1)
+}
+
+// A request that arrived, and was seen by the network poller, before the
+// poll began is read even when the poll ends at once: RawConn.Read
+// forgets the readiness it saw, so a poll that parked without reading
+// first waited for a wake-up that never came (every connection hung
+// under concurrent load, when polls end at once for want of a
+// processor).
+func TestPollReadsWhatArrivedBeforeItEvenWhenOverAtOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	try := newLaneTry(server)
+	if try == nil {
+		t.Fatal("no raw descriptor")
+	}
+	if _, err := io.WriteString(client, "next request"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // not asserted on: lets the runtime's poller see the data first
+	var slot atomic.Int32
+	slot.Add(1)
+	type result struct {
+		n   int
+		err error
+	}
+	done := make(chan result, 1)
+	buf := make([]byte, 64)
+	go func() {
+		n, _, err := try.readPolling(buf, time.Now().Add(time.Hour), &slot, func() bool { return true })
+		done <- result{n, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil || string(buf[:r.n]) != "next request" {
+			t.Fatalf("read %q, %v", buf[:r.n], r.err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the poll parked on data that had arrived: lost wake-up")
+	}
+	if slot.Load() != 0 {
+		t.Fatalf("slot %d after the read, want 0", slot.Load())
+	}
+}
+
+// Many quick clients at once, with polls starting and ending for want of
+// processors all the time: every request is answered (a lost wake-up
+// hangs a connection, and the test, for good).
+func TestBusyPollManyQuickClients(t *testing.T) {
+	addr, _ := echoLane(t, time.Minute, 5*time.Second, func(s *laneServer) { s.maxPolling, s.procs = 1, 2 })
+	var wg sync.WaitGroup
+	for c := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer conn.Close()
+			_ = conn.SetDeadline(time.Now().Add(time.Minute))
+			br := bufio.NewReader(conn)
+			for i := range 200 {
+				body := fmt.Sprintf(`{"c":%d,"i":%d}`, c, i)
+				fmt.Fprintf(conn, "POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
+				resp, err := http.ReadResponse(br, nil)
+				if err != nil {
+					t.Errorf("client %d request %d: %v", c, i, err)
+					return
+				}
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if string(b) != body {
+					t.Errorf("client %d request %d: answer %q", c, i, b)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -117,21 +117,22 @@ func (t *laneTry) stopPolling() {
 // data, end of file or an error; false (park on the poller, which calls
 // it again when the socket is readable) when nothing is there and
 // polling is over.
+//
+// Every call reads before it may return false. RawConn.Read forgets a
+// readiness the poller saw before it began (the connection's next
+// request may have arrived, and been seen, before the wait): returning
+// false without a read would park the goroutine on data already there,
+// with no edge left to wake it. Only between reads does it stop for quit:
+// a parked read fails at a close, so a polling one must not go on to read
+// (and serve) what the client sends after the server closed it.
 func (t *laneTry) pollRead(fd uintptr) bool {
 	for {
-		if t.slot != nil && t.quit() {
-			// Closed here: a parked read fails at the close, so a
-			// polling one must not go on to read (and serve) what the
-			// client sends after it.
-			t.stopPolling()
-			return false
-		}
 		n, err := syscall.Read(int(fd), t.rp)
 		if err != syscall.EAGAIN && err != syscall.EINTR { //nolint:errorlint // raw errno from read(2)
 			t.rn, t.rerr = max(n, 0), err
 			return true
 		}
-		if t.slot == nil || !time.Now().Before(t.pollEnd) {
+		if t.slot == nil || t.quit() || !time.Now().Before(t.pollEnd) {
 			t.stopPolling()
 			return false
 		}
