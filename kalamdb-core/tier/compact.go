@@ -174,6 +174,9 @@ func (m *Manager) compactPartition(ctx context.Context, t *catalog.Table, shape 
 	m.failpoint(FailCompactAfterWrite)
 	old := append([]systable.ManifestFile(nil), mf.Files...)
 	if err := m.swapFiles(t, shape, mf, old, info, empty, seen); err != nil {
+		if !empty {
+			m.removeUncommitted(ctx, storage.StorageID, fsys, mf.ManifestID, info.Path)
+		}
 		return err
 	}
 	m.failpoint(FailCompactAfterSwap)
