@@ -41,21 +41,7 @@ func TestFlushFileWrittenDuringDropIsNotLeft(t *testing.T) {
 		e.as("a", systable.RoleUser).must("INSERT INTO n.t VALUES (1, 'a')")
 		e.as("b", systable.RoleUser).must("INSERT INTO n.t VALUES (2, 'b')")
 	})
-	dropped := make(chan error, 1)
-	go func() {
-		_, err := e.root().exec("DROP TABLE n.t")
-		dropped <- err
-	}()
-	// Wait (for a state) until the drop's catalog batch has committed: the
-	// drop then waits for the flush's iterator.
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
-		if _, ok := e.db.Catalog.Snapshot().Table("n", "t"); !ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the drop did not commit")
-		}
-	}
+	dropped := dropCommitted(t, e)
 	// File times come from the kernel's coarse clock, which can lag the
 	// drop's time by a tick: let one pass, so the file the flush writes
 	// next is stamped after the drop, as it is in a slow flush. (This only
