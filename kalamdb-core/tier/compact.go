@@ -181,7 +181,7 @@ func (m *Manager) compactPartition(ctx context.Context, t *catalog.Table, shape 
 	}
 	m.failpoint(FailCompactAfterSwap)
 	m.removeObsolete(storage.StorageID, fsys, dir, old)
-	_ = writeManifestMirror(ctx, fsys, dir, mf)
+	m.writeMirror(ctx, t, seen, fsys, dir, mf)
 	res.Partitions++
 	res.FilesBefore += len(old)
 	if !empty {

@@ -249,7 +249,7 @@ func (m *Manager) flushRange(ctx context.Context, t *catalog.Table, shape *table
 			return err
 		}
 		m.failpoint(FailFlushAfterCommit)
-		_ = writeManifestMirror(ctx, fsys, dir, mf)
+		m.writeMirror(ctx, t, seen, fsys, dir, mf)
 		res.Partitions++
 		res.Files = append(res.Files, file)
 		res.Rows += info.Rows
