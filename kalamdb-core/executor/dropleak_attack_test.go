@@ -1,12 +1,15 @@
 package executor_test
 
 import (
+	"errors"
 	"io/fs"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // filesUnder lists the files under dir.
@@ -56,5 +59,38 @@ func TestFlushFileWrittenDuringDropIsNotLeft(t *testing.T) {
 	waitIdle(t, e) // the cleanup job
 	if files := filesUnder(t, filepath.Join(e.dir, "storage")); len(files) != 0 {
 		t.Fatalf("files of the dropped table outlived it: %v", files)
+	}
+}
+
+// TestFailedDropsLeaveTheTableFlushable: a DROP TABLE whose batch fails,
+// and a DROP NAMESPACE whose later table's work fails, leave their tables
+// as they were: flushes and compactions of them commit again (the drop
+// gate's mark ends with the drop, whatever its outcome).
+func TestFailedDropsLeaveTheTableFlushable(t *testing.T) {
+	e := newEnv(t)
+	a := withColdKey(t, e, "x")
+	e.root().must("CREATE TABLE n.u (id INT PRIMARY KEY, v TEXT)")
+	doomed := doomedFamily(t, e)
+	if _, _, err := e.db.Catalog.DropTable("n", "t", "", false, func(b *kv.Batch, t *catalog.Table) (func(bool), error) {
+		after, err := e.db.Tier.DropTable(b, t)
+		b.Put(doomed, []byte("k"), []byte("v"))
+		return after, err
+	}); !errors.Is(err, kv.ErrDropped) {
+		t.Fatalf("the drop: %v", err)
+	}
+	refused := errors.New("refused")
+	if _, _, _, err := e.db.Catalog.DropNamespace("n", false, true, func(b *kv.Batch, t *catalog.Table) (func(bool), error) {
+		if t.Meta.TableName == "u" {
+			return nil, refused
+		}
+		return e.db.Tier.DropTable(b, t)
+	}, e.db.Tier.DropNamespace); !errors.Is(err, refused) {
+		t.Fatalf("the namespace drop: %v", err)
+	}
+	a.must("INSERT INTO n.t VALUES (2, 'y')")
+	flushTable(t, e, "n.t")
+	runJob(t, e, "STORAGE COMPACT TABLE n.t")
+	if got := a.rows("SELECT id, v FROM n.t ORDER BY id"); got != `[[1,"x"],[2,"y"]]` {
+		t.Fatalf("after the failed drops: %s", got)
 	}
 }
