@@ -76,6 +76,29 @@ func recreatedIsEmpty(t *testing.T, e *env, user string) {
 	}
 }
 
+// dropCommitted starts DROP TABLE n.t and returns once its catalog batch
+// has committed (a state, not a time): a drop racing a flush that holds
+// its iterator then waits for it. The channel gets the drop's result.
+func dropCommitted(t *testing.T, e *env) <-chan error {
+	t.Helper()
+	dropped := make(chan error, 1)
+	go func() {
+		_, err := e.root().exec("DROP TABLE n.t")
+		dropped <- err
+	}()
+	// Wait (for a state, not a time) until the drop's catalog batch has
+	// committed: the drop then waits for the flush's iterator.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
+		if _, ok := e.db.Catalog.Snapshot().Table("n", "t"); !ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the drop did not commit")
+		}
+	}
+	return dropped
+}
+
 // TestCompactionCommitAfterDropAndRecreate: a compaction stopped before
 // its manifest commit while the table is dropped and created again does
 // not commit its merged file into the new table's manifest.
@@ -124,21 +147,7 @@ func TestFlushCommitDuringDrop(t *testing.T) {
 // write to the family; the gate stops it.)
 func TestFlushCommitAfterDropCommit(t *testing.T) {
 	e, fp, id := stoppedJob(t, "flush.after_write", "STORAGE FLUSH TABLE n.t", hotRow)
-	dropped := make(chan error, 1)
-	go func() {
-		_, err := e.root().exec("DROP TABLE n.t")
-		dropped <- err
-	}()
-	// Wait (for a state, not a time) until the drop's catalog batch has
-	// committed: the drop then waits for the flush's iterator.
-	for deadline := time.Now().Add(time.Minute); ; time.Sleep(time.Millisecond) {
-		if _, ok := e.db.Catalog.Snapshot().Table("n", "t"); !ok {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the drop did not commit")
-		}
-	}
+	dropped := dropCommitted(t, e)
 	fp.let()
 	waitJobEnds(t, e, id, systable.JobFailed)
 	if err := <-dropped; err != nil {

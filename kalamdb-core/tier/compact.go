@@ -174,11 +174,14 @@ func (m *Manager) compactPartition(ctx context.Context, t *catalog.Table, shape 
 	m.failpoint(FailCompactAfterWrite)
 	old := append([]systable.ManifestFile(nil), mf.Files...)
 	if err := m.swapFiles(t, shape, mf, old, info, empty, seen); err != nil {
+		if !empty {
+			m.removeUncommitted(ctx, storage.StorageID, fsys, mf.ManifestID, info.Path)
+		}
 		return err
 	}
 	m.failpoint(FailCompactAfterSwap)
 	m.removeObsolete(storage.StorageID, fsys, dir, old)
-	_ = writeManifestMirror(ctx, fsys, dir, mf)
+	m.writeMirror(ctx, t, seen, fsys, dir, mf)
 	res.Partitions++
 	res.FilesBefore += len(old)
 	if !empty {

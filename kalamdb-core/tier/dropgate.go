@@ -1,10 +1,13 @@
 package tier
 
 import (
+	"context"
 	"sync"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -126,4 +129,21 @@ func (m *Manager) commitPartitionManifest(b *kv.Batch, t *catalog.Table, id stri
 	}
 	defer end()
 	return m.writePartitionManifest(b, t.Meta.TableID, id)
+}
+
+// writeMirror writes the manifest.json mirror of mf, a partition manifest
+// of table t its job has just committed, into dir, unless t is being
+// dropped or was dropped since the job noted seen (dropGate). Written
+// once the drop began, the mirror outlived the drop (its cleanup job
+// keeps files newer than the drop); a drop that begins while it is
+// written waits for it, as for a commit, so it is older than the drop.
+// Best effort, as every mirror write: a skipped one is stale until
+// syncMirrors rewrites it.
+func (m *Manager) writeMirror(ctx context.Context, t *catalog.Table, seen dropsSeen, fsys cold.Storage, dir string, mf *systable.Manifest) {
+	end, err := m.drops.beginCommit(m.cat, t, seen)
+	if err != nil {
+		return
+	}
+	defer end()
+	_ = writeManifestMirror(ctx, fsys, dir, mf)
 }

@@ -245,10 +245,11 @@ func (m *Manager) flushRange(ctx context.Context, t *catalog.Table, shape *table
 		m.failpoint(FailFlushAfterWrite)
 		kept, err := m.commitFlush(t, shape, user, mf, info, flushed, seen)
 		if err != nil {
+			m.removeUncommitted(ctx, storage.StorageID, fsys, mf.ManifestID, info.Path)
 			return err
 		}
 		m.failpoint(FailFlushAfterCommit)
-		_ = writeManifestMirror(ctx, fsys, dir, mf)
+		m.writeMirror(ctx, t, seen, fsys, dir, mf)
 		res.Partitions++
 		res.Files = append(res.Files, file)
 		res.Rows += info.Rows

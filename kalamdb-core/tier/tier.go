@@ -464,6 +464,33 @@ func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold
 	return err
 }
 
+// removeUncommitted removes file, which a flush or a compaction of the
+// partition of manifest manifestID wrote and then failed to commit (a drop
+// of its table, the drop gate, a failed batch), unless the partition's
+// manifest row lists it (a batch that failed after being applied). No one
+// else lists it later: a table's flushes and compactions, the writers of
+// its batch files, run one at a time. Left, it stayed until the
+// partition's next flush removed it as an orphan, and for ever when the
+// table was dropped meanwhile: the drop's cleanup job keeps files written
+// after the drop (they may be a table's created again under the path).
+// Best effort: a file that cannot be removed is an orphan, as before.
+func (m *Manager) removeUncommitted(ctx context.Context, storageID string, fsys cold.Storage, manifestID, file string) {
+	mf, err := m.manifests.Get(manifestID)
+	switch {
+	case errors.Is(err, systable.ErrNotFound):
+	case err != nil:
+		return
+	default:
+		for _, f := range mf.Files {
+			if f.Path == file {
+				return
+			}
+		}
+	}
+	m.files.forget(storageID, file)
+	_ = fsys.Remove(context.WithoutCancel(ctx), file)
+}
+
 // listIfExists lists a directory of a storage; a missing one is empty.
 func listIfExists(ctx context.Context, fsys cold.Storage, dir string) ([]cold.Entry, error) {
 	entries, err := fsys.List(ctx, dir)
