@@ -46,20 +46,24 @@ package httpapi
 //   - Shutdown closes idle lane connections at once, lets busy ones finish
 //     their request, and then closes them (laneServer.shutdown).
 //
-// Busy polling (server.busy_poll): a kept, authenticated connection whose
-// client sent its last request within busy_poll of the answer before it polls its socket
-// for the next one, for up to busy_poll, before it parks on Go's network
-// poller. Why: an idle core of this class of machine takes ~50 µs to wake
-// for a parked reader, which was more than the statement of a point lookup
-// (measured: a do-nothing server's round trip 98 µs parked, 45 µs
-// polling). Polling is bounded three ways, so that it spends CPU only
-// where it buys latency: in time (busy_poll, and never past the
-// connection's read deadline), in connections (at most half the
-// processors poll at once, so none with one processor; others park at
-// once; a poll stops once polls and running handlers take every
-// processor, since a polling one never looks at other sockets) and by use (a client slower than busy_poll turns it off for its
-// connection until it is fast again). A polling goroutine keeps its
-// processor; the other half take the work queued on it.
+// Busy polling (server.busy_poll): a kept, authenticated connection
+// whose client sent its last request within busy_poll of the answer
+// before it polls its socket for the next one, for up to busy_poll,
+// before it parks on Go's network poller. Why: an idle core of this
+// class of machine takes ~50 µs to wake for a parked reader, which was
+// more than the statement of a point lookup (measured: a do-nothing
+// server's round trip 98 µs parked, 45 µs polling). Polling is bounded
+// three ways, so that it spends CPU only where it buys latency:
+//   - in time: busy_poll, and never past the connection's read deadline;
+//   - in processors: at most half of them poll at once (none with one),
+//     others park at once, and a poll stops once polls and running
+//     handlers take every processor, since a polling one never looks at
+//     other sockets;
+//   - by use: a client slower than busy_poll turns it off for its
+//     connection until it is fast again.
+//
+// A polling goroutine keeps its processor; the others take the work
+// queued on it. Shutdown and an eviction end a poll (pollOver).
 
 import (
 	"bufio"

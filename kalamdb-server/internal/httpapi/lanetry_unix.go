@@ -30,9 +30,10 @@ type laneTry struct {
 	rerr    error
 	pollEnd time.Time
 	slot    *atomic.Int32 // while polling: the server's count of polling connections
-	// quit reports that the connection was closed here (shutdown, an
-	// eviction) while it polls: a closed descriptor stays open while
-	// its read runs, so polling would go on reading it.
+	// quit reports that polling must stop (laneConn.pollOver): the
+	// connection was closed here (shutdown, an eviction: a closed
+	// descriptor stays open while its read runs, so polling would go on
+	// reading it), or every processor is taken.
 	quit func() bool
 }
 
@@ -82,11 +83,13 @@ func (t *laneTry) call(fd uintptr) bool {
 // (each read(2) lets the runtime take it for a stop-the-world): yielding
 // between polls made the goroutine hop between threads, each hop a
 // futex wake-up, and the server polls on at most half its processors, so
-// the others take what is queued on this one. slot counts the polling connections: the caller has counted this
-// one, and it is uncounted as soon as polling stops. polled reports
-// whether the read was answered while polling. Polling stops when quit
-// reports true; the read then parks, and fails as a closed connection's
-// does.
+// the others take what is queued on this one.
+//
+// slot counts the polling connections: the caller has counted this one,
+// and it is uncounted as soon as polling stops. Polling also stops when
+// quit reports true (see laneConn.pollOver); the read then parks, and a
+// connection closed here fails as a parked read's does. polled reports
+// whether the read was answered while polling.
 func (t *laneTry) readPolling(p []byte, end time.Time, slot *atomic.Int32, quit func() bool) (n int, polled bool, err error) {
 	t.rp, t.rn, t.rerr = p, 0, nil
 	t.pollEnd, t.slot, t.quit = end, slot, quit
