@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -330,7 +331,16 @@ func TestSnapshotManifestCacheDropRecreateSameID(t *testing.T) {
 	check("old table, at the new table's flush", old, after)
 	check("new table again", cur, after)
 	check("new table, at a snapshot between", cur, between)
-	check("old table, before the drop, again", old, before)
+	// The drop's cleanup has removed the old table's file, and the new
+	// table's file of the same batch has another name (its tag): the
+	// listing must resolve the old row, so it fails opening that row's
+	// file, never answering with the new table's.
+	for range 2 {
+		got, want, err, rowErr := filesAndRow(e, old, "a", before)
+		if rowErr != nil || len(want) != 1 || got != nil || err == nil || !strings.Contains(err.Error(), want[0]) {
+			t.Fatalf("old table, before the drop, again: files %v (%v), manifest %v (%v)", got, err, want, rowErr)
+		}
+	}
 	if got := a.rows("SELECT id, v FROM n.t ORDER BY id"); got != `[[7,"new"]]` {
 		t.Fatalf("rows: %s", got)
 	}

@@ -20,9 +20,10 @@ import (
 // closed when evicted and no statement uses it.
 //
 // A file is known by what the manifest says of it, not by its path alone:
-// a path is reused (a table dropped and created again writes its
-// batch-1.parquet again, and an orphan's name is the next batch's), and an
-// open File of the old file must never answer for the new one. What reads
+// a path could be reused (new names are tagged so that they are not
+// (newBatchName), but untagged names of older manifests were: a table
+// dropped and created again wrote its batch-1.parquet again), and an open
+// File of the old file must never answer for the new one. What reads
 // decode from the files (pages, footers, indexes, bloom filters) is in
 // pages, the cold.Cache shared by every file, whose entries are keyed by
 // the file's identity (size, modification time, footer) in the same way.

@@ -25,11 +25,14 @@ import (
 // process exit at any of them to prove that a crash there loses nothing
 // and duplicates nothing.
 const (
-	FailFlushBeforeWrite  = "flush.before_write"  // snapshot taken, nothing written
-	FailFlushAfterWrite   = "flush.after_write"   // file durable, manifest not committed
-	FailFlushAfterCommit  = "flush.after_commit"  // manifest and hot deletes committed
-	FailCompactAfterWrite = "compact.after_write" // merged file durable, manifest not committed
-	FailCompactAfterSwap  = "compact.after_swap"  // manifest lists the merged file only
+	FailFlushBeforeWrite = "flush.before_write" // snapshot taken, nothing written
+	FailFlushAfterWrite  = "flush.after_write"  // file durable, manifest not committed
+	FailFlushAfterCommit = "flush.after_commit" // manifest and hot deletes committed
+	// The merged file's name is chosen from the manifest read at the
+	// job's start, nothing written yet.
+	FailCompactBeforeWrite = "compact.before_write"
+	FailCompactAfterWrite  = "compact.after_write" // merged file durable, manifest not committed
+	FailCompactAfterSwap   = "compact.after_swap"  // manifest lists the merged file only
 )
 
 func (m *Manager) failpoint(name string) {
@@ -229,7 +232,7 @@ func (m *Manager) flushRange(ctx context.Context, t *catalog.Table, shape *table
 		if err := m.removeOrphans(ctx, storage.StorageID, fsys, dir, mf); err != nil {
 			return fmt.Errorf("flush %s: clean %s: %w", t.Meta.TableID, dir, err)
 		}
-		file := path.Join(dir, batchName(mf.NextBatch))
+		file := path.Join(dir, newBatchName(mf.NextBatch))
 		// Bloom filters are sized for the rows the file will hold; the
 		// partition's counter of buffered writes is a close upper bound.
 		expected := int64(1)

@@ -2,6 +2,8 @@ package tier
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -388,18 +390,60 @@ func (m *Manager) writableStorage(st *systable.Storage) (cold.Storage, error) {
 // nothing else there is deleted (besides Create's temporary files).
 const manifestMirror = "manifest.json"
 
-// batchName names the file of a partition's batch n.
-func batchName(n int64) string { return fmt.Sprintf("batch-%d.parquet", n) }
+// batchTagBytes is how many random bytes tag a batch file's name.
+const batchTagBytes = 8
 
-// batchNumber parses a name batchName gives: "batch-N.parquet", N ≥ 1 in
-// canonical decimal. ok is false for any other name.
+// newBatchName names a new file of a partition's batch n:
+// "batch-N-T.parquet", T being 16 random lowercase hex digits. The number
+// is the partition's (manifest.NextBatch when the writer read it); the tag
+// makes the name one no other writer chooses. Several writers can pick
+// the same number for one directory: a flush or compaction of a table
+// that is dropped while it writes, and a restore (which runs under the
+// namespace's job key, not the table's) of another history of that table
+// into the same directory, or a job retried after a crash. With the
+// number alone, the later write replaced the other's file under the name
+// a manifest lists, and a stale job's rows were served as the restored
+// table's. Storages have no atomic create-if-absent or rename (s3), so
+// names are made distinct instead of checked.
+func newBatchName(n int64) string {
+	var tag [batchTagBytes]byte
+	_, _ = rand.Read(tag[:]) // crypto/rand.Read never fails (it aborts the process instead)
+	return fmt.Sprintf("batch-%d-%s.parquet", n, hex.EncodeToString(tag[:]))
+}
+
+// FreshBatchName returns a new name of the batch file named name (a base
+// name, as a manifest lists it): the same batch number, a new tag, so the
+// name is no other file's (newBatchName). A restore copies each file of a
+// backup under such a name. ok is false when name is not a batch file's
+// name.
+func FreshBatchName(name string) (fresh string, ok bool) {
+	n, ok := batchNumber(name)
+	if !ok {
+		return "", false
+	}
+	return newBatchName(n), true
+}
+
+// batchNumber parses the name of a batch file the server writes:
+// "batch-N-T.parquet" (newBatchName) or "batch-N.parquet" (the names
+// written before tags, still listed by older manifests and backups), N ≥ 1
+// in canonical decimal, T exactly 16 lowercase hex digits. ok is false for
+// any other name: nothing else in a partition's directory is the server's
+// to delete.
 func batchNumber(name string) (n int64, ok bool) {
-	digits, found := strings.CutPrefix(name, "batch-")
+	rest, found := strings.CutPrefix(name, "batch-")
 	if !found {
 		return 0, false
 	}
-	digits, found = strings.CutSuffix(digits, ".parquet")
-	if !found || digits == "" || digits[0] == '0' || len(digits) > 18 {
+	rest, found = strings.CutSuffix(rest, ".parquet")
+	if !found {
+		return 0, false
+	}
+	digits, tag, tagged := strings.Cut(rest, "-")
+	if tagged && !isBatchTag(tag) {
+		return 0, false
+	}
+	if digits == "" || digits[0] == '0' || len(digits) > 18 {
 		return 0, false
 	}
 	for i := 0; i < len(digits); i++ {
@@ -409,6 +453,19 @@ func batchNumber(name string) (n int64, ok bool) {
 	}
 	n, err := strconv.ParseInt(digits, 10, 64)
 	return n, err == nil
+}
+
+// isBatchTag reports whether tag is one newBatchName writes.
+func isBatchTag(tag string) bool {
+	if len(tag) != 2*batchTagBytes {
+		return false
+	}
+	for i := 0; i < len(tag); i++ {
+		if c := tag[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // ownedTempTarget tells CleanupTemp which temporary files are the
@@ -468,8 +525,9 @@ func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold
 // partition of manifest manifestID wrote and then failed to commit (a drop
 // of its table, the drop gate, a failed batch), unless the partition's
 // manifest row lists it (a batch that failed after being applied). No one
-// else lists it later: a table's flushes and compactions, the writers of
-// its batch files, run one at a time. Left, it stayed until the
+// else lists it, then or later: its name is its writer's own
+// (newBatchName), so a row listing that path lists this file, never a
+// restored or re-created table's file of the same batch. Left, it stayed until the
 // partition's next flush removed it as an orphan, and for ever when the
 // table was dropped meanwhile: the drop's cleanup job keeps files written
 // after the drop (they may be a table's created again under the path).

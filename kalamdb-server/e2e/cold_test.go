@@ -180,7 +180,12 @@ func TestColdTierBadInput(t *testing.T) {
 	s.ok(root, "STORAGE FLUSH TABLE b.ok")
 	waitJobs(t, s)
 	s.ok(root, "INSERT INTO b.ok VALUES (3, 'hot')")
-	file := filepath.Join(dir, "storage", "b", "ok", "root", "batch-1.parquet")
+	// The flush's file: batch 1, its name tagged (batch-1-<16 hex>.parquet).
+	written, err := filepath.Glob(filepath.Join(dir, "storage", "b", "ok", "root", "batch-1-*.parquet"))
+	if err != nil || len(written) != 1 {
+		t.Fatalf("the flush's file: %v %v", written, err)
+	}
+	file := written[0]
 	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
