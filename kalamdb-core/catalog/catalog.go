@@ -102,6 +102,9 @@ type testSeams struct {
 	// write replaces the DB's Write for the batches that commit a catalog
 	// change (a failing disk).
 	write func(b *kv.Batch) error
+	// dropFamily replaces the DB's DropColumnFamily for the families of
+	// dropped tables (a drop that fails and leaves the family).
+	dropFamily func(name string) error
 }
 
 // Open loads the catalog from db, creating the root user and the local

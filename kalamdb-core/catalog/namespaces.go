@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -115,10 +116,12 @@ func (c *Catalog) DropNamespace(name string, ifExists, cascade bool, tableWork D
 		return nil, true, nil, err
 	}
 	committed := func() { runAll(after, true) }
+	// Every table's data is tried: one failure leaves only its own.
+	var errs []error
 	for _, t := range tables {
 		if err := c.DropTableData(t); err != nil {
-			return tables, true, committed, err
+			errs = append(errs, err)
 		}
 	}
-	return tables, true, committed, nil
+	return tables, true, committed, errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
@@ -49,6 +50,14 @@ func (c *Catalog) CreateTable(st *dialect.CreateTable, work CreateWork) (bool, e
 		}
 	}
 	t := newTable(meta, sch)
+	// The families are named after the table, so a family of these names
+	// can only be a dropped table's: one whose drop committed but failed
+	// to remove them (DropTableData), or a crash before its removal. Opened
+	// as is, the table would read the dropped table's hot rows, and its
+	// first index (index ids start at 1 again) the dropped one's entries.
+	if err := c.DropTableData(t); err != nil {
+		return false, fmt.Errorf("create table %s: remove a dropped table's data left under its name: %w", meta.TableID, err)
+	}
 	if _, err := c.db.ColumnFamily(t.Family); err != nil {
 		return false, fmt.Errorf("create table %s: %w", meta.TableID, err)
 	}
@@ -175,14 +184,21 @@ func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExist
 }
 
 // DropTableData removes a dropped table's hot data and index entries. It
-// is idempotent.
+// is idempotent. Each family is tried even when the other fails: what it
+// fails to remove stays until a restart drops it as an orphan, or a table
+// created under the name removes it first (CreateTable).
 func (c *Catalog) DropTableData(t *Table) error {
+	drop := c.db.DropColumnFamily
+	if c.seams.dropFamily != nil {
+		drop = c.seams.dropFamily
+	}
+	var errs []error
 	for _, f := range []string{t.Family, t.IndexFamily()} {
-		if err := c.db.DropColumnFamily(f); err != nil {
-			return fmt.Errorf("drop data of %s: %w", t.Meta.TableID, err)
+		if err := drop(f); err != nil {
+			errs = append(errs, fmt.Errorf("drop data of %s: %w", t.Meta.TableID, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // deleteTableRows records the removal of a table's metadata into b, with
