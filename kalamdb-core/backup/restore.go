@@ -13,6 +13,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -370,7 +371,17 @@ func (r *restorer) restoreFiles(ctx context.Context, pr *prepared, p *jobs.Progr
 		cp.ManifestID, cp.UserID = systable.ManifestID(m.NamespaceID, m.TableName, owner), owner
 		cp.Files = make([]systable.ManifestFile, len(mf.Files))
 		for i, f := range mf.Files {
-			dst := path.Join(dir, path.Base(f.Path))
+			// Under a new name of the same batch, not the backup's: the
+			// directory may still hold the files of the table the backup
+			// was taken from, dropped, with those very names, which its
+			// cleanup job is removing (it checks a file's age, then
+			// removes it: a restored file of the same name slipped in
+			// between and was lost), or a stale job of it writing.
+			name := path.Base(f.Path)
+			if fresh, ok := tier.FreshBatchName(name); ok {
+				name = fresh
+			}
+			dst := path.Join(dir, name)
 			if err := r.copyIn(ctx, pr.src, f.Path, fsys, dst); err != nil {
 				return nil, err
 			}

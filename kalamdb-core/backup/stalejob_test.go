@@ -6,10 +6,12 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -126,5 +128,44 @@ func TestStaleCompactionDoesNotOverwriteRestoredFile(t *testing.T) {
 	slices.Sort(got)
 	if !slices.Equal(got, wantFiles) {
 		t.Fatalf("the restored table's directory holds %v, want %v (its manifest's files)", got, wantFiles)
+	}
+}
+
+// TestRestoreRacingDroppedTablesCleanup: a restore of a backup right after
+// the drop of the table it was taken from copies the backup's files into
+// the directory the dropped table's cleanup job is emptying. The job
+// removes a file only if it is older than the drop, but it checks, then
+// removes: a restored file written under the name it checked, between
+// the two, was removed, and the restored table lost it. The restored
+// table must read exactly the backup's rows.
+func TestRestoreRacingDroppedTablesCleanup(t *testing.T) {
+	root := t.TempDir()
+	stop := newStopAt("remove")
+	faults := &cold.Faults{BeforeRemove: func(p string) error {
+		if strings.HasPrefix(p, "app/cfg/batch-") {
+			stop.hit("remove") // the first: the cleanup's, its check done
+		}
+		return nil
+	}}
+	s := &server{t: t, dir: t.TempDir(), backupRoot: root, storageFaults: faults}
+	s.open()
+	t.Cleanup(s.close)
+	t.Cleanup(stop.let)
+
+	s.must(`CREATE NAMESPACE app;
+		CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC');
+		INSERT INTO app.cfg (k, v) VALUES ('a', '1'), ('b', '2')`)
+	s.mustJob("STORAGE FLUSH TABLE app.cfg")
+	const query = "SELECT k, v FROM app.cfg ORDER BY k"
+	want := s.rows(query)
+	s.mustJob("BACKUP DATABASE app TO 'b'")
+
+	s.must("DROP NAMESPACE app CASCADE")
+	<-stop.reached // the cleanup found the dropped table's file older than the drop
+	s.mustJob("RESTORE DATABASE app FROM 'b'")
+	stop.let()
+	waitAllJobs(t, s)
+	if got := s.rows(query); got != want {
+		t.Fatalf("restored rows:\n%s\nwant the backup's:\n%s", got, want)
 	}
 }

@@ -50,6 +50,9 @@ type Faults struct {
 	// Read runs before each read of a file opened for reading (n bytes at
 	// off); its error fails the read.
 	Read func(p string, off int64, n int) error
+	// BeforeRemove runs before a file is removed, once it is known to be
+	// a file; its error fails the removal.
+	BeforeRemove func(p string) error
 }
 
 // FS is a Storage in a local directory tree. All access goes through an
@@ -463,6 +466,11 @@ func (f *FS) Remove(ctx context.Context, p string) error {
 		return fmt.Errorf("cold: remove %s: %w", p, err)
 	} else if st.IsDir() {
 		return fmt.Errorf("cold: remove %s: is a directory", p)
+	}
+	if flt := f.Faults; flt != nil && flt.BeforeRemove != nil {
+		if err := flt.BeforeRemove(p); err != nil {
+			return fmt.Errorf("cold: remove %s: %w", p, err)
+		}
 	}
 	if err := f.root.Remove(p); err != nil {
 		return fmt.Errorf("cold: remove %s: %w", p, err)
