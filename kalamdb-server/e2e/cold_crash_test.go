@@ -69,6 +69,7 @@ func TestCrashDuringFlushAndCompaction(t *testing.T) {
 		{"flush.before_write", "STORAGE FLUSH TABLE crash.m", false},
 		{"flush.after_write", "STORAGE FLUSH TABLE crash.m", false},
 		{"flush.after_commit", "STORAGE FLUSH TABLE crash.m", false},
+		{"compact.before_write", "STORAGE COMPACT TABLE crash.m", true},
 		{"compact.after_write", "STORAGE COMPACT TABLE crash.m", true},
 		{"compact.after_swap", "STORAGE COMPACT TABLE crash.m", true},
 	}
