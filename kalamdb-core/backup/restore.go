@@ -149,6 +149,15 @@ func checkCatalog(cat *catalogFile, ns string) error {
 		if mf.NamespaceID != ns || !tables[mf.TableName] || mf.UserID != "" && keyenc.ValidateUserID(mf.UserID) != nil {
 			return corruptErr(fmt.Errorf("catalog.json has a bad manifest %q", mf.ManifestID))
 		}
+		for _, f := range mf.Files {
+			// Restored under a fresh name of its batch (restoreFiles):
+			// a file not named as one has no batch, and kept under its
+			// name it would be no writer's to remove, or, named
+			// manifest.json, overwritten by the partition's mirror.
+			if !tier.IsBatchName(path.Base(f.Path)) {
+				return corruptErr(fmt.Errorf("catalog.json: manifest %q lists %q, not a batch file's name", mf.ManifestID, f.Path))
+			}
+		}
 	}
 	return nil
 }
@@ -377,9 +386,9 @@ func (r *restorer) restoreFiles(ctx context.Context, pr *prepared, p *jobs.Progr
 			// cleanup job is removing (it checks a file's age, then
 			// removes it: a restored file of the same name slipped in
 			// between and was lost), or a stale job of it writing.
-			name := path.Base(f.Path)
-			if fresh, ok := tier.FreshBatchName(name); ok {
-				name = fresh
+			name, ok := tier.FreshBatchName(path.Base(f.Path))
+			if !ok { // checkCatalog refused such a name
+				return nil, corruptErr(fmt.Errorf("manifest %s lists %q, not a batch file's name", mf.ManifestID, f.Path))
 			}
 			dst := path.Join(dir, name)
 			if err := r.copyIn(ctx, pr.src, f.Path, fsys, dst); err != nil {

@@ -424,6 +424,15 @@ func FreshBatchName(name string) (fresh string, ok bool) {
 	return newBatchName(n), true
 }
 
+// IsBatchName reports whether name (a base name) is one a partition's
+// writers give a batch file (batchNumber): a restore refuses a backup
+// whose manifests list any other, which no flush, compaction or drop
+// would ever remove, or which is the partition's manifest.json mirror.
+func IsBatchName(name string) bool {
+	_, ok := batchNumber(name)
+	return ok
+}
+
 // batchNumber parses the name of a batch file the server writes:
 // "batch-N-T.parquet" (newBatchName) or "batch-N.parquet" (the names
 // written before tags, still listed by older manifests and backups), N ≥ 1
