@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -30,85 +31,114 @@ func TestRestoreRefusesFilesNotNamedAsBatches(t *testing.T) {
 	s.mustJob("BACKUP DATABASE app TO 'good'")
 	good := filepath.Join(root, "good")
 
+	// craft copies the backup to loc, its Parquet file renamed to name
+	// (when set) and its catalog.json passed through edit, with
+	// backup.json agreeing (its checksums are not a signature).
+	craft := func(t *testing.T, loc, name string, edit func(string) string) {
+		t.Helper()
+		dir := filepath.Join(root, loc)
+		var from, to string
+		for _, f := range files(t, good) {
+			raw, err := os.ReadFile(filepath.Join(good, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dst := f
+			if strings.HasSuffix(f, ".parquet") && name != "" {
+				from = filepath.ToSlash(f)
+				to = filepath.ToSlash(filepath.Join(filepath.Dir(f), name))
+				dst = filepath.FromSlash(to)
+			}
+			if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(dst)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, dst), raw, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if name != "" && from == "" {
+			t.Fatal("no Parquet file in the backup")
+		}
+		catRaw, err := os.ReadFile(filepath.Join(dir, "catalog.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cat := string(catRaw)
+		if name != "" {
+			cat = strings.ReplaceAll(cat, from, to)
+		}
+		catRaw = []byte(edit(cat))
+		if err := os.WriteFile(filepath.Join(dir, "catalog.json"), catRaw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		manRaw, err := os.ReadFile(filepath.Join(dir, backup.ManifestName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var man backup.Manifest
+		if err := json.Unmarshal(manRaw, &man); err != nil {
+			t.Fatal(err)
+		}
+		for i, f := range man.Files {
+			switch {
+			case f.Path == from && name != "":
+				man.Files[i].Path = to
+			case f.Path == "catalog.json":
+				sum := sha256.Sum256(catRaw)
+				man.Files[i].Size, man.Files[i].SHA256 = int64(len(catRaw)), hex.EncodeToString(sum[:])
+			}
+		}
+		manRaw, err = json.Marshal(&man)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, backup.ManifestName), manRaw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	refused := func(t *testing.T, loc, want string) {
+		t.Helper()
+		dst := newServer(t, root)
+		res, err := dst.exec("RESTORE DATABASE app FROM '" + loc + "'")
+		if err == nil {
+			j := waitJob(t, dst, res[0].Rows[0][0].(string))
+			if !strings.Contains(j.ErrorMessage, want) {
+				rows, qerr := dst.exec("SELECT k, v FROM app.cfg ORDER BY k")
+				t.Fatalf("restore of %s: job %s %q (want refused saying %q); files then: %v; a read: %v %v",
+					loc, j.Status, j.ErrorMessage, want, files(t, filepath.Join(dst.dir, "storage")), rows, qerr)
+			}
+		} else if !strings.Contains(err.Error(), want) {
+			t.Fatalf("restore: %v, want refused saying %q", err, want)
+		}
+		if fs := files(t, filepath.Join(dst.dir, "storage")); len(fs) != 0 {
+			t.Fatalf("files left by a refused restore: %v", fs)
+		}
+		if _, ok := dst.db.Catalog.Snapshot().Namespace("app"); ok {
+			t.Fatal("namespace app exists after a refused restore")
+		}
+	}
+	same := func(s string) string { return s }
 	for _, name := range []string{"manifest.json", "data.parquet", "batch-1-0123456789ABCDEF.parquet"} {
 		t.Run(name, func(t *testing.T) {
 			loc := "renamed-" + strings.ReplaceAll(name, ".", "_")
-			dir := filepath.Join(root, loc)
-			var from, to string
-			for _, f := range files(t, good) {
-				raw, err := os.ReadFile(filepath.Join(good, f))
-				if err != nil {
-					t.Fatal(err)
+			craft(t, loc, name, same)
+			refused(t, loc, name)
+		})
+	}
+	// A manifest's next batch numbers the partition's next file: below 1,
+	// that file's name (batch-0-T.parquet) is no batch file's, never
+	// removed by anything.
+	for _, next := range []string{"0", "-3"} {
+		t.Run("next batch "+next, func(t *testing.T) {
+			loc := "next" + next
+			craft(t, loc, "", func(cat string) string {
+				out := regexp.MustCompile(`"next_batch":\s*\d+`).ReplaceAllString(cat, `"next_batch": `+next)
+				if out == cat {
+					t.Fatal("no next_batch in catalog.json")
 				}
-				dst := f
-				if strings.HasSuffix(f, ".parquet") {
-					from = filepath.ToSlash(f)
-					to = filepath.ToSlash(filepath.Join(filepath.Dir(f), name))
-					dst = filepath.FromSlash(to)
-				}
-				if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(dst)), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(dir, dst), raw, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			if from == "" {
-				t.Fatal("no Parquet file in the backup")
-			}
-			// The catalog lists the file under its new name, and
-			// backup.json agrees (its checksums are not a signature).
-			catRaw, err := os.ReadFile(filepath.Join(dir, "catalog.json"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			catRaw = []byte(strings.ReplaceAll(string(catRaw), from, to))
-			if err := os.WriteFile(filepath.Join(dir, "catalog.json"), catRaw, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			manRaw, err := os.ReadFile(filepath.Join(dir, backup.ManifestName))
-			if err != nil {
-				t.Fatal(err)
-			}
-			var man backup.Manifest
-			if err := json.Unmarshal(manRaw, &man); err != nil {
-				t.Fatal(err)
-			}
-			for i, f := range man.Files {
-				switch f.Path {
-				case from:
-					man.Files[i].Path = to
-				case "catalog.json":
-					sum := sha256.Sum256(catRaw)
-					man.Files[i].Size, man.Files[i].SHA256 = int64(len(catRaw)), hex.EncodeToString(sum[:])
-				}
-			}
-			manRaw, err = json.Marshal(&man)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(dir, backup.ManifestName), manRaw, 0o644); err != nil {
-				t.Fatal(err)
-			}
-
-			dst := newServer(t, root)
-			res, err := dst.exec("RESTORE DATABASE app FROM '" + loc + "'")
-			if err == nil {
-				j := waitJob(t, dst, res[0].Rows[0][0].(string))
-				if !strings.Contains(j.ErrorMessage, name) {
-					rows, qerr := dst.exec("SELECT k, v FROM app.cfg ORDER BY k")
-					t.Fatalf("restore of a backup listing a file named %s: job %s %q (want refused naming it); files then: %v; a read: %v %v",
-						name, j.Status, j.ErrorMessage, files(t, filepath.Join(dst.dir, "storage")), rows, qerr)
-				}
-			} else if !strings.Contains(err.Error(), name) {
-				t.Fatalf("restore: %v, want refused naming %s", err, name)
-			}
-			if fs := files(t, filepath.Join(dst.dir, "storage")); len(fs) != 0 {
-				t.Fatalf("files left by a refused restore: %v", fs)
-			}
-			if _, ok := dst.db.Catalog.Snapshot().Namespace("app"); ok {
-				t.Fatal("namespace app exists after a refused restore")
-			}
+				return out
+			})
+			refused(t, loc, "next batch")
 		})
 	}
 	// The original is still good.

@@ -149,6 +149,11 @@ func checkCatalog(cat *catalogFile, ns string) error {
 		if mf.NamespaceID != ns || !tables[mf.TableName] || mf.UserID != "" && keyenc.ValidateUserID(mf.UserID) != nil {
 			return corruptErr(fmt.Errorf("catalog.json has a bad manifest %q", mf.ManifestID))
 		}
+		if mf.NextBatch < 1 {
+			// The partition's next file would be named batch-0-T.parquet
+			// (or worse): no batch file's name, never removed.
+			return corruptErr(fmt.Errorf("catalog.json: manifest %q has next batch %d", mf.ManifestID, mf.NextBatch))
+		}
 		for _, f := range mf.Files {
 			// Restored under a fresh name of its batch (restoreFiles):
 			// a file not named as one has no batch, and kept under its
