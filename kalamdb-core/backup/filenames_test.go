@@ -141,6 +141,33 @@ func TestRestoreRefusesFilesNotNamedAsBatches(t *testing.T) {
 			refused(t, loc, "next batch")
 		})
 	}
+	// A backup taken before names were tagged lists batch-N.parquet: it
+	// restores under a tagged name of the same batch, and the restored
+	// table flushes and compacts on from its next batch.
+	t.Run("untagged", func(t *testing.T) {
+		craft(t, "untagged", "batch-1.parquet", same)
+		dst := newServer(t, root)
+		dst.mustJob("RESTORE DATABASE app FROM 'untagged'")
+		const query = "SELECT k, v FROM app.cfg ORDER BY k"
+		want := s.rows(query)
+		if got := dst.rows(query); got != want {
+			t.Fatalf("restored rows:\n%s\nwant:\n%s", got, want)
+		}
+		dst.must("INSERT INTO app.cfg (k, v) VALUES ('c', '3')")
+		dst.mustJob("STORAGE FLUSH TABLE app.cfg")
+		dst.mustJob("STORAGE COMPACT TABLE app.cfg")
+		waitAllJobs(t, dst)
+		s.must("INSERT INTO app.cfg (k, v) VALUES ('c', '3')") // the backup is taken: what dst should read now
+		if got, want := dst.rows(query), s.rows(query); got != want {
+			t.Fatalf("rows after flush and compaction:\n%s\nwant:\n%s", got, want)
+		}
+		tagged := regexp.MustCompile(`^app/cfg/batch-\d+-[0-9a-f]{16}\.parquet$`)
+		for _, f := range files(t, filepath.Join(dst.dir, "storage")) {
+			if f = filepath.ToSlash(f); f != "app/cfg/manifest.json" && !tagged.MatchString(f) {
+				t.Errorf("restored table's directory holds %s", f)
+			}
+		}
+	})
 	// The original is still good.
 	newServer(t, root).mustJob("RESTORE DATABASE app FROM 'good'")
 }
