@@ -196,9 +196,9 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 // tee publishes to two sinks in turn.
 type tee [2]txn.Sink
 
-func (t tee) Publish(changes []txn.Change) bool {
-	woke := t[0].Publish(changes)
-	return t[1].Publish(changes) || woke
+func (t tee) Publish(changes []txn.Change, w *txn.Wakes) {
+	t[0].Publish(changes, w)
+	t[1].Publish(changes, w)
 }
 
 // Start starts the background work: the job workers, then the retry of

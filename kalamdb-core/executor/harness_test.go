@@ -204,11 +204,10 @@ type recordingSink struct {
 	changes []txn.Change
 }
 
-func (r *recordingSink) Publish(cs []txn.Change) bool {
+func (r *recordingSink) Publish(cs []txn.Change, _ *txn.Wakes) {
 	r.mu.Lock()
 	r.changes = append(r.changes, cs...)
 	r.mu.Unlock()
-	return false
 }
 
 func (r *recordingSink) summary() []string {

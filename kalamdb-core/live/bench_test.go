@@ -110,7 +110,7 @@ func BenchmarkPublish(b *testing.B) {
 			drain(conns) // the inserts above were routed too
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				router.Publish(changes[i%10 : i%10+1])
+				router.Publish(changes[i%10:i%10+1], nil)
 				if i%1024 == 1023 {
 					b.StopTimer()
 					drain(conns)
@@ -154,11 +154,10 @@ type captureSink struct {
 	changes []txn.Change
 }
 
-func (s *captureSink) Publish(cs []txn.Change) bool {
+func (s *captureSink) Publish(cs []txn.Change, _ *txn.Wakes) {
 	s.mu.Lock()
 	s.changes = append(s.changes, cs...)
 	s.mu.Unlock()
-	return false
 }
 
 // drain takes what is queued on each connection, without waiting.

@@ -72,7 +72,7 @@ type Conn struct {
 	closed   bool
 	wake     chan struct{} // capacity 1: "the queue may have grown"
 	// wakeup, when set, is called after each item is queued (SetWakeup).
-	wakeup func() bool
+	wakeup func(w *txn.Wakes)
 
 	// out holds messages the sender produced but Next has not returned
 	// yet (a last batch brings the changes kept aside with it). Only the
@@ -139,29 +139,29 @@ func (c *Conn) failLocked(reason error) {
 // Send queues a message from the front end (an error it detected itself),
 // after what is already queued. Like every queued message it counts
 // against the send queue bound.
-func (c *Conn) Send(m Message) { c.push(item{msg: m}) }
+func (c *Conn) Send(m Message) { c.push(item{msg: m}, nil) }
 
 // push appends to the send queue without ever waiting: when the queue is
-// full the connection fails as a slow consumer instead. It reports whether
-// it woke the sender: started one through the wakeup (SetWakeup), or
-// signalled one that may be waiting in Next for an empty queue.
-func (c *Conn) push(it item) (woke bool) { return c.pushFrom(it, nil) }
+// full the connection fails as a slow consumer instead. What waking the
+// sender asks of a committer (a send it runs itself, or a goroutine made
+// runnable) goes to w, which is nil outside a commit.
+func (c *Conn) push(it item, w *txn.Wakes) { c.pushFrom(it, nil, w) }
 
 // pushFrom is push of an entry whose it.size bytes from holds reserved
 // already (a batch of initial data, reserved row by row as it was read):
 // the entry takes that reservation over instead of reserving again, so
 // what was reserved before the work is not refused after it. from is
 // left empty when the entry is queued; otherwise its caller releases it.
-func (c *Conn) pushFrom(it item, from *memory.Charge) (woke bool) {
+func (c *Conn) pushFrom(it item, from *memory.Charge, w *txn.Wakes) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		return false
+		return
 	}
 	if c.q.len() >= c.m.opts.SendQueueSize || (c.qBytes > 0 && c.qBytes+it.size > c.m.opts.SendQueueBytes) {
 		c.failLocked(ErrSlowConsumer)
 		c.mu.Unlock()
-		return false
+		return
 	}
 	// A connection that holds little (its queue and the item being
 	// written together under keepUpBytes) takes its entry even past the
@@ -180,7 +180,7 @@ func (c *Conn) pushFrom(it item, from *memory.Charge) (woke bool) {
 	case !c.mem.Reserve(it.size):
 		c.failLocked(ErrServerMemory)
 		c.mu.Unlock()
-		return false
+		return
 	}
 	wasEmpty := c.q.len() == 0
 	c.q.push(it)
@@ -188,13 +188,15 @@ func (c *Conn) pushFrom(it item, from *memory.Charge) (woke bool) {
 	wakeup := c.wakeup
 	c.mu.Unlock()
 	if wakeup != nil {
-		return wakeup()
+		wakeup(w)
+		return
 	}
 	select {
 	case c.wake <- struct{}{}:
-		return wasEmpty
+		if wasEmpty {
+			w.Woke()
+		}
 	default:
-		return false
 	}
 }
 
@@ -215,12 +217,13 @@ func (c *Conn) Sent() {
 // SetWakeup makes the connection call f after each message or change it
 // queues, instead of waking a goroutine blocked in Next: a front end can
 // then run its writer only while there is something to write, rather than
-// keep one parked per idle connection. f reports whether it made a
-// goroutine runnable (started a writer); a commit that did yields its
-// processor to it once its locks are released (txn.Sink). f may be called
-// from any goroutine, including a committing writer's with partitions
-// locked, so it must not block. Set it before the first request.
-func (c *Conn) SetWakeup(f func() bool) {
+// keep one parked per idle connection. f may be called from any
+// goroutine, including a committing writer's with partitions locked, so
+// it must not block. A committer passes its txn.Wakes: f may defer its
+// send to the committer (Wakes.Defer), or record that it made a goroutine
+// runnable (Wakes.Woke); anyone else passes nil. Set it before the first
+// request.
+func (c *Conn) SetWakeup(f func(w *txn.Wakes)) {
 	c.mu.Lock()
 	c.wakeup = f
 	c.mu.Unlock()

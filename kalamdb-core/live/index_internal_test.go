@@ -52,27 +52,28 @@ func TestPublishTouchesOnlyTheWrittenPartition(t *testing.T) {
 		{Table: msgs, UserID: "u0007", Type: txn.ChangeInsert},
 		{Table: msgs, UserID: "u0007", Type: txn.ChangeUpdate},
 		{Table: msgs, UserID: "u0500", Type: txn.ChangeDelete},
-	})
+	}, nil)
 	if got := fmt.Sprint(queued()); got != "map[u0007:2 u0500:2]" {
 		t.Fatalf("entries per connection: %s (want one per subscription of the written partitions)", got)
 	}
 	// A user with no subscription: nobody is touched.
-	r.Publish([]txn.Change{{Table: msgs, UserID: "nobody", Type: txn.ChangeInsert}})
+	r.Publish([]txn.Change{{Table: msgs, UserID: "nobody", Type: txn.ChangeInsert}}, nil)
 	if got := queued(); len(got) != 0 {
 		t.Fatalf("a write to an unwatched partition reached %v", got)
 	}
 	// A SHARED table is one partition: every subscriber of it.
-	r.Publish([]txn.Change{{Table: rooms, Type: txn.ChangeInsert}})
+	r.Publish([]txn.Change{{Table: rooms, Type: txn.ChangeInsert}}, nil)
 	if got := queued(); len(got) != 1000 || got["u0999"] != 1 {
 		t.Fatalf("shared table write reached %d connections", len(got))
 	}
 }
 
-// TestPublishReportsWhetherItWokeASender: Publish reports a woken sender
-// (so the committer yields to it) only when an append found a sender with
-// nothing to do: with the wakeup, when the wakeup says it started one;
-// without, when the queue was empty. A commit nobody watches, or one
-// queued behind work the sender has not taken yet, wakes nobody.
+// TestPublishReportsWhetherItWokeASender: Publish tells the committer of
+// a woken sender (so the committer yields to it) only when an append found
+// a sender with nothing to do: with the wakeup, what the wakeup says (it
+// started one, or deferred its send to the committer); without, when the
+// queue was empty. A commit nobody watches, or one queued behind work the
+// sender has not taken yet, asks nothing of the committer.
 func TestPublishReportsWhetherItWokeASender(t *testing.T) {
 	r := NewRouter(nil)
 	m := &Manager{router: r, opts: Options{}.withDefaults()}
@@ -80,27 +81,47 @@ func TestPublishReportsWhetherItWokeASender(t *testing.T) {
 	ins := func(user string) []txn.Change {
 		return []txn.Change{{Table: msgs, UserID: user, Type: txn.ChangeInsert}}
 	}
+	publish := func(user string) *txn.Wakes {
+		var w txn.Wakes
+		r.Publish(ins(user), &w)
+		return &w
+	}
 	waiting := &Conn{m: m, userID: "u1", subs: map[string]*subscription{}, wake: make(chan struct{}, 1)}
 	r.idx.add(&subscription{conn: waiting, id: "s", key: partKey{table: msgs.Meta.TableID, user: "u1"}, table: msgs})
-	if !r.Publish(ins("u1")) {
+	if !publish("u1").Pending() {
 		t.Fatal("a change for an idle sender did not report it woken")
 	}
-	if r.Publish(ins("u1")) {
+	if publish("u1").Pending() {
 		t.Fatal("a change queued behind one the sender has not taken reported a wakeup")
 	}
-	if r.Publish(ins("nobody")) {
+	if publish("nobody").Pending() {
 		t.Fatal("an unwatched partition reported a wakeup")
 	}
+	// Outside a commit there is no Wakes: nothing to report to.
+	r.Publish(ins("u1"), nil)
 
-	started := false
+	var mode string
 	front := &Conn{m: m, userID: "u2", subs: map[string]*subscription{}, wake: make(chan struct{}, 1)}
-	front.SetWakeup(func() bool { return started })
+	front.SetWakeup(func(w *txn.Wakes) {
+		switch mode {
+		case "started":
+			w.Woke()
+		case "deferred":
+			if !w.Defer(func() {}) {
+				t.Error("the first send deferred in a commit was refused")
+			}
+			if w.Defer(func() {}) {
+				t.Error("a second send deferred in one commit was accepted")
+			}
+		}
+	})
 	r.idx.add(&subscription{conn: front, id: "s", key: partKey{table: msgs.Meta.TableID, user: "u2"}, table: msgs})
-	if r.Publish(ins("u2")) {
+	if publish("u2").Pending() {
 		t.Fatal("reported a wakeup the front end did not make")
 	}
-	started = true
-	if !r.Publish(ins("u2")) {
-		t.Fatal("the front end started a writer, Publish did not report it")
+	for _, mode = range []string{"started", "deferred"} {
+		if !publish("u2").Pending() {
+			t.Fatalf("the front end %s a writer, Publish did not report it", mode)
+		}
 	}
 }

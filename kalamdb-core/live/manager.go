@@ -256,7 +256,7 @@ func (m *Manager) Kill(_ context.Context, callerID string, callerRole systable.R
 // queues the message that says why.
 func (m *Manager) end(s *subscription, why *ErrorMessage) {
 	if m.removeSubscription(s) {
-		s.conn.push(item{sub: s, msg: why, always: true})
+		s.conn.push(item{sub: s, msg: why, always: true}, nil)
 	}
 }
 

@@ -36,9 +36,9 @@ func NewRouter(streams StreamObserver) *Router {
 // Publish implements txn.Sink. It runs on the committing
 // goroutine with the written partitions locked, so it only routes: one
 // index lookup per run of changes to a partition, and one queue append per
-// subscription of it (the run is shared, not copied). It reports whether
-// an append woke a connection's sender.
-func (r *Router) Publish(changes []txn.Change) (woke bool) {
+// subscription of it (the run is shared, not copied). What waking the
+// connections' senders asks of the committer goes to w.
+func (r *Router) Publish(changes []txn.Change, w *txn.Wakes) {
 	for i := 0; i < len(changes); {
 		k := partKey{table: changes[i].Table.Meta.TableID, user: changes[i].UserID}
 		j := i + 1
@@ -49,9 +49,7 @@ func (r *Router) Publish(changes []txn.Change) (woke bool) {
 		if subs := r.idx.lookup(k); len(subs) > 0 {
 			size := changesSize(run)
 			for _, s := range subs {
-				if s.conn.push(item{sub: s, changes: run, size: size}) {
-					woke = true
-				}
+				s.conn.push(item{sub: s, changes: run, size: size}, w)
 			}
 		}
 		if r.streams != nil && run[0].Table.Meta.TableType == dialect.TableTypeStream {
@@ -67,7 +65,6 @@ func (r *Router) Publish(changes []txn.Change) (woke bool) {
 		}
 		i = j
 	}
-	return woke
 }
 
 // HasSubscribers implements engine.SubscriberCounter: whether anyone

@@ -117,7 +117,7 @@ func (s *subscription) open(ctx context.Context) error {
 	}
 	c.push(item{sub: s, msg: &SubscriptionAck{Type: "subscription_ack", SubscriptionID: s.id, TotalRows: total,
 		BatchControl: BatchControl{BatchNum: 0, HasMore: true, Status: StatusLoading, LastSeqID: from},
-		Schema:       s.view.schema}})
+		Schema:       s.view.schema}}, nil)
 	s.queueBatch(rows, size, more, mem)
 	return nil
 }
@@ -153,7 +153,7 @@ func (s *subscription) queueBatch(rows []Row, size int64, more bool, mem *memory
 		status = StatusLoadingBatch
 	}
 	s.conn.pushFrom(item{sub: s, lastBatch: !more, size: size, msg: &InitialDataBatch{Type: "initial_data_batch", SubscriptionID: s.id,
-		Rows: rows, BatchControl: BatchControl{BatchNum: s.batchNum, HasMore: more, Status: status, LastSeqID: s.cursor}}}, mem)
+		Rows: rows, BatchControl: BatchControl{BatchNum: s.batchNum, HasMore: more, Status: status, LastSeqID: s.cursor}}}, mem, nil)
 	s.batchNum++
 	if !more && s.snap != nil {
 		_ = s.snap.Close()

@@ -98,7 +98,7 @@ func (m *Manager) watchSystemTables(db *kv.DB) (func(), error) {
 func (m *Manager) systemChanged(table string) {
 	for _, s := range m.router.idx.lookup(systemKey(table)) {
 		if s.sys.dirty.CompareAndSwap(false, true) {
-			s.conn.push(item{sub: s, refresh: true})
+			s.conn.push(item{sub: s, refresh: true}, nil)
 		}
 	}
 }
@@ -133,7 +133,7 @@ func (s *subscription) openSystem(ctx context.Context) error {
 		return err
 	}
 	c.push(item{sub: s, msg: &SubscriptionAck{Type: "subscription_ack", SubscriptionID: s.id, TotalRows: int64(len(rows)),
-		BatchControl: BatchControl{BatchNum: 0, HasMore: true, Status: StatusLoading}, Schema: schema}})
+		BatchControl: BatchControl{BatchNum: 0, HasMore: true, Status: StatusLoading}, Schema: schema}}, nil)
 	s.sys.rest = rows
 	s.queueSystemBatch()
 	return nil

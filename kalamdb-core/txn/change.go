@@ -1,6 +1,10 @@
 package txn
 
-import "github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+import (
+	"runtime"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+)
 
 // ChangeType says what a committed change did to a row.
 type ChangeType string
@@ -29,12 +33,74 @@ type Change struct {
 
 // Sink receives committed changes. Publish is called while the written
 // partitions are locked, in commit order per partition; it must not block
-// (queue and return). It reports whether it made a goroutine runnable to
-// take the changes (a sender that had nothing to do): the committer then
-// yields its processor once the locks are released, so that goroutine
-// runs at once rather than after the rest of the committer's statement.
+// (queue and return). What it needs done once the locks are released it
+// leaves in w (Wakes): a send the committer runs itself, or a note that it
+// made a goroutine runnable to take the changes.
 type Sink interface {
-	Publish(changes []Change) (woke bool)
+	Publish(changes []Change, w *Wakes)
+}
+
+// Wakes is what publishing a commit's changes asks of the committer once
+// its partitions are unlocked.
+//
+// Handing a change to a sender goroutine costs the change a wake-up: the
+// goroutine is queued behind the committer, and waking another processor
+// for it takes a futex call and, on a small machine, often the
+// committer's own core for a while. So one sender may instead be run by
+// the committer (Defer): the change then leaves on the goroutine that
+// committed it, before the statement's answer. A deferred send must never
+// wait (it runs inside a statement: a slow subscriber must not hold up a
+// writer); what it cannot finish at once it hands to a goroutine.
+//
+// A nil *Wakes (a publication outside a commit) defers nothing and
+// records nothing.
+type Wakes struct {
+	send func()
+	woke bool
+}
+
+// Defer offers f to run on the committer's goroutine once its locks are
+// released. It reports false when a send is deferred already (one per
+// commit bounds what the committer does for others), or w is nil: the
+// caller then starts its own goroutine.
+func (w *Wakes) Defer(f func()) bool {
+	if w == nil || w.send != nil {
+		return false
+	}
+	w.send = f
+	return true
+}
+
+// Woke records that a goroutine was made runnable to take the changes:
+// the committer yields its processor to it once the locks are released,
+// so that it runs at once rather than after the rest of the committer's
+// statement.
+func (w *Wakes) Woke() {
+	if w != nil {
+		w.woke = true
+	}
+}
+
+// Pending reports whether w asks anything of the committer.
+func (w *Wakes) Pending() bool { return w != nil && (w.send != nil || w.woke) }
+
+// run does what w asks, with no lock held: the deferred send first (its
+// change leaves before anything else happens), then the yield.
+func (w *Wakes) run() {
+	if w.send != nil {
+		f := w.send
+		w.send = nil
+		f()
+	}
+	if w.woke {
+		w.woke = false
+		// Go queues a goroutine made runnable on this processor, to run
+		// when this goroutine blocks (after the rest of the statement and
+		// its answer); another processor takes it over only after a
+		// back-off. Yielding runs it here at once, while this goroutine
+		// goes to the global queue, where any free processor picks it up.
+		runtime.Gosched()
+	}
 }
 
 // changes turns a commit's writes into the changes a subscriber sees: from

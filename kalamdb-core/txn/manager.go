@@ -133,14 +133,13 @@ func (m *Manager) batch(b *kv.Batch, writes []*Write) (maxSeq int64, err error) 
 	return maxSeq, m.indexEntries(b, writes)
 }
 
-// publish hands the committed writes' changes to the sink and reports
-// whether it woke a goroutine to take them (Sink).
-func (m *Manager) publish(writes []*Write) (woke bool) {
+// publish hands the committed writes' changes to the sink, which leaves
+// in w what the committer must do once its locks are released (Sink).
+func (m *Manager) publish(writes []*Write, w *Wakes) {
 	if m.sink == nil {
-		return false
+		return
 	}
 	if cs := changes(writes); len(cs) > 0 {
-		return m.sink.Publish(cs)
+		m.sink.Publish(cs, w)
 	}
-	return false
 }

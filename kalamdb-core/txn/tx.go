@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"sort"
 	"sync"
 	"time"
@@ -122,6 +121,10 @@ type Tx struct {
 	// start is when the transaction began: now() of every statement in
 	// it, as in PostgreSQL.
 	start time.Time
+	// wakes is what the commit's publication asks of Commit once the
+	// partitions are unlocked (a field, not a local: the sink's interface
+	// call would move a local to the heap on every commit).
+	wakes Wakes
 }
 
 // coldCheck is a cold lookup and the epoch of the table's cold files it
@@ -430,38 +433,28 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 	if len(writes) == 0 {
 		return 0, nil
 	}
-	woke, err := tx.commitLocked(ctx, writes, parts)
-	if err != nil {
+	if err := tx.commitLocked(ctx, writes, parts, &tx.wakes); err != nil {
 		return 0, err
 	}
-	if woke {
-		// A subscriber's sender was made runnable by the publication. Go
-		// queues it on this processor, to run when this goroutine blocks
-		// (after the rest of the statement and its answer); another
-		// processor takes it over only after a back-off. Yielding now
-		// runs it here at once, while this goroutine goes to the global
-		// queue, where any free processor picks it up: the change leaves
-		// as soon as it is committed. The locks are released first, so
-		// no other writer waits for the sender.
-		runtime.Gosched()
-	}
+	// The locks are released: a subscriber's sender runs now (Wakes).
+	tx.wakes.run()
 	return int64(len(writes)), nil
 }
 
 // commitLocked validates and writes the batch, and publishes its changes,
-// with the written partitions locked; it reports whether publishing woke
-// a goroutine (Sink).
-func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partition) (woke bool, err error) {
+// with the written partitions locked; what publishing asks of the
+// committer once they are released is left in wakes (Sink).
+func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partition, wakes *Wakes) error {
 	unlock := tx.m.locks.Lock(parts...)
 	defer unlock()
 	if err := tx.validateAll(ctx, writes); err != nil {
-		return false, err
+		return err
 	}
 	var b kv.Batch
 	marked := tx.m.markExplicit(&b, writes)
 	maxSeq, err := tx.m.batch(&b, writes)
 	if err != nil {
-		return false, err
+		return err
 	}
 	leaseDone := tx.m.lease.cover(&b, maxSeq)
 	if tx.m.fail != nil {
@@ -471,15 +464,16 @@ func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partiti
 	leaseDone(err == nil)
 	if err != nil {
 		if errors.Is(err, kv.ErrDropped) {
-			return false, apierror.New(apierror.TableNotFound, "a table written by this statement was dropped meanwhile")
+			return apierror.New(apierror.TableNotFound, "a table written by this statement was dropped meanwhile")
 		}
-		return false, fmt.Errorf("commit: %w", err)
+		return fmt.Errorf("commit: %w", err)
 	}
 	written(marked)
 	// Published while the partitions are still locked, so a subscriber
 	// registered under the same locks sees each commit exactly once: in
 	// its snapshot or in its feed.
-	return tx.m.publish(writes), nil
+	tx.m.publish(writes, wakes)
+	return nil
 }
 
 // validateAll checks each write's expectation against the committed

@@ -73,17 +73,19 @@ func (c *fakeCold) flush(owner string, local []byte, v txn.ColdVersion) {
 type recorder struct {
 	mu      sync.Mutex
 	changes []string
-	// woke, when set, is called by Publish and says what it reports.
-	woke func() bool
+	// wake, when set, is called by Publish with its Wakes.
+	wake func(w *txn.Wakes)
 }
 
-func (r *recorder) Publish(cs []txn.Change) bool {
+func (r *recorder) Publish(cs []txn.Change, w *txn.Wakes) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, c := range cs {
 		r.changes = append(r.changes, fmt.Sprintf("%s %s %v->%v", c.UserID, c.Type, c.Old, c.New))
 	}
-	return r.woke != nil && r.woke()
+	if r.wake != nil {
+		r.wake(w)
+	}
 }
 
 type env struct {
@@ -413,13 +415,13 @@ func TestCommitYieldsToTheGoroutineItWoke(t *testing.T) {
 	e := newEnv(t)
 	var returned atomic.Bool
 	results := make(chan bool, 1)
-	e.sink.woke = func() bool {
+	e.sink.wake = func(w *txn.Wakes) {
 		go func() {
 			unlock := e.locks.Lock(txn.Partition{Family: e.msgs.Family, Owner: "alice"})
 			unlock()
 			results <- !returned.Load()
 		}()
-		return true
+		w.Woke()
 	}
 	// The scheduler now and then takes the global queue (where the
 	// yielding committer waits) before the local one, so this asks for
@@ -438,6 +440,45 @@ func TestCommitYieldsToTheGoroutineItWoke(t *testing.T) {
 	if early == 0 {
 		t.Fatal("the woken goroutine never ran before Commit returned")
 	}
+}
+
+// TestCommitRunsTheDeferredSendUnlocked: a send the publication deferred
+// to the committer (a subscriber's writer, Wakes.Defer) runs on the
+// committer's goroutine before Commit returns, with the partitions
+// unlocked (it takes the written partition's lock itself: it would wait
+// forever under the commit's), and only one per commit; a publication
+// outside a commit (nil Wakes) defers nothing.
+func TestCommitRunsTheDeferredSendUnlocked(t *testing.T) {
+	e := newEnv(t)
+	var ran, second int
+	e.sink.wake = func(w *txn.Wakes) {
+		if !w.Defer(func() {
+			unlock := e.locks.Lock(txn.Partition{Family: e.msgs.Family, Owner: "alice"})
+			unlock()
+			ran++
+		}) {
+			t.Error("the first send deferred in a commit was refused")
+		}
+		if w.Defer(func() { second++ }) {
+			t.Error("a second send deferred in one commit was accepted")
+		}
+	}
+	for i := range int64(3) {
+		tx := e.m.Begin()
+		e.insert(tx, "alice", i+1, "hello")
+		e.commit(tx)
+		if ran != int(i)+1 {
+			t.Fatalf("commit %d returned with %d deferred sends run", i+1, ran)
+		}
+	}
+	if second != 0 {
+		t.Fatal("a refused send ran")
+	}
+	var none *txn.Wakes
+	if none.Defer(func() {}) || none.Pending() {
+		t.Fatal("a nil Wakes took a send")
+	}
+	none.Woke() // and records nothing, without failing
 }
 
 // TestColdDuplicateLookedUpOnce: a key with no hot version is checked in

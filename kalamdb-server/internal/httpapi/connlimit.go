@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -233,6 +234,17 @@ type trackedConn struct {
 	// on it need not take the limiter's lock to say so.
 	user  string
 	owner atomic.Pointer[string]
+}
+
+// SyscallConn is the socket's, for writes that must not wait (the
+// WebSocket frames a committer writes itself). The server speaks plain
+// HTTP, so the socket carries the stream as written: no TLS layer sits in
+// between.
+func (tc *trackedConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := tc.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errors.ErrUnsupported
 }
 
 func (tc *trackedConn) Close() error {

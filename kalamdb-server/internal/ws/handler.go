@@ -14,12 +14,17 @@
 // is served, a client that closes its socket cancels the request in
 // progress and drops the ones it pipelined (counted in RequestStats). The
 // writer is the only one that writes once the client is authenticated, so
-// the order of messages is the order live.Conn gives.
+// the order of messages is the order live.Conn gives. The writer is
+// usually the goroutine of the commit that queued a change (sendInline),
+// which writes its frame without waiting and hands whatever it cannot
+// write at once to a writer goroutine (frameconn.go).
 package ws
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -142,7 +147,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.mu.Unlock()
 	defer h.active.Done()
 
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{
+	hook := &hijackHook{ResponseWriter: w}
+	c, err := websocket.Accept(hook, r, &websocket.AcceptOptions{
 		// Authentication is in-band, never by cookie, so a page of another
 		// origin gains nothing by opening a socket: browser clients of any
 		// origin are welcome (cross-site WebSocket hijacking needs ambient
@@ -156,6 +162,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return // Accept has answered the request
 	}
 	s := newSession(h, c, r.RemoteAddr)
+	s.out = hook.conn
 	s.cookieToken = sessionCookie(r)
 	if f := h.opts.OnAuthenticated; f != nil {
 		ctx := r.Context()
@@ -255,4 +262,26 @@ func (h *Handler) Shutdown(ctx context.Context) error {
 	}
 	<-done
 	return errors.Join(errors.New("ws: shutdown: sockets did not close in time; dropped them"), ctx.Err())
+}
+
+// hijackHook hands coder/websocket the hijacked connection wrapped in a
+// frameConn, through which a committer may later write a frame itself.
+type hijackHook struct {
+	http.ResponseWriter
+	conn *frameConn
+}
+
+func (h *hijackHook) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil {
+		return nil, nil, err
+	}
+	// net/http has written the 101 answer by now; a fresh writer holds
+	// nothing, but never drop what one might.
+	if err := brw.Writer.Flush(); err != nil {
+		_ = c.Close()
+		return nil, nil, err
+	}
+	h.conn = newFrameConn(c)
+	return h.conn, bufio.NewReadWriter(brw.Reader, bufio.NewWriterSize(h.conn, brw.Writer.Size())), nil
 }

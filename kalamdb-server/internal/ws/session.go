@@ -17,6 +17,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/jsonstrict"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -38,12 +39,17 @@ const hardLimitFactor = 16
 // session is one socket. Goroutines: the handler's (authentication, then
 // reading requests into a bounded queue), a server that runs only while
 // requests are queued (serveQueue), a writer that runs only while the
-// live connection has something to send (writeLoop), and, only when the
-// live side ends on its own, one that closes the socket (ended). An idle
-// socket thus parks one goroutine, with a shallow stack.
+// live connection has something to send (writeLoop, or sendInline on the
+// goroutine of the commit that queued a change), and, only when the live
+// side ends on its own, one that closes the socket (ended). An idle socket
+// thus parks one goroutine, with a shallow stack.
 type session struct {
-	h       *Handler
-	c       *websocket.Conn
+	h *Handler
+	c *websocket.Conn
+	// out is the socket under c, through which a committer may write a
+	// change's frame itself (sendInline); nil when it cannot.
+	out     *frameConn
+	sendFn  func() // s.sendInline for the live connection, made once
 	remote  string
 	limiter *rate.Limiter // nil: no rate limit
 	// mem holds the socket's incoming messages reserved from the
@@ -149,7 +155,8 @@ func (s *session) serve() {
 		defer close(endedDone)
 		s.ended(lc)
 	})
-	lc.SetWakeup(func() bool { return s.startWriter(lc) })
+	s.sendFn = func() { s.sendInline(lc) }
+	lc.SetWakeup(func(w *txn.Wakes) { s.wake(lc, w) })
 	s.readLoop(ctx, lc)
 	// The client went away or the socket was closed: end the live side,
 	// which ends a running writer, and wait for the other goroutines.
@@ -164,19 +171,24 @@ func (s *session) serve() {
 	<-endedDone
 }
 
-// startWriter runs a writer unless one runs already, and reports whether
-// it started one. It is the live connection's wakeup, so it must not
-// block.
-func (s *session) startWriter(lc *live.Conn) bool {
+// wake runs a writer unless one runs already. It is the live
+// connection's wakeup, so it must not block. A committer's (w not nil)
+// runs the writer itself once its locks are released (sendInline), unless
+// it runs one for another connection already: the change then leaves
+// without waiting for a goroutine to be woken.
+func (s *session) wake(lc *live.Conn, w *txn.Wakes) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
 	if s.writing || s.stopped {
-		return false
+		return
 	}
 	s.writing = true
 	s.writers.Add(1)
-	go s.writeLoop(lc)
-	return true
+	if s.out != nil && s.out.raw != nil && w.Defer(s.sendFn) {
+		return
+	}
+	w.Woke()
+	go s.writeLoop(lc, nil)
 }
 
 // ended closes the socket after the live side ended on its own.
@@ -558,8 +570,9 @@ func (s *session) serveRequest(ctx context.Context, lc *live.Conn, in *inbound) 
 
 // writeLoop writes what the live connection has queued, then ends. A
 // message queued as it decides to end finds it still running (Pending) or
-// starts the next writer (startWriter): one writer at a time, none missed.
-func (s *session) writeLoop(lc *live.Conn) {
+// starts the next writer (wake): one writer at a time, none missed. first,
+// when not nil, is a message's payload sendInline took and left to it.
+func (s *session) writeLoop(lc *live.Conn, first []byte) {
 	defer s.writers.Done()
 	defer func() {
 		// live.Conn recovers what one subscription's changes cause; this
@@ -572,26 +585,35 @@ func (s *session) writeLoop(lc *live.Conn) {
 		}
 	}()
 	ctx := context.Background()
+	if s.out != nil {
+		// What a committer's frame left over goes first, even when
+		// nothing else is queued.
+		if err := s.out.flush(s.h.opts.WriteTimeout); err != nil {
+			_ = s.c.CloseNow()
+			return
+		}
+	}
+	if first != nil {
+		if err := s.write(ctx, first); err != nil {
+			return
+		}
+		lc.Sent()
+	}
 	for {
 		m, ok, err := lc.TryNext(ctx)
 		if err != nil {
 			return // ended: see session.ended
 		}
 		if !ok {
-			s.wmu.Lock()
-			if s.stopped || !lc.Pending() {
-				s.writing = false
-				s.wmu.Unlock()
+			if s.idle(lc) {
 				return
 			}
-			s.wmu.Unlock()
 			continue
 		}
 		// A fresh buffer per message: an idle socket keeps none.
 		p, err := encode(m)
 		if err != nil {
-			s.h.log.Error("websocket encode", zap.String("connection_id", lc.ID()), zap.String("type", m.MessageType()), zap.Error(err))
-			s.close(websocket.StatusInternalError, "internal error")
+			s.encodeFailed(lc, m, err)
 			return
 		}
 		if err := s.write(ctx, p); err != nil {
@@ -601,6 +623,122 @@ func (s *session) writeLoop(lc *live.Conn) {
 		}
 		lc.Sent()
 	}
+}
+
+// idle ends the writer when nothing is queued (or the socket is done); it
+// reports false when something was queued meanwhile, to be written by the
+// writer still running.
+func (s *session) idle(lc *live.Conn) bool {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.stopped || !lc.Pending() {
+		s.writing = false
+		return true
+	}
+	return false
+}
+
+func (s *session) encodeFailed(lc *live.Conn, m live.Message, err error) {
+	s.h.log.Error("websocket encode", zap.String("connection_id", lc.ID()), zap.String("type", m.MessageType()), zap.Error(err))
+	s.close(websocket.StatusInternalError, "internal error")
+}
+
+// inlineMessages bounds what a committer writes for one connection: its
+// own change and what was queued behind it meanwhile.
+const inlineMessages = 4
+
+// sendInline is the writer run on a committer's goroutine once its locks
+// are released (wake). It never waits: each message is offered to the
+// socket once (frameConn.inject). It ends as writeLoop does when nothing
+// is left, and otherwise hands the rest to a writer goroutine: after
+// inlineMessages, at a frame over maxInlineFrame, at a frame the socket
+// did not take whole, or when coder/websocket is writing.
+func (s *session) sendInline(lc *live.Conn) {
+	var first []byte
+	handOver := true
+	defer func() {
+		if r := recover(); r != nil {
+			s.h.log.Error("panic writing to a websocket", zap.String("connection_id", lc.ID()), zap.Any("panic", r),
+				zap.Stack("stack"))
+			s.close(websocket.StatusInternalError, "internal error")
+			handOver = false
+		}
+		if handOver {
+			go s.writeLoop(lc, first)
+		} else {
+			s.writers.Done()
+		}
+	}()
+	for range inlineMessages {
+		var step inlineStep
+		step, first = s.injectNext(lc)
+		switch step {
+		case stepSent:
+			continue
+		case stepDone:
+			handOver = false
+			return
+		case stepHandOver:
+			return
+		}
+	}
+}
+
+type inlineStep int
+
+const (
+	stepSent     inlineStep = iota // a message went out whole: go on
+	stepDone                       // the writer has ended: nothing queued, the socket gone, or the live side ended
+	stepHandOver                   // the rest is a writer goroutine's (with first, if set)
+)
+
+// injectNext writes the next queued message as one frame, without
+// waiting (sendInline).
+func (s *session) injectNext(lc *live.Conn) (step inlineStep, first []byte) {
+	if !s.out.tryBegin() {
+		return stepHandOver, nil
+	}
+	step, first, failed, err := s.injectHeld(lc)
+	if err != nil {
+		// After end: closing writes a close frame through the socket.
+		s.encodeFailed(lc, failed, err)
+	}
+	return step, first
+}
+
+// injectHeld is injectNext with the socket held (frameConn.tryBegin); a
+// message that fails to encode is returned with its error.
+func (s *session) injectHeld(lc *live.Conn) (step inlineStep, first []byte, failed live.Message, encErr error) {
+	defer s.out.end()
+	m, ok, err := lc.TryNext(context.Background())
+	if err != nil {
+		return stepDone, nil, nil, nil // ended: see session.ended
+	}
+	if !ok {
+		if s.idle(lc) {
+			return stepDone, nil, nil, nil
+		}
+		return stepSent, nil, nil, nil
+	}
+	buf, err := encodeFrame(m)
+	if err != nil {
+		return stepDone, nil, m, err
+	}
+	if len(buf) > maxInlineFrame {
+		return stepHandOver, buf[maxFrameHeader:], nil, nil
+	}
+	spilled, err := s.out.inject(textFrame(buf))
+	if err != nil {
+		// The socket is gone (reset, closed): end it, and the read loop
+		// with it. CloseNow closes the connection without writing.
+		_ = s.c.CloseNow()
+		return stepDone, nil, nil, nil
+	}
+	lc.Sent()
+	if spilled {
+		return stepHandOver, nil, nil, nil
+	}
+	return stepSent, nil, nil, nil
 }
 
 // writeDirect writes one message from the handler goroutine (before the
@@ -623,6 +761,19 @@ func (s *session) write(ctx context.Context, p []byte) error {
 // one written on every commit a subscriber sees), as encode would.
 type appender interface {
 	AppendJSON(b []byte) ([]byte, error)
+}
+
+// encodeFrame is encode with maxFrameHeader bytes of room for a frame's
+// header in front (textFrame).
+func encodeFrame(m any) ([]byte, error) {
+	if a, ok := m.(appender); ok {
+		return a.AppendJSON(make([]byte, maxFrameHeader, maxFrameHeader+512))
+	}
+	p, err := encode(m)
+	if err != nil {
+		return nil, err
+	}
+	return append(make([]byte, maxFrameHeader, maxFrameHeader+len(p)), p...), nil
 }
 
 // encode returns m as JSON without a trailing newline, '<', '>' and '&'
