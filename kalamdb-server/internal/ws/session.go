@@ -174,8 +174,9 @@ func (s *session) serve() {
 // wake runs a writer unless one runs already. It is the live
 // connection's wakeup, so it must not block. A committer's (w not nil)
 // runs the writer itself once its locks are released (sendInline), unless
-// it runs one for another connection already: the change then leaves
-// without waiting for a goroutine to be woken.
+// it runs one for another connection already or the connection is another
+// user's (whose filters must not run in this user's statement): the change
+// then leaves without waiting for a goroutine to be woken.
 func (s *session) wake(lc *live.Conn, w *txn.Wakes) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -184,7 +185,7 @@ func (s *session) wake(lc *live.Conn, w *txn.Wakes) {
 	}
 	s.writing = true
 	s.writers.Add(1)
-	if s.out != nil && s.out.raw != nil && w.Defer(s.sendFn) {
+	if s.out != nil && s.out.raw != nil && w.Defer(lc.UserID(), s.sendFn) {
 		return
 	}
 	w.Woke()
