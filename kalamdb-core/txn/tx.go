@@ -441,11 +441,14 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 		return 0, nil
 	}
 	tx.wakes.committer = tx.committer
+	// Once the locks are released (commitLocked's own defer), a
+	// subscriber's sender runs (Wakes); deferred, so that a send one sink
+	// took is run even when a later one panics: it holds its connection's
+	// writer slot until it runs.
+	defer tx.wakes.run()
 	if err := tx.commitLocked(ctx, writes, parts, &tx.wakes); err != nil {
 		return 0, err
 	}
-	// The locks are released: a subscriber's sender runs now (Wakes).
-	tx.wakes.run()
 	return int64(len(writes)), nil
 }
 

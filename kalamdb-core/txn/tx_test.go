@@ -619,3 +619,36 @@ func TestManyKeysCheckedTogether(t *testing.T) {
 	}
 	tx.Rollback()
 }
+
+// TestDeferredSendRunsWhenPublishingPanics: a send deferred to the
+// committer holds its connection's writer slot until it runs (the
+// connection writes nothing else, and its session waits for it at the
+// end), so a sink that panics after another one deferred a send (a bug,
+// recovered by the statement) must not lose it: it runs as the panic
+// leaves Commit, with the partitions unlocked.
+func TestDeferredSendRunsWhenPublishingPanics(t *testing.T) {
+	e := newEnv(t)
+	ran := 0
+	e.sink.wake = func(w *txn.Wakes) {
+		w.Defer("alice", func() {
+			unlock := e.locks.Lock(txn.Partition{Family: e.msgs.Family, Owner: "alice"})
+			unlock()
+			ran++
+		})
+		panic("a later sink failed")
+	}
+	tx := e.m.Begin()
+	tx.SetCommitter("alice")
+	e.insert(tx, "alice", 1, "hello")
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the sink's panic was lost")
+			}
+		}()
+		_, _ = tx.Commit(context.Background())
+	}()
+	if ran != 1 {
+		t.Fatalf("the deferred send ran %d times", ran)
+	}
+}
