@@ -2,13 +2,16 @@ package e2e_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 )
@@ -103,4 +106,100 @@ func TestLivePingingNonReaderDoesNotHoldUpInserts(t *testing.T) {
 	t.Logf("cut off after %d inserts", n)
 	_ = slow.conn.Close()
 	<-pinging
+}
+
+// Transactions that publish many changes at once, to a user with one
+// socket that reads nothing and one that reads everything: the committer
+// writes what the silent socket takes without waiting and hands the rest
+// on; every COMMIT returns, the reading socket gets every change in
+// commit order, and the silent one is cut off.
+func TestLiveTransactionsToASilentSubscriber(t *testing.T) {
+	s := liveServer(t, func(c *config.Config) { c.WebSocket.SendQueueSize = 8 })
+	fast := s.loginWS(t, "alice", "alice-pw")
+	fast.subscribeAll("m", "SELECT id FROM chat.messages", nil)
+	slow := s.dialRawWS(t)
+	slow.send(map[string]any{"type": "authenticate", "method": "basic", "username": "alice", "password": "alice-pw"})
+	slow.send(map[string]any{"type": "subscribe", "subscription": map[string]any{"id": "m", "sql": "SELECT * FROM chat.messages"}})
+	for s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t) != "[[2]]" {
+	}
+	big := strings.Repeat("x", 8<<10)
+	n := 0
+	for aliceOnly := `[["` + s.userID("alice") + `"]]`; s.liveQueries("user_id") != aliceOnly; {
+		if n > 20000 {
+			t.Fatal("the slow client was never cut off")
+		}
+		var sql strings.Builder
+		sql.WriteString("BEGIN;")
+		for range 20 {
+			n++
+			fmt.Fprintf(&sql, " INSERT INTO chat.messages (id, conv, body) VALUES (%d, 7, '%s');", n, big)
+		}
+		sql.WriteString(" COMMIT")
+		s.ok(liveAlice, sql.String())
+		for i := n - 19; i <= n; i++ {
+			if got := fast.change("m"); got != fmt.Sprintf("insert [map[id:%d]]", i) {
+				t.Fatalf("change %d: %s", i, got)
+			}
+		}
+	}
+}
+
+// A change rendered on the committer's goroutine (its own user's
+// subscriber) evaluates the subscription's WHERE, which may take up to the
+// statement timeout; the socket must not be held meanwhile: coder's pong
+// to the client's ping goes out while the slow subscription's filter still
+// runs, before the error that ends it. (Held, the pong waited, and coder
+// dropped the connection, without a close frame, once a control frame had
+// waited 5 s.)
+func TestLiveSlowFilterDoesNotHoldTheSocket(t *testing.T) {
+	s := hostileLiveServer(t, func(c *config.Config) { c.Limits.StatementTimeoutUser = 5 * time.Second })
+	alice := s.loginWS(t, "alice", "pw-alice")
+	alice.subscribeAll("fast", "SELECT id FROM app.notes", nil)
+	alice.subscribeAll("slow", "SELECT * FROM app.notes WHERE id > 1000 AND regexp_count(body, '(a|b|ab|ba){999}') > 0", nil)
+	inserted := make(chan *response, 1)
+	go func() {
+		inserted <- s.sql(basic("alice", "pw-alice"), "INSERT INTO app.notes VALUES (2001, repeat('ab', 800000))")
+	}()
+	if m := alice.expect("change", "fast"); m.ChangeType != "insert" {
+		t.Fatal(m.raw)
+	}
+	var mu sync.Mutex
+	var order []string
+	note := func(what string) {
+		mu.Lock()
+		order = append(order, what)
+		mu.Unlock()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), wsWait)
+	defer cancel()
+	ended := make(chan struct{})
+	go func() {
+		// coder/websocket reads the pong only while a Read runs.
+		for {
+			_, raw, err := alice.c.Read(ctx)
+			if err != nil {
+				note("read: " + err.Error())
+				return
+			}
+			note("message " + string(raw))
+			if strings.Contains(string(raw), `"error"`) {
+				close(ended)
+			}
+		}
+	}()
+	if err := alice.c.Ping(ctx); err != nil {
+		mu.Lock()
+		defer mu.Unlock()
+		t.Fatalf("%v; got, in order: %.200q", err, order)
+	}
+	note("pong")
+	<-ended
+	mu.Lock()
+	defer mu.Unlock()
+	if r := <-inserted; r.httpStatus != http.StatusOK {
+		t.Fatal(r)
+	}
+	if len(order) != 2 || order[0] != "pong" || !strings.Contains(order[1], "statement_timeout") {
+		t.Fatalf("got, in order: %q", order)
+	}
 }

@@ -653,7 +653,8 @@ const inlineMessages = 4
 // socket once (frameConn.inject). It ends as writeLoop does when nothing
 // is left, and otherwise hands the rest to a writer goroutine: after
 // inlineMessages, at a frame over maxInlineFrame, at a frame the socket
-// did not take whole, or when coder/websocket is writing. Closing the
+// did not take whole, or when coder/websocket is writing (with the
+// message it took, as writeLoop's first). Closing the
 // socket (a message that cannot be encoded, a panic, a socket error) is
 // handed to a goroutine too: a close handshake waits for the client, for
 // seconds, and the committer's statement must not.
@@ -707,11 +708,12 @@ const (
 // injectNext writes the next queued message as one frame, without
 // waiting (sendInline). closing, when set, closes the socket (the writer
 // has ended); the caller runs it on a goroutine of its own.
+//
+// The message is taken and rendered (TryNext evaluates the subscription's
+// WHERE, for up to the statement timeout) before the socket is held: held
+// meanwhile, it would hold up coder/websocket's pong to a ping, and coder
+// closes the connection when a control frame waits 5 s to be written.
 func (s *session) injectNext(lc *live.Conn) (step inlineStep, first []byte, closing func()) {
-	if !s.out.tryBegin() {
-		return stepHandOver, nil, nil
-	}
-	defer s.out.end()
 	m, ok, err := lc.TryNext(context.Background())
 	if err != nil {
 		return stepDone, nil, nil // ended: see session.ended
@@ -726,10 +728,11 @@ func (s *session) injectNext(lc *live.Conn) (step inlineStep, first []byte, clos
 	if err != nil {
 		return stepDone, nil, func() { s.encodeFailed(lc, m, err) }
 	}
-	if len(buf) > maxInlineFrame {
+	if len(buf) > maxInlineFrame || !s.out.tryBegin() {
 		return stepHandOver, buf[maxFrameHeader:], nil
 	}
 	spilled, err := s.out.inject(textFrame(buf))
+	s.out.end()
 	if err != nil {
 		// The socket is gone (reset, closed): end it, and the read loop
 		// with it. CloseNow closes the connection without writing, but
