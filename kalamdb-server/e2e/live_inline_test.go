@@ -69,6 +69,21 @@ func (c *rawWS) send(v any) {
 	}
 }
 
+// aliceFastAndSilent subscribes two of alice's sockets to her messages:
+// a client that reads everything, and a raw one that reads nothing.
+func aliceFastAndSilent(t *testing.T, s *server) (*wsClient, *rawWS) {
+	t.Helper()
+	fast := s.loginWS(t, "alice", "alice-pw")
+	fast.subscribeAll("m", "SELECT id FROM chat.messages", nil)
+	slow := s.dialRawWS(t)
+	slow.send(map[string]any{"type": "authenticate", "method": "basic", "username": "alice", "password": "alice-pw"})
+	slow.send(map[string]any{"type": "subscribe", "subscription": map[string]any{"id": "m", "sql": "SELECT * FROM chat.messages"}})
+	// It reads no answer: its subscription is there once listed.
+	for s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t) != "[[2]]" {
+	}
+	return fast, slow
+}
+
 // A subscriber that stops reading but keeps sending pings: the server's
 // pongs (written by coder/websocket, which holds the socket while its
 // write waits) and the changes a committer writes itself compete for a
@@ -77,13 +92,7 @@ func (c *rawWS) send(v any) {
 // slow consumer.
 func TestLivePingingNonReaderDoesNotHoldUpInserts(t *testing.T) {
 	s := liveServer(t, func(c *config.Config) { c.WebSocket.SendQueueSize = 8 })
-	fast := s.loginWS(t, "alice", "alice-pw")
-	fast.subscribeAll("m", "SELECT id FROM chat.messages", nil)
-	slow := s.dialRawWS(t)
-	slow.send(map[string]any{"type": "authenticate", "method": "basic", "username": "alice", "password": "alice-pw"})
-	slow.send(map[string]any{"type": "subscribe", "subscription": map[string]any{"id": "m", "sql": "SELECT * FROM chat.messages"}})
-	for s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t) != "[[2]]" {
-	}
+	fast, slow := aliceFastAndSilent(t, s)
 	pinging := make(chan struct{})
 	go func() {
 		defer close(pinging)
@@ -115,13 +124,7 @@ func TestLivePingingNonReaderDoesNotHoldUpInserts(t *testing.T) {
 // commit order, and the silent one is cut off.
 func TestLiveTransactionsToASilentSubscriber(t *testing.T) {
 	s := liveServer(t, func(c *config.Config) { c.WebSocket.SendQueueSize = 8 })
-	fast := s.loginWS(t, "alice", "alice-pw")
-	fast.subscribeAll("m", "SELECT id FROM chat.messages", nil)
-	slow := s.dialRawWS(t)
-	slow.send(map[string]any{"type": "authenticate", "method": "basic", "username": "alice", "password": "alice-pw"})
-	slow.send(map[string]any{"type": "subscribe", "subscription": map[string]any{"id": "m", "sql": "SELECT * FROM chat.messages"}})
-	for s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t) != "[[2]]" {
-	}
+	fast, _ := aliceFastAndSilent(t, s)
 	big := strings.Repeat("x", 8<<10)
 	n := 0
 	for aliceOnly := `[["` + s.userID("alice") + `"]]`; s.liveQueries("user_id") != aliceOnly; {
