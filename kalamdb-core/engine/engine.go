@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -182,7 +183,12 @@ func (e *Engine) ForgetTable(t *catalog.Table) {
 
 // QueryRequest is one standard SQL statement to run.
 type QueryRequest struct {
-	UserID    string
+	UserID string
+	// Committer is the user whose request commits an autocommit
+	// statement: the caller of EXECUTE AS, not its target (UserID when
+	// empty). Only the committer's own subscribers have a change sent on
+	// the statement's goroutine (txn.Tx.SetCommitter).
+	Committer string
 	Role      systable.Role
 	Namespace string
 	Statement *dialect.StandardSQL
@@ -336,6 +342,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	autocommit := tx == nil
 	if autocommit {
 		tx = e.txns.Begin()
+		tx.SetCommitter(cmp.Or(req.Committer, req.UserID))
 		defer func() {
 			if err != nil {
 				tx.Rollback()

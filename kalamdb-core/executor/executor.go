@@ -213,6 +213,7 @@ func (x *Executor) run(ctx context.Context, b *batch, p authz.Principal, st dial
 			return Result{}, apierror.New(apierror.SQLExecutionError, "a transaction is already open")
 		}
 		b.tx = x.txns.Begin()
+		b.tx.SetCommitter(b.caller.UserID)
 		return message(0, "Transaction started"), nil
 	case *dialect.Commit:
 		if b.tx == nil {
@@ -278,7 +279,7 @@ func (x *Executor) executeAs(ctx context.Context, b *batch, p authz.Principal, s
 // runStandard hands a SELECT/INSERT/UPDATE/DELETE to the query engine.
 func (x *Executor) runStandard(ctx context.Context, b *batch, p authz.Principal, s *dialect.StandardSQL, params []any) (Result, error) {
 	qr, err := x.eng.Query(ctx, engine.QueryRequest{
-		UserID: p.UserID, Role: p.Role, Namespace: b.namespace, Statement: s,
+		UserID: p.UserID, Committer: b.caller.UserID, Role: p.Role, Namespace: b.namespace, Statement: s,
 		Params: params, Tx: b.tx, MaxRows: x.limits.MaxResultRows,
 		MaxBytes: max(x.limits.MaxResultBytes-b.resultBytes, 1), Memory: b.memory,
 	})

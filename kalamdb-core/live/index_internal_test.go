@@ -82,9 +82,9 @@ func TestPublishReportsWhetherItWokeASender(t *testing.T) {
 		return []txn.Change{{Table: msgs, UserID: user, Type: txn.ChangeInsert}}
 	}
 	publish := func(user string) *txn.Wakes {
-		var w txn.Wakes
-		r.Publish(ins(user), &w)
-		return &w
+		w := txn.NewWakes(user)
+		r.Publish(ins(user), w)
+		return w
 	}
 	waiting := &Conn{m: m, userID: "u1", subs: map[string]*subscription{}, wake: make(chan struct{}, 1)}
 	r.idx.add(&subscription{conn: waiting, id: "s", key: partKey{table: msgs.Meta.TableID, user: "u1"}, table: msgs})
@@ -107,10 +107,13 @@ func TestPublishReportsWhetherItWokeASender(t *testing.T) {
 		case "started":
 			w.Woke()
 		case "deferred":
-			if !w.Defer(func() {}) {
+			if w.Defer("u1", func() {}) {
+				t.Error("a send to another user's connection was deferred to the committer")
+			}
+			if !w.Defer("u2", func() {}) {
 				t.Error("the first send deferred in a commit was refused")
 			}
-			if w.Defer(func() {}) {
+			if w.Defer("u2", func() {}) {
 				t.Error("a second send deferred in one commit was accepted")
 			}
 		}

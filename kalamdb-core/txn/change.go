@@ -52,19 +52,34 @@ type Sink interface {
 // wait (it runs inside a statement: a slow subscriber must not hold up a
 // writer); what it cannot finish at once it hands to a goroutine.
 //
+// A deferred send runs on the committer's goroutine, so it is offered
+// only for the committing user's own connections (Defer): rendering a
+// change for a subscriber evaluates the subscriber's WHERE, and another
+// user's expensive filter must never hold up a writer's statement (an
+// INSERT into a SHARED table by one user, with another subscribed).
+//
 // A nil *Wakes (a publication outside a commit) defers nothing and
 // records nothing.
 type Wakes struct {
 	send func()
 	woke bool
+	// committer is the user whose statement commits ("" when unknown:
+	// then nothing is deferred).
+	committer string
 }
 
-// Defer offers f to run on the committer's goroutine once its locks are
-// released. It reports false when a send is deferred already (one per
-// commit bounds what the committer does for others), or w is nil: the
-// caller then starts its own goroutine.
-func (w *Wakes) Defer(f func()) bool {
-	if w == nil || w.send != nil {
+// NewWakes returns the Wakes of a commit by committer (Tx.SetCommitter),
+// for a Sink driven outside a Tx (tests, other front ends).
+func NewWakes(committer string) *Wakes { return &Wakes{committer: committer} }
+
+// Defer offers f, a send to a connection of user, to run on the
+// committer's goroutine once its locks are released. It reports false
+// when user is not the committer (another user's subscriptions are
+// rendered on their own time, never in this statement), a send is
+// deferred already (one per commit bounds what the committer does), or w
+// is nil: the caller then starts its own goroutine.
+func (w *Wakes) Defer(user string, f func()) bool {
+	if w == nil || w.send != nil || user == "" || user != w.committer {
 		return false
 	}
 	w.send = f

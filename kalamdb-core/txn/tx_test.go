@@ -452,19 +452,23 @@ func TestCommitRunsTheDeferredSendUnlocked(t *testing.T) {
 	e := newEnv(t)
 	var ran, second int
 	e.sink.wake = func(w *txn.Wakes) {
-		if !w.Defer(func() {
+		if w.Defer("bob", func() { t.Error("a send to another user's connection ran in the commit") }) {
+			t.Error("a send to another user's connection was deferred to the committer")
+		}
+		if !w.Defer("alice", func() {
 			unlock := e.locks.Lock(txn.Partition{Family: e.msgs.Family, Owner: "alice"})
 			unlock()
 			ran++
 		}) {
 			t.Error("the first send deferred in a commit was refused")
 		}
-		if w.Defer(func() { second++ }) {
+		if w.Defer("alice", func() { second++ }) {
 			t.Error("a second send deferred in one commit was accepted")
 		}
 	}
 	for i := range int64(3) {
 		tx := e.m.Begin()
+		tx.SetCommitter("alice")
 		e.insert(tx, "alice", i+1, "hello")
 		e.commit(tx)
 		if ran != int(i)+1 {
@@ -475,7 +479,7 @@ func TestCommitRunsTheDeferredSendUnlocked(t *testing.T) {
 		t.Fatal("a refused send ran")
 	}
 	var none *txn.Wakes
-	if none.Defer(func() {}) || none.Pending() {
+	if none.Defer("alice", func() {}) || none.Pending() {
 		t.Fatal("a nil Wakes took a send")
 	}
 	none.Woke() // and records nothing, without failing
@@ -614,4 +618,37 @@ func TestManyKeysCheckedTogether(t *testing.T) {
 		t.Fatalf("exists %v with %d cold calls, want [true true true false false] with 1", live, e.cold.calls-calls)
 	}
 	tx.Rollback()
+}
+
+// TestDeferredSendRunsWhenPublishingPanics: a send deferred to the
+// committer holds its connection's writer slot until it runs (the
+// connection writes nothing else, and its session waits for it at the
+// end), so a sink that panics after another one deferred a send (a bug,
+// recovered by the statement) must not lose it: it runs as the panic
+// leaves Commit, with the partitions unlocked.
+func TestDeferredSendRunsWhenPublishingPanics(t *testing.T) {
+	e := newEnv(t)
+	ran := 0
+	e.sink.wake = func(w *txn.Wakes) {
+		w.Defer("alice", func() {
+			unlock := e.locks.Lock(txn.Partition{Family: e.msgs.Family, Owner: "alice"})
+			unlock()
+			ran++
+		})
+		panic("a later sink failed")
+	}
+	tx := e.m.Begin()
+	tx.SetCommitter("alice")
+	e.insert(tx, "alice", 1, "hello")
+	func() {
+		defer func() {
+			if recover() == nil {
+				t.Fatal("the sink's panic was lost")
+			}
+		}()
+		_, _ = tx.Commit(context.Background())
+	}()
+	if ran != 1 {
+		t.Fatalf("the deferred send ran %d times", ran)
+	}
 }

@@ -244,3 +244,35 @@ func TestLiveValueBuildingWhereIsRefused(t *testing.T) {
 		t.Fatalf("live queries: %s", got)
 	}
 }
+
+// A subscriber's WHERE is evaluated for it, never in the statement of
+// another user that wrote the change: an INSERT into a SHARED table, or a
+// service's EXECUTE AS USER into the subscriber's own table, returns while
+// the subscriber's expensive filter still runs on the row (its
+// subscription is still listed), and the filter still ends at the
+// subscriber's statement timeout.
+func TestLiveExpensiveFilterDoesNotHoldUpAnotherUsersInsert(t *testing.T) {
+	for name, tc := range map[string]struct{ table, writer, insert string }{
+		"shared":     {"app.pub", "root", "INSERT INTO app.pub VALUES (2001, repeat('ab', 800000))"},
+		"execute as": {"app.notes", "svc", "EXECUTE AS USER 'alice' (INSERT INTO app.notes VALUES (2001, repeat('ab', 800000)))"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			s := hostileLiveServer(t, func(c *config.Config) { c.Limits.StatementTimeoutUser = 5 * time.Second })
+			s.ok(root, `CREATE SHARED TABLE app.pub (id BIGINT PRIMARY KEY, body TEXT) WITH (ACCESS_LEVEL = 'PUBLIC');
+				CREATE USER 'svc' WITH PASSWORD 'pw-svc' ROLE service`)
+			alice := s.loginWS(t, "alice", "pw-alice")
+			alice.subscribeAll("slow", "SELECT * FROM "+tc.table+" WHERE id > 1000 AND regexp_count(body, '(a|b|ab|ba){999}') > 0", nil)
+			writer := root
+			if tc.writer == "svc" {
+				writer = basic("svc", "pw-svc")
+			}
+			s.ok(writer, tc.insert)
+			if got := s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t); got != "[[1]]" {
+				t.Fatalf("the INSERT returned after the subscriber's filter ended: live queries %s", got)
+			}
+			if m := alice.expectError("SUBSCRIPTION_FAILED", "slow"); !strings.Contains(m.Message, "statement_timeout") {
+				t.Fatalf("error: %s", m.raw)
+			}
+		})
+	}
+}

@@ -194,9 +194,14 @@ type frameTracker struct {
 	// fragmented is set inside a data message whose final frame has not
 	// been written (control frames may come between its frames).
 	fragmented bool
+	// closed is set once a close frame's header is written: no data
+	// frame may follow it (RFC 6455 section 5.5.1).
+	closed bool
 }
 
-func (t *frameTracker) between() bool { return t.hn == 0 && t.need == 0 && !t.fragmented }
+func (t *frameTracker) between() bool {
+	return t.hn == 0 && t.need == 0 && !t.fragmented && !t.closed
+}
 
 func (t *frameTracker) advance(p []byte) {
 	for len(p) > 0 {
@@ -223,6 +228,9 @@ func (t *frameTracker) advance(p []byte) {
 		}
 		if opcode < 0x8 { // data or continuation; control frames leave a message open
 			t.fragmented = !fin
+		}
+		if opcode == 0x8 {
+			t.closed = true
 		}
 		t.hn = 0
 	}

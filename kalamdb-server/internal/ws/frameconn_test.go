@@ -303,3 +303,23 @@ func TestNoInjectionWithoutARawSocket(t *testing.T) {
 		t.Fatal("injection offered on a connection without a raw socket")
 	}
 }
+
+// TestNoInjectionAfterTheCloseFrame: once coder/websocket has written a
+// close frame (a close handshake under way: shutdown, slow consumer), no
+// data frame may follow it on the wire (RFC 6455 section 5.5.1), so a
+// committer's frame is not injected; the writer goroutine it hands over
+// to gets coder's "closed" error instead.
+func TestNoInjectionAfterTheCloseFrame(t *testing.T) {
+	_, fc, _ := wsPair(t)
+	if !fc.tryBegin() {
+		t.Fatal("no injection on a fresh socket")
+	}
+	fc.end()
+	if _, err := fc.Write(rawFrame(true, 0x8, []byte{0x03, 0xe9})); err != nil {
+		t.Fatal(err)
+	}
+	if fc.tryBegin() {
+		fc.end()
+		t.Fatal("a frame may be injected after the close frame")
+	}
+}

@@ -174,8 +174,9 @@ func (s *session) serve() {
 // wake runs a writer unless one runs already. It is the live
 // connection's wakeup, so it must not block. A committer's (w not nil)
 // runs the writer itself once its locks are released (sendInline), unless
-// it runs one for another connection already: the change then leaves
-// without waiting for a goroutine to be woken.
+// it runs one for another connection already or the connection is another
+// user's (whose filters must not run in this user's statement): the change
+// then leaves without waiting for a goroutine to be woken.
 func (s *session) wake(lc *live.Conn, w *txn.Wakes) {
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
@@ -184,7 +185,7 @@ func (s *session) wake(lc *live.Conn, w *txn.Wakes) {
 	}
 	s.writing = true
 	s.writers.Add(1)
-	if s.out != nil && s.out.raw != nil && w.Defer(s.sendFn) {
+	if s.out != nil && s.out.raw != nil && w.Defer(lc.UserID(), s.sendFn) {
 		return
 	}
 	w.Woke()
@@ -652,26 +653,38 @@ const inlineMessages = 4
 // socket once (frameConn.inject). It ends as writeLoop does when nothing
 // is left, and otherwise hands the rest to a writer goroutine: after
 // inlineMessages, at a frame over maxInlineFrame, at a frame the socket
-// did not take whole, or when coder/websocket is writing.
+// did not take whole, or when coder/websocket is writing (with the
+// message it took, as writeLoop's first). Closing the
+// socket (a message that cannot be encoded, a panic, a socket error) is
+// handed to a goroutine too: a close handshake waits for the client, for
+// seconds, and the committer's statement must not.
 func (s *session) sendInline(lc *live.Conn) {
 	var first []byte
+	var closing func()
 	handOver := true
 	defer func() {
 		if r := recover(); r != nil {
 			s.h.log.Error("panic writing to a websocket", zap.String("connection_id", lc.ID()), zap.Any("panic", r),
 				zap.Stack("stack"))
-			s.close(websocket.StatusInternalError, "internal error")
-			handOver = false
+			closing = func() { s.close(websocket.StatusInternalError, "internal error") }
 		}
-		if handOver {
+		switch {
+		case closing != nil:
+			// Still the connection's writer (writing stays set): no other
+			// starts while the socket closes.
+			go func() {
+				defer s.writers.Done()
+				closing()
+			}()
+		case handOver:
 			go s.writeLoop(lc, first)
-		} else {
+		default:
 			s.writers.Done()
 		}
 	}()
 	for range inlineMessages {
 		var step inlineStep
-		step, first = s.injectNext(lc)
+		step, first, closing = s.injectNext(lc)
 		switch step {
 		case stepSent:
 			continue
@@ -693,52 +706,44 @@ const (
 )
 
 // injectNext writes the next queued message as one frame, without
-// waiting (sendInline).
-func (s *session) injectNext(lc *live.Conn) (step inlineStep, first []byte) {
-	if !s.out.tryBegin() {
-		return stepHandOver, nil
-	}
-	step, first, failed, err := s.injectHeld(lc)
-	if err != nil {
-		// After end: closing writes a close frame through the socket.
-		s.encodeFailed(lc, failed, err)
-	}
-	return step, first
-}
-
-// injectHeld is injectNext with the socket held (frameConn.tryBegin); a
-// message that fails to encode is returned with its error.
-func (s *session) injectHeld(lc *live.Conn) (step inlineStep, first []byte, failed live.Message, encErr error) {
-	defer s.out.end()
+// waiting (sendInline). closing, when set, closes the socket (the writer
+// has ended); the caller runs it on a goroutine of its own.
+//
+// The message is taken and rendered (TryNext evaluates the subscription's
+// WHERE, for up to the statement timeout) before the socket is held: held
+// meanwhile, it would hold up coder/websocket's pong to a ping, and coder
+// closes the connection when a control frame waits 5 s to be written.
+func (s *session) injectNext(lc *live.Conn) (step inlineStep, first []byte, closing func()) {
 	m, ok, err := lc.TryNext(context.Background())
 	if err != nil {
-		return stepDone, nil, nil, nil // ended: see session.ended
+		return stepDone, nil, nil // ended: see session.ended
 	}
 	if !ok {
 		if s.idle(lc) {
-			return stepDone, nil, nil, nil
+			return stepDone, nil, nil
 		}
-		return stepSent, nil, nil, nil
+		return stepSent, nil, nil
 	}
 	buf, err := encodeFrame(m)
 	if err != nil {
-		return stepDone, nil, m, err
+		return stepDone, nil, func() { s.encodeFailed(lc, m, err) }
 	}
-	if len(buf) > maxInlineFrame {
-		return stepHandOver, buf[maxFrameHeader:], nil, nil
+	if len(buf) > maxInlineFrame || !s.out.tryBegin() {
+		return stepHandOver, buf[maxFrameHeader:], nil
 	}
 	spilled, err := s.out.inject(textFrame(buf))
+	s.out.end()
 	if err != nil {
 		// The socket is gone (reset, closed): end it, and the read loop
-		// with it. CloseNow closes the connection without writing.
-		_ = s.c.CloseNow()
-		return stepDone, nil, nil, nil
+		// with it. CloseNow closes the connection without writing, but
+		// waits for a close handshake under way.
+		return stepDone, nil, func() { _ = s.c.CloseNow() }
 	}
 	lc.Sent()
 	if spilled {
-		return stepHandOver, nil, nil, nil
+		return stepHandOver, nil, nil
 	}
-	return stepSent, nil, nil, nil
+	return stepSent, nil, nil
 }
 
 // writeDirect writes one message from the handler goroutine (before the
