@@ -593,6 +593,11 @@ func (s *session) writeLoop(lc *live.Conn, first []byte) {
 			_ = s.c.CloseNow()
 			return
 		}
+		if first == nil {
+			// A spilled frame's message counted until it was all written
+			// (injectNext); the last message a writer took is written now.
+			lc.Sent()
+		}
 	}
 	if first != nil {
 		if err := s.write(ctx, first); err != nil {
@@ -739,10 +744,12 @@ func (s *session) injectNext(lc *live.Conn) (step inlineStep, first []byte, clos
 		// waits for a close handshake under way.
 		return stepDone, nil, func() { _ = s.c.CloseNow() }
 	}
-	lc.Sent()
 	if spilled {
+		// Its memory stays counted until the writer goroutine has
+		// written the rest (writeLoop).
 		return stepHandOver, nil, nil
 	}
+	lc.Sent()
 	return stepSent, nil, nil
 }
 
