@@ -100,18 +100,7 @@ func TestLivePingingNonReaderDoesNotHoldUpInserts(t *testing.T) {
 		for slow.frame(0x9, ping) == nil {
 		}
 	}()
-	big := strings.Repeat("x", 16<<10)
-	n := 0
-	for aliceOnly := `[["` + s.userID("alice") + `"]]`; s.liveQueries("user_id") != aliceOnly; {
-		n++
-		if n > 20000 {
-			t.Fatal("the slow client was never cut off")
-		}
-		s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES ($1, 7, $2)", n, big)
-		if got := fast.change("m"); got != fmt.Sprintf("insert [map[id:%d]]", n) {
-			t.Fatal(got)
-		}
-	}
+	n := insertUntilCutOff(t, s, fast, 16<<10)
 	t.Logf("cut off after %d inserts", n)
 	_ = slow.conn.Close()
 	<-pinging

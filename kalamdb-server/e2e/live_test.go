@@ -468,18 +468,7 @@ func TestLiveSlowConsumerIsDisconnected(t *testing.T) {
 			// The slow client reads nothing; its socket buffers fill, then
 			// its queue. Writers go on regardless, and so does the other
 			// client.
-			big := strings.Repeat("x", tc.row)
-			n := 0
-			for aliceOnly := `[["` + s.userID("alice") + `"]]`; s.liveQueries("user_id") != aliceOnly; {
-				n++
-				if n > 20000 {
-					t.Fatal("the slow client was never cut off")
-				}
-				s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES ($1, 7, $2)", n, big)
-				if got := fast.change("m"); got != fmt.Sprintf("insert [map[id:%d]]", n) {
-					t.Fatal(got)
-				}
-			}
+			insertUntilCutOff(t, s, fast, tc.row)
 			// Once it reads again, it finds the close frame after what was
 			// sent.
 			if code, reason := slow.closed(); code != websocket.StatusPolicyViolation || !strings.Contains(reason, "send queue full") {
@@ -487,6 +476,26 @@ func TestLiveSlowConsumerIsDisconnected(t *testing.T) {
 			}
 		})
 	}
+}
+
+// insertUntilCutOff inserts rows of rowBytes as alice until only one of
+// her two sockets is left (the slow one was cut off), checking that the
+// fast one, subscribed as "m" to the ids, gets each; it returns how many.
+func insertUntilCutOff(t *testing.T, s *server, fast *wsClient, rowBytes int) int {
+	t.Helper()
+	big := strings.Repeat("x", rowBytes)
+	n := 0
+	for aliceOnly := `[["` + s.userID("alice") + `"]]`; s.liveQueries("user_id") != aliceOnly; {
+		n++
+		if n > 20000 {
+			t.Fatal("the slow client was never cut off")
+		}
+		s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES ($1, 7, $2)", n, big)
+		if got := fast.change("m"); got != fmt.Sprintf("insert [map[id:%d]]", n) {
+			t.Fatal(got)
+		}
+	}
+	return n
 }
 
 func TestLiveStreamTables(t *testing.T) {
