@@ -87,20 +87,33 @@ func (p *ptySession) raw() string {
 // expect waits until text appears after what earlier expectations matched.
 func (p *ptySession) expect(text string) {
 	p.t.Helper()
+	p.expectOneOf(text)
+}
+
+// expectOneOf waits until one of texts appears after what earlier
+// expectations matched, and returns the one that appeared first.
+func (p *ptySession) expectOneOf(texts ...string) string {
+	p.t.Helper()
 	deadline := time.After(cliWait)
 	for {
-		s := p.plain()
-		if i := strings.Index(s[p.seen:], text); i >= 0 {
-			p.seen += i + len(text)
-			return
+		s := p.plain()[p.seen:]
+		first, at := "", -1
+		for _, text := range texts {
+			if i := strings.Index(s, text); i >= 0 && (at < 0 || i < at) {
+				first, at = text, i
+			}
+		}
+		if at >= 0 {
+			p.seen += at + len(first)
+			return first
 		}
 		select {
 		case _, ok := <-p.more:
 			if !ok {
-				p.t.Fatalf("the shell ended while waiting for %q; transcript:\n%s", text, p.plain())
+				p.t.Fatalf("the shell ended while waiting for one of %q; transcript:\n%s", texts, p.plain())
 			}
 		case <-deadline:
-			p.t.Fatalf("no %q on the screen; transcript:\n%s", text, p.plain())
+			p.t.Fatalf("none of %q on the screen; transcript:\n%s", texts, p.plain())
 		}
 	}
 }
@@ -251,6 +264,38 @@ func TestCLIInteractiveSession(t *testing.T) {
 	p.typeText(keyCtrlD)
 	if code := p.wait(); code != 0 {
 		t.Fatalf("exit status after Ctrl-D %d; transcript:\n%s", code, p.plain())
+	}
+}
+
+// TestCLICtrlCRightAfterEnter types Ctrl-C the moment the line editor
+// has taken a line (its newline is on the screen) and before the next
+// prompt is ready: the moment the shell is between two prompts. Ctrl-C
+// there must still drop the half-typed statement. The shell used to leave
+// the terminal turning Ctrl-C into SIGINT in that moment, which the shell
+// ignores between statements, so the statement was kept. The next
+// statement tells which happened: it runs alone, or the kept "SELECT"
+// makes it a syntax error. Many rounds make the moment likely to be hit.
+func TestCLICtrlCRightAfterEnter(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	k := newCLI(t, s)
+	prompt := "root@" + strings.TrimPrefix(s.base, "http://")
+	p := k.startShell(t)
+	p.expect(prompt + "=> ")
+	for i := 0; i < 40; i++ {
+		p.typeText("SELECT")
+		p.expect("SELECT")
+		p.typeText(keyEnter)
+		p.expect("\n")
+		p.typeText(keyCtrlC)
+		p.typeText("SELECT " + strconv.Itoa(i) + " AS probe;" + keyEnter)
+		if got := p.expectOneOf("(1 row", "ERROR"); got != "(1 row" {
+			t.Fatalf("round %d: Ctrl-C right after Enter did not drop the statement; transcript:\n%s", i, p.plain())
+		}
+		p.expect(prompt + "=> ")
+	}
+	p.typeText(`\q` + keyEnter)
+	if code := p.wait(); code != 0 {
+		t.Fatalf("exit status %d; transcript:\n%s", code, p.plain())
 	}
 }
 

@@ -18,6 +18,10 @@ type shellState struct {
 	line        *liner.State
 	history     []string
 	historyPath string
+	// ctrlC is whether the shell switches the terminal's Ctrl-C between
+	// a key and SIGINT: only where liner runs the terminal in its own
+	// mode (on a terminal liner supports), which it restores on Close.
+	ctrlC bool
 }
 
 // historyLimit is how many entries the history keeps (liner's own bound).
@@ -26,16 +30,25 @@ const historyLimit = liner.HistoryLimit
 // runShell is the interactive shell: line editing, history with Ctrl-R
 // search kept in ~/.kalam/history, Tab completion, statements over several
 // lines, and Ctrl-C that cancels what runs (or clears what is typed)
-// without leaving. liner puts the terminal in raw mode only while it reads a
-// line, so a Ctrl-C while a statement runs arrives as SIGINT, which
-// cancels that statement's request.
+// without leaving. Ctrl-C is a key while the shell waits for input, which
+// liner reads (it drops what is typed), and SIGINT while a statement or
+// command runs, which cancels its request (see runWork).
+//
+// liner makes Ctrl-C a key (the terminal's ISIG off) only from after it
+// has printed the prompt until the line is read, and leaves ISIG on in
+// between; a Ctrl-C typed in that moment (a loaded machine makes it long)
+// would be a signal that no work is there to take, and the half-typed
+// statement would be kept. So the shell keeps ISIG off for as long as it
+// waits for input: liner's prompt takes the current mode as the one to
+// restore, so it stays off.
 func (s *session) runShell() int {
 	st := liner.NewLiner()
 	defer st.Close()
 	st.SetCtrlCAborts(true)
 	st.SetTabCompletionStyle(liner.TabPrints)
 	st.SetWordCompleter(s.complete)
-	s.shell = &shellState{line: st, historyPath: filepath.Join(s.dir, "history")}
+	s.shell = &shellState{line: st, historyPath: filepath.Join(s.dir, "history"),
+		ctrlC: s.term.stdin && s.term.stdout && liner.TerminalSupported()}
 	s.loadHistory()
 
 	u := s.client.User()
@@ -47,6 +60,9 @@ func (s *session) runShell() int {
 		version, s.client.Base(), u.Username, u.Role)
 	s.ensureCatalog()
 
+	// liner's Close, deferred above, puts back the terminal's mode of
+	// before NewLiner on every way out, SIGINT included.
+	s.ctrlCSignals(false)
 	var buf stmtBuffer
 	var pending []string
 	lineNo := 0
@@ -76,7 +92,7 @@ func (s *session) runShell() int {
 			}
 			if strings.HasPrefix(trimmed, `\`) {
 				s.addHistory(trimmed)
-				err := s.interrupts.run(context.Background(), func(ctx context.Context) error {
+				err := s.runWork(func(ctx context.Context) error {
 					return s.runMeta(ctx, source{}, trimmed)
 				})
 				if errors.Is(err, errQuit) {
@@ -101,13 +117,42 @@ func (s *session) runShell() int {
 		s.addHistory(strings.Join(pending, " "))
 		pending, lineNo = nil, 0
 		sql, start := buf.take()
-		err = s.interrupts.run(context.Background(), func(ctx context.Context) error {
+		err = s.runWork(func(ctx context.Context) error {
 			return s.runText(ctx, source{line: start}, sql)
 		})
 		if code, done := s.shellFatal(err); done {
 			return code
 		}
 	}
+}
+
+// runWork runs a statement or a meta command of the shell, with Ctrl-C
+// as SIGINT only while it runs, so that Ctrl-C cancels it.
+//
+// SIGINT goes on after the interrupter has dropped stale signals and off
+// before it stops listening, so a Ctrl-C is never lost in between: one
+// typed while the work runs, even just as it ends, is SIGINT, which cancels
+// the work or, once its last request is done, is dropped as stale. One
+// typed after SIGINT went off again waits as a key for the next prompt and
+// drops what is typed there, nothing after a finished statement: as psql
+// does, it gives a fresh prompt.
+func (s *session) runWork(f func(context.Context) error) error {
+	return s.interrupts.run(context.Background(), func(ctx context.Context) error {
+		s.ctrlCSignals(true)
+		defer s.ctrlCSignals(false)
+		return f(ctx)
+	})
+}
+
+// ctrlCSignals makes Ctrl-C on the shell's terminal SIGINT (on) or a key
+// (off).
+func (s *session) ctrlCSignals(on bool) {
+	if !s.shell.ctrlC {
+		return
+	}
+	// On failure the mode stays as it was: the shell still works, and
+	// Ctrl-C is what it was before, either a key or SIGINT, both handled.
+	_ = setTerminalSignals(int(os.Stdin.Fd()), on)
 }
 
 // shellFatal shows an error the shell survives, and tells the errors it
