@@ -124,15 +124,14 @@ type Tx struct {
 	// wakes is what the commit's publication asks of Commit once the
 	// partitions are unlocked (a field, not a local: the sink's interface
 	// call would move a local to the heap on every commit).
+	// Its committer is set by SetCommitter.
 	wakes Wakes
-	// committer is the user whose statements commit (SetCommitter).
-	committer string
 }
 
 // SetCommitter names the user whose statement commits tx: only that
 // user's own connections may have a change's send run on the committing
 // goroutine (Wakes.Defer). Unset, every send goes to a goroutine.
-func (tx *Tx) SetCommitter(userID string) { tx.committer = userID }
+func (tx *Tx) SetCommitter(userID string) { tx.wakes.committer = userID }
 
 // coldCheck is a cold lookup and the epoch of the table's cold files it
 // was made at.
@@ -440,7 +439,6 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 	if len(writes) == 0 {
 		return 0, nil
 	}
-	tx.wakes.committer = tx.committer
 	// Once the locks are released (commitLocked's own defer), a
 	// subscriber's sender runs (Wakes); deferred, so that a send one sink
 	// took is run even when a later one panics: it holds its connection's
