@@ -45,7 +45,6 @@ require (
 	github.com/rs/xid v1.6.0 // indirect
 	github.com/ryszard/goskiplist v0.0.0-20150312221310-2dfbae5fcf46 // indirect
 	github.com/sirupsen/logrus v1.10.2 // indirect
-	github.com/tetratelabs/wazero v1.8.2 // indirect
 	github.com/tinylib/msgp v1.6.4 // indirect
 	github.com/twpayne/go-geom v1.6.1 // indirect
 	github.com/zeebo/xxh3 v1.1.0 // indirect
@@ -77,3 +76,6 @@ replace github.com/kalamdb/kalamdb-go/kalamdb-store => ../kalamdb-store
 replace github.com/kalamdb/kalamdb-go/kalamdb-sql => ../kalamdb-sql
 
 replace google.golang.org/genproto => google.golang.org/genproto v0.0.0-20261026165753-2ffab32bce7e
+
+// See go.work: a stand-in for ICU regular expressions KalamDB-Go never runs.
+replace github.com/dolthub/go-icu-regex => ./third_party/go-icu-regex
