@@ -1326,7 +1326,12 @@ func (w *laneWriter) sendHeader(first []byte) {
 		w.closeAfter = true
 		h.Set("Connection", "close")
 	}
-	if _, ok := h["Date"]; !ok {
+	// The Date value is one slice that every answer of the second
+	// shares: it is in the handler's header only while the header is
+	// written, as net/http's never is, so that no handler can reach it
+	// and change later answers.
+	_, hadDate := h["Date"]
+	if !hadDate {
 		h["Date"] = w.lc.date.now()
 	}
 	bw := &w.lc.bw
@@ -1343,6 +1348,9 @@ func (w *laneWriter) sendHeader(first []byte) {
 	b = append(b, "\r\n"...)
 	_, _ = bw.Write(b)
 	writeHeaderFields(bw, h)
+	if !hadDate {
+		delete(h, "Date")
+	}
 	if _, err := bw.WriteString("\r\n"); err != nil {
 		w.failed = true
 	}
