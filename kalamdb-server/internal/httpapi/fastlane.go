@@ -175,14 +175,23 @@ type laneServer struct {
 	// others run everything else (none polls with one processor).
 	busyPoll   time.Duration
 	polling    atomic.Int32
-	maxPolling int32
-	// procs is GOMAXPROCS at start, and handling the lane's requests in
-	// their handler: a poll stops once handling and polling together
-	// take every processor, because a processor that polls never looks
-	// at the other sockets, and with none idle the runtime would notice
-	// their requests only at its 10 ms network check.
-	procs    int32
+	maxPolling atomic.Int32
+	// procs is GOMAXPROCS, and handling the lane's requests in their
+	// handler: a poll stops once handling and polling together take
+	// every processor, because a processor that polls never looks at the
+	// other sockets, and with none idle the runtime would notice their
+	// requests only at its 10 ms network check.
+	procs    atomic.Int32
 	handling atomic.Int32
+	// procsFrom gives maxPolling and procs (processorBounds: from
+	// GOMAXPROCS); they are read again at the first poll decision after
+	// procsEvery has passed since the last reading (procsAt, Unix ns),
+	// because the runtime changes GOMAXPROCS while the process runs when
+	// its container's CPU limit changes. Bounds read only at start would
+	// let polls keep every processor of a server whose limit was lowered.
+	procsFrom  func() (maxPolling, procs int32)
+	procsEvery time.Duration
+	procsAt    atomic.Int64
 	// caught counts the requests that arrived while their connection
 	// polled, missed the polls that ended without one.
 	caught, missed atomic.Int64
@@ -224,8 +233,29 @@ func (s *laneServer) register(reg prometheus.Registerer) error {
 // park at once between requests).
 func newLaneServer(h http.Handler, conns *connLimiter, base context.Context, idle, header, busyPoll time.Duration, log *zap.Logger) *laneServer {
 	return &laneServer{handler: h, conns: conns, base: base, idleTimeout: idle, headerTimeout: header,
-		busyPoll: busyPoll, maxPolling: int32(runtime.GOMAXPROCS(0) / 2), procs: int32(runtime.GOMAXPROCS(0)),
+		busyPoll: busyPoll, procsFrom: processorBounds, procsEvery: time.Second,
 		log: log, active: make(map[*laneConn]struct{}), busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
+}
+
+// processorBounds is the polling bounds of the processors the runtime
+// runs goroutines on now: half of them may poll, none of one.
+func processorBounds() (maxPolling, procs int32) {
+	n := int32(runtime.GOMAXPROCS(0))
+	return n / 2, n
+}
+
+// readProcessorBounds reads maxPolling and procs again when procsEvery
+// has passed since they were last read (or they never were). Two
+// connections may read them at once; both store what they read.
+func (s *laneServer) readProcessorBounds(now time.Time) {
+	at := s.procsAt.Load()
+	if at != 0 && now.UnixNano()-at < int64(s.procsEvery) {
+		return
+	}
+	maxPolling, procs := s.procsFrom()
+	s.maxPolling.Store(maxPolling)
+	s.procs.Store(procs)
+	s.procsAt.Store(now.UnixNano())
 }
 
 // acceptLoop serves the connections of ln until it fails, handing what
@@ -576,11 +606,13 @@ func (lc *laneConn) pollNext() {
 		lc.br.Buffered() > 0 || lc.src.hasHeld || lc.tc.owner.Load() == nil {
 		return
 	}
-	if n := s.polling.Add(1); n > s.maxPolling || s.handling.Load()+n > s.procs {
+	now := time.Now()
+	s.readProcessorBounds(now)
+	if n := s.polling.Add(1); n > s.maxPolling.Load() || s.handling.Load()+n > s.procs.Load() {
 		s.polling.Add(-1)
 		return
 	}
-	end := time.Now().Add(s.busyPoll)
+	end := now.Add(s.busyPoll)
 	if !lc.deadline.IsZero() && lc.deadline.Before(end) {
 		end = lc.deadline
 	}
@@ -593,7 +625,7 @@ func (lc *laneConn) pollNext() {
 // processor is taken by a poll or a lane request's handler.
 func (lc *laneConn) pollOver() bool {
 	s := lc.srv
-	return s.stopping.Load() || lc.tc.owner.Load() == nil || s.handling.Load()+s.polling.Load() >= s.procs
+	return s.stopping.Load() || lc.tc.owner.Load() == nil || s.handling.Load()+s.polling.Load() >= s.procs.Load()
 }
 
 // readHead returns the request head (through its blank line) and its
@@ -1294,7 +1326,12 @@ func (w *laneWriter) sendHeader(first []byte) {
 		w.closeAfter = true
 		h.Set("Connection", "close")
 	}
-	if _, ok := h["Date"]; !ok {
+	// The Date value is one slice that every answer of the second
+	// shares: it is in the handler's header only while the header is
+	// written, as net/http's never is, so that no handler can reach it
+	// and change later answers.
+	_, hadDate := h["Date"]
+	if !hadDate {
 		h["Date"] = w.lc.date.now()
 	}
 	bw := &w.lc.bw
@@ -1311,6 +1348,9 @@ func (w *laneWriter) sendHeader(first []byte) {
 	b = append(b, "\r\n"...)
 	_, _ = bw.Write(b)
 	writeHeaderFields(bw, h)
+	if !hadDate {
+		delete(h, "Date")
+	}
 	if _, err := bw.WriteString("\r\n"); err != nil {
 		w.failed = true
 	}

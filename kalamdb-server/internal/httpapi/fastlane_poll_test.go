@@ -88,7 +88,15 @@ func (lc *laneClient) roundTrip(body string) {
 // spare for the tests' handlers (procs; TestBusyPollStopsWhenEveryProcessorIsTaken
 // sets its own).
 func pollers(n int32) func(*laneServer) {
-	return func(s *laneServer) { s.maxPolling, s.procs = n, n+8 }
+	return fixedProcessors(n, n+8)
+}
+
+// fixedProcessors makes the lane's polling bounds maxPolling and procs,
+// whatever GOMAXPROCS is.
+func fixedProcessors(maxPolling, procs int32) func(*laneServer) {
+	return func(s *laneServer) {
+		s.procsFrom = func() (int32, int32) { return maxPolling, procs }
+	}
 }
 
 // waitPolling waits until n connections poll (it fails the test after a
@@ -126,6 +134,40 @@ func TestBusyPollCatchesTheNextRequest(t *testing.T) {
 	}
 	if lane.caught.Load() != 3 || lane.handedOff.Load() != 1 {
 		t.Fatalf("caught %d, handed off %d; want 3 and 1", lane.caught.Load(), lane.handedOff.Load())
+	}
+}
+
+// The polling bounds follow GOMAXPROCS while the server runs (the runtime
+// changes it when the container's CPU limit changes): once the processors
+// drop to one, no connection polls any more.
+func TestBusyPollFollowsTheProcessors(t *testing.T) {
+	var procs atomic.Int32
+	procs.Store(4)
+	addr, lane := echoLane(t, time.Minute, pollForever, func(s *laneServer) {
+		s.procsFrom = func() (int32, int32) { n := procs.Load(); return n / 2, n }
+		s.procsEvery = 0 // read them at every poll decision
+	})
+	c := dialLane(t, addr)
+	c.roundTrip(`{"n":1}`)
+	waitPolling(t, lane, 1)
+	c.roundTrip(`{"n":2}`)
+	waitPolling(t, lane, 1) // polling for n=3, decided with four processors
+	procs.Store(1)
+	c.roundTrip(`{"n":3}`) // caught; the next decision sees one processor
+	c.roundTrip(`{"n":4}`)
+	c.roundTrip(`{"n":5}`)
+	if lane.caught.Load() != 2 || lane.missed.Load() != 0 {
+		t.Fatalf("caught %d, missed %d; want 2 and 0 (n=2 and n=3 only)", lane.caught.Load(), lane.missed.Load())
+	}
+	if got := lane.polling.Load(); got != 0 {
+		t.Fatalf("%d connections polling on one processor, want 0", got)
+	}
+	procs.Store(4)
+	c.roundTrip(`{"n":6}`) // polled for or not: decided after n=5 was answered
+	waitPolling(t, lane, 1)
+	c.roundTrip(`{"n":7}`)
+	if got := lane.caught.Load(); got < 3 {
+		t.Fatalf("caught %d after the processors came back, want n=7 too", got)
 	}
 }
 
@@ -235,7 +277,7 @@ func TestBusyPollStopsWhenEveryProcessorIsTaken(t *testing.T) {
 		}
 		w.Write(b)
 	})
-	addr, lane := serveLaneWith(t, mux, time.Hour, pollForever, func(s *laneServer) { s.maxPolling, s.procs = 1, 2 })
+	addr, lane := serveLaneWith(t, mux, time.Hour, pollForever, fixedProcessors(1, 2))
 	a, b := dialLane(t, addr), dialLane(t, addr)
 	a.roundTrip("first")
 	waitPolling(t, lane, 1)
@@ -335,7 +377,7 @@ func TestPollReadsWhatArrivedBeforeItEvenWhenOverAtOnce(t *testing.T) {
 // processors all the time: every request is answered (a lost wake-up
 // hangs a connection, and the test, for good).
 func TestBusyPollManyQuickClients(t *testing.T) {
-	addr, _ := echoLane(t, time.Minute, 5*time.Second, func(s *laneServer) { s.maxPolling, s.procs = 1, 2 })
+	addr, _ := echoLane(t, time.Minute, 5*time.Second, fixedProcessors(1, 2))
 	var wg sync.WaitGroup
 	for c := range 8 {
 		wg.Add(1)

@@ -860,3 +860,35 @@ func TestWriteHeaderFieldsMatchesHeaderWrite(t *testing.T) {
 		}
 	}
 }
+
+// The Date value every answer of a second shares is never in a handler's
+// header after its answer is written (as with net/http), so a handler
+// that changes the header it sees cannot change the next answer's Date.
+func TestLaneDateIsNotTheHandlersToChange(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/api/sql", func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "{}")
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
+		if d := w.Header()["Date"]; len(d) > 0 {
+			d[0] = "tampered"
+		}
+	})
+	addr := serveLane(t, mux)
+	c := dialLane(t, addr)
+	for i := range 3 {
+		c.send("{}")
+		resp, err := http.ReadResponse(c.br, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if d := resp.Header.Get("Date"); d == "tampered" {
+			t.Fatalf("answer %d: Date %q, changed by an earlier handler", i, d)
+		} else if _, err := http.ParseTime(d); err != nil {
+			t.Fatalf("answer %d: Date %q: %v", i, d, err)
+		}
+	}
+}
