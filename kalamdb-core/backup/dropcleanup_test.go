@@ -45,13 +45,34 @@ func droppedTablesCleanup(t *testing.T, s *server, ns, table string) *cleanupOf 
 
 // runAgain runs the cleanup job again, as a restart does with one a crash
 // interrupted, and waits for it: the same parameters, whatever was
-// written since the drop.
-func (c *cleanupOf) runAgain(t *testing.T, s *server) {
+// written since the drop. Then dir must hold exactly the files keep, and
+// query read want.
+func (c *cleanupOf) runAgain(t *testing.T, s *server, dir string, keep []string, query, want string) {
 	t.Helper()
 	if err := s.db.Tier.Retry([]*systable.Job{c.job}); err != nil {
 		t.Fatal(err)
 	}
 	waitAllJobs(t, s)
+	got := files(t, dir)
+	slices.Sort(got)
+	if !slices.Equal(got, keep) {
+		t.Fatalf("after the dropped table's cleanup the directory holds %v, want %v", got, keep)
+	}
+	if got := s.rows(query); got != want {
+		t.Fatalf("the table reads:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// sharedTableWithAFile creates app.cfg, a SHARED table, with two rows in
+// one file, and returns the query that reads them and what it reads.
+func sharedTableWithAFile(s *server) (query, want string) {
+	s.t.Helper()
+	s.must(`CREATE NAMESPACE app;
+		CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC');
+		INSERT INTO app.cfg (k, v) VALUES ('a', '1'), ('b', '2')`)
+	s.mustJob("STORAGE FLUSH TABLE app.cfg")
+	query = "SELECT k, v FROM app.cfg ORDER BY k"
+	return query, s.rows(query)
 }
 
 // backdate sets the modification time of every file under dir to at: a
@@ -78,11 +99,7 @@ func backdate(t *testing.T, dir string, at time.Time) []string {
 // committed).
 func TestDroppedTablesCleanupKeepsTheRecreatedTablesFiles(t *testing.T) {
 	s := newServer(t, t.TempDir())
-	const create = `CREATE NAMESPACE IF NOT EXISTS app;
-		CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC')`
-	s.must(create)
-	s.must("INSERT INTO app.cfg (k, v) VALUES ('a', 'dropped')")
-	s.mustJob("STORAGE FLUSH TABLE app.cfg")
+	query, _ := sharedTableWithAFile(s)
 	s.must("DROP TABLE app.cfg")
 	cleanup := droppedTablesCleanup(t, s, "app", "cfg")
 	dir := filepath.Join(s.dir, "storage", "app", "cfg")
@@ -90,11 +107,13 @@ func TestDroppedTablesCleanupKeepsTheRecreatedTablesFiles(t *testing.T) {
 		t.Fatalf("the cleanup left %v", left)
 	}
 
-	s.must(create)
-	s.must("INSERT INTO app.cfg (k, v) VALUES ('b', 'new'), ('c', 'new')")
+	s.must(`CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC');
+		INSERT INTO app.cfg (k, v) VALUES ('c', 'new'), ('d', 'new')`)
 	s.mustJob("STORAGE FLUSH TABLE app.cfg")
-	const query = "SELECT k, v FROM app.cfg ORDER BY k"
 	want := s.rows(query)
+	if want != "c new\nd new\n" {
+		t.Fatalf("the new table reads %q", want)
+	}
 	newFiles := backdate(t, dir, cleanup.params.DroppedAt.Add(-time.Millisecond))
 	if len(newFiles) != 2 { // its batch file and manifest.json
 		t.Fatalf("the new table's files: %v", newFiles)
@@ -113,15 +132,7 @@ func TestDroppedTablesCleanupKeepsTheRecreatedTablesFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	cleanup.runAgain(t, s)
-	got := files(t, dir)
-	slices.Sort(got)
-	if !slices.Equal(got, newFiles) {
-		t.Fatalf("after the dropped table's cleanup the directory holds %v, want the new table's %v", got, newFiles)
-	}
-	if got := s.rows(query); got != want {
-		t.Fatalf("the new table reads:\n%s\nwant:\n%s", got, want)
-	}
+	cleanup.runAgain(t, s, dir, newFiles, query, want)
 }
 
 // TestDroppedTablesCleanupKeepsTheRestoredTablesFiles: a namespace
@@ -131,12 +142,7 @@ func TestDroppedTablesCleanupKeepsTheRecreatedTablesFiles(t *testing.T) {
 // files, whatever their times.
 func TestDroppedTablesCleanupKeepsTheRestoredTablesFiles(t *testing.T) {
 	s := newServer(t, t.TempDir())
-	s.must(`CREATE NAMESPACE app;
-		CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC');
-		INSERT INTO app.cfg (k, v) VALUES ('a', '1'), ('b', '2')`)
-	s.mustJob("STORAGE FLUSH TABLE app.cfg")
-	const query = "SELECT k, v FROM app.cfg ORDER BY k"
-	want := s.rows(query)
+	query, want := sharedTableWithAFile(s)
 	s.mustJob("BACKUP DATABASE app TO 'b'")
 	s.must("DROP NAMESPACE app CASCADE")
 	cleanup := droppedTablesCleanup(t, s, "app", "cfg")
@@ -147,13 +153,5 @@ func TestDroppedTablesCleanupKeepsTheRestoredTablesFiles(t *testing.T) {
 	if len(restored) != 2 { // the restored batch file and manifest.json
 		t.Fatalf("the restored table's files: %v", restored)
 	}
-	cleanup.runAgain(t, s)
-	got := files(t, dir)
-	slices.Sort(got)
-	if !slices.Equal(got, restored) {
-		t.Fatalf("after the dropped table's cleanup the directory holds %v, want the restored table's %v", got, restored)
-	}
-	if got := s.rows(query); got != want {
-		t.Fatalf("the restored table reads:\n%s\nwant:\n%s", got, want)
-	}
+	cleanup.runAgain(t, s, dir, restored, query, want)
 }

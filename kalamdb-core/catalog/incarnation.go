@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"time"
 )
 
@@ -28,15 +29,7 @@ func NewIncarnation() string {
 // ValidIncarnation reports whether s is an incarnation NewIncarnation
 // could have returned.
 func ValidIncarnation(s string) bool {
-	if len(s) != IncarnationDigits {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
+	return len(s) == IncarnationDigits && strings.Trim(s, "0123456789abcdef") == ""
 }
 
 // Incarnation is the table's incarnation: the one its metadata records,

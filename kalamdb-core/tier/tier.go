@@ -491,15 +491,7 @@ func parseBatchName(name string) (n int64, tag string, ok bool) {
 
 // isBatchTag reports whether tag is one newBatchName writes.
 func isBatchTag(tag string) bool {
-	if len(tag) != batchTagDigits {
-		return false
-	}
-	for i := 0; i < len(tag); i++ {
-		if c := tag[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
+	return len(tag) == batchTagDigits && strings.Trim(tag, "0123456789abcdef") == ""
 }
 
 // tagIncarnation is the incarnation a batch file's tag names (a tag
