@@ -216,6 +216,14 @@ func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate Ro
 	if err := pr.src.checkSizes(ctx); err != nil {
 		return nil, err
 	}
+	// Each restored table is a new incarnation of its id (even though it
+	// has the id and creation time of the table the backup was taken
+	// from, which may have been dropped just before): its files are
+	// named after it, so the cleanup of a dropped table of that id never
+	// takes them for its own.
+	for _, m := range pr.cat.Tables {
+		m.Incarnation = catalog.NewIncarnation()
+	}
 	r := &restorer{s: s, files: map[cold.Storage]map[string]bool{}}
 	defer func() {
 		if err != nil {
@@ -385,13 +393,14 @@ func (r *restorer) restoreFiles(ctx context.Context, pr *prepared, p *jobs.Progr
 		cp.ManifestID, cp.UserID = systable.ManifestID(m.NamespaceID, m.TableName, owner), owner
 		cp.Files = make([]systable.ManifestFile, len(mf.Files))
 		for i, f := range mf.Files {
-			// Under a new name of the same batch, not the backup's: the
-			// directory may still hold the files of the table the backup
-			// was taken from, dropped, with those very names, which its
-			// cleanup job is removing (it checks a file's age, then
-			// removes it: a restored file of the same name slipped in
-			// between and was lost), or a stale job of it writing.
-			name, ok := tier.FreshBatchName(path.Base(f.Path))
+			// Under a new name of the same batch, not the backup's, and
+			// tagged with the restored table's incarnation: the directory
+			// may still hold the files of the table the backup was taken
+			// from, dropped, with those very names, which its cleanup job
+			// is removing (it removes the files tagged with the dropped
+			// table's incarnation, and listed by its manifests), or a
+			// stale job of it writing.
+			name, ok := tier.FreshBatchName(path.Base(f.Path), m.Incarnation)
 			if !ok { // checkCatalog refused such a name
 				return nil, corruptErr(fmt.Errorf("manifest %s lists %q, not a batch file's name", mf.ManifestID, f.Path))
 			}

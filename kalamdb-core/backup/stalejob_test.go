@@ -152,12 +152,7 @@ func TestRestoreRacingDroppedTablesCleanup(t *testing.T) {
 	t.Cleanup(s.close)
 	t.Cleanup(stop.let)
 
-	s.must(`CREATE NAMESPACE app;
-		CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC');
-		INSERT INTO app.cfg (k, v) VALUES ('a', '1'), ('b', '2')`)
-	s.mustJob("STORAGE FLUSH TABLE app.cfg")
-	const query = "SELECT k, v FROM app.cfg ORDER BY k"
-	want := s.rows(query)
+	query, want := sharedTableWithAFile(s)
 	s.mustJob("BACKUP DATABASE app TO 'b'")
 
 	s.must("DROP NAMESPACE app CASCADE")

@@ -87,7 +87,7 @@ func (c *Catalog) buildTable(st *dialect.CreateTable) (*systable.TableMeta, *sys
 	meta := &systable.TableMeta{
 		TableID: systable.TableID(st.Table.Namespace, st.Table.Name), NamespaceID: st.Table.Namespace,
 		TableName: st.Table.Name, TableType: tt, PrimaryKey: st.PrimaryKey,
-		CurrentSchemaVersion: 1, CreatedAt: now, UpdatedAt: now,
+		CurrentSchemaVersion: 1, CreatedAt: now, UpdatedAt: now, Incarnation: NewIncarnation(),
 	}
 	o := st.Options
 	switch tt {

@@ -2,35 +2,46 @@ package tier
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 )
 
-// TestBatchNames: every new name of a batch parses back to its number, and
-// no two are the same (a writer's name is its own); the untagged names of
-// older manifests and backups still parse; nothing else is a batch file's
-// name (the server deletes only those).
+// TestBatchNames: every new name of a batch parses back to its number and
+// its writer's incarnation, and no two are the same (a writer's name is
+// its own); the untagged names of older manifests and backups still
+// parse; nothing else is a batch file's name (the server deletes only
+// those).
 func TestBatchNames(t *testing.T) {
-	shape := regexp.MustCompile(`^batch-7-[0-9a-f]{16}\.parquet$`)
+	const inc = "0123456789ab"
+	shape := regexp.MustCompile(`^batch-7-0123456789ab[0-9a-f]{4}\.parquet$`)
 	seen := map[string]bool{}
 	for i := 0; i < 100; i++ {
-		name := newBatchName(7)
+		name := newBatchName(7, inc)
 		if !shape.MatchString(name) {
 			t.Fatalf("new name %q", name)
 		}
-		if n, ok := batchNumber(name); !ok || n != 7 {
-			t.Fatalf("batchNumber(%q) = %d, %v", name, n, ok)
-		}
-		if seen[name] {
-			t.Fatalf("%q chosen twice", name)
+		if n, tag, ok := parseBatchName(name); !ok || n != 7 || tagIncarnation(tag) != inc {
+			t.Fatalf("parseBatchName(%q) = %d, %q, %v", name, n, tag, ok)
 		}
 		seen[name] = true
 	}
-	fresh, ok := FreshBatchName("batch-12.parquet")
-	if n, parsed := batchNumber(fresh); !ok || !parsed || n != 12 || fresh == "batch-12.parquet" {
+	// 100 draws of 16 random bits: a repeat or two is likely, but not
+	// many (a writer's name is its own by its incarnation first).
+	if len(seen) < 90 {
+		t.Fatalf("100 names, %d distinct", len(seen))
+	}
+	fresh, ok := FreshBatchName("batch-12.parquet", inc)
+	if n, tag, parsed := parseBatchName(fresh); !ok || !parsed || n != 12 || tagIncarnation(tag) != inc {
 		t.Fatalf("FreshBatchName(batch-12.parquet) = %q, %v", fresh, ok)
 	}
-	if fresh2, _ := FreshBatchName(fresh); fresh2 == fresh {
-		t.Fatalf("FreshBatchName kept %q", fresh)
+	const other = "ba9876543210"
+	if fresh2, _ := FreshBatchName(fresh, other); fresh2 == fresh || !strings.HasPrefix(fresh2, "batch-12-"+other) {
+		t.Fatalf("FreshBatchName(%q, %s) = %q", fresh, other, fresh2)
+	}
+	for _, bad := range []string{"", "0123456789a", "0123456789abc", "0123456789AB", "0123456789ag"} {
+		if name, ok := FreshBatchName("batch-12.parquet", bad); ok {
+			t.Errorf("FreshBatchName for incarnation %q = %q", bad, name)
+		}
 	}
 	if n, ok := batchNumber("batch-3.parquet"); !ok || n != 3 {
 		t.Fatalf("untagged name: %d, %v", n, ok)
@@ -43,7 +54,7 @@ func TestBatchNames(t *testing.T) {
 		if n, ok := batchNumber(name); ok {
 			t.Errorf("batchNumber(%q) = %d: not a name the server writes", name, n)
 		}
-		if _, ok := FreshBatchName(name); ok {
+		if _, ok := FreshBatchName(name, inc); ok {
 			t.Errorf("FreshBatchName(%q) accepted it", name)
 		}
 	}

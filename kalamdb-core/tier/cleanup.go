@@ -36,6 +36,95 @@ type cleanupParams struct {
 	// produced: the highest next batch number of its partitions (a
 	// partition without a manifest has only ever been writing batch 1).
 	MaxBatch int64 `json:"max_batch,omitempty"`
+	// Incarnation is the dropped table's (catalog.Table.Incarnation),
+	// which the names of its batch files and its manifest.json mirrors
+	// carry: the job removes those whatever their times, and never a
+	// file of another incarnation (judgeBatch). "" in jobs recorded
+	// before it existed: every file is judged by its time, as those jobs
+	// always did.
+	Incarnation string `json:"incarnation,omitempty"`
+}
+
+// verdict is what a cleanup job does with a file in a dropped table's
+// directories.
+type verdict int
+
+const (
+	// skipFile: not a file of the table's writers (a foreign name, or a
+	// number above any they reached); not counted.
+	skipFile verdict = iota
+	// keepFile: a file of another incarnation of the table (one created
+	// again under its name, or restored, in the same directories).
+	keepFile
+	// removeFile: the dropped table's, whatever its time.
+	removeFile
+	// removeIfOlder: a file whose name does not tell which table wrote it
+	// (untagged names, or any name for a job recorded before
+	// incarnations), removed only if last modified before the drop. A
+	// table created again since writes no such name; the times stay the
+	// rule for these for the names written before tags or incarnations.
+	removeIfOlder
+)
+
+// judgeBatch judges a batch file's base name; listed says whether the
+// dropped table's manifests listed the file (params.Files).
+//
+//   - A tag naming the dropped table's incarnation: its writers' file
+//     (a committed one, or an orphan an interrupted flush or compaction
+//     left, written before or after the drop): removed.
+//   - Any other tag, listed: the dropped table's too (a tag written
+//     before tags carried the incarnation is random, and a tagged name is
+//     its writer's own): removed.
+//   - Any other tag, not listed: another incarnation's file (kept,
+//     whatever its time), or an orphan written before tags carried the
+//     incarnation, which stays (the legacy leak).
+//   - No tag (or a job without the incarnation): by its time.
+func (p *cleanupParams) judgeBatch(name string, listed bool) verdict {
+	n, tag, ok := parseBatchName(name)
+	switch {
+	case !ok:
+		return skipFile
+	case p.Incarnation == "" || tag == "":
+		if !listed && n > p.MaxBatch {
+			return skipFile
+		}
+		return removeIfOlder
+	case tagIncarnation(tag) == p.Incarnation || listed:
+		return removeFile
+	default:
+		return keepFile
+	}
+}
+
+// judgeMirror judges the manifest.json mirror f by the incarnation
+// written in it (mirrorFile): the dropped table's is removed, another
+// incarnation's kept, one without (written before mirrors carried it, or
+// unreadable) judged by its time. A mirror replaced by a table created
+// again between the read and the removal is removed: a mirror is a
+// convenience (system.manifest is the truth), rewritten with the
+// partition's next flush or compaction, and by a restart's retried jobs.
+func (p *cleanupParams) judgeMirror(ctx context.Context, fsys cold.Storage, f string) (verdict, error) {
+	if p.Incarnation == "" {
+		return removeIfOlder, nil
+	}
+	raw, err := readRange(ctx, fsys, f, 0, -1)
+	if errors.Is(err, fs.ErrNotExist) {
+		return skipFile, nil
+	}
+	if err != nil {
+		return skipFile, fmt.Errorf("read %s: %w", f, err)
+	}
+	var mirror struct {
+		Incarnation string `json:"incarnation"`
+	}
+	switch {
+	case json.Unmarshal(raw, &mirror) != nil || mirror.Incarnation == "":
+		return removeIfOlder, nil
+	case mirror.Incarnation == p.Incarnation:
+		return removeFile, nil
+	default:
+		return keepFile, nil
+	}
 }
 
 // cleanupResult is a cleanup job's result JSON.
@@ -77,7 +166,7 @@ func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 	if err != nil {
 		return nil, fmt.Errorf("drop %s: manifests: %w", t.Meta.TableID, err)
 	}
-	params := cleanupParams{StorageID: t.Meta.StorageID, DroppedAt: time.Now().UTC(), MaxBatch: 1}
+	params := cleanupParams{StorageID: t.Meta.StorageID, DroppedAt: time.Now().UTC(), MaxBatch: 1, Incarnation: t.Incarnation()}
 	for _, mf := range ms {
 		params.MaxBatch = max(params.MaxBatch, mf.NextBatch)
 		m.manifests.DeleteInBatch(b, mf.ManifestID)
@@ -127,11 +216,12 @@ func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 // cleanupRun deletes a dropped table's files, then its directories that
 // are left empty. Only what the server wrote is deleted: batch files,
 // manifest mirrors and temporary files of the partitions' directories,
-// last modified before the drop (a newer one belongs to a table created
-// since under the same name and path). A directory is removed only once
-// empty, from the partitions up to the table's own directory (the
-// namespace's, once the namespace is dropped too), never above: foreign
-// files keep their directories, and the storage's base is never removed.
+// those of the dropped table (judgeBatch, judgeMirror): a table created
+// since under the same name, or restored, writes into the same
+// directories. A directory is removed only once empty, from the
+// partitions up to the table's own directory (the namespace's, once the
+// namespace is dropped too), never above: foreign files keep their
+// directories, and the storage's base is never removed.
 func (m *Manager) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 	return func(ctx context.Context, prog *jobs.Progress) (any, error) {
 		snap := m.cat.Snapshot()
@@ -147,6 +237,10 @@ func (m *Manager) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 			return nil, err
 		}
 		res := &cleanupResult{}
+		listed := make(map[string]bool, len(p.Files))
+		for _, f := range p.Files {
+			listed[path.Clean(f)] = true // as the walk joins them
+		}
 		if p.Layout != nil {
 			// Every listed file is in a partition directory of the layout,
 			// which the walk visits.
@@ -154,8 +248,8 @@ func (m *Manager) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 			if _, ok := snap.Namespace(namespace); !ok {
 				minDepth = p.Layout.NamespaceDepth
 			}
-			c := &dirCleaner{m: m, fsys: fsys, storageID: p.StorageID, segments: p.Layout.Segments, partitions: true,
-				maxBatch: p.MaxBatch, droppedAt: p.DroppedAt, minDepth: minDepth, res: res, prog: prog}
+			c := &dirCleaner{m: m, fsys: fsys, storageID: p.StorageID, segments: p.Layout.Segments, table: &p,
+				listed: listed, minDepth: minDepth, res: res, prog: prog}
 			if err := c.walk(ctx, 0, "."); err != nil {
 				return nil, err
 			}
@@ -165,10 +259,8 @@ func (m *Manager) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			if _, ok := batchNumber(path.Base(f)); !ok {
-				continue // not a name this server writes: not ours to delete
-			}
-			if err := m.removeIfBefore(ctx, fsys, p.StorageID, f, p.DroppedAt, res, prog); err != nil {
+			v := p.judgeBatch(path.Base(f), true)
+			if err := m.removeJudged(ctx, fsys, p.StorageID, f, v, p.DroppedAt, res, prog); err != nil {
 				return nil, err
 			}
 		}
@@ -176,10 +268,16 @@ func (m *Manager) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 	}
 }
 
-// removeIfBefore deletes a file of a dropped table unless it changed
-// since the drop.
-func (m *Manager) removeIfBefore(ctx context.Context, fsys cold.Storage, storageID, f string, droppedAt time.Time,
+// removeJudged deletes file f of a dropped table's directories as v says.
+func (m *Manager) removeJudged(ctx context.Context, fsys cold.Storage, storageID, f string, v verdict, droppedAt time.Time,
 	res *cleanupResult, prog *jobs.Progress) error {
+	switch v {
+	case skipFile:
+		return nil
+	case keepFile:
+		res.FilesKept++
+		return nil
+	}
 	info, err := fsys.Stat(ctx, f)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -190,7 +288,7 @@ func (m *Manager) removeIfBefore(ctx context.Context, fsys cold.Storage, storage
 	if info.IsDir {
 		return nil
 	}
-	if !info.ModTime.Before(droppedAt) {
+	if v == removeIfOlder && !info.ModTime.Before(droppedAt) {
 		res.FilesKept++
 		return nil
 	}
@@ -212,14 +310,14 @@ type dirCleaner struct {
 	// segments of the directories to walk; the user's segment is
 	// catalog.PlaceholderUser.
 	segments []string
-	// partitions: the deepest directories are partitions, whose files
-	// (up to maxBatch, modified before droppedAt) are removed.
-	partitions bool
-	maxBatch   int64
-	droppedAt  time.Time
-	minDepth   int
-	res        *cleanupResult
-	prog       *jobs.Progress
+	// table, when set, is the dropped table's cleanup: the deepest
+	// directories are its partitions, whose files it judges and removes;
+	// listed are the files its manifests listed.
+	table    *cleanupParams
+	listed   map[string]bool
+	minDepth int
+	res      *cleanupResult
+	prog     *jobs.Progress
 }
 
 // walk visits dir, the directory of the first i segments: the user's
@@ -234,7 +332,7 @@ func (c *dirCleaner) walk(ctx context.Context, i int, dir string) error {
 	segs := c.segments
 	switch {
 	case i == len(segs):
-		if c.partitions {
+		if c.table != nil {
 			if err := c.cleanPartition(ctx, dir); err != nil {
 				return err
 			}
@@ -270,11 +368,13 @@ func (c *dirCleaner) walk(ctx context.Context, i int, dir string) error {
 	return nil
 }
 
-// cleanPartition removes the server's files from one partition directory
-// of the dropped table: batch files up to MaxBatch (listed or orphaned:
-// nothing of a dropped table is referenced any more), its manifest mirror
-// and temporary files, all last modified before the drop.
+// cleanPartition removes the dropped table's files from one of its
+// partition directories: its batch files (listed or orphaned: nothing of
+// a dropped table is referenced any more), its manifest mirror and its
+// temporary files, as judgeBatch and judgeMirror tell them from the
+// files of other incarnations of the table.
 func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
+	p := c.table
 	entries, err := listIfExists(ctx, c.fsys, dir)
 	if err != nil {
 		return err
@@ -283,15 +383,32 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 		if en.IsDir {
 			continue
 		}
-		if n, ok := batchNumber(en.Name); ok && n > c.maxBatch || !ok && en.Name != manifestMirror {
-			continue // not a name the table's writers produced
-		}
 		f := path.Join(dir, en.Name)
-		if err := c.m.removeIfBefore(ctx, c.fsys, c.storageID, f, c.droppedAt, c.res, c.prog); err != nil {
+		v := p.judgeBatch(en.Name, c.listed[f])
+		if en.Name == manifestMirror {
+			if v, err = p.judgeMirror(ctx, c.fsys, f); err != nil {
+				return err
+			}
+		}
+		if err := c.m.removeJudged(ctx, c.fsys, c.storageID, f, v, p.DroppedAt, c.res, c.prog); err != nil {
 			return err
 		}
 	}
-	_, err = c.fsys.CleanupTemp(ctx, dir, c.droppedAt, ownedTempTarget)
+	// A temporary file is judged by the name it is written for. The
+	// dropped table's own are removed whatever their times: none of its
+	// writers is still writing (its flushes and compactions share this
+	// job's key, and nothing else writes its names). A mirror's tells no
+	// incarnation: it goes by its time, so a table created again may lose
+	// a mirror it began to write within the clock's lag after the drop
+	// (the write fails; the mirror is stale until the next one).
+	if _, err := c.fsys.CleanupTemp(ctx, dir, time.Time{}, func(final string) bool {
+		return final != manifestMirror && p.judgeBatch(final, false) == removeFile
+	}); err != nil {
+		return err
+	}
+	_, err = c.fsys.CleanupTemp(ctx, dir, p.DroppedAt, func(final string) bool {
+		return final == manifestMirror || p.judgeBatch(final, false) == removeIfOlder
+	})
 	return err
 }
 

@@ -165,7 +165,7 @@ func (m *Manager) compactPartition(ctx context.Context, t *catalog.Table, shape 
 		}
 	})
 	dir := catalog.PartitionPath(storage, t, mf.UserID)
-	file := path.Join(dir, newBatchName(mf.NextBatch))
+	file := path.Join(dir, newBatchName(mf.NextBatch, t.Incarnation()))
 	m.failpoint(FailCompactBeforeWrite)
 	info, err := cold.WriteFile(ctx, fsys, file, t.Schema, src, cold.WriteOptions{ZstdLevel: 3})
 	empty := errors.Is(err, cold.ErrNoRows)

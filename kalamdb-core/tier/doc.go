@@ -42,5 +42,13 @@
 //     with its cached pages.
 //   - Flush, compaction and cleanup of a table share the table's job key,
 //     so they never run at once, and a re-created table never writes into
-//     a directory a cleanup is emptying.
+//     a directory while a cleanup is emptying it.
+//   - A batch file's name carries the incarnation of the table that wrote
+//     it (newBatchName), and a mirror names it too: a dropped table's
+//     cleanup removes its own files by that, whatever their times, and
+//     never the files of a table created again, or restored, under its
+//     name into the same directories, whenever those were written (before
+//     the cleanup runs, or with times before the drop: file times lag).
+//     Only names that tell no writer (written before incarnations) are
+//     judged by their times.
 package tier

@@ -29,8 +29,10 @@ import (
 // A job notes that count (seen) before it resolves its table in the
 // catalog; its commit checks, under the same mutex, that its table is not
 // being dropped, that no drop of its stripe ended since (a restore can
-// bring back a dropped table with the same id and creation time), and
-// that the catalog still has its table. So every commit either lands
+// bring back a dropped table with the same id and creation time; a table
+// from before incarnations, restored before them, has the same derived
+// one), and that the catalog still has its table, the same incarnation
+// (catalog.Table.Incarnation). So every commit either lands
 // before the drop reads the rows, or fails. A drop of another table of
 // the stripe while a job runs fails the job too (rare: it is retried by
 // the next flush). The zero value is ready; map entries live only while
@@ -97,7 +99,7 @@ func (g *dropGate) beginCommit(cat *catalog.Catalog, t *catalog.Table, seen drop
 	defer g.mu.Unlock()
 	id := t.Meta.TableID
 	cur, ok := cat.Snapshot().Table(t.Meta.NamespaceID, t.Meta.TableName)
-	if g.dropping[id] > 0 || !ok || cur.Meta.TableID != id || !cur.Meta.CreatedAt.Equal(t.Meta.CreatedAt) {
+	if g.dropping[id] > 0 || !ok || cur.Meta.TableID != id || cur.Incarnation() != t.Incarnation() {
 		return nil, apierror.New(apierror.TableNotFound, "table %s.%s was dropped", t.Meta.NamespaceID, t.Meta.TableName)
 	}
 	if dropsSeen(g.ended[stripeHash(id)%tableStripes]) != seen {
@@ -134,9 +136,11 @@ func (m *Manager) commitPartitionManifest(b *kv.Batch, t *catalog.Table, id stri
 // writeMirror writes the manifest.json mirror of mf, a partition manifest
 // of table t its job has just committed, into dir, unless t is being
 // dropped or was dropped since the job noted seen (dropGate). Written
-// once the drop began, the mirror outlived the drop (its cleanup job
-// keeps files newer than the drop); a drop that begins while it is
-// written waits for it, as for a commit, so it is older than the drop.
+// once the drop began, the mirror could replace the one of a table
+// created again under the name since (the same path); a drop that begins
+// while it is written waits for it, as for a commit, so it is older than
+// the drop, and the drop's cleanup job finds it (it removes the mirrors
+// naming its table's incarnation, judgeMirror).
 // Best effort, as every mirror write: a skipped one is stale until
 // syncMirrors rewrites it.
 func (m *Manager) writeMirror(ctx context.Context, t *catalog.Table, seen dropsSeen, fsys cold.Storage, dir string, mf *systable.Manifest) {
@@ -145,5 +149,5 @@ func (m *Manager) writeMirror(ctx context.Context, t *catalog.Table, seen dropsS
 		return
 	}
 	defer end()
-	_ = writeManifestMirror(ctx, fsys, dir, mf)
+	_ = writeManifestMirror(ctx, fsys, dir, mf, t.Incarnation())
 }

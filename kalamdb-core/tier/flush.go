@@ -232,7 +232,7 @@ func (m *Manager) flushRange(ctx context.Context, t *catalog.Table, shape *table
 		if err := m.removeOrphans(ctx, storage.StorageID, fsys, dir, mf); err != nil {
 			return fmt.Errorf("flush %s: clean %s: %w", t.Meta.TableID, dir, err)
 		}
-		file := path.Join(dir, newBatchName(mf.NextBatch))
+		file := path.Join(dir, newBatchName(mf.NextBatch, t.Incarnation()))
 		// Bloom filters are sized for the rows the file will hold; the
 		// partition's counter of buffered writes is a close upper bound.
 		expected := int64(1)

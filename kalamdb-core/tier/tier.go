@@ -390,38 +390,55 @@ func (m *Manager) writableStorage(st *systable.Storage) (cold.Storage, error) {
 // nothing else there is deleted (besides Create's temporary files).
 const manifestMirror = "manifest.json"
 
-// batchTagBytes is how many random bytes tag a batch file's name.
-const batchTagBytes = 8
+// batchTagDigits is how many lowercase hex digits tag a batch file's
+// name: the writer's table incarnation (catalog.IncarnationDigits), then
+// random ones. The length is the one tags had before they carried the
+// incarnation, so names of both kinds have one shape.
+const batchTagDigits = 16
 
-// newBatchName names a new file of a partition's batch n:
-// "batch-N-T.parquet", T being 16 random lowercase hex digits. The number
-// is the partition's (manifest.NextBatch when the writer read it); the tag
-// makes the name one no other writer chooses. Several writers can pick
-// the same number for one directory: a flush or compaction of a table
-// that is dropped while it writes, and a restore (which runs under the
-// namespace's job key, not the table's) of another history of that table
-// into the same directory, or a job retried after a crash. With the
-// number alone, the later write replaced the other's file under the name
-// a manifest lists, and a stale job's rows were served as the restored
-// table's. Storages have no atomic create-if-absent or rename (s3), so
-// names are made distinct instead of checked.
-func newBatchName(n int64) string {
-	var tag [batchTagBytes]byte
-	_, _ = rand.Read(tag[:]) // crypto/rand.Read never fails (it aborts the process instead)
-	return fmt.Sprintf("batch-%d-%s.parquet", n, hex.EncodeToString(tag[:]))
+// newBatchName names a new file of a partition's batch n, written by a
+// table of incarnation incarnation (catalog.Table.Incarnation):
+// "batch-N-T.parquet", T being the incarnation then 4 random hex digits.
+// The number is the partition's (manifest.NextBatch when the writer read
+// it); the tag makes the name one no other writer chooses, and tells
+// whose the file is.
+//
+// Several writers can pick the same number for one directory: a flush or
+// compaction of a table that is dropped while it writes, and a restore
+// (which runs under the namespace's job key, not the table's) of another
+// history of that table into the same directory, or a table created again
+// under the name. With the number alone, the later write replaced the
+// other's file under the name a manifest lists, and a stale job's rows
+// were served as the restored table's. Storages have no atomic
+// create-if-absent or rename (s3), so names are made distinct instead of
+// checked: those writers are of different incarnations. Writers of one
+// incarnation and partition never write at once (a table's flushes and
+// compactions share its job key), so the random digits only keep a
+// retried job from reusing a crashed one's orphan name.
+//
+// The incarnation is what the cleanup of a dropped table goes by
+// (cleanupParams.judgeBatch): file times cannot tell a file the dropped
+// table wrote just before its drop from one a table created again under
+// its name wrote just after (they come from a coarse clock that lags).
+func newBatchName(n int64, incarnation string) string {
+	var r [(batchTagDigits - catalog.IncarnationDigits) / 2]byte
+	_, _ = rand.Read(r[:]) // crypto/rand.Read never fails (it aborts the process instead)
+	return fmt.Sprintf("batch-%d-%s%s.parquet", n, incarnation, hex.EncodeToString(r[:]))
 }
 
 // FreshBatchName returns a new name of the batch file named name (a base
-// name, as a manifest lists it): the same batch number, a new tag, so the
-// name is no other file's (newBatchName). A restore copies each file of a
-// backup under such a name. ok is false when name is not a batch file's
-// name.
-func FreshBatchName(name string) (fresh string, ok bool) {
+// name, as a manifest lists it) for the table of incarnation incarnation:
+// the same batch number, a new tag, so the name is no other file's
+// (newBatchName) and the file is that table's. A restore copies each file
+// of a backup under such a name, for the incarnation it gives the
+// restored table. ok is false when name is not a batch file's name or
+// incarnation is not one (catalog.ValidIncarnation).
+func FreshBatchName(name, incarnation string) (fresh string, ok bool) {
 	n, ok := batchNumber(name)
-	if !ok {
+	if !ok || !catalog.ValidIncarnation(incarnation) {
 		return "", false
 	}
-	return newBatchName(n), true
+	return newBatchName(n, incarnation), true
 }
 
 // IsBatchName reports whether name (a base name) is one a partition's
@@ -433,49 +450,53 @@ func IsBatchName(name string) bool {
 	return ok
 }
 
-// batchNumber parses the name of a batch file the server writes:
-// "batch-N-T.parquet" (newBatchName) or "batch-N.parquet" (the names
-// written before tags, still listed by older manifests and backups), N ≥ 1
-// in canonical decimal, T exactly 16 lowercase hex digits. ok is false for
-// any other name: nothing else in a partition's directory is the server's
-// to delete.
+// batchNumber parses the name of a batch file the server writes
+// (parseBatchName) and returns its number.
 func batchNumber(name string) (n int64, ok bool) {
+	n, _, ok = parseBatchName(name)
+	return n, ok
+}
+
+// parseBatchName parses the name of a batch file the server writes:
+// "batch-N-T.parquet" (newBatchName) or "batch-N.parquet" (the names
+// written before tags, still listed by older manifests and backups; tag
+// is "" then), N ≥ 1 in canonical decimal, T exactly 16 lowercase hex
+// digits. Tags written before they carried the incarnation have the same
+// shape, random throughout. ok is false for any other name: nothing else
+// in a partition's directory is the server's to delete.
+func parseBatchName(name string) (n int64, tag string, ok bool) {
 	rest, found := strings.CutPrefix(name, "batch-")
 	if !found {
-		return 0, false
+		return 0, "", false
 	}
 	rest, found = strings.CutSuffix(rest, ".parquet")
 	if !found {
-		return 0, false
+		return 0, "", false
 	}
 	digits, tag, tagged := strings.Cut(rest, "-")
 	if tagged && !isBatchTag(tag) {
-		return 0, false
+		return 0, "", false
 	}
 	if digits == "" || digits[0] == '0' || len(digits) > 18 {
-		return 0, false
+		return 0, "", false
 	}
 	for i := 0; i < len(digits); i++ {
 		if digits[i] < '0' || digits[i] > '9' {
-			return 0, false
+			return 0, "", false
 		}
 	}
 	n, err := strconv.ParseInt(digits, 10, 64)
-	return n, err == nil
+	return n, tag, err == nil
 }
 
 // isBatchTag reports whether tag is one newBatchName writes.
 func isBatchTag(tag string) bool {
-	if len(tag) != 2*batchTagBytes {
-		return false
-	}
-	for i := 0; i < len(tag); i++ {
-		if c := tag[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
+	return len(tag) == batchTagDigits && strings.Trim(tag, "0123456789abcdef") == ""
 }
+
+// tagIncarnation is the incarnation a batch file's tag names (a tag
+// written before tags carried one names a random one, no table's).
+func tagIncarnation(tag string) string { return tag[:catalog.IncarnationDigits] }
 
 // ownedTempTarget tells CleanupTemp which temporary files are the
 // server's own in a partition directory.
@@ -484,11 +505,23 @@ func ownedTempTarget(final string) bool {
 	return ok || final == manifestMirror
 }
 
+// mirrorFile is what a manifest.json mirror holds: the incarnation of
+// the table that wrote it (catalog.Table.Incarnation), then the manifest's
+// own fields. Mirrors written before it have no incarnation.
+type mirrorFile struct {
+	Incarnation string `json:"incarnation"`
+	*systable.Manifest
+}
+
 // writeManifestMirror writes manifest.json beside a partition's files. It
 // is a convenience for tools and humans; system.manifest is the truth, so
 // a failure here fails nothing.
-func writeManifestMirror(ctx context.Context, fsys cold.Storage, dir string, mf *systable.Manifest) error {
-	raw, err := json.MarshalIndent(mf, "", "  ")
+//
+// The mirror also names the incarnation of the table that wrote it
+// (mirrorFile), for the cleanup of a dropped table: a table created again
+// under its name writes its mirror to the same path.
+func writeManifestMirror(ctx context.Context, fsys cold.Storage, dir string, mf *systable.Manifest, incarnation string) error {
+	raw, err := json.MarshalIndent(mirrorFile{Incarnation: incarnation, Manifest: mf}, "", "  ")
 	if err != nil {
 		return err
 	}
@@ -536,11 +569,12 @@ func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold
 // manifest row lists it (a batch that failed after being applied). No one
 // else lists it, then or later: its name is its writer's own
 // (newBatchName), so a row listing that path lists this file, never a
-// restored or re-created table's file of the same batch. Left, it stayed until the
-// partition's next flush removed it as an orphan, and for ever when the
-// table was dropped meanwhile: the drop's cleanup job keeps files written
-// after the drop (they may be a table's created again under the path).
-// Best effort: a file that cannot be removed is an orphan, as before.
+// restored or re-created table's file of the same batch. Left, it stays
+// until the partition's next flush removes it as an orphan or, when the
+// table was dropped meanwhile, until the drop's cleanup job does (it
+// runs after this job, under the same job key, and removes every file
+// tagged with its table's incarnation, whatever its time). Best effort: a
+// file that cannot be removed is an orphan, as before.
 func (m *Manager) removeUncommitted(ctx context.Context, storageID string, fsys cold.Storage, manifestID, file string) {
 	mf, err := m.manifests.Get(manifestID)
 	switch {
@@ -686,7 +720,7 @@ func (m *Manager) syncMirrors(ctx context.Context, ns, name string) error {
 		return err
 	}
 	for _, mf := range ms {
-		if err := writeManifestMirror(ctx, fsys, catalog.PartitionPath(storage, t, mf.UserID), mf); err != nil {
+		if err := writeManifestMirror(ctx, fsys, catalog.PartitionPath(storage, t, mf.UserID), mf, t.Incarnation()); err != nil {
 			return fmt.Errorf("rewrite manifest.json of %s: %w", mf.ManifestID, err)
 		}
 	}

@@ -107,6 +107,14 @@ type TableMeta struct {
 	// the next one gets (ids start at 1 and are never reused).
 	Indexes     []IndexDef `json:"indexes,omitempty"`
 	NextIndexID uint32     `json:"next_index_id,omitempty"`
+	// Incarnation tells this table apart from every other table that
+	// had, or will have, its id: random hex digits chosen by CREATE TABLE
+	// and by every RESTORE of it. The names of the cold files the table
+	// writes carry it, so the cleanup of a dropped table removes its own
+	// files and never those of a table created again, or restored, under
+	// its name in the same directories, whatever the files' times. Tables
+	// created before it existed have none (catalog.Table.Incarnation).
+	Incarnation string `json:"incarnation,omitempty"`
 }
 
 // FlushPolicy renders the flush policy as written in SQL, or "".

@@ -70,6 +70,10 @@ type DB struct {
 	// writtenSeq is the highest sequence number DB.Write saw after a
 	// write (see backcache.go): published, so at most any snapshot's.
 	writtenSeq atomic.Uint64
+
+	// dropFamily, set by this package's tests only, replaces RocksDB's
+	// DropColumnFamily (a drop that fails); nil: RocksDB's.
+	dropFamily func(h *grocksdb.ColumnFamilyHandle) error
 }
 
 // WrittenSeq is at least the sequence number of every write that has
@@ -238,7 +242,9 @@ func (d *DB) ColumnFamilyNames() []string {
 // DropColumnFamily drops the named column family and all of its data. It
 // waits for operations already using the family to finish; later ones get
 // ErrDropped. Dropping a family that does not exist is not an error, so a
-// cleanup retried after a crash is idempotent.
+// cleanup retried after a crash is idempotent. A drop RocksDB refuses
+// changes nothing (operations during it got ErrDropped): the family is
+// still there, open, with its data, and can be dropped again.
 func (d *DB) DropColumnFamily(name string) error {
 	if !d.live.acquire() {
 		return ErrClosed
@@ -257,11 +263,28 @@ func (d *DB) DropColumnFamily(name string) error {
 		return nil
 	}
 	cf.windows.clear(&d.windowBytes)
-	err := d.db.DropColumnFamily(cf.h)
-	cf.h.Destroy()
-	if err != nil {
+	drop := d.db.DropColumnFamily
+	if d.dropFamily != nil {
+		drop = d.dropFamily
+	}
+	if err := drop(cf.h); err != nil {
+		// RocksDB still has the family. Forgotten here, a retry would be
+		// a no-op and creating the name would fail ("already exists")
+		// until a restart: it is put back as it was, open, its handles
+		// valid again. No one can have created the name meanwhile
+		// (RocksDB refuses while it has the family); if someone did, the
+		// family is gone after all and the new one stays.
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if _, taken := d.families[name]; taken {
+			cf.h.Destroy()
+		} else {
+			cf.live.reopen()
+			d.families[name] = cf
+		}
 		return fmt.Errorf("kv: drop column family %s: %w", name, err)
 	}
+	cf.h.Destroy()
 	return nil
 }
 

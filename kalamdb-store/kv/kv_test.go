@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"testing"
+
+	"github.com/linxGnu/grocksdb"
 )
 
 func openTest(t testing.TB) *DB {
@@ -345,6 +348,48 @@ func TestDropColumnFamily(t *testing.T) {
 	}
 	if _, err := cf3.Get([]byte("a")); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("dropped data resurrected: %v", err)
+	}
+}
+
+// TestFailedDropKeepsTheFamily: a drop RocksDB refuses leaves the family
+// there (RocksDB still has it). Forgotten by the DB, it could neither be
+// dropped again (a no-op) nor created (RocksDB: "already exists") until a
+// restart, so a table dropped, then created again under its name, could
+// not be. The failed drop must change nothing: the family is still known,
+// open and holds its data, and a retry drops it.
+func TestFailedDropKeepsTheFamily(t *testing.T) {
+	db := openTest(t)
+	cf := mustCF(t, db, "t")
+	fill(t, cf, "a")
+	errDisk := errors.New("disk full")
+	db.dropFamily = func(*grocksdb.ColumnFamilyHandle) error { return errDisk }
+	if err := db.DropColumnFamily("t"); !errors.Is(err, errDisk) {
+		t.Fatalf("failed drop: %v, want %v", err, errDisk)
+	}
+	if got, ok := db.LookupColumnFamily("t"); !ok || got != cf {
+		t.Fatalf("after a failed drop the DB has %v, %v, want the family", got, ok)
+	}
+	if got, err := db.ColumnFamily("t"); err != nil || got != cf {
+		t.Fatalf("create after a failed drop: %v, %v, want the family", got, err)
+	}
+	if names := db.ColumnFamilyNames(); !slices.Contains(names, "t") {
+		t.Fatalf("families %v", names)
+	}
+	if v, err := cf.Get([]byte("a")); err != nil || string(v) != "v:a" {
+		t.Fatalf("the family's data after a failed drop: %q, %v", v, err)
+	}
+	fill(t, cf, "b") // still writable through the handle callers hold
+
+	db.dropFamily = nil
+	if err := db.DropColumnFamily("t"); err != nil {
+		t.Fatalf("drop again: %v", err)
+	}
+	if _, err := cf.Get([]byte("a")); !errors.Is(err, ErrDropped) {
+		t.Fatalf("get after the retried drop: %v", err)
+	}
+	again := mustCF(t, db, "t")
+	if _, err := again.Get([]byte("a")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("created again after the drop: %v, want empty", err)
 	}
 }
 

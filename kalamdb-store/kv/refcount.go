@@ -24,6 +24,11 @@ func (l *liveness) acquire() bool {
 
 func (l *liveness) release() { l.refs.Add(-1) }
 
+// reopen calls a close off: the closer, after closeAndDrain, finds it
+// cannot free the object after all (a failed column family drop), and
+// users may acquire it again.
+func (l *liveness) reopen() { l.closed.Store(false) }
+
 // closeAndDrain marks the object closed and waits until every reference
 // taken before that moment is released. It reports false if the object was
 // already closed by someone else.

@@ -1,0 +1,167 @@
+package tier
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// TestCleanupJudgesFilesByIncarnation: in a dropped table's partition
+// directory, the cleanup removes what the dropped table's writers wrote,
+// whatever its time, and keeps what another incarnation of the table (one
+// created again under its name, or restored) wrote, whatever its time;
+// names that tell no writer go by their time, as before incarnations.
+func TestCleanupJudgesFilesByIncarnation(t *testing.T) {
+	const (
+		dropped = "0123456789ab"
+		other   = "ba9876543210"
+		tmpRand = "0123456789abcdef" // a temporary file's random part (cold.TempTarget)
+	)
+	droppedAt := time.Date(2026, 12, 6, 7, 0, 0, 0, time.UTC)
+	before, after := droppedAt.Add(-time.Millisecond), droppedAt.Add(time.Hour)
+	mirror := func(inc string) string {
+		raw, err := json.Marshal(mirrorFile{Incarnation: inc, Manifest: &systable.Manifest{ManifestID: "n:t"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(raw)
+	}
+	type file struct {
+		name    string
+		content string
+		mtime   time.Time
+		listed  bool
+		removed bool // by a job that knows the dropped table's incarnation
+		// removedByOldJob: by a job recorded before incarnations.
+		removedByOldJob bool
+	}
+	files := []file{
+		{name: "batch-1-" + dropped + "0001.parquet", mtime: before, listed: true, removed: true, removedByOldJob: true},
+		// An orphan of the dropped table, written after the drop (a
+		// flush that failed at the drop gate and could not remove it),
+		// numbered past the manifests' next batch.
+		{name: "batch-9-" + dropped + "0002.parquet", mtime: after, removed: true},
+		// The table created again under the name: its file's time lags
+		// the drop's clock.
+		{name: "batch-1-" + other + "0003.parquet", mtime: before, removedByOldJob: true},
+		{name: "batch-2-" + other + "0004.parquet", mtime: after},
+		// Written before tags carried the incarnation (a random tag):
+		// listed, it is the dropped table's; not, an orphan left alone.
+		{name: "batch-2-fedcba9876543210.parquet", mtime: before, listed: true, removed: true, removedByOldJob: true},
+		{name: "batch-3-fedcba9876543211.parquet", mtime: before, removedByOldJob: true},
+		// Untagged names go by their time, up to MaxBatch.
+		{name: "batch-3.parquet", mtime: before, removed: true, removedByOldJob: true},
+		{name: "batch-4.parquet", mtime: after},
+		{name: "batch-6.parquet", mtime: before},
+		// Not the server's.
+		{name: "notes.txt", mtime: before},
+		{name: "batch-1-" + dropped + "0001.parquet.bak", mtime: before},
+		// Temporary files, by the name they were for.
+		{name: ".tmp-" + tmpRand + "-batch-10-" + dropped + "0005.parquet", mtime: after, removed: true},
+		{name: ".tmp-" + tmpRand + "-batch-5-" + other + "0006.parquet", mtime: before, removedByOldJob: true},
+		{name: ".tmp-" + tmpRand + "-batch-4.parquet", mtime: before, removed: true, removedByOldJob: true},
+		{name: ".tmp-" + tmpRand + "-manifest.json", mtime: before, removed: true, removedByOldJob: true},
+	}
+	ctx := context.Background()
+	run := func(t *testing.T, incarnation, mirrorContent string, mirrorTime time.Time, wantMirror bool, oldJob bool) {
+		base := t.TempDir()
+		dir := filepath.Join(base, "n", "t")
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		p := &cleanupParams{DroppedAt: droppedAt, MaxBatch: 5, Incarnation: incarnation}
+		listed := map[string]bool{}
+		var want []string
+		all := append(slices.Clone(files), file{name: manifestMirror, content: mirrorContent, mtime: mirrorTime})
+		for _, f := range all {
+			content := f.content
+			if content == "" {
+				content = "x"
+			}
+			full := filepath.Join(dir, f.name)
+			if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chtimes(full, f.mtime, f.mtime); err != nil {
+				t.Fatal(err)
+			}
+			if f.listed {
+				listed["n/t/"+f.name] = true
+				p.Files = append(p.Files, "n/t/"+f.name)
+			}
+			gone := f.removed
+			if oldJob {
+				gone = f.removedByOldJob
+			}
+			if f.name == manifestMirror {
+				gone = !wantMirror
+			}
+			if !gone {
+				want = append(want, f.name)
+			}
+		}
+		fsys, err := cold.NewFS(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer fsys.Close()
+		m := &Manager{files: newFileCache(16, nil)}
+		res := &cleanupResult{}
+		c := &dirCleaner{m: m, fsys: fsys, storageID: "local", segments: []string{"n", "t"}, table: p, listed: listed,
+			minDepth: 1, res: res, prog: &jobs.Progress{}}
+		if err := c.walk(ctx, 0, "."); err != nil {
+			t.Fatal(err)
+		}
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, e := range ents {
+			got = append(got, e.Name())
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("left %v\nwant %v", got, want)
+		}
+	}
+	t.Run("DroppedTablesMirror", func(t *testing.T) { run(t, dropped, mirror(dropped), after, false, false) })
+	t.Run("AnotherIncarnationsMirror", func(t *testing.T) { run(t, dropped, mirror(other), before, true, false) })
+	t.Run("MirrorWithoutIncarnationOld", func(t *testing.T) { run(t, dropped, `{"manifest_id":"n:t"}`, before, false, false) })
+	t.Run("MirrorWithoutIncarnationNew", func(t *testing.T) { run(t, dropped, `{"manifest_id":"n:t"}`, after, true, false) })
+	t.Run("UnreadableMirror", func(t *testing.T) { run(t, dropped, `{`, before, false, false) })
+	// A job recorded before incarnations judges every file by its time.
+	t.Run("JobWithoutIncarnation", func(t *testing.T) { run(t, "", mirror(other), before, false, true) })
+}
+
+// TestCleanupOfListedFiles: without a layout (an s3 storage), the job
+// removes the files the dropped table's manifests listed: tagged ones
+// whatever their times (a tagged name is its writer's own), untagged ones
+// only if older than the drop (a table created again may have written
+// the same name since).
+func TestCleanupOfListedFiles(t *testing.T) {
+	p := &cleanupParams{DroppedAt: time.Now(), MaxBatch: 3, Incarnation: "0123456789ab"}
+	for name, want := range map[string]verdict{
+		"batch-1-0123456789ab0000.parquet": removeFile,
+		"batch-1-fedcba9876543210.parquet": removeFile,
+		"batch-1.parquet":                  removeIfOlder,
+		"batch-7.parquet":                  removeIfOlder, // listed: MaxBatch does not apply
+		"notes.txt":                        skipFile,
+	} {
+		if got := p.judgeBatch(name, true); got != want {
+			t.Errorf("listed %s: %d, want %d", name, got, want)
+		}
+	}
+	old := &cleanupParams{DroppedAt: time.Now(), MaxBatch: 3}
+	if got := old.judgeBatch("batch-1-0123456789ab0000.parquet", true); got != removeIfOlder {
+		t.Errorf("a job without incarnation: %d, want removeIfOlder", got)
+	}
+}
