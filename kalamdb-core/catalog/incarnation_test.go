@@ -41,17 +41,20 @@ func TestEveryCreatedTableIsANewIncarnation(t *testing.T) {
 	if second.Incarnation() == first.Incarnation() || !second.Meta.CreatedAt.Equal(first.Meta.CreatedAt) {
 		t.Fatalf("created again at the same instant: incarnation %s, the dropped one's %s", second.Incarnation(), first.Incarnation())
 	}
+	if first.SameTable(second) || second.SameTable(first) {
+		t.Fatal("the table created again is the same table as the dropped one")
+	}
 	if _, err := c.AlterTable(&dialect.AlterTable{Table: st.Table, Op: dialect.AlterAddColumn,
 		Column: &dialect.ColumnDef{Name: "v", Type: dialect.DataType{Name: dialect.TypeText}}}); err != nil {
 		t.Fatal(err)
 	}
-	if altered, _ := c.Snapshot().Table("app", "t"); altered.Incarnation() != second.Incarnation() {
+	if altered, _ := c.Snapshot().Table("app", "t"); altered.Incarnation() != second.Incarnation() || !second.SameTable(altered) {
 		t.Fatalf("ALTER changed the incarnation: %s, was %s", altered.Incarnation(), second.Incarnation())
 	}
 	_ = db.Close()
 	db, c = open(t, dir, Options{})
 	t.Cleanup(func() { _ = db.Close() })
-	if reopened, _ := c.Snapshot().Table("app", "t"); reopened.Incarnation() != second.Incarnation() {
+	if reopened, _ := c.Snapshot().Table("app", "t"); reopened.Incarnation() != second.Incarnation() || !second.SameTable(reopened) {
 		t.Fatalf("after a restart: %s, was %s", reopened.Incarnation(), second.Incarnation())
 	}
 
@@ -64,5 +67,9 @@ func TestEveryCreatedTableIsANewIncarnation(t *testing.T) {
 	other := &Table{Meta: &systable.TableMeta{TableID: "app:u", CreatedAt: fixed}}
 	if later.Incarnation() == derived || other.Incarnation() == derived {
 		t.Fatalf("derived incarnations collide: %s %s %s", derived, later.Incarnation(), other.Incarnation())
+	}
+	restored := &Table{Meta: &systable.TableMeta{TableID: "app:t", CreatedAt: fixed, Incarnation: NewIncarnation()}}
+	if legacy.SameTable(restored) || !legacy.SameTable(&Table{Meta: &systable.TableMeta{TableID: "app:t", CreatedAt: fixed}}) {
+		t.Fatal("a table restored with the dropped one's id and creation time is the same table, or a version of a legacy table is not")
 	}
 }

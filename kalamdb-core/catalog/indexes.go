@@ -22,10 +22,13 @@ func (t *Table) IndexFamily() string {
 	return schema.IndexFamilyName(t.Meta.NamespaceID, t.Meta.TableName)
 }
 
-// SameTable reports whether o is a version of the same table as t, not a
-// table of the same name created after t was dropped.
+// SameTable reports whether o is a version of the same table as t (an
+// ALTER, an index added), not a table of the same name created after t
+// was dropped, nor one restored from a backup of it: each of those is a
+// new incarnation, even when created within the clock's resolution of t
+// or, restored, with t's own creation time.
 func (t *Table) SameTable(o *Table) bool {
-	return o != nil && o.Meta.TableID == t.Meta.TableID && o.Meta.CreatedAt.Equal(t.Meta.CreatedAt)
+	return o != nil && o.Meta.TableID == t.Meta.TableID && o.Incarnation() == t.Incarnation()
 }
 
 // Index returns the index named name in namespace ns and its table.
