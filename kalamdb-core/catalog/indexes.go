@@ -23,9 +23,13 @@ func (t *Table) IndexFamily() string {
 }
 
 // SameTable reports whether o is a version of the same table as t, not a
-// table of the same name created after t was dropped.
+// table of the same name created, or restored, after t was dropped. It
+// compares incarnations, not creation times: a restored table has the
+// creation time of the table its backup was taken from, and a stale job
+// of that dropped table (an index build) then took the restored table for
+// its own, publishing the restored index as ready without its entries.
 func (t *Table) SameTable(o *Table) bool {
-	return o != nil && o.Meta.TableID == t.Meta.TableID && o.Meta.CreatedAt.Equal(t.Meta.CreatedAt)
+	return o != nil && o.Meta.TableID == t.Meta.TableID && o.Incarnation() == t.Incarnation()
 }
 
 // Index returns the index named name in namespace ns and its table.
