@@ -112,11 +112,11 @@ func TestFailedDropsUnderLoad(t *testing.T) {
 
 // TestDropDuringARefusedDropDoesNotReportSuccess: a drop of a family
 // whose drop is already under way must not report success before that
-// drop has succeeded. It returns nil at once (the family is no longer in
-// the map); the first drop, refused by RocksDB, then puts the family back
-// with its data, so the caller, told the family was gone, gets the old
-// rows from ColumnFamily of the name (a table created again under a
-// dropped table's name would read the dropped table's hot rows).
+// drop has succeeded. It returned nil at once (the family was no longer
+// in the map); the first drop, refused by RocksDB, then put the family
+// back with its data, so the caller, told the family was gone, got the
+// old rows from ColumnFamily of the name (a table created again under a
+// dropped table's name would have read the dropped table's hot rows).
 func TestDropDuringARefusedDropDoesNotReportSuccess(t *testing.T) {
 	db := openTest(t)
 	cf := mustCF(t, db, "t")
@@ -131,10 +131,20 @@ func TestDropDuringARefusedDropDoesNotReportSuccess(t *testing.T) {
 	first := make(chan error, 1)
 	go func() { first <- db.DropColumnFamily("t") }()
 	<-entered
-	secondErr := db.DropColumnFamily("t") // while the first is in RocksDB
-	close(release)
+	// The second drop, while the first is in RocksDB, waits for it: the
+	// first is released once the second waits (or has returned).
+	db.dropWaits = func(string) { close(release) }
+	secondErr := db.DropColumnFamily("t")
+	select {
+	case <-release:
+	default:
+		close(release)
+	}
 	if err := <-first; !errors.Is(err, errRefused) {
 		t.Fatalf("first drop: %v", err)
+	}
+	if secondErr != nil && !errors.Is(secondErr, errRefused) {
+		t.Fatalf("second drop: %v, want the first's outcome (%v)", secondErr, errRefused)
 	}
 	if secondErr == nil {
 		again, err := db.ColumnFamily("t")
