@@ -1,0 +1,86 @@
+package backup_test
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// TestTableFromBeforeIncarnationsAcrossTheUpgrade: a table created before
+// incarnations were recorded (no incarnation in its metadata; its files'
+// tags are random) goes on being flushed and compacted after the upgrade
+// under its derived incarnation, across restarts (the drop gate compares
+// it), and its drop removes every file its manifest lists, of both
+// kinds, and what it wrote since, while a table created again under its
+// name keeps its files when the cleanup runs again.
+func TestTableFromBeforeIncarnationsAcrossTheUpgrade(t *testing.T) {
+	s := newServer(t, t.TempDir())
+	query, _ := sharedTableWithAFile(s)
+	dir := filepath.Join(s.dir, "storage", "app", "cfg")
+
+	// Make it a table from before incarnations: its metadata without
+	// one (its file's tag then names no incarnation it has).
+	metas, err := systable.Open(s.kv, systable.Tables)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := metas.Get(systable.TableID("app", "cfg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorded := m.Incarnation
+	m.Incarnation = ""
+	if err := metas.Put(m); err != nil {
+		t.Fatal(err)
+	}
+	// An orphan of a flush that died before the upgrade: a random tag,
+	// never listed, the partition's next batch.
+	legacyOrphan := "batch-2-00112233445566ff.parquet"
+	if err := os.WriteFile(filepath.Join(dir, legacyOrphan), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.close()
+	s.open()
+	tbl, _ := s.db.Catalog.Snapshot().Table("app", "cfg")
+	derived := tbl.Incarnation()
+	if derived == recorded || tbl.Meta.Incarnation != "" {
+		t.Fatalf("derived %s, recorded %s", derived, recorded)
+	}
+	s.must("INSERT INTO app.cfg (k, v) VALUES ('c', '3')")
+	s.mustJob("STORAGE FLUSH TABLE app.cfg") // removes the orphan (unlisted, numbered up to next batch)
+	s.close()
+	s.open()
+	s.must("INSERT INTO app.cfg (k, v) VALUES ('d', '4')")
+	s.mustJob("STORAGE FLUSH TABLE app.cfg")
+	if j := s.mustJob("STORAGE COMPACT TABLE app.cfg"); j.Status != systable.JobCompleted {
+		t.Fatalf("compaction: %s %s", j.Status, j.ErrorMessage)
+	}
+	if got := s.rows(query); got != "a 1\nb 2\nc 3\nd 4\n" {
+		t.Fatalf("the table reads %q", got)
+	}
+	for _, f := range files(t, dir) {
+		if strings.HasPrefix(f, "batch-") && !strings.Contains(f, "-"+derived) {
+			t.Fatalf("after the upgrade a file not of the derived incarnation %s is left: %v", derived, files(t, dir))
+		}
+	}
+
+	s.must("DROP TABLE app.cfg")
+	cleanup := droppedTablesCleanup(t, s, "app", "cfg")
+	if cleanup.params.Incarnation != derived {
+		t.Fatalf("the cleanup goes by %q, the table wrote as %q", cleanup.params.Incarnation, derived)
+	}
+	if left := files(t, dir); len(left) != 0 {
+		t.Fatalf("the dropped table's cleanup left %v", left)
+	}
+	s.must(`CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC');
+		INSERT INTO app.cfg (k, v) VALUES ('n', 'new')`)
+	s.mustJob("STORAGE FLUSH TABLE app.cfg")
+	keep := backdate(t, dir, cleanup.params.DroppedAt.Add(-time.Millisecond))
+	slices.Sort(keep)
+	cleanup.runAgain(t, s, dir, keep, query, "n new\n")
+}
