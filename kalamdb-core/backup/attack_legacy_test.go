@@ -84,3 +84,38 @@ func TestTableFromBeforeIncarnationsAcrossTheUpgrade(t *testing.T) {
 	slices.Sort(keep)
 	cleanup.runAgain(t, s, dir, keep, query, "n new\n")
 }
+
+// TestCrashedRestoresOrphanGoesWithTheTable: a server killed while a
+// restore copies Parquet files leaves files no manifest lists, tagged
+// with the incarnation the restore had chosen, which no table ever gets
+// (the restore is not committed). Before incarnations the cleanup of the
+// table later dropped under that name removed them (older than the drop,
+// numbered up to its last batch); it must still not leave them for ever,
+// with the directory they keep.
+func TestCrashedRestoresOrphanGoesWithTheTable(t *testing.T) {
+	s := newServer(t, t.TempDir())
+	dir := filepath.Join(s.dir, "storage", "app", "cfg")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// What the killed restore left: batch 1 under the incarnation it chose.
+	orphan := filepath.Join(dir, "batch-1-a1b2c3d4e5f60123.parquet")
+	if err := os.WriteFile(orphan, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	long := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(orphan, long, long); err != nil {
+		t.Fatal(err)
+	}
+	s.must(`CREATE NAMESPACE app;
+		CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC');
+		DROP TABLE app.cfg`)
+	droppedTablesCleanup(t, s, "app", "cfg")
+	if left, err := os.ReadDir(dir); err == nil {
+		var names []string
+		for _, e := range left {
+			names = append(names, e.Name())
+		}
+		t.Fatalf("the dropped table's cleanup left %v in %s for ever", names, dir)
+	}
+}
