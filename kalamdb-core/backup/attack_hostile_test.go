@@ -1,20 +1,15 @@
 package backup_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/backup"
 )
 
 // craftCatalog copies the backup at root/from to root/to with its
-// catalog.json's rows passed through edit, and backup.json agreeing (its
-// checksums are not a signature).
+// catalog.json's rows passed through edit, and backup.json agreeing.
 func craftCatalog(t *testing.T, root, from, to string, edit func(cat map[string]any)) {
 	t.Helper()
 	src, dst := filepath.Join(root, from), filepath.Join(root, to)
@@ -42,29 +37,7 @@ func craftCatalog(t *testing.T, root, from, to string, edit func(cat map[string]
 	if raw, err = json.Marshal(cat); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dst, "catalog.json"), raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	manRaw, err := os.ReadFile(filepath.Join(dst, backup.ManifestName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var man backup.Manifest
-	if err := json.Unmarshal(manRaw, &man); err != nil {
-		t.Fatal(err)
-	}
-	for i, f := range man.Files {
-		if f.Path == "catalog.json" {
-			sum := sha256.Sum256(raw)
-			man.Files[i].Size, man.Files[i].SHA256 = int64(len(raw)), hex.EncodeToString(sum[:])
-		}
-	}
-	if manRaw, err = json.Marshal(&man); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dst, backup.ManifestName), manRaw, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeCatalogAgreeing(t, dst, raw, nil)
 }
 
 // TestRestoreRefusesAHostileCatalogsRows: a catalog.json with a null row,
