@@ -49,10 +49,7 @@ func craftCatalog(t *testing.T, root, from, to string, edit func(cat map[string]
 func TestRestoreRefusesAHostileCatalogsRows(t *testing.T) {
 	root := t.TempDir()
 	s := newServer(t, root)
-	s.must(`CREATE NAMESPACE app;
-		CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC');
-		INSERT INTO app.cfg (k, v) VALUES ('a', '1'), ('b', '2')`)
-	s.mustJob("STORAGE FLUSH TABLE app.cfg")
+	sharedTableWithAFile(s)
 	s.mustJob("BACKUP DATABASE app TO 'good'")
 	cases := map[string]func(cat map[string]any){
 		"null table":    func(cat map[string]any) { cat["tables"] = append(cat["tables"].([]any), nil) },
