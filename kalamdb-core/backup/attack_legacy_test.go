@@ -5,9 +5,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -117,5 +119,45 @@ func TestCrashedRestoresOrphanGoesWithTheTable(t *testing.T) {
 			names = append(names, e.Name())
 		}
 		t.Fatalf("the dropped table's cleanup left %v in %s for ever", names, dir)
+	}
+}
+
+// TestDroppedTablesCleanupKeepsARestoresFilesBeforeItCommits: the cleanup
+// of a dropped table removes the files of other incarnations only when no
+// table of its id can own them: not while a restore of the namespace has
+// copied files it has not committed yet.
+func TestDroppedTablesCleanupKeepsARestoresFilesBeforeItCommits(t *testing.T) {
+	stop := newStopAt("copied")
+	var armed atomic.Bool // the restore's copies, not the first table's flush
+	faults := &cold.Faults{AfterRename: func(p string) error {
+		if armed.Load() && strings.HasPrefix(p, "app/cfg/batch-") {
+			stop.hit("copied")
+		}
+		return nil
+	}}
+	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir(), storageFaults: faults}
+	s.open()
+	t.Cleanup(s.close)
+	t.Cleanup(stop.let)
+	query, want := sharedTableWithAFile(s)
+	s.mustJob("BACKUP DATABASE app TO 'b'")
+	s.must("DROP NAMESPACE app CASCADE")
+	cleanup := droppedTablesCleanup(t, s, "app", "cfg")
+
+	armed.Store(true)
+	restore := s.must("RESTORE DATABASE app FROM 'b'")[0].Rows[0][0].(string)
+	<-stop.reached // the restored file is there, not yet listed by any manifest
+	if err := s.db.Tier.Retry([]*systable.Job{cleanup.job}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range s.must("SELECT job_id FROM system.jobs WHERE job_type = 'cleanup'")[0].Rows {
+		waitJob(t, s, r[0].(string))
+	}
+	stop.let()
+	if j := waitJob(t, s, restore); j.Status != systable.JobCompleted {
+		t.Fatalf("restore: %s %s", j.Status, j.ErrorMessage)
+	}
+	if got := s.rows(query); got != want {
+		t.Fatalf("restored rows:\n%s\nwant:\n%s", got, want)
 	}
 }
