@@ -67,34 +67,11 @@ func TestRestoreRefusesFilesNotNamedAsBatches(t *testing.T) {
 		if name != "" {
 			cat = strings.ReplaceAll(cat, from, to)
 		}
-		catRaw = []byte(edit(cat))
-		if err := os.WriteFile(filepath.Join(dir, "catalog.json"), catRaw, 0o644); err != nil {
-			t.Fatal(err)
+		renamed := map[string]string{}
+		if name != "" {
+			renamed[from] = to
 		}
-		manRaw, err := os.ReadFile(filepath.Join(dir, backup.ManifestName))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var man backup.Manifest
-		if err := json.Unmarshal(manRaw, &man); err != nil {
-			t.Fatal(err)
-		}
-		for i, f := range man.Files {
-			switch {
-			case f.Path == from && name != "":
-				man.Files[i].Path = to
-			case f.Path == "catalog.json":
-				sum := sha256.Sum256(catRaw)
-				man.Files[i].Size, man.Files[i].SHA256 = int64(len(catRaw)), hex.EncodeToString(sum[:])
-			}
-		}
-		manRaw, err = json.Marshal(&man)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, backup.ManifestName), manRaw, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeCatalogAgreeing(t, dir, []byte(edit(cat)), renamed)
 	}
 	refused := func(t *testing.T, loc, want string) {
 		t.Helper()
@@ -170,4 +147,37 @@ func TestRestoreRefusesFilesNotNamedAsBatches(t *testing.T) {
 	})
 	// The original is still good.
 	newServer(t, root).mustJob("RESTORE DATABASE app FROM 'good'")
+}
+
+// writeCatalogAgreeing writes catRaw as the catalog.json of the backup in
+// dir and makes its backup.json agree (its checksums are not a
+// signature), with the files renamed (old path to new) renamed there too.
+func writeCatalogAgreeing(t *testing.T, dir string, catRaw []byte, renamed map[string]string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "catalog.json"), catRaw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	manRaw, err := os.ReadFile(filepath.Join(dir, backup.ManifestName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var man backup.Manifest
+	if err := json.Unmarshal(manRaw, &man); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range man.Files {
+		if to, ok := renamed[f.Path]; ok {
+			man.Files[i].Path = to
+		}
+		if f.Path == "catalog.json" {
+			sum := sha256.Sum256(catRaw)
+			man.Files[i].Size, man.Files[i].SHA256 = int64(len(catRaw)), hex.EncodeToString(sum[:])
+		}
+	}
+	if manRaw, err = json.Marshal(&man); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, backup.ManifestName), manRaw, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
@@ -128,10 +129,21 @@ func checkCatalog(cat *catalogFile, ns string) error {
 	if cat.Namespace == nil || cat.Namespace.NamespaceID != ns {
 		return corruptErr(errors.New("catalog.json is not of the namespace the manifest names"))
 	}
+	// A null row (JSON null in a list) is no row: it would be
+	// dereferenced below, and by the restore.
+	if slices.Contains(cat.Tables, nil) || slices.Contains(cat.Views, nil) || slices.Contains(cat.Schemas, nil) ||
+		slices.Contains(cat.Manifests, nil) || slices.Contains(cat.Users, nil) {
+		return corruptErr(errors.New("catalog.json has a null row"))
+	}
 	tables := map[string]bool{}
 	for _, m := range cat.Tables {
 		if m.NamespaceID != ns || m.TableID != systable.TableID(ns, m.TableName) || !safeName(m.TableName) {
 			return corruptErr(fmt.Errorf("catalog.json has a bad table %q", m.TableID))
+		}
+		if tables[m.TableName] {
+			// Restored twice: each copy a family and an incarnation of
+			// its own, the files tagged with one, the table another's.
+			return corruptErr(fmt.Errorf("catalog.json has table %q twice", m.TableID))
 		}
 		tables[m.TableName] = true
 	}

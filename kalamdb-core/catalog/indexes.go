@@ -23,10 +23,13 @@ func (t *Table) IndexFamily() string {
 }
 
 // SameTable reports whether o is a version of the same table as t (an
-// ALTER, an index added), not a table of the same name created after t
-// was dropped, nor one restored from a backup of it: each of those is a
-// new incarnation, even when created within the clock's resolution of t
-// or, restored, with t's own creation time.
+// ALTER, an index added), not a table of the same name created, or
+// restored, after t was dropped. It compares incarnations, not creation
+// times: a table created again within the clock's resolution shares t's,
+// and a restored table has the creation time of the table its backup was
+// taken from, so a stale job of that dropped table (an index build) took
+// the restored table for its own, publishing its index as ready without
+// its entries.
 func (t *Table) SameTable(o *Table) bool {
 	return o != nil && o.Meta.TableID == t.Meta.TableID && o.Incarnation() == t.Incarnation()
 }

@@ -36,6 +36,15 @@ func (c *Catalog) ReserveNamespace(name string) (release func(), err error) {
 	}, nil
 }
 
+// Restoring reports whether a restore has namespace name reserved: it may
+// be writing the files of its tables, which the catalog does not list
+// yet, into their partition directories.
+func (c *Catalog) Restoring(name string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.restoring[name]
+}
+
 // UserPlan says where the partitions of a backup's users go on this
 // server. The rule, by user name (folded, as names are compared):
 //

@@ -261,7 +261,8 @@ func (m *Manager) end(s *subscription, why *ErrorMessage) {
 }
 
 // endDropped ends the subscriptions whose table was dropped (or dropped
-// and created again): no change will ever reach them.
+// and created again, or restored: catalog.Table.SameTable): no change
+// will ever reach them.
 func (m *Manager) endDropped() {
 	snap := m.cat.Snapshot()
 	var gone []*subscription
@@ -270,7 +271,7 @@ func (m *Manager) endDropped() {
 			continue // a system table: never dropped
 		}
 		t, ok := snap.Table(s.table.Meta.NamespaceID, s.table.Meta.TableName)
-		if !ok || !t.Meta.CreatedAt.Equal(s.table.Meta.CreatedAt) {
+		if !ok || !s.table.SameTable(t) {
 			gone = append(gone, s)
 		}
 	}

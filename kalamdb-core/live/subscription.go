@@ -528,7 +528,7 @@ func (s *subscription) render(ctx context.Context, ch *txn.Change) (msg Message,
 // older version than the view's is projected instead (matchRow).
 func (s *subscription) refresh(ctx context.Context, t *catalog.Table) *ErrorMessage {
 	cur := s.view.table
-	if !t.Meta.CreatedAt.Equal(cur.Meta.CreatedAt) {
+	if !cur.SameTable(t) { // a restored table has the dropped one's creation time, not its incarnation
 		return NewError(s.id, apierror.SubscriptionFailed, "table %s.%s was dropped", cur.Meta.NamespaceID, cur.Meta.TableName)
 	}
 	if t.Schema.Version < cur.Schema.Version || (t.Schema.Version == cur.Schema.Version && !t.Meta.UpdatedAt.After(cur.Meta.UpdatedAt)) {
@@ -540,7 +540,7 @@ func (s *subscription) refresh(ctx context.Context, t *catalog.Table) *ErrorMess
 		e := wireError(err)
 		return NewError(s.id, e.Code, "the subscription ended: %s", e.Message)
 	}
-	if !f.Table.Meta.CreatedAt.Equal(cur.Meta.CreatedAt) {
+	if !cur.SameTable(f.Table) {
 		return NewError(s.id, apierror.SubscriptionFailed, "table %s.%s was dropped", cur.Meta.NamespaceID, cur.Meta.TableName)
 	}
 	v, err := newView(f)

@@ -45,6 +45,23 @@ type cleanupParams struct {
 	Incarnation string `json:"incarnation,omitempty"`
 }
 
+// unclaimed reports whether no table of id namespace.table owns files in
+// its directories now, nor is writing any there: the catalog has no such
+// table, and no restore of the namespace is under way. The restore is
+// asked first: one that ends in between has made its table visible (or
+// written nothing that stays) before it released the namespace. The
+// table's own writers, flushes and compactions, share the cleanup job's
+// key, so a table created after the answer writes nothing before the
+// job ends; a restore begun after it writes no file the job listed
+// before.
+func (m *Manager) unclaimed(namespace, table string) bool {
+	if m.cat.Restoring(namespace) {
+		return false
+	}
+	_, ok := m.cat.Snapshot().Table(namespace, table)
+	return !ok
+}
+
 // verdict is what a cleanup job does with a file in a dropped table's
 // directories.
 type verdict int
@@ -209,7 +226,7 @@ func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 		}
 		// The table's key: a table re-created under the same name neither
 		// flushes into a directory this job is removing, nor the other way.
-		_ = m.jobs.Launch(j, t.Meta.TableID, m.cleanupRun(t.Meta.NamespaceID, params))
+		_ = m.jobs.Launch(j, t.Meta.TableID, m.cleanupRun(t.Meta.NamespaceID, t.Meta.TableName, params))
 	}, nil
 }
 
@@ -222,7 +239,7 @@ func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 // partitions up to the table's own directory (the namespace's, once the
 // namespace is dropped too), never above: foreign files keep their
 // directories, and the storage's base is never removed.
-func (m *Manager) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
+func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunFunc {
 	return func(ctx context.Context, prog *jobs.Progress) (any, error) {
 		snap := m.cat.Snapshot()
 		st, ok := snap.Storage(p.StorageID)
@@ -249,7 +266,8 @@ func (m *Manager) cleanupRun(namespace string, p cleanupParams) jobs.RunFunc {
 				minDepth = p.Layout.NamespaceDepth
 			}
 			c := &dirCleaner{m: m, fsys: fsys, storageID: p.StorageID, segments: p.Layout.Segments, table: &p,
-				listed: listed, minDepth: minDepth, res: res, prog: prog}
+				listed: listed, unclaimed: func() bool { return m.unclaimed(namespace, table) },
+				minDepth: minDepth, res: res, prog: prog}
 			if err := c.walk(ctx, 0, "."); err != nil {
 				return nil, err
 			}
@@ -313,11 +331,15 @@ type dirCleaner struct {
 	// table, when set, is the dropped table's cleanup: the deepest
 	// directories are its partitions, whose files it judges and removes;
 	// listed are the files its manifests listed.
-	table    *cleanupParams
-	listed   map[string]bool
-	minDepth int
-	res      *cleanupResult
-	prog     *jobs.Progress
+	table  *cleanupParams
+	listed map[string]bool
+	// unclaimed, with table, reports whether no table of the dropped
+	// table's id owns, or is writing, files in its directories now
+	// (Manager.unclaimed).
+	unclaimed func() bool
+	minDepth  int
+	res       *cleanupResult
+	prog      *jobs.Progress
 }
 
 // walk visits dir, the directory of the first i segments: the user's
@@ -379,6 +401,9 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
+	// Asked after the listing: every file listed is then either a table's
+	// that the catalog has or a restore is writing, or no one's.
+	unclaimed := c.unclaimed != nil && c.unclaimed()
 	for _, en := range entries {
 		if en.IsDir {
 			continue
@@ -389,6 +414,12 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 			if v, err = p.judgeMirror(ctx, c.fsys, f); err != nil {
 				return err
 			}
+		}
+		if v == keepFile && unclaimed {
+			// Another incarnation's, of a table no longer there (a later
+			// one dropped too) or never recorded (a restore killed while
+			// copying, or whose rollback failed): kept, it stayed for ever.
+			v = removeFile
 		}
 		if err := c.m.removeJudged(ctx, c.fsys, c.storageID, f, v, p.DroppedAt, c.res, c.prog); err != nil {
 			return err
@@ -526,6 +557,6 @@ func (m *Manager) retryCleanup(raw json.RawMessage, ns, table string) error {
 		return fmt.Errorf("cleanup parameters: %w", err)
 	}
 	_, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, TableName: table, Parameters: p,
-		Key: systable.TableID(ns, table)}, m.cleanupRun(ns, p))
+		Key: systable.TableID(ns, table)}, m.cleanupRun(ns, table, p))
 	return err
 }

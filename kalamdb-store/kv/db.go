@@ -71,9 +71,26 @@ type DB struct {
 	// write (see backcache.go): published, so at most any snapshot's.
 	writtenSeq atomic.Uint64
 
+	// dropping are the column family drops under way, by name (guarded
+	// by mu): a family being dropped is no longer in families, and a drop
+	// of the name meanwhile waits for the one under way and reports its
+	// outcome. Returning nil at once, it told its caller the family was
+	// gone while a drop RocksDB then refused put it back, data and all.
+	dropping map[string]*familyDrop
+
 	// dropFamily, set by this package's tests only, replaces RocksDB's
 	// DropColumnFamily (a drop that fails); nil: RocksDB's.
 	dropFamily func(h *grocksdb.ColumnFamilyHandle) error
+	// dropWaits, set by this package's tests only, is called when a drop
+	// begins to wait for another drop of the name.
+	dropWaits func(name string)
+}
+
+// familyDrop is a column family drop under way: done is closed once it
+// has ended, with err its outcome.
+type familyDrop struct {
+	done chan struct{}
+	err  error
 }
 
 // WrittenSeq is at least the sequence number of every write that has
@@ -244,7 +261,8 @@ func (d *DB) ColumnFamilyNames() []string {
 // ErrDropped. Dropping a family that does not exist is not an error, so a
 // cleanup retried after a crash is idempotent. A drop RocksDB refuses
 // changes nothing (operations during it got ErrDropped): the family is
-// still there, open, with its data, and can be dropped again.
+// still there, open, with its data, and can be dropped again. A drop of a
+// family whose drop is under way waits for it and reports its outcome.
 func (d *DB) DropColumnFamily(name string) error {
 	if !d.live.acquire() {
 		return ErrClosed
@@ -252,14 +270,41 @@ func (d *DB) DropColumnFamily(name string) error {
 	defer d.live.release()
 	d.mu.Lock()
 	cf, ok := d.families[name]
-	if ok {
-		delete(d.families, name)
-	}
-	d.mu.Unlock()
 	if !ok {
-		return nil
+		under := d.dropping[name]
+		d.mu.Unlock()
+		if under == nil {
+			return nil
+		}
+		if d.dropWaits != nil {
+			d.dropWaits(name)
+		}
+		<-under.done
+		return under.err
+	}
+	delete(d.families, name)
+	fd := &familyDrop{done: make(chan struct{})}
+	if d.dropping == nil {
+		d.dropping = make(map[string]*familyDrop)
+	}
+	d.dropping[name] = fd
+	d.mu.Unlock()
+	fd.err = d.dropFamilyNow(name, cf)
+	close(fd.done)
+	return fd.err
+}
+
+// dropFamilyNow drops cf, which DropColumnFamily took out of families and
+// entered in dropping; the entry is removed under the same lock as a
+// refused family is put back, so a later drop finds one or the other.
+func (d *DB) dropFamilyNow(name string, cf *ColumnFamily) error {
+	ended := func() {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		delete(d.dropping, name)
 	}
 	if !cf.live.closeAndDrain() {
+		ended()
 		return nil
 	}
 	cf.windows.clear(&d.windowBytes)
@@ -276,6 +321,7 @@ func (d *DB) DropColumnFamily(name string) error {
 		// family is gone after all and the new one stays.
 		d.mu.Lock()
 		defer d.mu.Unlock()
+		delete(d.dropping, name)
 		if _, taken := d.families[name]; taken {
 			cf.h.Destroy()
 		} else {
@@ -285,6 +331,7 @@ func (d *DB) DropColumnFamily(name string) error {
 		return fmt.Errorf("kv: drop column family %s: %w", name, err)
 	}
 	cf.h.Destroy()
+	ended()
 	return nil
 }
 
