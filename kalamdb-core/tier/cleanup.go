@@ -1,10 +1,12 @@
 package tier
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -124,24 +126,60 @@ func (p *cleanupParams) judgeMirror(ctx context.Context, fsys cold.Storage, f st
 	if p.Incarnation == "" {
 		return removeIfOlder, nil
 	}
-	raw, err := readRange(ctx, fsys, f, 0, -1)
+	head, err := readHead(ctx, fsys, f, mirrorHeadBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return skipFile, nil
 	}
 	if err != nil {
 		return skipFile, fmt.Errorf("read %s: %w", f, err)
 	}
-	var mirror struct {
-		Incarnation string `json:"incarnation"`
-	}
-	switch {
-	case json.Unmarshal(raw, &mirror) != nil || mirror.Incarnation == "":
+	switch inc := mirrorIncarnation(head); {
+	case inc == "":
 		return removeIfOlder, nil
-	case mirror.Incarnation == p.Incarnation:
+	case inc == p.Incarnation:
 		return removeFile, nil
 	default:
 		return keepFile, nil
 	}
+}
+
+// mirrorHeadBytes bounds what the cleanup reads of a manifest.json
+// mirror: its writer puts the incarnation first (mirrorFile), and a
+// mirror lists every file of its partition, so the whole of it can be
+// large, and a file of that name placed in the directory larger still.
+const mirrorHeadBytes = 4 << 10
+
+// mirrorIncarnation is the incarnation a mirror's head names as its
+// object's first field, as mirrorFile writes it; "" when the head does
+// not start so (a mirror written before incarnations, or not a mirror).
+func mirrorIncarnation(head []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(head))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return ""
+	}
+	if key, err := dec.Token(); err != nil || key != "incarnation" {
+		return ""
+	}
+	if val, err := dec.Token(); err == nil {
+		if inc, ok := val.(string); ok && catalog.ValidIncarnation(inc) {
+			return inc
+		}
+	}
+	return ""
+}
+
+// readHead reads at most n bytes from the start of file p.
+func readHead(ctx context.Context, fsys cold.Storage, p string, n int64) ([]byte, error) {
+	h, err := fsys.Open(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	buf := make([]byte, min(n, h.Size()))
+	if _, err := cold.ReaderAt(ctx, h).ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	return buf, nil
 }
 
 // cleanupResult is a cleanup job's result JSON.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,6 +139,15 @@ func TestCleanupJudgesFilesByIncarnation(t *testing.T) {
 	t.Run("MirrorWithoutIncarnationOld", func(t *testing.T) { run(t, dropped, `{"manifest_id":"n:t"}`, before, false, false) })
 	t.Run("MirrorWithoutIncarnationNew", func(t *testing.T) { run(t, dropped, `{"manifest_id":"n:t"}`, after, true, false) })
 	t.Run("UnreadableMirror", func(t *testing.T) { run(t, dropped, `{`, before, false, false) })
+	// Only the head is read: a large mirror whose tail is not JSON is
+	// judged by the incarnation it starts with, and one that names it
+	// after other fields goes by its time.
+	t.Run("LargeMirrorOfAnotherIncarnation", func(t *testing.T) {
+		run(t, dropped, mirror(other)+strings.Repeat(" ", 2*mirrorHeadBytes)+"not json", before, true, false)
+	})
+	t.Run("IncarnationNotFirst", func(t *testing.T) {
+		run(t, dropped, `{"manifest_id":"n:t","incarnation":"`+other+`"}`, before, false, false)
+	})
 	// A job recorded before incarnations judges every file by its time.
 	t.Run("JobWithoutIncarnation", func(t *testing.T) { run(t, "", mirror(other), before, false, true) })
 }
