@@ -316,7 +316,7 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 				minDepth = p.Layout.NamespaceDepth
 			}
 			c := &dirCleaner{m: m, fsys: fsys, storageID: p.StorageID, segments: p.Layout.Segments, table: &p,
-				listed: listed, unclaimed: func() bool { return m.unclaimed(namespace, table) },
+				listed: listed, unclaimed: func() bool { return m.unclaimed(namespace, table) }, live: m.liveIncarnations,
 				minDepth: minDepth, res: res, prog: prog}
 			if err := c.walk(ctx, 0, "."); err != nil {
 				return nil, err
@@ -387,9 +387,12 @@ type dirCleaner struct {
 	// table's id owns, or is writing, files in its directories now
 	// (Manager.unclaimed).
 	unclaimed func() bool
-	minDepth  int
-	res       *cleanupResult
-	prog      *jobs.Progress
+	// live gives the incarnations of the tables the catalog has
+	// (Manager.liveIncarnations).
+	live     func() map[string]bool
+	minDepth int
+	res      *cleanupResult
+	prog     *jobs.Progress
 }
 
 // walk visits dir, the directory of the first i segments: the user's
@@ -477,12 +480,13 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 			// one dropped too) or never recorded (a restore killed while
 			// copying, or whose rollback failed): kept, it stayed for ever.
 			// Unless a table the catalog has is of that incarnation: a
-			// table of another id whose partition is this directory (two
-			// s3 storages naming one bucket and prefix through two
-			// spellings of an endpoint, which their overlap check cannot
-			// tell apart, with templates that map both ids here).
+			// table of another id whose partition this directory is. The
+			// storages' overlap checks keep two ids out of one directory,
+			// but they compare locations as configured (an s3 endpoint as
+			// written, a path with its symbolic links resolved, not bind
+			// mounts): a file naming a live table is never removed here.
 			if live == nil {
-				live = c.m.liveIncarnations()
+				live = c.live()
 			}
 			if !live[inc] {
 				v = removeFile

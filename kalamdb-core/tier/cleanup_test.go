@@ -175,3 +175,62 @@ func TestCleanupOfListedFiles(t *testing.T) {
 		t.Errorf("a job without incarnation: %d, want removeIfOlder", got)
 	}
 }
+
+// TestUnclaimedCleanupKeepsLiveIncarnations: once no table of the dropped
+// id can own them, other incarnations' files go too, but never a file
+// tagged with, or a mirror naming, the incarnation of a table the catalog
+// has (another table whose partition the directory is, through storages
+// whose overlap the checks could not see).
+func TestUnclaimedCleanupKeepsLiveIncarnations(t *testing.T) {
+	const (
+		dropped = "0123456789ab"
+		gone    = "ba9876543210" // of a table no longer there
+		live    = "aaaaaaaaaaaa" // of a table the catalog has
+	)
+	base := t.TempDir()
+	dir := filepath.Join(base, "n", "t")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	mirror, err := json.Marshal(mirrorFile{Incarnation: live, Manifest: &systable.Manifest{ManifestID: "m:u"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		"batch-1-" + dropped + "0001.parquet": "x",
+		"batch-1-" + gone + "0002.parquet":    "x",
+		"batch-2-" + live + "0003.parquet":    "x",
+		manifestMirror:                        string(mirror),
+	}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fsys, err := cold.NewFS(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	c := &dirCleaner{m: &Manager{files: newFileCache(16, nil)}, fsys: fsys, storageID: "local", segments: []string{"n", "t"},
+		table:     &cleanupParams{DroppedAt: time.Now(), MaxBatch: 5, Incarnation: dropped},
+		listed:    map[string]bool{},
+		unclaimed: func() bool { return true },
+		live:      func() map[string]bool { return map[string]bool{live: true} },
+		minDepth:  1, res: &cleanupResult{}, prog: &jobs.Progress{}}
+	if err := c.walk(context.Background(), 0, "."); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	want := []string{"batch-2-" + live + "0003.parquet", manifestMirror}
+	if !slices.Equal(got, want) {
+		t.Fatalf("left %v, want %v (the live table's file and mirror)", got, want)
+	}
+}
