@@ -234,3 +234,55 @@ func TestUnclaimedCleanupKeepsLiveIncarnations(t *testing.T) {
 		t.Fatalf("left %v, want %v (the live table's file and mirror)", got, want)
 	}
 }
+
+// TestFlushRemovesOnlyItsOwnOrphans: a flush removes the unlisted batch
+// files of its partition directory numbered up to its next batch, but
+// never one tagged with the incarnation of another table the catalog has
+// (a table of another id whose partition the directory is); a tag of no
+// live table (a dropped table's, or one written before tags carried the
+// incarnation) goes as before.
+func TestFlushRemovesOnlyItsOwnOrphans(t *testing.T) {
+	const own, other, dead = "0123456789ab", "ba9876543210", "fedcba987654"
+	base := t.TempDir()
+	dir := filepath.Join(base, "n", "t")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{
+		"batch-1-" + own + "0001.parquet",   // listed
+		"batch-2-" + own + "0002.parquet",   // an orphan: removed
+		"batch-2-" + other + "0003.parquet", // a live table's: kept
+		"batch-3-" + dead + "0005.parquet",  // no live table's: removed
+		"batch-3.parquet",                   // untagged orphan: removed
+		"batch-9-" + own + "0004.parquet",   // past the next batch: kept
+		"notes.txt",
+	}
+	for _, name := range names {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fsys, err := cold.NewFS(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	m := &Manager{files: newFileCache(16, nil), obsolete: &obsoleteFiles{}}
+	mf := &systable.Manifest{NextBatch: 4, Files: []systable.ManifestFile{{Path: "n/t/batch-1-" + own + "0001.parquet"}}}
+	live := func() map[string]bool { return map[string]bool{own: true, other: true} }
+	if err := m.removeOrphans(context.Background(), "local", fsys, "n/t", mf, own, live); err != nil {
+		t.Fatal(err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range ents {
+		got = append(got, e.Name())
+	}
+	want := []string{"batch-1-" + own + "0001.parquet", "batch-2-" + other + "0003.parquet", "batch-9-" + own + "0004.parquet", "notes.txt"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("left %v, want %v", got, want)
+	}
+}

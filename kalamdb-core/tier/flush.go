@@ -229,7 +229,7 @@ func (m *Manager) flushRange(ctx context.Context, t *catalog.Table, shape *table
 			return err
 		}
 		dir := catalog.PartitionPath(storage, t, user)
-		if err := m.removeOrphans(ctx, storage.StorageID, fsys, dir, mf); err != nil {
+		if err := m.removeOrphans(ctx, storage.StorageID, fsys, dir, mf, t.Incarnation(), m.liveIncarnations); err != nil {
 			return fmt.Errorf("flush %s: clean %s: %w", t.Meta.TableID, dir, err)
 		}
 		file := path.Join(dir, newBatchName(mf.NextBatch, t.Incarnation()))

@@ -498,13 +498,6 @@ func isBatchTag(tag string) bool {
 // written before tags carried one names a random one, no table's).
 func tagIncarnation(tag string) string { return tag[:catalog.IncarnationDigits] }
 
-// ownedTempTarget tells CleanupTemp which temporary files are the
-// server's own in a partition directory.
-func ownedTempTarget(final string) bool {
-	_, ok := batchNumber(final)
-	return ok || final == manifestMirror
-}
-
 // mirrorFile is what a manifest.json mirror holds: the incarnation of
 // the table that wrote it (catalog.Table.Incarnation), then the manifest's
 // own fields. Mirrors written before it have no incarnation.
@@ -537,9 +530,16 @@ func writeManifestMirror(ctx context.Context, fsys cold.Storage, dir string, mf 
 //
 // Only names this partition's writer has produced are candidates: batch
 // files numbered up to the manifest's next batch (the one a crashed write
-// was producing), and Create's temporary files for such names. Anything
-// else in the directory was not written by the server and stays.
-func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold.Storage, dir string, mf *systable.Manifest) error {
+// was producing), and Create's temporary files for such names, unless
+// their tag names the incarnation of another table the catalog has (live,
+// asked only when such a tag is found): a table of another id whose
+// partition this directory is, through storages whose overlap their
+// checks could not see, keeps its files. incarnation is the table's own.
+// A tag of no live table is a dropped table's leftover or, written before
+// tags carried incarnations, this table's own: removed as before.
+// Anything else in the directory was not written by the server and stays.
+func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold.Storage, dir string, mf *systable.Manifest,
+	incarnation string, live func() map[string]bool) error {
 	entries, err := listIfExists(ctx, fsys, dir)
 	if err != nil {
 		return err
@@ -548,8 +548,19 @@ func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold
 	for _, f := range mf.Files {
 		listed[f.Path] = true
 	}
+	var others map[string]bool // live incarnations, once a tag needs them
+	own := func(name string) (int64, bool) {
+		n, tag, ok := parseBatchName(name)
+		if !ok || tag == "" || tagIncarnation(tag) == incarnation {
+			return n, ok
+		}
+		if others == nil {
+			others = live()
+		}
+		return n, !others[tagIncarnation(tag)]
+	}
 	for _, en := range entries {
-		n, ok := batchNumber(en.Name)
+		n, ok := own(en.Name)
 		p := path.Join(dir, en.Name)
 		if en.IsDir || !ok || n > mf.NextBatch || listed[p] || m.obsolete.isPending(storageID, p) {
 			continue
@@ -559,7 +570,10 @@ func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold
 			return err
 		}
 	}
-	_, err = fsys.CleanupTemp(ctx, dir, time.Time{}, ownedTempTarget)
+	_, err = fsys.CleanupTemp(ctx, dir, time.Time{}, func(final string) bool {
+		_, ok := own(final)
+		return ok || final == manifestMirror
+	})
 	return err
 }
 
