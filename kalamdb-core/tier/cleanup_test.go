@@ -121,14 +121,7 @@ func TestCleanupJudgesFilesByIncarnation(t *testing.T) {
 		if err := c.walk(ctx, 0, "."); err != nil {
 			t.Fatal(err)
 		}
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, e := range ents {
-			got = append(got, e.Name())
-		}
+		got := dirNames(t, dir)
 		slices.Sort(want)
 		if !slices.Equal(got, want) {
 			t.Fatalf("left %v\nwant %v", got, want)
@@ -221,14 +214,7 @@ func TestUnclaimedCleanupKeepsLiveIncarnations(t *testing.T) {
 	if err := c.walk(context.Background(), 0, "."); err != nil {
 		t.Fatal(err)
 	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range ents {
-		got = append(got, e.Name())
-	}
+	got := dirNames(t, dir)
 	want := []string{"batch-2-" + live + "0003.parquet", manifestMirror}
 	if !slices.Equal(got, want) {
 		t.Fatalf("left %v, want %v (the live table's file and mirror)", got, want)
@@ -273,16 +259,23 @@ func TestFlushRemovesOnlyItsOwnOrphans(t *testing.T) {
 	if err := m.removeOrphans(context.Background(), "local", fsys, "n/t", mf, own, live); err != nil {
 		t.Fatal(err)
 	}
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range ents {
-		got = append(got, e.Name())
-	}
+	got := dirNames(t, dir)
 	want := []string{"batch-1-" + own + "0001.parquet", "batch-2-" + other + "0003.parquet", "batch-9-" + own + "0004.parquet", "notes.txt"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("left %v, want %v", got, want)
 	}
+}
+
+// dirNames lists the names in dir, sorted.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
 }
