@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -138,7 +137,7 @@ func (p *cleanupParams) judgeMirror(ctx context.Context, fsys cold.Storage, f st
 	if p.Incarnation == "" {
 		return removeIfOlder, "", nil
 	}
-	head, err := readHead(ctx, fsys, f, mirrorHeadBytes)
+	head, err := readRange(ctx, fsys, f, 0, mirrorHeadBytes)
 	if errors.Is(err, fs.ErrNotExist) {
 		return skipFile, "", nil
 	}
@@ -178,20 +177,6 @@ func mirrorIncarnation(head []byte) string {
 		}
 	}
 	return ""
-}
-
-// readHead reads at most n bytes from the start of file p.
-func readHead(ctx context.Context, fsys cold.Storage, p string, n int64) ([]byte, error) {
-	h, err := fsys.Open(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	defer h.Close()
-	buf := make([]byte, min(n, h.Size()))
-	if _, err := cold.ReaderAt(ctx, h).ReadAt(buf, 0); err != nil && !errors.Is(err, io.EOF) {
-		return nil, err
-	}
-	return buf, nil
 }
 
 // cleanupResult is a cleanup job's result JSON.

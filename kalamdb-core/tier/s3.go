@@ -205,15 +205,16 @@ func writeAll(ctx context.Context, fsys cold.Storage, p string, data []byte) err
 	return w.Commit()
 }
 
-// readRange reads n bytes of file p from off; n < 0 reads to the end.
+// readRange reads n bytes of file p from off, fewer where the file ends
+// first; n < 0 reads to the end.
 func readRange(ctx context.Context, fsys cold.Storage, p string, off, n int64) ([]byte, error) {
 	h, err := fsys.Open(ctx, p)
 	if err != nil {
 		return nil, err
 	}
 	defer h.Close()
-	if n < 0 {
-		n = max(h.Size()-off, 0)
+	if rest := max(h.Size()-off, 0); n < 0 || n > rest {
+		n = rest
 	}
 	buf := make([]byte, n)
 	if _, err := cold.ReaderAt(ctx, h).ReadAt(buf, off); err != nil && !errors.Is(err, io.EOF) {
