@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/backup"
@@ -288,7 +289,7 @@ func (x *Executor) runStandard(ctx context.Context, b *batch, p authz.Principal,
 	}
 	b.resultBytes += qr.Bytes
 	if !qr.ReturnsRows {
-		return message(qr.RowsAffected, fmt.Sprintf("%d rows affected", qr.RowsAffected)), nil
+		return message(qr.RowsAffected, strconv.FormatInt(qr.RowsAffected, 10)+" rows affected"), nil
 	}
 	if b.owned != nil {
 		*b.owned = append(*b.owned, qr)

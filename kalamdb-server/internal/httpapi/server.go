@@ -140,7 +140,11 @@ type Server struct {
 	opts      Options
 	limiter   *userLimiter
 
-	mux      *http.ServeMux
+	mux *http.ServeMux
+	// sqlRoute is what mux serves for sqlPattern, taken without the mux's
+	// matching for the one request every client sends most (see
+	// serveRecovering).
+	sqlRoute http.Handler
 	registry *prometheus.Registry
 	metrics  *httpMetrics
 	// promHandler serves the registry in the Prometheus text format.
@@ -215,7 +219,7 @@ func (s *Server) Registry() *prometheus.Registry { return s.registry }
 func (s *Server) routes() {
 	s.Handle("GET /health", http.HandlerFunc(s.handleHealth))
 	s.Handle("GET /v1/api/healthcheck", http.HandlerFunc(s.handleHealth))
-	s.Handle("POST /v1/api/sql", http.HandlerFunc(s.handleSQL))
+	s.sqlRoute = s.handle(sqlPattern, http.HandlerFunc(s.handleSQL))
 	s.Handle("POST /v1/api/auth/login", http.HandlerFunc(s.handleLogin))
 	s.Handle("POST /v1/api/auth/refresh", http.HandlerFunc(s.handleRefresh))
 	s.Handle("GET /v1/api/auth/me", http.HandlerFunc(s.handleMe))
@@ -234,19 +238,23 @@ func (s *Server) routes() {
 // on the same path get a JSON 405 with an Allow header. Like
 // http.ServeMux.Handle it panics on an invalid or duplicate pattern, which
 // is a programming error at start-up.
-func (s *Server) Handle(pattern string, h http.Handler) {
+func (s *Server) Handle(pattern string, h http.Handler) { s.handle(pattern, h) }
+
+// handle is Handle; it returns what the mux serves for pattern.
+func (s *Server) handle(pattern string, h http.Handler) http.Handler {
 	method, path, hasMethod := strings.Cut(pattern, " ")
 	if !hasMethod || strings.HasPrefix(method, "/") {
 		method, path = "", pattern
 	}
 	path = strings.TrimSpace(path)
 	route := path
-	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	routed := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		infoOf(w).route = route
 		h.ServeHTTP(w, r)
-	}))
+	})
+	s.mux.Handle(pattern, routed)
 	if method == "" {
-		return
+		return routed
 	}
 	s.allowMu.Lock()
 	defer s.allowMu.Unlock()
@@ -262,6 +270,7 @@ func (s *Server) Handle(pattern string, h http.Handler) {
 			s.handleMethodNotAllowed(w, r, route)
 		}))
 	}
+	return routed
 }
 
 func (s *Server) allowHeader(path string) string {
