@@ -18,8 +18,8 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
-// s3Files lists the objects in directory dir of st (none when it does
-// not exist), with their LastModified.
+// s3Files lists the objects under directory dir of st, recursively (none
+// when it does not exist), relative to dir, with their LastModified.
 func s3Files(t *testing.T, st *cold.S3, dir string) map[string]time.Time {
 	t.Helper()
 	ents, err := st.List(t.Context(), dir)
@@ -31,7 +31,13 @@ func s3Files(t *testing.T, st *cold.S3, dir string) map[string]time.Time {
 	}
 	out := map[string]time.Time{}
 	for _, e := range ents {
-		out[e.Name] = e.ModTime
+		if !e.IsDir {
+			out[e.Name] = e.ModTime
+			continue
+		}
+		for name, at := range s3Files(t, st, path.Join(dir, e.Name)) {
+			out[path.Join(e.Name, name)] = at
+		}
 	}
 	return out
 }
@@ -179,5 +185,48 @@ func TestDroppedTablesCleanupOnS3(t *testing.T) {
 	}
 	if got := s3Files(t, bucket, dir); len(got) != 1 {
 		t.Fatalf("after the cleanup of a moved storage the old prefix holds %v, want the orphan", got)
+	}
+}
+
+// TestDroppedUserTablesCleanupOnS3: the cleanup of a USER table on an s3
+// storage finds its users' partitions by listing, and removes what each
+// holds of the dropped table, listed or not.
+func TestDroppedUserTablesCleanupOnS3(t *testing.T) {
+	store := newObjectStore(t)
+	s := newServer(t, t.TempDir())
+	s.must(store.createStorage("s3data", "tables"))
+	s.must(`CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user;
+		CREATE USER 'bob' WITH PASSWORD 'bob-pw' ROLE user;
+		CREATE NAMESPACE app;
+		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER', STORAGE_ID = 's3data')`)
+	for _, u := range []string{"alice", "bob"} {
+		s.must(fmt.Sprintf("EXECUTE AS USER '%s' (INSERT INTO app.msgs (id, body) VALUES (1, 'hi'))", u))
+	}
+	s.mustJob("STORAGE FLUSH TABLE app.msgs")
+	bucket := store.storage(t, "tables")
+	var partitions []string
+	for p := range s3Files(t, bucket, ".") {
+		if path.Base(p) == "manifest.json" {
+			partitions = append(partitions, path.Dir(p))
+		}
+	}
+	if len(partitions) != 2 {
+		t.Fatalf("the table's partitions: %v", s3Files(t, bucket, "."))
+	}
+	s.must("DROP TABLE app.msgs")
+	cleanup := droppedTablesCleanup(t, s, "app", "msgs")
+	if left := s3Files(t, bucket, "."); len(left) != 0 {
+		t.Fatalf("the cleanup left %v", left)
+	}
+	// Orphans of the dropped table in both partitions, the job run again.
+	for _, dir := range partitions {
+		writeObject(t, bucket, path.Join(dir, "batch-2-"+cleanup.params.Incarnation[:12]+"0f0f.parquet"), []byte("not parquet"))
+	}
+	if err := s.db.Tier.Retry([]*systable.Job{cleanup.job}); err != nil {
+		t.Fatal(err)
+	}
+	waitAllJobs(t, s)
+	if left := s3Files(t, bucket, "."); len(left) != 0 {
+		t.Fatalf("the cleanup run again left %v", left)
 	}
 }
