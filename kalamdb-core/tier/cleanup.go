@@ -73,6 +73,16 @@ func (m *Manager) unclaimed(namespace, table string) bool {
 	return !ok
 }
 
+// liveIncarnations are the incarnations of the tables the catalog has.
+func (m *Manager) liveIncarnations() map[string]bool {
+	tables := m.cat.Snapshot().Tables("")
+	live := make(map[string]bool, len(tables))
+	for _, t := range tables {
+		live[t.Incarnation()] = true
+	}
+	return live
+}
+
 // verdict is what a cleanup job does with a file in a dropped table's
 // directories.
 type verdict int
@@ -131,24 +141,26 @@ func (p *cleanupParams) judgeBatch(name string, listed bool) verdict {
 // again between the read and the removal is removed: a mirror is a
 // convenience (system.manifest is the truth), rewritten with the
 // partition's next flush or compaction, and by a restart's retried jobs.
-func (p *cleanupParams) judgeMirror(ctx context.Context, fsys cold.Storage, f string) (verdict, error) {
+//
+// It also returns the incarnation the mirror names ("" when none).
+func (p *cleanupParams) judgeMirror(ctx context.Context, fsys cold.Storage, f string) (verdict, string, error) {
 	if p.Incarnation == "" {
-		return removeIfOlder, nil
+		return removeIfOlder, "", nil
 	}
 	head, err := readHead(ctx, fsys, f, mirrorHeadBytes)
 	if errors.Is(err, fs.ErrNotExist) {
-		return skipFile, nil
+		return skipFile, "", nil
 	}
 	if err != nil {
-		return skipFile, fmt.Errorf("read %s: %w", f, err)
+		return skipFile, "", fmt.Errorf("read %s: %w", f, err)
 	}
 	switch inc := mirrorIncarnation(head); {
 	case inc == "":
-		return removeIfOlder, nil
+		return removeIfOlder, "", nil
 	case inc == p.Incarnation:
-		return removeFile, nil
+		return removeFile, inc, nil
 	default:
-		return keepFile, nil
+		return keepFile, inc, nil
 	}
 }
 
@@ -475,14 +487,21 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 	// and mirrors with its own), so a skewed clock misjudges only such
 	// leftovers, never a file of a live table.
 	unclaimed := c.unclaimed != nil && c.unclaimed()
+	// The catalog's incarnations, asked after the listing too (a table
+	// created since writes no file it listed), once a file needs them.
+	var live map[string]bool
 	for _, en := range entries {
 		if en.IsDir {
 			continue
 		}
 		f := path.Join(dir, en.Name)
 		v := p.judgeBatch(en.Name, c.listed[f])
+		var inc string // the incarnation of a file judged keepFile
+		if _, tag, ok := parseBatchName(en.Name); ok && tag != "" {
+			inc = tagIncarnation(tag)
+		}
 		if en.Name == manifestMirror {
-			if v, err = p.judgeMirror(ctx, c.fsys, f); err != nil {
+			if v, inc, err = p.judgeMirror(ctx, c.fsys, f); err != nil {
 				return err
 			}
 		}
@@ -490,7 +509,17 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 			// Another incarnation's, of a table no longer there (a later
 			// one dropped too) or never recorded (a restore killed while
 			// copying, or whose rollback failed): kept, it stayed for ever.
-			v = removeFile
+			// Unless a table the catalog has is of that incarnation: a
+			// table of another id whose partition is this directory (two
+			// s3 storages naming one bucket and prefix through two
+			// spellings of an endpoint, which their overlap check cannot
+			// tell apart, with templates that map both ids here).
+			if live == nil {
+				live = c.m.liveIncarnations()
+			}
+			if !live[inc] {
+				v = removeFile
+			}
 		}
 		if err := c.m.removeJudged(ctx, c.fsys, c.storageID, f, v, p.DroppedAt, c.res, c.prog); err != nil {
 			return err
