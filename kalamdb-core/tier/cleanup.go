@@ -26,12 +26,21 @@ type cleanupParams struct {
 	StorageID string    `json:"storage_id"`
 	Files     []string  `json:"files"`
 	DroppedAt time.Time `json:"dropped_at"`
-	// BaseDirectory is the storage's path at the drop. Once no table uses
-	// the storage its path may change; the files stay where they were.
+	// BaseDirectory is the storage's location at the drop: its path, or
+	// s3://bucket[/prefix] for an s3 storage. Once no table uses the
+	// storage its location may change; the files stay where they were.
+	// "" in jobs of s3 storages recorded before their cleanup walked
+	// them (those remove the listed files wherever the storage is).
 	BaseDirectory string `json:"base_directory,omitempty"`
+	// Endpoint is an s3 storage's object store at the drop ("" for AWS).
+	// It may change while tables use the storage (the same bucket behind
+	// a new address), so a change does not fail the job; but only the
+	// store the table wrote into may be walked (cleanupRun).
+	Endpoint string `json:"endpoint,omitempty"`
 	// Layout is where the table's partitions were. Nil in jobs recorded
-	// before it existed, or for a storage whose templates break the rules:
-	// then only the listed files are removed.
+	// before it existed (for s3 storages, before their cleanup walked
+	// them), or for a storage whose templates break the rules: then only
+	// the listed files are removed.
 	Layout *catalog.TableLayout `json:"layout,omitempty"`
 	// MaxBatch bounds the batch files the table's writers can have
 	// produced: the highest next batch number of its partitions (a
@@ -232,8 +241,11 @@ func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 	// function on every path (catalog.DropWork), so a failed batch ends
 	// the count too: left up, it would make the settled entries of this
 	// table, and of the tables sharing its stripe, miss until a restart.
-	if st, ok := m.cat.Snapshot().Storage(t.Meta.StorageID); ok && st.StorageType == catalog.StorageFilesystem {
+	if st, ok := m.cat.Snapshot().Storage(t.Meta.StorageID); ok && (st.StorageType == catalog.StorageFilesystem || st.StorageType == catalog.StorageS3) {
 		params.BaseDirectory = st.BaseDirectory
+		if st.StorageType == catalog.StorageS3 {
+			params.Endpoint = st.Endpoint
+		}
 		if tmpl, err := catalog.TemplateOf(st, t); err == nil {
 			l := tmpl.Layout(t.Meta.NamespaceID, t.Meta.TableName)
 			params.Layout = &l
@@ -273,7 +285,8 @@ func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 // directories. A directory is removed only once empty, from the
 // partitions up to the table's own directory (the namespace's, once the
 // namespace is dropped too), never above: foreign files keep their
-// directories, and the storage's base is never removed.
+// directories, and the storage's base is never removed. An s3 storage is
+// walked the same way (dirCleaner.objectStore says what differs).
 func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunFunc {
 	return func(ctx context.Context, prog *jobs.Progress) (any, error) {
 		snap := m.cat.Snapshot()
@@ -282,7 +295,7 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 			return nil, fmt.Errorf("storage %s no longer exists; %d files of the dropped table remain in it", p.StorageID, len(p.Files))
 		}
 		if p.BaseDirectory != "" && st.BaseDirectory != p.BaseDirectory {
-			return nil, fmt.Errorf("storage %s has moved since the drop; the dropped table's files remain in its old directory", p.StorageID)
+			return nil, fmt.Errorf("storage %s has moved since the drop; the dropped table's files remain at its old location %s", p.StorageID, p.BaseDirectory)
 		}
 		fsys, err := m.writableStorage(st)
 		if err != nil {
@@ -293,7 +306,15 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 		for _, f := range p.Files {
 			listed[path.Clean(f)] = true // as the walk joins them
 		}
-		if p.Layout != nil {
+		objectStore := st.StorageType == catalog.StorageS3
+		// On an object store the walk is sound only in the store the table
+		// wrote into: the same bucket and prefix elsewhere are another
+		// store's, whose files the incarnation rules do not know. A job
+		// without the incarnation would judge every file there by the
+		// store's clock, not the server's. Either way the listed files go,
+		// as before the walk.
+		walk := p.Layout != nil && (!objectStore || p.Endpoint == st.Endpoint && p.Incarnation != "")
+		if walk {
 			// Every listed file is in a partition directory of the layout,
 			// which the walk visits.
 			minDepth := p.Layout.TableDepth
@@ -302,7 +323,7 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 			}
 			c := &dirCleaner{m: m, fsys: fsys, storageID: p.StorageID, segments: p.Layout.Segments, table: &p,
 				listed: listed, unclaimed: func() bool { return m.unclaimed(namespace, table) }, live: m.liveIncarnations,
-				minDepth: minDepth, res: res, prog: prog}
+				minDepth: minDepth, objectStore: objectStore, res: res, prog: prog}
 			if err := c.walk(ctx, 0, "."); err != nil {
 				return nil, err
 			}
@@ -376,8 +397,13 @@ type dirCleaner struct {
 	// (Manager.liveIncarnations).
 	live     func() map[string]bool
 	minDepth int
-	res      *cleanupResult
-	prog     *jobs.Progress
+	// objectStore: the storage is an object store (s3), whose
+	// directories are key prefixes, there while some object is under
+	// them (nothing to remove), and whose times come from its own clock
+	// (cleanPartition).
+	objectStore bool
+	res         *cleanupResult
+	prog        *jobs.Progress
 }
 
 // walk visits dir, the directory of the first i segments: the user's
@@ -414,7 +440,7 @@ func (c *dirCleaner) walk(ctx context.Context, i int, dir string) error {
 			return err
 		}
 	}
-	if i == 0 || i-1 < c.minDepth {
+	if i == 0 || i-1 < c.minDepth || c.objectStore {
 		return nil
 	}
 	err := c.fsys.RemoveDir(ctx, dir)
@@ -441,6 +467,13 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 	}
 	// Asked after the listing: every file listed is then either a table's
 	// that the catalog has or a restore is writing, or no one's.
+	//
+	// On an object store the times removeIfOlder compares are the
+	// store's clock's, not the drop's: the names and mirrors they decide
+	// are ones no table writes any more (untagged names; mirrors without
+	// an incarnation: a table created again or restored tags its names
+	// and mirrors with its own), so a skewed clock misjudges only such
+	// leftovers, never a file of a live table.
 	unclaimed := c.unclaimed != nil && c.unclaimed()
 	// The catalog's incarnations, asked after the listing too (a table
 	// created since writes no file it listed), once a file needs them.
@@ -467,9 +500,9 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 			// Unless a table the catalog has is of that incarnation: a
 			// table of another id whose partition this directory is. The
 			// storages' overlap checks keep two ids out of one directory,
-			// but they compare locations as configured (an s3 endpoint as
-			// written, a path with its symbolic links resolved, not bind
-			// mounts): a file naming a live table is never removed here.
+			// but they compare locations as configured (an s3 endpoint by
+			// its spelling, a path with its symbolic links resolved, not
+			// bind mounts): a file naming a live table is never removed here.
 			if live == nil {
 				live = c.live()
 			}
@@ -481,20 +514,27 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 			return err
 		}
 	}
-	// A temporary file is judged by the name it is written for. The
-	// dropped table's own are removed whatever their times: none of its
-	// writers is still writing (its flushes and compactions share this
-	// job's key, and nothing else writes its names). A mirror's tells no
-	// incarnation: it goes by its time, so a table created again may lose
-	// a mirror it began to write within the clock's lag after the drop
-	// (the write fails; the mirror is stale until the next one).
+	// A temporary file (on an object store, an unfinished multipart
+	// upload) is judged by the name it is written for. The dropped
+	// table's own are removed whatever their times: none of its writers
+	// is still writing (its flushes and compactions share this job's
+	// key, and nothing else writes its names). Untagged names go by their
+	// time: no table written since the drop uses them, so a clock that
+	// is not the server's misjudges only old leftovers. A mirror's tells
+	// no incarnation: it goes by its time, so a table created again may
+	// lose a mirror it began to write within the clock's lag after the
+	// drop (the write fails; the mirror is stale until the next one). On
+	// an object store that lag is the store's clock's, unbounded: its
+	// mirror uploads stay (a dropped table's leaks; an
+	// AbortIncompleteMultipartUpload lifecycle rule of the bucket ends
+	// it).
 	if _, err := c.fsys.CleanupTemp(ctx, dir, time.Time{}, func(final string) bool {
 		return final != manifestMirror && p.judgeBatch(final, false) == removeFile
 	}); err != nil {
 		return err
 	}
 	_, err = c.fsys.CleanupTemp(ctx, dir, p.DroppedAt, func(final string) bool {
-		return final == manifestMirror || p.judgeBatch(final, false) == removeIfOlder
+		return final == manifestMirror && !c.objectStore || p.judgeBatch(final, false) == removeIfOlder
 	})
 	return err
 }

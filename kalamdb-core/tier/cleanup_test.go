@@ -145,7 +145,8 @@ func TestCleanupJudgesFilesByIncarnation(t *testing.T) {
 	t.Run("JobWithoutIncarnation", func(t *testing.T) { run(t, "", mirror(other), before, false, true) })
 }
 
-// TestCleanupOfListedFiles: without a layout (an s3 storage), the job
+// TestCleanupOfListedFiles: without a layout (a job of an s3 storage
+// recorded before they were walked, or one whose endpoint changed), the job
 // removes the files the dropped table's manifests listed: tagged ones
 // whatever their times (a tagged name is its writer's own), untagged ones
 // only if older than the drop (a table created again may have written
