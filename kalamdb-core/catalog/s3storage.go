@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/url"
 	"path"
 	"strings"
@@ -275,6 +276,48 @@ func normalizeEndpoint(e string, allowHTTP bool) (string, error) {
 	return u.Scheme + "://" + u.Host, nil
 }
 
+// endpointPlace is what the storages' overlap check compares of an
+// endpoint (as normalizeEndpoint stores it): the store it names, as far
+// as its spelling tells. Host case, a trailing dot and the scheme's
+// default port do not matter; every loopback name and address is one
+// place (a store on this machine answers at all of them), and so is every
+// AWS S3 endpoint ("" included: AWS bucket names are global). Other names
+// are taken as written: whether two hosts are one store cannot be known
+// (DNS aliases, proxies), so the drop's cleanup never relies on this
+// check to keep another table's files (tier, cleanPartition).
+func endpointPlace(endpoint string) string {
+	if endpoint == "" {
+		return "aws"
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return endpoint
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	if ip := net.ParseIP(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || ip != nil && ip.IsLoopback() {
+		host = "loopback"
+	}
+	if isAWSS3Host(host) {
+		return "aws"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// isAWSS3Host reports whether host is one of AWS S3's own endpoints:
+// s3.amazonaws.com, s3.REGION.amazonaws.com, s3-REGION.amazonaws.com,
+// s3.dualstack.REGION.amazonaws.com (and the .cn partition's).
+func isAWSS3Host(host string) bool {
+	rest, ok := strings.CutSuffix(host, ".amazonaws.com")
+	if !ok {
+		rest, ok = strings.CutSuffix(host, ".amazonaws.com.cn")
+	}
+	return ok && (rest == "s3" || strings.HasPrefix(rest, "s3.") || strings.HasPrefix(rest, "s3-"))
+}
+
 // validateS3 checks and normalises an s3 storage definition: its bucket
 // and prefix (from BUCKET, a bucket or an s3:// URL, and BASE_DIRECTORY, a
 // prefix or an s3:// URL), endpoint and CONFIG, and that no other s3
@@ -285,14 +328,20 @@ func (c *Catalog) validateS3(s *Snapshot, st *systable.Storage, locationGiven bo
 	if err != nil {
 		return err
 	}
-	if cfg.Endpoint != "" && st.Endpoint != "" && strings.TrimRight(cfg.Endpoint, "/") != strings.TrimRight(st.Endpoint, "/") {
-		return apierror.New(apierror.InvalidInput, "ENDPOINT and the endpoint of CONFIG differ")
-	}
-	if cfg.Endpoint != "" {
-		st.Endpoint = cfg.Endpoint
-	}
 	if st.Endpoint, err = normalizeEndpoint(st.Endpoint, cfg.AllowHTTP); err != nil {
 		return err
+	}
+	if cfg.Endpoint != "" {
+		// Compared as stored: the stored endpoint is the CONFIG's once
+		// normalised, and a storage is validated again as it stands.
+		e, err := normalizeEndpoint(cfg.Endpoint, cfg.AllowHTTP)
+		if err != nil {
+			return err
+		}
+		if st.Endpoint != "" && st.Endpoint != e {
+			return apierror.New(apierror.InvalidInput, "ENDPOINT and the endpoint of CONFIG differ")
+		}
+		st.Endpoint = e
 	}
 	if locationGiven {
 		bucket, prefix := st.Bucket, ""
@@ -334,7 +383,7 @@ func (c *Catalog) validateS3(s *Snapshot, st *systable.Storage, locationGiven bo
 	}
 	_, prefix, _ := parseS3URL(st.BaseDirectory)
 	for _, o := range s.Storages() {
-		if o.StorageID == st.StorageID || o.StorageType != StorageS3 || o.Bucket != st.Bucket || o.Endpoint != st.Endpoint {
+		if o.StorageID == st.StorageID || o.StorageType != StorageS3 || o.Bucket != st.Bucket || endpointPlace(o.Endpoint) != endpointPlace(st.Endpoint) {
 			continue
 		}
 		_, op, _ := parseS3URL(o.BaseDirectory)
