@@ -28,6 +28,8 @@ import (
 // port, with one bucket, for the backups of a test.
 type objectStore struct {
 	url, bucket string
+	// aliasURL reaches the same store at another port.
+	aliasURL string
 	// putsLeft, when not negative, is how many more object writes the
 	// store accepts before it refuses them (AccessDenied).
 	putsLeft atomic.Int64
@@ -83,6 +85,11 @@ func newObjectStore(t *testing.T) *objectStore {
 	}))
 	t.Cleanup(srv.Close)
 	o.url = srv.URL
+	// A second address of the same store, as a DNS alias or a proxy gives
+	// one: nothing in its spelling says it is the same store.
+	alias := httptest.NewServer(srv.Config.Handler)
+	t.Cleanup(alias.Close)
+	o.aliasURL = alias.URL
 	return o
 }
 

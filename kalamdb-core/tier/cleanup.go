@@ -493,6 +493,13 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 				return err
 			}
 		}
+		if c.objectStore {
+			// Only what is provably the dropped table's (objectStoreVerdict).
+			if err := c.m.removeJudged(ctx, c.fsys, c.storageID, f, objectStoreVerdict(v, c.listed[f]), p.DroppedAt, c.res, c.prog); err != nil {
+				return err
+			}
+			continue
+		}
 		if v == keepFile && unclaimed {
 			// Another incarnation's, of a table no longer there (a later
 			// one dropped too) or never recorded (a restore killed while
@@ -533,10 +540,33 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 	}); err != nil {
 		return err
 	}
+	if c.objectStore {
+		return nil // no upload is aborted by time there (objectStoreVerdict)
+	}
 	_, err = c.fsys.CleanupTemp(ctx, dir, p.DroppedAt, func(final string) bool {
-		return final == manifestMirror && !c.objectStore || p.judgeBatch(final, false) == removeIfOlder
+		return final == manifestMirror || p.judgeBatch(final, false) == removeIfOlder
 	})
 	return err
+}
+
+// objectStoreVerdict narrows verdict v of a file found in a dropped
+// table's partition on an object store to what is provably the dropped
+// table's: a batch file or mirror naming its incarnation, or a file its
+// manifests listed (a listed untagged one by its time, as always). A
+// partition there may be another table's too: two s3 storages can name
+// one bucket and prefix through two addresses of one store (a DNS alias,
+// a proxy) that the storages' overlap check cannot tell apart, and their
+// templates can map two table ids to one directory. So the walk keeps
+// what it cannot prove its own: untagged names it did not list and
+// mirrors without an incarnation (which would go by the store's clock),
+// and files of another incarnation even when the catalog has no table of
+// it (a restore under way in another namespace writes such files before
+// its table exists). What is kept is counted in files_kept.
+func objectStoreVerdict(v verdict, listed bool) verdict {
+	if v == removeIfOlder && !listed {
+		return keepFile
+	}
+	return v
 }
 
 // namespaceCleanupParams are the parameters of the cleanup job of a
