@@ -36,7 +36,9 @@ type S3Settings struct {
 	PathStyle bool
 	// RequestTimeout of each request (0: the client's default).
 	RequestTimeout time.Duration
-	Credentials    S3Credentials
+	// ListPageSize of listings (0: the client's default).
+	ListPageSize int
+	Credentials  S3Credentials
 }
 
 // S3Credentials are the keys of an s3 storage; all empty is anonymous.
@@ -53,9 +55,12 @@ type s3Config struct {
 	ForcePathStyle   *bool  `json:"force_path_style,omitempty"`
 	AllowHTTP        bool   `json:"allow_http,omitempty"`
 	RequestTimeoutMS int64  `json:"request_timeout_ms,omitempty"`
+	// ListPageSize is how many keys a listing asks for per request (0:
+	// the client's default, S3's most, 1000); for stores that send fewer.
+	ListPageSize int `json:"list_page_size,omitempty"`
 }
 
-const s3ConfigKeys = "endpoint, path_style (or force_path_style), allow_http, request_timeout_ms"
+const s3ConfigKeys = "endpoint, path_style (or force_path_style), allow_http, request_timeout_ms, list_page_size"
 
 // RedactedCredentials is what system.storages shows for credentials.
 const RedactedCredentials = systable.RedactedCredentials
@@ -170,7 +175,8 @@ func (c *Catalog) S3Settings(st *systable.Storage) (S3Settings, error) {
 	if err != nil {
 		return s, err
 	}
-	s = S3Settings{Region: st.Region, Bucket: bucket, Prefix: prefix, RequestTimeout: time.Duration(cfg.RequestTimeoutMS) * time.Millisecond}
+	s = S3Settings{Region: st.Region, Bucket: bucket, Prefix: prefix, RequestTimeout: time.Duration(cfg.RequestTimeoutMS) * time.Millisecond,
+		ListPageSize: cfg.ListPageSize}
 	if st.Endpoint != "" {
 		u, err := url.Parse(st.Endpoint)
 		if err != nil {
@@ -207,6 +213,9 @@ func parseS3Config(raw string) (s3Config, error) {
 	}
 	if cfg.RequestTimeoutMS < 0 || cfg.RequestTimeoutMS > 10*60*1000 {
 		return cfg, apierror.New(apierror.InvalidInput, "CONFIG: request_timeout_ms must be between 0 (the default) and 600000")
+	}
+	if cfg.ListPageSize < 0 || cfg.ListPageSize > 1000 {
+		return cfg, apierror.New(apierror.InvalidInput, "CONFIG: list_page_size must be between 0 (the default) and 1000")
 	}
 	return cfg, nil
 }

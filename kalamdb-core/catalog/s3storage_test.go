@@ -38,7 +38,7 @@ func TestS3StorageDefinitions(t *testing.T) {
 		{"prefix", s3Props(func(p *dialect.StorageProps) { p.Bucket = ptr("bucket-d"); p.Path = ptr("/data/") }), "bucket-d", "s3://bucket-d/data", ""},
 		{"endpoint", s3Props(func(p *dialect.StorageProps) {
 			p.Bucket = ptr("bucket-e")
-			p.Config = ptr(`{"endpoint":"http://127.0.0.1:9000","allow_http":true,"force_path_style":true}`)
+			p.Config = ptr(`{"endpoint":"http://127.0.0.1:9000","allow_http":true,"force_path_style":true,"list_page_size":2}`)
 		}), "bucket-e", "s3://bucket-e", "http://127.0.0.1:9000"},
 	} {
 		if err := create(tc.id, tc.props); err != nil {
@@ -50,7 +50,7 @@ func TestS3StorageDefinitions(t *testing.T) {
 		}
 	}
 	s, err := c.S3Settings(func() *systable.Storage { st, _ := c.Snapshot().Storage("endpoint"); return st }())
-	if err != nil || s.Endpoint != "127.0.0.1:9000" || !s.Insecure || !s.PathStyle || s.Bucket != "bucket-e" || s.Prefix != "" {
+	if err != nil || s.Endpoint != "127.0.0.1:9000" || !s.Insecure || !s.PathStyle || s.Bucket != "bucket-e" || s.Prefix != "" || s.ListPageSize != 2 {
 		t.Fatalf("settings %+v, %v", s, err)
 	}
 	for _, bad := range []struct {
@@ -64,6 +64,7 @@ func TestS3StorageDefinitions(t *testing.T) {
 		{s3Props(func(p *dialect.StorageProps) { p.Path = ptr("s3://other-bucket/x") }), apierror.InvalidInput, "different places"},
 		{s3Props(func(p *dialect.StorageProps) { p.Config = ptr(`{"endpoint":"http://h:9000"}`) }), apierror.InvalidInput, "allow_http"},
 		{s3Props(func(p *dialect.StorageProps) { p.Config = ptr(`{"colour":"red"}`) }), apierror.InvalidInput, "known keys"},
+		{s3Props(func(p *dialect.StorageProps) { p.Config = ptr(`{"list_page_size":1001}`) }), apierror.InvalidInput, "list_page_size"},
 		{s3Props(func(p *dialect.StorageProps) { p.Config = ptr(`{"endpoint":"ftp://h"}`) }), apierror.InvalidInput, "invalid endpoint"},
 		{s3Props(func(p *dialect.StorageProps) { p.Credentials = ptr(`{"access_key_id":"k"}`) }), apierror.InvalidInput, "both access_key_id and secret_access_key"},
 		{s3Props(func(p *dialect.StorageProps) { p.Credentials = ptr(`{"password":"hunter2"}`) }), apierror.InvalidInput, "CREDENTIALS must be"},
