@@ -230,3 +230,87 @@ func TestDroppedUserTablesCleanupOnS3(t *testing.T) {
 		t.Fatalf("the cleanup run again left %v", left)
 	}
 }
+
+// TestDroppedUserTablesCleanupOnS3IsBoundedPerRun: the users' partitions
+// of a dropped USER table are listed a page at a time (pages of 2 keys
+// here), and one run of the cleanup visits a bounded number of them (2
+// here), then hands the rest to a new job that starts after the last user
+// it finished, each run's result saying so; the chain removes everything.
+// A continuing job run again (as a restart does) walks only its part.
+func TestDroppedUserTablesCleanupOnS3IsBoundedPerRun(t *testing.T) {
+	store := newObjectStore(t)
+	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir(), cleanupPartitions: 2}
+	s.open()
+	t.Cleanup(s.close)
+	s.must(strings.Replace(store.createStorage("s3data", "tables"), `"force_path_style":true}`, `"force_path_style":true,"list_page_size":2}`, 1))
+	s.must(`CREATE NAMESPACE app;
+		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER', STORAGE_ID = 's3data')`)
+	users := []string{"u1", "u2", "u3", "u4", "u5"}
+	for _, u := range users {
+		s.must(fmt.Sprintf("CREATE USER '%s' WITH PASSWORD '%s-pw' ROLE user", u, u))
+		s.must(fmt.Sprintf("EXECUTE AS USER '%s' (INSERT INTO app.msgs (id, body) VALUES (1, 'hi'))", u))
+	}
+	s.mustJob("STORAGE FLUSH TABLE app.msgs")
+	bucket := store.storage(t, "tables")
+	var partitions []string
+	for p := range s3Files(t, bucket, ".") {
+		if path.Base(p) == "manifest.json" {
+			partitions = append(partitions, path.Dir(p))
+		}
+	}
+	if len(partitions) != len(users) {
+		t.Fatalf("the table's partitions: %v", s3Files(t, bucket, "."))
+	}
+	slices.Sort(partitions) // the walk's order: user ids of one shape
+	s.must("DROP TABLE app.msgs")
+	first := droppedTablesCleanup(t, s, "app", "msgs")
+	type result struct {
+		FilesRemoved int    `json:"files_removed"`
+		Partitions   int    `json:"partitions"`
+		Complete     *bool  `json:"complete"`
+		ResumeAfter  string `json:"resume_after"`
+		ContinuedBy  string `json:"continued_by"`
+		Note         string `json:"note"`
+	}
+	var runs []result
+	var jobs []*systable.Job
+	for j := first.job; ; {
+		var r result
+		if err := json.Unmarshal(j.Result, &r); err != nil || r.Complete == nil {
+			t.Fatalf("run %d of the cleanup: %s %s (%v)", len(runs)+1, j.Status, j.Result, err)
+		}
+		runs, jobs = append(runs, r), append(jobs, j)
+		if *r.Complete {
+			break
+		}
+		if r.ContinuedBy == "" || !strings.Contains(r.Note, r.ContinuedBy) || len(runs) > len(users) {
+			t.Fatalf("run %d stopped early without a follow-up: %s", len(runs), j.Result)
+		}
+		if j = waitJob(t, s, r.ContinuedBy); j.Status != systable.JobCompleted {
+			t.Fatalf("run %d of the cleanup: %s %s", len(runs)+1, j.Status, j.ErrorMessage)
+		}
+	}
+	if len(runs) != 3 || runs[0].Partitions != 2 || runs[1].Partitions != 2 || runs[2].Partitions != 1 {
+		t.Fatalf("runs of the cleanup: %+v, want partitions 2, 2, 1", runs)
+	}
+	if want := path.Base(partitions[3]) + "/"; runs[1].ResumeAfter != want {
+		t.Fatalf("the second run stopped after %q, want %q", runs[1].ResumeAfter, want)
+	}
+	if left := s3Files(t, bucket, "."); len(left) != 0 {
+		t.Fatalf("the cleanup left %v", left)
+	}
+	// Orphans of the dropped table in the first and last partitions; the
+	// last run, run again, starts after the fourth user: it removes only
+	// the last partition's.
+	orphan := "batch-2-" + first.params.Incarnation[:12] + "0f0f.parquet"
+	for _, dir := range []string{partitions[0], partitions[4]} {
+		writeObject(t, bucket, path.Join(dir, orphan), []byte("not parquet"))
+	}
+	if err := s.db.Tier.Retry([]*systable.Job{jobs[2]}); err != nil {
+		t.Fatal(err)
+	}
+	waitAllJobs(t, s)
+	if left := s3Files(t, bucket, "."); len(left) != 1 || left[path.Join(partitions[0], orphan)].IsZero() {
+		t.Fatalf("the last run, again, left %v", left)
+	}
+}

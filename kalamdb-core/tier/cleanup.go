@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +54,11 @@ type cleanupParams struct {
 	// before it existed: every file is judged by its time, as those jobs
 	// always did.
 	Incarnation string `json:"incarnation,omitempty"`
+	// ResumeAfter, in a job continuing an earlier one that reached its
+	// bound (CleanupPartitionsPerRun), is the cold.ListKey of the last
+	// directory of the layout's first user segment that one finished: the
+	// walk starts after it there.
+	ResumeAfter string `json:"resume_after,omitempty"`
 }
 
 // unclaimed reports whether no table of id namespace.table owns files in
@@ -193,6 +199,35 @@ type cleanupResult struct {
 	FilesRemoved int `json:"files_removed"`
 	FilesKept    int `json:"files_kept"`
 	DirsRemoved  int `json:"dirs_removed"`
+	// Partitions the walk visited.
+	Partitions int `json:"partitions,omitempty"`
+	// Complete is false when the job stopped at its bound of partitions
+	// (CleanupPartitionsPerRun) and handed the rest of the walk to job
+	// ContinuedBy, which starts after directory ResumeAfter; Note says so
+	// in words. Nil for jobs that never stop early (a namespace's).
+	Complete    *bool  `json:"complete,omitempty"`
+	ResumeAfter string `json:"resume_after,omitempty"`
+	ContinuedBy string `json:"continued_by,omitempty"`
+	Note        string `json:"note,omitempty"`
+}
+
+// DefaultCleanupPartitionsPerRun bounds the partitions one run of a
+// dropped table's cleanup visits: a USER table has one a user, and on an
+// object store each costs a few requests, so a table of many users is
+// cleaned by a chain of jobs, each releasing the table's job key (the
+// flushes of a table created again under the name wait for it) and
+// recorded in system.jobs, instead of by one that holds the key for
+// hours and starts over after a restart.
+const DefaultCleanupPartitionsPerRun = 10000
+
+// errWorkBound stops a cleanup's walk at its bound of partitions.
+var errWorkBound = errors.New("tier: the cleanup's bound of partitions is reached")
+
+func (m *Manager) cleanupPartitionsPerRun() int {
+	if m.opts.CleanupPartitionsPerRun > 0 {
+		return m.opts.CleanupPartitionsPerRun
+	}
+	return DefaultCleanupPartitionsPerRun
 }
 
 // DropTable is the tiers' part of dropping a table (a catalog.DropWork):
@@ -323,10 +358,17 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 			}
 			c := &dirCleaner{m: m, fsys: fsys, storageID: p.StorageID, segments: p.Layout.Segments, table: &p,
 				listed: listed, unclaimed: func() bool { return m.unclaimed(namespace, table) }, live: m.liveIncarnations,
-				minDepth: minDepth, objectStore: objectStore, res: res, prog: prog}
-			if err := c.walk(ctx, 0, "."); err != nil {
+				minDepth: minDepth, objectStore: objectStore, res: res, prog: prog,
+				userDepth: slices.Index(p.Layout.Segments, catalog.PlaceholderUser), resume: p.ResumeAfter,
+				budget: m.cleanupPartitionsPerRun()}
+			err := c.walk(ctx, 0, ".")
+			if errors.Is(err, errWorkBound) {
+				return m.continueCleanup(namespace, table, p, c.last, res)
+			}
+			if err != nil {
 				return nil, err
 			}
+			res.Complete = ptrTo(true)
 			return res, nil
 		}
 		for _, f := range p.Files {
@@ -341,6 +383,35 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 		return res, nil
 	}
 }
+
+// continueCleanup ends a run of a dropped table's cleanup that reached
+// its bound of partitions after directory last (a cold.ListKey of the
+// layout's first user segment): a new job, queued under the same key,
+// walks on from there. It is recorded before this one ends, so a restart
+// in between retries it (and this one, if still running: the walk is
+// idempotent). The only other thing that changes between runs is what
+// others write, which each partition's judgement reads afresh.
+func (m *Manager) continueCleanup(namespace, table string, p cleanupParams, last string, res *cleanupResult) (any, error) {
+	if last == "" || last == p.ResumeAfter {
+		// Not one partition visited: a bound of at least one always visits
+		// one, so this is a bug, not a reason to queue jobs for ever.
+		return nil, fmt.Errorf("cleanup of %s.%s: no partition visited after %q", namespace, table, p.ResumeAfter)
+	}
+	next := p
+	next.ResumeAfter = last
+	id, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: namespace, TableName: table, Parameters: next,
+		Key: systable.TableID(namespace, table)}, m.cleanupRun(namespace, table, next))
+	if err != nil {
+		return nil, fmt.Errorf("cleanup of %s.%s stopped after %d partitions, at user directory %s, and could not queue the rest: %w",
+			namespace, table, res.Partitions, strings.TrimSuffix(last, "/"), err)
+	}
+	res.Complete, res.ResumeAfter, res.ContinuedBy = ptrTo(false), last, id
+	res.Note = fmt.Sprintf("stopped after %d partitions (the bound of one run); job %s goes on after user directory %s",
+		res.Partitions, id, strings.TrimSuffix(last, "/"))
+	return res, nil
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // removeJudged deletes file f of a dropped table's directories as v says.
 func (m *Manager) removeJudged(ctx context.Context, fsys cold.Storage, storageID, f string, v verdict, droppedAt time.Time,
@@ -397,6 +468,15 @@ type dirCleaner struct {
 	// (Manager.liveIncarnations).
 	live     func() map[string]bool
 	minDepth int
+	// userDepth is the index of the layout's first user segment (-1:
+	// none). resume is where the walk starts there (cleanupParams.
+	// ResumeAfter); last is the cold.ListKey of the last entry there it
+	// finished. budget, when positive, is how many more partitions the
+	// walk may visit before it stops with errWorkBound.
+	userDepth int
+	resume    string
+	last      string
+	budget    int
 	// objectStore: the storage is an object store (s3), whose
 	// directories are key prefixes, there while some object is under
 	// them (nothing to remove), and whose times come from its own clock
@@ -419,21 +499,34 @@ func (c *dirCleaner) walk(ctx context.Context, i int, dir string) error {
 	switch {
 	case i == len(segs):
 		if c.table != nil {
+			if c.budget > 0 && c.res.Partitions >= c.budget {
+				return errWorkBound
+			}
+			c.res.Partitions++
 			if err := c.cleanPartition(ctx, dir); err != nil {
 				return err
 			}
 		}
 	case segs[i] == catalog.PlaceholderUser:
-		entries, err := listIfExists(ctx, c.fsys, dir)
-		if err != nil {
-			return err
+		// Listed a page at a time: a USER table's users may be too many
+		// for one listing, or for memory.
+		after := ""
+		if i == c.userDepth {
+			after = c.resume
 		}
-		for _, en := range entries {
+		err := cold.ListEach(ctx, c.fsys, dir, after, func(en cold.Entry) error {
 			if en.IsDir && keyenc.ValidateUserID(en.Name) == nil {
 				if err := c.walk(ctx, i+1, path.Join(dir, en.Name)); err != nil {
 					return err
 				}
 			}
+			if i == c.userDepth {
+				c.last = cold.ListKey(en)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	default:
 		if err := c.walk(ctx, i+1, path.Join(dir, segs[i])); err != nil {

@@ -61,6 +61,10 @@ type Options struct {
 	// S3MaxRetries is how often a failed request to an object store is
 	// tried again (0: the client's default).
 	S3MaxRetries int
+	// CleanupPartitionsPerRun bounds the partitions one run of a dropped
+	// table's cleanup visits; a job that reaches it hands the rest to a
+	// new job (0: DefaultCleanupPartitionsPerRun).
+	CleanupPartitionsPerRun int
 }
 
 // Manager runs the tier lifecycle of every table (see the package doc).
