@@ -51,3 +51,49 @@ func TestDroppedTablesCleanupOnS3SparesAliasedStorage(t *testing.T) {
 		t.Fatalf("a.b reads %q", got)
 	}
 }
+
+// TestFlushOnS3SparesAliasedStorage: the same aliasing as above, seen
+// from a flush: a flush removes the orphans of the partition it writes,
+// and on an object store that partition may be another table's too. It
+// removes only files naming its own table's incarnation there: a name
+// written before tags and a file of an incarnation the catalog does not
+// have yet stay, as do the other table's files.
+func TestFlushOnS3SparesAliasedStorage(t *testing.T) {
+	store := newObjectStore(t)
+	s := newServer(t, t.TempDir())
+	s.must(store.createStorage("s3a", "tables"))
+	s.must(strings.Replace(store.createStorage("s3b", "tables"), store.url, store.aliasURL, 1) +
+		` SHARED_TABLES_TEMPLATE '{tableName}/{namespace}' USER_TABLES_TEMPLATE '{tableName}/{namespace}/{userId}'`)
+	s.must(`CREATE NAMESPACE a; CREATE NAMESPACE b;
+		CREATE TABLE a.b (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC', STORAGE_ID = 's3b');
+		CREATE TABLE b.a (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC', STORAGE_ID = 's3a');
+		INSERT INTO a.b (k, v) VALUES ('live', '1')`)
+	s.mustJob("STORAGE FLUSH TABLE a.b")
+	bucket := store.storage(t, "tables")
+	writeObject(t, bucket, "b/a/batch-1.parquet", []byte("legacy"))
+	writeObject(t, bucket, "b/a/batch-1-0123456789ab0000.parquet", []byte("restoring"))
+	before := s3Files(t, bucket, "b/a")
+	// b.a's own orphan (a flush of it that died before its commit) goes.
+	ba, ok := s.db.Catalog.Snapshot().Table("b", "a")
+	if !ok {
+		t.Fatal("no table b.a")
+	}
+	ownOrphan := "batch-1-" + ba.Incarnation() + "beef.parquet"
+	writeObject(t, bucket, "b/a/"+ownOrphan, []byte("orphan"))
+	s.must("INSERT INTO b.a (k, v) VALUES ('other', '2')")
+	s.mustJob("STORAGE FLUSH TABLE b.a")
+	after := s3Files(t, bucket, "b/a")
+	for name := range before {
+		if _, ok := after[name]; !ok && name != "manifest.json" {
+			t.Errorf("the flush of b.a removed %s, which is not its own: left %v", name, after)
+		}
+	}
+	if _, ok := after[ownOrphan]; ok {
+		t.Errorf("the flush of b.a kept its own orphan %s", ownOrphan)
+	}
+	for query, want := range map[string]string{"SELECT k, v FROM a.b": "live 1\n", "SELECT k, v FROM b.a": "other 2\n"} {
+		if got := s.rows(query); got != want {
+			t.Fatalf("%s reads %q", query, got)
+		}
+	}
+}

@@ -257,7 +257,7 @@ func TestFlushRemovesOnlyItsOwnOrphans(t *testing.T) {
 	m := &Manager{files: newFileCache(16, nil), obsolete: &obsoleteFiles{}}
 	mf := &systable.Manifest{NextBatch: 4, Files: []systable.ManifestFile{{Path: "n/t/batch-1-" + own + "0001.parquet"}}}
 	live := func() map[string]bool { return map[string]bool{own: true, other: true} }
-	if err := m.removeOrphans(context.Background(), "local", fsys, "n/t", mf, own, live); err != nil {
+	if err := m.removeOrphans(context.Background(), "local", fsys, "n/t", mf, own, live, false); err != nil {
 		t.Fatal(err)
 	}
 	got := dirNames(t, dir)
