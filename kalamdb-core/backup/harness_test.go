@@ -34,8 +34,8 @@ type server struct {
 	// cleanupPartitions bounds the partitions of one run of a dropped
 	// table's cleanup (0: the default).
 	cleanupPartitions int
-	kv        *kv.DB
-	db        *database.Database
+	kv                *kv.DB
+	db                *database.Database
 }
 
 func newServer(t *testing.T, backupRoot string) *server {

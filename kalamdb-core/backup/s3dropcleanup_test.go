@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -264,35 +265,7 @@ func TestDroppedUserTablesCleanupOnS3IsBoundedPerRun(t *testing.T) {
 	slices.Sort(partitions) // the walk's order: user ids of one shape
 	s.must("DROP TABLE app.msgs")
 	first := droppedTablesCleanup(t, s, "app", "msgs")
-	type result struct {
-		FilesRemoved int    `json:"files_removed"`
-		Partitions   int    `json:"partitions"`
-		Complete     *bool  `json:"complete"`
-		ResumeAfter  string `json:"resume_after"`
-		ContinuedBy  string `json:"continued_by"`
-		Note         string `json:"note"`
-	}
-	var runs []result
-	var jobs []*systable.Job
-	for j := first.job; ; {
-		var r result
-		if err := json.Unmarshal(j.Result, &r); err != nil || r.Complete == nil {
-			t.Fatalf("run %d of the cleanup: %s %s (%v)", len(runs)+1, j.Status, j.Result, err)
-		}
-		runs, jobs = append(runs, r), append(jobs, j)
-		if *r.Complete {
-			break
-		}
-		if r.ContinuedBy == "" || !strings.Contains(r.Note, r.ContinuedBy) || len(runs) > len(users) {
-			t.Fatalf("run %d stopped early without a follow-up: %s", len(runs), j.Result)
-		}
-		if j = waitJob(t, s, r.ContinuedBy); j.Status != systable.JobCompleted {
-			t.Fatalf("run %d of the cleanup: %s %s", len(runs)+1, j.Status, j.ErrorMessage)
-		}
-	}
-	if len(runs) != 3 || runs[0].Partitions != 2 || runs[1].Partitions != 2 || runs[2].Partitions != 1 {
-		t.Fatalf("runs of the cleanup: %+v, want partitions 2, 2, 1", runs)
-	}
+	runs, jobs := cleanupChain(t, s, first.job)
 	if want := path.Base(partitions[3]) + "/"; runs[1].ResumeAfter != want {
 		t.Fatalf("the second run stopped after %q, want %q", runs[1].ResumeAfter, want)
 	}
@@ -312,5 +285,79 @@ func TestDroppedUserTablesCleanupOnS3IsBoundedPerRun(t *testing.T) {
 	waitAllJobs(t, s)
 	if left := s3Files(t, bucket, "."); len(left) != 1 || left[path.Join(partitions[0], orphan)].IsZero() {
 		t.Fatalf("the last run, again, left %v", left)
+	}
+}
+
+// cleanupRun is what a run of a table's cleanup job reports.
+type cleanupRun struct {
+	FilesRemoved int    `json:"files_removed"`
+	Partitions   int    `json:"partitions"`
+	Complete     *bool  `json:"complete"`
+	ResumeAfter  string `json:"resume_after"`
+	ContinuedBy  string `json:"continued_by"`
+	Note         string `json:"note"`
+}
+
+// cleanupChain follows a dropped table's cleanup from its first job
+// through the jobs each run that stopped at its bound handed on to, and
+// returns their results and jobs. With 5 partitions and a bound of 2,
+// there must be three runs, of 2, 2 and 1 partitions.
+func cleanupChain(t *testing.T, s *server, j *systable.Job) ([]cleanupRun, []*systable.Job) {
+	t.Helper()
+	var runs []cleanupRun
+	var jobs []*systable.Job
+	for {
+		var r cleanupRun
+		if err := json.Unmarshal(j.Result, &r); err != nil || r.Complete == nil {
+			t.Fatalf("run %d of the cleanup: %s %s (%v)", len(runs)+1, j.Status, j.Result, err)
+		}
+		runs, jobs = append(runs, r), append(jobs, j)
+		if *r.Complete {
+			break
+		}
+		if r.ContinuedBy == "" || !strings.Contains(r.Note, r.ContinuedBy) || len(runs) > 5 {
+			t.Fatalf("run %d stopped early without a follow-up: %s", len(runs), j.Result)
+		}
+		if j = waitJob(t, s, r.ContinuedBy); j.Status != systable.JobCompleted {
+			t.Fatalf("run %d of the cleanup: %s %s", len(runs)+1, j.Status, j.ErrorMessage)
+		}
+	}
+	if len(runs) != 3 || runs[0].Partitions != 2 || runs[1].Partitions != 2 || runs[2].Partitions != 1 {
+		t.Fatalf("runs of the cleanup: %+v, want partitions 2, 2, 1", runs)
+	}
+	return runs, jobs
+}
+
+// TestDroppedUserTablesCleanupIsBoundedPerRun: on a filesystem storage
+// too, one run visits a bounded number of the users' partitions and hands
+// on; the chain removes the files and the directories.
+func TestDroppedUserTablesCleanupIsBoundedPerRun(t *testing.T) {
+	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir(), cleanupPartitions: 2}
+	s.open()
+	t.Cleanup(s.close)
+	s.must(`CREATE NAMESPACE app;
+		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER')`)
+	for _, u := range []string{"u1", "u2", "u3", "u4", "u5"} {
+		s.must(fmt.Sprintf("CREATE USER '%s' WITH PASSWORD '%s-pw' ROLE user", u, u))
+		s.must(fmt.Sprintf("EXECUTE AS USER '%s' (INSERT INTO app.msgs (id, body) VALUES (1, 'hi'))", u))
+	}
+	s.mustJob("STORAGE FLUSH TABLE app.msgs")
+	mirrors := func() []string {
+		var out []string
+		_ = filepath.WalkDir(s.dir+"/storage", func(p string, d fs.DirEntry, err error) error {
+			if err == nil && d.Name() == "manifest.json" {
+				out = append(out, p)
+			}
+			return nil
+		})
+		return out
+	}
+	if got := mirrors(); len(got) != 5 {
+		t.Fatalf("the table's partitions: %v", got)
+	}
+	s.must("DROP TABLE app.msgs")
+	cleanupChain(t, s, droppedTablesCleanup(t, s, "app", "msgs").job)
+	if got := mirrors(); len(got) != 0 {
+		t.Fatalf("the cleanup left %v", got)
 	}
 }

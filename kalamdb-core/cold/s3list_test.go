@@ -183,3 +183,32 @@ func TestS3ListTimeoutIsPerPage(t *testing.T) {
 		t.Fatalf("listing with a stalled second page: %v after %d entries", err, seen)
 	}
 }
+
+// TestListEachOfAFilesystem: a storage that lists a directory whole is
+// listed in the order an object store's keys have (a directory's name
+// with a trailing "/"), so a walk resumes after a ListKey alike on both.
+func TestListEachOfAFilesystem(t *testing.T) {
+	st, err := NewFS(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, p := range []string{"d/a", "d/u1/x", "d/u1-x", "d/u2/x"} {
+		put(t, st, p, []byte(p))
+	}
+	for _, tc := range []struct {
+		after string
+		want  string
+	}{
+		{"", "a,u1-x,u1/,u2/"},
+		{"u1-x", "u1/,u2/"},
+		{"u1/", "u2/"},
+	} {
+		if got := strings.Join(listKeys(t, ctx, st, "d", tc.after), ","); got != tc.want {
+			t.Errorf("after %q: %s, want %s", tc.after, got, tc.want)
+		}
+	}
+	if got := listKeys(t, ctx, st, "missing", ""); len(got) != 0 {
+		t.Fatalf("a missing directory lists %v", got)
+	}
+}
