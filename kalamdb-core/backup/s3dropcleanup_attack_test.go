@@ -3,6 +3,8 @@ package backup_test
 import (
 	"strings"
 	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 )
 
 // TestDroppedTablesCleanupOnS3SparesAliasedStorage: two s3 storages may
@@ -20,27 +22,10 @@ func TestDroppedTablesCleanupOnS3SparesAliasedStorage(t *testing.T) {
 	store := newObjectStore(t)
 	s := newServer(t, t.TempDir())
 	s.must(store.createStorage("s3a", "tables"))
-	const swapped = ` SHARED_TABLES_TEMPLATE '{tableName}/{namespace}' USER_TABLES_TEMPLATE '{tableName}/{namespace}/{userId}'`
-	_, err := s.exec(strings.Replace(store.createStorage("s3b", "tables"), "127.0.0.1", "localhost", 1) + swapped)
+	_, err := s.exec(strings.Replace(store.createStorage("s3b", "tables"), "127.0.0.1", "localhost", 1) + swappedTemplates)
 	wantCode(t, err, "INVALID_INPUT", "overlaps storage s3a")
-	// The same bucket and prefix at the store's other address, with
-	// {tableName} before {namespace}.
-	s.must(strings.Replace(store.createStorage("s3b", "tables"), store.url, store.aliasURL, 1) + swapped)
-	// a.b on s3b and b.a on s3a both have their partition at tables/b/a.
-	s.must(`CREATE NAMESPACE a; CREATE NAMESPACE b;
-		CREATE TABLE a.b (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC', STORAGE_ID = 's3b');
-		CREATE TABLE b.a (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC', STORAGE_ID = 's3a');
-		INSERT INTO a.b (k, v) VALUES ('live', '1')`)
-	s.mustJob("STORAGE FLUSH TABLE a.b")
-	bucket := store.storage(t, "tables")
-	// Older than the drop, and within the dropped table's batch numbers:
-	// an untagged name, and a tag of an incarnation no table has.
-	writeObject(t, bucket, "b/a/batch-1.parquet", []byte("legacy"))
-	writeObject(t, bucket, "b/a/batch-1-0123456789ab0000.parquet", []byte("restoring"))
+	bucket := aliasedPartition(t, s, store)
 	before := s3Files(t, bucket, "b/a")
-	if len(before) != 4 { // a.b's batch file and mirror, and the two above
-		t.Fatalf("tables/b/a holds %v", before)
-	}
 	s.must("DROP TABLE b.a")
 	droppedTablesCleanup(t, s, "b", "a")
 	if got := s3Files(t, bucket, "b/a"); len(got) != len(before) {
@@ -62,16 +47,7 @@ func TestFlushOnS3SparesAliasedStorage(t *testing.T) {
 	store := newObjectStore(t)
 	s := newServer(t, t.TempDir())
 	s.must(store.createStorage("s3a", "tables"))
-	s.must(strings.Replace(store.createStorage("s3b", "tables"), store.url, store.aliasURL, 1) +
-		` SHARED_TABLES_TEMPLATE '{tableName}/{namespace}' USER_TABLES_TEMPLATE '{tableName}/{namespace}/{userId}'`)
-	s.must(`CREATE NAMESPACE a; CREATE NAMESPACE b;
-		CREATE TABLE a.b (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC', STORAGE_ID = 's3b');
-		CREATE TABLE b.a (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC', STORAGE_ID = 's3a');
-		INSERT INTO a.b (k, v) VALUES ('live', '1')`)
-	s.mustJob("STORAGE FLUSH TABLE a.b")
-	bucket := store.storage(t, "tables")
-	writeObject(t, bucket, "b/a/batch-1.parquet", []byte("legacy"))
-	writeObject(t, bucket, "b/a/batch-1-0123456789ab0000.parquet", []byte("restoring"))
+	bucket := aliasedPartition(t, s, store)
 	before := s3Files(t, bucket, "b/a")
 	// b.a's own orphan (a flush of it that died before its commit) goes.
 	ba, ok := s.db.Catalog.Snapshot().Table("b", "a")
@@ -96,4 +72,31 @@ func TestFlushOnS3SparesAliasedStorage(t *testing.T) {
 			t.Fatalf("%s reads %q", query, got)
 		}
 	}
+}
+
+// swappedTemplates put {tableName} before {namespace}.
+const swappedTemplates = ` SHARED_TABLES_TEMPLATE '{tableName}/{namespace}' USER_TABLES_TEMPLATE '{tableName}/{namespace}/{userId}'`
+
+// aliasedPartition creates storage s3b with the prefix of s3a (which s
+// has) at the store's other address, with swappedTemplates, and the
+// tables a.b on s3b and b.a on s3a, whose partitions are then both
+// tables/b/a: a.b has a row flushed there. It plants, older than what
+// follows and numbered within any table's first batch, an untagged name
+// and a file tagged with an incarnation no table has (a restore under
+// way elsewhere), and returns the store's client at tables.
+func aliasedPartition(t *testing.T, s *server, store *objectStore) *cold.S3 {
+	t.Helper()
+	s.must(strings.Replace(store.createStorage("s3b", "tables"), store.url, store.aliasURL, 1) + swappedTemplates)
+	s.must(`CREATE NAMESPACE a; CREATE NAMESPACE b;
+		CREATE TABLE a.b (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC', STORAGE_ID = 's3b');
+		CREATE TABLE b.a (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC', STORAGE_ID = 's3a');
+		INSERT INTO a.b (k, v) VALUES ('live', '1')`)
+	s.mustJob("STORAGE FLUSH TABLE a.b")
+	bucket := store.storage(t, "tables")
+	writeObject(t, bucket, "b/a/batch-1.parquet", []byte("legacy"))
+	writeObject(t, bucket, "b/a/batch-1-0123456789ab0000.parquet", []byte("restoring"))
+	if got := s3Files(t, bucket, "b/a"); len(got) != 4 { // a.b's batch file and mirror, and the two planted
+		t.Fatalf("tables/b/a holds %v", got)
+	}
+	return bucket
 }

@@ -189,6 +189,30 @@ func TestDroppedTablesCleanupOnS3(t *testing.T) {
 	}
 }
 
+// userTableOnS3 creates users and the USER table app.msgs on storage
+// s3data, whose prefix bucket is, with a row of each user flushed, and
+// returns the table's partitions, one a user.
+func userTableOnS3(t *testing.T, s *server, bucket *cold.S3, users ...string) []string {
+	t.Helper()
+	s.must(`CREATE NAMESPACE app;
+		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER', STORAGE_ID = 's3data')`)
+	for _, u := range users {
+		s.must(fmt.Sprintf("CREATE USER '%s' WITH PASSWORD '%s-pw' ROLE user", u, u))
+		s.must(fmt.Sprintf("EXECUTE AS USER '%s' (INSERT INTO app.msgs (id, body) VALUES (1, 'hi'))", u))
+	}
+	s.mustJob("STORAGE FLUSH TABLE app.msgs")
+	var partitions []string
+	for p := range s3Files(t, bucket, ".") {
+		if path.Base(p) == "manifest.json" {
+			partitions = append(partitions, path.Dir(p))
+		}
+	}
+	if len(partitions) != len(users) {
+		t.Fatalf("the table's partitions: %v", s3Files(t, bucket, "."))
+	}
+	return partitions
+}
+
 // TestDroppedUserTablesCleanupOnS3: the cleanup of a USER table on an s3
 // storage finds its users' partitions by listing, and removes what each
 // holds of the dropped table, listed or not.
@@ -196,24 +220,8 @@ func TestDroppedUserTablesCleanupOnS3(t *testing.T) {
 	store := newObjectStore(t)
 	s := newServer(t, t.TempDir())
 	s.must(store.createStorage("s3data", "tables"))
-	s.must(`CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user;
-		CREATE USER 'bob' WITH PASSWORD 'bob-pw' ROLE user;
-		CREATE NAMESPACE app;
-		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER', STORAGE_ID = 's3data')`)
-	for _, u := range []string{"alice", "bob"} {
-		s.must(fmt.Sprintf("EXECUTE AS USER '%s' (INSERT INTO app.msgs (id, body) VALUES (1, 'hi'))", u))
-	}
-	s.mustJob("STORAGE FLUSH TABLE app.msgs")
 	bucket := store.storage(t, "tables")
-	var partitions []string
-	for p := range s3Files(t, bucket, ".") {
-		if path.Base(p) == "manifest.json" {
-			partitions = append(partitions, path.Dir(p))
-		}
-	}
-	if len(partitions) != 2 {
-		t.Fatalf("the table's partitions: %v", s3Files(t, bucket, "."))
-	}
+	partitions := userTableOnS3(t, s, bucket, "alice", "bob")
 	s.must("DROP TABLE app.msgs")
 	cleanup := droppedTablesCleanup(t, s, "app", "msgs")
 	if left := s3Files(t, bucket, "."); len(left) != 0 {
@@ -244,24 +252,8 @@ func TestDroppedUserTablesCleanupOnS3IsBoundedPerRun(t *testing.T) {
 	s.open()
 	t.Cleanup(s.close)
 	s.must(strings.Replace(store.createStorage("s3data", "tables"), `"force_path_style":true}`, `"force_path_style":true,"list_page_size":2}`, 1))
-	s.must(`CREATE NAMESPACE app;
-		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER', STORAGE_ID = 's3data')`)
-	users := []string{"u1", "u2", "u3", "u4", "u5"}
-	for _, u := range users {
-		s.must(fmt.Sprintf("CREATE USER '%s' WITH PASSWORD '%s-pw' ROLE user", u, u))
-		s.must(fmt.Sprintf("EXECUTE AS USER '%s' (INSERT INTO app.msgs (id, body) VALUES (1, 'hi'))", u))
-	}
-	s.mustJob("STORAGE FLUSH TABLE app.msgs")
 	bucket := store.storage(t, "tables")
-	var partitions []string
-	for p := range s3Files(t, bucket, ".") {
-		if path.Base(p) == "manifest.json" {
-			partitions = append(partitions, path.Dir(p))
-		}
-	}
-	if len(partitions) != len(users) {
-		t.Fatalf("the table's partitions: %v", s3Files(t, bucket, "."))
-	}
+	partitions := userTableOnS3(t, s, bucket, "u1", "u2", "u3", "u4", "u5")
 	slices.Sort(partitions) // the walk's order: user ids of one shape
 	s.must("DROP TABLE app.msgs")
 	first := droppedTablesCleanup(t, s, "app", "msgs")
