@@ -256,8 +256,13 @@ func TestDroppedUserTablesCleanupOnS3IsBoundedPerRun(t *testing.T) {
 	partitions := userTableOnS3(t, s, bucket, "u1", "u2", "u3", "u4", "u5")
 	slices.Sort(partitions) // the walk's order: user ids of one shape
 	s.must("DROP TABLE app.msgs")
-	first := droppedTablesCleanup(t, s, "app", "msgs")
-	runs, jobs := cleanupChain(t, s, first.job)
+	runs, jobs := cleanupChain(t, s)
+	var first struct {
+		Incarnation string `json:"incarnation"`
+	}
+	if err := json.Unmarshal(jobs[0].Parameters, &first); err != nil {
+		t.Fatal(err)
+	}
 	if want := path.Base(partitions[3]) + "/"; runs[1].ResumeAfter != want {
 		t.Fatalf("the second run stopped after %q, want %q", runs[1].ResumeAfter, want)
 	}
@@ -267,7 +272,7 @@ func TestDroppedUserTablesCleanupOnS3IsBoundedPerRun(t *testing.T) {
 	// Orphans of the dropped table in the first and last partitions; the
 	// last run, run again, starts after the fourth user: it removes only
 	// the last partition's.
-	orphan := "batch-2-" + first.params.Incarnation[:12] + "0f0f.parquet"
+	orphan := "batch-2-" + first.Incarnation[:12] + "0f0f.parquet"
 	for _, dir := range []string{partitions[0], partitions[4]} {
 		writeObject(t, bucket, path.Join(dir, orphan), []byte("not parquet"))
 	}
@@ -290,12 +295,25 @@ type cleanupRun struct {
 	Note         string `json:"note"`
 }
 
-// cleanupChain follows a dropped table's cleanup from its first job
-// through the jobs each run that stopped at its bound handed on to, and
-// returns their results and jobs. With 5 partitions and a bound of 2,
-// there must be three runs, of 2, 2 and 1 partitions.
-func cleanupChain(t *testing.T, s *server, j *systable.Job) ([]cleanupRun, []*systable.Job) {
+// cleanupChain follows the cleanup of dropped table app.msgs from the
+// job its drop recorded (no resume_after) through the jobs each run that
+// stopped at its bound handed on to, and returns their results and jobs.
+// With 5 partitions and a bound of 2, there must be three runs, of 2, 2
+// and 1 partitions.
+func cleanupChain(t *testing.T, s *server) ([]cleanupRun, []*systable.Job) {
 	t.Helper()
+	var j *systable.Job
+	for _, r := range s.must("SELECT job_id, parameters FROM system.jobs WHERE job_type = 'cleanup' AND namespace_id = 'app' AND table_name = 'msgs'")[0].Rows {
+		if !strings.Contains(fmt.Sprint(r[1]), "resume_after") {
+			if j != nil {
+				t.Fatalf("two cleanup jobs of app.msgs start the walk: %s, %s", j.JobID, r[0])
+			}
+			j = waitJob(t, s, r[0].(string))
+		}
+	}
+	if j == nil {
+		t.Fatal("no cleanup job of app.msgs")
+	}
 	var runs []cleanupRun
 	var jobs []*systable.Job
 	for {
@@ -348,7 +366,7 @@ func TestDroppedUserTablesCleanupIsBoundedPerRun(t *testing.T) {
 		t.Fatalf("the table's partitions: %v", got)
 	}
 	s.must("DROP TABLE app.msgs")
-	cleanupChain(t, s, droppedTablesCleanup(t, s, "app", "msgs").job)
+	cleanupChain(t, s)
 	if got := mirrors(); len(got) != 0 {
 		t.Fatalf("the cleanup left %v", got)
 	}
