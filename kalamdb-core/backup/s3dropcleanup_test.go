@@ -283,6 +283,30 @@ func TestDroppedUserTablesCleanupOnS3IsBoundedPerRun(t *testing.T) {
 	if left := s3Files(t, bucket, "."); len(left) != 1 || left[path.Join(partitions[0], orphan)].IsZero() {
 		t.Fatalf("the last run, again, left %v", left)
 	}
+	// A restart that finds a run and the one it handed on to both
+	// interrupted retries only the earlier (it walks the later one's part
+	// too): one chain, two jobs (the retried second run and the third it
+	// hands on to), not two chains.
+	count := func() int {
+		return len(s.must("SELECT job_id FROM system.jobs WHERE job_type = 'cleanup' AND table_name = 'msgs'")[0].Rows)
+	}
+	for _, dir := range partitions[2:] {
+		writeObject(t, bucket, path.Join(dir, orphan), []byte("not parquet"))
+	}
+	before := count()
+	if err := s.db.Tier.Retry([]*systable.Job{jobs[1], jobs[2]}); err != nil {
+		t.Fatal(err)
+	}
+	waitAllJobs(t, s)
+	for range 2 { // the hand-on is queued by a job the first wait saw
+		waitAllJobs(t, s)
+	}
+	if got := count() - before; got != 2 {
+		t.Fatalf("retrying two runs of one chain queued %d cleanup jobs, want 2", got)
+	}
+	if left := s3Files(t, bucket, "."); len(left) != 1 {
+		t.Fatalf("the retried chain left %v", left)
+	}
 }
 
 // cleanupRun is what a run of a table's cleanup job reports.

@@ -760,6 +760,40 @@ func (m *Manager) namespaceCleanupRun(namespace string, p namespaceCleanupParams
 	}
 }
 
+// supersededCleanups are the interrupted cleanup jobs whose part of a
+// dropped table's walk another interrupted job of the same drop covers:
+// one that resumes earlier (ResumeAfter "" or a lower key), as a run and
+// the one it handed on to are when a restart comes between the hand-on
+// and the end of the run. Retried too, each would start a chain of its
+// own over the same partitions.
+func supersededCleanups(interrupted []*systable.Job) map[string]bool {
+	type drop struct {
+		ns, table, incarnation string
+		droppedAt              time.Time
+	}
+	earliest := map[drop]*systable.Job{}
+	resume := map[string]string{}
+	superseded := map[string]bool{}
+	for _, j := range interrupted {
+		var p cleanupParams
+		if j.JobType != jobs.TypeCleanup || j.TableName == "" || json.Unmarshal(j.Parameters, &p) != nil || p.Incarnation == "" || p.Layout == nil {
+			continue
+		}
+		resume[j.JobID] = p.ResumeAfter
+		d := drop{j.NamespaceID, j.TableName, p.Incarnation, p.DroppedAt}
+		switch e, ok := earliest[d]; {
+		case !ok:
+			earliest[d] = j
+		case p.ResumeAfter < resume[e.JobID]:
+			superseded[e.JobID] = true
+			earliest[d] = j
+		default:
+			superseded[j.JobID] = true
+		}
+	}
+	return superseded
+}
+
 // retryCleanup restarts a cleanup job a crash interrupted: a table's, or
 // a namespace's (no table name).
 func (m *Manager) retryCleanup(raw json.RawMessage, ns, table string) error {

@@ -645,7 +645,11 @@ func partitionOwner(t *catalog.Table, userID string) string {
 // gone from the hot tier, and what it wrote without committing is an
 // orphan file the new flush removes.
 func (m *Manager) Retry(interrupted []*systable.Job) error {
+	superseded := supersededCleanups(interrupted)
 	for _, j := range interrupted {
+		if superseded[j.JobID] {
+			continue
+		}
 		if j.JobType == jobs.TypeCleanup {
 			if err := m.retryCleanup(j.Parameters, j.NamespaceID, j.TableName); err != nil {
 				return fmt.Errorf("retry job %s: %w", j.JobID, err)
