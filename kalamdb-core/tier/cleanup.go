@@ -769,7 +769,7 @@ func (m *Manager) namespaceCleanupRun(namespace string, p namespaceCleanupParams
 func supersededCleanups(interrupted []*systable.Job) map[string]bool {
 	type drop struct {
 		ns, table, incarnation string
-		droppedAt              time.Time
+		droppedAt              int64 // UnixNano: a time.Time compares its location too
 	}
 	earliest := map[drop]*systable.Job{}
 	resume := map[string]string{}
@@ -780,7 +780,7 @@ func supersededCleanups(interrupted []*systable.Job) map[string]bool {
 			continue
 		}
 		resume[j.JobID] = p.ResumeAfter
-		d := drop{j.NamespaceID, j.TableName, p.Incarnation, p.DroppedAt}
+		d := drop{j.NamespaceID, j.TableName, p.Incarnation, p.DroppedAt.UnixNano()}
 		switch e, ok := earliest[d]; {
 		case !ok:
 			earliest[d] = j
