@@ -595,7 +595,9 @@ var errNoPage = errors.New("no listing page within the request timeout")
 // last. Each page has its own request timeout, counted only while the
 // listing waits for the store (not while fn works), so a directory of
 // any size is listed to its end, and ctx ends it between pages or during
-// one. A missing directory has no entries.
+// one. Entries come in ListKey order, each once: a file waits until no
+// directory of its page can sort before it (at most a page later). A
+// missing directory has no entries.
 func (s *S3) ListEach(ctx context.Context, dir, after string, fn func(Entry) error) error {
 	dir, err := CleanPath(dir, true)
 	if err != nil {
@@ -614,6 +616,27 @@ func (s *S3) ListEach(ctx context.Context, dir, after string, fn func(Entry) err
 		opts.StartAfter = prefix + after
 	}
 	objs := s.client.ListObjects(lctx, s.o.Bucket, opts)
+	last := after
+	emit := func(e Entry) error {
+		k := ListKey(e)
+		if last != "" && k <= last {
+			return nil // a directory split across two pages, which some stores hand out twice
+		}
+		last = k
+		if err := checkCtx(ctx, "list", dir); err != nil {
+			return err // not one more entry once the caller gave up
+		}
+		return fn(e)
+	}
+	// The client hands out each page's objects, then its common prefixes
+	// (both in key order), so a page's directory can come after a file
+	// that sorts after it. Files wait in pending until no directory
+	// before them can come: one that sorts after them, a file of a later
+	// page (one after a directory, or beyond a page's worth of files), or
+	// the end. Callers resume after the ListKey of the last entry they
+	// handled, so the order must be the keys'.
+	var pending []Entry
+	afterDir := false
 	for {
 		timer.Reset(s.o.RequestTimeout)
 		obj, ok := <-objs
@@ -621,6 +644,11 @@ func (s *S3) ListEach(ctx context.Context, dir, after string, fn func(Entry) err
 			return s.wrap("list", dir, fmt.Errorf("%w: %w", errNoPage, context.DeadlineExceeded))
 		}
 		if !ok {
+			for _, e := range pending {
+				if err := emit(e); err != nil {
+					return err
+				}
+			}
 			return nil
 		}
 		if obj.Err != nil {
@@ -628,15 +656,36 @@ func (s *S3) ListEach(ctx context.Context, dir, after string, fn func(Entry) err
 		}
 		rel := strings.TrimPrefix(obj.Key, prefix)
 		name, isDir := strings.CutSuffix(rel, "/")
+		// Files of pending that no directory can precede any more.
+		ready := 0
+		switch {
+		case isDir:
+			for ready < len(pending) && ListKey(pending[ready]) < rel {
+				ready++
+			}
+		case afterDir:
+			ready = len(pending) // a file after a directory: a new page
+		case len(pending) >= s.o.ListPageSize:
+			ready = len(pending) - s.o.ListPageSize + 1 // pages before this one
+		}
+		for _, e := range pending[:ready] {
+			if err := emit(e); err != nil {
+				return err
+			}
+		}
+		pending = pending[ready:]
+		afterDir = isDir
 		// A common prefix at or before after comes back when after is
 		// within it (S3 starts after a key, then groups by the delimiter).
 		if name == "" || strings.Contains(name, "/") || !isDir && IsTempName(name) || after != "" && rel <= after {
 			continue
 		}
-		if err := checkCtx(ctx, "list", dir); err != nil {
-			return err // not one more entry once the caller gave up
+		e := Entry{Name: name, Size: obj.Size, ModTime: obj.LastModified, IsDir: isDir}
+		if !isDir {
+			pending = append(pending, e)
+			continue
 		}
-		if err := fn(Entry{Name: name, Size: obj.Size, ModTime: obj.LastModified, IsDir: isDir}); err != nil {
+		if err := emit(e); err != nil {
 			return err
 		}
 	}

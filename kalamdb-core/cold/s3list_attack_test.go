@@ -2,6 +2,8 @@ package cold
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -26,5 +28,36 @@ func TestS3ListEachOrderWithFilesAndDirsInOnePage(t *testing.T) {
 	}
 	if got := strings.Join(listKeys(t, ctx, st, "d", "b"), ","); got != "c/,e,f/" {
 		t.Fatalf("ListEach after b: %s, want c/,e,f/", got)
+	}
+}
+
+// TestS3ListEachOrderOfMixedDirectories: files and directories mixed
+// every way across pages of 2 list in ListKey order, from the start and
+// resumed after each key.
+func TestS3ListEachOrderOfMixedDirectories(t *testing.T) {
+	l := newListingS3(t)
+	st := l.storage(t, 0)
+	ctx := context.Background()
+	var want []string
+	for i, n := range []string{"a", "a-", "a0", "b", "b_", "c", "c.", "d", "e", "e~", "f", "g"} {
+		if i%3 == 1 {
+			put(t, st, "d/"+n, []byte(n))
+			want = append(want, n)
+			continue
+		}
+		for j := range i%2 + 1 { // directories of one object and of two
+			put(t, st, fmt.Sprintf("d/%s/x%d", n, j), []byte(n))
+		}
+		want = append(want, n+"/")
+	}
+	slices.Sort(want)
+	for i := -1; i < len(want); i++ {
+		after := ""
+		if i >= 0 {
+			after = want[i]
+		}
+		if got := listKeys(t, ctx, st, "d", after); strings.Join(got, ",") != strings.Join(want[i+1:], ",") {
+			t.Errorf("after %q: %v, want %v", after, got, want[i+1:])
+		}
 	}
 }
