@@ -2,8 +2,10 @@ package catalog
 
 import (
 	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -51,5 +53,16 @@ func TestAlterOfStoragesAliasedBeforeTheSpellingCheck(t *testing.T) {
 				t.Errorf("ALTER STORAGE %s SET %s: %v", id, alter.what, err)
 			}
 		}
+	}
+	// Moving a third storage to that place is still refused.
+	if _, err := c.CreateStorage("c", s3Props(func(p *dialect.StorageProps) {
+		p.Bucket = ptr("s3://shared/data")
+		p.Config = ptr(`{"endpoint":"http://127.0.0.1:9002","allow_http":true}`)
+	}), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := c.AlterStorage("c", dialect.StorageProps{Config: ptr(`{"endpoint":"http://LOCALHOST:9000","allow_http":true}`)}, nil)
+	if ae, ok := apierror.As(err); !ok || ae.Code != apierror.InvalidInput || !strings.Contains(ae.Message, "overlaps storage") {
+		t.Fatalf("ALTER STORAGE c to an aliased endpoint: %v, want it refused as overlapping", err)
 	}
 }
