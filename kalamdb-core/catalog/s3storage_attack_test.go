@@ -66,3 +66,29 @@ func TestAlterOfStoragesAliasedBeforeTheSpellingCheck(t *testing.T) {
 		t.Fatalf("ALTER STORAGE c to an aliased endpoint: %v, want it refused as overlapping", err)
 	}
 }
+
+// TestS3StorageOverlapThroughTheUnspecifiedAddress: a client connecting
+// to 0.0.0.0 or [::] reaches this machine (Linux and macOS route the
+// unspecified address to the local host), so those spellings name the
+// same store as 127.0.0.1 and localhost, and the overlap check, which
+// treats every loopback name as one place, must treat them so too.
+func TestS3StorageOverlapThroughTheUnspecifiedAddress(t *testing.T) {
+	db, c := open(t, filepath.Join(t.TempDir(), "rocksdb"), Options{})
+	defer db.Close()
+	create := func(id, endpoint string) error {
+		_, err := c.CreateStorage(id, s3Props(func(p *dialect.StorageProps) {
+			p.Bucket = ptr("s3://shared/data")
+			p.Config = ptr(`{"endpoint":"` + endpoint + `","allow_http":true}`)
+		}), false, nil)
+		return err
+	}
+	if err := create("loop", "http://127.0.0.1:9000"); err != nil {
+		t.Fatal(err)
+	}
+	for i, alias := range []string{"http://0.0.0.0:9000", "http://[::]:9000"} {
+		err := create("alias"+string(rune('a'+i)), alias)
+		if ae, ok := apierror.As(err); !ok || ae.Code != apierror.InvalidInput || !strings.Contains(ae.Message, "overlaps storage loop") {
+			t.Errorf("%s: got %v, want it refused as overlapping loop", alias, err)
+		}
+	}
+}
