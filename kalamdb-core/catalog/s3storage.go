@@ -288,8 +288,8 @@ func normalizeEndpoint(e string, allowHTTP bool) (string, error) {
 // endpointPlace is what the storages' overlap check compares of an
 // endpoint (as normalizeEndpoint stores it): the store it names, as far
 // as its spelling tells. Host case, a trailing dot and the scheme's
-// default port do not matter; every loopback name and address is one
-// place (a store on this machine answers at all of them), and so is every
+// default port do not matter; every loopback name and address (and the
+// unspecified one, which reaches this machine) is one place (a store on this machine answers at all of them), and so is every
 // AWS S3 endpoint ("" included: AWS bucket names are global). Other names
 // are taken as written: whether two hosts are one store cannot be known
 // (DNS aliases, proxies), so the drop's cleanup never relies on this
@@ -307,7 +307,9 @@ func endpointPlace(endpoint string) string {
 	if port == "" {
 		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
 	}
-	if ip := net.ParseIP(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || ip != nil && ip.IsLoopback() {
+	// A connection to the unspecified address (0.0.0.0, [::]) reaches
+	// this machine too.
+	if ip := net.ParseIP(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
 		host = "loopback"
 	}
 	if isAWSS3Host(host) {
