@@ -2,10 +2,13 @@ package cold
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestS3ListEachOrderWithFilesAndDirsInOnePage: ListEach promises its
@@ -60,4 +63,55 @@ func TestS3ListEachOrderOfMixedDirectories(t *testing.T) {
 			t.Errorf("after %q: %v, want %v", after, got, want[i+1:])
 		}
 	}
+}
+
+// TestS3ListEachStoppedEarlyLeavesNoGoroutine: a walk stops a listing
+// early at every bound of a bounded cleanup run (and at KILL JOB). The
+// minio client's listing goroutine, finding the context ended while it
+// waits to hand over an entry, sends the error into its channel of one,
+// which is full: unless the channel is drained, it waits there for ever,
+// and every early stop leaks a goroutine.
+func TestS3ListEachStoppedEarlyLeavesNoGoroutine(t *testing.T) {
+	l := newListingS3(t)
+	st := l.storage(t, 0)
+	ctx := context.Background()
+	for _, p := range []string{"d/a", "d/b", "d/c", "d/d", "d/e"} {
+		put(t, st, p, []byte(p))
+	}
+	stop := errors.New("enough")
+	for range 20 {
+		if err := st.ListEach(ctx, "d", "", func(e Entry) error {
+			// Let the client fill its channel and wait to send the next
+			// (a bounded wait: the stop is early either way).
+			for i := 0; i < 500 && !listerWaiting(); i++ {
+				time.Sleep(time.Millisecond)
+			}
+			return stop
+		}); !errors.Is(err, stop) {
+			t.Fatal(err)
+		}
+	}
+	// The goroutines end soon after the listing returns; leaked ones never do.
+	for i := 0; strings.Contains(goroutines(), "(*Client).ListObjects.func1"); i++ {
+		if i == 1000 {
+			t.Fatalf("listing goroutines left after the listings stopped:\n%s", goroutines())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// listerWaiting reports whether a client's listing goroutine waits to
+// hand over an entry.
+func listerWaiting() bool {
+	for _, g := range strings.Split(goroutines(), "\n\n") {
+		if strings.Contains(g, "(*Client).ListObjects.func1") && strings.Contains(strings.SplitN(g, "\n", 2)[0], "[select") {
+			return true
+		}
+	}
+	return false
+}
+
+func goroutines() string {
+	buf := make([]byte, 1<<20)
+	return string(buf[:runtime.Stack(buf, true)])
 }
