@@ -607,7 +607,7 @@ func (s *S3) ListEach(ctx context.Context, dir, after string, fn func(Entry) err
 		return err
 	}
 	lctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil) // ends the client's listing goroutine when fn stops early
+	defer cancel(nil)
 	timer := time.AfterFunc(s.o.RequestTimeout, func() { cancel(errNoPage) })
 	defer timer.Stop()
 	prefix := s.dirPrefix(dir)
@@ -616,6 +616,14 @@ func (s *S3) ListEach(ctx context.Context, dir, after string, fn func(Entry) err
 		opts.StartAfter = prefix + after
 	}
 	objs := s.client.ListObjects(lctx, s.o.Bucket, opts)
+	defer func() {
+		// The client's goroutine, once lctx ends, sends the error into a
+		// channel that may hold an entry no one reads: drained, it ends
+		// (within the page it had), else it waits for ever.
+		cancel(nil)
+		for range objs {
+		}
+	}()
 	last := after
 	emit := func(e Entry) error {
 		k := ListKey(e)
