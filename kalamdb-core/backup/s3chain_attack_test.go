@@ -3,7 +3,6 @@ package backup_test
 import (
 	"path"
 	"slices"
-	"strings"
 	"testing"
 )
 
@@ -19,12 +18,7 @@ import (
 // never visits it: the chain completes, saying so, with the
 // dropped table's files left in u3's partition for good.
 func TestDroppedUserTablesCleanupOnS3ChainLosesNoPartition(t *testing.T) {
-	store := newObjectStore(t)
-	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir(), cleanupPartitions: 2}
-	s.open()
-	t.Cleanup(s.close)
-	s.must(strings.Replace(store.createStorage("s3data", "tables"), `"force_path_style":true}`, `"force_path_style":true,"list_page_size":2}`, 1))
-	bucket := store.storage(t, "tables")
+	_, s, bucket := boundedCleanupOnS3(t)
 	partitions := userTableOnS3(t, s, bucket, "u1", "u2", "u3", "u4", "u5")
 	slices.Sort(partitions)
 	// Keys of the table's directory, 2 a page: [p0/ p1/] [p2/ p2_note] [p3/ p4/].

@@ -247,12 +247,7 @@ func TestDroppedUserTablesCleanupOnS3(t *testing.T) {
 // it finished, each run's result saying so; the chain removes everything.
 // A continuing job run again (as a restart does) walks only its part.
 func TestDroppedUserTablesCleanupOnS3IsBoundedPerRun(t *testing.T) {
-	store := newObjectStore(t)
-	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir(), cleanupPartitions: 2}
-	s.open()
-	t.Cleanup(s.close)
-	s.must(strings.Replace(store.createStorage("s3data", "tables"), `"force_path_style":true}`, `"force_path_style":true,"list_page_size":2}`, 1))
-	bucket := store.storage(t, "tables")
+	_, s, bucket := boundedCleanupOnS3(t)
 	partitions := userTableOnS3(t, s, bucket, "u1", "u2", "u3", "u4", "u5")
 	slices.Sort(partitions) // the walk's order: user ids of one shape
 	s.must("DROP TABLE app.msgs")
@@ -307,6 +302,19 @@ func TestDroppedUserTablesCleanupOnS3IsBoundedPerRun(t *testing.T) {
 	if left := s3Files(t, bucket, "."); len(left) != 1 {
 		t.Fatalf("the retried chain left %v", left)
 	}
+}
+
+// boundedCleanupOnS3 is a server whose dropped tables' cleanup runs
+// visit 2 partitions each, with s3 storage s3data on a store listing 2
+// keys a page, and a client of the storage's prefix.
+func boundedCleanupOnS3(t *testing.T) (*objectStore, *server, *cold.S3) {
+	t.Helper()
+	store := newObjectStore(t)
+	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir(), cleanupPartitions: 2}
+	s.open()
+	t.Cleanup(s.close)
+	s.must(strings.Replace(store.createStorage("s3data", "tables"), `"force_path_style":true}`, `"force_path_style":true,"list_page_size":2}`, 1))
+	return store, s, store.storage(t, "tables")
 }
 
 // cleanupRun is what a run of a table's cleanup job reports.

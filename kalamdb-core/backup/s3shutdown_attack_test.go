@@ -14,12 +14,7 @@ import (
 // the dropped table's files stay in the bucket, no job left to remove
 // them.
 func TestDroppedTablesCleanupSurvivesAGracefulRestart(t *testing.T) {
-	store := newObjectStore(t)
-	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir(), cleanupPartitions: 2}
-	s.open()
-	t.Cleanup(s.close)
-	s.must(store.createStorage("s3data", "tables"))
-	bucket := store.storage(t, "tables")
+	store, s, bucket := boundedCleanupOnS3(t)
 	userTableOnS3(t, s, bucket, "u1", "u2", "u3")
 	// The cleanup reads each partition's manifest.json head: hold it there.
 	stall := make(chan struct{})
