@@ -31,8 +31,11 @@ type server struct {
 	storageFaults *cold.Faults
 	// failpoint is the database's crash point hook.
 	failpoint func(string)
-	kv        *kv.DB
-	db        *database.Database
+	// cleanupPartitions bounds the partitions of one run of a dropped
+	// table's cleanup (0: the default).
+	cleanupPartitions int
+	kv                *kv.DB
+	db                *database.Database
 }
 
 func newServer(t *testing.T, backupRoot string) *server {
@@ -51,7 +54,8 @@ func (s *server) open() {
 	}
 	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: s.dir + "/storage",
 		DataDir: s.dir, StorageRoots: []string{s.dir + "/storages"}, BackupRoots: []string{s.backupRoot},
-		BackupFaults: s.faults, StorageFaults: s.storageFaults, ObsoleteFileGrace: time.Nanosecond, Failpoint: s.failpoint})
+		BackupFaults: s.faults, StorageFaults: s.storageFaults, ObsoleteFileGrace: time.Nanosecond, Failpoint: s.failpoint,
+		CleanupPartitionsPerRun: s.cleanupPartitions})
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -28,6 +28,8 @@ import (
 // port, with one bucket, for the backups of a test.
 type objectStore struct {
 	url, bucket string
+	// aliasURL reaches the same store at another port.
+	aliasURL string
 	// putsLeft, when not negative, is how many more object writes the
 	// store accepts before it refuses them (AccessDenied).
 	putsLeft atomic.Int64
@@ -36,18 +38,33 @@ type objectStore struct {
 	// per GET the client gave up.
 	stallGets          atomic.Pointer[chan struct{}]
 	arrived, abandoned chan struct{}
+	// clock is the store's own clock (the LastModified of objects, the
+	// start of uploads), which a test may set apart from the server's.
+	clock *storeClock
 }
+
+// storeClock is an object store's clock: the real time moved by an offset.
+type storeClock struct{ offset atomic.Int64 }
+
+func (c *storeClock) Now() time.Time                  { return time.Now().Add(time.Duration(c.offset.Load())) }
+func (c *storeClock) Since(t time.Time) time.Duration { return c.Now().Sub(t) }
+
+// set moves the store's clock by d from the real time.
+func (c *storeClock) set(d time.Duration) { c.offset.Store(int64(d)) }
 
 func newObjectStore(t *testing.T) *objectStore {
 	t.Helper()
-	backend := s3mem.New()
+	clock := &storeClock{}
+	backend := s3mem.New(s3mem.WithTimeSource(clock))
 	const bucket = "kalam-backups"
 	if err := backend.CreateBucket(bucket); err != nil {
 		t.Fatal(err)
 	}
-	o := &objectStore{bucket: bucket, arrived: make(chan struct{}, 64), abandoned: make(chan struct{}, 64)}
+	o := &objectStore{bucket: bucket, arrived: make(chan struct{}, 64), abandoned: make(chan struct{}, 64), clock: clock}
 	o.putsLeft.Store(-1)
-	h := gofakes3.New(backend).Server()
+	// No request is refused for the client's clock: a test may set the
+	// store's apart.
+	h := gofakes3.New(backend, gofakes3.WithTimeSource(clock), gofakes3.WithTimeSkewLimit(0)).Server()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if stall := o.stallGets.Load(); stall != nil && r.Method == http.MethodGet && r.Header.Get("Range") != "" {
 			o.arrived <- struct{}{}
@@ -68,6 +85,11 @@ func newObjectStore(t *testing.T) *objectStore {
 	}))
 	t.Cleanup(srv.Close)
 	o.url = srv.URL
+	// A second address of the same store, as a DNS alias or a proxy gives
+	// one: nothing in its spelling says it is the same store.
+	alias := httptest.NewServer(srv.Config.Handler)
+	t.Cleanup(alias.Close)
+	o.aliasURL = alias.URL
 	return o
 }
 
@@ -77,6 +99,11 @@ func (o *objectStore) createStorage(id, prefix string) string {
 	return fmt.Sprintf(`CREATE STORAGE %s TYPE 's3' BUCKET 's3://%s/%s' REGION 'us-east-1'
 		CREDENTIALS '{"access_key_id":"test-key","secret_access_key":"test-secret"}'
 		CONFIG '{"endpoint":"%s","allow_http":true,"force_path_style":true}'`, id, o.bucket, prefix, o.url)
+}
+
+// alterEndpoint is ALTER STORAGE of s3 storage id to the store's endpoint.
+func (o *objectStore) alterEndpoint(id string) string {
+	return fmt.Sprintf(`ALTER STORAGE %s SET CONFIG = '{"endpoint":"%s","allow_http":true,"force_path_style":true}'`, id, o.url)
 }
 
 // storage is a client of the store rooted at prefix, for looking at and

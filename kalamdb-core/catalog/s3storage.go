@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/url"
 	"path"
 	"strings"
@@ -35,7 +36,9 @@ type S3Settings struct {
 	PathStyle bool
 	// RequestTimeout of each request (0: the client's default).
 	RequestTimeout time.Duration
-	Credentials    S3Credentials
+	// ListPageSize of listings (0: the client's default).
+	ListPageSize int
+	Credentials  S3Credentials
 }
 
 // S3Credentials are the keys of an s3 storage; all empty is anonymous.
@@ -52,9 +55,12 @@ type s3Config struct {
 	ForcePathStyle   *bool  `json:"force_path_style,omitempty"`
 	AllowHTTP        bool   `json:"allow_http,omitempty"`
 	RequestTimeoutMS int64  `json:"request_timeout_ms,omitempty"`
+	// ListPageSize is how many keys a listing asks for per request (0:
+	// the client's default, S3's most, 1000); for stores that send fewer.
+	ListPageSize int `json:"list_page_size,omitempty"`
 }
 
-const s3ConfigKeys = "endpoint, path_style (or force_path_style), allow_http, request_timeout_ms"
+const s3ConfigKeys = "endpoint, path_style (or force_path_style), allow_http, request_timeout_ms, list_page_size"
 
 // RedactedCredentials is what system.storages shows for credentials.
 const RedactedCredentials = systable.RedactedCredentials
@@ -169,7 +175,8 @@ func (c *Catalog) S3Settings(st *systable.Storage) (S3Settings, error) {
 	if err != nil {
 		return s, err
 	}
-	s = S3Settings{Region: st.Region, Bucket: bucket, Prefix: prefix, RequestTimeout: time.Duration(cfg.RequestTimeoutMS) * time.Millisecond}
+	s = S3Settings{Region: st.Region, Bucket: bucket, Prefix: prefix, RequestTimeout: time.Duration(cfg.RequestTimeoutMS) * time.Millisecond,
+		ListPageSize: cfg.ListPageSize}
 	if st.Endpoint != "" {
 		u, err := url.Parse(st.Endpoint)
 		if err != nil {
@@ -206,6 +213,9 @@ func parseS3Config(raw string) (s3Config, error) {
 	}
 	if cfg.RequestTimeoutMS < 0 || cfg.RequestTimeoutMS > 10*60*1000 {
 		return cfg, apierror.New(apierror.InvalidInput, "CONFIG: request_timeout_ms must be between 0 (the default) and 600000")
+	}
+	if cfg.ListPageSize < 0 || cfg.ListPageSize > 1000 {
+		return cfg, apierror.New(apierror.InvalidInput, "CONFIG: list_page_size must be between 0 (the default) and 1000")
 	}
 	return cfg, nil
 }
@@ -275,6 +285,50 @@ func normalizeEndpoint(e string, allowHTTP bool) (string, error) {
 	return u.Scheme + "://" + u.Host, nil
 }
 
+// endpointPlace is what the storages' overlap check compares of an
+// endpoint (as normalizeEndpoint stores it): the store it names, as far
+// as its spelling tells. Host case, a trailing dot and the scheme's
+// default port do not matter; every loopback name and address (and the
+// unspecified one, which reaches this machine) is one place (a store on this machine answers at all of them), and so is every
+// AWS S3 endpoint ("" included: AWS bucket names are global). Other names
+// are taken as written: whether two hosts are one store cannot be known
+// (DNS aliases, proxies), so the drop's cleanup never relies on this
+// check to keep another table's files (tier, cleanPartition).
+func endpointPlace(endpoint string) string {
+	if endpoint == "" {
+		return "aws"
+	}
+	u, err := url.Parse(endpoint)
+	if err != nil {
+		return endpoint
+	}
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	// A connection to the unspecified address (0.0.0.0, [::]) reaches
+	// this machine too.
+	if ip := net.ParseIP(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+		host = "loopback"
+	}
+	if isAWSS3Host(host) {
+		return "aws"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// isAWSS3Host reports whether host is one of AWS S3's own endpoints:
+// s3.amazonaws.com, s3.REGION.amazonaws.com, s3-REGION.amazonaws.com,
+// s3.dualstack.REGION.amazonaws.com (and the .cn partition's).
+func isAWSS3Host(host string) bool {
+	rest, ok := strings.CutSuffix(host, ".amazonaws.com")
+	if !ok {
+		rest, ok = strings.CutSuffix(host, ".amazonaws.com.cn")
+	}
+	return ok && (rest == "s3" || strings.HasPrefix(rest, "s3.") || strings.HasPrefix(rest, "s3-"))
+}
+
 // validateS3 checks and normalises an s3 storage definition: its bucket
 // and prefix (from BUCKET, a bucket or an s3:// URL, and BASE_DIRECTORY, a
 // prefix or an s3:// URL), endpoint and CONFIG, and that no other s3
@@ -285,14 +339,20 @@ func (c *Catalog) validateS3(s *Snapshot, st *systable.Storage, locationGiven bo
 	if err != nil {
 		return err
 	}
-	if cfg.Endpoint != "" && st.Endpoint != "" && strings.TrimRight(cfg.Endpoint, "/") != strings.TrimRight(st.Endpoint, "/") {
-		return apierror.New(apierror.InvalidInput, "ENDPOINT and the endpoint of CONFIG differ")
-	}
-	if cfg.Endpoint != "" {
-		st.Endpoint = cfg.Endpoint
-	}
 	if st.Endpoint, err = normalizeEndpoint(st.Endpoint, cfg.AllowHTTP); err != nil {
 		return err
+	}
+	if cfg.Endpoint != "" {
+		// Compared as stored: the stored endpoint is the CONFIG's once
+		// normalised, and a storage is validated again as it stands.
+		e, err := normalizeEndpoint(cfg.Endpoint, cfg.AllowHTTP)
+		if err != nil {
+			return err
+		}
+		if st.Endpoint != "" && st.Endpoint != e {
+			return apierror.New(apierror.InvalidInput, "ENDPOINT and the endpoint of CONFIG differ")
+		}
+		st.Endpoint = e
 	}
 	if locationGiven {
 		bucket, prefix := st.Bucket, ""
@@ -332,9 +392,17 @@ func (c *Catalog) validateS3(s *Snapshot, st *systable.Storage, locationGiven bo
 	if st.BaseDirectory == "" {
 		return apierror.New(apierror.InvalidInput, "an s3 storage needs a BUCKET")
 	}
+	if cur, ok := s.Storage(st.StorageID); ok && cur.StorageType == StorageS3 && cur.Bucket == st.Bucket &&
+		cur.BaseDirectory == st.BaseDirectory && endpointPlace(cur.Endpoint) == endpointPlace(st.Endpoint) {
+		// An ALTER that keeps the storage where it is makes no overlap: a
+		// pair the check did not see as one when it was defined (two
+		// spellings of one endpoint, before they were compared by the
+		// store they name) can still be renamed or given new credentials.
+		return nil
+	}
 	_, prefix, _ := parseS3URL(st.BaseDirectory)
 	for _, o := range s.Storages() {
-		if o.StorageID == st.StorageID || o.StorageType != StorageS3 || o.Bucket != st.Bucket || o.Endpoint != st.Endpoint {
+		if o.StorageID == st.StorageID || o.StorageType != StorageS3 || o.Bucket != st.Bucket || endpointPlace(o.Endpoint) != endpointPlace(st.Endpoint) {
 			continue
 		}
 		_, op, _ := parseS3URL(o.BaseDirectory)

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"bytes"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -37,7 +38,7 @@ func TestS3StorageDefinitions(t *testing.T) {
 		{"prefix", s3Props(func(p *dialect.StorageProps) { p.Bucket = ptr("bucket-d"); p.Path = ptr("/data/") }), "bucket-d", "s3://bucket-d/data", ""},
 		{"endpoint", s3Props(func(p *dialect.StorageProps) {
 			p.Bucket = ptr("bucket-e")
-			p.Config = ptr(`{"endpoint":"http://127.0.0.1:9000","allow_http":true,"force_path_style":true}`)
+			p.Config = ptr(`{"endpoint":"http://127.0.0.1:9000","allow_http":true,"force_path_style":true,"list_page_size":2}`)
 		}), "bucket-e", "s3://bucket-e", "http://127.0.0.1:9000"},
 	} {
 		if err := create(tc.id, tc.props); err != nil {
@@ -49,7 +50,7 @@ func TestS3StorageDefinitions(t *testing.T) {
 		}
 	}
 	s, err := c.S3Settings(func() *systable.Storage { st, _ := c.Snapshot().Storage("endpoint"); return st }())
-	if err != nil || s.Endpoint != "127.0.0.1:9000" || !s.Insecure || !s.PathStyle || s.Bucket != "bucket-e" || s.Prefix != "" {
+	if err != nil || s.Endpoint != "127.0.0.1:9000" || !s.Insecure || !s.PathStyle || s.Bucket != "bucket-e" || s.Prefix != "" || s.ListPageSize != 2 {
 		t.Fatalf("settings %+v, %v", s, err)
 	}
 	for _, bad := range []struct {
@@ -63,6 +64,7 @@ func TestS3StorageDefinitions(t *testing.T) {
 		{s3Props(func(p *dialect.StorageProps) { p.Path = ptr("s3://other-bucket/x") }), apierror.InvalidInput, "different places"},
 		{s3Props(func(p *dialect.StorageProps) { p.Config = ptr(`{"endpoint":"http://h:9000"}`) }), apierror.InvalidInput, "allow_http"},
 		{s3Props(func(p *dialect.StorageProps) { p.Config = ptr(`{"colour":"red"}`) }), apierror.InvalidInput, "known keys"},
+		{s3Props(func(p *dialect.StorageProps) { p.Config = ptr(`{"list_page_size":1001}`) }), apierror.InvalidInput, "list_page_size"},
 		{s3Props(func(p *dialect.StorageProps) { p.Config = ptr(`{"endpoint":"ftp://h"}`) }), apierror.InvalidInput, "invalid endpoint"},
 		{s3Props(func(p *dialect.StorageProps) { p.Credentials = ptr(`{"access_key_id":"k"}`) }), apierror.InvalidInput, "both access_key_id and secret_access_key"},
 		{s3Props(func(p *dialect.StorageProps) { p.Credentials = ptr(`{"password":"hunter2"}`) }), apierror.InvalidInput, "CREDENTIALS must be"},
@@ -271,5 +273,59 @@ func TestBackupS3Location(t *testing.T) {
 	}
 	if _, _, err := c.BackupS3Location("s3://bkt/backups"); err == nil || !strings.Contains(err.Error(), "ambiguous") {
 		t.Fatalf("bucket on two endpoints: %v", err)
+	}
+}
+
+// TestS3StorageOverlapAcrossEndpointSpellings: an endpoint can be spelled
+// many ways (host case, a default port, a trailing slash, a loopback name
+// or address, AWS's global and regional names); two storages naming one
+// bucket and prefix through two spellings are one place, and the second
+// is refused as overlapping. Another host or port is taken for another
+// store: names cannot be resolved reliably (the drop's cleanup does not
+// rely on this check for that).
+func TestS3StorageOverlapAcrossEndpointSpellings(t *testing.T) {
+	db, c := open(t, filepath.Join(t.TempDir(), "rocksdb"), Options{})
+	defer db.Close()
+	create := func(id, endpoint, bucket string) error {
+		_, err := c.CreateStorage(id, s3Props(func(p *dialect.StorageProps) {
+			p.Bucket = ptr(bucket)
+			if endpoint != "" {
+				p.Config = ptr(`{"endpoint":"` + endpoint + `","allow_http":true}`)
+			}
+		}), false, nil)
+		return err
+	}
+	for _, base := range []struct{ id, endpoint string }{
+		{"loop", "http://127.0.0.1:9000"},
+		{"named", "https://minio.internal"},
+		{"aws", ""},
+	} {
+		if err := create(base.id, base.endpoint, "s3://bucket-"+base.id+"/data"); err != nil {
+			t.Fatalf("%s: %v", base.id, err)
+		}
+	}
+	for i, alias := range []struct{ endpoint, bucket, of string }{
+		{"http://localhost:9000", "s3://bucket-loop/data", "loop"},
+		{"http://LocalHost:9000/", "s3://bucket-loop/data/inner", "loop"},
+		{"http://127.0.0.2:9000", "s3://bucket-loop", "loop"},
+		{"http://[::1]:9000", "s3://bucket-loop/data", "loop"},
+		{"HTTP://127.0.0.1:9000", "s3://bucket-loop/data", "loop"},
+		{"https://MINIO.internal", "s3://bucket-named/data", "named"},
+		{"https://minio.internal:443/", "s3://bucket-named/data", "named"},
+		{"https://minio.internal.", "s3://bucket-named/data", "named"},
+		{"https://s3.amazonaws.com", "s3://bucket-aws/data", "aws"},
+		{"https://s3.eu-west-1.amazonaws.com", "s3://bucket-aws/data", "aws"},
+		{"s3.dualstack.us-east-1.amazonaws.com", "s3://bucket-aws", "aws"},
+	} {
+		err := create(fmt.Sprintf("alias%d", i), alias.endpoint, alias.bucket)
+		if ae, ok := apierror.As(err); !ok || ae.Code != apierror.InvalidInput || !strings.Contains(ae.Message, "overlaps storage "+alias.of) {
+			t.Errorf("%s %s: got %v, want it refused as overlapping %s", alias.endpoint, alias.bucket, err, alias.of)
+		}
+	}
+	// Another port or host is another store.
+	for i, other := range []string{"http://127.0.0.1:9001", "https://minio-b.internal"} {
+		if err := create(fmt.Sprintf("other%d", i), other, "s3://bucket-loop/data"); err != nil {
+			t.Errorf("%s: %v", other, err)
+		}
 	}
 }

@@ -2,7 +2,11 @@ package cold
 
 import (
 	"context"
+	"errors"
 	"io"
+	"io/fs"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -94,4 +98,52 @@ type Entry struct {
 	Size    int64
 	ModTime time.Time
 	IsDir   bool
+}
+
+// Lister is a Storage that lists a directory a piece at a time (an
+// object store: ListEach).
+type Lister interface {
+	// ListEach calls fn with the entries of dir whose ListKey sorts
+	// after after ("": all of them), in that order, and stops at fn's
+	// first error, which it returns. Files still being written are not
+	// listed; a missing directory has no entries.
+	ListEach(ctx context.Context, dir, after string, fn func(Entry) error) error
+}
+
+// ListKey is where e sorts in a ListEach: its name, with a trailing "/"
+// for a directory (the order of an object store's keys). A listing
+// resumes after the ListKey of the last entry it handled.
+func ListKey(e Entry) string {
+	if e.IsDir {
+		return e.Name + "/"
+	}
+	return e.Name
+}
+
+// ListEach lists dir of st as Lister.ListEach does: page by page when st
+// is a Lister, else from one List sorted by ListKey.
+func ListEach(ctx context.Context, st Storage, dir, after string, fn func(Entry) error) error {
+	if l, ok := st.(Lister); ok {
+		return l.ListEach(ctx, dir, after, fn)
+	}
+	entries, err := st.List(ctx, dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	slices.SortFunc(entries, func(a, b Entry) int { return strings.Compare(ListKey(a), ListKey(b)) })
+	for _, e := range entries {
+		if after != "" && ListKey(e) <= after {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
 }

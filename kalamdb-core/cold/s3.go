@@ -64,7 +64,10 @@ const (
 	// DefaultS3MaxRetries is how many times the client tries a request
 	// that failed in a retryable way (connection error, 5xx).
 	DefaultS3MaxRetries = 3
-	minS3PartSize       = 5 << 20 // S3's own minimum for all parts but the last
+	// DefaultS3ListPageSize is how many keys a listing asks for per
+	// request: S3's most.
+	DefaultS3ListPageSize = 1000
+	minS3PartSize         = 5 << 20 // S3's own minimum for all parts but the last
 )
 
 // S3Options locate an S3 storage and say how to reach it.
@@ -90,6 +93,9 @@ type S3Options struct {
 	RequestTimeout time.Duration
 	// MaxRetries of a failed request (0: DefaultS3MaxRetries).
 	MaxRetries int
+	// ListPageSize is how many keys a listing asks for per request (0:
+	// DefaultS3ListPageSize; a store may answer with fewer).
+	ListPageSize int
 	// Cache, when set, keeps the byte ranges reads fetch; CacheID names
 	// the storage in it.
 	Cache   *RangeCache
@@ -131,6 +137,9 @@ func NewS3(o S3Options) (*S3, error) {
 	}
 	if o.MaxRetries <= 0 {
 		o.MaxRetries = DefaultS3MaxRetries
+	}
+	if o.ListPageSize <= 0 || o.ListPageSize > DefaultS3ListPageSize {
+		o.ListPageSize = DefaultS3ListPageSize
 	}
 	endpoint := o.Endpoint
 	if endpoint == "" {
@@ -561,35 +570,133 @@ func (s *S3) RemoveDir(ctx context.Context, p string) error {
 }
 
 // List implements Storage: one level of keys under dir, with the
-// delimiter. A directory with nothing under it does not exist, except the
-// root.
+// delimiter, read page by page (ListEach). A directory with nothing under
+// it does not exist, except the root.
 func (s *S3) List(ctx context.Context, dir string) ([]Entry, error) {
-	dir, err := CleanPath(dir, true)
-	if err != nil {
-		return nil, fmt.Errorf("cold: list: %w", err)
-	}
-	if err := checkCtx(ctx, "list", dir); err != nil {
+	var out []Entry
+	if err := s.ListEach(ctx, dir, "", func(e Entry) error {
+		out = append(out, e)
+		return nil
+	}); err != nil {
 		return nil, err
 	}
-	lctx, cancel := s.opCtx(ctx)
-	defer cancel()
-	prefix := s.dirPrefix(dir)
-	var out []Entry
-	for obj := range s.client.ListObjects(lctx, s.o.Bucket, minio.ListObjectsOptions{Prefix: prefix}) {
-		if obj.Err != nil {
-			return nil, s.wrap("list", dir, obj.Err)
-		}
-		name, isDir := strings.CutSuffix(strings.TrimPrefix(obj.Key, prefix), "/")
-		if name == "" || strings.Contains(name, "/") || !isDir && IsTempName(name) {
-			continue
-		}
-		out = append(out, Entry{Name: name, Size: obj.Size, ModTime: obj.LastModified, IsDir: isDir})
-	}
-	if len(out) == 0 && dir != "." {
+	if len(out) == 0 && path.Clean(dir) != "." {
 		return nil, fmt.Errorf("cold: list %s: %w", dir, fs.ErrNotExist)
 	}
 	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
+}
+
+// errNoPage is why a listing ends when the store sends no page in time.
+var errNoPage = errors.New("no listing page within the request timeout")
+
+// ListEach implements Lister. The listing is paged: ListPageSize keys a
+// request, the next page asked for with the continuation token of the
+// last. Each page has its own request timeout, counted only while the
+// listing waits for the store (not while fn works), so a directory of
+// any size is listed to its end, and ctx ends it between pages or during
+// one. Entries come in ListKey order, each once: a file waits until no
+// directory of its page can sort before it (at most a page later). A
+// missing directory has no entries.
+func (s *S3) ListEach(ctx context.Context, dir, after string, fn func(Entry) error) error {
+	dir, err := CleanPath(dir, true)
+	if err != nil {
+		return fmt.Errorf("cold: list: %w", err)
+	}
+	if err := checkCtx(ctx, "list", dir); err != nil {
+		return err
+	}
+	lctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	timer := time.AfterFunc(s.o.RequestTimeout, func() { cancel(errNoPage) })
+	defer timer.Stop()
+	prefix := s.dirPrefix(dir)
+	opts := minio.ListObjectsOptions{Prefix: prefix, MaxKeys: s.o.ListPageSize}
+	if after != "" {
+		opts.StartAfter = prefix + after
+	}
+	objs := s.client.ListObjects(lctx, s.o.Bucket, opts)
+	defer func() {
+		// The client's goroutine, once lctx ends, sends the error into a
+		// channel that may hold an entry no one reads: drained, it ends
+		// (within the page it had), else it waits for ever.
+		cancel(nil)
+		for range objs {
+		}
+	}()
+	last := after
+	emit := func(e Entry) error {
+		k := ListKey(e)
+		if last != "" && k <= last {
+			return nil // a directory split across two pages, which some stores hand out twice
+		}
+		last = k
+		if err := checkCtx(ctx, "list", dir); err != nil {
+			return err // not one more entry once the caller gave up
+		}
+		return fn(e)
+	}
+	// The client hands out each page's objects, then its common prefixes
+	// (both in key order), so a page's directory can come after a file
+	// that sorts after it. Files wait in pending until no directory
+	// before them can come: one that sorts after them, a file of a later
+	// page (one after a directory, or beyond a page's worth of files), or
+	// the end. Callers resume after the ListKey of the last entry they
+	// handled, so the order must be the keys'.
+	var pending []Entry
+	afterDir := false
+	for {
+		timer.Reset(s.o.RequestTimeout)
+		obj, ok := <-objs
+		if !timer.Stop() && context.Cause(lctx) == errNoPage {
+			return s.wrap("list", dir, fmt.Errorf("%w: %w", errNoPage, context.DeadlineExceeded))
+		}
+		if !ok {
+			for _, e := range pending {
+				if err := emit(e); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if obj.Err != nil {
+			return s.wrap("list", dir, obj.Err)
+		}
+		rel := strings.TrimPrefix(obj.Key, prefix)
+		name, isDir := strings.CutSuffix(rel, "/")
+		// Files of pending that no directory can precede any more.
+		ready := 0
+		switch {
+		case isDir:
+			for ready < len(pending) && ListKey(pending[ready]) < rel {
+				ready++
+			}
+		case afterDir:
+			ready = len(pending) // a file after a directory: a new page
+		case len(pending) >= s.o.ListPageSize:
+			ready = len(pending) - s.o.ListPageSize + 1 // pages before this one
+		}
+		for _, e := range pending[:ready] {
+			if err := emit(e); err != nil {
+				return err
+			}
+		}
+		pending = pending[ready:]
+		afterDir = isDir
+		// A common prefix at or before after comes back when after is
+		// within it (S3 starts after a key, then groups by the delimiter).
+		if name == "" || strings.Contains(name, "/") || !isDir && IsTempName(name) || after != "" && rel <= after {
+			continue
+		}
+		e := Entry{Name: name, Size: obj.Size, ModTime: obj.LastModified, IsDir: isDir}
+		if !isDir {
+			pending = append(pending, e)
+			continue
+		}
+		if err := emit(e); err != nil {
+			return err
+		}
+	}
 }
 
 // Stat implements Storage.
@@ -635,14 +742,15 @@ func (s *S3) CleanupTemp(ctx context.Context, dir string, before time.Time, matc
 	if err := checkCtx(ctx, "cleanup", dir); err != nil {
 		return 0, err
 	}
-	lctx, cancel := s.opCtx(ctx)
-	defer cancel()
 	prefix := s.dirPrefix(dir)
 	type upload struct{ key, id string }
 	var stale []upload
 	keyMarker, idMarker := "", ""
 	for {
-		res, err := s.core.ListMultipartUploads(lctx, s.o.Bucket, prefix, keyMarker, idMarker, "/", 1000)
+		// A timeout per page, as for ListEach.
+		pctx, cancel := s.opCtx(ctx)
+		res, err := s.core.ListMultipartUploads(pctx, s.o.Bucket, prefix, keyMarker, idMarker, "/", s.o.ListPageSize)
+		cancel()
 		if err != nil {
 			if minio.ToErrorResponse(err).Code == "NoSuchUpload" {
 				break // some stores answer so when there is none

@@ -96,6 +96,9 @@ type Config struct {
 	// ColdCacheBytes bounds what reads keep decoded from cold files (0:
 	// cold.DefaultCacheBytes, 128 MiB; negative: no page cache).
 	ColdCacheBytes int64
+	// CleanupPartitionsPerRun bounds the partitions one run of a dropped
+	// table's cleanup visits (0: tier.DefaultCleanupPartitionsPerRun).
+	CleanupPartitionsPerRun int
 	// Live bounds live queries (zero values: live's defaults).
 	Live live.Options
 	// Streams configures the sweeper of STREAM table events.
@@ -149,7 +152,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	tabs := tables.NewRegistry(db, cat)
 	tm, err := tier.Open(db, cat, tabs, tier.Options{Jobs: jm, Locks: locks, Failpoint: cfg.Failpoint,
 		DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults, ObsoleteFileGrace: cfg.ObsoleteFileGrace,
-		ColdCacheBytes: cfg.ColdCacheBytes, S3CacheBytes: cfg.S3CacheBytes})
+		ColdCacheBytes: cfg.ColdCacheBytes, S3CacheBytes: cfg.S3CacheBytes, CleanupPartitionsPerRun: cfg.CleanupPartitionsPerRun})
 	if err != nil {
 		return nil, fmt.Errorf("open tiers: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -26,12 +27,21 @@ type cleanupParams struct {
 	StorageID string    `json:"storage_id"`
 	Files     []string  `json:"files"`
 	DroppedAt time.Time `json:"dropped_at"`
-	// BaseDirectory is the storage's path at the drop. Once no table uses
-	// the storage its path may change; the files stay where they were.
+	// BaseDirectory is the storage's location at the drop: its path, or
+	// s3://bucket[/prefix] for an s3 storage. Once no table uses the
+	// storage its location may change; the files stay where they were.
+	// "" in jobs of s3 storages recorded before their cleanup walked
+	// them (those remove the listed files wherever the storage is).
 	BaseDirectory string `json:"base_directory,omitempty"`
+	// Endpoint is an s3 storage's object store at the drop ("" for AWS).
+	// It may change while tables use the storage (the same bucket behind
+	// a new address), so a change does not fail the job; but only the
+	// store the table wrote into may be walked (cleanupRun).
+	Endpoint string `json:"endpoint,omitempty"`
 	// Layout is where the table's partitions were. Nil in jobs recorded
-	// before it existed, or for a storage whose templates break the rules:
-	// then only the listed files are removed.
+	// before it existed (for s3 storages, before their cleanup walked
+	// them), or for a storage whose templates break the rules: then only
+	// the listed files are removed.
 	Layout *catalog.TableLayout `json:"layout,omitempty"`
 	// MaxBatch bounds the batch files the table's writers can have
 	// produced: the highest next batch number of its partitions (a
@@ -44,6 +54,11 @@ type cleanupParams struct {
 	// before it existed: every file is judged by its time, as those jobs
 	// always did.
 	Incarnation string `json:"incarnation,omitempty"`
+	// ResumeAfter, in a job continuing an earlier one that reached its
+	// bound (CleanupPartitionsPerRun), is the cold.ListKey of the last
+	// directory of the layout's first user segment that one finished: the
+	// walk starts after it there.
+	ResumeAfter string `json:"resume_after,omitempty"`
 }
 
 // unclaimed reports whether no table of id namespace.table owns files in
@@ -184,6 +199,35 @@ type cleanupResult struct {
 	FilesRemoved int `json:"files_removed"`
 	FilesKept    int `json:"files_kept"`
 	DirsRemoved  int `json:"dirs_removed"`
+	// Partitions the walk visited.
+	Partitions int `json:"partitions,omitempty"`
+	// Complete is false when the job stopped at its bound of partitions
+	// (CleanupPartitionsPerRun) and handed the rest of the walk to job
+	// ContinuedBy, which starts after directory ResumeAfter; Note says so
+	// in words. Nil for jobs that never stop early (a namespace's).
+	Complete    *bool  `json:"complete,omitempty"`
+	ResumeAfter string `json:"resume_after,omitempty"`
+	ContinuedBy string `json:"continued_by,omitempty"`
+	Note        string `json:"note,omitempty"`
+}
+
+// DefaultCleanupPartitionsPerRun bounds the partitions one run of a
+// dropped table's cleanup visits: a USER table has one a user, and on an
+// object store each costs a few requests, so a table of many users is
+// cleaned by a chain of jobs, each releasing the table's job key (the
+// flushes of a table created again under the name wait for it) and
+// recorded in system.jobs, instead of by one that holds the key for
+// hours and starts over after a restart.
+const DefaultCleanupPartitionsPerRun = 10000
+
+// errWorkBound stops a cleanup's walk at its bound of partitions.
+var errWorkBound = errors.New("tier: the cleanup's bound of partitions is reached")
+
+func (m *Manager) cleanupPartitionsPerRun() int {
+	if m.opts.CleanupPartitionsPerRun > 0 {
+		return m.opts.CleanupPartitionsPerRun
+	}
+	return DefaultCleanupPartitionsPerRun
 }
 
 // DropTable is the tiers' part of dropping a table (a catalog.DropWork):
@@ -232,8 +276,11 @@ func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 	// function on every path (catalog.DropWork), so a failed batch ends
 	// the count too: left up, it would make the settled entries of this
 	// table, and of the tables sharing its stripe, miss until a restart.
-	if st, ok := m.cat.Snapshot().Storage(t.Meta.StorageID); ok && st.StorageType == catalog.StorageFilesystem {
+	if st, ok := m.cat.Snapshot().Storage(t.Meta.StorageID); ok && (st.StorageType == catalog.StorageFilesystem || st.StorageType == catalog.StorageS3) {
 		params.BaseDirectory = st.BaseDirectory
+		if st.StorageType == catalog.StorageS3 {
+			params.Endpoint = st.Endpoint
+		}
 		if tmpl, err := catalog.TemplateOf(st, t); err == nil {
 			l := tmpl.Layout(t.Meta.NamespaceID, t.Meta.TableName)
 			params.Layout = &l
@@ -273,7 +320,8 @@ func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 // directories. A directory is removed only once empty, from the
 // partitions up to the table's own directory (the namespace's, once the
 // namespace is dropped too), never above: foreign files keep their
-// directories, and the storage's base is never removed.
+// directories, and the storage's base is never removed. An s3 storage is
+// walked the same way (dirCleaner.objectStore says what differs).
 func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunFunc {
 	return func(ctx context.Context, prog *jobs.Progress) (any, error) {
 		snap := m.cat.Snapshot()
@@ -282,7 +330,7 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 			return nil, fmt.Errorf("storage %s no longer exists; %d files of the dropped table remain in it", p.StorageID, len(p.Files))
 		}
 		if p.BaseDirectory != "" && st.BaseDirectory != p.BaseDirectory {
-			return nil, fmt.Errorf("storage %s has moved since the drop; the dropped table's files remain in its old directory", p.StorageID)
+			return nil, fmt.Errorf("storage %s has moved since the drop; the dropped table's files remain at its old location %s", p.StorageID, p.BaseDirectory)
 		}
 		fsys, err := m.writableStorage(st)
 		if err != nil {
@@ -293,7 +341,15 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 		for _, f := range p.Files {
 			listed[path.Clean(f)] = true // as the walk joins them
 		}
-		if p.Layout != nil {
+		objectStore := st.StorageType == catalog.StorageS3
+		// On an object store the walk is sound only in the store the table
+		// wrote into: the same bucket and prefix elsewhere are another
+		// store's, whose files the incarnation rules do not know. A job
+		// without the incarnation would judge every file there by the
+		// store's clock, not the server's. Either way the listed files go,
+		// as before the walk.
+		walk := p.Layout != nil && (!objectStore || p.Endpoint == st.Endpoint && p.Incarnation != "")
+		if walk {
 			// Every listed file is in a partition directory of the layout,
 			// which the walk visits.
 			minDepth := p.Layout.TableDepth
@@ -302,10 +358,17 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 			}
 			c := &dirCleaner{m: m, fsys: fsys, storageID: p.StorageID, segments: p.Layout.Segments, table: &p,
 				listed: listed, unclaimed: func() bool { return m.unclaimed(namespace, table) }, live: m.liveIncarnations,
-				minDepth: minDepth, res: res, prog: prog}
-			if err := c.walk(ctx, 0, "."); err != nil {
+				minDepth: minDepth, objectStore: objectStore, res: res, prog: prog,
+				userDepth: slices.Index(p.Layout.Segments, catalog.PlaceholderUser), resume: p.ResumeAfter,
+				budget: m.cleanupPartitionsPerRun()}
+			err := c.walk(ctx, 0, ".")
+			if errors.Is(err, errWorkBound) {
+				return m.continueCleanup(namespace, table, p, c.last, res)
+			}
+			if err != nil {
 				return nil, err
 			}
+			res.Complete = ptrTo(true)
 			return res, nil
 		}
 		for _, f := range p.Files {
@@ -320,6 +383,35 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 		return res, nil
 	}
 }
+
+// continueCleanup ends a run of a dropped table's cleanup that reached
+// its bound of partitions after directory last (a cold.ListKey of the
+// layout's first user segment): a new job, queued under the same key,
+// walks on from there. It is recorded before this one ends, so a restart
+// in between retries it (and this one, if still running: the walk is
+// idempotent). The only other thing that changes between runs is what
+// others write, which each partition's judgement reads afresh.
+func (m *Manager) continueCleanup(namespace, table string, p cleanupParams, last string, res *cleanupResult) (any, error) {
+	if last == "" || last == p.ResumeAfter {
+		// Not one partition visited: a bound of at least one always visits
+		// one, so this is a bug, not a reason to queue jobs for ever.
+		return nil, fmt.Errorf("cleanup of %s.%s: no partition visited after %q", namespace, table, p.ResumeAfter)
+	}
+	next := p
+	next.ResumeAfter = last
+	id, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: namespace, TableName: table, Parameters: next,
+		Key: systable.TableID(namespace, table)}, m.cleanupRun(namespace, table, next))
+	if err != nil {
+		return nil, fmt.Errorf("cleanup of %s.%s stopped after %d partitions, at user directory %s, and could not queue the rest: %w",
+			namespace, table, res.Partitions, strings.TrimSuffix(last, "/"), err)
+	}
+	res.Complete, res.ResumeAfter, res.ContinuedBy = ptrTo(false), last, id
+	res.Note = fmt.Sprintf("stopped after %d partitions (the bound of one run); job %s goes on after user directory %s",
+		res.Partitions, id, strings.TrimSuffix(last, "/"))
+	return res, nil
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // removeJudged deletes file f of a dropped table's directories as v says.
 func (m *Manager) removeJudged(ctx context.Context, fsys cold.Storage, storageID, f string, v verdict, droppedAt time.Time,
@@ -376,8 +468,22 @@ type dirCleaner struct {
 	// (Manager.liveIncarnations).
 	live     func() map[string]bool
 	minDepth int
-	res      *cleanupResult
-	prog     *jobs.Progress
+	// userDepth is the index of the layout's first user segment (-1:
+	// none). resume is where the walk starts there (cleanupParams.
+	// ResumeAfter); last is the cold.ListKey of the last entry there it
+	// finished. budget, when positive, is how many more partitions the
+	// walk may visit before it stops with errWorkBound.
+	userDepth int
+	resume    string
+	last      string
+	budget    int
+	// objectStore: the storage is an object store (s3), whose
+	// directories are key prefixes, there while some object is under
+	// them (nothing to remove), and whose times come from its own clock
+	// (cleanPartition).
+	objectStore bool
+	res         *cleanupResult
+	prog        *jobs.Progress
 }
 
 // walk visits dir, the directory of the first i segments: the user's
@@ -393,28 +499,41 @@ func (c *dirCleaner) walk(ctx context.Context, i int, dir string) error {
 	switch {
 	case i == len(segs):
 		if c.table != nil {
+			if c.budget > 0 && c.res.Partitions >= c.budget {
+				return errWorkBound
+			}
+			c.res.Partitions++
 			if err := c.cleanPartition(ctx, dir); err != nil {
 				return err
 			}
 		}
 	case segs[i] == catalog.PlaceholderUser:
-		entries, err := listIfExists(ctx, c.fsys, dir)
-		if err != nil {
-			return err
+		// Listed a page at a time: a USER table's users may be too many
+		// for one listing, or for memory.
+		after := ""
+		if i == c.userDepth {
+			after = c.resume
 		}
-		for _, en := range entries {
+		err := cold.ListEach(ctx, c.fsys, dir, after, func(en cold.Entry) error {
 			if en.IsDir && keyenc.ValidateUserID(en.Name) == nil {
 				if err := c.walk(ctx, i+1, path.Join(dir, en.Name)); err != nil {
 					return err
 				}
 			}
+			if i == c.userDepth {
+				c.last = cold.ListKey(en)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 	default:
 		if err := c.walk(ctx, i+1, path.Join(dir, segs[i])); err != nil {
 			return err
 		}
 	}
-	if i == 0 || i-1 < c.minDepth {
+	if i == 0 || i-1 < c.minDepth || c.objectStore {
 		return nil
 	}
 	err := c.fsys.RemoveDir(ctx, dir)
@@ -441,6 +560,13 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 	}
 	// Asked after the listing: every file listed is then either a table's
 	// that the catalog has or a restore is writing, or no one's.
+	//
+	// On an object store the times removeIfOlder compares are the
+	// store's clock's, not the drop's: the names and mirrors they decide
+	// are ones no table writes any more (untagged names; mirrors without
+	// an incarnation: a table created again or restored tags its names
+	// and mirrors with its own), so a skewed clock misjudges only such
+	// leftovers, never a file of a live table.
 	unclaimed := c.unclaimed != nil && c.unclaimed()
 	// The catalog's incarnations, asked after the listing too (a table
 	// created since writes no file it listed), once a file needs them.
@@ -460,6 +586,13 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 				return err
 			}
 		}
+		if c.objectStore {
+			// Only what is provably the dropped table's (objectStoreVerdict).
+			if err := c.m.removeJudged(ctx, c.fsys, c.storageID, f, objectStoreVerdict(v, c.listed[f]), p.DroppedAt, c.res, c.prog); err != nil {
+				return err
+			}
+			continue
+		}
 		if v == keepFile && unclaimed {
 			// Another incarnation's, of a table no longer there (a later
 			// one dropped too) or never recorded (a restore killed while
@@ -467,9 +600,9 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 			// Unless a table the catalog has is of that incarnation: a
 			// table of another id whose partition this directory is. The
 			// storages' overlap checks keep two ids out of one directory,
-			// but they compare locations as configured (an s3 endpoint as
-			// written, a path with its symbolic links resolved, not bind
-			// mounts): a file naming a live table is never removed here.
+			// but they compare locations as configured (an s3 endpoint by
+			// its spelling, a path with its symbolic links resolved, not
+			// bind mounts): a file naming a live table is never removed here.
 			if live == nil {
 				live = c.live()
 			}
@@ -481,22 +614,52 @@ func (c *dirCleaner) cleanPartition(ctx context.Context, dir string) error {
 			return err
 		}
 	}
-	// A temporary file is judged by the name it is written for. The
-	// dropped table's own are removed whatever their times: none of its
-	// writers is still writing (its flushes and compactions share this
-	// job's key, and nothing else writes its names). A mirror's tells no
-	// incarnation: it goes by its time, so a table created again may lose
-	// a mirror it began to write within the clock's lag after the drop
-	// (the write fails; the mirror is stale until the next one).
+	// A temporary file (on an object store, an unfinished multipart
+	// upload) is judged by the name it is written for. The dropped
+	// table's own are removed whatever their times: none of its writers
+	// is still writing (its flushes and compactions share this job's
+	// key, and nothing else writes its names). Untagged names go by their
+	// time: no table written since the drop uses them, so a clock that
+	// is not the server's misjudges only old leftovers. A mirror's tells
+	// no incarnation: it goes by its time, so a table created again may
+	// lose a mirror it began to write within the clock's lag after the
+	// drop (the write fails; the mirror is stale until the next one). On
+	// an object store that lag is the store's clock's, unbounded: its
+	// mirror uploads stay (a dropped table's leaks; an
+	// AbortIncompleteMultipartUpload lifecycle rule of the bucket ends
+	// it).
 	if _, err := c.fsys.CleanupTemp(ctx, dir, time.Time{}, func(final string) bool {
 		return final != manifestMirror && p.judgeBatch(final, false) == removeFile
 	}); err != nil {
 		return err
 	}
+	if c.objectStore {
+		return nil // no upload is aborted by time there (objectStoreVerdict)
+	}
 	_, err = c.fsys.CleanupTemp(ctx, dir, p.DroppedAt, func(final string) bool {
 		return final == manifestMirror || p.judgeBatch(final, false) == removeIfOlder
 	})
 	return err
+}
+
+// objectStoreVerdict narrows verdict v of a file found in a dropped
+// table's partition on an object store to what is provably the dropped
+// table's: a batch file or mirror naming its incarnation, or a file its
+// manifests listed (a listed untagged one by its time, as always). A
+// partition there may be another table's too: two s3 storages can name
+// one bucket and prefix through two addresses of one store (a DNS alias,
+// a proxy) that the storages' overlap check cannot tell apart, and their
+// templates can map two table ids to one directory. So the walk keeps
+// what it cannot prove its own: untagged names it did not list and
+// mirrors without an incarnation (which would go by the store's clock),
+// and files of another incarnation even when the catalog has no table of
+// it (a restore under way in another namespace writes such files before
+// its table exists). What is kept is counted in files_kept.
+func objectStoreVerdict(v verdict, listed bool) verdict {
+	if v == removeIfOlder && !listed {
+		return keepFile
+	}
+	return v
 }
 
 // namespaceCleanupParams are the parameters of the cleanup job of a
@@ -595,6 +758,40 @@ func (m *Manager) namespaceCleanupRun(namespace string, p namespaceCleanupParams
 		}
 		return res, nil
 	}
+}
+
+// supersededCleanups are the interrupted cleanup jobs whose part of a
+// dropped table's walk another interrupted job of the same drop covers:
+// one that resumes earlier (ResumeAfter "" or a lower key), as a run and
+// the one it handed on to are when a restart comes between the hand-on
+// and the end of the run. Retried too, each would start a chain of its
+// own over the same partitions.
+func supersededCleanups(interrupted []*systable.Job) map[string]bool {
+	type drop struct {
+		ns, table, incarnation string
+		droppedAt              int64 // UnixNano: a time.Time compares its location too
+	}
+	earliest := map[drop]*systable.Job{}
+	resume := map[string]string{}
+	superseded := map[string]bool{}
+	for _, j := range interrupted {
+		var p cleanupParams
+		if j.JobType != jobs.TypeCleanup || j.TableName == "" || json.Unmarshal(j.Parameters, &p) != nil || p.Incarnation == "" || p.Layout == nil {
+			continue
+		}
+		resume[j.JobID] = p.ResumeAfter
+		d := drop{j.NamespaceID, j.TableName, p.Incarnation, p.DroppedAt.UnixNano()}
+		switch e, ok := earliest[d]; {
+		case !ok:
+			earliest[d] = j
+		case p.ResumeAfter < resume[e.JobID]:
+			superseded[e.JobID] = true
+			earliest[d] = j
+		default:
+			superseded[j.JobID] = true
+		}
+	}
+	return superseded
 }
 
 // retryCleanup restarts a cleanup job a crash interrupted: a table's, or

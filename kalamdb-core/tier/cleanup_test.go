@@ -145,7 +145,8 @@ func TestCleanupJudgesFilesByIncarnation(t *testing.T) {
 	t.Run("JobWithoutIncarnation", func(t *testing.T) { run(t, "", mirror(other), before, false, true) })
 }
 
-// TestCleanupOfListedFiles: without a layout (an s3 storage), the job
+// TestCleanupOfListedFiles: without a layout (a job of an s3 storage
+// recorded before they were walked, or one whose endpoint changed), the job
 // removes the files the dropped table's manifests listed: tagged ones
 // whatever their times (a tagged name is its writer's own), untagged ones
 // only if older than the drop (a table created again may have written
@@ -256,7 +257,7 @@ func TestFlushRemovesOnlyItsOwnOrphans(t *testing.T) {
 	m := &Manager{files: newFileCache(16, nil), obsolete: &obsoleteFiles{}}
 	mf := &systable.Manifest{NextBatch: 4, Files: []systable.ManifestFile{{Path: "n/t/batch-1-" + own + "0001.parquet"}}}
 	live := func() map[string]bool { return map[string]bool{own: true, other: true} }
-	if err := m.removeOrphans(context.Background(), "local", fsys, "n/t", mf, own, live); err != nil {
+	if err := m.removeOrphans(context.Background(), "local", fsys, "n/t", mf, own, live, false); err != nil {
 		t.Fatal(err)
 	}
 	got := dirNames(t, dir)

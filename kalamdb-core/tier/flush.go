@@ -229,7 +229,8 @@ func (m *Manager) flushRange(ctx context.Context, t *catalog.Table, shape *table
 			return err
 		}
 		dir := catalog.PartitionPath(storage, t, user)
-		if err := m.removeOrphans(ctx, storage.StorageID, fsys, dir, mf, t.Incarnation(), m.liveIncarnations); err != nil {
+		if err := m.removeOrphans(ctx, storage.StorageID, fsys, dir, mf, t.Incarnation(), m.liveIncarnations,
+			storage.StorageType == catalog.StorageS3); err != nil {
 			return fmt.Errorf("flush %s: clean %s: %w", t.Meta.TableID, dir, err)
 		}
 		file := path.Join(dir, newBatchName(mf.NextBatch, t.Incarnation()))

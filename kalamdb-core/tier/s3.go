@@ -60,7 +60,7 @@ func (m *Manager) newS3(st *systable.Storage, prefix *string, cache *cold.RangeC
 	fsys, err := cold.NewS3(cold.S3Options{Endpoint: s.Endpoint, Insecure: s.Insecure, Region: s.Region, Bucket: s.Bucket,
 		Prefix: s.Prefix, AccessKeyID: s.Credentials.AccessKeyID, SecretAccessKey: s.Credentials.SecretAccessKey,
 		SessionToken: s.Credentials.SessionToken, PathStyle: s.PathStyle, RequestTimeout: s.RequestTimeout,
-		MaxRetries: m.opts.S3MaxRetries, Cache: cache, CacheID: st.StorageID})
+		MaxRetries: m.opts.S3MaxRetries, ListPageSize: s.ListPageSize, Cache: cache, CacheID: st.StorageID})
 	if err != nil {
 		return nil, apierror.Wrap(apierror.InvalidInput, err, fmt.Sprintf("storage %s is not usable: %v", st.StorageID, err))
 	}

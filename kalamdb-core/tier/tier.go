@@ -61,6 +61,10 @@ type Options struct {
 	// S3MaxRetries is how often a failed request to an object store is
 	// tried again (0: the client's default).
 	S3MaxRetries int
+	// CleanupPartitionsPerRun bounds the partitions one run of a dropped
+	// table's cleanup visits; a job that reaches it hands the rest to a
+	// new job (0: DefaultCleanupPartitionsPerRun).
+	CleanupPartitionsPerRun int
 }
 
 // Manager runs the tier lifecycle of every table (see the package doc).
@@ -538,8 +542,17 @@ func writeManifestMirror(ctx context.Context, fsys cold.Storage, dir string, mf 
 // A tag of no live table is a dropped table's leftover or, written before
 // tags carried incarnations, this table's own: removed as before.
 // Anything else in the directory was not written by the server and stays.
+//
+// On an object store (objectStore) only files naming incarnation are
+// candidates, and no manifest.json upload is aborted: two s3 storages can
+// reach one bucket and prefix through two addresses of one store, which
+// no overlap check can tell apart, so the directory may be another
+// table's partition too, holding its untagged names (written before tags)
+// or files of an incarnation the catalog does not have yet (a restore
+// under way). Those, and this table's own orphans from before tags
+// carried incarnations, stay (docs/storage.md).
 func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold.Storage, dir string, mf *systable.Manifest,
-	incarnation string, live func() map[string]bool) error {
+	incarnation string, live func() map[string]bool, objectStore bool) error {
 	entries, err := listIfExists(ctx, fsys, dir)
 	if err != nil {
 		return err
@@ -551,6 +564,9 @@ func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold
 	var others map[string]bool // live incarnations, once a tag needs them
 	own := func(name string) (int64, bool) {
 		n, tag, ok := parseBatchName(name)
+		if objectStore {
+			return n, ok && tag != "" && tagIncarnation(tag) == incarnation
+		}
 		if !ok || tag == "" || tagIncarnation(tag) == incarnation {
 			return n, ok
 		}
@@ -572,7 +588,7 @@ func (m *Manager) removeOrphans(ctx context.Context, storageID string, fsys cold
 	}
 	_, err = fsys.CleanupTemp(ctx, dir, time.Time{}, func(final string) bool {
 		_, ok := own(final)
-		return ok || final == manifestMirror
+		return ok || final == manifestMirror && !objectStore
 	})
 	return err
 }
@@ -629,7 +645,11 @@ func partitionOwner(t *catalog.Table, userID string) string {
 // gone from the hot tier, and what it wrote without committing is an
 // orphan file the new flush removes.
 func (m *Manager) Retry(interrupted []*systable.Job) error {
+	superseded := supersededCleanups(interrupted)
 	for _, j := range interrupted {
+		if superseded[j.JobID] {
+			continue
+		}
 		if j.JobType == jobs.TypeCleanup {
 			if err := m.retryCleanup(j.Parameters, j.NamespaceID, j.TableName); err != nil {
 				return fmt.Errorf("retry job %s: %w", j.JobID, err)
