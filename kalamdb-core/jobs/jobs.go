@@ -91,6 +91,9 @@ type entry struct {
 	key    string
 	cancel context.CancelFunc
 	done   chan struct{}
+	// killed: KILL JOB ended the job (under Manager.mu), so a stop that
+	// races it does not take it for interrupted.
+	killed bool
 }
 
 // Manager runs and records jobs. It is safe for concurrent use.
@@ -109,8 +112,8 @@ type Manager struct {
 	stop    chan struct{}
 }
 
-// Open opens the job table and recovers from a crash: every job left
-// queued or running is marked failed. The interrupted jobs are returned so
+// Open opens the job table and recovers from a crash or a stop: every job
+// left queued or running is marked failed. The interrupted jobs are returned so
 // their owners can submit them again.
 func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
 	if o.Workers <= 0 {
@@ -158,7 +161,9 @@ func (m *Manager) Start() {
 }
 
 // Stop cancels running and queued jobs and waits for the running ones to
-// return. Cancelled jobs are recorded as cancelled.
+// return. Their rows stay queued or running, as after a crash, so the next
+// Open reports them interrupted (see finish); jobs killed before are
+// recorded as cancelled.
 func (m *Manager) Stop(ctx context.Context) error {
 	m.mu.Lock()
 	if m.stopped {
@@ -339,8 +344,16 @@ func (m *Manager) safeRun(ctx context.Context, e *entry) (result any, err error)
 // finish records a job's end and frees its key and worker.
 func (m *Manager) finish(e *entry, result any, err error) {
 	j := e.job
+	m.mu.Lock()
+	// A job that a graceful stop ended keeps its row queued or running,
+	// as a crash would leave it, so the next Open reports it interrupted
+	// and its owner submits it again: a deploy must not end a dropped
+	// table's cleanup or an index build for good. Only KILL JOB cancels.
+	stoppedByStop := m.stopped && !e.killed && errors.Is(err, context.Canceled)
+	m.mu.Unlock()
 	j.FinishedAt = m.opts.Now().UTC()
 	switch {
+	case stoppedByStop:
 	case err == nil:
 		j.Status = systable.JobCompleted
 		if result != nil {
@@ -355,7 +368,9 @@ func (m *Manager) finish(e *entry, result any, err error) {
 		j.Status = systable.JobFailed
 		j.ErrorMessage = err.Error()
 	}
-	_ = m.table.Put(j) // best effort: the job's effects do not depend on its row
+	if !stoppedByStop {
+		_ = m.table.Put(j) // best effort: the job's effects do not depend on its row
+	}
 	m.mu.Lock()
 	delete(m.active, j.JobID)
 	if e.cancel != nil {
@@ -381,6 +396,7 @@ func (m *Manager) Kill(id string) error {
 		}
 		return apierror.New(apierror.NotFound, "job %s does not exist", id)
 	}
+	e.killed = true
 	if e.cancel != nil {
 		e.cancel()
 		m.mu.Unlock()

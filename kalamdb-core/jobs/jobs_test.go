@@ -181,3 +181,48 @@ func TestPruneHistory(t *testing.T) {
 		t.Fatal("running job pruned")
 	}
 }
+
+// TestStopLeavesJobsForTheNextStart: a graceful stop (a deploy) ends the
+// running and queued jobs as a crash would, so the next start reports them
+// interrupted and their owners submit them again (a dropped table's
+// cleanup, an index build); only KILL JOB makes a job cancelled.
+func TestStopLeavesJobsForTheNextStart(t *testing.T) {
+	dir := t.TempDir()
+	db, err := kv.Open(dir, kv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := Open(db, Options{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Start()
+	started := make(chan struct{}, 2)
+	block := func(ctx context.Context, _ *Progress) (any, error) {
+		started <- struct{}{}
+		<-ctx.Done()
+		return nil, ctx.Err()
+	}
+	running, _ := m.Submit(Spec{Type: TypeCleanup, TableName: "t1", Key: "k1"}, block)
+	<-started
+	queued, _ := m.Submit(Spec{Type: TypeCleanup, TableName: "t2", Key: "k2"}, block)
+	killed, _ := m.Submit(Spec{Type: TypeCleanup, TableName: "t3", Key: "k3"}, block)
+	if err := m.Kill(killed); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	m2, interrupted := openManager(t, openDB(t, dir), Options{})
+	got := map[string]bool{}
+	for _, j := range interrupted {
+		got[j.JobID] = true
+	}
+	if !got[running] || !got[queued] || got[killed] || len(got) != 2 {
+		t.Fatalf("interrupted after a graceful stop: %v; want %s and %s, not the killed %s", got, running, queued, killed)
+	}
+	if j, _ := m2.table.Get(killed); j.Status != systable.JobCancelled {
+		t.Fatalf("killed job after the restart: %+v", j)
+	}
+}
