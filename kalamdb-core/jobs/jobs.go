@@ -141,7 +141,7 @@ func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
 			continue
 		}
 		j.Status = systable.JobFailed
-		j.ErrorMessage = "interrupted: the server stopped before the job ended; it is retried"
+		j.ErrorMessage = "interrupted: the server stopped before the job ended (flush, compaction, cleanup and index builds run again)"
 		j.FinishedAt = o.Now().UTC()
 		if err := t.Put(j); err != nil {
 			return nil, nil, fmt.Errorf("jobs: recover %s: %w", j.JobID, err)
