@@ -1,0 +1,255 @@
+package e2e_test
+
+// Adversarial end-to-end tests of the HTTP fast lane (session 9, lane13
+// review): raw bytes on a real server's socket, as an attacker or an
+// unlucky client would send them.
+
+import (
+	"bufio"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
+)
+
+// rawAnswers writes req to a new connection to s, then reads answers
+// until the server closes the connection or stops answering (a quiet
+// read of a second after a complete answer). Each answer is "STATUS body".
+func rawAnswers(t *testing.T, s *server, req string) []string {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	br := bufio.NewReader(c)
+	var out []string
+	for {
+		// Not an assertion: only how long a kept connection is given to
+		// answer a request it may still be holding.
+		_ = c.SetReadDeadline(time.Now().Add(2 * time.Second))
+		resp, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return out
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatalf("answer %d: %v", len(out), err)
+		}
+		if resp.StatusCode < 200 {
+			continue // 100 Continue: interim, not an answer
+		}
+		out = append(out, fmt.Sprintf("%d %s", resp.StatusCode, body))
+		if resp.Close {
+			return out
+		}
+	}
+}
+
+func basicHeader(user, pw string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+pw))
+}
+
+// sqlRequest is one POST /v1/api/sql with the given extra header lines
+// (each ending in CRLF) and statement.
+func sqlRequest(extra, sql string) string {
+	body := fmt.Sprintf(`{"sql":%q}`, sql)
+	return fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s",
+		extra, len(body), body)
+}
+
+// Credentials belong to the request that carries them: a pipelined
+// request without them, or with wrong ones, behind an authenticated one
+// on the same connection (and in the same read), is refused, and no
+// answer carries another request's rows.
+func TestLaneAttackPipelinedAuthIsPerRequest(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user;
+		CREATE NAMESPACE sec; CREATE SHARED TABLE sec.vault (id INT PRIMARY KEY, secret TEXT) WITH (ACCESS_LEVEL = 'RESTRICTED');
+		INSERT INTO sec.vault (id, secret) VALUES (1, 'crown-jewels')`)
+	rootAuth := "Authorization: " + basicHeader("root", "") + "\r\n"
+	aliceAuth := "Authorization: " + basicHeader("alice", "alice-pw") + "\r\n"
+	badAuth := "Authorization: " + basicHeader("alice", "wrong") + "\r\n"
+	const steal = "SELECT secret FROM sec.vault"
+	for _, tc := range []struct {
+		name  string
+		reqs  []string
+		wants []string // status prefix of each answer
+	}{
+		{"none behind root", []string{sqlRequest(rootAuth, "SELECT 1"), sqlRequest("", steal)}, []string{"200", "401"}},
+		{"wrong behind root", []string{sqlRequest(rootAuth, "SELECT 1"), sqlRequest(badAuth, steal)}, []string{"200", "401"}},
+		{"alice behind root", []string{sqlRequest(rootAuth, "SELECT 1"), sqlRequest(aliceAuth, steal)}, []string{"200", "403"}},
+		{"none behind alice", []string{sqlRequest(aliceAuth, "SELECT 1"), sqlRequest("", steal), sqlRequest(rootAuth, "SELECT 2")},
+			[]string{"200", "401", "200"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rawAnswers(t, s, strings.Join(tc.reqs, ""))
+			for i, a := range got {
+				if strings.Contains(a, "crown-jewels") {
+					t.Fatalf("answer %d leaked the vault: %s", i, a)
+				}
+			}
+			// A refused request may close the connection (then the rest is
+			// not answered); what is answered is in order and as expected.
+			if len(got) < 2 {
+				t.Fatalf("answers %q, want at least %d", got, 2)
+			}
+			for i := range got {
+				if i >= len(tc.wants) || !strings.HasPrefix(got[i], tc.wants[i]) {
+					t.Fatalf("answers %q, want statuses %q", got, tc.wants)
+				}
+			}
+		})
+	}
+}
+
+// Framings the lane must not read differently from net/http, each
+// carrying a smuggled, unauthenticated statement: whatever the server
+// makes of the bytes, no request without credentials reads the vault,
+// and no more requests are answered than a single reading of the bytes
+// could contain.
+func TestLaneAttackSmugglingVariants(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE sec; CREATE SHARED TABLE sec.vault (id INT PRIMARY KEY, secret TEXT) WITH (ACCESS_LEVEL = 'RESTRICTED');
+		INSERT INTO sec.vault (id, secret) VALUES (1, 'crown-jewels')`)
+	smuggled := sqlRequest("", "SELECT secret FROM sec.vault")
+	outerBody := `{"sql":"SELECT 1"}`
+	head := "POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nContent-Type: application/json\r\nAuthorization: " + basicHeader("root", "") + "\r\n"
+	variants := map[string]string{
+		"CL and TE":        head + fmt.Sprintf("Content-Length: %d\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", len(outerBody)) + smuggled,
+		"TE and CL":        head + "Transfer-Encoding: chunked\r\n" + fmt.Sprintf("Content-Length: %d\r\n\r\n", 5) + "0\r\n\r\n" + smuggled,
+		"two CL":           head + fmt.Sprintf("Content-Length: %d\r\nContent-Length: 0\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"CL space colon":   head + fmt.Sprintf("Content-Length : %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"TE space colon":   head + "Transfer-Encoding : chunked\r\nContent-Length: 0\r\n\r\n" + smuggled,
+		"obs-fold CL":      head + "X-A: b\r\n Content-Length: 0\r\n" + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"bare LF":          strings.ReplaceAll(head, "\r\n", "\n") + fmt.Sprintf("Content-Length: %d\n\n", len(outerBody)) + outerBody + smuggled,
+		"NUL in header":    head + "X-A: b\x00c\r\n" + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"plus CL":          head + fmt.Sprintf("Content-Length: +%d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"CL leading zeros": head + fmt.Sprintf("Content-Length: 000%d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"CL comma list":    head + fmt.Sprintf("Content-Length: %d, 0\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"expect continue":  head + fmt.Sprintf("Expect: 100-continue\r\nContent-Length: %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"absolute form":    strings.Replace(head, "/v1/api/sql", "http://db/v1/api/sql", 1) + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"http/1.0":         strings.Replace(head, "HTTP/1.1", "HTTP/1.0", 1) + fmt.Sprintf("Connection: keep-alive\r\nContent-Length: %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"two hosts":        head + fmt.Sprintf("Host: other\r\nContent-Length: %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"huge head":        head + "X-Big: " + strings.Repeat("a", 9000) + "\r\n" + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"CR in value":      head + "X-A: b\rContent-Length: 0\r\n" + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"space in name":    head + "Content Length: 0\r\n" + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"TE identity":      head + "Transfer-Encoding: identity\r\n" + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+		"lowercase te":     head + "transfer-encoding: chunked\r\n" + fmt.Sprintf("content-length: %d\r\n\r\n", len(outerBody)) + "0\r\n\r\n" + smuggled,
+		"upgrade h2c":      head + "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQCAAAAAAIAAAAA\r\n" + fmt.Sprintf("Content-Length: %d\r\n\r\n", len(outerBody)) + outerBody + smuggled,
+	}
+	for name, req := range variants {
+		t.Run(name, func(t *testing.T) {
+			got := rawAnswers(t, s, req)
+			for i, a := range got {
+				if strings.Contains(a, "crown-jewels") {
+					t.Fatalf("answer %d leaked the vault: %s", i, a)
+				}
+				if i > 1 || i == 1 && !strings.HasPrefix(a, "401") {
+					t.Fatalf("more answers than requests: %q", got)
+				}
+			}
+		})
+	}
+}
+
+// goroutinesSettle waits until the process runs at most want goroutines
+// (a condition, not a time: it fails only after a minute), and returns
+// how many it runs.
+func goroutinesSettle(want int) int {
+	n := runtime.NumGoroutine()
+	for end := time.Now().Add(time.Minute); n > want && time.Now().Before(end); n = runtime.NumGoroutine() {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return n
+}
+
+// stableGoroutines is the goroutine count once it has not changed for
+// twenty looks in a row (only shapes the baseline; nothing is asserted
+// on its timing).
+func stableGoroutines() int {
+	n, same := runtime.NumGoroutine(), 0
+	for same < 20 {
+		time.Sleep(10 * time.Millisecond)
+		if m := runtime.NumGoroutine(); m == n {
+			same++
+		} else {
+			n, same = m, 0
+		}
+	}
+	return n
+}
+
+// Connections that end abruptly anywhere in a request leave nothing
+// running behind them: mid-head, mid-body, right after a whole request,
+// behind a pipelined one, between requests while polling, and reset
+// (RST) instead of closed.
+func TestLaneAttackAbruptClosesLeakNothing(t *testing.T) {
+	s := startServer(t, t.TempDir(), func(c *config.Config) { c.Server.BusyPoll = config.MaxBusyPoll })
+	addr := strings.TrimPrefix(s.base, "http://")
+	auth := "Authorization: " + basicHeader("root", "") + "\r\n"
+	whole := sqlRequest(auth, "SELECT 1")
+	cut := []string{
+		whole[:10],                  // mid request line
+		whole[:len(whole)/2],        // mid head
+		whole[:len(whole)-3],        // mid body
+		whole,                       // whole, answer not read
+		whole + whole + whole[:20],  // pipelined, then a partial one
+		whole + "GET /metrics HTTP", // behind a hand-off's partial head
+	}
+	abuse := func(linger bool) {
+		for _, prefix := range cut {
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := io.WriteString(c, prefix); err != nil {
+				t.Fatal(err)
+			}
+			if linger {
+				_ = c.(*net.TCPConn).SetLinger(0) // RST on close
+			}
+			c.Close()
+		}
+		// A kept connection that polls between requests, then leaves.
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		br := bufio.NewReader(c)
+		for range 3 {
+			io.WriteString(c, whole)
+			resp, err := http.ReadResponse(br, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		c.Close()
+	}
+	// Warm up: the server's lazily started goroutines start now.
+	abuse(false)
+	abuse(true)
+	s.ok(root, "SELECT 1")
+	base := stableGoroutines()
+	for range 20 {
+		abuse(false)
+		abuse(true)
+	}
+	if n := goroutinesSettle(base); n > base {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%d goroutines after abrupt closes, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
+	}
+}
