@@ -1,0 +1,49 @@
+package httpapi
+
+// Adversarial tests of busy polling against slow request bodies (session
+// 9, lane13 review).
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+)
+
+// A request whose body has not arrived takes no processor: its handler
+// waits in the network poller. Counted as running (handling), one such
+// request, from any client, anonymous or not, stopped every poll of a
+// two-processor server until its body came or timed out: a slowloris
+// body turned busy polling off for everyone.
+func TestBusyPollNotStoppedByASlowBody(t *testing.T) {
+	entered := make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/api/sql", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("X-Slow") != "" {
+			close(entered)
+			io.Copy(io.Discard, r.Body) // the client never sends the rest
+			return
+		}
+		b, _ := io.ReadAll(r.Body)
+		if tc, ok := r.Context().Value(connKey{}).(*trackedConn); ok {
+			if err := tc.authenticated("u1"); err != nil {
+				t.Error(err)
+			}
+		}
+		w.Write(b)
+	})
+	addr, lane := serveLaneWith(t, mux, time.Minute, pollForever, fixedProcessors(1, 2))
+	a := dialLane(t, addr)
+	a.roundTrip("first")
+	waitPolling(t, lane, 1)
+
+	slow := dialLane(t, addr)
+	fmt.Fprintf(slow.c, "POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nX-Slow: 1\r\nContent-Length: 100\r\n\r\nanon")
+	<-entered // its handler waits for the rest of the body
+	a.roundTrip("second")
+	if lane.caught.Load() != 1 {
+		t.Fatalf("caught %d, missed %d: a slow body stopped the poll, want its request caught polling",
+			lane.caught.Load(), lane.missed.Load())
+	}
+}
