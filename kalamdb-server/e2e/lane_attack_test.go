@@ -9,10 +9,12 @@ import (
 	"encoding/base64"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -252,4 +254,123 @@ func TestLaneAttackAbruptClosesLeakNothing(t *testing.T) {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines after abrupt closes, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
 	}
+}
+
+// A request refused before its body is read (bad credentials, a body
+// over max_body_bytes) gets its answer even though the client sent the
+// whole body: the server must not reset the connection (close it with
+// the body unread in its receive queue, which makes the kernel send RST
+// and the client's kernel drop the answer), as net/http does not: it
+// half-closes and lingers (closeWriteAndWait).
+func TestLaneAttackRefusedBodyStillGetsItsAnswer(t *testing.T) {
+	s := startServer(t, t.TempDir(), func(c *config.Config) { c.Server.MaxBodyBytes = 64 << 10 })
+	addr := strings.TrimPrefix(s.base, "http://")
+	body := `{"sql":"SELECT '` + strings.Repeat("a", 8<<20) + `'"}`
+	for _, tc := range []struct {
+		name, auth string
+		status     int
+	}{
+		{"bad credentials", "Authorization: " + basicHeader("root", "wrong") + "\r\n", http.StatusUnauthorized},
+		{"too large", "Authorization: " + basicHeader("root", "") + "\r\n", http.StatusRequestEntityTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for i := range 5 {
+				c, err := net.Dial("tcp", addr)
+				if err != nil {
+					t.Fatal(err)
+				}
+				req := fmt.Sprintf("POST /v1/api/sql HTTP/1.1\r\nHost: db\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s",
+					tc.auth, len(body), body)
+				// Far more than the kernels' buffers hold: the client is
+				// still sending when the server answers, as a client
+				// uploading a large statement is.
+				go io.WriteString(c, req)
+				_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+				resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+				if err != nil {
+					c.Close()
+					t.Fatalf("attempt %d: no answer: %v", i, err)
+				}
+				io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				c.Close()
+				if resp.StatusCode != tc.status {
+					t.Fatalf("attempt %d: HTTP %d, want %d", i, resp.StatusCode, tc.status)
+				}
+			}
+		})
+	}
+}
+
+// Many keep-alive connections at once, each pipelining statements whose
+// answers name their connection and sequence, with heads cut at random
+// points (some a byte at a time) and, on some connections, a request the
+// lane hands to net/http midway: every answer is its own request's, in
+// order, on its own connection (no buffer, header or answer shared across
+// connections or requests), with busy polling on.
+func TestLaneAttackAnswersStayWithTheirRequests(t *testing.T) {
+	s := startServer(t, t.TempDir(), func(c *config.Config) { c.Server.BusyPoll = config.MaxBusyPoll })
+	addr := strings.TrimPrefix(s.base, "http://")
+	auth := "Authorization: " + basicHeader("root", "") + "\r\n"
+	const conns, rounds, depth = 8, 30, 3
+	var wg sync.WaitGroup
+	for ci := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(ci), 7))
+			c, err := net.Dial("tcp", addr)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(2 * time.Minute))
+			br := bufio.NewReader(c)
+			for r := range rounds {
+				var want []string
+				var out strings.Builder
+				for d := range depth {
+					tag := fmt.Sprintf("c%d-r%d-d%d-%s", ci, r, d, strings.Repeat("z", rng.IntN(6000)))
+					if ci%4 == 3 && r == rounds/2 && d == 1 {
+						// Handed to net/http from here on.
+						out.WriteString("POST /v1/api/sql?x=1 HTTP/1.1\r\nHost: db\r\n" + auth + "Content-Type: application/json\r\n" +
+							fmt.Sprintf("Content-Length: %d\r\n\r\n", len(`{"sql":"SELECT '`+tag+`'"}`)) + `{"sql":"SELECT '` + tag + `'"}`)
+					} else {
+						out.WriteString(sqlRequest(auth, "SELECT '"+tag+"'"))
+					}
+					want = append(want, tag)
+				}
+				b := []byte(out.String())
+				for len(b) > 0 {
+					n := len(b)
+					switch rng.IntN(4) {
+					case 0:
+						n = 1
+					case 1:
+						n = 1 + rng.IntN(len(b))
+					}
+					if _, err := c.Write(b[:n]); err != nil {
+						t.Error(err)
+						return
+					}
+					b = b[n:]
+				}
+				for _, tag := range want {
+					resp, err := http.ReadResponse(br, nil)
+					if err != nil {
+						t.Errorf("conn %d round %d: %v", ci, r, err)
+						return
+					}
+					body, err := io.ReadAll(resp.Body)
+					resp.Body.Close()
+					if err != nil || resp.StatusCode != 200 || !strings.Contains(string(body), `[["`+tag+`"]]`) {
+						t.Errorf("conn %d round %d: want %s, got HTTP %d %.300s %v", ci, r, tag[:min(len(tag), 20)], resp.StatusCode, body, err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
