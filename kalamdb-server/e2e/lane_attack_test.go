@@ -374,3 +374,30 @@ func TestLaneAttackAnswersStayWithTheirRequests(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// A request pipelined behind one that asked to close the connection is
+// never run: the lane answers the first and closes, as net/http does.
+func TestLaneAttackNothingRunsAfterConnectionClose(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, "CREATE NAMESPACE app; CREATE SHARED TABLE app.t (id INT PRIMARY KEY)")
+	auth := "Authorization: " + basicHeader("root", "") + "\r\n"
+	insert := func(id int) string { return sqlRequest(auth, fmt.Sprintf("INSERT INTO app.t (id) VALUES (%d)", id)) }
+	for _, tc := range []struct {
+		name string
+		req  string
+	}{
+		{"close", sqlRequest(auth+"Connection: close\r\n", "SELECT 1") + insert(1)},
+		{"close token in a list", sqlRequest(auth+"Connection: keep-alive, Close\r\n", "SELECT 1") + insert(2)},
+		{"close on a handed-off request", strings.Replace(sqlRequest(auth+"Connection: close\r\n", "SELECT 1"), "/v1/api/sql", "/v1/api/sql?h=1", 1) + insert(3)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := rawAnswers(t, s, tc.req)
+			if len(got) > 1 {
+				t.Fatalf("answers %q, want only the first", got)
+			}
+		})
+	}
+	if r := s.ok(root, "SELECT COUNT(*) FROM app.t").rows(t); r != "[[0]]" {
+		t.Fatalf("rows inserted behind a closing request: %s", r)
+	}
+}
