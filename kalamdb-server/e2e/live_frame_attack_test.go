@@ -13,6 +13,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -296,5 +297,47 @@ func TestLiveFramesStayWholeUnderInlineChanges(t *testing.T) {
 	s.ok(liveBob, "INSERT INTO chat.messages (id, conv, body) VALUES (-100001, 1, 'bob-two')")
 	if got := bob.change("b"); !strings.Contains(got, "bob-two") {
 		t.Fatalf("bob's next change is %s", got)
+	}
+}
+
+// Sockets reset (RST) or closed in the middle of a stream of changes the
+// committers write themselves, some while a frame was left over (spilled)
+// for a writer goroutine, leave nothing behind: no subscription listed,
+// no goroutine running, and every insert returned.
+func TestLiveAbruptClosesUnderInlineChangesLeakNothing(t *testing.T) {
+	s := liveServer(t)
+	s.ok(root, "SELECT 1")
+	base := stableGoroutines()
+	body := strings.Repeat("y", 3000) // a few frames fill a small socket buffer: spills
+	var next atomic.Int64
+	for round := range 4 {
+		var socks []*rawWS
+		for range 4 {
+			ws := s.dialRawWS(t) // a small receive buffer, and it never reads
+			ws.send(map[string]any{"type": "authenticate", "method": "basic", "username": "alice", "password": "alice-pw"})
+			ws.send(map[string]any{"type": "subscribe", "subscription": map[string]any{"id": "m", "sql": "SELECT * FROM chat.messages"}})
+			socks = append(socks, ws)
+		}
+		for s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t) != "[[4]]" {
+		}
+		for range 40 {
+			s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES ($1, 1, $2)", next.Add(1), body)
+		}
+		for i, ws := range socks {
+			if (i+round)%2 == 0 {
+				_ = ws.conn.(*net.TCPConn).SetLinger(0)
+			}
+			_ = ws.conn.Close()
+		}
+		for range 20 {
+			s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES ($1, 1, $2)", next.Add(1), body)
+		}
+	}
+	for s.ok(root, "SELECT COUNT(*) FROM system.live_queries").rows(t) != "[[0]]" {
+		time.Sleep(10 * time.Millisecond) // a condition, not a time: the test's timeout bounds it
+	}
+	if n := goroutinesSettle(base); n > base {
+		buf := make([]byte, 1<<20)
+		t.Fatalf("%d goroutines after abrupt closes, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
 	}
 }
