@@ -47,3 +47,22 @@ func TestBusyPollNotStoppedByASlowBody(t *testing.T) {
 			lane.caught.Load(), lane.missed.Load())
 	}
 }
+
+// A client that sends one byte of its next request and stalls gives its
+// polling slot up with that byte: the rest of its head is waited for
+// parked, and another connection may poll.
+func TestBusyPollSlotNotHeldByASlowHead(t *testing.T) {
+	addr, lane := echoLane(t, time.Minute, pollForever, pollers(1))
+	a, b := dialLane(t, addr), dialLane(t, addr)
+	a.roundTrip("a1")
+	waitPolling(t, lane, 1)
+	io.WriteString(a.c, "P") // and nothing more for now
+	waitPolling(t, lane, 0)
+	b.roundTrip("b1")
+	waitPolling(t, lane, 1) // b's poll took the free slot
+	// a's request, finished late, is still answered.
+	fmt.Fprintf(a.c, "OST /v1/api/sql HTTP/1.1\r\nHost: db\r\nContent-Length: 2\r\n\r\na2")
+	if got := a.answer(); got != "a2" {
+		t.Fatalf("a's answer %q", got)
+	}
+}
