@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -91,27 +90,13 @@ func (f *strictFrames) next() (opcode byte, payload []byte, err error) {
 // at the pace of zero-window probes.
 func (s *server) dialReadingWS(t *testing.T) *rawWS {
 	t.Helper()
-	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	req := "GET /v1/ws HTTP/1.1\r\nHost: kalamdb\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
-		// Offered, and to be declined (the server compresses nothing);
-		// the strict reader then refuses any frame with a reserved bit.
-		"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n"
-	if _, err := conn.Write([]byte(req)); err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReaderSize(conn, 16), nil)
-	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("upgrade: %v %v", resp, err)
-	}
-	if ext := resp.Header.Get("Sec-WebSocket-Extensions"); ext != "" {
+	// Offered, and to be declined (the server compresses nothing); the
+	// strict reader then refuses any frame with a reserved bit.
+	c, h := s.dialRawWSWith(t, 0, "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n")
+	if ext := h.Get("Sec-WebSocket-Extensions"); ext != "" {
 		t.Fatalf("server accepted extensions %q", ext)
 	}
-	return &rawWS{t: t, conn: conn}
+	return c
 }
 
 // A subscriber whose large initial batches are being written while
