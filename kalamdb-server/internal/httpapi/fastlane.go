@@ -933,7 +933,9 @@ func (lc *laneConn) serveRequest(req *http.Request) bool {
 
 	lc.watch.reset(lc, cancel)
 	lc.srv.running(lc)
-	if lc.body.complete.Load() {
+	if lc.body.complete.Load() || lc.body.buffered() {
+		// Its handler waits on nothing from the network (authentication
+		// before the body is read takes CPU): running from the start.
 		lc.body.count() // not in running: the watcher calls it again for a slow body
 	}
 	ok := lc.runHandler(w, req)
@@ -1066,7 +1068,7 @@ type laneBody struct {
 	remaining int64
 	err       error
 	// counted is set once the request counts in laneServer.handling:
-	// from the start of its handler when it has no body left to read,
+	// from the start of its handler when its whole body is here already,
 	// else from when its body has been read.
 	counted bool
 	// complete is set once the body is read to its end.

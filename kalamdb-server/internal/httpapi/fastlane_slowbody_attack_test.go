@@ -66,3 +66,29 @@ func TestBusyPollSlotNotHeldByASlowHead(t *testing.T) {
 		t.Fatalf("a's answer %q", got)
 	}
 }
+
+// A request whose whole body came with its head counts as running from
+// the start of its handler, before the body is read: what the handler
+// does first (authentication, a bcrypt hash on a cold cache) takes a
+// processor, which a poll must leave to it.
+func TestBusyPollCountsAHandlerBeforeItReadsABodyThatIsHere(t *testing.T) {
+	entered, release := make(chan struct{}), make(chan struct{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/v1/api/sql", func(w http.ResponseWriter, r *http.Request) {
+		close(entered)
+		<-release // working before it reads its body
+		b, _ := io.ReadAll(r.Body)
+		w.Write(b)
+	})
+	addr, lane := serveLaneWith(t, mux, time.Minute, 0)
+	c := dialLane(t, addr)
+	c.send("here")
+	<-entered
+	if got := lane.handling.Load(); got != 1 {
+		t.Fatalf("%d requests counted as running, want 1", got)
+	}
+	close(release)
+	if got := c.answer(); got != "here" {
+		t.Fatalf("answer %q", got)
+	}
+}
