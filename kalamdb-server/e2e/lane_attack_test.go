@@ -401,3 +401,47 @@ func TestLaneAttackNothingRunsAfterConnectionClose(t *testing.T) {
 		t.Fatalf("rows inserted behind a closing request: %s", r)
 	}
 }
+
+// A client that hangs up while its statement runs cancels it, on a kept
+// lane connection too (behind a first request, with busy polling on):
+// the statement, which would run for many minutes, ends, and the server
+// has no request in flight. Statement timeouts are an hour: only the
+// client's departure can end it.
+func TestLaneAttackHangUpCancelsTheStatement(t *testing.T) {
+	s := startServer(t, t.TempDir(), func(c *config.Config) {
+		c.Limits.StatementTimeout = time.Hour
+		c.Limits.StatementTimeoutUser = time.Hour
+		c.Limits.StatementTimeoutService = time.Hour
+		c.Limits.StatementTimeoutDBA = time.Hour
+	})
+	s.ok(root, "CREATE NAMESPACE app; CREATE SHARED TABLE app.notes (id BIGINT PRIMARY KEY, body TEXT)")
+	for i := range 50 {
+		s.ok(root, "INSERT INTO app.notes VALUES ($1, repeat('ab', 800000))", i)
+	}
+	inFlight := func() float64 { return s.metric("kalamdb_http_requests_in_flight") }
+	idle := inFlight() // the metrics request itself, if it counts
+	auth := "Authorization: " + basicHeader("root", "") + "\r\n"
+	for _, first := range []bool{false, true} {
+		c, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first {
+			io.WriteString(c, sqlRequest(auth, "SELECT 1"))
+			resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		io.WriteString(c, sqlRequest(auth, "SELECT COUNT(*) FROM app.notes WHERE regexp_count(body, '(a|b|ab|ba){999}') > 0"))
+		for inFlight() <= idle {
+			time.Sleep(time.Millisecond) // a condition: the statement is running
+		}
+		c.Close()
+		for inFlight() > idle {
+			time.Sleep(10 * time.Millisecond) // a condition; the test's own timeout bounds it
+		}
+	}
+}
