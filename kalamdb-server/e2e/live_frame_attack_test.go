@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"runtime"
 	"strings"
 	"sync"
@@ -324,5 +325,47 @@ func TestLiveAbruptClosesUnderInlineChangesLeakNothing(t *testing.T) {
 	if n := goroutinesSettle(base); n > base {
 		buf := make([]byte, 1<<20)
 		t.Fatalf("%d goroutines after abrupt closes, %d before:\n%s", n, base, buf[:runtime.Stack(buf, true)])
+	}
+}
+
+// A WebSocket upgrade pipelined behind a lane request on a kept
+// connection, with the client's first frames sent before the 101 came:
+// the lane answers the statement, hands the rest to net/http with every
+// byte it read, and the socket authenticates from the early frame.
+func TestLiveUpgradePipelinedBehindALaneRequest(t *testing.T) {
+	s := liveServer(t)
+	c, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	auth := map[string]any{"type": "authenticate", "method": "basic", "username": "alice", "password": "alice-pw"}
+	raw, _ := json.Marshal(auth)
+	frame := append([]byte{0x81, 0x80 | byte(len(raw)), 0, 0, 0, 0}, raw...) // masked with a zero key
+	req := sqlRequest("Authorization: "+basicHeader("alice", "alice-pw")+"\r\n", "SELECT 7") +
+		"GET /v1/ws HTTP/1.1\r\nHost: kalamdb\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n" + string(frame)
+	if _, err := io.WriteString(c, req); err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetReadDeadline(time.Now().Add(time.Minute))
+	br := bufio.NewReader(c)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "[[7]]") {
+		t.Fatalf("statement: HTTP %d %s", resp.StatusCode, body)
+	}
+	resp, err = http.ReadResponse(br, nil)
+	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
+		t.Fatalf("upgrade: %v %v", resp, err)
+	}
+	frames := &strictFrames{t: t, br: br}
+	op, p, err := frames.next()
+	if err != nil || op != 0x1 || !strings.Contains(string(p), `"auth_success"`) {
+		t.Fatalf("first frame %#x %q %v", op, p, err)
 	}
 }
