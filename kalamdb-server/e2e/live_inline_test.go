@@ -25,15 +25,26 @@ type rawWS struct {
 
 func (s *server) dialRawWS(t *testing.T) *rawWS {
 	t.Helper()
+	// A small receive buffer: the server's writes fill it soon.
+	c, _ := s.dialRawWSWith(t, 4096, "")
+	return c
+}
+
+// dialRawWSWith upgrades a new connection with extra header lines (each
+// ending in CRLF); readBuffer is its socket's receive buffer (0: the
+// system's). It returns the 101 answer's header too.
+func (s *server) dialRawWSWith(t *testing.T, readBuffer int, extra string) (*rawWS, http.Header) {
+	t.Helper()
 	conn, err := net.Dial("tcp", strings.TrimPrefix(s.base, "http://"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = conn.Close() })
-	// A small receive buffer: the server's writes fill it soon.
-	_ = conn.(*net.TCPConn).SetReadBuffer(4096)
+	if readBuffer > 0 {
+		_ = conn.(*net.TCPConn).SetReadBuffer(readBuffer)
+	}
 	req := "GET /v1/ws HTTP/1.1\r\nHost: kalamdb\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" + extra + "\r\n"
 	if _, err := conn.Write([]byte(req)); err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +54,7 @@ func (s *server) dialRawWS(t *testing.T) *rawWS {
 	if err != nil || resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("upgrade: %v %v", resp, err)
 	}
-	return &rawWS{t: t, conn: conn}
+	return &rawWS{t: t, conn: conn}, resp.Header
 }
 
 // frame writes one masked frame (a client's), with a zero mask key.

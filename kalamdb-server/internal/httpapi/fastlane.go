@@ -177,7 +177,10 @@ type laneServer struct {
 	polling    atomic.Int32
 	maxPolling atomic.Int32
 	// procs is GOMAXPROCS, and handling the lane's requests in their
-	// handler: a poll stops once handling and polling together take
+	// handler with their body read (laneBody.count; one still waiting for
+	// its body waits in the network poller, on no processor, and counted
+	// it would let any client's slow body stop every poll of a small
+	// server): a poll stops once handling and polling together take
 	// every processor, because a processor that polls never looks at the
 	// other sockets, and with none idle the runtime would notice their
 	// requests only at its 10 ms network check.
@@ -930,9 +933,15 @@ func (lc *laneConn) serveRequest(req *http.Request) bool {
 
 	lc.watch.reset(lc, cancel)
 	lc.srv.running(lc)
-	lc.srv.handling.Add(1) // not in running: the watcher calls it again for a slow body
+	if lc.body.complete.Load() || lc.body.buffered() {
+		// Its handler waits on nothing from the network (authentication
+		// before the body is read takes CPU): running from the start.
+		lc.body.count() // not in running: the watcher calls it again for a slow body
+	}
 	ok := lc.runHandler(w, req)
-	lc.srv.handling.Add(-1)
+	if lc.body.counted {
+		lc.srv.handling.Add(-1)
+	}
 	// A pipelined byte the watch read is kept for the next head; a failed
 	// read means the client is gone.
 	gone := !lc.srv.done(lc)
@@ -1058,13 +1067,25 @@ type laneBody struct {
 	lc        *laneConn
 	remaining int64
 	err       error
+	// counted is set once the request counts in laneServer.handling:
+	// from the start of its handler when its whole body is here already,
+	// else from when its body has been read.
+	counted bool
 	// complete is set once the body is read to its end.
 	complete atomic.Bool
 }
 
 func (b *laneBody) reset(lc *laneConn, n int64) {
-	b.lc, b.remaining, b.err = lc, n, nil
+	b.lc, b.remaining, b.err, b.counted = lc, n, nil, false
 	b.complete.Store(n == 0)
+}
+
+// count counts the request as running in its handler (handling), once.
+func (b *laneBody) count() {
+	if !b.counted {
+		b.counted = true
+		b.lc.srv.handling.Add(1)
+	}
 }
 
 // buffered reports whether the whole rest of the body is in br already.
@@ -1084,6 +1105,7 @@ func (b *laneBody) Read(p []byte) (int, error) {
 	b.remaining -= int64(n)
 	if b.remaining == 0 {
 		b.complete.Store(true)
+		b.count()
 	}
 	if err != nil && b.remaining > 0 {
 		if errors.Is(err, io.EOF) {
