@@ -1013,9 +1013,23 @@ func (w *laneWatch) begin() {
 	switch {
 	case w.stopped:
 		return
+	case w.reading:
+		// Called twice for one request: a due entry the watcher collected
+		// while the request before it ran, then its own. A second read
+		// would take another byte that held cannot keep (the request
+		// behind would lose it), and close done twice.
+		return
 	case !w.lc.body.complete.Load():
 		// Still reading a slow body: the watcher looks again next tick.
 		w.lc.srv.running(w.lc)
+		return
+	case w.lc.src.hasHeld:
+		// A watch of an earlier request read a byte the reader has not
+		// come to yet (the requests since came from its buffer): the
+		// client sent more, and held keeps one byte, so a read now would
+		// replace it and the stream would lose a byte. (Looked at only
+		// once the body is complete: until then the handler's reads of
+		// the body may take the held byte.)
 		return
 	}
 	// The head's or idle wait's deadline may still be set (a request
@@ -1024,11 +1038,11 @@ func (w *laneWatch) begin() {
 	_ = w.lc.tc.SetReadDeadline(time.Time{})
 	w.reading = true
 	w.done = make(chan struct{})
-	go w.read()
+	go w.read(w.done)
 }
 
-func (w *laneWatch) read() {
-	defer close(w.done)
+func (w *laneWatch) read(done chan struct{}) {
+	defer close(done)
 	n, err := w.lc.tc.Read(w.lc.src.held[:])
 	if n == 1 {
 		w.lc.src.hasHeld = true

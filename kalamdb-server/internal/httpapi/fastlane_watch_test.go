@@ -1,0 +1,114 @@
+package httpapi
+
+import (
+	"context"
+	"net"
+	"testing"
+	"time"
+)
+
+// TestLaneWatchReadsOneByteOnce: the watcher may call begin twice for one
+// request (a due entry collected before the request before it ended, and
+// its own), and only one read may run: a second read took the next byte
+// too, held kept one of the two, and the request behind lost a byte of
+// its body (it then waited out the body's timeout).
+func TestLaneWatchReadsOneByteOnce(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+
+	srv := &laneServer{busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
+	lc := &laneConn{srv: srv, tc: &trackedConn{Conn: server}}
+	lc.body.reset(lc, 0) // no body: complete, so the watch may read behind it
+	_, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	lc.watch.reset(lc, cancel)
+	lc.watch.begin()
+	lc.watch.begin()
+	if _, err := client.Write([]byte("AB")); err != nil {
+		t.Fatal(err)
+	}
+	// Let the reads take what they will (a read that runs takes "A").
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
+		select {
+		case <-lc.watch.done:
+		default:
+			if time.Now().Before(deadline) {
+				continue
+			}
+		}
+		break
+	}
+	if gone := !srv.done(lc); gone {
+		t.Fatal("the watch took the connection for gone")
+	}
+	if !lc.src.hasHeld || lc.src.held[0] != 'A' {
+		t.Fatalf("held %v %q, want the first byte", lc.src.hasHeld, lc.src.held[0])
+	}
+	_ = server.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b := make([]byte, 1)
+	if n, err := server.Read(b); n != 1 || b[0] != 'B' {
+		t.Fatalf("the byte after the held one: %q, %v (a second watch read took it)", b[:n], err)
+	}
+}
+
+// TestLaneWatchLeavesAHeldByte: a byte a watch read for an earlier
+// request stays held while the requests behind it are served from what
+// the reader buffered; a watch of one of those must not read again, or its
+// byte replaces the held one and the stream loses a byte (a pipelined
+// request's body then never arrives).
+func TestLaneWatchLeavesAHeldByte(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer client.Close()
+	server, err := ln.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+
+	srv := &laneServer{busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
+	lc := &laneConn{srv: srv, tc: &trackedConn{Conn: server}}
+	lc.src.held[0], lc.src.hasHeld = 'A', true
+	lc.body.reset(lc, 0)
+	_, cancel := context.WithCancelCause(context.Background())
+	defer cancel(nil)
+	lc.watch.reset(lc, cancel)
+	if _, err := client.Write([]byte("B")); err != nil {
+		t.Fatal(err)
+	}
+	lc.watch.begin()
+	if lc.watch.reading {
+		<-lc.watch.done // let the read take "B", as it would
+	}
+	if gone := !srv.done(lc); gone {
+		t.Fatal("the watch took the connection for gone")
+	}
+	if !lc.src.hasHeld || lc.src.held[0] != 'A' {
+		t.Fatalf("held %v %q, want the byte held before", lc.src.hasHeld, lc.src.held[0])
+	}
+	_ = server.SetReadDeadline(time.Now().Add(10 * time.Second))
+	b := make([]byte, 1)
+	if n, err := server.Read(b); n != 1 || b[0] != 'B' {
+		t.Fatalf("the byte after the held one: %q, %v (a watch read took it)", b[:n], err)
+	}
+}
