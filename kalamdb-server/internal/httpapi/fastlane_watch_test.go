@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"context"
-	"net"
 	"testing"
 	"time"
 )
@@ -13,24 +12,10 @@ import (
 // too, held kept one of the two, and the request behind lost a byte of
 // its body (it then waited out the body's timeout).
 func TestLaneWatchReadsOneByteOnce(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-
+	lc, client := laneOverTCP(t)
 	srv := &laneServer{busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
-	lc := &laneConn{srv: srv, tc: &trackedConn{Conn: server}}
+	lc.srv = srv
+	server := lc.tc.Conn
 	lc.body.reset(lc, 0) // no body: complete, so the watch may read behind it
 	_, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -70,24 +55,10 @@ func TestLaneWatchReadsOneByteOnce(t *testing.T) {
 // byte replaces the held one and the stream loses a byte (a pipelined
 // request's body then never arrives).
 func TestLaneWatchLeavesAHeldByte(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	client, err := net.Dial("tcp", ln.Addr().String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer client.Close()
-	server, err := ln.Accept()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer server.Close()
-
+	lc, client := laneOverTCP(t)
 	srv := &laneServer{busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
-	lc := &laneConn{srv: srv, tc: &trackedConn{Conn: server}}
+	lc.srv = srv
+	server := lc.tc.Conn
 	lc.src.held[0], lc.src.hasHeld = 'A', true
 	lc.body.reset(lc, 0)
 	_, cancel := context.WithCancelCause(context.Background())
