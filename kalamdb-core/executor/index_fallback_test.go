@@ -1,0 +1,124 @@
+package executor_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// fallbackTables creates ns.m, with indexes on (conv, id), (conv, score)
+// and (conv, created_at), and ns.r without indexes, holding the same
+// rows of alice: n rows in conversation 1 (a few in conversation 2),
+// created_at a shuffle of the ids with the newest (created_at > n-4)
+// spread over the conversation, score with many ties.
+func fallbackTables(t *testing.T, e *env, n int) *caller {
+	t.Helper()
+	e.root().must("CREATE NAMESPACE ns")
+	for _, tb := range []string{"ns.m", "ns.r"} {
+		e.root().must("CREATE TABLE " + tb + " (id BIGINT PRIMARY KEY, conv BIGINT, created_at BIGINT, score INT, body TEXT)")
+	}
+	createIndex(t, e, "CREATE INDEX a_conv_id ON ns.m (conv, id)")
+	createIndex(t, e, "CREATE INDEX a_conv_score ON ns.m (conv, score)")
+	createIndex(t, e, "CREATE INDEX b_conv_created ON ns.m (conv, created_at)")
+	a := e.as("alice", systable.RoleUser)
+	var vals []string
+	for i := 1; i <= n; i++ {
+		// 7919 is prime and coprime with n: a permutation of 0..n-1.
+		created := (i * 7919) % n
+		conv := 1
+		if i%97 == 0 {
+			conv = 2
+		}
+		score := "NULL"
+		if i%13 != 0 {
+			score = fmt.Sprint(i % 5)
+		}
+		vals = append(vals, fmt.Sprintf("(%d, %d, %d, %s, 'b%d')", i, conv, created, score, i))
+	}
+	for _, tb := range []string{"ns.m", "ns.r"} {
+		a.must("INSERT INTO " + tb + " VALUES " + strings.Join(vals, ", "))
+	}
+	return a
+}
+
+// fallbackQueries are top-Ns the order index serves whose rows are rare
+// in it, and a range of the other index holds few rows.
+func fallbackQueries(n int) []string {
+	newest := fmt.Sprint(n - 12)
+	return []string{
+		"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY id DESC LIMIT 50",
+		"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY id LIMIT 50",
+		"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY id DESC LIMIT 3 OFFSET 2",
+		"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at >= " + newest + " ORDER BY id LIMIT 4 OFFSET 3",
+		"SELECT id FROM $T WHERE conv = 1 AND " + newest + " < created_at AND created_at <= " + fmt.Sprint(n-3) + " ORDER BY id DESC LIMIT 5",
+		// Ties in the sort column: score, then id.
+		"SELECT id, score FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY score DESC, id DESC LIMIT 6",
+		"SELECT id, score FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY score, id LIMIT 7 OFFSET 1",
+		"SELECT id, score FROM $T WHERE conv = 1 AND created_at > " + newest + " AND body <> 'b5' ORDER BY score NULLS FIRST, id LIMIT 5",
+		// Nothing in the range.
+		"SELECT id FROM $T WHERE conv = 1 AND created_at > " + fmt.Sprint(n+5) + " ORDER BY id DESC LIMIT 5",
+		// The LIMIT met before the budget: no fallback.
+		"SELECT id FROM $T WHERE conv = 1 AND created_at > 10 ORDER BY id DESC LIMIT 5",
+	}
+}
+
+// TestOrderIndexFallbackMatchesSort: a top-N read through the index in
+// its sort's order whose rows are rare in it switches to the index on
+// the range (conv, created_at) and returns what a scan and a sort do,
+// ascending and descending, with OFFSETs and ties, hot, cold and in both
+// tiers.
+func TestOrderIndexFallbackMatchesSort(t *testing.T) {
+	const n = 3000
+	e := newEnvWith(t, true)
+	a := fallbackTables(t, e, n)
+	check := func(stage string) {
+		t.Helper()
+		for _, q := range fallbackQueries(n) {
+			got := a.rows(strings.ReplaceAll(q, "$T", "ns.m"))
+			want := a.rows(strings.ReplaceAll(q, "$T", "ns.r"))
+			if got != want {
+				t.Fatalf("%s: %s:\n with indexes: %s\n without:      %s\n%s", stage, q, got, want, explain(a, strings.ReplaceAll(q, "$T", "ns.m")))
+			}
+		}
+	}
+	check("hot")
+	runJob(t, e, "STORAGE FLUSH TABLE ns.m")
+	runJob(t, e, "STORAGE FLUSH TABLE ns.r")
+	check("cold")
+	for _, tb := range []string{"ns.m", "ns.r"} {
+		a.must(fmt.Sprintf("UPDATE %s SET created_at = %d WHERE id IN (5, 1500, 2999)", tb, n+1))
+		a.must(fmt.Sprintf("INSERT INTO %s VALUES (%d, 1, %d, 4, 'new'), (%d, 1, 7, 4, 'old')", tb, n+1, n+2, n+2))
+		a.must(tb[:0] + "DELETE FROM " + tb + " WHERE created_at = " + fmt.Sprint(n-1))
+	}
+	check("both tiers")
+}
+
+// TestOrderIndexFallbackReadsFew: conv = 1 AND created_at > $2 ORDER BY
+// id DESC LIMIT 50 over a conversation of 6000 rows, 3 of them newer
+// than $2, reads its budget of entries of a_conv_id and then the 3
+// entries of b_conv_created, not the conversation; EXPLAIN says so.
+func TestOrderIndexFallbackReadsFew(t *testing.T) {
+	const n = 6000
+	e := newEnvWith(t, true)
+	a := fallbackTables(t, e, n)
+	q := "SELECT id FROM ns.m WHERE conv = $1 AND created_at > $2 ORDER BY id DESC LIMIT 50"
+	want := a.rows(strings.Replace(q, "ns.m", "ns.r", 1), int64(1), int64(n-4))
+	if want == "[]" {
+		t.Fatal("the reference has no rows")
+	}
+	plan := explain(a, q, int64(1), int64(n-4))
+	if !planUsesIndex(plan, "a_conv_id", "m.conv,m.id") || planSorts(plan) || !strings.Contains(plan, "fallback: index b_conv_created") {
+		t.Fatalf("%s: not read through a_conv_id with a fallback:\n%s", q, plan)
+	}
+	before := e.db.Engine.IndexRowsFetched()
+	if got := a.rows(q, int64(1), int64(n-4)); got != want {
+		t.Fatalf("%s: %s, want %s", q, got, want)
+	}
+	// The budget (1024 for LIMIT 50), what its last batch fetched ahead
+	// (256 at most), and the 3 rows of the range.
+	if fetched := e.db.Engine.IndexRowsFetched() - before; fetched > 1024+256+3 {
+		t.Fatalf("%s: %d rows fetched through indexes", q, fetched)
+	}
+}
