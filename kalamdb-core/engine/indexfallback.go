@@ -11,7 +11,6 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
-	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
@@ -107,14 +106,21 @@ func planOrderFallback(dt *dataTable, best *secIndex, bestBound int, conds []sql
 
 // simpleConds reports whether the conjuncts read only columns of the
 // table, with no subquery and nothing non-deterministic: the fallback
-// evaluates them on its rows, the engine's filter again above it.
+// evaluates them on its rows, the engine's filter again above it. A
+// column is the table's by the name it is read under (the alias, if
+// any), so that a subquery's reference to an outer row of the same
+// table is not read from the fallback's row.
 func simpleConds(conds []sql.Expression, table, alias string) bool {
+	name := table
+	if alias != "" {
+		name = alias
+	}
 	for _, c := range conds {
 		if transform.InspectExpr(c, func(e sql.Expression) bool {
 			switch x := e.(type) {
 			case *expression.GetField:
-				return !tableColumn(x, table, alias)
-			case *plan.Subquery:
+				return !strings.EqualFold(x.Table(), name)
+			case sql.ExpressionWithNodes:
 				return true
 			case sql.NonDeterministicExpression:
 				return x.IsNonDeterministic()
@@ -370,6 +376,7 @@ func (it *fallbackIter) Next(ctx *sql.Context) (sql.Row, error) {
 		// The engine still wants rows after the budget: the order
 		// index's matches are rare.
 		it.switched = true
+		it.t.e.orderFallbacks.Add(1)
 		if err := it.readOther(ctx); err != nil {
 			return nil, err
 		}
@@ -424,9 +431,12 @@ func (it *fallbackIter) readOther(ctx *sql.Context) error {
 				continue
 			}
 			dropped := heap.Pop(h).(keyedRow)
-			it.giveBack(ctx, rowSize(dropped.row))
+			it.giveBack(ctx, rowSize(dropped.row)+int64(len(dropped.key)))
 		}
-		n := rowSize(r)
+		// A copy: the row's values share an allocation with its batch's
+		// other rows, which keeping it would keep alive.
+		r = slices.Clone(r)
+		n := rowSize(r) + int64(len(k))
 		if err := hold(ctx, "rows kept by an index top-N's fallback", n); err != nil {
 			return err
 		}

@@ -1,10 +1,16 @@
 package executor_test
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -59,6 +65,10 @@ func fallbackQueries(n int) []string {
 		"SELECT id, score FROM $T WHERE conv = 1 AND created_at > " + newest + " AND body <> 'b5' ORDER BY score NULLS FIRST, id LIMIT 5",
 		// Nothing in the range.
 		"SELECT id FROM $T WHERE conv = 1 AND created_at > " + fmt.Sprint(n+5) + " ORDER BY id DESC LIMIT 5",
+		// Under an alias; with a subquery in the WHERE (no fallback: the
+		// WHERE is not evaluated on the fallback's rows).
+		"SELECT x.id FROM $T x WHERE x.conv = 1 AND x.created_at > " + newest + " ORDER BY x.id DESC LIMIT 4 OFFSET 1",
+		"SELECT id FROM $T WHERE conv = 1 AND created_at > " + newest + " AND EXISTS (SELECT 1 FROM $T b WHERE b.id = $T.id) ORDER BY id DESC LIMIT 5",
 		// The LIMIT met before the budget: no fallback.
 		"SELECT id FROM $T WHERE conv = 1 AND created_at > 10 ORDER BY id DESC LIMIT 5",
 	}
@@ -120,5 +130,84 @@ func TestOrderIndexFallbackReadsFew(t *testing.T) {
 	// (256 at most), and the 3 rows of the range.
 	if fetched := e.db.Engine.IndexRowsFetched() - before; fetched > 1024+256+3 {
 		t.Fatalf("%s: %d rows fetched through indexes", q, fetched)
+	}
+}
+
+// TestOrderIndexFallbackHoldsInBudget: the rows the fallback keeps count
+// against the statement's memory: 40 rows of 64 KB are more than 1 MB.
+// Read through the order index alone (its budget large enough) the same
+// query holds nothing and succeeds.
+func TestOrderIndexFallbackHoldsInBudget(t *testing.T) {
+	for _, budget := range []int{0, 1 << 20} {
+		e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 1 << 20, OrderIndexBudget: budget})
+		a := fallbackTables(t, e, 3000)
+		big := strings.Repeat("x", 64<<10)
+		for i := 0; i < 40; i++ {
+			a.must(fmt.Sprintf("UPDATE ns.m SET created_at = %d, body = '%s' WHERE id = %d", 5000+i, big, 1+i*70))
+		}
+		q := "SELECT id, body FROM ns.m WHERE conv = 1 AND created_at >= 5000 ORDER BY id DESC LIMIT 40"
+		_, err := a.exec(q)
+		switch {
+		case budget == 0 && (err == nil || !strings.Contains(err.Error(), "fallback")):
+			t.Fatalf("%s: %v, want the statement memory limit of the fallback's rows", q, err)
+		case budget != 0 && err != nil:
+			t.Fatalf("%s without a fallback: %v", q, err)
+		}
+	}
+}
+
+// TestOrderIndexFallbackStopsWhenCancelled: a statement cancelled while
+// its fallback reads the other index (rows fetched from the cold tier)
+// stops there, with the cancellation, and so does one cancelled while
+// it still reads the order index.
+func TestOrderIndexFallbackStopsWhenCancelled(t *testing.T) {
+	var reads atomic.Int64
+	var onRead atomic.Value // func()
+	e := &env{t: t, dir: t.TempDir(), changes: &recordingSink{}, statementLimits: engine.Limits{OrderIndexBudget: 64},
+		faults: &cold.Faults{Read: func(string, int64, int) error {
+			reads.Add(1)
+			if f, ok := onRead.Load().(func()); ok && f != nil {
+				f()
+			}
+			return nil
+		}}}
+	e.open()
+	t.Cleanup(e.close)
+	const n = 6000
+	a := fallbackTables(t, e, n)
+	runJob(t, e, "STORAGE FLUSH TABLE ns.m")
+	// No row has that body: the order index's budget runs out, and the
+	// fallback reads the whole of created_at > 10.
+	q := "SELECT id FROM ns.m WHERE conv = 1 AND created_at > 10 AND body = 'none' ORDER BY id DESC LIMIT 5"
+	if plan := explain(a, q); !strings.Contains(plan, "fallback: index b_conv_created") {
+		t.Fatalf("%s: no fallback:\n%s", q, plan)
+	}
+	stop := errors.New("the test cancelled the statement")
+	for _, phase := range []string{"order index", "fallback"} {
+		fallbacks := e.db.Engine.OrderIndexFallbacks()
+		fetched := e.db.Engine.IndexRowsFetched()
+		ctx, cancel := context.WithCancelCause(context.Background())
+		onRead.Store(func() {
+			if phase == "order index" || e.db.Engine.OrderIndexFallbacks() > fallbacks {
+				cancel(stop)
+			}
+		})
+		_, err := e.db.Executor.Execute(ctx, executor.Request{UserID: a.user, Role: a.role, SQL: q})
+		onRead.Store(func() {})
+		cancel(nil)
+		if !errors.Is(err, stop) {
+			t.Fatalf("cancelled in the %s: %v, want the cancellation", phase, err)
+		}
+		if got := e.db.Engine.OrderIndexFallbacks() - fallbacks; (got == 1) != (phase == "fallback") {
+			t.Fatalf("cancelled in the %s: %d fallbacks", phase, got)
+		}
+		// Stopped within a batch or two of the cancellation, not after
+		// the conversation.
+		if got := e.db.Engine.IndexRowsFetched() - fetched; got > 64+2*256 {
+			t.Fatalf("cancelled in the %s: %d rows fetched", phase, got)
+		}
+	}
+	if got, want := a.rows(strings.Replace(q, "'none'", "'b4000'", 1)), "[[4000]]"; got != want {
+		t.Fatalf("after the cancellations: %s, want %s", got, want)
 	}
 }
