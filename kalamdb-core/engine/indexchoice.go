@@ -38,6 +38,20 @@ import (
 // which counting bound columns cannot tell from a conversation. It
 // leaves the engine's choice alone when the primary key is bound by an
 // equality (at most one row) or when no index serves the order.
+//
+// Another index binding a range the chosen one does not (conv = $1 AND
+// created_at > $2 ORDER BY id DESC LIMIT 50 with indexes on (conv, id)
+// and (conv, created_at)) does not stop the choice, but counting bound
+// columns cannot tell three rows after $2 from the conversation either:
+// so the read gets a run-time fallback (planOrderFallback, armed by
+// sortByIndex once it removes the sort, indexfallback.go). The order
+// index examines at most max(orderIndexMinBudget, orderIndexBudgetPerRow
+// × (LIMIT + OFFSET)) entries; if the engine still wants rows then, the
+// read switches to the other index's ranges, keeps the best LIMIT +
+// OFFSET rows passing the WHERE after the last row already returned, and
+// returns them in the order index's order. Either way the answer is the
+// order index's; the worst case costs the budget more than reading the
+// other index, instead of the whole conversation.
 
 // orderIndexRuleID identifies preferOrderIndex in the engine's traces.
 const orderIndexRuleID analyzer.RuleId = 10_006

@@ -88,7 +88,9 @@ func planOrderFallback(dt *dataTable, best *secIndex, bestBound int, conds []sql
 			if !ok {
 				break
 			}
-			if c := best.column(name); c < 0 || c >= bestBound {
+			// best's own read bounds its equalities and a range on its
+			// next column.
+			if c := best.column(name); c < 0 || c > bestBound {
 				other = true
 			}
 			b.pos = si.cols[len(bounds)].pos
