@@ -270,24 +270,15 @@ func (t *dataTable) prepareFallback(ctx *sql.Context, si *secIndex) (*fallbackRu
 		}
 		// NULL fails every comparison: the range starts above it.
 		ce := sql.MySQLRangeColumnExpr{LowerBound: sql.AboveNull{}, UpperBound: sql.AboveAll{}, Typ: typ}
+		var ok bool
 		if b.lo != nil {
-			v, err := b.lo.Eval(ctx, nil)
-			if err != nil {
+			if ce.LowerBound, ok = boundCut(ctx, b.lo, b.loIncl, true); !ok {
 				return nil, false
-			}
-			ce.LowerBound = sql.Above{Key: v}
-			if b.loIncl {
-				ce.LowerBound = sql.Below{Key: v}
 			}
 		}
 		if b.hi != nil {
-			v, err := b.hi.Eval(ctx, nil)
-			if err != nil {
+			if ce.UpperBound, ok = boundCut(ctx, b.hi, b.hiIncl, false); !ok {
 				return nil, false
-			}
-			ce.UpperBound = sql.Below{Key: v}
-			if b.hiIncl {
-				ce.UpperBound = sql.Above{Key: v}
 			}
 		}
 		r = append(r, ce)
@@ -295,6 +286,20 @@ func (t *dataTable) prepareFallback(ctx *sql.Context, si *secIndex) (*fallbackRu
 	base := f.alt.ix.IndexPrefix(nil, t.prefix)
 	run.spans = mergeSpans(t.entryRanges(ctx, f.alt, r, base, 0))
 	return run, true
+}
+
+// boundCut is the range cut of a lower or upper bound at e's value: a
+// cut below the value for an inclusive lower or exclusive upper bound,
+// above it otherwise.
+func boundCut(ctx *sql.Context, e sql.Expression, incl, lower bool) (sql.MySQLRangeCut, bool) {
+	v, err := e.Eval(ctx, nil)
+	if err != nil {
+		return nil, false
+	}
+	if incl == lower {
+		return sql.Below{Key: v}, true
+	}
+	return sql.Above{Key: v}, true
 }
 
 // evalCount evaluates a LIMIT or OFFSET to a count.

@@ -5,10 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync/atomic"
 	"testing"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -161,18 +159,7 @@ func TestOrderIndexFallbackHoldsInBudget(t *testing.T) {
 // stops there, with the cancellation, and so does one cancelled while
 // it still reads the order index.
 func TestOrderIndexFallbackStopsWhenCancelled(t *testing.T) {
-	var reads atomic.Int64
-	var onRead atomic.Value // func()
-	e := &env{t: t, dir: t.TempDir(), changes: &recordingSink{}, statementLimits: engine.Limits{OrderIndexBudget: 64},
-		faults: &cold.Faults{Read: func(string, int64, int) error {
-			reads.Add(1)
-			if f, ok := onRead.Load().(func()); ok && f != nil {
-				f()
-			}
-			return nil
-		}}}
-	e.open()
-	t.Cleanup(e.close)
+	e, _, onRead := newEnvWatchingColdReads(t, engine.Limits{OrderIndexBudget: 64})
 	const n = 6000
 	a := fallbackTables(t, e, n)
 	runJob(t, e, "STORAGE FLUSH TABLE ns.m")
