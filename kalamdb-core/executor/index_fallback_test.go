@@ -47,28 +47,38 @@ func fallbackTables(t *testing.T, e *env, n int) *caller {
 	return a
 }
 
+// fallbackQuery is a top-N the order index serves, and whether its
+// rows are rare enough in it, and the WHERE simple enough, that the read
+// switches to its fallback.
+type fallbackQuery struct {
+	q        string
+	fallback bool
+}
+
 // fallbackQueries are top-Ns the order index serves whose rows are rare
-// in it, and a range of the other index holds few rows.
-func fallbackQueries(n int) []string {
+// in it, and a range of the other index holds few rows; and some that do
+// not switch.
+func fallbackQueries(n int) []fallbackQuery {
 	newest := fmt.Sprint(n - 12)
-	return []string{
-		"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY id DESC LIMIT 50",
-		"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY id LIMIT 50",
-		"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY id DESC LIMIT 3 OFFSET 2",
-		"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at >= " + newest + " ORDER BY id LIMIT 4 OFFSET 3",
-		"SELECT id FROM $T WHERE conv = 1 AND " + newest + " < created_at AND created_at <= " + fmt.Sprint(n-3) + " ORDER BY id DESC LIMIT 5",
-		// Ties in the sort column: score, then id.
-		"SELECT id, score FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY score DESC, id DESC LIMIT 6",
-		"SELECT id, score FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY score, id LIMIT 7 OFFSET 1",
-		"SELECT id, score FROM $T WHERE conv = 1 AND created_at > " + newest + " AND body <> 'b5' ORDER BY score NULLS FIRST, id LIMIT 5",
+	return []fallbackQuery{
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY id DESC LIMIT 50", true},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY id LIMIT 50", true},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY id DESC LIMIT 3 OFFSET 2", true},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at >= " + newest + " ORDER BY id LIMIT 4 OFFSET 3", true},
+		{"SELECT id FROM $T WHERE conv = 1 AND " + newest + " < created_at AND created_at <= " + fmt.Sprint(n-3) + " ORDER BY id DESC LIMIT 5", true},
+		// Ties in the sort column, NULLs among them: score, then id.
+		{"SELECT id, score FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY score DESC, id DESC LIMIT 6", true},
+		{"SELECT id, score FROM $T WHERE conv = 1 AND created_at > " + newest + " ORDER BY score, id LIMIT 7 OFFSET 1", true},
+		// Not the index's NULL order: sorted, no fallback.
+		{"SELECT id, score FROM $T WHERE conv = 1 AND created_at > " + newest + " AND body <> 'b5' ORDER BY score NULLS FIRST, id LIMIT 5", false},
 		// Nothing in the range.
-		"SELECT id FROM $T WHERE conv = 1 AND created_at > " + fmt.Sprint(n+5) + " ORDER BY id DESC LIMIT 5",
+		{"SELECT id FROM $T WHERE conv = 1 AND created_at > " + fmt.Sprint(n+5) + " ORDER BY id DESC LIMIT 5", true},
 		// Under an alias; with a subquery in the WHERE (no fallback: the
 		// WHERE is not evaluated on the fallback's rows).
-		"SELECT x.id FROM $T x WHERE x.conv = 1 AND x.created_at > " + newest + " ORDER BY x.id DESC LIMIT 4 OFFSET 1",
-		"SELECT id FROM $T WHERE conv = 1 AND created_at > " + newest + " AND EXISTS (SELECT 1 FROM $T b WHERE b.id = $T.id) ORDER BY id DESC LIMIT 5",
+		{"SELECT x.id FROM $T x WHERE x.conv = 1 AND x.created_at > " + newest + " ORDER BY x.id DESC LIMIT 4 OFFSET 1", true},
+		{"SELECT id FROM $T WHERE conv = 1 AND created_at > " + newest + " AND EXISTS (SELECT 1 FROM $T b WHERE b.id = $T.id) ORDER BY id DESC LIMIT 5", false},
 		// The LIMIT met before the budget: no fallback.
-		"SELECT id FROM $T WHERE conv = 1 AND created_at > 10 ORDER BY id DESC LIMIT 5",
+		{"SELECT id FROM $T WHERE conv = 1 AND created_at > 10 ORDER BY id DESC LIMIT 5", false},
 	}
 }
 
@@ -83,11 +93,16 @@ func TestOrderIndexFallbackMatchesSort(t *testing.T) {
 	a := fallbackTables(t, e, n)
 	check := func(stage string) {
 		t.Helper()
-		for _, q := range fallbackQueries(n) {
+		for _, fq := range fallbackQueries(n) {
+			q := fq.q
+			before := e.db.Engine.OrderIndexFallbacks()
 			got := a.rows(strings.ReplaceAll(q, "$T", "ns.m"))
+			switched := e.db.Engine.OrderIndexFallbacks() > before
 			want := a.rows(strings.ReplaceAll(q, "$T", "ns.r"))
-			if got != want {
-				t.Fatalf("%s: %s:\n with indexes: %s\n without:      %s\n%s", stage, q, got, want, explain(a, strings.ReplaceAll(q, "$T", "ns.m")))
+			// The writes of the last stage change which rows are rare.
+			if got != want || (switched != fq.fallback && stage != "both tiers") {
+				t.Fatalf("%s: %s:\n with indexes: %s (fallback %v, want %v)\n without:      %s\n%s", stage, q, got, switched, fq.fallback,
+					want, explain(a, strings.ReplaceAll(q, "$T", "ns.m")))
 			}
 		}
 	}
