@@ -31,6 +31,16 @@ import (
 // of the result's order (the order index returned them in order), so
 // the answer is the one either index alone gives. The cost is bounded:
 // the budget plus one read of the other index's ranges.
+//
+// Entries examined are counted as the rows the order index returned
+// (an entry whose row version is skipped is not counted; they are
+// exceptional). The read of the order index is one iterator over all
+// its spans (indexLookupPartitions), so that the budget and the last row
+// returned are the whole read's. The kept rows are charged to the
+// statement's memory (hold) and given back at the end; both reads are
+// indexIters, which check the statement's context before every batch
+// and fetch rows that are not hot from the cold files by key, as any
+// index read does.
 
 // Budget of the order index before the fallback: at least
 // orderIndexMinBudget entries, or orderIndexBudgetPerRow per row the
