@@ -50,13 +50,17 @@ func BenchmarkRecentMessages(b *testing.B) {
 // seedBenchMessages writes the benchmarks' 10,000 messages of alice in
 // 20 conversations, content 40 to 400 bytes; stamped gives them
 // created_at four to a second (duplicates) instead of the time written.
-func seedBenchMessages(d *benchDB, stamped bool) {
+func seedBenchMessages(d *benchDB, stamped bool) { seedBenchMessagesIn(d, 10_000, 20, stamped) }
+
+// seedBenchMessagesIn writes n messages of alice in conversations 0 to
+// convs-1, as seedBenchMessages.
+func seedBenchMessagesIn(d *benchDB, n, convs int, stamped bool) {
 	r := rand.New(rand.NewPCG(7, 7))
 	var sb strings.Builder
-	for i := 1; i <= 10_000; {
+	for i := 1; i <= n; {
 		sb.Reset()
 		sb.WriteString("INSERT INTO chat.messages (id, conversation_id, sender, content, created_at) VALUES ")
-		for j := 0; j < 500 && i <= 10_000; j, i = j+1, i+1 {
+		for j := 0; j < 500 && i <= n; j, i = j+1, i+1 {
 			if j > 0 {
 				sb.WriteString(", ")
 			}
@@ -64,7 +68,7 @@ func seedBenchMessages(d *benchDB, stamped bool) {
 			if stamped {
 				created = fmt.Sprintf("TIMESTAMP '2024-01-01 00:00:00' + INTERVAL '%d seconds'", i/4)
 			}
-			fmt.Fprintf(&sb, "(%d, %d, 'alice', '%s', %s)", i, r.IntN(20), strings.Repeat("x", 40+r.IntN(361)), created)
+			fmt.Fprintf(&sb, "(%d, %d, 'alice', '%s', %s)", i, r.IntN(convs), strings.Repeat("x", 40+r.IntN(361)), created)
 		}
 		d.exec("alice", systable.RoleUser, sb.String())
 	}
@@ -140,7 +144,7 @@ func BenchmarkInsertIndexed(b *testing.B) {
 	}
 }
 
-// BenchmarkRareTopN is conversation_id = 1 AND created_at > $1 ORDER BY
+// BenchmarkRareTopN is conversation_id = 0 AND created_at > $1 ORDER BY
 // id DESC LIMIT 50 over one conversation of 20,000 messages (created_at
 // four to a second, content 40 to 400 bytes), with indexes on
 // (conversation_id, id) and (conversation_id, created_at). rare: 5 rows
@@ -150,7 +154,7 @@ func BenchmarkInsertIndexed(b *testing.B) {
 // index). common: most rows after $1, the fallback armed and not needed
 // (50 entries).
 func BenchmarkRareTopN(b *testing.B) {
-	const q = "SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE conversation_id = 1 AND " +
+	const q = "SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE conversation_id = 0 AND " +
 		"created_at > $1 ORDER BY id DESC LIMIT 50"
 	for _, how := range []struct {
 		name, after  string
@@ -163,7 +167,7 @@ func BenchmarkRareTopN(b *testing.B) {
 	} {
 		b.Run(how.name, func(b *testing.B) {
 			d := openBenchDBWith(b, database.Config{StatementLimits: engine.Limits{OrderIndexBudget: how.budget}})
-			seedOneConversation(d, 20_000)
+			seedBenchMessagesIn(d, 20_000, 1, true)
 			createBenchIndex(d, "CREATE INDEX messages_conv_id ON chat.messages (conversation_id, id)")
 			createBenchIndex(d, "CREATE INDEX messages_conv_time ON chat.messages (conversation_id, created_at)")
 			req := executor.Request{UserID: "alice", Role: systable.RoleUser, SQL: q, Params: []any{how.after}}
@@ -175,23 +179,5 @@ func BenchmarkRareTopN(b *testing.B) {
 				}
 			}
 		})
-	}
-}
-
-// seedOneConversation writes n messages of alice in conversation 1,
-// content 40 to 400 bytes, created_at four to a second.
-func seedOneConversation(d *benchDB, n int) {
-	r := rand.New(rand.NewPCG(7, 7))
-	var sb strings.Builder
-	for i := 1; i <= n; {
-		sb.Reset()
-		sb.WriteString("INSERT INTO chat.messages (id, conversation_id, sender, content, created_at) VALUES ")
-		for j := 0; j < 500 && i <= n; j, i = j+1, i+1 {
-			if j > 0 {
-				sb.WriteString(", ")
-			}
-			fmt.Fprintf(&sb, "(%d, 1, 'alice', '%s', TIMESTAMP '2024-01-01 00:00:00' + INTERVAL '%d seconds')", i, strings.Repeat("x", 40+r.IntN(361)), i/4)
-		}
-		d.exec("alice", systable.RoleUser, sb.String())
 	}
 }
