@@ -102,6 +102,9 @@ type Engine struct {
 	fastHits   atomic.Int64
 	// indexRows counts the rows secondary index scans fetched.
 	indexRows atomic.Int64
+	// orderFallbacks counts the top-N reads that switched to their
+	// fallback index (indexfallback.go).
+	orderFallbacks atomic.Int64
 	// plans caches statements by text (nil: off).
 	plans *planCache
 	// rows caches row versions for index reads (nil: off).
@@ -165,6 +168,11 @@ func (e *Engine) FastPathStatements() int64 { return e.fastHits.Load() }
 // IndexRowsFetched counts the rows secondary index scans have fetched, to
 // observe that a top-N stops after its rows (tests, metrics).
 func (e *Engine) IndexRowsFetched() int64 { return e.indexRows.Load() }
+
+// OrderIndexFallbacks counts the top-N reads through the index in their
+// sort's order that ran out of their budget and switched to the index
+// binding the WHERE's other conditions (tests, metrics).
+func (e *Engine) OrderIndexFallbacks() int64 { return e.orderFallbacks.Load() }
 
 // GroupScans counts the GROUP BYs (and aggregates without one) computed
 // straight from a table's storage instead of by the engine's operator.

@@ -207,6 +207,14 @@ func (e *Engine) describeScan(sctx *sql.Context, dt *dataTable, ita *plan.Indexe
 			if whole {
 				reads = readsPartition
 			}
+			if f := dt.fallback; f != nil && f.armed && dt.only == idx {
+				budget := fmt.Sprintf("max(%d, %d × (LIMIT + OFFSET))", orderIndexMinBudget, orderIndexBudgetPerRow)
+				if b := e.limits.OrderIndexBudget; b > 0 {
+					budget = fmt.Sprint(b)
+				}
+				lines = append(lines, fmt.Sprintf("fallback: index %s (%s), after %s entries without the LIMIT's rows",
+					f.alt.ID(), strings.Join(indexColumns(f.alt), ", "), budget))
+			}
 		default:
 			keys := make([]string, 0, len(ita.Expressions()))
 			for _, k := range ita.Expressions() {

@@ -136,6 +136,9 @@ type indexPartition struct {
 	si         *secIndex
 	start, end []byte
 	reverse    bool
+	// spans, when set, are all the ranges of a read with a fallback, in
+	// the order read (start and end are the first's).
+	spans [][2][]byte
 }
 
 func (p *indexPartition) Key() []byte { return p.start }
@@ -164,7 +167,16 @@ func (t *dataTable) indexLookupPartitions(ctx *sql.Context, si *secIndex, lookup
 	// to the filter, so a IN (...) AND b IN (...) with a unbounded gives
 	// every b value the same span. Reading each span once, in entry order,
 	// keeps every entry from being returned more than once.
-	for _, s := range mergeSpans(segs) {
+	spans := mergeSpans(segs)
+	if t.fallback != nil && t.fallback.armed && t.only == si && len(spans) > 0 {
+		// One read of every span: the fallback's budget and the rows it
+		// already returned are the whole read's.
+		if lookup.IsReverse {
+			slices.Reverse(spans)
+		}
+		return sql.PartitionsToPartitionIter(&indexPartition{si: si, start: spans[0][0], end: spans[0][1], spans: spans, reverse: lookup.IsReverse}), nil
+	}
+	for _, s := range spans {
 		add(s[0], s[1])
 	}
 	if lookup.IsReverse {
@@ -326,6 +338,9 @@ func (t *dataTable) keyValue(ctx *sql.Context, typ sql.Type, dt dialect.DataType
 
 // indexScan opens the rows of one entry range.
 func (t *dataTable) indexScan(ctx *sql.Context, p *indexPartition) (sql.RowIter, error) {
+	if p.spans != nil {
+		return t.openFallbackRead(ctx, p)
+	}
 	it, err := t.openIndexIter(ctx, p.si, [][2][]byte{{p.start, p.end}}, p.reverse, 0)
 	if err != nil {
 		return nil, err

@@ -38,6 +38,20 @@ import (
 // which counting bound columns cannot tell from a conversation. It
 // leaves the engine's choice alone when the primary key is bound by an
 // equality (at most one row) or when no index serves the order.
+//
+// Another index binding a range the chosen one does not (conv = $1 AND
+// created_at > $2 ORDER BY id DESC LIMIT 50 with indexes on (conv, id)
+// and (conv, created_at)) does not stop the choice, but counting bound
+// columns cannot tell three rows after $2 from the conversation either:
+// so the read gets a run-time fallback (planOrderFallback, armed by
+// sortByIndex once it removes the sort, indexfallback.go). The order
+// index examines at most max(orderIndexMinBudget, orderIndexBudgetPerRow
+// × (LIMIT + OFFSET)) entries; if the engine still wants rows then, the
+// read switches to the other index's ranges, keeps the best LIMIT +
+// OFFSET rows passing the WHERE after the last row already returned, and
+// returns them in the order index's order. Either way the answer is the
+// order index's; the worst case costs the budget more than reading the
+// other index, instead of the whole conversation.
 
 // orderIndexRuleID identifies preferOrderIndex in the engine's traces.
 const orderIndexRuleID analyzer.RuleId = 10_006
@@ -54,12 +68,13 @@ func preferOrderIndex(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.
 		if dt == nil || dt.only != nil {
 			return n, transform.SameTree, nil
 		}
-		si := orderIndex(dt, conds, fields, rt.Name(), alias)
+		si, bound := orderIndex(dt, conds, fields, rt.Name(), alias)
 		if si == nil {
 			return n, transform.SameTree, nil
 		}
 		only := *dt
 		only.only = si
+		only.fallback = planOrderFallback(dt, si, bound, conds, rt.Name(), alias, lim.Limit, offsetUnder(lim.Child))
 		nrt, err := rt.WithTable(&only)
 		if err != nil {
 			return nil, transform.SameTree, fmt.Errorf("reading %s through index %s: %w", dt, si.ix.Def.Name, err)
@@ -109,18 +124,18 @@ func sortedTableUnder(n sql.Node) (rt *plan.ResolvedTable, dt *dataTable, alias 
 // leading columns bound by equalities, the one that binds the most (the
 // first of those in the table's order), if no other index binds a column
 // it does not.
-func orderIndex(dt *dataTable, conds []sql.Expression, fields sql.SortFields, table, alias string) *secIndex {
+func orderIndex(dt *dataTable, conds []sql.Expression, fields sql.SortFields, table, alias string) (*secIndex, int) {
 	indexes := dt.secondaryIndexes()
 	if len(indexes) == 0 {
-		return nil
+		return nil, 0
 	}
 	keys, ok := sortOrderKeys(fields, table, alias)
 	if !ok {
-		return nil
+		return nil, 0
 	}
 	eq := equalColumns(conds, table, alias)
 	if pk := dt.shape.PK; pk >= 0 && eq[strings.ToLower(dt.shape.sch[pk].Name)] {
-		return nil
+		return nil, 0
 	}
 	bound := func(si *secIndex) int {
 		n := 0
@@ -141,7 +156,7 @@ func orderIndex(dt *dataTable, conds []sql.Expression, fields sql.SortFields, ta
 		}
 	}
 	if best == nil {
-		return nil
+		return nil, 0
 	}
 	// Another index that binds a column the chosen one does not may
 	// narrow the read far more (conv = $1 AND body = 'rare' through an
@@ -150,11 +165,28 @@ func orderIndex(dt *dataTable, conds []sql.Expression, fields sql.SortFields, ta
 	for _, si := range indexes {
 		for _, name := range si.names[:bound(si)] {
 			if c := best.column(name); c < 0 || c >= bestBound {
-				return nil
+				return nil, 0
 			}
 		}
 	}
-	return best
+	return best, bestBound
+}
+
+// offsetUnder is the OFFSET between a LIMIT and its sort, or nil.
+func offsetUnder(n sql.Node) sql.Expression {
+	for {
+		switch x := n.(type) {
+		case *plan.Offset:
+			return x.Offset
+		case *plan.Sort, *plan.ResolvedTable:
+			return nil
+		}
+		ch := n.Children()
+		if len(ch) != 1 {
+			return nil
+		}
+		n = ch[0]
+	}
 }
 
 // equalColumns lists (lower case) the columns of the table that

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -84,7 +85,11 @@ func sortByIndex(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Sco
 			lookup = sql.NewIndexLookup(lookup.Index, append(sql.MySQLRangeCollection(nil), ranges...),
 				lookup.IsPointLookup, lookup.IsEmptyRange, lookup.IsSpatialLookup, true)
 		}
-		nita, err := plan.NewStaticIndexedAccessForTableNode(ctx, ita.TableNode, lookup)
+		tn, err := armFallback(ita.TableNode, si)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		nita, err := plan.NewStaticIndexedAccessForTableNode(ctx, tn, lookup)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
@@ -96,6 +101,28 @@ func sortByIndex(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Sco
 		}
 		return out, transform.NewTree, nil
 	})
+}
+
+// armFallback arms the fallback preferOrderIndex planned for a read of
+// si, now that the read's order is the sort's (indexfallback.go).
+func armFallback(tn sql.TableNode, si *secIndex) (sql.TableNode, error) {
+	rt, ok := tn.(*plan.ResolvedTable)
+	if !ok {
+		return tn, nil
+	}
+	dt, ok := rt.Table.(*dataTable)
+	if !ok || dt.fallback == nil || dt.only != si || dt.fallback.armed {
+		return tn, nil
+	}
+	armed := *dt
+	f := *dt.fallback
+	f.armed = true
+	armed.fallback = &f
+	out, err := rt.WithTable(&armed)
+	if err != nil {
+		return nil, fmt.Errorf("arming the fallback of %s: %w", dt, err)
+	}
+	return out, nil
 }
 
 // indexAccessUnder finds the index lookup a sort reads through nodes that

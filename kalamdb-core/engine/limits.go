@@ -39,6 +39,11 @@ type Limits struct {
 	// with depth times size, and planning cannot be interrupted.
 	MaxExpressionDepth     int
 	MaxStatementComplexity int64
+	// OrderIndexBudget, when positive, replaces the number of entries a
+	// top-N read through the index in its sort's order examines before
+	// it switches to an index that binds the WHERE's other conditions
+	// (see indexfallback.go); tests set it low to exercise the switch.
+	OrderIndexBudget int
 }
 
 // Timeouts is a time limit per role; a zero role entry takes Default.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -151,13 +152,13 @@ func TestColdCacheForgetsDeletedFiles(t *testing.T) {
 	}
 }
 
-// TestColdScanStopsWhenCancelled: a statement cancelled in the middle of a
-// cold scan stops there, fails with the cancellation, and leaves nothing
-// behind (no file held open, the next statement and shutdown work).
-func TestColdScanStopsWhenCancelled(t *testing.T) {
-	var reads atomic.Int64
-	var onRead atomic.Value // func()
-	e := &env{t: t, dir: t.TempDir(), changes: &recordingSink{}, faults: &cold.Faults{Read: func(string, int64, int) error {
+// newEnvWatchingColdReads is newEnv with statement limits sl, counting
+// the reads from cold files (reads) and calling the func() in onRead, if
+// any, at each.
+func newEnvWatchingColdReads(t *testing.T, sl engine.Limits) (e *env, reads *atomic.Int64, onRead *atomic.Value) {
+	t.Helper()
+	reads, onRead = new(atomic.Int64), new(atomic.Value)
+	e = &env{t: t, dir: t.TempDir(), changes: &recordingSink{}, statementLimits: sl, faults: &cold.Faults{Read: func(string, int64, int) error {
 		reads.Add(1)
 		if f, ok := onRead.Load().(func()); ok && f != nil {
 			f()
@@ -166,6 +167,14 @@ func TestColdScanStopsWhenCancelled(t *testing.T) {
 	}}}
 	e.open()
 	t.Cleanup(e.close)
+	return e, reads, onRead
+}
+
+// TestColdScanStopsWhenCancelled: a statement cancelled in the middle of a
+// cold scan stops there, fails with the cancellation, and leaves nothing
+// behind (no file held open, the next statement and shutdown work).
+func TestColdScanStopsWhenCancelled(t *testing.T) {
+	e, reads, onRead := newEnvWatchingColdReads(t, engine.Limits{})
 	e.root().must("CREATE NAMESPACE c; CREATE TABLE c.m (id BIGINT PRIMARY KEY, conv BIGINT, body TEXT)")
 	alice := e.as("alice", systable.RoleUser)
 	loadRows(t, alice, 20_000)

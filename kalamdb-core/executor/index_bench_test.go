@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -48,13 +50,17 @@ func BenchmarkRecentMessages(b *testing.B) {
 // seedBenchMessages writes the benchmarks' 10,000 messages of alice in
 // 20 conversations, content 40 to 400 bytes; stamped gives them
 // created_at four to a second (duplicates) instead of the time written.
-func seedBenchMessages(d *benchDB, stamped bool) {
+func seedBenchMessages(d *benchDB, stamped bool) { seedBenchMessagesIn(d, 10_000, 20, stamped) }
+
+// seedBenchMessagesIn writes n messages of alice in conversations 0 to
+// convs-1, as seedBenchMessages.
+func seedBenchMessagesIn(d *benchDB, n, convs int, stamped bool) {
 	r := rand.New(rand.NewPCG(7, 7))
 	var sb strings.Builder
-	for i := 1; i <= 10_000; {
+	for i := 1; i <= n; {
 		sb.Reset()
 		sb.WriteString("INSERT INTO chat.messages (id, conversation_id, sender, content, created_at) VALUES ")
-		for j := 0; j < 500 && i <= 10_000; j, i = j+1, i+1 {
+		for j := 0; j < 500 && i <= n; j, i = j+1, i+1 {
 			if j > 0 {
 				sb.WriteString(", ")
 			}
@@ -62,7 +68,7 @@ func seedBenchMessages(d *benchDB, stamped bool) {
 			if stamped {
 				created = fmt.Sprintf("TIMESTAMP '2024-01-01 00:00:00' + INTERVAL '%d seconds'", i/4)
 			}
-			fmt.Fprintf(&sb, "(%d, %d, 'alice', '%s', %s)", i, r.IntN(20), strings.Repeat("x", 40+r.IntN(361)), created)
+			fmt.Fprintf(&sb, "(%d, %d, 'alice', '%s', %s)", i, r.IntN(convs), strings.Repeat("x", 40+r.IntN(361)), created)
 		}
 		d.exec("alice", systable.RoleUser, sb.String())
 	}
@@ -132,6 +138,44 @@ func BenchmarkInsertIndexed(b *testing.B) {
 				req.Params = []any{i + 1, i % 20}
 				if _, err := d.db.Executor.Execute(context.Background(), req); err != nil {
 					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRareTopN is conversation_id = 0 AND created_at > $1 ORDER BY
+// id DESC LIMIT 50 over one conversation of 20,000 messages (created_at
+// four to a second, content 40 to 400 bytes), with indexes on
+// (conversation_id, id) and (conversation_id, created_at). rare: 5 rows
+// after $1, read through the first index without a fallback (its budget
+// larger than the conversation: every entry read backwards for 5 rows)
+// and with the default budget (1,024 entries, then the 5 of the second
+// index). common: most rows after $1, the fallback armed and not needed
+// (50 entries).
+func BenchmarkRareTopN(b *testing.B) {
+	const q = "SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE conversation_id = 0 AND " +
+		"created_at > $1 ORDER BY id DESC LIMIT 50"
+	for _, how := range []struct {
+		name, after  string
+		budget, rows int
+	}{
+		// Rows 19,996 to 20,000 are at second 4,999 (01:23:19) or later.
+		{"rare/order-index-only", "2024-01-01 01:23:18", 1 << 30, 5},
+		{"rare/fallback", "2024-01-01 01:23:18", 0, 5},
+		{"common/fallback", "2024-01-01 00:00:10", 0, 50},
+	} {
+		b.Run(how.name, func(b *testing.B) {
+			d := openBenchDBWith(b, database.Config{StatementLimits: engine.Limits{OrderIndexBudget: how.budget}})
+			seedBenchMessagesIn(d, 20_000, 1, true)
+			createBenchIndex(d, "CREATE INDEX messages_conv_id ON chat.messages (conversation_id, id)")
+			createBenchIndex(d, "CREATE INDEX messages_conv_time ON chat.messages (conversation_id, created_at)")
+			req := executor.Request{UserID: "alice", Role: systable.RoleUser, SQL: q, Params: []any{how.after}}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				res, err := d.db.Executor.Execute(context.Background(), req)
+				if err != nil || len(res[0].Rows) != how.rows {
+					b.Fatalf("%v %d rows", err, len(res[0].Rows))
 				}
 			}
 		})

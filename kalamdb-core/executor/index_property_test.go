@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -20,6 +21,11 @@ import (
 // fast path where it applies. At the end every index holds exactly one
 // entry per visible row.
 //
+// The tables also have an index on conv alone (conv, id): a top-N by id
+// under conv = c AND score > s (or a range of tag) reads it in order with
+// a fallback to (conv, score) or (tag), and the order index's budget is
+// set to a few entries so that the fallback runs often.
+//
 // It is deterministic for a seed: KALAMDB_INDEX_SEED picks it (1 by
 // default) and KALAMDB_INDEX_OPS the number of operations (400; make soak
 // runs more).
@@ -31,7 +37,7 @@ func TestIndexProperty(t *testing.T) {
 	}
 	t.Logf("seed %d, %d operations (KALAMDB_INDEX_SEED, KALAMDB_INDEX_OPS)", seed, ops)
 	r := rand.New(rand.NewSource(int64(seed)))
-	e := newEnv(t)
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 2})
 	root := e.root()
 	root.must(`CREATE NAMESPACE ns;
 		CREATE TABLE ns.ui (id BIGINT PRIMARY KEY, conv BIGINT, tag TEXT, score INT, body TEXT);
@@ -40,6 +46,8 @@ func TestIndexProperty(t *testing.T) {
 		CREATE SHARED TABLE ns.sr (id BIGINT PRIMARY KEY, conv BIGINT, tag TEXT, score INT, body TEXT)`)
 	createIndex(t, e, "CREATE INDEX ui_conv_score ON ns.ui (conv, score)")
 	createIndex(t, e, "CREATE INDEX si_conv_score ON ns.si (conv, score)")
+	createIndex(t, e, "CREATE INDEX ui_conv ON ns.ui (conv)")
+	createIndex(t, e, "CREATE INDEX si_conv ON ns.si (conv)")
 	type pair struct {
 		idx, ref string
 		callers  []*caller
@@ -50,6 +58,7 @@ func TestIndexProperty(t *testing.T) {
 	}
 	tagIndexAt := ops / 3
 	fastBefore := e.db.Engine.FastPathStatements()
+	fallbacksBefore := e.db.Engine.OrderIndexFallbacks()
 	for i := 0; i < ops; i++ {
 		if i == tagIndexAt {
 			// Built by a job while the operations go on.
@@ -75,10 +84,13 @@ func TestIndexProperty(t *testing.T) {
 	if e.db.Engine.FastPathStatements() == fastBefore {
 		t.Fatal("no statement took the fast path")
 	}
-	for _, ix := range []string{"ui_conv_score", "ui_tag"} {
+	if e.db.Engine.OrderIndexFallbacks() == fallbacksBefore {
+		t.Fatal("no top-N switched to its fallback index")
+	}
+	for _, ix := range []string{"ui_conv_score", "ui_tag", "ui_conv"} {
 		checkIndexExact(t, e, "ns", "ui", ix, "alice", "bob")
 	}
-	for _, ix := range []string{"si_conv_score", "si_tag"} {
+	for _, ix := range []string{"si_conv_score", "si_tag", "si_conv"} {
 		checkIndexExact(t, e, "ns", "si", ix, "svc")
 	}
 }
@@ -165,6 +177,14 @@ func randomIndexOp(r *rand.Rand) (string, []any) {
 		fmt.Sprintf("SELECT * FROM $T WHERE conv = %s ORDER BY score, id", conv()),
 		fmt.Sprintf("SELECT a.id, b.id FROM $T a JOIN $T b ON a.conv = b.conv WHERE a.id = %d ORDER BY b.id", id()),
 		fmt.Sprintf("SELECT id FROM $T WHERE conv = (SELECT conv FROM $T WHERE id = %d) ORDER BY id", id()),
+		// Through ui_conv in order, falling back to the range's index.
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score > %s ORDER BY id DESC LIMIT %d", cols, conv(), score(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score >= %s AND score < %s ORDER BY id LIMIT %d OFFSET %d", cols, conv(), score(), score(), limit(), r.Intn(3)),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND tag > %s ORDER BY id DESC LIMIT %d OFFSET %d", cols, conv(), tag(), limit(), r.Intn(3)),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND %s >= score AND body <> 'u' ORDER BY id LIMIT %d", cols, conv(), score(), limit()),
+	}
+	if r.Intn(8) == 0 {
+		return "SELECT " + cols + " FROM $T WHERE conv = $1 AND score > $2 ORDER BY id DESC LIMIT $3", []any{r.Intn(6), r.Intn(10), limit()}
 	}
 	if r.Intn(4) == 0 {
 		return "SELECT " + cols + " FROM $T WHERE conv = $1 ORDER BY score DESC, id DESC LIMIT $2", []any{r.Intn(6), limit()}

@@ -1,0 +1,549 @@
+package engine
+
+import (
+	"bytes"
+	"container/heap"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+)
+
+// The order index's fallback. preferOrderIndex reads a top-N through the
+// index in the sort's order even when another index binds a range the
+// order index does not (conv = $1 AND created_at > $2 ORDER BY id DESC
+// LIMIT 50, with indexes on (conv, id) and (conv, created_at)): without
+// statistics it cannot tell whether the range holds three rows or the
+// whole conversation. So the read is bounded at run time instead: the
+// order index examines at most orderIndexBudget entries; if the LIMIT
+// is not met by then (the engine keeps asking for rows), the read
+// switches to the other index's ranges, bounded by the WHERE, keeps the
+// best LIMIT+OFFSET rows that pass the WHERE and come after the last row
+// already returned, in the order index's order, and returns them in that
+// order. The rows returned before the switch are exactly the first ones
+// of the result's order (the order index returned them in order), so
+// the answer is the one either index alone gives. The cost is bounded:
+// the budget plus one read of the other index's ranges.
+//
+// Entries examined are counted as the rows the order index returned
+// (an entry whose row version is skipped is not counted; they are
+// exceptional). The read of the order index is one iterator over all
+// its spans (indexLookupPartitions), so that the budget and the last row
+// returned are the whole read's. The kept rows are charged to the
+// statement's memory (hold) and given back at the end; both reads are
+// indexIters, which check the statement's context before every batch
+// and fetch rows that are not hot from the cold files by key, as any
+// index read does.
+
+// Budget of the order index before the fallback: at least
+// orderIndexMinBudget entries, or orderIndexBudgetPerRow per row the
+// LIMIT and OFFSET ask for. A top-N whose rows are common in the order
+// index (most of them pass the WHERE) stops long before; one whose rows
+// are rare pays at most this much more than reading the other index.
+const (
+	orderIndexMinBudget    = 1024
+	orderIndexBudgetPerRow = 20
+)
+
+// orderFallback is what preferOrderIndex found for the fallback of an
+// order index read: the other index and the WHERE, LIMIT and OFFSET as
+// analysed. It takes effect only once sortByIndex has removed the sort
+// above the read (armed): the fallback returns rows in the index's order,
+// which is the sort's only then.
+type orderFallback struct {
+	alt *secIndex
+	// bounds are the columns of alt bound by the WHERE, in alt's order:
+	// equalities, then at most one range.
+	bounds []colBound
+	// conds are the WHERE's conjuncts on the table.
+	conds         []sql.Expression
+	limit, offset sql.Expression
+	armed         bool
+}
+
+// colBound is what the WHERE says of one column: equal to eq, or between
+// lo and hi (either may be nil).
+type colBound struct {
+	pos            int
+	eq, lo, hi     sql.Expression
+	loIncl, hiIncl bool
+}
+
+// planOrderFallback finds the fallback of reading best (bestBound leading
+// columns bound by equalities) for a top-N under conds: the index that
+// binds, with equalities and then a range, the most leading columns
+// among those that bind a column best does not. nil when there is none
+// or the WHERE is not simple enough to evaluate on a row.
+func planOrderFallback(dt *dataTable, best *secIndex, bestBound int, conds []sql.Expression, table, alias string, limit, offset sql.Expression) *orderFallback {
+	if limit == nil || !simpleConds(conds, table, alias) {
+		return nil
+	}
+	cb := columnBoundsOf(conds, table, alias)
+	var out *orderFallback
+	for _, si := range dt.secondaryIndexes() {
+		if si == best {
+			continue
+		}
+		var bounds []colBound
+		other := false
+		for _, name := range si.names {
+			b, ok := cb[strings.ToLower(name)]
+			if !ok {
+				break
+			}
+			// best's own read bounds its equalities and a range on its
+			// next column.
+			if c := best.column(name); c < 0 || c > bestBound {
+				other = true
+			}
+			b.pos = si.cols[len(bounds)].pos
+			bounds = append(bounds, b)
+			if b.eq == nil {
+				break
+			}
+		}
+		if other && (out == nil || len(bounds) > len(out.bounds)) {
+			out = &orderFallback{alt: si, bounds: bounds, conds: conds, limit: limit, offset: offset}
+		}
+	}
+	return out
+}
+
+// simpleConds reports whether the conjuncts read only columns of the
+// table, with no subquery and nothing non-deterministic: the fallback
+// evaluates them on its rows, the engine's filter again above it. A
+// column is the table's by the name it is read under (the alias, if
+// any), so that a subquery's reference to an outer row of the same
+// table is not read from the fallback's row.
+func simpleConds(conds []sql.Expression, table, alias string) bool {
+	name := table
+	if alias != "" {
+		name = alias
+	}
+	for _, c := range conds {
+		if transform.InspectExpr(c, func(e sql.Expression) bool {
+			switch x := e.(type) {
+			case *expression.GetField:
+				return !strings.EqualFold(x.Table(), name)
+			case sql.ExpressionWithNodes:
+				return true
+			case sql.NonDeterministicExpression:
+				return x.IsNonDeterministic()
+			}
+			return false
+		}) {
+			return false
+		}
+	}
+	return true
+}
+
+// columnBoundsOf reads the conjuncts col = v, col < v, col <= v, col > v
+// and col >= v (v a constant or parameter, either side) by column, lower
+// case. A column with several takes its equality, else its first lower
+// and first upper bound: the ranges built from them hold every row that
+// passes, which is all the fallback needs (it evaluates the WHERE).
+func columnBoundsOf(conds []sql.Expression, table, alias string) map[string]colBound {
+	out := map[string]colBound{}
+	for _, c := range conds {
+		cmp, ok := c.(expression.Comparer)
+		if !ok {
+			continue
+		}
+		l, r := cmp.Left(), cmp.Right()
+		flipped := false
+		if _, isField := l.(*expression.GetField); !isField {
+			l, r, flipped = r, l, true
+		}
+		gf, isField := l.(*expression.GetField)
+		if !isField || !tableColumn(gf, table, alias) {
+			continue
+		}
+		if _, bind := r.(*expression.BindVar); !bind && !isConstant(r) {
+			continue
+		}
+		name := strings.ToLower(gf.Name())
+		b := out[name]
+		lower, upper, incl := false, false, false
+		switch c.(type) {
+		case *expression.Equals:
+			b.eq = r
+		case *expression.GreaterThan:
+			lower = true
+		case *expression.GreaterThanOrEqual:
+			lower, incl = true, true
+		case *expression.LessThan:
+			upper = true
+		case *expression.LessThanOrEqual:
+			upper, incl = true, true
+		default:
+			continue
+		}
+		if flipped {
+			lower, upper = upper, lower
+		}
+		if lower && b.lo == nil {
+			b.lo, b.loIncl = r, incl
+		}
+		if upper && b.hi == nil {
+			b.hi, b.hiIncl = r, incl
+		}
+		out[name] = b
+	}
+	return out
+}
+
+// fallbackRun is an armed fallback as one read evaluates it.
+type fallbackRun struct {
+	f *orderFallback
+	// keep is LIMIT + OFFSET: the most rows the engine takes.
+	keep   int
+	budget int
+	// spans are the other index's entry ranges.
+	spans [][2][]byte
+	conds []sql.Expression
+	// order is what orders rows as the order index does: its
+	// expressions after the bound ones, at their places in the row.
+	order      []indexCol
+	orderAt    []int
+	orderTypes []sql.Type
+}
+
+// prepareFallback evaluates an armed fallback for a read of si (ok false
+// when it cannot run: a parameter left unbound, a column not read).
+func (t *dataTable) prepareFallback(ctx *sql.Context, si *secIndex) (*fallbackRun, bool) {
+	f := t.fallback
+	if f == nil || !f.armed || t.only != si {
+		return nil, false
+	}
+	limit, ok := evalCount(ctx, f.limit)
+	if !ok {
+		return nil, false
+	}
+	offset := int64(0)
+	if f.offset != nil {
+		if offset, ok = evalCount(ctx, f.offset); !ok {
+			return nil, false
+		}
+	}
+	run := &fallbackRun{f: f, keep: int(limit + offset)}
+	if run.keep <= 0 || limit+offset > int64(1<<30) {
+		return nil, false
+	}
+	run.budget = t.orderIndexBudget(run.keep)
+	sch := t.Schema()
+	// The rows' order in the index: every expression (the bound ones are
+	// equal on every row the read returns, and cheap to encode).
+	for _, c := range si.cols {
+		at := sch.IndexOfColName(t.shape.sch[c.pos].Name)
+		if at < 0 {
+			return nil, false
+		}
+		run.order = append(run.order, c)
+		run.orderAt = append(run.orderAt, at)
+		run.orderTypes = append(run.orderTypes, t.shape.sch[c.pos].Type)
+	}
+	for _, c := range f.conds {
+		bound, _, err := transform.Expr(c, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			gf, ok := e.(*expression.GetField)
+			if !ok {
+				return e, transform.SameTree, nil
+			}
+			at := sch.IndexOfColName(gf.Name())
+			if at < 0 {
+				return nil, transform.SameTree, errors.New("column not read")
+			}
+			return gf.WithIndex(at), transform.NewTree, nil
+		})
+		if err != nil {
+			return nil, false
+		}
+		run.conds = append(run.conds, bound)
+	}
+	var r sql.MySQLRange
+	for _, b := range f.bounds {
+		typ := t.shape.sch[b.pos].Type
+		if b.eq != nil {
+			v, err := b.eq.Eval(ctx, nil)
+			if err != nil {
+				return nil, false
+			}
+			r = append(r, sql.MySQLRangeColumnExpr{LowerBound: sql.Below{Key: v}, UpperBound: sql.Above{Key: v}, Typ: typ})
+			continue
+		}
+		// NULL fails every comparison: the range starts above it.
+		ce := sql.MySQLRangeColumnExpr{LowerBound: sql.AboveNull{}, UpperBound: sql.AboveAll{}, Typ: typ}
+		var ok bool
+		if b.lo != nil {
+			if ce.LowerBound, ok = boundCut(ctx, b.lo, b.loIncl, true); !ok {
+				return nil, false
+			}
+		}
+		if b.hi != nil {
+			if ce.UpperBound, ok = boundCut(ctx, b.hi, b.hiIncl, false); !ok {
+				return nil, false
+			}
+		}
+		r = append(r, ce)
+	}
+	base := f.alt.ix.IndexPrefix(nil, t.prefix)
+	run.spans = mergeSpans(t.entryRanges(ctx, f.alt, r, base, 0))
+	return run, true
+}
+
+// boundCut is the range cut of a lower or upper bound at e's value: a
+// cut below the value for an inclusive lower or exclusive upper bound,
+// above it otherwise.
+func boundCut(ctx *sql.Context, e sql.Expression, incl, lower bool) (sql.MySQLRangeCut, bool) {
+	v, err := e.Eval(ctx, nil)
+	if err != nil {
+		return nil, false
+	}
+	if incl == lower {
+		return sql.Below{Key: v}, true
+	}
+	return sql.Above{Key: v}, true
+}
+
+// evalCount evaluates a LIMIT or OFFSET to a count.
+func evalCount(ctx *sql.Context, e sql.Expression) (int64, bool) {
+	v, err := e.Eval(ctx, nil)
+	if err != nil {
+		return 0, false
+	}
+	n, ok := row.IntValue(v)
+	return n, ok && n >= 0
+}
+
+// orderIndexBudget is how many entries the order index may examine for
+// a top-N of keep rows before the fallback (Limits.OrderIndexBudget
+// replaces it when set).
+func (t *dataTable) orderIndexBudget(keep int) int {
+	if b := t.e.limits.OrderIndexBudget; b > 0 {
+		return b
+	}
+	return max(orderIndexMinBudget, orderIndexBudgetPerRow*keep)
+}
+
+// orderKey encodes a row's place in the order index: its entry key
+// after the partition.
+func (run *fallbackRun) orderKey(ctx *sql.Context, t *dataTable, r sql.Row) ([]byte, error) {
+	var k []byte
+	for i, c := range run.order {
+		v := r[run.orderAt[i]]
+		var err error
+		switch {
+		case v == nil && !c.raw:
+			k = append(k, row.IndexNullTag)
+			continue
+		case v == nil:
+			return nil, fmt.Errorf("table %s: a row without a primary key", t)
+		}
+		norm, ok := t.keyValue(ctx, run.orderTypes[i], c.typ, v)
+		if !ok {
+			return nil, fmt.Errorf("table %s: value %v of %s does not encode", t, v, t.shape.sch[c.pos].Name)
+		}
+		if c.raw {
+			k, err = row.AppendKey(k, c.typ, norm)
+		} else {
+			k, err = row.AppendIndexValue(k, c.typ, norm)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("table %s: %w", t, err)
+		}
+	}
+	return k, nil
+}
+
+// fallbackIter reads the order index (first) until its budget of entries
+// runs out, then the other index's rows that pass the WHERE and follow
+// the last row returned, best first.
+type fallbackIter struct {
+	t       *dataTable
+	run     *fallbackRun
+	reverse bool
+	first   *indexIter
+	seen    int
+	last    sql.Row
+	// after the switch: the rows to return, in order, and the bytes
+	// held for them.
+	switched bool
+	out      []sql.Row
+	held     int64
+}
+
+func (it *fallbackIter) Next(ctx *sql.Context) (sql.Row, error) {
+	if !it.switched {
+		if it.seen < it.run.budget {
+			r, err := it.first.Next(ctx)
+			if err != nil {
+				return nil, err
+			}
+			it.seen++
+			it.last = r
+			return r, nil
+		}
+		// The engine still wants rows after the budget: the order
+		// index's matches are rare.
+		it.switched = true
+		it.t.e.orderFallbacks.Add(1)
+		if err := it.readOther(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if len(it.out) == 0 {
+		return nil, io.EOF
+	}
+	r := it.out[0]
+	it.out[0] = nil
+	it.out = it.out[1:]
+	return r, nil
+}
+
+// readOther reads the other index's ranges into a bounded heap of the
+// best rows after the last one returned.
+func (it *fallbackIter) readOther(ctx *sql.Context) error {
+	t, run := it.t, it.run
+	lastKey, err := run.orderKey(ctx, t, it.last)
+	if err != nil {
+		return err
+	}
+	other, err := t.openIndexIter(ctx, run.f.alt, run.spans, false, 0)
+	if err != nil {
+		return err
+	}
+	defer other.Close(ctx)
+	h := &rowHeap{reverse: it.reverse}
+	for {
+		r, err := other.Next(ctx)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		pass, err := run.passes(ctx, r)
+		if err != nil || !pass {
+			if err != nil {
+				return err
+			}
+			continue
+		}
+		k, err := run.orderKey(ctx, t, r)
+		if err != nil {
+			return err
+		}
+		if c := bytes.Compare(k, lastKey); (c <= 0 && !it.reverse) || (c >= 0 && it.reverse) {
+			continue
+		}
+		if h.Len() == run.keep {
+			if !h.before(k, h.items[0].key) {
+				continue
+			}
+			dropped := heap.Pop(h).(keyedRow)
+			it.giveBack(ctx, rowSize(dropped.row)+int64(len(dropped.key)))
+		}
+		// A copy: the row's values share an allocation with its batch's
+		// other rows, which keeping it would keep alive.
+		r = slices.Clone(r)
+		n := rowSize(r) + int64(len(k))
+		if err := hold(ctx, "rows kept by an index top-N's fallback", n); err != nil {
+			return err
+		}
+		it.held += n
+		heap.Push(h, keyedRow{key: k, row: r})
+	}
+	slices.SortFunc(h.items, func(a, b keyedRow) int {
+		if it.reverse {
+			return bytes.Compare(b.key, a.key)
+		}
+		return bytes.Compare(a.key, b.key)
+	})
+	for _, kr := range h.items {
+		it.out = append(it.out, kr.row)
+	}
+	return nil
+}
+
+// passes evaluates the WHERE on a row.
+func (run *fallbackRun) passes(ctx *sql.Context, r sql.Row) (bool, error) {
+	for _, c := range run.conds {
+		v, err := sql.EvaluateCondition(ctx, c, r)
+		if err != nil {
+			return false, err
+		}
+		if !sql.IsTrue(v) {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (it *fallbackIter) giveBack(ctx *sql.Context, n int64) {
+	if s, err := sessionOf(ctx); err == nil {
+		s.budget.giveBack(n)
+	}
+	it.held -= n
+}
+
+func (it *fallbackIter) Close(ctx *sql.Context) error {
+	it.out = nil
+	if it.held > 0 {
+		it.giveBack(ctx, it.held)
+	}
+	return it.first.Close(ctx)
+}
+
+// keyedRow is a row with its order key.
+type keyedRow struct {
+	key []byte
+	row sql.Row
+}
+
+// rowHeap keeps the last row in the read's order on top, to be dropped
+// first when a better one comes.
+type rowHeap struct {
+	items   []keyedRow
+	reverse bool
+}
+
+// before reports whether key a comes before b in the read's order.
+func (h *rowHeap) before(a, b []byte) bool {
+	if h.reverse {
+		return bytes.Compare(a, b) > 0
+	}
+	return bytes.Compare(a, b) < 0
+}
+
+func (h *rowHeap) Len() int           { return len(h.items) }
+func (h *rowHeap) Less(i, j int) bool { return h.before(h.items[j].key, h.items[i].key) }
+func (h *rowHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *rowHeap) Push(x any)         { h.items = append(h.items, x.(keyedRow)) }
+func (h *rowHeap) Pop() any {
+	n := len(h.items) - 1
+	x := h.items[n]
+	h.items[n] = keyedRow{}
+	h.items = h.items[:n]
+	return x
+}
+
+// openFallbackRead opens a read of the order index's spans with its
+// fallback, or without one when the fallback cannot run.
+func (t *dataTable) openFallbackRead(ctx *sql.Context, p *indexPartition) (sql.RowIter, error) {
+	first, err := t.openIndexIter(ctx, p.si, p.spans, p.reverse, 0)
+	if err != nil {
+		return nil, err
+	}
+	run, ok := t.prepareFallback(ctx, p.si)
+	if !ok {
+		return first, nil
+	}
+	return &fallbackIter{t: t, run: run, reverse: p.reverse, first: first}, nil
+}
