@@ -446,3 +446,78 @@ func TestOrderFallbackAttackParams(t *testing.T) {
 		}
 	}
 }
+
+// TestOrderFallbackAttackNoPrimaryKey: a table without a declared
+// primary key, many rows with equal order keys.
+func TestOrderFallbackAttackNoPrimaryKey(t *testing.T) {
+	for _, budget := range []int{1 << 30, 2} {
+		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) { noPrimaryKeyTopN(t, budget) })
+	}
+}
+
+func noPrimaryKeyTopN(t *testing.T, budget int) {
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: budget})
+	before := e.db.Engine.OrderIndexFallbacks()
+	defer func() { t.Logf("fallbacks: %d", e.db.Engine.OrderIndexFallbacks()-before) }()
+	root := e.root()
+	root.must("CREATE NAMESPACE ns")
+	for _, tb := range []string{"ns.m", "ns.r"} {
+		if _, err := root.exec("CREATE SHARED TABLE " + tb + " (conv BIGINT, created_at BIGINT, score INT, tag TEXT)"); err != nil {
+			t.Skipf("no primary key: %v", err)
+		}
+	}
+	createIndex(t, e, "CREATE INDEX a_conv_score ON ns.m (conv, score)")
+	createIndex(t, e, "CREATE INDEX b_conv_created ON ns.m (conv, created_at)")
+	var rows []string
+	for i := 1; i <= 60; i++ {
+		rows = append(rows, fmt.Sprintf("(1, %d, %d, 't%d')", i%7+30, i%3, i%4))
+	}
+	for _, tb := range []string{"ns.m", "ns.r"} {
+		root.must("INSERT INTO " + tb + " VALUES " + strings.Join(rows, ", "))
+	}
+	for _, q := range []string{
+		"SELECT score, count(*) FROM (SELECT score, tag FROM $T WHERE conv = 1 AND created_at > 32 ORDER BY score LIMIT 20) s GROUP BY score ORDER BY score",
+		"SELECT count(*) FROM (SELECT score FROM $T WHERE conv = 1 AND created_at > 32 ORDER BY score DESC LIMIT 30 OFFSET 3) s",
+	} {
+		g := root.rows(strings.ReplaceAll(q, "$T", "ns.m"))
+		w := root.rows(strings.ReplaceAll(q, "$T", "ns.r"))
+		if g != w {
+			t.Errorf("%s:\n got  %s\n want %s\n%s", q, g, w, explain(root, strings.ReplaceAll(q, "$T", "ns.m")))
+		}
+	}
+}
+
+// TestOrderFallbackAttackNoPrimaryKeyDefaultBudget: the same with the
+// default budget (1024 entries for LIMIT 20): a table without a primary
+// key, 3000 rows of a conversation, 60 of them in the created_at range,
+// 30 of them with score 0 (as all the others), 30 with score 1. The order index's entries of equal score have
+// equal keys (no primary key appended), so the fallback drops every row
+// whose score equals the last row returned.
+func TestOrderFallbackAttackNoPrimaryKeyDefaultBudget(t *testing.T) {
+	e := newEnvWith(t, false)
+	root := e.root()
+	root.must("CREATE NAMESPACE ns")
+	for _, tb := range []string{"ns.m", "ns.r"} {
+		root.must("CREATE SHARED TABLE " + tb + " (conv BIGINT, created_at BIGINT, score INT)")
+	}
+	createIndex(t, e, "CREATE INDEX a_conv_score ON ns.m (conv, score)")
+	createIndex(t, e, "CREATE INDEX b_conv_created ON ns.m (conv, created_at)")
+	var rows []string
+	for i := 1; i <= 3000; i++ {
+		created, score := i, 0
+		if i%50 == 0 {
+			created, score = 10000+i, (i/50)%2
+		}
+		rows = append(rows, fmt.Sprintf("(1, %d, %d)", created, score))
+	}
+	for _, tb := range []string{"ns.m", "ns.r"} {
+		root.must("INSERT INTO " + tb + " VALUES " + strings.Join(rows, ", "))
+	}
+	before := e.db.Engine.OrderIndexFallbacks()
+	q := "SELECT count(*), sum(score) FROM (SELECT score FROM $T WHERE conv = 1 AND created_at > 10000 ORDER BY score LIMIT 20) s"
+	g := root.rows(strings.ReplaceAll(q, "$T", "ns.m"))
+	w := root.rows(strings.ReplaceAll(q, "$T", "ns.r"))
+	if g != w {
+		t.Errorf("%s (fallbacks %d):\n got  %s\n want %s", q, e.db.Engine.OrderIndexFallbacks()-before, g, w)
+	}
+}
