@@ -85,6 +85,14 @@ func planOrderFallback(dt *dataTable, best *secIndex, bestBound int, conds []sql
 	if limit == nil || !simpleConds(conds, table, alias) {
 		return nil
 	}
+	if dt.shape.PK < 0 {
+		// Without a primary key, the rows an index entry tells apart by
+		// its row key tie in the order key the fallback encodes from a
+		// row (index values, then the primary key), so it could not tell
+		// which of the tied rows the order index returned already: no
+		// fallback, the order index reads on.
+		return nil
+	}
 	cb := columnBoundsOf(conds, table, alias)
 	var out *orderFallback
 	for _, si := range dt.secondaryIndexes() {
