@@ -13,9 +13,7 @@ import (
 // its body (it then waited out the body's timeout).
 func TestLaneWatchReadsOneByteOnce(t *testing.T) {
 	lc, client := laneOverTCP(t)
-	srv := &laneServer{busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
-	lc.srv = srv
-	server := lc.tc.Conn
+	lc.srv = &laneServer{busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
 	lc.body.reset(lc, 0) // no body: complete, so the watch may read behind it
 	_, cancel := context.WithCancelCause(context.Background())
 	defer cancel(nil)
@@ -25,28 +23,8 @@ func TestLaneWatchReadsOneByteOnce(t *testing.T) {
 	if _, err := client.Write([]byte("AB")); err != nil {
 		t.Fatal(err)
 	}
-	// Let the reads take what they will (a read that runs takes "A").
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(time.Millisecond) {
-		select {
-		case <-lc.watch.done:
-		default:
-			if time.Now().Before(deadline) {
-				continue
-			}
-		}
-		break
-	}
-	if gone := !srv.done(lc); gone {
-		t.Fatal("the watch took the connection for gone")
-	}
-	if !lc.src.hasHeld || lc.src.held[0] != 'A' {
-		t.Fatalf("held %v %q, want the first byte", lc.src.hasHeld, lc.src.held[0])
-	}
-	_ = server.SetReadDeadline(time.Now().Add(10 * time.Second))
-	b := make([]byte, 1)
-	if n, err := server.Read(b); n != 1 || b[0] != 'B' {
-		t.Fatalf("the byte after the held one: %q, %v (a second watch read took it)", b[:n], err)
-	}
+	<-lc.watch.done // the read that runs takes "A"
+	heldThenNext(t, lc, 'A', 'B')
 }
 
 // TestLaneWatchLeavesAHeldByte: a byte a watch read for an earlier
@@ -56,9 +34,7 @@ func TestLaneWatchReadsOneByteOnce(t *testing.T) {
 // request's body then never arrives).
 func TestLaneWatchLeavesAHeldByte(t *testing.T) {
 	lc, client := laneOverTCP(t)
-	srv := &laneServer{busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
-	lc.srv = srv
-	server := lc.tc.Conn
+	lc.srv = &laneServer{busy: make(map[*laneConn]uint64), kick: make(chan struct{}, 1)}
 	lc.src.held[0], lc.src.hasHeld = 'A', true
 	lc.body.reset(lc, 0)
 	_, cancel := context.WithCancelCause(context.Background())
@@ -71,15 +47,22 @@ func TestLaneWatchLeavesAHeldByte(t *testing.T) {
 	if lc.watch.reading {
 		<-lc.watch.done // let the read take "B", as it would
 	}
-	if gone := !srv.done(lc); gone {
+	heldThenNext(t, lc, 'A', 'B')
+}
+
+// heldThenNext ends lc's watch and checks that it holds held, and that
+// the connection's next byte is next: no watch read took another byte.
+func heldThenNext(t *testing.T, lc *laneConn, held, next byte) {
+	t.Helper()
+	if gone := !lc.srv.done(lc); gone {
 		t.Fatal("the watch took the connection for gone")
 	}
-	if !lc.src.hasHeld || lc.src.held[0] != 'A' {
-		t.Fatalf("held %v %q, want the byte held before", lc.src.hasHeld, lc.src.held[0])
+	if !lc.src.hasHeld || lc.src.held[0] != held {
+		t.Fatalf("held %v %q, want %q", lc.src.hasHeld, lc.src.held[0], held)
 	}
-	_ = server.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_ = lc.tc.SetReadDeadline(time.Now().Add(10 * time.Second))
 	b := make([]byte, 1)
-	if n, err := server.Read(b); n != 1 || b[0] != 'B' {
-		t.Fatalf("the byte after the held one: %q, %v (a watch read took it)", b[:n], err)
+	if n, err := lc.tc.Read(b); n != 1 || b[0] != next {
+		t.Fatalf("the byte after the held one: %q, %v, want %q (a watch read took it)", b[:n], err, next)
 	}
 }
