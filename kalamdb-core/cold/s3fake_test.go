@@ -12,6 +12,7 @@ import (
 
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
+	"go.uber.org/goleak"
 )
 
 // The S3 tests run against gofakes3, a real S3 protocol server (in
@@ -39,10 +40,18 @@ var (
 	fake     *fakeS3
 )
 
+// TestMain closes the shared fake store, then fails the package's tests
+// when any of them left a goroutine running.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if fake != nil {
 		fake.srv.Close()
+	}
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintf(os.Stderr, "goroutines left running after the tests: %v\n", err)
+			code = 1
+		}
 	}
 	os.Exit(code)
 }
