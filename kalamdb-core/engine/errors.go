@@ -18,6 +18,12 @@ import (
 // e.g. "syntax error at position 14 near 'FORM'".
 var syntaxPosition = regexp.MustCompile(`at position (\d+)`)
 
+// cteStepLimit is how many times the engine runs a recursive WITH
+// query's recursive term before it fails (go-mysql-server's
+// cteRecursionLimit, not exported; TestRecursiveCTEStepLimit holds it to
+// this value).
+const cteStepLimit = 10001
+
 // translateError maps an error from the engine to a wire-contract error.
 // Errors we raised ourselves pass through; the engine's own errors are
 // classified by kind. The engine's messages name SQL objects only (never
@@ -46,6 +52,10 @@ func translateError(err error) error {
 		code = apierror.InvalidSQL
 	case sql.ErrSyntaxError.Is(err), sql.ErrUnsupportedFeature.Is(err):
 		code = apierror.InvalidSQL
+	case sql.ErrCteRecursionLimitExceeded.Is(err):
+		code = apierror.ResourceLimitExceeded
+		msg = fmt.Sprintf("a recursive WITH query stopped after %d steps, the most one may take; "+
+			"end its recursive term sooner (a WHERE on the step's value)", cteStepLimit)
 	case sql.ErrPrimaryKeyViolation.Is(err), sql.ErrUniqueKeyViolation.Is(err), sql.ErrDuplicateEntry.Is(err),
 		sql.ErrInsertIntoNonNullableProvidedNull.Is(err), sql.ErrInsertIntoNonNullableDefaultNullColumn.Is(err),
 		sql.ErrValueOutOfRange.Is(err), sql.ErrInvalidValue.Is(err), sql.ErrInvalidJSONText.Is(err),

@@ -321,3 +321,15 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(raw)
 }
+
+// The engine stops a recursive WITH query after 10,001 steps. That is a
+// limit like the others: RESOURCE_LIMIT_EXCEEDED, saying which and how to
+// stay under it, not an execution error in the engine's words.
+func TestRecursiveCTEStepLimit(t *testing.T) {
+	root := newEnv(t).root()
+	root.failsNaming(apierror.ResourceLimitExceeded, "10001 steps",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 20000) SELECT count(*) FROM r")
+	if got := root.rows("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10001) SELECT count(*) FROM r"); got != `[[10001]]` {
+		t.Fatalf("recursive CTE at the limit: %s", got)
+	}
+}
