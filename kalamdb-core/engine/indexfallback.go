@@ -26,12 +26,13 @@ import (
 // whole conversation. So the read is bounded at run time instead: the
 // order index examines at most orderIndexBudget entries; if the LIMIT
 // is not met by then (the engine keeps asking for rows), the read
-// switches to the other index's ranges, keeps the best LIMIT+OFFSET rows that pass the WHERE and come after the last row
-// already returned, in the order index's order, and returns them in that
-// order. The rows returned before the switch are exactly the first ones
-// of the result's order (the order index returned them in order), so
-// the answer is the one either index alone gives. The cost is bounded:
-// the budget plus one read of the other index's ranges.
+// switches to the other index's ranges, keeps the best LIMIT+OFFSET
+// rows that pass the WHERE and come after the last row already
+// returned, in the order index's order, and returns them in that order.
+// The rows returned before the switch are exactly the first ones of the
+// result's order (the order index returned them in order), so the
+// answer is the one either index alone gives. The cost is bounded: the
+// budget plus one read of the other index's ranges.
 //
 // The other index's ranges are the ones an ordinary read of it has:
 // preferOrderIndex has the engine's index planner build them from the
