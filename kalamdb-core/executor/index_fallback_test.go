@@ -237,6 +237,8 @@ func rangeShapeQueries(n int) []struct {
 		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at NOT BETWEEN 3 AND " + v(8) + " ORDER BY id LIMIT 3 OFFSET 4", nil},
 		{"SELECT id, created_at FROM $T WHERE conv = 1 AND (created_at, id) > (" + v(12) + ", 1500) ORDER BY id DESC LIMIT 50", nil},
 		{"SELECT id, created_at FROM $T WHERE conv = 1 AND (created_at, id) <= ($1, $2) AND created_at > $3 ORDER BY id LIMIT 5", []any{int64(n - 3), int64(2000), int64(n - 12)}},
+		// Under an alias.
+		{"SELECT x.id FROM $T x WHERE x.conv = 1 AND x.created_at NOT BETWEEN 3 AND " + v(8) + " AND x.created_at <> " + v(2) + " ORDER BY x.id DESC LIMIT 4", nil},
 		// Ties in the sort column, NULLs among them.
 		{"SELECT id, score FROM $T WHERE conv = 1 AND created_at IN (" + v(1) + ", " + v(5) + ", " + v(9) + ", 1, 2, 3) ORDER BY score DESC, id DESC LIMIT 4", nil},
 		{"SELECT id, score FROM $T WHERE conv = 1 AND created_at NOT BETWEEN 5 AND " + v(8) + " ORDER BY score, id LIMIT 6 OFFSET 1", nil},
