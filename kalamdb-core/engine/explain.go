@@ -214,6 +214,7 @@ func (e *Engine) describeScan(sctx *sql.Context, dt *dataTable, ita *plan.Indexe
 				}
 				lines = append(lines, fmt.Sprintf("fallback: index %s (%s), after %s entries without the LIMIT's rows",
 					f.alt.ID(), strings.Join(indexColumns(f.alt), ", "), budget))
+				lines = append(lines, "fallback ranges: "+f.ranges.DebugString())
 			}
 		default:
 			keys := make([]string, 0, len(ita.Expressions()))

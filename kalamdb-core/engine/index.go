@@ -158,16 +158,7 @@ func (t *dataTable) indexLookupPartitions(ctx *sql.Context, si *secIndex, lookup
 		add(base, kv.PrefixEnd(base))
 		return sql.PartitionsToPartitionIter(parts...), nil
 	}
-	var segs [][2][]byte
-	for _, r := range ranges {
-		segs = append(segs, t.entryRanges(ctx, si, r, base, 0)...)
-	}
-	// Distinct engine ranges can map to overlapping entry ranges: the
-	// columns after the first one that is not bound to a value are left
-	// to the filter, so a IN (...) AND b IN (...) with a unbounded gives
-	// every b value the same span. Reading each span once, in entry order,
-	// keeps every entry from being returned more than once.
-	spans := mergeSpans(segs)
+	spans := t.rangeSpans(ctx, si, ranges)
 	if t.fallback != nil && t.fallback.armed && t.only == si && len(spans) > 0 {
 		// One read of every span: the fallback's budget and the rows it
 		// already returned are the whole read's.
@@ -183,6 +174,22 @@ func (t *dataTable) indexLookupPartitions(ctx *sql.Context, si *secIndex, lookup
 		slices.Reverse(parts)
 	}
 	return sql.PartitionsToPartitionIter(parts...), nil
+}
+
+// rangeSpans turns an index's ranges into its entry ranges in the
+// session's partition, each read once, in entry order.
+func (t *dataTable) rangeSpans(ctx *sql.Context, si *secIndex, ranges sql.MySQLRangeCollection) [][2][]byte {
+	base := si.ix.IndexPrefix(nil, t.prefix)
+	var segs [][2][]byte
+	for _, r := range ranges {
+		segs = append(segs, t.entryRanges(ctx, si, r, base, 0)...)
+	}
+	// Distinct engine ranges can map to overlapping entry ranges: the
+	// columns after the first one that is not bound to a value are left
+	// to the filter, so a IN (...) AND b IN (...) with a unbounded gives
+	// every b value the same span. Reading each span once, in entry order,
+	// keeps every entry from being returned more than once.
+	return mergeSpans(segs)
 }
 
 // mergeSpans sorts key ranges [start, end) and merges those that overlap

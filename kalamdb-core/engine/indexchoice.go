@@ -41,14 +41,16 @@ import (
 //
 // Another index binding a range the chosen one does not (conv = $1 AND
 // created_at > $2 ORDER BY id DESC LIMIT 50 with indexes on (conv, id)
-// and (conv, created_at)) does not stop the choice, but counting bound
+// and (conv, created_at); or created_at BETWEEN, IN (...), NOT BETWEEN,
+// a row comparison) does not stop the choice, but counting bound
 // columns cannot tell three rows after $2 from the conversation either:
 // so the read gets a run-time fallback (planOrderFallback, armed by
 // sortByIndex once it removes the sort, indexfallback.go). The order
 // index examines at most max(orderIndexMinBudget, orderIndexBudgetPerRow
-// × (LIMIT + OFFSET)) entries; if the engine still wants rows then, the
-// read switches to the other index's ranges, keeps the best LIMIT +
-// OFFSET rows passing the WHERE after the last row already returned, and
+// × (LIMIT + OFFSET)) entries (or Limits.OrderIndexBudget); if the engine
+// still wants rows then, the read switches to the other index's ranges
+// (an ordinary read's of it, altRanges), keeps the best LIMIT + OFFSET
+// rows passing the WHERE after the last row already returned, and
 // returns them in the order index's order. Either way the answer is the
 // order index's; the worst case costs the budget more than reading the
 // other index, instead of the whole conversation.
@@ -58,7 +60,7 @@ const orderIndexRuleID analyzer.RuleId = 10_006
 
 // preferOrderIndex offers the table under a LIMIT's sort only the index
 // that returns the sort's order, as described above.
-func preferOrderIndex(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+func preferOrderIndex(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		lim, ok := n.(*plan.Limit)
 		if !ok {
@@ -74,7 +76,7 @@ func preferOrderIndex(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.
 		}
 		only := *dt
 		only.only = si
-		only.fallback = planOrderFallback(dt, si, bound, conds, rt.Name(), alias, lim.Limit, offsetUnder(lim.Child))
+		only.fallback = planOrderFallback(ctx, a, rt, dt, si, bound, conds, alias, lim.Limit, offsetUnder(lim.Child))
 		nrt, err := rt.WithTable(&only)
 		if err != nil {
 			return nil, transform.SameTree, fmt.Errorf("reading %s through index %s: %w", dt, si.ix.Def.Name, err)

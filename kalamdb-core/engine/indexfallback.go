@@ -10,7 +10,9 @@ import (
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
@@ -24,13 +26,21 @@ import (
 // whole conversation. So the read is bounded at run time instead: the
 // order index examines at most orderIndexBudget entries; if the LIMIT
 // is not met by then (the engine keeps asking for rows), the read
-// switches to the other index's ranges, bounded by the WHERE, keeps the
-// best LIMIT+OFFSET rows that pass the WHERE and come after the last row
-// already returned, in the order index's order, and returns them in that
-// order. The rows returned before the switch are exactly the first ones
-// of the result's order (the order index returned them in order), so
-// the answer is the one either index alone gives. The cost is bounded:
-// the budget plus one read of the other index's ranges.
+// switches to the other index's ranges, keeps the best LIMIT+OFFSET
+// rows that pass the WHERE and come after the last row already
+// returned, in the order index's order, and returns them in that order.
+// The rows returned before the switch are exactly the first ones of the
+// result's order (the order index returned them in order), so the
+// answer is the one either index alone gives. The cost is bounded: the
+// budget plus one read of the other index's ranges.
+//
+// The other index's ranges are the ones an ordinary read of it has:
+// preferOrderIndex has the engine's index planner build them from the
+// WHERE for a read of that index alone (altRanges), so every condition
+// shape the planner turns into ranges serves the fallback too (a
+// comparison, BETWEEN, an IN list, an OR of those such as NOT BETWEEN,
+// a row comparison's), with the planner's conversions of the values to
+// the column's type, and none it does not.
 //
 // Entries examined are counted as the rows the order index returned
 // (an entry whose row version is skipped is not counted; they are
@@ -53,35 +63,30 @@ const (
 )
 
 // orderFallback is what preferOrderIndex found for the fallback of an
-// order index read: the other index and the WHERE, LIMIT and OFFSET as
-// analysed. It takes effect only once sortByIndex has removed the sort
-// above the read (armed): the fallback returns rows in the index's order,
-// which is the sort's only then.
+// order index read: the other index and its ranges, and the WHERE, LIMIT
+// and OFFSET as analysed. It takes effect only once sortByIndex has
+// removed the sort above the read (armed): the fallback returns rows in
+// the index's order, which is the sort's only then.
 type orderFallback struct {
 	alt *secIndex
-	// bounds are the columns of alt bound by the WHERE, in alt's order:
-	// equalities, then at most one range.
-	bounds []colBound
+	// ranges are alt's ranges as the engine's index planner builds them
+	// from the WHERE for a read of alt alone (altRanges).
+	ranges sql.MySQLRangeCollection
 	// conds are the WHERE's conjuncts on the table.
 	conds         []sql.Expression
 	limit, offset sql.Expression
 	armed         bool
 }
 
-// colBound is what the WHERE says of one column: equal to eq, or between
-// lo and hi (either may be nil).
-type colBound struct {
-	pos            int
-	eq, lo, hi     sql.Expression
-	loIncl, hiIncl bool
-}
-
 // planOrderFallback finds the fallback of reading best (bestBound leading
-// columns bound by equalities) for a top-N under conds: the index that
-// binds, with equalities and then a range, the most leading columns
-// among those that bind a column best does not. nil when there is none
-// or the WHERE is not simple enough to evaluate on a row.
-func planOrderFallback(dt *dataTable, best *secIndex, bestBound int, conds []sql.Expression, table, alias string, limit, offset sql.Expression) *orderFallback {
+// columns bound by equalities) for a top-N under conds, rt read under
+// alias: the index that binds, with points (=, IN) and then a range, the
+// most leading columns among those that bind a column best does not. nil
+// when there is none, the WHERE is not simple enough to evaluate on a
+// row, or the engine's index planner builds no ranges of it.
+func planOrderFallback(ctx *sql.Context, a *analyzer.Analyzer, rt *plan.ResolvedTable, dt *dataTable, best *secIndex, bestBound int,
+	conds []sql.Expression, alias string, limit, offset sql.Expression) *orderFallback {
+	table := rt.Name()
 	if limit == nil || !simpleConds(conds, table, alias) {
 		return nil
 	}
@@ -93,16 +98,17 @@ func planOrderFallback(dt *dataTable, best *secIndex, bestBound int, conds []sql
 		// fallback, the order index reads on.
 		return nil
 	}
-	cb := columnBoundsOf(conds, table, alias)
-	var out *orderFallback
+	binds := columnBindings(expression.JoinAnd(conds...), table, alias)
+	var alt *secIndex
+	altBound := 0
 	for _, si := range dt.secondaryIndexes() {
 		if si == best {
 			continue
 		}
-		var bounds []colBound
+		bound := 0
 		other := false
 		for _, name := range si.names {
-			b, ok := cb[strings.ToLower(name)]
+			points, ok := binds[strings.ToLower(name)]
 			if !ok {
 				break
 			}
@@ -111,17 +117,89 @@ func planOrderFallback(dt *dataTable, best *secIndex, bestBound int, conds []sql
 			if c := best.column(name); c < 0 || c > bestBound {
 				other = true
 			}
-			b.pos = si.cols[len(bounds)].pos
-			bounds = append(bounds, b)
-			if b.eq == nil {
+			bound++
+			if !points {
 				break
 			}
 		}
-		if other && (out == nil || len(bounds) > len(out.bounds)) {
-			out = &orderFallback{alt: si, bounds: bounds, conds: conds, limit: limit, offset: offset}
+		if other && bound > altBound {
+			alt, altBound = si, bound
 		}
 	}
-	return out
+	if alt == nil {
+		return nil
+	}
+	ranges, ok := altRanges(ctx, a, rt, dt, alt, conds, alias)
+	if !ok {
+		return nil
+	}
+	return &orderFallback{alt: alt, ranges: ranges, conds: conds, limit: limit, offset: offset}
+}
+
+// altRanges are the ranges the engine's index planner (the rule that
+// turns filters into index lookups) builds from conds for a read of rt
+// offering alt alone: an ordinary read's of alt, whatever shape binds
+// its columns (a comparison, BETWEEN, IN, an OR of those, a row
+// comparison). ok is false when it builds none, or fails: the fallback
+// is only a bound on the order index's read, which is right without it.
+func altRanges(ctx *sql.Context, a *analyzer.Analyzer, rt *plan.ResolvedTable, dt *dataTable, alt *secIndex,
+	conds []sql.Expression, alias string) (sql.MySQLRangeCollection, bool) {
+	planIndexes := indexPlanner(a)
+	if planIndexes == nil {
+		return nil, false
+	}
+	only := *dt
+	only.only, only.fallback = alt, nil
+	nrt, err := rt.WithTable(&only)
+	if err != nil {
+		return nil, false
+	}
+	var child sql.Node = nrt
+	if alias != "" {
+		child = plan.NewTableAlias(alias, nrt)
+	}
+	// Its own query flags: what the planner notes there is about this
+	// read, not the statement.
+	planned, _, err := planIndexes(ctx, a, plan.NewFilter(expression.JoinAnd(conds...), child), nil, nil, &sql.QueryFlags{})
+	if err != nil {
+		return nil, false
+	}
+	var ita *plan.IndexedTableAccess
+	transform.Inspect(planned, func(n sql.Node) bool {
+		if x, ok := n.(*plan.IndexedTableAccess); ok {
+			ita = x
+		}
+		return ita == nil
+	})
+	if ita == nil || !ita.IsStatic() {
+		return nil, false
+	}
+	if si, ok := ita.Index().(*secIndex); !ok || si != alt {
+		return nil, false
+	}
+	lookup, err := ita.GetLookup(ctx, nil)
+	if err != nil {
+		return nil, false
+	}
+	ranges, ok := lookup.Ranges.(sql.MySQLRangeCollection)
+	return ranges, ok
+}
+
+// indexPlanner is the analyzer's rule that turns filters into index
+// lookups (optimizeJoins, which costs the indexes of a table that is not
+// joined too), as the analyzer runs it; nil if it has none.
+func indexPlanner(a *analyzer.Analyzer) analyzer.RuleFunc {
+	if a == nil {
+		return nil
+	}
+	for _, b := range a.Batches {
+		for _, r := range b.Rules {
+			if r.Id.String() == "optimizeJoins" {
+				return r.Apply
+			}
+		}
+	}
+	return nil
 }
 
 // simpleConds reports whether the conjuncts read only columns of the
@@ -153,57 +231,62 @@ func simpleConds(conds []sql.Expression, table, alias string) bool {
 	return true
 }
 
-// columnBoundsOf reads the conjuncts col = v, col < v, col <= v, col > v
-// and col >= v (v a constant or parameter, either side) by column, lower
-// case. A column with several takes its equality, else its first lower
-// and first upper bound: the ranges built from them hold every row that
-// passes, which is all the fallback needs (it evaluates the WHERE).
-func columnBoundsOf(conds []sql.Expression, table, alias string) map[string]colBound {
-	out := map[string]colBound{}
-	for _, c := range conds {
-		cmp, ok := c.(expression.Comparer)
-		if !ok {
-			continue
+// columnBindings reads which columns of the table (lower case) a
+// condition confines to index ranges, as the engine's index planner
+// reads its leaves (analyzer.IndexLeafChildren): to points (true), by
+// = v or IN (v, ...), or to a range (false), by <, <=, > or >= v, with v
+// constants or parameters. An AND binds what any of its operands binds
+// (to points if one does), an OR what every operand binds (to points if
+// every one does): BETWEEN is two comparisons, NOT BETWEEN an OR of two,
+// a row comparison an AND of its first column's bound and an OR. Which
+// ranges the bindings make is the planner's (altRanges); this only
+// counts the columns an index would have bound.
+func columnBindings(e sql.Expression, table, alias string) map[string]bool {
+	switch x := e.(type) {
+	case *expression.And:
+		out := columnBindings(x.LeftChild, table, alias)
+		for name, points := range columnBindings(x.RightChild, table, alias) {
+			out[name] = out[name] || points
 		}
-		l, r := cmp.Left(), cmp.Right()
-		flipped := false
-		if _, isField := l.(*expression.GetField); !isField {
-			l, r, flipped = r, l, true
+		return out
+	case *expression.Or:
+		l, r := columnBindings(x.LeftChild, table, alias), columnBindings(x.RightChild, table, alias)
+		for name, points := range l {
+			rp, ok := r[name]
+			if !ok {
+				delete(l, name)
+				continue
+			}
+			l[name] = points && rp
 		}
-		gf, isField := l.(*expression.GetField)
-		if !isField || !tableColumn(gf, table, alias) {
-			continue
+		return l
+	}
+	out := map[string]bool{}
+	op, l, r, ok := analyzer.IndexLeafChildren(e)
+	if !ok || r == nil {
+		return out
+	}
+	if _, isField := l.(*expression.GetField); !isField {
+		l, r = r, l
+	}
+	gf, isField := l.(*expression.GetField)
+	if !isField || !tableColumn(gf, table, alias) {
+		return out
+	}
+	values := []sql.Expression{r}
+	if tup, ok := r.(expression.Tuple); ok {
+		values = tup
+	}
+	for _, v := range values {
+		if _, bind := v.(*expression.BindVar); !bind && !isConstant(v) {
+			return out
 		}
-		if _, bind := r.(*expression.BindVar); !bind && !isConstant(r) {
-			continue
-		}
-		name := strings.ToLower(gf.Name())
-		b := out[name]
-		lower, upper, incl := false, false, false
-		switch c.(type) {
-		case *expression.Equals:
-			b.eq = r
-		case *expression.GreaterThan:
-			lower = true
-		case *expression.GreaterThanOrEqual:
-			lower, incl = true, true
-		case *expression.LessThan:
-			upper = true
-		case *expression.LessThanOrEqual:
-			upper, incl = true, true
-		default:
-			continue
-		}
-		if flipped {
-			lower, upper = upper, lower
-		}
-		if lower && b.lo == nil {
-			b.lo, b.loIncl = r, incl
-		}
-		if upper && b.hi == nil {
-			b.hi, b.hiIncl = r, incl
-		}
-		out[name] = b
+	}
+	switch op {
+	case analyzer.IndexScanOpEq, analyzer.IndexScanOpInSet:
+		out[strings.ToLower(gf.Name())] = true
+	case analyzer.IndexScanOpGt, analyzer.IndexScanOpGte, analyzer.IndexScanOpLt, analyzer.IndexScanOpLte:
+		out[strings.ToLower(gf.Name())] = false
 	}
 	return out
 }
@@ -214,7 +297,8 @@ type fallbackRun struct {
 	// keep is LIMIT + OFFSET: the most rows the engine takes.
 	keep   int
 	budget int
-	// spans are the other index's entry ranges.
+	// spans are the other index's entry ranges, as an ordinary read of
+	// its ranges reads them.
 	spans [][2][]byte
 	conds []sql.Expression
 	// order is what orders rows as the order index does: its
@@ -275,49 +359,8 @@ func (t *dataTable) prepareFallback(ctx *sql.Context, si *secIndex) (*fallbackRu
 		}
 		run.conds = append(run.conds, bound)
 	}
-	var r sql.MySQLRange
-	for _, b := range f.bounds {
-		typ := t.shape.sch[b.pos].Type
-		if b.eq != nil {
-			v, err := b.eq.Eval(ctx, nil)
-			if err != nil {
-				return nil, false
-			}
-			r = append(r, sql.MySQLRangeColumnExpr{LowerBound: sql.Below{Key: v}, UpperBound: sql.Above{Key: v}, Typ: typ})
-			continue
-		}
-		// NULL fails every comparison: the range starts above it.
-		ce := sql.MySQLRangeColumnExpr{LowerBound: sql.AboveNull{}, UpperBound: sql.AboveAll{}, Typ: typ}
-		var ok bool
-		if b.lo != nil {
-			if ce.LowerBound, ok = boundCut(ctx, b.lo, b.loIncl, true); !ok {
-				return nil, false
-			}
-		}
-		if b.hi != nil {
-			if ce.UpperBound, ok = boundCut(ctx, b.hi, b.hiIncl, false); !ok {
-				return nil, false
-			}
-		}
-		r = append(r, ce)
-	}
-	base := f.alt.ix.IndexPrefix(nil, t.prefix)
-	run.spans = mergeSpans(t.entryRanges(ctx, f.alt, r, base, 0))
+	run.spans = t.rangeSpans(ctx, f.alt, f.ranges)
 	return run, true
-}
-
-// boundCut is the range cut of a lower or upper bound at e's value: a
-// cut below the value for an inclusive lower or exclusive upper bound,
-// above it otherwise.
-func boundCut(ctx *sql.Context, e sql.Expression, incl, lower bool) (sql.MySQLRangeCut, bool) {
-	v, err := e.Eval(ctx, nil)
-	if err != nil {
-		return nil, false
-	}
-	if incl == lower {
-		return sql.Below{Key: v}, true
-	}
-	return sql.Above{Key: v}, true
 }
 
 // evalCount evaluates a LIMIT or OFFSET to a count.

@@ -42,7 +42,8 @@ type Limits struct {
 	// OrderIndexBudget, when positive, replaces the number of entries a
 	// top-N read through the index in its sort's order examines before
 	// it switches to an index that binds the WHERE's other conditions
-	// (see indexfallback.go); tests set it low to exercise the switch.
+	// (see indexfallback.go): the server's limits.order_index_budget;
+	// tests set it low to exercise the switch.
 	OrderIndexBudget int
 }
 

@@ -213,3 +213,101 @@ func TestOrderIndexFallbackStopsWhenCancelled(t *testing.T) {
 		t.Fatalf("after the cancellations: %s, want %s", got, want)
 	}
 }
+
+// rangeShapeQueries are top-Ns through a_conv_id whose other condition
+// on created_at is not one plain comparison: BETWEEN, IN (also as
+// parameters and as an OR of equalities), NOT BETWEEN and a row
+// comparison, each a few rows of a conversation of n.
+func rangeShapeQueries(n int) []struct {
+	q      string
+	params []any
+} {
+	v := func(d int) string { return fmt.Sprint(n - d) }
+	return []struct {
+		q      string
+		params []any
+	}{
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at BETWEEN " + v(12) + " AND " + v(3) + " ORDER BY id DESC LIMIT 50", nil},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at BETWEEN $1 AND $2 ORDER BY id LIMIT 4 OFFSET 2", []any{int64(n - 12), int64(n - 3)}},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at IN (" + v(1) + ", " + v(5) + ", " + v(9) + ", 17, " + fmt.Sprint(n+9) + ") ORDER BY id DESC LIMIT 50", nil},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at IN (" + v(2) + ", " + v(4) + ", 3, 6) ORDER BY id LIMIT 2 OFFSET 1", nil},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at IN ($1, $2, $3) ORDER BY id DESC LIMIT 50", []any{int64(n - 1), int64(n - 6), int64(40)}},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND (created_at = " + v(2) + " OR created_at = " + v(7) + ") ORDER BY id DESC LIMIT 50", nil},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at NOT BETWEEN 3 AND " + v(8) + " ORDER BY id DESC LIMIT 50", nil},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND created_at NOT BETWEEN 3 AND " + v(8) + " ORDER BY id LIMIT 3 OFFSET 4", nil},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND (created_at, id) > (" + v(12) + ", 1500) ORDER BY id DESC LIMIT 50", nil},
+		{"SELECT id, created_at FROM $T WHERE conv = 1 AND (created_at, id) <= ($1, $2) AND created_at > $3 ORDER BY id LIMIT 5", []any{int64(n - 3), int64(2000), int64(n - 12)}},
+		// Under an alias.
+		{"SELECT x.id FROM $T x WHERE x.conv = 1 AND x.created_at NOT BETWEEN 3 AND " + v(8) + " AND x.created_at <> " + v(2) + " ORDER BY x.id DESC LIMIT 4", nil},
+		// Ties in the sort column, NULLs among them.
+		{"SELECT id, score FROM $T WHERE conv = 1 AND created_at IN (" + v(1) + ", " + v(5) + ", " + v(9) + ", 1, 2, 3) ORDER BY score DESC, id DESC LIMIT 4", nil},
+		{"SELECT id, score FROM $T WHERE conv = 1 AND created_at NOT BETWEEN 5 AND " + v(8) + " ORDER BY score, id LIMIT 6 OFFSET 1", nil},
+	}
+}
+
+// TestOrderIndexFallbackRangeShapes: the fallback is armed when the
+// other index's column is bound by BETWEEN, an IN list, an OR of
+// equalities or ranges (NOT BETWEEN) or a row comparison, its ranges are
+// those an ordinary read of that index builds from the same WHERE, and
+// the answers are a scan's and a sort's, hot, cold and in both tiers,
+// with a budget of 2 entries and with the default one.
+func TestOrderIndexFallbackRangeShapes(t *testing.T) {
+	const n = 3000
+	for _, budget := range []int{2, 0} {
+		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {
+			e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: budget})
+			a := fallbackTables(t, e, n)
+			// An ordinary read of (conv, created_at): the table with only
+			// that index.
+			e.root().must("CREATE TABLE ns.q (id BIGINT PRIMARY KEY, conv BIGINT, created_at BIGINT, score INT, body TEXT)")
+			createIndex(t, e, "CREATE INDEX q_conv_created ON ns.q (conv, created_at)")
+			for _, sq := range rangeShapeQueries(n) {
+				plan := explain(a, strings.ReplaceAll(sq.q, "$T", "ns.m"), sq.params...)
+				order := !planUsesIndex(plan, "a_conv_id", "m.conv,m.id") && !planUsesIndex(plan, "a_conv_score", "m.conv,m.score")
+				if order || planSorts(plan) || !strings.Contains(plan, "fallback: index b_conv_created") {
+					t.Fatalf("%s: not read through its order index with a fallback:\n%s", sq.q, plan)
+				}
+				ordinary := explain(a, strings.ReplaceAll(strings.Split(sq.q, " ORDER BY")[0], "$T", "ns.q"), sq.params...)
+				if want := planLine(ordinary, "ranges: "); want == "" || planLine(plan, "fallback ranges: ") != want {
+					t.Fatalf("%s: the fallback's ranges are not the ordinary read's %q:\n%s\n%s", sq.q, want, plan, ordinary)
+				}
+			}
+			check := func(stage string) {
+				t.Helper()
+				for _, sq := range rangeShapeQueries(n) {
+					before := e.db.Engine.OrderIndexFallbacks()
+					got := a.rows(strings.ReplaceAll(sq.q, "$T", "ns.m"), sq.params...)
+					switched := e.db.Engine.OrderIndexFallbacks() > before
+					want := a.rows(strings.ReplaceAll(sq.q, "$T", "ns.r"), sq.params...)
+					if got != want || (!switched && stage != "both tiers") {
+						t.Fatalf("%s: %s %v:\n with indexes: %s (fallback %v)\n without:      %s\n%s", stage, sq.q, sq.params, got, switched,
+							want, explain(a, strings.ReplaceAll(sq.q, "$T", "ns.m"), sq.params...))
+					}
+				}
+			}
+			check("hot")
+			runJob(t, e, "STORAGE FLUSH TABLE ns.m")
+			runJob(t, e, "STORAGE FLUSH TABLE ns.r")
+			check("cold")
+			for _, tb := range []string{"ns.m", "ns.r"} {
+				a.must(fmt.Sprintf("UPDATE %s SET created_at = %d WHERE id IN (5, 1500, 2999)", tb, n-5))
+				a.must(fmt.Sprintf("INSERT INTO %s VALUES (%d, 1, %d, 4, 'new'), (%d, 1, 3, NULL, 'old')", tb, n+1, n-9, n+2))
+				a.must("DELETE FROM " + tb + " WHERE created_at = " + fmt.Sprint(n-1))
+			}
+			check("both tiers")
+		})
+	}
+}
+
+// planLine is the text after prefix on the plan line that has it, or "".
+func planLine(plan, prefix string) string {
+	i := strings.Index(plan, prefix)
+	if i < 0 {
+		return ""
+	}
+	rest := plan[i+len(prefix):]
+	if j := strings.Index(rest, `\n`); j >= 0 {
+		rest = rest[:j]
+	}
+	return rest
+}

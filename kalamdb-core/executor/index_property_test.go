@@ -23,8 +23,10 @@ import (
 //
 // The tables also have an index on conv alone (conv, id): a top-N by id
 // under conv = c AND score > s (or a range of tag) reads it in order with
-// a fallback to (conv, score) or (tag), and the order index's budget is
-// set to a few entries so that the fallback runs often.
+// a fallback to (conv, score) or (tag) (score or tag bound by a
+// comparison, BETWEEN, IN, an OR of equalities, NOT BETWEEN or a row
+// comparison), and the order index's budget is set to a few entries so
+// that the fallback runs often.
 //
 // It is deterministic for a seed: KALAMDB_INDEX_SEED picks it (1 by
 // default) and KALAMDB_INDEX_OPS the number of operations (400; make soak
@@ -182,9 +184,23 @@ func randomIndexOp(r *rand.Rand) (string, []any) {
 		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score >= %s AND score < %s ORDER BY id LIMIT %d OFFSET %d", cols, conv(), score(), score(), limit(), r.Intn(3)),
 		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND tag > %s ORDER BY id DESC LIMIT %d OFFSET %d", cols, conv(), tag(), limit(), r.Intn(3)),
 		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND %s >= score AND body <> 'u' ORDER BY id LIMIT %d", cols, conv(), score(), limit()),
+		// The same with the other index's column bound by BETWEEN, IN, an
+		// OR of equalities, NOT BETWEEN or a row comparison.
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score BETWEEN %s AND %s ORDER BY id DESC LIMIT %d", cols, conv(), score(), score(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score IN (%s, %s, %s) ORDER BY id LIMIT %d OFFSET %d", cols, conv(), score(), score(), score(), limit(), r.Intn(3)),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND (score = %s OR score = %s) ORDER BY id DESC LIMIT %d", cols, conv(), score(), score(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score NOT BETWEEN %s AND %s ORDER BY id DESC LIMIT %d OFFSET %d", cols, conv(), score(), score(), limit(), r.Intn(3)),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND (score, id) > (%s, %d) ORDER BY id LIMIT %d", cols, conv(), score(), id(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND (score, id) <= (%s, %d) ORDER BY id DESC LIMIT %d", cols, conv(), score(), id(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND tag IN (%s, %s) ORDER BY id DESC LIMIT %d", cols, conv(), tag(), tag(), limit()),
 	}
-	if r.Intn(8) == 0 {
+	switch r.Intn(16) {
+	case 0, 1:
 		return "SELECT " + cols + " FROM $T WHERE conv = $1 AND score > $2 ORDER BY id DESC LIMIT $3", []any{r.Intn(6), r.Intn(10), limit()}
+	case 2:
+		return "SELECT " + cols + " FROM $T WHERE conv = $1 AND score IN ($2, $3) ORDER BY id LIMIT $4", []any{r.Intn(6), r.Intn(10), r.Intn(10), limit()}
+	case 3:
+		return "SELECT " + cols + " FROM $T WHERE conv = $1 AND score BETWEEN $2 AND $3 ORDER BY id DESC LIMIT $4", []any{r.Intn(6), r.Intn(10), r.Intn(10), limit()}
 	}
 	if r.Intn(4) == 0 {
 		return "SELECT " + cols + " FROM $T WHERE conv = $1 ORDER BY score DESC, id DESC LIMIT $2", []any{r.Intn(6), limit()}

@@ -230,6 +230,22 @@ func TestOrderFallbackAttackMixedTypes(t *testing.T) {
 		"SELECT id, n FROM $T WHERE conv = 1 AND n < 99999999999 ORDER BY score, id LIMIT 6",
 		"SELECT id, n FROM $T WHERE conv = 1 AND n > -99999999999 ORDER BY score, id LIMIT 6",
 		"SELECT id, n FROM $T WHERE conv = 1 AND n >= 3 AND n <= 3 ORDER BY score, id LIMIT 6",
+		// BETWEEN, IN, NOT BETWEEN, an OR and a row comparison on the other
+		// index's column, with values of other types.
+		"SELECT id, tag FROM $T WHERE conv = 1 AND tag IN ('7', ' 7', 'a', '7.0') ORDER BY score, id LIMIT 6",
+		"SELECT id, tag FROM $T WHERE conv = 1 AND tag BETWEEN '1' AND '7' ORDER BY score DESC, id DESC LIMIT 6",
+		"SELECT id, tag FROM $T WHERE conv = 1 AND tag NOT BETWEEN '1' AND '7' ORDER BY score, id LIMIT 6",
+		"SELECT id, f FROM $T WHERE conv = 1 AND f IN (3.5, 4, 7.5) ORDER BY score, id LIMIT 6",
+		"SELECT id, f FROM $T WHERE conv = 1 AND f BETWEEN 2 AND 4.5 ORDER BY score DESC, id DESC LIMIT 6",
+		"SELECT id, f FROM $T WHERE conv = 1 AND f NOT BETWEEN 1 AND 7 ORDER BY score, id LIMIT 6",
+		"SELECT id, f FROM $T WHERE conv = 1 AND (f < 1 OR f = 5.5) ORDER BY score, id LIMIT 6",
+		"SELECT id, n FROM $T WHERE conv = 1 AND n IN (3.0, '4', 99999999999) ORDER BY score, id LIMIT 6",
+		"SELECT id, n FROM $T WHERE conv = 1 AND n IN (2.5, 3) ORDER BY score, id LIMIT 6",
+		"SELECT id, n FROM $T WHERE conv = 1 AND n BETWEEN 2.5 AND '5' ORDER BY score, id LIMIT 6",
+		"SELECT id, n FROM $T WHERE conv = 1 AND n BETWEEN 6 AND 2 ORDER BY score, id LIMIT 6",
+		"SELECT id, n FROM $T WHERE conv = 1 AND n NOT BETWEEN -99999999999 AND 6 ORDER BY score DESC, id DESC LIMIT 6",
+		"SELECT id, n FROM $T WHERE conv = 1 AND (n, id) > (6, 30) ORDER BY score, id LIMIT 6",
+		"SELECT id, n FROM $T WHERE conv = 1 AND (n, id) <= (2.5, 30) ORDER BY score, id LIMIT 6",
 	} {
 		gs, ws := "", ""
 		if _, err := root.exec(strings.ReplaceAll(q, "$T", "ns.m")); err != nil {

@@ -221,6 +221,7 @@ func statementLimits(l config.LimitsConfig) engine.Limits {
 		StatementMemoryBytes:   l.StatementMemoryBytes,
 		MaxExpressionDepth:     l.MaxExpressionDepth,
 		MaxStatementComplexity: l.MaxStatementComplexity,
+		OrderIndexBudget:       l.OrderIndexBudget,
 	}
 }
 

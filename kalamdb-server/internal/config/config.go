@@ -25,6 +25,11 @@ import (
 // MiB is one mebibyte, for byte-size defaults.
 const MiB = 1 << 20
 
+// MaxOrderIndexBudget is the largest limits.order_index_budget: a
+// billion entries read before a top-N switches to its fallback index is
+// already, in effect, never switching; more is a typo.
+const MaxOrderIndexBudget = 1 << 30
+
 // MinJWTSecretBytes is the shortest configured JWT secret accepted. HS256 is
 // only as strong as its key; 32 bytes is the hash output size (RFC 7518 §3.2).
 const MinJWTSecretBytes = 32
@@ -283,6 +288,11 @@ type LimitsConfig struct {
 	// asks the planner to plan.
 	MaxExpressionDepth     int   `toml:"max_expression_depth"`
 	MaxStatementComplexity int64 `toml:"max_statement_complexity"`
+	// OrderIndexBudget is how many index entries a top-N read through the
+	// index in its ORDER BY's order examines before it switches to an
+	// index that binds the WHERE's other conditions (the order index's
+	// fallback); 0 = max(1024, 20 × (LIMIT + OFFSET)).
+	OrderIndexBudget int `toml:"order_index_budget"`
 	// RequestsPerSecond is the sustained per-user request rate; 0 = no limit.
 	RequestsPerSecond float64 `toml:"requests_per_second"`
 	// RequestsBurst is how many requests a user may send at once above the
@@ -617,6 +627,9 @@ func (c *Config) Validate() error {
 	}
 	if l.MaxStatementComplexity < 1 {
 		bad("limits.max_statement_complexity", "must be at least 1")
+	}
+	if l.OrderIndexBudget < 0 || l.OrderIndexBudget > MaxOrderIndexBudget {
+		bad("limits.order_index_budget", "must be 0 (max(1024, 20 × (LIMIT + OFFSET)) entries) or between 1 and %d entries", MaxOrderIndexBudget)
 	}
 
 	w := c.WebSocket

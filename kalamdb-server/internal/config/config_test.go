@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -319,6 +320,43 @@ func TestBusyPollRange(t *testing.T) {
 			t.Errorf("%s read as %s", tc.val, cfg.Server.BusyPoll)
 		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "server.busy_poll")):
 			t.Errorf("%s: want an error naming server.busy_poll, got %v", tc.val, err)
+		}
+	}
+}
+
+// limits.order_index_budget takes 0 (the engine's rule) up to
+// MaxOrderIndexBudget entries, from the file or the environment; a
+// negative or larger value is refused at start, by name.
+func TestOrderIndexBudgetRange(t *testing.T) {
+	if d := Default().Limits.OrderIndexBudget; d != 0 {
+		t.Fatalf("default order_index_budget %d, want 0 (the engine's rule)", d)
+	}
+	for _, tc := range []struct {
+		val  string
+		want int
+		ok   bool
+	}{{"0", 0, true}, {"1", 1, true}, {"5000", 5000, true}, {fmt.Sprint(MaxOrderIndexBudget), MaxOrderIndexBudget, true},
+		{fmt.Sprint(MaxOrderIndexBudget + 1), 0, false}, {"-1", 0, false}, {"99999999999999", 0, false}} {
+		env := func(k string) (string, bool) {
+			if k == "KALAMDB_LIMITS_ORDER_INDEX_BUDGET" {
+				return tc.val, true
+			}
+			return "", false
+		}
+		file := writeFile(t, "[limits]\norder_index_budget = "+tc.val+"\n")
+		for _, src := range []struct {
+			name string
+			cfg  func() (*Config, error)
+		}{{"env", func() (*Config, error) { return Load("", env) }}, {"file", func() (*Config, error) { return Load(file, mapEnv(nil)) }}} {
+			cfg, err := src.cfg()
+			switch {
+			case tc.ok && err != nil:
+				t.Errorf("%s %s refused: %v", src.name, tc.val, err)
+			case tc.ok && cfg.Limits.OrderIndexBudget != tc.want:
+				t.Errorf("%s %s read as %d", src.name, tc.val, cfg.Limits.OrderIndexBudget)
+			case !tc.ok && (err == nil || !strings.Contains(err.Error(), "limits.order_index_budget")):
+				t.Errorf("%s %s: want an error naming limits.order_index_budget, got %v", src.name, tc.val, err)
+			}
 		}
 	}
 }
