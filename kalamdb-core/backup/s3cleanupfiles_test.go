@@ -102,3 +102,67 @@ func TestDroppedTablesCleanupChainParametersStayBounded(t *testing.T) {
 		t.Fatalf("the ended chain left its file list: key %q", it.Key())
 	}
 }
+
+// TestDroppedTablesCleanupFileListAfterRestarts: a restart that finds a
+// chain's first run and the job it handed on to both interrupted retries
+// the first alone (supersededCleanups), which carries the files itself:
+// the list the second one referenced is deleted, even when the retried
+// run then ends without handing on. And a continuation run again after
+// its chain ended finds its list gone: it walks on without it, saying so.
+func TestDroppedTablesCleanupFileListAfterRestarts(t *testing.T) {
+	_, s, bucket := boundedCleanupOnS3(t)
+	userTableOnS3(t, s, bucket, "u1", "u2", "u3", "u4", "u5")
+	s.must("DROP TABLE app.msgs")
+	_, chain := cleanupChain(t, s)
+	var second struct {
+		FilesRef string `json:"files_ref"`
+	}
+	if err := json.Unmarshal(chain[1].Parameters, &second); err != nil || second.FilesRef == "" {
+		t.Fatalf("the second run's parameters %s carry no files_ref (%v)", chain[1].Parameters, err)
+	}
+	cf, err := s.kv.ColumnFamily("system_cleanup_files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := func() bool {
+		it, err := cf.NewIter(kv.PrefixOptions([]byte(second.FilesRef + "/")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer it.Close()
+		return it.First()
+	}
+	if listed() {
+		t.Fatal("the ended chain left its file list")
+	}
+	// The list as the crash left it; the partitions are gone, so the
+	// retried first run completes without handing on.
+	if err := cf.Put([]byte(second.FilesRef+"/0000000000"), []byte(`["app/msgs/u/batch-1.parquet"]`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.db.Tier.Retry([]*systable.Job{chain[0], chain[1]}); err != nil {
+		t.Fatal(err)
+	}
+	waitAllJobs(t, s)
+	if listed() {
+		t.Fatal("the list of a superseded continuation stayed after the restart")
+	}
+	// The last run again: its list is gone.
+	before := map[string]bool{}
+	for _, r := range s.must("SELECT job_id FROM system.jobs")[0].Rows {
+		before[r[0].(string)] = true
+	}
+	if err := s.db.Tier.Retry([]*systable.Job{chain[2]}); err != nil {
+		t.Fatal(err)
+	}
+	waitAllJobs(t, s)
+	var again *systable.Job
+	for _, r := range s.must("SELECT job_id FROM system.jobs")[0].Rows {
+		if !before[r[0].(string)] {
+			again = waitJob(t, s, r[0].(string))
+		}
+	}
+	if again == nil || again.Status != systable.JobCompleted || !strings.Contains(string(again.Result), "is gone") {
+		t.Fatalf("the last run again: %+v", again)
+	}
+}

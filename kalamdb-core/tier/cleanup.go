@@ -363,7 +363,9 @@ func cleanupFilesRef(namespace, table string, p cleanupParams) string {
 // on, or failed other than by being cancelled.
 func cleanupChainEnded(res any, err error) bool {
 	if err != nil {
-		return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+		// As the jobs manager tells a cancelled job from a failed one: a
+		// deadline (a page's request timeout) fails the job for good.
+		return !errors.Is(err, context.Canceled)
 	}
 	r, ok := res.(*cleanupResult)
 	return !ok || r.ContinuedBy == ""
