@@ -382,7 +382,7 @@ func endpointPlace(endpoint string) (string, []string) {
 	if port == "" {
 		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
 	}
-	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+	if isLoopbackName(host) {
 		host = "loopback"
 	} else if ip, ok := hostAddr(host); ok {
 		// A connection to the unspecified address (0.0.0.0, [::]) reaches
@@ -401,6 +401,18 @@ func endpointPlace(endpoint string) (string, []string) {
 		return "aws", hb
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// isLoopbackName reports whether host is a name of this machine's
+// loopback interface: localhost and its subdomains (RFC 6761), and the
+// names Debian's and Red Hat's /etc/hosts give it.
+func isLoopbackName(host string) bool {
+	switch host {
+	case "localhost", "localhost.localdomain", "localhost4", "localhost4.localdomain4",
+		"localhost6", "localhost6.localdomain6", "ip6-localhost", "ip6-loopback":
+		return true
+	}
+	return strings.HasSuffix(host, ".localhost")
 }
 
 // hostAddr reads host as an IP address the way a client's resolver can:

@@ -145,3 +145,19 @@ func TestS3StorageOverlapThroughAWSVirtualHosts(t *testing.T) {
 		t.Errorf("backup into another storage's objects through a virtual host: %v, want it refused", err)
 	}
 }
+
+// TestS3StorageOverlapThroughConventionalLoopbackNames: the loopback
+// names that Debian's and Red Hat's /etc/hosts give (ip6-localhost,
+// localhost6, localhost.localdomain, ...) reach this machine as localhost
+// does, through any resolver that reads that file (Go's own does).
+func TestS3StorageOverlapThroughConventionalLoopbackNames(t *testing.T) {
+	db, c := open(t, filepath.Join(t.TempDir(), "rocksdb"), Options{})
+	defer db.Close()
+	if err := createS3At(c, "loop", "http://127.0.0.1:9000", "s3://shared/data"); err != nil {
+		t.Fatal(err)
+	}
+	for i, alias := range []string{"localhost.localdomain", "localhost6", "localhost6.localdomain6", "ip6-localhost", "ip6-loopback"} {
+		err := createS3At(c, fmt.Sprintf("alias%d", i), "http://"+alias+":9000", "s3://shared/data")
+		wantOverlap(t, err, alias, "loop")
+	}
+}
