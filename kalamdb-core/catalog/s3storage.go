@@ -392,12 +392,20 @@ func endpointPlace(endpoint string) (string, []string) {
 			host = "loopback"
 		}
 	}
+	hb := awsHostBuckets(host)
 	if isAWSS3Host(host) || s3utils.IsAmazonEndpoint(url.URL{Scheme: "https", Host: host}) {
 		// minio-go's own test (looser than isAWSS3Host: its patterns'
-		// dots match any character) decides where the client connects.
-		return "aws", nil
+		// dots match any character) decides where the client connects:
+		// for such a host, to the bucket's regional endpoint, with the
+		// storage's own bucket. A host that also reads as a bucket before
+		// an S3 endpoint (s3-data.s3.REGION...) is that bucket to a
+		// client that sends the host as written: both.
+		if hb == nil {
+			return "aws", nil
+		}
+		return "aws", append([]string{""}, hb...)
 	}
-	if hb := awsHostBuckets(host); hb != nil {
+	if hb != nil {
 		return "aws", hb
 	}
 	return net.JoinHostPort(host, port), nil
@@ -509,6 +517,9 @@ func awsHostBuckets(host string) []string {
 			default:
 				b = anyBucket // a form not known: any bucket
 			}
+		}
+		if isAccessPointAlias(b) {
+			b = anyBucket
 		}
 		out = append(out, b)
 	}

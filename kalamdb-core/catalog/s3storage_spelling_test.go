@@ -103,6 +103,7 @@ func TestS3StorageOverlapThroughAWSVirtualHosts(t *testing.T) {
 		{"plain", "", "s3://mybucket/data"},
 		{"dotted", "", "s3://my.dotted/xyz"},
 		{"vhost", "https://vbucket.s3.eu-west-1.amazonaws.com", "s3://tables/t1"},
+		{"hyphen", "", "s3://s3-hyphen/hdata"},
 	} {
 		if err := createS3At(c, base.id, base.endpoint, base.bucket); err != nil {
 			t.Fatalf("%s: %v", base.id, err)
@@ -123,9 +124,16 @@ func TestS3StorageOverlapThroughAWSVirtualHosts(t *testing.T) {
 		{"https://bucket.vpce-1a2b3c4d-5e6f.s3.us-east-1.vpce.amazonaws.com", "s3://mybucket/data", "plain"},
 		{"https://s3xfoo.amazonaws.com", "s3://mybucket/data", "plain"}, // minio-go takes it for AWS
 		{"", "s3://vbucket/tables", "vhost"},
+		// A bucket whose name starts like an S3 host: minio-go takes the
+		// host for AWS's own and sends the storage's bucket to the
+		// regional endpoint; a client that sends it as written reaches
+		// the host's bucket.
+		{"https://s3-hyphen.s3.us-east-1.amazonaws.com", "s3://hdata", "hyphen"},
+		{"https://s3-hyphen.s3.us-east-1.amazonaws.com", "s3://mybucket/data", "plain"},
 		{"https://vbucket.s3.amazonaws.com", "s3://tables/t1/inner", "vhost"},
 		{"", "s3://myap-abcdefgh12345678901234567890-s3alias/data", "plain"},
 		{"https://myap-123456789012.s3-accesspoint.us-east-1.amazonaws.com", "s3://data", "plain"},
+		{"https://myap-abcdefgh12345678901234567890-s3alias.s3.us-east-1.amazonaws.com", "s3://data", "plain"},
 	} {
 		err := createS3At(c, fmt.Sprintf("alias%d", i), alias.endpoint, alias.bucket)
 		wantOverlap(t, err, alias.endpoint+" "+alias.bucket, alias.of)
@@ -159,5 +167,44 @@ func TestS3StorageOverlapThroughConventionalLoopbackNames(t *testing.T) {
 	for i, alias := range []string{"localhost.localdomain", "localhost6", "localhost6.localdomain6", "ip6-localhost", "ip6-loopback"} {
 		err := createS3At(c, fmt.Sprintf("alias%d", i), "http://"+alias+":9000", "s3://shared/data")
 		wantOverlap(t, err, alias, "loop")
+	}
+}
+
+// TestParseInetAton: the forms glibc's getaddrinfo (inet_aton) reads, and
+// the ones it refuses, as it answered on Linux (GODEBUG=netdns=cgo).
+func TestParseInetAton(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"255.255.255.255", "255.255.255.255"},
+		{"1.16777215", "1.255.255.255"},
+		{"1.16777216", ""},
+		{"4294967295", "255.255.255.255"},
+		{"4294967296", ""},
+		{"256.1", ""},
+		{"1.2.65535", "1.2.255.255"},
+		{"1.2.65536", ""},
+		{"0x", ""},
+		{"0x.1", ""},
+		{"00", "0.0.0.0"},
+		{"09", ""},
+		{"08.1", ""},
+		{"0xFFFFFFFF", "255.255.255.255"},
+		{"1.2.3.4.5", ""},
+		{"0", "0.0.0.0"},
+		{"010", "0.0.0.8"},
+		{"1.0x10", "1.0.0.16"},
+		{"00000000000000000001.1", "1.0.0.1"},
+		{"0127.0.0.1", "87.0.0.1"},
+		{"1..1", ""},
+		{"", ""},
+		{"+1", ""},
+		{"example.com", ""},
+	} {
+		got := ""
+		if a, ok := parseInetAton(c.in); ok {
+			got = a.String()
+		}
+		if got != c.want {
+			t.Errorf("parseInetAton(%q) = %q, want %q", c.in, got, c.want)
+		}
 	}
 }
