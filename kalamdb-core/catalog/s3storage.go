@@ -443,7 +443,12 @@ func hostAddr(host string) (netip.Addr, bool) {
 // with other sources) and on macOS; curl reads URLs' hosts so too. Go's
 // own resolver takes such a host for a DNS name, which resolves to
 // nothing or to whatever DNS says: equating the two spellings then only
-// refuses what could have been one store.
+// refuses what could have been one store. The server's S3 client,
+// minio-go, sends a custom endpoint's requests to its host as written
+// (path style), so which of the two it reaches is the resolver's choice.
+// aws-sdk-go-v2 (not used here) would by default put the bucket in such
+// a host (it keeps path style only for hosts net.ParseIP reads), a name
+// no resolver reads as an address; with UsePathStyle it is as minio-go.
 func parseInetAton(host string) (netip.Addr, bool) {
 	parts := strings.Split(host, ".")
 	if len(parts) > 4 {
