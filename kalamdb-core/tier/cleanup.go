@@ -468,7 +468,10 @@ func (m *Manager) continueCleanup(namespace, table string, p cleanupParams, last
 	// The files go on by reference (cleanupfiles.go): the first hand-on
 	// writes them in the batch recording the job it hands on to, the
 	// later ones pass the reference on.
-	next.Files, next.FilesCount = nil, len(p.Files)
+	next.Files = nil
+	if next.FilesRef == "" {
+		next.FilesCount = len(p.Files)
+	} // else as recorded: a list found short stays so for the runs after
 	failed := func(err error) (any, error) {
 		return nil, fmt.Errorf("cleanup of %s.%s stopped after %d partitions, at user directory %s, and could not queue the rest: %w",
 			namespace, table, res.Partitions, strings.TrimSuffix(last, "/"), err)
