@@ -10,14 +10,18 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+	"github.com/minio/minio-go/v7/pkg/s3utils"
 )
 
 // An s3 storage is stored with its location normalised: Bucket is the
@@ -285,48 +289,254 @@ func normalizeEndpoint(e string, allowHTTP bool) (string, error) {
 	return u.Scheme + "://" + u.Host, nil
 }
 
+// anyBucket is the bucket of an s3Place that can be any bucket of its
+// store: an AWS access point's, which names no bucket it reaches.
+const anyBucket = "*"
+
+// s3Place is one place where a storage's objects could be: the store
+// (endpointPlace), a bucket there (or anyBucket) and a key prefix.
+type s3Place struct{ store, bucket, prefix string }
+
+func (a s3Place) overlaps(b s3Place) bool {
+	return a.store == b.store && (a.bucket == b.bucket || a.bucket == anyBucket || b.bucket == anyBucket) &&
+		prefixesOverlap(a.prefix, b.prefix)
+}
+
+// s3Places lists every place where the objects of an s3 storage at
+// endpoint (as stored), bucket and prefix could be. It is one place but
+// for an AWS endpoint that carries a bucket in its host (virtual-hosted
+// style, BUCKET.s3.REGION.amazonaws.com): minio-go does not take such a
+// host for AWS's own and sends the storage's bucket in the path, which
+// AWS reads as the start of the key in the host's bucket; a client that
+// put the bucket in the host instead would reach bucket BUCKET.HOST-BUCKET
+// (AWS reads everything before .s3 as the bucket). Both are listed: a
+// storage refused for a place it would not use is safe, one allowed next
+// to a place it does use can have its files deleted.
+func s3Places(endpoint, bucket, prefix string) []s3Place {
+	store, hostBuckets := endpointPlace(endpoint)
+	if store == "aws" && isAccessPointAlias(bucket) {
+		bucket = anyBucket
+	}
+	if hostBuckets == nil {
+		return []s3Place{{store, bucket, prefix}}
+	}
+	var out []s3Place
+	for _, hb := range hostBuckets {
+		switch hb {
+		case "": // a host that carries no bucket (PrivateLink's bucket.vpce-...)
+			out = append(out, s3Place{store, bucket, prefix})
+		case anyBucket:
+			out = append(out, s3Place{store, anyBucket, path.Join(bucket, prefix)})
+		default:
+			out = append(out, s3Place{store, hb, path.Join(bucket, prefix)}, s3Place{store, bucket + "." + hb, prefix})
+		}
+	}
+	return out
+}
+
+// placesOverlap reports whether any place of a is any place of b's, or
+// inside or around it.
+func placesOverlap(a, b []s3Place) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.overlaps(y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// storagePlaces are the places of a stored s3 storage's objects.
+func storagePlaces(st *systable.Storage) []s3Place {
+	_, prefix, _ := parseS3URL(st.BaseDirectory)
+	return s3Places(st.Endpoint, st.Bucket, prefix)
+}
+
 // endpointPlace is what the storages' overlap check compares of an
 // endpoint (as normalizeEndpoint stores it): the store it names, as far
-// as its spelling tells. Host case, a trailing dot and the scheme's
-// default port do not matter; every loopback name and address (and the
-// unspecified one, which reaches this machine) is one place (a store on this machine answers at all of them), and so is every
-// AWS S3 endpoint ("" included: AWS bucket names are global). Other names
-// are taken as written: whether two hosts are one store cannot be known
-// (DNS aliases, proxies), so the drop's cleanup never relies on this
-// check to keep another table's files (tier, cleanPartition).
-func endpointPlace(endpoint string) string {
+// as its spelling tells, and for an AWS host that carries buckets
+// (awsHostBuckets) those. Host case, a trailing dot and the scheme's
+// default port do not matter; an IP address is compared as the address
+// it is (hostAddr: 127.1, 0x7f000001, [::ffff:127.0.0.1] are 127.0.0.1);
+// every loopback name and address (all of 127.0.0.0/8 too) and the
+// unspecified one, which reaches this machine, are one place: a store
+// listening on all addresses answers at each of them, and whether two
+// loopback addresses are two servers cannot be told, so they are taken
+// for one (a refused CREATE is safe, a missed overlap is not). Every AWS
+// S3 endpoint is one place ("" included: AWS bucket names are global).
+// Other names are taken as written: whether two hosts are one store
+// cannot be known (DNS aliases, proxies), so the drop's cleanup never
+// relies on this check to keep another table's files (tier,
+// cleanPartition).
+func endpointPlace(endpoint string) (string, []string) {
 	if endpoint == "" {
-		return "aws"
+		return "aws", nil
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return endpoint
+		return endpoint, nil
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	port := u.Port()
 	if port == "" {
 		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
 	}
-	// A connection to the unspecified address (0.0.0.0, [::]) reaches
-	// this machine too.
-	if ip := net.ParseIP(host); host == "localhost" || strings.HasSuffix(host, ".localhost") || ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+	if isLoopbackName(host) {
 		host = "loopback"
+	} else if ip, ok := hostAddr(host); ok {
+		// A connection to the unspecified address (0.0.0.0, [::]) reaches
+		// this machine too.
+		host = ip.String()
+		if ip.IsLoopback() || ip.IsUnspecified() {
+			host = "loopback"
+		}
 	}
-	if isAWSS3Host(host) {
-		return "aws"
+	hb := awsHostBuckets(host)
+	if isAWSS3Host(host) || s3utils.IsAmazonEndpoint(url.URL{Scheme: "https", Host: host}) {
+		// minio-go's own test (looser than isAWSS3Host: its patterns'
+		// dots match any character) decides where the client connects:
+		// for such a host, to the bucket's regional endpoint, with the
+		// storage's own bucket. A host that also reads as a bucket before
+		// an S3 endpoint (s3-data.s3.REGION...) is that bucket to a
+		// client that sends the host as written: both.
+		if hb == nil {
+			return "aws", nil
+		}
+		return "aws", append([]string{""}, hb...)
 	}
-	return net.JoinHostPort(host, port)
+	if hb != nil {
+		return "aws", hb
+	}
+	return net.JoinHostPort(host, port), nil
+}
+
+// isLoopbackName reports whether host is a name of this machine's
+// loopback interface: localhost and its subdomains (RFC 6761), and the
+// names Debian's and Red Hat's /etc/hosts give it.
+func isLoopbackName(host string) bool {
+	switch host {
+	case "localhost", "localhost.localdomain", "localhost4", "localhost4.localdomain4",
+		"localhost6", "localhost6.localdomain6", "ip6-localhost", "ip6-loopback":
+		return true
+	}
+	return strings.HasSuffix(host, ".localhost")
+}
+
+// hostAddr reads host as an IP address the way a client's resolver can:
+// an IPv6 address (an IPv4-mapped one is its IPv4 address) or an IPv4
+// address in any form inet_aton reads (parseInetAton).
+func hostAddr(host string) (netip.Addr, bool) {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.Unmap(), true
+	}
+	return parseInetAton(host)
+}
+
+// parseInetAton reads an IPv4 address as the C library's inet_aton does:
+// one to four parts, each decimal, octal (a leading 0) or hex (0x), the
+// last filling the bytes the others leave (127.1 is 127.0.0.1,
+// 2130706433 and 0x7f000001 are too, 0177.0.0.1 is, 0127.0.0.1 is
+// 87.0.0.1). glibc's getaddrinfo reads a host so, and Go's resolver uses
+// it when built with cgo and the system's configuration asks for it (this
+// server links RocksDB through cgo; GODEBUG=netdns=cgo, an nsswitch.conf
+// with other sources) and on macOS; curl reads URLs' hosts so too. Go's
+// own resolver takes such a host for a DNS name, which resolves to
+// nothing or to whatever DNS says: equating the two spellings then only
+// refuses what could have been one store. The server's S3 client,
+// minio-go, sends a custom endpoint's requests to its host as written
+// (path style), so which of the two it reaches is the resolver's choice.
+// aws-sdk-go-v2 (not used here) would by default put the bucket in such
+// a host (it keeps path style only for hosts net.ParseIP reads), a name
+// no resolver reads as an address; with UsePathStyle it is as minio-go.
+func parseInetAton(host string) (netip.Addr, bool) {
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 {
+		return netip.Addr{}, false
+	}
+	var a uint64
+	for i, p := range parts {
+		base := 10
+		if len(p) > 2 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') {
+			base, p = 16, p[2:]
+		} else if len(p) > 1 && p[0] == '0' {
+			base, p = 8, p[1:]
+		}
+		v, err := strconv.ParseUint(p, base, 32)
+		if err != nil {
+			return netip.Addr{}, false
+		}
+		bits := 8
+		if i == len(parts)-1 {
+			bits = 8 * (5 - len(parts))
+		}
+		if v>>bits != 0 {
+			return netip.Addr{}, false
+		}
+		a = a<<bits | v
+	}
+	return netip.AddrFrom4([4]byte{byte(a >> 24), byte(a >> 16), byte(a >> 8), byte(a)}), true
 }
 
 // isAWSS3Host reports whether host is one of AWS S3's own endpoints:
 // s3.amazonaws.com, s3.REGION.amazonaws.com, s3-REGION.amazonaws.com,
-// s3.dualstack.REGION.amazonaws.com (and the .cn partition's).
+// s3.dualstack.REGION.amazonaws.com, s3-fips[.dualstack].REGION.amazonaws.com
+// (and the .cn partition's).
 func isAWSS3Host(host string) bool {
 	rest, ok := strings.CutSuffix(host, ".amazonaws.com")
 	if !ok {
 		rest, ok = strings.CutSuffix(host, ".amazonaws.com.cn")
 	}
 	return ok && (rest == "s3" || strings.HasPrefix(rest, "s3.") || strings.HasPrefix(rest, "s3-"))
+}
+
+// awsHostBuckets returns the buckets an AWS host names before one of S3's
+// own endpoints (isAWSS3Host), nil if it is no such host: BUCKET.s3...
+// names BUCKET (a bucket name can hold dots, so every split that leaves
+// an S3 endpoint is listed); an access point's host
+// (NAME-ACCOUNT.s3-accesspoint..., s3-object-lambda, s3-outposts) names
+// anyBucket; a PrivateLink endpoint (bucket.vpce-ID.s3.REGION.vpce...)
+// names "" (the storage's own bucket) or, as BUCKET.bucket.vpce-ID...,
+// BUCKET, and accesspoint.vpce-ID... anyBucket.
+func awsHostBuckets(host string) []string {
+	labels := strings.Split(host, ".")
+	var out []string
+	for i := 1; i < len(labels); i++ {
+		if !isAWSS3Host(strings.Join(labels[i:], ".")) {
+			continue
+		}
+		b := strings.Join(labels[:i], ".")
+		switch svc := labels[i]; {
+		case strings.HasPrefix(svc, "s3-accesspoint"), strings.HasPrefix(svc, "s3-object-lambda"), strings.HasPrefix(svc, "s3-outposts"):
+			b = anyBucket
+		case strings.HasPrefix(labels[i-1], "vpce-"):
+			switch before := labels[:i-1]; {
+			case len(before) == 0:
+				b = ""
+			case before[len(before)-1] == "accesspoint":
+				b = anyBucket
+			case before[len(before)-1] == "bucket" && len(before) == 1:
+				b = ""
+			case before[len(before)-1] == "bucket":
+				b = strings.Join(before[:len(before)-1], ".")
+			default:
+				b = anyBucket // a form not known: any bucket
+			}
+		}
+		if isAccessPointAlias(b) {
+			b = anyBucket
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// isAccessPointAlias reports whether an AWS bucket name is an access
+// point's alias, which S3 takes wherever a bucket name goes and which can
+// reach any bucket: AWS reserves the suffixes -s3alias (access points),
+// --ol-s3 (Object Lambda) and --op-s3 (Outposts) for them.
+func isAccessPointAlias(bucket string) bool {
+	return strings.HasSuffix(bucket, "-s3alias") || strings.HasSuffix(bucket, "--ol-s3") || strings.HasSuffix(bucket, "--op-s3")
 }
 
 // validateS3 checks and normalises an s3 storage definition: its bucket
@@ -392,21 +602,19 @@ func (c *Catalog) validateS3(s *Snapshot, st *systable.Storage, locationGiven bo
 	if st.BaseDirectory == "" {
 		return apierror.New(apierror.InvalidInput, "an s3 storage needs a BUCKET")
 	}
-	if cur, ok := s.Storage(st.StorageID); ok && cur.StorageType == StorageS3 && cur.Bucket == st.Bucket &&
-		cur.BaseDirectory == st.BaseDirectory && endpointPlace(cur.Endpoint) == endpointPlace(st.Endpoint) {
+	places := storagePlaces(st)
+	if cur, ok := s.Storage(st.StorageID); ok && cur.StorageType == StorageS3 && slices.Equal(storagePlaces(cur), places) {
 		// An ALTER that keeps the storage where it is makes no overlap: a
 		// pair the check did not see as one when it was defined (two
 		// spellings of one endpoint, before they were compared by the
 		// store they name) can still be renamed or given new credentials.
 		return nil
 	}
-	_, prefix, _ := parseS3URL(st.BaseDirectory)
 	for _, o := range s.Storages() {
-		if o.StorageID == st.StorageID || o.StorageType != StorageS3 || o.Bucket != st.Bucket || endpointPlace(o.Endpoint) != endpointPlace(st.Endpoint) {
+		if o.StorageID == st.StorageID || o.StorageType != StorageS3 {
 			continue
 		}
-		_, op, _ := parseS3URL(o.BaseDirectory)
-		if prefixesOverlap(prefix, op) {
+		if placesOverlap(places, storagePlaces(o)) {
 			return apierror.New(apierror.InvalidInput,
 				"storage location %s overlaps storage %s (%s): a storage may neither be inside another one nor contain one", st.BaseDirectory, o.StorageID, o.BaseDirectory)
 		}

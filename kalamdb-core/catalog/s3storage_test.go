@@ -286,15 +286,7 @@ func TestBackupS3Location(t *testing.T) {
 func TestS3StorageOverlapAcrossEndpointSpellings(t *testing.T) {
 	db, c := open(t, filepath.Join(t.TempDir(), "rocksdb"), Options{})
 	defer db.Close()
-	create := func(id, endpoint, bucket string) error {
-		_, err := c.CreateStorage(id, s3Props(func(p *dialect.StorageProps) {
-			p.Bucket = ptr(bucket)
-			if endpoint != "" {
-				p.Config = ptr(`{"endpoint":"` + endpoint + `","allow_http":true}`)
-			}
-		}), false, nil)
-		return err
-	}
+	create := func(id, endpoint, bucket string) error { return createS3At(c, id, endpoint, bucket) }
 	for _, base := range []struct{ id, endpoint string }{
 		{"loop", "http://127.0.0.1:9000"},
 		{"named", "https://minio.internal"},
@@ -318,9 +310,7 @@ func TestS3StorageOverlapAcrossEndpointSpellings(t *testing.T) {
 		{"s3.dualstack.us-east-1.amazonaws.com", "s3://bucket-aws", "aws"},
 	} {
 		err := create(fmt.Sprintf("alias%d", i), alias.endpoint, alias.bucket)
-		if ae, ok := apierror.As(err); !ok || ae.Code != apierror.InvalidInput || !strings.Contains(ae.Message, "overlaps storage "+alias.of) {
-			t.Errorf("%s %s: got %v, want it refused as overlapping %s", alias.endpoint, alias.bucket, err, alias.of)
-		}
+		wantOverlap(t, err, alias.endpoint+" "+alias.bucket, alias.of)
 	}
 	// Another port or host is another store.
 	for i, other := range []string{"http://127.0.0.1:9001", "https://minio-b.internal"} {

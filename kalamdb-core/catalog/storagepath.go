@@ -271,8 +271,7 @@ func (c *Catalog) BackupS3Location(location string) (*systable.Storage, string, 
 		}
 		_, op, _ := parseS3URL(o.BaseDirectory)
 		if prefixesOverlap(prefix, op) {
-			return nil, "", apierror.New(apierror.InvalidInput,
-				"backup location %q overlaps the table data of storage %s (%s): put backups under another prefix of the bucket", location, o.StorageID, o.BaseDirectory)
+			return nil, "", backupOverlapsStorage(location, o)
 		}
 		if best != nil && best.Endpoint != o.Endpoint {
 			return nil, "", apierror.New(apierror.InvalidInput,
@@ -288,7 +287,21 @@ func (c *Catalog) BackupS3Location(location string) (*systable.Storage, string, 
 			"backup location %q: no s3 storage uses bucket %s; create an s3 storage for bucket %s first (CREATE STORAGE ... TYPE 's3' BUCKET '%s' ...), whose endpoint and credentials the backup uses",
 			location, bucket, bucket, bucket)
 	}
+	// A storage of another bucket name can still reach this bucket (an
+	// AWS host carrying the bucket, an access point): the backup's places
+	// are checked against every storage's, as storages are among them.
+	places := s3Places(best.Endpoint, bucket, prefix)
+	for _, o := range c.cur.Load().Storages() {
+		if o.StorageType == StorageS3 && placesOverlap(places, storagePlaces(o)) {
+			return nil, "", backupOverlapsStorage(location, o)
+		}
+	}
 	return best, prefix, nil
+}
+
+func backupOverlapsStorage(location string, o *systable.Storage) error {
+	return apierror.New(apierror.InvalidInput,
+		"backup location %q overlaps the table data of storage %s (%s): put backups under another prefix of the bucket", location, o.StorageID, o.BaseDirectory)
 }
 
 // sharedElements counts the leading path elements a and b have in common.

@@ -24,9 +24,17 @@ import (
 // cleanupParams are the parameters of a cleanup job: the cold files and
 // directories of a dropped table.
 type cleanupParams struct {
-	StorageID string    `json:"storage_id"`
-	Files     []string  `json:"files"`
+	StorageID string `json:"storage_id"`
+	// Files are the files the table's manifests listed, in the drop's
+	// job; a job continuing it has FilesRef instead.
+	Files     []string  `json:"files,omitempty"`
 	DroppedAt time.Time `json:"dropped_at"`
+	// FilesRef, in a job continuing an earlier one, names the list of
+	// Files kept in rows of their own (cleanupfiles.go), FilesCount long:
+	// the parameters of a chain's jobs stay bounded whatever the table's
+	// files.
+	FilesRef   string `json:"files_ref,omitempty"`
+	FilesCount int    `json:"files_count,omitempty"`
 	// BaseDirectory is the storage's location at the drop: its path, or
 	// s3://bucket[/prefix] for an s3 storage. Once no table uses the
 	// storage its location may change; the files stay where they were.
@@ -323,7 +331,66 @@ func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 // directories, and the storage's base is never removed. An s3 storage is
 // walked the same way (dirCleaner.objectStore says what differs).
 func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunFunc {
+	run := m.cleanupWalk(namespace, table, p)
+	if p.FilesRef == "" {
+		return run // no list of its own: the drop's job (cleanupfiles.go)
+	}
 	return func(ctx context.Context, prog *jobs.Progress) (any, error) {
+		res, err := run(ctx, prog)
+		if !cleanupChainEnded(res, err) {
+			return res, err
+		}
+		// The chain's last job: no other needs the list. A failed run
+		// ends the chain too (a failed job is not retried); a cancelled
+		// one may be a graceful stop, which a restart retries: its list
+		// stays (a KILL JOB leaves it behind).
+		if derr := m.deleteCleanupFiles(p.FilesRef); derr != nil && err == nil {
+			return res, derr
+		}
+		return res, err
+	}
+}
+
+// cleanupFilesRef names the file list of the cleanup chain of the drop
+// p records: the same for every job of the chain, and for a run retried
+// after a restart, which writes the same list again if it hands on.
+func cleanupFilesRef(namespace, table string, p cleanupParams) string {
+	return fmt.Sprintf("%s@%d@%s", systable.TableID(namespace, table), p.DroppedAt.UnixNano(), p.Incarnation)
+}
+
+// cleanupChainEnded reports whether a run of a table's cleanup, with
+// result res and error err, ends its chain: it completed without handing
+// on, or failed other than by being cancelled.
+func cleanupChainEnded(res any, err error) bool {
+	if err != nil {
+		// As the jobs manager tells a cancelled job from a failed one: a
+		// deadline (a page's request timeout) fails the job for good.
+		return !errors.Is(err, context.Canceled)
+	}
+	r, ok := res.(*cleanupResult)
+	return !ok || r.ContinuedBy == ""
+}
+
+// cleanupWalk is cleanupRun's work.
+func (m *Manager) cleanupWalk(namespace, table string, p cleanupParams) jobs.RunFunc {
+	return func(ctx context.Context, prog *jobs.Progress) (any, error) {
+		p := p // Files are loaded into this run's copy
+		res := &cleanupResult{}
+		if p.FilesRef != "" {
+			files, err := m.loadCleanupFiles(p.FilesRef)
+			if err != nil {
+				return nil, fmt.Errorf("cleanup of %s.%s: %w", namespace, table, err)
+			}
+			if len(files) != p.FilesCount {
+				// The list is gone (this job ran to the end before and
+				// is run again): the walk goes on without it. The list
+				// only adds files to remove (untagged names, by their
+				// time), so nothing not the table's is removed; what it
+				// would have added stays, as the note says.
+				res.Note = fmt.Sprintf("the list of the %d files the dropped table's manifests listed is gone (%d found): untagged files are kept", p.FilesCount, len(files))
+			}
+			p.Files = files
+		}
 		snap := m.cat.Snapshot()
 		st, ok := snap.Storage(p.StorageID)
 		if !ok {
@@ -336,7 +403,6 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 		if err != nil {
 			return nil, err
 		}
-		res := &cleanupResult{}
 		listed := make(map[string]bool, len(p.Files))
 		for _, f := range p.Files {
 			listed[path.Clean(f)] = true // as the walk joins them
@@ -399,15 +465,38 @@ func (m *Manager) continueCleanup(namespace, table string, p cleanupParams, last
 	}
 	next := p
 	next.ResumeAfter = last
-	id, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: namespace, TableName: table, Parameters: next,
-		Key: systable.TableID(namespace, table)}, m.cleanupRun(namespace, table, next))
-	if err != nil {
+	// The files go on by reference (cleanupfiles.go): the first hand-on
+	// writes them in the batch recording the job it hands on to, the
+	// later ones pass the reference on.
+	next.Files = nil
+	if next.FilesRef == "" {
+		next.FilesCount = len(p.Files)
+	} // else as recorded: a list found short stays so for the runs after
+	failed := func(err error) (any, error) {
 		return nil, fmt.Errorf("cleanup of %s.%s stopped after %d partitions, at user directory %s, and could not queue the rest: %w",
 			namespace, table, res.Partitions, strings.TrimSuffix(last, "/"), err)
 	}
+	var b kv.Batch
+	if next.FilesRef == "" && len(p.Files) > 0 {
+		next.FilesRef = cleanupFilesRef(namespace, table, p)
+		if err := m.putCleanupFiles(&b, next.FilesRef, p.Files); err != nil {
+			return failed(err)
+		}
+	}
+	j, err := m.jobs.Prepare(&b, jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: namespace, TableName: table, Parameters: next})
+	if err != nil {
+		return failed(err)
+	}
+	if err := m.db.Write(&b); err != nil {
+		return failed(err)
+	}
+	id := j.JobID
+	// Refused only when the server is stopping: the job is recorded
+	// queued, and the next start retries it as interrupted.
+	_ = m.jobs.Launch(j, systable.TableID(namespace, table), m.cleanupRun(namespace, table, next))
 	res.Complete, res.ResumeAfter, res.ContinuedBy = ptrTo(false), last, id
-	res.Note = fmt.Sprintf("stopped after %d partitions (the bound of one run); job %s goes on after user directory %s",
-		res.Partitions, id, strings.TrimSuffix(last, "/"))
+	res.Note = strings.TrimSpace(res.Note + " " + fmt.Sprintf("stopped after %d partitions (the bound of one run); job %s goes on after user directory %s",
+		res.Partitions, id, strings.TrimSuffix(last, "/")))
 	return res, nil
 }
 
