@@ -402,14 +402,21 @@ func (m *Manager) Kill(id string) error {
 		m.mu.Unlock()
 		return nil
 	}
+	queued := false
 	for i, q := range m.queue {
 		if q == e {
 			m.queue = append(m.queue[:i], m.queue[i+1:]...)
+			queued = true
 			break
 		}
 	}
 	m.mu.Unlock()
-	m.finish(e, nil, context.Canceled)
+	// Not running and not in the queue: a Stop took the queue and ends
+	// the job itself, recording it cancelled since it is marked killed;
+	// ending it here too would close its done channel twice.
+	if queued {
+		m.finish(e, nil, context.Canceled)
+	}
 	return nil
 }
 
