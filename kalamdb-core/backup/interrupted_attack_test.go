@@ -1,0 +1,79 @@
+package backup_test
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// dropWhoseCleanupNeverRan drops app.cfg (a SHARED table with one flushed
+// file) as if the process died right after the drop committed: the jobs
+// service is stopped first, so the cleanup job the drop recorded stays
+// queued and never runs. It returns the table's directory, which still
+// holds the table's files.
+func dropWhoseCleanupNeverRan(t *testing.T, s *server) string {
+	t.Helper()
+	sharedTableWithAFile(s)
+	if err := s.db.Jobs.Stop(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	s.must("DROP TABLE app.cfg")
+	dir := filepath.Join(s.dir, "storage", "app", "cfg")
+	if len(files(t, dir)) == 0 {
+		t.Fatal("the dropped table's files are gone before any cleanup ran")
+	}
+	return dir
+}
+
+// TestInterruptedCleanupSurvivesAStartThatFailed: the jobs a crash or a
+// stop left are marked failed when the store opens (jobs.Open) and run
+// again only when the database starts (Tier.Retry). A start that failed in
+// between (a later module's bad configuration, a crash during the start)
+// consumed them: the next start found them failed and ran nothing, and
+// the dropped table's files stayed for good, with no job left to remove
+// them and no statement to ask for one. Now their rows are rewritten only
+// after the retry was submitted (jobs.EndInterrupted).
+func TestInterruptedCleanupSurvivesAStartThatFailed(t *testing.T) {
+	s := newServer(t, t.TempDir())
+	dir := dropWhoseCleanupNeverRan(t, s)
+	s.close()
+
+	// A start that gets as far as opening the database, then fails.
+	store, err := kv.Open(s.dir+"/rocksdb", kv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: s.dir + "/storage",
+		DataDir: s.dir, StorageRoots: []string{s.dir + "/storages"}, BackupRoots: []string{s.backupRoot}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	_ = store.Close()
+
+	s.open()
+	waitAllJobs(t, s)
+	if left := files(t, dir); len(left) != 0 {
+		t.Fatalf("after a start that failed, then one that did not, the dropped table's directory keeps %s; jobs:\n%s",
+			strings.Join(left, ", "), s.rows("SELECT job_id, status, error_message FROM system.jobs WHERE job_type = 'cleanup'"))
+	}
+}
+
+// TestInterruptedCleanupRunsAfterARestart: the same drop, then a plain
+// restart, removes the table's files (the control for the test above).
+func TestInterruptedCleanupRunsAfterARestart(t *testing.T) {
+	s := newServer(t, t.TempDir())
+	dir := dropWhoseCleanupNeverRan(t, s)
+	s.close()
+	s.open()
+	waitAllJobs(t, s)
+	if left := files(t, dir); len(left) != 0 {
+		t.Fatalf("after a restart the dropped table's directory keeps %v", left)
+	}
+}
