@@ -2,9 +2,12 @@ package backup_test
 
 import (
 	"context"
+	"encoding/json"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -75,5 +78,52 @@ func TestInterruptedCleanupRunsAfterARestart(t *testing.T) {
 	waitAllJobs(t, s)
 	if left := files(t, dir); len(left) != 0 {
 		t.Fatalf("after a restart the dropped table's directory keeps %v", left)
+	}
+}
+
+// TestInterruptedJobWithUnreadableParametersDoesNotStopTheStart: a
+// cleanup job left running whose parameters this version cannot read (a
+// row from another version, a damaged one) cannot be run again. The start
+// must not fail on it, at this start or any later one: it is recorded
+// failed, saying why, and the database starts.
+func TestInterruptedJobWithUnreadableParametersDoesNotStopTheStart(t *testing.T) {
+	s := newServer(t, t.TempDir())
+	s.close()
+	store, err := kv.Open(s.dir+"/rocksdb", kv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobsTable, err := systable.Open(store, systable.Jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := &systable.Job{JobID: "cleanup-unreadable", JobType: "cleanup", Status: systable.JobRunning, NamespaceID: "app",
+		TableName: "gone", Parameters: json.RawMessage(`{"files": 5}`), CreatedAt: time.Now().UTC()}
+	if err := jobsTable.Put(bad); err != nil {
+		t.Fatal(err)
+	}
+	_ = store.Close()
+
+	for range 2 { // this start, and the next
+		store, err := kv.Open(s.dir+"/rocksdb", kv.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: s.dir + "/storage",
+			DataDir: s.dir, StorageRoots: []string{s.dir + "/storages"}, BackupRoots: []string{s.backupRoot}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		startErr := db.Start()
+		_ = db.Close()
+		_ = store.Close()
+		if startErr != nil {
+			t.Fatalf("start with an interrupted job of unreadable parameters: %v", startErr)
+		}
+	}
+	s.open()
+	got := s.rows("SELECT status, error_message FROM system.jobs WHERE job_id = 'cleanup-unreadable'")
+	if !strings.HasPrefix(got, "failed ") || !strings.Contains(got, "not run again") {
+		t.Fatalf("the unreadable job after the start: %q", got)
 	}
 }

@@ -794,20 +794,25 @@ func supersededCleanups(interrupted []*systable.Job) map[string]bool {
 	return superseded
 }
 
+// errUnreadableParameters: an interrupted job's parameters are not ones
+// this version can read (a row of another version, or damaged), so it
+// cannot be run again.
+var errUnreadableParameters = errors.New("unreadable parameters")
+
 // retryCleanup restarts a cleanup job a crash interrupted: a table's, or
 // a namespace's (no table name).
 func (m *Manager) retryCleanup(raw json.RawMessage, ns, table string) error {
 	if table == "" {
 		var p namespaceCleanupParams
 		if err := json.Unmarshal(raw, &p); err != nil {
-			return fmt.Errorf("cleanup parameters: %w", err)
+			return fmt.Errorf("cleanup parameters: %w: %w", errUnreadableParameters, err)
 		}
 		_, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, Parameters: p}, m.namespaceCleanupRun(ns, p))
 		return err
 	}
 	var p cleanupParams
 	if err := json.Unmarshal(raw, &p); err != nil {
-		return fmt.Errorf("cleanup parameters: %w", err)
+		return fmt.Errorf("cleanup parameters: %w: %w", errUnreadableParameters, err)
 	}
 	_, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, TableName: table, Parameters: p,
 		Key: systable.TableID(ns, table)}, m.cleanupRun(ns, table, p))
