@@ -3,8 +3,8 @@ package backup_test
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"path"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
