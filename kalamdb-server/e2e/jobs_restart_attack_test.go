@@ -3,6 +3,8 @@ package e2e_test
 import (
 	"fmt"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -108,5 +110,52 @@ func TestDropCleanupOnS3SurvivesAStop(t *testing.T) {
 				t.Fatalf("the table created again reads %s", got)
 			}
 		})
+	}
+}
+
+// TestSecondServerOnTheSameDataDirIsRefused: a second server started on
+// a data directory another one runs on (a deploy that starts the new
+// process before the old one exits) must exit before it serves, and
+// leave the running one, its rows and its files as they were.
+func TestSecondServerOnTheSameDataDirIsRefused(t *testing.T) {
+	bin := buildServer(t)
+	dir := t.TempDir()
+	env := []string{"KALAMDB_STORAGE_FLUSH_ROWS=0", "KALAMDB_STORAGE_FLUSH_INTERVAL=0s"}
+	p := startProcess(t, bin, dir, env...)
+	s := &server{t: t, base: p.base}
+	s.ok(root, `CREATE NAMESPACE crash; CREATE TABLE crash.m (id BIGINT PRIMARY KEY, content TEXT);
+		CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user`)
+	alice := basic("alice", "alice-pw")
+	insertRows := func(from, to int) {
+		for i := from; i <= to; i++ {
+			s.ok(alice, "INSERT INTO crash.m (id, content) VALUES ($1, $2)", i, fmt.Sprintf("row %d", i))
+		}
+	}
+	insertRows(1, 50)
+	jobOf(t, s, "STORAGE FLUSH TABLE crash.m")
+	waitJobs(t, s)
+	insertRows(51, 60)
+
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), append([]string{"KALAMDB_SERVER_PORT=0", "KALAMDB_DATA_DIR=" + dir,
+		"KALAMDB_LOG_FORMAT=json", "KALAMDB_AUTH_BCRYPT_COST=4"}, env...)...)
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("a second server on the same data directory exited 0:\n%s", out)
+	}
+	if strings.Contains(string(out), "kalamdb-server listening") {
+		t.Fatalf("a second server on the same data directory served:\n%s", out)
+	}
+
+	checkExactlyOnce(t, s, alice, 60)
+	jobOf(t, s, "STORAGE FLUSH TABLE crash.m")
+	waitJobs(t, s)
+	checkExactlyOnce(t, s, alice, 60)
+	p.terminate(t, time.Minute)
+	p = startProcess(t, bin, dir, env...)
+	s = &server{t: t, base: p.base}
+	checkExactlyOnce(t, s, alice, 60)
+	if got := s.ok(root, "SELECT count(*) FROM system.jobs WHERE status <> 'completed'").rows(t); got != "[[0]]" {
+		t.Fatalf("jobs not completed: %s", s.ok(root, "SELECT job_id, status, error_message FROM system.jobs").rows(t))
 	}
 }
