@@ -159,3 +159,52 @@ func TestSecondServerOnTheSameDataDirIsRefused(t *testing.T) {
 		t.Fatalf("jobs not completed: %s", s.ok(root, "SELECT job_id, status, error_message FROM system.jobs").rows(t))
 	}
 }
+
+// TestIndexBuildSurvivesAGracefulStop: SIGTERM (a deploy) while an index
+// build is held reading the table's files from an s3 storage. The server
+// stops cleanly, and at the next start the build runs again: the index
+// becomes ready, answers as a scan does (rows written after the restart
+// too), and system.jobs shows the stopped build failed ("interrupted")
+// and the resumed one completed.
+func TestIndexBuildSurvivesAGracefulStop(t *testing.T) {
+	bin := buildServer(t)
+	f := ownS3(t)
+	bucket := f.bucket(t)
+	dir := t.TempDir()
+	env := []string{"KALAMDB_STORAGE_FLUSH_ROWS=0", "KALAMDB_STORAGE_FLUSH_INTERVAL=0s",
+		"KALAMDB_STORAGE_SECRET_KEY=e2e-storage-secret-key-0123456789"}
+	p := startProcess(t, bin, dir, env...)
+	s := &server{t: t, base: p.base}
+	s.ok(root, f.createStorage("s3a", bucket, "kalam", s3AccessKey, ""))
+	s.ok(root, `CREATE NAMESPACE crash; CREATE TABLE crash.m (id BIGINT PRIMARY KEY, conv BIGINT, content TEXT) WITH (TYPE = 'USER', STORAGE_ID = 's3a');
+		CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user`)
+	alice := basic("alice", "alice-pw")
+	insertRows(s, alice, 1, 100)
+	jobOf(t, s, "STORAGE FLUSH TABLE crash.m")
+	waitJobs(t, s)
+	insertRows(s, alice, 101, 120)
+	// A restart empties the server's caches of the files: the build reads
+	// them from the store.
+	p.terminate(t, time.Minute)
+	p = startProcess(t, bin, dir, env...)
+	s = &server{t: t, base: p.base}
+
+	f.rangesOnly.Store(true)
+	f.setSlow(true)
+	go p.postDying(root, "CREATE INDEX m_conv ON crash.m (conv, id)")
+	waitJobRunning(t, s, "index_build")
+	p.terminate(t, time.Minute)
+	f.setSlow(false)
+
+	p = startProcess(t, bin, dir, env...)
+	s = &server{t: t, base: p.base}
+	insertRows(s, alice, 121, 130)
+	waitJobs(t, s)
+	checkIndexAnswers(t, s, alice, 4)
+	if got := s.ok(root, "SELECT status FROM system.jobs WHERE job_type = 'index_build' ORDER BY created_at").rows(t); got != `[["failed"],["completed"]]` {
+		t.Fatalf("index build jobs: %s", s.ok(root, "SELECT status, error_message FROM system.jobs WHERE job_type = 'index_build' ORDER BY created_at").rows(t))
+	}
+	if got := s.ok(alice, "SELECT count(*), count(DISTINCT id) FROM crash.m").rows(t); got != "[[130,130]]" {
+		t.Fatalf("alice's rows: %s", got)
+	}
+}
