@@ -3,9 +3,15 @@ package backup_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,5 +131,75 @@ func TestInterruptedJobWithUnreadableParametersDoesNotStopTheStart(t *testing.T)
 	got := s.rows("SELECT status, error_message FROM system.jobs WHERE job_id = 'cleanup-unreadable'")
 	if !strings.HasPrefix(got, "failed ") || !strings.Contains(got, "not run again") {
 		t.Fatalf("the unreadable job after the start: %q", got)
+	}
+}
+
+// TestStoppedCleanupKeepsTheFilesOfTheTableCreatedAgain: a graceful stop
+// while a dropped table's cleanup is removing its files, after a table
+// was created again under the name, written and its flush queued (behind
+// the cleanup: they share the table's key). The next start runs both
+// again, in whatever order: the cleanup removes the dropped table's file,
+// and nothing of the new table's, which reads its rows exactly.
+func TestStoppedCleanupKeepsTheFilesOfTheTableCreatedAgain(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir()}
+	var armed atomic.Bool
+	s.storageFaults = &cold.Faults{BeforeRemove: func(p string) error {
+		if armed.Load() && strings.HasSuffix(p, ".parquet") {
+			once.Do(func() { close(arrived); <-release })
+		}
+		return nil
+	}}
+	s.open()
+	t.Cleanup(s.close)
+	sharedTableWithAFile(s)
+	dir := filepath.Join(s.dir, "storage", "app", "cfg")
+	old := files(t, dir)
+	armed.Store(true)
+	s.must("DROP TABLE app.cfg")
+	<-arrived
+	s.must(`CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC');
+		INSERT INTO app.cfg (k, v) VALUES ('c', 'new'), ('d', 'new')`)
+	s.must("STORAGE FLUSH TABLE app.cfg") // queued behind the cleanup
+
+	jm := s.db.Jobs
+	closed := make(chan struct{})
+	go func() { s.close(); close(closed) }()
+	// Released once the stop has cancelled the jobs (it refuses new ones
+	// from the same moment).
+	for {
+		if _, err := jm.Submit(jobs.Spec{Type: "probe"}, func(context.Context, *jobs.Progress) (any, error) { return nil, nil }); err != nil {
+			break
+		}
+		runtime.Gosched()
+	}
+	close(release)
+	<-closed
+
+	s.open()
+	for range 3 { // the cleanup may hand on
+		waitAllJobs(t, s)
+	}
+	if got := s.rows("SELECT k, v FROM app.cfg ORDER BY k"); got != "c new\nd new\n" {
+		t.Fatalf("the table created again reads %q", got)
+	}
+	left := files(t, dir)
+	for _, f := range old {
+		if slices.Contains(left, f) && strings.HasSuffix(f, ".parquet") {
+			t.Errorf("the dropped table's file %s stays", f)
+		}
+	}
+	if len(left) != 2 { // the new table's batch file and manifest.json
+		t.Errorf("the directory holds %v, want the new table's batch file and manifest.json", left)
+	}
+	if got := s.rows("SELECT count(*) FROM app.cfg WHERE k IN ('c', 'd')"); got != "2\n" {
+		t.Errorf("the new table's rows: %s", got)
+	}
+	if got := s.rows("SELECT job_type, status FROM system.jobs WHERE error_message LIKE 'interrupted%' AND job_type <> 'probe' ORDER BY job_type"); got != "cleanup failed\nflush failed\n" {
+		t.Errorf("the jobs the stop interrupted: %q, want the cleanup and the queued flush", got)
+	}
+	if t.Failed() {
+		t.Logf("jobs:\n%s", s.rows("SELECT job_id, job_type, status, error_message FROM system.jobs WHERE job_type <> 'probe' ORDER BY created_at"))
 	}
 }
