@@ -2,8 +2,6 @@ package backup_test
 
 import (
 	"context"
-	"fmt"
-	"path"
 	"runtime"
 	"strings"
 	"sync/atomic"
@@ -97,16 +95,7 @@ func TestRestoreKilledWhileCopyingCanBeRunAgain(t *testing.T) {
 	if got := dst.rows("EXECUTE AS USER 'alice' (SELECT count(*), count(DISTINCT id) FROM app.msgs)"); got != "5 5\n" {
 		t.Fatalf("alice's rows after flush and compaction: %s", got)
 	}
-	var listed strings.Builder
-	for _, r := range dst.must("SELECT files FROM system.manifest WHERE namespace_id = 'app'")[0].Rows {
-		fmt.Fprintf(&listed, "%s\n", r[0])
-	}
-	var stray []string
-	for _, f := range files(t, dst.dir+"/storage") {
-		if strings.HasSuffix(f, ".parquet") && !strings.Contains(listed.String(), path.Base(f)) {
-			stray = append(stray, f)
-		}
-	}
+	stray := strayFiles(t, dst)
 	if len(stray) > 0 {
 		t.Skipf("BUG (low: space): the dead restore's copies %v stay in the tables' directories, listed by no manifest, "+
 			"and no job removes them until the table is dropped (its flushes remove only their own incarnation's orphans)", stray)
