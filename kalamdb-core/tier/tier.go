@@ -657,7 +657,7 @@ func (m *Manager) Retry(interrupted []*systable.Job) error {
 				// Failing the start would fail every later one too (its
 				// row stays running until a start gets past Retry): it is
 				// recorded failed, saying it does not run again.
-				j.ErrorMessage = "interrupted, and not run again: " + err.Error()
+				j.ErrorMessage = "interrupted: the server stopped before the job ended; not run again: " + err.Error()
 				continue
 			}
 			if err != nil {
