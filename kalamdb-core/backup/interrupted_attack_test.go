@@ -166,14 +166,7 @@ func TestStoppedCleanupKeepsTheFilesOfTheTableCreatedAgain(t *testing.T) {
 	jm := s.db.Jobs
 	closed := make(chan struct{})
 	go func() { s.close(); close(closed) }()
-	// Released once the stop has cancelled the jobs (it refuses new ones
-	// from the same moment).
-	for {
-		if _, err := jm.Submit(jobs.Spec{Type: "probe"}, func(context.Context, *jobs.Progress) (any, error) { return nil, nil }); err != nil {
-			break
-		}
-		runtime.Gosched()
-	}
+	untilStopped(jm)
 	close(release)
 	<-closed
 
@@ -201,5 +194,17 @@ func TestStoppedCleanupKeepsTheFilesOfTheTableCreatedAgain(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Logf("jobs:\n%s", s.rows("SELECT job_id, job_type, status, error_message FROM system.jobs WHERE job_type <> 'probe' ORDER BY created_at"))
+	}
+}
+
+// untilStopped returns once a Stop of jm has cancelled its jobs: it
+// refuses new ones from the same moment. Its probes are jobs of type
+// "probe".
+func untilStopped(jm *jobs.Manager) {
+	for {
+		if _, err := jm.Submit(jobs.Spec{Type: "probe"}, func(context.Context, *jobs.Progress) (any, error) { return nil, nil }); err != nil {
+			return
+		}
+		runtime.Gosched()
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -100,4 +101,61 @@ func TestRestoreKilledWhileCopyingCanBeRunAgain(t *testing.T) {
 		t.Skipf("BUG (low: space): the dead restore's copies %v stay in the tables' directories, listed by no manifest, "+
 			"and no job removes them until the table is dropped (its flushes remove only their own incarnation's orphans)", stray)
 	}
+}
+
+// TestRestoreStoppedGracefullyIsAllOrNothing: a graceful stop (a deploy)
+// while a restore copies the backup's files. After the restart the
+// namespace is either whole (the restore finished before it saw the
+// stop) or absent, with nothing of it left in the tables' directories
+// (the rollback ran), its job failed ("interrupted") and its name free:
+// RESTORE run again restores exactly the backup.
+func TestRestoreStoppedGracefullyIsAllOrNothing(t *testing.T) {
+	root := t.TempDir()
+	src := newServer(t, root)
+	fill(src)
+	want := dump(src)
+	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+
+	arrived, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	var armed atomic.Bool
+	dst := &server{t: t, dir: t.TempDir(), backupRoot: root}
+	dst.storageFaults = &cold.Faults{Write: func(string, int) error {
+		if armed.Load() {
+			once.Do(func() { close(arrived); <-release })
+		}
+		return nil
+	}}
+	dst.open()
+	t.Cleanup(dst.close)
+	armed.Store(true)
+	dst.must("RESTORE DATABASE app FROM 'app-1'")
+	<-arrived
+	jm := dst.db.Jobs
+	closed := make(chan struct{})
+	go func() { dst.close(); close(closed) }()
+	untilStopped(jm)
+	close(release)
+	<-closed
+	armed.Store(false)
+	dst.open()
+
+	status := dst.rows("SELECT status FROM system.jobs WHERE job_type = 'restore'")
+	switch status {
+	case "completed\n":
+	case "failed\n":
+		if got := dst.rows("SELECT namespace_id FROM system.namespaces WHERE namespace_id = 'app'"); got != "" {
+			t.Fatalf("the namespace of a restore the stop interrupted is visible: %q", got)
+		}
+		if stray := strayFiles(t, dst); len(stray) > 0 {
+			t.Fatalf("the interrupted restore left %v", stray)
+		}
+		dst.mustJob("RESTORE DATABASE app FROM 'app-1'")
+	default:
+		t.Fatalf("the restore job after the restart: %q", status)
+	}
+	if got := dump(dst); got != want {
+		t.Fatalf("the restored namespace differs:\n got:\n%s\nwant:\n%s", got, want)
+	}
+	t.Logf("the stopped restore's job: %s", status)
 }
