@@ -363,7 +363,7 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 				budget: m.cleanupPartitionsPerRun()}
 			err := c.walk(ctx, 0, ".")
 			if errors.Is(err, errWorkBound) {
-				return m.continueCleanup(namespace, table, p, c.last, res)
+				return m.continueCleanup(ctx, namespace, table, p, c.last, res)
 			}
 			if err != nil {
 				return nil, err
@@ -391,7 +391,7 @@ func (m *Manager) cleanupRun(namespace, table string, p cleanupParams) jobs.RunF
 // in between retries it (and this one, if still running: the walk is
 // idempotent). The only other thing that changes between runs is what
 // others write, which each partition's judgement reads afresh.
-func (m *Manager) continueCleanup(namespace, table string, p cleanupParams, last string, res *cleanupResult) (any, error) {
+func (m *Manager) continueCleanup(ctx context.Context, namespace, table string, p cleanupParams, last string, res *cleanupResult) (any, error) {
 	if last == "" || last == p.ResumeAfter {
 		// Not one partition visited: a bound of at least one always visits
 		// one, so this is a bug, not a reason to queue jobs for ever.
@@ -402,6 +402,14 @@ func (m *Manager) continueCleanup(namespace, table string, p cleanupParams, last
 	id, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: namespace, TableName: table, Parameters: next,
 		Key: systable.TableID(namespace, table)}, m.cleanupRun(namespace, table, next))
 	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			// A stop (which cancels the jobs as it starts refusing new
+			// ones) refused the hand-on: this run ends cancelled, so its
+			// row stays for the next start to run it again from where it
+			// began; failed, it would end the chain for good.
+			return nil, fmt.Errorf("cleanup of %s.%s: the rest after user directory %s not queued: %w",
+				namespace, table, strings.TrimSuffix(last, "/"), errors.Join(ctxErr, err))
+		}
 		return nil, fmt.Errorf("cleanup of %s.%s stopped after %d partitions, at user directory %s, and could not queue the rest: %w",
 			namespace, table, res.Partitions, strings.TrimSuffix(last, "/"), err)
 	}
