@@ -15,9 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/bcrypt"
-
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -54,15 +51,7 @@ func TestInterruptedCleanupSurvivesAStartThatFailed(t *testing.T) {
 	s.close()
 
 	// A start that gets as far as opening the database, then fails.
-	store, err := kv.Open(s.dir+"/rocksdb", kv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: s.dir + "/storage",
-		DataDir: s.dir, StorageRoots: []string{s.dir + "/storages"}, BackupRoots: []string{s.backupRoot}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	store, db := s.openUnstarted()
 	_ = db.Close()
 	_ = store.Close()
 
@@ -111,15 +100,7 @@ func TestInterruptedJobWithUnreadableParametersDoesNotStopTheStart(t *testing.T)
 	_ = store.Close()
 
 	for range 2 { // this start, and the next
-		store, err := kv.Open(s.dir+"/rocksdb", kv.Options{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: s.dir + "/storage",
-			DataDir: s.dir, StorageRoots: []string{s.dir + "/storages"}, BackupRoots: []string{s.backupRoot}})
-		if err != nil {
-			t.Fatal(err)
-		}
+		store, db := s.openUnstarted()
 		startErr := db.Start()
 		_ = db.Close()
 		_ = store.Close()
