@@ -26,6 +26,25 @@ func ownS3(t *testing.T) *fakeS3 {
 	return f
 }
 
+// s3Env is the environment of a server process whose tables go to an s3
+// storage: no flush by policy, and a storage key.
+var s3Env = []string{"KALAMDB_STORAGE_FLUSH_ROWS=0", "KALAMDB_STORAGE_FLUSH_INTERVAL=0s",
+	"KALAMDB_STORAGE_SECRET_KEY=e2e-storage-secret-key-0123456789"}
+
+// startOnS3 starts the server binary over a new data directory with
+// storage s3a on a bucket of its own fake store; it returns the store,
+// the bucket, the data directory, the process and its client.
+func startOnS3(t *testing.T, bin string) (*fakeS3, string, string, *serverProcess, *server) {
+	t.Helper()
+	f := ownS3(t)
+	bucket := f.bucket(t)
+	dir := t.TempDir()
+	p := startProcess(t, bin, dir, s3Env...)
+	s := &server{t: t, base: p.base}
+	s.ok(root, f.createStorage("s3a", bucket, "kalam", s3AccessKey, ""))
+	return f, bucket, dir, p, s
+}
+
 // waitJobRunning polls system.jobs until a job of the type is running.
 func waitJobRunning(t *testing.T, s *server, jobType string) {
 	t.Helper()
@@ -52,14 +71,7 @@ func TestDropCleanupOnS3SurvivesAStop(t *testing.T) {
 	bin := buildServer(t)
 	for _, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM} {
 		t.Run(sig.String(), func(t *testing.T) {
-			f := ownS3(t)
-			bucket := f.bucket(t)
-			dir := t.TempDir()
-			env := []string{"KALAMDB_STORAGE_FLUSH_ROWS=0", "KALAMDB_STORAGE_FLUSH_INTERVAL=0s",
-				"KALAMDB_STORAGE_SECRET_KEY=e2e-storage-secret-key-0123456789"}
-			p := startProcess(t, bin, dir, env...)
-			s := &server{t: t, base: p.base}
-			s.ok(root, f.createStorage("s3a", bucket, "kalam", s3AccessKey, ""))
+			f, bucket, dir, p, s := startOnS3(t, bin)
 			s.ok(root, `CREATE NAMESPACE chat; CREATE TABLE chat.m (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER', STORAGE_ID = 's3a')`)
 			users := []string{"alice", "bob", "carol"}
 			for _, u := range users {
@@ -85,7 +97,7 @@ func TestDropCleanupOnS3SurvivesAStop(t *testing.T) {
 			}
 			f.setSlow(false)
 
-			p = startProcess(t, bin, dir, env...)
+			p = startProcess(t, bin, dir, s3Env...)
 			s = &server{t: t, base: p.base}
 			waitJobs(t, s)
 			if left := f.keys(t, bucket, "kalam/"); len(left) != 0 {
@@ -123,18 +135,13 @@ func TestSecondServerOnTheSameDataDirIsRefused(t *testing.T) {
 	env := []string{"KALAMDB_STORAGE_FLUSH_ROWS=0", "KALAMDB_STORAGE_FLUSH_INTERVAL=0s"}
 	p := startProcess(t, bin, dir, env...)
 	s := &server{t: t, base: p.base}
-	s.ok(root, `CREATE NAMESPACE crash; CREATE TABLE crash.m (id BIGINT PRIMARY KEY, content TEXT);
+	s.ok(root, `CREATE NAMESPACE crash; CREATE TABLE crash.m (id BIGINT PRIMARY KEY, conv BIGINT, content TEXT);
 		CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user`)
 	alice := basic("alice", "alice-pw")
-	insertRows := func(from, to int) {
-		for i := from; i <= to; i++ {
-			s.ok(alice, "INSERT INTO crash.m (id, content) VALUES ($1, $2)", i, fmt.Sprintf("row %d", i))
-		}
-	}
-	insertRows(1, 50)
+	insertRows(s, alice, 1, 50)
 	jobOf(t, s, "STORAGE FLUSH TABLE crash.m")
 	waitJobs(t, s)
-	insertRows(51, 60)
+	insertRows(s, alice, 51, 60)
 
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), append([]string{"KALAMDB_SERVER_PORT=0", "KALAMDB_DATA_DIR=" + dir,
@@ -168,14 +175,7 @@ func TestSecondServerOnTheSameDataDirIsRefused(t *testing.T) {
 // and the resumed one completed.
 func TestIndexBuildSurvivesAGracefulStop(t *testing.T) {
 	bin := buildServer(t)
-	f := ownS3(t)
-	bucket := f.bucket(t)
-	dir := t.TempDir()
-	env := []string{"KALAMDB_STORAGE_FLUSH_ROWS=0", "KALAMDB_STORAGE_FLUSH_INTERVAL=0s",
-		"KALAMDB_STORAGE_SECRET_KEY=e2e-storage-secret-key-0123456789"}
-	p := startProcess(t, bin, dir, env...)
-	s := &server{t: t, base: p.base}
-	s.ok(root, f.createStorage("s3a", bucket, "kalam", s3AccessKey, ""))
+	f, _, dir, p, s := startOnS3(t, bin)
 	s.ok(root, `CREATE NAMESPACE crash; CREATE TABLE crash.m (id BIGINT PRIMARY KEY, conv BIGINT, content TEXT) WITH (TYPE = 'USER', STORAGE_ID = 's3a');
 		CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user`)
 	alice := basic("alice", "alice-pw")
@@ -186,7 +186,7 @@ func TestIndexBuildSurvivesAGracefulStop(t *testing.T) {
 	// A restart empties the server's caches of the files: the build reads
 	// them from the store.
 	p.terminate(t, time.Minute)
-	p = startProcess(t, bin, dir, env...)
+	p = startProcess(t, bin, dir, s3Env...)
 	s = &server{t: t, base: p.base}
 
 	f.rangesOnly.Store(true)
@@ -196,7 +196,7 @@ func TestIndexBuildSurvivesAGracefulStop(t *testing.T) {
 	p.terminate(t, time.Minute)
 	f.setSlow(false)
 
-	p = startProcess(t, bin, dir, env...)
+	p = startProcess(t, bin, dir, s3Env...)
 	s = &server{t: t, base: p.base}
 	insertRows(s, alice, 121, 130)
 	waitJobs(t, s)
