@@ -189,3 +189,51 @@ func untilStopped(jm *jobs.Manager) {
 		runtime.Gosched()
 	}
 }
+
+// TestCrashBetweenRetryAndEndInterruptedRunsTheCleanupOnce: a start
+// submits the interrupted jobs again, then records the old rows failed; a
+// crash in between leaves the old row and its retry both queued. The next
+// start must run one chain of the drop's cleanup, not two.
+func TestCrashBetweenRetryAndEndInterruptedRunsTheCleanupOnce(t *testing.T) {
+	s := newServer(t, t.TempDir())
+	dir := dropWhoseCleanupNeverRan(t, s)
+	s.close()
+
+	// A start that got as far as Tier.Retry: the jobs service is not
+	// started, so the retry stays queued, as does the old row.
+	store, db := s.openUnstarted()
+	jobsTable, err := systable.Open(store, systable.Jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := jobsTable.ScanAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []*systable.Job
+	for _, j := range all {
+		if j.Status == systable.JobQueued || j.Status == systable.JobRunning {
+			left = append(left, j)
+		}
+	}
+	if len(left) != 1 {
+		t.Fatalf("jobs left by the stop: %d, want the drop's cleanup", len(left))
+	}
+	if err := db.Tier.Retry(left); err != nil {
+		t.Fatal(err)
+	}
+	_ = db.Close()
+	_ = store.Close()
+
+	s.open()
+	for range 3 {
+		waitAllJobs(t, s)
+	}
+	if got := files(t, dir); len(got) != 0 {
+		t.Fatalf("the dropped table's directory keeps %v", got)
+	}
+	if got := s.rows("SELECT status, count(*) FROM system.jobs WHERE job_type = 'cleanup' GROUP BY status ORDER BY status"); got != "completed 1\nfailed 2\n" {
+		t.Fatalf("cleanup jobs: %q, want one run (completed) and the two interrupted rows failed:\n%s", got,
+			s.rows("SELECT job_id, status, error_message FROM system.jobs WHERE job_type = 'cleanup' ORDER BY created_at"))
+	}
+}
