@@ -48,6 +48,18 @@ func newServer(t *testing.T, backupRoot string) *server {
 
 func (s *server) open() {
 	s.t.Helper()
+	store, db := s.openUnstarted()
+	if err := db.Start(); err != nil {
+		s.t.Fatal(err)
+	}
+	s.kv, s.db = store, db
+}
+
+// openUnstarted opens the store and the database over it, and starts
+// nothing: the caller starts it (or not: a start that failed) and closes
+// both.
+func (s *server) openUnstarted() (*kv.DB, *database.Database) {
+	s.t.Helper()
 	store, err := kv.Open(s.dir+"/rocksdb", kv.Options{})
 	if err != nil {
 		s.t.Fatal(err)
@@ -57,12 +69,10 @@ func (s *server) open() {
 		BackupFaults: s.faults, StorageFaults: s.storageFaults, ObsoleteFileGrace: time.Nanosecond, Failpoint: s.failpoint,
 		CleanupPartitionsPerRun: s.cleanupPartitions})
 	if err != nil {
+		_ = store.Close()
 		s.t.Fatal(err)
 	}
-	if err := db.Start(); err != nil {
-		s.t.Fatal(err)
-	}
-	s.kv, s.db = store, db
+	return store, db
 }
 
 func (s *server) close() {

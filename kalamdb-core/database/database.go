@@ -212,6 +212,10 @@ func (d *Database) Start() error {
 	if err := d.Tier.Retry(d.interrupted); err != nil {
 		return err
 	}
+	// Only now: a start that failed before must leave them interrupted.
+	if err := d.Jobs.EndInterrupted(d.interrupted); err != nil {
+		return err
+	}
 	if err := d.Tier.ResumeIndexBuilds(); err != nil {
 		return err
 	}

@@ -112,9 +112,11 @@ type Manager struct {
 	stop    chan struct{}
 }
 
-// Open opens the job table and recovers from a crash or a stop: every job
-// left queued or running is marked failed. The interrupted jobs are returned so
-// their owners can submit them again.
+// Open opens the job table and finds the jobs a crash or a stop left
+// queued or running. They are returned, marked failed ("interrupted"), so
+// their owners can submit them again; their rows are rewritten only by
+// EndInterrupted, once the owners did: a start that fails before that
+// must leave them for the next one, or their work is lost for good.
 func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
 	if o.Workers <= 0 {
 		o.Workers = 2
@@ -143,12 +145,27 @@ func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
 		j.Status = systable.JobFailed
 		j.ErrorMessage = "interrupted: the server stopped before the job ended (flush, compaction, cleanup and index builds run again)"
 		j.FinishedAt = o.Now().UTC()
-		if err := t.Put(j); err != nil {
-			return nil, nil, fmt.Errorf("jobs: recover %s: %w", j.JobID, err)
-		}
 		interrupted = append(interrupted, j)
 	}
 	return m, interrupted, nil
+}
+
+// EndInterrupted records the jobs Open returned as failed, once their
+// owners have submitted them again. A crash between the two leaves both
+// the old rows and the new ones; the owners' retries are idempotent (and
+// a dropped table's cleanup keeps one chain per drop), so the next start
+// running both is harmless.
+func (m *Manager) EndInterrupted(interrupted []*systable.Job) error {
+	var b kv.Batch
+	for _, j := range interrupted {
+		if err := m.table.PutInBatch(&b, j); err != nil {
+			return fmt.Errorf("jobs: end interrupted %s: %w", j.JobID, err)
+		}
+	}
+	if err := m.table.Write(&b); err != nil {
+		return fmt.Errorf("jobs: end interrupted: %w", err)
+	}
+	return nil
 }
 
 // Table is system.jobs, for the query engine.
@@ -402,14 +419,21 @@ func (m *Manager) Kill(id string) error {
 		m.mu.Unlock()
 		return nil
 	}
+	queued := false
 	for i, q := range m.queue {
 		if q == e {
 			m.queue = append(m.queue[:i], m.queue[i+1:]...)
+			queued = true
 			break
 		}
 	}
 	m.mu.Unlock()
-	m.finish(e, nil, context.Canceled)
+	// Not running and not in the queue: a Stop took the queue and ends
+	// the job itself, recording it cancelled since it is marked killed;
+	// ending it here too would close its done channel twice.
+	if queued {
+		m.finish(e, nil, context.Canceled)
+	}
 	return nil
 }
 

@@ -150,6 +150,13 @@ func TestRecoveryMarksInterruptedJobsFailed(t *testing.T) {
 	if len(interrupted) != 2 || interrupted[0].JobID != "a" || interrupted[0].TableName != "t" {
 		t.Fatalf("interrupted: %+v", interrupted)
 	}
+	// Rewritten only once their owners submitted them again.
+	if j, _ := m.table.Get("a"); j.Status != systable.JobRunning {
+		t.Fatalf("job a before EndInterrupted: %+v", j)
+	}
+	if err := m.EndInterrupted(interrupted); err != nil {
+		t.Fatal(err)
+	}
 	for _, id := range []string{"a", "b"} {
 		if j, _ := m.table.Get(id); j.Status != systable.JobFailed || j.ErrorMessage == "" {
 			t.Fatalf("job %s after recovery: %+v", id, j)

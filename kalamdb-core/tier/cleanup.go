@@ -429,7 +429,7 @@ func (m *Manager) cleanupWalk(namespace, table string, p cleanupParams) jobs.Run
 				budget: m.cleanupPartitionsPerRun()}
 			err := c.walk(ctx, 0, ".")
 			if errors.Is(err, errWorkBound) {
-				return m.continueCleanup(namespace, table, p, c.last, res)
+				return m.continueCleanup(ctx, namespace, table, p, c.last, res)
 			}
 			if err != nil {
 				return nil, err
@@ -457,7 +457,7 @@ func (m *Manager) cleanupWalk(namespace, table string, p cleanupParams) jobs.Run
 // in between retries it (and this one, if still running: the walk is
 // idempotent). The only other thing that changes between runs is what
 // others write, which each partition's judgement reads afresh.
-func (m *Manager) continueCleanup(namespace, table string, p cleanupParams, last string, res *cleanupResult) (any, error) {
+func (m *Manager) continueCleanup(ctx context.Context, namespace, table string, p cleanupParams, last string, res *cleanupResult) (any, error) {
 	if last == "" || last == p.ResumeAfter {
 		// Not one partition visited: a bound of at least one always visits
 		// one, so this is a bug, not a reason to queue jobs for ever.
@@ -473,6 +473,14 @@ func (m *Manager) continueCleanup(namespace, table string, p cleanupParams, last
 		next.FilesCount = len(p.Files)
 	} // else as recorded: a list found short stays so for the runs after
 	failed := func(err error) (any, error) {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			// A stop (which cancels the jobs as it starts refusing new
+			// ones) refused the hand-on: this run ends cancelled, so its
+			// row stays for the next start to run it again from where it
+			// began; failed, it would end the chain for good.
+			return nil, fmt.Errorf("cleanup of %s.%s: the rest after user directory %s not queued: %w",
+				namespace, table, strings.TrimSuffix(last, "/"), errors.Join(ctxErr, err))
+		}
 		return nil, fmt.Errorf("cleanup of %s.%s stopped after %d partitions, at user directory %s, and could not queue the rest: %w",
 			namespace, table, res.Partitions, strings.TrimSuffix(last, "/"), err)
 	}
@@ -883,20 +891,25 @@ func supersededCleanups(interrupted []*systable.Job) map[string]bool {
 	return superseded
 }
 
+// errUnreadableParameters: an interrupted job's parameters are not ones
+// this version can read (a row of another version, or damaged), so it
+// cannot be run again.
+var errUnreadableParameters = errors.New("unreadable parameters")
+
 // retryCleanup restarts a cleanup job a crash interrupted: a table's, or
 // a namespace's (no table name).
 func (m *Manager) retryCleanup(raw json.RawMessage, ns, table string) error {
 	if table == "" {
 		var p namespaceCleanupParams
 		if err := json.Unmarshal(raw, &p); err != nil {
-			return fmt.Errorf("cleanup parameters: %w", err)
+			return fmt.Errorf("cleanup parameters: %w: %w", errUnreadableParameters, err)
 		}
 		_, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, Parameters: p}, m.namespaceCleanupRun(ns, p))
 		return err
 	}
 	var p cleanupParams
 	if err := json.Unmarshal(raw, &p); err != nil {
-		return fmt.Errorf("cleanup parameters: %w", err)
+		return fmt.Errorf("cleanup parameters: %w: %w", errUnreadableParameters, err)
 	}
 	_, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, TableName: table, Parameters: p,
 		Key: systable.TableID(ns, table)}, m.cleanupRun(ns, table, p))

@@ -640,7 +640,8 @@ func partitionOwner(t *catalog.Table, userID string) string {
 	return ""
 }
 
-// Retry resubmits the work of jobs a crash interrupted. A flush is simply
+// Retry resubmits the work of jobs a crash interrupted (a job it cannot
+// run again gets an error message saying why). A flush is simply
 // run again for its table: whatever the crashed one committed is already
 // gone from the hot tier, and what it wrote without committing is an
 // orphan file the new flush removes.
@@ -654,7 +655,15 @@ func (m *Manager) Retry(interrupted []*systable.Job) error {
 			continue
 		}
 		if j.JobType == jobs.TypeCleanup {
-			if err := m.retryCleanup(j.Parameters, j.NamespaceID, j.TableName); err != nil {
+			err := m.retryCleanup(j.Parameters, j.NamespaceID, j.TableName)
+			if errors.Is(err, errUnreadableParameters) {
+				// Failing the start would fail every later one too (its
+				// row stays running until a start gets past Retry): it is
+				// recorded failed, saying it does not run again.
+				j.ErrorMessage = "interrupted: the server stopped before the job ended; not run again: " + err.Error()
+				continue
+			}
+			if err != nil {
 				return fmt.Errorf("retry job %s: %w", j.JobID, err)
 			}
 			continue
