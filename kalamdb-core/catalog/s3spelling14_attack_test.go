@@ -1,0 +1,145 @@
+package catalog
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// Attacks on the storages' overlap check of branch s3spell14: spellings
+// of one object store that the check still takes for two. A pair of
+// storages that reach the same objects lets one's dropped-table cleanup or
+// orphan removal delete the other's files, so each such pair is the
+// dangerous direction (a refused CREATE is only an inconvenience).
+
+// TestAttackS3OverlapLeadingZeroPort: a port written with leading zeros
+// is the same port to every client: Go's dialer (parsePort) reads
+// "09000" as 9000, and minio-go keeps the endpoint's host:port as written
+// (it validates only the host), so a storage at http://127.0.0.1:09000
+// reaches the store of http://127.0.0.1:9000, and the request's Host
+// header and signature agree with each other (both "127.0.0.1:09000"),
+// so an S3 server that does not route by Host (MinIO, path style)
+// answers it. endpointPlace compares u.Port() as a string: "09000" !=
+// "9000", and "0443" is not the default 443.
+func TestAttackS3OverlapLeadingZeroPort(t *testing.T) {
+	t.Skip("BUG (high): endpointPlace compares the port as written: http://127.0.0.1:09000 and http://127.0.0.1:9000 " +
+		"(and https://h:0443 vs https://h) are two stores to the overlap check but one to Go's dialer and minio-go: " +
+		"two storages over the same bucket and prefix can both exist")
+	db, c := open(t, filepath.Join(t.TempDir(), "rocksdb"), Options{})
+	defer db.Close()
+	for _, base := range []struct{ id, endpoint string }{
+		{"loop", "http://127.0.0.1:9000"},
+		{"lan", "http://10.0.0.1:9000"},
+		{"name", "https://minio.example.com"},
+	} {
+		if err := createS3At(c, base.id, base.endpoint, "s3://bucket-"+base.id+"/data"); err != nil {
+			t.Fatalf("%s: %v", base.id, err)
+		}
+	}
+	for i, alias := range []struct{ endpoint, of string }{
+		{"http://127.0.0.1:09000", "loop"},
+		{"http://localhost:0009000", "loop"},
+		{"http://10.0.0.1:09000", "lan"},
+		{"https://minio.example.com:0443", "name"},
+		{"https://minio.example.com:443", "name"}, // held: the default port written out
+	} {
+		err := createS3At(c, fmt.Sprintf("alias%d", i), alias.endpoint, "s3://bucket-"+alias.of+"/data/inner")
+		wantOverlap(t, err, alias.endpoint, alias.of)
+	}
+}
+
+// TestAttackS3OverlapThisMachinesOwnNames: the check equates every
+// loopback name and address, and the unspecified address, because "a
+// store on this machine answers at all of them". The machine's own host
+// name reaches it too: Debian's /etc/hosts maps it to 127.0.1.1 (here, to
+// 127.0.0.1), and Go's resolver reads that file. So do the addresses of
+// its own interfaces, for a store listening on all addresses (the
+// unspecified address the check already equates). A storage at
+// http://HOSTNAME:9000 and one at http://127.0.0.1:9000 over one bucket
+// and prefix are allowed side by side.
+func TestAttackS3OverlapThisMachinesOwnNames(t *testing.T) {
+	t.Skip("BUG (medium): the server's own host name (which /etc/hosts maps to a loopback address) and its own " +
+		"interface addresses are not taken for the loopback store: http://$(hostname):9000 and http://127.0.0.1:9000 " +
+		"over one bucket both exist")
+	host, err := os.Hostname()
+	if err != nil {
+		t.Skip(err)
+	}
+	addrs, err := net.LookupHost(host)
+	if err != nil || len(addrs) == 0 {
+		t.Skipf("host name %s does not resolve here: %v", host, err)
+	}
+	ip, err := netip.ParseAddr(addrs[0])
+	if err != nil || !ip.IsLoopback() {
+		t.Skipf("host name %s resolves to %s, not to a loopback address, on this machine", host, addrs[0])
+	}
+	db, c := open(t, filepath.Join(t.TempDir(), "rocksdb"), Options{})
+	defer db.Close()
+	if err := createS3At(c, "loop", "http://127.0.0.1:9000", "s3://shared/data"); err != nil {
+		t.Fatal(err)
+	}
+	err = createS3At(c, "byname", "http://"+host+":9000", "s3://shared/data")
+	wantOverlap(t, err, "the machine's own host name "+host, "loop")
+}
+
+// TestAttackS3OverlapOtherVirtualHostedProviders: the check follows
+// AWS's virtual hosts (BUCKET.s3...), but minio-go itself addresses
+// Alibaba OSS (any *aliyuncs.com host) by virtual host as it does AWS: a
+// storage at https://oss-cn-hangzhou.aliyuncs.com, bucket data, prefix tables,
+// path_style false, sends its requests to data.oss-cn-hangzhou..., key
+// tables/...; a storage at https://data.oss-cn-hangzhou.aliyuncs.com,
+// bucket tables (a custom endpoint: path style by default) sends them to
+// the same host, path /tables/..., which OSS reads as bucket data, key
+// tables/...: the same
+// objects. The check takes the two hosts for two stores ("other names are
+// taken as written"), unlike the same pair at AWS. Not run against OSS.
+func TestAttackS3OverlapOtherVirtualHostedProviders(t *testing.T) {
+	t.Skip("BUG (medium, design limit): virtual-hosted S3 providers other than AWS (Alibaba OSS, which minio-go " +
+		"itself addresses by virtual host; MinIO with MINIO_DOMAIN) are not followed: " +
+		"oss-cn-hangzhou.aliyuncs.com bucket data prefix tables and data.oss-cn-hangzhou.aliyuncs.com bucket tables both exist")
+	db, c := open(t, filepath.Join(t.TempDir(), "rocksdb"), Options{})
+	defer db.Close()
+	if _, err := c.CreateStorage("oss", s3Props(func(p *dialect.StorageProps) {
+		p.Bucket = ptr("s3://data/tables")
+		p.Config = ptr(`{"endpoint":"https://oss-cn-hangzhou.aliyuncs.com","path_style":false}`)
+	}), false, nil); err != nil {
+		t.Fatal(err)
+	}
+	err := createS3At(c, "vhost", "https://data.oss-cn-hangzhou.aliyuncs.com", "s3://tables")
+	wantOverlap(t, err, "OSS virtual host data.oss-cn-hangzhou.aliyuncs.com", "oss")
+}
+
+// TestAttackS3EndpointSpellingCostIsBounded: an endpoint's host is not
+// bounded in length (a DNS name is at most 253 characters; minio-go
+// refuses a host over 255), and awsHostBuckets joins the labels after
+// every split (quadratic in the labels), listing a bucket for each split
+// that leaves an S3 host: "s3.s3.s3....amazonaws.com" of n labels gives
+// 2n places, and placesOverlap compares every place of one storage with
+// every place of the other (4n² comparisons of strings n labels long).
+// The check runs under the catalog's lock (CreateStorage, AlterStorage)
+// before the store is probed, and for every storage already defined at
+// each later CREATE/ALTER STORAGE and BACKUP to s3: measured on this
+// shared machine, a 48 KB endpoint took 6 s to list its places and 18 s
+// to compare with one like it; max_sql_bytes is 10 MiB by default. A host
+// longer than a DNS name can be should be refused as invalid input.
+func TestAttackS3EndpointSpellingCostIsBounded(t *testing.T) {
+	t.Skip("BUG (medium): an endpoint host of any length is accepted and its places are quadratic in its labels: " +
+		"one CREATE STORAGE with a long s3.s3.s3... host holds the catalog lock for seconds to hours")
+	db, c := open(t, filepath.Join(t.TempDir(), "rocksdb"), Options{})
+	defer db.Close()
+	host := strings.Repeat("s3.", 300) + "amazonaws.com" // 913 characters
+	if n := len(s3Places("https://"+host, "bucket", "p")); n > 2*127 {
+		t.Errorf("a %d-character host gives %d places; no DNS name (253 characters, 127 labels) gives more than %d", len(host), n, 2*127)
+	}
+	err := createS3At(c, "long", "https://"+host, "s3://bucket/p")
+	if ae, ok := apierror.As(err); !ok || ae.Code != apierror.InvalidInput {
+		t.Errorf("CREATE STORAGE with a %d-character endpoint host: %v, want it refused as invalid input", len(host), err)
+	}
+}
