@@ -3,6 +3,8 @@ package backup_test
 import (
 	"encoding/json"
 	"fmt"
+	"path"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -285,5 +287,78 @@ func TestAttackCleanupListPathOutsideTheDroppedTable(t *testing.T) {
 	if _, ok := s3Files(t, bucket, ".")[keep[0]]; !ok {
 		t.Fatalf("the dropped table's cleanup deleted %s of the live table app.keep (jobs: %s)", keep[0],
 			strings.TrimSpace(s.rows("SELECT job_id, status, error_message FROM system.jobs WHERE job_type = 'cleanup'")))
+	}
+}
+
+// TestAttackCleanupListsAfterACrashAtEveryStep: a crash can leave any
+// run of a chain interrupted, with the run it handed on to (queued) when
+// it crashed after the hand-on: {A}, {A, B}, {B}, {B, C}, {C} of the chain
+// A, B, C of a table of five users (two partitions a run), the list
+// written as the first hand-on left it. Each restart (Retry with those
+// jobs) must walk on from the earliest of them, remove the dropped
+// table's files there, and leave no list behind.
+func TestAttackCleanupListsAfterACrashAtEveryStep(t *testing.T) {
+	_, s, bucket := boundedCleanupOnS3(t)
+	partitions := userTableOnS3(t, s, bucket, "u1", "u2", "u3", "u4", "u5")
+	slices.Sort(partitions)
+	s.must("DROP TABLE app.msgs")
+	_, chain := cleanupChain(t, s)
+	var first struct {
+		Incarnation string   `json:"incarnation"`
+		Files       []string `json:"files"`
+	}
+	if err := json.Unmarshal(chain[0].Parameters, &first); err != nil || len(first.Files) == 0 {
+		t.Fatalf("the drop's job: %s (%v)", chain[0].Parameters, err)
+	}
+	ref := listRef(t, chain[1])
+	cf, err := s.kv.ColumnFamily("system_cleanup_files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(first.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan := "batch-2-" + first.Incarnation[:12] + "0f0f.parquet"
+	for _, step := range []struct {
+		name string
+		jobs []int // indexes in the chain
+		from int   // the first partition the restart walks
+	}{
+		{"A", []int{0}, 0}, {"A+B", []int{0, 1}, 0}, {"B", []int{1}, 2}, {"B+C", []int{1, 2}, 2}, {"C", []int{2}, 4},
+	} {
+		for _, dir := range partitions {
+			writeObject(t, bucket, path.Join(dir, orphan), []byte("not parquet"))
+		}
+		if step.jobs[len(step.jobs)-1] > 0 { // the first hand-on was written
+			if err := cf.Put([]byte(ref+"/0000000000"), raw); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var interrupted []*systable.Job
+		for _, i := range step.jobs {
+			interrupted = append(interrupted, chain[i])
+		}
+		if err := s.db.Tier.Retry(interrupted); err != nil {
+			t.Fatal(err)
+		}
+		for range 4 {
+			waitAllJobs(t, s)
+		}
+		left := s3Files(t, bucket, ".")
+		for i, dir := range partitions {
+			_, ok := left[path.Join(dir, orphan)]
+			if ok != (i < step.from) {
+				t.Errorf("crash at %s: the orphan of partition %d is there: %v, want %v", step.name, i, ok, i < step.from)
+			}
+		}
+		if keys := cleanupLists(t, s); len(keys) != 0 {
+			t.Errorf("crash at %s: the chain ended and left its list: %q", step.name, keys)
+		}
+		for p := range left { // a clean slate for the next step
+			if err := bucket.Remove(t.Context(), p); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
 }
