@@ -39,6 +39,19 @@ func cleanupLists(t *testing.T, s *server) []string {
 	return keys
 }
 
+// putCleanupList writes raw as the only row of list ref, as a crash or a
+// corruption could leave it.
+func putCleanupList(t *testing.T, s *server, ref string, raw []byte) {
+	t.Helper()
+	cf, err := s.kv.ColumnFamily("system_cleanup_files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cf.Put([]byte(ref+"/0000000000"), raw); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // holdCleanupAtPartition lets the cleanup read the manifest.json heads of
 // the first n partitions it visits (one ranged GET each) and holds the
 // read of the next one, returning once it is held; the returned function
@@ -215,13 +228,7 @@ func TestAttackCleanupCorruptListDoesNotEndTheChain(t *testing.T) {
 	for _, dir := range partitions {
 		writeObject(t, bucket, dir+"/"+orphan, []byte("not parquet"))
 	}
-	cf, err := s.kv.ColumnFamily("system_cleanup_files")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cf.Put([]byte(listRef(t, chain[1])+"/0000000000"), []byte(`["app/msgs/u1/batch-1.parq`)); err != nil {
-		t.Fatal(err)
-	}
+	putCleanupList(t, s, listRef(t, chain[1]), []byte(`["app/msgs/u1/batch-1.parq`))
 	if err := s.db.Tier.Retry([]*systable.Job{chain[1]}); err != nil {
 		t.Fatal(err)
 	}
@@ -273,13 +280,7 @@ func TestAttackCleanupListPathOutsideTheDroppedTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cf, err := s.kv.ColumnFamily("system_cleanup_files")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cf.Put([]byte(listRef(t, chain[1])+"/0000000000"), raw); err != nil {
-		t.Fatal(err)
-	}
+	putCleanupList(t, s, listRef(t, chain[1]), raw)
 	if err := s.db.Tier.Retry([]*systable.Job{chain[1]}); err != nil {
 		t.Fatal(err)
 	}
@@ -311,10 +312,6 @@ func TestAttackCleanupListsAfterACrashAtEveryStep(t *testing.T) {
 		t.Fatalf("the drop's job: %s (%v)", chain[0].Parameters, err)
 	}
 	ref := listRef(t, chain[1])
-	cf, err := s.kv.ColumnFamily("system_cleanup_files")
-	if err != nil {
-		t.Fatal(err)
-	}
 	raw, err := json.Marshal(first.Files)
 	if err != nil {
 		t.Fatal(err)
@@ -331,9 +328,7 @@ func TestAttackCleanupListsAfterACrashAtEveryStep(t *testing.T) {
 			writeObject(t, bucket, path.Join(dir, orphan), []byte("not parquet"))
 		}
 		if step.jobs[len(step.jobs)-1] > 0 { // the first hand-on was written
-			if err := cf.Put([]byte(ref+"/0000000000"), raw); err != nil {
-				t.Fatal(err)
-			}
+			putCleanupList(t, s, ref, raw)
 		}
 		var interrupted []*systable.Job
 		for _, i := range step.jobs {
