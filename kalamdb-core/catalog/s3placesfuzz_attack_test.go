@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 )
@@ -49,7 +50,8 @@ func FuzzAttackS3Places(f *testing.F) {
 		if err != nil {
 			return
 		}
-		a := s3Places(ep, bucket, prefix)
+		self := MachineNames{HostName: "vm", Addrs: []netip.Addr{netip.MustParseAddr("192.0.2.2")}}
+		a := s3Places(self, ep, bucket, prefix)
 		if len(a) == 0 {
 			t.Fatalf("%q %q %q: no place at all", ep, bucket, prefix)
 		}
@@ -59,9 +61,9 @@ func FuzzAttackS3Places(f *testing.F) {
 		// Against a neighbour of the same bucket on the loopback store and
 		// on AWS: symmetric answers.
 		for _, o := range [][]s3Place{
-			s3Places("http://127.0.0.1:9000", bucket, ""),
-			s3Places("", bucket, prefix),
-			s3Places("https://"+bucket+".s3.amazonaws.com", "data", ""),
+			s3Places(self, "http://127.0.0.1:9000", bucket, ""),
+			s3Places(self, "", bucket, prefix),
+			s3Places(self, "https://"+bucket+".s3.amazonaws.com", "data", ""),
 		} {
 			if placesOverlap(a, o) != placesOverlap(o, a) {
 				t.Fatalf("%q %q %q: overlap is not symmetric with %v", ep, bucket, prefix, o)
