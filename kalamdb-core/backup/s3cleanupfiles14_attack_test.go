@@ -115,9 +115,6 @@ func runningCleanup(t *testing.T, s *server) (id string, params map[string]any) 
 // paths, hundreds of MB of RocksDB rows), for good, with no statement to
 // find or remove it.
 func TestAttackCleanupListOfAKilledContinuationIsNotSwept(t *testing.T) {
-	t.Skip("BUG (medium): the files list of a KILLed cleanup continuation stays in system_cleanup_files for good: " +
-		"no restart sweeps it (a killed job is not interrupted), nor does dropping the table again; each such chain leaks " +
-		"a list as long as the table's files")
 	store, s, bucket := boundedCleanupOnS3(t)
 	userTableOnS3(t, s, bucket, "u1", "u2", "u3", "u4", "u5")
 	s.must("DROP TABLE app.msgs")
@@ -210,8 +207,6 @@ func listRef(t *testing.T, j *systable.Job) string {
 // job is not retried). Walking on without the list, as for a missing
 // one, would be as safe.
 func TestAttackCleanupCorruptListDoesNotEndTheChain(t *testing.T) {
-	t.Skip("BUG (low): a files-list row that does not decode fails the continuation for good (and deletes the list): " +
-		"the rest of the dropped table's partitions are never cleaned, where a missing list only makes the walk go on without it")
 	_, s, bucket := boundedCleanupOnS3(t)
 	partitions := userTableOnS3(t, s, bucket, "u1", "u2", "u3", "u4", "u5")
 	s.must("DROP TABLE app.msgs")
@@ -254,9 +249,6 @@ func TestAttackCleanupCorruptListDoesNotEndTheChain(t *testing.T) {
 // deletes that table's file. The walk checks neither, but only visits
 // the dropped table's layout, so it never reaches such a path.
 func TestAttackCleanupListPathOutsideTheDroppedTable(t *testing.T) {
-	t.Skip("BUG (low, defence in depth): the cleanup's list-only path (endpoint changed since the drop) deletes every " +
-		"listed path without checking it is under the dropped table's directory or not a live table's: a list row naming " +
-		"a live table's file deletes it")
 	store, s, bucket := boundedCleanupOnS3(t)
 	userTableOnS3(t, s, bucket, "u1", "u2", "u3", "u4", "u5")
 	s.must(`CREATE TABLE app.keep (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', STORAGE_ID = 's3data', ACCESS_LEVEL = 'PUBLIC');
@@ -368,8 +360,6 @@ func TestAttackCleanupListsAfterACrashAtEveryStep(t *testing.T) {
 // other's rests on the s3 delete paths judging files by incarnation tag
 // alone.
 func TestAttackStoragesAtTwoSpellingsOfOnePort(t *testing.T) {
-	t.Skip("BUG (medium-high): CREATE STORAGE accepts a second s3 storage over the same objects at http://127.0.0.1:0PORT " +
-		"(the probe reaches the store; the overlap check compares the port as written)")
 	store := newObjectStore(t)
 	s := newServer(t, t.TempDir())
 	s.must(store.createStorage("s3data", "tables"))
