@@ -55,6 +55,10 @@ type Options struct {
 	CredentialKey []byte
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MachineNames gives this machine's own names, which the s3
+	// storages' overlap check takes for the loopback store; nil means
+	// SystemMachineNames. Asked at each check.
+	MachineNames func() MachineNames
 }
 
 // Catalog is the run-time metadata of the database. See the package doc.

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"os"
 	"path"
 	"slices"
 	"strconv"
@@ -277,6 +278,12 @@ func normalizeEndpoint(e string, allowHTTP bool) (string, error) {
 	if err != nil || u.Host == "" || u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.User != nil {
 		return "", apierror.New(apierror.InvalidInput, "invalid endpoint %q: want http(s)://host[:port]", e)
 	}
+	if err := checkEndpointHost(u.Hostname()); err != nil {
+		return "", err
+	}
+	if _, ok := portNumber(u.Port()); !ok {
+		return "", apierror.New(apierror.InvalidInput, "invalid endpoint %q: the port must be a number from 1 to 65535", e)
+	}
 	switch u.Scheme {
 	case "https":
 	case "http":
@@ -287,6 +294,107 @@ func normalizeEndpoint(e string, allowHTTP bool) (string, error) {
 		return "", apierror.New(apierror.InvalidInput, "invalid endpoint %q: want http(s)://host[:port]", e)
 	}
 	return u.Scheme + "://" + u.Host, nil
+}
+
+// DNS's limits on a name (RFC 1035, 2.3.4): the overlap check lists a
+// place for each split of an AWS host's labels, so the host's length
+// bounds its cost, and it runs under the catalog's lock.
+const (
+	maxHostLength  = 253 // characters, without a trailing dot
+	maxLabelLength = 63
+)
+
+// checkEndpointHost refuses a host no client can reach: longer than a DNS
+// name may be, or with a label longer than DNS allows (minio-go refuses
+// hosts over 255 characters too, but only when the storage is probed,
+// after the overlap check). It is asked before any place is listed.
+func checkEndpointHost(host string) error {
+	h := strings.TrimSuffix(host, ".")
+	if len(h) > maxHostLength {
+		return apierror.New(apierror.InvalidInput,
+			"invalid endpoint: its host has %d characters, more than a DNS name's limit of %d", len(h), maxHostLength)
+	}
+	for label := range strings.SplitSeq(h, ".") {
+		if len(label) > maxLabelLength {
+			return apierror.New(apierror.InvalidInput,
+				"invalid endpoint: its host has a label of %d characters, more than DNS's limit of %d", len(label), maxLabelLength)
+		}
+	}
+	return nil
+}
+
+// portNumber reads a URL's port ("" is none, ok) as Go's dialer does: as
+// a decimal number, leading zeros and all (09000 is 9000, 0443 is 443);
+// a port out of range reaches nothing (!ok).
+func portNumber(port string) (int, bool) {
+	if port == "" {
+		return 0, true
+	}
+	digits := strings.TrimLeft(port, "0")
+	if len(digits) > 5 {
+		return 0, false
+	}
+	n, err := strconv.Atoi("0" + digits)
+	if err != nil || n < 1 || n > 65535 {
+		return 0, false
+	}
+	return n, true
+}
+
+// MachineNames are the names this machine answers at besides its
+// loopback names and addresses: its host name (Debian's /etc/hosts maps
+// it to 127.0.1.1) and its interfaces' addresses, where a store
+// listening on all addresses answers too. The s3 storages' overlap check
+// takes them for the loopback store.
+type MachineNames struct {
+	HostName string
+	Addrs    []netip.Addr
+}
+
+// SystemMachineNames reads this machine's names (os.Hostname,
+// net.InterfaceAddrs). A name that cannot be read is left out: the
+// overlap check then compares what it has.
+func SystemMachineNames() MachineNames {
+	var m MachineNames
+	if h, err := os.Hostname(); err == nil {
+		m.HostName = h
+	}
+	if addrs, err := net.InterfaceAddrs(); err == nil {
+		for _, a := range addrs {
+			if p, err := netip.ParsePrefix(a.String()); err == nil {
+				m.Addrs = append(m.Addrs, p.Addr())
+			}
+		}
+	}
+	return m
+}
+
+// machineNames are this machine's names now (Options.MachineNames):
+// asked at each check, as interfaces and the host name change.
+func (c *Catalog) machineNames() MachineNames {
+	if c.opts.MachineNames != nil {
+		return c.opts.MachineNames()
+	}
+	return SystemMachineNames()
+}
+
+// isSelf reports whether host (lower-case, no trailing dot) is one of
+// this machine's own names in m.
+func (m MachineNames) isSelf(host string) bool {
+	if m.HostName != "" && host == strings.TrimSuffix(strings.ToLower(m.HostName), ".") {
+		return true
+	}
+	ip, ok := hostAddr(host)
+	if !ok {
+		return false
+	}
+	ip = ip.WithZone("")
+	for _, a := range m.Addrs {
+		if a.Unmap().WithZone("") == ip {
+			return true
+		}
+	}
+	return false
 }
 
 // anyBucket is the bucket of an s3Place that can be any bucket of its
@@ -312,8 +420,10 @@ func (a s3Place) overlaps(b s3Place) bool {
 // (AWS reads everything before .s3 as the bucket). Both are listed: a
 // storage refused for a place it would not use is safe, one allowed next
 // to a place it does use can have its files deleted.
-func s3Places(endpoint, bucket, prefix string) []s3Place {
-	store, hostBuckets := endpointPlace(endpoint)
+//
+// self are this machine's names (endpointPlace).
+func s3Places(self MachineNames, endpoint, bucket, prefix string) []s3Place {
+	store, hostBuckets := endpointPlace(self, endpoint)
 	if store == "aws" && isAccessPointAlias(bucket) {
 		bucket = anyBucket
 	}
@@ -348,28 +458,32 @@ func placesOverlap(a, b []s3Place) bool {
 }
 
 // storagePlaces are the places of a stored s3 storage's objects.
-func storagePlaces(st *systable.Storage) []s3Place {
+func storagePlaces(self MachineNames, st *systable.Storage) []s3Place {
 	_, prefix, _ := parseS3URL(st.BaseDirectory)
-	return s3Places(st.Endpoint, st.Bucket, prefix)
+	return s3Places(self, st.Endpoint, st.Bucket, prefix)
 }
 
 // endpointPlace is what the storages' overlap check compares of an
 // endpoint (as normalizeEndpoint stores it): the store it names, as far
 // as its spelling tells, and for an AWS host that carries buckets
-// (awsHostBuckets) those. Host case, a trailing dot and the scheme's
-// default port do not matter; an IP address is compared as the address
+// (awsHostBuckets) those. Host case, a trailing dot, leading zeros of the
+// port and the scheme's default port do not matter (the port is the
+// number Go's dialer reads); an IP address is compared as the address
 // it is (hostAddr: 127.1, 0x7f000001, [::ffff:127.0.0.1] are 127.0.0.1);
-// every loopback name and address (all of 127.0.0.0/8 too) and the
-// unspecified one, which reaches this machine, are one place: a store
+// every loopback name and address (all of 127.0.0.0/8 too), the
+// unspecified one, and this machine's own host name and interface
+// addresses (self), which all reach this machine, are one place: a store
 // listening on all addresses answers at each of them, and whether two
 // loopback addresses are two servers cannot be told, so they are taken
 // for one (a refused CREATE is safe, a missed overlap is not). Every AWS
-// S3 endpoint is one place ("" included: AWS bucket names are global).
-// Other names are taken as written: whether two hosts are one store
-// cannot be known (DNS aliases, proxies), so the drop's cleanup never
-// relies on this check to keep another table's files (tier,
-// cleanPartition).
-func endpointPlace(endpoint string) (string, []string) {
+// S3 endpoint, of every partition, is one place ("" included: AWS bucket
+// names are global). Other names are taken as written: whether two hosts
+// are one store cannot be known (DNS aliases, proxies), so the drop's
+// cleanup never relies on this check to keep another table's files
+// (tier, cleanPartition). A host over DNS's limits (checkEndpointHost,
+// which refuses it as input) is one place as written, so that its cost
+// is bounded even for a storage stored before the limits were checked.
+func endpointPlace(self MachineNames, endpoint string) (string, []string) {
 	if endpoint == "" {
 		return "aws", nil
 	}
@@ -378,11 +492,16 @@ func endpointPlace(endpoint string) (string, []string) {
 		return endpoint, nil
 	}
 	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
+	if checkEndpointHost(host) != nil {
+		return strings.ToLower(endpoint), nil
+	}
 	port := u.Port()
-	if port == "" {
+	if n, ok := portNumber(port); ok && n != 0 {
+		port = strconv.Itoa(n)
+	} else if port == "" {
 		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
 	}
-	if isLoopbackName(host) {
+	if isLoopbackName(host) || self.isSelf(host) {
 		host = "loopback"
 	} else if ip, ok := hostAddr(host); ok {
 		// A connection to the unspecified address (0.0.0.0, [::]) reaches
@@ -479,15 +598,27 @@ func parseInetAton(host string) (netip.Addr, bool) {
 }
 
 // isAWSS3Host reports whether host is one of AWS S3's own endpoints:
-// s3.amazonaws.com, s3.REGION.amazonaws.com, s3-REGION.amazonaws.com,
-// s3.dualstack.REGION.amazonaws.com, s3-fips[.dualstack].REGION.amazonaws.com
-// (and the .cn partition's).
+// s3.SUFFIX, s3.REGION.SUFFIX, s3-REGION.SUFFIX,
+// s3.dualstack.REGION.SUFFIX, s3-fips[.dualstack].REGION.SUFFIX, SUFFIX
+// being the DNS suffix of any AWS partition (awsPartitionHost).
 func isAWSS3Host(host string) bool {
-	rest, ok := strings.CutSuffix(host, ".amazonaws.com")
-	if !ok {
-		rest, ok = strings.CutSuffix(host, ".amazonaws.com.cn")
-	}
+	rest, ok := awsPartitionHost(host)
 	return ok && (rest == "s3" || strings.HasPrefix(rest, "s3.") || strings.HasPrefix(rest, "s3-"))
+}
+
+// awsPartitionHost cuts the DNS suffix of an AWS partition off host:
+// those aws-sdk-go-v2 knows (internal/endpoints/awsrulesfn/partitions.json,
+// dnsSuffix: aws and aws-us-gov, aws-cn, aws-eusc, aws-iso, aws-iso-b,
+// aws-iso-e, aws-iso-f). S3 serves each the same way: BUCKET.s3.REGION.
+// SUFFIX is bucket BUCKET.
+func awsPartitionHost(host string) (string, bool) {
+	for _, suffix := range [...]string{".amazonaws.com", ".amazonaws.com.cn", ".amazonaws.eu", ".c2s.ic.gov",
+		".sc2s.sgov.gov", ".cloud.adc-e.uk", ".csp.hci.ic.gov"} {
+		if rest, ok := strings.CutSuffix(host, suffix); ok {
+			return rest, true
+		}
+	}
+	return "", false
 }
 
 // awsHostBuckets returns the buckets an AWS host names before one of S3's
@@ -497,15 +628,19 @@ func isAWSS3Host(host string) bool {
 // (NAME-ACCOUNT.s3-accesspoint..., s3-object-lambda, s3-outposts) names
 // anyBucket; a PrivateLink endpoint (bucket.vpce-ID.s3.REGION.vpce...)
 // names "" (the storage's own bucket) or, as BUCKET.bucket.vpce-ID...,
-// BUCKET, and accesspoint.vpce-ID... anyBucket.
+// BUCKET, and accesspoint.vpce-ID... anyBucket. The splits are cut out
+// of host, not joined: with checkEndpointHost's limits a host has at most
+// 127 labels, so at most 127 buckets.
 func awsHostBuckets(host string) []string {
 	labels := strings.Split(host, ".")
 	var out []string
+	start := 0 // the offset of labels[i] in host
 	for i := 1; i < len(labels); i++ {
-		if !isAWSS3Host(strings.Join(labels[i:], ".")) {
+		start += len(labels[i-1]) + 1
+		if !isAWSS3Host(host[start:]) {
 			continue
 		}
-		b := strings.Join(labels[:i], ".")
+		b := host[:start-1]
 		switch svc := labels[i]; {
 		case strings.HasPrefix(svc, "s3-accesspoint"), strings.HasPrefix(svc, "s3-object-lambda"), strings.HasPrefix(svc, "s3-outposts"):
 			b = anyBucket
@@ -602,8 +737,9 @@ func (c *Catalog) validateS3(s *Snapshot, st *systable.Storage, locationGiven bo
 	if st.BaseDirectory == "" {
 		return apierror.New(apierror.InvalidInput, "an s3 storage needs a BUCKET")
 	}
-	places := storagePlaces(st)
-	if cur, ok := s.Storage(st.StorageID); ok && cur.StorageType == StorageS3 && slices.Equal(storagePlaces(cur), places) {
+	self := c.machineNames()
+	places := storagePlaces(self, st)
+	if cur, ok := s.Storage(st.StorageID); ok && cur.StorageType == StorageS3 && slices.Equal(storagePlaces(self, cur), places) {
 		// An ALTER that keeps the storage where it is makes no overlap: a
 		// pair the check did not see as one when it was defined (two
 		// spellings of one endpoint, before they were compared by the
@@ -614,7 +750,7 @@ func (c *Catalog) validateS3(s *Snapshot, st *systable.Storage, locationGiven bo
 		if o.StorageID == st.StorageID || o.StorageType != StorageS3 {
 			continue
 		}
-		if placesOverlap(places, storagePlaces(o)) {
+		if placesOverlap(places, storagePlaces(self, o)) {
 			return apierror.New(apierror.InvalidInput,
 				"storage location %s overlaps storage %s (%s): a storage may neither be inside another one nor contain one", st.BaseDirectory, o.StorageID, o.BaseDirectory)
 		}

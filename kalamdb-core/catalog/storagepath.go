@@ -290,9 +290,10 @@ func (c *Catalog) BackupS3Location(location string) (*systable.Storage, string, 
 	// A storage of another bucket name can still reach this bucket (an
 	// AWS host carrying the bucket, an access point): the backup's places
 	// are checked against every storage's, as storages are among them.
-	places := s3Places(best.Endpoint, bucket, prefix)
+	self := c.machineNames()
+	places := s3Places(self, best.Endpoint, bucket, prefix)
 	for _, o := range c.cur.Load().Storages() {
-		if o.StorageType == StorageS3 && placesOverlap(places, storagePlaces(o)) {
+		if o.StorageType == StorageS3 && placesOverlap(places, storagePlaces(self, o)) {
 			return nil, "", backupOverlapsStorage(location, o)
 		}
 	}

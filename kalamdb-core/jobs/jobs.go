@@ -437,6 +437,26 @@ func (m *Manager) Kill(id string) error {
 	return nil
 }
 
+// Unfinished returns the jobs whose rows say queued or running: the ones
+// this manager has not finished, those recorded by Prepare and not yet
+// launched included (their row is written with the caller's batch). It
+// reads the rows, not the manager's memory, so a reader that saw a
+// change written in one batch with a job's row sees the job here. After
+// Open, no row of an earlier run says so (Open marks them failed).
+func (m *Manager) Unfinished() ([]*systable.Job, error) {
+	all, err := m.table.ScanAll()
+	if err != nil {
+		return nil, fmt.Errorf("jobs: unfinished: %w", err)
+	}
+	var out []*systable.Job
+	for _, j := range all {
+		if j.Status == systable.JobQueued || j.Status == systable.JobRunning {
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
 // Wait blocks until the job ends (or ctx ends) and returns its row.
 func (m *Manager) Wait(ctx context.Context, id string) (*systable.Job, error) {
 	m.mu.Lock()

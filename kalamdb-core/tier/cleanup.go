@@ -147,6 +147,50 @@ func (p *cleanupParams) judgeBatch(name string, listed bool) verdict {
 	}
 }
 
+// listedVerdict judges a file of the list where the cleanup does not
+// walk (the list-only path: a job without a layout, or an s3 storage
+// whose endpoint changed since the drop). The list is the dropped
+// table's manifests' paths, but it is stored apart from the job (a row
+// can be damaged or written by hand), so, in depth: a path outside the
+// partition directories of the dropped table's layout (another table's,
+// or above the table's directory), or a tagged name of a table the
+// catalog has (live incarnations), is kept and counted as kept. A job
+// recorded without a layout has no directories to check the paths by:
+// those go by their names, as always.
+func (p *cleanupParams) listedVerdict(f string, live map[string]bool) verdict {
+	v := p.judgeBatch(path.Base(f), true)
+	if v == skipFile {
+		return v
+	}
+	if p.Layout != nil && !inPartitionDir(p.Layout, f) {
+		return keepFile
+	}
+	if _, tag, ok := parseBatchName(path.Base(f)); ok && tag != "" && tagIncarnation(tag) != p.Incarnation && live[tagIncarnation(tag)] {
+		return keepFile
+	}
+	return v
+}
+
+// inPartitionDir reports whether f is a file directly in a partition
+// directory of layout l: its directories are l's segments, the user's
+// segment any valid user id.
+func inPartitionDir(l *catalog.TableLayout, f string) bool {
+	els := strings.Split(path.Clean(f), "/")
+	if len(els) != len(l.Segments)+1 {
+		return false
+	}
+	for i, seg := range l.Segments {
+		if seg == catalog.PlaceholderUser {
+			if keyenc.ValidateUserID(els[i]) != nil {
+				return false
+			}
+		} else if els[i] != seg {
+			return false
+		}
+	}
+	return true
+}
+
 // judgeMirror judges the manifest.json mirror f by the incarnation
 // written in it (mirrorFile): the dropped table's is removed, another
 // incarnation's kept, one without (written before mirrors carried it, or
@@ -377,11 +421,16 @@ func (m *Manager) cleanupWalk(namespace, table string, p cleanupParams) jobs.Run
 		p := p // Files are loaded into this run's copy
 		res := &cleanupResult{}
 		if p.FilesRef != "" {
-			files, err := m.loadCleanupFiles(p.FilesRef)
+			files, bad, err := m.loadCleanupFiles(p.FilesRef)
 			if err != nil {
 				return nil, fmt.Errorf("cleanup of %s.%s: %w", namespace, table, err)
 			}
-			if len(files) != p.FilesCount {
+			if bad > 0 {
+				// As for a list that is gone, below: only untagged files
+				// the unreadable rows named stay.
+				res.Note = fmt.Sprintf("%d rows of the list of the files the dropped table's manifests listed do not decode: the walk goes on without them (%d of %d files read); untagged files they named are kept",
+					bad, len(files), p.FilesCount)
+			} else if len(files) != p.FilesCount {
 				// The list is gone (this job ran to the end before and
 				// is run again): the walk goes on without it. The list
 				// only adds files to remove (untagged names, by their
@@ -437,11 +486,15 @@ func (m *Manager) cleanupWalk(namespace, table string, p cleanupParams) jobs.Run
 			res.Complete = ptrTo(true)
 			return res, nil
 		}
+		// Only the listed files, where the storage is now: each must be a
+		// file of a partition directory of the dropped table's layout, and
+		// not name a table the catalog has (listedVerdict).
+		live := m.liveIncarnations()
 		for _, f := range p.Files {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			v := p.judgeBatch(path.Base(f), true)
+			v := p.listedVerdict(f, live)
 			if err := m.removeJudged(ctx, fsys, p.StorageID, f, v, p.DroppedAt, res, prog); err != nil {
 				return nil, err
 			}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -167,6 +168,42 @@ func TestCleanupOfListedFiles(t *testing.T) {
 	old := &cleanupParams{DroppedAt: time.Now(), MaxBatch: 3}
 	if got := old.judgeBatch("batch-1-0123456789ab0000.parquet", true); got != removeIfOlder {
 		t.Errorf("a job without incarnation: %d, want removeIfOlder", got)
+	}
+}
+
+// TestCleanupListOnlyPathKeepsWhatIsNotTheDroppedTables: where the job
+// does not walk, a listed path is removed only if it is a file of a
+// partition directory of the dropped table's layout and its tag names
+// no table the catalog has; what is kept is counted as kept. Without a
+// layout (a job recorded before them) the names alone decide.
+func TestCleanupListOnlyPathKeepsWhatIsNotTheDroppedTables(t *testing.T) {
+	const dropped, liveInc = "0123456789ab", "aaaaaaaaaaaa"
+	layout := &catalog.TableLayout{Segments: []string{"app", "msgs", catalog.PlaceholderUser}, TableDepth: 1}
+	p := &cleanupParams{DroppedAt: time.Now(), MaxBatch: 3, Incarnation: dropped, Layout: layout}
+	live := map[string]bool{liveInc: true}
+	for f, want := range map[string]verdict{
+		"app/msgs/u1/batch-1-0123456789ab0000.parquet":       removeFile,
+		"app/msgs/u1/batch-1.parquet":                        removeIfOlder,
+		"./app/msgs/u1/batch-2-fedcba9876543210.parquet":     removeFile, // an old tag: listed, the table's
+		"app/msgs/u1/batch-1-aaaaaaaaaaaa0000.parquet":       keepFile,   // a live table's tag
+		"app/keep/batch-1-0123456789ab0000.parquet":          keepFile,   // another table's directory
+		"app/msgs/batch-1-0123456789ab0000.parquet":          keepFile,   // above the partitions
+		"app/msgs/u1/x/batch-1-0123456789ab0000.parquet":     keepFile,   // below them
+		"app/msgs/u1/../../keep/batch-1.parquet":             keepFile,
+		"/app/msgs/u1/batch-1-0123456789ab0000.parquet":      keepFile,
+		"app/msgs/bad user/batch-1-0123456789ab0000.parquet": keepFile,
+		"app/msgs/u1/notes.txt":                              skipFile,
+	} {
+		if got := p.listedVerdict(f, live); got != want {
+			t.Errorf("listed %s: %d, want %d", f, got, want)
+		}
+	}
+	legacy := &cleanupParams{DroppedAt: time.Now(), MaxBatch: 3, Incarnation: dropped}
+	if got := legacy.listedVerdict("anywhere/batch-1-0123456789ab0000.parquet", live); got != removeFile {
+		t.Errorf("a job without a layout: %d, want removeFile", got)
+	}
+	if got := legacy.listedVerdict("anywhere/batch-1-aaaaaaaaaaaa0000.parquet", live); got != keepFile {
+		t.Errorf("a job without a layout, a live table's tag: %d, want keepFile", got)
 	}
 }
 

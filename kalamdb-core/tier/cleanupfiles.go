@@ -3,6 +3,7 @@ package tier
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -18,8 +19,8 @@ import (
 // carry only that reference and the count: each continuation's
 // parameters are bounded, and the list is stored twice at most (the
 // drop's job, and the chain's rows), whatever the chain's length. The rows are deleted when the chain ends
-// (cleanupRun), and at a restart for a chain no retried job continues
-// (Retry, dropOrphanFileLists).
+// (cleanupRun), and at a restart when no job will read them
+// (Retry, sweepFileLists).
 
 // cleanupFilesFamily holds the lists, cleanupFilesChunk paths a row,
 // keyed reference/chunk number.
@@ -46,29 +47,32 @@ func (m *Manager) putCleanupFiles(b *kv.Batch, ref string, files []string) error
 	return nil
 }
 
-// loadCleanupFiles reads the list ref (none: an empty list).
-func (m *Manager) loadCleanupFiles(ref string) ([]string, error) {
+// loadCleanupFiles reads the list ref (none: an empty list). A row that
+// does not decode (torn, corrupt) is left out and counted in bad: the
+// list only adds files to remove, so a run goes on without that part of
+// it, as without a list that is gone, rather than ending its chain.
+func (m *Manager) loadCleanupFiles(ref string) (files []string, bad int, err error) {
 	cf, err := m.db.ColumnFamily(cleanupFilesFamily)
 	if err != nil {
-		return nil, fmt.Errorf("cleanup file list %s: %w", ref, err)
+		return nil, 0, fmt.Errorf("cleanup file list %s: %w", ref, err)
 	}
 	it, err := cf.NewIter(kv.PrefixOptions(cleanupFilesPrefix(ref)))
 	if err != nil {
-		return nil, fmt.Errorf("cleanup file list %s: %w", ref, err)
+		return nil, 0, fmt.Errorf("cleanup file list %s: %w", ref, err)
 	}
 	defer it.Close()
-	var files []string
 	for ok := it.First(); ok; ok = it.Next() {
 		var chunk []string
-		if err := json.Unmarshal(it.Value(), &chunk); err != nil {
-			return nil, fmt.Errorf("cleanup file list %s: %w", ref, err)
+		if json.Unmarshal(it.Value(), &chunk) != nil {
+			bad++
+			continue
 		}
 		files = append(files, chunk...)
 	}
 	if err := it.Error(); err != nil {
-		return nil, fmt.Errorf("cleanup file list %s: %w", ref, err)
+		return nil, 0, fmt.Errorf("cleanup file list %s: %w", ref, err)
 	}
-	return files, nil
+	return files, bad, nil
 }
 
 // deleteCleanupFiles deletes the list ref.
@@ -86,32 +90,87 @@ func (m *Manager) deleteCleanupFiles(ref string) error {
 	return nil
 }
 
-// dropSupersededFileLists deletes, at a restart, the file lists of the
-// interrupted cleanup jobs that are not retried (supersededCleanups) when
-// no retried job uses the list: the retried one of their chain is then
-// one the list was written after (the drop's job, carrying the files),
-// which writes it again if it hands on, and would otherwise leave it.
-func (m *Manager) dropSupersededFileLists(interrupted []*systable.Job, superseded map[string]bool) error {
-	refOf := func(j *systable.Job) string {
-		var p cleanupParams
-		if j.JobType != jobs.TypeCleanup || j.TableName == "" || json.Unmarshal(j.Parameters, &p) != nil {
-			return ""
-		}
-		return p.FilesRef
+// sweepFileLists deletes, at a restart, every list that no job will
+// read: a list is kept only while a cleanup job that is queued or running
+// (its row says so: one recorded in the batch that wrote the list is
+// seen) or interrupted and retried (not superseded) carries its
+// reference. Gone are the lists of chains a KILL JOB ended (a killed run
+// does not delete its list: a queued one never runs, and a cancelled
+// running one cannot tell a kill from a graceful stop), those of
+// interrupted jobs another interrupted job of their drop supersedes (the
+// retried one writes the list again if it hands on), and any a crash
+// left behind. The lists are read first, then the jobs: a list written
+// after the read is not swept, and one read before its job's row was
+// written was written in the same batch as that row. The work is one
+// seek per list and one read of the jobs' rows.
+func (m *Manager) sweepFileLists(interrupted []*systable.Job, superseded map[string]bool) error {
+	refs, err := m.cleanupFileRefs()
+	if err != nil || len(refs) == 0 {
+		return err
+	}
+	unfinished, err := m.jobs.Unfinished()
+	if err != nil {
+		return err
 	}
 	used := map[string]bool{}
 	for _, j := range interrupted {
 		if !superseded[j.JobID] {
-			used[refOf(j)] = true
+			used[cleanupFilesRefOf(j)] = true
 		}
 	}
-	for _, j := range interrupted {
-		if ref := refOf(j); superseded[j.JobID] && ref != "" && !used[ref] {
+	for _, j := range unfinished {
+		used[cleanupFilesRefOf(j)] = true
+	}
+	for _, ref := range refs {
+		if !used[ref] {
 			if err := m.deleteCleanupFiles(ref); err != nil {
 				return err
 			}
-			used[ref] = true // deleted once
 		}
 	}
 	return nil
+}
+
+// cleanupFilesRefOf is the list reference a table's cleanup job
+// carries ("" for any other job).
+func cleanupFilesRefOf(j *systable.Job) string {
+	var p cleanupParams
+	if j.JobType != jobs.TypeCleanup || j.TableName == "" || json.Unmarshal(j.Parameters, &p) != nil {
+		return ""
+	}
+	return p.FilesRef
+}
+
+// cleanupFileRefs returns the references of the lists stored, seeking
+// past each list's rows (a list has a row per cleanupFilesChunk paths).
+func (m *Manager) cleanupFileRefs() ([]string, error) {
+	cf, err := m.db.ColumnFamily(cleanupFilesFamily)
+	if err != nil {
+		return nil, fmt.Errorf("cleanup file lists: %w", err)
+	}
+	it, err := cf.NewIter(kv.IterOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("cleanup file lists: %w", err)
+	}
+	defer it.Close()
+	var refs []string
+	for ok := it.First(); ok; {
+		key := string(it.Key())
+		slash := strings.LastIndexByte(key, '/')
+		if slash < 0 {
+			ok = it.SeekGE(append([]byte(key), 0)) // not a list's row (none is written so)
+			continue
+		}
+		ref := key[:slash]
+		refs = append(refs, ref)
+		end := kv.PrefixEnd(cleanupFilesPrefix(ref))
+		if end == nil {
+			break
+		}
+		ok = it.SeekGE(end)
+	}
+	if err := it.Error(); err != nil {
+		return nil, fmt.Errorf("cleanup file lists: %w", err)
+	}
+	return refs, nil
 }

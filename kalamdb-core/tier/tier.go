@@ -647,7 +647,7 @@ func partitionOwner(t *catalog.Table, userID string) string {
 // orphan file the new flush removes.
 func (m *Manager) Retry(interrupted []*systable.Job) error {
 	superseded := supersededCleanups(interrupted)
-	if err := m.dropSupersededFileLists(interrupted, superseded); err != nil {
+	if err := m.sweepFileLists(interrupted, superseded); err != nil {
 		return err
 	}
 	for _, j := range interrupted {
