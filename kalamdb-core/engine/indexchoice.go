@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -213,4 +214,151 @@ func equalColumns(conds []sql.Expression, table, alias string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// mostBoundRuleID identifies preferMostBound in the engine's traces.
+const mostBoundRuleID analyzer.RuleId = 10_007
+
+// preferMostBound offers a filtered table that preferOrderIndex left to
+// the engine only its indexes whose ranges bind the most leading columns
+// of the WHERE (mostBoundIndexes), as described above. A statement with
+// a join is left alone: the engine costs its tables' indexes for the
+// join's lookups too, which the WHERE's bindings do not describe.
+func preferMostBound(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	if hasJoin(n) {
+		return n, transform.SameTree, nil
+	}
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		f, ok := n.(*plan.Filter)
+		if !ok {
+			return n, transform.SameTree, nil
+		}
+		var rt *plan.ResolvedTable
+		var ta *plan.TableAlias
+		switch c := f.Child.(type) {
+		case *plan.ResolvedTable:
+			rt = c
+		case *plan.TableAlias:
+			ta = c
+			rt, _ = c.Child.(*plan.ResolvedTable)
+		}
+		if rt == nil {
+			return n, transform.SameTree, nil
+		}
+		dt, ok := rt.Table.(*dataTable)
+		if !ok || dt.only != nil || dt.offer != nil {
+			return n, transform.SameTree, nil
+		}
+		alias := ""
+		if ta != nil {
+			alias = ta.Name()
+		}
+		conds := expression.SplitConjunction(f.Expression)
+		offer := mostBoundIndexes(dt, conds, rt.Name(), alias)
+		if offer == nil {
+			return n, transform.SameTree, nil
+		}
+		offered := *dt
+		offered.offer = offer
+		// The planner may still build no ranges of the offered indexes
+		// (a value that does not convert to the column's type): then
+		// the engine chooses among all of them, as without this rule.
+		if ita := plannedRead(ctx, a, rt, &offered, conds, alias); ita == nil || !slices.Contains(offer, ita.Index()) {
+			return n, transform.SameTree, nil
+		}
+		var child sql.Node
+		child, err := rt.WithTable(&offered)
+		if err != nil {
+			return nil, transform.SameTree, fmt.Errorf("offering %s the indexes binding the most columns: %w", dt, err)
+		}
+		if ta != nil {
+			if child, err = ta.WithChildren(child); err != nil {
+				return nil, transform.SameTree, err
+			}
+		}
+		out, err := f.WithChildren(child)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		return out, transform.NewTree, nil
+	})
+}
+
+// hasJoin reports whether n has a join (outside subquery expressions,
+// which the engine plans on their own).
+func hasJoin(n sql.Node) bool {
+	found := false
+	transform.Inspect(n, func(n sql.Node) bool {
+		if _, ok := n.(*plan.JoinNode); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// mostBoundIndexes are the indexes of dt (the primary key's and the
+// secondary ones) whose ranges under the conjuncts conds bind the most
+// leading columns (boundRank), or nil to leave the choice to the engine:
+// when the primary key is bound to points (at most as many rows as
+// values, which the engine reads by key), when no index binds a column,
+// or when every index binds as many. What binds a column is its shape
+// (columnBindings: = or IN of constants or parameters are points, a
+// comparison a range), never a value, so that one plan serves every
+// value of the statement's parameters.
+func mostBoundIndexes(dt *dataTable, conds []sql.Expression, table, alias string) []sql.Index {
+	secondary := dt.secondaryIndexes()
+	if len(secondary) == 0 {
+		return nil
+	}
+	binds := columnBindings(expression.JoinAnd(conds...), table, alias)
+	type ranked struct {
+		idx  sql.Index
+		rank int
+	}
+	var all []ranked
+	if pk := dt.shape.PK; pk >= 0 && dt.shape.index != nil {
+		name := dt.shape.sch[pk].Name
+		if points, ok := binds[strings.ToLower(name)]; ok && points {
+			return nil
+		}
+		all = append(all, ranked{dt.shape.index, boundRank([]string{name}, binds)})
+	}
+	for _, si := range secondary {
+		all = append(all, ranked{si, boundRank(si.names, binds)})
+	}
+	top := 0
+	for _, r := range all {
+		top = max(top, r.rank)
+	}
+	var out []sql.Index
+	for _, r := range all {
+		if r.rank == top {
+			out = append(out, r.idx)
+		}
+	}
+	if top == 0 || len(out) == len(all) {
+		return nil
+	}
+	return out
+}
+
+// boundRank ranks how much of an index with columns names the bindings
+// binds: two per leading column bound to points (= or IN), then one if
+// the next column is bound to a range. Equalities on (a, b) rank 4,
+// a = $1 AND b > $2 ranks 3, a = $1 alone 2: each narrows the index's
+// read within the one before.
+func boundRank(names []string, binds map[string]bool) int {
+	rank := 0
+	for _, name := range names {
+		points, ok := binds[strings.ToLower(name)]
+		if !ok {
+			break
+		}
+		if !points {
+			return rank + 1
+		}
+		rank += 2
+	}
+	return rank
 }
