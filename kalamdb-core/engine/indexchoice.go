@@ -12,21 +12,49 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 )
 
-// Which index a top-N reads. The engine picks a table's index by its
-// estimate of the rows each would read (costedIndexScans): without
-// statistics every index that binds the same filters estimates the same,
-// and the tie goes to the index whose name sorts first. It does not know
-// about the ORDER BY, so with indexes on (conversation_id, id) and
-// (conversation_id, created_at, id),
+// Which index a read uses. The engine picks a table's index by its
+// estimate of the rows each would read (costedIndexScans), but without
+// statistics every estimate is the same (uniform statistics have no
+// histogram), and its hand rules then decide: the most filters matched,
+// where a WHERE an index matches whole counts as one (the AND), the same
+// as the one conjunct another index matches; then the fewest index
+// columns left unmatched; then the name. So with indexes on (conv, id)
+// and (conv, created_at) (each with the primary key as its last column),
+//
+//	WHERE conv = $1 AND created_at > $2     (or = $2, IN, BETWEEN)
+//
+// read the whole conversation through (conv, id), the shorter index,
+// which binds conv alone; and it does not know about the ORDER BY, so
 //
 //	WHERE conversation_id = $1 AND (created_at, id) < ($2, $3)
 //	ORDER BY created_at DESC, id DESC LIMIT 50
 //
-// could read the whole conversation through the first and sort it, where
-// the second reads 50 entries backwards and stops.
+// with indexes on (conversation_id, id) and (conversation_id,
+// created_at, id) could read the whole conversation through the first
+// and sort it, where the second reads 50 entries backwards and stops.
+// Two rules decide before the engine does, both right before its index
+// planner (optimizeJoins) and from the statement's shape alone, never a
+// parameter's value: the engine analyses a statement for its values, but
+// one statement text must read the same index whatever they are, for
+// EXPLAIN to describe it and for answers and costs to be predictable.
 //
-// preferOrderIndex decides before the engine does: under a LIMIT, a
-// sort over a filtered table that one of its secondary indexes returns in
+// preferMostBound (below) applies to any filtered table that is not
+// joined and that preferOrderIndex left alone: it offers the engine only
+// the indexes whose ranges bind the most leading columns (boundRank: two
+// per column bound to points by = or IN, one for a range on the next
+// column), so conv = $1 AND created_at > $2 reads (conv, created_at),
+// and equalities on both its columns beat conv = $1 through (conv, id).
+// The engine's own rules then break ties between the indexes offered.
+// Reading an index with a longer bound prefix reads a part of what the
+// index bound on fewer of those columns reads; an index bound on other
+// columns may still hold fewer rows, which without statistics nothing
+// tells (counting matched filters, the engine is no wiser). It leaves the
+// choice to the engine when the primary key is bound to points (it reads
+// those keys), when every index ranks the same, and in a statement with a
+// join (the engine costs its tables' indexes for the join's lookups too).
+//
+// preferOrderIndex decides first, for a top-N: under a LIMIT, a sort
+// over a filtered table that one of its secondary indexes returns in
 // order (sortByIndex will remove the sort) is read through that index,
 // when no other index binds, with equalities, a leading column that it
 // does not. The engine is then offered that index alone (dataTable.only)

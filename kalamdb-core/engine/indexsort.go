@@ -16,9 +16,10 @@ const sortByIndexRuleID analyzer.RuleId = 10_003
 
 // installSortByIndex runs sortByIndex in the engine's once-after batch
 // right before the engine's own sort replacement, after filters have
-// become index lookups, and preferOrderIndex right before the step that
-// turns them into lookups (optimizeJoins, which costs the indexes of a
-// table that is not joined too).
+// become index lookups, and preferOrderIndex then preferMostBound right
+// before the step that turns them into lookups (optimizeJoins, which
+// costs the indexes of a table that is not joined too), so that the
+// order index a top-N gets is not offered away.
 func installSortByIndex(a *analyzer.Analyzer) {
 	for _, b := range a.Batches {
 		if b.Desc != "once-after" {
