@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -251,65 +250,74 @@ const mostBoundRuleID analyzer.RuleId = 10_007
 // the engine only its indexes whose ranges bind the most leading columns
 // of the WHERE (mostBoundIndexes), as described above. A statement with
 // a join is left alone: the engine costs its tables' indexes for the
-// join's lookups too, which the WHERE's bindings do not describe.
-func preferMostBound(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+// join's lookups too, which the WHERE's bindings do not describe. The
+// bindings are read from the conditions the engine's planner reads
+// (analyzer.IndexLeafChildren, as in columnBindings), with values the
+// engine has already converted to the column's type (pgTypes), so the
+// planner builds ranges of an offered index; if it built none (a value
+// it could not convert), it reads the table as it does when that befalls
+// its own choice, filtered, with the same answer.
+func preferMostBound(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	if hasJoin(n) {
 		return n, transform.SameTree, nil
 	}
 	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		f, ok := n.(*plan.Filter)
-		if !ok {
+		f, rt, dt, alias := filteredTable(n)
+		if dt == nil || dt.only != nil || dt.offer != nil {
 			return n, transform.SameTree, nil
 		}
-		var rt *plan.ResolvedTable
-		var ta *plan.TableAlias
-		switch c := f.Child.(type) {
-		case *plan.ResolvedTable:
-			rt = c
-		case *plan.TableAlias:
-			ta = c
-			rt, _ = c.Child.(*plan.ResolvedTable)
-		}
-		if rt == nil {
-			return n, transform.SameTree, nil
-		}
-		dt, ok := rt.Table.(*dataTable)
-		if !ok || dt.only != nil || dt.offer != nil {
-			return n, transform.SameTree, nil
-		}
-		alias := ""
-		if ta != nil {
-			alias = ta.Name()
-		}
-		conds := expression.SplitConjunction(f.Expression)
-		offer := mostBoundIndexes(dt, conds, rt.Name(), alias)
+		offer := mostBoundIndexes(dt, expression.SplitConjunction(f.Expression), rt.Name(), alias)
 		if offer == nil {
 			return n, transform.SameTree, nil
 		}
 		offered := *dt
 		offered.offer = offer
-		// The planner may still build no ranges of the offered indexes
-		// (a value that does not convert to the column's type): then
-		// the engine chooses among all of them, as without this rule.
-		if ita := plannedRead(ctx, a, rt, &offered, conds, alias); ita == nil || !slices.Contains(offer, ita.Index()) {
-			return n, transform.SameTree, nil
-		}
-		var child sql.Node
-		child, err := rt.WithTable(&offered)
+		out, err := withTable(f, rt, &offered)
 		if err != nil {
 			return nil, transform.SameTree, fmt.Errorf("offering %s the indexes binding the most columns: %w", dt, err)
 		}
-		if ta != nil {
-			if child, err = ta.WithChildren(child); err != nil {
-				return nil, transform.SameTree, err
-			}
-		}
-		out, err := f.WithChildren(child)
-		if err != nil {
-			return nil, transform.SameTree, err
-		}
 		return out, transform.NewTree, nil
 	})
+}
+
+// filteredTable finds a filter directly over a data table (or over an
+// alias of one), the shape the engine's index planner turns into an index
+// read. dt is nil when n is not of that shape.
+func filteredTable(n sql.Node) (f *plan.Filter, rt *plan.ResolvedTable, dt *dataTable, alias string) {
+	f, ok := n.(*plan.Filter)
+	if !ok {
+		return nil, nil, nil, ""
+	}
+	switch c := f.Child.(type) {
+	case *plan.ResolvedTable:
+		rt = c
+	case *plan.TableAlias:
+		rt, _ = c.Child.(*plan.ResolvedTable)
+		alias = c.Name()
+	}
+	if rt == nil {
+		return nil, nil, nil, ""
+	}
+	if dt, ok = rt.Table.(*dataTable); !ok {
+		return nil, nil, nil, ""
+	}
+	return f, rt, dt, alias
+}
+
+// withTable is the filter f over rt (directly or under its alias) with
+// rt's table replaced by dt.
+func withTable(f *plan.Filter, rt *plan.ResolvedTable, dt *dataTable) (sql.Node, error) {
+	nrt, err := rt.WithTable(dt)
+	if err != nil {
+		return nil, err
+	}
+	var child sql.Node = nrt
+	if ta, ok := f.Child.(*plan.TableAlias); ok {
+		if child, err = ta.WithChildren(child); err != nil {
+			return nil, fmt.Errorf("under alias %s: %w", ta.Name(), err)
+		}
+	}
+	return f.WithChildren(child)
 }
 
 // hasJoin reports whether n has a join (outside subquery expressions,

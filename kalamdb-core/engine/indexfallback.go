@@ -144,9 +144,33 @@ func planOrderFallback(ctx *sql.Context, a *analyzer.Analyzer, rt *plan.Resolved
 // is only a bound on the order index's read, which is right without it.
 func altRanges(ctx *sql.Context, a *analyzer.Analyzer, rt *plan.ResolvedTable, dt *dataTable, alt *secIndex,
 	conds []sql.Expression, alias string) (sql.MySQLRangeCollection, bool) {
+	planIndexes := indexPlanner(a)
+	if planIndexes == nil {
+		return nil, false
+	}
 	only := *dt
 	only.only, only.fallback = alt, nil
-	ita := plannedRead(ctx, a, rt, &only, conds, alias)
+	nrt, err := rt.WithTable(&only)
+	if err != nil {
+		return nil, false
+	}
+	var child sql.Node = nrt
+	if alias != "" {
+		child = plan.NewTableAlias(alias, nrt)
+	}
+	// Its own query flags: what the planner notes there is about this
+	// read, not the statement.
+	planned, _, err := planIndexes(ctx, a, plan.NewFilter(expression.JoinAnd(conds...), child), nil, nil, &sql.QueryFlags{})
+	if err != nil {
+		return nil, false
+	}
+	var ita *plan.IndexedTableAccess
+	transform.Inspect(planned, func(n sql.Node) bool {
+		if x, ok := n.(*plan.IndexedTableAccess); ok {
+			ita = x
+		}
+		return ita == nil
+	})
 	if ita == nil || !ita.IsStatic() {
 		return nil, false
 	}
@@ -159,40 +183,6 @@ func altRanges(ctx *sql.Context, a *analyzer.Analyzer, rt *plan.ResolvedTable, d
 	}
 	ranges, ok := lookup.Ranges.(sql.MySQLRangeCollection)
 	return ranges, ok
-}
-
-// plannedRead is the index read the engine's index planner makes of the
-// conjuncts conds over rt (under alias, if any) with its table replaced
-// by dt, a copy offering some of its indexes; nil if it makes none, or
-// fails.
-func plannedRead(ctx *sql.Context, a *analyzer.Analyzer, rt *plan.ResolvedTable, dt *dataTable,
-	conds []sql.Expression, alias string) *plan.IndexedTableAccess {
-	planIndexes := indexPlanner(a)
-	if planIndexes == nil {
-		return nil
-	}
-	nrt, err := rt.WithTable(dt)
-	if err != nil {
-		return nil
-	}
-	var child sql.Node = nrt
-	if alias != "" {
-		child = plan.NewTableAlias(alias, nrt)
-	}
-	// Its own query flags: what the planner notes there is about this
-	// read, not the statement.
-	planned, _, err := planIndexes(ctx, a, plan.NewFilter(expression.JoinAnd(conds...), child), nil, nil, &sql.QueryFlags{})
-	if err != nil {
-		return nil
-	}
-	var ita *plan.IndexedTableAccess
-	transform.Inspect(planned, func(n sql.Node) bool {
-		if x, ok := n.(*plan.IndexedTableAccess); ok {
-			ita = x
-		}
-		return ita == nil
-	})
-	return ita
 }
 
 // indexPlanner is the analyzer's rule that turns filters into index
