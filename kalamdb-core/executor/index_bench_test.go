@@ -93,7 +93,7 @@ func createBenchIndex(d *benchDB, stmt string) {
 // 50), in the 10,000-row partition of BenchmarkRecentMessages with
 // created_at four to a second, through indexes on (conversation_id, id)
 // and (conversation_id, created_at), hot and after a flush. Before
-// preferOrderIndex the engine read the first (its name sorts first) and
+// preferOrderIndex the engine read the first (it has fewer columns) and
 // sorted the conversation; now it reads 50 entries of the second.
 func BenchmarkKeysetPage(b *testing.B) {
 	const q = "SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE conversation_id = $1 AND " +
