@@ -36,6 +36,9 @@ type dataTable struct {
 	// only, when set, is the one index offered to the planner
 	// (preferOrderIndex).
 	only *secIndex
+	// offer, when set, are the indexes offered to the planner: those
+	// binding the most leading columns of the WHERE (preferMostBound).
+	offer []sql.Index
 	// fallback, when set, bounds a top-N's read of only and says what
 	// it switches to (indexfallback.go).
 	fallback *orderFallback

@@ -11,21 +11,49 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 )
 
-// Which index a top-N reads. The engine picks a table's index by its
-// estimate of the rows each would read (costedIndexScans): without
-// statistics every index that binds the same filters estimates the same,
-// and the tie goes to the index whose name sorts first. It does not know
-// about the ORDER BY, so with indexes on (conversation_id, id) and
-// (conversation_id, created_at, id),
+// Which index a read uses. The engine picks a table's index by its
+// estimate of the rows each would read (costedIndexScans), but without
+// statistics every estimate is the same (uniform statistics have no
+// histogram), and its hand rules then decide: the most filters matched,
+// where a WHERE an index matches whole counts as one (the AND), the same
+// as the one conjunct another index matches; then the fewest index
+// columns left unmatched; then the name. So with indexes on (conv, id)
+// and (conv, created_at) (each with the primary key as its last column),
+//
+//	WHERE conv = $1 AND created_at > $2     (or = $2, IN, BETWEEN)
+//
+// read the whole conversation through (conv, id), the shorter index,
+// which binds conv alone; and it does not know about the ORDER BY, so
 //
 //	WHERE conversation_id = $1 AND (created_at, id) < ($2, $3)
 //	ORDER BY created_at DESC, id DESC LIMIT 50
 //
-// could read the whole conversation through the first and sort it, where
-// the second reads 50 entries backwards and stops.
+// with indexes on (conversation_id, id) and (conversation_id,
+// created_at, id) could read the whole conversation through the first
+// and sort it, where the second reads 50 entries backwards and stops.
+// Two rules decide before the engine does, both right before its index
+// planner (optimizeJoins) and from the statement's shape alone, never a
+// parameter's value: the engine analyses a statement for its values, but
+// one statement text must read the same index whatever they are, for
+// EXPLAIN to describe it and for answers and costs to be predictable.
 //
-// preferOrderIndex decides before the engine does: under a LIMIT, a
-// sort over a filtered table that one of its secondary indexes returns in
+// preferMostBound (below) applies to any filtered table that is not
+// joined and that preferOrderIndex left alone: it offers the engine only
+// the indexes whose ranges bind the most leading columns (boundRank: two
+// per column bound to points by = or IN, one for a range on the next
+// column), so conv = $1 AND created_at > $2 reads (conv, created_at),
+// and equalities on both its columns beat conv = $1 through (conv, id).
+// The engine's own rules then break ties between the indexes offered.
+// Reading an index with a longer bound prefix reads a part of what the
+// index bound on fewer of those columns reads; an index bound on other
+// columns may still hold fewer rows, which without statistics nothing
+// tells (counting matched filters, the engine is no wiser). It leaves the
+// choice to the engine when the primary key is bound to points (it reads
+// those keys), when every index ranks the same, and in a statement with a
+// join (the engine costs its tables' indexes for the join's lookups too).
+//
+// preferOrderIndex decides first, for a top-N: under a LIMIT, a sort
+// over a filtered table that one of its secondary indexes returns in
 // order (sortByIndex will remove the sort) is read through that index,
 // when no other index binds, with equalities, a leading column that it
 // does not. The engine is then offered that index alone (dataTable.only)
@@ -213,4 +241,160 @@ func equalColumns(conds []sql.Expression, table, alias string) map[string]bool {
 		}
 	}
 	return out
+}
+
+// mostBoundRuleID identifies preferMostBound in the engine's traces.
+const mostBoundRuleID analyzer.RuleId = 10_007
+
+// preferMostBound offers a filtered table that preferOrderIndex left to
+// the engine only its indexes whose ranges bind the most leading columns
+// of the WHERE (mostBoundIndexes), as described above. A statement with
+// a join is left alone: the engine costs its tables' indexes for the
+// join's lookups too, which the WHERE's bindings do not describe. The
+// bindings are read from the conditions the engine's planner reads
+// (analyzer.IndexLeafChildren, as in columnBindings), with values the
+// engine has already converted to the column's type (pgTypes), so the
+// planner builds ranges of an offered index; if it built none (a value
+// it could not convert), it reads the table as it does when that befalls
+// its own choice, filtered, with the same answer.
+func preferMostBound(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	if hasJoin(n) {
+		return n, transform.SameTree, nil
+	}
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		f, rt, dt, alias := filteredTable(n)
+		if dt == nil || dt.only != nil || dt.offer != nil {
+			return n, transform.SameTree, nil
+		}
+		offer := mostBoundIndexes(dt, expression.SplitConjunction(f.Expression), rt.Name(), alias)
+		if offer == nil {
+			return n, transform.SameTree, nil
+		}
+		offered := *dt
+		offered.offer = offer
+		out, err := withTable(f, rt, &offered)
+		if err != nil {
+			return nil, transform.SameTree, fmt.Errorf("offering %s the indexes binding the most columns: %w", dt, err)
+		}
+		return out, transform.NewTree, nil
+	})
+}
+
+// filteredTable finds a filter directly over a data table (or over an
+// alias of one), the shape the engine's index planner turns into an index
+// read. dt is nil when n is not of that shape.
+func filteredTable(n sql.Node) (f *plan.Filter, rt *plan.ResolvedTable, dt *dataTable, alias string) {
+	f, ok := n.(*plan.Filter)
+	if !ok {
+		return nil, nil, nil, ""
+	}
+	switch c := f.Child.(type) {
+	case *plan.ResolvedTable:
+		rt = c
+	case *plan.TableAlias:
+		rt, _ = c.Child.(*plan.ResolvedTable)
+		alias = c.Name()
+	}
+	if rt == nil {
+		return nil, nil, nil, ""
+	}
+	if dt, ok = rt.Table.(*dataTable); !ok {
+		return nil, nil, nil, ""
+	}
+	return f, rt, dt, alias
+}
+
+// withTable is the filter f over rt (directly or under its alias) with
+// rt's table replaced by dt.
+func withTable(f *plan.Filter, rt *plan.ResolvedTable, dt *dataTable) (sql.Node, error) {
+	nrt, err := rt.WithTable(dt)
+	if err != nil {
+		return nil, err
+	}
+	var child sql.Node = nrt
+	if ta, ok := f.Child.(*plan.TableAlias); ok {
+		if child, err = ta.WithChildren(child); err != nil {
+			return nil, fmt.Errorf("under alias %s: %w", ta.Name(), err)
+		}
+	}
+	return f.WithChildren(child)
+}
+
+// hasJoin reports whether n has a join (outside subquery expressions,
+// which the engine plans on their own).
+func hasJoin(n sql.Node) bool {
+	found := false
+	transform.Inspect(n, func(n sql.Node) bool {
+		if _, ok := n.(*plan.JoinNode); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// mostBoundIndexes are the indexes of dt (the primary key's and the
+// secondary ones) whose ranges under the conjuncts conds bind the most
+// leading columns (boundRank), or nil to leave the choice to the engine:
+// when the primary key is bound to points (at most as many rows as
+// values, which the engine reads by key), when no index binds a column,
+// or when every index binds as many. What binds a column is its shape
+// (columnBindings: = or IN of constants or parameters are points, a
+// comparison a range), never a value, so that one plan serves every
+// value of the statement's parameters.
+func mostBoundIndexes(dt *dataTable, conds []sql.Expression, table, alias string) []sql.Index {
+	secondary := dt.secondaryIndexes()
+	if len(secondary) == 0 {
+		return nil
+	}
+	binds := columnBindings(expression.JoinAnd(conds...), table, alias)
+	type ranked struct {
+		idx  sql.Index
+		rank int
+	}
+	var all []ranked
+	if pk := dt.shape.PK; pk >= 0 && dt.shape.index != nil {
+		name := dt.shape.sch[pk].Name
+		if points, ok := binds[strings.ToLower(name)]; ok && points {
+			return nil
+		}
+		all = append(all, ranked{dt.shape.index, boundRank([]string{name}, binds)})
+	}
+	for _, si := range secondary {
+		all = append(all, ranked{si, boundRank(si.names, binds)})
+	}
+	top := 0
+	for _, r := range all {
+		top = max(top, r.rank)
+	}
+	var out []sql.Index
+	for _, r := range all {
+		if r.rank == top {
+			out = append(out, r.idx)
+		}
+	}
+	if top == 0 || len(out) == len(all) {
+		return nil
+	}
+	return out
+}
+
+// boundRank ranks how much of an index with columns names the bindings
+// binds: two per leading column bound to points (= or IN), then one if
+// the next column is bound to a range. Equalities on (a, b) rank 4,
+// a = $1 AND b > $2 ranks 3, a = $1 alone 2: each narrows the index's
+// read within the one before.
+func boundRank(names []string, binds map[string]bool) int {
+	rank := 0
+	for _, name := range names {
+		points, ok := binds[strings.ToLower(name)]
+		if !ok {
+			break
+		}
+		if !points {
+			return rank + 1
+		}
+		rank += 2
+	}
+	return rank
 }

@@ -16,15 +16,17 @@ const sortByIndexRuleID analyzer.RuleId = 10_003
 
 // installSortByIndex runs sortByIndex in the engine's once-after batch
 // right before the engine's own sort replacement, after filters have
-// become index lookups, and preferOrderIndex right before the step that
-// turns them into lookups (optimizeJoins, which costs the indexes of a
-// table that is not joined too).
+// become index lookups, and preferOrderIndex then preferMostBound right
+// before the step that turns them into lookups (optimizeJoins, which
+// costs the indexes of a table that is not joined too), so that the
+// order index a top-N gets is not offered away.
 func installSortByIndex(a *analyzer.Analyzer) {
 	for _, b := range a.Batches {
 		if b.Desc != "once-after" {
 			continue
 		}
 		b.Rules = insertRule(b.Rules, "optimizeJoins", analyzer.Rule{Id: orderIndexRuleID, Apply: preferOrderIndex})
+		b.Rules = insertRule(b.Rules, "optimizeJoins", analyzer.Rule{Id: mostBoundRuleID, Apply: preferMostBound})
 		b.Rules = insertRule(b.Rules, "replaceIdxSort", analyzer.Rule{Id: sortByIndexRuleID, Apply: sortByIndex})
 		return
 	}

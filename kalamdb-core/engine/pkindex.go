@@ -16,7 +16,8 @@ import (
 
 // GetIndexes implements sql.IndexAddressable: the primary key, if any,
 // then the ready secondary indexes the statement may use; or only the
-// index preferOrderIndex chose for a top-N.
+// index preferOrderIndex chose for a top-N, or those of them that
+// preferMostBound offers.
 func (t *dataTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
 	if t.sess.noIndexes {
 		return nil, nil
@@ -30,6 +31,12 @@ func (t *dataTable) GetIndexes(*sql.Context) ([]sql.Index, error) {
 	}
 	for _, si := range t.secondaryIndexes() {
 		out = append(out, si)
+	}
+	if t.offer != nil {
+		offered := slices.DeleteFunc(slices.Clone(out), func(idx sql.Index) bool { return !slices.Contains(t.offer, idx) })
+		if len(offered) > 0 {
+			return offered, nil
+		}
 	}
 	return out, nil
 }
