@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-
 )
 
 // pl14Tables creates ns.m (indexes (conv, id) and (conv, c)) and ns.r
