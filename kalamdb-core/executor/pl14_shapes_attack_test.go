@@ -64,6 +64,10 @@ var pl14BigintWheres = []string{
 	"c = 5 IS TRUE",
 	"(c = 5) = TRUE",
 	"COALESCE(c, 5) = 5",
+	"c > 2.5", "c >= 2.5", "c < 2.5", "c <= 2.5", "c < -0.5", "c > -0.5", "c >= -2.5", "c <= -2.5",
+	"c NOT BETWEEN 2.5 AND 5.5", "(c, id) > (2.5, 3)", "(c, id) <= (2.5, 300)", "(c = 2.5 OR c < 1.5)",
+	"c > 2.9999999999999999", "c < 3.0000000000000001", "c > '2.5'", "c IN (2.5, 3.5)", "c BETWEEN -0.5 AND 0.5",
+	"c > 9223372036854775806.5", "c < -9223372036854775807.5", "c > 1e18", "c < -1e19", "c > 99999999999999999999",
 }
 
 // TestPL14ShapesMatchScan: a top-N on conv = 1 ordered by id read
@@ -80,7 +84,7 @@ func TestPL14ShapesMatchScan(t *testing.T) {
 			for v := 0; v < 20; v++ {
 				vals = append(vals, fmt.Sprint(v))
 			}
-			vals = append(vals, "NULL", "-0")
+			vals = append(vals, "NULL", "-0", "-1", "-2", "-3", "9223372036854775807", "-9223372036854775808")
 			pl14Tables(t, e, "USER", "BIGINT", 300, vals, a, b)
 			switched := 0
 			check := func(stage string) {
@@ -100,7 +104,7 @@ func TestPL14ShapesMatchScan(t *testing.T) {
 			check("cold")
 			for _, c := range []*caller{a, b} {
 				for _, tb := range []string{"ns.m", "ns.r"} {
-					c.must("UPDATE " + tb + " SET c = 19 - c WHERE id % 4 = 0")
+					c.must("UPDATE " + tb + " SET c = 19 - c WHERE id % 4 = 0 AND c BETWEEN -100 AND 100")
 					c.must("UPDATE " + tb + " SET conv = 3 - conv WHERE id % 11 = 0")
 					c.must("DELETE FROM " + tb + " WHERE id % 13 = 0")
 					c.must("INSERT INTO " + tb + " VALUES (99999, 1, 5, 1), (99998, 1, NULL, 2)")
