@@ -69,6 +69,11 @@ var pl14BigintWheres = []string{
 	"c > 2.9999999999999999", "c < 3.0000000000000001", "c > '2.5'", "c IN (2.5, 3.5)", "c BETWEEN -0.5 AND 0.5",
 	"conv IN (2, 3) AND c IN (3)", "(conv = 2 OR c = 3)", "c IN (3) AND conv > 5", "c IN (3) AND conv >= 1 AND conv <= 1",
 	"conv IN (1) AND c BETWEEN 2 AND 4", "(conv, c) IN ((1, 3), (1, 5))", "(conv, c) = (1, 3)", "(conv, c) > (1, 17)", "(c, conv) IN ((3, 1), (5, 2))",
+	"c IN (3) IS NOT FALSE", "c IN (CAST('3' AS BIGINT), 5)", "c IN ('3'::bigint)", "c = ANY(ARRAY[3, 5])", "c = ANY('{3,5}')",
+	"c IN (3, 3 + 2)", "c IN (ABS(-3))", "c IN (NULLIF(3, 3), 5)", "c BETWEEN (SELECT 1) AND 5", "c > ALL(SELECT 17)",
+	"c IN (3) AND c IN (SELECT 3)", "c IN (CASE WHEN 1 = 1 THEN 3 END)", "(c) IN ((3), (5))", "c IN (3, 5) = true",
+	"NOT NOT (c IN (3, 5))", "NOT (c < 3 OR c > 5)", "NOT (c NOT BETWEEN 3 AND 5)", "c IN (COALESCE(NULL, 3))",
+	"c IN (3, LENGTH('abcde'))", "c IN (EXTRACT(DAY FROM DATE '2024-01-05'))", "c >= LEAST(3, 4) AND c <= GREATEST(4, 5)",
 	"c > 9223372036854775806.5", "c < -9223372036854775807.5", "c > 1e18", "c < -1e19", "c > 99999999999999999999",
 }
 
