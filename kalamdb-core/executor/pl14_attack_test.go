@@ -59,3 +59,12 @@ func pl14Diff(t *testing.T, e *env, c *caller, stage, q string, params ...any) b
 
 // pl14Address matches a pointer in an error's text.
 var pl14Address = regexp.MustCompile(`0x[0-9a-f]+`)
+
+// pl14Ints are the values 0 to n-1 as SQL literals.
+func pl14Ints(n int) []string {
+	vals := make([]string, n)
+	for v := range vals {
+		vals[v] = fmt.Sprint(v)
+	}
+	return vals
+}

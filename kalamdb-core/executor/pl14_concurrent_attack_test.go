@@ -19,10 +19,7 @@ import (
 func TestPL14WritesAndFlushesDuringReads(t *testing.T) {
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 2})
 	a := e.as("alice", systable.RoleUser)
-	var vals []string
-	for v := 0; v < 20; v++ {
-		vals = append(vals, fmt.Sprint(v))
-	}
+	vals := pl14Ints(20)
 	pl14Tables(t, e, "USER", "BIGINT", 400, vals, a)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup

@@ -29,10 +29,7 @@ func TestPL14DropIndexDuringReads(t *testing.T) {
 func pl14DropIndexDuringReads(t *testing.T, ordinary bool) {
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 1})
 	a := e.as("alice", systable.RoleUser)
-	var vals []string
-	for v := 0; v < 20; v++ {
-		vals = append(vals, fmt.Sprint(v))
-	}
+	vals := pl14Ints(20)
 	pl14Tables(t, e, "USER", "BIGINT", 400, vals, a)
 	if ordinary {
 		e.root().must("DROP INDEX ns.a_conv_id")

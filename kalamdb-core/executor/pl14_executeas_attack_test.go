@@ -1,7 +1,6 @@
 package executor_test
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
@@ -22,10 +21,7 @@ func TestPL14ExecuteAsUser(t *testing.T) {
 	}
 	root.must("CREATE USER 'svc' WITH PASSWORD 'pw' ROLE service")
 	a, b, svc := e.user("alice"), e.user("bob"), e.user("svc")
-	var vals []string
-	for v := 0; v < 20; v++ {
-		vals = append(vals, fmt.Sprint(v))
-	}
+	vals := pl14Ints(20)
 	pl14Tables(t, e, "USER", "BIGINT", 200, vals, a, b)
 	qs := []string{
 		"SELECT id, c FROM $T WHERE conv = 1 AND c IN (3, 5) ORDER BY id DESC LIMIT 4",

@@ -16,10 +16,7 @@ import (
 func TestPL14ParamsMatchScan(t *testing.T) {
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 1})
 	a, b := e.as("alice", systable.RoleUser), e.as("bob", systable.RoleUser)
-	var vals []string
-	for v := 0; v < 20; v++ {
-		vals = append(vals, fmt.Sprint(v))
-	}
+	vals := pl14Ints(20)
 	vals = append(vals, "NULL")
 	pl14Tables(t, e, "USER", "BIGINT", 300, vals, a, b)
 	qs := []struct {

@@ -87,10 +87,7 @@ func TestPL14ShapesMatchScan(t *testing.T) {
 		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {
 			e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: budget})
 			a, b := e.as("alice", systable.RoleUser), e.as("bob", systable.RoleUser)
-			var vals []string
-			for v := 0; v < 20; v++ {
-				vals = append(vals, fmt.Sprint(v))
-			}
+			vals := pl14Ints(20)
 			vals = append(vals, "NULL", "-0", "-1", "-2", "-3", "9223372036854775807", "-9223372036854775808")
 			pl14Tables(t, e, "USER", "BIGINT", 300, vals, a, b)
 			switched := 0

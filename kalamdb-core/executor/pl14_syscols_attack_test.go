@@ -1,7 +1,6 @@
 package executor_test
 
 import (
-	"fmt"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
@@ -15,10 +14,7 @@ import (
 func TestPL14SystemColumns(t *testing.T) {
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 1})
 	a := e.as("alice", systable.RoleUser)
-	var vals []string
-	for v := 0; v < 20; v++ {
-		vals = append(vals, fmt.Sprint(v))
-	}
+	vals := pl14Ints(20)
 	pl14Tables(t, e, "USER", "BIGINT", 300, vals, a)
 	for _, tb := range []string{"ns.m", "ns.r"} {
 		a.must("DELETE FROM " + tb + " WHERE id % 4 = 0")

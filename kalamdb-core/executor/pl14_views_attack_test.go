@@ -17,10 +17,7 @@ import (
 func TestPL14ViewsAndRenamedColumns(t *testing.T) {
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 1})
 	a := e.as("alice", systable.RoleUser)
-	var vals []string
-	for v := 0; v < 20; v++ {
-		vals = append(vals, fmt.Sprint(v))
-	}
+	vals := pl14Ints(20)
 	pl14Tables(t, e, "USER", "BIGINT", 300, vals, a)
 	for _, tb := range []string{"m", "r"} {
 		e.root().must("CREATE VIEW ns.v" + tb + " AS SELECT id, conv, c, d FROM ns." + tb)
