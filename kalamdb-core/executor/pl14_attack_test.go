@@ -68,3 +68,10 @@ func pl14Ints(n int) []string {
 	}
 	return vals
 }
+
+// pl14FlushBoth moves both tables' rows to the cold tier.
+func pl14FlushBoth(t *testing.T, e *env) {
+	t.Helper()
+	runJob(t, e, "STORAGE FLUSH TABLE ns.m")
+	runJob(t, e, "STORAGE FLUSH TABLE ns.r")
+}

@@ -33,8 +33,7 @@ func TestPL14ModifyColumnIndexed(t *testing.T) {
 			e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 1})
 			a := e.as("alice", systable.RoleUser)
 			pl14Tables(t, e, "USER", tc.from, 120, tc.vals, a)
-			runJob(t, e, "STORAGE FLUSH TABLE ns.m")
-			runJob(t, e, "STORAGE FLUSH TABLE ns.r")
+			pl14FlushBoth(t, e)
 			for i := 0; i < 40; i++ {
 				for _, tb := range []string{"ns.m", "ns.r"} {
 					a.must(fmt.Sprintf("UPDATE %s SET d = d + 1 WHERE id = %d", tb, 3*i+1))
@@ -57,8 +56,7 @@ func TestPL14ModifyColumnIndexed(t *testing.T) {
 				}
 			}
 			check("written after")
-			runJob(t, e, "STORAGE FLUSH TABLE ns.m")
-			runJob(t, e, "STORAGE FLUSH TABLE ns.r")
+			pl14FlushBoth(t, e)
 			check("flushed after")
 		})
 	}

@@ -60,8 +60,7 @@ func TestPL14OrdersMatchScan(t *testing.T) {
 				}
 			}
 			check("hot")
-			runJob(t, e, "STORAGE FLUSH TABLE ns.m")
-			runJob(t, e, "STORAGE FLUSH TABLE ns.r")
+			pl14FlushBoth(t, e)
 			check("cold")
 			for _, tb := range []string{"ns.m", "ns.r"} {
 				a.must("UPDATE " + tb + " SET c = 8 - c WHERE id % 4 = 0")

@@ -103,8 +103,7 @@ func TestPL14ShapesMatchScan(t *testing.T) {
 				}
 			}
 			check("hot")
-			runJob(t, e, "STORAGE FLUSH TABLE ns.m")
-			runJob(t, e, "STORAGE FLUSH TABLE ns.r")
+			pl14FlushBoth(t, e)
 			check("cold")
 			for _, c := range []*caller{a, b} {
 				for _, tb := range []string{"ns.m", "ns.r"} {

@@ -62,8 +62,7 @@ func TestPL14TypesMatchScan(t *testing.T) {
 				}
 			}
 			check("hot")
-			runJob(t, e, "STORAGE FLUSH TABLE ns.m")
-			runJob(t, e, "STORAGE FLUSH TABLE ns.r")
+			pl14FlushBoth(t, e)
 			check("cold")
 			for _, tb := range []string{"ns.m", "ns.r"} {
 				a.must("UPDATE " + tb + " SET c = NULL WHERE id % 5 = 0")
