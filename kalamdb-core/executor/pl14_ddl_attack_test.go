@@ -15,9 +15,6 @@ import (
 // created again while top-Ns that switch to it run (the table's rows do
 // not change): every answer is the table without indexes'.
 func TestPL14DropIndexDuringReads(t *testing.T) {
-	t.Skip("BUG (pre-existing, not planner14's): a read planned with an index that DROP INDEX removes before the statement's first read " +
-		"(its snapshot is taken lazily, after the entries' DeleteRange) returns no rows of that index: wrong answers, for an ordinary " +
-		"index read and for the order index's fallback alike; fails most runs")
 	for _, ordinary := range []bool{true, false} {
 		t.Run(fmt.Sprint("ordinary ", ordinary), func(t *testing.T) { pl14DropIndexDuringReads(t, ordinary) })
 	}
