@@ -118,6 +118,12 @@ func (s *Snapshot) Table(namespace, name string) (*Table, bool) {
 	return t, ok
 }
 
+// TableByID returns the table of id (systable.TableID), as Table does.
+func (s *Snapshot) TableByID(id string) (*Table, bool) {
+	t, ok := s.tables[id]
+	return t, ok
+}
+
 // Tables returns the tables of a namespace ("" for all), sorted by id.
 func (s *Snapshot) Tables(namespace string) []*Table {
 	var out []*Table

@@ -211,6 +211,12 @@ type QueryRequest struct {
 	// Snapshot, when set, is the snapshot the statement reads (it stays
 	// open after the statement); otherwise the statement takes its own.
 	Snapshot *kv.Snapshot
+	// SnapshotCatalog is the catalog as it was just before Snapshot was
+	// taken (tier.PinnedSnapshot.Catalog): a secondary index that was
+	// not ready in it may lack entries of the snapshot's rows, so the
+	// statement does not read it (Session.usableIndex). Nil: every
+	// index the statement plans with is taken as ready before Snapshot.
+	SnapshotCatalog *catalog.Snapshot
 	// OnRow, when set, is handed each result row (wire-encoded values)
 	// with its size as MaxBytes counts it, and the result keeps no rows:
 	// for a caller that bounds what it keeps itself (a live query's
@@ -404,6 +410,8 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	sess.onRow = req.OnRow
 	if req.Snapshot != nil {
 		sess.snap, sess.borrowedSnap = req.Snapshot, true
+		// Read after the snapshot was taken, as snapshot() does.
+		sess.snapCat, sess.readyCat = sess.cat.Snapshot(), req.SnapshotCatalog
 	}
 	bindings, err := bindParams(req.Params)
 	if err != nil {

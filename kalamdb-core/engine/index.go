@@ -121,7 +121,28 @@ func (t *dataTable) secondaryIndexes() []*secIndex {
 	if tx := t.sess.tx; tx != nil && tx.HasPending(t.shape.Table) {
 		return nil
 	}
-	return t.shape.secondary
+	// The planner is offered only the indexes whose entries the
+	// statement's snapshot holds completely (Session.usableIndex), so the
+	// snapshot is taken now, before any is chosen. Without one the table
+	// read fails anyway.
+	if _, err := t.sess.snapshot(); err != nil {
+		return nil
+	}
+	all := t.shape.secondary
+	for i, si := range all {
+		if t.sess.usableIndex(t.shape.Table, si.ix) {
+			continue
+		}
+		// Rare (a DDL raced the statement): the others, in a new slice.
+		out := slices.Clone(all[:i])
+		for _, o := range all[i+1:] {
+			if t.sess.usableIndex(t.shape.Table, o.ix) {
+				out = append(out, o)
+			}
+		}
+		return out
+	}
+	return all
 }
 
 // ownsIndex reports whether idx is one of this table's secondary indexes.

@@ -89,6 +89,10 @@ func (e *Engine) fastIndexSelect(sctx *sql.Context, dt *dataTable, sp *fastSelec
 	}
 	dt = dt.withColumns(sp.cols)
 	iter, err := dt.openIndexIter(sctx, p.si, [][2][]byte{{start, kv.PrefixEnd(start)}}, p.reverse, limit)
+	if _, gone := errors.AsType[*indexNotInSnapshotError](err); gone {
+		// Compiled before a DROP INDEX: the planner picks another way.
+		return nil, errNoFastPath
+	}
 	if err != nil {
 		return nil, err
 	}

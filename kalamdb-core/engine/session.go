@@ -6,6 +6,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 
@@ -34,13 +35,20 @@ type Session struct {
 	// fatal is the first warning that fails the statement.
 	fatal *sql.Warning
 	// snap is the statement's read snapshot, taken at its first read of a
-	// data table so that every table, every tier and the manifest that
-	// lists cold files are read as of one moment.
+	// data table, or when the planner first asks for a table's secondary
+	// indexes (which depend on it), so that every table, every tier and
+	// the manifest that lists cold files are read as of one moment.
 	snap *kv.Snapshot
 	// borrowedSnap is set when the caller supplied snap (a live query's
 	// initial read); it is not closed with the statement.
 	borrowedSnap bool
-	db           *kv.DB
+	// snapCat is the catalog read just after snap was taken, and
+	// readyCat, for a borrowed snap, the one read just before it was
+	// (nil: the planning catalog, which is older than snap): together
+	// they say which secondary indexes have every entry snap's rows
+	// need (usableIndex).
+	snapCat, readyCat *catalog.Snapshot
+	db                *kv.DB
 	// cat resolves the effective user's name (CURRENT_USER()).
 	cat *catalog.Catalog
 	// noIndexes hides primary-key indexes from the planner (live query
@@ -126,9 +134,47 @@ func (s *Session) snapshot() (*kv.Snapshot, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.snap = snap
+		s.snap, s.snapCat = snap, s.cat.Snapshot()
 	}
 	return s.snap, nil
+}
+
+// usableIndex reports whether the statement's snapshot holds an entry of
+// ix for each of its rows of t, so that a read through ix finds them all.
+//
+// An index's entries are complete in a snapshot when the index was ready
+// before the snapshot was taken and its entries were not deleted before
+// it. DROP INDEX takes an index out of the catalog before it deletes the
+// entries (tier's DropIndex), so an index that is still in a catalog read
+// after the snapshot was taken (snapCat) kept them there, wherever the
+// DROP is now; ids are never reused, so one dropped and created again
+// under its name is another index. A build marks its index ready only
+// after it wrote every entry, so an index ready in a catalog read before
+// the snapshot (readyCat; else the catalog the statement was planned
+// with, which knows only ready indexes and is older than a snapshot the
+// statement takes itself) has them all. A statement planned before a
+// DROP INDEX and reading after it would otherwise find no rows through
+// the index, and a live query's later batch, at a snapshot older than a
+// CREATE INDEX, would miss the rows written before the build.
+//
+// The caller holds the snapshot.
+func (s *Session) usableIndex(t *tables.Table, ix *tables.Index) bool {
+	id := ix.Def.IndexID
+	if s.snapCat != nil && !hasIndex(s.snapCat, t, id, false) {
+		return false
+	}
+	return s.readyCat == nil || hasIndex(s.readyCat, t, id, true)
+}
+
+// hasIndex reports whether cat has index id of t's incarnation (ready,
+// when ready is set).
+func hasIndex(cat *catalog.Snapshot, t *tables.Table, id uint32, ready bool) bool {
+	cur, ok := cat.TableByID(t.Meta.TableID)
+	if !ok || !cur.SameTable(t.Table) {
+		return false
+	}
+	def, ok := cur.Meta.IndexByID(id)
+	return ok && (!ready || def.Ready())
 }
 
 // endStatement closes what the statement left open, then releases its
@@ -146,7 +192,7 @@ func (s *Session) endStatement() {
 	if s.snap != nil && !s.borrowedSnap {
 		_ = s.snap.Close()
 	}
-	s.snap, s.borrowedSnap = nil, false
+	s.snap, s.borrowedSnap, s.snapCat, s.readyCat = nil, false, nil, nil
 	s.idMu.Lock()
 	s.lastIDFree = false
 	s.idMu.Unlock()

@@ -383,7 +383,7 @@ func (s *subscription) query(ctx context.Context, list, cond, tail string, maxRo
 	c := s.conn
 	req := engine.QueryRequest{UserID: c.userID, Role: c.role, Statement: std, Params: params, MaxRows: maxRows, OnRow: onRow}
 	if s.snap != nil {
-		req.Snapshot = s.snap.Snapshot
+		req.Snapshot, req.SnapshotCatalog = s.snap.Snapshot, s.snap.Catalog
 	}
 	res, err := c.m.eng.Query(ctx, req)
 	if err != nil {

@@ -22,6 +22,11 @@ import (
 // deleted only after the pin is released (obsoleteFiles).
 type PinnedSnapshot struct {
 	*kv.Snapshot
+	// Catalog is the catalog as it was just before the snapshot was
+	// taken: a statement reading the snapshot later reads only the
+	// secondary indexes ready in it (engine.QueryRequest.SnapshotCatalog),
+	// since an index built after the snapshot lacks entries of its rows.
+	Catalog *catalog.Snapshot
 	release func()
 }
 
@@ -38,12 +43,13 @@ func (s *PinnedSnapshot) Close() error {
 // pin or retired at a later generation, which waits for the pin.
 func (m *Manager) OpenPinnedSnapshot() (*PinnedSnapshot, error) {
 	release := m.obsolete.pin()
+	cat := m.cat.Snapshot()
 	snap, err := m.db.NewSnapshot()
 	if err != nil {
 		release()
 		return nil, fmt.Errorf("open pinned snapshot: %w", err)
 	}
-	return &PinnedSnapshot{Snapshot: snap, release: release}, nil
+	return &PinnedSnapshot{Snapshot: snap, Catalog: cat, release: release}, nil
 }
 
 // Storage opens a storage definition for reading its files.
