@@ -36,8 +36,12 @@ func restoreDiesCopying(t *testing.T, s *server, location string) {
 	s.open()
 	res := s.must("RESTORE DATABASE app FROM '" + location + "'")
 	ended := make(chan *systable.Job, 1)
+	// The restore never ends (its goroutine is gone): the wait ends with
+	// the test.
+	waitCtx, stopWait := context.WithCancel(context.Background())
+	t.Cleanup(stopWait)
 	go func() {
-		j, _ := s.db.Jobs.Wait(context.Background(), res[0].Rows[0][0].(string))
+		j, _ := s.db.Jobs.Wait(waitCtx, res[0].Rows[0][0].(string))
 		ended <- j
 	}()
 	select {
