@@ -18,11 +18,6 @@ import (
 // entry of c IN (3, 5) in the whole table: more the bigger the table,
 // not bounded by the conversation.
 func TestPL14FallbackReadsOtherConversations(t *testing.T) {
-	t.Skip("BUG (medium, unbounded cost; the design predates planner14, which extends it to IN/OR/BETWEEN shapes): the fallback " +
-		"index need not lead with the order index's bound columns, so after the budget the read examines the other index's ranges " +
-		"across every conversation: 5,273 rows fetched (budget 1,024, a batch, 4,001 entries of other conversations) where the " +
-		"order index alone fetches conversation 1's 1,500; the ratio grows with the table. Main does the same for " +
-		"c >= 3 AND c <= 5 (verified: 5,273); planner14 extends it to IN lists, which main left to the order index alone")
 	fetched := map[int]int64{}
 	for _, budget := range []int{1 << 30, 0} {
 		e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: budget})
