@@ -15,26 +15,7 @@ import (
 func TestPL14FallbackConfinedToConversation(t *testing.T) {
 	e := newEnv(t)
 	root := e.root()
-	root.must("CREATE NAMESPACE ns")
-	root.must("CREATE SHARED TABLE ns.m (id BIGINT PRIMARY KEY, conv BIGINT, c BIGINT, d BIGINT)")
-	createIndex(t, e, "CREATE INDEX a_conv_id ON ns.m (conv, id)")
-	createIndex(t, e, "CREATE INDEX b_c_conv ON ns.m (c, conv)")
-	id := 0
-	for conv := 1; conv <= 3; conv++ {
-		var rows []string
-		for i := 0; i < 1500; i++ {
-			id++
-			c := 10 + i%10
-			if conv != 1 && i%3 == 0 {
-				c = 3
-			}
-			if conv == 1 && id == 2 {
-				c = 5
-			}
-			rows = append(rows, fmt.Sprintf("(%d, %d, %d, 0)", id, conv, c))
-		}
-		root.must("INSERT INTO ns.m VALUES " + strings.Join(rows, ", "))
-	}
+	pl14Conversations(t, e, 3, "CREATE INDEX b_c_conv ON ns.m (c, conv)")
 	for _, tc := range []struct {
 		cond       string
 		wantSwitch bool
@@ -60,5 +41,35 @@ func TestPL14FallbackConfinedToConversation(t *testing.T) {
 		if switched := e.db.Engine.OrderIndexFallbacks() > before; switched != tc.wantSwitch {
 			t.Errorf("%s: switched %v, want %v", q, switched, tc.wantSwitch)
 		}
+	}
+}
+
+// pl14Conversations creates the SHARED table ns.m with indexes on
+// (conv, id) and other, and fills it with 1,500 rows in each of
+// conversations 1 to convs: c is 10 to 19, but 5 on conversation 1's
+// second oldest row (id 2), its only one of c IN (3, 5), and 3 on every
+// third row of the other conversations.
+func pl14Conversations(t *testing.T, e *env, convs int, other string) {
+	t.Helper()
+	root := e.root()
+	root.must("CREATE NAMESPACE ns")
+	root.must("CREATE SHARED TABLE ns.m (id BIGINT PRIMARY KEY, conv BIGINT, c BIGINT, d BIGINT)")
+	createIndex(t, e, "CREATE INDEX a_conv_id ON ns.m (conv, id)")
+	createIndex(t, e, other)
+	id := 0
+	for conv := 1; conv <= convs; conv++ {
+		var rows []string
+		for i := 0; i < 1500; i++ {
+			id++
+			c := 10 + i%10
+			if conv != 1 && i%3 == 0 {
+				c = 3
+			}
+			if conv == 1 && id == 2 {
+				c = 5
+			}
+			rows = append(rows, fmt.Sprintf("(%d, %d, %d, 0)", id, conv, c))
+		}
+		root.must("INSERT INTO ns.m VALUES " + strings.Join(rows, ", "))
 	}
 }

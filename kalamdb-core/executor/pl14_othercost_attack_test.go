@@ -1,8 +1,6 @@
 package executor_test
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
@@ -22,26 +20,7 @@ func TestPL14FallbackReadsOtherConversations(t *testing.T) {
 	for _, budget := range []int{1 << 30, 0} {
 		e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: budget})
 		root := e.root()
-		root.must("CREATE NAMESPACE ns")
-		root.must("CREATE SHARED TABLE ns.m (id BIGINT PRIMARY KEY, conv BIGINT, c BIGINT, d BIGINT)")
-		createIndex(t, e, "CREATE INDEX a_conv_id ON ns.m (conv, id)")
-		createIndex(t, e, "CREATE INDEX b_c ON ns.m (c)")
-		id := 0
-		for conv := 1; conv <= 9; conv++ {
-			var rows []string
-			for i := 0; i < 1500; i++ {
-				id++
-				c := 10 + i%10
-				if conv != 1 && i%3 == 0 {
-					c = 3
-				}
-				if conv == 1 && id == 2 {
-					c = 5
-				}
-				rows = append(rows, fmt.Sprintf("(%d, %d, %d, 0)", id, conv, c))
-			}
-			root.must("INSERT INTO ns.m VALUES " + strings.Join(rows, ", "))
-		}
+		pl14Conversations(t, e, 9, "CREATE INDEX b_c ON ns.m (c)")
 		// Conversation 1's only c IN (3, 5) row is its second oldest:
 		// read through (conv, id) descending it examines the
 		// conversation.
