@@ -212,9 +212,15 @@ func (e *Engine) describeScan(sctx *sql.Context, dt *dataTable, ita *plan.Indexe
 				if b := e.limits.OrderIndexBudget; b > 0 {
 					budget = fmt.Sprint(b)
 				}
-				lines = append(lines, fmt.Sprintf("fallback: index %s (%s), after %s entries without the LIMIT's rows",
-					f.alt.ID(), strings.Join(indexColumns(f.alt), ", "), budget))
-				lines = append(lines, "fallback ranges: "+f.ranges.DebugString())
+				// The read plans them at the switch, with the same values.
+				if ranges, ok := dt.fallbackRanges(sctx, f); ok {
+					lines = append(lines, fmt.Sprintf("fallback: index %s (%s), after %s entries without the LIMIT's rows",
+						f.alt.ID(), strings.Join(indexColumns(f.alt), ", "), budget))
+					lines = append(lines, "fallback ranges: "+ranges.DebugString())
+				} else {
+					lines = append(lines, fmt.Sprintf("fallback: none (index %s (%s) has no ranges that read less than the order index's)",
+						f.alt.ID(), strings.Join(indexColumns(f.alt), ", ")))
+				}
 			}
 		default:
 			keys := make([]string, 0, len(ita.Expressions()))

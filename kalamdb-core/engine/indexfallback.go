@@ -32,15 +32,26 @@ import (
 // The rows returned before the switch are exactly the first ones of the
 // result's order (the order index returned them in order), so the
 // answer is the one either index alone gives. The cost is bounded: the
-// budget plus one read of the other index's ranges.
+// budget plus one read of the other index's ranges, which lie within
+// the order index's: the switch happens only when those ranges confine
+// every column the order index binds by equality (its conversation) and
+// bind more than that (narrowsOrderRead). Otherwise the order index
+// reads on: a fallback index without the conversation's column ((c)
+// alone) would read the matching entries of every conversation, and
+// ranges spanning the whole conversation (c = 3 OR (c = 9 AND d = 2),
+// whose second operand binds nothing of (conv, c) past conv) would read
+// it a second time.
 //
-// The other index's ranges are the ones an ordinary read of it has:
-// preferOrderIndex has the engine's index planner build them from the
-// WHERE for a read of that index alone (altRanges), so every condition
-// shape the planner turns into ranges serves the fallback too (a
-// comparison, BETWEEN, an IN list, an OR of those such as NOT BETWEEN,
-// a row comparison's), with the planner's conversions of the values to
-// the column's type, and none it does not.
+// The other index's ranges are the ones an ordinary read of it has: the
+// engine's index planner builds them from the WHERE for a read of that
+// index alone (altRanges), so every condition shape the planner turns
+// into ranges serves the fallback too (a comparison, BETWEEN, an IN
+// list, an OR of those such as NOT BETWEEN, a row comparison's), with
+// the planner's conversions of the values to the column's type, and
+// none it does not. They are built at the switch, not when the
+// statement is planned: most top-Ns end within the budget, and planning
+// them costs allocations on every execution. They depend on the
+// parameters' values, so they belong to the read, never to the plan.
 //
 // Entries examined are counted as the rows the order index returned
 // (an entry whose row version is skipped is not counted; they are
@@ -69,9 +80,13 @@ const (
 // the index's order, which is the sort's only then.
 type orderFallback struct {
 	alt *secIndex
-	// ranges are alt's ranges as the engine's index planner builds them
-	// from the WHERE for a read of alt alone (altRanges).
-	ranges sql.MySQLRangeCollection
+	// bound are the columns the order index binds by equalities
+	// (lower case): the fallback's ranges must confine them.
+	bound []string
+	// a, rt and alias are what altRanges plans alt's ranges with.
+	a     *analyzer.Analyzer
+	rt    *plan.ResolvedTable
+	alias string
 	// conds are the WHERE's conjuncts on the table.
 	conds         []sql.Expression
 	limit, offset sql.Expression
@@ -83,7 +98,8 @@ type orderFallback struct {
 // alias: the index that binds, with points (=, IN) and then a range, the
 // most leading columns among those that bind a column best does not. nil
 // when there is none, the WHERE is not simple enough to evaluate on a
-// row, or the engine's index planner builds no ranges of it.
+// row, or the engine has no index planner. Whether the planner's ranges
+// of it make a fallback is decided at the switch (fallbackSpans).
 func planOrderFallback(ctx *sql.Context, a *analyzer.Analyzer, rt *plan.ResolvedTable, dt *dataTable, best *secIndex, bestBound int,
 	conds []sql.Expression, alias string, limit, offset sql.Expression) *orderFallback {
 	table := rt.Name()
@@ -126,14 +142,79 @@ func planOrderFallback(ctx *sql.Context, a *analyzer.Analyzer, rt *plan.Resolved
 			alt, altBound = si, bound
 		}
 	}
-	if alt == nil {
+	if alt == nil || indexPlanner(a) == nil {
 		return nil
 	}
-	ranges, ok := altRanges(ctx, a, rt, dt, alt, conds, alias)
-	if !ok {
-		return nil
+	bound := make([]string, 0, bestBound)
+	for _, name := range best.names[:min(bestBound, len(best.names))] {
+		bound = append(bound, strings.ToLower(name))
 	}
-	return &orderFallback{alt: alt, ranges: ranges, conds: conds, limit: limit, offset: offset}
+	return &orderFallback{alt: alt, bound: bound, a: a, rt: rt, alias: alias, conds: conds, limit: limit, offset: offset}
+}
+
+// fallbackRanges are f.alt's ranges as the engine's index planner builds
+// them for a read of t (altRanges), when they make a fallback
+// (narrowsOrderRead); ok is false when they do not, and the order index
+// reads on.
+func (t *dataTable) fallbackRanges(ctx *sql.Context, f *orderFallback) (sql.MySQLRangeCollection, bool) {
+	ranges, ok := altRanges(ctx, f.a, f.rt, t, f.alt, f.conds, f.alias)
+	if !ok || !t.narrowsOrderRead(ctx, f, ranges) {
+		return nil, false
+	}
+	return ranges, true
+}
+
+// narrowsOrderRead reports whether reading ranges of f.alt costs less
+// than reading on through the order index: every range confines the
+// columns the order index binds by equalities (they are among the
+// leading columns its entry ranges bind to values, so it reads within
+// the order index's conversation, not across the table), and binds some
+// other column (a value, or a bound on the column after those), so it
+// reads less than the whole conversation. A column bound neither above
+// nor below (only NULL or NOT NULL) binds nothing worth a second read.
+func (t *dataTable) narrowsOrderRead(ctx *sql.Context, f *orderFallback, ranges sql.MySQLRangeCollection) bool {
+	// No ranges (c IN (NULL)): the planner found that no row passes, and
+	// the fallback reads nothing.
+	for _, r := range ranges {
+		// points: the leading columns bound to values, as entryRanges
+		// extends its prefix with them.
+		points := 0
+		for points < len(r) && points < len(f.alt.cols) {
+			segs := t.columnSegments(ctx, f.alt.cols[points], r[points])
+			if slices.ContainsFunc(segs, func(s segment) bool { return s.point == nil }) {
+				break
+			}
+			points++
+		}
+		confined, beyond := 0, false
+		for c := range points {
+			if slices.Contains(f.bound, strings.ToLower(f.alt.names[c])) {
+				confined++
+			} else {
+				beyond = true
+			}
+		}
+		if confined < len(f.bound) {
+			return false
+		}
+		if !beyond && points < len(r) && points < len(f.alt.cols) {
+			beyond = boundedCut(r[points].LowerBound) || boundedCut(r[points].UpperBound)
+		}
+		if !beyond {
+			return false
+		}
+	}
+	return true
+}
+
+// boundedCut reports whether a range bound has a value (is not at NULL
+// or unbounded).
+func boundedCut(c sql.MySQLRangeCut) bool {
+	switch c.(type) {
+	case sql.Below, sql.Above:
+		return true
+	}
+	return false
 }
 
 // altRanges are the ranges the engine's index planner (the rule that
@@ -297,10 +378,7 @@ type fallbackRun struct {
 	// keep is LIMIT + OFFSET: the most rows the engine takes.
 	keep   int
 	budget int
-	// spans are the other index's entry ranges, as an ordinary read of
-	// its ranges reads them.
-	spans [][2][]byte
-	conds []sql.Expression
+	conds  []sql.Expression
 	// order is what orders rows as the order index does: its
 	// expressions after the bound ones, at their places in the row.
 	order      []indexCol
@@ -359,7 +437,6 @@ func (t *dataTable) prepareFallback(ctx *sql.Context, si *secIndex) (*fallbackRu
 		}
 		run.conds = append(run.conds, bound)
 	}
-	run.spans = t.rangeSpans(ctx, f.alt, f.ranges)
 	return run, true
 }
 
@@ -428,26 +505,34 @@ type fallbackIter struct {
 	switched bool
 	out      []sql.Row
 	held     int64
+	// orderOnly: the other index's ranges make no fallback
+	// (fallbackRanges), the order index reads on past the budget.
+	orderOnly bool
 }
 
 func (it *fallbackIter) Next(ctx *sql.Context) (sql.Row, error) {
-	if !it.switched {
-		if it.seen < it.run.budget {
-			r, err := it.first.Next(ctx)
-			if err != nil {
-				return nil, err
-			}
-			it.seen++
-			it.last = r
-			return r, nil
-		}
+	if !it.switched && it.seen >= it.run.budget && !it.orderOnly {
 		// The engine still wants rows after the budget: the order
 		// index's matches are rare.
-		it.switched = true
-		it.t.e.orderFallbacks.Add(1)
-		if err := it.readOther(ctx); err != nil {
+		ranges, ok := it.t.fallbackRanges(ctx, it.run.f)
+		if ok {
+			it.switched = true
+			it.t.e.orderFallbacks.Add(1)
+			if err := it.readOther(ctx, it.t.rangeSpans(ctx, it.run.f.alt, ranges)); err != nil {
+				return nil, err
+			}
+		} else {
+			it.orderOnly = true
+		}
+	}
+	if !it.switched {
+		r, err := it.first.Next(ctx)
+		if err != nil {
 			return nil, err
 		}
+		it.seen++
+		it.last = r
+		return r, nil
 	}
 	if len(it.out) == 0 {
 		return nil, io.EOF
@@ -458,15 +543,15 @@ func (it *fallbackIter) Next(ctx *sql.Context) (sql.Row, error) {
 	return r, nil
 }
 
-// readOther reads the other index's ranges into a bounded heap of the
-// best rows after the last one returned.
-func (it *fallbackIter) readOther(ctx *sql.Context) error {
+// readOther reads the other index's entry ranges spans into a bounded
+// heap of the best rows after the last one returned.
+func (it *fallbackIter) readOther(ctx *sql.Context, spans [][2][]byte) error {
 	t, run := it.t, it.run
 	lastKey, err := run.orderKey(ctx, t, it.last)
 	if err != nil {
 		return err
 	}
-	other, err := t.openIndexIter(ctx, run.f.alt, run.spans, false, 0)
+	other, err := t.openIndexIter(ctx, run.f.alt, spans, false, 0)
 	if err != nil {
 		return err
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
@@ -174,6 +175,9 @@ func bindValue(p any) (sqlparser.Expr, error) {
 		// before it is converted.
 		return pgsql.NumericLiteral(string(v))
 	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nonFiniteFloat(v), nil
+		}
 		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
 			return pgsql.IntLiteral(int64(v)), nil
 		}
@@ -191,6 +195,26 @@ func bindValue(p any) (sqlparser.Expr, error) {
 		return sqlparser.NewStrVal(raw), nil
 	}
 	return nil, fmt.Errorf("unsupported value of type %T", p)
+}
+
+// nonFiniteFloat is the expression of a float parameter that is NaN or
+// an infinity: 'NaN'::float8 as the statement's own text would have it,
+// so that it compares as a float (bigint = 'NaN' is false, bigint <
+// 'Infinity' true), as in PostgreSQL. A float literal of its text ("NaN",
+// "+Inf") is none the engine's parser reads: it panicked binding it.
+func nonFiniteFloat(v float64) sqlparser.Expr {
+	text := "NaN"
+	switch {
+	case math.IsInf(v, 1):
+		text = "Infinity"
+	case math.IsInf(v, -1):
+		text = "-Infinity"
+	}
+	cast := &sqlparser.FuncExpr{Name: sqlparser.NewColIdent(pgsql.FnCast)}
+	for _, arg := range []string{text, dialect.DataType{Name: dialect.TypeDouble}.SQL()} {
+		cast.Exprs = append(cast.Exprs, &sqlparser.AliasedExpr{Expr: sqlparser.NewStrVal([]byte(arg))})
+	}
+	return cast
 }
 
 // filtersOnDeleted reports whether a WHERE, ON or HAVING clause of the

@@ -1,8 +1,6 @@
 package executor_test
 
 import (
-	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
@@ -18,35 +16,11 @@ import (
 // entry of c IN (3, 5) in the whole table: more the bigger the table,
 // not bounded by the conversation.
 func TestPL14FallbackReadsOtherConversations(t *testing.T) {
-	t.Skip("BUG (medium, unbounded cost; the design predates planner14, which extends it to IN/OR/BETWEEN shapes): the fallback " +
-		"index need not lead with the order index's bound columns, so after the budget the read examines the other index's ranges " +
-		"across every conversation: 5,273 rows fetched (budget 1,024, a batch, 4,001 entries of other conversations) where the " +
-		"order index alone fetches conversation 1's 1,500; the ratio grows with the table. Main does the same for " +
-		"c >= 3 AND c <= 5 (verified: 5,273); planner14 extends it to IN lists, which main left to the order index alone")
 	fetched := map[int]int64{}
 	for _, budget := range []int{1 << 30, 0} {
 		e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: budget})
 		root := e.root()
-		root.must("CREATE NAMESPACE ns")
-		root.must("CREATE SHARED TABLE ns.m (id BIGINT PRIMARY KEY, conv BIGINT, c BIGINT, d BIGINT)")
-		createIndex(t, e, "CREATE INDEX a_conv_id ON ns.m (conv, id)")
-		createIndex(t, e, "CREATE INDEX b_c ON ns.m (c)")
-		id := 0
-		for conv := 1; conv <= 9; conv++ {
-			var rows []string
-			for i := 0; i < 1500; i++ {
-				id++
-				c := 10 + i%10
-				if conv != 1 && i%3 == 0 {
-					c = 3
-				}
-				if conv == 1 && id == 2 {
-					c = 5
-				}
-				rows = append(rows, fmt.Sprintf("(%d, %d, %d, 0)", id, conv, c))
-			}
-			root.must("INSERT INTO ns.m VALUES " + strings.Join(rows, ", "))
-		}
+		pl14Conversations(t, e, 9, "CREATE INDEX b_c ON ns.m (c)")
 		// Conversation 1's only c IN (3, 5) row is its second oldest:
 		// read through (conv, id) descending it examines the
 		// conversation.
