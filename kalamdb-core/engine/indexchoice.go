@@ -77,11 +77,14 @@ import (
 // index examines at most max(orderIndexMinBudget, orderIndexBudgetPerRow
 // × (LIMIT + OFFSET)) entries (or Limits.OrderIndexBudget); if the engine
 // still wants rows then, the read switches to the other index's ranges
-// (an ordinary read's of it, altRanges), keeps the best LIMIT + OFFSET
-// rows passing the WHERE after the last row already returned, and
-// returns them in the order index's order. Either way the answer is the
-// order index's; the worst case costs the budget more than reading the
-// other index, instead of the whole conversation.
+// (an ordinary read's of it, altRanges, planned at the switch) when they
+// stay inside the order index's equalities and narrow them
+// (narrowsOrderRead), keeps the best LIMIT + OFFSET rows passing the
+// WHERE after the last row already returned, and returns them in the
+// order index's order. Either way the answer is the order index's; the
+// worst case costs the budget more than reading the other index, or,
+// when its ranges would not narrow the read (or would leave the
+// conversation), the order index's own read of the conversation.
 
 // orderIndexRuleID identifies preferOrderIndex in the engine's traces.
 const orderIndexRuleID analyzer.RuleId = 10_006
