@@ -212,11 +212,13 @@ func (d *Database) Start() error {
 	if err := d.Tier.Retry(d.interrupted); err != nil {
 		return err
 	}
-	// Only now: a start that failed before must leave them interrupted.
-	if err := d.Jobs.EndInterrupted(d.interrupted); err != nil {
+	if err := d.Tier.ResumeIndexBuilds(d.interrupted); err != nil {
 		return err
 	}
-	if err := d.Tier.ResumeIndexBuilds(); err != nil {
+	// Only now: a start that failed before must leave them interrupted,
+	// their crash counts as they were, and the messages of those not run
+	// again (index builds' too) are set.
+	if err := d.Jobs.EndInterrupted(d.interrupted); err != nil {
 		return err
 	}
 	if d.cfg.FlushCheckInterval > 0 {
