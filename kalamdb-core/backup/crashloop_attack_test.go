@@ -76,7 +76,7 @@ func TestAJobThatKillsTheServerIsNotRetriedForever(t *testing.T) {
 	}
 	// The two before it were interrupted once and twice, and ran again.
 	earlier := s.rows("SELECT error_message FROM system.jobs WHERE job_type = 'flush' AND status = 'failed' AND error_message NOT LIKE '%not run again%' ORDER BY created_at")
-	for _, n := range []string{"1 time(s) in a row", "2 time(s) in a row"} {
+	for _, n := range []string{"interrupted once in a row by a crash (at 3 it is no longer run again)", "interrupted 2 times in a row by a crash"} {
 		if !strings.Contains(earlier, n) {
 			t.Errorf("the earlier attempts' messages do not say %q:\n%s", n, earlier)
 		}
@@ -281,5 +281,30 @@ func TestGracefulStopsDoNotEndACleanup(t *testing.T) {
 	}
 	if left := files(t, dir); slices.ContainsFunc(left, func(f string) bool { return strings.HasSuffix(f, ".parquet") }) {
 		t.Fatalf("the dropped table's files stay: %v", left)
+	}
+}
+
+// TestTheBoundIsTheConfigured: a database configured to run a crashed
+// job again at most once does not run it at the second start after.
+func TestTheBoundIsTheConfigured(t *testing.T) {
+	died := make(chan struct{}, 1)
+	var armed atomic.Bool
+	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir(), maxStartRetries: 1}
+	s.failpoint = dieAt(tier.FailFlushBeforeWrite, &armed, died)
+	s.open()
+	t.Cleanup(s.close)
+	sharedTableWithAFile(s)
+	s.must("INSERT INTO app.cfg (k, v) VALUES ('c', '3')")
+	armed.Store(true)
+	s.must("STORAGE FLUSH TABLE app.cfg")
+	<-died
+	s.close()
+	s.open()
+	if got := s.rows("SELECT count(*) FROM system.jobs WHERE job_type = 'flush' AND status IN ('queued', 'running')"); got != "0\n" {
+		t.Fatalf("%s flushes run again after one crash with a bound of 1", strings.TrimSpace(got))
+	}
+	msg := s.rows("SELECT error_message FROM system.jobs WHERE job_type = 'flush' AND error_message LIKE '%not run again%'")
+	if !strings.HasPrefix(msg, "interrupted once in a row by a crash (each start ran it again): not run again; STORAGE FLUSH TABLE app.cfg") {
+		t.Fatalf("system.jobs says %q", msg)
 	}
 }

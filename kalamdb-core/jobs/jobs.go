@@ -175,7 +175,7 @@ func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
 		j.Status = systable.JobFailed
 		j.ErrorMessage = "interrupted: the server stopped before the job ended (flush, compaction, cleanup and index builds run again)"
 		if j.Crashes > 0 {
-			j.ErrorMessage += fmt.Sprintf("; its work was interrupted by a crash %d time(s) in a row, run again at most %d", j.Crashes, o.MaxStartRetries)
+			j.ErrorMessage += fmt.Sprintf("; interrupted %s in a row by a crash (at %d it is no longer run again)", times(j.Crashes), o.MaxStartRetries)
 		}
 		j.FinishedAt = o.Now().UTC()
 		interrupted = append(interrupted, j)
@@ -192,8 +192,15 @@ func (m *Manager) GiveUp(j *systable.Job, remedy string) bool {
 	if j.Crashes < m.opts.MaxStartRetries {
 		return false
 	}
-	j.ErrorMessage = fmt.Sprintf("interrupted %d times in a row by a crash (each start ran it again): not run again; %s", j.Crashes, remedy)
+	j.ErrorMessage = fmt.Sprintf("interrupted %s in a row by a crash (each start ran it again): not run again; %s", times(j.Crashes), remedy)
 	return true
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
 }
 
 // EndInterrupted records the jobs Open returned as failed, once their
