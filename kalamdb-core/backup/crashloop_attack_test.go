@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
@@ -49,17 +50,7 @@ func TestAJobThatKillsTheServerIsNotRetriedForever(t *testing.T) {
 	armed.Store(true)
 	s.must("STORAGE FLUSH TABLE app.cfg")
 	<-died
-	const starts = 5
-	deaths := 1
-	for i := 1; i <= starts; i++ {
-		s.close()
-		s.open()
-		if s.rows("SELECT count(*) FROM system.jobs WHERE job_type = 'flush' AND status IN ('queued', 'running')") == "0\n" {
-			break // not run again: the loop ended
-		}
-		<-died
-		deaths++
-	}
+	deaths := restartUntilNotRun(s, "flush", died)
 	if deaths != jobs.DefaultMaxStartRetries {
 		t.Fatalf("the flush killed the server %d times, want %d; jobs:\n%s", deaths, jobs.DefaultMaxStartRetries,
 			s.rows("SELECT job_id, status, error_message FROM system.jobs WHERE job_type = 'flush' ORDER BY created_at"))
@@ -85,6 +76,76 @@ func TestAJobThatKillsTheServerIsNotRetriedForever(t *testing.T) {
 	s.mustJob("STORAGE FLUSH TABLE app.cfg")
 	if got := s.rows(query); got != want {
 		t.Fatalf("after the flush run by hand the table reads:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// restartUntilNotRun restarts s, after a job of type typ killed it
+// (died told), until a start does not run the job again, or five did;
+// it returns how many times the job killed the server.
+func restartUntilNotRun(s *server, typ string, died <-chan struct{}) int {
+	s.t.Helper()
+	deaths := 1
+	for range 5 {
+		s.close()
+		s.open()
+		if s.rows(fmt.Sprintf("SELECT count(*) FROM system.jobs WHERE job_type = '%s' AND status IN ('queued', 'running')", typ)) == "0\n" {
+			break // not run again: the loop ended
+		}
+		<-died
+		deaths++
+	}
+	return deaths
+}
+
+// TestAGivenUpFlushIsNotStartedAgainByItsPolicy: the table's flush
+// policy would start the flush that kills the server again (and with it
+// the crashes) within its interval; it holds off, across restarts, until
+// a flush is asked for by hand.
+func TestAGivenUpFlushIsNotStartedAgainByItsPolicy(t *testing.T) {
+	died := make(chan struct{}, 1)
+	var armed atomic.Bool
+	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir()}
+	s.failpoint = dieAt(tier.FailFlushBeforeWrite, &armed, died)
+	s.open()
+	t.Cleanup(s.close)
+	query, want := sharedTableWithAFile(s)
+	s.must("ALTER TABLE app.cfg SET TBLPROPERTIES (FLUSH_POLICY = 'rows:1')")
+	s.must("INSERT INTO app.cfg (k, v) VALUES ('c', '3')")
+	want += "c 3\n"
+	armed.Store(true)
+	s.must("STORAGE FLUSH TABLE app.cfg")
+	<-died
+	if deaths := restartUntilNotRun(s, "flush", died); deaths != jobs.DefaultMaxStartRetries {
+		t.Fatalf("the flush killed the server %d times", deaths)
+	}
+	flushes := func() string {
+		return s.rows("SELECT count(*) FROM system.jobs WHERE job_type = 'flush'")
+	}
+	before := flushes()
+	for range 2 { // this start, and the next
+		if err := s.db.Tier.RunFlushPolicies(time.Now().Add(time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if got := flushes(); got != before {
+			t.Fatalf("the policy started the flush given up again: %s flush jobs, were %s", strings.TrimSpace(got), strings.TrimSpace(before))
+		}
+		s.close()
+		s.open()
+	}
+	armed.Store(false)
+	s.mustJob("STORAGE FLUSH TABLE app.cfg") // by hand: the policy applies again
+	s.must("INSERT INTO app.cfg (k, v) VALUES ('d', '4')")
+	want += "d 4\n"
+	before = flushes()
+	if err := s.db.Tier.RunFlushPolicies(time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if got := flushes(); got == before {
+		t.Fatal("after a flush by hand, the policy still holds off")
+	}
+	waitAllJobs(t, s)
+	if got := s.rows(query); got != want {
+		t.Fatalf("the table reads:\n%s\nwant:\n%s", got, want)
 	}
 }
 
@@ -203,16 +264,7 @@ func TestACleanupThatKillsTheServerIsNotRetriedForever(t *testing.T) {
 	armed.Store(true)
 	s.must("DROP TABLE app.cfg")
 	<-died
-	deaths := 1
-	for range 5 {
-		s.close()
-		s.open()
-		if s.rows("SELECT count(*) FROM system.jobs WHERE job_type = 'cleanup' AND status IN ('queued', 'running')") == "0\n" {
-			break
-		}
-		<-died
-		deaths++
-	}
+	deaths := restartUntilNotRun(s, "cleanup", died)
 	if deaths != jobs.DefaultMaxStartRetries {
 		t.Fatalf("the cleanup killed the server %d times, want %d", deaths, jobs.DefaultMaxStartRetries)
 	}

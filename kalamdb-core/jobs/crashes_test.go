@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
@@ -129,5 +130,31 @@ func TestGiveUpAtTheBound(t *testing.T) {
 	}
 	if row := wait(t, m, id); row.Crashes != 2 {
 		t.Fatalf("the retry's row carries %d crashes, want 2", row.Crashes)
+	}
+}
+
+// TestGivenUpIsTheLatestJobOfEachTable: a table's latest job of the type
+// counts, and only when failed at the bound; a newer job (a flush by
+// hand) ends it, whatever becomes of that job.
+func TestGivenUpIsTheLatestJobOfEachTable(t *testing.T) {
+	m, _ := openManager(t, openDB(t, t.TempDir()), Options{})
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, j := range []*systable.Job{
+		{JobID: "a1", JobType: TypeFlush, NamespaceID: "n", TableName: "a", Status: systable.JobFailed, Crashes: 3, CreatedAt: at},
+		{JobID: "b1", JobType: TypeFlush, NamespaceID: "n", TableName: "b", Status: systable.JobFailed, Crashes: 3, CreatedAt: at},
+		{JobID: "b2", JobType: TypeFlush, NamespaceID: "n", TableName: "b", Status: systable.JobFailed, Crashes: 0, CreatedAt: at.Add(time.Second)},
+		{JobID: "c1", JobType: TypeFlush, NamespaceID: "n", TableName: "c", Status: systable.JobFailed, Crashes: 2, CreatedAt: at},
+		{JobID: "d1", JobType: TypeCompact, NamespaceID: "n", TableName: "d", Status: systable.JobFailed, Crashes: 3, CreatedAt: at},
+	} {
+		if err := m.table.Put(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	given, err := m.GivenUp(TypeFlush)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(given) != 1 || given[0].JobID != "a1" {
+		t.Fatalf("given up: %+v, want a1 only", given)
 	}
 }

@@ -196,6 +196,33 @@ func (m *Manager) GiveUp(j *systable.Job, remedy string) bool {
 	return true
 }
 
+// GivenUp returns, of each table that has jobs of type typ, the latest
+// one when a start gave it up (GiveUp recorded it failed at the bound):
+// work its owner must not start again by itself, only when asked (a
+// newer job of the type, run by hand, ends that). A job that failed with
+// a count at the bound for another reason (the bound lowered since) is
+// taken as given up too.
+func (m *Manager) GivenUp(typ string) ([]*systable.Job, error) {
+	all, err := m.table.ScanAll()
+	if err != nil {
+		return nil, fmt.Errorf("jobs: given up: %w", err)
+	}
+	latest := map[[2]string]*systable.Job{}
+	for _, j := range all {
+		k := [2]string{j.NamespaceID, j.TableName}
+		if j.JobType == typ && j.TableName != "" && (latest[k] == nil || j.CreatedAt.After(latest[k].CreatedAt)) {
+			latest[k] = j
+		}
+	}
+	var out []*systable.Job
+	for _, j := range latest {
+		if j.Status == systable.JobFailed && j.Crashes >= m.opts.MaxStartRetries {
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
 func times(n int) string {
 	if n == 1 {
 		return "once"

@@ -61,9 +61,14 @@ func (m *Manager) compactAfterFiles() int {
 	return DefaultCompactAfterFiles
 }
 
-// SubmitFlush starts a flush job of every partition of a table.
+// SubmitFlush starts a flush job of every partition of a table, asked
+// for by hand: it ends a hold of the table's policy flushes.
 func (m *Manager) SubmitFlush(t *catalog.Table) (string, error) {
-	return m.submitFlush(t, nil)
+	id, err := m.submitFlush(t, nil)
+	if err == nil {
+		m.holdPolicyFlushes(t.Meta.TableID, false)
+	}
+	return id, err
 }
 
 // submitFlush starts a flush job of a table, limited to some users when

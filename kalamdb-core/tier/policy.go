@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
@@ -40,7 +41,7 @@ func (m *Manager) RunFlushPolicies(now time.Time) error {
 			continue
 		}
 		pol := m.flushPolicyOf(t)
-		if pol.Rows <= 0 && pol.Interval <= 0 {
+		if pol.Rows <= 0 && pol.Interval <= 0 || m.policyFlushesHeld(t.Meta.TableID) {
 			continue
 		}
 		var due []string
@@ -104,6 +105,45 @@ func (m *Manager) setLastPolicyFlush(tableID string, now time.Time) {
 	m.policyMu.Lock()
 	defer m.policyMu.Unlock()
 	m.lastFlush[tableID] = now
+}
+
+// holdPolicyFlushes holds (or releases) a table's policy flushes
+// (Manager.flushHolds).
+func (m *Manager) holdPolicyFlushes(tableID string, hold bool) {
+	m.policyMu.Lock()
+	defer m.policyMu.Unlock()
+	if !hold {
+		delete(m.flushHolds, tableID)
+		return
+	}
+	if m.flushHolds == nil {
+		m.flushHolds = map[string]bool{}
+	}
+	m.flushHolds[tableID] = true
+}
+
+func (m *Manager) policyFlushesHeld(tableID string) bool {
+	m.policyMu.Lock()
+	defer m.policyMu.Unlock()
+	return m.flushHolds[tableID]
+}
+
+// holdGivenUpFlushes holds the policy flushes of the tables whose latest
+// flush an earlier start gave up, and that no flush by hand followed. A
+// table created since under the name (its flush jobs are older than it)
+// is not held.
+func (m *Manager) holdGivenUpFlushes() error {
+	given, err := m.jobs.GivenUp(jobs.TypeFlush)
+	if err != nil {
+		return err
+	}
+	snap := m.cat.Snapshot()
+	for _, j := range given {
+		if t, ok := snap.Table(j.NamespaceID, j.TableName); ok && !j.CreatedAt.Before(t.Meta.CreatedAt) {
+			m.holdPolicyFlushes(t.Meta.TableID, true)
+		}
+	}
+	return nil
 }
 
 // historyPruneEvery is how often ended jobs past their retention are
