@@ -28,6 +28,31 @@ func dieAt(p string, armed *atomic.Bool, died chan<- struct{}) func(string) {
 	}
 }
 
+// serverDyingAt opens a server (JobMaxStartRetries maxRetries, 0: the
+// default) whose job reaching failpoint p while armed dies (dieAt).
+func serverDyingAt(t *testing.T, p string, maxRetries int) (s *server, armed *atomic.Bool, died chan struct{}) {
+	t.Helper()
+	died, armed = make(chan struct{}, 1), new(atomic.Bool)
+	s = &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir(), maxStartRetries: maxRetries}
+	s.failpoint = dieAt(p, armed, died)
+	s.open()
+	t.Cleanup(s.close)
+	return s, armed, died
+}
+
+// flushThatDies gives s a table app.cfg with a file and a hot row, and
+// starts its flush armed, which dies before it writes; query reads the
+// table, which reads want whatever becomes of the flush.
+func flushThatDies(s *server, armed *atomic.Bool, died <-chan struct{}) (query, want string) {
+	s.t.Helper()
+	query, want = sharedTableWithAFile(s) // its flush ran before the job went bad
+	s.must("INSERT INTO app.cfg (k, v) VALUES ('c', '3')")
+	armed.Store(true)
+	s.must("STORAGE FLUSH TABLE app.cfg")
+	<-died
+	return query, want + "c 3\n"
+}
+
 // TestAJobThatKillsTheServerIsNotRetriedForever: a job whose work kills
 // the process (here a flush dying before it writes its file; in life a
 // crash in the store's C code, an out-of-memory kill on a huge partition)
@@ -38,18 +63,8 @@ func dieAt(p string, armed *atomic.Bool, died chan<- struct{}) func(string) {
 // times, and the start after does not run it; system.jobs says so, and
 // what to do (the flush, run by hand, works once the cause is gone).
 func TestAJobThatKillsTheServerIsNotRetriedForever(t *testing.T) {
-	died := make(chan struct{}, 1)
-	var armed atomic.Bool
-	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir()}
-	s.failpoint = dieAt(tier.FailFlushBeforeWrite, &armed, died)
-	s.open()
-	t.Cleanup(s.close)
-	query, want := sharedTableWithAFile(s) // its flush ran before the job went bad
-	s.must("INSERT INTO app.cfg (k, v) VALUES ('c', '3')")
-	want += "c 3\n"
-	armed.Store(true)
-	s.must("STORAGE FLUSH TABLE app.cfg")
-	<-died
+	s, armed, died := serverDyingAt(t, tier.FailFlushBeforeWrite, 0)
+	query, want := flushThatDies(s, armed, died)
 	deaths := restartUntilNotRun(s, "flush", died)
 	if deaths != jobs.DefaultMaxStartRetries {
 		t.Fatalf("the flush killed the server %d times, want %d; jobs:\n%s", deaths, jobs.DefaultMaxStartRetries,
@@ -102,19 +117,9 @@ func restartUntilNotRun(s *server, typ string, died <-chan struct{}) int {
 // the crashes) within its interval; it holds off, across restarts, until
 // a flush is asked for by hand.
 func TestAGivenUpFlushIsNotStartedAgainByItsPolicy(t *testing.T) {
-	died := make(chan struct{}, 1)
-	var armed atomic.Bool
-	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir()}
-	s.failpoint = dieAt(tier.FailFlushBeforeWrite, &armed, died)
-	s.open()
-	t.Cleanup(s.close)
-	query, want := sharedTableWithAFile(s)
+	s, armed, died := serverDyingAt(t, tier.FailFlushBeforeWrite, 0)
+	query, want := flushThatDies(s, armed, died)
 	s.must("ALTER TABLE app.cfg SET TBLPROPERTIES (FLUSH_POLICY = 'rows:1')")
-	s.must("INSERT INTO app.cfg (k, v) VALUES ('c', '3')")
-	want += "c 3\n"
-	armed.Store(true)
-	s.must("STORAGE FLUSH TABLE app.cfg")
-	<-died
 	if deaths := restartUntilNotRun(s, "flush", died); deaths != jobs.DefaultMaxStartRetries {
 		t.Fatalf("the flush killed the server %d times", deaths)
 	}
@@ -153,18 +158,8 @@ func TestAGivenUpFlushIsNotStartedAgainByItsPolicy(t *testing.T) {
 // server fewer times than the bound is run again at the next start, and
 // completes once the cause is gone.
 func TestAJobInterruptedFewerTimesIsStillRetried(t *testing.T) {
-	died := make(chan struct{}, 1)
-	var armed atomic.Bool
-	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir()}
-	s.failpoint = dieAt(tier.FailFlushBeforeWrite, &armed, died)
-	s.open()
-	t.Cleanup(s.close)
-	query, want := sharedTableWithAFile(s)
-	s.must("INSERT INTO app.cfg (k, v) VALUES ('c', '3')")
-	want += "c 3\n"
-	armed.Store(true)
-	s.must("STORAGE FLUSH TABLE app.cfg")
-	<-died
+	s, armed, died := serverDyingAt(t, tier.FailFlushBeforeWrite, 0)
+	query, want := flushThatDies(s, armed, died)
 	for range jobs.DefaultMaxStartRetries - 2 {
 		s.close()
 		s.open() // runs it again: it dies again
@@ -191,12 +186,7 @@ func TestAJobInterruptedFewerTimesIsStillRetried(t *testing.T) {
 // index is removed, as a failed build's is (left building with no job,
 // the next start would resume it again). CREATE INDEX builds it again.
 func TestAnIndexBuildThatKillsTheServerIsRemovedAtTheBound(t *testing.T) {
-	died := make(chan struct{}, 1)
-	var armed atomic.Bool
-	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir()}
-	s.failpoint = dieAt(tier.FailIndexBuildBeforeWrite, &armed, died)
-	s.open()
-	t.Cleanup(s.close)
+	s, armed, died := serverDyingAt(t, tier.FailIndexBuildBeforeWrite, 0)
 	query, want := sharedTableWithAFile(s)
 	armed.Store(true)
 	s.must("CREATE INDEX cfg_v ON app.cfg (v)")
@@ -243,26 +233,38 @@ func TestAnIndexBuildThatKillsTheServerIsRemovedAtTheBound(t *testing.T) {
 	}
 }
 
-// TestACleanupThatKillsTheServerIsNotRetriedForever: a dropped table's
-// cleanup that kills the server at each start ends at the bound, saying
-// which files stay where.
-func TestACleanupThatKillsTheServerIsNotRetriedForever(t *testing.T) {
-	died := make(chan struct{}, 1)
+// dropWhoseCleanupRemoves opens a server, gives it a table app.cfg with
+// a file and drops it: each removal of a Parquet file by the storage
+// (the drop's cleanup) calls remove first, whose error fails it. It
+// returns the table's directory.
+func dropWhoseCleanupRemoves(t *testing.T, remove func() error) (*server, string) {
+	t.Helper()
 	var armed atomic.Bool
 	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir()}
 	s.storageFaults = &cold.Faults{BeforeRemove: func(p string) error {
 		if armed.Load() && strings.HasSuffix(p, ".parquet") {
-			died <- struct{}{}
-			runtime.Goexit()
+			return remove()
 		}
 		return nil
 	}}
 	s.open()
 	t.Cleanup(s.close)
 	sharedTableWithAFile(s)
-	dir := filepath.Join(s.dir, "storage", "app", "cfg")
 	armed.Store(true)
 	s.must("DROP TABLE app.cfg")
+	return s, filepath.Join(s.dir, "storage", "app", "cfg")
+}
+
+// TestACleanupThatKillsTheServerIsNotRetriedForever: a dropped table's
+// cleanup that kills the server at each start ends at the bound, saying
+// which files stay where.
+func TestACleanupThatKillsTheServerIsNotRetriedForever(t *testing.T) {
+	died := make(chan struct{}, 1)
+	s, dir := dropWhoseCleanupRemoves(t, func() error {
+		died <- struct{}{}
+		runtime.Goexit()
+		return nil
+	})
 	<-died
 	deaths := restartUntilNotRun(s, "cleanup", died)
 	if deaths != jobs.DefaultMaxStartRetries {
@@ -284,22 +286,16 @@ func TestACleanupThatKillsTheServerIsNotRetriedForever(t *testing.T) {
 // completes at the first that lets it.
 func TestGracefulStopsDoNotEndACleanup(t *testing.T) {
 	arrived, release := make(chan struct{}, 1), make(chan struct{})
-	var armed atomic.Bool
-	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir()}
-	s.storageFaults = &cold.Faults{BeforeRemove: func(p string) error {
-		if armed.Load() && strings.HasSuffix(p, ".parquet") {
-			arrived <- struct{}{}
-			<-release
-			return context.Canceled // the stop's cancel, as a slow removal sees it
+	var deploys atomic.Bool
+	deploys.Store(true)
+	s, dir := dropWhoseCleanupRemoves(t, func() error {
+		if !deploys.Load() {
+			return nil
 		}
-		return nil
-	}}
-	s.open()
-	t.Cleanup(s.close)
-	sharedTableWithAFile(s)
-	dir := filepath.Join(s.dir, "storage", "app", "cfg")
-	armed.Store(true)
-	s.must("DROP TABLE app.cfg")
+		arrived <- struct{}{}
+		<-release
+		return context.Canceled // the stop's cancel, as a slow removal sees it
+	})
 	stops := jobs.DefaultMaxStartRetries + 1
 	for i := range stops {
 		<-arrived
@@ -310,7 +306,7 @@ func TestGracefulStopsDoNotEndACleanup(t *testing.T) {
 		release <- struct{}{}
 		<-closed
 		if i == stops-1 {
-			armed.Store(false) // the deploys end
+			deploys.Store(false)
 		}
 		s.open()
 		// The start submitted it again (or did not: then it never arrives).
@@ -339,17 +335,8 @@ func TestGracefulStopsDoNotEndACleanup(t *testing.T) {
 // TestTheBoundIsTheConfigured: a database configured to run a crashed
 // job again at most once does not run it at the second start after.
 func TestTheBoundIsTheConfigured(t *testing.T) {
-	died := make(chan struct{}, 1)
-	var armed atomic.Bool
-	s := &server{t: t, dir: t.TempDir(), backupRoot: t.TempDir(), maxStartRetries: 1}
-	s.failpoint = dieAt(tier.FailFlushBeforeWrite, &armed, died)
-	s.open()
-	t.Cleanup(s.close)
-	sharedTableWithAFile(s)
-	s.must("INSERT INTO app.cfg (k, v) VALUES ('c', '3')")
-	armed.Store(true)
-	s.must("STORAGE FLUSH TABLE app.cfg")
-	<-died
+	s, armed, died := serverDyingAt(t, tier.FailFlushBeforeWrite, 1)
+	flushThatDies(s, armed, died)
 	s.close()
 	s.open()
 	if got := s.rows("SELECT count(*) FROM system.jobs WHERE job_type = 'flush' AND status IN ('queued', 'running')"); got != "0\n" {
