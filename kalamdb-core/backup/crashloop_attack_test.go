@@ -309,6 +309,9 @@ func TestGracefulStopsDoNotEndACleanup(t *testing.T) {
 			deploys.Store(false)
 		}
 		s.open()
+		if i == stops-1 {
+			break // it runs through now (checked below)
+		}
 		// The start submitted it again (or did not: then it never arrives).
 		if got := s.rows("SELECT count(*) FROM system.jobs WHERE job_type = 'cleanup' AND status IN ('queued', 'running')"); got != "1\n" {
 			t.Fatalf("after graceful stop %d, %s cleanups queued or running:\n%s", i+1, strings.TrimSpace(got),
