@@ -350,3 +350,55 @@ func TestTheBoundIsTheConfigured(t *testing.T) {
 		t.Fatalf("system.jobs says %q", msg)
 	}
 }
+
+// TestAGivenUpCompactionIsNotStartedAgainByAFlush: a flush that leaves a
+// partition with many files starts a compaction; after a compaction that
+// kills the server is given up, flushes no longer start one (which would
+// start the crashes again), across restarts, until STORAGE COMPACT is run
+// by hand.
+func TestAGivenUpCompactionIsNotStartedAgainByAFlush(t *testing.T) {
+	s, armed, died := serverDyingAt(t, tier.FailCompactBeforeWrite, 0)
+	query, want := sharedTableWithAFile(s)
+	compactions := func() string {
+		return s.rows("SELECT count(*) FROM system.jobs WHERE job_type = 'compact'")
+	}
+	// flushes adds files by flushes until the partition has enough for a
+	// compaction after the last (it has one file, or several when held).
+	k := 0
+	flushes := func(n int) {
+		for range n {
+			k++
+			s.must(fmt.Sprintf("INSERT INTO app.cfg (k, v) VALUES ('x%02d', 'x')", k))
+			want += fmt.Sprintf("x%02d x\n", k)
+			s.mustJob("STORAGE FLUSH TABLE app.cfg")
+		}
+	}
+	armed.Store(true)
+	s.must("STORAGE COMPACT TABLE app.cfg")
+	<-died
+	if deaths := restartUntilNotRun(s, "compact", died); deaths != jobs.DefaultMaxStartRetries {
+		t.Fatalf("the compaction killed the server %d times", deaths)
+	}
+	if msg := s.rows("SELECT error_message FROM system.jobs WHERE job_type = 'compact' AND error_message LIKE '%not run again%'"); !strings.Contains(msg, "STORAGE COMPACT TABLE app.cfg compacts the table again") {
+		t.Fatalf("system.jobs says %q", msg)
+	}
+	before := compactions()
+	flushes(tier.DefaultCompactAfterFiles - 2)
+	s.close()
+	s.open()
+	flushes(1) // the partition's files reach the count here
+	if got := compactions(); got != before {
+		t.Fatalf("a flush started the compaction given up again: %s compaction jobs, were %s", strings.TrimSpace(got), strings.TrimSpace(before))
+	}
+	armed.Store(false)
+	s.mustJob("STORAGE COMPACT TABLE app.cfg") // by hand: flushes compact again
+	before = compactions()
+	flushes(tier.DefaultCompactAfterFiles - 1)
+	waitAllJobs(t, s)
+	if got := compactions(); got == before {
+		t.Fatal("after a compaction by hand, flushes still do not start one")
+	}
+	if got := s.rows(query); got != want {
+		t.Fatalf("the table reads:\n%s\nwant:\n%s", got, want)
+	}
+}

@@ -66,7 +66,7 @@ func (m *Manager) compactAfterFiles() int {
 func (m *Manager) SubmitFlush(t *catalog.Table) (string, error) {
 	id, err := m.submitFlush(t, nil)
 	if err == nil {
-		m.holdPolicyFlushes(t.Meta.TableID, false)
+		m.hold(jobs.TypeFlush, t.Meta.TableID, false)
 	}
 	return id, err
 }
@@ -145,8 +145,8 @@ func (m *Manager) flush(ctx context.Context, ns, name string, users []string, p 
 	defer func() {
 		// A partition with many files is compacted next (the job waits for
 		// this one: they share the table's key).
-		if res.maxFiles >= m.compactAfterFiles() {
-			_, _ = m.SubmitCompaction(t)
+		if res.maxFiles >= m.compactAfterFiles() && !m.held(jobs.TypeCompact, t.Meta.TableID) {
+			_, _ = m.submitCompaction(t)
 		}
 	}()
 	for _, r := range ranges {

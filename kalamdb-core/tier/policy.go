@@ -41,7 +41,7 @@ func (m *Manager) RunFlushPolicies(now time.Time) error {
 			continue
 		}
 		pol := m.flushPolicyOf(t)
-		if pol.Rows <= 0 && pol.Interval <= 0 || m.policyFlushesHeld(t.Meta.TableID) {
+		if pol.Rows <= 0 && pol.Interval <= 0 || m.held(jobs.TypeFlush, t.Meta.TableID) {
 			continue
 		}
 		var due []string
@@ -107,40 +107,46 @@ func (m *Manager) setLastPolicyFlush(tableID string, now time.Time) {
 	m.lastFlush[tableID] = now
 }
 
-// holdPolicyFlushes holds (or releases) a table's policy flushes
-// (Manager.flushHolds).
-func (m *Manager) holdPolicyFlushes(tableID string, hold bool) {
+// hold holds (or releases) the flushes or compactions (typ) the server
+// starts by itself for a table (Manager.holds); other job types are not
+// held.
+func (m *Manager) hold(typ, tableID string, hold bool) {
+	if typ != jobs.TypeFlush && typ != jobs.TypeCompact {
+		return
+	}
 	m.policyMu.Lock()
 	defer m.policyMu.Unlock()
 	if !hold {
-		delete(m.flushHolds, tableID)
+		delete(m.holds, [2]string{typ, tableID})
 		return
 	}
-	if m.flushHolds == nil {
-		m.flushHolds = map[string]bool{}
+	if m.holds == nil {
+		m.holds = map[[2]string]bool{}
 	}
-	m.flushHolds[tableID] = true
+	m.holds[[2]string{typ, tableID}] = true
 }
 
-func (m *Manager) policyFlushesHeld(tableID string) bool {
+func (m *Manager) held(typ, tableID string) bool {
 	m.policyMu.Lock()
 	defer m.policyMu.Unlock()
-	return m.flushHolds[tableID]
+	return m.holds[[2]string{typ, tableID}]
 }
 
-// holdGivenUpFlushes holds the policy flushes of the tables whose latest
-// flush an earlier start gave up, and that no flush by hand followed. A
-// table created since under the name (its flush jobs are older than it)
-// is not held.
-func (m *Manager) holdGivenUpFlushes() error {
-	given, err := m.jobs.GivenUp(jobs.TypeFlush)
-	if err != nil {
-		return err
-	}
+// holdGivenUp holds the flushes and compactions of the tables whose
+// latest one of the type an earlier start gave up, and that none asked
+// for by hand followed. A table created since under the name (the jobs
+// are older than it) is not held.
+func (m *Manager) holdGivenUp() error {
 	snap := m.cat.Snapshot()
-	for _, j := range given {
-		if t, ok := snap.Table(j.NamespaceID, j.TableName); ok && !j.CreatedAt.Before(t.Meta.CreatedAt) {
-			m.holdPolicyFlushes(t.Meta.TableID, true)
+	for _, typ := range []string{jobs.TypeFlush, jobs.TypeCompact} {
+		given, err := m.jobs.GivenUp(typ)
+		if err != nil {
+			return err
+		}
+		for _, j := range given {
+			if t, ok := snap.Table(j.NamespaceID, j.TableName); ok && !j.CreatedAt.Before(t.Meta.CreatedAt) {
+				m.hold(typ, t.Meta.TableID, true)
+			}
 		}
 	}
 	return nil

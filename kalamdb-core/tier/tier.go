@@ -102,12 +102,13 @@ type Manager struct {
 
 	policyMu  sync.Mutex
 	lastFlush map[string]time.Time
-	// flushHolds are the tables whose flush a start gave up (it crashed
-	// the server at every start up to the bound): their policy does not
-	// flush them, which would start the crashes again, until a flush is
-	// asked for by hand (SubmitFlush). Built at start from system.jobs,
-	// so it outlives restarts until then.
-	flushHolds map[string]bool
+	// holds are the tables whose flush or compaction (by job type and
+	// table id) a start gave up, as it crashed the server at every start
+	// up to the bound: the table's flush policy does not flush it, nor
+	// does a flush compact it, which would start the crashes again, until
+	// that work is asked for by hand (SubmitFlush, SubmitCompaction).
+	// Built at start from system.jobs, so it outlives restarts until then.
+	holds map[[2]string]bool
 
 	// closing is closed by Close; obsoleteWG tracks deferred file removals.
 	closing    chan struct{}
@@ -654,7 +655,7 @@ func partitionOwner(t *catalog.Table, userID string) string {
 // of the job it retries; one that reached the bound (jobs.Manager.GiveUp)
 // is not run again, its message saying what to do instead.
 func (m *Manager) Retry(interrupted []*systable.Job) error {
-	if err := m.holdGivenUpFlushes(); err != nil {
+	if err := m.holdGivenUp(); err != nil {
 		return err
 	}
 	superseded := supersededCleanups(interrupted)
@@ -692,9 +693,7 @@ func (m *Manager) Retry(interrupted []*systable.Job) error {
 			remedy = fmt.Sprintf("STORAGE COMPACT TABLE %s.%s compacts the table again", ns, name)
 		}
 		if m.jobs.GiveUp(j, remedy) {
-			if j.JobType == jobs.TypeFlush {
-				m.holdPolicyFlushes(t.Meta.TableID, true)
-			}
+			m.hold(j.JobType, t.Meta.TableID, true)
 			continue
 		}
 		// A crash after a commit may have left manifest.json mirrors
