@@ -34,8 +34,9 @@ import (
 //
 // A build interrupted by a crash or a shutdown stays building and is
 // started again at the next start (ResumeIndexBuilds); writing an entry
-// twice is harmless. One that crashed the server jobs.Manager.GiveUp
-// times in a row is not: the index is removed, as a failed build's is. KILL JOB and DROP INDEX cancel it and remove the
+// twice is harmless. One that crashed the server at every start up to
+// the bound (jobs.Manager.GiveUp) is not: the index is removed, as a
+// failed build's is. KILL JOB and DROP INDEX cancel it and remove the
 // index; a build that fails removes it too, with the error in its job.
 
 // buildBatchRows is how many entries a build writes per batch (and per

@@ -688,9 +688,10 @@ func (m *Manager) Retry(interrupted []*systable.Job) error {
 			continue // dropped since: nothing to redo
 		}
 		ns, name := t.Meta.NamespaceID, t.Meta.TableName
-		remedy := fmt.Sprintf("STORAGE FLUSH TABLE %s.%s flushes the table again (its rows stay in the hot tier meanwhile)", ns, name)
+		remedy := fmt.Sprintf("STORAGE FLUSH TABLE %s.%s flushes the table again (its rows stay in the hot tier meanwhile, "+
+			"and its flush policy does not flush it until then)", ns, name)
 		if j.JobType == jobs.TypeCompact {
-			remedy = fmt.Sprintf("STORAGE COMPACT TABLE %s.%s compacts the table again", ns, name)
+			remedy = fmt.Sprintf("STORAGE COMPACT TABLE %s.%s compacts the table again (flushes do not start a compaction of it until then)", ns, name)
 		}
 		if m.jobs.GiveUp(j, remedy) {
 			m.hold(j.JobType, t.Meta.TableID, true)
