@@ -174,7 +174,7 @@ func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
 		j.Stopped = false
 		j.Status = systable.JobFailed
 		j.ErrorMessage = "interrupted: the server stopped before the job ended (flush, compaction, cleanup and index builds run again)"
-		if j.Crashes > 0 {
+		if j.Crashes > 0 && runAgain(j.JobType) {
 			j.ErrorMessage += fmt.Sprintf("; interrupted %s in a row by a crash (at %d it is no longer run again)", times(j.Crashes), o.MaxStartRetries)
 		}
 		j.FinishedAt = o.Now().UTC()
@@ -221,6 +221,17 @@ func (m *Manager) GivenUp(typ string) ([]*systable.Job, error) {
 		}
 	}
 	return out, nil
+}
+
+// runAgain reports whether the owners of jobs of type typ run them again
+// after an interruption (backups and restores are not: their messages do
+// not speak of a bound).
+func runAgain(typ string) bool {
+	switch typ {
+	case TypeFlush, TypeCompact, TypeCleanup, TypeIndexBuild:
+		return true
+	}
+	return false
 }
 
 func times(n int) string {
