@@ -34,8 +34,11 @@ type server struct {
 	// cleanupPartitions bounds the partitions of one run of a dropped
 	// table's cleanup (0: the default).
 	cleanupPartitions int
-	kv                *kv.DB
-	db                *database.Database
+	// maxStartRetries is the database's JobMaxStartRetries (0: the
+	// default).
+	maxStartRetries int
+	kv              *kv.DB
+	db              *database.Database
 }
 
 func newServer(t *testing.T, backupRoot string) *server {
@@ -67,7 +70,7 @@ func (s *server) openUnstarted() (*kv.DB, *database.Database) {
 	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: s.dir + "/storage",
 		DataDir: s.dir, StorageRoots: []string{s.dir + "/storages"}, BackupRoots: []string{s.backupRoot},
 		BackupFaults: s.faults, StorageFaults: s.storageFaults, ObsoleteFileGrace: time.Nanosecond, Failpoint: s.failpoint,
-		CleanupPartitionsPerRun: s.cleanupPartitions})
+		CleanupPartitionsPerRun: s.cleanupPartitions, JobMaxStartRetries: s.maxStartRetries})
 	if err != nil {
 		_ = store.Close()
 		s.t.Fatal(err)

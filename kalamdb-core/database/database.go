@@ -72,6 +72,10 @@ type Config struct {
 	RowCacheBytes int64
 	// JobWorkers bounds concurrent background jobs (0: 2).
 	JobWorkers int
+	// JobMaxStartRetries bounds the starts in a row that may find a job's
+	// work interrupted by a crash and run it again (0:
+	// jobs.DefaultMaxStartRetries).
+	JobMaxStartRetries int
 	// DefaultFlush is the flush policy of tables without FLUSH_POLICY.
 	DefaultFlush tier.FlushPolicy
 	// FlushCheckInterval is how often flush policies are checked (0: the
@@ -144,7 +148,8 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	if _, err := cat.SealStoredCredentials(); err != nil {
 		return nil, fmt.Errorf("seal storage credentials: %w", err)
 	}
-	jm, interrupted, err := jobs.Open(db, jobs.Options{NodeID: cfg.NodeName, Workers: cfg.JobWorkers})
+	jm, interrupted, err := jobs.Open(db, jobs.Options{NodeID: cfg.NodeName, Workers: cfg.JobWorkers,
+		MaxStartRetries: cfg.JobMaxStartRetries})
 	if err != nil {
 		return nil, fmt.Errorf("open jobs: %w", err)
 	}
@@ -212,11 +217,13 @@ func (d *Database) Start() error {
 	if err := d.Tier.Retry(d.interrupted); err != nil {
 		return err
 	}
-	// Only now: a start that failed before must leave them interrupted.
-	if err := d.Jobs.EndInterrupted(d.interrupted); err != nil {
+	if err := d.Tier.ResumeIndexBuilds(d.interrupted); err != nil {
 		return err
 	}
-	if err := d.Tier.ResumeIndexBuilds(); err != nil {
+	// Only now: a start that failed before must leave them interrupted,
+	// their crash counts as they were, and the messages of those not run
+	// again (index builds' too) are set.
+	if err := d.Jobs.EndInterrupted(d.interrupted); err != nil {
 		return err
 	}
 	if d.cfg.FlushCheckInterval > 0 {

@@ -7,7 +7,8 @@
 // a second one waits in the queue until the first ends. KILL JOB cancels a
 // job's context; the job's code decides how fast it stops, and a flush
 // never leaves half its work visible. Jobs a crash left queued or running
-// are marked failed at start and handed back to their owners to retry.
+// are marked failed at start and handed back to their owners to retry, a
+// bounded number of times (MaxStartRetries).
 package jobs
 
 import (
@@ -39,6 +40,15 @@ const (
 	TypeIndexBuild = "index_build"
 )
 
+// DefaultMaxStartRetries is how many crashes in a row a job's work may
+// take before a start stops running it again (Options.MaxStartRetries).
+// A job whose work kills the process (a crash in the store's C code, an
+// out-of-memory kill on a huge partition) would otherwise be run at every
+// start and kill it again, a loop no statement can end: KILL JOB needs
+// the server up, and the job starts with it. Three lets a job survive a
+// crash that was not its own (a power cut, another job's) twice.
+const DefaultMaxStartRetries = 3
+
 // Spec describes a job to run.
 type Spec struct {
 	Type        string
@@ -49,6 +59,9 @@ type Spec struct {
 	// run at once. Table jobs use the table id.
 	Key        string
 	Parameters any
+	// Crashes carries the crash count of the interrupted job this one
+	// runs again (its systable.Job.Crashes), so retries are bounded.
+	Crashes int
 }
 
 // Progress lets a running job report what it did; the numbers land in its
@@ -82,7 +95,11 @@ type Options struct {
 	// HistoryRetention is how long ended jobs stay in system.jobs; 0
 	// means 7 days.
 	HistoryRetention time.Duration
-	Now              func() time.Time
+	// MaxStartRetries bounds the crashes in a row a job's work may take
+	// before GiveUp stops its owner running it again; 0 means
+	// DefaultMaxStartRetries.
+	MaxStartRetries int
+	Now             func() time.Time
 }
 
 type entry struct {
@@ -117,12 +134,21 @@ type Manager struct {
 // their owners can submit them again; their rows are rewritten only by
 // EndInterrupted, once the owners did: a start that fails before that
 // must leave them for the next one, or their work is lost for good.
+//
+// A job found running with no graceful stop recorded has its Crashes
+// raised by one: its work may be what killed the process. One a graceful
+// stop ended (a deploy, which may come often) or that was still queued
+// (its work never began) keeps its count: neither says anything about
+// its work. Owners ask GiveUp before running a job again.
 func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
 	if o.Workers <= 0 {
 		o.Workers = 2
 	}
 	if o.HistoryRetention <= 0 {
 		o.HistoryRetention = 7 * 24 * time.Hour
+	}
+	if o.MaxStartRetries <= 0 {
+		o.MaxStartRetries = DefaultMaxStartRetries
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -142,12 +168,77 @@ func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
 		if j.Status != systable.JobQueued && j.Status != systable.JobRunning {
 			continue
 		}
+		if j.Status == systable.JobRunning && !j.Stopped {
+			j.Crashes++
+		}
+		j.Stopped = false
 		j.Status = systable.JobFailed
 		j.ErrorMessage = "interrupted: the server stopped before the job ended (flush, compaction, cleanup and index builds run again)"
+		if j.Crashes > 0 && runAgain(j.JobType) {
+			j.ErrorMessage += fmt.Sprintf("; interrupted %s in a row by a crash (at %d it is no longer run again)", times(j.Crashes), o.MaxStartRetries)
+		}
 		j.FinishedAt = o.Now().UTC()
 		interrupted = append(interrupted, j)
 	}
 	return m, interrupted, nil
+}
+
+// GiveUp tells an owner not to run an interrupted job (one Open
+// returned) again: its work was interrupted by a crash MaxStartRetries
+// times in a row, each start having run it again. It then sets the job's
+// message to say so and what to do instead (remedy: the statement that
+// does the work again, say), for EndInterrupted to record.
+func (m *Manager) GiveUp(j *systable.Job, remedy string) bool {
+	if j.Crashes < m.opts.MaxStartRetries {
+		return false
+	}
+	j.ErrorMessage = fmt.Sprintf("interrupted %s in a row by a crash (each start ran it again): not run again; %s", times(j.Crashes), remedy)
+	return true
+}
+
+// GivenUp returns, of each table that has jobs of type typ, the latest
+// one when a start gave it up (GiveUp recorded it failed at the bound):
+// work its owner must not start again by itself, only when asked (a
+// newer job of the type, run by hand, ends that). A job that failed with
+// a count at the bound for another reason (the bound lowered since) is
+// taken as given up too.
+func (m *Manager) GivenUp(typ string) ([]*systable.Job, error) {
+	all, err := m.table.ScanAll()
+	if err != nil {
+		return nil, fmt.Errorf("jobs: given up: %w", err)
+	}
+	latest := map[[2]string]*systable.Job{}
+	for _, j := range all {
+		k := [2]string{j.NamespaceID, j.TableName}
+		if j.JobType == typ && j.TableName != "" && (latest[k] == nil || j.CreatedAt.After(latest[k].CreatedAt)) {
+			latest[k] = j
+		}
+	}
+	var out []*systable.Job
+	for _, j := range latest {
+		if j.Status == systable.JobFailed && j.Crashes >= m.opts.MaxStartRetries {
+			out = append(out, j)
+		}
+	}
+	return out, nil
+}
+
+// runAgain reports whether the owners of jobs of type typ run them again
+// after an interruption (backups and restores are not: their messages do
+// not speak of a bound).
+func runAgain(typ string) bool {
+	switch typ {
+	case TypeFlush, TypeCompact, TypeCleanup, TypeIndexBuild:
+		return true
+	}
+	return false
+}
+
+func times(n int) string {
+	if n == 1 {
+		return "once"
+	}
+	return fmt.Sprintf("%d times", n)
 }
 
 // EndInterrupted records the jobs Open returned as failed, once their
@@ -256,7 +347,7 @@ func (m *Manager) newJob(spec Spec) (*systable.Job, error) {
 	}
 	return &systable.Job{JobID: newJobID(spec.Type), JobType: spec.Type, Status: systable.JobQueued,
 		NamespaceID: spec.NamespaceID, TableName: spec.TableName, UserID: spec.UserID, Parameters: params,
-		NodeID: m.opts.NodeID, CreatedAt: m.opts.Now().UTC()}, nil
+		NodeID: m.opts.NodeID, CreatedAt: m.opts.Now().UTC(), Crashes: spec.Crashes}, nil
 }
 
 // Submit records a job as queued and runs it when a worker and its
@@ -366,11 +457,15 @@ func (m *Manager) finish(e *entry, result any, err error) {
 	// as a crash would leave it, so the next Open reports it interrupted
 	// and its owner submits it again: a deploy must not end a dropped
 	// table's cleanup or an index build for good. Only KILL JOB cancels.
+	// The row says a graceful stop ended it (Stopped), so the next Open
+	// does not count it a crash. A job that never gets here (the process
+	// died, or the job's code with it) keeps a row with no such mark.
 	stoppedByStop := m.stopped && !e.killed && errors.Is(err, context.Canceled)
 	m.mu.Unlock()
 	j.FinishedAt = m.opts.Now().UTC()
 	switch {
 	case stoppedByStop:
+		j.Stopped = true
 	case err == nil:
 		j.Status = systable.JobCompleted
 		if result != nil {
@@ -385,9 +480,9 @@ func (m *Manager) finish(e *entry, result any, err error) {
 		j.Status = systable.JobFailed
 		j.ErrorMessage = err.Error()
 	}
-	if !stoppedByStop {
-		_ = m.table.Put(j) // best effort: the job's effects do not depend on its row
-	}
+	// Best effort: the job's effects do not depend on its row; a stopped
+	// job whose mark is lost counts one crash too many.
+	_ = m.table.Put(j)
 	m.mu.Lock()
 	delete(m.active, j.JobID)
 	if e.cancel != nil {

@@ -103,7 +103,7 @@ func (m *Manager) TablesRestored(ctx context.Context, tables []*catalog.Table) e
 			if d.Ready() {
 				continue
 			}
-			if _, err := m.submitIndexBuild(t, d); err != nil && firstErr == nil {
+			if _, err := m.submitIndexBuild(t, d, 0); err != nil && firstErr == nil {
 				firstErr = fmt.Errorf("build index %s of %s: %w", d.Name, t.Meta.TableID, err)
 			}
 		}

@@ -950,14 +950,17 @@ func supersededCleanups(interrupted []*systable.Job) map[string]bool {
 var errUnreadableParameters = errors.New("unreadable parameters")
 
 // retryCleanup restarts a cleanup job a crash interrupted: a table's, or
-// a namespace's (no table name).
-func (m *Manager) retryCleanup(raw json.RawMessage, ns, table string) error {
+// a namespace's (no table name). crashes is the interrupted job's count,
+// carried so that the retries are bounded; a run that hands on to the
+// next one (continueCleanup) made progress, so the next starts from none.
+func (m *Manager) retryCleanup(raw json.RawMessage, ns, table string, crashes int) error {
 	if table == "" {
 		var p namespaceCleanupParams
 		if err := json.Unmarshal(raw, &p); err != nil {
 			return fmt.Errorf("cleanup parameters: %w: %w", errUnreadableParameters, err)
 		}
-		_, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, Parameters: p}, m.namespaceCleanupRun(ns, p))
+		_, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, Parameters: p, Crashes: crashes},
+			m.namespaceCleanupRun(ns, p))
 		return err
 	}
 	var p cleanupParams
@@ -965,6 +968,29 @@ func (m *Manager) retryCleanup(raw json.RawMessage, ns, table string) error {
 		return fmt.Errorf("cleanup parameters: %w: %w", errUnreadableParameters, err)
 	}
 	_, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, NamespaceID: ns, TableName: table, Parameters: p,
-		Key: systable.TableID(ns, table)}, m.cleanupRun(ns, table, p))
+		Key: systable.TableID(ns, table), Crashes: crashes}, m.cleanupRun(ns, table, p))
 	return err
+}
+
+// cleanupRemedy says, for an interrupted cleanup that is not run again,
+// what stays behind and what to do about it.
+func cleanupRemedy(j *systable.Job) string {
+	if j.TableName == "" {
+		return fmt.Sprintf("the dropped namespace %s may leave empty directories in its storages: remove them by hand", j.NamespaceID)
+	}
+	var p cleanupParams
+	where := "its storage"
+	if json.Unmarshal(j.Parameters, &p) == nil && p.StorageID != "" {
+		where = "storage " + p.StorageID
+		if p.BaseDirectory != "" {
+			where += " (" + p.BaseDirectory + ")"
+		}
+	}
+	if p.Incarnation != "" {
+		// A table created again under the name writes in the same
+		// directories: the tag in the names tells the two apart.
+		where += fmt.Sprintf(", the batch files whose name tags begin with its incarnation %s", p.Incarnation)
+	}
+	return fmt.Sprintf("the files of the dropped table %s.%s stay in %s: remove them by hand once the cause of the crashes is known",
+		j.NamespaceID, j.TableName, where)
 }

@@ -45,8 +45,18 @@ type CompactResult struct {
 	Bytes        int64 `json:"bytes"`
 }
 
-// SubmitCompaction starts a compaction job of every partition of a table.
+// SubmitCompaction starts a compaction job of every partition of a
+// table, asked for by hand: it ends a hold of the table's compactions
+// after its flushes (Manager.holds).
 func (m *Manager) SubmitCompaction(t *catalog.Table) (string, error) {
+	id, err := m.submitCompaction(t)
+	if err == nil {
+		m.hold(jobs.TypeCompact, t.Meta.TableID, false)
+	}
+	return id, err
+}
+
+func (m *Manager) submitCompaction(t *catalog.Table) (string, error) {
 	if t.Meta.TableType == dialect.TableTypeStream {
 		return "", apierror.New(apierror.InvalidSQL, "STREAM table %s.%s has no files to compact", t.Meta.NamespaceID, t.Meta.TableName)
 	}

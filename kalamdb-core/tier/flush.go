@@ -61,9 +61,14 @@ func (m *Manager) compactAfterFiles() int {
 	return DefaultCompactAfterFiles
 }
 
-// SubmitFlush starts a flush job of every partition of a table.
+// SubmitFlush starts a flush job of every partition of a table, asked
+// for by hand: it ends a hold of the table's policy flushes.
 func (m *Manager) SubmitFlush(t *catalog.Table) (string, error) {
-	return m.submitFlush(t, nil)
+	id, err := m.submitFlush(t, nil)
+	if err == nil {
+		m.hold(jobs.TypeFlush, t.Meta.TableID, false)
+	}
+	return id, err
 }
 
 // submitFlush starts a flush job of a table, limited to some users when
@@ -140,8 +145,8 @@ func (m *Manager) flush(ctx context.Context, ns, name string, users []string, p 
 	defer func() {
 		// A partition with many files is compacted next (the job waits for
 		// this one: they share the table's key).
-		if res.maxFiles >= m.compactAfterFiles() {
-			_, _ = m.SubmitCompaction(t)
+		if res.maxFiles >= m.compactAfterFiles() && !m.held(jobs.TypeCompact, t.Meta.TableID) {
+			_, _ = m.submitCompaction(t)
 		}
 	}()
 	for _, r := range ranges {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,7 +34,9 @@ import (
 //
 // A build interrupted by a crash or a shutdown stays building and is
 // started again at the next start (ResumeIndexBuilds); writing an entry
-// twice is harmless. KILL JOB and DROP INDEX cancel it and remove the
+// twice is harmless. One that crashed the server at every start up to
+// the bound (jobs.Manager.GiveUp) is not: the index is removed, as a
+// failed build's is. KILL JOB and DROP INDEX cancel it and remove the
 // index; a build that fails removes it too, with the error in its job.
 
 // buildBatchRows is how many entries a build writes per batch (and per
@@ -119,7 +122,7 @@ func (m *Manager) CreateIndex(st *dialect.CreateIndex) (CreatedIndex, error) {
 		}
 	}
 	if err == nil {
-		if res.JobID, err = m.submitIndexBuild(t, def); err == nil {
+		if res.JobID, err = m.submitIndexBuild(t, def, 0); err == nil {
 			return res, nil
 		}
 	}
@@ -161,13 +164,14 @@ func (m *Manager) tableEmpty(t *catalog.Table) (bool, error) {
 }
 
 // submitIndexBuild queues the build job of an index.
-func (m *Manager) submitIndexBuild(t *catalog.Table, def systable.IndexDef) (string, error) {
+// crashes carries the count of an interrupted build this one runs again.
+func (m *Manager) submitIndexBuild(t *catalog.Table, def systable.IndexDef, crashes int) (string, error) {
 	ns, name := t.Meta.NamespaceID, t.Meta.TableName
 	ib := indexBuild{tableID: t.Meta.TableID, indexID: def.IndexID}
 	var jobID string
 	ready := make(chan struct{})
 	id, err := m.jobs.Submit(jobs.Spec{Type: jobs.TypeIndexBuild, NamespaceID: ns, TableName: name, Key: t.Meta.TableID,
-		Parameters: map[string]any{"index": def.Name, "index_id": def.IndexID}},
+		Parameters: indexBuildParams{Index: def.Name, IndexID: def.IndexID}, Crashes: crashes},
 		func(ctx context.Context, p *jobs.Progress) (any, error) {
 			<-ready
 			defer m.builds.remove(jobID)
@@ -570,10 +574,31 @@ func (m *Manager) deleteEntries(t *catalog.Table, indexID uint32) error {
 
 func indexIDKey(id uint32) []byte { return binary.BigEndian.AppendUint32(nil, id) }
 
+// indexBuildParams are an index build job's parameters.
+type indexBuildParams struct {
+	Index   string `json:"index"`
+	IndexID uint32 `json:"index_id"`
+}
+
 // ResumeIndexBuilds starts again the builds a crash or shutdown
 // interrupted (every index still building), and deletes the entries of
 // indexes dropped just before a crash. Jobs must be running.
-func (m *Manager) ResumeIndexBuilds() error {
+//
+// interrupted are the jobs jobs.Open reported: a build carries the crash
+// count of its index's interrupted build jobs, and an index whose build
+// reached the bound (jobs.Manager.GiveUp) is removed instead, as a
+// failed build's is, its jobs saying so. Left building with no job, the
+// next start would only resume it again.
+func (m *Manager) ResumeIndexBuilds(interrupted []*systable.Job) error {
+	builds := map[indexBuild][]*systable.Job{}
+	for _, j := range interrupted {
+		var p indexBuildParams
+		if j.JobType != jobs.TypeIndexBuild || json.Unmarshal(j.Parameters, &p) != nil {
+			continue
+		}
+		ib := indexBuild{tableID: systable.TableID(j.NamespaceID, j.TableName), indexID: p.IndexID}
+		builds[ib] = append(builds[ib], j)
+	}
 	for _, t := range m.cat.Snapshot().Tables("") {
 		if err := m.deleteStrayEntries(t); err != nil {
 			return err
@@ -582,7 +607,26 @@ func (m *Manager) ResumeIndexBuilds() error {
 			if d.Ready() {
 				continue
 			}
-			if _, err := m.submitIndexBuild(t, d); err != nil {
+			// A crash between a start's resume and its recording of the
+			// interrupted rows leaves two: the higher count is the latest,
+			// and the jobs are judged, and recorded, by it.
+			js := builds[indexBuild{tableID: t.Meta.TableID, indexID: d.IndexID}]
+			crashes := 0
+			for _, j := range js {
+				crashes = max(crashes, j.Crashes)
+			}
+			gaveUp := false
+			for _, j := range js {
+				j.Crashes = crashes
+				gaveUp = m.jobs.GiveUp(j, fmt.Sprintf("the index %s was removed: CREATE INDEX builds it again", d.Name)) || gaveUp
+			}
+			if gaveUp {
+				if err := m.removeIndex(t, d.IndexID); err != nil {
+					return fmt.Errorf("remove index %s, whose build is not run again: %w", d.Name, err)
+				}
+				continue
+			}
+			if _, err := m.submitIndexBuild(t, d, crashes); err != nil {
 				return fmt.Errorf("resume build of index %s: %w", d.Name, err)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
@@ -40,7 +41,7 @@ func (m *Manager) RunFlushPolicies(now time.Time) error {
 			continue
 		}
 		pol := m.flushPolicyOf(t)
-		if pol.Rows <= 0 && pol.Interval <= 0 {
+		if pol.Rows <= 0 && pol.Interval <= 0 || m.held(jobs.TypeFlush, t.Meta.TableID) {
 			continue
 		}
 		var due []string
@@ -104,6 +105,51 @@ func (m *Manager) setLastPolicyFlush(tableID string, now time.Time) {
 	m.policyMu.Lock()
 	defer m.policyMu.Unlock()
 	m.lastFlush[tableID] = now
+}
+
+// hold holds (or releases) the flushes or compactions (typ) the server
+// starts by itself for a table (Manager.holds); other job types are not
+// held.
+func (m *Manager) hold(typ, tableID string, hold bool) {
+	if typ != jobs.TypeFlush && typ != jobs.TypeCompact {
+		return
+	}
+	m.policyMu.Lock()
+	defer m.policyMu.Unlock()
+	if !hold {
+		delete(m.holds, [2]string{typ, tableID})
+		return
+	}
+	if m.holds == nil {
+		m.holds = map[[2]string]bool{}
+	}
+	m.holds[[2]string{typ, tableID}] = true
+}
+
+func (m *Manager) held(typ, tableID string) bool {
+	m.policyMu.Lock()
+	defer m.policyMu.Unlock()
+	return m.holds[[2]string{typ, tableID}]
+}
+
+// holdGivenUp holds the flushes and compactions of the tables whose
+// latest one of the type an earlier start gave up, and that none asked
+// for by hand followed. A table created since under the name (the jobs
+// are older than it) is not held.
+func (m *Manager) holdGivenUp() error {
+	snap := m.cat.Snapshot()
+	for _, typ := range []string{jobs.TypeFlush, jobs.TypeCompact} {
+		given, err := m.jobs.GivenUp(typ)
+		if err != nil {
+			return err
+		}
+		for _, j := range given {
+			if t, ok := snap.Table(j.NamespaceID, j.TableName); ok && !j.CreatedAt.Before(t.Meta.CreatedAt) {
+				m.hold(typ, t.Meta.TableID, true)
+			}
+		}
+	}
+	return nil
 }
 
 // historyPruneEvery is how often ended jobs past their retention are

@@ -102,6 +102,13 @@ type Manager struct {
 
 	policyMu  sync.Mutex
 	lastFlush map[string]time.Time
+	// holds are the tables whose flush or compaction (by job type and
+	// table id) a start gave up, as it crashed the server at every start
+	// up to the bound: the table's flush policy does not flush it, nor
+	// does a flush compact it, which would start the crashes again, until
+	// that work is asked for by hand (SubmitFlush, SubmitCompaction).
+	// Built at start from system.jobs, so it outlives restarts until then.
+	holds map[[2]string]bool
 
 	// closing is closed by Close; obsoleteWG tracks deferred file removals.
 	closing    chan struct{}
@@ -644,8 +651,13 @@ func partitionOwner(t *catalog.Table, userID string) string {
 // run again gets an error message saying why). A flush is simply
 // run again for its table: whatever the crashed one committed is already
 // gone from the hot tier, and what it wrote without committing is an
-// orphan file the new flush removes.
+// orphan file the new flush removes. Each retry carries the crash count
+// of the job it retries; one that reached the bound (jobs.Manager.GiveUp)
+// is not run again, its message saying what to do instead.
 func (m *Manager) Retry(interrupted []*systable.Job) error {
+	if err := m.holdGivenUp(); err != nil {
+		return err
+	}
 	superseded := supersededCleanups(interrupted)
 	if err := m.sweepFileLists(interrupted, superseded); err != nil {
 		return err
@@ -655,7 +667,10 @@ func (m *Manager) Retry(interrupted []*systable.Job) error {
 			continue
 		}
 		if j.JobType == jobs.TypeCleanup {
-			err := m.retryCleanup(j.Parameters, j.NamespaceID, j.TableName)
+			if m.jobs.GiveUp(j, cleanupRemedy(j)) {
+				continue
+			}
+			err := m.retryCleanup(j.Parameters, j.NamespaceID, j.TableName, j.Crashes)
 			if errors.Is(err, errUnreadableParameters) {
 				// Failing the start would fail every later one too (its
 				// row stays running until a start gets past Retry): it is
@@ -675,11 +690,20 @@ func (m *Manager) Retry(interrupted []*systable.Job) error {
 		if !ok {
 			continue // dropped since: nothing to redo
 		}
+		ns, name := t.Meta.NamespaceID, t.Meta.TableName
+		remedy := fmt.Sprintf("STORAGE FLUSH TABLE %s.%s flushes the table again (its rows stay in the hot tier meanwhile, "+
+			"and its flush policy does not flush it until then)", ns, name)
+		if j.JobType == jobs.TypeCompact {
+			remedy = fmt.Sprintf("STORAGE COMPACT TABLE %s.%s compacts the table again (flushes do not start a compaction of it until then)", ns, name)
+		}
+		if m.jobs.GiveUp(j, remedy) {
+			m.hold(j.JobType, t.Meta.TableID, true)
+			continue
+		}
 		// A crash after a commit may have left manifest.json mirrors
 		// behind system.manifest: rewrite them before redoing the work.
-		ns, name := t.Meta.NamespaceID, t.Meta.TableName
 		_, err := m.jobs.Submit(jobs.Spec{Type: j.JobType, NamespaceID: ns, TableName: name, Key: t.Meta.TableID,
-			Parameters: map[string]string{"retry_of": j.JobID}},
+			Parameters: map[string]string{"retry_of": j.JobID}, Crashes: j.Crashes},
 			func(ctx context.Context, p *jobs.Progress) (any, error) {
 				if err := m.syncMirrors(ctx, ns, name); err != nil {
 					return nil, err

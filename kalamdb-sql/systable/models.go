@@ -431,6 +431,16 @@ type Job struct {
 	CreatedAt     time.Time       `json:"created_at"`
 	StartedAt     time.Time       `json:"started_at,omitzero"`
 	FinishedAt    time.Time       `json:"finished_at,omitzero"`
+	// Crashes and Stopped are stored, not columns: how a start bounds
+	// the jobs it runs again (package jobs, Open).
+	//
+	// Crashes counts the starts in a row that found this job's work
+	// running with no graceful stop recorded (a crash, or the job killing
+	// the process), carried from the job it runs again.
+	Crashes int `json:"crashes,omitempty"`
+	// Stopped: a graceful stop ended the job, leaving it queued or
+	// running for the next start.
+	Stopped bool `json:"stopped,omitempty"`
 }
 
 // Jobs describes system.jobs with the columns of the wire contract

@@ -140,6 +140,7 @@ func coreConfig(cfg *config.Config, acct *memory.Account, log *zap.Logger) (data
 		NodeID:             NodeNumber(cfg.Server.NodeID),
 		NodeName:           cfg.Server.NodeID,
 		JobWorkers:         cfg.Storage.JobWorkers,
+		JobMaxStartRetries: cfg.Storage.JobMaxStartRetries,
 		DefaultFlush:       tier.FlushPolicy{Rows: cfg.Storage.FlushRows, Interval: cfg.Storage.FlushInterval},
 		FlushCheckInterval: cfg.Storage.FlushCheckInterval,
 		Failpoint:          failpointFromEnv(),

@@ -30,6 +30,10 @@ const MiB = 1 << 20
 // already, in effect, never switching; more is a typo.
 const MaxOrderIndexBudget = 1 << 30
 
+// MaxJobStartRetries bounds storage.job_max_start_retries: more starts
+// than this killed by one job is a crash loop however it is set.
+const MaxJobStartRetries = 100
+
 // MinJWTSecretBytes is the shortest configured JWT secret accepted. HS256 is
 // only as strong as its key; 32 bytes is the hash output size (RFC 7518 §3.2).
 const MinJWTSecretBytes = 32
@@ -118,6 +122,12 @@ type StorageConfig struct {
 	FlushCheckInterval time.Duration `toml:"flush_check_interval"`
 	// JobWorkers bounds concurrently running background jobs.
 	JobWorkers int `toml:"job_workers"`
+	// JobMaxStartRetries is how many starts in a row may find a job's
+	// work interrupted by a crash before the next start stops running it
+	// again and records it failed (graceful stops do not count): a job
+	// that kills the process must not do so at every start. The default
+	// is jobs.DefaultMaxStartRetries.
+	JobMaxStartRetries int `toml:"job_max_start_retries"`
 	// AllowedRoots are the directories CREATE/ALTER STORAGE may put a
 	// filesystem storage in; a relative PATH is resolved against the
 	// first. Empty means DefaultStoragesDir under the data directory.
@@ -386,6 +396,7 @@ func Default() Config {
 			FlushInterval:      5 * time.Minute,
 			FlushCheckInterval: time.Second,
 			JobWorkers:         2,
+			JobMaxStartRetries: 3,
 			AllowedRoots:       []string{},
 			S3CacheBytes:       64 * MiB,
 		},
@@ -508,6 +519,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Storage.JobWorkers < 1 {
 		bad("storage.job_workers", "must be at least 1")
+	}
+	if c.Storage.JobMaxStartRetries < 1 || c.Storage.JobMaxStartRetries > MaxJobStartRetries {
+		bad("storage.job_max_start_retries", "%d is outside 1..%d", c.Storage.JobMaxStartRetries, MaxJobStartRetries)
 	}
 	for _, r := range c.Storage.AllowedRoots {
 		if strings.TrimSpace(r) == "" {

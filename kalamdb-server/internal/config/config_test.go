@@ -28,6 +28,7 @@ flush_rows = 500
 flush_interval = "90s"
 flush_check_interval = "2s"
 job_workers = 3
+job_max_start_retries = 5
 allowed_roots = ["/srv/kalamdb-storages", "relative/roots"]
 
 [auth]
@@ -117,7 +118,7 @@ func TestLoadTOML(t *testing.T) {
 	want.Server.MaxBodyBytes = 2048
 	want.Server.ShutdownTimeout = 5 * time.Second
 	want.Storage = StorageConfig{DataDir: "/var/lib/kalamdb", SyncWrites: true, FlushRows: 500,
-		FlushInterval: 90 * time.Second, FlushCheckInterval: 2 * time.Second, JobWorkers: 3,
+		FlushInterval: 90 * time.Second, FlushCheckInterval: 2 * time.Second, JobWorkers: 3, JobMaxStartRetries: 5,
 		AllowedRoots: []string{"/srv/kalamdb-storages", "relative/roots"}, S3CacheBytes: 64 * MiB}
 	want.Auth.RootPassword = "s3cret"
 	want.Auth.JWTSecret = "0123456789abcdef0123456789abcdef"
@@ -423,13 +424,14 @@ func TestValidateReportsEveryProblem(t *testing.T) {
 	cfg.Cache.PlanEntries = -1
 	cfg.Cache.ColdBytes = 1 << 20 // under the smallest useful page cache
 	cfg.Cache.RowBytes = -1
+	cfg.Storage.JobMaxStartRetries = 0
 	err := cfg.Validate()
 	if err == nil {
 		t.Fatal("invalid config accepted")
 	}
 	for _, key := range []string{"server.port", "auth.jwt_secret", "auth.bcrypt_cost", "logging.format", "websocket.auth_timeout",
 		"auth.login_failures_per_user", "auth.login_max_backoff", "auth.login_failure_half_life", "auth.max_concurrent_password_checks",
-		"cache.plan_entries", "cache.cold_bytes", "cache.row_bytes"} {
+		"cache.plan_entries", "cache.cold_bytes", "cache.row_bytes", "storage.job_max_start_retries"} {
 		if !strings.Contains(err.Error(), key) {
 			t.Errorf("error does not name %s: %v", key, err)
 		}
