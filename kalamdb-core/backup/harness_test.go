@@ -133,6 +133,20 @@ func (s *server) job(sql string) *systable.Job {
 }
 
 // mustJob is job for a job that must complete.
+// jobEnded delivers job id's row once it ends. A test whose job never
+// ends (its goroutine was made to die, as a process would) stops the
+// wait when it ends, so the waiter does not outlive it.
+func (s *server) jobEnded(id string) <-chan *systable.Job {
+	ctx, stop := context.WithCancel(context.Background())
+	s.t.Cleanup(stop)
+	ended := make(chan *systable.Job, 1)
+	go func() {
+		j, _ := s.db.Jobs.Wait(ctx, id)
+		ended <- j
+	}()
+	return ended
+}
+
 func (s *server) mustJob(sql string) *systable.Job {
 	s.t.Helper()
 	j := s.job(sql)

@@ -163,15 +163,7 @@ func TestKilledBackupIsCleanedUpAtStart(t *testing.T) {
 				tc.setup(t, s)
 				armed.Store(true)
 				res := s.must("BACKUP DATABASE app TO '" + tc.location + "'")
-				ended := make(chan *systable.Job, 1)
-				// The job never ends (its goroutine is gone): the wait
-				// ends with the test.
-				waitCtx, stopWait := context.WithCancel(context.Background())
-				t.Cleanup(stopWait)
-				go func() {
-					j, _ := s.db.Jobs.Wait(waitCtx, res[0].Rows[0][0].(string))
-					ended <- j
-				}()
+				ended := s.jobEnded(res[0].Rows[0][0].(string))
 				select {
 				case <-died:
 				case j := <-ended:

@@ -1,7 +1,6 @@
 package backup_test
 
 import (
-	"context"
 	"runtime"
 	"strings"
 	"sync"
@@ -35,15 +34,7 @@ func restoreDiesCopying(t *testing.T, s *server, location string) {
 	s.close()
 	s.open()
 	res := s.must("RESTORE DATABASE app FROM '" + location + "'")
-	ended := make(chan *systable.Job, 1)
-	// The restore never ends (its goroutine is gone): the wait ends with
-	// the test.
-	waitCtx, stopWait := context.WithCancel(context.Background())
-	t.Cleanup(stopWait)
-	go func() {
-		j, _ := s.db.Jobs.Wait(waitCtx, res[0].Rows[0][0].(string))
-		ended <- j
-	}()
+	ended := s.jobEnded(res[0].Rows[0][0].(string))
 	select {
 	case <-died:
 	case j := <-ended:

@@ -79,16 +79,7 @@ func TestInitialDataOutlivesCompaction(t *testing.T) {
 			t.Fatalf("%s was removed while a subscription's snapshot still lists it", f)
 		}
 	}
-	for {
-		if err := c.c.NextBatch(context.Background(), "m"); err != nil {
-			t.Fatal(err)
-		}
-		b := c.expect("initial_data_batch", "m")
-		rows = append(rows, b.Rows...)
-		if !b.BatchControl.HasMore {
-			break
-		}
-	}
+	rows = append(rows, c.restOfInitialData("m")...)
 	if got := fmt.Sprint(ids(rows)); got != "[1 2 3 4 5 6 7 8]" {
 		t.Fatalf("initial data across the compaction: %s", got)
 	}

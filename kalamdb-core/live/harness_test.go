@@ -198,6 +198,23 @@ func (c *client) subscribeAll(id, sqlText string, o live.SubscriptionOptions) (*
 	}
 }
 
+// restOfInitialData asks for the batches of subscription id after the
+// first, one by one, and returns their rows.
+func (c *client) restOfInitialData(id string) []map[string]any {
+	c.t.Helper()
+	var rows []map[string]any
+	for {
+		if err := c.c.NextBatch(context.Background(), id); err != nil {
+			c.t.Fatal(err)
+		}
+		b := c.expect("initial_data_batch", id)
+		rows = append(rows, b.Rows...)
+		if !b.BatchControl.HasMore {
+			return rows
+		}
+	}
+}
+
 func (c *client) subscribeFails(code apierror.Code, id, sqlText string, o live.SubscriptionOptions) {
 	c.t.Helper()
 	err := c.c.Subscribe(context.Background(), id, sqlText, o)

@@ -32,16 +32,7 @@ func TestInitialDataIgnoresAnIndexBuiltAfterItsSnapshot(t *testing.T) {
 	if j, err := e.db.Jobs.Wait(ctx, res[0].Rows[0][4].(string)); err != nil || j.Status != systable.JobCompleted {
 		t.Fatalf("index build: %v %+v", err, j)
 	}
-	for {
-		if err := c.c.NextBatch(context.Background(), "m"); err != nil {
-			t.Fatal(err)
-		}
-		b := c.expect("initial_data_batch", "m")
-		rows = append(rows, b.Rows...)
-		if !b.BatchControl.HasMore {
-			break
-		}
-	}
+	rows = append(rows, c.restOfInitialData("m")...)
 	if got := fmt.Sprint(ids(rows)); got != "[1 2 3 4 5 6]" {
 		t.Fatalf("initial data across CREATE INDEX: %s", got)
 	}
