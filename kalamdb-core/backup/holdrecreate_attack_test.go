@@ -17,8 +17,6 @@ import (
 // yet its flush policy never runs: its rows stay in the hot tier for
 // good, and nothing says why (its own jobs list holds no failed flush).
 func TestAttackHoldOutlivesDroppedTable(t *testing.T) {
-	t.Skip("BUG: tier.Manager.holds is keyed by ns:name and DROP TABLE never releases it: a table created again under the name " +
-		"in the same process has its flush policy held until a STORAGE FLUSH by hand or a restart (medium: stuck state, hot tier grows)")
 	s, armed, died := serverDyingAt(t, tier.FailFlushBeforeWrite, 0)
 	flushThatDies(s, armed, died)
 	if deaths := restartUntilNotRun(s, "flush", died); deaths != jobs.DefaultMaxStartRetries {

@@ -215,7 +215,8 @@ type QueryRequest struct {
 	// taken (tier.PinnedSnapshot.Catalog): a secondary index that was
 	// not ready in it may lack entries of the snapshot's rows, so the
 	// statement does not read it (Session.usableIndex). Nil: every
-	// index the statement plans with is taken as ready before Snapshot.
+	// index the statement plans with is taken as ready before Snapshot,
+	// which only a caller that knows it may say.
 	SnapshotCatalog *catalog.Snapshot
 	// OnRow, when set, is handed each result row (wire-encoded values)
 	// with its size as MaxBytes counts it, and the result keeps no rows:

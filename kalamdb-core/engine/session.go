@@ -43,10 +43,9 @@ type Session struct {
 	// initial read); it is not closed with the statement.
 	borrowedSnap bool
 	// snapCat is the catalog read just after snap was taken, and
-	// readyCat, for a borrowed snap, the one read just before it was
-	// (nil: the planning catalog, which is older than snap): together
-	// they say which secondary indexes have every entry snap's rows
-	// need (usableIndex).
+	// readyCat the one read just before it was (for a borrowed snap, the
+	// lender's; nil when it has none): together they say which secondary
+	// indexes have every entry snap's rows need (usableIndex).
 	snapCat, readyCat *catalog.Snapshot
 	db                *kv.DB
 	// cat resolves the effective user's name (CURRENT_USER()).
@@ -130,11 +129,12 @@ func (s *Session) untrack(it *rowIter) {
 // snapshot returns the statement's read snapshot, taking it on first use.
 func (s *Session) snapshot() (*kv.Snapshot, error) {
 	if s.snap == nil {
+		before := s.cat.Snapshot()
 		snap, err := s.db.NewSnapshot()
 		if err != nil {
 			return nil, err
 		}
-		s.snap, s.snapCat = snap, s.cat.Snapshot()
+		s.snap, s.readyCat, s.snapCat = snap, before, s.cat.Snapshot()
 	}
 	return s.snap, nil
 }
@@ -150,12 +150,13 @@ func (s *Session) snapshot() (*kv.Snapshot, error) {
 // DROP is now; ids are never reused, so one dropped and created again
 // under its name is another index. A build marks its index ready only
 // after it wrote every entry, so an index ready in a catalog read before
-// the snapshot (readyCat; else the catalog the statement was planned
-// with, which knows only ready indexes and is older than a snapshot the
-// statement takes itself) has them all. A statement planned before a
-// DROP INDEX and reading after it would otherwise find no rows through
-// the index, and a live query's later batch, at a snapshot older than a
-// CREATE INDEX, would miss the rows written before the build.
+// the snapshot was taken (readyCat) has them all; the catalog the
+// statement is planned with may be newer (a statement the fast path
+// gave up on is planned after it took its snapshot), so it does not
+// tell. Otherwise a statement planned before a DROP INDEX and reading
+// after it found no rows through the index, and a read at a snapshot
+// older than a CREATE INDEX (a live query's later batch, a planner run
+// after the fast path) missed the rows written before the build.
 //
 // The caller holds the snapshot.
 func (s *Session) usableIndex(t *tables.Table, ix *tables.Index) bool {

@@ -305,6 +305,13 @@ func (m *Manager) DropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 	return func(committed bool) {
 		after(committed)
 		undrop()
+		if committed {
+			// A table created again under the name is another table: a
+			// hold of the dropped one's given-up flush or compaction
+			// (Manager.holds, keyed by name) must not stop its own.
+			m.hold(jobs.TypeFlush, t.Meta.TableID, false)
+			m.hold(jobs.TypeCompact, t.Meta.TableID, false)
+		}
 	}, nil
 }
 
