@@ -121,10 +121,11 @@ func (t *dataTable) secondaryIndexes() []*secIndex {
 	if tx := t.sess.tx; tx != nil && tx.HasPending(t.shape.Table) {
 		return nil
 	}
-	// The planner is offered only the indexes whose entries the
-	// statement's snapshot holds completely (Session.usableIndex), so the
-	// snapshot is taken now, before any is chosen. Without one the table
-	// read fails anyway.
+	// The planner and the fast path (which both ask here before they read
+	// an index) get only the indexes whose entries the statement's
+	// snapshot holds completely (Session.usableIndex), so the snapshot is
+	// taken now, before any is chosen. Without one the table read fails
+	// anyway.
 	if _, err := t.sess.snapshot(); err != nil {
 		return nil
 	}

@@ -104,32 +104,12 @@ const (
 	indexBatchMax   = 256
 )
 
-// errIndexNotInSnapshot is the error of a read through si at a snapshot
-// that does not hold all of si's entries (Session.usableIndex).
-func errIndexNotInSnapshot(si *secIndex) error {
-	return &indexNotInSnapshotError{api: apierror.New(apierror.SQLExecutionError,
-		"index %s of %s.%s changed while the statement was planned; run it again", si.ix.Def.Name, si.db, si.table)}
-}
-
-// indexNotInSnapshotError marks errIndexNotInSnapshot's errors, which
-// the fast path answers by going to the planner.
-type indexNotInSnapshotError struct{ api *apierror.Error }
-
-func (e *indexNotInSnapshotError) Error() string { return e.api.Error() }
-func (e *indexNotInSnapshotError) Unwrap() error { return e.api }
-
 // openIndexIter opens the rows of entry ranges of si in the session's
 // partition.
 func (t *dataTable) openIndexIter(ctx *sql.Context, si *secIndex, ranges [][2][]byte, reverse bool, limit int) (*indexIter, error) {
 	snap, err := t.sess.snapshot()
 	if err != nil {
 		return nil, tableError(t.shape, err)
-	}
-	if !t.sess.usableIndex(t.shape.Table, si.ix) {
-		// The planner never offers such an index (secondaryIndexes); a
-		// compiled fast-path plan reads one it chose before, and goes to
-		// the planner instead.
-		return nil, errIndexNotInSnapshot(si)
 	}
 	r := &rowIter{t: t, wanted: t.wantedUserColumns(), prefixLen: len(t.prefix), showDeleted: t.sess.showDeleted, snap: snap}
 	t.sess.track(r)
