@@ -42,15 +42,16 @@ type Options struct {
 	// before it copies anything (tests run compactions there).
 	AfterSnapshot func()
 	// Failpoint, when set, is called at each named crash point of a
-	// backup (FailBackup*; crash tests only).
+	// backup or a restore (FailBackup*, FailRestore*; crash tests only).
 	Failpoint func(point string)
 }
 
-// Crash points of a backup, where crash tests make the process exit to
+// Crash points of a backup or a restore, where crash tests make the process exit to
 // prove that what a killed backup leaves is cleaned up at the next start.
 const (
 	FailBackupBeforeFiles  = "backup.before_files"  // hot and index files written, no Parquet copied
 	FailBackupBeforeRecord = "backup.before_record" // backup.json written, not yet in the registry
+	FailRestoreAfterFile   = "restore.after_file"   // a restore copied one more Parquet file into a table's storage
 )
 
 func (s *Service) failpoint(name string) {
@@ -76,10 +77,11 @@ type Service struct {
 const registryFamily = "system_backups"
 
 // New returns the backup service, and queues a recovery job for each
-// backup a dead process left pending (pending.go). It is made once per
-// database, at its start, before any backup runs: a second Service over
-// the same database would take the first one's backups in progress for
-// dead ones.
+// backup or restore a dead process left pending (pending.go,
+// restorepending.go). It is made once per database, at its start, before
+// any backup or restore runs: a second Service over the same database
+// would take the first one's backups and restores in progress for dead
+// ones.
 func New(o Options) (*Service, error) {
 	if o.DB == nil || o.Catalog == nil || o.Tier == nil || o.Jobs == nil || o.Txns == nil || o.Opener == nil {
 		return nil, errors.New("backup: DB, Catalog, Tier, Jobs, Txns and Opener are required")
@@ -93,6 +95,9 @@ func New(o Options) (*Service, error) {
 	}
 	s := &Service{o: o, registry: cf, writing: map[string]bool{}}
 	if err := s.submitRecoveries(); err != nil {
+		return nil, fmt.Errorf("backup: %w", err)
+	}
+	if err := s.submitRestoreRecoveries(); err != nil {
 		return nil, fmt.Errorf("backup: %w", err)
 	}
 	return s, nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -191,22 +192,31 @@ type restorer struct {
 	s        *Service
 	families []string
 	files    map[cold.Storage]map[string]bool
+	// pending is the id of the restore's pending entry, once recorded.
+	pending string
 }
 
-func (r *restorer) rollback(ctx context.Context) {
+// rollback reports whether every file is gone: else the restore's pending
+// entry stays, for the next start to remove the rest (restorepending.go).
+// A family that stays is dropped at the next start (no table owns it).
+func (r *restorer) rollback(ctx context.Context) (removed bool) {
 	for _, f := range r.families {
 		_ = r.s.o.DB.DropColumnFamily(f)
 	}
+	removed = true
 	for st, files := range r.files {
 		dirs := map[string]bool{}
 		for p := range files {
-			_ = st.Remove(ctx, p)
+			if err := st.Remove(ctx, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				removed = false
+			}
 			for d := path.Dir(p); d != "." && d != ""; d = path.Dir(d) {
 				dirs[d] = true
 			}
 		}
 		removeDirs(ctx, st, dirs)
 	}
+	return removed
 }
 
 // Restore restores namespace ns from the backup at location (see the
@@ -238,17 +248,30 @@ func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate Ro
 	}
 	r := &restorer{s: s, files: map[cold.Storage]map[string]bool{}}
 	defer func() {
+		// Not on a dying goroutine (err is nil then): a dead process
+		// leaves its pending entry for the next start.
 		if err != nil {
-			r.rollback(context.WithoutCancel(ctx))
+			if r.rollback(context.WithoutCancel(ctx)) && r.pending != "" {
+				_ = s.endRestore(r.pending) // else the next start looks again, and removes nothing twice
+			}
 			err = fmt.Errorf("restore of %s from %s (nothing was restored): %w", ns, location, err)
 		}
 	}()
+	copies, err := r.planFiles(pr)
+	if err != nil {
+		return nil, err
+	}
+	// Before anything is written: from here a process that dies leaves
+	// files that only this entry says are no table's.
+	if err := r.begin(ns, location, pr, copies); err != nil {
+		return nil, err
+	}
 	for _, m := range pr.cat.Tables {
 		if err := r.restoreTable(ctx, pr, m, p); err != nil {
 			return nil, err
 		}
 	}
-	manifests, err := r.restoreFiles(ctx, pr, p)
+	manifests, err := r.copyFiles(ctx, pr, copies, p)
 	if err != nil {
 		return nil, err
 	}
@@ -256,6 +279,10 @@ func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate Ro
 	if err != nil {
 		return nil, err
 	}
+	// Committed: the files are the tables'. A leftover entry (this write
+	// failing, or the process dying first) makes the next start find the
+	// tables live and remove nothing.
+	_ = s.endRestore(r.pending)
 	res = summary(pr.src.man, location)
 	res.UsersCreated = len(pr.plan.Create)
 	res.UsersMapped = len(pr.plan.Existing)
@@ -378,12 +405,21 @@ func (r *restorer) restoreFamily(ctx context.Context, src *source, name string, 
 	return flush()
 }
 
-// restoreFiles copies the Parquet files into the tables' storages, at the
-// partition directories of the owners' ids here, and returns the
-// manifests rewritten to list them there.
-func (r *restorer) restoreFiles(ctx context.Context, pr *prepared, p *jobs.Progress) ([]*systable.Manifest, error) {
+// partitionCopy is where a restore copies one partition's files.
+type partitionCopy struct {
+	meta     *systable.TableMeta
+	backup   *systable.Manifest // as the backup has it
+	restored *systable.Manifest // as restored: its id and owner here, Files set by copyFiles
+	storage  *systable.Storage
+	fsys     cold.Storage
+	dir      string
+}
+
+// planFiles finds, for each partition of the backup, the directory of the
+// owner's id here in its table's storage, and opens the storages.
+func (r *restorer) planFiles(pr *prepared) ([]partitionCopy, error) {
 	snap := r.s.o.Catalog.Snapshot()
-	out := make([]*systable.Manifest, 0, len(pr.cat.Manifests))
+	out := make([]partitionCopy, 0, len(pr.cat.Manifests))
 	for _, mf := range pr.cat.Manifests {
 		m := tableMeta(pr.cat, mf.TableName)
 		st, ok := snap.Storage(m.StorageID)
@@ -400,11 +436,38 @@ func (r *restorer) restoreFiles(ctx context.Context, pr *prepared, p *jobs.Progr
 				return nil, corruptErr(fmt.Errorf("manifest %s: user %s is not in the backup", mf.ManifestID, mf.UserID))
 			}
 		}
-		dir := catalog.PartitionPath(st, &catalog.Table{Meta: m}, owner)
 		cp := *mf
 		cp.ManifestID, cp.UserID = systable.ManifestID(m.NamespaceID, m.TableName, owner), owner
-		cp.Files = make([]systable.ManifestFile, len(mf.Files))
-		for i, f := range mf.Files {
+		out = append(out, partitionCopy{meta: m, backup: mf, restored: &cp, storage: st, fsys: fsys,
+			dir: catalog.PartitionPath(st, &catalog.Table{Meta: m}, owner)})
+	}
+	return out, nil
+}
+
+// begin records the restore as pending, with the directories it copies
+// into (restorepending.go).
+func (r *restorer) begin(ns, location string, pr *prepared, copies []partitionCopy) error {
+	pending := pendingRestore{ID: newRestoreID(), Namespace: ns, Location: location, StartedAt: r.s.o.Now().UTC(),
+		Incarnations: make(map[string]string, len(pr.cat.Tables))}
+	for _, m := range pr.cat.Tables {
+		pending.Incarnations[m.TableName] = m.Incarnation
+	}
+	if err := r.s.beginRestore(pending, restoreDirs(copies)); err != nil {
+		return err
+	}
+	r.pending = pending.ID
+	return nil
+}
+
+// copyFiles copies the Parquet files into the tables' storages, at the
+// partition directories of the owners' ids here, and returns the
+// manifests rewritten to list them there.
+func (r *restorer) copyFiles(ctx context.Context, pr *prepared, copies []partitionCopy, p *jobs.Progress) ([]*systable.Manifest, error) {
+	out := make([]*systable.Manifest, 0, len(copies))
+	for _, c := range copies {
+		cp := c.restored
+		cp.Files = make([]systable.ManifestFile, len(c.backup.Files))
+		for i, f := range c.backup.Files {
 			// Under a new name of the same batch, not the backup's, and
 			// tagged with the restored table's incarnation: the directory
 			// may still hold the files of the table the backup was taken
@@ -412,19 +475,20 @@ func (r *restorer) restoreFiles(ctx context.Context, pr *prepared, p *jobs.Progr
 			// is removing (it removes the files tagged with the dropped
 			// table's incarnation, and listed by its manifests), or a
 			// stale job of it writing.
-			name, ok := tier.FreshBatchName(path.Base(f.Path), m.Incarnation)
+			name, ok := tier.FreshBatchName(path.Base(f.Path), c.meta.Incarnation)
 			if !ok { // checkCatalog refused such a name
-				return nil, corruptErr(fmt.Errorf("manifest %s lists %q, not a batch file's name", mf.ManifestID, f.Path))
+				return nil, corruptErr(fmt.Errorf("manifest %s lists %q, not a batch file's name", c.backup.ManifestID, f.Path))
 			}
-			dst := path.Join(dir, name)
-			if err := r.copyIn(ctx, pr.src, f.Path, fsys, dst); err != nil {
+			dst := path.Join(c.dir, name)
+			if err := r.copyIn(ctx, pr.src, f.Path, c.fsys, dst); err != nil {
 				return nil, err
 			}
+			r.s.failpoint(FailRestoreAfterFile)
 			p.AddBytes(f.Bytes)
 			f.Path = dst
 			cp.Files[i] = f
 		}
-		out = append(out, &cp)
+		out = append(out, cp)
 	}
 	return out, nil
 }

@@ -119,3 +119,16 @@ func (m *Manager) TablesRestored(ctx context.Context, tables []*catalog.Table) e
 	}
 	return nil
 }
+
+// BatchIncarnation returns the incarnation a batch file's base name is
+// tagged with (newBatchName): a restore's recovery removes the files a
+// dead restore copied by the incarnation it gave their table. ok is false
+// for a name that is not a batch file's, or an untagged one (written
+// before tags), which names no incarnation.
+func BatchIncarnation(name string) (incarnation string, ok bool) {
+	_, tag, ok := parseBatchName(name)
+	if !ok || tag == "" {
+		return "", false
+	}
+	return tagIncarnation(tag), true
+}
