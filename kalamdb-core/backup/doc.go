@@ -65,9 +65,13 @@
 // the _seq lease together. Any failure before that commit drops the
 // families and deletes the files it wrote, so a damaged backup leaves
 // nothing behind; a crash before it leaves families no table owns (dropped
-// at the next start) and unlisted files. The _seq generator observes the
-// backup's largest _seq before the commit, so every later write is newer
-// than every restored version and subscriptions resume with from_seq_id.
+// at the next start) and unlisted files, which a recovery job removes at
+// the next start: a restore has a pending entry in the registry, naming
+// the partition directories it copies into and its tables' incarnations,
+// from before its first copy until it ends (restorepending.go). The _seq
+// generator observes the backup's largest _seq before the commit, so every
+// later write is newer than every restored version and subscriptions
+// resume with from_seq_id.
 //
 // Users follow catalog.UserPlan: partitions go to the user of the same
 // name here, who is kept as is; missing users are created as stored.

@@ -33,6 +33,17 @@ func restoreDiesCopying(t *testing.T, s *server, location string) {
 		}
 		return nil
 	}}
+	restoreUntilItDies(t, s, location, died)
+	s.storageFaults = nil
+	s.close()
+	s.open()
+}
+
+// restoreUntilItDies reopens s (with the faults or failpoint the caller
+// set), runs RESTORE of app from location and waits until died is
+// closed: the restore's goroutine exited, as its process would.
+func restoreUntilItDies(t *testing.T, s *server, location string, died <-chan struct{}) {
+	t.Helper()
 	s.close()
 	s.open()
 	res := s.must("RESTORE DATABASE app FROM '" + location + "'")
@@ -42,9 +53,6 @@ func restoreDiesCopying(t *testing.T, s *server, location string) {
 	case j := <-ended:
 		t.Fatalf("the restore ended before it died: %s %s", j.Status, j.ErrorMessage)
 	}
-	s.storageFaults = nil
-	s.close()
-	s.open()
 }
 
 // TestRestoreKilledWhileCopyingCanBeRunAgain: a restore whose process

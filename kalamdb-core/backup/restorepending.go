@@ -231,7 +231,7 @@ func (s *Service) runRestoreRecovery(ctx context.Context, pr pendingRestore) (*R
 		}
 		return out, nil
 	}
-	b = kv.Batch{}
+	b.Reset()
 	if perr := s.putRestore(&b, pr); perr == nil {
 		_ = s.o.DB.Write(&b) // else the run counts as a crash: the bound comes sooner
 	}
@@ -260,7 +260,8 @@ func (s *Service) recoverRestore(ctx context.Context, pr pendingRestore) (*Resto
 	emptied := map[string]map[string]bool{} // storage id -> directories to remove if empty
 	opened := map[string]cold.Storage{}
 	for i, d := range dirs {
-		if !live[d.Incarnation] {
+		// A damaged entry without a valid incarnation names no files.
+		if catalog.ValidIncarnation(d.Incarnation) && !live[d.Incarnation] {
 			st, ok := s.o.Catalog.Snapshot().Storage(d.StorageID)
 			if !ok {
 				if !slices.Contains(out.MissingStorages, d.StorageID) {

@@ -30,15 +30,7 @@ func restoreDiesAfterFile(t *testing.T, s *server, location string, n int32) {
 			runtime.Goexit()
 		}
 	}
-	s.close()
-	s.open()
-	res := s.must("RESTORE DATABASE app FROM '" + location + "'")
-	ended := s.jobEnded(res[0].Rows[0][0].(string))
-	select {
-	case <-died:
-	case j := <-ended:
-		t.Fatalf("the restore ended before it died: %s %s", j.Status, j.ErrorMessage)
-	}
+	restoreUntilItDies(t, s, location, died)
 	s.failpoint = nil
 }
 
