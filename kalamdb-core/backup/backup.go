@@ -52,6 +52,7 @@ const (
 	FailBackupBeforeFiles  = "backup.before_files"  // hot and index files written, no Parquet copied
 	FailBackupBeforeRecord = "backup.before_record" // backup.json written, not yet in the registry
 	FailRestoreAfterFile   = "restore.after_file"   // a restore copied one more Parquet file into a table's storage
+	FailRestoreAfterCommit = "restore.after_commit" // the restored namespace is visible, its pending entry not yet cleared
 )
 
 func (s *Service) failpoint(name string) {

@@ -279,6 +279,7 @@ func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate Ro
 	if err != nil {
 		return nil, err
 	}
+	s.failpoint(FailRestoreAfterCommit)
 	// Committed: the files are the tables'. A leftover entry (this write
 	// failing, or the process dying first) makes the next start find the
 	// tables live and remove nothing.

@@ -286,3 +286,39 @@ func TestRestoreRecoveryKeepsATableCreatedMeanwhile(t *testing.T) {
 		t.Fatalf("cfg: %q", got)
 	}
 }
+
+// TestRestoreKilledAfterItsCommitKeepsItsFiles: a restore whose process
+// dies after its commit, before it clears its pending entry, restored the
+// namespace; the next start's recovery finds its tables live and removes
+// nothing.
+func TestRestoreKilledAfterItsCommitKeepsItsFiles(t *testing.T) {
+	root := t.TempDir()
+	src := newServer(t, root)
+	fill(src)
+	want := dump(src)
+	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+
+	dst := newServer(t, root)
+	died := make(chan struct{})
+	dst.failpoint = func(p string) {
+		if p == backup.FailRestoreAfterCommit {
+			close(died)
+			runtime.Goexit()
+		}
+	}
+	restoreUntilItDies(t, dst, "app-1", died)
+	dst.failpoint = nil
+	restored := parquetFiles(t, dst.dir+"/storage")
+	dst.close()
+	dst.open()
+	waitAllJobs(t, dst)
+	if rec := restoreRecovery(t, dst); !rec.Committed || rec.Removed != 0 {
+		t.Fatalf("the recovery of a committed restore: %+v", rec)
+	}
+	if got := parquetFiles(t, dst.dir+"/storage"); !slices.Equal(got, restored) {
+		t.Fatalf("the restored files after the recovery: %v, want %v", got, restored)
+	}
+	if got := dump(dst); got != want {
+		t.Fatalf("the restored namespace differs:\n got:\n%s\nwant:\n%s", got, want)
+	}
+}
