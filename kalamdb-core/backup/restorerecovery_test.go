@@ -322,3 +322,49 @@ func TestRestoreKilledAfterItsCommitKeepsItsFiles(t *testing.T) {
 		t.Fatalf("the restored namespace differs:\n got:\n%s\nwant:\n%s", got, want)
 	}
 }
+
+// TestRestoreThatEndsLeavesNoRecovery: a restore that completes, and one
+// that fails and rolls back every file, clear their pending entries: the
+// next start has nothing to recover.
+func TestRestoreThatEndsLeavesNoRecovery(t *testing.T) {
+	root := t.TempDir()
+	src := newServer(t, root)
+	fill(src)
+	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+	recoveries := func(s *server) string {
+		s.close()
+		s.open()
+		return s.rows("SELECT count(*) FROM system.jobs WHERE job_type = 'backup'")
+	}
+
+	// Fails at its second copy, after the first was published.
+	var writes atomic.Int32
+	var last atomic.Value
+	failing := &server{t: t, dir: t.TempDir(), backupRoot: root}
+	failing.storageFaults = &cold.Faults{Write: func(p string, _ int) error {
+		if prev, _ := last.Load().(string); prev != p {
+			last.Store(p)
+			if writes.Add(1) == 2 {
+				return errors.New("disk full")
+			}
+		}
+		return nil
+	}}
+	failing.open()
+	t.Cleanup(failing.close)
+	if j := failing.job("RESTORE DATABASE app FROM 'app-1'"); j.Status != "failed" || !strings.Contains(j.ErrorMessage, "disk full") {
+		t.Fatalf("the failing restore: %s %s", j.Status, j.ErrorMessage)
+	}
+	if left := parquetFiles(t, failing.dir+"/storage"); len(left) > 0 {
+		t.Fatalf("the failed restore left %v", left)
+	}
+	if got := recoveries(failing); got != "0\n" {
+		t.Fatalf("recoveries after a failed restore: %s", got)
+	}
+
+	dst := newServer(t, root)
+	dst.mustJob("RESTORE DATABASE app FROM 'app-1'")
+	if got := recoveries(dst); got != "0\n" {
+		t.Fatalf("recoveries after a restore that completed: %s", got)
+	}
+}
