@@ -39,9 +39,9 @@ import (
 // live manifest of that partition lists or any file of an incarnation a
 // table has (a restore killed after its commit: its tables are live, and
 // nothing is removed). A table created since under the same name has an
-// incarnation of its own, so its files are never candidates. Each
-// directory's entry is deleted once that directory is done, so a
-// recovery killed midway goes on where it was at the next start, and
+// incarnation of its own, so its files are never candidates. The
+// entries of the directories done are deleted as it goes, so a recovery
+// killed midway goes on about where it was at the next start, and
 // removing again what is gone is no error.
 //
 // Recoveries are bounded as retried jobs are (storage.job_max_start_retries):
@@ -71,6 +71,10 @@ type pendingRestore struct {
 	// Crashes counts the recovery runs the process died in, in a row.
 	Crashes int `json:"crashes,omitempty"`
 }
+
+// doneBatch is how many cleaned directories a recovery records done at
+// once.
+const doneBatch = 64
 
 // restoreDir is a partition directory a restore copies files into.
 type restoreDir struct {
@@ -257,6 +261,7 @@ func (s *Service) recoverRestore(ctx context.Context, pr pendingRestore) (*Resto
 			out.Committed = true
 		}
 	}
+	var done kv.Batch
 	emptied := map[string]map[string]bool{} // storage id -> directories to remove if empty
 	opened := map[string]cold.Storage{}
 	for i, d := range dirs {
@@ -289,9 +294,16 @@ func (s *Service) recoverRestore(ctx context.Context, pr pendingRestore) (*Resto
 				out.Partitions++
 			}
 		}
-		// Done: a run killed from here on does not visit it again.
-		if err := s.registry.Delete(keys[i]); err != nil {
-			return nil, fmt.Errorf("record the restore recovery: %w", err)
+		// Done: a run killed once this is written does not visit it
+		// again. Written every doneBatch directories, not each (a USER
+		// table has one a user): a kill redoes at most that many, which
+		// finds them clean.
+		done.Delete(s.registry, keys[i])
+		if done.Len() >= doneBatch || i == len(dirs)-1 {
+			if err := s.o.DB.Write(&done); err != nil {
+				return nil, fmt.Errorf("record the restore recovery: %w", err)
+			}
+			done.Reset()
 		}
 	}
 	s.removeEmptied(ctx, pr.Namespace, opened, emptied)
