@@ -135,13 +135,17 @@ func (s *server) job(sql string) *systable.Job {
 // mustJob is job for a job that must complete.
 // jobEnded delivers job id's row once it ends. A test whose job never
 // ends (its goroutine was made to die, as a process would) stops the
-// wait when it ends, so the waiter does not outlive it.
+// wait when it ends, so the waiter does not outlive it. The jobs manager
+// is taken now: the test may restart s (writing s.db) before the waiter
+// runs, and a job that died stays active in the old manager, which never
+// reads the closed store for it.
 func (s *server) jobEnded(id string) <-chan *systable.Job {
 	ctx, stop := context.WithCancel(context.Background())
 	s.t.Cleanup(stop)
 	ended := make(chan *systable.Job, 1)
+	jm := s.db.Jobs
 	go func() {
-		j, _ := s.db.Jobs.Wait(ctx, id)
+		j, _ := jm.Wait(ctx, id)
 		ended <- j
 	}()
 	return ended

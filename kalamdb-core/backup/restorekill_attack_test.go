@@ -63,11 +63,7 @@ func restoreUntilItDies(t *testing.T, s *server, location string, died <-chan st
 // must not be read, and must not stay in the tables' directories for
 // good.
 func TestRestoreKilledWhileCopyingCanBeRunAgain(t *testing.T) {
-	root := t.TempDir()
-	src := newServer(t, root)
-	fill(src)
-	want := dump(src)
-	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+	root, want := backupOfFill(t)
 
 	dst := newServer(t, root)
 	dst.must("CREATE USER 'bob' WITH PASSWORD 'other-pw' ROLE user")
@@ -149,11 +145,7 @@ func parquetFiles(t *testing.T, dir string) []string {
 // (the rollback ran), its job failed ("interrupted") and its name free:
 // RESTORE run again restores exactly the backup.
 func TestRestoreStoppedGracefullyIsAllOrNothing(t *testing.T) {
-	root := t.TempDir()
-	src := newServer(t, root)
-	fill(src)
-	want := dump(src)
-	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+	root, want := backupOfFill(t)
 
 	arrived, release := make(chan struct{}), make(chan struct{})
 	var once sync.Once

@@ -16,22 +16,35 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 )
 
-// restoreDiesAfterFile runs RESTORE of app from location on s (reopened
-// first, with its failpoint set) and makes the job's goroutine exit (the
-// process dies: nothing after runs, no rollback) once it has copied n
-// Parquet files into the tables' storages. The caller restarts s.
-func restoreDiesAfterFile(t *testing.T, s *server, location string, n int32) {
+// restoreDiesAt runs RESTORE of app from location on s (reopened first,
+// with its failpoint set) and makes the job's goroutine exit (the process
+// dies: nothing after runs, no rollback) the nth time it reaches crash
+// point point. The caller restarts s.
+func restoreDiesAt(t *testing.T, s *server, location, point string, n int32) {
 	t.Helper()
-	var copied atomic.Int32
+	var hits atomic.Int32
 	died := make(chan struct{})
 	s.failpoint = func(p string) {
-		if p == backup.FailRestoreAfterFile && copied.Add(1) == n {
+		if p == point && hits.Add(1) == n {
 			close(died)
 			runtime.Goexit()
 		}
 	}
 	restoreUntilItDies(t, s, location, died)
 	s.failpoint = nil
+}
+
+// backupOfFill fills a server's namespace app (fill), backs it up to
+// app-1 under a new backup root, and returns the root and the dump of
+// what was backed up.
+func backupOfFill(t *testing.T) (root, want string) {
+	t.Helper()
+	root = t.TempDir()
+	src := newServer(t, root)
+	fill(src)
+	want = dump(src)
+	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+	return root, want
 }
 
 // backupFiles is how many Parquet files the backup at location under
@@ -73,7 +86,7 @@ func TestRestoreKilledOnS3IsRecovered(t *testing.T) {
 	dst.must(store.createStorage("s3data", "dst"))
 	dst.must("CREATE USER 'bob' WITH PASSWORD 'other-pw' ROLE user")
 	tables := store.storage(t, "dst")
-	restoreDiesAfterFile(t, dst, "app-1", 1)
+	restoreDiesAt(t, dst, "app-1", backup.FailRestoreAfterFile, 1)
 	if got := s3Files(t, tables, "."); len(got) != 1 {
 		t.Fatalf("the dead restore left %v, want its one copy", got)
 	}
@@ -106,14 +119,11 @@ func TestRestoreKilledOnS3IsRecovered(t *testing.T) {
 // itself killed midway (after removing a file); the next start runs it
 // again, and it removes the rest.
 func TestRestoreRecoveryKilledIsRunAgain(t *testing.T) {
-	root := t.TempDir()
-	src := newServer(t, root)
-	fill(src)
-	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+	root, _ := backupOfFill(t)
 
 	dst := newServer(t, root)
 	n := backupFiles(t, root, "app-1")
-	restoreDiesAfterFile(t, dst, "app-1", n)
+	restoreDiesAt(t, dst, "app-1", backup.FailRestoreAfterFile, n)
 	if left := parquetFiles(t, dst.dir+"/storage"); len(left) != int(n) {
 		t.Fatalf("the dead restore left %v, want its %d copies", left, n)
 	}
@@ -155,13 +165,10 @@ func TestRestoreRecoveryKilledIsRunAgain(t *testing.T) {
 // that kills the server at each start is given up at the bound, saying
 // which files stay, and is not run again.
 func TestRestoreRecoveryThatKillsTheServerIsNotRetriedForever(t *testing.T) {
-	root := t.TempDir()
-	src := newServer(t, root)
-	fill(src)
-	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+	root, _ := backupOfFill(t)
 
 	dst := newServer(t, root)
-	restoreDiesAfterFile(t, dst, "app-1", 1)
+	restoreDiesAt(t, dst, "app-1", backup.FailRestoreAfterFile, 1)
 	died := make(chan struct{}, 1)
 	dst.storageFaults = &cold.Faults{BeforeRemove: func(p string) error {
 		if strings.HasSuffix(p, ".parquet") {
@@ -235,7 +242,7 @@ func TestRestoreRecoveryKeepsATableCreatedMeanwhile(t *testing.T) {
 	dst := newServer(t, root)
 	dst.must("CREATE USER 'bob' WITH PASSWORD 'other-pw' ROLE user")
 	n := backupFiles(t, root, "app-1")
-	restoreDiesAfterFile(t, dst, "app-1", n)
+	restoreDiesAt(t, dst, "app-1", backup.FailRestoreAfterFile, n)
 	dead := parquetFiles(t, dst.dir+"/storage")
 	var refuse atomic.Bool
 	refuse.Store(true)
@@ -292,22 +299,10 @@ func TestRestoreRecoveryKeepsATableCreatedMeanwhile(t *testing.T) {
 // namespace; the next start's recovery finds its tables live and removes
 // nothing.
 func TestRestoreKilledAfterItsCommitKeepsItsFiles(t *testing.T) {
-	root := t.TempDir()
-	src := newServer(t, root)
-	fill(src)
-	want := dump(src)
-	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+	root, want := backupOfFill(t)
 
 	dst := newServer(t, root)
-	died := make(chan struct{})
-	dst.failpoint = func(p string) {
-		if p == backup.FailRestoreAfterCommit {
-			close(died)
-			runtime.Goexit()
-		}
-	}
-	restoreUntilItDies(t, dst, "app-1", died)
-	dst.failpoint = nil
+	restoreDiesAt(t, dst, "app-1", backup.FailRestoreAfterCommit, 1)
 	restored := parquetFiles(t, dst.dir+"/storage")
 	dst.close()
 	dst.open()
@@ -327,10 +322,7 @@ func TestRestoreKilledAfterItsCommitKeepsItsFiles(t *testing.T) {
 // that fails and rolls back every file, clear their pending entries: the
 // next start has nothing to recover.
 func TestRestoreThatEndsLeavesNoRecovery(t *testing.T) {
-	root := t.TempDir()
-	src := newServer(t, root)
-	fill(src)
-	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+	root, _ := backupOfFill(t)
 	recoveries := func(s *server) string {
 		s.close()
 		s.open()
