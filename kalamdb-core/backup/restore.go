@@ -252,7 +252,7 @@ func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate Ro
 		// leaves its pending entry for the next start.
 		if err != nil {
 			if r.rollback(context.WithoutCancel(ctx)) && r.pending != "" {
-				_ = s.endRestore(r.pending) // else the next start looks again, and removes nothing twice
+				_ = s.endRestore(r.pending) // else it stays: the next start removes what the rollback could not
 			}
 			err = fmt.Errorf("restore of %s from %s (nothing was restored): %w", ns, location, err)
 		}
