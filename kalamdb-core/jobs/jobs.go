@@ -127,6 +127,13 @@ type Manager struct {
 	wg      sync.WaitGroup
 	wake    chan struct{}
 	stop    chan struct{}
+	// startRows are the rows Open read, as stored (the interrupted ones
+	// still queued or running): a start asks GivenUp and Unfinished
+	// several times, and with a long history each full scan of the
+	// table costs as much as Open's. They answer while no row has been
+	// written since, and are dropped (nil) by the first write: Prepare,
+	// Submit, a job's start or end, EndInterrupted, PruneHistory.
+	startRows []*systable.Job
 }
 
 // Open opens the job table and finds the jobs a crash or a stop left
@@ -163,11 +170,13 @@ func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("jobs: recover: %w", err)
 	}
+	m.startRows = all
 	var interrupted []*systable.Job
-	for _, j := range all {
-		if j.Status != systable.JobQueued && j.Status != systable.JobRunning {
+	for _, row := range all {
+		if row.Status != systable.JobQueued && row.Status != systable.JobRunning {
 			continue
 		}
+		j := ptrTo(*row) // the row stays as stored, for GivenUp and Unfinished
 		if j.Status == systable.JobRunning && !j.Stopped {
 			j.Crashes++
 		}
@@ -203,7 +212,7 @@ func (m *Manager) GiveUp(j *systable.Job, remedy string) bool {
 // a count at the bound for another reason (the bound lowered since) is
 // taken as given up too.
 func (m *Manager) GivenUp(typ string) ([]*systable.Job, error) {
-	all, err := m.table.ScanAll()
+	all, err := m.rows()
 	if err != nil {
 		return nil, fmt.Errorf("jobs: given up: %w", err)
 	}
@@ -217,7 +226,7 @@ func (m *Manager) GivenUp(typ string) ([]*systable.Job, error) {
 	var out []*systable.Job
 	for _, j := range latest {
 		if j.Status == systable.JobFailed && j.Crashes >= m.opts.MaxStartRetries {
-			out = append(out, j)
+			out = append(out, ptrTo(*j))
 		}
 	}
 	return out, nil
@@ -247,6 +256,7 @@ func times(n int) string {
 // a dropped table's cleanup keeps one chain per drop), so the next start
 // running both is harmless.
 func (m *Manager) EndInterrupted(interrupted []*systable.Job) error {
+	m.wrote()
 	var b kv.Batch
 	for _, j := range interrupted {
 		if err := m.table.PutInBatch(&b, j); err != nil {
@@ -316,6 +326,7 @@ func (m *Manager) Prepare(b *kv.Batch, spec Spec) (*systable.Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.wrote()
 	if err := m.table.PutInBatch(b, j); err != nil {
 		return nil, err
 	}
@@ -363,6 +374,7 @@ func (m *Manager) Submit(spec Spec, run RunFunc) (string, error) {
 	if m.stopped {
 		return "", apierror.New(apierror.SQLExecutionError, "the server is shutting down; job not started")
 	}
+	m.wroteLocked()
 	if err := m.table.Put(j); err != nil {
 		return "", fmt.Errorf("jobs: record %s: %w", j.JobID, err)
 	}
@@ -419,6 +431,7 @@ func (m *Manager) startLocked(e *entry) {
 		m.busy[e.key] = true
 	}
 	m.running++
+	m.wroteLocked()
 	e.job.Status = systable.JobRunning
 	e.job.StartedAt = m.opts.Now().UTC()
 	job := *e.job
@@ -461,6 +474,7 @@ func (m *Manager) finish(e *entry, result any, err error) {
 	// does not count it a crash. A job that never gets here (the process
 	// died, or the job's code with it) keeps a row with no such mark.
 	stoppedByStop := m.stopped && !e.killed && errors.Is(err, context.Canceled)
+	m.wroteLocked()
 	m.mu.Unlock()
 	j.FinishedAt = m.opts.Now().UTC()
 	switch {
@@ -535,22 +549,52 @@ func (m *Manager) Kill(id string) error {
 // Unfinished returns the jobs whose rows say queued or running: the ones
 // this manager has not finished, those recorded by Prepare and not yet
 // launched included (their row is written with the caller's batch). It
-// reads the rows, not the manager's memory, so a reader that saw a
-// change written in one batch with a job's row sees the job here. After
-// Open, no row of an earlier run says so (Open marks them failed).
+// reads the rows (those Open read while none was written since: rows),
+// not the manager's memory, so a reader that saw a change written in one
+// batch with a job's row sees the job here. Until EndInterrupted, the
+// rows of the jobs Open reported interrupted still say so.
 func (m *Manager) Unfinished() ([]*systable.Job, error) {
-	all, err := m.table.ScanAll()
+	all, err := m.rows()
 	if err != nil {
 		return nil, fmt.Errorf("jobs: unfinished: %w", err)
 	}
 	var out []*systable.Job
 	for _, j := range all {
 		if j.Status == systable.JobQueued || j.Status == systable.JobRunning {
-			out = append(out, j)
+			out = append(out, ptrTo(*j))
 		}
 	}
 	return out, nil
 }
+
+// rows returns the rows of system.jobs: those Open read while no row has
+// been written since, else a scan. Callers copy what they hand out: the
+// rows Open read serve every call.
+//
+// A reader that saw a change written in one batch with a job's row (a
+// cleanup's file list and the continuation that reads it) sees the job:
+// Prepare drops the rows Open read before its caller writes the batch.
+func (m *Manager) rows() ([]*systable.Job, error) {
+	m.mu.Lock()
+	all := m.startRows
+	m.mu.Unlock()
+	if all != nil {
+		return all, nil
+	}
+	return m.table.ScanAll()
+}
+
+// wroteLocked drops the rows Open read: a row is about to be written
+// (or, with Prepare, is in a caller's batch). m.mu is held.
+func (m *Manager) wroteLocked() { m.startRows = nil }
+
+func (m *Manager) wrote() {
+	m.mu.Lock()
+	m.wroteLocked()
+	m.mu.Unlock()
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // Wait blocks until the job ends (or ctx ends) and returns its row.
 func (m *Manager) Wait(ctx context.Context, id string) (*systable.Job, error) {
@@ -570,6 +614,7 @@ func (m *Manager) Wait(ctx context.Context, id string) (*systable.Job, error) {
 // PruneHistory deletes ended jobs older than the retention period and
 // returns how many it deleted.
 func (m *Manager) PruneHistory() (int, error) {
+	m.wrote()
 	all, err := m.table.ScanAll()
 	if err != nil {
 		return 0, err
