@@ -132,7 +132,8 @@ type Manager struct {
 	// several times, and with a long history each full scan of the
 	// table costs as much as Open's. They answer while no row has been
 	// written since, and are dropped (nil) by the first write: Prepare,
-	// Submit, a job's start or end, EndInterrupted, PruneHistory.
+	// Submit, a job's start or end, EndInterrupted, PruneHistory. (An
+	// empty table reads as none kept: a scan of it costs nothing.)
 	startRows []*systable.Job
 }
 
@@ -216,6 +217,22 @@ func (m *Manager) GivenUp(typ string) ([]*systable.Job, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jobs: given up: %w", err)
 	}
+	var out []*systable.Job
+	for _, j := range latestOfEachTable(all, typ) {
+		if m.givenUp(j) {
+			out = append(out, ptrTo(*j))
+		}
+	}
+	return out, nil
+}
+
+func (m *Manager) givenUp(j *systable.Job) bool {
+	return j.Status == systable.JobFailed && j.Crashes >= m.opts.MaxStartRetries
+}
+
+// latestOfEachTable returns, of each table that has jobs of type typ,
+// the latest one.
+func latestOfEachTable(all []*systable.Job, typ string) map[[2]string]*systable.Job {
 	latest := map[[2]string]*systable.Job{}
 	for _, j := range all {
 		k := [2]string{j.NamespaceID, j.TableName}
@@ -223,13 +240,7 @@ func (m *Manager) GivenUp(typ string) ([]*systable.Job, error) {
 			latest[k] = j
 		}
 	}
-	var out []*systable.Job
-	for _, j := range latest {
-		if j.Status == systable.JobFailed && j.Crashes >= m.opts.MaxStartRetries {
-			out = append(out, ptrTo(*j))
-		}
-	}
-	return out, nil
+	return latest
 }
 
 // runAgain reports whether the owners of jobs of type typ run them again
@@ -612,17 +623,30 @@ func (m *Manager) Wait(ctx context.Context, id string) (*systable.Job, error) {
 }
 
 // PruneHistory deletes ended jobs older than the retention period and
-// returns how many it deleted.
+// returns how many it deleted. A table's latest flush or compaction that
+// a start gave up stays whatever its age: it is what holds the table's
+// flush policy or compactions (GivenUp, rebuilt at each start), which
+// must not end by itself and bring the crashes back; the next flush or
+// compaction of the table (by hand) makes it prunable.
 func (m *Manager) PruneHistory() (int, error) {
 	m.wrote()
 	all, err := m.table.ScanAll()
 	if err != nil {
 		return 0, err
 	}
+	holds := map[*systable.Job]bool{}
+	for _, typ := range []string{TypeFlush, TypeCompact} {
+		for _, j := range latestOfEachTable(all, typ) {
+			holds[j] = m.givenUp(j)
+		}
+	}
 	cutoff := m.opts.Now().Add(-m.opts.HistoryRetention)
 	var b kv.Batch
 	n := 0
 	for _, j := range all {
+		if holds[j] {
+			continue
+		}
 		ended := j.Status == systable.JobCompleted || j.Status == systable.JobFailed || j.Status == systable.JobCancelled
 		if ended && !j.FinishedAt.IsZero() && j.FinishedAt.Before(cutoff) {
 			m.table.DeleteInBatch(&b, j.JobID)
