@@ -111,6 +111,16 @@ type entry struct {
 	// killed: KILL JOB ended the job (under Manager.mu), so a stop that
 	// races it does not take it for interrupted.
 	killed bool
+	// The rest is under Manager.mu too, for a stop whose deadline
+	// passes while the job runs (markStopped). running is the row
+	// startLocked records (never changed after); recorded: that row is
+	// written; ended: finish owns the row from then on; markLate: the
+	// deadline passed before the running row was written, so its writer
+	// writes it marked.
+	running  *systable.Job
+	recorded bool
+	ended    bool
+	markLate bool
 }
 
 // Manager runs and records jobs. It is safe for concurrent use.
@@ -318,8 +328,50 @@ func (m *Manager) Stop(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("jobs: stop: %w", ctx.Err())
+		return errors.Join(fmt.Errorf("jobs: stop: %w", ctx.Err()), m.markStopped())
 	}
+}
+
+// markStopped marks the rows of the jobs still running when a graceful
+// stop's deadline passes as ended by a stop (Stopped), as finish would
+// once they return: the process exits soon after, and the next start
+// would count an unmarked running row as a crash (three slow deploys
+// in a row would give a cleanup or an index build up). Only a process
+// still alive after the wait gets here, so a crash during the wait (the
+// job's work killing the process) leaves its row unmarked, and counts.
+// A job killed by KILL JOB is not marked: it was asked to end for good.
+//
+// The rows are written under m.mu: a job that returns meanwhile has its
+// finish write its row after (it takes m.mu first), and one whose finish
+// began (ended) is left to it, so a mark never hides how a job ended.
+func (m *Manager) markStopped() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var b kv.Batch
+	n := 0
+	for _, e := range m.active {
+		if e.running == nil || e.ended || e.killed {
+			continue // queued (Stop ends those itself), ending, or killed
+		}
+		if !e.recorded {
+			e.markLate = true
+			continue
+		}
+		row := *e.running
+		row.Stopped = true
+		if err := m.table.PutInBatch(&b, &row); err != nil {
+			return fmt.Errorf("jobs: mark %s stopped: %w", row.JobID, err)
+		}
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	m.wroteLocked()
+	if err := m.table.Write(&b); err != nil {
+		return fmt.Errorf("jobs: mark stopped: %w", err)
+	}
+	return nil
 }
 
 func newJobID(typ string) string {
@@ -446,13 +498,26 @@ func (m *Manager) startLocked(e *entry) {
 	e.job.Status = systable.JobRunning
 	e.job.StartedAt = m.opts.Now().UTC()
 	job := *e.job
+	e.running = &job
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		defer cancel()
-		if err := m.table.Put(&job); err != nil {
+		err := m.table.Put(&job)
+		m.mu.Lock()
+		e.recorded = true
+		late := e.markLate
+		m.mu.Unlock()
+		if err != nil {
 			m.finish(e, nil, fmt.Errorf("record running: %w", err))
 			return
+		}
+		if late {
+			// A stop's deadline passed before the row said running
+			// (markStopped): written marked, as markStopped would.
+			row := job
+			row.Stopped = true
+			_ = m.table.Put(&row) // best effort, as finish's
 		}
 		result, err := m.safeRun(ctx, e)
 		m.finish(e, result, err)
@@ -485,6 +550,7 @@ func (m *Manager) finish(e *entry, result any, err error) {
 	// does not count it a crash. A job that never gets here (the process
 	// died, or the job's code with it) keeps a row with no such mark.
 	stoppedByStop := m.stopped && !e.killed && errors.Is(err, context.Canceled)
+	e.ended = true
 	m.wroteLocked()
 	m.mu.Unlock()
 	j.FinishedAt = m.opts.Now().UTC()
