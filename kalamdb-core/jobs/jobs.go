@@ -302,7 +302,8 @@ func (m *Manager) Start() {
 // Stop cancels running and queued jobs and waits for the running ones to
 // return. Their rows stay queued or running, as after a crash, so the next
 // Open reports them interrupted (see finish); jobs killed before are
-// recorded as cancelled.
+// recorded as cancelled. If ctx ends first, the rows of the jobs still
+// running are marked stopped (markStopped) and Stop returns an error.
 func (m *Manager) Stop(ctx context.Context) error {
 	m.mu.Lock()
 	if m.stopped {
@@ -548,7 +549,9 @@ func (m *Manager) finish(e *entry, result any, err error) {
 	// table's cleanup or an index build for good. Only KILL JOB cancels.
 	// The row says a graceful stop ended it (Stopped), so the next Open
 	// does not count it a crash. A job that never gets here (the process
-	// died, or the job's code with it) keeps a row with no such mark.
+	// died, or the job's code with it) keeps a row with no such mark,
+	// unless it was still running when the stop's wait ended
+	// (markStopped).
 	stoppedByStop := m.stopped && !e.killed && errors.Is(err, context.Canceled)
 	e.ended = true
 	m.wroteLocked()
