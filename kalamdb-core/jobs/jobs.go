@@ -137,14 +137,44 @@ type Manager struct {
 	wg      sync.WaitGroup
 	wake    chan struct{}
 	stop    chan struct{}
-	// startRows are the rows Open read, as stored (the interrupted ones
-	// still queued or running): a start asks GivenUp and Unfinished
-	// several times, and with a long history each full scan of the
-	// table costs as much as Open's. They answer while no row has been
-	// written since, and are dropped (nil) by the first write: Prepare,
-	// Submit, a job's start or end, EndInterrupted, PruneHistory. (An
-	// empty table reads as none kept: a scan of it costs nothing.)
-	startRows []*systable.Job
+	// start is what GivenUp and Unfinished answer from, made of the rows
+	// Open read: a start asks them several times, and with a long
+	// history each full scan of the table costs as much as Open's. It
+	// serves while no row has been written since, and is dropped (nil)
+	// by the first write: Prepare, Submit, a job's start or end,
+	// EndInterrupted, PruneHistory, markStopped.
+	start *rowView
+}
+
+// rowView is what GivenUp and Unfinished need of the rows of system.jobs,
+// as stored (the jobs Open reports interrupted still queued or running):
+// of each table, its latest job of each type, and the unfinished jobs.
+// It keeps those rows alone, not the whole history.
+type rowView struct {
+	latest     map[string]map[[2]string]*systable.Job // by job type, then table
+	unfinished []*systable.Job
+}
+
+func newRowView(all []*systable.Job) *rowView {
+	v := &rowView{latest: map[string]map[[2]string]*systable.Job{}}
+	for _, j := range all {
+		if j.Status == systable.JobQueued || j.Status == systable.JobRunning {
+			v.unfinished = append(v.unfinished, j)
+		}
+		if j.TableName == "" {
+			continue
+		}
+		latest := v.latest[j.JobType]
+		if latest == nil {
+			latest = map[[2]string]*systable.Job{}
+			v.latest[j.JobType] = latest
+		}
+		k := [2]string{j.NamespaceID, j.TableName}
+		if latest[k] == nil || j.CreatedAt.After(latest[k].CreatedAt) {
+			latest[k] = j
+		}
+	}
+	return v
 }
 
 // Open opens the job table and finds the jobs a crash or a stop left
@@ -181,7 +211,7 @@ func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("jobs: recover: %w", err)
 	}
-	m.startRows = all
+	m.start = newRowView(all)
 	var interrupted []*systable.Job
 	for _, row := range all {
 		if row.Status != systable.JobQueued && row.Status != systable.JobRunning {
@@ -223,12 +253,12 @@ func (m *Manager) GiveUp(j *systable.Job, remedy string) bool {
 // a count at the bound for another reason (the bound lowered since) is
 // taken as given up too.
 func (m *Manager) GivenUp(typ string) ([]*systable.Job, error) {
-	all, err := m.rows()
+	v, err := m.view()
 	if err != nil {
 		return nil, fmt.Errorf("jobs: given up: %w", err)
 	}
 	var out []*systable.Job
-	for _, j := range latestOfEachTable(all, typ) {
+	for _, j := range v.latest[typ] {
 		if m.givenUp(j) {
 			out = append(out, ptrTo(*j))
 		}
@@ -238,19 +268,6 @@ func (m *Manager) GivenUp(typ string) ([]*systable.Job, error) {
 
 func (m *Manager) givenUp(j *systable.Job) bool {
 	return j.Status == systable.JobFailed && j.Crashes >= m.opts.MaxStartRetries
-}
-
-// latestOfEachTable returns, of each table that has jobs of type typ,
-// the latest one.
-func latestOfEachTable(all []*systable.Job, typ string) map[[2]string]*systable.Job {
-	latest := map[[2]string]*systable.Job{}
-	for _, j := range all {
-		k := [2]string{j.NamespaceID, j.TableName}
-		if j.JobType == typ && j.TableName != "" && (latest[k] == nil || j.CreatedAt.After(latest[k].CreatedAt)) {
-			latest[k] = j
-		}
-	}
-	return latest
 }
 
 // runAgain reports whether the owners of jobs of type typ run them again
@@ -629,44 +646,46 @@ func (m *Manager) Kill(id string) error {
 // Unfinished returns the jobs whose rows say queued or running: the ones
 // this manager has not finished, those recorded by Prepare and not yet
 // launched included (their row is written with the caller's batch). It
-// reads the rows (those Open read while none was written since: rows),
+// reads the rows (those Open read while none was written since: view),
 // not the manager's memory, so a reader that saw a change written in one
 // batch with a job's row sees the job here. Until EndInterrupted, the
 // rows of the jobs Open reported interrupted still say so.
 func (m *Manager) Unfinished() ([]*systable.Job, error) {
-	all, err := m.rows()
+	v, err := m.view()
 	if err != nil {
 		return nil, fmt.Errorf("jobs: unfinished: %w", err)
 	}
-	var out []*systable.Job
-	for _, j := range all {
-		if j.Status == systable.JobQueued || j.Status == systable.JobRunning {
-			out = append(out, ptrTo(*j))
-		}
+	out := make([]*systable.Job, 0, len(v.unfinished))
+	for _, j := range v.unfinished {
+		out = append(out, ptrTo(*j))
 	}
 	return out, nil
 }
 
-// rows returns the rows of system.jobs: those Open read while no row has
-// been written since, else a scan. Callers copy what they hand out: the
-// rows Open read serve every call.
+// view returns the view of the rows of system.jobs: Open's while no row
+// has been written since, else one of a scan. Callers copy the rows they
+// hand out: Open's view serves every call.
 //
 // A reader that saw a change written in one batch with a job's row (a
 // cleanup's file list and the continuation that reads it) sees the job:
-// Prepare drops the rows Open read before its caller writes the batch.
-func (m *Manager) rows() ([]*systable.Job, error) {
+// Prepare drops Open's view before its caller writes the batch.
+func (m *Manager) view() (*rowView, error) {
 	m.mu.Lock()
-	all := m.startRows
+	v := m.start
 	m.mu.Unlock()
-	if all != nil {
-		return all, nil
+	if v != nil {
+		return v, nil
 	}
-	return m.table.ScanAll()
+	all, err := m.table.ScanAll()
+	if err != nil {
+		return nil, err
+	}
+	return newRowView(all), nil
 }
 
-// wroteLocked drops the rows Open read: a row is about to be written
-// (or, with Prepare, is in a caller's batch). m.mu is held.
-func (m *Manager) wroteLocked() { m.startRows = nil }
+// wroteLocked drops Open's view: a row is about to be written (or, with
+// Prepare, is in a caller's batch). m.mu is held.
+func (m *Manager) wroteLocked() { m.start = nil }
 
 func (m *Manager) wrote() {
 	m.mu.Lock()
@@ -704,8 +723,9 @@ func (m *Manager) PruneHistory() (int, error) {
 		return 0, err
 	}
 	holds := map[*systable.Job]bool{}
+	v := newRowView(all)
 	for _, typ := range []string{TypeFlush, TypeCompact} {
-		for _, j := range latestOfEachTable(all, typ) {
+		for _, j := range v.latest[typ] {
 			holds[j] = m.givenUp(j)
 		}
 	}
