@@ -239,18 +239,40 @@ func (d *Database) Start() error {
 	return nil
 }
 
+// jobsStopWait bounds how long Close waits for the running jobs to notice
+// the stop; stopMargin is what CloseContext keeps of its caller's
+// deadline for what follows the wait (marking the rows of the jobs
+// still running, closing the engine).
+const (
+	jobsStopWait = time.Minute
+	stopMargin   = 2 * time.Second
+)
+
 // Close ends every live connection and stops the background work and the
 // engine; the store is closed by its owner afterwards.
-func (d *Database) Close() error {
+func (d *Database) Close() error { return d.CloseContext(context.Background()) }
+
+// CloseContext is Close within ctx's deadline (the server's whole
+// shutdown's): the wait for the running jobs ends stopMargin before it,
+// so that a job still running then has its row marked stopped while the
+// process is alive (jobs.Manager.Stop); a wait cut short by the process
+// exiting would leave the row unmarked, and the next start would count
+// a crash.
+func (d *Database) CloseContext(ctx context.Context) error {
 	d.Live.Close()
 	d.Streams.Stop()
 	if d.stopPolicy != nil {
 		d.stopPolicy()
 		<-d.policyDone
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	wait := time.Now().Add(jobsStopWait)
+	if dl, ok := ctx.Deadline(); ok && dl.Add(-stopMargin).Before(wait) {
+		wait = dl.Add(-stopMargin)
+	}
+	// Not ctx itself: a cancelled caller still gets the jobs' rows marked.
+	jobsCtx, cancel := context.WithDeadline(context.Background(), wait)
 	defer cancel()
-	jobsErr := d.Jobs.Stop(ctx)
+	jobsErr := d.Jobs.Stop(jobsCtx)
 	engErr := d.Engine.Close()
 	d.Tier.Close()
 	return errors.Join(jobsErr, engErr)
@@ -268,7 +290,7 @@ var Module = fx.Module("database",
 			}
 			lc.Append(fx.Hook{
 				OnStart: func(context.Context) error { return d.Start() },
-				OnStop:  func(context.Context) error { return d.Close() },
+				OnStop:  d.CloseContext,
 			})
 			return d, nil
 		},

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -152,11 +153,58 @@ func TestGivenUpIsTheLatestJobOfEachTable(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	m.wrote() // written behind the manager's back: Open's view is stale
 	given, err := m.GivenUp(TypeFlush)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(given) != 1 || given[0].JobID != "a1" {
 		t.Fatalf("given up: %+v, want a1 only", given)
+	}
+}
+
+// TestPruneHistoryKeepsAGivenUpHold: a table's latest flush (or
+// compaction) that a start gave up holds the table's flush policy (or
+// its compactions) until one is run by hand; the hold is rebuilt at each
+// start from that row (GivenUp). Pruned with the history after its
+// retention, the hold would end by itself at the next start and the
+// crashes come back: it stays while it is the table's latest. Older
+// given-up jobs, and the latest when not given up, go as before.
+func TestPruneHistoryKeepsAGivenUpHold(t *testing.T) {
+	now := time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC)
+	m, _ := openManager(t, openDB(t, t.TempDir()), Options{HistoryRetention: 24 * time.Hour, Now: func() time.Time { return now }})
+	old := now.Add(-48 * time.Hour)
+	for _, j := range []*systable.Job{
+		{JobID: "held-flush", JobType: TypeFlush, NamespaceID: "n", TableName: "a", Status: systable.JobFailed, Crashes: 3, CreatedAt: old, FinishedAt: old},
+		{JobID: "held-compact", JobType: TypeCompact, NamespaceID: "n", TableName: "a", Status: systable.JobFailed, Crashes: 3, CreatedAt: old, FinishedAt: old},
+		{JobID: "ended-by-hand", JobType: TypeFlush, NamespaceID: "n", TableName: "b", Status: systable.JobFailed, Crashes: 3, CreatedAt: old, FinishedAt: old},
+		{JobID: "by-hand", JobType: TypeFlush, NamespaceID: "n", TableName: "b", Status: systable.JobCompleted, CreatedAt: old.Add(time.Second), FinishedAt: old.Add(time.Second)},
+		{JobID: "done", JobType: TypeFlush, NamespaceID: "n", TableName: "c", Status: systable.JobCompleted, CreatedAt: old, FinishedAt: old},
+	} {
+		if err := m.table.Put(j); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m.wrote() // written behind the manager's back: Open's view is stale
+	before := map[string][]string{}
+	for _, typ := range []string{TypeFlush, TypeCompact} {
+		given, err := m.GivenUp(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[typ] = ids(given)
+	}
+	n, err := m.PruneHistory()
+	if err != nil || n != 3 {
+		t.Fatalf("pruned %d, %v; want 3 (ended-by-hand, by-hand, done)", n, err)
+	}
+	for _, typ := range []string{TypeFlush, TypeCompact} {
+		given, err := m.GivenUp(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(given); !slices.Equal(got, before[typ]) {
+			t.Errorf("given-up %ss after the prune: %q, before %q", typ, got, before[typ])
+		}
 	}
 }

@@ -111,6 +111,16 @@ type entry struct {
 	// killed: KILL JOB ended the job (under Manager.mu), so a stop that
 	// races it does not take it for interrupted.
 	killed bool
+	// The rest is under Manager.mu too, for a stop whose deadline
+	// passes while the job runs (markStopped). running is the row
+	// startLocked records (never changed after); recorded: that row is
+	// written; ended: finish owns the row from then on; markLate: the
+	// deadline passed before the running row was written, so its writer
+	// writes it marked.
+	running  *systable.Job
+	recorded bool
+	ended    bool
+	markLate bool
 }
 
 // Manager runs and records jobs. It is safe for concurrent use.
@@ -127,6 +137,44 @@ type Manager struct {
 	wg      sync.WaitGroup
 	wake    chan struct{}
 	stop    chan struct{}
+	// start is what GivenUp and Unfinished answer from, made of the rows
+	// Open read: a start asks them several times, and with a long
+	// history each full scan of the table costs as much as Open's. It
+	// serves while no row has been written since, and is dropped (nil)
+	// by the first write: Prepare, Submit, a job's start or end,
+	// EndInterrupted, PruneHistory, markStopped.
+	start *rowView
+}
+
+// rowView is what GivenUp and Unfinished need of the rows of system.jobs,
+// as stored (the jobs Open reports interrupted still queued or running):
+// of each table, its latest job of each type, and the unfinished jobs.
+// It keeps those rows alone, not the whole history.
+type rowView struct {
+	latest     map[string]map[[2]string]*systable.Job // by job type, then table
+	unfinished []*systable.Job
+}
+
+func newRowView(all []*systable.Job) *rowView {
+	v := &rowView{latest: map[string]map[[2]string]*systable.Job{}}
+	for _, j := range all {
+		if j.Status == systable.JobQueued || j.Status == systable.JobRunning {
+			v.unfinished = append(v.unfinished, j)
+		}
+		if j.TableName == "" {
+			continue
+		}
+		latest := v.latest[j.JobType]
+		if latest == nil {
+			latest = map[[2]string]*systable.Job{}
+			v.latest[j.JobType] = latest
+		}
+		k := [2]string{j.NamespaceID, j.TableName}
+		if latest[k] == nil || j.CreatedAt.After(latest[k].CreatedAt) {
+			latest[k] = j
+		}
+	}
+	return v
 }
 
 // Open opens the job table and finds the jobs a crash or a stop left
@@ -163,11 +211,13 @@ func Open(db *kv.DB, o Options) (*Manager, []*systable.Job, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("jobs: recover: %w", err)
 	}
+	m.start = newRowView(all)
 	var interrupted []*systable.Job
-	for _, j := range all {
-		if j.Status != systable.JobQueued && j.Status != systable.JobRunning {
+	for _, row := range all {
+		if row.Status != systable.JobQueued && row.Status != systable.JobRunning {
 			continue
 		}
+		j := ptrTo(*row) // the row stays as stored, for GivenUp and Unfinished
 		if j.Status == systable.JobRunning && !j.Stopped {
 			j.Crashes++
 		}
@@ -203,24 +253,21 @@ func (m *Manager) GiveUp(j *systable.Job, remedy string) bool {
 // a count at the bound for another reason (the bound lowered since) is
 // taken as given up too.
 func (m *Manager) GivenUp(typ string) ([]*systable.Job, error) {
-	all, err := m.table.ScanAll()
+	v, err := m.view()
 	if err != nil {
 		return nil, fmt.Errorf("jobs: given up: %w", err)
 	}
-	latest := map[[2]string]*systable.Job{}
-	for _, j := range all {
-		k := [2]string{j.NamespaceID, j.TableName}
-		if j.JobType == typ && j.TableName != "" && (latest[k] == nil || j.CreatedAt.After(latest[k].CreatedAt)) {
-			latest[k] = j
-		}
-	}
 	var out []*systable.Job
-	for _, j := range latest {
-		if j.Status == systable.JobFailed && j.Crashes >= m.opts.MaxStartRetries {
-			out = append(out, j)
+	for _, j := range v.latest[typ] {
+		if m.givenUp(j) {
+			out = append(out, ptrTo(*j))
 		}
 	}
 	return out, nil
+}
+
+func (m *Manager) givenUp(j *systable.Job) bool {
+	return j.Status == systable.JobFailed && j.Crashes >= m.opts.MaxStartRetries
 }
 
 // runAgain reports whether the owners of jobs of type typ run them again
@@ -247,6 +294,7 @@ func times(n int) string {
 // a dropped table's cleanup keeps one chain per drop), so the next start
 // running both is harmless.
 func (m *Manager) EndInterrupted(interrupted []*systable.Job) error {
+	m.wrote()
 	var b kv.Batch
 	for _, j := range interrupted {
 		if err := m.table.PutInBatch(&b, j); err != nil {
@@ -271,7 +319,8 @@ func (m *Manager) Start() {
 // Stop cancels running and queued jobs and waits for the running ones to
 // return. Their rows stay queued or running, as after a crash, so the next
 // Open reports them interrupted (see finish); jobs killed before are
-// recorded as cancelled.
+// recorded as cancelled. If ctx ends first, the rows of the jobs still
+// running are marked stopped (markStopped) and Stop returns an error.
 func (m *Manager) Stop(ctx context.Context) error {
 	m.mu.Lock()
 	if m.stopped {
@@ -297,8 +346,50 @@ func (m *Manager) Stop(ctx context.Context) error {
 	case <-done:
 		return nil
 	case <-ctx.Done():
-		return fmt.Errorf("jobs: stop: %w", ctx.Err())
+		return errors.Join(fmt.Errorf("jobs: stop: %w", ctx.Err()), m.markStopped())
 	}
+}
+
+// markStopped marks the rows of the jobs still running when a graceful
+// stop's deadline passes as ended by a stop (Stopped), as finish would
+// once they return: the process exits soon after, and the next start
+// would count an unmarked running row as a crash (three slow deploys
+// in a row would give a cleanup or an index build up). Only a process
+// still alive after the wait gets here, so a crash during the wait (the
+// job's work killing the process) leaves its row unmarked, and counts.
+// A job killed by KILL JOB is not marked: it was asked to end for good.
+//
+// The rows are written under m.mu: a job that returns meanwhile has its
+// finish write its row after (it takes m.mu first), and one whose finish
+// began (ended) is left to it, so a mark never hides how a job ended.
+func (m *Manager) markStopped() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var b kv.Batch
+	n := 0
+	for _, e := range m.active {
+		if e.running == nil || e.ended || e.killed {
+			continue // queued (Stop ends those itself), ending, or killed
+		}
+		if !e.recorded {
+			e.markLate = true
+			continue
+		}
+		row := *e.running
+		row.Stopped = true
+		if err := m.table.PutInBatch(&b, &row); err != nil {
+			return fmt.Errorf("jobs: mark %s stopped: %w", row.JobID, err)
+		}
+		n++
+	}
+	if n == 0 {
+		return nil
+	}
+	m.wroteLocked()
+	if err := m.table.Write(&b); err != nil {
+		return fmt.Errorf("jobs: mark stopped: %w", err)
+	}
+	return nil
 }
 
 func newJobID(typ string) string {
@@ -316,6 +407,7 @@ func (m *Manager) Prepare(b *kv.Batch, spec Spec) (*systable.Job, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.wrote()
 	if err := m.table.PutInBatch(b, j); err != nil {
 		return nil, err
 	}
@@ -363,6 +455,7 @@ func (m *Manager) Submit(spec Spec, run RunFunc) (string, error) {
 	if m.stopped {
 		return "", apierror.New(apierror.SQLExecutionError, "the server is shutting down; job not started")
 	}
+	m.wroteLocked()
 	if err := m.table.Put(j); err != nil {
 		return "", fmt.Errorf("jobs: record %s: %w", j.JobID, err)
 	}
@@ -419,16 +512,30 @@ func (m *Manager) startLocked(e *entry) {
 		m.busy[e.key] = true
 	}
 	m.running++
+	m.wroteLocked()
 	e.job.Status = systable.JobRunning
 	e.job.StartedAt = m.opts.Now().UTC()
 	job := *e.job
+	e.running = &job
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		defer cancel()
-		if err := m.table.Put(&job); err != nil {
+		err := m.table.Put(&job)
+		m.mu.Lock()
+		e.recorded = true
+		late := e.markLate
+		m.mu.Unlock()
+		if err != nil {
 			m.finish(e, nil, fmt.Errorf("record running: %w", err))
 			return
+		}
+		if late {
+			// A stop's deadline passed before the row said running
+			// (markStopped): written marked, as markStopped would.
+			row := job
+			row.Stopped = true
+			_ = m.table.Put(&row) // best effort, as finish's
 		}
 		result, err := m.safeRun(ctx, e)
 		m.finish(e, result, err)
@@ -459,8 +566,12 @@ func (m *Manager) finish(e *entry, result any, err error) {
 	// table's cleanup or an index build for good. Only KILL JOB cancels.
 	// The row says a graceful stop ended it (Stopped), so the next Open
 	// does not count it a crash. A job that never gets here (the process
-	// died, or the job's code with it) keeps a row with no such mark.
+	// died, or the job's code with it) keeps a row with no such mark,
+	// unless it was still running when the stop's wait ended
+	// (markStopped).
 	stoppedByStop := m.stopped && !e.killed && errors.Is(err, context.Canceled)
+	e.ended = true
+	m.wroteLocked()
 	m.mu.Unlock()
 	j.FinishedAt = m.opts.Now().UTC()
 	switch {
@@ -535,22 +646,54 @@ func (m *Manager) Kill(id string) error {
 // Unfinished returns the jobs whose rows say queued or running: the ones
 // this manager has not finished, those recorded by Prepare and not yet
 // launched included (their row is written with the caller's batch). It
-// reads the rows, not the manager's memory, so a reader that saw a
-// change written in one batch with a job's row sees the job here. After
-// Open, no row of an earlier run says so (Open marks them failed).
+// reads the rows (those Open read while none was written since: view),
+// not the manager's memory, so a reader that saw a change written in one
+// batch with a job's row sees the job here. Until EndInterrupted, the
+// rows of the jobs Open reported interrupted still say so.
 func (m *Manager) Unfinished() ([]*systable.Job, error) {
-	all, err := m.table.ScanAll()
+	v, err := m.view()
 	if err != nil {
 		return nil, fmt.Errorf("jobs: unfinished: %w", err)
 	}
-	var out []*systable.Job
-	for _, j := range all {
-		if j.Status == systable.JobQueued || j.Status == systable.JobRunning {
-			out = append(out, j)
-		}
+	out := make([]*systable.Job, 0, len(v.unfinished))
+	for _, j := range v.unfinished {
+		out = append(out, ptrTo(*j))
 	}
 	return out, nil
 }
+
+// view returns the view of the rows of system.jobs: Open's while no row
+// has been written since, else one of a scan. Callers copy the rows they
+// hand out: Open's view serves every call.
+//
+// A reader that saw a change written in one batch with a job's row (a
+// cleanup's file list and the continuation that reads it) sees the job:
+// Prepare drops Open's view before its caller writes the batch.
+func (m *Manager) view() (*rowView, error) {
+	m.mu.Lock()
+	v := m.start
+	m.mu.Unlock()
+	if v != nil {
+		return v, nil
+	}
+	all, err := m.table.ScanAll()
+	if err != nil {
+		return nil, err
+	}
+	return newRowView(all), nil
+}
+
+// wroteLocked drops Open's view: a row is about to be written (or, with
+// Prepare, is in a caller's batch). m.mu is held.
+func (m *Manager) wroteLocked() { m.start = nil }
+
+func (m *Manager) wrote() {
+	m.mu.Lock()
+	m.wroteLocked()
+	m.mu.Unlock()
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 // Wait blocks until the job ends (or ctx ends) and returns its row.
 func (m *Manager) Wait(ctx context.Context, id string) (*systable.Job, error) {
@@ -568,16 +711,31 @@ func (m *Manager) Wait(ctx context.Context, id string) (*systable.Job, error) {
 }
 
 // PruneHistory deletes ended jobs older than the retention period and
-// returns how many it deleted.
+// returns how many it deleted. A table's latest flush or compaction that
+// a start gave up stays whatever its age: it is what holds the table's
+// flush policy or compactions (GivenUp, rebuilt at each start), which
+// must not end by itself and bring the crashes back; the next flush or
+// compaction of the table (by hand) makes it prunable.
 func (m *Manager) PruneHistory() (int, error) {
+	m.wrote()
 	all, err := m.table.ScanAll()
 	if err != nil {
 		return 0, err
+	}
+	holds := map[*systable.Job]bool{}
+	v := newRowView(all)
+	for _, typ := range []string{TypeFlush, TypeCompact} {
+		for _, j := range v.latest[typ] {
+			holds[j] = m.givenUp(j)
+		}
 	}
 	cutoff := m.opts.Now().Add(-m.opts.HistoryRetention)
 	var b kv.Batch
 	n := 0
 	for _, j := range all {
+		if holds[j] {
+			continue
+		}
 		ended := j.Status == systable.JobCompleted || j.Status == systable.JobFailed || j.Status == systable.JobCancelled
 		if ended && !j.FinishedAt.IsZero() && j.FinishedAt.Before(cutoff) {
 			m.table.DeleteInBatch(&b, j.JobID)

@@ -998,6 +998,12 @@ func cleanupRemedy(j *systable.Job) string {
 		// directories: the tag in the names tells the two apart.
 		where += fmt.Sprintf(", the batch files whose name tags begin with its incarnation %s", p.Incarnation)
 	}
+	if len(p.Files) > 0 {
+		// Untagged names tell no table: only the list says they were
+		// the dropped table's (inlineCleanupFiles puts a continuation's
+		// list here).
+		where += fmt.Sprintf(", and the %d files its manifests listed (this job's parameters, files)", len(p.Files))
+	}
 	return fmt.Sprintf("the files of the dropped table %s.%s stay in %s: remove them by hand once the cause of the crashes is known",
 		j.NamespaceID, j.TableName, where)
 }

@@ -131,6 +131,34 @@ func (m *Manager) sweepFileLists(interrupted []*systable.Job, superseded map[str
 	return nil
 }
 
+// inlineCleanupFiles writes the list of a cleanup continuation that a
+// start gives up into its parameters (files, as the drop's own job
+// carries them), and its message again, which counts them. The list is
+// the only record of which untagged files were the dropped table's, and
+// the next start sweeps it (no job reads it any more): the given-up row,
+// which tells what to remove by hand, keeps it instead. Recorded by
+// EndInterrupted with the message: a start that fails before leaves the
+// job interrupted, and the list with it.
+func (m *Manager) inlineCleanupFiles(j *systable.Job) error {
+	var p cleanupParams
+	if j.TableName == "" || json.Unmarshal(j.Parameters, &p) != nil || p.FilesRef == "" {
+		return nil // the drop's own job carries its files already
+	}
+	files, _, err := m.loadCleanupFiles(p.FilesRef)
+	if err != nil {
+		return err
+	}
+	// files_count stays as recorded: a list found short says so.
+	p.Files, p.FilesRef = files, ""
+	raw, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("cleanup file list of job %s: %w", j.JobID, err)
+	}
+	j.Parameters = raw
+	m.jobs.GiveUp(j, cleanupRemedy(j))
+	return nil
+}
+
 // cleanupFilesRefOf is the list reference a table's cleanup job
 // carries ("" for any other job).
 func cleanupFilesRefOf(j *systable.Job) string {

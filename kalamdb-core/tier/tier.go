@@ -668,6 +668,9 @@ func (m *Manager) Retry(interrupted []*systable.Job) error {
 		}
 		if j.JobType == jobs.TypeCleanup {
 			if m.jobs.GiveUp(j, cleanupRemedy(j)) {
+				if err := m.inlineCleanupFiles(j); err != nil {
+					return fmt.Errorf("give up job %s: %w", j.JobID, err)
+				}
 				continue
 			}
 			err := m.retryCleanup(j.Parameters, j.NamespaceID, j.TableName, j.Crashes)
