@@ -50,7 +50,9 @@ import (
 // tells (counting matched filters, the engine is no wiser). It leaves the
 // choice to the engine when the primary key is bound to points (it reads
 // those keys), when every index ranks the same, and in a statement with a
-// join (the engine costs its tables' indexes for the join's lookups too).
+// join (the engine costs its tables' indexes for the join's lookups too;
+// preferJoinLookup, joinchoice.go, offers the side of a join of two
+// tables that is read first the indexes binding the most).
 //
 // preferOrderIndex decides first, for a top-N: under a LIMIT, a sort
 // over a filtered table that one of its secondary indexes returns in
@@ -253,7 +255,8 @@ const mostBoundRuleID analyzer.RuleId = 10_007
 // the engine only its indexes whose ranges bind the most leading columns
 // of the WHERE (mostBoundIndexes), as described above. A statement with
 // a join is left alone: the engine costs its tables' indexes for the
-// join's lookups too, which the WHERE's bindings do not describe. The
+// join's lookups too, which the WHERE's bindings do not describe
+// (preferJoinLookup decides the joins it can). The
 // bindings are read from the conditions the engine's planner reads
 // (analyzer.IndexLeafChildren, as in columnBindings), with values the
 // engine has already converted to the column's type (pgTypes), so the
