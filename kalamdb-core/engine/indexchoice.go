@@ -225,10 +225,19 @@ func offsetUnder(n sql.Node) sql.Expression {
 }
 
 // equalColumns lists (lower case) the columns of the table that
-// conjuncts set equal to a constant.
+// conjuncts set equal to a constant or parameter, or hold at NULL (IS
+// NULL).
 func equalColumns(conds []sql.Expression, table, alias string) map[string]bool {
 	out := map[string]bool{}
 	for _, c := range conds {
+		// IS NULL holds the column at one key, NULL, as an equality
+		// does at its value (columnBindings).
+		if isNull, ok := c.(*expression.IsNull); ok {
+			if gf, isField := isNull.Child.(*expression.GetField); isField && tableColumn(gf, table, alias) {
+				out[strings.ToLower(gf.Name())] = true
+			}
+			continue
+		}
 		eq, ok := c.(*expression.Equals)
 		if !ok {
 			continue
