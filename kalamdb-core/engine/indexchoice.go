@@ -281,18 +281,29 @@ func preferMostBound(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.S
 		if dt == nil || dt.only != nil || dt.offer != nil {
 			return n, transform.SameTree, nil
 		}
-		offer := mostBoundIndexes(dt, expression.SplitConjunction(f.Expression), rt.Name(), alias)
-		if offer == nil {
-			return n, transform.SameTree, nil
-		}
-		offered := *dt
-		offered.offer = offer
-		out, err := withTable(f, rt, &offered)
-		if err != nil {
-			return nil, transform.SameTree, fmt.Errorf("offering %s the indexes binding the most columns: %w", dt, err)
+		out, err := offerMostBound(f, rt, dt, expression.SplitConjunction(f.Expression), rt.Name(), alias)
+		if err != nil || out == nil {
+			return n, transform.SameTree, err
 		}
 		return out, transform.NewTree, nil
 	})
+}
+
+// offerMostBound is the filter f over rt with its table dt offered only
+// the indexes binding the most leading columns of conds
+// (mostBoundIndexes), or nil when that leaves the choice to the engine.
+func offerMostBound(f *plan.Filter, rt *plan.ResolvedTable, dt *dataTable, conds []sql.Expression, table, alias string) (sql.Node, error) {
+	offer := mostBoundIndexes(dt, conds, table, alias)
+	if offer == nil {
+		return nil, nil
+	}
+	offered := *dt
+	offered.offer = offer
+	out, err := withTable(f, rt, &offered)
+	if err != nil {
+		return nil, fmt.Errorf("offering %s the indexes binding the most columns: %w", dt, err)
+	}
+	return out, nil
 }
 
 // filteredTable finds a filter directly over a data table (or over an

@@ -124,18 +124,16 @@ func hintJoinLookup(j *plan.JoinNode) (sql.Node, error) {
 	}
 	children := []sql.Node{j.Left(), j.Right()}
 	if first.f != nil {
-		if offer := mostBoundIndexes(first.dt, first.conds, first.name, first.name); offer != nil {
-			offered := *first.dt
-			offered.offer = offer
-			node, err := withTable(first.f, first.rt, &offered)
-			if err != nil {
-				return nil, fmt.Errorf("offering %s the indexes binding the most columns: %w", first.dt, err)
-			}
-			if first == l {
-				children[0] = node
-			} else {
-				children[1] = node
-			}
+		// The side's name alone tells its columns from the other side's
+		// in a self-join.
+		node, err := offerMostBound(first.f, first.rt, first.dt, first.conds, first.name, first.name)
+		if err != nil {
+			return nil, err
+		}
+		if node != nil && first == l {
+			children[0] = node
+		} else if node != nil {
+			children[1] = node
 		}
 	}
 	out, err := j.WithChildren(children...)
