@@ -1,6 +1,7 @@
 package executor_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -14,8 +15,16 @@ import (
 // reads that index in order, without a sort. Answers are those of the
 // table without indexes, NULLs ordered as PostgreSQL orders them.
 func TestIndexIsNullBinding(t *testing.T) {
+	for _, slow := range []bool{true, false} {
+		t.Run(fmt.Sprint("slow ", slow), func(t *testing.T) { testIndexIsNullBinding(t, slow) })
+	}
+}
+
+// testIndexIsNullBinding is TestIndexIsNullBinding with the plan cache
+// and the fast path off (slow) or on.
+func testIndexIsNullBinding(t *testing.T, slow bool) {
 	const n = 3000
-	e := newEnvWith(t, true)
+	e := newEnvWith(t, slow)
 	a := joinTables(t, e, n)
 	createIndex(t, e, "CREATE INDEX d_conv_deleted ON ns.msg (conv, deleted_at, created_at)")
 	for _, tb := range []string{"ns.msg", "ns.rmsg"} {
