@@ -50,7 +50,9 @@ import (
 // tells (counting matched filters, the engine is no wiser). It leaves the
 // choice to the engine when the primary key is bound to points (it reads
 // those keys), when every index ranks the same, and in a statement with a
-// join (the engine costs its tables' indexes for the join's lookups too).
+// join (the engine costs its tables' indexes for the join's lookups too;
+// preferJoinLookup, joinchoice.go, offers the side of a join of two
+// tables that is read first the indexes binding the most).
 //
 // preferOrderIndex decides first, for a top-N: under a LIMIT, a sort
 // over a filtered table that one of its secondary indexes returns in
@@ -223,10 +225,19 @@ func offsetUnder(n sql.Node) sql.Expression {
 }
 
 // equalColumns lists (lower case) the columns of the table that
-// conjuncts set equal to a constant.
+// conjuncts set equal to a constant or parameter, or hold at NULL (IS
+// NULL).
 func equalColumns(conds []sql.Expression, table, alias string) map[string]bool {
 	out := map[string]bool{}
 	for _, c := range conds {
+		// IS NULL holds the column at one key, NULL, as an equality
+		// does at its value (columnBindings).
+		if isNull, ok := c.(*expression.IsNull); ok {
+			if gf, isField := isNull.Child.(*expression.GetField); isField && tableColumn(gf, table, alias) {
+				out[strings.ToLower(gf.Name())] = true
+			}
+			continue
+		}
 		eq, ok := c.(*expression.Equals)
 		if !ok {
 			continue
@@ -253,7 +264,8 @@ const mostBoundRuleID analyzer.RuleId = 10_007
 // the engine only its indexes whose ranges bind the most leading columns
 // of the WHERE (mostBoundIndexes), as described above. A statement with
 // a join is left alone: the engine costs its tables' indexes for the
-// join's lookups too, which the WHERE's bindings do not describe. The
+// join's lookups too, which the WHERE's bindings do not describe
+// (preferJoinLookup decides the joins it can). The
 // bindings are read from the conditions the engine's planner reads
 // (analyzer.IndexLeafChildren, as in columnBindings), with values the
 // engine has already converted to the column's type (pgTypes), so the
@@ -269,18 +281,29 @@ func preferMostBound(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.S
 		if dt == nil || dt.only != nil || dt.offer != nil {
 			return n, transform.SameTree, nil
 		}
-		offer := mostBoundIndexes(dt, expression.SplitConjunction(f.Expression), rt.Name(), alias)
-		if offer == nil {
-			return n, transform.SameTree, nil
-		}
-		offered := *dt
-		offered.offer = offer
-		out, err := withTable(f, rt, &offered)
-		if err != nil {
-			return nil, transform.SameTree, fmt.Errorf("offering %s the indexes binding the most columns: %w", dt, err)
+		out, err := offerMostBound(f, rt, dt, expression.SplitConjunction(f.Expression), rt.Name(), alias)
+		if err != nil || out == nil {
+			return n, transform.SameTree, err
 		}
 		return out, transform.NewTree, nil
 	})
+}
+
+// offerMostBound is the filter f over rt with its table dt offered only
+// the indexes binding the most leading columns of conds
+// (mostBoundIndexes), or nil when that leaves the choice to the engine.
+func offerMostBound(f *plan.Filter, rt *plan.ResolvedTable, dt *dataTable, conds []sql.Expression, table, alias string) (sql.Node, error) {
+	offer := mostBoundIndexes(dt, conds, table, alias)
+	if offer == nil {
+		return nil, nil
+	}
+	offered := *dt
+	offered.offer = offer
+	out, err := withTable(f, rt, &offered)
+	if err != nil {
+		return nil, fmt.Errorf("offering %s the indexes binding the most columns: %w", dt, err)
+	}
+	return out, nil
 }
 
 // filteredTable finds a filter directly over a data table (or over an

@@ -315,13 +315,14 @@ func simpleConds(conds []sql.Expression, table, alias string) bool {
 // columnBindings reads which columns of the table (lower case) a
 // condition confines to index ranges, as the engine's index planner
 // reads its leaves (analyzer.IndexLeafChildren): to points (true), by
-// = v or IN (v, ...), or to a range (false), by <, <=, > or >= v, with v
-// constants or parameters. An AND binds what any of its operands binds
-// (to points if one does), an OR what every operand binds (to points if
-// every one does): BETWEEN is two comparisons, NOT BETWEEN an OR of two,
-// a row comparison an AND of its first column's bound and an OR. Which
-// ranges the bindings make is the planner's (altRanges); this only
-// counts the columns an index would have bound.
+// = v, IN (v, ...) or IS NULL, or to a range (false), by <, <=, > or >=
+// v or IS NOT NULL, with v constants or parameters. An AND binds what
+// any of its operands binds (to points if one does), an OR what every
+// operand binds (to points if every one does): BETWEEN is two
+// comparisons, NOT BETWEEN an OR of two, a row comparison an AND of its
+// first column's bound and an OR. Which ranges the bindings make is the
+// planner's (altRanges); this only counts the columns an index would
+// have bound.
 func columnBindings(e sql.Expression, table, alias string) map[string]bool {
 	switch x := e.(type) {
 	case *expression.And:
@@ -344,6 +345,15 @@ func columnBindings(e sql.Expression, table, alias string) map[string]bool {
 	}
 	out := map[string]bool{}
 	op, l, r, ok := analyzer.IndexLeafChildren(e)
+	if ok && (op == analyzer.IndexScanOpIsNull || op == analyzer.IndexScanOpIsNotNull) {
+		// NULL is one key in an index (entryRanges: its entries sort after
+		// every value), so IS NULL binds the column to a point, and IS NOT
+		// NULL to the range of its values.
+		if gf, isField := l.(*expression.GetField); isField && tableColumn(gf, table, alias) {
+			out[strings.ToLower(gf.Name())] = op == analyzer.IndexScanOpIsNull
+		}
+		return out
+	}
 	if !ok || r == nil {
 		return out
 	}

@@ -27,6 +27,7 @@ func installSortByIndex(a *analyzer.Analyzer) {
 		}
 		b.Rules = insertRule(b.Rules, "optimizeJoins", analyzer.Rule{Id: orderIndexRuleID, Apply: preferOrderIndex})
 		b.Rules = insertRule(b.Rules, "optimizeJoins", analyzer.Rule{Id: mostBoundRuleID, Apply: preferMostBound})
+		b.Rules = insertRule(b.Rules, "optimizeJoins", analyzer.Rule{Id: joinLookupRuleID, Apply: preferJoinLookup})
 		b.Rules = insertRule(b.Rules, "replaceIdxSort", analyzer.Rule{Id: sortByIndexRuleID, Apply: sortByIndex})
 		return
 	}

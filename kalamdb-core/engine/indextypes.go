@@ -39,16 +39,29 @@ func plannerType(t sql.Type) sql.Type {
 }
 
 // boundTime is a DATE or TIMESTAMP column's type in the index planner: a
-// time outside the years 0001..9999 is kept as it is.
+// time outside the years 0001..9999, or one the type does not hold
+// exactly (a time of day for a DATE), is kept as it is. The engine
+// converts a join's looked-up key with it before the index sees it, and
+// its DATE conversion drops the time of day: a lookup of
+// '9999-12-31 23:00' found the date 9999-12-31, which the timestamp does
+// not equal.
 type boundTime struct {
 	sql.DatetimeType
 }
 
 func (t boundTime) Convert(ctx context.Context, v any) (any, sql.ConvertInRange, error) {
-	if tm, ok := v.(time.Time); ok && !row.InTimeRange(tm) {
+	tm, ok := v.(time.Time)
+	if !ok {
+		return t.DatetimeType.Convert(ctx, v)
+	}
+	if !row.InTimeRange(tm) {
 		return tm, sql.InRange, nil
 	}
-	return t.DatetimeType.Convert(ctx, v)
+	conv, inRange, err := t.DatetimeType.Convert(ctx, v)
+	if err != nil || !exactKeyConversion(tm, conv) {
+		return tm, sql.InRange, nil
+	}
+	return conv, inRange, nil
 }
 
 func (t boundTime) Equals(o sql.Type) bool { return t.DatetimeType.Equals(columnType(o)) }

@@ -230,6 +230,21 @@ func TestIndexLookupByValueColumnCannotHold(t *testing.T) {
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.i = a.n) ORDER BY 1",
 			"SELECT a.id, b.id FROM app.a a JOIN $T b ON b.i = a.n ORDER BY 1, 2",
 			"SELECT a.id FROM app.a a WHERE a.n IN (SELECT i FROM $T) ORDER BY 1",
+			// With the other side bound by its primary key, the join reads
+			// it first and looks each row up in the index (preferJoinLookup).
+			"SELECT a.id, b.id FROM app.a a JOIN $T b ON b.i = a.n WHERE a.id IN (1, 2, 3, 4, 5) ORDER BY 1, 2",
+			"SELECT a.id, b.id FROM app.a a JOIN $T b ON b.i = a.f WHERE a.id IN (1, 2, 3, 4, 5) ORDER BY 1, 2",
+			"SELECT a.id, b.id FROM app.a a LEFT JOIN $T b ON b.d = a.d + 1 WHERE a.id IN (1, 2, 3, 4, 5) ORDER BY 1, 2",
+			"SELECT a.id, b.id FROM app.a a JOIN $T b ON b.ts = a.ts + INTERVAL '2 hours' WHERE a.id IN (1, 3, 5) ORDER BY 1, 2",
+			"SELECT a.id, b.id FROM app.a a JOIN $T b ON b.d = a.ts WHERE a.id IN (1, 2, 3, 4) ORDER BY 1, 2",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.d = a.ts) ORDER BY 1",
+			// A DATE compared with a time of day, as PostgreSQL compares
+			// it: the date at midnight.
+			"SELECT id FROM $T WHERE d < TIMESTAMP '2024-01-02 10:00' ORDER BY 1",
+			"SELECT id FROM $T WHERE d <= TIMESTAMP '2024-01-02 10:00' ORDER BY 1",
+			"SELECT id FROM $T WHERE d > TIMESTAMP '2024-01-02 10:00' ORDER BY 1",
+			"SELECT id FROM $T WHERE d = TIMESTAMP '2024-01-02 10:00' ORDER BY 1",
+			"SELECT id FROM $T WHERE d IN (TIMESTAMP '2024-01-02 10:00', TIMESTAMP '2024-01-03') ORDER BY 1",
 		}},
 		{"app.pi", "app.pn", []string{
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.id + 0.5) ORDER BY 1",
@@ -241,6 +256,8 @@ func TestIndexLookupByValueColumnCannotHold(t *testing.T) {
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.d + 1) ORDER BY 1",
 			"SELECT a.id FROM app.a a WHERE a.d + 1 IN (SELECT id FROM $T) ORDER BY 1",
 			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.d - 1) ORDER BY 1",
+			"SELECT a.id FROM app.a a WHERE EXISTS (SELECT 1 FROM $T b WHERE b.id = a.ts) ORDER BY 1",
+			"SELECT a.id, b.k FROM app.a a JOIN $T b ON b.id = a.ts WHERE a.id IN (1, 2, 3, 4) ORDER BY 1, 2",
 		}},
 	}
 	check := func(phase string) {

@@ -16,10 +16,11 @@ import (
 // transactions and queries on pairs of tables holding the same rows, one
 // with secondary indexes and one without, and requires every statement to
 // answer the same on both (rows, order, errors). Queries are the shapes
-// indexes serve (equality, IN, ranges, ORDER BY ... LIMIT, joins, deleted
-// rows), with the fast path on, so the index side also runs through the
-// fast path where it applies. At the end every index holds exactly one
-// entry per visible row.
+// indexes serve (equality, IN, ranges, IS NULL, ORDER BY ... LIMIT,
+// joins, with lookups through an index, deleted rows), with the fast
+// path on, so the index side also runs through the fast path where it
+// applies. At the end every index holds exactly one entry per visible
+// row.
 //
 // The tables also have an index on conv alone (conv, id). Without a
 // LIMIT, a WHERE binding conv and score reads (conv, score), which binds
@@ -179,6 +180,23 @@ func randomIndexOp(r *rand.Rand) (string, []any) {
 		fmt.Sprintf("SELECT %s, _deleted FROM $T WHERE conv = %s AND _deleted = true ORDER BY id", cols, conv()),
 		fmt.Sprintf("SELECT * FROM $T WHERE conv = %s ORDER BY score, id", conv()),
 		fmt.Sprintf("SELECT a.id, b.id FROM $T a JOIN $T b ON a.conv = b.conv WHERE a.id = %d ORDER BY b.id", id()),
+		// Joins whose one side its WHERE binds: read first, the other
+		// looked up through an index for each of its rows.
+		fmt.Sprintf("SELECT a.id, b.id, b.score FROM $T a JOIN $T b ON b.conv = a.conv AND b.score = a.score WHERE a.id IN (%d, %d) ORDER BY a.id, b.id", id(), id()),
+		fmt.Sprintf("SELECT a.id, b.id FROM $T a JOIN $T b ON b.id = a.score WHERE a.conv = %s AND a.score > %s ORDER BY a.id, b.id", conv(), score()),
+		fmt.Sprintf("SELECT a.id, b.id, b.tag FROM $T a LEFT JOIN $T b ON b.conv = a.conv AND b.tag = a.tag WHERE a.id IN (%d, %d) ORDER BY a.id, b.id", id(), id()),
+		fmt.Sprintf("SELECT a.id, b.id FROM $T a JOIN $T b ON b.tag = a.tag WHERE a.conv = %s AND a.score IS NULL ORDER BY a.id, b.id", conv()),
+		fmt.Sprintf("SELECT a.id, b.id FROM $T b JOIN $T a ON b.conv = a.conv + 1 WHERE a.id = %d ORDER BY a.id, b.id", id()),
+		fmt.Sprintf("SELECT a.id, b.id FROM $T a LEFT JOIN $T b ON b.conv = a.score WHERE a.conv = %s AND a.score >= %s ORDER BY a.id, b.id", conv(), score()),
+		fmt.Sprintf("SELECT a.id, b.id FROM $T a JOIN $T b ON b.conv = a.conv AND b.score IS NULL WHERE a.id = %d ORDER BY a.id, b.id", id()),
+		// IS NULL binds a point of an index column (NULL), IS NOT NULL a
+		// range of its values.
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv IS NULL AND score = %s ORDER BY id", cols, score()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv IS NULL AND score IS NULL ORDER BY id DESC", cols),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score IS NULL ORDER BY id DESC LIMIT %d", cols, conv(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score IS NOT NULL ORDER BY score DESC, id DESC LIMIT %d", cols, conv(), limit()),
+		fmt.Sprintf("SELECT %s FROM $T WHERE conv IS NOT NULL AND score IS NULL ORDER BY conv, id LIMIT %d", cols, limit()),
+		fmt.Sprintf("SELECT count(*), min(id) FROM $T WHERE conv = %s AND score IS NOT NULL AND tag IS NULL", conv()),
 		fmt.Sprintf("SELECT id FROM $T WHERE conv = (SELECT conv FROM $T WHERE id = %d) ORDER BY id", id()),
 		// Through ui_conv in order, falling back to the range's index.
 		fmt.Sprintf("SELECT %s FROM $T WHERE conv = %s AND score > %s ORDER BY id DESC LIMIT %d", cols, conv(), score(), limit()),
