@@ -125,6 +125,28 @@ func valueText(e sql.Expression) func(any) (string, error) {
 	return func(v any) (string, error) { return textOf(v, fam) }
 }
 
+// outputText is the text concat() and concat_ws() write for e's values:
+// each type's output form, as PostgreSQL writes them, where a boolean is
+// t or f (a cast to text and || write true and false).
+func outputText(e sql.Expression) func(any) (string, error) {
+	switch familyOf(e) {
+	case famJSON:
+		return jsonText
+	case famBool:
+		return func(v any) (string, error) {
+			b, ok := toInt64(v)
+			if !ok {
+				return "", execError("a boolean argument of concat is %T", v)
+			}
+			if b != 0 {
+				return "t", nil
+			}
+			return "f", nil
+		}
+	}
+	return valueText(e)
+}
+
 // buildConcat builds concat(...): the text of every argument, NULLs
 // skipped.
 func buildConcat(args []sql.Expression) (*pgFunc, error) {
@@ -133,11 +155,7 @@ func buildConcat(args []sql.Expression) (*pgFunc, error) {
 	}
 	conv := make([]func(any) (string, error), len(args))
 	for i, a := range args {
-		if familyOf(a) == famJSON {
-			conv[i] = func(v any) (string, error) { return jsonText(v) }
-			continue
-		}
-		conv[i] = valueText(a)
+		conv[i] = outputText(a)
 	}
 	f := newFunc(args, textType, func(ctx *sql.Context, vals []any) (any, error) {
 		return joinText(ctx, "", vals, conv)
@@ -181,7 +199,7 @@ func buildConcatWS(args []sql.Expression) (*pgFunc, error) {
 	}
 	conv := make([]func(any) (string, error), len(a)-1)
 	for i, x := range a[1:] {
-		conv[i] = valueText(x)
+		conv[i] = outputText(x)
 	}
 	f := newFunc(a, textType, func(ctx *sql.Context, vals []any) (any, error) {
 		if vals[0] == nil {

@@ -1,0 +1,41 @@
+package executor_test
+
+import "testing"
+
+// TestPostgresFunctionAnswers15: answers a differential run against
+// PostgreSQL 15 found different (sqlattack15), each with PostgreSQL's.
+func TestPostgresFunctionAnswers15(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE NAMESPACE app;
+		CREATE SHARED TABLE app.b (id BIGINT PRIMARY KEY, ok BOOLEAN, i INT);
+		INSERT INTO app.b VALUES (1, true, 5), (2, false, -1), (3, NULL, 0);
+		CREATE SHARED TABLE app.ev (id BIGINT PRIMARY KEY, at TIMESTAMP);
+		INSERT INTO app.ev VALUES (1, '2025-06-30 12:00:00'), (2, '2025-07-01 12:00:00')`)
+	cases := []struct{ sql, want string }{
+		// A fraction of a year is whole months (rounded half to even), not
+		// 30-day months' worth of days.
+		{"SELECT (TIMESTAMP '2024-01-01' + INTERVAL '1.5 years')::text", `[["2025-07-01 00:00:00"]]`},
+		{"SELECT (TIMESTAMP '2024-01-01' + INTERVAL '0.25 year')::text", `[["2024-04-01 00:00:00"]]`},
+		{"SELECT (TIMESTAMP '2024-01-01' - INTERVAL '1.5 years')::text", `[["2022-07-01 00:00:00"]]`},
+		{"SELECT (TIMESTAMP '2024-01-01' + INTERVAL '0.1 decade')::text", `[["2025-01-01 00:00:00"]]`},
+		{"SELECT (TIMESTAMP '2024-01-01' + INTERVAL '0.01 century')::text", `[["2025-01-01 00:00:00"]]`},
+		{"SELECT (DATE '2024-01-31' + INTERVAL '0.5 year')::text", `[["2024-07-31 00:00:00"]]`},
+		{"SELECT (TIMESTAMP '2024-01-01' + INTERVAL '1.5 months')::text", `[["2024-02-16 00:00:00"]]`},
+		{"SELECT (TIMESTAMP '2024-01-01' + INTERVAL '1.5 days')::text", `[["2024-01-02 12:00:00"]]`},
+		{"SELECT id FROM app.ev WHERE at > TIMESTAMP '2024-01-01' + INTERVAL '1.5 years' ORDER BY id", `[[2]]`},
+		// A timestamp's Julian day carries its day's fraction; a date's is whole.
+		{"SELECT EXTRACT(julian FROM TIMESTAMP '2024-01-01 12:00') = 2460311.5", `[[true]]`},
+		{"SELECT EXTRACT(julian FROM TIMESTAMP '1969-12-31 18:00')", `[[2440587.75]]`},
+		{"SELECT EXTRACT(julian FROM DATE '2024-01-01'), EXTRACT(julian FROM DATE '1969-12-31')", `[[2460311,2440587]]`},
+		// concat and concat_ws write a boolean as t or f; a cast and || as true/false.
+		{"SELECT concat(true), concat_ws(',', true, false)", `[["t","t,f"]]`},
+		{"SELECT concat(ok, i), concat_ws('-', ok, i) FROM app.b ORDER BY id", `[["t5","t-5"],["f-1","f--1"],["0","0"]]`},
+		{"SELECT ok::text, 'x' || ok FROM app.b WHERE id < 3 ORDER BY id", `[["true","xtrue"],["false","xfalse"]]`},
+	}
+	for _, c := range cases {
+		if got := root.rows(c.sql); got != c.want {
+			t.Errorf("%s: %s, want %s", c.sql, got, c.want)
+		}
+	}
+}
