@@ -39,3 +39,31 @@ func TestPostgresFunctionAnswers15(t *testing.T) {
 		}
 	}
 }
+
+// TestToCharPatterns15: to_char and to_timestamp template fields, each
+// checked against PostgreSQL 15.
+func TestToCharPatterns15(t *testing.T) {
+	root := newEnv(t).root()
+	const ts = `TIMESTAMP '2024-03-01 09:05:03.0405'`
+	for _, c := range []struct{ format, want string }{
+		{"IYYY Y,YYY SSSS YYYY BC DDth MMth FF3 CC W RM|FMRM|rm J Ith SSSSS", "2024 2,024 32703 2024 AD 01st 03rd 040 21 1 III |III|iii  2460371 4th 32703"},
+		{"YYYY-MM-DDTHH24:MI:SS", "2024-03-01STH24:05:03"},
+		{"FF1 FF6 a.d. B.C. DDTH", "0 040500 a.d. A.D. 01ST"},
+		{"YYYY-MM-DD HH24:MI:SS", "2024-03-01 09:05:03"},
+	} {
+		q := "SELECT to_char(" + ts + ", '" + c.format + "')"
+		if got := root.rows(q); got != `[["`+c.want+`"]]` {
+			t.Errorf("%s: %s, want %q", q, got, c.want)
+		}
+	}
+	for _, c := range []struct{ sql, want string }{
+		{"SELECT to_timestamp('2024 060', 'YYYY DDD')::text", `[["2024-02-29 00:00:00"]]`},
+		{"SELECT to_timestamp('20240301', 'YYYYMMDD')::text", `[["2024-03-01 00:00:00"]]`},
+		{"SELECT to_timestamp('2024-03-01 09:05', 'YYYY-MM-DD HH24:MI')::text", `[["2024-03-01 09:05:00"]]`},
+		{"SELECT to_timestamp('1st March 2024', 'DDth Month YYYY')::text", `[["2024-03-01 00:00:00"]]`},
+	} {
+		if got := root.rows(c.sql); got != c.want {
+			t.Errorf("%s: %s, want %s", c.sql, got, c.want)
+		}
+	}
+}
