@@ -67,3 +67,32 @@ func TestToCharPatterns15(t *testing.T) {
 		}
 	}
 }
+
+// TestDateTextForms15: date and timestamp text PostgreSQL reads beyond
+// zero-padded ISO: one-digit months, days and hours, packed YYYYMMDD and
+// month names, in casts and when written into DATE and TIMESTAMP columns.
+func TestDateTextForms15(t *testing.T) {
+	root := newEnv(t).root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.d (id BIGINT PRIMARY KEY, dt DATE, ts TIMESTAMP, tz DATETIME)`)
+	for _, c := range []struct{ sql, want string }{
+		{"SELECT '2024-1-5'::date::text", `[["2024-01-05"]]`},
+		{"SELECT '20240105'::date::text", `[["2024-01-05"]]`},
+		{"SELECT 'Jan 5 2024'::date::text, 'January 5 2024'::date::text", `[["2024-01-05","2024-01-05"]]`},
+		{"SELECT '2024-1-5 7:08'::timestamp::text", `[["2024-01-05 07:08:00"]]`},
+		{"SELECT '2024-1-5 7:08:09.5+01'::timestamptz::text", `[["2024-01-05 06:08:09.5"]]`},
+		{"SELECT '2024-02-30'::date::text", ``},
+	} {
+		if c.want == "" {
+			root.fails("SQL_EXECUTION_ERROR", c.sql)
+			continue
+		}
+		if got := root.rows(c.sql); got != c.want {
+			t.Errorf("%s: %s, want %s", c.sql, got, c.want)
+		}
+	}
+	root.must("INSERT INTO app.d VALUES (1, '2024-1-5', '2024-1-5 7:08', '2024-1-5 7:08+01')")
+	root.must("INSERT INTO app.d VALUES ($1, $2, $3, $4)", 2, "20240105", "Jan 5 2024", "2024-1-5 7:08:00Z")
+	if got := root.rows("SELECT id, dt::text, ts::text, tz::text FROM app.d ORDER BY id"); got != `[[1,"2024-01-05","2024-01-05 07:08:00","2024-01-05 06:08:00"],[2,"2024-01-05","2024-01-05 00:00:00","2024-01-05 07:08:00"]]` {
+		t.Errorf("rows: %s", got)
+	}
+}
