@@ -211,6 +211,54 @@ func buildConcatWS(args []sql.Expression) (*pgFunc, error) {
 	return f, nil
 }
 
+// bytesConcat reports whether a || b of these families is bytea's ||:
+// both bytea, or one bytea and a literal or parameter (PostgreSQL's
+// unknown, read as bytea there) or NULL. A TEXT value || bytea stays text
+// || the bytea's text form, as in PostgreSQL.
+func bytesConcat(lf, rf family) bool {
+	other := func(f family) bool { return f == famBytes || f == famUnknown || f == famNull }
+	return (lf == famBytes && other(rf)) || (rf == famBytes && other(lf))
+}
+
+// buildBytesConcat builds bytea || bytea; an unknown operand is read as
+// bytea input ('\x41', or its text's bytes).
+func buildBytesConcat(args []sql.Expression, lf, rf family) *pgFunc {
+	read := func(f family) func(any) ([]byte, error) {
+		return func(v any) ([]byte, error) {
+			switch x := v.(type) {
+			case []byte:
+				return x, nil
+			case string:
+				if f == famBytes {
+					return []byte(x), nil
+				}
+				b, ok := parseBytea(x)
+				if !ok {
+					return nil, execError("invalid input syntax for type bytea")
+				}
+				return b, nil
+			}
+			return nil, execError("a bytea operand of || is %T", v)
+		}
+	}
+	l, r := read(lf), read(rf)
+	return newFunc(args, bytesType, func(ctx *sql.Context, vals []any) (any, error) {
+		a, err := l(vals[0])
+		if err != nil {
+			return nil, err
+		}
+		b, err := r(vals[1])
+		if err != nil {
+			return nil, err
+		}
+		if err := checkResultSize(ctx, int64(len(a))+int64(len(b))); err != nil {
+			return nil, err
+		}
+		out := make([]byte, 0, len(a)+len(b))
+		return append(append(out, a...), b...), nil
+	})
+}
+
 // buildConcatOp builds a || b: text concatenation, NULL if either side is
 // NULL; one side may be of another type (its text form is used).
 func buildConcatOp(args []sql.Expression) (*pgFunc, error) {
@@ -218,6 +266,9 @@ func buildConcatOp(args []sql.Expression) (*pgFunc, error) {
 		return nil, sqlError("|| takes two operands")
 	}
 	lf, rf := familyOf(args[0]), familyOf(args[1])
+	if bytesConcat(lf, rf) {
+		return buildBytesConcat(args, lf, rf), nil
+	}
 	isText := func(f family) bool { return f == famText || f == famUnknown }
 	if !isText(lf) && !isText(rf) && lf != famNull && rf != famNull {
 		return nil, noOperator(args[0], "||", args[1])

@@ -96,3 +96,21 @@ func TestDateTextForms15(t *testing.T) {
 		t.Errorf("rows: %s", got)
 	}
 }
+
+// TestByteaConcatenation15: bytea || bytea is bytea, and a literal beside
+// a bytea is read as bytea; a TEXT value || bytea stays text.
+func TestByteaConcatenation15(t *testing.T) {
+	root := newEnv(t).root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.b (id BIGINT PRIMARY KEY, b BYTES, s TEXT);
+		INSERT INTO app.b VALUES (1, '\x0102', 'x'), (2, NULL, NULL)`)
+	for _, c := range []struct{ sql, want string }{
+		{`SELECT ('\x41'::bytea || '\x42'::bytea)::text`, `[["\\x4142"]]`},
+		{`SELECT ('x' || '\x41'::bytea)::text, ('\x41'::bytea || '\x42')::text`, `[["\\x7841","\\x4142"]]`},
+		{`SELECT (b || '\xff')::text, (b || b)::text, s || '\x41'::bytea FROM app.b ORDER BY id`, `[["\\x0102ff","\\x01020102","x\\x41"],[null,null,null]]`},
+		{`SELECT (NULL || '\x41'::bytea) IS NULL`, `[[true]]`},
+	} {
+		if got := root.rows(c.sql); got != c.want {
+			t.Errorf("%s: %s, want %s", c.sql, got, c.want)
+		}
+	}
+}
