@@ -569,14 +569,11 @@ func parseBytea(s string) ([]byte, bool) {
 
 func isOctal(c byte) bool { return '0' <= c && c <= '7' }
 
-// timestampLayouts are the ISO forms of timestamp input, without zone.
-var timestampLayouts = []string{
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999",
-	"2006-01-02 15:04",
-	"2006-01-02T15:04",
-	"2006-01-02",
-}
+// timestampLayouts are the forms of timestamp input, without zone: ISO
+// with or without zero padding (Go's 1, 2 and 15 read one or two digits),
+// packed YYYYMMDD, and a month's name first, as PostgreSQL reads them.
+// They are the write path's (row.TimestampLayouts).
+var timestampLayouts = row.TimestampLayouts
 
 // parseTimestamp reads an ISO 8601 timestamp, with an optional zone
 // (Z, +hh, +hh:mm, +hhmm) and the special inputs epoch, now, today,

@@ -9,24 +9,37 @@ import (
 )
 
 // PostgreSQL's date/time format patterns for to_char, to_timestamp and
-// to_date: YYYY YYY YY Y, MM, MONTH Month month MON Mon mon, DD DDD D ID,
-// DAY Day day DY Dy dy, HH HH12 HH24, MI, SS, MS, US, AM PM am pm A.M.
-// P.M., Q, WW IW, J, TZ tz OF; the FM prefix drops padding; text in
-// double quotes and any other character are copied.
+// to_date: YYYY YYY YY Y Y,YYY, IYYY IYY IY I, MM, MONTH Month month MON Mon
+// mon, RM rm, DD DDD D ID, DAY Day day DY Dy dy, W WW IW, HH HH12 HH24, MI,
+// SS SSSS SSSSS, MS US FF1-FF6, AM PM am pm A.M. P.M., BC AD B.C. A.D.
+// (and lower case), CC, Q, J, TZ tz OF; the FM prefix drops padding, a TH
+// or th suffix writes a number's ordinal ending (1st, 2ND); text in double
+// quotes and any other character are copied.
 
 type fmtToken struct {
 	pat     string // the pattern, "" for literal text
 	literal string
 	fm      bool
+	th      string // "TH" or "th" after a number's pattern, else ""
 }
 
 // patterns, longest first so that HH24 wins over HH.
 var patterns = []string{
-	"YYYY", "MONTH", "Month", "month", "HH24", "HH12", "A.M.", "P.M.", "a.m.", "p.m.",
-	"YYY", "MON", "Mon", "mon", "DAY", "Day", "day", "DDD",
-	"YY", "MM", "DD", "DY", "Dy", "dy", "HH", "MI", "SS", "MS", "US", "AM", "PM", "am", "pm",
+	"Y,YYY", "SSSSS", "B.C.", "A.D.", "b.c.", "a.d.",
+	"YYYY", "IYYY", "SSSS", "MONTH", "Month", "month", "HH24", "HH12", "A.M.", "P.M.", "a.m.", "p.m.",
+	"YYY", "IYY", "MON", "Mon", "mon", "DAY", "Day", "day", "DDD", "FF1", "FF2", "FF3", "FF4", "FF5", "FF6",
+	"YY", "IY", "MM", "DD", "DY", "Dy", "dy", "HH", "MI", "SS", "MS", "US", "AM", "PM", "am", "pm",
+	"BC", "AD", "bc", "ad", "CC", "RM", "rm",
 	"ID", "WW", "IW", "TZ", "tz", "OF",
-	"Y", "D", "Q", "J",
+	"Y", "I", "D", "Q", "J", "W",
+}
+
+// numericPatterns take a TH or th suffix.
+var numericPatterns = map[string]bool{
+	"YYYY": true, "YYY": true, "YY": true, "Y": true, "IYYY": true, "IYY": true, "IY": true, "I": true,
+	"MM": true, "DD": true, "DDD": true, "D": true, "ID": true, "HH": true, "HH12": true, "HH24": true,
+	"MI": true, "SS": true, "SSSS": true, "SSSSS": true, "MS": true, "US": true, "CC": true, "Q": true,
+	"W": true, "WW": true, "IW": true, "J": true,
 }
 
 func tokenizeFormat(f string) []fmtToken {
@@ -53,8 +66,12 @@ func tokenizeFormat(f string) []fmtToken {
 		matched := false
 		for _, p := range patterns {
 			if strings.HasPrefix(f[i:], p) {
-				out = append(out, fmtToken{pat: p, fm: fm})
+				tk := fmtToken{pat: p, fm: fm}
 				i += len(p)
+				if numericPatterns[p] && (strings.HasPrefix(f[i:], "TH") || strings.HasPrefix(f[i:], "th")) {
+					tk.th, i = f[i:i+2], i+2
+				}
+				out = append(out, tk)
 				matched = true
 				break
 			}
@@ -102,6 +119,31 @@ func caseAs(p, s string) string {
 	return s
 }
 
+// ordinal is n's English ordinal ending, in the case of th (TH or th).
+func ordinal(n int, th string) string {
+	if n < 0 {
+		n = -n
+	}
+	end := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			end = "st"
+		case 2:
+			end = "nd"
+		case 3:
+			end = "rd"
+		}
+	}
+	if th == "TH" {
+		return strings.ToUpper(end)
+	}
+	return end
+}
+
+// romanMonths are the months in Roman numerals (RM).
+var romanMonths = [...]string{"I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII"}
+
 // formatWithPattern is to_char(timestamp, format).
 func formatWithPattern(t time.Time, f string) string {
 	var b strings.Builder
@@ -109,11 +151,13 @@ func formatWithPattern(t time.Time, f string) string {
 	if h12 == 0 {
 		h12 = 12
 	}
+	isoYear, isoWeek := t.ISOWeek()
 	for _, tk := range tokenizeFormat(f) {
 		if tk.pat == "" {
 			b.WriteString(tk.literal)
 			continue
 		}
+		start := b.Len()
 		switch tk.pat {
 		case "YYYY":
 			b.WriteString(padNum(t.Year(), 4, tk.fm))
@@ -167,16 +211,61 @@ func formatWithPattern(t time.Time, f string) string {
 		case "WW":
 			b.WriteString(padNum((t.YearDay()-1)/7+1, 2, tk.fm))
 		case "IW":
-			_, w := t.ISOWeek()
-			b.WriteString(padNum(w, 2, tk.fm))
+			b.WriteString(padNum(isoWeek, 2, tk.fm))
 		case "J":
-			b.WriteString(strconv.FormatInt(t.Unix()/86400+2440588, 10))
+			day, _ := julianDay(t)
+			b.WriteString(strconv.FormatInt(day, 10))
+		case "Y,YYY":
+			y := t.Year()
+			fmt.Fprintf(&b, "%d,%03d", y/1000, y%1000)
+		case "IYYY":
+			b.WriteString(padNum(isoYear, 4, tk.fm))
+		case "IYY":
+			b.WriteString(padNum(isoYear%1000, 3, tk.fm))
+		case "IY":
+			b.WriteString(padNum(isoYear%100, 2, tk.fm))
+		case "I":
+			b.WriteString(strconv.Itoa(isoYear % 10))
+		case "SSSS", "SSSSS":
+			b.WriteString(strconv.Itoa(t.Hour()*3600 + t.Minute()*60 + t.Second()))
+		case "FF1", "FF2", "FF3", "FF4", "FF5", "FF6":
+			n := int(tk.pat[2] - '0')
+			b.WriteString(fmt.Sprintf("%06d", t.Nanosecond()/1000)[:n])
+		case "BC", "AD", "bc", "ad", "B.C.", "A.D.", "b.c.", "a.d.":
+			era := "AD"
+			if t.Year() <= 0 {
+				era = "BC"
+			}
+			if strings.Contains(tk.pat, ".") {
+				era = era[:1] + "." + era[1:] + "."
+			}
+			b.WriteString(caseAs(tk.pat, era))
+		case "CC":
+			y := t.Year()
+			c := (y + 99) / 100
+			if y <= 0 {
+				c = -((99 - (y - 1)) / 100)
+			}
+			b.WriteString(padNum(c, 2, tk.fm))
+		case "W":
+			b.WriteString(strconv.Itoa((t.Day()-1)/7 + 1))
+		case "RM", "rm":
+			r := romanMonths[t.Month()-1]
+			if !tk.fm {
+				r = fmt.Sprintf("%-4s", r)
+			}
+			b.WriteString(caseAs(tk.pat, r))
 		case "TZ":
 			b.WriteString("UTC")
 		case "tz":
 			b.WriteString("utc")
 		case "OF":
 			b.WriteString("+00")
+		}
+		if tk.th != "" {
+			if n, err := strconv.Atoi(strings.TrimSpace(b.String()[start:])); err == nil {
+				b.WriteString(ordinal(n, tk.th))
+			}
 		}
 	}
 	return b.String()
@@ -214,8 +303,13 @@ func parseWithFormat(s, f string) (any, error) {
 		i = j
 		return n, nil
 	}
-	for _, tk := range tokenizeFormat(f) {
+	doy := 0
+	tokens := tokenizeFormat(f)
+	for k, tk := range tokens {
 		var err error
+		// A field right before another field, with no separator between
+		// them (YYYYMMDD), reads its own width of digits, not more.
+		packed := k+1 < len(tokens) && tokens[k+1].pat != ""
 		switch tk.pat {
 		case "":
 			for range tk.literal {
@@ -224,7 +318,16 @@ func parseWithFormat(s, f string) (any, error) {
 				}
 			}
 		case "YYYY":
-			year, err = readInt(6, tk.pat)
+			width := 6
+			if packed {
+				width = 4
+			}
+			year, err = readInt(width, tk.pat)
+		case "DDD":
+			doy, err = readInt(3, tk.pat)
+			if err == nil && (doy < 1 || doy > 366) {
+				return nil, execError("date/time field value out of range: %q", s)
+			}
 		case "YY":
 			year, err = readInt(2, tk.pat)
 			year += 2000
@@ -291,6 +394,17 @@ func parseWithFormat(s, f string) (any, error) {
 		if err != nil {
 			return nil, err
 		}
+		// An ordinal ending after a number (DDth) is read over.
+		for n := 0; tk.th != "" && n < 2 && i < len(s) && unicode.IsLetter(rune(s[i])); n++ {
+			i++
+		}
+	}
+	if doy > 0 {
+		t := time.Date(year, time.January, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, doy-1)
+		if t.Year() != year {
+			return nil, execError("date/time field value out of range: %q", s)
+		}
+		month, day = int(t.Month()), t.Day()
 	}
 	if hasAMPM || hour12 {
 		if hour < 1 || hour > 12 {

@@ -125,6 +125,28 @@ func valueText(e sql.Expression) func(any) (string, error) {
 	return func(v any) (string, error) { return textOf(v, fam) }
 }
 
+// outputText is the text concat() and concat_ws() write for e's values:
+// each type's output form, as PostgreSQL writes them, where a boolean is
+// t or f (a cast to text and || write true and false).
+func outputText(e sql.Expression) func(any) (string, error) {
+	switch familyOf(e) {
+	case famJSON:
+		return jsonText
+	case famBool:
+		return func(v any) (string, error) {
+			b, ok := toInt64(v)
+			if !ok {
+				return "", execError("a boolean argument of concat is %T", v)
+			}
+			if b != 0 {
+				return "t", nil
+			}
+			return "f", nil
+		}
+	}
+	return valueText(e)
+}
+
 // buildConcat builds concat(...): the text of every argument, NULLs
 // skipped.
 func buildConcat(args []sql.Expression) (*pgFunc, error) {
@@ -133,11 +155,7 @@ func buildConcat(args []sql.Expression) (*pgFunc, error) {
 	}
 	conv := make([]func(any) (string, error), len(args))
 	for i, a := range args {
-		if familyOf(a) == famJSON {
-			conv[i] = func(v any) (string, error) { return jsonText(v) }
-			continue
-		}
-		conv[i] = valueText(a)
+		conv[i] = outputText(a)
 	}
 	f := newFunc(args, textType, func(ctx *sql.Context, vals []any) (any, error) {
 		return joinText(ctx, "", vals, conv)
@@ -181,7 +199,7 @@ func buildConcatWS(args []sql.Expression) (*pgFunc, error) {
 	}
 	conv := make([]func(any) (string, error), len(a)-1)
 	for i, x := range a[1:] {
-		conv[i] = valueText(x)
+		conv[i] = outputText(x)
 	}
 	f := newFunc(a, textType, func(ctx *sql.Context, vals []any) (any, error) {
 		if vals[0] == nil {
@@ -193,6 +211,54 @@ func buildConcatWS(args []sql.Expression) (*pgFunc, error) {
 	return f, nil
 }
 
+// bytesConcat reports whether a || b of these families is bytea's ||:
+// both bytea, or one bytea and a literal or parameter (PostgreSQL's
+// unknown, read as bytea there) or NULL. A TEXT value || bytea stays text
+// || the bytea's text form, as in PostgreSQL.
+func bytesConcat(lf, rf family) bool {
+	other := func(f family) bool { return f == famBytes || f == famUnknown || f == famNull }
+	return (lf == famBytes && other(rf)) || (rf == famBytes && other(lf))
+}
+
+// buildBytesConcat builds bytea || bytea; an unknown operand is read as
+// bytea input ('\x41', or its text's bytes).
+func buildBytesConcat(args []sql.Expression, lf, rf family) *pgFunc {
+	read := func(f family) func(any) ([]byte, error) {
+		return func(v any) ([]byte, error) {
+			switch x := v.(type) {
+			case []byte:
+				return x, nil
+			case string:
+				if f == famBytes {
+					return []byte(x), nil
+				}
+				b, ok := parseBytea(x)
+				if !ok {
+					return nil, execError("invalid input syntax for type bytea")
+				}
+				return b, nil
+			}
+			return nil, execError("a bytea operand of || is %T", v)
+		}
+	}
+	l, r := read(lf), read(rf)
+	return newFunc(args, bytesType, func(ctx *sql.Context, vals []any) (any, error) {
+		a, err := l(vals[0])
+		if err != nil {
+			return nil, err
+		}
+		b, err := r(vals[1])
+		if err != nil {
+			return nil, err
+		}
+		if err := checkResultSize(ctx, int64(len(a))+int64(len(b))); err != nil {
+			return nil, err
+		}
+		out := make([]byte, 0, len(a)+len(b))
+		return append(append(out, a...), b...), nil
+	})
+}
+
 // buildConcatOp builds a || b: text concatenation, NULL if either side is
 // NULL; one side may be of another type (its text form is used).
 func buildConcatOp(args []sql.Expression) (*pgFunc, error) {
@@ -200,6 +266,9 @@ func buildConcatOp(args []sql.Expression) (*pgFunc, error) {
 		return nil, sqlError("|| takes two operands")
 	}
 	lf, rf := familyOf(args[0]), familyOf(args[1])
+	if bytesConcat(lf, rf) {
+		return buildBytesConcat(args, lf, rf), nil
+	}
 	isText := func(f family) bool { return f == famText || f == famUnknown }
 	if !isText(lf) && !isText(rf) && lf != famNull && rf != famNull {
 		return nil, noOperator(args[0], "||", args[1])

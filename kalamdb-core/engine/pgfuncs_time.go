@@ -242,10 +242,20 @@ func buildDatePart(args []sql.Expression) (*pgFunc, error) {
 	if integralFields[field] {
 		dt = intType
 		if field == "julian" {
+			// A date's Julian day is a whole number; a timestamp's carries
+			// the fraction of its day (2024-01-01 12:00 is 2460311.5).
 			dt = bigintType
+			if fam != famDate {
+				dt = doubleType
+			}
 		}
 	}
 	return newFunc(a, dt, func(_ *sql.Context, vals []any) (any, error) {
+		if field == "julian" && dt.Name == dialect.TypeDouble {
+			t, _ := toTime(vals[1])
+			day, frac := julianDay(t)
+			return float64(day) + frac, nil
+		}
 		var t time.Time
 		if ts, ok := vals[1].(types.Timespan); ok {
 			t = time.Unix(0, 0).UTC().Add(time.Duration(ts) * time.Microsecond)
@@ -308,11 +318,25 @@ func datePart(t time.Time, field string) (any, error) {
 	case "epoch":
 		return float64(t.UnixMicro()) / 1e6, nil
 	case "julian":
-		return int64(t.Unix()/86400) + 2440588, nil
+		day, _ := julianDay(t)
+		return day, nil
 	case "timezone", "timezone_hour", "timezone_minute":
 		return int32(0), nil
 	}
 	return nil, execError("unit %q not recognized", field)
+}
+
+// julianDay is t's Julian day number and the fraction of its day gone
+// (days are counted from midnight, as PostgreSQL counts them); the floor
+// division keeps times before 1970 on their own day.
+func julianDay(t time.Time) (int64, float64) {
+	u := t.Unix()
+	day := u / 86400
+	if u%86400 < 0 {
+		day--
+	}
+	secs := float64(u-day*86400) + float64(t.Nanosecond())/1e9
+	return day + 2440588, secs / 86400
 }
 
 // interval is a PostgreSQL interval: months, days and microseconds, kept
@@ -381,7 +405,9 @@ func parseInterval(s string) (interval, error) {
 			return bad()
 		}
 		// Fractions spill into the next smaller unit, as in PostgreSQL:
-		// 1.5 months = 1 month 15 days, 1.5 days = 1 day 12 hours.
+		// 1.5 months = 1 month 15 days, 1.5 days = 1 day 12 hours; a
+		// fraction of a year (decade, century, millennium) is whole
+		// months, rounded half to even (1.5 years = 1 year 6 months).
 		whole, frac := math.Modf(n)
 		months, ok1 := intervalPart(whole, u.months, math.MaxInt32)
 		days, ok2 := intervalPart(whole, u.days, math.MaxInt32)
@@ -392,7 +418,9 @@ func parseInterval(s string) (interval, error) {
 		out.months += months
 		out.days += days
 		out.micros += micros
-		if frac != 0 {
+		if frac != 0 && u.months >= 12 {
+			out.months += int64(math.RoundToEven(frac * float64(u.months)))
+		} else if frac != 0 {
 			extraDays := frac * float64(u.months) * 30
 			ed, edFrac := math.Modf(extraDays + frac*float64(u.days))
 			out.days += int64(ed)

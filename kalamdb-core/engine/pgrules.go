@@ -522,7 +522,8 @@ func assignSelect(src sql.Node, cols []*sql.Column) (sql.Node, error) {
 	return src, nil
 }
 
-// checkUpdate types the values of UPDATE ... SET like INSERT's.
+// checkUpdate types the values of UPDATE ... SET like INSERT's, and has
+// the list read the old row (setList).
 func checkUpdate(u *plan.UpdateSource) (sql.Node, transform.TreeIdentity, error) {
 	exprs := make([]sql.Expression, len(u.UpdateExprs))
 	changed := false
@@ -548,6 +549,13 @@ func checkUpdate(u *plan.UpdateSource) (sql.Node, transform.TreeIdentity, error)
 			continue
 		}
 		exprs[i], changed = expression.NewSetField(sf.LeftChild, &rangeChecked{Child: v, typ: gf.Type()}), true
+	}
+	list, err := setList(exprs)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	if len(list) > 0 && len(exprs) > 0 && list[0] != exprs[0] {
+		exprs, changed = list, true
 	}
 	if !changed {
 		return u, transform.SameTree, nil

@@ -94,7 +94,11 @@ func Compile(fn, pattern string, f Flags) (*Regexp, error) {
 	if f.DotAll {
 		mode |= syntax.DotNL
 	}
-	tree, err := syntax.Parse(pattern, mode)
+	re2, err := fromPostgres(fn, pattern)
+	if err != nil {
+		return nil, err
+	}
+	tree, err := syntax.Parse(re2, mode)
 	if err != nil {
 		return nil, patternError(fn, pattern, err)
 	}

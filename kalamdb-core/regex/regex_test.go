@@ -38,8 +38,9 @@ func all(t *testing.T, re *Regexp, text string, from int) [][]int {
 // search restarted inside the text sees the character before it, whether
 // it reads the text directly or through the checking reader.
 func TestEachMatchesFindAll(t *testing.T) {
-	patterns := []string{`a`, `^a`, `(?m)^a`, `\ba`, `\Ba`, `a$`, `(?m)a$`, `x*`, `\b`, `(a)(b)?`, `^`, `(?m)^`,
-		`a|^b`, `(?m)(^|,)x`, `\bx\w*`, `é`, `[^a]`}
+	// PostgreSQL's spelling: \y and \Y are RE2's \b and \B.
+	patterns := []string{`a`, `^a`, `(?m)^a`, `\ya`, `\Ya`, `a$`, `(?m)a$`, `x*`, `\y`, `(a)(b)?`, `^`, `(?m)^`,
+		`a|^b`, `(?m)(^|,)x`, `\yx\w*`, `é`, `[^a]`}
 	texts := []string{"", "a", "aaa", "ab ab", "b a\nab", "x,xx x", "éaé", "a\n\na", "\xffa", ",x"}
 	rng := rand.New(rand.NewSource(1))
 	for i := 0; i < 30; i++ {
@@ -51,7 +52,7 @@ func TestEachMatchesFindAll(t *testing.T) {
 	}
 	for _, p := range patterns {
 		re := mustCompile(t, p, Flags{Multiline: strings.HasPrefix(p, "(?m)")})
-		goRe := regexp.MustCompile(p)
+		goRe := regexp.MustCompile(goSpelling(t, p))
 		for _, text := range texts {
 			want := goRe.FindAllStringSubmatchIndex(text, -1)
 			if got := all(t, re, text, 0); !slices.EqualFunc(got, want, slices.Equal[[]int]) {
@@ -62,15 +63,79 @@ func TestEachMatchesFindAll(t *testing.T) {
 	// A long text goes through the checking reader (q{300} makes the
 	// automaton large, so that the text need not be).
 	long := strings.Repeat("b a\nab"+"x,ab", 30_000)
-	for _, p := range []string{`(?m)^a|q{300}`, `\ba|q{300}`, `a|^b|q{300}`, `x*|q{300}`} {
+	for _, p := range []string{`(?m)^a|q{300}`, `\ya|q{300}`, `a|^b|q{300}`, `x*|q{300}`} {
 		re := mustCompile(t, p, Flags{Multiline: strings.HasPrefix(p, "(?m)")})
 		if re.direct(len(long)) {
 			t.Fatalf("%q: a text of %d bytes is searched directly", p, len(long))
 		}
-		want := regexp.MustCompile(p).FindAllStringSubmatchIndex(long, -1)
+		want := regexp.MustCompile(goSpelling(t, p)).FindAllStringSubmatchIndex(long, -1)
 		if got := all(t, re, long, 0); !slices.EqualFunc(got, want, slices.Equal[[]int]) {
 			t.Errorf("%q on a long text: %d matches, want %d", p, len(got), len(want))
 		}
+	}
+}
+
+// goSpelling is p in Go's (RE2's) spelling.
+func goSpelling(t *testing.T, p string) string {
+	t.Helper()
+	re2, err := fromPostgres("", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return re2
+}
+
+// TestPostgresEscapes: an escape means what it means in PostgreSQL, where
+// it differs from Perl's (RE2's): \b is a backspace, \B a backslash, \y and
+// \Y the word boundaries, \Z the end; \m and \M are refused, naming \y.
+func TestPostgresEscapes(t *testing.T) {
+	cases := []struct {
+		pattern, text string
+		want          bool
+	}{
+		{`a\b`, "a b", false},
+		{`a\b`, "a\bb", true},
+		{`a\bb`, "a\bb", true},
+		{`a\Bb`, "ab", false},
+		{`a\Bb`, `a\b`, true},
+		{`[\b]`, "\b", true},
+		{`[\b]`, "b", false},
+		{`[\B]`, `\`, true},
+		{`a\y`, "a b", true},
+		{`a\y`, "ab", false},
+		{`a\Yb`, "ab", true},
+		{`a\Yb`, "a b", false},
+		{`a\Z`, "ba", true},
+		{`a\Z`, "ab", false},
+		{`\\b`, `\b`, true},   // an escaped backslash, then b
+		{`\\y`, `\y`, true},   // not a boundary
+		{`[]\y]`, "]", false}, // \y is no escape in a class: refused below
+	}
+	for _, c := range cases[:len(cases)-1] {
+		re, err := Compile("", c.pattern, Flags{})
+		if err != nil {
+			t.Errorf("%q: %v", c.pattern, err)
+			continue
+		}
+		got, err := re.Match(context.Background(), c.text)
+		if err != nil || got != c.want {
+			t.Errorf("%q ~ %q: %v %v, want %v", c.text, c.pattern, got, err, c.want)
+		}
+	}
+	if _, err := Compile("", `[]\y]`, Flags{}); apierror.CodeOf(err) != apierror.SQLExecutionError {
+		t.Errorf(`[]\y]: %v, want SQL_EXECUTION_ERROR`, err)
+	}
+	for _, p := range []string{`\mfoo`, `foo\M`} {
+		_, err := Compile("regexp_like", p, Flags{})
+		if apierror.CodeOf(err) != apierror.Unsupported || !strings.Contains(err.Error(), `\y`) {
+			t.Errorf("%q: %v, want UNSUPPORTED naming \\y", p, err)
+		}
+	}
+	// A class name is copied whole, and an escape after it is still read.
+	if re, err := Compile("", `[[:alpha:]\b]`, Flags{}); err != nil {
+		t.Error(err)
+	} else if ok, _ := re.Match(context.Background(), "\b"); !ok {
+		t.Error(`[[:alpha:]\b] does not match a backspace`)
 	}
 }
 

@@ -619,14 +619,36 @@ func normJSON(dt dialect.DataType, v any) (any, error) {
 	return types.JSONDocument{Val: val}, nil
 }
 
-// Layouts accepted for times written as text, most specific first.
-var timeLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02 15:04:05.999999999Z07:00",
-	"2006-01-02 15:04:05.999999999",
-	"2006-01-02T15:04:05.999999999",
-	time.DateOnly,
+// TimestampLayouts are the forms of date and timestamp text without a
+// zone that PostgreSQL reads and KalamDB does too: ISO with or without
+// zero padding (Go's 1, 2 and 15 read one or two digits, so the padded
+// forms match them), packed YYYYMMDD, and a month's name first. The
+// engine's casts read the same forms (its zone and special words apart).
+var TimestampLayouts = []string{
+	"2006-1-2 15:04:05.999999999",
+	"2006-1-2T15:04:05.999999999",
+	"2006-1-2 15:04",
+	"2006-1-2T15:04",
+	"2006-1-2",
+	"20060102",
+	"20060102 150405",
+	"20060102T150405",
+	"Jan 2 2006",
+	"Jan 2, 2006",
+	"January 2 2006",
+	"January 2, 2006",
+	"2 Jan 2006",
+	"2 January 2006",
 }
+
+// Layouts accepted for times written as text, most specific first: with a
+// zone, then TimestampLayouts.
+var timeLayouts = append([]string{
+	time.RFC3339Nano,
+	"2006-1-2 15:04:05.999999999Z07:00",
+	"2006-1-2T15:04:05.999999999Z07:00",
+	"2006-1-2 15:04Z07:00",
+}, TimestampLayouts...)
 
 func toTime(dt dialect.DataType, v any) (time.Time, error) {
 	switch x := v.(type) {
