@@ -267,8 +267,13 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
 		}
 		if c := g.GetAConst(); c != nil && c.GetIval() != nil {
 			// GROUP BY n: a position in the select list, which the engine
-			// reads from a bare integer.
-			sel.GroupBy = append(sel.GroupBy, sqlparser.NewIntVal([]byte(strconv.Itoa(int(c.GetIval().GetIval())))))
+			// reads from a bare integer (one past the list failed while
+			// running, with the engine's "column ordinal out of range").
+			k := int(c.GetIval().GetIval())
+			if !inSelectList(k, s.TargetList) {
+				return nil, t.errorAt(c.Location, "GROUP BY position %d is not in select list", k)
+			}
+			sel.GroupBy = append(sel.GroupBy, sqlparser.NewIntVal([]byte(strconv.Itoa(k))))
 			continue
 		} else if c != nil {
 			// As in PostgreSQL: a constant names nothing to group by (the
@@ -400,17 +405,26 @@ func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlpar
 		return nil, t.errorAt(c.Location, "non-integer constant in ORDER BY")
 	}
 	k := int(c.GetIval().GetIval())
-	stars := false
-	for _, tn := range targets {
-		if cr := tn.GetResTarget().GetVal().GetColumnRef(); cr != nil && isStar(cr) {
-			stars = true
-		}
-	}
-	if k < 1 || (!stars && k > len(targets)) {
+	if !inSelectList(k, targets) {
 		return nil, t.errorAt(c.Location, "ORDER BY position %d is not in select list", k)
 	}
 	// The engine resolves a position in the select list itself.
 	return sqlparser.NewIntVal([]byte(strconv.Itoa(k))), nil
+}
+
+// inSelectList reports whether position k (from 1) may name an entry of
+// the select list; with a * in it the list's length is not known here, and
+// the engine checks a position past it.
+func inSelectList(k int, targets []*pg.Node) bool {
+	if k < 1 {
+		return false
+	}
+	for _, tn := range targets {
+		if cr := tn.GetResTarget().GetVal().GetColumnRef(); cr != nil && isStar(cr) {
+			return true
+		}
+	}
+	return k <= len(targets)
 }
 
 // setOpSortKey translates an ORDER BY key of a set operation, which

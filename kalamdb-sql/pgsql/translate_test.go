@@ -151,6 +151,7 @@ func TestTranslateErrors(t *testing.T) {
 		{"DELETE FROM t USING u", apierror.Unsupported, "DELETE ... USING", 0},
 		{"WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x", apierror.Unsupported, "data-modifying", 0},
 		{"SELECT a FROM t ORDER BY 3", apierror.InvalidSQL, "ORDER BY position 3 is not in select list", 26},
+		{"SELECT a, b FROM t GROUP BY 3", apierror.InvalidSQL, "GROUP BY position 3 is not in select list", 29},
 		{"SELECT a FROM t LIMIT -1", apierror.InvalidSQL, "LIMIT must not be negative", 0},
 		{"SELECT lower(a, b) FROM t", apierror.InvalidSQL, "function lower() takes 1 argument, not 2", 8},
 		{"SELECT lower(a) OVER () FROM t", apierror.InvalidSQL, "not an aggregate function", 8},
