@@ -620,6 +620,11 @@ func assign(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 	if err != nil {
 		return nil, err
 	}
+	if n, ok := varcharLength(col.Type); ok {
+		if y, err = checkLength(y, n); err != nil {
+			return nil, err
+		}
+	}
 	switch y.(type) {
 	case *pgFunc, *expression.GetField, *plan.Subquery:
 		if f := familyOfType(col.Type); f == famDate || f == famTimestamp {

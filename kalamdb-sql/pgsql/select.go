@@ -111,6 +111,17 @@ func (t *translator) setOperation(s *pg.SelectStmt) (sqlparser.SelectStatement, 
 	if err != nil {
 		return nil, err
 	}
+	if l, ok := outputWidth(s.Larg); ok {
+		if r, ok := outputWidth(s.Rarg); ok && l != r {
+			// The engine's "cannot union two queries whose schemas are
+			// different lengths" was an execution error.
+			loc := int32(-1)
+			if tl := leftmostTargets(s.Rarg); len(tl) > 0 {
+				loc = location(tl[0])
+			}
+			return nil, t.errorAt(loc, "each %s query must have the same number of columns", setOpName(s.Op))
+		}
+	}
 	var typ string
 	switch s.Op {
 	case pg.SetOperation_SETOP_UNION:
@@ -130,6 +141,39 @@ func (t *translator) setOperation(s *pg.SelectStmt) (sqlparser.SelectStatement, 
 		}
 	}
 	return &sqlparser.SetOp{Type: typ, Left: left, Right: right}, nil
+}
+
+// outputWidth is the number of columns a query returns, when its text
+// tells (a * in its select list does not).
+func outputWidth(s *pg.SelectStmt) (int, bool) {
+	switch {
+	case s == nil:
+		return 0, false
+	case s.Op != pg.SetOperation_SETOP_NONE && s.Op != pg.SetOperation_SET_OPERATION_UNDEFINED:
+		return outputWidth(s.Larg)
+	case len(s.ValuesLists) > 0:
+		if l := s.ValuesLists[0].GetList(); l != nil {
+			return len(l.Items), true
+		}
+		return 0, false
+	}
+	for _, tn := range s.TargetList {
+		if cr := tn.GetResTarget().GetVal().GetColumnRef(); cr != nil && isStar(cr) {
+			return 0, false
+		}
+	}
+	return len(s.TargetList), true
+}
+
+// setOpName is the keyword of a set operation, for messages.
+func setOpName(op pg.SetOperation) string {
+	switch op {
+	case pg.SetOperation_SETOP_INTERSECT:
+		return "INTERSECT"
+	case pg.SetOperation_SETOP_EXCEPT:
+		return "EXCEPT"
+	}
+	return "UNION"
 }
 
 // setOperand translates one side of a set operation; a side with its own
