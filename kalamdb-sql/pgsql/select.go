@@ -531,7 +531,15 @@ func (t *translator) limitValue(n *pg.Node, what string) (sqlparser.Expr, error)
 	if p := n.GetParamRef(); p != nil {
 		return t.expr(n)
 	}
-	return nil, t.errorAt(location(n), "%s must be a non-negative integer or a parameter", what)
+	if v, ok, err := t.constantCount(n); err != nil {
+		return nil, err
+	} else if ok {
+		if v < 0 {
+			return nil, t.errorAt(location(n), "%s must not be negative", what)
+		}
+		return sqlparser.NewIntVal([]byte(strconv.FormatInt(v, 10))), nil
+	}
+	return nil, t.errorAt(location(n), "%s must be a constant number or a parameter", what)
 }
 
 // with translates a WITH clause; every CTE must be a query.

@@ -61,6 +61,17 @@ func TestTranslateShapes(t *testing.T) {
 		{"WITH c AS (SELECT 1 AS n) SELECT n FROM c", "with c as (select kdb_int(1) as n) select n from c", 0, dialect.KindSelect},
 		{"SELECT * FROM a LEFT JOIN b USING (id) FULL JOIN c ON c.x = a.x", "select * from a left join b using (id) full outer join c on c.x = a.x", 0, dialect.KindSelect},
 		{"SELECT a FROM t LIMIT ALL OFFSET 2", "select a from t limit 2, 9223372036854775807", 0, dialect.KindSelect},
+		// LIMIT and OFFSET take constant expressions, folded to the bigint
+		// PostgreSQL converts them to (numerics round half away from zero).
+		{"SELECT a FROM t LIMIT 2 + 1 OFFSET (1 + 1) * 2", "select a from t limit 4, 3", 0, dialect.KindSelect},
+		{"SELECT a FROM t LIMIT 1.5", "select a from t limit 2", 0, dialect.KindSelect},
+		{"SELECT a FROM t LIMIT -1.5 + 4", "select a from t limit 3", 0, dialect.KindSelect},
+		{"SELECT a FROM t LIMIT 2.4999", "select a from t limit 2", 0, dialect.KindSelect},
+		{"SELECT a FROM t LIMIT 7 / 2", "select a from t limit 3", 0, dialect.KindSelect},
+		{"SELECT a FROM t LIMIT 7 / 2.0", "select a from t limit 4", 0, dialect.KindSelect},
+		{"SELECT a FROM t LIMIT ' 2 '", "select a from t limit 2", 0, dialect.KindSelect},
+		{"SELECT a FROM t LIMIT 0.4", "select a from t limit 0", 0, dialect.KindSelect},
+		{"SELECT a FROM t LIMIT 9223372036854775806 + 1", "select a from t limit 9223372036854775807", 0, dialect.KindSelect},
 	}
 	for _, c := range cases {
 		st := mustTranslate(t, c.sql)
@@ -157,6 +168,15 @@ func TestTranslateErrors(t *testing.T) {
 		{"SELECT 1 INTERSECT (SELECT 1, 2)", apierror.InvalidSQL, "each INTERSECT query must have the same number of columns", 28},
 		{"SELECT 1 EXCEPT VALUES (1, 2)", apierror.InvalidSQL, "each EXCEPT query must have the same number of columns", 0},
 		{"SELECT a FROM t LIMIT -1", apierror.InvalidSQL, "LIMIT must not be negative", 0},
+		{"SELECT a FROM t LIMIT 1 - 2", apierror.InvalidSQL, "LIMIT must not be negative", 25},
+		{"SELECT a FROM t OFFSET -0.5", apierror.InvalidSQL, "OFFSET must not be negative", 0},
+		{"SELECT a FROM t LIMIT '1.5'", apierror.InvalidSQL, `invalid input syntax for type bigint: "1.5"`, 23},
+		{"SELECT a FROM t LIMIT 'x'", apierror.InvalidSQL, `invalid input syntax for type bigint: "x"`, 23},
+		{"SELECT a FROM t LIMIT 1 / 0", apierror.InvalidSQL, "division by zero", 25},
+		{"SELECT a FROM t LIMIT 9223372036854775807 + 1", apierror.InvalidSQL, "bigint out of range", 0},
+		{"SELECT a FROM t LIMIT 99999999999999999999.5", apierror.InvalidSQL, "bigint out of range", 0},
+		{"SELECT a FROM t LIMIT a + 1", apierror.InvalidSQL, "LIMIT must be a constant number or a parameter", 25},
+		{"SELECT a FROM t LIMIT $1 + 1", apierror.InvalidSQL, "LIMIT must be a constant number or a parameter", 26},
 		{"SELECT lower(a, b) FROM t", apierror.InvalidSQL, "function lower() takes 1 argument, not 2", 8},
 		{"SELECT lower(a) OVER () FROM t", apierror.InvalidSQL, "not an aggregate function", 8},
 		{"SELECT row_number() FROM t", apierror.InvalidSQL, "requires an OVER clause", 8},
