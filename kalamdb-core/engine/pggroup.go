@@ -18,15 +18,17 @@ import (
 //     dependent on the grouped columns (every primary-key column of its
 //     table is grouped). The engine answers other columns as MySQL without
 //     ONLY_FULL_GROUP_BY does, with an arbitrary row's value of the group;
-//     its own check (validateGroupBy) is tied to that SQL mode, skips the
-//     select list and does not know primary keys;
+//     its own check (validateGroupBy, removed: withoutMySQLGroupBy) skips
+//     the select list and, not knowing primary keys, refused SELECT * ...
+//     GROUP BY id;
 //   - with SELECT DISTINCT, every ORDER BY expression must be in the
 //     select list (the engine sorted by a column the DISTINCT removed).
 //
 // A column of an outer query (a correlated subquery's) is a constant of
 // the inner one and is not checked; nor are subqueries and window
 // definitions inside a grouped query (a lenient choice: no valid query is
-// refused for them).
+// refused for them; the engine fails a subquery that uses an ungrouped
+// column while running).
 func checkGrouping(n sql.Node) error {
 	return groupWalk(n, nil)
 }
@@ -106,16 +108,18 @@ type groupedLevel struct {
 
 func checkGroupedLevel(gb *plan.GroupBy, chain []sql.Node) error {
 	g := &groupedLevel{grouped: map[string]bool{}, ids: map[sql.ColumnId]error{}, tables: map[string]bool{}, dependent: map[string]bool{}}
+	aggs := map[sql.ColumnId]bool{}
 	for _, e := range gb.SelectedExprs {
 		if _, ok := e.(sql.Aggregation); ok {
 			if ide, ok := e.(sql.IdExpression); ok {
 				g.ids[ide.Id()] = nil
+				aggs[ide.Id()] = true
 			}
 		}
 	}
 	groupedCols := map[string]bool{}
 	for _, e := range gb.GroupByExprs {
-		if g.aggregates(e) {
+		if aggregates(e, aggs) {
 			// GROUP BY count(*), or a position or alias naming one: the
 			// engine failed while running ("unable to find field").
 			return sqlError("aggregate functions are not allowed in GROUP BY")
@@ -156,6 +160,16 @@ func checkGroupedLevel(gb *plan.GroupBy, chain []sql.Node) error {
 			}
 		}
 	}
+	if selectList < 0 {
+		// No projection above: the GroupBy's own columns are the result.
+		for _, e := range gb.SelectedExprs {
+			if _, ok := e.(sql.Aggregation); !ok {
+				if err := g.check(e); err != nil {
+					return err
+				}
+			}
+		}
+	}
 	for i := len(chain) - 1; i >= 0; i-- {
 		switch x := chain[i].(type) {
 		case *plan.Project:
@@ -182,8 +196,8 @@ func checkGroupedLevel(gb *plan.GroupBy, chain []sql.Node) error {
 }
 
 // aggregates reports whether e computes an aggregate of this level (not
-// one of a subquery's).
-func (g *groupedLevel) aggregates(e sql.Expression) bool {
+// one of a subquery's), itself or by the id of its column.
+func aggregates(e sql.Expression, aggs map[sql.ColumnId]bool) bool {
 	found := false
 	sql.Inspect(e, func(x sql.Expression) bool {
 		switch y := x.(type) {
@@ -192,9 +206,7 @@ func (g *groupedLevel) aggregates(e sql.Expression) bool {
 		case sql.Aggregation:
 			found = true
 		case *expression.GetField:
-			if _, ok := g.ids[y.Id()]; ok {
-				found = true
-			}
+			found = aggs[y.Id()]
 		}
 		return !found
 	})
