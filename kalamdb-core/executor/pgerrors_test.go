@@ -84,17 +84,13 @@ func TestUnionColumnCount(t *testing.T) {
 	e := newEnv(t)
 	root := e.root()
 	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.u (id BIGINT PRIMARY KEY, a INT)`)
-	for _, c := range []struct{ sql, msg string }{
+	refusedAsInvalidSQL(t, root, []refusal{
 		{"SELECT 1, 2 UNION SELECT 1", "each UNION query must have the same number of columns"},
 		{"SELECT 1 INTERSECT SELECT 1, 2", "each INTERSECT query must have the same number of columns"},
 		{"SELECT 1, 2 EXCEPT SELECT 1", "each EXCEPT query must have the same number of columns"},
 		{"SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3, 4", "each UNION query must have the same number of columns"},
 		{"SELECT * FROM app.u UNION SELECT 1", "must have the same number of columns"},
-	} {
-		if ae := root.fails(apierror.InvalidSQL, c.sql); !strings.Contains(ae.Message, c.msg) {
-			t.Errorf("%s: %q, want %q", c.sql, ae.Message, c.msg)
-		}
-	}
+	})
 	root.must("INSERT INTO app.u VALUES (1, 2)")
 	if got := root.rows("SELECT id, a FROM app.u UNION ALL SELECT 3, 4 ORDER BY 1"); got != `[[1,2],[3,4]]` {
 		t.Fatalf("rows: %s", got)

@@ -7,6 +7,21 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
+// refusal is a statement and a part of the message it must be refused
+// with.
+type refusal struct{ sql, msg string }
+
+// refusedAsInvalidSQL checks that each statement is refused as INVALID_SQL
+// with its message.
+func refusedAsInvalidSQL(t *testing.T, root *caller, cases []refusal) {
+	t.Helper()
+	for _, c := range cases {
+		if ae := root.fails(apierror.InvalidSQL, c.sql); !strings.Contains(ae.Message, c.msg) {
+			t.Errorf("%s: %q, want %q", c.sql, ae.Message, c.msg)
+		}
+	}
+}
+
 // groupEnv is a table to group (and one to join) with known answers.
 func groupEnv(t *testing.T) *caller {
 	e := newEnv(t)
@@ -28,7 +43,7 @@ func TestUngroupedColumnsRefused(t *testing.T) {
 	root := groupEnv(t)
 	const groupMsg = "must appear in the GROUP BY clause or be used in an aggregate function"
 	const distinctMsg = "for SELECT DISTINCT, ORDER BY expressions must appear in select list"
-	for _, c := range []struct{ sql, msg string }{
+	refusedAsInvalidSQL(t, root, []refusal{
 		{"SELECT txt, count(*) FROM app.g GROUP BY ok", `column "g.txt" ` + groupMsg},
 		{"SELECT txt, count(*) FROM app.g", `column "g.txt" ` + groupMsg},
 		{"SELECT count(*), txt FROM app.g WHERE id = 1", groupMsg},
@@ -53,11 +68,7 @@ func TestUngroupedColumnsRefused(t *testing.T) {
 		{"SELECT DISTINCT ok FROM app.g ORDER BY id", distinctMsg},
 		{"SELECT DISTINCT i FROM app.g ORDER BY i + 1", distinctMsg},
 		{"SELECT DISTINCT ok FROM app.g ORDER BY ok, txt", distinctMsg},
-	} {
-		if ae := root.fails(apierror.InvalidSQL, c.sql); !strings.Contains(ae.Message, c.msg) {
-			t.Errorf("%s: %q, want %q", c.sql, ae.Message, c.msg)
-		}
-	}
+	})
 }
 
 // TestGroupedQueriesStillAnswer: the shapes PostgreSQL accepts keep their
@@ -148,18 +159,14 @@ func TestGroupedQueriesStillAnswer(t *testing.T) {
 // while running, with its internal texts).
 func TestGroupByPositionErrors(t *testing.T) {
 	root := groupEnv(t)
-	for _, c := range []struct{ sql, msg string }{
+	refusedAsInvalidSQL(t, root, []refusal{
 		{"SELECT ok, count(*) FROM app.g GROUP BY 3", "GROUP BY position 3 is not in select list"},
 		{"SELECT ok, count(*) FROM app.g GROUP BY 0", "GROUP BY position 0 is not in select list"},
 		{"SELECT ok, count(*) FROM app.g GROUP BY 2", "aggregate functions are not allowed in GROUP BY"},
 		{"SELECT ok, count(*) + 1 FROM app.g GROUP BY 1, 2", "aggregate functions are not allowed in GROUP BY"},
 		{"SELECT count(*) AS n FROM app.g GROUP BY n", "aggregate functions are not allowed in GROUP BY"},
 		{"SELECT ok FROM app.g GROUP BY ok, max(i)", "aggregate functions are not allowed in GROUP BY"},
-	} {
-		if ae := root.fails(apierror.InvalidSQL, c.sql); !strings.Contains(ae.Message, c.msg) {
-			t.Errorf("%s: %q, want %q", c.sql, ae.Message, c.msg)
-		}
-	}
+	})
 	// Positions within the list, and a subquery's aggregate in a grouped
 	// expression, still group.
 	if got := root.rows("SELECT ok, count(*) FROM app.g GROUP BY 1 ORDER BY 1"); got != `[[false,2],[true,2]]` {
