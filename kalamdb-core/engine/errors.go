@@ -8,6 +8,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer/analyzererrors"
+	"github.com/dolthub/go-mysql-server/sql/planbuilder"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
 
@@ -52,6 +53,11 @@ func translateError(err error) error {
 		code = apierror.InvalidSQL
 	case sql.ErrSyntaxError.Is(err), sql.ErrUnsupportedFeature.Is(err):
 		code = apierror.InvalidSQL
+	case planbuilder.ErrUnionSchemasDifferentLength.Is(err):
+		// The translation refuses the set operations whose widths the
+		// text shows, with the operation's name; a * leaves it here.
+		code = apierror.InvalidSQL
+		msg = "each UNION, INTERSECT or EXCEPT query must have the same number of columns"
 	case sql.ErrCteRecursionLimitExceeded.Is(err):
 		code = apierror.ResourceLimitExceeded
 		msg = fmt.Sprintf("a recursive WITH query stopped after %d steps, the most one may take; "+
@@ -70,6 +76,7 @@ func translateError(err error) error {
 			code = apierror.InvalidSQL
 		}
 	}
+	msg = postgresWording(err, msg)
 	out := apierror.Wrap(code, err, msg)
 	if code == apierror.InvalidSQL {
 		if m := syntaxPosition.FindStringSubmatch(msg); m != nil {
@@ -79,6 +86,38 @@ func translateError(err error) error {
 		}
 	}
 	return out
+}
+
+// The engine's messages for values a column cannot hold, which KalamDB
+// words as PostgreSQL does. Their errors carry no arguments but the text.
+var (
+	nonNullableColumn = regexp.MustCompile(`^column name '(.*)' is non-nullable but attempted to set a value of null$`)
+	stringTooLong     = regexp.MustCompile(`(?s)^string '.*' is too large for column '(.*)'$`)
+	varcharType       = regexp.MustCompile(`^varchar\((\d+)\)$`)
+)
+
+// postgresWording replaces the engine's (MySQL's) wording of a value
+// error with PostgreSQL's; other messages are returned unchanged.
+func postgresWording(err error, msg string) string {
+	switch {
+	case types.ErrConvertToDecimalLimit.Is(err):
+		return "numeric field overflow"
+	case sql.ErrInsertIntoNonNullableProvidedNull.Is(err):
+		if m := nonNullableColumn.FindStringSubmatch(msg); m != nil {
+			return fmt.Sprintf("null value in column %q violates not-null constraint", m[1])
+		}
+	case types.ErrLengthBeyondLimit.Is(err):
+		// The engine names the column or its type (and shows the value,
+		// as bytes when it was binary); assign gives INSERT and UPDATE
+		// values the type's full name first (lengthChecked).
+		if m := stringTooLong.FindStringSubmatch(msg); m != nil {
+			if t := varcharType.FindStringSubmatch(m[1]); t != nil {
+				return "value too long for type character varying(" + t[1] + ")"
+			}
+			return fmt.Sprintf("value too long for column %q", m[1])
+		}
+	}
+	return msg
 }
 
 func trimPrefix(s, prefix string) string {

@@ -353,7 +353,7 @@ func fitDecimal(d decimal.Decimal, dt dialect.DataType) (any, error) {
 // parseText reads text as a value of type dt (PostgreSQL's input rules).
 func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 	bad := func() error {
-		return execError("invalid input syntax for type %s: %q", strings.ToLower(dt.SQL()), dialect.Snippet(s))
+		return execError("invalid input syntax for type %s: %q", inputTypeName(dt), dialect.Snippet(s))
 	}
 	t := strings.TrimSpace(s)
 	switch dt.Name {

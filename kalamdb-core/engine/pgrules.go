@@ -51,10 +51,16 @@ func init() {
 //   - row comparisons compare their pairs as PostgreSQL does (rowEquality,
 //     rowComparison).
 //
+// Before typing, it applies PostgreSQL's rules for the columns a grouped
+// query or SELECT DISTINCT may use (checkGrouping, pggroup.go).
+//
 // It also drops the (key IS NULL) sort keys that the translation adds for
 // PostgreSQL's NULL ordering when the key cannot be NULL, so an ORDER BY
 // of a primary key still reads the index in order.
 func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	if err := checkGrouping(n); err != nil {
+		return nil, transform.SameTree, err
+	}
 	n, rewSame, err := rewriteEverywhere(n)
 	if err != nil {
 		return nil, transform.SameTree, err
@@ -621,6 +627,11 @@ func assign(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 	y, err := assignValue(col, x)
 	if err != nil {
 		return nil, err
+	}
+	if n, ok := varcharLength(col.Type); ok {
+		if y, err = checkLength(y, n); err != nil {
+			return nil, err
+		}
 	}
 	switch y.(type) {
 	case *pgFunc, *expression.GetField, *plan.Subquery:

@@ -3,12 +3,17 @@ package engine
 import (
 	"encoding/json"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/sqltypes"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
 // statementTime is now() of the statement: the start of its transaction
@@ -65,4 +70,82 @@ func tooDeep(err error) bool {
 // valid JSON, which no KalamDB value may hold.
 func errJSONTooDeep() error {
 	return apierror.New(apierror.ResourceLimitExceeded, "a JSON value nests arrays and objects more than %d levels deep (a fixed limit)", maxJSONDepth)
+}
+
+// varcharLength is n of a VARCHAR(n) column's engine type.
+func varcharLength(t sql.Type) (int, bool) {
+	st, ok := t.(sql.StringType)
+	if !ok || t.Type() != sqltypes.VarChar {
+		return 0, false
+	}
+	return int(st.MaxCharacterLength()), true
+}
+
+// checkLength applies VARCHAR(n)'s length to a value written into it: a
+// constant now, a computed value as it is written (lengthChecked). DEFAULT
+// is left to the engine, which fills it in by its type.
+func checkLength(e sql.Expression, n int) (sql.Expression, error) {
+	switch x := e.(type) {
+	case *expression.Literal:
+		if s, ok := x.Value().(string); ok && tooLong(s, n) {
+			return nil, errTooLong(n)
+		}
+		return e, nil
+	case *expression.DefaultColumn, *sql.ColumnDefaultValue:
+		return e, nil
+	}
+	return &lengthChecked{Child: e, max: n}, nil
+}
+
+func tooLong(s string, n int) bool {
+	return len(s) > n && utf8.RuneCountInString(s) > n
+}
+
+func errTooLong(n int) error {
+	return apierror.New(apierror.InvalidInput, "value too long for type character varying(%s)", strconv.Itoa(n))
+}
+
+// lengthChecked refuses a text longer than its VARCHAR(n) column holds
+// with PostgreSQL's message, before the engine's conversion refuses it
+// with MySQL's ("string '...' is too large for column 'v'"), which names
+// neither the type nor its length. It refuses exactly what the engine
+// refuses (more than n characters), and passes anything else on.
+type lengthChecked struct {
+	Child sql.Expression
+	max   int
+}
+
+var _ sql.Expression = (*lengthChecked)(nil)
+
+func (l *lengthChecked) Resolved() bool             { return l.Child.Resolved() }
+func (l *lengthChecked) String() string             { return l.Child.String() }
+func (l *lengthChecked) Type() sql.Type             { return l.Child.Type() }
+func (l *lengthChecked) IsNullable() bool           { return l.Child.IsNullable() }
+func (l *lengthChecked) Children() []sql.Expression { return []sql.Expression{l.Child} }
+func (l *lengthChecked) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	v, err := l.Child.Eval(ctx, row)
+	if err != nil {
+		return nil, err
+	}
+	if s, ok := v.(string); ok && tooLong(s, l.max) {
+		return nil, errTooLong(l.max)
+	}
+	return v, nil
+}
+
+func (l *lengthChecked) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(l, len(children), 1)
+	}
+	return &lengthChecked{Child: children[0], max: l.max}, nil
+}
+
+// inputTypeName names dt in an input syntax error. A decimal is PostgreSQL's
+// "numeric" whatever its precision (the comparison's own type has none, and
+// was written "decimal(0,0)"); the other names are KalamDB's type words.
+func inputTypeName(dt dialect.DataType) string {
+	if dt.Name == dialect.TypeDecimal {
+		return "numeric"
+	}
+	return strings.ToLower(dt.SQL())
 }

@@ -34,16 +34,30 @@ func holdSubqueryRows(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.
 // Every plan is executed through checkedBuilder, so that every operator
 // honours the statement's context.
 func newAnalyzer(p *Provider) *analyzer.Analyzer {
-	a := analyzer.NewBuilder(p).
+	b := analyzer.NewBuilder(p).
 		AddPreAnalyzeRule(pgTypesRuleID, pgTypes).
 		AddPostAnalyzeRule(strictCastRuleID, strictCasts).
 		AddPostAnalyzeRule(holdRowsRuleID, holdSubqueryRows).
 		AddPostAnalyzeRule(scanFiltersRuleID, pushScanFilters).
-		AddPostAnalyzeRule(hashKeysRuleID, exactHashKeys).Build()
+		AddPostAnalyzeRule(hashKeysRuleID, exactHashKeys)
+	a := withoutMySQLGroupBy(b).Build()
 	boundPlanning(a)
 	installSortByIndex(a)
 	a.ExecBuilder = newCheckedBuilder()
 	return a
+}
+
+// withoutMySQLGroupBy removes the engine's validateGroupBy: checkGrouping
+// applies PostgreSQL's rule, and the engine's (MySQL's ONLY_FULL_GROUP_BY,
+// which knows no primary keys) refused valid PostgreSQL such as SELECT *
+// ... GROUP BY id. Its id is not exported: it is found by its name.
+func withoutMySQLGroupBy(b *analyzer.Builder) *analyzer.Builder {
+	for _, r := range analyzer.DefaultValidationRules {
+		if r.Id.String() == "validateGroupBy" {
+			b = b.RemoveValidationRule(r.Id)
+		}
+	}
+	return b
 }
 
 // strictCasts makes a cast of text to a number fail when the text is not

@@ -38,13 +38,28 @@ func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, unq
 				return nil, apierror.New(apierror.InvalidInput, "system column %s is assigned by the database and cannot be inserted", c.Lowered())
 			}
 		}
+		width, err := valuesWidth(s)
+		if err != nil {
+			return nil, err
+		}
+		if len(s.Columns) > 0 && width >= 0 && width != len(s.Columns) {
+			return nil, insertWidthError(width, len(s.Columns))
+		}
 		if len(s.Columns) == 0 {
 			// Without a column list the engine would expect values for the
 			// system columns too; KalamDB users write the table's own
-			// columns only, so name them explicitly.
+			// columns only, so name them explicitly. As in PostgreSQL,
+			// VALUES rows shorter than the table name its first columns,
+			// and the others take their defaults.
 			cols, err := e.userColumns(req, s.Table)
 			if err != nil {
 				return nil, err
+			}
+			if width > len(cols) {
+				return nil, insertWidthError(width, len(cols))
+			}
+			if width > 0 {
+				cols = cols[:width]
 			}
 			cp := *s
 			cp.Columns = make(sqlparser.Columns, 0, len(cols))
@@ -105,6 +120,33 @@ func unqualifiedTable(stmt sqlparser.Statement) string {
 		return found == "", nil
 	}, stmt)
 	return found
+}
+
+// valuesWidth is the number of values in each row of INSERT ... VALUES
+// (-1 for another source), refusing rows of different lengths as
+// PostgreSQL does.
+func valuesWidth(s *sqlparser.Insert) (int, error) {
+	rows, ok := insertValues(s)
+	if !ok || len(rows) == 0 {
+		return -1, nil
+	}
+	w := len(rows[0])
+	for _, r := range rows[1:] {
+		if len(r) != w {
+			return 0, apierror.New(apierror.InvalidSQL, "VALUES lists must all be the same length")
+		}
+	}
+	return w, nil
+}
+
+// insertWidthError is PostgreSQL's error for values that do not match the
+// columns they are written into (the engine's was "number of values does
+// not match number of columns provided").
+func insertWidthError(values, columns int) error {
+	if values > columns {
+		return apierror.New(apierror.InvalidSQL, "INSERT has more expressions than target columns")
+	}
+	return apierror.New(apierror.InvalidSQL, "INSERT has more target columns than expressions")
 }
 
 func isSystemColumn(name string) bool {

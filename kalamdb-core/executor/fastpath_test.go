@@ -177,10 +177,11 @@ func TestFastPathMatchesEngine(t *testing.T) {
 	}
 	// Nothing cached at first; afterwards every statement is found, but
 	// for the one that fails to translate (LIMIT -1): failed translations
-	// are not cached.
+	// are not cached. One more is refused before it is compiled (a VALUES
+	// row shorter than its column list).
 	cacheable := int64(len(stmts) - 1)
-	if c := fast[0]; c.cacheHits != 0 || c.fastCompiles != cacheable {
-		t.Errorf("first round: %d cache hits, %d compiles; want 0 and %d", c.cacheHits, c.fastCompiles, cacheable)
+	if c := fast[0]; c.cacheHits != 0 || c.fastCompiles != cacheable-1 {
+		t.Errorf("first round: %d cache hits, %d compiles; want 0 and %d", c.cacheHits, c.fastCompiles, cacheable-1)
 	}
 	for _, ri := range []int{1, 3, 7} {
 		if c := fast[ri]; c.cacheHits != cacheable || c.fastCompiles != 0 {

@@ -66,6 +66,14 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 		}
 		return t.variadic(spec.name, fc.Args)
 	}
+	for _, a := range fc.Args {
+		if isAgg && a.GetRowExpr() != nil {
+			// count(DISTINCT (a, b)) is valid PostgreSQL; the engine has no
+			// row values to aggregate (it said "operand should have 1
+			// columns", MySQL's words).
+			return nil, t.unsupported(location(a), "a row value as the argument of aggregate %s() is not supported", name)
+		}
+	}
 	if spec.kind == window || fc.Over != nil {
 		return t.windowCall(fc, name, spec)
 	}

@@ -111,6 +111,17 @@ func (t *translator) setOperation(s *pg.SelectStmt) (sqlparser.SelectStatement, 
 	if err != nil {
 		return nil, err
 	}
+	if l, ok := outputWidth(s.Larg); ok {
+		if r, ok := outputWidth(s.Rarg); ok && l != r {
+			// The engine's "cannot union two queries whose schemas are
+			// different lengths" was an execution error.
+			loc := int32(-1)
+			if tl := leftmostTargets(s.Rarg); len(tl) > 0 {
+				loc = location(tl[0])
+			}
+			return nil, t.errorAt(loc, "each %s query must have the same number of columns", setOpName(s.Op))
+		}
+	}
 	var typ string
 	switch s.Op {
 	case pg.SetOperation_SETOP_UNION:
@@ -130,6 +141,39 @@ func (t *translator) setOperation(s *pg.SelectStmt) (sqlparser.SelectStatement, 
 		}
 	}
 	return &sqlparser.SetOp{Type: typ, Left: left, Right: right}, nil
+}
+
+// outputWidth is the number of columns a query returns, when its text
+// tells (a * in its select list does not).
+func outputWidth(s *pg.SelectStmt) (int, bool) {
+	switch {
+	case s == nil:
+		return 0, false
+	case s.Op != pg.SetOperation_SETOP_NONE && s.Op != pg.SetOperation_SET_OPERATION_UNDEFINED:
+		return outputWidth(s.Larg)
+	case len(s.ValuesLists) > 0:
+		if l := s.ValuesLists[0].GetList(); l != nil {
+			return len(l.Items), true
+		}
+		return 0, false
+	}
+	for _, tn := range s.TargetList {
+		if cr := tn.GetResTarget().GetVal().GetColumnRef(); cr != nil && isStar(cr) {
+			return 0, false
+		}
+	}
+	return len(s.TargetList), true
+}
+
+// setOpName is the keyword of a set operation, for messages.
+func setOpName(op pg.SetOperation) string {
+	switch op {
+	case pg.SetOperation_SETOP_INTERSECT:
+		return "INTERSECT"
+	case pg.SetOperation_SETOP_EXCEPT:
+		return "EXCEPT"
+	}
+	return "UNION"
 }
 
 // setOperand translates one side of a set operation; a side with its own
@@ -267,8 +311,13 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
 		}
 		if c := g.GetAConst(); c != nil && c.GetIval() != nil {
 			// GROUP BY n: a position in the select list, which the engine
-			// reads from a bare integer.
-			sel.GroupBy = append(sel.GroupBy, sqlparser.NewIntVal([]byte(strconv.Itoa(int(c.GetIval().GetIval())))))
+			// reads from a bare integer (one past the list failed while
+			// running, with the engine's "column ordinal out of range").
+			k := int(c.GetIval().GetIval())
+			if !inSelectList(k, s.TargetList) {
+				return nil, t.errorAt(c.Location, "GROUP BY position %d is not in select list", k)
+			}
+			sel.GroupBy = append(sel.GroupBy, sqlparser.NewIntVal([]byte(strconv.Itoa(k))))
 			continue
 		} else if c != nil {
 			// As in PostgreSQL: a constant names nothing to group by (the
@@ -400,17 +449,26 @@ func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlpar
 		return nil, t.errorAt(c.Location, "non-integer constant in ORDER BY")
 	}
 	k := int(c.GetIval().GetIval())
-	stars := false
-	for _, tn := range targets {
-		if cr := tn.GetResTarget().GetVal().GetColumnRef(); cr != nil && isStar(cr) {
-			stars = true
-		}
-	}
-	if k < 1 || (!stars && k > len(targets)) {
+	if !inSelectList(k, targets) {
 		return nil, t.errorAt(c.Location, "ORDER BY position %d is not in select list", k)
 	}
 	// The engine resolves a position in the select list itself.
 	return sqlparser.NewIntVal([]byte(strconv.Itoa(k))), nil
+}
+
+// inSelectList reports whether position k (from 1) may name an entry of
+// the select list; with a * in it the list's length is not known here, and
+// the engine checks a position past it.
+func inSelectList(k int, targets []*pg.Node) bool {
+	if k < 1 {
+		return false
+	}
+	for _, tn := range targets {
+		if cr := tn.GetResTarget().GetVal().GetColumnRef(); cr != nil && isStar(cr) {
+			return true
+		}
+	}
+	return k <= len(targets)
 }
 
 // setOpSortKey translates an ORDER BY key of a set operation, which
@@ -473,7 +531,15 @@ func (t *translator) limitValue(n *pg.Node, what string) (sqlparser.Expr, error)
 	if p := n.GetParamRef(); p != nil {
 		return t.expr(n)
 	}
-	return nil, t.errorAt(location(n), "%s must be a non-negative integer or a parameter", what)
+	if v, ok, err := t.constantCount(n); err != nil {
+		return nil, err
+	} else if ok {
+		if v < 0 {
+			return nil, t.errorAt(location(n), "%s must not be negative", what)
+		}
+		return sqlparser.NewIntVal([]byte(strconv.FormatInt(v, 10))), nil
+	}
+	return nil, t.errorAt(location(n), "%s must be a constant number or a parameter", what)
 }
 
 // with translates a WITH clause; every CTE must be a query.
