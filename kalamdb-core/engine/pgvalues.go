@@ -12,6 +12,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
+	krow "github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
@@ -81,14 +82,19 @@ func varcharLength(t sql.Type) (int, bool) {
 	return int(st.MaxCharacterLength()), true
 }
 
-// checkLength applies VARCHAR(n)'s length to a value written into it: a
+// checkLength applies VARCHAR(n)'s length to a value written into it (a
+// text whose characters past n are all spaces is cut to n): a
 // constant now, a computed value as it is written (lengthChecked). DEFAULT
 // is left to the engine, which fills it in by its type.
 func checkLength(e sql.Expression, n int) (sql.Expression, error) {
 	switch x := e.(type) {
 	case *expression.Literal:
 		if s, ok := x.Value().(string); ok && tooLong(s, n) {
-			return nil, errTooLong(n)
+			cut, ok := krow.TrimExcessSpaces(s, n)
+			if !ok {
+				return nil, errTooLong(n)
+			}
+			return expression.NewLiteral(cut, x.Type()), nil
 		}
 		return e, nil
 	case *expression.DefaultColumn, *sql.ColumnDefaultValue:
@@ -106,7 +112,8 @@ func errTooLong(n int) error {
 }
 
 // lengthChecked refuses a text longer than its VARCHAR(n) column holds
-// with PostgreSQL's message, before the engine's conversion refuses it
+// (unless only spaces are past the n-th character: those are dropped, as
+// PostgreSQL and the SQL standard drop them) with PostgreSQL's message, before the engine's conversion refuses it
 // with MySQL's ("string '...' is too large for column 'v'"), which names
 // neither the type nor its length. It refuses exactly what the engine
 // refuses (more than n characters), and passes anything else on.
@@ -128,7 +135,11 @@ func (l *lengthChecked) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return nil, err
 	}
 	if s, ok := v.(string); ok && tooLong(s, l.max) {
-		return nil, errTooLong(l.max)
+		cut, ok := krow.TrimExcessSpaces(s, l.max)
+		if !ok {
+			return nil, errTooLong(l.max)
+		}
+		return cut, nil
 	}
 	return v, nil
 }

@@ -565,10 +565,32 @@ func normText(dt dialect.DataType, v any) (any, error) {
 	}
 	if dt.MaxLength > 0 && len(s) > dt.MaxLength {
 		if n := utf8.RuneCountInString(s); n > dt.MaxLength {
-			return nil, invalid("value too long for %s: %d characters", typeString(dt), n)
+			cut, ok := TrimExcessSpaces(s, dt.MaxLength)
+			if !ok {
+				return nil, invalid("value too long for %s: %d characters", typeString(dt), n)
+			}
+			s = cut
 		}
 	}
 	return s, nil
+}
+
+// TrimExcessSpaces cuts s to its first n characters when every character
+// past them is a space, as PostgreSQL (and the SQL standard) stores a text
+// longer than VARCHAR(n) whose excess is only spaces; ok is false when
+// anything else is past the n-th character.
+func TrimExcessSpaces(s string, n int) (string, bool) {
+	i := 0
+	for pos := range s {
+		if i == n {
+			if strings.Trim(s[pos:], " ") != "" {
+				return "", false
+			}
+			return s[:pos], true
+		}
+		i++
+	}
+	return s, true
 }
 
 func normJSON(dt dialect.DataType, v any) (any, error) {
