@@ -48,11 +48,18 @@ func translateError(err error) error {
 	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err), sql.ErrAmbiguousColumnName.Is(err),
 		sql.ErrFunctionNotFound.Is(err), sql.ErrUnknownColumn.Is(err), sql.ErrColumnSpecifiedTwice.Is(err),
 		sql.ErrInsertIntoMismatchValueCount.Is(err), sql.ErrUnsupportedSyntax.Is(err),
-		sql.ErrNonAggregatedColumnWithoutGroupBy.Is(err), sql.ErrInvalidOperandColumns.Is(err),
+		sql.ErrInvalidOperandColumns.Is(err),
 		analyzererrors.ErrValidationGroupBy.Is(err):
 		code = apierror.InvalidSQL
 	case sql.ErrSyntaxError.Is(err), sql.ErrUnsupportedFeature.Is(err):
 		code = apierror.InvalidSQL
+	case sql.ErrNonAggregatedColumnWithoutGroupBy.Is(err):
+		// The engine raises it (with its format's arguments missing) for
+		// every query mixing window functions with GROUP BY or aggregates,
+		// which PostgreSQL runs and the engine cannot.
+		code = apierror.Unsupported
+		msg = "window functions in a query with GROUP BY or aggregates are not supported; " +
+			"group in a subquery and apply the window function to its rows: SELECT ..., row_number() OVER (...) FROM (SELECT ... GROUP BY ...) AS g"
 	case planbuilder.ErrUnionSchemasDifferentLength.Is(err):
 		// The translation refuses the set operations whose widths the
 		// text shows, with the operation's name; a * leaves it here.

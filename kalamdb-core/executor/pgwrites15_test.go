@@ -1,6 +1,7 @@
 package executor_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -27,5 +28,27 @@ func TestVarcharDropsExcessSpaces(t *testing.T) {
 	root.fails(apierror.InvalidInput, "INSERT INTO app.v VALUES ($1, $2)", 5, "abc\t")
 	if got := root.rows("SELECT count(*) FROM app.v"); got != `[[4]]` {
 		t.Errorf("a refused write changed the table: %s", got)
+	}
+}
+
+// TestWindowOverGroupsIsUnsupported: the engine cannot run a window
+// function over a grouped query's rows; it is refused as UNSUPPORTED with
+// the way to write it (it was INVALID_SQL in MySQL's words, with its
+// format's arguments missing), and the way it suggests works.
+func TestWindowOverGroupsIsUnsupported(t *testing.T) {
+	root := newEnv(t).root()
+	root.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.g (id BIGINT PRIMARY KEY, ok BOOLEAN);
+		INSERT INTO app.g VALUES (1, true), (2, false), (3, true)`)
+	for _, q := range []string{
+		"SELECT ok, count(*), row_number() OVER (ORDER BY ok) FROM app.g GROUP BY ok",
+		"SELECT count(*), rank() OVER (ORDER BY count(*)) FROM app.g",
+	} {
+		err := root.fails(apierror.Unsupported, q)
+		if !strings.Contains(err.Message, "subquery") || strings.Contains(err.Message, "%!") {
+			t.Errorf("%s: %q", q, err.Message)
+		}
+	}
+	if got := root.rows("SELECT ok, n, row_number() OVER (ORDER BY ok) FROM (SELECT ok, count(*) AS n FROM app.g GROUP BY ok) AS g ORDER BY ok"); got != `[[false,1,1],[true,2,2]]` {
+		t.Errorf("the suggested form: %s", got)
 	}
 }
