@@ -354,6 +354,9 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 		}
 		return f, transform.NewTree, nil
 	}
+	if c, ok, err := exactDecimalComparison(e, out); err != nil || ok {
+		return c, transform.NewTree, err // exact decimals (pgdeccmp.go)
+	}
 	if _, between := e.(*expression.Between); between {
 		if c, ok := timeBetween(out); ok {
 			return c, transform.NewTree, nil
