@@ -59,11 +59,15 @@ func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
+	n, zonedSame, err := zonedLiterals(n) // pgzoned.go
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
 	out, same, err := pgTypesNode(n)
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
-	return out, same && rewSame, nil
+	return out, same && rewSame && zonedSame, nil
 }
 
 func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
