@@ -59,7 +59,7 @@ func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
-	n, zonedSame, err := zonedLiterals(n) // pgzoned.go
+	n, litSame, err := typeLiterals(n) // pgboolparam.go, pgzoned.go
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
@@ -67,7 +67,7 @@ func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
-	return out, same && rewSame && zonedSame, nil
+	return out, same && rewSame && litSame, nil
 }
 
 func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
