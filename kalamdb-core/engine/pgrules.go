@@ -126,7 +126,7 @@ func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 			}
 		}
 	case *plan.GroupBy:
-		return groupedExtremes(x)
+		return checkGroupBy(x) // pgnegzero.go
 	case *plan.ResolvedTable:
 		if strings.EqualFold(x.Database().Name(), "information_schema") && strings.EqualFold(x.Name(), "column_statistics") {
 			// The engine's view of column statistics needs a privilege set
