@@ -41,15 +41,21 @@ func buildBoolParam(args []sql.Expression) (*pgFunc, error) {
 }
 
 // typeLiterals prepares the literals of n for the type-checking rule:
-// boolean parameters become boolean literals again, and untyped literals
-// meeting DATETIME columns become DATETIMEs (zonedLiterals).
+// boolean parameters become boolean literals again, text the planner
+// converted to a BYTES column's type is read as bytea (byteaLiterals), and
+// untyped literals meeting DATETIME columns become DATETIMEs
+// (zonedLiterals).
 func typeLiterals(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	n, boolSame, err := unwrapBoolParams(n)
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
+	n, byteaSame, err := byteaLiterals(n)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
 	n, zonedSame, err := zonedLiterals(n)
-	return n, boolSame && zonedSame, err
+	return n, boolSame && byteaSame && zonedSame, err
 }
 
 // unwrapBoolParams replaces every kdb_bool_param(b) of n, subqueries
