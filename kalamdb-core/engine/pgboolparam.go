@@ -42,8 +42,9 @@ func buildBoolParam(args []sql.Expression) (*pgFunc, error) {
 
 // typeLiterals prepares the literals of n for the type-checking rule:
 // boolean parameters become boolean literals again, text the planner
-// converted to a BYTES column's type is read as bytea (byteaLiterals), and
-// untyped literals meeting DATETIME columns become DATETIMEs
+// converted to a BYTES column's type is read as bytea (byteaLiterals), an
+// IN list that would round a decimal becomes equalities (decimalInLists),
+// and untyped literals meeting DATETIME columns become DATETIMEs
 // (zonedLiterals).
 func typeLiterals(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	n, boolSame, err := unwrapBoolParams(n)
@@ -54,8 +55,12 @@ func typeLiterals(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
+	n, inSame, err := decimalInLists(n)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
 	n, zonedSame, err := zonedLiterals(n)
-	return n, boolSame && byteaSame && zonedSame, err
+	return n, boolSame && byteaSame && inSame && zonedSame, err
 }
 
 // unwrapBoolParams replaces every kdb_bool_param(b) of n, subqueries

@@ -3,6 +3,8 @@ package engine
 import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/shopspring/decimal"
 )
 
@@ -158,4 +160,43 @@ func buildNumericCompare(op string) fnBuilder {
 		return f, nil
 	}
 	return build
+}
+
+// decimalInLists rewrites x IN (a, b, ...) of n (subqueries included) as
+// x = a OR x = b ... (the same predicate, NULLs included) when the engine
+// would round x to an item's DECIMAL(p,s): it compares x with a decimal
+// item in that item's type, so d3 IN (d2) held for 1.251 and 1.25. Each
+// equality is then checked and made exact as any other.
+func decimalInLists(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		switch x := e.(type) {
+		case *plan.Subquery:
+			q, same, err := decimalInLists(x.Query)
+			if err != nil || same {
+				return e, transform.SameTree, err
+			}
+			return x.WithQuery(q), transform.NewTree, nil
+		case *expression.InTuple:
+			items, ok := x.Right().(expression.Tuple)
+			if !ok || familyOf(x.Left()) != famNumeric {
+				return e, transform.SameTree, nil
+			}
+			rounds := false
+			for _, it := range items {
+				if familyOf(it) == famNumeric && roundsDecimal(it, x.Left()) {
+					rounds = true
+					break
+				}
+			}
+			if !rounds {
+				return e, transform.SameTree, nil
+			}
+			eqs := make([]sql.Expression, len(items))
+			for i, it := range items {
+				eqs[i] = expression.NewEquals(x.Left(), it)
+			}
+			return expression.JoinOr(eqs...), transform.NewTree, nil
+		}
+		return e, transform.SameTree, nil
+	})
 }

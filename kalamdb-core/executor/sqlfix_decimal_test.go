@@ -63,6 +63,10 @@ func TestDecimalComparisonKeepsBothScales(t *testing.T) {
 				{"SELECT id FROM app.m WHERE d2 < d3 ORDER BY id", `[[1]]`},
 				{"SELECT id FROM app.m WHERE d2 > d3 ORDER BY id", `[[3]]`},
 				{"SELECT id FROM app.m WHERE d2 BETWEEN d3 AND d3 ORDER BY id", `[[2],[4]]`},
+				{"SELECT id FROM app.m WHERE d3 IN (d2, 0) ORDER BY id", `[[2],[4]]`},
+				{"SELECT id FROM app.m WHERE d3 NOT IN (d2, 0) ORDER BY id", `[[1],[3]]`},
+				{"SELECT id FROM app.m WHERE d2 IN (d3, 0) ORDER BY id", `[[2],[4]]`},
+				{"SELECT id FROM app.m WHERE d2 IN (SELECT d3 FROM app.m) ORDER BY id", `[[2],[4]]`},
 				{"SELECT a.id, b.id FROM app.m a JOIN app.m b ON a.d2 = b.d3 ORDER BY 1, 2", `[[2,2],[4,4]]`},
 				{"SELECT a.id, b.id FROM app.m a JOIN app.m b ON b.d3 = a.d2 ORDER BY 1, 2", `[[2,2],[4,4]]`},
 			}
