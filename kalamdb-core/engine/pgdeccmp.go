@@ -140,20 +140,7 @@ func buildNumericCompare(op string) fnBuilder {
 			if err != nil {
 				return nil, err
 			}
-			var b bool
-			switch op {
-			case "<=>":
-				b = c == 0
-			case "<":
-				b = c < 0
-			case "<=":
-				b = c <= 0
-			case ">":
-				b = c > 0
-			default:
-				b = c >= 0
-			}
-			return boolValue(b), nil
+			return boolValue(orderHolds(op, c)), nil
 		})
 		f.nullIn = op == "<=>"
 		f.name, f.build = numericOps[op], build
@@ -199,4 +186,20 @@ func decimalInLists(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		}
 		return e, transform.SameTree, nil
 	})
+}
+
+// orderHolds reports whether a comparison op (=, <=>, <, <=, >, >=) holds
+// for two values whose order is c (negative, zero or positive).
+func orderHolds(op string, c int) bool {
+	switch op {
+	case "=", "<=>":
+		return c == 0
+	case "<":
+		return c < 0
+	case "<=":
+		return c <= 0
+	case ">":
+		return c > 0
+	}
+	return c >= 0
 }

@@ -225,19 +225,11 @@ func zonedComparison(e sql.Expression, cols map[columnKey]bool) (sql.Expression,
 	if !zoned {
 		return e, transform.SameTree, nil
 	}
-	out := append([]sql.Expression(nil), ops...)
-	changed := false
-	for i, o := range ops {
-		if familyOf(o) != famUnknown {
-			continue
-		}
-		c, err := coerce(o, dateTimeDT)
-		if err != nil {
-			return nil, transform.SameTree, err
-		}
-		out[i], changed = c, true
+	out, err := coerceUnknown(ops, dateTimeDT)
+	if err != nil {
+		return nil, transform.SameTree, err
 	}
-	if !changed {
+	if &out[0] == &ops[0] { // nothing was untyped
 		return e, transform.SameTree, nil
 	}
 	if _, ok := e.(*expression.InTuple); ok {
