@@ -39,7 +39,7 @@ func exactHashKeys(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Sco
 
 // hashKeys reads through kdb_hash_key the parts of two hash keys (each an
 // expression or a tuple of them, a single one a tuple too) where either
-// is a DECIMAL.
+// is a DECIMAL, or both are texts of different types.
 func hashKeys(a, b sql.Expression) (sql.Expression, sql.Expression, bool) {
 	as, bs := keyParts(a), keyParts(b)
 	if len(as) != len(bs) {
@@ -47,7 +47,7 @@ func hashKeys(a, b sql.Expression) (sql.Expression, sql.Expression, bool) {
 	}
 	changed := false
 	for i := range as {
-		if familyOf(as[i]) == famNumeric || familyOf(bs[i]) == famNumeric {
+		if familyOf(as[i]) == famNumeric || familyOf(bs[i]) == famNumeric || textsOfTwoTypes(as[i], bs[i]) {
 			as[i], bs[i], changed = hashKey(as[i]), hashKey(bs[i]), true
 		}
 	}
@@ -61,6 +61,17 @@ func hashKeys(a, b sql.Expression) (sql.Expression, sql.Expression, bool) {
 		return parts[0]
 	}
 	return rebuild(a, as), rebuild(b, bs), true
+}
+
+// textsOfTwoTypes reports whether a and b are texts of different engine
+// types (VARCHAR(3) and TEXT). The hash lookup converts every key it
+// probes with to the type of its own key, and a VARCHAR(n) refuses a
+// longer text: a join of a VARCHAR(3) column with a TEXT column holding
+// 'abcd' failed the statement ("string is too large for column"), where
+// PostgreSQL compares the texts and finds them unequal. Read as
+// kdb_hash_key, both are unbounded texts of the same value.
+func textsOfTwoTypes(a, b sql.Expression) bool {
+	return familyOf(a) == famText && familyOf(b) == famText && !types.TypesEqual(a.Type(), b.Type())
 }
 
 // keyParts is a hash key's expressions.

@@ -538,14 +538,20 @@ func (b *aggBuffer) arrayAgg(ctx *sql.Context) (any, error) {
 }
 
 // distinctKey identifies a value for DISTINCT: equal values (1.0 and 1.00
-// among decimals) give equal keys.
+// among decimals, -0 and 0 among floats) give equal keys.
 func distinctKey(v any) string {
 	switch x := v.(type) {
 	case decimal.Decimal:
 		return "n" + x.String()
 	case float64:
+		if x == 0 {
+			x = 0 // -0 is 0
+		}
 		return "f" + strconv.FormatFloat(x, 'g', -1, 64)
 	case float32:
+		if x == 0 {
+			x = 0
+		}
 		return "f" + strconv.FormatFloat(float64(x), 'g', -1, 32)
 	case string:
 		return "s" + x

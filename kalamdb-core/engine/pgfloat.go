@@ -90,21 +90,7 @@ func buildFloatCompare(op string) fnBuilder {
 				// Only <=> sees NULLs (nullIn): equal when both are.
 				return boolValue(vals[0] == nil && vals[1] == nil), nil
 			}
-			c := cmpFloat(mustFloat(vals[0]), mustFloat(vals[1]))
-			var b bool
-			switch op {
-			case "=", "<=>":
-				b = c == 0
-			case "<":
-				b = c < 0
-			case "<=":
-				b = c <= 0
-			case ">":
-				b = c > 0
-			default:
-				b = c >= 0
-			}
-			return boolValue(b), nil
+			return boolValue(orderHolds(op, cmpFloat(mustFloat(vals[0]), mustFloat(vals[1])))), nil
 		})
 		f.nullIn = op == "<=>"
 		f.name, f.build = floatOps[op], build

@@ -65,11 +65,15 @@ func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
+	n, litSame, err := typeLiterals(n) // pgboolparam.go, pgzoned.go
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
 	out, same, err := pgTypesNode(n)
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
-	return out, same && rewSame, nil
+	return out, same && rewSame && litSame, nil
 }
 
 func pgTypesNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
@@ -128,7 +132,7 @@ func checkNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 			}
 		}
 	case *plan.GroupBy:
-		return groupedExtremes(x)
+		return checkGroupBy(x) // pgnegzero.go
 	case *plan.ResolvedTable:
 		if strings.EqualFold(x.Database().Name(), "information_schema") && strings.EqualFold(x.Name(), "column_statistics") {
 			// The engine's view of column statistics needs a privilege set
@@ -359,6 +363,9 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 			return nil, transform.SameTree, err
 		}
 		return f, transform.NewTree, nil
+	}
+	if c, ok, err := exactDecimalComparison(e, out); err != nil || ok {
+		return c, transform.NewTree, err // exact decimals (pgdeccmp.go)
 	}
 	if _, between := e.(*expression.Between); between {
 		if c, ok := timeBetween(out); ok {

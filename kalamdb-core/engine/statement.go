@@ -202,7 +202,7 @@ func bindValue(p any) (sqlparser.Expr, error) {
 	case nil:
 		return &sqlparser.NullVal{}, nil
 	case bool:
-		return sqlparser.BoolVal(v), nil
+		return boolParam(v), nil // pgboolparam.go
 	case string:
 		if strings.IndexByte(v, 0) >= 0 {
 			// Text cannot hold NUL in PostgreSQL (which refuses it in a

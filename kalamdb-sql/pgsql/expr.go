@@ -349,7 +349,31 @@ func NumericLiteral(plain string) (sqlparser.Expr, error) {
 	if len(strings.TrimLeft(strings.TrimPrefix(s, "-"), "0.")) > MaxLiteralDigits || scale > MaxLiteralScale {
 		return nil, outOfRange
 	}
-	return sqlparser.NewFloatVal([]byte(s)), nil
+	return sqlparser.NewFloatVal([]byte(widestDecimalText(s, int(scale)))), nil
+}
+
+// widestDecimalText pads the integer part of a decimal's text s (scale
+// digits after the point) with leading zeros to MaxLiteralDigits digits in
+// all, so that the engine types the literal DECIMAL(65,scale): it types a
+// decimal literal by its written digits, and converts one compared with a
+// DECIMAL(p,s) column whose type is at least as wide to the column's type,
+// rounding it to s (a DECIMAL(10,2) holding 1.25 then equalled 1.251). No
+// column is 65 digits wide (DECIMAL's precision is at most 38), so the
+// literal keeps its value and is compared exactly; the value, its scale
+// and its text form are unchanged.
+func widestDecimalText(s string, scale int) string {
+	sign := ""
+	if strings.HasPrefix(s, "-") {
+		sign, s = "-", s[1:]
+	}
+	intDigits := strings.IndexByte(s, '.')
+	if intDigits < 0 {
+		intDigits = len(s)
+	}
+	if pad := MaxLiteralDigits - scale - intDigits; pad > 0 {
+		s = strings.Repeat("0", pad) + s
+	}
+	return sign + s
 }
 
 // typeCast translates CAST(x AS t), x::t and TRY_CAST(x AS t).

@@ -1,0 +1,87 @@
+package engine
+
+import (
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+)
+
+// A JSON true or false parameter is a BOOLEAN, and PostgreSQL has no
+// operator comparing an integer with a boolean: id = $1 with true is an
+// error ("operator does not exist: bigint = boolean"). The engine's
+// planner converts a literal compared with an integer column to the
+// column's type when the types look congruent, and a boolean is its
+// TINYINT, so the parameter became the BIGINT 1 before the type-checking
+// rule could see a boolean: DELETE ... WHERE id = $1 with true deleted
+// row 1. So a boolean parameter is bound as kdb_bool_param(TRUE), which
+// the planner does not convert, and typeLiterals makes it the boolean
+// literal again before the type-checking rule runs.
+
+// boolParamFn names the wrapper of a boolean parameter.
+const boolParamFn = "kdb_bool_param"
+
+// boolParam is the engine expression of a boolean parameter.
+func boolParam(b bool) sqlparser.Expr {
+	return &sqlparser.FuncExpr{Name: sqlparser.NewColIdent(boolParamFn),
+		Exprs: sqlparser.SelectExprs{&sqlparser.AliasedExpr{Expr: sqlparser.BoolVal(b)}}}
+}
+
+// buildBoolParam builds kdb_bool_param(b): b, a boolean the planner does
+// not convert.
+func buildBoolParam(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 1 || familyOf(args[0]) != famBool {
+		return nil, sqlError("%s takes a boolean", boolParamFn)
+	}
+	f := newFunc(args, boolType, func(_ *sql.Context, vals []any) (any, error) { return vals[0], nil })
+	f.name, f.build = boolParamFn, buildBoolParam
+	return f, nil
+}
+
+// typeLiterals prepares the literals of n for the type-checking rule:
+// boolean parameters become boolean literals again, text the planner
+// converted to a BYTES column's type is read as bytea (byteaLiterals), an
+// IN list that would round a decimal becomes equalities (decimalInLists),
+// and untyped literals meeting DATETIME columns become DATETIMEs
+// (zonedLiterals).
+func typeLiterals(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	n, boolSame, err := unwrapBoolParams(n)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	n, byteaSame, err := byteaLiterals(n)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	n, inSame, err := decimalInLists(n)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	n, zonedSame, err := zonedLiterals(n)
+	return n, boolSame && byteaSame && inSame && zonedSame, err
+}
+
+// unwrapBoolParams replaces every kdb_bool_param(b) of n, subqueries
+// included, by the literal b.
+func unwrapBoolParams(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		switch x := e.(type) {
+		case *pgFunc:
+			if x.name == boolParamFn && len(x.args) == 1 {
+				if lit, ok := x.args[0].(*expression.Literal); ok {
+					b, _ := toBool(lit.Value())
+					return expression.NewLiteral(b, types.Boolean), transform.NewTree, nil
+				}
+			}
+		case *plan.Subquery:
+			q, same, err := unwrapBoolParams(x.Query)
+			if err != nil || same {
+				return e, transform.SameTree, err
+			}
+			return x.WithQuery(q), transform.NewTree, nil
+		}
+		return e, transform.SameTree, nil
+	})
+}

@@ -1,0 +1,243 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+)
+
+// An untyped literal (a string or a text parameter) compared with a
+// DATETIME column is a DATETIME (PostgreSQL's timestamptz), so a zone in
+// its text converts it to UTC, as it does when the text is written into
+// the column or cast. TIMESTAMP and DATETIME columns have one engine type,
+// so the type-checking rule, which types such a literal by the engine
+// type it meets, read it as a TIMESTAMP and dropped the zone: at =
+// '2024-03-11 00:30:00+01:30' matched the row 90 minutes away and missed
+// the one written with the same text, and an UPDATE changed it. Before
+// that rule runs, zonedLiterals types the literals compared directly with
+// a DATETIME column (=, <=>, <, <=, >, >=, BETWEEN, IN) from the column's
+// declared type, which the plan's tables know.
+
+// dateTimeDT is the type of DATETIME columns.
+var dateTimeDT = dialect.DataType{Name: dialect.TypeDateTime}
+
+// columnKey names a column of a plan: its table's id and its name.
+type columnKey struct {
+	table sql.TableId
+	name  string
+}
+
+// declaredTyper is a table that knows its columns' KalamDB types.
+type declaredTyper interface {
+	declaredType(name string) (dialect.DataType, bool)
+}
+
+// declaredType is the KalamDB type a column was declared with.
+func (t *dataTable) declaredType(name string) (dialect.DataType, bool) {
+	for _, c := range t.shape.Schema.Columns {
+		if strings.EqualFold(c.Name, name) {
+			return c.Type, true
+		}
+	}
+	return dialect.DataType{}, false
+}
+
+// zonedLiterals types the untyped literals compared with DATETIME columns
+// in n (and its subqueries) as DATETIME.
+func zonedLiterals(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	n, insSame, err := transform.Node(n, zonedInsert)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	out, same, err := zonedLiteralsIn(n, nil)
+	return out, same && insSame, err
+}
+
+// zonedInsert types the untyped literals INSERT ... VALUES writes into
+// DATETIME columns as DATETIME (the fast path for plain INSERTs reads them
+// with the column's declared type already).
+func zonedInsert(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	ii, ok := node.(*plan.InsertInto)
+	if !ok {
+		return node, transform.SameTree, nil
+	}
+	vals, ok := ii.Source.(*plan.Values)
+	if !ok {
+		return node, transform.SameTree, nil
+	}
+	dest := ii.Destination
+	if d, ok := dest.(*plan.InsertDestination); ok {
+		dest = d.Child
+	}
+	rt, ok := dest.(*plan.ResolvedTable)
+	if !ok {
+		return node, transform.SameTree, nil
+	}
+	dt, ok := rt.UnderlyingTable().(declaredTyper)
+	if !ok {
+		return node, transform.SameTree, nil
+	}
+	var zoned []int
+	for i, name := range ii.ColumnNames {
+		if typ, ok := dt.declaredType(name); ok && typ.Name == dialect.TypeDateTime {
+			zoned = append(zoned, i)
+		}
+	}
+	if len(zoned) == 0 {
+		return node, transform.SameTree, nil
+	}
+	var rows [][]sql.Expression
+	for r, tuple := range vals.ExpressionTuples {
+		for _, i := range zoned {
+			if i >= len(tuple) || familyOf(tuple[i]) != famUnknown {
+				continue
+			}
+			c, err := coerce(tuple[i], dateTimeDT)
+			if err != nil {
+				return nil, transform.SameTree, err
+			}
+			if rows == nil {
+				rows = make([][]sql.Expression, len(vals.ExpressionTuples))
+				copy(rows, vals.ExpressionTuples)
+			}
+			if &rows[r][0] == &vals.ExpressionTuples[r][0] {
+				rows[r] = append([]sql.Expression(nil), tuple...)
+			}
+			rows[r][i] = c
+		}
+	}
+	if rows == nil {
+		return node, transform.SameTree, nil
+	}
+	src, err := vals.WithExpressions(flatten(rows)...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return ii.WithSource(src), transform.NewTree, nil
+}
+
+// flatten lists the expressions of rows in order.
+func flatten(rows [][]sql.Expression) []sql.Expression {
+	var out []sql.Expression
+	for _, r := range rows {
+		out = append(out, r...)
+	}
+	return out
+}
+
+func zonedLiteralsIn(n sql.Node, outer map[columnKey]bool) (sql.Node, transform.TreeIdentity, error) {
+	cols := dateTimeColumns(n, outer)
+	if len(cols) == 0 {
+		return n, transform.SameTree, nil
+	}
+	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		if sq, ok := e.(*plan.Subquery); ok {
+			q, same, err := zonedLiteralsIn(sq.Query, cols)
+			if err != nil || same {
+				return e, transform.SameTree, err
+			}
+			return sq.WithQuery(q), transform.NewTree, nil
+		}
+		if sf, ok := e.(*expression.SetField); ok {
+			// UPDATE ... SET at = '...+01:30'.
+			if gf, ok := sf.LeftChild.(*expression.GetField); ok && cols[columnKey{gf.TableId(), strings.ToLower(gf.Name())}] &&
+				familyOf(sf.RightChild) == famUnknown {
+				c, err := coerce(sf.RightChild, dateTimeDT)
+				if err != nil {
+					return nil, transform.SameTree, err
+				}
+				return expression.NewSetField(sf.LeftChild, c), transform.NewTree, nil
+			}
+			return e, transform.SameTree, nil
+		}
+		return zonedComparison(e, cols)
+	})
+}
+
+// dateTimeColumns lists the DATETIME columns of n's tables, with outer's.
+func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
+	var cols map[columnKey]bool
+	add := func(id sql.TableId, t sql.Table) {
+		dt, ok := t.(declaredTyper)
+		if !ok {
+			return
+		}
+		for _, c := range t.Schema() {
+			if typ, ok := dt.declaredType(c.Name); ok && typ.Name == dialect.TypeDateTime {
+				if cols == nil {
+					cols = make(map[columnKey]bool, len(outer)+1)
+				}
+				cols[columnKey{id, strings.ToLower(c.Name)}] = true
+			}
+		}
+	}
+	transform.Inspect(n, func(n sql.Node) bool {
+		switch x := n.(type) {
+		case *plan.ResolvedTable:
+			add(x.Id(), x.UnderlyingTable())
+		case *plan.TableAlias:
+			if rt, ok := x.Child.(*plan.ResolvedTable); ok {
+				add(x.Id(), rt.UnderlyingTable())
+			}
+		}
+		return true
+	})
+	if len(outer) > 0 {
+		if cols == nil {
+			cols = make(map[columnKey]bool, len(outer))
+		}
+		for k := range outer {
+			cols[k] = true
+		}
+	}
+	return cols
+}
+
+// zonedComparison types the untyped literals of the comparison e as
+// DATETIME when one of its operands is a DATETIME column of cols.
+func zonedComparison(e sql.Expression, cols map[columnKey]bool) (sql.Expression, transform.TreeIdentity, error) {
+	var ops []sql.Expression
+	switch x := e.(type) {
+	case *expression.Equals, *expression.NullSafeEquals, *expression.LessThan, *expression.LessThanOrEqual,
+		*expression.GreaterThan, *expression.GreaterThanOrEqual, *expression.Between:
+		ops = e.Children()
+	case *expression.InTuple:
+		t, ok := x.Right().(expression.Tuple)
+		if !ok {
+			return e, transform.SameTree, nil
+		}
+		ops = append([]sql.Expression{x.Left()}, t...)
+	default:
+		return e, transform.SameTree, nil
+	}
+	zoned := false
+	for _, o := range ops {
+		if gf, ok := o.(*expression.GetField); ok && cols[columnKey{gf.TableId(), strings.ToLower(gf.Name())}] {
+			zoned = true
+			break
+		}
+	}
+	if !zoned {
+		return e, transform.SameTree, nil
+	}
+	out, err := coerceUnknown(ops, dateTimeDT)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	if &out[0] == &ops[0] { // nothing was untyped
+		return e, transform.SameTree, nil
+	}
+	if _, ok := e.(*expression.InTuple); ok {
+		return expression.NewInTuple(out[0], expression.NewTuple(out[1:]...)), transform.NewTree, nil
+	}
+	n, err := e.WithChildren(out...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, transform.NewTree, nil
+}
