@@ -266,6 +266,23 @@ func valuesRows(ctx *sql.Context, v *plan.ValueDerivedTable, row sql.Row) (sql.R
 	return sql.RowsToRowIter(rows...), nil
 }
 
+// decimalDigits is the digits before the point a decimal expression of
+// type t needs: a literal's own (the translation writes decimal literals
+// with leading zeros, to be wider than any column: widestDecimalText),
+// otherwise its type's.
+func decimalDigits(e sql.Expression, t sql.DecimalType) int {
+	if lit, ok := e.(*expression.Literal); ok {
+		if d, ok := lit.Value().(decimal.Decimal); ok {
+			whole := d.Abs().Truncate(0).String()
+			if whole == "0" {
+				return 1
+			}
+			return len(whole)
+		}
+	}
+	return int(t.Precision()) - int(t.Scale())
+}
+
 // unifyValues converts the values of a VALUES column to their common
 // type. A decimal column gets the largest scale of its values instead of
 // the unconstrained decimal: the engine rounds every value of the column
@@ -280,7 +297,7 @@ func unifyValues(col []sql.Expression) ([]sql.Expression, error) {
 		for _, e := range col {
 			switch t := e.Type().(type) {
 			case sql.DecimalType:
-				digits = max(digits, int(t.Precision())-int(t.Scale()))
+				digits = max(digits, decimalDigits(e, t))
 				scale = max(scale, int(t.Scale()))
 			default:
 				if familyOf(e) == famInt {

@@ -352,15 +352,20 @@ func NumericLiteral(plain string) (sqlparser.Expr, error) {
 	return sqlparser.NewFloatVal([]byte(widestDecimalText(s, int(scale)))), nil
 }
 
+// literalPrecision is the fewest digits a decimal literal is written with:
+// one more than a DECIMAL column can have (38).
+const literalPrecision = 39
+
 // widestDecimalText pads the integer part of a decimal's text s (scale
-// digits after the point) with leading zeros to MaxLiteralDigits digits in
-// all, so that the engine types the literal DECIMAL(65,scale): it types a
-// decimal literal by its written digits, and converts one compared with a
-// DECIMAL(p,s) column whose type is at least as wide to the column's type,
-// rounding it to s (a DECIMAL(10,2) holding 1.25 then equalled 1.251). No
-// column is 65 digits wide (DECIMAL's precision is at most 38), so the
-// literal keeps its value and is compared exactly; the value, its scale
-// and its text form are unchanged.
+// digits after the point) with leading zeros to literalPrecision digits in
+// all, so that the engine types the literal DECIMAL(39,scale) or wider: it
+// types a decimal literal by its written digits, and converts one compared
+// with a DECIMAL(p,s) column whose type is at least as wide to the
+// column's type, rounding it to s (a DECIMAL(10,2) holding 1.25 then
+// equalled 1.251). No column is 39 digits wide, so the literal keeps its
+// value and is compared exactly; the value, its scale and its text form
+// are unchanged. The set operations' common type counts a literal's
+// significant digits, not these zeros (pgsetop.go).
 func widestDecimalText(s string, scale int) string {
 	sign := ""
 	if strings.HasPrefix(s, "-") {
@@ -370,7 +375,7 @@ func widestDecimalText(s string, scale int) string {
 	if intDigits < 0 {
 		intDigits = len(s)
 	}
-	if pad := MaxLiteralDigits - scale - intDigits; pad > 0 {
+	if pad := literalPrecision - scale - intDigits; pad > 0 {
 		s = strings.Repeat("0", pad) + s
 	}
 	return sign + s

@@ -9,20 +9,20 @@ import (
 
 // TestNumericLiteral: numbers of SQL text and JSON number parameters are
 // integers when they fit 64 bits, exact decimals otherwise (written with
-// 65 digits, widestDecimalText), and refused by their size before the
+// 39 digits or more, widestDecimalText), and refused by their size before the
 // text is converted (a five-million-digit literal took a minute to
 // convert).
 func TestNumericLiteral(t *testing.T) {
 	for text, want := range map[string]string{
 		"12":                           "kdb_int(12)",
 		"-9223372036854775808":         "kdb_int(-9223372036854775808)",
-		"9223372036854775808":          zeros(46) + "9223372036854775808.",
-		"1.50":                         zeros(62) + "1.50",
-		"-1.50":                        "-" + zeros(62) + "1.50",
-		"1e3":                          zeros(61) + "1000.",
-		"1.5e-3":                       zeros(60) + "0.0015",
-		"0." + strings.Repeat("1", 30): zeros(34) + "0." + strings.Repeat("1", 30),
-		strings.Repeat("1", 30) + "." + strings.Repeat("1", 30): zeros(5) + strings.Repeat("1", 30) + "." + strings.Repeat("1", 30),
+		"9223372036854775808":          zeros(20) + "9223372036854775808.",
+		"1.50":                         zeros(36) + "1.50",
+		"-1.50":                        "-" + zeros(36) + "1.50",
+		"1e3":                          zeros(35) + "1000.",
+		"1.5e-3":                       zeros(34) + "0.0015",
+		"0." + strings.Repeat("1", 30): zeros(8) + "0." + strings.Repeat("1", 30),
+		strings.Repeat("1", 30) + "." + strings.Repeat("1", 30): strings.Repeat("1", 30) + "." + strings.Repeat("1", 30),
 	} {
 		e, err := NumericLiteral(text)
 		if err != nil {
