@@ -200,3 +200,65 @@ func TestAttack15LateMarkIsWrittenBeforeStopReturns(t *testing.T) {
 	}
 	t.Log("the late-mark path was not taken in 50 attempts")
 }
+
+// TestAttack15RestartLoopOfSlowStopsAndACrash: a deploy loop, each stop
+// reaching its deadline with the job still running (marked by the stop),
+// with one real crash among them: the job is handed back at every start,
+// its count raised by the crash alone; the starts' answers from Open's
+// rows (Unfinished, GivenUp) are those of the rows.
+func TestAttack15RestartLoopOfSlowStopsAndACrash(t *testing.T) {
+	db := openDB(t, t.TempDir())
+	spec := Spec{Type: TypeFlush, NamespaceID: "app", TableName: "t", Key: "app:t"}
+	var release []chan error
+	var managers []*Manager
+	defer func() {
+		for _, r := range release {
+			r <- context.Canceled
+		}
+		for _, m := range managers {
+			_ = m.Stop(context.Background()) // the crashed one's dispatcher
+			m.wg.Wait()
+		}
+	}()
+	wantCrashes := 0
+	for start := range 8 {
+		m, interrupted, err := Open(db, Options{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		managers = append(managers, m)
+		m.Start()
+		if start > 0 {
+			if len(interrupted) != 1 || interrupted[0].Crashes != wantCrashes {
+				t.Fatalf("start %d: interrupted %+v, want the flush with %d crashes", start, interrupted, wantCrashes)
+			}
+			unfinished, err := m.Unfinished()
+			if err != nil || len(unfinished) != 1 || unfinished[0].JobID != interrupted[0].JobID {
+				t.Fatalf("start %d: unfinished %+v, %v", start, unfinished, err)
+			}
+			if given, err := m.GivenUp(TypeFlush); err != nil || len(given) != 0 {
+				t.Fatalf("start %d: given up %+v, %v", start, given, err)
+			}
+			spec.Crashes = interrupted[0].Crashes
+		}
+		ret, running := make(chan error, 1), make(chan struct{})
+		release = append(release, ret)
+		if _, err := m.Submit(spec, func(ctx context.Context, _ *Progress) (any, error) {
+			close(running)
+			return nil, <-ret
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := m.EndInterrupted(interrupted); err != nil {
+			t.Fatal(err)
+		}
+		<-running
+		if start == 4 {
+			wantCrashes++ // the process dies: no stop
+			continue
+		}
+		expired, cancel := context.WithCancel(context.Background())
+		cancel()
+		_ = m.Stop(expired)
+	}
+}
