@@ -149,7 +149,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 		return nil, fmt.Errorf("seal storage credentials: %w", err)
 	}
 	jm, interrupted, err := jobs.Open(db, jobs.Options{NodeID: cfg.NodeName, Workers: cfg.JobWorkers,
-		MaxStartRetries: cfg.JobMaxStartRetries})
+		MaxStartRetries: cfg.JobMaxStartRetries, HoldsTable: tier.HoldsTable(cat)})
 	if err != nil {
 		return nil, fmt.Errorf("open jobs: %w", err)
 	}

@@ -82,3 +82,39 @@ func TestAttack15PruneForgetsTheGivenUpFlushOfADroppedTable(t *testing.T) {
 		t.Fatal("the given-up flush of a dropped table, 30 days old, survives history pruning: it holds nothing and no newer flush will ever come")
 	}
 }
+
+// TestPruneKeepsTheGivenUpFlushOfATableUntilItsDrop: the given-up flush
+// of a table that exists (and is not newer than the job) still holds it
+// past its retention; the table's drop makes it prunable.
+func TestPruneKeepsTheGivenUpFlushOfATableUntilItsDrop(t *testing.T) {
+	db, store := openStarted(t)
+	mustSQL(t, db, `CREATE NAMESPACE app;
+		CREATE TABLE app.held (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC')`)
+	tbl, err := systable.Open(store, systable.Jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Created after the table; ended (given up) past the retention: the
+	// clock of the test cannot go back, so the job's end is set old.
+	created := time.Now().UTC()
+	old := created.Add(-30 * 24 * time.Hour)
+	given := &systable.Job{JobID: "flush-held", JobType: jobs.TypeFlush, NamespaceID: "app", TableName: "held",
+		Status: systable.JobFailed, Crashes: jobs.DefaultMaxStartRetries, CreatedAt: created, StartedAt: created, FinishedAt: old,
+		ErrorMessage: "interrupted 3 times in a row by a crash (each start ran it again): not run again; ..."}
+	if err := tbl.Put(given); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Jobs.PruneHistory(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tbl.Get(given.JobID); err != nil {
+		t.Fatalf("the given-up flush of a table that exists was pruned: %v", err)
+	}
+	mustSQL(t, db, "DROP TABLE app.held")
+	if _, err := db.Jobs.PruneHistory(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tbl.Get(given.JobID); err == nil {
+		t.Fatal("the given-up flush of a dropped table survives history pruning")
+	}
+}

@@ -99,7 +99,13 @@ type Options struct {
 	// before GiveUp stops its owner running it again; 0 means
 	// DefaultMaxStartRetries.
 	MaxStartRetries int
-	Now             func() time.Time
+	// HoldsTable tells history pruning whether a table's latest given-up
+	// flush or compaction still holds its table (tier.HoldsTable: the
+	// table exists and is not newer than the job); nil: every one does.
+	// One that holds nothing (its table dropped) is pruned with the
+	// rest, or it would be kept for good: no newer job of its type comes.
+	HoldsTable func(*systable.Job) bool
+	Now        func() time.Time
 }
 
 type entry struct {
@@ -711,10 +717,11 @@ func (m *Manager) Wait(ctx context.Context, id string) (*systable.Job, error) {
 
 // PruneHistory deletes ended jobs older than the retention period and
 // returns how many it deleted. A table's latest flush or compaction that
-// a start gave up stays whatever its age: it is what holds the table's
-// flush policy or compactions (GivenUp, rebuilt at each start), which
-// must not end by itself and bring the crashes back; the next flush or
-// compaction of the table (by hand) makes it prunable.
+// a start gave up stays whatever its age while it holds its table
+// (Options.HoldsTable): it is what holds the table's flush policy or
+// compactions (GivenUp, rebuilt at each start), which must not end by
+// itself and bring the crashes back; the next flush or compaction of
+// the table (by hand), or the table's drop, makes it prunable.
 func (m *Manager) PruneHistory() (int, error) {
 	m.wrote()
 	all, err := m.table.ScanAll()
@@ -725,7 +732,7 @@ func (m *Manager) PruneHistory() (int, error) {
 	v := newRowView(all)
 	for _, typ := range []string{TypeFlush, TypeCompact} {
 		for _, j := range v.latest[typ] {
-			holds[j] = m.givenUp(j)
+			holds[j] = m.givenUp(j) && (m.opts.HoldsTable == nil || m.opts.HoldsTable(j))
 		}
 	}
 	cutoff := m.opts.Now().Add(-m.opts.HistoryRetention)
