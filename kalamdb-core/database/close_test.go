@@ -33,16 +33,7 @@ func TestCloseWithinTheShutdownsDeadlineMarksASlowJob(t *testing.T) {
 	if err := db.Start(); err != nil {
 		t.Fatal(err)
 	}
-	running, release := make(chan struct{}), make(chan struct{})
-	id, err := db.Jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, Key: "k"}, func(context.Context, *jobs.Progress) (any, error) {
-		close(running)
-		<-release // slow to notice the stop
-		return nil, context.Canceled
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-running
+	id, release := runSlowJob(t, db)
 	// A shutdown with little time left: the jobs' wait ends at once.
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()
@@ -71,22 +62,13 @@ func TestCloseWithinTheShutdownsDeadlineMarksASlowJob(t *testing.T) {
 // CloseContext that runs after it reports the jobs' wait cut short.
 func TestArmedJobsStopMarksASlowJobBeforeClose(t *testing.T) {
 	db, store := openStarted(t)
-	running, release := make(chan struct{}), make(chan struct{})
-	id, err := db.Jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, Key: "k"}, func(context.Context, *jobs.Progress) (any, error) {
-		close(running)
-		<-release // slow to notice the stop
-		return nil, context.Canceled
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	id, release := runSlowJob(t, db)
 	defer func() {
 		close(release)
 		if _, werr := db.Jobs.Wait(context.Background(), id); werr != nil { // its goroutine ends with the test
 			t.Error(werr)
 		}
 	}()
-	<-running
 	// 2 s before this deadline is now: the armed stop fires at once.
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
@@ -124,4 +106,21 @@ func TestCloseDisarmsTheJobsStop(t *testing.T) {
 	if err := db.CloseContext(ctx); err != nil {
 		t.Fatalf("CloseContext with no job running: %v", err)
 	}
+}
+
+// runSlowJob submits a job slow to notice the stop and returns once it
+// runs; closing release lets it return.
+func runSlowJob(t *testing.T, db *database.Database) (id string, release chan struct{}) {
+	t.Helper()
+	running, release := make(chan struct{}), make(chan struct{})
+	id, err := db.Jobs.Submit(jobs.Spec{Type: jobs.TypeCleanup, Key: "k"}, func(context.Context, *jobs.Progress) (any, error) {
+		close(running)
+		<-release // slow to notice the stop
+		return nil, context.Canceled
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-running
+	return id, release
 }
