@@ -135,8 +135,8 @@ type Database struct {
 	cfg         Config
 	stopPolicy  context.CancelFunc
 	policyDone  chan struct{}
-	// The jobs' stop StopJobsBefore arms (nil: none): its timer, closed
-	// once its stop returned, and that stop's error. jobsMu guards the
+	// The jobs' stop StopJobsBefore arms: its timer (nil: none), a
+	// channel closed once it ran, and its error. jobsMu guards the
 	// timer and jobsClosed (CloseContext has begun: nothing is armed
 	// after): a server's stop hooks may outlive its Stop (fx returns at
 	// the deadline), and CloseContext be called by another goroutine.
