@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"go.uber.org/fx"
@@ -134,6 +135,16 @@ type Database struct {
 	cfg         Config
 	stopPolicy  context.CancelFunc
 	policyDone  chan struct{}
+	// The jobs' stop StopJobsBefore arms: its timer (nil: none), a
+	// channel closed once it ran, and its error. jobsMu guards the
+	// timer and jobsClosed (CloseContext has begun: nothing is armed
+	// after): a server's stop hooks may outlive its Stop (fx returns at
+	// the deadline), and CloseContext be called by another goroutine.
+	jobsMu      sync.Mutex
+	jobsClosed  bool
+	jobsTimer   *time.Timer
+	jobsStopped chan struct{}
+	jobsErr     error
 }
 
 // Open builds the core over an open store.
@@ -149,7 +160,7 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 		return nil, fmt.Errorf("seal storage credentials: %w", err)
 	}
 	jm, interrupted, err := jobs.Open(db, jobs.Options{NodeID: cfg.NodeName, Workers: cfg.JobWorkers,
-		MaxStartRetries: cfg.JobMaxStartRetries})
+		MaxStartRetries: cfg.JobMaxStartRetries, HoldsTable: tier.HoldsTable(cat)})
 	if err != nil {
 		return nil, fmt.Errorf("open jobs: %w", err)
 	}
@@ -265,6 +276,15 @@ func (d *Database) CloseContext(ctx context.Context) error {
 		d.stopPolicy()
 		<-d.policyDone
 	}
+	var armedErr error
+	d.jobsMu.Lock()
+	timer, stopped := d.jobsTimer, d.jobsStopped
+	d.jobsTimer, d.jobsClosed = nil, true // a second close waits for nothing
+	d.jobsMu.Unlock()
+	if timer != nil && !timer.Stop() {
+		<-stopped // it fired: the jobs are stopped, the rows marked
+		armedErr = d.jobsErr
+	}
 	wait := time.Now().Add(jobsStopWait)
 	if dl, ok := ctx.Deadline(); ok && dl.Add(-stopMargin).Before(wait) {
 		wait = dl.Add(-stopMargin)
@@ -272,10 +292,40 @@ func (d *Database) CloseContext(ctx context.Context) error {
 	// Not ctx itself: a cancelled caller still gets the jobs' rows marked.
 	jobsCtx, cancel := context.WithDeadline(context.Background(), wait)
 	defer cancel()
-	jobsErr := d.Jobs.Stop(jobsCtx)
+	jobsErr := d.Jobs.Stop(jobsCtx) // nil at once if the armed stop ran
 	engErr := d.Engine.Close()
 	d.Tier.Close()
-	return errors.Join(jobsErr, engErr)
+	return errors.Join(armedErr, jobsErr, engErr)
+}
+
+// StopJobsBefore arms the jobs' stop for stopMargin before ctx's deadline
+// (the server's whole shutdown's), when CloseContext's wait would end,
+// whatever the stop hooks that run before CloseContext are doing then:
+// the server calls it from its first stop hook. An HTTP or WebSocket
+// drain held by a stuck client can take the whole deadline, and fx runs
+// no hook once it has passed: CloseContext would never run, and the
+// rows of the jobs still running would be left unmarked, each counted a
+// crash by the next start. Armed, the stop cancels the jobs and marks
+// the rows of those still running (jobs.Manager.Stop with its deadline
+// passed) while the process is alive. CloseContext, if it runs first,
+// disarms it and stops the jobs itself. A ctx with no deadline arms
+// nothing.
+func (d *Database) StopJobsBefore(ctx context.Context) {
+	dl, ok := ctx.Deadline()
+	d.jobsMu.Lock()
+	defer d.jobsMu.Unlock()
+	if !ok || d.jobsTimer != nil || d.jobsClosed {
+		return
+	}
+	stopped := make(chan struct{})
+	d.jobsStopped = stopped
+	d.jobsTimer = time.AfterFunc(time.Until(dl.Add(-stopMargin)), func() {
+		defer close(stopped)
+		// CloseContext's wait would end now: none of it is left.
+		passed, cancel := context.WithDeadline(context.Background(), time.Time{})
+		defer cancel()
+		d.jobsErr = d.Jobs.Stop(passed)
+	})
 }
 
 // Module provides *Database, *catalog.Catalog, *executor.Executor and

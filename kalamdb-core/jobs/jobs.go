@@ -99,7 +99,13 @@ type Options struct {
 	// before GiveUp stops its owner running it again; 0 means
 	// DefaultMaxStartRetries.
 	MaxStartRetries int
-	Now             func() time.Time
+	// HoldsTable tells history pruning whether a table's latest given-up
+	// flush or compaction still holds its table (tier.HoldsTable: the
+	// table exists and is not newer than the job); nil: every one does.
+	// One that holds nothing (its table dropped) is pruned with the
+	// rest, or it would be kept for good: no newer job of its type comes.
+	HoldsTable func(*systable.Job) bool
+	Now        func() time.Time
 }
 
 type entry struct {
@@ -113,14 +119,10 @@ type entry struct {
 	killed bool
 	// The rest is under Manager.mu too, for a stop whose deadline
 	// passes while the job runs (markStopped). running is the row
-	// startLocked records (never changed after); recorded: that row is
-	// written; ended: finish owns the row from then on; markLate: the
-	// deadline passed before the running row was written, so its writer
-	// writes it marked.
-	running  *systable.Job
-	recorded bool
-	ended    bool
-	markLate bool
+	// startLocked wrote (never changed after); ended: finish owns the
+	// row from then on.
+	running *systable.Job
+	ended   bool
 }
 
 // Manager runs and records jobs. It is safe for concurrent use.
@@ -320,7 +322,9 @@ func (m *Manager) Start() {
 // return. Their rows stay queued or running, as after a crash, so the next
 // Open reports them interrupted (see finish); jobs killed before are
 // recorded as cancelled. If ctx ends first, the rows of the jobs still
-// running are marked stopped (markStopped) and Stop returns an error.
+// running are marked stopped, those of killed ones written cancelled
+// (markStopped), and Stop returns an error. A second Stop returns nil at
+// once.
 func (m *Manager) Stop(ctx context.Context) error {
 	m.mu.Lock()
 	if m.stopped {
@@ -357,26 +361,34 @@ func (m *Manager) Stop(ctx context.Context) error {
 // in a row would give a cleanup or an index build up). Only a process
 // still alive after the wait gets here, so a crash during the wait (the
 // job's work killing the process) leaves its row unmarked, and counts.
-// A job killed by KILL JOB is not marked: it was asked to end for good.
+// A job killed by KILL JOB was asked to end for good: its row is written
+// cancelled, as finish would write it, so that no start runs it again
+// (left running, the next start would take it for a crash and hand it
+// back to its owner).
 //
 // The rows are written under m.mu: a job that returns meanwhile has its
-// finish write its row after (it takes m.mu first), and one whose finish
-// began (ended) is left to it, so a mark never hides how a job ended.
+// finish write its row after (it takes m.mu first), its real end, and
+// one whose finish began (ended) is left to it, so a mark never hides
+// how a job ended. startLocked writes a job's running row under m.mu
+// too, so every job started has it written here: none is left for its
+// goroutine to mark after Stop returned.
 func (m *Manager) markStopped() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var b kv.Batch
 	n := 0
 	for _, e := range m.active {
-		if e.running == nil || e.ended || e.killed {
-			continue // queued (Stop ends those itself), ending, or killed
-		}
-		if !e.recorded {
-			e.markLate = true
-			continue
+		if e.running == nil || e.ended {
+			continue // queued (Stop ends those itself), or ending
 		}
 		row := *e.running
-		row.Stopped = true
+		if e.killed {
+			row.Status = systable.JobCancelled
+			row.ErrorMessage = "cancelled"
+			row.FinishedAt = m.opts.Now().UTC()
+		} else {
+			row.Stopped = true
+		}
 		if err := m.table.PutInBatch(&b, &row); err != nil {
 			return fmt.Errorf("jobs: mark %s stopped: %w", row.JobID, err)
 		}
@@ -504,7 +516,11 @@ func (m *Manager) nextRunnable() int {
 	return -1
 }
 
-// startLocked starts e; m.mu is held.
+// startLocked starts e; m.mu is held. The running row is written here,
+// under m.mu, not by the job's goroutine: a stop whose deadline passes
+// (markStopped, under m.mu) then finds the row of every job started
+// written and marks it itself, before Stop returns and the process
+// exits.
 func (m *Manager) startLocked(e *entry) {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.cancel = cancel
@@ -517,25 +533,14 @@ func (m *Manager) startLocked(e *entry) {
 	e.job.StartedAt = m.opts.Now().UTC()
 	job := *e.job
 	e.running = &job
+	recordErr := m.table.Put(&job)
 	m.wg.Add(1)
 	go func() {
 		defer m.wg.Done()
 		defer cancel()
-		err := m.table.Put(&job)
-		m.mu.Lock()
-		e.recorded = true
-		late := e.markLate
-		m.mu.Unlock()
-		if err != nil {
-			m.finish(e, nil, fmt.Errorf("record running: %w", err))
+		if recordErr != nil {
+			m.finish(e, nil, fmt.Errorf("record running: %w", recordErr))
 			return
-		}
-		if late {
-			// A stop's deadline passed before the row said running
-			// (markStopped): written marked, as markStopped would.
-			row := job
-			row.Stopped = true
-			_ = m.table.Put(&row) // best effort, as finish's
 		}
 		result, err := m.safeRun(ctx, e)
 		m.finish(e, result, err)
@@ -712,10 +717,11 @@ func (m *Manager) Wait(ctx context.Context, id string) (*systable.Job, error) {
 
 // PruneHistory deletes ended jobs older than the retention period and
 // returns how many it deleted. A table's latest flush or compaction that
-// a start gave up stays whatever its age: it is what holds the table's
-// flush policy or compactions (GivenUp, rebuilt at each start), which
-// must not end by itself and bring the crashes back; the next flush or
-// compaction of the table (by hand) makes it prunable.
+// a start gave up stays whatever its age while it holds its table
+// (Options.HoldsTable): it is what holds the table's flush policy or
+// compactions (GivenUp, rebuilt at each start), which must not end by
+// itself and bring the crashes back; the next flush or compaction of
+// the table (by hand), or the table's drop, makes it prunable.
 func (m *Manager) PruneHistory() (int, error) {
 	m.wrote()
 	all, err := m.table.ScanAll()
@@ -726,7 +732,7 @@ func (m *Manager) PruneHistory() (int, error) {
 	v := newRowView(all)
 	for _, typ := range []string{TypeFlush, TypeCompact} {
 		for _, j := range v.latest[typ] {
-			holds[j] = m.givenUp(j)
+			holds[j] = m.givenUp(j) && (m.opts.HoldsTable == nil || m.opts.HoldsTable(j))
 		}
 	}
 	cutoff := m.opts.Now().Add(-m.opts.HistoryRetention)

@@ -8,6 +8,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -144,12 +145,35 @@ func (m *Manager) holdGivenUp() error {
 			return err
 		}
 		for _, j := range given {
-			if t, ok := snap.Table(j.NamespaceID, j.TableName); ok && !j.CreatedAt.Before(t.Meta.CreatedAt) {
-				m.hold(typ, t.Meta.TableID, true)
+			if tableID, ok := heldTable(snap, j); ok {
+				m.hold(typ, tableID, true)
 			}
 		}
 	}
 	return nil
+}
+
+// heldTable returns the table a given-up flush or compaction j holds:
+// its table, if it still exists and was created no later than j (a
+// table created since under the name is another table).
+func heldTable(snap *catalog.Snapshot, j *systable.Job) (tableID string, ok bool) {
+	t, ok := snap.Table(j.NamespaceID, j.TableName)
+	if !ok || j.CreatedAt.Before(t.Meta.CreatedAt) {
+		return "", false
+	}
+	return t.Meta.TableID, true
+}
+
+// HoldsTable is history pruning's check of a table's latest given-up
+// flush or compaction (jobs.Options.HoldsTable): whether a start would
+// hold its table by it (holdGivenUp). A dropped table's, or one a table
+// created again under the name outdates, holds nothing, and is pruned
+// with the rest of the history.
+func HoldsTable(cat *catalog.Catalog) func(*systable.Job) bool {
+	return func(j *systable.Job) bool {
+		_, ok := heldTable(cat.Snapshot(), j)
+		return ok
+	}
 }
 
 // historyPruneEvery is how often ended jobs past their retention are

@@ -70,9 +70,24 @@ func New(cfg *config.Config, log *zap.Logger) *Server {
 // listening while the app runs, and live queries over WebSocket.
 var Module = fx.Module("server",
 	fx.Provide(newAuthenticator, newHTTPAPI),
-	fx.Invoke(serveHTTP, logStorageProblems),
+	// armJobsStop last: fx runs stop hooks in reverse order, and a
+	// module's own invokes after those of the modules it holds
+	// (liveModule's), so its hook is the first to run on stop.
+	fx.Invoke(serveHTTP, logStorageProblems, armJobsStop),
 	liveModule,
 )
+
+// armJobsStop's stop hook, the first to run, arms the jobs' stop for
+// 2 s before the shutdown's deadline (database.StopJobsBefore): the
+// drains that run next may take up to the deadline less stopReserve,
+// but hooks after them that overrun it (or a drain that does) must not
+// keep the rows of the jobs still running from being marked stopped.
+func armJobsStop(lc fx.Lifecycle, db *database.Database) {
+	lc.Append(fx.Hook{OnStop: func(ctx context.Context) error {
+		db.StopJobsBefore(ctx)
+		return nil
+	}})
+}
 
 // Start starts every module; the HTTP listener is open when it returns.
 func (s *Server) Start(ctx context.Context) error {
@@ -307,7 +322,7 @@ func serveHTTP(lc fx.Lifecycle, cfg *config.Config, api *httpapi.Server, la *lis
 			return nil
 		},
 		OnStop: func(ctx context.Context) error {
-			ctx, cancel := context.WithTimeout(ctx, cfg.Server.ShutdownTimeout)
+			ctx, cancel := drainContext(ctx, cfg.Server.ShutdownTimeout)
 			defer cancel()
 			return srv.Shutdown(ctx)
 		},
@@ -317,6 +332,28 @@ func serveHTTP(lc fx.Lifecycle, cfg *config.Config, api *httpapi.Server, la *lis
 
 // DefaultStopTimeout bounds a whole shutdown.
 const DefaultStopTimeout = 60 * time.Second
+
+// stopReserve is what the HTTP and WebSocket drains leave of the
+// shutdown's deadline to the hooks after them: the database's (the
+// jobs' wait, which ends 2 s before the deadline, the marks of the jobs
+// still running, the engine's close) and the store's close. fx runs no
+// hook once the deadline has passed, so drains of
+// server.shutdown_timeout each (two of them) could otherwise take all of
+// it. server.shutdown_timeout is at most DefaultStopTimeout less it
+// (config.MaxShutdownTimeout).
+const stopReserve = DefaultStopTimeout - config.MaxShutdownTimeout
+
+// drainContext bounds a drain (HTTP's, WebSocket's) to timeout
+// (server.shutdown_timeout) and to ctx's deadline less stopReserve. A
+// deadline already that near gives an ended context: the drain closes
+// what is open at once.
+func drainContext(ctx context.Context, timeout time.Duration) (context.Context, context.CancelFunc) {
+	end := time.Now().Add(timeout)
+	if dl, ok := ctx.Deadline(); ok && dl.Add(-stopReserve).Before(end) {
+		end = dl.Add(-stopReserve)
+	}
+	return context.WithDeadline(ctx, end)
+}
 
 // logStorageProblems reports at start every storage that breaks the
 // storage rules (one defined by an older version, or a root since

@@ -87,7 +87,7 @@ func mountWS(lc fx.Lifecycle, cfg *config.Config, api *httpapi.Server, h *ws.Han
 		}
 	}
 	lc.Append(fx.Hook{OnStop: func(ctx context.Context) error {
-		ctx, cancel := context.WithTimeout(ctx, cfg.Server.ShutdownTimeout)
+		ctx, cancel := drainContext(ctx, cfg.Server.ShutdownTimeout)
 		defer cancel()
 		return h.Shutdown(ctx)
 	}})

@@ -95,7 +95,8 @@ type ServerConfig struct {
 	// request instead, on at most half the processors at once.
 	BusyPoll time.Duration `toml:"busy_poll"`
 	// ShutdownTimeout is how long SIGTERM waits for in-flight requests:
-	// three quarters of it to finish, then they are cancelled.
+	// three quarters of it to finish, then they are cancelled. At most
+	// MaxShutdownTimeout; the drains together end by then too.
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
 }
 
@@ -369,6 +370,13 @@ const DefaultBusyPoll = 200 * time.Microsecond
 // the wake-up it saves could ever be worth.
 const MaxBusyPoll = 10 * time.Millisecond
 
+// MaxShutdownTimeout bounds server.shutdown_timeout: a shutdown has 60 s
+// in all (app.DefaultStopTimeout), and the HTTP and WebSocket drains
+// leave its last 5 s to the database's stop, which marks the rows of the
+// jobs still running so that the next start does not count them as
+// crashes, and closes the store.
+const MaxShutdownTimeout = 55 * time.Second
+
 // Default returns the configuration that runs out of the box: a loopback
 // listener on 127.0.0.1:8080 and data under ./data.
 func Default() Config {
@@ -507,6 +515,10 @@ func (c *Config) Validate() error {
 		bad("server.busy_poll", "%s is outside 0..%s (0 turns polling off)", s.BusyPoll, MaxBusyPoll)
 	}
 	positiveDuration("server.shutdown_timeout", s.ShutdownTimeout, false)
+	if s.ShutdownTimeout > MaxShutdownTimeout {
+		bad("server.shutdown_timeout", "%s is above %s: the whole shutdown has 60 s, and its last 5 s are the database's (the marks of the jobs still running, the store's close)",
+			s.ShutdownTimeout, MaxShutdownTimeout)
+	}
 
 	if strings.TrimSpace(c.Storage.DataDir) == "" {
 		bad("storage.data_dir", "must not be empty")

@@ -637,3 +637,28 @@ func TestStorageSecretKey(t *testing.T) {
 		t.Fatal("a short key was accepted")
 	}
 }
+
+// server.shutdown_timeout takes up to MaxShutdownTimeout, which leaves
+// the whole shutdown's last seconds to the database's stop; past it, it
+// is refused by name.
+func TestShutdownTimeoutRange(t *testing.T) {
+	for _, tc := range []struct {
+		val string
+		ok  bool
+	}{{"30s", true}, {"55s", true}, {"56s", false}, {"0s", false}} {
+		cfg, err := Load("", func(k string) (string, bool) {
+			if k == "KALAMDB_SERVER_SHUTDOWN_TIMEOUT" {
+				return tc.val, true
+			}
+			return "", false
+		})
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("%s refused: %v", tc.val, err)
+		case tc.ok && cfg.Server.ShutdownTimeout.String() != tc.val:
+			t.Errorf("%s read as %s", tc.val, cfg.Server.ShutdownTimeout)
+		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "server.shutdown_timeout")):
+			t.Errorf("%s: want an error naming server.shutdown_timeout, got %v", tc.val, err)
+		}
+	}
+}
