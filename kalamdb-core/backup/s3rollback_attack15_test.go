@@ -1,0 +1,121 @@
+package backup_test
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"path"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// abortRefusingProxy is a proxy in front of store that, while refuse is
+// set, answers the upload of a second part of a multipart upload and the
+// abort of the upload (DELETE ?uploadId) with a server error, as a store
+// that blinks at that moment does.
+func abortRefusingProxy(t *testing.T, store *objectStore) (endpoint string, refuse *atomic.Bool, refused *atomic.Int32) {
+	t.Helper()
+	target, err := url.Parse(store.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	refuse, refused = &atomic.Bool{}, &atomic.Int32{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		q := r.URL.Query()
+		if refuse.Load() && q.Has("uploadId") && (r.Method == http.MethodDelete || r.Method == http.MethodPut && q.Get("partNumber") == "2") {
+			refused.Add(1)
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>blink</Message></Error>`)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, refuse, refused
+}
+
+// uploadsIn are the unfinished multipart uploads of objects directly in
+// dir of st, by object name.
+func uploadsIn(t *testing.T, st *cold.S3, dir string) []string {
+	t.Helper()
+	var out []string
+	if _, err := st.CleanupTemp(t.Context(), dir, time.Time{}, func(final string) bool {
+		out = append(out, final)
+		return false
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestAttack15S3RollbackLeavesUploadWhenAbortFails: a restore into an s3
+// storage fails while copying a file larger than a part (the store
+// refuses its second part), after the copy's multipart upload began; the
+// abort of that upload fails too (the store blinks). The docs say
+// a failed restore whose rollback could not delete every file is
+// finished at the next start. But the rollback judges only the final
+// objects (not there: removed), clears the pending entry, and nothing
+// ever aborts the upload, which costs storage for good.
+func TestAttack15S3RollbackLeavesUploadWhenAbortFails(t *testing.T) {
+	store := newObjectStore(t)
+	root := t.TempDir()
+	src := newServer(t, root)
+	src.must(store.createStorage("s3data", "src"))
+	src.must(`CREATE NAMESPACE app;
+		CREATE TABLE app.big (id BIGINT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', STORAGE_ID = 's3data', ACCESS_LEVEL = 'PUBLIC')`)
+	// Incompressible text: the flushed file is larger than a part.
+	buf := make([]byte, 750)
+	for batch := range 14 {
+		var b strings.Builder
+		b.WriteString("INSERT INTO app.big (id, v) VALUES ")
+		for i := range 1000 {
+			_, _ = rand.Read(buf)
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "(%d, '%s')", batch*1000+i, base64.RawURLEncoding.EncodeToString(buf))
+		}
+		src.must(b.String())
+	}
+	src.mustJob("STORAGE FLUSH TABLE app.big")
+	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+
+	endpoint, refuse, refused := abortRefusingProxy(t, store)
+	dst := &server{t: t, dir: t.TempDir(), backupRoot: root}
+	dst.open()
+	t.Cleanup(dst.close)
+	dst.must(strings.Replace(store.createStorage("s3data", "dst"), store.url, endpoint, 1))
+	refuse.Store(true)
+	j := dst.job("RESTORE DATABASE app FROM 'app-1'")
+	if j.Status != systable.JobFailed {
+		t.Fatalf("the restore: %s %s", j.Status, j.ErrorMessage)
+	}
+	if refused.Load() == 0 {
+		t.Fatal("no abort of an upload was refused: the copy never began a multipart upload (file under a part?)")
+	}
+	refuse.Store(false)
+	tables := store.storage(t, "dst")
+	dir := path.Join("app", "big")
+	if got := uploadsIn(t, tables, dir); len(got) != 1 {
+		t.Fatalf("unfinished uploads after the failed restore: %v, want the copy's one", got)
+	}
+	// The next start: a pending entry left would recover it.
+	dst.close()
+	dst.open()
+	waitAllJobs(t, dst)
+	if got := uploadsIn(t, tables, dir); len(got) > 0 {
+		t.Fatalf("the failed restore's upload %v is never aborted: its rollback cleared the pending entry (recoveries run: %q)",
+			got, dst.rows("SELECT count(*) FROM system.jobs WHERE job_type = 'backup'"))
+	}
+}
