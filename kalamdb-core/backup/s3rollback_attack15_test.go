@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -20,8 +21,8 @@ import (
 
 // abortRefusingProxy is a proxy in front of store that, while refuse is
 // set, answers the upload of a second part of a multipart upload and the
-// abort of the upload (DELETE ?uploadId) with a server error, as a store
-// that blinks at that moment does.
+// abort of the upload (DELETE ?uploadId) with an error, as a store that
+// blinks at that moment does.
 func abortRefusingProxy(t *testing.T, store *objectStore) (endpoint string, refuse *atomic.Bool, refused *atomic.Int32) {
 	t.Helper()
 	target, err := url.Parse(store.url)
@@ -34,9 +35,13 @@ func abortRefusingProxy(t *testing.T, store *objectStore) (endpoint string, refu
 		q := r.URL.Query()
 		if refuse.Load() && q.Has("uploadId") && (r.Method == http.MethodDelete || r.Method == http.MethodPut && q.Get("partNumber") == "2") {
 			refused.Add(1)
+			// The body read first, and an error the client does not
+			// retry: a retry seeks the part's reader while the
+			// transport may still be sending it (a race in minio-go).
+			_, _ = io.Copy(io.Discard, r.Body)
 			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>ServiceUnavailable</Code><Message>blink</Message></Error>`)
+			w.WriteHeader(http.StatusForbidden)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>blink</Message></Error>`)
 			return
 		}
 		rp.ServeHTTP(w, r)
