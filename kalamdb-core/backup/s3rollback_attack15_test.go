@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/backup"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -123,4 +124,64 @@ func TestAttack15S3RollbackLeavesUploadWhenAbortFails(t *testing.T) {
 		t.Fatalf("the failed restore's upload %v is never aborted: its rollback cleared the pending entry (recoveries run: %q)",
 			got, dst.rows("SELECT count(*) FROM system.jobs WHERE job_type = 'backup'"))
 	}
+}
+
+// countingProxy is a proxy in front of store that counts the requests it
+// passes while counting is set.
+func countingProxy(t *testing.T, store *objectStore) (endpoint string, counting *atomic.Bool, requests *atomic.Int32) {
+	t.Helper()
+	target, err := url.Parse(store.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	counting, requests = &atomic.Bool{}, &atomic.Int32{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if counting.Load() {
+			requests.Add(1)
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, counting, requests
+}
+
+// TestRestoreAttack15S3RecoveryRequests measures (and logs) the requests
+// the recovery of a restore into an s3 storage makes when the restore died
+// at its first copy of a USER table of many users: it visits every
+// recorded partition directory, written or not.
+func TestRestoreAttack15S3RecoveryRequests(t *testing.T) {
+	const users = 70
+	store := newObjectStore(t)
+	root := t.TempDir()
+	src := newServer(t, root)
+	var b strings.Builder
+	for i := range users {
+		fmt.Fprintf(&b, "CREATE USER 'u%03d' WITH PASSWORD 'pw-%03d' ROLE user;\n", i, i)
+	}
+	src.must(b.String())
+	src.must(store.createStorage("s3data", "src"))
+	src.must(`CREATE NAMESPACE app;
+		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER', STORAGE_ID = 's3data')`)
+	for i := range users {
+		src.must(fmt.Sprintf("EXECUTE AS USER 'u%03d' (INSERT INTO app.msgs (id, body) VALUES (%d, 'x'))", i, i))
+	}
+	src.mustJob("STORAGE FLUSH TABLE app.msgs")
+	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+
+	endpoint, counting, requests := countingProxy(t, store)
+	dst := newServer(t, root)
+	dst.must(strings.Replace(store.createStorage("s3data", "dst"), store.url, endpoint, 1))
+	restoreDiesAt(t, dst, "app-1", backup.FailRestoreAfterFile, 1)
+	counting.Store(true)
+	dst.close()
+	dst.open()
+	waitAllJobs(t, dst)
+	counting.Store(false)
+	rec := restoreRecovery(t, dst)
+	if rec.Removed != 1 || rec.Partitions != users {
+		t.Fatalf("the recovery: %+v", rec)
+	}
+	t.Logf("recovery of a restore that died at its first of %d copies: %d partition directories visited, %d requests to the store (%.1f a directory)",
+		users, rec.Partitions, requests.Load(), float64(requests.Load())/float64(users))
 }
