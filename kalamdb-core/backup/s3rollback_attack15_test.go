@@ -185,3 +185,68 @@ func TestRestoreAttack15S3RecoveryRequests(t *testing.T) {
 	t.Logf("recovery of a restore that died at its first of %d copies: %d partition directories visited, %d requests to the store (%.1f a directory)",
 		users, rec.Partitions, requests.Load(), float64(requests.Load())/float64(users))
 }
+
+// stallingProxy is a proxy in front of store that, while armed, holds
+// the first HEAD of a key not ending in .parquet (RemoveDir's look at a
+// directory) until release is closed; arrived is closed when it holds
+// it.
+func stallingProxy(t *testing.T, store *objectStore) (endpoint string, armed *atomic.Bool, arrived, release chan struct{}) {
+	t.Helper()
+	target, err := url.Parse(store.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	armed = &atomic.Bool{}
+	arrived, release = make(chan struct{}), make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead && !strings.HasSuffix(r.URL.Path, ".parquet") && armed.CompareAndSwap(true, false) {
+			close(arrived)
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, armed, arrived, release
+}
+
+// TestAttack15CreateNamespaceRefusedWhileRecoveryRemovesDirectories: the
+// recovery of a restore into an s3 storage reserves the namespace while
+// it removes the directories it emptied, which on an object store are
+// no directories (RemoveDir has nothing to remove): a request each, a
+// user's CREATE NAMESPACE IF NOT EXISTS meanwhile fails, saying the
+// namespace "is being restored from a backup", which no one does. With
+// one partition a directory or two; with a USER table of many users,
+// minutes of requests.
+func TestAttack15CreateNamespaceRefusedWhileRecoveryRemovesDirectories(t *testing.T) {
+	store := newObjectStore(t)
+	root := t.TempDir()
+	src := newServer(t, root)
+	src.must(store.createStorage("s3data", "src"))
+	src.must(`CREATE NAMESPACE app;
+		CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', STORAGE_ID = 's3data', ACCESS_LEVEL = 'PUBLIC')`)
+	src.must("INSERT INTO app.cfg (k, v) VALUES ('x', '1')")
+	src.mustJob("STORAGE FLUSH TABLE app.cfg")
+	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+
+	endpoint, armed, arrived, release := stallingProxy(t, store)
+	dst := newServer(t, root)
+	dst.must(strings.Replace(store.createStorage("s3data", "dst"), store.url, endpoint, 1))
+	restoreDiesAt(t, dst, "app-1", backup.FailRestoreAfterFile, 1)
+	armed.Store(true)
+	dst.close()
+	dst.open()
+	<-arrived // the recovery removed the copy and looks at its directories
+	_, err := dst.exec("CREATE NAMESPACE IF NOT EXISTS app")
+	close(release)
+	waitAllJobs(t, dst)
+	if rec := restoreRecovery(t, dst); rec.Removed != 1 {
+		t.Fatalf("the recovery: %+v", rec)
+	}
+	if err != nil {
+		t.Fatalf("CREATE NAMESPACE IF NOT EXISTS app while the recovery removed (object store) directories: %v", err)
+	}
+}
