@@ -287,3 +287,62 @@ func TestRestoreAttack15OneRecoveryRemovesDirectories(t *testing.T) {
 		t.Fatalf("after the recovery %d directories stay: %v", len(dirs), dirs[:min(len(dirs), 5)])
 	}
 }
+
+// TestRestoreAttack15RecoveryBesideTableDroppedAndCreatedAgain: a restore
+// dies after copying every file; its recovery fails (the store refuses
+// removals); then namespace app
+// is created with tables of the backup's names, written, flushed, one
+// dropped and created again, written and flushed. The next start's
+// recovery removes the dead restore's copies and nothing of the live
+// tables.
+func TestRestoreAttack15RecoveryBesideTableDroppedAndCreatedAgain(t *testing.T) {
+	root, _ := backupOfFill(t)
+
+	dst := newServer(t, root)
+	n := backupFiles(t, root, "app-1")
+	restoreDiesAt(t, dst, "app-1", backup.FailRestoreAfterFile, n)
+	dead := parquetFiles(t, dst.dir+"/storage")
+	var refuse atomic.Bool
+	refuse.Store(true)
+	dst.storageFaults = &cold.Faults{BeforeRemove: func(p string) error {
+		if refuse.Load() && strings.HasSuffix(p, ".parquet") {
+			return errors.New("refused")
+		}
+		return nil
+	}}
+	dst.close()
+	dst.open()
+	waitAllJobs(t, dst)
+	refuse.Store(false)
+	dst.must(`CREATE USER 'bob' WITH PASSWORD 'other-pw' ROLE user;
+		CREATE NAMESPACE app;
+		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, conv INT, body TEXT) WITH (TYPE = 'USER');
+		CREATE TABLE app.cfg (k TEXT PRIMARY KEY, v TEXT) WITH (TYPE = 'SHARED', ACCESS_LEVEL = 'PUBLIC')`)
+	dst.must("EXECUTE AS USER 'bob' (INSERT INTO app.msgs (id, conv, body) VALUES (1, 1, 'first'))")
+	dst.must("INSERT INTO app.cfg (k, v) VALUES ('live', 'yes')")
+	dst.mustJob("STORAGE FLUSH TABLE app.msgs")
+	dst.mustJob("STORAGE FLUSH TABLE app.cfg")
+	dst.must("DROP TABLE app.msgs")
+	dst.must("CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, conv INT, body TEXT) WITH (TYPE = 'USER')")
+	dst.must("EXECUTE AS USER 'bob' (INSERT INTO app.msgs (id, conv, body) VALUES (2, 1, 'second'))")
+	dst.mustJob("STORAGE FLUSH TABLE app.msgs")
+	waitAllJobs(t, dst)
+
+	dst.close()
+	dst.open()
+	waitAllJobs(t, dst)
+	if got := dst.rows("EXECUTE AS USER 'bob' (SELECT id, body FROM app.msgs)"); got != "2 second\n" {
+		t.Fatalf("bob's rows: %q", got)
+	}
+	if got := dst.rows("SELECT k, v FROM app.cfg"); got != "live yes\n" {
+		t.Fatalf("cfg: %q", got)
+	}
+	for _, f := range parquetFiles(t, dst.dir+"/storage") {
+		if slices.Contains(dead, f) {
+			t.Errorf("the dead restore's copy %s stays", f)
+		}
+	}
+	if stray := strayFiles(t, dst); len(stray) > 0 {
+		t.Logf("files no manifest lists (the dropped table's, its cleanup refused): %v", stray)
+	}
+}
