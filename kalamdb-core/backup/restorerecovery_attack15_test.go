@@ -39,25 +39,56 @@ func dirsUnder(t *testing.T, dir string) []string {
 	return out
 }
 
-// backupOfManyUsers backs up namespace app whose USER table msgs has one
-// flushed partition for each of users users, and returns the backup root.
-func backupOfManyUsers(t *testing.T, users int) string {
+// backupOfManyUsers backs up namespace app whose USER table msgs (WITH
+// with, after setup ran) has one flushed partition for each of users
+// users, and returns the backup root.
+func backupOfManyUsers(t *testing.T, users int, setup func(*server), with string) string {
 	t.Helper()
 	root := t.TempDir()
 	src := newServer(t, root)
+	if setup != nil {
+		setup(src)
+	}
 	var b strings.Builder
 	for i := range users {
 		fmt.Fprintf(&b, "CREATE USER 'u%03d' WITH PASSWORD 'pw-%03d' ROLE user;\n", i, i)
 	}
 	src.must(b.String())
 	src.must(`CREATE NAMESPACE app;
-		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER')`)
+		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, body TEXT) WITH (` + with + `)`)
 	for i := range users {
 		src.must(fmt.Sprintf("EXECUTE AS USER 'u%03d' (INSERT INTO app.msgs (id, body) VALUES (%d, 'x'))", i, i))
 	}
 	src.mustJob("STORAGE FLUSH TABLE app.msgs")
 	src.mustJob("BACKUP DATABASE app TO 'app-1'")
 	return root
+}
+
+// diesThenRecoveryRefused makes a restore of app-1 on dst die after
+// copying every file, then restarts dst with a store that refuses
+// removals, so that the recovery fails; refuse is then cleared. It
+// returns the dead restore's copies.
+func diesThenRecoveryRefused(t *testing.T, dst *server, root string) (dead []string) {
+	t.Helper()
+	n := backupFiles(t, root, "app-1")
+	restoreDiesAt(t, dst, "app-1", backup.FailRestoreAfterFile, n)
+	dead = parquetFiles(t, dst.dir+"/storage")
+	var refuse atomic.Bool
+	refuse.Store(true)
+	dst.storageFaults = &cold.Faults{BeforeRemove: func(p string) error {
+		if refuse.Load() && strings.HasSuffix(p, ".parquet") {
+			return errors.New("refused")
+		}
+		return nil
+	}}
+	dst.close()
+	dst.open()
+	waitAllJobs(t, dst)
+	if got := dst.rows("SELECT status FROM system.jobs WHERE job_type = 'backup'"); got != "failed\n" {
+		t.Fatalf("the refused recovery: %q", got)
+	}
+	refuse.Store(false)
+	return dead
 }
 
 // TestAttack15RecoveryResumedLeavesEmptiedDirectories: the recovery of a
@@ -69,7 +100,7 @@ func backupOfManyUsers(t *testing.T, users int) string {
 // emptied (and recorded done) stay, empty, for good.
 func TestAttack15RecoveryResumedLeavesEmptiedDirectories(t *testing.T) {
 	const users = 70 // more than one batch of 64 done directories
-	root := backupOfManyUsers(t, users)
+	root := backupOfManyUsers(t, users, nil, "TYPE = 'USER'")
 
 	dst := newServer(t, root)
 	n := backupFiles(t, root, "app-1")
@@ -120,24 +151,7 @@ func TestRestoreAttack15RecoveryAfterRestoredAgainKeepsIt(t *testing.T) {
 	root, _ := backupOfFill(t)
 
 	dst := newServer(t, root)
-	n := backupFiles(t, root, "app-1")
-	restoreDiesAt(t, dst, "app-1", backup.FailRestoreAfterFile, n)
-	dead := parquetFiles(t, dst.dir+"/storage")
-	var refuse atomic.Bool
-	refuse.Store(true)
-	dst.storageFaults = &cold.Faults{BeforeRemove: func(p string) error {
-		if refuse.Load() && strings.HasSuffix(p, ".parquet") {
-			return errors.New("refused")
-		}
-		return nil
-	}}
-	dst.close()
-	dst.open()
-	waitAllJobs(t, dst)
-	if got := dst.rows("SELECT status FROM system.jobs WHERE job_type = 'backup'"); got != "failed\n" {
-		t.Fatalf("the refused recovery: %q", got)
-	}
-	refuse.Store(false)
+	dead := diesThenRecoveryRefused(t, dst, root)
 	dst.mustJob("RESTORE DATABASE app FROM 'app-1'")
 	dst.must("EXECUTE AS USER 'alice' (INSERT INTO app.msgs (id, conv, body) VALUES (100, 1, 'after'))")
 	dst.mustJob("STORAGE FLUSH TABLE app.msgs")
@@ -272,7 +286,7 @@ func TestRestoreAttack15KilledDuringRollback(t *testing.T) {
 // completes in one run removes every directory the dead restore made.
 func TestRestoreAttack15OneRecoveryRemovesDirectories(t *testing.T) {
 	const users = 70
-	root := backupOfManyUsers(t, users)
+	root := backupOfManyUsers(t, users, nil, "TYPE = 'USER'")
 
 	dst := newServer(t, root)
 	n := backupFiles(t, root, "app-1")
@@ -290,30 +304,15 @@ func TestRestoreAttack15OneRecoveryRemovesDirectories(t *testing.T) {
 
 // TestRestoreAttack15RecoveryBesideTableDroppedAndCreatedAgain: a restore
 // dies after copying every file; its recovery fails (the store refuses
-// removals); then namespace app
-// is created with tables of the backup's names, written, flushed, one
-// dropped and created again, written and flushed. The next start's
-// recovery removes the dead restore's copies and nothing of the live
-// tables.
+// removals); then namespace app is created with tables of the backup's
+// names, written, flushed, one dropped and created again, written and
+// flushed. The next start's recovery removes the dead restore's copies
+// and nothing of the live tables.
 func TestRestoreAttack15RecoveryBesideTableDroppedAndCreatedAgain(t *testing.T) {
 	root, _ := backupOfFill(t)
 
 	dst := newServer(t, root)
-	n := backupFiles(t, root, "app-1")
-	restoreDiesAt(t, dst, "app-1", backup.FailRestoreAfterFile, n)
-	dead := parquetFiles(t, dst.dir+"/storage")
-	var refuse atomic.Bool
-	refuse.Store(true)
-	dst.storageFaults = &cold.Faults{BeforeRemove: func(p string) error {
-		if refuse.Load() && strings.HasSuffix(p, ".parquet") {
-			return errors.New("refused")
-		}
-		return nil
-	}}
-	dst.close()
-	dst.open()
-	waitAllJobs(t, dst)
-	refuse.Store(false)
+	dead := diesThenRecoveryRefused(t, dst, root)
 	dst.must(`CREATE USER 'bob' WITH PASSWORD 'other-pw' ROLE user;
 		CREATE NAMESPACE app;
 		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, conv INT, body TEXT) WITH (TYPE = 'USER');

@@ -20,19 +20,33 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
-// abortRefusingProxy is a proxy in front of store that, while refuse is
-// set, answers the upload of a second part of a multipart upload and the
-// abort of the upload (DELETE ?uploadId) with an error, as a store that
-// blinks at that moment does.
-func abortRefusingProxy(t *testing.T, store *objectStore) (endpoint string, refuse *atomic.Bool, refused *atomic.Int32) {
+// proxyOf is a proxy in front of store; intercept, when it answers
+// true, has handled the request itself (or only held it: then it returns
+// false and the request goes on).
+func proxyOf(t *testing.T, store *objectStore, intercept func(w http.ResponseWriter, r *http.Request) bool) string {
 	t.Helper()
 	target, err := url.Parse(store.url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rp := httputil.NewSingleHostReverseProxy(target)
-	refuse, refused = &atomic.Bool{}, &atomic.Int32{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !intercept(w, r) {
+			rp.ServeHTTP(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// abortRefusingProxy is a proxy in front of store that, while refuse is
+// set, answers the upload of a second part of a multipart upload and the
+// abort of the upload (DELETE ?uploadId) with an error, as a store that
+// blinks at that moment does.
+func abortRefusingProxy(t *testing.T, store *objectStore) (endpoint string, refuse *atomic.Bool, refused *atomic.Int32) {
+	t.Helper()
+	refuse, refused = &atomic.Bool{}, &atomic.Int32{}
+	endpoint = proxyOf(t, store, func(w http.ResponseWriter, r *http.Request) bool {
 		q := r.URL.Query()
 		if refuse.Load() && q.Has("uploadId") && (r.Method == http.MethodDelete || r.Method == http.MethodPut && q.Get("partNumber") == "2") {
 			refused.Add(1)
@@ -43,12 +57,11 @@ func abortRefusingProxy(t *testing.T, store *objectStore) (endpoint string, refu
 			w.Header().Set("Content-Type", "application/xml")
 			w.WriteHeader(http.StatusForbidden)
 			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>AccessDenied</Code><Message>blink</Message></Error>`)
-			return
+			return true
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, refuse, refused
+		return false
+	})
+	return endpoint, refuse, refused
 }
 
 // uploadsIn are the unfinished multipart uploads of objects directly in
@@ -130,20 +143,14 @@ func TestAttack15S3RollbackLeavesUploadWhenAbortFails(t *testing.T) {
 // passes while counting is set.
 func countingProxy(t *testing.T, store *objectStore) (endpoint string, counting *atomic.Bool, requests *atomic.Int32) {
 	t.Helper()
-	target, err := url.Parse(store.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(target)
 	counting, requests = &atomic.Bool{}, &atomic.Int32{}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	endpoint = proxyOf(t, store, func(http.ResponseWriter, *http.Request) bool {
 		if counting.Load() {
 			requests.Add(1)
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, counting, requests
+		return false
+	})
+	return endpoint, counting, requests
 }
 
 // TestRestoreAttack15S3RecoveryRequests measures (and logs) the requests
@@ -153,21 +160,8 @@ func countingProxy(t *testing.T, store *objectStore) (endpoint string, counting 
 func TestRestoreAttack15S3RecoveryRequests(t *testing.T) {
 	const users = 70
 	store := newObjectStore(t)
-	root := t.TempDir()
-	src := newServer(t, root)
-	var b strings.Builder
-	for i := range users {
-		fmt.Fprintf(&b, "CREATE USER 'u%03d' WITH PASSWORD 'pw-%03d' ROLE user;\n", i, i)
-	}
-	src.must(b.String())
-	src.must(store.createStorage("s3data", "src"))
-	src.must(`CREATE NAMESPACE app;
-		CREATE TABLE app.msgs (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER', STORAGE_ID = 's3data')`)
-	for i := range users {
-		src.must(fmt.Sprintf("EXECUTE AS USER 'u%03d' (INSERT INTO app.msgs (id, body) VALUES (%d, 'x'))", i, i))
-	}
-	src.mustJob("STORAGE FLUSH TABLE app.msgs")
-	src.mustJob("BACKUP DATABASE app TO 'app-1'")
+	root := backupOfManyUsers(t, users, func(src *server) { src.must(store.createStorage("s3data", "src")) },
+		"TYPE = 'USER', STORAGE_ID = 's3data'")
 
 	endpoint, counting, requests := countingProxy(t, store)
 	dst := newServer(t, root)
@@ -192,14 +186,9 @@ func TestRestoreAttack15S3RecoveryRequests(t *testing.T) {
 // it.
 func stallingProxy(t *testing.T, store *objectStore) (endpoint string, armed *atomic.Bool, arrived, release chan struct{}) {
 	t.Helper()
-	target, err := url.Parse(store.url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rp := httputil.NewSingleHostReverseProxy(target)
 	armed = &atomic.Bool{}
 	arrived, release = make(chan struct{}), make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	endpoint = proxyOf(t, store, func(_ http.ResponseWriter, r *http.Request) bool {
 		if r.Method == http.MethodHead && !strings.HasSuffix(r.URL.Path, ".parquet") && armed.CompareAndSwap(true, false) {
 			close(arrived)
 			select {
@@ -207,10 +196,9 @@ func stallingProxy(t *testing.T, store *objectStore) (endpoint string, armed *at
 			case <-r.Context().Done():
 			}
 		}
-		rp.ServeHTTP(w, r)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL, armed, arrived, release
+		return false
+	})
+	return endpoint, armed, arrived, release
 }
 
 // TestAttack15CreateNamespaceRefusedWhileRecoveryRemovesDirectories: the
