@@ -227,7 +227,12 @@ func TestAttack15CreateNamespaceRefusedWhileRecoveryRemovesDirectories(t *testin
 	armed.Store(true)
 	dst.close()
 	dst.open()
-	<-arrived // the recovery removed the copy and looks at its directories
+	recovery, _, _ := strings.Cut(dst.rows("SELECT job_id FROM system.jobs WHERE job_type = 'backup'"), "\n")
+	ended := dst.jobEnded(recovery)
+	select {
+	case <-arrived: // the recovery removed the copy and looks at its directories
+	case <-ended: // it never looked
+	}
 	_, err := dst.exec("CREATE NAMESPACE IF NOT EXISTS app")
 	close(release)
 	waitAllJobs(t, dst)
@@ -236,5 +241,8 @@ func TestAttack15CreateNamespaceRefusedWhileRecoveryRemovesDirectories(t *testin
 	}
 	if err != nil {
 		t.Fatalf("CREATE NAMESPACE IF NOT EXISTS app while the recovery removed (object store) directories: %v", err)
+	}
+	if !armed.Load() {
+		t.Fatal("the recovery looked for (object store) directories to remove")
 	}
 }
