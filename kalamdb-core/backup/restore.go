@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"path"
 	"slices"
 	"strings"
@@ -191,32 +190,43 @@ func safeName(n string) bool {
 type restorer struct {
 	s        *Service
 	families []string
-	files    map[cold.Storage]map[string]bool
+	// copies are the partition copies planned, touched those whose
+	// directory a copy began writing into (by index).
+	copies  []partitionCopy
+	touched map[int]bool
 	// pending is the id of the restore's pending entry, once recorded.
 	pending string
 }
 
-// rollback reports whether every file is gone: else the restore's pending
-// entry stays, for the next start to remove the rest (restorepending.go).
-// A family that stays is dropped at the next start (no table owns it).
-func (r *restorer) rollback(ctx context.Context) (removed bool) {
+// rollback reports whether everything the restore wrote is gone: else
+// the restore's pending entry stays, for the next start to remove the
+// rest (restorepending.go). Each directory a copy began writing into is
+// cleaned as a recovery cleans it (cleanRestoreDir): the files tagged
+// with the restore's incarnation, and the unfinished writes (on an object
+// store the multipart upload of a copy that failed, whose abort may have
+// failed too). A family that stays is dropped at the next start (no table
+// owns it).
+func (r *restorer) rollback(ctx context.Context) (clean bool) {
 	for _, f := range r.families {
 		_ = r.s.o.DB.DropColumnFamily(f)
 	}
-	removed = true
-	for st, files := range r.files {
-		dirs := map[string]bool{}
-		for p := range files {
-			if err := st.Remove(ctx, p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				removed = false
-			}
-			for d := path.Dir(p); d != "." && d != ""; d = path.Dir(d) {
-				dirs[d] = true
-			}
+	clean = true
+	dirs := restoreDirs(r.copies)
+	emptied := map[cold.Storage]map[string]bool{}
+	for i := range r.touched {
+		c := r.copies[i]
+		if _, err := r.s.cleanRestoreDir(ctx, c.fsys, dirs[i]); err != nil {
+			clean = false
+			continue
 		}
+		if c.storage.StorageType == catalog.StorageFilesystem { // an object store has no directories
+			addDirs(emptied, c.fsys, c.dir)
+		}
+	}
+	for st, dirs := range emptied {
 		removeDirs(ctx, st, dirs)
 	}
-	return removed
+	return clean
 }
 
 // Restore restores namespace ns from the backup at location (see the
@@ -246,7 +256,7 @@ func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate Ro
 	for _, m := range pr.cat.Tables {
 		m.Incarnation = catalog.NewIncarnation()
 	}
-	r := &restorer{s: s, files: map[cold.Storage]map[string]bool{}}
+	r := &restorer{s: s, touched: map[int]bool{}}
 	defer func() {
 		// Not on a dying goroutine (err is nil then): a dead process
 		// leaves its pending entry for the next start.
@@ -261,6 +271,7 @@ func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate Ro
 	if err != nil {
 		return nil, err
 	}
+	r.copies = copies
 	// Before anything is written: from here a process that dies leaves
 	// files that only this entry says are no table's.
 	if err := r.begin(ns, location, pr, copies); err != nil {
@@ -465,7 +476,7 @@ func (r *restorer) begin(ns, location string, pr *prepared, copies []partitionCo
 // manifests rewritten to list them there.
 func (r *restorer) copyFiles(ctx context.Context, pr *prepared, copies []partitionCopy, p *jobs.Progress) ([]*systable.Manifest, error) {
 	out := make([]*systable.Manifest, 0, len(copies))
-	for _, c := range copies {
+	for ci, c := range copies {
 		cp := c.restored
 		cp.Files = make([]systable.ManifestFile, len(c.backup.Files))
 		for i, f := range c.backup.Files {
@@ -481,6 +492,10 @@ func (r *restorer) copyFiles(ctx context.Context, pr *prepared, copies []partiti
 				return nil, corruptErr(fmt.Errorf("manifest %s lists %q, not a batch file's name", c.backup.ManifestID, f.Path))
 			}
 			dst := path.Join(c.dir, name)
+			// Marked before the copy, which makes the directories, and
+			// before its commit: one that fails after publishing must
+			// still be undone.
+			r.touched[ci] = true
 			if err := r.copyIn(ctx, pr.src, f.Path, c.fsys, dst); err != nil {
 				return nil, err
 			}
@@ -502,18 +517,12 @@ func (r *restorer) copyIn(ctx context.Context, src *source, from string, fsys co
 		return err
 	}
 	defer in.Close()
-	if r.files[fsys] == nil {
-		r.files[fsys] = map[string]bool{}
-	}
-	// Recorded before Create, which makes the directories, and before
-	// Commit: a commit that fails after publishing must still be undone.
-	r.files[fsys][to] = true
 	w, err := fsys.Create(ctx, to)
 	if err != nil {
 		return err
 	}
 	if _, err := io.Copy(w, in); err != nil { // in reads with ctx
-		_ = w.Abort()
+		_ = w.Abort() // if this fails, the rollback's cleanup of the directory aborts it, or the next start's
 		return err
 	}
 	if err := w.Commit(); err != nil {

@@ -39,10 +39,14 @@ import (
 // live manifest of that partition lists or any file of an incarnation a
 // table has (a restore killed after its commit: its tables are live, and
 // nothing is removed). A table created since under the same name has an
-// incarnation of its own, so its files are never candidates. The
-// entries of the directories done are deleted as it goes, so a recovery
-// killed midway goes on about where it was at the next start, and
-// removing again what is gone is no error.
+// incarnation of its own, so its files are never candidates. It records
+// how far it got in the pending entry as it goes (a mark: the
+// directories before it are clean), so a recovery killed or failing
+// midway goes on about where it was at the next start, and removing
+// again what is gone is no error. The directory entries stay until the
+// restore is forgotten: the run that completes removes the directories
+// every run emptied (on local storage only: an object store has none),
+// not just its own.
 //
 // Recoveries are bounded as retried jobs are (storage.job_max_start_retries):
 // the entry counts the recovery runs that never returned (each run raises
@@ -70,10 +74,13 @@ type pendingRestore struct {
 	Incarnations map[string]string `json:"incarnations"`
 	// Crashes counts the recovery runs the process died in, in a row.
 	Crashes int `json:"crashes,omitempty"`
+	// Cleaned is how many of its directories (in key order) a recovery
+	// cleaned: a later run starts there.
+	Cleaned int `json:"cleaned,omitempty"`
 }
 
-// doneBatch is how many cleaned directories a recovery records done at
-// once.
+// doneBatch is how many directories a recovery cleans between two
+// records of how far it got.
 const doneBatch = 64
 
 // restoreDir is a partition directory a restore copies files into.
@@ -228,24 +235,29 @@ func (s *Service) runRestoreRecovery(ctx context.Context, pr pendingRestore) (*R
 	if err := s.o.DB.Write(&b); err != nil {
 		return nil, fmt.Errorf("record the restore recovery: %w", err)
 	}
-	out, err := s.recoverRestore(ctx, pr)
+	out, err := s.recoverRestore(ctx, &running)
 	if err == nil {
 		if err := s.endRestore(pr.ID); err != nil {
 			return nil, err
 		}
 		return out, nil
 	}
+	// The count put back, with how far the run got.
+	back := running
+	back.Crashes = pr.Crashes
 	b.Reset()
-	if perr := s.putRestore(&b, pr); perr == nil {
+	if perr := s.putRestore(&b, back); perr == nil {
 		_ = s.o.DB.Write(&b) // else the run counts as a crash: the bound comes sooner
 	}
 	return nil, fmt.Errorf("recover interrupted restore of %s from %s: %w", pr.Namespace, pr.Location, err)
 }
 
-// recoverRestore removes what restore pr copied, directory by directory.
-func (s *Service) recoverRestore(ctx context.Context, pr pendingRestore) (*RestoreRecovery, error) {
+// recoverRestore removes what restore pr copied, directory by directory,
+// from the first pr.Cleaned has not passed, and records in pr (the
+// pending entry as written) how far it got.
+func (s *Service) recoverRestore(ctx context.Context, pr *pendingRestore) (*RestoreRecovery, error) {
 	out := &RestoreRecovery{Namespace: pr.Namespace, Location: pr.Location}
-	keys, dirs, err := scanRegistry[restoreDir](s.registry, restoringDirsPrefix(pr.ID))
+	_, dirs, err := scanRegistry[restoreDir](s.registry, restoringDirsPrefix(pr.ID))
 	if err != nil {
 		return nil, err
 	}
@@ -261,53 +273,85 @@ func (s *Service) recoverRestore(ctx context.Context, pr pendingRestore) (*Resto
 			out.Committed = true
 		}
 	}
-	var done kv.Batch
 	emptied := map[string]map[string]bool{} // storage id -> directories to remove if empty
 	opened := map[string]cold.Storage{}
 	for i, d := range dirs {
+		// Recorded every doneBatch directories, not each (a USER table
+		// has one a user): a run killed redoes at most that many, which
+		// it finds clean.
+		if i > 0 && i%doneBatch == 0 {
+			if err := s.restoreCleaned(pr, i); err != nil {
+				return nil, err
+			}
+		}
 		// A damaged entry without a valid incarnation names no files.
-		if catalog.ValidIncarnation(d.Incarnation) && !live[d.Incarnation] {
-			st, ok := s.o.Catalog.Snapshot().Storage(d.StorageID)
-			if !ok {
-				if !slices.Contains(out.MissingStorages, d.StorageID) {
-					out.MissingStorages = append(out.MissingStorages, d.StorageID)
-				}
-			} else {
-				fsys, ok := opened[d.StorageID]
-				if !ok {
-					if fsys, err = s.o.Tier.Storage(st); err != nil {
-						return nil, fmt.Errorf("storage %s: %w", d.StorageID, err)
-					}
-					opened[d.StorageID] = fsys
-				}
-				n, err := s.cleanRestoreDir(ctx, fsys, d)
-				out.Removed += n
-				if err != nil {
-					return nil, fmt.Errorf("clean %s in storage %s: %w", d.Dir, d.StorageID, err)
-				}
-				if emptied[d.StorageID] == nil {
-					emptied[d.StorageID] = map[string]bool{}
-				}
-				for p := d.Dir; p != "." && p != "" && p != "/"; p = path.Dir(p) {
-					emptied[d.StorageID][p] = true
-				}
-				out.Partitions++
-			}
+		if !catalog.ValidIncarnation(d.Incarnation) || live[d.Incarnation] {
+			continue
 		}
-		// Done: a run killed once this is written does not visit it
-		// again. Written every doneBatch directories, not each (a USER
-		// table has one a user): a kill redoes at most that many, which
-		// finds them clean.
-		done.Delete(s.registry, keys[i])
-		if done.Len() >= doneBatch || i == len(dirs)-1 {
-			if err := s.o.DB.Write(&done); err != nil {
-				return nil, fmt.Errorf("record the restore recovery: %w", err)
+		st, ok := s.o.Catalog.Snapshot().Storage(d.StorageID)
+		if !ok {
+			if !slices.Contains(out.MissingStorages, d.StorageID) {
+				out.MissingStorages = append(out.MissingStorages, d.StorageID)
 			}
-			done.Reset()
+			continue
 		}
+		fsys, ok := opened[d.StorageID]
+		if !ok {
+			if fsys, err = s.o.Tier.Storage(st); err != nil {
+				return nil, fmt.Errorf("storage %s: %w", d.StorageID, err)
+			}
+			opened[d.StorageID] = fsys
+		}
+		if st.StorageType == catalog.StorageFilesystem {
+			// Every directory, those an earlier run cleaned too: it may
+			// have failed or died before it could remove them.
+			addDirs(emptied, d.StorageID, d.Dir)
+		}
+		if i < pr.Cleaned {
+			continue
+		}
+		n, err := s.cleanRestoreDir(ctx, fsys, d)
+		out.Removed += n
+		if err != nil {
+			return nil, fmt.Errorf("clean %s in storage %s: %w", d.Dir, d.StorageID, err)
+		}
+		out.Partitions++
+	}
+	if err := s.restoreCleaned(pr, len(dirs)); err != nil {
+		return nil, err
 	}
 	s.removeEmptied(ctx, pr.Namespace, opened, emptied)
 	return out, nil
+}
+
+// restoreCleaned records that the first n directories of pending restore
+// pr are clean.
+func (s *Service) restoreCleaned(pr *pendingRestore, n int) error {
+	if n <= pr.Cleaned {
+		return nil
+	}
+	next := *pr
+	next.Cleaned = n
+	var b kv.Batch
+	if err := s.putRestore(&b, next); err != nil {
+		return err
+	}
+	if err := s.o.DB.Write(&b); err != nil {
+		return fmt.Errorf("record the restore recovery: %w", err)
+	}
+	*pr = next
+	return nil
+}
+
+// addDirs adds dir and its parents (up to the storage's root) to the
+// directories of storage st in dirs.
+func addDirs[K comparable](dirs map[K]map[string]bool, st K, dir string) {
+	if dirs[st] == nil {
+		dirs[st] = map[string]bool{}
+	}
+	for p := dir; p != "." && p != "" && p != "/"; p = path.Dir(p) {
+		dirs[st][p] = true
+	}
 }
 
 // cleanRestoreDir removes from d's directory the batch files and
@@ -318,11 +362,11 @@ func (s *Service) cleanRestoreDir(ctx context.Context, fsys cold.Storage, d rest
 		inc, ok := tier.BatchIncarnation(name)
 		return ok && inc == d.Incarnation
 	}
+	// A directory with no file may still have unfinished writes: an
+	// object store's "directory" with nothing but a multipart upload
+	// under it does not exist.
 	ents, err := fsys.List(ctx, d.Dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return 0, nil
-	}
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return 0, err
 	}
 	// Asked after the listing: a file a manifest lists by then is kept.
@@ -355,9 +399,12 @@ func (s *Service) cleanRestoreDir(ctx context.Context, fsys cold.Storage, d rest
 }
 
 // removeEmptied removes the directories a dead restore made that are
-// empty now, only while the namespace does not exist: reserving it keeps
-// a table created under it from writing there meanwhile. When it exists
-// (created since) they stay, as they may be its tables' partitions.
+// empty now (on local storages: an object store has no directories, and
+// looking costs a request each), only while the namespace does not
+// exist: reserving it keeps a table created under it from writing there
+// meanwhile, and refuses CREATE NAMESPACE of it for as long, so it only
+// removes (rmdir, no listing). When it exists (created since) they stay,
+// as they may be its tables' partitions.
 func (s *Service) removeEmptied(ctx context.Context, ns string, opened map[string]cold.Storage, emptied map[string]map[string]bool) {
 	if len(emptied) == 0 {
 		return

@@ -21,7 +21,6 @@ package cold
 //     depends on it.
 
 import (
-	"bytes"
 	"context"
 	"crypto/md5"
 	"crypto/sha256"
@@ -31,9 +30,12 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math/rand/v2"
+	"net/http"
 	"path"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/minio/minio-go/v7"
@@ -308,11 +310,13 @@ func (w *s3Pending) sendPart(data []byte) error {
 	n := len(w.parts) + 1
 	// The part is in memory: sign its hash (and send its MD5) rather
 	// than stream-sign it, so the store checks the bytes it got.
-	sum := sha256.Sum256(data)
-	md := md5.Sum(data)
-	part, err := w.s.core.PutObjectPart(ctx, w.s.o.Bucket, w.key, w.uploadID, n, bytes.NewReader(data), int64(len(data)),
-		minio.PutObjectPartOptions{Sha256Hex: hex.EncodeToString(sum[:]), Md5Base64: base64.StdEncoding.EncodeToString(md[:]),
-			DisableContentSha256: true})
+	md5Base64, sha256Hex := sums(data)
+	var part minio.ObjectPart
+	err := w.s.upload(ctx, data, func(ctx context.Context, body io.Reader) (err error) {
+		part, err = w.s.core.PutObjectPart(ctx, w.s.o.Bucket, w.key, w.uploadID, n, body, int64(len(data)),
+			minio.PutObjectPartOptions{Sha256Hex: sha256Hex, Md5Base64: md5Base64, DisableContentSha256: true})
+		return err
+	})
 	if err != nil {
 		return w.s.wrap("write", w.p, err)
 	}
@@ -340,8 +344,12 @@ func (w *s3Pending) commit() error {
 	if w.uploadID == "" {
 		ctx, cancel := w.s.opCtx(w.ctx)
 		defer cancel()
-		_, err := w.s.client.PutObject(ctx, w.s.o.Bucket, w.key, bytes.NewReader(w.buf), int64(len(w.buf)),
-			minio.PutObjectOptions{DisableMultipart: true})
+		md5Base64, sha256Hex := sums(w.buf)
+		err := w.s.upload(ctx, w.buf, func(ctx context.Context, body io.Reader) error {
+			_, err := w.s.core.PutObject(ctx, w.s.o.Bucket, w.key, body, int64(len(w.buf)), md5Base64, sha256Hex,
+				minio.PutObjectOptions{DisableContentSha256: true})
+			return err
+		})
 		if err != nil {
 			return w.s.wrap("put", w.p, err)
 		}
@@ -359,6 +367,116 @@ func (w *s3Pending) commit() error {
 	}
 	w.uploadID = ""
 	return nil
+}
+
+// sums are the MD5 (base64) and SHA-256 (hex) of data, which an upload
+// sends for the store to check the bytes it got.
+func sums(data []byte) (md5Base64, sha256Hex string) {
+	md := md5.Sum(data)
+	sum := sha256.Sum256(data)
+	return base64.StdEncoding.EncodeToString(md[:]), hex.EncodeToString(sum[:])
+}
+
+// upload sends data, held in memory, with send (one request whose body
+// is the reader it is given), trying up to MaxRetries times while the
+// store answers in a way worth trying again (no answer, 5xx, throttling),
+// with a backoff between tries, until ctx ends.
+//
+// minio-go would retry such a request itself, seeking the same body back
+// to its start. But a store may answer before it read the body (a 503 of
+// a store shedding load), and the transport then goes on sending the
+// body after the answer came: the client's seek, and the caller reusing
+// the buffer once the write returns, race with those reads. So each try
+// gets a body of its own that is no io.Seeker (minio-go retries only a
+// seekable body), fenced once the try is over: a read of the transport
+// after that fails and touches no byte of data.
+func (s *S3) upload(ctx context.Context, data []byte, send func(context.Context, io.Reader) error) error {
+	for try := 1; ; try++ {
+		body := &fencedBody{data: data}
+		err := send(ctx, body)
+		body.fence()
+		if err == nil || try >= s.o.MaxRetries || !retryableUpload(ctx, err) {
+			return err
+		}
+		wait := time.NewTimer(uploadBackoff(try))
+		select {
+		case <-ctx.Done():
+			wait.Stop()
+			return fmt.Errorf("%w (not tried again: %w)", err, ctx.Err())
+		case <-wait.C:
+		}
+	}
+}
+
+// Backoff between the tries of an upload: as minio-go's own retries.
+const (
+	uploadRetryUnit = 200 * time.Millisecond
+	uploadRetryCap  = time.Second
+)
+
+// uploadBackoff is the wait before try+1: doubling from uploadRetryUnit
+// up to uploadRetryCap, its upper half random, so that writers refused
+// together do not come back together.
+func uploadBackoff(try int) time.Duration {
+	d := min(uploadRetryUnit<<min(try-1, 8), uploadRetryCap)
+	return d/2 + rand.N(d/2+1)
+}
+
+// retryableUpload reports whether an upload that failed with err is worth
+// trying again: the store did not answer (a connection refused or reset,
+// the transport's own timeout), or it answered that it is busy or broken
+// for now. Not once ctx ended.
+func retryableUpload(ctx context.Context, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	resp := minio.ToErrorResponse(err)
+	switch resp.Code {
+	case "RequestError", "RequestTimeout", "Throttling", "ThrottlingException", "RequestLimitExceeded", "RequestThrottled",
+		"InternalError", "SlowDown", "SlowDownWrite", "ServiceUnavailable":
+		return true
+	}
+	switch {
+	case resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+		return true
+	case resp.StatusCode != 0 || resp.Code != "":
+		return false // an answer: refused for good (access, bad digest, no such upload)
+	}
+	return true // no answer
+}
+
+// fencedBody is the body of one try of an upload: data, read once, until
+// fence.
+type fencedBody struct {
+	mu     sync.Mutex
+	data   []byte
+	fenced bool
+}
+
+// errTryOver is what a read of a try's body gets once the try is over.
+var errTryOver = errors.New("cold: upload try is over")
+
+func (b *fencedBody) Read(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.fenced {
+		return 0, errTryOver
+	}
+	if len(b.data) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p, b.data)
+	b.data = b.data[n:]
+	return n, nil
+}
+
+// fence ends the reads of b: once it returns, no read is under way and
+// none will touch the bytes again.
+func (b *fencedBody) fence() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.fenced = true
+	b.data = nil
 }
 
 func (w *s3Pending) Abort() error {
