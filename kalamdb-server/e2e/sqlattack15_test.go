@@ -272,3 +272,43 @@ func TestSQLAttack15LimitExpressions(t *testing.T) {
 		{"SELECT id FROM app.l ORDER BY id LIMIT 1 OFFSET 1 + 1", `[[3]]`},
 	})
 }
+
+// TestSQLAttack15ConcatOfBooleans: concat and concat_ws write each
+// argument with its type's output function, so a boolean is t or f in
+// PostgreSQL (unlike ::text and ||, which give true/false); KalamDB
+// writes true/false.
+func TestSQLAttack15ConcatOfBooleans(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.b (id BIGINT PRIMARY KEY, ok BOOLEAN, i INT);
+		INSERT INTO app.b VALUES (1, true, 5), (2, false, -1)`)
+	checkRows(t, s, "concat", []attackCase{
+		{"SELECT concat(true), concat_ws(',', true, false)", `[["t","t,f"]]`},
+		{"SELECT concat(ok, i), concat_ws('-', ok, i) FROM app.b ORDER BY id", `[["t5","t-5"],["f-1","f--1"]]`},
+		// The cast and || are PostgreSQL's true/false already.
+		{"SELECT ok::text, 'x' || ok FROM app.b ORDER BY id", `[["true","xtrue"],["false","xfalse"]]`},
+	})
+}
+
+// TestSQLAttack15InsertShortValuesList: PostgreSQL fills the columns a
+// VALUES row leaves out at the end (without a column list) with their
+// defaults; KalamDB refuses the row with go-mysql-server's "number of
+// values does not match number of columns provided". And a NULL written
+// into a NOT NULL column is refused with MySQL's wording.
+func TestSQLAttack15InsertShortValuesList(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app;
+		CREATE SHARED TABLE app.ins (id BIGINT PRIMARY KEY, a INT, b TEXT DEFAULT 'dflt', c INT NOT NULL DEFAULT 5)`)
+	if r := s.sql(root, "INSERT INTO app.ins VALUES (2, 1)"); r.Status != "success" {
+		t.Errorf("INSERT INTO app.ins VALUES (2, 1): %s, want success", r)
+	} else if got := s.ok(root, "SELECT id, a, b, c FROM app.ins").rows(t); got != `[[2,1,"dflt",5]]` {
+		t.Errorf("rows: %s, want [[2,1,\"dflt\",5]]", got)
+	}
+	r := s.sql(root, "INSERT INTO app.ins (id, c) VALUES (4, NULL)")
+	if r.Error == nil || r.Error.Code != "INVALID_INPUT" {
+		t.Fatalf("NULL into NOT NULL: %s, want INVALID_INPUT", r)
+	}
+	if msg := r.Error.Message; strings.Contains(msg, "is non-nullable but attempted to set a value of null") ||
+		!strings.Contains(msg, `null value in column "c"`) {
+		t.Errorf("NULL into NOT NULL: message %q, want PostgreSQL's `null value in column \"c\" ... violates not-null constraint`", msg)
+	}
+}
