@@ -312,3 +312,32 @@ func TestSQLAttack15InsertShortValuesList(t *testing.T) {
 		t.Errorf("NULL into NOT NULL: message %q, want PostgreSQL's `null value in column \"c\" ... violates not-null constraint`", msg)
 	}
 }
+
+// TestSQLAttack15DatetimeLiteralZone: docs/sql.md says a zone in DATETIME
+// (timestamptz) input converts to UTC, and it does when the text is
+// written into the column or cast (::timestamptz). But an untyped literal
+// or text parameter compared with a DATETIME column loses its offset: it is
+// read as that wall-clock time in UTC, so `at = '...+01:30'` matches the
+// row 90 minutes away and misses the one written with the same text, and
+// an UPDATE changes it. (A DATETIME primary key converts correctly.)
+func TestSQLAttack15DatetimeLiteralZone(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app;
+		CREATE SHARED TABLE app.tz (id BIGINT PRIMARY KEY, at DATETIME, note TEXT);
+		INSERT INTO app.tz VALUES (1, '2024-03-10 23:30:00-05', 'keep'), (2, '2024-03-11 00:30:00+01:30', 'keep'), (3, '2024-03-11 12:00:00', 'keep')`)
+	// Row 2 is 2024-03-10 23:00:00 UTC.
+	checkRows(t, s, "literal", []attackCase{
+		{"SELECT id FROM app.tz WHERE at = '2024-03-11 00:30:00+01:30'", `[[2]]`},
+		{"SELECT id FROM app.tz WHERE at IN ('2024-03-11 00:30:00+01:30')", `[[2]]`},
+		{"SELECT id FROM app.tz WHERE at = '2024-03-10 23:00:00+01:30'", `null`},
+		{"SELECT id FROM app.tz WHERE at < '2024-03-11 00:30:00+01:30'", `null`},
+		{"SELECT id FROM app.tz WHERE at BETWEEN '2024-03-10 22:00:00-02' AND '2024-03-11 02:00:00-02'", `null`},
+		{"SELECT id, at = '2024-03-11 00:30:00+01:30' FROM app.tz ORDER BY id", `[[1,false],[2,true],[3,false]]`},
+		// The cast already converts: the control.
+		{"SELECT id FROM app.tz WHERE at = '2024-03-11 00:30:00+01:30'::timestamptz", `[[2]]`},
+	})
+	checkRows(t, s, "param", []attackCase{{"SELECT id FROM app.tz WHERE at = $1", `[[2]]`}}, "2024-03-11 00:30:00+01:30")
+	if r := s.ok(root, "UPDATE app.tz SET note = 'hit' WHERE at = '2024-03-10 23:00:00+01:30'"); r.Results[0].RowCount != 0 {
+		t.Errorf("UPDATE ... WHERE at = '2024-03-10 23:00:00+01:30' changed %d rows, want 0", r.Results[0].RowCount)
+	}
+}
