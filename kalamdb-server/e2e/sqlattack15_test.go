@@ -341,3 +341,25 @@ func TestSQLAttack15DatetimeLiteralZone(t *testing.T) {
 		t.Errorf("UPDATE ... WHERE at = '2024-03-10 23:00:00+01:30' changed %d rows, want 0", r.Results[0].RowCount)
 	}
 }
+
+// TestSQLAttack15VarcharJoinsText: a join (or correlated EXISTS) of a
+// VARCHAR(n) column with a TEXT column whose values are longer than n
+// fails the whole statement with INVALID_INPUT "string '[97 98 99 100]' is
+// too large for column 'varchar(3)'" (the join key is converted to the
+// VARCHAR(3) side's type, and the message is MySQL's, with the text's
+// bytes). PostgreSQL compares the texts: a longer text is simply not
+// equal. The same comparison in a WHERE answers correctly.
+func TestSQLAttack15VarcharJoinsText(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app;
+		CREATE SHARED TABLE app.cc (id BIGINT PRIMARY KEY, v VARCHAR(3), txt TEXT);
+		INSERT INTO app.cc VALUES (1, 'abc', 'abcd'), (2, 'xy', 'xy'), (3, 'a', 'A')`)
+	checkRows(t, s, "join", []attackCase{
+		{"SELECT id FROM app.cc WHERE v = txt ORDER BY id", `[[2]]`},
+		{"SELECT a.id, c.id FROM app.cc a JOIN app.cc c ON a.v = c.txt ORDER BY 1, 2", `[[2,2]]`},
+		{"SELECT a.id, c.id FROM app.cc a JOIN app.cc c ON c.txt = a.v ORDER BY 1, 2", `[[2,2]]`},
+		{"SELECT a.id, c.id FROM app.cc a LEFT JOIN app.cc c ON a.v = c.txt ORDER BY 1, 2", `[[1,null],[2,2],[3,null]]`},
+		{"SELECT a.id, c.id FROM app.cc a, app.cc c WHERE a.v = c.txt ORDER BY 1, 2", `[[2,2]]`},
+		{"SELECT a.id FROM app.cc a WHERE EXISTS (SELECT 1 FROM app.cc c WHERE c.txt = a.v) ORDER BY 1", `[[2]]`},
+	})
+}
