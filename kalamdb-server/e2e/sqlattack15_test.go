@@ -363,3 +363,22 @@ func TestSQLAttack15VarcharJoinsText(t *testing.T) {
 		{"SELECT a.id FROM app.cc a WHERE EXISTS (SELECT 1 FROM app.cc c WHERE c.txt = a.v) ORDER BY 1", `[[2]]`},
 	})
 }
+
+// TestSQLAttack15NegativeZeroGroupsWithZero: -0 equals 0 (docs/sql.md),
+// so PostgreSQL puts them in one group and counts them as one distinct
+// value. GROUP BY and count(DISTINCT) of a computed float keep -0 apart
+// from 0: round(-0.4) and round(0.4) make two groups, both printed 0.
+// (SELECT DISTINCT, UNION and window partitions already merge them.)
+func TestSQLAttack15NegativeZeroGroupsWithZero(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.rz (id BIGINT PRIMARY KEY, f DOUBLE);
+		INSERT INTO app.rz VALUES (1, 0.4), (2, -0.4), (3, 1.6)`)
+	checkRows(t, s, "group", []attackCase{
+		{"SELECT round(f) AS r, count(*) FROM app.rz GROUP BY round(f) ORDER BY 1, 2", `[[0,2],[2,1]]`},
+		{"SELECT count(DISTINCT round(f)) FROM app.rz", `[[2]]`},
+		{"SELECT count(*) FROM (SELECT round(f) FROM app.rz GROUP BY 1) q", `[[2]]`},
+		{"SELECT x, count(*) FROM (VALUES (0.0::float8), ('-0'::float8)) v(x) GROUP BY x", `[[0,2]]`},
+		{"SELECT count(DISTINCT x) FROM (VALUES (0.0::real), ('-0'::real)) v(x)", `[[1]]`},
+		{"SELECT DISTINCT round(f) FROM app.rz ORDER BY 1", `[[0],[2]]`},
+	})
+}
