@@ -382,3 +382,39 @@ func TestSQLAttack15NegativeZeroGroupsWithZero(t *testing.T) {
 		{"SELECT DISTINCT round(f) FROM app.rz ORDER BY 1", `[[0],[2]]`},
 	})
 }
+
+// TestSQLAttack15BooleanParamAgainstIntegers: a JSON true/false parameter
+// is a BOOLEAN (docs/api.md: params are typed values), and PostgreSQL has
+// no bigint = boolean operator: `id = $1` with true is an error there, as
+// `id IN ($1)`, `$1 + 1` and INSERT of it into an integer column already
+// are here. A comparison of an integer column with it instead reads true
+// as 1 and false as 0 (MySQL's booleans), on the primary-key path and off
+// it, so DELETE ... WHERE id = $1 with true deletes row 1.
+func TestSQLAttack15BooleanParamAgainstIntegers(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.bp (id BIGINT PRIMARY KEY, b BIGINT);
+		INSERT INTO app.bp VALUES (0, 5), (1, 0), (2, 1)`)
+	cases := []struct {
+		sql   string
+		param bool
+	}{
+		{"SELECT id FROM app.bp WHERE id = $1", true},
+		{"SELECT id FROM app.bp WHERE id = $1", false},
+		{"SELECT id FROM app.bp WHERE id > $1 ORDER BY id", true},
+		{"SELECT id FROM app.bp WHERE b = $1 ORDER BY id", false},
+		{"SELECT id FROM app.bp WHERE b = $1 ORDER BY id", true},
+		{"DELETE FROM app.bp WHERE id = $1", true},
+		{"UPDATE app.bp SET b = 9 WHERE b = $1", false},
+	}
+	for _, c := range cases {
+		r := s.sql(root, c.sql, c.param)
+		if r.Status == "success" {
+			t.Errorf("%s with %v: answered %s, want INVALID_SQL (operator does not exist: bigint = boolean)", c.sql, c.param, r.raw)
+		} else if r.Error == nil || r.Error.Code != "INVALID_SQL" {
+			t.Errorf("%s with %v: %s, want INVALID_SQL", c.sql, c.param, r)
+		}
+	}
+	if got := s.ok(root, "SELECT id, b FROM app.bp ORDER BY id").rows(t); got != `[[0,5],[1,0],[2,1]]` {
+		t.Errorf("rows after refused writes: %s, want [[0,5],[1,0],[2,1]]", got)
+	}
+}
