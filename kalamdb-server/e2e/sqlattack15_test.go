@@ -418,3 +418,30 @@ func TestSQLAttack15BooleanParamAgainstIntegers(t *testing.T) {
 		t.Errorf("rows after refused writes: %s, want [[0,5],[1,0],[2,1]]", got)
 	}
 }
+
+// TestSQLAttack15ByteaLiteralComparisons: an untyped literal or text
+// parameter meeting a BYTES (bytea) column is read with bytea's input
+// rules in PostgreSQL, so '\x00ff' is the two bytes 00 ff, as it is when
+// INSERT writes it and when IN compares with it here. In `=`, `<>`, `<`,
+// `>` it is compared as its text's bytes instead: a row written with
+// '\x00ff' is not found by `WHERE bt = '\x00ff'`.
+func TestSQLAttack15ByteaLiteralComparisons(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.by (id BIGINT PRIMARY KEY, bt BYTES);
+		INSERT INTO app.by VALUES (1, 'abc'), (2, '\x00ff'), (3, '\x'), (4, '\x41')`)
+	checkRows(t, s, "literal", []attackCase{
+		{`SELECT id FROM app.by WHERE bt = '\x00ff'`, `[[2]]`},
+		{`SELECT id FROM app.by WHERE bt = '\x616263'`, `[[1]]`},
+		{`SELECT id FROM app.by WHERE bt = '\x'`, `[[3]]`},
+		{`SELECT id FROM app.by WHERE bt > '\x00' ORDER BY id`, `[[1],[2],[4]]`},
+		{`SELECT id, bt = '\x00ff' FROM app.by ORDER BY id`, `[[1,false],[2,true],[3,false],[4,false]]`},
+		// Controls that already answer as PostgreSQL does.
+		{`SELECT id FROM app.by WHERE bt IN ('\x00ff', '\x41') ORDER BY id`, `[[2],[4]]`},
+		{`SELECT id FROM app.by WHERE bt = '\x00ff'::bytea`, `[[2]]`},
+		{`SELECT id FROM app.by WHERE bt = 'abc'`, `[[1]]`},
+	})
+	checkRows(t, s, "param", []attackCase{{`SELECT id FROM app.by WHERE bt = $1`, `[[2]]`}}, `\x00ff`)
+	if r := s.ok(root, `DELETE FROM app.by WHERE bt = '\x00ff'`); r.Results[0].RowCount != 1 {
+		t.Errorf(`DELETE ... WHERE bt = '\x00ff' deleted %d rows, want 1`, r.Results[0].RowCount)
+	}
+}
