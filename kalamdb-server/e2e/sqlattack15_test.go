@@ -444,4 +444,11 @@ func TestSQLAttack15ByteaLiteralComparisons(t *testing.T) {
 	if r := s.ok(root, `DELETE FROM app.by WHERE bt = '\x00ff'`); r.Results[0].RowCount != 1 {
 		t.Errorf(`DELETE ... WHERE bt = '\x00ff' deleted %d rows, want 1`, r.Results[0].RowCount)
 	}
+	// A BYTES primary key: the point lookup reads the literal as bytea,
+	// a range does not.
+	s.ok(root, `CREATE SHARED TABLE app.bk (k BYTES PRIMARY KEY, n INT); INSERT INTO app.bk VALUES ('\x00ff', 1), ('abc', 2)`)
+	checkRows(t, s, "primary key", []attackCase{
+		{`SELECT n FROM app.bk WHERE k = '\x00ff'`, `[[1]]`},
+		{`SELECT n FROM app.bk WHERE k > '\x00' ORDER BY n`, `[[1],[2]]`},
+	})
 }
