@@ -452,3 +452,19 @@ func TestSQLAttack15ByteaLiteralComparisons(t *testing.T) {
 		{`SELECT n FROM app.bk WHERE k > '\x00' ORDER BY n`, `[[1],[2]]`},
 	})
 }
+
+// TestSQLAttack15JsonOrdering: docs/sql.md makes json and jsonb one type
+// with jsonb's `=`; jsonb's ordering (used by <, >, ORDER BY, min/max)
+// ranks kinds (object > array > boolean > number > string > null),
+// compares objects by their number of pairs before their keys, and arrays
+// by length before elements. KalamDB orders differently, so `<` and `>`
+// on JSON answer otherwise than PostgreSQL.
+func TestSQLAttack15JsonOrdering(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.js (id BIGINT PRIMARY KEY, j JSON);
+		INSERT INTO app.js VALUES (1, '{"a":1}'), (2, '{"a":"x"}'), (5, '[1,2]'), (6, '{"b":[1,{"c":2}]}')`)
+	checkRows(t, s, "json", []attackCase{
+		{`SELECT '"b"'::jsonb < '1'::jsonb, '[9]'::jsonb < '[1,1]'::jsonb, 'true'::jsonb > '100'::jsonb`, `[[true,true,true]]`},
+		{`SELECT id FROM app.js WHERE j > '{"a":0}' ORDER BY id`, `[[1],[6]]`},
+	})
+}
