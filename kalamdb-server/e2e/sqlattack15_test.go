@@ -468,3 +468,25 @@ func TestSQLAttack15JsonOrdering(t *testing.T) {
 		{`SELECT id FROM app.js WHERE j > '{"a":0}' ORDER BY id`, `[[1],[6]]`},
 	})
 }
+
+// TestSQLAttack15GroupByPositionErrors: a GROUP BY position past the
+// select list, or naming an aggregate, is a planning error in PostgreSQL
+// (INVALID_SQL here, as ORDER BY's positions already are). KalamDB fails
+// while running with SQL_EXECUTION_ERROR and go-mysql-server's internal
+// texts ("column ordinal out of range: 3", "unable to find field with
+// index 16 in row of 1 columns").
+func TestSQLAttack15GroupByPositionErrors(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.gp (id BIGINT PRIMARY KEY, ok BOOLEAN);
+		INSERT INTO app.gp VALUES (1, true), (2, false)`)
+	cases := []struct{ sql, msg string }{
+		{"SELECT ok, count(*) FROM app.gp GROUP BY 3", "GROUP BY position 3 is not in select list"},
+		{"SELECT ok, count(*) FROM app.gp GROUP BY 2", "aggregate functions are not allowed in GROUP BY"},
+	}
+	for _, c := range cases {
+		r := s.sql(root, c.sql)
+		if r.Error == nil || r.Error.Code != "INVALID_SQL" || !strings.Contains(r.Error.Message, c.msg) {
+			t.Errorf("%s: %s, want INVALID_SQL %q", c.sql, r, c.msg)
+		}
+	}
+}
