@@ -490,3 +490,17 @@ func TestSQLAttack15GroupByPositionErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLAttack15RegexBackslashB: in PostgreSQL's regular expressions
+// \b is a backspace and \B a backslash (\y and \Y are word boundaries).
+// RE2 reads \b and \B as word boundaries, so the same pattern silently
+// matches other texts; docs/sql.md refuses the RE2 features PostgreSQL
+// lacks, but these two are taken with RE2's meaning.
+func TestSQLAttack15RegexBackslashB(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	checkRows(t, s, "regex", []attackCase{
+		{`SELECT 'a b' ~ 'a\b', 'ab' ~ 'a\Bb'`, `[[false,false]]`},
+		{`SELECT E'a\bb' ~ 'a\bb', 'a\b' ~ 'a\Bb'`, `[[true,true]]`},
+		{`SELECT regexp_replace('foo bar', '\b', '|', 'g')`, `[["foo bar"]]`},
+	})
+}
