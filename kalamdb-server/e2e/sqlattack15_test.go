@@ -495,12 +495,15 @@ func TestSQLAttack15GroupByPositionErrors(t *testing.T) {
 // \b is a backspace and \B a backslash (\y and \Y are word boundaries).
 // RE2 reads \b and \B as word boundaries, so the same pattern silently
 // matches other texts; docs/sql.md refuses the RE2 features PostgreSQL
-// lacks, but these two are taken with RE2's meaning.
+// lacks, but these two are taken with RE2's meaning, while PostgreSQL's
+// word boundaries (\y, \Y, \m, \M) fail as invalid escapes.
 func TestSQLAttack15RegexBackslashB(t *testing.T) {
 	s := startServer(t, t.TempDir())
 	checkRows(t, s, "regex", []attackCase{
 		{`SELECT 'a b' ~ 'a\b', 'ab' ~ 'a\Bb'`, `[[false,false]]`},
 		{`SELECT E'a\bb' ~ 'a\bb', 'a\b' ~ 'a\Bb'`, `[[true,true]]`},
 		{`SELECT regexp_replace('foo bar', '\b', '|', 'g')`, `[["foo bar"]]`},
+		// PostgreSQL's own word boundaries are refused instead.
+		{`SELECT 'a b' ~ 'a\y', 'ab' ~ 'a\Yb', 'foo bar' ~ '\mbar', 'foo bar' ~ 'o\M'`, `[[true,true,true,true]]`},
 	})
 }
