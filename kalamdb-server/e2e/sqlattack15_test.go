@@ -507,3 +507,35 @@ func TestSQLAttack15RegexBackslashB(t *testing.T) {
 		{`SELECT 'a b' ~ 'a\y', 'ab' ~ 'a\Yb', 'foo bar' ~ '\mbar', 'foo bar' ~ 'o\M'`, `[[true,true,true,true]]`},
 	})
 }
+
+// TestSQLAttack15ToCharPatterns: to_char's template fields that KalamDB
+// does not know are copied into the text, or read as other fields, instead
+// of being formatted or refused: IYYY prints "I024", Y,YYY "4,024", SSSS
+// "0303", BC stays "BC" for a year AD, the TH suffix is copied ("01th").
+// And to_timestamp refuses DDD (listed as covered in docs/sql.md) and a
+// template without separators (YYYYMMDD).
+func TestSQLAttack15ToCharPatterns(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	const ts = `TIMESTAMP '2024-03-01 09:05:03.0405'`
+	cases := []attackCase{}
+	for _, c := range []struct{ format, want string }{
+		{"IYYY", "2024"},
+		{"Y,YYY", "2,024"},
+		{"SSSS", "32703"},
+		{"YYYY BC", "2024 AD"},
+		{"DDth", "01st"},
+		{"MMth", "03rd"},
+		{"FF3", "040"},
+		{"CC", "21"},
+		{"W", "1"},
+		{"RM", "III "},
+		{"TZ", ""},
+	} {
+		cases = append(cases, attackCase{"SELECT to_char(" + ts + ", '" + c.format + "')", `[["` + c.want + `"]]`})
+	}
+	cases = append(cases,
+		attackCase{"SELECT to_timestamp('2024 060', 'YYYY DDD')::text", `[["2024-02-29 00:00:00"]]`},
+		attackCase{"SELECT to_timestamp('20240301', 'YYYYMMDD')::text", `[["2024-03-01 00:00:00"]]`},
+	)
+	checkRows(t, s, "to_char", cases)
+}
