@@ -539,3 +539,15 @@ func TestSQLAttack15ToCharPatterns(t *testing.T) {
 	)
 	checkRows(t, s, "to_char", cases)
 }
+
+// TestSQLAttack15ExtractJulianKeepsTimeOfDay: EXTRACT(julian FROM ts) is
+// the Julian day with the time of day as its fraction in PostgreSQL
+// (2460311.5 at noon); KalamDB types julian as a whole-number field and
+// drops the fraction.
+func TestSQLAttack15ExtractJulianKeepsTimeOfDay(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	checkRows(t, s, "julian", []attackCase{
+		{"SELECT EXTRACT(julian FROM TIMESTAMP '2024-01-01 12:00') = 2460311.5", `[[true]]`},
+		{"SELECT EXTRACT(julian FROM DATE '2024-01-01') = 2460311", `[[true]]`},
+	})
+}
