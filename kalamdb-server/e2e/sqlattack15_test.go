@@ -551,3 +551,18 @@ func TestSQLAttack15ExtractJulianKeepsTimeOfDay(t *testing.T) {
 		{"SELECT EXTRACT(julian FROM DATE '2024-01-01') = 2460311", `[[true]]`},
 	})
 }
+
+// TestSQLAttack15UnionColumnCount: set-operation branches with different
+// numbers of columns are a planning error in PostgreSQL ("each UNION query
+// must have the same number of columns"); KalamDB answers
+// SQL_EXECUTION_ERROR with go-mysql-server's "cannot union two queries
+// whose schemas are different lengths".
+func TestSQLAttack15UnionColumnCount(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	for _, q := range []string{"SELECT 1, 2 UNION SELECT 1", "SELECT 1 INTERSECT SELECT 1, 2", "SELECT 1, 2 EXCEPT SELECT 1"} {
+		r := s.sql(root, q)
+		if r.Error == nil || r.Error.Code != "INVALID_SQL" || !strings.Contains(r.Error.Message, "must have the same number of columns") {
+			t.Errorf("%s: %s, want INVALID_SQL \"... must have the same number of columns\"", q, r)
+		}
+	}
+}
