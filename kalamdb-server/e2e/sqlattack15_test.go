@@ -566,3 +566,26 @@ func TestSQLAttack15UnionColumnCount(t *testing.T) {
 		}
 	}
 }
+
+// TestSQLAttack15ByteaConcatenation: || of two byteas (or of an untyped
+// literal and a bytea) is bytea concatenation in PostgreSQL; KalamDB
+// refuses bytea || bytea and turns 'x' || bytea into text holding the
+// bytea's \x form.
+func TestSQLAttack15ByteaConcatenation(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	checkRows(t, s, "bytea ||", []attackCase{
+		{`SELECT ('\x41'::bytea || '\x42'::bytea)::text`, `[["\\x4142"]]`},
+		{`SELECT ('x' || '\x41'::bytea)::text`, `[["\\x7841"]]`},
+	})
+}
+
+// TestSQLAttack15DecimalInputMessage: bad text for a DECIMAL column names
+// the type as "decimal(0,0)" rather than PostgreSQL's "numeric".
+func TestSQLAttack15DecimalInputMessage(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.dm (id BIGINT PRIMARY KEY, d DECIMAL(6,2))`)
+	r := s.sql(root, "SELECT id FROM app.dm WHERE d = '1,25'")
+	if r.Error == nil || r.Error.Code != "INVALID_INPUT" || !strings.Contains(r.Error.Message, `invalid input syntax for type numeric: "1,25"`) {
+		t.Errorf("d = '1,25': %s, want INVALID_INPUT `invalid input syntax for type numeric: \"1,25\"`", r)
+	}
+}
