@@ -2,6 +2,7 @@ package executor_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -80,6 +81,9 @@ func diffJoin(t *testing.T, c *caller, q string, params ...any) bool {
 	if got != want {
 		t.Errorf("%s %v:\ngot  %s\nwant %s\nplan: %.3000s", qi, params, got, want, plan)
 	}
+	if testing.Verbose() && os.Getenv("J15_SHOW") != "" {
+		t.Logf("%s %v (lookup %v): %.200s", qi, params, strings.Contains(plan, "LookupJoin"), strings.ReplaceAll(got, "\n", " "))
+	}
 	return strings.Contains(plan, "LookupJoin")
 }
 
@@ -115,6 +119,8 @@ func TestAttack15KeyTypes(t *testing.T) {
 		{"bool-bool", "BOOLEAN", "BOOLEAN", []string{"true", "false", "NULL"}, []string{"true", "false", "NULL", "true"}},
 		{"text-bigint", "TEXT", "BIGINT", []string{"'1'", "'01'", "' 1'", "'x'"}, []string{"1", "2"}},
 		{"bigint-text", "BIGINT", "TEXT", []string{"1", "2"}, []string{"'1'", "'01'", "' 1'"}},
+		{"text-char", "TEXT", "CHAR(3)", []string{"'abc'", "'abcd'", "'ab'", "'ab '"}, []string{"'abc'", "'ab'", "'ab '"}},
+		{"char-text", "CHAR(3)", "TEXT", []string{"'abc'", "'ab'", "'ab '"}, []string{"'abc'", "'abcd'", "'ab'", "'ab '"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t)
@@ -140,12 +146,14 @@ func TestAttack15KeyTypes(t *testing.T) {
 				"SELECT x.id, y.id FROM $X x JOIN $Y y ON x.k = y.k WHERE y.id IN (" + ids(len(tc.yv)) + ")",
 				"SELECT x.id, y.id FROM $X x LEFT JOIN $Y y ON y.k = x.k WHERE x.id IN (" + ids(len(tc.xv)) + ")",
 				"SELECT y.id, x.id FROM $Y y LEFT JOIN $X x ON x.k = y.k WHERE y.id IN (" + ids(len(tc.yv)) + ")",
+				"SELECT y.id FROM $Y y WHERE y.id IN (" + ids(len(tc.yv)) + ") AND EXISTS (SELECT 1 FROM $X x WHERE x.k = y.k)",
+				"SELECT y.id FROM $Y y WHERE y.id IN (" + ids(len(tc.yv)) + ") AND y.k IN (SELECT x.k FROM $X x)",
 			} {
 				if diffJoin(t, a, q) {
 					lookups++
 				}
 			}
-			t.Logf("%d of 4 looked up", lookups)
+			t.Logf("%d of 6 looked up", lookups)
 		})
 	}
 }
@@ -491,5 +499,158 @@ func TestAttack15PrimaryKeyPointsOutrank(t *testing.T) {
 		if f+h > 100 {
 			t.Errorf("%s: %d fetched through indexes and %d hot rows read for %d rows, want at most 100:\n%.1500s", q[:90], f, h, strings.Count(want, "\n")+1, explain(a, q, int64(7)))
 		}
+	}
+}
+
+// TestAttack15StatementKinds: hinted joins under aliases differing by
+// case, quoted identifiers, self-joins, views, CTEs, subqueries,
+// INSERT ... SELECT, UPDATE and DELETE with subqueries holding a join,
+// and NULL parameters through the plan cache.
+func TestAttack15StatementKinds(t *testing.T) {
+	e := newEnv(t)
+	a := j15Tables(t, e, "id BIGINT PRIMARY KEY, k BIGINT, p BIGINT, v TEXT", "id BIGINT PRIMARY KEY, k BIGINT, p BIGINT, v TEXT",
+		[]string{"CREATE INDEX xk ON $X (k)", "CREATE INDEX xp ON $X (p)", "CREATE INDEX yk ON $Y (k)", "CREATE INDEX ypk ON $Y (p, k)"},
+		nullRows(40, 7), nullRows(60, 9))
+	root := e.root()
+	for _, v := range []string{"x", "rx"} {
+		root.must(fmt.Sprintf("CREATE VIEW ns.v%s AS SELECT id, k, p, v FROM ns.%s WHERE p IS NULL", v, v))
+	}
+	for _, q := range []string{
+		`SELECT "X".id, x.id FROM $X "X" JOIN $Y x ON x.k = "X".k WHERE "X".id IN (1, 2, 3)`,
+		`SELECT "Xx".id, "xX".id FROM $X "Xx" JOIN $Y "xX" ON "xX".k = "Xx".k WHERE "Xx".id IN (1, 2, 3)`,
+		`SELECT "a b".id, y.id FROM $X "a b" JOIN $Y y ON y.k = "a b".k WHERE "a b".id IN (1, 2, 3)`,
+		`SELECT y.id, x.id FROM $X AS y JOIN $Y AS x ON x.k = y.k WHERE y.id IN (1, 2, 3)`,
+		`SELECT y.id, x.id FROM $X AS y LEFT JOIN $Y AS x ON x.k = y.p WHERE y.id IN (1, 2, 3, 6)`,
+		`SELECT a.id, b.id FROM $X a JOIN $X b ON b.k = a.p WHERE a.id IN (1, 2, 3, 6)`,
+		`SELECT a.id, b.id FROM $X a LEFT JOIN $X b ON b.p = a.k AND b.id <> a.id WHERE a.id IN (1, 2, 3, 4, 6)`,
+		`SELECT a.id, b.id FROM $X a JOIN $X b ON b.k = a.k AND b.p = a.p WHERE a.p IS NULL`,
+		`SELECT w.id, y.id FROM ns.v$X w JOIN $Y y ON y.k = w.k WHERE w.id IN (3, 6, 9, 12)`,
+		`SELECT w.id, y.id FROM $Y y JOIN ns.v$X w ON w.k = y.k WHERE y.id IN (3, 6, 9, 12)`,
+		`WITH s AS (SELECT x.id AS xid, y.id AS yid FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3)) SELECT * FROM s`,
+		`SELECT * FROM (SELECT x.id AS xid, y.id AS yid FROM $X x LEFT JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3, 4)) s WHERE s.yid IS NULL OR s.yid > 10`,
+		`SELECT x.id, (SELECT count(*) FROM $Y y JOIN $X x2 ON x2.k = y.k WHERE y.id = x.id) FROM $X x WHERE x.id < 8`,
+		`SELECT x.id FROM $X x WHERE EXISTS (SELECT 1 FROM $Y y JOIN $X z ON z.k = y.k WHERE y.id = 5 AND z.id = x.id)`,
+		`SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3) UNION ALL SELECT x.id, y.id FROM $X x LEFT JOIN $Y y ON y.p = x.p WHERE x.id IN (5, 6)`,
+		`SELECT x.id, y.id FROM $X x, $Y y WHERE y.k = x.k AND x.id IN (1, 2, 3)`,
+		`SELECT x.id, y.id FROM $X x CROSS JOIN $Y y WHERE y.k = x.k AND x.id IN (1, 2, 3)`,
+		`SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3) AND y.id IN (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18)`,
+		`SELECT DISTINCT x.k FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3, 8, 9)`,
+		`SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3) ORDER BY y.id DESC, x.id LIMIT 2`,
+	} {
+		diffJoin(t, a, q)
+	}
+	for _, ps := range [][]any{{int64(1)}, {nil}, {int64(4)}, {nil}, {int64(2)}} {
+		diffJoin(t, a, "SELECT x.id, y.id FROM $X x LEFT JOIN $Y y ON y.k = x.k WHERE x.id = $1", ps...)
+		diffJoin(t, a, "SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k + $1 WHERE x.id IN (1, 2, 3, 5)", ps...)
+		diffJoin(t, a, "SELECT x.id, y.id FROM $X x LEFT JOIN $Y y ON y.k = x.k AND y.p = $1 WHERE x.id IN (1, 2, 3, 5)", ps...)
+	}
+	// Writes whose subqueries join: the same rows change.
+	for _, w := range []string{
+		"INSERT INTO $Y SELECT x.id + 1000, y.k, x.p, x.v FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3)",
+		"INSERT INTO $Y SELECT x.id + 2000, y.k, y.p, x.v FROM $X x LEFT JOIN $Y y ON y.k = x.k WHERE x.id IN (4, 8, 12)",
+		"UPDATE $X SET v = 'u' WHERE id IN (SELECT x.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 5, 9))",
+		"DELETE FROM $Y WHERE id IN (SELECT y.id FROM $X x JOIN $Y y ON y.p = x.p AND y.k = x.k WHERE x.id IN (1, 2, 3))",
+		"UPDATE $X x SET v = 'w' FROM $Y y WHERE y.k = x.k AND y.id IN (1, 2)",
+		"DELETE FROM $X x USING $Y y WHERE y.k = x.k AND y.id = 3",
+	} {
+		wi := strings.NewReplacer("$X", "ns.x", "$Y", "ns.y").Replace(w)
+		wr := strings.NewReplacer("$X", "ns.rx", "$Y", "ns.ry").Replace(w)
+		_, ei := a.exec(wi)
+		_, er := a.exec(wr)
+		if (ei == nil) != (er == nil) {
+			t.Errorf("%s: %v, without indexes %v", wi, ei, er)
+		}
+	}
+	diffJoin(t, a, "SELECT id, k, p, v FROM $X")
+	diffJoin(t, a, "SELECT id, k, p, v FROM $Y")
+}
+
+// TestAttack15DateBounds: a DATE primary key and a DATE index compared
+// with timestamps holding a time of day, text and parameters, by
+// equality, IN, ranges and join lookups, with the fast path and plan
+// cache on and off.
+func TestAttack15DateBounds(t *testing.T) {
+	for _, slow := range []bool{false, true} {
+		t.Run(fmt.Sprint("slow ", slow), func(t *testing.T) {
+			e := newEnvWith(t, slow)
+			var xr, yr []string
+			for i := 1; i <= 6; i++ {
+				xr = append(xr, fmt.Sprintf("(DATE '2024-01-0%d', DATE '2024-01-0%d', %d)", i, i, i))
+				yr = append(yr, fmt.Sprintf("(%d, TIMESTAMP '2024-01-0%d 0%d:00:00', DATE '2024-01-0%d')", i, i, i%2*5, i))
+			}
+			a := j15Tables(t, e, "d DATE PRIMARY KEY, e DATE, n BIGINT", "id BIGINT PRIMARY KEY, ts TIMESTAMP, dd DATE",
+				[]string{"CREATE INDEX xe ON $X (e)", "CREATE INDEX yts ON $Y (ts)", "CREATE INDEX ydd ON $Y (dd)"}, strings.Join(xr, ", "), strings.Join(yr, ", "))
+			ts := "TIMESTAMP '2024-01-03 10:00:00'"
+			mid := "TIMESTAMP '2024-01-03 00:00:00'"
+			for _, q := range []string{
+				"SELECT n FROM $X WHERE d = " + ts, "SELECT n FROM $X WHERE e = " + ts,
+				"SELECT n FROM $X WHERE d = " + mid, "SELECT n FROM $X WHERE e = " + mid,
+				"SELECT n FROM $X WHERE d >= " + ts, "SELECT n FROM $X WHERE e >= " + ts,
+				"SELECT n FROM $X WHERE d > " + ts, "SELECT n FROM $X WHERE e > " + ts,
+				"SELECT n FROM $X WHERE d <= " + ts, "SELECT n FROM $X WHERE e <= " + ts,
+				"SELECT n FROM $X WHERE d < " + ts, "SELECT n FROM $X WHERE e < " + ts,
+				"SELECT n FROM $X WHERE e BETWEEN " + ts + " AND TIMESTAMP '2024-01-05 01:00:00'",
+				"SELECT n FROM $X WHERE e IN (" + ts + ", " + mid + ")", "SELECT n FROM $X WHERE d IN (" + ts + ", TIMESTAMP '2024-01-05 00:00:00')",
+				"SELECT n FROM $X WHERE e = '2024-01-03'", "SELECT n FROM $X WHERE d = '2024-01-03'",
+				"SELECT n FROM $X WHERE e >= '2024-01-03' AND e < " + ts,
+				"SELECT n FROM $X WHERE e > " + ts + " ORDER BY e LIMIT 2", "SELECT n FROM $X WHERE e < " + ts + " ORDER BY e DESC LIMIT 2",
+				"SELECT x.n, y.id FROM $Y y JOIN $X x ON x.e = y.ts WHERE y.id IN (1, 2, 3, 4)",
+				"SELECT x.n, y.id FROM $Y y JOIN $X x ON x.d = y.ts WHERE y.id IN (1, 2, 3, 4)",
+				"SELECT x.n, y.id FROM $Y y LEFT JOIN $X x ON x.e = y.ts WHERE y.id IN (1, 2, 3, 4)",
+				"SELECT x.n, y.id FROM $X x JOIN $Y y ON y.ts = x.e WHERE x.d IN ('2024-01-02', '2024-01-03')",
+				"SELECT x.n, y.id FROM $X x JOIN $Y y ON y.dd = x.e WHERE x.d IN ('2024-01-02', '2024-01-03')",
+				"SELECT x.n, y.id FROM $Y y JOIN $X x ON x.e = y.ts + INTERVAL '19 hours' WHERE y.id IN (1, 2, 3, 4)",
+				"SELECT x.n, y.id FROM $Y y JOIN $X x ON x.e > y.ts WHERE y.id IN (1, 2)",
+				"SELECT x.n, y.id FROM $Y y JOIN $X x ON x.e = y.dd + 1 WHERE y.id IN (1, 2)",
+			} {
+				diffJoin(t, a, q)
+				diffJoin(t, a, q)
+			}
+			for _, p := range []any{"2024-01-03 10:00:00", "2024-01-03", "2024-01-03T00:00:00Z"} {
+				diffJoin(t, a, "SELECT n FROM $X WHERE e = $1", p)
+				diffJoin(t, a, "SELECT n FROM $X WHERE d = $1", p)
+				diffJoin(t, a, "SELECT n FROM $X WHERE e >= $1", p)
+				diffJoin(t, a, "SELECT n FROM $X WHERE e = $1::timestamp", p)
+				diffJoin(t, a, "SELECT n FROM $X WHERE d = $1::timestamp", p)
+			}
+		})
+	}
+}
+
+// TestAttack15KeyClampPrimaryKey: a join looks a narrow primary key (INT,
+// SMALLINT, VARCHAR(3), CHAR(3)) up by a wider key (BIGINT, TEXT) the
+// column cannot hold: no row has it, so the join matches nothing.
+func TestAttack15KeyClampPrimaryKey(t *testing.T) {
+	for _, tc := range []struct {
+		name, yt, xt string
+		yv, xv       []string
+	}{
+		{"int-pk", "INT", "BIGINT", []string{"2147483647", "-2147483648", "1"}, []string{"2147483648", "-2147483649", "1", "4294967297"}},
+		{"smallint-pk", "SMALLINT", "INT", []string{"32767", "-32768", "1"}, []string{"32768", "-32769", "65537"}},
+		{"varchar-pk", "VARCHAR(3)", "TEXT", []string{"'abc'", "'ab'"}, []string{"'abcd'", "'ab'", "'abcdef'"}},
+		{"char-pk", "CHAR(3)", "TEXT", []string{"'abc'", "'ab'"}, []string{"'abcd'", "'ab'", "'ab '"}},
+	} {
+		if tc.yt == "" {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			var xr, yr []string
+			for i, v := range tc.xv {
+				xr = append(xr, fmt.Sprintf("(%d, %s)", i+1, v))
+			}
+			for i, v := range tc.yv {
+				yr = append(yr, fmt.Sprintf("(%s, %d)", v, i+1))
+			}
+			a := j15Tables(t, e, "id BIGINT PRIMARY KEY, k "+tc.xt, "k "+tc.yt+" PRIMARY KEY, n BIGINT", nil, strings.Join(xr, ", "), strings.Join(yr, ", "))
+			ids := []string{}
+			for i := range tc.xv {
+				ids = append(ids, fmt.Sprint(i+1))
+			}
+			diffJoin(t, a, "SELECT x.id, y.n FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN ("+strings.Join(ids, ", ")+")")
+			diffJoin(t, a, "SELECT x.id, y.n FROM $X x LEFT JOIN $Y y ON y.k = x.k WHERE x.id IN ("+strings.Join(ids, ", ")+")")
+			diffJoin(t, a, "SELECT x.id FROM $X x WHERE x.id IN ("+strings.Join(ids, ", ")+") AND EXISTS (SELECT 1 FROM $Y y WHERE y.k = x.k)")
+			diffJoin(t, a, "SELECT x.id FROM $X x WHERE x.id IN ("+strings.Join(ids, ", ")+") AND x.k IN (SELECT y.k FROM $Y y)")
+		})
 	}
 }
