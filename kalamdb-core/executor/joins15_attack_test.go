@@ -3,6 +3,7 @@ package executor_test
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -653,4 +654,171 @@ func TestAttack15KeyClampPrimaryKey(t *testing.T) {
 			diffJoin(t, a, "SELECT x.id FROM $X x WHERE x.id IN ("+strings.Join(ids, ", ")+") AND x.k IN (SELECT y.k FROM $Y y)")
 		})
 	}
+}
+
+// multiSet is the rows of every result of a multi-statement request, as
+// rowSet prints one, results separated by "|".
+func multiSet(c *caller, q string) string {
+	res, err := c.exec(q)
+	if err != nil {
+		return "ERROR " + strings.NewReplacer("ns.rx", "ns.x", "ns.ry", "ns.y").Replace(err.Error())
+	}
+	var out []string
+	for _, r := range res {
+		rows := make([]string, 0, len(r.Rows))
+		for _, row := range r.Rows {
+			rows = append(rows, fmt.Sprint(row...))
+		}
+		slices.Sort(rows)
+		out = append(out, strings.Join(rows, ";"))
+	}
+	return strings.Join(out, "|")
+}
+
+// TestAttack15DeletedAndOwnWrites: hinted joins that mention _deleted
+// (soft-deleted rows shown) and joins inside a transaction that wrote
+// the looked-up table (its own writes seen) answer as without indexes.
+func TestAttack15DeletedAndOwnWrites(t *testing.T) {
+	e := newEnv(t)
+	a := j15Tables(t, e, "id BIGINT PRIMARY KEY, k BIGINT, p BIGINT, v TEXT", "id BIGINT PRIMARY KEY, k BIGINT, p BIGINT, v TEXT",
+		[]string{"CREATE INDEX xk ON $X (k)", "CREATE INDEX yk ON $Y (k)", "CREATE INDEX ypk ON $Y (p, k)"},
+		nullRows(40, 7), nullRows(60, 9))
+	for _, w := range []string{"UPDATE $Y SET k = k + 100 WHERE id % 4 = 1", "DELETE FROM $Y WHERE id % 3 = 1", "DELETE FROM $X WHERE id = 2"} {
+		a.must(strings.NewReplacer("$X", "ns.x", "$Y", "ns.y").Replace(w))
+		a.must(strings.NewReplacer("$X", "ns.rx", "$Y", "ns.ry").Replace(w))
+	}
+	check := func(stage string) {
+		for _, q := range []string{
+			"SELECT x.id, y.id, y._deleted FROM $X x JOIN $Y y ON y.k = x.k AND y._deleted = true WHERE x.id IN (1, 2, 3, 4, 5, 8)",
+			"SELECT x.id, y.id, y._deleted FROM $X x LEFT JOIN $Y y ON y.k = x.k AND y._deleted IS NOT NULL WHERE x.id IN (1, 2, 3, 4, 5, 8)",
+			"SELECT x.id, y.id, y._deleted FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3, 4, 5, 8) AND (y._deleted OR NOT y._deleted)",
+			"SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3, 4, 5, 8) AND x._deleted = false",
+			"SELECT x.id, y.id, x._deleted FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3, 4, 5, 8) AND x._deleted IS NOT NULL",
+			"SELECT y.id, x.id, x._deleted FROM $Y y JOIN $X x ON x.k = y.k AND x._deleted WHERE y.id IN (2, 3, 4, 5, 6, 7, 8, 9)",
+			"SELECT x.id, count(*) FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3, 4, 5, 8) GROUP BY x.id HAVING bool_or(y._deleted) OR true",
+			"SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3, 4, 5, 8) AND y.id IN (SELECT id FROM $Y WHERE _deleted)",
+			"SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3, 4, 5, 8)",
+		} {
+			diffJoin(t, a, q)
+		}
+		for _, tx := range []string{
+			"BEGIN; INSERT INTO $Y VALUES (500, 1, 1, 'n'); UPDATE $Y SET k = 3 WHERE id = 2; DELETE FROM $Y WHERE id = 3; SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 3, 4, 5); ROLLBACK",
+			"BEGIN; UPDATE $X SET k = 5 WHERE id = 1; SELECT x.id, y.id FROM $Y y JOIN $X x ON x.k = y.k WHERE y.id IN (5, 14, 23); ROLLBACK",
+			"BEGIN; INSERT INTO $Y VALUES (501, 2, NULL, 'n'); SELECT x.id, y.id FROM $X x LEFT JOIN $Y y ON y.p IS NULL AND y.k = x.k WHERE x.id IN (1, 2, 3, 4, 5); ROLLBACK",
+		} {
+			got := multiSet(a, strings.NewReplacer("$X", "ns.x", "$Y", "ns.y").Replace(tx))
+			want := multiSet(a, strings.NewReplacer("$X", "ns.rx", "$Y", "ns.ry").Replace(tx))
+			if got != want {
+				t.Errorf("%s: %s:\ngot  %s\nwant %s", stage, tx, got, want)
+			}
+		}
+	}
+	check("hot")
+	for _, tb := range []string{"x", "y", "rx", "ry"} {
+		runJob(t, e, "STORAGE FLUSH TABLE ns."+tb)
+	}
+	check("cold")
+}
+
+// TestAttack15IsNullOrderIndex: top-N statements holding index columns
+// at NULL (IS NULL) and reading in an index's order, with competing
+// indexes, keyset bounds, offsets and parameters, while rows move
+// between NULL and values, hot and cold.
+func TestAttack15IsNullOrderIndex(t *testing.T) {
+	for _, slow := range []bool{false, true} {
+		t.Run(fmt.Sprint("slow ", slow), func(t *testing.T) {
+			e := newEnvWith(t, slow)
+			var rows []string
+			for i := 1; i <= 300; i++ {
+				b, c := fmt.Sprint(i%4), fmt.Sprint((i*37)%101)
+				if i%3 == 0 {
+					b = "NULL"
+				}
+				if i%11 == 0 {
+					c = "NULL"
+				}
+				rows = append(rows, fmt.Sprintf("(%d, %d, %s, %s)", i, i%5, b, c))
+			}
+			x := j15Tables(t, e, "id BIGINT PRIMARY KEY, a BIGINT, b BIGINT, c BIGINT", "id BIGINT PRIMARY KEY, a BIGINT, b BIGINT, c BIGINT",
+				[]string{"CREATE INDEX x_abc ON $X (a, b, c)", "CREATE INDEX x_ac ON $X (a, c)", "CREATE INDEX x_bc ON $X (b, c)", "CREATE INDEX x_c ON $X (c)"},
+				strings.Join(rows, ", "), "")
+			qs := []struct {
+				q  string
+				ps [][]any
+			}{
+				{"SELECT id, c FROM $X WHERE a = $1 AND b IS NULL ORDER BY c DESC, id DESC LIMIT $2", [][]any{{int64(1), int64(5)}, {int64(2), int64(30)}, {int64(9), int64(3)}}},
+				{"SELECT id, c FROM $X WHERE a = $1 AND b IS NULL ORDER BY c, id LIMIT $2", [][]any{{int64(1), int64(5)}, {int64(3), int64(100)}}},
+				{"SELECT id, c FROM $X WHERE a = $1 AND b IS NULL ORDER BY c LIMIT $2", [][]any{{int64(1), int64(100)}}},
+				{"SELECT id, c FROM $X WHERE a = $1 AND b IS NULL AND c < $2 ORDER BY c DESC, id DESC LIMIT 5", [][]any{{int64(1), int64(50)}, {int64(4), int64(3)}}},
+				{"SELECT id, c FROM $X WHERE a = $1 AND b IS NULL AND c IS NULL ORDER BY id LIMIT 5", [][]any{{int64(0)}, {int64(3)}}},
+				{"SELECT id, c FROM $X WHERE a = $1 AND b IS NULL ORDER BY c DESC NULLS LAST, id LIMIT 4 OFFSET $2", [][]any{{int64(2), int64(0)}, {int64(2), int64(3)}}},
+				{"SELECT id, c FROM $X WHERE b IS NULL ORDER BY c DESC, id DESC LIMIT $1", [][]any{{int64(7)}}},
+				{"SELECT id, c FROM $X WHERE b IS NULL AND a IN (1, 2) ORDER BY c, id LIMIT $1", [][]any{{int64(7)}}},
+				{"SELECT id, c FROM $X WHERE (b IS NULL OR b = 1) AND a = 1 ORDER BY c, id LIMIT $1", [][]any{{int64(7)}}},
+				{"SELECT id, c FROM $X WHERE b IS NOT NULL AND a = 1 ORDER BY b, c, id LIMIT $1", [][]any{{int64(7)}}},
+				{"SELECT id, c FROM $X WHERE a = $1 AND b IS NULL ORDER BY a, b, c, id LIMIT 5", [][]any{{int64(1)}}},
+				{"SELECT id, c FROM $X WHERE a = $1 AND b = $2 ORDER BY c DESC, id LIMIT 5", [][]any{{int64(1), nil}, {int64(1), int64(1)}}},
+			}
+			check := func() {
+				for _, q := range qs {
+					for _, ps := range q.ps {
+						diffJoin(t, x, q.q, ps...)
+					}
+				}
+			}
+			check()
+			runJob(t, e, "STORAGE FLUSH TABLE ns.x")
+			runJob(t, e, "STORAGE FLUSH TABLE ns.rx")
+			for _, w := range []string{"UPDATE $X SET b = NULL WHERE id % 7 = 0", "UPDATE $X SET b = 9 WHERE id % 9 = 0", "UPDATE $X SET c = NULL WHERE id % 13 = 0", "DELETE FROM $X WHERE id % 17 = 0"} {
+				x.must(strings.ReplaceAll(w, "$X", "ns.x"))
+				x.must(strings.ReplaceAll(w, "$X", "ns.rx"))
+			}
+			check()
+		})
+	}
+}
+
+// TestAttack15PlanCacheDDL: the same hinted statement text, with the
+// plan cache on, before and after the index its first side reads and the
+// index its lookups use are dropped, created on other columns under the
+// same names, and the table altered.
+func TestAttack15PlanCacheDDL(t *testing.T) {
+	e := newEnv(t)
+	a := j15Tables(t, e, "id BIGINT PRIMARY KEY, k BIGINT, p BIGINT, v TEXT", "id BIGINT PRIMARY KEY, k BIGINT, p BIGINT, v TEXT",
+		[]string{"CREATE INDEX xpk ON $X (p, k)", "CREATE INDEX xk ON $X (k)", "CREATE INDEX yk ON $Y (k)"},
+		nullRows(80, 7), nullRows(90, 9))
+	qs := []string{
+		"SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.p = $1 AND x.k > $2",
+		"SELECT x.id, y.id FROM $X x LEFT JOIN $Y y ON y.k = x.k WHERE x.p = $1 AND x.k > $2",
+		"SELECT x.id, y.id FROM $Y y JOIN $X x ON x.k = y.k WHERE x.p = $1 AND x.k > $2",
+	}
+	run := func(stage string) {
+		for _, q := range qs {
+			for _, ps := range [][]any{{int64(1), int64(2)}, {int64(2), int64(0)}, {nil, int64(0)}, {int64(4), int64(5)}} {
+				diffJoin(t, a, q, ps...)
+			}
+		}
+	}
+	root := e.root()
+	run("start")
+	root.must("DROP INDEX ns.xpk")
+	run("xpk dropped")
+	createIndex(t, e, "CREATE INDEX xpk ON ns.x (k, p)")
+	run("xpk on (k, p)")
+	root.must("DROP INDEX ns.yk")
+	run("yk dropped")
+	createIndex(t, e, "CREATE INDEX yk ON ns.y (p)")
+	run("yk on p")
+	root.must("ALTER TABLE ns.y ADD COLUMN z BIGINT")
+	root.must("ALTER TABLE ns.ry ADD COLUMN z BIGINT")
+	createIndex(t, e, "CREATE INDEX yk2 ON ns.y (k, z)")
+	run("yk2")
+	a.must("UPDATE ns.y SET z = id % 2")
+	a.must("UPDATE ns.ry SET z = id % 2")
+	diffJoin(t, a, "SELECT x.id, y.id, y.z FROM $X x JOIN $Y y ON y.k = x.k AND y.z = x.p WHERE x.p = $1 AND x.k > $2", int64(1), int64(0))
+	diffJoin(t, a, "SELECT x.id, y.id, y.z FROM $X x LEFT JOIN $Y y ON y.k = x.k AND y.z IS NULL WHERE x.p = $1 AND x.k > $2", int64(1), int64(0))
+	root.must("DROP INDEX ns.yk")
+	root.must("ALTER TABLE ns.y DROP COLUMN p")
+	root.must("ALTER TABLE ns.ry DROP COLUMN p")
+	run("y.p dropped")
 }
