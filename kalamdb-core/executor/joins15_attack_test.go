@@ -822,3 +822,45 @@ func TestAttack15PlanCacheDDL(t *testing.T) {
 	root.must("ALTER TABLE ns.ry DROP COLUMN p")
 	run("y.p dropped")
 }
+
+// TestAttack15IsNullRanksAsPoint: IS NULL on a column that is NULL in
+// almost every row binds an index as much as = on a selective column:
+// with indexes (deleted_at, created_at) and (conv), WHERE deleted_at IS
+// NULL AND created_at > $1 AND conv = $2 ranks the first above the
+// second and reads every live message of every conversation, where
+// (conv) reads one conversation's n/50 (main: IS NULL ends the prefix);
+// under ORDER BY created_at DESC LIMIT 5 the index read backwards
+// passes every newer message of other conversations to find the five
+// oldest of conversation 999.
+func TestAttack15IsNullRanksAsPoint(t *testing.T) {
+	const n = 3000
+	e := newEnv(t)
+	root := e.root()
+	root.must("CREATE NAMESPACE ns")
+	root.must("CREATE TABLE ns.m (id BIGINT PRIMARY KEY, conv BIGINT, created_at BIGINT, deleted_at BIGINT, body TEXT)")
+	createIndex(t, e, "CREATE INDEX m_live ON ns.m (deleted_at, created_at)")
+	createIndex(t, e, "CREATE INDEX m_conv ON ns.m (conv)")
+	a := e.as("alice", systable.RoleUser)
+	var rows []string
+	for i := 1; i <= n; i++ {
+		del := "NULL"
+		if i%100 == 0 {
+			del = fmt.Sprint(i)
+		}
+		rows = append(rows, fmt.Sprintf("(%d, %d, %d, %s, 'b%d')", i, i%50, i, del, i))
+	}
+	a.must("INSERT INTO ns.m VALUES " + strings.Join(rows, ", "))
+	a.must("UPDATE ns.m SET conv = 999 WHERE id <= 5")
+	for _, q := range []string{
+		"SELECT id FROM ns.m WHERE deleted_at IS NULL AND created_at > $1 AND conv = 7",
+		"SELECT id FROM ns.m WHERE deleted_at IS NULL AND created_at > $1 AND conv = 999 ORDER BY created_at DESC LIMIT 5",
+		"SELECT id FROM ns.m WHERE deleted_at IS NULL AND conv = 999 AND created_at > $1 ORDER BY created_at DESC LIMIT 5",
+		"SELECT id FROM ns.m WHERE deleted_at IS NULL AND conv = 999 AND id > $1 ORDER BY created_at DESC LIMIT 5",
+	} {
+		f, h := readCost(e, a, q, int64(0))
+		t.Logf("%s: %d fetched through indexes, %d hot rows read", q, f, h)
+		if f+h > n/10 {
+			t.Errorf("%s: %d fetched through indexes and %d hot rows read, want at most %d:\n%.1500s", q, f, h, n/10, explain(a, q, int64(0)))
+		}
+	}
+}
