@@ -864,3 +864,27 @@ func TestAttack15IsNullRanksAsPoint(t *testing.T) {
 		}
 	}
 }
+
+// TestAttack15NarrowRangeOutranked: a side bound to points (an index or
+// its primary key, ten conversations) outranks a side bound by a narrow
+// range (the ten newest messages): the conversations are read first and
+// all their messages looked up through m_conv (600 fetched), where the
+// ten newest messages and their conversations by key are 20 reads (main
+// fetched 110 and 10).
+func TestAttack15NarrowRangeOutranked(t *testing.T) {
+	const n = 3000
+	e := newEnv(t)
+	a := costTables(t, e, n)
+	for _, q := range []string{
+		"SELECT c.title, m.id FROM ns.c c JOIN ns.m m ON m.conv = c.id WHERE c.owner = 2 AND m.created_at > $1",
+		"SELECT c.title, m.id FROM ns.c c JOIN ns.m m ON m.conv = c.id WHERE c.id IN (2, 7, 12, 17, 22, 27, 32, 37, 42, 47) AND m.created_at > $1",
+	} {
+		want := rowSet(a, q, int64(n-10))
+		f, h := readCost(e, a, q, int64(n-10))
+		t.Logf("%s: %d fetched through indexes, %d hot rows read (%d rows)", q, f, h, strings.Count(want, "\n")+1)
+		// main: 110 and 10.
+		if f+h > 150 {
+			t.Errorf("%s: %d fetched through indexes and %d hot rows read, want at most 150:\n%.1500s", q, f, h, explain(a, q, int64(n-10)))
+		}
+	}
+}
