@@ -101,8 +101,8 @@ func (t boundInt) Equals(o sql.Type) bool { return t.NumberType.Equals(columnTyp
 // boundString is a text column's type in the index planner: a text the
 // type cannot hold (longer than a VARCHAR(n)'s n) is kept as it is. The
 // engine's conversion of a join's looked-up key fails for it and looks up
-// the type's zero value, '', instead: 'abcd' found '' in a VARCHAR(3)
-// index.
+// the type's zero value (the empty text) instead: 'abcd' found the empty
+// text in a VARCHAR(3) index.
 type boundString struct {
 	sql.StringType
 }

@@ -10,7 +10,8 @@ import (
 // parameter, IN, a range's bound, a join or EXISTS, finds what the same
 // statement finds without indexes. The lookup converted the key to the
 // column's type, which clamps an integer (2147483648 found 2147483647) and
-// fails for a longer text, after which the engine looked up '' instead.
+// fails for a longer text, after which the engine looked up the empty
+// text instead.
 func TestIndexKeyPastColumnType(t *testing.T) {
 	e := newEnv(t)
 	a := j15Tables(t, e, "id BIGINT PRIMARY KEY, i INT, s SMALLINT, v VARCHAR(3), t TEXT", "k INT PRIMARY KEY, n BIGINT",
