@@ -41,6 +41,7 @@ func newAnalyzer(p *Provider) *analyzer.Analyzer {
 		AddPostAnalyzeRule(scanFiltersRuleID, pushScanFilters).
 		AddPostAnalyzeRule(hashKeysRuleID, exactHashKeys).Build()
 	boundPlanning(a)
+	fenceFullJoins(a)
 	installSortByIndex(a)
 	a.ExecBuilder = newCheckedBuilder()
 	return a
