@@ -187,17 +187,18 @@ func (s *joinSide) rank() int {
 	if len(s.conds) == 0 {
 		return 0
 	}
-	binds := columnBindings(expression.JoinAnd(s.conds...), s.name, s.name)
+	where := expression.JoinAnd(s.conds...)
+	binds, nulls := columnBindings(where, s.name, s.name), nullOnlyColumns(where, s.name, s.name)
 	best := 0
 	if pk := s.dt.shape.PK; pk >= 0 && s.dt.shape.index != nil {
 		name := s.dt.shape.sch[pk].Name
 		if points, ok := binds[strings.ToLower(name)]; ok && points {
 			return pkPointsRank
 		}
-		best = boundRank([]string{name}, binds)
+		best = boundRank([]string{name}, binds, nulls)
 	}
 	for _, si := range s.dt.secondaryIndexes() {
-		best = max(best, boundRank(si.names, binds))
+		best = max(best, boundRank(si.names, binds, nulls))
 	}
 	return best
 }
