@@ -38,6 +38,8 @@ func TestFullJoinWhereAboveJoin(t *testing.T) {
 		{"SELECT x.id, y.id, z.id FROM $X x JOIN $Y z ON z.id = x.id FULL JOIN $Y y ON y.k = x.k WHERE z.p = 1", nil, "[1,1,1] [1,10,1] [1,19,1] [11,13,11] [11,22,11] [16,null,16]"},
 		{"SELECT x.id, y.id, z.id FROM $X x FULL JOIN $Y y ON y.k = x.k JOIN $X z ON z.id = y.id WHERE x.p = 2", nil, "[17,3,3] [2,11,11] [2,2,2] [7,18,18] [7,9,9]"},
 		{"SELECT x.id, y.id, z.id FROM $X x FULL JOIN $Y y ON y.k = x.k LEFT JOIN $X z ON z.id = x.id WHERE y.p = 1", nil, "[1,1,1] [15,1,15] [2,11,2] [9,11,9] [null,16,null]"},
+		{"SELECT s.xid, s.yid FROM (SELECT x.id AS xid, y.id AS yid FROM $X x FULL JOIN $Y y ON y.k = x.k) s WHERE s.xid IN (1, 2, 4, 8)", nil, "[1,10] [1,19] [1,1] [2,11] [2,2] [4,null] [8,null]"},
+		{"WITH s AS (SELECT x.id AS xid, y.id AS yid, y.p AS yp FROM $X x FULL JOIN $Y y ON y.k = x.k) SELECT xid, yid FROM s WHERE yp = 1", nil, "[1,1] [15,1] [2,11] [9,11] [null,16]"},
 		{"SELECT x.id, y.id FROM $X x FULL JOIN $Y y ON y.k = x.k WHERE x.id IN (1, 2, 4, 8) ORDER BY x.id, y.id LIMIT 3", nil, "[1,10] [1,19] [1,1]"},
 	} {
 		qi := strings.NewReplacer("$X", "ns.x", "$Y", "ns.y").Replace(q.q)
