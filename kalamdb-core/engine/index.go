@@ -349,13 +349,17 @@ func (t *dataTable) indexCut(ctx *sql.Context, c indexCol, cut sql.MySQLRangeCut
 }
 
 // keyValue converts a range bound's value to a column's stored value, or
-// reports that it does not convert exactly (1.5 for an INT column).
+// reports that it does not convert exactly: 1.5 for an INT column, or a
+// value past the type's range or length (2147483648 for an INT column,
+// which the engine clamps to 2147483647; 'abcd' for a VARCHAR(3)). No
+// stored value equals such a value, so a lookup of it finds nothing
+// (unheldPoint) and a range's bound of it leaves that side to the filter.
 func (t *dataTable) keyValue(ctx *sql.Context, typ sql.Type, dt dialect.DataType, v any) (any, bool) {
 	if v == nil {
 		return nil, false
 	}
-	conv, _, err := typ.Convert(ctx, v)
-	if err != nil || conv == nil || !exactKeyConversion(v, conv) {
+	conv, inRange, err := typ.Convert(ctx, v)
+	if err != nil || inRange != sql.InRange || conv == nil || !exactKeyConversion(v, conv) {
 		return nil, false
 	}
 	norm, err := row.Normalize(dt, conv)

@@ -39,9 +39,9 @@ import (
 //
 // preferMostBound (below) applies to any filtered table that is not
 // joined and that preferOrderIndex left alone: it offers the engine only
-// the indexes whose ranges bind the most leading columns (boundRank: two
-// per column bound to points by = or IN, one for a range on the next
-// column), so conv = $1 AND created_at > $2 reads (conv, created_at),
+// the indexes whose ranges bind the most leading columns (boundRank: four
+// per column bound to points by = or IN, two for a range on the next
+// column, one at most for IS NULL), so conv = $1 AND created_at > $2 reads (conv, created_at),
 // and equalities on both its columns beat conv = $1 through (conv, id).
 // The engine's own rules then break ties between the indexes offered.
 // Reading an index with a longer bound prefix reads a part of what the
@@ -373,7 +373,8 @@ func mostBoundIndexes(dt *dataTable, conds []sql.Expression, table, alias string
 	if len(secondary) == 0 {
 		return nil
 	}
-	binds := columnBindings(expression.JoinAnd(conds...), table, alias)
+	where := expression.JoinAnd(conds...)
+	binds, nulls := columnBindings(where, table, alias), nullOnlyColumns(where, table, alias)
 	type ranked struct {
 		idx  sql.Index
 		rank int
@@ -384,10 +385,10 @@ func mostBoundIndexes(dt *dataTable, conds []sql.Expression, table, alias string
 		if points, ok := binds[strings.ToLower(name)]; ok && points {
 			return nil
 		}
-		all = append(all, ranked{dt.shape.index, boundRank([]string{name}, binds)})
+		all = append(all, ranked{dt.shape.index, boundRank([]string{name}, binds, nulls)})
 	}
 	for _, si := range secondary {
-		all = append(all, ranked{si, boundRank(si.names, binds)})
+		all = append(all, ranked{si, boundRank(si.names, binds, nulls)})
 	}
 	top := 0
 	for _, r := range all {
@@ -406,21 +407,62 @@ func mostBoundIndexes(dt *dataTable, conds []sql.Expression, table, alias string
 }
 
 // boundRank ranks how much of an index with columns names the bindings
-// binds: two per leading column bound to points (= or IN), then one if
-// the next column is bound to a range. Equalities on (a, b) rank 4,
-// a = $1 AND b > $2 ranks 3, a = $1 alone 2: each narrows the index's
-// read within the one before.
-func boundRank(names []string, binds map[string]bool) int {
+// binds: four per leading column bound to points (= or IN), then two if
+// the next column is bound to a range. Equalities on (a, b) rank 8,
+// a = $1 AND b > $2 ranks 6, a = $1 alone 4: each narrows the index's
+// read within the one before. A column held at NULL alone (nullOnly:
+// col IS NULL) continues the prefix but earns one at most, after a
+// column bound to values (conv = $1 AND deleted_at IS NULL picks (conv,
+// deleted_at) over (conv)), and nothing first: NULL is one key, but
+// often the key of almost every row (deleted_at IS NULL), so an index
+// on (deleted_at, created_at) must not outrank one on (conv) for
+// deleted_at IS NULL AND created_at > $1 AND conv = $2, nor make a side
+// of a join bound (preferJoinLookup).
+func boundRank(names []string, binds, nullOnly map[string]bool) int {
 	rank := 0
 	for _, name := range names {
-		points, ok := binds[strings.ToLower(name)]
-		if !ok {
-			break
+		name = strings.ToLower(name)
+		points, ok := binds[name]
+		switch {
+		case !ok:
+			return rank
+		case !points:
+			return rank + 2
+		case !nullOnly[name]:
+			rank += 4
+		case rank > 0:
+			rank++
 		}
-		if !points {
-			return rank + 1
-		}
-		rank += 2
 	}
 	return rank
+}
+
+// nullOnlyColumns are the columns of the table (or alias) that the
+// conjunction e holds at NULL (col IS NULL) and binds no other way (no
+// = or IN of a value beside it).
+func nullOnlyColumns(e sql.Expression, table, alias string) map[string]bool {
+	out, valued := map[string]bool{}, map[string]bool{}
+	for _, c := range expression.SplitConjunction(e) {
+		op, l, r, ok := analyzer.IndexLeafChildren(c)
+		if !ok {
+			continue
+		}
+		if _, isField := l.(*expression.GetField); !isField && r != nil {
+			l = r
+		}
+		gf, isField := l.(*expression.GetField)
+		if !isField || !tableColumn(gf, table, alias) {
+			continue
+		}
+		switch op {
+		case analyzer.IndexScanOpIsNull:
+			out[strings.ToLower(gf.Name())] = true
+		case analyzer.IndexScanOpEq, analyzer.IndexScanOpInSet:
+			valued[strings.ToLower(gf.Name())] = true
+		}
+	}
+	for name := range valued {
+		delete(out, name)
+	}
+	return out
 }

@@ -27,13 +27,17 @@ import (
 
 // plannerType is the type the engine's index planner is given for an
 // index column: the column's own type, wrapped for DATE, TIMESTAMP and
-// integer columns (those whose conversions clamp, round or fail).
+// integer and text columns (those whose conversions clamp, round, cut
+// or fail).
 func plannerType(t sql.Type) sql.Type {
 	if dt, ok := t.(sql.DatetimeType); ok {
 		return boundTime{dt}
 	}
 	if nt, ok := t.(sql.NumberType); ok && types.IsInteger(t) {
 		return boundInt{nt}
+	}
+	if st, ok := t.(sql.StringType); ok && types.IsTextOnly(t) {
+		return boundString{st}
 	}
 	return t
 }
@@ -94,6 +98,25 @@ func isNumber(v any) bool {
 
 func (t boundInt) Equals(o sql.Type) bool { return t.NumberType.Equals(columnType(o)) }
 
+// boundString is a text column's type in the index planner: a text the
+// type cannot hold (longer than a VARCHAR(n)'s n) is kept as it is. The
+// engine's conversion of a join's looked-up key fails for it and looks up
+// the type's zero value (the empty text) instead: 'abcd' found the empty
+// text in a VARCHAR(3) index.
+type boundString struct {
+	sql.StringType
+}
+
+func (t boundString) Convert(ctx context.Context, v any) (any, sql.ConvertInRange, error) {
+	conv, inRange, err := t.StringType.Convert(ctx, v)
+	if s, ok := v.(string); ok && (err != nil || inRange != sql.InRange) {
+		return s, sql.InRange, nil
+	}
+	return conv, inRange, err
+}
+
+func (t boundString) Equals(o sql.Type) bool { return t.StringType.Equals(columnType(o)) }
+
 // columnType is the column type under a planner type: the planner checks
 // that a range's type is its index's.
 func columnType(t sql.Type) sql.Type {
@@ -102,6 +125,8 @@ func columnType(t sql.Type) sql.Type {
 		return x.DatetimeType
 	case boundInt:
 		return x.NumberType
+	case boundString:
+		return x.StringType
 	}
 	return t
 }

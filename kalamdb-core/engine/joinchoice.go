@@ -28,17 +28,18 @@ import (
 // side's index range again. preferJoinLookup decides before the engine
 // does, from the statement's shape alone (never a parameter's value), as
 // preferMostBound does for one table: of a join of two tables (inner, or
-// a LEFT JOIN whose left side it is), the side whose own WHERE binds more
-// of one of its indexes (boundRank; the primary key bound to points beats
-// any) is read first, through the index its WHERE binds the most
+// a LEFT JOIN whose left side it is), when one side's own WHERE binds one
+// of its indexes (boundRank; the primary key bound to points beats any)
+// and the other's binds none, the bound side is read first, through the index its WHERE binds the most
 // (mostBoundIndexes, as for a table that is not joined), and the other
 // side is looked up through one of its indexes for each of those rows
 // (a lookup join), when the join's equalities (with the other side's
 // constant equalities) bind a leading column of one. It tells the engine
 // through its own join hints (JOIN_ORDER and LOOKUP_JOIN), which it
 // follows when it can build such a plan and otherwise ignores, choosing
-// as before. It leaves the choice to the engine when both sides bind as
-// much, when the side to look up has no index the join binds, and for
+// as before. It leaves the choice to the engine when both sides' WHERE
+// bind an index (a narrow range on one could read far less than points
+// on the other; without statistics the shape cannot tell), when the side to look up has no index the join binds, and for
 // joins of more tables. The lookups go through the indexes GetIndexes
 // offers, which are those usable at the statement's snapshot
 // (secondaryIndexes), and find the rows the join's equalities match: the
@@ -114,10 +115,16 @@ func hintJoinLookup(j *plan.JoinNode) (sql.Node, error) {
 	on := expression.SplitConjunction(j.Filter)
 	lr, rr := l.rank(), r.rank()
 	var first, looked *joinSide
+	// Only a side its own WHERE binds nothing is looked up: one bound by
+	// its WHERE too reads little by itself, and the engine's plan
+	// (reading it through that binding and hashing, or looking the other
+	// up) may read far less than a lookup of all its rows that match the
+	// first side's (ten conversations' messages looked up through
+	// conversation_id, where the WHERE on created_at reads ten).
 	switch {
-	case lr > rr && r.lookupBound(l, on):
+	case lr > 0 && rr == 0 && r.lookupBound(l, on):
 		first, looked = l, r
-	case rr > lr && j.Op == plan.JoinTypeInner && l.lookupBound(r, on):
+	case rr > 0 && lr == 0 && j.Op == plan.JoinTypeInner && l.lookupBound(r, on):
 		first, looked = r, l
 	default:
 		return nil, nil
@@ -180,17 +187,18 @@ func (s *joinSide) rank() int {
 	if len(s.conds) == 0 {
 		return 0
 	}
-	binds := columnBindings(expression.JoinAnd(s.conds...), s.name, s.name)
+	where := expression.JoinAnd(s.conds...)
+	binds, nulls := columnBindings(where, s.name, s.name), nullOnlyColumns(where, s.name, s.name)
 	best := 0
 	if pk := s.dt.shape.PK; pk >= 0 && s.dt.shape.index != nil {
 		name := s.dt.shape.sch[pk].Name
 		if points, ok := binds[strings.ToLower(name)]; ok && points {
 			return pkPointsRank
 		}
-		best = boundRank([]string{name}, binds)
+		best = boundRank([]string{name}, binds, nulls)
 	}
 	for _, si := range s.dt.secondaryIndexes() {
-		best = max(best, boundRank(si.names, binds))
+		best = max(best, boundRank(si.names, binds, nulls))
 	}
 	return best
 }

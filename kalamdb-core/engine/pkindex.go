@@ -162,9 +162,20 @@ func (t *dataTable) cutKey(ctx *sql.Context, c sql.MySQLRangeCut) (key []byte, a
 
 // exactKeyConversion reports whether converting a range bound to the key
 // type kept its value (1.5 -> 1 or 2 for an INT key does not, nor a
-// timestamp with a time of day for a DATE key).
+// timestamp with a time of day for a DATE key, nor an integer or a text
+// the conversion clamped, wrapped or cut).
 func exactKeyConversion(orig, conv any) bool {
+	if o, ok := row.IntValue(orig); ok {
+		if c, ok := row.IntValue(conv); ok {
+			return o == c
+		}
+		return true
+	}
 	switch o := orig.(type) {
+	case string:
+		if c, ok := conv.(string); ok {
+			return o == c
+		}
 	case float32, float64:
 		f := fmt.Sprint(o)
 		return !strings.ContainsAny(f, ".eE") || fmt.Sprint(conv) == f

@@ -42,6 +42,7 @@ func newAnalyzer(p *Provider) *analyzer.Analyzer {
 		AddPostAnalyzeRule(hashKeysRuleID, exactHashKeys)
 	a := withoutMySQLGroupBy(b).Build()
 	boundPlanning(a)
+	fenceFullJoins(a)
 	installSortByIndex(a)
 	a.ExecBuilder = newCheckedBuilder()
 	return a

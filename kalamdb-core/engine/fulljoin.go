@@ -1,0 +1,94 @@
+package engine
+
+import (
+	"fmt"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
+)
+
+// A WHERE over a FULL JOIN must be evaluated on the joined rows: each side
+// of a FULL JOIN is filled with NULLs for the other's unmatched rows, and
+// a condition on one side rejects those (NULL IN (...) is not true). The
+// engine's filter pushdown (pushFilters, and pushdownSubqueryAliasFilters
+// for a subquery in FROM) moves a condition that names one table to just
+// above that table, below the join, as it may for an inner join and for
+// the preserved side of a LEFT JOIN: under a FULL JOIN the rows it
+// rejects came back as unmatched rows of the other side (PostgreSQL: 29
+// rows, KalamDB 67). go-mysql-server fixed this after v0.20.0
+// (dolthub/go-mysql-server#3196, "Do not push down filters for Full Outer
+// joins"); until KalamDB upgrades, those two rules run with every FULL
+// JOIN fenced off: the pushdown stops at a LIMIT, so each FULL JOIN is
+// wrapped in one whose count is fullJoinFence for the rule's run and
+// unwrapped right after. Filters inside a side (a subquery's own WHERE, a
+// nested join's) are still pushed within that side.
+
+// fenceFullJoins wraps the filter pushdown rules of a's batches.
+func fenceFullJoins(a *analyzer.Analyzer) {
+	for _, b := range a.Batches {
+		rules := append([]analyzer.Rule(nil), b.Rules...)
+		for i, r := range rules {
+			switch r.Id.String() {
+			case "pushFilters", "pushdownSubqueryAliasFilters":
+				rules[i].Apply = withFullJoinsFenced(r.Apply)
+			}
+		}
+		b.Rules = rules
+	}
+}
+
+// withFullJoinsFenced runs apply on n with every FULL JOIN fenced off.
+func withFullJoinsFenced(apply analyzer.RuleFunc) analyzer.RuleFunc {
+	return func(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+		fenced, same, err := transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+			if j, ok := n.(*plan.JoinNode); ok && j.Op.IsFullOuter() {
+				return plan.NewLimit(fullJoinFence{}, j), transform.NewTree, nil
+			}
+			return n, transform.SameTree, nil
+		})
+		if err != nil || same {
+			return apply(ctx, a, n, scope, sel, qf)
+		}
+		out, same, err := apply(ctx, a, fenced, scope, sel, qf)
+		if err != nil || same {
+			return n, transform.SameTree, err
+		}
+		out, _, err = transform.Node(out, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+			if l, ok := n.(*plan.Limit); ok {
+				if _, fence := l.Limit.(fullJoinFence); fence {
+					return l.Child, transform.NewTree, nil
+				}
+			}
+			return n, transform.SameTree, nil
+		})
+		if err != nil {
+			return n, transform.SameTree, fmt.Errorf("full join filter pushdown: %w", err)
+		}
+		return out, transform.NewTree, nil
+	}
+}
+
+// fullJoinFence marks the LIMIT that fences a FULL JOIN off from the
+// filter pushdown. It is never evaluated: the fence is removed as soon as
+// the rule that saw it has run.
+type fullJoinFence struct{}
+
+var _ sql.Expression = fullJoinFence{}
+
+func (fullJoinFence) Resolved() bool             { return true }
+func (fullJoinFence) String() string             { return "FULL JOIN fence" }
+func (fullJoinFence) Type() sql.Type             { return types.Int64 }
+func (fullJoinFence) IsNullable() bool           { return false }
+func (fullJoinFence) Children() []sql.Expression { return nil }
+func (fullJoinFence) Eval(*sql.Context, sql.Row) (any, error) {
+	return nil, fmt.Errorf("internal error: a FULL JOIN fence was evaluated")
+}
+func (f fullJoinFence) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 0 {
+		return nil, sql.ErrInvalidChildrenNumber.New(f, len(children), 0)
+	}
+	return f, nil
+}
