@@ -473,6 +473,30 @@ func TestLA15DemotedUserGetsNoRestrictedChanges(t *testing.T) {
 	}
 }
 
+// The same window on a new request: after the role change has answered,
+// the old socket still subscribes to the RESTRICTED table as a dba and
+// gets its whole content as initial data.
+func TestLA15DemotedUserCannotSubscribeRestricted(t *testing.T) {
+	s := la15Server(t)
+	s.ok(root, `CREATE SHARED TABLE app.vault (id BIGINT PRIMARY KEY, secret TEXT) WITH (ACCESS_LEVEL = 'RESTRICTED');
+		INSERT INTO app.vault VALUES (1, 'top secret')`)
+	c := s.loginWS(t, "ops", "ops-pw")
+	s.ok(root, "ALTER USER 'ops' SET ROLE user")
+	s.fail(basic("ops", "ops-pw"), 403, "PERMISSION_DENIED", "SELECT * FROM app.vault")
+	c.subscribe("v", "SELECT id, secret FROM app.vault", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), wsWait)
+	defer cancel()
+	for {
+		_, raw, err := c.c.Read(ctx)
+		if err != nil {
+			return // closed for the changed account
+		}
+		if strings.Contains(string(raw), "top secret") {
+			t.Fatalf("the demoted user subscribed to the RESTRICTED table after the role change was answered: %s", raw)
+		}
+	}
+}
+
 // parquetFiles lists the Parquet files under the server's data directory
 // whose path contains part.
 func (s *server) parquetFiles(part string) []string {
@@ -522,3 +546,4 @@ func TestLA15LoadingSubscriptionDoesNotPinOtherTablesFiles(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
+
