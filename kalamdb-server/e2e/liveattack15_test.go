@@ -546,4 +546,3 @@ func TestLA15LoadingSubscriptionDoesNotPinOtherTablesFiles(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 	}
 }
-
