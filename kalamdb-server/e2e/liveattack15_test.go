@@ -458,17 +458,7 @@ func TestLA15DemotedUserGetsNoRestrictedChanges(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		s.ok(root, fmt.Sprintf("INSERT INTO app.vault VALUES (%d, 'written after the demotion')", i))
 	}
-	var leaked []string
-	ctx, cancel := context.WithTimeout(context.Background(), wsWait)
-	defer cancel()
-	for {
-		_, raw, err := c.c.Read(ctx)
-		if err != nil {
-			break // the close for the changed account
-		}
-		leaked = append(leaked, string(raw))
-	}
-	if len(leaked) > 0 {
+	if leaked := untilClosed(c); len(leaked) > 0 {
 		t.Fatalf("the demoted user received %d messages after the role change was answered, first %s", len(leaked), leaked[0])
 	}
 }
@@ -484,16 +474,25 @@ func TestLA15DemotedUserCannotSubscribeRestricted(t *testing.T) {
 	s.ok(root, "ALTER USER 'ops' SET ROLE user")
 	s.fail(basic("ops", "ops-pw"), 403, "PERMISSION_DENIED", "SELECT * FROM app.vault")
 	c.subscribe("v", "SELECT id, secret FROM app.vault", nil)
+	for _, raw := range untilClosed(c) {
+		if strings.Contains(raw, "top secret") {
+			t.Fatalf("the demoted user subscribed to the RESTRICTED table after the role change was answered: %s", raw)
+		}
+	}
+}
+
+// untilClosed reads every message until the server closes the socket (or
+// wsWait passes) and returns them.
+func untilClosed(c *wsClient) []string {
+	var got []string
 	ctx, cancel := context.WithTimeout(context.Background(), wsWait)
 	defer cancel()
 	for {
 		_, raw, err := c.c.Read(ctx)
 		if err != nil {
-			return // closed for the changed account
+			return got
 		}
-		if strings.Contains(string(raw), "top secret") {
-			t.Fatalf("the demoted user subscribed to the RESTRICTED table after the role change was answered: %s", raw)
-		}
+		got = append(got, string(raw))
 	}
 }
 
