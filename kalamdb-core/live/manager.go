@@ -205,7 +205,7 @@ func (m *Manager) loop() {
 			return
 		case <-t.C:
 			m.endDropped()
-			m.endChangedAccounts()
+			m.endChangedAccounts("")
 		}
 	}
 }
@@ -224,6 +224,13 @@ func (m *Manager) Connect(userID string, role systable.Role) (*Conn, error) {
 	c := &Conn{m: m, id: hex.EncodeToString(raw[:]), userID: userID, role: role,
 		subs: make(map[string]*subscription), wake: make(chan struct{}, 1)}
 	if u, ok := m.cat.Snapshot().User(userID); ok {
+		// The role was read when the user authenticated; an ALTER USER
+		// that committed since then has already swept the connections
+		// (under m.mu, which this holds), so this one must not be opened
+		// with the old role.
+		if u.Role != role {
+			return nil, ErrAccountChanged
+		}
 		c.account = &account{created: u.CreatedAt, hash: u.PasswordHash}
 	}
 	c.mem.Reset(m.memory.For(userID))
@@ -280,17 +287,27 @@ func (m *Manager) endDropped() {
 	}
 }
 
-// endChangedAccounts closes the connections of users who were dropped, or
-// whose role or password changed since they authenticated: a socket must
-// not outlive the credentials and permissions it was opened with (the
-// subscriptions were authorised for the old role). The client signs in
-// again.
-func (m *Manager) endChangedAccounts() {
+// AccountChanged ends the connections of userID ("": of every user) whose
+// account was dropped, or whose role or password changed, since they
+// signed in (executor.LiveQueries): ALTER USER and DROP USER call it after
+// their catalog change and before they answer. Once it returns those
+// connections are closed, so nothing committed afterwards is delivered to
+// them and they take no new subscription. The once-a-second sweep
+// (Options.CheckInterval) stays as a backstop for changes made elsewhere
+// (a RESTORE).
+func (m *Manager) AccountChanged(userID string) { m.endChangedAccounts(userID) }
+
+// endChangedAccounts closes the connections of users (of only, when not
+// "") who were dropped, or whose role or password changed since they
+// authenticated: a socket must not outlive the credentials and
+// permissions it was opened with (the subscriptions were authorised for
+// the old role). The client signs in again.
+func (m *Manager) endChangedAccounts(only string) {
 	snap := m.cat.Snapshot()
 	m.mu.Lock()
 	var gone []*Conn
 	for _, c := range m.conns {
-		if c.account == nil {
+		if c.account == nil || (only != "" && c.userID != only) {
 			continue
 		}
 		u, ok := snap.User(c.userID)
