@@ -554,7 +554,9 @@ func (s *subscription) refresh(ctx context.Context, t *catalog.Table) *ErrorMess
 
 // matchRow builds the row a filter is evaluated on from a change's values
 // (in the column order of t, the table version the change was written
-// with): this view's table columns, then _seq, then _deleted.
+// with): this view's table columns, then _seq, then _deleted (false: a
+// change's rows are never deleted versions, and a live WHERE may not name
+// _deleted, engine.CompileFilter).
 func (v *view) matchRow(t *catalog.Table, vals []any, seq int64) []any {
 	n := len(v.table.Schema.Columns)
 	out := make([]any, n+2)
