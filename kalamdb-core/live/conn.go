@@ -521,6 +521,7 @@ func (c *Conn) Subscribe(ctx context.Context, id, sqlText string, o Subscription
 	} else {
 		err = s.open(ctx)
 	}
+	s.markIdle()
 	s.loadMu.Unlock()
 	if err != nil {
 		c.m.removeSubscription(s)
@@ -592,6 +593,9 @@ func (c *Conn) NextBatch(ctx context.Context, id string) error {
 	if !s.loading() {
 		return apierror.New(apierror.BatchFetchFailed, "the initial data of subscription %q is complete", id)
 	}
+	// A failed batch leaves the subscription loading: its idle time
+	// starts again, as after a batch sent.
+	defer s.markIdle()
 	return s.sendBatch(ctx)
 }
 

@@ -48,10 +48,17 @@ type Options struct {
 	// (default 10000).
 	DefaultBatchSize int
 	MaxBatchSize     int
-	// CheckInterval is how often subscriptions of dropped tables and
-	// connections of dropped or changed accounts are looked for
-	// (default 1s).
+	// CheckInterval is how often subscriptions of dropped tables, idle
+	// loading subscriptions and connections of dropped or changed
+	// accounts are looked for (default 1s).
 	CheckInterval time.Duration
+	// LoadingIdleTimeout bounds how long a subscription may wait, with
+	// initial data left to send, for the client's next_batch (default
+	// 60s): past it the subscription ends with SUBSCRIPTION_FAILED. A
+	// loading subscription holds a snapshot, which keeps every Parquet
+	// file that any compaction replaces meanwhile (of every table) and
+	// RocksDB's old versions, so a client must not hold one for ever.
+	LoadingIdleTimeout time.Duration
 	// MaxSystemRows bounds the rows a live query on a system table may
 	// match (default 10000); past it the subscription fails with
 	// SUBSCRIPTION_FAILED. Its query is re-run on every change of the
@@ -70,6 +77,8 @@ type Options struct {
 const (
 	DefaultSendQueueBytes = 64 << 20
 	DefaultMaxBatchBytes  = 4 << 20
+	// DefaultLoadingIdleTimeout is Options.LoadingIdleTimeout's default.
+	DefaultLoadingIdleTimeout = 60 * time.Second
 )
 
 func (o Options) withDefaults() Options {
@@ -97,6 +106,9 @@ func (o Options) withDefaults() Options {
 	o.DefaultBatchSize = min(o.DefaultBatchSize, o.MaxBatchSize)
 	if o.CheckInterval <= 0 {
 		o.CheckInterval = time.Second
+	}
+	if o.LoadingIdleTimeout <= 0 {
+		o.LoadingIdleTimeout = DefaultLoadingIdleTimeout
 	}
 	if o.MaxSystemRows <= 0 {
 		o.MaxSystemRows = 10000
@@ -205,6 +217,7 @@ func (m *Manager) loop() {
 			return
 		case <-t.C:
 			m.endDropped()
+			m.endIdleLoading()
 			m.endChangedAccounts("")
 		}
 	}
@@ -296,6 +309,30 @@ func (m *Manager) endDropped() {
 // (Options.CheckInterval) stays as a backstop for changes made elsewhere
 // (a RESTORE).
 func (m *Manager) AccountChanged(userID string) { m.endChangedAccounts(userID) }
+
+// endIdleLoading ends the subscriptions that have waited longer than
+// LoadingIdleTimeout for the client's next_batch, releasing their
+// snapshots. One whose next_batch is being served (loadMu held) is left
+// for the next check.
+func (m *Manager) endIdleLoading() {
+	limit := m.opts.LoadingIdleTimeout
+	now := m.opts.Now()
+	var idle []*subscription
+	for _, s := range m.queries.all() {
+		since := s.idleSince.Load()
+		if since == 0 || now.Sub(time.Unix(0, since)) < limit || !s.loadMu.TryLock() {
+			continue
+		}
+		if s.loading() && s.idleSince.Load() == since {
+			idle = append(idle, s)
+		}
+		s.loadMu.Unlock()
+	}
+	for _, s := range idle {
+		m.end(s, NewError(s.id, apierror.SubscriptionFailed,
+			"the initial data was left loading: no next_batch within %s (loading_idle_timeout); subscribe again (from_seq_id resumes)", limit))
+	}
+}
 
 // endChangedAccounts closes the connections of users (of only, when not
 // "") who were dropped, or whose role or password changed since they

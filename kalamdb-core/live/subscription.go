@@ -48,6 +48,11 @@ type subscription struct {
 	cursor    int64              // _seq of the last row sent as initial data
 	batchNum  int
 	batchSize int
+	// idleSince is when the subscription started waiting, with initial
+	// data left, for the client's next_batch (unix ns of Options.Now; 0:
+	// not waiting), for Manager.endIdleLoading. Set under loadMu, read
+	// by the check.
+	idleSince atomic.Int64
 	shape     *rowShape // of the initial-data rows
 
 	// Sender state: only the goroutine calling Conn.Next touches these.
@@ -159,6 +164,16 @@ func (s *subscription) queueBatch(rows []Row, size int64, more bool, mem *memory
 		_ = s.snap.Close()
 		s.snap = nil
 	}
+}
+
+// markIdle records, after a request, whether the subscription now waits
+// for the client's next_batch. s.loadMu is held.
+func (s *subscription) markIdle() {
+	if s.loading() {
+		s.idleSince.Store(s.conn.now().UnixNano())
+		return
+	}
+	s.idleSince.Store(0)
 }
 
 // loading reports whether initial data remains to be sent. s.loadMu is
