@@ -211,6 +211,24 @@ func TestLA15DemotedUserCannotSubscribeRestricted(t *testing.T) {
 	}
 }
 
+// followedOrRefused subscribes to a live query the server must either
+// follow or refuse: refused reports an UNSUPPORTED answer whose message
+// names mention; otherwise st holds the initial data (one batch).
+func followedOrRefused(c *wsClient, id, sqlText, mention string) (st *liveState, refused bool) {
+	c.t.Helper()
+	c.subscribe(id, sqlText, nil)
+	m := c.recv()
+	if m.Type == "error" && m.Code == "UNSUPPORTED" && strings.Contains(m.Message, mention) {
+		return nil, true
+	}
+	if m.Type != "subscription_ack" {
+		c.t.Fatalf("subscribe %s: %s", sqlText, m.raw)
+	}
+	st = newLiveState()
+	st.apply(c.expect("initial_data_batch", id))
+	return st, false
+}
+
 // untilClosed reads every message until the server closes the socket (or
 // wsWait passes) and returns them.
 func untilClosed(c *wsClient) []string {
@@ -239,16 +257,10 @@ func TestLA15SubqueryFilterFollowsOrIsRefused(t *testing.T) {
 	c := s.loginWS(t, "alice", "alice-pw")
 	c.subscribeAll("marker", "SELECT id FROM app.marker", nil)
 	const cond = "EXISTS (SELECT 1 FROM app.board WHERE body = 'open')"
-	c.subscribe("sq", "SELECT id, b FROM app.items WHERE "+cond, nil)
-	m := c.recv()
-	if m.Type == "error" && m.Code == "UNSUPPORTED" {
+	st, refused := followedOrRefused(c, "sq", "SELECT id, b FROM app.items WHERE "+cond, "subquery")
+	if refused {
 		return
 	}
-	if m.Type != "subscription_ack" {
-		t.Fatalf("subscribe: %s", m.raw)
-	}
-	st := newLiveState()
-	st.apply(c.expect("initial_data_batch", "sq"))
 	// The board opens: SELECT now returns both of alice's rows.
 	s.ok(root, "INSERT INTO app.board VALUES (1, 'open')")
 	s.ok(alice, "INSERT INTO app.marker VALUES (1)")
@@ -302,16 +314,10 @@ func TestLA15DeletedFilterMatchesSelect(t *testing.T) {
 	c := s.loginWS(t, "alice", "alice-pw")
 	c.subscribeAll("marker", "SELECT id FROM app.marker", nil)
 	// Refusing the WHERE is as sound as following it (docs/live.md).
-	c.subscribe("del", "SELECT id, b FROM app.items WHERE _deleted = true", nil)
-	m := c.recv()
-	if m.Type == "error" && m.Code == "UNSUPPORTED" && strings.Contains(m.Message, "_deleted") {
+	st, refused := followedOrRefused(c, "del", "SELECT id, b FROM app.items WHERE _deleted = true", "_deleted")
+	if refused {
 		return
 	}
-	if m.Type != "subscription_ack" {
-		t.Fatalf("subscribe: %s", m.raw)
-	}
-	st := newLiveState()
-	st.apply(c.expect("initial_data_batch", "del"))
 	s.ok(alice, "DELETE FROM app.items WHERE id = 2")
 	s.ok(alice, "INSERT INTO app.marker VALUES (1)")
 	drainTo(c, map[string]*liveState{"del": st}, 1)
