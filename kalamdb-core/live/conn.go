@@ -337,6 +337,9 @@ func (c *Conn) process(ctx context.Context, it item) {
 			// The initial data is out: the changes committed since its
 			// snapshot follow, in commit order, then live ones.
 			s.ready = true
+			if it.after != nil && !s.removed.Load() {
+				c.out = append(c.out, it.after)
+			}
 			if s.sys != nil && s.sys.refreshAfterLoad && !s.removed.Load() {
 				s.sys.refreshAfterLoad = false
 				c.refreshSystem(ctx, s)
