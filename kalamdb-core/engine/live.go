@@ -416,6 +416,11 @@ func (e *Engine) compileSystemFilter(sel *sqlparser.Select, text, name, userID s
 	if f.Where, err = whereText(sel, text); err != nil {
 		return nil, err
 	}
+	if sel.Where != nil {
+		if err := refuseSubqueries(sel.Where); err != nil {
+			return nil, err
+		}
+	}
 	f.SQL = filterSQL(catalog.SystemNamespace, name, f.Where)
 	return f, nil
 }
@@ -436,6 +441,17 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 	}
 	if err := checkLiveCost(tr.AST); err != nil {
 		return err
+	}
+	if err := refuseSubqueries(tr.AST); err != nil {
+		return err
+	}
+	if filtersOnDeleted(tr.AST) {
+		// Such a WHERE makes soft-deleted rows part of the result (as in
+		// a SELECT), but changes carry no deleted versions to match: a
+		// DELETE, a re-insert over a deleted row and a compaction that
+		// purges deleted rows would all leave the subscription stale.
+		return apierror.New(apierror.Unsupported,
+			"a live query's WHERE cannot name _deleted: a subscription follows the rows that are not deleted, and deletes arrive as delete changes; query deleted rows over HTTP")
 	}
 	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
 	bound, qFlags, err := binder.BindOnly(tr.AST, f.SQL, nil)
@@ -500,6 +516,26 @@ func checkLiveCost(stmt sqlparser.Statement) error {
 		return apierror.New(apierror.Unsupported,
 			"a live query's WHERE cannot call %s(): it builds values larger than the row, and the WHERE runs for every change; filter on the stored values, or query over HTTP",
 			refused)
+	}
+	return nil
+}
+
+// refuseSubqueries refuses a live WHERE with a subquery (scalar, EXISTS or
+// IN): the WHERE is evaluated on each changed row alone, and a change of
+// the tables the subquery reads reaches no subscription of this one, so
+// the result would silently go stale when the subquery's answer changes.
+func refuseSubqueries(node sqlparser.SQLNode) error {
+	found := false
+	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		if _, ok := n.(*sqlparser.Subquery); ok {
+			found = true
+			return false, nil
+		}
+		return true, nil
+	}, node)
+	if found {
+		return apierror.New(apierror.Unsupported,
+			"a live query's WHERE cannot contain a subquery: each change is evaluated on its row alone, so a change of what the subquery reads would not reach the subscription; filter on the row's own columns, or query over HTTP")
 	}
 	return nil
 }

@@ -329,6 +329,7 @@ func (x *Executor) manageUser(ctx context.Context, b *batch, p authz.Principal, 
 		if err := x.cat.AlterUser(s.Name, ch); err != nil {
 			return Result{}, err
 		}
+		x.accountChanged(userIDOf(target))
 		return message(1, fmt.Sprintf("User %s altered", storedName(target, s.Name))), nil
 	case *dialect.DropUser:
 		target, _ := snap.UserByName(s.Name)
@@ -342,6 +343,7 @@ func (x *Executor) manageUser(ctx context.Context, b *batch, p authz.Principal, 
 		if !dropped {
 			return message(0, fmt.Sprintf("User %s does not exist", s.Name)), nil
 		}
+		x.accountChanged(userIDOf(target))
 		return message(1, fmt.Sprintf("User %s dropped", storedName(target, s.Name))), nil
 	}
 	return Result{}, apierror.New(apierror.InternalError, "unexpected user statement %T", st)
@@ -354,6 +356,15 @@ func storedName(u *systable.User, spelled string) string {
 		return u.Username
 	}
 	return spelled
+}
+
+// userIDOf is u's id, or "" (every user) for an account the statement's
+// snapshot did not hold (created meanwhile).
+func userIDOf(u *systable.User) string {
+	if u == nil {
+		return ""
+	}
+	return u.UserID
 }
 
 // roleChange is a role an ALTER USER names, for the permission check: its

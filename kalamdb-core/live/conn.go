@@ -337,6 +337,9 @@ func (c *Conn) process(ctx context.Context, it item) {
 			// The initial data is out: the changes committed since its
 			// snapshot follow, in commit order, then live ones.
 			s.ready = true
+			if it.after != nil && !s.removed.Load() {
+				c.out = append(c.out, it.after)
+			}
 			if s.sys != nil && s.sys.refreshAfterLoad && !s.removed.Load() {
 				s.sys.refreshAfterLoad = false
 				c.refreshSystem(ctx, s)
@@ -521,6 +524,7 @@ func (c *Conn) Subscribe(ctx context.Context, id, sqlText string, o Subscription
 	} else {
 		err = s.open(ctx)
 	}
+	s.markIdle()
 	s.loadMu.Unlock()
 	if err != nil {
 		c.m.removeSubscription(s)
@@ -592,6 +596,9 @@ func (c *Conn) NextBatch(ctx context.Context, id string) error {
 	if !s.loading() {
 		return apierror.New(apierror.BatchFetchFailed, "the initial data of subscription %q is complete", id)
 	}
+	// A failed batch leaves the subscription loading: its idle time
+	// starts again, as after a batch sent.
+	defer s.markIdle()
 	return s.sendBatch(ctx)
 }
 

@@ -48,10 +48,17 @@ type Options struct {
 	// (default 10000).
 	DefaultBatchSize int
 	MaxBatchSize     int
-	// CheckInterval is how often subscriptions of dropped tables and
-	// connections of dropped or changed accounts are looked for
-	// (default 1s).
+	// CheckInterval is how often subscriptions of dropped tables, idle
+	// loading subscriptions and connections of dropped or changed
+	// accounts are looked for (default 1s).
 	CheckInterval time.Duration
+	// LoadingIdleTimeout bounds how long a subscription may wait, with
+	// initial data left to send, for the client's next_batch (default
+	// 60s): past it the subscription ends with SUBSCRIPTION_FAILED. A
+	// loading subscription holds a snapshot, which keeps every Parquet
+	// file that any compaction replaces meanwhile (of every table) and
+	// RocksDB's old versions, so a client must not hold one for ever.
+	LoadingIdleTimeout time.Duration
 	// MaxSystemRows bounds the rows a live query on a system table may
 	// match (default 10000); past it the subscription fails with
 	// SUBSCRIPTION_FAILED. Its query is re-run on every change of the
@@ -70,6 +77,8 @@ type Options struct {
 const (
 	DefaultSendQueueBytes = 64 << 20
 	DefaultMaxBatchBytes  = 4 << 20
+	// DefaultLoadingIdleTimeout is Options.LoadingIdleTimeout's default.
+	DefaultLoadingIdleTimeout = 60 * time.Second
 )
 
 func (o Options) withDefaults() Options {
@@ -97,6 +106,9 @@ func (o Options) withDefaults() Options {
 	o.DefaultBatchSize = min(o.DefaultBatchSize, o.MaxBatchSize)
 	if o.CheckInterval <= 0 {
 		o.CheckInterval = time.Second
+	}
+	if o.LoadingIdleTimeout <= 0 {
+		o.LoadingIdleTimeout = DefaultLoadingIdleTimeout
 	}
 	if o.MaxSystemRows <= 0 {
 		o.MaxSystemRows = 10000
@@ -205,7 +217,8 @@ func (m *Manager) loop() {
 			return
 		case <-t.C:
 			m.endDropped()
-			m.endChangedAccounts()
+			m.endIdleLoading()
+			m.endChangedAccounts("")
 		}
 	}
 }
@@ -224,6 +237,13 @@ func (m *Manager) Connect(userID string, role systable.Role) (*Conn, error) {
 	c := &Conn{m: m, id: hex.EncodeToString(raw[:]), userID: userID, role: role,
 		subs: make(map[string]*subscription), wake: make(chan struct{}, 1)}
 	if u, ok := m.cat.Snapshot().User(userID); ok {
+		// The role was read when the user authenticated; an ALTER USER
+		// that committed since then has already swept the connections
+		// (under m.mu, which this holds), so this one must not be opened
+		// with the old role.
+		if u.Role != role {
+			return nil, ErrAccountChanged
+		}
 		c.account = &account{created: u.CreatedAt, hash: u.PasswordHash}
 	}
 	c.mem.Reset(m.memory.For(userID))
@@ -280,17 +300,51 @@ func (m *Manager) endDropped() {
 	}
 }
 
-// endChangedAccounts closes the connections of users who were dropped, or
-// whose role or password changed since they authenticated: a socket must
-// not outlive the credentials and permissions it was opened with (the
-// subscriptions were authorised for the old role). The client signs in
-// again.
-func (m *Manager) endChangedAccounts() {
+// AccountChanged ends the connections of userID ("": of every user) whose
+// account was dropped, or whose role or password changed, since they
+// signed in (executor.LiveQueries): ALTER USER and DROP USER call it after
+// their catalog change and before they answer. Once it returns those
+// connections are closed, so nothing committed afterwards is delivered to
+// them and they take no new subscription. The once-a-second sweep
+// (Options.CheckInterval) stays as a backstop for changes made elsewhere
+// (a RESTORE).
+func (m *Manager) AccountChanged(userID string) { m.endChangedAccounts(userID) }
+
+// endIdleLoading ends the subscriptions that have waited longer than
+// LoadingIdleTimeout for the client's next_batch, releasing their
+// snapshots. One whose next_batch is being served (loadMu held) is left
+// for the next check.
+func (m *Manager) endIdleLoading() {
+	limit := m.opts.LoadingIdleTimeout
+	now := m.opts.Now()
+	var idle []*subscription
+	for _, s := range m.queries.all() {
+		since := s.idleSince.Load()
+		if since == 0 || now.Sub(time.Unix(0, since)) < limit || !s.loadMu.TryLock() {
+			continue
+		}
+		if s.loading() && s.idleSince.Load() == since {
+			idle = append(idle, s)
+		}
+		s.loadMu.Unlock()
+	}
+	for _, s := range idle {
+		m.end(s, NewError(s.id, apierror.SubscriptionFailed,
+			"the initial data was left loading: no next_batch within %s (loading_idle_timeout); subscribe again (from_seq_id resumes)", limit))
+	}
+}
+
+// endChangedAccounts closes the connections of users (of only, when not
+// "") who were dropped, or whose role or password changed since they
+// authenticated: a socket must not outlive the credentials and
+// permissions it was opened with (the subscriptions were authorised for
+// the old role). The client signs in again.
+func (m *Manager) endChangedAccounts(only string) {
 	snap := m.cat.Snapshot()
 	m.mu.Lock()
 	var gone []*Conn
 	for _, c := range m.conns {
-		if c.account == nil {
+		if c.account == nil || (only != "" && c.userID != only) {
 			continue
 		}
 		u, ok := snap.User(c.userID)

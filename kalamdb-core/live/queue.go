@@ -19,6 +19,10 @@ type item struct {
 	// once it is out, the changes kept aside follow and the subscription
 	// turns ready.
 	lastBatch bool
+	// after, with lastBatch, is sent right after msg and before the
+	// changes kept aside: a resumed subscription's deletes
+	// (subscription.resumeDeletes).
+	after Message
 	// always sends msg even when sub has been removed meanwhile (the
 	// message that says why it was removed).
 	always bool

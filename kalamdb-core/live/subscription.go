@@ -48,6 +48,11 @@ type subscription struct {
 	cursor    int64              // _seq of the last row sent as initial data
 	batchNum  int
 	batchSize int
+	// idleSince is when the subscription started waiting, with initial
+	// data left, for the client's next_batch (unix ns of Options.Now; 0:
+	// not waiting), for Manager.endIdleLoading. Set under loadMu, read
+	// by the check.
+	idleSince atomic.Int64
 	shape     *rowShape // of the initial-data rows
 
 	// Sender state: only the goroutine calling Conn.Next touches these.
@@ -118,7 +123,11 @@ func (s *subscription) open(ctx context.Context) error {
 	c.push(item{sub: s, msg: &SubscriptionAck{Type: "subscription_ack", SubscriptionID: s.id, TotalRows: total,
 		BatchControl: BatchControl{BatchNum: 0, HasMore: true, Status: StatusLoading, LastSeqID: from},
 		Schema:       s.view.schema}}, nil)
-	s.queueBatch(rows, size, more, mem)
+	after, err := s.resumeDeletes(ctx, more)
+	if err != nil {
+		return err
+	}
+	s.queueBatch(rows, size, more, mem, after)
 	return nil
 }
 
@@ -137,14 +146,18 @@ func (s *subscription) sendBatch(ctx context.Context) error {
 		}
 		return apierror.Wrap(apierror.BatchFetchFailed, err, "the next batch could not be read")
 	}
-	s.queueBatch(rows, size, more, mem)
+	after, err := s.resumeDeletes(ctx, more)
+	if err != nil {
+		return apierror.Wrap(apierror.BatchFetchFailed, err, "the rows deleted since from_seq_id could not be read")
+	}
+	s.queueBatch(rows, size, more, mem, after)
 	return nil
 }
 
 // queueBatch queues one initial-data batch of about size bytes; after the
 // last one the snapshot is released. mem, when set, holds the batch's size
 // reserved already (fetch), and the queue entry takes it over.
-func (s *subscription) queueBatch(rows []Row, size int64, more bool, mem *memory.Charge) {
+func (s *subscription) queueBatch(rows []Row, size int64, more bool, mem *memory.Charge, after Message) {
 	status := StatusReady
 	switch {
 	case more && s.batchNum == 0:
@@ -152,13 +165,62 @@ func (s *subscription) queueBatch(rows []Row, size int64, more bool, mem *memory
 	case more:
 		status = StatusLoadingBatch
 	}
-	s.conn.pushFrom(item{sub: s, lastBatch: !more, size: size, msg: &InitialDataBatch{Type: "initial_data_batch", SubscriptionID: s.id,
+	s.conn.pushFrom(item{sub: s, lastBatch: !more, after: after, size: size, msg: &InitialDataBatch{Type: "initial_data_batch", SubscriptionID: s.id,
 		Rows: rows, BatchControl: BatchControl{BatchNum: s.batchNum, HasMore: more, Status: status, LastSeqID: s.cursor}}}, mem, nil)
 	s.batchNum++
 	if !more && s.snap != nil {
 		_ = s.snap.Close()
 		s.snap = nil
 	}
+}
+
+// markIdle records, after a request, whether the subscription now waits
+// for the client's next_batch. s.loadMu is held.
+func (s *subscription) markIdle() {
+	if s.loading() {
+		s.idleSince.Store(s.conn.now().UnixNano())
+		return
+	}
+	s.idleSince.Store(0)
+}
+
+// resumeDeletes is, for the last batch (more false) of a subscription
+// resumed with from_seq_id, a delete change of the rows the client may
+// still hold that were deleted after from_seq_id, as of the snapshot: the
+// initial data holds only the rows that exist, so without it a resumed
+// client would keep them for ever. They are the deleted versions (which
+// keep the row's values) newer than from_seq_id that match the WHERE
+// (and a view's condition), so nothing is reported that the subscription
+// could not have shown. nil when there are none. At most MaxBatchSize
+// rows: past it the subscription fails, and the client subscribes again
+// without from_seq_id. s.loadMu is held.
+func (s *subscription) resumeDeletes(ctx context.Context, more bool) (Message, error) {
+	if more || s.opts.FromSeqID == 0 || s.snap == nil {
+		return nil, nil
+	}
+	cols := s.loader.Columns
+	list := make([]string, len(cols))
+	for i, name := range cols {
+		list[i] = quoteIdent(name)
+	}
+	limit := s.conn.m.opts.MaxBatchSize
+	res, err := s.query(ctx, strings.Join(list, ", "), "_seq > $1 AND _deleted = true",
+		fmt.Sprintf(" ORDER BY _seq LIMIT %d", limit+1), limit+1, nil, s.opts.FromSeqID)
+	if err != nil {
+		return nil, err
+	}
+	if len(res.Rows) > limit {
+		return nil, apierror.New(apierror.SubscriptionFailed,
+			"more than %d rows were deleted since from_seq_id %d; subscribe again without from_seq_id", limit, s.opts.FromSeqID)
+	}
+	if len(res.Rows) == 0 {
+		return nil, nil
+	}
+	old := make([]Row, len(res.Rows))
+	for i, r := range res.Rows {
+		old[i] = Row{shape: s.shape, vals: r[:len(cols)]}
+	}
+	return &ChangeMessage{Type: "change", SubscriptionID: s.id, ChangeType: string(txn.ChangeDelete), OldValues: old}, nil
 }
 
 // loading reports whether initial data remains to be sent. s.loadMu is
@@ -554,7 +616,9 @@ func (s *subscription) refresh(ctx context.Context, t *catalog.Table) *ErrorMess
 
 // matchRow builds the row a filter is evaluated on from a change's values
 // (in the column order of t, the table version the change was written
-// with): this view's table columns, then _seq, then _deleted.
+// with): this view's table columns, then _seq, then _deleted (false: a
+// change's rows are never deleted versions, and a live WHERE may not name
+// _deleted, engine.CompileFilter).
 func (v *view) matchRow(t *catalog.Table, vals []any, seq int64) []any {
 	n := len(v.table.Schema.Columns)
 	out := make([]any, n+2)

@@ -159,7 +159,7 @@ func (s *subscription) queueSystemBatch() {
 	if !more {
 		s.sys.rest = nil
 	}
-	s.queueBatch(batch, size, more, nil)
+	s.queueBatch(batch, size, more, nil, nil)
 }
 
 // systemQuery runs the subscription's query as its user and returns the

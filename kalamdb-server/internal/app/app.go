@@ -182,6 +182,7 @@ func coreConfig(cfg *config.Config, acct *memory.Account, log *zap.Logger) (data
 			SendQueueSize:                 cfg.WebSocket.SendQueueSize,
 			SendQueueBytes:                cfg.WebSocket.SendQueueBytes,
 			MaxBatchBytes:                 cfg.WebSocket.MaxBatchBytes,
+			LoadingIdleTimeout:            cfg.WebSocket.LoadingIdleTimeout,
 			OnInternalError: func(liveID string, err error) {
 				log.Named("live").Error("subscription ended by an internal error", zap.String("live_id", liveID), zap.Error(err))
 			},

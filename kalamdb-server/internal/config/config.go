@@ -333,6 +333,11 @@ type WebSocketConfig struct {
 	// MaxBatchBytes bounds an initial-data batch in bytes of row values
 	// (at least one row is sent).
 	MaxBatchBytes int64 `toml:"max_batch_bytes"`
+	// LoadingIdleTimeout bounds how long a subscription may wait, with
+	// initial data left, for the client's next_batch; past it the
+	// subscription ends with SUBSCRIPTION_FAILED and releases the
+	// snapshot it holds (which keeps replaced Parquet files on disk).
+	LoadingIdleTimeout time.Duration `toml:"loading_idle_timeout"`
 	// MessagesPerSecond is the sustained rate of incoming messages per
 	// connection (RATE_LIMIT_EXCEEDED beyond it); 0 = no limit. A
 	// connection may send a burst of twice that, and at least enough to
@@ -451,6 +456,7 @@ func Default() Config {
 			SendQueueSize:                 1024,
 			SendQueueBytes:                64 * MiB,
 			MaxBatchBytes:                 4 * MiB,
+			LoadingIdleTimeout:            60 * time.Second,
 			MessagesPerSecond:             50,
 		},
 		Cache: CacheConfig{
@@ -678,6 +684,7 @@ func (c *Config) Validate() error {
 	if w.MaxBatchBytes <= 0 {
 		bad("websocket.max_batch_bytes", "must be positive")
 	}
+	positiveDuration("websocket.loading_idle_timeout", w.LoadingIdleTimeout, false)
 	if w.MessagesPerSecond < 0 || w.MessagesPerSecond != w.MessagesPerSecond {
 		bad("websocket.messages_per_second", "must be a non-negative number (0 = no limit)")
 	}

@@ -137,6 +137,11 @@ func (s *session) serve() {
 		}
 	}
 	lc, err := s.h.live.Connect(p.UserID, p.Role)
+	if errors.Is(err, live.ErrAccountChanged) {
+		// The role changed between the credentials check and now.
+		s.close(websocket.StatusPolicyViolation, reasonAccount)
+		return
+	}
 	if err != nil {
 		s.close(websocket.StatusGoingAway, reasonShutdown)
 		return
