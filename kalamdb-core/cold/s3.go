@@ -31,7 +31,6 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
-	"net/http"
 	"path"
 	"slices"
 	"strings"
@@ -422,6 +421,14 @@ func uploadBackoff(try int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
+// HTTP statuses an upload is tried again after (408 and 429, besides any
+// 5xx), written as numbers: kalamdb-core does not import net/http (the
+// layer check), and minio-go reports them as plain integers.
+const (
+	statusRequestTimeout  = 408
+	statusTooManyRequests = 429
+)
+
 // retryableUpload reports whether an upload that failed with err is worth
 // trying again: the store did not answer (a connection refused or reset,
 // the transport's own timeout), or it answered that it is busy or broken
@@ -437,7 +444,7 @@ func retryableUpload(ctx context.Context, err error) bool {
 		return true
 	}
 	switch {
-	case resp.StatusCode == http.StatusRequestTimeout || resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500:
+	case resp.StatusCode == statusRequestTimeout || resp.StatusCode == statusTooManyRequests || resp.StatusCode >= 500:
 		return true
 	case resp.StatusCode != 0 || resp.Code != "":
 		return false // an answer: refused for good (access, bad digest, no such upload)
