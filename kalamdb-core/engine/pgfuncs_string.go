@@ -241,8 +241,15 @@ func buildBytesConcat(args []sql.Expression, lf, rf family) *pgFunc {
 			return nil, execError("a bytea operand of || is %T", v)
 		}
 	}
-	l, r := read(lf), read(rf)
-	return newFunc(args, bytesType, func(ctx *sql.Context, vals []any) (any, error) {
+	return newFunc(args, bytesType, concatPair(read(lf), read(rf), func(a, b []byte) []byte {
+		return append(append(make([]byte, 0, len(a)+len(b)), a...), b...)
+	}))
+}
+
+// concatPair evaluates a || b: each operand through its conversion, the
+// result within the statement's result size, then joined.
+func concatPair[T ~string | ~[]byte](l, r func(any) (T, error), join func(a, b T) T) evalFn {
+	return func(ctx *sql.Context, vals []any) (any, error) {
 		a, err := l(vals[0])
 		if err != nil {
 			return nil, err
@@ -254,9 +261,8 @@ func buildBytesConcat(args []sql.Expression, lf, rf family) *pgFunc {
 		if err := checkResultSize(ctx, int64(len(a))+int64(len(b))); err != nil {
 			return nil, err
 		}
-		out := make([]byte, 0, len(a)+len(b))
-		return append(append(out, a...), b...), nil
-	})
+		return join(a, b), nil
+	}
 }
 
 // buildConcatOp builds a || b: text concatenation, NULL if either side is
@@ -276,21 +282,7 @@ func buildConcatOp(args []sql.Expression) (*pgFunc, error) {
 	if lf == famJSON || rf == famJSON {
 		return nil, sqlError("operator does not exist: %s || %s (JSON values are not concatenated; cast to TEXT)", typeName(args[0]), typeName(args[1]))
 	}
-	l, r := valueText(args[0]), valueText(args[1])
-	return newFunc(args, textType, func(ctx *sql.Context, vals []any) (any, error) {
-		a, err := l(vals[0])
-		if err != nil {
-			return nil, err
-		}
-		b, err := r(vals[1])
-		if err != nil {
-			return nil, err
-		}
-		if err := checkResultSize(ctx, int64(len(a))+int64(len(b))); err != nil {
-			return nil, err
-		}
-		return a + b, nil
-	}), nil
+	return newFunc(args, textType, concatPair(valueText(args[0]), valueText(args[1]), func(a, b string) string { return a + b })), nil
 }
 
 // runeSlice returns s[from:to] counted in characters (0-based, clamped).
