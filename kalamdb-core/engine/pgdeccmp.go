@@ -126,27 +126,7 @@ func operandScale(e sql.Expression) (int, bool) {
 // buildNumericCompare builds an exact order comparison of numbers (or
 // <=>); WithChildren rebuilds it through the same builder.
 func buildNumericCompare(op string) fnBuilder {
-	var build fnBuilder
-	build = func(args []sql.Expression) (*pgFunc, error) {
-		if len(args) != 2 {
-			return nil, sqlError("operator %s takes two operands", op)
-		}
-		f := newFunc(args, boolType, func(_ *sql.Context, vals []any) (any, error) {
-			if vals[0] == nil || vals[1] == nil {
-				// Only <=> sees NULLs (nullIn): equal when both are.
-				return boolValue(vals[0] == nil && vals[1] == nil), nil
-			}
-			c, err := compareValues(famNumeric, vals[0], vals[1])
-			if err != nil {
-				return nil, err
-			}
-			return boolValue(orderHolds(op, c)), nil
-		})
-		f.nullIn = op == "<=>"
-		f.name, f.build = numericOps[op], build
-		return f, nil
-	}
-	return build
+	return buildOrderCompare(op, numericOps, func(a, b any) (int, error) { return compareValues(famNumeric, a, b) })
 }
 
 // decimalInLists rewrites x IN (a, b, ...) of n (subqueries included) as

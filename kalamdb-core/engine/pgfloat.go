@@ -80,6 +80,13 @@ func floatComparison(e sql.Expression, l, r sql.Expression) (sql.Expression, err
 // buildFloatCompare builds a float comparison; WithChildren rebuilds it
 // through the same builder.
 func buildFloatCompare(op string) fnBuilder {
+	return buildOrderCompare(op, floatOps, func(a, b any) (int, error) { return cmpFloat(mustFloat(a), mustFloat(b)), nil })
+}
+
+// buildOrderCompare builds the comparison op of two values ordered by cmp
+// (or <=>), named names[op]; WithChildren rebuilds it through the same
+// builder. The float and the exact-decimal comparisons are both this.
+func buildOrderCompare(op string, names map[string]string, cmp func(a, b any) (int, error)) fnBuilder {
 	var build fnBuilder
 	build = func(args []sql.Expression) (*pgFunc, error) {
 		if len(args) != 2 {
@@ -90,10 +97,14 @@ func buildFloatCompare(op string) fnBuilder {
 				// Only <=> sees NULLs (nullIn): equal when both are.
 				return boolValue(vals[0] == nil && vals[1] == nil), nil
 			}
-			return boolValue(orderHolds(op, cmpFloat(mustFloat(vals[0]), mustFloat(vals[1])))), nil
+			c, err := cmp(vals[0], vals[1])
+			if err != nil {
+				return nil, err
+			}
+			return boolValue(orderHolds(op, c)), nil
 		})
 		f.nullIn = op == "<=>"
-		f.name, f.build = floatOps[op], build
+		f.name, f.build = names[op], build
 		return f, nil
 	}
 	return build
