@@ -13,6 +13,7 @@ import (
 	"github.com/dolthub/vitess/go/mysql"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
 // syntaxPosition finds the position in the engine parser's messages,
@@ -58,8 +59,7 @@ func translateError(err error) error {
 		// every query mixing window functions with GROUP BY or aggregates,
 		// which PostgreSQL runs and the engine cannot.
 		code = apierror.Unsupported
-		msg = "window functions in a query with GROUP BY or aggregates are not supported; " +
-			"group in a subquery and apply the window function to its rows: SELECT ..., row_number() OVER (...) FROM (SELECT ... GROUP BY ...) AS g"
+		msg = pgsql.WindowOverGroups
 	case planbuilder.ErrUnionSchemasDifferentLength.Is(err):
 		// The translation refuses the set operations whose widths the
 		// text shows, with the operation's name; a * leaves it here.

@@ -195,11 +195,21 @@ func (a *pgAgg) resolveType() error {
 	return nil
 }
 
-func (a *pgAgg) Resolved() bool             { return expression.ExpressionsResolved(a.args...) }
-func (a *pgAgg) Type() sql.Type             { return a.typ }
-func (a *pgAgg) IsNullable() bool           { return a.spec.name != "count" }
-func (a *pgAgg) Children() []sql.Expression { return a.args }
-func (a *pgAgg) Id() sql.ColumnId           { return a.id }
+func (a *pgAgg) Resolved() bool   { return expression.ExpressionsResolved(a.Children()...) }
+func (a *pgAgg) Type() sql.Type   { return a.typ }
+func (a *pgAgg) IsNullable() bool { return a.spec.name != "count" }
+
+// Children are the arguments and then, for a window function, its
+// window's expressions: the engine re-indexes a window's columns through
+// its function's children.
+func (a *pgAgg) Children() []sql.Expression {
+	if a.window == nil {
+		return a.args
+	}
+	return append(append([]sql.Expression(nil), a.args...), a.window.ToExpressions()...)
+}
+
+func (a *pgAgg) Id() sql.ColumnId { return a.id }
 func (a *pgAgg) Window() *sql.WindowDefinition {
 	return a.window
 }
@@ -209,7 +219,13 @@ func (a *pgAgg) String() string {
 	for i, x := range a.args {
 		parts[i] = x.String()
 	}
-	return pgsql.AggregateCarrier + "(" + strings.Join(parts, ", ") + ")"
+	s := pgsql.AggregateCarrier + "(" + strings.Join(parts, ", ") + ")"
+	if a.window != nil {
+		// The engine names a window function's column by its text: two
+		// windows of one aggregate must not share one.
+		s += " " + a.window.String()
+	}
+	return s
 }
 
 func (a *pgAgg) WithId(id sql.ColumnId) sql.IdExpression {
@@ -224,20 +240,21 @@ func (a *pgAgg) WithWindow(w *sql.WindowDefinition) sql.WindowAdaptableExpressio
 	return &c
 }
 
-func (a *pgAgg) NewWindowFunction() (sql.WindowFunction, error) {
-	return nil, sqlError("%s() cannot be used as a window function", a.spec.name)
-}
-
 func (a *pgAgg) WithChildren(children ...sql.Expression) (sql.Expression, error) {
-	if len(children) != len(a.args) {
-		return nil, sql.ErrInvalidChildrenNumber.New(a, len(children), len(a.args))
+	if len(children) != len(a.Children()) {
+		return nil, sql.ErrInvalidChildrenNumber.New(a, len(children), len(a.Children()))
 	}
-	e, err := buildAggregate(children...)
+	e, err := buildAggregate(children[:len(a.args)]...)
 	if err != nil {
 		return nil, err
 	}
 	b := e.(*pgAgg)
 	b.id, b.window = a.id, a.window
+	if a.window != nil {
+		if b.window, err = a.window.FromExpressions(children[len(a.args):]); err != nil {
+			return nil, err
+		}
+	}
 	return b, nil
 }
 

@@ -86,6 +86,12 @@ func (w *windowCheck) Compute(ctx *sql.Context, interval sql.WindowInterval, buf
 		return w.lastValue
 	}
 	v := w.compute(ctx, interval, buf)
+	if err, ok := v.(error); ok {
+		// The engine's window functions return their errors as values,
+		// which would otherwise end up in the row.
+		w.failed.set(err)
+		return nil
+	}
 	if err := hold(ctx, "rows kept by a window function", 16+valueSize(v)); err != nil {
 		w.failed.set(err)
 		return nil
@@ -136,7 +142,12 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		case *aggregation.Min:
 			check.extreme, check.extremeType = -1, e.Child.Type()
 		}
-		agg := aggregation.NewAggregation(check, defaultFrame(fn, window))
+		framer, err := defaultFrame(fn, window)
+		if err != nil {
+			_ = childIter.Close(ctx)
+			return nil, err
+		}
+		agg := aggregation.NewAggregation(check, framer)
 		id, err := window.PartitionId()
 		if err != nil {
 			_ = childIter.Close(ctx)

@@ -2,8 +2,11 @@ package engine
 
 import (
 	"io"
+	"math"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
 )
 
@@ -18,19 +21,32 @@ import (
 // window functions; an explicit frame is the statement's own.
 
 // defaultFrame is the framer fn runs with in window w.
-func defaultFrame(fn sql.WindowFunction, w *sql.WindowDefinition) sql.WindowFramer {
+func defaultFrame(fn sql.WindowFunction, w *sql.WindowDefinition) (sql.WindowFramer, error) {
 	switch fn.(type) {
 	case *aggregation.MaxAgg, *aggregation.MinAgg, *aggregation.CountAgg:
 	default:
-		return fn.DefaultFramer()
+		return fn.DefaultFramer(), nil
 	}
-	if w == nil || w.Frame != nil {
-		return fn.DefaultFramer()
+	if w == nil {
+		return fn.DefaultFramer(), nil
+	}
+	return aggregateFrame(w)
+}
+
+// aggregateFrame is the framer of an aggregate over window w: its
+// explicit frame, or PostgreSQL's default.
+func aggregateFrame(w *sql.WindowDefinition) (sql.WindowFramer, error) {
+	if w.Frame != nil {
+		spec, err := readFrame(w.Frame)
+		if err != nil {
+			return nil, err
+		}
+		return &pgFramer{spec: spec, orderBy: w.OrderBy.ToExpressions()}, nil
 	}
 	if len(w.OrderBy) == 0 {
-		return aggregation.NewPartitionFramer()
+		return aggregation.NewPartitionFramer(), nil
 	}
-	return &toPeersFramer{orderBy: w.OrderBy.ToExpressions()}
+	return &toPeersFramer{orderBy: w.OrderBy.ToExpressions()}, nil
 }
 
 // toPeersFramer frames each row from its partition's first row to its
@@ -83,4 +99,156 @@ func (f *toPeersFramer) Interval() (sql.WindowInterval, error) {
 		return sql.WindowInterval{}, err
 	}
 	return sql.WindowInterval{Start: f.start, End: group.End}, nil
+}
+
+// An explicit frame (the translator lets through ROWS frames with integer
+// offsets, and RANGE frames bounded by UNBOUNDED and CURRENT ROW, for
+// aggregates) is computed by pgFramer, for every aggregate, instead of
+// the engine's framers: its RANGE frames find peers by the first ORDER
+// BY key only.
+
+// frameEdge is one end of a frame.
+type frameEdge int
+
+const (
+	edgeUnbounded frameEdge = iota // UNBOUNDED PRECEDING or FOLLOWING
+	edgeCurrent                    // CURRENT ROW: with RANGE, the row's peers too
+	edgePreceding                  // n PRECEDING (ROWS only)
+	edgeFollowing                  // n FOLLOWING (ROWS only)
+)
+
+// frameSpec is an explicit frame, read from the engine's window frame.
+type frameSpec struct {
+	rows         bool
+	start, end   frameEdge
+	startN, endN int
+}
+
+// readFrame reads f, which the translator built.
+func readFrame(f sql.WindowFrame) (frameSpec, error) {
+	s := frameSpec{rows: strings.HasPrefix(f.String(), "ROWS")}
+	var err error
+	switch {
+	case f.UnboundedPreceding():
+		s.start = edgeUnbounded
+	case f.StartCurrentRow():
+		s.start = edgeCurrent
+	case f.StartNPreceding() != nil:
+		s.start = edgePreceding
+		s.startN, err = frameOffset(f.StartNPreceding())
+	case f.StartNFollowing() != nil:
+		s.start = edgeFollowing
+		s.startN, err = frameOffset(f.StartNFollowing())
+	default:
+		return s, sqlError("window frame %s has no start", f)
+	}
+	if err != nil {
+		return s, err
+	}
+	switch {
+	case f.UnboundedFollowing():
+		s.end = edgeUnbounded
+	case f.EndCurrentRow():
+		s.end = edgeCurrent
+	case f.EndNPreceding() != nil:
+		s.end = edgePreceding
+		s.endN, err = frameOffset(f.EndNPreceding())
+	case f.EndNFollowing() != nil:
+		s.end = edgeFollowing
+		s.endN, err = frameOffset(f.EndNFollowing())
+	default:
+		return s, sqlError("window frame %s has no end", f)
+	}
+	if !s.rows && (s.start > edgeCurrent || s.end > edgeCurrent) {
+		return s, sqlError("RANGE with an offset PRECEDING or FOLLOWING is not supported")
+	}
+	return s, err
+}
+
+// frameOffset is a frame's offset: the translator allows only
+// non-negative integer constants.
+func frameOffset(e sql.Expression) (int, error) {
+	if l, ok := e.(*expression.Literal); ok {
+		if n, ok := toInt64(l.Value()); ok && n >= 0 {
+			return int(min(n, math.MaxInt32)), nil
+		}
+	}
+	return 0, sqlError("a frame offset must be a non-negative integer constant, not %s", e)
+}
+
+// pgFramer frames each row of a partition by a frameSpec.
+type pgFramer struct {
+	spec    frameSpec
+	orderBy []sql.Expression
+	part    sql.WindowInterval // the partition, once started
+	next    int                // the next row to frame
+	frame   sql.WindowInterval // the last row's frame
+	peers   sql.WindowFramer   // RANGE: the rows' peer groups, one per row
+	started bool
+}
+
+var _ sql.WindowFramer = (*pgFramer)(nil)
+
+func (f *pgFramer) NewFramer(part sql.WindowInterval) (sql.WindowFramer, error) {
+	n := &pgFramer{spec: f.spec, orderBy: f.orderBy, part: part, next: part.Start, started: true}
+	if !f.spec.rows && len(f.orderBy) > 0 {
+		peers, err := aggregation.NewPeerGroupFramer(f.orderBy).NewFramer(part)
+		if err != nil {
+			return nil, err
+		}
+		n.peers = peers
+	}
+	return n, nil
+}
+
+func (f *pgFramer) Next(ctx *sql.Context, buf sql.WindowBuffer) (sql.WindowInterval, error) {
+	if !f.started || f.next >= f.part.End {
+		return sql.WindowInterval{}, io.EOF
+	}
+	i := f.next
+	f.next++
+	// The row's peers: with ROWS, the row alone; without ORDER BY, the
+	// whole partition.
+	peers := sql.WindowInterval{Start: i, End: i + 1}
+	if !f.spec.rows {
+		peers = f.part
+		if f.peers != nil {
+			g, err := f.peers.Next(ctx, buf)
+			if err != nil {
+				return sql.WindowInterval{}, err
+			}
+			peers = g
+		}
+	}
+	start, end := f.part.Start, f.part.End
+	switch f.spec.start {
+	case edgeCurrent:
+		start = peers.Start
+	case edgePreceding:
+		start = i - f.spec.startN
+	case edgeFollowing:
+		start = i + f.spec.startN
+	}
+	switch f.spec.end {
+	case edgeCurrent:
+		end = peers.End
+	case edgePreceding:
+		end = i - f.spec.endN + 1
+	case edgeFollowing:
+		end = i + f.spec.endN + 1
+	}
+	start = max(f.part.Start, min(start, f.part.End))
+	end = max(start, min(end, f.part.End))
+	f.frame = sql.WindowInterval{Start: start, End: end}
+	return f.frame, nil
+}
+
+func (f *pgFramer) FirstIdx() int { return f.frame.Start }
+func (f *pgFramer) LastIdx() int  { return f.frame.End }
+
+func (f *pgFramer) Interval() (sql.WindowInterval, error) {
+	if !f.started {
+		return sql.WindowInterval{}, aggregation.ErrPartitionNotSet
+	}
+	return f.frame, nil
 }

@@ -22,9 +22,6 @@ func funcName(fc *pg.FuncCall) string {
 	return ""
 }
 
-// Window frame options (PostgreSQL's FRAMEOPTION_* bits).
-const frameOptionNonDefault = 0x1
-
 func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 	name := funcName(fc)
 	if name == "" {
@@ -76,6 +73,11 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 	}
 	if spec.kind == window || fc.Over != nil {
 		return t.windowCall(fc, name, spec)
+	}
+	if t.inWindowArgs {
+		// The engine plans a window over a grouped query's rows only from a
+		// subquery (and failed here with an internal error).
+		return nil, t.unsupported(fc.Location, WindowOverGroups)
 	}
 	// The engine's own count, min and max keep O(1) state. count(DISTINCT)
 	// keeps every distinct value, so it takes KalamDB's aggregate, which
@@ -198,25 +200,38 @@ func (t *translator) sameExpr(n *pg.Node, e sqlparser.Expr) bool {
 	return err == nil && sqlparser.String(x) == sqlparser.String(e)
 }
 
+// WindowOverGroups refuses a window function over a grouped query's rows
+// (the engine's refusal, and an aggregate in a window function's
+// arguments here).
+const WindowOverGroups = "window functions in a query with GROUP BY or aggregates are not supported; " +
+	"group in a subquery and apply the window function to its rows: SELECT ..., row_number() OVER (...) FROM (SELECT ... GROUP BY ...) AS g"
+
 // windowCall translates f(...) OVER (PARTITION BY ... ORDER BY ...).
 func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlparser.Expr, error) {
 	if fc.Over == nil {
 		return nil, t.errorAt(fc.Location, "window function %s() requires an OVER clause", name)
 	}
-	if spec.kind == aggregate {
-		return nil, t.unsupported(fc.Location, "%s() OVER (...) is not supported; only count, min and max work as window aggregates", name)
+	// PostgreSQL's own refusals, in its words.
+	if fc.AggDistinct {
+		return nil, t.unsupported(fc.Location, "DISTINCT is not implemented for window functions")
 	}
-	if fc.AggDistinct || fc.AggFilter != nil || len(fc.AggOrder) > 0 {
-		return nil, t.unsupported(fc.Location, "DISTINCT, FILTER and ORDER BY are not supported in a window function")
+	if len(fc.AggOrder) > 0 {
+		return nil, t.unsupported(fc.Location, "aggregate ORDER BY is not implemented for window functions")
 	}
-	w := fc.Over
-	if w.Name != "" || w.Refname != "" {
-		return nil, t.unsupported(w.Location, "named windows are not supported; write the window in OVER (...)")
+	if fc.AggFilter != nil && spec.kind == window {
+		return nil, t.unsupported(fc.Location, "FILTER is not implemented for non-aggregate window functions")
 	}
-	if w.FrameOptions&frameOptionNonDefault != 0 {
-		return nil, t.unsupported(w.Location, "explicit window frames (ROWS/RANGE/GROUPS ...) are not supported")
+	w, err := t.resolveWindow(fc.Over)
+	if err != nil {
+		return nil, err
 	}
-	over := &sqlparser.Over{}
+	defer func(was bool) { t.inWindowArgs = was }(t.inWindowArgs)
+	t.inWindowArgs = true
+	frame, err := t.windowFrame(w, name, spec)
+	if err != nil {
+		return nil, err
+	}
+	over := &sqlparser.Over{Frame: frame}
 	for _, p := range w.PartitionClause {
 		e, err := t.expr(p)
 		if err != nil {
@@ -230,6 +245,17 @@ func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlp
 			return nil, err
 		}
 		over.OrderBy = ob
+	}
+	if spec.kind == aggregate || fc.AggFilter != nil {
+		// KalamDB's aggregates (and count, min and max with FILTER) run
+		// through the carrier, which is also a window function.
+		e, err := t.aggregateCall(fc, spec)
+		if err != nil {
+			return nil, err
+		}
+		out := e.(*sqlparser.FuncExpr)
+		out.Over = over
+		return out, nil
 	}
 	out := &sqlparser.FuncExpr{Name: sqlparser.NewColIdent(spec.name), Over: over}
 	if fc.AggStar {

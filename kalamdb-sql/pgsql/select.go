@@ -41,6 +41,11 @@ func (t *translator) statement(n *pg.Node) (sqlparser.Statement, dialect.Kind, e
 
 // selectStmt translates a query: a SELECT, a set operation or VALUES.
 func (t *translator) selectStmt(s *pg.SelectStmt) (sqlparser.SelectStatement, error) {
+	defer func(was bool, windows map[string]*pg.WindowDef) { t.inWindowArgs, t.windows = was, windows }(t.inWindowArgs, t.windows)
+	t.inWindowArgs = false
+	if err := t.defineWindows(s.WindowClause); err != nil {
+		return nil, err
+	}
 	if s.IntoClause != nil {
 		return nil, t.errorAt(-1, "SELECT ... INTO is not supported: query results are returned to the client only")
 	}
@@ -283,9 +288,6 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
 		sel.QueryOpts.Distinct = true
 	case len(s.DistinctClause) > 0:
 		return nil, t.unsupported(location(s.DistinctClause[0]), "SELECT DISTINCT ON is not supported")
-	}
-	if len(s.WindowClause) > 0 {
-		return nil, t.unsupported(-1, "the WINDOW clause is not supported; write the window in OVER (...)")
 	}
 	if s.GroupDistinct {
 		return nil, t.unsupported(-1, "GROUP BY DISTINCT is not supported")

@@ -86,6 +86,13 @@ type translator struct {
 	depth int
 	// inWrite is set while an UPDATE or DELETE is translated (subLink).
 	inWrite bool
+	// inWindowArgs is set while a window function's arguments are
+	// translated (a subquery's own SELECT clears it): an aggregate there
+	// (sum(count(*)) OVER (...)) is refused.
+	inWindowArgs bool
+	// windows are the named windows of the SELECT being translated (its
+	// WINDOW clause), resolved.
+	windows map[string]*pg.WindowDef
 }
 
 // errorAt is an INVALID_SQL error about the text at offset loc of the

@@ -180,7 +180,7 @@ func TestTranslateErrors(t *testing.T) {
 		{"SELECT lower(a, b) FROM t", apierror.InvalidSQL, "function lower() takes 1 argument, not 2", 8},
 		{"SELECT lower(a) OVER () FROM t", apierror.InvalidSQL, "not an aggregate function", 8},
 		{"SELECT row_number() FROM t", apierror.InvalidSQL, "requires an OVER clause", 8},
-		{"SELECT sum(a) OVER () FROM t", apierror.Unsupported, "OVER (...) is not supported", 8},
+		{"SELECT sum(a) OVER (ORDER BY a GROUPS 1 PRECEDING) FROM t", apierror.Unsupported, "GROUPS frames are not supported", 20},
 		{"SELECT 1; SELECT 2", apierror.InvalidSQL, "expected one statement", 0},
 		{"DELETE FROM t\x00 WHERE id = 1", apierror.InvalidSQL, "NUL character", 14},
 		{"SELECT '\xff'", apierror.InvalidSQL, "not valid UTF-8", 0},
