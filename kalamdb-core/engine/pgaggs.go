@@ -287,11 +287,24 @@ type aggBuffer struct {
 	mean, m2 float64
 	best     any
 	heldBest int64 // the size of best charged so far
-	flag     bool
-	items    []aggItem
+	// held is what the buffer charged to the statement; a window function
+	// gives it back when it drops the buffer (transient), a grouped
+	// aggregate holds it to the statement's end.
+	held  heldBytes
+	flag  bool
+	items []aggItem
 }
 
 func (b *aggBuffer) Dispose() {}
+
+// hold charges n bytes the buffer keeps to ctx's statement.
+func (b *aggBuffer) hold(ctx *sql.Context, fn string, n int64) error {
+	if err := hold(ctx, fn, n); err != nil {
+		return err
+	}
+	b.held.add(n)
+	return nil
+}
 
 func (b *aggBuffer) Update(ctx *sql.Context, row sql.Row) error {
 	a := b.a
@@ -322,7 +335,7 @@ func (b *aggBuffer) Update(ctx *sql.Context, row sql.Row) error {
 			return nil
 		}
 		b.seen[k] = true
-		if err := hold(ctx, name, int64(len(k))); err != nil {
+		if err := b.hold(ctx, name, int64(len(k))); err != nil {
 			return err
 		}
 	}
@@ -335,7 +348,7 @@ func (b *aggBuffer) Update(ctx *sql.Context, row sql.Row) error {
 			}
 			item.keys = append(item.keys, v)
 		}
-		if err := hold(ctx, name, rowSize(vals)+rowSize(item.keys)); err != nil {
+		if err := b.hold(ctx, name, rowSize(vals)+rowSize(item.keys)); err != nil {
 			return err
 		}
 		b.items = append(b.items, item)
@@ -349,7 +362,7 @@ func (b *aggBuffer) Update(ctx *sql.Context, row sql.Row) error {
 	if name == "min" || name == "max" {
 		// The value kept: charged as it grows, per group.
 		if n := valueSize(b.best); n > b.heldBest {
-			if err := hold(ctx, name, n-b.heldBest); err != nil {
+			if err := b.hold(ctx, name, n-b.heldBest); err != nil {
 				return err
 			}
 			b.heldBest = n

@@ -17,7 +17,8 @@ import (
 // O(n²). A frame that starts elsewhere or shrinks (which the default
 // frames never make) starts a new buffer, so the value is right for any
 // frame. The buffer charges what it keeps to the statement's memory
-// budget as the grouped aggregate does, and errors (an overflowing sum)
+// budget as the grouped aggregate does, and gives it back when it is
+// replaced, and errors (an overflowing sum)
 // are returned as values, which the window's check (windowCheck) turns
 // into the statement's failure.
 
@@ -55,9 +56,20 @@ func (a *pgAgg) NewWindowFunction() (sql.WindowFunction, error) {
 // default.
 func (w *pgWindowAgg) DefaultFramer() sql.WindowFramer { return w.framer }
 
-func (w *pgWindowAgg) StartPartition(*sql.Context, sql.WindowInterval, sql.WindowBuffer) error {
-	w.buf, w.cached, w.value = nil, false, nil
+func (w *pgWindowAgg) StartPartition(ctx *sql.Context, _ sql.WindowInterval, _ sql.WindowBuffer) error {
+	w.drop(ctx)
+	w.cached, w.value = false, nil
 	return nil
+}
+
+// drop gives back what the buffer charged: a sliding frame replaces its
+// buffer on every row, and would otherwise charge its rows again each
+// time.
+func (w *pgWindowAgg) drop(ctx *sql.Context) {
+	if w.buf != nil {
+		w.buf.held.giveBack(ctx)
+		w.buf = nil
+	}
 }
 
 // NewSlidingFrameInterval is never called by the engine's window iterator.
@@ -68,23 +80,25 @@ func (w *pgWindowAgg) Compute(ctx *sql.Context, frame sql.WindowInterval, rows s
 		return w.value
 	}
 	if w.buf == nil || frame.Start != w.frame.Start || frame.End < w.frame.End {
+		w.drop(ctx)
 		b, err := w.agg.NewBuffer()
 		if err != nil {
 			return err
 		}
 		w.buf = b.(*aggBuffer)
+		w.buf.held.transient = true
 		w.frame = sql.WindowInterval{Start: frame.Start, End: frame.Start}
 	}
 	for i := w.frame.End; i < frame.End; i++ {
 		if err := w.buf.Update(ctx, rows[i]); err != nil {
-			w.buf = nil
+			w.drop(ctx)
 			return err
 		}
 		w.frame.End = i + 1
 	}
 	v, err := w.buf.Eval(ctx)
 	if err != nil {
-		w.buf = nil
+		w.drop(ctx)
 		return err
 	}
 	w.value, w.cached = v, true
