@@ -120,6 +120,12 @@ func TestNamedWindows(t *testing.T) {
 			`[[1,8],[2,17],[3,13],[4,10],[5,12],[6,12],[7,8]]`},
 		{"SELECT id, sum(x) OVER w FROM app.w WINDOW w AS (ORDER BY id ROWS 1 PRECEDING) ORDER BY id",
 			`[[1,5],[2,8],[3,12],[4,10],[5,5],[6,12],[7,8]]`},
+		// ORDER BY repeating a window function of the select list (the
+		// engine refused it as an ambiguous name).
+		{"SELECT id, sum(x) OVER w FROM app.w WINDOW w AS (ORDER BY id) ORDER BY sum(x) OVER w DESC, id",
+			`[[6,30],[7,30],[5,22],[4,18],[3,17],[2,8],[1,5]]`},
+		{"SELECT id, row_number() OVER (ORDER BY id) FROM app.w ORDER BY row_number() OVER (ORDER BY id) DESC LIMIT 2",
+			`[[7,7],[6,6]]`},
 		{"SELECT id, sum(x) OVER w FROM app.w WHERE id < 3 WINDOW w AS (ORDER BY id) UNION ALL SELECT id, sum(x) OVER w FROM app.w WHERE id > 5 WINDOW w AS (ORDER BY id DESC) ORDER BY 1",
 			`[[1,5],[2,8],[6,8],[7,null]]`},
 	} {

@@ -445,6 +445,12 @@ func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlpar
 		if setOp {
 			return t.setOpSortKey(n)
 		}
+		if k := t.windowTarget(n, targets); k > 0 {
+			// The engine refuses a window function repeated from the
+			// select list as an ambiguous name; its position is the same
+			// key.
+			return sqlparser.NewIntVal([]byte(strconv.Itoa(k))), nil
+		}
 		return t.expr(n)
 	}
 	if c.GetIval() == nil {
@@ -456,6 +462,32 @@ func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlpar
 	}
 	// The engine resolves a position in the select list itself.
 	return sqlparser.NewIntVal([]byte(strconv.Itoa(k))), nil
+}
+
+// windowTarget is the position (from 1) of the select list's entry that n,
+// a window function, repeats, or 0. Positions are known only up to the
+// first *.
+func (t *translator) windowTarget(n *pg.Node, targets []*pg.Node) int {
+	if fc := n.GetFuncCall(); fc == nil || fc.Over == nil {
+		return 0
+	}
+	x, err := t.expr(n)
+	if err != nil {
+		return 0
+	}
+	for i, tg := range targets {
+		rt := tg.GetResTarget()
+		if rt == nil || rt.Val == nil {
+			return 0
+		}
+		if cr := rt.Val.GetColumnRef(); cr != nil && len(cr.Fields) > 0 && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+			return 0
+		}
+		if t.sameExpr(rt.Val, x) {
+			return i + 1
+		}
+	}
+	return 0
 }
 
 // inSelectList reports whether position k (from 1) may name an entry of
