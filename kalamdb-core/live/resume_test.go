@@ -6,22 +6,26 @@ import (
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // TestResumeReportsDeletedRows: a subscription resumed with from_seq_id
-// reports, right after its last batch, the rows deleted since then that
-// match its WHERE, as one delete change; rows deleted that do not match
-// (and rows deleted before from_seq_id) are not reported.
+// reports, right after its last batch, the rows deleted since then, as
+// one delete change, whether their deleted version matches its WHERE or
+// not (a row updated out of the WHERE and then deleted does not); rows
+// deleted before from_seq_id are not reported.
 func TestResumeReportsDeletedRows(t *testing.T) {
 	e := newEnv(t, live.Options{})
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES (0, 7, 'z')")
+	e.alice("DELETE FROM chat.messages WHERE id = 0")
 	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES (1, 7, 'a'), (2, 7, 'b'), (3, 8, 'c'), (4, 7, 'd')")
 	// _seq as an int64 (a JSON number would round it).
 	from, ok := e.sql("alice", systable.RoleUser, "SELECT max(_seq) FROM chat.messages")[0].Rows[0][0].(int64)
 	if !ok {
 		t.Fatal("max(_seq) is not an int64")
 	}
-	e.alice("DELETE FROM chat.messages WHERE id IN (1, 3)")
+	e.alice("DELETE FROM chat.messages WHERE id IN (0, 1, 3)")
 	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES (5, 7, 'e')")
 	c := e.connect("alice", systable.RoleUser)
 	if err := c.c.Subscribe(context.Background(), "r", "SELECT id, body FROM chat.messages WHERE conv = 7", live.SubscriptionOptions{FromSeqID: from}); err != nil {
@@ -31,7 +35,30 @@ func TestResumeReportsDeletedRows(t *testing.T) {
 	if b := c.expect("initial_data_batch", "r"); len(b.Rows) != 1 || b.Rows[0]["id"] != float64(5) {
 		t.Fatalf("resumed initial data: %s", b.raw)
 	}
-	if got := c.change("r"); got != "delete [map[body:a id:1]]" {
+	if got := c.change("r"); got != "delete [map[body:a id:1] map[body:c id:3]]" {
 		t.Fatalf("after the resumed initial data: %s", got)
 	}
+}
+
+// TestResumeBoundCountsRowsThatLeft: the rows a resume names, deleted or
+// no longer matching, are bounded together by MaxBatchSize: past it the
+// subscription fails, and the client subscribes again without
+// from_seq_id. The primary key comes with them when the subscription
+// does not show it, so the client can tell which rows they are.
+func TestResumeBoundCountsRowsThatLeft(t *testing.T) {
+	e := newEnv(t, live.Options{MaxBatchSize: 3})
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES (1, 7, 'a'), (2, 7, 'b'), (3, 7, 'c'), (4, 7, 'd')")
+	from, ok := e.sql("alice", systable.RoleUser, "SELECT max(_seq) FROM chat.messages")[0].Rows[0][0].(int64)
+	if !ok {
+		t.Fatal("max(_seq) is not an int64")
+	}
+	e.alice("UPDATE chat.messages SET conv = 8 WHERE id IN (1, 2)")
+	e.alice("DELETE FROM chat.messages WHERE id = 3")
+	c := e.connect("alice", systable.RoleUser)
+	c.subscribeAll("at", "SELECT body FROM chat.messages WHERE conv = 7", live.SubscriptionOptions{FromSeqID: from})
+	if got := c.change("at"); got != "delete [map[body:c id:3] map[body:a id:1] map[body:b id:2]]" && got != "delete [map[body:a id:1] map[body:b id:2] map[body:c id:3]]" {
+		t.Fatalf("three rows left: %s", got)
+	}
+	e.alice("UPDATE chat.messages SET body = NULL WHERE id = 4")
+	c.subscribeFails(apierror.SubscriptionFailed, "past", "SELECT id FROM chat.messages WHERE conv = 7 AND body <> ''", live.SubscriptionOptions{FromSeqID: from})
 }
