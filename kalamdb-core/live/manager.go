@@ -319,9 +319,11 @@ func (m *Manager) endDropped() {
 // signed in (executor.LiveQueries): ALTER USER and DROP USER call it after
 // their catalog change and before they answer. Once it returns those
 // connections are closed, so nothing committed afterwards is delivered to
-// them and they take no new subscription. The once-a-second sweep
-// (Options.CheckInterval) stays as a backstop for changes made elsewhere
-// (a RESTORE).
+// them and they take no new subscription (a sign-in that checked the old
+// account and connects later is refused by Connect). The first-run set-up
+// calls it for root. The once-a-second sweep (Options.CheckInterval)
+// stays as a backstop for an account changed by a path that does not call
+// it; a RESTORE changes no existing account.
 func (m *Manager) AccountChanged(userID string) { m.endChangedAccounts(userID) }
 
 // endIdleLoading ends the subscriptions that have waited longer than

@@ -137,3 +137,74 @@ func checkClosedWithoutLateWork(t *testing.T, r *raceSignIn, it, j int, marker i
 		}
 	}
 }
+
+// TestLiveRestoreLeavesAccountsAndTheirSockets: docs/backup.md, a
+// restore "never changes an existing account": a backup user of an
+// existing user's name gets that account's rows, and the account keeps
+// its role and password. So a RESTORE has no socket to close: alice,
+// whose backup row has another role and password, and carol, who is not
+// in the backup, stay signed in, keep their subscriptions and receive
+// what is committed after the restore; the backup's password does not
+// sign alice in.
+func TestLiveRestoreLeavesAccountsAndTheirSockets(t *testing.T) {
+	backups := t.TempDir()
+	src := backupServer(t, backups)
+	fillChat(t, src, "")
+	src.ok(root, "ALTER USER 'alice' SET PASSWORD 'backup-pw'; ALTER USER 'alice' SET ROLE dba")
+	if status, msg := waitJob(t, src, jobOf(t, src, "BACKUP DATABASE chat TO 'chat-1'")); status != "completed" {
+		t.Fatalf("backup: %s %s", status, msg)
+	}
+
+	dst := backupServer(t, backups)
+	dst.ok(root, `CREATE NAMESPACE feed; CREATE SHARED TABLE feed.news (id INT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PUBLIC');
+		CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user; CREATE USER 'carol' WITH PASSWORD 'carol-pw' ROLE user`)
+	alice, carol := dst.loginWS(t, "alice", "alice-pw"), dst.loginWS(t, "carol", "carol-pw")
+	alice.subscribeAll("n", "SELECT id FROM feed.news", nil)
+	carol.subscribeAll("n", "SELECT id FROM feed.news", nil)
+	if status, msg := waitJob(t, dst, jobOf(t, dst, "RESTORE DATABASE chat FROM 'chat-1'")); status != "completed" {
+		t.Fatalf("restore: %s %s", status, msg)
+	}
+	if got := dst.ok(root, "SELECT username, role FROM system.users WHERE username IN ('alice', 'carol') ORDER BY username").rows(t); got != `[["alice","user"],["carol","user"]]` {
+		t.Fatalf("accounts after the restore: %s", got)
+	}
+	dst.fail(basic("alice", "backup-pw"), 401, "UNAUTHORIZED", "SELECT 1")
+	dst.ok(root, "INSERT INTO feed.news VALUES (1)")
+	for name, c := range map[string]*wsClient{"alice": alice, "carol": carol} {
+		if got := c.change("n"); got != "insert [map[id:1]]" {
+			t.Fatalf("%s after the restore: %s", name, got)
+		}
+	}
+	// alice's restored rows are hers, read with her own password.
+	if got := dst.ok(basic("alice", "alice-pw"), "SELECT count(*) FROM chat.messages").rows(t); got != "[[20]]" {
+		t.Fatalf("alice's restored rows: %s", got)
+	}
+}
+
+// TestLiveFirstRunSetupClosesRootSockets: the first-run set-up gives root
+// a password. Like ALTER USER, it closes the sockets root signed in with
+// (password-less, from localhost) before it answers: nothing committed
+// after its answer reaches them.
+func TestLiveFirstRunSetupClosesRootSockets(t *testing.T) {
+	s := liveServer(t)
+	c := s.loginWS(t, "root", "")
+	c.subscribeAll("r", "SELECT id FROM chat.rooms", nil)
+	if r := s.do("POST", "/v1/api/auth/setup", nil, map[string]string{"user": "admin", "password": "a", "root_password": "r"}); r.httpStatus != 200 {
+		t.Fatalf("setup: %s", r)
+	}
+	s.ok(basic("root", "r"), "INSERT INTO chat.rooms VALUES (1, 'lobby')")
+	ctx, cancel := context.WithTimeout(context.Background(), wsWait)
+	defer cancel()
+	for {
+		_, raw, err := c.c.Read(ctx)
+		if err != nil {
+			var ce websocket.CloseError
+			if !errors.As(err, &ce) || ce.Code != websocket.StatusPolicyViolation || !strings.Contains(ce.Reason, "sign in again") {
+				t.Fatalf("root's socket ended with %v", err)
+			}
+			return
+		}
+		if strings.Contains(string(raw), `"type":"change"`) {
+			t.Fatalf("root's password-less socket got a change committed after the set-up answered: %s", raw)
+		}
+	}
+}
