@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -169,6 +170,45 @@ func drain(conns []*live.Conn) {
 			if _, err := c.Next(ctx); err != nil {
 				break
 			}
+		}
+	}
+}
+
+// BenchmarkResumeRowsThatLeft: a subscription resumed with from_seq_id
+// after 10 000 rows (the bound) left its WHERE, updated out of it or
+// deleted: the time and allocations of the subscribe, its (empty) initial
+// data and the one delete change naming the 10 000 rows, decoded as a
+// client would.
+func BenchmarkResumeRowsThatLeft(b *testing.B) {
+	for _, how := range []string{"UPDATE chat.messages SET conv = 8", "DELETE FROM chat.messages"} {
+		b.Run(strings.Fields(how)[0], func(b *testing.B) { benchResume(b, how) })
+	}
+}
+
+func benchResume(b *testing.B, leave string) {
+	e := newEnv(b, live.Options{})
+	const n = 10000
+	vals := make([]string, n)
+	for i := range vals {
+		vals[i] = fmt.Sprintf("(%d, 7, 'message body %d of some length')", i, i)
+	}
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES " + strings.Join(vals, ", "))
+	from, ok := e.sql("alice", systable.RoleUser, "SELECT max(_seq) FROM chat.messages")[0].Rows[0][0].(int64)
+	if !ok {
+		b.Fatal("max(_seq) is not an int64")
+	}
+	e.alice(leave)
+	c := e.connect("alice", systable.RoleUser)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprint("r", i)
+		c.subscribeAll(id, "SELECT id, body FROM chat.messages WHERE conv = 7", live.SubscriptionOptions{FromSeqID: from})
+		if m := c.expect("change", id); len(m.OldValues) != n {
+			b.Fatalf("%d rows named", len(m.OldValues))
+		}
+		if err := c.c.Unsubscribe(id); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

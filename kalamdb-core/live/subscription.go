@@ -123,11 +123,11 @@ func (s *subscription) open(ctx context.Context) error {
 	c.push(item{sub: s, msg: &SubscriptionAck{Type: "subscription_ack", SubscriptionID: s.id, TotalRows: total,
 		BatchControl: BatchControl{BatchNum: 0, HasMore: true, Status: StatusLoading, LastSeqID: from},
 		Schema:       s.view.schema}}, nil)
-	after, err := s.resumeDeletes(ctx, more)
+	after, afterSize, err := s.resumeDeletes(ctx, more, mem)
 	if err != nil {
 		return err
 	}
-	s.queueBatch(rows, size, more, mem, after)
+	s.queueBatch(rows, size+afterSize, more, mem, after)
 	return nil
 }
 
@@ -146,11 +146,11 @@ func (s *subscription) sendBatch(ctx context.Context) error {
 		}
 		return apierror.Wrap(apierror.BatchFetchFailed, err, "the next batch could not be read")
 	}
-	after, err := s.resumeDeletes(ctx, more)
+	after, afterSize, err := s.resumeDeletes(ctx, more, mem)
 	if err != nil {
 		return apierror.Wrap(apierror.BatchFetchFailed, err, "the rows deleted or changed since from_seq_id could not be read")
 	}
-	s.queueBatch(rows, size, more, mem, after)
+	s.queueBatch(rows, size+afterSize, more, mem, after)
 	return nil
 }
 
@@ -200,10 +200,12 @@ func (s *subscription) markIdle() {
 // the same snapshot, so no row is both sent and deleted, and every later
 // commit comes after as a change. nil when there are none. At most
 // MaxBatchSize rows: past it the subscription fails, and the client
-// subscribes again without from_seq_id. s.loadMu is held.
-func (s *subscription) resumeDeletes(ctx context.Context, more bool) (Message, error) {
+// subscribes again without from_seq_id. The rows are reserved in mem as
+// they are read, like a batch's, and queued with the last batch, whose
+// size then counts them (size). s.loadMu is held.
+func (s *subscription) resumeDeletes(ctx context.Context, more bool, mem *memory.Charge) (msg Message, size int64, err error) {
 	if more || s.opts.FromSeqID == 0 || s.snap == nil {
-		return nil, nil
+		return nil, 0, nil
 	}
 	cols := s.loader.Columns
 	shape := s.shape
@@ -211,10 +213,14 @@ func (s *subscription) resumeDeletes(ctx context.Context, more bool) (Message, e
 		cols = append(slices.Clip(cols), pk)
 		shape = newRowShape(cols)
 	}
-	list := make([]string, len(cols))
-	for i, name := range cols {
-		list[i] = quoteIdent(name)
+	list := make([]string, 0, len(cols)+1)
+	for _, name := range cols {
+		list = append(list, quoteIdent(name))
 	}
+	// Each row's _seq, last, to put them in _seq order: the query has no
+	// ORDER BY or LIMIT, which would make the engine hold every row to
+	// sort them, and it stops at the first row past the bound.
+	list = append(list, quoteIdent(schema.SeqColumn))
 	// Deleted versions keep the row's values; a live WHERE cannot name
 	// _deleted, so naming it here only adds them to what the scan sees.
 	cond := "_seq > $1 AND _deleted = true"
@@ -222,24 +228,36 @@ func (s *subscription) resumeDeletes(ctx context.Context, more bool) (Message, e
 		cond = "_seq > $1 AND (_deleted = true OR NOT COALESCE((" + w + "), false))"
 	}
 	limit := s.conn.m.opts.MaxBatchSize
-	res, err := s.queryWhere(ctx, strings.Join(list, ", "), cond,
-		fmt.Sprintf(" ORDER BY _seq LIMIT %d", limit+1), limit+1, nil, s.opts.FromSeqID)
-	if err != nil {
-		return nil, err
+	var kept []keptRow
+	onRow := func(vals []any, n int64) error {
+		if len(kept) == limit {
+			return apierror.New(apierror.SubscriptionFailed,
+				"more than %d rows were deleted, or changed so that they no longer match, since from_seq_id %d; subscribe again without from_seq_id",
+				limit, s.opts.FromSeqID)
+		}
+		seq, ok := vals[len(cols)].(int64)
+		if !ok {
+			return fmt.Errorf("live: resumed row without _seq")
+		}
+		if !mem.Reserve(n) {
+			return mem.Refusal()
+		}
+		kept = append(kept, keptRow{seq: seq, vals: vals[:len(cols)], size: n})
+		size += n
+		return nil
 	}
-	if len(res.Rows) > limit {
-		return nil, apierror.New(apierror.SubscriptionFailed,
-			"more than %d rows were deleted, or changed so that they no longer match, since from_seq_id %d; subscribe again without from_seq_id",
-			limit, s.opts.FromSeqID)
+	if _, err := s.queryWhere(ctx, strings.Join(list, ", "), cond, "", 0, onRow, s.opts.FromSeqID); err != nil {
+		return nil, 0, err
 	}
-	if len(res.Rows) == 0 {
-		return nil, nil
+	if len(kept) == 0 {
+		return nil, 0, nil
 	}
-	old := make([]Row, len(res.Rows))
-	for i, r := range res.Rows {
-		old[i] = Row{shape: shape, vals: r[:len(cols)]}
+	slices.SortFunc(kept, func(a, b keptRow) int { return cmp.Compare(a.seq, b.seq) })
+	old := make([]Row, len(kept))
+	for i, r := range kept {
+		old[i] = Row{shape: shape, vals: r.vals}
 	}
-	return &ChangeMessage{Type: "change", SubscriptionID: s.id, ChangeType: string(txn.ChangeDelete), OldValues: old}, nil
+	return &ChangeMessage{Type: "change", SubscriptionID: s.id, ChangeType: string(txn.ChangeDelete), OldValues: old}, size, nil
 }
 
 // loading reports whether initial data remains to be sent. s.loadMu is
