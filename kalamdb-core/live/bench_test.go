@@ -193,10 +193,7 @@ func benchResume(b *testing.B, leave string) {
 		vals[i] = fmt.Sprintf("(%d, 7, 'message body %d of some length')", i, i)
 	}
 	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES " + strings.Join(vals, ", "))
-	from, ok := e.sql("alice", systable.RoleUser, "SELECT max(_seq) FROM chat.messages")[0].Rows[0][0].(int64)
-	if !ok {
-		b.Fatal("max(_seq) is not an int64")
-	}
+	from := e.maxSeq()
 	e.alice(leave)
 	c := e.connect("alice", systable.RoleUser)
 	b.ReportAllocs()
