@@ -66,3 +66,37 @@ func (e *env) maxSeq() int64 {
 	}
 	return seq
 }
+
+// TestResumeOnAViewAndASharedTable: on a view, a row that leaves the
+// view's condition is named like one that leaves the subscriber's, with
+// the view's columns only (the view hides the rest, the primary key
+// included); on a SHARED table a user may read (PUBLIC), the rows of the
+// table that left are named.
+func TestResumeOnAViewAndASharedTable(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, "CREATE VIEW chat.bodies AS SELECT body, conv FROM chat.messages WHERE conv = 7")
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES (1, 7, 'a'), (2, 7, 'b')")
+	from := e.maxSeq()
+	e.alice("UPDATE chat.messages SET conv = 8 WHERE id = 1")    // leaves the view's condition
+	e.alice("UPDATE chat.messages SET body = 'bx' WHERE id = 2") // leaves the subscriber's
+	c := e.connect("alice", systable.RoleUser)
+	if _, rows := c.subscribeAll("v", "SELECT body FROM chat.bodies WHERE body <> 'bx'", live.SubscriptionOptions{FromSeqID: from}); len(rows) != 0 {
+		t.Fatalf("resumed view: %v", rows)
+	}
+	if got := c.change("v"); got != "delete [map[body:a] map[body:bx]]" {
+		t.Fatalf("rows that left the view: %s", got)
+	}
+
+	e.sql("root", systable.RoleSystem, "INSERT INTO chat.rooms VALUES (1, 'lobby'), (2, 'games')")
+	seq, ok := e.sql("alice", systable.RoleUser, "SELECT max(_seq) FROM chat.rooms")[0].Rows[0][0].(int64)
+	if !ok {
+		t.Fatal("max(_seq) is not an int64")
+	}
+	e.sql("root", systable.RoleSystem, "UPDATE chat.rooms SET name = NULL WHERE id = 2")
+	if _, rows := c.subscribeAll("r", "SELECT id, name FROM chat.rooms WHERE name <> ''", live.SubscriptionOptions{FromSeqID: seq}); len(rows) != 0 {
+		t.Fatalf("resumed rooms: %v", rows)
+	}
+	if got := c.change("r"); got != "delete [map[id:2 name:<nil>]]" {
+		t.Fatalf("rooms that left: %s", got)
+	}
+}
