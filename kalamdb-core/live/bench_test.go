@@ -209,3 +209,30 @@ func benchResume(b *testing.B, leave string) {
 		}
 	}
 }
+
+// BenchmarkResumeNothingLeft: the common resume, after 10 000 rows that
+// match were written and none left: the initial data, and the scan that
+// finds no row to name.
+func BenchmarkResumeNothingLeft(b *testing.B) {
+	e := newEnv(b, live.Options{})
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES (0, 7, 'first')")
+	from := e.maxSeq()
+	const n = 10000
+	vals := make([]string, n)
+	for i := range vals {
+		vals[i] = fmt.Sprintf("(%d, 7, 'message body %d of some length')", i+1, i)
+	}
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES " + strings.Join(vals, ", "))
+	c := e.connect("alice", systable.RoleUser)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprint("r", i)
+		if _, rows := c.subscribeAll(id, "SELECT id, body FROM chat.messages WHERE conv = 7", live.SubscriptionOptions{FromSeqID: from, BatchSize: n}); len(rows) != n {
+			b.Fatalf("%d rows", len(rows))
+		}
+		if err := c.c.Unsubscribe(id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
