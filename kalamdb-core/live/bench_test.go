@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -21,7 +22,7 @@ func benchSubscribers(b *testing.B, e *env, users, perUser int, got chan<- time.
 	b.Helper()
 	conns := make([]*live.Conn, users)
 	for u := range conns {
-		c, err := e.m.Connect(fmt.Sprintf("u%05d", u), systable.RoleUser)
+		c, err := live.ConnectUnchecked(e.m, fmt.Sprintf("u%05d", u), systable.RoleUser)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -169,6 +170,69 @@ func drain(conns []*live.Conn) {
 			if _, err := c.Next(ctx); err != nil {
 				break
 			}
+		}
+	}
+}
+
+// BenchmarkResumeRowsThatLeft: a subscription resumed with from_seq_id
+// after 10 000 rows (the bound) left its WHERE, updated out of it or
+// deleted: the time and allocations of the subscribe, its (empty) initial
+// data and the one delete change naming the 10 000 rows, decoded as a
+// client would.
+func BenchmarkResumeRowsThatLeft(b *testing.B) {
+	for _, how := range []string{"UPDATE chat.messages SET conv = 8", "DELETE FROM chat.messages"} {
+		b.Run(strings.Fields(how)[0], func(b *testing.B) { benchResume(b, how) })
+	}
+}
+
+func benchResume(b *testing.B, leave string) {
+	e := newEnv(b, live.Options{})
+	const n = 10000
+	vals := make([]string, n)
+	for i := range vals {
+		vals[i] = fmt.Sprintf("(%d, 7, 'message body %d of some length')", i, i)
+	}
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES " + strings.Join(vals, ", "))
+	from := e.maxSeq()
+	e.alice(leave)
+	c := e.connect("alice", systable.RoleUser)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprint("r", i)
+		c.subscribeAll(id, "SELECT id, body FROM chat.messages WHERE conv = 7", live.SubscriptionOptions{FromSeqID: from})
+		if m := c.expect("change", id); len(m.OldValues) != n {
+			b.Fatalf("%d rows named", len(m.OldValues))
+		}
+		if err := c.c.Unsubscribe(id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkResumeNothingLeft: the common resume, after 10 000 rows that
+// match were written and none left: the initial data, and the scan that
+// finds no row to name.
+func BenchmarkResumeNothingLeft(b *testing.B) {
+	e := newEnv(b, live.Options{})
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES (0, 7, 'first')")
+	from := e.maxSeq()
+	const n = 10000
+	vals := make([]string, n)
+	for i := range vals {
+		vals[i] = fmt.Sprintf("(%d, 7, 'message body %d of some length')", i+1, i)
+	}
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES " + strings.Join(vals, ", "))
+	c := e.connect("alice", systable.RoleUser)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		id := fmt.Sprint("r", i)
+		if _, rows := c.subscribeAll(id, "SELECT id, body FROM chat.messages WHERE conv = 7", live.SubscriptionOptions{FromSeqID: from, BatchSize: n}); len(rows) != n {
+			b.Fatalf("%d rows", len(rows))
+		}
+		if err := c.c.Unsubscribe(id); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

@@ -48,8 +48,8 @@ type Conn struct {
 	id     string
 	userID string
 	role   systable.Role
-	// account is the user's row as of Connect (nil for a user the catalog
-	// does not know, as in tests of the core alone).
+	// account is the user's account as authenticated (nil for a
+	// connection not tied to one, in tests of the core alone).
 	account *account
 
 	// ctx ends with the connection; its cause is the reason (Err).
@@ -87,7 +87,16 @@ type Conn struct {
 // account identifies the credentials a connection was opened with.
 type account struct {
 	created time.Time
-	hash    string
+	version int64
+	role    systable.Role
+}
+
+// current reports whether u is still the account a was read from: the
+// same user (a user id restored onto a new account has another creation
+// time), role and credential version (which every change of the password
+// or role increments, catalog.AlterUser).
+func (a *account) current(u *systable.User) bool {
+	return u.CreatedAt.Equal(a.created) && u.Role == a.role && u.CredentialVersion == a.version
 }
 
 // ID is the connection id, the first part of its live ids.

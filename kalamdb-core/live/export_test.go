@@ -1,6 +1,16 @@
 package live
 
-import "context"
+import (
+	"context"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// ConnectUnchecked opens a connection not tied to an account, for tests
+// whose users the catalog does not know.
+func ConnectUnchecked(m *Manager, userID string, role systable.Role) (*Conn, error) {
+	return m.connect(userID, role, nil)
+}
 
 // SetMatch replaces the WHERE of subscription id on c, as compiled, with
 // match: tests inject a filter that panics or never ends. Call it from the

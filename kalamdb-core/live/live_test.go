@@ -484,7 +484,7 @@ func TestShutdownEndsConnections(t *testing.T) {
 	if c.c.Err() != live.ErrShutdown {
 		t.Fatalf("err: %v", c.c.Err())
 	}
-	if _, err := e.m.Connect("alice", systable.RoleUser); err != live.ErrShutdown {
+	if _, err := live.ConnectUnchecked(e.m, "alice", systable.RoleUser); err != live.ErrShutdown {
 		t.Fatalf("connect after close: %v", err)
 	}
 	if got := e.sql("root", systable.RoleSystem, "SELECT count(*) FROM system.live_queries")[0].Rows; fmt.Sprint(got) != "[[0]]" {
@@ -553,4 +553,36 @@ func TestChangedAccountsAreDisconnected(t *testing.T) {
 			t.Fatalf("live queries left: %v", got)
 		}
 	}
+}
+
+// TestConnectRefusesAnAccountChangedSinceSignIn: a sign-in checks the
+// credentials, then opens its connection; ALTER USER or DROP USER may
+// commit, and close the connections already open, in between. The
+// connection of a sign-in that read the account before the change is
+// refused, or it would live on with the old password or role (or as a
+// dropped user) that no sweep of the change saw.
+func TestConnectRefusesAnAccountChangedSinceSignIn(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	read := func(name string) *systable.User {
+		u, ok := e.db.Catalog.UserByName(name)
+		if !ok {
+			t.Fatalf("no user %s", name)
+		}
+		cp := *u
+		return &cp
+	}
+	alice, bob, svc := read("alice"), read("bob"), read("svc")
+	e.sql("root", systable.RoleSystem, "ALTER USER 'alice' SET PASSWORD 'new-pw'")
+	e.sql("root", systable.RoleSystem, "DROP USER 'bob'")
+	e.sql("root", systable.RoleSystem, "ALTER USER 'svc' SET ROLE user")
+	for name, u := range map[string]*systable.User{"new password": alice, "dropped": bob, "new role": svc} {
+		if c, err := e.m.Connect(u); !errors.Is(err, live.ErrAccountChanged) {
+			t.Errorf("%s: connected with the account read before the change: %v %v", name, c, err)
+		}
+	}
+	c, err := e.m.Connect(read("alice"))
+	if err != nil {
+		t.Fatalf("the current account: %v", err)
+	}
+	c.Close()
 }

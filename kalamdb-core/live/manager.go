@@ -223,8 +223,22 @@ func (m *Manager) loop() {
 	}
 }
 
-// Connect opens a connection for an authenticated user.
-func (m *Manager) Connect(userID string, role systable.Role) (*Conn, error) {
+// Connect opens a connection for an authenticated user: u is the user's
+// row as the credentials were checked against (its password hash need not
+// be set). An account dropped, or whose role or credentials changed
+// (catalog credential version) since that check, is refused with
+// ErrAccountChanged: DROP USER and ALTER USER close only the connections
+// opened before they committed, so a sign-in that checked the old
+// password or role and connects after their sweep must not be opened.
+func (m *Manager) Connect(u *systable.User) (*Conn, error) {
+	return m.connect(u.UserID, u.Role, u)
+}
+
+// connect opens a connection of userID with role; checked, when set, is
+// the account as authenticated, which must still be current (Connect).
+// Without it the connection is not tied to an account (tests of the core
+// alone, whose users the catalog may not know).
+func (m *Manager) connect(userID string, role systable.Role, checked *systable.User) (*Conn, error) {
 	var raw [8]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return nil, fmt.Errorf("live: connection id: %w", err)
@@ -236,15 +250,15 @@ func (m *Manager) Connect(userID string, role systable.Role) (*Conn, error) {
 	}
 	c := &Conn{m: m, id: hex.EncodeToString(raw[:]), userID: userID, role: role,
 		subs: make(map[string]*subscription), wake: make(chan struct{}, 1)}
-	if u, ok := m.cat.Snapshot().User(userID); ok {
-		// The role was read when the user authenticated; an ALTER USER
-		// that committed since then has already swept the connections
-		// (under m.mu, which this holds), so this one must not be opened
-		// with the old role.
-		if u.Role != role {
+	if checked != nil {
+		// Read under m.mu, which the sweep of ALTER USER and DROP USER
+		// (endChangedAccounts) takes after their commit: either this sees
+		// their change, or the sweep sees this connection.
+		a := &account{created: checked.CreatedAt, version: checked.CredentialVersion, role: checked.Role}
+		if cur, ok := m.cat.Snapshot().User(userID); !ok || !a.current(cur) {
 			return nil, ErrAccountChanged
 		}
-		c.account = &account{created: u.CreatedAt, hash: u.PasswordHash}
+		c.account = a
 	}
 	c.mem.Reset(m.memory.For(userID))
 	c.ctx, c.cancel = context.WithCancelCause(context.Background())
@@ -305,9 +319,11 @@ func (m *Manager) endDropped() {
 // signed in (executor.LiveQueries): ALTER USER and DROP USER call it after
 // their catalog change and before they answer. Once it returns those
 // connections are closed, so nothing committed afterwards is delivered to
-// them and they take no new subscription. The once-a-second sweep
-// (Options.CheckInterval) stays as a backstop for changes made elsewhere
-// (a RESTORE).
+// them and they take no new subscription (a sign-in that checked the old
+// account and connects later is refused by Connect). The first-run set-up
+// calls it for root. The once-a-second sweep (Options.CheckInterval)
+// stays as a backstop for an account changed by a path that does not call
+// it; a RESTORE changes no existing account.
 func (m *Manager) AccountChanged(userID string) { m.endChangedAccounts(userID) }
 
 // endIdleLoading ends the subscriptions that have waited longer than
@@ -348,7 +364,7 @@ func (m *Manager) endChangedAccounts(only string) {
 			continue
 		}
 		u, ok := snap.User(c.userID)
-		if !ok || !u.CreatedAt.Equal(c.account.created) || u.Role != c.role || u.PasswordHash != c.account.hash {
+		if !ok || !c.account.current(u) {
 			gone = append(gone, c)
 		}
 	}

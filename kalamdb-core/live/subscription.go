@@ -123,11 +123,11 @@ func (s *subscription) open(ctx context.Context) error {
 	c.push(item{sub: s, msg: &SubscriptionAck{Type: "subscription_ack", SubscriptionID: s.id, TotalRows: total,
 		BatchControl: BatchControl{BatchNum: 0, HasMore: true, Status: StatusLoading, LastSeqID: from},
 		Schema:       s.view.schema}}, nil)
-	after, err := s.resumeDeletes(ctx, more)
+	after, afterSize, err := s.resumeDeletes(ctx, more, mem)
 	if err != nil {
 		return err
 	}
-	s.queueBatch(rows, size, more, mem, after)
+	s.queueBatch(rows, size+afterSize, more, mem, after)
 	return nil
 }
 
@@ -146,11 +146,11 @@ func (s *subscription) sendBatch(ctx context.Context) error {
 		}
 		return apierror.Wrap(apierror.BatchFetchFailed, err, "the next batch could not be read")
 	}
-	after, err := s.resumeDeletes(ctx, more)
+	after, afterSize, err := s.resumeDeletes(ctx, more, mem)
 	if err != nil {
-		return apierror.Wrap(apierror.BatchFetchFailed, err, "the rows deleted since from_seq_id could not be read")
+		return apierror.Wrap(apierror.BatchFetchFailed, err, "the rows deleted or changed since from_seq_id could not be read")
 	}
-	s.queueBatch(rows, size, more, mem, after)
+	s.queueBatch(rows, size+afterSize, more, mem, after)
 	return nil
 }
 
@@ -186,41 +186,78 @@ func (s *subscription) markIdle() {
 
 // resumeDeletes is, for the last batch (more false) of a subscription
 // resumed with from_seq_id, a delete change of the rows the client may
-// still hold that were deleted after from_seq_id, as of the snapshot: the
-// initial data holds only the rows that exist, so without it a resumed
-// client would keep them for ever. They are the deleted versions (which
-// keep the row's values) newer than from_seq_id that match the WHERE
-// (and a view's condition), so nothing is reported that the subscription
-// could not have shown. nil when there are none. At most MaxBatchSize
-// rows: past it the subscription fails, and the client subscribes again
-// without from_seq_id. s.loadMu is held.
-func (s *subscription) resumeDeletes(ctx context.Context, more bool) (Message, error) {
+// still hold that are not in its initial data, as of the snapshot (the
+// initial data's): without it a resumed client would keep them for ever.
+// They are the rows whose current version is newer than from_seq_id and
+// is deleted, or does not satisfy the WHERE (and a view's condition):
+// false or NULL. Which of them the client holds cannot be known (a row's
+// version at from_seq_id is gone), so rows that never matched are named
+// too, and the client ignores those. Each comes with its current values
+// (a deleted one as it was deleted) of the subscription's columns, and
+// the table's primary key when the subscription does not show it (not
+// on a view, which may hide it): nothing the subscriber could not read
+// of its table. The conditions are complements of the initial data's at
+// the same snapshot, so no row is both sent and deleted, and every later
+// commit comes after as a change. nil when there are none. At most
+// MaxBatchSize rows: past it the subscription fails, and the client
+// subscribes again without from_seq_id. The rows are reserved in mem as
+// they are read, like a batch's, and queued with the last batch, whose
+// size then counts them (size). s.loadMu is held.
+func (s *subscription) resumeDeletes(ctx context.Context, more bool, mem *memory.Charge) (msg Message, size int64, err error) {
 	if more || s.opts.FromSeqID == 0 || s.snap == nil {
-		return nil, nil
+		return nil, 0, nil
 	}
 	cols := s.loader.Columns
-	list := make([]string, len(cols))
-	for i, name := range cols {
-		list[i] = quoteIdent(name)
+	shape := s.shape
+	if pk := s.table.Meta.PrimaryKey; pk != "" && !s.view.onView && !slices.Contains(cols, pk) {
+		cols = append(slices.Clip(cols), pk)
+		shape = newRowShape(cols)
+	}
+	list := make([]string, 0, len(cols)+1)
+	for _, name := range cols {
+		list = append(list, quoteIdent(name))
+	}
+	// Each row's _seq, last, to put them in _seq order: the query has no
+	// ORDER BY or LIMIT, which would make the engine hold every row to
+	// sort them, and it stops at the first row past the bound.
+	list = append(list, quoteIdent(schema.SeqColumn))
+	// Deleted versions keep the row's values; a live WHERE cannot name
+	// _deleted, so naming it here only adds them to what the scan sees.
+	cond := "_seq > $1 AND _deleted = true"
+	if w := s.loader.Where; w != "" {
+		cond = "_seq > $1 AND (_deleted = true OR NOT COALESCE((" + w + "), false))"
 	}
 	limit := s.conn.m.opts.MaxBatchSize
-	res, err := s.query(ctx, strings.Join(list, ", "), "_seq > $1 AND _deleted = true",
-		fmt.Sprintf(" ORDER BY _seq LIMIT %d", limit+1), limit+1, nil, s.opts.FromSeqID)
-	if err != nil {
-		return nil, err
+	var kept []keptRow
+	onRow := func(vals []any, n int64) error {
+		if len(kept) == limit {
+			return apierror.New(apierror.SubscriptionFailed,
+				"more than %d rows were deleted, or changed so that they no longer match, since from_seq_id %d; subscribe again without from_seq_id",
+				limit, s.opts.FromSeqID)
+		}
+		seq, ok := vals[len(cols)].(int64)
+		if !ok {
+			return fmt.Errorf("live: resumed row without _seq")
+		}
+		if !mem.Reserve(n) {
+			return mem.Refusal()
+		}
+		kept = append(kept, keptRow{seq: seq, vals: vals[:len(cols)], size: n})
+		size += n
+		return nil
 	}
-	if len(res.Rows) > limit {
-		return nil, apierror.New(apierror.SubscriptionFailed,
-			"more than %d rows were deleted since from_seq_id %d; subscribe again without from_seq_id", limit, s.opts.FromSeqID)
+	if _, err := s.queryWhere(ctx, strings.Join(list, ", "), cond, "", 0, onRow, s.opts.FromSeqID); err != nil {
+		return nil, 0, err
 	}
-	if len(res.Rows) == 0 {
-		return nil, nil
+	if len(kept) == 0 {
+		return nil, 0, nil
 	}
-	old := make([]Row, len(res.Rows))
-	for i, r := range res.Rows {
-		old[i] = Row{shape: s.shape, vals: r[:len(cols)]}
+	slices.SortFunc(kept, func(a, b keptRow) int { return cmp.Compare(a.seq, b.seq) })
+	old := make([]Row, len(kept))
+	for i, r := range kept {
+		old[i] = Row{shape: shape, vals: r.vals}
 	}
-	return &ChangeMessage{Type: "change", SubscriptionID: s.id, ChangeType: string(txn.ChangeDelete), OldValues: old}, nil
+	return &ChangeMessage{Type: "change", SubscriptionID: s.id, ChangeType: string(txn.ChangeDelete), OldValues: old}, size, nil
 }
 
 // loading reports whether initial data remains to be sent. s.loadMu is
@@ -420,18 +457,24 @@ func (s *subscription) lastRowsBound(ctx context.Context, n int) (int64, error) 
 // AND cond, plus tail, at the subscription's snapshot (if it has one) and
 // as its user, so a USER table shows only the subscriber's partition.
 func (s *subscription) query(ctx context.Context, list, cond, tail string, maxRows int, onRow func([]any, int64) error, params ...any) (*engine.QueryResult, error) {
-	f := s.loader
-	ns, name := s.tableName()
 	var where []string
-	if f.Where != "" {
-		where = append(where, "("+f.Where+")")
+	if w := s.loader.Where; w != "" {
+		where = append(where, "("+w+")")
 	}
 	if cond != "" {
 		where = append(where, cond)
 	}
+	return s.queryWhere(ctx, list, strings.Join(where, " AND "), tail, maxRows, onRow, params...)
+}
+
+// queryWhere is query with where as the whole condition ("": none), for a
+// query that uses the subscription's condition otherwise than as a
+// conjunct.
+func (s *subscription) queryWhere(ctx context.Context, list, where, tail string, maxRows int, onRow func([]any, int64) error, params ...any) (*engine.QueryResult, error) {
+	ns, name := s.tableName()
 	text := fmt.Sprintf("SELECT %s FROM %s.%s", list, quoteIdent(ns), quoteIdent(name))
-	if len(where) > 0 {
-		text += " WHERE " + strings.Join(where, " AND ")
+	if where != "" {
+		text += " WHERE " + where
 	}
 	text += tail
 	st, err := dialect.ParseOne(text)

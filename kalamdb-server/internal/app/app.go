@@ -283,11 +283,28 @@ func newAuthenticator(cfg *config.Config, cat *catalog.Catalog, exec *executor.E
 	return a, nil
 }
 
+// firstRunSetup is the catalog's first-run set-up, which gives root a
+// password: like ALTER USER, it closes the sockets root signed in with
+// (without a password, from localhost) before it answers, rather than
+// leave them to the live query manager's once-a-second sweep.
+type firstRunSetup struct {
+	*catalog.Catalog
+	live *live.Manager
+}
+
+func (s firstRunSetup) Setup(rootPassword, name, password, email string) (string, error) {
+	id, err := s.Catalog.Setup(rootPassword, name, password, email)
+	if err == nil {
+		s.live.AccountChanged(catalog.RootUser)
+	}
+	return id, err
+}
+
 // newHTTPAPI builds the HTTP API with the admin console: cookie sessions,
 // the first-run set-up and the console's files at /ui/.
-func newHTTPAPI(cfg *config.Config, exec *executor.Executor, a *auth.Authenticator, cat *catalog.Catalog, acct *memory.Account,
-	log *zap.Logger) (*httpapi.Server, error) {
-	api, err := httpapi.New(httpapi.Deps{Executor: exec, Auth: a, Sessions: a, Setup: cat, Logger: log.Named("http"), Memory: acct},
+func newHTTPAPI(cfg *config.Config, exec *executor.Executor, a *auth.Authenticator, cat *catalog.Catalog, lm *live.Manager,
+	acct *memory.Account, log *zap.Logger) (*httpapi.Server, error) {
+	api, err := httpapi.New(httpapi.Deps{Executor: exec, Auth: a, Sessions: a, Setup: firstRunSetup{cat, lm}, Logger: log.Named("http"), Memory: acct},
 		httpapi.OptionsFromConfig(cfg, Version))
 	if err != nil {
 		return nil, err

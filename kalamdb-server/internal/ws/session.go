@@ -136,9 +136,10 @@ func (s *session) serve() {
 			return
 		}
 	}
-	lc, err := s.h.live.Connect(p.UserID, p.Role)
+	lc, err := s.h.live.Connect(&p.User)
 	if errors.Is(err, live.ErrAccountChanged) {
-		// The role changed between the credentials check and now.
+		// The account was dropped, or its password or role changed,
+		// between the credentials check and now.
 		s.close(websocket.StatusPolicyViolation, reasonAccount)
 		return
 	}
