@@ -106,6 +106,13 @@ func TestJoins16HashAnswers(t *testing.T) {
 		"SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.p = 1 AND y.p = 2 ORDER BY y.id DESC, x.id LIMIT 3",
 		"SELECT a.id, b.id FROM $X a JOIN $X b ON b.k = a.p WHERE a.p = 2 AND b.k > 0",
 		"SELECT a.id, b.id FROM $X a LEFT JOIN $X b ON b.k = a.k AND b.p = 3 WHERE a.p = 2",
+		"SELECT x.id, y.id, z.id FROM $X x JOIN $Y y ON y.k = x.k JOIN $X z ON z.k = y.p WHERE x.p = 1 AND y.p = 2 AND z.p = 3",
+		"SELECT x.id, y.id, z.id FROM $X x JOIN $Y y ON y.k = x.k LEFT JOIN $Y z ON z.p = x.p AND z.k = 4 WHERE x.p = 1 AND y.p = 2",
+		"SELECT * FROM (SELECT x.id AS a, y.id AS b FROM $X x JOIN $Y y ON y.k = x.k WHERE x.p = 1 AND y.p = 2) s WHERE s.b > 10",
+		"WITH s AS (SELECT x.id AS a, y.id AS b FROM $X x JOIN $Y y ON y.k = x.k WHERE x.p = 1 AND y.p = 2) SELECT a, count(*) FROM s GROUP BY a",
+		"SELECT x.id FROM $X x WHERE x.p = 2 AND EXISTS (SELECT 1 FROM $Y y JOIN $X z ON z.k = y.k WHERE y.p = 2 AND z.p = 1 AND y.k = x.k)",
+		"SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.p = 1 AND y.p = 2 UNION ALL SELECT x.id, y.id FROM $X x JOIN $Y y ON y.p = x.p WHERE x.k = 3 AND y.k = 4",
+		"SELECT x.id, (SELECT count(*) FROM $Y y JOIN $X z ON z.k = y.k WHERE y.p = x.p AND z.p = 1) FROM $X x WHERE x.id < 10",
 		"SELECT x.id, y.id FROM $X x LEFT JOIN $Y y ON y.v = x.v AND y.k > 3 WHERE x.p = 1",
 		"SELECT x.id, y.id FROM $X x LEFT JOIN $Y y ON y.p = x.p AND y.k > 3 WHERE x.p = 1",
 		"SELECT x.id, y.id FROM $X x LEFT JOIN $Y y ON y.p = x.p AND y.k > 3 AND y.id > x.id WHERE x.k IS NULL",
@@ -114,6 +121,10 @@ func TestJoins16HashAnswers(t *testing.T) {
 	check := func(stage string) {
 		t.Helper()
 		hash := 0
+		for _, ps := range [][]any{{int64(1)}, {nil}, {int64(3)}} {
+			// The same text with several values: the plan cache's.
+			diffJoin(t, a, "SELECT x.id, y.id FROM $X x JOIN $Y y ON y.k = x.k WHERE x.p = $1 AND y.p = 2", ps...)
+		}
 		for _, q := range qs {
 			diffJoin(t, a, q)
 			if hashed(a, strings.NewReplacer("$X", "ns.x", "$Y", "ns.y").Replace(q)) {
