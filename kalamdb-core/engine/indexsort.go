@@ -19,7 +19,9 @@ const sortByIndexRuleID analyzer.RuleId = 10_003
 // become index lookups, and preferOrderIndex then preferMostBound right
 // before the step that turns them into lookups (optimizeJoins, which
 // costs the indexes of a table that is not joined too), so that the
-// order index a top-N gets is not offered away.
+// order index a top-N gets is not offered away, then preferJoinLookup;
+// and hashReadOnce right after that step, to change the nested loops it
+// chose (joinhash.go).
 func installSortByIndex(a *analyzer.Analyzer) {
 	for _, b := range a.Batches {
 		if b.Desc != "once-after" {
@@ -28,6 +30,7 @@ func installSortByIndex(a *analyzer.Analyzer) {
 		b.Rules = insertRule(b.Rules, "optimizeJoins", analyzer.Rule{Id: orderIndexRuleID, Apply: preferOrderIndex})
 		b.Rules = insertRule(b.Rules, "optimizeJoins", analyzer.Rule{Id: mostBoundRuleID, Apply: preferMostBound})
 		b.Rules = insertRule(b.Rules, "optimizeJoins", analyzer.Rule{Id: joinLookupRuleID, Apply: preferJoinLookup})
+		b.Rules = insertRule(b.Rules, "finalizeSubqueries", analyzer.Rule{Id: hashReadOnceRuleID, Apply: hashReadOnce})
 		b.Rules = insertRule(b.Rules, "replaceIdxSort", analyzer.Rule{Id: sortByIndexRuleID, Apply: sortByIndex})
 		return
 	}

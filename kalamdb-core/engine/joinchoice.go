@@ -40,7 +40,10 @@ import (
 // as before. It leaves the choice to the engine when both sides' WHERE
 // bind an index (a narrow range on one could read far less than points
 // on the other; without statistics the shape cannot tell), when the side to look up has no index the join binds, and for
-// joins of more tables. The lookups go through the indexes GetIndexes
+// joins of more tables. When the engine's choice for two tables is then
+// a nested loop, which would read its inner side's bound range again for
+// every outer row, hashReadOnce (joinhash.go) makes it a hash join that
+// reads each side once, never more than the nested loop. The lookups go through the indexes GetIndexes
 // offers, which are those usable at the statement's snapshot
 // (secondaryIndexes), and find the rows the join's equalities match: the
 // engine drops the equalities a lookup's key stands for, so a key of NULL

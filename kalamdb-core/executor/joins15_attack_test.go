@@ -494,23 +494,22 @@ func readCost(e *env, c *caller, q string, params ...any) (int64, int64) {
 }
 
 // TestAttack15TiedSidesReadAgain: both sides' WHERE bind an index to a
-// point, so the rule leaves the join to the engine, which reads the
-// conversations of owner 2 and, for each, every message of flag 1 again
-// through m_flag (a nested loop: 16,500 rows fetched on main too), where
-// reading them once and hashing, or looking the messages up through
-// m_conv, reads at most n/2.
+// point, so preferJoinLookup leaves the join to the engine, which reads
+// the 1,500 messages of flag 1 through m_flag and, for each, the 10
+// conversations of owner 2 again through c_owner (a nested loop: 16,500
+// rows fetched, main too). hashReadOnce makes it a hash join: each side
+// read once, 1,500 + 10.
 func TestAttack15TiedSidesReadAgain(t *testing.T) {
-	t.Skip("known cost gap, on main before the join rule too: when both sides bind an index, " +
-		"the engine's nested loop reads the inner side's range again for each outer row; choosing a hash join " +
-		"or the lookup needs row estimates (statistics), which the engine does not have yet")
 	const n = 3000
 	e := newEnv(t)
 	a := costTables(t, e, n)
 	q := "SELECT c.title, m.id FROM ns.c c JOIN ns.m m ON m.conv = c.id WHERE c.owner IN (2) AND c.title = 't7' AND m.created_at > $1 AND m.flag = 1"
 	want := rowSet(a, q, int64(0))
 	f, h := readCost(e, a, q, int64(0))
-	if f+h > n/2 {
-		t.Errorf("%s: %d fetched through indexes and %d hot rows read for %d rows, want at most %d:\n%.1500s", q, f, h, strings.Count(want, "\n")+1, n/2, explain(a, q, int64(0)))
+	t.Logf("%d fetched through indexes, %d hot rows read (%d rows)", f, h, strings.Count(want, "\n")+1)
+	// main: 16,500.
+	if f+h > n/2+10 {
+		t.Errorf("%s: %d fetched through indexes and %d hot rows read for %d rows, want at most %d:\n%.1500s", q, f, h, strings.Count(want, "\n")+1, n/2+10, explain(a, q, int64(0)))
 	}
 }
 
