@@ -47,7 +47,7 @@ import (
 const hashReadOnceRuleID analyzer.RuleId = 10_009
 
 // hashReadOnce turns the nested loops described above into hash joins.
-func hashReadOnce(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+func hashReadOnce(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	if !scope.IsEmpty() {
 		// A correlated subquery's tables may read its outer row: its
 		// inner side could differ from one outer row to the next.
@@ -58,7 +58,7 @@ func hashReadOnce(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *plan.
 		if !ok {
 			return n, transform.SameTree, nil
 		}
-		out, err := hashJoinOf(j)
+		out, err := hashJoinOf(ctx, j)
 		if err != nil || out == nil {
 			return n, transform.SameTree, err
 		}
@@ -68,7 +68,7 @@ func hashReadOnce(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *plan.
 
 // hashJoinOf is j as a hash join, or nil when j is not a nested loop
 // hashReadOnce changes.
-func hashJoinOf(j *plan.JoinNode) (sql.Node, error) {
+func hashJoinOf(ctx *sql.Context, j *plan.JoinNode) (sql.Node, error) {
 	// A LEFT JOIN's nested loop is left as it is: the engine keeps the
 	// ON's conditions on its right side in the join (its right side is
 	// then the whole table) or looks them up, so its right side is never
@@ -82,7 +82,7 @@ func hashJoinOf(j *plan.JoinNode) (sql.Node, error) {
 		return nil, nil
 	}
 	right, ok := singleTableName(j.Right(), true)
-	if !ok || strings.EqualFold(left, right) || !readsOnly(j.Right(), right) {
+	if !ok || strings.EqualFold(left, right) || !readsOnly(j.Right(), right) || atMostOneRow(ctx, j.Left()) {
 		return nil, nil
 	}
 	var probe, entry []sql.Expression
@@ -153,6 +153,37 @@ func singleTableName(n sql.Node, bound bool) (string, bool) {
 		name = rt.Name()
 	}
 	return name, true
+}
+
+// atMostOneRow reports whether n, a join's outer side, reads one point
+// of its primary key: the nested loop then reads the inner range once, as
+// the hash join would, but streams it where the hash join holds it all
+// against the statement's memory budget.
+func atMostOneRow(ctx *sql.Context, n sql.Node) bool {
+	if f, ok := n.(*plan.Filter); ok {
+		n = f.Child
+	}
+	if ta, ok := n.(*plan.TableAlias); ok {
+		n = ta.Child
+	}
+	ita, ok := n.(*plan.IndexedTableAccess)
+	if !ok || !ita.IsStatic() || ita.Index() == nil || ita.Index().ID() != pkIndexID {
+		return false
+	}
+	lookup, err := ita.GetLookup(ctx, nil)
+	if err != nil {
+		return false
+	}
+	ranges, ok := lookup.Ranges.(sql.MySQLRangeCollection)
+	if !ok || len(ranges) != 1 || len(ranges[0]) != len(ita.Index().Expressions()) {
+		return false
+	}
+	for _, r := range ranges[0] {
+		if !isPointRange(ctx, r) {
+			return false
+		}
+	}
+	return true
 }
 
 // hashableKeys reports whether an equality of a and b holds exactly when

@@ -221,7 +221,10 @@ type pkIndex struct {
 
 var _ sql.OrderedIndex = (*pkIndex)(nil)
 
-func (i *pkIndex) ID() string            { return "PRIMARY" }
+// pkIndexID is the primary key index's name to the engine.
+const pkIndexID = "PRIMARY"
+
+func (i *pkIndex) ID() string            { return pkIndexID }
 func (i *pkIndex) Database() string      { return i.db }
 func (i *pkIndex) Table() string         { return i.table }
 func (i *pkIndex) Expressions() []string { return []string{i.table + "." + i.col} }
