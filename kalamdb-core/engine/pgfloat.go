@@ -232,7 +232,7 @@ func floatOrder(f float64) int64 {
 func floatSortFields(fields sql.SortFields) (sql.SortFields, bool, error) {
 	var out sql.SortFields
 	for i, f := range fields {
-		key, ok, err := pgOrderKey(f.Column)
+		key, ok, err := pgOrderKey(f.Column, false)
 		if err != nil {
 			return nil, false, err
 		}
@@ -252,9 +252,10 @@ func floatSortFields(fields sql.SortFields) (sql.SortFields, bool, error) {
 
 // pgOrderKey is e read through its order key when the engine's order or
 // equality of its family is not PostgreSQL's: a float through
-// kdb_float_order, JSON through kdb_json_order (jsonb's order). ok is
+// kdb_float_order; JSON, to sort, through kdb_json_order (jsonb's order),
+// and to group (group), through kdb_json_key (jsonb's equality). ok is
 // false for other families, which the engine orders and groups right.
-func pgOrderKey(e sql.Expression) (sql.Expression, bool, error) {
+func pgOrderKey(e sql.Expression, group bool) (sql.Expression, bool, error) {
 	var (
 		k   *pgFunc
 		err error
@@ -263,7 +264,11 @@ func pgOrderKey(e sql.Expression) (sql.Expression, bool, error) {
 	case famFloat:
 		k, err = floatOrderKey([]sql.Expression{e})
 	case famJSON:
-		k, err = jsonOrderKey([]sql.Expression{e})
+		if group {
+			k, err = jsonEqualKey([]sql.Expression{e})
+		} else {
+			k, err = jsonOrderKey([]sql.Expression{e})
+		}
 	default:
 		return nil, false, nil
 	}

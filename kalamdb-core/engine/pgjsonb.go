@@ -1,11 +1,12 @@
 package engine
 
 import (
-	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -31,11 +32,14 @@ import (
 //     of all JSON values (below null), while a nested [] is above every
 //     scalar.
 //
-// The order is defined once, as a byte key (appendJSONBKey) whose
-// bytes.Compare order is jsonb's: compareJSONB compares two keys, and an
-// ORDER BY, a GROUP BY and count(DISTINCT) on JSON read the key
-// (kdb_json_order), so every path agrees. Two values are equal in it
-// exactly when jsonb's = holds (-0 equals 0, 1.0 equals 1).
+// compareJSONB is the order, walking two values to their first
+// difference: the comparisons call it, and a sort reads a JSON key as
+// kdb_json_order, the value typed so that the sort compares with it.
+// appendJSONBKey writes a byte key whose bytes.Compare order is the same
+// (the tests check both against PostgreSQL on every pair): a GROUP BY,
+// count(DISTINCT), DISTINCT aggregate or hash join on JSON reads it
+// (kdb_json_key), so values group exactly when jsonb's = holds (-0 equals
+// 0, 1.0 equals 1).
 
 // Kind tags of a nested value, in jsonb's order of kinds.
 const (
@@ -55,17 +59,173 @@ var jsonbOps = map[string]string{
 }
 
 // compareJSONB orders two non-NULL JSON values (any engine
-// representation) as jsonb does.
+// representation) as jsonb does. It walks both values and stops at their
+// first difference: a sort calls it for every comparison it makes.
 func compareJSONB(a, b any) (int, error) {
-	ka, err := appendJSONBKey(nil, a)
+	x, err := jsonValue(a)
 	if err != nil {
 		return 0, err
 	}
-	kb, err := appendJSONBKey(nil, b)
+	y, err := jsonValue(b)
 	if err != nil {
 		return 0, err
 	}
-	return bytes.Compare(ka, kb), nil
+	if x, err = plainJSON(x); err != nil {
+		return 0, err
+	}
+	if y, err = plainJSON(y); err != nil {
+		return 0, err
+	}
+	// Objects are above everything else at the top, as nested.
+	_, xObj := x.(map[string]any)
+	_, yObj := y.(map[string]any)
+	if xObj || yObj {
+		return cmpJSONBValue(x, y)
+	}
+	// Arrays and scalars: the element count first (a scalar is a raw
+	// one-element array), then a raw scalar before a real array.
+	xs, xArr := x.([]any)
+	ys, yArr := y.([]any)
+	xn, yn := 1, 1
+	if xArr {
+		xn = len(xs)
+	}
+	if yArr {
+		yn = len(ys)
+	}
+	switch {
+	case xn != yn:
+		return cmpInt(int64(xn), int64(yn)), nil
+	case xArr != yArr:
+		if xArr {
+			return 1, nil
+		}
+		return -1, nil
+	}
+	return cmpJSONBValue(x, y)
+}
+
+// cmpJSONBValue orders two values nested in arrays or objects (or two
+// top-level objects, or two top-level arrays of one length, or two
+// top-level scalars): kinds first, then contents.
+func cmpJSONBValue(x, y any) (int, error) {
+	x, kx, err := jsonbKind(x)
+	if err != nil {
+		return 0, err
+	}
+	y, ky, err := jsonbKind(y)
+	if err != nil {
+		return 0, err
+	}
+	if kx != ky {
+		return cmpInt(int64(kx), int64(ky)), nil
+	}
+	switch kx {
+	case jsonbString:
+		return strings.Compare(x.(string), y.(string)), nil
+	case jsonbNumber:
+		return cmpFloat(x.(float64), y.(float64)), nil // -0 is 0
+	case jsonbBool:
+		return cmpInt(boolInt(x.(bool)), boolInt(y.(bool))), nil
+	case jsonbArray:
+		xs, ys := x.([]any), y.([]any)
+		if len(xs) != len(ys) {
+			return cmpInt(int64(len(xs)), int64(len(ys))), nil
+		}
+		for i := range xs {
+			if c, err := cmpJSONBValue(xs[i], ys[i]); c != 0 || err != nil {
+				return c, err
+			}
+		}
+	case jsonbObject:
+		xm, ym := x.(map[string]any), y.(map[string]any)
+		if len(xm) != len(ym) {
+			return cmpInt(int64(len(xm)), int64(len(ym))), nil
+		}
+		var xbuf, ybuf [8]string
+		xk, yk := jsonbKeys(xm, xbuf[:0]), jsonbKeys(ym, ybuf[:0])
+		for i := range xk {
+			if c := strings.Compare(xk[i], yk[i]); c != 0 {
+				return c, nil
+			}
+			if c, err := cmpJSONBValue(xm[xk[i]], ym[yk[i]]); c != 0 || err != nil {
+				return c, err
+			}
+		}
+	}
+	return 0, nil
+}
+
+func boolInt(b bool) int64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// jsonbKind is a JSON value's kind tag, with the value as a plain Go
+// value (numbers as float64).
+func jsonbKind(v any) (any, int, error) {
+	switch x := v.(type) {
+	case nil:
+		return nil, jsonbNull, nil
+	case string:
+		return x, jsonbString, nil
+	case float64:
+		return x, jsonbNumber, nil
+	case bool:
+		return x, jsonbBool, nil
+	case []any:
+		return x, jsonbArray, nil
+	case map[string]any:
+		return x, jsonbObject, nil
+	case json.Number:
+		f, err := strconv.ParseFloat(string(x), 64)
+		if err != nil {
+			return nil, 0, execError("invalid JSON number %q", string(x))
+		}
+		return f, jsonbNumber, nil
+	}
+	if f, ok := toFloat64(v); ok {
+		return f, jsonbNumber, nil
+	}
+	// A value of another Go type (a JSON function's result may hold
+	// one) is ordered as the JSON it marshals to.
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, 0, execError("invalid JSON value: %v", err)
+	}
+	plain, err := decodeJSON(raw)
+	if err != nil {
+		return nil, 0, err
+	}
+	return jsonbKind(plain)
+}
+
+// jsonbKeys appends m's keys to buf in jsonb's storage order: by length,
+// then by bytes.
+func jsonbKeys(m map[string]any, buf []string) []string {
+	start := len(buf)
+	if len(m) > 16 {
+		for k := range m {
+			buf = append(buf, k)
+		}
+		keys := buf[start:]
+		sort.Slice(keys, func(i, j int) bool { return jsonbKeyLess(keys[i], keys[j]) })
+		return buf
+	}
+	for k := range m {
+		// Insertion sort: most objects are small, and sort.Slice's
+		// closure and swapper cost more than the sort itself (it runs
+		// at every comparison of two objects).
+		i := len(buf)
+		buf = append(buf, k)
+		for ; i > start && jsonbKeyLess(k, buf[i-1]); i-- {
+			buf[i] = buf[i-1]
+		}
+		buf[i] = k
+	}
+	return buf
 }
 
 // appendJSONBKey appends the order key of a top-level JSON value. A
@@ -103,64 +263,37 @@ func appendJSONBKey(b []byte, v any) ([]byte, error) {
 // key is prefix-free, so the key of a container, its parts' keys one
 // after the other, compares as its parts do in order.
 func appendJSONBValue(b []byte, v any) ([]byte, error) {
-	var err error
-	switch x := v.(type) {
-	case nil:
-		return append(b, jsonbNull), nil
-	case string:
-		return keyenc.AppendString(append(b, jsonbString), x), nil
-	case bool:
-		return keyenc.AppendBool(append(b, jsonbBool), x), nil
-	case []any:
-		b = keyenc.AppendUint64(append(b, jsonbArray), uint64(len(x)))
-		for _, e := range x {
+	v, kind, err := jsonbKind(v)
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, byte(kind))
+	switch kind {
+	case jsonbString:
+		return keyenc.AppendString(b, v.(string)), nil
+	case jsonbNumber:
+		return keyenc.AppendFloat64(b, v.(float64)), nil // -0 is 0
+	case jsonbBool:
+		return keyenc.AppendBool(b, v.(bool)), nil
+	case jsonbArray:
+		xs := v.([]any)
+		b = keyenc.AppendUint64(b, uint64(len(xs)))
+		for _, e := range xs {
 			if b, err = appendJSONBValue(b, e); err != nil {
 				return nil, err
 			}
 		}
-		return b, nil
-	case map[string]any:
-		keys := make([]string, 0, len(x))
-		for k := range x {
-			keys = append(keys, k)
-		}
-		// jsonb's storage order of keys: by length, then by bytes.
-		sort.Slice(keys, func(i, j int) bool {
-			if len(keys[i]) != len(keys[j]) {
-				return len(keys[i]) < len(keys[j])
-			}
-			return keys[i] < keys[j]
-		})
-		b = keyenc.AppendUint64(append(b, jsonbObject), uint64(len(keys)))
-		for _, k := range keys {
-			b = keyenc.AppendString(append(b, jsonbString), k)
-			if b, err = appendJSONBValue(b, x[k]); err != nil {
+	case jsonbObject:
+		m := v.(map[string]any)
+		b = keyenc.AppendUint64(b, uint64(len(m)))
+		for _, k := range jsonbKeys(m, make([]string, 0, len(m))) {
+			b = keyenc.AppendString(b, k)
+			if b, err = appendJSONBValue(b, m[k]); err != nil {
 				return nil, err
 			}
 		}
-		return b, nil
-	case json.Number:
-		f, perr := strconv.ParseFloat(string(x), 64)
-		if perr != nil {
-			return nil, execError("invalid JSON number %q", string(x))
-		}
-		return keyenc.AppendFloat64(append(b, jsonbNumber), f), nil
 	}
-	if f, ok := toFloat64(v); ok {
-		// Numbers are doubles (docs/sql.md): -0 is 0, as in jsonb.
-		return keyenc.AppendFloat64(append(b, jsonbNumber), f), nil
-	}
-	// A value of another Go type (a JSON function's result may hold
-	// one) is ordered as the JSON it marshals to.
-	plain, err := plainJSON(v)
-	if err != nil {
-		return nil, err
-	}
-	switch plain.(type) {
-	case nil, string, bool, []any, map[string]any, float64:
-		return appendJSONBValue(b, plain)
-	}
-	return nil, execError("value of type %T is not JSON", v)
+	return b, nil
 }
 
 // plainJSON is v as encoding/json's plain Go values (maps, slices,
@@ -181,17 +314,49 @@ func plainJSON(v any) (any, error) {
 	return decodeJSON(raw)
 }
 
-// jsonOrderKey is a JSON value's place in jsonb's order as bytes
-// (kdb_json_order): an ORDER BY, GROUP BY or count(DISTINCT) on JSON
-// reads it, so they sort and group as the comparisons order.
+// jsonOrderKey is a JSON sort key (kdb_json_order): the value itself,
+// decoded, of a type whose Compare is jsonb's order. The engine's sort
+// evaluates its keys at every comparison, so a byte key would be built
+// O(n log n) times; the value is compared where it differs first.
 func jsonOrderKey(args []sql.Expression) (*pgFunc, error) {
 	if len(args) != 1 {
 		return nil, sqlError("kdb_json_order takes one argument")
 	}
+	f := newFuncOfType(args, jsonbOrderType{}, func(_ *sql.Context, vals []any) (any, error) {
+		if d, ok := vals[0].(types.JSONDocument); ok {
+			return d, nil
+		}
+		v, err := jsonValue(vals[0])
+		return types.JSONDocument{Val: v}, err
+	})
+	f.name, f.build = "kdb_json_order", jsonOrderKey
+	return f, nil
+}
+
+// jsonbOrderType is the type of kdb_json_order: JSON compared by jsonb's
+// order. It is not the engine's JSON type, so a key is never wrapped
+// twice.
+type jsonbOrderType struct{ types.JsonType }
+
+// Compare implements sql.Type: NULLs as the engine's types do, values by
+// jsonb's order.
+func (jsonbOrderType) Compare(_ context.Context, a, b any) (int, error) {
+	if hasNulls, res := types.CompareNulls(a, b); hasNulls {
+		return res, nil
+	}
+	return compareJSONB(a, b)
+}
+
+// jsonEqualKey is a JSON value's byte key (kdb_json_key): equal exactly
+// when the values are jsonb-equal, for grouping.
+func jsonEqualKey(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 1 {
+		return nil, sqlError("kdb_json_key takes one argument")
+	}
 	f := newFuncOfType(args, types.LongBlob, func(_ *sql.Context, vals []any) (any, error) {
 		return appendJSONBKey(nil, vals[0])
 	})
-	f.name, f.build = "kdb_json_order", jsonOrderKey
+	f.name, f.build = "kdb_json_key", jsonEqualKey
 	return f, nil
 }
 
@@ -270,4 +435,13 @@ func buildJSONHashKey(args []sql.Expression) (*pgFunc, error) {
 	})
 	f.name, f.build = "kdb_json_hash_key", buildJSONHashKey
 	return f, nil
+}
+
+// jsonbKeyLess is jsonb's storage order of object keys: shorter first,
+// then by bytes.
+func jsonbKeyLess(a, b string) bool {
+	if len(a) != len(b) {
+		return len(a) < len(b)
+	}
+	return a < b
 }

@@ -1,7 +1,12 @@
 package engine
 
 import (
+	"bytes"
 	"encoding/json"
+	"math/rand"
+	"sort"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -75,8 +80,9 @@ var jsonbOrderPG15 = []struct {
 }
 
 // TestCompareJSONBMatchesPostgreSQL compares every pair both ways: the
-// sign of compareJSONB is the sign of the difference of PostgreSQL's
-// ranks, for every representation a JSON value has in the engine.
+// sign of compareJSONB, and of bytes.Compare of the two byte keys, is the
+// sign of the difference of PostgreSQL's ranks, for every representation
+// a JSON value has in the engine.
 func TestCompareJSONBMatchesPostgreSQL(t *testing.T) {
 	forms := map[string]func(string) any{
 		"document": func(s string) any {
@@ -101,12 +107,24 @@ func TestCompareJSONBMatchesPostgreSQL(t *testing.T) {
 	for name, form := range forms {
 		for _, a := range jsonbOrderPG15 {
 			for _, b := range jsonbOrderPG15 {
+				want := sign(a.rank - b.rank)
 				got, err := compareJSONB(form(a.json), form(b.json))
 				if err != nil {
 					t.Fatalf("%s: %s vs %s: %v", name, a.json, b.json, err)
 				}
-				if want := sign(a.rank - b.rank); sign(got) != want {
+				if sign(got) != want {
 					t.Errorf("%s: compare(%s, %s) = %d, PostgreSQL: %d", name, a.json, b.json, got, want)
+				}
+				ka, err := appendJSONBKey(nil, form(a.json))
+				if err != nil {
+					t.Fatal(err)
+				}
+				kb, err := appendJSONBKey(nil, form(b.json))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := bytes.Compare(ka, kb); got != want {
+					t.Errorf("%s: keys of %s and %s compare %d, PostgreSQL: %d", name, a.json, b.json, got, want)
 				}
 			}
 		}
@@ -154,10 +172,75 @@ func TestJSONBKeyOfOtherGoValues(t *testing.T) {
 			t.Errorf("%v vs %s: %d, %v", c.built, c.json, got, err)
 		}
 	}
-	if _, err := compareJSONB(types.JSONDocument{Val: map[string]any{"a": make(chan int)}}, "1"); err == nil {
+	if _, err := compareJSONB(types.JSONDocument{Val: map[string]any{"a": make(chan int)}}, `{"a":1}`); err == nil {
 		t.Error("a value that is not JSON compared")
 	}
 	if _, err := compareJSONB("{", "1"); err == nil {
 		t.Error("text that is not JSON compared")
+	}
+}
+
+// TestJSONBKeyAgreesWithCompare: on random values (few distinct leaves,
+// so that many pairs are equal or differ deep inside), the byte key
+// orders as compareJSONB does.
+func TestJSONBKeyAgreesWithCompare(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	var gen func(depth int) any
+	gen = func(depth int) any {
+		switch n := rng.Intn(8); {
+		case depth > 2 || n < 4:
+			return []any{nil, "", "a", "b", "ab", 0.0, -1.0, 1.0, true, false}[rng.Intn(10)]
+		case n < 6:
+			out := make([]any, rng.Intn(3))
+			for i := range out {
+				out[i] = gen(depth + 1)
+			}
+			return out
+		default:
+			out := map[string]any{}
+			for i := rng.Intn(3); i > 0; i-- {
+				out[[]string{"a", "b", "aa", "z"}[rng.Intn(4)]] = gen(depth + 1)
+			}
+			return out
+		}
+	}
+	for i := 0; i < 20000; i++ {
+		a, b := types.JSONDocument{Val: gen(0)}, types.JSONDocument{Val: gen(0)}
+		c, err := compareJSONB(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ka, _ := appendJSONBKey(nil, a)
+		kb, _ := appendJSONBKey(nil, b)
+		if k := bytes.Compare(ka, kb); k != c {
+			sa, _ := a.JSONString()
+			sb, _ := b.JSONString()
+			t.Fatalf("%s vs %s: compare %d, keys %d", sa, sb, c, k)
+		}
+	}
+}
+
+// TestJSONBKeysOrder: object keys in jsonb's storage order, shorter
+// first then by bytes, for small objects (insertion sort) and large ones.
+func TestJSONBKeysOrder(t *testing.T) {
+	for _, n := range []int{0, 1, 5, 16, 17, 40} {
+		m := map[string]any{}
+		for i := 0; i < n; i++ {
+			m[strings.Repeat("k", i%4+1)+strconv.Itoa(n-i)] = i
+		}
+		keys := jsonbKeys(m, []string{"before"})
+		if len(keys) != n+1 || keys[0] != "before" {
+			t.Fatalf("%d keys: %v", n, keys)
+		}
+		want := append([]string(nil), keys[1:]...)
+		sort.Slice(want, func(i, j int) bool {
+			if len(want[i]) != len(want[j]) {
+				return len(want[i]) < len(want[j])
+			}
+			return want[i] < want[j]
+		})
+		if got := strings.Join(keys[1:], ","); got != strings.Join(want, ",") {
+			t.Errorf("%d keys: %s, want %s", n, got, strings.Join(want, ","))
+		}
 	}
 }

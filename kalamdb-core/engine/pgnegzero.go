@@ -67,7 +67,7 @@ func floatGroupKeys(gb *plan.GroupBy) (*plan.GroupBy, transform.TreeIdentity, er
 func floatKeys(es []sql.Expression) ([]sql.Expression, transform.TreeIdentity, error) {
 	var out []sql.Expression
 	for i, e := range es {
-		k, ok, err := pgOrderKey(e)
+		k, ok, err := pgOrderKey(e, true)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
