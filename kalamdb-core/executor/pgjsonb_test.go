@@ -56,6 +56,8 @@ func TestJSONOrderFollowsJsonb(t *testing.T) {
 		{`SELECT id, row_number() OVER (ORDER BY j, id) FROM app.js WHERE id IN (3, 4, 12, 19, 21) ORDER BY id`, `[[3,1],[4,2],[12,3],[19,4],[21,5]]`},
 		{`SELECT id, count(*) OVER (ORDER BY j) FROM app.js WHERE id IN (3, 4, 7, 8, 12, 19) ORDER BY id`, `[[3,1],[4,2],[7,4],[8,4],[12,5],[19,6]]`},
 		{`SELECT id FROM app.js WHERE j IN ('0', '[null]') ORDER BY id`, ids("7,8,19")},
+		{`SELECT id FROM app.js WHERE (j, id) > ('1', 0) ORDER BY id`, ids("1,2,5,6,11,12,13,14,15,16,18,19,20,21")},
+		{`SELECT id FROM app.js WHERE j BETWEEN SYMMETRIC 'true' AND '0' ORDER BY id`, ids("7,8,11,12,20")},
 		{`SELECT min(id), count(*) FROM app.js GROUP BY j HAVING count(*) > 1`, `[[7,2]]`},
 		{`SELECT count(*) FROM (SELECT DISTINCT j FROM app.js) d`, `[[21]]`},
 		{`SELECT count(DISTINCT j) FROM app.js`, `[[20]]`},
