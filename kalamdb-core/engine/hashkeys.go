@@ -39,7 +39,8 @@ func exactHashKeys(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Sco
 
 // hashKeys reads through kdb_hash_key the parts of two hash keys (each an
 // expression or a tuple of them, a single one a tuple too) where either
-// is a DECIMAL, or both are texts of different types.
+// is a DECIMAL, or both are texts of different types, and through
+// kdb_json_hash_key those where either is JSON.
 func hashKeys(a, b sql.Expression) (sql.Expression, sql.Expression, bool) {
 	as, bs := keyParts(a), keyParts(b)
 	if len(as) != len(bs) {
@@ -47,6 +48,10 @@ func hashKeys(a, b sql.Expression) (sql.Expression, sql.Expression, bool) {
 	}
 	changed := false
 	for i := range as {
+		if familyOf(as[i]) == famJSON || familyOf(bs[i]) == famJSON {
+			as[i], bs[i], changed = jsonHashKey(as[i]), jsonHashKey(bs[i]), true
+			continue
+		}
 		if familyOf(as[i]) == famNumeric || familyOf(bs[i]) == famNumeric || textsOfTwoTypes(as[i], bs[i]) {
 			as[i], bs[i], changed = hashKey(as[i]), hashKey(bs[i]), true
 		}

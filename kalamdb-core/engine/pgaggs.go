@@ -6,6 +6,7 @@ package engine
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"math"
 	"sort"
@@ -568,7 +569,7 @@ func (b *aggBuffer) arrayAgg(ctx *sql.Context) (any, error) {
 }
 
 // distinctKey identifies a value for DISTINCT: equal values (1.0 and 1.00
-// among decimals, -0 and 0 among floats) give equal keys.
+// among decimals, -0 and 0 among floats and in JSON) give equal keys.
 func distinctKey(v any) string {
 	switch x := v.(type) {
 	case decimal.Decimal:
@@ -591,6 +592,11 @@ func distinctKey(v any) string {
 		return "t" + strconv.FormatInt(x.UnixNano(), 10)
 	case types.Timespan:
 		return "d" + strconv.FormatInt(int64(x), 10)
+	case sql.JSONWrapper, json.RawMessage:
+		// jsonb's equality: -0 is 0 inside JSON too.
+		if k, err := appendJSONBKey(nil, x); err == nil {
+			return "j" + string(k)
+		}
 	}
 	if n, ok := toInt64(v); ok {
 		return "i" + strconv.FormatInt(n, 10)

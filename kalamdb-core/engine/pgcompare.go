@@ -10,7 +10,7 @@ import (
 
 // compareValues orders two non-NULL values of one family: numbers by
 // value, text and UUIDs by bytes (PostgreSQL's C collation), booleans
-// false before true, times chronologically.
+// false before true, times chronologically, JSON as jsonb does.
 func compareValues(fam family, a, b any) (int, error) {
 	switch fam {
 	case famInt, famBool:
@@ -42,6 +42,8 @@ func compareValues(fam family, a, b any) (int, error) {
 		x, _ := toTime(a)
 		y, _ := toTime(b)
 		return x.Compare(y), nil
+	case famJSON:
+		return compareJSONB(a, b)
 	case famTime:
 		x, _ := a.(types.Timespan)
 		y, _ := b.(types.Timespan)

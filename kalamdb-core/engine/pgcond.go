@@ -243,9 +243,6 @@ func buildExtreme(greatest bool) fnBuilder {
 			return nil, err
 		}
 		fam := familyOfType(engineType(dt))
-		if fam == famJSON {
-			return nil, sqlError("could not identify a comparison function for type JSON")
-		}
 		f := newFunc(out, dt, func(ctx *sql.Context, vals []any) (any, error) {
 			var best any
 			for _, v := range vals {
@@ -313,9 +310,6 @@ func buildCase(args []sql.Expression) (*pgFunc, error) {
 		}
 		subject, conds = unified[0], unified[1:]
 		cmpFam = familyOfType(engineType(dt))
-		if cmpFam == famJSON {
-			return nil, sqlError("operator does not exist: JSON = JSON")
-		}
 	} else {
 		for i, c := range conds {
 			c2, err := condition("CASE/WHEN", c)

@@ -113,17 +113,44 @@ func buildOrderCompare(op string, names map[string]string, cmp func(a, b any) (i
 // floatBetween is x BETWEEN lo AND hi over floats, x evaluated once, with
 // the three-valued logic of x >= lo AND x <= hi.
 func floatBetween(args []sql.Expression) (*pgFunc, error) {
-	if len(args) != 3 {
-		return nil, sqlError("BETWEEN takes three operands")
+	return buildOrderBetween("kdb_float_between", func(a, b any) (int, error) { return cmpFloat(mustFloat(a), mustFloat(b)), nil })(args)
+}
+
+// buildOrderBetween builds x BETWEEN lo AND hi over values ordered by cmp,
+// named name, x evaluated once, with the three-valued logic of x >= lo AND
+// x <= hi; WithChildren rebuilds it through the same builder.
+func buildOrderBetween(name string, cmp func(a, b any) (int, error)) fnBuilder {
+	var build fnBuilder
+	build = func(args []sql.Expression) (*pgFunc, error) {
+		if len(args) != 3 {
+			return nil, sqlError("BETWEEN takes three operands")
+		}
+		test := func(a, b any, holds func(int) bool) (any, error) {
+			if a == nil || b == nil {
+				return nil, nil
+			}
+			c, err := cmp(a, b)
+			if err != nil {
+				return nil, err
+			}
+			return holds(c), nil
+		}
+		f := newFunc(args, boolType, func(_ *sql.Context, vals []any) (any, error) {
+			ge, err := test(vals[0], vals[1], func(c int) bool { return c >= 0 })
+			if err != nil {
+				return nil, err
+			}
+			le, err := test(vals[0], vals[2], func(c int) bool { return c <= 0 })
+			if err != nil {
+				return nil, err
+			}
+			return and3(ge, le), nil
+		})
+		f.nullIn = true
+		f.name, f.build = name, build
+		return f, nil
 	}
-	f := newFunc(args, boolType, func(_ *sql.Context, vals []any) (any, error) {
-		ge := floatTest(vals[0], vals[1], func(c int) bool { return c >= 0 })
-		le := floatTest(vals[0], vals[2], func(c int) bool { return c <= 0 })
-		return and3(ge, le), nil
-	})
-	f.nullIn = true
-	f.name, f.build = "kdb_float_between", floatBetween
-	return f, nil
+	return build
 }
 
 // floatIn is x IN (list) over floats: true when an item equals x, else
@@ -200,16 +227,17 @@ func floatOrder(f float64) int64 {
 	return int64(b ^ 1<<63)
 }
 
-// floatSortFields replaces float sort keys by their order keys.
+// floatSortFields replaces float and JSON sort keys by their order keys
+// (pgOrderKey).
 func floatSortFields(fields sql.SortFields) (sql.SortFields, bool, error) {
 	var out sql.SortFields
 	for i, f := range fields {
-		if familyOf(f.Column) != famFloat {
-			continue
-		}
-		key, err := floatOrderKey([]sql.Expression{f.Column})
+		key, ok, err := pgOrderKey(f.Column, false)
 		if err != nil {
 			return nil, false, err
+		}
+		if !ok {
+			continue
 		}
 		if out == nil {
 			out = append(sql.SortFields(nil), fields...)
@@ -220,6 +248,34 @@ func floatSortFields(fields sql.SortFields) (sql.SortFields, bool, error) {
 		return fields, false, nil
 	}
 	return out, true, nil
+}
+
+// pgOrderKey is e read through its order key when the engine's order or
+// equality of its family is not PostgreSQL's: a float through
+// kdb_float_order; JSON, to sort, through kdb_json_order (jsonb's order),
+// and to group (group), through kdb_json_key (jsonb's equality). ok is
+// false for other families, which the engine orders and groups right.
+func pgOrderKey(e sql.Expression, group bool) (sql.Expression, bool, error) {
+	var (
+		k   *pgFunc
+		err error
+	)
+	switch familyOf(e) {
+	case famFloat:
+		k, err = floatOrderKey([]sql.Expression{e})
+	case famJSON:
+		if group {
+			k, err = jsonEqualKey([]sql.Expression{e})
+		} else {
+			k, err = jsonOrderKey([]sql.Expression{e})
+		}
+	default:
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	return k, true, nil
 }
 
 // floatExtreme replaces the engine's min or max of floats, which follows

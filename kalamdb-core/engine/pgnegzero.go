@@ -62,16 +62,17 @@ func floatGroupKeys(gb *plan.GroupBy) (*plan.GroupBy, transform.TreeIdentity, er
 	return n.(*plan.GroupBy), transform.NewTree, nil
 }
 
-// floatKeys replaces the float expressions of es by their order keys.
+// floatKeys replaces the float and JSON expressions of es by their order
+// keys (pgOrderKey): equal JSON values (-0 and 0 in them) group together.
 func floatKeys(es []sql.Expression) ([]sql.Expression, transform.TreeIdentity, error) {
 	var out []sql.Expression
 	for i, e := range es {
-		if familyOf(e) != famFloat {
-			continue
-		}
-		k, err := floatOrderKey([]sql.Expression{e})
+		k, ok, err := pgOrderKey(e, true)
 		if err != nil {
 			return nil, transform.SameTree, err
+		}
+		if !ok {
+			continue
 		}
 		if out == nil {
 			out = append([]sql.Expression(nil), es...)

@@ -256,6 +256,9 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			}
 		}
 	case *aggregation.Max, *aggregation.Min:
+		if err := noJSONExtreme(e); err != nil {
+			return nil, transform.SameTree, err
+		}
 		return floatExtreme(e)
 	case *expression.Not:
 		if err := notOperand(x.Child); err != nil {
@@ -363,6 +366,9 @@ func comparison(e sql.Expression, ops []sql.Expression) (sql.Expression, transfo
 			return nil, transform.SameTree, err
 		}
 		return f, transform.NewTree, nil
+	}
+	if c, ok, err := jsonComparison(e, out); err != nil || ok {
+		return c, transform.NewTree, err // jsonb's order (pgjsonb.go)
 	}
 	if c, ok, err := exactDecimalComparison(e, out); err != nil || ok {
 		return c, transform.NewTree, err // exact decimals (pgdeccmp.go)
