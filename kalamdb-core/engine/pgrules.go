@@ -841,6 +841,29 @@ func applyNullMarkers(fields sql.SortFields) (sql.SortFields, bool) {
 	return out, true
 }
 
+// floatPartitionKeys replaces a window's float partition keys by their
+// order keys (floatOrderKey), as floatSortFields does a sort's.
+func floatPartitionKeys(keys []sql.Expression) ([]sql.Expression, bool, error) {
+	var out []sql.Expression
+	for i, k := range keys {
+		if familyOf(k) != famFloat {
+			continue
+		}
+		key, err := floatOrderKey([]sql.Expression{k})
+		if err != nil {
+			return nil, false, err
+		}
+		if out == nil {
+			out = append([]sql.Expression(nil), keys...)
+		}
+		out[i] = key
+	}
+	if out == nil {
+		return keys, false, nil
+	}
+	return out, true, nil
+}
+
 // windowNullMarkers applies the markers in the ORDER BY of window
 // definitions.
 func windowNullMarkers(w *plan.Window) (sql.Node, transform.TreeIdentity, error) {
@@ -855,10 +878,19 @@ func windowNullMarkers(w *plan.Window) (sql.Node, transform.TreeIdentity, error)
 			}
 			def := *wa.Window()
 			fields, ch, err := sortFields(def.OrderBy)
-			if err != nil || !ch {
+			if err != nil {
 				return x, transform.SameTree, err
 			}
 			def.OrderBy = fields
+			// A float partition key is one too: the engine sorts and
+			// splits partitions with its float comparison, which puts NaN
+			// both above and below every value (PARTITION BY f split the
+			// rows of one value into several partitions).
+			parts, floats, err := floatPartitionKeys(def.PartitionBy)
+			if err != nil || !ch && !floats {
+				return x, transform.SameTree, err
+			}
+			def.PartitionBy = parts
 			return wa.WithWindow(&def), transform.NewTree, nil
 		})
 		if err != nil {

@@ -1,0 +1,39 @@
+package executor_test
+
+import (
+	"testing"
+)
+
+// attackTable is app.v: ORDER BY keys of every type, with ties and NULLs.
+func attackTable(t *testing.T, c *caller) {
+	t.Helper()
+	c.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.v (id BIGINT PRIMARY KEY, d DECIMAL(10,2), f DOUBLE PRECISION, t TIMESTAMP, s TEXT, b BOOLEAN, x BIGINT)`)
+	c.must(`INSERT INTO app.v VALUES (1,1.50,1.5,'2024-01-01 00:00:00','a',true,1),(2,1.50,'NaN','2024-01-01 00:00:00','a',false,2),(3,2.00,'NaN','2024-01-02 00:00:00','b',true,4),(4,NULL,NULL,NULL,NULL,NULL,8),(5,NULL,NULL,NULL,NULL,NULL,16),(6,2.00,1.5,'2024-01-02 00:00:00','b',true,32)`)
+}
+
+func checkRows(t *testing.T, c *caller, cases []struct{ q, want string }) {
+	t.Helper()
+	for _, k := range cases {
+		if got := c.rows(k.q); got != k.want {
+			t.Errorf("%s\n got  %s\n want %s", k.q, got, k.want)
+		}
+	}
+}
+
+// TestWindowPeersOfEveryType: RANGE CURRENT ROW (and the default frame
+// with ORDER BY) makes equal ORDER BY values peers, whatever their type.
+// Every answer is PostgreSQL 15's.
+func TestWindowPeersOfEveryType(t *testing.T) {
+	root := newEnv(t).root()
+	attackTable(t, root)
+	checkRows(t, root, []struct{ q, want string }{
+		{"SELECT id, sum(x) OVER (ORDER BY d) FROM app.v ORDER BY id", `[[1,3],[2,3],[3,39],[4,63],[5,63],[6,39]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY t) FROM app.v ORDER BY id", `[[1,3],[2,3],[3,39],[4,63],[5,63],[6,39]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY s RANGE BETWEEN CURRENT ROW AND CURRENT ROW) FROM app.v ORDER BY id", `[[1,3],[2,3],[3,36],[4,24],[5,24],[6,36]]`},
+		{"SELECT id, count(*) OVER (ORDER BY d DESC NULLS LAST) FROM app.v ORDER BY id", `[[1,4],[2,4],[3,2],[4,6],[5,6],[6,2]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY b) FROM app.v ORDER BY id", `[[1,39],[2,2],[3,39],[4,63],[5,63],[6,39]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY f) FROM app.v ORDER BY id", `[[1,33],[2,39],[3,39],[4,63],[5,63],[6,33]]`},
+		{"SELECT id, sum(x) OVER (PARTITION BY f), rank() OVER (ORDER BY d), dense_rank() OVER (ORDER BY d DESC), percent_rank() OVER (ORDER BY d), sum(x) OVER (PARTITION BY d ORDER BY f RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING) FROM app.v ORDER BY id",
+			`[[1,33,1,3,0,3],[2,6,1,3,0,2],[3,6,3,2,0.4,4],[4,24,5,1,0.8,24],[5,24,5,1,0.8,24],[6,33,3,2,0.4,36]]`},
+	})
+}
