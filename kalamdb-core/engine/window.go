@@ -2,6 +2,8 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -110,9 +112,9 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 	if err != nil {
 		return nil, err
 	}
-	blocks := map[uint64]*aggregation.WindowPartition{}
-	outputs := map[uint64][]int{}
-	var order []uint64
+	blocks := map[string]*aggregation.WindowPartition{}
+	outputs := map[string][]int{}
+	var order []string
 	for i, expr := range n.SelectExprs {
 		if alias, ok := expr.(*expression.Alias); ok {
 			expr = alias.Child
@@ -148,11 +150,7 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 			return nil, err
 		}
 		agg := aggregation.NewAggregation(check, framer)
-		id, err := window.PartitionId()
-		if err != nil {
-			_ = childIter.Close(ctx)
-			return nil, err
-		}
+		id := windowOrderKey(window)
 		if block, ok := blocks[id]; ok {
 			block.AddAggregation(agg)
 		} else {
@@ -194,4 +192,22 @@ func (w *windowCheck) compute(ctx *sql.Context, interval sql.WindowInterval, buf
 		return added
 	}
 	return w.lastValue
+}
+
+// windowOrderKey identifies the rows' partitioning and order of window w:
+// the functions of windows with one key are computed over one sorted copy
+// of the rows. The engine's PartitionId leaves out the NULL ordering, so
+// OVER (ORDER BY x NULLS FIRST) and OVER (ORDER BY x NULLS LAST) shared
+// one order, the first one's.
+func windowOrderKey(w *sql.WindowDefinition) string {
+	var sb strings.Builder
+	for _, e := range w.PartitionBy {
+		sb.WriteString(e.String())
+		sb.WriteByte(0)
+	}
+	sb.WriteByte(1)
+	for _, f := range w.OrderBy {
+		fmt.Fprintf(&sb, "%s\x00%d\x00%d\x00", f.Column, f.Order, f.NullOrdering)
+	}
+	return sb.String()
 }

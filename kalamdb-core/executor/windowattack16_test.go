@@ -37,3 +37,23 @@ func TestWindowPeersOfEveryType(t *testing.T) {
 			`[[1,33,1,3,0,3],[2,6,1,3,0,2],[3,6,3,2,0.4,4],[4,24,5,1,0.8,24],[5,24,5,1,0.8,24],[6,33,3,2,0.4,36]]`},
 	})
 }
+
+// TestWindowsDifferingInNullOrder: two windows of one SELECT that differ
+// only in NULLS FIRST or LAST are two orders. The engine grouped the
+// functions of one partitioning and order by a key that left the NULL
+// ordering out, and computed the second window in the first one's order.
+// Every answer is PostgreSQL 15's.
+func TestWindowsDifferingInNullOrder(t *testing.T) {
+	root := newEnv(t).root()
+	windowTable(t, root)
+	checkRows(t, root, []struct{ q, want string }{
+		{"SELECT id, row_number() OVER (ORDER BY x NULLS FIRST), row_number() OVER (ORDER BY x NULLS LAST) FROM app.w ORDER BY id",
+			`[[1,5,4],[2,3,2],[3,7,6],[4,2,1],[5,4,3],[6,6,5],[7,1,7]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY x NULLS FIRST), count(*) OVER (ORDER BY x NULLS LAST) FROM app.w ORDER BY id",
+			`[[1,13,4],[2,4,2],[3,30,6],[4,1,1],[5,8,3],[6,21,5],[7,null,7]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY x NULLS FIRST), sum(x) OVER (ORDER BY x NULLS LAST), sum(x) OVER (ORDER BY x DESC), sum(x) OVER (ORDER BY x DESC NULLS LAST) FROM app.w ORDER BY id",
+			`[[1,13,13,22,22],[2,4,4,29,29],[3,30,30,9,9],[4,1,1,30,30],[5,8,8,26,26],[6,21,21,17,17],[7,null,30,null,30]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY x NULLS FIRST) + 0, sum(x) OVER (ORDER BY x NULLS LAST) + 0 FROM app.w ORDER BY id",
+			`[[1,13,13],[2,4,4],[3,30,30],[4,1,1],[5,8,8],[6,21,21],[7,null,30]]`},
+	})
+}
