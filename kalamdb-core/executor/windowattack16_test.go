@@ -1,7 +1,10 @@
 package executor_test
 
 import (
+	"strings"
 	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // attackTable is app.v: ORDER BY keys of every type, with ties and NULLs.
@@ -56,4 +59,35 @@ func TestWindowsDifferingInNullOrder(t *testing.T) {
 		{"SELECT id, sum(x) OVER (ORDER BY x NULLS FIRST) + 0, sum(x) OVER (ORDER BY x NULLS LAST) + 0 FROM app.w ORDER BY id",
 			`[[1,13,13],[2,4,4],[3,30,30],[4,1,1],[5,8,8],[6,21,21],[7,null,30]]`},
 	})
+}
+
+// TestWindowFrameOffsetsAndNesting: frame offsets are bigints as in
+// PostgreSQL (a numeric one is rounded, one beyond bigint is an error,
+// and a window function's frame is checked even though it ignores it),
+// and a window function inside another's arguments, FILTER or window
+// definition is refused in PostgreSQL's words, not with an engine
+// message. Every answer is PostgreSQL 15's.
+func TestWindowFrameOffsetsAndNesting(t *testing.T) {
+	root := newEnv(t).root()
+	windowTable(t, root)
+	checkRows(t, root, []struct{ q, want string }{
+		{"SELECT id, sum(x) OVER (ORDER BY id ROWS 0.5 PRECEDING), sum(x) OVER (ORDER BY id ROWS BETWEEN 0.4 PRECEDING AND 1.5 FOLLOWING) FROM app.w ORDER BY id",
+			`[[1,5,17],[2,8,13],[3,12,14],[4,10,13],[5,5,12],[6,12,8],[7,8,null]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY id ROWS BETWEEN -0.4 PRECEDING AND CURRENT ROW), sum(x) OVER (ORDER BY id ROWS 1e3 PRECEDING) FROM app.w ORDER BY id",
+			`[[1,5,5],[2,3,8],[3,9,17],[4,1,18],[5,4,22],[6,8,30],[7,null,30]]`},
+	})
+	for q, want := range map[string]string{
+		"SELECT sum(x) OVER (ORDER BY id ROWS BETWEEN 1 PRECEDING AND 99999999999999999999999 FOLLOWING) FROM app.w": "bigint out of range",
+		"SELECT sum(x) OVER (ORDER BY id ROWS 9223372036854775808 PRECEDING) FROM app.w":                             "bigint out of range",
+		"SELECT lag(x) OVER (ORDER BY id ROWS -1 PRECEDING) FROM app.w":                                              "frame starting offset must not be negative",
+		"SELECT sum(row_number() OVER ()) OVER () FROM app.w":                                                        "window function calls cannot be nested",
+		"SELECT sum(x) FILTER (WHERE row_number() OVER () > 1) OVER () FROM app.w":                                   "window function calls cannot be nested",
+		"SELECT sum(x) OVER (ORDER BY row_number() OVER ()) FROM app.w":                                              "window function calls cannot be nested",
+		"SELECT sum(x) OVER (PARTITION BY sum(x) OVER ()) FROM app.w":                                                "window function calls cannot be nested",
+		"SELECT lag(x) OVER (ORDER BY lead(x) OVER ()) FROM app.w":                                                   "window function calls cannot be nested",
+	} {
+		if err := root.fails(apierror.InvalidSQL, q); !strings.Contains(err.Message, want) {
+			t.Errorf("%s: %q, want %q", q, err.Message, want)
+		}
+	}
 }
