@@ -91,3 +91,26 @@ func TestWindowFrameOffsetsAndNesting(t *testing.T) {
 		}
 	}
 }
+
+// TestSameWindowFunctionTwice: one window function written twice in a
+// SELECT (the same aggregate over the same window, alone or in
+// expressions) is computed once and read twice. The engine's planner kept
+// one of them in its window node but left the other's column to the
+// projection, which failed with "unable to find field with index 11".
+// Every answer is PostgreSQL 15's.
+func TestSameWindowFunctionTwice(t *testing.T) {
+	root := newEnv(t).root()
+	windowTable(t, root)
+	checkRows(t, root, []struct{ q, want string }{
+		{"SELECT id, sum(x) OVER (ORDER BY id), sum(x) OVER (ORDER BY id) FROM app.w ORDER BY id",
+			`[[1,5,5],[2,8,8],[3,17,17],[4,18,18],[5,22,22],[6,30,30],[7,30,30]]`},
+		{"SELECT id, sum(x) OVER w, sum(x) OVER w FROM app.w WINDOW w AS (ORDER BY id ROWS 1 PRECEDING) ORDER BY id",
+			`[[1,5,5],[2,8,8],[3,12,12],[4,10,10],[5,5,5],[6,12,12],[7,8,8]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY id ROWS 1 PRECEDING) - sum(x) OVER (ORDER BY id ROWS 2 PRECEDING), sum(x) OVER (ORDER BY id ROWS 2 PRECEDING) FROM app.w ORDER BY id",
+			`[[1,0,5],[2,0,8],[3,-5,17],[4,-3,13],[5,-9,14],[6,-1,13],[7,-4,12]]`},
+		{"SELECT id, count(x) OVER (ORDER BY id) + 1, count(x) OVER (ORDER BY id) + 2 FROM app.w ORDER BY id",
+			`[[1,2,3],[2,3,4],[3,4,5],[4,5,6],[5,6,7],[6,7,8],[7,7,8]]`},
+		{"SELECT id, row_number() OVER (ORDER BY id), row_number() OVER (ORDER BY id) FROM app.w ORDER BY id",
+			`[[1,1,1],[2,2,2],[3,3,3],[4,4,4],[5,5,5],[6,6,6],[7,7,7]]`},
+	})
+}
