@@ -154,7 +154,8 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		if block, ok := blocks[id]; ok {
 			block.AddAggregation(agg)
 		} else {
-			blocks[id] = aggregation.NewWindowPartition(window.PartitionBy, window.OrderBy, []*aggregation.Aggregation{agg})
+			parts, sortBy := stoppableKeys(window)
+			blocks[id] = aggregation.NewWindowPartition(parts, sortBy, []*aggregation.Aggregation{agg})
 			order = append(order, id)
 		}
 		outputs[id] = append(outputs[id], i)
@@ -210,4 +211,36 @@ func windowOrderKey(w *sql.WindowDefinition) string {
 		fmt.Fprintf(&sb, "%s\x00%d\x00%d\x00", f.Column, f.Order, f.NullOrdering)
 	}
 	return sb.String()
+}
+
+// The engine sorts each window's copy of the rows, and splits it into
+// partitions, before it computes anything, in loops that never look at
+// the context: fifty windows over 100,000 rows ran 40 s past a 30 s
+// statement timeout. stoppableKeys wraps the keys of the sort and of the
+// partitions in stopKey, which fails once the statement is stopped; the
+// sort then compares nothing more (its comparison stops at the first
+// error) and the window fails with the statement's cause.
+func stoppableKeys(w *sql.WindowDefinition) ([]sql.Expression, sql.SortFields) {
+	parts := make([]sql.Expression, len(w.PartitionBy))
+	for i, e := range w.PartitionBy {
+		parts[i] = &stopKey{Expression: e}
+	}
+	order := append(sql.SortFields(nil), w.OrderBy...)
+	for i := range order {
+		order[i].Column = &stopKey{Expression: order[i].Column}
+	}
+	return parts, order
+}
+
+// stopKey is a sort or partition key that fails once its statement is
+// stopped.
+type stopKey struct {
+	sql.Expression
+}
+
+func (k *stopKey) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	if ctx.Err() != nil {
+		return nil, context.Cause(ctx)
+	}
+	return k.Expression.Eval(ctx, row)
 }
