@@ -166,7 +166,7 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		iters[i] = aggregation.NewWindowPartitionIter(blocks[id])
 		ordinals[i] = outputs[id]
 	}
-	return aggregation.NewWindowIter(iters, ordinals, childIter), nil
+	return aggregation.NewWindowIter(iters, ordinals, &copiedRows{RowIter: childIter, copies: int64(len(order))}), nil
 }
 
 // compute is the function's value over interval, from the previous
@@ -243,4 +243,25 @@ func (k *stopKey) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		return nil, context.Cause(ctx)
 	}
 	return k.Expression.Eval(ctx, row)
+}
+
+// copiedRows charges the copies the window makes of each row of its
+// child: every window order sorts its own copy of the rows (a new row
+// slice with the row's position appended, and its place in the copy),
+// which the engine makes without charging them, so fifty windows held
+// fifty uncharged copies of the statement's rows.
+type copiedRows struct {
+	sql.RowIter
+	copies int64
+}
+
+func (c *copiedRows) Next(ctx *sql.Context) (sql.Row, error) {
+	row, err := c.RowIter.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := hold(ctx, "rows copied by window orders", c.copies*(24+16*int64(len(row)+1)+16)); err != nil {
+		return nil, err
+	}
+	return row, nil
 }
