@@ -169,3 +169,24 @@ func TestWindowRowCopiesAreCharged(t *testing.T) {
 	}
 	root.failsNaming(apierror.ResourceLimitExceeded, "statement_memory_bytes", query(20))
 }
+
+// TestOrderByAWindowOfTheSelectList: ORDER BY a window function (or an
+// expression of one) that the select list also computes orders by that
+// column. The engine's planner found the two equal and failed with
+// "ambiguous column or alias name". Every answer is PostgreSQL 15's.
+func TestOrderByAWindowOfTheSelectList(t *testing.T) {
+	root := newEnv(t).root()
+	windowTable(t, root)
+	checkRows(t, root, []struct{ q, want string }{
+		{"SELECT id, sum(x) OVER w FROM app.w WINDOW w AS (ORDER BY id ROWS 1 PRECEDING) ORDER BY sum(x) OVER w DESC NULLS LAST, id LIMIT 3",
+			`[[3,12],[6,12],[4,10]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY id) AS r FROM app.w ORDER BY sum(x) OVER (ORDER BY id) DESC, id LIMIT 3",
+			`[[6,30],[7,30],[5,22]]`},
+		{"SELECT id, row_number() OVER (ORDER BY x DESC NULLS LAST) FROM app.w ORDER BY row_number() OVER (ORDER BY x DESC NULLS LAST)",
+			`[[3,1],[6,2],[1,3],[5,4],[2,5],[4,6],[7,7]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY id) + 1 FROM app.w ORDER BY sum(x) OVER (ORDER BY id) + 1 DESC, id LIMIT 2",
+			`[[6,31],[7,31]]`},
+		{"SELECT id, sum(x) OVER (ORDER BY id) FROM app.w ORDER BY sum(x) OVER (ORDER BY id ROWS 1 PRECEDING), id LIMIT 3",
+			`[[1,5],[5,22],[2,8]]`},
+	})
+}

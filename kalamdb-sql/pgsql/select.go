@@ -445,7 +445,25 @@ func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlpar
 		if setOp {
 			return t.setOpSortKey(n)
 		}
-		return t.expr(n)
+		e, err := t.expr(n)
+		if err != nil {
+			return nil, err
+		}
+		if hasWindowCall(n) {
+			// The engine's planner finds a window function both here and
+			// in the select list and fails ("ambiguous column or alias
+			// name"): a key equal to an entry of the list is its position.
+			for i, tn := range targets {
+				v := tn.GetResTarget().GetVal()
+				if cr := v.GetColumnRef(); cr != nil && isStar(cr) {
+					break // the positions after a * are not known here
+				}
+				if v != nil && t.sameExpr(v, e) {
+					return sqlparser.NewIntVal([]byte(strconv.Itoa(i + 1))), nil
+				}
+			}
+		}
+		return e, nil
 	}
 	if c.GetIval() == nil {
 		return nil, t.errorAt(c.Location, "non-integer constant in ORDER BY")
@@ -719,4 +737,26 @@ func (t *translator) join(j *pg.JoinExpr) (sqlparser.TableExpr, error) {
 // ORDER BY, LIMIT or WITH of its own).
 func isPlainValues(q *pg.SelectStmt) bool {
 	return len(q.ValuesLists) > 0 && len(q.SortClause) == 0 && q.LimitCount == nil && q.LimitOffset == nil && q.WithClause == nil
+}
+
+// hasWindowCall reports whether expression n is, or applies an operator
+// or a function to, a window function call (f(...) OVER ...).
+func hasWindowCall(n *pg.Node) bool {
+	switch {
+	case n.GetFuncCall() != nil:
+		fc := n.GetFuncCall()
+		if fc.Over != nil {
+			return true
+		}
+		for _, a := range fc.Args {
+			if hasWindowCall(a) {
+				return true
+			}
+		}
+	case n.GetAExpr() != nil:
+		return hasWindowCall(n.GetAExpr().Lexpr) || hasWindowCall(n.GetAExpr().Rexpr)
+	case n.GetTypeCast() != nil:
+		return hasWindowCall(n.GetTypeCast().Arg)
+	}
+	return false
 }
