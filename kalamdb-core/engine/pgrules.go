@@ -846,29 +846,6 @@ func applyNullMarkers(fields sql.SortFields) (sql.SortFields, bool) {
 	return out, true
 }
 
-// floatPartitionKeys replaces a window's float partition keys by their
-// order keys (floatOrderKey), as floatSortFields does a sort's.
-func floatPartitionKeys(keys []sql.Expression) ([]sql.Expression, bool, error) {
-	var out []sql.Expression
-	for i, k := range keys {
-		if familyOf(k) != famFloat {
-			continue
-		}
-		key, err := floatOrderKey([]sql.Expression{k})
-		if err != nil {
-			return nil, false, err
-		}
-		if out == nil {
-			out = append([]sql.Expression(nil), keys...)
-		}
-		out[i] = key
-	}
-	if out == nil {
-		return keys, false, nil
-	}
-	return out, true, nil
-}
-
 // windowNullMarkers applies the markers in the ORDER BY of window
 // definitions.
 func windowNullMarkers(w *plan.Window) (sql.Node, transform.TreeIdentity, error) {
@@ -891,8 +868,8 @@ func windowNullMarkers(w *plan.Window) (sql.Node, transform.TreeIdentity, error)
 			// splits partitions with its float comparison, which puts NaN
 			// both above and below every value (PARTITION BY f split the
 			// rows of one value into several partitions).
-			parts, floats, err := floatPartitionKeys(def.PartitionBy)
-			if err != nil || !ch && !floats {
+			parts, floats, err := floatKeys(def.PartitionBy)
+			if err != nil || !ch && floats == transform.SameTree {
 				return x, transform.SameTree, err
 			}
 			def.PartitionBy = parts
