@@ -65,6 +65,11 @@ func pgTypes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, _ *plan.Scope, 
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
+	n, dupSame, err := windowDuplicateRefs(n)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	rewSame = rewSame && dupSame
 	n, litSame, err := typeLiterals(n) // pgboolparam.go, pgzoned.go
 	if err != nil {
 		return nil, transform.SameTree, err
@@ -861,10 +866,19 @@ func windowNullMarkers(w *plan.Window) (sql.Node, transform.TreeIdentity, error)
 			}
 			def := *wa.Window()
 			fields, ch, err := sortFields(def.OrderBy)
-			if err != nil || !ch {
+			if err != nil {
 				return x, transform.SameTree, err
 			}
 			def.OrderBy = fields
+			// A float partition key is one too: the engine sorts and
+			// splits partitions with its float comparison, which puts NaN
+			// both above and below every value (PARTITION BY f split the
+			// rows of one value into several partitions).
+			parts, floats, err := floatKeys(def.PartitionBy)
+			if err != nil || !ch && floats == transform.SameTree {
+				return x, transform.SameTree, err
+			}
+			def.PartitionBy = parts
 			return wa.WithWindow(&def), transform.NewTree, nil
 		})
 		if err != nil {
@@ -882,4 +896,55 @@ func windowNullMarkers(w *plan.Window) (sql.Node, transform.TreeIdentity, error)
 		return nil, transform.SameTree, err
 	}
 	return n, transform.NewTree, nil
+}
+
+// windowDuplicateRefs points the references to a window function that the
+// engine's planner dropped at the equal one it kept. The planner gives
+// every window function of a SELECT its own column but keeps, in the
+// window node, only the first of the functions with one text (sum(x) OVER
+// w written twice), so the node above read a column nobody produced and
+// the statement failed with "unable to find field with index 11".
+func windowDuplicateRefs(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		// The window node under this one, through the nodes of one child
+		// (a sort, a filter, a limit) between them.
+		var w *plan.Window
+		for c := node.Children(); len(c) == 1 && w == nil; c = c[0].Children() {
+			switch x := c[0].(type) {
+			case *plan.Window:
+				w = x
+			case *plan.SubqueryAlias:
+				c = nil // another query level
+			}
+			if c == nil {
+				break
+			}
+		}
+		if w == nil {
+			return node, transform.SameTree, nil
+		}
+		kept := map[sql.ColumnId]bool{}
+		byName := map[string]sql.Expression{}
+		for _, e := range w.SelectExprs {
+			ie, ok := e.(sql.IdExpression)
+			if !ok {
+				continue
+			}
+			kept[ie.Id()] = true
+			if _, isWindow := e.(sql.WindowAdaptableExpression); isWindow {
+				byName[strings.ToLower(e.String())] = e
+			}
+		}
+		return transform.OneNodeExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			gf, ok := e.(*expression.GetField)
+			if !ok || kept[gf.Id()] {
+				return e, transform.SameTree, nil
+			}
+			same, ok := byName[strings.ToLower(gf.Name())]
+			if !ok {
+				return e, transform.SameTree, nil
+			}
+			return gf.WithId(same.(sql.IdExpression).Id()), transform.NewTree, nil
+		})
+	})
 }

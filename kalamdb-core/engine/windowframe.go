@@ -24,6 +24,12 @@ import (
 func defaultFrame(fn sql.WindowFunction, w *sql.WindowDefinition) (sql.WindowFramer, error) {
 	switch fn.(type) {
 	case *aggregation.MaxAgg, *aggregation.MinAgg, *aggregation.CountAgg:
+	case *aggregation.Rank, *aggregation.DenseRank, *aggregation.PercentRank:
+		// Their value is where the row's peer group starts.
+		if w != nil {
+			return &peerFramer{orderBy: w.OrderBy.ToExpressions()}, nil
+		}
+		return fn.DefaultFramer(), nil
 	default:
 		return fn.DefaultFramer(), nil
 	}
@@ -61,7 +67,7 @@ type toPeersFramer struct {
 var _ sql.WindowFramer = (*toPeersFramer)(nil)
 
 func (f *toPeersFramer) NewFramer(interval sql.WindowInterval) (sql.WindowFramer, error) {
-	peers, err := aggregation.NewPeerGroupFramer(f.orderBy).NewFramer(interval)
+	peers, err := (&peerFramer{orderBy: f.orderBy}).NewFramer(interval)
 	if err != nil {
 		return nil, err
 	}
@@ -192,7 +198,7 @@ var _ sql.WindowFramer = (*pgFramer)(nil)
 func (f *pgFramer) NewFramer(part sql.WindowInterval) (sql.WindowFramer, error) {
 	n := &pgFramer{spec: f.spec, orderBy: f.orderBy, part: part, next: part.Start, started: true}
 	if !f.spec.rows && len(f.orderBy) > 0 {
-		peers, err := aggregation.NewPeerGroupFramer(f.orderBy).NewFramer(part)
+		peers, err := (&peerFramer{orderBy: f.orderBy}).NewFramer(part)
 		if err != nil {
 			return nil, err
 		}
@@ -251,4 +257,94 @@ func (f *pgFramer) Interval() (sql.WindowInterval, error) {
 		return sql.WindowInterval{}, aggregation.ErrPartitionNotSet
 	}
 	return f.frame, nil
+}
+
+// peerFramer frames each row by its peer group: the rows of its partition
+// whose ORDER BY values all equal its own (NULLs are peers of each other).
+// The engine's PeerGroupFramer compares the values with Go's ==, which
+// calls two equal decimals (or any value holding a pointer) different and
+// panics on an incomparable one, so ties of a DECIMAL key were each their
+// own group: sum(x) OVER (ORDER BY d) and rank() OVER (ORDER BY d) went
+// wrong on every tie.
+type peerFramer struct {
+	orderBy []sql.Expression
+	part    sql.WindowInterval
+	next    int                // the next row to frame
+	group   sql.WindowInterval // the peer group of the last row framed
+	started bool
+}
+
+var _ sql.WindowFramer = (*peerFramer)(nil)
+
+func (f *peerFramer) NewFramer(part sql.WindowInterval) (sql.WindowFramer, error) {
+	return &peerFramer{orderBy: f.orderBy, part: part, next: part.Start,
+		group: sql.WindowInterval{Start: part.Start, End: part.Start}, started: true}, nil
+}
+
+func (f *peerFramer) Next(ctx *sql.Context, buf sql.WindowBuffer) (sql.WindowInterval, error) {
+	if !f.started || f.next >= f.part.End {
+		return sql.WindowInterval{}, io.EOF
+	}
+	if f.next >= f.group.End {
+		// A new group starts at this row: it runs while the rows are its
+		// peers (each row is compared with the group's first, and equality
+		// is transitive).
+		end := f.next + 1
+		for ; end < f.part.End; end++ {
+			same, err := samePeers(ctx, f.orderBy, buf[f.next], buf[end])
+			if err != nil {
+				return sql.WindowInterval{}, err
+			}
+			if !same {
+				break
+			}
+		}
+		f.group = sql.WindowInterval{Start: f.next, End: end}
+	}
+	f.next++
+	return f.group, nil
+}
+
+func (f *peerFramer) FirstIdx() int { return f.group.Start }
+func (f *peerFramer) LastIdx() int  { return f.group.End }
+
+func (f *peerFramer) Interval() (sql.WindowInterval, error) {
+	if !f.started {
+		return sql.WindowInterval{}, aggregation.ErrPartitionNotSet
+	}
+	return f.group, nil
+}
+
+// samePeers reports whether rows a and b have equal values of every
+// ORDER BY key, compared as KalamDB compares them (a NULL equals only a
+// NULL here, as in PostgreSQL's peer groups).
+func samePeers(ctx *sql.Context, orderBy []sql.Expression, a, b sql.Row) (bool, error) {
+	for _, e := range orderBy {
+		x, err := e.Eval(ctx, a)
+		if err != nil {
+			return false, err
+		}
+		y, err := e.Eval(ctx, b)
+		if err != nil {
+			return false, err
+		}
+		if x == nil || y == nil {
+			if x != nil || y != nil {
+				return false, nil
+			}
+			continue
+		}
+		c, err := compareValues(familyOf(e), x, y)
+		if err != nil {
+			// A type KalamDB does not order itself: the engine's order,
+			// which sorted the rows.
+			if c, err = e.Type().Compare(ctx, x, y); err != nil {
+				return false, err
+			}
+		}
+		if c != 0 {
+			return false, nil
+		}
+	}
+	return true, nil
 }

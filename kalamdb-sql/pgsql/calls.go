@@ -211,6 +211,11 @@ func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlp
 	if fc.Over == nil {
 		return nil, t.errorAt(fc.Location, "window function %s() requires an OVER clause", name)
 	}
+	if t.inWindowArgs {
+		// In another window function's arguments, FILTER or window: the
+		// engine failed with an internal error about a missing column.
+		return nil, t.errorAt(fc.Location, "window function calls cannot be nested")
+	}
 	// PostgreSQL's own refusals, in its words.
 	if fc.AggDistinct {
 		return nil, t.unsupported(fc.Location, "DISTINCT is not implemented for window functions")

@@ -445,13 +445,25 @@ func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlpar
 		if setOp {
 			return t.setOpSortKey(n)
 		}
-		if k := t.windowTarget(n, targets); k > 0 {
-			// The engine refuses a window function repeated from the
-			// select list as an ambiguous name; its position is the same
-			// key.
-			return sqlparser.NewIntVal([]byte(strconv.Itoa(k))), nil
+		e, err := t.expr(n)
+		if err != nil {
+			return nil, err
 		}
-		return t.expr(n)
+		if hasWindowCall(n) {
+			// The engine's planner finds a window function both here and
+			// in the select list and fails ("ambiguous column or alias
+			// name"): a key equal to an entry of the list is its position.
+			for i, tn := range targets {
+				v := tn.GetResTarget().GetVal()
+				if cr := v.GetColumnRef(); cr != nil && isStar(cr) {
+					break // the positions after a * are not known here
+				}
+				if v != nil && t.sameExpr(v, e) {
+					return sqlparser.NewIntVal([]byte(strconv.Itoa(i + 1))), nil
+				}
+			}
+		}
+		return e, nil
 	}
 	if c.GetIval() == nil {
 		return nil, t.errorAt(c.Location, "non-integer constant in ORDER BY")
@@ -462,32 +474,6 @@ func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlpar
 	}
 	// The engine resolves a position in the select list itself.
 	return sqlparser.NewIntVal([]byte(strconv.Itoa(k))), nil
-}
-
-// windowTarget is the position (from 1) of the select list's entry that n,
-// a window function, repeats, or 0. Positions are known only up to the
-// first *.
-func (t *translator) windowTarget(n *pg.Node, targets []*pg.Node) int {
-	if fc := n.GetFuncCall(); fc == nil || fc.Over == nil {
-		return 0
-	}
-	x, err := t.expr(n)
-	if err != nil {
-		return 0
-	}
-	for i, tg := range targets {
-		rt := tg.GetResTarget()
-		if rt == nil || rt.Val == nil {
-			return 0
-		}
-		if cr := rt.Val.GetColumnRef(); cr != nil && len(cr.Fields) > 0 && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
-			return 0
-		}
-		if t.sameExpr(rt.Val, x) {
-			return i + 1
-		}
-	}
-	return 0
 }
 
 // inSelectList reports whether position k (from 1) may name an entry of
@@ -751,4 +737,26 @@ func (t *translator) join(j *pg.JoinExpr) (sqlparser.TableExpr, error) {
 // ORDER BY, LIMIT or WITH of its own).
 func isPlainValues(q *pg.SelectStmt) bool {
 	return len(q.ValuesLists) > 0 && len(q.SortClause) == 0 && q.LimitCount == nil && q.LimitOffset == nil && q.WithClause == nil
+}
+
+// hasWindowCall reports whether expression n is, or applies an operator
+// or a function to, a window function call (f(...) OVER ...).
+func hasWindowCall(n *pg.Node) bool {
+	switch {
+	case n.GetFuncCall() != nil:
+		fc := n.GetFuncCall()
+		if fc.Over != nil {
+			return true
+		}
+		for _, a := range fc.Args {
+			if hasWindowCall(a) {
+				return true
+			}
+		}
+	case n.GetAExpr() != nil:
+		return hasWindowCall(n.GetAExpr().Lexpr) || hasWindowCall(n.GetAExpr().Rexpr)
+	case n.GetTypeCast() != nil:
+		return hasWindowCall(n.GetTypeCast().Arg)
+	}
+	return false
 }

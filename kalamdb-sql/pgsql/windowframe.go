@@ -50,8 +50,9 @@ func (t *translator) windowFrame(w *pg.WindowDef, name string, spec fnSpec) (*sq
 		return nil, t.unsupported(w.Location, "a window frame for %s() is not supported; frames apply to aggregates", name)
 	case spec.kind == window:
 		// Ranking functions, lag and lead ignore the frame, as in
-		// PostgreSQL (which still checks it, as the parser did).
-		return nil, nil
+		// PostgreSQL, which still checks it: the parser did its shape,
+		// and a ROWS or GROUPS offset must be a bigint, not negative.
+		return nil, t.checkIgnoredFrame(w)
 	case opts&frameOptionGroups != 0:
 		return nil, t.unsupported(w.Location, "GROUPS frames are not supported; use ROWS or RANGE")
 	case opts&frameOptionExclusion != 0:
@@ -99,17 +100,19 @@ func (t *translator) frameBound(opts int32, offset *pg.Node, start bool) (*sqlpa
 	case c != nil && c.GetIval() != nil:
 		n = int64(c.GetIval().GetIval())
 	case c != nil && c.GetFval() != nil:
-		// An integer beyond 32 bits is a float constant to the parser;
-		// every offset past a partition's rows frames the same, so a
-		// large one is clamped.
-		v, ok := new(big.Int).SetString(c.GetFval().GetFval(), 10)
+		// PostgreSQL casts the offset to bigint: a numeric constant is
+		// rounded (half away from zero), and one beyond 64 bits is an
+		// error. Every offset past a partition's rows frames the same, so
+		// a large one is clamped below.
+		v, ok := new(big.Rat).SetString(c.GetFval().GetFval())
 		if !ok {
 			return nil, t.errorAt(location(offset), "frame %s offset must be an integer, not %s", word, c.GetFval().GetFval())
 		}
-		n = math.MaxInt32
-		if v.Sign() < 0 {
-			n = -1
+		r := roundHalfAway(v).Num()
+		if !r.IsInt64() {
+			return nil, t.errorAt(location(offset), "bigint out of range")
 		}
+		n = r.Int64()
 	default:
 		return nil, t.unsupported(location(offset), "a frame offset must be an integer constant")
 	}
@@ -190,4 +193,21 @@ func (t *translator) copyWindow(w *pg.WindowDef) (*pg.WindowDef, error) {
 	}
 	return &pg.WindowDef{PartitionClause: base.PartitionClause, OrderClause: order, FrameOptions: w.FrameOptions,
 		StartOffset: w.StartOffset, EndOffset: w.EndOffset, Location: w.Location}, nil
+}
+
+// checkIgnoredFrame refuses the constant offsets PostgreSQL refuses in a
+// frame that a window function then ignores.
+func (t *translator) checkIgnoredFrame(w *pg.WindowDef) error {
+	if w.FrameOptions&(frameOptionRows|frameOptionGroups) == 0 {
+		return nil
+	}
+	for i, off := range []*pg.Node{w.StartOffset, w.EndOffset} {
+		if off.GetAConst() == nil {
+			continue
+		}
+		if _, err := t.frameBound(w.FrameOptions, off, i == 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
