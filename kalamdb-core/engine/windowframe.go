@@ -334,7 +334,13 @@ func samePeers(ctx *sql.Context, orderBy []sql.Expression, a, b sql.Row) (bool, 
 			}
 			continue
 		}
-		c, err := compareValues(familyOf(e), x, y)
+		fam := familyOf(e)
+		if _, ok := e.Type().(jsonbOrderType); ok {
+			// A JSON key the sort wrapped in kdb_json_order: its family is
+			// not JSON's (so it is never wrapped twice), its order is.
+			fam = famJSON
+		}
+		c, err := compareValues(fam, x, y)
 		if err != nil {
 			// A type KalamDB does not order itself: the engine's order,
 			// which sorted the rows.
