@@ -358,3 +358,23 @@ func complementWithIndexes(t *testing.T, flush bool) {
 		}
 	}
 }
+
+// A STREAM table (no key, no deletes) resumes: events after from_seq_id
+// are the initial data; the resume's query must not fail on it.
+func TestAttack16StreamResume(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, `CREATE STREAM TABLE chat.typing (who TEXT, conv BIGINT) WITH (TTL_SECONDS = 60)`)
+	e.alice("INSERT INTO chat.typing (who, conv) VALUES ('a', 7), ('b', 8)")
+	from, _ := e.sql("alice", systable.RoleUser, "SELECT max(_seq) FROM chat.typing")[0].Rows[0][0].(int64)
+	e.alice("INSERT INTO chat.typing (who, conv) VALUES ('c', 7), ('d', 8)")
+	c := e.connect("alice", systable.RoleUser)
+	_, rows := c.subscribeAll("r", "SELECT who FROM chat.typing WHERE conv = 7", live.SubscriptionOptions{FromSeqID: from})
+	if fmt.Sprint(rows) != "[map[who:c]]" {
+		t.Fatalf("initial: %v", rows)
+	}
+	e.alice("INSERT INTO chat.typing (who, conv) VALUES ('e', 7)")
+	if got := c.change("r"); got != "insert [map[who:e]]" {
+		t.Fatalf("after the resume: %s", got)
+	}
+}
+
