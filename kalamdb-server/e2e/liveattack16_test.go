@@ -176,3 +176,52 @@ func readUntilMarker(t *testing.T, c *websocket.Conn, marker int64) string {
 		}
 	}
 }
+
+// TestLiveAttack16FromSeqIDForms: from_seq_id as a string or number in
+// the future resumes with nothing (no delete), 0 is a plain subscribe;
+// negative, fractional, overflowing or non-numeric values are refused
+// and the socket stays usable. A STREAM table resumes (its events never
+// leave, so no delete).
+func TestLiveAttack16FromSeqIDForms(t *testing.T) {
+	s := liveServer(t)
+	s.ok(root, "CREATE STREAM TABLE chat.typing (who TEXT, conv BIGINT) WITH (TTL_SECONDS = 60)")
+	s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES (1, 7, 'a')")
+	s.ok(liveAlice, "INSERT INTO chat.typing (who, conv) VALUES ('a', 7)")
+	c := s.loginWS(t, "alice", "alice-pw")
+	for i, bad := range []any{-1, "-1", 1.5, "1.5", "1e3", "abc", "99999999999999999999", 1e30, true, map[string]any{}} {
+		id := fmt.Sprint("bad", i)
+		c.subscribe(id, "SELECT id FROM chat.messages", map[string]any{"from_seq_id": bad})
+		m := c.recv()
+		if m.Type != "error" {
+			t.Fatalf("from_seq_id %v: %s", bad, m.raw)
+		}
+	}
+	for i, future := range []any{"9223372036854775807", int64(9_000_000_000_000_000_000)} {
+		id := fmt.Sprint("future", i)
+		_, rows := c.subscribeAll(id, "SELECT id FROM chat.messages", map[string]any{"from_seq_id": future})
+		if len(rows) != 0 {
+			t.Fatalf("future %v: %v", future, rows)
+		}
+	}
+	_, rows := c.subscribeAll("zero", "SELECT id FROM chat.messages", map[string]any{"from_seq_id": "0"})
+	if len(rows) != 1 {
+		t.Fatalf("zero: %v", rows)
+	}
+	_, rows = c.subscribeAll("stream", "SELECT who FROM chat.typing", map[string]any{"from_seq_id": "1"})
+	if fmt.Sprint(rows) != "[map[who:a]]" {
+		t.Fatalf("stream resume: %v", rows)
+	}
+	// Nothing else is queued: the next message is the next change.
+	s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES (2, 7, 'b')")
+	got := map[string]string{}
+	for range 3 {
+		m := c.recv()
+		if m.Type != "change" {
+			t.Fatalf("after the subscriptions: %s", m.raw)
+		}
+		got[m.SubscriptionID] = m.ChangeType
+	}
+	if fmt.Sprint(got) != "map[future0:insert future1:insert zero:insert]" {
+		t.Fatalf("changes: %v", got)
+	}
+}
