@@ -377,4 +377,3 @@ func TestAttack16StreamResume(t *testing.T) {
 		t.Fatalf("after the resume: %s", got)
 	}
 }
-
