@@ -46,34 +46,7 @@ func TestLiveAttack16ResumeIsolation(t *testing.T) {
 
 // jwtSignInAndSubscribe is signInAndSubscribe with a bearer token.
 func (s *server) jwtSignInAndSubscribe(token string) *raceSignIn {
-	r := &raceSignIn{}
-	ctx, cancel := context.WithTimeout(context.Background(), wsWait)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(s.base, "http")+"/v1/ws", nil)
-	if err != nil {
-		r.err = err
-		return r
-	}
-	c.SetReadLimit(64 << 20)
-	r.c = c
-	send := func(v any) error {
-		raw, _ := json.Marshal(v)
-		return c.Write(ctx, websocket.MessageText, raw)
-	}
-	if r.err = send(map[string]any{"type": "authenticate", "method": "jwt", "token": token}); r.err != nil {
-		return r
-	}
-	_, raw, err := c.Read(ctx)
-	if err != nil {
-		return r
-	}
-	var m wsMsg
-	if err := json.Unmarshal(raw, &m); err != nil || m.Type != "auth_success" {
-		return r
-	}
-	r.signedIn = true
-	r.err = send(map[string]any{"type": "subscribe", "subscription": map[string]any{"id": "early", "sql": "SELECT id FROM chat.messages"}})
-	return r
+	return s.authenticateAndSubscribe(map[string]any{"type": "authenticate", "method": "jwt", "token": token})
 }
 
 // TestLiveAttack16JWTSignInRacingRoleThereAndBack: sockets sign in with
