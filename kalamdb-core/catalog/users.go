@@ -126,6 +126,12 @@ type UserChange struct {
 	Password *string
 	Role     *systable.Role
 	Email    *string
+	// UserID, when set, is the id of the account the change was
+	// authorised for: if the user called name is another account by the
+	// time the change is made (dropped and created again meanwhile, the
+	// password being hashed), the change is refused, as it was checked
+	// against another account's role.
+	UserID string
 }
 
 // AlterUser applies a change to the user called name. A new password or
@@ -149,6 +155,9 @@ func (c *Catalog) AlterUser(name string, ch UserChange) error {
 	u, ok := snap.UserByName(name)
 	if !ok {
 		return apierror.New(apierror.NotFound, "user %s does not exist", name)
+	}
+	if ch.UserID != "" && u.UserID != ch.UserID {
+		return errRecreated(name)
 	}
 	cp := *u
 	if ch.Password != nil {
@@ -182,6 +191,23 @@ func (c *Catalog) AlterUser(name string, ch UserChange) error {
 // by the user id, which no later user is given, so a user created again
 // under the same name starts empty.
 func (c *Catalog) DropUser(name string, ifExists bool) (bool, error) {
+	return c.dropUser(name, "", ifExists)
+}
+
+// DropCheckedUser is DropUser of the account with id userID, the one
+// the drop was authorised for: if the user called name is another
+// account now (dropped and created again meanwhile), nothing is dropped.
+func (c *Catalog) DropCheckedUser(name, userID string, ifExists bool) (bool, error) {
+	return c.dropUser(name, userID, ifExists)
+}
+
+// errRecreated refuses a change checked against an account that the user
+// called name no longer is.
+func errRecreated(name string) error {
+	return apierror.New(apierror.SQLExecutionError, "user %s was dropped and created again meanwhile; run the statement again", name)
+}
+
+func (c *Catalog) dropUser(name, userID string, ifExists bool) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
@@ -191,6 +217,9 @@ func (c *Catalog) DropUser(name string, ifExists bool) (bool, error) {
 			return false, nil
 		}
 		return false, apierror.New(apierror.NotFound, "user %s does not exist", name)
+	}
+	if userID != "" && u.UserID != userID {
+		return false, errRecreated(name)
 	}
 	if u.UserID == RootUser {
 		return false, apierror.New(apierror.PermissionDenied, "the root user cannot be dropped")

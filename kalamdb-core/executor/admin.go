@@ -326,24 +326,39 @@ func (x *Executor) manageUser(ctx context.Context, b *batch, p authz.Principal, 
 			}
 			ch.Role = &role
 		}
+		if target == nil {
+			return Result{}, apierror.New(apierror.NotFound, "user %s does not exist", s.Name)
+		}
+		// The permission was checked against target's role: the change
+		// applies to that account only, not to one created under its
+		// name while the new password is hashed.
+		ch.UserID = target.UserID
 		if err := x.cat.AlterUser(s.Name, ch); err != nil {
 			return Result{}, err
 		}
-		x.accountChanged(userIDOf(target))
+		x.accountChanged(target.UserID)
 		return message(1, fmt.Sprintf("User %s altered", storedName(target, s.Name))), nil
 	case *dialect.DropUser:
 		target, _ := snap.UserByName(s.Name)
 		if err := authz.DropUser(p, target); err != nil {
 			return Result{}, err
 		}
-		dropped, err := x.cat.DropUser(s.Name, s.IfExists)
+		// As in ALTER USER: only the account the permission was checked
+		// against is dropped, none when there was none.
+		if target == nil {
+			if s.IfExists {
+				return message(0, fmt.Sprintf("User %s does not exist", s.Name)), nil
+			}
+			return Result{}, apierror.New(apierror.NotFound, "user %s does not exist", s.Name)
+		}
+		dropped, err := x.cat.DropCheckedUser(s.Name, target.UserID, s.IfExists)
 		if err != nil {
 			return Result{}, err
 		}
 		if !dropped {
 			return message(0, fmt.Sprintf("User %s does not exist", s.Name)), nil
 		}
-		x.accountChanged(userIDOf(target))
+		x.accountChanged(target.UserID)
 		return message(1, fmt.Sprintf("User %s dropped", storedName(target, s.Name))), nil
 	}
 	return Result{}, apierror.New(apierror.InternalError, "unexpected user statement %T", st)
@@ -356,15 +371,6 @@ func storedName(u *systable.User, spelled string) string {
 		return u.Username
 	}
 	return spelled
-}
-
-// userIDOf is u's id, or "" (every user) for an account the statement's
-// snapshot did not hold (created meanwhile).
-func userIDOf(u *systable.User) string {
-	if u == nil {
-		return ""
-	}
-	return u.UserID
 }
 
 // roleChange is a role an ALTER USER names, for the permission check: its

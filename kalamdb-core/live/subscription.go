@@ -204,7 +204,9 @@ func (s *subscription) markIdle() {
 // they are read, like a batch's, and queued with the last batch, whose
 // size then counts them (size). s.loadMu is held.
 func (s *subscription) resumeDeletes(ctx context.Context, more bool, mem *memory.Charge) (msg Message, size int64, err error) {
-	if more || s.opts.FromSeqID == 0 || s.snap == nil {
+	if more || s.opts.FromSeqID == 0 || s.snap == nil || s.table.Meta.TableType == dialect.TableTypeStream {
+		// A STREAM table's events are never updated or deleted (nor
+		// have they a _deleted column to ask for): none can have left.
 		return nil, 0, nil
 	}
 	cols := s.loader.Columns
