@@ -547,6 +547,36 @@ func TestSecAttack16CachedPlansCheckEveryCallersPermissions(t *testing.T) {
 	}
 }
 
+// TestSecAttack16WritesThatChangeNothingAreRefused: a user may not write
+// a PUBLIC table. An UPDATE whose new values equal the old ones, or an
+// UPDATE or DELETE that matches no row, writes nothing, but must be
+// refused like any other write there (PostgreSQL refuses them as it
+// plans them), not answered with success and a count of rows.
+func TestSecAttack16WritesThatChangeNothingAreRefused(t *testing.T) {
+	s := sa16Server(t)
+	alice := basic("alice", "alice-pw")
+	before := s.ok(root, "SELECT id, note, _seq FROM app.pub ORDER BY id").rows(t)
+	for _, q := range []string{
+		"UPDATE app.pub SET note = 'pub-1' WHERE id = 1",
+		"UPDATE app.pub SET note = note WHERE id = 1",
+		"UPDATE app.pub SET note = 'zz' WHERE id = 999",
+		"DELETE FROM app.pub WHERE id = 999",
+		"DELETE FROM app.pub WHERE false",
+		"INSERT INTO app.pub (id, conv_id, note) SELECT id, conv_id, note FROM app.pub WHERE false",
+		"BEGIN; UPDATE app.pub SET note = note WHERE id = 1; COMMIT",
+	} {
+		s.fail(alice, http.StatusForbidden, "PERMISSION_DENIED", q)
+	}
+	s.fail(alice, http.StatusForbidden, "PERMISSION_DENIED", "UPDATE app.pub SET note = $1 WHERE id = $2", "pub-1", 1)
+	if got := s.ok(root, "SELECT id, note, _seq FROM app.pub ORDER BY id").rows(t); got != before {
+		t.Errorf("app.pub changed: %s, was %s", got, before)
+	}
+	// The service, who may write, still updates and deletes nothing
+	// without an error.
+	svc := basic("svc", "svc-pw")
+	s.ok(svc, "UPDATE app.pub SET note = note WHERE id = 1; DELETE FROM app.pub WHERE id = 999")
+}
+
 // TestSecAttack16StreamJoinsStayInThePartition: a STREAM table joined
 // with a USER table (either side first, outer and semi joins) shows the
 // caller's events only.
