@@ -415,6 +415,35 @@ func TestSecAttack16LiveEndsWhenReadingIsNoLongerAllowed(t *testing.T) {
 	}
 }
 
+// TestSecAttack16ExecuteAsDoesNotTellAUserWhoExists: a user may only
+// execute as itself and a service as users and services, and neither may
+// read system.users: EXECUTE AS USER of an account it may not act as
+// and of a name no account has are refused alike, or the answers would
+// list the server's accounts (and which are dbas).
+func TestSecAttack16ExecuteAsDoesNotTellAUserWhoExists(t *testing.T) {
+	s := sa16Server(t)
+	same := func(who creds, existing string) {
+		t.Helper()
+		exists := s.sql(who, "EXECUTE AS USER '"+existing+"' (SELECT 1)")
+		missing := s.sql(who, "EXECUTE AS USER 'nosuchuser' (SELECT 1)")
+		checkError(t, exists, http.StatusForbidden, "PERMISSION_DENIED", who.user+" as "+existing)
+		if exists.httpStatus != missing.httpStatus || missing.Error == nil || exists.Error.Code != missing.Error.Code ||
+			strings.ReplaceAll(exists.Error.Message, existing, "X") != strings.ReplaceAll(missing.Error.Message, "nosuchuser", "X") {
+			t.Errorf("%s tells existing from missing accounts:\n %s: %s\n nosuchuser: %s", who.user, existing, exists, missing)
+		}
+	}
+	same(basic("alice", "alice-pw"), "bob")
+	same(basic("alice", "alice-pw"), "ops")
+	same(basic("svc", "svc-pw"), "ops")
+	same(basic("svc", "svc-pw"), "root")
+	// Herself, by any spelling, is allowed; a dba is told a name is
+	// unknown (it reads system.users anyway).
+	if got := s.ok(basic("alice", "alice-pw"), "EXECUTE AS USER 'ALICE' (SELECT count(*) FROM app.msg)").rows(t); got != `[[3]]` {
+		t.Errorf("alice as herself: %s", got)
+	}
+	s.fail(basic("ops", "ops-pw"), http.StatusNotFound, "NOT_FOUND", "EXECUTE AS USER 'nosuchuser' (SELECT 1)")
+}
+
 // TestSecAttack16EveryReadOfAForbiddenTableIsRefused: a user reaches a
 // PRIVATE or RESTRICTED table, or a system table, through no part of a
 // statement: a join's lookup side, subqueries in every clause, CTEs,
