@@ -10,13 +10,16 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 )
 
 // sa16Server starts a server with two users' data in USER tables with
 // secondary indexes, and SHARED tables of every access level.
-func sa16Server(t *testing.T) *server {
+func sa16Server(t *testing.T, mutate ...func(*config.Config)) *server {
 	t.Helper()
-	s := startServer(t, t.TempDir())
+	s := startServer(t, t.TempDir(), mutate...)
 	s.ok(root, `CREATE NAMESPACE app;
 		CREATE TABLE app.conv (id BIGINT PRIMARY KEY, title TEXT);
 		CREATE TABLE app.msg (id BIGINT PRIMARY KEY, conv_id BIGINT, parent_id BIGINT, body TEXT);
@@ -675,5 +678,67 @@ func TestSecAttack16LiveChangesOfOneTransactionStayInTheirPartitions(t *testing.
 	}
 	if ch := b.change("m"); !strings.Contains(ch, "BOBSECRET") || strings.Contains(ch, "alice") {
 		t.Errorf("bob's first change: %s", ch)
+	}
+}
+
+// TestSecAttack16SlowLoadingDoesNotPinOtherTablesFiles: loading_idle_timeout
+// bounds how long a loading subscription waits for its next next_batch;
+// a client that asked for one row (batch_size 1) just before each timeout
+// kept its snapshot for rows × the timeout (a 100,000-row partition: 69
+// days at the default 60 s), and with it, server-wide, every Parquet file
+// a compaction of any table replaced (TestLA15LoadingSubscriptionDoesNotPinOtherTablesFiles).
+// loading_max_duration ends such a subscription, and the replaced files
+// of another table go.
+func TestSecAttack16SlowLoadingDoesNotPinOtherTablesFiles(t *testing.T) {
+	// Short bounds keep the test short; the defaults (60 s, 10 min)
+	// behave the same way.
+	s := sa16Server(t, func(c *config.Config) {
+		c.Storage.FlushRows = 0
+		c.Storage.FlushInterval = 0
+		c.WebSocket.LoadingIdleTimeout = 3 * time.Second
+		c.WebSocket.LoadingMaxDuration = 6 * time.Second
+	})
+	alice := basic("alice", "alice-pw")
+	var vals []string
+	for i := 100; i < 400; i++ {
+		vals = append(vals, fmt.Sprintf("(%d, 1, NULL, 'x')", i))
+	}
+	s.ok(alice, "INSERT INTO app.msg VALUES "+strings.Join(vals, ", "))
+	c := s.loginWS(t, "alice", "alice-pw")
+	c.subscribe("slow", "SELECT id FROM app.msg", map[string]any{"batch_size": 1})
+	c.expect("subscription_ack", "slow")
+	c.expect("initial_data_batch", "slow")
+	for i := 1; i <= 2; i++ {
+		s.ok(root, fmt.Sprintf("INSERT INTO app.pub VALUES (%d, 1, 'x')", 100+i))
+		s.ok(root, "STORAGE FLUSH TABLE app.pub")
+		waitJobs(t, s)
+	}
+	s.ok(root, "STORAGE COMPACT TABLE app.pub")
+	waitJobs(t, s)
+	// alice asks for a batch every second, within the idle timeout, until
+	// her subscription is ended.
+	for ended := false; !ended; {
+		time.Sleep(time.Second)
+		c.send(map[string]any{"type": "next_batch", "subscription_id": "slow"})
+		for {
+			m := c.recv()
+			if m.Type == "error" {
+				if m.Code != "SUBSCRIPTION_FAILED" || !strings.Contains(m.Message, "loading_max_duration") {
+					t.Fatalf("the slow subscription ended with %s", m.raw)
+				}
+				ended = true
+			}
+			if m.Type == "error" || m.Type == "initial_data_batch" {
+				break
+			}
+		}
+	}
+	// The replaced files of app.pub go once the grace for running
+	// statements (30 s) has passed; the bound only keeps a broken server
+	// from hanging the run.
+	for deadline := time.Now().Add(90 * time.Second); len(s.parquetFiles("pub")) > 1; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("replaced files of app.pub still on disk after alice's slow subscription ended: %v", s.parquetFiles("pub"))
+		}
 	}
 }
