@@ -203,12 +203,42 @@ func ExecuteAs(caller Principal, target *systable.User) error {
 	switch caller.Role {
 	case systable.RoleSystem:
 		return nil
-	case systable.RoleDBA, systable.RoleService:
+	case systable.RoleDBA:
 		if caller.Role.AtLeast(target.Role) {
 			return nil
 		}
 		return apierror.New(apierror.PermissionDenied, "a %s may not execute as %s, whose role %s is higher", caller.Role, target.Username, target.Role)
+	case systable.RoleService:
+		if caller.Role.AtLeast(target.Role) {
+			return nil
+		}
+		return errServiceMayNotExecuteAs(target.Username)
 	}
+	return errUserMayNotExecuteAs()
+}
+
+// ExecuteAsUnknown is the answer to EXECUTE AS USER of a name no account
+// has. A user or a service may not read system.users, so each gets the
+// refusal it gets for an account it may not act as: a NOT_FOUND, beside
+// a refusal naming the account's role, let them list the server's
+// accounts (and the dbas among them) by trying names. A dba or system
+// user, who reads system.users anyway, is told the name is unknown.
+func ExecuteAsUnknown(caller Principal, name string) error {
+	switch caller.Role {
+	case systable.RoleSystem, systable.RoleDBA:
+		return apierror.New(apierror.NotFound, "user %s does not exist", name)
+	case systable.RoleService:
+		return errServiceMayNotExecuteAs(name)
+	}
+	return errUserMayNotExecuteAs()
+}
+
+func errServiceMayNotExecuteAs(name string) error {
+	return apierror.New(apierror.PermissionDenied,
+		"a service may execute as existing users and services only, and %s is not one", name)
+}
+
+func errUserMayNotExecuteAs() error {
 	return apierror.New(apierror.PermissionDenied, "the user role may only execute as itself; EXECUTE AS USER needs the service, dba or system role")
 }
 

@@ -107,6 +107,28 @@ func TestExecuteAsMatrix(t *testing.T) {
 	}
 }
 
+// TestExecuteAsUnknownTellsNoMoreThanTheRoleMayRead: a user or a service,
+// who may not read system.users, gets for a name no account has exactly
+// the refusal it gets for an account above it (a user: any other
+// account), so EXECUTE AS USER cannot list the accounts; a dba or system
+// user is told the name is unknown.
+func TestExecuteAsUnknownTellsNoMoreThanTheRoleMayRead(t *testing.T) {
+	above := map[systable.Role]systable.Role{systable.RoleUser: systable.RoleUser, systable.RoleService: systable.RoleDBA}
+	for caller, target := range above {
+		p := authz.Principal{UserID: "c", Role: caller}
+		refused := authz.ExecuteAs(p, &systable.User{UserID: "t", Username: "name", Role: target})
+		unknown := authz.ExecuteAsUnknown(p, "name")
+		if refused == nil || unknown == nil || refused.Error() != unknown.Error() || apierror.CodeOf(unknown) != apierror.PermissionDenied {
+			t.Errorf("%s: an account above it: %v; no account: %v", caller, refused, unknown)
+		}
+	}
+	for _, caller := range []systable.Role{systable.RoleDBA, systable.RoleSystem} {
+		if got := verdict(authz.ExecuteAsUnknown(authz.Principal{UserID: "c", Role: caller}, "name")); got != "NOT_FOUND" {
+			t.Errorf("%s: no account: %s", caller, got)
+		}
+	}
+}
+
 func TestUserManagement(t *testing.T) {
 	dba := authz.Principal{UserID: "d", Role: systable.RoleDBA}
 	sys := authz.Principal{UserID: "s", Role: systable.RoleSystem}

@@ -32,8 +32,15 @@ type editor struct {
 
 func (ed *editor) StatementBegin(*sql.Context)              {}
 func (ed *editor) DiscardChanges(*sql.Context, error) error { return nil }
-func (ed *editor) StatementComplete(*sql.Context) error     { return nil }
 func (ed *editor) Close(*sql.Context) error                 { return nil }
+
+// StatementComplete refuses the statement when the role may not write the
+// table. Update, Delete and Insert check it too, but the engine calls
+// them only for rows that change: an UPDATE whose new values equal the
+// old ones, or a write that matches no row, called none of them and
+// answered success to a role that may not write here (PostgreSQL refuses
+// such a statement as it plans it). Nothing was written in that case.
+func (ed *editor) StatementComplete(*sql.Context) error { return ed.checkWrite() }
 
 func (ed *editor) tx() (*txn.Tx, error) {
 	if ed.t.sess.tx == nil {

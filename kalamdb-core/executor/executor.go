@@ -264,7 +264,7 @@ func (x *Executor) executeAs(ctx context.Context, b *batch, p authz.Principal, s
 	}
 	target, ok := x.cat.Snapshot().UserByName(s.User)
 	if !ok {
-		return Result{}, apierror.New(apierror.NotFound, "user %s does not exist", s.User)
+		return Result{}, authz.ExecuteAsUnknown(p, s.User)
 	}
 	if err := authz.ExecuteAs(p, target); err != nil {
 		return Result{}, err

@@ -59,6 +59,13 @@ type Options struct {
 	// file that any compaction replaces meanwhile (of every table) and
 	// RocksDB's old versions, so a client must not hold one for ever.
 	LoadingIdleTimeout time.Duration
+	// LoadingMaxDuration bounds how long a subscription may stay loading
+	// in all, counted from its subscribe however often the client asks
+	// for batches (default 10 min): past it the subscription ends with
+	// SUBSCRIPTION_FAILED. LoadingIdleTimeout alone let a client asking
+	// for one row just before each timeout hold its snapshot, and so every
+	// other table's replaced files, for rows × that timeout.
+	LoadingMaxDuration time.Duration
 	// MaxSystemRows bounds the rows a live query on a system table may
 	// match (default 10000); past it the subscription fails with
 	// SUBSCRIPTION_FAILED. Its query is re-run on every change of the
@@ -79,6 +86,8 @@ const (
 	DefaultMaxBatchBytes  = 4 << 20
 	// DefaultLoadingIdleTimeout is Options.LoadingIdleTimeout's default.
 	DefaultLoadingIdleTimeout = 60 * time.Second
+	// DefaultLoadingMaxDuration is Options.LoadingMaxDuration's default.
+	DefaultLoadingMaxDuration = 10 * time.Minute
 )
 
 func (o Options) withDefaults() Options {
@@ -109,6 +118,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.LoadingIdleTimeout <= 0 {
 		o.LoadingIdleTimeout = DefaultLoadingIdleTimeout
+	}
+	if o.LoadingMaxDuration <= 0 {
+		o.LoadingMaxDuration = DefaultLoadingMaxDuration
 	}
 	if o.MaxSystemRows <= 0 {
 		o.MaxSystemRows = 10000
@@ -327,19 +339,26 @@ func (m *Manager) endDropped() {
 func (m *Manager) AccountChanged(userID string) { m.endChangedAccounts(userID) }
 
 // endIdleLoading ends the subscriptions that have waited longer than
-// LoadingIdleTimeout for the client's next_batch, releasing their
-// snapshots. One whose next_batch is being served (loadMu held) is left
-// for the next check.
+// LoadingIdleTimeout for the client's next_batch, or stayed loading
+// longer than LoadingMaxDuration in all, releasing their snapshots. One
+// whose next_batch is being served (loadMu held) is left for the next
+// check.
 func (m *Manager) endIdleLoading() {
-	limit := m.opts.LoadingIdleTimeout
+	limit, most := m.opts.LoadingIdleTimeout, m.opts.LoadingMaxDuration
 	now := m.opts.Now()
-	var idle []*subscription
+	var idle, long []*subscription
 	for _, s := range m.queries.all() {
-		since := s.idleSince.Load()
-		if since == 0 || now.Sub(time.Unix(0, since)) < limit || !s.loadMu.TryLock() {
+		since, started := s.idleSince.Load(), s.loadingSince.Load()
+		idleOver := since != 0 && now.Sub(time.Unix(0, since)) >= limit
+		longOver := started != 0 && now.Sub(time.Unix(0, started)) >= most
+		if !idleOver && !longOver || !s.loadMu.TryLock() {
 			continue
 		}
-		if s.loading() && s.idleSince.Load() == since {
+		switch {
+		case !s.loading():
+		case longOver:
+			long = append(long, s)
+		case s.idleSince.Load() == since:
 			idle = append(idle, s)
 		}
 		s.loadMu.Unlock()
@@ -347,6 +366,10 @@ func (m *Manager) endIdleLoading() {
 	for _, s := range idle {
 		m.end(s, NewError(s.id, apierror.SubscriptionFailed,
 			"the initial data was left loading: no next_batch within %s (loading_idle_timeout); subscribe again (from_seq_id resumes)", limit))
+	}
+	for _, s := range long {
+		m.end(s, NewError(s.id, apierror.SubscriptionFailed,
+			"the initial data was still loading %s after subscribing (loading_max_duration); subscribe again (from_seq_id resumes) and ask for larger batches", most))
 	}
 }
 

@@ -53,7 +53,11 @@ type subscription struct {
 	// not waiting), for Manager.endIdleLoading. Set under loadMu, read
 	// by the check.
 	idleSince atomic.Int64
-	shape     *rowShape // of the initial-data rows
+	// loadingSince is when the subscription took its snapshot (unix ns of
+	// Options.Now; 0: not yet), for Manager.endIdleLoading's bound on
+	// loading in all.
+	loadingSince atomic.Int64
+	shape        *rowShape // of the initial-data rows
 
 	// Sender state: only the goroutine calling Conn.Next touches these.
 	ready   bool
@@ -97,6 +101,7 @@ func (s *subscription) open(ctx context.Context) error {
 		return wireError(err)
 	}
 	s.snap = snap
+	s.loadingSince.Store(c.now().UnixNano())
 	o := s.opts
 	s.cursor = o.FromSeqID
 	if o.FromSeqID == 0 && o.LastRows > 0 {

@@ -11,7 +11,7 @@ import (
 // FeedSnapshot is the snapshot of a partition feed (OpenPartitionFeed):
 // it pins the Parquet files of the manifests it sees, however long it
 // stays open (a live subscription that loads is bounded by
-// live.Options.LoadingIdleTimeout).
+// live.Options.LoadingIdleTimeout and LoadingMaxDuration).
 type FeedSnapshot = PinnedSnapshot
 
 // OpenPartitionFeed runs register (which adds a subscriber to the change

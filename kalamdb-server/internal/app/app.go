@@ -183,6 +183,7 @@ func coreConfig(cfg *config.Config, acct *memory.Account, log *zap.Logger) (data
 			SendQueueBytes:                cfg.WebSocket.SendQueueBytes,
 			MaxBatchBytes:                 cfg.WebSocket.MaxBatchBytes,
 			LoadingIdleTimeout:            cfg.WebSocket.LoadingIdleTimeout,
+			LoadingMaxDuration:            cfg.WebSocket.LoadingMaxDuration,
 			OnInternalError: func(liveID string, err error) {
 				log.Named("live").Error("subscription ended by an internal error", zap.String("live_id", liveID), zap.Error(err))
 			},

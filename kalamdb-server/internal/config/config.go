@@ -338,6 +338,10 @@ type WebSocketConfig struct {
 	// subscription ends with SUBSCRIPTION_FAILED and releases the
 	// snapshot it holds (which keeps replaced Parquet files on disk).
 	LoadingIdleTimeout time.Duration `toml:"loading_idle_timeout"`
+	// LoadingMaxDuration bounds how long a subscription may stay loading
+	// in all, however often its client asks for batches (a client asking
+	// for one row a minute held its snapshot for days).
+	LoadingMaxDuration time.Duration `toml:"loading_max_duration"`
 	// MessagesPerSecond is the sustained rate of incoming messages per
 	// connection (RATE_LIMIT_EXCEEDED beyond it); 0 = no limit. A
 	// connection may send a burst of twice that, and at least enough to
@@ -457,6 +461,7 @@ func Default() Config {
 			SendQueueBytes:                64 * MiB,
 			MaxBatchBytes:                 4 * MiB,
 			LoadingIdleTimeout:            60 * time.Second,
+			LoadingMaxDuration:            10 * time.Minute,
 			MessagesPerSecond:             50,
 		},
 		Cache: CacheConfig{
@@ -685,6 +690,7 @@ func (c *Config) Validate() error {
 		bad("websocket.max_batch_bytes", "must be positive")
 	}
 	positiveDuration("websocket.loading_idle_timeout", w.LoadingIdleTimeout, false)
+	positiveDuration("websocket.loading_max_duration", w.LoadingMaxDuration, false)
 	if w.MessagesPerSecond < 0 || w.MessagesPerSecond != w.MessagesPerSecond {
 		bad("websocket.messages_per_second", "must be a non-negative number (0 = no limit)")
 	}
