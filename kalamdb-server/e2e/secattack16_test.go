@@ -271,9 +271,9 @@ func TestSecAttack16LiveResumeStaysInThePartition(t *testing.T) {
 				if strings.Contains(m.raw, "BOBSECRET") {
 					t.Fatalf("%s: %s: alice got bob's row: %s", phase, q, m.raw)
 				}
-				if m.Type == "change" && m.ChangeType == "delete" && i == 2 {
-					t.Fatalf("%s: %s: a delete of a row the WHERE does not show: %s", phase, q, m.raw)
-				}
+				// A resume's delete may name the subscriber's own rows the
+				// WHERE does not show (rows that may have left it since
+				// from_seq_id, docs/live.md); never another user's.
 				if m.Type == "change" && m.ChangeType == "insert" && strings.Contains(m.raw, "BOBmarker") {
 					break
 				}
