@@ -8,6 +8,12 @@ import (
 // insertStmt translates INSERT INTO t [(cols)] VALUES ... | query |
 // DEFAULT VALUES.
 func (t *translator) insertStmt(s *pg.InsertStmt) (*sqlparser.Insert, error) {
+	if s.WithClause != nil {
+		if err := t.pushWith(s.WithClause); err != nil {
+			return nil, err
+		}
+		defer t.popWith()
+	}
 	if s.OnConflictClause != nil {
 		return nil, t.unsupported(s.OnConflictClause.Location, "INSERT ... ON CONFLICT is not supported")
 	}
@@ -100,6 +106,12 @@ func (t *translator) insertValues(rows []*pg.Node) (sqlparser.Values, error) {
 
 // updateStmt translates UPDATE t [AS a] SET c = v, ... [WHERE ...].
 func (t *translator) updateStmt(s *pg.UpdateStmt) (*sqlparser.Update, error) {
+	if s.WithClause != nil {
+		if err := t.pushWith(s.WithClause); err != nil {
+			return nil, err
+		}
+		defer t.popWith()
+	}
 	t.inWrite = true
 	defer func() { t.inWrite = false }()
 	if len(s.FromClause) > 0 {
@@ -159,6 +171,12 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) (*sqlparser.Update, error) {
 
 // deleteStmt translates DELETE FROM t [AS a] [WHERE ...].
 func (t *translator) deleteStmt(s *pg.DeleteStmt) (*sqlparser.Delete, error) {
+	if s.WithClause != nil {
+		if err := t.pushWith(s.WithClause); err != nil {
+			return nil, err
+		}
+		defer t.popWith()
+	}
 	t.inWrite = true
 	defer func() { t.inWrite = false }()
 	if len(s.UsingClause) > 0 {

@@ -47,6 +47,12 @@ func (t *translator) selectStmt(s *pg.SelectStmt) (sqlparser.SelectStatement, er
 	if len(s.LockingClause) > 0 {
 		return nil, t.unsupported(-1, "SELECT ... FOR UPDATE/SHARE is not supported")
 	}
+	if s.WithClause != nil {
+		if err := t.pushWith(s.WithClause); err != nil {
+			return nil, err
+		}
+		defer t.popWith()
+	}
 	var (
 		out     sqlparser.SelectStatement
 		targets []*pg.Node // the select list that ORDER BY positions refer to
@@ -569,7 +575,7 @@ func (t *translator) with(w *pg.WithClause) (*sqlparser.With, error) {
 			return nil, err
 		}
 		out.Ctes = append(out.Ctes, &sqlparser.CommonTableExpr{
-			AliasedTableExpr: &sqlparser.AliasedTableExpr{Expr: &sqlparser.Subquery{Select: sel}, As: sqlparser.NewTableIdent(cte.Ctename)},
+			AliasedTableExpr: &sqlparser.AliasedTableExpr{Expr: &sqlparser.Subquery{Select: sel}, As: sqlparser.NewTableIdent(t.withName(cte.Ctename))},
 			Columns:          cols,
 		})
 	}
@@ -596,7 +602,17 @@ func (t *translator) nameList(nodes []*pg.Node, loc int32) (sqlparser.Columns, e
 func (t *translator) fromItem(n *pg.Node) (sqlparser.TableExpr, error) {
 	switch f := n.GetNode().(type) {
 	case *pg.Node_RangeVar:
-		return t.rangeVar(f.RangeVar, true)
+		ate, err := t.rangeVar(f.RangeVar, true)
+		if err != nil {
+			return nil, err
+		}
+		if internal, ok := t.cteName(f.RangeVar); ok {
+			if ate.As.IsEmpty() {
+				ate.As = sqlparser.NewTableIdent(f.RangeVar.Relname)
+			}
+			ate.Expr = sqlparser.TableName{Name: sqlparser.NewTableIdent(internal)}
+		}
+		return ate, nil
 	case *pg.Node_JoinExpr:
 		return t.join(f.JoinExpr)
 	case *pg.Node_RangeSubselect:

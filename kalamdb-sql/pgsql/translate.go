@@ -65,7 +65,7 @@ func Translate(text string, lim Limits) (*Statement, error) {
 	if len(tree.Stmts) != 1 {
 		return nil, apierror.New(apierror.InvalidSQL, "expected one statement, got %d", len(tree.Stmts))
 	}
-	t := &translator{pre: pre}
+	t := &translator{pre: pre, root: tree.Stmts[0].Stmt}
 	ast, kind, err := t.statement(tree.Stmts[0].Stmt)
 	if err != nil {
 		return nil, err
@@ -86,6 +86,14 @@ type translator struct {
 	depth int
 	// inWrite is set while an UPDATE or DELETE is translated (subLink).
 	inWrite bool
+	// root is the statement translated; tableNames the names it uses for
+	// tables, computed from it when a WITH is met (ctescope.go).
+	root       *pg.Node
+	tableNames map[string]bool
+	// ctes are the scopes of the WITH clauses being translated, innermost
+	// last; cteRenames counts the internal names given.
+	ctes       []cteScope
+	cteRenames int
 }
 
 // errorAt is an INVALID_SQL error about the text at offset loc of the
