@@ -109,6 +109,8 @@ func postgresWording(err error, msg string) string {
 	switch {
 	case types.ErrConvertToDecimalLimit.Is(err):
 		return "numeric field overflow"
+	case sql.ErrExpectedSingleRow.Is(err):
+		return "more than one row returned by a subquery used as an expression"
 	case sql.ErrInsertIntoNonNullableProvidedNull.Is(err):
 		if m := nonNullableColumn.FindStringSubmatch(msg); m != nil {
 			return fmt.Sprintf("null value in column %q violates not-null constraint", m[1])

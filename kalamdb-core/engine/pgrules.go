@@ -204,7 +204,11 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 		} else if out, ok, err := rowComparison(e); ok || err != nil {
 			return out, transform.NewTree, err
 		}
-		return comparison(e, e.Children())
+		out, same, err := comparison(e, e.Children())
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		return guardScalarSubqueries(out, same)
 	case *expression.Between:
 		return comparison(e, e.Children())
 	case *expression.InTuple:

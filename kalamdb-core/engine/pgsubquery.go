@@ -272,3 +272,86 @@ func inSubqueryOperands(in *plan.InSubquery) error {
 	}
 	return nil
 }
+
+// oneRowOperand is a scalar subquery compared with = < <= > >= in a
+// condition (x = (SELECT ...)) that may give more than one row. It
+// evaluates as the subquery does, failing on a second row as PostgreSQL
+// does ("more than one row returned by a subquery used as an
+// expression"); only its type differs, so the engine's planner does not
+// recognise it. The planner turned such a comparison at the top of a
+// WHERE into a semi-join on the subquery's rows without the single-row
+// check it means to add (go-mysql-server v0.20.0 sets unnestInSubqueries'
+// max1 and never reads it, and its coster cannot cost the Max1Row node
+// that would check): WHERE v = (SELECT v ... two rows) kept the rows
+// equal to either, and v > (SELECT ...) became v > ANY. An uncorrelated
+// subquery is still read once (the engine caches its row).
+type oneRowOperand struct {
+	expression.UnaryExpression
+}
+
+var _ sql.Expression = (*oneRowOperand)(nil)
+
+func (o *oneRowOperand) Type() sql.Type { return o.Child.Type() }
+func (o *oneRowOperand) String() string { return o.Child.String() }
+func (o *oneRowOperand) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	return o.Child.Eval(ctx, row)
+}
+
+func (o *oneRowOperand) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(o, len(children), 1)
+	}
+	return &oneRowOperand{UnaryExpression: expression.UnaryExpression{Child: children[0]}}, nil
+}
+
+// guardScalarSubqueries wraps the subquery operands of comparison c that
+// could give more than one row in oneRowOperand. A subquery that gives at
+// most one row by its shape (an aggregate without GROUP BY, LIMIT 1) is
+// left to the planner, whose semi-join on it is the comparison.
+func guardScalarSubqueries(c sql.Expression, same transform.TreeIdentity) (sql.Expression, transform.TreeIdentity, error) {
+	switch c.(type) {
+	case *expression.Equals, *expression.NullSafeEquals, *expression.LessThan, *expression.LessThanOrEqual,
+		*expression.GreaterThan, *expression.GreaterThanOrEqual:
+	default:
+		return c, same, nil
+	}
+	children := append([]sql.Expression(nil), c.Children()...)
+	changed := false
+	for i, ch := range children {
+		if sq, ok := ch.(*plan.Subquery); ok && !atMostOneRow(sq.Query) {
+			children[i] = &oneRowOperand{UnaryExpression: expression.UnaryExpression{Child: sq}}
+			changed = true
+		}
+	}
+	if !changed {
+		return c, same, nil
+	}
+	out, err := c.WithChildren(children...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return out, transform.NewTree, nil
+}
+
+// atMostOneRow reports whether query n gives at most one row by its shape:
+// an aggregate without GROUP BY, or LIMIT 0 or 1, under projections, sorts
+// and filters.
+func atMostOneRow(n sql.Node) bool {
+	for {
+		switch x := n.(type) {
+		case *plan.Project, *plan.Sort, *plan.Filter, *plan.Having, *plan.Distinct:
+			n = x.Children()[0]
+		case *plan.GroupBy:
+			return len(x.GroupByExprs) == 0
+		case *plan.Limit:
+			lit, ok := x.Limit.(*expression.Literal)
+			if !ok {
+				return false
+			}
+			v, ok := lit.Value().(int64)
+			return ok && v <= 1
+		default:
+			return false
+		}
+	}
+}
