@@ -125,7 +125,9 @@ func buildRounding(name string, trunc bool) fnBuilder {
 				d := decimal.NewFromInt(num(vals[0]))
 				var r decimal.Decimal
 				if trunc {
-					r = d.Truncate(int32(places))
+					// decimal.Truncate keeps every digit for negative
+					// places: trunc(1299, -2) was 1299.
+					r = truncDecimal(d, int32(places))
 				} else {
 					r = d.Round(int32(places))
 				}
