@@ -113,6 +113,7 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		}
 		var window *sql.WindowDefinition
 		var fn sql.WindowFunction
+		plain := false
 		switch e := expr.(type) {
 		case sql.Aggregation:
 			window = e.Window()
@@ -121,9 +122,11 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 			window = e.Window()
 			fn, err = e.NewWindowFunction()
 		default:
-			// Plain expressions are the last row's value, over no window.
+			// Plain expressions are the last row's value, over no window
+			// (the current row: they keep the engine's frame).
 			window = sql.NewWindowDefinition(nil, nil, nil, "", "")
 			fn, err = aggregation.NewLast(e).NewWindowFunction()
+			plain = true
 		}
 		if err != nil {
 			_ = childIter.Close(ctx)
@@ -136,7 +139,11 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		case *aggregation.Min:
 			check.extreme, check.extremeType = -1, e.Child.Type()
 		}
-		agg := aggregation.NewAggregation(check, defaultFrame(fn, window))
+		framer := fn.DefaultFramer()
+		if !plain {
+			framer = defaultFrame(fn, window)
+		}
+		agg := aggregation.NewAggregation(check, framer)
 		id, err := window.PartitionId()
 		if err != nil {
 			_ = childIter.Close(ctx)

@@ -198,6 +198,12 @@ func (t *translator) sameExpr(n *pg.Node, e sqlparser.Expr) bool {
 	return err == nil && sqlparser.String(x) == sqlparser.String(e)
 }
 
+// wholeInputBroken are the window functions the engine cannot plan over
+// an empty window, OVER (): their WithChildren needs a partition or an
+// ordering key besides the argument (go-mysql-server v0.20.0), and the
+// statement failed with an internal error.
+var wholeInputBroken = map[string]bool{"first_value": true, "last_value": true, "lag": true, "lead": true}
+
 // windowCall translates f(...) OVER (PARTITION BY ... ORDER BY ...).
 func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlparser.Expr, error) {
 	if fc.Over == nil {
@@ -223,6 +229,10 @@ func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlp
 			return nil, err
 		}
 		over.PartitionBy = append(over.PartitionBy, e)
+	}
+	if len(w.PartitionClause) == 0 && len(w.OrderClause) == 0 && wholeInputBroken[spec.name] {
+		// OVER (): one partition of every row, by a constant key.
+		over.PartitionBy = append(over.PartitionBy, str(""))
 	}
 	if len(w.OrderClause) > 0 {
 		ob, err := t.orderBy(w.OrderClause, nil, false)
