@@ -336,7 +336,19 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
 		}
 		sel.GroupBy = append(sel.GroupBy, e)
 	}
-	if sel.Having, err = t.where(sqlparser.HavingStr, s.HavingClause); err != nil {
+	having := s.HavingClause
+	if having != nil && len(s.GroupClause) == 0 {
+		// HAVING without GROUP BY makes the query one group, even over
+		// no rows (SELECT 1 FROM t HAVING true is one row). The engine
+		// groups only a query that aggregates, and filtered each row
+		// instead: the condition is joined with an aggregate that holds
+		// for every group, count(*) >= 0.
+		countAll := pg.MakeFuncCallNode([]*pg.Node{pg.MakeStrNode("count")}, nil, -1)
+		countAll.GetFuncCall().AggStar = true
+		holds := pg.MakeAExprNode(pg.A_Expr_Kind_AEXPR_OP, []*pg.Node{pg.MakeStrNode(">=")}, countAll, pg.MakeAConstIntNode(0, -1), -1)
+		having = pg.MakeBoolExprNode(pg.BoolExprType_AND_EXPR, []*pg.Node{having, holds}, -1)
+	}
+	if sel.Having, err = t.where(sqlparser.HavingStr, having); err != nil {
 		return nil, err
 	}
 	return sel, nil
