@@ -101,6 +101,13 @@ var (
 	nonNullableColumn = regexp.MustCompile(`^column name '(.*)' is non-nullable but attempted to set a value of null$`)
 	stringTooLong     = regexp.MustCompile(`(?s)^string '.*' is too large for column '(.*)'$`)
 	varcharType       = regexp.MustCompile(`^varchar\((\d+)\)$`)
+	noDefault         = regexp.MustCompile(`^Field '(.*)' doesn't have a default value$`)
+	unknownColumn     = regexp.MustCompile(`^Unknown column '(.*)' in '(.*)'$`)
+	columnTwice       = regexp.MustCompile(`^column '(.*)' specified twice$`)
+	columnNotFound    = regexp.MustCompile(`^column "(.*)" could not be found in any table in scope$`)
+	tableColumnMsg    = regexp.MustCompile(`^table "(.*)" does not have column "(.*)"$`)
+	ambiguousColumn   = regexp.MustCompile(`^ambiguous column name "(.*)", it's present in all these tables: `)
+	operandColumns    = regexp.MustCompile(`^operand should have 1 columns, but has \d+$`)
 )
 
 // postgresWording replaces the engine's (MySQL's) wording of a value
@@ -111,6 +118,37 @@ func postgresWording(err error, msg string) string {
 		return "numeric field overflow"
 	case sql.ErrExpectedSingleRow.Is(err):
 		return "more than one row returned by a subquery used as an expression"
+	case sql.ErrInsertIntoNonNullableDefaultNullColumn.Is(err):
+		// A NOT NULL column without a default, left out of an INSERT.
+		if m := noDefault.FindStringSubmatch(msg); m != nil {
+			return fmt.Sprintf("null value in column %q violates not-null constraint", m[1])
+		}
+	case sql.ErrUnknownColumn.Is(err):
+		if m := unknownColumn.FindStringSubmatch(msg); m != nil {
+			return fmt.Sprintf("column %q of relation %q does not exist", m[1], m[2])
+		}
+	case sql.ErrColumnSpecifiedTwice.Is(err):
+		if m := columnTwice.FindStringSubmatch(msg); m != nil {
+			return fmt.Sprintf("column %q specified more than once", m[1])
+		}
+	case sql.ErrColumnNotFound.Is(err):
+		if m := columnNotFound.FindStringSubmatch(msg); m != nil {
+			return fmt.Sprintf("column %q does not exist", m[1])
+		}
+	case sql.ErrTableColumnNotFound.Is(err):
+		if m := tableColumnMsg.FindStringSubmatch(msg); m != nil {
+			return fmt.Sprintf("column %s.%s does not exist", m[1], m[2])
+		}
+	case sql.ErrAmbiguousColumnName.Is(err):
+		if m := ambiguousColumn.FindStringSubmatch(msg); m != nil {
+			return fmt.Sprintf("column reference %q is ambiguous", m[1])
+		}
+	case sql.ErrInvalidOperandColumns.Is(err):
+		// A scalar subquery of several columns; rows of values of
+		// different lengths are refused when translated.
+		if operandColumns.MatchString(msg) {
+			return "subquery must return only one column"
+		}
 	case sql.ErrInsertIntoNonNullableProvidedNull.Is(err):
 		if m := nonNullableColumn.FindStringSubmatch(msg); m != nil {
 			return fmt.Sprintf("null value in column %q violates not-null constraint", m[1])

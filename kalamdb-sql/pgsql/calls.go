@@ -77,6 +77,16 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 	if spec.kind == window || fc.Over != nil {
 		return t.windowCall(fc, name, spec)
 	}
+	// The engine planned these and failed while running, in its own words
+	// ("unable to find field with index 8 in row of 0 columns").
+	if t.aggs.refusedIn != "" {
+		return nil, t.errorAt(fc.Location, "aggregate functions are not allowed in %s", t.aggs.refusedIn)
+	}
+	if t.aggs.inArgs {
+		return nil, t.errorAt(fc.Location, "aggregate function calls cannot be nested")
+	}
+	t.aggs.inArgs = true
+	defer func() { t.aggs.inArgs = false }()
 	// The engine's own count, min and max keep O(1) state. count(DISTINCT)
 	// keeps every distinct value, so it takes KalamDB's aggregate, which
 	// charges them to the statement's memory budget.

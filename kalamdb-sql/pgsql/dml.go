@@ -63,6 +63,9 @@ func (t *translator) insertStmt(s *pg.InsertStmt) (*sqlparser.Insert, error) {
 			}
 			ins.Rows = &sqlparser.AliasedValues{Values: rows}
 		} else {
+			if err := t.insertSelectWidth(len(s.Cols), q); err != nil {
+				return nil, err
+			}
 			sel, err := t.selectStmt(q)
 			if err != nil {
 				return nil, err
@@ -153,7 +156,10 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) (*sqlparser.Update, error) {
 		var e sqlparser.Expr
 		if val.GetSetToDefault() != nil {
 			e = &sqlparser.Default{}
-		} else if e, err = t.expr(val); err != nil {
+		} else if err = t.refuseAggregates("UPDATE", func() (err error) {
+			e, err = t.expr(val)
+			return err
+		}); err != nil {
 			return nil, err
 		}
 		upd.Exprs = append(upd.Exprs, &sqlparser.AssignmentExpr{Name: &sqlparser.ColName{Name: sqlparser.NewColIdent(rt.Name)}, Expr: e})
@@ -199,4 +205,33 @@ func (t *translator) deleteStmt(s *pg.DeleteStmt) (*sqlparser.Delete, error) {
 		}
 	}
 	return del, nil
+}
+
+// insertSelectWidth checks that INSERT INTO t (cols) SELECT ... gives one
+// value per named column, in PostgreSQL's words (the engine says "number
+// of values does not match number of columns provided"). The width is
+// known when the select list has no *; without a column list the table's
+// width is the engine's to check.
+func (t *translator) insertSelectWidth(cols int, q *pg.SelectStmt) error {
+	if cols == 0 {
+		return nil
+	}
+	targets := leftmostTargets(q)
+	if len(q.ValuesLists) > 0 {
+		targets = q.ValuesLists[0].GetList().GetItems()
+	}
+	for _, n := range targets {
+		if rt := n.GetResTarget(); rt != nil {
+			if cr := rt.Val.GetColumnRef(); cr != nil && len(cr.Fields) > 0 && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
+				return nil
+			}
+		}
+	}
+	switch {
+	case len(targets) > cols:
+		return t.errorAt(location(targets[cols]), "INSERT has more expressions than target columns")
+	case len(targets) < cols && len(targets) > 0:
+		return t.errorAt(-1, "INSERT has more target columns than expressions")
+	}
+	return nil
 }

@@ -47,6 +47,10 @@ func (t *translator) selectStmt(s *pg.SelectStmt) (sqlparser.SelectStatement, er
 	if len(s.LockingClause) > 0 {
 		return nil, t.unsupported(-1, "SELECT ... FOR UPDATE/SHARE is not supported")
 	}
+	// A subquery aggregates its own rows, wherever it is.
+	savedAggs := t.aggs
+	t.aggs = aggScope{}
+	defer func() { t.aggs = savedAggs }()
 	if s.WithClause != nil {
 		if err := t.pushWith(s.WithClause); err != nil {
 			return nil, err
@@ -258,7 +262,17 @@ func (t *translator) where(typ string, n *pg.Node) (*sqlparser.Where, error) {
 	if n.GetCurrentOfExpr() != nil {
 		return nil, t.unsupported(-1, "WHERE CURRENT OF is not supported")
 	}
-	e, err := t.expr(n)
+	var e sqlparser.Expr
+	translate := func() (err error) {
+		e, err = t.expr(n)
+		return err
+	}
+	var err error
+	if typ == sqlparser.WhereStr {
+		err = t.refuseAggregates("WHERE", translate)
+	} else {
+		err = translate()
+	}
 	if err != nil {
 		return nil, err
 	}

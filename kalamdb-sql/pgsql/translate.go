@@ -94,6 +94,25 @@ type translator struct {
 	// last; cteRenames counts the internal names given.
 	ctes       []cteScope
 	cteRenames int
+	// aggs is where aggregates may not be called, in the query being
+	// translated (a subquery has its own).
+	aggs aggScope
+}
+
+// aggScope says where an aggregate call is refused: in a WHERE or an
+// UPDATE's SET (refusedIn names it), or in another aggregate's arguments.
+type aggScope struct {
+	refusedIn string
+	inArgs    bool
+}
+
+// refuseAggregates translates with aggregates refused, naming clause in
+// the error, as PostgreSQL does.
+func (t *translator) refuseAggregates(clause string, fn func() error) error {
+	saved := t.aggs.refusedIn
+	t.aggs.refusedIn = clause
+	defer func() { t.aggs.refusedIn = saved }()
+	return fn()
 }
 
 // errorAt is an INVALID_SQL error about the text at offset loc of the
