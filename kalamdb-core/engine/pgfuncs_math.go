@@ -210,6 +210,16 @@ func unary(fn func(float64) float64) func([]float64) (float64, error) {
 	return func(x []float64) (float64, error) { return fn(x[0]), nil }
 }
 
+// expOf is e to the power x; a result too small for a double is an
+// error, as in PostgreSQL (exp(-1000) was 0).
+func expOf(x []float64) (float64, error) {
+	r := math.Exp(x[0])
+	if r == 0 && !math.IsInf(x[0], -1) {
+		return 0, execError("value out of range: underflow")
+	}
+	return r, nil
+}
+
 func logOf(x float64) error {
 	switch {
 	case x == 0:
@@ -273,7 +283,7 @@ func (fs functionSet) registerMathFunctions() {
 		return math.Sqrt(x[0]), nil
 	}))
 	fs.register("kdb_cbrt", buildFloatFunc("cbrt", 1, unary(math.Cbrt)))
-	fs.register("kdb_exp", buildFloatFunc("exp", 1, unary(math.Exp)))
+	fs.register("kdb_exp", buildFloatFunc("exp", 1, expOf))
 	fs.register("kdb_ln", buildFloatFunc("ln", 1, func(x []float64) (float64, error) {
 		if err := logOf(x[0]); err != nil {
 			return 0, err
