@@ -48,7 +48,7 @@ func translateError(err error) error {
 	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err), sql.ErrAmbiguousColumnName.Is(err),
 		sql.ErrFunctionNotFound.Is(err), sql.ErrUnknownColumn.Is(err), sql.ErrColumnSpecifiedTwice.Is(err),
 		sql.ErrInsertIntoMismatchValueCount.Is(err), sql.ErrUnsupportedSyntax.Is(err),
-		sql.ErrInvalidOperandColumns.Is(err),
+		sql.ErrInvalidOperandColumns.Is(err), sql.ErrDuplicateAliasOrTable.Is(err),
 		analyzererrors.ErrValidationGroupBy.Is(err):
 		code = apierror.InvalidSQL
 	case sql.ErrSyntaxError.Is(err), sql.ErrUnsupportedFeature.Is(err):
@@ -108,6 +108,7 @@ var (
 	tableColumnMsg    = regexp.MustCompile(`^table "(.*)" does not have column "(.*)"$`)
 	ambiguousColumn   = regexp.MustCompile(`^ambiguous column name "(.*)", it's present in all these tables: `)
 	operandColumns    = regexp.MustCompile(`^operand should have 1 columns, but has \d+$`)
+	duplicateTable    = regexp.MustCompile(`^Not unique table/alias: (.*)$`)
 )
 
 // postgresWording replaces the engine's (MySQL's) wording of a value
@@ -142,6 +143,10 @@ func postgresWording(err error, msg string) string {
 	case sql.ErrAmbiguousColumnName.Is(err):
 		if m := ambiguousColumn.FindStringSubmatch(msg); m != nil {
 			return fmt.Sprintf("column reference %q is ambiguous", m[1])
+		}
+	case sql.ErrDuplicateAliasOrTable.Is(err):
+		if m := duplicateTable.FindStringSubmatch(msg); m != nil {
+			return fmt.Sprintf("table name %q specified more than once", m[1])
 		}
 	case sql.ErrInvalidOperandColumns.Is(err):
 		// A scalar subquery of several columns; rows of values of
