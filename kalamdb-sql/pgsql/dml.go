@@ -63,9 +63,6 @@ func (t *translator) insertStmt(s *pg.InsertStmt) (*sqlparser.Insert, error) {
 			}
 			ins.Rows = &sqlparser.AliasedValues{Values: rows}
 		} else {
-			if err := t.insertSelectWidth(len(s.Cols), q); err != nil {
-				return nil, err
-			}
 			sel, err := t.selectStmt(q)
 			if err != nil {
 				return nil, err
@@ -205,33 +202,4 @@ func (t *translator) deleteStmt(s *pg.DeleteStmt) (*sqlparser.Delete, error) {
 		}
 	}
 	return del, nil
-}
-
-// insertSelectWidth checks that INSERT INTO t (cols) SELECT ... gives one
-// value per named column, in PostgreSQL's words (the engine says "number
-// of values does not match number of columns provided"). The width is
-// known when the select list has no *; without a column list the table's
-// width is the engine's to check.
-func (t *translator) insertSelectWidth(cols int, q *pg.SelectStmt) error {
-	if cols == 0 {
-		return nil
-	}
-	targets := leftmostTargets(q)
-	if len(q.ValuesLists) > 0 {
-		targets = q.ValuesLists[0].GetList().GetItems()
-	}
-	for _, n := range targets {
-		if rt := n.GetResTarget(); rt != nil {
-			if cr := rt.Val.GetColumnRef(); cr != nil && len(cr.Fields) > 0 && cr.Fields[len(cr.Fields)-1].GetAStar() != nil {
-				return nil
-			}
-		}
-	}
-	switch {
-	case len(targets) > cols:
-		return t.errorAt(location(targets[cols]), "INSERT has more expressions than target columns")
-	case len(targets) < cols && len(targets) > 0:
-		return t.errorAt(-1, "INSERT has more target columns than expressions")
-	}
-	return nil
 }
