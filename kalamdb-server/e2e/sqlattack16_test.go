@@ -1,0 +1,134 @@
+//go:build sqlattack16
+
+// What is left of the differential findings of the sixteenth SQL attack
+// session (windows, WITH queries, subqueries, strings, numbers, times,
+// ordering, aggregates and writes, against PostgreSQL 15; the others are
+// fixed, and their tests live in kalamdb-core/conformance/corpus/
+// differential16.slt): each test states PostgreSQL 15's answer for a
+// statement where KalamDB-Go answers otherwise. They fail, so they are kept
+// behind the sqlattack16 build tag; docs/sql.md states each difference.
+//
+//	go test -tags sqlattack16 ./e2e/ -run SQLAttack16
+package e2e_test
+
+import (
+	"net/http"
+	"testing"
+)
+
+// attack16Case is one statement and PostgreSQL's answer to it: its rows,
+// as the harness's rows() prints them, or an error (fails).
+type attack16Case struct {
+	sql   string
+	want  string
+	fails bool
+}
+
+// check16 runs every case and reports each wrong answer without stopping,
+// so one run shows the whole extent of a finding.
+func check16(t *testing.T, s *server, cases []attack16Case) {
+	t.Helper()
+	for _, c := range cases {
+		r := s.sql(root, c.sql)
+		ok := r.httpStatus == http.StatusOK && r.Status == "success"
+		switch {
+		case c.fails && ok:
+			t.Errorf("%s: answered %s, PostgreSQL refuses it", c.sql, r.rows(t))
+		case c.fails:
+		case !ok:
+			t.Errorf("%s: failed: %s, want rows %s", c.sql, r, c.want)
+		default:
+			if got := r.rows(t); got != c.want {
+				t.Errorf("%s: got %s, want %s", c.sql, got, c.want)
+			}
+		}
+	}
+}
+
+func attack16Server(t *testing.T) *server {
+	s := startServer(t, t.TempDir())
+	s.ok(root, `CREATE NAMESPACE app; CREATE SHARED TABLE app.w (id BIGINT PRIMARY KEY, g TEXT, v INT, b BOOLEAN);
+		INSERT INTO app.w VALUES (1, 'a', 10, true), (2, 'a', 10, false), (3, 'a', 20, NULL), (4, 'b', NULL, true), (5, 'b', 5, NULL)`)
+	return s
+}
+
+// TestSQLAttack16OuterAggregate: an aggregate in a subquery whose
+// argument reads only the outer query's columns is the outer query's
+// aggregate (SQL's rule), so the outer query is grouped and answers one
+// row. KalamDB aggregates inside the subquery, once per outer row.
+func TestSQLAttack16OuterAggregate(t *testing.T) {
+	check16(t, attack16Server(t), []attack16Case{
+		{sql: "SELECT (SELECT max(v)) FROM app.w", want: `[[20]]`},
+		{sql: "SELECT (SELECT max(x.v) + max(w.v) FROM app.w x) FROM app.w w", want: `[[40]]`},
+	})
+}
+
+// TestSQLAttack16BooleanLiteralAsInteger: an integer compared with TRUE
+// or FALSE is PostgreSQL's "operator does not exist: integer = boolean".
+// The engine turns a boolean literal next to an integer column into 1 or
+// 0 (MySQL's rule) before KalamDB's typing rule sees it.
+func TestSQLAttack16BooleanLiteralAsInteger(t *testing.T) {
+	check16(t, attack16Server(t), []attack16Case{
+		{sql: "SELECT id FROM app.w WHERE v = true", fails: true},
+		{sql: "SELECT v = false FROM app.w", fails: true},
+	})
+}
+
+// TestSQLAttack16WindowFunctions: cume_dist does not exist; ntile(NULL)
+// is NULL and a negative lag offset looks ahead in PostgreSQL, where the
+// engine fails; a default wider than lag's value widens the result
+// (numeric here), which KalamDB refuses (its engine fixes the type first).
+func TestSQLAttack16WindowFunctions(t *testing.T) {
+	check16(t, attack16Server(t), []attack16Case{
+		{sql: "SELECT id, cume_dist() OVER (ORDER BY id) FROM app.w WHERE id < 3 ORDER BY id", want: `[[1,0.5],[2,1]]`},
+		{sql: "SELECT id, ntile(NULL) OVER (ORDER BY id) FROM app.w WHERE id < 3 ORDER BY id", want: `[[1,null],[2,null]]`},
+		{sql: "SELECT id, lag(v, -1) OVER (ORDER BY id) FROM app.w WHERE id < 4 ORDER BY id", want: `[[1,10],[2,20],[3,null]]`},
+		{sql: "SELECT id, lag(v, 1, 1.5) OVER (ORDER BY id) FROM app.w WHERE id < 3 ORDER BY id", want: `[[1,"1.5"],[2,"10"]]`},
+	})
+}
+
+// TestSQLAttack16AcceptedInputs: values PostgreSQL 15 refuses. EXTRACT of
+// a time-of-day field from a DATE (date_part, which reads the date as a
+// timestamp, answers 0 in both); underscores in integer text (PostgreSQL
+// 16 reads '1_000'); boolean min and max (DataFusion has them); unary
+// minus of an untyped literal.
+func TestSQLAttack16AcceptedInputs(t *testing.T) {
+	check16(t, attack16Server(t), []attack16Case{
+		{sql: "SELECT extract(hour FROM DATE '2024-01-01')", fails: true},
+		{sql: "SELECT '1_000'::int", fails: true},
+		{sql: "SELECT max(b), min(b) FROM app.w", fails: true},
+		{sql: "SELECT - '1'", fails: true},
+	})
+}
+
+// TestSQLAttack16RefusedInputs: what PostgreSQL reads and KalamDB
+// refuses: a column alias list shorter than the columns, month/day/year
+// dates (DateStyle MDY), ISO 8601 intervals and hexadecimal floats.
+func TestSQLAttack16RefusedInputs(t *testing.T) {
+	check16(t, attack16Server(t), []attack16Case{
+		{sql: "SELECT * FROM (SELECT id, v FROM app.w) AS t(a) WHERE a = 1", want: `[[1,10]]`},
+		{sql: "WITH c(x) AS (SELECT id, v FROM app.w) SELECT * FROM c WHERE x = 1", want: `[[1,10]]`},
+		{sql: "SELECT '01/02/2024'::date", want: `[["2024-01-02"]]`},
+		{sql: "SELECT TIMESTAMP '2024-01-01' + INTERVAL 'P1D' = TIMESTAMP '2024-01-02'", want: `[[true]]`},
+		{sql: "SELECT '0x10'::float8", want: `[[16]]`},
+	})
+}
+
+// TestSQLAttack16UsingColumnOrder: SELECT * over JOIN ... USING (a, b)
+// lists the USING columns first, in their order, then each side's other
+// columns; KalamDB lists the left side's columns, then the right side's
+// others (and the system columns of both).
+func TestSQLAttack16UsingColumnOrder(t *testing.T) {
+	s := attack16Server(t)
+	r := s.sql(root, "SELECT * FROM app.w JOIN app.w x USING (g, id) WHERE id = 1")
+	if r.httpStatus != http.StatusOK || len(r.Results) != 1 {
+		t.Fatalf("failed: %s", r)
+	}
+	var names []string
+	for _, c := range r.Results[0].Schema {
+		names = append(names, c.Name)
+	}
+	if len(names) < 2 || names[0] != "g" || names[1] != "id" {
+		t.Errorf("columns %v, want g, id, v, b, v, b (PostgreSQL)", names)
+	}
+}
