@@ -5,6 +5,7 @@ import (
 
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 )
 
 // funcName is a function call's name, lower case as PostgreSQL folds it;
@@ -32,6 +33,9 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 	}
 	if name == "timezone" && fc.Funcformat == pg.CoercionForm_COERCE_SQL_SYNTAX {
 		return nil, t.unsupported(fc.Location, "AT TIME ZONE is not supported: timestamps are UTC")
+	}
+	if name == "cume_dist" && fc.Over != nil {
+		return t.cumeDist(fc)
 	}
 	spec, ok := functions[name]
 	if !ok {
@@ -214,10 +218,42 @@ func (t *translator) sameExpr(n *pg.Node, e sqlparser.Expr) bool {
 // statement failed with an internal error.
 var wholeInputBroken = map[string]bool{"first_value": true, "last_value": true, "lag": true, "lead": true}
 
+// cumeDist translates cume_dist() OVER (w), which the engine lacks, into
+// what it is: the rows up to the current row's last peer over the rows of
+// the partition, count(*) OVER (w) / count(*) OVER (w without ORDER BY),
+// as a double precision.
+func (t *translator) cumeDist(fc *pg.FuncCall) (sqlparser.Expr, error) {
+	if len(fc.Args) > 0 || fc.AggStar || fc.AggDistinct || fc.AggFilter != nil || len(fc.AggOrder) > 0 {
+		return nil, t.errorAt(fc.Location, "function cume_dist() takes no arguments")
+	}
+	count := func(w *pg.WindowDef) *pg.Node {
+		n := pg.MakeFuncCallNode([]*pg.Node{pg.MakeStrNode("count")}, nil, fc.Location)
+		n.GetFuncCall().AggStar = true
+		n.GetFuncCall().Over = w
+		return n
+	}
+	whole := proto.Clone(fc.Over).(*pg.WindowDef)
+	whole.OrderClause = nil
+	upToPeers := &pg.Node{Node: &pg.Node_TypeCast{TypeCast: &pg.TypeCast{Arg: count(fc.Over), Location: -1,
+		TypeName: &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode("pg_catalog"), pg.MakeStrNode("float8")}, Location: -1}}}}
+	return t.expr(pg.MakeAExprNode(pg.A_Expr_Kind_AEXPR_OP, []*pg.Node{pg.MakeStrNode("/")}, upToPeers, count(whole), fc.Location))
+}
+
 // windowCall translates f(...) OVER (PARTITION BY ... ORDER BY ...).
 func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlparser.Expr, error) {
 	if fc.Over == nil {
 		return nil, t.errorAt(fc.Location, "window function %s() requires an OVER clause", name)
+	}
+	if (name == "lag" || name == "lead") && len(fc.Args) >= 2 {
+		// A negative offset looks the other way, as in PostgreSQL (the
+		// engine refuses one): lag(v, -1) is lead(v, 1).
+		if c := fc.Args[1].GetAConst(); c != nil && c.GetIval() != nil && c.GetIval().GetIval() < 0 {
+			other := map[string]string{"lag": "lead", "lead": "lag"}[name]
+			cp := proto.Clone(fc).(*pg.FuncCall)
+			cp.Funcname = []*pg.Node{pg.MakeStrNode(other)}
+			cp.Args[1] = pg.MakeAConstIntNode(-int64(c.GetIval().GetIval()), c.Location)
+			return t.windowCall(cp, other, functions[other])
+		}
 	}
 	if spec.kind == aggregate {
 		return nil, t.unsupported(fc.Location, "%s() OVER (...) is not supported; only count, min and max work as window aggregates", name)
