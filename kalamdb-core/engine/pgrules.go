@@ -234,6 +234,9 @@ func lagDefault(e sql.Expression, name string, w *sql.WindowDefinition, args []s
 func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 	switch x := e.(type) {
 	case *plan.Subquery:
+		if err := outerAggregate(x); err != nil {
+			return nil, transform.SameTree, err
+		}
 		q, same, err := pgTypesNode(x.Query)
 		if err != nil || same {
 			return e, transform.SameTree, err

@@ -6,6 +6,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // subqueryNot is NOT over a condition that reads a subquery: x NOT IN
@@ -354,4 +356,56 @@ func atMostOneRow(n sql.Node) bool {
 			return false
 		}
 	}
+}
+
+// outerAggregate refuses an aggregate in subquery sq whose arguments read
+// only the outer query's columns (SELECT (SELECT max(t.v)) FROM t). In SQL
+// such an aggregate belongs to the outer query, which it groups (one row
+// there); the engine computed it inside the subquery, over the one outer
+// row it sees, so every outer row answered its own value. Refused rather
+// than answered otherwise; the aggregate can be written outside the
+// subquery.
+func outerAggregate(sq *plan.Subquery) error {
+	outer := sq.Correlated()
+	if outer.Empty() {
+		return nil
+	}
+	var found sql.Expression
+	transform.Inspect(sq.Query, func(n sql.Node) bool {
+		gb, ok := n.(*plan.GroupBy)
+		if !ok || found != nil {
+			return found == nil
+		}
+		for _, e := range gb.SelectedExprs {
+			transform.InspectExpr(e, func(e sql.Expression) bool {
+				if agg, ok := e.(sql.Aggregation); ok && found == nil && readsOnlyColumns(agg, outer) {
+					found = agg
+				}
+				return found != nil
+			})
+		}
+		return found == nil
+	})
+	if found != nil {
+		return apierror.New(apierror.Unsupported, "the aggregate %s in a subquery reads only the outer query's columns, "+
+			"which makes it the outer query's aggregate; this is not supported: write it outside the subquery", found)
+	}
+	return nil
+}
+
+// readsOnlyColumns reports whether e reads at least one column and only
+// columns of cols (not counting the columns its subqueries read).
+func readsOnlyColumns(e sql.Expression, cols sql.ColSet) bool {
+	reads, only := false, true
+	transform.InspectExpr(e, func(e sql.Expression) bool {
+		// A subquery's columns are no expressions of e: never visited.
+		if x, ok := e.(*expression.GetField); ok {
+			reads = true
+			if !cols.Contains(x.Id()) {
+				only = false
+			}
+		}
+		return false
+	})
+	return reads && only
 }

@@ -55,7 +55,8 @@ func attack16Server(t *testing.T) *server {
 // TestSQLAttack16OuterAggregate: an aggregate in a subquery whose
 // argument reads only the outer query's columns is the outer query's
 // aggregate (SQL's rule), so the outer query is grouped and answers one
-// row. KalamDB aggregates inside the subquery, once per outer row.
+// row. KalamDB refuses it (UNSUPPORTED); its engine aggregated inside the
+// subquery, once per outer row.
 func TestSQLAttack16OuterAggregate(t *testing.T) {
 	check16(t, attack16Server(t), []attack16Case{
 		{sql: "SELECT (SELECT max(v)) FROM app.w", want: `[[20]]`},
