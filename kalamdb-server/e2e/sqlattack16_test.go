@@ -64,17 +64,6 @@ func TestSQLAttack16OuterAggregate(t *testing.T) {
 	})
 }
 
-// TestSQLAttack16BooleanLiteralAsInteger: an integer compared with TRUE
-// or FALSE is PostgreSQL's "operator does not exist: integer = boolean".
-// The engine turns a boolean literal next to an integer column into 1 or
-// 0 (MySQL's rule) before KalamDB's typing rule sees it.
-func TestSQLAttack16BooleanLiteralAsInteger(t *testing.T) {
-	check16(t, attack16Server(t), []attack16Case{
-		{sql: "SELECT id FROM app.w WHERE v = true", fails: true},
-		{sql: "SELECT v = false FROM app.w", fails: true},
-	})
-}
-
 // TestSQLAttack16WindowFunctions: ntile(NULL) is NULL in PostgreSQL,
 // where the engine fails; a default wider than lag's value widens the
 // result (numeric here), which KalamDB refuses (its engine fixes the type

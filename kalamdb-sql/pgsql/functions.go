@@ -34,6 +34,7 @@ const (
 	FnJSONPathT  = "kdb_json_path_text"
 	FnJSONExists = "kdb_json_exists"  // a ? key
 	FnInterval   = "kdb_add_interval" // kdb_add_interval(ts, 'interval text', sign)
+	FnBoolParam  = "kdb_bool_param"   // TRUE/FALSE compared with a column: a boolean the planner keeps
 	FnNullIf     = "kdb_nullif"       // NULLIF(a, b)
 	FnCoalesce   = "kdb_coalesce"     // COALESCE(...)
 	FnGreatest   = "kdb_greatest"     // GREATEST(...)
