@@ -244,6 +244,13 @@ func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlp
 	if fc.Over == nil {
 		return nil, t.errorAt(fc.Location, "window function %s() requires an OVER clause", name)
 	}
+	if name == "ntile" && len(fc.Args) == 1 {
+		if c := fc.Args[0].GetAConst(); c != nil && c.Isnull {
+			// ntile(NULL) is NULL on every row in PostgreSQL; the engine
+			// failed ("Invalid argument to NTILE").
+			return call(FnCast, &sqlparser.NullVal{}, str("BIGINT")), nil
+		}
+	}
 	if (name == "lag" || name == "lead") && len(fc.Args) >= 2 {
 		// A negative offset looks the other way, as in PostgreSQL (the
 		// engine refuses one): lag(v, -1) is lead(v, 1).
