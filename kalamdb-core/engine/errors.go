@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/planbuilder"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
+	goerrors "gopkg.in/src-d/go-errors.v1"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
@@ -98,66 +99,45 @@ func translateError(err error) error {
 // The engine's messages for values a column cannot hold, which KalamDB
 // words as PostgreSQL does. Their errors carry no arguments but the text.
 var (
-	nonNullableColumn = regexp.MustCompile(`^column name '(.*)' is non-nullable but attempted to set a value of null$`)
-	stringTooLong     = regexp.MustCompile(`(?s)^string '.*' is too large for column '(.*)'$`)
-	varcharType       = regexp.MustCompile(`^varchar\((\d+)\)$`)
-	noDefault         = regexp.MustCompile(`^Field '(.*)' doesn't have a default value$`)
-	unknownColumn     = regexp.MustCompile(`^Unknown column '(.*)' in '(.*)'$`)
-	columnTwice       = regexp.MustCompile(`^column '(.*)' specified twice$`)
-	columnNotFound    = regexp.MustCompile(`^column "(.*)" could not be found in any table in scope$`)
-	tableColumnMsg    = regexp.MustCompile(`^table "(.*)" does not have column "(.*)"$`)
-	ambiguousColumn   = regexp.MustCompile(`^ambiguous column name "(.*)", it's present in all these tables: `)
-	operandColumns    = regexp.MustCompile(`^operand should have 1 columns, but has \d+$`)
-	duplicateTable    = regexp.MustCompile(`^Not unique table/alias: (.*)$`)
+	stringTooLong = regexp.MustCompile(`(?s)^string '.*' is too large for column '(.*)'$`)
+	varcharType   = regexp.MustCompile(`^varchar\((\d+)\)$`)
 )
 
-// postgresWording replaces the engine's (MySQL's) wording of a value
-// error with PostgreSQL's; other messages are returned unchanged.
+// rewording is PostgreSQL's wording of one of the engine's (MySQL's)
+// messages: an error of kind whose text matches re is worded as format,
+// with re's submatches quoted (%q) or as they are (%s) in order.
+type rewording struct {
+	kind   *goerrors.Kind
+	re     *regexp.Regexp
+	format string
+}
+
+var rewordings = []rewording{
+	{sql.ErrInsertIntoNonNullableProvidedNull, regexp.MustCompile(`^column name '(.*)' is non-nullable but attempted to set a value of null$`),
+		"null value in column %q violates not-null constraint"},
+	// A NOT NULL column without a default, left out of an INSERT.
+	{sql.ErrInsertIntoNonNullableDefaultNullColumn, regexp.MustCompile(`^Field '(.*)' doesn't have a default value$`),
+		"null value in column %q violates not-null constraint"},
+	{sql.ErrUnknownColumn, regexp.MustCompile(`^Unknown column '(.*)' in '(.*)'$`), "column %q of relation %q does not exist"},
+	{sql.ErrColumnSpecifiedTwice, regexp.MustCompile(`^column '(.*)' specified twice$`), "column %q specified more than once"},
+	{sql.ErrColumnNotFound, regexp.MustCompile(`^column "(.*)" could not be found in any table in scope$`), "column %q does not exist"},
+	{sql.ErrTableColumnNotFound, regexp.MustCompile(`^table "(.*)" does not have column "(.*)"$`), "column %s.%s does not exist"},
+	{sql.ErrAmbiguousColumnName, regexp.MustCompile(`^ambiguous column name "(.*)", it's present in all these tables: `),
+		"column reference %q is ambiguous"},
+	{sql.ErrDuplicateAliasOrTable, regexp.MustCompile(`^Not unique table/alias: (.*)$`), "table name %q specified more than once"},
+	// A scalar subquery of several columns; rows of values of different
+	// lengths are refused when translated.
+	{sql.ErrInvalidOperandColumns, regexp.MustCompile(`^operand should have 1 columns, but has \d+$`), "subquery must return only one column"},
+}
+
+// postgresWording replaces the engine's (MySQL's) wording of an error with
+// PostgreSQL's; other messages are returned unchanged.
 func postgresWording(err error, msg string) string {
 	switch {
 	case types.ErrConvertToDecimalLimit.Is(err):
 		return "numeric field overflow"
 	case sql.ErrExpectedSingleRow.Is(err):
 		return "more than one row returned by a subquery used as an expression"
-	case sql.ErrInsertIntoNonNullableDefaultNullColumn.Is(err):
-		// A NOT NULL column without a default, left out of an INSERT.
-		if m := noDefault.FindStringSubmatch(msg); m != nil {
-			return fmt.Sprintf("null value in column %q violates not-null constraint", m[1])
-		}
-	case sql.ErrUnknownColumn.Is(err):
-		if m := unknownColumn.FindStringSubmatch(msg); m != nil {
-			return fmt.Sprintf("column %q of relation %q does not exist", m[1], m[2])
-		}
-	case sql.ErrColumnSpecifiedTwice.Is(err):
-		if m := columnTwice.FindStringSubmatch(msg); m != nil {
-			return fmt.Sprintf("column %q specified more than once", m[1])
-		}
-	case sql.ErrColumnNotFound.Is(err):
-		if m := columnNotFound.FindStringSubmatch(msg); m != nil {
-			return fmt.Sprintf("column %q does not exist", m[1])
-		}
-	case sql.ErrTableColumnNotFound.Is(err):
-		if m := tableColumnMsg.FindStringSubmatch(msg); m != nil {
-			return fmt.Sprintf("column %s.%s does not exist", m[1], m[2])
-		}
-	case sql.ErrAmbiguousColumnName.Is(err):
-		if m := ambiguousColumn.FindStringSubmatch(msg); m != nil {
-			return fmt.Sprintf("column reference %q is ambiguous", m[1])
-		}
-	case sql.ErrDuplicateAliasOrTable.Is(err):
-		if m := duplicateTable.FindStringSubmatch(msg); m != nil {
-			return fmt.Sprintf("table name %q specified more than once", m[1])
-		}
-	case sql.ErrInvalidOperandColumns.Is(err):
-		// A scalar subquery of several columns; rows of values of
-		// different lengths are refused when translated.
-		if operandColumns.MatchString(msg) {
-			return "subquery must return only one column"
-		}
-	case sql.ErrInsertIntoNonNullableProvidedNull.Is(err):
-		if m := nonNullableColumn.FindStringSubmatch(msg); m != nil {
-			return fmt.Sprintf("null value in column %q violates not-null constraint", m[1])
-		}
 	case types.ErrLengthBeyondLimit.Is(err):
 		// The engine names the column or its type (and shows the value,
 		// as bytes when it was binary); assign gives INSERT and UPDATE
@@ -167,6 +147,19 @@ func postgresWording(err error, msg string) string {
 				return "value too long for type character varying(" + t[1] + ")"
 			}
 			return fmt.Sprintf("value too long for column %q", m[1])
+		}
+		return msg
+	}
+	for _, r := range rewordings {
+		if !r.kind.Is(err) {
+			continue
+		}
+		if m := r.re.FindStringSubmatch(msg); m != nil {
+			args := make([]any, len(m)-1)
+			for i, a := range m[1:] {
+				args[i] = a
+			}
+			return fmt.Sprintf(r.format, args...)
 		}
 	}
 	return msg
