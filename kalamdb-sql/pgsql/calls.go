@@ -68,6 +68,13 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 		if fc.AggStar || fc.AggDistinct || len(fc.AggOrder) > 0 || fc.AggFilter != nil || fc.Over != nil {
 			return nil, t.errorAt(fc.Location, "%s() is not an aggregate function: DISTINCT, ORDER BY, FILTER and OVER do not apply", name)
 		}
+		if name == "extract" {
+			// EXTRACT refuses a time-of-day field of a DATE, which
+			// date_part reads as a timestamp at midnight: the engine is
+			// told which one was written.
+			out, err := t.variadic(spec.name, append(append([]*pg.Node(nil), fc.Args...), pg.MakeAConstStrNode(ExtractMarker, -1)))
+			return out, err
+		}
 		return t.variadic(spec.name, fc.Args)
 	}
 	for _, a := range fc.Args {
