@@ -600,12 +600,61 @@ func (t *translator) with(w *pg.WithClause) (*sqlparser.With, error) {
 		if err != nil {
 			return nil, err
 		}
+		cols = padColumnNames(cols, sel)
 		out.Ctes = append(out.Ctes, &sqlparser.CommonTableExpr{
 			AliasedTableExpr: &sqlparser.AliasedTableExpr{Expr: &sqlparser.Subquery{Select: sel}, As: sqlparser.NewTableIdent(t.withName(cte.Ctename))},
 			Columns:          cols,
 		})
 	}
 	return out, nil
+}
+
+// padColumnNames completes a column alias list shorter than its query's
+// columns with the names of the others, as PostgreSQL does ((SELECT a, b
+// ...) AS t(x) names the columns x and b); the engine wants one name per
+// column. The names are known when the select list (a set operation's
+// first) has no *; otherwise, and for a list too long, cols is returned as
+// it is and the engine refuses it.
+func padColumnNames(cols sqlparser.Columns, sel sqlparser.SelectStatement) sqlparser.Columns {
+	if len(cols) == 0 {
+		return cols
+	}
+	for {
+		switch s := sel.(type) {
+		case *sqlparser.SetOp:
+			sel = s.Left
+			continue
+		case *sqlparser.ParenSelect:
+			sel = s.Select
+			continue
+		}
+		break
+	}
+	s, ok := sel.(*sqlparser.Select)
+	if !ok || len(cols) >= len(s.SelectExprs) {
+		return cols
+	}
+	out := append(sqlparser.Columns(nil), cols...)
+	for _, se := range s.SelectExprs[len(cols):] {
+		ae, ok := se.(*sqlparser.AliasedExpr)
+		if !ok {
+			return cols // a *
+		}
+		switch {
+		case !ae.As.IsEmpty():
+			out = append(out, ae.As)
+		case isColName(ae.Expr):
+			out = append(out, ae.Expr.(*sqlparser.ColName).Name)
+		default:
+			out = append(out, sqlparser.NewColIdent(ae.InputExpression))
+		}
+	}
+	return out
+}
+
+func isColName(e sqlparser.Expr) bool {
+	_, ok := e.(*sqlparser.ColName)
+	return ok
 }
 
 // nameList translates a list of String nodes (column aliases, USING).
@@ -670,6 +719,7 @@ func (t *translator) fromItem(n *pg.Node) (sqlparser.TableExpr, error) {
 		if err != nil {
 			return nil, err
 		}
+		cols = padColumnNames(cols, sel)
 		return &sqlparser.AliasedTableExpr{Expr: &sqlparser.Subquery{Select: sel, Columns: cols}, As: sqlparser.NewTableIdent(name)}, nil
 	case *pg.Node_RangeFunction:
 		return nil, t.unsupported(-1, "functions in FROM (such as generate_series or unnest) are not supported")
