@@ -14,6 +14,7 @@ require (
 	github.com/shopspring/decimal v1.3.1
 	go.uber.org/fx v1.24.0
 	golang.org/x/crypto v0.59.0
+	gopkg.in/src-d/go-errors.v1 v1.0.0
 )
 
 require (
@@ -69,7 +70,6 @@ require (
 	google.golang.org/grpc v1.83.2 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
 	gopkg.in/ini.v1 v1.67.3 // indirect
-	gopkg.in/src-d/go-errors.v1 v1.0.0 // indirect
 )
 
 replace github.com/kalamdb/kalamdb-go/kalamdb-store => ../kalamdb-store

@@ -7,6 +7,7 @@ require (
 	github.com/kalamdb/kalamdb-go/kalamdb-store v0.0.0
 	github.com/pganalyze/pg_query_go/v6 v6.2.5
 	github.com/shopspring/decimal v1.3.1
+	google.golang.org/protobuf v1.33.0
 )
 
 require (
@@ -22,7 +23,6 @@ require (
 	golang.org/x/text v0.3.7 // indirect
 	google.golang.org/genproto v0.0.0-20190926190326-7ee9db18f195 // indirect
 	google.golang.org/grpc v1.24.0 // indirect
-	google.golang.org/protobuf v1.33.0 // indirect
 )
 
 replace github.com/kalamdb/kalamdb-go/kalamdb-store => ../kalamdb-store

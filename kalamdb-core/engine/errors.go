@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/planbuilder"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
+	goerrors "gopkg.in/src-d/go-errors.v1"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
@@ -49,7 +50,7 @@ func translateError(err error) error {
 	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err), sql.ErrAmbiguousColumnName.Is(err),
 		sql.ErrFunctionNotFound.Is(err), sql.ErrUnknownColumn.Is(err), sql.ErrColumnSpecifiedTwice.Is(err),
 		sql.ErrInsertIntoMismatchValueCount.Is(err), sql.ErrUnsupportedSyntax.Is(err),
-		sql.ErrInvalidOperandColumns.Is(err),
+		sql.ErrInvalidOperandColumns.Is(err), sql.ErrDuplicateAliasOrTable.Is(err),
 		analyzererrors.ErrValidationGroupBy.Is(err):
 		code = apierror.InvalidSQL
 	case sql.ErrSyntaxError.Is(err), sql.ErrUnsupportedFeature.Is(err):
@@ -98,21 +99,45 @@ func translateError(err error) error {
 // The engine's messages for values a column cannot hold, which KalamDB
 // words as PostgreSQL does. Their errors carry no arguments but the text.
 var (
-	nonNullableColumn = regexp.MustCompile(`^column name '(.*)' is non-nullable but attempted to set a value of null$`)
-	stringTooLong     = regexp.MustCompile(`(?s)^string '.*' is too large for column '(.*)'$`)
-	varcharType       = regexp.MustCompile(`^varchar\((\d+)\)$`)
+	stringTooLong = regexp.MustCompile(`(?s)^string '.*' is too large for column '(.*)'$`)
+	varcharType   = regexp.MustCompile(`^varchar\((\d+)\)$`)
 )
 
-// postgresWording replaces the engine's (MySQL's) wording of a value
-// error with PostgreSQL's; other messages are returned unchanged.
+// rewording is PostgreSQL's wording of one of the engine's (MySQL's)
+// messages: an error of kind whose text matches re is worded as format,
+// with re's submatches quoted (%q) or as they are (%s) in order.
+type rewording struct {
+	kind   *goerrors.Kind
+	re     *regexp.Regexp
+	format string
+}
+
+var rewordings = []rewording{
+	{sql.ErrInsertIntoNonNullableProvidedNull, regexp.MustCompile(`^column name '(.*)' is non-nullable but attempted to set a value of null$`),
+		"null value in column %q violates not-null constraint"},
+	// A NOT NULL column without a default, left out of an INSERT.
+	{sql.ErrInsertIntoNonNullableDefaultNullColumn, regexp.MustCompile(`^Field '(.*)' doesn't have a default value$`),
+		"null value in column %q violates not-null constraint"},
+	{sql.ErrUnknownColumn, regexp.MustCompile(`^Unknown column '(.*)' in '(.*)'$`), "column %q of relation %q does not exist"},
+	{sql.ErrColumnSpecifiedTwice, regexp.MustCompile(`^column '(.*)' specified twice$`), "column %q specified more than once"},
+	{sql.ErrColumnNotFound, regexp.MustCompile(`^column "(.*)" could not be found in any table in scope$`), "column %q does not exist"},
+	{sql.ErrTableColumnNotFound, regexp.MustCompile(`^table "(.*)" does not have column "(.*)"$`), "column %s.%s does not exist"},
+	{sql.ErrAmbiguousColumnName, regexp.MustCompile(`^ambiguous column name "(.*)", it's present in all these tables: `),
+		"column reference %q is ambiguous"},
+	{sql.ErrDuplicateAliasOrTable, regexp.MustCompile(`^Not unique table/alias: (.*)$`), "table name %q specified more than once"},
+	// A scalar subquery of several columns; rows of values of different
+	// lengths are refused when translated.
+	{sql.ErrInvalidOperandColumns, regexp.MustCompile(`^operand should have 1 columns, but has \d+$`), "subquery must return only one column"},
+}
+
+// postgresWording replaces the engine's (MySQL's) wording of an error with
+// PostgreSQL's; other messages are returned unchanged.
 func postgresWording(err error, msg string) string {
 	switch {
 	case types.ErrConvertToDecimalLimit.Is(err):
 		return "numeric field overflow"
-	case sql.ErrInsertIntoNonNullableProvidedNull.Is(err):
-		if m := nonNullableColumn.FindStringSubmatch(msg); m != nil {
-			return fmt.Sprintf("null value in column %q violates not-null constraint", m[1])
-		}
+	case sql.ErrExpectedSingleRow.Is(err):
+		return "more than one row returned by a subquery used as an expression"
 	case types.ErrLengthBeyondLimit.Is(err):
 		// The engine names the column or its type (and shows the value,
 		// as bytes when it was binary); assign gives INSERT and UPDATE
@@ -122,6 +147,19 @@ func postgresWording(err error, msg string) string {
 				return "value too long for type character varying(" + t[1] + ")"
 			}
 			return fmt.Sprintf("value too long for column %q", m[1])
+		}
+		return msg
+	}
+	for _, r := range rewordings {
+		if !r.kind.Is(err) {
+			continue
+		}
+		if m := r.re.FindStringSubmatch(msg); m != nil {
+			args := make([]any, len(m)-1)
+			for i, a := range m[1:] {
+				args[i] = a
+			}
+			return fmt.Sprintf(r.format, args...)
 		}
 	}
 	return msg

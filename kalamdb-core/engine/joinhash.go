@@ -82,7 +82,7 @@ func hashJoinOf(ctx *sql.Context, j *plan.JoinNode) (sql.Node, error) {
 		return nil, nil
 	}
 	right, ok := singleTableName(j.Right(), true)
-	if !ok || strings.EqualFold(left, right) || !readsOnly(j.Right(), right) || atMostOneRow(ctx, j.Left()) {
+	if !ok || strings.EqualFold(left, right) || !readsOnly(j.Right(), right) || onePrimaryKeyPoint(ctx, j.Left()) {
 		return nil, nil
 	}
 	var probe, entry []sql.Expression
@@ -155,11 +155,11 @@ func singleTableName(n sql.Node, bound bool) (string, bool) {
 	return name, true
 }
 
-// atMostOneRow reports whether n, a join's outer side, reads one point
+// onePrimaryKeyPoint reports whether n, a join's outer side, reads one point
 // of its primary key: the nested loop then reads the inner range once, as
 // the hash join would, but streams it where the hash join holds it all
 // against the statement's memory budget.
-func atMostOneRow(ctx *sql.Context, n sql.Node) bool {
+func onePrimaryKeyPoint(ctx *sql.Context, n sql.Node) bool {
 	if f, ok := n.(*plan.Filter); ok {
 		n = f.Child
 	}

@@ -7,6 +7,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
 // A JSON true or false parameter is a BOOLEAN, and PostgreSQL has no
@@ -20,8 +22,9 @@ import (
 // the planner does not convert, and typeLiterals makes it the boolean
 // literal again before the type-checking rule runs.
 
-// boolParamFn names the wrapper of a boolean parameter.
-const boolParamFn = "kdb_bool_param"
+// boolParamFn names the wrapper of a boolean parameter, and of TRUE or
+// FALSE compared with a column (the translation marks those the same way).
+const boolParamFn = pgsql.FnBoolParam
 
 // boolParam is the engine expression of a boolean parameter.
 func boolParam(b bool) sqlparser.Expr {

@@ -125,7 +125,9 @@ func buildRounding(name string, trunc bool) fnBuilder {
 				d := decimal.NewFromInt(num(vals[0]))
 				var r decimal.Decimal
 				if trunc {
-					r = d.Truncate(int32(places))
+					// decimal.Truncate keeps every digit for negative
+					// places: trunc(1299, -2) was 1299.
+					r = truncDecimal(d, int32(places))
 				} else {
 					r = d.Round(int32(places))
 				}
@@ -208,6 +210,16 @@ func unary(fn func(float64) float64) func([]float64) (float64, error) {
 	return func(x []float64) (float64, error) { return fn(x[0]), nil }
 }
 
+// expOf is e to the power x; a result too small for a double is an
+// error, as in PostgreSQL (exp(-1000) was 0).
+func expOf(x []float64) (float64, error) {
+	r := math.Exp(x[0])
+	if r == 0 && !math.IsInf(x[0], -1) {
+		return 0, execError("value out of range: underflow")
+	}
+	return r, nil
+}
+
 func logOf(x float64) error {
 	switch {
 	case x == 0:
@@ -271,7 +283,7 @@ func (fs functionSet) registerMathFunctions() {
 		return math.Sqrt(x[0]), nil
 	}))
 	fs.register("kdb_cbrt", buildFloatFunc("cbrt", 1, unary(math.Cbrt)))
-	fs.register("kdb_exp", buildFloatFunc("exp", 1, unary(math.Exp)))
+	fs.register("kdb_exp", buildFloatFunc("exp", 1, expOf))
 	fs.register("kdb_ln", buildFloatFunc("ln", 1, func(x []float64) (float64, error) {
 		if err := logOf(x[0]); err != nil {
 			return 0, err

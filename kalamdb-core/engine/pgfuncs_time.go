@@ -15,6 +15,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
 // Date and time functions. Every timestamp is UTC; now() and
@@ -212,6 +213,13 @@ func fieldName(s string) string {
 }
 
 func buildDatePart(args []sql.Expression) (*pgFunc, error) {
+	// EXTRACT is date_part with pgsql.ExtractMarker as a third argument.
+	extract := false
+	if len(args) == 3 {
+		if m, ok := constString(args[2]); ok && m == pgsql.ExtractMarker {
+			extract, args = true, args[:2]
+		}
+	}
 	if len(args) != 2 {
 		return nil, noFunction("date_part", args)
 	}
@@ -236,6 +244,14 @@ func buildDatePart(args []sql.Expression) (*pgFunc, error) {
 		case "hour", "minute", "second", "milliseconds", "microseconds", "epoch":
 		default:
 			return nil, sqlError("unit %q not supported for type TIME", raw)
+		}
+	}
+	if fam == famDate && extract {
+		// PostgreSQL's EXTRACT from a date has no time of day
+		// (date_part reads the date as a timestamp at midnight: 0).
+		switch field {
+		case "hour", "minute", "second", "milliseconds", "microseconds", "timezone", "timezone_hour", "timezone_minute":
+			return nil, sqlError("unit %q not supported for type DATE", raw)
 		}
 	}
 	dt := doubleType

@@ -12,12 +12,14 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation/window"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
 
 	krow "github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -191,10 +193,55 @@ func condition(what string, e sql.Expression) (sql.Expression, error) {
 	return nil, sqlError("argument of %s must be type BOOLEAN, not type %s", what, typeName(e))
 }
 
+// lagDefault types lag's or lead's default (lag(v, n, d)) as v, which is
+// the result's type: the engine returned d as it was, so lag(int_col, 1,
+// 'x') answered the text 'x' in an INT column and lag(text_col, 1, 5) the
+// number 5. PostgreSQL's lag(anycompatible, integer, anycompatible) gives
+// their common type; a default that would widen v's type (lag(int_col, 1,
+// 1.5), numeric there) is refused, since the engine fixed the result's type
+// when it planned the window.
+func lagDefault(e sql.Expression, name string, w *sql.WindowDefinition, args []sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	if len(args) != 2 {
+		return e, transform.SameTree, nil
+	}
+	vf, df := familyOf(args[0]), familyOf(args[1])
+	if vf == famNull || vf == famUnknown || df == famNull {
+		return e, transform.SameTree, nil
+	}
+	_, fam, err := commonType(name, args)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	if fam != vf {
+		return nil, transform.SameTree, apierror.New(apierror.Unsupported,
+			"%s of %s with a default of type %s is not supported: cast the value to the wider type (%s(v::%s, ...))",
+			name, typeName(args[0]), typeName(args[1]), name, strings.ToLower(typeName(args[1])))
+	}
+	dt := operandType(args[0])
+	if vf == famFloat {
+		dt = floatDataType(args[0].Type())
+	}
+	d, err := coerce(args[1], dt)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	if d == args[1] {
+		return e, transform.SameTree, nil
+	}
+	out, err := e.WithChildren(append(w.ToExpressions(), args[0], d)...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return out, transform.NewTree, nil
+}
+
 // checkExpr applies the expression-level rules.
 func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 	switch x := e.(type) {
 	case *plan.Subquery:
+		if err := outerAggregate(x); err != nil {
+			return nil, transform.SameTree, err
+		}
 		q, same, err := pgTypesNode(x.Query)
 		if err != nil || same {
 			return e, transform.SameTree, err
@@ -209,9 +256,17 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 		} else if out, ok, err := rowComparison(e); ok || err != nil {
 			return out, transform.NewTree, err
 		}
-		return comparison(e, e.Children())
+		out, same, err := comparison(e, e.Children())
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		return guardScalarSubqueries(out, same)
 	case *expression.Between:
 		return comparison(e, e.Children())
+	case *window.Lag:
+		return lagDefault(e, "lag", x.Window(), x.ChildExpressions)
+	case *window.Lead:
+		return lagDefault(e, "lead", x.Window(), x.ChildExpressions)
 	case *expression.InTuple:
 		l := x.Left()
 		t, ok := x.Right().(expression.Tuple)

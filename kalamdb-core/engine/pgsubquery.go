@@ -6,6 +6,8 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // subqueryNot is NOT over a condition that reads a subquery: x NOT IN
@@ -271,4 +273,139 @@ func inSubqueryOperands(in *plan.InSubquery) error {
 		return comparable(in.Left(), familyOfType(sch[0].Type), "IN")
 	}
 	return nil
+}
+
+// oneRowOperand is a scalar subquery compared with = < <= > >= in a
+// condition (x = (SELECT ...)) that may give more than one row. It
+// evaluates as the subquery does, failing on a second row as PostgreSQL
+// does ("more than one row returned by a subquery used as an
+// expression"); only its type differs, so the engine's planner does not
+// recognise it. The planner turned such a comparison at the top of a
+// WHERE into a semi-join on the subquery's rows without the single-row
+// check it means to add (go-mysql-server v0.20.0 sets unnestInSubqueries'
+// max1 and never reads it, and its coster cannot cost the Max1Row node
+// that would check): WHERE v = (SELECT v ... two rows) kept the rows
+// equal to either, and v > (SELECT ...) became v > ANY. An uncorrelated
+// subquery is still read once (the engine caches its row).
+type oneRowOperand struct {
+	expression.UnaryExpression
+}
+
+var _ sql.Expression = (*oneRowOperand)(nil)
+
+func (o *oneRowOperand) Type() sql.Type { return o.Child.Type() }
+func (o *oneRowOperand) String() string { return o.Child.String() }
+func (o *oneRowOperand) Eval(ctx *sql.Context, row sql.Row) (any, error) {
+	return o.Child.Eval(ctx, row)
+}
+
+func (o *oneRowOperand) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(o, len(children), 1)
+	}
+	return &oneRowOperand{UnaryExpression: expression.UnaryExpression{Child: children[0]}}, nil
+}
+
+// guardScalarSubqueries wraps the subquery operands of comparison c that
+// could give more than one row in oneRowOperand. A subquery that gives at
+// most one row by its shape (an aggregate without GROUP BY, LIMIT 1) is
+// left to the planner, whose semi-join on it is the comparison.
+func guardScalarSubqueries(c sql.Expression, same transform.TreeIdentity) (sql.Expression, transform.TreeIdentity, error) {
+	switch c.(type) {
+	case *expression.Equals, *expression.NullSafeEquals, *expression.LessThan, *expression.LessThanOrEqual,
+		*expression.GreaterThan, *expression.GreaterThanOrEqual:
+	default:
+		return c, same, nil
+	}
+	children := append([]sql.Expression(nil), c.Children()...)
+	changed := false
+	for i, ch := range children {
+		if sq, ok := ch.(*plan.Subquery); ok && !atMostOneRow(sq.Query) {
+			children[i] = &oneRowOperand{UnaryExpression: expression.UnaryExpression{Child: sq}}
+			changed = true
+		}
+	}
+	if !changed {
+		return c, same, nil
+	}
+	out, err := c.WithChildren(children...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return out, transform.NewTree, nil
+}
+
+// atMostOneRow reports whether query n gives at most one row by its shape:
+// an aggregate without GROUP BY, or LIMIT 0 or 1, under projections, sorts
+// and filters.
+func atMostOneRow(n sql.Node) bool {
+	for {
+		switch x := n.(type) {
+		case *plan.Project, *plan.Sort, *plan.Filter, *plan.Having, *plan.Distinct:
+			n = x.Children()[0]
+		case *plan.GroupBy:
+			return len(x.GroupByExprs) == 0
+		case *plan.Limit:
+			lit, ok := x.Limit.(*expression.Literal)
+			if !ok {
+				return false
+			}
+			v, ok := lit.Value().(int64)
+			return ok && v <= 1
+		default:
+			return false
+		}
+	}
+}
+
+// outerAggregate refuses an aggregate in subquery sq whose arguments read
+// only the outer query's columns (SELECT (SELECT max(t.v)) FROM t). In SQL
+// such an aggregate belongs to the outer query, which it groups (one row
+// there); the engine computed it inside the subquery, over the one outer
+// row it sees, so every outer row answered its own value. Refused rather
+// than answered otherwise; the aggregate can be written outside the
+// subquery.
+func outerAggregate(sq *plan.Subquery) error {
+	outer := sq.Correlated()
+	if outer.Empty() {
+		return nil
+	}
+	var found sql.Expression
+	transform.Inspect(sq.Query, func(n sql.Node) bool {
+		gb, ok := n.(*plan.GroupBy)
+		if !ok || found != nil {
+			return found == nil
+		}
+		for _, e := range gb.SelectedExprs {
+			transform.InspectExpr(e, func(e sql.Expression) bool {
+				if agg, ok := e.(sql.Aggregation); ok && found == nil && readsOnlyColumns(agg, outer) {
+					found = agg
+				}
+				return found != nil
+			})
+		}
+		return found == nil
+	})
+	if found != nil {
+		return apierror.New(apierror.Unsupported, "the aggregate %s in a subquery reads only the outer query's columns, "+
+			"which makes it the outer query's aggregate; this is not supported: write it outside the subquery", found)
+	}
+	return nil
+}
+
+// readsOnlyColumns reports whether e reads at least one column and only
+// columns of cols (not counting the columns its subqueries read).
+func readsOnlyColumns(e sql.Expression, cols sql.ColSet) bool {
+	reads, only := false, true
+	transform.InspectExpr(e, func(e sql.Expression) bool {
+		// A subquery's columns are no expressions of e: never visited.
+		if x, ok := e.(*expression.GetField); ok {
+			reads = true
+			if !cols.Contains(x.Id()) {
+				only = false
+			}
+		}
+		return false
+	})
+	return reads && only
 }

@@ -80,6 +80,16 @@ func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, unq
 			}
 		}
 	case *sqlparser.Update:
+		// As for DELETE: the engine's UPDATE planning looks the current
+		// database up once the statement has a WITH clause, and failed
+		// without one ("namespace not found: ").
+		if sctx.GetCurrentDatabase() == "" && len(s.TableExprs) == 1 {
+			if at, ok := s.TableExprs[0].(*sqlparser.AliasedTableExpr); ok {
+				if tn, ok := at.Expr.(sqlparser.TableName); ok && !tn.DbQualifier.IsEmpty() {
+					sctx.SetCurrentDatabase(strings.ToLower(tn.DbQualifier.String()))
+				}
+			}
+		}
 		for _, a := range s.Exprs {
 			if isSystemColumn(a.Name.Name.Lowered()) {
 				return nil, apierror.New(apierror.InvalidInput, "system column %s is assigned by the database and cannot be updated", a.Name.Name.Lowered())
@@ -127,7 +137,10 @@ func unqualifiedTable(stmt sqlparser.Statement) string {
 // PostgreSQL does.
 func valuesWidth(s *sqlparser.Insert) (int, error) {
 	rows, ok := insertValues(s)
-	if !ok || len(rows) == 0 {
+	if !ok {
+		return selectWidth(s.Rows), nil
+	}
+	if len(rows) == 0 {
 		return -1, nil
 	}
 	w := len(rows[0])
@@ -137,6 +150,26 @@ func valuesWidth(s *sqlparser.Insert) (int, error) {
 		}
 	}
 	return w, nil
+}
+
+// selectWidth is the number of columns of INSERT ... SELECT's query when
+// its select list shows it (no *; a set operation's left branch), else
+// -1: the engine checks the others.
+func selectWidth(rows sqlparser.InsertRows) int {
+	switch r := rows.(type) {
+	case *sqlparser.Select:
+		for _, e := range r.SelectExprs {
+			if _, star := e.(*sqlparser.StarExpr); star {
+				return -1
+			}
+		}
+		return len(r.SelectExprs)
+	case *sqlparser.SetOp:
+		return selectWidth(r.Left)
+	case *sqlparser.ParenSelect:
+		return selectWidth(r.Select)
+	}
+	return -1
 }
 
 // insertWidthError is PostgreSQL's error for values that do not match the

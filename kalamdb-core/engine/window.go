@@ -121,6 +121,7 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		}
 		var window *sql.WindowDefinition
 		var fn sql.WindowFunction
+		plain := false
 		switch e := expr.(type) {
 		case sql.Aggregation:
 			window = e.Window()
@@ -129,9 +130,11 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 			window = e.Window()
 			fn, err = e.NewWindowFunction()
 		default:
-			// Plain expressions are the last row's value, over no window.
+			// Plain expressions are the last row's value, over no window
+			// (the current row: they keep the engine's frame).
 			window = sql.NewWindowDefinition(nil, nil, nil, "", "")
 			fn, err = aggregation.NewLast(e).NewWindowFunction()
+			plain = true
 		}
 		if err != nil {
 			_ = childIter.Close(ctx)
@@ -144,7 +147,10 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		case *aggregation.Min:
 			check.extreme, check.extremeType = -1, e.Child.Type()
 		}
-		framer, err := defaultFrame(fn, window)
+		framer := fn.DefaultFramer()
+		if !plain {
+			framer, err = defaultFrame(fn, window)
+		}
 		if err != nil {
 			_ = childIter.Close(ctx)
 			return nil, err

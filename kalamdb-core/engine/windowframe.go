@@ -16,14 +16,15 @@ import (
 // ORDER BY key). The engine gives max() the whole partition even with
 // ORDER BY (so max(x) OVER (ORDER BY n) was the partition's max on every
 // row), min() the rows up to the current one even without ORDER BY and
-// never its peers, and count() peers by the first ORDER BY key only.
+// never its peers, count() peers by the first ORDER BY key only, and
+// last_value() the current row instead of its last peer.
 // defaultFrame replaces those defaults for the aggregates KalamDB runs as
 // window functions; an explicit frame is the statement's own.
 
 // defaultFrame is the framer fn runs with in window w.
 func defaultFrame(fn sql.WindowFunction, w *sql.WindowDefinition) (sql.WindowFramer, error) {
 	switch fn.(type) {
-	case *aggregation.MaxAgg, *aggregation.MinAgg, *aggregation.CountAgg:
+	case *aggregation.MaxAgg, *aggregation.MinAgg, *aggregation.CountAgg, *aggregation.LastAgg:
 	case *aggregation.Rank, *aggregation.DenseRank, *aggregation.PercentRank:
 		// Their value is where the row's peer group starts.
 		if w != nil {

@@ -87,7 +87,7 @@ func TestTypesAndCoercion(t *testing.T) {
 		{"INSERT INTO t.all_types (id, u) VALUES (2, 'not-a-uuid')", apierror.InvalidInput, `invalid input syntax for type uuid: "not-a-uuid"`},
 		{"INSERT INTO t.all_types (id, dec) VALUES (2, 123456789.5)", apierror.InvalidInput, "numeric field overflow"},
 		{"INSERT INTO t.all_types (id, dt) VALUES (2, 'not a date')", apierror.InvalidInput, `invalid input syntax for type date: "not a date"`},
-		{"INSERT INTO t.all_types (id, nope) VALUES (2, 1)", apierror.InvalidSQL, "Unknown column 'nope' in 'all_types'"},
+		{"INSERT INTO t.all_types (id, nope) VALUES (2, 1)", apierror.InvalidSQL, `column "nope" of relation "all_types" does not exist`},
 		{"INSERT INTO t.all_types (id) VALUES (2, 3)", apierror.InvalidSQL, "INSERT has more expressions than target columns"},
 	} {
 		if ae := root.fails(bad.code, bad.sql); !strings.Contains(ae.Message, bad.msg) {

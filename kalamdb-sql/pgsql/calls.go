@@ -5,6 +5,7 @@ import (
 
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 )
 
 // funcName is a function call's name, lower case as PostgreSQL folds it;
@@ -29,6 +30,9 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 	}
 	if name == "timezone" && fc.Funcformat == pg.CoercionForm_COERCE_SQL_SYNTAX {
 		return nil, t.unsupported(fc.Location, "AT TIME ZONE is not supported: timestamps are UTC")
+	}
+	if name == "cume_dist" && fc.Over != nil {
+		return t.cumeDist(fc)
 	}
 	spec, ok := functions[name]
 	if !ok {
@@ -61,6 +65,13 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 		if fc.AggStar || fc.AggDistinct || len(fc.AggOrder) > 0 || fc.AggFilter != nil || fc.Over != nil {
 			return nil, t.errorAt(fc.Location, "%s() is not an aggregate function: DISTINCT, ORDER BY, FILTER and OVER do not apply", name)
 		}
+		if name == "extract" {
+			// EXTRACT refuses a time-of-day field of a DATE, which
+			// date_part reads as a timestamp at midnight: the engine is
+			// told which one was written.
+			out, err := t.variadic(spec.name, append(append([]*pg.Node(nil), fc.Args...), pg.MakeAConstStrNode(ExtractMarker, -1)))
+			return out, err
+		}
 		return t.variadic(spec.name, fc.Args)
 	}
 	for _, a := range fc.Args {
@@ -74,11 +85,21 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 	if spec.kind == window || fc.Over != nil {
 		return t.windowCall(fc, name, spec)
 	}
+	// The engine planned these and failed while running, in its own words
+	// ("unable to find field with index 8 in row of 0 columns").
+	if t.aggs.refusedIn != "" {
+		return nil, t.errorAt(fc.Location, "aggregate functions are not allowed in %s", t.aggs.refusedIn)
+	}
 	if t.inWindowArgs {
 		// The engine plans a window over a grouped query's rows only from a
 		// subquery (and failed here with an internal error).
 		return nil, t.unsupported(fc.Location, WindowOverGroups)
 	}
+	if t.aggs.inArgs {
+		return nil, t.errorAt(fc.Location, "aggregate function calls cannot be nested")
+	}
+	t.aggs.inArgs = true
+	defer func() { t.aggs.inArgs = false }()
 	// The engine's own count, min and max keep O(1) state. count(DISTINCT)
 	// keeps every distinct value, so it takes KalamDB's aggregate, which
 	// charges them to the statement's memory budget.
@@ -206,6 +227,40 @@ func (t *translator) sameExpr(n *pg.Node, e sqlparser.Expr) bool {
 const WindowOverGroups = "window functions in a query with GROUP BY or aggregates are not supported; " +
 	"group in a subquery and apply the window function to its rows: SELECT ..., row_number() OVER (...) FROM (SELECT ... GROUP BY ...) AS g"
 
+// wholeInputBroken are the window functions the engine cannot plan over
+// an empty window, OVER (): their WithChildren needs a partition or an
+// ordering key besides the argument (go-mysql-server v0.20.0), and the
+// statement failed with an internal error.
+var wholeInputBroken = map[string]bool{"first_value": true, "last_value": true, "lag": true, "lead": true}
+
+// cumeDist translates cume_dist() OVER (w), which the engine lacks, into
+// what it is: the rows up to the current row's last peer over the rows of
+// the partition, count(*) OVER (w) / count(*) OVER (w without ORDER BY),
+// as a double precision.
+func (t *translator) cumeDist(fc *pg.FuncCall) (sqlparser.Expr, error) {
+	if len(fc.Args) > 0 || fc.AggStar || fc.AggDistinct || fc.AggFilter != nil || len(fc.AggOrder) > 0 {
+		return nil, t.errorAt(fc.Location, "function cume_dist() takes no arguments")
+	}
+	count := func(w *pg.WindowDef) *pg.Node {
+		n := pg.MakeFuncCallNode([]*pg.Node{pg.MakeStrNode("count")}, nil, fc.Location)
+		n.GetFuncCall().AggStar = true
+		n.GetFuncCall().Over = w
+		return n
+	}
+	// A named window is resolved first: its copy without ORDER BY must
+	// be a window of its own.
+	over, err := t.resolveWindow(fc.Over)
+	if err != nil {
+		return nil, err
+	}
+	whole := proto.Clone(over).(*pg.WindowDef)
+	whole.OrderClause = nil
+	whole.Name, whole.Refname = "", ""
+	upToPeers := &pg.Node{Node: &pg.Node_TypeCast{TypeCast: &pg.TypeCast{Arg: count(over), Location: -1,
+		TypeName: &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode("pg_catalog"), pg.MakeStrNode("float8")}, Location: -1}}}}
+	return t.expr(pg.MakeAExprNode(pg.A_Expr_Kind_AEXPR_OP, []*pg.Node{pg.MakeStrNode("/")}, upToPeers, count(whole), fc.Location))
+}
+
 // windowCall translates f(...) OVER (PARTITION BY ... ORDER BY ...).
 func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlparser.Expr, error) {
 	if fc.Over == nil {
@@ -215,6 +270,24 @@ func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlp
 		// In another window function's arguments, FILTER or window: the
 		// engine failed with an internal error about a missing column.
 		return nil, t.errorAt(fc.Location, "window function calls cannot be nested")
+	}
+	if name == "ntile" && len(fc.Args) == 1 {
+		if c := fc.Args[0].GetAConst(); c != nil && c.Isnull {
+			// ntile(NULL) is NULL on every row in PostgreSQL; the engine
+			// failed ("Invalid argument to NTILE").
+			return call(FnCast, &sqlparser.NullVal{}, str("BIGINT")), nil
+		}
+	}
+	if (name == "lag" || name == "lead") && len(fc.Args) >= 2 {
+		// A negative offset looks the other way, as in PostgreSQL (the
+		// engine refuses one): lag(v, -1) is lead(v, 1).
+		if c := fc.Args[1].GetAConst(); c != nil && c.GetIval() != nil && c.GetIval().GetIval() < 0 {
+			other := map[string]string{"lag": "lead", "lead": "lag"}[name]
+			cp := proto.Clone(fc).(*pg.FuncCall)
+			cp.Funcname = []*pg.Node{pg.MakeStrNode(other)}
+			cp.Args[1] = pg.MakeAConstIntNode(-int64(c.GetIval().GetIval()), c.Location)
+			return t.windowCall(cp, other, functions[other])
+		}
 	}
 	// PostgreSQL's own refusals, in its words.
 	if fc.AggDistinct {
@@ -243,6 +316,10 @@ func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlp
 			return nil, err
 		}
 		over.PartitionBy = append(over.PartitionBy, e)
+	}
+	if len(w.PartitionClause) == 0 && len(w.OrderClause) == 0 && wholeInputBroken[spec.name] {
+		// OVER (): one partition of every row, by a constant key.
+		over.PartitionBy = append(over.PartitionBy, str(""))
 	}
 	if len(w.OrderClause) > 0 {
 		ob, err := t.orderBy(w.OrderClause, nil, false)

@@ -8,6 +8,12 @@ import (
 // insertStmt translates INSERT INTO t [(cols)] VALUES ... | query |
 // DEFAULT VALUES.
 func (t *translator) insertStmt(s *pg.InsertStmt) (*sqlparser.Insert, error) {
+	if s.WithClause != nil {
+		if err := t.pushWith(s.WithClause); err != nil {
+			return nil, err
+		}
+		defer t.popWith()
+	}
 	if s.OnConflictClause != nil {
 		return nil, t.unsupported(s.OnConflictClause.Location, "INSERT ... ON CONFLICT is not supported")
 	}
@@ -100,6 +106,12 @@ func (t *translator) insertValues(rows []*pg.Node) (sqlparser.Values, error) {
 
 // updateStmt translates UPDATE t [AS a] SET c = v, ... [WHERE ...].
 func (t *translator) updateStmt(s *pg.UpdateStmt) (*sqlparser.Update, error) {
+	if s.WithClause != nil {
+		if err := t.pushWith(s.WithClause); err != nil {
+			return nil, err
+		}
+		defer t.popWith()
+	}
 	t.inWrite = true
 	defer func() { t.inWrite = false }()
 	if len(s.FromClause) > 0 {
@@ -141,7 +153,10 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) (*sqlparser.Update, error) {
 		var e sqlparser.Expr
 		if val.GetSetToDefault() != nil {
 			e = &sqlparser.Default{}
-		} else if e, err = t.expr(val); err != nil {
+		} else if err = t.refuseAggregates("UPDATE", func() (err error) {
+			e, err = t.expr(val)
+			return err
+		}); err != nil {
 			return nil, err
 		}
 		upd.Exprs = append(upd.Exprs, &sqlparser.AssignmentExpr{Name: &sqlparser.ColName{Name: sqlparser.NewColIdent(rt.Name)}, Expr: e})
@@ -159,6 +174,12 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) (*sqlparser.Update, error) {
 
 // deleteStmt translates DELETE FROM t [AS a] [WHERE ...].
 func (t *translator) deleteStmt(s *pg.DeleteStmt) (*sqlparser.Delete, error) {
+	if s.WithClause != nil {
+		if err := t.pushWith(s.WithClause); err != nil {
+			return nil, err
+		}
+		defer t.popWith()
+	}
 	t.inWrite = true
 	defer func() { t.inWrite = false }()
 	if len(s.UsingClause) > 0 {

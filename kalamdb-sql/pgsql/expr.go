@@ -458,6 +458,7 @@ func (t *translator) aExpr(a *pg.A_Expr) (sqlparser.Expr, error) {
 		if err := t.rowOperands(a, l, r); err != nil {
 			return nil, err
 		}
+		l, r = keepBoolean(a, l, r)
 		var e sqlparser.Expr = &sqlparser.ComparisonExpr{Operator: sqlparser.NullSafeEqualStr, Left: l, Right: r}
 		if a.Kind == pg.A_Expr_Kind_AEXPR_DISTINCT {
 			e = &sqlparser.NotExpr{Expr: e}
@@ -572,6 +573,23 @@ func (t *translator) rowOperands(a *pg.A_Expr, l, r sqlparser.Expr) error {
 	return nil
 }
 
+// keepBoolean marks TRUE or FALSE compared with a column (int_col =
+// true): the engine's planner turns a boolean literal next to an integer
+// column into 1 or 0 (MySQL's rule) before the type-checking rule could
+// refuse it, as PostgreSQL does ("operator does not exist: integer =
+// boolean"). A marked literal (a boolean parameter is marked the same
+// way) is a boolean literal again when its type is checked.
+func keepBoolean(a *pg.A_Expr, l, r sqlparser.Expr) (sqlparser.Expr, sqlparser.Expr) {
+	isColumn := func(n *pg.Node) bool { return n.GetColumnRef() != nil }
+	if _, ok := l.(sqlparser.BoolVal); ok && isColumn(a.Rexpr) {
+		l = call(FnBoolParam, l)
+	}
+	if _, ok := r.(sqlparser.BoolVal); ok && isColumn(a.Lexpr) {
+		r = call(FnBoolParam, r)
+	}
+	return l, r
+}
+
 func (t *translator) operator(a *pg.A_Expr, op string) (sqlparser.Expr, error) {
 	if a.Lexpr == nil {
 		return t.prefixOperator(a, op)
@@ -584,6 +602,7 @@ func (t *translator) operator(a *pg.A_Expr, op string) (sqlparser.Expr, error) {
 		if err := t.rowOperands(a, l, r); err != nil {
 			return nil, err
 		}
+		l, r = keepBoolean(a, l, r)
 		return &sqlparser.ComparisonExpr{Operator: cmp, Left: l, Right: r}, nil
 	}
 	switch op {
@@ -650,6 +669,11 @@ func (t *translator) prefixOperator(a *pg.A_Expr, op string) (sqlparser.Expr, er
 		return nil, t.errorAt(a.Location, "'#' is not supported; use -- or /* */ for comments")
 	default:
 		return nil, t.unsupported(a.Location, "prefix operator %s is not supported", op)
+	}
+	if c := a.Rexpr.GetAConst(); c != nil && c.GetSval() != nil && op != "+" {
+		// PostgreSQL has - and ~ for several types and cannot choose one
+		// for an untyped literal (- '1' was a decimal here).
+		return nil, t.errorAt(a.Location, "operator is not unique: %s unknown (cast the operand)", op)
 	}
 	e, err := t.expr(a.Rexpr)
 	if err != nil {

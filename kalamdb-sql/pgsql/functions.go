@@ -34,23 +34,27 @@ const (
 	FnJSONPathT  = "kdb_json_path_text"
 	FnJSONExists = "kdb_json_exists"  // a ? key
 	FnInterval   = "kdb_add_interval" // kdb_add_interval(ts, 'interval text', sign)
-	FnNullIf     = "kdb_nullif"       // NULLIF(a, b)
-	FnCoalesce   = "kdb_coalesce"     // COALESCE(...)
-	FnGreatest   = "kdb_greatest"     // GREATEST(...)
-	FnLeast      = "kdb_least"        // LEAST(...)
-	FnNow        = "kdb_now"          // now(), CURRENT_TIMESTAMP
-	FnCurDate    = "kdb_current_date" // CURRENT_DATE
-	FnCurTime    = "kdb_current_time" // CURRENT_TIME
-	FnCurUser    = "current_user"     // CURRENT_USER: the effective user's name
-	FnCurRole    = "kdb_current_role" // CURRENT_ROLE: the effective role
-	FnDatePart   = "kdb_date_part"    // date_part(field, x), EXTRACT(field FROM x)
-	FnSubstring  = "kdb_substr"       // substring/substr
-	FnStrPos     = "kdb_strpos"       // position(a IN b), strpos(b, a)
-	FnBTrim      = "kdb_btrim"        // TRIM(...), btrim
-	FnLTrim      = "kdb_ltrim"        // TRIM(LEADING ...), ltrim
-	FnRTrim      = "kdb_rtrim"        // TRIM(TRAILING ...), rtrim
-	FnOverlay    = "kdb_overlay"      // OVERLAY(a PLACING b FROM c [FOR d])
-	FnClock      = "kdb_clock_timestamp"
+	FnBoolParam  = "kdb_bool_param"   // TRUE/FALSE compared with a column: a boolean the planner keeps
+
+	// ExtractMarker is kdb_date_part's third argument when EXTRACT was written.
+	ExtractMarker = "extract"
+	FnNullIf      = "kdb_nullif"       // NULLIF(a, b)
+	FnCoalesce    = "kdb_coalesce"     // COALESCE(...)
+	FnGreatest    = "kdb_greatest"     // GREATEST(...)
+	FnLeast       = "kdb_least"        // LEAST(...)
+	FnNow         = "kdb_now"          // now(), CURRENT_TIMESTAMP
+	FnCurDate     = "kdb_current_date" // CURRENT_DATE
+	FnCurTime     = "kdb_current_time" // CURRENT_TIME
+	FnCurUser     = "current_user"     // CURRENT_USER: the effective user's name
+	FnCurRole     = "kdb_current_role" // CURRENT_ROLE: the effective role
+	FnDatePart    = "kdb_date_part"    // date_part(field, x), EXTRACT(field FROM x) as kdb_date_part(field, x, ExtractMarker)
+	FnSubstring   = "kdb_substr"       // substring/substr
+	FnStrPos      = "kdb_strpos"       // position(a IN b), strpos(b, a)
+	FnBTrim       = "kdb_btrim"        // TRIM(...), btrim
+	FnLTrim       = "kdb_ltrim"        // TRIM(LEADING ...), ltrim
+	FnRTrim       = "kdb_rtrim"        // TRIM(TRAILING ...), rtrim
+	FnOverlay     = "kdb_overlay"      // OVERLAY(a PLACING b FROM c [FOR d])
+	FnClock       = "kdb_clock_timestamp"
 )
 
 // AggregateCarrier is the engine name every KalamDB aggregate is called

@@ -52,6 +52,16 @@ func (t *translator) selectStmt(s *pg.SelectStmt) (sqlparser.SelectStatement, er
 	if len(s.LockingClause) > 0 {
 		return nil, t.unsupported(-1, "SELECT ... FOR UPDATE/SHARE is not supported")
 	}
+	// A subquery aggregates its own rows, wherever it is.
+	savedAggs := t.aggs
+	t.aggs = aggScope{}
+	defer func() { t.aggs = savedAggs }()
+	if s.WithClause != nil {
+		if err := t.pushWith(s.WithClause); err != nil {
+			return nil, err
+		}
+		defer t.popWith()
+	}
 	var (
 		out     sqlparser.SelectStatement
 		targets []*pg.Node // the select list that ORDER BY positions refer to
@@ -257,7 +267,17 @@ func (t *translator) where(typ string, n *pg.Node) (*sqlparser.Where, error) {
 	if n.GetCurrentOfExpr() != nil {
 		return nil, t.unsupported(-1, "WHERE CURRENT OF is not supported")
 	}
-	e, err := t.expr(n)
+	var e sqlparser.Expr
+	translate := func() (err error) {
+		e, err = t.expr(n)
+		return err
+	}
+	var err error
+	if typ == sqlparser.WhereStr {
+		err = t.refuseAggregates("WHERE", translate)
+	} else {
+		err = translate()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -332,7 +352,19 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
 		}
 		sel.GroupBy = append(sel.GroupBy, e)
 	}
-	if sel.Having, err = t.where(sqlparser.HavingStr, s.HavingClause); err != nil {
+	having := s.HavingClause
+	if having != nil && len(s.GroupClause) == 0 {
+		// HAVING without GROUP BY makes the query one group, even over
+		// no rows (SELECT 1 FROM t HAVING true is one row). The engine
+		// groups only a query that aggregates, and filtered each row
+		// instead: the condition is joined with an aggregate that holds
+		// for every group, count(*) >= 0.
+		countAll := pg.MakeFuncCallNode([]*pg.Node{pg.MakeStrNode("count")}, nil, -1)
+		countAll.GetFuncCall().AggStar = true
+		holds := pg.MakeAExprNode(pg.A_Expr_Kind_AEXPR_OP, []*pg.Node{pg.MakeStrNode(">=")}, countAll, pg.MakeAConstIntNode(0, -1), -1)
+		having = pg.MakeBoolExprNode(pg.BoolExprType_AND_EXPR, []*pg.Node{having, holds}, -1)
+	}
+	if sel.Having, err = t.where(sqlparser.HavingStr, having); err != nil {
 		return nil, err
 	}
 	return sel, nil
@@ -588,12 +620,61 @@ func (t *translator) with(w *pg.WithClause) (*sqlparser.With, error) {
 		if err != nil {
 			return nil, err
 		}
+		cols = padColumnNames(cols, sel)
 		out.Ctes = append(out.Ctes, &sqlparser.CommonTableExpr{
-			AliasedTableExpr: &sqlparser.AliasedTableExpr{Expr: &sqlparser.Subquery{Select: sel}, As: sqlparser.NewTableIdent(cte.Ctename)},
+			AliasedTableExpr: &sqlparser.AliasedTableExpr{Expr: &sqlparser.Subquery{Select: sel}, As: sqlparser.NewTableIdent(t.withName(cte.Ctename))},
 			Columns:          cols,
 		})
 	}
 	return out, nil
+}
+
+// padColumnNames completes a column alias list shorter than its query's
+// columns with the names of the others, as PostgreSQL does ((SELECT a, b
+// ...) AS t(x) names the columns x and b); the engine wants one name per
+// column. The names are known when the select list (a set operation's
+// first) has no *; otherwise, and for a list too long, cols is returned as
+// it is and the engine refuses it.
+func padColumnNames(cols sqlparser.Columns, sel sqlparser.SelectStatement) sqlparser.Columns {
+	if len(cols) == 0 {
+		return cols
+	}
+	for {
+		switch s := sel.(type) {
+		case *sqlparser.SetOp:
+			sel = s.Left
+			continue
+		case *sqlparser.ParenSelect:
+			sel = s.Select
+			continue
+		}
+		break
+	}
+	s, ok := sel.(*sqlparser.Select)
+	if !ok || len(cols) >= len(s.SelectExprs) {
+		return cols
+	}
+	out := append(sqlparser.Columns(nil), cols...)
+	for _, se := range s.SelectExprs[len(cols):] {
+		ae, ok := se.(*sqlparser.AliasedExpr)
+		if !ok {
+			return cols // a *
+		}
+		switch {
+		case !ae.As.IsEmpty():
+			out = append(out, ae.As)
+		case isColName(ae.Expr):
+			out = append(out, ae.Expr.(*sqlparser.ColName).Name)
+		default:
+			out = append(out, sqlparser.NewColIdent(ae.InputExpression))
+		}
+	}
+	return out
+}
+
+func isColName(e sqlparser.Expr) bool {
+	_, ok := e.(*sqlparser.ColName)
+	return ok
 }
 
 // nameList translates a list of String nodes (column aliases, USING).
@@ -616,7 +697,17 @@ func (t *translator) nameList(nodes []*pg.Node, loc int32) (sqlparser.Columns, e
 func (t *translator) fromItem(n *pg.Node) (sqlparser.TableExpr, error) {
 	switch f := n.GetNode().(type) {
 	case *pg.Node_RangeVar:
-		return t.rangeVar(f.RangeVar, true)
+		ate, err := t.rangeVar(f.RangeVar, true)
+		if err != nil {
+			return nil, err
+		}
+		if internal, ok := t.cteName(f.RangeVar); ok {
+			if ate.As.IsEmpty() {
+				ate.As = sqlparser.NewTableIdent(f.RangeVar.Relname)
+			}
+			ate.Expr = sqlparser.TableName{Name: sqlparser.NewTableIdent(internal)}
+		}
+		return ate, nil
 	case *pg.Node_JoinExpr:
 		return t.join(f.JoinExpr)
 	case *pg.Node_RangeSubselect:
@@ -648,6 +739,7 @@ func (t *translator) fromItem(n *pg.Node) (sqlparser.TableExpr, error) {
 		if err != nil {
 			return nil, err
 		}
+		cols = padColumnNames(cols, sel)
 		return &sqlparser.AliasedTableExpr{Expr: &sqlparser.Subquery{Select: sel, Columns: cols}, As: sqlparser.NewTableIdent(name)}, nil
 	case *pg.Node_RangeFunction:
 		return nil, t.unsupported(-1, "functions in FROM (such as generate_series or unnest) are not supported")

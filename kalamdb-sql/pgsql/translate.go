@@ -65,7 +65,7 @@ func Translate(text string, lim Limits) (*Statement, error) {
 	if len(tree.Stmts) != 1 {
 		return nil, apierror.New(apierror.InvalidSQL, "expected one statement, got %d", len(tree.Stmts))
 	}
-	t := &translator{pre: pre}
+	t := &translator{pre: pre, root: tree.Stmts[0].Stmt}
 	ast, kind, err := t.statement(tree.Stmts[0].Stmt)
 	if err != nil {
 		return nil, err
@@ -93,6 +93,33 @@ type translator struct {
 	// windows are the named windows of the SELECT being translated (its
 	// WINDOW clause), resolved.
 	windows map[string]*pg.WindowDef
+	// root is the statement translated; tableNames the names it uses for
+	// tables, computed from it when a WITH is met (ctescope.go).
+	root       *pg.Node
+	tableNames map[string]bool
+	// ctes are the scopes of the WITH clauses being translated, innermost
+	// last; cteRenames counts the internal names given.
+	ctes       []cteScope
+	cteRenames int
+	// aggs is where aggregates may not be called, in the query being
+	// translated (a subquery has its own).
+	aggs aggScope
+}
+
+// aggScope says where an aggregate call is refused: in a WHERE or an
+// UPDATE's SET (refusedIn names it), or in another aggregate's arguments.
+type aggScope struct {
+	refusedIn string
+	inArgs    bool
+}
+
+// refuseAggregates translates with aggregates refused, naming clause in
+// the error, as PostgreSQL does.
+func (t *translator) refuseAggregates(clause string, fn func() error) error {
+	saved := t.aggs.refusedIn
+	t.aggs.refusedIn = clause
+	defer func() { t.aggs.refusedIn = saved }()
+	return fn()
 }
 
 // errorAt is an INVALID_SQL error about the text at offset loc of the

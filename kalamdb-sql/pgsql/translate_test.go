@@ -46,7 +46,7 @@ func TestTranslateShapes(t *testing.T) {
 			"select std('sum;distinct;filter', x, x > kdb_int(1)), std('string_agg;order=df', s, ',', s) from t", 0, dialect.KindSelect},
 		{"SELECT CURRENT_USER(), CURRENT_USER, NOW(), CURRENT_TIMESTAMP", "select current_user(), current_user(), kdb_now(), kdb_now()", 0, dialect.KindSelect},
 		{"SELECT EXTRACT(YEAR FROM ts), SUBSTRING(s FROM 2 FOR 3), POSITION('b' IN s), TRIM(BOTH 'x' FROM s) FROM t",
-			"select kdb_date_part('year', ts), kdb_substr(s, kdb_int(2), kdb_int(3)), kdb_strpos(s, 'b'), kdb_btrim(s, 'x') from t", 0, dialect.KindSelect},
+			"select kdb_date_part('year', ts, 'extract'), kdb_substr(s, kdb_int(2), kdb_int(3)), kdb_strpos(s, 'b'), kdb_btrim(s, 'x') from t", 0, dialect.KindSelect},
 		{"SELECT 1.50, 1e3, 99999999999999999999", "select " + zeros(36) + "1.50, " + zeros(35) + "1000., " + zeros(19) + "99999999999999999999.", 0, dialect.KindSelect},
 		{"VALUES (1, 'a'), (2, 'b')", "select * from (values row(kdb_int(1), 'a'), row(kdb_int(2), 'b')) as `*VALUES*` (column1, column2)", 0, dialect.KindSelect},
 		{"INSERT INTO app.config (key, value) VALUES ('a', 'b'), ('c', DEFAULT)", "insert into app.config(`key`, `value`) values ('a', 'b'), ('c', default)", 0, dialect.KindInsert},
