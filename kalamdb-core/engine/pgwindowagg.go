@@ -7,20 +7,19 @@ import (
 
 // KalamDB's aggregates as window functions (sum(x) OVER (...), and every
 // other aggregate pgAgg runs). A window function's value for a row is the
-// aggregate over the row's frame, which here is always PostgreSQL's
-// default one (explicit frames are refused by the translator): the whole
-// partition without ORDER BY, and with ORDER BY the partition's rows up to
-// the row's last peer. So consecutive frames either are equal or share
-// their start and grow at their end, and pgWindowAgg keeps one
-// aggregation buffer per partition, feeding it only the rows a frame adds:
-// a running sum over n rows is O(n), where recomputing each frame would be
-// O(n²). A frame that starts elsewhere or shrinks (which the default
-// frames never make) starts a new buffer, so the value is right for any
-// frame. The buffer charges what it keeps to the statement's memory
-// budget as the grouped aggregate does, and gives it back when it is
-// replaced, and errors (an overflowing sum)
-// are returned as values, which the window's check (windowCheck) turns
-// into the statement's failure.
+// aggregate over the row's frame: PostgreSQL's default one (the whole
+// partition without ORDER BY, with ORDER BY the partition's rows up to the
+// row's last peer) or the window's explicit one (windowframe.go).
+// Consecutive default frames either are equal or share their start and
+// grow at their end, so pgWindowAgg keeps one aggregation buffer per
+// partition and feeds it only the rows a frame adds: a running sum over n
+// rows is O(n), where recomputing each frame would be O(n²). A frame that
+// starts elsewhere or shrinks (a sliding ROWS frame) starts a new buffer,
+// so a frame of w rows costs O(w) per row. A buffer charges what it keeps
+// to the statement's memory budget, as the grouped aggregate does, and
+// gives it back when it is replaced. Errors (an overflowing sum) are
+// returned as values, which the window's check (windowCheck) turns into
+// the statement's failure.
 
 // pgWindowAgg computes one pgAgg over the frames of one partition at a
 // time.
