@@ -57,8 +57,8 @@ func aggregateFrame(w *sql.WindowDefinition) (sql.WindowFramer, error) {
 }
 
 // toPeersFramer frames each row from its partition's first row to its
-// last peer. It walks the peer groups with the engine's PeerGroupFramer
-// and widens each to the partition's start.
+// last peer. It walks the peer groups with peerFramer and widens each to
+// the partition's start.
 type toPeersFramer struct {
 	orderBy []sql.Expression
 	start   int
