@@ -52,8 +52,11 @@ func (c *Catalog) Restoring(name string) bool {
 //     left as is (role, password, email are this server's); restoring
 //     never changes an existing account;
 //   - none: the user is created as the backup stored it (role, password
-//     hash, email, credential version), under the same id when it is free
-//     here, else under a new one.
+//     hash, email), under the same id when it is free here, else under a
+//     new one, with its credential version one past the backup's: the
+//     account was dropped since the backup, or never was here, and the
+//     tokens issued to it before must not work again (a token names its
+//     account by id and credential version).
 //
 // A partition whose owner had no user row in the backup (a dropped user)
 // keeps its id, unless that id belongs to someone here: then the restore
@@ -102,6 +105,7 @@ func (c *Catalog) PlanUsers(users []*systable.User, owners []string) (*UserPlan,
 		taken[id] = true
 		cp := *u
 		cp.UserID, cp.Username = id, FoldUserName(u.Username)
+		cp.CredentialVersion++
 		p.IDs[u.UserID] = id
 		p.Create = append(p.Create, &cp)
 	}

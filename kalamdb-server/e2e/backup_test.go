@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -275,4 +276,35 @@ func listFiles(t *testing.T, dir string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestRestoredAccountSignsInAgain: a RESTORE that creates an account
+// dropped since the backup (under its old id, which is free) must not
+// revive the tokens issued to it before the drop: dropping an account is
+// how an administrator ends its sessions. Its password still works.
+func TestRestoredAccountSignsInAgain(t *testing.T) {
+	backups := t.TempDir()
+	s := backupServer(t, backups)
+	fillChat(t, s, "")
+	old := s.login(t, "alice", "alice-pw")
+	s.ok(bearer(old.AccessToken), "SELECT count(*) FROM chat.messages")
+	if status, msg := waitJob(t, s, jobOf(t, s, "BACKUP DATABASE chat TO 'chat-1'")); status != "completed" {
+		t.Fatalf("backup: %s %s", status, msg)
+	}
+	waitJobs(t, s)
+	s.ok(root, "DROP USER 'alice'")
+	s.ok(root, "DROP NAMESPACE chat CASCADE")
+	waitJobs(t, s)
+	if status, msg := waitJob(t, s, jobOf(t, s, "RESTORE DATABASE chat FROM 'chat-1'")); status != "completed" {
+		t.Fatalf("restore: %s %s", status, msg)
+	}
+	if got := s.ok(basic("alice", "alice-pw"), "SELECT count(*) FROM chat.messages").rows(t); got != `[[20]]` {
+		t.Fatalf("alice's rows after the restore: %s", got)
+	}
+	s.fail(bearer(old.AccessToken), http.StatusUnauthorized, "UNAUTHORIZED", "SELECT count(*) FROM chat.messages")
+	if r := s.refresh(old.RefreshToken); r.httpStatus != http.StatusUnauthorized {
+		t.Fatalf("refresh with a token from before the drop: %s", r)
+	}
+	fresh := s.login(t, "alice", "alice-pw")
+	s.ok(bearer(fresh.AccessToken), "SELECT count(*) FROM chat.messages")
 }
