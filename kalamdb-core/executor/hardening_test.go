@@ -361,11 +361,9 @@ func TestWindowFunctionsAreBounded(t *testing.T) {
 	root := e.root()
 	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
 	alice := e.as("alice", systable.RoleUser)
-	tens := "(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
-	n := "a.x * 10000 + b.x * 1000 + c.x * 100 + d.x * 10 + f.x"
+	from, n := hundredThousandRows()
 	window := func(fn string) string {
-		return fmt.Sprintf("SELECT count(*), max(w) FROM (SELECT %s(%s) OVER (ORDER BY %s) w FROM %s a(x), %s b(x), %s c(x), %s d(x), %s f(x)) s",
-			fn, n, n, tens, tens, tens, tens, tens)
+		return fmt.Sprintf("SELECT count(*), max(w) FROM (SELECT %s(%s) OVER (ORDER BY %s) w FROM %s) s", fn, n, n, from)
 	}
 	withinMinutes(t, "windows over 100,000 rows", func() {
 		if got := root.rows(window("max")); got != `[[100000,99999]]` {
@@ -376,6 +374,14 @@ func TestWindowFunctionsAreBounded(t *testing.T) {
 	if got := alice.rows("SELECT 1"); got != `[[1]]` {
 		t.Fatalf("after the timeout: %s", got)
 	}
+}
+
+// hundredThousandRows is a FROM clause of 100,000 rows, without a table,
+// and the expression numbering them 0 to 99,999.
+func hundredThousandRows() (from, n string) {
+	tens := "(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
+	return fmt.Sprintf("%s a(x), %s b(x), %s c(x), %s d(x), %s f(x)", tens, tens, tens, tens, tens),
+		"a.x * 10000 + b.x * 1000 + c.x * 100 + d.x * 10 + f.x"
 }
 
 // TestDoublingCTEsAreBounded: each WITH query reading the previous one

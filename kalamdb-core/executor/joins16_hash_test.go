@@ -210,14 +210,7 @@ func TestJoins16HashKeyTypes(t *testing.T) {
 // statement with the budget's error, where main read it again for each
 // outer row (two here) within the budget.
 func TestJoins16HashMemoryBudget(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 64 << 10})
-	root := e.root()
-	root.must("CREATE NAMESPACE ns")
-	root.must("CREATE TABLE ns.c (id BIGINT PRIMARY KEY, owner BIGINT, title TEXT)")
-	root.must("CREATE TABLE ns.m (id BIGINT PRIMARY KEY, conv BIGINT, flag BIGINT)")
-	createIndex(t, e, "CREATE INDEX c_owner ON ns.c (owner)")
-	createIndex(t, e, "CREATE INDEX m_flag ON ns.m (flag)")
-	a := e.as("alice", systable.RoleUser)
+	a := budgetJoinTables(t)
 	for i := 1; i <= 400; i += 10 {
 		var rows []string
 		for j := i; j < i+10; j++ {
@@ -225,7 +218,7 @@ func TestJoins16HashMemoryBudget(t *testing.T) {
 		}
 		a.must("INSERT INTO ns.c VALUES " + strings.Join(rows, ", "))
 	}
-	a.must("INSERT INTO ns.m VALUES (1, 1, 1), (2, 3, 1), (3, 5, 0)")
+	a.must("INSERT INTO ns.m (id, conv, flag) VALUES (1, 1, 1), (2, 3, 1), (3, 5, 0)")
 	q := "SELECT c.title, m.id FROM ns.c c JOIN ns.m m ON m.conv = c.id WHERE c.owner = 1 AND m.flag = 1"
 	plan := explain(a, q)
 	if !strings.Contains(plan, "HashLookup") || strings.Index(plan, "HashLookup") > strings.Index(plan, "ns.c ") {
@@ -244,14 +237,7 @@ func TestJoins16HashMemoryBudget(t *testing.T) {
 // over a 64 KB budget: refused, where main answered), so such a join is
 // left a nested loop.
 func TestJoins16OnePointOuterStreams(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 64 << 10})
-	root := e.root()
-	root.must("CREATE NAMESPACE ns")
-	root.must("CREATE TABLE ns.c (id BIGINT PRIMARY KEY, owner BIGINT, title TEXT)")
-	root.must("CREATE TABLE ns.m (id BIGINT PRIMARY KEY, conv BIGINT, flag BIGINT, body TEXT)")
-	createIndex(t, e, "CREATE INDEX c_owner ON ns.c (owner)")
-	createIndex(t, e, "CREATE INDEX m_flag ON ns.m (flag)")
-	a := e.as("alice", systable.RoleUser)
+	a := budgetJoinTables(t)
 	for i := 1; i <= 400; i += 10 {
 		var rows, mrows []string
 		for j := i; j < i+10; j++ {
@@ -274,4 +260,19 @@ func TestJoins16OnePointOuterStreams(t *testing.T) {
 			t.Errorf("%s: %d rows, want 67: %.300v", q, n, rows)
 		}
 	}
+}
+
+// budgetJoinTables creates ns.c (conversations, indexed on owner) and ns.m
+// (messages, indexed on flag) under a 64 KB statement memory budget, and
+// returns alice, whose partitions the tests fill.
+func budgetJoinTables(t *testing.T) *caller {
+	t.Helper()
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 64 << 10})
+	root := e.root()
+	root.must("CREATE NAMESPACE ns")
+	root.must("CREATE TABLE ns.c (id BIGINT PRIMARY KEY, owner BIGINT, title TEXT)")
+	root.must("CREATE TABLE ns.m (id BIGINT PRIMARY KEY, conv BIGINT, flag BIGINT, body TEXT)")
+	createIndex(t, e, "CREATE INDEX c_owner ON ns.c (owner)")
+	createIndex(t, e, "CREATE INDEX m_flag ON ns.m (flag)")
+	return e.as("alice", systable.RoleUser)
 }

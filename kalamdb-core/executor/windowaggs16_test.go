@@ -156,11 +156,9 @@ func TestWindowAggregateFramesAreBounded(t *testing.T) {
 	root := e.root()
 	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
 	alice := e.as("alice", systable.RoleUser)
-	tens := "(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
-	n := "a.x * 10000 + b.x * 1000 + c.x * 100 + d.x * 10 + f.x"
+	from, n := hundredThousandRows()
 	window := func(over string) string {
-		return fmt.Sprintf("SELECT count(*), max(w) FROM (SELECT sum(%s) OVER (%s) w FROM %s a(x), %s b(x), %s c(x), %s d(x), %s f(x)) s",
-			n, strings.ReplaceAll(over, "{n}", n), tens, tens, tens, tens, tens)
+		return fmt.Sprintf("SELECT count(*), max(w) FROM (SELECT sum(%s) OVER (%s) w FROM %s) s", n, strings.ReplaceAll(over, "{n}", n), from)
 	}
 	withinMinutes(t, "window sums over 100,000 rows", func() {
 		if got := root.rows(window("ORDER BY {n}")); got != `[[100000,4999950000]]` {
