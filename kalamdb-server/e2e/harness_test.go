@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime/pprof"
 	"strings"
 	"testing"
 	"time"
@@ -68,7 +69,11 @@ func (s *server) stop() {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := s.srv.Stop(ctx); err != nil {
-		s.t.Errorf("stop: %v", err)
+		// A stop past its deadline is some goroutine not ending: the
+		// server runs in this process, so its stacks say which.
+		var stacks strings.Builder
+		_ = pprof.Lookup("goroutine").WriteTo(&stacks, 1)
+		s.t.Errorf("stop: %v\ngoroutines:\n%s", err, stacks.String())
 	}
 	s.srv = nil
 }
