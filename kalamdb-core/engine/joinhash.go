@@ -120,13 +120,7 @@ func hashJoinOf(ctx *sql.Context, j *plan.JoinNode) (sql.Node, error) {
 // child that is one data table, filtered or not; with bound, only one
 // read through a static index access (the range its WHERE binds).
 func singleTableName(n sql.Node, bound bool) (string, bool) {
-	if f, ok := n.(*plan.Filter); ok {
-		n = f.Child
-	}
-	name := ""
-	if ta, ok := n.(*plan.TableAlias); ok {
-		name, n = ta.Name(), ta.Child
-	}
+	name, n := unwrapJoinChild(n)
 	var tn sql.Node
 	switch t := n.(type) {
 	case *plan.IndexedTableAccess:
@@ -155,17 +149,24 @@ func singleTableName(n sql.Node, bound bool) (string, bool) {
 	return name, true
 }
 
+// unwrapJoinChild is a join's child without its filter and alias, and the
+// alias ("" for none).
+func unwrapJoinChild(n sql.Node) (alias string, access sql.Node) {
+	if f, ok := n.(*plan.Filter); ok {
+		n = f.Child
+	}
+	if ta, ok := n.(*plan.TableAlias); ok {
+		return ta.Name(), ta.Child
+	}
+	return "", n
+}
+
 // onePrimaryKeyPoint reports whether n, a join's outer side, reads one point
 // of its primary key: the nested loop then reads the inner range once, as
 // the hash join would, but streams it where the hash join holds it all
 // against the statement's memory budget.
 func onePrimaryKeyPoint(ctx *sql.Context, n sql.Node) bool {
-	if f, ok := n.(*plan.Filter); ok {
-		n = f.Child
-	}
-	if ta, ok := n.(*plan.TableAlias); ok {
-		n = ta.Child
-	}
+	_, n = unwrapJoinChild(n)
 	ita, ok := n.(*plan.IndexedTableAccess)
 	if !ok || !ita.IsStatic() || ita.Index() == nil || ita.Index().ID() != pkIndexID {
 		return false
