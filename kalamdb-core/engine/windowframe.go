@@ -135,41 +135,33 @@ type frameSpec struct {
 func readFrame(f sql.WindowFrame) (frameSpec, error) {
 	s := frameSpec{rows: strings.HasPrefix(f.String(), "ROWS")}
 	var err error
-	switch {
-	case f.UnboundedPreceding():
-		s.start = edgeUnbounded
-	case f.StartCurrentRow():
-		s.start = edgeCurrent
-	case f.StartNPreceding() != nil:
-		s.start = edgePreceding
-		s.startN, err = frameOffset(f.StartNPreceding())
-	case f.StartNFollowing() != nil:
-		s.start = edgeFollowing
-		s.startN, err = frameOffset(f.StartNFollowing())
-	default:
-		return s, sqlError("window frame %s has no start", f)
-	}
-	if err != nil {
+	if s.start, s.startN, err = readFrameEdge(f, "start", f.UnboundedPreceding(), f.StartCurrentRow(), f.StartNPreceding(), f.StartNFollowing()); err != nil {
 		return s, err
 	}
-	switch {
-	case f.UnboundedFollowing():
-		s.end = edgeUnbounded
-	case f.EndCurrentRow():
-		s.end = edgeCurrent
-	case f.EndNPreceding() != nil:
-		s.end = edgePreceding
-		s.endN, err = frameOffset(f.EndNPreceding())
-	case f.EndNFollowing() != nil:
-		s.end = edgeFollowing
-		s.endN, err = frameOffset(f.EndNFollowing())
-	default:
-		return s, sqlError("window frame %s has no end", f)
+	if s.end, s.endN, err = readFrameEdge(f, "end", f.UnboundedFollowing(), f.EndCurrentRow(), f.EndNPreceding(), f.EndNFollowing()); err != nil {
+		return s, err
 	}
 	if !s.rows && (s.start > edgeCurrent || s.end > edgeCurrent) {
 		return s, sqlError("RANGE with an offset PRECEDING or FOLLOWING is not supported")
 	}
-	return s, err
+	return s, nil
+}
+
+// readFrameEdge reads one end of frame f from what the frame says of it.
+func readFrameEdge(f sql.WindowFrame, which string, unbounded, current bool, preceding, following sql.Expression) (frameEdge, int, error) {
+	switch {
+	case unbounded:
+		return edgeUnbounded, 0, nil
+	case current:
+		return edgeCurrent, 0, nil
+	case preceding != nil:
+		n, err := frameOffset(preceding)
+		return edgePreceding, n, err
+	case following != nil:
+		n, err := frameOffset(following)
+		return edgeFollowing, n, err
+	}
+	return 0, 0, sqlError("window frame %s has no %s", f, which)
 }
 
 // frameOffset is a frame's offset: the translator allows only
