@@ -2,6 +2,11 @@ package live
 
 import (
 	"context"
+	"crypto/rand"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -26,3 +31,40 @@ func SetMatch(c *Conn, id string, match func(ctx context.Context, row []any) (bo
 type matchFunc func(ctx context.Context, row []any) (bool, error)
 
 func (f matchFunc) Match(ctx context.Context, row []any) (bool, error) { return f(ctx, row) }
+
+// HoldConns takes the lock that guards the manager's connections, as a
+// sweep or a sign-in would, and returns what releases it.
+func HoldConns(m *Manager) (release func()) {
+	m.mu.Lock()
+	return m.mu.Unlock
+}
+
+// ConnectHeld opens a connection for u while the caller holds the lock
+// (HoldConns): a sign-in that won the lock before a waiting sweep.
+func ConnectHeld(m *Manager, u *systable.User) (*Conn, error) {
+	var raw [8]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return nil, err
+	}
+	return m.connectLocked(u.UserID, u.Role, u, raw)
+}
+
+// SweepChangedAccounts runs the periodic sweep of changed accounts once.
+func SweepChangedAccounts(m *Manager) { m.endChangedAccounts("") }
+
+// WaitSweepBlocked waits until a goroutine is inside the sweep of changed
+// accounts, waiting for the connections' lock.
+func WaitSweepBlocked(t testing.TB) {
+	t.Helper()
+	buf := make([]byte, 1<<20)
+	for range 10000 {
+		n := runtime.Stack(buf, true)
+		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
+			if strings.Contains(g, "endChangedAccounts") && strings.Contains(g, "sync.(*Mutex).Lock") {
+				return
+			}
+		}
+		time.Sleep(time.Millisecond)
+	}
+	t.Fatal("the sweep never waited for the connections' lock")
+}

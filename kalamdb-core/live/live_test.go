@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -585,4 +586,37 @@ func TestConnectRefusesAnAccountChangedSinceSignIn(t *testing.T) {
 		t.Fatalf("the current account: %v", err)
 	}
 	c.Close()
+}
+
+// TestSweepKeepsASignInNewerThanItsStart: the periodic sweep of changed
+// accounts may start, then wait for the connections' lock while ALTER
+// USER commits and alice signs in with the new password. That connection
+// is current: the sweep must judge it against the account as it is when
+// it holds the lock, not as it was when the sweep began, or it closes a
+// sign-in that did nothing wrong ("sign in again").
+func TestSweepKeepsASignInNewerThanItsStart(t *testing.T) {
+	e := newEnv(t, live.Options{CheckInterval: time.Hour})
+	release := live.HoldConns(e.m)
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		live.SweepChangedAccounts(e.m)
+	}()
+	live.WaitSweepBlocked(t)
+	pw := "new-pw"
+	if err := e.db.Catalog.AlterUser("alice", catalog.UserChange{Password: &pw}); err != nil {
+		release()
+		t.Fatal(err)
+	}
+	u, _ := e.db.Catalog.UserByName("alice")
+	c, err := live.ConnectHeld(e.m, u)
+	release()
+	if err != nil {
+		t.Fatalf("sign-in with the new password: %v", err)
+	}
+	defer c.Close()
+	<-swept
+	if err := c.Err(); err != nil {
+		t.Fatalf("the sweep closed a connection opened with the current password: %v", err)
+	}
 }

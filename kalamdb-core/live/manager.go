@@ -257,6 +257,11 @@ func (m *Manager) connect(userID string, role systable.Role, checked *systable.U
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.connectLocked(userID, role, checked, raw)
+}
+
+// connectLocked is connect with m.mu held.
+func (m *Manager) connectLocked(userID string, role systable.Role, checked *systable.User, raw [8]byte) (*Conn, error) {
 	if m.closed {
 		return nil, ErrShutdown
 	}
@@ -379,8 +384,12 @@ func (m *Manager) endIdleLoading() {
 // permissions it was opened with (the subscriptions were authorised for
 // the old role). The client signs in again.
 func (m *Manager) endChangedAccounts(only string) {
-	snap := m.cat.Snapshot()
 	m.mu.Lock()
+	// The catalog is read under m.mu, as connect reads it: a connection
+	// opened while this sweep waited for the lock was checked against an
+	// account at least as new as this snapshot, so an older snapshot
+	// would judge a current sign-in changed.
+	snap := m.cat.Snapshot()
 	var gone []*Conn
 	for _, c := range m.conns {
 		if c.account == nil || (only != "" && c.userID != only) {
