@@ -49,9 +49,6 @@ func typeParams(word string) (min, max int) {
 // maxTextLength bounds VARCHAR(n) and CHAR(n).
 const maxTextLength = 1<<31 - 1
 
-// ResolveType resolves a type word and its parameters: DECIMAL alone is
-// DECIMAL(38,10) and DECIMAL(p) is DECIMAL(p,0); VARCHAR(n) limits TEXT to
-// n characters. The error says what is wrong, without a position.
 // MaxDecimalScale is the most digits after the point a DECIMAL column or
 // cast may keep: the query engine's widest scale. PostgreSQL allows more;
 // a larger scale is refused rather than silently rounded.
@@ -63,13 +60,18 @@ type UnsupportedTypeError string
 
 func (e UnsupportedTypeError) Error() string { return string(e) }
 
+// ResolveType resolves a type word and its parameters: DECIMAL alone is
+// DECIMAL(38,10) and DECIMAL(p) is DECIMAL(p,0); VARCHAR(n) limits TEXT to
+// n characters. The error says what is wrong, without a position.
 func ResolveType(word string, params []int64) (DataType, error) {
 	w := asciiUpper(word)
 	name, ok := typeWords[w]
 	if !ok {
 		switch w {
 		case "EMBEDDING", "FILE":
-			return DataType{}, fmt.Errorf("type %s is not supported by this server", w)
+			// KalamDB's vector and file-reference types: valid SQL there,
+			// not one of this server's wire types (docs/sql.md).
+			return DataType{}, UnsupportedTypeError(fmt.Sprintf("type %s is not supported by this server", w))
 		}
 		return DataType{}, fmt.Errorf("unknown type '%s'", snippet(word))
 	}
