@@ -49,10 +49,11 @@ type Options struct {
 // Crash points of a backup or a restore, where crash tests make the process exit to
 // prove that what a killed backup leaves is cleaned up at the next start.
 const (
-	FailBackupBeforeFiles  = "backup.before_files"  // hot and index files written, no Parquet copied
-	FailBackupBeforeRecord = "backup.before_record" // backup.json written, not yet in the registry
-	FailRestoreAfterFile   = "restore.after_file"   // a restore copied one more Parquet file into a table's storage
-	FailRestoreAfterCommit = "restore.after_commit" // the restored namespace is visible, its pending entry not yet cleared
+	FailBackupBeforeSnapshot = "backup.before_snapshot" // the statement's checks passed, the job has no snapshot yet
+	FailBackupBeforeFiles    = "backup.before_files"    // hot and index files written, no Parquet copied
+	FailBackupBeforeRecord   = "backup.before_record"   // backup.json written, not yet in the registry
+	FailRestoreAfterFile     = "restore.after_file"     // a restore copied one more Parquet file into a table's storage
+	FailRestoreAfterCommit   = "restore.after_commit"   // the restored namespace is visible, its pending entry not yet cleared
 )
 
 func (s *Service) failpoint(name string) {
@@ -107,11 +108,15 @@ func New(o Options) (*Service, error) {
 // jobKey makes backups and restores of one namespace run one at a time.
 func jobKey(ns string) string { return "backup-namespace:" + ns }
 
-// SubmitBackup checks the namespace and the location and starts a backup
-// job; it returns the job id.
-func (s *Service) SubmitBackup(ns, location string) (string, error) {
+// SubmitBackup checks the namespace, the caller's right to back it up
+// (mayBackUp) and the location, and starts a backup job; it returns the
+// job id.
+func (s *Service) SubmitBackup(ns, location string, by Caller) (string, error) {
 	if _, ok := s.o.Catalog.Snapshot().Namespace(ns); !ok {
 		return "", apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", ns)
+	}
+	if err := s.checkCaller(ns, by); err != nil {
+		return "", err
 	}
 	place, err := s.o.Opener.Check(location)
 	if err != nil {
@@ -123,7 +128,7 @@ func (s *Service) SubmitBackup(ns, location string) (string, error) {
 	return s.o.Jobs.Submit(jobs.Spec{Type: jobs.TypeBackup, NamespaceID: ns, Key: jobKey(ns),
 		Parameters: map[string]string{"location": location}},
 		func(ctx context.Context, p *jobs.Progress) (any, error) {
-			man, err := s.Backup(ctx, ns, location, p)
+			man, err := s.Backup(ctx, ns, location, by, p)
 			if err != nil {
 				return nil, err
 			}
@@ -140,21 +145,29 @@ type Result struct {
 	Bytes     int64  `json:"bytes"`
 	Files     int    `json:"files"`
 	Users     int    `json:"users"`
+	// PasswordsOmitted says the backup holds no password hashes (it was
+	// taken by a dba).
+	PasswordsOmitted bool `json:"passwords_omitted,omitempty"`
 	// UsersCreated and UsersMapped are a restore's: accounts created, and
 	// backup users whose rows went to an existing account of that name.
 	UsersCreated int   `json:"users_created,omitempty"`
 	UsersMapped  int   `json:"users_mapped,omitempty"`
 	MaxSeq       int64 `json:"max_seq"`
+	// UsersWithoutPassword are the names of the accounts a restore
+	// created without a password (the backup held none), and Note says
+	// what that means for them.
+	UsersWithoutPassword []string `json:"users_without_password,omitempty"`
+	Note                 string   `json:"note,omitempty"`
 }
 
 func summary(man *Manifest, location string) *Result {
 	return &Result{Namespace: man.Namespace, Location: location, Tables: len(man.Tables), Rows: man.Rows,
-		Bytes: man.Bytes, Files: len(man.Files), Users: man.Users, MaxSeq: man.MaxSeq}
+		Bytes: man.Bytes, Files: len(man.Files), Users: man.Users, PasswordsOmitted: man.PasswordsOmitted, MaxSeq: man.MaxSeq}
 }
 
-// Backup writes a backup of namespace ns to location (see the package
-// doc). On failure everything it wrote is removed.
-func (s *Service) Backup(ctx context.Context, ns, location string, p *jobs.Progress) (man *Manifest, err error) {
+// Backup writes a backup of namespace ns to location for caller by (see
+// the package doc). On failure everything it wrote is removed.
+func (s *Service) Backup(ctx context.Context, ns, location string, by Caller, p *jobs.Progress) (man *Manifest, err error) {
 	place, err := s.o.Opener.Check(location)
 	if err != nil {
 		return nil, err
@@ -190,7 +203,7 @@ func (s *Service) Backup(ctx context.Context, ns, location string, p *jobs.Progr
 		}
 		_ = st.Close()
 	}()
-	man, err = s.write(ctx, ns, out, p)
+	man, err = s.write(ctx, ns, by, out, p)
 	if err != nil {
 		return nil, fmt.Errorf("backup of %s to %s: %w", ns, location, err)
 	}
@@ -234,8 +247,11 @@ func (s *Service) reserve(place, location string) (release func(), err error) {
 }
 
 // write takes the snapshot and writes every file of the backup, backup.json
-// last.
-func (s *Service) write(ctx context.Context, ns string, out *sink, p *jobs.Progress) (*Manifest, error) {
+// last. Whether by may take this backup, and whether it gets the password
+// hashes, is decided at the snapshot before anything is written: a dba
+// may be reading the location.
+func (s *Service) write(ctx context.Context, ns string, by Caller, out *sink, p *jobs.Progress) (*Manifest, error) {
+	s.failpoint(FailBackupBeforeSnapshot)
 	snap, err := s.o.Tier.OpenPinnedSnapshot()
 	if err != nil {
 		return nil, err
@@ -248,7 +264,13 @@ func (s *Service) write(ctx context.Context, ns string, out *sink, p *jobs.Progr
 	if err != nil {
 		return nil, err
 	}
-	man := &Manifest{Format: FormatVersion, Product: product, Namespace: ns, CreatedAt: s.o.Now().UTC(), Views: len(cat.Views)}
+	withPasswords, err := s.mayBackUp(snap.Snapshot, cat, by)
+	if err != nil {
+		return nil, err
+	}
+	cat.PasswordsOmitted = !withPasswords
+	man := &Manifest{Format: FormatVersion, Product: product, Namespace: ns, CreatedAt: s.o.Now().UTC(), Views: len(cat.Views),
+		PasswordsOmitted: !withPasswords}
 	owners := map[string]bool{}
 	for _, v := range cat.Views {
 		owners[v.CreatedBy] = true
@@ -282,7 +304,7 @@ func (s *Service) write(ctx context.Context, ns string, out *sink, p *jobs.Progr
 		}
 	}
 	delete(owners, "")
-	if err := s.readUsers(snap.Snapshot, owners, cat); err != nil {
+	if err := s.readUsers(snap.Snapshot, owners, cat, withPasswords); err != nil {
 		return nil, err
 	}
 	man.Users = len(cat.Users)
@@ -561,16 +583,19 @@ func copyFile(ctx context.Context, fsys cold.Storage, src string, out *sink, dst
 	return n, f.commit()
 }
 
-// readUsers adds the rows of the users with ids in owners, as of snap
-// (password hashes included). An owner without a row (a dropped user)
-// has none.
-func (s *Service) readUsers(snap *kv.Snapshot, owners map[string]bool, cat *catalogFile) error {
+// readUsers adds the rows of the users with ids in owners, as of snap,
+// with their password hashes only when withPasswords. An owner without a
+// row (a dropped user) has none.
+func (s *Service) readUsers(snap *kv.Snapshot, owners map[string]bool, cat *catalogFile, withPasswords bool) error {
 	users, err := scanJSON[systable.User](s.o.DB, snap, systable.Users.Family, "")
 	if err != nil {
 		return err
 	}
 	for _, u := range users {
 		if owners[u.UserID] {
+			if !withPasswords {
+				u.PasswordHash = ""
+			}
 			cat.Users = append(cat.Users, u)
 		}
 	}

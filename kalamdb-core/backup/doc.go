@@ -74,5 +74,14 @@
 // resume with from_seq_id.
 //
 // Users follow catalog.UserPlan: partitions go to the user of the same
-// name here, who is kept as is; missing users are created as stored.
+// name here, who is kept as is; missing users are created as stored,
+// without a password when the backup holds none (a dba's: they cannot
+// sign in until one is set).
+//
+// # Who may back up what
+//
+// A backup holds no more than its caller may read (caller.go): a dba's
+// leaves the password hashes out and refuses a namespace where a system
+// user owns rows, checked at the statement and again at the job's
+// snapshot, before anything is written.
 package backup

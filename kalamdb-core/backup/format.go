@@ -50,6 +50,10 @@ type Manifest struct {
 	Tables []TableSummary `json:"tables"`
 	Views  int            `json:"views"`
 	Users  int            `json:"users"`
+	// PasswordsOmitted says the users' password hashes were left out (a
+	// dba took the backup): the users a restore creates have no password.
+	// Absent in backups written before it existed, which hold them.
+	PasswordsOmitted bool `json:"passwords_omitted,omitempty"`
 	// Rows counts row versions: hot versions plus the rows of the Parquet
 	// files (deleted versions included).
 	Rows int64 `json:"rows"`
@@ -86,10 +90,12 @@ type catalogFile struct {
 	Schemas   []*systable.TableSchema `json:"schemas"`
 	Views     []*systable.View        `json:"views"`
 	// Users are the rows of every user owning a partition (and of the
-	// creators of views), password hashes included.
-	Users     []*systable.User     `json:"users"`
-	Manifests []*systable.Manifest `json:"manifests"`
-	Counters  []counter            `json:"counters"`
+	// creators of views), password hashes included unless
+	// PasswordsOmitted (as in the manifest).
+	Users            []*systable.User     `json:"users"`
+	PasswordsOmitted bool                 `json:"passwords_omitted,omitempty"`
+	Manifests        []*systable.Manifest `json:"manifests"`
+	Counters         []counter            `json:"counters"`
 	// Owners are the ids of every partition owner and view creator,
 	// with a row in Users or not (a dropped user).
 	Owners []string `json:"owners"`

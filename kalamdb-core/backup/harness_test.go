@@ -205,3 +205,6 @@ func files(t *testing.T, dir string) []string {
 	}
 	return out
 }
+
+// rootCaller is root asking for a backup (Service.Backup called directly).
+var rootCaller = backup.Caller{UserID: "root", Role: systable.RoleSystem}

@@ -113,7 +113,7 @@ func TestCancelledBackupLeavesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = svc.Backup(ctx, "app", tc.location, &jobs.Progress{})
+			_, err = svc.Backup(ctx, "app", tc.location, rootCaller, &jobs.Progress{})
 			if !errors.Is(err, context.Canceled) {
 				t.Fatalf("cancelled backup: %v", err)
 			}

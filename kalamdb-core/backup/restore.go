@@ -103,6 +103,13 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 	if err := checkCatalog(cat, ns); err != nil {
 		return nil, err
 	}
+	if src.man.PasswordsOmitted || cat.PasswordsOmitted {
+		// Taken by a dba: whatever a user row holds, the backup says it
+		// has no password to restore.
+		for _, u := range cat.Users {
+			u.PasswordHash = ""
+		}
+	}
 	plan, err := s.o.Catalog.PlanUsers(cat.Users, cat.Owners)
 	if err != nil {
 		return nil, err
@@ -298,10 +305,33 @@ func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate Ro
 	res = summary(pr.src.man, location)
 	res.UsersCreated = len(pr.plan.Create)
 	res.UsersMapped = len(pr.plan.Existing)
+	res.UsersWithoutPassword, res.Note = withoutPassword(pr.plan.Create)
 	// The tables are restored; what is left is housekeeping whose failure
 	// does not undo them.
 	_ = s.o.Tier.TablesRestored(context.WithoutCancel(ctx), tables)
 	return res, nil
+}
+
+// withoutPassword lists the created users that have no password, and
+// says what that means. A user without a password hash cannot sign in
+// (only root may be without a password, and only from localhost) until
+// a dba or system user gives it one.
+func withoutPassword(created []*systable.User) (names []string, note string) {
+	for _, u := range created {
+		if u.PasswordHash == "" {
+			names = append(names, u.Username)
+		}
+	}
+	if len(names) == 0 {
+		return nil, ""
+	}
+	slices.Sort(names)
+	list := strings.Join(names[:min(len(names), 10)], ", ")
+	if len(names) > 10 {
+		list += fmt.Sprintf(" and %d more", len(names)-10)
+	}
+	return names, fmt.Sprintf("the backup holds no passwords (a dba took it): the %d users created (%s) cannot sign in until a dba or system user sets a password with ALTER USER '...' SET PASSWORD '...'",
+		len(names), list)
 }
 
 // newFamily creates an empty column family for a restored table. One left

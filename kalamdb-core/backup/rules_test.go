@@ -83,17 +83,20 @@ func TestBackupRoles(t *testing.T) {
 		_, err = s.execAs(bob.UserID, bob.Role, sql)
 		wantCode(t, err, apierror.PermissionDenied, "requires the dba role")
 	}
-	// A dba may back up and restore, but not create the system users a
+	// A dba may back up, list and restore, but neither back up the rows
+	// of a system user (dbabackup_test.go) nor create the system users a
 	// backup holds.
 	s.must("CREATE USER 'ops' WITH PASSWORD 'ops-pw' ROLE system; CREATE USER 'dba1' WITH PASSWORD 'dba-pw' ROLE dba")
-	s.must("EXECUTE AS USER 'ops' (INSERT INTO app.msgs (id, conv, body) VALUES (1, 1, 'x'))")
 	dba, _ := s.db.Catalog.UserByName("dba1")
-	res, err := s.execAs(dba.UserID, dba.Role, "BACKUP DATABASE app TO 'b'")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if j, _ := s.db.Jobs.Wait(t.Context(), res[0].Rows[0][0].(string)); j.Status != systable.JobCompleted {
+	if j := s.jobAs(dba, "BACKUP DATABASE app TO 'by-dba'"); j.Status != systable.JobCompleted {
 		t.Fatalf("dba backup: %s %s", j.Status, j.ErrorMessage)
+	}
+	s.must("EXECUTE AS USER 'ops' (INSERT INTO app.msgs (id, conv, body) VALUES (1, 1, 'x'))")
+	_, err := s.execAs(dba.UserID, dba.Role, "BACKUP DATABASE app TO 'b'")
+	wantCode(t, err, apierror.PermissionDenied, "holds rows of system user 'ops'")
+	s.mustJob("BACKUP DATABASE app TO 'b'")
+	if res, err := s.execAs(dba.UserID, dba.Role, "SHOW BACKUPS FOR DATABASE app"); err != nil || len(res[0].Rows) != 2 {
+		t.Fatalf("SHOW BACKUPS by a dba: %v %v", res, err)
 	}
 	dst := newServer(t, root)
 	dst.must("CREATE USER 'dba1' WITH PASSWORD 'dba-pw' ROLE dba")
@@ -230,7 +233,7 @@ func TestBackupIsConsistentWhileCompactionAndWritesRun(t *testing.T) {
 		}
 	})
 	// The hook waits for jobs, so this backup runs outside the job pool.
-	if _, err := svc.Backup(context.Background(), "app", "during-compaction", &jobs.Progress{}); err != nil {
+	if _, err := svc.Backup(context.Background(), "app", "during-compaction", rootCaller, &jobs.Progress{}); err != nil {
 		t.Fatal(err)
 	}
 	if hookErr != nil {

@@ -282,14 +282,14 @@ func TestS3BackupRefusesLocationOfBackupInProgress(t *testing.T) {
 				return // the nested backup below
 			}
 			for _, loc := range []string{"s3://kalam-backups/bk/a", "s3://kalam-backups/bk/a/inner", "s3://kalam-backups/bk", "s3://kalam-backups/bk/b"} {
-				_, err := svc.Backup(t.Context(), "app", loc, &jobs.Progress{})
+				_, err := svc.Backup(t.Context(), "app", loc, rootCaller, &jobs.Progress{})
 				during = append(during, err)
 			}
 		}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := svc.Backup(t.Context(), "app", "s3://kalam-backups/bk/a", &jobs.Progress{}); err != nil {
+	if _, err := svc.Backup(t.Context(), "app", "s3://kalam-backups/bk/a", rootCaller, &jobs.Progress{}); err != nil {
 		t.Fatal(err)
 	}
 	for i, err := range during[:3] {
@@ -307,7 +307,7 @@ func TestS3BackupRefusesLocationOfBackupInProgress(t *testing.T) {
 			t.Fatalf("%s: empty manifest", p)
 		}
 	}
-	if _, err := svc.Backup(t.Context(), "app", "s3://kalam-backups/bk/c", &jobs.Progress{}); err != nil {
+	if _, err := svc.Backup(t.Context(), "app", "s3://kalam-backups/bk/c", rootCaller, &jobs.Progress{}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -355,7 +355,7 @@ func TestS3BackupCancelledDuringAStalledCopy(t *testing.T) {
 	svc := s.service(nil)
 	done := make(chan error, 1)
 	go func() {
-		_, err := svc.Backup(ctx, "app", "stalled", &jobs.Progress{})
+		_, err := svc.Backup(ctx, "app", "stalled", rootCaller, &jobs.Progress{})
 		done <- err
 	}()
 	wait := func(ch <-chan struct{}, what string) {

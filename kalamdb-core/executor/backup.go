@@ -5,14 +5,16 @@ import (
 	"fmt"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/backup"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // runBackup runs BACKUP DATABASE, RESTORE DATABASE and SHOW BACKUPS. They
-// administer the server (dba); a restore also creates the backup's
-// missing users, each only with a role the caller may give.
+// administer the server (dba); a backup holds no more than its caller may
+// read (backup.Caller), and a restore creates the backup's missing users,
+// each only with a role the caller may give.
 func (x *Executor) runBackup(ctx context.Context, p authz.Principal, st dialect.Statement) (Result, bool, error) {
 	switch st.(type) {
 	case *dialect.BackupDatabase, *dialect.RestoreDatabase, *dialect.ShowBackup:
@@ -35,7 +37,7 @@ func (x *Executor) runBackupDBA(ctx context.Context, p authz.Principal, st diale
 		if _, ok := x.cat.Snapshot().Namespace(s.Namespace); !ok && s.IfExists {
 			return message(0, fmt.Sprintf("Namespace %s does not exist", s.Namespace)), nil
 		}
-		id, err := x.backups.SubmitBackup(s.Namespace, s.Path)
+		id, err := x.backups.SubmitBackup(s.Namespace, s.Path, backup.Caller{UserID: p.UserID, Role: p.Role})
 		if err != nil {
 			return Result{}, err
 		}

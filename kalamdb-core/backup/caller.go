@@ -1,0 +1,124 @@
+package backup
+
+import (
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// Caller is who asked for a backup: the account and its role at the
+// statement.
+type Caller struct {
+	UserID string
+	Role   systable.Role
+}
+
+// A backup goes where its caller may read it: a dba may define an s3
+// storage on a bucket of its own and back up there. So a backup holds no
+// more than its caller may read. A dba reads no password hash (no SELECT
+// returns one) and no partition of a system user (EXECUTE AS takes a dba
+// up to dba only): a dba's backup leaves the hashes out, and one of a
+// namespace where a system user owns rows is refused. A view's creator
+// owns no rows: its user row (without the hash) is in a dba's backup, as
+// a dba reads it in system.users.
+
+// checkCaller is mayBackUp as of now, for the statement: a refusal it
+// can tell at once starts no job.
+func (s *Service) checkCaller(ns string, by Caller) error {
+	snap, err := s.o.DB.NewSnapshot()
+	if err != nil {
+		return err
+	}
+	defer snap.Close()
+	cat, err := s.readCatalog(snap, ns)
+	if err != nil {
+		return err
+	}
+	_, err = s.mayBackUp(snap, cat, by)
+	return err
+}
+
+// mayBackUp decides, as of snap, whether by may take the backup of the
+// namespace cat is read from, and whether it holds the password hashes.
+// The caller's role is the lower of its role at the statement and at
+// snap: an account demoted (or dropped) since the statement gets no more
+// than it has now. A role an owner gained since the statement counts too:
+// what the backup holds is what snap holds.
+func (s *Service) mayBackUp(snap *kv.Snapshot, cat *catalogFile, by Caller) (withPasswords bool, err error) {
+	users, err := scanJSON[systable.User](s.o.DB, snap, systable.Users.Family, "")
+	if err != nil {
+		return false, err
+	}
+	role := systable.Role("")
+	for _, u := range users {
+		if u.UserID == by.UserID {
+			role = lowerRole(by.Role, u.Role)
+		}
+	}
+	switch {
+	case role == systable.RoleSystem:
+		return true, nil
+	case !role.AtLeast(systable.RoleDBA):
+		return false, apierror.New(apierror.PermissionDenied,
+			"BACKUP DATABASE requires the dba role, which the account that asked for it (id %s) no longer has", by.UserID)
+	}
+	for _, u := range users {
+		if u.Role != systable.RoleSystem {
+			continue
+		}
+		owns, err := s.ownsPartition(snap, cat, u.UserID)
+		if err != nil {
+			return false, err
+		}
+		if owns {
+			return false, apierror.New(apierror.PermissionDenied,
+				"namespace %s holds rows of system user '%s'; only a system user may back it up", cat.Namespace.NamespaceID, u.Username)
+		}
+	}
+	return false, nil
+}
+
+// lowerRole is the lower of two roles.
+func lowerRole(a, b systable.Role) systable.Role {
+	if a.AtLeast(b) {
+		return b
+	}
+	return a
+}
+
+// ownsPartition reports whether user id owns a partition of a USER or
+// STREAM table of cat as of snap: hot rows (deleted ones included, as the
+// backup copies them) or a manifest, exactly the owners write finds.
+func (s *Service) ownsPartition(snap *kv.Snapshot, cat *catalogFile, id string) (bool, error) {
+	for _, mf := range cat.Manifests {
+		if mf.UserID == id {
+			return true, nil
+		}
+	}
+	prefix := keyenc.AppendUserPrefix(nil, id)
+	for _, m := range cat.Tables {
+		if m.TableType == dialect.TableTypeShared {
+			continue
+		}
+		cf, ok := s.o.DB.LookupColumnFamily(schema.FamilyName(m.TableType, m.NamespaceID, m.TableName))
+		if !ok {
+			continue // dropped: writeHot fails the backup
+		}
+		o := kv.PrefixOptions(prefix)
+		o.Snapshot = snap
+		it, err := cf.NewIter(o)
+		if err != nil {
+			return false, err
+		}
+		found := it.First()
+		err = it.Error()
+		_ = it.Close()
+		if err != nil || found {
+			return found, err
+		}
+	}
+	return false, nil
+}
