@@ -89,3 +89,30 @@ func TestPlanUsersKeepsExistingAccountsAndCreatesMissingOnes(t *testing.T) {
 		t.Fatal("namespace published by a refused restore")
 	}
 }
+
+// TestRestoredUserWithoutPasswordMatchesNoPassword: a dba's backup holds
+// no password hashes, so a restore creates its missing users with none.
+// No password, the empty one included, is theirs: only root may be
+// without a password (and the server's front end lets it in from
+// localhost only).
+func TestRestoredUserWithoutPasswordMatchesNoPassword(t *testing.T) {
+	_, c := open(t, t.TempDir(), Options{BcryptCost: bcrypt.MinCost})
+	p, err := c.PlanUsers([]*systable.User{{UserID: "u_alice", Username: "alice", Role: systable.RoleUser, CreatedAt: time.Now()}}, []string{"u_alice"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	release, err := c.ReserveNamespace("app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
+	if _, err := c.RestoreNamespace(&NamespaceRestore{Namespace: &systable.Namespace{NamespaceID: "app"}, Users: p,
+		Work: func(*kv.Batch) (func(bool), error) { return func(bool) {}, nil }}); err != nil {
+		t.Fatal(err)
+	}
+	for _, pw := range []string{"", "x"} {
+		if ok, err := c.CheckPassword("u_alice", pw); err != nil || ok {
+			t.Fatalf("password %q of a user restored without one: %v %v", pw, ok, err)
+		}
+	}
+}

@@ -232,7 +232,7 @@ func (c *Catalog) dropUser(name, userID string, ifExists bool) (bool, error) {
 }
 
 // CheckPassword reports whether password is the current password of the
-// user with the given id. It runs a full bcrypt; front ends that face
+// user with the given id (for root without a password, the empty one). It runs a full bcrypt; front ends that face
 // anonymous clients throttle before calling anything like it.
 func (c *Catalog) CheckPassword(userID, password string) (bool, error) {
 	u, ok := c.cur.Load().User(userID)
@@ -240,7 +240,10 @@ func (c *Catalog) CheckPassword(userID, password string) (bool, error) {
 		return false, apierror.New(apierror.NotFound, "user %s does not exist", userID)
 	}
 	if u.PasswordHash == "" {
-		return password == "", nil
+		// Only root is ever meant to be without a password; a user
+		// restored from a dba's backup has none until one is set, and
+		// no password is theirs.
+		return u.UserID == RootUser && password == "", nil
 	}
 	err := bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password))
 	switch {
