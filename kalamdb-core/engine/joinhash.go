@@ -30,8 +30,9 @@ import (
 // same rows in the same order of the outer side, and the join's whole
 // condition is still evaluated on every pair the table returns, so the
 // answers are the nested loop's. The rows it holds are the statement's,
-// counted against its memory budget as every hash join's are
-// (keepsChildRows). It decides from the plan's shape alone: an inner join
+// counted against its memory budget, and at most a quarter of it: past
+// that, the side is read again for every outer row, as by the nested
+// loop (joinstream.go). It decides from the plan's shape alone: an inner join
 // of two tables, the inner one read through an index range its own WHERE
 // binds (a static index access, the same rows for every outer row),
 // whose expressions read its own columns only, with at least one
@@ -106,7 +107,8 @@ func hashJoinOf(ctx *sql.Context, j *plan.JoinNode) (sql.Node, error) {
 	}
 	// As the engine builds its own hash joins (memo's buildHashJoin):
 	// the keys are tuples, the right side the one hashed.
-	lookup := plan.NewHashLookup(j.Right(), expression.Tuple(entry), expression.Tuple(probe), op)
+	side := &hashedSide{child: j.Right(), state: &hashedState{}}
+	lookup := plan.NewHashLookup(side, expression.Tuple(entry), expression.Tuple(probe), op)
 	out, err := j.WithChildren(j.Left(), lookup)
 	if err != nil {
 		return nil, fmt.Errorf("hash join of %s and %s: %w", left, right, err)

@@ -205,31 +205,6 @@ func TestJoins16HashKeyTypes(t *testing.T) {
 	}
 }
 
-// TestJoins16HashMemoryBudget: the rows a hash join holds count against
-// the statement's memory budget: a range over the budget hashed fails the
-// statement with the budget's error, where main read it again for each
-// outer row (two here) within the budget.
-func TestJoins16HashMemoryBudget(t *testing.T) {
-	a := budgetJoinTables(t)
-	for i := 1; i <= 400; i += 10 {
-		var rows []string
-		for j := i; j < i+10; j++ {
-			rows = append(rows, fmt.Sprintf("(%d, %d, '%s')", j, j%2, strings.Repeat("t", 400)))
-		}
-		a.must("INSERT INTO ns.c VALUES " + strings.Join(rows, ", "))
-	}
-	a.must("INSERT INTO ns.m (id, conv, flag) VALUES (1, 1, 1), (2, 3, 1), (3, 5, 0)")
-	q := "SELECT c.title, m.id FROM ns.c c JOIN ns.m m ON m.conv = c.id WHERE c.owner = 1 AND m.flag = 1"
-	plan := explain(a, q)
-	if !strings.Contains(plan, "HashLookup") || strings.Index(plan, "HashLookup") > strings.Index(plan, "ns.c ") {
-		t.Fatalf("ns.c is not the side hashed:\n%.2500s", plan)
-	}
-	_, err := a.exec(q)
-	if err == nil || !strings.Contains(err.Error(), "rows kept by a join") {
-		t.Fatalf("%s: %v, want the memory budget's error:\n%.1500s", q, err, plan)
-	}
-}
-
 // TestJoins16OnePointOuterStreams: an outer side its primary key binds to
 // one value has at most one row, for which the nested loop reads the
 // inner range once, as a hash join would, but streams it: hashing it held
