@@ -73,6 +73,25 @@ func (b *memoryBudget) hold(fn string, n int64) error {
 	return nil
 }
 
+// tryHold charges n bytes if the statement's budget and the server have
+// room for them, and otherwise charges nothing and reports false: for an
+// operator that can do without the memory rather than fail the statement.
+func (b *memoryBudget) tryHold(n int64) bool {
+	l := b.limits
+	if l == nil {
+		return true
+	}
+	if used := b.used.Add(n); used > l.StatementMemoryBytes || used < 0 {
+		b.used.Add(-n)
+		return false
+	}
+	if !b.server.Reserve(n) {
+		b.used.Add(-n)
+		return false
+	}
+	return true
+}
+
 // giveBack returns n bytes the statement held and dropped before its end.
 func (b *memoryBudget) giveBack(n int64) {
 	b.used.Add(-n)

@@ -109,6 +109,19 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 	}
 	groups, _ := ctx.Value(groupsKey{}).(*groupTracker)
 	held, _ := ctx.Value(heldKey{}).(*heldBytes)
+	switch x := n.(type) {
+	case *plan.HashLookup:
+		if side, ok := x.Child.(*hashedSide); ok {
+			iter, err := b.readOnceLookup(ctx, x, side, r)
+			if err != nil {
+				return nil, err
+			}
+			return &checkedIter{child: iter, keptBy: keptBy, groups: groups, held: held}, nil
+		}
+	case *hashedSide:
+		// Built by readOnceLookup; through the engine, it is its child.
+		return b.main.Build(ctx, x.child, r)
+	}
 	if w, ok := n.(*plan.Window); ok {
 		// The window's child is built through main, without the pass
 		// token: it is not the node main was asked for.

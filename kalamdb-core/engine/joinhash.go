@@ -30,17 +30,20 @@ import (
 // same rows in the same order of the outer side, and the join's whole
 // condition is still evaluated on every pair the table returns, so the
 // answers are the nested loop's. The rows it holds are the statement's,
-// counted against its memory budget as every hash join's are
-// (keepsChildRows). It decides from the plan's shape alone: an inner join
+// counted against its memory budget, and at most a quarter of it: past
+// that, the side is read again for every outer row, as by the nested
+// loop (joinstream.go). It decides from the plan's shape alone: an inner join
 // of two tables, the inner one read through an index range its own WHERE
 // binds (a static index access, the same rows for every outer row),
 // whose expressions read its own columns only, with at least one
 // equality of a column of each side, of one type the lookup hashes
 // exactly (hashableKeys; the engine's own hash joins want every
-// condition an equality, the others are evaluated on the pairs). Lookup, merge and hash joins are left as they
-// are, and so are LEFT JOINs (see hashJoinOf), a nested loop over a whole
-// table (hashing it could exceed the memory budget where reading it for
-// one outer row did not), and joins in subqueries, whose tables may read
+// condition an equality, the others are evaluated on the pairs). A LEFT
+// JOIN's nested loop too, and its lookup join by constants only, whose
+// right side is the same rows for every left row as well (hashableSide):
+// they become the engine's LEFT hash join. Other lookup joins, merge and
+// hash joins are left as they are, and so are an inner join's nested
+// loop over a whole table and joins in subqueries, whose tables may read
 // the outer query's row.
 
 // hashReadOnceRuleID identifies hashReadOnce in the engine's traces.
@@ -69,19 +72,29 @@ func hashReadOnce(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *pla
 // hashJoinOf is j as a hash join, or nil when j is not a nested loop
 // hashReadOnce changes.
 func hashJoinOf(ctx *sql.Context, j *plan.JoinNode) (sql.Node, error) {
-	// A LEFT JOIN's nested loop is left as it is: the engine keeps the
-	// ON's conditions on its right side in the join (its right side is
-	// then the whole table) or looks them up, so its right side is never
-	// a range its WHERE binds.
-	if j.Op != plan.JoinTypeInner || j.Filter == nil {
+	if j.Filter == nil {
 		return nil, nil
 	}
-	op := plan.JoinTypeHash
+	var op plan.JoinType
+	switch j.Op {
+	case plan.JoinTypeInner:
+		op = plan.JoinTypeHash
+	case plan.JoinTypeLeftOuter, plan.JoinTypeLeftOuterLookup:
+		// The engine keeps a LEFT JOIN's ON conditions on its right side
+		// in the join (the side is then the whole table, read again for
+		// every left row) or looks the side up by them (the same range
+		// for every left row when they bind it to constants). The hash
+		// join evaluates the whole ON on the pairs the table returns, and
+		// a left row without a match is joined to NULLs, as before.
+		op = plan.JoinTypeLeftOuterHash
+	default:
+		return nil, nil
+	}
 	left, ok := singleTableName(j.Left(), false)
 	if !ok {
 		return nil, nil
 	}
-	right, ok := singleTableName(j.Right(), true)
+	right, ok := hashableSide(j.Right(), op == plan.JoinTypeLeftOuterHash)
 	if !ok || strings.EqualFold(left, right) || !readsOnly(j.Right(), right) || onePrimaryKeyPoint(ctx, j.Left()) {
 		return nil, nil
 	}
@@ -106,7 +119,8 @@ func hashJoinOf(ctx *sql.Context, j *plan.JoinNode) (sql.Node, error) {
 	}
 	// As the engine builds its own hash joins (memo's buildHashJoin):
 	// the keys are tuples, the right side the one hashed.
-	lookup := plan.NewHashLookup(j.Right(), expression.Tuple(entry), expression.Tuple(probe), op)
+	side := &hashedSide{child: j.Right(), state: &hashedState{}}
+	lookup := plan.NewHashLookup(side, expression.Tuple(entry), expression.Tuple(probe), op)
 	out, err := j.WithChildren(j.Left(), lookup)
 	if err != nil {
 		return nil, fmt.Errorf("hash join of %s and %s: %w", left, right, err)
@@ -117,8 +131,8 @@ func hashJoinOf(ctx *sql.Context, j *plan.JoinNode) (sql.Node, error) {
 }
 
 // singleTableName is the name (its alias, or the table's) of a join's
-// child that is one data table, filtered or not; with bound, only one
-// read through a static index access (the range its WHERE binds).
+// child that is one data table, filtered or not, whole or read through a
+// static index access.
 func singleTableName(n sql.Node, bound bool) (string, bool) {
 	name, n := unwrapJoinChild(n)
 	var tn sql.Node
@@ -136,6 +150,45 @@ func singleTableName(n sql.Node, bound bool) (string, bool) {
 	default:
 		return "", false
 	}
+	return dataTableName(tn, name)
+}
+
+// hashableSide is the name of a join's inner side that reads the same
+// rows for every outer row, as singleTableName's: a range its WHERE binds
+// (a static index access) or, for a LEFT JOIN, also the whole table, or
+// an index looked up by constants only (the ON's conditions on the side,
+// which the engine keeps in the join or looks up by). A whole table is
+// not hashed for an inner join: the engine pushes a condition on one side
+// below it, so its nested loop over a whole table is one without any
+// condition on that side, left as the engine costed it.
+func hashableSide(n sql.Node, leftJoin bool) (string, bool) {
+	name, access := unwrapJoinChild(n)
+	t, ok := access.(*plan.IndexedTableAccess)
+	if !leftJoin || !ok || t.IsStatic() {
+		return singleTableName(n, !leftJoin)
+	}
+	for _, e := range t.Expressions() {
+		if readsColumns(e) {
+			return "", false
+		}
+	}
+	return dataTableName(t.TableNode, name)
+}
+
+// readsColumns reports whether e reads a column or a subquery's rows.
+func readsColumns(e sql.Expression) bool {
+	return transform.InspectExpr(e, func(e sql.Expression) bool {
+		switch e.(type) {
+		case *expression.GetField, *plan.Subquery:
+			return true
+		}
+		return false
+	})
+}
+
+// dataTableName is name, or tn's name when name is "", when tn is one of
+// KalamDB's data tables.
+func dataTableName(tn sql.Node, name string) (string, bool) {
 	rt, ok := tn.(*plan.ResolvedTable)
 	if !ok {
 		return "", false

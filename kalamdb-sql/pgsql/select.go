@@ -813,6 +813,12 @@ func (t *translator) join(j *pg.JoinExpr) (sqlparser.TableExpr, error) {
 		return nil, t.unsupported(-1, "join type %s is not supported", j.Jointype)
 	}
 	if len(j.UsingClause) > 0 {
+		if j.Jointype == pg.JoinType_JOIN_FULL {
+			// The engine has no FULL JOIN USING (it failed the statement
+			// with its own "unknown using join type"), whose column is
+			// PostgreSQL's COALESCE of both sides'.
+			return nil, t.unsupported(-1, "FULL JOIN ... USING is not supported; write FULL JOIN ... ON l.col = r.col and COALESCE(l.col, r.col) for the column")
+		}
 		if out.Condition.Using, err = t.nameList(j.UsingClause, -1); err != nil {
 			return nil, err
 		}

@@ -1,0 +1,161 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"io"
+	"math"
+	"sync"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+)
+
+// The side hashReadOnce hashes is an index range its WHERE binds, of any
+// size: where the nested loop it replaces streamed that range once for
+// every outer row, holding none of it, the hash table holds all of it,
+// and a range over the statement's memory budget failed the statement
+// (RESOURCE_LIMIT_EXCEEDED) that the nested loop answered. So the table
+// keeps the range only while it stays within a share of the budget
+// (hashedSideShare); past it, the rows kept so far are given back and
+// the join goes on as the nested loop did: the range read for the outer
+// row at hand goes on streaming, and is read again for every later outer
+// row. Such a join never holds more than the share, and never reads more
+// than the nested loop did (its first read is the nested loop's first).
+
+// hashedSideShare is the part of the statement's memory budget one hashed
+// side may keep: a quarter, so that the operators above the join (a sort,
+// a grouping) keep most of what they had under the nested loop.
+const hashedSideShare = 4
+
+// hashedSide marks the child of a hash lookup that hashReadOnce made: the
+// builder builds that lookup itself (readOnceLookup). Plans are analysed
+// for every run, so its state is one run's.
+type hashedSide struct {
+	child sql.Node
+	state *hashedState
+}
+
+// hashedState is what the lookup keeps between the outer rows of a run:
+// the complete table, or that the side streams.
+type hashedState struct {
+	mu      sync.Mutex
+	table   map[any][]sql.Row
+	streams bool
+}
+
+var _ sql.Node = (*hashedSide)(nil)
+
+func (h *hashedSide) Resolved() bool       { return h.child.Resolved() }
+func (h *hashedSide) String() string       { return h.child.String() }
+func (h *hashedSide) Schema() sql.Schema   { return h.child.Schema() }
+func (h *hashedSide) Children() []sql.Node { return []sql.Node{h.child} }
+func (h *hashedSide) IsReadOnly() bool     { return h.child.IsReadOnly() }
+
+func (h *hashedSide) WithChildren(children ...sql.Node) (sql.Node, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(h, len(children), 1)
+	}
+	return &hashedSide{child: children[0], state: h.state}, nil
+}
+
+// readOnceLookup is the iterator of hash lookup h over side for the outer
+// row r: the matches of r in the complete table; the whole side, read
+// again, once it streams (the join evaluates its condition on every
+// pair); or, for a first outer row, the side read, kept as it comes.
+func (b *checkedBuilder) readOnceLookup(ctx *sql.Context, h *plan.HashLookup, side *hashedSide, r sql.Row) (sql.RowIter, error) {
+	st := side.state
+	st.mu.Lock()
+	table, streams := st.table, st.streams
+	st.mu.Unlock()
+	if table != nil {
+		key, err := h.GetHashKey(ctx, h.LeftProbeKey, r)
+		if err != nil {
+			return nil, err
+		}
+		return sql.RowsToRowIter(table[key]...), nil
+	}
+	// The side's rows are charged here, not by the iterators below.
+	inner := context.WithValue(ctx, keptByKey{}, "")
+	inner = context.WithValue(context.WithValue(inner, groupsKey{}, (*groupTracker)(nil)), heldKey{}, (*heldBytes)(nil))
+	iter, err := b.main.Build(ctx.WithContext(inner), side.child, r)
+	if err != nil || streams {
+		return iter, err
+	}
+	share := int64(math.MaxInt64)
+	if s, err := sessionOf(ctx); err == nil && s.budget.limits != nil {
+		share = s.budget.limits.StatementMemoryBytes / hashedSideShare
+	}
+	return &hashingIter{h: h, state: st, child: iter, table: map[any][]sql.Row{}, share: share}, nil
+}
+
+// hashingIter returns the side's rows to the join as it reads them, and
+// keeps them by key until the side is over its share.
+type hashingIter struct {
+	h     *plan.HashLookup
+	state *hashedState
+	child sql.RowIter
+	// table is nil once the side streams, or once it is complete (then
+	// state's).
+	table map[any][]sql.Row
+	held  int64
+	share int64
+}
+
+func (it *hashingIter) Next(ctx *sql.Context) (sql.Row, error) {
+	row, err := it.child.Next(ctx)
+	if errors.Is(err, io.EOF) && it.table != nil {
+		// Complete: every later outer row looks its matches up. Its bytes
+		// stay charged until the statement ends, as the table lives.
+		it.state.mu.Lock()
+		it.state.table = it.table
+		it.state.mu.Unlock()
+		it.table = nil
+		it.held = 0
+	}
+	if err != nil || it.table == nil {
+		return row, err
+	}
+	n := rowSize(row)
+	if it.held+n > it.share || !tryHold(ctx, n) {
+		it.drop(ctx)
+		it.state.mu.Lock()
+		it.state.streams = true
+		it.state.mu.Unlock()
+		return row, nil
+	}
+	key, err := it.h.GetHashKey(ctx, it.h.RightEntryKey, row)
+	if err != nil {
+		return nil, err
+	}
+	it.table[key] = append(it.table[key], row)
+	it.held += n
+	return row, nil
+}
+
+// drop gives back the rows kept so far.
+func (it *hashingIter) drop(ctx *sql.Context) {
+	it.table = nil
+	if s, err := sessionOf(ctx); err == nil && it.held > 0 {
+		s.budget.giveBack(it.held)
+	}
+	it.held = 0
+}
+
+// Close drops an incomplete table: a join that stopped early (a LIMIT)
+// reads the side again for its next outer row, as the engine's own hash
+// lookup does.
+func (it *hashingIter) Close(ctx *sql.Context) error {
+	if it.table != nil {
+		it.drop(ctx)
+	}
+	return it.child.Close(ctx)
+}
+
+// tryHold charges n bytes to ctx's statement if its budget has room.
+func tryHold(ctx *sql.Context, n int64) bool {
+	if s, err := sessionOf(ctx); err == nil {
+		return s.budget.tryHold(n)
+	}
+	return true
+}
