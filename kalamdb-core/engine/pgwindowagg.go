@@ -173,32 +173,32 @@ func (a *pgAgg) retracts() bool {
 
 // aggregate is the aggregate over frame fr.
 func (w *pgWindowAgg) aggregate(ctx *sql.Context, fr frame, rows sql.WindowBuffer) (any, error) {
+	whole := fr.n == 1 && fr.segs[0] == fr.base || fr.n == 0 && fr.base.Start == fr.base.End
+	if !whole && !w.agg.retracts() {
+		return w.fresh(ctx, fr, rows)
+	}
 	if err := w.feed(ctx, fr.base, rows); err != nil {
 		return nil, err
 	}
-	whole := fr.n == 1 && fr.segs[0] == fr.base || fr.n == 0 && fr.base.Start == fr.base.End
 	if whole {
 		return w.buf.Eval(ctx)
 	}
-	if w.agg.retracts() {
-		// EXCLUDE: the base frame's buffer without the excluded rows.
-		c := &aggBuffer{a: w.agg, count: w.buf.count, isum: w.buf.isum, dsum: w.buf.dsum}
-		at := fr.base.Start
-		for _, s := range append(fr.segs[:fr.n:fr.n], sql.WindowInterval{Start: fr.base.End, End: fr.base.End}) {
-			for j := at; j < s.Start; j++ {
-				ok, err := c.retract(ctx, rows[j])
-				if err != nil {
-					return nil, err
-				}
-				if !ok {
-					return w.fresh(ctx, fr, rows)
-				}
+	// EXCLUDE: the base frame's buffer without the excluded rows.
+	c := &aggBuffer{a: w.agg, count: w.buf.count, isum: w.buf.isum, dsum: w.buf.dsum}
+	at := fr.base.Start
+	for _, s := range append(fr.segs[:fr.n:fr.n], sql.WindowInterval{Start: fr.base.End, End: fr.base.End}) {
+		for j := at; j < s.Start; j++ {
+			ok, err := c.retract(ctx, rows[j])
+			if err != nil {
+				return nil, err
 			}
-			at = s.End
+			if !ok {
+				return w.fresh(ctx, fr, rows)
+			}
 		}
-		return c.Eval(ctx)
+		at = s.End
 	}
-	return w.fresh(ctx, fr, rows)
+	return c.Eval(ctx)
 }
 
 // fresh is the aggregate over fr's rows in a buffer of its own.
