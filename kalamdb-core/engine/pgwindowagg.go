@@ -18,9 +18,11 @@ import (
 // backwards, so a running sum over n rows is O(n). When a frame's start
 // moves on, count, and sum and avg of integers and decimals take the rows
 // it leaves out of their buffer (retract), so a sliding frame also costs
-// O(1) per row; the other aggregates (float sums, whose rounding a
-// retraction would change, min and max, string_agg, ...) start a new
-// buffer, so a sliding frame of w rows costs O(w) per row for them. EXCLUDE
+// O(1) per row; min and max keep the frame's candidates in a monotonic
+// deque (extremes), O(1) amortized per row too; the other aggregates
+// (float sums, whose rounding a retraction would change, string_agg, ...)
+// start a new buffer, so a sliding frame of w rows costs O(w) per row for
+// them. EXCLUDE
 // takes its rows out of a copy of the buffer, or computes the frame's
 // pieces afresh for the aggregates that cannot retract. A buffer charges
 // what it keeps to the statement's memory budget, as the grouped aggregate
@@ -39,6 +41,7 @@ type pgWindowAgg struct {
 	last   frame              // the last row's frame, once computed
 	value  any                // the value over last
 	cached bool
+	ext    *extremes // min and max
 }
 
 var _ sql.WindowFunction = (*pgWindowAgg)(nil)
@@ -65,6 +68,9 @@ func (a *pgAgg) NewWindowFunction() (sql.WindowFunction, error) {
 	}
 	w := &pgWindowAgg{agg: a, spec: spec}
 	w.cursor = newFrameCursor(&w.spec, orderBy)
+	if a.spec.name == "min" || a.spec.name == "max" {
+		w.ext = &extremes{max: a.spec.name == "max", held: heldBytes{transient: true}}
+	}
 	return w, nil
 }
 
@@ -85,6 +91,9 @@ func (w *pgWindowAgg) drop(ctx *sql.Context) {
 	if w.buf != nil {
 		w.buf.held.giveBack(ctx)
 		w.buf = nil
+	}
+	if w.ext != nil {
+		w.ext.reset(ctx)
 	}
 }
 
@@ -176,6 +185,9 @@ func (w *pgWindowAgg) aggregate(ctx *sql.Context, fr frame, rows sql.WindowBuffe
 	whole := fr.n == 1 && fr.segs[0] == fr.base || fr.n == 0 && fr.base.Start == fr.base.End
 	if !whole && !w.agg.retracts() {
 		return w.fresh(ctx, fr, rows)
+	}
+	if w.ext != nil {
+		return w.ext.over(ctx, w.agg, fr.base, rows)
 	}
 	if err := w.feed(ctx, fr.base, rows); err != nil {
 		return nil, err
@@ -301,4 +313,92 @@ func (b *aggBuffer) retract(ctx *sql.Context, row sql.Row) (ok bool, err error) 
 	}
 	b.count--
 	return true, nil
+}
+
+// extremes is min or max over frames that only move forward: the rows of
+// the frame that may still be its extreme, a monotonic deque. A row is
+// dropped from the back when a later row is at least as extreme (it can
+// never be the extreme again) and from the front when the frame's start
+// passes it, so each row enters and leaves once. The values are the
+// rows' own (already charged); the deque's slots are charged as it
+// grows.
+type extremes struct {
+	max  bool
+	idx  []int
+	vals []any
+	head int
+	fed  sql.WindowInterval
+	cap  int
+	held heldBytes
+}
+
+func (x *extremes) reset(ctx *sql.Context) {
+	x.held.giveBack(ctx)
+	x.idx, x.vals, x.head, x.cap = nil, nil, 0, 0
+	x.fed = sql.WindowInterval{}
+}
+
+// over is the extreme of the rows of f, which starts and ends no earlier
+// than the previous frame.
+func (x *extremes) over(ctx *sql.Context, a *pgAgg, f sql.WindowInterval, rows sql.WindowBuffer) (any, error) {
+	if f.Start < x.fed.Start || f.End < x.fed.End || f.Start > x.fed.End {
+		x.reset(ctx)
+		x.fed = sql.WindowInterval{Start: f.Start, End: f.Start}
+	}
+	x.fed.Start = f.Start
+	for x.head < len(x.idx) && x.idx[x.head] < f.Start {
+		x.vals[x.head] = nil
+		x.head++
+	}
+	if x.head > 64 && 2*x.head > len(x.idx) {
+		// Most of the slice is behind the frame: move the rest down.
+		n := copy(x.idx, x.idx[x.head:])
+		copy(x.vals, x.vals[x.head:])
+		clear(x.vals[n:])
+		x.idx, x.vals, x.head = x.idx[:n], x.vals[:n], 0
+	}
+	for j := x.fed.End; j < f.End; j++ {
+		x.fed.End = j + 1
+		if a.filter != nil {
+			v, err := a.filter.Eval(ctx, rows[j])
+			if err != nil {
+				return nil, err
+			}
+			if ok, _ := toBool(v); v == nil || !ok {
+				continue
+			}
+		}
+		v, err := a.values[0].Eval(ctx, rows[j])
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			continue
+		}
+		for len(x.idx) > x.head {
+			c, err := compareValues(a.fam, x.vals[len(x.vals)-1], v)
+			if err != nil {
+				return nil, err
+			}
+			if x.max && c > 0 || !x.max && c < 0 {
+				break
+			}
+			x.idx, x.vals = x.idx[:len(x.idx)-1], x.vals[:len(x.vals)-1]
+		}
+		if x.head > 0 && x.head == len(x.idx) {
+			x.idx, x.vals, x.head = x.idx[:0], x.vals[:0], 0
+		}
+		x.idx, x.vals = append(x.idx, j), append(x.vals, v)
+		if c := cap(x.idx) + cap(x.vals); c > x.cap {
+			if err := hold(ctx, "a window's min or max", int64(c-x.cap)*16); err != nil {
+				return nil, err
+			}
+			x.held.add(int64(c-x.cap) * 16)
+			x.cap = c
+		}
+	}
+	if x.head == len(x.idx) {
+		return nil, nil
+	}
+	return x.vals[x.head], nil
 }
