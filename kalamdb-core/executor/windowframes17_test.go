@@ -15,8 +15,8 @@ import (
 // TestSlidingFramesStayLinear: a sliding frame of 10,001 rows over 20,000
 // rows (ROWS, RANGE and GROUPS offsets, with EXCLUDE too) costs one step
 // per row for count, and sum and avg of integers, which take the rows the
-// frame leaves out of their buffer; recomputing each frame was 10^8
-// steps per aggregate. A frame that must be recomputed for every row (a
+// frame leaves out of their buffer, and for min and max (a monotonic
+// deque); recomputing each frame was 10^8 steps per aggregate. A frame that must be recomputed for every row (a
 // float sum from the current row to the partition's end: quadratic)
 // stops at the statement's time limit. Answers: the frame of the last
 // row is 9,999..19,999, whose sum is 10,001 * 14,999 = 150,004,999.
@@ -37,6 +37,8 @@ func TestSlidingFramesStayLinear(t *testing.T) {
 			{"sum({n})", "RANGE 10000 PRECEDING EXCLUDE CURRENT ROW", `[[20000,149985000]]`},
 			{"count(*)", "GROUPS BETWEEN 5000 PRECEDING AND 5000 FOLLOWING", `[[20000,10001]]`},
 			{"avg({n})", "ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING", `[[20000,19999]]`},
+			{"min({n})", "ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING", `[[20000,19999]]`},
+			{"max(-({n}))", "RANGE BETWEEN 5000 FOLLOWING AND 10000 FOLLOWING", `[[20000,-5000]]`},
 		} {
 			if got := root.rows(window(c.fn, c.frame)); got != c.want {
 				t.Errorf("%s OVER (... %s): %s, want %s", c.fn, c.frame, got, c.want)
