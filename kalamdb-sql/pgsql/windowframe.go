@@ -10,6 +10,7 @@ import (
 
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
@@ -235,10 +236,11 @@ func hasColumnRef(n *pg.Node) bool {
 	}) != nil
 }
 
-// findNode is the first node, n or under it, that test matches (nil if
-// none); test says whether a node matches and whether to look under it.
-func findNode(n *pg.Node, test func(protoreflect.Message) (match, descend bool)) protoreflect.Message {
-	if n == nil {
+// findNode is the first node, root or under it, that test matches (nil
+// if none); test says whether a node matches and whether to look under
+// it.
+func findNode(root proto.Message, test func(protoreflect.Message) (match, descend bool)) protoreflect.Message {
+	if root == nil || !root.ProtoReflect().IsValid() {
 		return nil
 	}
 	var found protoreflect.Message
@@ -271,7 +273,7 @@ func findNode(n *pg.Node, test func(protoreflect.Message) (match, descend bool))
 			return found == nil
 		})
 	}
-	walk(n.ProtoReflect())
+	walk(root.ProtoReflect())
 	return found
 }
 
