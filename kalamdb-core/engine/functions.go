@@ -44,7 +44,7 @@ func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.U
 	// The functions and operators of KalamDB's SQL, with PostgreSQL
 	// semantics, under the names package pgsql translates to.
 	add(sql.FunctionN{Name: pgsql.FnInt, Fn: buildIntLiteral})
-	add(sql.FunctionN{Name: pgsql.AggregateCarrier, Fn: buildAggregate})
+	add(sql.FunctionN{Name: pgsql.AggregateCarrier, Fn: buildCarrier})
 	add(sql.FunctionN{Name: pgsql.FnNulls, Fn: buildNullsMarker})
 	add(sql.FunctionN{Name: "ntile", Fn: buildNTile})
 	for name, op := range map[string]string{pgsql.FnAdd: "+", pgsql.FnSub: "-", pgsql.FnMul: "*", pgsql.FnDiv: "/", pgsql.FnMod: "%"} {

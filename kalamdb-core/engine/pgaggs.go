@@ -46,6 +46,9 @@ type aggSpec struct {
 	distinct bool
 	filter   bool
 	order    []aggOrder
+	// frame is a window function's explicit frame (nil: PostgreSQL's
+	// default).
+	frame *frameSpec
 }
 
 func parseAggSpec(s string) (aggSpec, error) {
@@ -57,6 +60,16 @@ func parseAggSpec(s string) (aggSpec, error) {
 			spec.distinct = true
 		case p == "filter":
 			spec.filter = true
+		case strings.HasPrefix(p, "frame="):
+			f, err := parseFrameSpec(strings.TrimPrefix(p, "frame="))
+			if err != nil {
+				return spec, err
+			}
+			spec.frame = f
+		case spec.frame != nil && (strings.HasPrefix(p, "fs=") || strings.HasPrefix(p, "fe=")):
+			if err := spec.frame.setOffset(p[1] == 's', p[3:]); err != nil {
+				return spec, err
+			}
 		case strings.HasPrefix(p, "order="):
 			dirs := strings.TrimPrefix(p, "order=")
 			if len(dirs)%2 != 0 {
@@ -86,6 +99,19 @@ type pgAgg struct {
 }
 
 var _ sql.Aggregation = (*pgAgg)(nil)
+
+// buildCarrier builds an aggregate call. A failed one is still an
+// aggregate: the engine's planner asks whether a window function's
+// expression is one before it looks at the error, and reported "function
+// is not a window adaptable exprssion" instead of the error
+// (sum(text) OVER ()).
+func buildCarrier(args ...sql.Expression) (sql.Expression, error) {
+	e, err := buildAggregate(args...)
+	if err != nil {
+		return &pgAgg{}, err
+	}
+	return e, nil
+}
 
 func buildAggregate(args ...sql.Expression) (sql.Expression, error) {
 	if len(args) == 0 {
@@ -127,7 +153,8 @@ func buildAggregate(args ...sql.Expression) (sql.Expression, error) {
 func (a *pgAgg) resolveType() error {
 	name := a.spec.name
 	want := map[string]int{"count": -1, "sum": 1, "avg": 1, "min": 1, "max": 1, "string_agg": 2, "array_agg": 1,
-		"bool_and": 1, "bool_or": 1, "stddev_samp": 1, "stddev_pop": 1, "var_samp": 1, "var_pop": 1}
+		"bool_and": 1, "bool_or": 1, "stddev_samp": 1, "stddev_pop": 1, "var_samp": 1, "var_pop": 1,
+		"first_value": 1, "last_value": 1, "nth_value": 2}
 	n, ok := want[name]
 	if !ok {
 		return sqlError("unknown aggregate %s", name)
@@ -156,6 +183,29 @@ func (a *pgAgg) resolveType() error {
 		default:
 			return noFunction(name, a.values)
 		}
+	case "first_value", "last_value", "nth_value":
+		// Window functions only (the translator requires OVER): a row's
+		// value, of the argument's type.
+		if name == "nth_value" {
+			switch familyOf(a.values[1]) {
+			case famInt, famNull:
+			case famUnknown:
+				// A string literal, as PostgreSQL reads it: an integer.
+				s, _ := constString(a.values[1])
+				n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 32)
+				if err != nil {
+					return execError("invalid input syntax for type integer: %q", s)
+				}
+				a.values = []sql.Expression{a.values[0], expression.NewLiteral(n, types.Int64)}
+			default:
+				return noFunction(name, a.values)
+			}
+		}
+		if f == famUnknown {
+			a.values = append([]sql.Expression{expression.NewLiteral(a.values[0].(*expression.Literal).Value(), types.LongText)}, a.values[1:]...)
+			a.fam = famText
+		}
+		a.typ = a.values[0].Type()
 	case "min", "max":
 		if f == famJSON {
 			return noFunction(name, a.values)

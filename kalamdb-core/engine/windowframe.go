@@ -48,7 +48,7 @@ func aggregateFrame(w *sql.WindowDefinition) (sql.WindowFramer, error) {
 		if err != nil {
 			return nil, err
 		}
-		return &pgFramer{spec: spec, orderBy: w.OrderBy.ToExpressions()}, nil
+		return &pgFramer{spec: spec, orderBy: w.OrderBy}, nil
 	}
 	if len(w.OrderBy) == 0 {
 		return aggregation.NewPartitionFramer(), nil
@@ -108,32 +108,21 @@ func (f *toPeersFramer) Interval() (sql.WindowInterval, error) {
 	return sql.WindowInterval{Start: f.start, End: group.End}, nil
 }
 
-// An explicit frame (the translator lets through ROWS frames with integer
-// offsets, and RANGE frames bounded by UNBOUNDED and CURRENT ROW, for
-// aggregates) is computed by pgFramer, for every aggregate, instead of
-// the engine's framers: its RANGE frames find peers by the first ORDER
-// BY key only.
+// An explicit frame of one of the engine's own aggregates (a window the
+// translator built with the engine's frame clause) is computed by
+// pgFramer, with frameCursor, instead of the engine's framers: its RANGE
+// frames find peers by the first ORDER BY key only. KalamDB's aggregates,
+// first_value, last_value and nth_value carry their frame in their
+// options instead (pgwindowagg.go), which also hold what the engine's
+// frame clause cannot: GROUPS, EXCLUDE and RANGE offsets.
 
-// frameEdge is one end of a frame.
-type frameEdge int
-
-const (
-	edgeUnbounded frameEdge = iota // UNBOUNDED PRECEDING or FOLLOWING
-	edgeCurrent                    // CURRENT ROW: with RANGE, the row's peers too
-	edgePreceding                  // n PRECEDING (ROWS only)
-	edgeFollowing                  // n FOLLOWING (ROWS only)
-)
-
-// frameSpec is an explicit frame, read from the engine's window frame.
-type frameSpec struct {
-	rows         bool
-	start, end   frameEdge
-	startN, endN int
-}
-
-// readFrame reads f, which the translator built.
+// readFrame reads f, an engine frame clause: ROWS, or RANGE bounded by
+// UNBOUNDED and CURRENT ROW.
 func readFrame(f sql.WindowFrame) (frameSpec, error) {
-	s := frameSpec{rows: strings.HasPrefix(f.String(), "ROWS")}
+	s := frameSpec{unit: unitRange}
+	if strings.HasPrefix(f.String(), "ROWS") {
+		s.unit = unitRows
+	}
 	var err error
 	if s.start, s.startN, err = readFrameEdge(f, "start", f.UnboundedPreceding(), f.StartCurrentRow(), f.StartNPreceding(), f.StartNFollowing()); err != nil {
 		return s, err
@@ -141,8 +130,8 @@ func readFrame(f sql.WindowFrame) (frameSpec, error) {
 	if s.end, s.endN, err = readFrameEdge(f, "end", f.UnboundedFollowing(), f.EndCurrentRow(), f.EndNPreceding(), f.EndNFollowing()); err != nil {
 		return s, err
 	}
-	if !s.rows && (s.start > edgeCurrent || s.end > edgeCurrent) {
-		return s, sqlError("RANGE with an offset PRECEDING or FOLLOWING is not supported")
+	if s.unit == unitRange && (s.start > edgeCurrent || s.end > edgeCurrent) {
+		return s, sqlError("RANGE with an offset PRECEDING or FOLLOWING is not supported here")
 	}
 	return s, nil
 }
@@ -175,70 +164,36 @@ func frameOffset(e sql.Expression) (int, error) {
 	return 0, sqlError("a frame offset must be a non-negative integer constant, not %s", e)
 }
 
-// pgFramer frames each row of a partition by a frameSpec.
+// pgFramer frames each row of a partition by a frameSpec without
+// EXCLUDE.
 type pgFramer struct {
 	spec    frameSpec
-	orderBy []sql.Expression
-	part    sql.WindowInterval // the partition, once started
+	orderBy sql.SortFields
+	cursor  *frameCursor
 	next    int                // the next row to frame
 	frame   sql.WindowInterval // the last row's frame
-	peers   sql.WindowFramer   // RANGE: the rows' peer groups, one per row
+	part    sql.WindowInterval
 	started bool
 }
 
 var _ sql.WindowFramer = (*pgFramer)(nil)
 
 func (f *pgFramer) NewFramer(part sql.WindowInterval) (sql.WindowFramer, error) {
-	n := &pgFramer{spec: f.spec, orderBy: f.orderBy, part: part, next: part.Start, started: true}
-	if !f.spec.rows && len(f.orderBy) > 0 {
-		peers, err := (&peerFramer{orderBy: f.orderBy}).NewFramer(part)
-		if err != nil {
-			return nil, err
-		}
-		n.peers = peers
-	}
-	return n, nil
+	c := newFrameCursor(&f.spec, f.orderBy)
+	c.reset(nil, part)
+	return &pgFramer{spec: f.spec, orderBy: f.orderBy, cursor: c, part: part, next: part.Start, started: true}, nil
 }
 
 func (f *pgFramer) Next(ctx *sql.Context, buf sql.WindowBuffer) (sql.WindowInterval, error) {
 	if !f.started || f.next >= f.part.End {
 		return sql.WindowInterval{}, io.EOF
 	}
-	i := f.next
+	fr, err := f.cursor.frameAt(ctx, buf, f.next)
+	if err != nil {
+		return sql.WindowInterval{}, err
+	}
 	f.next++
-	// The row's peers: with ROWS, the row alone; without ORDER BY, the
-	// whole partition.
-	peers := sql.WindowInterval{Start: i, End: i + 1}
-	if !f.spec.rows {
-		peers = f.part
-		if f.peers != nil {
-			g, err := f.peers.Next(ctx, buf)
-			if err != nil {
-				return sql.WindowInterval{}, err
-			}
-			peers = g
-		}
-	}
-	start, end := f.part.Start, f.part.End
-	switch f.spec.start {
-	case edgeCurrent:
-		start = peers.Start
-	case edgePreceding:
-		start = i - f.spec.startN
-	case edgeFollowing:
-		start = i + f.spec.startN
-	}
-	switch f.spec.end {
-	case edgeCurrent:
-		end = peers.End
-	case edgePreceding:
-		end = i - f.spec.endN + 1
-	case edgeFollowing:
-		end = i + f.spec.endN + 1
-	}
-	start = max(f.part.Start, min(start, f.part.End))
-	end = max(start, min(end, f.part.End))
-	f.frame = sql.WindowInterval{Start: start, End: end}
+	f.frame = fr.base
 	return f.frame, nil
 }
 
@@ -250,6 +205,39 @@ func (f *pgFramer) Interval() (sql.WindowInterval, error) {
 		return sql.WindowInterval{}, aggregation.ErrPartitionNotSet
 	}
 	return f.frame, nil
+}
+
+// rowFramer frames each row of a partition by itself: the window
+// functions that compute their own frames (pgWindowAgg) learn from it
+// which row they compute.
+type rowFramer struct {
+	part    sql.WindowInterval
+	next    int
+	started bool
+}
+
+var _ sql.WindowFramer = (*rowFramer)(nil)
+
+func (f *rowFramer) NewFramer(part sql.WindowInterval) (sql.WindowFramer, error) {
+	return &rowFramer{part: part, next: part.Start, started: true}, nil
+}
+
+func (f *rowFramer) Next(*sql.Context, sql.WindowBuffer) (sql.WindowInterval, error) {
+	if !f.started || f.next >= f.part.End {
+		return sql.WindowInterval{}, io.EOF
+	}
+	f.next++
+	return sql.WindowInterval{Start: f.next - 1, End: f.next}, nil
+}
+
+func (f *rowFramer) FirstIdx() int { return f.next - 1 }
+func (f *rowFramer) LastIdx() int  { return f.next }
+
+func (f *rowFramer) Interval() (sql.WindowInterval, error) {
+	if !f.started {
+		return sql.WindowInterval{}, aggregation.ErrPartitionNotSet
+	}
+	return sql.WindowInterval{Start: f.next - 1, End: f.next}, nil
 }
 
 // peerFramer frames each row by its peer group: the rows of its partition

@@ -6,6 +6,7 @@ import (
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // funcName is a function call's name, lower case as PostgreSQL folds it;
@@ -149,6 +150,14 @@ func itoa(n int) string {
 // args..., [filter condition], [order keys...]). dirs has two letters per
 // ORDER BY key: a or d, then f (NULLs first) or l (last).
 func (t *translator) aggregateCall(fc *pg.FuncCall, spec fnSpec) (sqlparser.Expr, error) {
+	return t.aggregateCallWith(fc, spec, "")
+}
+
+// aggregateCallWith is aggregateCall with more options (a window frame).
+func (t *translator) aggregateCallWith(fc *pg.FuncCall, spec fnSpec, more string) (sqlparser.Expr, error) {
+	if agg := aggregateIn(fc.AggFilter); agg != nil {
+		return nil, t.errorAt(agg.Location, "aggregate functions are not allowed in FILTER")
+	}
 	var b strings.Builder
 	b.WriteString(spec.name)
 	if fc.AggDistinct {
@@ -201,6 +210,7 @@ func (t *translator) aggregateCall(fc *pg.FuncCall, spec fnSpec) (sqlparser.Expr
 			args = append(args, e)
 		}
 	}
+	b.WriteString(more)
 	out := call(AggregateCarrier, str(b.String()))
 	for _, a := range args {
 		out.Exprs = append(out.Exprs, &sqlparser.AliasedExpr{Expr: a})
@@ -231,7 +241,37 @@ const WindowOverGroups = "window functions in a query with GROUP BY or aggregate
 // an empty window, OVER (): their WithChildren needs a partition or an
 // ordering key besides the argument (go-mysql-server v0.20.0), and the
 // statement failed with an internal error.
-var wholeInputBroken = map[string]bool{"first_value": true, "last_value": true, "lag": true, "lead": true}
+var wholeInputBroken = map[string]bool{"lag": true, "lead": true}
+
+// framed are the window functions that use their window's frame; they
+// run through the aggregate carrier.
+var framed = map[string]bool{"first_value": true, "last_value": true, "nth_value": true}
+
+// hasAggregate reports whether n calls an aggregate (outside a
+// subquery and a window function).
+func hasAggregate(n *pg.Node) bool { return aggregateIn(n) != nil }
+
+// aggregateIn is the first aggregate call in n (outside a subquery and a
+// window function), or nil.
+func aggregateIn(n *pg.Node) *pg.FuncCall {
+	m := findNode(n, func(m protoreflect.Message) (bool, bool) {
+		switch x := m.Interface().(type) {
+		case *pg.SubLink:
+			return false, false
+		case *pg.FuncCall:
+			if x.Over != nil || len(x.Funcname) == 0 {
+				return false, x.Over == nil
+			}
+			s, ok := functions[strings.ToLower(x.Funcname[len(x.Funcname)-1].GetString_().GetSval())]
+			return ok && (s.kind == aggregate || s.kind == engineAgg), true
+		}
+		return false, true
+	})
+	if m == nil {
+		return nil
+	}
+	return m.Interface().(*pg.FuncCall)
+}
 
 // cumeDist translates cume_dist() OVER (w), which the engine lacks, into
 // what it is: the rows up to the current row's last peer over the rows of
@@ -305,11 +345,11 @@ func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlp
 	}
 	defer func(was bool) { t.inWindowArgs = was }(t.inWindowArgs)
 	t.inWindowArgs = true
-	frame, err := t.windowFrame(w, name, spec)
+	frame, err := t.frameOptions(w)
 	if err != nil {
 		return nil, err
 	}
-	over := &sqlparser.Over{Frame: frame}
+	over := &sqlparser.Over{}
 	for _, p := range w.PartitionClause {
 		e, err := t.expr(p)
 		if err != nil {
@@ -328,10 +368,11 @@ func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlp
 		}
 		over.OrderBy = ob
 	}
-	if spec.kind == aggregate || fc.AggFilter != nil {
-		// KalamDB's aggregates (and count, min and max with FILTER) run
-		// through the carrier, which is also a window function.
-		e, err := t.aggregateCall(fc, spec)
+	if spec.kind != window || framed[name] {
+		// KalamDB's aggregates (count, min and max too), first_value,
+		// last_value and nth_value run through the carrier, which is also
+		// a window function, and computes their frames.
+		e, err := t.aggregateCallWith(fc, spec, frame)
 		if err != nil {
 			return nil, err
 		}

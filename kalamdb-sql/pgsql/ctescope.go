@@ -32,8 +32,7 @@ type cteScope map[string]string
 // writes. It is computed once per statement, when a WITH is first met.
 func tableNamesInStatement(root proto.Message) map[string]bool {
 	out := map[string]bool{}
-	var walk func(m protoreflect.Message)
-	walk = func(m protoreflect.Message) {
+	findNode(root, func(m protoreflect.Message) (bool, bool) {
 		switch x := m.Interface().(type) {
 		case *pg.RangeVar:
 			if x.Schemaname != "" {
@@ -52,24 +51,8 @@ func tableNamesInStatement(root proto.Message) map[string]bool {
 				out[strings.ToLower(x.Relation.Relname)] = true
 			}
 		}
-		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-			if fd.Kind() != protoreflect.MessageKind && fd.Kind() != protoreflect.GroupKind {
-				return true
-			}
-			switch {
-			case fd.IsList():
-				l := v.List()
-				for i := 0; i < l.Len(); i++ {
-					walk(l.Get(i).Message())
-				}
-			case fd.IsMap():
-			default:
-				walk(v.Message())
-			}
-			return true
-		})
-	}
-	walk(root.ProtoReflect())
+		return false, true
+	})
 	return out
 }
 

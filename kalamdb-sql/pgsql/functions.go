@@ -239,6 +239,7 @@ var functions = map[string]fnSpec{
 	"lead":         {"lead", 1, 3, window},
 	"first_value":  {"first_value", 1, 1, window},
 	"last_value":   {"last_value", 1, 1, window},
+	"nth_value":    {"nth_value", 2, 2, window},
 }
 
 // refusedFunctions are engine functions a user might reach for that

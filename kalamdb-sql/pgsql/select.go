@@ -367,6 +367,9 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
 	if sel.Having, err = t.where(sqlparser.HavingStr, having); err != nil {
 		return nil, err
 	}
+	if sel.Window, err = t.windowChecks(); err != nil {
+		return nil, err
+	}
 	return sel, nil
 }
 

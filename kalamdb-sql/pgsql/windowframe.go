@@ -3,21 +3,27 @@ package pgsql
 import (
 	"math"
 	"math/big"
-
-	pg "github.com/pganalyze/pg_query_go/v6"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/dolthub/vitess/go/vt/sqlparser"
+	pg "github.com/pganalyze/pg_query_go/v6"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
-// Window frames. KalamDB runs PostgreSQL's ROWS frames with any bounds
-// (offsets as integer constants) and its RANGE frames bounded by
-// UNBOUNDED PRECEDING, CURRENT ROW (the row and its peers) and UNBOUNDED
-// FOLLOWING, for aggregates. A RANGE offset (a distance in the ORDER BY
-// key's values), GROUPS frames and EXCLUDE are refused as UNSUPPORTED
-// rather than run with the engine's frames, which count peers by the
-// first ORDER BY key only. The engine computes every frame itself
-// (kalamdb-core/engine/windowframe.go); the translation only carries the
-// bounds.
+// Window frames, as PostgreSQL has them: ROWS, RANGE and GROUPS units,
+// bounds UNBOUNDED, CURRENT ROW and an offset PRECEDING or FOLLOWING
+// (with RANGE, a distance in the one ORDER BY key's values: an integer,
+// a decimal or a float constant, or an INTERVAL for a date or timestamp
+// key), and EXCLUDE CURRENT ROW, GROUP, TIES or NO OTHERS. The functions
+// that use a frame (aggregates, first_value, last_value, nth_value) run
+// through the aggregate carrier, whose options carry the frame
+// (frameOptions); the engine computes every frame itself
+// (kalamdb-core/engine/windowcursor.go). Ranking functions, lag and lead
+// ignore the frame, as in PostgreSQL, which still checks it (checkFrame).
 
 // PostgreSQL's FRAMEOPTION_* bits.
 const (
@@ -33,97 +39,242 @@ const (
 	frameOptionEndOffsetPreceding      = 0x01000
 	frameOptionStartOffsetFollowing    = 0x02000
 	frameOptionEndOffsetFollowing      = 0x04000
-	frameOptionExclusion               = 0x08000 | 0x10000 | 0x20000
+	frameOptionExcludeCurrentRow       = 0x08000
+	frameOptionExcludeGroup            = 0x10000
+	frameOptionExcludeTies             = 0x20000
 	frameOptionOffsets                 = frameOptionStartOffsetPreceding | frameOptionEndOffsetPreceding |
 		frameOptionStartOffsetFollowing | frameOptionEndOffsetFollowing
 )
 
-// windowFrame translates w's explicit frame, or returns nil for the
-// default one. Only aggregates take a frame here.
-func (t *translator) windowFrame(w *pg.WindowDef, name string, spec fnSpec) (*sqlparser.Frame, error) {
+// frameOptions is w's explicit frame as carrier options
+// (";frame=<unit><start><end><exclude>[;fs=<offset>][;fe=<offset>]"), or
+// "" for the default frame. It checks the frame as PostgreSQL does.
+func (t *translator) frameOptions(w *pg.WindowDef) (string, error) {
+	if err := t.checkFrame(w, true); err != nil {
+		return "", err
+	}
 	opts := w.FrameOptions
 	if opts&frameOptionNonDefault == 0 {
-		return nil, nil
+		return "", nil
+	}
+	var b strings.Builder
+	b.WriteString(";frame=")
+	switch {
+	case opts&frameOptionRows != 0:
+		b.WriteByte('r')
+	case opts&frameOptionGroups != 0:
+		b.WriteByte('g')
+	default:
+		b.WriteByte('R')
+	}
+	var offsets [2]string
+	for i, start := range []bool{true, false} {
+		bits := [4]int32{frameOptionStartUnboundedPreceding, frameOptionStartCurrentRow, frameOptionStartOffsetPreceding, frameOptionStartOffsetFollowing}
+		off := w.StartOffset
+		if !start {
+			bits = [4]int32{frameOptionEndUnboundedFollowing, frameOptionEndCurrentRow, frameOptionEndOffsetPreceding, frameOptionEndOffsetFollowing}
+			off = w.EndOffset
+		}
+		switch {
+		case opts&bits[0] != 0:
+			b.WriteByte('u')
+		case opts&bits[1] != 0:
+			b.WriteByte('c')
+		default:
+			b.WriteByte("pf"[boolIndex(opts&bits[3] != 0)])
+			o, err := t.frameOffset(opts, off, start, true)
+			if err != nil {
+				return "", err
+			}
+			offsets[i] = o
+		}
 	}
 	switch {
-	case spec.kind == window && (name == "first_value" || name == "last_value"):
-		return nil, t.unsupported(w.Location, "a window frame for %s() is not supported; frames apply to aggregates", name)
-	case spec.kind == window:
-		// Ranking functions, lag and lead ignore the frame, as in
-		// PostgreSQL, which still checks it: the parser did its shape,
-		// and a ROWS or GROUPS offset must be a bigint, not negative.
-		return nil, t.checkIgnoredFrame(w)
-	case opts&frameOptionGroups != 0:
-		return nil, t.unsupported(w.Location, "GROUPS frames are not supported; use ROWS or RANGE")
-	case opts&frameOptionExclusion != 0:
-		return nil, t.unsupported(w.Location, "EXCLUDE in a window frame is not supported")
-	case opts&frameOptionRange != 0 && opts&frameOptionOffsets != 0:
-		return nil, t.unsupported(w.Location, "RANGE with an offset PRECEDING or FOLLOWING is not supported; use ROWS, or RANGE with UNBOUNDED and CURRENT ROW")
+	case opts&frameOptionExcludeCurrentRow != 0:
+		b.WriteByte('c')
+	case opts&frameOptionExcludeGroup != 0:
+		b.WriteByte('g')
+	case opts&frameOptionExcludeTies != 0:
+		b.WriteByte('t')
+	default:
+		b.WriteByte('n')
 	}
-	f := &sqlparser.Frame{Unit: sqlparser.RangeUnit, Extent: &sqlparser.FrameExtent{}}
-	if opts&frameOptionRows != 0 {
-		f.Unit = sqlparser.RowsUnit
+	for i, o := range offsets {
+		if o != "" {
+			b.WriteString([]string{";fs=", ";fe="}[i])
+			b.WriteString(o)
+		}
 	}
-	var err error
-	if f.Extent.Start, err = t.frameBound(opts, w.StartOffset, true); err != nil {
-		return nil, err
-	}
-	if f.Extent.End, err = t.frameBound(opts, w.EndOffset, false); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return b.String(), nil
 }
 
-// frameBound translates the frame's start or end. The parser has already
-// refused impossible frames (a start of UNBOUNDED FOLLOWING, a frame
-// starting at the current row with preceding rows, ...).
-func (t *translator) frameBound(opts int32, offset *pg.Node, start bool) (*sqlparser.FrameBound, error) {
-	bits := [5]int32{frameOptionStartUnboundedPreceding, frameOptionStartCurrentRow, frameOptionStartOffsetPreceding, frameOptionStartOffsetFollowing, 0}
+// checkFrame refuses the frames PostgreSQL refuses while it parses a
+// window, used or not; a used window's offsets must also not be null or
+// negative (which PostgreSQL checks when it runs the window).
+func (t *translator) checkFrame(w *pg.WindowDef, used bool) error {
+	opts := w.FrameOptions
+	if opts&frameOptionNonDefault == 0 {
+		return nil
+	}
+	switch {
+	case opts&frameOptionGroups != 0 && len(w.OrderClause) == 0:
+		return t.errorAt(w.Location, "GROUPS mode requires an ORDER BY clause")
+	case opts&frameOptionRange != 0 && opts&frameOptionOffsets != 0 && len(w.OrderClause) != 1:
+		return t.errorAt(w.Location, "RANGE with offset PRECEDING/FOLLOWING requires exactly one ORDER BY column")
+	}
+	for i, off := range []*pg.Node{w.StartOffset, w.EndOffset} {
+		if off == nil {
+			continue
+		}
+		if _, err := t.frameOffset(opts, off, i == 0, used); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// frameOffset is a frame's offset as a carrier option: i and an integer
+// for ROWS and GROUPS; for RANGE, the constant's kind (i integer, n
+// numeric, f float, v interval) and text, which the engine reads for the
+// ORDER BY key's type.
+func (t *translator) frameOffset(opts int32, offset *pg.Node, start, used bool) (string, error) {
 	word := "starting"
 	if !start {
-		bits = [5]int32{0, frameOptionEndCurrentRow, frameOptionEndOffsetPreceding, frameOptionEndOffsetFollowing, frameOptionEndUnboundedFollowing}
 		word = "ending"
 	}
+	unit := "ROWS"
 	switch {
-	case bits[0] != 0 && opts&bits[0] != 0:
-		return &sqlparser.FrameBound{Type: sqlparser.UnboundedPreceding}, nil
-	case bits[4] != 0 && opts&bits[4] != 0:
-		return &sqlparser.FrameBound{Type: sqlparser.UnboundedFollowing}, nil
-	case opts&bits[1] != 0:
-		return &sqlparser.FrameBound{Type: sqlparser.CurrentRow}, nil
+	case opts&frameOptionRange != 0:
+		unit = "RANGE"
+	case opts&frameOptionGroups != 0:
+		unit = "GROUPS"
 	}
+	if hasColumnRef(offset) {
+		return "", t.errorAt(location(offset), "argument of %s must not contain variables", unit)
+	}
+	negative := false
+	if e := offset.GetAExpr(); e != nil && e.Lexpr == nil && len(e.Name) == 1 && e.Name[0].GetString_().GetSval() == "-" {
+		negative, offset = true, e.Rexpr
+	}
+	kind, text := byte(0), ""
 	c := offset.GetAConst()
-	var n int64
+	if tc := offset.GetTypeCast(); tc != nil && tc.Arg.GetAConst() != nil && len(tc.TypeName.GetTypmods()) == 0 {
+		c = tc.Arg.GetAConst()
+		names := tc.TypeName.GetNames()
+		typ := names[len(names)-1].GetString_().GetSval()
+		switch typ {
+		case "int2", "int4", "int8":
+			kind = 'i'
+		case "numeric":
+			kind = 'n'
+		case "float4", "float8":
+			kind = 'f'
+		case "interval":
+			kind = 'v'
+		default:
+			return "", t.unsupported(location(offset), "a frame offset of type %s is not supported", typ)
+		}
+	}
 	switch {
-	case c != nil && c.Isnull:
-		return nil, t.errorAt(location(offset), "frame %s offset must not be null", word)
-	case c != nil && c.GetIval() != nil:
-		n = int64(c.GetIval().GetIval())
-	case c != nil && c.GetFval() != nil:
-		// PostgreSQL casts the offset to bigint: a numeric constant is
-		// rounded (half away from zero), and one beyond 64 bits is an
-		// error. Every offset past a partition's rows frames the same, so
-		// a large one is clamped below.
-		v, ok := new(big.Rat).SetString(c.GetFval().GetFval())
-		if !ok {
-			return nil, t.errorAt(location(offset), "frame %s offset must be an integer, not %s", word, c.GetFval().GetFval())
-		}
-		r := roundHalfAway(v).Num()
-		if !r.IsInt64() {
-			return nil, t.errorAt(location(offset), "bigint out of range")
-		}
-		n = r.Int64()
+	case c == nil:
+		return "", t.unsupported(location(offset), "a frame offset must be a constant")
+	case c.Isnull && !used:
+		return "", nil
+	case c.Isnull:
+		return "", t.errorAt(location(offset), "frame %s offset must not be null", word)
+	case c.GetIval() != nil:
+		text = strconv.FormatInt(int64(c.GetIval().GetIval()), 10)
+	case c.GetFval() != nil:
+		text = c.GetFval().GetFval()
+	case c.GetSval() != nil:
+		text = strings.TrimSpace(c.GetSval().GetSval())
 	default:
-		return nil, t.unsupported(location(offset), "a frame offset must be an integer constant")
+		return "", t.unsupported(location(offset), "a frame offset must be a number or an interval")
 	}
-	if n < 0 {
-		return nil, t.errorAt(location(offset), "frame %s offset must not be negative", word)
+	if kind == 0 {
+		// An integer constant beyond 32 bits is a bigint, as in
+		// PostgreSQL, if it fits one; a numeric if not.
+		kind = 'i'
+		if _, err := strconv.ParseInt(text, 10, 64); err != nil {
+			kind = 'n'
+		}
 	}
-	typ := sqlparser.ExprPreceding
-	if opts&bits[3] != 0 {
-		typ = sqlparser.ExprFollowing
+	if negative {
+		text = "-" + text
 	}
-	return &sqlparser.FrameBound{Type: typ, Expr: IntLiteral(min(n, math.MaxInt32))}, nil
+	if opts&frameOptionRange != 0 {
+		if strings.ContainsRune(text, ';') {
+			return "", t.errorAt(location(offset), "invalid input syntax for type interval: %q", text)
+		}
+		// A negative offset fails when the window runs (the engine checks
+		// every offset's value there).
+		return string(kind) + text, nil
+	}
+	// ROWS and GROUPS: PostgreSQL casts the offset to bigint: a numeric
+	// constant is rounded (half away from zero), and one beyond 64 bits
+	// is an error. Every offset past a partition's rows frames the same,
+	// so a large one is clamped by the engine.
+	v, ok := new(big.Rat).SetString(text)
+	if !ok || kind == 'v' {
+		return "", t.errorAt(location(offset), "frame %s offset must be an integer, not %s", word, text)
+	}
+	r := roundHalfAway(v).Num()
+	switch {
+	case !r.IsInt64():
+		return "", t.errorAt(location(offset), "bigint out of range")
+	case r.Sign() < 0 && used:
+		return "", t.errorAt(location(offset), "frame %s offset must not be negative", word)
+	}
+	return "i" + strconv.FormatInt(min(r.Int64(), math.MaxInt32), 10), nil
+}
+
+// hasColumnRef reports whether n refers to a column.
+func hasColumnRef(n *pg.Node) bool {
+	return findNode(n, func(m protoreflect.Message) (bool, bool) {
+		_, ok := m.Interface().(*pg.ColumnRef)
+		return ok, !ok
+	}) != nil
+}
+
+// findNode is the first node, root or under it, that test matches (nil
+// if none); test says whether a node matches and whether to look under
+// it.
+func findNode(root proto.Message, test func(protoreflect.Message) (match, descend bool)) protoreflect.Message {
+	if root == nil || !root.ProtoReflect().IsValid() {
+		return nil
+	}
+	var found protoreflect.Message
+	var walk func(m protoreflect.Message)
+	walk = func(m protoreflect.Message) {
+		if found != nil {
+			return
+		}
+		match, descend := test(m)
+		if match {
+			found = m
+		}
+		if !descend || found != nil {
+			return
+		}
+		m.Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
+			if fd.Kind() != protoreflect.MessageKind && fd.Kind() != protoreflect.GroupKind {
+				return true
+			}
+			switch {
+			case fd.IsList():
+				l := v.List()
+				for i := 0; i < l.Len(); i++ {
+					walk(l.Get(i).Message())
+				}
+			case fd.IsMap():
+			default:
+				walk(v.Message())
+			}
+			return found == nil
+		})
+	}
+	walk(root.ProtoReflect())
+	return found
 }
 
 // Named windows (SELECT ... OVER w ... WINDOW w AS (...)), resolved as
@@ -151,12 +302,53 @@ func (t *translator) defineWindows(defs []*pg.Node) error {
 				return err
 			}
 		}
+		if err := t.checkFrame(resolved, false); err != nil {
+			return err
+		}
 		if t.windows == nil {
 			t.windows = map[string]*pg.WindowDef{}
 		}
 		t.windows[d.Name] = resolved
 	}
 	return nil
+}
+
+// windowChecks are the SELECT's named windows for the engine, which
+// resolves their columns and drops them: PostgreSQL refuses a WINDOW
+// clause naming an unknown column even if no function uses it. (The
+// windows the functions use are translated into their calls.) A window
+// with an aggregate is left out: the engine resolves the clause over the
+// rows before grouping.
+func (t *translator) windowChecks() (sqlparser.Window, error) {
+	names := make([]string, 0, len(t.windows))
+	for name := range t.windows {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	var out sqlparser.Window
+	for i, name := range names {
+		w := t.windows[name]
+		if slices.ContainsFunc(w.PartitionClause, hasAggregate) || slices.ContainsFunc(w.OrderClause, hasAggregate) {
+			continue
+		}
+		def := &sqlparser.WindowDef{Name: sqlparser.NewColIdent("kdb_window_" + strconv.Itoa(i))}
+		for _, p := range w.PartitionClause {
+			e, err := t.expr(p)
+			if err != nil {
+				return nil, err
+			}
+			def.PartitionBy = append(def.PartitionBy, e)
+		}
+		if len(w.OrderClause) > 0 {
+			ob, err := t.orderBy(w.OrderClause, nil, false)
+			if err != nil {
+				return nil, err
+			}
+			def.OrderBy = ob
+		}
+		out = append(out, def)
+	}
+	return out, nil
 }
 
 // resolveWindow is the window an OVER clause names or defines.
@@ -193,21 +385,4 @@ func (t *translator) copyWindow(w *pg.WindowDef) (*pg.WindowDef, error) {
 	}
 	return &pg.WindowDef{PartitionClause: base.PartitionClause, OrderClause: order, FrameOptions: w.FrameOptions,
 		StartOffset: w.StartOffset, EndOffset: w.EndOffset, Location: w.Location}, nil
-}
-
-// checkIgnoredFrame refuses the constant offsets PostgreSQL refuses in a
-// frame that a window function then ignores.
-func (t *translator) checkIgnoredFrame(w *pg.WindowDef) error {
-	if w.FrameOptions&(frameOptionRows|frameOptionGroups) == 0 {
-		return nil
-	}
-	for i, off := range []*pg.Node{w.StartOffset, w.EndOffset} {
-		if off.GetAConst() == nil {
-			continue
-		}
-		if _, err := t.frameBound(w.FrameOptions, off, i == 0); err != nil {
-			return err
-		}
-	}
-	return nil
 }
