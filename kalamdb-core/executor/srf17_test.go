@@ -3,6 +3,7 @@ package executor_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,5 +129,27 @@ func TestSetReturningFunctionPermissions(t *testing.T) {
 	}
 	if got := bob.rows("SELECT * FROM unnest((SELECT array_agg(id) FROM app.mine))"); got != `[[3]]` {
 		t.Fatalf("bob's unnest: %s", got)
+	}
+}
+
+// TestLiveQueryOverSetReturningFunction: a subscription cannot follow a
+// set-returning function (its rows have no changes), alone, joined or in
+// a subquery of the WHERE.
+func TestLiveQueryOverSetReturningFunction(t *testing.T) {
+	e := newEnv(t)
+	e.root().must(`CREATE NAMESPACE app; CREATE TABLE app.notes (id INT PRIMARY KEY, body TEXT)`)
+	alice := e.as("alice", systable.RoleUser)
+	ctx := context.Background()
+	for q, want := range map[string]string{
+		"SELECT * FROM generate_series(1, 3)":                                       "generate_series() in FROM has no change feed",
+		"SELECT * FROM unnest(ARRAY[1, 2]) u":                                       "unnest() in FROM has no change feed",
+		"SELECT * FROM app.notes n, generate_series(1, 3) g":                        "without joins",
+		"SELECT * FROM app.notes WHERE id IN (SELECT * FROM generate_series(1, 3))": "subquer",
+	} {
+		_, err := e.db.Engine.CompileFilter(ctx, alice.user, systable.RoleUser, "", q)
+		ae, ok := apierror.As(err)
+		if !ok || ae.Code != apierror.Unsupported || !strings.Contains(ae.Message, want) {
+			t.Errorf("%s: %v, want UNSUPPORTED containing %q", q, err, want)
+		}
 	}
 }
