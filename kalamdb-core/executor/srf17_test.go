@@ -61,8 +61,11 @@ func TestSeriesCancelled(t *testing.T) {
 // charge them as they charge a table's.
 func TestSeriesChargedToMemoryBudget(t *testing.T) {
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 1 << 20})
+	e.root().must("CREATE NAMESPACE app; CREATE TABLE app.filled (id BIGINT PRIMARY KEY)")
 	alice := e.as("alice", systable.RoleUser)
 	for _, q := range []string{
+		// Test data: the rows a statement writes are charged too.
+		"INSERT INTO app.filled SELECT g FROM " + hugeSeries + " g",
 		"SELECT * FROM " + hugeSeries + " g ORDER BY g DESC",
 		"SELECT g, count(*) FROM " + hugeSeries + " g GROUP BY g HAVING count(*) > 1",
 		"SELECT count(DISTINCT g) FROM " + hugeSeries + " g",
@@ -73,6 +76,10 @@ func TestSeriesChargedToMemoryBudget(t *testing.T) {
 	}
 	if got := alice.rows("SELECT count(*), sum(g) FROM generate_series(1, 100000) g"); got != `[[100000,5000050000]]` {
 		t.Fatalf("a series within the budget: %s", got)
+	}
+	alice.must("INSERT INTO app.filled SELECT g FROM generate_series(1, 1000) g")
+	if got := alice.rows("SELECT count(*) FROM app.filled"); got != `[[1000]]` {
+		t.Fatalf("test data within the budget: %s", got)
 	}
 }
 
