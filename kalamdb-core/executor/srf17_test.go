@@ -46,6 +46,9 @@ func TestSeriesCancelled(t *testing.T) {
 		_, err := alice.execCtx(ctx, "SELECT count(*) FROM "+hugeSeries)
 		done <- err
 	}()
+	// Let the statement get well inside the series; whenever the
+	// cancellation lands, it must end the statement.
+	time.Sleep(100 * time.Millisecond)
 	cancel()
 	select {
 	case err := <-done:
