@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
@@ -196,12 +197,11 @@ func (n *srfNode) NewInstance(_ *sql.Context, db sql.Database, args []sql.Expres
 	case srfSeries:
 		err = out.typeSeries(real)
 	case srfUnnest:
-		var dt = textType
+		// The elements' common type, as PostgreSQL types ARRAY[...]
+		// (ARRAY[NULL] is text).
+		var dt dialect.DataType
 		if out.args, dt, err = unify("ARRAY", real); err == nil {
 			out.typ = engineType(dt)
-			if familyOfType(out.typ) == famNull {
-				out.typ = engineType(textType)
-			}
 		}
 	case srfUnnestJSON:
 		if len(real) != 1 {
