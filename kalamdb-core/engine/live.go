@@ -109,6 +109,11 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 		sel.Into != nil || len(sel.From) != 1 || sel.QueryOpts != (sqlparser.QueryOpts{}) || len(sel.Window) > 0 {
 		return nil, apierror.New(apierror.Unsupported, "a live query is SELECT columns FROM ns.table [WHERE ...], without joins, grouping, ordering or limits")
 	}
+	if tf, ok := sel.From[0].(*sqlparser.TableFuncExpr); ok {
+		// Its rows never change: there is nothing to follow.
+		return nil, apierror.New(apierror.Unsupported, "a live query reads one table: %s() in FROM has no change feed; run it as a query",
+			(&srfNode{kind: srfNames[tf.Name]}).Name())
+	}
 	ate, ok := sel.From[0].(*sqlparser.AliasedTableExpr)
 	if !ok {
 		return nil, apierror.New(apierror.Unsupported, "a live query reads one table")

@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -29,6 +30,14 @@ func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, unq
 			// The engine would say "no database selected"; the user asked
 			// for a table.
 			return nil, apierror.New(apierror.TableNotFound, "table %s does not exist: no namespace is selected (write namespace.%s, or select one with USE)", name, name)
+		}
+		if hasTableFunction(stmt) {
+			// The engine plans a table function in the current database
+			// and fails without one ("no database selected"); a function
+			// reads no table, and every table the statement names has a
+			// namespace (checked above), so the reserved system
+			// namespace stands in.
+			sctx.SetCurrentDatabase(catalog.SystemNamespace)
 		}
 	}
 	switch s := stmt.(type) {

@@ -201,11 +201,17 @@ func TestStatementTimeout(t *testing.T) {
 
 func TestCancelStopsRunningStatement(t *testing.T) {
 	e := newEnv(t)
-	alice := e.as("alice", systable.RoleUser)
+	cancelEnds(t, e.as("alice", systable.RoleUser), crossJoin(200))
+}
+
+// cancelEnds runs sqlText as c and cancels its context once it runs: the
+// statement must end with context.Canceled.
+func cancelEnds(t *testing.T, c *caller, sqlText string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() {
-		_, err := alice.execCtx(ctx, crossJoin(200))
+		_, err := c.execCtx(ctx, sqlText)
 		done <- err
 	}()
 	// Give the statement time to be well inside its operators; whenever

@@ -36,6 +36,9 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 		return t.cumeDist(fc)
 	}
 	spec, ok := functions[name]
+	if !ok && setReturning[name] {
+		return nil, t.unsupported(fc.Location, "set-returning function %s() is only supported in FROM: write SELECT ... FROM %s(...)", name, name)
+	}
 	if !ok {
 		if why, refused := refusedFunctions[name]; refused {
 			return nil, t.errorAt(fc.Location, "function %s() is not supported: %s", name, why)

@@ -245,11 +245,9 @@ var functions = map[string]fnSpec{
 // refusedFunctions are engine functions a user might reach for that
 // KalamDB refuses with a reason, rather than "unknown function".
 var refusedFunctions = map[string]string{
-	"load_file":       "statements may not read files on the server",
-	"sleep":           "statements may not pause the server",
-	"pg_sleep":        "statements may not pause the server",
-	"benchmark":       "statements may not pause the server",
-	"get_lock":        "locks do not outlive a statement",
-	"generate_series": "functions in FROM are not supported",
-	"unnest":          "arrays are not supported",
+	"load_file": "statements may not read files on the server",
+	"sleep":     "statements may not pause the server",
+	"pg_sleep":  "statements may not pause the server",
+	"benchmark": "statements may not pause the server",
+	"get_lock":  "locks do not outlive a statement",
 }

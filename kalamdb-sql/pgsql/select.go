@@ -745,7 +745,7 @@ func (t *translator) fromItem(n *pg.Node) (sqlparser.TableExpr, error) {
 		cols = padColumnNames(cols, sel)
 		return &sqlparser.AliasedTableExpr{Expr: &sqlparser.Subquery{Select: sel, Columns: cols}, As: sqlparser.NewTableIdent(name)}, nil
 	case *pg.Node_RangeFunction:
-		return nil, t.unsupported(-1, "functions in FROM (such as generate_series or unnest) are not supported")
+		return t.rangeFunction(f.RangeFunction)
 	case *pg.Node_RangeTableSample:
 		return nil, t.unsupported(f.RangeTableSample.Location, "TABLESAMPLE is not supported")
 	}
