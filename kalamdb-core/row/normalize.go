@@ -596,11 +596,17 @@ func TrimExcessSpaces(s string, n int) (string, bool) {
 func normJSON(dt dialect.DataType, v any) (any, error) {
 	switch x := v.(type) {
 	case types.JSONDocument:
+		if !JSONDepthOK(x.Val) {
+			return nil, errJSONTooDeep()
+		}
 		return x, nil
 	case sql.JSONWrapper:
 		val, err := x.ToInterface()
 		if err != nil {
 			return nil, invalid("invalid JSON value: %v", err)
+		}
+		if !JSONDepthOK(val) {
+			return nil, errJSONTooDeep()
 		}
 		return types.JSONDocument{Val: val}, nil
 	case string, []byte, json.RawMessage:
@@ -618,7 +624,12 @@ func normJSON(dt dialect.DataType, v any) (any, error) {
 			return nil, invalid("invalid JSON value: %v", err)
 		}
 		return types.JSONDocument{Val: val}, nil
-	case bool, float64, map[string]any, []any:
+	case map[string]any, []any:
+		if !JSONDepthOK(x) {
+			return nil, errJSONTooDeep()
+		}
+		return types.JSONDocument{Val: x}, nil
+	case bool, float64:
 		return types.JSONDocument{Val: x}, nil
 	case int64, int32, int16, int8, int:
 		n, _ := toInt64(dt, x)
@@ -639,6 +650,49 @@ func normJSON(dt dialect.DataType, v any) (any, error) {
 		return nil, cannotConvert(v, dt)
 	}
 	return types.JSONDocument{Val: val}, nil
+}
+
+// MaxJSONDepth is how deeply a JSON value may nest arrays and objects: the
+// bound of the decoder that reads stored values back (encoding/json's), so
+// a value nested deeper must never be written (its row could not be read,
+// scanned, flushed or deleted again).
+const MaxJSONDepth = 10000
+
+// JSONDepthOK reports whether a decoded JSON value nests arrays and objects
+// at most MaxJSONDepth levels. The walk stops at the first level past it.
+func JSONDepthOK(v any) bool {
+	var walk func(v any, depth int) bool
+	walk = func(v any, depth int) bool {
+		switch x := v.(type) {
+		case []any:
+			if depth++; depth > MaxJSONDepth {
+				return false
+			}
+			for _, e := range x {
+				if !walk(e, depth) {
+					return false
+				}
+			}
+		case map[string]any:
+			if depth++; depth > MaxJSONDepth {
+				return false
+			}
+			for _, e := range x {
+				if !walk(e, depth) {
+					return false
+				}
+			}
+		case types.JSONDocument:
+			return walk(x.Val, depth)
+		}
+		return true
+	}
+	return walk(v, 0)
+}
+
+// errJSONTooDeep refuses to store a value nested past MaxJSONDepth.
+func errJSONTooDeep() error {
+	return invalid("a JSON value nests arrays and objects more than %d levels deep (a fixed limit)", MaxJSONDepth)
 }
 
 // TimestampLayouts are the forms of date and timestamp text without a
