@@ -411,8 +411,8 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 		}
 		return b, nil
 	case dialect.TypeJSON:
-		var val any
-		if err := json.Unmarshal([]byte(s), &val); err != nil {
+		val, err := row.DecodeJSONText([]byte(s))
+		if err != nil {
 			if tooDeep(err) {
 				return nil, errJSONTooDeep()
 			}

@@ -47,8 +47,8 @@ func jsonValue(v any) (any, error) {
 }
 
 func decodeJSON(b []byte) (any, error) {
-	var val any
-	if err := json.Unmarshal(b, &val); err != nil {
+	val, err := krow.DecodeJSONText(b)
+	if err != nil {
 		if tooDeep(err) {
 			return nil, errJSONTooDeep()
 		}

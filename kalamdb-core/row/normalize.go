@@ -5,6 +5,7 @@ package row
 // each Kind's accepted inputs are read in one place.
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -619,8 +620,8 @@ func normJSON(dt dialect.DataType, v any) (any, error) {
 		case json.RawMessage:
 			raw = y
 		}
-		var val any
-		if err := json.Unmarshal(raw, &val); err != nil {
+		val, err := DecodeJSONText(raw)
+		if err != nil {
 			return nil, invalid("invalid JSON value: %v", err)
 		}
 		return types.JSONDocument{Val: val}, nil
@@ -650,6 +651,64 @@ func normJSON(dt dialect.DataType, v any) (any, error) {
 		return nil, cannotConvert(v, dt)
 	}
 	return types.JSONDocument{Val: val}, nil
+}
+
+// DecodeJSONText decodes JSON text given as a value. It refuses what
+// encoding/json would change rather than read: a \u escape that is half of
+// a UTF-16 surrogate pair without its other half (read as U+FFFD;
+// PostgreSQL refuses the text), and a number no double holds (1e400),
+// which it names instead of a Go type. Other errors are encoding/json's.
+func DecodeJSONText(raw []byte) (any, error) {
+	var val any
+	if err := json.Unmarshal(raw, &val); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && strings.HasPrefix(te.Value, "number") {
+			return nil, fmt.Errorf("%s is out of range for a JSON number (a double)", te.Value)
+		}
+		return nil, err
+	}
+	if esc := loneSurrogate(raw); esc != "" {
+		return nil, fmt.Errorf("the escape %s is half of a UTF-16 surrogate pair without its other half", esc)
+	}
+	return val, nil
+}
+
+// loneSurrogate is the first \u escape of valid JSON text that is a
+// UTF-16 surrogate not paired (a high one followed by a low one), or "".
+// Backslashes occur only inside strings, so every one starts an escape.
+func loneSurrogate(raw []byte) string {
+	if !bytes.Contains(raw, []byte(`\u`)) {
+		return "" // most text: no \u escape at all
+	}
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 32)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			i++ // a one-character escape (\\ among them)
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r < 0xDC00:
+			if low, ok := hex4(i + 6); ok && low >= 0xDC00 && low <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return string(raw[i : i+6])
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return string(raw[i : i+6])
+		}
+		i += 5
+	}
+	return ""
 }
 
 // MaxJSONDepth is how deeply a JSON value may nest arrays and objects: the
