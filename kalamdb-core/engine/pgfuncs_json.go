@@ -522,6 +522,9 @@ func buildJSONBuildObject(args []sql.Expression) (*pgFunc, error) {
 			if vals[i] == nil {
 				return nil, execError("argument %d: key must not be null", i+1)
 			}
+			if fams[i] == famJSON {
+				return nil, execError("key value must be scalar, not array, composite, or json")
+			}
 			k, err := textOf(vals[i], fams[i])
 			if err != nil {
 				return nil, err
