@@ -220,6 +220,14 @@ func valuesNumbers(v *plan.ValueDerivedTable) (sql.Node, transform.TreeIdentity,
 		}
 		jsonMix := hasJSON && notJSON
 		if !jsonMix && (!numbers || !mixed) {
+			if t := typeAfterNull(col); t != nil {
+				for r, e := range col {
+					if familyOf(e) == famNull {
+						out[r][i] = expression.NewLiteral(nil, t)
+					}
+				}
+				changed = true
+			}
 			continue
 		}
 		unified, err := unifyValues(col)
@@ -248,6 +256,29 @@ func valuesNumbers(v *plan.ValueDerivedTable) (sql.Node, transform.TreeIdentity,
 		return nil, transform.SameTree, err
 	}
 	return n, transform.NewTree, nil
+}
+
+// typeAfterNull is the type of a VALUES column whose first value is a
+// NULL and whose other values are all of one type, else nil. The engine
+// typed such a column by its NULL: (NULL), (true) gave 1 and (NULL),
+// (DATE '2024-01-01') failed ("value not nil").
+func typeAfterNull(col []sql.Expression) sql.Type {
+	if familyOf(col[0]) != famNull {
+		return nil
+	}
+	var t sql.Type
+	for _, e := range col[1:] {
+		switch f := familyOf(e); {
+		case f == famNull:
+		case f == famUnknown:
+			return nil
+		case t == nil:
+			t = e.Type()
+		case !e.Type().Equals(t):
+			return nil
+		}
+	}
+	return t
 }
 
 // valuesRows evaluates the rows of a VALUES list, each value converted to
