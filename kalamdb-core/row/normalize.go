@@ -670,7 +670,31 @@ func DecodeJSONText(raw []byte) (any, error) {
 	if esc := loneSurrogate(raw); esc != "" {
 		return nil, fmt.Errorf("the escape %s is half of a UTF-16 surrogate pair without its other half", esc)
 	}
+	if bytes.Contains(raw, []byte("-0")) {
+		val = positiveZeros(val)
+	}
 	return val, nil
+}
+
+// positiveZeros is v with every number -0 made 0, as jsonb stores it (its
+// numeric has no negative zero): '-0' prints 0, and ->> of it is '0', so
+// it groups with 0 as text too.
+func positiveZeros(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == 0 {
+			return 0.0
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = positiveZeros(e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = positiveZeros(e)
+		}
+	}
+	return v
 }
 
 // loneSurrogate is the first \u escape of valid JSON text that is a
