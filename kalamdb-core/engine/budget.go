@@ -169,6 +169,14 @@ func valueSize(v any) int64 {
 // it passes limit (ok false): the walk visits at most limit bytes' worth
 // of values however much structure the document shares.
 func jsonSize(v any, limit int64) (n int64, ok bool) {
+	n, _, ok = measureJSON(v, limit)
+	return n, ok
+}
+
+// measureJSON is jsonSize that also stops at a level nested past
+// maxJSONDepth (deep true, ok false).
+func measureJSON(v any, limit int64) (n int64, deep, ok bool) {
+	depth := 0
 	var walk func(v any) bool
 	walk = func(v any) bool {
 		switch x := v.(type) {
@@ -181,6 +189,10 @@ func jsonSize(v any, limit int64) (n int64, ok bool) {
 		case json.RawMessage:
 			n += int64(len(x))
 		case []any:
+			if depth++; depth > maxJSONDepth {
+				deep = true
+				return false
+			}
 			n += 2
 			for _, e := range x {
 				n++
@@ -188,7 +200,12 @@ func jsonSize(v any, limit int64) (n int64, ok bool) {
 					return false
 				}
 			}
+			depth--
 		case map[string]any:
+			if depth++; depth > maxJSONDepth {
+				deep = true
+				return false
+			}
 			n += 2
 			for k, e := range x {
 				n += int64(len(k)) + 4
@@ -196,6 +213,7 @@ func jsonSize(v any, limit int64) (n int64, ok bool) {
 					return false
 				}
 			}
+			depth--
 		case types.JSONDocument:
 			return walk(x.Val)
 		case sql.JSONWrapper:
@@ -211,14 +229,18 @@ func jsonSize(v any, limit int64) (n int64, ok bool) {
 		return n <= limit
 	}
 	ok = walk(v)
-	return n, ok
+	return n, deep, ok
 }
 
 // checkJSONSize fails when a document a function built would print as
-// more than the largest value.
+// more than the largest value, or nest deeper than a stored value may (a
+// builder's JSON arguments are at most that deep, so the one level it
+// adds is the only way past it).
 func checkJSONSize(ctx *sql.Context, doc any) error {
 	limit := valueLimit(ctx)
-	if _, ok := jsonSize(doc, limit); !ok {
+	if _, deep, ok := measureJSON(doc, limit); deep {
+		return errJSONTooDeep()
+	} else if !ok {
 		return checkResultSize(ctx, math.MaxInt64)
 	}
 	return nil

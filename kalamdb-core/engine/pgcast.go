@@ -127,7 +127,8 @@ func castable(from family, dt dialect.DataType) error {
 	case famBytes:
 		ok = to == famBytes || to == famText
 	case famJSON:
-		ok = to == famJSON || to == famText
+		// jsonb's casts to numbers and boolean (PostgreSQL 11 on).
+		ok = to == famJSON || to == famText || to == famBool || to.numeric()
 	case famTimestamp:
 		ok = to == famTimestamp || to == famDate || to == famTime || to == famText
 	case famDate:
@@ -153,6 +154,9 @@ func castValue(ctx *sql.Context, v any, from family, dt dialect.DataType, try bo
 		if s, ok := toText(v); ok {
 			return parseText(ctx, s, dt)
 		}
+	}
+	if from == famJSON && dt.Name != dialect.TypeJSON && dt.Name != dialect.TypeText {
+		return castJSONScalar(v, dt)
 	}
 	switch dt.Name {
 	case dialect.TypeBoolean:
@@ -232,6 +236,62 @@ func castValue(ctx *sql.Context, v any, from family, dt dialect.DataType, try bo
 		}
 	}
 	return nil, execError("cannot cast value of type %s to %s", from, dt.SQL())
+}
+
+// castJSONScalar is jsonb's cast to a number type or boolean: of a JSON
+// number (the number's decimal form, so 2.5::int is 3 as numeric's is)
+// or boolean, else PostgreSQL's error naming the value's kind.
+func castJSONScalar(v any, dt dialect.DataType) (any, error) {
+	val, err := jsonValue(v)
+	if err != nil {
+		return nil, err
+	}
+	val, kind, err := jsonbKind(val)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case dt.Name == dialect.TypeBoolean && kind == jsonbBool:
+		return boolValue(val.(bool)), nil
+	case dt.Name != dialect.TypeBoolean && kind == jsonbNumber:
+		f := val.(float64) + 0 // jsonb's numeric has no -0
+		switch dt.Name {
+		case dialect.TypeDouble:
+			return f, nil
+		case dialect.TypeFloat:
+			return toFloat32(f)
+		}
+		d := decimal.NewFromFloat(f)
+		if dt.Name == dialect.TypeDecimal {
+			return fitDecimal(d, dt)
+		}
+		return castToInt(d, famNumeric, dt.Name)
+	}
+	kinds := map[int]string{jsonbNull: "null", jsonbString: "string", jsonbNumber: "numeric",
+		jsonbBool: "boolean", jsonbArray: "array", jsonbObject: "object"}
+	return nil, execError("cannot cast jsonb %s to type %s", kinds[kind], pgTypeName(dt))
+}
+
+// pgTypeName is PostgreSQL's name of a number type or boolean, as its
+// cast errors word it.
+func pgTypeName(dt dialect.DataType) string {
+	switch dt.Name {
+	case dialect.TypeBoolean:
+		return "boolean"
+	case dialect.TypeSmallInt:
+		return "smallint"
+	case dialect.TypeInt:
+		return "integer"
+	case dialect.TypeBigInt:
+		return "bigint"
+	case dialect.TypeFloat:
+		return "real"
+	case dialect.TypeDouble:
+		return "double precision"
+	case dialect.TypeDecimal:
+		return "numeric"
+	}
+	return strings.ToLower(dt.SQL())
 }
 
 // toFloat32 rounds a double to a REAL as PostgreSQL's float8-to-real
@@ -411,8 +471,8 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 		}
 		return b, nil
 	case dialect.TypeJSON:
-		var val any
-		if err := json.Unmarshal([]byte(s), &val); err != nil {
+		val, err := row.DecodeJSONText([]byte(s))
+		if err != nil {
 			if tooDeep(err) {
 				return nil, errJSONTooDeep()
 			}

@@ -102,13 +102,49 @@ func step(val any, key any) (any, bool) {
 	}
 }
 
-func follow(val any, keys []any) (any, bool) {
+// operatorStep is a step of -> and ->>: step, but an integer key 0 or -1
+// of a scalar is the scalar itself, as in jsonb, which stores a scalar as
+// a one-element array ('"x"'::jsonb -> 0 is "x"; #> and
+// json_extract_path do not do this).
+func operatorStep(val any, key any) (any, bool) {
+	if _, isText := key.(string); !isText {
+		switch val.(type) {
+		case []any, map[string]any:
+		default:
+			if n, ok := toInt64(key); ok && (n == 0 || n == -1) {
+				return val, true
+			}
+			return nil, false
+		}
+	}
+	return step(val, key)
+}
+
+// pathStep is a step of a PostgreSQL path (#>, json_extract_path): a text
+// key is an object's field, or an array's index (negative from the end)
+// when it reads as an integer, as PostgreSQL's strtoint reads it.
+func pathStep(val any, key any) (any, bool) {
+	k, isText := key.(string)
+	if !isText {
+		return step(val, key)
+	}
+	if _, isArr := val.([]any); !isArr {
+		return step(val, k)
+	}
+	n, err := strconv.ParseInt(strings.TrimLeft(k, " \t\n\v\f\r"), 10, 32)
+	if err != nil {
+		return nil, false
+	}
+	return step(val, n)
+}
+
+func follow(val any, keys []any, next func(val, key any) (any, bool)) (any, bool) {
 	for _, k := range keys {
 		if k == nil {
 			return nil, false
 		}
 		var ok bool
-		if val, ok = step(val, k); !ok {
+		if val, ok = next(val, k); !ok {
 			return nil, false
 		}
 	}
@@ -139,9 +175,9 @@ func jsonStringText(s string) (any, error) {
 	return s, nil
 }
 
-// buildJSONPathFn builds a function of a document and a key path. text
-// selects ->>-style text results, else the value is JSON.
-func buildJSONPathFn(name string, dt dialect.DataType, result func(v any) (any, error)) fnBuilder {
+// buildJSONPathFn builds a function of a document and a key path, whose
+// keys next follows; result makes the answer of the value found.
+func buildJSONPathFn(name string, dt dialect.DataType, next func(val, key any) (any, bool), result func(v any) (any, error)) fnBuilder {
 	return func(args []sql.Expression) (*pgFunc, error) {
 		if len(args) < 1 {
 			return nil, noFunction(name, args)
@@ -161,7 +197,7 @@ func buildJSONPathFn(name string, dt dialect.DataType, result func(v any) (any, 
 			if err != nil || !ok {
 				return nil, err
 			}
-			v, ok := follow(doc, vals[1:])
+			v, ok := follow(doc, vals[1:], next)
 			if !ok {
 				return nil, nil
 			}
@@ -203,17 +239,9 @@ func buildJSONPathOp(text bool) fnBuilder {
 			}
 			var v any = doc
 			for _, k := range keys {
-				var next any
-				next, ok = step(v, k)
-				if !ok {
-					if n, err := strconv.ParseInt(k, 10, 64); err == nil {
-						next, ok = step(v, n)
-					}
-				}
-				if !ok {
+				if v, ok = pathStep(v, k); !ok {
 					return nil, nil
 				}
-				v = next
 			}
 			if text {
 				return jsonScalarText(v)
@@ -354,7 +382,7 @@ func jsonObjectKeys(v any) (any, error) {
 func jsonContains(_ any) (any, error) { return boolValue(true), nil }
 
 func buildJSONContains(args []sql.Expression) (*pgFunc, error) {
-	f, err := buildJSONPathFn("json_contains", boolType, jsonContains)(args)
+	f, err := buildJSONPathFn("json_contains", boolType, step, jsonContains)(args)
 	if err != nil {
 		return nil, err
 	}
@@ -494,6 +522,9 @@ func buildJSONBuildObject(args []sql.Expression) (*pgFunc, error) {
 			if vals[i] == nil {
 				return nil, execError("argument %d: key must not be null", i+1)
 			}
+			if fams[i] == famJSON {
+				return nil, execError("key value must be scalar, not array, composite, or json")
+			}
 			k, err := textOf(vals[i], fams[i])
 			if err != nil {
 				return nil, err
@@ -524,21 +555,23 @@ func buildJSONArrayLength(args []sql.Expression) (*pgFunc, error) {
 }
 
 func (fs functionSet) registerJSONFunctions() {
-	fs.register("kdb_json_get", buildJSONPathFn("->", jsonType, asJSON))
-	fs.register("kdb_json_text", buildJSONPathFn("->>", textType, jsonScalarText))
+	fs.register("kdb_json_get", buildJSONPathFn("->", jsonType, operatorStep, asJSON))
+	fs.register("kdb_json_text", buildJSONPathFn("->>", textType, operatorStep, jsonScalarText))
 	fs.register("kdb_json_path", buildJSONPathOp(false))
 	fs.register("kdb_json_path_text", buildJSONPathOp(true))
 	fs.register("kdb_json_exists", buildJSONExists)
-	fs.register("kdb_json_get_fn", buildJSONPathFn("json_get", jsonType, asJSON))
-	fs.register("kdb_json_get_str", buildJSONPathFn("json_get_str", textType, jsonStr))
-	fs.register("kdb_json_as_text", buildJSONPathFn("json_as_text", textType, jsonScalarText))
-	fs.register("kdb_json_get_int", buildJSONPathFn("json_get_int", bigintType, jsonInt))
-	fs.register("kdb_json_get_float", buildJSONPathFn("json_get_float", doubleType, jsonFloat))
-	fs.register("kdb_json_get_bool", buildJSONPathFn("json_get_bool", boolType, jsonBool))
-	fs.register("kdb_json_get_json", buildJSONPathFn("json_get_json", textType, jsonTextOf))
+	fs.register("kdb_json_get_fn", buildJSONPathFn("json_get", jsonType, step, asJSON))
+	fs.register("kdb_json_get_str", buildJSONPathFn("json_get_str", textType, step, jsonStr))
+	fs.register("kdb_json_as_text", buildJSONPathFn("json_as_text", textType, step, jsonScalarText))
+	fs.register("kdb_json_get_int", buildJSONPathFn("json_get_int", bigintType, step, jsonInt))
+	fs.register("kdb_json_get_float", buildJSONPathFn("json_get_float", doubleType, step, jsonFloat))
+	fs.register("kdb_json_get_bool", buildJSONPathFn("json_get_bool", boolType, step, jsonBool))
+	fs.register("kdb_json_get_json", buildJSONPathFn("json_get_json", textType, step, jsonTextOf))
 	fs.register("kdb_json_contains", buildJSONContains)
-	fs.register("kdb_json_length", buildJSONPathFn("json_length", bigintType, jsonLength))
-	fs.register("kdb_json_object_keys", buildJSONPathFn("json_object_keys", jsonType, jsonObjectKeys))
+	fs.register("kdb_json_length", buildJSONPathFn("json_length", bigintType, step, jsonLength))
+	fs.register("kdb_json_object_keys", buildJSONPathFn("json_object_keys", jsonType, step, jsonObjectKeys))
+	fs.register("kdb_json_extract_path", buildJSONPathFn("json_extract_path", jsonType, pathStep, asJSON))
+	fs.register("kdb_json_extract_path_text", buildJSONPathFn("json_extract_path_text", textType, pathStep, jsonScalarText))
 	fs.register("kdb_json_typeof", buildJSONOne("json_typeof", textType, jsonTypeof))
 	fs.register("kdb_json_array_length", buildJSONArrayLength)
 	fs.register("kdb_json_build_object", buildJSONBuildObject)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -274,6 +275,9 @@ func buildConcatOp(args []sql.Expression) (*pgFunc, error) {
 	lf, rf := familyOf(args[0]), familyOf(args[1])
 	if bytesConcat(lf, rf) {
 		return buildBytesConcat(args, lf, rf), nil
+	}
+	if (lf == famJSON || rf == famJSON) && (lf == famJSON || lf == famUnknown) && (rf == famJSON || rf == famUnknown) {
+		return nil, apierror.New(apierror.Unsupported, "the JSON operator || (concatenating objects or arrays) is not supported")
 	}
 	isText := func(f family) bool { return f == famText || f == famUnknown }
 	if !isText(lf) && !isText(rf) && lf != famNull && rf != famNull {

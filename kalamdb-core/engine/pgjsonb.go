@@ -339,8 +339,21 @@ func jsonOrderKey(args []sql.Expression) (*pgFunc, error) {
 type jsonbOrderType struct{ types.JsonType }
 
 // Compare implements sql.Type: NULLs as the engine's types do, values by
-// jsonb's order.
-func (jsonbOrderType) Compare(_ context.Context, a, b any) (int, error) {
+// jsonb's order. It fails once ctx has ended: the engine's sort never
+// looks at the statement's context, and a sort of large documents (or of
+// keys computed from text, t::json, decoded at every comparison) could
+// otherwise run long past the statement's time limit or a cancel. The
+// sort keeps the first error and stops comparing.
+func (jsonbOrderType) Compare(ctx context.Context, a, b any) (int, error) {
+	if ctx != nil {
+		if sc, isSQL := ctx.(*sql.Context); !isSQL || sc != nil {
+			select {
+			case <-ctx.Done():
+				return 0, context.Cause(ctx)
+			default:
+			}
+		}
+	}
 	if hasNulls, res := types.CompareNulls(a, b); hasNulls {
 		return res, nil
 	}

@@ -2,13 +2,16 @@ package engine
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"math/rand"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
 )
 
@@ -241,6 +244,30 @@ func TestJSONBKeysOrder(t *testing.T) {
 		})
 		if got := strings.Join(keys[1:], ","); got != strings.Join(want, ",") {
 			t.Errorf("%d keys: %s, want %s", n, got, strings.Join(want, ","))
+		}
+	}
+}
+
+// A JSON sort key's comparison fails with the statement's cause once its
+// context has ended: the engine's sort never looks at the context, so
+// without it a sort of large documents ran on past the statement's time
+// limit. Without a context (or a nil one) it compares.
+func TestJSONOrderCompareStopsWithItsStatement(t *testing.T) {
+	a, b := types.JSONDocument{Val: []any{1.0}}, types.JSONDocument{Val: []any{2.0}}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	sctx := sql.NewContext(ctx)
+	if c, err := (jsonbOrderType{}).Compare(sctx, a, b); err != nil || c != -1 {
+		t.Fatalf("live context: %d, %v", c, err)
+	}
+	stop := errors.New("statement cancelled")
+	cancel(stop)
+	if _, err := (jsonbOrderType{}).Compare(sctx, a, b); !errors.Is(err, stop) {
+		t.Fatalf("ended context: err %v, want its cause", err)
+	}
+	var none *sql.Context
+	for _, c := range []context.Context{nil, none} {
+		if got, err := (jsonbOrderType{}).Compare(c, b, a); err != nil || got != 1 {
+			t.Fatalf("context %#v: %d, %v", c, got, err)
 		}
 	}
 }

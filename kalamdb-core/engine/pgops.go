@@ -12,6 +12,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -50,6 +51,11 @@ func operands(op string, args []sql.Expression) (sql.Expression, sql.Expression,
 	}
 	l, r := args[0], args[1]
 	lf, rf := familyOf(l), familyOf(r)
+	if op == "-" && lf == famJSON {
+		// jsonb's - deletes keys or elements; typing the right side as
+		// JSON would fail on 'a' as if it were bad input.
+		return nil, nil, 0, 0, apierror.New(apierror.Unsupported, "the JSON operator - (deleting a key or an element) is not supported")
+	}
 	var err error
 	switch {
 	case lf == famUnknown && rf == famUnknown:

@@ -190,6 +190,11 @@ func valuesNumbers(v *plan.ValueDerivedTable) (sql.Node, transform.TreeIdentity,
 	for i := range rows[0] {
 		col := make([]sql.Expression, 0, len(rows))
 		mixed, numbers := false, true
+		// A JSON column with other values: string literals are JSON
+		// (PostgreSQL's rule), other types are refused, NULLs are JSON
+		// NULLs. The engine made text of it all, the JSON in MySQL's
+		// form, and failed on a NULL before the JSON.
+		hasJSON, notJSON := false, false
 		var first sql.Type
 		for _, row := range rows {
 			if i >= len(row) {
@@ -199,22 +204,40 @@ func valuesNumbers(v *plan.ValueDerivedTable) (sql.Node, transform.TreeIdentity,
 			col = append(col, e)
 			switch f := familyOf(e); {
 			case f == famNull:
+				notJSON = true
 			case f.numeric():
+				notJSON = true
 				if first == nil {
 					first = e.Type()
 				} else if !e.Type().Equals(first) {
 					mixed = true
 				}
+			case f == famJSON:
+				hasJSON, numbers = true, false
 			default:
-				numbers = false
+				notJSON, numbers = true, false
 			}
 		}
-		if !numbers || !mixed {
+		jsonMix := hasJSON && notJSON
+		if !jsonMix && (!numbers || !mixed) {
+			if t := typeAfterNull(col); t != nil {
+				for r, e := range col {
+					if familyOf(e) == famNull {
+						out[r][i] = expression.NewLiteral(nil, t)
+					}
+				}
+				changed = true
+			}
 			continue
 		}
 		unified, err := unifyValues(col)
 		if err != nil {
 			return nil, transform.SameTree, err
+		}
+		for r, e := range unified {
+			if jsonMix && familyOf(e) == famNull {
+				unified[r] = expression.NewLiteral(nil, engineType(jsonType))
+			}
 		}
 		for r := range out {
 			out[r][i] = unified[r]
@@ -233,6 +256,29 @@ func valuesNumbers(v *plan.ValueDerivedTable) (sql.Node, transform.TreeIdentity,
 		return nil, transform.SameTree, err
 	}
 	return n, transform.NewTree, nil
+}
+
+// typeAfterNull is the type of a VALUES column whose first value is a
+// NULL and whose other values are all of one type, else nil. The engine
+// typed such a column by its NULL: (NULL), (true) gave 1 and (NULL),
+// (DATE '2024-01-01') failed ("value not nil").
+func typeAfterNull(col []sql.Expression) sql.Type {
+	if familyOf(col[0]) != famNull {
+		return nil
+	}
+	var t sql.Type
+	for _, e := range col[1:] {
+		switch f := familyOf(e); {
+		case f == famNull:
+		case f == famUnknown:
+			return nil
+		case t == nil:
+			t = e.Type()
+		case !e.Type().Equals(t):
+			return nil
+		}
+	}
+	return t
 }
 
 // valuesRows evaluates the rows of a VALUES list, each value converted to

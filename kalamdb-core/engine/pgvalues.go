@@ -47,8 +47,8 @@ func jsonValue(v any) (any, error) {
 }
 
 func decodeJSON(b []byte) (any, error) {
-	var val any
-	if err := json.Unmarshal(b, &val); err != nil {
+	val, err := krow.DecodeJSONText(b)
+	if err != nil {
 		if tooDeep(err) {
 			return nil, errJSONTooDeep()
 		}
@@ -57,8 +57,9 @@ func decodeJSON(b []byte) (any, error) {
 	return val, nil
 }
 
-// maxJSONDepth is how deeply the JSON decoder nests arrays and objects.
-const maxJSONDepth = 10000
+// maxJSONDepth is how deeply the JSON decoder nests arrays and objects,
+// and so how deeply a stored value may (krow.MaxJSONDepth).
+const maxJSONDepth = krow.MaxJSONDepth
 
 // tooDeep reports whether a JSON decoding error is the decoder's nesting
 // bound rather than bad syntax.

@@ -4,8 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
 func TestIsValidNumberMatchesEncodingJSON(t *testing.T) {
@@ -45,6 +50,41 @@ func TestAppendJSONMatchesEncodingJSON(t *testing.T) {
 		}
 		if err == nil && string(got) != "prefix:"+string(want) {
 			t.Fatalf("%#v: %s, encoding/json %s", v, got, want)
+		}
+	}
+}
+
+// nestJSON is v inside n arrays.
+func nestJSON(v any, n int) any {
+	for i := 0; i < n; i++ {
+		v = []any{v}
+	}
+	return v
+}
+
+// A JSON value nested deeper than the decoder reads back is refused when
+// it is written (a function can build one from a value at the limit): its
+// row could not be read, flushed or deleted again. At the limit it is
+// written, and reads back.
+func TestNormalizeRefusesJSONPastTheDecoderDepth(t *testing.T) {
+	dt := dialect.DataType{Name: dialect.TypeJSON}
+	atLimit := nestJSON(nil, MaxJSONDepth)
+	v, err := Normalize(dt, types.JSONDocument{Val: atLimit})
+	if err != nil {
+		t.Fatalf("a value %d levels deep: %v", MaxJSONDepth, err)
+	}
+	raw, err := types.MarshallJsonValue(v.(types.JSONDocument).Val)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back any
+	if err := json.Unmarshal(raw, &back); err != nil {
+		t.Fatalf("a value at the limit does not read back: %v", err)
+	}
+	tooDeep := []any{map[string]any{"a": atLimit}} // two levels more, one an object
+	for _, in := range []any{types.JSONDocument{Val: tooDeep}, tooDeep, map[string]any{"x": atLimit}} {
+		if _, err := Normalize(dt, in); err == nil || !strings.Contains(err.Error(), "levels deep") {
+			t.Errorf("%T nested past the limit: err %v", in, err)
 		}
 	}
 }

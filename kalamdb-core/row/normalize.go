@@ -5,6 +5,7 @@ package row
 // each Kind's accepted inputs are read in one place.
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -596,11 +597,17 @@ func TrimExcessSpaces(s string, n int) (string, bool) {
 func normJSON(dt dialect.DataType, v any) (any, error) {
 	switch x := v.(type) {
 	case types.JSONDocument:
+		if !JSONDepthOK(x.Val) {
+			return nil, errJSONTooDeep()
+		}
 		return x, nil
 	case sql.JSONWrapper:
 		val, err := x.ToInterface()
 		if err != nil {
 			return nil, invalid("invalid JSON value: %v", err)
+		}
+		if !JSONDepthOK(val) {
+			return nil, errJSONTooDeep()
 		}
 		return types.JSONDocument{Val: val}, nil
 	case string, []byte, json.RawMessage:
@@ -613,12 +620,17 @@ func normJSON(dt dialect.DataType, v any) (any, error) {
 		case json.RawMessage:
 			raw = y
 		}
-		var val any
-		if err := json.Unmarshal(raw, &val); err != nil {
+		val, err := DecodeJSONText(raw)
+		if err != nil {
 			return nil, invalid("invalid JSON value: %v", err)
 		}
 		return types.JSONDocument{Val: val}, nil
-	case bool, float64, map[string]any, []any:
+	case map[string]any, []any:
+		if !JSONDepthOK(x) {
+			return nil, errJSONTooDeep()
+		}
+		return types.JSONDocument{Val: x}, nil
+	case bool, float64:
 		return types.JSONDocument{Val: x}, nil
 	case int64, int32, int16, int8, int:
 		n, _ := toInt64(dt, x)
@@ -639,6 +651,131 @@ func normJSON(dt dialect.DataType, v any) (any, error) {
 		return nil, cannotConvert(v, dt)
 	}
 	return types.JSONDocument{Val: val}, nil
+}
+
+// DecodeJSONText decodes JSON text given as a value. It refuses what
+// encoding/json would change rather than read: a \u escape that is half of
+// a UTF-16 surrogate pair without its other half (read as U+FFFD;
+// PostgreSQL refuses the text), and a number no double holds (1e400),
+// which it names instead of a Go type. Other errors are encoding/json's.
+func DecodeJSONText(raw []byte) (any, error) {
+	var val any
+	if err := json.Unmarshal(raw, &val); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && strings.HasPrefix(te.Value, "number") {
+			return nil, fmt.Errorf("%s is out of range for a JSON number (a double)", te.Value)
+		}
+		return nil, err
+	}
+	if esc := loneSurrogate(raw); esc != "" {
+		return nil, fmt.Errorf("the escape %s is half of a UTF-16 surrogate pair without its other half", esc)
+	}
+	if bytes.Contains(raw, []byte("-0")) {
+		val = positiveZeros(val)
+	}
+	return val, nil
+}
+
+// positiveZeros is v with every number -0 made 0, as jsonb stores it (its
+// numeric has no negative zero): '-0' prints 0, and ->> of it is '0', so
+// it groups with 0 as text too.
+func positiveZeros(v any) any {
+	switch x := v.(type) {
+	case float64:
+		if x == 0 {
+			return 0.0
+		}
+	case []any:
+		for i, e := range x {
+			x[i] = positiveZeros(e)
+		}
+	case map[string]any:
+		for k, e := range x {
+			x[k] = positiveZeros(e)
+		}
+	}
+	return v
+}
+
+// loneSurrogate is the first \u escape of valid JSON text that is a
+// UTF-16 surrogate not paired (a high one followed by a low one), or "".
+// Backslashes occur only inside strings, so every one starts an escape.
+func loneSurrogate(raw []byte) string {
+	if !bytes.Contains(raw, []byte(`\u`)) {
+		return "" // most text: no \u escape at all
+	}
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(raw) || raw[i] != '\\' || raw[i+1] != 'u' {
+			return 0, false
+		}
+		n, err := strconv.ParseUint(string(raw[i+2:i+6]), 16, 32)
+		return rune(n), err == nil
+	}
+	for i := 0; i < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			i++ // a one-character escape (\\ among them)
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r < 0xDC00:
+			if low, ok := hex4(i + 6); ok && low >= 0xDC00 && low <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return string(raw[i : i+6])
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return string(raw[i : i+6])
+		}
+		i += 5
+	}
+	return ""
+}
+
+// MaxJSONDepth is how deeply a JSON value may nest arrays and objects: the
+// bound of the decoder that reads stored values back (encoding/json's), so
+// a value nested deeper must never be written (its row could not be read,
+// scanned, flushed or deleted again).
+const MaxJSONDepth = 10000
+
+// JSONDepthOK reports whether a decoded JSON value nests arrays and objects
+// at most MaxJSONDepth levels. The walk stops at the first level past it.
+func JSONDepthOK(v any) bool {
+	var walk func(v any, depth int) bool
+	walk = func(v any, depth int) bool {
+		switch x := v.(type) {
+		case []any:
+			if depth++; depth > MaxJSONDepth {
+				return false
+			}
+			for _, e := range x {
+				if !walk(e, depth) {
+					return false
+				}
+			}
+		case map[string]any:
+			if depth++; depth > MaxJSONDepth {
+				return false
+			}
+			for _, e := range x {
+				if !walk(e, depth) {
+					return false
+				}
+			}
+		case types.JSONDocument:
+			return walk(x.Val, depth)
+		}
+		return true
+	}
+	return walk(v, 0)
+}
+
+// errJSONTooDeep refuses to store a value nested past MaxJSONDepth.
+func errJSONTooDeep() error {
+	return invalid("a JSON value nests arrays and objects more than %d levels deep (a fixed limit)", MaxJSONDepth)
 }
 
 // TimestampLayouts are the forms of date and timestamp text without a
