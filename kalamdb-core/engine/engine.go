@@ -507,6 +507,11 @@ func (e *Engine) execute(sctx *sql.Context, sess *Session, cs *cachedStatement, 
 	}
 	sch, iter, _, err := e.gms.QueryWithBindings(sctx, text, parsed, bindings, nil)
 	if err != nil {
+		if sess.deleting && returningJoinError(err) {
+			// A DELETE ... RETURNING runs as an UPDATE, which the engine
+			// joins where a DELETE would not have needed it.
+			return nil, errReturningJoin
+		}
 		return nil, translateError(err)
 	}
 	res, err := e.drain(sctx, sch, iter, maxRows, maxBytes)

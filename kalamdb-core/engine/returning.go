@@ -162,3 +162,28 @@ func returningIndexes(ii *plan.InsertInto) (*plan.InsertInto, error) {
 	cp.Returning = out
 	return &cp, nil
 }
+
+// errReturningJoin refuses RETURNING on an UPDATE or DELETE the engine
+// runs as a join (it makes one of WHERE x IN (subquery)): its join
+// update has no RETURNING (it failed with a nil pointer). EXISTS is
+// planned without the join.
+var errReturningJoin = apierror.New(apierror.Unsupported,
+	"RETURNING is not supported on an UPDATE or DELETE whose WHERE has IN (subquery); write EXISTS (SELECT ... WHERE ...) instead")
+
+// updatesThroughJoin reports whether u runs as a join update.
+func updatesThroughJoin(u *plan.Update) bool {
+	found := false
+	transform.Inspect(u.Child, func(n sql.Node) bool {
+		if _, ok := n.(*plan.UpdateJoin); ok {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+// returningJoinError reports the engine's refusal of a join update of a
+// table without a primary key.
+func returningJoinError(err error) bool {
+	return sql.ErrUnsupportedFeature.Is(err) && strings.Contains(err.Error(), "UPDATE JOIN")
+}

@@ -182,3 +182,49 @@ func TestReturningBounded(t *testing.T) {
 		t.Fatalf("failed UPDATE/DELETE ... RETURNING changed rows: %s left", got)
 	}
 }
+
+// TestReturningShapes: tables without a primary key (a hidden identity),
+// WITH queries, JSON values and DELETE with bind values.
+func TestReturningShapes(t *testing.T) {
+	e := newEnv(t)
+	r := e.root()
+	r.must("CREATE NAMESPACE app")
+	r.must("CREATE SHARED TABLE app.log (msg TEXT, doc JSON)")
+	if got := r.rows(`INSERT INTO app.log (msg, doc) VALUES ('a', '{"k": 1}'), ('b', NULL) RETURNING msg, doc, _seq > 0`); got != `[["a",{"k":1},true],["b",null,true]]` {
+		t.Fatalf("insert without a key: %s", got)
+	}
+	if got := r.rows("UPDATE app.log SET msg = msg || '2' WHERE msg = 'a' RETURNING msg"); got != `[["a2"]]` {
+		t.Fatalf("update without a key: %s", got)
+	}
+	if got := r.rows("DELETE FROM app.log WHERE msg = $1 RETURNING msg, _deleted", "b"); got != `[["b",true]]` {
+		t.Fatalf("delete without a key: %s", got)
+	}
+	if got := r.rows("SELECT msg FROM app.log"); got != `[["a2"]]` {
+		t.Fatalf("left: %s", got)
+	}
+	if got := r.rows("WITH src AS (SELECT 'w' AS m) INSERT INTO app.log (msg) SELECT m FROM src RETURNING msg"); got != `[["w"]]` {
+		t.Fatalf("WITH ... INSERT: %s", got)
+	}
+	// The engine runs x IN (subquery) in an UPDATE's WHERE as a join
+	// update, which has no RETURNING; EXISTS is planned without one.
+	r.must("CREATE SHARED TABLE app.k (id INT PRIMARY KEY, m TEXT)")
+	r.must("INSERT INTO app.k (id, m) VALUES (1, 'w'), (2, 'x')")
+	for _, q := range []string{
+		"WITH gone AS (SELECT 'w' AS m) DELETE FROM app.log WHERE msg IN (SELECT m FROM gone) RETURNING msg",
+		"DELETE FROM app.k WHERE m IN (SELECT msg FROM app.log) RETURNING id",
+		"UPDATE app.k SET m = 'y' WHERE m IN (SELECT msg FROM app.log) RETURNING id",
+	} {
+		if ae := r.fails(apierror.Unsupported, q); !strings.Contains(ae.Message, "EXISTS") {
+			t.Fatalf("%s: %v", q, ae)
+		}
+	}
+	if got := r.rows("UPDATE app.k SET m = m || '!' WHERE EXISTS (SELECT 1 FROM app.log WHERE log.msg = k.m) RETURNING id, m"); got != `[[1,"w!"]]` {
+		t.Fatalf("UPDATE ... WHERE EXISTS: %s", got)
+	}
+	if got := r.rows("WITH gone AS (SELECT 'w' AS m) DELETE FROM app.log WHERE EXISTS (SELECT 1 FROM gone WHERE gone.m = log.msg) RETURNING msg"); got != `[["w"]]` {
+		t.Fatalf("WITH ... DELETE: %s", got)
+	}
+	if got := r.rows("SELECT msg FROM app.log"); got != `[["a2"]]` {
+		t.Fatalf("left: %s", got)
+	}
+}
