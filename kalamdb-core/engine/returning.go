@@ -31,8 +31,10 @@ import (
 //
 // Permissions: RETURNING reads only the row the statement writes, in the
 // partition the statement writes (the caller's, or EXECUTE AS target's);
-// a role may write a table only where it may read it (authz: WriteTable
-// implies ReadTable), so it returns nothing the caller could not SELECT.
+// a role may write a table only where it may read it (authz.WriteTable
+// implies authz.ReadTable for every table type and access level, which
+// authz's TestWriteImpliesRead keeps true), so it returns nothing the
+// caller could not SELECT.
 // Subqueries are refused by the translator, so no other table is read.
 
 // withReturning prepares a statement with a RETURNING list to run: its
