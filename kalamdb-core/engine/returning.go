@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -61,6 +62,11 @@ func (e *Engine) withReturning(stmt sqlparser.Statement, namespace string) (out 
 		if len(s.Returning) == 0 {
 			return stmt, false, false
 		}
+		if _, ok := e.dataTable(targetName(s.TableExprs), namespace); !ok {
+			// Not a KalamDB table (a system table, read-only, or none):
+			// the DELETE fails as it would without RETURNING.
+			return stmt, false, false
+		}
 		// Assigning _seq NULL makes every row differ from its new version
 		// (the engine writes only rows that change); the editor writes the
 		// delete, and the version's real _seq, instead.
@@ -86,6 +92,16 @@ func targetName(te sqlparser.TableExprs) sqlparser.TableName {
 	return sqlparser.TableName{}
 }
 
+// dataTable is the KalamDB table tn names (in namespace when it names
+// none), if there is one.
+func (e *Engine) dataTable(tn sqlparser.TableName, namespace string) (*catalog.Table, bool) {
+	ns := strings.ToLower(tn.DbQualifier.String())
+	if ns == "" {
+		ns = namespace
+	}
+	return e.cat.Snapshot().Table(ns, strings.ToLower(tn.Name.String()))
+}
+
 // expandStars replaces * and q.* in a RETURNING list with the columns of
 // the table tn names, in SELECT *'s order (declared columns, then _seq
 // and, but for STREAM tables, _deleted), each named as the column. A
@@ -103,11 +119,7 @@ func (e *Engine) expandStars(list sqlparser.SelectExprs, tn sqlparser.TableName,
 	if !star {
 		return list
 	}
-	ns := strings.ToLower(tn.DbQualifier.String())
-	if ns == "" {
-		ns = namespace
-	}
-	t, ok := e.cat.Snapshot().Table(ns, strings.ToLower(tn.Name.String()))
+	t, ok := e.dataTable(tn, namespace)
 	if !ok {
 		return list
 	}

@@ -221,6 +221,13 @@ func TestReturningShapes(t *testing.T) {
 	if got := r.rows("UPDATE app.k SET m = m || '!' WHERE EXISTS (SELECT 1 FROM app.log WHERE log.msg = k.m) RETURNING id, m"); got != `[[1,"w!"]]` {
 		t.Fatalf("UPDATE ... WHERE EXISTS: %s", got)
 	}
+	// Tables that are not KalamDB's fail as they do without RETURNING.
+	r.fails(apierror.SQLExecutionError, "DELETE FROM system.users WHERE username = 'nobody' RETURNING *")
+	r.fails(apierror.TableNotFound, "DELETE FROM app.nosuch RETURNING *")
+	r.must("CREATE VIEW app.v AS SELECT msg FROM app.log")
+	if ae := r.fails(apierror.Unsupported, "DELETE FROM app.v RETURNING msg"); !strings.Contains(ae.Message, "views are read-only") {
+		t.Fatalf("DELETE from a view: %v", ae)
+	}
 	if got := r.rows("WITH gone AS (SELECT 'w' AS m) DELETE FROM app.log WHERE EXISTS (SELECT 1 FROM gone WHERE gone.m = log.msg) RETURNING msg"); got != `[["w"]]` {
 		t.Fatalf("WITH ... DELETE: %s", got)
 	}
