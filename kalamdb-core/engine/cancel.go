@@ -69,6 +69,18 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 	if err := refuseEngineRegex(n); err != nil {
 		return nil, err
 	}
+	if u, ok := n.(*plan.Update); ok && len(u.Returning) > 0 && updatesThroughJoin(u) {
+		return nil, errReturningJoin
+	}
+	if ii, ok := n.(*plan.InsertInto); ok && len(ii.Returning) > 0 {
+		// main builds the INSERT with its RETURNING list fixed instead.
+		fixed, err := returningIndexes(ii)
+		if err != nil {
+			return nil, err
+		}
+		inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), groupsKey{}, (*groupTracker)(nil))
+		return b.main.Build(ctx.WithContext(inner), fixed, r)
+	}
 	if h, ok := n.(*holdRows); ok {
 		// The rows of an IN (subquery), which the engine collects.
 		held := &heldBytes{transient: h.transient}

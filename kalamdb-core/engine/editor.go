@@ -120,7 +120,25 @@ func (ed *editor) encode(vals []any, seq int64, deleted bool) ([]byte, error) {
 // SNOWFLAKE_ID() issued last in the statement and no other row took
 // (Session.takeID): a DEFAULT SNOWFLAKE_ID() key of a row the engine plans.
 func (ed *editor) Insert(ctx *sql.Context, r sql.Row) error {
-	return ed.insert(ctx, r, false)
+	seq, err := ed.insert(ctx, r, false)
+	if err == nil && ed.t.sess.returning {
+		ed.written(r, seq, false)
+	}
+	return err
+}
+
+// written fills in the system columns of a row the statement wrote, for
+// its RETURNING list to read (Session.returning): the _seq of the version
+// written and whether it is a delete. The engine evaluates RETURNING over
+// this very row once the editor returns.
+func (ed *editor) written(r sql.Row, seq int64, deleted bool) {
+	s := ed.t.shape
+	if len(r) > s.SeqIndex() {
+		r[s.SeqIndex()] = seq
+	}
+	if !s.IsStream() && len(r) > s.DeletedIndex() {
+		r[s.DeletedIndex()] = boolValue(deleted)
+	}
 }
 
 // issuedKey reports whether vals' primary key is an id the statement's
@@ -144,23 +162,23 @@ func (ed *editor) keyFromSeq() bool {
 
 // insert is Insert of a row whose primary key the statement generated
 // (generatedPK: a SNOWFLAKE_ID() DEFAULT the fast path computed, or
-// issuedKey) or not.
-func (ed *editor) insert(ctx *sql.Context, r sql.Row, generatedPK bool) error {
+// issuedKey) or not. It returns the _seq of the version written.
+func (ed *editor) insert(ctx *sql.Context, r sql.Row, generatedPK bool) (int64, error) {
 	if err := ed.checkWrite(); err != nil {
-		return err
+		return 0, err
 	}
 	tx, err := ed.tx()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	vals, err := ed.userValues(r)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	seq := ed.t.e.seq.Next()
 	key, err := ed.key(vals, seq)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if !generatedPK {
 		generatedPK = ed.issuedKey(vals)
@@ -169,21 +187,21 @@ func (ed *editor) insert(ctx *sql.Context, r sql.Row, generatedPK bool) error {
 	if s.IsStream() && s.Meta.Ephemeral && !ed.t.e.subscribers.HasSubscribers(s.Table.Table, ed.t.owner) {
 		// EPHEMERAL: an event nobody subscribes to in its partition (its
 		// user's) is dropped at once.
-		return nil
+		return seq, nil
 	}
 	if !s.IsStream() && s.PK >= 0 {
 		if live, err := tx.InsertsLive(ctx, s.Table, ed.t.owner, [][]byte{key}, generatedPK); err != nil {
-			return err
+			return 0, err
 		} else if live[0] {
-			return apierror.New(apierror.InvalidInput, "duplicate primary key %s = %v in %s.%s",
+			return 0, apierror.New(apierror.InvalidInput, "duplicate primary key %s = %v in %s.%s",
 				s.Schema.Columns[s.PK].Name, vals[s.PK], s.Meta.NamespaceID, s.Meta.TableName)
 		}
 	}
 	value, err := ed.encode(vals, seq, false)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return put(ctx, tx, &txn.Write{Table: s.Table, Owner: ed.t.owner, Key: key, Value: value,
+	return seq, put(ctx, tx, &txn.Write{Table: s.Table, Owner: ed.t.owner, Key: key, Value: value,
 		Seq: seq, Insert: true, Live: true, After: vals, Generated: generatedPK || ed.keyFromSeq()})
 }
 
@@ -205,7 +223,7 @@ func (ed *editor) insertRows(ctx *sql.Context, rows []sql.Row, generatedPK bool)
 	own := ed.t.sess.ownTx
 	if s.IsStream() || s.PK < 0 || (len(rows) == 1 && !own) {
 		for _, r := range rows {
-			if err := ed.insert(ctx, r, generatedPK); err != nil {
+			if _, err := ed.insert(ctx, r, generatedPK); err != nil {
 				return err
 			}
 		}
@@ -307,52 +325,67 @@ func (ed *editor) existing(tx *txn.Tx, old sql.Row) ([]byte, int64, error) {
 	return key, seq, nil
 }
 
-// Update implements sql.RowUpdater: a new version of the row.
+// Update implements sql.RowUpdater: a new version of the row. In a
+// DELETE ... RETURNING (Session.deleting) it is the delete of old.
 func (ed *editor) Update(ctx *sql.Context, old, newRow sql.Row) error {
-	return ed.replace(ctx, old, newRow, false)
+	sess := ed.t.sess
+	if !sess.returning {
+		_, err := ed.replace(ctx, old, newRow, false)
+		return err
+	}
+	var next sql.Row
+	if next = newRow; sess.deleting {
+		next = old
+	}
+	seq, err := ed.replace(ctx, old, next, sess.deleting)
+	if err == nil {
+		ed.written(newRow, seq, sess.deleting)
+	}
+	return err
 }
 
 // Delete implements sql.RowDeleter: a soft delete, written as a new
 // version with _deleted = true that keeps the row's values.
 func (ed *editor) Delete(ctx *sql.Context, old sql.Row) error {
-	return ed.replace(ctx, old, old, true)
+	_, err := ed.replace(ctx, old, old, true)
+	return err
 }
 
 // replace writes a new version (with values from next) of the stored row
-// the statement read as old.
-func (ed *editor) replace(ctx *sql.Context, old, next sql.Row, deleted bool) error {
+// the statement read as old, and returns its _seq.
+func (ed *editor) replace(ctx *sql.Context, old, next sql.Row, deleted bool) (int64, error) {
 	if err := ed.checkWrite(); err != nil {
-		return err
+		return 0, err
 	}
 	s := ed.t.shape
 	if s.IsStream() {
-		return apierror.New(apierror.InvalidSQL, "STREAM table events cannot be updated or deleted; they expire after TTL_SECONDS")
+		return 0, apierror.New(apierror.InvalidSQL, "STREAM table events cannot be updated or deleted; they expire after TTL_SECONDS")
 	}
 	tx, err := ed.tx()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	key, readSeq, err := ed.existing(tx, old)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	vals, err := ed.userValues(next)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if s.PK >= 0 && !deleted {
 		newKey, err := ed.key(vals, 0)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if !bytes.Equal(newKey, key) {
-			return apierror.New(apierror.InvalidInput, "primary key %s cannot be updated; delete the row and insert a new one", s.Schema.Columns[s.PK].Name)
+			return 0, apierror.New(apierror.InvalidInput, "primary key %s cannot be updated; delete the row and insert a new one", s.Schema.Columns[s.PK].Name)
 		}
 	}
 	seq := ed.t.e.seq.Next()
 	value, err := ed.encode(vals, seq, deleted)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	w := &txn.Write{Table: s.Table, Owner: ed.t.owner, Key: key, Value: value, Seq: seq,
 		ExpectSeq: readSeq, Live: !deleted, BeforeSeq: readSeq}
@@ -362,5 +395,5 @@ func (ed *editor) replace(ctx *sql.Context, old, next sql.Row, deleted bool) err
 	if !deleted {
 		w.After = vals
 	}
-	return put(ctx, tx, w)
+	return seq, put(ctx, tx, w)
 }

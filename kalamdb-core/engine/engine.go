@@ -312,6 +312,7 @@ func (e *Engine) acquireSession(userID string, role systable.Role, namespace str
 		tx.BeginStatement()
 	}
 	sess.showDeleted, sess.fatal, sess.noIndexes, sess.onRow = false, nil, false, nil
+	sess.returning, sess.deleting = false, false
 	sess.budget.reset(&e.limits, e.memory.ForKnown(userID, acct))
 	if tx != nil {
 		// A statement inside BEGIN holds what its transaction has written.
@@ -401,6 +402,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, err
 	}
 	sess := sctx.Session.(*Session)
+	parsed, sess.returning, sess.deleting = e.withReturning(parsed, req.Namespace)
 	sess.ownTx = autocommit
 	sess.budget.request = req.Memory
 	sess.showDeleted = cs.showDeleted
@@ -505,6 +507,11 @@ func (e *Engine) execute(sctx *sql.Context, sess *Session, cs *cachedStatement, 
 	}
 	sch, iter, _, err := e.gms.QueryWithBindings(sctx, text, parsed, bindings, nil)
 	if err != nil {
+		if sess.deleting && returningJoinError(err) {
+			// A DELETE ... RETURNING runs as an UPDATE, which the engine
+			// joins where a DELETE would not have needed it.
+			return nil, errReturningJoin
+		}
 		return nil, translateError(err)
 	}
 	res, err := e.drain(sctx, sch, iter, maxRows, maxBytes)

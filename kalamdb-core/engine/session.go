@@ -55,6 +55,12 @@ type Session struct {
 	noIndexes bool
 	// budget is the statement's memory account (see memoryBudget).
 	budget memoryBudget
+	// returning is set for a statement with a RETURNING list: the editor
+	// fills in the system columns of the rows it writes, which RETURNING
+	// reads. deleting is set for a DELETE ... RETURNING, which the engine
+	// runs as an UPDATE: the editor deletes the rows it is asked to update
+	// (see withReturning).
+	returning, deleting bool
 	// onRow takes the statement's result rows (QueryRequest.OnRow).
 	onRow func(row []any, size int64) error
 	// joinCost is what ordering the statement's joins has cost so far

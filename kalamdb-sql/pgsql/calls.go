@@ -87,6 +87,10 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 		}
 	}
 	if spec.kind == window || fc.Over != nil {
+		if t.aggs.refusedIn == ReturningClause {
+			// PostgreSQL's words; a subquery in RETURNING has its own scope.
+			return nil, t.errorAt(fc.Location, "window functions are not allowed in RETURNING")
+		}
 		return t.windowCall(fc, name, spec)
 	}
 	// The engine planned these and failed while running, in its own words

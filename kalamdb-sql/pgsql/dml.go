@@ -17,9 +17,6 @@ func (t *translator) insertStmt(s *pg.InsertStmt) (*sqlparser.Insert, error) {
 	if s.OnConflictClause != nil {
 		return nil, t.unsupported(s.OnConflictClause.Location, "INSERT ... ON CONFLICT is not supported")
 	}
-	if len(s.ReturningList) > 0 {
-		return nil, t.unsupported(location(s.ReturningList[0]), "RETURNING is not supported")
-	}
 	if s.Override != pg.OverridingKind_OVERRIDING_NOT_SET && s.Override != pg.OverridingKind_OVERRIDING_KIND_UNDEFINED {
 		return nil, t.unsupported(-1, "INSERT ... OVERRIDING is not supported")
 	}
@@ -75,6 +72,9 @@ func (t *translator) insertStmt(s *pg.InsertStmt) (*sqlparser.Insert, error) {
 			return nil, err
 		}
 	}
+	if ins.Returning, err = t.returning(s.ReturningList); err != nil {
+		return nil, err
+	}
 	return ins, nil
 }
 
@@ -116,9 +116,6 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) (*sqlparser.Update, error) {
 	defer func() { t.inWrite = false }()
 	if len(s.FromClause) > 0 {
 		return nil, t.unsupported(location(s.FromClause[0]), "UPDATE ... FROM is not supported; use a subquery in SET or WHERE")
-	}
-	if len(s.ReturningList) > 0 {
-		return nil, t.unsupported(location(s.ReturningList[0]), "RETURNING is not supported")
 	}
 	target, err := t.rangeVar(s.Relation, true)
 	if err != nil {
@@ -169,6 +166,9 @@ func (t *translator) updateStmt(s *pg.UpdateStmt) (*sqlparser.Update, error) {
 			return nil, err
 		}
 	}
+	if upd.Returning, err = t.returning(s.ReturningList); err != nil {
+		return nil, err
+	}
 	return upd, nil
 }
 
@@ -185,9 +185,6 @@ func (t *translator) deleteStmt(s *pg.DeleteStmt) (*sqlparser.Delete, error) {
 	if len(s.UsingClause) > 0 {
 		return nil, t.unsupported(location(s.UsingClause[0]), "DELETE ... USING is not supported; use a subquery in WHERE")
 	}
-	if len(s.ReturningList) > 0 {
-		return nil, t.unsupported(location(s.ReturningList[0]), "RETURNING is not supported")
-	}
 	target, err := t.rangeVar(s.Relation, true)
 	if err != nil {
 		return nil, err
@@ -201,5 +198,27 @@ func (t *translator) deleteStmt(s *pg.DeleteStmt) (*sqlparser.Delete, error) {
 			return nil, err
 		}
 	}
+	if del.Returning, err = t.returning(s.ReturningList); err != nil {
+		return nil, err
+	}
 	return del, nil
 }
+
+// returning translates the RETURNING list of an INSERT, UPDATE or DELETE
+// (nil without one): a select list over the written row, where aggregates
+// and window functions are refused as PostgreSQL refuses them. A * stays a
+// star; the engine expands it to the target table's columns.
+func (t *translator) returning(list []*pg.Node) (sqlparser.SelectExprs, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	var out sqlparser.SelectExprs
+	err := t.refuseAggregates(ReturningClause, func() (err error) {
+		out, err = t.selectList(list)
+		return err
+	})
+	return out, err
+}
+
+// ReturningClause names RETURNING in the errors of what it may not hold.
+const ReturningClause = "RETURNING"

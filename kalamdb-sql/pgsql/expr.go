@@ -851,6 +851,12 @@ func (t *translator) subquery(n *pg.Node) (*sqlparser.Subquery, error) {
 }
 
 func (t *translator) subLink(s *pg.SubLink) (sqlparser.Expr, error) {
+	if t.aggs.refusedIn == ReturningClause {
+		// The engine evaluates RETURNING over the written row, outside the
+		// planner's subquery machinery (and the checks that walk a
+		// statement's queries, such as view expansion, do not see it).
+		return nil, t.unsupported(s.Location, "a subquery in RETURNING is not supported")
+	}
 	sq, err := t.subquery(s.Subselect)
 	if err != nil {
 		return nil, err
