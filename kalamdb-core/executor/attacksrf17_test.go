@@ -26,3 +26,38 @@ func TestSeriesWithoutNamespaceReadsNoSystemTable(t *testing.T) {
 		t.Fatalf("a CTE beside a series: %s", got)
 	}
 }
+
+// TestSeriesArgumentsNamingOuterRowRefused: a subquery in the arguments
+// of a function in FROM that plainly names the row around it (a column
+// qualified by an outer table, or any column when it reads no table) is
+// PostgreSQL's implicit LATERAL, refused as UNSUPPORTED like a column
+// named directly. Before, inside EXISTS the engine failed with an
+// internal error ("unable to find field with index 1 in row of 1
+// columns"), and beside the outer table it said "table not found".
+func TestSeriesArgumentsNamingOuterRowRefused(t *testing.T) {
+	e := newEnv(t)
+	e.root().must("CREATE NAMESPACE app; CREATE SHARED TABLE app.pub (id BIGINT PRIMARY KEY) WITH (ACCESS_LEVEL = 'PUBLIC'); INSERT INTO app.pub VALUES (1), (3)")
+	alice := e.as("alice", systable.RoleUser)
+	for _, q := range []string{
+		"SELECT a.x FROM generate_series(1, 4) a(x) WHERE EXISTS (SELECT 1 FROM generate_series(1, (SELECT a.x)) g WHERE g = 3)",
+		"SELECT a.x FROM generate_series(1, 4) a(x) WHERE EXISTS (SELECT 1 FROM generate_series((SELECT x), 2) g)",
+		"SELECT a.x FROM generate_series(1, 4) a(x) WHERE EXISTS (SELECT 1 FROM generate_series(1, (SELECT count(*) FROM app.pub p WHERE p.id <= a.x)) g)",
+		"SELECT * FROM app.pub p, generate_series(1, (SELECT p.id)) g",
+		"SELECT * FROM unnest(ARRAY[(SELECT q.id)]) u, app.pub q",
+	} {
+		alice.fails(apierror.Unsupported, q)
+	}
+	// Subqueries over their own tables stay allowed, qualified or not.
+	for q, want := range map[string]string{ // PostgreSQL 15's answers
+		"SELECT * FROM generate_series(1, (SELECT max(id) FROM app.pub))":                                                    `[[1],[2],[3]]`,
+		"SELECT * FROM generate_series(1, (SELECT max(p.id) FROM app.pub p WHERE p.id < 3))":                                 `[[1]]`,
+		"SELECT * FROM generate_series((SELECT min(pub.id) FROM app.pub), 2)":                                                `[[1],[2]]`,
+		"SELECT * FROM generate_series(1, (WITH c AS (SELECT 2 AS n) SELECT c.n FROM c))":                                    `[[1],[2]]`,
+		"SELECT * FROM generate_series(1, (SELECT max(s.s) FROM generate_series(1, 2) s))":                                   `[[1],[2]]`,
+		"SELECT x, (SELECT count(*) FROM generate_series(1, 3) y WHERE y <= o.x) FROM generate_series(1, 2) o(x) ORDER BY x": `[[1,1],[2,2]]`,
+	} {
+		if got := alice.rows(q); got != want {
+			t.Errorf("%s: got %s, want %s", q, got, want)
+		}
+	}
+}
