@@ -43,16 +43,41 @@ func (p *Provider) Database(ctx *sql.Context, name string) (sql.Database, error)
 	if name == "" && p.noDatabase != nil {
 		return nil, p.noDatabase
 	}
+	if name == noNamespace {
+		return emptyDatabase{}, nil
+	}
 	if _, ok := p.cat.Snapshot().Namespace(name); !ok {
 		return nil, sql.ErrDatabaseNotFound.New(name)
 	}
 	return &namespaceDatabase{p: p, name: name}, nil
 }
 
+// noNamespace is the database a statement without a selected namespace
+// plans its table functions in (the engine plans one in the current
+// database). It holds no table, so a name the statement leaves without
+// a namespace that unqualifiedTable did not catch (a CTE's name used
+// outside its WITH) is not found, never read from another namespace
+// (the system one, which stood in before). '-' is not allowed in a
+// namespace's name, so no namespace can be it.
+const noNamespace = "kdb-no-namespace"
+
+// emptyDatabase is noNamespace: no tables.
+type emptyDatabase struct{}
+
+var _ sql.Database = emptyDatabase{}
+
+func (emptyDatabase) Name() string { return noNamespace }
+
+func (emptyDatabase) GetTableInsensitive(*sql.Context, string) (sql.Table, bool, error) {
+	return nil, false, nil
+}
+
+func (emptyDatabase) GetTableNames(*sql.Context) ([]string, error) { return nil, nil }
+
 // HasDatabase implements sql.DatabaseProvider.
 func (p *Provider) HasDatabase(ctx *sql.Context, name string) bool {
 	name = strings.ToLower(name)
-	if name == catalog.SystemNamespace {
+	if name == catalog.SystemNamespace || name == noNamespace {
 		return true
 	}
 	_, ok := p.cat.Snapshot().Namespace(name)

@@ -372,17 +372,20 @@ func numericSeries(vals []any) (func() (any, bool, error), error) {
 		return nil, errZeroStep()
 	}
 	up := step.Sign() > 0
-	cur := start
+	cur, done := start, false
 	return func() (any, bool, error) {
-		if up && cur.GreaterThan(stop) || !up && cur.LessThan(stop) {
+		if done || up && cur.GreaterThan(stop) || !up && cur.LessThan(stop) {
 			return nil, false, nil
 		}
 		v := cur
-		next, err := boundDecimal(cur.Add(step))
-		if err != nil {
-			return nil, false, err
+		// The next value past the numeric range ends the series (it
+		// could only be past stop, which is a numeric), as the BIGINT
+		// bound ends an integer series.
+		if next, err := boundDecimal(cur.Add(step)); err != nil {
+			done = true
+		} else {
+			cur = next
 		}
-		cur = next
 		return v, true, nil
 	}, nil
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -34,10 +33,9 @@ func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, unq
 		if hasTableFunction(stmt) {
 			// The engine plans a table function in the current database
 			// and fails without one ("no database selected"); a function
-			// reads no table, and every table the statement names has a
-			// namespace (checked above), so the reserved system
-			// namespace stands in.
-			sctx.SetCurrentDatabase(catalog.SystemNamespace)
+			// reads no table, so an empty database stands in (a name
+			// left without a namespace is then not found).
+			sctx.SetCurrentDatabase(noNamespace)
 		}
 	}
 	switch s := stmt.(type) {

@@ -1,6 +1,8 @@
 package pgsql
 
 import (
+	"strings"
+
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 	pg "github.com/pganalyze/pg_query_go/v6"
 
@@ -188,8 +190,9 @@ func refuseColumns(args []sqlparser.Expr, name string, loc int32, t *translator)
 	found := false
 	for _, a := range args {
 		_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
-			switch n.(type) {
+			switch n := n.(type) {
 			case *sqlparser.Subquery:
+				found = found || namesOuterRow(n)
 				return false, nil
 			case *sqlparser.ColName:
 				found = true
@@ -201,4 +204,36 @@ func refuseColumns(args []sqlparser.Expr, name string, loc int32, t *translator)
 		return t.unsupported(loc, "the arguments of %s() in FROM may not name columns (a LATERAL call is not supported); use constants, parameters or a subquery", name)
 	}
 	return nil
+}
+
+// namesOuterRow reports whether a subquery plainly names a column of the
+// row around it: one qualified by a table the subquery does not read, or
+// any column when it reads no table. The engine evaluates such an
+// argument against the wrong row (inside EXISTS: an internal error) or
+// does not find the table. An unqualified outer column beside tables of
+// the subquery's own cannot be told from theirs here, without schemas.
+func namesOuterRow(sq *sqlparser.Subquery) bool {
+	tables := map[string]bool{}
+	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		switch n := n.(type) {
+		case *sqlparser.AliasedTableExpr:
+			tables[strings.ToLower(n.As.String())] = true
+			if tn, ok := n.Expr.(sqlparser.TableName); ok {
+				tables[strings.ToLower(tn.Name.String())] = true
+			}
+		case *sqlparser.TableFuncExpr:
+			tables[strings.ToLower(n.Alias.String())] = true
+		}
+		return true, nil
+	}, sq)
+	delete(tables, "")
+	outer := false
+	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		if c, ok := n.(*sqlparser.ColName); ok {
+			q := strings.ToLower(c.Qualifier.Name.String())
+			outer = q == "" && len(tables) == 0 || q != "" && !tables[q]
+		}
+		return !outer, nil
+	}, sq)
+	return outer
 }
