@@ -1,6 +1,7 @@
 package executor_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -37,4 +38,43 @@ func TestCrash17DroppedTableCountersDoNotCarryOver(t *testing.T) {
 		root.must("DROP NAMESPACE n CASCADE")
 		waitIdle(t, e)
 	}
+}
+
+// TestCrash17IndexOnColumnAddedLater: an index created on a column added
+// after rows were written (hot and in Parquet, under the old schema
+// version) holds those rows under the column's DEFAULT, as a read gives
+// it; after a restart too.
+func TestCrash17IndexOnColumnAddedLater(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	a := e.as("a", systable.RoleUser)
+	root.must("CREATE NAMESPACE n; CREATE TABLE n.t (id BIGINT PRIMARY KEY, v TEXT)")
+	a.must("INSERT INTO n.t VALUES (1, 'x'), (2, 'y'), (3, 'z')")
+	flushTable(t, e, "n.t")
+	a.must("INSERT INTO n.t VALUES (4, 'w'), (5, 'u')")
+	root.must("ALTER TABLE n.t ADD COLUMN b BIGINT DEFAULT 7")
+	a.must("INSERT INTO n.t (id, v, b) VALUES (6, 'q', 8)")
+	a.must("UPDATE n.t SET b = 9 WHERE id = 2")
+	root.must("CREATE INDEX t_b ON n.t (b)")
+	waitIdle(t, e)
+	check := func(when string) {
+		t.Helper()
+		if plan := a.rows("EXPLAIN SELECT id FROM n.t WHERE b = 7"); !strings.Contains(plan, "t_b") && !strings.Contains(plan, "index: [t.b") {
+			t.Fatalf("%s: the index is not used: %s", when, plan)
+		}
+		for _, b := range []int{7, 8, 9} {
+			via := a.rows("SELECT id FROM n.t WHERE b = $1 ORDER BY id", b)
+			scan := a.rows("SELECT id FROM n.t WHERE b + 0 = $1 ORDER BY id", b)
+			if via != scan {
+				t.Fatalf("%s: b = %d through the index %s, scanned %s", when, b, via, scan)
+			}
+		}
+		if got := a.rows("SELECT id FROM n.t WHERE b = 7 ORDER BY id"); got != "[[1],[3],[4],[5]]" {
+			t.Fatalf("%s: b = 7: %s", when, got)
+		}
+	}
+	check("after the build")
+	e.reopen()
+	a = e.as("a", systable.RoleUser)
+	check("after a restart")
 }
