@@ -313,12 +313,12 @@ func transactionAcrossTables(t *testing.T, bin string) {
 }
 
 // killDelay is the delay of round k of n: the rounds spread over a
-// twice took, how long the statement took when nothing
+// four times took, how long the statement took when nothing
 // killed the server, so the kills land before, in and after its
 // commit. Only where the kill lands depends on it, never what is
 // asserted.
 func killDelay(k, n int, took time.Duration) time.Duration {
-	return took * time.Duration(k%n) * 2 / time.Duration(n)
+	return took * time.Duration(k%n) * 4 / time.Duration(n)
 }
 
 // soakDuration is KALAMDB_SOAK (make soak), 0 in make test: the crash
