@@ -64,7 +64,8 @@ fuzz: deps
 
 # The soak run: the real server under writes from several users, flushes,
 # compactions and live subscribers, killed with SIGKILL and restarted over
-# and over, checking every acknowledged write and every live view; then the
+# and over, checking every acknowledged write and every live view; the
+# crash tests of every kill point with many more kills (TestKill9CrashPoints); then the
 # secondary index property test with many more operations (any seed
 # reproduces a failure: make soak INDEX_SEED=n).
 SOAK ?= 10m
@@ -72,6 +73,7 @@ INDEX_OPS ?= 20000
 INDEX_SEED ?= 1
 soak: build
 	KALAMDB_SOAK=$(SOAK) go test -count=1 -run '^TestSoak$$' -timeout 0 -v ./kalamdb-server/e2e/
+	KALAMDB_SOAK=$(SOAK) go test -count=1 -run '^TestKill9CrashPoints$$' -timeout 0 -v ./kalamdb-server/e2e/
 	KALAMDB_INDEX_OPS=$(INDEX_OPS) KALAMDB_INDEX_SEED=$(INDEX_SEED) go test -count=1 -run '^TestIndexProperty$$' -timeout 0 -v ./kalamdb-core/executor/
 
 clean:

@@ -15,6 +15,7 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
@@ -321,6 +322,16 @@ func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 	if err != nil {
 		return nil, fmt.Errorf("drop %s: manifests: %w", t.Meta.TableID, err)
 	}
+	// The partitions' buffered-row counters go in the same batch: keyed
+	// by the table's name, left behind they would be the counts of a
+	// table created again under it (its rows:N policy flushing rows it
+	// never buffered).
+	counters, err := m.db.ColumnFamily(txn.CountersFamily)
+	if err != nil {
+		return nil, fmt.Errorf("drop %s: counters: %w", t.Meta.TableID, err)
+	}
+	prefix := keyenc.CounterPrefix(t.Meta.NamespaceID, t.Meta.TableName)
+	b.DeleteRange(counters, prefix, kv.PrefixEnd(prefix))
 	params := cleanupParams{StorageID: t.Meta.StorageID, DroppedAt: time.Now().UTC(), MaxBatch: 1, Incarnation: t.Incarnation()}
 	for _, mf := range ms {
 		params.MaxBatch = max(params.MaxBatch, mf.NextBatch)

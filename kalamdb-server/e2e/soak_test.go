@@ -9,7 +9,6 @@ import (
 	"maps"
 	"math/rand/v2"
 	"net/http"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,14 +31,7 @@ import (
 // `make test` runs two short rounds; `make soak` runs it for
 // KALAMDB_SOAK (a duration, e.g. 10m).
 func TestSoak(t *testing.T) {
-	duration := time.Duration(0)
-	if v := os.Getenv("KALAMDB_SOAK"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			t.Fatalf("KALAMDB_SOAK=%q: %v", v, err)
-		}
-		duration = d
-	}
+	duration := soakDuration(t)
 	bin := buildServer(t)
 	dir := t.TempDir()
 	env := []string{"KALAMDB_STORAGE_FLUSH_ROWS=300", "KALAMDB_STORAGE_FLUSH_INTERVAL=1s",
