@@ -69,8 +69,16 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 	if err := refuseEngineRegex(n); err != nil {
 		return nil, err
 	}
-	if u, ok := n.(*plan.Update); ok && len(u.Returning) > 0 && updatesThroughJoin(u) {
-		return nil, errReturningJoin
+	if u, ok := n.(*plan.Update); ok && len(u.Returning) > 0 {
+		if updatesThroughJoin(u) {
+			return nil, errReturningJoin
+		}
+		inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), groupsKey{}, (*groupTracker)(nil))
+		it, err := b.main.Build(ctx.WithContext(inner), u, r)
+		if err != nil {
+			return nil, err
+		}
+		return completingReturning(ctx, u, it)
 	}
 	if ii, ok := n.(*plan.InsertInto); ok && len(ii.Returning) > 0 {
 		// main builds the INSERT with its RETURNING list fixed instead.
@@ -79,7 +87,11 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 			return nil, err
 		}
 		inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), groupsKey{}, (*groupTracker)(nil))
-		return b.main.Build(ctx.WithContext(inner), fixed, r)
+		it, err := b.main.Build(ctx.WithContext(inner), fixed, r)
+		if err != nil {
+			return nil, err
+		}
+		return completingReturning(ctx, fixed, it)
 	}
 	if h, ok := n.(*holdRows); ok {
 		// The rows of an IN (subquery), which the engine collects.
