@@ -103,6 +103,13 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		}
 		return &packIter{child: it, scope: len(r)}, nil
 	}
+	if us, ok := n.(*plan.UpdateSource); ok {
+		it, err := b.build(ctx, n, r, false)
+		if err != nil {
+			return nil, err
+		}
+		return zeroSigned(us, it), nil
+	}
 	return b.build(ctx, n, r, false)
 }
 

@@ -35,3 +35,35 @@ func TestAttackRet17RefusedWriteChangingNoRow(t *testing.T) {
 		t.Fatalf("after refused writes: %s", got)
 	}
 }
+
+// TestAttackRet17UpdateToNegativeZero: an UPDATE that changes a float
+// from 0 to -0 writes it (PostgreSQL 15: UPDATE t SET f = '-0'::float8
+// RETURNING f::text gives -0, and so does SELECT f::text after). The
+// engine writes only rows whose new values differ from the old, and -0
+// equals 0: the row was not written, SELECT read 0 while RETURNING
+// answered -0.
+func TestAttackRet17UpdateToNegativeZero(t *testing.T) {
+	e := newEnv(t)
+	r := e.root()
+	r.must("CREATE NAMESPACE app")
+	r.must("CREATE SHARED TABLE app.f (id INT PRIMARY KEY, d DOUBLE PRECISION, r REAL)")
+	r.must("INSERT INTO app.f (id, d, r) VALUES (1, 0, 0), (2, 0, 0)")
+	if got := r.rows("UPDATE app.f SET d = '-0'::float8, r = '-0'::real WHERE id = 1 RETURNING d::text, r::text"); got != `[["-0","-0"]]` {
+		t.Fatalf("UPDATE ... RETURNING gave %s", got)
+	}
+	r.must("UPDATE app.f SET d = '-0'::float8 WHERE id = 2")
+	if got := r.rows("SELECT id, d::text, r::text FROM app.f ORDER BY id"); got != `[[1,"-0","-0"],[2,"-0","0"]]` {
+		t.Fatalf("after UPDATE to -0: %s", got)
+	}
+	// Back to 0 is a change too (a new version); 0 to 0 is none.
+	before := r.rows("SELECT _seq FROM app.f WHERE id = 1")
+	r.must("UPDATE app.f SET d = 0 WHERE id = 1")
+	after := r.rows("SELECT _seq FROM app.f WHERE id = 1")
+	if before == after || r.rows("SELECT d::text FROM app.f WHERE id = 1") != `[["0"]]` {
+		t.Fatalf("UPDATE back to 0: _seq %s then %s", before, after)
+	}
+	r.must("UPDATE app.f SET d = 0 WHERE id = 1")
+	if again := r.rows("SELECT _seq FROM app.f WHERE id = 1"); again != after {
+		t.Fatalf("UPDATE 0 to 0 wrote a version: _seq %s then %s", after, again)
+	}
+}
