@@ -67,3 +67,30 @@ func TestAttackRet17UpdateToNegativeZero(t *testing.T) {
 		t.Fatalf("UPDATE 0 to 0 wrote a version: _seq %s then %s", after, again)
 	}
 }
+
+// TestAttackRet17FailedWriteReturnsAndPublishesNothing: a write ...
+// RETURNING that fails after some of its rows (a unique violation at the
+// third row of five, a RETURNING expression failing at the third row, a
+// later statement of a transaction failing) changes nothing and live
+// subscribers get nothing. PostgreSQL 15 fails each of these whole.
+func TestAttackRet17FailedWriteReturnsAndPublishesNothing(t *testing.T) {
+	e := newEnv(t)
+	r := e.root()
+	r.must("CREATE NAMESPACE app")
+	r.must("CREATE SHARED TABLE app.t (id INT PRIMARY KEY, v INT)")
+	r.must("INSERT INTO app.t (id, v) VALUES (1, 1), (2, 2), (3, 3), (4, 4), (5, 5)")
+	e.changes.reset()
+	r.fails(apierror.InvalidInput, "INSERT INTO app.t (id, v) VALUES (6, 6), (7, 7), (3, 3), (8, 8), (9, 9) RETURNING id")
+	r.fails(apierror.SQLExecutionError, "UPDATE app.t SET v = v + 10 RETURNING id, 1 / (v - 13)")
+	r.fails(apierror.SQLExecutionError, "DELETE FROM app.t RETURNING 10 / (id - 3)")
+	r.fails(apierror.SQLExecutionError, "INSERT INTO app.t (id, v) SELECT id + 10, v FROM app.t RETURNING 1 / (v - 3)")
+	r.fails(apierror.InvalidInput, "BEGIN; INSERT INTO app.t (id, v) VALUES (6, 6) RETURNING id; "+
+		"UPDATE app.t SET v = 0 WHERE id = 1 RETURNING v; DELETE FROM app.t WHERE id = 2 RETURNING id; "+
+		"INSERT INTO app.t (id, v) VALUES (5, 5) RETURNING id; COMMIT")
+	if got := e.changes.summary(); len(got) != 0 {
+		t.Fatalf("failed writes published %v", got)
+	}
+	if got := r.rows("SELECT id, v FROM app.t ORDER BY id"); got != `[[1,1],[2,2],[3,3],[4,4],[5,5]]` {
+		t.Fatalf("after failed writes: %s", got)
+	}
+}
