@@ -73,12 +73,7 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		if updatesThroughJoin(u) {
 			return nil, errReturningJoin
 		}
-		inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), groupsKey{}, (*groupTracker)(nil))
-		it, err := b.main.Build(ctx.WithContext(inner), u, r)
-		if err != nil {
-			return nil, err
-		}
-		return completingReturning(ctx, u, it)
+		return b.buildReturning(ctx, u, r)
 	}
 	if ii, ok := n.(*plan.InsertInto); ok && len(ii.Returning) > 0 {
 		// main builds the INSERT with its RETURNING list fixed instead.
@@ -86,12 +81,7 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		if err != nil {
 			return nil, err
 		}
-		inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), groupsKey{}, (*groupTracker)(nil))
-		it, err := b.main.Build(ctx.WithContext(inner), fixed, r)
-		if err != nil {
-			return nil, err
-		}
-		return completingReturning(ctx, fixed, it)
+		return b.buildReturning(ctx, fixed, r)
 	}
 	if h, ok := n.(*holdRows); ok {
 		// The rows of an IN (subquery), which the engine collects.

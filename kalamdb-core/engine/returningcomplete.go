@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"errors"
 	"io"
 
@@ -34,6 +35,17 @@ type statementEditor interface {
 }
 
 var _ sql.MutableRowIter = (*returningComplete)(nil)
+
+// buildReturning has main build n, an INSERT or UPDATE with RETURNING,
+// and wraps its iterator in a returningComplete.
+func (b *checkedBuilder) buildReturning(ctx *sql.Context, n sql.Node, r sql.Row) (sql.RowIter, error) {
+	inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), groupsKey{}, (*groupTracker)(nil))
+	it, err := b.main.Build(ctx.WithContext(inner), n, r)
+	if err != nil {
+		return nil, err
+	}
+	return completingReturning(ctx, n, it)
+}
 
 // completingReturning wraps it, the iterator of n (an INSERT or UPDATE
 // with RETURNING), in a returningComplete; other nodes' iterators are
