@@ -69,8 +69,11 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 	if err := refuseEngineRegex(n); err != nil {
 		return nil, err
 	}
-	if u, ok := n.(*plan.Update); ok && len(u.Returning) > 0 && updatesThroughJoin(u) {
-		return nil, errReturningJoin
+	if u, ok := n.(*plan.Update); ok && len(u.Returning) > 0 {
+		if updatesThroughJoin(u) {
+			return nil, errReturningJoin
+		}
+		return b.buildReturning(ctx, u, r)
 	}
 	if ii, ok := n.(*plan.InsertInto); ok && len(ii.Returning) > 0 {
 		// main builds the INSERT with its RETURNING list fixed instead.
@@ -78,8 +81,7 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		if err != nil {
 			return nil, err
 		}
-		inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), groupsKey{}, (*groupTracker)(nil))
-		return b.main.Build(ctx.WithContext(inner), fixed, r)
+		return b.buildReturning(ctx, fixed, r)
 	}
 	if h, ok := n.(*holdRows); ok {
 		// The rows of an IN (subquery), which the engine collects.
@@ -90,6 +92,13 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 			return it, err
 		}
 		return &packIter{child: it, scope: len(r)}, nil
+	}
+	if us, ok := n.(*plan.UpdateSource); ok {
+		it, err := b.build(ctx, n, r, false)
+		if err != nil {
+			return nil, err
+		}
+		return zeroSigned(us, it), nil
 	}
 	return b.build(ctx, n, r, false)
 }
