@@ -190,7 +190,14 @@ func (w *pgWindowAgg) aggregate(ctx *sql.Context, fr frame, rows sql.WindowBuffe
 		return w.ext.over(ctx, w.agg, fr.base, rows)
 	}
 	if err := w.feed(ctx, fr.base, rows); err != nil {
-		return nil, err
+		if whole {
+			return nil, err
+		}
+		// EXCLUDE: the whole frame's sum may overflow BIGINT where the
+		// rows left in the frame do not; their own sum decides (and
+		// fails again if the error is theirs).
+		w.drop(ctx)
+		return w.fresh(ctx, fr, rows)
 	}
 	if whole {
 		return w.buf.Eval(ctx)

@@ -172,13 +172,30 @@ func readRangeOffset(key sql.Expression, text string) (o rangeOffset, bad bool, 
 	}
 	kind, v := text[0], text[1:]
 	fam := familyOf(key)
-	names := map[byte]string{'i': "integer", 'n': "numeric", 'f': "double precision", 'v': "interval"}
+	names := map[byte]string{'i': "integer", 'n': "numeric", 'f': "double precision", 'v': "interval", 'u': "unknown"}
 	unsupported := func() (rangeOffset, bool, error) {
 		return rangeOffset{}, false, sqlError("RANGE with offset PRECEDING/FOLLOWING is not supported for column type %s and offset type %s; cast the offset value to an appropriate type",
 			typeName(key), names[kind])
 	}
 	invalid := func() (rangeOffset, bool, error) {
 		return rangeOffset{}, true, nil
+	}
+	if kind == 'u' {
+		// A quoted literal (RANGE '1 day' PRECEDING): PostgreSQL reads it
+		// as the key's offset type.
+		switch fam {
+		case famInt:
+			if _, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err != nil {
+				return rangeOffset{}, false, sqlError("invalid input syntax for type %s: %q", pgIntName(key), v)
+			}
+			kind = 'i'
+		case famNumeric:
+			kind = 'n'
+		case famFloat:
+			kind = 'f'
+		case famDate, famTimestamp:
+			kind = 'v'
+		}
 	}
 	o = rangeOffset{fam: fam}
 	switch fam {
@@ -563,4 +580,16 @@ func (c *frameCursor) rangeTail(ctx *sql.Context, buf sql.WindowBuffer, i int) (
 		}
 	}
 	return c.tail, nil
+}
+
+// pgIntName is PostgreSQL's name of an integer key's type, for its input
+// syntax error.
+func pgIntName(key sql.Expression) string {
+	switch intWidth(key.Type()) {
+	case 16:
+		return "smallint"
+	case 64:
+		return "bigint"
+	}
+	return "integer"
 }

@@ -1,6 +1,7 @@
 package pgsql
 
 import (
+	"errors"
 	"math"
 	"math/big"
 	"slices"
@@ -135,7 +136,7 @@ func (t *translator) checkFrame(w *pg.WindowDef, used bool) error {
 
 // frameOffset is a frame's offset as a carrier option: i and an integer
 // for ROWS and GROUPS; for RANGE, the constant's kind (i integer, n
-// numeric, f float, v interval) and text, which the engine reads for the
+// numeric, f float, v interval, u a quoted literal of unknown type) and text, which the engine reads for the
 // ORDER BY key's type.
 func (t *translator) frameOffset(opts int32, offset *pg.Node, start, used bool) (string, error) {
 	word := "starting"
@@ -188,6 +189,19 @@ func (t *translator) frameOffset(opts int32, offset *pg.Node, start, used bool) 
 		text = c.GetFval().GetFval()
 	case c.GetSval() != nil:
 		text = strings.TrimSpace(c.GetSval().GetSval())
+		if kind == 0 {
+			// A quoted literal is of unknown type: PostgreSQL reads it
+			// with the input rules of the offset's type, bigint for ROWS
+			// and GROUPS, the key's offset type for RANGE (an interval for
+			// a date or timestamp key), which the engine knows.
+			kind = 'u'
+			if opts&frameOptionRange == 0 {
+				if _, err := strconv.ParseInt(text, 10, 64); err != nil {
+					return "", t.errorAt(location(offset), "invalid input syntax for type bigint: %q", text)
+				}
+				kind = 'i'
+			}
+		}
 	default:
 		return "", t.unsupported(location(offset), "a frame offset must be a number or an interval")
 	}
@@ -214,6 +228,18 @@ func (t *translator) frameOffset(opts int32, offset *pg.Node, start, used bool) 
 	// constant is rounded (half away from zero), and one beyond 64 bits
 	// is an error. Every offset past a partition's rows frames the same,
 	// so a large one is clamped by the engine.
+	if kind == 'f' {
+		// float8 to bigint is rint: half to even; an infinity or NaN is
+		// out of range.
+		x, err := strconv.ParseFloat(text, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return "", t.errorAt(location(offset), "invalid input syntax for type double precision: %q", text)
+		}
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return "", t.errorAt(location(offset), "bigint out of range")
+		}
+		text = strconv.FormatFloat(math.RoundToEven(x), 'f', -1, 64)
+	}
 	v, ok := new(big.Rat).SetString(text)
 	if !ok || kind == 'v' {
 		return "", t.errorAt(location(offset), "frame %s offset must be an integer, not %s", word, text)
