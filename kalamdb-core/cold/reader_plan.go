@@ -16,7 +16,9 @@ import (
 
 // Missing reports, per wanted column of current (want nil: all of
 // them), whether the file predates it, so it reads as NULL and the caller
-// applies the column's DEFAULT.
+// applies the column's DEFAULT. It is nil when the file has every wanted
+// column, the usual case: callers then have nothing to fill in, and the
+// row cache hands out a cached cold row without copying its values.
 func (f *File) Missing(current *systable.TableSchema, want []int) ([]bool, error) {
 	pl, err := f.plan(current, want)
 	if err != nil {
@@ -29,7 +31,7 @@ func (f *File) Missing(current *systable.TableSchema, want []int) ([]bool, error
 // the current schema. It is immutable, and cached per File.
 type plan struct {
 	slots   []slot // one per wanted column
-	missing []bool // per wanted column: the file predates it
+	missing []bool // per wanted column: the file predates it; nil: none
 }
 
 type slot struct {
@@ -110,6 +112,9 @@ func (f *File) buildPlan(current *systable.TableSchema, want []int) (*plan, erro
 		seen[ci] = true
 		pl.slots[s] = sl
 		pl.missing[s] = sl.leaf < 0
+	}
+	if !slices.Contains(pl.missing, true) {
+		pl.missing = nil
 	}
 	return pl, nil
 }
