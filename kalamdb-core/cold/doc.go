@@ -139,10 +139,11 @@
 // min/max), and per row group the _key bloom filter. It is bounded by
 // CacheOptions.Bytes (DefaultCacheBytes, 128 MiB: about forty 10,000-row
 // chat partitions fully decoded), split into up to 16 shards of at least
-// 4 MiB, each evicting least recently used entries first; an entry larger
-// than a shard is not kept. Concurrent misses of one entry load it once;
-// failed loads are not cached. CacheStats counts hits, misses, inserts,
-// evictions and invalidations.
+// 4 MiB, each evicting least recently used entries first (a hit on an
+// entry still in the front quarter of its shard leaves it there); an
+// entry larger than a shard is not kept. Concurrent misses of one entry
+// load it once; failed loads are not cached. CacheStats counts hits,
+// misses, inserts, evictions and invalidations.
 //
 // Entries are keyed by file identity, row group, column and page. The
 // identity is the storage id (OpenOptions.StorageID), the path, the size,
