@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -148,6 +149,9 @@ type Result struct {
 	// PasswordsOmitted says the backup holds no password hashes (it was
 	// taken by a dba).
 	PasswordsOmitted bool `json:"passwords_omitted,omitempty"`
+	// DroppedOwnersOmitted is how many dropped users' partitions a dba's
+	// backup left out.
+	DroppedOwnersOmitted int `json:"dropped_owners_omitted,omitempty"`
 	// UsersCreated and UsersMapped are a restore's: accounts created, and
 	// backup users whose rows went to an existing account of that name.
 	UsersCreated int   `json:"users_created,omitempty"`
@@ -162,7 +166,8 @@ type Result struct {
 
 func summary(man *Manifest, location string) *Result {
 	return &Result{Namespace: man.Namespace, Location: location, Tables: len(man.Tables), Rows: man.Rows,
-		Bytes: man.Bytes, Files: len(man.Files), Users: man.Users, PasswordsOmitted: man.PasswordsOmitted, MaxSeq: man.MaxSeq}
+		Bytes: man.Bytes, Files: len(man.Files), Users: man.Users, PasswordsOmitted: man.PasswordsOmitted,
+		DroppedOwnersOmitted: man.DroppedOwnersOmitted, MaxSeq: man.MaxSeq}
 }
 
 // Backup writes a backup of namespace ns to location for caller by (see
@@ -271,24 +276,32 @@ func (s *Service) write(ctx context.Context, ns string, by Caller, out *sink, p 
 	cat.PasswordsOmitted = !withPasswords
 	man := &Manifest{Format: FormatVersion, Product: product, Namespace: ns, CreatedAt: s.o.Now().UTC(), Views: len(cat.Views),
 		PasswordsOmitted: !withPasswords}
+	parts, err := s.partitionsFor(snap.Snapshot, withPasswords)
+	if err != nil {
+		return nil, err
+	}
 	owners := map[string]bool{}
 	for _, v := range cat.Views {
 		owners[v.CreatedBy] = true
 	}
 	for _, m := range cat.Tables {
 		sum := TableSummary{Name: m.TableName, Type: string(m.TableType)}
-		if err := s.writeHot(ctx, snap.Snapshot, m, out, &sum, owners, &man.MaxSeq, p); err != nil {
+		if err := s.writeHot(ctx, snap.Snapshot, m, out, &sum, owners, parts, &man.MaxSeq, p); err != nil {
 			return nil, err
 		}
-		if err := s.writeIndex(ctx, snap.Snapshot, m, out, &sum); err != nil {
+		if err := s.writeIndex(ctx, snap.Snapshot, m, out, &sum, parts); err != nil {
 			return nil, err
 		}
-		if err := s.readCounters(snap.Snapshot, m, cat); err != nil {
+		if err := s.readCounters(snap.Snapshot, m, cat, parts); err != nil {
 			return nil, err
 		}
 		man.Tables = append(man.Tables, sum)
 	}
 	s.failpoint(FailBackupBeforeFiles)
+	cat.Manifests = slices.DeleteFunc(cat.Manifests, func(mf *systable.Manifest) bool {
+		return mf.UserID != "" && !parts.keep(mf.UserID)
+	})
+	man.DroppedOwnersOmitted = len(parts.omitted)
 	// Manifests at the snapshot list files the pin keeps: copy them.
 	for _, mf := range cat.Manifests {
 		sum := summaryOf(man, mf.TableName)
@@ -415,7 +428,7 @@ func ownerOf(key []byte) (string, bool) {
 // they are stored: key (partition prefix and primary key) and row value
 // (schema version, _seq, _deleted, columns).
 func (s *Service) writeHot(ctx context.Context, snap *kv.Snapshot, m *systable.TableMeta, out *sink,
-	sum *TableSummary, owners map[string]bool, maxSeq *int64, p *jobs.Progress) error {
+	sum *TableSummary, owners map[string]bool, parts *partitions, maxSeq *int64, p *jobs.Progress) error {
 	family := schema.FamilyName(m.TableType, m.NamespaceID, m.TableName)
 	cf, ok := s.o.DB.LookupColumnFamily(family)
 	if !ok {
@@ -430,6 +443,9 @@ func (s *Service) writeHot(ctx context.Context, snap *kv.Snapshot, m *systable.T
 			o, ok := ownerOf(k)
 			if !ok {
 				return false, fmt.Errorf("table %s: hot key without a user partition", m.TableID)
+			}
+			if !parts.keep(o) {
+				return false, nil
 			}
 			owners[o] = true
 		}
@@ -449,7 +465,8 @@ func (s *Service) writeHot(ctx context.Context, snap *kv.Snapshot, m *systable.T
 
 // writeIndex copies a table's secondary index entries, which the snapshot
 // shows consistent with its rows.
-func (s *Service) writeIndex(ctx context.Context, snap *kv.Snapshot, m *systable.TableMeta, out *sink, sum *TableSummary) error {
+func (s *Service) writeIndex(ctx context.Context, snap *kv.Snapshot, m *systable.TableMeta, out *sink, sum *TableSummary,
+	parts *partitions) error {
 	if len(m.Indexes) == 0 {
 		return nil
 	}
@@ -457,7 +474,19 @@ func (s *Service) writeIndex(ctx context.Context, snap *kv.Snapshot, m *systable
 	if !ok {
 		return nil
 	}
+	perUser := m.TableType != dialect.TableTypeShared
 	return writeFamily(ctx, cf, snap, out, indexPath(m.TableName), func(k, v []byte) (bool, error) {
+		if perUser {
+			// An entry is the index id (4 bytes), then the row's
+			// partition prefix (tables.Index.IndexPrefix).
+			o, ok := ownerOf(k[min(len(k), 4):])
+			if !ok {
+				return false, fmt.Errorf("table %s: index entry without a user partition", m.TableID)
+			}
+			if !parts.keep(o) {
+				return false, nil
+			}
+		}
 		sum.IndexEntries++
 		return true, nil
 	})
@@ -506,7 +535,7 @@ func writeFamily(ctx context.Context, cf *kv.ColumnFamily, snap *kv.Snapshot, ou
 }
 
 // readCounters adds a table's buffered-row counters at snap.
-func (s *Service) readCounters(snap *kv.Snapshot, m *systable.TableMeta, cat *catalogFile) error {
+func (s *Service) readCounters(snap *kv.Snapshot, m *systable.TableMeta, cat *catalogFile, parts *partitions) error {
 	if m.TableType == dialect.TableTypeStream {
 		return nil
 	}
@@ -527,7 +556,11 @@ func (s *Service) readCounters(snap *kv.Snapshot, m *systable.TableMeta, cat *ca
 		if !ok {
 			continue
 		}
-		cat.Counters = append(cat.Counters, counter{Table: m.TableName, Owner: string(it.Key()[len(prefix):]), Value: n})
+		owner := string(it.Key()[len(prefix):])
+		if owner != "" && !parts.keep(owner) {
+			continue
+		}
+		cat.Counters = append(cat.Counters, counter{Table: m.TableName, Owner: owner, Value: n})
 	}
 	return it.Error()
 }

@@ -122,3 +122,43 @@ func (s *Service) ownsPartition(snap *kv.Snapshot, cat *catalogFile, id string) 
 	}
 	return false, nil
 }
+
+// partitions decides which partitions a backup holds. The rows of a user
+// dropped before the snapshot stay in storage, where no statement reaches
+// them (none names a partition by id), so a dba, who reads only through
+// statements, cannot read them, whatever role their owner had; a dropped
+// system user's rows are the ones that matter. A dba's backup leaves
+// them out; a system user's, which may hold everything, keeps them.
+type partitions struct {
+	users   map[string]bool // nil: every partition is kept
+	omitted map[string]bool // owners left out so far
+}
+
+// partitionsFor is the partitions a backup holds as of snap: all of
+// them for a system caller (withPasswords), the existing users' for a
+// dba.
+func (s *Service) partitionsFor(snap *kv.Snapshot, withPasswords bool) (*partitions, error) {
+	p := &partitions{omitted: map[string]bool{}}
+	if withPasswords {
+		return p, nil
+	}
+	users, err := scanJSON[systable.User](s.o.DB, snap, systable.Users.Family, "")
+	if err != nil {
+		return nil, err
+	}
+	p.users = make(map[string]bool, len(users))
+	for _, u := range users {
+		p.users[u.UserID] = true
+	}
+	return p, nil
+}
+
+// keep reports whether the backup holds owner's partition, and counts
+// the owners it leaves out.
+func (p *partitions) keep(owner string) bool {
+	if p.users == nil || p.users[owner] {
+		return true
+	}
+	p.omitted[owner] = true
+	return false
+}

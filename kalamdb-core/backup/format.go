@@ -54,6 +54,10 @@ type Manifest struct {
 	// dba took the backup): the users a restore creates have no password.
 	// Absent in backups written before it existed, which hold them.
 	PasswordsOmitted bool `json:"passwords_omitted,omitempty"`
+	// DroppedOwnersOmitted is how many partition owners, users dropped
+	// before the backup, a dba's backup left out (their rows no
+	// statement reads); absent when none.
+	DroppedOwnersOmitted int `json:"dropped_owners_omitted,omitempty"`
 	// Rows counts row versions: hot versions plus the rows of the Parquet
 	// files (deleted versions included).
 	Rows int64 `json:"rows"`
