@@ -1,6 +1,19 @@
 package engine
 
-import "github.com/dolthub/vitess/go/vt/sqlparser"
+import (
+	"context"
+	"strings"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/planbuilder"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
 
 // CachedAST returns the translated statement the plan cache holds for a
 // text run in a namespace, or nil.
@@ -11,4 +24,86 @@ func CachedAST(e *Engine, text, namespace string) sqlparser.Statement {
 		return cs.st.AST
 	}
 	return nil
+}
+
+// WindowImplementations plans text, a query root runs in namespace ns, as
+// the engine would run it (translated, views expanded, KalamDB's checks
+// and the analyzer's rules applied) and names what computes each
+// expression of each window node of its plan, subqueries included, in
+// the order the plan holds them: "kalamdb:<aggregate>" (pgAgg),
+// "engine:<function>" (row_number, ntile, lag, lead), "peers:<function>"
+// (rank, dense_rank, percent_rank) or "plain". An expression buildWindow
+// would refuse is an error.
+func WindowImplementations(ctx context.Context, e *Engine, ns, text string) ([]string, error) {
+	tx := e.txns.Begin()
+	defer tx.Rollback()
+	sctx, release, err := e.newContext(ctx, "root", systable.RoleSystem, ns, tx)
+	if err != nil {
+		return nil, err
+	}
+	defer release()
+	std := dialect.NewStandardSQL(dialect.KindSelect, text)
+	cs, err := e.statement(std, ns)
+	if err != nil {
+		return nil, err
+	}
+	ast, err := e.expandViews(std, cs.st, systable.RoleSystem, ns)
+	if err != nil {
+		return nil, err
+	}
+	parsed, err := e.checkStatement(sctx, ast, cs.unqualified, QueryRequest{UserID: "root", Role: systable.RoleSystem, Namespace: ns, Statement: std})
+	if err != nil {
+		return nil, err
+	}
+	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
+	bound, flags, err := binder.BindOnly(parsed, cs.key.text, nil)
+	if err != nil {
+		return nil, translateError(err)
+	}
+	analyzed, err := e.gms.Analyzer.Analyze(sctx, bound, nil, flags)
+	if err != nil {
+		return nil, translateError(err)
+	}
+	var out []string
+	var walk func(n sql.Node)
+	walk = func(n sql.Node) {
+		transform.Inspect(n, func(n sql.Node) bool {
+			if w, ok := n.(*plan.Window); ok {
+				for _, x := range w.SelectExprs {
+					if a, ok := x.(*expression.Alias); ok {
+						x = a.Child
+					}
+					impl, ierr := windowImplOf(x)
+					if ierr != nil {
+						err = ierr
+						return false
+					}
+					name := ""
+					switch f := x.(type) {
+					case *pgAgg:
+						name = f.spec.name
+					case sql.FunctionExpression:
+						name = strings.ToLower(f.FunctionName())
+					}
+					out = append(out, [...]string{"plain", "kalamdb:", "engine:", "peers:"}[impl]+name)
+				}
+			}
+			if n == nil {
+				return false
+			}
+			if x, ok := n.(sql.Expressioner); ok {
+				for _, e := range x.Expressions() {
+					transform.InspectExpr(e, func(e sql.Expression) bool {
+						if sq, ok := e.(*plan.Subquery); ok {
+							walk(sq.Query)
+						}
+						return false
+					})
+				}
+			}
+			return err == nil
+		})
+	}
+	walk(analyzed)
+	return out, err
 }

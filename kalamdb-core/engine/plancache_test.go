@@ -24,19 +24,7 @@ import (
 // shared node), and each cached tree must print afterwards as a fresh
 // translation of its text does.
 func TestCachedStatementsAreNeverChanged(t *testing.T) {
-	dir := t.TempDir()
-	store, err := kv.Open(dir+"/rocksdb", kv.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: dir + "/storage", DataDir: dir})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close(); store.Close() })
+	db := openDatabase(t)
 	exec := func(user string, role systable.Role, ns, text string, params ...any) ([]executor.Result, error) {
 		return db.Executor.Execute(context.Background(), executor.Request{UserID: user, Role: role, SQL: text, Params: params, Namespace: ns})
 	}
@@ -107,4 +95,23 @@ func TestCachedStatementsAreNeverChanged(t *testing.T) {
 			t.Errorf("%s: the cached tree changed\n before %s\n after  %s", s.text, before, after)
 		}
 	}
+}
+
+// openDatabase is a started database on a temp dir, closed when t ends.
+func openDatabase(t *testing.T) *database.Database {
+	t.Helper()
+	dir := t.TempDir()
+	store, err := kv.Open(dir+"/rocksdb", kv.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: dir + "/storage", DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close(); store.Close() })
+	return db
 }

@@ -9,7 +9,10 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation"
+	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation/window"
 	"github.com/dolthub/go-mysql-server/sql/plan"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // The engine's window iterator computes every output row of a partition
@@ -52,23 +55,6 @@ func (f *windowFailure) get() error {
 type windowCheck struct {
 	sql.WindowFunction
 	failed *windowFailure
-	// extreme is 1 for max, -1 for min, 0 for every other function. The
-	// value of max or min depends on its frame's rows alone: a frame equal
-	// to the previous row's (the whole partition, or peers) has the
-	// previous value, which the engine would recompute over every row of
-	// the frame again, and a frame that grew at its end is computed over
-	// the new rows only and compared with the previous value in
-	// extremeType, so a running max or min is linear in the partition.
-	extreme     int
-	extremeType sql.Type
-	last        sql.WindowInterval
-	lastValue   any
-	cached      bool
-}
-
-func (w *windowCheck) StartPartition(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) error {
-	w.cached, w.lastValue = false, nil
-	return w.WindowFunction.StartPartition(ctx, interval, buf)
 }
 
 func (w *windowCheck) Compute(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) interface{} {
@@ -79,15 +65,7 @@ func (w *windowCheck) Compute(ctx *sql.Context, interval sql.WindowInterval, buf
 		w.failed.set(context.Cause(ctx))
 		return nil
 	}
-	if w.cached && interval == w.last {
-		// The same value again: the row holds one more reference to it.
-		if err := hold(ctx, "rows kept by a window function", 16); err != nil {
-			w.failed.set(err)
-			return nil
-		}
-		return w.lastValue
-	}
-	v := w.compute(ctx, interval, buf)
+	v := w.WindowFunction.Compute(ctx, interval, buf)
 	if err, ok := v.(error); ok {
 		// The engine's window functions return their errors as values,
 		// which would otherwise end up in the row.
@@ -98,10 +76,45 @@ func (w *windowCheck) Compute(ctx *sql.Context, interval sql.WindowInterval, buf
 		w.failed.set(err)
 		return nil
 	}
-	if w.extreme != 0 {
-		w.last, w.lastValue, w.cached = interval, v, true
-	}
 	return v
+}
+
+// windowImpl is what computes one expression of a window node.
+type windowImpl int
+
+const (
+	// implPlain is an expression over no window: the current row's value.
+	implPlain windowImpl = iota
+	// implKalamDB is KalamDB's aggregate carrier (pgAgg): every aggregate
+	// over a window, first_value, last_value and nth_value, which frame
+	// each row themselves (pgWindowAgg).
+	implKalamDB
+	// implEngine is one of the engine's row_number, ntile, lag and lead,
+	// which use no frame.
+	implEngine
+	// implPeers is one of the engine's rank, dense_rank and percent_rank,
+	// whose value is where the row's peer group starts (peerFramer).
+	implPeers
+)
+
+// windowImplOf is what computes e, an expression of a window node. The
+// translator writes every aggregate over a window as KalamDB's, and its
+// frame into the aggregate's options; the engine's own aggregates would
+// frame their rows as MySQL does (max() over the whole partition despite
+// an ORDER BY, count() by the first ORDER BY key's peers only), so one
+// here is an error, never a wrong answer.
+func windowImplOf(e sql.Expression) (windowImpl, error) {
+	switch e.(type) {
+	case *pgAgg:
+		return implKalamDB, nil
+	case *window.RowNumber, ntile, *window.Lag, *window.Lead:
+		return implEngine, nil
+	case *window.Rank, *window.DenseRank, *window.PercentRank:
+		return implPeers, nil
+	case sql.Aggregation, sql.WindowAggregation, sql.WindowAdaptableExpression:
+		return 0, apierror.New(apierror.InternalError, "window function %T is not one KalamDB computes", e)
+	}
+	return implPlain, nil
 }
 
 // buildWindow builds n's iterator as the engine does, with its child
@@ -119,48 +132,36 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		if alias, ok := expr.(*expression.Alias); ok {
 			expr = alias.Child
 		}
-		var window *sql.WindowDefinition
+		var def *sql.WindowDefinition
 		var fn sql.WindowFunction
-		plain := false
-		switch e := expr.(type) {
-		case sql.Aggregation:
-			window = e.Window()
-			fn, err = e.NewWindowFunction()
-		case sql.WindowAggregation:
-			window = e.Window()
-			fn, err = e.NewWindowFunction()
-		default:
-			// Plain expressions are the last row's value, over no window
-			// (the current row: they keep the engine's frame).
-			window = sql.NewWindowDefinition(nil, nil, nil, "", "")
-			fn, err = aggregation.NewLast(e).NewWindowFunction()
-			plain = true
+		impl, err := windowImplOf(expr)
+		if err == nil {
+			if impl == implPlain {
+				// The last row's value, over no window (the current row:
+				// the engine's frame).
+				def = sql.NewWindowDefinition(nil, nil, nil, "", "")
+				fn, err = aggregation.NewLast(expr).NewWindowFunction()
+			} else {
+				wa := expr.(sql.WindowAdaptableExpression)
+				def = wa.Window()
+				fn, err = wa.NewWindowFunction()
+			}
 		}
 		if err != nil {
 			_ = childIter.Close(ctx)
 			return nil, err
-		}
-		check := &windowCheck{WindowFunction: fn, failed: failed}
-		switch e := expr.(type) {
-		case *aggregation.Max:
-			check.extreme, check.extremeType = 1, e.Child.Type()
-		case *aggregation.Min:
-			check.extreme, check.extremeType = -1, e.Child.Type()
 		}
 		framer := fn.DefaultFramer()
-		if !plain {
-			framer, err = defaultFrame(fn, window)
+		if impl == implPeers {
+			framer = &peerFramer{orderBy: def.OrderBy.ToExpressions()}
 		}
-		if err != nil {
-			_ = childIter.Close(ctx)
-			return nil, err
-		}
+		check := &windowCheck{WindowFunction: fn, failed: failed}
 		agg := aggregation.NewAggregation(check, framer)
-		id := windowOrderKey(window)
+		id := windowOrderKey(def)
 		if block, ok := blocks[id]; ok {
 			block.AddAggregation(agg)
 		} else {
-			parts, sortBy := stoppableKeys(window)
+			parts, sortBy := stoppableKeys(def)
 			blocks[id] = aggregation.NewWindowPartition(parts, sortBy, []*aggregation.Aggregation{agg})
 			order = append(order, id)
 		}
@@ -173,32 +174,6 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		ordinals[i] = outputs[id]
 	}
 	return aggregation.NewWindowIter(iters, ordinals, &copiedRows{RowIter: childIter, copies: int64(len(order))}), nil
-}
-
-// compute is the function's value over interval, from the previous
-// row's value when only rows were added at the frame's end.
-func (w *windowCheck) compute(ctx *sql.Context, interval sql.WindowInterval, buf sql.WindowBuffer) any {
-	if w.extreme == 0 || !w.cached || interval.Start != w.last.Start || interval.End <= w.last.End {
-		return w.WindowFunction.Compute(ctx, interval, buf)
-	}
-	added := w.WindowFunction.Compute(ctx, sql.WindowInterval{Start: w.last.End, End: interval.End}, buf)
-	if _, failed := added.(error); failed || added == nil {
-		if failed {
-			return added
-		}
-		return w.lastValue
-	}
-	if w.lastValue == nil {
-		return added
-	}
-	c, err := w.extremeType.Compare(ctx, added, w.lastValue)
-	if err != nil {
-		return err
-	}
-	if c == w.extreme {
-		return added
-	}
-	return w.lastValue
 }
 
 // windowOrderKey identifies the rows' partitioning and order of window w:

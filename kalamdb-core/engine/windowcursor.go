@@ -365,9 +365,7 @@ func newFrameCursor(spec *frameSpec, orderBy sql.SortFields) *frameCursor {
 
 // reset starts partition part.
 func (c *frameCursor) reset(ctx *sql.Context, part sql.WindowInterval) {
-	if ctx != nil {
-		c.held.giveBack(ctx)
-	}
+	c.held.giveBack(ctx)
 	c.part, c.groups, c.g = part, nil, 0
 	c.head, c.tail = part.Start, part.Start
 }

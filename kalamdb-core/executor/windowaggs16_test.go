@@ -152,7 +152,7 @@ func TestWindowAggregateFramesAreBounded(t *testing.T) {
 	root := e.root()
 	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
 	alice := e.as("alice", systable.RoleUser)
-	from, n := hundredThousandRows()
+	from, n := numberedRows(100000)
 	window := func(over string) string {
 		return fmt.Sprintf("SELECT count(*), max(w) FROM (SELECT sum(%s) OVER (%s) w FROM %s) s", n, strings.ReplaceAll(over, "{n}", n), from)
 	}
@@ -178,9 +178,7 @@ func TestWindowAggregateFramesAreBounded(t *testing.T) {
 func TestSlidingWindowFramesGiveBackMemory(t *testing.T) {
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 20 << 20})
 	root := e.root()
-	tens := "(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
-	rows := fmt.Sprintf("%s a(x), %s b(x), %s c(x), %s d(x), (VALUES (0),(1)) f(x)", tens, tens, tens, tens)
-	n := "a.x * 2000 + b.x * 200 + c.x * 20 + d.x * 2 + f.x"
+	rows, n := numberedRows(20000)
 	q := fmt.Sprintf("SELECT count(*), max(length(w)) FROM (SELECT string_agg(repeat('x', 200) || (%s)::text, ',') OVER (ORDER BY %s ROWS 2 PRECEDING) w FROM %s) s", n, n, rows)
 	if got := root.rows(q); got != `[[20000,617]]` {
 		t.Errorf("sliding string_agg: %s", got)

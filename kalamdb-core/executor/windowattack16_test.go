@@ -131,13 +131,12 @@ func TestManyWindowsStopAtTheTimeLimit(t *testing.T) {
 	root := e.root()
 	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
 	alice := e.as("alice", systable.RoleUser)
-	tens := "(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
+	from, n := numberedRows(50000)
 	wins := make([]string, 20)
 	for k := range wins {
 		wins[k] = fmt.Sprintf("sum(v) OVER (ORDER BY v %% %d, v DESC ROWS 1 PRECEDING) AS s%d", k+2, k)
 	}
-	q := fmt.Sprintf("SELECT count(*), max(s0) FROM (SELECT %s FROM (SELECT a.x * 10000 + b.x * 1000 + c.x * 100 + d.x * 10 + f.x AS v FROM %s a(x), %s b(x), %s c(x), %s d(x), (VALUES (0),(1),(2),(3),(4)) f(x)) t) s",
-		strings.Join(wins, ", "), tens, tens, tens, tens)
+	q := fmt.Sprintf("SELECT count(*), max(s0) FROM (SELECT %s FROM (SELECT %s AS v FROM %s) t) s", strings.Join(wins, ", "), n, from)
 	withinMinutes(t, "twenty windows over 50,000 rows", func() {
 		alice.failsNaming(apierror.QueryTimeout, "1s", q)
 	})
@@ -155,14 +154,13 @@ func TestManyWindowsStopAtTheTimeLimit(t *testing.T) {
 func TestWindowRowCopiesAreCharged(t *testing.T) {
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 64 << 20, Timeout: engine.Timeouts{Default: time.Hour}})
 	root := e.root()
-	tens := "(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
+	from, number := numberedRows(100000)
 	query := func(n int) string {
 		wins := make([]string, n)
 		for k := range wins {
 			wins[k] = fmt.Sprintf("count(*) OVER (ORDER BY v + %d) AS s%d", k, k)
 		}
-		return fmt.Sprintf("SELECT count(*), max(s0) FROM (SELECT %s FROM (SELECT a.x * 10000 + b.x * 1000 + c.x * 100 + d.x * 10 + f.x AS v FROM %s a(x), %s b(x), %s c(x), %s d(x), %s f(x)) t) s",
-			strings.Join(wins, ", "), tens, tens, tens, tens, tens)
+		return fmt.Sprintf("SELECT count(*), max(s0) FROM (SELECT %s FROM (SELECT %s AS v FROM %s) t) s", strings.Join(wins, ", "), number, from)
 	}
 	if got := root.rows(query(1)); got != `[[100000,100000]]` {
 		t.Errorf("one window: %s", got)

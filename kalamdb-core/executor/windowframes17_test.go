@@ -25,9 +25,7 @@ func TestSlidingFramesStayLinear(t *testing.T) {
 	root := e.root()
 	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
 	alice := e.as("alice", systable.RoleUser)
-	tens := "(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
-	from := fmt.Sprintf("%s a(x), %s b(x), %s c(x), %s d(x), (VALUES (0),(1)) f(x)", tens, tens, tens, tens)
-	n := "a.x * 2000 + b.x * 200 + c.x * 20 + d.x * 2 + f.x"
+	from, n := numberedRows(20000)
 	window := func(fn, frame string) string {
 		return fmt.Sprintf("SELECT count(*), max(w) FROM (SELECT %s OVER (ORDER BY %s %s) w FROM %s) s", strings.ReplaceAll(fn, "{n}", n), n, frame, from)
 	}
@@ -61,9 +59,7 @@ func TestSlidingFramesStayLinear(t *testing.T) {
 func TestExcludedFramesGiveBackMemory(t *testing.T) {
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 20 << 20})
 	root := e.root()
-	tens := "(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
-	rows := fmt.Sprintf("%s a(x), %s b(x), %s c(x), %s d(x), (VALUES (0),(1)) f(x)", tens, tens, tens, tens)
-	n := "a.x * 2000 + b.x * 200 + c.x * 20 + d.x * 2 + f.x"
+	rows, n := numberedRows(20000)
 	query := func(frame string) string {
 		return fmt.Sprintf("SELECT count(*), max(length(w)) FROM (SELECT string_agg(repeat('x', 200) || (%s)::text, ',') OVER (ORDER BY %s %s) w FROM %s) s", n, n, frame, rows)
 	}

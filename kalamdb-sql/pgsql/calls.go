@@ -300,9 +300,16 @@ func (t *translator) cumeDist(fc *pg.FuncCall) (sqlparser.Expr, error) {
 	if err != nil {
 		return nil, err
 	}
+	// cume_dist() ignores its window's frame, as ranking functions do
+	// (which PostgreSQL still checks): the counts must not inherit it.
+	if err := t.checkFrame(over, true); err != nil {
+		return nil, err
+	}
+	over = proto.Clone(over).(*pg.WindowDef)
+	over.FrameOptions, over.StartOffset, over.EndOffset = frameOptionDefaults, nil, nil
+	over.Name, over.Refname = "", ""
 	whole := proto.Clone(over).(*pg.WindowDef)
 	whole.OrderClause = nil
-	whole.Name, whole.Refname = "", ""
 	upToPeers := &pg.Node{Node: &pg.Node_TypeCast{TypeCast: &pg.TypeCast{Arg: count(over), Location: -1,
 		TypeName: &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode("pg_catalog"), pg.MakeStrNode("float8")}, Location: -1}}}}
 	return t.expr(pg.MakeAExprNode(pg.A_Expr_Kind_AEXPR_OP, []*pg.Node{pg.MakeStrNode("/")}, upToPeers, count(whole), fc.Location))

@@ -45,6 +45,8 @@ const (
 	frameOptionExcludeTies             = 0x20000
 	frameOptionOffsets                 = frameOptionStartOffsetPreceding | frameOptionEndOffsetPreceding |
 		frameOptionStartOffsetFollowing | frameOptionEndOffsetFollowing
+	// frameOptionDefaults is a window without a frame clause.
+	frameOptionDefaults = frameOptionRange | frameOptionStartUnboundedPreceding | frameOptionEndCurrentRow
 )
 
 // frameOptions is w's explicit frame as carrier options
