@@ -75,13 +75,24 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		}
 		return b.buildReturning(ctx, u, r)
 	}
-	if ii, ok := n.(*plan.InsertInto); ok && len(ii.Returning) > 0 {
-		// main builds the INSERT with its RETURNING list fixed instead.
-		fixed, err := returningIndexes(ii)
-		if err != nil {
-			return nil, err
+	if ii, ok := n.(*plan.InsertInto); ok {
+		// The rows keep the signs of float zeros (insertzero.go), REAL
+		// columns take infinities (realinf.go).
+		ii = realInsert(ii)
+		ctx = withSignedZeros(ctx)
+		if len(ii.Returning) > 0 {
+			// main builds the INSERT with its RETURNING list fixed instead.
+			fixed, err := returningIndexes(ii)
+			if err != nil {
+				return nil, err
+			}
+			return b.buildReturning(ctx, fixed, r)
 		}
-		return b.buildReturning(ctx, fixed, r)
+		inner := context.WithValue(ctx, passKey{}, &passToken{})
+		return b.main.Build(ctx.WithContext(inner), ii, r)
+	}
+	if it, ok, err := b.buildSigned(ctx, n, r); ok {
+		return it, err
 	}
 	if h, ok := n.(*holdRows); ok {
 		// The rows of an IN (subquery), which the engine collects.
@@ -94,7 +105,11 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		return &packIter{child: it, scope: len(r)}, nil
 	}
 	if us, ok := n.(*plan.UpdateSource); ok {
-		it, err := b.build(ctx, n, r, false)
+		us, err := realUpdate(us)
+		if err != nil {
+			return nil, err
+		}
+		it, err := b.build(ctx, us, r, false)
 		if err != nil {
 			return nil, err
 		}

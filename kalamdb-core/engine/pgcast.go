@@ -85,8 +85,14 @@ func newCast(e sql.Expression, dt dialect.DataType, try bool) (*pgFunc, error) {
 // realAssignment is the cast of a number written into a REAL column,
 // evaluated from the row without the argument list a cast makes per row.
 func realAssignment(x sql.Expression) (*pgFunc, error) {
-	realDT := dialect.DataType{Name: dialect.TypeFloat}
-	f, err := newCast(x, realDT, false)
+	return assignmentCast(x, dialect.DataType{Name: dialect.TypeFloat})
+}
+
+// assignmentCast is the cast of a number written into a column of type
+// dt (REAL, DECIMAL(p,s)), evaluated from the row without the argument
+// list a cast makes per row.
+func assignmentCast(x sql.Expression, dt dialect.DataType) (*pgFunc, error) {
+	f, err := newCast(x, dt, false)
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +102,13 @@ func realAssignment(x sql.Expression) (*pgFunc, error) {
 		if err != nil || v == nil {
 			return nil, err
 		}
-		r, err := castValue(ctx, v, from, realDT, false)
+		r, err := castValue(ctx, v, from, dt, false)
 		if err != nil {
 			// A value the column cannot hold is bad input, as for the
 			// other numeric columns (rangeChecked), not a failed cast.
 			var ae *apierror.Error
-			if errors.As(err, &ae) && ae.Code == apierror.SQLExecutionError && strings.Contains(ae.Message, "out of range") {
+			if errors.As(err, &ae) && ae.Code == apierror.SQLExecutionError &&
+				(strings.Contains(ae.Message, "out of range") || strings.Contains(ae.Message, "numeric field overflow")) {
 				return nil, apierror.New(apierror.InvalidInput, "%s", ae.Message)
 			}
 			return nil, err

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"fmt"
 	"math/big"
 
 	"github.com/shopspring/decimal"
@@ -40,8 +41,15 @@ func checkDecimalText(s string, dt dialect.DataType, bad func() error) error {
 
 // decimalOverflow is the error of a value too large for DECIMAL(p,s).
 func decimalOverflow(dt dialect.DataType) error {
-	return execError("numeric field overflow: a value of DECIMAL(%d,%d) must be less than 10^%d in absolute value",
-		dt.Precision, dt.Scale, dt.Precision-dt.Scale)
+	hint := ""
+	if dt.Precision == dialect.MaxDecimalPrecision && dt.Scale == dialect.DefaultDecimalScale {
+		// The type the user wrote is likely plain NUMERIC or DECIMAL,
+		// unconstrained in PostgreSQL.
+		hint = fmt.Sprintf(" (NUMERIC and DECIMAL without a precision are DECIMAL(%d,%d) here; %d digits is the most a DECIMAL holds)",
+			dialect.MaxDecimalPrecision, dialect.DefaultDecimalScale, dialect.MaxDecimalPrecision)
+	}
+	return execError("numeric field overflow: a value of DECIMAL(%d,%d) must be less than 10^%d in absolute value%s",
+		dt.Precision, dt.Scale, dt.Precision-dt.Scale, hint)
 }
 
 // boundDecimal keeps a computed decimal within the numeric range: more

@@ -679,7 +679,11 @@ func (r *rangeChecked) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		}
 		return v, nil
 	}
-	if _, inRange, err := r.typ.Convert(ctx, v); err == nil && inRange != sql.InRange {
+	typ := r.typ
+	if isRealType(typ) {
+		typ = realColumnType{types.Float32} // a REAL holds ±Infinity
+	}
+	if _, inRange, err := typ.Convert(ctx, v); err == nil && inRange != sql.InRange {
 		return nil, sql.ErrValueOutOfRange.New(v, r.typ)
 	}
 	return v, nil
@@ -738,6 +742,11 @@ func assignValue(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 	case cf == famNumeric && f == famFloat:
 		// The engine's own conversion panics on NaN and infinities.
 		return newCast(x, columnDataType(col), false)
+	case cf == famNumeric && (f == famNumeric || f == famInt):
+		// The engine's conversion refuses a value too large for the
+		// column's precision without naming it ("numeric field
+		// overflow"); KalamDB's names the column's type and its bound.
+		return assignmentCast(x, columnDataType(col))
 	case cf == famFloat && col.Type.Type() == types.Float32.Type() && f.numeric() && x.Type().Type() != types.Float32.Type():
 		// PostgreSQL's rounding to a REAL (the engine's refuses a value
 		// above REAL's largest that rounds to it, and makes a tiny one

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 	"github.com/shopspring/decimal"
@@ -192,6 +193,11 @@ func (n *srfNode) NewInstance(_ *sql.Context, db sql.Database, args []sql.Expres
 	}
 	out := &srfNode{kind: n.kind, col: col, ord: ord, db: db}
 	real := append([]sql.Expression(nil), args[:len(args)-2]...)
+	if namesOuterColumns(real) {
+		return nil, apierror.New(apierror.Unsupported, "the arguments of %s() in FROM may not name columns of the query around it "+
+			"(a LATERAL call is not supported); use constants, parameters or a subquery of their own, "+
+			"and filter the series in WHERE (generate_series(1, 100) g WHERE g <= (SELECT ...))", n.Name())
+	}
 	var err error
 	switch n.kind {
 	case srfSeries:
@@ -220,6 +226,26 @@ func (n *srfNode) NewInstance(_ *sql.Context, db sql.Database, args []sql.Expres
 		return nil, err
 	}
 	return out, nil
+}
+
+// namesOuterColumns reports whether an argument holds a subquery that
+// names a column of the query around the function. The front end
+// refuses a column or a qualified outer column in the arguments
+// (pgsql's refuseColumns); an unqualified one beside the subquery's own
+// tables it cannot tell from theirs, so it is refused here, where names
+// are resolved: the engine would evaluate it against the wrong row
+// (inside EXISTS, an internal error).
+func namesOuterColumns(args []sql.Expression) bool {
+	found := false
+	for _, a := range args {
+		sql.Inspect(a, func(e sql.Expression) bool {
+			if sq, ok := e.(*plan.Subquery); ok && !sq.Correlated().Empty() {
+				found = true
+			}
+			return !found
+		})
+	}
+	return found
 }
 
 // typeSeries decides a series's arithmetic from its arguments, as

@@ -49,6 +49,15 @@ func typeParams(word string) (min, max int) {
 // maxTextLength bounds VARCHAR(n) and CHAR(n).
 const maxTextLength = 1<<31 - 1
 
+// MaxDecimalPrecision is the most digits a DECIMAL column or cast holds
+// (KalamDB's Decimal128, as DataFusion's and Parquet's); DECIMAL without
+// a precision is DECIMAL(MaxDecimalPrecision, DefaultDecimalScale).
+// Computed numerics are PostgreSQL's unconstrained numeric.
+const (
+	MaxDecimalPrecision = 38
+	DefaultDecimalScale = 10
+)
+
 // MaxDecimalScale is the most digits after the point a DECIMAL column or
 // cast may keep: the query engine's widest scale. PostgreSQL allows more;
 // a larger scale is refused rather than silently rounded.
@@ -84,10 +93,10 @@ func ResolveType(word string, params []int64) (DataType, error) {
 	dt := DataType{Name: name}
 	switch name {
 	case TypeDecimal:
-		dt.Precision, dt.Scale = 38, 10
+		dt.Precision, dt.Scale = MaxDecimalPrecision, DefaultDecimalScale
 		if len(params) > 0 {
-			if params[0] < 1 || params[0] > 38 {
-				return DataType{}, fmt.Errorf("DECIMAL precision must be between 1 and 38, got %d", params[0])
+			if params[0] < 1 || params[0] > MaxDecimalPrecision {
+				return DataType{}, fmt.Errorf("DECIMAL precision must be between 1 and %d, got %d", MaxDecimalPrecision, params[0])
 			}
 			dt.Precision, dt.Scale = int(params[0]), 0
 		}

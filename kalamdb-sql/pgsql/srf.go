@@ -211,7 +211,8 @@ func refuseColumns(args []sqlparser.Expr, name string, loc int32, t *translator)
 // any column when it reads no table. The engine evaluates such an
 // argument against the wrong row (inside EXISTS: an internal error) or
 // does not find the table. An unqualified outer column beside tables of
-// the subquery's own cannot be told from theirs here, without schemas.
+// the subquery's own cannot be told from theirs here, without schemas:
+// the engine refuses it where names are resolved (its srfNode).
 func namesOuterRow(sq *sqlparser.Subquery) bool {
 	tables := map[string]bool{}
 	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
