@@ -50,6 +50,9 @@ type Account struct {
 	users *Users
 	// user is whose share this is ("" for the server's account).
 	user string
+	// reclaimer returns the heap's free memory after large give-backs
+	// (the server's account only; nil: never).
+	reclaimer *Reclaimer
 }
 
 // NewAccount returns an Account that refuses reservations past limit bytes
@@ -115,6 +118,10 @@ func (a *Account) reserve(n int64) (refused *Account) {
 func (a *Account) release(n int64) {
 	if a != nil && n > 0 {
 		a.used.Add(-n)
+		if a.parent == nil {
+			a.reclaimer.gaveBack(n)
+			return
+		}
 		a.parent.release(n)
 	}
 }
