@@ -17,34 +17,40 @@ import (
 // Returning memory costs a full collection (the live heap's marking, a
 // few milliseconds per hundred megabytes, concurrent with the server's
 // other goroutines) and page faults when the heap grows again, so it
-// happens only after a large give-back, at most once per interval, and
-// never twice at once: a user who repeats large statements makes the
-// server collect once per interval, not once per statement.
+// happens only after a large give-back, and runs start at least an
+// interval apart: a give-back within the interval of the last run
+// schedules one more run at its end (the statements of a burst end
+// together, and the first one's run comes before the others have given
+// their memory back), and further give-backs until then join it. A user
+// who repeats large statements makes the server collect once per
+// interval, not once per statement.
 
 // Reclaimer returns the heap's free memory to the system after an
 // account's holders give back at least Threshold bytes at once.
 type Reclaimer struct {
 	threshold int64
 	every     time.Duration
-	// free returns the memory (debug.FreeOSMemory); start runs it
-	// without holding up the holder that gave its bytes back (go f());
-	// now is the clock. Tests replace them.
+	// free returns the memory (debug.FreeOSMemory); after runs f after d
+	// without holding up the holder that gave its bytes back
+	// (time.AfterFunc); now is the clock. Tests replace them.
 	free  func()
-	start func(func())
+	after func(d time.Duration, f func())
 	now   func() time.Time
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// last is when the last run started; pending, that a run is
+	// scheduled and has not started.
 	last    time.Time
-	running bool
+	pending bool
 	runs    int64
 }
 
 // NewReclaimer returns a Reclaimer that frees the heap's free memory in a
-// goroutine of its own after a give-back of at least threshold bytes, at
-// most once per every.
+// goroutine of its own after a give-back of at least threshold bytes,
+// runs starting at least every apart.
 func NewReclaimer(threshold int64, every time.Duration) *Reclaimer {
 	return &Reclaimer{threshold: threshold, every: every, free: debug.FreeOSMemory,
-		start: func(f func()) { go f() }, now: time.Now}
+		after: func(d time.Duration, f func()) { time.AfterFunc(d, f) }, now: time.Now}
 }
 
 // SetReclaimer makes a (the server's account) reclaim memory with r after
@@ -53,8 +59,7 @@ func (a *Account) SetReclaimer(r *Reclaimer) {
 	a.reclaimer = r
 }
 
-// Runs is how many times r has returned memory (started it, for one still
-// running).
+// Runs is how many times r has returned memory (started to).
 func (r *Reclaimer) Runs() int64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -67,20 +72,23 @@ func (r *Reclaimer) gaveBack(n int64) {
 		return
 	}
 	r.mu.Lock()
-	now := r.now()
-	if r.running || (!r.last.IsZero() && now.Sub(r.last) < r.every) {
+	if r.pending {
 		r.mu.Unlock()
 		return
 	}
-	r.running, r.last = true, now
+	r.pending = true
+	var wait time.Duration
+	if !r.last.IsZero() {
+		wait = max(r.last.Add(r.every).Sub(r.now()), 0)
+	}
+	r.mu.Unlock()
+	r.after(wait, r.run)
+}
+
+func (r *Reclaimer) run() {
+	r.mu.Lock()
+	r.pending, r.last = false, r.now()
 	r.runs++
 	r.mu.Unlock()
-	r.start(func() {
-		defer func() {
-			r.mu.Lock()
-			r.running = false
-			r.mu.Unlock()
-		}()
-		r.free()
-	})
+	r.free()
 }
