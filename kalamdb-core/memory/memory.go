@@ -25,6 +25,10 @@
 //   - A user's share (users.go) is an Account whose parent is the server's:
 //     a reservation is taken from both or from neither, so the server's
 //     total is always the sum of what every user's share holds.
+//
+// The server's account also returns the heap's free memory to the system
+// after a large give-back (Reclaimer, reclaim.go): the bytes the account
+// counts are live, and the heap they leave behind is not.
 package memory
 
 import (

@@ -26,7 +26,7 @@ import (
 // interval, not once per statement.
 
 // Reclaimer returns the heap's free memory to the system after an
-// account's holders give back at least Threshold bytes at once.
+// account's holders give back at least its threshold at once.
 type Reclaimer struct {
 	threshold int64
 	every     time.Duration
