@@ -576,28 +576,54 @@ func (b *aggBuffer) sortItems() {
 	})
 }
 
+// stringAgg joins the items' texts. It measures the result first and
+// allocates it once, after checking its size: a window's running
+// string_agg builds a value per row, each the length of the frame's text
+// so far, and a builder growing by doubling allocated about three times
+// that per row, none of it charged (the value itself is, as the row's).
 func (b *aggBuffer) stringAgg(ctx *sql.Context) (any, error) {
-	var sb strings.Builder
+	var size int64
 	n := 0
 	for _, it := range b.items {
 		if it.vals[0] == nil {
 			continue
 		}
-		s, _ := toText(it.vals[0])
 		if n > 0 && it.vals[1] != nil {
-			d, _ := toText(it.vals[1])
-			sb.WriteString(d)
+			size = addSize(size, valueSize(it.vals[1]))
 		}
-		sb.WriteString(s)
+		size = addSize(size, valueSize(it.vals[0]))
 		n++
-		if err := checkResultSize(ctx, int64(sb.Len())); err != nil {
-			return nil, err
-		}
 	}
 	if n == 0 {
 		return nil, nil
 	}
+	if err := checkResultSize(ctx, size); err != nil {
+		return nil, err
+	}
+	var sb strings.Builder
+	sb.Grow(int(size))
+	n = 0
+	for _, it := range b.items {
+		if it.vals[0] == nil {
+			continue
+		}
+		if n > 0 && it.vals[1] != nil {
+			writeText(&sb, it.vals[1])
+		}
+		writeText(&sb, it.vals[0])
+		n++
+	}
 	return sb.String(), nil
+}
+
+// writeText appends a text or bytea value without copying it first.
+func writeText(sb *strings.Builder, v any) {
+	switch x := v.(type) {
+	case string:
+		sb.WriteString(x)
+	case []byte:
+		sb.Write(x)
+	}
 }
 
 func (b *aggBuffer) arrayAgg(ctx *sql.Context) (any, error) {

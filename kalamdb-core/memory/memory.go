@@ -25,6 +25,10 @@
 //   - A user's share (users.go) is an Account whose parent is the server's:
 //     a reservation is taken from both or from neither, so the server's
 //     total is always the sum of what every user's share holds.
+//
+// The server's account also returns the heap's free memory to the system
+// after a large give-back (Reclaimer, reclaim.go): the bytes the account
+// counts are live, and the heap they leave behind is not.
 package memory
 
 import (
@@ -50,6 +54,9 @@ type Account struct {
 	users *Users
 	// user is whose share this is ("" for the server's account).
 	user string
+	// reclaimer returns the heap's free memory after large give-backs
+	// (the server's account only; nil: never).
+	reclaimer *Reclaimer
 }
 
 // NewAccount returns an Account that refuses reservations past limit bytes
@@ -115,6 +122,10 @@ func (a *Account) reserve(n int64) (refused *Account) {
 func (a *Account) release(n int64) {
 	if a != nil && n > 0 {
 		a.used.Add(-n)
+		if a.parent == nil {
+			a.reclaimer.gaveBack(n)
+			return
+		}
 		a.parent.release(n)
 	}
 }

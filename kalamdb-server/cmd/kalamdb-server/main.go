@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"syscall"
@@ -76,6 +77,7 @@ func run(opts options) error {
 		return err
 	}
 	defer log.Sync() //nolint:errcheck // nothing useful to do if stderr is gone
+	applyHeapLimit(cfg, os.Getenv("GOMEMLIMIT"), debug.SetMemoryLimit, log)
 
 	srv := app.New(cfg, log)
 	ctx, cancel := context.WithTimeout(context.Background(), app.DefaultStopTimeout)
@@ -96,6 +98,18 @@ func run(opts options) error {
 	}
 	log.Info("stopped cleanly")
 	return nil
+}
+
+// applyHeapLimit sets the runtime's soft memory limit the configuration
+// asks for (config.HeapLimit) with set, and logs the limit the process
+// runs with.
+func applyHeapLimit(cfg *config.Config, goMemLimit string, set func(int64) int64, log *zap.Logger) {
+	limit, ok := cfg.HeapLimit(goMemLimit)
+	if ok {
+		set(limit)
+	}
+	// set(-1) reads the limit without changing it.
+	log.Info("heap limit", zap.Int64("heap_limit_bytes", set(-1)), zap.Bool("from_config", ok))
 }
 
 // runtimeSetting keeps the Go runtime's monitor thread (sysmon) from

@@ -8,6 +8,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"go.uber.org/zap"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
 )
 
 // The server offers its own flags only: vitess registers MySQL's on the
@@ -65,5 +69,31 @@ func TestRuntimeEnv(t *testing.T) {
 	// The value is one the runtime takes (an int32 of milliseconds).
 	if n, err := strconv.ParseInt(runtimeSettingValue, 10, 32); err != nil || n <= 0 {
 		t.Fatalf("%s=%s: %v", runtimeSetting, runtimeSettingValue, err)
+	}
+}
+
+// The server sets the heap limit its configuration derives, and leaves
+// the runtime's alone when GOMEMLIMIT chose one (or the configuration
+// asks for none).
+func TestApplyHeapLimit(t *testing.T) {
+	cfg := config.Default()
+	cfg.Limits.ServerMemoryBytes = 1 << 30
+	want, _ := cfg.HeapLimit("")
+	for _, c := range []struct {
+		env   string
+		limit int64
+		want  []int64
+	}{
+		{"", 0, []int64{want, -1}},
+		{"2GiB", 0, []int64{-1}},
+		{"", -1, []int64{-1}},
+		{"2GiB", 3 << 30, []int64{3 << 30, -1}},
+	} {
+		cfg.Limits.HeapLimitBytes = c.limit
+		var calls []int64
+		applyHeapLimit(&cfg, c.env, func(n int64) int64 { calls = append(calls, n); return 0 }, zap.NewNop())
+		if !slices.Equal(calls, c.want) {
+			t.Errorf("GOMEMLIMIT=%q heap_limit_bytes=%d: set(%v), want set(%v)", c.env, c.limit, calls, c.want)
+		}
 	}
 }

@@ -107,11 +107,26 @@ func storeConfig(cfg *config.Config) kv.Config {
 	return kv.Config{Dir: filepath.Join(cfg.Storage.DataDir, "rocksdb"), Options: kv.Options{Sync: cfg.Storage.SyncWrites}}
 }
 
+// reclaimInterval is the least time between two returns of the heap's
+// free memory to the system (memory.Reclaimer): each costs a full
+// collection.
+const reclaimInterval = 10 * time.Second
+
+// reclaimThreshold is the give-back after which the server returns the
+// heap's free memory to the system: a quarter of what one statement may
+// hold (64 MiB by default), so that a statement near its limit, or a
+// large answer written, is followed by one, and ordinary statements are
+// not.
+func reclaimThreshold(cfg *config.Config) int64 {
+	return max(cfg.Limits.StatementMemoryBytes/4, 16<<20)
+}
+
 // newMemoryAccount is the server's memory account (limits.
 // server_memory_bytes), shared by the statements and the HTTP requests.
 func newMemoryAccount(cfg *config.Config, log *zap.Logger) *memory.Account {
 	acct := memory.NewAccount(cfg.ServerMemory())
 	acct.SetUserShare(cfg.UserMemory())
+	acct.SetReclaimer(memory.NewReclaimer(reclaimThreshold(cfg), reclaimInterval))
 	log.Info("server memory bound", zap.Int64("server_memory_bytes", acct.Limit()), zap.Int64("user_memory_bytes", acct.UserShare()))
 	return acct
 }

@@ -295,6 +295,9 @@ type LimitsConfig struct {
 	// server_memory_bytes (UserMemory), -1 = no share (a user may take it
 	// all).
 	UserMemoryBytes int64 `toml:"user_memory_bytes"`
+	// HeapLimitBytes is the Go runtime's soft memory limit (HeapLimit);
+	// 0 = derived from server_memory_bytes and the caches, -1 = none.
+	HeapLimitBytes int64 `toml:"heap_limit_bytes"`
 	// MaxExpressionDepth and MaxStatementComplexity bound what a statement
 	// asks the planner to plan.
 	MaxExpressionDepth     int   `toml:"max_expression_depth"`
@@ -658,6 +661,10 @@ func (c *Config) Validate() error {
 	if floor := c.minServerMemory(); l.ServerMemoryBytes != 0 && l.ServerMemoryBytes < floor {
 		bad("limits.server_memory_bytes", "must be 0 (a quarter of the machine's memory) or at least %d: "+
 			"statement_memory_bytes + 2 × max_result_bytes + server.max_body_bytes, so that one request at its limits fits", floor)
+	}
+	if l.HeapLimitBytes < -1 || (l.HeapLimitBytes > 0 && l.HeapLimitBytes < c.ServerMemory()) {
+		bad("limits.heap_limit_bytes", "must be 0 (derived from server_memory_bytes), -1 (none) or at least server_memory_bytes as the server runs with it (%d): "+
+			"below it the collector would run without pause while the server's statements hold what they may", c.ServerMemory())
 	}
 	if l.MaxExpressionDepth < 1 {
 		bad("limits.max_expression_depth", "must be at least 1")

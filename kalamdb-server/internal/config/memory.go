@@ -38,6 +38,45 @@ func (c *Config) UserMemory() int64 {
 	return max(c.ServerMemory()/4, c.minServerMemory())
 }
 
+// HeapLimit is the Go runtime's soft memory limit as the server runs
+// with it (debug.SetMemoryLimit), and whether the server sets one: the
+// configured limits.heap_limit_bytes; when it is 0, GOMEMLIMIT from the
+// environment (goMemLimit, the operator's own choice, which the runtime
+// has already read) or else twice ServerMemory plus the caches' bounds
+// and a base for the runtime, at most the memory the process may use;
+// none when it is -1.
+//
+// Why: the server's memory account bounds the live bytes statements and
+// answers hold, but the Go heap grows to about twice its live data
+// between collections (GOGC=100), and garbage that no account sees (a
+// statement's values built and dropped row by row) counts as well. Six
+// concurrent statements of one user, each failing at its 256 MiB limit,
+// took the process to 3 GB resident and left it there: the runtime only
+// gives memory back to the system slowly while no limit presses it. With
+// a limit the collector runs sooner as the heap nears it, and the
+// scavenger returns freed memory promptly to stay under it, so no
+// statement mix pushes the process past it into the OOM killer or keeps
+// it there.
+func (c *Config) HeapLimit(goMemLimit string) (limit int64, set bool) {
+	switch l := c.Limits.HeapLimitBytes; {
+	case l < 0:
+		return 0, false
+	case l > 0:
+		return l, true
+	}
+	if goMemLimit != "" {
+		return 0, false
+	}
+	caches := max(c.Cache.ColdBytes, 0) + max(c.Cache.RowBytes, 0) + max(c.Cache.PlanBytes, 0)
+	derived := satAdd(satAdd(satAdd(c.ServerMemory(), c.ServerMemory()), caches), heapBase)
+	return min(derived, max(availableMemory(), c.ServerMemory())), true
+}
+
+// heapBase is what the runtime and the server's own structures take
+// besides what the accounts and caches bound: goroutine stacks, the
+// catalog, connections' buffers.
+const heapBase = 256 << 20
+
 // minServerMemory is what one request may hold at its limits: its
 // statement's memory, its result rows and their encoding, and its body.
 func (c *Config) minServerMemory() int64 {

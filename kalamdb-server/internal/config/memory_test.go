@@ -3,6 +3,7 @@ package config
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -105,5 +106,44 @@ func TestCgroupLimitOfTheProcessCgroup(t *testing.T) {
 	write("sys2/memory.max", "1073741824\n")
 	if got := cgroupLimitAt(filepath.Join(dir, "missing"), filepath.Join(dir, "sys2")); got != 1<<30 {
 		t.Fatalf("roots: %d", got)
+	}
+}
+
+// TestHeapLimit: the runtime's soft memory limit is the configured one;
+// by default twice the server's memory bound plus the caches and a base
+// (at most the memory the process may use), unless GOMEMLIMIT already set
+// one; -1 sets none. A configured limit below the server's memory bound
+// is refused: the collector would run without pause while statements
+// hold only what they may.
+func TestHeapLimit(t *testing.T) {
+	c := Default()
+	c.Limits.ServerMemoryBytes = 1 << 30
+	want := int64(2<<30) + c.Cache.ColdBytes + c.Cache.RowBytes + c.Cache.PlanBytes + heapBase
+	want = min(want, max(availableMemory(), 1<<30))
+	if got, set := c.HeapLimit(""); !set || got != want {
+		t.Errorf("default: %d (set %v), want %d", got, set, want)
+	}
+	if _, set := c.HeapLimit("3GiB"); set {
+		t.Error("default with GOMEMLIMIT: the server replaced the operator's limit")
+	}
+	c.Limits.HeapLimitBytes = 3 << 30
+	if got, set := c.HeapLimit("1GiB"); !set || got != 3<<30 {
+		t.Errorf("configured 3 GiB: %d (set %v)", got, set)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("3 GiB: %v", err)
+	}
+	c.Limits.HeapLimitBytes = -1
+	if _, set := c.HeapLimit(""); set {
+		t.Error("-1: a limit was set")
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("-1: %v", err)
+	}
+	for _, bad := range []int64{-2, 1<<30 - 1} {
+		c.Limits.HeapLimitBytes = bad
+		if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "limits.heap_limit_bytes") {
+			t.Errorf("%d: %v, want an error naming limits.heap_limit_bytes", bad, err)
+		}
 	}
 }
