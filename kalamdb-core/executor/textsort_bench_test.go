@@ -33,6 +33,10 @@ func BenchmarkTextSort(b *testing.B) {
 		for _, q := range []struct{ name, sql string }{
 			{"sort", "SELECT id FROM app.t ORDER BY body, id"},
 			{"topn", "SELECT id FROM app.t ORDER BY body DESC, id LIMIT 10"},
+			// Not sorts: min and max compare each row with the value
+			// kept, a window's min with every row of its frame.
+			{"minmax", "SELECT length(min(body)), length(max(body)) FROM app.t"},
+			{"window-min", "SELECT count(*) FROM (SELECT min(body) OVER (ORDER BY id) m FROM app.t) s"},
 		} {
 			b.Run(c.name+"/"+q.name, func(b *testing.B) {
 				req := executor.Request{UserID: "root", Role: systable.RoleSystem, SQL: q.sql}
@@ -40,7 +44,7 @@ func BenchmarkTextSort(b *testing.B) {
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					res, err := d.db.Executor.Execute(context.Background(), req)
-					if err != nil || len(res[0].Rows) != min(c.rows, map[string]int{"sort": c.rows, "topn": 10}[q.name]) {
+					if err != nil || len(res[0].Rows) != min(c.rows, map[string]int{"sort": c.rows, "topn": 10, "minmax": 1, "window-min": 1}[q.name]) {
 						b.Fatalf("%v", err)
 					}
 				}
