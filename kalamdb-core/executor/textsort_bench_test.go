@@ -37,6 +37,9 @@ func BenchmarkTextSort(b *testing.B) {
 			// kept, a window's min with every row of its frame.
 			{"minmax", "SELECT length(min(body)), length(max(body)) FROM app.t"},
 			{"window-min", "SELECT count(*) FROM (SELECT min(body) OVER (ORDER BY id) m FROM app.t) s"},
+			// Hashed, not compared: DISTINCT and GROUP BY of texts.
+			{"distinct", "SELECT count(*) FROM (SELECT DISTINCT body FROM app.t) s"},
+			{"groupby", "SELECT count(*) FROM (SELECT body, count(*) FROM app.t GROUP BY body) s"},
 		} {
 			b.Run(c.name+"/"+q.name, func(b *testing.B) {
 				req := executor.Request{UserID: "root", Role: systable.RoleSystem, SQL: q.sql}
@@ -44,7 +47,7 @@ func BenchmarkTextSort(b *testing.B) {
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
 					res, err := d.db.Executor.Execute(context.Background(), req)
-					if err != nil || len(res[0].Rows) != min(c.rows, map[string]int{"sort": c.rows, "topn": 10, "minmax": 1, "window-min": 1}[q.name]) {
+					if err != nil || len(res[0].Rows) != min(c.rows, map[string]int{"sort": c.rows, "topn": 10, "minmax": 1, "window-min": 1, "distinct": 1, "groupby": 1}[q.name]) {
 						b.Fatalf("%v", err)
 					}
 				}
