@@ -26,8 +26,10 @@ import (
 // are: the planner matches sort keys with index expressions by their
 // text, and a primary key or an index on a text column must still be
 // able to return rows in the sort's order (sortByIndex, and the engine's
-// own replaceIdxSort, see ORDER BY <index columns> LIMIT n). Groupings
-// and DISTINCT hash their texts, once per row; they are left as they are.
+// own replaceIdxSort, see ORDER BY <index columns> LIMIT n). The same
+// rule makes min and max of texts without GROUP BY KalamDB's aggregate
+// (textExtremes). Groupings and DISTINCT hash their texts, once per row;
+// they are left as they are.
 
 // textOrderRuleID identifies textSortKeys in the engine's traces.
 const textOrderRuleID analyzer.RuleId = 10_010
