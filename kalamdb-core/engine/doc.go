@@ -45,7 +45,9 @@
 //     when its joins are (MaxJoinTables); long lists of values compared
 //     with a column, or with a table's columns together, are filtered,
 //     not looked up (MaxIndexRanges); windows check the context before
-//     each value they compute (buildWindow); every
+//     each value they compute (buildWindow); sorts, top-Ns and windows
+//     compare texts by their bytes and check it as they compare
+//     (kdb_text_order: the engine's sorts never look at it); every
 //     function that can build a value larger than its arguments checks
 //     the size first, and decimal text its digits, and what a statement
 //     keeps (aggregate state, groups, rows held by operators and IN

@@ -231,9 +231,11 @@ func samePoint(ctx *sql.Context, a, b sql.MySQLRangeColumnExpr) bool {
 
 // sortColumn is the column a sort key orders by: the column itself, or a
 // float column under kdb_float_order, whose order (PostgreSQL's: -0 with
-// 0, NaN last) is the order of the column's index keys.
+// 0, NaN last) is the order of the column's index keys, or a text column
+// under kdb_text_order, whose byte order is its index keys' too (a plan
+// analyzed again meets the keys textSortKeys wrapped).
 func sortColumn(e sql.Expression) (*expression.GetField, bool) {
-	if f, ok := e.(*pgFunc); ok && f.name == "kdb_float_order" && len(f.args) == 1 {
+	if f, ok := e.(*pgFunc); ok && (f.name == "kdb_float_order" || f.name == "kdb_text_order") && len(f.args) == 1 {
 		e = f.args[0]
 	}
 	gf, ok := e.(*expression.GetField)

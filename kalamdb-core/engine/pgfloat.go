@@ -230,9 +230,32 @@ func floatOrder(f float64) int64 {
 // floatSortFields replaces float and JSON sort keys by their order keys
 // (pgOrderKey).
 func floatSortFields(fields sql.SortFields) (sql.SortFields, bool, error) {
-	var out sql.SortFields
-	for i, f := range fields {
-		key, ok, err := pgOrderKey(f.Column, false)
+	return replaceSortKeys(fields, func(e sql.Expression) (sql.Expression, bool, error) { return pgOrderKey(e, false) })
+}
+
+// orderKeyFn is an expression read through its order key, ok false when
+// it is left as it is.
+type orderKeyFn func(e sql.Expression) (key sql.Expression, ok bool, err error)
+
+// replaceSortKeys replaces the sort keys that key reads through an order
+// key, in a copy of fields; changed reports a replacement.
+func replaceSortKeys(fields sql.SortFields, key orderKeyFn) (out sql.SortFields, changed bool, err error) {
+	cols, changed, err := replaceKeys(fields.ToExpressions(), key)
+	if err != nil || !changed {
+		return fields, false, err
+	}
+	out = append(sql.SortFields(nil), fields...)
+	for i := range out {
+		out[i].Column = cols[i]
+	}
+	return out, true, nil
+}
+
+// replaceKeys replaces the expressions that key reads through an order
+// key, in a copy of es; changed reports a replacement.
+func replaceKeys(es []sql.Expression, key orderKeyFn) (out []sql.Expression, changed bool, err error) {
+	for i, e := range es {
+		k, ok, err := key(e)
 		if err != nil {
 			return nil, false, err
 		}
@@ -240,12 +263,12 @@ func floatSortFields(fields sql.SortFields) (sql.SortFields, bool, error) {
 			continue
 		}
 		if out == nil {
-			out = append(sql.SortFields(nil), fields...)
+			out = append([]sql.Expression(nil), es...)
 		}
-		out[i].Column = key
+		out[i] = k
 	}
 	if out == nil {
-		return fields, false, nil
+		return es, false, nil
 	}
 	return out, true, nil
 }

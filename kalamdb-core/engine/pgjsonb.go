@@ -345,14 +345,8 @@ type jsonbOrderType struct{ types.JsonType }
 // otherwise run long past the statement's time limit or a cancel. The
 // sort keeps the first error and stops comparing.
 func (jsonbOrderType) Compare(ctx context.Context, a, b any) (int, error) {
-	if ctx != nil {
-		if sc, isSQL := ctx.(*sql.Context); !isSQL || sc != nil {
-			select {
-			case <-ctx.Done():
-				return 0, context.Cause(ctx)
-			default:
-			}
-		}
+	if err := statementEnded(ctx); err != nil {
+		return 0, err
 	}
 	if hasNulls, res := types.CompareNulls(a, b); hasNulls {
 		return res, nil

@@ -65,22 +65,9 @@ func floatGroupKeys(gb *plan.GroupBy) (*plan.GroupBy, transform.TreeIdentity, er
 // floatKeys replaces the float and JSON expressions of es by their order
 // keys (pgOrderKey): equal JSON values (-0 and 0 in them) group together.
 func floatKeys(es []sql.Expression) ([]sql.Expression, transform.TreeIdentity, error) {
-	var out []sql.Expression
-	for i, e := range es {
-		k, ok, err := pgOrderKey(e, true)
-		if err != nil {
-			return nil, transform.SameTree, err
-		}
-		if !ok {
-			continue
-		}
-		if out == nil {
-			out = append([]sql.Expression(nil), es...)
-		}
-		out[i] = k
-	}
-	if out == nil {
-		return es, transform.SameTree, nil
+	out, changed, err := replaceKeys(es, func(e sql.Expression) (sql.Expression, bool, error) { return pgOrderKey(e, true) })
+	if err != nil || !changed {
+		return es, transform.SameTree, err
 	}
 	return out, transform.NewTree, nil
 }

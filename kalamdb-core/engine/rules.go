@@ -39,7 +39,8 @@ func newAnalyzer(p *Provider) *analyzer.Analyzer {
 		AddPostAnalyzeRule(strictCastRuleID, strictCasts).
 		AddPostAnalyzeRule(holdRowsRuleID, holdSubqueryRows).
 		AddPostAnalyzeRule(scanFiltersRuleID, pushScanFilters).
-		AddPostAnalyzeRule(hashKeysRuleID, exactHashKeys)
+		AddPostAnalyzeRule(hashKeysRuleID, exactHashKeys).
+		AddPostAnalyzeRule(textOrderRuleID, textSortKeys)
 	a := withoutMySQLGroupBy(b).Build()
 	boundPlanning(a)
 	fenceFullJoins(a)

@@ -121,10 +121,14 @@ func samePeers(ctx *sql.Context, orderBy []sql.Expression, a, b sql.Row) (bool, 
 			continue
 		}
 		fam := familyOf(e)
-		if _, ok := e.Type().(jsonbOrderType); ok {
+		switch e.Type().(type) {
+		case jsonbOrderType:
 			// A JSON key the sort wrapped in kdb_json_order: its family is
 			// not JSON's (so it is never wrapped twice), its order is.
 			fam = famJSON
+		case textOrderType:
+			// Likewise a text key in kdb_text_order (pgtextorder.go).
+			fam = famText
 		}
 		c, err := compareValues(fam, x, y)
 		if err != nil {
