@@ -79,7 +79,7 @@ func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storag
 		return cf, nil
 	}
 	c.mu.Unlock()
-	f, err := cold.OpenFileWith(ctx, fsys, mf.Path, cold.OpenOptions{Cache: c.pages, StorageID: storageID})
+	f, err := cold.OpenFileWith(ctx, fsys, mf.Path, cold.OpenOptions{Cache: c.pages, StorageID: storageID, Checksum: cold.ManifestChecksum(mf)})
 	if err != nil {
 		return nil, err
 	}
