@@ -430,3 +430,15 @@ func recoverCorrupt(err *error, inFn *bool) {
 		*err = fmt.Errorf("%w: reader panic: %v", ErrCorrupt, v)
 	}
 }
+
+// IsReadFailure reports whether err is a failure to read cold files: a
+// corrupt or damaged file (ErrCorrupt, ErrChecksum), a missing one, or a
+// storage that failed to deliver (a file system's *fs.PathError, an
+// object store's ErrUnreachable, ErrAccessDenied, ErrNoSuchBucket). Such
+// an error's text names storage paths, buckets and files: it belongs in
+// the server log, never in an answer to a user.
+func IsReadFailure(err error) bool {
+	var pe *fs.PathError
+	return errors.Is(err, ErrCorrupt) || errors.As(err, &pe) || errors.Is(err, fs.ErrNotExist) ||
+		errors.Is(err, ErrUnreachable) || errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNoSuchBucket)
+}
