@@ -201,6 +201,9 @@ type fileIdentity struct {
 	size          int64
 	modTime       int64  // UnixNano; 0 when the storage does not tell
 	footer        uint64 // hash of the footer's bytes
+	// sum is the metadata checksum the opener expects: entries loaded
+	// with it were checked against it, entries loaded without were not.
+	sum MetaChecksum
 }
 
 // fileRec is what the cache knows of a file identity: the number its

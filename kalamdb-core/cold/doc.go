@@ -163,4 +163,16 @@
 // file in the destination directory (named with the ".tmp-" prefix, which
 // List hides and CleanupTemp removes after a crash), fsyncs it, renames
 // it, and fsyncs the directory.
+//
+// # Integrity
+//
+// Data pages are Zstd frames, whose checksums fail a read of a damaged
+// page. The metadata a read trusts before it reaches a page (footer,
+// bloom filters, page indexes) is the file's tail, after the last row
+// group: WriteFile returns its length and CRC-32C (FileInfo.Meta, kept in
+// the manifest entry), and a File opened with it (OpenOptions.Checksum)
+// verifies it when its footer is loaded into the cache, once per file
+// identity (checksum.go). A mismatch matches ErrCorrupt and ErrChecksum.
+// Errors name the file's path: IsReadFailure tells callers which errors
+// are the storage's, for the log, never for a user.
 package cold

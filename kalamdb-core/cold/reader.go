@@ -79,6 +79,12 @@ type OpenOptions struct {
 	// StorageID names the storage the file is in, so that the cache tells
 	// apart files of different storages at the same path.
 	StorageID string
+	// Checksum is the checksum of the file's metadata its manifest entry
+	// records (FileInfo.Meta). When known, the load of the footer into
+	// the cache (once per file identity) first reads the file's tail and
+	// compares: a mismatch fails the open with ErrCorrupt (and
+	// ErrChecksum), as a damaged page fails a read. Zero: not checked.
+	Checksum MetaChecksum
 }
 
 // OpenFile opens the cold file p of st and reads its footer, without a
@@ -114,7 +120,7 @@ func openHandle(ctx context.Context, p string, h ReadHandle, o OpenOptions) (f *
 	// The open's reads (the footer) carry the open's context; every later
 	// read carries its own (readScope).
 	src := io.NewSectionReader(newCtxReaderAt(ctx, h, &f.c), 0, h.Size())
-	id := fileIdentity{storage: o.StorageID, path: p, size: h.Size()}
+	id := fileIdentity{storage: o.StorageID, path: p, size: h.Size(), sum: o.Checksum}
 	if mt, ok := h.(modTimer); ok {
 		id.modTime = mt.ModTime().UnixNano()
 	}
@@ -124,13 +130,26 @@ func openHandle(ctx context.Context, p string, h ReadHandle, o OpenOptions) (f *
 		return nil, err
 	}
 	f.rec = f.cache.open(id)
+	// f is nil when an error is returned: close what f opened through
+	// copies (it used to panic here, and every failed open came back as
+	// a "reader panic" that left the identity registered).
+	cache, rec := f.cache, f.rec
 	defer func() {
 		if err != nil {
-			f.cache.close(f.rec)
+			cache.close(rec)
 		}
 	}()
 
 	v, err := f.cache.getOrLoad(ctx, f.rec, cacheKey{file: f.rec.num, kind: kindFooter}, func() (any, int64, error) {
+		// The checksum covers the footer, bloom filters and page indexes:
+		// checked here, what later loads of them read was checked (the
+		// identity includes the checksum, so an unchecked open never
+		// shares this file's entries).
+		if o.Checksum.Known() {
+			if err := verifyTail(src, h.Size(), o.Checksum); err != nil {
+				return nil, 0, err
+			}
+		}
 		rdr, err := file.NewParquetReader(src, file.WithReadProps(parquet.NewReaderProperties(f.mem)))
 		if err != nil {
 			if isReadAbort(err) {
@@ -410,4 +429,16 @@ func recoverCorrupt(err *error, inFn *bool) {
 	if v := recover(); v != nil {
 		*err = fmt.Errorf("%w: reader panic: %v", ErrCorrupt, v)
 	}
+}
+
+// IsReadFailure reports whether err is a failure to read cold files: a
+// corrupt or damaged file (ErrCorrupt, ErrChecksum), a missing one, or a
+// storage that failed to deliver (a file system's *fs.PathError, an
+// object store's ErrUnreachable, ErrAccessDenied, ErrNoSuchBucket). Such
+// an error's text names storage paths, buckets and files: it belongs in
+// the server log, never in an answer to a user.
+func IsReadFailure(err error) bool {
+	var pe *fs.PathError
+	return errors.Is(err, ErrCorrupt) || errors.As(err, &pe) || errors.Is(err, fs.ErrNotExist) ||
+		errors.Is(err, ErrUnreachable) || errors.Is(err, ErrAccessDenied) || errors.Is(err, ErrNoSuchBucket)
 }

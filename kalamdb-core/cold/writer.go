@@ -166,6 +166,10 @@ type FileInfo struct {
 	MaxSeq        int64
 	MinKey        []byte
 	MaxKey        []byte
+	// Meta is the checksum of the file's metadata (its footer, bloom
+	// filters and page indexes), for OpenOptions.Checksum; zero for a
+	// file read back without a manifest entry (OpenFile's Info).
+	Meta MetaChecksum
 }
 
 // ManifestFile is the system.manifest entry of the file; keys are in hex.
@@ -175,7 +179,14 @@ func (fi FileInfo) ManifestFile() systable.ManifestFile {
 		MinSeq: fi.MinSeq, MaxSeq: fi.MaxSeq,
 		MinPK: hex.EncodeToString(fi.MinKey), MaxPK: hex.EncodeToString(fi.MaxKey),
 		SchemaVersion: fi.SchemaVersion,
+		MetaBytes:     fi.Meta.Bytes, MetaCRC32C: fi.Meta.CRC32C,
 	}
+}
+
+// ManifestChecksum is the metadata checksum a manifest entry records
+// (zero for an entry written before checksums were).
+func ManifestChecksum(mf systable.ManifestFile) MetaChecksum {
+	return MetaChecksum{Bytes: mf.MetaBytes, CRC32C: mf.MetaCRC32C}
 }
 
 // ErrKeyOrder is matched by the error for a row whose key is not greater
@@ -187,14 +198,17 @@ var ErrKeyOrder = errors.New("cold: keys out of order")
 // prune.
 var ErrNoRows = errors.New("cold: no rows to write")
 
-// countingWriter counts the bytes of the file, for FileInfo.Bytes.
+// countingWriter counts the bytes of the file, for FileInfo.Bytes, and
+// checksums its tail, for FileInfo.Meta.
 type countingWriter struct {
-	w io.Writer
-	n int64
+	w    io.Writer
+	n    int64
+	tail tailCRC
 }
 
 func (c *countingWriter) Write(b []byte) (int, error) {
 	n, err := c.w.Write(b)
+	c.tail.record(c.n, b[:n])
 	c.n += int64(n)
 	return n, err
 }
@@ -338,6 +352,9 @@ func writeFile(ctx context.Context, st Storage, p string, sch *systable.TableSch
 			return info, err
 		}
 	}
+	// Close writes the last row group, then the metadata: bloom filters,
+	// page indexes and footer, whose checksum the manifest keeps.
+	cw.tail.armed = true
 	if err := fw.Close(); err != nil {
 		return info, err
 	}
@@ -346,6 +363,13 @@ func writeFile(ctx context.Context, st Storage, p string, sch *systable.TableSch
 		return info, err
 	}
 	info.RowGroups = md.NumRowGroups()
+	end, err := dataEnd(md)
+	if err != nil {
+		return info, err
+	}
+	if info.Meta, err = cw.tail.from(end, cw.n); err != nil {
+		return info, err
+	}
 	if err := bw.Flush(); err != nil {
 		return info, err
 	}

@@ -12,7 +12,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -196,7 +195,7 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 		c, err := tier.OpenCursor(ctx, f, s.Schema, it.wanted, rng)
 		if err != nil {
 			it.Close(ctx)
-			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.Meta.TableID))
+			return nil, coldReadError(s.Meta.TableID, err)
 		}
 		it.cold = append(it.cold, c)
 	}

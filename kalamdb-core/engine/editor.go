@@ -8,6 +8,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/streams"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -28,6 +29,11 @@ func (t *dataTable) Deleter(*sql.Context) sql.RowDeleter { return &editor{t: t} 
 // commits, so a failed statement leaves no trace.
 type editor struct {
 	t *dataTable
+	// eventMs is the time of the newest event of the STREAM partition
+	// written (read once, then the last this editor stamped): events are
+	// never stamped before it (streams.EventMillis).
+	eventMs   int64
+	eventRead bool
 }
 
 func (ed *editor) StatementBegin(*sql.Context)              {}
@@ -83,13 +89,34 @@ func columnValueError(name string, err error) error {
 	return apierror.New(apierror.InvalidInput, "column %s: %v", name, err)
 }
 
+// eventMillis is the time of the next event of the editor's STREAM
+// partition: the wall clock, but never before the partition's newest
+// event, so that keys follow arrival order after the clock steps back
+// (streams.EventMillis says why).
+func (ed *editor) eventMillis() (int64, error) {
+	now := time.Now().UnixMilli()
+	if !ed.eventRead {
+		ms, ok, err := streams.NewestEventMillis(ed.t.shape.CF, ed.t.owner)
+		if err != nil {
+			return 0, tableError(ed.t.shape, err)
+		}
+		ed.eventMs, ed.eventRead = streams.EventMillis(now, ms, ok), true
+	}
+	ed.eventMs = max(ed.eventMs, now)
+	return ed.eventMs, nil
+}
+
 // key returns the hot key of a row: the partition prefix and the encoded
 // primary key, or for STREAM tables the partition prefix, event time and
 // _seq.
 func (ed *editor) key(vals []any, seq int64) ([]byte, error) {
 	s := ed.t.shape
 	if s.IsStream() {
-		return keyenc.StreamKey(ed.t.owner, time.Now().UnixMilli(), seq), nil
+		ms, err := ed.eventMillis()
+		if err != nil {
+			return nil, err
+		}
+		return keyenc.StreamKey(ed.t.owner, ms, seq), nil
 	}
 	if s.PK < 0 {
 		return row.AppendKey(append([]byte(nil), ed.t.prefix...), dialect.DataType{Name: dialect.TypeBigInt}, seq)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer/analyzererrors"
@@ -13,6 +14,8 @@ import (
 	"github.com/dolthub/vitess/go/mysql"
 	goerrors "gopkg.in/src-d/go-errors.v1"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
@@ -28,8 +31,9 @@ var syntaxPosition = regexp.MustCompile(`at position (\d+)`)
 const cteStepLimit = 10001
 
 // translateError maps an error from the engine to a wire-contract error.
-// Errors we raised ourselves pass through; the engine's own errors are
-// classified by kind. The engine's messages name SQL objects only (never
+// Errors we raised ourselves pass through; so do failures to read cold
+// files, as tier.ReadError (never their text); the engine's own errors
+// are classified by kind. The engine's messages name SQL objects only (never
 // files or other users' rows), so they are safe to show.
 func translateError(err error) error {
 	if err == nil {
@@ -38,6 +42,12 @@ func translateError(err error) error {
 	err = sql.UnwrapError(err)
 	if e, ok := apierror.As(err); ok {
 		return e
+	}
+	if cold.IsReadFailure(err) {
+		// A cold file failed while rows were being read (a damaged page
+		// met by a cursor, a file gone): the storage's error names its
+		// path, which is for the log only.
+		return tier.ReadError("", err)
 	}
 	msg := err.Error()
 	code := apierror.SQLExecutionError
@@ -179,4 +189,18 @@ func panicError(r any) error {
 	e := apierror.New(apierror.InternalError, "internal error while executing the statement")
 	e.Cause = fmt.Errorf("panic: %v", r)
 	return e
+}
+
+// coldReadError is the error of a read of table tableID ("ns:table")
+// whose cold files failed: tier.ReadError, naming the table as users
+// write it, when the storage failed; without a reason otherwise (the
+// statement's end, say).
+func coldReadError(tableID string, err error) error {
+	if ns, name, ok := strings.Cut(tableID, ":"); ok {
+		tableID = ns + "." + name
+	}
+	if !cold.IsReadFailure(err) {
+		return apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", tableID))
+	}
+	return tier.ReadError(tableID, err)
 }

@@ -7,7 +7,6 @@ package engine
 import (
 	"bytes"
 	"encoding/binary"
-	"fmt"
 	"io"
 	"unicode/utf8"
 
@@ -20,7 +19,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -404,7 +402,7 @@ func (g *groupScan) open(ctx *sql.Context) error {
 	for _, f := range hot.files {
 		cc, err := f.Cold().Rows(ctx, s.Schema, want, cold.Range{})
 		if err != nil {
-			return apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.Meta.TableID))
+			return coldReadError(s.Meta.TableID, err)
 		}
 		c := &gsCold{c: cc, b: cc.NewBatch(), modes: make([]gsMode, len(g.inputs)), missing: make([]gsValue, len(g.inputs))}
 		g.colds = append(g.colds, c)

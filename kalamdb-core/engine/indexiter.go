@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"slices"
 
@@ -13,7 +12,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
@@ -403,7 +401,7 @@ func (it *indexIter) fetch(ctx *sql.Context, key []byte, f *fetched, seq int64) 
 	}
 	cr, missing, found, err := tier.LookupWith(ctx, r.files, s.Schema, r.wanted, key[len(r.t.prefix):], &it.pages)
 	if err != nil {
-		return nil, false, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", s.Meta.TableID))
+		return nil, false, coldReadError(s.Meta.TableID, err)
 	}
 	if !found || cr.Seq != seq {
 		return nil, false, nil

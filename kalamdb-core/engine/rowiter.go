@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -12,7 +11,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -202,7 +200,7 @@ func (it *rowIter) nextPoint(ctx *sql.Context) (sql.Row, error) {
 		it.files = files
 		cr, missing, found, err := tier.Lookup(ctx, it.files, it.t.shape.Schema, it.wanted, k[it.prefixLen:])
 		if err != nil {
-			return nil, apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", it.t.shape.Meta.TableID))
+			return nil, coldReadError(it.t.shape.Meta.TableID, err)
 		}
 		if found {
 			if r, visible := it.decodeCold(&cr, missing); visible {

@@ -14,6 +14,12 @@
 // what each sweep deletes, which it walks), so a sweep costs in proportion
 // to the partitions it visits and the events it removes, not to the buffer.
 //
+// An event's time (its key's) is the wall clock at its insert but never
+// before its partition's newest event (EventMillis, eventtime.go), so key
+// order is arrival order even after the clock steps back: MAX_BUFFER
+// keeps the newest events, and TTL never expires an event early (after a
+// step back it may keep one up to the step longer).
+//
 // Keys of the layout before streams were partitioned (no user prefix) are
 // recognised by keyenc.IsLegacyStreamKey and deleted the first time the
 // sweeper sees the table (Options.OnLegacyDropped reports how many): they

@@ -10,7 +10,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -79,7 +78,7 @@ func (c *fileCache) open(ctx context.Context, storageID string, fsys cold.Storag
 		return cf, nil
 	}
 	c.mu.Unlock()
-	f, err := cold.OpenFileWith(ctx, fsys, mf.Path, cold.OpenOptions{Cache: c.pages, StorageID: storageID})
+	f, err := cold.OpenFileWith(ctx, fsys, mf.Path, cold.OpenOptions{Cache: c.pages, StorageID: storageID, Checksum: cold.ManifestChecksum(mf)})
 	if err != nil {
 		return nil, err
 	}
@@ -190,9 +189,7 @@ func (m *Manager) openFiles(ctx context.Context, t *catalog.Table, files []systa
 				// nothing of the file.
 				return nil, fmt.Errorf("tier: open %s: %w", mf.Path, ctx.Err())
 			}
-			return nil, apierror.Wrap(apierror.SQLExecutionError, err,
-				fmt.Sprintf("cold data of %s.%s is unreadable (%s); the hot rows are intact",
-					t.Meta.NamespaceID, t.Meta.TableName, unreadableReason(err)))
+			return nil, ReadError(t.Meta.NamespaceID+"."+t.Meta.TableName, err)
 		}
 		out = append(out, cf)
 	}
@@ -370,6 +367,9 @@ func (m *Manager) NewestVersions(ctx context.Context, t *catalog.Table, owner st
 	for i, local := range locals {
 		r, _, found, err := Lookup(ctx, files, t.Schema, []int{}, local)
 		if err != nil {
+			if cold.IsReadFailure(err) {
+				err = ReadError(t.Meta.NamespaceID+"."+t.Meta.TableName, err)
+			}
 			return nil, err
 		}
 		if found {

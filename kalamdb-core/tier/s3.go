@@ -247,7 +247,21 @@ func checkLargeWrite(ctx context.Context, fsys cold.Storage, probe string) error
 	return nil
 }
 
-// unreadableReason says why a listed cold file could not be opened.
+// ReadError is the error a user gets when cold files of table (named as
+// ns.table; "" when the caller does not know which) cannot be read
+// (cold.IsReadFailure): SQL_EXECUTION_ERROR with a message that says why
+// in general terms. The storage's own error, which names paths, files
+// and buckets, is only the cause, for the server log.
+func ReadError(table string, err error) *apierror.Error {
+	what := "cold data"
+	if table != "" {
+		what += " of " + table
+	}
+	return apierror.Wrap(apierror.SQLExecutionError, err,
+		fmt.Sprintf("%s is unreadable (%s); the hot rows are intact", what, unreadableReason(err)))
+}
+
+// unreadableReason says why a listed cold file could not be read.
 func unreadableReason(err error) string {
 	switch {
 	case errors.Is(err, cold.ErrUnreachable):

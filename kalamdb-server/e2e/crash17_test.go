@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -608,10 +609,11 @@ func seqAfterClockWentBack(t *testing.T, bin string) {
 // tornFiles: after a kill, the newest Parquet file of a partition is
 // cut short, emptied or overwritten, or its manifest.json mirror is;
 // the next start must answer every read rightly or refuse it with an
-// error, never answer without the damaged file's rows. (Damage to a
-// _key bloom filter or column index is not caught: see
-// TestCrash17DamagedLookupMetadataHidesRows in kalamdb-core/cold, build
-// tag crash17.)
+// error, never answer without the damaged file's rows. Damage to the
+// file's metadata (footer, bloom filters, page indexes) is caught by the
+// checksum its manifest entry records. A refusal is SQL_EXECUTION_ERROR
+// saying the table's cold data is unreadable, and names no storage
+// path, file or Go error of the storage layer: those go to the log.
 func tornFiles(t *testing.T, bin string) {
 	seed := t.TempDir()
 	p, s := restartProcess(t, bin, seed, noFlushEnv...)
@@ -660,6 +662,16 @@ func tornFiles(t *testing.T, bin string) {
 			}
 			return b
 		}},
+		{"parquet footer byte flipped", newest, func(b []byte) []byte {
+			b = bytes.Clone(b)
+			b[len(b)-8-int(binary.LittleEndian.Uint32(b[len(b)-8:]))/2] ^= 0x04
+			return b
+		}},
+		{"parquet page index byte flipped", newest, func(b []byte) []byte {
+			b = bytes.Clone(b)
+			b[len(b)-8-int(binary.LittleEndian.Uint32(b[len(b)-8:]))-10] ^= 0x01
+			return b
+		}},
 		{"manifest mirror garbage", filepath.Join(filepath.Dir(newest), "manifest.json"), func([]byte) []byte { return []byte("{not json") }},
 	}, more...) {
 		t.Run(damage.name, func(t *testing.T) {
@@ -679,6 +691,15 @@ func tornFiles(t *testing.T, bin string) {
 				if r.httpStatus == http.StatusOK {
 					if got := r.rows(t); got != want[i] {
 						t.Fatalf("%s answered wrongly after the damage:\n got %s\nwant %s", q, got, want[i])
+					}
+					continue
+				}
+				if r.Error == nil || r.Error.Code != "SQL_EXECUTION_ERROR" || !strings.Contains(r.Error.Message, "cold data of torn.t is unreadable") {
+					t.Errorf("%s: %d %s, want SQL_EXECUTION_ERROR: cold data of torn.t is unreadable", q, r.httpStatus, r.raw)
+				}
+				for _, leak := range []string{".parquet", "batch-", "u_", "cold:", "torn/t", dir, seed, "corrupt file", "checksum"} {
+					if strings.Contains(r.raw, leak) {
+						t.Errorf("%s: the answer shows %q: %s", q, leak, r.raw)
 					}
 				}
 			}

@@ -479,6 +479,12 @@ type ManifestFile struct {
 	MinPK         string `json:"min_pk,omitempty"`
 	MaxPK         string `json:"max_pk,omitempty"`
 	SchemaVersion int    `json:"schema_version"`
+	// MetaBytes and MetaCRC32C are the length and CRC-32C of the file's
+	// metadata region (its tail: bloom filters, page indexes, footer),
+	// checked when the file is first read. Entries written before they
+	// were recorded have neither (zero) and are read unchecked.
+	MetaBytes  int64  `json:"meta_bytes,omitempty"`
+	MetaCRC32C uint32 `json:"meta_crc32c,omitempty"`
 }
 
 // Manifest is a row of system.manifest: the cold files of one partition

@@ -10,6 +10,7 @@ import (
 
 	"go.uber.org/zap"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
@@ -144,6 +145,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		e = &apierror.Error{Code: apierror.InternalError, Message: msgInternal}
 	case e.Code == apierror.InternalError:
 		s.log.Error("internal error", zap.String("request_id", info.id),
+			zap.String("route", info.route), zap.String("user_id", info.userID), zap.Error(err))
+	case e.Cause != nil && cold.IsReadFailure(e.Cause):
+		// A damaged or missing cold file, or a storage failing: the user
+		// gets a message without its path; the operator needs the path.
+		s.log.Warn("cold data unreadable", zap.String("request_id", info.id),
 			zap.String("route", info.route), zap.String("user_id", info.userID), zap.Error(err))
 	case e.Cause != nil:
 		s.log.Debug("request refused", zap.String("request_id", info.id),

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
@@ -569,7 +570,10 @@ func (s *session) serveRequest(ctx context.Context, lc *live.Conn, in *inbound) 
 		s.h.log.Error("websocket request", zap.String("connection_id", lc.ID()), zap.String("type", in.Type), zap.Error(err))
 		return apierror.New(apierror.SubscriptionFailed, "internal error")
 	}
-	if e.Cause != nil {
+	switch {
+	case e.Cause != nil && cold.IsReadFailure(e.Cause):
+		s.h.log.Warn("cold data unreadable", zap.String("connection_id", lc.ID()), zap.String("type", in.Type), zap.Error(err))
+	case e.Cause != nil:
 		s.h.log.Debug("websocket request refused", zap.String("connection_id", lc.ID()), zap.String("code", string(e.Code)), zap.Error(err))
 	}
 	return e

@@ -1,0 +1,188 @@
+package cold
+
+import (
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+
+	"github.com/apache/arrow-go/v18/parquet/metadata"
+)
+
+// A file's data pages are Zstd frames, which carry a checksum: damage
+// there fails the read. What a read trusts before it reaches a page does
+// not: the footer, the bloom filters and the page indexes (Parquet gives
+// them no checksum), and one flipped bit there can hide a row from a
+// point lookup or change what a scan reads. arrow-go writes all of them
+// after the last row group, so they are one region, the file's tail:
+// from the end of the last column chunk to the end of the file. Its
+// CRC-32C and length (MetaChecksum) go into the file's manifest entry
+// when the file is written, and the read that first loads the file's
+// footer into a cache (once per file identity, not per read) reads the
+// tail and compares. A whole-file checksum would cover the page headers
+// too, but verifying it reads the whole file at the first point lookup
+// of it: a 200,000-row chat file is 10.2 MB, its tail 1.27 MB (mostly
+// bloom filters), and a first lookup took about 3 times as long
+// (BenchmarkFirstLookup); on an object store, a GET of all of it.
+// Parquet's optional page CRCs are not an option: arrow-go v18.8.0
+// neither writes nor checks them (the field is only in its generated
+// Thrift code), and they would add nothing: they cover page data,
+// which Zstd frames already check, and neither the page headers nor the
+// metadata.
+
+// MetaChecksum is the checksum of a file's metadata region (its tail:
+// bloom filters, page indexes and footer), as the manifest records it.
+// The zero value means unknown (a file written before checksums were
+// recorded): it is not verified.
+type MetaChecksum struct {
+	// Bytes is the length of the tail, CRC32C its CRC-32C (Castagnoli).
+	Bytes  int64
+	CRC32C uint32
+}
+
+// Known reports whether the checksum was recorded.
+func (c MetaChecksum) Known() bool { return c.Bytes > 0 }
+
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// verifyChunk is how much of a file's tail verifyTail reads at a time.
+const verifyChunk = 256 << 10
+
+// ErrChecksum is matched (with ErrCorrupt) by the error of a file whose
+// metadata does not match the checksum its manifest entry records.
+var ErrChecksum = errors.New("metadata checksum mismatch")
+
+// verifyTail reads the last want.Bytes bytes of the file read by src
+// and compares their CRC-32C with want.
+func verifyTail(src io.ReaderAt, size int64, want MetaChecksum) error {
+	if want.Bytes > size {
+		return fmt.Errorf("%w: %w: the manifest records %d metadata bytes, the file has %d bytes", ErrCorrupt, ErrChecksum, want.Bytes, size)
+	}
+	// In pieces: the tail holds every row group's bloom filters (about
+	// 1.2 bytes a row for _key and the primary key), more than a lookup
+	// otherwise keeps.
+	buf := make([]byte, min(want.Bytes, verifyChunk))
+	var got uint32
+	for off := size - want.Bytes; off < size; {
+		n := min(int64(len(buf)), size-off)
+		if _, err := src.ReadAt(buf[:n], off); err != nil && !errors.Is(err, io.EOF) {
+			return err
+		}
+		got = crc32.Update(got, castagnoli, buf[:n])
+		off += n
+	}
+	if got != want.CRC32C {
+		return fmt.Errorf("%w: %w: crc32c %08x, the manifest records %08x", ErrCorrupt, ErrChecksum, got, want.CRC32C)
+	}
+	return nil
+}
+
+// dataEnd is where a file's last column chunk ends: its tail (bloom
+// filters, page indexes, footer) starts there.
+func dataEnd(md *metadata.FileMetaData) (int64, error) {
+	var end int64
+	for i := range md.NumRowGroups() {
+		rg := md.RowGroup(i)
+		for j := range rg.NumColumns() {
+			cc, err := rg.ColumnChunk(j)
+			if err != nil {
+				return 0, err
+			}
+			start := cc.DataPageOffset()
+			if cc.HasDictionaryPage() && cc.DictionaryPageOffset() > 0 {
+				start = min(start, cc.DictionaryPageOffset())
+			}
+			end = max(end, start+cc.TotalCompressedSize())
+		}
+	}
+	return end, nil
+}
+
+// tailCRC is what a countingWriter records of the writes it passes on
+// once armed (the writer's Close: the last row group, then the tail):
+// where each starts, its length and its own CRC-32C, so that the CRC of
+// the bytes from any write's start to the end combines from them without
+// keeping the bytes.
+type tailCRC struct {
+	armed  bool
+	writes []writeCRC
+}
+
+type writeCRC struct {
+	off, n int64
+	crc    uint32
+}
+
+func (t *tailCRC) record(off int64, b []byte) {
+	if t.armed && len(b) > 0 {
+		t.writes = append(t.writes, writeCRC{off: off, n: int64(len(b)), crc: crc32.Checksum(b, castagnoli)})
+	}
+}
+
+// from is the checksum of the bytes from offset start to the end; start
+// must be where a recorded write starts.
+func (t *tailCRC) from(start, end int64) (MetaChecksum, error) {
+	for i, w := range t.writes {
+		if w.off != start {
+			continue
+		}
+		crc := w.crc
+		for _, x := range t.writes[i+1:] {
+			crc = crc32Combine(crc, x.crc, x.n)
+		}
+		return MetaChecksum{Bytes: end - start, CRC32C: crc}, nil
+	}
+	return MetaChecksum{}, fmt.Errorf("the file's metadata does not start at a write (offset %d)", start)
+}
+
+// crc32Combine is the CRC-32C of the concatenation of a block whose CRC
+// is crc1 and a block of len2 bytes whose CRC is crc2 (zlib's
+// crc32_combine, for the Castagnoli polynomial): multiplying crc1 by x^(8
+// len2) modulo the polynomial, by squaring a GF(2) operator.
+func crc32Combine(crc1, crc2 uint32, len2 int64) uint32 {
+	if len2 <= 0 {
+		return crc1
+	}
+	var even, odd [32]uint32
+	odd[0] = 0x82f63b78 // the reflected Castagnoli polynomial
+	row := uint32(1)
+	for n := 1; n < 32; n++ {
+		odd[n] = row
+		row <<= 1
+	}
+	gf2Square(&even, &odd) // two zero bits
+	gf2Square(&odd, &even) // four zero bits
+	for {
+		gf2Square(&even, &odd) // first pass: one zero byte
+		if len2&1 != 0 {
+			crc1 = gf2Times(&even, crc1)
+		}
+		if len2 >>= 1; len2 == 0 {
+			break
+		}
+		gf2Square(&odd, &even)
+		if len2&1 != 0 {
+			crc1 = gf2Times(&odd, crc1)
+		}
+		if len2 >>= 1; len2 == 0 {
+			break
+		}
+	}
+	return crc1 ^ crc2
+}
+
+func gf2Times(mat *[32]uint32, vec uint32) uint32 {
+	var sum uint32
+	for i := 0; vec != 0; i, vec = i+1, vec>>1 {
+		if vec&1 != 0 {
+			sum ^= mat[i]
+		}
+	}
+	return sum
+}
+
+func gf2Square(square, mat *[32]uint32) {
+	for n := range 32 {
+		square[n] = gf2Times(mat, mat[n])
+	}
+}

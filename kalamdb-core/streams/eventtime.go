@@ -1,0 +1,53 @@
+package streams
+
+import (
+	"fmt"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// An event's key holds its time (keyenc.StreamKey), and everything about
+// a partition follows key order: reads, TTL expiry (one range delete of
+// the events before a time) and MAX_BUFFER (the oldest go first). Keyed
+// by the wall clock alone, events written after the clock stepped back
+// (NTP, a restart on a host whose clock was ahead) sorted before the
+// events written earlier: MAX_BUFFER evicted the newest events and reads
+// listed them first. So an event's time is the later of the wall clock at
+// its insert and the time of the newest event already in its partition
+// (EventMillis): keys follow arrival order whatever the clock does, and
+// events expire in the order they came. The price is TTL: events written
+// after a step back share the newest event's time until the clock catches
+// up with it, so they live (and stay visible) up to the size of the step
+// longer than TTL_SECONDS. The _seq's millisecond would order them too,
+// but the _seq generator runs up to its lease window (10 s) ahead of the
+// clock after every restart, which would hold every event that long past
+// a short TTL.
+
+// NewestEventMillis is the time of the newest event of user's partition
+// of the stream family cf (ok false when it has none).
+func NewestEventMillis(cf *kv.ColumnFamily, user string) (ms int64, ok bool, err error) {
+	prefix := keyenc.AppendUserPrefix(nil, user)
+	it, err := cf.NewIter(kv.IterOptions{LowerBound: prefix, UpperBound: kv.PrefixEnd(prefix)})
+	if err != nil {
+		return 0, false, err
+	}
+	defer it.Close()
+	if !it.Last() {
+		return 0, false, it.Error()
+	}
+	if ms, _, err = keyenc.DecodeStreamLocal(it.Key()[len(prefix):]); err != nil {
+		return 0, false, fmt.Errorf("stream key %q: %w", it.Key(), err)
+	}
+	return ms, true, nil
+}
+
+// EventMillis is the time of a new event of a partition whose newest
+// event has time newest (ok false: none), at wall-clock time now (ms):
+// never before the newest.
+func EventMillis(now, newest int64, ok bool) int64 {
+	if ok {
+		return max(now, newest)
+	}
+	return now
+}
