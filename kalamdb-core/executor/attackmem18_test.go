@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
@@ -132,5 +133,26 @@ func TestAttackmem18RegexpReplaceManyMatches(t *testing.T) {
 		"length(regexp_replace(repeat('é', 3000), '', '-', 'g'))"
 	if got := alice.rows(q); got != `[[true,true,true,true,6001]]` {
 		t.Errorf("%s: %s", q, got)
+	}
+}
+
+// A text's JSON prints up to six times as long as the text (control
+// characters as \u0001): to_json and the JSON builders measured a string
+// by its bytes, so to_json(repeat(chr(1), 8000000))::text built a 48 MB
+// value past the 16 MiB largest value (about 140 MiB of heap on the
+// way), and json_build_object a 24 MB one. They are refused now, with
+// the limit named; what fits still answers.
+func TestAttackmem18JSONEscapesCountTowardsTheLargestValue(t *testing.T) {
+	e := newEnvWithMemory(t, 256<<20, memory.NewAccount(1<<30))
+	alice := e.as("alice", systable.RoleUser)
+	for _, q := range []string{
+		"SELECT length(to_json(repeat(chr(1), 3000000))::text)",
+		"SELECT length(json_build_object('a', repeat('x', 8000000), 'b', repeat('\"', 8000000))::text)",
+		"SELECT length(json_build_array(repeat(chr(10), 9000000))::text)",
+	} {
+		alice.failsNaming(apierror.ResourceLimitExceeded, "max_value_bytes", q)
+	}
+	if got := alice.rows("SELECT length(to_json(repeat(chr(1), 2000000))::text), length(json_build_array(repeat('\"', 4000000))::text)"); got != `[[12000002,8000004]]` {
+		t.Errorf("within the limit: %s", got)
 	}
 }
