@@ -3,10 +3,8 @@
 package executor_test
 
 import (
-	"runtime"
 	"runtime/debug"
 	"testing"
-	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -33,27 +31,9 @@ func TestAttackmem18PeakSurvey(t *testing.T) {
 		"SELECT length(concat_ws(repeat(',', 8000000), 'a', 'b', 'c'))",
 		"SELECT count(*) FROM regexp_split_to_table(repeat('a', 2000000), '')",
 	} {
-		runtime.GC()
-		base := heapObjects()
 		before := heapAllocated()
-		stop, peak := make(chan struct{}), make(chan uint64)
-		go func() {
-			var top uint64
-			tick := time.NewTicker(time.Millisecond)
-			defer tick.Stop()
-			for {
-				select {
-				case <-stop:
-					peak <- top
-					return
-				case <-tick.C:
-					top = max(top, heapObjects())
-				}
-			}
-		}()
-		_, err := alice.exec(q)
-		close(stop)
-		top := <-peak
-		t.Logf("%.70s: peak +%d MiB, allocated %d MiB, err %v", q, (top-min(top, base))>>20, (heapAllocated()-before)>>20, err)
+		var err error
+		rise := heapObjectsRise(func() { _, err = alice.exec(q) })
+		t.Logf("%.70s: peak +%d MiB, allocated %d MiB, err %v", q, rise>>20, (heapAllocated()-before)>>20, err)
 	}
 }
