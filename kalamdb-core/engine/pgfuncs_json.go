@@ -476,9 +476,13 @@ func buildToJSON(args []sql.Expression) (*pgFunc, error) {
 		return nil, noFunction("to_json", args)
 	}
 	f := familyOf(args[0])
-	return newFunc(args, jsonType, func(_ *sql.Context, vals []any) (any, error) {
+	return newFunc(args, jsonType, func(ctx *sql.Context, vals []any) (any, error) {
 		v, err := toJSONValue(vals[0], f)
 		if err != nil {
+			return nil, err
+		}
+		// A text's JSON may print several times as long as the text.
+		if err := checkJSONSize(ctx, v); err != nil {
 			return nil, err
 		}
 		return types.JSONDocument{Val: v}, nil

@@ -205,14 +205,24 @@ func buildRegexpReplace(args []sql.Expression) (*pgFunc, error) {
 		if global {
 			n = -1
 		}
-		// The size first, then the value; the matches are collected only
-		// while the result stays within the largest value.
+		// The size first, then the value. The first matches' locations
+		// are kept for the second pass; past keptMatches it searches
+		// again instead: a replacement that shrinks the text never passes
+		// the value limit, and keeping every location of a one-character
+		// pattern held about 70 bytes per character of the text, none of
+		// it charged (a 16 MiB text: over a gigabyte in one call).
 		var matches [][]int
+		count, more := 0, false
 		size, limit := int64(len(s)), valueLimit(ctx)
 		err = re.Each(ctx, s, 0, func(m []int) bool {
-			matches = append(matches, m)
+			count++
+			if len(matches) < keptMatches {
+				matches = append(matches, m)
+			} else {
+				more = true
+			}
 			size = addSize(size, expandedLen(repl, m)-int64(m[1]-m[0]))
-			return len(matches) != n && size <= limit
+			return count != n && size <= limit
 		})
 		if err != nil {
 			return nil, err
@@ -223,15 +233,35 @@ func buildRegexpReplace(args []sql.Expression) (*pgFunc, error) {
 		var b strings.Builder
 		b.Grow(int(size))
 		last := 0
-		for _, m := range matches {
+		write := func(m []int) {
 			b.WriteString(s[last:m[0]])
 			expand(&b, repl, s, m)
 			last = m[1]
+		}
+		if !more {
+			for _, m := range matches {
+				write(m)
+			}
+		} else {
+			matches, count = nil, 0
+			err = re.Each(ctx, s, 0, func(m []int) bool {
+				write(m)
+				count++
+				return count != n
+			})
+			if err != nil {
+				return nil, err
+			}
 		}
 		b.WriteString(s[last:])
 		return b.String(), nil
 	}), nil
 }
+
+// keptMatches is how many match locations regexp_replace keeps between
+// measuring its result and building it (a few tens of kilobytes); a text
+// with more matches is searched twice.
+const keptMatches = 1024
 
 // expand writes PostgreSQL's replacement text for one match.
 func expand(b *strings.Builder, repl, s string, m []int) {

@@ -18,7 +18,10 @@ func testReclaimer(threshold int64, every time.Duration) (r *Reclaimer, clock *t
 	*clock = time.Unix(1_800_000_000, 0)
 	r = NewReclaimer(threshold, every)
 	r.now = func() time.Time { return *clock }
-	r.after = func(d time.Duration, f func()) { *pending = append(*pending, scheduled{d, f}) }
+	r.after = func(d time.Duration, f func()) func() bool {
+		*pending = append(*pending, scheduled{d, f})
+		return func() bool { return false }
+	}
 	r.free = func() { *freed++ }
 	return r, clock, pending, freed
 }

@@ -123,10 +123,15 @@ func reclaimThreshold(cfg *config.Config) int64 {
 
 // newMemoryAccount is the server's memory account (limits.
 // server_memory_bytes), shared by the statements and the HTTP requests.
-func newMemoryAccount(cfg *config.Config, log *zap.Logger) *memory.Account {
+// Its reclaimer stops with the server (after what the account serves,
+// whose hooks were appended later and run first): no collection it
+// scheduled runs after the server stopped.
+func newMemoryAccount(lc fx.Lifecycle, cfg *config.Config, log *zap.Logger) *memory.Account {
 	acct := memory.NewAccount(cfg.ServerMemory())
 	acct.SetUserShare(cfg.UserMemory())
-	acct.SetReclaimer(memory.NewReclaimer(reclaimThreshold(cfg), reclaimInterval))
+	r := memory.NewReclaimer(reclaimThreshold(cfg), reclaimInterval)
+	acct.SetReclaimer(r)
+	lc.Append(fx.Hook{OnStop: r.Stop})
 	log.Info("server memory bound", zap.Int64("server_memory_bytes", acct.Limit()), zap.Int64("user_memory_bytes", acct.UserShare()))
 	return acct
 }
