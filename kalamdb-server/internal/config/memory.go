@@ -43,8 +43,9 @@ func (c *Config) UserMemory() int64 {
 // configured limits.heap_limit_bytes; when it is 0, GOMEMLIMIT from the
 // environment (goMemLimit, the operator's own choice, which the runtime
 // has already read) or else twice ServerMemory plus the caches' bounds
-// and a base for the runtime, at most the memory the process may use;
-// none when it is -1.
+// and a base for the runtime, at most three quarters of the memory the
+// process may use (the rest is RocksDB's, which allocates outside the Go
+// heap: its block cache and memtables); none when it is -1.
 //
 // Why: the server's memory account bounds the live bytes statements and
 // answers hold, but the Go heap grows to about twice its live data
@@ -69,7 +70,7 @@ func (c *Config) HeapLimit(goMemLimit string) (limit int64, set bool) {
 	}
 	caches := max(c.Cache.ColdBytes, 0) + max(c.Cache.RowBytes, 0) + max(c.Cache.PlanBytes, 0)
 	derived := satAdd(satAdd(satAdd(c.ServerMemory(), c.ServerMemory()), caches), heapBase)
-	return min(derived, max(availableMemory(), c.ServerMemory())), true
+	return min(derived, max(availableMemory()/4*3, c.ServerMemory())), true
 }
 
 // heapBase is what the runtime and the server's own structures take

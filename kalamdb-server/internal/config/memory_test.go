@@ -119,9 +119,17 @@ func TestHeapLimit(t *testing.T) {
 	c := Default()
 	c.Limits.ServerMemoryBytes = 1 << 30
 	want := int64(2<<30) + c.Cache.ColdBytes + c.Cache.RowBytes + c.Cache.PlanBytes + heapBase
-	want = min(want, max(availableMemory(), 1<<30))
+	want = min(want, max(availableMemory()/4*3, 1<<30))
 	if got, set := c.HeapLimit(""); !set || got != want {
 		t.Errorf("default: %d (set %v), want %d", got, set, want)
+	}
+	// A server bound of half the memory (a small container) derives more
+	// than the process may use: the limit leaves a quarter of it to
+	// RocksDB, which allocates outside the Go heap.
+	big := Default()
+	big.Limits.ServerMemoryBytes = availableMemory() / 2
+	if got, set := big.HeapLimit(""); !set || got != availableMemory()/4*3 {
+		t.Errorf("server bound of half the memory: %d (set %v), want three quarters of %d", got, set, availableMemory())
 	}
 	if _, set := c.HeapLimit("3GiB"); set {
 		t.Error("default with GOMEMLIMIT: the server replaced the operator's limit")
