@@ -1,0 +1,87 @@
+package streams_test
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/streams"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
+)
+
+// BenchmarkAttackcold18StreamInsert is a one-row INSERT into a stream
+// partition of 10,000 events, and NewestEventMillis alone (the reverse
+// seek each INSERT statement into a STREAM now makes): the share of the
+// insert the seek costs.
+//
+//	go test -run '^$' -bench Attackcold18 -benchtime 2000x ./kalamdb-core/streams
+func BenchmarkAttackcold18StreamInsert(b *testing.B) {
+	e := newEnv(b)
+	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.ev (n INT) WITH (TTL_SECONDS = 3600)`)
+	ev := e.table("app", "ev")
+	cf, _ := e.kv.LookupColumnFamily(ev.Family)
+	now := time.Now().UnixMilli()
+	var batch kv.Batch
+	for i := range 10000 {
+		batch.Put(cf, keyenc.StreamKey("root", now-int64(10000-i), int64(i+1)), []byte("x"))
+	}
+	if err := e.kv.Write(&batch); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("insert", func(b *testing.B) {
+		for i := 0; b.Loop(); i++ {
+			e.sql(fmt.Sprintf("INSERT INTO app.ev VALUES (%d)", i))
+		}
+	})
+	b.Run("newest_event_millis", func(b *testing.B) {
+		for b.Loop() {
+			if _, ok, err := streams.NewestEventMillis(cf, "root"); err != nil || !ok {
+				b.Fatal(ok, err)
+			}
+		}
+	})
+}
+
+// BenchmarkAttackcold18Seek compares the reverse seek with a forward one
+// on the same bounded iterator over a partition in the memtable, with the
+// default read-ahead and with one entry (what NewestEventMillis needs).
+func BenchmarkAttackcold18Seek(b *testing.B) {
+	e := newEnv(b)
+	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.ev (n INT) WITH (TTL_SECONDS = 3600)`)
+	ev := e.table("app", "ev")
+	cf, _ := e.kv.LookupColumnFamily(ev.Family)
+	now := time.Now().UnixMilli()
+	var batch kv.Batch
+	for i := range 10000 {
+		batch.Put(cf, keyenc.StreamKey("root", now-int64(10000-i), int64(i+1)), []byte("x"))
+	}
+	if err := e.kv.Write(&batch); err != nil {
+		b.Fatal(err)
+	}
+	prefix := keyenc.AppendUserPrefix(nil, "root")
+	for _, c := range []struct {
+		last      bool
+		readAhead int
+	}{{false, 0}, {true, 0}, {true, 1}} {
+		last := c.last
+		b.Run(fmt.Sprintf("last=%v/read_ahead=%d", last, c.readAhead), func(b *testing.B) {
+			for b.Loop() {
+				it, err := cf.NewIter(kv.IterOptions{LowerBound: prefix, UpperBound: kv.PrefixEnd(prefix), ReadAhead: c.readAhead})
+				if err != nil {
+					b.Fatal(err)
+				}
+				var ok bool
+				if last {
+					ok = it.Last()
+				} else {
+					ok = it.First()
+				}
+				if !ok {
+					b.Fatal("empty")
+				}
+				_ = it.Close()
+			}
+		})
+	}
+}
