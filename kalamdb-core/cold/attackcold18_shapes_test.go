@@ -2,6 +2,7 @@ package cold
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -68,5 +69,23 @@ func TestAttackcold18ChecksumShapes(t *testing.T) {
 				t.Fatalf("scan: %d rows, %v", rows, err)
 			}
 		})
+	}
+}
+
+// TestAttackcold18HostileMetaBytes: a damaged or hostile manifest entry
+// (meta_bytes of 2^62, of the whole file plus one, or of the whole file
+// with a wrong CRC) fails the open with a checksum mismatch, without
+// reading or allocating past the file.
+func TestAttackcold18HostileMetaBytes(t *testing.T) {
+	st := newFS(t)
+	info, err := WriteFile(context.Background(), st, "f.parquet", chatSchema(), chatSource(t, 50), WriteOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, sum := range []MetaChecksum{{Bytes: 1 << 62, CRC32C: 1}, {Bytes: info.Bytes + 1, CRC32C: info.Meta.CRC32C}, {Bytes: info.Bytes, CRC32C: info.Meta.CRC32C}} {
+		_, err := OpenFileWith(context.Background(), st, "f.parquet", OpenOptions{Checksum: sum})
+		if !errors.Is(err, ErrChecksum) || !errors.Is(err, ErrCorrupt) {
+			t.Errorf("meta_bytes %d: %v, want a checksum mismatch", sum.Bytes, err)
+		}
 	}
 }

@@ -17,18 +17,7 @@ import (
 //
 //	go test -run '^$' -bench Attackcold18 -benchtime 2000x ./kalamdb-core/streams
 func BenchmarkAttackcold18StreamInsert(b *testing.B) {
-	e := newEnv(b)
-	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.ev (n INT) WITH (TTL_SECONDS = 3600)`)
-	ev := e.table("app", "ev")
-	cf, _ := e.kv.LookupColumnFamily(ev.Family)
-	now := time.Now().UnixMilli()
-	var batch kv.Batch
-	for i := range 10000 {
-		batch.Put(cf, keyenc.StreamKey("root", now-int64(10000-i), int64(i+1)), []byte("x"))
-	}
-	if err := e.kv.Write(&batch); err != nil {
-		b.Fatal(err)
-	}
+	e, cf := tenThousandEvents(b)
 	b.Run("insert", func(b *testing.B) {
 		for i := 0; b.Loop(); i++ {
 			e.sql(fmt.Sprintf("INSERT INTO app.ev VALUES (%d)", i))
@@ -47,18 +36,7 @@ func BenchmarkAttackcold18StreamInsert(b *testing.B) {
 // on the same bounded iterator over a partition in the memtable, with the
 // default read-ahead and with one entry (what NewestEventMillis needs).
 func BenchmarkAttackcold18Seek(b *testing.B) {
-	e := newEnv(b)
-	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.ev (n INT) WITH (TTL_SECONDS = 3600)`)
-	ev := e.table("app", "ev")
-	cf, _ := e.kv.LookupColumnFamily(ev.Family)
-	now := time.Now().UnixMilli()
-	var batch kv.Batch
-	for i := range 10000 {
-		batch.Put(cf, keyenc.StreamKey("root", now-int64(10000-i), int64(i+1)), []byte("x"))
-	}
-	if err := e.kv.Write(&batch); err != nil {
-		b.Fatal(err)
-	}
+	_, cf := tenThousandEvents(b)
 	prefix := keyenc.AppendUserPrefix(nil, "root")
 	for _, c := range []struct {
 		last      bool
@@ -84,4 +62,22 @@ func BenchmarkAttackcold18Seek(b *testing.B) {
 			}
 		})
 	}
+}
+
+// tenThousandEvents is a stream app.ev whose partition of root holds
+// 10,000 events, all in the memtable.
+func tenThousandEvents(b *testing.B) (*env, *kv.ColumnFamily) {
+	e := newEnv(b)
+	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.ev (n INT) WITH (TTL_SECONDS = 3600)`)
+	ev := e.table("app", "ev")
+	cf, _ := e.kv.LookupColumnFamily(ev.Family)
+	now := time.Now().UnixMilli()
+	var batch kv.Batch
+	for i := range 10000 {
+		batch.Put(cf, keyenc.StreamKey("root", now-int64(10000-i), int64(i+1)), []byte("x"))
+	}
+	if err := e.kv.Write(&batch); err != nil {
+		b.Fatal(err)
+	}
+	return e, cf
 }
