@@ -81,3 +81,70 @@ func tenThousandEvents(b *testing.B) (*env, *kv.ColumnFamily) {
 	}
 	return e, cf
 }
+
+// BenchmarkAttackcold18NewestAfterSweeps is NewestEventMillis on a busy
+// partition the TTL sweep has cut many times (one range delete per sweep
+// that found expired events, all still in the memtable), next to the
+// same partition never swept, and next to range deletes of other users'
+// partitions of the same family.
+func BenchmarkAttackcold18NewestAfterSweeps(b *testing.B) {
+	for _, c := range []struct {
+		sweeps   int
+		others   bool // the range deletes are in other users' partitions
+		disjoint bool // each starts where the one before ended
+	}{{0, false, false}, {1000, false, false}, {1000, true, false}, {5000, false, false}, {5000, false, true}} {
+		b.Run(fmt.Sprintf("range_deletes=%d/other_partitions=%v/disjoint=%v", c.sweeps, c.others, c.disjoint), func(b *testing.B) {
+			e, cf := tenThousandEvents(b)
+			now := time.Now().UnixMilli()
+			for s := range c.sweeps {
+				user := "root"
+				if c.others {
+					user = fmt.Sprintf("u%05d", s)
+				}
+				var batch kv.Batch
+				start := keyenc.AppendUserPrefix(nil, user)
+				if c.disjoint && s > 0 {
+					start = keyenc.StreamTimeBound(user, now-10000+int64(s-1))
+				}
+				batch.DeleteRange(cf, start, keyenc.StreamTimeBound(user, now-10000+int64(s)))
+				if err := e.kv.Write(&batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			for b.Loop() {
+				if _, ok, err := streams.NewestEventMillis(cf, "root"); err != nil || !ok {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkAttackcold18NewestAfterRealSweeps: the TTL sweep (TTL 1 s) run
+// 2,000 times over a partition, each run expiring one more event, as a
+// busy partition sees in half an hour; then the seek each INSERT makes.
+func BenchmarkAttackcold18NewestAfterRealSweeps(b *testing.B) {
+	e := newEnv(b)
+	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.ev (n INT) WITH (TTL_SECONDS = 1)`)
+	cf, _ := e.kv.LookupColumnFamily(e.table("app", "ev").Family)
+	t0 := time.Now().UnixMilli()
+	var batch kv.Batch
+	for i := range 10000 {
+		batch.Put(cf, keyenc.StreamKey("root", t0+int64(i), int64(i+1)), []byte("x"))
+	}
+	if err := e.kv.Write(&batch); err != nil {
+		b.Fatal(err)
+	}
+	var k int64
+	s := streams.New(e.kv, e.db.Catalog, streams.Options{Now: func() time.Time { return time.UnixMilli(t0 + k + 1001) }})
+	for k = 0; k < 2000; k++ {
+		if err := s.SweepOnce(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if _, ok, err := streams.NewestEventMillis(cf, "root"); err != nil || !ok {
+			b.Fatal(ok, err)
+		}
+	}
+}
