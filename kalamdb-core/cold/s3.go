@@ -31,6 +31,7 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
+	"net/http"
 	"path"
 	"slices"
 	"strings"
@@ -52,7 +53,7 @@ var ErrNoSuchBucket = errors.New("cold: bucket does not exist")
 
 // ErrUnreachable is matched by the error of an S3 operation that got no
 // answer from the object store (connection refused, timeout, server
-// errors after the client's retries).
+// errors or throttling after the client's retries).
 var ErrUnreachable = errors.New("cold: object store unreachable")
 
 // S3 defaults.
@@ -241,10 +242,18 @@ func (s *S3) wrap(op, p string, err error) error {
 		kind = fs.ErrNotExist
 	case "NoSuchBucket":
 		kind = ErrNoSuchBucket
-	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AllAccessDisabled":
+	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "InvalidToken", "ExpiredToken", "AllAccessDisabled",
+		// The store refuses the signature's time: the server's clock,
+		// not the file, is what to fix.
+		"RequestTimeTooSkewed":
 		kind = ErrAccessDenied
+	case "SlowDown", "TooManyRequests", "Throttling", "RequestLimitExceeded":
+		// Throttled past the client's retries: the store is not serving,
+		// as with a 503. Unclassified, a read's refusal became "corrupt
+		// file" in the Parquet reader.
+		kind = ErrUnreachable
 	default:
-		if resp.StatusCode == 0 || resp.StatusCode >= 500 {
+		if resp.StatusCode == 0 || resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
 			kind = ErrUnreachable
 		}
 	}
