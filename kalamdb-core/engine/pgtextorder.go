@@ -182,10 +182,8 @@ func textSortKeys(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scop
 			return transform.OneNodeExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 				return textComparisons(e, false)
 			})
-		case *plan.Filter, *plan.Having:
-			return transform.OneNodeExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-				return textComparisons(e, true)
-			})
+		case *plan.Filter, *plan.Having, *plan.JoinNode:
+			return transform.OneNodeExpressions(node, textCondition)
 		}
 		return node, transform.SameTree, nil
 	})
@@ -231,11 +229,11 @@ func textWindowKeys(w *plan.Window) (sql.Node, transform.TreeIdentity, error) {
 // collation (about 40 ns a rune) and never looks at the context: one
 // expression of one row, x IN (a, b, ...) or x = a OR x = b ... over
 // texts of 16 MiB, compared 1,000 texts in ten minutes past a time limit
-// of one second. In a filter (keepIndexShape), a column compared with a
-// constant, a parameter or another column is left as it is: that is the
-// shape the planner matches with indexes and join keys (a plan can be
-// analyzed again).
-func textComparisons(e sql.Expression, keepIndexShape bool) (sql.Expression, transform.TreeIdentity, error) {
+// of one second. In a condition (keepColumnConst), a column compared with
+// a constant or a parameter is left as it is (textCondition): the shape
+// the planner matches with indexes, whose cost the statement's own size
+// bounds.
+func textComparisons(e sql.Expression, keepColumnConst bool) (sql.Expression, transform.TreeIdentity, error) {
 	return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 		switch x := e.(type) {
 		case *expression.InTuple:
@@ -254,7 +252,7 @@ func textComparisons(e sql.Expression, keepIndexShape bool) (sql.Expression, tra
 			return e, transform.SameTree, nil
 		}
 		ops := e.Children()
-		if len(ops) != 2 || !textOperands(ops...) || (familyOf(ops[0]) != famText && familyOf(ops[1]) != famText) || (keepIndexShape && indexShape(ops[0], ops[1])) {
+		if len(ops) != 2 || !textOperands(ops...) || (familyOf(ops[0]) != famText && familyOf(ops[1]) != famText) || (keepColumnConst && columnConstShape(ops[0], ops[1])) {
 			return e, transform.SameTree, nil
 		}
 		l, err := textOrderKey([]sql.Expression{ops[0]})
@@ -299,10 +297,47 @@ func constantOperand(e sql.Expression) bool {
 	return false
 }
 
-// indexShape reports whether l op r is a column compared with a column,
-// a constant or a parameter.
-func indexShape(l, r sql.Expression) bool {
+// textCondition is textComparisons over a filter's or a join's
+// condition, leaving as they are its conjuncts that compare a column with
+// a column, a constant or a parameter: the shapes the planner matches
+// with indexes and join keys (a merge join compares the rows of its
+// inputs through its first conjunct). Comparisons below an OR or a NOT
+// are read through kdb_text_order, column against column too, but for a
+// column against a constant.
+func textCondition(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	if and, ok := e.(*expression.And); ok {
+		l, lsame, err := textCondition(and.LeftChild)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		r, rsame, err := textCondition(and.RightChild)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if lsame && rsame {
+			return e, transform.SameTree, nil
+		}
+		return expression.NewAnd(l, r), transform.NewTree, nil
+	}
+	if _, ok := comparisonOp(e); ok {
+		if ops := e.Children(); len(ops) == 2 && (columnConstShape(ops[0], ops[1]) || columnsShape(ops[0], ops[1])) {
+			return e, transform.SameTree, nil
+		}
+	}
+	return textComparisons(e, true)
+}
+
+// columnConstShape reports whether l op r compares a column with a
+// constant or a parameter.
+func columnConstShape(l, r sql.Expression) bool {
 	_, lcol := l.(*expression.GetField)
 	_, rcol := r.(*expression.GetField)
-	return (lcol && (rcol || constantOperand(r))) || (rcol && constantOperand(l))
+	return (lcol && constantOperand(r)) || (rcol && constantOperand(l))
+}
+
+// columnsShape reports whether l op r compares two columns.
+func columnsShape(l, r sql.Expression) bool {
+	_, lcol := l.(*expression.GetField)
+	_, rcol := r.(*expression.GetField)
+	return lcol && rcol
 }

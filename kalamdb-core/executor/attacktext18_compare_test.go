@@ -18,8 +18,9 @@ import (
 // IN list or a chain of ORed equalities over texts of 16 MiB
 // (max_value_bytes) is one expression of one row: these statements of a
 // few KB compared 1,000 texts of 16 MiB, about ten minutes of one core,
-// under a time limit of one second. Each now stops with QUERY_TIMEOUT,
-// and the database answers afterwards.
+// under a time limit of one second, and so did a condition ORing 1,000
+// comparisons of two columns, in a WHERE, a JOIN ON or a subquery. Each
+// now stops with QUERY_TIMEOUT, and the database answers afterwards.
 func TestAttackText18LongTextComparisonsStop(t *testing.T) {
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: time.Second}})
 	root := e.root()
@@ -27,7 +28,8 @@ func TestAttackText18LongTextComparisonsStop(t *testing.T) {
 	alice := e.as("alice", systable.RoleUser)
 	// Two texts of 16 MB equal but for their last byte, built once: the
 	// list's items are columns, cheap to read, costly to compare.
-	from := "FROM (SELECT repeat('x', 16000000) || 'a' AS k) a, (SELECT repeat('x', 16000000) || 'b' AS k) b"
+	ta, tb := "(SELECT repeat('x', 16000000) || 'a' AS k) a", "(SELECT repeat('x', 16000000) || 'b' AS k) b"
+	from := "FROM " + ta + ", " + tb
 	var items, ors []string
 	for range 1000 {
 		items = append(items, "b.k")
@@ -38,6 +40,12 @@ func TestAttackText18LongTextComparisonsStop(t *testing.T) {
 			"SELECT a.k IN (" + strings.Join(items, ", ") + ") " + from,
 			"SELECT " + strings.Join(ors, " OR ") + " " + from,
 			"SELECT count(*) " + from + " WHERE a.k IN (" + strings.Join(items, ", ") + ")",
+			// Column against column below an OR, in a WHERE and a JOIN ON,
+			// and in a subquery's condition.
+			"SELECT count(*) " + from + " WHERE " + strings.Join(ors, " OR "),
+			"SELECT count(*) FROM " + ta + " JOIN " + tb + " ON a.k IN (" + strings.Join(items, ", ") + ")",
+			"SELECT count(*) FROM " + ta + " JOIN " + tb + " ON " + strings.Join(ors, " OR "),
+			"SELECT count(*) FROM " + ta + " WHERE EXISTS (SELECT 1 FROM " + tb + " WHERE " + strings.Join(ors, " OR ") + ")",
 		} {
 			alice.failsNaming(apierror.QueryTimeout, "1s", q)
 		}
