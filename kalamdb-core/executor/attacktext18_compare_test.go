@@ -1,6 +1,7 @@
 package executor_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -93,5 +94,32 @@ func TestAttackText18ComparisonsAsInPostgreSQL(t *testing.T) {
 	}
 	if plan := explain(root, fmt.Sprintf("SELECT id FROM app.t WHERE id = %d AND a = 'b'", 1)); strings.Contains(plan, "kdb_text_order") {
 		t.Errorf("a column compared with a constant is wrapped:\n%s", plan)
+	}
+}
+
+// TestAttackText18LiveFilterComparesTexts: a live query's WHERE is the
+// analyzed plan's condition, evaluated per change under a context of its
+// own: its text comparisons, now read through kdb_text_order, match as
+// before (and not with the error of a context that ended).
+func TestAttackText18LiveFilterComparesTexts(t *testing.T) {
+	e, alice, _ := chatEnv(t)
+	ctx := context.Background()
+	f, err := e.db.Engine.CompileFilter(ctx, alice.user, systable.RoleUser, "",
+		"SELECT id FROM chat.messages WHERE conversation_id = 7 AND (upper(content) = 'IN' OR content || '' IN ('é', lower(content) || 'x') OR lower(content) > 'y')")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan := explain(alice, "SELECT id FROM chat.messages WHERE conversation_id = 7 AND (upper(content) = 'IN' OR lower(content) > 'y')"); !strings.Contains(plan, "kdb_text_order") {
+		t.Fatalf("the condition does not compare through kdb_text_order:\n%s", plan)
+	}
+	for content, want := range map[string]bool{"in": true, "In": true, "é": true, "zz": true, "Zz": true, "x": false, "": false, "y": false} {
+		row := []any{int64(1), int64(7), nil, content, nil, int8(0), int64(5), int8(0)}
+		got, err := f.Match(ctx, row)
+		if err != nil {
+			t.Fatalf("%q: %v", content, err)
+		}
+		if got != want {
+			t.Errorf("%q: match %v, want %v", content, got, want)
+		}
 	}
 }
