@@ -153,40 +153,65 @@ func textSortFields(fields sql.SortFields) (sql.SortFields, bool, error) {
 // operation and window of a plan through kdb_text_order.
 func textSortKeys(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, _ *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	return transform.Node(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		switch x := node.(type) {
-		case *plan.Sort:
-			fields, changed, err := textSortFields(x.SortFields)
-			if err != nil || !changed {
-				return node, transform.SameTree, err
-			}
-			return plan.NewSort(fields, x.Child), transform.NewTree, nil
-		case *plan.TopN:
-			fields, changed, err := textSortFields(x.Fields)
-			if err != nil || !changed {
-				return node, transform.SameTree, err
-			}
-			c := *x
-			c.Fields = fields
-			return &c, transform.NewTree, nil
-		case *plan.SetOp:
-			fields, changed, err := textSortFields(x.SortFields)
-			if err != nil || !changed {
-				return node, transform.SameTree, err
-			}
-			c := *x
-			c.SortFields = fields
-			return &c, transform.NewTree, nil
-		case *plan.Window:
-			return textWindowKeys(x)
-		case *plan.Project, *plan.GroupBy:
-			return transform.OneNodeExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-				return textComparisons(e, false)
-			})
-		case *plan.Filter, *plan.Having, *plan.JoinNode:
-			return transform.OneNodeExpressions(node, textCondition)
+		out, same, err := textSortNode(node)
+		if err != nil {
+			return nil, transform.SameTree, err
 		}
-		return node, transform.SameTree, nil
+		out, cmpSame, err := textComparisonsOf(out)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		return out, same && cmpSame, nil
 	})
+}
+
+// textComparisonsOf reads the text comparisons of node's expressions
+// through kdb_text_order (textComparisons): every operator that evaluates
+// expressions per row or per comparison (a sort key such as ORDER BY x IN
+// (...) is evaluated at every comparison of the sort), conditions through
+// textCondition. Index lookups and other nodes are left as they are.
+func textComparisonsOf(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	switch node.(type) {
+	case *plan.Project, *plan.GroupBy, *plan.Sort, *plan.TopN, *plan.Window, *plan.UpdateSource:
+		return transform.OneNodeExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			return textComparisons(e, false)
+		})
+	case *plan.Filter, *plan.Having, *plan.JoinNode:
+		return transform.OneNodeExpressions(node, textCondition)
+	}
+	return node, transform.SameTree, nil
+}
+
+// textSortNode reads the text keys of node, when it is a sort, a top-N,
+// an ordered set operation or a window, through kdb_text_order.
+func textSortNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	switch x := node.(type) {
+	case *plan.Sort:
+		fields, changed, err := textSortFields(x.SortFields)
+		if err != nil || !changed {
+			return node, transform.SameTree, err
+		}
+		return plan.NewSort(fields, x.Child), transform.NewTree, nil
+	case *plan.TopN:
+		fields, changed, err := textSortFields(x.Fields)
+		if err != nil || !changed {
+			return node, transform.SameTree, err
+		}
+		c := *x
+		c.Fields = fields
+		return &c, transform.NewTree, nil
+	case *plan.SetOp:
+		fields, changed, err := textSortFields(x.SortFields)
+		if err != nil || !changed {
+			return node, transform.SameTree, err
+		}
+		c := *x
+		c.SortFields = fields
+		return &c, transform.NewTree, nil
+	case *plan.Window:
+		return textWindowKeys(x)
+	}
+	return node, transform.SameTree, nil
 }
 
 // textWindowKeys reads the text keys of w's window definitions, ORDER BY

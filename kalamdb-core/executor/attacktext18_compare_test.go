@@ -47,6 +47,10 @@ func TestAttackText18LongTextComparisonsStop(t *testing.T) {
 			"SELECT count(*) FROM " + ta + " JOIN " + tb + " ON a.k IN (" + strings.Join(items, ", ") + ")",
 			"SELECT count(*) FROM " + ta + " JOIN " + tb + " ON " + strings.Join(ors, " OR "),
 			"SELECT count(*) FROM " + ta + " WHERE EXISTS (SELECT 1 FROM " + tb + " WHERE " + strings.Join(ors, " OR ") + ")",
+			// A sort key evaluated at every comparison of the sort, and a
+			// window's argument.
+			"SELECT a.k < b.k " + from + ", (VALUES (1), (2)) v(x) ORDER BY a.k IN (" + strings.Join(items, ", ") + "), 1",
+			"SELECT count(CASE WHEN " + strings.Join(ors, " OR ") + " THEN 1 END) OVER () " + from,
 		} {
 			alice.failsNaming(apierror.QueryTimeout, "1s", q)
 		}
