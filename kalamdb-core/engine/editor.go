@@ -100,7 +100,8 @@ func (ed *editor) eventMillis() (int64, error) {
 		if err != nil {
 			return 0, tableError(ed.t.shape, err)
 		}
-		ed.eventMs, ed.eventRead = streams.EventMillis(now, ms, ok), true
+		ttl := ed.t.shape.Meta.TTLSeconds * 1000
+		ed.eventMs, ed.eventRead = streams.EventMillis(now, ms, ok, ttl), true
 	}
 	ed.eventMs = max(ed.eventMs, now)
 	return ed.eventMs, nil

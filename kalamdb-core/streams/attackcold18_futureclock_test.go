@@ -1,5 +1,3 @@
-//go:build attackcold18
-
 package streams_test
 
 import (
@@ -14,12 +12,8 @@ import (
 // back). Every event inserted afterwards is stamped with that event's
 // time (EventMillis), so none of them expires for ten years: TTL_SECONDS
 // no longer bounds the partition, only MAX_BUFFER (if set) does. Events
-// written after the step back must still expire by TTL.
-//
-// Left failing behind the attackcold18 tag: it contradicts the
-// carry-forward design of TestEventsFollowArrivalAfterClockStepBack (the
-// fix is a bound on the carry-forward, e.g. at most TTL ahead of the
-// wall clock, which gives up arrival order after steps longer than TTL).
+// written after the step back must still expire by TTL: the
+// carry-forward is bounded by the TTL (EventMillis).
 func TestAttackcold18FutureClockKeepsTTL(t *testing.T) {
 	e := newEnv(t)
 	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.events (n INT) WITH (TTL_SECONDS = 60)`)

@@ -23,6 +23,15 @@ import (
 // but the _seq generator runs up to its lease window (10 s) ahead of the
 // clock after every restart, which would hold every event that long past
 // a short TTL.
+//
+// The carry-forward is bounded by the TTL: when the newest event is more
+// than TTL_SECONDS ahead of the clock (a host that booted with its clock
+// years ahead, then corrected), new events take the wall clock again.
+// Unbounded, one such event would stamp every later event of its
+// partition with its time, and none of them would expire until the
+// clock reached it: TTL off for years. A step back longer than the TTL
+// gives up arrival order for the events written before it, which were
+// stamped by a clock wrong by more than their whole lifetime.
 
 // NewestEventMillis is the time of the newest event of user's partition
 // of the stream family cf (ok false when it has none).
@@ -46,11 +55,12 @@ func NewestEventMillis(cf *kv.ColumnFamily, user string) (ms int64, ok bool, err
 }
 
 // EventMillis is the time of a new event of a partition whose newest
-// event has time newest (ok false: none), at wall-clock time now (ms):
-// never before the newest.
-func EventMillis(now, newest int64, ok bool) int64 {
-	if ok {
-		return max(now, newest)
+// event has time newest (ok false: none), at wall-clock time now, of a
+// table whose TTL is ttl (all in ms; 0: none): never before the newest,
+// unless the newest is more than the TTL ahead of now.
+func EventMillis(now, newest int64, ok bool, ttl int64) int64 {
+	if !ok || newest <= now || (ttl > 0 && newest-now > ttl) {
+		return now
 	}
-	return now
+	return newest
 }

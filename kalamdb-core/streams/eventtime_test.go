@@ -48,7 +48,7 @@ func (e *env) shiftEvents(family string, d time.Duration) {
 // (counted from that time) still expires nothing early.
 func TestEventsFollowArrivalAfterClockStepBack(t *testing.T) {
 	e := newEnv(t)
-	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.events (n INT) WITH (TTL_SECONDS = 60, MAX_BUFFER = 5)`)
+	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.events (n INT) WITH (TTL_SECONDS = 7200, MAX_BUFFER = 5)`)
 	e.sql("INSERT INTO app.events VALUES (1), (2), (3), (4)")
 	events := e.table("app", "events")
 	e.shiftEvents(events.Family, time.Hour)
@@ -71,7 +71,7 @@ func TestEventsFollowArrivalAfterClockStepBack(t *testing.T) {
 		t.Fatalf("MAX_BUFFER 5 kept %s, not the newest five", got)
 	}
 	// Once the clock passes the hour-ahead time by the TTL, all expire.
-	late := streams.New(e.kv, e.db.Catalog, streams.Options{Now: func() time.Time { return time.Now().Add(time.Hour + 2*time.Minute) }})
+	late := streams.New(e.kv, e.db.Catalog, streams.Options{Now: func() time.Time { return time.Now().Add(3*time.Hour + 2*time.Minute) }})
 	mustSweep(t, late)
 	if n := e.stored(events); n != 0 {
 		t.Fatalf("%d events left after their TTL", n)
@@ -83,9 +83,11 @@ func TestEventMillis(t *testing.T) {
 		now, newest int64
 		ok          bool
 		want        int64
-	}{{100, 0, false, 100}, {100, 50, true, 100}, {100, 200, true, 200}, {100, 100, true, 100}} {
-		if got := streams.EventMillis(c.now, c.newest, c.ok); got != c.want {
-			t.Errorf("EventMillis(%d, %d, %v) = %d, want %d", c.now, c.newest, c.ok, got, c.want)
+		ttl         int64
+	}{{100, 0, false, 100, 0}, {100, 50, true, 100, 0}, {100, 200, true, 200, 0}, {100, 100, true, 100, 0},
+		{100, 200, true, 200, 100}, {100, 201, true, 100, 100}, {100, 1 << 50, true, 1 << 50, 0}} {
+		if got := streams.EventMillis(c.now, c.newest, c.ok, c.ttl); got != c.want {
+			t.Errorf("EventMillis(%d, %d, %v, %d) = %d, want %d", c.now, c.newest, c.ok, c.ttl, got, c.want)
 		}
 	}
 }
