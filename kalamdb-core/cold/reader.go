@@ -141,10 +141,14 @@ func openHandle(ctx context.Context, p string, h ReadHandle, o OpenOptions) (f *
 	}()
 
 	v, err := f.cache.getOrLoad(ctx, f.rec, cacheKey{file: f.rec.num, kind: kindFooter}, func() (any, int64, error) {
-		// The checksum covers the footer, bloom filters and page indexes:
-		// checked here, what later loads of them read was checked (the
+		// The checksum covers the footer, bloom filters and page indexes,
+		// and is checked here, when the footer enters the cache (the
 		// identity includes the checksum, so an unchecked open never
-		// shares this file's entries).
+		// shares this file's entries). Bloom filters and page indexes are
+		// loaded later, and again after an eviction, from storage without
+		// a check: a file that rots after this check (same size and
+		// modification time) is not seen until its footer leaves the
+		// cache (attackcold18_rot_test.go, behind its build tag).
 		if o.Checksum.Known() {
 			if err := verifyTail(src, h.Size(), o.Checksum); err != nil {
 				return nil, 0, err
