@@ -91,6 +91,7 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		inner := context.WithValue(ctx, passKey{}, &passToken{})
 		return b.main.Build(ctx.WithContext(inner), ii, r)
 	}
+	ctx = signedBelow(ctx, n)
 	if it, ok, err := b.buildSigned(ctx, n, r); ok {
 		return it, err
 	}

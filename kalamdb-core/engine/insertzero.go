@@ -24,6 +24,27 @@ func withSignedZeros(ctx *sql.Context) *sql.Context {
 	return ctx.WithContext(context.WithValue(ctx, signedZerosKey{}, true))
 }
 
+// signedBelow is ctx for building n and its children: an operator that
+// tells rows apart by their values (DISTINCT, UNION, INTERSECT, EXCEPT)
+// must take -0 for 0, as PostgreSQL's does, so the projections under it
+// are the engine's again, which make -0 into 0 (an INSERT ... SELECT
+// '-0'::float8 UNION SELECT 0 inserts one row, as PostgreSQL's).
+func signedBelow(ctx *sql.Context, n sql.Node) *sql.Context {
+	if on, _ := ctx.Value(signedZerosKey{}).(bool); !on {
+		return ctx
+	}
+	switch n := n.(type) {
+	case *plan.Distinct, *plan.OrderedDistinct:
+	case *plan.SetOp:
+		if n.SetOpType == plan.UnionType && !n.Distinct {
+			return ctx // UNION ALL keeps every row as it is
+		}
+	default:
+		return ctx
+	}
+	return ctx.WithContext(context.WithValue(ctx, signedZerosKey{}, false))
+}
+
 // buildSigned builds a projection or a VALUES list as the engine would,
 // without turning -0 into 0, when ctx builds the rows of an INSERT; ok
 // is false for other nodes and contexts.
