@@ -27,3 +27,30 @@ func TestAttackpg18InsertSetOpsEqualZeros(t *testing.T) {
 		t.Errorf("UNION ALL: %s", got)
 	}
 }
+
+// TestAttackpg18DistinctStoredZeros: a float -0 is stored as written, and
+// DISTINCT, UNION, INTERSECT and EXCEPT over a column holding -0 and 0
+// take them for one value, as PostgreSQL does (and as GROUP BY and
+// count(DISTINCT) already did): SELECT DISTINCT d gave both.
+func TestAttackpg18DistinctStoredZeros(t *testing.T) {
+	e := newEnv(t)
+	r := e.root()
+	r.must("CREATE NAMESPACE app")
+	r.must("CREATE SHARED TABLE app.a (id INT PRIMARY KEY, d DOUBLE PRECISION, f REAL)")
+	r.must("CREATE SHARED TABLE app.b (id INT PRIMARY KEY, d DOUBLE PRECISION)")
+	r.must("INSERT INTO app.a VALUES (1, '-0', '-0'), (2, 0, 0), (3, 5, 5)")
+	r.must("INSERT INTO app.b VALUES (1, 0)")
+	for q, want := range map[string]string{
+		"SELECT count(*) FROM (SELECT DISTINCT d FROM app.a) s":                               `[[2]]`,
+		"SELECT count(*) FROM (SELECT DISTINCT f FROM app.a) s":                               `[[2]]`,
+		"SELECT count(*) FROM (SELECT d FROM app.a UNION SELECT d FROM app.b) s":              `[[2]]`,
+		"SELECT count(*) FROM (SELECT d FROM app.a INTERSECT SELECT d FROM app.b) s":          `[[1]]`,
+		"SELECT count(*) FROM (SELECT d FROM app.a EXCEPT SELECT d FROM app.b) s":             `[[1]]`,
+		"SELECT count(*) FROM (SELECT d FROM app.a UNION ALL SELECT d FROM app.b) s":          `[[4]]`,
+		"SELECT count(*) FROM (SELECT DISTINCT d FROM app.a WHERE id IN (1, 3) ORDER BY d) s": `[[2]]`,
+	} {
+		if got := r.rows(q); got != want {
+			t.Errorf("%s: %s, want %s (as PostgreSQL)", q, got, want)
+		}
+	}
+}
