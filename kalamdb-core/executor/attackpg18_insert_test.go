@@ -1,6 +1,11 @@
 package executor_test
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
 
 // TestAttackpg18InsertSetOpsEqualZeros: INSERT ... SELECT keeps the sign
 // of a float zero, but a DISTINCT, UNION, INTERSECT or EXCEPT under it
@@ -52,5 +57,34 @@ func TestAttackpg18DistinctStoredZeros(t *testing.T) {
 		if got := r.rows(q); got != want {
 			t.Errorf("%s: %s, want %s (as PostgreSQL)", q, got, want)
 		}
+	}
+}
+
+// TestAttackpg18DecimalOverflowFromFloat: a value too large for a DECIMAL
+// column is INVALID_INPUT naming the column's type and bound
+// (docs/sql.md), a double as well as a numeric or an integer, by INSERT
+// and UPDATE; a double gave SQL_EXECUTION_ERROR.
+func TestAttackpg18DecimalOverflowFromFloat(t *testing.T) {
+	e := newEnv(t)
+	r := e.root()
+	r.must("CREATE NAMESPACE app")
+	r.must("CREATE SHARED TABLE app.n (id INT PRIMARY KEY, s DECIMAL(5,2))")
+	r.must("INSERT INTO app.n (id, s) VALUES (1, 1)")
+	const msg = "numeric field overflow: a value of DECIMAL(5,2) must be less than 10^3 in absolute value"
+	for _, q := range []string{
+		"INSERT INTO app.n (id, s) VALUES (2, 999.995::float8)",
+		"INSERT INTO app.n (id, s) VALUES (2, 999.995)",
+		"INSERT INTO app.n (id, s) SELECT 2, 1e3::float8",
+		"UPDATE app.n SET s = -1000::float8 WHERE id = 1",
+	} {
+		if ae := r.fails(apierror.InvalidInput, q); !strings.Contains(ae.Message, msg) {
+			t.Errorf("%s: %q, want %q", q, ae.Message, msg)
+		}
+	}
+	if got := r.rows("INSERT INTO app.n (id, s) VALUES (3, 999.994::float8) RETURNING s"); got != `[["999.99"]]` {
+		t.Errorf("in range: %s", got)
+	}
+	if got := r.rows("SELECT id, s FROM app.n ORDER BY id"); got != `[[1,"1.00"],[3,"999.99"]]` {
+		t.Errorf("rows after the refused writes: %s", got)
 	}
 }
