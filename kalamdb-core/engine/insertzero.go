@@ -50,7 +50,10 @@ func (b *checkedBuilder) buildSigned(ctx *sql.Context, n sql.Node, r sql.Row) (i
 		}
 		rows := make([]sql.Row, len(n.ExpressionTuples))
 		for i, tuple := range n.ExpressionTuples {
-			if rows[i], err = projectSigned(ctx, tuple, nil); err != nil {
+			// As the engine's VALUES: a tuple is evaluated against a row
+			// of its own width (of NULLs), which the plans of subqueries
+			// in it are built for.
+			if rows[i], err = projectSigned(ctx, tuple, make(sql.Row, len(tuple))); err != nil {
 				return nil, true, err
 			}
 		}

@@ -88,3 +88,24 @@ func TestAttackpg18DecimalOverflowFromFloat(t *testing.T) {
 		t.Errorf("rows after the refused writes: %s", got)
 	}
 }
+
+// TestAttackpg18ValuesSubqueries: subqueries in an INSERT's VALUES. The
+// engine evaluates a VALUES row against a row as wide as the tuple, which
+// its subqueries' plans are built for; the signed projection of VALUES
+// (insertzero.go) evaluated against no row, an internal error ("unable
+// to find field with index 2 in row of 1 columns").
+func TestAttackpg18ValuesSubqueries(t *testing.T) {
+	e := newEnv(t)
+	r := e.root()
+	r.must("CREATE NAMESPACE app")
+	r.must("CREATE SHARED TABLE app.s (id INT PRIMARY KEY, d DOUBLE PRECISION)")
+	r.must("INSERT INTO app.s VALUES (1, -0.5), (2, 2.5)")
+	r.must("CREATE SHARED TABLE app.d (id BIGINT PRIMARY KEY DEFAULT SNOWFLAKE_ID(), k INT, d DOUBLE PRECISION)")
+	if got := r.rows("INSERT INTO app.d (k, d) VALUES ((SELECT max(id) FROM app.s), (SELECT min(d) FROM app.s)) RETURNING k"); got != `[[2]]` {
+		t.Errorf("RETURNING: %s", got)
+	}
+	r.must("INSERT INTO app.d (k, d) VALUES ((SELECT min(id) FROM app.s), 1), (3, (SELECT -d FROM app.s WHERE id = 2))")
+	if got := r.rows("SELECT k, d FROM app.d WHERE k <> 2 ORDER BY k"); got != `[[1,1],[3,-2.5]]` {
+		t.Errorf("rows: %s", got)
+	}
+}
