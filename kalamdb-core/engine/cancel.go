@@ -91,6 +91,17 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		inner := context.WithValue(ctx, passKey{}, &passToken{})
 		return b.main.Build(ctx.WithContext(inner), ii, r)
 	}
+	if z, ok := n.(*zeroEqual); ok {
+		it, err := b.main.Build(ctx, z.child, r)
+		if err != nil {
+			return nil, err
+		}
+		return &zeroEqualIter{child: it}, nil
+	}
+	n, err := zeroEqualChildren(n)
+	if err != nil {
+		return nil, err
+	}
 	if it, ok, err := b.buildSigned(ctx, n, r); ok {
 		return it, err
 	}

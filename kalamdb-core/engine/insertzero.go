@@ -50,7 +50,10 @@ func (b *checkedBuilder) buildSigned(ctx *sql.Context, n sql.Node, r sql.Row) (i
 		}
 		rows := make([]sql.Row, len(n.ExpressionTuples))
 		for i, tuple := range n.ExpressionTuples {
-			if rows[i], err = projectSigned(ctx, tuple, nil); err != nil {
+			// As the engine's VALUES: a tuple is evaluated against a row
+			// of its own width (of NULLs), which the plans of subqueries
+			// in it are built for.
+			if rows[i], err = projectSigned(ctx, tuple, make(sql.Row, len(tuple))); err != nil {
 				return nil, true, err
 			}
 		}
@@ -118,3 +121,88 @@ func projectedDefault(e sql.Expression) (*sql.ColumnDefaultValue, bool) {
 	}
 	return nil, false
 }
+
+// A float -0 is stored as written (INSERT, UPDATE), and the operators
+// that tell rows apart by hashing their values (DISTINCT, UNION,
+// INTERSECT, EXCEPT) hash -0 apart from 0 where no projection of the
+// engine made it 0 first: SELECT DISTINCT d over -0 and 0 gave both.
+// PostgreSQL takes them for one value, so the rows reach those operators
+// through zeroEqual, which makes every float zero 0.
+
+// zeroEqual is, at build time only, the child of a DISTINCT or of a set
+// operation: its rows are its child's with float zeros made 0 (under an
+// INSERT too: INSERT ... SELECT '-0'::float8 UNION SELECT 0 inserts one
+// row, as PostgreSQL's).
+type zeroEqual struct{ child sql.Node }
+
+var _ sql.Node = (*zeroEqual)(nil)
+
+func (z *zeroEqual) Resolved() bool       { return z.child.Resolved() }
+func (z *zeroEqual) String() string       { return z.child.String() }
+func (z *zeroEqual) Children() []sql.Node { return []sql.Node{z.child} }
+func (z *zeroEqual) IsReadOnly() bool     { return z.child.IsReadOnly() }
+func (z *zeroEqual) Schema() sql.Schema   { return z.child.Schema() }
+
+func (z *zeroEqual) WithChildren(children ...sql.Node) (sql.Node, error) {
+	if len(children) != 1 {
+		return nil, sql.ErrInvalidChildrenNumber.New(z, len(children), 1)
+	}
+	return &zeroEqual{child: children[0]}, nil
+}
+
+// zeroEqualChildren is n with its children under zeroEqual when n tells
+// rows apart by their values, or n itself.
+func zeroEqualChildren(n sql.Node) (sql.Node, error) {
+	switch n := n.(type) {
+	case *plan.Distinct, *plan.OrderedDistinct:
+	case *plan.SetOp:
+		if n.SetOpType == plan.UnionType && !n.Distinct {
+			return n, nil // UNION ALL keeps every row as it is
+		}
+	default:
+		return n, nil
+	}
+	kids := n.Children()
+	wrapped := make([]sql.Node, len(kids))
+	for i, k := range kids {
+		wrapped[i] = &zeroEqual{child: k}
+	}
+	return n.WithChildren(wrapped...)
+}
+
+// zeroEqualIter makes the float zeros of its child's rows 0.
+type zeroEqualIter struct{ child sql.RowIter }
+
+func (it *zeroEqualIter) Next(ctx *sql.Context) (sql.Row, error) {
+	row, err := it.child.Next(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out sql.Row
+	for i, v := range row {
+		var z any
+		switch x := v.(type) {
+		case float64:
+			if x == 0 {
+				z = float64(0)
+			}
+		case float32:
+			if x == 0 {
+				z = float32(0)
+			}
+		}
+		if z == nil {
+			continue
+		}
+		if out == nil {
+			out = append(sql.Row(nil), row...) // the child's row may be shared
+		}
+		out[i] = z
+	}
+	if out == nil {
+		return row, nil
+	}
+	return out, nil
+}
+
+func (it *zeroEqualIter) Close(ctx *sql.Context) error { return it.child.Close(ctx) }

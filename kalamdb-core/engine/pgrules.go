@@ -739,13 +739,13 @@ func assignValue(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 		// PostgreSQL's rounding (floats half to even, decimals half away
 		// from zero) and range check.
 		return newCast(x, columnDataType(col), false)
-	case cf == famNumeric && f == famFloat:
-		// The engine's own conversion panics on NaN and infinities.
-		return newCast(x, columnDataType(col), false)
-	case cf == famNumeric && (f == famNumeric || f == famInt):
+	case cf == famNumeric && (f == famNumeric || f == famInt || f == famFloat):
 		// The engine's conversion refuses a value too large for the
 		// column's precision without naming it ("numeric field
-		// overflow"); KalamDB's names the column's type and its bound.
+		// overflow"), and panics on a float NaN or infinity; KalamDB's
+		// names the column's type and its bound, and a value too large
+		// is bad input whatever its type (999.995::float8 into
+		// DECIMAL(5,2) as 999.995).
 		return assignmentCast(x, columnDataType(col))
 	case cf == famFloat && col.Type.Type() == types.Float32.Type() && f.numeric() && x.Type().Type() != types.Float32.Type():
 		// PostgreSQL's rounding to a REAL (the engine's refuses a value
