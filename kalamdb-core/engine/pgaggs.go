@@ -17,6 +17,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation/window"
+	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
 
@@ -96,6 +97,10 @@ type pgAgg struct {
 	fam    family // the first argument's family
 	id     sql.ColumnId
 	window *sql.WindowDefinition
+	// engineName is the name of the engine's aggregate this one replaced
+	// after planning (MIN, MAX: pgExtreme), which its column keeps: see
+	// Name.
+	engineName string
 }
 
 var _ sql.Aggregation = (*pgAgg)(nil)
@@ -265,6 +270,19 @@ func (a *pgAgg) Window() *sql.WindowDefinition {
 	return a.window
 }
 
+// Name names the aggregate's column in a grouping's schema: as the engine
+// does (its text), but as the engine's MIN or MAX for one that replaced
+// it. Where a scope of outer values is in force, as for a subquery in
+// INSERT ... VALUES, the engine finds the grouping's column by that name,
+// not by its id: under another name than the replaced aggregate's, the
+// projection above read the outer row's NULL instead.
+func (a *pgAgg) Name() string {
+	if a.engineName != "" && a.window == nil && len(a.values) == 1 {
+		return a.engineName + "(" + a.values[0].String() + ")"
+	}
+	return plan.AliasSubqueryString(a)
+}
+
 func (a *pgAgg) String() string {
 	parts := make([]string, len(a.args))
 	for i, x := range a.args {
@@ -300,7 +318,7 @@ func (a *pgAgg) WithChildren(children ...sql.Expression) (sql.Expression, error)
 		return nil, err
 	}
 	b := e.(*pgAgg)
-	b.id, b.window = a.id, a.window
+	b.id, b.window, b.engineName = a.id, a.window, a.engineName
 	if a.window != nil {
 		if b.window, err = a.window.FromExpressions(children[len(a.args):]); err != nil {
 			return nil, err

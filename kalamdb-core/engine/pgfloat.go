@@ -312,21 +312,21 @@ func floatExtreme(e sql.Expression) (sql.Expression, transform.TreeIdentity, err
 // accepted by KalamDB's aggregate.
 func pgExtreme(e sql.Expression, accept func(family) bool) (sql.Expression, transform.TreeIdentity, error) {
 	var (
-		name  string
-		child sql.Expression
-		id    sql.ColumnId
+		name, engineName string
+		child            sql.Expression
+		id               sql.ColumnId
 	)
 	switch x := e.(type) {
 	case *aggregation.Max:
 		if x.Window() != nil {
 			return e, transform.SameTree, nil
 		}
-		name, child, id = "max", x.Child, x.Id()
+		name, engineName, child, id = "max", "MAX", x.Child, x.Id()
 	case *aggregation.Min:
 		if x.Window() != nil {
 			return e, transform.SameTree, nil
 		}
-		name, child, id = "min", x.Child, x.Id()
+		name, engineName, child, id = "min", "MIN", x.Child, x.Id()
 	default:
 		return e, transform.SameTree, nil
 	}
@@ -337,7 +337,9 @@ func pgExtreme(e sql.Expression, accept func(family) bool) (sql.Expression, tran
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
-	return agg.(*pgAgg).WithId(id).(sql.Expression), transform.NewTree, nil
+	out := agg.(*pgAgg).WithId(id).(*pgAgg)
+	out.engineName = engineName
+	return out, transform.NewTree, nil
 }
 
 // indexableFloatComparison is the engine comparison a float comparison of
