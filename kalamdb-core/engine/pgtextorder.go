@@ -212,7 +212,9 @@ func textExtremes(gb *plan.GroupBy) (sql.Node, transform.TreeIdentity, error) {
 // textCondition. Index lookups and other nodes are left as they are.
 func textComparisonsOf(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	switch node.(type) {
-	case *plan.Project, *plan.GroupBy, *plan.Sort, *plan.TopN, *plan.Window, *plan.UpdateSource:
+	case *plan.Project, *plan.GroupBy, *plan.Sort, *plan.TopN, *plan.Window, *plan.UpdateSource, *plan.Update, *plan.InsertInto:
+		// An UPDATE's and an INSERT's expressions are their RETURNING
+		// list (and ON CONFLICT assignments), evaluated per row written.
 		return transform.OneNodeExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 			return textComparisons(e, false)
 		})

@@ -36,6 +36,9 @@ func TestAttackText18UpdateTextComparisonsStop(t *testing.T) {
 	withinMinutes(t, "a DELETE comparing long texts", func() {
 		alice.failsNaming(apierror.QueryTimeout, "1s", "DELETE FROM app.big WHERE id = 1 AND a IN ("+cols+")")
 	})
+	withinMinutes(t, "an UPDATE returning a comparison of long texts", func() {
+		alice.failsNaming(apierror.QueryTimeout, "1s", "UPDATE app.big SET same = NULL WHERE id = 1 RETURNING a IN ("+cols+")")
+	})
 	// Short texts: the rewritten comparisons still give the right answers.
 	alice.must("INSERT INTO app.big VALUES (2, 'p', 'q', NULL), (3, 'r', 's', NULL)")
 	alice.must("UPDATE app.big SET same = a IN (b, a) WHERE id = 2")
