@@ -35,6 +35,18 @@ import (
 // textOrderRuleID identifies textSortKeys in the engine's traces.
 const textOrderRuleID analyzer.RuleId = 10_010
 
+// The engine analyzes an INSERT of constants and a single-table UPDATE or
+// DELETE with a short rule list of its own (see pgTypes), which skips the
+// post-analyze rules: SET same = a IN (b, b, ...) over texts of 16 MiB
+// compared runes for minutes past the time limit. That list ends with the
+// engine's once-after-all rules, so textSortKeys runs there too. On the
+// full path it then runs a second time, finding every key wrapped already
+// (it is a post-analyze rule because that batch repeats its rules until
+// nothing changes, so it must leave its own output as it is anyway).
+func init() {
+	analyzer.OnceAfterAll = append(analyzer.OnceAfterAll, analyzer.Rule{Id: textOrderRuleID, Apply: textSortKeys})
+}
+
 // textCheckBytes is how many equal bytes a text comparison reads between
 // two looks at the statement's context: each comparison looks once
 // first, and texts sharing a long prefix again every textCheckBytes, so
@@ -200,7 +212,9 @@ func textExtremes(gb *plan.GroupBy) (sql.Node, transform.TreeIdentity, error) {
 // textCondition. Index lookups and other nodes are left as they are.
 func textComparisonsOf(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	switch node.(type) {
-	case *plan.Project, *plan.GroupBy, *plan.Sort, *plan.TopN, *plan.Window, *plan.UpdateSource:
+	case *plan.Project, *plan.GroupBy, *plan.Sort, *plan.TopN, *plan.Window, *plan.UpdateSource, *plan.Update, *plan.InsertInto:
+		// An UPDATE's and an INSERT's expressions are their RETURNING
+		// list (and ON CONFLICT assignments), evaluated per row written.
 		return transform.OneNodeExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 			return textComparisons(e, false)
 		})
