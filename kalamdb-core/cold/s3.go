@@ -31,7 +31,6 @@ import (
 	"io"
 	"io/fs"
 	"math/rand/v2"
-	"net/http"
 	"path"
 	"slices"
 	"strings"
@@ -253,7 +252,7 @@ func (s *S3) wrap(op, p string, err error) error {
 		// file" in the Parquet reader.
 		kind = ErrUnreachable
 	default:
-		if resp.StatusCode == 0 || resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+		if resp.StatusCode == 0 || resp.StatusCode >= 500 || resp.StatusCode == 429 { // Too Many Requests
 			kind = ErrUnreachable
 		}
 	}

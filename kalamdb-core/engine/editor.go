@@ -8,7 +8,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/streams"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -31,7 +31,7 @@ type editor struct {
 	t *dataTable
 	// eventMs is the time of the newest event of the STREAM partition
 	// written (read once, then the last this editor stamped): events are
-	// never stamped before it (streams.EventMillis).
+	// never stamped before it (tables.EventMillis).
 	eventMs   int64
 	eventRead bool
 }
@@ -92,16 +92,16 @@ func columnValueError(name string, err error) error {
 // eventMillis is the time of the next event of the editor's STREAM
 // partition: the wall clock, but never before the partition's newest
 // event, so that keys follow arrival order after the clock steps back
-// (streams.EventMillis says why).
+// (tables.EventMillis says why).
 func (ed *editor) eventMillis() (int64, error) {
 	now := time.Now().UnixMilli()
 	if !ed.eventRead {
-		ms, ok, err := streams.NewestEventMillis(ed.t.shape.CF, ed.t.owner)
+		ms, ok, err := tables.NewestEventMillis(ed.t.shape.CF, ed.t.owner)
 		if err != nil {
 			return 0, tableError(ed.t.shape, err)
 		}
 		ttl := ed.t.shape.Meta.TTLSeconds * 1000
-		ed.eventMs, ed.eventRead = streams.EventMillis(now, ms, ok, ttl), true
+		ed.eventMs, ed.eventRead = tables.EventMillis(now, ms, ok, ttl), true
 	}
 	ed.eventMs = max(ed.eventMs, now)
 	return ed.eventMs, nil

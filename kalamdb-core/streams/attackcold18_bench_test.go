@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/streams"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -25,7 +26,7 @@ func BenchmarkAttackcold18StreamInsert(b *testing.B) {
 	})
 	b.Run("newest_event_millis", func(b *testing.B) {
 		for b.Loop() {
-			if _, ok, err := streams.NewestEventMillis(cf, "root"); err != nil || !ok {
+			if _, ok, err := tables.NewestEventMillis(cf, "root"); err != nil || !ok {
 				b.Fatal(ok, err)
 			}
 		}
@@ -112,7 +113,7 @@ func BenchmarkAttackcold18NewestAfterSweeps(b *testing.B) {
 				}
 			}
 			for b.Loop() {
-				if _, ok, err := streams.NewestEventMillis(cf, "root"); err != nil || !ok {
+				if _, ok, err := tables.NewestEventMillis(cf, "root"); err != nil || !ok {
 					b.Fatal(ok, err)
 				}
 			}
@@ -143,7 +144,7 @@ func BenchmarkAttackcold18NewestAfterRealSweeps(b *testing.B) {
 		}
 	}
 	for b.Loop() {
-		if _, ok, err := streams.NewestEventMillis(cf, "root"); err != nil || !ok {
+		if _, ok, err := tables.NewestEventMillis(cf, "root"); err != nil || !ok {
 			b.Fatal(ok, err)
 		}
 	}

@@ -10,10 +10,10 @@ import (
 // TestAttackcold18FutureClockKeepsTTL: one event written while the clock
 // was ten years ahead (a host booted with a bad RTC, then NTP stepped it
 // back). Every event inserted afterwards is stamped with that event's
-// time (EventMillis), so none of them expires for ten years: TTL_SECONDS
+// time (tables.EventMillis), so none of them expires for ten years: TTL_SECONDS
 // no longer bounds the partition, only MAX_BUFFER (if set) does. Events
 // written after the step back must still expire by TTL: the
-// carry-forward is bounded by the TTL (EventMillis).
+// carry-forward is bounded by the TTL (tables.EventMillis).
 func TestAttackcold18FutureClockKeepsTTL(t *testing.T) {
 	e := newEnv(t)
 	e.sql(`CREATE NAMESPACE app; CREATE STREAM TABLE app.events (n INT) WITH (TTL_SECONDS = 60)`)

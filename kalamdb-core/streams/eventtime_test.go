@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/streams"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -59,7 +60,7 @@ func TestEventsFollowArrivalAfterClockStepBack(t *testing.T) {
 		t.Fatalf("events in key order: %s", got)
 	}
 	cf, _ := e.kv.LookupColumnFamily(events.Family)
-	newest, ok, err := streams.NewestEventMillis(cf, "root")
+	newest, ok, err := tables.NewestEventMillis(cf, "root")
 	if err != nil || !ok || newest < time.Now().Add(59*time.Minute).UnixMilli() {
 		t.Fatalf("newest event at %d (%v, %v): not the hour-ahead time", newest, ok, err)
 	}
@@ -86,7 +87,7 @@ func TestEventMillis(t *testing.T) {
 		ttl         int64
 	}{{100, 0, false, 100, 0}, {100, 50, true, 100, 0}, {100, 200, true, 200, 0}, {100, 100, true, 100, 0},
 		{100, 200, true, 200, 100}, {100, 201, true, 100, 100}, {100, 1 << 50, true, 1 << 50, 0}} {
-		if got := streams.EventMillis(c.now, c.newest, c.ok, c.ttl); got != c.want {
+		if got := tables.EventMillis(c.now, c.newest, c.ok, c.ttl); got != c.want {
 			t.Errorf("EventMillis(%d, %d, %v, %d) = %d, want %d", c.now, c.newest, c.ok, c.ttl, got, c.want)
 		}
 	}

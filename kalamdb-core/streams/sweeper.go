@@ -15,7 +15,7 @@
 // to the partitions it visits and the events it removes, not to the buffer.
 //
 // An event's time (its key's) is the wall clock at its insert but never
-// before its partition's newest event (EventMillis, eventtime.go), so key
+// before its partition's newest event (tables.EventMillis), so key
 // order is arrival order even after the clock steps back: MAX_BUFFER
 // keeps the newest events, and TTL never expires an event early (after a
 // step back it may keep one up to the step longer).
@@ -227,7 +227,7 @@ func (s *Sweeper) sweep(t *catalog.Table, now time.Time) error {
 		// the partition, in time that grows with their square (an active
 		// partition gains one a second): after 2,000 sweeps one seek took
 		// 0.78 ms instead of 7 us, and every INSERT makes one
-		// (NewestEventMillis); the 2,000 sweeps took 130 s instead of 2 s
+		// (tables.NewestEventMillis); the 2,000 sweeps took 130 s instead of 2 s
 		// (BenchmarkAttackcold18NewestAfterRealSweeps).
 		start, n := bytes.Clone(first), int64(0)
 		if ttl > 0 && expiredFirst(first[len(prefix):], cutMs) {

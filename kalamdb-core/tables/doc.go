@@ -4,7 +4,9 @@
 // schema versions its stored rows were written under, the projections that
 // decode those rows onto the current schema, the values rows written
 // before a column existed read for it, and its secondary indexes with the
-// layout of their entries (index.go).
+// layout of their entries (index.go), and the time of a new STREAM event
+// (eventtime.go), which writes take and the sweeper (package streams)
+// relies on.
 //
 // A Table is built once per catalog version of a table (an ALTER or a
 // drop and re-create is a new one) and shared by every statement, flush

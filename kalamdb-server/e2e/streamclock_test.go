@@ -60,7 +60,7 @@ func shiftStreamEvents(t *testing.T, dir, family string, by time.Duration) {
 // events. It used to keep the oldest: stream keys carried the wall-clock
 // millisecond of the insert, and the sweeper trims a partition in key
 // order. An event's time is now never before the newest event of its
-// partition (streams.EventMillis), so keys follow arrival order.
+// partition (tables.EventMillis), so keys follow arrival order.
 func TestStreamAfterClockWentBack(t *testing.T) {
 	bin := buildServer(t)
 	dir := t.TempDir()

@@ -1,4 +1,4 @@
-package streams
+package tables
 
 import (
 	"fmt"
