@@ -1,0 +1,63 @@
+package engine
+
+import (
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
+)
+
+// shortPathRuleID identifies shortPathIndexes in the engine's traces.
+const shortPathRuleID analyzer.RuleId = 10_011
+
+// The engine analyzes a single-table UPDATE or DELETE without subqueries
+// with a short rule list of its own (analyzer/node_batches.go): the
+// once-always rules (pgTypes, then this rule), its own index choice
+// (optimizeJoins) and the once-after-all rules. KalamDB's rules that run
+// before the index choice on the full path (preferMostBound) or after it
+// (pushScanFilters) were skipped there, so UPDATE ... WHERE a = 1 AND b = 2
+// read every row with a = 1 through an index on a alone while the same
+// WHERE in a SELECT read its one row through the index on (a, b). This
+// rule runs them on that path only, before the engine's index choice; the
+// full path runs them where it always did.
+func init() {
+	analyzer.AlwaysBeforeDefault = append(analyzer.AlwaysBeforeDefault, analyzer.Rule{Id: shortPathRuleID, Apply: shortPathIndexes})
+}
+
+// onShortPath reports whether the engine analyzes n with its short rule
+// list: the conditions of its getBatchesForNode for UPDATE and DELETE.
+func onShortPath(n sql.Node) bool {
+	switch n := n.(type) {
+	case *plan.Update:
+		return n.HasSingleRel && !n.IsJoin
+	case *plan.DeleteFrom:
+		return !n.HasExplicitTargets() && n.RefsSingleRel
+	}
+	return false
+}
+
+// shortPathIndexes offers the table of a short-path UPDATE or DELETE the
+// indexes binding the most of its WHERE, its BETWEENs read as bounds, as
+// the full path does.
+func shortPathIndexes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	if !onShortPath(n) {
+		return n, transform.SameTree, nil
+	}
+	// The full path's simplifyFilters turns BETWEEN into the two bounds
+	// the index planner reads (id BETWEEN 1 AND 2 is a range of the
+	// primary key, not a scan of the partition).
+	for _, b := range a.Batches {
+		for _, r := range b.Rules {
+			if r.Id.String() != "simplifyFilters" {
+				continue
+			}
+			out, _, err := r.Apply(ctx, a, n, scope, sel, qf)
+			if err != nil {
+				return nil, transform.SameTree, err
+			}
+			n = out
+		}
+	}
+	out, _, err := preferMostBound(ctx, a, n, scope, sel, qf)
+	return out, transform.NewTree, err
+}
