@@ -15,11 +15,17 @@ const shortPathRuleID analyzer.RuleId = 10_011
 // once-always rules (pgTypes, then this rule), its own index choice
 // (optimizeJoins) and the once-after-all rules. KalamDB's rules that run
 // before the index choice on the full path (preferMostBound) or after it
-// (pushScanFilters) were skipped there, so UPDATE ... WHERE a = 1 AND b = 2
-// read every row with a = 1 through an index on a alone while the same
-// WHERE in a SELECT read its one row through the index on (a, b). This
-// rule runs them on that path only, before the engine's index choice; the
-// full path runs them where it always did.
+// (pushScanFilters) were skipped there: a cold DELETE ... WHERE g = 7
+// decoded the whole table where the SELECT decoded g's row group, and
+// UPDATE ... WHERE a = 1 AND b = 2 read every row with a = 1 through an
+// index on a alone while the same WHERE in a SELECT read its one row
+// through the index on (a, b). This rule runs them on that path only,
+// before the engine's index choice; the full path runs them where it
+// always did. The other rules that path skips do not matter there: it
+// has no join (preferJoinLookup, hashReadOnce, exactHashKeys), no
+// subquery (holdSubqueryRows; a subquery sends the statement down the
+// full path), no sort (preferOrderIndex, sortByIndex), and its casts and
+// literals are typed by pgTypes, which it runs (strictCasts).
 func init() {
 	analyzer.AlwaysBeforeDefault = append(analyzer.AlwaysBeforeDefault, analyzer.Rule{Id: shortPathRuleID, Apply: shortPathIndexes})
 }
@@ -37,8 +43,9 @@ func onShortPath(n sql.Node) bool {
 }
 
 // shortPathIndexes offers the table of a short-path UPDATE or DELETE the
-// indexes binding the most of its WHERE, its BETWEENs read as bounds, as
-// the full path does.
+// indexes binding the most of its WHERE, its BETWEENs read as bounds, and
+// its scan the bounds the WHERE sets on integer columns, as the full path
+// does.
 func shortPathIndexes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 	if !onShortPath(n) {
 		return n, transform.SameTree, nil
@@ -58,6 +65,13 @@ func shortPathIndexes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope 
 			n = out
 		}
 	}
-	out, _, err := preferMostBound(ctx, a, n, scope, sel, qf)
-	return out, transform.NewTree, err
+	n, _, err := preferMostBound(ctx, a, n, scope, sel, qf)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	// Before the index choice too: the engine builds its index access on
+	// the table pushScanFilters returns, so the cold scan of DELETE ...
+	// WHERE g = 7 skips the row groups whose statistics exclude 7.
+	n, _, err = pushScanFilters(ctx, a, n, scope, sel, qf)
+	return n, transform.NewTree, err
 }
