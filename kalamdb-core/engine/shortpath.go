@@ -3,6 +3,7 @@ package engine
 import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 )
@@ -52,20 +53,22 @@ func shortPathIndexes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope 
 	}
 	// The full path's simplifyFilters turns BETWEEN into the two bounds
 	// the index planner reads (id BETWEEN 1 AND 2 is a range of the
-	// primary key, not a scan of the partition).
-	for _, b := range a.Batches {
-		for _, r := range b.Rules {
-			if r.Id.String() != "simplifyFilters" {
-				continue
-			}
-			out, _, err := r.Apply(ctx, a, n, scope, sel, qf)
-			if err != nil {
-				return nil, transform.SameTree, err
-			}
-			n = out
+	// primary key, not a scan of the partition). Only that rewrite: the
+	// rule's constant folding, run this early, fails on expressions the
+	// full path evaluates (DATE '9999-12-31' + 1 inside COALESCE).
+	n, _, err := transform.Node(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		f, ok := node.(*plan.Filter)
+		if !ok {
+			return node, transform.SameTree, nil
 		}
+		return transform.OneNodeExprsWithNode(f, func(_ sql.Node, e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			return transform.Expr(e, betweenBounds)
+		})
+	})
+	if err != nil {
+		return nil, transform.SameTree, err
 	}
-	n, _, err := preferMostBound(ctx, a, n, scope, sel, qf)
+	n, _, err = preferMostBound(ctx, a, n, scope, sel, qf)
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
@@ -74,4 +77,14 @@ func shortPathIndexes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope 
 	// WHERE g = 7 skips the row groups whose statistics exclude 7.
 	n, _, err = pushScanFilters(ctx, a, n, scope, sel, qf)
 	return n, transform.NewTree, err
+}
+
+// betweenBounds is e BETWEEN lo AND hi as e >= lo AND e <= hi, as the
+// engine's simplifyFilters writes it.
+func betweenBounds(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	b, ok := e.(*expression.Between)
+	if !ok {
+		return e, transform.SameTree, nil
+	}
+	return expression.NewAnd(expression.NewGreaterThanOrEqual(b.Val, b.Lower), expression.NewLessThanOrEqual(b.Val, b.Upper)), transform.NewTree, nil
 }
