@@ -215,13 +215,47 @@ func textComparisonsOf(node sql.Node) (sql.Node, transform.TreeIdentity, error) 
 	case *plan.Project, *plan.GroupBy, *plan.Sort, *plan.TopN, *plan.Window, *plan.UpdateSource, *plan.Update, *plan.InsertInto:
 		// An UPDATE's and an INSERT's expressions are their RETURNING
 		// list (and ON CONFLICT assignments), evaluated per row written.
-		return transform.OneNodeExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+		return rootExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 			return textComparisons(e, false)
 		})
 	case *plan.Filter, *plan.Having, *plan.JoinNode:
-		return transform.OneNodeExpressions(node, textCondition)
+		return rootExpressions(node, textCondition)
 	}
 	return node, transform.SameTree, nil
+}
+
+// rootExpressions applies f once to each of node's own expressions.
+// textComparisons and textCondition walk the whole expression
+// themselves: transform.OneNodeExpressions would apply them to every
+// subexpression again, walking an OR chain of n terms n times (planning
+// allocated gigabytes for 8,000 terms).
+func rootExpressions(node sql.Node, f func(sql.Expression) (sql.Expression, transform.TreeIdentity, error)) (sql.Node, transform.TreeIdentity, error) {
+	ne, ok := node.(sql.Expressioner)
+	if !ok {
+		return node, transform.SameTree, nil
+	}
+	exprs := ne.Expressions()
+	var out []sql.Expression
+	for i, e := range exprs {
+		r, same, err := f(e)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if same == transform.NewTree {
+			if out == nil {
+				out = append([]sql.Expression(nil), exprs...)
+			}
+			out[i] = r
+		}
+	}
+	if out == nil {
+		return node, transform.SameTree, nil
+	}
+	n, err := ne.WithExpressions(out...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, transform.NewTree, nil
 }
 
 // textSortNode reads the text keys of node, when it is a sort, a top-N,
