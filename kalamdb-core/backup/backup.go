@@ -45,6 +45,13 @@ type Options struct {
 	// Failpoint, when set, is called at each named crash point of a
 	// backup or a restore (FailBackup*, FailRestore*; crash tests only).
 	Failpoint func(point string)
+	// SigningKey signs the backups written and checks the signatures of
+	// the backups restored (SigningKey of the storage secret key; nil:
+	// backups are written unsigned, and no restore trusts a backup).
+	SigningKey []byte
+	// OnUnsigned, when set, is told of each backup written unsigned (no
+	// SigningKey), to warn the operator.
+	OnUnsigned func(namespace, location string)
 }
 
 // Crash points of a backup or a restore, where crash tests make the process exit to
@@ -162,12 +169,19 @@ type Result struct {
 	// what that means for them.
 	UsersWithoutPassword []string `json:"users_without_password,omitempty"`
 	Note                 string   `json:"note,omitempty"`
+	// Signed says the backup carries a signature (signing.go).
+	Signed bool `json:"signed"`
+	// Trusted is a restore's: whether the backup's signature is this
+	// server's and matches. When it is not, UntrustedReason says why, and
+	// the restore followed the rules of a dba's restore.
+	Trusted         *bool  `json:"trusted,omitempty"`
+	UntrustedReason string `json:"untrusted_reason,omitempty"`
 }
 
 func summary(man *Manifest, location string) *Result {
 	return &Result{Namespace: man.Namespace, Location: location, Tables: len(man.Tables), Rows: man.Rows,
 		Bytes: man.Bytes, Files: len(man.Files), Users: man.Users, PasswordsOmitted: man.PasswordsOmitted,
-		DroppedOwnersOmitted: man.DroppedOwnersOmitted, MaxSeq: man.MaxSeq}
+		DroppedOwnersOmitted: man.DroppedOwnersOmitted, MaxSeq: man.MaxSeq, Signed: man.Signature != nil}
 }
 
 // Backup writes a backup of namespace ns to location for caller by (see
@@ -217,6 +231,9 @@ func (s *Service) Backup(ctx context.Context, ns, location string, by Caller, p 
 		return nil, fmt.Errorf("backup of %s to %s: %w", ns, location, err)
 	}
 	_ = s.end(place) // a leftover entry only makes the next start check a whole backup
+	if man.Signature == nil && s.o.OnUnsigned != nil {
+		s.o.OnUnsigned(ns, location)
+	}
 	return man, nil
 }
 
@@ -332,6 +349,9 @@ func (s *Service) write(ctx context.Context, ns string, by Caller, out *sink, p 
 	}
 	man.Files = append([]File(nil), out.files...)
 	sort.Slice(man.Files, func(i, j int) bool { return man.Files[i].Path < man.Files[j].Path })
+	if err := sign(man, s.o.SigningKey); err != nil {
+		return nil, err
+	}
 	if err := writeJSON(ctx, out, ManifestName, man); err != nil {
 		return nil, err
 	}

@@ -158,7 +158,13 @@ func restoreFails(t *testing.T, root, loc, want string) {
 // checkRestoreFails is restoreFails on a given server.
 func checkRestoreFails(t *testing.T, dst *server, loc, want string) {
 	t.Helper()
-	res, err := dst.exec("RESTORE DATABASE app FROM '" + loc + "'")
+	checkRestoreFailsAs(t, dst, &systable.User{UserID: "root", Role: systable.RoleSystem}, loc, want)
+}
+
+// checkRestoreFailsAs is checkRestoreFails for a restore by user.
+func checkRestoreFailsAs(t *testing.T, dst *server, user *systable.User, loc, want string) {
+	t.Helper()
+	res, err := dst.execAs(user.UserID, user.Role, "RESTORE DATABASE app FROM '"+loc+"'")
 	if err == nil {
 		j, werr := dst.db.Jobs.Wait(t.Context(), res[0].Rows[0][0].(string))
 		if werr != nil {

@@ -162,3 +162,85 @@ func (p *partitions) keep(owner string) bool {
 	p.omitted[owner] = true
 	return false
 }
+
+// A restore writes where its caller might not: a dba may not create a
+// system user (RoleCheck) nor write into a system user's partition
+// (EXECUTE AS takes a dba up to dba only), and a dba may write a backup
+// that a system user restores (signing.go). So a restore follows the
+// rules of a dba's restore, whoever runs it, unless a system user runs
+// it and the backup's signature is this server's: it creates no system
+// user and writes no row, index entry or counter into the partition of a
+// system user here. Existing accounts are never changed by a restore,
+// and the users it creates are below system, so that is all a forged
+// backup reaches beyond what a dba may do with statements.
+
+// why says why a restore under the dba rules refuses something.
+func (pr *prepared) why() string {
+	if pr.byDBA {
+		return "a dba's restore never does (only a system user's restore of a backup this server signed may)"
+	}
+	return "only a restore of a backup this server signed may, and " + pr.trust.reason + ": the restore follows the rules of a dba's restore"
+}
+
+// checkDBARules refuses, under the dba rules, a restore that creates a
+// system user or gives rows to one, as far as the manifests tell: the
+// owners of hot rows are checked as they are read (checkOwner), and
+// every owner again at the commit (checkOwners).
+func (s *Service) checkDBARules(pr *prepared) error {
+	if !pr.dbaRules {
+		return nil
+	}
+	for _, u := range pr.plan.Create {
+		if u.Role == systable.RoleSystem {
+			return apierror.New(apierror.PermissionDenied, "restoring %s creates user %s with role system: %s",
+				pr.cat.Namespace.NamespaceID, u.Username, pr.why())
+		}
+	}
+	return s.checkOwners(pr, nil, false)
+}
+
+// checkOwners checks, under the dba rules, the owners here of the
+// backup's manifests (and counters, with counters), and owners (ids
+// here).
+func (s *Service) checkOwners(pr *prepared, owners map[string]bool, counters bool) error {
+	if !pr.dbaRules {
+		return nil
+	}
+	check := func(backupID string) error {
+		if to, ok := pr.plan.IDs[backupID]; ok && backupID != "" {
+			return s.checkOwner(pr, to)
+		}
+		return nil // no partition, or refused as damaged later
+	}
+	for _, mf := range pr.cat.Manifests {
+		if err := check(mf.UserID); err != nil {
+			return err
+		}
+	}
+	for _, c := range pr.cat.Counters {
+		if counters {
+			if err := check(c.Owner); err != nil {
+				return err
+			}
+		}
+	}
+	for id := range owners {
+		if err := s.checkOwner(pr, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// checkOwner refuses, under the dba rules, rows for user id here when it
+// is a system user now.
+func (s *Service) checkOwner(pr *prepared, id string) error {
+	if !pr.dbaRules {
+		return nil
+	}
+	if u, ok := s.o.Catalog.Snapshot().User(id); ok && u.Role == systable.RoleSystem {
+		return apierror.New(apierror.PermissionDenied, "restoring %s puts rows into the partition of system user '%s': %s",
+			pr.cat.Namespace.NamespaceID, u.Username, pr.why())
+	}
+	return nil
+}

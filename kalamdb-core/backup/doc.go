@@ -84,4 +84,14 @@
 // leaves the password hashes out and refuses a namespace where a system
 // user owns rows, checked at the statement and again at the job's
 // snapshot, before anything is written.
+//
+// # Signatures, and who may restore what
+//
+// backup.json carries an HMAC-SHA256 of itself under a key derived from
+// the storage secret key (signing.go); as it lists every file's SHA-256,
+// the signature covers every byte a restore reads. A restore writes no
+// more than its caller may write (caller.go): a dba's restore, and a
+// system user's restore of a backup whose signature is not this server's
+// (a dba may write where backups are), creates no system user and puts no
+// row into a system user's partition.
 package backup

@@ -38,8 +38,8 @@ const (
 	product      = "kalamdb-go namespace backup"
 )
 
-// Manifest is backup.json: what the backup holds and the SHA-256 of every
-// other file in it.
+// Manifest is backup.json: what the backup holds, the SHA-256 of every
+// other file in it, and its signature.
 type Manifest struct {
 	Format    int       `json:"format"`
 	Product   string    `json:"product"`
@@ -64,6 +64,10 @@ type Manifest struct {
 	// Bytes is the size of every file of the backup but this one.
 	Bytes int64  `json:"bytes"`
 	Files []File `json:"files"`
+	// Signature signs the rest of the manifest (signing.go); absent when
+	// the server that wrote it had no storage secret key, and in backups
+	// written before signatures existed.
+	Signature *Signature `json:"signature,omitempty"`
 }
 
 // TableSummary counts what the backup holds of one table.

@@ -37,13 +37,29 @@ type server struct {
 	// maxStartRetries is the database's JobMaxStartRetries (0: the
 	// default).
 	maxStartRetries int
-	kv              *kv.DB
-	db              *database.Database
+	// key signs its backups and checks their signatures: testSigningKey
+	// unless set, none when noKey (a server without a storage secret
+	// key). onUnsigned is told of each backup written unsigned.
+	key        []byte
+	noKey      bool
+	onUnsigned func(ns, location string)
+	kv         *kv.DB
+	db         *database.Database
 }
+
+// testSigningKey is the backup signing key of the servers of these tests:
+// they share a storage secret key, so they trust each other's backups.
+var testSigningKey = backup.SigningKey("the test servers' storage secret key")
 
 func newServer(t *testing.T, backupRoot string) *server {
 	t.Helper()
-	s := &server{t: t, dir: t.TempDir(), backupRoot: backupRoot}
+	return newServerKey(t, backupRoot, testSigningKey)
+}
+
+// newServerKey is newServer with backup signing key key (nil: none).
+func newServerKey(t *testing.T, backupRoot string, key []byte) *server {
+	t.Helper()
+	s := &server{t: t, dir: t.TempDir(), backupRoot: backupRoot, key: key, noKey: key == nil}
 	s.open()
 	t.Cleanup(s.close)
 	return s
@@ -63,6 +79,9 @@ func (s *server) open() {
 // both.
 func (s *server) openUnstarted() (*kv.DB, *database.Database) {
 	s.t.Helper()
+	if s.key == nil && !s.noKey {
+		s.key = testSigningKey
+	}
 	store, err := kv.Open(s.dir+"/rocksdb", kv.Options{})
 	if err != nil {
 		s.t.Fatal(err)
@@ -70,7 +89,8 @@ func (s *server) openUnstarted() (*kv.DB, *database.Database) {
 	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: s.dir + "/storage",
 		DataDir: s.dir, StorageRoots: []string{s.dir + "/storages"}, BackupRoots: []string{s.backupRoot},
 		BackupFaults: s.faults, StorageFaults: s.storageFaults, ObsoleteFileGrace: time.Nanosecond, Failpoint: s.failpoint,
-		CleanupPartitionsPerRun: s.cleanupPartitions, JobMaxStartRetries: s.maxStartRetries})
+		CleanupPartitionsPerRun: s.cleanupPartitions, JobMaxStartRetries: s.maxStartRetries,
+		BackupSigningKey: s.key, OnUnsignedBackup: s.onUnsigned})
 	if err != nil {
 		_ = store.Close()
 		s.t.Fatal(err)
@@ -176,7 +196,8 @@ func wantCode(t *testing.T, err error, code apierror.Code, contains string) {
 func (s *server) service(afterSnapshot func()) *backup.Service {
 	s.t.Helper()
 	svc, err := backup.New(backup.Options{DB: s.kv, Catalog: s.db.Catalog, Tier: s.db.Tier, Jobs: s.db.Jobs, Txns: s.db.Txns,
-		Opener: &backup.LocalOpener{Catalog: s.db.Catalog, Roots: []string{s.backupRoot}}, AfterSnapshot: afterSnapshot})
+		Opener: &backup.LocalOpener{Catalog: s.db.Catalog, Roots: []string{s.backupRoot}}, AfterSnapshot: afterSnapshot,
+		SigningKey: s.key})
 	if err != nil {
 		s.t.Fatal(err)
 	}

@@ -35,10 +35,11 @@ type RoleCheck func(systable.Role) error
 
 // SubmitRestore checks what can be checked at once (the namespace is
 // free, the location holds a backup of it in a format this server reads,
-// its catalog is intact, the caller may create its users) and starts the
-// restore job. With ifNotExists an existing namespace is left alone:
-// skipped is true and nothing runs.
-func (s *Service) SubmitRestore(ctx context.Context, ns, location string, ifNotExists bool, mayCreate RoleCheck) (jobID string, skipped bool, err error) {
+// its catalog is intact, the caller may create its users, and the rules
+// of a dba's restore where they apply: caller.go) and starts the restore
+// job. With ifNotExists an existing namespace is left alone: skipped is
+// true and nothing runs.
+func (s *Service) SubmitRestore(ctx context.Context, ns, location string, ifNotExists bool, by Caller, mayCreate RoleCheck) (jobID string, skipped bool, err error) {
 	if _, ok := s.o.Catalog.Snapshot().Namespace(ns); ok {
 		if ifNotExists {
 			return "", true, nil
@@ -46,7 +47,7 @@ func (s *Service) SubmitRestore(ctx context.Context, ns, location string, ifNotE
 		return "", false, apierror.New(apierror.AlreadyExists,
 			"namespace %s already exists; RESTORE only restores into a namespace that does not exist (drop it first, or use IF NOT EXISTS)", ns)
 	}
-	pr, err := s.prepare(ctx, ns, location, mayCreate)
+	pr, err := s.prepare(ctx, ns, location, by, mayCreate)
 	if err != nil {
 		return "", false, err
 	}
@@ -54,7 +55,7 @@ func (s *Service) SubmitRestore(ctx context.Context, ns, location string, ifNotE
 	id, err := s.o.Jobs.Submit(jobs.Spec{Type: jobs.TypeRestore, NamespaceID: ns, Key: jobKey(ns),
 		Parameters: map[string]string{"location": location}},
 		func(ctx context.Context, p *jobs.Progress) (any, error) {
-			return s.Restore(ctx, ns, location, mayCreate, p)
+			return s.Restore(ctx, ns, location, by, mayCreate, p)
 		})
 	return id, false, err
 }
@@ -65,14 +66,20 @@ type prepared struct {
 	src  *source
 	cat  *catalogFile
 	plan *catalog.UserPlan
+	// trust is what the backup's signature says; dbaRules whether the
+	// restore follows the rules of a dba's restore (caller.go): its
+	// caller is a dba (byDBA), or the backup is not trusted.
+	trust    trust
+	dbaRules bool
+	byDBA    bool
 }
 
-func (s *Service) prepare(ctx context.Context, ns, location string, mayCreate RoleCheck) (*prepared, error) {
+func (s *Service) prepare(ctx context.Context, ns, location string, by Caller, mayCreate RoleCheck) (*prepared, error) {
 	st, err := s.o.Opener.Open(ctx, location)
 	if err != nil {
 		return nil, err
 	}
-	p, err := s.prepareFrom(ctx, st, ns, location, mayCreate)
+	p, err := s.prepareFrom(ctx, st, ns, location, by, mayCreate)
 	if err != nil {
 		_ = st.Close()
 		return nil, err
@@ -80,11 +87,13 @@ func (s *Service) prepare(ctx context.Context, ns, location string, mayCreate Ro
 	return p, nil
 }
 
-func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location string, mayCreate RoleCheck) (*prepared, error) {
+func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location string, by Caller, mayCreate RoleCheck) (*prepared, error) {
 	src, err := openSource(ctx, st, location)
 	if err != nil {
 		return nil, err
 	}
+	tr := verify(src.man, s.o.SigningKey)
+	byDBA := by.Role != systable.RoleSystem
 	if src.man.Namespace != ns {
 		// A backup restores under the name it was taken of: its tables'
 		// ids, views and manifests name that namespace.
@@ -114,13 +123,17 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 	if err != nil {
 		return nil, err
 	}
+	pr := &prepared{st: st, src: src, cat: cat, plan: plan, trust: tr, dbaRules: byDBA || !tr.ok, byDBA: byDBA}
 	for _, u := range plan.Create {
 		if err := mayCreate(u.Role); err != nil {
 			return nil, apierror.New(apierror.PermissionDenied, "restoring %s creates user %s with role %s, which you may not create: %s",
 				ns, u.Username, u.Role, apiMessage(err))
 		}
 	}
-	return &prepared{st: st, src: src, cat: cat, plan: plan}, nil
+	if err := s.checkDBARules(pr); err != nil {
+		return nil, err
+	}
+	return pr, nil
 }
 
 func apiMessage(err error) string {
@@ -203,6 +216,9 @@ type restorer struct {
 	touched map[int]bool
 	// pending is the id of the restore's pending entry, once recorded.
 	pending string
+	// owners are the ids here of the partitions it wrote hot rows or
+	// index entries of.
+	owners map[string]bool
 }
 
 // rollback reports whether everything the restore wrote is gone: else
@@ -241,13 +257,13 @@ func (r *restorer) rollback(ctx context.Context) (clean bool) {
 // families and files of tables the catalog does not have) and made
 // visible by one catalog commit; any failure before it removes what was
 // written.
-func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate RoleCheck, p *jobs.Progress) (res *Result, err error) {
+func (s *Service) Restore(ctx context.Context, ns, location string, by Caller, mayCreate RoleCheck, p *jobs.Progress) (res *Result, err error) {
 	release, err := s.o.Catalog.ReserveNamespace(ns)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	pr, err := s.prepare(ctx, ns, location, mayCreate)
+	pr, err := s.prepare(ctx, ns, location, by, mayCreate)
 	if err != nil {
 		return nil, err
 	}
@@ -263,7 +279,7 @@ func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate Ro
 	for _, m := range pr.cat.Tables {
 		m.Incarnation = catalog.NewIncarnation()
 	}
-	r := &restorer{s: s, touched: map[int]bool{}}
+	r := &restorer{s: s, touched: map[int]bool{}, owners: map[string]bool{}}
 	defer func() {
 		// Not on a dying goroutine (err is nil then): a dead process
 		// leaves its pending entry for the next start.
@@ -293,7 +309,7 @@ func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate Ro
 	if err != nil {
 		return nil, err
 	}
-	tables, err := s.commit(pr, manifests)
+	tables, err := s.commit(pr, manifests, r.owners)
 	if err != nil {
 		return nil, err
 	}
@@ -306,6 +322,7 @@ func (s *Service) Restore(ctx context.Context, ns, location string, mayCreate Ro
 	res.UsersCreated = len(pr.plan.Create)
 	res.UsersMapped = len(pr.plan.Existing)
 	res.UsersWithoutPassword, res.Note = withoutPassword(pr.plan.Create)
+	res.Trusted, res.UntrustedReason = &pr.trust.ok, pr.trust.reason
 	// The tables are restored; what is left is housekeeping whose failure
 	// does not undo them.
 	_ = s.o.Tier.TablesRestored(context.WithoutCancel(ctx), tables)
@@ -369,6 +386,14 @@ func (r *restorer) restoreTable(ctx context.Context, pr *prepared, m *systable.T
 		to, ok := pr.plan.IDs[owner]
 		if !ok {
 			return nil, corruptErr(fmt.Errorf("table %s: rows of user %s, who is not in the backup", m.TableID, owner))
+		}
+		if !r.owners[to] {
+			// Known only as the rows are read: refused here, the
+			// restore is rolled back.
+			if err := r.s.checkOwner(pr, to); err != nil {
+				return nil, err
+			}
+			r.owners[to] = true
 		}
 		out := make([]byte, 0, len(k)-len(owner)+len(to))
 		out = append(out, k[:skip]...)
@@ -563,7 +588,7 @@ func (r *restorer) copyIn(ctx context.Context, src *source, from string, fsys co
 
 // commit makes the namespace visible: its catalog rows, the manifests and
 // counters, and the _seq lease, in one batch.
-func (s *Service) commit(pr *prepared, manifests []*systable.Manifest) ([]*catalog.Table, error) {
+func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, owners map[string]bool) ([]*catalog.Table, error) {
 	cat := pr.cat
 	views := make([]*systable.View, len(cat.Views))
 	for i, v := range cat.Views {
@@ -580,6 +605,11 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest) ([]*catal
 	return s.o.Catalog.RestoreNamespace(&catalog.NamespaceRestore{
 		Namespace: cat.Namespace, Tables: cat.Tables, Schemas: cat.Schemas, Views: views, Users: pr.plan,
 		Work: func(b *kv.Batch) (func(bool), error) {
+			// Under the catalog's lock: a role changed since the
+			// checks before is seen here.
+			if err := s.checkOwners(pr, owners, true); err != nil {
+				return nil, err
+			}
 			// Each manifest counts as a write in progress until the
 			// batch is written or has failed (tier.PutManifestInBatch).
 			var ends []func()

@@ -92,6 +92,11 @@ type Config struct {
 	// CredentialKey seals storage credentials at rest (catalog.
 	// CredentialKey of the operator's secret); nil stores them as given.
 	CredentialKey []byte
+	// BackupSigningKey signs backups and checks the signatures of the
+	// backups restored (backup.SigningKey of the operator's secret); nil
+	// writes them unsigned, and OnUnsignedBackup is told of each.
+	BackupSigningKey []byte
+	OnUnsignedBackup func(namespace, location string)
 	// S3CacheBytes bounds the cache of byte ranges read from s3 storages
 	// (0: the tiers' default; < 0: none).
 	S3CacheBytes int64
@@ -203,7 +208,8 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	}
 	backups, err := backup.New(backup.Options{DB: db, Catalog: cat, Tier: tm, Jobs: jm, Txns: txns,
 		Opener: &backup.Locations{Local: &backup.LocalOpener{Catalog: cat, Roots: cfg.BackupRoots, Faults: cfg.BackupFaults},
-			S3: &backup.S3Opener{Catalog: cat, Tier: tm}}, Failpoint: cfg.Failpoint})
+			S3: &backup.S3Opener{Catalog: cat, Tier: tm}}, Failpoint: cfg.Failpoint,
+		SigningKey: cfg.BackupSigningKey, OnUnsigned: cfg.OnUnsignedBackup})
 	if err != nil {
 		return nil, err
 	}

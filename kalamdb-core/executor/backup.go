@@ -43,7 +43,7 @@ func (x *Executor) runBackupDBA(ctx context.Context, p authz.Principal, st diale
 		}
 		return jobStarted(id, s.Namespace, "Backup"), nil
 	case *dialect.RestoreDatabase:
-		id, skipped, err := x.backups.SubmitRestore(ctx, s.Namespace, s.Path, s.IfNotExists,
+		id, skipped, err := x.backups.SubmitRestore(ctx, s.Namespace, s.Path, s.IfNotExists, backup.Caller{UserID: p.UserID, Role: p.Role},
 			func(r systable.Role) error { return authz.NewUserRole(p, r) })
 		if err != nil {
 			return Result{}, err

@@ -86,6 +86,12 @@ func TestDBABackupToS3HoldsNoPasswords(t *testing.T) {
 	if !strings.Contains(result, `"users_without_password":["alice","bob"]`) || !strings.Contains(result, "SET PASSWORD") {
 		t.Fatalf("the restore's result does not say who has no password: %s", result)
 	}
+	// Both servers have the same storage secret key: the backup is signed
+	// with a key derived from it, and trusted here (docs/backup.md,
+	// "Signatures").
+	if !strings.Contains(result, `"signed":true`) || !strings.Contains(result, `"trusted":true`) {
+		t.Fatalf("the restore's result does not say the backup was signed and trusted: %s", result)
+	}
 	for _, pw := range []string{"alice-pw", ""} {
 		dst.fail(basic("alice", pw), http.StatusUnauthorized, "UNAUTHORIZED", "SELECT count(*) FROM chat.messages")
 		if r := dst.do(http.MethodPost, "/v1/api/auth/login", nil, map[string]string{"user": "alice", "password": pw}); r.httpStatus != http.StatusUnauthorized {

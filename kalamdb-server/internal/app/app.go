@@ -21,6 +21,7 @@ import (
 	"go.uber.org/fx/fxevent"
 	"go.uber.org/zap"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/backup"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
@@ -169,8 +170,15 @@ func coreConfig(cfg *config.Config, acct *memory.Account, log *zap.Logger) (data
 	if s3Cache == 0 {
 		s3Cache = -1 // configured off
 	}
+	// Backups are signed with a key derived from the same secret.
+	unsigned := func(ns, location string) {
+		log.Warn("backup written unsigned: this server has no storage secret key; a system user's restore of it follows the rules of a dba's restore (no system users created, no rows of system users). Set KALAMDB_STORAGE_SECRET_KEY or storage.secret_key_file to sign backups",
+			zap.String("namespace", ns), zap.String("location", location))
+	}
 	return database.Config{
 		CredentialKey:      credKey,
+		BackupSigningKey:   backup.SigningKey(secret),
+		OnUnsignedBackup:   unsigned,
 		S3CacheBytes:       s3Cache,
 		NodeID:             NodeNumber(cfg.Server.NodeID),
 		NodeName:           cfg.Server.NodeID,
