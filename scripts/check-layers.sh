@@ -34,10 +34,11 @@ check kalamdb-sql    '^github.com/dolthub/go-mysql-server' 'go-mysql-server only
 check kalamdb-server '^github.com/dolthub/go-mysql-server' 'go-mysql-server only in kalamdb-core'
 check kalamdb-store  '^net/http'                          'no net/http in kalamdb-core or below'
 check kalamdb-sql    '^net/http'                          'no net/http in kalamdb-core or below'
-# The S3 storage of the cold tier, and backups to S3, are tested against a
-# real S3 protocol server on a loopback port: those tests, and only they,
-# serve HTTP.
-check kalamdb-core   '^net/http'                          'no net/http in kalamdb-core or below' "$mod/kalamdb-core/cold $mod/kalamdb-core/backup"
+# The S3 storage of the cold tier, backups to S3, and the executor's tests
+# of s3 storages (who placed them: storage_placer_test.go) are tested
+# against a real S3 protocol server on a loopback port: those tests, and
+# only they, serve HTTP.
+check kalamdb-core   '^net/http'                          'no net/http in kalamdb-core or below' "$mod/kalamdb-core/cold $mod/kalamdb-core/backup $mod/kalamdb-core/executor"
 check kalamdb-store  "^$mod/kalamdb-(sql|core|server)"    'kalamdb-store imports no upper layer'
 check kalamdb-sql    "^$mod/kalamdb-(core|server)"        'kalamdb-sql imports no upper layer'
 check kalamdb-core   "^$mod/kalamdb-server"               'kalamdb-core imports no upper layer'

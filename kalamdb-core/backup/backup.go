@@ -130,6 +130,9 @@ func (s *Service) SubmitBackup(ns, location string, by Caller) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if err := s.mayGoTo(location, by); err != nil {
+		return "", err
+	}
 	if err := s.busy(place, location); err != nil {
 		return "", err
 	}
@@ -189,6 +192,10 @@ func summary(man *Manifest, location string) *Result {
 func (s *Service) Backup(ctx context.Context, ns, location string, by Caller, p *jobs.Progress) (man *Manifest, err error) {
 	place, err := s.o.Opener.Check(location)
 	if err != nil {
+		return nil, err
+	}
+	// Again as the job runs: the storage may have been placed anew.
+	if err := s.mayGoTo(location, by); err != nil {
 		return nil, err
 	}
 	release, err := s.reserve(place, location)

@@ -1,6 +1,9 @@
 package backup
 
 import (
+	"strings"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -24,6 +27,28 @@ type Caller struct {
 // namespace where a system user owns rows is refused. A view's creator
 // owns no rows: its user row (without the hash) is in a dba's backup, as
 // a dba reads it in system.users.
+
+// mayGoTo refuses a system user's backup (it holds the password hashes,
+// and the rows of system users) to an s3 location reached through a
+// storage a non-system account placed (catalog.MayHoldSystemPartitions):
+// that account may hold the bucket's credentials, or have pointed the
+// storage at a server of its own, and read it there. A dba's backup holds
+// nothing a dba may not read, and goes anywhere it may.
+func (s *Service) mayGoTo(location string, by Caller) error {
+	if by.Role != systable.RoleSystem || !strings.HasPrefix(location, "s3://") {
+		return nil
+	}
+	st, _, err := s.o.Catalog.BackupS3Location(location)
+	if err != nil {
+		return err
+	}
+	if !catalog.MayHoldSystemPartitions(st) {
+		return apierror.New(apierror.PermissionDenied,
+			"a system user's backup holds password hashes and system users' rows, and %s is in the bucket of storage %s, an s3 storage placed by a non-system account; "+
+				"a system user can re-place the storage (ALTER STORAGE %s, restating its location) first", location, st.StorageID, st.StorageID)
+	}
+	return nil
+}
 
 // checkCaller is mayBackUp as of now, for the statement: a refusal it
 // can tell at once starts no job.

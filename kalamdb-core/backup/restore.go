@@ -503,12 +503,35 @@ func (r *restorer) planFiles(pr *prepared) ([]partitionCopy, error) {
 				return nil, corruptErr(fmt.Errorf("manifest %s: user %s is not in the backup", mf.ManifestID, mf.UserID))
 			}
 		}
+		if len(mf.Files) > 0 && m.TableType == dialect.TableTypeUser && !catalog.MayHoldSystemPartitions(st) &&
+			restoredRole(snap, pr.plan, owner) == systable.RoleSystem {
+			// As flush keeps such a partition hot (tier), a restore does
+			// not copy its files there; it changes nothing instead.
+			return nil, apierror.New(apierror.PermissionDenied,
+				"table %s holds Parquet files of system user %s, and its storage %s is an s3 storage placed by a non-system account, "+
+					"which never holds a system user's files; a system user can re-place the storage (ALTER STORAGE %s, restating its location) before restoring",
+				m.TableID, owner, st.StorageID, st.StorageID)
+		}
 		cp := *mf
 		cp.ManifestID, cp.UserID = systable.ManifestID(m.NamespaceID, m.TableName, owner), owner
 		out = append(out, partitionCopy{meta: m, backup: mf, restored: &cp, storage: st, fsys: fsys,
 			dir: catalog.PartitionPath(st, &catalog.Table{Meta: m}, owner)})
 	}
 	return out, nil
+}
+
+// restoredRole is the role the user of id (here) has once the restore
+// commits: an existing user's, or the one the plan creates it with.
+func restoredRole(snap *catalog.Snapshot, plan *catalog.UserPlan, id string) systable.Role {
+	if u, ok := snap.User(id); ok {
+		return u.Role
+	}
+	for _, u := range plan.Create {
+		if u.UserID == id {
+			return u.Role
+		}
+	}
+	return ""
 }
 
 // begin records the restore as pending, with the directories it copies

@@ -101,10 +101,14 @@ func (o *objectStore) createStorage(id, prefix string) string {
 		CONFIG '{"endpoint":"%s","allow_http":true,"force_path_style":true}'`, id, o.bucket, prefix, o.url)
 }
 
-// alterEndpoint is ALTER STORAGE of s3 storage id to the store's endpoint.
+// alterEndpoint is ALTER STORAGE of s3 storage id to the store's
+// endpoint, with the credentials (a new endpoint needs them restated).
 func (o *objectStore) alterEndpoint(id string) string {
-	return fmt.Sprintf(`ALTER STORAGE %s SET CONFIG = '{"endpoint":"%s","allow_http":true,"force_path_style":true}'`, id, o.url)
+	return fmt.Sprintf(`ALTER STORAGE %s SET CONFIG = '{"endpoint":"%s","allow_http":true,"force_path_style":true}', %s`, id, o.url, storeCredentials)
 }
+
+// storeCredentials restates the store's credentials in an ALTER STORAGE.
+const storeCredentials = `CREDENTIALS = '{"access_key_id":"test-key","secret_access_key":"test-secret"}'`
 
 // storage is a client of the store rooted at prefix, for looking at and
 // tampering with what a backup wrote.

@@ -267,7 +267,7 @@ func TestAttackCleanupListPathOutsideTheDroppedTable(t *testing.T) {
 	_, chain := cleanupChain(t, s)
 	// The same store at another address (as after a move behind a new
 	// name), and the second run's list naming app.keep's file.
-	s.must(fmt.Sprintf(`ALTER STORAGE s3data SET CONFIG = '{"endpoint":"%s","allow_http":true,"force_path_style":true,"list_page_size":2}'`, store.aliasURL))
+	s.must(fmt.Sprintf(`ALTER STORAGE s3data SET CONFIG = '{"endpoint":"%s","allow_http":true,"force_path_style":true,"list_page_size":2}', %s`, store.aliasURL, storeCredentials))
 	raw, err := json.Marshal(keep)
 	if err != nil {
 		t.Fatal(err)

@@ -266,7 +266,7 @@ func (c *Catalog) bootstrap() error {
 		st := &systable.Storage{StorageID: LocalStorage, StorageName: "Local filesystem",
 			Description: "Parquet files under the server's data directory", StorageType: "filesystem",
 			BaseDirectory: c.opts.LocalStoragePath, UserTablesTemplate: defaultUserTablesTemplate,
-			SharedTablesTemplate: defaultSharedTablesTemplate, CreatedAt: now, UpdatedAt: now}
+			SharedTablesTemplate: defaultSharedTablesTemplate, CreatedAt: now, UpdatedAt: now, PlacedBy: systable.PlacerSystem}
 		if err := c.storages.PutInBatch(&b, st); err != nil {
 			return err
 		}

@@ -129,7 +129,7 @@ func TestAttackS3OverlapOtherVirtualHostedProviders(t *testing.T) {
 	if _, err := c.CreateStorage("oss", s3Props(func(p *dialect.StorageProps) {
 		p.Bucket = ptr("s3://data/tables")
 		p.Config = ptr(`{"endpoint":"https://oss-cn-hangzhou.aliyuncs.com","path_style":false}`)
-	}), false, nil); err != nil {
+	}), false, nil, asSystem); err != nil {
 		t.Fatal(err)
 	}
 	err := createS3At(c, "vhost", "https://data.oss-cn-hangzhou.aliyuncs.com", "s3://tables")
@@ -185,7 +185,7 @@ func TestAttackS3EndpointSpellingCostIsBounded(t *testing.T) {
 		t.Errorf("CREATE STORAGE at a 253-character host: %v", err)
 	}
 	// Through ALTER STORAGE too, before any place is listed.
-	err = c.AlterStorage("longest", dialect.StorageProps{Config: ptr(`{"endpoint":"https://` + host + `"}`)}, nil)
+	err = c.AlterStorage("longest", dialect.StorageProps{Config: ptr(`{"endpoint":"https://` + host + `"}`)}, nil, asSystem)
 	if ae, ok := apierror.As(err); !ok || ae.Code != apierror.InvalidInput {
 		t.Errorf("ALTER STORAGE to a %d-character endpoint host: %v, want it refused as invalid input", len(host), err)
 	}

@@ -25,7 +25,7 @@ func TestAlterOfStoragesAliasedBeforeTheSpellingCheck(t *testing.T) {
 		if _, err := c.CreateStorage(id, s3Props(func(p *dialect.StorageProps) {
 			p.Bucket = ptr("s3://shared/data")
 			p.Config = ptr(`{"endpoint":"http://127.0.0.1:` + port + `","allow_http":true}`)
-		}), false, nil); err != nil {
+		}), false, nil, asSystem); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -49,7 +49,7 @@ func TestAlterOfStoragesAliasedBeforeTheSpellingCheck(t *testing.T) {
 		{"credentials", dialect.StorageProps{Credentials: ptr(`{"access_key_id":"k2","secret_access_key":"s2"}`)}},
 	} {
 		for _, id := range []string{"a", "b"} {
-			if err := c.AlterStorage(id, alter.p, nil); err != nil {
+			if err := c.AlterStorage(id, alter.p, nil, asSystem); err != nil {
 				t.Errorf("ALTER STORAGE %s SET %s: %v", id, alter.what, err)
 			}
 		}
@@ -58,10 +58,10 @@ func TestAlterOfStoragesAliasedBeforeTheSpellingCheck(t *testing.T) {
 	if _, err := c.CreateStorage("c", s3Props(func(p *dialect.StorageProps) {
 		p.Bucket = ptr("s3://shared/data")
 		p.Config = ptr(`{"endpoint":"http://127.0.0.1:9002","allow_http":true}`)
-	}), false, nil); err != nil {
+	}), false, nil, asSystem); err != nil {
 		t.Fatal(err)
 	}
-	err := c.AlterStorage("c", dialect.StorageProps{Config: ptr(`{"endpoint":"http://LOCALHOST:9000","allow_http":true}`)}, nil)
+	err := c.AlterStorage("c", dialect.StorageProps{Config: ptr(`{"endpoint":"http://LOCALHOST:9000","allow_http":true}`)}, nil, asSystem)
 	if ae, ok := apierror.As(err); !ok || ae.Code != apierror.InvalidInput || !strings.Contains(ae.Message, "overlaps storage") {
 		t.Fatalf("ALTER STORAGE c to an aliased endpoint: %v, want it refused as overlapping", err)
 	}

@@ -18,7 +18,7 @@ func createS3At(c *Catalog, id, endpoint, bucket string) error {
 		if endpoint != "" {
 			p.Config = ptr(`{"endpoint":"` + endpoint + `","allow_http":true}`)
 		}
-	}), false, nil)
+	}), false, nil, asSystem)
 	return err
 }
 

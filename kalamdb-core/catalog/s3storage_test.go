@@ -25,7 +25,7 @@ func TestS3StorageDefinitions(t *testing.T) {
 	db, c := open(t, filepath.Join(dir, "rocksdb"), Options{})
 	defer db.Close()
 	create := func(id string, p dialect.StorageProps) error {
-		_, err := c.CreateStorage(id, p, false, nil)
+		_, err := c.CreateStorage(id, p, false, nil, asSystem)
 		return err
 	}
 	for _, tc := range []struct {
@@ -94,11 +94,11 @@ func TestS3StorageDefinitions(t *testing.T) {
 	}
 	// ALTER changes CONFIG and credentials; a CONFIG spelled differently is
 	// no change.
-	if err := c.AlterStorage("endpoint", dialect.StorageProps{Config: ptr(`{ "endpoint" : "http://127.0.0.1:9000", "allow_http":true, "force_path_style":true }`)}, nil); err != nil {
+	if err := c.AlterStorage("endpoint", dialect.StorageProps{Config: ptr(`{ "endpoint" : "http://127.0.0.1:9000", "allow_http":true, "force_path_style":true }`)}, nil, asSystem); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.AlterStorage("endpoint", dialect.StorageProps{Config: ptr(`{"endpoint":"http://127.0.0.1:9001","allow_http":true}`),
-		Credentials: ptr(`{"access_key_id":"AK","secret_access_key":"SK"}`)}, nil); err != nil {
+		Credentials: ptr(`{"access_key_id":"AK","secret_access_key":"SK"}`)}, nil, asSystem); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := c.Snapshot().Storage("endpoint")
@@ -107,10 +107,10 @@ func TestS3StorageDefinitions(t *testing.T) {
 	}
 	// A check that refuses keeps the old definition.
 	refuse := func(*systable.Storage) error { return apierror.New(apierror.InvalidInput, "refused") }
-	if err := c.AlterStorage("endpoint", dialect.StorageProps{Region: ptr("eu-west-1")}, refuse); err == nil {
+	if err := c.AlterStorage("endpoint", dialect.StorageProps{Region: ptr("eu-west-1")}, refuse, asSystem); err == nil {
 		t.Fatal("ALTER went through a refusing check")
 	}
-	if _, err := c.CreateStorage("checked", s3Props(func(p *dialect.StorageProps) { p.Bucket = ptr("bucket-z") }), false, refuse); err == nil {
+	if _, err := c.CreateStorage("checked", s3Props(func(p *dialect.StorageProps) { p.Bucket = ptr("bucket-z") }), false, refuse, asSystem); err == nil {
 		t.Fatal("CREATE went through a refusing check")
 	}
 	if st, _ := c.Snapshot().Storage("endpoint"); st.Region != "" {
@@ -135,7 +135,7 @@ func TestS3CredentialsAreSealedAtRest(t *testing.T) {
 
 	// Without a key: stored as given, and reported.
 	db, c := open(t, dir, Options{})
-	if _, err := c.CreateStorage("plain", s3Props(func(p *dialect.StorageProps) { p.Credentials = ptr(creds) }), false, nil); err != nil {
+	if _, err := c.CreateStorage("plain", s3Props(func(p *dialect.StorageProps) { p.Credentials = ptr(creds) }), false, nil, asSystem); err != nil {
 		t.Fatal(err)
 	}
 	if ids := c.PlaintextCredentials(); len(ids) != 1 || ids[0] != "plain" {
@@ -151,7 +151,7 @@ func TestS3CredentialsAreSealedAtRest(t *testing.T) {
 	if _, err := c.CreateStorage("sealed", s3Props(func(p *dialect.StorageProps) {
 		p.Bucket = ptr("bucket-s")
 		p.Credentials = ptr(creds2)
-	}), false, nil); err != nil {
+	}), false, nil, asSystem); err != nil {
 		t.Fatal(err)
 	}
 	for id, sk := range map[string]string{"plain": secret, "sealed": secret2} {
@@ -229,7 +229,7 @@ func TestBackupS3Location(t *testing.T) {
 	db, c := open(t, filepath.Join(t.TempDir(), "rocksdb"), Options{})
 	defer db.Close()
 	for id, loc := range map[string]string{"z-wide": "s3://bkt/tenants/a/data", "a-near": "s3://bkt/tenants/b/data", "b-near": "s3://bkt/tenants/c/data", "other": "s3://obk/data"} {
-		if _, err := c.CreateStorage(id, s3Props(func(p *dialect.StorageProps) { p.Bucket = ptr(loc) }), false, nil); err != nil {
+		if _, err := c.CreateStorage(id, s3Props(func(p *dialect.StorageProps) { p.Bucket = ptr(loc) }), false, nil, asSystem); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -268,7 +268,7 @@ func TestBackupS3Location(t *testing.T) {
 	if _, err := c.CreateStorage("elsewhere", s3Props(func(p *dialect.StorageProps) {
 		p.Bucket = ptr("s3://bkt/far")
 		p.Config = ptr(`{"endpoint":"http://127.0.0.1:9000","allow_http":true}`)
-	}), false, nil); err != nil {
+	}), false, nil, asSystem); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := c.BackupS3Location("s3://bkt/backups"); err == nil || !strings.Contains(err.Error(), "ambiguous") {
@@ -319,3 +319,6 @@ func TestS3StorageOverlapAcrossEndpointSpellings(t *testing.T) {
 		}
 	}
 }
+
+// asSystem places the storages of these tests as a system user would.
+const asSystem = systable.RoleSystem

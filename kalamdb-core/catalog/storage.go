@@ -86,16 +86,37 @@ func PartitionPath(st *systable.Storage, t *Table, userID string) string {
 	return strings.NewReplacer(PlaceholderNamespace, t.Meta.NamespaceID, PlaceholderTable, t.Meta.TableName, PlaceholderUser, userID).Replace(tmpl)
 }
 
+// placerOf is the placer class (systable.Storage.PlacedBy) an account of
+// role by records when it sets a storage's location or credentials.
+func placerOf(by systable.Role) string {
+	if by == systable.RoleSystem {
+		return systable.PlacerSystem
+	}
+	return systable.PlacerNotSystem
+}
+
+// MayHoldSystemPartitions reports whether the Parquet files of a system
+// user's partitions may be written to st. Not to an s3 storage a non-system
+// account placed (or one whose placer is unknown, systable.Storage.Placer):
+// that account may hold credentials of the bucket, or have pointed the
+// storage at a server of its own, and read the files there out of band,
+// which a dba must never do with a system user's rows. A filesystem
+// storage may: its files are out of reach without access to the server's
+// machine, whoever named the directory.
+func MayHoldSystemPartitions(st *systable.Storage) bool {
+	return st.StorageType != StorageS3 || st.Placer() == systable.PlacerSystem
+}
+
 // StorageCheck is a check of a storage definition before it is saved:
 // for an s3 storage, that the object store answers and accepts the
 // credentials. It runs without the catalog's lock (it may wait on the
 // network); the definition is validated again before it is saved.
 type StorageCheck func(st *systable.Storage) error
 
-// CreateStorage adds a storage; check, when not nil, must accept it
-// first.
-func (c *Catalog) CreateStorage(id string, p dialect.StorageProps, ifNotExists bool, check StorageCheck) (bool, error) {
-	st, exists, err := c.newStorage(id, p, ifNotExists)
+// CreateStorage adds a storage, placed by an account of role by; check,
+// when not nil, must accept it first.
+func (c *Catalog) CreateStorage(id string, p dialect.StorageProps, ifNotExists bool, check StorageCheck, by systable.Role) (bool, error) {
+	st, exists, err := c.newStorage(id, p, ifNotExists, by)
 	if err != nil || exists {
 		return false, err
 	}
@@ -127,7 +148,7 @@ func (c *Catalog) CreateStorage(id string, p dialect.StorageProps, ifNotExists b
 
 // newStorage builds and validates a new storage definition; exists says
 // it is there already (and ifNotExists makes that no error).
-func (c *Catalog) newStorage(id string, p dialect.StorageProps, ifNotExists bool) (*systable.Storage, bool, error) {
+func (c *Catalog) newStorage(id string, p dialect.StorageProps, ifNotExists bool, by systable.Role) (*systable.Storage, bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
@@ -139,7 +160,7 @@ func (c *Catalog) newStorage(id string, p dialect.StorageProps, ifNotExists bool
 	}
 	now := c.opts.Now().UTC()
 	st := &systable.Storage{StorageID: id, StorageName: id, UserTablesTemplate: defaultUserTablesTemplate,
-		SharedTablesTemplate: defaultSharedTablesTemplate, CreatedAt: now, UpdatedAt: now}
+		SharedTablesTemplate: defaultSharedTablesTemplate, CreatedAt: now, UpdatedAt: now, PlacedBy: placerOf(by)}
 	applyStorageProps(st, p)
 	if p.Credentials != nil {
 		sealed, err := c.sealCredentials(id, *p.Credentials)
@@ -154,12 +175,16 @@ func (c *Catalog) newStorage(id string, p dialect.StorageProps, ifNotExists bool
 	return st, false, nil
 }
 
-// AlterStorage changes a storage's properties; check, when not nil, must
-// accept the new definition first. The type, location and templates of a
-// storage in use cannot change: existing files would no longer be found
-// where the manifest says.
-func (c *Catalog) AlterStorage(id string, p dialect.StorageProps, check StorageCheck) error {
-	cp, prev, err := c.alteredStorage(id, p)
+// AlterStorage changes a storage's properties, as an account of role by;
+// check, when not nil, must accept the new definition first. The type,
+// location and templates of a storage in use cannot change: existing
+// files would no longer be found where the manifest says. An ALTER that
+// sets the location or the credentials records by's class as the
+// storage's placer (MayHoldSystemPartitions); one that sends the stored
+// credentials to another place (endpoint, bucket or region) must give
+// them again.
+func (c *Catalog) AlterStorage(id string, p dialect.StorageProps, check StorageCheck, by systable.Role) error {
+	cp, prev, err := c.alteredStorage(id, p, by)
 	if err != nil {
 		return err
 	}
@@ -190,7 +215,7 @@ func (c *Catalog) AlterStorage(id string, p dialect.StorageProps, check StorageC
 
 // alteredStorage is the definition ALTER STORAGE makes of storage id,
 // validated, and the definition it replaces.
-func (c *Catalog) alteredStorage(id string, p dialect.StorageProps) (*systable.Storage, *systable.Storage, error) {
+func (c *Catalog) alteredStorage(id string, p dialect.StorageProps, by systable.Role) (*systable.Storage, *systable.Storage, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
@@ -242,7 +267,65 @@ func (c *Catalog) alteredStorage(id string, p dialect.StorageProps) (*systable.S
 	if n > 0 && (cp.BaseDirectory != cur.BaseDirectory || cp.Bucket != cur.Bucket) {
 		return nil, nil, inUseErr()
 	}
+	if err := credentialsFollow(cur, &cp, p); err != nil {
+		return nil, nil, err
+	}
+	if placesStorage(cur, &cp, p) {
+		cp.PlacedBy = placerOf(by)
+	}
 	return &cp, cur, nil
+}
+
+// credentialsFollow refuses an ALTER of an s3 storage that would send its
+// stored credentials (signed requests made with them, the probe of this
+// very ALTER first) to another server or account: a new endpoint, bucket
+// or region must come with CREDENTIALS in the same statement. Otherwise
+// whoever may ALTER STORAGE could point a storage another account set up
+// at a server of their own and have it called with that account's keys.
+// A storage with no stored credentials (anonymous) has none to send.
+func credentialsFollow(cur, next *systable.Storage, p dialect.StorageProps) error {
+	if next.StorageType != StorageS3 || cur.Credentials == "" || p.Credentials != nil {
+		return nil
+	}
+	var moved []string
+	if next.Endpoint != cur.Endpoint {
+		moved = append(moved, "endpoint")
+	}
+	if next.Bucket != cur.Bucket {
+		moved = append(moved, "bucket")
+	}
+	if next.Region != cur.Region {
+		moved = append(moved, "region")
+	}
+	if len(moved) == 0 {
+		return nil
+	}
+	return apierror.New(apierror.InvalidInput,
+		"ALTER STORAGE %s changes its %s: set CREDENTIALS in the same statement, or the stored credentials would go to a different server",
+		cur.StorageID, strings.Join(moved, " and "))
+}
+
+// placesStorage reports whether an ALTER sets a storage's location or
+// credentials (given again unchanged counts: that is how a system user
+// marks a storage as placed by system): PATH, BUCKET, REGION, ENDPOINT,
+// CREDENTIALS, or a CONFIG that names an endpoint, changes the stored one
+// or changes how the store is addressed.
+func placesStorage(cur, next *systable.Storage, p dialect.StorageProps) bool {
+	if p.Path != nil || p.Bucket != nil || p.Region != nil || p.Endpoint != nil || p.Credentials != nil ||
+		next.Endpoint != cur.Endpoint || next.BaseDirectory != cur.BaseDirectory || next.Bucket != cur.Bucket {
+		return true
+	}
+	if p.Config == nil {
+		return false
+	}
+	oldCfg, _ := parseS3Config(cur.Config)
+	newCfg, _ := parseS3Config(*p.Config)
+	return newCfg.Endpoint != "" || newCfg.AllowHTTP != oldCfg.AllowHTTP ||
+		!equalOptBool(newCfg.PathStyle, oldCfg.PathStyle) || !equalOptBool(newCfg.ForcePathStyle, oldCfg.ForcePathStyle)
+}
+
+func equalOptBool(a, b *bool) bool {
+	return a == nil && b == nil || a != nil && b != nil && *a == *b
 }
 
 // DropStorage removes a storage no table uses.

@@ -76,7 +76,7 @@ func TestLocalStorageIsExemptFromRootsOnly(t *testing.T) {
 		t.Fatalf("problems of a fresh catalog: %+v", p)
 	}
 	path := filepath.Join(data, "storage", "inner")
-	_, err := c.CreateStorage("inner", dialect.StorageProps{Type: ptr(StorageFilesystem), Path: &path}, false, nil)
+	_, err := c.CreateStorage("inner", dialect.StorageProps{Type: ptr(StorageFilesystem), Path: &path}, false, nil, asSystem)
 	if ae, ok := apierror.As(err); !ok || ae.Code != apierror.InvalidInput || !strings.Contains(ae.Message, "overlaps storage local") {
 		t.Fatalf("storage inside local: %v", err)
 	}

@@ -122,6 +122,11 @@ type Config struct {
 	// it). It is called with the written partitions locked and must not
 	// block.
 	Changes txn.Sink
+	// OnSystemPartitionsKept, when set, is told of each flush or
+	// compaction job that left system users' partitions out of their
+	// table's storage (tier.Options.OnSystemPartitionsKept); the server
+	// logs a warning.
+	OnSystemPartitionsKept func(job, table, storage string, partitions int)
 }
 
 // Database is the assembled core.
@@ -173,7 +178,8 @@ func Open(db *kv.DB, cfg Config) (*Database, error) {
 	tabs := tables.NewRegistry(db, cat)
 	tm, err := tier.Open(db, cat, tabs, tier.Options{Jobs: jm, Locks: locks, Failpoint: cfg.Failpoint,
 		DefaultFlush: cfg.DefaultFlush, StorageFaults: cfg.StorageFaults, ObsoleteFileGrace: cfg.ObsoleteFileGrace,
-		ColdCacheBytes: cfg.ColdCacheBytes, S3CacheBytes: cfg.S3CacheBytes, CleanupPartitionsPerRun: cfg.CleanupPartitionsPerRun})
+		ColdCacheBytes: cfg.ColdCacheBytes, S3CacheBytes: cfg.S3CacheBytes, CleanupPartitionsPerRun: cfg.CleanupPartitionsPerRun,
+		OnSystemPartitionsKept: cfg.OnSystemPartitionsKept})
 	if err != nil {
 		return nil, fmt.Errorf("open tiers: %w", err)
 	}

@@ -48,8 +48,11 @@ type env struct {
 	obsoleteGrace time.Duration
 	// memory, when set, is the server's memory account.
 	memory *memory.Account
-	kv     *kv.DB
-	db     *database.Database
+	// systemPartitionsKept, when set, is told of the partitions of system
+	// users a flush or compaction left out of a storage.
+	systemPartitionsKept func(job, table, storage string, partitions int)
+	kv                   *kv.DB
+	db                   *database.Database
 	// changes records every committed change.
 	changes *recordingSink
 }
@@ -78,7 +81,8 @@ func (e *env) open() {
 	}
 	db, err := database.Open(store, database.Config{BcryptCost: bcrypt.MinCost, StorageDir: e.dir + "/storage", DisableFastPath: e.slow, PlanCache: e.planCacheOptions(), RowCacheBytes: e.rowCacheBytes,
 		StorageFaults: e.faults, Failpoint: e.failpoint, DataDir: e.dir, StorageRoots: append([]string{e.dir + "/storages"}, e.roots...),
-		Limits: e.limits, StatementLimits: e.statementLimits, Changes: changes, ObsoleteFileGrace: e.obsoleteGrace, Memory: e.memory})
+		Limits: e.limits, StatementLimits: e.statementLimits, Changes: changes, ObsoleteFileGrace: e.obsoleteGrace, Memory: e.memory,
+		OnSystemPartitionsKept: e.systemPartitionsKept})
 	if err != nil {
 		e.t.Fatal(err)
 	}

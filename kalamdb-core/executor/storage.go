@@ -24,14 +24,14 @@ func (x *Executor) runStorage(ctx context.Context, b *batch, p authz.Principal, 
 	if err := authz.Administration(p.Role, st.Kind()); err != nil {
 		return Result{}, true, err
 	}
-	res, err := x.runStorageDBA(ctx, b, st)
+	res, err := x.runStorageDBA(ctx, b, p, st)
 	return res, true, err
 }
 
-func (x *Executor) runStorageDBA(ctx context.Context, b *batch, st dialect.Statement) (Result, error) {
+func (x *Executor) runStorageDBA(ctx context.Context, b *batch, p authz.Principal, st dialect.Statement) (Result, error) {
 	switch s := st.(type) {
 	case *dialect.CreateStorage:
-		created, err := x.cat.CreateStorage(s.ID, s.Props, s.IfNotExists, x.probeStorage(ctx))
+		created, err := x.cat.CreateStorage(s.ID, s.Props, s.IfNotExists, x.probeStorage(ctx), p.Role)
 		if err != nil {
 			return Result{}, err
 		}
@@ -40,7 +40,7 @@ func (x *Executor) runStorageDBA(ctx context.Context, b *batch, st dialect.State
 		}
 		return message(1, fmt.Sprintf("Storage %s created", s.ID)), nil
 	case *dialect.AlterStorage:
-		if err := x.cat.AlterStorage(s.ID, s.Props, x.probeStorage(ctx)); err != nil {
+		if err := x.cat.AlterStorage(s.ID, s.Props, x.probeStorage(ctx), p.Role); err != nil {
 			return Result{}, err
 		}
 		return message(1, fmt.Sprintf("Storage %s altered", s.ID)), nil
@@ -55,10 +55,11 @@ func (x *Executor) runStorageDBA(ctx context.Context, b *batch, st dialect.State
 		return message(1, fmt.Sprintf("Storage %s dropped", s.ID)), nil
 	case *dialect.ShowStorages:
 		t := newTable("storage_id", "Text", "storage_name", "Text", "storage_type", "Text", "base_directory", "Text",
-			"user_tables_template", "Text", "shared_tables_template", "Text", "description", "Text", "created_at", "Timestamp")
+			"user_tables_template", "Text", "shared_tables_template", "Text", "description", "Text", "created_at", "Timestamp",
+			"placed_by_role", "Text")
 		for _, s := range x.cat.Snapshot().Storages() {
 			t.add(s.StorageID, s.StorageName, s.StorageType, wireString(s.BaseDirectory), s.UserTablesTemplate,
-				s.SharedTablesTemplate, wireString(s.Description), wireTime(s.CreatedAt))
+				s.SharedTablesTemplate, wireString(s.Description), wireTime(s.CreatedAt), s.Placer())
 		}
 		return t.result(), nil
 	case *dialect.StorageCheck:

@@ -43,6 +43,10 @@ type CompactResult struct {
 	Superseded   int64 `json:"superseded_versions_dropped"`
 	PurgedDelete int64 `json:"deleted_rows_purged"`
 	Bytes        int64 `json:"bytes"`
+	// SystemPartitionsKept counts the partitions of system users left as
+	// they are, and KeptReason says why (keepsSystemPartition).
+	SystemPartitionsKept int    `json:"system_partitions_kept,omitempty"`
+	KeptReason           string `json:"kept_reason,omitempty"`
 }
 
 // SubmitCompaction starts a compaction job of every partition of a
@@ -103,12 +107,24 @@ func (m *Manager) compact(ctx context.Context, ns, name string, p *jobs.Progress
 	}
 	purgeBefore := time.Now().Add(-retention)
 	res := &CompactResult{}
+	defer func() {
+		if res.SystemPartitionsKept > 0 {
+			res.KeptReason = KeptUncompactedReason
+			m.reportKept(jobs.TypeCompact, t, storage, res.SystemPartitionsKept)
+		}
+	}()
 	for _, mf := range manifests {
 		if len(mf.Files) == 0 {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
 			return res, err
+		}
+		if m.keepsSystemPartition(t, storage, mf.UserID) {
+			// Its files stay where they are, readable; a merged file
+			// would be a new copy of its rows on that storage.
+			res.SystemPartitionsKept++
+			continue
 		}
 		if err := m.compactPartition(ctx, t, shape, storage, fsys, mf, purgeBefore, res, p, seen); err != nil {
 			return res, err

@@ -50,6 +50,10 @@ type FlushResult struct {
 	// Kept counts flushed rows left in the hot tier because they changed
 	// while the flush ran; the next flush takes their new version.
 	Kept int64 `json:"kept,omitempty"`
+	// SystemPartitionsKept counts the partitions of system users left in
+	// the hot tier, and KeptReason says why (keepsSystemPartition).
+	SystemPartitionsKept int    `json:"system_partitions_kept_hot,omitempty"`
+	KeptReason           string `json:"kept_hot_reason,omitempty"`
 	// maxFiles is the most files any flushed partition now has.
 	maxFiles int
 }
@@ -143,6 +147,10 @@ func (m *Manager) flush(ctx context.Context, ns, name string, users []string, p 
 		}
 	}
 	defer func() {
+		if res.SystemPartitionsKept > 0 {
+			res.KeptReason = KeptHotReason
+			m.reportKept(jobs.TypeFlush, t, storage, res.SystemPartitionsKept)
+		}
 		// A partition with many files is compacted next (the job waits for
 		// this one: they share the table's key).
 		if res.maxFiles >= m.compactAfterFiles() && !m.held(jobs.TypeCompact, t.Meta.TableID) {
@@ -194,6 +202,11 @@ func (m *Manager) flushRange(ctx context.Context, t *catalog.Table, shape *table
 				return tableError(shape, err)
 			}
 			user, prefix = u, keyenc.AppendUserPrefix(nil, u)
+			if m.keepsSystemPartition(t, storage, user) {
+				res.SystemPartitionsKept++
+				ok = it.SeekGE(kv.PrefixEnd(prefix))
+				continue
+			}
 		}
 		var flushed []flushedKey
 		// The iterator moves at the start of the next call: the row handed

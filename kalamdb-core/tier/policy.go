@@ -52,9 +52,16 @@ func (m *Manager) RunFlushPolicies(now time.Time) error {
 		if err != nil {
 			return err
 		}
+		st, hasStorage := m.cat.Snapshot().Storage(t.Meta.StorageID)
 		for ok := it.First(); ok; ok = it.Next() {
 			n, okN := kv.DecodeCounter(it.Value())
 			if !okN || n <= 0 {
+				continue
+			}
+			if hasStorage && m.keepsSystemPartition(t, st, string(it.Key()[len(prefix):])) {
+				// A flush would keep it hot: its rows make no flush due,
+				// or one would be started (and warned about) at every
+				// check.
 				continue
 			}
 			pending = true

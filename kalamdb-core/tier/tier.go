@@ -65,6 +65,11 @@ type Options struct {
 	// table's cleanup visits; a job that reaches it hands the rest to a
 	// new job (0: DefaultCleanupPartitionsPerRun).
 	CleanupPartitionsPerRun int
+	// OnSystemPartitionsKept, when set, is told of each flush or
+	// compaction that left partitions of system users alone because
+	// their table's storage may not hold them (keepsSystemPartition):
+	// the server logs it as a warning.
+	OnSystemPartitionsKept func(job, table, storage string, partitions int)
 }
 
 // Manager runs the tier lifecycle of every table (see the package doc).
@@ -638,6 +643,38 @@ func listIfExists(ctx context.Context, fsys cold.Storage, dir string) ([]cold.En
 	return entries, err
 }
 
+// Why a flush (KeptHotReason) or a compaction (KeptUncompactedReason)
+// left system users' partitions alone (keepsSystemPartition), as their
+// results say.
+const (
+	systemPartitionsRule  = "no file of a system user's partition is written to an s3 storage placed by a non-system account"
+	KeptHotReason         = systemPartitionsRule + "; their rows stay in the hot tier, readable as before"
+	KeptUncompactedReason = systemPartitionsRule + "; their files are left as they are"
+)
+
+// keepsSystemPartition reports whether no file of the partition of user
+// in table t may be written to storage st: t is a USER table, user has
+// the system role now, and st is an s3 storage a non-system account
+// placed (catalog.MayHoldSystemPartitions). Flush then leaves the rows in
+// the hot tier, where they stay readable, and compaction leaves the
+// partition's files as they are. SHARED tables are not partitioned by
+// user and are written as they are.
+func (m *Manager) keepsSystemPartition(t *catalog.Table, st *systable.Storage, user string) bool {
+	if t.Meta.TableType != dialect.TableTypeUser || catalog.MayHoldSystemPartitions(st) {
+		return false
+	}
+	u, ok := m.cat.Snapshot().User(user)
+	return ok && u.Role == systable.RoleSystem
+}
+
+// reportKept tells Options.OnSystemPartitionsKept of partitions a job
+// left alone.
+func (m *Manager) reportKept(job string, t *catalog.Table, st *systable.Storage, partitions int) {
+	if partitions > 0 && m.opts.OnSystemPartitionsKept != nil {
+		m.opts.OnSystemPartitionsKept(job, t.Meta.TableID, st.StorageID, partitions)
+	}
+}
+
 // partitionOwner is the manifest user of a partition: the user for a USER
 // table, "" for a SHARED one.
 func partitionOwner(t *catalog.Table, userID string) string {
@@ -793,6 +830,9 @@ func (m *Manager) syncMirrors(ctx context.Context, ns, name string) error {
 		return err
 	}
 	for _, mf := range ms {
+		if m.keepsSystemPartition(t, storage, mf.UserID) {
+			continue // its file list is not written there either
+		}
 		if err := writeManifestMirror(ctx, fsys, catalog.PartitionPath(storage, t, mf.UserID), mf, t.Incarnation()); err != nil {
 			return fmt.Errorf("rewrite manifest.json of %s: %w", mf.ManifestID, err)
 		}

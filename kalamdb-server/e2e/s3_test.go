@@ -455,7 +455,9 @@ func TestS3AlterStorageMovesOpenFiles(t *testing.T) {
 	if got := s.ok(root, "SELECT id FROM mv.t WHERE id = 1").rows(t); got != "[[1]]" {
 		t.Fatalf("first read: %s", got)
 	}
-	s.ok(root, fmt.Sprintf(`ALTER STORAGE moving SET CONFIG = '{"endpoint":"%s","allow_http":true,"force_path_style":true}'`, newURL))
+	// A new endpoint needs the credentials restated.
+	s.ok(root, fmt.Sprintf(`ALTER STORAGE moving SET CONFIG = '{"endpoint":"%s","allow_http":true,"force_path_style":true}',
+		CREDENTIALS = '{"access_key_id":"%s","secret_access_key":"%s"}'`, newURL, s3AccessKey, s3SecretKey))
 	oldDown.Store(true)
 	// A row on another page: read from the store, through the new address.
 	if got := s.ok(root, "SELECT id FROM mv.t WHERE id = 2999").rows(t); got != "[[2999]]" {

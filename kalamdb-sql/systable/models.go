@@ -331,7 +331,19 @@ type Storage struct {
 	UserTablesTemplate   string    `json:"user_tables_template"`
 	CreatedAt            time.Time `json:"created_at"`
 	UpdatedAt            time.Time `json:"updated_at"`
+	// PlacedBy is the role class (PlacerSystem, PlacerNotSystem) of the
+	// account that last set the storage's location or credentials; ""
+	// in rows stored before it was recorded (catalog.StoragePlacer reads
+	// those).
+	PlacedBy string `json:"placed_by,omitempty"`
 }
+
+// Role classes of a storage's placer (Storage.PlacedBy): whether the
+// account that last set its location or credentials had the system role.
+const (
+	PlacerSystem    = "system"
+	PlacerNotSystem = "not_system"
+)
 
 // RedactedCredentials is what system.storages shows in place of a
 // storage's credentials.
@@ -357,7 +369,24 @@ var Storages = &Def[Storage]{
 		{"user_tables_template", tText, func(s *Storage) any { return s.UserTablesTemplate }},
 		{"created_at", tTimestamp, func(s *Storage) any { return s.CreatedAt }},
 		{"updated_at", tTimestamp, func(s *Storage) any { return s.UpdatedAt }},
+		{"placed_by_role", tText, func(s *Storage) any { return s.Placer() }},
 	},
+}
+
+// Placer is the role class of the account that placed the storage
+// (PlacedBy). A row stored before placers were recorded has none: a
+// filesystem storage (the built-in local one is one) counts as placed by
+// system, as its files are out of reach without access to the server's
+// machine, and an s3 storage as not (the safe default: its bucket may be
+// one a dba holds credentials for).
+func (s *Storage) Placer() string {
+	switch {
+	case s.PlacedBy != "":
+		return s.PlacedBy
+	case s.StorageType == "filesystem":
+		return PlacerSystem
+	}
+	return PlacerNotSystem
 }
 
 func redacted(secret string) string {

@@ -217,6 +217,11 @@ func coreConfig(cfg *config.Config, acct *memory.Account, log *zap.Logger) (data
 			},
 		},
 		Streams: streamOptions(log.Named("streams")),
+		OnSystemPartitionsKept: func(job, table, storage string, partitions int) {
+			log.Named("tier").Warn("partitions of system users left out of an s3 storage placed by a non-system account",
+				zap.String("job", job), zap.String("table", table), zap.String("storage", storage), zap.Int("partitions", partitions),
+				zap.String("fix", "a system user can re-place the storage with ALTER STORAGE (restating its location), or move the table"))
+		},
 	}, nil
 }
 
