@@ -128,6 +128,9 @@ func (t *dataTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 
 // PartitionRows implements sql.Table.
 func (t *dataTable) PartitionRows(ctx *sql.Context, p sql.Partition) (sql.RowIter, error) {
+	if t.matchesNone() {
+		return sql.RowsToRowIter(), nil
+	}
 	switch x := p.(type) {
 	case *scanPartition:
 		return t.scan(ctx, x)

@@ -243,6 +243,22 @@ func (t *dataTable) withFilters(fs []scanFilter) *dataTable {
 	return &cp
 }
 
+// matchesNone reports whether a scan filter leaves its column no value
+// (id BETWEEN 13 AND 12, a = 1 AND a = 2, id > 5 AND id < 3): no
+// row passes the WHERE it comes from. The engine's index planner builds
+// no range from such an empty intersection, and without one it read the
+// whole partition or index (every hot row, every entry) only for the
+// WHERE to drop each row; PostgreSQL reads nothing. The table's reads
+// then return nothing at once.
+func (t *dataTable) matchesNone() bool {
+	for _, f := range t.filters {
+		if f.lo > f.hi {
+			return true
+		}
+	}
+	return false
+}
+
 // coldFilters are the table's scan filters for cold files.
 func (t *dataTable) coldFilters() []cold.Filter {
 	out := make([]cold.Filter, 0, len(t.filters))
