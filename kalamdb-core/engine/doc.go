@@ -47,7 +47,9 @@
 //     not looked up (MaxIndexRanges); windows check the context before
 //     each value they compute (buildWindow); sorts, top-Ns and windows
 //     compare texts by their bytes and check it as they compare
-//     (kdb_text_order: the engine's sorts never look at it); every
+//     (kdb_text_order: the engine's sorts never look at it), and so do
+//     text comparisons inside expressions (a window's keys included),
+//     ordered aggregates, GREATEST, LEAST, CASE and NULLIF; every
 //     function that can build a value larger than its arguments checks
 //     the size first, and decimal text its digits, and what a statement
 //     keeps (aggregate state, groups, rows held by operators and IN

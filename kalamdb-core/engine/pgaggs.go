@@ -500,7 +500,9 @@ func (b *aggBuffer) accumulate(vals []any) error {
 func (b *aggBuffer) Eval(ctx *sql.Context) (any, error) {
 	a := b.a
 	if len(b.items) > 0 && len(a.keys) > 0 {
-		b.sortItems()
+		if err := b.sortItems(ctx); err != nil {
+			return nil, err
+		}
 	}
 	switch a.spec.name {
 	case "string_agg":
@@ -564,13 +566,40 @@ func (b *aggBuffer) Eval(ctx *sql.Context) (any, error) {
 	return nil, sqlError("unknown aggregate %s", a.spec.name)
 }
 
-func (b *aggBuffer) sortItems() {
+// aggSortCheckEvery is how many comparisons the sort of an ordered
+// aggregate's rows makes between two looks at the statement's context.
+// A comparison of texts looks at it itself, first and after every
+// textCheckBytes equal bytes (compareValuesChecked).
+const aggSortCheckEvery = 64
+
+// sortItems sorts the rows an ordered aggregate kept (string_agg(x, ','
+// ORDER BY k) ...) by their keys, texts by their bytes. It stops at the
+// statement's end with its cause: one aggregate over a group of many
+// rows with long keys sharing a prefix compares for as long as the
+// statement's memory budget lets the keys grow, and nothing else looks
+// at the context until the sort is done. After a failure every remaining
+// comparison answers at once, so the sort's remaining steps cost no more
+// than a sort of integers.
+func (b *aggBuffer) sortItems(ctx *sql.Context) error {
 	order := b.a.spec.order
 	fams := make([]family, len(b.a.keys))
 	for i, k := range b.a.keys {
 		fams[i] = familyOf(k)
 	}
+	var (
+		failed error
+		count  int
+	)
 	sort.SliceStable(b.items, func(i, j int) bool {
+		if failed != nil {
+			return false
+		}
+		if count%aggSortCheckEvery == 0 {
+			if failed = statementEnded(ctx); failed != nil {
+				return false
+			}
+		}
+		count++
 		for k, o := range order {
 			x, y := b.items[i].keys[k], b.items[j].keys[k]
 			switch {
@@ -581,7 +610,13 @@ func (b *aggBuffer) sortItems() {
 			case y == nil:
 				return !o.nullsFirst
 			}
-			c, _ := compareValues(fams[k], x, y)
+			c, err := compareValuesChecked(ctx, fams[k], x, y)
+			if err != nil {
+				if failed = statementEnded(ctx); failed != nil {
+					return false
+				}
+				c = 0 // values compareValues cannot order stay as they are
+			}
 			if c == 0 {
 				continue
 			}
@@ -592,6 +627,7 @@ func (b *aggBuffer) sortItems() {
 		}
 		return false
 	})
+	return failed
 }
 
 // stringAgg joins the items' texts. It measures the result first and

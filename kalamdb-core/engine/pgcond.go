@@ -176,7 +176,7 @@ func buildNullIf(args []sql.Expression) (*pgFunc, error) {
 		if vals[0] == nil || vals[1] == nil {
 			return vals[0], nil
 		}
-		c, err := compareValues(fam, vals[0], vals[1])
+		c, err := compareValuesChecked(ctx, fam, vals[0], vals[1])
 		if err != nil {
 			return nil, err
 		}
@@ -253,7 +253,7 @@ func buildExtreme(greatest bool) fnBuilder {
 					best = v
 					continue
 				}
-				c, err := compareValues(fam, v, best)
+				c, err := compareValuesChecked(ctx, fam, v, best)
 				if err != nil {
 					return nil, err
 				}
@@ -353,7 +353,7 @@ func buildCase(args []sql.Expression) (*pgFunc, error) {
 			taken := false
 			if simple {
 				if subj != nil && c != nil {
-					cmp, err := compareValues(cmpFam, subj, c)
+					cmp, err := compareValuesChecked(ctx, cmpFam, subj, c)
 					if err != nil {
 						return nil, err
 					}

@@ -401,7 +401,15 @@ func leftRight(left bool) evalFn {
 	}
 }
 
-// pad builds lpad/rpad: the string padded (or cut) to n characters.
+// pad builds lpad/rpad: the string padded (or cut) to n characters, as
+// PostgreSQL does: the fill repeated and cut after the characters
+// needed, before the string (lpad) or after it (rpad); a string longer
+// than n cut to its first n characters (both); ” for n <= 0; the string
+// (cut) for an empty fill. The result is measured exactly and checked
+// against the largest value before it is allocated, once, and the fill
+// is copied in doubling chunks (writeRepeated): writing it a character
+// at a time took about 0.3 s for 16 MB, and a rune copy of a long fill
+// held four times its size uncharged.
 func pad(left bool) evalFn {
 	return func(ctx *sql.Context, vals []any) (any, error) {
 		s, n := str(vals[0]), num(vals[1])
@@ -416,29 +424,56 @@ func pad(left bool) evalFn {
 		if l >= n || fill == "" {
 			return runeSlice(s, 0, n), nil
 		}
-		need := n - l
-		fr := []rune(fill)
-		// Size before building: need characters of fill, each at most
-		// the widest of fill's characters.
-		widest := 0
-		for _, r := range fr {
-			widest = max(widest, utf8.RuneLen(r))
-		}
-		if err := checkResultSize(ctx, addSize(mulSize(need, int64(widest)), int64(len(s)))); err != nil {
+		padding := repeatedBytes(fill, n-l)
+		size := addSize(padding, int64(len(s)))
+		if err := checkResultSize(ctx, size); err != nil {
 			return nil, err
 		}
 		var b strings.Builder
-		b.Grow(int(need)*widest + len(s))
+		b.Grow(int(size))
 		if !left {
 			b.WriteString(s)
 		}
-		for i := int64(0); i < need; i++ {
-			b.WriteRune(fr[i%int64(len(fr))])
-		}
+		writeRepeated(&b, fill, int(padding))
 		if left {
 			b.WriteString(s)
 		}
 		return b.String(), nil
+	}
+}
+
+// repeatedBytes is the length in bytes of the first chars characters of
+// fill repeated (fill is not empty): whole copies of fill, then the
+// bytes of the first characters of one more. It saturates (addSize,
+// mulSize) instead of overflowing.
+func repeatedBytes(fill string, chars int64) int64 {
+	per := int64(utf8.RuneCountInString(fill))
+	whole, rest := chars/per, chars%per
+	tail := 0
+	for i := range fill {
+		if rest == 0 {
+			tail = i
+			break
+		}
+		rest--
+	}
+	return addSize(mulSize(whole, int64(len(fill))), int64(tail))
+}
+
+// writeRepeated appends the first size bytes of fill repeated to b,
+// which has room for them: one copy of fill, then copies of what it has
+// written so far, doubling, so a fill of a few bytes repeated to 16 MB
+// is about twenty copies, not millions of writes. size ends on a
+// character (repeatedBytes).
+func writeRepeated(b *strings.Builder, fill string, size int) {
+	start := b.Len()
+	b.WriteString(fill[:min(len(fill), size)])
+	for written := b.Len() - start; written < size; written = b.Len() - start {
+		// The bytes written so far are whole copies of fill: appending
+		// a prefix of them continues the repetition. The builder never
+		// changes the bytes it holds, so reading them while appending
+		// is safe.
+		b.WriteString(b.String()[start : start+min(written, size-written)])
 	}
 }
 

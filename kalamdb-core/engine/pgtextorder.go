@@ -39,10 +39,11 @@ const textOrderRuleID analyzer.RuleId = 10_010
 // DELETE with a short rule list of its own (see pgTypes), which skips the
 // post-analyze rules: SET same = a IN (b, b, ...) over texts of 16 MiB
 // compared runes for minutes past the time limit. That list ends with the
-// engine's once-after-all rules, so textSortKeys runs there too. On the
-// full path it then runs a second time, finding every key wrapped already
-// (it is a post-analyze rule because that batch repeats its rules until
-// nothing changes, so it must leave its own output as it is anyway).
+// engine's once-after-all rules, so textSortKeys runs there too. The
+// analyzer of the full path (newAnalyzer) copies that list when it is
+// built and leaves the rule out of its copy: there it runs once, as a
+// post-analyze rule, instead of walking the whole plan a second time to
+// find every key wrapped already.
 func init() {
 	analyzer.OnceAfterAll = append(analyzer.OnceAfterAll, analyzer.Rule{Id: textOrderRuleID, Apply: textSortKeys})
 }
@@ -106,6 +107,27 @@ func compareTextChecked(ctx context.Context, a, b string) (int, error) {
 		a, b = a[textCheckBytes:], b[textCheckBytes:]
 	}
 	return strings.Compare(a, b), nil
+}
+
+// compareValuesChecked is compareValues(fam, a, b), for two texts
+// looking at ctx first and between chunks of a long shared prefix
+// (compareTextChecked): KalamDB's own comparisons of values (ordered
+// aggregates, GREATEST and LEAST, a simple CASE, NULLIF) can compare any
+// number of long texts in one evaluation, which no operator's look at
+// the context between rows or evaluations interrupts.
+func compareValuesChecked(ctx context.Context, fam family, a, b any) (int, error) {
+	switch fam {
+	case famText, famUUID, famUnknown:
+		if x, ok := a.(string); ok {
+			if y, ok := b.(string); ok {
+				if err := statementEnded(ctx); err != nil {
+					return 0, err
+				}
+				return compareTextChecked(ctx, x, y)
+			}
+		}
+	}
+	return compareValues(fam, a, b)
 }
 
 // statementEnded is the cause of ctx's end, nil while it is live (or
@@ -294,7 +316,8 @@ func textSortNode(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 
 // textWindowKeys reads the text keys of w's window definitions, ORDER BY
 // and PARTITION BY (the engine sorts a window's rows by both, and splits
-// partitions comparing their keys), through kdb_text_order.
+// partitions comparing their keys), and the text comparisons inside those
+// keys, through kdb_text_order (textWindowKey).
 func textWindowKeys(w *plan.Window) (sql.Node, transform.TreeIdentity, error) {
 	exprs, same, err := transform.Exprs(w.SelectExprs, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 		wa, ok := e.(sql.WindowAdaptableExpression)
@@ -302,11 +325,11 @@ func textWindowKeys(w *plan.Window) (sql.Node, transform.TreeIdentity, error) {
 			return e, transform.SameTree, nil
 		}
 		def := *wa.Window()
-		order, orderChanged, err := textSortFields(def.OrderBy)
+		order, orderChanged, err := replaceSortKeys(def.OrderBy, textWindowKey)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
-		parts, partsChanged, err := replaceKeys(def.PartitionBy, textKey)
+		parts, partsChanged, err := replaceKeys(def.PartitionBy, textWindowKey)
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
@@ -326,6 +349,25 @@ func textWindowKeys(w *plan.Window) (sql.Node, transform.TreeIdentity, error) {
 	return n, transform.NewTree, nil
 }
 
+// textWindowKey is a window's ORDER BY or PARTITION BY key e with its
+// text comparisons read through kdb_text_order (textComparisons), then e
+// itself when it is text (textKey). A window's keys are not among its
+// node's expressions (textComparisonsOf never sees them), and the window
+// evaluates them at every comparison of its sort: ORDER BY a IN (b, b,
+// ...) over texts of 16 MiB compared runes for minutes in one evaluation,
+// which the window's own look at the context (stopKey) only precedes.
+func textWindowKey(e sql.Expression) (sql.Expression, bool, error) {
+	c, same, err := textComparisons(e, false)
+	if err != nil {
+		return nil, false, err
+	}
+	k, wrapped, err := textKey(c)
+	if err != nil {
+		return nil, false, err
+	}
+	return k, wrapped || same == transform.NewTree, nil
+}
+
 // textComparisons reads the text operands of the comparisons and IN lists
 // of e through kdb_text_order, so they compare bytes and stop with their
 // statement. The engine's own text comparison walks runes through its
@@ -333,15 +375,16 @@ func textWindowKeys(w *plan.Window) (sql.Node, transform.TreeIdentity, error) {
 // expression of one row, x IN (a, b, ...) or x = a OR x = b ... over
 // texts of 16 MiB, compared 1,000 texts in ten minutes past a time limit
 // of one second. In a condition (keepColumnConst), a column compared with
-// a constant or a parameter is left as it is (textCondition): the shape
-// the planner matches with indexes, whose cost the statement's own size
-// bounds.
+// a constant or a parameter, or with an IN list of them
+// (columnConstList), is left as it is (textCondition): the shape the
+// planner matches with indexes, whose cost the sizes of the statement
+// and its parameters bound.
 func textComparisons(e sql.Expression, keepColumnConst bool) (sql.Expression, transform.TreeIdentity, error) {
 	return transform.Expr(e, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 		switch x := e.(type) {
 		case *expression.InTuple:
 			items, ok := x.Right().(expression.Tuple)
-			if !ok || familyOf(x.Left()) != famText || !textOperands(items...) || constantOperands(items...) {
+			if !ok || familyOf(x.Left()) != famText || !textOperands(items...) || (keepColumnConst && columnConstList(x.Left(), items)) {
 				return e, transform.SameTree, nil
 			}
 			l, _, err := textKey(x.Left())
@@ -436,6 +479,18 @@ func columnConstShape(l, r sql.Expression) bool {
 	_, lcol := l.(*expression.GetField)
 	_, rcol := r.(*expression.GetField)
 	return (lcol && constantOperand(r)) || (rcol && constantOperand(l))
+}
+
+// columnConstList reports whether l IN (items) is a column's IN list of
+// constants and parameters, the shape a condition keeps (textCondition).
+// Elsewhere a list of constants is read through kdb_text_order like any
+// other: only a filter's list becomes a hash lookup (HashInTuple), and a
+// parameter is not bounded by the statement's size: x IN ($1, $1, ...)
+// in a select list or a window's PARTITION BY, with $1 and x of 16 MiB,
+// compared runes for about ten minutes an evaluation.
+func columnConstList(l sql.Expression, items expression.Tuple) bool {
+	_, col := l.(*expression.GetField)
+	return col && constantOperands(items...)
 }
 
 // columnsShape reports whether l op r compares two columns.

@@ -40,7 +40,10 @@ func newAnalyzer(p *Provider) *analyzer.Analyzer {
 		AddPostAnalyzeRule(holdRowsRuleID, holdSubqueryRows).
 		AddPostAnalyzeRule(scanFiltersRuleID, pushScanFilters).
 		AddPostAnalyzeRule(hashKeysRuleID, exactHashKeys).
-		AddPostAnalyzeRule(textOrderRuleID, textSortKeys)
+		AddPostAnalyzeRule(textOrderRuleID, textSortKeys).
+		// The once-after-all copy of textSortKeys is for the engine's
+		// short rule lists only (pgtextorder.go).
+		RemoveAfterAllRule(textOrderRuleID)
 	a := withoutMySQLGroupBy(b).Build()
 	boundPlanning(a)
 	fenceFullJoins(a)

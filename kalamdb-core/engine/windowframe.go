@@ -130,8 +130,13 @@ func samePeers(ctx *sql.Context, orderBy []sql.Expression, a, b sql.Row) (bool, 
 			// Likewise a text key in kdb_text_order (pgtextorder.go).
 			fam = famText
 		}
-		c, err := compareValues(fam, x, y)
+		// Texts compare looking at the context (a partition of long
+		// equal texts is one loop over all its rows).
+		c, err := compareValuesChecked(ctx, fam, x, y)
 		if err != nil {
+			if stop := statementEnded(ctx); stop != nil {
+				return false, stop
+			}
 			// A type KalamDB does not order itself: the engine's order,
 			// which sorted the rows.
 			if c, err = e.Type().Compare(ctx, x, y); err != nil {

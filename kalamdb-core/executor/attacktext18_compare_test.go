@@ -27,15 +27,8 @@ func TestAttackText18LongTextComparisonsStop(t *testing.T) {
 	root := e.root()
 	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
 	alice := e.as("alice", systable.RoleUser)
-	// Two texts of 16 MB equal but for their last byte, built once: the
-	// list's items are columns, cheap to read, costly to compare.
-	ta, tb := "(SELECT repeat('x', 16000000) || 'a' AS k) a", "(SELECT repeat('x', 16000000) || 'b' AS k) b"
+	ta, tb, items, ors := longTextOperands(1000)
 	from := "FROM " + ta + ", " + tb
-	var items, ors []string
-	for range 1000 {
-		items = append(items, "b.k")
-		ors = append(ors, "a.k = b.k")
-	}
 	withinMinutes(t, "comparisons of long texts", func() {
 		for _, q := range []string{
 			"SELECT a.k IN (" + strings.Join(items, ", ") + ") " + from,
