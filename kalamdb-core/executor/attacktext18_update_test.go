@@ -40,11 +40,15 @@ func TestAttackText18UpdateTextComparisonsStop(t *testing.T) {
 		alice.failsNaming(apierror.QueryTimeout, "1s", "UPDATE app.big SET same = NULL WHERE id = 1 RETURNING a IN ("+cols+")")
 	})
 	// Short texts: the rewritten comparisons still give the right answers.
-	alice.must("INSERT INTO app.big VALUES (2, 'p', 'q', NULL), (3, 'r', 's', NULL)")
-	alice.must("UPDATE app.big SET same = a IN (b, a) WHERE id = 2")
-	alice.must("UPDATE app.big SET same = a IN (b, 'x') WHERE id = 3")
-	alice.must("DELETE FROM app.big WHERE id = 1 OR a IN (b, 'r')")
-	if got := alice.rows("SELECT id, same FROM app.big ORDER BY id"); got != `[[2,true]]` {
+	// The DELETE reads the 16 MiB row too, which under the race detector
+	// and a loaded machine can take more than alice's second: answers are
+	// checked under the service role's hour.
+	slow := e.as("alice", systable.RoleService)
+	slow.must("INSERT INTO app.big VALUES (2, 'p', 'q', NULL), (3, 'r', 's', NULL)")
+	slow.must("UPDATE app.big SET same = a IN (b, a) WHERE id = 2")
+	slow.must("UPDATE app.big SET same = a IN (b, 'x') WHERE id = 3")
+	slow.must("DELETE FROM app.big WHERE id = 1 OR a IN (b, 'r')")
+	if got := slow.rows("SELECT id, same FROM app.big ORDER BY id"); got != `[[2,true]]` {
 		t.Fatalf("after the UPDATE: %s", got)
 	}
 }
