@@ -172,7 +172,22 @@
 // group: WriteFile returns its length and CRC-32C (FileInfo.Meta, kept in
 // the manifest entry), and a File opened with it (OpenOptions.Checksum)
 // verifies it when its footer is loaded into the cache, once per file
-// identity (checksum.go). A mismatch matches ErrCorrupt and ErrChecksum.
+// identity (checksum.go). The footer is parsed from the bytes verified,
+// and the same pass records the CRC-32C of each bloom filter, column
+// index and offset index the footer locates (24 bytes each, kept with
+// the parsed footer): the bloom filters and page indexes, read lazily
+// and again after the cache evicted them, are checked against those
+// whenever they are read from storage, so a file that rots after its
+// first check (same size and modification time) fails the read instead
+// of a bloom filter hiding a key. This costs a CRC of the bytes read, no
+// extra read: verifying the whole tail again per miss would read it all
+// (a GET on an object store) for each bloom filter, and keeping the
+// checked tail in the cache would hold every row group's bloom filters
+// against its budget. A mismatch matches ErrCorrupt and ErrChecksum; a
+// mismatch found after the open also makes the cache forget the file, so
+// that the next open verifies it again (a repaired file reads, a damaged
+// one fails to open). Files whose manifest entry records no checksum
+// (written before checksums) are read unchecked.
 // Errors name the file's path: IsReadFailure tells callers which errors
 // are the storage's, for the log, never for a user.
 package cold
