@@ -24,9 +24,14 @@
 //	          "PARQUET:field_id"); system columns have no field_id
 //
 // User columns are optional even when NOT NULL: a tombstone stores no
-// values. Pages are Zstd-compressed (level 1) and small (8 KiB before
-// compression, so a point lookup decompresses little); every column has
-// statistics and a page index (column and offset index); _key and the
+// values. Pages are Zstd-compressed (level 1) and small, so a point
+// lookup decompresses little: a page ends at the first multiple of 256
+// values whose size before compression reaches WriteOptions.PageBytes
+// (8 KiB), so narrow columns have pages of about 8 KiB and a column of
+// longer values (over 32 bytes on average) 256 values a page (chat
+// content of 40-400 characters: ~57 KB, 14 KB compressed; see
+// writeBatchValues for why not smaller). Every column has statistics
+// and a page index (column and offset index); _key and the
 // primary-key column have a bloom filter per row group, sized for the
 // row group (or the whole file when it is smaller, WriteOptions.
 // ExpectedRows) at a 1% false-positive rate; TEXT and JSON columns are
