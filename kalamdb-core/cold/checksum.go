@@ -46,7 +46,13 @@ import (
 // check costs a CRC of bytes the read fetches anyway (no extra read, no
 // extra GET). The CRCs live in the parsed footer, which every open File
 // holds (24 bytes a region); when the footer leaves the cache, the next
-// open verifies the whole tail again. The alternatives cost more: verifying the
+// open verifies the whole tail again. Measured before and after (medians
+// of 6 interleaved runs, loaded machine): a first checked lookup of a
+// 200,000-row file (BenchmarkFirstLookup/checked, open and verification
+// included) 15.6 -> 16.6 ms, within the runs' spread (12.6-20.5 ms),
+// +249 allocations (the region list); first-touch lookups of a checked
+// file (BenchmarkLookupFirstTouchChecked) p50 3.5 -> 3.5 µs, p90 7.1 ->
+// 6.8 µs. The alternatives cost more: verifying the
 // whole tail on each bloom filter or page index miss reads it all (1.27 MB
 // for 200,000 rows, a GET on an object store) per miss; keeping the whole
 // checked tail in the cache with the footer holds every row group's bloom
