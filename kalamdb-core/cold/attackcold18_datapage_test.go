@@ -25,20 +25,7 @@ func TestAttackcold18DamagedDataRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan := func(name string) (string, error) {
-		f, err := OpenFileWith(context.Background(), st, name, OpenOptions{Checksum: info.Meta})
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		var b strings.Builder
-		err = f.Scan(context.Background(), chatSchema(), nil, func(r Row) error {
-			fmt.Fprintf(&b, "%x %d %v %v\n", r.Key, r.Seq, r.Deleted, r.Values)
-			return nil
-		})
-		return b.String(), err
-	}
-	want, err := scan("good.parquet")
+	want, err := scanText(st, "good.parquet", info.Meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +38,7 @@ func TestAttackcold18DamagedDataRegion(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(st.Base(), name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := scan(name)
+		got, err := scanText(st, name, info.Meta)
 		_ = os.Remove(filepath.Join(st.Base(), name))
 		if err != nil {
 			failed++

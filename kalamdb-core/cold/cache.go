@@ -296,6 +296,16 @@ func (c *Cache) Invalidate(storageID, path string) int {
 	return c.purge(nums)
 }
 
+// drop forgets file identity r and drops its entries (Invalidate for one
+// identity): its metadata no longer matches the checksum it was verified
+// with. Files open on it keep reading, checked, without the cache.
+func (c *Cache) drop(r *fileRec) int {
+	c.mu.Lock()
+	c.forgetLocked(r)
+	c.mu.Unlock()
+	return c.purge(map[uint64]bool{r.num: true})
+}
+
 // purge removes the entries of the file numbers in nums.
 func (c *Cache) purge(nums map[uint64]bool) int {
 	n := 0

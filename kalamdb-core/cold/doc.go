@@ -24,9 +24,14 @@
 //	          "PARQUET:field_id"); system columns have no field_id
 //
 // User columns are optional even when NOT NULL: a tombstone stores no
-// values. Pages are Zstd-compressed (level 1) and small (8 KiB before
-// compression, so a point lookup decompresses little); every column has
-// statistics and a page index (column and offset index); _key and the
+// values. Pages are Zstd-compressed (level 1) and small, so a point
+// lookup decompresses little: a page ends at the first multiple of 256
+// values whose size before compression reaches WriteOptions.PageBytes
+// (8 KiB), so narrow columns have pages of about 8 KiB and a column of
+// longer values (over 32 bytes on average) 256 values a page (chat
+// content of 40-400 characters: ~57 KB, 14 KB compressed; see
+// writeBatchValues for why not smaller). Every column has statistics
+// and a page index (column and offset index); _key and the
 // primary-key column have a bloom filter per row group, sized for the
 // row group (or the whole file when it is smaller, WriteOptions.
 // ExpectedRows) at a 1% false-positive rate; TEXT and JSON columns are
@@ -172,7 +177,22 @@
 // group: WriteFile returns its length and CRC-32C (FileInfo.Meta, kept in
 // the manifest entry), and a File opened with it (OpenOptions.Checksum)
 // verifies it when its footer is loaded into the cache, once per file
-// identity (checksum.go). A mismatch matches ErrCorrupt and ErrChecksum.
+// identity (checksum.go). The footer is parsed from the bytes verified,
+// and the same pass records the CRC-32C of each bloom filter, column
+// index and offset index the footer locates (24 bytes each, kept with
+// the parsed footer): the bloom filters and page indexes, read lazily
+// and again after the cache evicted them, are checked against those
+// whenever they are read from storage, so a file that rots after its
+// first check (same size and modification time) fails the read instead
+// of a bloom filter hiding a key. This costs a CRC of the bytes read, no
+// extra read: verifying the whole tail again per miss would read it all
+// (a GET on an object store) for each bloom filter, and keeping the
+// checked tail in the cache would hold every row group's bloom filters
+// against its budget. A mismatch matches ErrCorrupt and ErrChecksum; a
+// mismatch found after the open also makes the cache forget the file, so
+// that the next open verifies it again (a repaired file reads, a damaged
+// one fails to open). Files whose manifest entry records no checksum
+// (written before checksums) are read unchecked.
 // Errors name the file's path: IsReadFailure tells callers which errors
 // are the storage's, for the log, never for a user.
 package cold

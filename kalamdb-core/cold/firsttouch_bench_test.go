@@ -16,14 +16,27 @@ import (
 // pages decoded already, but those that reach a page nobody read yet
 // decode it; p50 and p90 tell the two apart, misses/op counts the pages
 // decoded per lookup.
-func BenchmarkLookupFirstTouch(b *testing.B) {
+func BenchmarkLookupFirstTouch(b *testing.B) { benchLookupFirstTouch(b, false) }
+
+// BenchmarkLookupFirstTouchChecked is BenchmarkLookupFirstTouch with the
+// file opened with its metadata checksum, as the tiers open it: the
+// bloom filters and page indexes its lookups load are checked against
+// the CRCs the open's verification took (the verification itself is
+// outside the timing, with the open).
+func BenchmarkLookupFirstTouchChecked(b *testing.B) { benchLookupFirstTouch(b, true) }
+
+func benchLookupFirstTouch(b *testing.B, checked bool) {
 	const lookupsPerCache = 1250 // a harness run: 50 warm-up + 6 rounds of 200
 	rows := workloadRowsOf(b, workloadRows)
 	sch := workloadSchema()
 	ctx := context.Background()
 	st := newFS(b)
 	const p = "app/chat/u1/batch-1.parquet"
-	writeRows(b, st, p, sch, rows, WriteOptions{ExpectedRows: int64(len(rows))})
+	info := writeRows(b, st, p, sch, rows, WriteOptions{ExpectedRows: int64(len(rows))})
+	o := OpenOptions{StorageID: "local"}
+	if checked {
+		o.Checksum = info.Meta
+	}
 	var (
 		f     *File
 		cache *Cache
@@ -36,7 +49,8 @@ func BenchmarkLookupFirstTouch(b *testing.B) {
 		if cache, err = NewCache(CacheOptions{}); err != nil {
 			b.Fatal(err)
 		}
-		if f, err = OpenFileWith(ctx, st, p, OpenOptions{Cache: cache, StorageID: "local"}); err != nil {
+		o.Cache = cache
+		if f, err = OpenFileWith(ctx, st, p, o); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,23 @@ func openFile(t testing.TB, st Storage, p string) *File {
 	}
 	t.Cleanup(func() { _ = f.Close() })
 	return f
+}
+
+// scanText opens file name of st with the metadata checksum sum and
+// scans it under chatSchema, a line per row: what a test of damage
+// compares with the scan of the intact file.
+func scanText(st Storage, name string, sum MetaChecksum) (string, error) {
+	f, err := OpenFileWith(context.Background(), st, name, OpenOptions{Checksum: sum})
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	var b strings.Builder
+	err = f.Scan(context.Background(), chatSchema(), nil, func(r Row) error {
+		fmt.Fprintf(&b, "%x %d %v %v\n", r.Key, r.Seq, r.Deleted, r.Values)
+		return nil
+	})
+	return b.String(), err
 }
 
 func scanAll(t testing.TB, f *File, sch *systable.TableSchema, want []int) []Row {

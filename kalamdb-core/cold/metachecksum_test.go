@@ -111,20 +111,7 @@ func TestDamagedFooterFailsScans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	scan := func(name string) (string, error) {
-		f, err := OpenFileWith(context.Background(), st, name, OpenOptions{Checksum: info.Meta})
-		if err != nil {
-			return "", err
-		}
-		defer f.Close()
-		var b strings.Builder
-		err = f.Scan(context.Background(), chatSchema(), nil, func(r Row) error {
-			fmt.Fprintf(&b, "%x %d %v %v\n", r.Key, r.Seq, r.Deleted, r.Values)
-			return nil
-		})
-		return b.String(), err
-	}
-	want, err := scan("good.parquet")
+	want, err := scanText(st, "good.parquet", info.Meta)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +124,7 @@ func TestDamagedFooterFailsScans(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(st.Base(), name), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		got, err := scan(name)
+		got, err := scanText(st, name, info.Meta)
 		if err == nil {
 			t.Errorf("footer byte %d damaged: scanned without an error", pos)
 		} else if !errors.Is(err, ErrChecksum) {

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"hash/maphash"
 	"io"
 	"io/fs"
@@ -42,6 +43,11 @@ type fileMeta struct {
 	rgs    []rgMeta
 	byID   map[int]int // column id -> index in schema.Columns
 	bytes  int64       // estimated memory
+	// tail and regions are where the file's metadata starts and its
+	// parts with their CRC-32C, for a file whose tail was verified
+	// (OpenOptions.Checksum); nil regions: not verified (checksum.go).
+	tail    int64
+	regions []metaRegion
 }
 
 // rgMeta is what a file keeps about one row group.
@@ -83,7 +89,9 @@ type OpenOptions struct {
 	// records (FileInfo.Meta). When known, the load of the footer into
 	// the cache (once per file identity) first reads the file's tail and
 	// compares: a mismatch fails the open with ErrCorrupt (and
-	// ErrChecksum), as a damaged page fails a read. Zero: not checked.
+	// ErrChecksum), as a damaged page fails a read. The bloom filters
+	// and page indexes read later are checked against the CRCs their
+	// bytes had then. Zero: not checked.
 	Checksum MetaChecksum
 }
 
@@ -124,10 +132,14 @@ func openHandle(ctx context.Context, p string, h ReadHandle, o OpenOptions) (f *
 	if mt, ok := h.(modTimer); ok {
 		id.modTime = mt.ModTime().UnixNano()
 	}
+	var foot []byte // the footer's bytes, when read for the identity
 	if f.cache == nil {
 		f.cache = newPrivateCache()
-	} else if id.footer, err = footerHash(src, f.cache.seed); err != nil {
-		return nil, err
+	} else {
+		if foot, err = readFooter(src); err != nil {
+			return nil, err
+		}
+		id.footer = maphash.Bytes(f.cache.seed, foot)
 	}
 	f.rec = f.cache.open(id)
 	// f is nil when an error is returned: close what f opened through
@@ -144,27 +156,19 @@ func openHandle(ctx context.Context, p string, h ReadHandle, o OpenOptions) (f *
 		// The checksum covers the footer, bloom filters and page indexes,
 		// and is checked here, when the footer enters the cache (the
 		// identity includes the checksum, so an unchecked open never
-		// shares this file's entries). Bloom filters and page indexes are
-		// loaded later, and again after an eviction, from storage without
-		// a check: a file that rots after this check (same size and
-		// modification time) is not seen until its footer leaves the
-		// cache (attackcold18_rot_test.go, behind its build tag).
+		// shares this file's entries); what is read of them later is
+		// checked against the CRCs of their regions taken then.
+		var m *fileMeta
+		var err error
 		if o.Checksum.Known() {
-			if err := verifyTail(src, h.Size(), o.Checksum); err != nil {
-				return nil, 0, err
+			m, err = loadChecked(p, src, o.Checksum, foot, f.mem)
+		} else {
+			var rdr *file.Reader
+			if rdr, err = file.NewParquetReader(src, file.WithReadProps(parquet.NewReaderProperties(f.mem))); err != nil {
+				return nil, 0, footerErr(err)
 			}
+			m, err = parseMeta(p, rdr.MetaData(), h.Size())
 		}
-		rdr, err := file.NewParquetReader(src, file.WithReadProps(parquet.NewReaderProperties(f.mem)))
-		if err != nil {
-			if isReadAbort(err) {
-				return nil, 0, err
-			}
-			if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
-				return nil, 0, corruptf("truncated: %v", err)
-			}
-			return nil, 0, corruptf("%v", err)
-		}
-		m, err := parseMeta(p, rdr.MetaData(), h.Size())
 		if err != nil {
 			return nil, 0, err
 		}
@@ -187,29 +191,109 @@ func openHandle(ctx context.Context, p string, h ReadHandle, o OpenOptions) (f *
 // footer: one read for the footers of the files a flush writes.
 const footerTail = 16 << 10
 
-// footerHash hashes the footer of the file read by src (and its length
-// and magic): what tells two files written at one path apart. A file too
-// short or with a footer length past its start hashes what it has; the
-// footer's parse then fails as it would without a cache.
-func footerHash(src *io.SectionReader, seed maphash.Seed) (uint64, error) {
+// readFooter reads the footer of the file read by src, with its length
+// and magic: what tells two files written at one path apart (hashed into
+// the identity) and, for a checked open, what is parsed. A file too short
+// or with a footer length past its start gives what it has; the footer's
+// parse then fails as it would without a cache.
+func readFooter(src *io.SectionReader) ([]byte, error) {
 	size := src.Size()
 	buf := make([]byte, min(size, footerTail))
 	if _, err := src.ReadAt(buf, size-int64(len(buf))); err != nil && !errors.Is(err, io.EOF) {
-		return 0, err
+		return nil, err
 	}
 	if len(buf) >= 8 {
 		n := int64(binary.LittleEndian.Uint32(buf[len(buf)-8:]))
 		if need := n + 8; need > int64(len(buf)) && need <= size {
 			more := make([]byte, need)
 			if _, err := src.ReadAt(more, size-need); err != nil && !errors.Is(err, io.EOF) {
-				return 0, err
+				return nil, err
 			}
 			buf = more
 		} else if need <= int64(len(buf)) {
 			buf = buf[int64(len(buf))-need:]
 		}
 	}
-	return maphash.Bytes(seed, buf), nil
+	return buf, nil
+}
+
+// loadChecked loads the footer of a file whose manifest entry records
+// the checksum want of its tail. The footer is parsed from foot (read
+// now when nil), the bytes the tail's verification then covers, and the
+// verification records the CRC of each region the footer locates, which
+// the File's later reads of the tail are checked against (checkedTail).
+func loadChecked(p string, src *io.SectionReader, want MetaChecksum, foot []byte, mem memory.Allocator) (*fileMeta, error) {
+	size := src.Size()
+	if foot == nil {
+		var err error
+		if foot, err = readFooter(src); err != nil {
+			return nil, err
+		}
+	}
+	rdr, perr := parseFooter(foot, size, mem)
+	var regions []metaRegion
+	if perr == nil {
+		regions, perr = metaRegions(rdr.MetaData(), size, int64(len(foot)))
+	}
+	if perr != nil {
+		// A footer that does not parse is first of all one whose bytes
+		// are not what was written, when they are not.
+		if err := verifyTail(src, size, want, nil); err != nil {
+			return nil, err
+		}
+		return nil, footerErr(perr)
+	}
+	if err := verifyTail(src, size, want, regions); err != nil {
+		return nil, err
+	}
+	tail := size - want.Bytes
+	if footer := regions[len(regions)-1]; footer.crc != crc32.Checksum(foot, castagnoli) {
+		return nil, fmt.Errorf("%w: %w: the footer changed while it was verified", ErrCorrupt, ErrChecksum)
+	}
+	if regions[0].off < tail {
+		return nil, corruptf("metadata at %d, before the checksummed tail at %d", regions[0].off, tail)
+	}
+	m, err := parseMeta(p, rdr.MetaData(), size)
+	if err != nil {
+		return nil, err
+	}
+	m.tail, m.regions = tail, regions
+	m.bytes += 24 * int64(len(regions)) // a metaRegion
+	return m, nil
+}
+
+// parseFooter parses the footer foot of a file of size bytes. A footer
+// that makes the Parquet library panic is an error like any other: its
+// bytes are verified before the error is told.
+func parseFooter(foot []byte, size int64, mem memory.Allocator) (rdr *file.Reader, err error) {
+	defer recoverCorrupt(&err, nil)
+	at := io.NewSectionReader(footerAt{foot: foot, start: size - int64(len(foot))}, 0, size)
+	return file.NewParquetReader(at, file.WithReadProps(parquet.NewReaderProperties(mem)))
+}
+
+// footerAt serves a footer parse from the footer's bytes already read
+// (foot, the file's end from start): the parse reads nothing else.
+type footerAt struct {
+	foot  []byte
+	start int64
+}
+
+func (r footerAt) ReadAt(p []byte, off int64) (int, error) {
+	if off < r.start || off-r.start+int64(len(p)) > int64(len(r.foot)) {
+		return 0, corruptf("the footer's length points %d bytes before the file's end, past the footer read", r.start+int64(len(r.foot))-off)
+	}
+	return copy(p, r.foot[off-r.start:]), nil
+}
+
+// footerErr is the error of a footer the Parquet library could not read.
+func footerErr(err error) error {
+	if isReadAbort(err) {
+		return err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return corruptf("truncated: %v", err)
+	}
+	return corruptf("%v", err)
 }
 
 // parseMeta checks that the file is one of ours and extracts what every

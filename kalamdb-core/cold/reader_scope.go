@@ -47,12 +47,24 @@ func (f *File) borrowReader(ctx context.Context) (*boundReader, error) {
 	}
 	f.readers.mu.Unlock()
 	src := newCtxReaderAt(ctx, f.h, &f.c)
-	rdr, err := file.NewParquetReader(io.NewSectionReader(src, 0, f.h.Size()), file.WithReadProps(f.props), file.WithMetadata(f.meta.md))
+	var in io.ReaderAt = src
+	if f.meta.regions != nil {
+		// The tail was verified: what the library reads of it (bloom
+		// filters, page indexes) is checked against its regions' CRCs.
+		in = &checkedTail{src: src, start: f.meta.tail, regions: f.meta.regions, mismatch: f.forgetCached}
+	}
+	rdr, err := file.NewParquetReader(io.NewSectionReader(in, 0, f.h.Size()), file.WithReadProps(f.props), file.WithMetadata(f.meta.md))
 	if err != nil {
 		return nil, corruptf("%v", err)
 	}
 	return &boundReader{src: src, rdr: rdr, rgrs: make([]*file.RowGroupReader, len(f.meta.rgs))}, nil
 }
+
+// forgetCached makes the cache forget the file's identity and what it
+// cached of it, when its metadata no longer matches what was verified:
+// the next open reads and verifies the tail again, so that a repaired
+// file is read again and a damaged one fails to open.
+func (f *File) forgetCached() { f.cache.drop(f.rec) }
 
 // giveBack returns br for reuse. A reader whose read failed is dropped:
 // the library keeps some failures (an offset index it could not read), and

@@ -105,8 +105,16 @@ type WriteOptions struct {
 	// ZstdLevel is the Zstd level (default 1, the fastest: a flush is on
 	// the write path's clock, and a compaction can choose more).
 	ZstdLevel int
-	// PageBytes is the target (uncompressed) size of a data page
-	// (default 8 KiB). A point lookup decompresses one page per column
+	// PageBytes is the smallest (uncompressed) size of a data page
+	// (default 8 KiB): arrow-go compares a column's buffered page with
+	// it only after each writeBatchValues (256) values, so a page ends
+	// at the first multiple of 256 values whose size reaches PageBytes
+	// (for a dictionary-encoded column, the size of the values before
+	// encoding). Pages of narrow columns come out at about PageBytes
+	// (1,024 BIGINT or TIMESTAMP values, 768 _keys of 12 bytes); a
+	// column whose values average more than PageBytes/256 bytes has 256
+	// values a page (chat content of 40-400 characters: ~57 KB, 14 KB
+	// compressed). A point lookup decompresses one page per column
 	// read, so small pages make lookups cheap: measured on 200K chat
 	// rows, 8 KiB pages cost ~5% in file size and write speed against
 	// 64 KiB ones and cut a warm lookup from ~800 to ~300 µs; the 1 MiB
@@ -389,6 +397,23 @@ func writeFile(ctx context.Context, st Storage, p string, sch *systable.TableSch
 // and the storage.
 const writeBufferBytes = 1 << 20
 
+// writeBatchValues is how many values arrow-go's column writers take at
+// a time: they decide whether to cut a page (PageBytes reached) only
+// between two batches, so it is also the granularity of a page. Below
+// the default 1024 so that the dictionary cost check (writerProps) runs
+// before the first page of ~100-byte texts is cut: the check is only
+// made while no page exists. Not smaller, although pages of long texts
+// would then honour PageBytes better: with 64, a chat file's content
+// pages were ~14 KB instead of ~57 KB, but the files grew 6-11%, a
+// column of 50 senders lost its dictionary (the cost check saw 64
+// mostly distinct values), and the harness's first-touch lookups
+// (BenchmarkLookupFirstTouch, a fresh cache per 1,250 random lookups)
+// decoded twice the pages (0.1 -> 0.2 a lookup): p90 6.6 -> 77 µs, p50
+// 3.8 -> 4.6 µs (medians of 4 runs on a loaded machine); warm lookups
+// and scans got no faster. Smaller pages cost a lookup less per page
+// it decodes, but a lookup then decodes pages more often.
+const writeBatchValues = 256
+
 // dictionaryPageLimit caps a column chunk's dictionary page.
 const dictionaryPageLimit = 256 << 10
 
@@ -413,11 +438,7 @@ func writerProps(sch *systable.TableSchema, opts WriteOptions) *parquet.WriterPr
 		// A dictionary is read whole by a lookup of its column, so it is
 		// kept small; past this, the column falls back to PLAIN.
 		parquet.WithDictionaryPageSizeLimit(dictionaryPageLimit),
-		// Values are handed to the column writers this many at a time.
-		// Below the default 1024 so that the dictionary cost check (see
-		// below) runs before the first page of ~100-byte texts is cut:
-		// the check is only made while no page exists.
-		parquet.WithBatchSize(256),
+		parquet.WithBatchSize(writeBatchValues),
 		parquet.WithBloomFilterEnabled(false),
 	}
 	bloom := func(col string) {
