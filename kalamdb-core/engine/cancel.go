@@ -98,6 +98,9 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		}
 		return &zeroEqualIter{child: it}, nil
 	}
+	if d, ok := n.(*plan.Distinct); ok {
+		return b.buildDistinct(ctx, d, r) // -0 equals 0 (insertzero.go)
+	}
 	n, err := zeroEqualChildren(n)
 	if err != nil {
 		return nil, err

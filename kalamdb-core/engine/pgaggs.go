@@ -476,7 +476,10 @@ func (b *aggBuffer) accumulate(vals []any) error {
 		if err != nil {
 			return err
 		}
-		if (a.spec.name == "min" && c < 0) || (a.spec.name == "max" && c > 0) {
+		// Of equal values the last one met wins, as in PostgreSQL
+		// (float8smaller and the like keep their second argument): max
+		// over -0 then 0 is 0.
+		if (a.spec.name == "min" && c <= 0) || (a.spec.name == "max" && c >= 0) {
 			b.best = vals[0]
 		}
 	case "bool_and", "bool_or":

@@ -253,6 +253,24 @@ func buildLog(args []sql.Expression) (*pgFunc, error) {
 	})(args)
 }
 
+// buildSqrt builds sqrt: numeric of a numeric (pgnumfuncs.go), else
+// DOUBLE (an integer or an untyped literal takes float8's, PostgreSQL's
+// preferred numeric type).
+func buildSqrt(args []sql.Expression) (*pgFunc, error) {
+	if len(args) == 1 && familyOf(args[0]) == famNumeric {
+		return newFuncOfType(args, numericType, func(_ *sql.Context, vals []any) (any, error) {
+			d, _ := toDecimal(vals[0])
+			return numericSqrt(d)
+		}), nil
+	}
+	return buildFloatFunc("sqrt", 1, func(x []float64) (float64, error) {
+		if x[0] < 0 {
+			return 0, execError("cannot take square root of a negative number")
+		}
+		return math.Sqrt(x[0]), nil
+	})(args)
+}
+
 func buildRandom(args []sql.Expression) (*pgFunc, error) {
 	if len(args) != 0 {
 		return nil, noFunction("random", args)
@@ -276,12 +294,7 @@ func (fs functionSet) registerMathFunctions() {
 	fs.register("kdb_round", buildRounding("round", false))
 	fs.register("kdb_trunc", buildRounding("trunc", true))
 	fs.register("kdb_intdiv", buildIntDiv)
-	fs.register("kdb_sqrt", buildFloatFunc("sqrt", 1, func(x []float64) (float64, error) {
-		if x[0] < 0 {
-			return 0, execError("cannot take square root of a negative number")
-		}
-		return math.Sqrt(x[0]), nil
-	}))
+	fs.register("kdb_sqrt", buildSqrt)
 	fs.register("kdb_cbrt", buildFloatFunc("cbrt", 1, unary(math.Cbrt)))
 	fs.register("kdb_exp", buildFloatFunc("exp", 1, expOf))
 	fs.register("kdb_ln", buildFloatFunc("ln", 1, func(x []float64) (float64, error) {

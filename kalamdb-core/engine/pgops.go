@@ -423,8 +423,9 @@ func buildSign(neg bool) fnBuilder {
 	}
 }
 
-// buildPower builds a ^ b and power(a, b): always DOUBLE (PostgreSQL's
-// float8 ^ float8; its numeric ^ numeric is not implemented).
+// buildPower builds a ^ b and power(a, b): numeric when an operand is
+// numeric and none is a float (PostgreSQL's numeric ^ numeric, see
+// pgnumfuncs.go), else DOUBLE (float8 ^ float8, which integers take).
 func buildPower(args []sql.Expression) (*pgFunc, error) {
 	l, r, lf, rf, err := operands("^", args)
 	if err != nil {
@@ -432,6 +433,13 @@ func buildPower(args []sql.Expression) (*pgFunc, error) {
 	}
 	if !isNumOrNull(lf) || !isNumOrNull(rf) {
 		return nil, noOperator(l, "^", r)
+	}
+	if (lf == famNumeric || rf == famNumeric) && lf != famFloat && rf != famFloat {
+		return newFuncOfType([]sql.Expression{l, r}, numericType, func(_ *sql.Context, vals []any) (any, error) {
+			a, _ := toDecimal(vals[0])
+			b, _ := toDecimal(vals[1])
+			return numericPower(a, b)
+		}), nil
 	}
 	return newFuncOfType([]sql.Expression{l, r}, types.Float64, func(_ *sql.Context, vals []any) (any, error) {
 		a, _ := toFloat64(vals[0])

@@ -24,7 +24,7 @@ func TestFloatInputRoundsOnce(t *testing.T) {
 
 	for q, want := range map[string]string{
 		`SELECT '3.4028235e38'::real, '-3.4028235e38'::real, '3.40282356e38'::real, CAST('3.4028235e38' AS REAL)`: `[[3.4028235e+38,-3.4028235e+38,3.4028235e+38,3.4028235e+38]]`,
-		`SELECT '7.1e-46'::real, '1e-45'::real, '0e-50'::real, '-0.0e-99'::real`:                                  `[[1e-45,1e-45,0,0]]`,
+		`SELECT '7.1e-46'::real, '1e-45'::real, '0e-50'::real, '-0.0e-99'::real`:                                  `[[1e-45,1e-45,0,-0]]`,
 		`SELECT 3.4028235e38::float8::real, 340282350000000000000000000000000000000::real, '1e-320'::float8`:      `[[3.4028235e+38,3.4028235e+38,1e-320]]`,
 	} {
 		if got := alice.rows(q); got != want {
