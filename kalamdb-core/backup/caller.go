@@ -81,6 +81,15 @@ func (s *Service) mayBackUp(snap *kv.Snapshot, cat *catalogFile, by Caller) (wit
 	return false, nil
 }
 
+// roleNow is the lower of by's role at the statement and its role now
+// (none when its account is gone).
+func (s *Service) roleNow(by Caller) systable.Role {
+	if u, ok := s.o.Catalog.Snapshot().User(by.UserID); ok {
+		return lowerRole(by.Role, u.Role)
+	}
+	return ""
+}
+
 // lowerRole is the lower of two roles.
 func lowerRole(a, b systable.Role) systable.Role {
 	if a.AtLeast(b) {
@@ -177,9 +186,9 @@ func (p *partitions) keep(owner string) bool {
 // why says why a restore under the dba rules refuses something.
 func (pr *prepared) why() string {
 	if pr.byDBA {
-		return "a dba's restore never does (only a system user's restore of a backup this server signed may)"
+		return "a dba's restore never does (only a system user's restore of a backup a system user took and this server signed may)"
 	}
-	return "only a restore of a backup this server signed may, and " + pr.trust.reason + ": the restore follows the rules of a dba's restore"
+	return "only a restore of a backup a system user took and this server signed may, and " + pr.trust.reason + ": the restore follows the rules of a dba's restore"
 }
 
 // checkDBARules refuses, under the dba rules, a restore that creates a
