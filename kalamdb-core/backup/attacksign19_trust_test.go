@@ -88,3 +88,32 @@ func TestAttacksign19RestoreRoleAsOfTheRun(t *testing.T) {
 		t.Fatalf("ops's rows restored: %q", got)
 	}
 }
+
+// TestAttacksign19SquattedNameGetsNoSystemRows: a restore matches the
+// backup's users by name. A dba who made a plain user 'ops' here, then
+// restored a system user's backup where ops is a system user owning
+// rows, had those rows restored into the plain ops's partition, which it
+// reads with EXECUTE AS: a dba read a system user's partition, which its
+// own backup refuses (mayBackUp). So did a system user's restore of such
+// a backup when it is not trusted. Under a dba's rules the rows of a
+// system user of the backup go nowhere; a system user's trusted restore
+// still restores them (TestSignedBackupRestoresWithFullTrust).
+func TestAttacksign19SquattedNameGetsNoSystemRows(t *testing.T) {
+	const want = "gives the rows of system user 'ops' of the backup to user 'ops' here"
+	root := t.TempDir()
+	sysBackup(t, root, testSigningKey)
+	src := newServer(t, root)
+	fillSys(src, false)
+	src.mustJob("BACKUP DATABASE app TO 'sys-hot'") // only hot rows of ops: met as they are read
+	for _, loc := range []string{"sys", "sys-hot"} {
+		dst := newServer(t, root)
+		dst.must("CREATE USER 'dba1' WITH PASSWORD 'dba-pw' ROLE dba; CREATE USER 'ops' WITH PASSWORD 'squat' ROLE user")
+		checkRestoreFailsAs(t, dst, dst.user("dba1"), loc, want)
+	}
+	// Signed with another key (untrusted), restored by root: the same.
+	other := t.TempDir()
+	sysBackup(t, other, otherKey)
+	dst := newServer(t, other)
+	dst.must("CREATE USER 'ops' WITH PASSWORD 'squat' ROLE user")
+	checkRestoreFails(t, dst, "sys", want)
+}

@@ -217,7 +217,7 @@ func (s *Service) checkOwners(pr *prepared, owners map[string]bool, counters boo
 	}
 	check := func(backupID string) error {
 		if to, ok := pr.plan.IDs[backupID]; ok && backupID != "" {
-			return s.checkOwner(pr, to)
+			return s.checkBackupOwner(pr, backupID, to)
 		}
 		return nil // no partition, or refused as damaged later
 	}
@@ -250,6 +250,24 @@ func (s *Service) checkOwner(pr *prepared, id string) error {
 	if u, ok := s.o.Catalog.Snapshot().User(id); ok && u.Role == systable.RoleSystem {
 		return apierror.New(apierror.PermissionDenied, "restoring %s puts rows into the partition of system user '%s': %s",
 			pr.cat.Namespace.NamespaceID, u.Username, pr.why())
+	}
+	return nil
+}
+
+// checkBackupOwner is checkOwner for the partition of backup user
+// backupID, restored to user id here; under the dba rules it is refused
+// too when the backup says backupID is a system user. Users are matched
+// by name: without this, a dba who made a plain user of that name here
+// before the restore (its own restore of a system user's backup, or a
+// system user's of an untrusted one) would have a system user's rows
+// restored into a partition a dba reads.
+func (s *Service) checkBackupOwner(pr *prepared, backupID, id string) error {
+	if err := s.checkOwner(pr, id); err != nil || !pr.dbaRules {
+		return err
+	}
+	if name, ok := pr.systemUsers[backupID]; ok {
+		return apierror.New(apierror.PermissionDenied, "restoring %s gives the rows of system user '%s' of the backup to user '%s' here, who is not a system user: %s",
+			pr.cat.Namespace.NamespaceID, name, pr.plan.Existing[id], pr.why())
 	}
 	return nil
 }

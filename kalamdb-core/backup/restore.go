@@ -72,6 +72,9 @@ type prepared struct {
 	trust    trust
 	dbaRules bool
 	byDBA    bool
+	// systemUsers are the backup's system users, by id: their names
+	// (checkBackupOwner).
+	systemUsers map[string]string
 }
 
 func (s *Service) prepare(ctx context.Context, ns, location string, by Caller, mayCreate RoleCheck) (*prepared, error) {
@@ -132,7 +135,13 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 	if err != nil {
 		return nil, err
 	}
-	pr := &prepared{st: st, src: src, cat: cat, plan: plan, trust: tr, dbaRules: byDBA || !tr.ok, byDBA: byDBA}
+	pr := &prepared{st: st, src: src, cat: cat, plan: plan, trust: tr, dbaRules: byDBA || !tr.ok, byDBA: byDBA,
+		systemUsers: map[string]string{}}
+	for _, u := range cat.Users {
+		if u.Role == systable.RoleSystem {
+			pr.systemUsers[u.UserID] = u.Username
+		}
+	}
 	for _, u := range plan.Create {
 		if err := mayCreate(u.Role); err != nil {
 			return nil, apierror.New(apierror.PermissionDenied, "restoring %s creates user %s with role %s, which you may not create: %s",
@@ -399,7 +408,7 @@ func (r *restorer) restoreTable(ctx context.Context, pr *prepared, m *systable.T
 		if !r.owners[to] {
 			// Known only as the rows are read: refused here, the
 			// restore is rolled back.
-			if err := r.s.checkOwner(pr, to); err != nil {
+			if err := r.s.checkBackupOwner(pr, owner, to); err != nil {
 				return nil, err
 			}
 			r.owners[to] = true
