@@ -117,3 +117,20 @@ func TestAttacksign19SquattedNameGetsNoSystemRows(t *testing.T) {
 	dst.must("CREATE USER 'ops' WITH PASSWORD 'squat' ROLE user")
 	checkRestoreFails(t, dst, "sys", want)
 }
+
+// TestAttacksign19SquattedNameTrustedRestore: the same squatting, and a
+// system user restores the system user's signed backup itself (trusted):
+// the rows of system user ops went to the plain ops a dba made, whose
+// partition a dba reads. Refused; made a system user, ops gets them.
+func TestAttacksign19SquattedNameTrustedRestore(t *testing.T) {
+	root := t.TempDir()
+	sysBackup(t, root, testSigningKey)
+	dst := newServer(t, root)
+	dst.must("CREATE USER 'ops' WITH PASSWORD 'squat' ROLE user")
+	checkRestoreFails(t, dst, "sys", "gives the rows of system user 'ops' of the backup to user 'ops' here, who is not a system user")
+	dst.must("DROP NAMESPACE app; ALTER USER 'ops' SET ROLE system")
+	wantTrusted(t, restoreResult(t, dst.job("RESTORE DATABASE app FROM 'sys'")), true, "")
+	if got := opsRows(dst); got != "100 ops-cold\n101 ops-hot\n" {
+		t.Fatalf("ops's rows restored: %q", got)
+	}
+}
