@@ -131,18 +131,25 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 			u.PasswordHash = ""
 		}
 	}
-	plan, err := s.o.Catalog.PlanUsers(cat.Users, cat.Owners)
+	dbaRules := byDBA || !tr.ok
+	plan := s.o.Catalog.PlanUsers
+	if dbaRules {
+		// The rows of a user dropped here stay in storage: an account
+		// given its id (a forged backup's user) would own them.
+		plan = s.o.Catalog.PlanUsersNewIDs
+	}
+	users, err := plan(cat.Users, cat.Owners)
 	if err != nil {
 		return nil, err
 	}
-	pr := &prepared{st: st, src: src, cat: cat, plan: plan, trust: tr, dbaRules: byDBA || !tr.ok, byDBA: byDBA,
+	pr := &prepared{st: st, src: src, cat: cat, plan: users, trust: tr, dbaRules: dbaRules, byDBA: byDBA,
 		systemUsers: map[string]string{}}
 	for _, u := range cat.Users {
 		if u.Role == systable.RoleSystem {
 			pr.systemUsers[u.UserID] = u.Username
 		}
 	}
-	for _, u := range plan.Create {
+	for _, u := range users.Create {
 		if err := mayCreate(u.Role); err != nil {
 			return nil, apierror.New(apierror.PermissionDenied, "restoring %s creates user %s with role %s, which you may not create: %s",
 				ns, u.Username, u.Role, apiMessage(err))
