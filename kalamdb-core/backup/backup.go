@@ -175,8 +175,9 @@ type Result struct {
 	// Signed says the backup carries a signature (signing.go).
 	Signed bool `json:"signed"`
 	// Trusted is a restore's: whether the backup's signature is this
-	// server's and matches. When it is not, UntrustedReason says why, and
-	// the restore followed the rules of a dba's restore.
+	// server's and matches, and a system user took it. When it is not,
+	// UntrustedReason says why, and the restore followed the rules of a
+	// dba's restore.
 	Trusted         *bool  `json:"trusted,omitempty"`
 	UntrustedReason string `json:"untrusted_reason,omitempty"`
 }

@@ -106,6 +106,15 @@ func (s *Service) mayBackUp(snap *kv.Snapshot, cat *catalogFile, by Caller) (wit
 	return false, nil
 }
 
+// roleNow is the lower of by's role at the statement and its role now
+// (none when its account is gone).
+func (s *Service) roleNow(by Caller) systable.Role {
+	if u, ok := s.o.Catalog.Snapshot().User(by.UserID); ok {
+		return lowerRole(by.Role, u.Role)
+	}
+	return ""
+}
+
 // lowerRole is the lower of two roles.
 func lowerRole(a, b systable.Role) systable.Role {
 	if a.AtLeast(b) {
@@ -202,9 +211,9 @@ func (p *partitions) keep(owner string) bool {
 // why says why a restore under the dba rules refuses something.
 func (pr *prepared) why() string {
 	if pr.byDBA {
-		return "a dba's restore never does (only a system user's restore of a backup this server signed may)"
+		return "a dba's restore never does (only a system user's restore of a backup a system user took and this server signed may)"
 	}
-	return "only a restore of a backup this server signed may, and " + pr.trust.reason + ": the restore follows the rules of a dba's restore"
+	return "only a restore of a backup a system user took and this server signed may, and " + pr.trust.reason + ": the restore follows the rules of a dba's restore"
 }
 
 // checkDBARules refuses, under the dba rules, a restore that creates a
@@ -212,28 +221,24 @@ func (pr *prepared) why() string {
 // owners of hot rows are checked as they are read (checkOwner), and
 // every owner again at the commit (checkOwners).
 func (s *Service) checkDBARules(pr *prepared) error {
-	if !pr.dbaRules {
-		return nil
-	}
 	for _, u := range pr.plan.Create {
-		if u.Role == systable.RoleSystem {
+		if pr.dbaRules && u.Role == systable.RoleSystem {
 			return apierror.New(apierror.PermissionDenied, "restoring %s creates user %s with role system: %s",
 				pr.cat.Namespace.NamespaceID, u.Username, pr.why())
 		}
 	}
+	// Every restore: a system user's rows go to no lower account
+	// (checkBackupOwner).
 	return s.checkOwners(pr, nil, false)
 }
 
-// checkOwners checks, under the dba rules, the owners here of the
-// backup's manifests (and counters, with counters), and owners (ids
-// here).
+// checkOwners checks the owners here of the backup's manifests (and
+// counters, with counters) with checkBackupOwner, and owners (ids here)
+// with checkOwner.
 func (s *Service) checkOwners(pr *prepared, owners map[string]bool, counters bool) error {
-	if !pr.dbaRules {
-		return nil
-	}
 	check := func(backupID string) error {
 		if to, ok := pr.plan.IDs[backupID]; ok && backupID != "" {
-			return s.checkOwner(pr, to)
+			return s.checkBackupOwner(pr, backupID, to)
 		}
 		return nil // no partition, or refused as damaged later
 	}
@@ -266,6 +271,33 @@ func (s *Service) checkOwner(pr *prepared, id string) error {
 	if u, ok := s.o.Catalog.Snapshot().User(id); ok && u.Role == systable.RoleSystem {
 		return apierror.New(apierror.PermissionDenied, "restoring %s puts rows into the partition of system user '%s': %s",
 			pr.cat.Namespace.NamespaceID, u.Username, pr.why())
+	}
+	return nil
+}
+
+// checkBackupOwner is checkOwner for the partition of backup user
+// backupID, restored to user id here; it is refused too when the backup
+// says backupID is a system user and id is not one now: under the dba
+// rules always, in a trusted restore unless the account here is a system
+// user. Users are matched by name: without this, a dba who made a plain
+// user of that name here before the restore (then restored a system
+// user's backup itself, or waited for a system user to) would have a
+// system user's rows restored into a partition a dba reads.
+func (s *Service) checkBackupOwner(pr *prepared, backupID, id string) error {
+	if err := s.checkOwner(pr, id); err != nil {
+		return err
+	}
+	name, ok := pr.systemUsers[backupID]
+	if _, existing := pr.plan.Existing[id]; !ok || !existing {
+		return nil // a user the restore creates has the backup's role
+	}
+	if pr.dbaRules {
+		return apierror.New(apierror.PermissionDenied, "restoring %s gives the rows of system user '%s' of the backup to user '%s' here, who is not a system user: %s",
+			pr.cat.Namespace.NamespaceID, name, pr.plan.Existing[id], pr.why())
+	}
+	if u, ok := s.o.Catalog.Snapshot().User(id); !ok || u.Role != systable.RoleSystem {
+		return apierror.New(apierror.PermissionDenied, "restoring %s gives the rows of system user '%s' of the backup to user '%s' here, who is not a system user: a restore gives a system user's rows to no lower account (make that account a system user, or drop it, first)",
+			pr.cat.Namespace.NamespaceID, name, pr.plan.Existing[id])
 	}
 	return nil
 }

@@ -22,8 +22,10 @@ import (
 // signatures existed; signed with another key; changed since it was
 // written) restores under the rules of a dba's restore, whoever runs it:
 // it creates no system user and writes into no system user's partition
-// (restoreRules). A dba's own restore follows those rules whatever the
-// signature.
+// (caller.go). A dba's own restore follows those rules whatever the
+// signature, and so does any restore of a backup a dba took (signed, it
+// is still what a dba wrote, and its users are matched by name: its rows
+// could land in the partition of a system user of that name).
 
 // Contexts of the keys derived from the storage secret key: each use of
 // the secret has a key of its own.

@@ -74,6 +74,17 @@ type UserPlan struct {
 // PlanUsers decides where the backup's users go (UserPlan). users are the
 // backup's user rows, owners the ids of every partition owner.
 func (c *Catalog) PlanUsers(users []*systable.User, owners []string) (*UserPlan, error) {
+	return c.planUsers(users, owners, false)
+}
+
+// PlanUsersNewIDs is PlanUsers giving every user it creates a new id: a
+// backup that is not trusted must not give an account the id of a user
+// dropped here, whose rows stay in storage and would be that account's.
+func (c *Catalog) PlanUsersNewIDs(users []*systable.User, owners []string) (*UserPlan, error) {
+	return c.planUsers(users, owners, true)
+}
+
+func (c *Catalog) planUsers(users []*systable.User, owners []string, newIDs bool) (*UserPlan, error) {
 	snap := c.cur.Load()
 	p := &UserPlan{IDs: map[string]string{}, Existing: map[string]string{}}
 	known := map[string]bool{}
@@ -96,7 +107,7 @@ func (c *Catalog) PlanUsers(users []*systable.User, owners []string) (*UserPlan,
 			continue
 		}
 		id := u.UserID
-		if _, ok := snap.users[id]; ok || taken[id] {
+		if _, ok := snap.users[id]; ok || taken[id] || newIDs {
 			var err error
 			if id, err = c.newUserID(snap); err != nil {
 				return nil, err
