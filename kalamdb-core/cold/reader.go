@@ -20,6 +20,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/thrift/lib/go/thrift"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -267,8 +268,35 @@ func loadChecked(p string, src *io.SectionReader, want MetaChecksum, foot []byte
 // bytes are verified before the error is told.
 func parseFooter(foot []byte, size int64, mem memory.Allocator) (rdr *file.Reader, err error) {
 	defer recoverCorrupt(&err, nil)
+	if err := footerBounded(foot); err != nil {
+		return nil, err
+	}
 	at := io.NewSectionReader(footerAt{foot: foot, start: size - int64(len(foot))}, 0, size)
 	return file.NewParquetReader(at, file.WithReadProps(parquet.NewReaderProperties(mem)))
+}
+
+// footerBounded walks the Thrift of footer foot (with its length and
+// magic) without keeping anything, and fails when a list or string claims
+// more bytes than the footer has. A checked open parses the footer before
+// the tail's CRC is compared (it needs the footer to find the regions it
+// records CRCs of), and the Parquet library's Thrift decoder allocates
+// what a list's count claims (make([]*RowGroup, 0, count), up to 100
+// million elements): a few rotted bytes would make the open allocate
+// hundreds of MB before the checksum fails it (attackrot19_footer_test.go).
+// Once the walk passed, every count is bounded by the footer's bytes, and
+// so is what the parse allocates. The walk costs a pass over the footer,
+// at the open that loads it into the cache.
+func footerBounded(foot []byte) error {
+	if len(foot) < 8 {
+		return corruptf("the footer has %d bytes", len(foot))
+	}
+	body := foot[:len(foot)-8]
+	buf := &thrift.TMemoryBuffer{Buffer: bytes.NewBuffer(body)}
+	p := thrift.NewTCompactProtocolConf(buf, &thrift.TConfiguration{MaxMessageSize: int32(min(len(body), 1<<30))})
+	if err := thrift.SkipDefaultDepth(context.Background(), p, thrift.STRUCT); err != nil {
+		return corruptf("the footer does not parse: %v", err)
+	}
+	return nil
 }
 
 // footerAt serves a footer parse from the footer's bytes already read
