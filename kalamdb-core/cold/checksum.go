@@ -60,9 +60,11 @@ import (
 // past a shard's share is not kept at all); per-region checksums in the
 // manifest entry would grow every entry by a CRC per index and change the
 // manifest's format. A region whose bytes changed fails the read with
-// ErrChecksum, and the cache forgets the file identity (Cache.drop), so
-// that the next open verifies the tail again: a repaired file reads, a
-// still damaged one fails to open.
+// ErrChecksum, and the cache drops the file's parsed footer
+// (Cache.forgetFooter), so that the next open verifies the tail again: a
+// repaired file reads, a still damaged one fails to open. What else was
+// cached of the file stays (it was checked when it was read), and the
+// Files open on it keep caching what they read, checked.
 
 // MetaChecksum is the checksum of a file's metadata region (its tail:
 // bloom filters, page indexes and footer), as the manifest records it.

@@ -19,7 +19,7 @@ import (
 // rest in between (bit rot keeps the size, the modification time and the
 // footer, so the identity) must still be seen: a lookup of a key the file
 // holds fails with a checksum mismatch (never "absent", never another
-// row), the cache forgets the file so that the next open verifies it
+// row), the cache drops its footer so that the next open verifies it
 // again (and fails while it is damaged), and the repaired file reads.
 func TestMetadataRotAfterCheckFailsReads(t *testing.T) {
 	const n = 300 // keys 0, 2, ... 598; row group 0 holds 0..198
