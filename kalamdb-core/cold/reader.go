@@ -137,7 +137,7 @@ func openHandle(ctx context.Context, p string, h ReadHandle, o OpenOptions) (f *
 	if f.cache == nil {
 		f.cache = newPrivateCache()
 	} else {
-		if foot, err = readFooter(src); err != nil {
+		if foot, err = readFooter(src, o.Checksum.Bytes); err != nil {
 			return nil, err
 		}
 		id.footer = maphash.Bytes(f.cache.seed, foot)
@@ -196,8 +196,12 @@ const footerTail = 16 << 10
 // and magic: what tells two files written at one path apart (hashed into
 // the identity) and, for a checked open, what is parsed. A file too short
 // or with a footer length past its start gives what it has; the footer's
-// parse then fails as it would without a cache.
-func readFooter(src *io.SectionReader) ([]byte, error) {
+// parse then fails as it would without a cache. limit, when positive, is
+// the length of the file's metadata its manifest entry records: a footer
+// longer than that is damage, and is not read (a rotted length would
+// otherwise make every open read and hold up to the whole file, a GET of
+// it on S3, before the checksum fails the open; attackrot19_footlen_test.go).
+func readFooter(src *io.SectionReader, limit int64) ([]byte, error) {
 	size := src.Size()
 	buf := make([]byte, min(size, footerTail))
 	if _, err := src.ReadAt(buf, size-int64(len(buf))); err != nil && !errors.Is(err, io.EOF) {
@@ -205,7 +209,7 @@ func readFooter(src *io.SectionReader) ([]byte, error) {
 	}
 	if len(buf) >= 8 {
 		n := int64(binary.LittleEndian.Uint32(buf[len(buf)-8:]))
-		if need := n + 8; need > int64(len(buf)) && need <= size {
+		if need := n + 8; need > int64(len(buf)) && need <= size && (limit <= 0 || need <= limit) {
 			more := make([]byte, need)
 			if _, err := src.ReadAt(more, size-need); err != nil && !errors.Is(err, io.EOF) {
 				return nil, err
@@ -227,7 +231,7 @@ func loadChecked(p string, src *io.SectionReader, want MetaChecksum, foot []byte
 	size := src.Size()
 	if foot == nil {
 		var err error
-		if foot, err = readFooter(src); err != nil {
+		if foot, err = readFooter(src, want.Bytes); err != nil {
 			return nil, err
 		}
 	}
@@ -291,6 +295,12 @@ func footerBounded(foot []byte) error {
 		return corruptf("the footer has %d bytes", len(foot))
 	}
 	body := foot[:len(foot)-8]
+	// The library allocates the footer length it reads before reading:
+	// a length past what readFooter read (it reads no more than the
+	// metadata the manifest records) is damage.
+	if n := binary.LittleEndian.Uint32(foot[len(body):]); int64(n) != int64(len(body)) {
+		return corruptf("the footer's length %d is not the %d bytes before it", n, len(body))
+	}
 	buf := &thrift.TMemoryBuffer{Buffer: bytes.NewBuffer(body)}
 	p := thrift.NewTCompactProtocolConf(buf, &thrift.TConfiguration{MaxMessageSize: int32(min(len(body), 1<<30))})
 	if err := thrift.SkipDefaultDepth(context.Background(), p, thrift.STRUCT); err != nil {
