@@ -46,23 +46,31 @@ func TestAttackrot19RottedFooterIsNotParsedUnbounded(t *testing.T) {
 	copy(damage[at:], hdr)
 	rewriteInPlace(t, full, damage)
 
-	cache, err := NewCache(CacheOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f, err := OpenFileWith(ctx, st, "f.parquet", OpenOptions{Cache: cache, Checksum: info.Meta})
-	runtime.ReadMemStats(&after)
-	if err == nil {
-		_ = f.Close()
-	}
-	if !errors.Is(err, ErrCorrupt) || !errors.Is(err, ErrChecksum) {
-		t.Fatalf("open of a file whose footer rotted: %v, want a checksum mismatch", err)
-	}
-	if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
-		t.Fatalf("the open of a %d-byte file with a rotted footer allocated %d MiB before failing", len(good), got>>20)
+	// An older file (no checksum in its manifest entry) cannot be
+	// verified, but its rotted footer must not be parsed unbounded either.
+	for _, checked := range []bool{true, false} {
+		cache, err := NewCache(CacheOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := OpenOptions{Cache: cache}
+		if checked {
+			o.Checksum = info.Meta
+		}
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		f, err := OpenFileWith(ctx, st, "f.parquet", o)
+		runtime.ReadMemStats(&after)
+		if err == nil {
+			_ = f.Close()
+		}
+		if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrChecksum) != checked {
+			t.Fatalf("checked %v: open of a file whose footer rotted: %v, want ErrCorrupt (and a checksum mismatch when checked)", checked, err)
+		}
+		if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+			t.Fatalf("checked %v: the open of a %d-byte file with a rotted footer allocated %d MiB before failing", checked, len(good), got>>20)
+		}
 	}
 }
 
