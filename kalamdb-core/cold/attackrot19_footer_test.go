@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"os"
-	"path/filepath"
 	"runtime"
 	"testing"
 
@@ -24,17 +22,8 @@ import (
 // open must fail with the checksum mismatch having allocated about what a
 // good open does.
 func TestAttackrot19RottedFooterIsNotParsedUnbounded(t *testing.T) {
-	ctx := context.Background()
 	st := newFS(t)
-	info, err := WriteFile(ctx, st, "f.parquet", chatSchema(), chatSource(t, 300), WriteOptions{RowGroupRows: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := filepath.Join(st.Base(), "f.parquet")
-	good, err := os.ReadFile(full)
-	if err != nil {
-		t.Fatal(err)
-	}
+	info, full, good := writeChatFile(t, st, 300, 100)
 	// Where the footer's row_groups list (field 4) starts: replace its
 	// header with a long-form header claiming claimed structs.
 	const claimed = 8 << 20 // 64 MiB of pointers
@@ -49,29 +38,37 @@ func TestAttackrot19RottedFooterIsNotParsedUnbounded(t *testing.T) {
 	// An older file (no checksum in its manifest entry) cannot be
 	// verified, but its rotted footer must not be parsed unbounded either.
 	for _, checked := range []bool{true, false} {
-		cache, err := NewCache(CacheOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		o := OpenOptions{Cache: cache}
+		sum := MetaChecksum{}
 		if checked {
-			o.Checksum = info.Meta
+			sum = info.Meta
 		}
-		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
-		f, err := OpenFileWith(ctx, st, "f.parquet", o)
-		runtime.ReadMemStats(&after)
-		if err == nil {
-			_ = f.Close()
-		}
+		got, err := openAllocs(t, st, sum)
 		if !errors.Is(err, ErrCorrupt) || errors.Is(err, ErrChecksum) != checked {
 			t.Fatalf("checked %v: open of a file whose footer rotted: %v, want ErrCorrupt (and a checksum mismatch when checked)", checked, err)
 		}
-		if got := after.TotalAlloc - before.TotalAlloc; got > 16<<20 {
+		if got > 16<<20 {
 			t.Fatalf("checked %v: the open of a %d-byte file with a rotted footer allocated %d MiB before failing", checked, len(good), got>>20)
 		}
 	}
+}
+
+// openAllocs opens f.parquet of st with a cache of its own and checksum
+// sum, and returns the bytes the open allocated and its error.
+func openAllocs(t *testing.T, st *FS, sum MetaChecksum) (uint64, error) {
+	t.Helper()
+	cache, err := NewCache(CacheOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f, err := OpenFileWith(context.Background(), st, "f.parquet", OpenOptions{Cache: cache, Checksum: sum})
+	runtime.ReadMemStats(&after)
+	if err == nil {
+		_ = f.Close()
+	}
+	return after.TotalAlloc - before.TotalAlloc, err
 }
 
 // rowGroupsListAt is the offset in the Thrift FileMetaData foot of the

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 )
@@ -21,15 +20,7 @@ import (
 func TestAttackrot19RotDuringConcurrentReads(t *testing.T) {
 	ctx := context.Background()
 	st := newFS(t)
-	info, err := WriteFile(ctx, st, "f.parquet", chatSchema(), chatSource(t, 300), WriteOptions{RowGroupRows: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	full := filepath.Join(st.Base(), "f.parquet")
-	good, err := os.ReadFile(full)
-	if err != nil {
-		t.Fatal(err)
-	}
+	info, full, good := writeChatFile(t, st, 300, 100)
 	damage := bytes.Clone(good)
 	for rg := range 3 {
 		for _, what := range []string{"bloom filter", "offset index", "column index"} {

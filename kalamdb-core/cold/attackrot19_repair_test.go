@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -29,16 +27,9 @@ func TestAttackrot19RepairedFileCachesAgain(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := newFS(t)
-			info, err := WriteFile(ctx, st, "f.parquet", chatSchema(), chatSource(t, 300), WriteOptions{RowGroupRows: 100})
-			if err != nil {
-				t.Fatal(err)
-			}
-			full := filepath.Join(st.Base(), "f.parquet")
-			good, err := os.ReadFile(full)
-			if err != nil {
-				t.Fatal(err)
-			}
+			info, full, good := writeChatFile(t, st, 300, 100)
 			o := OpenOptions{Checksum: info.Meta}
+			var err error
 			if !private {
 				if o.Cache, err = NewCache(CacheOptions{}); err != nil {
 					t.Fatal(err)
