@@ -296,14 +296,31 @@ func (c *Cache) Invalidate(storageID, path string) int {
 	return c.purge(nums)
 }
 
-// drop forgets file identity r and drops its entries (Invalidate for one
-// identity): its metadata no longer matches the checksum it was verified
-// with. Files open on it keep reading, checked, without the cache.
-func (c *Cache) drop(r *fileRec) int {
-	c.mu.Lock()
-	c.forgetLocked(r)
-	c.mu.Unlock()
-	return c.purge(map[uint64]bool{r.num: true})
+// forgetFooter drops the parsed footer of file identity r: its metadata
+// no longer matches the CRCs it was verified with, and the next open of r
+// must load the footer again, which verifies the whole tail (and fails
+// while the file is damaged). The rest of r stays, and r stays known: its
+// entries were read through the same checks, so they hold what the
+// verified bytes said, and the Files open on r go on caching what they
+// read (checked) once the file reads right again. Forgetting r instead
+// marked it gone for every File holding it, and a File the tiers keep
+// open then read its bloom filters, indexes and pages from storage at
+// every lookup, a repaired file too (attackrot19_repair_test.go).
+func (c *Cache) forgetFooter(r *fileRec) {
+	k := cacheKey{file: r.num, kind: kindFooter}
+	s := c.shard(k)
+	s.mu.Lock()
+	e, ok := s.entries[k]
+	if ok {
+		s.removeLocked(e)
+	}
+	s.mu.Unlock()
+	if ok {
+		c.invalidated.Add(1)
+		if r.entries.Add(-1) == 0 {
+			c.maybeForget(r)
+		}
+	}
 }
 
 // purge removes the entries of the file numbers in nums.

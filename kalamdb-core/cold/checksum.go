@@ -40,11 +40,14 @@ import (
 // records, for each bloom filter, column index and offset index the
 // footer locates (a metaRegion), the CRC-32C its bytes had, computed from
 // the very bytes whose CRC matched the manifest. The footer is parsed
-// from bytes the same pass covers. Every later read of the tail goes
-// through a checkedTail, which reads the regions it touches whole and
-// compares each with its CRC: no metadata byte is used unchecked, and the
-// check costs a CRC of bytes the read fetches anyway (no extra read, no
-// extra GET). The CRCs live in the parsed footer, which every open File
+// from bytes the same pass covers; it is parsed before the pass compares
+// (the pass needs its regions), so footerBounded first makes sure no
+// count or length in it claims more than its bytes (a rotted count would
+// otherwise make the Thrift decoder allocate what it claims). Every later
+// read of the tail goes through a checkedTail, which reads the regions it
+// touches whole and compares each with its CRC: no metadata byte is used
+// unchecked, and the check costs a CRC of bytes the read fetches anyway
+// (no extra read, no extra GET). The CRCs live in the parsed footer, which every open File
 // holds (24 bytes a region); when the footer leaves the cache, the next
 // open verifies the whole tail again. Measured before and after (medians
 // of 6 interleaved runs, loaded machine): a first checked lookup of a
@@ -60,9 +63,11 @@ import (
 // past a shard's share is not kept at all); per-region checksums in the
 // manifest entry would grow every entry by a CRC per index and change the
 // manifest's format. A region whose bytes changed fails the read with
-// ErrChecksum, and the cache forgets the file identity (Cache.drop), so
-// that the next open verifies the tail again: a repaired file reads, a
-// still damaged one fails to open.
+// ErrChecksum, and the cache drops the file's parsed footer
+// (Cache.forgetFooter), so that the next open verifies the tail again: a
+// repaired file reads, a still damaged one fails to open. What else was
+// cached of the file stays (it was checked when it was read), and the
+// Files open on it keep caching what they read, checked.
 
 // MetaChecksum is the checksum of a file's metadata region (its tail:
 // bloom filters, page indexes and footer), as the manifest records it.

@@ -189,9 +189,9 @@
 // (a GET on an object store) for each bloom filter, and keeping the
 // checked tail in the cache would hold every row group's bloom filters
 // against its budget. A mismatch matches ErrCorrupt and ErrChecksum; a
-// mismatch found after the open also makes the cache forget the file, so
-// that the next open verifies it again (a repaired file reads, a damaged
-// one fails to open). Files whose manifest entry records no checksum
+// mismatch found after the open also makes the cache drop the file's
+// parsed footer, so that the next open verifies it again (a repaired file
+// reads, a damaged one fails to open). Files whose manifest entry records no checksum
 // (written before checksums) are read unchecked.
 // Errors name the file's path: IsReadFailure tells callers which errors
 // are the storage's, for the log, never for a user.

@@ -19,7 +19,7 @@ import (
 // rest in between (bit rot keeps the size, the modification time and the
 // footer, so the identity) must still be seen: a lookup of a key the file
 // holds fails with a checksum mismatch (never "absent", never another
-// row), the cache forgets the file so that the next open verifies it
+// row), the cache drops its footer so that the next open verifies it
 // again (and fails while it is damaged), and the repaired file reads.
 func TestMetadataRotAfterCheckFailsReads(t *testing.T) {
 	const n = 300 // keys 0, 2, ... 598; row group 0 holds 0..198
@@ -41,15 +41,7 @@ func TestMetadataRotAfterCheckFailsReads(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ctx := context.Background()
 			st := newFS(t)
-			info, err := WriteFile(ctx, st, "f.parquet", chatSchema(), chatSource(t, n), WriteOptions{RowGroupRows: 100})
-			if err != nil {
-				t.Fatal(err)
-			}
-			full := filepath.Join(st.Base(), "f.parquet")
-			good, err := os.ReadFile(full)
-			if err != nil {
-				t.Fatal(err)
-			}
+			info, full, good := writeChatFile(t, st, n, 100)
 			from, to := metaSpan(t, good, 0, tc.column, tc.what)
 			cache, err := NewCache(CacheOptions{})
 			if err != nil {
@@ -182,4 +174,20 @@ func rewriteInPlace(t *testing.T, full string, b []byte) {
 	if err := os.Chtimes(full, time.Time{}, mt); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// writeChatFile writes n chat rows to f.parquet of st, rgRows a row
+// group, and returns its info, its path on disk and its bytes (what the
+// damage tests rot and restore).
+func writeChatFile(t *testing.T, st *FS, n, rgRows int) (info FileInfo, full string, good []byte) {
+	t.Helper()
+	info, err := WriteFile(context.Background(), st, "f.parquet", chatSchema(), chatSource(t, n), WriteOptions{RowGroupRows: rgRows})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full = filepath.Join(st.Base(), "f.parquet")
+	if good, err = os.ReadFile(full); err != nil {
+		t.Fatal(err)
+	}
+	return info, full, good
 }

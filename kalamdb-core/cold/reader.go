@@ -20,6 +20,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/file"
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
+	"github.com/apache/thrift/lib/go/thrift"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -136,7 +137,7 @@ func openHandle(ctx context.Context, p string, h ReadHandle, o OpenOptions) (f *
 	if f.cache == nil {
 		f.cache = newPrivateCache()
 	} else {
-		if foot, err = readFooter(src); err != nil {
+		if foot, err = readFooter(src, o.Checksum.Bytes); err != nil {
 			return nil, err
 		}
 		id.footer = maphash.Bytes(f.cache.seed, foot)
@@ -163,8 +164,17 @@ func openHandle(ctx context.Context, p string, h ReadHandle, o OpenOptions) (f *
 		if o.Checksum.Known() {
 			m, err = loadChecked(p, src, o.Checksum, foot, f.mem)
 		} else {
+			// Without a checksum the footer's bytes cannot be verified,
+			// but they can be bounded (footerBounded): a rotted count or
+			// length in an older file's footer is an error, not an
+			// allocation of up to 800 MB (attackrot19_footer_test.go).
+			if foot == nil {
+				if foot, err = readFooter(src, 0); err != nil {
+					return nil, 0, err
+				}
+			}
 			var rdr *file.Reader
-			if rdr, err = file.NewParquetReader(src, file.WithReadProps(parquet.NewReaderProperties(f.mem))); err != nil {
+			if rdr, err = parseFooter(foot, h.Size(), f.mem); err != nil {
 				return nil, 0, footerErr(err)
 			}
 			m, err = parseMeta(p, rdr.MetaData(), h.Size())
@@ -195,8 +205,12 @@ const footerTail = 16 << 10
 // and magic: what tells two files written at one path apart (hashed into
 // the identity) and, for a checked open, what is parsed. A file too short
 // or with a footer length past its start gives what it has; the footer's
-// parse then fails as it would without a cache.
-func readFooter(src *io.SectionReader) ([]byte, error) {
+// parse then fails as it would without a cache. limit, when positive, is
+// the length of the file's metadata its manifest entry records: a footer
+// longer than that is damage, and is not read (a rotted length would
+// otherwise make every open read and hold up to the whole file, a GET of
+// it on S3, before the checksum fails the open; attackrot19_footlen_test.go).
+func readFooter(src *io.SectionReader, limit int64) ([]byte, error) {
 	size := src.Size()
 	buf := make([]byte, min(size, footerTail))
 	if _, err := src.ReadAt(buf, size-int64(len(buf))); err != nil && !errors.Is(err, io.EOF) {
@@ -204,7 +218,7 @@ func readFooter(src *io.SectionReader) ([]byte, error) {
 	}
 	if len(buf) >= 8 {
 		n := int64(binary.LittleEndian.Uint32(buf[len(buf)-8:]))
-		if need := n + 8; need > int64(len(buf)) && need <= size {
+		if need := n + 8; need > int64(len(buf)) && need <= size && (limit <= 0 || need <= limit) {
 			more := make([]byte, need)
 			if _, err := src.ReadAt(more, size-need); err != nil && !errors.Is(err, io.EOF) {
 				return nil, err
@@ -226,7 +240,7 @@ func loadChecked(p string, src *io.SectionReader, want MetaChecksum, foot []byte
 	size := src.Size()
 	if foot == nil {
 		var err error
-		if foot, err = readFooter(src); err != nil {
+		if foot, err = readFooter(src, want.Bytes); err != nil {
 			return nil, err
 		}
 	}
@@ -267,8 +281,41 @@ func loadChecked(p string, src *io.SectionReader, want MetaChecksum, foot []byte
 // bytes are verified before the error is told.
 func parseFooter(foot []byte, size int64, mem memory.Allocator) (rdr *file.Reader, err error) {
 	defer recoverCorrupt(&err, nil)
+	if err := footerBounded(foot); err != nil {
+		return nil, err
+	}
 	at := io.NewSectionReader(footerAt{foot: foot, start: size - int64(len(foot))}, 0, size)
 	return file.NewParquetReader(at, file.WithReadProps(parquet.NewReaderProperties(mem)))
+}
+
+// footerBounded walks the Thrift of footer foot (with its length and
+// magic) without keeping anything, and fails when a list or string claims
+// more bytes than the footer has. A checked open parses the footer before
+// the tail's CRC is compared (it needs the footer to find the regions it
+// records CRCs of), and the Parquet library's Thrift decoder allocates
+// what a list's count claims (make([]*RowGroup, 0, count), up to 100
+// million elements): a few rotted bytes would make the open allocate
+// hundreds of MB before the checksum fails it (attackrot19_footer_test.go).
+// Once the walk passed, every count is bounded by the footer's bytes, and
+// so is what the parse allocates. The walk costs a pass over the footer,
+// at the open that loads it into the cache.
+func footerBounded(foot []byte) error {
+	if len(foot) < 8 {
+		return corruptf("the footer has %d bytes", len(foot))
+	}
+	body := foot[:len(foot)-8]
+	// The library allocates the footer length it reads before reading:
+	// a length past what readFooter read (it reads no more than the
+	// metadata the manifest records) is damage.
+	if n := binary.LittleEndian.Uint32(foot[len(body):]); int64(n) != int64(len(body)) {
+		return corruptf("the footer's length %d is not the %d bytes before it", n, len(body))
+	}
+	buf := &thrift.TMemoryBuffer{Buffer: bytes.NewBuffer(body)}
+	p := thrift.NewTCompactProtocolConf(buf, &thrift.TConfiguration{MaxMessageSize: int32(min(len(body), 1<<30))})
+	if err := thrift.SkipDefaultDepth(context.Background(), p, thrift.STRUCT); err != nil {
+		return corruptf("the footer does not parse: %v", err)
+	}
+	return nil
 }
 
 // footerAt serves a footer parse from the footer's bytes already read
@@ -287,7 +334,7 @@ func (r footerAt) ReadAt(p []byte, off int64) (int, error) {
 
 // footerErr is the error of a footer the Parquet library could not read.
 func footerErr(err error) error {
-	if isReadAbort(err) {
+	if isReadAbort(err) || errors.Is(err, ErrCorrupt) {
 		return err
 	}
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {

@@ -60,11 +60,11 @@ func (f *File) borrowReader(ctx context.Context) (*boundReader, error) {
 	return &boundReader{src: src, rdr: rdr, rgrs: make([]*file.RowGroupReader, len(f.meta.rgs))}, nil
 }
 
-// forgetCached makes the cache forget the file's identity and what it
-// cached of it, when its metadata no longer matches what was verified:
-// the next open reads and verifies the tail again, so that a repaired
-// file is read again and a damaged one fails to open.
-func (f *File) forgetCached() { f.cache.drop(f.rec) }
+// forgetCached drops the file's parsed footer from the cache when its
+// metadata no longer matches what was verified: the next open reads and
+// verifies the tail again, so that a damaged file fails to open and a
+// repaired one opens (Cache.forgetFooter).
+func (f *File) forgetCached() { f.cache.forgetFooter(f.rec) }
 
 // giveBack returns br for reuse. A reader whose read failed is dropped:
 // the library keeps some failures (an offset index it could not read), and
