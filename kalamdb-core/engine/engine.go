@@ -420,6 +420,9 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	if err != nil {
 		return nil, err
 	}
+	if err := checkParamRefs(st.Refs, bindings); err != nil {
+		return nil, err
+	}
 	if ex, ok := parsed.(*sqlparser.Explain); ok {
 		// The query is checked as if it ran (the engine's walk does not
 		// enter EXPLAIN), then planned, never run: the statement's

@@ -1000,21 +1000,28 @@ func windowDuplicateRefs(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 			return node, transform.SameTree, nil
 		}
 		kept := map[sql.ColumnId]bool{}
-		byName := map[string]sql.Expression{}
 		for _, e := range w.SelectExprs {
-			ie, ok := e.(sql.IdExpression)
-			if !ok {
-				continue
-			}
-			kept[ie.Id()] = true
-			if _, isWindow := e.(sql.WindowAdaptableExpression); isWindow {
-				byName[strings.ToLower(e.String())] = e
+			if ie, ok := e.(sql.IdExpression); ok {
+				kept[ie.Id()] = true
 			}
 		}
+		// The kept functions by text, made only for a dropped reference:
+		// the text prints every literal of the function's window, which
+		// for a large parameter is megabytes per function.
+		var byName map[string]sql.Expression
 		return transform.OneNodeExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 			gf, ok := e.(*expression.GetField)
 			if !ok || kept[gf.Id()] {
 				return e, transform.SameTree, nil
+			}
+			if byName == nil {
+				byName = map[string]sql.Expression{}
+				for _, e := range w.SelectExprs {
+					_, isID := e.(sql.IdExpression)
+					if _, isWindow := e.(sql.WindowAdaptableExpression); isID && isWindow {
+						byName[strings.ToLower(e.String())] = e
+					}
+				}
 			}
 			same, ok := byName[strings.ToLower(gf.Name())]
 			if !ok {

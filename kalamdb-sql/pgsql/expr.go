@@ -255,6 +255,10 @@ func (t *translator) param(p *pg.ParamRef) (sqlparser.Expr, error) {
 		return nil, t.codeAt(apierror.InvalidParameter, p.Location, "parameters are numbered $1..$%d", MaxParams)
 	}
 	t.params = max(t.params, n)
+	for len(t.refs) < n {
+		t.refs = append(t.refs, 0)
+	}
+	t.refs[n-1]++
 	return sqlparser.NewValArg([]byte(":" + BindName(n))), nil
 }
 

@@ -30,6 +30,10 @@ type Statement struct {
 	AST sqlparser.Statement
 	// Params is how many request params the statement takes ($1..$Params).
 	Params int
+	// Refs[i] is how many times $i+1 appears in AST: the engine binds each
+	// reference as a literal of its own, so a parameter's cost in planning
+	// is its size times its references (Params may exceed len(Refs)).
+	Refs []int
 	// Kind is SELECT, INSERT, UPDATE or DELETE, as PostgreSQL parsed it.
 	Kind dialect.Kind
 }
@@ -73,7 +77,7 @@ func Translate(text string, lim Limits) (*Statement, error) {
 	if pre.questions > 0 {
 		t.params = pre.questions
 	}
-	return &Statement{AST: ast, Params: t.params, Kind: kind}, nil
+	return &Statement{AST: ast, Params: t.params, Refs: t.refs, Kind: kind}, nil
 }
 
 // translator holds the state of one translation.
@@ -81,6 +85,8 @@ type translator struct {
 	pre *prepared
 	// params is the highest $n seen.
 	params int
+	// refs counts the references to each $n (Statement.Refs).
+	refs []int
 	// depth counts nested expressions, to bound recursion on hostile input
 	// (PostgreSQL's parser already bounds its own stack).
 	depth int
