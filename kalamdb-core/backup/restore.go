@@ -478,12 +478,15 @@ func (r *restorer) planFiles(pr *prepared) ([]partitionCopy, error) {
 				return nil, corruptErr(fmt.Errorf("manifest %s: user %s is not in the backup", mf.ManifestID, mf.UserID))
 			}
 		}
-		if len(mf.Files) > 0 && m.TableType == dialect.TableTypeUser && !catalog.MayHoldSystemPartitions(st) &&
-			restoredRole(snap, pr.plan, owner) == systable.RoleSystem {
+		if role := restoredRole(snap, pr.plan, owner); len(mf.Files) > 0 && m.TableType == dialect.TableTypeUser &&
+			!catalog.MayHoldSystemPartitions(st) && (role == systable.RoleSystem || role == "") {
 			// As flush keeps such a partition hot (tier), a restore does
-			// not copy its files there; it changes nothing instead.
+			// not copy its files there; it changes nothing instead. A
+			// dropped owner's partition (no account: role "", kept only
+			// by a system user's backup) counts as a system user's, as
+			// in flush: its role is gone and may have been system.
 			return nil, apierror.New(apierror.PermissionDenied,
-				"table %s holds Parquet files of system user %s, and its storage %s is an s3 storage placed by a non-system account, "+
+				"table %s holds Parquet files of system user (or dropped user) %s, and its storage %s is an s3 storage placed by a non-system account, "+
 					"which never holds a system user's files; a system user can re-place the storage (ALTER STORAGE %s, restating its location) before restoring",
 				m.TableID, owner, st.StorageID, st.StorageID)
 		}
@@ -496,7 +499,8 @@ func (r *restorer) planFiles(pr *prepared) ([]partitionCopy, error) {
 }
 
 // restoredRole is the role the user of id (here) has once the restore
-// commits: an existing user's, or the one the plan creates it with.
+// commits: an existing user's, or the one the plan creates it with; ""
+// for a dropped owner (a partition owner the backup has no user row of).
 func restoredRole(snap *catalog.Snapshot, plan *catalog.UserPlan, id string) systable.Role {
 	if u, ok := snap.User(id); ok {
 		return u.Role
