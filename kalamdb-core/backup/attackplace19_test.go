@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/backup"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
@@ -90,5 +91,53 @@ func TestAttackplace19RestoreKeepsDroppedOwnersOffDBAPlacedStorages(t *testing.T
 	}
 	if j.Status != systable.JobFailed || !strings.Contains(j.ErrorMessage, "Parquet files of") {
 		t.Fatalf("restore into a dba's storage: %s %s", j.Status, j.ErrorMessage)
+	}
+}
+
+// A restore maps a backup user to the existing account of that name and
+// leaves the account as it is. A dba who creates a user (role user) named
+// like a system user of a system backup, then restores that backup, got
+// the system user's rows in the partition of an account the dba controls
+// (EXECUTE AS, or its password): a dba read a system user's rows. Giving
+// a backup user's rows to an account of a lower role needs the right to
+// create the backup user's role, as creating the account would.
+func TestAttackplace19RestoreDoesNotHandSystemRowsToALowerNamesake(t *testing.T) {
+	root := t.TempDir()
+	src := newServer(t, root)
+	src.must("CREATE USER 'sysop' WITH PASSWORD 'pw' ROLE system")
+	sysop, _ := src.db.Catalog.UserByName("sysop")
+	src.must("CREATE NAMESPACE app; CREATE TABLE app.t (id INT PRIMARY KEY, v TEXT) WITH (TYPE = 'USER')")
+	if _, err := src.execAs(sysop.UserID, systable.RoleSystem, "INSERT INTO app.t VALUES (1, 'root only')"); err != nil {
+		t.Fatal(err)
+	}
+	src.mustJob("BACKUP DATABASE app TO 'sys-namesake'")
+
+	dst := newServer(t, root)
+	dst.must("CREATE USER 'ops' WITH PASSWORD 'pw' ROLE dba")
+	ops, _ := dst.db.Catalog.UserByName("ops")
+	if _, err := dst.execAs(ops.UserID, systable.RoleDBA, "CREATE USER 'sysop' WITH PASSWORD 'mine' ROLE user"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := dst.execAs(ops.UserID, systable.RoleDBA, "RESTORE DATABASE app FROM 'sys-namesake'")
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		j, werr := dst.db.Jobs.Wait(ctx, res[0].Rows[0][0].(string))
+		if werr != nil {
+			t.Fatal(werr)
+		}
+		if j.Status != systable.JobFailed {
+			fake, _ := dst.db.Catalog.UserByName("sysop")
+			got, _ := dst.execAs(fake.UserID, systable.RoleUser, "SELECT v FROM app.t")
+			t.Fatalf("a dba's restore gave system user sysop's rows to the dba's namesake account: job %s, it reads %v", j.Status, got[0].Rows)
+		}
+		if !strings.Contains(j.ErrorMessage, "role system") {
+			t.Fatalf("restore failed for another reason: %s", j.ErrorMessage)
+		}
+	} else {
+		wantCode(t, err, apierror.PermissionDenied, "role system")
+	}
+	if _, ok := dst.db.Catalog.Snapshot().Namespace("app"); ok {
+		t.Fatal("a refused restore left the namespace")
 	}
 }

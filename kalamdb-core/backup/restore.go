@@ -120,7 +120,30 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 				ns, u.Username, u.Role, apiMessage(err))
 		}
 	}
+	if err := mayMapDown(s.o.Catalog.Snapshot(), ns, cat.Users, plan, mayCreate); err != nil {
+		return nil, err
+	}
 	return &prepared{st: st, src: src, cat: cat, plan: plan}, nil
+}
+
+// mayMapDown refuses to give a backup user's rows to an existing account
+// of a lower role (UserPlan maps users by name) unless the caller may
+// create the backup user's role: otherwise a dba could create a user
+// named like a system user of a system backup, restore it, and read that
+// system user's rows as the account they made.
+func mayMapDown(snap *catalog.Snapshot, ns string, users []*systable.User, plan *catalog.UserPlan, mayCreate RoleCheck) error {
+	for _, u := range users {
+		here, ok := snap.User(plan.IDs[u.UserID])
+		if !ok || plan.Existing[here.UserID] == "" || u.Role == here.Role || !u.Role.AtLeast(here.Role) {
+			continue
+		}
+		if err := mayCreate(u.Role); err != nil {
+			return apierror.New(apierror.PermissionDenied,
+				"restoring %s gives the rows of user %s (role %s in the backup) to the existing account %s with role %s; that needs the right to create role %s: %s",
+				ns, u.Username, u.Role, here.Username, here.Role, u.Role, apiMessage(err))
+		}
+	}
+	return nil
 }
 
 func apiMessage(err error) string {
