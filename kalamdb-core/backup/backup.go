@@ -208,6 +208,18 @@ func (s *Service) Backup(ctx context.Context, ns, location string, by Caller, p 
 	if err != nil {
 		return nil, err
 	}
+	// And once more on what Create opened: it resolved the location's
+	// storage again, and an ALTER STORAGE between the check above and
+	// Create (a non-system account pointing it at a server of its own)
+	// would have the whole backup written there. Create's client keeps
+	// the settings it was built with; only a system user can make the
+	// storage system-placed again, so a storage that passes now was
+	// system-placed, or made so by a system user, when Create read it.
+	if err := s.mayGoTo(location, by); err != nil {
+		_ = st.Close()
+		discardDir()
+		return nil, err
+	}
 	// The place was empty: from here on what is in it is this backup's,
 	// and the pending entry says so, for the next start to clean up if the
 	// process dies before this backup ends either way.

@@ -158,7 +158,30 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 	if err := s.checkDBARules(pr); err != nil {
 		return nil, err
 	}
+	if err := mayMapDown(s.o.Catalog.Snapshot(), ns, cat.Users, users, mayCreate); err != nil {
+		return nil, err
+	}
 	return pr, nil
+}
+
+// mayMapDown refuses to give a backup user's rows to an existing account
+// of a lower role (UserPlan maps users by name) unless the caller may
+// create the backup user's role: otherwise a dba could create a user
+// named like a system user of a system backup, restore it, and read that
+// system user's rows as the account they made.
+func mayMapDown(snap *catalog.Snapshot, ns string, users []*systable.User, plan *catalog.UserPlan, mayCreate RoleCheck) error {
+	for _, u := range users {
+		here, ok := snap.User(plan.IDs[u.UserID])
+		if !ok || plan.Existing[here.UserID] == "" || u.Role == here.Role || !u.Role.AtLeast(here.Role) {
+			continue
+		}
+		if err := mayCreate(u.Role); err != nil {
+			return apierror.New(apierror.PermissionDenied,
+				"restoring %s gives the rows of user %s (role %s in the backup) to the existing account %s with role %s; that needs the right to create role %s: %s",
+				ns, u.Username, u.Role, here.Username, here.Role, u.Role, apiMessage(err))
+		}
+	}
+	return nil
 }
 
 func apiMessage(err error) string {
@@ -528,12 +551,15 @@ func (r *restorer) planFiles(pr *prepared) ([]partitionCopy, error) {
 				return nil, corruptErr(fmt.Errorf("manifest %s: user %s is not in the backup", mf.ManifestID, mf.UserID))
 			}
 		}
-		if len(mf.Files) > 0 && m.TableType == dialect.TableTypeUser && !catalog.MayHoldSystemPartitions(st) &&
-			restoredRole(snap, pr.plan, owner) == systable.RoleSystem {
+		if role := restoredRole(snap, pr.plan, owner); len(mf.Files) > 0 && m.TableType == dialect.TableTypeUser &&
+			!catalog.MayHoldSystemPartitions(st) && (role == systable.RoleSystem || role == "") {
 			// As flush keeps such a partition hot (tier), a restore does
-			// not copy its files there; it changes nothing instead.
+			// not copy its files there; it changes nothing instead. A
+			// dropped owner's partition (no account: role "", kept only
+			// by a system user's backup) counts as a system user's, as
+			// in flush: its role is gone and may have been system.
 			return nil, apierror.New(apierror.PermissionDenied,
-				"table %s holds Parquet files of system user %s, and its storage %s is an s3 storage placed by a non-system account, "+
+				"table %s holds Parquet files of system user (or dropped user) %s, and its storage %s is an s3 storage placed by a non-system account, "+
 					"which never holds a system user's files; a system user can re-place the storage (ALTER STORAGE %s, restating its location) before restoring",
 				m.TableID, owner, st.StorageID, st.StorageID)
 		}
@@ -546,7 +572,8 @@ func (r *restorer) planFiles(pr *prepared) ([]partitionCopy, error) {
 }
 
 // restoredRole is the role the user of id (here) has once the restore
-// commits: an existing user's, or the one the plan creates it with.
+// commits: an existing user's, or the one the plan creates it with; ""
+// for a dropped owner (a partition owner the backup has no user row of).
 func restoredRole(snap *catalog.Snapshot, plan *catalog.UserPlan, id string) systable.Role {
 	if u, ok := snap.User(id); ok {
 		return u.Role

@@ -659,12 +659,18 @@ const (
 // the hot tier, where they stay readable, and compaction leaves the
 // partition's files as they are. SHARED tables are not partitioned by
 // user and are written as they are.
+//
+// A partition whose owner has no account (dropped: DROP USER leaves its
+// rows where they are) counts as a system user's: its role is gone and
+// may have been system, which is why a dba's backup leaves dropped
+// owners out too; written to such a storage, a dropped root-level
+// account's rows would be the dba's to read there.
 func (m *Manager) keepsSystemPartition(t *catalog.Table, st *systable.Storage, user string) bool {
 	if t.Meta.TableType != dialect.TableTypeUser || catalog.MayHoldSystemPartitions(st) {
 		return false
 	}
 	u, ok := m.cat.Snapshot().User(user)
-	return ok && u.Role == systable.RoleSystem
+	return !ok || u.Role == systable.RoleSystem
 }
 
 // reportKept tells Options.OnSystemPartitionsKept of partitions a job
