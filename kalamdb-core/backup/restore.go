@@ -177,8 +177,8 @@ func mayMapDown(snap *catalog.Snapshot, ns string, users []*systable.User, plan 
 		}
 		if err := mayCreate(u.Role); err != nil {
 			return apierror.New(apierror.PermissionDenied,
-				"restoring %s gives the rows of user %s (role %s in the backup) to the existing account %s with role %s; that needs the right to create role %s: %s",
-				ns, u.Username, u.Role, here.Username, here.Role, u.Role, apiMessage(err))
+				"restoring %s gives the rows of %s user '%s' of the backup to %s '%s' here; that needs the right to create role %s: %s",
+				ns, u.Role, u.Username, here.Role, here.Username, u.Role, apiMessage(err))
 		}
 	}
 	return nil
