@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -23,10 +20,7 @@ import (
 // comparisons of two columns, in a WHERE, a JOIN ON or a subquery. Each
 // now stops with QUERY_TIMEOUT, and the database answers afterwards.
 func TestAttackText18LongTextComparisonsStop(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: time.Second}})
-	root := e.root()
-	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
-	alice := e.as("alice", systable.RoleUser)
+	_, _, alice := newEnvAliceLimited(t)
 	ta, tb, items, ors := longTextOperands(1000)
 	from := "FROM " + ta + ", " + tb
 	withinMinutes(t, "comparisons of long texts", func() {

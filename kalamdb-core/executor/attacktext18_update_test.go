@@ -3,10 +3,7 @@ package executor_test
 import (
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -19,10 +16,7 @@ import (
 // DELETE's WHERE as long). Compared by their bytes, the 16 GB the list
 // reads still outlast the limit, and the statement stops there.
 func TestAttackText18UpdateTextComparisonsStop(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: time.Second}})
-	root := e.root()
-	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
-	alice := e.as("alice", systable.RoleUser)
+	e, root, alice := newEnvAliceLimited(t)
 	root.must("CREATE NAMESPACE app; CREATE TABLE app.big (id BIGINT PRIMARY KEY, a TEXT, b TEXT, same BOOLEAN)")
 	// Writing texts of 16 MiB takes more than a second under the race
 	// detector: alice's row is written by a caller with her id and the

@@ -356,10 +356,7 @@ func TestMemoryBudgetCoversEveryHolder(t *testing.T) {
 // max answers, and min, run by a user whose time limit is a second,
 // stops at it.
 func TestWindowFunctionsAreBounded(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: time.Second}})
-	root := e.root()
-	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
-	alice := e.as("alice", systable.RoleUser)
+	_, root, alice := newEnvAliceLimited(t)
 	from, n := numberedRows(100000)
 	window := func(fn string) string {
 		return fmt.Sprintf("SELECT count(*), max(w) FROM (SELECT %s(%s) OVER (ORDER BY %s) w FROM %s) s", fn, n, n, from)

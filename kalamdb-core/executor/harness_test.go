@@ -202,6 +202,18 @@ func newEnvWithLimits(t *testing.T, l executor.Limits, sl engine.Limits) *env {
 	return e
 }
 
+// newEnvAliceLimited is an env whose users' statements have one second
+// (every other role an hour), with root and the plain user alice: the
+// set-up of the tests that prove a hostile statement stops at its time
+// limit while the rows it needs are written without one.
+func newEnvAliceLimited(t *testing.T) (e *env, root, alice *caller) {
+	t.Helper()
+	e = newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: time.Second}})
+	root = e.root()
+	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
+	return e, root, e.as("alice", systable.RoleUser)
+}
+
 // recordingSink records committed changes (database.Config.Changes).
 type recordingSink struct {
 	mu      sync.Mutex

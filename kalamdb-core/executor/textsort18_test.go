@@ -7,10 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -268,10 +265,7 @@ func TestTextIndexTopNStillUsesIndex(t *testing.T) {
 // window's sort now stop with QUERY_TIMEOUT, and the database answers
 // afterwards.
 func TestLongTextSortStopsAtTimeLimit(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: time.Second}})
-	root := e.root()
-	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
-	alice := e.as("alice", systable.RoleUser)
+	_, _, alice := newEnvAliceLimited(t)
 	tens := "(VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9))"
 	from, n := fmt.Sprintf("%s a(x), %s b(x), %s c(x)", tens, tens, tens), "a.x * 100 + b.x * 10 + c.x"
 	key := fmt.Sprintf("repeat('x', 1000000) || ((%s) * 7919 %% 1000)", n)

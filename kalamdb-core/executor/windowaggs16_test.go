@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // windowTable is app.w, the rows every window test below reads.
@@ -148,10 +146,7 @@ func TestNamedWindows(t *testing.T) {
 // a frame that slides (CURRENT ROW to the partition's end: quadratic)
 // stops at the statement's time limit.
 func TestWindowAggregateFramesAreBounded(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: time.Second}})
-	root := e.root()
-	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
-	alice := e.as("alice", systable.RoleUser)
+	_, root, alice := newEnvAliceLimited(t)
 	from, n := numberedRows(100000)
 	window := func(over string) string {
 		return fmt.Sprintf("SELECT count(*), max(w) FROM (SELECT sum(%s) OVER (%s) w FROM %s) s", n, strings.ReplaceAll(over, "{n}", n), from)

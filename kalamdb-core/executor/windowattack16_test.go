@@ -9,7 +9,6 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // attackTable is app.v: ORDER BY keys of every type, with ties and NULLs.
@@ -127,10 +126,7 @@ func TestSameWindowFunctionTwice(t *testing.T) {
 // is stopped, and the statement fails with its time limit, after which
 // the user is served again.
 func TestManyWindowsStopAtTheTimeLimit(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: time.Second}})
-	root := e.root()
-	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
-	alice := e.as("alice", systable.RoleUser)
+	_, _, alice := newEnvAliceLimited(t)
 	from, n := numberedRows(50000)
 	wins := make([]string, 20)
 	for k := range wins {

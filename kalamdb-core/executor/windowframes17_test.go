@@ -4,12 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // TestSlidingFramesStayLinear: a sliding frame of 10,001 rows over 20,000
@@ -21,10 +19,7 @@ import (
 // stops at the statement's time limit. Answers: the frame of the last
 // row is 9,999..19,999, whose sum is 10,001 * 14,999 = 150,004,999.
 func TestSlidingFramesStayLinear(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: time.Second}})
-	root := e.root()
-	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
-	alice := e.as("alice", systable.RoleUser)
+	_, root, alice := newEnvAliceLimited(t)
 	from, n := numberedRows(20000)
 	window := func(fn, frame string) string {
 		return fmt.Sprintf("SELECT count(*), max(w) FROM (SELECT %s OVER (ORDER BY %s %s) w FROM %s) s", strings.ReplaceAll(fn, "{n}", n), n, frame, from)

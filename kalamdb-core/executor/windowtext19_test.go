@@ -3,12 +3,8 @@ package executor_test
 import (
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // TestWindowKeyComparisonsStopAtTimeLimit: a window evaluates its ORDER
@@ -25,10 +21,7 @@ import (
 // bytes without looking at the context (a second or two an evaluation),
 // so passing means they were stopped, not that they finished late.
 func TestWindowKeyComparisonsStopAtTimeLimit(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: time.Hour, User: time.Second}})
-	root := e.root()
-	root.must(`CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user`)
-	alice := e.as("alice", systable.RoleUser)
+	_, _, alice := newEnvAliceLimited(t)
 	// Three rows: each row's texts are charged to the window's 256 MiB.
 	ta, tb, items, ors := longTextOperands(1000)
 	from := " FROM " + ta + ", " + tb + ", (VALUES (1), (2), (3)) v(x)"
