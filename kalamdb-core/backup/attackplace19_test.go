@@ -79,12 +79,7 @@ func TestAttackplace19RestoreKeepsDroppedOwnersOffDBAPlacedStorages(t *testing.T
 	const loc = "s3://kalam-backups/backups/app-dropped"
 	src.mustJob("BACKUP DATABASE app TO '" + loc + "'")
 
-	dst := newServer(t, t.TempDir())
-	dst.must("CREATE USER 'ops' WITH PASSWORD 'pw' ROLE dba")
-	dops, _ := dst.db.Catalog.UserByName("ops")
-	if _, err := dst.execAs(dops.UserID, systable.RoleDBA, store.createStorage("s3data", "tables2")); err != nil {
-		t.Fatal(err)
-	}
+	dst := serverWithDBAStorage(t, store)
 	j := dst.job("RESTORE DATABASE app FROM '" + loc + "'")
 	if ents, err := store.storage(t, "tables2").List(t.Context(), "."); err == nil && len(ents) != 0 {
 		t.Fatalf("the restore copied a dropped owner's files into the dba's storage: %v (job %s %s)", ents, j.Status, j.ErrorMessage)

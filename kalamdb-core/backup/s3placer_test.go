@@ -49,12 +49,7 @@ func TestS3PlacerSystemBackupsStayOffDBAPlacedStorages(t *testing.T) {
 
 	// A server where a dba placed the table's storage: the restore, which
 	// would copy sysop's files there, is refused and restores nothing.
-	dst := newServer(t, t.TempDir())
-	dst.must("CREATE USER 'ops' WITH PASSWORD 'pw' ROLE dba")
-	dops, _ := dst.db.Catalog.UserByName("ops")
-	if _, err := dst.execAs(dops.UserID, systable.RoleDBA, store.createStorage("s3data", "tables2")); err != nil {
-		t.Fatal(err)
-	}
+	dst := serverWithDBAStorage(t, store)
 	j := dst.job("RESTORE DATABASE app FROM '" + loc2 + "'")
 	if j.Status != systable.JobFailed || !strings.Contains(j.ErrorMessage, "Parquet files of system user") {
 		t.Fatalf("restore into a dba's storage: %s %s", j.Status, j.ErrorMessage)
@@ -75,4 +70,18 @@ func TestS3PlacerSystemBackupsStayOffDBAPlacedStorages(t *testing.T) {
 	if err != nil || fmt.Sprint(res[0].Rows) != "[[cold root row]]" {
 		t.Fatalf("restored rows: %v, %v", res, err)
 	}
+}
+
+// serverWithDBAStorage is a server where the dba ops placed the s3
+// storage s3data (prefix tables2 of store's bucket): a storage no system
+// user's files may be written to.
+func serverWithDBAStorage(t *testing.T, store *objectStore) *server {
+	t.Helper()
+	dst := newServer(t, t.TempDir())
+	dst.must("CREATE USER 'ops' WITH PASSWORD 'pw' ROLE dba")
+	dops, _ := dst.db.Catalog.UserByName("ops")
+	if _, err := dst.execAs(dops.UserID, systable.RoleDBA, store.createStorage("s3data", "tables2")); err != nil {
+		t.Fatal(err)
+	}
+	return dst
 }
