@@ -397,7 +397,11 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	if cteErr != nil {
 		return nil, cteErr
 	}
-	parsed, err := e.checkStatement(sctx, ast, cs.unqualified, req)
+	tableFunction := cs.tableFunction
+	if ast != st.AST {
+		tableFunction = hasTableFunction(ast)
+	}
+	parsed, err := e.checkStatement(sctx, ast, cs.unqualified, tableFunction, req)
 	if err != nil {
 		return nil, err
 	}
@@ -427,7 +431,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		// The query is checked as if it ran (the engine's walk does not
 		// enter EXPLAIN), then planned, never run: the statement's
 		// transaction has nothing to commit.
-		if _, err := e.checkStatement(sctx, ex.Statement, unqualifiedTable(ex.Statement), req); err != nil {
+		if _, err := e.checkStatement(sctx, ex.Statement, unqualifiedTable(ex.Statement), hasTableFunction(ex.Statement), req); err != nil {
 			return nil, err
 		}
 		if res, err = e.explain(sctx, ex, text, bindings, req.MaxBytes); err == nil && autocommit {

@@ -51,7 +51,7 @@ func WindowImplementations(ctx context.Context, e *Engine, ns, text string) ([]s
 	if err != nil {
 		return nil, err
 	}
-	parsed, err := e.checkStatement(sctx, ast, cs.unqualified, QueryRequest{UserID: "root", Role: systable.RoleSystem, Namespace: ns, Statement: std})
+	parsed, err := e.checkStatement(sctx, ast, cs.unqualified, cs.tableFunction, QueryRequest{UserID: "root", Role: systable.RoleSystem, Namespace: ns, Statement: std})
 	if err != nil {
 		return nil, err
 	}

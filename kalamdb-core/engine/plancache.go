@@ -99,6 +99,10 @@ type cachedStatement struct {
 	// unqualified is the first table it names without a namespace (not
 	// a WITH query), or "".
 	unqualified string
+	// tableFunction: it calls a set-returning function in FROM
+	// (hasTableFunction, a walk of the whole tree: worked out once here
+	// instead of on every run of a statement without a namespace).
+	tableFunction bool
 	// fast is the compiled fast-path plan, nil before the first run.
 	fast atomic.Pointer[fastPlan]
 	// cteErr is boundCTEExpansion's verdict on the statement as written
@@ -248,7 +252,8 @@ func (e *Engine) statement(std *dialect.StandardSQL, namespace string) (*cachedS
 		return nil, err
 	}
 	cs := &cachedStatement{key: k, st: st, showDeleted: filtersOnDeleted(st.AST), unqualified: unqualifiedTable(st.AST),
-		cteErr: boundCTEExpansion(st.AST), constant: constantSelect(st.AST), size: statementSize(k.text, k.namespace)}
+		tableFunction: hasTableFunction(st.AST), cteErr: boundCTEExpansion(st.AST), constant: constantSelect(st.AST),
+		size: statementSize(k.text, k.namespace)}
 	if cs.constant {
 		cs.size += maxConstantBytes
 	}

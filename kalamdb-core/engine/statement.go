@@ -22,15 +22,17 @@ import (
 // INSERT without a column list names the table's own columns. The
 // translated AST is shared (cached), so a statement that needs a change
 // is copied first. unqualified is the first table stmt names without a
-// namespace (unqualifiedTable, worked out once per cached statement).
-func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, unqualified string, req QueryRequest) (sqlparser.Statement, error) {
+// namespace and tableFunction whether it calls a set-returning function in
+// FROM (unqualifiedTable and hasTableFunction, worked out once per cached
+// statement).
+func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, unqualified string, tableFunction bool, req QueryRequest) (sqlparser.Statement, error) {
 	if sctx.GetCurrentDatabase() == "" {
 		if name := unqualified; name != "" {
 			// The engine would say "no database selected"; the user asked
 			// for a table.
 			return nil, apierror.New(apierror.TableNotFound, "table %s does not exist: no namespace is selected (write namespace.%s, or select one with USE)", name, name)
 		}
-		if hasTableFunction(stmt) {
+		if tableFunction {
 			// The engine plans a table function in the current database
 			// and fails without one ("no database selected"); a function
 			// reads no table, so an empty database stands in (a name

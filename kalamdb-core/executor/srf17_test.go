@@ -144,3 +144,15 @@ func TestLiveQueryOverSetReturningFunction(t *testing.T) {
 		}
 	}
 }
+
+// TestTableFunctionWithoutNamespaceFromCache: whether a statement calls a
+// table function is worked out once per cached statement; its second run
+// (from the plan cache) still plans without a namespace.
+func TestTableFunctionWithoutNamespaceFromCache(t *testing.T) {
+	alice := newEnv(t).as("alice", systable.RoleUser)
+	for i := 0; i < 2; i++ {
+		if got := alice.rows("SELECT * FROM generate_series(1, 3)"); got != `[[1],[2],[3]]` {
+			t.Fatalf("run %d: %s", i+1, got)
+		}
+	}
+}
