@@ -203,6 +203,15 @@ func checkCatalog(cat *catalogFile, ns string) error {
 		slices.Contains(cat.Manifests, nil) || slices.Contains(cat.Users, nil) {
 		return corruptErr(errors.New("catalog.json has a null row"))
 	}
+	for _, u := range cat.Users {
+		// Created as stored, an account with no role would have no
+		// rights, and nothing would say why; mapped to a namesake, its
+		// role decides what the namesake may get.
+		if !u.Role.Valid() {
+			return corruptErr(fmt.Errorf("catalog.json: user '%s' (id %s) has role %q, which is no role (user, service, dba or system)",
+				u.Username, u.UserID, u.Role))
+		}
+	}
 	tables := map[string]bool{}
 	for _, m := range cat.Tables {
 		if m.NamespaceID != ns || m.TableID != systable.TableID(ns, m.TableName) || !safeName(m.TableName) {

@@ -188,32 +188,20 @@ func TestEditedBackupRestoresWithDBARules(t *testing.T) {
 
 	// alice made a system user: refused, however ops is.
 	edited := copyBackup(t, root, dir, "alice-system")
-	catRaw, err := os.ReadFile(filepath.Join(edited, "catalog.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cat map[string]any
-	dec := json.NewDecoder(bytes.NewReader(catRaw))
-	dec.UseNumber() // _seq values do not fit a float64
-	if err := dec.Decode(&cat); err != nil {
-		t.Fatal(err)
-	}
 	found := false
-	for _, u := range cat["users"].([]any) {
-		if u := u.(map[string]any); u["username"] == "alice" {
-			u["role"], found = "system", true
+	editCatalog(t, edited, func(cat map[string]any) {
+		for _, u := range cat["users"].([]any) {
+			if u := u.(map[string]any); u["username"] == "alice" {
+				u["role"], found = "system", true
+			}
 		}
-	}
+	})
 	if !found {
 		t.Fatal("no alice in catalog.json")
 	}
-	if catRaw, err = json.Marshal(cat); err != nil {
-		t.Fatal(err)
-	}
-	writeCatalogAgreeing(t, edited, catRaw, nil)
 	dst := newServer(t, root)
 	dst.must("CREATE USER 'ops' WITH PASSWORD 'ops2-pw' ROLE user")
-	_, err = dst.exec("RESTORE DATABASE app FROM 'alice-system'")
+	_, err := dst.exec("RESTORE DATABASE app FROM 'alice-system'")
 	wantCode(t, err, apierror.PermissionDenied, "creates user alice with role system")
 	wantCode(t, err, apierror.PermissionDenied, reason)
 
