@@ -74,9 +74,11 @@
 // resume with from_seq_id.
 //
 // Users follow catalog.UserPlan: partitions go to the user of the same
-// name here, who is kept as is; missing users are created as stored,
-// without a password when the backup holds none (a dba's: they cannot
-// sign in until one is set).
+// name here, who is kept as is, and never of a lower role than the
+// backup's user (checkNamesakes: one check of the plan, at the statement
+// and again at the commit); missing users are created as stored, without
+// a password when the backup holds none (a dba's: they cannot sign in
+// until one is set). A user row whose role is no role is damage.
 //
 // # Who may back up what
 //

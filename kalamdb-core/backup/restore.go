@@ -72,9 +72,9 @@ type prepared struct {
 	trust    trust
 	dbaRules bool
 	byDBA    bool
-	// systemUsers are the backup's system users, by id: their names
-	// (checkBackupOwner).
-	systemUsers map[string]string
+	// mayCreate says whether the caller may create a user of a role
+	// (checkNamesakes).
+	mayCreate RoleCheck
 }
 
 func (s *Service) prepare(ctx context.Context, ns, location string, by Caller, mayCreate RoleCheck) (*prepared, error) {
@@ -142,13 +142,7 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 	if err != nil {
 		return nil, err
 	}
-	pr := &prepared{st: st, src: src, cat: cat, plan: users, trust: tr, dbaRules: dbaRules, byDBA: byDBA,
-		systemUsers: map[string]string{}}
-	for _, u := range cat.Users {
-		if u.Role == systable.RoleSystem {
-			pr.systemUsers[u.UserID] = u.Username
-		}
-	}
+	pr := &prepared{st: st, src: src, cat: cat, plan: users, trust: tr, dbaRules: dbaRules, byDBA: byDBA, mayCreate: mayCreate}
 	for _, u := range users.Create {
 		if err := mayCreate(u.Role); err != nil {
 			return nil, apierror.New(apierror.PermissionDenied, "restoring %s creates user %s with role %s, which you may not create: %s",
@@ -158,30 +152,7 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 	if err := s.checkDBARules(pr); err != nil {
 		return nil, err
 	}
-	if err := mayMapDown(s.o.Catalog.Snapshot(), ns, cat.Users, users, mayCreate); err != nil {
-		return nil, err
-	}
 	return pr, nil
-}
-
-// mayMapDown refuses to give a backup user's rows to an existing account
-// of a lower role (UserPlan maps users by name) unless the caller may
-// create the backup user's role: otherwise a dba could create a user
-// named like a system user of a system backup, restore it, and read that
-// system user's rows as the account they made.
-func mayMapDown(snap *catalog.Snapshot, ns string, users []*systable.User, plan *catalog.UserPlan, mayCreate RoleCheck) error {
-	for _, u := range users {
-		here, ok := snap.User(plan.IDs[u.UserID])
-		if !ok || plan.Existing[here.UserID] == "" || u.Role == here.Role || !u.Role.AtLeast(here.Role) {
-			continue
-		}
-		if err := mayCreate(u.Role); err != nil {
-			return apierror.New(apierror.PermissionDenied,
-				"restoring %s gives the rows of %s user '%s' of the backup to %s '%s' here; that needs the right to create role %s: %s",
-				ns, u.Role, u.Username, here.Role, here.Username, u.Role, apiMessage(err))
-		}
-	}
-	return nil
 }
 
 func apiMessage(err error) string {
@@ -206,7 +177,7 @@ func checkCatalog(cat *catalogFile, ns string) error {
 	for _, u := range cat.Users {
 		// Created as stored, an account with no role would have no
 		// rights, and nothing would say why; mapped to a namesake, its
-		// role decides what the namesake may get.
+		// role decides what the namesake may get (checkNamesakes).
 		if !u.Role.Valid() {
 			return corruptErr(fmt.Errorf("catalog.json: user '%s' (id %s) has role %q, which is no role (user, service, dba or system)",
 				u.Username, u.UserID, u.Role))
@@ -447,7 +418,7 @@ func (r *restorer) restoreTable(ctx context.Context, pr *prepared, m *systable.T
 		if !r.owners[to] {
 			// Known only as the rows are read: refused here, the
 			// restore is rolled back.
-			if err := r.s.checkBackupOwner(pr, owner, to); err != nil {
+			if err := r.s.checkOwner(pr, to); err != nil {
 				return nil, err
 			}
 			r.owners[to] = true
@@ -691,6 +662,9 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, owners ma
 		Work: func(b *kv.Batch) (func(bool), error) {
 			// Under the catalog's lock: a role changed since the
 			// checks before is seen here.
+			if err := s.checkNamesakes(pr, s.o.Catalog.Snapshot()); err != nil {
+				return nil, err
+			}
 			if err := s.checkOwners(pr, owners, true); err != nil {
 				return nil, err
 			}
