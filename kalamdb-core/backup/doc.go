@@ -69,9 +69,12 @@
 // the next start: a restore has a pending entry in the registry, naming
 // the partition directories it copies into and its tables' incarnations,
 // from before its first copy until it ends (restorepending.go). The _seq
-// generator observes the backup's largest _seq before the commit, so every
+// generator observes the largest _seq restored before the commit, so every
 // later write is newer than every restored version and subscriptions
-// resume with from_seq_id.
+// resume with from_seq_id. What an untrusted backup may move is bounded
+// by what it restores: its _seq values at most maxSeqAhead past the
+// clock, its counters of buffered rows at most the hot rows of their
+// partitions (a dba may forge its own backup: restore.go, commit).
 //
 // Users follow catalog.UserPlan: partitions go to the user of the same
 // name here, who is kept as is, and never of a lower role than the
