@@ -2,6 +2,9 @@ package backup_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"math"
 	"os"
@@ -227,4 +230,52 @@ func TestRestoreBoundsForgedCounters(t *testing.T) {
 			t.Errorf("%s's counter of app.msgs restored as %d, want at most its %d hot versions (the backup said %d)", name, n, most, forged)
 		}
 	}
+}
+
+// forgeHotSeq sets the _seq of the first row version of hot/name.kv in
+// the backup in dir to seq, and makes backup.json agree.
+func forgeHotSeq(t *testing.T, dir, name string, seq int64) {
+	t.Helper()
+	rel := "hot/" + name + ".kv"
+	p := filepath.Join(dir, filepath.FromSlash(rel))
+	raw, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A magic line, then the byte 1, the key's length and the key, the
+	// value's length and the value (format.go); _seq is bytes 2..10 of
+	// a row value (row.DecodeHeader).
+	pos := bytes.IndexByte(raw, '\n') + 1
+	if raw[pos] != 1 {
+		t.Fatalf("%s holds no pair", rel)
+	}
+	pos++
+	klen, n := binary.Uvarint(raw[pos:])
+	pos += n + int(klen)
+	_, n = binary.Uvarint(raw[pos:])
+	pos += n
+	binary.BigEndian.PutUint64(raw[pos+2:pos+10], uint64(seq))
+	if err := os.WriteFile(p, raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(raw)
+	editManifest(t, dir, func(man *backup.Manifest) {
+		for i, f := range man.Files {
+			if f.Path == rel {
+				man.Files[i].SHA256 = hex.EncodeToString(sum[:])
+			}
+		}
+	})
+}
+
+// TestRestoreBoundsAForgedHotSeq: a hot row's _seq, forged the same way,
+// is met as the rows are read: the job fails, nothing is restored, and
+// the generator has not moved.
+func TestRestoreBoundsAForgedHotSeq(t *testing.T) {
+	root := t.TempDir()
+	dbaBackup(t, root)
+	forgeHotSeq(t, filepath.Join(root, "dbak"), "msgs", math.MaxInt64)
+	dst := newServer(t, root)
+	checkRestoreFails(t, dst, "dbak", "may not move the _seq generator that far")
+	newSeqOK(t, dst)
 }
