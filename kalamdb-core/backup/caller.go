@@ -217,9 +217,11 @@ func (pr *prepared) why() string {
 }
 
 // checkDBARules refuses, under the dba rules, a restore that creates a
-// system user or gives rows to one, as far as the manifests tell: the
-// owners of hot rows are checked as they are read (checkOwner), and
-// every owner again at the commit (checkOwners).
+// system user or gives rows to one, as far as the manifests tell, and
+// (every restore) one that gives a backup user's rows to a lower
+// namesake here (checkNamesakes): the owners of hot rows are checked as
+// they are read (checkOwner), and every owner and namesake again at the
+// commit.
 func (s *Service) checkDBARules(pr *prepared) error {
 	for _, u := range pr.plan.Create {
 		if pr.dbaRules && u.Role == systable.RoleSystem {
@@ -227,18 +229,18 @@ func (s *Service) checkDBARules(pr *prepared) error {
 				pr.cat.Namespace.NamespaceID, u.Username, pr.why())
 		}
 	}
-	// Every restore: a system user's rows go to no lower account
-	// (checkBackupOwner).
+	if err := s.checkNamesakes(pr, s.o.Catalog.Snapshot()); err != nil {
+		return err
+	}
 	return s.checkOwners(pr, nil, false)
 }
 
-// checkOwners checks the owners here of the backup's manifests (and
-// counters, with counters) with checkBackupOwner, and owners (ids here)
-// with checkOwner.
+// checkOwners checks with checkOwner the owners here of the backup's
+// manifests (and counters, with counters), and owners (ids here).
 func (s *Service) checkOwners(pr *prepared, owners map[string]bool, counters bool) error {
 	check := func(backupID string) error {
 		if to, ok := pr.plan.IDs[backupID]; ok && backupID != "" {
-			return s.checkBackupOwner(pr, backupID, to)
+			return s.checkOwner(pr, to)
 		}
 		return nil // no partition, or refused as damaged later
 	}
@@ -275,29 +277,51 @@ func (s *Service) checkOwner(pr *prepared, id string) error {
 	return nil
 }
 
-// checkBackupOwner is checkOwner for the partition of backup user
-// backupID, restored to user id here; it is refused too when the backup
-// says backupID is a system user and id is not one now: under the dba
-// rules always, in a trusted restore unless the account here is a system
-// user. Users are matched by name: without this, a dba who made a plain
-// user of that name here before the restore (then restored a system
-// user's backup itself, or waited for a system user to) would have a
-// system user's rows restored into a partition a dba reads.
-func (s *Service) checkBackupOwner(pr *prepared, backupID, id string) error {
-	if err := s.checkOwner(pr, id); err != nil {
-		return err
-	}
-	name, ok := pr.systemUsers[backupID]
-	if _, existing := pr.plan.Existing[id]; !ok || !existing {
-		return nil // a user the restore creates has the backup's role
-	}
-	if pr.dbaRules {
-		return apierror.New(apierror.PermissionDenied, "restoring %s gives the rows of system user '%s' of the backup to user '%s' here, who is not a system user: %s",
-			pr.cat.Namespace.NamespaceID, name, pr.plan.Existing[id], pr.why())
-	}
-	if u, ok := s.o.Catalog.Snapshot().User(id); !ok || u.Role != systable.RoleSystem {
-		return apierror.New(apierror.PermissionDenied, "restoring %s gives the rows of system user '%s' of the backup to user '%s' here, who is not a system user: a restore gives a system user's rows to no lower account (make that account a system user, or drop it, first)",
-			pr.cat.Namespace.NamespaceID, name, pr.plan.Existing[id])
+// checkNamesakes is the one check of the users a restore maps, by name,
+// to an existing account here (catalog.UserPlan), as of snap: at the
+// statement (and the job's start) from the plan, and again at the commit,
+// under the catalog's lock, where a role changed meanwhile is seen. A
+// backup user's rows go to no account of a lower role than the backup
+// gives that user:
+//
+//   - a system user's, whoever restores, to no account that is not a
+//     system user here (under the dba rules not even to one that is:
+//     checkOwner). Without this, a dba who made a plain user of that name
+//     here before the restore (then restored a system user's backup
+//     itself, or waited for a system user to) would have a system user's
+//     rows in a partition a dba reads (EXECUTE AS, or the password it
+//     set);
+//   - any other role's, only when the caller may create that role
+//     (RoleCheck), as creating the account would need.
+//
+// Every mapped user is checked, owning rows or not: which users own hot
+// rows is known only as they are read, and a backup user with no rows (a
+// view's creator) has nothing to lose by it.
+func (s *Service) checkNamesakes(pr *prepared, snap *catalog.Snapshot) error {
+	ns := pr.cat.Namespace.NamespaceID
+	for _, u := range pr.cat.Users {
+		id := pr.plan.IDs[u.UserID]
+		if _, existing := pr.plan.Existing[id]; !existing {
+			continue
+		}
+		here, ok := snap.User(id)
+		if !ok || here.Role == u.Role || !u.Role.AtLeast(here.Role) {
+			continue // gone: the commit refuses (catalog.RestoreNamespace); not lower: nothing to decide
+		}
+		if u.Role == systable.RoleSystem {
+			why := "a restore gives a system user's rows to no lower account (make that account a system user, or drop it, first)"
+			if pr.dbaRules {
+				why = pr.why()
+			}
+			return apierror.New(apierror.PermissionDenied,
+				"restoring %s gives the rows of system user '%s' of the backup to user '%s' here, who is not a system user (role %s, below role system): %s",
+				ns, u.Username, here.Username, here.Role, why)
+		}
+		if err := pr.mayCreate(u.Role); err != nil {
+			return apierror.New(apierror.PermissionDenied,
+				"restoring %s gives the rows of %s user '%s' of the backup to %s '%s' here; that needs the right to create role %s: %s",
+				ns, u.Role, u.Username, here.Role, here.Username, u.Role, apiMessage(err))
+		}
 	}
 	return nil
 }

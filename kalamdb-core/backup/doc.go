@@ -69,14 +69,19 @@
 // the next start: a restore has a pending entry in the registry, naming
 // the partition directories it copies into and its tables' incarnations,
 // from before its first copy until it ends (restorepending.go). The _seq
-// generator observes the backup's largest _seq before the commit, so every
+// generator observes the largest _seq restored before the commit, so every
 // later write is newer than every restored version and subscriptions
-// resume with from_seq_id.
+// resume with from_seq_id. What an untrusted backup may move is bounded
+// by what it restores: its _seq values at most maxSeqAhead past the
+// clock, its counters of buffered rows at most the hot rows of their
+// partitions (a dba may forge its own backup: restore.go, commit).
 //
 // Users follow catalog.UserPlan: partitions go to the user of the same
-// name here, who is kept as is; missing users are created as stored,
-// without a password when the backup holds none (a dba's: they cannot
-// sign in until one is set).
+// name here, who is kept as is, and never of a lower role than the
+// backup's user (checkNamesakes: one check of the plan, at the statement
+// and again at the commit); missing users are created as stored, without
+// a password when the backup holds none (a dba's: they cannot sign in
+// until one is set). A user row whose role is no role is damage.
 //
 // # Who may back up what
 //

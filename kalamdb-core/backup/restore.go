@@ -9,10 +9,13 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/jobs"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
@@ -72,9 +75,12 @@ type prepared struct {
 	trust    trust
 	dbaRules bool
 	byDBA    bool
-	// systemUsers are the backup's system users, by id: their names
-	// (checkBackupOwner).
-	systemUsers map[string]string
+	// mayCreate says whether the caller may create a user of a role
+	// (checkNamesakes).
+	mayCreate RoleCheck
+	// seqsUntil bounds, in an untrusted backup, the time of every _seq
+	// (checkSeq); zero in a trusted one.
+	seqsUntil time.Time
 }
 
 func (s *Service) prepare(ctx context.Context, ns, location string, by Caller, mayCreate RoleCheck) (*prepared, error) {
@@ -142,13 +148,7 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 	if err != nil {
 		return nil, err
 	}
-	pr := &prepared{st: st, src: src, cat: cat, plan: users, trust: tr, dbaRules: dbaRules, byDBA: byDBA,
-		systemUsers: map[string]string{}}
-	for _, u := range cat.Users {
-		if u.Role == systable.RoleSystem {
-			pr.systemUsers[u.UserID] = u.Username
-		}
-	}
+	pr := &prepared{st: st, src: src, cat: cat, plan: users, trust: tr, dbaRules: dbaRules, byDBA: byDBA, mayCreate: mayCreate}
 	for _, u := range users.Create {
 		if err := mayCreate(u.Role); err != nil {
 			return nil, apierror.New(apierror.PermissionDenied, "restoring %s creates user %s with role %s, which you may not create: %s",
@@ -158,27 +158,51 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 	if err := s.checkDBARules(pr); err != nil {
 		return nil, err
 	}
-	if err := mayMapDown(s.o.Catalog.Snapshot(), ns, cat.Users, users, mayCreate); err != nil {
-		return nil, err
+	if !tr.ok {
+		pr.seqsUntil = s.o.Now().Add(maxSeqAhead)
+		if err := pr.checkCatalogSeqs(); err != nil {
+			return nil, err
+		}
 	}
 	return pr, nil
 }
 
-// mayMapDown refuses to give a backup user's rows to an existing account
-// of a lower role (UserPlan maps users by name) unless the caller may
-// create the backup user's role: otherwise a dba could create a user
-// named like a system user of a system backup, restore it, and read that
-// system user's rows as the account they made.
-func mayMapDown(snap *catalog.Snapshot, ns string, users []*systable.User, plan *catalog.UserPlan, mayCreate RoleCheck) error {
-	for _, u := range users {
-		here, ok := snap.User(plan.IDs[u.UserID])
-		if !ok || plan.Existing[here.UserID] == "" || u.Role == here.Role || !u.Role.AtLeast(here.Role) {
-			continue
-		}
-		if err := mayCreate(u.Role); err != nil {
-			return apierror.New(apierror.PermissionDenied,
-				"restoring %s gives the rows of %s user '%s' of the backup to %s '%s' here; that needs the right to create role %s: %s",
-				ns, u.Role, u.Username, here.Role, here.Username, u.Role, apiMessage(err))
+// maxSeqAhead is how far past this server's clock the _seq of an
+// untrusted backup may be. A restore makes the _seq generator observe the
+// largest _seq it restores, for good (the lease keeps it across
+// restarts): a forged one near the end of the snowflake range would leave
+// every later _seq there, then past it, on the whole server. A dba may
+// forge one (a restore of their own backup, edited, runs under their own
+// rules), so an untrusted backup's _seq is held to this clock; a day
+// ahead is no clock skew between two servers.
+const maxSeqAhead = 24 * time.Hour
+
+// checkSeq refuses, in an untrusted backup, a _seq (of what) further than
+// maxSeqAhead past this server's clock.
+func (pr *prepared) checkSeq(what string, seq int64) error {
+	if pr.seqsUntil.IsZero() {
+		return nil
+	}
+	if at := ids.TimeOf(seq); at.After(pr.seqsUntil) {
+		return apierror.New(apierror.InvalidInput,
+			"restoring %s: %s has _seq %d, of %s, more than %s past this server's clock; an untrusted backup (%s) may not move the _seq generator that far",
+			pr.cat.Namespace.NamespaceID, what, seq, at.Format(time.RFC3339), maxSeqAhead, pr.trust.reason)
+	}
+	return nil
+}
+
+// checkCatalogSeqs is checkSeq of what the catalog and the manifest say:
+// the backup's max_seq and its Parquet files' _seq ranges. The hot rows'
+// are checked as they are read (restoreTable).
+func (pr *prepared) checkCatalogSeqs() error {
+	if err := pr.checkSeq("its backup.json", pr.src.man.MaxSeq); err != nil {
+		return err
+	}
+	for _, mf := range pr.cat.Manifests {
+		for _, f := range mf.Files {
+			if err := pr.checkSeq("file "+f.Path, max(f.MinSeq, f.MaxSeq)); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -202,6 +226,15 @@ func checkCatalog(cat *catalogFile, ns string) error {
 	if slices.Contains(cat.Tables, nil) || slices.Contains(cat.Views, nil) || slices.Contains(cat.Schemas, nil) ||
 		slices.Contains(cat.Manifests, nil) || slices.Contains(cat.Users, nil) {
 		return corruptErr(errors.New("catalog.json has a null row"))
+	}
+	for _, u := range cat.Users {
+		// Created as stored, an account with no role would have no
+		// rights, and nothing would say why; mapped to a namesake, its
+		// role decides what the namesake may get (checkNamesakes).
+		if !u.Role.Valid() {
+			return corruptErr(fmt.Errorf("catalog.json: user '%s' (id %s) has role %q, which is no role (user, service, dba or system)",
+				u.Username, u.UserID, u.Role))
+		}
 	}
 	tables := map[string]bool{}
 	for _, m := range cat.Tables {
@@ -229,9 +262,10 @@ func checkCatalog(cat *catalogFile, ns string) error {
 		if mf.NamespaceID != ns || !tables[mf.TableName] || mf.UserID != "" && keyenc.ValidateUserID(mf.UserID) != nil {
 			return corruptErr(fmt.Errorf("catalog.json has a bad manifest %q", mf.ManifestID))
 		}
-		if mf.NextBatch < 1 {
+		if mf.NextBatch < 1 || mf.NextBatch > maxNextBatch {
 			// The partition's next file would be named batch-0-T.parquet
-			// (or worse): no batch file's name, never removed.
+			// (or worse): no batch file's name, never removed. Near the
+			// top of int64, a few flushes make it so, the number wrapped.
 			return corruptErr(fmt.Errorf("catalog.json: manifest %q has next batch %d", mf.ManifestID, mf.NextBatch))
 		}
 		for _, f := range mf.Files {
@@ -246,6 +280,10 @@ func checkCatalog(cat *catalogFile, ns string) error {
 	}
 	return nil
 }
+
+// maxNextBatch bounds a restored manifest's next batch number: no
+// partition is flushed and compacted 2^53 times.
+const maxNextBatch = 1 << 53
 
 // safeName is a table name that is one path segment and one family name
 // part.
@@ -267,7 +305,15 @@ type restorer struct {
 	// owners are the ids here of the partitions it wrote hot rows or
 	// index entries of.
 	owners map[string]bool
+	// maxSeq is the largest _seq of the hot rows written; hot counts
+	// them by partition (table and backup owner: counterOf).
+	maxSeq int64
+	hot    map[string]int64
 }
+
+// counterOf names the partition of table and backup user owner ("" for a
+// SHARED table) in restorer.hot.
+func counterOf(table, owner string) string { return table + "\x00" + owner }
 
 // rollback reports whether everything the restore wrote is gone: else
 // the restore's pending entry stays, for the next start to remove the
@@ -327,7 +373,7 @@ func (s *Service) Restore(ctx context.Context, ns, location string, by Caller, m
 	for _, m := range pr.cat.Tables {
 		m.Incarnation = catalog.NewIncarnation()
 	}
-	r := &restorer{s: s, touched: map[int]bool{}, owners: map[string]bool{}}
+	r := &restorer{s: s, touched: map[int]bool{}, owners: map[string]bool{}, hot: map[string]int64{}}
 	defer func() {
 		// Not on a dying goroutine (err is nil then): a dead process
 		// leaves its pending entry for the next start.
@@ -357,7 +403,7 @@ func (s *Service) Restore(ctx context.Context, ns, location string, by Caller, m
 	if err != nil {
 		return nil, err
 	}
-	tables, err := s.commit(pr, manifests, r.owners)
+	tables, err := s.commit(pr, manifests, r)
 	if err != nil {
 		return nil, err
 	}
@@ -438,7 +484,7 @@ func (r *restorer) restoreTable(ctx context.Context, pr *prepared, m *systable.T
 		if !r.owners[to] {
 			// Known only as the rows are read: refused here, the
 			// restore is rolled back.
-			if err := r.s.checkBackupOwner(pr, owner, to); err != nil {
+			if err := r.s.checkOwner(pr, to); err != nil {
 				return nil, err
 			}
 			r.owners[to] = true
@@ -448,7 +494,23 @@ func (r *restorer) restoreTable(ctx context.Context, pr *prepared, m *systable.T
 		out = append(out, to...)
 		return append(out, k[skip+len(owner):]...), nil
 	}
-	if err := r.restoreFamily(ctx, pr.src, hotPath(m.TableName), cf, func(k []byte) ([]byte, error) { return remap(k, 0) }, p); err != nil {
+	hot := func(k, v []byte) ([]byte, error) {
+		h, err := row.DecodeHeader(v)
+		if err != nil {
+			return nil, corruptErr(fmt.Errorf("table %s: a hot row: %w", m.TableID, err))
+		}
+		if err := pr.checkSeq("a hot row of table "+m.TableID, h.Seq); err != nil {
+			return nil, err
+		}
+		r.maxSeq = max(r.maxSeq, h.Seq)
+		owner := ""
+		if perUser {
+			owner, _ = ownerOf(k) // remap refuses a key without one
+		}
+		r.hot[counterOf(m.TableName, owner)]++
+		return remap(k, 0)
+	}
+	if err := r.restoreFamily(ctx, pr.src, hotPath(m.TableName), cf, hot, p); err != nil {
 		return err
 	}
 	if _, ok := pr.src.files[indexPath(m.TableName)]; !ok {
@@ -459,7 +521,7 @@ func (r *restorer) restoreTable(ctx context.Context, pr *prepared, m *systable.T
 		return err
 	}
 	// An index key is the index id (4 bytes), then the partition prefix.
-	return r.restoreFamily(ctx, pr.src, indexPath(m.TableName), icf, func(k []byte) ([]byte, error) {
+	return r.restoreFamily(ctx, pr.src, indexPath(m.TableName), icf, func(k, _ []byte) ([]byte, error) {
 		if len(k) < 4 {
 			return nil, corruptErr(fmt.Errorf("index of %s: short key", m.TableID))
 		}
@@ -467,9 +529,10 @@ func (r *restorer) restoreTable(ctx context.Context, pr *prepared, m *systable.T
 	}, nil)
 }
 
-// restoreFamily writes the pairs of a record file into cf in batches.
+// restoreFamily writes the pairs of a record file into cf in batches,
+// each under the key key makes of it (and its value).
 func (r *restorer) restoreFamily(ctx context.Context, src *source, name string, cf *kv.ColumnFamily,
-	key func([]byte) ([]byte, error), p *jobs.Progress) error {
+	key func(k, v []byte) ([]byte, error), p *jobs.Progress) error {
 	f, err := src.open(ctx, name)
 	if err != nil {
 		return err
@@ -501,7 +564,7 @@ func (r *restorer) restoreFamily(ctx context.Context, src *source, name string, 
 		if !ok {
 			break
 		}
-		k, err := key(rr.k)
+		k, err := key(rr.k, rr.v)
 		if err != nil {
 			return err
 		}
@@ -662,8 +725,14 @@ func (r *restorer) copyIn(ctx context.Context, src *source, from string, fsys co
 }
 
 // commit makes the namespace visible: its catalog rows, the manifests and
-// counters, and the _seq lease, in one batch.
-func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, owners map[string]bool) ([]*catalog.Table, error) {
+// counters, and the _seq lease, in one batch. The _seq generator observes
+// the largest _seq restored: the hot rows' (r) and the Parquet files'
+// (their manifests), and a trusted backup's max_seq, which is theirs. An
+// untrusted backup's max_seq is not used (nothing it restores justifies
+// more), and its counters of buffered rows are bounded by the hot rows
+// of their partitions: a forged one would make the flush policy start a
+// flush of the partition at every check.
+func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, r *restorer) ([]*catalog.Table, error) {
 	cat := pr.cat
 	views := make([]*systable.View, len(cat.Views))
 	for i, v := range cat.Views {
@@ -682,7 +751,10 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, owners ma
 		Work: func(b *kv.Batch) (func(bool), error) {
 			// Under the catalog's lock: a role changed since the
 			// checks before is seen here.
-			if err := s.checkOwners(pr, owners, true); err != nil {
+			if err := s.checkNamesakes(pr, s.o.Catalog.Snapshot()); err != nil {
+				return nil, err
+			}
+			if err := s.checkOwners(pr, r.owners, true); err != nil {
 				return nil, err
 			}
 			// Each manifest counts as a write in progress until the
@@ -710,12 +782,25 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, owners ma
 					}
 					owner = to
 				}
-				b.SetCounter(counters, keyenc.CounterKey(cat.Namespace.NamespaceID, c.Table, owner), c.Value)
+				v := c.Value
+				if !pr.trust.ok {
+					v = min(max(v, 0), r.hot[counterOf(c.Table, c.Owner)])
+				}
+				b.SetCounter(counters, keyenc.CounterKey(cat.Namespace.NamespaceID, c.Table, owner), v)
 			}
 			// The restored keys were not issued by this database's
 			// generator: every INSERT into these tables reads its key.
 			marked := s.o.Txns.MarkRestored(b, cat.Tables)
-			covered := s.o.Txns.CoverSeq(b, pr.src.man.MaxSeq)
+			seq := r.maxSeq
+			for _, mf := range manifests {
+				for _, f := range mf.Files {
+					seq = max(seq, f.MaxSeq)
+				}
+			}
+			if pr.trust.ok {
+				seq = max(seq, pr.src.man.MaxSeq)
+			}
+			covered := s.o.Txns.CoverSeq(b, seq)
 			return func(ok bool) {
 				endAll()
 				covered(ok)

@@ -189,18 +189,25 @@ func (c *Catalog) S3Settings(st *systable.Storage) (S3Settings, error) {
 		}
 		s.Endpoint, s.Insecure = u.Host, u.Scheme == "http"
 	}
-	// A custom endpoint is most often an S3-compatible server that only
-	// knows path-style addressing; AWS itself prefers virtual hosts.
-	s.PathStyle = st.Endpoint != ""
-	if cfg.PathStyle != nil {
-		s.PathStyle = *cfg.PathStyle
-	} else if cfg.ForcePathStyle != nil {
-		s.PathStyle = *cfg.ForcePathStyle
-	}
+	s.PathStyle = pathStyle(st.Endpoint, cfg)
 	if s.Credentials, err = c.openCredentials(st); err != nil {
 		return s, err
 	}
 	return s, nil
+}
+
+// pathStyle is whether a client of an s3 storage at endpoint (as stored)
+// with CONFIG cfg puts the bucket in the path. A custom endpoint is most
+// often an S3-compatible server that only knows path-style addressing;
+// AWS itself prefers virtual hosts.
+func pathStyle(endpoint string, cfg s3Config) bool {
+	switch {
+	case cfg.PathStyle != nil:
+		return *cfg.PathStyle
+	case cfg.ForcePathStyle != nil:
+		return *cfg.ForcePathStyle
+	}
+	return endpoint != ""
 }
 
 func parseS3Config(raw string) (s3Config, error) {

@@ -179,10 +179,11 @@ func (c *Catalog) newStorage(id string, p dialect.StorageProps, ifNotExists bool
 // check, when not nil, must accept the new definition first. The type,
 // location and templates of a storage in use cannot change: existing
 // files would no longer be found where the manifest says. An ALTER that
-// sets the location or the credentials records by's class as the
-// storage's placer (MayHoldSystemPartitions); one that sends the stored
-// credentials to another place (endpoint, bucket or region) must give
-// them again.
+// changes the location or the credentials records by's class as the
+// storage's placer (MayHoldSystemPartitions), and so does a system user's
+// that states them unchanged (movesPlacement, restatesPlacement); one
+// that sends the stored credentials to another place (endpoint, bucket or
+// region) must give them again.
 func (c *Catalog) AlterStorage(id string, p dialect.StorageProps, check StorageCheck, by systable.Role) error {
 	cp, prev, err := c.alteredStorage(id, p, by)
 	if err != nil {
@@ -270,7 +271,7 @@ func (c *Catalog) alteredStorage(id string, p dialect.StorageProps, by systable.
 	if err := credentialsFollow(cur, &cp, p); err != nil {
 		return nil, nil, err
 	}
-	if placesStorage(cur, &cp, p) {
+	if c.movesPlacement(cur, &cp) || by == systable.RoleSystem && restatesPlacement(p) {
 		cp.PlacedBy = placerOf(by)
 	}
 	return &cp, cur, nil
@@ -305,27 +306,55 @@ func credentialsFollow(cur, next *systable.Storage, p dialect.StorageProps) erro
 		cur.StorageID, strings.Join(moved, " and "))
 }
 
-// placesStorage reports whether an ALTER sets a storage's location or
-// credentials (given again unchanged counts: that is how a system user
-// marks a storage as placed by system): PATH, BUCKET, REGION, ENDPOINT,
-// CREDENTIALS, or a CONFIG that names an endpoint, changes the stored one
-// or changes how the store is addressed.
-func placesStorage(cur, next *systable.Storage, p dialect.StorageProps) bool {
-	if p.Path != nil || p.Bucket != nil || p.Region != nil || p.Endpoint != nil || p.Credentials != nil ||
-		next.Endpoint != cur.Endpoint || next.BaseDirectory != cur.BaseDirectory || next.Bucket != cur.Bucket {
+// movesPlacement reports whether an ALTER changes, by value, what says
+// where a storage's requests go and with which keys: its type, PATH
+// (BASE_DIRECTORY), BUCKET, REGION, endpoint (ENDPOINT or CONFIG's), how
+// CONFIG addresses the store (allow_http, path style) or its CREDENTIALS.
+// A value stated again unchanged moves nothing: were it a placing, a dba
+// could mark a system user's storage as theirs (restating its bucket
+// needs no credentials) and keep every system user's partition there hot
+// for good. Compared as stored: after validateStorage normalised next,
+// and with the credentials opened (they are sealed with a fresh nonce
+// each time); stored credentials that do not open count as moved.
+func (c *Catalog) movesPlacement(cur, next *systable.Storage) bool {
+	if next.StorageType != cur.StorageType || next.BaseDirectory != cur.BaseDirectory || next.Bucket != cur.Bucket ||
+		next.Region != cur.Region || next.Endpoint != cur.Endpoint {
+		return true
+	}
+	if next.StorageType != StorageS3 {
+		return false
+	}
+	oldCfg, _ := parseS3Config(cur.Config)
+	newCfg, _ := parseS3Config(next.Config)
+	if newCfg.AllowHTTP != oldCfg.AllowHTTP || pathStyle(next.Endpoint, newCfg) != pathStyle(cur.Endpoint, oldCfg) {
+		return true
+	}
+	if next.Credentials == cur.Credentials {
+		return false
+	}
+	was, err := c.openCredentials(cur)
+	if err != nil {
+		return true
+	}
+	now, err := c.openCredentials(next)
+	return err != nil || now != was
+}
+
+// restatesPlacement reports whether an ALTER states a storage's location
+// or credentials, changed or not: PATH, BUCKET, REGION, ENDPOINT,
+// CREDENTIALS, or a CONFIG naming an endpoint or how the store is
+// addressed. A system user stating them vouches for where the storage is,
+// which is how it marks one as placed by system (movesPlacement tells a
+// real change, which any role's placing records).
+func restatesPlacement(p dialect.StorageProps) bool {
+	if p.Path != nil || p.Bucket != nil || p.Region != nil || p.Endpoint != nil || p.Credentials != nil {
 		return true
 	}
 	if p.Config == nil {
 		return false
 	}
-	oldCfg, _ := parseS3Config(cur.Config)
-	newCfg, _ := parseS3Config(*p.Config)
-	return newCfg.Endpoint != "" || newCfg.AllowHTTP != oldCfg.AllowHTTP ||
-		!equalOptBool(newCfg.PathStyle, oldCfg.PathStyle) || !equalOptBool(newCfg.ForcePathStyle, oldCfg.ForcePathStyle)
-}
-
-func equalOptBool(a, b *bool) bool {
-	return a == nil && b == nil || a != nil && b != nil && *a == *b
+	cfg, _ := parseS3Config(*p.Config)
+	return cfg.Endpoint != "" || cfg.AllowHTTP || cfg.PathStyle != nil || cfg.ForcePathStyle != nil
 }
 
 // DropStorage removes a storage no table uses.

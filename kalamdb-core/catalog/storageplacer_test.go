@@ -47,7 +47,8 @@ func TestStoragePlacerRecordsWhoSetTheLocation(t *testing.T) {
 		{"name", dialect.StorageProps{Name: ptr("n")}, false},
 		{"description", dialect.StorageProps{Description: ptr("d")}, false},
 		{"request timeout", dialect.StorageProps{Config: ptr(`{"request_timeout_ms":1000}`)}, false},
-		{"the same bucket", dialect.StorageProps{Bucket: ptr("bucket-sys")}, true},
+		{"the same bucket", dialect.StorageProps{Bucket: ptr("bucket-sys")}, false},
+		{"another bucket", dialect.StorageProps{Bucket: ptr("bucket-sys2")}, true},
 		{"credentials", dialect.StorageProps{Credentials: ptr(`{"access_key_id":"k","secret_access_key":"s"}`)}, true},
 		{"an endpoint in CONFIG", dialect.StorageProps{Config: ptr(`{"endpoint":"https://minio.internal:9000"}`),
 			Credentials: ptr(`{"access_key_id":"k","secret_access_key":"s"}`)}, true},
@@ -164,6 +165,86 @@ func TestStorageRowsFromBeforePlacers(t *testing.T) {
 		}
 		if st.Placer() != tc.want || MayHoldSystemPartitions(&st) != tc.mayHold {
 			t.Errorf("%s: placer %s, may hold %v; want %s, %v", tc.raw, st.Placer(), MayHoldSystemPartitions(&st), tc.want, tc.mayHold)
+		}
+	}
+}
+
+// TestStoragePlacerRestatedValuesPlaceNothing: a dba stating a system
+// user's storage's location or credentials again, unchanged, left it
+// placed by not_system (restating the bucket needs no credentials), so
+// every system user's partition there stayed hot for good. Only a change
+// of value places it; a system user stating them still marks it system.
+func TestStoragePlacerRestatedValuesPlaceNothing(t *testing.T) {
+	key, err := CredentialKey("0123456789abcdef-operator-secret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, c := open(t, filepath.Join(t.TempDir(), "rocksdb"), Options{CredentialKey: key})
+	defer db.Close()
+	const creds = `{"access_key_id":"k","secret_access_key":"s"}`
+	const cfg = `{"endpoint":"https://minio.internal:9000","path_style":true}`
+	if _, err := c.CreateStorage("sys", s3Props(func(p *dialect.StorageProps) {
+		p.Bucket, p.Region, p.Credentials, p.Config = ptr("s3://bucket-sys/data"), ptr("us-east-1"), ptr(creds), ptr(cfg)
+	}), false, nil, asSystem); err != nil {
+		t.Fatal(err)
+	}
+	fs := filepath.Join(t.TempDir(), "fs")
+	if _, err := c.CreateStorage("fs", dialect.StorageProps{Type: ptr(StorageFilesystem), Path: ptr(fs)}, false, nil, asSystem); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		what, id string
+		p        dialect.StorageProps
+		moves    bool
+	}{
+		{"the same bucket", "sys", dialect.StorageProps{Bucket: ptr("s3://bucket-sys/data")}, false},
+		{"the same base directory", "sys", dialect.StorageProps{Path: ptr("s3://bucket-sys/data")}, false},
+		{"the same prefix", "sys", dialect.StorageProps{Bucket: ptr("bucket-sys"), Path: ptr("data/")}, false},
+		{"the same region", "sys", dialect.StorageProps{Region: ptr("us-east-1")}, false},
+		{"the same endpoint", "sys", dialect.StorageProps{Endpoint: ptr("minio.internal:9000")}, false},
+		{"the same CONFIG", "sys", dialect.StorageProps{Config: ptr(`{"path_style": true, "endpoint": "https://minio.internal:9000"}`)}, false},
+		{"the same addressing spelled otherwise", "sys", dialect.StorageProps{Config: ptr(`{"endpoint":"https://minio.internal:9000","force_path_style":true}`)}, false},
+		{"the same credentials", "sys", dialect.StorageProps{Credentials: ptr(` {"secret_access_key":"s","access_key_id":"k"}`)}, false},
+		{"all of them", "sys", dialect.StorageProps{Bucket: ptr("s3://bucket-sys/data"), Region: ptr("us-east-1"), Config: ptr(cfg),
+			Credentials: ptr(creds)}, false},
+		{"the same path", "fs", dialect.StorageProps{Path: ptr(fs + "/")}, false},
+		{"another prefix", "sys", dialect.StorageProps{Bucket: ptr("s3://bucket-sys/data2")}, true},
+		{"a bucket without its prefix", "sys", dialect.StorageProps{Bucket: ptr("bucket-sys")}, true},
+		{"another region", "sys", dialect.StorageProps{Region: ptr("eu-west-1"), Credentials: ptr(creds)}, true},
+		{"another endpoint", "sys", dialect.StorageProps{Config: ptr(`{"endpoint":"https://other.internal:9000","path_style":true}`),
+			Credentials: ptr(creds)}, true},
+		{"other addressing", "sys", dialect.StorageProps{Config: ptr(`{"endpoint":"https://minio.internal:9000","path_style":false}`)}, true},
+		{"allow_http", "sys", dialect.StorageProps{Config: ptr(`{"endpoint":"https://minio.internal:9000","path_style":true,"allow_http":true}`)}, true},
+		{"other credentials", "sys", dialect.StorageProps{Credentials: ptr(`{"access_key_id":"k2","secret_access_key":"s"}`)}, true},
+		{"another path", "fs", dialect.StorageProps{Path: ptr(fs + "2")}, true},
+	} {
+		before, _ := c.Snapshot().Storage(tc.id)
+		if err := c.AlterStorage(tc.id, tc.p, nil, systable.RoleDBA); err != nil {
+			t.Fatalf("%s: %v", tc.what, err)
+		}
+		after, _ := c.Snapshot().Storage(tc.id)
+		want := systable.PlacerSystem
+		if tc.moves {
+			want = systable.PlacerNotSystem
+		}
+		if after.Placer() != want {
+			t.Errorf("a dba's ALTER of %s: placed by %s, want %s", tc.what, after.Placer(), want)
+		}
+		if !tc.moves && tc.id == "sys" && (after.BaseDirectory != before.BaseDirectory || after.Endpoint != before.Endpoint) {
+			t.Errorf("%s moved the storage: %+v", tc.what, after)
+		}
+		// Put back, and placed again, by a system user stating it all.
+		if tc.id == "fs" {
+			err = c.AlterStorage("fs", dialect.StorageProps{Path: ptr(fs)}, nil, asSystem)
+		} else {
+			err = c.AlterStorage("sys", dialect.StorageProps{Bucket: ptr("s3://bucket-sys/data"), Region: ptr("us-east-1"),
+				Config: ptr(cfg), Credentials: ptr(creds)}, nil, asSystem)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, _ := c.Snapshot().Storage(tc.id); st.Placer() != systable.PlacerSystem {
+			t.Fatalf("after a system user restated %s: placed by %s", tc.id, st.Placer())
 		}
 	}
 }

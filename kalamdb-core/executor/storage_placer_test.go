@@ -250,10 +250,10 @@ func TestPlacerAlterStorageByDBAFlipsItAndNeedsCredentials(t *testing.T) {
 		t.Fatalf("a dba's new description changed the placer: %s", got)
 	}
 	// The same endpoint restated (no credentials needed: they go nowhere
-	// new) is a placing all the same.
+	// new) places nothing: the storage is where a system user put it.
 	ops.must(fmt.Sprintf("ALTER STORAGE sys3 SET CONFIG '{\"force_path_style\":true,\"allow_http\":true,\"endpoint\":\"%s\"}'", store.url))
-	if got := placedBy(t, e, "sys3"); got != `[["not_system"]]` {
-		t.Fatalf("after a dba restated the endpoint the storage is placed by %s, want not_system", got)
+	if got := placedBy(t, e, "sys3"); got != `[["system"]]` {
+		t.Fatalf("after a dba restated the endpoint the storage is placed by %s, want system", got)
 	}
 	root.must(fmt.Sprintf("ALTER STORAGE sys3 SET %s", placerConfig(store.url)))
 	if got := placedBy(t, e, "sys3"); got != `[["system"]]` {
