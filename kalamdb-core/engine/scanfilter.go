@@ -111,7 +111,6 @@ func withTableFilters(n sql.Node, t sql.Table, cols sql.ColSet, cond sql.Express
 func scanFiltersOf(dt *dataTable, cols sql.ColSet, cond sql.Expression) []scanFilter {
 	var out []scanFilter
 	var nulls []int // columns the WHERE wants NULL (col IS NULL)
-next:
 	for _, c := range expression.SplitConjunction(cond) {
 		if n, ok := c.(*expression.IsNull); ok {
 			if col, ok := intColumn(dt, cols, n.Child); ok {
@@ -119,17 +118,8 @@ next:
 			}
 			continue
 		}
-		f, ok := scanFilterOf(dt, cols, c)
-		if !ok {
-			continue
-		}
-		for i := range out {
-			if out[i].col == f.col { // a range: both bounds on one column
-				out[i] = out[i].intersect(f)
-				continue next
-			}
-		}
-		out = append(out, f)
+		fs, _ := condFilters(dt, cols, c)
+		out = intersectFilters(out, fs)
 	}
 	for i := range out {
 		if slices.Contains(nulls, out[i].col) {
@@ -140,58 +130,119 @@ next:
 	return out
 }
 
-// scanFilterOf is the filter one condition sets on a column of dt: a
-// comparison with a constant, an IN list, NOT IN, <>, and ANDs and ORs of
-// those on one column.
-func scanFilterOf(dt *dataTable, cols sql.ColSet, e sql.Expression) (scanFilter, bool) {
+// condFilters is what the condition e says of dt's integer columns: for
+// each column it bounds, a filter that passes the column's value in every
+// row for which e is true. A comparison with a constant, an IN list, NOT
+// IN, <>, and ANDs, ORs and NOTs of those bound their columns; an AND
+// bounds each column one of its terms bounds, an OR those all its terms
+// bound, ((a, b) > (1, 2) is a > 1 OR a = 1 AND b > 2: a >= 1), and a row
+// IN list each column of the row. exact, with one filter, when the filter
+// also passes no value for which e is false (only values for which it is
+// true or NULL: col IN (1, NULL) for 2): then its complement is a filter
+// of NOT e.
+func condFilters(dt *dataTable, cols sql.ColSet, e sql.Expression) (fs []scanFilter, exact bool) {
 	switch x := e.(type) {
 	case *expression.And:
-		// Inside an OR (a top-level AND is split by scanFiltersOf): every
-		// conjunct must bound the same column, or the OR bounds nothing.
-		var f scanFilter
-		for i, c := range expression.SplitConjunction(x) {
-			g, ok := scanFilterOf(dt, cols, c)
-			if !ok || i > 0 && g.col != f.col {
-				return scanFilter{}, false
-			}
-			if i == 0 {
-				f = g
-			} else {
-				f = f.intersect(g)
-			}
+		exact = true
+		for _, c := range expression.SplitConjunction(x) {
+			cf, cx := condFilters(dt, cols, c)
+			exact = exact && cx
+			fs = intersectFilters(fs, cf)
 		}
-		return f, true
+		return fs, exact && len(fs) == 1
 	case *expression.Or:
-		// Each disjunct bounds the same column: the union of their values,
-		// merged once (a chain of n ORs costs n log n, not n²).
-		var set spanSet
-		col := -1
-		for _, c := range expression.SplitDisjunction(x) {
-			g, ok := scanFilterOf(dt, cols, c)
-			if !ok || col >= 0 && g.col != col {
-				return scanFilter{}, false
+		// The union of each column's values over the terms, merged once
+		// (a chain of n ORs costs n log n, not n²).
+		exact = true
+		for i, c := range expression.SplitDisjunction(x) {
+			cf, cx := condFilters(dt, cols, c)
+			exact = exact && cx
+			if i == 0 {
+				for _, f := range cf {
+					fs = append(fs, scanFilter{col: f.col, spans: append(spanSet(nil), f.set()...)})
+				}
+				continue
 			}
-			col = g.col
-			set = append(set, g.set()...)
+			kept := fs[:0]
+			for _, f := range fs {
+				if j := slices.IndexFunc(cf, func(g scanFilter) bool { return g.col == f.col }); j >= 0 {
+					f.spans = append(f.spans, cf[j].set()...)
+					kept = append(kept, f)
+				}
+			}
+			if fs = kept; len(fs) == 0 {
+				return nil, false
+			}
 		}
-		return spanFilter(col, set.normal()), true
+		for i := range fs {
+			fs[i] = spanFilter(fs[i].col, fs[i].spans.normal())
+		}
+		return fs, exact && len(fs) == 1
 	case *expression.Not:
-		// NOT (col IN (...)), NOT (col = v), NOT (a range): the values
-		// the condition leaves. Exact, as every filter of one condition
-		// is: it passes the values for which the condition is true, and
-		// otherwise only values for which it is NULL (col IN (1, NULL)
-		// for 2), never one for which it is false; so the complement
-		// passes every value for which NOT is true.
-		f, ok := scanFilterOf(dt, cols, x.Child)
-		if !ok {
-			return scanFilter{}, false
+		cf, cx := condFilters(dt, cols, x.Child)
+		if !cx {
+			return nil, false
 		}
 		if _, in, _ := inList(x.Child); slices.ContainsFunc(in, isNullLiteral) {
 			// col NOT IN (1, NULL) is never true.
-			return spanFilter(f.col, spanSet{}), true
+			return []scanFilter{spanFilter(cf[0].col, spanSet{})}, true
 		}
-		return spanFilter(f.col, f.set().complement()), true
+		return []scanFilter{spanFilter(cf[0].col, cf[0].set().complement())}, true
+	case *rowInList:
+		return rowInFilters(dt, cols, x), false
 	}
+	if f, ok := scanFilterOf(dt, cols, e); ok {
+		return []scanFilter{f}, true
+	}
+	return nil, false
+}
+
+// intersectFilters is fs with each filter of gs intersected with fs's on
+// its column, or added.
+func intersectFilters(fs, gs []scanFilter) []scanFilter {
+next:
+	for _, g := range gs {
+		for i := range fs {
+			if fs[i].col == g.col {
+				fs[i] = fs[i].intersect(g)
+				continue next
+			}
+		}
+		fs = append(fs, g)
+	}
+	return fs
+}
+
+// rowInFilters are the filters of (c1, c2, ...) IN ((v1, v2, ...), ...)
+// on its integer columns: each to the values of its place in the rows.
+func rowInFilters(dt *dataTable, cols sql.ColSet, l *rowInList) []scanFilter {
+	k := len(l.kinds)
+	var out []scanFilter
+next:
+	for i := range k {
+		col, ok := intColumn(dt, cols, l.args[i])
+		if !ok {
+			continue
+		}
+		set := spanSet{}
+		for j := k + i; j < len(l.args); j += k {
+			if isNullLiteral(l.args[j]) {
+				continue // that row matches nothing
+			}
+			v, ok := intLiteral(l.args[j])
+			if !ok {
+				continue next
+			}
+			set = append(set, span{v, v})
+		}
+		out = append(out, spanFilter(col, set.normal()))
+	}
+	return out
+}
+
+// scanFilterOf is the filter of a comparison of an integer column of dt
+// with a constant, or of its IN list of constants.
+func scanFilterOf(dt *dataTable, cols sql.ColSet, e sql.Expression) (scanFilter, bool) {
 	if left, items, ok := inList(e); ok {
 		col, ok := intColumn(dt, cols, left)
 		if !ok || len(items) == 0 {

@@ -83,7 +83,8 @@ func idsText(rows [][]any) string {
 // KalamDB read the whole partition (every hot version, every index entry,
 // every cold row) when the empty intersection was of an IN list and a
 // bound (id IN (1, 2) AND id > 5), of IS NULL and a bound, of an OR of
-// ranges and a range, or of NOT IN and IN. Each SELECT, UPDATE and DELETE
+// ranges and a range, of NOT IN and IN, or of a row IN list or a row
+// comparison and a bound. Each SELECT, UPDATE and DELETE
 // below, on rows flushed cold with newer versions hot, now reads nothing.
 func TestDelscan20EmptyIntersections(t *testing.T) {
 	e := newEnv(t)
@@ -104,6 +105,9 @@ func TestDelscan20EmptyIntersections(t *testing.T) {
 		"(g < 1 OR g > 18) AND g BETWEEN 5 AND 10",
 		"g NOT IN (1, NULL)",
 		"g <> 1 AND g = 1",
+		"(id, g) IN ((1, 1), (2, 2)) AND id > 5",
+		"(g, id) > (18, 5) AND g < 10",
+		"(g = 1 AND c = 'y' OR g = 2 AND a = 2) AND g > 5",
 	} {
 		delscanReadsNothing(t, e, alice, w)
 	}
@@ -211,6 +215,10 @@ func TestDelscan20MatchesPostgres(t *testing.T) {
 		{"(g < 1 OR g > 12) AND (g = 0 OR g = 13)", nil, "3,4,8,16,27,28"},
 		{"a NOT IN (1, NULL) AND a > 0", nil, ""},
 		{"c <> 'q' AND (g < 1 OR g > 12) AND g BETWEEN 2 AND 11", nil, ""},
+		{"(id, g) IN ((1, 1), (9, 11), (3, NULL)) AND id > 2", nil, "9"},
+		{"(g, id) > (11, 20) AND g <= 12", nil, "6,18,21"},
+		{"(g, id) <= (1, 9) AND g >= 1", nil, "1"},
+		{"(a = 1 AND g = 1) OR (a = 13 AND g > 10)", nil, "1,3,9,13,27"},
 		{"g IN ($1, $2) AND g > $3", []any{1, 11, 5}, "9,21"},
 		{"id = $1 AND id > $2", []any{7, 5}, "7"},
 	}
