@@ -31,7 +31,7 @@ const pgTypesRuleID analyzer.RuleId = 10_001
 // this list; the rule must run there too (it also runs first on the full
 // path, as a pre-analyze rule, before the engine rewrites filters).
 func init() {
-	analyzer.AlwaysBeforeDefault = append(analyzer.AlwaysBeforeDefault, analyzer.Rule{Id: pgTypesRuleID, Apply: pgTypes})
+	analyzer.AlwaysBeforeDefault = append(analyzer.AlwaysBeforeDefault, analyzer.Rule{Id: pgTypesRuleID, Apply: keepDeleteFlags(pgTypes)})
 }
 
 // pgTypes applies PostgreSQL's typing to the engine constructs that

@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -18,11 +19,12 @@ import (
 )
 
 // Scan filters. A WHERE that bounds integer columns by constants
-// (conversation_id = $1, n BETWEEN 1 AND 9, k IN (1, 2)) is handed to the
-// scan of the table under it, which uses the bounds before it decodes a
-// row: cold files skip row groups and pages whose statistics exclude them
-// and drop rows before decoding their other columns (cold.Filter), and hot
-// rows are dropped on their stored value. The plan's Filter stays and
+// (conversation_id = $1, n BETWEEN 1 AND 9, k IN (1, 2), k NOT IN (3, 4),
+// k < 3 OR k > 7) is handed to the scan of the table under it, which uses
+// the bounds before it decodes a row: cold files skip row groups and pages
+// whose statistics exclude them and drop rows before decoding their other
+// columns (cold.Filter, which takes the bounds' first and last values),
+// and hot rows are dropped on their stored value. The plan's Filter stays and
 // decides: scan filters only narrow, and only where the answer is exact
 // (integers compare the same in storage and in SQL), so a row that
 // passes the WHERE always passes them.
@@ -32,10 +34,15 @@ import (
 const scanFiltersRuleID analyzer.RuleId = 10_004
 
 // scanFilter bounds one integer user column: a row passes when its value
-// is not NULL and within [lo, hi].
+// is not NULL, within [lo, hi] and, with spans set, within one of them.
 type scanFilter struct {
 	col    int // index in the table's schema
 	lo, hi int64
+	// spans, when not nil, are the only values that pass: the points of
+	// an IN list, the ranges of an OR, what NOT IN and <> leave (see
+	// spanSet). lo and hi are their first and last values; none (lo >
+	// hi) passes nothing.
+	spans spanSet
 }
 
 // pushScanFilters gives the table under every Filter the bounds its
@@ -97,42 +104,162 @@ func withTableFilters(n sql.Node, t sql.Table, cols sql.ColSet, cond sql.Express
 
 // scanFiltersOf extracts the bounds on dt's integer columns from the
 // conjuncts of cond. cols are the column ids of the table's node in the
-// plan: one per column of its full schema, in order.
+// plan: one per column of its full schema, in order. Conjuncts on one
+// column narrow each other: their intersection may be empty (id IN (1, 2)
+// AND id > 5, a IS NULL AND a > 5), and the read then reads nothing
+// (matchesNone).
 func scanFiltersOf(dt *dataTable, cols sql.ColSet, cond sql.Expression) []scanFilter {
 	var out []scanFilter
-next:
+	var nulls []int // columns the WHERE wants NULL (col IS NULL)
 	for _, c := range expression.SplitConjunction(cond) {
-		f, ok := scanFilterOf(dt, cols, c)
-		if !ok {
+		if n, ok := c.(*expression.IsNull); ok {
+			if col, ok := intColumn(dt, cols, n.Child); ok {
+				nulls = append(nulls, col)
+			}
 			continue
 		}
-		for i := range out {
-			if out[i].col == f.col { // a range: both bounds on one column
-				out[i].lo, out[i].hi = max(out[i].lo, f.lo), min(out[i].hi, f.hi)
-				continue next
-			}
+		fs, _ := condFilters(dt, cols, c)
+		out = intersectFilters(out, fs)
+	}
+	for i := range out {
+		if slices.Contains(nulls, out[i].col) {
+			// NULL passes no bound: col IS NULL AND col > 5 is false.
+			out[i] = spanFilter(out[i].col, spanSet{})
 		}
-		out = append(out, f)
 	}
 	return out
 }
 
+// condFilters is what the condition e says of dt's integer columns: for
+// each column it bounds, a filter that passes the column's value in every
+// row for which e is true. A comparison with a constant, an IN list, NOT
+// IN, <>, and ANDs, ORs and NOTs of those bound their columns; an AND
+// bounds each column one of its terms bounds, an OR those all its terms
+// bound, ((a, b) > (1, 2) is a > 1 OR a = 1 AND b > 2: a >= 1), and a row
+// IN list each column of the row. exact, with one filter, when the filter
+// also passes no value for which e is false (only values for which it is
+// true or NULL: col IN (1, NULL) for 2): then its complement is a filter
+// of NOT e.
+func condFilters(dt *dataTable, cols sql.ColSet, e sql.Expression) (fs []scanFilter, exact bool) {
+	switch x := e.(type) {
+	case *expression.And:
+		exact = true
+		for _, c := range expression.SplitConjunction(x) {
+			cf, cx := condFilters(dt, cols, c)
+			exact = exact && cx
+			fs = intersectFilters(fs, cf)
+		}
+		return fs, exact && len(fs) == 1
+	case *expression.Or:
+		// The union of each column's values over the terms, merged once
+		// (a chain of n ORs costs n log n, not n²).
+		exact = true
+		for i, c := range expression.SplitDisjunction(x) {
+			cf, cx := condFilters(dt, cols, c)
+			exact = exact && cx
+			if i == 0 {
+				for _, f := range cf {
+					fs = append(fs, scanFilter{col: f.col, spans: append(spanSet(nil), f.set()...)})
+				}
+				continue
+			}
+			kept := fs[:0]
+			for _, f := range fs {
+				if j := slices.IndexFunc(cf, func(g scanFilter) bool { return g.col == f.col }); j >= 0 {
+					f.spans = append(f.spans, cf[j].set()...)
+					kept = append(kept, f)
+				}
+			}
+			if fs = kept; len(fs) == 0 {
+				return nil, false
+			}
+		}
+		for i := range fs {
+			fs[i] = spanFilter(fs[i].col, fs[i].spans.normal())
+		}
+		return fs, exact && len(fs) == 1
+	case *expression.Not:
+		cf, cx := condFilters(dt, cols, x.Child)
+		if !cx {
+			return nil, false
+		}
+		if _, in, _ := inList(x.Child); slices.ContainsFunc(in, isNullLiteral) {
+			// col NOT IN (1, NULL) is never true.
+			return []scanFilter{spanFilter(cf[0].col, spanSet{})}, true
+		}
+		return []scanFilter{spanFilter(cf[0].col, cf[0].set().complement())}, true
+	case *rowInList:
+		return rowInFilters(dt, cols, x), false
+	}
+	if f, ok := scanFilterOf(dt, cols, e); ok {
+		return []scanFilter{f}, true
+	}
+	return nil, false
+}
+
+// intersectFilters is fs with each filter of gs intersected with fs's on
+// its column, or added.
+func intersectFilters(fs, gs []scanFilter) []scanFilter {
+next:
+	for _, g := range gs {
+		for i := range fs {
+			if fs[i].col == g.col {
+				fs[i] = fs[i].intersect(g)
+				continue next
+			}
+		}
+		fs = append(fs, g)
+	}
+	return fs
+}
+
+// rowInFilters are the filters of (c1, c2, ...) IN ((v1, v2, ...), ...)
+// on its integer columns: each to the values of its place in the rows.
+func rowInFilters(dt *dataTable, cols sql.ColSet, l *rowInList) []scanFilter {
+	k := len(l.kinds)
+	var out []scanFilter
+next:
+	for i := range k {
+		col, ok := intColumn(dt, cols, l.args[i])
+		if !ok {
+			continue
+		}
+		set := spanSet{}
+		for j := k + i; j < len(l.args); j += k {
+			if isNullLiteral(l.args[j]) {
+				continue // that row matches nothing
+			}
+			v, ok := intLiteral(l.args[j])
+			if !ok {
+				continue next
+			}
+			set = append(set, span{v, v})
+		}
+		out = append(out, spanFilter(col, set.normal()))
+	}
+	return out
+}
+
+// scanFilterOf is the filter of a comparison of an integer column of dt
+// with a constant, or of its IN list of constants.
 func scanFilterOf(dt *dataTable, cols sql.ColSet, e sql.Expression) (scanFilter, bool) {
-	if in, ok := e.(*expression.InTuple); ok {
-		col, ok := intColumn(dt, cols, in.Left())
-		tuple, isTuple := in.Right().(expression.Tuple)
-		if !ok || !isTuple || len(tuple) == 0 {
+	if left, items, ok := inList(e); ok {
+		col, ok := intColumn(dt, cols, left)
+		if !ok || len(items) == 0 {
 			return scanFilter{}, false
 		}
-		f := scanFilter{col: col, lo: math.MaxInt64, hi: math.MinInt64}
-		for _, item := range tuple {
+		set := make(spanSet, 0, len(items))
+		for _, item := range items {
+			if isNullLiteral(item) {
+				continue // never equal: col IN (1, NULL) is true only for 1
+			}
 			v, ok := intLiteral(item)
 			if !ok {
 				return scanFilter{}, false
 			}
-			f.lo, f.hi = min(f.lo, v), max(f.hi, v)
+			set = append(set, span{v, v})
 		}
-		return f, true
+		return spanFilter(col, set.normal()), true
 	}
 	cmp, ok := e.(expression.Comparer)
 	if !ok {
@@ -178,6 +305,61 @@ func scanFilterOf(dt *dataTable, cols sql.ColSet, e sql.Expression) (scanFilter,
 		f.hi = v
 	}
 	return f, true
+}
+
+// spanFilter is the filter on col passing the values of set.
+func spanFilter(col int, set spanSet) scanFilter {
+	f := scanFilter{col: col, lo: 1, hi: 0, spans: set}
+	if len(set) > 0 {
+		f.lo, f.hi = set[0].lo, set[len(set)-1].hi
+	}
+	if len(set) == 1 {
+		f.spans = nil // [lo, hi] says it all
+	}
+	return f
+}
+
+// set is the values f passes.
+func (f scanFilter) set() spanSet {
+	if f.spans != nil {
+		return f.spans
+	}
+	if f.lo > f.hi {
+		return spanSet{}
+	}
+	return spanSet{{f.lo, f.hi}}
+}
+
+// intersect is the filter passing the values both f and g (on f's
+// column) pass.
+func (f scanFilter) intersect(g scanFilter) scanFilter {
+	return spanFilter(f.col, f.set().intersect(g.set()))
+}
+
+// passes reports whether the non-NULL value v passes f.
+func (f scanFilter) passes(v int64) bool {
+	return v >= f.lo && v <= f.hi && (f.spans == nil || f.spans.contains(v))
+}
+
+// inList splits col IN (items) into its operands, before and after the
+// engine hashes a list of constants (HashInTuple, which the full path has
+// made of it by the time this rule runs).
+func inList(e sql.Expression) (left sql.Expression, items expression.Tuple, ok bool) {
+	switch in := e.(type) {
+	case *expression.InTuple:
+		items, ok = in.Right().(expression.Tuple)
+		return in.Left(), items, ok
+	case *expression.HashInTuple:
+		items, ok = in.Right().(expression.Tuple)
+		return in.Left(), items, ok
+	}
+	return nil, nil, false
+}
+
+// isNullLiteral reports a NULL constant.
+func isNullLiteral(e sql.Expression) bool {
+	lit, ok := e.(*expression.Literal)
+	return ok && lit.Value() == nil
 }
 
 // intColumn returns the schema index of the user column of an integer
@@ -244,8 +426,8 @@ func (t *dataTable) withFilters(fs []scanFilter) *dataTable {
 }
 
 // matchesNone reports whether a scan filter leaves its column no value
-// (id BETWEEN 13 AND 12, a = 1 AND a = 2, id > 5 AND id < 3): no
-// row passes the WHERE it comes from. The engine's index planner builds
+// (id BETWEEN 13 AND 12, a = 1 AND a = 2, id > 5 AND id < 3, id IN (1, 2)
+// AND id > 5, a IS NULL AND a > 5): no row passes the WHERE it comes from. The engine's index planner builds
 // no range from such an empty intersection, and without one it read the
 // whole partition or index (every hot row, every entry) only for the
 // WHERE to drop each row; PostgreSQL reads nothing. The table's reads
@@ -328,7 +510,7 @@ func (h *hotFilter) fails(s *tableShape, version int, value []byte) (bool, error
 	}
 	for i, f := range h.filters {
 		v := h.fields[i]
-		if v.Null || v.I < f.lo || v.I > f.hi {
+		if v.Null || !f.passes(v.I) {
 			return true, nil
 		}
 	}

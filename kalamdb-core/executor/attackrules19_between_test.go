@@ -2,7 +2,6 @@ package executor_test
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 	"testing"
 
@@ -35,16 +34,7 @@ func TestAttackrules19BetweenOnShortPath(t *testing.T) {
 	bob.must("INSERT INTO app.p VALUES " + strings.Join(vals, ", "))
 	flushTable(t, e, "app.p")
 	alice.must("UPDATE app.p SET a = a + 10 WHERE id % 3 = 0")
-	ids := func(rows [][]any) string {
-		var out []int
-		for _, r := range rows {
-			var n int
-			fmt.Sscan(fmt.Sprint(r[0]), &n)
-			out = append(out, n)
-		}
-		sort.Ints(out)
-		return strings.Trim(strings.Join(strings.Fields(fmt.Sprint(out)), ","), "[]")
-	}
+	ids := idsText
 	for _, c := range []struct{ where, want string }{
 		{"a BETWEEN 1 AND 2", "1,2,11,16,17"},
 		{"a NOT BETWEEN 1 AND 12", "3,5,9,10,18"},
