@@ -52,3 +52,36 @@ func TestNumericExpLnLogAreNumeric(t *testing.T) {
 		r.failsNaming(c.code, c.want, c.sql)
 	}
 }
+
+// TestSetOperationsKeepNegativeZero: UNION, INTERSECT and EXCEPT take a
+// float -0 for 0, as PostgreSQL does, and show the first of equal rows as
+// it came (PostgreSQL's hashing); they showed a stored -0 as 0. A set
+// operation's ORDER BY comes before its OFFSET. Expected answers are
+// PostgreSQL 15's.
+func TestSetOperationsKeepNegativeZero(t *testing.T) {
+	e := newEnv(t)
+	r := e.root()
+	r.must(`CREATE NAMESPACE app; CREATE SHARED TABLE app.nz (id INT PRIMARY KEY, d DOUBLE PRECISION, f REAL, g INT);
+		INSERT INTO app.nz VALUES (1, '-0', '-0', 1), (2, 0, 0, 1), (3, 1.5, 2.5, 2);
+		CREATE SHARED TABLE app.ins (id INT PRIMARY KEY, d DOUBLE PRECISION)`)
+	checkCases(t, r, "set operations", []cmpCase{
+		{"SELECT d FROM app.nz WHERE id = 1 UNION SELECT d FROM app.nz WHERE id = 2", `[[-0]]`},
+		{"SELECT d FROM app.nz WHERE id = 2 UNION SELECT d FROM app.nz WHERE id = 1", `[[0]]`},
+		{"SELECT '-0'::float8 UNION SELECT '0'::float8", `[[-0]]`},
+		{"SELECT f, g FROM app.nz WHERE id = 1 UNION SELECT f, g FROM app.nz WHERE id = 2", `[[-0,1]]`},
+		{"SELECT d FROM app.nz WHERE id = 1 INTERSECT SELECT d FROM app.nz WHERE id = 2", `[[-0]]`},
+		{"SELECT d FROM app.nz WHERE id = 2 INTERSECT SELECT d FROM app.nz WHERE id = 1", `[[0]]`},
+		{"SELECT d FROM app.nz WHERE id = 1 INTERSECT ALL SELECT 0::float8", `[[-0]]`},
+		{"SELECT d FROM app.nz WHERE id = 1 EXCEPT SELECT 1::float8", `[[-0]]`},
+		{"SELECT d FROM app.nz WHERE id = 1 EXCEPT ALL SELECT 1::float8", `[[-0]]`},
+		{"SELECT d FROM app.nz WHERE id = 1 EXCEPT SELECT 0::float8", `[]`},
+		{"SELECT count(*) FROM (SELECT d FROM app.nz UNION SELECT d FROM app.nz) q", `[[2]]`},
+		{"SELECT d FROM app.nz WHERE id = 1 UNION SELECT 2::float8 ORDER BY 1", `[[-0],[2]]`},
+		{"SELECT d FROM app.nz WHERE id <> 2 UNION SELECT 7::float8 ORDER BY 1 DESC OFFSET 1", `[[1.5],[-0]]`},
+		{"SELECT d FROM app.nz WHERE id <> 2 UNION ALL SELECT 7::float8 ORDER BY 1 DESC OFFSET 1", `[[1.5],[-0]]`},
+		{"SELECT d FROM app.nz UNION SELECT 7::float8 ORDER BY 1 DESC LIMIT 2 OFFSET 1", `[[1.5],[-0]]`},
+		{"SELECT g FROM app.nz EXCEPT ALL SELECT 1 ORDER BY 1", `[[1],[2]]`},
+	})
+	r.must(`INSERT INTO app.ins SELECT 1, '-0'::float8 UNION SELECT 1, 0; INSERT INTO app.ins SELECT 2, 0 UNION SELECT 2, '-0'::float8`)
+	checkCases(t, r, "insert ... union", []cmpCase{{"SELECT id, d FROM app.ins ORDER BY id", `[[1,-0],[2,0]]`}})
+}
