@@ -85,3 +85,20 @@ func TestSetOperationsKeepNegativeZero(t *testing.T) {
 	r.must(`INSERT INTO app.ins SELECT 1, '-0'::float8 UNION SELECT 1, 0; INSERT INTO app.ins SELECT 2, 0 UNION SELECT 2, '-0'::float8`)
 	checkCases(t, r, "insert ... union", []cmpCase{{"SELECT id, d FROM app.ins ORDER BY id", `[[1,-0],[2,0]]`}})
 }
+
+// TestWindowKeyErrorFailsTheStatement: a window's ORDER BY or PARTITION
+// BY key that fails (1 / 0) fails the statement, as in PostgreSQL; the
+// engine's window dropped its sort's error and numbered the rows in the
+// order they came.
+func TestWindowKeyErrorFailsTheStatement(t *testing.T) {
+	e := newEnv(t)
+	r := e.root()
+	for _, q := range []string{
+		"SELECT x, row_number() OVER (ORDER BY 1 / (x - 2)) FROM (VALUES (1), (2), (3)) v(x)",
+		"SELECT x, rank() OVER (ORDER BY 1 / (x - 2)) FROM (VALUES (1), (2), (3)) v(x)",
+		"SELECT x, sum(x) OVER (ORDER BY 10 / (x - 1)) FROM (VALUES (1), (2), (3)) v(x)",
+		"SELECT x, row_number() OVER (PARTITION BY 1 / (x - 2) ORDER BY x) FROM (VALUES (1), (2), (3)) v(x)",
+	} {
+		r.failsNaming(apierror.SQLExecutionError, "division by zero", q)
+	}
+}
