@@ -141,6 +141,40 @@ queries=(
 	"SELECT power(-8::numeric, 0.5)"
 	"SELECT sqrt(-1::numeric)"
 	"SELECT power(10::numeric, 200000)"
+	# exp, ln, log and log10 of numeric arguments are numeric; log(b, x)
+	# is numeric only. (A cast to plain numeric is DECIMAL(38,10) here:
+	# numeric(38,0) gives an integer a numeric of scale 0 on both sides.)
+	"SELECT exp(1.0), exp(-1.0), exp(0.0), exp(2.5), exp(-0.011), exp(33.3333)"
+	"SELECT exp(100::numeric(38,0)), exp(-100::numeric(38,0)), exp(0.000000000000000000000000000001)"
+	"SELECT exp(5999::numeric(38,0))"
+	"SELECT exp(-2000::numeric(38,0)), exp(-6000.0)"
+	"SELECT ln(2.0), ln(10.0), ln(0.5), ln(1.0), ln(123.456), ln(10.0^100), ln(1e-30 * 1e-30)"
+	"SELECT ln(1.0000000001), ln(0.9999999999), ln(0.9), ln(1.1), ln(0.89), ln(1.11), ln(2.0^100000)"
+	"SELECT log(100.0), log10(1000.0), log(0.001), log10(2.50), log(1.00000000000000000000000001), log(10.0^1000)"
+	"SELECT log(2, 8), log(2.0, 1024), log(0.5, 8), log(3, 81), log(1.5, 2.25), log(10, 0.5), log('2', '8')"
+	"SELECT log(123.456, 789.012), log(1.0000001, 2), log(0.0000000001, 10.0^1000), log(1.0 + 1e-30 * 1e-30, 2)"
+	"SELECT exp(1), ln(2), log(100), log10(1000), exp('1'), ln('2'), exp(1::real)"
+	"SELECT id, exp(n), ln(n), log(n), log(2, n) FROM pgdiff.f WHERE n > 0 AND n < 1000 ORDER BY id"
+	"SELECT ln(0::numeric)"
+	"SELECT ln(-0.5)"
+	"SELECT log(0, -1)"
+	"SELECT log(-1, 0)"
+	"SELECT log(1, 2)"
+	"SELECT exp(6000.0)"
+	# UNION, INTERSECT and EXCEPT take -0 for 0 and show the first row
+	# they meet as it came.
+	"SELECT d FROM pgdiff.z WHERE id = 1 UNION SELECT d FROM pgdiff.z WHERE id = 2"
+	"SELECT d FROM pgdiff.z WHERE id = 2 UNION SELECT d FROM pgdiff.z WHERE id = 1"
+	"SELECT '-0'::float8 UNION SELECT '0'::float8"
+	"SELECT r, g FROM pgdiff.z WHERE id = 1 UNION SELECT r, g FROM pgdiff.z WHERE id = 2"
+	"SELECT d FROM pgdiff.z WHERE id = 1 INTERSECT SELECT d FROM pgdiff.z WHERE id = 2"
+	"SELECT d FROM pgdiff.z WHERE id = 1 INTERSECT ALL SELECT 0::float8"
+	"SELECT d FROM pgdiff.z WHERE id = 1 EXCEPT SELECT 1::float8"
+	"SELECT d FROM pgdiff.z WHERE id = 1 EXCEPT ALL SELECT 1::float8"
+	"SELECT d FROM pgdiff.z WHERE id <> 2 UNION SELECT 7::float8 ORDER BY 1 DESC OFFSET 1"
+	"SELECT d FROM pgdiff.z UNION SELECT 7::float8 ORDER BY 1 DESC LIMIT 2 OFFSET 1"
+	# A window's failing ORDER BY key fails the statement.
+	"SELECT g, row_number() OVER (ORDER BY 1 / (g - 2)) FROM pgdiff.z"
 )
 for q in "${queries[@]}"; do
 	same "$q" "$(kalam "$q")" "$(pg "$q")"

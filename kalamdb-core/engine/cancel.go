@@ -91,19 +91,11 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 		inner := context.WithValue(ctx, passKey{}, &passToken{})
 		return b.main.Build(ctx.WithContext(inner), ii, r)
 	}
-	if z, ok := n.(*zeroEqual); ok {
-		it, err := b.main.Build(ctx, z.child, r)
-		if err != nil {
-			return nil, err
-		}
-		return &zeroEqualIter{child: it}, nil
-	}
 	if d, ok := n.(*plan.Distinct); ok {
 		return b.buildDistinct(ctx, d, r) // -0 equals 0 (insertzero.go)
 	}
-	n, err := zeroEqualChildren(n)
-	if err != nil {
-		return nil, err
+	if s, ok := n.(*plan.SetOp); ok {
+		return b.buildSetOp(ctx, s, r) // -0 equals 0 too
 	}
 	if it, ok, err := b.buildSigned(ctx, n, r); ok {
 		return it, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/iters"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 )
 
@@ -136,64 +137,186 @@ func projectedDefault(e sql.Expression) (*sql.ColumnDefaultValue, bool) {
 // that tell rows apart by hashing their values (DISTINCT, UNION,
 // INTERSECT, EXCEPT) hash -0 apart from 0: SELECT DISTINCT d over -0 and
 // 0 gave both. PostgreSQL takes them for one value and returns the first
-// row it meets. A DISTINCT is built by KalamDB (zeroDistinctIter), which
-// hashes a row with its float zeros made 0 and returns the row as it
-// came; the rows of a set operation reach it through zeroEqual, which
-// makes every float zero 0 (so UNION returns 0 for -0). A DISTINCT over
-// sorted rows (OrderedDistinct) compares neighbours by value, -0 = 0,
-// and keeps the first.
+// row it meets, as it came: SELECT '-0'::float8 UNION SELECT 0 is -0. A
+// DISTINCT and a set operation that compares rows are built by KalamDB
+// (zeroDistinctIter, zeroSetIter), hashing a row with its float zeros
+// made 0 and returning the row as it came; they made the zeros of a set
+// operation's rows 0 before, and UNION, INTERSECT and EXCEPT showed a
+// stored -0 as 0. A DISTINCT over sorted rows (OrderedDistinct) compares
+// neighbours by value, -0 = 0, and keeps the first.
 
-// zeroEqual is, at build time only, the child of a set operation: its
-// rows are its child's with float zeros made 0 (under an INSERT too:
-// INSERT ... SELECT '-0'::float8 UNION SELECT 0 inserts one row, as
-// PostgreSQL's).
-type zeroEqual struct{ child sql.Node }
-
-var _ sql.Node = (*zeroEqual)(nil)
-
-func (z *zeroEqual) Resolved() bool       { return z.child.Resolved() }
-func (z *zeroEqual) String() string       { return z.child.String() }
-func (z *zeroEqual) Children() []sql.Node { return []sql.Node{z.child} }
-func (z *zeroEqual) IsReadOnly() bool     { return z.child.IsReadOnly() }
-func (z *zeroEqual) Schema() sql.Schema   { return z.child.Schema() }
-
-func (z *zeroEqual) WithChildren(children ...sql.Node) (sql.Node, error) {
-	if len(children) != 1 {
-		return nil, sql.ErrInvalidChildrenNumber.New(z, len(children), 1)
+// buildSetOp builds s as the engine's buildSetOp would, checked and
+// charged alike, with KalamDB's iterators telling rows apart, and its
+// ORDER BY before its OFFSET.
+func (b *checkedBuilder) buildSetOp(ctx *sql.Context, s *plan.SetOp, r sql.Row) (sql.RowIter, error) {
+	outer, ictx := ownIterator(ctx)
+	left, err := b.main.Build(ictx, s.Left(), r)
+	if err != nil {
+		return nil, err
 	}
-	return &zeroEqual{child: children[0]}, nil
+	var it sql.RowIter
+	switch s.SetOpType {
+	case plan.UnionType:
+		it = &iters.UnionIter{Cur: left, NextIter: func(*sql.Context) (sql.RowIter, error) {
+			return b.main.Build(ictx, s.Right(), r)
+		}}
+	default:
+		right, err := b.main.Build(ictx, s.Right(), r)
+		if err != nil {
+			_ = left.Close(ctx)
+			return nil, err
+		}
+		if s.SetOpType == plan.ExceptType && s.Distinct {
+			left, right = newZeroDistinct(ctx, left), newZeroDistinct(ctx, right)
+		}
+		it = &zeroSetIter{left: left, right: right, intersect: s.SetOpType == plan.IntersectType}
+	}
+	if s.Distinct && s.SetOpType != plan.ExceptType {
+		it = newZeroDistinct(ctx, it)
+	}
+	// ORDER BY, then OFFSET, then LIMIT. The engine skipped the offset's
+	// rows before it sorted: ... UNION ... ORDER BY 1 DESC OFFSET 1
+	// skipped a row of the first side, not the largest.
+	sorted := len(s.SortFields) > 0
+	if sorted && (s.Limit == nil || s.Offset != nil) {
+		it = iters.NewSortIter(s.SortFields, it)
+	}
+	if s.Offset != nil {
+		skip, err := iters.GetInt64Value(ctx, s.Offset)
+		if err != nil {
+			_ = it.Close(ctx)
+			return nil, err
+		}
+		it = &skipIter{skip: skip, child: it}
+	}
+	if s.Limit != nil {
+		limit, err := iters.GetInt64Value(ctx, s.Limit)
+		if err != nil {
+			_ = it.Close(ctx)
+			return nil, err
+		}
+		if sorted && s.Offset == nil {
+			it = iters.NewTopRowsIter(s.SortFields, limit, false, it, len(s.Schema()))
+		} else {
+			it = &iters.LimitIter{Limit: limit, ChildIter: it}
+		}
+	}
+	return outer.wrap(it), nil
 }
 
-// zeroEqualChildren is n with its children under zeroEqual when n is a
-// set operation that tells rows apart by their values, or n itself.
-func zeroEqualChildren(n sql.Node) (sql.Node, error) {
-	so, ok := n.(*plan.SetOp)
-	if !ok || so.SetOpType == plan.UnionType && !so.Distinct {
-		return n, nil // UNION ALL keeps every row as it is
-	}
-	kids := n.Children()
-	wrapped := make([]sql.Node, len(kids))
-	for i, k := range kids {
-		wrapped[i] = &zeroEqual{child: k}
-	}
-	return n.WithChildren(wrapped...)
+// zeroSetIter is the engine's INTERSECT ALL (intersect) or EXCEPT ALL
+// with -0 equal to 0: it counts the right side's rows by value, then
+// returns each left row, as it came, that the right side still has one
+// of (INTERSECT) or has none left of (EXCEPT), taking one each time.
+type zeroSetIter struct {
+	left, right sql.RowIter
+	intersect   bool
+	counts      map[uint64]int
 }
+
+func (it *zeroSetIter) Next(ctx *sql.Context) (sql.Row, error) {
+	if it.counts == nil {
+		it.counts = map[uint64]int{}
+		for {
+			row, err := it.right.Next(ctx)
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				return nil, err
+			}
+			h, err := sql.HashOf(ctx, zerosMadePositive(row))
+			if err != nil {
+				return nil, err
+			}
+			it.counts[h]++
+		}
+	}
+	for {
+		row, err := it.left.Next(ctx)
+		if err != nil {
+			return nil, err
+		}
+		h, err := sql.HashOf(ctx, zerosMadePositive(row))
+		if err != nil {
+			return nil, err
+		}
+		if it.counts[h] > 0 {
+			it.counts[h]--
+			if it.intersect {
+				return row, nil
+			}
+		} else if !it.intersect {
+			return row, nil
+		}
+	}
+}
+
+func (it *zeroSetIter) Close(ctx *sql.Context) error {
+	lerr := it.left.Close(ctx)
+	if err := it.right.Close(ctx); err != nil {
+		return err
+	}
+	return lerr
+}
+
+// skipIter skips its child's first rows (the engine's offsetIter).
+type skipIter struct {
+	skip  int64
+	child sql.RowIter
+}
+
+func (it *skipIter) Next(ctx *sql.Context) (sql.Row, error) {
+	for ; it.skip > 0; it.skip-- {
+		if _, err := it.child.Next(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return it.child.Next(ctx)
+}
+
+func (it *skipIter) Close(ctx *sql.Context) error { return it.child.Close(ctx) }
 
 // buildDistinct builds a DISTINCT as build would build the engine's,
 // checked and charged alike, with KalamDB's iterator.
 func (b *checkedBuilder) buildDistinct(ctx *sql.Context, d *plan.Distinct, r sql.Row) (sql.RowIter, error) {
-	keptBy, _ := ctx.Value(keptByKey{}).(string)
-	groups, _ := ctx.Value(groupsKey{}).(*groupTracker)
-	held, _ := ctx.Value(heldKey{}).(*heldBytes)
-	inner := context.WithValue(context.WithValue(ctx, keptByKey{}, ""), groupsKey{}, (*groupTracker)(nil))
-	inner = context.WithValue(inner, heldKey{}, (*heldBytes)(nil))
-	child, err := b.main.Build(ctx.WithContext(inner), d.Child, r)
+	outer, ictx := ownIterator(ctx)
+	child, err := b.main.Build(ictx, d.Child, r)
 	if err != nil {
 		return nil, err
 	}
+	return outer.wrap(newZeroDistinct(ctx, child)), nil
+}
+
+// checks are the checks and charges build gives a node's iterator, read
+// from the context it is built in.
+type checks struct {
+	keptBy string
+	groups *groupTracker
+	held   *heldBytes
+}
+
+// wrap is it checked and charged.
+func (c checks) wrap(it sql.RowIter) sql.RowIter {
+	return &checkedIter{child: it, keptBy: c.keptBy, groups: c.groups, held: c.held}
+}
+
+// ownIterator is, for a node whose iterator KalamDB builds, the checks
+// of its iterator and the context to build its children in (which keep
+// none of their rows for it, feed no grouping and hold nothing).
+func ownIterator(ctx *sql.Context) (checks, *sql.Context) {
+	var c checks
+	c.keptBy, _ = ctx.Value(keptByKey{}).(string)
+	c.groups, _ = ctx.Value(groupsKey{}).(*groupTracker)
+	c.held, _ = ctx.Value(heldKey{}).(*heldBytes)
+	inner := context.WithValue(context.WithValue(ctx, keptByKey{}, ""), groupsKey{}, (*groupTracker)(nil))
+	return c, ctx.WithContext(context.WithValue(inner, heldKey{}, (*heldBytes)(nil)))
+}
+
+// newZeroDistinct is the engine's DISTINCT of child with -0 equal to 0.
+func newZeroDistinct(ctx *sql.Context, child sql.RowIter) *zeroDistinctIter {
 	cache, dispose := ctx.Memory.NewHistoryCache()
-	it := &zeroDistinctIter{child: child, seen: cache, dispose: dispose}
-	return &checkedIter{child: it, keptBy: keptBy, groups: groups, held: held}, nil
+	return &zeroDistinctIter{child: child, seen: cache, dispose: dispose}
 }
 
 // zeroDistinctIter is the engine's DISTINCT with -0 equal to 0: it
@@ -238,19 +361,6 @@ func (it *zeroDistinctIter) Close(ctx *sql.Context) error {
 	it.free()
 	return it.child.Close(ctx)
 }
-
-// zeroEqualIter makes the float zeros of its child's rows 0.
-type zeroEqualIter struct{ child sql.RowIter }
-
-func (it *zeroEqualIter) Next(ctx *sql.Context) (sql.Row, error) {
-	row, err := it.child.Next(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return zerosMadePositive(row), nil
-}
-
-func (it *zeroEqualIter) Close(ctx *sql.Context) error { return it.child.Close(ctx) }
 
 // zerosMadePositive is row with its float zeros 0: row itself when it has
 // no -0, else a copy (the row may be shared).

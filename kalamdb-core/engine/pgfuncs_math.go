@@ -230,45 +230,74 @@ func logOf(x float64) error {
 	return nil
 }
 
+// buildLog builds log(x), numeric of a numeric (log(10, x)) else DOUBLE,
+// and log(b, x), which PostgreSQL has for numerics only: integers and
+// untyped literals are numeric there, a float argument names no function.
 func buildLog(args []sql.Expression) (*pgFunc, error) {
 	if len(args) == 1 {
-		return buildFloatFunc("log", 1, func(x []float64) (float64, error) {
-			if err := logOf(x[0]); err != nil {
-				return 0, err
-			}
-			return math.Log10(x[0]), nil
-		})(args)
+		return buildNumericOrFloat(numericLog10, buildFloatFunc("log", 1, log10Of))(args)
 	}
-	return buildFloatFunc("log", 2, func(x []float64) (float64, error) {
-		if err := logOf(x[0]); err != nil {
-			return 0, err
+	if len(args) != 2 {
+		return nil, noFunction("log", args)
+	}
+	a := args
+	for i := range args {
+		f := familyOf(a[i])
+		if f == famFloat {
+			return nil, noFunction("log", args)
 		}
-		if err := logOf(x[1]); err != nil {
-			return 0, err
+		var err error
+		if a, _, err = numArg("log", a, i); err != nil {
+			return nil, err
 		}
-		if x[0] == 1 {
-			return 0, errDivisionByZero
+	}
+	return newFuncOfType(a, numericType, func(_ *sql.Context, vals []any) (any, error) {
+		b, _ := toDecimal(vals[0])
+		x, _ := toDecimal(vals[1])
+		return numericLog(b, x)
+	}), nil
+}
+
+// buildNumericOrFloat builds a function of one number that is numeric of
+// a numeric (onDec) and otherwise DOUBLE (float): an integer or an
+// untyped literal takes float8's, PostgreSQL's preferred numeric type.
+func buildNumericOrFloat(onDec func(decimal.Decimal) (decimal.Decimal, error), float fnBuilder) fnBuilder {
+	return func(args []sql.Expression) (*pgFunc, error) {
+		if len(args) == 1 && familyOf(args[0]) == famNumeric {
+			return newFuncOfType(args, numericType, func(_ *sql.Context, vals []any) (any, error) {
+				d, _ := toDecimal(vals[0])
+				return onDec(d)
+			}), nil
 		}
-		return math.Log(x[1]) / math.Log(x[0]), nil
-	})(args)
+		return float(args)
+	}
 }
 
 // buildSqrt builds sqrt: numeric of a numeric (pgnumfuncs.go), else
-// DOUBLE (an integer or an untyped literal takes float8's, PostgreSQL's
-// preferred numeric type).
+// DOUBLE.
 func buildSqrt(args []sql.Expression) (*pgFunc, error) {
-	if len(args) == 1 && familyOf(args[0]) == famNumeric {
-		return newFuncOfType(args, numericType, func(_ *sql.Context, vals []any) (any, error) {
-			d, _ := toDecimal(vals[0])
-			return numericSqrt(d)
-		}), nil
-	}
-	return buildFloatFunc("sqrt", 1, func(x []float64) (float64, error) {
+	return buildNumericOrFloat(numericSqrt, buildFloatFunc("sqrt", 1, func(x []float64) (float64, error) {
 		if x[0] < 0 {
 			return 0, execError("cannot take square root of a negative number")
 		}
 		return math.Sqrt(x[0]), nil
-	})(args)
+	}))(args)
+}
+
+// lnOf is ln of a double.
+func lnOf(x []float64) (float64, error) {
+	if err := logOf(x[0]); err != nil {
+		return 0, err
+	}
+	return math.Log(x[0]), nil
+}
+
+// log10Of is log10 of a double.
+func log10Of(x []float64) (float64, error) {
+	if err := logOf(x[0]); err != nil {
+		return 0, err
+	}
+	return math.Log10(x[0]), nil
 }
 
 func buildRandom(args []sql.Expression) (*pgFunc, error) {
@@ -296,20 +325,10 @@ func (fs functionSet) registerMathFunctions() {
 	fs.register("kdb_intdiv", buildIntDiv)
 	fs.register("kdb_sqrt", buildSqrt)
 	fs.register("kdb_cbrt", buildFloatFunc("cbrt", 1, unary(math.Cbrt)))
-	fs.register("kdb_exp", buildFloatFunc("exp", 1, expOf))
-	fs.register("kdb_ln", buildFloatFunc("ln", 1, func(x []float64) (float64, error) {
-		if err := logOf(x[0]); err != nil {
-			return 0, err
-		}
-		return math.Log(x[0]), nil
-	}))
+	fs.register("kdb_exp", buildNumericOrFloat(numericExp, buildFloatFunc("exp", 1, expOf)))
+	fs.register("kdb_ln", buildNumericOrFloat(numericLn, buildFloatFunc("ln", 1, lnOf)))
 	fs.register("kdb_log", buildLog)
-	fs.register("kdb_log10", buildFloatFunc("log10", 1, func(x []float64) (float64, error) {
-		if err := logOf(x[0]); err != nil {
-			return 0, err
-		}
-		return math.Log10(x[0]), nil
-	}))
+	fs.register("kdb_log10", buildNumericOrFloat(numericLog10, buildFloatFunc("log10", 1, log10Of)))
 	fs.register("kdb_pi", buildFloatFunc("pi", 0, func([]float64) (float64, error) { return math.Pi, nil }))
 	fs.register("kdb_random", buildRandom)
 	fs.register("kdb_degrees", buildFloatFunc("degrees", 1, unary(func(x float64) float64 { return x * 180 / math.Pi })))

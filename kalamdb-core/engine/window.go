@@ -153,7 +153,7 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		}
 		framer := fn.DefaultFramer()
 		if impl == implPeers {
-			framer = &peerFramer{orderBy: def.OrderBy.ToExpressions()}
+			framer = &peerFramer{orderBy: def.OrderBy.ToExpressions(), failed: failed}
 		}
 		check := &windowCheck{WindowFunction: fn, failed: failed}
 		agg := aggregation.NewAggregation(check, framer)
@@ -161,7 +161,7 @@ func buildWindow(ctx *sql.Context, main sql.NodeExecBuilder, n *plan.Window, r s
 		if block, ok := blocks[id]; ok {
 			block.AddAggregation(agg)
 		} else {
-			parts, sortBy := stoppableKeys(def)
+			parts, sortBy := stoppableKeys(def, failed)
 			blocks[id] = aggregation.NewWindowPartition(parts, sortBy, []*aggregation.Aggregation{agg})
 			order = append(order, id)
 		}
@@ -200,30 +200,47 @@ func windowOrderKey(w *sql.WindowDefinition) string {
 // statement timeout. stoppableKeys wraps the keys of the sort and of the
 // partitions in stopKey, which fails once the statement is stopped; the
 // sort then compares nothing more (its comparison stops at the first
-// error) and the window fails with the statement's cause.
-func stoppableKeys(w *sql.WindowDefinition) ([]sql.Expression, sql.SortFields) {
+// error). The engine's window drops its sort's error (materializeInput)
+// and computes the partitions of rows left unsorted, so stopKey keeps
+// its error in the window's failure: every key and every function of the
+// window fails or computes nothing from then on (windowCheck), and the
+// window fails with it. A key that fails by itself, ORDER BY 1 / x over
+// a zero, failed nothing before: the window answered in the rows' order
+// as they came.
+func stoppableKeys(w *sql.WindowDefinition, failed *windowFailure) ([]sql.Expression, sql.SortFields) {
 	parts := make([]sql.Expression, len(w.PartitionBy))
 	for i, e := range w.PartitionBy {
-		parts[i] = &stopKey{Expression: e}
+		parts[i] = &stopKey{Expression: e, failed: failed}
 	}
 	order := append(sql.SortFields(nil), w.OrderBy...)
 	for i := range order {
-		order[i].Column = &stopKey{Expression: order[i].Column}
+		order[i].Column = &stopKey{Expression: order[i].Column, failed: failed}
 	}
 	return parts, order
 }
 
-// stopKey is a sort or partition key that fails once its statement is
-// stopped.
+// stopKey is a sort or partition key of a window that fails once its
+// statement is stopped or the window has failed, and makes its own error
+// the window's.
 type stopKey struct {
 	sql.Expression
+	failed *windowFailure
 }
 
 func (k *stopKey) Eval(ctx *sql.Context, row sql.Row) (any, error) {
-	if ctx.Err() != nil {
-		return nil, context.Cause(ctx)
+	if err := k.failed.get(); err != nil {
+		return nil, err
 	}
-	return k.Expression.Eval(ctx, row)
+	if ctx.Err() != nil {
+		err := context.Cause(ctx)
+		k.failed.set(err)
+		return nil, err
+	}
+	v, err := k.Expression.Eval(ctx, row)
+	if err != nil {
+		k.failed.set(err)
+	}
+	return v, err
 }
 
 // copiedRows charges the copies the window makes of each row of its

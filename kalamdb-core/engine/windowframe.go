@@ -54,6 +54,9 @@ func (f *rowFramer) Interval() (sql.WindowInterval, error) {
 // wrong on every tie.
 type peerFramer struct {
 	orderBy []sql.Expression
+	// failed, once set, ends the framing: the rows may be unsorted (see
+	// stoppableKeys).
+	failed  *windowFailure
 	part    sql.WindowInterval
 	next    int                // the next row to frame
 	group   sql.WindowInterval // the peer group of the last row framed
@@ -63,13 +66,16 @@ type peerFramer struct {
 var _ sql.WindowFramer = (*peerFramer)(nil)
 
 func (f *peerFramer) NewFramer(part sql.WindowInterval) (sql.WindowFramer, error) {
-	return &peerFramer{orderBy: f.orderBy, part: part, next: part.Start,
+	return &peerFramer{orderBy: f.orderBy, failed: f.failed, part: part, next: part.Start,
 		group: sql.WindowInterval{Start: part.Start, End: part.Start}, started: true}, nil
 }
 
 func (f *peerFramer) Next(ctx *sql.Context, buf sql.WindowBuffer) (sql.WindowInterval, error) {
 	if !f.started || f.next >= f.part.End {
 		return sql.WindowInterval{}, io.EOF
+	}
+	if err := f.failed.get(); err != nil {
+		return sql.WindowInterval{}, err
 	}
 	if f.next >= f.group.End {
 		// A new group starts at this row: it runs while the rows are its
