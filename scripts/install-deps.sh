@@ -12,7 +12,10 @@ if ! command -v go >/dev/null 2>&1; then
   exit 1
 fi
 
-have_rocksdb() { [ -f /usr/include/rocksdb/c.h ] && ldconfig -p 2>/dev/null | grep -q librocksdb; }
+# grep reads ldconfig's whole list: with -q it would stop at the first
+# match, ldconfig would die of SIGPIPE, and pipefail would report RocksDB
+# missing (an apt-get run on some builds, at random).
+have_rocksdb() { [ -f /usr/include/rocksdb/c.h ] && ldconfig -p 2>/dev/null | grep librocksdb >/dev/null; }
 have_chromium() { command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; }
 
 missing=()
