@@ -692,6 +692,9 @@ func (r *restorer) copyFiles(ctx context.Context, pr *prepared, copies []partiti
 			if err := r.copyIn(ctx, pr.src, f.Path, c.fsys, dst); err != nil {
 				return nil, err
 			}
+			if err := pr.checkFileSeqs(ctx, c.fsys, dst, f); err != nil {
+				return nil, err
+			}
 			r.s.failpoint(FailRestoreAfterFile)
 			p.AddBytes(f.Bytes)
 			f.Path = dst
@@ -700,6 +703,35 @@ func (r *restorer) copyFiles(ctx context.Context, pr *prepared, copies []partiti
 		out = append(out, cp)
 	}
 	return out, nil
+}
+
+// checkFileSeqs refuses, in an untrusted backup, a Parquet file (copied
+// to p of fsys, from the backup entry f) holding a row whose _seq lies
+// outside the range f gives. That range is what checkSeq bounds and the
+// _seq generator observes (commit); the file's rows are the backup's
+// word too, and the highest _seq of a key wins every read, so a row past
+// the generator would win over every later write of its key: a row no
+// UPDATE or DELETE reaches. The copy is read, not the backup's file: it
+// is what the restore publishes.
+func (pr *prepared) checkFileSeqs(ctx context.Context, fsys cold.Storage, p string, f systable.ManifestFile) error {
+	if pr.seqsUntil.IsZero() {
+		return nil
+	}
+	cf, err := cold.OpenFile(ctx, fsys, p)
+	if err != nil {
+		return corruptErr(fmt.Errorf("file %s: %w", f.Path, err))
+	}
+	defer cf.Close()
+	return cf.ScanBatches(ctx, cf.Schema(), nil, cold.Range{}, func(b *cold.Batch) error {
+		for _, seq := range b.Seq[:b.Len] {
+			if seq < f.MinSeq || seq > f.MaxSeq {
+				return apierror.New(apierror.InvalidInput,
+					"restoring %s: file %s has a row of _seq %d, outside the _seq range %d..%d its manifest entry gives; an untrusted backup (%s) may not hold rows newer than it says",
+					pr.cat.Namespace.NamespaceID, f.Path, seq, f.MinSeq, f.MaxSeq, pr.trust.reason)
+			}
+		}
+		return nil
+	})
 }
 
 // copyIn copies a backup file into a storage, checked against the
