@@ -100,5 +100,7 @@
 // more than its caller may write (caller.go): a dba's restore, and a
 // system user's restore of a backup whose signature is not this server's
 // (a dba may write where backups are), creates no system user and puts no
-// row into a system user's partition.
+// row into a system user's partition. The caller's role is the lower of
+// its role at the statement and at the job's start, and a caller below
+// that role at the commit fails the restore (checkCallerRole).
 package backup
