@@ -196,6 +196,7 @@ func (s *Service) Backup(ctx context.Context, ns, location string, by Caller, p 
 		return nil, err
 	}
 	// Again as the job runs: the storage may have been placed anew.
+	gen := s.o.Catalog.Snapshot().StorageGeneration()
 	if err := s.mayGoTo(location, by); err != nil {
 		return nil, err
 	}
@@ -219,6 +220,18 @@ func (s *Service) Backup(ctx context.Context, ns, location string, by Caller, p 
 		_ = st.Close()
 		discardDir()
 		return nil, err
+	}
+	// Create resolved the location itself, between the two checks: a
+	// storage created there and dropped again (one of the same bucket
+	// whose prefix shares more of the location, placed by a dba) would
+	// have had the backup written with its settings and credentials, and
+	// neither check would see it. Unchanged storages mean Create saw
+	// what the check before it saw.
+	if by.Role == systable.RoleSystem && strings.HasPrefix(location, "s3://") && s.o.Catalog.Snapshot().StorageGeneration() != gen {
+		_ = st.Close()
+		discardDir()
+		return nil, apierror.New(apierror.SQLExecutionError,
+			"the storages changed while the backup of %s opened %s (the location resolves to a storage's bucket); nothing was written, run it again", ns, location)
 	}
 	// The place was empty: from here on what is in it is this backup's,
 	// and the pending entry says so, for the next start to clean up if the

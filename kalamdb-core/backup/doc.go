@@ -73,8 +73,10 @@
 // later write is newer than every restored version and subscriptions
 // resume with from_seq_id. What an untrusted backup may move is bounded
 // by what it restores: its _seq values at most maxSeqAhead past the
-// clock, its counters of buffered rows at most the hot rows of their
-// partitions (a dba may forge its own backup: restore.go, commit).
+// clock, the rows of each Parquet file within the _seq range its entry
+// gives (read as the file is copied: checkFileSeqs), its counters of
+// buffered rows at most the hot rows of their partitions (a dba may
+// forge its own backup: restore.go, commit).
 //
 // Users follow catalog.UserPlan: partitions go to the user of the same
 // name here, who is kept as is, and never of a lower role than the
@@ -98,5 +100,7 @@
 // more than its caller may write (caller.go): a dba's restore, and a
 // system user's restore of a backup whose signature is not this server's
 // (a dba may write where backups are), creates no system user and puts no
-// row into a system user's partition.
+// row into a system user's partition. The caller's role is the lower of
+// its role at the statement and at the job's start, and a caller below
+// that role at the commit fails the restore (checkCallerRole).
 package backup

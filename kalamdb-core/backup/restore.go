@@ -75,6 +75,10 @@ type prepared struct {
 	trust    trust
 	dbaRules bool
 	byDBA    bool
+	// by is the caller, role its role as of the job's start (roleNow):
+	// the commit checks it still has it (checkCaller).
+	by   Caller
+	role systable.Role
 	// mayCreate says whether the caller may create a user of a role
 	// (checkNamesakes).
 	mayCreate RoleCheck
@@ -111,7 +115,8 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 	}
 	// The role as of now, not only at the statement: the job may run
 	// after the caller was demoted (as mayBackUp).
-	byDBA := s.roleNow(by) != systable.RoleSystem
+	role := s.roleNow(by)
+	byDBA := role != systable.RoleSystem
 	if src.man.Namespace != ns {
 		// A backup restores under the name it was taken of: its tables'
 		// ids, views and manifests name that namespace.
@@ -148,7 +153,8 @@ func (s *Service) prepareFrom(ctx context.Context, st cold.Storage, ns, location
 	if err != nil {
 		return nil, err
 	}
-	pr := &prepared{st: st, src: src, cat: cat, plan: users, trust: tr, dbaRules: dbaRules, byDBA: byDBA, mayCreate: mayCreate}
+	pr := &prepared{st: st, src: src, cat: cat, plan: users, trust: tr, dbaRules: dbaRules, byDBA: byDBA, by: by, role: role,
+		mayCreate: mayCreate}
 	for _, u := range users.Create {
 		if err := mayCreate(u.Role); err != nil {
 			return nil, apierror.New(apierror.PermissionDenied, "restoring %s creates user %s with role %s, which you may not create: %s",
@@ -692,6 +698,9 @@ func (r *restorer) copyFiles(ctx context.Context, pr *prepared, copies []partiti
 			if err := r.copyIn(ctx, pr.src, f.Path, c.fsys, dst); err != nil {
 				return nil, err
 			}
+			if err := pr.checkFileSeqs(ctx, c.fsys, dst, f); err != nil {
+				return nil, err
+			}
 			r.s.failpoint(FailRestoreAfterFile)
 			p.AddBytes(f.Bytes)
 			f.Path = dst
@@ -700,6 +709,51 @@ func (r *restorer) copyFiles(ctx context.Context, pr *prepared, copies []partiti
 		out = append(out, cp)
 	}
 	return out, nil
+}
+
+// checkCallerRole refuses, at the commit, a restore whose caller has
+// lost role since the job's start: what the restore may do (the rules of
+// a dba's restore or not, the users it may create) was decided with that
+// role, and a caller demoted while the files were copied (a system user
+// made a dba) would otherwise commit with the trust it no longer has.
+// (A caller without an account at the start already had the rules of a
+// dba's restore.)
+func (s *Service) checkCallerRole(pr *prepared) error {
+	if now := s.roleNow(pr.by); pr.role.Valid() && !now.AtLeast(pr.role) {
+		return apierror.New(apierror.PermissionDenied,
+			"the account that asked for the restore of %s (id %s) is no longer of role %s, with which the restore started; nothing was restored",
+			pr.cat.Namespace.NamespaceID, pr.by.UserID, pr.role)
+	}
+	return nil
+}
+
+// checkFileSeqs refuses, in an untrusted backup, a Parquet file (copied
+// to p of fsys, from the backup entry f) holding a row whose _seq lies
+// outside the range f gives. That range is what checkSeq bounds and the
+// _seq generator observes (commit); the file's rows are the backup's
+// word too, and the highest _seq of a key wins every read, so a row past
+// the generator would win over every later write of its key: a row no
+// UPDATE or DELETE reaches. The copy is read, not the backup's file: it
+// is what the restore publishes.
+func (pr *prepared) checkFileSeqs(ctx context.Context, fsys cold.Storage, p string, f systable.ManifestFile) error {
+	if pr.seqsUntil.IsZero() {
+		return nil
+	}
+	cf, err := cold.OpenFile(ctx, fsys, p)
+	if err != nil {
+		return corruptErr(fmt.Errorf("file %s: %w", f.Path, err))
+	}
+	defer cf.Close()
+	return cf.ScanBatches(ctx, cf.Schema(), nil, cold.Range{}, func(b *cold.Batch) error {
+		for _, seq := range b.Seq[:b.Len] {
+			if seq < f.MinSeq || seq > f.MaxSeq {
+				return apierror.New(apierror.InvalidInput,
+					"restoring %s: file %s has a row of _seq %d, outside the _seq range %d..%d its manifest entry gives; an untrusted backup (%s) may not hold rows newer than it says",
+					pr.cat.Namespace.NamespaceID, f.Path, seq, f.MinSeq, f.MaxSeq, pr.trust.reason)
+			}
+		}
+		return nil
+	})
 }
 
 // copyIn copies a backup file into a storage, checked against the
@@ -751,6 +805,9 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, r *restor
 		Work: func(b *kv.Batch) (func(bool), error) {
 			// Under the catalog's lock: a role changed since the
 			// checks before is seen here.
+			if err := s.checkCallerRole(pr); err != nil {
+				return nil, err
+			}
 			if err := s.checkNamesakes(pr, s.o.Catalog.Snapshot()); err != nil {
 				return nil, err
 			}

@@ -77,9 +77,11 @@ func (c *Catalog) PlanUsers(users []*systable.User, owners []string) (*UserPlan,
 	return c.planUsers(users, owners, false)
 }
 
-// PlanUsersNewIDs is PlanUsers giving every user it creates a new id: a
-// backup that is not trusted must not give an account the id of a user
-// dropped here, whose rows stay in storage and would be that account's.
+// PlanUsersNewIDs is PlanUsers giving every user it creates, and every
+// partition owner without a user row, a new id: a backup that is not
+// trusted must not give an account the id of a user dropped here, whose
+// rows stay in storage and would be that account's, nor put rows under
+// such an id, which a trusted restore may give back to its account.
 func (c *Catalog) PlanUsersNewIDs(users []*systable.User, owners []string) (*UserPlan, error) {
 	return c.planUsers(users, owners, true)
 }
@@ -126,6 +128,19 @@ func (c *Catalog) planUsers(users []*systable.User, owners []string, newIDs bool
 		}
 		if err := keyenc.ValidateUserID(o); err != nil {
 			return nil, apierror.New(apierror.InvalidInput, "backup partition owner %q: %v", o, err)
+		}
+		if newIDs {
+			// The owner's id is the backup's word: kept, a forged
+			// backup would put rows under an id no account holds now
+			// and one may hold later (a dropped system user's, which
+			// a trusted restore gives back). A new id is no one's.
+			id, err := c.newUserID(snap)
+			if err != nil {
+				return nil, err
+			}
+			taken[id] = true
+			p.IDs[o] = id
+			continue
 		}
 		if _, ok := snap.users[o]; ok || taken[o] {
 			return nil, apierror.New(apierror.AlreadyExists,

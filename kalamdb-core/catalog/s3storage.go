@@ -811,6 +811,7 @@ func (c *Catalog) SealStoredCredentials() (int, error) {
 			return 0, err
 		}
 		next.storages[st.StorageID] = &cp
+		next.storageGen++
 		n++
 	}
 	if n == 0 {

@@ -64,6 +64,9 @@ type Snapshot struct {
 	userByName map[string][]*systable.User
 	storages   map[string]*systable.Storage
 	views      map[string]*systable.View // by view id ({namespace}:{view})
+	// storageGen counts the storage changes (create, alter, drop) since
+	// the catalog was opened (StorageGeneration).
+	storageGen uint64
 }
 
 func (s *Snapshot) clone() *Snapshot {
@@ -74,6 +77,7 @@ func (s *Snapshot) clone() *Snapshot {
 		userByName: make(map[string][]*systable.User, len(s.users)+1),
 		storages:   make(map[string]*systable.Storage, len(s.storages)+1),
 		views:      make(map[string]*systable.View, len(s.views)+1),
+		storageGen: s.storageGen,
 	}
 	for k, v := range s.namespaces {
 		c.namespaces[k] = v
@@ -238,6 +242,12 @@ func (s *Snapshot) Storage(id string) (*systable.Storage, bool) {
 	st, ok := s.storages[id]
 	return st, ok
 }
+
+// StorageGeneration changes whenever a storage is created, altered or
+// dropped: two snapshots of one catalog with the same generation have the
+// same storages, whatever changed in between and was undone (a storage
+// created and dropped again), which comparing the storages would miss.
+func (s *Snapshot) StorageGeneration() uint64 { return s.storageGen }
 
 // Storages returns every storage sorted by id.
 func (s *Snapshot) Storages() []*systable.Storage {

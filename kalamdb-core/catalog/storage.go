@@ -142,6 +142,7 @@ func (c *Catalog) CreateStorage(id string, p dialect.StorageProps, ifNotExists b
 		return false, err
 	}
 	next := snap.clone()
+	next.storageGen++
 	next.storages[id] = st
 	return true, c.commit(&b, next)
 }
@@ -210,6 +211,7 @@ func (c *Catalog) AlterStorage(id string, p dialect.StorageProps, check StorageC
 		return err
 	}
 	next := snap.clone()
+	next.storageGen++
 	next.storages[id] = cp
 	return c.commit(&b, next)
 }
@@ -377,6 +379,7 @@ func (c *Catalog) DropStorage(id string, ifExists bool) (bool, error) {
 	var b kv.Batch
 	c.storages.DeleteInBatch(&b, id)
 	next := snap.clone()
+	next.storageGen++
 	delete(next.storages, id)
 	return true, c.commit(&b, next)
 }
