@@ -139,7 +139,7 @@ func noFunction(name string, args []sql.Expression) error {
 // once at planning time; other expressions are cast when evaluated. A
 // value that does not convert fails the statement.
 func coerce(e sql.Expression, dt dialect.DataType) (sql.Expression, error) {
-	if lit, ok := e.(*expression.Literal); ok {
+	if lit, ok := asLiteral(e); ok {
 		v, err := castValue(nil, lit.Value(), familyOf(lit), dt, false)
 		if err != nil {
 			// A literal or parameter that does not fit where it is used
@@ -150,7 +150,13 @@ func coerce(e sql.Expression, dt dialect.DataType) (sql.Expression, error) {
 			}
 			return nil, err
 		}
-		return expression.NewLiteral(v, engineType(dt)), nil
+		t := engineType(dt)
+		if large, ok := e.(*largeLiteral); ok && large.is(v, t) {
+			// Typed already (by the rule's first run): another literal
+			// would be another copy of the value.
+			return large, nil
+		}
+		return newLiteral(v, t), nil
 	}
 	return newCast(e, dt, false)
 }
@@ -183,7 +189,7 @@ func textArgs(name string, args []sql.Expression, idx ...int) ([]sql.Expression,
 		switch familyOf(args[i]) {
 		case famText, famNull:
 		case famUnknown:
-			out[i] = expression.NewLiteral(args[i].(*expression.Literal).Value(), engineType(textType))
+			out[i] = newLiteral(literalValue(args[i]), engineType(textType))
 		default:
 			return nil, noFunction(name, args)
 		}
@@ -230,7 +236,7 @@ var (
 // such as a date_trunc unit), or ok=false when the argument is not
 // constant.
 func constString(e sql.Expression) (string, bool) {
-	lit, ok := e.(*expression.Literal)
+	lit, ok := asLiteral(e)
 	if !ok {
 		return "", false
 	}
