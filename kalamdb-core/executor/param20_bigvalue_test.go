@@ -117,6 +117,13 @@ func TestLargeParameterAnswers(t *testing.T) {
 	if len(res) != 1 || len(res[0].Rows) != 1 || res[0].Rows[0][0] != big || res[0].Rows[0][1] != big {
 		t.Errorf("value read back differs")
 	}
+	// Its columns are named as a small value's.
+	named, small := root.must("SELECT $1, $1 || 'x'", big)[0].Schema, root.must("SELECT $1, $1 || 'x'", "s")[0].Schema
+	for i := range small {
+		if named[i].Name != small[i].Name {
+			t.Errorf("column %d named %.100q, want %q", i, named[i].Name, small[i].Name)
+		}
+	}
 	// Typed by its context as any text: not a number.
 	root.fails(apierror.InvalidInput, "SELECT id FROM app.t WHERE id = $1", big)
 	// EXPLAIN names it by its size, not its text.
