@@ -59,6 +59,16 @@ func newLiteral(v any, t sql.Type) sql.Expression {
 	return lit
 }
 
+// retyped is the literal of v of type t, for the literal e: e itself when
+// it is a largeLiteral of that value and type already (another literal
+// would be another copy of the value).
+func retyped(e sql.Expression, v any, t sql.Type) sql.Expression {
+	if large, ok := e.(*largeLiteral); ok && large.is(v, t) {
+		return large
+	}
+	return newLiteral(v, t)
+}
+
 // asLarge is lit as a largeLiteral, if its value is large enough.
 func asLarge(lit *expression.Literal) (*largeLiteral, bool) {
 	var sum [sha256.Size]byte

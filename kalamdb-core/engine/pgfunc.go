@@ -150,13 +150,7 @@ func coerce(e sql.Expression, dt dialect.DataType) (sql.Expression, error) {
 			}
 			return nil, err
 		}
-		t := engineType(dt)
-		if large, ok := e.(*largeLiteral); ok && large.is(v, t) {
-			// Typed already (by the rule's first run): another literal
-			// would be another copy of the value.
-			return large, nil
-		}
-		return newLiteral(v, t), nil
+		return retyped(e, v, engineType(dt)), nil
 	}
 	return newCast(e, dt, false)
 }
@@ -189,7 +183,7 @@ func textArgs(name string, args []sql.Expression, idx ...int) ([]sql.Expression,
 		switch familyOf(args[i]) {
 		case famText, famNull:
 		case famUnknown:
-			out[i] = newLiteral(literalValue(args[i]), engineType(textType))
+			out[i] = retyped(args[i], literalValue(args[i]), engineType(textType))
 		default:
 			return nil, noFunction(name, args)
 		}
