@@ -54,7 +54,10 @@
 //     the size first, and decimal text its digits, and what a statement
 //     keeps (aggregate state, groups, rows held by operators and IN
 //     subqueries, the rows it writes) is charged to its memory budget;
-//     regular expressions run in linear time (package regex); and a
+//     a large text or bytes constant (a parameter's value) is planned
+//     as a largeLiteral, which prints its size, not its value, however
+//     often the planner prints it; regular expressions run in linear
+//     time (package regex); and a
 //     result stops growing at its row and byte bounds. Limits holds the
 //     configurable bounds.
 //   - Floats follow PostgreSQL's order (NaN equals NaN and sorts last):

@@ -434,14 +434,14 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		if _, err := e.checkStatement(sctx, ex.Statement, unqualifiedTable(ex.Statement), hasTableFunction(ex.Statement), req); err != nil {
 			return nil, err
 		}
-		if res, err = e.explain(sctx, ex, text, bindings, req.MaxBytes); err == nil && autocommit {
+		if res, err = e.explain(sctx, ex, text, plannerBindings(sctx, bindings, req.Params), req.MaxBytes); err == nil && autocommit {
 			tx.Rollback()
 		}
 		return res, err
 	}
 	// The cached fast-path plan is compiled from the statement as written;
 	// one whose views were expanded goes to the planner.
-	res, err = e.execute(sctx, sess, cs, parsed, ast == st.AST, bindings, req.MaxRows, req.MaxBytes)
+	res, err = e.execute(sctx, sess, cs, parsed, ast == st.AST, bindings, req.Params, req.MaxRows, req.MaxBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -483,9 +483,10 @@ func (e *Engine) pgLimits() pgsql.Limits {
 }
 
 // execute runs a parsed statement on the fast path when it qualifies (and
-// fast allows it), else through the engine's planner.
+// fast allows it), else through the engine's planner, with bindings, the
+// bindings of params, as plannerBindings makes them.
 func (e *Engine) execute(sctx *sql.Context, sess *Session, cs *cachedStatement, parsed sqlparser.Statement, fast bool,
-	bindings map[string]sqlparser.Expr, maxRows int, maxBytes int64) (*QueryResult, error) {
+	bindings map[string]sqlparser.Expr, params []any, maxRows int, maxBytes int64) (*QueryResult, error) {
 	text := cs.key.text
 	// A row sink (QueryRequest.OnRow) takes the rows as they come: a
 	// kept answer is neither made nor used for it.
@@ -512,7 +513,7 @@ func (e *Engine) execute(sctx *sql.Context, sess *Session, cs *cachedStatement, 
 		e.gms.PreparedDataCache.CacheStmt(id, text, parsed)
 		defer e.gms.PreparedDataCache.UncacheStmt(id, text)
 	}
-	sch, iter, _, err := e.gms.QueryWithBindings(sctx, text, parsed, bindings, nil)
+	sch, iter, _, err := e.gms.QueryWithBindings(sctx, text, parsed, plannerBindings(sctx, bindings, params), nil)
 	if err != nil {
 		if sess.deleting && returningJoinError(err) {
 			// A DELETE ... RETURNING runs as an UPDATE, which the engine

@@ -294,8 +294,8 @@ func (g *groupScan) selected(e sql.Expression) (gsSel, bool) {
 		case *expression.Star:
 			s.op = gsCountRows
 			return s, true
-		case *expression.Literal:
-			if c.Value() == nil {
+		case *expression.Literal, *largeLiteral:
+			if lit, _ := asLiteral(c); lit.Value() == nil {
 				return s, false
 			}
 			s.op = gsCountRows

@@ -207,7 +207,7 @@ func (a *pgAgg) resolveType() error {
 			}
 		}
 		if f == famUnknown {
-			a.values = append([]sql.Expression{expression.NewLiteral(a.values[0].(*expression.Literal).Value(), types.LongText)}, a.values[1:]...)
+			a.values = append([]sql.Expression{retyped(a.values[0], literalValue(a.values[0]), types.LongText)}, a.values[1:]...)
 			a.fam = famText
 		}
 		a.typ = a.values[0].Type()
@@ -216,7 +216,7 @@ func (a *pgAgg) resolveType() error {
 			return noFunction(name, a.values)
 		}
 		if f == famUnknown {
-			a.values = []sql.Expression{expression.NewLiteral(a.values[0].(*expression.Literal).Value(), types.LongText)}
+			a.values = []sql.Expression{retyped(a.values[0], literalValue(a.values[0]), types.LongText)}
 			f, a.fam = famText, famText
 		}
 		a.typ = a.values[0].Type()

@@ -73,7 +73,7 @@ func unwrapBoolParams(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		switch x := e.(type) {
 		case *pgFunc:
 			if x.name == boolParamFn && len(x.args) == 1 {
-				if lit, ok := x.args[0].(*expression.Literal); ok {
+				if lit, ok := asLiteral(x.args[0]); ok {
 					b, _ := toBool(lit.Value())
 					return expression.NewLiteral(b, types.Boolean), transform.NewTree, nil
 				}

@@ -260,16 +260,15 @@ func constantValue(e sql.Expression) (any, bool) {
 // isConstant reports whether constantValue may evaluate e.
 func isConstant(e sql.Expression) bool {
 	switch x := e.(type) {
-	case *expression.Literal:
+	case *expression.Literal, *largeLiteral:
 		return true
 	case *expression.UnaryMinus:
-		_, ok := x.Child.(*expression.Literal)
-		return ok
+		return isLiteral(x.Child)
 	case *pgFunc:
 		switch x.name {
 		case pgsql.FnCast:
 			for _, a := range x.args {
-				if _, ok := a.(*expression.Literal); !ok {
+				if !isLiteral(a) {
 					return false
 				}
 			}

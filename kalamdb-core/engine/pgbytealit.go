@@ -44,7 +44,7 @@ func byteaLiterals(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if !ok || familyOf(col) != famBytes {
 			return e, transform.SameTree, nil
 		}
-		lit, ok := c.(*expression.Literal)
+		lit, ok := asLiteral(c)
 		if !ok || lit.Type() != types.LongBlob || !types.TypesEqual(col.Type(), types.LongBlob) {
 			return e, transform.SameTree, nil
 		}
@@ -60,7 +60,7 @@ func byteaLiterals(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if len(b) > int(types.Blob.MaxByteLength()) {
 			t = types.MediumBlob
 		}
-		out := []sql.Expression{col, expression.NewLiteral(b, t)}
+		out := []sql.Expression{col, newLiteral(b, t)}
 		if swapped {
 			out[0], out[1] = out[1], out[0]
 		}

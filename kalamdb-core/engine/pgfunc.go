@@ -139,7 +139,7 @@ func noFunction(name string, args []sql.Expression) error {
 // once at planning time; other expressions are cast when evaluated. A
 // value that does not convert fails the statement.
 func coerce(e sql.Expression, dt dialect.DataType) (sql.Expression, error) {
-	if lit, ok := e.(*expression.Literal); ok {
+	if lit, ok := asLiteral(e); ok {
 		v, err := castValue(nil, lit.Value(), familyOf(lit), dt, false)
 		if err != nil {
 			// A literal or parameter that does not fit where it is used
@@ -150,7 +150,7 @@ func coerce(e sql.Expression, dt dialect.DataType) (sql.Expression, error) {
 			}
 			return nil, err
 		}
-		return expression.NewLiteral(v, engineType(dt)), nil
+		return retyped(e, v, engineType(dt)), nil
 	}
 	return newCast(e, dt, false)
 }
@@ -183,7 +183,7 @@ func textArgs(name string, args []sql.Expression, idx ...int) ([]sql.Expression,
 		switch familyOf(args[i]) {
 		case famText, famNull:
 		case famUnknown:
-			out[i] = expression.NewLiteral(args[i].(*expression.Literal).Value(), engineType(textType))
+			out[i] = retyped(args[i], literalValue(args[i]), engineType(textType))
 		default:
 			return nil, noFunction(name, args)
 		}
@@ -230,7 +230,7 @@ var (
 // such as a date_trunc unit), or ok=false when the argument is not
 // constant.
 func constString(e sql.Expression) (string, bool) {
-	lit, ok := e.(*expression.Literal)
+	lit, ok := asLiteral(e)
 	if !ok {
 		return "", false
 	}

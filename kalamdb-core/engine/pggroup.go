@@ -283,7 +283,7 @@ func checkDistinctOrder(d *plan.Distinct) error {
 	for _, f := range s.SortFields {
 		col := underFloatOrder(f.Column)
 		switch x := col.(type) {
-		case *nullsMarker, *expression.Literal:
+		case *nullsMarker, *expression.Literal, *largeLiteral:
 			continue
 		case sql.IdExpression:
 			if ids[x.Id()] {

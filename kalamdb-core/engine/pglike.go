@@ -100,7 +100,7 @@ func isTextBound(c sql.Expression) bool {
 		return false
 	}
 	_, col := l.(*expression.GetField)
-	_, lit := r.(*expression.Literal)
+	lit := isLiteral(r)
 	return col && lit
 }
 
@@ -179,7 +179,7 @@ func textSuccessor(prefix string) (string, bool) {
 }
 
 func textLiteral(s string) sql.Expression {
-	return expression.NewLiteral(s, types.LongText)
+	return newLiteral(s, types.LongText)
 }
 
 // rewriteEverywhere makes the rewrites that must reach every part of a

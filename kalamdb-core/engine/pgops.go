@@ -32,7 +32,7 @@ func buildIntLiteral(args ...sql.Expression) (sql.Expression, error) {
 	if len(args) != 1 {
 		return nil, sqlError("kdb_int takes one argument")
 	}
-	lit, ok := args[0].(*expression.Literal)
+	lit, ok := asLiteral(args[0])
 	if !ok {
 		return nil, sqlError("kdb_int takes a constant")
 	}

@@ -722,7 +722,7 @@ func assign(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 func assignValue(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 	f := familyOf(x)
 	if f == famUnknown {
-		if _, isLit := x.(*expression.Literal); isLit {
+		if isLiteral(x) {
 			return coerce(x, columnDataType(col))
 		}
 		return x, nil
@@ -751,7 +751,7 @@ func assignValue(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 		// PostgreSQL's rounding to a REAL (the engine's refuses a value
 		// above REAL's largest that rounds to it, and makes a tiny one
 		// 0); a constant is converted once.
-		if _, isLit := x.(*expression.Literal); isLit {
+		if isLiteral(x) {
 			return coerce(x, columnDataType(col))
 		}
 		return realAssignment(x)

@@ -317,7 +317,7 @@ func valuesRows(ctx *sql.Context, v *plan.ValueDerivedTable, row sql.Row) (sql.R
 // with leading zeros, to be wider than any column: widestDecimalText),
 // otherwise its type's.
 func decimalDigits(e sql.Expression, t sql.DecimalType) int {
-	if lit, ok := e.(*expression.Literal); ok {
+	if lit, ok := asLiteral(e); ok {
 		if d, ok := lit.Value().(decimal.Decimal); ok {
 			whole := d.Abs().Truncate(0).String()
 			if whole == "0" {

@@ -346,7 +346,7 @@ func atMostOneRow(n sql.Node) bool {
 		case *plan.GroupBy:
 			return len(x.GroupByExprs) == 0
 		case *plan.Limit:
-			lit, ok := x.Limit.(*expression.Literal)
+			lit, ok := asLiteral(x.Limit)
 			if !ok {
 				return false
 			}

@@ -437,7 +437,7 @@ func constantOperands(es ...sql.Expression) bool {
 
 func constantOperand(e sql.Expression) bool {
 	switch e.(type) {
-	case *expression.Literal, *expression.BindVar:
+	case *expression.Literal, *largeLiteral, *expression.BindVar:
 		return true
 	}
 	return false

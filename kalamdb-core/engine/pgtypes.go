@@ -57,7 +57,7 @@ func (f family) numeric() bool { return f == famInt || f == famFloat || f == fam
 // literals, which are typed by value (a string literal is unknown until
 // its context types it, as in PostgreSQL).
 func familyOf(e sql.Expression) family {
-	if lit, ok := e.(*expression.Literal); ok {
+	if lit, ok := asLiteral(e); ok {
 		switch lit.Value().(type) {
 		case nil:
 			return famNull

@@ -88,16 +88,17 @@ func varcharLength(t sql.Type) (int, bool) {
 // constant now, a computed value as it is written (lengthChecked). DEFAULT
 // is left to the engine, which fills it in by its type.
 func checkLength(e sql.Expression, n int) (sql.Expression, error) {
-	switch x := e.(type) {
-	case *expression.Literal:
+	if x, ok := asLiteral(e); ok {
 		if s, ok := x.Value().(string); ok && tooLong(s, n) {
 			cut, ok := krow.TrimExcessSpaces(s, n)
 			if !ok {
 				return nil, errTooLong(n)
 			}
-			return expression.NewLiteral(cut, x.Type()), nil
+			return newLiteral(cut, x.Type()), nil
 		}
 		return e, nil
+	}
+	switch e.(type) {
 	case *expression.DefaultColumn, *sql.ColumnDefaultValue:
 		return e, nil
 	}

@@ -61,8 +61,9 @@ const (
 )
 
 // boundPlanning wraps the analyzer's rules: each checks the statement's
-// context first, and the join optimizer checks the statement's join
-// budget. The batches' rule lists are copied first: the engine's defaults
+// context first, the join optimizer checks the statement's join budget,
+// and the large literals simplifyFilters folds are planned as
+// largeLiterals. The batches' rule lists are copied first: the engine's defaults
 // are package variables shared by every analyzer.
 func boundPlanning(a *analyzer.Analyzer) {
 	for bi, b := range a.Batches {
@@ -71,6 +72,9 @@ func boundPlanning(a *analyzer.Analyzer) {
 			apply := r.Apply
 			if r.Id.String() == "optimizeJoins" {
 				apply = boundJoins(apply)
+			}
+			if r.Id.String() == "simplifyFilters" {
+				apply = wrapFolded(apply) // largeliteral.go
 			}
 			if bi == 0 && i == 0 {
 				apply = countJoins(apply)

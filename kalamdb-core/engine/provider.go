@@ -4,7 +4,6 @@ import (
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
-	"github.com/dolthub/go-mysql-server/sql/expression"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
@@ -215,7 +214,7 @@ func viewStandIn(v *systable.View) string {
 // buildTypedNull builds kdb_typed_null('TYPE'): NULL of that type.
 func buildTypedNull(args []sql.Expression) (*pgFunc, error) {
 	if len(args) == 1 {
-		if lit, ok := args[0].(*expression.Literal); ok {
+		if lit, ok := asLiteral(args[0]); ok {
 			if name, ok := lit.Value().(string); ok {
 				if dt, err := dialect.ParseDataType(name); err == nil {
 					return newFunc(args, dt, func(*sql.Context, []any) (any, error) { return nil, nil }), nil

@@ -389,7 +389,7 @@ func intColumn(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, bool) {
 
 // intLiteral is the value of an integer constant.
 func intLiteral(e sql.Expression) (int64, bool) {
-	lit, ok := e.(*expression.Literal)
+	lit, ok := asLiteral(e)
 	if !ok {
 		return 0, false
 	}

@@ -1,8 +1,6 @@
 package executor_test
 
 import (
-	"math"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -46,21 +44,8 @@ func TestRepeatedParameterBounded(t *testing.T) {
 		INSERT INTO app.t VALUES (1, 'a'), (2, 'b'), (3, 'c')`)
 	const size = 100 << 10
 	big := strings.Repeat("x", size)
-	// The counters are the whole process's: background goroutines can
-	// only add to a measurement, so the least of two is the statement's.
-	allocated := func(run func()) uint64 {
-		least := uint64(math.MaxUint64)
-		for range 2 {
-			var before, after runtime.MemStats
-			runtime.ReadMemStats(&before)
-			run()
-			runtime.ReadMemStats(&after)
-			least = min(least, after.TotalAlloc-before.TotalAlloc)
-		}
-		return least
-	}
 	for name, q := range repeatedParamShapes(1_000) {
-		got := allocated(func() { root.fails(apierror.ResourceLimitExceeded, q, big) })
+		got := allocatedBy(func() { root.fails(apierror.ResourceLimitExceeded, q, big) })
 		t.Logf("%s, 1,000 references: %d KB", name, got>>10)
 		// Refused before planning: the request's own bytes a few times
 		// over, far below one copy per reference (100 MB).
@@ -73,7 +58,7 @@ func TestRepeatedParameterBounded(t *testing.T) {
 	// each literal some tens of times (column names, window definitions,
 	// its rules' expression strings): bounded by the referenced bytes.
 	for name, q := range repeatedParamShapes(8) {
-		got := allocated(func() { root.must(q, big) })
+		got := allocatedBy(func() { root.must(q, big) })
 		t.Logf("%s, 8 references: %d KB", name, got>>10)
 		if bound := uint64(128 * 8 * size); got > bound {
 			t.Errorf("%s: %d MB allocated for 8 references to %d KB, want at most %d MB",

@@ -10,10 +10,13 @@
 package keyenc
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 )
 
 // ErrCorrupt is returned when bytes do not decode as the expected type.
@@ -102,28 +105,35 @@ func DecodeBool(b []byte) (bool, []byte, error) {
 	return b[0] == 1, b[1:], nil
 }
 
-// AppendBytes appends v escaped and terminated (see escape).
+// AppendBytes appends v escaped and terminated (see escape). The room is
+// made first and the runs between escapes copied whole: appending a byte
+// at a time grew the buffer by a quarter again and again, allocating
+// about five times a large value's size (a key of 8 MB: 40 MB).
 func AppendBytes(buf, v []byte) []byte {
-	for _, c := range v {
-		if c == escape {
-			buf = append(buf, escape, escapedNul)
-		} else {
-			buf = append(buf, c)
+	buf = slices.Grow(buf, len(v)+bytes.Count(v, []byte{escape})+2)
+	for {
+		i := bytes.IndexByte(v, escape)
+		if i < 0 {
+			break
 		}
+		buf = append(append(buf, v[:i]...), escape, escapedNul)
+		v = v[i+1:]
 	}
-	return append(buf, escape, terminator)
+	return append(append(buf, v...), escape, terminator)
 }
 
 // AppendString is AppendBytes for a string.
 func AppendString(buf []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == escape {
-			buf = append(buf, escape, escapedNul)
-		} else {
-			buf = append(buf, c)
+	buf = slices.Grow(buf, len(s)+strings.Count(s, string(rune(escape)))+2)
+	for {
+		i := strings.IndexByte(s, escape)
+		if i < 0 {
+			break
 		}
+		buf = append(append(buf, s[:i]...), escape, escapedNul)
+		s = s[i+1:]
 	}
-	return append(buf, escape, terminator)
+	return append(append(buf, s...), escape, terminator)
 }
 
 // DecodeBytes decodes AppendBytes's output into a new slice and returns the
