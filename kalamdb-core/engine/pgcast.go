@@ -280,7 +280,7 @@ func castJSONScalar(v any, dt dialect.DataType) (any, error) {
 }
 
 // pgTypeName is PostgreSQL's name of a number type or boolean, as its
-// cast errors word it.
+// cast, input and range errors word it.
 func pgTypeName(dt dialect.DataType) string {
 	switch dt.Name {
 	case dialect.TypeBoolean:
@@ -345,7 +345,7 @@ func intRange(n dialect.TypeName) (int64, int64) {
 }
 
 func outOfRange(n dialect.TypeName) error {
-	return execError("%s out of range", strings.ToLower(string(n)))
+	return execError("%s out of range", pgTypeName(dialect.DataType{Name: n}))
 }
 
 // intValue returns n as the Go type of integer type name.

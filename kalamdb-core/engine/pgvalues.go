@@ -153,12 +153,13 @@ func (l *lengthChecked) WithChildren(children ...sql.Expression) (sql.Expression
 	return &lengthChecked{Child: children[0], max: l.max}, nil
 }
 
-// inputTypeName names dt in an input syntax error. A decimal is PostgreSQL's
-// "numeric" whatever its precision (the comparison's own type has none, and
-// was written "decimal(0,0)"); the other names are KalamDB's type words.
+// inputTypeName names dt in an input syntax error as PostgreSQL does
+// ("integer", "real", "double precision"; a decimal is "numeric" whatever
+// its precision, and a DATETIME is PostgreSQL's timestamptz). Other types
+// are KalamDB's type words, which are PostgreSQL's too.
 func inputTypeName(dt dialect.DataType) string {
-	if dt.Name == dialect.TypeDecimal {
-		return "numeric"
+	if dt.Name == dialect.TypeDateTime {
+		return "timestamp with time zone"
 	}
-	return strings.ToLower(dt.SQL())
+	return pgTypeName(dt)
 }

@@ -109,7 +109,9 @@ func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, unq
 }
 
 // unqualifiedTable returns the first table named without a namespace
-// that is not a WITH query of the statement, or "".
+// that is not a WITH query of the statement, or "". A FROM-less SELECT
+// names no table, so "dual" here is one the user wrote: PostgreSQL has no
+// such table, and the engine would answer MySQL's "no database selected".
 func unqualifiedTable(stmt sqlparser.Statement) string {
 	ctes := map[string]bool{}
 	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
@@ -123,7 +125,7 @@ func unqualifiedTable(stmt sqlparser.Statement) string {
 	found := ""
 	check := func(tn sqlparser.TableName) {
 		name := strings.ToLower(tn.Name.String())
-		if found == "" && tn.DbQualifier.IsEmpty() && name != "" && name != "dual" && !ctes[name] {
+		if found == "" && tn.DbQualifier.IsEmpty() && name != "" && !ctes[name] {
 			found = name
 		}
 	}

@@ -38,7 +38,7 @@ func TestNamespaces(t *testing.T) {
 		t.Fatalf("got %+v", an)
 	}
 
-	for _, sql := range []string{"USE chat", "use NAMESPACE Chat", "SET NAMESPACE chat", "set namespace `chat`;"} {
+	for _, sql := range []string{"USE chat", "use NAMESPACE Chat", "SET NAMESPACE chat", "set namespace \"chat\";"} {
 		if u := parseAs[*UseNamespace](t, sql); u.Name != "chat" {
 			t.Fatalf("%q: got %+v", sql, u)
 		}
@@ -49,7 +49,8 @@ func TestNamespaces(t *testing.T) {
 	runErrCases(t, []errCase{
 		{sql: "CREATE NAMESPACE system", code: apierror.InvalidSQL, msg: "namespace name 'system' is reserved", pos: 18},
 		{sql: "CREATE NAMESPACE IF NOT EXISTS Information_Schema", code: apierror.InvalidSQL, msg: "'information_schema' is reserved", pos: 32},
-		{sql: "CREATE NAMESPACE `mysql`", code: apierror.InvalidSQL, msg: "'mysql' is reserved", pos: 18},
+		{sql: "CREATE NAMESPACE \"mysql\"", code: apierror.InvalidSQL, msg: "'mysql' is reserved", pos: 18},
+		{sql: "CREATE NAMESPACE `chat`", code: apierror.InvalidSQL, msg: "MySQL quoting", pos: 18},
 		{sql: "CREATE NAMESPACE", code: apierror.InvalidSQL, msg: "at end of input: expected namespace name", pos: 17},
 		{sql: "CREATE NAMESPACE 'chat'", code: apierror.InvalidSQL, msg: "near ''chat'': expected namespace name", pos: 18},
 		{sql: "CREATE NAMESPACE my-app", code: apierror.InvalidSQL, msg: "near '-': expected end of statement", pos: 20},
@@ -215,7 +216,7 @@ func TestStorages(t *testing.T) {
 		{sql: "CREATE STORAGE s TYPE 's3' CREDENTIALS '[1]'", code: apierror.InvalidSQL, msg: "CREDENTIALS must be a JSON object", pos: 40},
 		{sql: "CREATE STORAGE s TYPE 's3',", code: apierror.InvalidSQL, msg: "at end of input: expected a storage property", pos: 28},
 		{sql: "CREATE STORAGE s TYPE 's3' (", code: apierror.InvalidSQL, msg: "near '(': expected a storage property", pos: 28},
-		{sql: "CREATE STORAGE `bad id` TYPE 's3'", code: apierror.InvalidSQL, msg: "invalid storage name", pos: 16},
+		{sql: "CREATE STORAGE \"bad id\" TYPE 's3'", code: apierror.InvalidSQL, msg: "invalid storage name", pos: 16},
 		{sql: "ALTER STORAGE s SET TYPE 's3'", code: apierror.InvalidSQL, msg: "type of a storage cannot be changed", pos: 21},
 		{sql: "ALTER STORAGE s SET", code: apierror.InvalidSQL, msg: "expected a storage property", pos: 20},
 		{sql: "ALTER STORAGE s PATH '/x'", code: apierror.InvalidSQL, msg: "near 'PATH': expected SET", pos: 17},

@@ -122,6 +122,10 @@ func snippet(s string) string {
 	return s
 }
 
+// backtickMessage refuses MySQL's `...` identifier quoting, in standard SQL
+// and KalamDB statements alike.
+const backtickMessage = "`...` is MySQL quoting; quote identifiers with double quotes (\"name\")"
+
 // ExecutableCommentMessage is the refusal of c, an executable comment (see
 // isExecutableComment), shared by every front-end package.
 func ExecutableCommentMessage(c string) string {

@@ -35,8 +35,9 @@ type token struct {
 // literals (a backslash is an ordinary character), E'...' strings take backslash
 // escapes, $tag$...$tag$ quotes text verbatim, "..." quotes identifiers,
 // -- comments run to the end of the line and /* */ comments nest. So a ';'
-// inside any of them never splits a batch. `...` also quotes identifiers,
-// for the KalamDB statements that accept it; standard SQL refuses it.
+// inside any of them never splits a batch. `...` is read as a quoted
+// identifier too, so that it splits nothing either, and then refused by
+// every statement (it is MySQL's quoting).
 type lexer struct {
 	src string
 	pos int

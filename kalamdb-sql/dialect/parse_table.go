@@ -270,11 +270,14 @@ func (p *parser) dataType() (DataType, error) {
 	}
 	var params []int64
 	var paramToks []token
-	if open := p.peek(); p.isPunct(open, "(") {
+	// The parentheses after a word the type table does not know are not
+	// read as its parameters: ResolveType names the unknown type (ENUM('a'),
+	// or MySQL's "KEY idx (c)" line read as a column of type IDX, would say
+	// "expected ENUM length").
+	_, known := LookupType(word)
+	if open := p.peek(); known && p.isPunct(open, "(") {
 		if _, max := typeParams(word); max == 0 {
-			if _, known := LookupType(word); known {
-				return DataType{}, p.errAt(open.pos, "type %s takes no parameters", word)
-			}
+			return DataType{}, p.errAt(open.pos, "type %s takes no parameters", word)
 		}
 		p.i++
 		for {
@@ -294,7 +297,7 @@ func (p *parser) dataType() (DataType, error) {
 	dt, err := ResolveType(word, params)
 	if err != nil {
 		at := t
-		if _, known := LookupType(word); known && len(paramToks) > 0 {
+		if known && len(paramToks) > 0 {
 			// Point at the parameter at fault when there is one.
 			at = paramToks[len(paramToks)-1]
 			if len(paramToks) > 1 && (params[0] < 1 || params[0] > 38) {

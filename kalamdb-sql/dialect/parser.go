@@ -82,6 +82,12 @@ func tokenizeStatement(s source, lx *lexer, first token) ([]token, error) {
 			continue
 		case t.kind == TokInvalid:
 			return nil, s.lexError(apierror.InvalidSQL, t)
+		case t.kind == TokQuotedIdent && s.text[t.pos] == '`':
+			// The lexer reads `...` as one token so that a ';' inside it
+			// splits nothing, but it is MySQL's quoting, which PostgreSQL
+			// (and so standard SQL here) refuses: KalamDB statements refuse
+			// it too rather than accept a name a SELECT could not use.
+			return nil, s.errAt(t.pos, backtickMessage)
 		case t.kind == TokEOF:
 		case isSemicolon(s.text, t):
 			if err := expectOnlySemicolons(s, lx, t); err != nil {

@@ -125,7 +125,7 @@ scan:
 			}
 		case TokQuotedIdent:
 			if raw[0] == '`' {
-				return nil, s.errAt(t.pos, "`...` is MySQL quoting; quote identifiers with double quotes (\"name\")")
+				return nil, s.errAt(t.pos, backtickMessage)
 			}
 			if state == wantQuery {
 				return nil, s.syntaxError(t, "SELECT")

@@ -181,7 +181,7 @@ func TestCreateTableColumnsAndKeys(t *testing.T) {
 	}
 
 	// Quoted identifiers can hold keywords; they are folded too.
-	st = parseAs[*CreateTable](t, "CREATE TABLE `Select` (\"From\" INT, `where` TEXT)")
+	st = parseAs[*CreateTable](t, "CREATE TABLE \"Select\" (\"From\" INT, \"where\" TEXT)")
 	if st.Table.Name != "select" || st.Columns[0].Name != "from" || st.Columns[1].Name != "where" {
 		t.Fatalf("got %+v", st)
 	}
@@ -327,7 +327,7 @@ func TestCreateTableErrors(t *testing.T) {
 		{name: "long table name", sql: "CREATE TABLE " + strings.Repeat("a", 65) + " (a INT)", code: apierror.InvalidSQL, msg: "invalid table name", pos: 14},
 		{name: "unicode table name", sql: "CREATE TABLE tablé (a INT)", code: apierror.InvalidSQL, msg: "invalid table name 'tablé'", pos: 14},
 		{name: "kelvin sign", sql: "CREATE TABLE \u212Aelvin (a INT)", code: apierror.InvalidSQL, msg: "invalid table name", pos: 14},
-		{name: "bad namespace", sql: "CREATE TABLE `my-ns`.t (a INT)", code: apierror.InvalidSQL, msg: "invalid namespace name '`my-ns`'", pos: 14},
+		{name: "bad namespace", sql: "CREATE TABLE \"my-ns\".t (a INT)", code: apierror.InvalidSQL, msg: "invalid namespace name", pos: 14},
 		{name: "three part name", sql: "CREATE TABLE a.b.c (x INT)", code: apierror.InvalidSQL, msg: "near '.': expected '('", pos: 17},
 		{name: "empty quoted name", sql: `CREATE TABLE "" (a INT)`, code: apierror.InvalidSQL, msg: "invalid table name", pos: 14},
 		{name: "if without not", sql: "CREATE TABLE IF EXISTS t (a INT)", code: apierror.InvalidSQL, msg: "near 'EXISTS': expected NOT", pos: 17},
@@ -473,7 +473,7 @@ func TestDropShowDescribeTable(t *testing.T) {
 	if desc.Table.Name != "messages" {
 		t.Fatalf("got %+v", desc)
 	}
-	if desc = parseAs[*DescribeTable](t, "DESCRIBE `table` HISTORY"); desc.Table.Name != "table" || !desc.History {
+	if desc = parseAs[*DescribeTable](t, "DESCRIBE \"table\" HISTORY"); desc.Table.Name != "table" || !desc.History {
 		t.Fatalf("got %+v", desc)
 	}
 

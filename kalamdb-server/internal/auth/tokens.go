@@ -274,7 +274,8 @@ func (t *Tokens) Verify(token string, want TokenType) (*Claims, error) {
 		return nil, apierror.Wrap(apierror.Unauthorized, err, "invalid token")
 	}
 	if claims.Type != want {
-		return nil, apierror.New(apierror.Unauthorized, "a %s token is not accepted here (want %s token)", orUnknown(string(claims.Type)), want)
+		got := orUnknown(string(claims.Type))
+		return nil, apierror.New(apierror.Unauthorized, "%s %s token is not accepted here (want %s %s token)", article(got), got, article(string(want)), want)
 	}
 	if claims.Subject == "" {
 		return nil, apierror.New(apierror.Unauthorized, "invalid token: no subject")
@@ -285,6 +286,15 @@ func (t *Tokens) Verify(token string, want TokenType) (*Claims, error) {
 		return nil, apierror.New(apierror.Unauthorized, "the session has expired; sign in again")
 	}
 	return claims, nil
+}
+
+// article is the indefinite article for a token type's name ("an access
+// token", "a refresh token").
+func article(word string) string {
+	if word != "" && strings.ContainsRune("aeiou", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 // verifyCached returns the claims of a token whose signature and claims

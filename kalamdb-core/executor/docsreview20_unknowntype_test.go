@@ -1,0 +1,26 @@
+package executor_test
+
+import (
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// A MySQL column type with a value list, or MySQL's KEY line in CREATE
+// TABLE (read as a column "key" of type "idx"), said "expected ENUM length"
+// or "expected IDX length": the parser read the parentheses as the
+// parameters of a type it does not know. It names the unknown type.
+func TestDocsReview20UnknownTypeWithParentheses(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE NAMESPACE app`)
+	for q, want := range map[string]string{
+		`CREATE TABLE app.m (id INT PRIMARY KEY, e ENUM('a', 'b'))`:   "unknown type 'ENUM'",
+		`CREATE TABLE app.m (id INT PRIMARY KEY, c INT, KEY idx (c))`: "unknown type 'IDX'",
+		`CREATE TABLE app.m (id INT PRIMARY KEY, s SET('a'))`:         "unknown type 'SET'",
+	} {
+		if ae := root.fails(apierror.InvalidSQL, q); ae.Message != want {
+			t.Errorf("%s: %q, want %q", q, ae.Message, want)
+		}
+	}
+}
