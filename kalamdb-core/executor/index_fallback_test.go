@@ -119,11 +119,12 @@ func TestOrderIndexFallbackMatchesSort(t *testing.T) {
 }
 
 // TestOrderIndexFallbackReadsFew: conv = 1 AND created_at > $2 ORDER BY
-// id DESC LIMIT 50 over a conversation of 6000 rows, 3 of them newer
+// id DESC LIMIT 50 over a conversation of 3000 rows, 3 of them newer
 // than $2, reads its budget of entries of a_conv_id and then the 3
-// entries of b_conv_created, not the conversation; EXPLAIN says so.
+// entries of b_conv_created, not the conversation (2,970 rows, over twice
+// the 1,283 allowed); EXPLAIN says so.
 func TestOrderIndexFallbackReadsFew(t *testing.T) {
-	const n = 6000
+	const n = 3000
 	e := newEnvWith(t, true)
 	a := fallbackTables(t, e, n)
 	q := "SELECT id FROM ns.m WHERE conv = $1 AND created_at > $2 ORDER BY id DESC LIMIT 50"
@@ -172,10 +173,11 @@ func TestOrderIndexFallbackHoldsInBudget(t *testing.T) {
 // TestOrderIndexFallbackStopsWhenCancelled: a statement cancelled while
 // its fallback reads the other index (rows fetched from the cold tier)
 // stops there, with the cancellation, and so does one cancelled while
-// it still reads the order index.
+// it still reads the order index. The conversation has 2,970 rows, five
+// times the 576 a stopped statement may fetch.
 func TestOrderIndexFallbackStopsWhenCancelled(t *testing.T) {
 	e, _, onRead := newEnvWatchingColdReads(t, engine.Limits{OrderIndexBudget: 64})
-	const n = 6000
+	const n = 3000
 	a := fallbackTables(t, e, n)
 	runJob(t, e, "STORAGE FLUSH TABLE ns.m")
 	// No row has that body: the order index's budget runs out, and the
@@ -209,7 +211,7 @@ func TestOrderIndexFallbackStopsWhenCancelled(t *testing.T) {
 			t.Fatalf("cancelled in the %s: %d rows fetched", phase, got)
 		}
 	}
-	if got, want := a.rows(strings.Replace(q, "'none'", "'b4000'", 1)), "[[4000]]"; got != want {
+	if got, want := a.rows(strings.Replace(q, "'none'", "'b2000'", 1)), "[[2000]]"; got != want {
 		t.Fatalf("after the cancellations: %s, want %s", got, want)
 	}
 }

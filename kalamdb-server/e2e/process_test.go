@@ -18,7 +18,7 @@ import (
 	"time"
 )
 
-// buildServer builds cmd/kalamdb-server into a temp dir, with the race
+// buildServer builds cmd/kalamdb-server (once, see buildCommand), with the race
 // detector: the process tests (crashes, SIGTERM, the soak) run the real
 // binary under concurrent load, where a data race would show, and
 // startProcess fails the test on any race the binary reports.
@@ -26,17 +26,50 @@ func buildServer(t *testing.T) string {
 	return buildCommand(t, "kalamdb-server")
 }
 
+// builtCommands holds the programs of cmd/ built for this test binary,
+// each built on first use and shared by every test after it: the sources
+// do not change while the tests run, and linking a race-detector build
+// took seconds for each of the 27 tests that asked for one. TestMain
+// removes dir.
+var builtCommands struct {
+	mu   sync.Mutex
+	dir  string
+	bins map[string]string
+}
+
 // buildCommand builds the program cmd/<name>, with the race detector,
-// into a temp dir and returns its path.
+// once for the test binary and returns its path. A test runs the binary
+// and never changes it; each gets its own data and home directories.
 func buildCommand(t *testing.T, name string) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), name)
+	b := &builtCommands
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if bin, ok := b.bins[name]; ok {
+		return bin
+	}
+	if b.dir == "" {
+		dir, err := os.MkdirTemp("", "kalamdb-e2e-bin-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.dir, b.bins = dir, map[string]string{}
+	}
+	bin := filepath.Join(b.dir, name)
 	cmd := exec.Command("go", "build", "-race", "-o", bin, "github.com/kalamdb/kalamdb-go/kalamdb-server/cmd/"+name)
 	cmd.Stderr = os.Stderr
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("build %s: %v", name, err)
 	}
+	b.bins[name] = bin
 	return bin
+}
+
+// removeBuiltCommands removes what buildCommand built.
+func removeBuiltCommands() {
+	if builtCommands.dir != "" {
+		_ = os.RemoveAll(builtCommands.dir)
+	}
 }
 
 // serverProcess is the real binary running as a child process.
