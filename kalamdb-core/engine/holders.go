@@ -11,7 +11,7 @@ import (
 )
 
 // Beyond the operators that keep their children's rows (keepsChildRows),
-// three more holders are charged to the statement's memory budget:
+// four more holders are charged to the statement's memory budget:
 //
 //   - a grouping keeps per group its key and its aggregates' state: every
 //     new group is charged (groupTracker), and min and max of a grouping
@@ -22,7 +22,11 @@ import (
 //     subquery's result is garbage once its row is done);
 //   - the rows a statement writes wait in its transaction until commit:
 //     each write is charged (editor), and a statement inside BEGIN starts
-//     with what its transaction already holds.
+//     with what its transaction already holds;
+//   - a set operation or a DISTINCT keeps a hash per distinct row, an
+//     INTERSECT's or EXCEPT's right side a count per distinct row, and a
+//     set operation's ORDER BY the rows it sorts or, with a LIMIT, its
+//     top rows (buildSetOp): charged as kept, given back when it closes.
 
 // groupOverhead is about what a grouping keeps per group besides its key
 // (the engine's hash map entry and buffers), and aggOverhead per
@@ -265,14 +269,31 @@ func (h *heldBytes) add(n int64) {
 	h.mu.Unlock()
 }
 
+// charge charges n bytes that fn keeps to ctx's statement, and to h.
+func (h *heldBytes) charge(ctx *sql.Context, fn string, n int64) error {
+	if err := hold(ctx, fn, n); err != nil {
+		return err
+	}
+	h.add(n)
+	return nil
+}
+
 // giveBack returns a transient holder's bytes to the statement's budget.
 func (h *heldBytes) giveBack(ctx *sql.Context) {
 	if h == nil || !h.transient {
 		return
 	}
+	h.release(ctx, -1)
+}
+
+// release returns n of the bytes h holds (all of them for n < 0) to the
+// statement's budget: a holder that dropped what it kept.
+func (h *heldBytes) release(ctx *sql.Context, n int64) {
 	h.mu.Lock()
-	n := h.n
-	h.n = 0
+	if n < 0 || n > h.n {
+		n = h.n
+	}
+	h.n -= n
 	h.mu.Unlock()
 	if s, err := sessionOf(ctx); err == nil && n > 0 {
 		s.budget.giveBack(n)
