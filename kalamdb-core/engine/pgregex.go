@@ -351,12 +351,16 @@ func likeMatch(ctx *sql.Context, s, pattern, escape string) (bool, error) {
 	return p.match(ctx, s)
 }
 
-// likeToken is one element of a compiled LIKE pattern: a character, or
-// a wildcard (kind '_' one character, '%' any run of them).
-type likeToken struct {
-	r    rune
-	kind byte // 'c' char, '_' one, '%' any
-}
+// likeToken is one element of a compiled LIKE pattern: a character (its
+// code point), or a wildcard (likeOne one character, likeAny any run of
+// them). One int32 a character: a pattern may be a large parameter, and
+// its compiled form is a few copies of it at most.
+type likeToken int32
+
+const (
+	likeAny likeToken = -1 // %
+	likeOne likeToken = -2 // _
+)
 
 // likePattern is a LIKE pattern read once, as PostgreSQL reads it: the
 // escape character first (so ESCAPE '%' makes '%%' a literal '%'), then
@@ -364,7 +368,8 @@ type likeToken struct {
 type likePattern []likeToken
 
 // compileLike reads pattern under escape (one character, or none when
-// empty); a pattern ending with the escape character is an error.
+// empty); a pattern ending with the escape character is an error. The
+// tokens are allocated once, one a character at most.
 func compileLike(pattern, escape string) (likePattern, error) {
 	var esc rune = -1
 	if escape != "" {
@@ -373,23 +378,25 @@ func compileLike(pattern, escape string) (likePattern, error) {
 		}
 		esc, _ = utf8.DecodeRuneInString(escape)
 	}
-	var toks likePattern
-	pr := []rune(pattern)
-	for i := 0; i < len(pr); i++ {
-		switch r := pr[i]; {
+	toks := make(likePattern, 0, utf8.RuneCountInString(pattern))
+	escaped := false
+	for _, r := range pattern {
+		switch {
+		case escaped:
+			escaped = false
+			toks = append(toks, likeToken(r))
 		case r == esc:
-			if i+1 == len(pr) {
-				return nil, execError("LIKE pattern must not end with escape character")
-			}
-			i++
-			toks = append(toks, likeToken{pr[i], 'c'})
+			escaped = true
 		case r == '%':
-			toks = append(toks, likeToken{kind: '%'})
+			toks = append(toks, likeAny)
 		case r == '_':
-			toks = append(toks, likeToken{kind: '_'})
+			toks = append(toks, likeOne)
 		default:
-			toks = append(toks, likeToken{r, 'c'})
+			toks = append(toks, likeToken(r))
 		}
+	}
+	if escaped {
+		return nil, execError("LIKE pattern must not end with escape character")
 	}
 	return toks, nil
 }
@@ -408,10 +415,10 @@ func (toks likePattern) match(ctx *sql.Context, s string) (bool, error) {
 			}
 		}
 		switch {
-		case pi < len(toks) && (toks[pi].kind == '_' || toks[pi].kind == 'c' && toks[pi].r == sr[si]):
+		case pi < len(toks) && (toks[pi] == likeOne || toks[pi] >= 0 && rune(toks[pi]) == sr[si]):
 			si++
 			pi++
-		case pi < len(toks) && toks[pi].kind == '%':
+		case pi < len(toks) && toks[pi] == likeAny:
 			star, mark = pi, si
 			pi++
 		case star >= 0:
@@ -422,7 +429,7 @@ func (toks likePattern) match(ctx *sql.Context, s string) (bool, error) {
 			return false, nil
 		}
 	}
-	for pi < len(toks) && toks[pi].kind == '%' {
+	for pi < len(toks) && toks[pi] == likeAny {
 		pi++
 	}
 	return pi == len(toks), nil
