@@ -217,6 +217,12 @@ func wrapFolded(apply analyzer.RuleFunc) analyzer.RuleFunc {
 			if l, ok := large[lit]; ok {
 				return l, transform.NewTree, nil
 			}
+			if b, ok := lit.Value().([]byte); ok && types.TypesEqual(lit.Type(), types.LongBlob) && len(b) <= int(types.MediumBlob.MaxByteLength()) {
+				// Bytes the rule computed ($1::bytea folded): typed as
+				// byteaLiterals types the bytes it decodes, so that it
+				// does not read them again as bytea input text.
+				return newLiteral(b, types.MediumBlob), transform.NewTree, nil
+			}
 			if l, ok := asLarge(lit); ok {
 				return l, transform.NewTree, nil
 			}
