@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"maps"
+	"slices"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
@@ -226,6 +227,12 @@ func wrapFolded(apply analyzer.RuleFunc) analyzer.RuleFunc {
 			if l, ok := large[lit]; ok {
 				return l, transform.NewTree, nil
 			}
+			if b, ok := lit.Value().([]byte); ok && types.TypesEqual(lit.Type(), types.LongBlob) && len(b) <= int(types.MediumBlob.MaxByteLength()) {
+				// Bytes the rule computed ($1::bytea folded): typed as
+				// byteaLiterals types the bytes it decodes, so that it
+				// does not read them again as bytea input text.
+				return newLiteral(b, types.MediumBlob), transform.NewTree, nil
+			}
 			if l, ok := asLarge(lit); ok {
 				return l, transform.NewTree, nil
 			}
@@ -248,4 +255,35 @@ func mapFilters(n sql.Node, f transform.ExprFunc) (sql.Node, transform.TreeIdent
 		}
 		return plan.NewFilter(c, filter.Child), transform.NewTree, nil
 	})
+}
+
+// largeConstantKeys groups gb by a boolean in place of a key that is a
+// large literal: one constant groups as another, and the engine hashes
+// each row's keys by printing them (sql.HashOf), four copies of the value
+// a row (GROUP BY of an 8 MB parameter over 3 rows allocated 150 MB). The
+// grouping keys are not in the node's output: the projection above
+// evaluates the literal itself.
+func largeConstantKeys(gb *plan.GroupBy) (*plan.GroupBy, transform.TreeIdentity, error) {
+	var keys []sql.Expression
+	for i, k := range gb.GroupByExprs {
+		inner := k
+		if a, ok := inner.(*expression.Alias); ok {
+			inner = a.Child
+		}
+		if _, ok := inner.(*largeLiteral); !ok {
+			continue
+		}
+		if keys == nil {
+			keys = slices.Clone(gb.GroupByExprs)
+		}
+		keys[i] = expression.NewLiteral(true, types.Boolean)
+	}
+	if keys == nil {
+		return gb, transform.SameTree, nil
+	}
+	n, err := gb.WithExpressions(append(slices.Clone(gb.SelectedExprs), keys...)...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n.(*plan.GroupBy), transform.NewTree, nil
 }

@@ -67,6 +67,11 @@ func likePrefixRanges(cond sql.Expression) sql.Expression {
 		if !ok || prefix == "" {
 			continue
 		}
+		if hasBound(conj, col, prefix) {
+			// Added by an earlier run of the rule: the prefix may be a
+			// large parameter, and its successor and literals copies.
+			continue
+		}
 		bounds := []sql.Expression{expression.NewGreaterThanOrEqual(col, textLiteral(prefix))}
 		if succ, ok := textSuccessor(prefix); ok {
 			bounds = append(bounds, expression.NewLessThan(col, textLiteral(succ)))
@@ -85,6 +90,25 @@ func likePrefixRanges(cond sql.Expression) sql.Expression {
 		return cond
 	}
 	return expression.JoinAnd(append([]sql.Expression{cond}, extra...)...)
+}
+
+// hasBound reports whether conj holds col >= prefix, the lower bound
+// likePrefixRanges adds with its upper one, compared by value.
+func hasBound(conj []sql.Expression, col *expression.GetField, prefix string) bool {
+	for _, c := range conj {
+		ge, ok := c.(*expression.GreaterThanOrEqual)
+		if !ok {
+			continue
+		}
+		l, ok := ge.Left().(*expression.GetField)
+		if !ok || l.Index() != col.Index() || l.Name() != col.Name() {
+			continue
+		}
+		if v, ok := constString(ge.Right()); ok && isLiteral(ge.Right()) && v == prefix {
+			return true
+		}
+	}
+	return false
 }
 
 // isTextBound reports whether c has the shape of a bound likePrefixRanges
@@ -131,7 +155,20 @@ func likeEscape(like *pgLike) (rune, bool) {
 // ESCAPE '%' a '%' escapes). ok is false for a pattern the matcher
 // refuses (an escape at its end, invalid UTF-8).
 func likePrefix(pattern string, escape rune) (string, bool) {
+	// Without an escape before the first wildcard the prefix is a part
+	// of the pattern, which may be a large parameter: not copied.
+	end := strings.IndexAny(pattern, "%_")
+	if end < 0 {
+		end = len(pattern)
+	}
+	if escape < 0 || escape != '%' && escape != '_' && !strings.ContainsRune(pattern[:end], escape) {
+		if !utf8.ValidString(pattern[:end]) {
+			return "", false
+		}
+		return pattern[:end], true
+	}
 	var b strings.Builder
+	b.Grow(len(pattern))
 	for i := 0; i < len(pattern); {
 		r, n := utf8.DecodeRuneInString(pattern[i:])
 		if r == utf8.RuneError {
@@ -290,6 +327,27 @@ func newPGLike(left, pattern, escape sql.Expression) *pgLike {
 	return l
 }
 
+// samePattern reports whether pattern and escape are constants of the
+// values l compiled: the engine's rules retype a constant pattern into a
+// new literal of the same value.
+func (l *pgLike) samePattern(pattern, escape sql.Expression) bool {
+	if (escape == nil) != (l.escape == nil) {
+		return false
+	}
+	if escape != nil && escape != l.escape {
+		e, ok := constString(escape)
+		if old, oldOK := constString(l.escape); !ok || !oldOK || e != old {
+			return false
+		}
+	}
+	if pattern == l.pattern {
+		return true
+	}
+	p, ok := constString(pattern)
+	old, oldOK := constString(l.pattern)
+	return ok && oldOK && p == old
+}
+
 func (l *pgLike) Resolved() bool {
 	return l.left.Resolved() && l.pattern.Resolved() && (l.escape == nil || l.escape.Resolved())
 }
@@ -319,6 +377,14 @@ func (l *pgLike) WithChildren(children ...sql.Expression) (sql.Expression, error
 	var escape sql.Expression
 	if len(children) == 3 {
 		escape = children[2]
+	}
+	if l.constant && l.samePattern(children[1], escape) {
+		// The same constant pattern: compiled already. The planner makes
+		// new nodes again and again, and a pattern may be a large
+		// parameter (8 MB compiled on each copy allocated 1.9 GB).
+		c := *l
+		c.left = children[0]
+		return &c, nil
 	}
 	return newPGLike(children[0], children[1], escape), nil
 }

@@ -19,7 +19,12 @@ import (
 // checkGroupBy applies the grouping rules: float keys, then KalamDB's min
 // and max (groupedExtremes).
 func checkGroupBy(gb *plan.GroupBy) (sql.Node, transform.TreeIdentity, error) {
+	gb, constSame, err := largeConstantKeys(gb) // largeliteral.go
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
 	n, same, err := floatGroupKeys(gb)
+	same = same && constSame
 	if err != nil {
 		return nil, transform.SameTree, err
 	}
