@@ -138,19 +138,17 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 	}
 	// Rows are charged where they are kept: by the parent that keeps its
 	// children's rows, or by a recursive CTE, which keeps its own.
-	keptBy, _ := ctx.Value(keptByKey{}).(string)
+	outer := checksOf(ctx)
 	if gb, ok := n.(*plan.GroupBy); ok {
 		// A GROUP BY straight over a table is computed from its storage
 		// when it can be (groupscan.go).
 		if gs, ok := newGroupScan(ctx, gb); ok {
-			return &checkedIter{child: gs, keptBy: keptBy}, nil
+			return &checkedIter{child: gs, keptBy: outer.keptBy}, nil
 		}
 	}
 	if _, ok := n.(*plan.RecursiveCte); ok {
-		keptBy = "a recursive CTE"
+		outer.keptBy = "a recursive CTE"
 	}
-	groups, _ := ctx.Value(groupsKey{}).(*groupTracker)
-	held, _ := ctx.Value(heldKey{}).(*heldBytes)
 	switch x := n.(type) {
 	case *plan.HashLookup:
 		if side, ok := x.Child.(*hashedSide); ok {
@@ -158,7 +156,7 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 			if err != nil {
 				return nil, err
 			}
-			return &checkedIter{child: iter, keptBy: keptBy, groups: groups, held: held}, nil
+			return outer.wrap(iter), nil
 		}
 	case *hashedSide:
 		// Built by readOnceLookup; through the engine, it is its child.
@@ -174,14 +172,16 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 		if err != nil {
 			return nil, err
 		}
-		return &checkedIter{child: iter, keptBy: keptBy, groups: groups, held: held, failed: failed}, nil
+		it := outer.wrap(iter)
+		it.failed = failed
+		return it, nil
 	}
 	if v, ok := n.(*plan.ValueDerivedTable); ok {
 		iter, err := valuesRows(ctx, v, r)
 		if err != nil {
 			return nil, err
 		}
-		return &checkedIter{child: iter, keptBy: keptBy, groups: groups, held: held}, nil
+		return outer.wrap(iter), nil
 	}
 	inner := context.WithValue(context.WithValue(ctx, passKey{}, &passToken{}), keptByKey{}, keepsChildRows(n))
 	inner = context.WithValue(context.WithValue(inner, groupsKey{}, newGroupTracker(n)), heldKey{}, (*heldBytes)(nil))
@@ -189,7 +189,7 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 	if err != nil || iter == nil {
 		return iter, err
 	}
-	return &checkedIter{child: iter, keptBy: keptBy, groups: groups, held: held}, nil
+	return outer.wrap(iter), nil
 }
 
 // keepsChildRows names a node that holds every row of its children, or "".

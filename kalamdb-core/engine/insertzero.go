@@ -423,8 +423,18 @@ type checks struct {
 	held   *heldBytes
 }
 
+// checksOf is the checks build gives a node built in ctx: the rows its
+// parent keeps of it, the grouping it feeds, the holder it counts for.
+func checksOf(ctx *sql.Context) checks {
+	var c checks
+	c.keptBy, _ = ctx.Value(keptByKey{}).(string)
+	c.groups, _ = ctx.Value(groupsKey{}).(*groupTracker)
+	c.held, _ = ctx.Value(heldKey{}).(*heldBytes)
+	return c
+}
+
 // wrap is it checked and charged.
-func (c checks) wrap(it sql.RowIter) sql.RowIter {
+func (c checks) wrap(it sql.RowIter) *checkedIter {
 	return &checkedIter{child: it, keptBy: c.keptBy, groups: c.groups, held: c.held}
 }
 
@@ -432,10 +442,7 @@ func (c checks) wrap(it sql.RowIter) sql.RowIter {
 // of its iterator and the context to build its children in (which keep
 // none of their rows for it, feed no grouping and hold nothing).
 func ownIterator(ctx *sql.Context) (checks, *sql.Context) {
-	var c checks
-	c.keptBy, _ = ctx.Value(keptByKey{}).(string)
-	c.groups, _ = ctx.Value(groupsKey{}).(*groupTracker)
-	c.held, _ = ctx.Value(heldKey{}).(*heldBytes)
+	c := checksOf(ctx)
 	inner := context.WithValue(context.WithValue(ctx, keptByKey{}, ""), groupsKey{}, (*groupTracker)(nil))
 	return c, ctx.WithContext(context.WithValue(inner, heldKey{}, (*heldBytes)(nil)))
 }
