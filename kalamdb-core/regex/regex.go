@@ -12,6 +12,22 @@
 //     that checks the caller's context every few thousand characters, so a
 //     cancelled or timed-out statement stops within bounded work, and
 //     iterating over many matches checks the context between matches;
+//   - iterating over the matches of a text (Each) costs time and memory
+//     linear in the text plus the matches: no search costs more than a
+//     small constant beyond the characters it reads. Go's regexp runs a
+//     string shorter than a quarter million bits of its program on a
+//     backtracker that first clears (and, when its pool is empty,
+//     allocates) a bit set as large as the whole string, so searching
+//     again after each match cost the rest of the text per match: 20,000
+//     matches of 'a' in a 20,000-character text cleared about 125 MB, and
+//     allocated a 32 KiB set per search that found the pool empty (a
+//     quarter of them under the race detector, which drops what pools are
+//     given: regexp_replace over three such rows allocated 1,067 MiB).
+//     Such searches read their text through the reader instead (Go's
+//     automaton then reads only up to where the match ends), and a
+//     pattern's literal prefix is found with strings.Index first (a
+//     literal pattern needs nothing else);
+//   - successive matches are PostgreSQL's (see Each), not Go's FindAll's;
 //   - what a pattern means does not depend on how the search is carried
 //     out: a search from the middle of a text sees the character before it
 //     (for ^ in multi-line mode and \b), exactly as Go's FindAll does.
@@ -49,6 +65,19 @@ const (
 	// checkEvery is how many characters a checking reader reads between
 	// two looks at the context.
 	checkEvery = 4096
+	// smallSearch is the most input bytes times program size that Each
+	// hands to Go's regexp as a string when Go would run it on its
+	// backtracker: the bit set that backtracker clears first is then at
+	// most 2 KiB, a cost comparable to the search's own.
+	smallSearch = 1 << 14
+	// goBacktrackProg and goBacktrackBits are Go's regexp's bounds on its
+	// backtracker (maxBacktrackProg, maxBacktrackVector in its
+	// backtrack.go): a program of at most goBacktrackProg instructions
+	// over a string of fewer than goBacktrackBits/instructions bytes runs
+	// on it. Were they to change, searches would stay correct and only
+	// the choice of the way to run them would be off.
+	goBacktrackProg = 500
+	goBacktrackBits = 256 * 1024
 )
 
 // Flags are the match options of a pattern.
@@ -73,8 +102,14 @@ type Regexp struct {
 	// contextual is set when matches depend on the character before them
 	// (^ in multi-line mode, \b, \B, \A): only then is cont needed.
 	contextual bool
-	// steps is the work per input byte: the size of the automaton.
-	steps int
+	// steps is the work per input byte: the size of the automaton;
+	// contSteps that of cont.
+	steps, contSteps int
+	// prefix is a literal text every match starts with ("" when there is
+	// none); literal is set when a match is exactly prefix, wherever it
+	// is found (no groups, nothing that looks around it).
+	prefix  string
+	literal bool
 }
 
 // Compile compiles pattern; fn, when not empty, names the function in
@@ -131,7 +166,15 @@ func Compile(fn, pattern string, f Flags) (*Regexp, error) {
 		if r.cont, err = regexp.Compile(cont.String()); err != nil {
 			return nil, patternError(fn, pattern, err)
 		}
+		contProg, err := syntax.Compile(cont.Simplify())
+		if err != nil {
+			return nil, patternError(fn, pattern, err)
+		}
+		r.contSteps = len(contProg.Inst)
 	}
+	prefix, complete := r.re.LiteralPrefix()
+	r.prefix = prefix
+	r.literal = complete && prefix != "" && !r.contextual && r.re.NumSubexp() == 0
 	return r, nil
 }
 
@@ -185,6 +228,10 @@ func (r *Regexp) String() string { return r.pattern }
 // NumSubexp is the number of capture groups of the pattern.
 func (r *Regexp) NumSubexp() int { return r.re.NumSubexp() }
 
+// Size is about the instructions the compiled pattern holds (its variants
+// included): what a cache of patterns weighs them by.
+func (r *Regexp) Size() int { return r.steps + r.contSteps }
+
 // Match reports whether text contains a match.
 func (r *Regexp) Match(ctx context.Context, text string) (bool, error) {
 	if r.direct(len(text)) {
@@ -197,63 +244,76 @@ func (r *Regexp) Match(ctx context.Context, text string) (bool, error) {
 
 // Each calls fn with the location of each successive match in
 // text[from:] (byte offsets into text: start, end, then start and end of
-// each group, -1 for a group that did not take part), as Go's
-// FindAllStringSubmatchIndex on that text would, until fn returns false.
-// The text before from is invisible to the pattern, as if text started at
-// from. Each checks ctx between matches, and within a long search.
+// each group, -1 for a group that did not take part), until fn returns
+// false. The text before from is invisible to the pattern, as if text
+// started at from. Matches follow one another as PostgreSQL's
+// regexp_replace and regexp_count find them: each search starts where the
+// previous match ended, one character further when that match was empty.
+// So an empty match right after a non-empty one counts (Go's FindAll
+// skips it): 'a*' matches 'baaac' four times, at 0, 1 to 4, 4 and 5.
+// Each checks ctx between matches, and within a long search.
 func (r *Regexp) Each(ctx context.Context, text string, from int, fn func(loc []int) bool) error {
 	base := text[from:]
-	prevEnd := -1
+	s := &searcher{r: r, rd: checkingReader{ctx: ctx}}
 	for pos := 0; pos <= len(base); {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		loc, err := r.search(ctx, base, pos)
+		loc, err := s.search(base, pos)
 		if err != nil || loc == nil {
 			return err
 		}
-		accept := true
-		if loc[1] == pos {
-			// An empty match: never right after the previous match, and
-			// the next search starts one character on.
-			if loc[0] == prevEnd {
-				accept = false
-			}
+		pos = loc[1]
+		if loc[0] == loc[1] {
 			if pos < len(base) {
 				_, w := utf8.DecodeRuneInString(base[pos:])
 				pos += w
 			} else {
-				pos = len(base) + 1
+				pos++
 			}
-		} else {
-			pos = loc[1]
 		}
-		prevEnd = loc[1]
-		if accept {
-			for i := range loc {
-				if loc[i] >= 0 {
-					loc[i] += from
-				}
+		for i := range loc {
+			if loc[i] >= 0 {
+				loc[i] += from
 			}
-			if !fn(loc) {
-				return nil
-			}
+		}
+		if !fn(loc) {
+			return nil
 		}
 	}
 	return nil
 }
 
+// searcher is the state of one Each: the checking reader its searches
+// share, so that a search allocates nothing but its answer.
+type searcher struct {
+	r  *Regexp
+	rd checkingReader
+}
+
 // search finds the leftmost match in text that starts at or after pos,
 // seeing text[:pos] as context.
-func (r *Regexp) search(ctx context.Context, text string, pos int) ([]int, error) {
+func (s *searcher) search(text string, pos int) ([]int, error) {
+	r := s.r
+	if r.prefix != "" {
+		// No match starts before the next occurrence of the prefix.
+		i := strings.Index(text[pos:], r.prefix)
+		if i < 0 {
+			return nil, nil
+		}
+		pos += i
+		if r.literal {
+			return []int{pos, pos + len(r.prefix)}, nil
+		}
+	}
 	if pos == 0 || !r.contextual {
-		loc, err := r.find(ctx, r.re, text[pos:])
+		loc, err := s.find(r.re, r.steps, text[pos:])
 		shift(loc, pos)
 		return loc, err
 	}
 	_, w := utf8.DecodeLastRuneInString(text[:pos])
 	from := pos - w
-	loc, err := r.find(ctx, r.cont, text[from:])
+	loc, err := s.find(r.cont, r.contSteps, text[from:])
 	if loc == nil || err != nil {
 		return nil, err
 	}
@@ -263,13 +323,38 @@ func (r *Regexp) search(ctx context.Context, text string, pos int) ([]int, error
 	return loc, nil
 }
 
-func (r *Regexp) find(ctx context.Context, re *regexp.Regexp, text string) ([]int, error) {
-	if r.direct(len(text)) {
+// find runs re (a program of steps instructions) over text: as a string
+// when Go's regexp reads only what the search needs or the text is
+// small, else through the checking reader (see eachDirect).
+func (s *searcher) find(re *regexp.Regexp, steps int, text string) ([]int, error) {
+	if eachDirect(len(text), steps) {
 		return re.FindStringSubmatchIndex(text), nil
 	}
-	rd := &checkingReader{ctx: ctx, s: text}
-	loc := re.FindReaderSubmatchIndex(rd)
-	return loc, rd.err
+	s.rd.s, s.rd.i = text, 0
+	loc := re.FindReaderSubmatchIndex(&s.rd)
+	return loc, s.rd.err
+}
+
+// eachDirect reports whether one of Each's searches, over n bytes with a
+// program of steps instructions, may be handed to Go's regexp as a
+// string. Not when it is too long to run without looking at the context
+// (directSteps), nor when Go would run it on its backtracker and that
+// would clear more than smallSearch bits: Each searches again after
+// every match, and each of those searches would clear a bit for every
+// instruction and byte of the rest of the text, matches times text in
+// all. Through a reader Go runs its automaton, which reads only up to
+// where the match ends. Over a string too long for the backtracker, it
+// runs the same automaton, and finds a literal prefix faster.
+func eachDirect(n, steps int) bool {
+	steps = max(steps, 1)
+	switch {
+	case n > directSteps/steps:
+		return false
+	case n <= smallSearch/steps, steps > goBacktrackProg, n >= goBacktrackBits/steps:
+		return true
+	default:
+		return false
+	}
 }
 
 func shift(loc []int, by int) {

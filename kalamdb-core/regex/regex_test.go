@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"math/rand"
 	"regexp"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
@@ -34,14 +36,65 @@ func all(t *testing.T, re *Regexp, text string, from int) [][]int {
 	return out
 }
 
-// Each must find exactly what Go's FindAll finds, however it searches: a
-// search restarted inside the text sees the character before it, whether
-// it reads the text directly or through the checking reader.
-func TestEachMatchesFindAll(t *testing.T) {
+// pgAll is every match of the pattern p (in Go's spelling) in text as
+// PostgreSQL finds them, found the slow way: the preferred match at each
+// position in turn, by the pattern anchored there with the character
+// before it as context; each search starts where the previous match
+// ended, a character further when it was empty.
+func pgAll(p, text string) [][]int {
+	at0 := regexp.MustCompile(`\A(?:` + p + `)`)
+	at1 := regexp.MustCompile(`\A(?s:.)(?:` + p + `)`)
+	matchAt := func(pos int) []int {
+		if pos == 0 {
+			return at0.FindReaderSubmatchIndex(strings.NewReader(text))
+		}
+		_, w := utf8.DecodeLastRuneInString(text[:pos])
+		m := at1.FindReaderSubmatchIndex(strings.NewReader(text[pos-w:]))
+		if m == nil {
+			return nil
+		}
+		m[0] = w
+		for i := range m {
+			if m[i] >= 0 {
+				m[i] += pos - w
+			}
+		}
+		return m
+	}
+	next := func(pos int) int {
+		if pos == len(text) {
+			return pos + 1
+		}
+		_, w := utf8.DecodeRuneInString(text[pos:])
+		return pos + w
+	}
+	var out [][]int
+	for pos := 0; pos <= len(text); {
+		var m []int
+		for j := pos; j <= len(text) && m == nil; j = next(j) {
+			m = matchAt(j)
+		}
+		if m == nil {
+			break
+		}
+		out = append(out, m)
+		if pos = m[1]; m[0] == m[1] {
+			pos = next(pos)
+		}
+	}
+	return out
+}
+
+// Each finds what PostgreSQL finds, however it searches: a search
+// restarted inside the text sees the character before it, whether it
+// reads the text directly or through the checking reader. Where no match
+// can be empty, that is also what Go's FindAll finds.
+func TestEachMatchesPostgres(t *testing.T) {
 	// PostgreSQL's spelling: \y and \Y are RE2's \b and \B.
 	patterns := []string{`a`, `^a`, `(?m)^a`, `\ya`, `\Ya`, `a$`, `(?m)a$`, `x*`, `\y`, `(a)(b)?`, `^`, `(?m)^`,
-		`a|^b`, `(?m)(^|,)x`, `\yx\w*`, `é`, `[^a]`}
-	texts := []string{"", "a", "aaa", "ab ab", "b a\nab", "x,xx x", "éaé", "a\n\na", "\xffa", ",x"}
+		`a|^b`, `(?m)(^|,)x`, `\yx\w*`, `é`, `[^a]`, `a*`, `b*|a`, `(?m)$`, `a?`}
+	canBeEmpty := map[string]bool{`x*`: true, `\y`: true, `^`: true, `(?m)^`: true, `a*`: true, `b*|a`: true, `(?m)$`: true, `a?`: true}
+	texts := []string{"", "a", "aaa", "ab ab", "b a\nab", "x,xx x", "éaé", "a\n\na", "\xffa", ",x", "baaac", "aab\nb"}
 	rng := rand.New(rand.NewSource(1))
 	for i := 0; i < 30; i++ {
 		var b strings.Builder
@@ -54,21 +107,36 @@ func TestEachMatchesFindAll(t *testing.T) {
 		re := mustCompile(t, p, Flags{Multiline: strings.HasPrefix(p, "(?m)")})
 		goRe := regexp.MustCompile(goSpelling(t, p))
 		for _, text := range texts {
-			want := goRe.FindAllStringSubmatchIndex(text, -1)
-			if got := all(t, re, text, 0); !slices.EqualFunc(got, want, slices.Equal[[]int]) {
+			want := pgAll(goSpelling(t, p), text)
+			got := all(t, re, text, 0)
+			if !slices.EqualFunc(got, want, slices.Equal[[]int]) {
 				t.Errorf("%q on %q: got %v, want %v", p, text, got, want)
+			}
+			if goAll := goRe.FindAllStringSubmatchIndex(text, -1); !canBeEmpty[p] && !slices.EqualFunc(got, goAll, slices.Equal[[]int]) {
+				t.Errorf("%q on %q: got %v, Go's FindAll %v", p, text, got, goAll)
 			}
 		}
 	}
-	// A long text goes through the checking reader (q{300} makes the
+	// PostgreSQL's count of 'a*' in 'baaac': at 0, 1 to 4, 4 and 5.
+	if got := all(t, mustCompile(t, `a*`, Flags{}), "baaac", 0); fmt.Sprint(got) != "[[0 0] [1 4] [4 4] [5 5]]" {
+		t.Errorf("a* on baaac: %v", got)
+	}
+	// A long text goes through the checking reader (q{1000} makes the
 	// automaton large, so that the text need not be).
-	long := strings.Repeat("b a\nab"+"x,ab", 30_000)
-	for _, p := range []string{`(?m)^a|q{300}`, `\ya|q{300}`, `a|^b|q{300}`, `x*|q{300}`} {
+	long := strings.Repeat("b a\nab"+"x,ab"+strings.Repeat("z", 40), 1_500)
+	for _, p := range []string{`(?m)^a|q{1000}`, `\ya|q{1000}`, `a|^b|q{1000}`, `x+|q{1000}`, `x*|q{1000}`} {
 		re := mustCompile(t, p, Flags{Multiline: strings.HasPrefix(p, "(?m)")})
 		if re.direct(len(long)) {
 			t.Fatalf("%q: a text of %d bytes is searched directly", p, len(long))
 		}
+		// Only x* matches empty texts, where PostgreSQL and Go differ
+		// (and the slow way is slow over a long text).
 		want := regexp.MustCompile(goSpelling(t, p)).FindAllStringSubmatchIndex(long, -1)
+		if strings.HasPrefix(p, "x*") {
+			// The text has no q: x* alone matches the same, and its
+			// automaton is small.
+			want = pgAll(`x*`, long)
+		}
 		if got := all(t, re, long, 0); !slices.EqualFunc(got, want, slices.Equal[[]int]) {
 			t.Errorf("%q on a long text: %d matches, want %d", p, len(got), len(want))
 		}
@@ -206,5 +274,118 @@ func TestLongSearchStopsOnCancel(t *testing.T) {
 	// A small one is answered directly.
 	if ok, err := mustCompile(t, "a", Flags{}).Match(ctx, "a"); !ok || err != nil {
 		t.Fatalf("small search: %v %v", ok, err)
+	}
+}
+
+// Each finds what Go's FindAll finds (what PostgreSQL finds, for a pattern
+// that matches an empty text) whichever way it runs a search: as a
+// string (on Go's backtracker or its automaton), through the checking
+// reader, after skipping to a literal prefix, or by the prefix alone.
+// Texts of every length up to past the backtracker's reach, so that the
+// searches after each match move from one way to another.
+func TestEachMatchesFindAllAcrossSearchWays(t *testing.T) {
+	patterns := []string{`a`, `ab`, `(a)`, `ab|ac`, `ab[0-9]`, `a$`, `\ya`, `(?m)^ab`, `^ab`, `x*`, `é`, `aé?`,
+		`b+`, `(a)(x)?`, `a\y`, `ab|^b`, `[ab]x`, `a|q{40}`}
+	rng := rand.New(rand.NewSource(21))
+	var texts []string
+	// Matches everywhere in short texts, and now and then in long ones
+	// (Go's FindAll, the reference, is slow over many matches in a long
+	// text, for the reason Each no longer is).
+	for _, n := range []int{0, 1, 7, 200, 5000, 70_000} {
+		var b strings.Builder
+		for b.Len() < n {
+			b.WriteString([]string{"a", "b", "x", " ", "ab", "é", "\n", "a0"}[rng.Intn(8)])
+			if n > 5000 {
+				b.WriteString(strings.Repeat("z", rng.Intn(200)))
+			}
+		}
+		texts = append(texts, b.String())
+	}
+	texts = append(texts, strings.Repeat("a", 4_000), strings.Repeat("ab", 2_000))
+	for _, p := range patterns {
+		re := mustCompile(t, p, Flags{Multiline: strings.HasPrefix(p, "(?m)")})
+		goRe := regexp.MustCompile(goSpelling(t, p))
+		canBeEmpty := p == `x*`
+		for _, text := range texts {
+			want := goRe.FindAllStringSubmatchIndex(text, -1)
+			if canBeEmpty {
+				want = pgAll(goSpelling(t, p), text)
+			}
+			if got := all(t, re, text, 0); !slices.EqualFunc(got, want, slices.Equal[[]int]) {
+				t.Errorf("%q on a text of %d bytes: %d matches, want %d", p, len(text), len(got), len(want))
+			}
+		}
+	}
+	// A literal pattern is found by its text alone; one with a group, or
+	// one that looks around it, is not.
+	for p, literal := range map[string]bool{`ab`: true, `(ab)`: false, `ab$`: false, `\yab`: false, `^ab`: false, `ab|ac`: false} {
+		if got := mustCompile(t, p, Flags{}).literal; got != literal {
+			t.Errorf("%q: literal %v, want %v", p, got, literal)
+		}
+	}
+	if re := mustCompile(t, `ab`, Flags{CaseInsensitive: true}); re.prefix != "" {
+		t.Errorf("ab without regard to case has the literal prefix %q", re.prefix)
+	}
+}
+
+// allocatedBy is how many bytes f allocated.
+func allocatedBy(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// Each over a text with a match at every character allocates a bounded
+// amount a match, whatever the length of the text. It searched again from
+// each match on a string, which Go's regexp runs, below a quarter million
+// bits of program per byte, on a backtracker that takes a 32 KiB bit set
+// from a pool and clears as much of it as the rest of the text (matches
+// times text in all); every search that found the pool empty allocated
+// the set again. The race detector drops a quarter of what a pool is
+// given (make test runs under it): about 9 KiB a match. Without it, a
+// pool is rarely empty, and Each allocates a few dozen bytes a match (its
+// answer); under it, the automaton Each now runs instead allocates its
+// queues (5 KiB) when its pool is empty: 2 to 4 KiB a match.
+func TestEachAllocatesLinearly(t *testing.T) {
+	text := strings.Repeat("a", 20_000)
+	for _, p := range []string{`a`, `(a)`, `a|x`, `[ab]`, `\ya|a`} {
+		re := mustCompile(t, p, Flags{})
+		n := 0
+		got := allocatedBy(func() {
+			if err := re.Each(context.Background(), text, 0, func([]int) bool { n++; return true }); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if n != len(text) {
+			t.Fatalf("%q: %d matches, want %d", p, n, len(text))
+		}
+		t.Logf("%q: %d matches, %d bytes allocated (%d a match)", p, n, got, got/uint64(n))
+		if got > 6<<10*uint64(n) {
+			t.Errorf("%q: %d matches allocated %d MiB, over 6 KiB a match", p, n, got>>20)
+		}
+	}
+}
+
+// BenchmarkEachDense is Each over texts with a match at every character,
+// of lengths across the ways a search runs.
+func BenchmarkEachDense(b *testing.B) {
+	for _, p := range []string{`a`, `a|x`, `(a)`, `[a-z]b`} {
+		re, err := Compile("", p, Flags{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, n := range []int{200, 5_000, 50_000, 500_000} {
+			text := strings.Repeat("ab", n/2)
+			b.Run(fmt.Sprintf("%s/%d", p, n), func(b *testing.B) {
+				b.SetBytes(int64(n))
+				for range b.N {
+					if err := re.Each(context.Background(), text, 0, func([]int) bool { return true }); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
