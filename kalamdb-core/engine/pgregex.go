@@ -19,12 +19,28 @@ import (
 // fail the statement. ILIKE is implemented here too.
 
 // regexCache compiles patterns: once at planning for a constant pattern,
-// else once per distinct pattern of a statement (a small cache).
+// else once per distinct pattern of a statement (a small cache, bounded
+// by its entries and by the size of their programs: a pattern of 4 KB may
+// compile to 20,000 instructions, twice that with the variant that looks
+// behind, about 50 bytes each, and 65 of them held up to 130 MB).
 type regexCache struct {
 	mu    sync.Mutex
 	fixed *regex.Regexp
-	last  map[string]*regex.Regexp
+	last  map[regexKey]*regex.Regexp
+	// size is the instructions of the programs in last.
+	size int
 }
+
+// regexKey is a pattern and its flags: a key of two strings, where one
+// joined string would copy the pattern on every lookup (once a row).
+type regexKey struct{ flags, pattern string }
+
+const (
+	// maxCachedRegexps and maxCachedRegexSize bound a regexCache: a
+	// pattern that would pass either empties it first.
+	maxCachedRegexps   = 64
+	maxCachedRegexSize = 4 * regex.MaxProgram
+)
 
 func newRegexCache(pattern sql.Expression, flags string) (*regexCache, error) {
 	c := &regexCache{}
@@ -42,7 +58,7 @@ func (c *regexCache) get(pattern, flags string) (*regex.Regexp, error) {
 	if c.fixed != nil {
 		return c.fixed, nil
 	}
-	key := flags + "\x00" + pattern
+	key := regexKey{flags, pattern}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if re, ok := c.last[key]; ok {
@@ -52,10 +68,11 @@ func (c *regexCache) get(pattern, flags string) (*regex.Regexp, error) {
 	if err != nil {
 		return nil, err
 	}
-	if c.last == nil || len(c.last) > 64 {
-		c.last = map[string]*regex.Regexp{}
+	if c.last == nil || len(c.last) >= maxCachedRegexps || c.size+re.Size() > maxCachedRegexSize {
+		c.last, c.size = map[regexKey]*regex.Regexp{}, 0
 	}
 	c.last[key] = re
+	c.size += re.Size()
 	return re, nil
 }
 
@@ -173,7 +190,8 @@ func buildRegexpCount(args []sql.Expression) (*pgFunc, error) {
 
 // buildRegexpReplace builds regexp_replace(s, pattern, replacement
 // [, flags]): the first match replaced, every match with flag g. In the
-// replacement \1..\9 insert a group, \& the whole match, \\ a backslash.
+// replacement \1..\9 insert a group, \& the whole match, \\ a backslash
+// (regex.Replacement), read once when it is constant.
 func buildRegexpReplace(args []sql.Expression) (*pgFunc, error) {
 	if len(args) < 3 || len(args) > 4 {
 		return nil, noFunction("regexp_replace", args)
@@ -195,131 +213,90 @@ func buildRegexpReplace(args []sql.Expression) (*pgFunc, error) {
 	if err != nil {
 		return nil, err
 	}
+	var fixedRepl *regex.Replacement
+	if r, ok := constString(a[2]); ok {
+		fixedRepl = regex.ParseReplacement(r)
+	}
 	return newFunc(a, textType, func(ctx *sql.Context, vals []any) (any, error) {
 		re, err := cache.get(str(vals[1]), flags)
 		if err != nil {
 			return nil, err
 		}
-		s, repl := str(vals[0]), str(vals[2])
-		n := 1
-		if global {
-			n = -1
+		repl := fixedRepl
+		if repl == nil {
+			repl = regex.ParseReplacement(str(vals[2]))
 		}
-		// The size first, then the value. The first matches' locations
-		// are kept for the second pass; past keptMatches it searches
-		// again instead: a replacement that shrinks the text never passes
-		// the value limit, and keeping every location of a one-character
-		// pattern held about 70 bytes per character of the text, none of
-		// it charged (a 16 MiB text: over a gigabyte in one call).
-		var matches [][]int
-		count, more := 0, false
-		size, limit := int64(len(s)), valueLimit(ctx)
+		return regexpReplace(ctx, re, str(vals[0]), repl, global)
+	}), nil
+}
+
+// regexpReplace replaces the first match of re in s, or every match when
+// global, with repl. The size first, then the value: the result is
+// measured match by match, and refused past the largest value before it
+// is built, in time and memory linear in s and the result. The first
+// matches' locations are kept for the second pass; past keptMatches it
+// searches again instead: a replacement that shrinks the text never
+// passes the value limit, and keeping every location of a one-character
+// pattern held about 70 bytes per character of the text, none of it
+// charged (a 16 MiB text: over a gigabyte in one call).
+func regexpReplace(ctx *sql.Context, re *regex.Regexp, s string, repl *regex.Replacement, global bool) (string, error) {
+	n := 1
+	if global {
+		n = -1
+	}
+	var matches [][]int
+	count, more := 0, false
+	size, limit := int64(len(s)), valueLimit(ctx)
+	err := re.Each(ctx, s, 0, func(m []int) bool {
+		count++
+		if len(matches) < keptMatches {
+			matches = append(matches, m)
+		} else {
+			more = true
+		}
+		size = addSize(size, repl.Len(m)-int64(m[1]-m[0]))
+		return count != n && size <= limit
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := checkResultSize(ctx, size); err != nil {
+		return "", err
+	}
+	if count == 0 {
+		return s, nil
+	}
+	var b strings.Builder
+	b.Grow(int(size))
+	last := 0
+	write := func(m []int) {
+		b.WriteString(s[last:m[0]])
+		repl.AppendTo(&b, s, m)
+		last = m[1]
+	}
+	if !more {
+		for _, m := range matches {
+			write(m)
+		}
+	} else {
+		matches, count = nil, 0
 		err = re.Each(ctx, s, 0, func(m []int) bool {
+			write(m)
 			count++
-			if len(matches) < keptMatches {
-				matches = append(matches, m)
-			} else {
-				more = true
-			}
-			size = addSize(size, expandedLen(repl, m)-int64(m[1]-m[0]))
-			return count != n && size <= limit
+			return count != n
 		})
 		if err != nil {
-			return nil, err
+			return "", err
 		}
-		if err := checkResultSize(ctx, size); err != nil {
-			return nil, err
-		}
-		var b strings.Builder
-		b.Grow(int(size))
-		last := 0
-		write := func(m []int) {
-			b.WriteString(s[last:m[0]])
-			expand(&b, repl, s, m)
-			last = m[1]
-		}
-		if !more {
-			for _, m := range matches {
-				write(m)
-			}
-		} else {
-			matches, count = nil, 0
-			err = re.Each(ctx, s, 0, func(m []int) bool {
-				write(m)
-				count++
-				return count != n
-			})
-			if err != nil {
-				return nil, err
-			}
-		}
-		b.WriteString(s[last:])
-		return b.String(), nil
-	}), nil
+	}
+	b.WriteString(s[last:])
+	return b.String(), nil
 }
 
 // keptMatches is how many match locations regexp_replace keeps between
 // measuring its result and building it (a few tens of kilobytes); a text
 // with more matches is searched twice.
 const keptMatches = 1024
-
-// expand writes PostgreSQL's replacement text for one match.
-func expand(b *strings.Builder, repl, s string, m []int) {
-	for i := 0; i < len(repl); i++ {
-		c := repl[i]
-		if c != '\\' || i+1 == len(repl) {
-			b.WriteByte(c)
-			continue
-		}
-		d := repl[i+1]
-		switch {
-		case d >= '1' && d <= '9':
-			if g := int(d - '0'); 2*g+1 < len(m) && m[2*g] >= 0 {
-				b.WriteString(s[m[2*g]:m[2*g+1]])
-			}
-			i++
-		case d == '&':
-			b.WriteString(s[m[0]:m[1]])
-			i++
-		case d == '\\':
-			b.WriteByte('\\')
-			i++
-		default:
-			b.WriteByte(c)
-		}
-	}
-}
-
-// expandedLen is the length expand would write for one match, computed
-// without building it (a replacement of many \& over a long match would
-// otherwise be built before its size is checked).
-func expandedLen(repl string, m []int) int64 {
-	var n int64
-	for i := 0; i < len(repl); i++ {
-		c := repl[i]
-		if c != '\\' || i+1 == len(repl) {
-			n++
-			continue
-		}
-		d := repl[i+1]
-		switch {
-		case d >= '1' && d <= '9':
-			if g := int(d - '0'); 2*g+1 < len(m) && m[2*g] >= 0 {
-				n += int64(m[2*g+1] - m[2*g])
-			}
-			i++
-		case d == '&':
-			n += int64(m[1] - m[0])
-			i++
-		case d == '\\':
-			n++
-			i++
-		default:
-			n++
-		}
-	}
-	return n
-}
 
 // buildILike builds kdb_ilike(s, pattern, escape): LIKE without regard to
 // case.
