@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
@@ -12,7 +13,7 @@ import (
 // CreateNamespace creates a namespace. It reports whether it was created
 // (false with IF NOT EXISTS on an existing one).
 func (c *Catalog) CreateNamespace(name string, ifNotExists bool) (bool, error) {
-	if name == SystemNamespace || name == "information_schema" {
+	if dialect.ReservedNamespace(name) {
 		return false, apierror.New(apierror.InvalidSQL, "namespace name %q is reserved", name)
 	}
 	c.mu.Lock()

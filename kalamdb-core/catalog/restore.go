@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
@@ -17,7 +18,7 @@ import (
 // else may create a table of that name meanwhile (its CREATE TABLE would
 // open the family the restore is filling).
 func (c *Catalog) ReserveNamespace(name string) (release func(), err error) {
-	if name == SystemNamespace || name == "information_schema" {
+	if dialect.ReservedNamespace(name) {
 		return nil, apierror.New(apierror.InvalidSQL, "namespace name %q is reserved", name)
 	}
 	c.mu.Lock()

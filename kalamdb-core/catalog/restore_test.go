@@ -32,6 +32,21 @@ func TestReservedNamespaceCannotBeCreated(t *testing.T) {
 	}
 }
 
+// The schemas the engine answers itself (system, information_schema,
+// pg_catalog) can be neither created nor restored into: a namespace of
+// that name would be shadowed.
+func TestSystemSchemaNamesAreReserved(t *testing.T) {
+	_, c := open(t, t.TempDir(), Options{BcryptCost: bcrypt.MinCost})
+	for _, name := range []string{"system", "information_schema", "pg_catalog"} {
+		if _, err := c.CreateNamespace(name, true); !apierror.Is(err, apierror.InvalidSQL) {
+			t.Errorf("CREATE NAMESPACE %s: %v", name, err)
+		}
+		if _, err := c.ReserveNamespace(name); !apierror.Is(err, apierror.InvalidSQL) {
+			t.Errorf("RESTORE into %s: %v", name, err)
+		}
+	}
+}
+
 func TestPlanUsersKeepsExistingAccountsAndCreatesMissingOnes(t *testing.T) {
 	_, c := open(t, t.TempDir(), Options{BcryptCost: bcrypt.MinCost})
 	bobHere, err := c.CreateUser("bob", "pw", systable.RoleUser, "", false)

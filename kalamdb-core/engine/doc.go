@@ -1,6 +1,10 @@
 // Package engine is the query-engine adapter: it runs standard SQL on
 // go-mysql-server over KalamDB's tables. It owns the DatabaseProvider
-// (namespaces as databases, plus the read-only system database), the table
+// (namespaces as databases, plus the read-only system database and the
+// virtual schemas information_schema and pg_catalog, PostgreSQL's, in
+// place of the engine's MySQL information_schema: virtualschema.go,
+// infoschema.go, pgcatalog.go, listing what the caller may see as
+// catalogrels.go decides), the table
 // providers of USER, SHARED and STREAM tables with the iterator that
 // merges a key range's hot rows, the transaction's own writes and the cold
 // files, the editors that turn the engine's row edits into writes of the
@@ -60,6 +64,10 @@
 //     time (package regex); and a
 //     result stops growing at its row and byte bounds. Limits holds the
 //     configurable bounds.
+//   - information_schema and pg_catalog list exactly what SHOW TABLES and
+//     DESCRIBE TABLE would show the session's effective user
+//     (listCatalog), computed when a scan starts; no MySQL table or
+//     column of the engine's information_schema is reachable.
 //   - Floats follow PostgreSQL's order (NaN equals NaN and sorts last):
 //     comparisons, sort keys and min/max of floats are KalamDB's, never
 //     the engine's, which panics converting NaN to a decimal.

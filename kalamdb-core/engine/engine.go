@@ -149,6 +149,10 @@ func New(d Deps, o Options) (*Engine, error) {
 		return nil, err
 	}
 	e.gms = sqle.New(newAnalyzer(e.provider), &sqle.Config{})
+	// The engine's catalog answers "information_schema" itself, before
+	// asking the provider: its own is MySQL's.
+	e.provider.info, e.provider.pgCatalog = newInfoSchema(e.provider), newPGCatalog(e.provider)
+	e.gms.Analyzer.Catalog.InfoSchema = e.provider.info
 	return e, nil
 }
 

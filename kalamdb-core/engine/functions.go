@@ -71,7 +71,6 @@ func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.U
 	fs.registerMathFunctions()
 	fs.registerTimeFunctions()
 	fs.registerJSONFunctions()
-	fs.register(typedNullFn, buildTypedNull)
 	fs.register(boolParamFn, buildBoolParam)
 	// now() also serves the engine's parsing of DEFAULT NOW(): microseconds
 	// and the statement's time, instead of MySQL's whole seconds.

@@ -7,9 +7,6 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
-	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // Provider is the engine's view of the catalog: every namespace is a
@@ -18,8 +15,12 @@ import (
 type Provider struct {
 	cat    *catalog.Catalog
 	system *systemDatabase
-	tables *tableFactory
-	funcs  functionSet
+	// info is the information_schema (infoschema.go), which the engine's
+	// catalog answers for that name in place of its own; pgCatalog is
+	// pg_catalog (pgcatalog.go).
+	info, pgCatalog *virtualSchema
+	tables          *tableFactory
+	funcs           functionSet
 	// noDatabase answers a lookup of the empty name. The engine asks for
 	// the session's current database while planning every statement, and
 	// a session without a default namespace has none; building the error
@@ -38,6 +39,9 @@ func (p *Provider) Database(ctx *sql.Context, name string) (sql.Database, error)
 	name = strings.ToLower(name)
 	if name == catalog.SystemNamespace {
 		return p.system, nil
+	}
+	if name == pgCatalogName {
+		return p.pgCatalog, nil
 	}
 	if name == "" && p.noDatabase != nil {
 		return nil, p.noDatabase
@@ -76,7 +80,7 @@ func (emptyDatabase) GetTableNames(*sql.Context) ([]string, error) { return nil,
 // HasDatabase implements sql.DatabaseProvider.
 func (p *Provider) HasDatabase(ctx *sql.Context, name string) bool {
 	name = strings.ToLower(name)
-	if name == catalog.SystemNamespace || name == noNamespace {
+	if name == catalog.SystemNamespace || name == noNamespace || name == pgCatalogName {
 		return true
 	}
 	_, ok := p.cat.Snapshot().Namespace(name)
@@ -84,7 +88,7 @@ func (p *Provider) HasDatabase(ctx *sql.Context, name string) bool {
 }
 
 // AllDatabases implements sql.DatabaseProvider. It lists what the caller may
-// see, which is what information_schema shows them.
+// see, as the information_schema does (listCatalog).
 func (p *Provider) AllDatabases(ctx *sql.Context) []sql.Database {
 	var out []sql.Database
 	if sess, err := sessionOf(ctx); err == nil && authz.SeesSystem(sess.Role) {
@@ -145,82 +149,4 @@ func (d *namespaceDatabase) GetTableNames(ctx *sql.Context) ([]string, error) {
 		}
 	}
 	return names, nil
-}
-
-// namespaceDatabase lists its views to information_schema (as tables of
-// type VIEW, and their columns) but never resolves one: views are expanded
-// before a statement is planned (see expandViews), and the engine's own
-// expansion would parse the stored text with its MySQL grammar.
-var _ sql.ViewDatabase = (*namespaceDatabase)(nil)
-
-// CreateView implements sql.ViewDatabase; views are created by CREATE
-// VIEW, which the engine never runs.
-func (d *namespaceDatabase) CreateView(*sql.Context, string, string, string) error {
-	return apierror.New(apierror.Unsupported, "views are created with CREATE VIEW")
-}
-
-// DropView implements sql.ViewDatabase, like CreateView.
-func (d *namespaceDatabase) DropView(*sql.Context, string) error {
-	return apierror.New(apierror.Unsupported, "views are dropped with DROP VIEW")
-}
-
-// GetViewDefinition implements sql.ViewDatabase: the engine sees no view.
-func (d *namespaceDatabase) GetViewDefinition(*sql.Context, string) (sql.ViewDefinition, bool, error) {
-	return sql.ViewDefinition{}, false, nil
-}
-
-// AllViews implements sql.ViewDatabase: the views of the namespace that
-// the session may read. Each comes with a stand-in CREATE VIEW statement
-// in the engine's grammar whose query has the view's columns, names and
-// types (viewStandIn), which is what information_schema.columns plans to
-// list them; the view's own text is PostgreSQL, which that grammar may
-// not read.
-func (d *namespaceDatabase) AllViews(ctx *sql.Context) ([]sql.ViewDefinition, error) {
-	sess, err := sessionOf(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var out []sql.ViewDefinition
-	snap := d.p.cat.Snapshot()
-	for _, v := range snap.Views(d.name) {
-		if readView(snap, sess.Role, v) == nil {
-			out = append(out, sql.ViewDefinition{Name: v.ViewName, TextDefinition: v.Definition, CreateViewStatement: viewStandIn(v)})
-		}
-	}
-	return out, nil
-}
-
-// typedNullFn is the engine's name of NULL of a KalamDB type, for the
-// stand-in queries of views (viewStandIn). The PostgreSQL translator knows
-// no such function, so no statement can call it.
-const typedNullFn = "kdb_typed_null"
-
-// viewStandIn is CREATE VIEW name AS SELECT NULL AS column, ... with each
-// NULL typed as the view's column: planning it yields the view's schema
-// without reading its query.
-func viewStandIn(v *systable.View) string {
-	quote := func(s string, q string) string { return q + strings.ReplaceAll(s, q, q+q) + q }
-	var b strings.Builder
-	b.WriteString("CREATE VIEW " + quote(v.NamespaceID, "`") + "." + quote(v.ViewName, "`") + " AS SELECT ")
-	for i, c := range v.Columns {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(typedNullFn + "(" + quote(c.Type.SQL(), "'") + ") AS " + quote(c.Name, "`"))
-	}
-	return b.String()
-}
-
-// buildTypedNull builds kdb_typed_null('TYPE'): NULL of that type.
-func buildTypedNull(args []sql.Expression) (*pgFunc, error) {
-	if len(args) == 1 {
-		if lit, ok := asLiteral(args[0]); ok {
-			if name, ok := lit.Value().(string); ok {
-				if dt, err := dialect.ParseDataType(name); err == nil {
-					return newFunc(args, dt, func(*sql.Context, []any) (any, error) { return nil, nil }), nil
-				}
-			}
-		}
-	}
-	return nil, noFunction(typedNullFn, args)
 }

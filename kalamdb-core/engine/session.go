@@ -110,9 +110,9 @@ func (s *Session) takeID(key int64) bool {
 
 // GetPrivilegeSet implements sql.Session. KalamDB checks permissions
 // itself (authz) and the engine holds no MySQL grants, so there is no
-// privilege set; the counter says it was looked up all the same, which
-// information_schema.column_statistics needs to answer (no rows) rather
-// than return a nil row iterator that panics.
+// privilege set; the counter says it was looked up all the same, so that
+// an engine path that reads it finds no privileges rather than looking
+// them up again.
 func (s *Session) GetPrivilegeSet() (sql.PrivilegeSet, uint64) { return nil, 1 }
 
 // track records an open table iterator of the statement.

@@ -113,12 +113,17 @@ func (t *systemTable) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.RowI
 		rows = append(rows, row)
 		size += rowSize(row)
 	}
-	// The rows are held until the scan is closed, like a sort's: charged
-	// to the statement's budget and the server's memory account, and
-	// given back on Close (a subquery may scan the table once per row).
+	return heldRows(ctx, t.String(), rows, size)
+}
+
+// heldRows iterates the rows a scan of table name built in memory. They
+// are held until the scan is closed, like a sort's: size bytes charged to
+// the statement's budget and the server's memory account, and given back
+// on Close (a subquery may scan the table once per row).
+func heldRows(ctx *sql.Context, name string, rows []sql.Row, size int64) (sql.RowIter, error) {
 	it := &sliceIter{rows: rows}
 	if sess, err := sessionOf(ctx); err == nil {
-		if err := sess.budget.hold("system."+t.src.Name(), size); err != nil {
+		if err := sess.budget.hold(name, size); err != nil {
 			return nil, err
 		}
 		it.budget, it.held = &sess.budget, size

@@ -2,6 +2,7 @@ package executor_test
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -9,6 +10,7 @@ import (
 )
 
 // The attack's panic: SELECT * FROM information_schema.column_statistics
+// (the engine's MySQL information schema, since replaced by PostgreSQL's)
 // answered INTERNAL_ERROR (a nil pointer in the engine) to any role. Every
 // information_schema table is read by every role without an internal error:
 // rows, or a clear refusal.
@@ -27,7 +29,7 @@ func TestEveryInformationSchemaTableReads(t *testing.T) {
 	for _, r := range rows {
 		names = append(names, r[0])
 	}
-	if len(names) < 20 {
+	if got := strings.Join(names, ","); got != "columns,key_column_usage,schemata,table_constraints,tables,views" {
 		t.Fatalf("information_schema tables: %v", names)
 	}
 	for _, c := range []*caller{e.user("alice"), e.user("dba1"), e.root(), e.as("svc", systable.RoleService)} {

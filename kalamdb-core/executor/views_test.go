@@ -349,21 +349,23 @@ func TestViewColumnsInInformationSchema(t *testing.T) {
 		CREATE VIEW app.hidden AS SELECT key FROM app.secrets`)
 	q := `SELECT column_name, data_type, ordinal_position FROM information_schema.columns WHERE table_schema = 'app' AND table_name = '%s' ORDER BY ordinal_position`
 	tableCols := alice.rows(fmt.Sprintf(q, "msgs"))
-	if got := alice.rows(fmt.Sprintf(q, "mine")); got != `[["ident","bigint",1],["text","longtext",2]]` || !strings.Contains(tableCols, `["id","bigint",1],["body","longtext",2]`) {
+	if got := alice.rows(fmt.Sprintf(q, "mine")); got != `[["ident","bigint",1],["text","text",2]]` || !strings.Contains(tableCols, `["id","bigint",1],["body","text",2]`) {
 		t.Fatalf("view columns %s, table columns %s", got, tableCols)
 	}
 	if got := alice.rows(fmt.Sprintf(q, "hidden")); got != `[]` {
 		t.Fatalf("alice sees the columns of a view she may not read: %s", got)
 	}
-	if got := root.rows(fmt.Sprintf(q, "hidden")); got != `[["key","longtext",1]]` {
+	if got := root.rows(fmt.Sprintf(q, "hidden")); got != `[["key","text",1]]` {
 		t.Fatalf("root: %s", got)
 	}
 	// Every type reads as the table's column of that type does.
 	root.must(`CREATE SHARED TABLE app.typed (i INT PRIMARY KEY, s SMALLINT, b BOOLEAN, d DECIMAL(10, 2), f DOUBLE,
 			ts TIMESTAMP, dt DATE, j JSON, v VARCHAR(20), u UUID, by BYTES);
 		CREATE VIEW app.vtyped AS SELECT * FROM app.typed`)
-	q = `SELECT column_name, column_type FROM information_schema.columns WHERE table_schema = 'app' AND table_name = '%s' AND column_name NOT LIKE '\_%%' ORDER BY ordinal_position`
-	if view, table := root.rows(fmt.Sprintf(q, "vtyped")), root.rows(fmt.Sprintf(q, "typed")); view != table || !strings.Contains(view, `["d","decimal(10,2)"]`) {
+	q = `SELECT column_name, data_type, udt_name, character_maximum_length, numeric_precision, numeric_scale, datetime_precision
+		FROM information_schema.columns WHERE table_schema = 'app' AND table_name = '%s' AND column_name NOT LIKE '\_%%' ORDER BY ordinal_position`
+	if view, table := root.rows(fmt.Sprintf(q, "vtyped")), root.rows(fmt.Sprintf(q, "typed")); view != table || !strings.Contains(view, `["d","numeric","numeric",null,10,2,null]`) ||
+		!strings.Contains(view, `["v","character varying","varchar",20,null,null,null]`) {
 		t.Fatalf("view columns %s, table columns %s", view, table)
 	}
 }

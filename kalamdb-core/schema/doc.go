@@ -1,6 +1,7 @@
 // Package schema is the data model's type table, at the bottom of the
 // database core: for every column type, how its values are stored (Kind),
-// its query engine type, its name on the wire and in SQL, whether it may
+// its query engine type, its name on the wire and in SQL (and
+// PostgreSQL's names of it, PostgresType), whether it may
 // be a primary key and which DEFAULT functions produce it; plus the system
 // columns _seq and _deleted and the column family naming of table data.
 //

@@ -42,27 +42,30 @@ type typeInfo struct {
 	primaryKey bool
 	// generators are the DEFAULT functions whose values have this type.
 	generators []string
+	// pg and udt are PostgreSQL's names of the type: data_type and
+	// udt_name in information_schema.columns (see PostgresType).
+	pg, udt string
 }
 
 // types is the type table. TIMESTAMP and DATETIME are both DATETIME(6) in
 // the engine: MySQL's TIMESTAMP is limited to 1970..2038, which no KalamDB
 // user expects, and the two differ only in their wire name.
 var typeTable = map[dialect.TypeName]typeInfo{
-	dialect.TypeBoolean:   {wire: "Boolean", engine: types.Boolean},
-	dialect.TypeSmallInt:  {wire: "SmallInt", engine: types.Int16, primaryKey: true},
-	dialect.TypeInt:       {wire: "Int", engine: types.Int32, primaryKey: true},
-	dialect.TypeBigInt:    {wire: "BigInt", engine: types.Int64, primaryKey: true, generators: []string{"SNOWFLAKE_ID"}},
-	dialect.TypeFloat:     {wire: "Float", engine: types.Float32},
-	dialect.TypeDouble:    {wire: "Double", engine: types.Float64},
-	dialect.TypeDecimal:   {wire: "Decimal"},
-	dialect.TypeText:      {wire: "Text", primaryKey: true, generators: []string{"UUID_V7", "ULID"}},
-	dialect.TypeBytes:     {wire: "Bytes", engine: types.LongBlob, primaryKey: true},
-	dialect.TypeJSON:      {wire: "Json", engine: types.JSON},
-	dialect.TypeTimestamp: {wire: "Timestamp", engine: types.DatetimeMaxPrecision, primaryKey: true, generators: []string{"NOW"}},
-	dialect.TypeDateTime:  {wire: "DateTime", engine: types.DatetimeMaxPrecision, primaryKey: true, generators: []string{"NOW"}},
-	dialect.TypeDate:      {wire: "Date", engine: types.Date, primaryKey: true, generators: []string{"NOW"}},
-	dialect.TypeTime:      {wire: "Time", engine: types.Time},
-	dialect.TypeUUID:      {wire: "Uuid", engine: uuidType, primaryKey: true, generators: []string{"UUID_V7"}},
+	dialect.TypeBoolean:   {wire: "Boolean", engine: types.Boolean, pg: "boolean", udt: "bool"},
+	dialect.TypeSmallInt:  {wire: "SmallInt", engine: types.Int16, primaryKey: true, pg: "smallint", udt: "int2"},
+	dialect.TypeInt:       {wire: "Int", engine: types.Int32, primaryKey: true, pg: "integer", udt: "int4"},
+	dialect.TypeBigInt:    {wire: "BigInt", engine: types.Int64, primaryKey: true, generators: []string{"SNOWFLAKE_ID"}, pg: "bigint", udt: "int8"},
+	dialect.TypeFloat:     {wire: "Float", engine: types.Float32, pg: "real", udt: "float4"},
+	dialect.TypeDouble:    {wire: "Double", engine: types.Float64, pg: "double precision", udt: "float8"},
+	dialect.TypeDecimal:   {wire: "Decimal", pg: "numeric", udt: "numeric"},
+	dialect.TypeText:      {wire: "Text", primaryKey: true, generators: []string{"UUID_V7", "ULID"}, pg: "text", udt: "text"},
+	dialect.TypeBytes:     {wire: "Bytes", engine: types.LongBlob, primaryKey: true, pg: "bytea", udt: "bytea"},
+	dialect.TypeJSON:      {wire: "Json", engine: types.JSON, pg: "jsonb", udt: "jsonb"},
+	dialect.TypeTimestamp: {wire: "Timestamp", engine: types.DatetimeMaxPrecision, primaryKey: true, generators: []string{"NOW"}, pg: "timestamp without time zone", udt: "timestamp"},
+	dialect.TypeDateTime:  {wire: "DateTime", engine: types.DatetimeMaxPrecision, primaryKey: true, generators: []string{"NOW"}, pg: "timestamp with time zone", udt: "timestamptz"},
+	dialect.TypeDate:      {wire: "Date", engine: types.Date, primaryKey: true, generators: []string{"NOW"}, pg: "date", udt: "date"},
+	dialect.TypeTime:      {wire: "Time", engine: types.Time, pg: "time without time zone", udt: "time"},
+	dialect.TypeUUID:      {wire: "Uuid", engine: uuidType, primaryKey: true, generators: []string{"UUID_V7"}, pg: "uuid", udt: "uuid"},
 }
 
 // DefaultFunctions are the functions a DEFAULT may call.

@@ -50,6 +50,7 @@ func TestNamespaces(t *testing.T) {
 		{sql: "CREATE NAMESPACE system", code: apierror.InvalidSQL, msg: "namespace name 'system' is reserved", pos: 18},
 		{sql: "CREATE NAMESPACE IF NOT EXISTS Information_Schema", code: apierror.InvalidSQL, msg: "'information_schema' is reserved", pos: 32},
 		{sql: "CREATE NAMESPACE \"mysql\"", code: apierror.InvalidSQL, msg: "'mysql' is reserved", pos: 18},
+		{sql: "CREATE NAMESPACE pg_catalog", code: apierror.InvalidSQL, msg: "'pg_catalog' is reserved", pos: 18},
 		{sql: "CREATE NAMESPACE `chat`", code: apierror.InvalidSQL, msg: "MySQL quoting", pos: 18},
 		{sql: "CREATE NAMESPACE", code: apierror.InvalidSQL, msg: "at end of input: expected namespace name", pos: 17},
 		{sql: "CREATE NAMESPACE 'chat'", code: apierror.InvalidSQL, msg: "near ''chat'': expected namespace name", pos: 18},

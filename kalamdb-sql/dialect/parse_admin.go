@@ -149,11 +149,12 @@ func (p *parser) parseShow() (Statement, error) {
 	return nil, p.syntaxError(t, "NAMESPACES, TABLES, INDEXES, STATS, STORAGES, MANIFEST or BACKUP")
 }
 
-// reservedNamespace reports names that belong to the system: KalamDB's own
-// tables, the information schema, and the engine's internal database.
-func reservedNamespace(ns string) bool {
+// ReservedNamespace reports names that belong to the system: KalamDB's own
+// tables, the information schema, PostgreSQL's pg_catalog, and the
+// engine's internal database. No namespace may take one.
+func ReservedNamespace(ns string) bool {
 	switch ns {
-	case "system", "information_schema", "mysql":
+	case "system", "information_schema", "pg_catalog", "mysql":
 		return true
 	}
 	return false
@@ -170,7 +171,7 @@ func (p *parser) parseCreateNamespace() (Statement, error) {
 	if st.Name, err = p.name(nameNamespace); err != nil {
 		return nil, err
 	}
-	if reservedNamespace(st.Name) {
+	if ReservedNamespace(st.Name) {
 		return nil, p.errAt(t.pos, "namespace name '%s' is reserved", st.Name)
 	}
 	return st, p.expectEnd()

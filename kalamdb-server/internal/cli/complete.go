@@ -68,7 +68,7 @@ func (c *catalog) load(ctx context.Context, s *session) error {
 				continue
 			}
 			ns, table, col := jsonString(row[0]), jsonString(row[1]), jsonString(row[2])
-			if ns == "information_schema" || ns == "mysql" || table == "" {
+			if ns == "information_schema" || ns == "pg_catalog" || table == "" {
 				continue
 			}
 			key := ns + "." + table
