@@ -116,11 +116,21 @@ func (f *File) Rows(ctx context.Context, current *systable.TableSchema, want []i
 	}
 	for i := range f.meta.rgs {
 		rg := &f.meta.rgs[i]
-		if !rg.overlaps(c.lo, c.hi) || (!c.keep && c.rowGroupExcluded(i)) {
+		out := !rg.overlaps(c.lo, c.hi)
+		if !out && !c.keep {
+			if out, err = c.rowGroupExcluded(i); err != nil {
+				c.sc.release(true)
+				return nil, err
+			}
+		}
+		if out {
 			f.c.rowGroupsPruned.Add(1)
 			continue
 		}
 		c.rgs = append(c.rgs, i)
+	}
+	if len(c.rgs) == 0 {
+		f.c.scansPruned.Add(1)
 	}
 	if c.reverse {
 		for a, b := 0, len(c.rgs)-1; a < b; a, b = a+1, b-1 {
@@ -130,27 +140,41 @@ func (f *File) Rows(ctx context.Context, current *systable.TableSchema, want []i
 	return c, nil
 }
 
-// rowGroupExcluded reports whether a filter's column statistics rule out
-// every row of row group i.
-func (c *Cursor) rowGroupExcluded(i int) bool {
+// rowGroupExcluded reports whether a filter's column statistics, or its
+// bloom filter, rule out every row of row group i. Statistics come
+// first (they are in the footer); a bloom filter is read (through the
+// cache) only for a filter of a few values on a column that has one
+// (the primary key's), when the statistics left the row group in.
+func (c *Cursor) rowGroupExcluded(i int) (bool, error) {
 	for k := range c.filters {
 		cf := &c.filters[k]
 		cc, err := c.f.meta.md.RowGroup(i).ColumnChunk(cf.leaf)
 		if err != nil {
-			return false
+			return false, nil
 		}
-		if set, _ := cc.StatsSet(); !set {
+		if set, _ := cc.StatsSet(); set {
+			st, err := cc.Statistics()
+			if err == nil && st != nil && st.HasMinMax() && cf.excludes(st.EncodeMin(), st.EncodeMax()) {
+				return true, nil
+			}
+		}
+		if len(cf.points) == 0 || cc.BloomFilterOffset() <= 0 {
 			continue
 		}
-		st, err := cc.Statistics()
-		if err != nil || st == nil || !st.HasMinMax() {
+		bf, err := c.f.bloomFilter(&c.sc, i, cf.leaf)
+		if err != nil {
+			return false, err
+		}
+		if bf == nil {
 			continue
 		}
-		if cf.excludes(st.EncodeMin(), st.EncodeMax()) {
-			return true
+		c.f.c.bloomChecks.Add(1)
+		if cf.bloomExcludes(bf) {
+			c.f.c.bloomNegatives.Add(1)
+			return true, nil
 		}
 	}
-	return false
+	return false, nil
 }
 
 // Close releases the cursor's readers.

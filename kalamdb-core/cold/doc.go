@@ -110,9 +110,13 @@
 //     and decodes a page only when it reaches it, so ORDER BY pk DESC
 //     LIMIT n costs the pages of n rows. ScanRange and Scan are built on it.
 //   - Range.Filters bound columns (integers, dates, times, timestamps,
-//     BOOLEAN, TEXT and BYTES compared bytewise): row groups and pages
-//     whose statistics exclude a bound are skipped, and a row that fails
-//     is dropped before its other columns are decoded. Filters narrow, the
+//     BOOLEAN, TEXT and BYTES compared bytewise), each by a range and,
+//     optionally, a union of spans (Filter.Spans: an IN list, an OR of
+//     ranges): row groups and pages whose statistics meet no span are
+//     skipped (a binary search of the spans, not a test of their hull),
+//     a row group whose bloom filter (the primary key's column) holds
+//     none of a filter's few values too, and a row that fails is dropped
+//     before its other columns are decoded. Filters narrow, the
 //     caller keeps its predicate (old files are not filtered on columns
 //     they predate or that were re-typed since). Dropping a row is only
 //     right when no other file can hold an older version of its key (the
@@ -133,8 +137,8 @@
 // statement waiting for the same entry (that one loads it itself).
 //
 // File.Stats counts row groups read and pruned, bloom probes, pages
-// pruned, filtered, decoded and found cached, rows decoded, and bytes
-// read.
+// pruned, filtered, decoded and found cached, rows decoded, range reads
+// that pruned the whole file, and bytes read.
 //
 // # Cache
 //

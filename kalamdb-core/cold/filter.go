@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -40,7 +39,30 @@ type Filter struct {
 	Min, Max any
 	// MinExclusive and MaxExclusive make the bounds strict.
 	MinExclusive, MaxExclusive bool
+	// Spans, when not nil, narrow the filter to a union of ranges: a value
+	// passes only when it also lies within one of them (an IN list is a
+	// span per value, an OR of ranges a span per range; an empty, non-nil
+	// list passes nothing). Row groups and pages are then skipped when no
+	// span meets their statistics, not only when [Min, Max] misses them:
+	// id IN (1, 1000000) skips a row group of ids 1000..2000, which its
+	// hull [1, 1000000] covers. Spans may come in any order and overlap.
+	Spans []Span
 }
+
+// Span is one range of a Filter's union, bounded as Filter is: a nil
+// bound is open, and the flags make a bound strict.
+type Span struct {
+	Min, Max                   any
+	MinExclusive, MaxExclusive bool
+}
+
+// Point is the span of the single value v.
+func Point(v any) Span { return Span{Min: v, Max: v} }
+
+// maxBloomPoints is the most values a filter probes a row group's bloom
+// filter for: each probe is a hash and a lookup, and a longer list is
+// unlikely to miss every one of them at a 1% false-positive rate anyway.
+const maxBloomPoints = 64
 
 // ErrFilter is matched by the error for a filter a read cannot use: a
 // column of a type it does not compare, or a bound of the wrong type.
@@ -74,6 +96,25 @@ type colFilter struct {
 	pageOut        []int8 // per page of the current row group: 0 unknown, 1 excluded, 2 may match
 	isBool, isText bool
 	i32            bool // stored as INT32
+	// The union of Filter.Spans, sorted, disjoint and not empty (nil: no
+	// spans): nspans for numbers (inclusive), bspans for bytes.
+	hasSpans bool
+	nspans   []numSpan
+	bspans   []byteSpan
+	// points are the only values that pass when there are at most
+	// maxBloomPoints of them (an IN list, or Min = Max), to probe a
+	// column's bloom filter with: int64 for numbers, []byte for bytes.
+	points []any
+}
+
+// numSpan is the stored values lo..hi, both included.
+type numSpan struct{ lo, hi int64 }
+
+// byteSpan is a range of byte strings; an unbounded side has no bytes.
+type byteSpan struct {
+	lo, hi             []byte
+	hasLo, hasHi       bool
+	loStrict, hiStrict bool
 }
 
 // compileFilter checks fl against the current schema and maps it onto
@@ -102,40 +143,19 @@ func (f *File) compileFilter(current *systable.TableSchema, fl Filter) (cf colFi
 		cf.num = true
 		cf.isBool = k == schema.KindBool
 		cf.i32 = k == schema.KindInt16 || k == schema.KindInt32 || k == schema.KindDate
-		var lo, hi int64
-		var loRound, hiRound bool
-		if lo, loRound, err = numBound(sl.col.Name, k, fl.Min); err == nil {
-			hi, hiRound, err = numBound(sl.col.Name, k, fl.Max)
-		}
-		if err != nil {
-			return cf, false, err
-		}
-		// Inclusive bounds; a bound that was rounded down (sub-microsecond,
-		// part of a day) keeps its row: a read may return more, not less.
-		cf.lo, cf.hi = math.MinInt64, math.MaxInt64
-		if cf.hasLo {
-			cf.lo = lo
-			if fl.MinExclusive && !loRound {
-				if lo == math.MaxInt64 {
-					cf.empty = true
-				}
-				cf.lo = lo + 1
-			}
-		}
-		if cf.hasHi {
-			cf.hi = hi
-			if fl.MaxExclusive && !hiRound {
-				if hi == math.MinInt64 {
-					cf.empty = true
-				}
-				cf.hi = hi - 1
-			}
-		}
-		cf.empty = cf.empty || cf.lo > cf.hi
+		var empty bool
+		cf.lo, cf.hi, empty, err = numRange(sl.col.Name, k, Span{fl.Min, fl.Max, fl.MinExclusive, fl.MaxExclusive})
+		cf.empty = empty
 	}
 	if err != nil {
 		return cf, false, err
 	}
+	if fl.Spans != nil {
+		if err = cf.compileSpans(sl.col.Name, k, fl.Spans); err != nil {
+			return cf, false, err
+		}
+	}
+	cf.points = cf.pointSet()
 	if sl.leaf < 0 || sl.conv {
 		return cf, false, nil
 	}
@@ -218,7 +238,9 @@ func numBound(name string, k schema.Kind, v any) (n int64, rounded bool, err err
 }
 
 // passNum reports whether stored value x passes.
-func (cf *colFilter) passNum(x int64) bool { return x >= cf.lo && x <= cf.hi }
+func (cf *colFilter) passNum(x int64) bool {
+	return x >= cf.lo && x <= cf.hi && (!cf.hasSpans || cf.inNumSpans(x))
+}
 
 func (cf *colFilter) passBytes(b []byte) bool {
 	if cf.hasLo {
@@ -279,9 +301,11 @@ func (cf *colFilter) passRow(pg *colPage, j int) bool {
 	}
 	switch {
 	case cf.isText:
-		return cf.passString(pg.strAt(j))
+		s := pg.strAt(j)
+		return cf.passString(s) && (!cf.hasSpans || cf.inStringSpans(s))
 	case !cf.num:
-		return cf.passBytes(pg.bytesAt(j))
+		b := pg.bytesAt(j)
+		return cf.passBytes(b) && (!cf.hasSpans || cf.inByteSpans(b))
 	case cf.isBool:
 		x := int64(0)
 		if pg.bools[j] {
@@ -306,14 +330,15 @@ func (cf *colFilter) excludes(minB, maxB []byte) bool {
 		return false
 	}
 	if !cf.num {
-		return (cf.hasHi && !cf.passBytesHi(minB)) || (cf.hasLo && !cf.passBytesLo(maxB))
+		return (cf.hasHi && !cf.passBytesHi(minB)) || (cf.hasLo && !cf.passBytesLo(maxB)) ||
+			(cf.hasSpans && cf.spansExcludeBytes(minB, maxB))
 	}
 	lo, ok1 := cf.decodeStat(minB)
 	hi, ok2 := cf.decodeStat(maxB)
 	if !ok1 || !ok2 {
 		return false
 	}
-	return hi < cf.lo || lo > cf.hi
+	return hi < cf.lo || lo > cf.hi || (cf.hasSpans && cf.spansExcludeNum(lo, hi))
 }
 
 func (cf *colFilter) passBytesLo(b []byte) bool {

@@ -33,8 +33,8 @@ func statsDelta(a, b Stats) Stats {
 		BloomChecks: b.BloomChecks - a.BloomChecks, BloomNegatives: b.BloomNegatives - a.BloomNegatives,
 		PagesPruned: b.PagesPruned - a.PagesPruned, PagesFiltered: b.PagesFiltered - a.PagesFiltered,
 		PagesDecoded: b.PagesDecoded - a.PagesDecoded, PagesCached: b.PagesCached - a.PagesCached,
-		RowsDecoded: b.RowsDecoded - a.RowsDecoded,
-		BytesRead:   b.BytesRead - a.BytesRead, ReadCalls: b.ReadCalls - a.ReadCalls,
+		RowsDecoded: b.RowsDecoded - a.RowsDecoded, ScansPruned: b.ScansPruned - a.ScansPruned,
+		BytesRead: b.BytesRead - a.BytesRead, ReadCalls: b.ReadCalls - a.ReadCalls,
 	}
 }
 

@@ -16,9 +16,10 @@ func (f *File) key(i, leaf, page int, kind entryKind) cacheKey {
 	return cacheKey{file: f.rec.num, rg: int32(i), col: int32(leaf), page: int32(page), kind: kind}
 }
 
-// bloomFilter is row group i's _key bloom filter, nil when it has none.
-func (f *File) bloomFilter(s *readScope, i int) (metadata.BloomFilter, error) {
-	v, err := f.cache.getOrLoad(s.ctx, f.rec, f.key(i, keyLeaf, 0, kindBloom), func() (any, int64, error) {
+// bloomFilter is the bloom filter of column leaf (_key, or the primary
+// key's column) in row group i, nil when it has none.
+func (f *File) bloomFilter(s *readScope, i, leaf int) (metadata.BloomFilter, error) {
+	v, err := f.cache.getOrLoad(s.ctx, f.rec, f.key(i, leaf, 0, kindBloom), func() (any, int64, error) {
 		rdr, err := s.reader()
 		if err != nil {
 			return nil, 0, err
@@ -27,7 +28,7 @@ func (f *File) bloomFilter(s *readScope, i int) (metadata.BloomFilter, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		bf, err := rgr.GetColumnBloomFilter(keyLeaf)
+		bf, err := rgr.GetColumnBloomFilter(leaf)
 		if err != nil || bf == nil {
 			return nil, 0, err
 		}

@@ -177,7 +177,7 @@ func (f *File) LookupWith(ctx context.Context, current *systable.TableSchema, wa
 		if err := ctx.Err(); err != nil {
 			return Row{}, false, err
 		}
-		bf, err := f.bloomFilter(&sc, i)
+		bf, err := f.bloomFilter(&sc, i, keyLeaf)
 		if err != nil {
 			return Row{}, false, err
 		}

@@ -19,12 +19,14 @@ type Stats struct {
 	RowGroupsRead int64
 	// RowGroupsPruned counts row groups skipped because their _key
 	// min/max excluded the key or key range, or (for range reads with
-	// filters) a filtered column's statistics excluded every row.
+	// filters) a filtered column's statistics or bloom filter excluded
+	// every row.
 	RowGroupsPruned int64
-	// BloomChecks counts _key bloom filter probes.
+	// BloomChecks counts bloom filter probes: of _key by lookups, of a
+	// filtered column (the primary key's) by range reads.
 	BloomChecks int64
-	// BloomNegatives counts probes that proved a key absent, so its row
-	// group was not read.
+	// BloomNegatives counts probes that proved a key (or every value of
+	// a filter) absent, so its row group was not read.
 	BloomNegatives int64
 	// PagesPruned counts key searches inside a row group (a lookup, or
 	// the start or end of a range read) that the _key page index answered
@@ -38,6 +40,10 @@ type Stats struct {
 	PagesDecoded, PagesCached int64
 	// RowsDecoded counts rows turned into Row values or batch rows.
 	RowsDecoded int64
+	// ScansPruned counts range reads (cursors) that pruned every row group
+	// of the file, by its key range or a filter: they read none of its
+	// pages (a file a statement did not have to read).
+	ScansPruned int64
 	// BytesRead and ReadCalls count what was read from storage,
 	// footer and indexes included.
 	BytesRead int64
@@ -47,6 +53,7 @@ type Stats struct {
 type counters struct {
 	rowGroupsRead, rowGroupsPruned, bloomChecks, bloomNegatives, pagesPruned, rowsDecoded atomic.Int64
 	pagesFiltered, pagesDecoded, pagesCached, bytesRead, readCalls                        atomic.Int64
+	scansPruned                                                                           atomic.Int64
 }
 
 // ctxReaderAt reads a file's handle for one read of the File: with that
@@ -99,6 +106,7 @@ func (f *File) Stats() Stats {
 		PagesDecoded:    f.c.pagesDecoded.Load(),
 		PagesCached:     f.c.pagesCached.Load(),
 		RowsDecoded:     f.c.rowsDecoded.Load(),
+		ScansPruned:     f.c.scansPruned.Load(),
 		BytesRead:       f.c.bytesRead.Load(),
 		ReadCalls:       f.c.readCalls.Load(),
 	}

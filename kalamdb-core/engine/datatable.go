@@ -32,6 +32,10 @@ type dataTable struct {
 	// filters are bounds the statement's WHERE puts on integer columns,
 	// which scans use to skip rows early (scanfilter.go).
 	filters []scanFilter
+	// textFilters are the comparisons of TEXT columns with constants the
+	// WHERE makes, which cold files use to skip row groups, pages and rows
+	// (scantext.go).
+	textFilters []cold.Filter
 	// only, when set, is the one index offered to the planner
 	// (preferOrderIndex).
 	only *secIndex
@@ -187,14 +191,16 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 	}
 	if len(t.filters) > 0 {
 		it.hotFilter = newHotFilter(t.filters)
-		if len(it.files) > 0 {
-			rng.Filters = t.coldFilters()
-			// A row that fails in one file may shadow an older version
-			// in another: the merge must see it.
-			rng.KeepFiltered = !disjointFiles(it.files)
-		}
 	}
-	for _, f := range it.files {
+	var keep []bool
+	if len(it.files) > 0 && (len(t.filters) > 0 || len(t.textFilters) > 0) {
+		rng.Filters = t.coldFilters()
+		// A row that fails in one file may shadow an older version in
+		// another: the merge must see it.
+		keep = keepFiltered(it.files)
+	}
+	for i, f := range it.files {
+		rng.KeepFiltered = keep != nil && keep[i]
 		c, err := tier.OpenCursor(ctx, f, s.Schema, it.wanted, rng)
 		if err != nil {
 			it.Close(ctx)

@@ -172,7 +172,7 @@ func newGroupScan(ctx *sql.Context, gb *plan.GroupBy) (_ *groupScan, ok bool) {
 		table = pt.Underlying()
 	}
 	dt, isData := table.(*dataTable)
-	if !isData || dt.e.noFastPath || dt.shape.IsStream() || dt.sess.showDeleted || len(dt.filters) > 0 {
+	if !isData || dt.e.noFastPath || dt.shape.IsStream() || dt.sess.showDeleted || len(dt.filters) > 0 || len(dt.textFilters) > 0 {
 		return nil, false
 	}
 	g := &groupScan{dt: dt, groups: map[string]*gsGroup{}}

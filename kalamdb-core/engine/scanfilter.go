@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"math"
 	"slices"
 	"strings"
@@ -16,15 +15,18 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // Scan filters. A WHERE that bounds integer columns by constants
 // (conversation_id = $1, n BETWEEN 1 AND 9, k IN (1, 2), k NOT IN (3, 4),
 // k < 3 OR k > 7) is handed to the scan of the table under it, which uses
 // the bounds before it decodes a row: cold files skip row groups and pages
-// whose statistics exclude them and drop rows before decoding their other
-// columns (cold.Filter, which takes the bounds' first and last values),
-// and hot rows are dropped on their stored value. The plan's Filter stays and
+// whose statistics exclude every span of them (cold.Filter with its
+// Spans: k IN (1, 1000000) skips a row group of 1000..2000, which the
+// hull [1, 1000000] would not) and drop rows before decoding their other
+// columns, and hot rows are dropped on their stored value. Comparisons
+// of TEXT columns with constants go to the cold files only (scantext.go). The plan's Filter stays and
 // decides: scan filters only narrow, and only where the answer is exact
 // (integers compare the same in storage and in SQL), so a row that
 // passes the WHERE always passes them.
@@ -92,10 +94,11 @@ func withTableFilters(n sql.Node, t sql.Table, cols sql.ColSet, cond sql.Express
 		return n, true
 	}
 	fs := scanFiltersOf(dt, cols, cond)
-	if len(fs) == 0 {
+	tf := textScanFilters(dt, cols, cond)
+	if len(fs) == 0 && len(tf) == 0 {
 		return n, true
 	}
-	out, err := with(dt.withFilters(fs))
+	out, err := with(dt.withFilters(fs, tf))
 	if err != nil {
 		return n, true
 	}
@@ -363,28 +366,34 @@ func isNullLiteral(e sql.Expression) bool {
 }
 
 // intColumn returns the schema index of the user column of an integer
-// type of dt that e reads. A column reference of the table's own node is
-// known by its id (one of cols, the table's columns in order); one of
-// another table (an outer query's) is not the table's, whatever its name.
+// type of dt that e reads.
 func intColumn(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, bool) {
+	i, k, ok := userColumn(dt, cols, e)
+	if ok && (k == schema.KindInt16 || k == schema.KindInt32 || k == schema.KindInt64) {
+		return i, true
+	}
+	return 0, false
+}
+
+// userColumn returns the schema index and kind of the user column of dt
+// that e reads. A column reference of the table's own node is known by
+// its id (one of cols, the table's columns in order); one of another
+// table (an outer query's) is not the table's, whatever its name.
+func userColumn(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, schema.Kind, bool) {
 	gf, ok := e.(*expression.GetField)
 	if !ok || !cols.Contains(gf.Id()) {
-		return 0, false
+		return 0, 0, false
 	}
 	s := dt.shape
 	first, ok := cols.Next(1)
 	if !ok || cols.Len() != len(s.sch) {
-		return 0, false
+		return 0, 0, false
 	}
 	i := int(gf.Id() - first)
 	if i < 0 || i >= s.NUser || !strings.EqualFold(s.sch[i].Name, gf.Name()) {
-		return 0, false
+		return 0, 0, false
 	}
-	switch schema.KindOf(s.Schema.Columns[i].Type.Name) {
-	case schema.KindInt16, schema.KindInt32, schema.KindInt64:
-		return i, true
-	}
-	return 0, false
+	return i, schema.KindOf(s.Schema.Columns[i].Type.Name), true
 }
 
 // intLiteral is the value of an integer constant.
@@ -418,10 +427,10 @@ func intLiteral(e sql.Expression) (int64, bool) {
 	return 0, false
 }
 
-// withFilters is the table whose scans use fs.
-func (t *dataTable) withFilters(fs []scanFilter) *dataTable {
+// withFilters is the table whose scans use fs, and tf for cold files.
+func (t *dataTable) withFilters(fs []scanFilter, tf []cold.Filter) *dataTable {
 	cp := *t
-	cp.filters = fs
+	cp.filters, cp.textFilters = fs, tf
 	return &cp
 }
 
@@ -441,37 +450,64 @@ func (t *dataTable) matchesNone() bool {
 	return false
 }
 
-// coldFilters are the table's scan filters for cold files.
+// coldFilters are the table's scan filters for cold files: each integer
+// filter with its spans (an IN list's values, an OR's ranges), so that
+// files, row groups and pages are pruned by each of them rather than by
+// their hull, then the text filters.
 func (t *dataTable) coldFilters() []cold.Filter {
-	out := make([]cold.Filter, 0, len(t.filters))
+	out := make([]cold.Filter, 0, len(t.filters)+len(t.textFilters))
 	for _, f := range t.filters {
-		out = append(out, cold.Filter{Column: f.col, Min: f.lo, Max: f.hi})
+		cf := cold.Filter{Column: f.col, Min: f.lo, Max: f.hi}
+		if f.spans != nil {
+			cf.Spans = make([]cold.Span, len(f.spans))
+			for i, s := range f.spans {
+				cf.Spans[i] = cold.Span{Min: s.lo, Max: s.hi}
+			}
+		}
+		out = append(out, cf)
+	}
+	return append(out, t.textFilters...)
+}
+
+// keepFiltered tells, for each of a partition's files, whether its rows
+// that fail the filters must still come back (as key-only rows,
+// cold.Range.KeepFiltered) for the merge: when another file may hold an
+// older version of one of its keys, which such a row hides (an update
+// or a DELETE of a flushed row, flushed again). A file whose key range
+// meets no other file's, or meets only files all of whose versions are
+// newer than its own (their smallest _seq above its largest), drops
+// them, and its row groups and pages are skipped by their statistics:
+// a newer version always wins the merge, so nothing of it can decide
+// which of that file's rows is the newest. (The hot tier's versions are
+// newer than every file's, and are read whole.)
+func keepFiltered(files []*tier.File) []bool {
+	out := make([]bool, len(files))
+	for i, a := range files {
+		ai := a.Info()
+		for j, b := range files {
+			if i == j {
+				continue
+			}
+			bi := b.Info()
+			if bi.MinSeq > ai.MaxSeq || disjointKeys(ai, bi) {
+				continue
+			}
+			out[i] = true
+			break
+		}
 	}
 	return out
 }
 
-// disjointFiles reports whether no two files hold the same key, so that
-// a cold row failing the filters can be dropped instead of shadowing an
-// older version in another file.
-func disjointFiles(files []*tier.File) bool {
-	for i, a := range files {
-		ai := a.Info()
-		if ai.MinPK == "" || ai.MaxPK == "" {
-			return false // written without its key range: anything goes
-		}
-		for _, b := range files[i+1:] {
-			bi := b.Info()
-			if bi.MinPK == "" || bi.MaxPK == "" {
-				return false
-			}
-			// Keys are compared as the manifest writes them (hex of
-			// order-preserving bytes, which keeps their order).
-			if !(bytes.Compare([]byte(ai.MaxPK), []byte(bi.MinPK)) < 0 || bytes.Compare([]byte(bi.MaxPK), []byte(ai.MinPK)) < 0) {
-				return false
-			}
-		}
+// disjointKeys reports whether two files' key ranges, as their manifest
+// entries record them, have no key in common. Keys are compared as the
+// manifest writes them (hex of order-preserving bytes, which keeps their
+// order); a file written without its key range meets every other.
+func disjointKeys(a, b systable.ManifestFile) bool {
+	if a.MinPK == "" || a.MaxPK == "" || b.MinPK == "" || b.MaxPK == "" {
+		return false
 	}
-	return true
+	return a.MaxPK < b.MinPK || b.MaxPK < a.MinPK
 }
 
 // hotFilter checks a hot row version against the scan filters, decoding

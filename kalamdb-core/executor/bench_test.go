@@ -82,8 +82,11 @@ func (d *benchDB) load(from, to int) {
 	}
 }
 
-func (d *benchDB) flush() *systable.Job {
-	res := d.exec("root", systable.RoleSystem, "STORAGE FLUSH TABLE chat.messages")
+func (d *benchDB) flush() *systable.Job { return d.flushTable("chat.messages") }
+
+// flushTable flushes table and waits for the job.
+func (d *benchDB) flushTable(table string) *systable.Job {
+	res := d.exec("root", systable.RoleSystem, "STORAGE FLUSH TABLE "+table)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	j, err := d.db.Jobs.Wait(ctx, res[0].Rows[0][0].(string))

@@ -494,6 +494,7 @@ func (m *Manager) ColdReadStats() cold.Stats {
 		total.PagesDecoded += s.PagesDecoded
 		total.PagesCached += s.PagesCached
 		total.RowsDecoded += s.RowsDecoded
+		total.ScansPruned += s.ScansPruned
 		total.BytesRead += s.BytesRead
 		total.ReadCalls += s.ReadCalls
 	}
