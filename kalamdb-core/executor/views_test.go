@@ -151,7 +151,7 @@ func TestViewDDL(t *testing.T) {
 		code      apierror.Code
 		sql, want string
 	}{
-		{apierror.InvalidSQL, `CREATE VIEW w (a, b) AS SELECT id FROM msgs`, "names 2 columns but its query returns 1"},
+		{apierror.InvalidSQL, `CREATE VIEW w (a, b) AS SELECT id FROM msgs`, "CREATE VIEW specifies more column names than columns"},
 		{apierror.InvalidSQL, `CREATE VIEW w AS SELECT id, id FROM msgs`, "two columns named id"},
 		{apierror.InvalidSQL, `CREATE VIEW w AS SELECT id FROM msgs WHERE id = $1`, "parameters"},
 		{apierror.TableNotFound, `CREATE VIEW w AS SELECT * FROM nowhere`, "nowhere"},
