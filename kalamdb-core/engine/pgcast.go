@@ -483,7 +483,7 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 			if tooDeep(err) {
 				return nil, errJSONTooDeep()
 			}
-			return nil, execError("invalid input syntax for type json: %v", err)
+			return nil, jsonInputError(err)
 		}
 		return types.JSONDocument{Val: val}, nil
 	case dialect.TypeTimestamp, dialect.TypeDateTime:
