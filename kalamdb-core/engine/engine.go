@@ -524,7 +524,7 @@ func (e *Engine) execute(sctx *sql.Context, sess *Session, cs *cachedStatement, 
 			// joins where a DELETE would not have needed it.
 			return nil, errReturningJoin
 		}
-		return nil, translateError(err)
+		return nil, e.statementError(err, parsed, sctx.GetCurrentDatabase())
 	}
 	res, err := e.drain(sctx, sch, iter, maxRows, maxBytes)
 	if err != nil {

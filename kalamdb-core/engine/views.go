@@ -444,7 +444,7 @@ func (e *Engine) plan(sctx *sql.Context, stmt sqlparser.Statement, text string, 
 	}
 	bound, qFlags, err := binder.BindOnly(stmt, text, nil)
 	if err != nil {
-		return nil, translateError(err)
+		return nil, e.statementError(err, stmt, sctx.GetCurrentDatabase())
 	}
 	node, err := e.gms.Analyzer.Analyze(sctx, bound, nil, qFlags)
 	if err != nil {
