@@ -261,11 +261,12 @@ func (e *Engine) statementError(err error, stmt sqlparser.Statement, ns string) 
 					return apierror.Wrap(code, err, text)
 				}
 			}
-			if text, ok := e.missingTable(stmt, ns, name); ok {
-				return apierror.Wrap(apierror.TableNotFound, err, text)
+			text, ok := e.missingTable(stmt, ns, name)
+			if !ok && qualifiesColumn(stmt, name) {
+				// Only a column's qualifier names it.
+				return apierror.Wrap(apierror.InvalidSQL, err, apierror.Format("missing FROM-clause entry for table %q", name))
 			}
-			// Only a column's qualifier names it.
-			return apierror.Wrap(apierror.InvalidSQL, err, apierror.Format("missing FROM-clause entry for table %q", name))
+			return apierror.Wrap(apierror.TableNotFound, err, text)
 		}
 	case sql.ErrColumnNotFound.Is(base):
 		if m := columnNotFound.FindStringSubmatch(msg); m != nil && namesPosition(stmt, m[1], false) {
@@ -292,7 +293,8 @@ func (e *Engine) statementError(err error, stmt sqlparser.Statement, ns string) 
 // find, as stmt names it: qualified, unqualified in namespace ns, or
 // unqualified with no namespace selected. Of the statement's tables of
 // that name, the one the catalog does not have is meant; ok is false
-// when stmt reads or writes no table of that name.
+// when no table stmt reads or writes is seen to have that name (the
+// message then takes it as unqualified).
 func (e *Engine) missingTable(stmt sqlparser.Statement, ns, name string) (msg string, ok bool) {
 	snap := e.cat.Snapshot()
 	qualifier, found := "", false
@@ -480,6 +482,19 @@ func tableRefs(stmt sqlparser.Statement, fn func(sqlparser.TableName) bool) {
 		}
 		return more, nil
 	}, stmt)
+}
+
+// qualifiesColumn reports whether a column of stmt is qualified with
+// table.
+func qualifiesColumn(stmt sqlparser.Statement, table string) bool {
+	found := false
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		if c, ok := node.(*sqlparser.ColName); ok && strings.ToLower(c.Qualifier.Name.String()) == table {
+			found = true
+		}
+		return !found, nil
+	}, stmt)
+	return found
 }
 
 // havingColumnOf is the name of a column qualified with table in a

@@ -194,7 +194,7 @@ func TestViewDDL(t *testing.T) {
 	ops.fails(apierror.TableNotFound, `DROP VIEW v`)
 	alice.fails(apierror.TableNotFound, `SELECT * FROM v`)
 	// DROP NAMESPACE counts views and CASCADE drops them.
-	if ae := root.fails(apierror.SQLExecutionError, `DROP NAMESPACE other`); !strings.Contains(ae.Message, "1 views") {
+	if ae := root.fails(apierror.SQLExecutionError, `DROP NAMESPACE other`); !strings.Contains(ae.Message, "1 view)") {
 		t.Fatalf("drop namespace: %s", ae.Message)
 	}
 	root.must(`DROP NAMESPACE other CASCADE`)
