@@ -488,12 +488,20 @@ func tableRefs(stmt sqlparser.Statement, fn func(sqlparser.TableName) bool) {
 // table.
 func qualifiesColumn(stmt sqlparser.Statement, table string) bool {
 	found := false
-	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
-		if c, ok := node.(*sqlparser.ColName); ok && strings.ToLower(c.Qualifier.Name.String()) == table {
-			found = true
+	var visit func(node sqlparser.SQLNode) (bool, error)
+	visit = func(node sqlparser.SQLNode) (bool, error) {
+		switch n := node.(type) {
+		case *sqlparser.ColName:
+			found = found || strings.ToLower(n.Qualifier.Name.String()) == table
+		case *sqlparser.Insert:
+			// The walk does not enter RETURNING.
+			_ = sqlparser.Walk(visit, n.Returning)
+		case *sqlparser.Update:
+			_ = sqlparser.Walk(visit, n.Returning)
 		}
 		return !found, nil
-	}, stmt)
+	}
+	_ = sqlparser.Walk(visit, stmt)
 	return found
 }
 
