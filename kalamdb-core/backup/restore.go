@@ -447,8 +447,8 @@ func withoutPassword(created []*systable.User) (names []string, note string) {
 	if len(names) > 10 {
 		list += fmt.Sprintf(" and %d more", len(names)-10)
 	}
-	return names, fmt.Sprintf("the backup holds no passwords (a dba took it): the %d users created (%s) cannot sign in until a dba or system user sets a password with ALTER USER '...' SET PASSWORD '...'",
-		len(names), list)
+	return names, fmt.Sprintf("the backup holds no passwords (a dba took it): the %s created (%s) cannot sign in until a dba or system user sets a password with ALTER USER '...' SET PASSWORD '...'",
+		apierror.Count(len(names), "user"), list)
 }
 
 // newFamily creates an empty column family for a restored table. One left

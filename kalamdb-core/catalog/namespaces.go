@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -79,9 +78,9 @@ func (c *Catalog) DropNamespace(name string, ifExists, cascade bool, tableWork D
 	tables := snap.Tables(name)
 	views := snap.Views(name)
 	if len(tables)+len(views) > 0 && !cascade {
-		what := fmt.Sprintf("%d tables", len(tables))
+		what := apierror.Count(len(tables), "table")
 		if len(views) > 0 {
-			what += fmt.Sprintf(", %d views", len(views))
+			what += ", " + apierror.Count(len(views), "view")
 		}
 		return nil, true, nil, apierror.New(apierror.SQLExecutionError,
 			"namespace %s is not empty (%s); use DROP NAMESPACE %s CASCADE", name, what, name)

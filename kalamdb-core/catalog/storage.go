@@ -251,7 +251,7 @@ func (c *Catalog) alteredStorage(id string, p dialect.StorageProps, by systable.
 	n := storageUsers(snap, id)
 	templatesChanged := cp.UserTablesTemplate != cur.UserTablesTemplate || cp.SharedTablesTemplate != cur.SharedTablesTemplate
 	inUseErr := func() error {
-		return apierror.New(apierror.SQLExecutionError, "storage %s is used by %d tables: its type, path and templates cannot change", id, n)
+		return apierror.New(apierror.SQLExecutionError, "storage %s is used by %s: its type, path and templates cannot change", id, apierror.Count(n, "table"))
 	}
 	if n > 0 && (cp.StorageType != cur.StorageType || templatesChanged ||
 		cp.StorageType == StorageFilesystem && cp.BaseDirectory != cur.BaseDirectory) {
@@ -374,7 +374,7 @@ func (c *Catalog) DropStorage(id string, ifExists bool) (bool, error) {
 		return false, apierror.New(apierror.NotFound, "storage %s does not exist", id)
 	}
 	if n := storageUsers(snap, id); n > 0 {
-		return true, apierror.New(apierror.SQLExecutionError, "storage %s is used by %d tables; drop or move them first", id, n)
+		return true, apierror.New(apierror.SQLExecutionError, "storage %s is used by %s; drop or move them first", id, apierror.Count(n, "table"))
 	}
 	var b kv.Batch
 	c.storages.DeleteInBatch(&b, id)

@@ -93,7 +93,7 @@ func TestDropNamespaceCountsAndDropsViews(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, _, err := c.DropNamespace("app", false, false, nil, nil)
-	wantCode(t, err, apierror.SQLExecutionError, "not empty (0 tables, 1 views)")
+	wantCode(t, err, apierror.SQLExecutionError, "not empty (0 tables, 1 view)")
 	if _, _, _, err := c.DropNamespace("app", false, true, nil, nil); err != nil {
 		t.Fatal(err)
 	}

@@ -387,7 +387,11 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	}
 	st := cs.st
 	if st.Params != len(req.Params) {
-		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", st.Params, len(req.Params))
+		given := apierror.Count(len(req.Params), "value") + " were given"
+		if len(req.Params) == 1 {
+			given = "1 value was given"
+		}
+		return nil, apierror.New(apierror.InvalidParameter, "statement has %s but %s", apierror.Count(st.Params, "parameter"), given)
 	}
 	text := cs.key.text
 	ast, err := e.expandViews(req.Statement, st, req.Role, req.Namespace)
@@ -524,7 +528,7 @@ func (e *Engine) execute(sctx *sql.Context, sess *Session, cs *cachedStatement, 
 			// joins where a DELETE would not have needed it.
 			return nil, errReturningJoin
 		}
-		return nil, translateError(err)
+		return nil, e.statementError(err, parsed, sctx.GetCurrentDatabase())
 	}
 	res, err := e.drain(sctx, sch, iter, maxRows, maxBytes)
 	if err != nil {

@@ -12,8 +12,10 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/planbuilder"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
+	"github.com/dolthub/vitess/go/vt/sqlparser"
 	goerrors "gopkg.in/src-d/go-errors.v1"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tier"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -54,13 +56,14 @@ func translateError(err error) error {
 	switch {
 	case sql.ErrDatabaseNotFound.Is(err):
 		code = apierror.NamespaceNotFound
-		msg = "namespace not found: " + trimPrefix(msg, "database not found: ")
+		// The engine says "database"; KalamDB's catalog words it so.
+		msg = "namespace " + trimPrefix(msg, "database not found: ") + " does not exist"
 	case sql.ErrTableNotFound.Is(err):
 		code = apierror.TableNotFound
 	case sql.ErrColumnNotFound.Is(err), sql.ErrTableColumnNotFound.Is(err), sql.ErrAmbiguousColumnName.Is(err),
 		sql.ErrFunctionNotFound.Is(err), sql.ErrUnknownColumn.Is(err), sql.ErrColumnSpecifiedTwice.Is(err),
 		sql.ErrInsertIntoMismatchValueCount.Is(err), sql.ErrUnsupportedSyntax.Is(err),
-		sql.ErrInvalidOperandColumns.Is(err), sql.ErrDuplicateAliasOrTable.Is(err),
+		sql.ErrInvalidOperandColumns.Is(err), sql.ErrDuplicateAliasOrTable.Is(err), sql.ErrColumnCountMismatch.Is(err),
 		analyzererrors.ErrValidationGroupBy.Is(err):
 		code = apierror.InvalidSQL
 	case sql.ErrSyntaxError.Is(err), sql.ErrUnsupportedFeature.Is(err):
@@ -138,7 +141,22 @@ var rewordings = []rewording{
 	// A scalar subquery of several columns; rows of values of different
 	// lengths are refused when translated.
 	{sql.ErrInvalidOperandColumns, regexp.MustCompile(`^operand should have 1 columns, but has \d+$`), "subquery must return only one column"},
+	// A number written into an integer column it does not fit (the
+	// engine names its own type word, MySQL's).
+	{sql.ErrValueOutOfRange, regexp.MustCompile(`^-?\d+ out of range for (smallint)$`), "%s out of range"},
+	{sql.ErrValueOutOfRange, regexp.MustCompile(`^-?\d+ out of range for int$`), "integer out of range"},
+	{sql.ErrValueOutOfRange, regexp.MustCompile(`^-?\d+ out of range for (bigint)$`), "%s out of range"},
+	{analyzererrors.ErrReadOnlyDatabase, regexp.MustCompile(`^Database system is read-only\.$`), systemReadOnly},
+	{sql.ErrInvalidArgument, regexp.MustCompile(`^Invalid argument to NTILE$`), "argument of ntile must be greater than zero"},
+	// A derived table's or WITH query's column list longer than its
+	// query (the engine names neither).
+	{sql.ErrColumnCountMismatch, regexp.MustCompile(`^In definition of view, derived table or common table expression, SELECT list and column names list have different column counts$`),
+		"a column list names more columns than its table has (its query's columns)"},
 }
+
+// systemReadOnly refuses a write to a system table, which only KalamDB's
+// statements change (the engine said "Database system is read-only.").
+const systemReadOnly = "the tables of namespace system are read-only: they change through KalamDB's statements (CREATE USER, ALTER USER, ...)"
 
 // postgresWording replaces the engine's (MySQL's) wording of an error with
 // PostgreSQL's; other messages are returned unchanged.
@@ -203,4 +221,305 @@ func coldReadError(tableID string, err error) error {
 		return apierror.Wrap(apierror.SQLExecutionError, err, fmt.Sprintf("cold data of %s is unreadable", tableID))
 	}
 	return tier.ReadError(tableID, err)
+}
+
+// The engine's messages that statementError words with what the statement
+// says.
+var (
+	tableNotFound     = regexp.MustCompile(`^table not found: (.*)$`)
+	columnNotFound    = regexp.MustCompile(`^column "(\d+)" could not be found in any table in scope$`)
+	anyColumnNotFound = regexp.MustCompile(`^column "(.*)" could not be found in any table in scope$`)
+	groupByOrdinal    = regexp.MustCompile(`^column ordinal out of range: (\d+)$`)
+)
+
+// statementError is translateError of an error the engine raised planning
+// or running stmt, with ns the namespace selected for it ("" for none).
+// Where the engine's message lacks what only the statement says, it is
+// added: which namespace a missing table was looked up in (the engine
+// names the table alone), that a number past the select list was an
+// ORDER BY or GROUP BY position (a * in the list hides its length from
+// the translation, which checks the others), and that a column HAVING
+// could not find is one it may not use (ungroupedInHaving).
+func (e *Engine) statementError(err error, stmt sqlparser.Statement, ns string) error {
+	if ns == noNamespace {
+		ns = ""
+	}
+	base := sql.UnwrapError(err)
+	if _, ok := apierror.As(base); ok {
+		return translateError(err)
+	}
+	msg := base.Error()
+	switch {
+	case sql.ErrTableNotFound.Is(base):
+		if m := tableNotFound.FindStringSubmatch(msg); m != nil {
+			name := strings.ToLower(m[1])
+			// HAVING sees a FROM table only through its grouped and
+			// aggregated columns: a column qualified with the table
+			// there is one HAVING may not use.
+			if col, ok := havingColumnOf(stmt, name); ok {
+				if code, text, ok := e.ungroupedInHaving(stmt, ns, name, col); ok {
+					return apierror.Wrap(code, err, text)
+				}
+			}
+			text, ok := e.missingTable(stmt, ns, name)
+			if !ok && qualifiesColumn(stmt, name) {
+				// Only a column's qualifier names it.
+				return apierror.Wrap(apierror.InvalidSQL, err, apierror.Format("missing FROM-clause entry for table %q", name))
+			}
+			return apierror.Wrap(apierror.TableNotFound, err, text)
+		}
+	case sql.ErrColumnNotFound.Is(base):
+		if m := columnNotFound.FindStringSubmatch(msg); m != nil && namesPosition(stmt, m[1], false) {
+			return apierror.Wrap(apierror.InvalidSQL, err, "ORDER BY position "+m[1]+" is not in select list")
+		}
+		if m := anyColumnNotFound.FindStringSubmatch(msg); m != nil {
+			if code, text, ok := e.ungroupedInHaving(stmt, ns, "", m[1]); ok {
+				return apierror.Wrap(code, err, text)
+			}
+		}
+	default:
+		if m := groupByOrdinal.FindStringSubmatch(msg); m != nil && namesPosition(stmt, m[1], true) {
+			// The engine counts a * as one entry here (the translation
+			// checked the lists without one), so the position may be
+			// a column of the * or past them all.
+			return apierror.Wrap(apierror.Unsupported, err, "GROUP BY position "+m[1]+
+				" counts the columns of a * in the select list, which is not supported: group by the column's name")
+		}
+	}
+	return translateError(err)
+}
+
+// missingTable is the message of table name, which the engine did not
+// find, as stmt names it: qualified, unqualified in namespace ns, or
+// unqualified with no namespace selected. Of the statement's tables of
+// that name, the one the catalog does not have is meant; ok is false
+// when no table stmt reads or writes is seen to have that name (the
+// message then takes it as unqualified).
+func (e *Engine) missingTable(stmt sqlparser.Statement, ns, name string) (msg string, ok bool) {
+	snap := e.cat.Snapshot()
+	qualifier, found := "", false
+	tableRefs(stmt, func(tn sqlparser.TableName) bool {
+		if found || strings.ToLower(tn.Name.String()) != name {
+			return !found
+		}
+		ok = true
+		q := strings.ToLower(tn.DbQualifier.String())
+		in := q
+		if in == "" {
+			in = ns
+		}
+		_, isTable := snap.Table(in, name)
+		_, isView := snap.View(in, name)
+		if !isTable && !isView {
+			qualifier, found = q, true
+		}
+		return !found
+	})
+	switch {
+	case qualifier != "":
+		return apierror.Format("table %s.%s does not exist", qualifier, name), ok
+	case ns == "":
+		return noNamespaceMessage(name), ok
+	}
+	return apierror.Format("table %s does not exist in namespace %s, the one selected (write namespace.%s for a table of another namespace)", name, ns, name), ok
+}
+
+// noNamespaceMessage is the message of a table named without a namespace
+// when none is selected.
+func noNamespaceMessage(name string) string {
+	return apierror.Format("table %s does not exist: no namespace is selected (write namespace.%s, or select one with USE or the request's namespace_id)", name, name)
+}
+
+// namesPosition reports whether stmt has an ORDER BY (groupBy: GROUP BY)
+// key that is the integer k, a position in a select list, and no column
+// named k, which the engine's message could be about too.
+func namesPosition(stmt sqlparser.Statement, k string, groupBy bool) bool {
+	position, column := false, false
+	isK := func(x sqlparser.Expr) bool {
+		v, ok := x.(*sqlparser.SQLVal)
+		return ok && v.Type == sqlparser.IntVal && string(v.Val) == k
+	}
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		switch n := node.(type) {
+		case *sqlparser.Order:
+			position = position || !groupBy && isK(n.Expr)
+		case sqlparser.GroupBy:
+			for _, g := range n {
+				position = position || groupBy && isK(g)
+			}
+		case *sqlparser.ColName:
+			column = column || n.Name.String() == k
+		}
+		return true, nil
+	}, stmt)
+	return position && !column
+}
+
+// ungroupedInHaving words the engine's "could not be found" for column
+// col (of the table labelled qualifier, "" for any) of a grouped query's
+// HAVING: the engine's HAVING sees only the
+// grouped columns, the aggregates' and the select list's, so a column of
+// a table in FROM that is none of those is "not found" there. PostgreSQL
+// says it must be grouped or aggregated, or, when its table's primary key
+// is grouped, reads it (which the engine cannot: UNSUPPORTED, naming it
+// in the select list too is the way). ok is false when no HAVING names a
+// column col of exactly one table of its FROM.
+func (e *Engine) ungroupedInHaving(stmt sqlparser.Statement, ns, qualifier, col string) (code apierror.Code, msg string, ok bool) {
+	col = strings.ToLower(col)
+	snap := e.cat.Snapshot()
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		sel, isSelect := node.(*sqlparser.Select)
+		if ok || !isSelect || sel.Having == nil {
+			return !ok, nil
+		}
+		named := false
+		_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+			if c, isCol := n.(*sqlparser.ColName); isCol && strings.ToLower(c.Name.String()) == col &&
+				(qualifier == "" || strings.ToLower(c.Qualifier.Name.String()) == qualifier) {
+				named = true
+			}
+			return !named, nil
+		}, sel.Having.Expr)
+		if !named {
+			return true, nil
+		}
+		var label, pk string
+		found := 0
+		_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+			switch x := n.(type) {
+			case *sqlparser.Subquery:
+				return false, nil // a derived table's columns are not looked up
+			case *sqlparser.AliasedTableExpr:
+				tn, isTable := x.Expr.(sqlparser.TableName)
+				if !isTable {
+					return false, nil
+				}
+				name := strings.ToLower(tn.Name.String())
+				l := name
+				if !x.As.IsEmpty() {
+					l = strings.ToLower(x.As.String())
+				}
+				in := strings.ToLower(tn.DbQualifier.String())
+				if in == "" {
+					in = ns
+				}
+				if qualifier != "" && qualifier != l {
+					return false, nil
+				}
+				if has, key := tableHasColumn(snap, in, name, col); has {
+					found++
+					label, pk = l, key
+				}
+				return false, nil
+			}
+			return true, nil
+		}, sel.From)
+		if found != 1 {
+			return true, nil
+		}
+		ok = true
+		if pk != "" && groupsColumn(sel.GroupBy, label, pk) {
+			code, msg = apierror.Unsupported, apierror.Format("HAVING cannot name column \"%s.%s\", which the grouped primary key "+
+				"of %s determines, unless the select list names it too (PostgreSQL reads it)", label, col, label)
+			return false, nil
+		}
+		code, msg = apierror.InvalidSQL, apierror.Format("column \"%s.%s\" must appear in the GROUP BY clause or be used in an aggregate function", label, col)
+		return false, nil
+	}, stmt)
+	return code, msg, ok
+}
+
+// tableHasColumn reports whether table or view ns.name has column col,
+// and the table's primary-key column.
+func tableHasColumn(snap *catalog.Snapshot, ns, name, col string) (has bool, pk string) {
+	if t, isTable := snap.Table(ns, name); isTable {
+		for _, c := range t.Schema.Columns {
+			if c.Name == col {
+				has = true
+			}
+		}
+		return has, t.Meta.PrimaryKey
+	}
+	if v, isView := snap.View(ns, name); isView {
+		for _, c := range v.Columns {
+			if c.Name == col {
+				return true, ""
+			}
+		}
+	}
+	return false, ""
+}
+
+// groupsColumn reports whether GROUP BY g has column col of the table
+// labelled label.
+func groupsColumn(g sqlparser.GroupBy, label, col string) bool {
+	for _, x := range g {
+		c, isCol := x.(*sqlparser.ColName)
+		if !isCol || strings.ToLower(c.Name.String()) != col {
+			continue
+		}
+		if q := strings.ToLower(c.Qualifier.Name.String()); q == "" || q == label {
+			return true
+		}
+	}
+	return false
+}
+
+// tableRefs calls fn with each table stmt reads or writes (never a
+// column's qualifier) until fn returns false.
+func tableRefs(stmt sqlparser.Statement, fn func(sqlparser.TableName) bool) {
+	more := true
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		switch n := node.(type) {
+		case *sqlparser.AliasedTableExpr:
+			if tn, ok := n.Expr.(sqlparser.TableName); ok && more {
+				more = fn(tn)
+			}
+		case *sqlparser.Insert:
+			if more {
+				more = fn(n.Table)
+			}
+		}
+		return more, nil
+	}, stmt)
+}
+
+// qualifiesColumn reports whether a column of stmt is qualified with
+// table.
+func qualifiesColumn(stmt sqlparser.Statement, table string) bool {
+	found := false
+	var visit func(node sqlparser.SQLNode) (bool, error)
+	visit = func(node sqlparser.SQLNode) (bool, error) {
+		switch n := node.(type) {
+		case *sqlparser.ColName:
+			found = found || strings.ToLower(n.Qualifier.Name.String()) == table
+		case *sqlparser.Insert:
+			// The walk does not enter RETURNING.
+			_ = sqlparser.Walk(visit, n.Returning)
+		case *sqlparser.Update:
+			_ = sqlparser.Walk(visit, n.Returning)
+		}
+		return !found, nil
+	}
+	_ = sqlparser.Walk(visit, stmt)
+	return found
+}
+
+// havingColumnOf is the name of a column qualified with table in a
+// HAVING of stmt.
+func havingColumnOf(stmt sqlparser.Statement, table string) (col string, ok bool) {
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		sel, isSelect := node.(*sqlparser.Select)
+		if !isSelect || sel.Having == nil || ok {
+			return !ok, nil
+		}
+		_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+			if c, isCol := n.(*sqlparser.ColName); isCol && !ok && strings.ToLower(c.Qualifier.Name.String()) == table {
+				col, ok = strings.ToLower(c.Name.String()), true
+			}
+			return !ok, nil
+		}, sel.Having.Expr)
+		return !ok, nil
+	}, stmt)
+	return col, ok
 }

@@ -36,7 +36,7 @@ func (e *Engine) explain(sctx *sql.Context, ex *sqlparser.Explain, text string, 
 	}
 	bound, qFlags, err := binder.BindOnly(ex.Statement, text, nil)
 	if err != nil {
-		return nil, translateError(err)
+		return nil, e.statementError(err, ex.Statement, sctx.GetCurrentDatabase())
 	}
 	logical, err := e.describePlan(sctx, bound, false)
 	if err != nil {

@@ -461,7 +461,7 @@ func (e *Engine) compileCondition(ctx context.Context, f *Filter) error {
 	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
 	bound, qFlags, err := binder.BindOnly(tr.AST, f.SQL, nil)
 	if err != nil {
-		return translateError(err)
+		return e.statementError(err, tr.AST, sctx.GetCurrentDatabase())
 	}
 	node, err := e.gms.Analyzer.Analyze(sctx, bound, nil, qFlags)
 	if err != nil {

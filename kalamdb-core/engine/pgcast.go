@@ -425,7 +425,7 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 	t := strings.TrimSpace(s)
 	switch dt.Name {
 	case dialect.TypeBoolean:
-		b, ok := parseBool(t)
+		b, ok := dialect.ParseBool(t)
 		if !ok {
 			return nil, bad()
 		}
@@ -483,7 +483,7 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 			if tooDeep(err) {
 				return nil, errJSONTooDeep()
 			}
-			return nil, execError("invalid input syntax for type json: %v", err)
+			return nil, jsonInputError(err)
 		}
 		return types.JSONDocument{Val: val}, nil
 	case dialect.TypeTimestamp, dialect.TypeDateTime:
@@ -544,25 +544,6 @@ func parseUUID(s string) ([16]byte, bool) {
 		return u, false
 	}
 	return u, true
-}
-
-// parseBool accepts PostgreSQL's boolean spellings: any unique prefix of
-// true/false/yes/no, on/off, 1/0, in any case.
-func parseBool(s string) (bool, bool) {
-	l := strings.ToLower(s)
-	switch {
-	case l == "":
-		return false, false
-	case l == "1" || l == "on":
-		return true, true
-	case l == "0" || l == "of" || l == "off":
-		return false, true
-	case strings.HasPrefix("true", l) || strings.HasPrefix("yes", l):
-		return true, true
-	case strings.HasPrefix("false", l) || strings.HasPrefix("no", l):
-		return false, true
-	}
-	return false, false
 }
 
 // parseFloat reads the text of a float of bits 32 (REAL) or 64 (DOUBLE

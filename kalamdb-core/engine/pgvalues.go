@@ -52,9 +52,19 @@ func decodeJSON(b []byte) (any, error) {
 		if tooDeep(err) {
 			return nil, errJSONTooDeep()
 		}
-		return nil, execError("invalid JSON value: %v", err)
+		return nil, jsonInputError(err)
 	}
 	return val, nil
+}
+
+// jsonInputError is the error of text that is not a JSON value:
+// PostgreSQL's "invalid input syntax for type json" and its detail
+// (krow.JSONSyntaxError), or what else the decoder refused.
+func jsonInputError(err error) error {
+	if se := (*krow.JSONSyntaxError)(nil); errors.As(err, &se) {
+		return execError("%s", se.Error())
+	}
+	return execError("invalid input syntax for type json: %v", err)
 }
 
 // maxJSONDepth is how deeply the JSON decoder nests arrays and objects,

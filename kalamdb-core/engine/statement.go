@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -30,7 +31,7 @@ func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, unq
 		if name := unqualified; name != "" {
 			// The engine would say "no database selected"; the user asked
 			// for a table.
-			return nil, apierror.New(apierror.TableNotFound, "table %s does not exist: no namespace is selected (write namespace.%s, or select one with USE)", name, name)
+			return nil, apierror.Wrap(apierror.TableNotFound, nil, noNamespaceMessage(name))
 		}
 		if tableFunction {
 			// The engine plans a table function in the current database
@@ -206,6 +207,9 @@ func (e *Engine) userColumns(req QueryRequest, tn sqlparser.TableName) ([]string
 	name := strings.ToLower(tn.Name.String())
 	if ns == "" {
 		return nil, apierror.New(apierror.InvalidSQL, "table %s is not qualified with a namespace and no namespace is selected", name)
+	}
+	if ns == catalog.SystemNamespace {
+		return nil, execError(systemReadOnly)
 	}
 	snap := e.cat.Snapshot()
 	if _, ok := snap.Namespace(ns); !ok {

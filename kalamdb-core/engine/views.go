@@ -407,16 +407,24 @@ func (e *Engine) PlanView(ctx context.Context, req ViewRequest) (*systable.View,
 		return nil, err
 	}
 	sch := node.Schema()
-	if len(cv.Columns) > 0 && len(cv.Columns) != len(sch) {
-		return nil, apierror.New(apierror.InvalidSQL, "view %s names %d columns but its query returns %d", cv.View, len(cv.Columns), len(sch))
+	if len(cv.Columns) > len(sch) {
+		return nil, apierror.New(apierror.InvalidSQL, "CREATE VIEW specifies more column names than columns")
 	}
-	v := &systable.View{NamespaceID: ns, ViewName: cv.View.Name, Definition: cv.Query.Text(), ColumnNames: cv.Columns,
+	names := slices.Clone(cv.Columns)
+	if len(names) > 0 {
+		// As in PostgreSQL, the columns past the list keep the query's
+		// names.
+		for _, c := range sch[len(names):] {
+			names = append(names, c.Name)
+		}
+	}
+	v := &systable.View{NamespaceID: ns, ViewName: cv.View.Name, Definition: cv.Query.Text(), ColumnNames: names,
 		Dependencies: x.deps, CreatedBy: req.UserID}
 	seen := map[string]bool{}
 	for i, c := range sch {
 		name := c.Name
-		if len(cv.Columns) > 0 {
-			name = cv.Columns[i]
+		if len(names) > 0 {
+			name = names[i]
 		}
 		if seen[strings.ToLower(name)] {
 			return nil, apierror.New(apierror.InvalidSQL, "view %s would have two columns named %s; name them apart with AS or a column list", cv.View, name)
@@ -436,7 +444,7 @@ func (e *Engine) plan(sctx *sql.Context, stmt sqlparser.Statement, text string, 
 	}
 	bound, qFlags, err := binder.BindOnly(stmt, text, nil)
 	if err != nil {
-		return nil, translateError(err)
+		return nil, e.statementError(err, stmt, sctx.GetCurrentDatabase())
 	}
 	node, err := e.gms.Analyzer.Analyze(sctx, bound, nil, qFlags)
 	if err != nil {

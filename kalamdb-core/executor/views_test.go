@@ -151,7 +151,7 @@ func TestViewDDL(t *testing.T) {
 		code      apierror.Code
 		sql, want string
 	}{
-		{apierror.InvalidSQL, `CREATE VIEW w (a, b) AS SELECT id FROM msgs`, "names 2 columns but its query returns 1"},
+		{apierror.InvalidSQL, `CREATE VIEW w (a, b) AS SELECT id FROM msgs`, "CREATE VIEW specifies more column names than columns"},
 		{apierror.InvalidSQL, `CREATE VIEW w AS SELECT id, id FROM msgs`, "two columns named id"},
 		{apierror.InvalidSQL, `CREATE VIEW w AS SELECT id FROM msgs WHERE id = $1`, "parameters"},
 		{apierror.TableNotFound, `CREATE VIEW w AS SELECT * FROM nowhere`, "nowhere"},
@@ -194,7 +194,7 @@ func TestViewDDL(t *testing.T) {
 	ops.fails(apierror.TableNotFound, `DROP VIEW v`)
 	alice.fails(apierror.TableNotFound, `SELECT * FROM v`)
 	// DROP NAMESPACE counts views and CASCADE drops them.
-	if ae := root.fails(apierror.SQLExecutionError, `DROP NAMESPACE other`); !strings.Contains(ae.Message, "1 views") {
+	if ae := root.fails(apierror.SQLExecutionError, `DROP NAMESPACE other`); !strings.Contains(ae.Message, "1 view)") {
 		t.Fatalf("drop namespace: %s", ae.Message)
 	}
 	root.must(`DROP NAMESPACE other CASCADE`)

@@ -622,6 +622,9 @@ func normJSON(dt dialect.DataType, v any) (any, error) {
 		}
 		val, err := DecodeJSONText(raw)
 		if err != nil {
+			if se := (*JSONSyntaxError)(nil); errors.As(err, &se) {
+				return nil, invalid("%s", se.Error())
+			}
 			return nil, invalid("invalid JSON value: %v", err)
 		}
 		return types.JSONDocument{Val: val}, nil
@@ -657,7 +660,9 @@ func normJSON(dt dialect.DataType, v any) (any, error) {
 // encoding/json would change rather than read: a \u escape that is half of
 // a UTF-16 surrogate pair without its other half (read as U+FFFD;
 // PostgreSQL refuses the text), and a number no double holds (1e400),
-// which it names instead of a Go type. Other errors are encoding/json's.
+// which it names instead of a Go type. Text that is not JSON is a
+// *JSONSyntaxError, worded as PostgreSQL words it; a value nested deeper
+// than MaxJSONDepth is encoding/json's error.
 func DecodeJSONText(raw []byte) (any, error) {
 	var val any
 	if err := json.Unmarshal(raw, &val); err != nil {
@@ -665,10 +670,15 @@ func DecodeJSONText(raw []byte) (any, error) {
 		if errors.As(err, &te) && strings.HasPrefix(te.Value, "number") {
 			return nil, fmt.Errorf("%s is out of range for a JSON number (a double)", te.Value)
 		}
+		var se *json.SyntaxError
+		if errors.As(err, &se) && !strings.Contains(se.Error(), "exceeded max depth") {
+			return nil, &JSONSyntaxError{Detail: pgJSONDetail(raw), Err: err}
+		}
 		return nil, err
 	}
 	if esc := loneSurrogate(raw); esc != "" {
-		return nil, fmt.Errorf("the escape %s is half of a UTF-16 surrogate pair without its other half", esc)
+		return nil, &JSONSyntaxError{Detail: pgJSONDetail(raw),
+			Err: fmt.Errorf("the escape %s is half of a UTF-16 surrogate pair without its other half", esc)}
 	}
 	if bytes.Contains(raw, []byte("-0")) {
 		val = positiveZeros(val)

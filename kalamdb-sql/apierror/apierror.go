@@ -159,6 +159,15 @@ func clip(s string, runes int) string {
 	return s
 }
 
+// Count is n and a noun for messages, the noun plural unless n is 1
+// ("1 table", "2 tables"). noun must form its plural with an s.
+func Count[N ~int | ~int64](n N, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
 // WithDetails sets Details and returns e, for chaining.
 func (e *Error) WithDetails(d any) *Error {
 	e.Details = d

@@ -332,6 +332,15 @@ type DefaultExpr struct {
 	Text string
 }
 
+// stringLiteral is the text of a DEFAULT that is a string literal.
+func (d *DefaultExpr) stringLiteral() (string, bool) {
+	if d == nil || d.Kind != DefaultLiteral {
+		return "", false
+	}
+	s, ok := d.Literal.(string)
+	return s, ok
+}
+
 // ColumnDef is one column of CREATE TABLE or ALTER TABLE ADD/MODIFY COLUMN.
 type ColumnDef struct {
 	Name       string

@@ -216,7 +216,10 @@ clauses:
 		case "PRIMARY":
 			err = p.expectKeyword("KEY")
 		case "DEFAULT":
-			col.Default, err = p.defaultExpr()
+			lit := p.peek()
+			if col.Default, err = p.defaultExpr(); err == nil {
+				err = p.booleanDefault(col, lit)
+			}
 		}
 		if err != nil {
 			return ColumnDef{}, info, err
@@ -239,6 +242,22 @@ clauses:
 		return ColumnDef{}, info, p.errAt(defaultTok.pos, "column '%s' is NOT NULL but its DEFAULT is NULL", name)
 	}
 	return col, info, nil
+}
+
+// booleanDefault reads a BOOLEAN column's string DEFAULT (at token lit)
+// as PostgreSQL reads an untyped literal of the column's type: DEFAULT
+// 'yes' is DEFAULT TRUE.
+func (p *parser) booleanDefault(col ColumnDef, lit token) error {
+	text, ok := col.Default.stringLiteral()
+	if !ok || col.Type.Name != TypeBoolean {
+		return nil
+	}
+	b, ok := ParseBool(text)
+	if !ok {
+		return p.errAt(lit.pos, "invalid input syntax for type boolean: %q", snippet(text))
+	}
+	col.Default.Literal = b
+	return nil
 }
 
 // paramName names the i-th parameter of a type in messages.

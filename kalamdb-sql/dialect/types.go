@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
 // typeWords is the data model's type table: every type name KalamDB
@@ -88,7 +90,7 @@ func ResolveType(word string, params []int64) (DataType, error) {
 		if max == 0 {
 			return DataType{}, fmt.Errorf("type %s takes no parameters", w)
 		}
-		return DataType{}, fmt.Errorf("type %s takes at most %d parameters", w, max)
+		return DataType{}, fmt.Errorf("type %s takes at most %s", w, apierror.Count(max, "parameter"))
 	}
 	dt := DataType{Name: name}
 	switch name {

@@ -1,6 +1,7 @@
 package pgsql
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 
@@ -478,7 +479,7 @@ func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlpar
 	c := n.GetAConst()
 	if c == nil {
 		if setOp {
-			return t.setOpSortKey(n)
+			return t.setOpSortKey(n, targets)
 		}
 		e, err := t.expr(n)
 		if err != nil {
@@ -528,12 +529,45 @@ func inSelectList(k int, targets []*pg.Node) bool {
 
 // setOpSortKey translates an ORDER BY key of a set operation, which
 // PostgreSQL only allows to name an output column.
-func (t *translator) setOpSortKey(n *pg.Node) (sqlparser.Expr, error) {
+func (t *translator) setOpSortKey(n *pg.Node, targets []*pg.Node) (sqlparser.Expr, error) {
 	cr := n.GetColumnRef()
 	if cr == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_() == nil {
 		return nil, t.errorAt(location(n), "ORDER BY of UNION/INTERSECT/EXCEPT must name a result column or give its position")
 	}
+	// The result's columns are the first query's. A name none of them
+	// has is PostgreSQL's error; the engine found it in a table of a
+	// branch and failed while sorting ("unable to find field").
+	name := cr.Fields[0].GetString_().GetSval()
+	if names, ok := outputNames(targets); ok && !slices.Contains(names, name) {
+		return nil, t.errorAt(location(n), "column %q does not exist", name)
+	}
 	return t.expr(n)
+}
+
+// outputNames are the names of a select list's columns when each is
+// known from the text: an alias, or a column's name; ok is false for a *
+// or an expression without an alias.
+func outputNames(targets []*pg.Node) (names []string, ok bool) {
+	for _, tn := range targets {
+		rt := tn.GetResTarget()
+		if rt == nil {
+			return nil, false
+		}
+		if rt.Name != "" {
+			names = append(names, rt.Name)
+			continue
+		}
+		cr := rt.GetVal().GetColumnRef()
+		if cr == nil || len(cr.Fields) == 0 {
+			return nil, false
+		}
+		last := cr.Fields[len(cr.Fields)-1].GetString_()
+		if last == nil {
+			return nil, false // a *
+		}
+		names = append(names, last.GetSval())
+	}
+	return names, len(names) > 0
 }
 
 // limit translates LIMIT/OFFSET (and FETCH FIRST n ROWS ONLY, which
