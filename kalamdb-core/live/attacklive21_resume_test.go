@@ -1,7 +1,6 @@
 package live_test
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
@@ -40,17 +39,7 @@ func TestAttackLive21ResumeLosesARowCommittedAfterANewerOne(t *testing.T) {
 	c := e.connect("alice", systable.RoleUser)
 	c.subscribeAll("rooms", "SELECT id, name, _seq FROM chat.rooms", live.SubscriptionOptions{})
 
-	var once sync.Once
-	hold := live.HoldQueries(e.m)
-	release := func() { once.Do(hold) }
-	t.Cleanup(release) // before the connections close, which need the lock
-	done := make(chan error, 1)
-	go func() {
-		_, err := e.exec("root", systable.RoleSystem,
-			"BEGIN; INSERT INTO chat.rooms VALUES (1, 'written first'); SELECT count(*) FROM system.live_queries; COMMIT")
-		done <- err
-	}()
-	live.WaitBlockedIn(t, "liveTable.Rows", "sync.(*Mutex).Lock")
+	commit := e.stalledWrite("INSERT INTO chat.rooms VALUES (1, 'written first')")
 	e.sql("root", systable.RoleSystem, "INSERT INTO chat.rooms VALUES (2, 'committed first')")
 	m := c.expect("change", "rooms")
 	if len(m.Rows) != 1 || m.Rows[0]["id"] != float64(2) {
@@ -60,10 +49,7 @@ func TestAttackLive21ResumeLosesARowCommittedAfterANewerOne(t *testing.T) {
 	// (a float64 may not hold it; read it from the table).
 	seen := e.sql("root", systable.RoleSystem, "SELECT _seq FROM chat.rooms WHERE id = 2")[0].Rows[0][0].(int64)
 	// The client loses its socket here; the transaction then commits.
-	release()
-	if err := <-done; err != nil {
-		t.Fatal(err)
-	}
+	commit()
 	first := e.sql("root", systable.RoleSystem, "SELECT _seq FROM chat.rooms WHERE id = 1")[0].Rows[0][0].(int64)
 	if first >= seen {
 		t.Fatalf("the transaction's row has _seq %d, not below %d: the scenario did not happen", first, seen)
