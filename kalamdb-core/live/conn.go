@@ -527,7 +527,20 @@ func (c *Conn) Subscribe(ctx context.Context, id, sqlText string, o Subscription
 	if err := c.reserve(s); err != nil {
 		return err
 	}
+	if h := c.m.afterReserve; h != nil {
+		h()
+	}
 	s.loadMu.Lock()
+	if s.removed.Load() {
+		// Ended since reserve (the connection closed, cut off as a slow
+		// consumer or for its account): removeSubscription has done its
+		// cleanup already, so opening now would register, record and pin
+		// a snapshot for a subscription nothing would ever remove. Checked
+		// under loadMu: a removal that starts after this waits for open
+		// and then undoes it.
+		s.loadMu.Unlock()
+		return apierror.New(apierror.SubscriptionFailed, "the connection is closed")
+	}
 	if s.sys != nil {
 		err = s.openSystem(ctx)
 	} else {

@@ -56,15 +56,40 @@ func SweepChangedAccounts(m *Manager) { m.endChangedAccounts("") }
 // accounts, waiting for the connections' lock.
 func WaitSweepBlocked(t testing.TB) {
 	t.Helper()
+	WaitBlockedIn(t, "endChangedAccounts", "sync.(*Mutex).Lock")
+}
+
+// AfterReserve makes Subscribe call f after it has taken the new
+// subscription's place on the connection and before it opens it, where a
+// connection ending concurrently (a slow consumer cut off by a writer, an
+// account change) may remove it.
+func AfterReserve(m *Manager, f func()) { m.afterReserve = f }
+
+// HoldQueries takes the lock of system.live_queries' rows, which a
+// statement reading that table waits for, and returns what releases it:
+// a test can thereby stop a transaction between two of its statements.
+func HoldQueries(m *Manager) (release func()) {
+	m.queries.mu.Lock()
+	return m.queries.mu.Unlock
+}
+
+// WaitBlockedIn waits until a goroutine's stack holds every one of
+// frames (a statement waiting for a lock a test holds).
+func WaitBlockedIn(t testing.TB, frames ...string) {
+	t.Helper()
 	buf := make([]byte, 1<<20)
 	for range 10000 {
 		n := runtime.Stack(buf, true)
+	stacks:
 		for _, g := range strings.Split(string(buf[:n]), "\n\n") {
-			if strings.Contains(g, "endChangedAccounts") && strings.Contains(g, "sync.(*Mutex).Lock") {
-				return
+			for _, f := range frames {
+				if !strings.Contains(g, f) {
+					continue stacks
+				}
 			}
+			return
 		}
 		time.Sleep(time.Millisecond)
 	}
-	t.Fatal("the sweep never waited for the connections' lock")
+	t.Fatalf("no goroutine blocked in %v", frames)
 }

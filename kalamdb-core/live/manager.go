@@ -151,6 +151,10 @@ type Manager struct {
 
 	// unwatch removes the commit hooks on the system tables.
 	unwatch func()
+	// afterReserve, when set (tests only, export_test.go), runs in
+	// Subscribe between taking the subscription's place and opening it:
+	// the moment a connection ending concurrently must not be missed.
+	afterReserve func()
 
 	startOnce sync.Once
 	stopOnce  sync.Once

@@ -589,6 +589,16 @@ func (s *subscription) render(ctx context.Context, ch *txn.Change) (msg Message,
 	if why, changed := s.view.stale(); changed {
 		return nil, NewError(s.id, apierror.SubscriptionFailed, "the subscription ended: %s", why)
 	}
+	// The table as the catalog has it now, not only as the change's
+	// writer saw it: a statement that began before an ALTER TABLE (one
+	// that revoked the subscriber's read permission, say) commits with the
+	// older version, and its change must not be read with the old
+	// permission.
+	if cur, ok := s.conn.m.cat.Snapshot().TableByID(s.view.table.Meta.TableID); ok && cur != s.view.table {
+		if end := s.refresh(ctx, cur); end != nil {
+			return nil, end
+		}
+	}
 	if ch.Table != s.view.table {
 		if end := s.refresh(ctx, ch.Table); end != nil {
 			return nil, end

@@ -41,6 +41,11 @@ type Principal struct {
 	// User is a copy of the current system.users row with PasswordHash
 	// cleared, for /v1/api/auth/me and login answers.
 	User systable.User
+	// ExpiresAt is when the credentials this principal was built from stop
+	// being accepted: an access token's expiry. Zero for a password, which
+	// is checked again on every request and does not expire. What outlives
+	// one request (a WebSocket) must end by then.
+	ExpiresAt time.Time
 }
 
 // Options configure an Authenticator.
@@ -410,7 +415,11 @@ func (a *Authenticator) checkToken(token string, want TokenType, remoteAddr stri
 			return Principal{}, nil, err
 		}
 	}
-	return principalOf(u), claims, nil
+	p := principalOf(u)
+	if claims.ExpiresAt != nil {
+		p.ExpiresAt = claims.ExpiresAt.Time
+	}
+	return p, claims, nil
 }
 
 // Login checks a password and issues a token pair; the session it starts

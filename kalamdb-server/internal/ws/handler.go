@@ -130,6 +130,7 @@ const (
 	reasonAuthTimeout = "authentication timeout"
 	reasonAuthFailed  = "authentication failed"
 	reasonAccount     = "account dropped or changed; sign in again"
+	reasonExpired     = "access token expired; sign in again"
 	reasonTooMany     = "too many connections for this user"
 	reasonMemory      = "memory bound reached (limits.server_memory_bytes or user_memory_bytes); reconnect later"
 )

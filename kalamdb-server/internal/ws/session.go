@@ -162,6 +162,13 @@ func (s *session) serve() {
 		defer close(endedDone)
 		s.ended(lc)
 	})
+	// A socket signed in by access token ends when the token does, as
+	// every request made with it would be refused from then on; without
+	// this a token taken from a client buys a live feed with no end.
+	if !p.ExpiresAt.IsZero() {
+		expiry := time.AfterFunc(time.Until(p.ExpiresAt), func() { s.expired(lc) })
+		defer expiry.Stop()
+	}
 	s.sendFn = func() { s.sendInline(lc) }
 	lc.SetWakeup(func(w *txn.Wakes) { s.wake(lc, w) })
 	s.readLoop(ctx, lc)
@@ -223,6 +230,16 @@ func (s *session) ended(lc *live.Conn) {
 		lc.Close()
 		s.close(websocket.StatusPolicyViolation, reasonAccount)
 	}
+}
+
+// expired ends a socket whose access token has expired, as an account
+// change does: its subscriptions go at once, so no change is sent during
+// the close handshake, and the client is told to sign in again.
+func (s *session) expired(lc *live.Conn) {
+	s.h.log.Info("websocket closed: access token expired", zap.String("connection_id", lc.ID()),
+		zap.String("user_id", lc.UserID()))
+	lc.Close()
+	s.close(websocket.StatusPolicyViolation, reasonExpired)
 }
 
 // authenticate reads messages until a valid authenticate message, within
