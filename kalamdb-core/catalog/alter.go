@@ -231,7 +231,8 @@ func applyOptions(meta *systable.TableMeta, o dialect.TableOptions) error {
 		if stream {
 			return apierror.New(apierror.InvalidSQL, "DELETED_RETENTION_HOURS does not apply to STREAM tables")
 		}
-		meta.DeletedRetentionHrs = *o.DeletedRetentionHours
+		hours := *o.DeletedRetentionHours
+		meta.DeletedRetentionHrs = &hours
 	}
 	if o.AccessLevel != "" {
 		if meta.TableType != dialect.TableTypeShared {

@@ -102,8 +102,8 @@ func (m *Manager) compact(ctx context.Context, ns, name string, p *jobs.Progress
 		return nil, err
 	}
 	retention := DefaultDeletedRetention
-	if t.Meta.DeletedRetentionHrs > 0 {
-		retention = time.Duration(t.Meta.DeletedRetentionHrs) * time.Hour
+	if h := t.Meta.DeletedRetentionHrs; h != nil {
+		retention = time.Duration(*h) * time.Hour
 	}
 	purgeBefore := time.Now().Add(-retention)
 	res := &CompactResult{}

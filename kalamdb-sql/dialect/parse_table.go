@@ -2,6 +2,7 @@ package dialect
 
 import (
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 
@@ -567,11 +568,14 @@ func (p *parser) applyTableOption(opts *TableOptions, opt tableOption, v optionV
 		}
 		opts.FlushPolicy = &fp
 	case optDeletedRetentionHours, optTTLSeconds, optMaxBuffer:
-		min := int64(1)
-		if opt == optDeletedRetentionHours {
-			min = 0
+		min, max := int64(1), int64(math.MaxInt64)
+		switch opt {
+		case optDeletedRetentionHours:
+			min, max = 0, MaxDeletedRetentionHours
+		case optTTLSeconds:
+			max = MaxTTLSeconds
 		}
-		n, err := p.optionInt(name, v, min)
+		n, err := p.optionInt(name, v, min, max)
 		if err != nil {
 			return err
 		}
@@ -617,7 +621,16 @@ func (p *parser) applyTableOption(opts *TableOptions, opt tableOption, v optionV
 
 // optionInt converts an integer option value (bare or quoted) of at least
 // min.
-func (p *parser) optionInt(name string, v optionValue, min int64) (int64, error) {
+// MaxDeletedRetentionHours and MaxTTLSeconds bound the two durations a
+// table sets (a century each): past them a duration in nanoseconds
+// overflows, and a retention that wrapped negative would purge every
+// deleted row, a TTL every event.
+const (
+	MaxDeletedRetentionHours = 100 * 365 * 24
+	MaxTTLSeconds            = 100 * 365 * 24 * 3600
+)
+
+func (p *parser) optionInt(name string, v optionValue, min, max int64) (int64, error) {
 	n, err := strconv.ParseInt(v.text, 10, 64)
 	if err != nil {
 		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
@@ -630,6 +643,9 @@ func (p *parser) optionInt(name string, v optionValue, min int64) (int64, error)
 			return 0, p.errAt(v.tok.pos, "%s must not be negative, got %d", name, n)
 		}
 		return 0, p.errAt(v.tok.pos, "%s must be positive, got %d", name, n)
+	}
+	if n > max {
+		return 0, p.errAt(v.tok.pos, "%s %d is out of range (at most %d, a century)", name, n, max)
 	}
 	return n, nil
 }

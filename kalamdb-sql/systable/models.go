@@ -92,11 +92,13 @@ type TableMeta struct {
 	StorageID            string            `json:"storage_id,omitempty"`
 	FlushRows            int64             `json:"flush_rows,omitempty"`
 	FlushIntervalSeconds int64             `json:"flush_interval_seconds,omitempty"`
-	DeletedRetentionHrs  int64             `json:"deleted_retention_hours,omitempty"`
-	TTLSeconds           int64             `json:"ttl_seconds,omitempty"`
-	MaxBuffer            int64             `json:"max_buffer,omitempty"`
-	Ephemeral            bool              `json:"ephemeral,omitempty"`
-	AccessLevel          string            `json:"access_level,omitempty"`
+	// DeletedRetentionHrs is DELETED_RETENTION_HOURS, nil when the table
+	// sets none (the default applies): 0 is a setting, purge at once.
+	DeletedRetentionHrs *int64 `json:"deleted_retention_hours,omitempty"`
+	TTLSeconds          int64  `json:"ttl_seconds,omitempty"`
+	MaxBuffer           int64  `json:"max_buffer,omitempty"`
+	Ephemeral           bool   `json:"ephemeral,omitempty"`
+	AccessLevel         string `json:"access_level,omitempty"`
 	// PrimaryKey is the declared primary key column, or "" when the table
 	// uses the hidden identity (the _seq of each row's first version).
 	PrimaryKey           string    `json:"primary_key,omitempty"`
@@ -148,7 +150,12 @@ var Tables = &Def[TableMeta]{
 		{"table_type", tText, func(t *TableMeta) any { return string(t.TableType) }},
 		{"storage_id", tText, func(t *TableMeta) any { return optString(t.StorageID) }},
 		{"flush_policy", tText, func(t *TableMeta) any { return optString(t.FlushPolicy()) }},
-		{"deleted_retention_hours", tBigInt, func(t *TableMeta) any { return optInt(t.DeletedRetentionHrs) }},
+		{"deleted_retention_hours", tBigInt, func(t *TableMeta) any {
+			if t.DeletedRetentionHrs == nil {
+				return nil
+			}
+			return *t.DeletedRetentionHrs
+		}},
 		{"ttl_seconds", tBigInt, func(t *TableMeta) any { return optInt(t.TTLSeconds) }},
 		{"max_buffer", tBigInt, func(t *TableMeta) any { return optInt(t.MaxBuffer) }},
 		{"ephemeral", tBool, func(t *TableMeta) any { return t.Ephemeral }},
