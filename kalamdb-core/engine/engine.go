@@ -390,6 +390,9 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, apierror.New(apierror.InvalidParameter, "statement has %d parameters but %d values were given", st.Params, len(req.Params))
 	}
 	text := cs.key.text
+	if err := refuseCatalogWrite(st.AST); err != nil {
+		return nil, err
+	}
 	ast, err := e.expandViews(req.Statement, st, req.Role, req.Namespace)
 	if err != nil {
 		return nil, err

@@ -4,8 +4,10 @@ import (
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -143,4 +145,44 @@ func (t *virtualTable) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.Row
 		size += rowSize(row)
 	}
 	return heldRows(ctx, t.String(), rows, size)
+}
+
+// refuseCatalogWrite refuses a statement that writes (INSERT, UPDATE,
+// DELETE) to a table of a virtual schema, naming it, in PostgreSQL's
+// words (its tables are views), before the engine would answer with its
+// MySQL ones ("table doesn't support INSERT INTO", "Database
+// information_schema is read-only."). Reading a virtual table in a write
+// to a real one (a subquery, INSERT ... SELECT) stays allowed. Names
+// without a namespace never resolve to a virtual schema: no namespace
+// may take their names.
+func refuseCatalogWrite(stmt sqlparser.SQLNode) error {
+	var failure error
+	target := func(what string, tn sqlparser.TableName) {
+		ns := strings.ToLower(tn.DbQualifier.String())
+		if failure == nil && (ns == infoSchemaName || ns == pgCatalogName) {
+			failure = apierror.New(apierror.PermissionDenied, "cannot %s view %s.%s: %s is read-only",
+				what, ns, strings.ToLower(tn.Name.String()), ns)
+		}
+	}
+	targets := func(what string, tes sqlparser.TableExprs) {
+		for _, te := range tes {
+			if at, ok := te.(*sqlparser.AliasedTableExpr); ok {
+				if tn, ok := at.Expr.(sqlparser.TableName); ok {
+					target(what, tn)
+				}
+			}
+		}
+	}
+	walk(func(n sqlparser.SQLNode) (bool, error) {
+		switch n := n.(type) {
+		case *sqlparser.Insert:
+			target("insert into", n.Table)
+		case *sqlparser.Update:
+			targets("update", n.TableExprs)
+		case *sqlparser.Delete:
+			targets("delete from", n.TableExprs)
+		}
+		return failure == nil, nil
+	}, stmt)
+	return failure
 }
