@@ -24,6 +24,8 @@ func TestAttackschema21WritesToCatalogSchemasAreRefused(t *testing.T) {
 		`INSERT INTO pg_catalog.pg_tables (tablename) VALUES ('x')`,
 		`UPDATE pg_catalog.pg_views SET viewname = 'y'`,
 		`DELETE FROM pg_catalog.pg_tables WHERE schemaname = 'app'`,
+		`WITH x AS (SELECT 'a' AS n) INSERT INTO information_schema.tables (table_name) SELECT n FROM x`,
+		`DELETE FROM "information_schema"."tables" AS t WHERE t.table_name = 'x'`,
 	} {
 		err := refusedWith(t, root, apierror.PermissionDenied, q)
 		if err == nil {
@@ -40,4 +42,8 @@ func TestAttackschema21WritesToCatalogSchemasAreRefused(t *testing.T) {
 	// Reading them in a write to a real table stays allowed.
 	root.must(`INSERT INTO app.t SELECT count(*) FROM information_schema.tables`)
 	root.must(`DELETE FROM app.t WHERE id IN (SELECT count(*) FROM pg_catalog.pg_tables)`)
+	// A write nested in WITH is refused whatever its target.
+	if _, err := root.exec(`WITH d AS (DELETE FROM information_schema.tables RETURNING table_name) SELECT count(*) FROM d`); err == nil {
+		t.Error("a DELETE of information_schema.tables in WITH succeeded")
+	}
 }
