@@ -23,6 +23,10 @@ const (
 	LocalStorage = "local"
 	// SystemNamespace holds the system tables; it is not a stored namespace.
 	SystemNamespace = "system"
+	// InformationSchema and PGCatalog are PostgreSQL's schemas describing
+	// the catalog, which the engine answers; they are not stored either.
+	InformationSchema = "information_schema"
+	PGCatalog         = "pg_catalog"
 
 	defaultUserTablesTemplate   = "{namespace}/{tableName}/{userId}"
 	defaultSharedTablesTemplate = "{namespace}/{tableName}"
@@ -339,4 +343,12 @@ func (c *Catalog) commit(b *kv.Batch, next *Snapshot) error {
 	}
 	c.cur.Store(next)
 	return nil
+}
+
+// SystemSchema reports the schemas whose tables the engine provides
+// (system, information_schema, pg_catalog): read-only, never stored, so
+// DDL naming them is refused as a system table's is, not answered with
+// "namespace does not exist" while a SELECT of them works.
+func SystemSchema(ns string) bool {
+	return ns == SystemNamespace || ns == InformationSchema || ns == PGCatalog
 }

@@ -19,8 +19,8 @@ import (
 // the batch that creates the table.
 func (c *Catalog) CreateTable(st *dialect.CreateTable, work CreateWork) (bool, error) {
 	ns, name := st.Table.Namespace, st.Table.Name
-	if ns == SystemNamespace {
-		return false, apierror.New(apierror.PermissionDenied, "tables cannot be created in the system namespace")
+	if SystemSchema(ns) {
+		return false, apierror.New(apierror.PermissionDenied, "tables cannot be created in the %s namespace", ns)
 	}
 	meta, sch, err := c.buildTable(st)
 	if err != nil {
@@ -147,7 +147,7 @@ func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExist
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
-	if ns == SystemNamespace {
+	if SystemSchema(ns) {
 		return nil, nil, apierror.New(apierror.PermissionDenied, "system tables cannot be dropped")
 	}
 	if _, ok := snap.namespaces[ns]; !ok {

@@ -61,6 +61,10 @@ type relationColumn struct {
 	updatable bool
 	// def is the DEFAULT clause as DESCRIBE TABLE shows it ("": none).
 	def string
+	// ordinal is the column's number (ordinal_position), PostgreSQL's
+	// attnum: a table's column id, which a dropped column leaves unused;
+	// 0 for the others, numbered by position.
+	ordinal int
 }
 
 // catalogListing is what one caller may see of one snapshot of the
@@ -129,16 +133,19 @@ func (p *Provider) listCatalog(role systable.Role) *catalogListing {
 // tableColumns are a table's columns as DESCRIBE TABLE lists them.
 func tableColumns(t *catalog.Table) []relationColumn {
 	cols := make([]relationColumn, 0, len(t.Schema.Columns)+2)
+	last := 0 // the highest column id; ids grow in column order
 	for _, c := range t.Schema.Columns {
-		rc := relationColumn{name: c.Name, typ: c.Type, nullable: c.Nullable, primaryKey: c.PrimaryKey, updatable: true}
+		rc := relationColumn{name: c.Name, typ: c.Type, nullable: c.Nullable, primaryKey: c.PrimaryKey, updatable: true,
+			ordinal: c.ColumnID}
 		if c.Default != nil {
 			rc.def = c.Default.Text
 		}
 		cols = append(cols, rc)
+		last = max(last, c.ColumnID)
 	}
-	cols = append(cols, relationColumn{name: schema.SeqColumn, typ: dialect.DataType{Name: dialect.TypeBigInt}})
+	cols = append(cols, relationColumn{name: schema.SeqColumn, typ: dialect.DataType{Name: dialect.TypeBigInt}, ordinal: last + 1})
 	if t.Meta.TableType != dialect.TableTypeStream {
-		cols = append(cols, relationColumn{name: schema.DeletedColumn, typ: dialect.DataType{Name: dialect.TypeBoolean}})
+		cols = append(cols, relationColumn{name: schema.DeletedColumn, typ: dialect.DataType{Name: dialect.TypeBoolean}, ordinal: last + 2})
 	}
 	return cols
 }

@@ -124,13 +124,17 @@ func columnRows(l *catalogListing) []virtualRow {
 	for _, r := range l.relations {
 		for i, c := range r.cols {
 			t := schema.PostgresType(c.typ)
+			ordinal := c.ordinal
+			if ordinal == 0 {
+				ordinal = i + 1
+			}
 			row := virtualRow{"table_catalog": catalogName, "table_schema": r.schema, "table_name": r.name,
-				"column_name": c.name, "ordinal_position": int32(i + 1), "is_nullable": yesNo(c.nullable && !c.primaryKey),
+				"column_name": c.name, "ordinal_position": int32(ordinal), "is_nullable": yesNo(c.nullable && !c.primaryKey),
 				"data_type": t.DataType, "character_maximum_length": facet(t.CharMaxLength),
 				"character_octet_length": facet(t.CharOctetLength), "numeric_precision": facet(t.NumericPrecision),
 				"numeric_precision_radix": facet(t.NumericRadix), "numeric_scale": facet(t.NumericScale),
 				"datetime_precision": facet(t.DatetimePrecision), "udt_catalog": catalogName, "udt_schema": pgCatalogName,
-				"udt_name": t.UDTName, "dtd_identifier": strconv.Itoa(i + 1), "is_self_referencing": "NO",
+				"udt_name": t.UDTName, "dtd_identifier": strconv.Itoa(ordinal), "is_self_referencing": "NO",
 				"is_identity": "NO", "identity_cycle": "NO", "is_generated": "NEVER", "is_updatable": yesNo(c.updatable)}
 			if c.def != "" {
 				row["column_default"] = c.def

@@ -134,6 +134,10 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 		}
 		return e.compileSystemFilter(sel, std.Text(), name, userID, role)
 	}
+	if ns == infoSchemaName || ns == pgCatalogName {
+		// Their rows are computed from the catalog by each scan.
+		return nil, apierror.New(apierror.Unsupported, "a live query reads one table: %s.%s has no change feed; run it as a query", ns, name)
+	}
 	if _, ok := snap.Namespace(ns); !ok {
 		return nil, apierror.New(apierror.NotFound, "namespace %s does not exist", ns)
 	}

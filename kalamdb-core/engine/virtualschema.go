@@ -4,8 +4,10 @@ import (
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/vitess/go/vt/sqlparser"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -143,4 +145,44 @@ func (t *virtualTable) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.Row
 		size += rowSize(row)
 	}
 	return heldRows(ctx, t.String(), rows, size)
+}
+
+// refuseCatalogWrite refuses a statement that writes (INSERT, UPDATE,
+// DELETE) to a table of a virtual schema, naming it, in PostgreSQL's
+// words (its tables are views), before the engine would answer with its
+// MySQL ones ("table doesn't support INSERT INTO", "Database
+// information_schema is read-only."). Only the statement's target is
+// looked at (a write is never nested: the translation refuses writes in
+// WITH), so a large INSERT costs nothing more, and reading a virtual
+// table in a write to a real one (a subquery, INSERT ... SELECT) stays
+// allowed. Names without a namespace never resolve to a virtual schema:
+// no namespace may take their names.
+func refuseCatalogWrite(stmt sqlparser.Statement) error {
+	var what string
+	var targets sqlparser.TableExprs
+	switch s := stmt.(type) {
+	case *sqlparser.Insert:
+		what, targets = "insert into", sqlparser.TableExprs{&sqlparser.AliasedTableExpr{Expr: s.Table}}
+	case *sqlparser.Update:
+		what, targets = "update", s.TableExprs
+	case *sqlparser.Delete:
+		what, targets = "delete from", s.TableExprs
+	default:
+		return nil
+	}
+	for _, te := range targets {
+		at, ok := te.(*sqlparser.AliasedTableExpr)
+		if !ok {
+			continue
+		}
+		tn, ok := at.Expr.(sqlparser.TableName)
+		if !ok {
+			continue
+		}
+		if ns := strings.ToLower(tn.DbQualifier.String()); ns == infoSchemaName || ns == pgCatalogName {
+			return apierror.New(apierror.PermissionDenied, "cannot %s view %s.%s: %s is read-only",
+				what, ns, strings.ToLower(tn.Name.String()), ns)
+		}
+	}
+	return nil
 }

@@ -22,8 +22,8 @@ func (x *Executor) createView(ctx context.Context, b *batch, p authz.Principal, 
 		return Result{}, err
 	}
 	ns, name := s.View.Namespace, s.View.Name
-	if ns == catalog.SystemNamespace {
-		return Result{}, apierror.New(apierror.PermissionDenied, "views cannot be created in the system namespace")
+	if catalog.SystemSchema(ns) {
+		return Result{}, apierror.New(apierror.PermissionDenied, "views cannot be created in the %s namespace", ns)
 	}
 	snap := x.cat.Snapshot()
 	if _, ok := snap.Namespace(ns); !ok {
