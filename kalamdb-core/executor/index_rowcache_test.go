@@ -24,6 +24,7 @@ import (
 func TestIndexRowCacheMatchesPlainPath(t *testing.T) {
 	for _, size := range []int64{0, 16 << 10} {
 		t.Run(fmt.Sprintf("bytes=%d", size), func(t *testing.T) {
+			t.Parallel() // each has its own environment
 			e := &env{t: t, dir: t.TempDir(), rowCacheBytes: size, changes: &recordingSink{}}
 			e.open()
 			t.Cleanup(e.close)
