@@ -13,6 +13,7 @@ import (
 
 	sqle "github.com/dolthub/go-mysql-server"
 	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/mysql"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
@@ -148,12 +149,34 @@ func New(d Deps, o Options) (*Engine, error) {
 	if e.provider.funcs, err = newFunctionSet(d.Seq, e.uuids, e.ulids); err != nil {
 		return nil, err
 	}
-	e.gms = sqle.New(newAnalyzer(e.provider), &sqle.Config{})
+	e.gms = newGMS(newAnalyzer(e.provider))
 	// The engine's catalog answers "information_schema" itself, before
 	// asking the provider: its own is MySQL's.
 	e.provider.info, e.provider.pgCatalog = newInfoSchema(e.provider), newPGCatalog(e.provider)
 	e.gms.Analyzer.Catalog.InfoSchema = e.provider.info
 	return e, nil
+}
+
+// gmsConstruction serialises the construction of go-mysql-server engines
+// in the process. sqle.New (re)initialises that library's status
+// variables, a package-level global (variables.InitStatusVariables: it
+// sets sql.StatusVariables, then resets every value, some of them plain
+// fields, without synchronisation), so two engines built at the same
+// time, by an application opening two databases at once or by tests in
+// parallel, race on it. The global belongs to the library, not to any
+// Engine, which is why this lock is package-level: it is the one mutable
+// package-level state here. After construction the library only counts
+// statements in it (Questions, Com_select, Threads_running...), with
+// atomic additions, which need no lock; a later construction resets
+// those counters to zero, which nothing of KalamDB reads.
+var gmsConstruction sync.Mutex
+
+// newGMS builds the go-mysql-server engine of a, one construction at a
+// time in the process (gmsConstruction).
+func newGMS(a *analyzer.Analyzer) *sqle.Engine {
+	gmsConstruction.Lock()
+	defer gmsConstruction.Unlock()
+	return sqle.New(a, &sqle.Config{})
 }
 
 // Close releases the engine's resources.

@@ -168,7 +168,12 @@ func (c *caller) fails(code apierror.Code, sqlText string, params ...any) *apier
 // rows runs one query and returns its rows as JSON text for compact asserts.
 func (c *caller) rows(sqlText string, params ...any) string {
 	c.e.t.Helper()
-	res := c.must(sqlText, params...)
+	return c.rowsOf(sqlText, c.must(sqlText, params...))
+}
+
+// rowsOf is the rows of res, the results of one query, as rows gives them.
+func (c *caller) rowsOf(sqlText string, res []executor.Result) string {
+	c.e.t.Helper()
 	if len(res) != 1 {
 		c.e.t.Fatalf("%s: %d results", sqlText, len(res))
 	}

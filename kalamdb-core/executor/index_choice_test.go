@@ -53,6 +53,7 @@ func TestIndexChoiceBindsMost(t *testing.T) {
 	const n = 6000
 	for _, slow := range []bool{true, false} {
 		t.Run(fmt.Sprint("slow ", slow), func(t *testing.T) {
+			t.Parallel() // each has its own environment
 			e := newEnvWith(t, slow)
 			a := fallbackTables(t, e, n)
 			check := func(stage string) {

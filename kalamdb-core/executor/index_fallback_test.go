@@ -257,6 +257,7 @@ func TestOrderIndexFallbackRangeShapes(t *testing.T) {
 	const n = 3000
 	for _, budget := range []int{2, 0} {
 		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {
+			t.Parallel() // each has its own environment
 			e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: budget})
 			a := fallbackTables(t, e, n)
 			// An ordinary read of (conv, created_at): the table with only

@@ -16,7 +16,10 @@ import (
 // table without indexes, NULLs ordered as PostgreSQL orders them.
 func TestIndexIsNullBinding(t *testing.T) {
 	for _, slow := range []bool{true, false} {
-		t.Run(fmt.Sprint("slow ", slow), func(t *testing.T) { testIndexIsNullBinding(t, slow) })
+		t.Run(fmt.Sprint("slow ", slow), func(t *testing.T) {
+			t.Parallel() // each has its own environment
+			testIndexIsNullBinding(t, slow)
+		})
 	}
 }
 

@@ -108,6 +108,7 @@ func TestIndexJoinLookup(t *testing.T) {
 	const n = 3000
 	for _, slow := range []bool{true, false} {
 		t.Run(fmt.Sprint("slow ", slow), func(t *testing.T) {
+			t.Parallel() // each has its own environment
 			e := newEnvWith(t, slow)
 			a := joinTables(t, e, n)
 			check := func(stage string) {

@@ -183,6 +183,7 @@ func shortZ(s string) string { return strings.ReplaceAll(s, strings.Repeat("z", 
 func TestIndexKeysetAttackMatchesSort(t *testing.T) {
 	for _, kind := range []string{"USER", "SHARED", "USER-fast"} {
 		t.Run(kind, func(t *testing.T) {
+			t.Parallel() // each kind has its own environment
 			// USER-fast: with the fast path and the plan cache.
 			e := newEnvWith(t, kind != "USER-fast")
 			kind, _, _ = strings.Cut(kind, "-")

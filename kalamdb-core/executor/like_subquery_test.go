@@ -150,12 +150,12 @@ func TestLikeInSubqueries(t *testing.T) {
 		}
 	}
 	cases := append(slices.Clone(likeCases), likeEscapeCases...)
-	check := func(stage string) {
+	check := func(stage string, params []bool) {
 		t.Helper()
 		for _, c := range cases {
 			for _, tb := range tables {
 				for i, ctxSQL := range likeContexts {
-					for _, param := range []bool{false, true} {
+					for _, param := range params {
 						q := ctxSQL(tb, likeCond(c, param))
 						var params []any
 						if param {
@@ -178,7 +178,7 @@ func TestLikeInSubqueries(t *testing.T) {
 			}
 		}
 	}
-	check("hot")
+	check("hot", []bool{false, true})
 
 	// The prefix range still reaches the index inside a derived table, a
 	// WITH query and a view, and the LIKE stays above it.
@@ -195,7 +195,12 @@ func TestLikeInSubqueries(t *testing.T) {
 	for _, tb := range tables {
 		flushTable(t, e, tb)
 	}
-	check("cold")
+	// Cold, the pattern as written only: a parameter is bound when the
+	// statement is planned, which is the same hot or cold (checked above
+	// for every case, table and context), and the cold scan under each
+	// context then reads with what the written pattern gives it.
+	// TestLikePrefixIndexRange reads cold files with the parameter form.
+	check("cold", []bool{false})
 }
 
 // TestLikeEscapeWildcardOrNull: PostgreSQL reads the escape character

@@ -121,7 +121,7 @@ func TestNotInSubqueryNulls(t *testing.T) {
 			return "SELECT id FROM " + o + " t WHERE " + c + " UNION SELECT id FROM " + o + " WHERE id < 0 ORDER BY id"
 		},
 	}
-	check := func(phase string) {
+	check := func(phase string, contexts []func(outer, cond string) string) {
 		for _, c := range notInCases {
 			for i, p := range notInPairs {
 				cond := strings.ReplaceAll(c.cond, "{U}", p[1]+" u")
@@ -152,11 +152,16 @@ func TestNotInSubqueryNulls(t *testing.T) {
 			}
 		}
 	}
-	check("hot")
+	check("hot", contexts)
 	for _, tbl := range []string{"t", "ti", "u", "ui"} {
 		flushTable(t, e, "app."+tbl)
 	}
-	check("cold")
+	// Cold, in the top-level WHERE (and the select list and UPDATE) only:
+	// how the engine plans a condition inside a derived table, a WITH
+	// query or a UNION branch (where it lost NULLs) does not depend on
+	// where the rows are, and was checked hot for every case and pair;
+	// cold files are read under every case and pair all the same.
+	check("cold", contexts[:1])
 
 	e.root().must(`CREATE VIEW app.v AS SELECT id FROM app.t t WHERE x NOT IN (SELECT y FROM app.u u WHERE y IS NOT NULL)`)
 	if got := idList(alice, "SELECT id FROM app.v ORDER BY id"); got != "3,5" {

@@ -37,11 +37,12 @@ func pl14Diff(t *testing.T, e *env, c *caller, stage, q string, params ...any) b
 	t.Helper()
 	res := func(tb string) string {
 		qq := strings.ReplaceAll(q, "$T", tb)
-		if _, err := c.exec(qq, params...); err != nil {
+		out, err := c.exec(qq, params...)
+		if err != nil {
 			// A panic's text holds an address.
 			return "error: " + pl14Address.ReplaceAllString(err.Error(), "0x?")
 		}
-		return c.rows(qq, params...)
+		return c.rowsOf(qq, out)
 	}
 	before := e.db.Engine.OrderIndexFallbacks()
 	got := res("ns.m")

@@ -16,7 +16,10 @@ import (
 // not change): every answer is the table without indexes'.
 func TestPL14DropIndexDuringReads(t *testing.T) {
 	for _, ordinary := range []bool{true, false} {
-		t.Run(fmt.Sprint("ordinary ", ordinary), func(t *testing.T) { pl14DropIndexDuringReads(t, ordinary) })
+		t.Run(fmt.Sprint("ordinary ", ordinary), func(t *testing.T) {
+			t.Parallel() // each has its own environment
+			pl14DropIndexDuringReads(t, ordinary)
+		})
 	}
 }
 

@@ -30,6 +30,7 @@ func TestPL14ModifyColumnIndexed(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.from+" to "+tc.to, func(t *testing.T) {
+			t.Parallel() // each has its own environment
 			e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 1})
 			a := e.as("alice", systable.RoleUser)
 			pl14Tables(t, e, "USER", tc.from, 120, tc.vals, a)

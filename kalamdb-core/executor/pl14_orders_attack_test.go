@@ -16,6 +16,7 @@ import (
 func TestPL14OrdersMatchScan(t *testing.T) {
 	for _, budget := range []int{1, 2} {
 		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {
+			t.Parallel() // each has its own environment
 			e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: budget})
 			a := e.root()
 			var vals []string

@@ -37,6 +37,7 @@ func TestPL14ParamTypesMatchScan(t *testing.T) {
 	}
 	for _, tc := range types {
 		t.Run(tc.typ, func(t *testing.T) {
+			t.Parallel() // each has its own environment
 			e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 1})
 			a := e.as("alice", systable.RoleUser)
 			pl14Tables(t, e, "USER", tc.typ, 150, tc.vals, a)

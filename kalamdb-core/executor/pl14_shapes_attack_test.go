@@ -85,6 +85,7 @@ var pl14BigintWheres = []string{
 func TestPL14ShapesMatchScan(t *testing.T) {
 	for _, budget := range []int{1, 2} {
 		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {
+			t.Parallel() // each has its own environment
 			e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: budget})
 			a, b := e.as("alice", systable.RoleUser), e.as("bob", systable.RoleUser)
 			vals := pl14Ints(20)

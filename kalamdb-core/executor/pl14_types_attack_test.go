@@ -46,6 +46,7 @@ func TestPL14TypesMatchScan(t *testing.T) {
 	}
 	for _, tc := range types {
 		t.Run(tc.typ, func(t *testing.T) {
+			t.Parallel() // each has its own environment
 			e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 1})
 			a, b := e.as("alice", systable.RoleUser), e.as("bob", systable.RoleUser)
 			pl14Tables(t, e, "USER", tc.typ, 120, tc.vals, a, b)

@@ -489,6 +489,9 @@ func (s *server) parquetFiles(part string) []string {
 // (and RocksDB's old versions) for as long as it likes; nothing in
 // docs/live.md bounds how long a subscription may stay loading.
 func TestLA15LoadingSubscriptionDoesNotPinOtherTablesFiles(t *testing.T) {
+	// Most of its time waits out the 30 s grace of replaced files: it runs
+	// beside the other tests that wait for it, on a server of its own.
+	t.Parallel()
 	// A short loading_idle_timeout keeps the test short; the default (60 s)
 	// passes the same way.
 	s := la15Server(t, func(c *config.Config) {

@@ -690,6 +690,9 @@ func TestSecAttack16LiveChangesOfOneTransactionStayInTheirPartitions(t *testing.
 // loading_max_duration ends such a subscription, and the replaced files
 // of another table go.
 func TestSecAttack16SlowLoadingDoesNotPinOtherTablesFiles(t *testing.T) {
+	// Most of its time waits out the 30 s grace of replaced files: it runs
+	// beside the other tests that wait for it, on a server of its own.
+	t.Parallel()
 	// Short bounds keep the test short; the defaults (60 s, 10 min)
 	// behave the same way.
 	s := sa16Server(t, func(c *config.Config) {
