@@ -242,7 +242,7 @@ func convertLiteral(ctx *sql.Context, col *sql.Column, dt dialect.DataType, sv *
 		}
 	}
 	conv := v
-	if s, ok := v.(string); !ok || col.Type != types.LongText || int64(len(s)) > types.LongText.MaxByteLength() {
+	if _, ok := textAsIs(col.Type, v); !ok {
 		var inRange sql.ConvertInRange
 		var err error
 		conv, inRange, err = col.Type.Convert(ctx, v)
@@ -250,10 +250,8 @@ func convertLiteral(ctx *sql.Context, col *sql.Column, dt dialect.DataType, sv *
 			return nil, errNoFastPath
 		}
 	}
-	// A string for a TEXT column skips the engine's conversion, which
-	// would copy it twice to return it unchanged, having checked what
-	// Normalize checks again: that it is UTF-8 (and within LONGTEXT's
-	// bytes, checked above).
+	// A string for a text column skips the engine's conversion, which
+	// would copy it twice to return it unchanged (textAsIs).
 	norm, err := row.Normalize(dt, conv)
 	if err != nil {
 		return nil, errNoFastPath

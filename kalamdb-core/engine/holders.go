@@ -44,6 +44,7 @@ type groupTracker struct {
 	reach int   // one past the highest column index the keys read
 	cost  int64 // per group, key excluded
 	mu    sync.Mutex
+	hash  *rowHasher // under mu
 	seen  map[uint64]struct{}
 }
 
@@ -55,7 +56,7 @@ func newGroupTracker(n sql.Node) *groupTracker {
 		return nil
 	}
 	g := &groupTracker{exprs: gb.GroupByExprs, cost: groupOverhead + aggOverhead*int64(len(gb.SelectedExprs)),
-		seen: map[uint64]struct{}{}}
+		hash: newRowHasher(), seen: map[uint64]struct{}{}}
 	for _, e := range gb.GroupByExprs {
 		transform.InspectExpr(e, func(e sql.Expression) bool {
 			if gf, ok := e.(*expression.GetField); ok {
@@ -81,11 +82,12 @@ func (g *groupTracker) add(ctx *sql.Context, row sql.Row) error {
 		}
 		key[i] = v
 	}
-	h, err := sql.HashOf(ctx, key)
+	g.mu.Lock()
+	h, err := g.hash.sum(ctx, key)
 	if err != nil {
+		g.mu.Unlock()
 		return err
 	}
-	g.mu.Lock()
 	_, old := g.seen[h]
 	if !old {
 		g.seen[h] = struct{}{}

@@ -244,51 +244,62 @@ func (t *dataTable) entryRanges(ctx *sql.Context, si *secIndex, r sql.MySQLRange
 		return [][2][]byte{{prefix, kv.PrefixEnd(prefix)}}
 	}
 	var out [][2][]byte
-	for _, s := range t.columnSegments(ctx, si.cols[col], r[col]) {
+	for _, s := range t.columnSegments(ctx, si.cols[col], r[col], prefix) {
 		if s.point != nil {
-			out = append(out, t.entryRanges(ctx, si, r, append(slices.Clip(prefix), s.point...), col+1)...)
+			out = append(out, t.entryRanges(ctx, si, r, s.point, col+1)...)
 			continue
 		}
-		lo, hi := prefix, kv.PrefixEnd(prefix)
-		if s.lo != nil {
-			lo = append(slices.Clip(prefix), s.lo...)
+		lo, hi := s.lo, s.hi
+		if lo == nil {
+			lo = prefix
 		}
-		if s.hi != nil {
-			hi = append(slices.Clip(prefix), s.hi...)
+		if hi == nil {
+			hi = kv.PrefixEnd(prefix)
 		}
 		out = append(out, [2][]byte{lo, hi})
 	}
 	return out
 }
 
-// segment is part of one column's range in entry-key order: one encoded
-// value (point), or bytes [lo, hi) relative to the column's position (nil:
-// unbounded on that side, within the prefix).
+// keyRoom is what a key's buffer holds beyond its prefix to begin with:
+// a tag and a fixed-size value (a number, a time).
+const keyRoom = 16
+
+// segment is part of one column's range in entry-key order, as keys
+// under the prefix of the columns before it: the key of one value
+// (point), or the keys [lo, hi) (nil: unbounded on that side, within the
+// prefix). Each is encoded after the prefix in its own bytes: a large
+// value's key is copied no further.
 type segment struct {
 	point  []byte
 	lo, hi []byte
 }
 
-// columnSegments converts one column's engine range into segments: its
-// values and, apart (NULL sorts last in an index, first in the engine),
-// NULL. A bound that does not convert exactly to the column's type
-// widens its side.
-func (t *dataTable) columnSegments(ctx *sql.Context, c indexCol, r sql.MySQLRangeColumnExpr) []segment {
+// columnSegments converts one column's engine range into segments under
+// prefix: its values and, apart (NULL sorts last in an index, first in
+// the engine), NULL. A bound that does not convert exactly to the
+// column's type widens its side.
+func (t *dataTable) columnSegments(ctx *sql.Context, c indexCol, r sql.MySQLRangeColumnExpr, prefix []byte) []segment {
 	lower, upper := r.LowerBound, r.UpperBound
 	var out []segment
-	if !isNullCut(upper) {
-		lo, loAbove, loOK := t.indexCut(ctx, c, lower)
-		hi, hiAbove, hiOK := t.indexCut(ctx, c, upper)
+	if textPoint(r) {
+		// col = v: one value, converted and encoded once (a large text's
+		// key is a copy of it). A value the column cannot hold is held
+		// by no entry.
+		if lo, _, ok := t.indexCut(ctx, c, lower, prefix); ok {
+			out = append(out, segment{point: lo})
+		}
+	} else if !isNullCut(upper) {
+		lo, loAbove, loOK := t.indexCut(ctx, c, lower, prefix)
+		hi, hiAbove, hiOK := t.indexCut(ctx, c, upper, prefix)
 		switch {
 		case loOK && hiOK && !loAbove && hiAbove && bytes.Equal(lo, hi):
 			out = append(out, segment{point: lo})
 		case unheldPoint(ctx, r, loOK, hiOK):
 		default:
 			s := segment{}
-			if c.raw {
-				s.lo, s.hi = nil, nil
-			} else {
-				s.lo, s.hi = []byte{row.IndexValueTag}, []byte{row.IndexNullTag}
+			if !c.raw {
+				s.lo, s.hi = append(slices.Clip(prefix), row.IndexValueTag), append(slices.Clip(prefix), row.IndexNullTag)
 			}
 			if loOK {
 				s.lo = cutBound(lo, loAbove)
@@ -303,26 +314,48 @@ func (t *dataTable) columnSegments(ctx *sql.Context, c indexCol, r sql.MySQLRang
 	}
 	if _, fromNull := lower.(sql.BelowNull); fromNull && !c.raw && c.nullable {
 		if _, empty := upper.(sql.BelowNull); !empty {
-			out = append(out, segment{point: []byte{row.IndexNullTag}})
+			out = append(out, segment{point: append(slices.Clip(prefix), row.IndexNullTag)})
 		}
 	}
 	return out
 }
 
-// cutBound is the entry-relative key where a cut at encoded value k
-// lies: before every entry with value k (Below) or after all of them
-// (Above).
-func cutBound(k []byte, above bool) []byte {
-	if above {
-		return kv.PrefixEnd(k)
+// textPoint reports whether r is the range of one text (col = v), its
+// bounds at one value, which is then converted and encoded once, not once
+// for each bound.
+func textPoint(r sql.MySQLRangeColumnExpr) bool {
+	lo, ok1 := r.LowerBound.(sql.Below)
+	hi, ok2 := r.UpperBound.(sql.Above)
+	if !ok1 || !ok2 {
+		return false
 	}
-	return k
+	a, ok1 := lo.Key.(string)
+	b, ok2 := hi.Key.(string)
+	return ok1 && ok2 && a == b
 }
 
-// indexCut encodes the value of a range bound for an index column. ok is
-// false for a bound without a value (unbounded, or at NULL) or whose value
-// does not convert exactly to the column's type.
-func (t *dataTable) indexCut(ctx *sql.Context, c indexCol, cut sql.MySQLRangeCut) (key []byte, above bool, ok bool) {
+// cutBound is the key where a cut at key k lies: before every entry with
+// k's value (Below) or after all of them (Above). k is the cut's own
+// bytes (indexCut made them), made the end in place: a copy would be
+// another copy of the prefix, which holds the earlier columns' values.
+func cutBound(k []byte, above bool) []byte {
+	if !above {
+		return k
+	}
+	for i := len(k) - 1; i >= 0; i-- {
+		if k[i] != 0xFF {
+			k[i]++
+			return k[:i+1]
+		}
+	}
+	return nil
+}
+
+// indexCut encodes the value of a range bound for an index column, after
+// prefix (in bytes of its own). ok is false for a bound without a value
+// (unbounded, or at NULL) or whose value does not convert exactly to the
+// column's type.
+func (t *dataTable) indexCut(ctx *sql.Context, c indexCol, cut sql.MySQLRangeCut, prefix []byte) (key []byte, above bool, ok bool) {
 	var v any
 	switch x := cut.(type) {
 	case sql.Below:
@@ -336,11 +369,14 @@ func (t *dataTable) indexCut(ctx *sql.Context, c indexCol, cut sql.MySQLRangeCut
 	if !ok {
 		return nil, false, false
 	}
+	// Room for a fixed-size value after the prefix: the prefix may hold
+	// a large value, and growing it by appending would copy it again.
+	key = append(make([]byte, 0, len(prefix)+keyRoom), prefix...)
 	var err error
 	if c.raw {
-		key, err = row.AppendKey(nil, c.typ, norm)
+		key, err = row.AppendKey(key, c.typ, norm)
 	} else {
-		key, err = row.AppendIndexValue(nil, c.typ, norm)
+		key, err = row.AppendIndexValue(key, c.typ, norm)
 	}
 	if err != nil {
 		return nil, false, false
@@ -358,9 +394,14 @@ func (t *dataTable) keyValue(ctx *sql.Context, typ sql.Type, dt dialect.DataType
 	if v == nil {
 		return nil, false
 	}
-	conv, inRange, err := typ.Convert(ctx, v)
-	if err != nil || inRange != sql.InRange || conv == nil || !exactKeyConversion(v, conv) {
-		return nil, false
+	var conv any = v
+	if _, asIs := textAsIs(typ, v); !asIs {
+		var inRange sql.ConvertInRange
+		var err error
+		conv, inRange, err = typ.Convert(ctx, v)
+		if err != nil || inRange != sql.InRange || conv == nil || !exactKeyConversion(v, conv) {
+			return nil, false
+		}
 	}
 	norm, err := row.Normalize(dt, conv)
 	if err != nil {

@@ -180,7 +180,7 @@ func (t *dataTable) narrowsOrderRead(ctx *sql.Context, f *orderFallback, ranges 
 		// extends its prefix with them.
 		points := 0
 		for points < len(r) && points < len(f.alt.cols) {
-			segs := t.columnSegments(ctx, f.alt.cols[points], r[points])
+			segs := t.columnSegments(ctx, f.alt.cols[points], r[points], nil)
 			if slices.ContainsFunc(segs, func(s segment) bool { return s.point == nil }) {
 				break
 			}

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -108,6 +109,9 @@ type boundString struct {
 }
 
 func (t boundString) Convert(ctx context.Context, v any) (any, sql.ConvertInRange, error) {
+	if s, ok := textAsIs(t.StringType, v); ok {
+		return s, sql.InRange, nil
+	}
 	conv, inRange, err := t.StringType.Convert(ctx, v)
 	if s, ok := v.(string); ok && (err != nil || inRange != sql.InRange) {
 		return s, sql.InRange, nil
@@ -116,6 +120,17 @@ func (t boundString) Convert(ctx context.Context, v any) (any, sql.ConvertInRang
 }
 
 func (t boundString) Equals(o sql.Type) bool { return t.StringType.Equals(columnType(o)) }
+
+// Promote keeps the wrapper: the engine's index builder promotes a text
+// column's type (to LONGTEXT) before it converts a range's values with
+// it, and the engine's conversion copies a text twice to return it as it
+// is (textAsIs).
+func (t boundString) Promote() sql.Type {
+	if p, ok := t.StringType.Promote().(sql.StringType); ok {
+		return boundString{p}
+	}
+	return t.StringType.Promote()
+}
 
 // columnType is the column type under a planner type: the planner checks
 // that a range's type is its index's.
@@ -129,4 +144,23 @@ func columnType(t sql.Type) sql.Type {
 		return x.StringType
 	}
 	return t
+}
+
+// textAsIs is v when the text type t's conversion would return it as it
+// is: a string of valid UTF-8 within t's length. That conversion copies
+// the text twice to return it unchanged, for every bound of an index
+// range: a large parameter looked up through an index was copied about a
+// dozen times to plan and read the lookup.
+func textAsIs(t sql.Type, v any) (string, bool) {
+	s, ok := v.(string)
+	if !ok || !types.IsTextOnly(t) {
+		return "", false
+	}
+	st, ok := t.(sql.StringType)
+	// Within the characters, within the bytes too: a character is at
+	// least one byte, and a TEXT's bytes hold its characters.
+	if !ok || int64(len(s)) > st.MaxCharacterLength() || !utf8.ValidString(s) {
+		return "", false
+	}
+	return s, true
 }

@@ -195,7 +195,7 @@ func (b *checkedBuilder) buildSetOp(ctx *sql.Context, s *plan.SetOp, r sql.Row) 
 			left = newZeroDistinct(ctx, left, name)
 		}
 		it = &zeroSetIter{left: left, right: right, intersect: s.SetOpType == plan.IntersectType,
-			name: name, held: heldBytes{transient: true}}
+			name: name, hash: newRowHasher(), held: heldBytes{transient: true}}
 	}
 	if s.Distinct && s.SetOpType != plan.ExceptType {
 		it = newZeroDistinct(ctx, it, name)
@@ -254,6 +254,7 @@ type zeroSetIter struct {
 	left, right sql.RowIter
 	intersect   bool
 	name        string
+	hash        *rowHasher
 	counts      map[uint64]int
 	held        heldBytes
 }
@@ -269,7 +270,7 @@ func (it *zeroSetIter) Next(ctx *sql.Context) (sql.Row, error) {
 			if err != nil {
 				return nil, err
 			}
-			h, err := sql.HashOf(ctx, zerosMadePositive(row))
+			h, err := it.hash.sum(ctx, zerosMadePositive(row))
 			if err != nil {
 				return nil, err
 			}
@@ -286,7 +287,7 @@ func (it *zeroSetIter) Next(ctx *sql.Context) (sql.Row, error) {
 		if err != nil {
 			return nil, err
 		}
-		h, err := sql.HashOf(ctx, zerosMadePositive(row))
+		h, err := it.hash.sum(ctx, zerosMadePositive(row))
 		if err != nil {
 			return nil, err
 		}
@@ -451,7 +452,7 @@ func ownIterator(ctx *sql.Context) (checks, *sql.Context) {
 // name names it in the error that refuses its hashes.
 func newZeroDistinct(ctx *sql.Context, child sql.RowIter, name string) *zeroDistinctIter {
 	cache, dispose := ctx.Memory.NewHistoryCache()
-	return &zeroDistinctIter{child: child, seen: cache, dispose: dispose, name: name, held: heldBytes{transient: true}}
+	return &zeroDistinctIter{child: child, seen: cache, dispose: dispose, name: name, hash: newRowHasher(), held: heldBytes{transient: true}}
 }
 
 // zeroDistinctIter is the engine's DISTINCT with -0 equal to 0: it
@@ -463,6 +464,7 @@ type zeroDistinctIter struct {
 	seen    sql.KeyValueCache
 	dispose sql.DisposeFunc
 	name    string
+	hash    *rowHasher
 	held    heldBytes
 }
 
@@ -475,7 +477,7 @@ func (it *zeroDistinctIter) Next(ctx *sql.Context) (sql.Row, error) {
 			}
 			return nil, err
 		}
-		h, err := sql.HashOf(ctx, zerosMadePositive(row))
+		h, err := it.hash.sum(ctx, zerosMadePositive(row))
 		if err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
@@ -23,7 +24,8 @@ import (
 const largeLiteralBytes = 16 << 10
 
 // largeLiteral is a text or bytes constant of at least largeLiteralBytes
-// (a parameter's value, or one KalamDB's rules derive from it): the
+// (a parameter's value, or one KalamDB's rules derive from it, a JSON
+// document read from it among them): the
 // engine's literal, whose String and DebugString name its size and digest
 // instead of printing the value. The engine prints the expressions it
 // plans again and again (every Schema of a projection or a window names
@@ -37,9 +39,12 @@ const largeLiteralBytes = 16 << 10
 // read it through asLiteral.
 type largeLiteral struct {
 	*expression.Literal
-	// name is what String prints: the size and a digest of the value,
-	// so that two different values never print alike (the engine
-	// matches expressions by their text, window definitions among them).
+	// name is what String prints: the kind and size of the value and
+	// its whole SHA-256 digest. The engine takes two expressions that
+	// print alike for one (it matches window definitions, grouping keys
+	// and the columns of a projection by their text), so two different
+	// values must never print alike: a digest cut to 64 bits could be
+	// matched by a second value crafted in about 2^32 tries.
 	name string
 }
 
@@ -64,8 +69,20 @@ func newLiteral(v any, t sql.Type) sql.Expression {
 // it is a largeLiteral of that value and type already (another literal
 // would be another copy of the value).
 func retyped(e sql.Expression, v any, t sql.Type) sql.Expression {
-	if large, ok := e.(*largeLiteral); ok && large.is(v, t) {
+	large, ok := e.(*largeLiteral)
+	if ok && large.is(v, t) {
 		return large
+	}
+	if ok && types.IsJSON(t) {
+		// A JSON document read from a large text (a parameter compared
+		// with or written into a JSON column): the engine prints it by
+		// writing out the whole document, so it prints as the text it
+		// was read from, under its type's name.
+		name := large.name
+		if !types.IsJSON(large.Type()) {
+			name = "'(json of " + strings.TrimPrefix(large.name, "'(")
+		}
+		return &largeLiteral{Literal: expression.NewLiteral(v, t), name: name}
 	}
 	return newLiteral(v, t)
 }
@@ -98,7 +115,7 @@ func asLarge(lit *expression.Literal) (*largeLiteral, bool) {
 	default:
 		return nil, false
 	}
-	return &largeLiteral{Literal: lit, name: fmt.Sprintf("'(%s of %d bytes, sha256 %x)'", kind, n, sum[:8])}, true
+	return &largeLiteral{Literal: lit, name: fmt.Sprintf("'(%s of %d bytes, sha256 %x)'", kind, n, sum[:])}, true
 }
 
 // asLiteral is e as the engine's literal: e itself, or the literal a

@@ -1,11 +1,15 @@
 package engine
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
 // TestLargeLiteralPrintsShort: a large text prints its size and digest,
@@ -46,4 +50,44 @@ func TestLargeLiteralPrintsShort(t *testing.T) {
 func isLarge(e sql.Expression) bool {
 	_, ok := e.(*largeLiteral)
 	return ok
+}
+
+// TestLargeLiteralPrintsWholeDigest: a large literal names its value by
+// its whole SHA-256 digest: the engine takes two expressions that print
+// alike for one, and 64 bits of a digest can be matched by a crafted
+// second value.
+func TestLargeLiteralPrintsWholeDigest(t *testing.T) {
+	v := strings.Repeat("d", largeLiteralBytes+3)
+	sum := sha256.Sum256([]byte(v))
+	for _, l := range []sql.Expression{newLiteral(v, types.LongText), newLiteral([]byte(v), types.LongBlob)} {
+		if s := l.String(); !strings.Contains(s, hex.EncodeToString(sum[:])) {
+			t.Errorf("%s lacks the whole digest %x", s, sum)
+		}
+	}
+}
+
+// TestLargeLiteralJSONPrintsShort: a JSON document read from a large text
+// (a parameter typed by a JSON column) prints as the text it was read
+// from, under its own name, not the whole document.
+func TestLargeLiteralJSONPrintsShort(t *testing.T) {
+	text := `"` + strings.Repeat("j", largeLiteralBytes) + `"`
+	src := newLiteral(text, types.LongText)
+	lit, err := coerce(src, dialect.DataType{Name: dialect.TypeJSON})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := lit.String()
+	if len(s) > 120 || !strings.Contains(s, "json") || s == src.String() {
+		t.Errorf("prints %.200q (its text %s)", s, src)
+	}
+	if again, err := coerce(lit, dialect.DataType{Name: dialect.TypeJSON}); err != nil || again.String() != s {
+		t.Errorf("typed as JSON again: %.200v, %v", again, err)
+	}
+	v, err := lit.Eval(sql.NewEmptyContext(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc, ok := v.(types.JSONDocument); !ok || doc.Val != strings.Repeat("j", largeLiteralBytes) {
+		t.Errorf("evaluates to %T", v)
+	}
 }

@@ -95,20 +95,27 @@ func (t *dataTable) rangePartition(ctx *sql.Context, r sql.MySQLRangeColumnExpr,
 	if isNullCut(r.UpperBound) {
 		return nil, true, nil
 	}
+	if textPoint(r) {
+		// key = v: one value, converted and encoded once. A value the
+		// key cannot hold is no row's.
+		if k, _, ok := t.cutKey(ctx, r.LowerBound); ok {
+			return &scanPartition{start: k, point: true}, false, nil
+		}
+		return nil, true, nil
+	}
 	lo, loAbove, loOK := t.cutKey(ctx, r.LowerBound)
 	hi, hiAbove, hiOK := t.cutKey(ctx, r.UpperBound)
 	if loOK && hiOK && !loAbove && hiAbove && bytes.Equal(lo, hi) {
-		return &scanPartition{start: append(append([]byte(nil), t.prefix...), lo...), point: true}, false, nil
+		return &scanPartition{start: lo, point: true}, false, nil
 	}
 	if unheldPoint(ctx, r, loOK, hiOK) {
 		return nil, true, nil
 	}
 	bound := func(k []byte, above bool) []byte {
-		out := append(append([]byte(nil), t.prefix...), k...)
 		if above {
-			out = append(out, 0)
+			return append(slices.Clip(k), 0)
 		}
-		return out
+		return k
 	}
 	if loOK {
 		p.start = bound(lo, loAbove)
@@ -136,7 +143,8 @@ func isNullCut(c sql.MySQLRangeCut) bool {
 	return false
 }
 
-// cutKey encodes a range bound. ok is false for an unbounded side, or when
+// cutKey encodes a range bound, after the partition's prefix (in bytes of
+// its own). ok is false for an unbounded side, or when
 // the bound's value does not convert exactly to the key type (the range is
 // then widened on that side; the engine's filter still applies).
 func (t *dataTable) cutKey(ctx *sql.Context, c sql.MySQLRangeCut) (key []byte, above bool, ok bool) {
@@ -153,7 +161,7 @@ func (t *dataTable) cutKey(ctx *sql.Context, c sql.MySQLRangeCut) (key []byte, a
 	if !ok {
 		return nil, false, false
 	}
-	k, err := row.AppendKey(nil, t.shape.PKType, norm)
+	k, err := row.AppendKey(slices.Clip(t.prefix), t.shape.PKType, norm)
 	if err != nil {
 		return nil, false, false
 	}

@@ -53,10 +53,9 @@ func TestAttackLargeParameterGroupedBounded(t *testing.T) {
 }
 
 // TestAttackLargeParameterDistinctBounded: SELECT DISTINCT of a large
-// parameter hashes every row's value by printing it (sql.HashOf: 70 MB for
-// 8 MB over 3 rows), as it does for a large column value.
+// parameter hashed every row's value by printing it (sql.HashOf: 70 MB for
+// 8 MB over 3 rows), as it did for a large column value (rowHasher).
 func TestAttackLargeParameterDistinctBounded(t *testing.T) {
-	t.Skip("not fixed: the engine's Distinct hashes each row by printing it (sql.HashOf), a large value's copies a row")
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: 24 * time.Hour}})
 	root := e.root()
 	root.must(`CREATE NAMESPACE app; CREATE TABLE app.t (id BIGINT PRIMARY KEY, v TEXT);
@@ -70,11 +69,10 @@ func TestAttackLargeParameterDistinctBounded(t *testing.T) {
 }
 
 // TestAttackGroupByParameter: GROUP BY $1 groups by the parameter's value
-// in PostgreSQL (a parameter is no constant position); here it fails with
-// the engine's MySQL message "expected integer order by literal", for a
-// small value as for a large one.
+// in PostgreSQL (a parameter is no constant position); it failed with the
+// engine's MySQL message "expected integer order by literal", for a small
+// value as for a large one.
 func TestAttackGroupByParameter(t *testing.T) {
-	t.Skip("not fixed: GROUP BY $1 fails with the engine's 'expected integer order by literal' (SQL_EXECUTION_ERROR)")
 	e := newEnv(t)
 	root := e.root()
 	root.must(`CREATE NAMESPACE app; CREATE TABLE app.t (id BIGINT PRIMARY KEY, v TEXT);

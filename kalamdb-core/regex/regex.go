@@ -117,7 +117,7 @@ type Regexp struct {
 // (see patternError), one over the size bounds RESOURCE_LIMIT_EXCEEDED.
 func Compile(fn, pattern string, f Flags) (*Regexp, error) {
 	if len(pattern) > MaxPatternBytes {
-		return nil, apierror.New(apierror.ResourceLimitExceeded, "%s: the pattern is %d bytes, over the limit of %d", fn, len(pattern), MaxPatternBytes)
+		return nil, apierror.New(apierror.ResourceLimitExceeded, "%sthe pattern is %d bytes, over the limit of %d", named(fn), len(pattern), MaxPatternBytes)
 	}
 	mode := syntax.Perl // with OneLine: ^ and $ at the ends of the text
 	if f.CaseInsensitive {
@@ -143,7 +143,7 @@ func Compile(fn, pattern string, f Flags) (*Regexp, error) {
 	}
 	if len(prog.Inst) > MaxProgram {
 		return nil, apierror.New(apierror.ResourceLimitExceeded,
-			"%s: the pattern compiles to %d instructions, over the limit of %d; use fewer or smaller repetitions", fn, len(prog.Inst), MaxProgram)
+			"%sthe pattern compiles to %d instructions, over the limit of %d; use fewer or smaller repetitions", named(fn), len(prog.Inst), MaxProgram)
 	}
 	r := &Regexp{pattern: pattern, flags: f, steps: len(prog.Inst), contextual: contextual(tree)}
 	// The tree prints as a pattern with its flags spelt out, which is what
@@ -178,11 +178,18 @@ func Compile(fn, pattern string, f Flags) (*Regexp, error) {
 	return r, nil
 }
 
-func patternError(fn, pattern string, err error) error {
-	prefix := ""
-	if fn != "" {
-		prefix = fn + ": "
+// named is the start of an error about a pattern of function fn: the
+// function's name, or nothing for an operator (~), which has none (its
+// errors began with a lone colon).
+func named(fn string) string {
+	if fn == "" {
+		return ""
 	}
+	return fn + ": "
+}
+
+func patternError(fn, pattern string, err error) error {
+	prefix := named(fn)
 	msg := err.Error()
 	var se *syntax.Error
 	if errors.As(err, &se) {

@@ -351,7 +351,7 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
 		if err != nil {
 			return nil, err
 		}
-		sel.GroupBy = append(sel.GroupBy, e)
+		sel.GroupBy = append(sel.GroupBy, paramAsExpression(g, e))
 	}
 	having := s.HavingClause
 	if having != nil && len(s.GroupClause) == 0 {
@@ -485,6 +485,7 @@ func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlpar
 		if err != nil {
 			return nil, err
 		}
+		e = paramAsExpression(n, e)
 		if hasWindowCall(n) {
 			// The engine's planner finds a window function both here and
 			// in the select list and fails ("ambiguous column or alias
@@ -510,6 +511,19 @@ func (t *translator) sortKey(n *pg.Node, targets []*pg.Node, setOp bool) (sqlpar
 	}
 	// The engine resolves a position in the select list itself.
 	return sqlparser.NewIntVal([]byte(strconv.Itoa(k))), nil
+}
+
+// paramAsExpression is e, the translation of n, as a GROUP BY or ORDER BY
+// key: a parameter ($1) is a value there, as in PostgreSQL, and its
+// placeholder is put in parentheses. The engine reads a bare placeholder
+// there as a literal, MySQL's position in the select list: it grouped or
+// sorted by the column a number bound to it named, and refused any other
+// value for GROUP BY ("expected integer order by literal").
+func paramAsExpression(n *pg.Node, e sqlparser.Expr) sqlparser.Expr {
+	if n.GetParamRef() == nil {
+		return e
+	}
+	return &sqlparser.ParenExpr{Expr: e}
 }
 
 // inSelectList reports whether position k (from 1) may name an entry of
