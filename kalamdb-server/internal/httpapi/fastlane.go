@@ -311,6 +311,20 @@ func isTemporaryAccept(err error) bool {
 	return errors.As(err, &t) && t.Temporary()
 }
 
+// startAccepting counts the accept loop about to start among what Shutdown
+// waits for; false when the server is already shutting down. Under mu,
+// as track: a WaitGroup's Add from zero must not race its Wait, and Serve
+// runs on its own goroutine, possibly after Shutdown has begun.
+func (s *laneServer) startAccepting() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
 // track adds lc to the connections Shutdown waits for; false when the
 // server is shutting down.
 func (s *laneServer) track(lc *laneConn) bool {

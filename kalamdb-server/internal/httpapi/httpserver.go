@@ -122,8 +122,13 @@ func (s *HTTPServer) Serve(ln net.Listener) error {
 	if s.lane == nil {
 		return s.srv.Serve(limited)
 	}
+	if !s.lane.startAccepting() {
+		// Shutdown came first (a start stopped at once): nothing to
+		// serve, and Shutdown may already be waiting for the lane.
+		_ = limited.Close()
+		return http.ErrServerClosed
+	}
 	handoff := newHandoffListener(limited)
-	s.lane.wg.Add(1)
 	go s.lane.acceptLoop(limited, handoff)
 	return s.srv.Serve(handoff)
 }

@@ -374,3 +374,51 @@ func dialWriteTimeout(t *testing.T, fast bool, rows int, text string) (*env, net
 	t.Cleanup(func() { _ = c.Close() })
 	return e, c
 }
+
+// A server stopped as it starts: Serve runs on its own goroutine, so
+// Shutdown may begin before it, and the fast lane's count of what
+// Shutdown waits for was raised from zero (the accept loop) while
+// Shutdown waited on it, a race the detector reported in a start/stop
+// test of the whole app. A Serve that comes after Shutdown returns
+// http.ErrServerClosed and serves nothing.
+func TestShutdownRacingServe(t *testing.T) {
+	for range 10 {
+		c := config.Default()
+		c.Server.Host, c.Server.Port = "127.0.0.1", 0
+		hs, err := NewHTTPServer(&c, newEnv(t).srv, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		served := make(chan error, 1)
+		go func() { served <- hs.Serve(ln) }()
+		if err := hs.Shutdown(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+			t.Fatalf("Serve: %v, want http.ErrServerClosed", err)
+		}
+	}
+	// After Shutdown, a Serve starts nothing.
+	c := config.Default()
+	hs, err := NewHTTPServer(&c, newEnv(t).srv, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hs.Shutdown(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := hs.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+		t.Fatalf("Serve after Shutdown: %v", err)
+	}
+	if _, err := net.Dial("tcp", ln.Addr().String()); err == nil {
+		t.Fatal("a Serve after Shutdown still accepts connections")
+	}
+}
