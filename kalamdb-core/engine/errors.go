@@ -261,6 +261,14 @@ func (e *Engine) statementError(err error, stmt sqlparser.Statement, ns string) 
 					return apierror.Wrap(code, err, text)
 				}
 			}
+			if e.fromEntryExists(stmt, ns, name) {
+				// A FROM entry of that name reads a table the catalog
+				// has: the engine could not resolve it where it was used
+				// (an aggregate of a joined table's column in HAVING, say),
+				// which is neither a missing table nor a missing FROM
+				// entry. The engine's own words, as before.
+				return translateError(err)
+			}
 			text, ok := e.missingTable(stmt, ns, name)
 			if !ok && qualifiesColumn(stmt, name) {
 				// Only a column's qualifier names it.
@@ -322,6 +330,41 @@ func (e *Engine) missingTable(stmt sqlparser.Statement, ns, name string) (msg st
 		return noNamespaceMessage(name), ok
 	}
 	return apierror.Format("table %s does not exist in namespace %s, the one selected (write namespace.%s for a table of another namespace)", name, ns, name), ok
+}
+
+// fromEntryExists reports whether a FROM entry of stmt is called name (its
+// alias, or its table's name when it has none) and reads a table or view
+// the catalog has.
+func (e *Engine) fromEntryExists(stmt sqlparser.Statement, ns, name string) bool {
+	snap := e.cat.Snapshot()
+	exists := false
+	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		x, isEntry := node.(*sqlparser.AliasedTableExpr)
+		if !isEntry || exists {
+			return !exists, nil
+		}
+		tn, isTable := x.Expr.(sqlparser.TableName)
+		if !isTable {
+			return true, nil
+		}
+		table := strings.ToLower(tn.Name.String())
+		label := table
+		if !x.As.IsEmpty() {
+			label = strings.ToLower(x.As.String())
+		}
+		if label != name {
+			return true, nil
+		}
+		in := strings.ToLower(tn.DbQualifier.String())
+		if in == "" {
+			in = ns
+		}
+		_, isTable = snap.Table(in, table)
+		_, isView := snap.View(in, table)
+		exists = isTable || isView
+		return !exists, nil
+	}, stmt)
+	return exists
 }
 
 // noNamespaceMessage is the message of a table named without a namespace
