@@ -617,14 +617,27 @@ func (h *s3Handle) fetch(ctx context.Context, buf []byte, off int64) error {
 // isDir reports whether some object is under p/.
 func (s *S3) isDir(ctx context.Context, p string) (bool, error) {
 	ctx, cancel := s.opCtx(ctx)
-	defer cancel()
-	for obj := range s.client.ListObjects(ctx, s.o.Bucket, minio.ListObjectsOptions{Prefix: s.key(p) + "/", Recursive: true, MaxKeys: 1}) {
-		if obj.Err != nil {
-			return false, s.wrap("stat", p, obj.Err)
-		}
-		return true, nil
+	objs := s.client.ListObjects(ctx, s.o.Bucket, minio.ListObjectsOptions{Prefix: s.key(p) + "/", Recursive: true, MaxKeys: 1})
+	defer stopListing(cancel, objs)
+	obj, ok := <-objs
+	if !ok {
+		return false, nil
 	}
-	return false, nil
+	if obj.Err != nil {
+		return false, s.wrap("stat", p, obj.Err)
+	}
+	return true, nil
+}
+
+// stopListing ends a listing its reader leaves before the end. The
+// client's goroutine, once its context ends, sends the error into a
+// channel that may hold an entry no one reads: drained, it ends (within
+// the page it had), else it waits there for ever, a goroutine leaked per
+// early stop.
+func stopListing(cancel context.CancelFunc, objs <-chan minio.ObjectInfo) {
+	cancel()
+	for range objs {
+	}
 }
 
 // Rename implements Storage as copy then delete: not atomic, a crash in
@@ -749,14 +762,7 @@ func (s *S3) ListEach(ctx context.Context, dir, after string, fn func(Entry) err
 		opts.StartAfter = prefix + after
 	}
 	objs := s.client.ListObjects(lctx, s.o.Bucket, opts)
-	defer func() {
-		// The client's goroutine, once lctx ends, sends the error into a
-		// channel that may hold an entry no one reads: drained, it ends
-		// (within the page it had), else it waits for ever.
-		cancel(nil)
-		for range objs {
-		}
-	}()
+	defer stopListing(func() { cancel(nil) }, objs)
 	last := after
 	emit := func(e Entry) error {
 		k := ListKey(e)
