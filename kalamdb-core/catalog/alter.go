@@ -21,7 +21,7 @@ func (c *Catalog) AlterTable(st *dialect.AlterTable) (*Table, error) {
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
 	ns, name := st.Table.Namespace, st.Table.Name
-	if SystemSchema(ns) {
+	if snap.SystemSchema(ns) {
 		return nil, apierror.New(apierror.PermissionDenied, "system tables cannot be altered")
 	}
 	if _, ok := snap.namespaces[ns]; !ok {

@@ -348,7 +348,29 @@ func (c *Catalog) commit(b *kv.Batch, next *Snapshot) error {
 // SystemSchema reports the schemas whose tables the engine provides
 // (system, information_schema, pg_catalog): read-only, never stored, so
 // DDL naming them is refused as a system table's is, not answered with
-// "namespace does not exist" while a SELECT of them works.
-func SystemSchema(ns string) bool {
-	return ns == SystemNamespace || ns == InformationSchema || ns == PGCatalog
+// "namespace does not exist" while a SELECT of them works. A stored
+// namespace named pg_catalog (LegacyPGCatalog) is a namespace, not the
+// schema.
+func (s *Snapshot) SystemSchema(ns string) bool {
+	switch ns {
+	case SystemNamespace, InformationSchema:
+		return true
+	case PGCatalog:
+		return !s.LegacyPGCatalog()
+	}
+	return false
+}
+
+// LegacyPGCatalog reports a stored namespace named pg_catalog, which
+// versions before the name was reserved let CREATE NAMESPACE create (the
+// other reserved names were refused by every version). It keeps serving
+// that name as it did, tables, DDL and all: the engine's pg_catalog
+// (pg_tables, pg_views) is not there until the namespace is dropped. A
+// rename would rewrite every key, column family and Parquet path of its
+// tables, and refusing to start would leave no way to reach its data but
+// the older version; a server reports it at start instead
+// (docs/sql.md, "A namespace named pg_catalog (upgrading)").
+func (s *Snapshot) LegacyPGCatalog() bool {
+	_, ok := s.namespaces[PGCatalog]
+	return ok
 }

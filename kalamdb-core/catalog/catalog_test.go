@@ -253,17 +253,24 @@ func TestLegacyNamesDifferingInCase(t *testing.T) {
 // left them, without the catalog's checks.
 func storeUsers(t *testing.T, dir string, rows ...*systable.User) {
 	t.Helper()
+	storeRows(t, dir, systable.Users, rows...)
+}
+
+// storeRows writes rows of a system table into the store in dir, without
+// the catalog's checks.
+func storeRows[T any](t *testing.T, dir string, def *systable.Def[T], rows ...*T) {
+	t.Helper()
 	db, err := kv.Open(dir, kv.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	users, err := systable.Open(db, systable.Users)
+	tbl, err := systable.Open(db, def)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, u := range rows {
-		if err := users.Put(u); err != nil {
+	for _, r := range rows {
+		if err := tbl.Put(r); err != nil {
 			t.Fatal(err)
 		}
 	}

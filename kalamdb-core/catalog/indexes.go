@@ -56,7 +56,7 @@ func (s *Snapshot) Index(ns, name string) (*Table, *systable.IndexDef, bool) {
 // changes on an error.
 func (c *Catalog) CreateIndex(st *dialect.CreateIndex) (t *Table, def systable.IndexDef, created bool, err error) {
 	ns, name := st.Table.Namespace, st.Table.Name
-	if SystemSchema(ns) {
+	if c.cur.Load().SystemSchema(ns) {
 		return nil, def, false, apierror.New(apierror.PermissionDenied, "system tables cannot be indexed")
 	}
 	c.mu.Lock()
@@ -144,7 +144,7 @@ func (c *Catalog) DropIndex(ns, name string, ifExists bool) (*Table, systable.In
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
-	if SystemSchema(ns) {
+	if snap.SystemSchema(ns) {
 		return nil, systable.IndexDef{}, apierror.New(apierror.PermissionDenied, "system tables have no indexes to drop")
 	}
 	if _, ok := snap.namespaces[ns]; !ok {

@@ -19,7 +19,7 @@ import (
 // the batch that creates the table.
 func (c *Catalog) CreateTable(st *dialect.CreateTable, work CreateWork) (bool, error) {
 	ns, name := st.Table.Namespace, st.Table.Name
-	if SystemSchema(ns) {
+	if c.cur.Load().SystemSchema(ns) {
 		return false, apierror.New(apierror.PermissionDenied, "tables cannot be created in the %s namespace", ns)
 	}
 	meta, sch, err := c.buildTable(st)
@@ -147,7 +147,7 @@ func (c *Catalog) DropTable(ns, name string, wantType dialect.TableType, ifExist
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
-	if SystemSchema(ns) {
+	if snap.SystemSchema(ns) {
 		return nil, nil, apierror.New(apierror.PermissionDenied, "system tables cannot be dropped")
 	}
 	if _, ok := snap.namespaces[ns]; !ok {

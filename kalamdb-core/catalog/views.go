@@ -79,7 +79,7 @@ func signature(kind string, n int, column func(int) (string, dialect.DataType)) 
 // reports whether the view was written.
 func (c *Catalog) CreateView(v *systable.View, orReplace, ifNotExists bool) (bool, error) {
 	ns, name := v.NamespaceID, v.ViewName
-	if SystemSchema(ns) {
+	if c.cur.Load().SystemSchema(ns) {
 		return false, apierror.New(apierror.PermissionDenied, "views cannot be created in the %s namespace", ns)
 	}
 	c.mu.Lock()
@@ -122,7 +122,7 @@ func (c *Catalog) DropView(ns, name string, ifExists bool) (bool, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	snap := c.cur.Load()
-	if SystemSchema(ns) {
+	if snap.SystemSchema(ns) {
 		return false, apierror.New(apierror.PermissionDenied, "views of %s cannot be dropped", ns)
 	}
 	if _, ok := snap.namespaces[ns]; !ok {

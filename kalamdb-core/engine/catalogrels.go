@@ -80,7 +80,13 @@ type catalogListing struct {
 func (p *Provider) listCatalog(role systable.Role) *catalogListing {
 	snap := p.cat.Snapshot()
 	l := &catalogListing{role: role}
-	for _, vs := range []*virtualSchema{p.info, p.pgCatalog} {
+	virtual := []*virtualSchema{p.info, p.pgCatalog}
+	if snap.LegacyPGCatalog() {
+		// The stored namespace is listed below, once, as what the name
+		// reaches.
+		virtual = virtual[:1]
+	}
+	for _, vs := range virtual {
 		l.schemas = append(l.schemas, vs.name)
 		for _, t := range vs.tables {
 			l.relations = append(l.relations, relation{schema: vs.name, name: t.name, kind: relCatalog, cols: t.relationColumns()})

@@ -417,7 +417,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 		return nil, apierror.New(apierror.InvalidParameter, "statement has %s but %s", apierror.Count(st.Params, "parameter"), given)
 	}
 	text := cs.key.text
-	if err := refuseCatalogWrite(st.AST); err != nil {
+	if err := refuseCatalogWrite(e.cat.Snapshot(), st.AST); err != nil {
 		return nil, err
 	}
 	ast, err := e.expandViews(req.Statement, st, req.Role, req.Namespace)

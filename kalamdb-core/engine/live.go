@@ -134,7 +134,7 @@ func (e *Engine) CompileFilter(ctx context.Context, userID string, role systable
 		}
 		return e.compileSystemFilter(sel, std.Text(), name, userID, role)
 	}
-	if ns == infoSchemaName || ns == pgCatalogName {
+	if ns == infoSchemaName || ns == pgCatalogName && !snap.LegacyPGCatalog() {
 		// Their rows are computed from the catalog by each scan.
 		return nil, apierror.New(apierror.Unsupported, "a live query reads one table: %s.%s has no change feed; run it as a query", ns, name)
 	}

@@ -10,7 +10,10 @@ import (
 // what the caller may see. The catalogs keyed by object ids (pg_class,
 // pg_attribute, pg_namespace, pg_type) are not there: KalamDB's objects
 // have no ids a client could join on. The provider answers the name
-// pg_catalog (Provider.Database), which no namespace may take.
+// pg_catalog (Provider.Database), which no namespace may take, unless a
+// namespace an older version created has it
+// (catalog.Snapshot.LegacyPGCatalog): that namespace is served, and this
+// schema is not, until it is dropped.
 
 // pgCatalogName is the schema's name.
 const pgCatalogName = "pg_catalog"

@@ -40,7 +40,7 @@ func (p *Provider) Database(ctx *sql.Context, name string) (sql.Database, error)
 	if name == catalog.SystemNamespace {
 		return p.system, nil
 	}
-	if name == pgCatalogName {
+	if name == pgCatalogName && !p.cat.Snapshot().LegacyPGCatalog() {
 		return p.pgCatalog, nil
 	}
 	if name == "" && p.noDatabase != nil {
@@ -81,6 +81,7 @@ func (emptyDatabase) GetTableNames(*sql.Context) ([]string, error) { return nil,
 func (p *Provider) HasDatabase(ctx *sql.Context, name string) bool {
 	name = strings.ToLower(name)
 	if name == catalog.SystemNamespace || name == noNamespace || name == pgCatalogName {
+		// A stored pg_catalog (LegacyPGCatalog) is a database too.
 		return true
 	}
 	_, ok := p.cat.Snapshot().Namespace(name)

@@ -6,6 +6,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/vitess/go/vt/sqlparser"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -156,8 +157,9 @@ func (t *virtualTable) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.Row
 // WITH), so a large INSERT costs nothing more, and reading a virtual
 // table in a write to a real one (a subquery, INSERT ... SELECT) stays
 // allowed. Names without a namespace never resolve to a virtual schema:
-// no namespace may take their names.
-func refuseCatalogWrite(stmt sqlparser.Statement) error {
+// no namespace may take their names. A stored namespace named pg_catalog
+// (catalog.Snapshot.LegacyPGCatalog) is written as any other.
+func refuseCatalogWrite(snap *catalog.Snapshot, stmt sqlparser.Statement) error {
 	var what string
 	var targets sqlparser.TableExprs
 	switch s := stmt.(type) {
@@ -179,7 +181,7 @@ func refuseCatalogWrite(stmt sqlparser.Statement) error {
 		if !ok {
 			continue
 		}
-		if ns := strings.ToLower(tn.DbQualifier.String()); ns == infoSchemaName || ns == pgCatalogName {
+		if ns := strings.ToLower(tn.DbQualifier.String()); ns == infoSchemaName || ns == pgCatalogName && !snap.LegacyPGCatalog() {
 			return apierror.New(apierror.PermissionDenied, "cannot %s view %s.%s: %s is read-only",
 				what, ns, strings.ToLower(tn.Name.String()), ns)
 		}

@@ -22,10 +22,10 @@ func (x *Executor) createView(ctx context.Context, b *batch, p authz.Principal, 
 		return Result{}, err
 	}
 	ns, name := s.View.Namespace, s.View.Name
-	if catalog.SystemSchema(ns) {
+	snap := x.cat.Snapshot()
+	if snap.SystemSchema(ns) {
 		return Result{}, apierror.New(apierror.PermissionDenied, "views cannot be created in the %s namespace", ns)
 	}
-	snap := x.cat.Snapshot()
 	if _, ok := snap.Namespace(ns); !ok {
 		return Result{}, apierror.New(apierror.NamespaceNotFound, "namespace %s does not exist", ns)
 	}

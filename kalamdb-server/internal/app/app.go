@@ -74,7 +74,7 @@ var Module = fx.Module("server",
 	// armJobsStop last: fx runs stop hooks in reverse order, and a
 	// module's own invokes after those of the modules it holds
 	// (liveModule's), so its hook is the first to run on stop.
-	fx.Invoke(serveHTTP, logStorageProblems, armJobsStop),
+	fx.Invoke(serveHTTP, logStorageProblems, logLegacyPGCatalog, armJobsStop),
 	liveModule,
 )
 
@@ -423,5 +423,16 @@ func logStorageProblems(cat *catalog.Catalog, log *zap.Logger) {
 		}
 		log.Warn("storage is outside storage.allowed_roots; it keeps working, but CREATE/ALTER STORAGE could not put it there now",
 			zap.String("storage_id", p.StorageID), zap.Error(p.Err))
+	}
+}
+
+// logLegacyPGCatalog reports a namespace named pg_catalog, created before
+// the name was reserved: it keeps its tables under that name, and
+// PostgreSQL's pg_catalog (pg_tables, pg_views) is missing until it is
+// dropped.
+func logLegacyPGCatalog(cat *catalog.Catalog, log *zap.Logger) {
+	if cat.Snapshot().LegacyPGCatalog() {
+		log.Warn("a namespace named pg_catalog, created by an older version, hides the pg_catalog schema (pg_tables, pg_views): its tables keep working under that name",
+			zap.String("fix", "copy its tables to another namespace, then DROP NAMESPACE pg_catalog CASCADE (docs/sql.md, \"A namespace named pg_catalog (upgrading)\")"))
 	}
 }
