@@ -78,6 +78,7 @@ type catalogListing struct {
 // listCatalog lists what role may see: schemas and relations sorted by
 // schema, then name.
 func (p *Provider) listCatalog(role systable.Role) *catalogListing {
+	p.listings.Add(1)
 	snap := p.cat.Snapshot()
 	l := &catalogListing{role: role}
 	virtual := []*virtualSchema{p.info, p.pgCatalog}

@@ -66,7 +66,9 @@
 //     configurable bounds.
 //   - information_schema and pg_catalog list exactly what SHOW TABLES and
 //     DESCRIBE TABLE would show the session's effective user
-//     (listCatalog), computed when a scan starts; no MySQL table or
+//     (listCatalog), computed at the statement's first scan of them and
+//     kept for the rest of the statement only (catalogMemo): one listing
+//     per statement, however often it scans them; no MySQL table or
 //     column of the engine's information_schema is reachable.
 //   - Floats follow PostgreSQL's order (NaN equals NaN and sorts last):
 //     comparisons, sort keys and min/max of floats are KalamDB's, never

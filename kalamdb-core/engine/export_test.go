@@ -107,3 +107,7 @@ func WindowImplementations(ctx context.Context, e *Engine, ns, text string) ([]s
 	walk(analyzed)
 	return out, err
 }
+
+// CatalogListings is how many times e has listed the catalog for the
+// virtual schemas (information_schema, pg_catalog).
+func CatalogListings(e *Engine) int64 { return e.provider.listings.Load() }

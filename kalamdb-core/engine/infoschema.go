@@ -21,8 +21,9 @@ import (
 //     sets, collations, identities). Column types are named as
 //     PostgreSQL names them (schema.PostgresType).
 //   - What is listed is exactly what the caller may see (listCatalog, the
-//     one rule, in catalogrels.go), computed from the catalog when a
-//     scan starts; nothing is cached across statements.
+//     one rule, in catalogrels.go), computed from the catalog at the
+//     statement's first scan and kept for its other scans (catalogMemo);
+//     nothing is cached across statements.
 //   - A column or table MySQL's information_schema has and PostgreSQL's
 //     does not is unknown: "column ... does not exist" (INVALID_SQL),
 //     relation not found (TABLE_NOT_FOUND).

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"strings"
+	"sync/atomic"
 
 	"github.com/dolthub/go-mysql-server/sql"
 
@@ -27,6 +28,9 @@ type Provider struct {
 	// each time captured a stack trace (~4 µs, a tenth of planning
 	// SELECT 1). Errors are immutable, so one serves every statement.
 	noDatabase error
+	// listings counts listCatalog's listings, for tests to see how often
+	// a statement lists the catalog.
+	listings atomic.Int64
 }
 
 var (

@@ -14,10 +14,10 @@ import (
 
 // A virtual schema is a read-only schema whose tables describe the
 // catalog: information_schema (infoschema.go) and pg_catalog
-// (pgcatalog.go). Their rows are computed when a scan starts from what
-// the session's effective user may see (listCatalog), held in memory for
-// the scan and charged to the statement's budget; nothing is cached
-// across statements.
+// (pgcatalog.go). Their rows are computed when the statement first scans
+// them from what the session's effective user may see (listCatalog),
+// held in memory for the rest of the statement (catalogMemo) and charged
+// to its budget; nothing is cached across statements.
 
 // virtualSchema is one virtual schema as an engine database.
 type virtualSchema struct {
@@ -127,25 +127,18 @@ func (t *virtualTable) Partitions(*sql.Context) (sql.PartitionIter, error) {
 	return sql.PartitionsToPartitionIter(singlePartition{}), nil
 }
 
-// PartitionRows lists, when the scan starts, what the session's effective
-// user may see.
+// PartitionRows returns what the session's effective user may see, as
+// the statement's first scan of a virtual table listed it (catalogMemo).
 func (t *virtualTable) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.RowIter, error) {
 	sess, err := sessionOf(ctx)
 	if err != nil {
 		return nil, err
 	}
-	listed := t.def.rows(t.s.p.listCatalog(sess.Role))
-	rows := make([]sql.Row, len(listed))
-	var size int64
-	for i, r := range listed {
-		row := make(sql.Row, len(t.def.cols))
-		for j, c := range t.def.cols {
-			row[j] = systemValue(r[c.name])
-		}
-		rows[i] = row
-		size += rowSize(row)
+	rows, err := sess.catalog.rowsOf(sess, t)
+	if err != nil {
+		return nil, err
 	}
-	return heldRows(ctx, t.String(), rows, size)
+	return &memoIter{rows: rows}, nil
 }
 
 // refuseCatalogWrite refuses a statement that writes (INSERT, UPDATE,
