@@ -1,6 +1,7 @@
 package executor_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -11,7 +12,8 @@ import (
 // A namespace named pg_catalog, which versions before the name was
 // reserved let CREATE NAMESPACE create, keeps being served under its
 // name as it was (catalog.Snapshot.LegacyPGCatalog): its tables read,
-// written, listed once and dropped as any namespace's, while the
+// written, flushed, described, listed once and dropped as any
+// namespace's, while the
 // engine's pg_catalog (pg_tables, pg_views) is not there. Dropping the
 // namespace brings the engine's pg_catalog back, with no restart. Before,
 // its tables were TABLE_NOT_FOUND, listed as unreadable BASE TABLEs under
@@ -56,6 +58,16 @@ func TestLegacyPgCatalogNamespaceIsServed(t *testing.T) {
 		}
 	}
 	refusedWith(t, alice, apierror.TableNotFound, `SELECT * FROM pg_catalog.pg_tables`)
+	if got := root.rows(`SHOW TABLES IN pg_catalog`); !strings.Contains(got, `"t"`) {
+		t.Errorf("SHOW TABLES IN pg_catalog: %s", got)
+	}
+	if got := root.rows(`DESCRIBE TABLE pg_catalog.t`); !strings.Contains(got, `"v"`) {
+		t.Errorf("DESCRIBE TABLE pg_catalog.t: %s", got)
+	}
+	flushTable(t, e, "pg_catalog.t")
+	if got := alice.rows(`SELECT v FROM pg_catalog.t`); got != `[["kept"]]` {
+		t.Errorf("pg_catalog.t flushed: %s", got)
+	}
 	root.must(`UPDATE pg_catalog.t SET v = 'changed' WHERE id = 1`)
 	root.must(`ALTER TABLE pg_catalog.t ADD COLUMN w INT`)
 	if got := root.rows(`SELECT v, w FROM pg_catalog.t`); got != `[["changed",null]]` {
