@@ -80,9 +80,9 @@ type Session struct {
 	idMu       sync.Mutex
 	lastID     int64
 	lastIDFree bool
-	// catalog is the statement's listing of the catalog for the virtual
+	// catMemo is the statement's listing of the catalog for the virtual
 	// schemas, and their rows (catalogMemo).
-	catalog catalogMemo
+	catMemo catalogMemo
 }
 
 // noteID records id, just issued by SNOWFLAKE_ID() in the statement.
@@ -206,7 +206,7 @@ func (s *Session) endStatement() {
 	s.idMu.Lock()
 	s.lastIDFree = false
 	s.idMu.Unlock()
-	s.catalog.reset()
+	s.catMemo.reset()
 }
 
 // sessionOf returns the KalamDB session behind an engine context. Every

@@ -134,7 +134,7 @@ func (t *virtualTable) PartitionRows(ctx *sql.Context, _ sql.Partition) (sql.Row
 	if err != nil {
 		return nil, err
 	}
-	rows, err := sess.catalog.rowsOf(sess, t)
+	rows, err := sess.catMemo.rowsOf(sess, t)
 	if err != nil {
 		return nil, err
 	}
