@@ -148,6 +148,8 @@ func TestTranslateErrors(t *testing.T) {
 		{"SELECT a FROM t FOR UPDATE", apierror.Unsupported, "FOR UPDATE", 0},
 		{"SELECT DISTINCT ON (a) a FROM t", apierror.Unsupported, "DISTINCT ON", 0},
 		{"SELECT * FROM ns.t, generate_series(1, t.n)", apierror.Unsupported, "may not name columns", 0},
+		// In the WITH of a set operation, which the parser's walk skips.
+		{"SELECT * FROM ns.t, generate_series(1, (WITH c AS (SELECT t.n AS m) SELECT m FROM c UNION SELECT 1 LIMIT 1))", apierror.Unsupported, "may not name columns", 0},
 		{"SELECT generate_series(1, 3)", apierror.Unsupported, "only supported in FROM", 8},
 		{"SELECT * FROM unnest(ARRAY[1], ARRAY[2])", apierror.Unsupported, "several arrays", 0},
 		{"SELECT * FROM abs(1)", apierror.Unsupported, "only generate_series and unnest", 0},
