@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
 // MaxCTEExpansions is the most references to WITH queries a statement may
@@ -22,7 +24,7 @@ const MaxCTEExpansions = 100_000
 // matched as cteNames matches them: by name, wherever the WITH is.
 func boundCTEExpansion(stmt sqlparser.SQLNode) error {
 	bodies := map[string]sqlparser.SQLNode{}
-	walk(func(node sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		if w, ok := node.(*sqlparser.With); ok && w != nil {
 			for _, c := range w.Ctes {
 				bodies[strings.ToLower(c.As.String())] = c.AliasedTableExpr.Expr
@@ -40,7 +42,7 @@ func boundCTEExpansion(stmt sqlparser.SQLNode) error {
 	// to itself.
 	refs := func(node sqlparser.SQLNode, inProgress map[string]bool) int64 {
 		var total int64
-		walk(func(n sqlparser.SQLNode) (bool, error) {
+		_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
 			t, ok := n.(*sqlparser.AliasedTableExpr)
 			if !ok {
 				return total <= MaxCTEExpansions, nil
