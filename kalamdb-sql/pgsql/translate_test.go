@@ -180,6 +180,13 @@ func TestTranslateErrors(t *testing.T) {
 		{"DELETE FROM t USING u", apierror.Unsupported, "DELETE ... USING", 0},
 		{"WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x", apierror.Unsupported, "data-modifying", 0},
 		{"SELECT a FROM t ORDER BY 3", apierror.InvalidSQL, "ORDER BY position 3 is not in select list", 26},
+		// A parameter is a value, not a position: under DISTINCT it must be
+		// in the select list.
+		{"SELECT DISTINCT a FROM t ORDER BY $1", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 35},
+		{"SELECT DISTINCT a FROM t ORDER BY a, ($1)", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 39},
+		{"SELECT DISTINCT a, $2 FROM t ORDER BY $1", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 39},
+		{"SELECT DISTINCT * FROM t ORDER BY $1", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 35},
+		{"SELECT * FROM (SELECT DISTINCT a FROM t ORDER BY $1) s", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 0},
 		{"SELECT a, b FROM t GROUP BY 3", apierror.InvalidSQL, "GROUP BY position 3 is not in select list", 29},
 		{"SELECT count(DISTINCT (a, b)) FROM t", apierror.Unsupported, "a row value as the argument of aggregate count() is not supported", 23},
 		{"SELECT 1, 2 UNION SELECT 1", apierror.InvalidSQL, "each UNION query must have the same number of columns", 26},
@@ -245,5 +252,23 @@ func TestWhereText(t *testing.T) {
 		if got := WhereText(sql); got != want {
 			t.Errorf("WhereText(%q) = %q, want %q", sql, got, want)
 		}
+	}
+}
+
+// A parameter ORDER BY key of SELECT DISTINCT that the select list has
+// ($n, or $n cast, which types it in PostgreSQL), and one without
+// DISTINCT, are accepted as PostgreSQL 15 accepts them.
+func TestDistinctParamKeysInSelectList(t *testing.T) {
+	for _, q := range []string{
+		"SELECT DISTINCT a, $1 FROM t ORDER BY $1",
+		"SELECT DISTINCT a, ($1) AS x FROM t ORDER BY a, $1",
+		"SELECT DISTINCT a, $1::int FROM t ORDER BY $1",
+		"SELECT DISTINCT a, CAST($1 AS TEXT) FROM t ORDER BY $1 DESC",
+		"SELECT DISTINCT a + $1 FROM t ORDER BY a + $1",
+		"SELECT a FROM t GROUP BY a ORDER BY $1",
+		"SELECT a FROM t ORDER BY $1",
+		"SELECT DISTINCT a FROM t UNION SELECT b FROM u ORDER BY 1",
+	} {
+		mustTranslate(t, q)
 	}
 }
