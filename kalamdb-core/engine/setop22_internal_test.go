@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
@@ -50,6 +52,36 @@ func TestSetOp22ChecksSeeEveryPartOfASetOperation(t *testing.T) {
 		}
 		if got := hasTableFunction(st.AST); got != c.tableFunction {
 			t.Errorf("%s: hasTableFunction %v, want %v", c.sql, got, c.tableFunction)
+		}
+	}
+}
+
+// WITH queries nested in WITH queries count as the engine inlines them:
+// a chain of 40, each reading the one inside it once, is 40 references
+// (it was counted as 2^40, the inner ones once per WITH around them, and
+// refused), while one reading the one inside it twice still doubles.
+func TestSetOp22NestedWithsCountAsInlined(t *testing.T) {
+	chain := func(levels int, reads string) string {
+		q := "SELECT 1 AS a"
+		for i := range levels {
+			q = fmt.Sprintf("WITH c%d AS (%s) %s", i, q, strings.ReplaceAll(reads, "$", fmt.Sprintf("c%d", i)))
+		}
+		return q
+	}
+	for _, c := range []struct {
+		sql     string
+		refused bool
+	}{
+		{chain(40, "SELECT a FROM $"), false},
+		{chain(40, "SELECT a FROM $ UNION SELECT a FROM $"), true},
+		{chain(12, "SELECT a FROM $ UNION SELECT a FROM $"), false},
+	} {
+		st, err := pgsql.Translate(c.sql, pgsql.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := boundCTEExpansion(st.AST); (err != nil) != c.refused {
+			t.Errorf("%.80s...: refused %v, want %v (%v)", c.sql, err != nil, c.refused, err)
 		}
 	}
 }

@@ -130,15 +130,20 @@ func TestSetOp22ViewsAndSetOperationWiths(t *testing.T) {
 // Nested WITHs are checked in time linear in the statement: the checks'
 // walk entered a WITH's queries twice, doubling at every level, so a
 // statement of under a kilobyte with 40 levels was checked for longer
-// than any time limit, before the limit applied.
+// than any time limit, before the limit applied. And a chain of them,
+// each reading the one inside it, is as many references as levels (it
+// counted as 2^levels, past max_cte_expansions from 17 levels).
 func TestSetOp22NestedWithsAreWalkedOnce(t *testing.T) {
 	e := newEnv(t)
-	q := "SELECT 1 AS a"
+	unread, chain := "SELECT 1 AS a", "SELECT 1 AS a"
 	for i := range 40 {
-		q = fmt.Sprintf("WITH c%d AS (%s) SELECT 1 AS a", i, q)
+		unread = fmt.Sprintf("WITH c%d AS (%s) SELECT 1 AS a", i, unread)
+		chain = fmt.Sprintf("WITH c%d AS (%s) SELECT a FROM c%d", i, chain, i)
 	}
-	if got := e.root().rows(q); got != `[[1]]` {
-		t.Fatalf("got %s", got)
+	for _, q := range []string{unread, chain} {
+		if got := e.root().rows(q); got != `[[1]]` {
+			t.Fatalf("%.60s...: got %s", q, got)
+		}
 	}
 }
 
