@@ -577,7 +577,7 @@ func inSelectList(k int, targets []*pg.Node) bool {
 func (t *translator) setOpSortKey(n *pg.Node, targets []*pg.Node) (sqlparser.Expr, error) {
 	cr := n.GetColumnRef()
 	if cr == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_() == nil {
-		return nil, t.errorAt(location(n), "ORDER BY of UNION/INTERSECT/EXCEPT must name a result column or give its position")
+		return nil, t.errorAt(location(n), "invalid UNION/INTERSECT/EXCEPT ORDER BY clause: only a result column's name or position can be used, not expressions or functions")
 	}
 	// The result's columns are the first query's. A name none of them
 	// has is PostgreSQL's error; the engine found it in a table of a

@@ -182,6 +182,7 @@ func TestTranslateErrors(t *testing.T) {
 		{"SELECT a FROM t ORDER BY 3", apierror.InvalidSQL, "ORDER BY position 3 is not in select list", 26},
 		// A parameter is a value, not a position: under DISTINCT it must be
 		// in the select list.
+		{"SELECT a FROM t UNION SELECT b FROM u ORDER BY (SELECT max(c) FROM v)", apierror.InvalidSQL, "invalid UNION/INTERSECT/EXCEPT ORDER BY clause", 48},
 		{"SELECT DISTINCT a FROM t ORDER BY $1", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 35},
 		{"SELECT DISTINCT a FROM t ORDER BY a, ($1)", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 39},
 		{"SELECT DISTINCT a, $2 FROM t ORDER BY $1", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 39},
