@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
 // MaxCTEExpansions is the most references to WITH queries a statement may
@@ -17,15 +19,21 @@ const MaxCTEExpansions = 100_000
 
 // boundCTEExpansion refuses a statement whose WITH queries expand past
 // MaxCTEExpansions references. A reference counts one plus the references
-// of the query it names, expanded; references inside WITH queries are
-// counted too, so the count is at most about twice the plan's. Names are
-// matched as cteNames matches them: by name, wherever the WITH is.
+// of the query it names, expanded; the references of each WITH query count
+// once more on their own (read or not), so the count is at most about
+// twice the plan's. A WITH inside a WITH query is counted where its
+// queries are referenced, not again with each WITH around it (which made
+// a chain of 17 nested WITHs, each reading the one inside once, count
+// past the bound). Names are matched as cteNames matches them: by name,
+// wherever the WITH is.
 func boundCTEExpansion(stmt sqlparser.SQLNode) error {
 	bodies := map[string]sqlparser.SQLNode{}
-	walk(func(node sqlparser.SQLNode) (bool, error) {
+	var defined []sqlparser.SQLNode // every WITH query, in every WITH
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		if w, ok := node.(*sqlparser.With); ok && w != nil {
 			for _, c := range w.Ctes {
 				bodies[strings.ToLower(c.As.String())] = c.AliasedTableExpr.Expr
+				defined = append(defined, c.AliasedTableExpr.Expr)
 			}
 		}
 		return true, nil
@@ -40,7 +48,10 @@ func boundCTEExpansion(stmt sqlparser.SQLNode) error {
 	// to itself.
 	refs := func(node sqlparser.SQLNode, inProgress map[string]bool) int64 {
 		var total int64
-		walk(func(n sqlparser.SQLNode) (bool, error) {
+		_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
+			if _, isWith := n.(*sqlparser.With); isWith {
+				return false, nil // its queries count where they are referenced, and on their own
+			}
 			t, ok := n.(*sqlparser.AliasedTableExpr)
 			if !ok {
 				return total <= MaxCTEExpansions, nil
@@ -67,7 +78,14 @@ func boundCTEExpansion(stmt sqlparser.SQLNode) error {
 		expanded[name] = n
 		return n
 	}
-	if total := refs(stmt, map[string]bool{}); total > MaxCTEExpansions {
+	total := refs(stmt, map[string]bool{})
+	for _, body := range defined {
+		if total > MaxCTEExpansions {
+			break
+		}
+		total += refs(body, map[string]bool{})
+	}
+	if total > MaxCTEExpansions {
 		return limitError("max_cte_expansions", "the statement's WITH queries expand to more than %d references once each "+
 			"is replaced by its query (a query that reads the one before it twice doubles at every level); "+
 			"materialize a step into a table, or split the statement", MaxCTEExpansions)

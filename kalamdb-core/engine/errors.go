@@ -338,7 +338,7 @@ func (e *Engine) missingTable(stmt sqlparser.Statement, ns, name string) (msg st
 func (e *Engine) fromEntryExists(stmt sqlparser.Statement, ns, name string) bool {
 	snap := e.cat.Snapshot()
 	exists := false
-	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		x, isEntry := node.(*sqlparser.AliasedTableExpr)
 		if !isEntry || exists {
 			return !exists, nil
@@ -382,7 +382,7 @@ func namesPosition(stmt sqlparser.Statement, k string, groupBy bool) bool {
 		v, ok := x.(*sqlparser.SQLVal)
 		return ok && v.Type == sqlparser.IntVal && string(v.Val) == k
 	}
-	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		switch n := node.(type) {
 		case *sqlparser.Order:
 			position = position || !groupBy && isK(n.Expr)
@@ -410,13 +410,13 @@ func namesPosition(stmt sqlparser.Statement, k string, groupBy bool) bool {
 func (e *Engine) ungroupedInHaving(stmt sqlparser.Statement, ns, qualifier, col string) (code apierror.Code, msg string, ok bool) {
 	col = strings.ToLower(col)
 	snap := e.cat.Snapshot()
-	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		sel, isSelect := node.(*sqlparser.Select)
 		if ok || !isSelect || sel.Having == nil {
 			return !ok, nil
 		}
 		named := false
-		_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
 			if c, isCol := n.(*sqlparser.ColName); isCol && strings.ToLower(c.Name.String()) == col &&
 				(qualifier == "" || strings.ToLower(c.Qualifier.Name.String()) == qualifier) {
 				named = true
@@ -428,7 +428,7 @@ func (e *Engine) ungroupedInHaving(stmt sqlparser.Statement, ns, qualifier, col 
 		}
 		var label, pk string
 		found := 0
-		_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
 			switch x := n.(type) {
 			case *sqlparser.Subquery:
 				return false, nil // a derived table's columns are not looked up
@@ -512,7 +512,7 @@ func groupsColumn(g sqlparser.GroupBy, label, col string) bool {
 // column's qualifier) until fn returns false.
 func tableRefs(stmt sqlparser.Statement, fn func(sqlparser.TableName) bool) {
 	more := true
-	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		switch n := node.(type) {
 		case *sqlparser.AliasedTableExpr:
 			if tn, ok := n.Expr.(sqlparser.TableName); ok && more {
@@ -531,32 +531,24 @@ func tableRefs(stmt sqlparser.Statement, fn func(sqlparser.TableName) bool) {
 // table.
 func qualifiesColumn(stmt sqlparser.Statement, table string) bool {
 	found := false
-	var visit func(node sqlparser.SQLNode) (bool, error)
-	visit = func(node sqlparser.SQLNode) (bool, error) {
-		switch n := node.(type) {
-		case *sqlparser.ColName:
-			found = found || strings.ToLower(n.Qualifier.Name.String()) == table
-		case *sqlparser.Insert:
-			// The walk does not enter RETURNING.
-			_ = sqlparser.Walk(visit, n.Returning)
-		case *sqlparser.Update:
-			_ = sqlparser.Walk(visit, n.Returning)
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		if c, ok := node.(*sqlparser.ColName); ok {
+			found = found || strings.ToLower(c.Qualifier.Name.String()) == table
 		}
 		return !found, nil
-	}
-	_ = sqlparser.Walk(visit, stmt)
+	}, stmt)
 	return found
 }
 
 // havingColumnOf is the name of a column qualified with table in a
 // HAVING of stmt.
 func havingColumnOf(stmt sqlparser.Statement, table string) (col string, ok bool) {
-	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		sel, isSelect := node.(*sqlparser.Select)
 		if !isSelect || sel.Having == nil || ok {
 			return !ok, nil
 		}
-		_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
 			if c, isCol := n.(*sqlparser.ColName); isCol && !ok && strings.ToLower(c.Qualifier.Name.String()) == table {
 				col, ok = strings.ToLower(c.Name.String()), true
 			}

@@ -509,7 +509,7 @@ var liveValueBuilders = map[string]string{
 // longer, such as removing dashes from a phone number.
 func checkLiveCost(stmt sqlparser.Statement) error {
 	var refused string
-	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		f, ok := node.(*sqlparser.FuncExpr)
 		if !ok {
 			return true, nil
@@ -535,7 +535,7 @@ func checkLiveCost(stmt sqlparser.Statement) error {
 // the result would silently go stale when the subquery's answer changes.
 func refuseSubqueries(node sqlparser.SQLNode) error {
 	found := false
-	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
 		if _, ok := n.(*sqlparser.Subquery); ok {
 			found = true
 			return false, nil

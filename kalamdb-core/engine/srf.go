@@ -531,7 +531,7 @@ func (it *srfIter) Close(*sql.Context) error { return nil }
 // function in FROM.
 func hasTableFunction(stmt sqlparser.Statement) bool {
 	found := false
-	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
 		if _, ok := n.(*sqlparser.TableFuncExpr); ok {
 			found = true
 		}

@@ -114,15 +114,7 @@ func (e *Engine) checkStatement(sctx *sql.Context, stmt sqlparser.Statement, unq
 // names no table, so "dual" here is one the user wrote: PostgreSQL has no
 // such table, and the engine would answer MySQL's "no database selected".
 func unqualifiedTable(stmt sqlparser.Statement) string {
-	ctes := map[string]bool{}
-	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
-		if w, ok := node.(*sqlparser.With); ok && w != nil {
-			for _, c := range w.Ctes {
-				ctes[strings.ToLower(c.As.String())] = true
-			}
-		}
-		return true, nil
-	}, stmt)
+	ctes := cteNames(stmt)
 	found := ""
 	check := func(tn sqlparser.TableName) {
 		name := strings.ToLower(tn.Name.String())
@@ -130,7 +122,7 @@ func unqualifiedTable(stmt sqlparser.Statement) string {
 			found = name
 		}
 	}
-	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		switch n := node.(type) {
 		case *sqlparser.AliasedTableExpr:
 			if tn, ok := n.Expr.(sqlparser.TableName); ok {
@@ -309,13 +301,11 @@ func nonFiniteFloat(v float64) sqlparser.Expr {
 
 // filtersOnDeleted reports whether a WHERE, ON or HAVING clause of the
 // statement mentions _deleted; only then are soft-deleted rows visible.
+// EXPLAIN's statement counts: its plan is the one the statement would
+// run.
 func filtersOnDeleted(stmt sqlparser.Statement) bool {
-	if ex, ok := stmt.(*sqlparser.Explain); ok {
-		// EXPLAIN shows the plan the statement would run with.
-		stmt = ex.Statement
-	}
 	found := false
-	_ = sqlparser.Walk(func(node sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		if found {
 			return false, nil
 		}
@@ -329,7 +319,7 @@ func filtersOnDeleted(stmt sqlparser.Statement) bool {
 			cond = n.On
 		}
 		if cond != nil {
-			_ = sqlparser.Walk(func(inner sqlparser.SQLNode) (bool, error) {
+			_ = pgsql.Walk(func(inner sqlparser.SQLNode) (bool, error) {
 				if c, ok := inner.(*sqlparser.ColName); ok && c.Name.Lowered() == schema.DeletedColumn {
 					found = true
 					return false, nil

@@ -76,7 +76,7 @@ func (e *Engine) expandViews(std *dialect.StandardSQL, st *pgsql.Statement, role
 func referencesView(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespace string) bool {
 	ctes := cteNames(stmt)
 	found := false
-	walk(func(n sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
 		var tn sqlparser.TableName
 		switch n := n.(type) {
 		case *sqlparser.AliasedTableExpr:
@@ -100,44 +100,13 @@ func referencesView(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespace st
 	return found
 }
 
-// walk is sqlparser.Walk that also enters what Walk leaves out: the
-// queries of WITH, the statement of EXPLAIN, the rows of VALUES and a set
-// operation's own WITH. A view referenced there is expanded like any other.
-func walk(visit sqlparser.Visit, node sqlparser.SQLNode) {
-	var inner sqlparser.Visit
-	inner = func(n sqlparser.SQLNode) (bool, error) {
-		kontinue, err := visit(n)
-		if err != nil || !kontinue {
-			return kontinue, err
-		}
-		switch n := n.(type) {
-		case *sqlparser.With:
-			if n != nil {
-				for _, c := range n.Ctes {
-					_ = sqlparser.Walk(inner, c.AliasedTableExpr)
-				}
-			}
-		case *sqlparser.Explain:
-			_ = sqlparser.Walk(inner, n.Statement)
-		case *sqlparser.SetOp:
-			if n.With != nil {
-				_ = sqlparser.Walk(inner, n.With)
-			}
-		case *sqlparser.ValuesStatement:
-			_ = sqlparser.Walk(inner, n.Rows)
-		}
-		return true, nil
-	}
-	_ = sqlparser.Walk(inner, node)
-}
-
 // cteNames lists the names of the WITH queries anywhere in a statement.
 // A table reference without a namespace that uses one of them is taken to
 // be that query, wherever the WITH is: at worst a view of that name is then
 // not found, which fails the statement; it never reads something else.
 func cteNames(stmt sqlparser.SQLNode) map[string]bool {
 	ctes := map[string]bool{}
-	walk(func(node sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
 		if w, ok := node.(*sqlparser.With); ok && w != nil {
 			for _, c := range w.Ctes {
 				ctes[strings.ToLower(c.As.String())] = true
@@ -171,7 +140,7 @@ func resolveName(tn sqlparser.TableName, namespace string, ctes map[string]bool)
 func (x *viewExpansion) expand(node sqlparser.SQLNode, namespace string, chain []string, top bool) error {
 	ctes := cteNames(node)
 	var failure error
-	walk(func(n sqlparser.SQLNode) (bool, error) {
+	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
 		if failure != nil {
 			return false, nil
 		}

@@ -82,6 +82,11 @@ func (t *translator) selectStmt(s *pg.SelectStmt) (sqlparser.SelectStatement, er
 		return nil, err
 	}
 	setOp := s.Op == pg.SetOperation_SETOP_UNION || s.Op == pg.SetOperation_SETOP_INTERSECT || s.Op == pg.SetOperation_SETOP_EXCEPT
+	if sel, ok := out.(*sqlparser.Select); ok && sel.QueryOpts.Distinct {
+		if err := t.distinctParamKeys(s.SortClause, s.TargetList); err != nil {
+			return nil, err
+		}
+	}
 	if len(s.SortClause) > 0 {
 		ob, err := t.orderBy(s.SortClause, targets, setOp)
 		if err != nil {
@@ -104,6 +109,32 @@ func (t *translator) selectStmt(s *pg.SelectStmt) (sqlparser.SelectStatement, er
 		out.SetWith(w)
 	}
 	return out, nil
+}
+
+// distinctParamKeys refuses an ORDER BY key of SELECT DISTINCT that is a
+// parameter not in the select list, as PostgreSQL does: a parameter is a
+// value there, not a position, and the engine, which sees the value bound
+// as a constant, sorted by it. A select-list entry $n, or $n cast (which
+// types the parameter in PostgreSQL), is the key $n.
+func (t *translator) distinctParamKeys(sorts, targets []*pg.Node) error {
+	for _, n := range sorts {
+		key := n.GetSortBy().GetNode().GetParamRef()
+		if key == nil {
+			continue
+		}
+		listed := slices.ContainsFunc(targets, func(tn *pg.Node) bool {
+			v := tn.GetResTarget().GetVal()
+			if c := v.GetTypeCast(); c != nil {
+				v = c.Arg
+			}
+			p := v.GetParamRef()
+			return p != nil && p.Number == key.Number
+		})
+		if !listed {
+			return t.errorAt(key.Location, "for SELECT DISTINCT, ORDER BY expressions must appear in select list")
+		}
+	}
+	return nil
 }
 
 // leftmostTargets is the select list that names a set operation's
@@ -546,7 +577,7 @@ func inSelectList(k int, targets []*pg.Node) bool {
 func (t *translator) setOpSortKey(n *pg.Node, targets []*pg.Node) (sqlparser.Expr, error) {
 	cr := n.GetColumnRef()
 	if cr == nil || len(cr.Fields) != 1 || cr.Fields[0].GetString_() == nil {
-		return nil, t.errorAt(location(n), "ORDER BY of UNION/INTERSECT/EXCEPT must name a result column or give its position")
+		return nil, t.errorAt(location(n), "invalid UNION/INTERSECT/EXCEPT ORDER BY clause: only a result column's name or position can be used, not expressions or functions")
 	}
 	// The result's columns are the first query's. A name none of them
 	// has is PostgreSQL's error; the engine found it in a table of a

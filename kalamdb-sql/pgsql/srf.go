@@ -189,7 +189,7 @@ func (t *translator) unnestArgs(fc *pg.FuncCall) (string, []sqlparser.Expr, erro
 func refuseColumns(args []sqlparser.Expr, name string, loc int32, t *translator) error {
 	found := false
 	for _, a := range args {
-		_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		_ = Walk(func(n sqlparser.SQLNode) (bool, error) {
 			switch n := n.(type) {
 			case *sqlparser.Subquery:
 				found = found || namesOuterRow(n)
@@ -215,7 +215,7 @@ func refuseColumns(args []sqlparser.Expr, name string, loc int32, t *translator)
 // the engine refuses it where names are resolved (its srfNode).
 func namesOuterRow(sq *sqlparser.Subquery) bool {
 	tables := map[string]bool{}
-	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+	_ = Walk(func(n sqlparser.SQLNode) (bool, error) {
 		switch n := n.(type) {
 		case *sqlparser.AliasedTableExpr:
 			tables[strings.ToLower(n.As.String())] = true
@@ -229,7 +229,7 @@ func namesOuterRow(sq *sqlparser.Subquery) bool {
 	}, sq)
 	delete(tables, "")
 	outer := false
-	_ = sqlparser.Walk(func(n sqlparser.SQLNode) (bool, error) {
+	_ = Walk(func(n sqlparser.SQLNode) (bool, error) {
 		if c, ok := n.(*sqlparser.ColName); ok {
 			q := strings.ToLower(c.Qualifier.Name.String())
 			outer = q == "" && len(tables) == 0 || q != "" && !tables[q]

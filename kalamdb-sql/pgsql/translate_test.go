@@ -148,6 +148,8 @@ func TestTranslateErrors(t *testing.T) {
 		{"SELECT a FROM t FOR UPDATE", apierror.Unsupported, "FOR UPDATE", 0},
 		{"SELECT DISTINCT ON (a) a FROM t", apierror.Unsupported, "DISTINCT ON", 0},
 		{"SELECT * FROM ns.t, generate_series(1, t.n)", apierror.Unsupported, "may not name columns", 0},
+		// In the WITH of a set operation, which the parser's walk skips.
+		{"SELECT * FROM ns.t, generate_series(1, (WITH c AS (SELECT t.n AS m) SELECT m FROM c UNION SELECT 1 LIMIT 1))", apierror.Unsupported, "may not name columns", 0},
 		{"SELECT generate_series(1, 3)", apierror.Unsupported, "only supported in FROM", 8},
 		{"SELECT * FROM unnest(ARRAY[1], ARRAY[2])", apierror.Unsupported, "several arrays", 0},
 		{"SELECT * FROM abs(1)", apierror.Unsupported, "only generate_series and unnest", 0},
@@ -178,6 +180,14 @@ func TestTranslateErrors(t *testing.T) {
 		{"DELETE FROM t USING u", apierror.Unsupported, "DELETE ... USING", 0},
 		{"WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x", apierror.Unsupported, "data-modifying", 0},
 		{"SELECT a FROM t ORDER BY 3", apierror.InvalidSQL, "ORDER BY position 3 is not in select list", 26},
+		// A parameter is a value, not a position: under DISTINCT it must be
+		// in the select list.
+		{"SELECT a FROM t UNION SELECT b FROM u ORDER BY (SELECT max(c) FROM v)", apierror.InvalidSQL, "invalid UNION/INTERSECT/EXCEPT ORDER BY clause", 48},
+		{"SELECT DISTINCT a FROM t ORDER BY $1", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 35},
+		{"SELECT DISTINCT a FROM t ORDER BY a, ($1)", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 39},
+		{"SELECT DISTINCT a, $2 FROM t ORDER BY $1", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 39},
+		{"SELECT DISTINCT * FROM t ORDER BY $1", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 35},
+		{"SELECT * FROM (SELECT DISTINCT a FROM t ORDER BY $1) s", apierror.InvalidSQL, "for SELECT DISTINCT, ORDER BY expressions must appear in select list", 0},
 		{"SELECT a, b FROM t GROUP BY 3", apierror.InvalidSQL, "GROUP BY position 3 is not in select list", 29},
 		{"SELECT count(DISTINCT (a, b)) FROM t", apierror.Unsupported, "a row value as the argument of aggregate count() is not supported", 23},
 		{"SELECT 1, 2 UNION SELECT 1", apierror.InvalidSQL, "each UNION query must have the same number of columns", 26},
@@ -243,5 +253,23 @@ func TestWhereText(t *testing.T) {
 		if got := WhereText(sql); got != want {
 			t.Errorf("WhereText(%q) = %q, want %q", sql, got, want)
 		}
+	}
+}
+
+// A parameter ORDER BY key of SELECT DISTINCT that the select list has
+// ($n, or $n cast, which types it in PostgreSQL), and one without
+// DISTINCT, are accepted as PostgreSQL 15 accepts them.
+func TestDistinctParamKeysInSelectList(t *testing.T) {
+	for _, q := range []string{
+		"SELECT DISTINCT a, $1 FROM t ORDER BY $1",
+		"SELECT DISTINCT a, ($1) AS x FROM t ORDER BY a, $1",
+		"SELECT DISTINCT a, $1::int FROM t ORDER BY $1",
+		"SELECT DISTINCT a, CAST($1 AS TEXT) FROM t ORDER BY $1 DESC",
+		"SELECT DISTINCT a + $1 FROM t ORDER BY a + $1",
+		"SELECT a FROM t GROUP BY a ORDER BY $1",
+		"SELECT a FROM t ORDER BY $1",
+		"SELECT DISTINCT a FROM t UNION SELECT b FROM u ORDER BY 1",
+	} {
+		mustTranslate(t, q)
 	}
 }
