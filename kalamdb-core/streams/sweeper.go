@@ -203,7 +203,7 @@ func (s *Sweeper) sweep(t *catalog.Table, now time.Time) error {
 		}
 		ts.legacyChecked = true
 	}
-	ttl, maxBuf := t.Meta.TTLSeconds, t.Meta.MaxBuffer
+	ttl, maxBuf := t.Meta.TTL().Milliseconds(), t.Meta.MaxBuffer
 	if ttl <= 0 && maxBuf <= 0 {
 		return nil
 	}
@@ -217,7 +217,7 @@ func (s *Sweeper) sweep(t *catalog.Table, now time.Time) error {
 
 	var b kv.Batch
 	removed := make(map[string]int64)
-	cutMs := now.UnixMilli() - ttl*1000
+	cutMs := now.UnixMilli() - ttl
 	err := eachPartition(cf, func(user string, first []byte) error {
 		prefix := keyenc.AppendUserPrefix(nil, user)
 		// Deletes start at the partition's oldest event, not its prefix:
