@@ -244,7 +244,12 @@ func (s *Sweeper) sweep(t *catalog.Table, now time.Time) error {
 			start = cut
 		}
 		if maxBuf > 0 {
-			if excess := s.partition(ts, user).Load() - n - maxBuf; excess > 0 {
+			// Compared, not subtracted: the count can be short of the n
+			// expired events just removed, and a negative count minus a
+			// MAX_BUFFER near the int64 maximum wraps to a huge excess,
+			// which trimmed every event of the partition.
+			if held := s.partition(ts, user).Load() - n; held > maxBuf {
+				excess := held - maxBuf
 				got, keep, last, err := walk(cf, start, kv.PrefixEnd(prefix), excess)
 				if err != nil {
 					return err
