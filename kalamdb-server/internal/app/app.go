@@ -74,7 +74,7 @@ var Module = fx.Module("server",
 	// armJobsStop last: fx runs stop hooks in reverse order, and a
 	// module's own invokes after those of the modules it holds
 	// (liveModule's), so its hook is the first to run on stop.
-	fx.Invoke(serveHTTP, logStorageProblems, armJobsStop),
+	fx.Invoke(serveHTTP, logStorageProblems, logDurationProblems, armJobsStop),
 	liveModule,
 )
 
@@ -423,5 +423,17 @@ func logStorageProblems(cat *catalog.Catalog, log *zap.Logger) {
 		}
 		log.Warn("storage is outside storage.allowed_roots; it keeps working, but CREATE/ALTER STORAGE could not put it there now",
 			zap.String("storage_id", p.StorageID), zap.Error(p.Err))
+	}
+}
+
+// logDurationProblems reports at start every table whose stored
+// durations an older version let past the century CREATE and ALTER now
+// allow: it keeps working with each read as a century, which keeps what
+// the stored value meant (its rows for ever) without the overflow that
+// expired them at once.
+func logDurationProblems(cat *catalog.Catalog, log *zap.Logger) {
+	for _, p := range cat.DurationProblems() {
+		log.Warn("table stores a duration past a century (written by an older version): it is read as a century; ALTER TABLE ... SET TBLPROPERTIES brings it in range",
+			zap.String("table", p.TableID), zap.Strings("values", p.Values))
 	}
 }
