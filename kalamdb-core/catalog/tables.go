@@ -228,3 +228,25 @@ func runAll(fs []func(bool), committed bool) {
 		}
 	}
 }
+
+// DurationProblem is a table whose stored durations are past what CREATE
+// and ALTER accept: Values names each, as systable.TableMeta.OutOfRange.
+type DurationProblem struct {
+	TableID string
+	Values  []string
+}
+
+// DurationProblems lists the tables whose stored durations are past what
+// CREATE and ALTER accept, which only a version without the bounds
+// could store. The tables keep working, each such duration read as the
+// bound (a century: nothing they hold expires because of it), and the
+// server says so at start: an ALTER TABLE brings them in range.
+func (c *Catalog) DurationProblems() []DurationProblem {
+	var out []DurationProblem
+	for _, t := range c.cur.Load().Tables("") {
+		if vals := t.Meta.OutOfRange(); vals != nil {
+			out = append(out, DurationProblem{TableID: t.Meta.TableID, Values: vals})
+		}
+	}
+	return out
+}

@@ -151,8 +151,8 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 	s := t.shape
 	it := &rowIter{t: t, wanted: t.wantedUserColumns(), reverse: p.reverse, showDeleted: t.sess.showDeleted,
 		prefixLen: len(t.prefix), point: p.point}
-	if s.IsStream() && s.Meta.TTLSeconds > 0 {
-		it.expireBefore = time.Now().Add(-time.Duration(s.Meta.TTLSeconds) * time.Second).UnixMilli()
+	if ttl := s.Meta.TTL(); s.IsStream() && ttl > 0 {
+		it.expireBefore = time.Now().Add(-ttl).UnixMilli()
 	}
 	if tx := t.sess.tx; tx != nil {
 		if p.point {

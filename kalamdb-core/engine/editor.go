@@ -100,7 +100,7 @@ func (ed *editor) eventMillis() (int64, error) {
 		if err != nil {
 			return 0, tableError(ed.t.shape, err)
 		}
-		ttl := ed.t.shape.Meta.TTLSeconds * 1000
+		ttl := ed.t.shape.Meta.TTL().Milliseconds()
 		ed.eventMs, ed.eventRead = tables.EventMillis(now, ms, ok, ttl), true
 	}
 	ed.eventMs = max(ed.eventMs, now)

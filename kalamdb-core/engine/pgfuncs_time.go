@@ -5,6 +5,7 @@ package engine
 // short.
 
 import (
+	"errors"
 	"math"
 	"strconv"
 	"strings"
@@ -390,11 +391,13 @@ func parseInterval(s string) (interval, error) {
 	for i := 0; i < len(fields); i++ {
 		f := fields[i]
 		if strings.Contains(f, ":") {
-			us, ok := parseClock(f)
+			us, ok, fits := parseClock(f)
 			if !ok {
 				return bad()
 			}
-			out.micros += us
+			if !fits || !addMicros(&out.micros, us) {
+				return outOfRange()
+			}
 			continue
 		}
 		// A number, glued to its unit or followed by it.
@@ -427,13 +430,15 @@ func parseInterval(s string) (interval, error) {
 		whole, frac := math.Modf(n)
 		months, ok1 := intervalPart(whole, u.months, math.MaxInt32)
 		days, ok2 := intervalPart(whole, u.days, math.MaxInt32)
-		micros, ok3 := intervalPart(n, u.micros, 9e18)
+		micros, ok3 := intervalPart(n, u.micros, maxIntervalMicros)
 		if !ok1 || !ok2 || !ok3 {
 			return outOfRange()
 		}
 		out.months += months
 		out.days += days
-		out.micros += micros
+		if !addMicros(&out.micros, micros) {
+			return outOfRange()
+		}
 		if frac != 0 && u.months >= 12 {
 			out.months += int64(math.RoundToEven(frac * float64(u.months)))
 		} else if frac != 0 {
@@ -442,7 +447,7 @@ func parseInterval(s string) (interval, error) {
 			out.days += int64(ed)
 			out.micros += int64(math.Round(edFrac * 86_400_000_000))
 		}
-		if math.Abs(float64(out.months)) > math.MaxInt32 || math.Abs(float64(out.days)) > math.MaxInt32 || math.Abs(float64(out.micros)) > 9e18 {
+		if math.Abs(float64(out.months)) > math.MaxInt32 || math.Abs(float64(out.days)) > math.MaxInt32 || math.Abs(float64(out.micros)) > maxIntervalMicros {
 			return outOfRange()
 		}
 	}
@@ -452,30 +457,53 @@ func parseInterval(s string) (interval, error) {
 	return out, nil
 }
 
-// parseClock reads [-]HH:MM[:SS[.ffffff]] as microseconds.
-func parseClock(s string) (int64, bool) {
+// maxIntervalMicros bounds an interval's time part (PostgreSQL's is an
+// int64 of microseconds; this leaves room to add one more part safely).
+const maxIntervalMicros = 9e18
+
+// parseClock reads [-]HH:MM[:SS[.ffffff]] as microseconds; fits is false
+// when the clock is past maxIntervalMicros. Summed unchecked, hours past
+// about 2.56 billion wrapped: '5124095577:00' was 58 minutes, and a
+// DELETE ... WHERE at < now() - INTERVAL '5124095577:00' removed every
+// row older than an hour instead of failing.
+func parseClock(s string) (us int64, ok, fits bool) {
 	neg := strings.HasPrefix(s, "-")
 	parts := strings.Split(strings.TrimLeft(s, "+-"), ":")
 	if len(parts) < 2 || len(parts) > 3 {
-		return 0, false
+		return 0, false, false
 	}
 	h, err1 := strconv.ParseInt(parts[0], 10, 64)
 	m, err2 := strconv.ParseInt(parts[1], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, false
+	if err1 != nil && !errors.Is(err1, strconv.ErrRange) || err2 != nil && !errors.Is(err2, strconv.ErrRange) {
+		return 0, false, false
 	}
-	us := h*3_600_000_000 + m*60_000_000
+	var sec float64
 	if len(parts) == 3 {
-		sec, err := strconv.ParseFloat(parts[2], 64)
-		if err != nil {
-			return 0, false
+		var err error
+		if sec, err = strconv.ParseFloat(parts[2], 64); err != nil || math.IsInf(sec, 0) || math.IsNaN(sec) {
+			return 0, false, false
 		}
-		us += int64(math.Round(sec * 1e6))
 	}
+	total := float64(h)*3_600_000_000 + float64(m)*60_000_000 + math.Round(sec*1e6)
+	if err1 != nil || err2 != nil || math.Abs(total) > maxIntervalMicros {
+		return 0, true, false
+	}
+	us = int64(h)*3_600_000_000 + int64(m)*60_000_000 + int64(math.Round(sec*1e6))
 	if neg {
 		us = -us
 	}
-	return us, true
+	return us, true, true
+}
+
+// addMicros adds us to *acc unless the sum would pass
+// maxIntervalMicros: two parts each in range wrapped past int64
+// ('5000000000000000000 microseconds' twice was about -266 years).
+func addMicros(acc *int64, us int64) bool {
+	if math.Abs(float64(*acc)+float64(us)) > maxIntervalMicros {
+		return false
+	}
+	*acc += us
+	return true
 }
 
 // addInterval adds months (clamped to the month's last day, as in

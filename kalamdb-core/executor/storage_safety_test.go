@@ -355,24 +355,31 @@ func TestDropTableRemovesItsFolders(t *testing.T) {
 // as a data directory from before the storage rules may have it.
 func rewriteStorage(t *testing.T, e *env, id string, change func(*systable.Storage)) {
 	t.Helper()
+	rewriteSystemRow(t, e, systable.Storages, id, change)
+}
+
+// rewriteSystemRow changes a row of a system table while the database is
+// closed, below the catalog's checks, as an older version may have left
+// it, and opens the database again.
+func rewriteSystemRow[T any](t *testing.T, e *env, def *systable.Def[T], id string, change func(*T)) {
+	t.Helper()
 	e.close()
 	store, err := kv.Open(e.dir+"/rocksdb", kv.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tbl, err := systable.Open(store, systable.Storages)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := tbl.Get(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	change(st)
-	if err := tbl.Put(st); err != nil {
-		t.Fatal(err)
+	tbl, err := systable.Open(store, def)
+	if err == nil {
+		var row *T
+		if row, err = tbl.Get(id); err == nil {
+			change(row)
+			err = tbl.Put(row)
+		}
 	}
 	store.Close()
+	if err != nil {
+		t.Fatalf("%s %s: %v", def.Name, id, err)
+	}
 	e.open()
 }
 

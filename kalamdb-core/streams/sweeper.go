@@ -203,7 +203,7 @@ func (s *Sweeper) sweep(t *catalog.Table, now time.Time) error {
 		}
 		ts.legacyChecked = true
 	}
-	ttl, maxBuf := t.Meta.TTLSeconds, t.Meta.MaxBuffer
+	ttl, maxBuf := t.Meta.TTL().Milliseconds(), t.Meta.MaxBuffer
 	if ttl <= 0 && maxBuf <= 0 {
 		return nil
 	}
@@ -217,7 +217,12 @@ func (s *Sweeper) sweep(t *catalog.Table, now time.Time) error {
 
 	var b kv.Batch
 	removed := make(map[string]int64)
-	cutMs := now.UnixMilli() - ttl*1000
+	cutMs := now.UnixMilli() - ttl
+	// A cut before the epoch (a TTL longer than the time since 1970)
+	// expires nothing, and its key would take the negative time as
+	// unsigned, past the partition's last event: a first key that does
+	// not decode, which counts as expired, deleted the whole partition.
+	expiring := ttl > 0 && cutMs > 0
 	err := eachPartition(cf, func(user string, first []byte) error {
 		prefix := keyenc.AppendUserPrefix(nil, user)
 		// Deletes start at the partition's oldest event, not its prefix:
@@ -230,7 +235,7 @@ func (s *Sweeper) sweep(t *catalog.Table, now time.Time) error {
 		// (tables.NewestEventMillis); the 2,000 sweeps took 130 s instead of 2 s
 		// (BenchmarkAttackcold18NewestAfterRealSweeps).
 		start, n := bytes.Clone(first), int64(0)
-		if ttl > 0 && expiredFirst(first[len(prefix):], cutMs) {
+		if expiring && expiredFirst(first[len(prefix):], cutMs) {
 			cut := keyenc.StreamTimeBound(user, cutMs)
 			if maxBuf > 0 {
 				// The count must learn what goes; without MAX_BUFFER
@@ -244,7 +249,12 @@ func (s *Sweeper) sweep(t *catalog.Table, now time.Time) error {
 			start = cut
 		}
 		if maxBuf > 0 {
-			if excess := s.partition(ts, user).Load() - n - maxBuf; excess > 0 {
+			// Compared, not subtracted: the count can be short of the n
+			// expired events just removed, and a negative count minus a
+			// MAX_BUFFER near the int64 maximum wraps to a huge excess,
+			// which trimmed every event of the partition.
+			if held := s.partition(ts, user).Load() - n; held > maxBuf {
+				excess := held - maxBuf
 				got, keep, last, err := walk(cf, start, kv.PrefixEnd(prefix), excess)
 				if err != nil {
 					return err

@@ -101,11 +101,7 @@ func (m *Manager) compact(ctx context.Context, ns, name string, p *jobs.Progress
 	if err != nil {
 		return nil, err
 	}
-	retention := DefaultDeletedRetention
-	if h := t.Meta.DeletedRetentionHrs; h != nil {
-		retention = time.Duration(*h) * time.Hour
-	}
-	purgeBefore := time.Now().Add(-retention)
+	purgeBefore := time.Now().Add(-t.Meta.DeletedRetention(DefaultDeletedRetention))
 	res := &CompactResult{}
 	defer func() {
 		if res.SystemPartitionsKept > 0 {

@@ -23,7 +23,7 @@ type FlushPolicy struct {
 // flushPolicyOf returns a table's effective policy.
 func (m *Manager) flushPolicyOf(t *catalog.Table) FlushPolicy {
 	if t.Meta.FlushRows > 0 || t.Meta.FlushIntervalSeconds > 0 {
-		return FlushPolicy{Rows: t.Meta.FlushRows, Interval: time.Duration(t.Meta.FlushIntervalSeconds) * time.Second}
+		return FlushPolicy{Rows: t.Meta.FlushRows, Interval: t.Meta.FlushInterval()}
 	}
 	return m.opts.DefaultFlush
 }

@@ -28,5 +28,11 @@ func RetryAfterOf(err error) (time.Duration, bool) {
 		return 0, false
 	}
 	r, ok := e.Details.(RetryAfter)
+	// A wait of the largest Duration (a lock or rate with no end in
+	// sight) rounds up to more milliseconds than a Duration holds: the
+	// product wrapped negative, and Retry-After said -9223372036.
+	if r.RetryAfterMs > math.MaxInt64/int64(time.Millisecond) {
+		return math.MaxInt64, ok
+	}
 	return time.Duration(r.RetryAfterMs) * time.Millisecond, ok
 }

@@ -566,6 +566,9 @@ func (p *parser) applyTableOption(opts *TableOptions, opt tableOption, v optionV
 		if !ok {
 			return p.errAt(v.tok.pos, "invalid FLUSH_POLICY '%s': expected 'rows:N', 'interval:S' or 'rows:N,interval:S' with N and S positive integers", snippet(v.text))
 		}
+		if fp.IntervalSeconds > MaxFlushIntervalSeconds {
+			return p.errAt(v.tok.pos, "FLUSH_POLICY interval %d is out of range (at most %d, a century)", fp.IntervalSeconds, int64(MaxFlushIntervalSeconds))
+		}
 		opts.FlushPolicy = &fp
 	case optDeletedRetentionHours, optTTLSeconds, optMaxBuffer:
 		min, max := int64(1), int64(math.MaxInt64)
@@ -619,17 +622,18 @@ func (p *parser) applyTableOption(opts *TableOptions, opt tableOption, v optionV
 	return nil
 }
 
-// optionInt converts an integer option value (bare or quoted) of at least
-// min.
-// MaxDeletedRetentionHours and MaxTTLSeconds bound the two durations a
-// table sets (a century each): past them a duration in nanoseconds
-// overflows, and a retention that wrapped negative would purge every
-// deleted row, a TTL every event.
+// MaxDeletedRetentionHours, MaxTTLSeconds and MaxFlushIntervalSeconds
+// bound the durations a table sets (a century each): past them a
+// duration in nanoseconds overflows, and a retention that wrapped
+// negative would purge every deleted row, a TTL every event.
 const (
 	MaxDeletedRetentionHours = 100 * 365 * 24
 	MaxTTLSeconds            = 100 * 365 * 24 * 3600
+	MaxFlushIntervalSeconds  = MaxTTLSeconds
 )
 
+// optionInt converts an integer option value (bare or quoted) of at least
+// min and at most max.
 func (p *parser) optionInt(name string, v optionValue, min, max int64) (int64, error) {
 	n, err := strconv.ParseInt(v.text, 10, 64)
 	if err != nil {

@@ -344,6 +344,9 @@ func TestCreateTableErrors(t *testing.T) {
 		{name: "garbage after", sql: "CREATE TABLE t (a INT) ENGINE = InnoDB", code: apierror.InvalidSQL, msg: "near 'ENGINE': expected end of statement", pos: 24},
 		{name: "flush rows zero", sql: "CREATE TABLE t (a INT) WITH (FLUSH_POLICY = 'rows:0')", code: apierror.InvalidSQL, msg: "invalid FLUSH_POLICY 'rows:0'", pos: 45},
 		{name: "flush negative", sql: "CREATE TABLE t (a INT) WITH (FLUSH_POLICY = 'interval:-5')", code: apierror.InvalidSQL, msg: "invalid FLUSH_POLICY", pos: 45},
+		// Past a century the interval overflowed a time.Duration: wrapped
+		// small, the table flushed at every check; wrapped negative, never.
+		{name: "flush interval range", sql: "CREATE TABLE t (a INT) WITH (FLUSH_POLICY = 'rows:5,interval:3153600001')", code: apierror.InvalidSQL, msg: "FLUSH_POLICY interval 3153600001 is out of range (at most 3153600000, a century)", pos: 45},
 		{name: "flush unknown key", sql: "CREATE TABLE t (a INT) WITH (FLUSH_POLICY = 'bytes:10')", code: apierror.InvalidSQL, msg: "invalid FLUSH_POLICY", pos: 45},
 		{name: "flush repeated key", sql: "CREATE TABLE t (a INT) WITH (FLUSH_POLICY = 'rows:1,rows:2')", code: apierror.InvalidSQL, msg: "invalid FLUSH_POLICY", pos: 45},
 		{name: "flush three parts", sql: "CREATE TABLE t (a INT) WITH (FLUSH_POLICY = 'rows:1,interval:2,rows:3')", code: apierror.InvalidSQL, msg: "invalid FLUSH_POLICY", pos: 45},

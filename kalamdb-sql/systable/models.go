@@ -132,6 +132,68 @@ func (t *TableMeta) FlushPolicy() string {
 	return ""
 }
 
+// The durations a table stores are read through DeletedRetention, TTL
+// and FlushInterval, never multiplied where they are used: CREATE and
+// ALTER bound them (dialect.MaxDeletedRetentionHours, MaxTTLSeconds,
+// MaxFlushIntervalSeconds), but a row written by an older version, which
+// had no upper bound, may hold any int64, and in nanoseconds such a value
+// wraps. A retention wrapped negative purged every deleted row at the
+// next compaction and a wrapped TTL hid and swept every event, so a value
+// past the bound reads as the bound (a century: kept, for any data this
+// server holds), never as something shorter. OutOfRange names them.
+
+// DeletedRetention is how long compaction keeps the table's soft-deleted
+// rows: def when the table sets no DELETED_RETENTION_HOURS, none (0) when
+// it sets 0. A negative value, which no version accepted, keeps them as
+// long as the largest one does: of two readings of a damaged value, the
+// one that loses nothing.
+func (t *TableMeta) DeletedRetention(def time.Duration) time.Duration {
+	if t.DeletedRetentionHrs == nil {
+		return def
+	}
+	h := *t.DeletedRetentionHrs
+	if h < 0 || h > dialect.MaxDeletedRetentionHours {
+		h = dialect.MaxDeletedRetentionHours
+	}
+	return time.Duration(h) * time.Hour
+}
+
+// TTL is how long the STREAM table's events live, 0 when they do not
+// expire (TTL_SECONDS unset or not positive).
+func (t *TableMeta) TTL() time.Duration {
+	return boundedSeconds(t.TTLSeconds, dialect.MaxTTLSeconds)
+}
+
+// FlushInterval is the interval of the table's FLUSH_POLICY, 0 when it
+// has none.
+func (t *TableMeta) FlushInterval() time.Duration {
+	return boundedSeconds(t.FlushIntervalSeconds, dialect.MaxFlushIntervalSeconds)
+}
+
+func boundedSeconds(s, max int64) time.Duration {
+	if s <= 0 {
+		return 0
+	}
+	return time.Duration(min(s, max)) * time.Second
+}
+
+// OutOfRange names the stored durations of the table past what CREATE
+// and ALTER accept, which DeletedRetention, TTL and FlushInterval read as
+// the bound; nil when there are none.
+func (t *TableMeta) OutOfRange() []string {
+	var out []string
+	if h := t.DeletedRetentionHrs; h != nil && (*h < 0 || *h > dialect.MaxDeletedRetentionHours) {
+		out = append(out, fmt.Sprintf("DELETED_RETENTION_HOURS = %d (read as %d)", *h, dialect.MaxDeletedRetentionHours))
+	}
+	if t.TTLSeconds > dialect.MaxTTLSeconds {
+		out = append(out, fmt.Sprintf("TTL_SECONDS = %d (read as %d)", t.TTLSeconds, dialect.MaxTTLSeconds))
+	}
+	if t.FlushIntervalSeconds > dialect.MaxFlushIntervalSeconds {
+		out = append(out, fmt.Sprintf("FLUSH_POLICY interval %d (read as %d)", t.FlushIntervalSeconds, dialect.MaxFlushIntervalSeconds))
+	}
+	return out
+}
+
 func optInt(n int64) any {
 	if n == 0 {
 		return nil

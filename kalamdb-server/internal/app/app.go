@@ -74,7 +74,7 @@ var Module = fx.Module("server",
 	// armJobsStop last: fx runs stop hooks in reverse order, and a
 	// module's own invokes after those of the modules it holds
 	// (liveModule's), so its hook is the first to run on stop.
-	fx.Invoke(serveHTTP, logStorageProblems, logLegacyPGCatalog, armJobsStop),
+	fx.Invoke(serveHTTP, logStorageProblems, logLegacyPGCatalog, logDurationProblems, armJobsStop),
 	liveModule,
 )
 
@@ -434,5 +434,17 @@ func logLegacyPGCatalog(cat *catalog.Catalog, log *zap.Logger) {
 	if cat.Snapshot().LegacyPGCatalog() {
 		log.Warn("a namespace named pg_catalog, created by an older version, hides the pg_catalog schema (pg_tables, pg_views): its tables keep working under that name",
 			zap.String("fix", "copy its tables to another namespace, then DROP NAMESPACE pg_catalog CASCADE (docs/sql.md, \"A namespace named pg_catalog (upgrading)\")"))
+	}
+}
+
+// logDurationProblems reports at start every table whose stored
+// durations an older version let past the century CREATE and ALTER now
+// allow: it keeps working with each read as a century, which keeps what
+// the stored value meant (its rows for ever) without the overflow that
+// expired them at once.
+func logDurationProblems(cat *catalog.Catalog, log *zap.Logger) {
+	for _, p := range cat.DurationProblems() {
+		log.Warn("table stores a duration past a century (written by an older version): it is read as a century; ALTER TABLE ... SET TBLPROPERTIES brings it in range",
+			zap.String("table", p.TableID), zap.Strings("values", p.Values))
 	}
 }

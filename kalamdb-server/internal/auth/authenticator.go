@@ -346,9 +346,17 @@ func (a *Authenticator) VerifyPassword(ctx context.Context, username, password, 
 }
 
 // roundUp rounds a wait up to whole seconds, at least one, for messages.
+// A wait within a second of the largest Duration (a lock capped by
+// auth.login_max_backoff = "2562047h") is rounded down: up, it wrapped
+// negative and the message said "retry in 1s".
 func roundUp(d time.Duration) time.Duration {
-	return max(time.Second, (d+time.Second-1)/time.Second*time.Second)
+	if r := d % time.Second; r != 0 && d <= maxDuration-time.Second {
+		d += time.Second - r
+	}
+	return max(time.Second, d.Truncate(time.Second))
 }
+
+const maxDuration = time.Duration(1<<63 - 1)
 
 // acquireSlot takes a bcrypt slot, waiting at most checkWait.
 func (a *Authenticator) acquireSlot(ctx context.Context) bool {

@@ -137,9 +137,12 @@ func (c *counter) fail(now time.Time, free int, o *ThrottleOptions, maxLock time
 	if over < 0 {
 		return
 	}
+	// Compared before shifting: a Backoff over about 4 s shifted by 31
+	// wraps negative, a lock already over, and the guess after it was
+	// admitted at once.
 	lock := maxLock
-	if over < 32 {
-		lock = min(o.Backoff<<over, maxLock)
+	if over < 63 && o.Backoff <= maxLock>>over {
+		lock = o.Backoff << over
 	}
 	c.locked = now.Add(lock)
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"strconv"
 	"strings"
@@ -200,13 +201,13 @@ func parseOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		return nil, usagef("--token excludes --user and --password")
 	}
 	for name, v := range map[string]float64{"--loading-threshold-ms": threshold, "--timeout": timeout, "--connection-timeout": connTimeout} {
-		if v < 0 {
-			return nil, usagef("%s must not be negative", name)
+		if v < 0 || math.IsNaN(v) {
+			return nil, usagef("%s must be a number, not negative", name)
 		}
 	}
-	o.LoadingThreshold = time.Duration(threshold * float64(time.Millisecond))
-	o.Timeout = time.Duration(timeout * float64(time.Second))
-	o.ConnectTimeout = time.Duration(connTimeout * float64(time.Second))
+	o.LoadingThreshold = durationOf(threshold, time.Millisecond)
+	o.Timeout = durationOf(timeout, time.Second)
+	o.ConnectTimeout = durationOf(connTimeout, time.Second)
 	if o.Instance == "" {
 		return nil, usagef("--instance needs a name")
 	}
@@ -276,4 +277,14 @@ func normalizeURL(u string) (string, error) {
 		return "", fmt.Errorf("%q: want an http:// or https:// URL", u)
 	}
 	return strings.TrimRight(u, "/"), nil
+}
+
+// durationOf is v units, at most the largest Duration: past it (inf,
+// 1e12 seconds) the float converts to the int64 minimum, a negative
+// limit, and --connection-timeout 1e12 failed every connection at once.
+func durationOf(v float64, unit time.Duration) time.Duration {
+	if f := v * float64(unit); f < float64(math.MaxInt64) {
+		return time.Duration(f)
+	}
+	return math.MaxInt64
 }

@@ -68,7 +68,7 @@ func (c *Config) HeapLimit(goMemLimit string) (limit int64, set bool) {
 	if goMemLimit != "" {
 		return 0, false
 	}
-	caches := max(c.Cache.ColdBytes, 0) + max(c.Cache.RowBytes, 0) + max(c.Cache.PlanBytes, 0)
+	caches := satAdd(satAdd(max(c.Cache.ColdBytes, 0), max(c.Cache.RowBytes, 0)), max(c.Cache.PlanBytes, 0))
 	derived := satAdd(satAdd(satAdd(c.ServerMemory(), c.ServerMemory()), caches), heapBase)
 	return min(derived, max(availableMemory()/4*3, c.ServerMemory())), true
 }
@@ -85,6 +85,7 @@ func (c *Config) minServerMemory() int64 {
 	return satAdd(satAdd(l.StatementMemoryBytes, satAdd(l.MaxResultBytes, l.MaxResultBytes)), c.Server.MaxBodyBytes)
 }
 
+// satAdd is a + b for a, b >= 0, at most the int64 maximum.
 func satAdd(a, b int64) int64 {
 	if a > math.MaxInt64-b {
 		return math.MaxInt64

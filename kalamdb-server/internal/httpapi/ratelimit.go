@@ -39,12 +39,18 @@ func newUserLimiter(rps float64, burst int, now func() time.Time) *userLimiter {
 	if burst <= 0 {
 		burst = int(math.Max(1, math.Ceil(rps)))
 	}
-	refill := time.Duration(float64(burst) / rps * float64(time.Second))
+	// A bucket is idle once it has refilled. Capped in float: past the
+	// largest Duration (a rate of one request in centuries) the
+	// conversion wraps negative, and every sweep forgot every bucket.
+	idleAfter := time.Duration(math.MaxInt64)
+	if f := float64(burst)/rps*float64(time.Second) + float64(time.Second); f < float64(math.MaxInt64) {
+		idleAfter = time.Duration(f)
+	}
 	return &userLimiter{
 		limit:     rate.Limit(rps),
 		burst:     burst,
 		now:       now,
-		idleAfter: refill + time.Second,
+		idleAfter: idleAfter,
 		buckets:   make(map[string]*bucket),
 	}
 }

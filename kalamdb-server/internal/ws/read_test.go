@@ -3,6 +3,7 @@ package ws
 import (
 	"errors"
 	"io"
+	"math"
 	"strings"
 	"testing"
 	"testing/iotest"
@@ -24,6 +25,15 @@ func TestReadReservedHoldsTheBufferAndGivesItBackOnFailure(t *testing.T) {
 	}
 	if size != int64(cap(data)) || size < 3000 || c.Held() != size || acct.Used() != size {
 		t.Fatalf("a 3000-byte message: size %d, cap %d, held %d, account %d", size, cap(data), c.Held(), acct.Used())
+	}
+	c.Give(size)
+	// A limit of the int64 maximum ("no limit", as the config allows):
+	// the bound one byte past it wrapped to the int64 minimum, and the
+	// first growth panicked in makeslice, so every WebSocket dropped at
+	// its first message.
+	data, size, err = readReserved(strings.NewReader(msg), math.MaxInt64, &c)
+	if err != nil || string(data) != msg || size != c.Held() {
+		t.Fatalf("limit MaxInt64: %v (size %d, held %d)", err, size, c.Held())
 	}
 	c.Give(size)
 	for _, tc := range []struct {

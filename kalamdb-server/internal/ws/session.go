@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -530,6 +531,13 @@ func (s *session) read(ctx context.Context) (typ websocket.MessageType, data []b
 // capacity); on any error it has given its reservation back.
 func readReserved(r io.Reader, limit int64, mem *memory.Charge) ([]byte, int64, error) {
 	const first = 512
+	// One byte past the limit tells a message over it from one of
+	// exactly the limit; at the int64 maximum ("no limit") limit+1
+	// wrapped, and the first growth panicked in makeslice.
+	bound := limit
+	if bound < math.MaxInt64 {
+		bound++
+	}
 	var buf []byte
 	for {
 		if len(buf) == cap(buf) {
@@ -537,7 +545,7 @@ func readReserved(r io.Reader, limit int64, mem *memory.Charge) ([]byte, int64, 
 				mem.Give(int64(cap(buf)))
 				return nil, 0, errTooLarge
 			}
-			grown := min(max(first, 2*int64(cap(buf))), limit+1)
+			grown := min(max(first, 2*int64(cap(buf))), bound)
 			if !mem.Reserve(grown - int64(cap(buf))) {
 				mem.Give(int64(cap(buf)))
 				return nil, 0, errNoMemory
