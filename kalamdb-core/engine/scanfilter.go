@@ -380,7 +380,7 @@ func intColumn(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, bool) {
 // its id (one of cols, the table's columns in order); one of another
 // table (an outer query's) is not the table's, whatever its name.
 func userColumn(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, schema.Kind, bool) {
-	gf, ok := e.(*expression.GetField)
+	gf, ok := indexHidden(e).(*expression.GetField)
 	if !ok || !cols.Contains(gf.Id()) {
 		return 0, 0, false
 	}
@@ -431,6 +431,7 @@ func intLiteral(e sql.Expression) (int64, bool) {
 func (t *dataTable) withFilters(fs []scanFilter, tf []cold.Filter) *dataTable {
 	cp := *t
 	cp.filters, cp.textFilters = fs, tf
+	cp.coldFilters = coldFilters(fs, tf)
 	return &cp
 }
 
@@ -450,23 +451,25 @@ func (t *dataTable) matchesNone() bool {
 	return false
 }
 
-// coldFilters are the table's scan filters for cold files: each integer
+// coldFilters are scan filters fs, and text filters tf, for cold files: each integer
 // filter with its spans (an IN list's values, an OR's ranges), so that
 // files, row groups and pages are pruned by each of them rather than by
-// their hull, then the text filters.
-func (t *dataTable) coldFilters() []cold.Filter {
-	out := make([]cold.Filter, 0, len(t.filters)+len(t.textFilters))
-	for _, f := range t.filters {
+// their hull, then the text filters. A filter of more than maxColdSpans
+// spans is handed over coarser (spanSet.coarse).
+func coldFilters(fs []scanFilter, tf []cold.Filter) []cold.Filter {
+	out := make([]cold.Filter, 0, len(fs)+len(tf))
+	for _, f := range fs {
 		cf := cold.Filter{Column: f.col, Min: f.lo, Max: f.hi}
 		if f.spans != nil {
-			cf.Spans = make([]cold.Span, len(f.spans))
-			for i, s := range f.spans {
+			spans := f.spans.coarse(maxColdSpans)
+			cf.Spans = make([]cold.Span, len(spans))
+			for i, s := range spans {
 				cf.Spans[i] = cold.Span{Min: s.lo, Max: s.hi}
 			}
 		}
 		out = append(out, cf)
 	}
-	return append(out, t.textFilters...)
+	return append(out, tf...)
 }
 
 // keepFiltered tells, for each of a partition's files, whether its rows

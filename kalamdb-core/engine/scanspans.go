@@ -82,3 +82,49 @@ func (s spanSet) contains(v int64) bool {
 	i := sort.Search(len(s), func(i int) bool { return s[i].hi >= v })
 	return i < len(s) && s[i].lo <= v
 }
+
+// maxColdSpans is the most spans a scan filter hands the cold files (per
+// column). Each file compiles a filter's spans, and every row group,
+// page and row is tested against them, so a statement's IN list of
+// 100,000 values (as long as its size limit lets it be) would cost each
+// file that much; merged to this many where the values are closest, it
+// still skips the files and row groups in the list's larger gaps.
+const maxColdSpans = 1024
+
+// coarse is s (normal) with its closest spans merged, until at most n
+// are left: a superset of s, which cold files may prune by but rows are
+// not filtered by. The gaps merged are the len(s)-n smallest (the
+// earlier of equal ones first).
+func (s spanSet) coarse(n int) spanSet {
+	if len(s) <= n {
+		return s
+	}
+	gaps := make([]int, len(s)-1) // gap i lies between s[i] and s[i+1]
+	for i := range gaps {
+		gaps[i] = i
+	}
+	// s[i+1].lo > s[i].hi + 1, and the difference fits in a uint64.
+	gap := func(i int) uint64 { return uint64(s[i+1].lo) - uint64(s[i].hi) }
+	slices.SortFunc(gaps, func(a, b int) int {
+		if ga, gb := gap(a), gap(b); ga != gb {
+			if ga < gb {
+				return -1
+			}
+			return 1
+		}
+		return a - b
+	})
+	merged := make([]bool, len(gaps))
+	for _, i := range gaps[:len(s)-n] {
+		merged[i] = true
+	}
+	out := make(spanSet, 0, n)
+	for i, x := range s {
+		if i > 0 && merged[i-1] {
+			out[len(out)-1].hi = x.hi
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}

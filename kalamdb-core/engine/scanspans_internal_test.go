@@ -3,7 +3,10 @@ package engine
 import (
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 )
 
 // TestSpanSets pins the set operations the scan filters combine a WHERE's
@@ -33,5 +36,58 @@ func TestSpanSets(t *testing.T) {
 		if s.contains(v) != want {
 			t.Errorf("%v contains %d: %v", s, v, !want)
 		}
+	}
+}
+
+// TestCoarseSpans: a span set cut to n spans keeps every value of it, is
+// normal, and merges where the values are closest.
+func TestCoarseSpans(t *testing.T) {
+	const lo, hi = math.MinInt64, math.MaxInt64
+	s := spanSet{{lo, lo}, {1, 1}, {3, 3}, {5, 9}, {100, 100}, {102, 103}, {hi - 1, hi}}
+	for n, want := range map[int]spanSet{
+		7: s,
+		6: {{lo, lo}, {1, 3}, {5, 9}, {100, 100}, {102, 103}, {hi - 1, hi}},
+		4: {{lo, lo}, {1, 9}, {100, 103}, {hi - 1, hi}},
+		2: {{lo, lo}, {1, hi}},
+		1: {{lo, hi}},
+	} {
+		if got := s.coarse(n); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("coarse(%d): %v, want %v", n, got, want)
+		}
+	}
+	rng := rand.New(rand.NewPCG(22, 1))
+	for range 200 {
+		set := spanSet{}
+		for range rng.IntN(300) {
+			v := rng.Int64N(10_000) - 5_000
+			set = append(set, span{v, v + rng.Int64N(3)})
+		}
+		set = set.normal()
+		n := 1 + rng.IntN(40)
+		c := set.coarse(n)
+		if len(c) > n || fmt.Sprint(c.normal()) != fmt.Sprint(c) {
+			t.Fatalf("coarse(%d) of %v: %v", n, set, c)
+		}
+		for _, x := range set {
+			if !c.contains(x.lo) || !c.contains(x.hi) {
+				t.Fatalf("coarse(%d) of %v lost %v: %v", n, set, x, c)
+			}
+		}
+	}
+}
+
+// TestCoarseText: an IN list's values in runs, and the hull of anything
+// else.
+func TestCoarseText(t *testing.T) {
+	points := []cold.Span{cold.Point("d"), cold.Point("a"), cold.Point("c"), cold.Point("a"), cold.Point("b"), cold.Point("é")}
+	if got := fmt.Sprint(coarseText(points, 2)); got != "[{a b false false} {c é false false}]" {
+		t.Errorf("points: %s", got)
+	}
+	if got := fmt.Sprint(coarseText(points, 9)); got != "[{a a false false} {b b false false} {c c false false} {d d false false} {é é false false}]" {
+		t.Errorf("points, room for each: %s", got)
+	}
+	ranges := []cold.Span{cold.Point("m"), {Min: "b", MinExclusive: true}, {Min: "c", Max: "d", MaxExclusive: true}}
+	if got := fmt.Sprint(coarseText(ranges, 2)); got != "[{b <nil> false false}]" {
+		t.Errorf("ranges: %s", got)
 	}
 }

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -41,6 +42,9 @@ func textScanFilters(dt *dataTable, cols sql.ColSet, cond sql.Expression) []cold
 			continue
 		}
 		f := cold.Filter{Column: col}
+		if len(spans) > maxColdSpans {
+			spans = coarseText(spans, maxColdSpans)
+		}
 		if len(spans) == 1 {
 			s := spans[0]
 			f.Min, f.Max, f.MinExclusive, f.MaxExclusive = s.Min, s.Max, s.MinExclusive, s.MaxExclusive
@@ -137,4 +141,54 @@ func textConstant(e sql.Expression) (string, bool) {
 	}
 	s, ok := lit.Value().(string)
 	return s, ok && utf8.ValidString(s)
+}
+
+// coarseText is at most n spans that cover spans (more than n): an IN
+// list's values, sorted, in n runs of about equal length, each a span
+// from its first value to its last; anything else, their hull. Cold files
+// prune by them (see maxColdSpans); the plan's Filter decides.
+func coarseText(spans []cold.Span, n int) []cold.Span {
+	vals := make([]string, 0, len(spans))
+	for _, s := range spans {
+		v, ok := s.Min.(string)
+		if !ok || s.Max != s.Min || s.MinExclusive || s.MaxExclusive {
+			return []cold.Span{textHull(spans)}
+		}
+		vals = append(vals, v)
+	}
+	slices.Sort(vals)
+	vals = slices.Compact(vals)
+	out := make([]cold.Span, 0, n)
+	for g := range n {
+		from, to := g*len(vals)/n, (g+1)*len(vals)/n
+		if from < to {
+			out = append(out, cold.Span{Min: vals[from], Max: vals[to-1]})
+		}
+	}
+	return out
+}
+
+// textHull is the one span, bounds included, that covers spans.
+func textHull(spans []cold.Span) cold.Span {
+	var lo, hi string
+	hasLo, hasHi := true, true
+	for i, s := range spans {
+		l, lok := s.Min.(string)
+		h, hok := s.Max.(string)
+		hasLo, hasHi = hasLo && lok, hasHi && hok
+		if i == 0 || l < lo {
+			lo = l
+		}
+		if i == 0 || h > hi {
+			hi = h
+		}
+	}
+	var out cold.Span
+	if hasLo {
+		out.Min = lo
+	}
+	if hasHi {
+		out.Max = hi
+	}
+	return out
 }

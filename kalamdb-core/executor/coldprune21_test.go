@@ -180,8 +180,27 @@ func TestColdPruneNeverChangesAnswers(t *testing.T) {
 		return strings.Join(out, ", ")
 	}
 	// Each query is written with %[1]s for n, %[2]s for tag and %[3]s for v.
+	// An IN list longer than the index planner takes (over 1,000 values),
+	// and than the cold files are handed (over 1,024 spans).
+	many := func(k, lo, hi int) string {
+		out := make([]string, k)
+		for i := range out {
+			out[i] = fmt.Sprint(lo + rng.IntN(hi-lo))
+		}
+		return strings.Join(out, ", ")
+	}
 	query := func() string {
-		switch rng.IntN(15) {
+		switch rng.IntN(18) {
+		case 15:
+			return "SELECT id, n FROM c.p WHERE %[1]s IN (" + many(1100+rng.IntN(2000), -30, 8000) + ") ORDER BY id DESC"
+		case 16:
+			return "SELECT count(*) FROM c.p WHERE %[1]s NOT IN (" + many(1500, 0, 600) + ") OR %[1]s < " + fmt.Sprint(rng.IntN(50))
+		case 17:
+			items := make([]string, 1100)
+			for i := range items {
+				items[i] = fmt.Sprintf("'%s%d'", words[rng.IntN(len(words))], rng.IntN(3000))
+			}
+			return "SELECT id FROM c.p WHERE %[2]s IN (" + lit() + ", " + strings.Join(items, ", ") + ", " + lit() + ") ORDER BY id"
 		case 0:
 			return "SELECT id, n FROM c.p WHERE %[1]s IN (" + nums(1+rng.IntN(6)) + ") ORDER BY id"
 		case 1:
