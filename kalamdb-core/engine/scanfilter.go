@@ -94,7 +94,7 @@ func withTableFilters(n sql.Node, t sql.Table, cols sql.ColSet, cond sql.Express
 		return n, true
 	}
 	fs := scanFiltersOf(dt, cols, cond)
-	tf := textScanFilters(dt, cols, cond)
+	tf := coldScanFilters(dt, cols, cond)
 	if len(fs) == 0 && len(tf) == 0 {
 		return n, true
 	}

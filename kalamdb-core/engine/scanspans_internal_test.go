@@ -76,18 +76,18 @@ func TestCoarseSpans(t *testing.T) {
 	}
 }
 
-// TestCoarseText: an IN list's values in runs, and the hull of anything
-// else.
-func TestCoarseText(t *testing.T) {
+// TestCoarseSpansOfText: an IN list's values in runs, and the hull of
+// anything else.
+func TestCoarseSpansOfText(t *testing.T) {
 	points := []cold.Span{cold.Point("d"), cold.Point("a"), cold.Point("c"), cold.Point("a"), cold.Point("b"), cold.Point("é")}
-	if got := fmt.Sprint(coarseText(points, 2)); got != "[{a b false false} {c é false false}]" {
+	if got := fmt.Sprint(coarseSpans(points, 2, textKind.compare)); got != "[{a b false false} {c é false false}]" {
 		t.Errorf("points: %s", got)
 	}
-	if got := fmt.Sprint(coarseText(points, 9)); got != "[{a a false false} {b b false false} {c c false false} {d d false false} {é é false false}]" {
+	if got := fmt.Sprint(coarseSpans(points, 9, textKind.compare)); got != "[{a a false false} {b b false false} {c c false false} {d d false false} {é é false false}]" {
 		t.Errorf("points, room for each: %s", got)
 	}
 	ranges := []cold.Span{cold.Point("m"), {Min: "b", MinExclusive: true}, {Min: "c", Max: "d", MaxExclusive: true}}
-	if got := fmt.Sprint(coarseText(ranges, 2)); got != "[{b <nil> false false}]" {
+	if got := fmt.Sprint(coarseSpans(ranges, 2, textKind.compare)); got != "[{b <nil> false false}]" {
 		t.Errorf("ranges: %s", got)
 	}
 }

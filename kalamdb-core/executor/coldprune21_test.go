@@ -3,6 +3,7 @@ package executor_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -245,17 +246,32 @@ func TestColdPruneNeverChangesAnswers(t *testing.T) {
 			}
 		}
 	}
-	for round := range 8 {
-		insert(150 + rng.IntN(150))
-		if round > 0 {
+	pruneRounds(t, e, "c.p", 8, []int{3, 6}, func() { insert(150 + rng.IntN(150)) }, func(flushed bool) {
+		if flushed {
+			change(rng.IntN(20))
+		} else {
 			change(20 + rng.IntN(40))
 		}
+	}, check)
+}
+
+// pruneRounds drives a test that pruning never changes answers: each of
+// rounds inserts, changes rows (after the first), checks, flushes table,
+// changes a few rows and checks again, and in the rounds of compactAt
+// compacts the table and checks once more.
+func pruneRounds(t *testing.T, e *env, table string, rounds int, compactAt []int, insert func(), change func(flushed bool), check func(stage string)) {
+	t.Helper()
+	for round := range rounds {
+		insert()
+		if round > 0 {
+			change(false)
+		}
 		check(fmt.Sprintf("round %d, hot", round))
-		flushTable(t, e, "c.p")
-		change(rng.IntN(20))
+		flushTable(t, e, table)
+		change(true)
 		check(fmt.Sprintf("round %d, flushed", round))
-		if round == 3 || round == 6 {
-			runJob(t, e, "STORAGE COMPACT TABLE c.p")
+		if slices.Contains(compactAt, round) {
+			runJob(t, e, "STORAGE COMPACT TABLE "+table)
 			check(fmt.Sprintf("round %d, compacted", round))
 		}
 	}
