@@ -26,10 +26,13 @@ import (
 // Spans: k IN (1, 1000000) skips a row group of 1000..2000, which the
 // hull [1, 1000000] would not) and drop rows before decoding their other
 // columns, and hot rows are dropped on their stored value. Comparisons
-// of TEXT columns with constants go to the cold files only (scantext.go). The plan's Filter stays and
-// decides: scan filters only narrow, and only where the answer is exact
-// (integers compare the same in storage and in SQL), so a row that
-// passes the WHERE always passes them.
+// of TEXT and time columns with constants go to the cold files only
+// (scantext.go). A column compared with more values than the index
+// planner takes is hidden from it (boundIndexRanges) but not from the
+// scan filters, and the cold files get at most maxColdSpans spans of it.
+// The plan's Filter stays and decides: scan filters only narrow, and
+// only where the answer is exact (integers compare the same in storage
+// and in SQL), so a row that passes the WHERE always passes them.
 
 // scanFiltersRuleID identifies pushScanFilters (KalamDB's rules are numbered
 // from 10,000, one number each).
