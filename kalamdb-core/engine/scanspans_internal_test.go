@@ -5,6 +5,11 @@ import (
 	"math"
 	"math/rand/v2"
 	"testing"
+	"time"
+
+	"github.com/dolthub/go-mysql-server/sql"
+	"github.com/dolthub/go-mysql-server/sql/expression"
+	"github.com/dolthub/go-mysql-server/sql/types"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/cold"
 )
@@ -89,5 +94,28 @@ func TestCoarseSpansOfText(t *testing.T) {
 	ranges := []cold.Span{cold.Point("m"), {Min: "b", MinExclusive: true}, {Min: "c", Max: "d", MaxExclusive: true}}
 	if got := fmt.Sprint(coarseSpans(ranges, 2, textKind.compare)); got != "[{b <nil> false false}]" {
 		t.Errorf("ranges: %s", got)
+	}
+}
+
+// TestTimeConstants: a time constant is pushed only of the column's own
+// type and within the timestamps whose microseconds an int64 holds.
+func TestTimeConstants(t *testing.T) {
+	col := expression.NewGetField(0, types.DatetimeMaxPrecision, "at", true)
+	at := time.Date(2024, 2, 29, 12, 0, 0, 1500, time.UTC)
+	for _, c := range []struct {
+		name string
+		lit  sql.Expression
+		ok   bool
+	}{
+		{"same type", expression.NewLiteral(at, types.DatetimeMaxPrecision), true},
+		{"a date", expression.NewLiteral(at.Truncate(24*time.Hour), types.Date), false},
+		{"text", expression.NewLiteral("2024-02-29", types.LongText), false},
+		{"last timestamp", expression.NewLiteral(maxTimestamp, types.DatetimeMaxPrecision), true},
+		{"past it", expression.NewLiteral(maxTimestamp.Add(time.Microsecond), types.DatetimeMaxPrecision), false},
+		{"before the first", expression.NewLiteral(minTime.Add(-time.Microsecond), types.DatetimeMaxPrecision), false},
+	} {
+		if _, ok := timeConstantOf(col, c.lit); ok != c.ok {
+			t.Errorf("%s: pushed %v, want %v", c.name, ok, c.ok)
+		}
 	}
 }

@@ -241,15 +241,17 @@ func timeColumn(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, bool) {
 }
 
 // timeConstantOf is the value of a time constant c of the type of column
-// col, within the times the engine holds. Of another type, the engine
-// converts one side before it compares, which may round.
+// col, within the timestamps the engine holds (a later date is not
+// pushed: its microseconds would not fit the files' int64). Of another
+// type, the engine converts one side before it compares, which may
+// round.
 func timeConstantOf(col, c sql.Expression) (any, bool) {
 	lit, ok := asLiteral(c)
 	if !ok || !types.TypesEqual(lit.Type(), col.Type()) {
 		return nil, false
 	}
 	t, ok := lit.Value().(time.Time)
-	if !ok || t.Before(minTime) || t.After(maxDate) {
+	if !ok || t.Before(minTime) || t.After(maxTimestamp) {
 		return nil, false
 	}
 	return t, true
