@@ -239,7 +239,7 @@ next:
 			if !ok {
 				continue next
 			}
-			set = append(set, span{v, v})
+			set = append(set, span{Lo: v, Hi: v})
 		}
 		out = append(out, spanFilter(col, set.normal()))
 	}
@@ -263,7 +263,7 @@ func scanFilterOf(dt *dataTable, cols sql.ColSet, e sql.Expression) (scanFilter,
 			if !ok {
 				return scanFilter{}, false
 			}
-			set = append(set, span{v, v})
+			set = append(set, span{Lo: v, Hi: v})
 		}
 		return spanFilter(col, set.normal()), true
 	}
@@ -317,7 +317,7 @@ func scanFilterOf(dt *dataTable, cols sql.ColSet, e sql.Expression) (scanFilter,
 func spanFilter(col int, set spanSet) scanFilter {
 	f := scanFilter{col: col, lo: 1, hi: 0, spans: set}
 	if len(set) > 0 {
-		f.lo, f.hi = set[0].lo, set[len(set)-1].hi
+		f.lo, f.hi = set[0].Lo, set[len(set)-1].Hi
 	}
 	if len(set) == 1 {
 		f.spans = nil // [lo, hi] says it all
@@ -333,7 +333,7 @@ func (f scanFilter) set() spanSet {
 	if f.lo > f.hi {
 		return spanSet{}
 	}
-	return spanSet{{f.lo, f.hi}}
+	return spanSet{{Lo: f.lo, Hi: f.hi}}
 }
 
 // intersect is the filter passing the values both f and g (on f's
@@ -467,7 +467,7 @@ func coldFilters(fs []scanFilter, tf []cold.Filter) []cold.Filter {
 			spans := f.spans.coarse(maxColdSpans)
 			cf.Spans = make([]cold.Span, len(spans))
 			for i, s := range spans {
-				cf.Spans[i] = cold.Span{Min: s.lo, Max: s.hi}
+				cf.Spans[i] = cold.Span{Min: s.Lo, Max: s.Hi}
 			}
 		}
 		out = append(out, cf)

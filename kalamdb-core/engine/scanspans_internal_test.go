@@ -22,21 +22,21 @@ func TestSpanSets(t *testing.T) {
 		name      string
 		got, want spanSet
 	}{
-		{"normal merges overlaps and neighbours", spanSet{{7, 9}, {1, 2}, {3, 3}, {8, 12}, {hi, hi}, {hi - 1, hi - 1}}.normal(), spanSet{{1, 3}, {7, 12}, {hi - 1, hi}}},
+		{"normal merges overlaps and neighbours", spanSet{{Lo: 7, Hi: 9}, {Lo: 1, Hi: 2}, {Lo: 3, Hi: 3}, {Lo: 8, Hi: 12}, {Lo: hi, Hi: hi}, {Lo: hi - 1, Hi: hi - 1}}.normal(), spanSet{{Lo: 1, Hi: 3}, {Lo: 7, Hi: 12}, {Lo: hi - 1, Hi: hi}}},
 		{"normal of nothing", spanSet{}.normal(), spanSet{}},
-		{"intersect", spanSet{{1, 1}, {7, 7}, {9, 9}}.intersect(spanSet{{6, hi}}), spanSet{{7, 7}, {9, 9}}},
-		{"intersect, empty", spanSet{{1, 2}}.intersect(spanSet{{6, hi}}), spanSet{}},
-		{"intersect of ranges", spanSet{{lo, 2}, {28, hi}}.intersect(spanSet{{1, 28}}), spanSet{{1, 2}, {28, 28}}},
-		{"complement of points", spanSet{{1, 1}, {2, 2}}.normal().complement(), spanSet{{lo, 0}, {3, hi}}},
-		{"complement of everything", spanSet{{lo, hi}}.complement(), spanSet{}},
-		{"complement of nothing", spanSet{}.complement(), spanSet{{lo, hi}}},
-		{"complement at the ends", spanSet{{lo, 5}, {hi, hi}}.complement(), spanSet{{6, hi - 1}}},
+		{"intersect", spanSet{{Lo: 1, Hi: 1}, {Lo: 7, Hi: 7}, {Lo: 9, Hi: 9}}.intersect(spanSet{{Lo: 6, Hi: hi}}), spanSet{{Lo: 7, Hi: 7}, {Lo: 9, Hi: 9}}},
+		{"intersect, empty", spanSet{{Lo: 1, Hi: 2}}.intersect(spanSet{{Lo: 6, Hi: hi}}), spanSet{}},
+		{"intersect of ranges", spanSet{{Lo: lo, Hi: 2}, {Lo: 28, Hi: hi}}.intersect(spanSet{{Lo: 1, Hi: 28}}), spanSet{{Lo: 1, Hi: 2}, {Lo: 28, Hi: 28}}},
+		{"complement of points", spanSet{{Lo: 1, Hi: 1}, {Lo: 2, Hi: 2}}.normal().complement(), spanSet{{Lo: lo, Hi: 0}, {Lo: 3, Hi: hi}}},
+		{"complement of everything", spanSet{{Lo: lo, Hi: hi}}.complement(), spanSet{}},
+		{"complement of nothing", spanSet{}.complement(), spanSet{{Lo: lo, Hi: hi}}},
+		{"complement at the ends", spanSet{{Lo: lo, Hi: 5}, {Lo: hi, Hi: hi}}.complement(), spanSet{{Lo: 6, Hi: hi - 1}}},
 	} {
 		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
 			t.Errorf("%s: %v, want %v", c.name, c.got, c.want)
 		}
 	}
-	s := spanSet{{1, 3}, {7, 7}, {hi, hi}}
+	s := spanSet{{Lo: 1, Hi: 3}, {Lo: 7, Hi: 7}, {Lo: hi, Hi: hi}}
 	for v, want := range map[int64]bool{lo: false, 0: false, 1: true, 3: true, 4: false, 7: true, 8: false, hi - 1: false, hi: true} {
 		if s.contains(v) != want {
 			t.Errorf("%v contains %d: %v", s, v, !want)
@@ -48,13 +48,13 @@ func TestSpanSets(t *testing.T) {
 // normal, and merges where the values are closest.
 func TestCoarseSpans(t *testing.T) {
 	const lo, hi = math.MinInt64, math.MaxInt64
-	s := spanSet{{lo, lo}, {1, 1}, {3, 3}, {5, 9}, {100, 100}, {102, 103}, {hi - 1, hi}}
+	s := spanSet{{Lo: lo, Hi: lo}, {Lo: 1, Hi: 1}, {Lo: 3, Hi: 3}, {Lo: 5, Hi: 9}, {Lo: 100, Hi: 100}, {Lo: 102, Hi: 103}, {Lo: hi - 1, Hi: hi}}
 	for n, want := range map[int]spanSet{
 		7: s,
-		6: {{lo, lo}, {1, 3}, {5, 9}, {100, 100}, {102, 103}, {hi - 1, hi}},
-		4: {{lo, lo}, {1, 9}, {100, 103}, {hi - 1, hi}},
-		2: {{lo, lo}, {1, hi}},
-		1: {{lo, hi}},
+		6: {{Lo: lo, Hi: lo}, {Lo: 1, Hi: 3}, {Lo: 5, Hi: 9}, {Lo: 100, Hi: 100}, {Lo: 102, Hi: 103}, {Lo: hi - 1, Hi: hi}},
+		4: {{Lo: lo, Hi: lo}, {Lo: 1, Hi: 9}, {Lo: 100, Hi: 103}, {Lo: hi - 1, Hi: hi}},
+		2: {{Lo: lo, Hi: lo}, {Lo: 1, Hi: hi}},
+		1: {{Lo: lo, Hi: hi}},
 	} {
 		if got := s.coarse(n); fmt.Sprint(got) != fmt.Sprint(want) {
 			t.Errorf("coarse(%d): %v, want %v", n, got, want)
@@ -65,7 +65,7 @@ func TestCoarseSpans(t *testing.T) {
 		set := spanSet{}
 		for range rng.IntN(300) {
 			v := rng.Int64N(10_000) - 5_000
-			set = append(set, span{v, v + rng.Int64N(3)})
+			set = append(set, span{Lo: v, Hi: v + rng.Int64N(3)})
 		}
 		set = set.normal()
 		n := 1 + rng.IntN(40)
@@ -74,7 +74,7 @@ func TestCoarseSpans(t *testing.T) {
 			t.Fatalf("coarse(%d) of %v: %v", n, set, c)
 		}
 		for _, x := range set {
-			if !c.contains(x.lo) || !c.contains(x.hi) {
+			if !c.contains(x.Lo) || !c.contains(x.Hi) {
 				t.Fatalf("coarse(%d) of %v lost %v: %v", n, set, x, c)
 			}
 		}
