@@ -192,7 +192,7 @@ func TestFilterPointsProbeBloomFilters(t *testing.T) {
 	}
 }
 
-// Over random files (NULLs, duplicates, texts that share prefixes,
+// Over random files (NULLs, row groups of NULLs, duplicates, texts that share prefixes,
 // multi-byte characters, values long enough to have no statistics, a
 // tombstone or two) and random filters of spans on integer and text
 // columns, a read returns exactly the rows a scan of every row picks by
@@ -227,6 +227,11 @@ func TestRandomSpanFiltersMatchBruteForce(t *testing.T) {
 				if r.Values[1] != nil {
 					r.Values[1] = int32(int(id) * 50 / (3 * n))
 				}
+			}
+			if round%4 == 1 && len(rows)/600%2 == 1 {
+				// Runs of NULLs: row groups with no value, only a null
+				// count.
+				r.Values[1], r.Values[2] = nil, nil
 			}
 			if rng.IntN(20) == 0 {
 				r.Deleted, r.Values = true, []any{nil, nil, nil}

@@ -152,9 +152,17 @@ func (c *Cursor) rowGroupExcluded(i int) (bool, error) {
 		if err != nil {
 			return false, nil
 		}
+		if cf.empty {
+			return true, nil
+		}
 		if set, _ := cc.StatsSet(); set {
 			st, err := cc.Statistics()
 			if err == nil && st != nil && st.HasMinMax() && cf.excludes(st.EncodeMin(), st.EncodeMax()) {
+				return true, nil
+			}
+			// A chunk of NULLs only has a null count and no min or max:
+			// no filter passes NULL.
+			if err == nil && st != nil && !st.HasMinMax() && st.HasNullCount() && st.NullCount() == c.f.meta.md.RowGroup(i).NumRows() {
 				return true, nil
 			}
 		}

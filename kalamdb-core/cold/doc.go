@@ -115,8 +115,10 @@
 //     ranges): row groups and pages whose statistics meet no span are
 //     skipped (a binary search of the spans, not a test of their hull),
 //     a row group whose bloom filter (the primary key's column) holds
-//     none of a filter's few values too, and a row that fails is dropped
-//     before its other columns are decoded. Filters narrow, the
+//     none of a filter's few values too, and so is one whose column is
+//     NULL in every row (a null count, no min/max), which no filter
+//     passes; a row that fails is dropped before its other columns are
+//     decoded. Filters narrow, the
 //     caller keeps its predicate (old files are not filtered on columns
 //     they predate or that were re-typed since). Dropping a row is only
 //     right when no other file can hold an older version of its key (the

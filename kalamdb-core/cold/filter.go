@@ -11,6 +11,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/spans"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -99,16 +100,13 @@ type colFilter struct {
 	// The union of Filter.Spans, sorted, disjoint and not empty (nil: no
 	// spans): nspans for numbers (inclusive), bspans for bytes.
 	hasSpans bool
-	nspans   []numSpan
+	nspans   []spans.Span
 	bspans   []byteSpan
 	// points are the only values that pass when there are at most
 	// maxBloomPoints of them (an IN list, or Min = Max), to probe a
 	// column's bloom filter with: int64 for numbers, []byte for bytes.
 	points []any
 }
-
-// numSpan is the stored values lo..hi, both included.
-type numSpan struct{ lo, hi int64 }
 
 // byteSpan is a range of byte strings; an unbounded side has no bytes.
 type byteSpan struct {

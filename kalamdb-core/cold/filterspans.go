@@ -10,6 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/parquet/metadata"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/spans"
 )
 
 // A filter's union of spans (Filter.Spans): compiled once per read into
@@ -54,11 +55,11 @@ func numRange(name string, k schema.Kind, s Span) (lo, hi int64, empty bool, err
 }
 
 // compileSpans sets the filter's union from spans (Filter.Spans).
-func (cf *colFilter) compileSpans(name string, k schema.Kind, spans []Span) error {
+func (cf *colFilter) compileSpans(name string, k schema.Kind, list []Span) error {
 	cf.hasSpans = true
 	if cf.num {
-		out := make([]numSpan, 0, len(spans))
-		for _, s := range spans {
+		out := make([]spans.Span, 0, len(list))
+		for _, s := range list {
 			lo, hi, empty, err := numRange(name, k, s)
 			if err != nil {
 				return err
@@ -66,15 +67,15 @@ func (cf *colFilter) compileSpans(name string, k schema.Kind, spans []Span) erro
 			// Clipped to [Min, Max]: what is outside passes nothing.
 			lo, hi = max(lo, cf.lo), min(hi, cf.hi)
 			if !empty && lo <= hi {
-				out = append(out, numSpan{lo, hi})
+				out = append(out, spans.Span{Lo: lo, Hi: hi})
 			}
 		}
-		cf.nspans = mergeNumSpans(out)
+		cf.nspans = spans.Normal(out)
 		cf.empty = cf.empty || len(cf.nspans) == 0
 		return nil
 	}
-	out := make([]byteSpan, 0, len(spans))
-	for _, s := range spans {
+	out := make([]byteSpan, 0, len(list))
+	for _, s := range list {
 		lo, err := bytesBound(name, k, s.Min)
 		if err != nil {
 			return err
@@ -91,28 +92,6 @@ func (cf *colFilter) compileSpans(name string, k schema.Kind, spans []Span) erro
 	cf.bspans = mergeByteSpans(out)
 	cf.empty = cf.empty || len(cf.bspans) == 0
 	return nil
-}
-
-// mergeNumSpans sorts spans and merges those that overlap or touch.
-func mergeNumSpans(spans []numSpan) []numSpan {
-	slices.SortFunc(spans, func(a, b numSpan) int {
-		switch {
-		case a.lo < b.lo:
-			return -1
-		case a.lo > b.lo:
-			return 1
-		}
-		return 0
-	})
-	out := spans[:0]
-	for _, s := range spans {
-		if n := len(out); n > 0 && (out[n-1].hi == math.MaxInt64 || s.lo <= out[n-1].hi+1) {
-			out[n-1].hi = max(out[n-1].hi, s.hi)
-			continue
-		}
-		out = append(out, s)
-	}
-	return out
 }
 
 func (s *byteSpan) isEmpty() bool {
@@ -204,8 +183,8 @@ func (s *byteSpan) above(b []byte) bool {
 // spansExcludeNum and spansExcludeBytes report whether no span meets
 // the values min..max of a row group's or page's statistics.
 func (cf *colFilter) spansExcludeNum(lo, hi int64) bool {
-	i := sort.Search(len(cf.nspans), func(i int) bool { return cf.nspans[i].hi >= lo })
-	return i == len(cf.nspans) || cf.nspans[i].lo > hi
+	i := sort.Search(len(cf.nspans), func(i int) bool { return cf.nspans[i].Hi >= lo })
+	return i == len(cf.nspans) || cf.nspans[i].Lo > hi
 }
 
 func (cf *colFilter) spansExcludeBytes(minB, maxB []byte) bool {
@@ -215,8 +194,8 @@ func (cf *colFilter) spansExcludeBytes(minB, maxB []byte) bool {
 
 // inNumSpans reports whether stored value x is in a span.
 func (cf *colFilter) inNumSpans(x int64) bool {
-	i := sort.Search(len(cf.nspans), func(i int) bool { return cf.nspans[i].hi >= x })
-	return i < len(cf.nspans) && cf.nspans[i].lo <= x
+	i := sort.Search(len(cf.nspans), func(i int) bool { return cf.nspans[i].Hi >= x })
+	return i < len(cf.nspans) && cf.nspans[i].Lo <= x
 }
 
 // inByteSpans reports whether b is in a span.
@@ -261,10 +240,10 @@ func (cf *colFilter) pointSet() []any {
 			return nil
 		}
 		for _, s := range cf.nspans {
-			if s.lo != s.hi {
+			if s.Lo != s.Hi {
 				return nil
 			}
-			out = append(out, s.lo)
+			out = append(out, s.Lo)
 		}
 	case cf.num:
 		if cf.lo != cf.hi {

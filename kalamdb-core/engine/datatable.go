@@ -36,6 +36,9 @@ type dataTable struct {
 	// WHERE makes, which cold files use to skip row groups, pages and rows
 	// (scantext.go).
 	textFilters []cold.Filter
+	// coldFilters are filters and textFilters as the cold files take
+	// them, made once per plan (coldFilters).
+	coldFilters []cold.Filter
 	// only, when set, is the one index offered to the planner
 	// (preferOrderIndex).
 	only *secIndex
@@ -194,7 +197,7 @@ func (t *dataTable) scan(ctx *sql.Context, p *scanPartition) (sql.RowIter, error
 	}
 	var keep []bool
 	if len(it.files) > 0 && (len(t.filters) > 0 || len(t.textFilters) > 0) {
-		rng.Filters = t.coldFilters()
+		rng.Filters = t.coldFilters
 		// A row that fails in one file may shadow an older version in
 		// another: the merge must see it.
 		keep = keepFiltered(it.files)

@@ -325,6 +325,20 @@ func rangeColumns(e sql.Expression) []rangeColumn {
 	return out
 }
 
+// noIndexName names the wrapper that hides a column from the index
+// planner.
+const noIndexName = "kdb_no_index"
+
+// indexHidden is e without the wrapper noIndex put around it: the
+// column itself, whose value it is, for the scan filters (scanfilter.go),
+// which bound a column compared with any number of values.
+func indexHidden(e sql.Expression) sql.Expression {
+	if f, ok := e.(*pgFunc); ok && f.name == noIndexName && len(f.args) == 1 {
+		return f.args[0]
+	}
+	return e
+}
+
 // noIndex is its argument, hidden from the index planner.
 func noIndex(e sql.Expression) sql.Expression {
 	f, err := buildNoIndex([]sql.Expression{e})
@@ -343,7 +357,7 @@ func buildNoIndex(args []sql.Expression) (*pgFunc, error) {
 		t = types.Null
 	}
 	f := newFuncOfType(args, t, func(_ *sql.Context, vals []any) (any, error) { return vals[0], nil })
-	f.name, f.build = "kdb_no_index", buildNoIndex
+	f.name, f.build = noIndexName, buildNoIndex
 	return f, nil
 }
 

@@ -26,10 +26,13 @@ import (
 // Spans: k IN (1, 1000000) skips a row group of 1000..2000, which the
 // hull [1, 1000000] would not) and drop rows before decoding their other
 // columns, and hot rows are dropped on their stored value. Comparisons
-// of TEXT columns with constants go to the cold files only (scantext.go). The plan's Filter stays and
-// decides: scan filters only narrow, and only where the answer is exact
-// (integers compare the same in storage and in SQL), so a row that
-// passes the WHERE always passes them.
+// of TEXT and time columns with constants go to the cold files only
+// (scantext.go). A column compared with more values than the index
+// planner takes is hidden from it (boundIndexRanges) but not from the
+// scan filters, and the cold files get at most maxColdSpans spans of it.
+// The plan's Filter stays and decides: scan filters only narrow, and
+// only where the answer is exact (integers compare the same in storage
+// and in SQL), so a row that passes the WHERE always passes them.
 
 // scanFiltersRuleID identifies pushScanFilters (KalamDB's rules are numbered
 // from 10,000, one number each).
@@ -94,7 +97,7 @@ func withTableFilters(n sql.Node, t sql.Table, cols sql.ColSet, cond sql.Express
 		return n, true
 	}
 	fs := scanFiltersOf(dt, cols, cond)
-	tf := textScanFilters(dt, cols, cond)
+	tf := coldScanFilters(dt, cols, cond)
 	if len(fs) == 0 && len(tf) == 0 {
 		return n, true
 	}
@@ -236,7 +239,7 @@ next:
 			if !ok {
 				continue next
 			}
-			set = append(set, span{v, v})
+			set = append(set, span{Lo: v, Hi: v})
 		}
 		out = append(out, spanFilter(col, set.normal()))
 	}
@@ -260,7 +263,7 @@ func scanFilterOf(dt *dataTable, cols sql.ColSet, e sql.Expression) (scanFilter,
 			if !ok {
 				return scanFilter{}, false
 			}
-			set = append(set, span{v, v})
+			set = append(set, span{Lo: v, Hi: v})
 		}
 		return spanFilter(col, set.normal()), true
 	}
@@ -314,7 +317,7 @@ func scanFilterOf(dt *dataTable, cols sql.ColSet, e sql.Expression) (scanFilter,
 func spanFilter(col int, set spanSet) scanFilter {
 	f := scanFilter{col: col, lo: 1, hi: 0, spans: set}
 	if len(set) > 0 {
-		f.lo, f.hi = set[0].lo, set[len(set)-1].hi
+		f.lo, f.hi = set[0].Lo, set[len(set)-1].Hi
 	}
 	if len(set) == 1 {
 		f.spans = nil // [lo, hi] says it all
@@ -330,7 +333,7 @@ func (f scanFilter) set() spanSet {
 	if f.lo > f.hi {
 		return spanSet{}
 	}
-	return spanSet{{f.lo, f.hi}}
+	return spanSet{{Lo: f.lo, Hi: f.hi}}
 }
 
 // intersect is the filter passing the values both f and g (on f's
@@ -380,7 +383,7 @@ func intColumn(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, bool) {
 // its id (one of cols, the table's columns in order); one of another
 // table (an outer query's) is not the table's, whatever its name.
 func userColumn(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, schema.Kind, bool) {
-	gf, ok := e.(*expression.GetField)
+	gf, ok := indexHidden(e).(*expression.GetField)
 	if !ok || !cols.Contains(gf.Id()) {
 		return 0, 0, false
 	}
@@ -431,6 +434,7 @@ func intLiteral(e sql.Expression) (int64, bool) {
 func (t *dataTable) withFilters(fs []scanFilter, tf []cold.Filter) *dataTable {
 	cp := *t
 	cp.filters, cp.textFilters = fs, tf
+	cp.coldFilters = coldFilters(fs, tf)
 	return &cp
 }
 
@@ -450,23 +454,25 @@ func (t *dataTable) matchesNone() bool {
 	return false
 }
 
-// coldFilters are the table's scan filters for cold files: each integer
+// coldFilters are scan filters fs, and text filters tf, for cold files: each integer
 // filter with its spans (an IN list's values, an OR's ranges), so that
 // files, row groups and pages are pruned by each of them rather than by
-// their hull, then the text filters.
-func (t *dataTable) coldFilters() []cold.Filter {
-	out := make([]cold.Filter, 0, len(t.filters)+len(t.textFilters))
-	for _, f := range t.filters {
+// their hull, then the text filters. A filter of more than maxColdSpans
+// spans is handed over coarser (spanSet.coarse).
+func coldFilters(fs []scanFilter, tf []cold.Filter) []cold.Filter {
+	out := make([]cold.Filter, 0, len(fs)+len(tf))
+	for _, f := range fs {
 		cf := cold.Filter{Column: f.col, Min: f.lo, Max: f.hi}
 		if f.spans != nil {
-			cf.Spans = make([]cold.Span, len(f.spans))
-			for i, s := range f.spans {
-				cf.Spans[i] = cold.Span{Min: s.lo, Max: s.hi}
+			spans := f.spans.coarse(maxColdSpans)
+			cf.Spans = make([]cold.Span, len(spans))
+			for i, s := range spans {
+				cf.Spans[i] = cold.Span{Min: s.Lo, Max: s.Hi}
 			}
 		}
 		out = append(out, cf)
 	}
-	return append(out, t.textFilters...)
+	return append(out, tf...)
 }
 
 // keepFiltered tells, for each of a partition's files, whether its rows

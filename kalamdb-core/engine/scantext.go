@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"slices"
+	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -29,18 +32,61 @@ import (
 // but a text constant (tag = 5 compares numbers), nor one under a
 // COLLATE, which is not a plain column.
 
-// textScanFilters are the cold filters of the conjuncts of cond that
-// compare one of dt's TEXT columns with constants (cols: the ids of the
-// table's node's columns, as scanFiltersOf). Each conjunct is a filter of
-// its own: a row passes them all, so two on one column intersect.
-func textScanFilters(dt *dataTable, cols sql.ColSet, cond sql.Expression) []cold.Filter {
+// Times (scanfilter.go pushes integers) go the same way: a comparison of
+// a TIMESTAMP, DATETIME or DATE column with a constant of the column's own
+// type, whose values the engine compares as instants (the type's Compare:
+// a DATE's truncated to its day), as the files do their microseconds or
+// days since 1970 (cold.Filter rounds a bound's fraction outward). A
+// constant of another type (a TIMESTAMP against a DATE column, a text the
+// engine converts row by row) is not pushed.
+
+// coldKind is one kind of column whose comparisons only the cold files
+// use: which columns of a table are of it, the value of a constant one of
+// them (col) is compared with, as cold.Filter takes it, and how two such
+// values compare.
+type coldKind struct {
+	column   func(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, bool)
+	constant func(col, c sql.Expression) (any, bool)
+	compare  func(a, b any) int
+}
+
+var (
+	textKind = coldKind{
+		column: textColumn,
+		constant: func(_, c sql.Expression) (any, bool) {
+			s, ok := textConstant(c)
+			return s, ok
+		},
+		compare: func(a, b any) int { return strings.Compare(a.(string), b.(string)) },
+	}
+	timeKind = coldKind{
+		column:   timeColumn,
+		constant: timeConstantOf,
+		compare:  func(a, b any) int { return a.(time.Time).Compare(b.(time.Time)) },
+	}
+)
+
+// coldScanFilters are the cold filters of the conjuncts of cond that
+// compare one of dt's TEXT or time columns with constants (cols: the ids
+// of the table's node's columns, as scanFiltersOf). Each conjunct is a
+// filter of its own: a row passes them all, so two on one column
+// intersect. More than maxColdSpans spans are cut to that many
+// (coarseSpans).
+func coldScanFilters(dt *dataTable, cols sql.ColSet, cond sql.Expression) []cold.Filter {
 	var out []cold.Filter
 	for _, c := range expression.SplitConjunction(cond) {
-		col, spans, ok := textSpans(dt, cols, c)
+		kind := textKind
+		col, spans, ok := kind.spans(dt, cols, c)
 		if !ok {
-			continue
+			kind = timeKind
+			if col, spans, ok = kind.spans(dt, cols, c); !ok {
+				continue
+			}
 		}
 		f := cold.Filter{Column: col}
+		if len(spans) > maxColdSpans {
+			spans = coarseSpans(spans, maxColdSpans, kind.compare)
+		}
 		if len(spans) == 1 {
 			s := spans[0]
 			f.Min, f.Max, f.MinExclusive, f.MaxExclusive = s.Min, s.Max, s.MinExclusive, s.MaxExclusive
@@ -52,17 +98,17 @@ func textScanFilters(dt *dataTable, cols sql.ColSet, cond sql.Expression) []cold
 	return out
 }
 
-// textSpans is what e says of one TEXT column of dt: the spans of values
-// it can be true for. A comparison with a text constant is one span, an
-// IN list of them a point each (NULL items match nothing), and an OR of
-// such terms on one column the union of theirs. Anything else (another
-// column, a NOT, an IS NULL, an AND inside the OR) says nothing.
-func textSpans(dt *dataTable, cols sql.ColSet, e sql.Expression) (col int, spans []cold.Span, ok bool) {
+// spans is what e says of one column of dt of kind k: the spans of values
+// it can be true for. A comparison with a constant is one span, an IN list
+// of them a point each (NULL items match nothing), and an OR of such terms
+// on one column the union of theirs. Anything else (another column, a
+// NOT, an IS NULL, an AND inside the OR) says nothing.
+func (k coldKind) spans(dt *dataTable, cols sql.ColSet, e sql.Expression) (col int, spans []cold.Span, ok bool) {
 	if or, isOr := e.(*expression.Or); isOr {
 		col = -1
 		spans = []cold.Span{}
 		for _, term := range expression.SplitDisjunction(or) {
-			c, s, ok := textSpans(dt, cols, term)
+			c, s, ok := k.spans(dt, cols, term)
 			if !ok || (col >= 0 && c != col) {
 				return 0, nil, false
 			}
@@ -72,7 +118,7 @@ func textSpans(dt *dataTable, cols sql.ColSet, e sql.Expression) (col int, spans
 		return col, spans, col >= 0
 	}
 	if left, items, isIn := inList(e); isIn {
-		col, ok := textColumn(dt, cols, left)
+		col, ok := k.column(dt, cols, left)
 		if !ok || len(items) == 0 {
 			return 0, nil, false
 		}
@@ -81,7 +127,7 @@ func textSpans(dt *dataTable, cols sql.ColSet, e sql.Expression) (col int, spans
 			if isNullLiteral(item) {
 				continue
 			}
-			v, ok := textConstant(item)
+			v, ok := k.constant(left, item)
 			if !ok {
 				return 0, nil, false
 			}
@@ -95,14 +141,14 @@ func textSpans(dt *dataTable, cols sql.ColSet, e sql.Expression) (col int, spans
 		return 0, nil, false
 	}
 	left, right := cmp.Left(), cmp.Right()
-	col, ok = textColumn(dt, cols, left)
+	col, ok = k.column(dt, cols, left)
 	if !ok {
 		left, right, op = right, left, mirroredOp(op)
-		if col, ok = textColumn(dt, cols, left); !ok {
+		if col, ok = k.column(dt, cols, left); !ok {
 			return 0, nil, false
 		}
 	}
-	v, ok := textConstant(right)
+	v, ok := k.constant(left, right)
 	if !ok {
 		return 0, nil, false
 	}
@@ -137,4 +183,76 @@ func textConstant(e sql.Expression) (string, bool) {
 	}
 	s, ok := lit.Value().(string)
 	return s, ok && utf8.ValidString(s)
+}
+
+// coarseSpans is at most n spans that cover spans (more than n), whose
+// values compare by compare: an IN list's values, sorted, in n runs of
+// about equal length, each a span from its first value to its last;
+// anything else, their hull. Cold files prune by them (see maxColdSpans);
+// the plan's Filter decides.
+func coarseSpans(spans []cold.Span, n int, compare func(a, b any) int) []cold.Span {
+	vals := make([]any, 0, len(spans))
+	for _, s := range spans {
+		if s.Min == nil || s.Max == nil || compare(s.Min, s.Max) != 0 || s.MinExclusive || s.MaxExclusive {
+			return []cold.Span{hullOf(spans, compare)}
+		}
+		vals = append(vals, s.Min)
+	}
+	slices.SortFunc(vals, compare)
+	vals = slices.CompactFunc(vals, func(a, b any) bool { return compare(a, b) == 0 })
+	out := make([]cold.Span, 0, n)
+	for g := range n {
+		from, to := g*len(vals)/n, (g+1)*len(vals)/n
+		if from < to {
+			out = append(out, cold.Span{Min: vals[from], Max: vals[to-1]})
+		}
+	}
+	return out
+}
+
+// hullOf is the one span, bounds included, that covers spans.
+func hullOf(spans []cold.Span, compare func(a, b any) int) cold.Span {
+	var out cold.Span
+	openLo, openHi := false, false
+	for _, s := range spans {
+		openLo = openLo || s.Min == nil
+		openHi = openHi || s.Max == nil
+		if s.Min != nil && (out.Min == nil || compare(s.Min, out.Min) < 0) {
+			out.Min = s.Min
+		}
+		if s.Max != nil && (out.Max == nil || compare(s.Max, out.Max) > 0) {
+			out.Max = s.Max
+		}
+	}
+	if openLo {
+		out.Min = nil
+	}
+	if openHi {
+		out.Max = nil
+	}
+	return out
+}
+
+// timeColumn returns the schema index of the TIMESTAMP, DATETIME or DATE
+// user column of dt that e reads (see userColumn).
+func timeColumn(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, bool) {
+	i, k, ok := userColumn(dt, cols, e)
+	return i, ok && (k == schema.KindTimestamp || k == schema.KindDate)
+}
+
+// timeConstantOf is the value of a time constant c of the type of column
+// col, within the timestamps the engine holds (a later date is not
+// pushed: its microseconds would not fit the files' int64). Of another
+// type, the engine converts one side before it compares, which may
+// round.
+func timeConstantOf(col, c sql.Expression) (any, bool) {
+	lit, ok := asLiteral(c)
+	if !ok || !types.TypesEqual(lit.Type(), col.Type()) {
+		return nil, false
+	}
+	t, ok := lit.Value().(time.Time)
+	if !ok || t.Before(minTime) || t.After(maxTimestamp) {
+		return nil, false
+	}
+	return t, true
 }

@@ -3,6 +3,7 @@ package executor_test
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -180,8 +181,27 @@ func TestColdPruneNeverChangesAnswers(t *testing.T) {
 		return strings.Join(out, ", ")
 	}
 	// Each query is written with %[1]s for n, %[2]s for tag and %[3]s for v.
+	// An IN list longer than the index planner takes (over 1,000 values),
+	// and than the cold files are handed (over 1,024 spans).
+	many := func(k, lo, hi int) string {
+		out := make([]string, k)
+		for i := range out {
+			out[i] = fmt.Sprint(lo + rng.IntN(hi-lo))
+		}
+		return strings.Join(out, ", ")
+	}
 	query := func() string {
-		switch rng.IntN(15) {
+		switch rng.IntN(18) {
+		case 15:
+			return "SELECT id, n FROM c.p WHERE %[1]s IN (" + many(1100+rng.IntN(2000), -30, 8000) + ") ORDER BY id DESC"
+		case 16:
+			return "SELECT count(*) FROM c.p WHERE %[1]s NOT IN (" + many(1500, 0, 600) + ") OR %[1]s < " + fmt.Sprint(rng.IntN(50))
+		case 17:
+			items := make([]string, 1100)
+			for i := range items {
+				items[i] = fmt.Sprintf("'%s%d'", words[rng.IntN(len(words))], rng.IntN(3000))
+			}
+			return "SELECT id FROM c.p WHERE %[2]s IN (" + lit() + ", " + strings.Join(items, ", ") + ", " + lit() + ") ORDER BY id"
 		case 0:
 			return "SELECT id, n FROM c.p WHERE %[1]s IN (" + nums(1+rng.IntN(6)) + ") ORDER BY id"
 		case 1:
@@ -226,17 +246,32 @@ func TestColdPruneNeverChangesAnswers(t *testing.T) {
 			}
 		}
 	}
-	for round := range 8 {
-		insert(150 + rng.IntN(150))
-		if round > 0 {
+	pruneRounds(t, e, "c.p", 8, []int{3, 6}, func() { insert(150 + rng.IntN(150)) }, func(flushed bool) {
+		if flushed {
+			change(rng.IntN(20))
+		} else {
 			change(20 + rng.IntN(40))
 		}
+	}, check)
+}
+
+// pruneRounds drives a test that pruning never changes answers: each of
+// rounds inserts, changes rows (after the first), checks, flushes table,
+// changes a few rows and checks again, and in the rounds of compactAt
+// compacts the table and checks once more.
+func pruneRounds(t *testing.T, e *env, table string, rounds int, compactAt []int, insert func(), change func(flushed bool), check func(stage string)) {
+	t.Helper()
+	for round := range rounds {
+		insert()
+		if round > 0 {
+			change(false)
+		}
 		check(fmt.Sprintf("round %d, hot", round))
-		flushTable(t, e, "c.p")
-		change(rng.IntN(20))
+		flushTable(t, e, table)
+		change(true)
 		check(fmt.Sprintf("round %d, flushed", round))
-		if round == 3 || round == 6 {
-			runJob(t, e, "STORAGE COMPACT TABLE c.p")
+		if slices.Contains(compactAt, round) {
+			runJob(t, e, "STORAGE COMPACT TABLE "+table)
 			check(fmt.Sprintf("round %d, compacted", round))
 		}
 	}
