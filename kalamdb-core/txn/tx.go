@@ -500,6 +500,12 @@ func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partiti
 // the new ones are above every _seq committed there, and every later
 // commit's are above them. Nearly every autocommit statement is above
 // newest already and keeps its _seq: RETURNING _seq showed it.
+//
+// The writes' _seq must also grow in their order, which is the order
+// their changes are published in, one message each: a transaction that
+// wrote a key again after other keys keeps that key's first place with
+// its last, greater _seq, and a client that saw that change alone would
+// resume past the ones after it. Such a commit takes new _seq too.
 func (m *Manager) inCommitOrder(writes []*Write, newest int64) error {
 	late := false
 	for _, w := range writes {
@@ -507,6 +513,7 @@ func (m *Manager) inCommitOrder(writes []*Write, newest int64) error {
 			late = true
 			break
 		}
+		newest = w.Seq
 	}
 	if !late {
 		return nil
