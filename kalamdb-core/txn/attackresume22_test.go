@@ -1,8 +1,11 @@
 package txn_test
 
 import (
+	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 )
 
 // A commit in order whose transaction wrote a key again after other keys
@@ -27,5 +30,37 @@ func TestAttackResume22RewrittenKeyPublishedInSeqOrder(t *testing.T) {
 	}
 	if !slices.IsSorted(e.sink.seqs) || s1 == s2 {
 		t.Fatalf("published _seq %v: not in _seq order", e.sink.seqs)
+	}
+}
+
+// Partitions share lock stripes (256 of them), and the newest _seq was
+// remembered per stripe: a commit of bob's partition made alice's
+// transaction, which nothing newer of her partition had passed, take new
+// _seq, so its RETURNING _seq was not the _seq stored, against
+// docs/sql.md (only a commit landing after a newer commit of the same
+// partition does), and her version's _seq depended on other users'
+// traffic. A commit compares its _seq with its own partitions' newest.
+func TestAttackResume22OtherPartitionOfTheStripeKeepsSeq(t *testing.T) {
+	e := newEnv(t)
+	stripe := txn.StripeOf(e.locks, txn.Partition{Family: e.msgs.Family, Owner: "alice"})
+	other := ""
+	for i := 0; other == ""; i++ {
+		if o := fmt.Sprintf("u%d", i); txn.StripeOf(e.locks, txn.Partition{Family: e.msgs.Family, Owner: o}) == stripe {
+			other = o
+		}
+	}
+	tx := e.m.Begin()
+	w := e.write("alice", 1, "mine", false)
+	w.Insert = true
+	if err := tx.Put(w); err != nil {
+		t.Fatal(err)
+	}
+	written := w.Seq
+	theirs := e.m.Begin()
+	e.insert(theirs, other, 2, "theirs")
+	e.commit(theirs)
+	e.commit(tx)
+	if _, s := e.stored("alice", 1); s != written {
+		t.Fatalf("alice's row: _seq %d stored, %d written; only %s's partition (same lock stripe) had a newer commit", s, written, other)
 	}
 }
