@@ -64,3 +64,31 @@ func TestAttackResume22OtherPartitionOfTheStripeKeepsSeq(t *testing.T) {
 		t.Fatalf("alice's row: _seq %d stored, %d written; only %s's partition (same lock stripe) had a newer commit", s, written, other)
 	}
 }
+
+// A partition the stripe no longer remembers apart (pushed out by the
+// stripe's more recent writers) still has its late commits re-stamped:
+// the stripe's floor keeps its newest _seq.
+func TestAttackResume22PartitionPushedOutOfItsStripeStillInCommitOrder(t *testing.T) {
+	e := newEnv(t)
+	stripe := txn.StripeOf(e.locks, txn.Partition{Family: e.msgs.Family, Owner: "alice"})
+	late := e.m.Begin()
+	e.insert(late, "alice", 1, "late")
+	newer := e.m.Begin()
+	e.insert(newer, "alice", 2, "newer")
+	e.commit(newer)
+	_, s2 := e.stored("alice", 2)
+	for i, n := 0, 0; n < 64; i++ {
+		o := fmt.Sprintf("u%d", i)
+		if txn.StripeOf(e.locks, txn.Partition{Family: e.msgs.Family, Owner: o}) != stripe {
+			continue
+		}
+		tx := e.m.Begin()
+		e.insert(tx, o, 1, "other")
+		e.commit(tx)
+		n++
+	}
+	e.commit(late)
+	if _, s1 := e.stored("alice", 1); s1 <= s2 {
+		t.Fatalf("alice's row 1, committed after her row 2 (_seq %d), has _seq %d", s2, s1)
+	}
+}

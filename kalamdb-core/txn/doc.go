@@ -32,7 +32,8 @@
 //     writes is above every _seq committed to the partition before it
 //     (Manager.inCommitOrder gives a commit that lands behind a newer
 //     one new _seq under the locks; each lock stripe keeps the newest
-//     _seq committed to its partitions). Live queries resume from the
+//     _seq committed to each of its recently written partitions, and a
+//     floor for the others). Live queries resume from the
 //     newest _seq a client saw and rely on it.
 //   - Every committed _seq is at or below the persisted lease (seqLease),
 //     so _seq keeps growing across restarts even if the clock goes back.

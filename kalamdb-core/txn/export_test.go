@@ -11,5 +11,5 @@ func KeyStates(m *Manager) int {
 func StripeOf(l *Locks, p Partition) int {
 	held, unlock := l.lock([]Partition{p})
 	unlock()
-	return held[0]
+	return held[0].stripe
 }
