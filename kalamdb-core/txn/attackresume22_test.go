@@ -1,8 +1,13 @@
 package txn_test
 
 import (
+	"context"
 	"fmt"
+	"runtime"
 	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
@@ -90,5 +95,56 @@ func TestAttackResume22PartitionPushedOutOfItsStripeStillInCommitOrder(t *testin
 	e.commit(late)
 	if _, s1 := e.stored("alice", 1); s1 <= s2 {
 		t.Fatalf("alice's row 1, committed after her row 2 (_seq %d), has _seq %d", s2, s1)
+	}
+}
+
+// Concurrent commits of partitions that share one lock stripe, more of
+// them than the stripe remembers apart, each with _seq issued before its
+// commit takes the locks: every partition's changes are published (in
+// commit order, under its lock) with growing _seq.
+func TestAttackResume22ConcurrentCommitsOfOneStripeInCommitOrder(t *testing.T) {
+	e := newEnv(t)
+	stripe := txn.StripeOf(e.locks, txn.Partition{Family: e.msgs.Family, Owner: "u0"})
+	var owners []string
+	for i := 0; len(owners) < 48; i++ {
+		if o := fmt.Sprintf("u%d", i); txn.StripeOf(e.locks, txn.Partition{Family: e.msgs.Family, Owner: o}) == stripe {
+			owners = append(owners, o)
+		}
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for g := 0; g < 6; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < 150; i++ {
+				tx := e.m.Begin()
+				owner := owners[(g*7+i)%len(owners)]
+				for r := 0; r <= i%3; r++ {
+					w := e.write(owner, next.Add(1), "x", false)
+					w.Insert = true
+					if err := tx.Put(w); err != nil {
+						t.Error(err)
+						return
+					}
+					runtime.Gosched()
+				}
+				if _, err := tx.Commit(context.Background()); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	e.sink.mu.Lock()
+	defer e.sink.mu.Unlock()
+	last := map[string]int64{}
+	for i, c := range e.sink.changes {
+		owner, _, _ := strings.Cut(c, " ")
+		if s := e.sink.seqs[i]; s <= last[owner] {
+			t.Fatalf("%s's change %d has _seq %d, published after one with %d", owner, i, s, last[owner])
+		}
+		last[owner] = e.sink.seqs[i]
 	}
 }
