@@ -9,7 +9,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 )
 
@@ -146,5 +148,38 @@ func TestAttackResume22ConcurrentCommitsOfOneStripeInCommitOrder(t *testing.T) {
 			t.Fatalf("%s's change %d has _seq %d, published after one with %d", owner, i, s, last[owner])
 		}
 		last[owner] = e.sink.seqs[i]
+	}
+}
+
+// After a restart the stripes remember nothing, so a commit is late only
+// if its _seq is below one committed before the restart, which the lease
+// rules out: the generator resumes above every committed _seq, here with
+// a clock an hour behind. A transaction of the new process whose _seq
+// was issued before a newer commit is still re-stamped.
+func TestAttackResume22RestartKeepsCommitOrder(t *testing.T) {
+	e := newEnv(t)
+	// A re-stamped commit: its _seq are the generator's, issued under the
+	// locks, and the lease covers them.
+	late := e.m.Begin()
+	e.insert(late, "alice", 1, "late")
+	newer := e.m.Begin()
+	e.insert(newer, "alice", 2, "newer")
+	e.commit(newer)
+	e.commit(late)
+	_, before := e.stored("alice", 1)
+
+	behind, err := ids.NewSnowflake(1, func() time.Time { return time.Now().Add(-time.Hour) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.seq, e.locks, e.sink = behind, txn.NewLocks(), &recorder{}
+	if e.m, err = txn.Open(e.db, txn.Options{Locks: e.locks, Seq: behind, Cold: e.cold, Sink: e.sink}); err != nil {
+		t.Fatal(err)
+	}
+	tx := e.m.Begin()
+	e.insert(tx, "alice", 3, "after the restart")
+	e.commit(tx)
+	if _, s := e.stored("alice", 3); s <= before {
+		t.Fatalf("after the restart a commit got _seq %d, below %d committed before it", s, before)
 	}
 }
