@@ -40,3 +40,74 @@ func TestAttackResume22RewriteInOneTransactionDeliversSeqOutOfOrder(t *testing.T
 			firstID, seen, e.seqOf("alice", "chat.messages", "id", 1), e.seqOf("alice", "chat.messages", "id", 2), got, want)
 	}
 }
+
+// A late row of a table without a primary key, re-stamped at its commit
+// while its key keeps its first _seq, is found through a secondary index
+// (whose entry carries the new _seq), updated and deleted through it, and
+// a subscriber resuming from the newer row's _seq gets it.
+func TestAttackResume22IndexedTableWithoutPrimaryKey(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, "CREATE TABLE chat.notes (body TEXT, conv BIGINT); CREATE INDEX notes_conv ON chat.notes (conv)")
+	commit := e.stalledTxn("EXECUTE AS USER 'alice' (INSERT INTO chat.notes VALUES ('late', 7))", "COMMIT")
+	e.alice("INSERT INTO chat.notes VALUES ('newer', 8)")
+	seen := e.seqOf("alice", "chat.notes", "body", "newer")
+	commit()
+	if s := e.seqOf("alice", "chat.notes", "conv", int64(7)); s <= seen {
+		t.Fatalf("the late row has _seq %d, not above the newer row's %d", s, seen)
+	}
+	back := e.connect("alice", systable.RoleUser)
+	if _, rows := back.subscribeAll("n", "SELECT body FROM chat.notes WHERE conv = 7", live.SubscriptionOptions{FromSeqID: seen}); len(rows) != 1 || rows[0]["body"] != "late" {
+		t.Fatalf("resumed from %d: %v, want the late row", seen, rows)
+	}
+	e.alice("UPDATE chat.notes SET body = 'late, updated' WHERE conv = 7")
+	res := e.sql("alice", systable.RoleUser, "SELECT body FROM chat.notes WHERE conv = 7")
+	if len(res[0].Rows) != 1 || res[0].Rows[0][0] != "late, updated" {
+		t.Fatalf("through the index after the update: %v", res[0].Rows)
+	}
+	e.alice("DELETE FROM chat.notes WHERE conv = 7")
+	if res := e.sql("alice", systable.RoleUser, "SELECT body FROM chat.notes WHERE conv = 7"); len(res[0].Rows) != 0 {
+		t.Fatalf("through the index after the delete: %v", res[0].Rows)
+	}
+	if res := e.sql("alice", systable.RoleUser, "SELECT body FROM chat.notes"); len(res[0].Rows) != 1 || res[0].Rows[0][0] != "newer" {
+		t.Fatalf("the table after the delete: %v", res[0].Rows)
+	}
+}
+
+// The same, with the late row flushed to a Parquet file (its _key the
+// first _seq, its _seq the new one) and a second late row committed over
+// the flushed file: resumes read both tiers by _seq, and the flushed
+// late row is updated through its cold version.
+func TestAttackResume22FlushedLateRowWithoutPrimaryKey(t *testing.T) {
+	e := newEnv(t, live.Options{})
+	e.sql("root", systable.RoleSystem, "CREATE TABLE chat.notes (body TEXT, conv BIGINT)")
+	commit := e.stalledTxn("EXECUTE AS USER 'alice' (INSERT INTO chat.notes VALUES ('late', 7))", "COMMIT")
+	e.alice("INSERT INTO chat.notes VALUES ('newer', 8)")
+	seen := e.seqOf("alice", "chat.notes", "body", "newer")
+	commit()
+	e.runJob("STORAGE FLUSH TABLE chat.notes")
+
+	commit = e.stalledTxn("EXECUTE AS USER 'alice' (INSERT INTO chat.notes VALUES ('late after flush', 9))", "COMMIT")
+	e.alice("INSERT INTO chat.notes VALUES ('newest', 10)")
+	newest := e.seqOf("alice", "chat.notes", "body", "newest")
+	commit()
+
+	resumed := func(from int64) []string {
+		back := e.connect("alice", systable.RoleUser)
+		_, rows := back.subscribeAll("n", "SELECT body FROM chat.notes", live.SubscriptionOptions{FromSeqID: from})
+		var out []string
+		for _, r := range rows {
+			out = append(out, r["body"].(string))
+		}
+		return out
+	}
+	if got, want := resumed(seen), []string{"late", "newest", "late after flush"}; !slices.Equal(got, want) {
+		t.Fatalf("resumed from %d: %v, want %v", seen, got, want)
+	}
+	if got, want := resumed(newest), []string{"late after flush"}; !slices.Equal(got, want) {
+		t.Fatalf("resumed from %d: %v, want %v", newest, got, want)
+	}
+	e.alice("UPDATE chat.notes SET body = 'late, updated' WHERE conv = 7")
+	if got, want := resumed(e.seqOf("alice", "chat.notes", "conv", int64(9))), []string{"late, updated"}; !slices.Equal(got, want) {
+		t.Fatalf("after updating the flushed late row: %v, want %v", got, want)
+	}
+}
