@@ -1,7 +1,6 @@
 package live_test
 
 import (
-	"sync"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
@@ -36,21 +35,5 @@ func TestAttackLive21RowCommittedAfterARevokeIsNotDelivered(t *testing.T) {
 // stalledWrite returns. commit lets it go on and waits for its end.
 func (e *env) stalledWrite(write string) (commit func()) {
 	e.t.Helper()
-	var once sync.Once
-	hold := live.HoldQueries(e.m)
-	release := func() { once.Do(hold) }
-	e.t.Cleanup(release) // before the connections close, which need the lock
-	done := make(chan error, 1)
-	go func() {
-		_, err := e.exec("root", systable.RoleSystem, "BEGIN; "+write+"; SELECT count(*) FROM system.live_queries; COMMIT")
-		done <- err
-	}()
-	live.WaitBlockedIn(e.t, "liveTable.Rows", "sync.(*Mutex).Lock")
-	return func() {
-		e.t.Helper()
-		release()
-		if err := <-done; err != nil {
-			e.t.Fatal(err)
-		}
-	}
+	return e.stalledTxn(write, "COMMIT")
 }

@@ -251,6 +251,17 @@ func readDecimal(b []byte, pos int) (decimal.Decimal, int, error) {
 	return decimal.NewFromBigInt(c, int32(e)), pos, nil
 }
 
+// SetSeq overwrites, in place, the _seq of the encoded row version b: a
+// commit that lands behind a newer commit of its partition gives its
+// versions new ones (txn), and _seq has a fixed position for this.
+func SetSeq(b []byte, seq int64) error {
+	if len(b) < headerFixed+1 || b[0] != formatV1 {
+		return corrupt("row value of %d bytes has no header to set _seq in", len(b))
+	}
+	binary.BigEndian.PutUint64(b[2:10], uint64(seq))
+	return nil
+}
+
 // DecodeHeader decodes the header of a row version without looking at its
 // columns.
 func DecodeHeader(b []byte) (Header, error) {

@@ -28,6 +28,13 @@
 //     transaction: Exists remembers it with the cold tier's epoch of the
 //     table, and Commit reuses it unless the epoch moved (a flush,
 //     compaction or drop changed the table's files in between).
+//   - Within a partition, _seq follows commit order: every _seq a commit
+//     writes is above every _seq committed to the partition before it
+//     (Manager.inCommitOrder gives a commit that lands behind a newer
+//     one new _seq under the locks; each lock stripe keeps the newest
+//     _seq committed to each of its recently written partitions, and a
+//     floor for the others). Live queries resume from the
+//     newest _seq a client saw and rely on it.
 //   - Every committed _seq is at or below the persisted lease (seqLease),
 //     so _seq keeps growing across restarts even if the clock goes back.
 //   - A key the generator issued to its own write (Write.Generated: a

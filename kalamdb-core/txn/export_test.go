@@ -6,3 +6,10 @@ func KeyStates(m *Manager) int {
 	m.marks.states.Range(func(any, any) bool { n++; return true })
 	return n
 }
+
+// StripeOf is the index of the lock stripe of partition p.
+func StripeOf(l *Locks, p Partition) int {
+	held, unlock := l.lock([]Partition{p})
+	unlock()
+	return held[0].stripe
+}

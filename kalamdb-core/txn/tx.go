@@ -454,9 +454,12 @@ func (tx *Tx) Commit(ctx context.Context) (int64, error) {
 // with the written partitions locked; what publishing asks of the
 // committer once they are released is left in wakes (Sink).
 func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partition, wakes *Wakes) error {
-	unlock := tx.m.locks.Lock(parts...)
+	held, unlock := tx.m.locks.lock(parts)
 	defer unlock()
 	if err := tx.validateAll(ctx, writes); err != nil {
+		return err
+	}
+	if err := tx.m.inCommitOrder(writes, tx.m.locks.newest(held)); err != nil {
 		return err
 	}
 	var b kv.Batch
@@ -478,10 +481,49 @@ func (tx *Tx) commitLocked(ctx context.Context, writes []*Write, parts []Partiti
 		return fmt.Errorf("commit: %w", err)
 	}
 	written(marked)
+	tx.m.locks.raise(held, maxSeq)
 	// Published while the partitions are still locked, so a subscriber
 	// registered under the same locks sees each commit exactly once: in
 	// its snapshot or in its feed.
 	tx.m.publish(writes, wakes)
+	return nil
+}
+
+// inCommitOrder keeps a partition's _seq in its commit order: when a
+// write's _seq is not above newest, the newest _seq committed to the
+// partitions the commit holds, every write gets a new one, in the order
+// the transaction wrote them. A _seq is issued when a statement writes
+// its row, so without this a transaction (or a statement that lost the
+// race for the lock) would commit versions older than one a subscriber
+// already has, and a client resuming from the newest _seq it saw
+// (from_seq_id) would never get them. The partition locks are held, so
+// the new ones are above every _seq committed there, and every later
+// commit's are above them. Nearly every autocommit statement is above
+// newest already and keeps its _seq: RETURNING _seq showed it.
+//
+// The writes' _seq must also grow in their order, which is the order
+// their changes are published in, one message each: a transaction that
+// wrote a key again after other keys keeps that key's first place with
+// its last, greater _seq, and a client that saw that change alone would
+// resume past the ones after it. Such a commit takes new _seq too.
+func (m *Manager) inCommitOrder(writes []*Write, newest int64) error {
+	late := false
+	for _, w := range writes {
+		if w.Seq <= newest {
+			late = true
+			break
+		}
+		newest = w.Seq
+	}
+	if !late {
+		return nil
+	}
+	for _, w := range writes {
+		w.Seq = m.seq.Next()
+		if err := row.SetSeq(w.Value, w.Seq); err != nil {
+			return fmt.Errorf("commit: %s: %w", w.Table.Meta.TableID, err)
+		}
+	}
 	return nil
 }
 

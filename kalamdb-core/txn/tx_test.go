@@ -73,6 +73,8 @@ func (c *fakeCold) flush(owner string, local []byte, v txn.ColdVersion) {
 type recorder struct {
 	mu      sync.Mutex
 	changes []string
+	// seqs are the changes' NewSeq.
+	seqs []int64
 	// wake, when set, is called by Publish with its Wakes.
 	wake func(w *txn.Wakes)
 }
@@ -82,6 +84,7 @@ func (r *recorder) Publish(cs []txn.Change, w *txn.Wakes) {
 	defer r.mu.Unlock()
 	for _, c := range cs {
 		r.changes = append(r.changes, fmt.Sprintf("%s %s %v->%v", c.UserID, c.Type, c.Old, c.New))
+		r.seqs = append(r.seqs, c.NewSeq)
 	}
 	if r.wake != nil {
 		r.wake(w)
