@@ -534,3 +534,53 @@ func TestAttackCold22Retyped(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackCold22AddedColumns: files written before ADD COLUMN lack the
+// column (the reader gives its DEFAULT, or NULL), which no statistics say:
+// comparisons of the new DATE and TIMESTAMP columns, IN lists past 1,024
+// values among them, answer as the same rows kept hot.
+func TestAttackCold22AddedColumns(t *testing.T) {
+	e := newEnv(t)
+	e.root().must("CREATE NAMESPACE c")
+	alice := e.as("alice", systable.RoleUser)
+	both := func(c *caller, q string) {
+		t.Helper()
+		for _, tb := range []string{"c.h", "c.k"} {
+			c.must(strings.ReplaceAll(q, "%T", tb))
+		}
+	}
+	both(e.root(), "CREATE TABLE %T (id BIGINT PRIMARY KEY, n INT)")
+	both(alice, "INSERT INTO %T (id, n) SELECT g, g FROM generate_series(1, 100) g")
+	flushTable(t, e, "c.k")
+	both(alice, "INSERT INTO %T (id, n) SELECT g, g FROM generate_series(101, 150) g")
+	both(e.root(), "ALTER TABLE %T ADD COLUMN e DATE DEFAULT '2024-01-20'")
+	both(e.root(), "ALTER TABLE %T ADD COLUMN f TIMESTAMP")
+	both(alice, "INSERT INTO %T (id, n, e, f) SELECT g, g, DATE '2030-01-01' + g, TIMESTAMP '2030-01-01 00:00:00' FROM generate_series(151, 200) g")
+	flushTable(t, e, "c.k")
+	both(alice, "UPDATE %T SET e = NULL WHERE id BETWEEN 90 AND 110")
+	both(alice, "UPDATE %T SET f = '2024-01-20 00:00:00' WHERE id = 5")
+	days := make([]string, 1200)
+	for i := range days {
+		days[i] = "'" + time.Date(2024, 1, 20, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i*3).Format("2006-01-02") + "'"
+	}
+	queries := []string{
+		"SELECT id FROM %s WHERE e = '2024-01-20' ORDER BY id DESC LIMIT 5",
+		"SELECT count(*) FROM %s WHERE e = '2024-01-20'",
+		"SELECT count(*) FROM %s WHERE e IN (" + strings.Join(days, ", ") + ")",
+		"SELECT count(*) FROM %s WHERE e > '2024-01-19' AND e < '2030-01-01'",
+		"SELECT count(*) FROM %s WHERE e IS NULL",
+		"SELECT id FROM %s WHERE f < '2030-01-01' ORDER BY id",
+		"SELECT count(*) FROM %s WHERE f IS NULL",
+		"SELECT count(*) FROM %s WHERE f = '2030-01-01' OR e = '2024-01-20'",
+	}
+	// The updates hot over the files, then flushed too.
+	for stage := range 2 {
+		for _, q := range queries {
+			hot, cold := alice.rows(fmt.Sprintf(q, "c.h")), alice.rows(fmt.Sprintf(q, "c.k"))
+			if hot != cold {
+				t.Errorf("stage %d: %.120s:\n cold: %s\n hot:  %s", stage, q, cold, hot)
+			}
+		}
+		flushTable(t, e, "c.k")
+	}
+}
