@@ -331,6 +331,12 @@ func randFilter(rng *rand.Rand, v func() any, compare func(x, bound any) int) (F
 			fl.Spans = append(fl.Spans, span())
 		}
 	}
+	return fl, filterPass(fl, compare)
+}
+
+// filterPass is the predicate filter fl stands for, comparing a stored
+// value with a bound by compare.
+func filterPass(fl Filter, compare func(x, bound any) int) func(any) bool {
 	in := func(s Span, x any) bool {
 		if s.Min != nil {
 			if c := compare(x, s.Min); c < 0 || (c == 0 && s.MinExclusive) {
@@ -344,7 +350,7 @@ func randFilter(rng *rand.Rand, v func() any, compare func(x, bound any) int) (F
 		}
 		return true
 	}
-	return fl, func(x any) bool {
+	return func(x any) bool {
 		if x == nil || !in(Span{fl.Min, fl.Max, fl.MinExclusive, fl.MaxExclusive}, x) {
 			return false
 		}
