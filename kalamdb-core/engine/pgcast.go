@@ -22,6 +22,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
@@ -283,20 +284,9 @@ func castJSONScalar(v any, dt dialect.DataType) (any, error) {
 // cast, input and range errors word it.
 func pgTypeName(dt dialect.DataType) string {
 	switch dt.Name {
-	case dialect.TypeBoolean:
-		return "boolean"
-	case dialect.TypeSmallInt:
-		return "smallint"
-	case dialect.TypeInt:
-		return "integer"
-	case dialect.TypeBigInt:
-		return "bigint"
-	case dialect.TypeFloat:
-		return "real"
-	case dialect.TypeDouble:
-		return "double precision"
-	case dialect.TypeDecimal:
-		return "numeric"
+	case dialect.TypeBoolean, dialect.TypeSmallInt, dialect.TypeInt, dialect.TypeBigInt,
+		dialect.TypeFloat, dialect.TypeDouble, dialect.TypeDecimal:
+		return schema.PostgresType(dt).DataType
 	}
 	return strings.ToLower(dt.SQL())
 }
