@@ -43,7 +43,7 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 		if why, refused := refusedFunctions[name]; refused {
 			return nil, t.errorAt(fc.Location, "function %s() is not supported: %s", name, why)
 		}
-		return nil, t.errorAt(fc.Location, "function %s() does not exist", name)
+		return t.variadic(FnNoFunction, append([]*pg.Node{pg.MakeAConstStrNode(name, -1)}, fc.Args...))
 	}
 	if fc.AggWithinGroup {
 		return nil, t.unsupported(fc.Location, "WITHIN GROUP is not supported")
