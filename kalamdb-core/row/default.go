@@ -35,12 +35,12 @@ func ValidateDefault(col string, dt dialect.DataType, def *dialect.DefaultExpr) 
 	switch def.Literal.(type) {
 	case bool:
 		if kind != schema.KindBool {
-			return defaultTypeMismatch(col, dt, "boolean")
+			return schema.DefaultMismatch(col, dt, "boolean")
 		}
 	case int64, float64:
 		switch kind {
 		case schema.KindBool, schema.KindTimestamp, schema.KindDate, schema.KindTime, schema.KindUUID, schema.KindBytes, schema.KindJSON:
-			return defaultTypeMismatch(col, dt, literalTypeName(def))
+			return schema.DefaultMismatch(col, dt, literalTypeName(def))
 		}
 	}
 	lit := def.Literal
@@ -54,13 +54,6 @@ func ValidateDefault(col string, dt dialect.DataType, def *dialect.DefaultExpr) 
 		return defaultError(dt, def)
 	}
 	return nil
-}
-
-// defaultTypeMismatch is PostgreSQL's error for a DEFAULT of a type its
-// column does not take.
-func defaultTypeMismatch(col string, dt dialect.DataType, litType string) error {
-	return apierror.New(apierror.InvalidSQL, "column %q is of type %s but default expression is of type %s",
-		col, schema.PostgresType(dt).DataType, litType)
 }
 
 // literalTypeName is PostgreSQL's type of a number written as def: an
