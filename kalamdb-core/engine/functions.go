@@ -72,6 +72,7 @@ func newFunctionSet(seq *ids.Snowflake, uuids *ids.UUIDv7Generator, ulids *ids.U
 	fs.registerTimeFunctions()
 	fs.registerJSONFunctions()
 	fs.register(boolParamFn, buildBoolParam)
+	fs.register(pgsql.FnNoFunction, buildNoFunction)
 	// now() also serves the engine's parsing of DEFAULT NOW(): microseconds
 	// and the statement's time, instead of MySQL's whole seconds.
 	fs.register("now", buildNow)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/ids"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
@@ -89,8 +90,8 @@ func realAssignment(x sql.Expression) (*pgFunc, error) {
 }
 
 // assignmentCast is the cast of a number written into a column of type
-// dt (REAL, DECIMAL(p,s)), evaluated from the row without the argument
-// list a cast makes per row.
+// dt (an integer type, REAL, DECIMAL(p,s)), evaluated from the row
+// without the argument list a cast makes per row.
 func assignmentCast(x sql.Expression, dt dialect.DataType) (*pgFunc, error) {
 	f, err := newCast(x, dt, false)
 	if err != nil {
@@ -283,20 +284,9 @@ func castJSONScalar(v any, dt dialect.DataType) (any, error) {
 // cast, input and range errors word it.
 func pgTypeName(dt dialect.DataType) string {
 	switch dt.Name {
-	case dialect.TypeBoolean:
-		return "boolean"
-	case dialect.TypeSmallInt:
-		return "smallint"
-	case dialect.TypeInt:
-		return "integer"
-	case dialect.TypeBigInt:
-		return "bigint"
-	case dialect.TypeFloat:
-		return "real"
-	case dialect.TypeDouble:
-		return "double precision"
-	case dialect.TypeDecimal:
-		return "numeric"
+	case dialect.TypeBoolean, dialect.TypeSmallInt, dialect.TypeInt, dialect.TypeBigInt,
+		dialect.TypeFloat, dialect.TypeDouble, dialect.TypeDecimal:
+		return schema.PostgresType(dt).DataType
 	}
 	return strings.ToLower(dt.SQL())
 }
@@ -431,12 +421,20 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 		}
 		return boolValue(b), nil
 	case dialect.TypeSmallInt, dialect.TypeInt, dialect.TypeBigInt:
+		// PostgreSQL's input functions name the text they could not
+		// hold, where its arithmetic and casts of numbers do not.
+		textOutOfRange := func() error {
+			return execError("value %q is out of range for type %s", dialect.Snippet(s), inputTypeName(dt))
+		}
 		n, err := strconv.ParseInt(strings.ReplaceAll(t, "_", ""), 10, 64)
 		if err != nil {
 			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
-				return nil, outOfRange(dt.Name)
+				return nil, textOutOfRange()
 			}
 			return nil, bad()
+		}
+		if lo, hi := intRange(dt.Name); n < lo || n > hi {
+			return nil, textOutOfRange()
 		}
 		return intValue(n, dt.Name)
 	case dialect.TypeFloat, dialect.TypeDouble:

@@ -134,6 +134,20 @@ func noFunction(name string, args []sql.Expression) error {
 	return sqlError("function %s(%s) does not exist", name, strings.Join(names, ", "))
 }
 
+// buildNoFunction refuses pgsql.FnNoFunction('name', arg...), a call of
+// a function that does not exist: the translation cannot name its
+// arguments' types, which PostgreSQL's message does.
+func buildNoFunction(args []sql.Expression) (*pgFunc, error) {
+	name, ok := "", len(args) > 0
+	if ok {
+		name, ok = constString(args[0])
+	}
+	if !ok {
+		return nil, apierror.New(apierror.InternalError, "a call of an unknown function lost its name")
+	}
+	return nil, noFunction(name, args[1:])
+}
+
 // coerce makes an argument of family from (usually unknown: a string
 // literal or a parameter) an expression of type dt, converting a literal
 // once at planning time; other expressions are cast when evaluated. A

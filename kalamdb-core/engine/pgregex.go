@@ -94,7 +94,9 @@ func compileRegex(pattern, flags string) (*regex.Regexp, error) {
 			f.Multiline, f.DotAll = false, true
 		case 'g':
 		default:
-			return nil, sqlError("invalid regular expression option: %q", c)
+			// A run-time error in PostgreSQL, like a pattern that does
+			// not compile.
+			return nil, execError("invalid regular expression option: %q", string(c))
 		}
 	}
 	return regex.Compile("", pattern, f)

@@ -730,8 +730,9 @@ func assignValue(col *sql.Column, x sql.Expression) (sql.Expression, error) {
 		return newCast(x, textType, false)
 	case cf == famInt && (f == famFloat || f == famNumeric):
 		// PostgreSQL's rounding (floats half to even, decimals half away
-		// from zero) and range check.
-		return newCast(x, columnDataType(col), false)
+		// from zero) and range check; a value out of range is bad input,
+		// as an integer's is (rangeChecked), not a failed cast.
+		return assignmentCast(x, columnDataType(col))
 	case cf == famNumeric && (f == famNumeric || f == famInt || f == famFloat):
 		// The engine's conversion refuses a value too large for the
 		// column's precision without naming it ("numeric field

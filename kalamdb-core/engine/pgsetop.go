@@ -2,6 +2,7 @@ package engine
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -176,7 +177,11 @@ func convertColumn(n sql.Node, i int, dt dialect.DataType) (sql.Node, bool, erro
 // valuesNumbers gives the columns of a VALUES list of several rows that
 // mix numbers of different types PostgreSQL's type, each value converted
 // to it (the engine converted them to its MySQL choice when it read the
-// rows: a DECIMAL for 1, 2.5 and 'NaN'::float8, which panicked).
+// rows: a DECIMAL for 1, 2.5 and 'NaN'::float8, which panicked). So does
+// it to a column that mixes types otherwise: a string literal is read as
+// the column's other type, as PostgreSQL reads an unknown-typed literal
+// ((1), ('a') fails on "a"; the engine made text of both, and of (true),
+// ('yes') the text 1 and yes), and types that do not match are refused.
 func valuesNumbers(v *plan.ValueDerivedTable) (sql.Node, transform.TreeIdentity, error) {
 	rows := v.ExpressionTuples
 	if len(rows) < 2 {
@@ -196,12 +201,22 @@ func valuesNumbers(v *plan.ValueDerivedTable) (sql.Node, transform.TreeIdentity,
 		// form, and failed on a NULL before the JSON.
 		hasJSON, notJSON := false, false
 		var first sql.Type
+		// The column's families other than NULL's: two of them (text
+		// and a string literal aside, which are one) mix types.
+		var fams []family
 		for _, row := range rows {
 			if i >= len(row) {
 				return v, transform.SameTree, nil // the engine reports it
 			}
 			e := row[i]
 			col = append(col, e)
+			f := familyOf(e)
+			if f == famUnknown {
+				f = famText
+			}
+			if f != famNull && !slices.Contains(fams, f) {
+				fams = append(fams, f)
+			}
 			switch f := familyOf(e); {
 			case f == famNull:
 				notJSON = true
@@ -219,7 +234,8 @@ func valuesNumbers(v *plan.ValueDerivedTable) (sql.Node, transform.TreeIdentity,
 			}
 		}
 		jsonMix := hasJSON && notJSON
-		if !jsonMix && (!numbers || !mixed) {
+		otherMix := len(fams) > 1 && !slices.Contains(fams, famOther)
+		if !jsonMix && !otherMix && (!numbers || !mixed) {
 			if t := typeAfterNull(col); t != nil {
 				for r, e := range col {
 					if familyOf(e) == famNull {

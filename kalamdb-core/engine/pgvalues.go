@@ -13,6 +13,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/dolthub/vitess/go/sqltypes"
 	krow "github.com/kalamdb/kalamdb-go/kalamdb-core/row"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
@@ -164,12 +165,5 @@ func (l *lengthChecked) WithChildren(children ...sql.Expression) (sql.Expression
 }
 
 // inputTypeName names dt in an input syntax error as PostgreSQL does
-// ("integer", "real", "double precision"; a decimal is "numeric" whatever
-// its precision, and a DATETIME is PostgreSQL's timestamptz). Other types
-// are KalamDB's type words, which are PostgreSQL's too.
-func inputTypeName(dt dialect.DataType) string {
-	if dt.Name == dialect.TypeDateTime {
-		return "timestamp with time zone"
-	}
-	return pgTypeName(dt)
-}
+// (schema.InputTypeName).
+func inputTypeName(dt dialect.DataType) string { return schema.InputTypeName(dt) }

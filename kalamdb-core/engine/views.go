@@ -396,7 +396,7 @@ func (e *Engine) PlanView(ctx context.Context, req ViewRequest) (*systable.View,
 			name = names[i]
 		}
 		if seen[strings.ToLower(name)] {
-			return nil, apierror.New(apierror.InvalidSQL, "view %s would have two columns named %s; name them apart with AS or a column list", cv.View, name)
+			return nil, apierror.New(apierror.InvalidSQL, "column %q specified more than once", name)
 		}
 		seen[strings.ToLower(name)] = true
 		dt, _ := e.columnType(c)

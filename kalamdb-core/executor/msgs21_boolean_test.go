@@ -38,8 +38,8 @@ func TestMsgs21BooleanStrings(t *testing.T) {
 		{apierror.InvalidSQL, `CREATE SHARED TABLE app.c (id INT PRIMARY KEY, b BOOLEAN DEFAULT 'o')`, `invalid input syntax for type boolean: "o"`},
 		{apierror.InvalidSQL, `CREATE SHARED TABLE app.c (id INT PRIMARY KEY, b BOOLEAN DEFAULT '')`, `invalid input syntax for type boolean: ""`},
 		{apierror.InvalidSQL, `ALTER TABLE app.b ADD COLUMN c BOOLEAN DEFAULT 'yess'`, `invalid input syntax for type boolean: "yess"`},
-		{apierror.InvalidSQL, `CREATE SHARED TABLE app.c (id INT PRIMARY KEY, b BOOLEAN DEFAULT 1)`, "column b: DEFAULT 1 does not fit type BOOLEAN"},
-		{apierror.InvalidSQL, `CREATE SHARED TABLE app.c (id INT PRIMARY KEY, s TEXT DEFAULT TRUE)`, "column s: DEFAULT TRUE does not fit type TEXT"},
+		{apierror.InvalidSQL, `CREATE SHARED TABLE app.c (id INT PRIMARY KEY, b BOOLEAN DEFAULT 1)`, `column "b" is of type boolean but default expression is of type integer`},
+		{apierror.InvalidSQL, `CREATE SHARED TABLE app.c (id INT PRIMARY KEY, s TEXT DEFAULT TRUE)`, `column "s" is of type text but default expression is of type boolean`},
 	} {
 		if ae := root.fails(c.code, c.sql); ae.Message != c.want {
 			t.Errorf("%s:\n got %q\nwant %q", c.sql, ae.Message, c.want)

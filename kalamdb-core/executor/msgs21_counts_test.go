@@ -57,7 +57,7 @@ func TestMsgs21ViewColumnListShorterThanTheQuery(t *testing.T) {
 	if ae := root.fails(apierror.InvalidSQL, `CREATE VIEW app.w (a, b) AS SELECT id FROM app.t`); ae.Message != "CREATE VIEW specifies more column names than columns" {
 		t.Errorf("longer list: %q", ae.Message)
 	}
-	if ae := root.fails(apierror.InvalidSQL, `CREATE VIEW app.w (n) AS SELECT id, n FROM app.t`); ae.Message != "view app.w would have two columns named n; name them apart with AS or a column list" {
+	if ae := root.fails(apierror.InvalidSQL, `CREATE VIEW app.w (n) AS SELECT id, n FROM app.t`); ae.Message != `column "n" specified more than once` {
 		t.Errorf("a name taken twice: %q", ae.Message)
 	}
 }

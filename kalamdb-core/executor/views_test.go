@@ -152,7 +152,7 @@ func TestViewDDL(t *testing.T) {
 		sql, want string
 	}{
 		{apierror.InvalidSQL, `CREATE VIEW w (a, b) AS SELECT id FROM msgs`, "CREATE VIEW specifies more column names than columns"},
-		{apierror.InvalidSQL, `CREATE VIEW w AS SELECT id, id FROM msgs`, "two columns named id"},
+		{apierror.InvalidSQL, `CREATE VIEW w AS SELECT id, id FROM msgs`, `column "id" specified more than once`},
 		{apierror.InvalidSQL, `CREATE VIEW w AS SELECT id FROM msgs WHERE id = $1`, "parameters"},
 		{apierror.TableNotFound, `CREATE VIEW w AS SELECT * FROM nowhere`, "nowhere"},
 		{apierror.InvalidSQL, `CREATE VIEW w AS SELECT nosuch FROM msgs`, "nosuch"},

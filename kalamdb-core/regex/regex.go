@@ -32,10 +32,12 @@
 //     out: a search from the middle of a text sees the character before it
 //     (for ^ in multi-line mode and \b), exactly as Go's FindAll does.
 //
-// Features that need backtracking (backreferences, lookaround, possessive
-// and atomic groups) are refused with UNSUPPORTED when the pattern is
-// compiled; a pattern that is not a regular expression at all fails with
-// SQL_EXECUTION_ERROR, as PostgreSQL's does at run time.
+// Features of PostgreSQL's regular expressions that need backtracking
+// (backreferences, lookaround) are refused with UNSUPPORTED when the
+// pattern is compiled; a pattern that is not a regular expression at all
+// (possessive and atomic groups included, which PostgreSQL has not either)
+// fails with SQL_EXECUTION_ERROR and PostgreSQL's message, as PostgreSQL's
+// does at run time.
 package regex
 
 import (
@@ -44,6 +46,7 @@ import (
 	"io"
 	"regexp"
 	"regexp/syntax"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -190,21 +193,83 @@ func named(fn string) string {
 
 func patternError(fn, pattern string, err error) error {
 	prefix := named(fn)
-	msg := err.Error()
 	var se *syntax.Error
-	if errors.As(err, &se) {
-		switch {
-		case se.Code == syntax.ErrLarge || se.Code == syntax.ErrNestingDepth || se.Code == syntax.ErrInvalidRepeatSize:
-			return apierror.New(apierror.ResourceLimitExceeded, "%sthe regular expression is too large or too deeply nested: %s", prefix, msg)
-		case se.Code == syntax.ErrInvalidEscape && len(se.Expr) == 2 && '0' <= se.Expr[1] && se.Expr[1] <= '9',
-			se.Code == syntax.ErrInvalidPerlOp, se.Code == syntax.ErrInvalidRepeatOp,
-			se.Code == syntax.ErrInvalidNamedCapture && (strings.HasPrefix(se.Expr, "(?<=") || strings.HasPrefix(se.Expr, "(?<!")):
-			// Valid in backtracking engines, never here.
-			return apierror.New(apierror.Unsupported, "%sregular expression %q uses %s: backreferences, lookahead, lookbehind, "+
-				"possessive and atomic groups are not supported (patterns run in linear time)", prefix, truncate(pattern, 100), se.Expr)
-		}
+	if !errors.As(err, &se) {
+		return apierror.Wrap(apierror.SQLExecutionError, err, "invalid regular expression")
 	}
-	return apierror.New(apierror.SQLExecutionError, "%sinvalid regular expression %q: %s", prefix, truncate(pattern, 100), msg)
+	switch {
+	case se.Code == syntax.ErrLarge || se.Code == syntax.ErrNestingDepth ||
+		se.Code == syntax.ErrInvalidRepeatSize && validRepeat(se.Expr):
+		// A repetition whose own count is valid is refused for the
+		// repetitions around it (their product is over 1000).
+		return apierror.Wrap(apierror.ResourceLimitExceeded, err, prefix+"the regular expression is too large or too deeply nested")
+	case se.Code == syntax.ErrInvalidEscape && len(se.Expr) == 2 && '0' <= se.Expr[1] && se.Expr[1] <= '9',
+		se.Code == syntax.ErrInvalidPerlOp && (strings.HasPrefix(se.Expr, "(?=") || strings.HasPrefix(se.Expr, "(?!")),
+		se.Code == syntax.ErrInvalidNamedCapture && (strings.HasPrefix(se.Expr, "(?<=") || strings.HasPrefix(se.Expr, "(?<!")):
+		// Valid in PostgreSQL, which backtracks; never here.
+		return apierror.Wrap(apierror.Unsupported, err, apierror.Format("%sregular expression %q uses %s: backreferences, lookahead "+
+			"and lookbehind are not supported (patterns run in linear time)", prefix, truncate(pattern, 100), se.Expr))
+	}
+	return apierror.Wrap(apierror.SQLExecutionError, err, "invalid regular expression: "+postgresReason(se))
+}
+
+// postgresReason is PostgreSQL's words (its regerrs.h) for what RE2's
+// parser refused: PostgreSQL names neither the function nor the pattern,
+// and a client that handles its messages must see the same here.
+func postgresReason(se *syntax.Error) string {
+	switch se.Code {
+	case syntax.ErrMissingParen, syntax.ErrUnexpectedParen:
+		return "parentheses () not balanced"
+	case syntax.ErrMissingBracket:
+		return "brackets [] not balanced"
+	case syntax.ErrMissingRepeatArgument, syntax.ErrInvalidRepeatOp:
+		// a**, a*+ (possessive) and {2}{3}: PostgreSQL quantifies only
+		// an atom.
+		return "quantifier operand invalid"
+	case syntax.ErrInvalidRepeatSize:
+		return "invalid repetition count(s)"
+	case syntax.ErrTrailingBackslash, syntax.ErrInvalidEscape:
+		return `invalid escape \ sequence`
+	case syntax.ErrInvalidCharClass:
+		return "invalid character class"
+	case syntax.ErrInvalidCharRange:
+		switch {
+		case strings.HasPrefix(se.Expr, "[:"):
+			return "invalid character class" // [[:foo:]]
+		case strings.HasPrefix(se.Expr, `\p`), strings.HasPrefix(se.Expr, `\P`):
+			return `invalid escape \ sequence` // PostgreSQL has no \p{...}
+		}
+		return "invalid character range"
+	case syntax.ErrInvalidPerlOp:
+		if strings.HasPrefix(se.Expr, "(?>") {
+			return "quantifier operand invalid" // as PostgreSQL reads an atomic group
+		}
+		return "invalid embedded option"
+	case syntax.ErrInvalidNamedCapture:
+		return "invalid embedded option"
+	case syntax.ErrInvalidUTF8:
+		return "invalid UTF-8"
+	}
+	return "invalid regexp"
+}
+
+// validRepeat reports whether repetition op ({n}, {n,} or {n,m}) has
+// counts RE2 takes on their own: at most 1000, the smaller first.
+func validRepeat(op string) bool {
+	inner, ok := strings.CutPrefix(op, "{")
+	if inner, ok = strings.CutSuffix(inner, "}"); !ok {
+		return false
+	}
+	lo, hi, comma := strings.Cut(inner, ",")
+	least, err := strconv.Atoi(lo)
+	if err != nil || least < 0 || least > 1000 {
+		return false
+	}
+	if !comma || hi == "" {
+		return true
+	}
+	most, err := strconv.Atoi(hi)
+	return err == nil && most >= least && most <= 1000
 }
 
 func truncate(s string, n int) string {

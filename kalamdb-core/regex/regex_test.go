@@ -245,14 +245,47 @@ func TestCompileRefusals(t *testing.T) {
 		`a(?=b)`:                  apierror.Unsupported,
 		`a(?!b)`:                  apierror.Unsupported,
 		`(?<=a)b`:                 apierror.Unsupported,
-		`a*+`:                     apierror.Unsupported,
-		`(?>a)`:                   apierror.Unsupported,
+		`a*+`:                     apierror.SQLExecutionError, // PostgreSQL has no possessive
+		`(?>a)`:                   apierror.SQLExecutionError, // nor atomic groups
 		strings.Repeat("a", 5000): apierror.ResourceLimitExceeded,
 		`((a{1000}){1000}){1000}`: apierror.ResourceLimitExceeded,
 		`[a-z]{1000}[a-z]{1000}` + strings.Repeat(`[a-z]{1000}`, 30): apierror.ResourceLimitExceeded,
 	} {
 		if _, err := Compile("TEST", pattern, Flags{}); !apierror.Is(err, code) {
 			t.Errorf("%.40q: got %v, want %s", pattern, err, code)
+		}
+	}
+}
+
+// A pattern that is no regular expression fails with PostgreSQL 15's
+// message (checked against psql), never Go's regexp/syntax text, and
+// names neither the function nor the pattern, as PostgreSQL does.
+func TestCompileErrorsArePostgres(t *testing.T) {
+	for pattern, want := range map[string]string{
+		`(`:          "parentheses () not balanced",
+		`a)`:         "parentheses () not balanced",
+		`(?:a`:       "parentheses () not balanced",
+		`[a`:         "brackets [] not balanced",
+		`[[:alpha:]`: "brackets [] not balanced",
+		`*a`:         "quantifier operand invalid",
+		`a|*b`:       "quantifier operand invalid",
+		`a**`:        "quantifier operand invalid",
+		`a*+`:        "quantifier operand invalid",
+		`a{2}{3}`:    "quantifier operand invalid",
+		`(?>a)`:      "quantifier operand invalid",
+		`a{2,1}`:     "invalid repetition count(s)",
+		`a{1001}`:    "invalid repetition count(s)",
+		`a\`:         `invalid escape \ sequence`,
+		`a\q`:        `invalid escape \ sequence`,
+		`\p{Foo}`:    `invalid escape \ sequence`,
+		`[b-a]`:      "invalid character range",
+		`[[:foo:]]`:  "invalid character class",
+		`(?z)a`:      "invalid embedded option",
+	} {
+		_, err := Compile("regexp_like", pattern, Flags{})
+		e, ok := apierror.As(err)
+		if !ok || e.Code != apierror.SQLExecutionError || e.Message != "invalid regular expression: "+want {
+			t.Errorf("%q: got %v, want SQL_EXECUTION_ERROR %q", pattern, err, "invalid regular expression: "+want)
 		}
 	}
 }

@@ -1,14 +1,23 @@
 package row
 
 import (
+	"errors"
+	"math"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
 // ValidateDefault checks that a DEFAULT fits its column: a generator
 // function must produce the column's type (the type table says which do),
 // and a literal must normalise to a stored value of the type, as a value
-// written to the column would.
+// written to the column would. A literal that does not is refused in
+// PostgreSQL's words (defaultError).
 func ValidateDefault(col string, dt dialect.DataType, def *dialect.DefaultExpr) error {
 	if def == nil {
 		return nil
@@ -19,10 +28,20 @@ func ValidateDefault(col string, dt dialect.DataType, def *dialect.DefaultExpr) 
 	if def.Literal == nil {
 		return nil
 	}
+	kind := schema.KindOf(dt.Name)
 	// Booleans and numbers do not stand in for each other in a DEFAULT,
-	// even where the engine would convert them.
-	if _, isBool := def.Literal.(bool); isBool != (dt.Name == dialect.TypeBoolean) {
-		return schema.DefaultMismatch(col, dt, def.Text)
+	// even where the engine would convert them, and a number is no time,
+	// UUID, byte string or JSON (PostgreSQL has no such casts).
+	switch def.Literal.(type) {
+	case bool:
+		if kind != schema.KindBool {
+			return schema.DefaultMismatch(col, dt, "boolean")
+		}
+	case int64, float64:
+		switch kind {
+		case schema.KindBool, schema.KindTimestamp, schema.KindDate, schema.KindTime, schema.KindUUID, schema.KindBytes, schema.KindJSON:
+			return schema.DefaultMismatch(col, dt, literalTypeName(def))
+		}
 	}
 	lit := def.Literal
 	if b, ok := lit.(bool); ok {
@@ -32,7 +51,53 @@ func ValidateDefault(col string, dt dialect.DataType, def *dialect.DefaultExpr) 
 		}
 	}
 	if _, err := Normalize(dt, lit); err != nil {
-		return schema.DefaultMismatch(col, dt, def.Text)
+		return defaultError(dt, def)
 	}
 	return nil
+}
+
+// literalTypeName is PostgreSQL's type of a number written as def: an
+// integer is an integer when it fits 32 bits, else a bigint; anything
+// else (a fraction, an exponent, more than 64 bits) is a numeric.
+func literalTypeName(def *dialect.DefaultExpr) string {
+	if n, ok := def.Literal.(int64); ok {
+		if n >= math.MinInt32 && n <= math.MaxInt32 {
+			return "integer"
+		}
+		return "bigint"
+	}
+	return "numeric"
+}
+
+// defaultError is PostgreSQL's error for a DEFAULT literal of the
+// column's type that its value does not fit: a string is read by the
+// type's input rules (which name it), a number overflows the type.
+// PostgreSQL checks a length or a precision only when the default is
+// written; KalamDB refuses it at once, in the words of that write.
+func defaultError(dt dialect.DataType, def *dialect.DefaultExpr) error {
+	kind := schema.KindOf(dt.Name)
+	name := schema.InputTypeName(dt)
+	s, isText := def.Literal.(string)
+	switch kind {
+	case schema.KindInt16, schema.KindInt32, schema.KindInt64:
+		if !isText {
+			return apierror.New(apierror.InvalidSQL, "%s out of range", name)
+		}
+		if _, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64); err == nil || errors.Is(err, strconv.ErrRange) {
+			return apierror.New(apierror.InvalidSQL, "value %q is out of range for type %s", s, name)
+		}
+	case schema.KindDecimal:
+		if _, err := decimal.NewFromString(strings.TrimSpace(s)); !isText || err == nil {
+			return apierror.New(apierror.InvalidSQL, "numeric field overflow")
+		}
+	case schema.KindFloat32, schema.KindFloat64:
+		if !isText {
+			return apierror.New(apierror.InvalidSQL, "value out of range: overflow")
+		}
+	case schema.KindText:
+		if dt.MaxLength > 0 {
+			return apierror.New(apierror.InvalidSQL, "value too long for type character varying(%d)", dt.MaxLength)
+		}
+	}
+	return apierror.New(apierror.InvalidSQL, "invalid input syntax for type %s: %q", name, s)
 }

@@ -69,3 +69,20 @@ func PostgresType(dt dialect.DataType) PGType {
 	}
 	return t
 }
+
+// InputTypeName is the name PostgreSQL's input functions and range errors
+// give type dt: its type's name ("integer", "double precision"; a decimal
+// is "numeric" whatever its precision, a DATETIME "timestamp with time
+// zone"), shorter for the types whose input functions say less
+// ("timestamp", "time", "json").
+func InputTypeName(dt dialect.DataType) string {
+	switch dt.Name {
+	case dialect.TypeTimestamp:
+		return "timestamp"
+	case dialect.TypeTime:
+		return "time"
+	case dialect.TypeJSON:
+		return "json"
+	}
+	return PostgresType(dt).DataType
+}

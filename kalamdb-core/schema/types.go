@@ -187,15 +187,25 @@ func ValidateDefaultFunction(col string, dt dialect.DataType, def *dialect.Defau
 		return apierror.New(apierror.InvalidSQL, "column %s: unknown DEFAULT function %s()", col, def.Function)
 	}
 	if !slices.Contains(typeTable[dt.Name].generators, def.Function) {
-		return DefaultMismatch(col, dt, def.Function+"()")
+		return DefaultMismatch(col, dt, defaultFunctionTypes[def.Function])
 	}
 	return nil
 }
 
-// DefaultMismatch is the error of a DEFAULT (as written: what) that does
-// not fit its column's type.
-func DefaultMismatch(col string, dt dialect.DataType, what string) error {
-	return apierror.New(apierror.InvalidSQL, "column %s: DEFAULT %s does not fit type %s", col, what, TypeString(dt))
+// defaultFunctionTypes are PostgreSQL's names of the types the DEFAULT
+// functions produce (ULID's text; NOW's as PostgreSQL's now()).
+var defaultFunctionTypes = map[string]string{
+	"SNOWFLAKE_ID": "bigint",
+	"UUID_V7":      "uuid",
+	"ULID":         "text",
+	"NOW":          "timestamp with time zone",
+}
+
+// DefaultMismatch is PostgreSQL's error for a DEFAULT whose type
+// (exprType, PostgreSQL's name) its column does not take.
+func DefaultMismatch(col string, dt dialect.DataType, exprType string) error {
+	return apierror.New(apierror.InvalidSQL, "column %q is of type %s but default expression is of type %s",
+		col, PostgresType(dt).DataType, exprType)
 }
 
 // FamilyName is the column family holding a table's hot rows (see

@@ -56,7 +56,7 @@ func (p *parser) parseCreateTable(typeWord TableType) (Statement, error) {
 		if t := p.peek(); p.isKeyword(t, "PRIMARY") && p.isKeyword(p.peekAt(1), "KEY") {
 			p.i += 2
 			if st.PrimaryKey != "" {
-				return nil, p.errAt(t.pos, "multiple primary keys are not allowed")
+				return nil, p.errAt(t.pos, "multiple primary keys for table %q are not allowed", st.Table.Name)
 			}
 			if err := p.expectPunct("("); err != nil {
 				return nil, err
@@ -77,12 +77,12 @@ func (p *parser) parseCreateTable(typeWord TableType) (Statement, error) {
 				return nil, err
 			}
 			if seen[col.Name] {
-				return nil, p.errAt(info.nameTok.pos, "column '%s' is declared more than once", col.Name)
+				return nil, p.errAt(info.nameTok.pos, "column %q specified more than once", col.Name)
 			}
 			seen[col.Name] = true
 			if col.PrimaryKey {
 				if st.PrimaryKey != "" {
-					return nil, p.errAt(info.pkTok.pos, "multiple primary keys are not allowed")
+					return nil, p.errAt(info.pkTok.pos, "multiple primary keys for table %q are not allowed", st.Table.Name)
 				}
 				st.PrimaryKey = col.Name
 			}
@@ -112,7 +112,7 @@ func (p *parser) parseCreateTable(typeWord TableType) (Statement, error) {
 			c.PrimaryKey, c.NotNull, found = true, true, true
 		}
 		if !found {
-			return nil, p.errAt(pkClause.pos, "PRIMARY KEY names column '%s', which the table does not have", st.PrimaryKey)
+			return nil, p.errAt(pkClause.pos, "column %q named in key does not exist", st.PrimaryKey)
 		}
 	}
 	var keys optionKeys

@@ -31,7 +31,7 @@ func (p *parser) parseCreateView(orReplace bool) (Statement, error) {
 				return nil, err
 			}
 			if seen[name] {
-				return nil, p.errAt(t.pos, "column '%s' is named more than once", name)
+				return nil, p.errAt(t.pos, "column %q specified more than once", name)
 			}
 			seen[name] = true
 			st.Columns = append(st.Columns, name)

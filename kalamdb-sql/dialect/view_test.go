@@ -63,7 +63,7 @@ func TestCreateViewErrors(t *testing.T) {
 		{name: "explain", sql: "CREATE VIEW v AS EXPLAIN SELECT 1", code: apierror.InvalidSQL, msg: "expected a query", pos: 18},
 		{name: "both", sql: "CREATE OR REPLACE VIEW IF NOT EXISTS v AS SELECT 1", code: apierror.InvalidSQL, msg: "cannot have IF NOT EXISTS", pos: 24},
 		{name: "check option", sql: "CREATE VIEW v AS SELECT a FROM t WITH LOCAL CHECK OPTION", code: apierror.Unsupported, msg: "WITH CHECK OPTION is not supported"},
-		{name: "duplicate column", sql: "CREATE VIEW v (a, A) AS SELECT 1, 2", code: apierror.InvalidSQL, msg: "named more than once", pos: 19},
+		{name: "duplicate column", sql: "CREATE VIEW v (a, A) AS SELECT 1, 2", code: apierror.InvalidSQL, msg: `column "a" specified more than once`, pos: 19},
 		{name: "system column name", sql: "CREATE VIEW v (_a) AS SELECT 1", code: apierror.InvalidSQL, msg: "reserved"},
 		{name: "empty column list", sql: "CREATE VIEW v () AS SELECT 1", code: apierror.InvalidSQL, msg: "expected column name"},
 		{name: "bad name", sql: "CREATE VIEW a.b.c AS SELECT 1", code: apierror.InvalidSQL, msg: "expected AS"},

@@ -43,7 +43,7 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 		if why, refused := refusedFunctions[name]; refused {
 			return nil, t.errorAt(fc.Location, "function %s() is not supported: %s", name, why)
 		}
-		return nil, t.errorAt(fc.Location, "function %s() does not exist", name)
+		return t.noFunction(name, fc.Args)
 	}
 	if fc.AggWithinGroup {
 		return nil, t.unsupported(fc.Location, "WITHIN GROUP is not supported")
@@ -57,7 +57,9 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 			return nil, t.errorAt(fc.Location, "%s(*) is not valid; only count(*) takes *", name)
 		}
 	} else if nargs < spec.min || (spec.max >= 0 && nargs > spec.max) {
-		return nil, t.errorAt(fc.Location, "function %s() takes %s, not %d", name, arity(spec), nargs)
+		// PostgreSQL has no function of that name and that many
+		// arguments either.
+		return t.noFunction(name, fc.Args)
 	}
 	if name == "substring" && fc.Funcformat == pg.CoercionForm_COERCE_SQL_SYNTAX && nargs == 3 {
 		// SUBSTRING(x SIMILAR p ESCAPE e) parses like SUBSTRING(x FROM a
@@ -125,31 +127,6 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 		return out, nil
 	}
 	return t.aggregateCall(fc, spec)
-}
-
-func arity(s fnSpec) string {
-	switch {
-	case s.max < 0:
-		return "at least " + plural(s.min)
-	case s.min == s.max:
-		return plural(s.min)
-	}
-	return plural(s.min)[:1] + " to " + plural(s.max)
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return "1 argument"
-	}
-	return itoa(n) + " arguments"
-}
-
-func itoa(n int) string {
-	const digits = "0123456789"
-	if n < 10 {
-		return digits[n : n+1]
-	}
-	return itoa(n/10) + digits[n%10:n%10+1]
 }
 
 // aggregateCall translates an aggregate into a call of the aggregate
@@ -407,4 +384,10 @@ func (t *translator) windowCall(fc *pg.FuncCall, name string, spec fnSpec) (sqlp
 		out.Exprs = append(out.Exprs, &sqlparser.AliasedExpr{Expr: e})
 	}
 	return out, nil
+}
+
+// noFunction is a call of function name with args that no function takes:
+// FnNoFunction, which the engine refuses naming the arguments' types.
+func (t *translator) noFunction(name string, args []*pg.Node) (sqlparser.Expr, error) {
+	return t.variadic(FnNoFunction, append([]*pg.Node{pg.MakeAConstStrNode(name, -1)}, args...))
 }

@@ -35,6 +35,11 @@ const (
 	FnJSONExists = "kdb_json_exists"  // a ? key
 	FnInterval   = "kdb_add_interval" // kdb_add_interval(ts, 'interval text', sign)
 	FnBoolParam  = "kdb_bool_param"   // TRUE/FALSE compared with a column: a boolean the planner keeps
+	// FnNoFunction stands for a call of a function that does not exist:
+	// kdb_no_function('name', arg...). The engine refuses it once it knows
+	// the arguments' types, which PostgreSQL's message names
+	// ("function nosuch(integer) does not exist").
+	FnNoFunction = "kdb_no_function"
 
 	// ExtractMarker is kdb_date_part's third argument when EXTRACT was written.
 	ExtractMarker = "extract"

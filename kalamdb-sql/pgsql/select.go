@@ -348,6 +348,9 @@ func (t *translator) simpleSelect(s *pg.SelectStmt) (*sqlparser.Select, error) {
 	if sel.SelectExprs, err = t.selectList(s.TargetList); err != nil {
 		return nil, err
 	}
+	if err := t.checkFromNames(s.FromClause, map[string]bool{}); err != nil {
+		return nil, err
+	}
 	for _, f := range s.FromClause {
 		te, err := t.fromItem(f)
 		if err != nil {
@@ -776,6 +779,50 @@ func (t *translator) nameList(nodes []*pg.Node, loc int32) (sqlparser.Columns, e
 }
 
 // fromItem translates a FROM item: a table, a join or a subquery.
+// checkFromNames refuses FROM entries that share a name (a table's, or
+// the alias that replaces it), in PostgreSQL's words; seen holds the
+// names of the entries before. The engine refuses tables and joined
+// entries so, but let subqueries listed with commas through, and then
+// called every column they shared ambiguous. A join with an alias is one
+// entry of that name; its own entries are checked apart.
+func (t *translator) checkFromNames(from []*pg.Node, seen map[string]bool) error {
+	for _, n := range from {
+		name, loc := "", int32(-1)
+		switch f := n.GetNode().(type) {
+		case *pg.Node_RangeVar:
+			name, loc = f.RangeVar.Relname, f.RangeVar.Location
+			if f.RangeVar.Alias != nil {
+				name = f.RangeVar.Alias.Aliasname
+			}
+		case *pg.Node_RangeSubselect:
+			if f.RangeSubselect.Alias != nil {
+				name = f.RangeSubselect.Alias.Aliasname
+			}
+		case *pg.Node_RangeFunction:
+			if f.RangeFunction.Alias != nil {
+				name = f.RangeFunction.Alias.Aliasname
+			}
+		case *pg.Node_JoinExpr:
+			j := f.JoinExpr
+			inner := seen
+			if j.Alias != nil {
+				name, inner = j.Alias.Aliasname, map[string]bool{}
+			}
+			if err := t.checkFromNames([]*pg.Node{j.Larg, j.Rarg}, inner); err != nil {
+				return err
+			}
+		}
+		if name == "" {
+			continue
+		}
+		if seen[name] {
+			return t.errorAt(loc, "table name %q specified more than once", name)
+		}
+		seen[name] = true
+	}
+	return nil
+}
+
 func (t *translator) fromItem(n *pg.Node) (sqlparser.TableExpr, error) {
 	switch f := n.GetNode().(type) {
 	case *pg.Node_RangeVar:

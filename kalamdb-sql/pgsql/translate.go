@@ -140,6 +140,15 @@ func (t *translator) unsupported(loc int32, format string, args ...any) *apierro
 	return t.codeAt(apierror.Unsupported, loc, format, args...)
 }
 
+// rangeErrorAt is the error of a constant beyond its type's range
+// ("bigint out of range"), which the translation computes: the same
+// SQL_EXECUTION_ERROR as when the engine computes it, as PostgreSQL's
+// is a run-time error (numeric_value_out_of_range) however early it is
+// found.
+func (t *translator) rangeErrorAt(loc int32, format string, args ...any) *apierror.Error {
+	return t.codeAt(apierror.SQLExecutionError, loc, format, args...)
+}
+
 func (t *translator) codeAt(code apierror.Code, loc int32, format string, args ...any) *apierror.Error {
 	if loc < 0 {
 		return apierror.New(code, format, args...)
