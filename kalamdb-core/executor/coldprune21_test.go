@@ -108,7 +108,11 @@ func TestColdPruneByEachSpanAndByText(t *testing.T) {
 // integer column; equalities, IN lists, ranges, LIKE prefixes and ORs on
 // TEXT and VARCHAR columns) answer exactly as the same query written so
 // that nothing is pushed (n + 0, tag || ”).
+//
+// KALAMDB_COLDPRUNE_ROUNDS is the number of rounds (5; make soak runs
+// more); two of them compact, whatever the count.
 func TestColdPruneNeverChangesAnswers(t *testing.T) {
+	rounds := propertyRounds(t, "KALAMDB_COLDPRUNE_ROUNDS", 5)
 	e := newEnv(t)
 	e.root().must("CREATE NAMESPACE c; CREATE TABLE c.p (id BIGINT PRIMARY KEY, n INT, tag TEXT, v VARCHAR(12))")
 	alice := e.as("alice", systable.RoleUser)
@@ -226,7 +230,7 @@ func TestColdPruneNeverChangesAnswers(t *testing.T) {
 			}
 		}
 	}
-	for round := range 8 {
+	for round := range rounds {
 		insert(150 + rng.IntN(150))
 		if round > 0 {
 			change(20 + rng.IntN(40))
@@ -235,7 +239,7 @@ func TestColdPruneNeverChangesAnswers(t *testing.T) {
 		flushTable(t, e, "c.p")
 		change(rng.IntN(20))
 		check(fmt.Sprintf("round %d, flushed", round))
-		if round == 3 || round == 6 {
+		if compactRound(round, rounds) {
 			runJob(t, e, "STORAGE COMPACT TABLE c.p")
 			check(fmt.Sprintf("round %d, compacted", round))
 		}
