@@ -15,9 +15,16 @@ import (
 // both hold the same rows and answer the same queries alike. A DELETE or
 // UPDATE that prunes a cold row it should have reached, or one that
 // reaches a row it should not, shows as a difference.
+//
+// KALAMDB_TWIN_ROUNDS is the number of rounds (6; make soak runs more):
+// every round writes, flushes and compares the same way, and two of them
+// compact (the second over the first's file), whatever the count.
 func TestAttackcold21TwinTables(t *testing.T) {
+	rounds := propertyRounds(t, "KALAMDB_TWIN_ROUNDS", 6)
 	for _, kind := range []string{"USER", "SHARED", "USER2"} {
 		t.Run(kind, func(t *testing.T) {
+			// Each kind has its own database and random source.
+			t.Parallel()
 			e := newEnv(t)
 			create := "CREATE TABLE"
 			if kind == "SHARED" {
@@ -142,7 +149,7 @@ func TestAttackcold21TwinTables(t *testing.T) {
 					}
 				}
 			}
-			for round := range 10 {
+			for round := range rounds {
 				insert(40 + rng.IntN(40))
 				change(10 + rng.IntN(10))
 				compare(fmt.Sprintf("round %d before flush", round))
@@ -155,7 +162,7 @@ func TestAttackcold21TwinTables(t *testing.T) {
 					change(5)
 					compare(fmt.Sprintf("round %d flushed again", round))
 				}
-				if round == 4 || round == 8 {
+				if compactRound(round, rounds) {
 					runJob(t, e, "STORAGE COMPACT TABLE c.a")
 					compare(fmt.Sprintf("round %d compacted", round))
 				}

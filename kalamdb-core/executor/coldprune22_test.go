@@ -277,7 +277,7 @@ func TestColdPruneTimesNeverChangeAnswers(t *testing.T) {
 			}
 		}
 	}
-	pruneRounds(t, e, "c.p", 6, []int{3}, func() { insert(100 + rng.IntN(150)) }, func(flushed bool) {
+	pruneRounds(t, e, "c.p", 6, func() { insert(100 + rng.IntN(150)) }, func(flushed bool) {
 		if flushed {
 			change(rng.IntN(20))
 		} else {

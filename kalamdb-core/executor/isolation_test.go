@@ -196,3 +196,20 @@ func envInt(name string, def int) int {
 	}
 	return def
 }
+
+// propertyRounds is how many rounds of writes, flushes and checks a
+// random property test runs: def in make test, the count of the
+// environment variable name when set (make soak sets more). At least four,
+// so that the rounds compactRound picks are distinct and each follows
+// writes and a flush.
+func propertyRounds(t *testing.T, name string, def int) int {
+	t.Helper()
+	rounds := max(envInt(name, def), 4)
+	t.Logf("%d rounds (%s)", rounds, name)
+	return rounds
+}
+
+// compactRound reports whether a property test of n rounds compacts
+// after round r: two rounds, the second compacting the first's output
+// with the files flushed since.
+func compactRound(r, n int) bool { return r == n/2-1 || r == n-2 }
