@@ -180,6 +180,7 @@ func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 			}
 		}
 	}
+	var aliases []*plan.SubqueryAlias
 	transform.Inspect(n, func(n sql.Node) bool {
 		switch x := n.(type) {
 		case *plan.ResolvedTable:
@@ -188,6 +189,8 @@ func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 			if rt, ok := x.Child.(*plan.ResolvedTable); ok {
 				add(x.Id(), rt.UnderlyingTable())
 			}
+		case *plan.SubqueryAlias:
+			aliases = append(aliases, x)
 		}
 		return true
 	})
@@ -197,6 +200,24 @@ func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 		}
 		for k := range outer {
 			cols[k] = true
+		}
+	}
+	// The DATETIME columns of a subquery in FROM, a view or a CTE are the
+	// DATETIME values it selects.
+	for _, sa := range aliases {
+		exprs := projection(sa.Child)
+		if len(exprs) == 0 {
+			continue
+		}
+		inner := dateTimeColumns(sa.Child, outer)
+		sch := sa.Schema()
+		for i, e := range exprs {
+			if i < len(sch) && zonedExpr(e, inner) {
+				if cols == nil {
+					cols = make(map[columnKey]bool, len(outer)+1)
+				}
+				cols[columnKey{sa.Id(), strings.ToLower(sch[i].Name)}] = true
+			}
 		}
 	}
 	// An aggregate of one (max(at)) is read by its name, in the table 0,
@@ -326,15 +347,13 @@ const fnToTimestamp = "kdb_to_timestamp"
 // zonedQuery reports whether the first column of the query n is a
 // DATETIME value; outer are the DATETIME columns of the queries around it.
 func zonedQuery(n sql.Node, outer map[columnKey]bool) bool {
-	cols := dateTimeColumns(n, outer)
+	if exprs := projection(n); len(exprs) > 0 {
+		return zonedExpr(exprs[0], dateTimeColumns(n, outer))
+	}
 	for n != nil {
-		switch x := n.(type) {
-		case sql.Projector:
-			exprs := x.ProjectedExprs()
-			return len(exprs) > 0 && zonedExpr(exprs[0], cols)
-		case *plan.SetOp:
+		if so, ok := n.(*plan.SetOp); ok {
 			// A UNION of a timestamp and a timestamptz is a timestamptz.
-			return zonedQuery(x.Left(), outer) || zonedQuery(x.Right(), outer)
+			return zonedQuery(so.Left(), outer) || zonedQuery(so.Right(), outer)
 		}
 		ch := n.Children()
 		if len(ch) != 1 {
@@ -343,4 +362,20 @@ func zonedQuery(n sql.Node, outer map[columnKey]bool) bool {
 		n = ch[0]
 	}
 	return false
+}
+
+// projection is the list of expressions the query n selects, from its
+// topmost Project, GroupBy or Window; nil for a set operation.
+func projection(n sql.Node) []sql.Expression {
+	for n != nil {
+		if p, ok := n.(sql.Projector); ok {
+			return p.ProjectedExprs()
+		}
+		ch := n.Children()
+		if len(ch) != 1 {
+			return nil
+		}
+		n = ch[0]
+	}
+	return nil
 }
