@@ -740,7 +740,7 @@ func (fs functionSet) registerTimeFunctions() {
 	fs.register("kdb_date_trunc", buildDateTrunc)
 	fs.register("kdb_date_part", buildDatePart)
 	fs.register("kdb_add_interval", buildAddInterval)
-	fs.register("kdb_to_timestamp", buildToTimestamp)
+	fs.register(fnToTimestamp, buildToTimestamp)
 	fs.register("kdb_to_timestamp_seconds", buildToTimestampUnit("to_timestamp_seconds", 1e6))
 	fs.register("kdb_to_timestamp_millis", buildToTimestampUnit("to_timestamp_millis", 1e3))
 	fs.register("kdb_to_timestamp_micros", buildToTimestampUnit("to_timestamp_micros", 1))

@@ -906,8 +906,12 @@ func (t *translator) subLink(s *pg.SubLink) (sqlparser.Expr, error) {
 
 func (t *translator) sqlValueFunction(f *pg.SQLValueFunction) (sqlparser.Expr, error) {
 	switch f.Op {
-	case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP:
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP:
 		return call(FnNow), nil
+	case pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP:
+		// A timestamp, not a timestamptz: a zoned literal compared with
+		// it ignores its zone.
+		return call(FnCast, call(FnNow), str(string(dialect.TypeTimestamp))), nil
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
 		return call(FnCurDate), nil
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME, pg.SQLValueFunctionOp_SVFOP_LOCALTIME:
