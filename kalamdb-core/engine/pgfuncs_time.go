@@ -6,6 +6,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -544,6 +545,29 @@ func floorDiv64(a, b int64) int64 {
 	return q
 }
 
+// constInterval parses an interval given as a constant once, when the
+// statement is planned (bad text fails it before a row is read); nil when
+// the interval is computed.
+func constInterval(e sql.Expression) (*interval, error) {
+	s, ok := constString(e)
+	if !ok {
+		return nil, nil
+	}
+	iv, err := parseInterval(s)
+	if err != nil {
+		return nil, err
+	}
+	return &iv, nil
+}
+
+// intervalValue is the constant interval, or else v parsed.
+func intervalValue(fixed *interval, v any) (interval, error) {
+	if fixed != nil {
+		return *fixed, nil
+	}
+	return parseInterval(str(v))
+}
+
 // buildAddInterval builds kdb_add_interval(x, 'interval', sign): x plus
 // (sign 1) or minus (-1) an interval. A DATE becomes a TIMESTAMP, a TIME
 // wraps around midnight.
@@ -558,26 +582,18 @@ func buildAddInterval(args []sql.Expression) (*pgFunc, error) {
 	if a, err = textArgs("interval", a, 1); err != nil {
 		return nil, sqlError("an INTERVAL is written as text: INTERVAL '5 minutes'")
 	}
-	var fixed *interval
-	if s, ok := constString(a[1]); ok {
-		iv, err := parseInterval(s)
-		if err != nil {
-			return nil, err
-		}
-		fixed = &iv
+	fixed, err := constInterval(a[1])
+	if err != nil {
+		return nil, err
 	}
 	dt := tsType
 	if fam == famTime {
 		dt = timeType
 	}
 	return newFunc(a, dt, func(_ *sql.Context, vals []any) (any, error) {
-		iv := fixed
-		if iv == nil {
-			p, err := parseInterval(str(vals[1]))
-			if err != nil {
-				return nil, err
-			}
-			iv = &p
+		iv, err := intervalValue(fixed, vals[1])
+		if err != nil {
+			return nil, err
 		}
 		sign := num(vals[2])
 		if ts, ok := vals[0].(types.Timespan); ok {
@@ -589,8 +605,154 @@ func buildAddInterval(args []sql.Expression) (*pgFunc, error) {
 			return types.Timespan(us), nil
 		}
 		t, _ := toTime(vals[0])
-		return addInterval(t, *iv, sign)
+		return addInterval(t, iv, sign)
 	}), nil
+}
+
+// buildIntervalMul builds kdb_interval_mul('interval', factor, mode): an
+// interval times (mode mul, or rmul when the factor was written first) or
+// divided by (div) a number, as PostgreSQL's float8 operators compute it.
+// The value is the interval's text in PostgreSQL's output form, which
+// parseInterval reads back exactly, since an interval is passed as text.
+func buildIntervalMul(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 3 {
+		return nil, sqlError("interval arithmetic takes an interval, a number and an operator")
+	}
+	mode, _ := constString(args[2])
+	a, err := textArgs("interval", args, 0)
+	if err != nil {
+		return nil, sqlError("an INTERVAL is written as text: INTERVAL '5 minutes'")
+	}
+	switch familyOf(a[1]) {
+	case famInt, famFloat, famNumeric, famNull:
+	case famUnknown:
+		// An untyped literal is read as the float8 the operator takes.
+		if a[1], err = coerce(a[1], doubleType); err != nil {
+			return nil, err
+		}
+	default:
+		// PostgreSQL's words: "operator does not exist: boolean * interval".
+		other := strings.ToLower(typeName(a[1]))
+		switch mode {
+		case "rmul":
+			return nil, sqlError("operator does not exist: %s * interval", other)
+		case "div":
+			return nil, sqlError("operator does not exist: interval / %s", other)
+		}
+		return nil, sqlError("operator does not exist: interval * %s", other)
+	}
+	fixed, err := constInterval(a[0])
+	if err != nil {
+		return nil, err
+	}
+	return newFunc(a, textType, func(_ *sql.Context, vals []any) (any, error) {
+		iv, err := intervalValue(fixed, vals[0])
+		if err != nil {
+			return nil, err
+		}
+		f, _ := toFloat64(vals[1])
+		var out interval
+		if mode == "div" {
+			out, err = intervalDiv(iv, f)
+		} else {
+			out, err = intervalMul(iv, f)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return formatInterval(out), nil
+	}), nil
+}
+
+func errIntervalRange() error { return execError("interval out of range") }
+
+// intervalMul is PostgreSQL's interval * float8.
+func intervalMul(iv interval, f float64) (interval, error) {
+	return intervalScaled(float64(iv.months)*f, float64(iv.days)*f, float64(iv.micros)*f)
+}
+
+// intervalDiv is PostgreSQL's interval / float8. Each part is divided,
+// not multiplied by 1/f, as PostgreSQL does (the two round differently).
+func intervalDiv(iv interval, f float64) (interval, error) {
+	if f == 0 {
+		return interval{}, errDivisionByZero
+	}
+	return intervalScaled(float64(iv.months)/f, float64(iv.days)/f, float64(iv.micros)/f)
+}
+
+// intervalScaled is the rest of PostgreSQL 15's interval_mul and
+// interval_div once each part is scaled (m months, d days, us
+// microseconds): whole months and days are kept, and their fractions
+// cascade down, a month as 30 days and a day as 24 hours, never up
+// (1.5 * '1 month 1 day' is '1 mon 16 days 12:00:00'). A part past its
+// range is "interval out of range", as in PostgreSQL.
+func intervalScaled(m, d, us float64) (interval, error) {
+	const limit = math.MaxInt32
+	if math.IsNaN(m) || math.IsNaN(d) || math.Abs(m) > limit || math.Abs(d) > limit {
+		return interval{}, errIntervalRange()
+	}
+	months, days := int64(m), int64(d)
+	monthDays := tsRound((m - float64(months)) * 30)
+	secs := tsRound((d - float64(days) + monthDays - math.Trunc(monthDays)) * 86400)
+	if math.Abs(secs) >= 86400 {
+		whole := math.Trunc(secs / 86400)
+		days += int64(whole)
+		secs -= whole * 86400
+	}
+	days += int64(monthDays)
+	t := math.RoundToEven(us + secs*1e6)
+	if math.IsNaN(t) || math.Abs(t) > maxIntervalMicros || days > limit || days < -limit {
+		return interval{}, errIntervalRange()
+	}
+	return interval{months: months, days: days, micros: int64(t)}, nil
+}
+
+// tsRound is PostgreSQL's TSROUND: x rounded to 6 decimals, so that a
+// cascaded fraction meant to be whole is whole.
+func tsRound(x float64) float64 { return math.RoundToEven(x*1e6) / 1e6 }
+
+// formatInterval is an interval's text in PostgreSQL's output style
+// (IntervalStyle postgres): '1 year 2 mons -3 days +04:05:06.5'.
+func formatInterval(iv interval) string {
+	var b strings.Builder
+	zero, before := true, false
+	part := func(v int64, unit string) {
+		if v == 0 {
+			return
+		}
+		if !zero {
+			b.WriteByte(' ')
+		}
+		if before && v > 0 {
+			b.WriteByte('+')
+		}
+		b.WriteString(strconv.FormatInt(v, 10))
+		b.WriteString(" " + unit)
+		if v != 1 {
+			b.WriteByte('s')
+		}
+		zero, before = false, v < 0
+	}
+	part(iv.months/12, "year")
+	part(iv.months%12, "mon")
+	part(iv.days, "day")
+	if zero || iv.micros != 0 {
+		if !zero {
+			b.WriteByte(' ')
+		}
+		us := iv.micros
+		if us < 0 {
+			b.WriteByte('-')
+			us = -us
+		} else if before {
+			b.WriteByte('+')
+		}
+		fmt.Fprintf(&b, "%02d:%02d:%02d", us/3_600_000_000, us/60_000_000%60, us/1_000_000%60)
+		if frac := us % 1_000_000; frac != 0 {
+			b.WriteString(strings.TrimRight(fmt.Sprintf(".%06d", frac), "0"))
+		}
+	}
+	return b.String()
 }
 
 // buildToTimestamp builds to_timestamp(number) (seconds since the epoch),
@@ -740,6 +902,7 @@ func (fs functionSet) registerTimeFunctions() {
 	fs.register("kdb_date_trunc", buildDateTrunc)
 	fs.register("kdb_date_part", buildDatePart)
 	fs.register("kdb_add_interval", buildAddInterval)
+	fs.register("kdb_interval_mul", buildIntervalMul)
 	fs.register("kdb_to_timestamp", buildToTimestamp)
 	fs.register("kdb_to_timestamp_seconds", buildToTimestampUnit("to_timestamp_seconds", 1e6))
 	fs.register("kdb_to_timestamp_millis", buildToTimestampUnit("to_timestamp_millis", 1e3))
