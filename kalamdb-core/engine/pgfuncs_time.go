@@ -623,14 +623,9 @@ func buildIntervalMul(args []sql.Expression) (*pgFunc, error) {
 	if err != nil {
 		return nil, sqlError("an INTERVAL is written as text: INTERVAL '5 minutes'")
 	}
-	switch familyOf(a[1]) {
-	case famInt, famFloat, famNumeric, famNull:
-	case famUnknown:
-		// An untyped literal is read as the float8 the operator takes.
-		if a[1], err = coerce(a[1], doubleType); err != nil {
-			return nil, err
-		}
-	default:
+	if ok, err := float8Arg(a, 1); err != nil {
+		return nil, err
+	} else if !ok {
 		// PostgreSQL's words: "operator does not exist: boolean * interval".
 		other := strings.ToLower(typeName(a[1]))
 		switch mode {
@@ -662,6 +657,54 @@ func buildIntervalMul(args []sql.Expression) (*pgFunc, error) {
 		}
 		return formatInterval(out), nil
 	}), nil
+}
+
+// buildMakeInterval builds kdb_make_interval(years, months, weeks, days,
+// hours, mins, secs), PostgreSQL's make_interval, as interval text.
+func buildMakeInterval(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 7 {
+		return nil, noFunction("make_interval", args)
+	}
+	a, err := intArgs("make_interval", args, 0, 1, 2, 3, 4, 5)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := float8Arg(a, 6); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, noFunction("make_interval", args)
+	}
+	return newFunc(a, textType, func(_ *sql.Context, vals []any) (any, error) {
+		var n [6]float64
+		for i := range n {
+			n[i], _ = toFloat64(vals[i])
+		}
+		secs, _ := toFloat64(vals[6])
+		months := n[0]*12 + n[1]
+		days := n[2]*7 + n[3]
+		us := n[4]*3_600_000_000 + n[5]*60_000_000 + math.RoundToEven(secs*1e6)
+		if math.IsNaN(us) || math.Abs(months) > math.MaxInt32 || math.Abs(days) > math.MaxInt32 || math.Abs(us) > maxIntervalMicros {
+			return nil, errIntervalRange()
+		}
+		return formatInterval(interval{months: int64(months), days: int64(days), micros: int64(us)}), nil
+	}), nil
+}
+
+// float8Arg takes a[i] as a float8 parameter takes it: a number as it
+// is, an untyped literal read as float8; false for any other type.
+func float8Arg(a []sql.Expression, i int) (bool, error) {
+	switch familyOf(a[i]) {
+	case famInt, famFloat, famNumeric, famNull:
+		return true, nil
+	case famUnknown:
+		c, err := coerce(a[i], doubleType)
+		if err != nil {
+			return false, err
+		}
+		a[i] = c
+		return true, nil
+	}
+	return false, nil
 }
 
 func errIntervalRange() error { return execError("interval out of range") }
@@ -903,6 +946,7 @@ func (fs functionSet) registerTimeFunctions() {
 	fs.register("kdb_date_part", buildDatePart)
 	fs.register("kdb_add_interval", buildAddInterval)
 	fs.register("kdb_interval_mul", buildIntervalMul)
+	fs.register("kdb_make_interval", buildMakeInterval)
 	fs.register("kdb_to_timestamp", buildToTimestamp)
 	fs.register("kdb_to_timestamp_seconds", buildToTimestampUnit("to_timestamp_seconds", 1e6))
 	fs.register("kdb_to_timestamp_millis", buildToTimestampUnit("to_timestamp_millis", 1e3))

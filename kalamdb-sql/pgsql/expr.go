@@ -2,6 +2,7 @@ package pgsql
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -417,6 +418,9 @@ func (t *translator) intervalOperand(n *pg.Node) (sqlparser.Expr, bool, error) {
 	if a := n.GetAExpr(); a != nil && a.Kind == pg.A_Expr_Kind_AEXPR_OP && a.Lexpr != nil {
 		return t.scaledInterval(a)
 	}
+	if fc := n.GetFuncCall(); fc != nil && funcName(fc) == "make_interval" {
+		return t.makeInterval(fc)
+	}
 	tc := n.GetTypeCast()
 	if tc == nil {
 		return nil, false, nil
@@ -465,6 +469,39 @@ func (t *translator) scaledInterval(a *pg.A_Expr) (sqlparser.Expr, bool, error) 
 		return nil, false, err
 	}
 	return call(FnIntervalMul, iv, f, str(mode)), true, nil
+}
+
+// makeIntervalArgs are make_interval's parameters, in order.
+var makeIntervalArgs = []string{"years", "months", "weeks", "days", "hours", "mins", "secs"}
+
+// makeInterval translates make_interval(years, months, weeks, days,
+// hours, mins, secs), positional or named (days => 3), each 0 when not
+// given, into kdb_make_interval with all seven.
+func (t *translator) makeInterval(fc *pg.FuncCall) (sqlparser.Expr, bool, error) {
+	args := make([]sqlparser.Expr, len(makeIntervalArgs))
+	named := false
+	for i, a := range fc.Args {
+		pos, val := i, a
+		if na := a.GetNamedArgExpr(); na != nil {
+			named, pos, val = true, slices.Index(makeIntervalArgs, na.Name), na.Arg
+		} else if named {
+			return nil, false, t.errorAt(location(a), "positional argument cannot follow named argument")
+		}
+		if pos < 0 || pos >= len(args) || args[pos] != nil {
+			return nil, false, t.errorAt(fc.Location, "function make_interval() does not exist with these arguments: it takes years, months, weeks, days, hours, mins and secs, each at most once")
+		}
+		e, err := t.expr(val)
+		if err != nil {
+			return nil, false, err
+		}
+		args[pos] = e
+	}
+	for i := range args {
+		if args[i] == nil {
+			args[i] = IntLiteral(0)
+		}
+	}
+	return call(FnMakeInterval, args...), true, nil
 }
 
 // binaryOps maps PostgreSQL operators to engine functions.
