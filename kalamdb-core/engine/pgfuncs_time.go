@@ -370,6 +370,20 @@ var intervalUnits = map[string]interval{
 	"century": {months: 1200}, "millennium": {months: 12000},
 }
 
+// intervalFields are the bits of PostgreSQL's interval input fields: each
+// may be given once, and a clock part sets hours, minutes and seconds, so
+// '1:00 1:00' and '2 hours 1:00' are invalid input there.
+var intervalFields = map[string]int{
+	"microseconds": 1 << 0, "milliseconds": 1 << 1, "second": 1 << 2, "minute": 1 << 3,
+	"hour": 1 << 4, "day": 1 << 5, "week": 1 << 6, "month": 1 << 7, "year": 1 << 8,
+	"decade": 1 << 9, "century": 1 << 10, "millennium": 1 << 11,
+}
+
+const (
+	allSecondFields = 1<<0 | 1<<1 | 1<<2
+	clockFields     = allSecondFields | 1<<3 | 1<<4
+)
+
 // parseInterval reads PostgreSQL's interval input: quantities with units
 // ('5 minutes', '1 day 2 hours', '-1 week', '1.5 hours'), a clock part
 // ('01:30:00'), and 'ago' to negate.
@@ -385,7 +399,12 @@ func parseInterval(s string) (interval, error) {
 		return bad()
 	}
 	var out interval
-	neg := false
+	neg, used := false, 0
+	field := func(bits int) bool {
+		ok := used&bits == 0
+		used |= bits
+		return ok
+	}
 	if fields[len(fields)-1] == "ago" {
 		neg, fields = true, fields[:len(fields)-1]
 	}
@@ -398,6 +417,9 @@ func parseInterval(s string) (interval, error) {
 			}
 			if !fits || !addMicros(&out.micros, us) {
 				return outOfRange()
+			}
+			if !field(clockFields) {
+				return bad()
 			}
 			continue
 		}
@@ -451,6 +473,13 @@ func parseInterval(s string) (interval, error) {
 		if math.Abs(float64(out.months)) > math.MaxInt32 || math.Abs(float64(out.days)) > math.MaxInt32 || math.Abs(float64(out.micros)) > maxIntervalMicros {
 			return outOfRange()
 		}
+		bits := intervalFields[unitName(unit)]
+		if bits == intervalFields["second"] && frac != 0 {
+			bits = allSecondFields // PostgreSQL: a fraction of a second sets its parts too
+		}
+		if !field(bits) {
+			return bad()
+		}
 	}
 	if neg {
 		out = interval{-out.months, -out.days, -out.micros}
@@ -473,6 +502,12 @@ func parseClock(s string) (us int64, ok, fits bool) {
 	if len(parts) < 2 || len(parts) > 3 {
 		return 0, false, false
 	}
+	// Only the hours carry the sign: '1:-30' is invalid, not 30 minutes.
+	for _, p := range parts[1:] {
+		if p == "" || strings.TrimLeft(p, "0123456789.") != "" {
+			return 0, false, false
+		}
+	}
 	h, err1 := strconv.ParseInt(parts[0], 10, 64)
 	m, err2 := strconv.ParseInt(parts[1], 10, 64)
 	if err1 != nil && !errors.Is(err1, strconv.ErrRange) || err2 != nil && !errors.Is(err2, strconv.ErrRange) {
@@ -484,6 +519,10 @@ func parseClock(s string) (us int64, ok, fits bool) {
 		if sec, err = strconv.ParseFloat(parts[2], 64); err != nil || math.IsInf(sec, 0) || math.IsNaN(sec) {
 			return 0, false, false
 		}
+	}
+	// PostgreSQL's clock has minutes below 60 and seconds up to 60.
+	if m > 59 || sec >= 61 {
+		return 0, true, false
 	}
 	total := float64(h)*3_600_000_000 + float64(m)*60_000_000 + math.Round(sec*1e6)
 	if err1 != nil || err2 != nil || math.Abs(total) > maxIntervalMicros {
