@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/shopspring/decimal"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -29,8 +30,9 @@ import (
 // first, inside those too (retyper), and the references above them retyped.
 
 // setOpNumbers converts the mixed numeric columns of s to their
-// PostgreSQL type on both sides. A side whose shape it does not know is
-// left to the engine's conversion.
+// PostgreSQL type on both sides, and a string literal to the other side's
+// type (literalSideType). A side whose shape it does not know is left to
+// the engine's conversion.
 func setOpNumbers(s *plan.SetOp) (sql.Node, transform.TreeIdentity, error) {
 	left, right := s.Left(), s.Right()
 	ls, rs := left.Schema(), right.Schema()
@@ -40,12 +42,16 @@ func setOpNumbers(s *plan.SetOp) (sql.Node, transform.TreeIdentity, error) {
 	changed := false
 	for i := range ls {
 		lt, rt := sideType(left, i), sideType(right, i)
-		if !familyOfType(lt).numeric() || !familyOfType(rt).numeric() {
+		var dt dialect.DataType
+		if familyOfType(lt).numeric() && familyOfType(rt).numeric() {
+			var err error
+			if dt, _, err = commonType("UNION", []sql.Expression{typedValue(lt), typedValue(rt)}); err != nil {
+				return nil, transform.SameTree, err
+			}
+		} else if t, ok := literalSideType(left, right, i); ok {
+			dt = t
+		} else {
 			continue
-		}
-		dt, _, err := commonType("UNION", []sql.Expression{typedValue(lt), typedValue(rt)})
-		if err != nil {
-			return nil, transform.SameTree, err
 		}
 		target := engineType(dt)
 		if sameType(ls[i].Type, target) && sameType(rs[i].Type, target) && sameType(lt, target) && sameType(rt, target) {
@@ -71,6 +77,73 @@ func setOpNumbers(s *plan.SetOp) (sql.Node, transform.TreeIdentity, error) {
 		return nil, transform.SameTree, err
 	}
 	return n, transform.NewTree, nil
+}
+
+// literalSideType is the type a string literal written as column i of
+// one side of a set operation takes from the other side, as PostgreSQL
+// reads an unknown-typed literal (SELECT 1 UNION SELECT 'a' fails on
+// "a"; the engine made text of both): the other side's type, a decimal
+// without its precision. ok is false unless exactly one side is such a
+// literal and the other of a type other than text.
+func literalSideType(left, right sql.Node, i int) (dialect.DataType, bool) {
+	lu, ru := unknownLiteral(left, i), unknownLiteral(right, i)
+	if lu == ru {
+		return dialect.DataType{}, false
+	}
+	t := sideType(left, i)
+	if lu {
+		t = sideType(right, i)
+	}
+	switch familyOfType(t) {
+	case famText, famUnknown, famNull, famOther:
+		return dialect.DataType{}, false
+	case famBool:
+		// Kept refused: a boolean converted from text is not one value
+		// with TRUE in a set operation (SELECT true UNION SELECT
+		// 'yes'::boolean gives two rows).
+		return dialect.DataType{}, false
+	case famNumeric:
+		return numericDT, true
+	}
+	return schema.TypeOfEngine(t), true
+}
+
+// unknownLiteral reports whether column i of a side of a set operation is
+// a string literal as written (sideLiteral).
+func unknownLiteral(n sql.Node, i int) bool {
+	p, ok := n.(*plan.Project)
+	if !ok {
+		return false
+	}
+	_, ok = sideLiteral(p, i)
+	return ok
+}
+
+// sideLiteral is the string literal column i of a side's projection p
+// reads, if it is one: the engine projects a side's columns again above
+// its own projection (as references, or their conversions to the other
+// side's type).
+func sideLiteral(p *plan.Project, i int) (sql.Expression, bool) {
+	if i >= len(p.Projections) {
+		return nil, false
+	}
+	e := p.Projections[i]
+	if gf, ok := engineConversion(e); ok {
+		e = gf
+	} else if a, ok := e.(*expression.Alias); ok {
+		e = a.Child
+	}
+	if _, ok := e.(*expression.GetField); ok {
+		inner, ok := p.Child.(*plan.Project)
+		if !ok || i >= len(inner.Projections) {
+			return nil, false
+		}
+		e = inner.Projections[i]
+	}
+	if a, ok := e.(*expression.Alias); ok {
+		e = a.Child
+	}
+	return e, familyOf(e) == famUnknown
 }
 
 // sameType reports whether two types are the same value. The engine
@@ -136,6 +209,10 @@ func convertColumn(n sql.Node, i int, dt dialect.DataType) (sql.Node, bool, erro
 			// nested set operation below may have been converted).
 			c := x.Child.Schema()[i]
 			src = expression.NewGetFieldWithTable(int(gf.Id()), int(gf.TableId()), c.Type, gf.Database(), gf.Table(), gf.Name(), c.Nullable)
+		}
+		if lit, ok := sideLiteral(x, i); ok {
+			// Read as dt where it is written, as PostgreSQL reads it.
+			src = lit
 		}
 		v := src
 		if !sameType(src.Type(), engineType(dt)) {
@@ -460,13 +537,19 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 				return nil, transform.SameTree, err
 			}
 			same = same && s2
-			if err := checkSetOp(n.(*plan.SetOp)); err != nil {
+		}
+		// Checked once its numbers and literals have their types.
+		out, s3, err := setOpNumbers(n.(*plan.SetOp))
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if !same {
+			if err := checkSetOp(out.(*plan.SetOp)); err != nil {
 				return nil, transform.SameTree, err
 			}
 		}
-		out, s3, err := setOpNumbers(n.(*plan.SetOp))
-		if err != nil || s3 == transform.SameTree {
-			return out, same, err
+		if s3 == transform.SameTree {
+			return out, same, nil
 		}
 		// Its ORDER BY reads its columns.
 		r.changed = true

@@ -206,7 +206,9 @@ func TestTranslateErrors(t *testing.T) {
 		{"SELECT a FROM t OFFSET -0.5", apierror.InvalidSQL, "OFFSET must not be negative", 0},
 		{"SELECT a FROM t LIMIT '1.5'", apierror.InvalidSQL, `invalid input syntax for type bigint: "1.5"`, 23},
 		{"SELECT a FROM t LIMIT 'x'", apierror.InvalidSQL, `invalid input syntax for type bigint: "x"`, 23},
-		{"SELECT a FROM t LIMIT 1 / 0", apierror.InvalidSQL, "division by zero", 25},
+		// Division by zero is a run-time error, as when the engine divides.
+		{"SELECT a FROM t LIMIT 1 / 0", apierror.SQLExecutionError, "division by zero", 25},
+		{"SELECT a FROM t OFFSET 1.5 / 0", apierror.SQLExecutionError, "division by zero", 28},
 		// Overflow is a run-time error, as when the engine computes it.
 		{"SELECT a FROM t LIMIT 9223372036854775807 + 1", apierror.SQLExecutionError, "bigint out of range", 0},
 		{"SELECT a FROM t LIMIT 99999999999999999999.5", apierror.SQLExecutionError, "bigint out of range", 0},
