@@ -65,10 +65,22 @@ func TestTableFromBeforeIncarnationsAcrossTheUpgrade(t *testing.T) {
 	if got := s.rows(query); got != "a 1\nb 2\nc 3\nd 4\n" {
 		t.Fatalf("the table reads %q", got)
 	}
-	for _, f := range files(t, dir) {
-		if strings.HasPrefix(f, "batch-") && !strings.Contains(f, "-"+derived) {
+	// The files the compaction replaced are removed after it, on a
+	// goroutine of their own (obsoleteFiles, a grace of 1 ns here): wait
+	// for that, bounded; a file left for ever fails.
+	otherIncarnation := func() bool {
+		for _, f := range files(t, dir) {
+			if strings.HasPrefix(f, "batch-") && !strings.Contains(f, "-"+derived) {
+				return true
+			}
+		}
+		return false
+	}
+	for i := 0; otherIncarnation(); i++ {
+		if i == 1000 {
 			t.Fatalf("after the upgrade a file not of the derived incarnation %s is left: %v", derived, files(t, dir))
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
 
 	s.must("DROP TABLE app.cfg")
