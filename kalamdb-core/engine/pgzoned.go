@@ -164,6 +164,10 @@ func zonedLiteralsIn(n sql.Node, outer map[columnKey]bool) (sql.Node, transform.
 }
 
 // dateTimeColumns lists the DATETIME columns of n's tables, with outer's.
+// Each walk stops at a subquery in FROM, a view or a CTE (SubqueryAlias),
+// whose columns one recursive call lists and hands up: walking through
+// them as well made every level list all the levels below it again, so n
+// nested ones cost 2^n.
 func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 	var cols map[columnKey]bool
 	add := func(id sql.TableId, t sql.Table) {
@@ -191,6 +195,7 @@ func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 			}
 		case *plan.SubqueryAlias:
 			aliases = append(aliases, x)
+			return false
 		}
 		return true
 	})
@@ -205,11 +210,17 @@ func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 	// The DATETIME columns of a subquery in FROM, a view or a CTE are the
 	// DATETIME values it selects.
 	for _, sa := range aliases {
+		inner := dateTimeColumns(sa.Child, outer)
+		if len(inner) > 0 && cols == nil {
+			cols = make(map[columnKey]bool, len(inner)+1)
+		}
+		for k := range inner {
+			cols[k] = true
+		}
 		exprs := projection(sa.Child)
 		if len(exprs) == 0 {
 			continue
 		}
-		inner := dateTimeColumns(sa.Child, outer)
 		sch := sa.Schema()
 		for i, e := range exprs {
 			if i < len(sch) && zonedExpr(e, inner) {
@@ -224,6 +235,9 @@ func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 	// from a GroupBy's or a Window's output (the columns they pass on are
 	// read from their tables).
 	transform.Inspect(n, func(n sql.Node) bool {
+		if _, ok := n.(*plan.SubqueryAlias); ok {
+			return false // listed with its columns above
+		}
 		p, ok := n.(sql.Projector)
 		if _, isProject := n.(*plan.Project); !ok || isProject {
 			return true
