@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -525,43 +524,17 @@ func (s *session) read(ctx context.Context) (typ websocket.MessageType, data []b
 	return typ, data, size, nil
 }
 
-// readReserved reads r to its end into a buffer that grows by doubling,
-// each growth reserved from mem before it is made, up to limit bytes of
-// data. It returns the data and what it holds reserved (the buffer's
-// capacity); on any error it has given its reservation back.
+// readReserved is memory.ReadReserved into a fresh buffer, with this
+// package's errors.
 func readReserved(r io.Reader, limit int64, mem *memory.Charge) ([]byte, int64, error) {
-	const first = 512
-	// One byte past the limit tells a message over it from one of
-	// exactly the limit; at the int64 maximum ("no limit") limit+1
-	// wrapped, and the first growth panicked in makeslice.
-	bound := limit
-	if bound < math.MaxInt64 {
-		bound++
+	data, size, err := memory.ReadReserved(r, nil, limit, mem)
+	switch {
+	case errors.Is(err, memory.ErrTooLarge):
+		err = errTooLarge
+	case errors.Is(err, memory.ErrRefused):
+		err = errNoMemory
 	}
-	var buf []byte
-	for {
-		if len(buf) == cap(buf) {
-			if int64(len(buf)) > limit {
-				mem.Give(int64(cap(buf)))
-				return nil, 0, errTooLarge
-			}
-			grown := min(max(first, 2*int64(cap(buf))), bound)
-			if !mem.Reserve(grown - int64(cap(buf))) {
-				mem.Give(int64(cap(buf)))
-				return nil, 0, errNoMemory
-			}
-			buf = append(make([]byte, 0, grown), buf...)
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, int64(cap(buf)), nil
-		}
-		if err != nil {
-			mem.Give(int64(cap(buf)))
-			return nil, 0, err
-		}
-	}
+	return data, size, err
 }
 
 // serveRequest runs one authenticated request.
