@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"sync"
 	"time"
@@ -36,6 +37,17 @@ var errNoMemory = errors.New("ws: the server's memory bound is reached")
 // hardLimitFactor: a message this many times over the limit is not even
 // read through; the socket is closed with 1009.
 const hardLimitFactor = 16
+
+// hardReadLimit is a socket's read limit for messages of at most max
+// bytes: hardLimitFactor × max, saturating below the int64 maximum (the
+// library counts one byte more than its limit), so that a huge
+// websocket.max_message_bytes means no hard limit, never a wrapped one.
+func hardReadLimit(max int64) int64 {
+	if max > (math.MaxInt64-1)/hardLimitFactor {
+		return math.MaxInt64 - 1
+	}
+	return max * hardLimitFactor
+}
 
 // session is one socket. Goroutines: the handler's (authentication, then
 // reading requests into a bounded queue), a server that runs only while
@@ -98,7 +110,7 @@ func newSession(h *Handler, c *websocket.Conn, remote string) *session {
 	if h.opts.MessagesPerSecond > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(h.opts.MessagesPerSecond), h.opts.MessageBurst)
 	}
-	c.SetReadLimit(h.opts.MaxMessageBytes * hardLimitFactor)
+	c.SetReadLimit(hardReadLimit(h.opts.MaxMessageBytes))
 	return s
 }
 
