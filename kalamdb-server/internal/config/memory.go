@@ -44,7 +44,7 @@ func (c *Config) UserMemory() int64 {
 // configured limits.heap_limit_bytes; when it is 0, GOMEMLIMIT from the
 // environment (goMemLimit, the operator's own choice, which the runtime
 // has already read) or else twice ServerMemory plus the caches' bounds
-// and a base for the runtime, at most three quarters of the memory the
+// (cacheBytes) and a base for the runtime, at most three quarters of the memory the
 // process may use (the rest is RocksDB's, which allocates outside the Go
 // heap: its block cache and memtables); none when it is -1.
 //
@@ -69,9 +69,15 @@ func (c *Config) HeapLimit(goMemLimit string) (limit int64, set bool) {
 	if goMemLimit != "" {
 		return 0, false
 	}
-	caches := satAdd(satAdd(max(c.Cache.ColdBytes, 0), max(c.Cache.RowBytes, 0)), max(c.Cache.PlanBytes, 0))
-	derived := satAdd(satAdd(satAdd(c.ServerMemory(), c.ServerMemory()), caches), heapBase)
+	derived := satAdd(satAdd(satAdd(c.ServerMemory(), c.ServerMemory()), c.cacheBytes()), heapBase)
 	return min(derived, max(availableMemory()/4*3, c.ServerMemory())), true
+}
+
+// cacheBytes is what the caches may hold together, all in the Go heap:
+// the plan, page and row caches and the s3 range cache.
+func (c *Config) cacheBytes() int64 {
+	ca := c.Cache
+	return satAdd(satAdd(max(ca.ColdBytes, 0), max(ca.RowBytes, 0)), satAdd(max(ca.PlanBytes, 0), max(c.Storage.S3CacheBytes, 0)))
 }
 
 // heapBase is what the runtime and the server's own structures take
@@ -138,9 +144,7 @@ func (c *Config) validateMemorySizes() []error {
 		": the server's memory bound must fit one request at its limits, and would bound nothing")
 	past("limits.server_memory_bytes", l.ServerMemoryBytes, "")
 	past("limits.user_memory_bytes", l.UserMemoryBytes, "")
-	ca := c.Cache
-	caches := satAdd(satAdd(max(ca.ColdBytes, 0), max(ca.RowBytes, 0)), satAdd(max(ca.PlanBytes, 0), max(c.Storage.S3CacheBytes, 0)))
-	past("cache.cold_bytes + cache.row_bytes + cache.plan_bytes + storage.s3_cache_bytes", caches,
+	past("cache.cold_bytes + cache.row_bytes + cache.plan_bytes + storage.s3_cache_bytes", c.cacheBytes(),
 		": the caches would grow until the collector ran without pause")
 	return errs
 }

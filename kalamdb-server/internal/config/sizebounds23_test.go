@@ -72,3 +72,23 @@ func TestFlushDurationsInNanosecondsAreRefused(t *testing.T) {
 		t.Errorf("flush_interval = -1s: %v", err)
 	}
 }
+
+// The s3 range cache (storage.s3_cache_bytes) is in the Go heap like
+// the other caches, but the derived heap limit left it out: a server
+// with s3 storages and a large range cache had that much less room for
+// what the accounts allow, and the collector ran sooner than it had to.
+// Failed before: the two limits were equal.
+func TestHeapLimitCountsTheS3Cache(t *testing.T) {
+	c := Default()
+	c.Limits.ServerMemoryBytes = 1 << 30
+	c.Storage.S3CacheBytes = 0
+	without, _ := c.HeapLimit("")
+	c.Storage.S3CacheBytes = 256 * MiB
+	with, _ := c.HeapLimit("")
+	if cap := max(availableMemory()/4*3, 1<<30); with == cap {
+		t.Skipf("the derived limit is capped at three quarters of this machine's memory (%d)", cap)
+	}
+	if with-without != 256*MiB {
+		t.Errorf("heap limit %d with a 256 MiB s3 cache, %d without", with, without)
+	}
+}
