@@ -85,19 +85,30 @@ func setOpNumbers(s *plan.SetOp) (sql.Node, transform.TreeIdentity, error) {
 // "a"; the engine made text of both): the other side's type, a decimal
 // without its precision. ok is false unless exactly one side is such a
 // literal and the other of a type other than text.
+//
+// A NULL written as the column is read the same way, whatever the other
+// side's type: the engine merged NULL with a boolean's TINYINT into a
+// BIGINT, so SELECT b ... UNION ALL SELECT NULL answered 1 and 0.
 func literalSideType(left, right sql.Node, i int) (dialect.DataType, bool) {
 	lu, ru := unknownLiteral(left, i), unknownLiteral(right, i)
 	if lu == ru {
 		return dialect.DataType{}, false
 	}
-	t := sideType(left, i)
-	if lu {
+	lit, t := left, sideType(left, i)
+	if ru {
+		lit = right
+	} else {
 		t = sideType(right, i)
 	}
+	l, _ := sideLiteral(lit.(*plan.Project), i)
+	null := familyOf(l) == famNull
 	switch familyOfType(t) {
 	case famText, famUnknown, famNull, famOther:
 		return dialect.DataType{}, false
 	case famBool:
+		if null {
+			return schema.TypeOfEngine(t), true
+		}
 		// Kept refused: a boolean converted from text is not one value
 		// with TRUE in a set operation (SELECT true UNION SELECT
 		// 'yes'::boolean gives two rows).
@@ -109,7 +120,7 @@ func literalSideType(left, right sql.Node, i int) (dialect.DataType, bool) {
 }
 
 // unknownLiteral reports whether column i of a side of a set operation is
-// a string literal as written (sideLiteral).
+// a string literal or NULL as written (sideLiteral).
 func unknownLiteral(n sql.Node, i int) bool {
 	p, ok := n.(*plan.Project)
 	if !ok {
@@ -119,10 +130,10 @@ func unknownLiteral(n sql.Node, i int) bool {
 	return ok
 }
 
-// sideLiteral is the string literal column i of a side's projection p
-// reads, if it is one: the engine projects a side's columns again above
-// its own projection (as references, or their conversions to the other
-// side's type).
+// sideLiteral is the string literal or NULL column i of a side's
+// projection p reads, if it is one: the engine projects a side's columns
+// again above its own projection (as references, or their conversions to
+// the other side's type).
 func sideLiteral(p *plan.Project, i int) (sql.Expression, bool) {
 	if i >= len(p.Projections) {
 		return nil, false
@@ -143,7 +154,8 @@ func sideLiteral(p *plan.Project, i int) (sql.Expression, bool) {
 	if a, ok := e.(*expression.Alias); ok {
 		e = a.Child
 	}
-	return e, familyOf(e) == famUnknown
+	f := familyOf(e)
+	return e, f == famUnknown || f == famNull
 }
 
 // sameType reports whether two types are the same value. The engine

@@ -1,0 +1,37 @@
+package executor_test
+
+import (
+	"testing"
+)
+
+// A NULL written as a column of one side of a set operation is of the
+// other side's type, as PostgreSQL reads an unknown-typed NULL: a
+// boolean column UNION ALL SELECT NULL is boolean. The engine made the
+// column a BIGINT (MySQL's merge of NULL with its TINYINT), so the
+// result's true and false came out as 1 and 0 and its type as BigInt.
+// It failed before the NULL side took the other side's type.
+func TestBool23SetOpNullTakesTheOtherSidesType(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE NAMESPACE bq; CREATE SHARED TABLE bq.t (id BIGINT PRIMARY KEY, b BOOLEAN); INSERT INTO bq.t VALUES (1, true), (2, NULL), (3, false)`)
+	for _, c := range []struct{ sql, want string }{
+		{`SELECT b FROM bq.t UNION ALL SELECT NULL ORDER BY 1`, `[[false],[true],[null],[null]]`},
+		{`SELECT b FROM bq.t UNION SELECT NULL ORDER BY 1`, `[[false],[true],[null]]`},
+		{`SELECT 1 = 1 UNION ALL SELECT NULL ORDER BY 1`, `[[true],[null]]`},
+		{`SELECT x FROM (SELECT NULL AS x UNION ALL SELECT b FROM bq.t) s ORDER BY 1`, `[[false],[true],[null],[null]]`},
+		{`SELECT NULL AS x UNION ALL SELECT b FROM bq.t ORDER BY x`, `[[false],[true],[null],[null]]`},
+		{`SELECT b FROM bq.t EXCEPT SELECT NULL ORDER BY 1`, `[[false],[true]]`},
+		{`SELECT x, count(*) FROM (SELECT b AS x FROM bq.t UNION ALL SELECT NULL) s GROUP BY x ORDER BY 1`, `[[false,1],[true,1],[null,2]]`},
+		{`SELECT b, NULL FROM bq.t WHERE id = 1 UNION ALL SELECT NULL, b FROM bq.t WHERE id = 3`, `[[true,null],[null,false]]`},
+		{`SELECT NULL AS x UNION ALL SELECT id FROM bq.t ORDER BY x`, `[[1],[2],[3],[null]]`},
+		{`SELECT NULL AS x UNION ALL SELECT id * 1.5 FROM bq.t WHERE id = 1`, `[[null],["1.5"]]`},
+	} {
+		if got := root.rows(c.sql); got != c.want {
+			t.Errorf("%s: %s, want %s", c.sql, got, c.want)
+		}
+	}
+	res := root.must(`SELECT b FROM bq.t UNION ALL SELECT NULL`)
+	if got := res[0].Schema[0].DataType; got != "Boolean" {
+		t.Errorf("the column's type is %s, want Boolean", got)
+	}
+}
