@@ -35,3 +35,26 @@ func TestBool23SetOpNullTakesTheOtherSidesType(t *testing.T) {
 		t.Errorf("the column's type is %s, want Boolean", got)
 	}
 }
+
+// A DISTINCT aggregate without ORDER BY reads its values in their order,
+// as PostgreSQL does (it sorts them to tell them apart): array_agg,
+// json_agg, jsonb_agg and string_agg of DISTINCT values listed them as
+// they came, true before false when the first row was true.
+func TestBool23DistinctAggregateListsItsValuesInOrder(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE NAMESPACE bq; CREATE SHARED TABLE bq.t (id BIGINT PRIMARY KEY, b BOOLEAN, n INT, s TEXT); INSERT INTO bq.t VALUES (1, true, 3, 'b'), (2, NULL, 1, NULL), (3, false, 2, 'a'), (4, true, 1, 'b')`)
+	for _, c := range []struct{ sql, want string }{
+		{`SELECT array_agg(DISTINCT COALESCE(b, 1 = 1)) FROM bq.t`, `[[[false,true]]]`},
+		{`SELECT json_agg(DISTINCT b) FROM bq.t`, `[[[false,true,null]]]`},
+		{`SELECT jsonb_agg(DISTINCT b) FROM bq.t`, `[[[false,true,null]]]`},
+		{`SELECT array_agg(DISTINCT n) FROM bq.t`, `[[[1,2,3]]]`},
+		{`SELECT string_agg(DISTINCT s, ',') FROM bq.t`, `[["a,b"]]`},
+		{`SELECT string_agg(DISTINCT b::text, ',') FROM bq.t`, `[["false,true"]]`},
+		{`SELECT array_agg(DISTINCT n ORDER BY n DESC) FROM bq.t`, `[[[3,2,1]]]`},
+	} {
+		if got := root.rows(c.sql); got != c.want {
+			t.Errorf("%s: %s, want %s", c.sql, got, c.want)
+		}
+	}
+}
