@@ -58,3 +58,28 @@ func TestBool23DistinctAggregateListsItsValuesInOrder(t *testing.T) {
 		}
 	}
 }
+
+// A set operation's ORDER BY of a column its left side writes as a
+// literal sorts that column. The engine sorted by the literal itself, a
+// constant, and kept the rows in the order they came: SELECT NULL UNION
+// ALL SELECT b ... ORDER BY 1 listed NULL first and true before false.
+// It failed before the key read the result's column.
+func TestBool23SetOpOrderByALiteralColumn(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must(`CREATE NAMESPACE bq; CREATE SHARED TABLE bq.t (id BIGINT PRIMARY KEY, b BOOLEAN); INSERT INTO bq.t VALUES (1, true), (2, NULL), (3, false)`)
+	for _, c := range []struct{ sql, want string }{
+		{`SELECT NULL UNION ALL SELECT b FROM bq.t ORDER BY 1`, `[[false],[true],[null],[null]]`},
+		{`SELECT true UNION ALL SELECT b FROM bq.t ORDER BY 1`, `[[false],[true],[true],[null]]`},
+		{`SELECT true UNION ALL SELECT b FROM bq.t ORDER BY 1 DESC`, `[[null],[true],[true],[false]]`},
+		{`SELECT 5 UNION ALL SELECT id FROM bq.t ORDER BY 1`, `[[1],[2],[3],[5]]`},
+		{`SELECT NULL UNION ALL SELECT id FROM bq.t ORDER BY 1`, `[[1],[2],[3],[null]]`},
+		{`SELECT 5 UNION ALL SELECT 7 UNION ALL SELECT id FROM bq.t ORDER BY 1 DESC`, `[[7],[5],[3],[2],[1]]`},
+		{`SELECT 5, 'x' UNION ALL SELECT id, 'y' FROM bq.t ORDER BY 1 LIMIT 2`, `[[1,"y"],[2,"y"]]`},
+		{`SELECT 0 AS n UNION ALL SELECT id FROM bq.t ORDER BY n DESC`, `[[3],[2],[1],[0]]`},
+	} {
+		if got := root.rows(c.sql); got != c.want {
+			t.Errorf("%s: %s, want %s", c.sql, got, c.want)
+		}
+	}
+}
