@@ -85,19 +85,30 @@ func setOpNumbers(s *plan.SetOp) (sql.Node, transform.TreeIdentity, error) {
 // "a"; the engine made text of both): the other side's type, a decimal
 // without its precision. ok is false unless exactly one side is such a
 // literal and the other of a type other than text.
+//
+// A NULL written as the column is read the same way, whatever the other
+// side's type: the engine merged NULL with a boolean's TINYINT into a
+// BIGINT, so SELECT b ... UNION ALL SELECT NULL answered 1 and 0.
 func literalSideType(left, right sql.Node, i int) (dialect.DataType, bool) {
 	lu, ru := unknownLiteral(left, i), unknownLiteral(right, i)
 	if lu == ru {
 		return dialect.DataType{}, false
 	}
-	t := sideType(left, i)
-	if lu {
+	lit, t := left, sideType(left, i)
+	if ru {
+		lit = right
+	} else {
 		t = sideType(right, i)
 	}
+	l, _ := sideLiteral(lit.(*plan.Project), i)
+	null := familyOf(l) == famNull
 	switch familyOfType(t) {
 	case famText, famUnknown, famNull, famOther:
 		return dialect.DataType{}, false
 	case famBool:
+		if null {
+			return schema.TypeOfEngine(t), true
+		}
 		// Kept refused: a boolean converted from text is not one value
 		// with TRUE in a set operation (SELECT true UNION SELECT
 		// 'yes'::boolean gives two rows).
@@ -109,7 +120,7 @@ func literalSideType(left, right sql.Node, i int) (dialect.DataType, bool) {
 }
 
 // unknownLiteral reports whether column i of a side of a set operation is
-// a string literal as written (sideLiteral).
+// a string literal or NULL as written (sideLiteral).
 func unknownLiteral(n sql.Node, i int) bool {
 	p, ok := n.(*plan.Project)
 	if !ok {
@@ -119,10 +130,10 @@ func unknownLiteral(n sql.Node, i int) bool {
 	return ok
 }
 
-// sideLiteral is the string literal column i of a side's projection p
-// reads, if it is one: the engine projects a side's columns again above
-// its own projection (as references, or their conversions to the other
-// side's type).
+// sideLiteral is the string literal or NULL column i of a side's
+// projection p reads, if it is one: the engine projects a side's columns
+// again above its own projection (as references, or their conversions to
+// the other side's type).
 func sideLiteral(p *plan.Project, i int) (sql.Expression, bool) {
 	if i >= len(p.Projections) {
 		return nil, false
@@ -143,7 +154,8 @@ func sideLiteral(p *plan.Project, i int) (sql.Expression, bool) {
 	if a, ok := e.(*expression.Alias); ok {
 		e = a.Child
 	}
-	return e, familyOf(e) == famUnknown
+	f := familyOf(e)
+	return e, f == famUnknown || f == famNull
 }
 
 // sameType reports whether two types are the same value. The engine
@@ -538,6 +550,9 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 			}
 			same = same && s2
 		}
+		if o, ok := literalSortFields(n.(*plan.SetOp)); ok {
+			n, same = o, false
+		}
 		// Checked once its numbers and literals have their types.
 		out, s3, err := setOpNumbers(n.(*plan.SetOp))
 		if err != nil {
@@ -573,6 +588,87 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 		return out, transform.NewTree, nil
 	}
 	return node, transform.SameTree, nil
+}
+
+// literalSortFields makes each ORDER BY key of s that is a literal
+// written as a column of its left side (SELECT 5 UNION ALL SELECT id
+// ORDER BY 1, SELECT NULL UNION ALL SELECT b ORDER BY 1) a reference to
+// that column of the result. The engine sorted by the literal itself, a
+// constant, so the rows kept the order they came in. ok is false when no
+// key is such a literal, or its column's name is not the result's only
+// one of that name (the engine finds a set operation's columns by name).
+func literalSortFields(s *plan.SetOp) (*plan.SetOp, bool) {
+	if len(s.SortFields) == 0 {
+		return s, false
+	}
+	left := s.Left()
+	for {
+		x, ok := left.(*plan.SetOp)
+		if !ok {
+			break
+		}
+		left = x.Left()
+	}
+	p, ok := left.(*plan.Project)
+	if !ok {
+		return s, false
+	}
+	sch := s.Left().Schema()
+	var fields sql.SortFields
+	for k, f := range s.SortFields {
+		lit, ok := f.Column.(*expression.Literal)
+		if !ok {
+			continue
+		}
+		i := projectedAt(p, lit)
+		if i < 0 || i >= len(sch) || !uniqueName(sch, sch[i].Name) {
+			continue
+		}
+		if fields == nil {
+			fields = append(sql.SortFields(nil), s.SortFields...)
+		}
+		gf := expression.NewGetField(i, sch[i].Type, sch[i].Name, sch[i].Nullable)
+		// No column id: the engine finds the column by its name.
+		fields[k].Column = gf.WithId(0).(*expression.GetField)
+	}
+	if fields == nil {
+		return s, false
+	}
+	c := *s
+	c.SortFields = fields
+	return &c, true
+}
+
+// projectedAt is the position of lit among the projections of p, or of
+// the projection below it (the engine projects a side's columns again
+// above its own projection), or -1.
+func projectedAt(p *plan.Project, lit *expression.Literal) int {
+	for {
+		for i, e := range p.Projections {
+			if a, ok := e.(*expression.Alias); ok {
+				e = a.Child
+			}
+			if e == sql.Expression(lit) {
+				return i
+			}
+		}
+		inner, ok := p.Child.(*plan.Project)
+		if !ok {
+			return -1
+		}
+		p = inner
+	}
+}
+
+// uniqueName reports whether sch has one column called name.
+func uniqueName(sch sql.Schema, name string) bool {
+	n := 0
+	for _, c := range sch {
+		if strings.EqualFold(c.Name, name) {
+			n++
+		}
+	}
+	return n == 1
 }
 
 // recursiveNumbers refuses a recursive WITH query whose recursive term
