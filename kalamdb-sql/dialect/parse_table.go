@@ -314,7 +314,9 @@ func (p *parser) dataType() (DataType, error) {
 			return DataType{}, err
 		}
 	}
-	dt, err := ResolveType(word, params)
+	// A type word is unquoted: PostgreSQL folds it to lower case, and an
+	// unknown one is named so.
+	dt, err := ResolveType(asciiLower(word), params)
 	if err != nil {
 		at := t
 		if known && len(paramToks) > 0 {

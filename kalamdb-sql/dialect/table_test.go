@@ -278,7 +278,7 @@ func TestCreateTableErrors(t *testing.T) {
 		{name: "missing comma", sql: "CREATE TABLE t (a INT b INT)", code: apierror.InvalidSQL, msg: "near 'b': expected ',' or ')'", pos: 23},
 		{name: "trailing comma", sql: "CREATE TABLE t (a INT,)", code: apierror.InvalidSQL, msg: "near ')': expected column name", pos: 23},
 		{name: "unclosed", sql: "CREATE TABLE t (a INT", code: apierror.InvalidSQL, msg: "at end of input: expected ',' or ')'", pos: 22},
-		{name: "unknown type", sql: "CREATE TABLE t (a VARCHAR2)", code: apierror.InvalidSQL, msg: "unknown type 'VARCHAR2'", pos: 19},
+		{name: "unknown type", sql: "CREATE TABLE t (a VARCHAR2)", code: apierror.InvalidSQL, msg: "type \"varchar2\" does not exist", pos: 19},
 		{name: "embedding", sql: "CREATE TABLE t (a EMBEDDING(3))", code: apierror.Unsupported, msg: "EMBEDDING is not supported", pos: 19},
 		{name: "varbinary length", sql: "CREATE TABLE t (a VARBINARY(16))", code: apierror.InvalidSQL, msg: "type VARBINARY takes no parameters", pos: 28},
 		{name: "unique constraint", sql: "CREATE TABLE t (a INT, CONSTRAINT u UNIQUE (a))", code: apierror.InvalidSQL, msg: "only PRIMARY KEY constraints are supported, not UNIQUE", pos: 37},

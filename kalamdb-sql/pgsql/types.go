@@ -55,7 +55,7 @@ func (t *translator) castType(tn *pg.TypeName) (dt dialect.DataType, interval bo
 			word = w
 		}
 	default:
-		return dt, false, t.errorAt(tn.Location, "unknown type %s", strings.Join(names, "."))
+		return dt, false, t.errorAt(tn.Location, "type \"%s\" does not exist", strings.Join(names, "."))
 	}
 	var params []int64
 	for _, m := range tn.Typmods {
