@@ -91,7 +91,9 @@ func (c *Catalog) CreateIndex(st *dialect.CreateIndex) (t *Table, def systable.I
 			return nil, def, false, apierror.New(apierror.InvalidSQL, "column %s does not exist in %s.%s", cn, ns, name)
 		}
 		if slices.Contains(def.ColumnIDs, col.ColumnID) {
-			return nil, def, false, apierror.New(apierror.InvalidSQL, "column %s appears more than once in the index", cn)
+			// A column named again orders nothing more (the parser drops
+			// repeats already; PostgreSQL accepts them).
+			continue
 		}
 		if err := row.IndexableType(cn, col.Type); err != nil {
 			return nil, def, false, err

@@ -206,10 +206,15 @@ clauses:
 		default:
 			break clauses
 		}
-		if clause.kind != TokEOF {
+		// PostgreSQL accepts NOT NULL NOT NULL (and NULL NULL): a repeat
+		// says nothing new. The first one is the one recorded.
+		repeatable := kw == "NOT" || kw == "NULL"
+		if clause.kind != TokEOF && !repeatable {
 			return ColumnDef{}, info, p.errAt(t.pos, "%s is given more than once for column '%s'", what, name)
 		}
-		*clause = t
+		if clause.kind == TokEOF {
+			*clause = t
+		}
 		p.i++
 		switch kw {
 		case "NOT":

@@ -147,6 +147,11 @@ func TestCreateTableColumnsAndKeys(t *testing.T) {
 	if st.PrimaryKey != "b" || st.Columns[0].PrimaryKey || !st.Columns[1].PrimaryKey || !st.Columns[1].NotNull {
 		t.Fatalf("pk = %q, columns = %+v", st.PrimaryKey, st.Columns)
 	}
+	// NOT NULL or NULL given twice is accepted, as in PostgreSQL.
+	st2 := parseAs[*CreateTable](t, "CREATE TABLE t (a INT NOT NULL NOT NULL, b INT NULL NULL)")
+	if !st2.Columns[0].NotNull || st2.Columns[1].NotNull {
+		t.Fatalf("columns = %+v", st2.Columns)
+	}
 	if st.Table != (TableName{Namespace: "app", Name: "t"}) {
 		t.Fatalf("table = %+v", st.Table)
 	}
@@ -303,7 +308,6 @@ func TestCreateTableErrors(t *testing.T) {
 		{name: "nullable key", sql: "CREATE TABLE t (a INT NULL PRIMARY KEY)", code: apierror.InvalidSQL, msg: "primary key column 'a' cannot be NULL", pos: 23},
 		{name: "nullable clause key", sql: "CREATE TABLE t (a INT NULL, PRIMARY KEY (a))", code: apierror.InvalidSQL, msg: "cannot be NULL", pos: 23},
 		{name: "null and not null", sql: "CREATE TABLE t (a INT NOT NULL NULL)", code: apierror.InvalidSQL, msg: "both NULL and NOT NULL", pos: 32},
-		{name: "not null twice", sql: "CREATE TABLE t (a INT NOT NULL NOT NULL)", code: apierror.InvalidSQL, msg: "NOT NULL is given more than once", pos: 32},
 		{name: "default twice", sql: "CREATE TABLE t (a INT DEFAULT 1 DEFAULT 2)", code: apierror.InvalidSQL, msg: "DEFAULT is given more than once", pos: 33},
 		{name: "not null default null", sql: "CREATE TABLE t (a INT NOT NULL DEFAULT NULL)", code: apierror.InvalidSQL, msg: "NOT NULL but its DEFAULT is NULL", pos: 32},
 		{name: "key default null", sql: "CREATE TABLE t (a INT PRIMARY KEY DEFAULT NULL)", code: apierror.InvalidSQL, msg: "NOT NULL but its DEFAULT is NULL", pos: 35},

@@ -1,0 +1,54 @@
+package executor_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// A column named twice in CREATE INDEX is accepted, as PostgreSQL accepts
+// it (it was refused: "column a appears more than once in the index"),
+// and the index answers as the table does without it, for rows written
+// before the index was built and after.
+func TestMsgs23DuplicateIndexColumn(t *testing.T) {
+	e := newEnv(t)
+	const cols = `(id BIGINT PRIMARY KEY, a INT, b TEXT, k INT)`
+	root := e.root()
+	root.must("CREATE NAMESPACE app; CREATE TABLE app.da " + cols + "; CREATE TABLE app.db " + cols)
+	alice := e.as("alice", systable.RoleUser)
+	const before = `VALUES (1, 1, 'x', 0), (2, 1, 'y', 0), (3, 2, 'x', 0), (4, NULL, 'x', 0), (5, 3, NULL, 0)`
+	alice.must("INSERT INTO app.da " + before + "; INSERT INTO app.db " + before)
+	createIndex(t, e, "CREATE INDEX db_aba ON app.db (a, b, a)")
+	const after = `VALUES (6, 1, 'x', 0), (7, 2, 'z', 0)`
+	alice.must("INSERT INTO app.da " + after + "; INSERT INTO app.db " + after)
+	sameWithIndex(alice, "duplicate column", "app.db", "app.da", []string{
+		"a = 1", "a = 1 AND b = 'x'", "a > 1", "a IN (1, 3)", "a IS NULL", "b = 'x'",
+		"a >= 1 AND a < 3 AND b > 'x'",
+	})
+	if got, want := alice.rows("SELECT id FROM app.db WHERE a = 1 ORDER BY a, b DESC, id"), `[[2],[1],[6]]`; got != want {
+		t.Errorf("ORDER BY over the index: %s, want %s", got, want)
+	}
+	// The index is usable: a lookup, not a scan.
+	plan := alice.rows("EXPLAIN SELECT id FROM app.db WHERE a = 1 AND b = 'x'")
+	if !strings.Contains(plan, "db_aba") {
+		t.Errorf("the index is not used: %s", plan)
+	}
+}
+
+// NOT NULL given twice on a column is accepted, as PostgreSQL accepts it
+// (it was refused: "NOT NULL is given more than once"), and so is NULL
+// twice; DEFAULT twice and NULL with NOT NULL stay refused.
+func TestMsgs23RepeatedNullability(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must("CREATE NAMESPACE app")
+	root.must("CREATE TABLE app.n (id BIGINT PRIMARY KEY, a INT NOT NULL NOT NULL, b INT NULL NULL)")
+	if _, err := root.exec("INSERT INTO app.n VALUES (1, NULL, 1)"); err == nil || !strings.Contains(err.Error(), "violates not-null constraint") {
+		t.Errorf("NULL into a NOT NULL NOT NULL column: %v", err)
+	}
+	root.must("INSERT INTO app.n VALUES (1, 1, NULL)")
+	root.fails(apierror.InvalidSQL, "CREATE TABLE app.m (id BIGINT PRIMARY KEY, a INT NOT NULL NULL)")
+	root.fails(apierror.InvalidSQL, "CREATE TABLE app.m (id BIGINT PRIMARY KEY, a INT DEFAULT 1 DEFAULT 2)")
+}
