@@ -97,11 +97,6 @@ func literalSideType(left, right sql.Node, i int) (dialect.DataType, bool) {
 	switch familyOfType(t) {
 	case famText, famUnknown, famNull, famOther:
 		return dialect.DataType{}, false
-	case famBool:
-		// Kept refused: a boolean converted from text is not one value
-		// with TRUE in a set operation (SELECT true UNION SELECT
-		// 'yes'::boolean gives two rows).
-		return dialect.DataType{}, false
 	case famNumeric:
 		return numericDT, true
 	}
