@@ -52,3 +52,28 @@ func TestMsgs23RepeatedNullability(t *testing.T) {
 	root.fails(apierror.InvalidSQL, "CREATE TABLE app.m (id BIGINT PRIMARY KEY, a INT NOT NULL NULL)")
 	root.fails(apierror.InvalidSQL, "CREATE TABLE app.m (id BIGINT PRIMARY KEY, a INT DEFAULT 1 DEFAULT 2)")
 }
+
+// A DEFAULT date or timestamp past year 9999 is refused because a column
+// holds years 0001 to 9999 (docs/sql.md), and the message says so; it
+// said "invalid input syntax for type date", which the text is not
+// (PostgreSQL accepts it). The statement changes nothing.
+func TestMsgs23DefaultPastYear9999(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must("CREATE NAMESPACE app; CREATE TABLE app.d (id BIGINT PRIMARY KEY)")
+	for q, want := range map[string]string{
+		`CREATE TABLE app.d1 (id BIGINT PRIMARY KEY, a DATE DEFAULT '10000-01-01')`:                `column a: DEFAULT value out of range for DATE: "10000-01-01" (a column holds years 0001 to 9999)`,
+		`CREATE TABLE app.d2 (id BIGINT PRIMARY KEY, a TIMESTAMP DEFAULT ' 10000-01-01 00:00:00')`: `column a: DEFAULT value out of range for TIMESTAMP: " 10000-01-01 00:00:00" (a column holds years 0001 to 9999)`,
+		`CREATE TABLE app.d3 (id BIGINT PRIMARY KEY, a DATETIME DEFAULT '123456-01-01')`:           `column a: DEFAULT value out of range for DATETIME: "123456-01-01" (a column holds years 0001 to 9999)`,
+		`ALTER TABLE app.d ADD COLUMN a DATE DEFAULT '10000-01-01'`:                                `column a: DEFAULT value out of range for DATE: "10000-01-01" (a column holds years 0001 to 9999)`,
+		// Text that is not a date stays invalid input syntax.
+		`CREATE TABLE app.d4 (id BIGINT PRIMARY KEY, a DATE DEFAULT 'soon')`: `invalid input syntax for type date: "soon"`,
+	} {
+		if ae := root.fails(apierror.InvalidSQL, q); ae.Message != want {
+			t.Errorf("%s:\n got %q\nwant %q", q, ae.Message, want)
+		}
+	}
+	if got := root.rows("SELECT count(*) FROM system.tables WHERE namespace_id = 'app'"); got != `[[1]]` {
+		t.Errorf("tables after the refusals: %s", got)
+	}
+}
