@@ -72,7 +72,7 @@ func (p *parser) parseCreateTable(typeWord TableType) (Statement, error) {
 				return nil, err
 			}
 		} else {
-			col, info, err := p.columnDef(colCreate)
+			col, info, err := p.columnDef(colCreate, st.Table.Name)
 			if err != nil {
 				return nil, err
 			}
@@ -160,8 +160,9 @@ type columnInfo struct {
 }
 
 // columnDef parses  name TYPE [NOT NULL|NULL] [DEFAULT expr] [PRIMARY KEY]
-// with the clauses in any order, each at most once.
-func (p *parser) columnDef(form columnForm) (ColumnDef, columnInfo, error) {
+// of table (named in messages) with the clauses in any order, DEFAULT and
+// PRIMARY KEY at most once.
+func (p *parser) columnDef(form columnForm, table string) (ColumnDef, columnInfo, error) {
 	var info columnInfo
 	info.nameTok = p.peek()
 	name, err := p.name(nameColumn)
@@ -183,23 +184,22 @@ clauses:
 		var (
 			kw     = asciiUpper(p.raw(t))
 			clause *token // where this clause's token is recorded
-			what   string
 		)
 		switch kw {
 		case "NOT":
-			clause, what = &notNullTok, "NOT NULL"
+			clause = &notNullTok
 		case "NULL":
-			clause, what = &info.nullTok, "NULL"
+			clause = &info.nullTok
 		case "DEFAULT":
 			if form == colModify {
 				return ColumnDef{}, info, p.errAt(t.pos, "MODIFY COLUMN cannot set a DEFAULT")
 			}
-			clause, what = &defaultTok, "DEFAULT"
+			clause = &defaultTok
 		case "PRIMARY":
 			if form != colCreate {
 				return ColumnDef{}, info, p.errAt(t.pos, "a PRIMARY KEY can only be declared by CREATE TABLE")
 			}
-			clause, what = &info.pkTok, "PRIMARY KEY"
+			clause = &info.pkTok
 		case "UNIQUE", "CHECK", "REFERENCES", "CONSTRAINT", "COLLATE", "COMMENT",
 			"AUTO_INCREMENT", "AUTOINCREMENT", "GENERATED", "IDENTITY", "ON":
 			return ColumnDef{}, info, p.errAt(t.pos, "%s is not supported in a column definition", kw)
@@ -210,7 +210,10 @@ clauses:
 		// says nothing new. The first one is the one recorded.
 		repeatable := kw == "NOT" || kw == "NULL"
 		if clause.kind != TokEOF && !repeatable {
-			return ColumnDef{}, info, p.errAt(t.pos, "%s is given more than once for column '%s'", what, name)
+			if kw == "PRIMARY" {
+				return ColumnDef{}, info, p.errAt(t.pos, "multiple primary keys for table %q are not allowed", table)
+			}
+			return ColumnDef{}, info, p.errAt(t.pos, "multiple default values specified for column %q of table %q", name, table)
 		}
 		if clause.kind == TokEOF {
 			*clause = t
@@ -237,7 +240,7 @@ clauses:
 		if info.nullTok.pos > later.pos {
 			later = info.nullTok
 		}
-		return ColumnDef{}, info, p.errAt(later.pos, "column '%s' is declared both NULL and NOT NULL", name)
+		return ColumnDef{}, info, p.errAt(later.pos, "conflicting NULL/NOT NULL declarations for column %q of table %q", name, table)
 	}
 	if info.pkTok.kind != TokEOF && info.nullTok.kind != TokEOF {
 		return ColumnDef{}, info, p.errAt(info.nullTok.pos, "primary key column '%s' cannot be NULL", name)
@@ -741,7 +744,7 @@ func (p *parser) parseAlterTable() (Statement, error) {
 		if p.isKeyword(t, "MODIFY") {
 			form, op = colModify, AlterModifyColumn
 		}
-		col, _, err := p.columnDef(form)
+		col, _, err := p.columnDef(form, st.Table.Name)
 		if err != nil {
 			return nil, err
 		}
