@@ -77,3 +77,23 @@ func TestMsgs23DefaultPastYear9999(t *testing.T) {
 		t.Errorf("tables after the refusals: %s", got)
 	}
 }
+
+// NULL on a primary key column is accepted, as PostgreSQL accepts it (it
+// was refused: "primary key column 'id' cannot be NULL"); the key is NOT
+// NULL all the same.
+func TestMsgs23NullPrimaryKeyColumn(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must("CREATE NAMESPACE app")
+	root.must("CREATE TABLE app.k1 (id BIGINT NULL PRIMARY KEY, v INT)")
+	root.must("CREATE TABLE app.k2 (id BIGINT NULL, v INT, PRIMARY KEY (id))")
+	for _, tbl := range []string{"app.k1", "app.k2"} {
+		if _, err := root.exec("INSERT INTO " + tbl + " VALUES (NULL, 1)"); err == nil || !strings.Contains(err.Error(), "violates not-null constraint") {
+			t.Errorf("%s: NULL key: %v", tbl, err)
+		}
+		root.must("INSERT INTO " + tbl + " VALUES (1, 1)")
+		if got := root.rows("SELECT id, v FROM " + tbl); got != `[[1,1]]` {
+			t.Errorf("%s: %s", tbl, got)
+		}
+	}
+}

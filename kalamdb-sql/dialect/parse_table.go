@@ -106,9 +106,8 @@ func (p *parser) parseCreateTable(typeWord TableType) (Statement, error) {
 			if c.Name != st.PrimaryKey {
 				continue
 			}
-			if infos[i].nullTok.kind != TokEOF {
-				return nil, p.errAt(infos[i].nullTok.pos, "primary key column '%s' cannot be NULL", c.Name)
-			}
+			// An explicit NULL does not make a key nullable (PostgreSQL
+			// accepts it and makes the key NOT NULL all the same).
 			c.PrimaryKey, c.NotNull, found = true, true, true
 		}
 		if !found {
@@ -155,7 +154,6 @@ const (
 // errors found after the whole definition (or table) is parsed.
 type columnInfo struct {
 	nameTok token
-	nullTok token // explicit NULL, if any
 	pkTok   token // PRIMARY KEY, if any
 }
 
@@ -174,7 +172,7 @@ func (p *parser) columnDef(form columnForm, table string) (ColumnDef, columnInfo
 		return ColumnDef{}, info, err
 	}
 
-	var notNullTok, defaultTok token
+	var notNullTok, nullTok, defaultTok token
 clauses:
 	for {
 		t := p.peek()
@@ -189,7 +187,7 @@ clauses:
 		case "NOT":
 			clause = &notNullTok
 		case "NULL":
-			clause = &info.nullTok
+			clause = &nullTok
 		case "DEFAULT":
 			if form == colModify {
 				return ColumnDef{}, info, p.errAt(t.pos, "MODIFY COLUMN cannot set a DEFAULT")
@@ -235,15 +233,12 @@ clauses:
 		}
 	}
 
-	if notNullTok.kind != TokEOF && info.nullTok.kind != TokEOF {
+	if notNullTok.kind != TokEOF && nullTok.kind != TokEOF {
 		later := notNullTok
-		if info.nullTok.pos > later.pos {
-			later = info.nullTok
+		if nullTok.pos > later.pos {
+			later = nullTok
 		}
 		return ColumnDef{}, info, p.errAt(later.pos, "conflicting NULL/NOT NULL declarations for column %q of table %q", name, table)
-	}
-	if info.pkTok.kind != TokEOF && info.nullTok.kind != TokEOF {
-		return ColumnDef{}, info, p.errAt(info.nullTok.pos, "primary key column '%s' cannot be NULL", name)
 	}
 	col.PrimaryKey = info.pkTok.kind != TokEOF
 	col.NotNull = notNullTok.kind != TokEOF || col.PrimaryKey

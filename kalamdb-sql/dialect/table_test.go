@@ -147,6 +147,13 @@ func TestCreateTableColumnsAndKeys(t *testing.T) {
 	if st.PrimaryKey != "b" || st.Columns[0].PrimaryKey || !st.Columns[1].PrimaryKey || !st.Columns[1].NotNull {
 		t.Fatalf("pk = %q, columns = %+v", st.PrimaryKey, st.Columns)
 	}
+	// NULL on a primary key column is accepted, as in PostgreSQL: the key
+	// is NOT NULL all the same.
+	for _, q := range []string{"CREATE TABLE t (a INT NULL PRIMARY KEY)", "CREATE TABLE t (a INT PRIMARY KEY NULL)", "CREATE TABLE t (a INT NULL, PRIMARY KEY (a))"} {
+		if st := parseAs[*CreateTable](t, q); !st.Columns[0].PrimaryKey || !st.Columns[0].NotNull {
+			t.Fatalf("%s: columns = %+v", q, st.Columns)
+		}
+	}
 	// NOT NULL or NULL given twice is accepted, as in PostgreSQL.
 	st2 := parseAs[*CreateTable](t, "CREATE TABLE t (a INT NOT NULL NOT NULL, b INT NULL NULL)")
 	if !st2.Columns[0].NotNull || st2.Columns[1].NotNull {
@@ -305,8 +312,6 @@ func TestCreateTableErrors(t *testing.T) {
 		{name: "clause then column key", sql: "CREATE TABLE t (PRIMARY KEY (a), a INT PRIMARY KEY)", code: apierror.InvalidSQL, msg: `multiple primary keys for table "t" are not allowed`, pos: 40},
 		{name: "unknown key column", sql: "CREATE TABLE t (a INT, PRIMARY KEY (b))", code: apierror.InvalidSQL, msg: `column "b" named in key does not exist`, pos: 37},
 		{name: "composite key", sql: "CREATE TABLE t (a INT, b INT, PRIMARY KEY (a, b))", code: apierror.InvalidSQL, msg: "composite primary keys are not supported", pos: 45},
-		{name: "nullable key", sql: "CREATE TABLE t (a INT NULL PRIMARY KEY)", code: apierror.InvalidSQL, msg: "primary key column 'a' cannot be NULL", pos: 23},
-		{name: "nullable clause key", sql: "CREATE TABLE t (a INT NULL, PRIMARY KEY (a))", code: apierror.InvalidSQL, msg: "cannot be NULL", pos: 23},
 		{name: "null and not null", sql: "CREATE TABLE t (a INT NOT NULL NULL)", code: apierror.InvalidSQL, msg: `conflicting NULL/NOT NULL declarations for column "a" of table "t"`, pos: 32},
 		{name: "default twice", sql: "CREATE TABLE t (a INT DEFAULT 1 DEFAULT 2)", code: apierror.InvalidSQL, msg: `multiple default values specified for column "a" of table "t"`, pos: 33},
 		{name: "key twice", sql: "CREATE TABLE t (a INT PRIMARY KEY PRIMARY KEY)", code: apierror.InvalidSQL, msg: `multiple primary keys for table "t" are not allowed`, pos: 35},
