@@ -88,7 +88,7 @@ func (c *Catalog) CreateIndex(st *dialect.CreateIndex) (t *Table, def systable.I
 	for _, cn := range st.Columns {
 		col, ok := old.Column(cn)
 		if !ok {
-			return nil, def, false, apierror.New(apierror.InvalidSQL, "column %s does not exist in %s.%s", cn, ns, name)
+			return nil, def, false, apierror.New(apierror.InvalidSQL, "column %q does not exist", cn)
 		}
 		if slices.Contains(def.ColumnIDs, col.ColumnID) {
 			// A column named again orders nothing more (the parser drops

@@ -97,3 +97,14 @@ func TestMsgs23NullPrimaryKeyColumn(t *testing.T) {
 		}
 	}
 }
+
+// CREATE INDEX on a column the table does not have fails in PostgreSQL's
+// words (it said "column nosuch does not exist in app.t").
+func TestMsgs23IndexUnknownColumn(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must("CREATE NAMESPACE app; CREATE TABLE app.t (id BIGINT PRIMARY KEY, a INT)")
+	if ae := root.fails(apierror.InvalidSQL, "CREATE INDEX t_x ON app.t (a, nosuch)"); ae.Message != `column "nosuch" does not exist` {
+		t.Errorf("message %q", ae.Message)
+	}
+}
