@@ -175,6 +175,9 @@ func TestTranslateErrors(t *testing.T) {
 		{"SELECT x::money FROM t", apierror.InvalidSQL, "type \"money\" does not exist", 0},
 		{"SELECT x::pg_catalog.point FROM t", apierror.Unsupported, "type point is not supported", 0},
 		{"SELECT x::nosuch FROM t", apierror.InvalidSQL, "type \"nosuch\" does not exist", 0},
+		// A quoted type name keeps its case, and no type has upper case.
+		{`SELECT CAST(x AS "Int") FROM t`, apierror.InvalidSQL, `type "Int" does not exist`, 0},
+		{`SELECT x::"TEXT" FROM t`, apierror.InvalidSQL, `type "TEXT" does not exist`, 0},
 		{"SELECT a COLLATE \"C\" FROM t", apierror.Unsupported, "COLLATE", 0},
 		{"INSERT INTO t VALUES (1) ON CONFLICT DO NOTHING", apierror.Unsupported, "ON CONFLICT", 0},
 		{"INSERT INTO t VALUES (1) RETURNING (SELECT 1)", apierror.Unsupported, "a subquery in RETURNING is not supported", 36},
