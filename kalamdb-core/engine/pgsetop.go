@@ -94,24 +94,12 @@ func literalSideType(left, right sql.Node, i int) (dialect.DataType, bool) {
 	if lu == ru {
 		return dialect.DataType{}, false
 	}
-	lit, t := left, sideType(left, i)
-	if ru {
-		lit = right
-	} else {
+	t := sideType(left, i)
+	if lu {
 		t = sideType(right, i)
 	}
-	l, _ := sideLiteral(lit.(*plan.Project), i)
-	null := familyOf(l) == famNull
 	switch familyOfType(t) {
 	case famText, famUnknown, famNull, famOther:
-		return dialect.DataType{}, false
-	case famBool:
-		if null {
-			return schema.TypeOfEngine(t), true
-		}
-		// Kept refused: a boolean converted from text is not one value
-		// with TRUE in a set operation (SELECT true UNION SELECT
-		// 'yes'::boolean gives two rows).
 		return dialect.DataType{}, false
 	case famNumeric:
 		return numericDT, true
