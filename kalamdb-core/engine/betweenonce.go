@@ -22,11 +22,19 @@ type onceBetween struct {
 
 // evalOnce is b with its operand evaluated once, when that is worth it.
 func evalOnce(b *expression.Between) sql.Expression {
-	switch b.Val.(type) {
-	case *expression.GetField, *expression.Literal, *expression.BindVar:
+	if cheapOperand(b.Val) {
 		return b
 	}
 	return &onceBetween{Between: b}
+}
+
+// cheapOperand reports whether evaluating e twice costs nothing.
+func cheapOperand(e sql.Expression) bool {
+	switch e.(type) {
+	case *expression.GetField, *expression.Literal, *expression.BindVar:
+		return true
+	}
+	return false
 }
 
 func (o *onceBetween) Eval(ctx *sql.Context, row sql.Row) (any, error) {
