@@ -612,6 +612,14 @@ func (t *translator) between(a *pg.A_Expr, symmetric, not bool) (sqlparser.Expr,
 		}
 		return rangeCond(bounds[0], bounds[1], cmp)
 	}
+	// The operands are translated twice, and again for every level of
+	// nesting above them.
+	if t.symmetric >= MaxSymmetricNesting {
+		return nil, limitError("max_symmetric_nesting", "the statement nests BETWEEN SYMMETRIC more than %d levels deep "+
+			"in the operands of others", MaxSymmetricNesting)
+	}
+	t.symmetric++
+	defer func() { t.symmetric-- }()
 	ab, err := rangeCond(bounds[0], bounds[1], sqlparser.BetweenStr)
 	if err != nil {
 		return nil, err

@@ -110,6 +110,9 @@ type translator struct {
 	// aggs is where aggregates may not be called, in the query being
 	// translated (a subquery has its own).
 	aggs aggScope
+	// symmetric counts the BETWEEN SYMMETRIC whose operands are being
+	// translated (MaxSymmetricNesting).
+	symmetric int
 }
 
 // aggScope says where an aggregate call is refused: in a WHERE or an
