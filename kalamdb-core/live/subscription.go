@@ -103,6 +103,9 @@ func (s *subscription) open(ctx context.Context) error {
 	s.snap = snap
 	s.loadingSince.Store(c.now().UnixNano())
 	o := s.opts
+	if err := s.checkRestoredResume(ctx); err != nil {
+		return err
+	}
 	s.cursor = o.FromSeqID
 	if o.FromSeqID == 0 && o.LastRows > 0 {
 		if s.cursor, err = s.lastRowsBound(ctx, o.LastRows); err != nil {
@@ -134,6 +137,45 @@ func (s *subscription) open(ctx context.Context) error {
 	}
 	s.queueBatch(rows, size+afterSize, more, mem, after)
 	return nil
+}
+
+// checkRestoredResume refuses a resume (from_seq_id) of a table RESTORE
+// made from a _seq that is not of the backup's history of the partition:
+// below the restore's RestoredSeq, and above the partition's newest
+// version below it. Its versions keep the backup's _seq, and a resume
+// only sends what was written after from_seq_id, so a client whose
+// from_seq_id came from commits made after the backup was taken (to the
+// table the backup was taken of, or to another of its name since) would
+// keep, for ever, rows the restored table does not have, and miss rows
+// of the backup older than its from_seq_id. A from_seq_id within the
+// backup's history (a client that stopped before the backup, or that
+// subscribed to the restored table) resumes as usual: the partition's
+// history up to it is the one the client followed. The partition's
+// newest version below RestoredSeq is its newest at the backup, unless
+// a later write replaced it: a resume from it is then refused too, and
+// the client subscribes again without from_seq_id, as the error says. A
+// from_seq_id at or above RestoredSeq was issued after the restore.
+// s.loadMu is held, and s.snap is open.
+func (s *subscription) checkRestoredResume(ctx context.Context) error {
+	from, restored := s.opts.FromSeqID, s.table.Meta.RestoredSeq
+	if from == 0 || restored == 0 || from >= restored {
+		return nil
+	}
+	cond := "_seq >= $1 AND _seq < $2"
+	if s.table.Meta.TableType != dialect.TableTypeStream {
+		// Deleted versions are history too (a STREAM table has none).
+		cond += " AND (_deleted = true OR _deleted = false)"
+	}
+	res, err := s.queryWhere(ctx, quoteIdent(schema.SeqColumn), cond, " LIMIT 1", 2, nil, from, restored)
+	if err != nil {
+		return err
+	}
+	if len(res.Rows) > 0 {
+		return nil
+	}
+	return apierror.New(apierror.SubscriptionFailed,
+		"from_seq_id %d is not of the history %s.%s was restored from a backup with (RESTORE DATABASE); subscribe again without from_seq_id",
+		from, s.table.Meta.NamespaceID, s.table.Meta.TableName)
 }
 
 // sendBatch reads and queues the next batch. s.loadMu is held.
