@@ -28,7 +28,9 @@ func evalOnce(b *expression.Between) sql.Expression {
 	return &onceBetween{Between: b}
 }
 
-// cheapOperand reports whether evaluating e twice costs nothing.
+// cheapOperand reports whether evaluating e twice costs nothing: it reads
+// a value without computing anything and without side effects (the
+// nested BETWEEN here and nullCheckedComparison rely on it).
 func cheapOperand(e sql.Expression) bool {
 	switch e.(type) {
 	case *expression.GetField, *expression.Literal, *expression.BindVar:

@@ -56,17 +56,6 @@ func nullComparisons(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *pl
 	})
 }
 
-// cheapOperand reports whether e may be evaluated twice per row, once by
-// nullCheckedComparison and once by the comparison: it reads a value
-// without computing anything (and without side effects).
-func cheapOperand(e sql.Expression) bool {
-	switch e.(type) {
-	case *expression.GetField, *expression.Literal, *expression.BindVar:
-		return true
-	}
-	return false
-}
-
 // nullCheckable is what the engine's comparisons implement.
 type nullCheckable interface {
 	sql.Expression
