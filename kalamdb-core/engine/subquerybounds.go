@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"strings"
+
+	"github.com/dolthub/vitess/go/vt/sqlparser"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
+)
+
+// MaxScalarSubqueryDepth bounds how deeply scalar subqueries may nest in
+// select lists: (SELECT (SELECT ... ) ...) where each subquery's type is
+// the type of a select list that holds the next one. The engine works out
+// a subquery's type from its query's columns, twice, and their types from
+// their expressions again, unremembered, so planning such a chain takes
+// time that multiplies at every level (2.5 to 4 times, by shape), much of
+// it inside single planner steps the time limit cannot stop: 14 levels,
+// 300 bytes of SQL, planned for 23 s. At 6 levels the worst shapes found
+// (a subquery in COALESCE, CASE, arithmetic or a derived table at every
+// level) plan in a few hundred ms on a loaded machine. Derived tables,
+// WITH queries, views and set operations pass their columns' types
+// through, so they count where they are read. Subqueries side by side in
+// one select list add up when they hold subqueries of their own (two
+// count as one level more): a WITH query read twice per level would
+// otherwise double the work at every level.
+const MaxScalarSubqueryDepth = 6
+
+// boundScalarSubqueries refuses a statement whose scalar subqueries nest
+// past MaxScalarSubqueryDepth, counted as subqueryWeights counts them, in
+// time linear in the statement (each query's weight is worked out once).
+func boundScalarSubqueries(stmt sqlparser.SQLNode) error {
+	w := newSubqueryWeights(stmt)
+	limit := int64(1) << MaxScalarSubqueryDepth
+	var refused bool
+	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		switch n := n.(type) {
+		case sqlparser.SelectStatement:
+			refused = w.of(n) >= limit
+		case *sqlparser.Subquery:
+			// A scalar subquery anywhere (in a WHERE too) is typed by its
+			// query's select list: one level over it.
+			refused = !w.notScalar[n] && 2*w.of(n.Select) >= limit
+		}
+		return !refused, nil
+	}, stmt)
+	if refused {
+		return limitError("max_scalar_subquery_depth", "the statement nests scalar subqueries in select lists more than %d levels deep "+
+			"(counting subqueries that hold subqueries side by side in one select list as deeper); "+
+			"use a join or a derived table instead, or materialize a step into a table", MaxScalarSubqueryDepth)
+	}
+	return nil
+}
+
+// subqueryWeights is the weight of each query of a statement: how many
+// times working out the query's columns' types works out the type of a
+// subquery at the bottom of a chain, 2^(d-1) for a chain d deep (a
+// subquery of a constant weighs 1 however many there are side by side;
+// each level above doubles the weight of what it holds, and a select
+// list adds up its subqueries' weights).
+type subqueryWeights struct {
+	limit int64
+	// ctes are the WITH queries by name, matched as cteNames matches them:
+	// by name, wherever the WITH is (a name that is a table too counts
+	// the WITH query: too much, never too little).
+	ctes       map[string]sqlparser.SelectStatement
+	inProgress map[string]bool
+	memo       map[sqlparser.SelectStatement]int64
+	// notScalar are the subqueries that are not values: derived tables,
+	// WITH queries, EXISTS and IN operands, whose types nothing reads.
+	notScalar map[*sqlparser.Subquery]bool
+}
+
+func newSubqueryWeights(stmt sqlparser.SQLNode) *subqueryWeights {
+	w := &subqueryWeights{limit: int64(1) << MaxScalarSubqueryDepth, ctes: map[string]sqlparser.SelectStatement{},
+		inProgress: map[string]bool{}, memo: map[sqlparser.SelectStatement]int64{}, notScalar: map[*sqlparser.Subquery]bool{}}
+	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		switch n := n.(type) {
+		case *sqlparser.With:
+			if n == nil {
+				return false, nil
+			}
+			for _, c := range n.Ctes {
+				if sq, ok := c.AliasedTableExpr.Expr.(*sqlparser.Subquery); ok {
+					w.ctes[strings.ToLower(c.As.String())] = sq.Select
+					w.notScalar[sq] = true
+				}
+			}
+		case *sqlparser.AliasedTableExpr:
+			if sq, ok := n.Expr.(*sqlparser.Subquery); ok {
+				w.notScalar[sq] = true
+			}
+		case *sqlparser.ExistsExpr:
+			w.notScalar[n.Subquery] = true
+		case *sqlparser.ComparisonExpr:
+			if sq, ok := n.Right.(*sqlparser.Subquery); ok && (n.Operator == sqlparser.InStr || n.Operator == sqlparser.NotInStr) {
+				w.notScalar[sq] = true
+			}
+		}
+		return true, nil
+	}, stmt)
+	return w
+}
+
+// of is the weight of query q, at most limit.
+func (w *subqueryWeights) of(q sqlparser.SelectStatement) int64 {
+	if v, ok := w.memo[q]; ok {
+		return v
+	}
+	var v int64
+	switch q := q.(type) {
+	case *sqlparser.Select:
+		var sum int64
+		leaf := false
+		for _, se := range q.SelectExprs {
+			if ae, ok := se.(*sqlparser.AliasedExpr); ok {
+				s, l := w.exprs(ae.Expr)
+				sum, leaf = w.add(sum, s), leaf || l
+			}
+		}
+		sum = w.add(sum, w.sources(q.From))
+		if sum == 0 && leaf {
+			sum = 1
+		}
+		v = sum
+	case *sqlparser.SetOp:
+		v = w.add(w.of(q.Left), w.of(q.Right))
+	case *sqlparser.ParenSelect:
+		v = w.of(q.Select)
+	}
+	w.memo[q] = v
+	return v
+}
+
+// exprs is the summed weight of the scalar subqueries in e that hold
+// subqueries of their own (twice their query's), and whether e has one
+// that does not.
+func (w *subqueryWeights) exprs(e sqlparser.SQLNode) (sum int64, leaf bool) {
+	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		sq, ok := n.(*sqlparser.Subquery)
+		if !ok {
+			return sum < w.limit, nil
+		}
+		if w.notScalar[sq] {
+			return false, nil
+		}
+		if inner := w.of(sq.Select); inner > 0 {
+			sum = w.add(sum, 2*inner)
+		} else {
+			leaf = true
+		}
+		return false, nil
+	}, e)
+	return sum, leaf
+}
+
+// sources is the summed weight of the queries a FROM reads: their columns'
+// types are the select list's.
+func (w *subqueryWeights) sources(from sqlparser.TableExprs) int64 {
+	var sum int64
+	for _, te := range from {
+		sum = w.add(sum, w.source(te))
+	}
+	return sum
+}
+
+func (w *subqueryWeights) source(te sqlparser.TableExpr) int64 {
+	switch te := te.(type) {
+	case *sqlparser.AliasedTableExpr:
+		switch x := te.Expr.(type) {
+		case *sqlparser.Subquery:
+			return w.of(x.Select)
+		case *sqlparser.ValuesStatement:
+			var sum int64
+			leaf := false
+			for _, row := range x.Rows {
+				for _, e := range row {
+					s, l := w.exprs(e)
+					sum, leaf = w.add(sum, s), leaf || l
+				}
+			}
+			if sum == 0 && leaf {
+				sum = 1
+			}
+			return sum
+		case sqlparser.TableName:
+			name := strings.ToLower(x.Name.String())
+			body, isCTE := w.ctes[name]
+			if !isCTE || !x.DbQualifier.IsEmpty() || w.inProgress[name] {
+				return 0
+			}
+			w.inProgress[name] = true
+			defer delete(w.inProgress, name)
+			return w.of(body)
+		}
+	case *sqlparser.JoinTableExpr:
+		return w.add(w.source(te.LeftExpr), w.source(te.RightExpr))
+	case *sqlparser.ParenTableExpr:
+		return w.sources(te.Exprs)
+	}
+	return 0
+}
+
+func (w *subqueryWeights) add(a, b int64) int64 {
+	return min(a+b, w.limit)
+}
+
+// boundStatementShape refuses a statement (its views expanded) whose shape
+// the planner would take too long over: WITH queries that expand too far,
+// scalar subqueries nested too deeply.
+func boundStatementShape(stmt sqlparser.SQLNode) error {
+	if err := boundCTEExpansion(stmt); err != nil {
+		return err
+	}
+	return boundScalarSubqueries(stmt)
+}
