@@ -18,6 +18,7 @@ import (
 // and decimals convert to either implicitly; DATE and TIMESTAMP make
 // TIMESTAMP; any other mix of types is an error.
 func commonType(what string, args []sql.Expression) (dialect.DataType, family, error) {
+	args = typesOnce(args)
 	var (
 		fam  = famNull
 		dt   dialect.DataType
@@ -89,18 +90,20 @@ func floatDataType(t sql.Type) dialect.DataType {
 
 // unify coerces expressions to their common type (commonType).
 func unify(what string, args []sql.Expression) ([]sql.Expression, dialect.DataType, error) {
-	dt, _, err := commonType(what, args)
+	typed := typesOnce(args)
+	dt, _, err := commonType(what, typed)
 	if err != nil {
 		return nil, dt, err
 	}
 	target := engineType(dt)
 	out := make([]sql.Expression, len(args))
 	for i, a := range args {
-		f := familyOf(a)
+		ta := typed[i]
+		f := familyOf(ta)
 		switch {
 		case f == famNull:
 			out[i] = a
-		case f == famUnknown || !a.Type().Equals(target) && !sameFamilyWidth(a, dt):
+		case f == famUnknown || !ta.Type().Equals(target) && !sameFamilyWidth(ta, dt):
 			c, err := coerce(a, dt)
 			if err != nil {
 				return nil, dt, err

@@ -440,6 +440,11 @@ func (e *Engine) PlanView(ctx context.Context, req ViewRequest) (*systable.View,
 
 // plan binds and analyzes a statement without running it.
 func (e *Engine) plan(sctx *sql.Context, stmt sqlparser.Statement, text string, bindings map[string]sqlparser.Expr) (sql.Node, error) {
+	// A view's query is planned here when it is created and when a live
+	// query's condition on it is checked, not through Query's checks.
+	if err := boundSubqueryNesting(stmt); err != nil {
+		return nil, err
+	}
 	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
 	if len(bindings) > 0 {
 		binder.SetBindings(bindings)
