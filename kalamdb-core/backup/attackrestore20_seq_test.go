@@ -33,7 +33,7 @@ func TestAttackrestore20FileSeqBeyondItsManifest(t *testing.T) {
 		CREATE TABLE app.notes (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER')`)
 	// The dba's file, written by a server whose clock is decades ahead.
 	var b kv.Batch
-	src.db.Txns.CoverSeq(&b, ids.FirstOfMillisecond(time.Now().AddDate(40, 0, 0)))(false)
+	src.db.Txns.CoverSeq(&b, ids.FirstOfMillisecond(time.Now().AddDate(40, 0, 0)), 0)(false)
 	src.must("EXECUTE AS USER 'alice' (INSERT INTO app.notes (id, body) VALUES (1, 'forever'))")
 	src.mustJob("STORAGE FLUSH TABLE app.notes")
 	if j := src.jobAs(src.user("dba1"), "BACKUP DATABASE app TO 'dbak'"); j.Status != systable.JobCompleted {

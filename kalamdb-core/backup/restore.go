@@ -785,7 +785,8 @@ func (r *restorer) copyIn(ctx context.Context, src *source, from string, fsys co
 // untrusted backup's max_seq is not used (nothing it restores justifies
 // more), and its counters of buffered rows are bounded by the hot rows
 // of their partitions: a forged one would make the flush policy start a
-// flush of the partition at every check.
+// flush of the partition at every check. Each table records as its
+// RestoredSeq a _seq issued then, which the lease covers too.
 func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, r *restorer) ([]*catalog.Table, error) {
 	cat := pr.cat
 	views := make([]*systable.View, len(cat.Views))
@@ -799,6 +800,22 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, r *restor
 	counters, err := s.o.DB.ColumnFamily(txn.CountersFamily)
 	if err != nil {
 		return nil, err
+	}
+	seq := r.maxSeq
+	for _, mf := range manifests {
+		for _, f := range mf.Files {
+			seq = max(seq, f.MaxSeq)
+		}
+	}
+	if pr.trust.ok {
+		seq = max(seq, pr.src.man.MaxSeq)
+	}
+	// A _seq between the backup's and this one is of no version of the
+	// restored tables: a client that resumes from one saw commits the
+	// backup does not hold (live.Manager refuses it).
+	restoredSeq := s.o.Txns.RestoreSeq(seq)
+	for _, m := range cat.Tables {
+		m.RestoredSeq = restoredSeq
 	}
 	return s.o.Catalog.RestoreNamespace(&catalog.NamespaceRestore{
 		Namespace: cat.Namespace, Tables: cat.Tables, Schemas: cat.Schemas, Views: views, Users: pr.plan,
@@ -848,16 +865,7 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, r *restor
 			// The restored keys were not issued by this database's
 			// generator: every INSERT into these tables reads its key.
 			marked := s.o.Txns.MarkRestored(b, cat.Tables)
-			seq := r.maxSeq
-			for _, mf := range manifests {
-				for _, f := range mf.Files {
-					seq = max(seq, f.MaxSeq)
-				}
-			}
-			if pr.trust.ok {
-				seq = max(seq, pr.src.man.MaxSeq)
-			}
-			covered := s.o.Txns.CoverSeq(b, seq)
+			covered := s.o.Txns.CoverSeq(b, seq, restoredSeq)
 			return func(ok bool) {
 				endAll()
 				covered(ok)

@@ -63,6 +63,14 @@ type Options struct {
 	// storages' overlap check takes for the loopback store; nil means
 	// SystemMachineNames. Asked at each check.
 	MachineNames func() MachineNames
+	// ViewReads lists what a view's query names directly, each table or
+	// view as a dependency with only its namespace and name (the query
+	// engine's engine.ViewReads); nil leaves stored views as they are.
+	// Older versions recorded too little of what a view reads (a table
+	// read only in a WINDOW clause): the catalog adds what a stored view
+	// lacks when it opens and when a namespace is restored
+	// (completeDependencies).
+	ViewReads func(v *systable.View) ([]systable.ViewDependency, error)
 }
 
 // Catalog is the run-time metadata of the database. See the package doc.
@@ -152,6 +160,9 @@ func Open(db *kv.DB, o Options) (*Catalog, error) {
 	}
 	c.cur.Store(snap)
 	if err := c.bootstrap(); err != nil {
+		return nil, err
+	}
+	if err := c.completeViews(); err != nil {
 		return nil, err
 	}
 	if err := c.dropOrphanFamilies(); err != nil {

@@ -19,7 +19,9 @@
 //
 // Views are stored as their query's text, with the columns each table or
 // view they read had when they were created; tables and views share one
-// name space per namespace.
+// name space per namespace. That list decides who may see a view, so the
+// catalog completes, when it opens and when it restores a namespace, a
+// list an older version recorded too short (Options.ViewReads).
 //
 // Storages: a filesystem storage the catalog accepts neither contains the
 // data directory nor overlaps the RocksDB directory or another storage,

@@ -88,10 +88,12 @@ func (c *Catalog) CreateIndex(st *dialect.CreateIndex) (t *Table, def systable.I
 	for _, cn := range st.Columns {
 		col, ok := old.Column(cn)
 		if !ok {
-			return nil, def, false, apierror.New(apierror.InvalidSQL, "column %s does not exist in %s.%s", cn, ns, name)
+			return nil, def, false, apierror.New(apierror.InvalidSQL, "column %q does not exist", cn)
 		}
 		if slices.Contains(def.ColumnIDs, col.ColumnID) {
-			return nil, def, false, apierror.New(apierror.InvalidSQL, "column %s appears more than once in the index", cn)
+			// A column named again orders nothing more (the parser drops
+			// repeats already; PostgreSQL accepts them).
+			continue
 		}
 		if err := row.IndexableType(cn, col.Type); err != nil {
 			return nil, def, false, err

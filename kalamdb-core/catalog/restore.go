@@ -231,10 +231,19 @@ func (c *Catalog) RestoreNamespace(r *NamespaceRestore) ([]*Table, error) {
 		}
 	}
 	for _, v := range r.Views {
+		next.views[v.ViewID] = v
+	}
+	// A backup made by an older version may hold views whose lists lack
+	// what they read; they are completed among the restored tables and
+	// views.
+	for _, v := range r.Views {
+		if cp := c.completeDependencies(next, v); cp != nil {
+			v = cp
+			next.views[v.ViewID] = v
+		}
 		if err := c.views.PutInBatch(&b, v); err != nil {
 			return nil, err
 		}
-		next.views[v.ViewID] = v
 	}
 	for _, u := range r.Users.Create {
 		if err := c.users.PutInBatch(&b, u); err != nil {

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -146,6 +147,94 @@ func (c *Catalog) DropView(ns, name string, ifExists bool) (bool, error) {
 	next := snap.clone()
 	delete(next.views, v.ViewID)
 	return true, c.commit(&b, next)
+}
+
+// completeViews adds to the stored views the dependencies they lack
+// (completeDependencies), rows and snapshot in one batch: a crash before
+// it leaves the rows as they were, and the next start completes them.
+func (c *Catalog) completeViews() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	snap := c.cur.Load()
+	var b kv.Batch
+	var next *Snapshot
+	for _, v := range snap.views {
+		cp := c.completeDependencies(snap, v)
+		if cp == nil {
+			continue
+		}
+		if err := c.views.PutInBatch(&b, cp); err != nil {
+			return err
+		}
+		if next == nil {
+			next = snap.clone()
+		}
+		next.views[cp.ViewID] = cp
+	}
+	if next == nil {
+		return nil
+	}
+	return c.commit(&b, next)
+}
+
+// completeDependencies returns a copy of v with the tables and views its
+// query names (Options.ViewReads) that its list lacks, as snap has them
+// now, or nil when it lacks none. The list decides who may see the view
+// (authz.ReadView) and whether it is still valid: a table added here
+// makes the view invalid when its columns change from now on. A query
+// that does not parse, or a name that resolves to nothing, adds nothing:
+// reading the view fails anyway.
+func (c *Catalog) completeDependencies(snap *Snapshot, v *systable.View) *systable.View {
+	if c.opts.ViewReads == nil {
+		return nil
+	}
+	reads, err := c.opts.ViewReads(v)
+	if err != nil {
+		return nil
+	}
+	var cp *systable.View
+	for _, r := range reads {
+		deps := v.Dependencies
+		if cp != nil {
+			deps = cp.Dependencies
+		}
+		if slices.ContainsFunc(deps, func(d systable.ViewDependency) bool {
+			return d.NamespaceID == r.NamespaceID && d.Name == r.Name
+		}) {
+			continue
+		}
+		d, ok := snap.dependency(r.NamespaceID, r.Name)
+		if !ok {
+			continue
+		}
+		if cp == nil {
+			copied := *v
+			copied.Dependencies = slices.Clone(v.Dependencies)
+			cp = &copied
+		}
+		cp.Dependencies = append(cp.Dependencies, d)
+	}
+	return cp
+}
+
+// dependency is what a view reading namespace.name depends on, as CREATE
+// VIEW records it: a view's columns, a table's type and columns, or a
+// system table (which changes only with the server's version).
+func (s *Snapshot) dependency(namespace, name string) (systable.ViewDependency, bool) {
+	d := systable.ViewDependency{NamespaceID: namespace, Name: name, Kind: systable.DependsOnTable}
+	if namespace == SystemNamespace {
+		return d, true
+	}
+	if v, ok := s.View(namespace, name); ok {
+		d.Kind, d.Signature = systable.DependsOnView, ViewSignature(v)
+		return d, true
+	}
+	t, ok := s.Table(namespace, name)
+	if !ok {
+		return d, false
+	}
+	d.SchemaVersion, d.Signature = t.Schema.Version, TableSignature(t)
+	return d, true
 }
 
 // notAView is the error of a table statement that names a view.

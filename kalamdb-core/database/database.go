@@ -161,7 +161,7 @@ type Database struct {
 func Open(db *kv.DB, cfg Config) (*Database, error) {
 	cat, err := catalog.Open(db, catalog.Options{RootPassword: cfg.RootPassword, BcryptCost: cfg.BcryptCost,
 		LocalStoragePath: cfg.StorageDir, Storage: catalog.StorageRules{DataDir: cfg.DataDir, AllowedRoots: cfg.StorageRoots},
-		CredentialKey: cfg.CredentialKey})
+		CredentialKey: cfg.CredentialKey, ViewReads: engine.ViewReads(cfg.StatementLimits)})
 	if err != nil {
 		return nil, fmt.Errorf("open catalog: %w", err)
 	}

@@ -241,6 +241,16 @@ func (t *dataTable) wantedUserColumns() []int {
 	return out
 }
 
+// boolValue is b as the engine's BOOLEAN, its TINYINT 1 or 0: the value
+// of a stored column (row.normBool, cold pages' stored), a cast
+// (castValue, parseText, castJSONScalar) and KalamDB's own boolean
+// functions (buildNot, the regex and JSON predicates, bool_and/bool_or).
+// The engine's own literals, comparisons, AND/OR/IS and IN give Go's
+// bool instead, and one representation at the source would take a fork
+// of the engine, so what tells values apart reads both alike: the row
+// hash of set operations and DISTINCT (rowHasher.sum), grouping keys
+// (kdb_bool_key), IN (subquery) (pgInSubqueryOf), a DISTINCT aggregate
+// (distinctKey), orderings (compareValues) and the wire (row.WireValue).
 func boolValue(b bool) int8 {
 	if b {
 		return 1

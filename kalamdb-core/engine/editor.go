@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"errors"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -84,8 +85,12 @@ func (ed *editor) userValues(r sql.Row) ([]any, error) {
 	return vals, nil
 }
 
-// columnValueError is the error of a value column name cannot hold.
+// columnValueError is the error of a value column name cannot hold; one
+// of another type is refused in the words of assign's type check.
 func columnValueError(name string, err error) error {
+	if m := (*row.TypeMismatch)(nil); errors.As(err, &m) {
+		return sqlError("column %s is of type %s but expression is of type %s", name, m.Column, m.Value)
+	}
 	return apierror.New(apierror.InvalidInput, "column %s: %v", name, err)
 }
 

@@ -426,7 +426,7 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	}
 	cteErr := cs.cteErr
 	if ast != st.AST {
-		cteErr = boundCTEExpansion(ast)
+		cteErr = boundStatementShape(ast)
 	}
 	if cteErr != nil {
 		return nil, cteErr

@@ -117,7 +117,28 @@ func appendInKey(b []byte, k inKeyKind, v any) ([]byte, error) {
 			return binary.BigEndian.AppendUint64(b, uint64(t)), nil
 		}
 	}
-	return nil, execError("IN (subquery): a value of type %T cannot be compared", v)
+	return nil, execError("IN (subquery): a value compared as %s is of another type", k)
+}
+
+// String names the SQL type a kind compares in, for messages.
+func (k inKeyKind) String() string {
+	switch k {
+	case keyInt:
+		return "BIGINT"
+	case keyFloat:
+		return "DOUBLE"
+	case keyDecimal:
+		return "DECIMAL"
+	case keyText:
+		return "TEXT"
+	case keyBool:
+		return "BOOLEAN"
+	case keyTime:
+		return "DATE or TIMESTAMP"
+	case keyTimespan:
+		return "TIME"
+	}
+	return "an unknown type"
 }
 
 func appendInText(b []byte, s string) []byte {

@@ -502,8 +502,16 @@ func (b *aggBuffer) accumulate(vals []any) error {
 
 func (b *aggBuffer) Eval(ctx *sql.Context) (any, error) {
 	a := b.a
-	if len(b.items) > 0 && len(a.keys) > 0 {
-		if err := b.sortItems(ctx); err != nil {
+	switch {
+	case len(b.items) > 0 && len(a.keys) > 0:
+		if err := b.sortItems(ctx, a.spec.order, a.keys, func(it *aggItem) []any { return it.keys }); err != nil {
+			return nil, err
+		}
+	case len(b.items) > 1 && b.seen != nil && len(a.values) > 0:
+		// PostgreSQL sorts a DISTINCT aggregate's values to tell them
+		// apart, so array_agg(DISTINCT x) lists them in x's order (NULL
+		// last); the first row's value came first here.
+		if err := b.sortItems(ctx, []aggOrder{{}}, a.values[:1], func(it *aggItem) []any { return it.vals }); err != nil {
 			return nil, err
 		}
 	}
@@ -583,10 +591,12 @@ const aggSortCheckEvery = 64
 // at the context until the sort is done. After a failure every remaining
 // comparison answers at once, so the sort's remaining steps cost no more
 // than a sort of integers.
-func (b *aggBuffer) sortItems(ctx *sql.Context) error {
-	order := b.a.spec.order
-	fams := make([]family, len(b.a.keys))
-	for i, k := range b.a.keys {
+//
+// The items are sorted by keysOf(item), in order, whose expressions
+// (of their families) are by.
+func (b *aggBuffer) sortItems(ctx *sql.Context, order []aggOrder, by []sql.Expression, keysOf func(*aggItem) []any) error {
+	fams := make([]family, len(by))
+	for i, k := range by {
 		fams[i] = familyOf(k)
 	}
 	var (
@@ -604,7 +614,7 @@ func (b *aggBuffer) sortItems(ctx *sql.Context) error {
 		}
 		count++
 		for k, o := range order {
-			x, y := b.items[i].keys[k], b.items[j].keys[k]
+			x, y := keysOf(&b.items[i])[k], keysOf(&b.items[j])[k]
 			switch {
 			case x == nil && y == nil:
 				continue

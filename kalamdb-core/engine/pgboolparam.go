@@ -88,3 +88,22 @@ func unwrapBoolParams(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		return e, transform.SameTree, nil
 	})
 }
+
+// boolEqualKey is kdb_bool_key(b), the grouping key of a boolean. The
+// engine carries a boolean as bool (a literal, a comparison) or as its
+// TINYINT 1 or 0 (a table's column, a cast: boolValue), and groups by
+// printing the values it hashes, so true and 1 made two groups of true
+// (GROUP BY COALESCE(b, true)). The key is the TINYINT either way.
+func boolEqualKey(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 1 {
+		return nil, sqlError("kdb_bool_key takes one argument")
+	}
+	f := newFuncOfType(args, types.Int8, func(_ *sql.Context, vals []any) (any, error) {
+		if b, ok := vals[0].(bool); ok {
+			return boolValue(b), nil
+		}
+		return vals[0], nil
+	})
+	f.name, f.build = "kdb_bool_key", boolEqualKey
+	return f, nil
+}

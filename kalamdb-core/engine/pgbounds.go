@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"math"
+	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -245,10 +246,16 @@ func constantValue(e sql.Expression) (any, bool) {
 	// Only a function reads its context (a cast, the session's settings).
 	// An empty context is a whole engine session, ~75 KB of variables:
 	// built for every compared constant, it made a WHERE of n comparisons
-	// allocate gigabytes.
+	// allocate gigabytes, and even built once per cast literal it was a
+	// fifth of planning an IN list of 2,000 times. A cast of literals
+	// reads only the defaults, so the contexts are kept for reuse.
 	var ctx *sql.Context
 	if _, fn := e.(*pgFunc); fn {
-		ctx = sql.NewEmptyContext()
+		ctx = constantContexts.Get().(*sql.Context)
+		defer func() {
+			ctx.ClearWarnings()
+			constantContexts.Put(ctx)
+		}()
 	}
 	v, err := e.Eval(ctx, nil)
 	if err != nil || v == nil {
@@ -256,6 +263,10 @@ func constantValue(e sql.Expression) (any, bool) {
 	}
 	return v, true
 }
+
+// constantContexts are the empty contexts constantValue evaluates casts
+// with, one goroutine's at a time.
+var constantContexts = sync.Pool{New: func() any { return sql.NewEmptyContext() }}
 
 // isConstant reports whether constantValue may evaluate e.
 func isConstant(e sql.Expression) bool {

@@ -18,6 +18,7 @@ import (
 // and decimals convert to either implicitly; DATE and TIMESTAMP make
 // TIMESTAMP; any other mix of types is an error.
 func commonType(what string, args []sql.Expression) (dialect.DataType, family, error) {
+	args = typesOnce(args)
 	var (
 		fam  = famNull
 		dt   dialect.DataType
@@ -89,18 +90,20 @@ func floatDataType(t sql.Type) dialect.DataType {
 
 // unify coerces expressions to their common type (commonType).
 func unify(what string, args []sql.Expression) ([]sql.Expression, dialect.DataType, error) {
-	dt, _, err := commonType(what, args)
+	typed := typesOnce(args)
+	dt, _, err := commonType(what, typed)
 	if err != nil {
 		return nil, dt, err
 	}
 	target := engineType(dt)
 	out := make([]sql.Expression, len(args))
 	for i, a := range args {
-		f := familyOf(a)
+		ta := typed[i]
+		f := familyOf(ta)
 		switch {
 		case f == famNull:
 			out[i] = a
-		case f == famUnknown || !a.Type().Equals(target) && !sameFamilyWidth(a, dt):
+		case f == famUnknown || !ta.Type().Equals(target) && !sameFamilyWidth(ta, dt):
 			c, err := coerce(a, dt)
 			if err != nil {
 				return nil, dt, err
@@ -268,38 +271,57 @@ func buildExtreme(greatest bool) fnBuilder {
 	}
 }
 
+// caseParts are the arguments of kdb_case: the subject of a simple CASE,
+// the WHEN conditions or values, and the results (THEN, then ELSE).
+type caseParts struct {
+	simple, hasElse bool
+	subject         sql.Expression
+	conds, vals     []sql.Expression
+}
+
+// splitCase reads kdb_case('searched'|'simple' [+',else'], [subject],
+// when, then, ..., [else]).
+func splitCase(args []sql.Expression) (caseParts, error) {
+	var c caseParts
+	if len(args) < 1 {
+		return c, sqlError("CASE without branches")
+	}
+	mode, _ := constString(args[0])
+	c.simple = strings.HasPrefix(mode, "simple")
+	c.hasElse = strings.HasSuffix(mode, ",else")
+	rest := args[1:]
+	if c.simple && len(rest) > 0 {
+		c.subject, rest = rest[0], rest[1:]
+	}
+	var elseExpr sql.Expression
+	if c.hasElse && len(rest) > 0 {
+		elseExpr, rest = rest[len(rest)-1], rest[:len(rest)-1]
+	}
+	if len(rest)%2 != 0 || len(rest) == 0 {
+		return c, sqlError("malformed CASE")
+	}
+	c.conds = make([]sql.Expression, 0, len(rest)/2)
+	c.vals = make([]sql.Expression, 0, len(rest)/2+1)
+	for i := 0; i < len(rest); i += 2 {
+		c.conds = append(c.conds, rest[i])
+		c.vals = append(c.vals, rest[i+1])
+	}
+	if elseExpr != nil {
+		c.vals = append(c.vals, elseExpr)
+	}
+	return c, nil
+}
+
 // buildCase builds kdb_case (CASE): conditions are booleans (searched
 // CASE) or values compared with the subject by equality (simple CASE);
 // the result has the common type of all branches; only the branch taken
 // is evaluated.
 func buildCase(args []sql.Expression) (*pgFunc, error) {
-	if len(args) < 1 {
-		return nil, sqlError("CASE without branches")
+	c, err := splitCase(args)
+	if err != nil {
+		return nil, err
 	}
-	mode, _ := constString(args[0])
-	simple := strings.HasPrefix(mode, "simple")
-	hasElse := strings.HasSuffix(mode, ",else")
-	rest := args[1:]
-	var subject sql.Expression
-	if simple {
-		subject, rest = rest[0], rest[1:]
-	}
-	var elseExpr sql.Expression
-	if hasElse {
-		elseExpr, rest = rest[len(rest)-1], rest[:len(rest)-1]
-	}
-	if len(rest)%2 != 0 || len(rest) == 0 {
-		return nil, sqlError("malformed CASE")
-	}
-	conds := make([]sql.Expression, 0, len(rest)/2)
-	vals := make([]sql.Expression, 0, len(rest)/2+1)
-	for i := 0; i < len(rest); i += 2 {
-		conds = append(conds, rest[i])
-		vals = append(vals, rest[i+1])
-	}
-	if elseExpr != nil {
-		vals = append(vals, elseExpr)
-	}
+	simple, hasElse, subject, conds, vals := c.simple, c.hasElse, c.subject, c.conds, c.vals
 	// WHEN: booleans, or the subject's comparable values.
 	var cmpFam family
 	if simple {

@@ -39,6 +39,12 @@ func exactDecimalComparison(e sql.Expression, ops []sql.Expression) (sql.Express
 		if !roundsDecimal(ops[1], ops[0]) && !roundsDecimal(ops[2], ops[0]) {
 			return nil, false, nil
 		}
+		if !cheapOperand(ops[0]) {
+			// Two comparisons would each evaluate (and every rewrite
+			// copy) x: nested, that doubles at every level (onceBetween).
+			f, err := buildOrderBetween("kdb_numeric_between", func(a, b any) (int, error) { return compareValues(famNumeric, a, b) })(ops)
+			return f, err == nil, err
+		}
 		ge, err := exactCompare(">=", ops[0], ops[1])
 		if err != nil {
 			return nil, false, err

@@ -276,8 +276,9 @@ func replaceKeys(es []sql.Expression, key orderKeyFn) (out []sql.Expression, cha
 // pgOrderKey is e read through its order key when the engine's order or
 // equality of its family is not PostgreSQL's: a float through
 // kdb_float_order; JSON, to sort, through kdb_json_order (jsonb's order),
-// and to group (group), through kdb_json_key (jsonb's equality). ok is
-// false for other families, which the engine orders and groups right.
+// and to group (group), through kdb_json_key (jsonb's equality); a
+// boolean, to group, through kdb_bool_key. ok is false for other
+// families, which the engine orders and groups right.
 func pgOrderKey(e sql.Expression, group bool) (sql.Expression, bool, error) {
 	var (
 		k   *pgFunc
@@ -292,6 +293,11 @@ func pgOrderKey(e sql.Expression, group bool) (sql.Expression, bool, error) {
 		} else {
 			k, err = jsonOrderKey([]sql.Expression{e})
 		}
+	case famBool:
+		if !group {
+			return nil, false, nil // the engine's order of booleans reads both ways
+		}
+		k, err = boolEqualKey([]sql.Expression{e})
 	default:
 		return nil, false, nil
 	}

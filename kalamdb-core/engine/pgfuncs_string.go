@@ -137,7 +137,7 @@ func outputText(e sql.Expression) func(any) (string, error) {
 		return func(v any) (string, error) {
 			b, ok := toInt64(v)
 			if !ok {
-				return "", execError("a boolean argument of concat is %T", v)
+				return "", execError("concat(): a BOOLEAN argument holds a value of another type")
 			}
 			if b != 0 {
 				return "t", nil
@@ -239,7 +239,7 @@ func buildBytesConcat(args []sql.Expression, lf, rf family) *pgFunc {
 				}
 				return b, nil
 			}
-			return nil, execError("a bytea operand of || is %T", v)
+			return nil, execError("operator ||: a BYTEA operand holds a value of another type")
 		}
 	}
 	return newFunc(args, bytesType, concatPair(read(lf), read(rf), func(a, b []byte) []byte {

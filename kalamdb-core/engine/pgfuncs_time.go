@@ -6,6 +6,7 @@ package engine
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -369,6 +370,20 @@ var intervalUnits = map[string]interval{
 	"century": {months: 1200}, "millennium": {months: 12000},
 }
 
+// intervalFields are the bits of PostgreSQL's interval input fields: each
+// may be given once, and a clock part sets hours, minutes and seconds, so
+// '1:00 1:00' and '2 hours 1:00' are invalid input there.
+var intervalFields = map[string]int{
+	"microseconds": 1 << 0, "milliseconds": 1 << 1, "second": 1 << 2, "minute": 1 << 3,
+	"hour": 1 << 4, "day": 1 << 5, "week": 1 << 6, "month": 1 << 7, "year": 1 << 8,
+	"decade": 1 << 9, "century": 1 << 10, "millennium": 1 << 11,
+}
+
+const (
+	allSecondFields = 1<<0 | 1<<1 | 1<<2
+	clockFields     = allSecondFields | 1<<3 | 1<<4
+)
+
 // parseInterval reads PostgreSQL's interval input: quantities with units
 // ('5 minutes', '1 day 2 hours', '-1 week', '1.5 hours'), a clock part
 // ('01:30:00'), and 'ago' to negate.
@@ -384,7 +399,12 @@ func parseInterval(s string) (interval, error) {
 		return bad()
 	}
 	var out interval
-	neg := false
+	neg, used := false, 0
+	field := func(bits int) bool {
+		ok := used&bits == 0
+		used |= bits
+		return ok
+	}
 	if fields[len(fields)-1] == "ago" {
 		neg, fields = true, fields[:len(fields)-1]
 	}
@@ -397,6 +417,9 @@ func parseInterval(s string) (interval, error) {
 			}
 			if !fits || !addMicros(&out.micros, us) {
 				return outOfRange()
+			}
+			if !field(clockFields) {
+				return bad()
 			}
 			continue
 		}
@@ -450,6 +473,13 @@ func parseInterval(s string) (interval, error) {
 		if math.Abs(float64(out.months)) > math.MaxInt32 || math.Abs(float64(out.days)) > math.MaxInt32 || math.Abs(float64(out.micros)) > maxIntervalMicros {
 			return outOfRange()
 		}
+		bits := intervalFields[unitName(unit)]
+		if bits == intervalFields["second"] && frac != 0 {
+			bits = allSecondFields // PostgreSQL: a fraction of a second sets its parts too
+		}
+		if !field(bits) {
+			return bad()
+		}
 	}
 	if neg {
 		out = interval{-out.months, -out.days, -out.micros}
@@ -472,6 +502,12 @@ func parseClock(s string) (us int64, ok, fits bool) {
 	if len(parts) < 2 || len(parts) > 3 {
 		return 0, false, false
 	}
+	// Only the hours carry the sign: '1:-30' is invalid, not 30 minutes.
+	for _, p := range parts[1:] {
+		if p == "" || strings.TrimLeft(p, "0123456789.") != "" {
+			return 0, false, false
+		}
+	}
 	h, err1 := strconv.ParseInt(parts[0], 10, 64)
 	m, err2 := strconv.ParseInt(parts[1], 10, 64)
 	if err1 != nil && !errors.Is(err1, strconv.ErrRange) || err2 != nil && !errors.Is(err2, strconv.ErrRange) {
@@ -483,6 +519,10 @@ func parseClock(s string) (us int64, ok, fits bool) {
 		if sec, err = strconv.ParseFloat(parts[2], 64); err != nil || math.IsInf(sec, 0) || math.IsNaN(sec) {
 			return 0, false, false
 		}
+	}
+	// PostgreSQL's clock has minutes below 60 and seconds up to 60.
+	if m > 59 || sec >= 61 {
+		return 0, true, false
 	}
 	total := float64(h)*3_600_000_000 + float64(m)*60_000_000 + math.Round(sec*1e6)
 	if err1 != nil || err2 != nil || math.Abs(total) > maxIntervalMicros {
@@ -544,6 +584,29 @@ func floorDiv64(a, b int64) int64 {
 	return q
 }
 
+// constInterval parses an interval given as a constant once, when the
+// statement is planned (bad text fails it before a row is read); nil when
+// the interval is computed.
+func constInterval(e sql.Expression) (*interval, error) {
+	s, ok := constString(e)
+	if !ok {
+		return nil, nil
+	}
+	iv, err := parseInterval(s)
+	if err != nil {
+		return nil, err
+	}
+	return &iv, nil
+}
+
+// intervalValue is the constant interval, or else v parsed.
+func intervalValue(fixed *interval, v any) (interval, error) {
+	if fixed != nil {
+		return *fixed, nil
+	}
+	return parseInterval(str(v))
+}
+
 // buildAddInterval builds kdb_add_interval(x, 'interval', sign): x plus
 // (sign 1) or minus (-1) an interval. A DATE becomes a TIMESTAMP, a TIME
 // wraps around midnight.
@@ -558,26 +621,18 @@ func buildAddInterval(args []sql.Expression) (*pgFunc, error) {
 	if a, err = textArgs("interval", a, 1); err != nil {
 		return nil, sqlError("an INTERVAL is written as text: INTERVAL '5 minutes'")
 	}
-	var fixed *interval
-	if s, ok := constString(a[1]); ok {
-		iv, err := parseInterval(s)
-		if err != nil {
-			return nil, err
-		}
-		fixed = &iv
+	fixed, err := constInterval(a[1])
+	if err != nil {
+		return nil, err
 	}
 	dt := tsType
 	if fam == famTime {
 		dt = timeType
 	}
 	return newFunc(a, dt, func(_ *sql.Context, vals []any) (any, error) {
-		iv := fixed
-		if iv == nil {
-			p, err := parseInterval(str(vals[1]))
-			if err != nil {
-				return nil, err
-			}
-			iv = &p
+		iv, err := intervalValue(fixed, vals[1])
+		if err != nil {
+			return nil, err
 		}
 		sign := num(vals[2])
 		if ts, ok := vals[0].(types.Timespan); ok {
@@ -589,8 +644,197 @@ func buildAddInterval(args []sql.Expression) (*pgFunc, error) {
 			return types.Timespan(us), nil
 		}
 		t, _ := toTime(vals[0])
-		return addInterval(t, *iv, sign)
+		return addInterval(t, iv, sign)
 	}), nil
+}
+
+// buildIntervalMul builds kdb_interval_mul('interval', factor, mode): an
+// interval times (mode mul, or rmul when the factor was written first) or
+// divided by (div) a number, as PostgreSQL's float8 operators compute it.
+// The value is the interval's text in PostgreSQL's output form, which
+// parseInterval reads back exactly, since an interval is passed as text.
+func buildIntervalMul(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 3 {
+		return nil, sqlError("interval arithmetic takes an interval, a number and an operator")
+	}
+	mode, _ := constString(args[2])
+	a, err := textArgs("interval", args, 0)
+	if err != nil {
+		return nil, sqlError("an INTERVAL is written as text: INTERVAL '5 minutes'")
+	}
+	if ok, err := float8Arg(a, 1); err != nil {
+		return nil, err
+	} else if !ok {
+		// PostgreSQL's words: "operator does not exist: boolean * interval".
+		other := strings.ToLower(typeName(a[1]))
+		switch mode {
+		case "rmul":
+			return nil, sqlError("operator does not exist: %s * interval", other)
+		case "div":
+			return nil, sqlError("operator does not exist: interval / %s", other)
+		}
+		return nil, sqlError("operator does not exist: interval * %s", other)
+	}
+	fixed, err := constInterval(a[0])
+	if err != nil {
+		return nil, err
+	}
+	return newFunc(a, textType, func(_ *sql.Context, vals []any) (any, error) {
+		iv, err := intervalValue(fixed, vals[0])
+		if err != nil {
+			return nil, err
+		}
+		f, _ := toFloat64(vals[1])
+		var out interval
+		if mode == "div" {
+			out, err = intervalDiv(iv, f)
+		} else {
+			out, err = intervalMul(iv, f)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return formatInterval(out), nil
+	}), nil
+}
+
+// buildMakeInterval builds kdb_make_interval(years, months, weeks, days,
+// hours, mins, secs), PostgreSQL's make_interval, as interval text.
+func buildMakeInterval(args []sql.Expression) (*pgFunc, error) {
+	if len(args) != 7 {
+		return nil, noFunction("make_interval", args)
+	}
+	a, err := intArgs("make_interval", args, 0, 1, 2, 3, 4, 5)
+	if err != nil {
+		return nil, err
+	}
+	if ok, err := float8Arg(a, 6); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, noFunction("make_interval", args)
+	}
+	return newFunc(a, textType, func(_ *sql.Context, vals []any) (any, error) {
+		var n [6]float64
+		for i := range n {
+			n[i], _ = toFloat64(vals[i])
+		}
+		secs, _ := toFloat64(vals[6])
+		months := n[0]*12 + n[1]
+		days := n[2]*7 + n[3]
+		us := n[4]*3_600_000_000 + n[5]*60_000_000 + math.RoundToEven(secs*1e6)
+		if math.IsNaN(us) || math.Abs(months) > math.MaxInt32 || math.Abs(days) > math.MaxInt32 || math.Abs(us) > maxIntervalMicros {
+			return nil, errIntervalRange()
+		}
+		return formatInterval(interval{months: int64(months), days: int64(days), micros: int64(us)}), nil
+	}), nil
+}
+
+// float8Arg takes a[i] as a float8 parameter takes it: a number as it
+// is, an untyped literal read as float8; false for any other type.
+func float8Arg(a []sql.Expression, i int) (bool, error) {
+	switch familyOf(a[i]) {
+	case famInt, famFloat, famNumeric, famNull:
+		return true, nil
+	case famUnknown:
+		c, err := coerce(a[i], doubleType)
+		if err != nil {
+			return false, err
+		}
+		a[i] = c
+		return true, nil
+	}
+	return false, nil
+}
+
+func errIntervalRange() error { return execError("interval out of range") }
+
+// intervalMul is PostgreSQL's interval * float8.
+func intervalMul(iv interval, f float64) (interval, error) {
+	return intervalScaled(float64(iv.months)*f, float64(iv.days)*f, float64(iv.micros)*f)
+}
+
+// intervalDiv is PostgreSQL's interval / float8. Each part is divided,
+// not multiplied by 1/f, as PostgreSQL does (the two round differently).
+func intervalDiv(iv interval, f float64) (interval, error) {
+	if f == 0 {
+		return interval{}, errDivisionByZero
+	}
+	return intervalScaled(float64(iv.months)/f, float64(iv.days)/f, float64(iv.micros)/f)
+}
+
+// intervalScaled is the rest of PostgreSQL 15's interval_mul and
+// interval_div once each part is scaled (m months, d days, us
+// microseconds): whole months and days are kept, and their fractions
+// cascade down, a month as 30 days and a day as 24 hours, never up
+// (1.5 * '1 month 1 day' is '1 mon 16 days 12:00:00'). A part past its
+// range is "interval out of range", as in PostgreSQL.
+func intervalScaled(m, d, us float64) (interval, error) {
+	const limit = math.MaxInt32
+	if math.IsNaN(m) || math.IsNaN(d) || math.Abs(m) > limit || math.Abs(d) > limit {
+		return interval{}, errIntervalRange()
+	}
+	months, days := int64(m), int64(d)
+	monthDays := tsRound((m - float64(months)) * 30)
+	secs := tsRound((d - float64(days) + monthDays - math.Trunc(monthDays)) * 86400)
+	if math.Abs(secs) >= 86400 {
+		whole := math.Trunc(secs / 86400)
+		days += int64(whole)
+		secs -= whole * 86400
+	}
+	days += int64(monthDays)
+	t := math.RoundToEven(us + secs*1e6)
+	if math.IsNaN(t) || math.Abs(t) > maxIntervalMicros || days > limit || days < -limit {
+		return interval{}, errIntervalRange()
+	}
+	return interval{months: months, days: days, micros: int64(t)}, nil
+}
+
+// tsRound is PostgreSQL's TSROUND: x rounded to 6 decimals, so that a
+// cascaded fraction meant to be whole is whole.
+func tsRound(x float64) float64 { return math.RoundToEven(x*1e6) / 1e6 }
+
+// formatInterval is an interval's text in PostgreSQL's output style
+// (IntervalStyle postgres): '1 year 2 mons -3 days +04:05:06.5'.
+func formatInterval(iv interval) string {
+	var b strings.Builder
+	zero, before := true, false
+	part := func(v int64, unit string) {
+		if v == 0 {
+			return
+		}
+		if !zero {
+			b.WriteByte(' ')
+		}
+		if before && v > 0 {
+			b.WriteByte('+')
+		}
+		b.WriteString(strconv.FormatInt(v, 10))
+		b.WriteString(" " + unit)
+		if v != 1 {
+			b.WriteByte('s')
+		}
+		zero, before = false, v < 0
+	}
+	part(iv.months/12, "year")
+	part(iv.months%12, "mon")
+	part(iv.days, "day")
+	if zero || iv.micros != 0 {
+		if !zero {
+			b.WriteByte(' ')
+		}
+		us := iv.micros
+		if us < 0 {
+			b.WriteByte('-')
+			us = -us
+		} else if before {
+			b.WriteByte('+')
+		}
+		fmt.Fprintf(&b, "%02d:%02d:%02d", us/3_600_000_000, us/60_000_000%60, us/1_000_000%60)
+		if frac := us % 1_000_000; frac != 0 {
+			b.WriteString(strings.TrimRight(fmt.Sprintf(".%06d", frac), "0"))
+		}
+	}
+	return b.String()
 }
 
 // buildToTimestamp builds to_timestamp(number) (seconds since the epoch),
@@ -740,7 +984,9 @@ func (fs functionSet) registerTimeFunctions() {
 	fs.register("kdb_date_trunc", buildDateTrunc)
 	fs.register("kdb_date_part", buildDatePart)
 	fs.register("kdb_add_interval", buildAddInterval)
-	fs.register("kdb_to_timestamp", buildToTimestamp)
+	fs.register("kdb_interval_mul", buildIntervalMul)
+	fs.register("kdb_make_interval", buildMakeInterval)
+	fs.register(fnToTimestamp, buildToTimestamp)
 	fs.register("kdb_to_timestamp_seconds", buildToTimestampUnit("to_timestamp_seconds", 1e6))
 	fs.register("kdb_to_timestamp_millis", buildToTimestampUnit("to_timestamp_millis", 1e3))
 	fs.register("kdb_to_timestamp_micros", buildToTimestampUnit("to_timestamp_micros", 1))

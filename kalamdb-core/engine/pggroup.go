@@ -333,13 +333,14 @@ func exprKey(e sql.Expression) string {
 	return strings.ToLower(unalias(e).String())
 }
 
-// underFloatOrder is the float, JSON or text expression a key read
-// through its order key (kdb_float_order, kdb_json_order or kdb_json_key:
+// underFloatOrder is the float, JSON, boolean or text expression a key
+// read through its order key (kdb_float_order, kdb_json_order,
+// kdb_json_key or kdb_bool_key:
 // pgnegzero.go and the sort rules; kdb_text_order: pgtextorder.go) stands
 // for: a plan typed a second time meets the keys the first pass wrapped,
 // and they group and sort what they wrap.
 func underFloatOrder(e sql.Expression) sql.Expression {
-	if f, ok := e.(*pgFunc); ok && (f.name == "kdb_float_order" || f.name == "kdb_json_order" || f.name == "kdb_json_key" || f.name == "kdb_text_order") && len(f.args) == 1 {
+	if f, ok := e.(*pgFunc); ok && (f.name == "kdb_float_order" || f.name == "kdb_json_order" || f.name == "kdb_json_key" || f.name == "kdb_bool_key" || f.name == "kdb_text_order") && len(f.args) == 1 {
 		return f.args[0]
 	}
 	return e

@@ -132,13 +132,14 @@ func isNumOrNull(f family) bool { return f.numeric() || f == famNull }
 // buildArith builds kdb_add, kdb_sub, kdb_mul, kdb_div and kdb_mod.
 func buildArith(op string) fnBuilder {
 	return func(args []sql.Expression) (*pgFunc, error) {
-		l, r, lf, rf, err := operands(op, args)
+		tl, tr, lf, rf, err := operands(op, typesOnce(args))
 		if err != nil {
 			return nil, err
 		}
+		l, r := untyped(tl), untyped(tr)
 		args = []sql.Expression{l, r}
 		if isNumOrNull(lf) && isNumOrNull(rf) {
-			t := arithType(l, r, lf, rf)
+			t := arithType(tl, tr, lf, rf)
 			return newFuncOfType(args, t, numericOp(op, t)), nil
 		}
 		if f, ok := dateArith(op, args, lf, rf); ok {
@@ -378,13 +379,15 @@ func buildSign(neg bool) fnBuilder {
 			return nil, sqlError("a prefix operator takes one operand")
 		}
 		a := args[0]
+		ta := typeOnce(a)
 		var err error
-		if familyOf(a) == famUnknown {
+		if familyOf(ta) == famUnknown {
 			if a, err = coerce(a, numericDT); err != nil {
 				return nil, err
 			}
+			ta = typeOnce(a)
 		}
-		fam := familyOf(a)
+		fam := familyOf(ta)
 		if !isNumOrNull(fam) {
 			op := "+"
 			if neg {
@@ -392,7 +395,7 @@ func buildSign(neg bool) fnBuilder {
 			}
 			return nil, sqlError("operator does not exist: %s %s", op, typeName(a))
 		}
-		t := a.Type()
+		t := ta.Type()
 		if fam == famNull {
 			t = types.Int64
 		}

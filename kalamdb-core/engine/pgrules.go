@@ -255,7 +255,13 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 		}
 		return guardScalarSubqueries(out, same)
 	case *expression.Between:
-		return comparison(e, e.Children())
+		out, same, err := comparison(e, e.Children())
+		if b, ok := out.(*expression.Between); ok && err == nil {
+			if once := evalOnce(b); once != out {
+				return once, transform.NewTree, nil
+			}
+		}
+		return out, same, err
 	case *window.Lag:
 		return lagDefault(e, "lag", x.Window(), x.ChildExpressions)
 	case *window.Lead:

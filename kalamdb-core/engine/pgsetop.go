@@ -11,6 +11,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/shopspring/decimal"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -29,8 +30,9 @@ import (
 // first, inside those too (retyper), and the references above them retyped.
 
 // setOpNumbers converts the mixed numeric columns of s to their
-// PostgreSQL type on both sides. A side whose shape it does not know is
-// left to the engine's conversion.
+// PostgreSQL type on both sides, and a string literal to the other side's
+// type (literalSideType). A side whose shape it does not know is left to
+// the engine's conversion.
 func setOpNumbers(s *plan.SetOp) (sql.Node, transform.TreeIdentity, error) {
 	left, right := s.Left(), s.Right()
 	ls, rs := left.Schema(), right.Schema()
@@ -40,12 +42,16 @@ func setOpNumbers(s *plan.SetOp) (sql.Node, transform.TreeIdentity, error) {
 	changed := false
 	for i := range ls {
 		lt, rt := sideType(left, i), sideType(right, i)
-		if !familyOfType(lt).numeric() || !familyOfType(rt).numeric() {
+		var dt dialect.DataType
+		if familyOfType(lt).numeric() && familyOfType(rt).numeric() {
+			var err error
+			if dt, _, err = commonType("UNION", []sql.Expression{typedValue(lt), typedValue(rt)}); err != nil {
+				return nil, transform.SameTree, err
+			}
+		} else if t, ok := literalSideType(left, right, i); ok {
+			dt = t
+		} else {
 			continue
-		}
-		dt, _, err := commonType("UNION", []sql.Expression{typedValue(lt), typedValue(rt)})
-		if err != nil {
-			return nil, transform.SameTree, err
 		}
 		target := engineType(dt)
 		if sameType(ls[i].Type, target) && sameType(rs[i].Type, target) && sameType(lt, target) && sameType(rt, target) {
@@ -71,6 +77,73 @@ func setOpNumbers(s *plan.SetOp) (sql.Node, transform.TreeIdentity, error) {
 		return nil, transform.SameTree, err
 	}
 	return n, transform.NewTree, nil
+}
+
+// literalSideType is the type a string literal written as column i of
+// one side of a set operation takes from the other side, as PostgreSQL
+// reads an unknown-typed literal (SELECT 1 UNION SELECT 'a' fails on
+// "a"; the engine made text of both): the other side's type, a decimal
+// without its precision. ok is false unless exactly one side is such a
+// literal and the other of a type other than text.
+//
+// A NULL written as the column is read the same way, whatever the other
+// side's type: the engine merged NULL with a boolean's TINYINT into a
+// BIGINT, so SELECT b ... UNION ALL SELECT NULL answered 1 and 0.
+func literalSideType(left, right sql.Node, i int) (dialect.DataType, bool) {
+	lu, ru := unknownLiteral(left, i), unknownLiteral(right, i)
+	if lu == ru {
+		return dialect.DataType{}, false
+	}
+	t := sideType(left, i)
+	if lu {
+		t = sideType(right, i)
+	}
+	switch familyOfType(t) {
+	case famText, famUnknown, famNull, famOther:
+		return dialect.DataType{}, false
+	case famNumeric:
+		return numericDT, true
+	}
+	return schema.TypeOfEngine(t), true
+}
+
+// unknownLiteral reports whether column i of a side of a set operation is
+// a string literal or NULL as written (sideLiteral).
+func unknownLiteral(n sql.Node, i int) bool {
+	p, ok := n.(*plan.Project)
+	if !ok {
+		return false
+	}
+	_, ok = sideLiteral(p, i)
+	return ok
+}
+
+// sideLiteral is the string literal or NULL column i of a side's
+// projection p reads, if it is one: the engine projects a side's columns
+// again above its own projection (as references, or their conversions to
+// the other side's type).
+func sideLiteral(p *plan.Project, i int) (sql.Expression, bool) {
+	if i >= len(p.Projections) {
+		return nil, false
+	}
+	e := p.Projections[i]
+	if gf, ok := engineConversion(e); ok {
+		e = gf
+	} else if a, ok := e.(*expression.Alias); ok {
+		e = a.Child
+	}
+	if _, ok := e.(*expression.GetField); ok {
+		inner, ok := p.Child.(*plan.Project)
+		if !ok || i >= len(inner.Projections) {
+			return nil, false
+		}
+		e = inner.Projections[i]
+	}
+	if a, ok := e.(*expression.Alias); ok {
+		e = a.Child
+	}
+	f := familyOf(e)
+	return e, f == famUnknown || f == famNull
 }
 
 // sameType reports whether two types are the same value. The engine
@@ -136,6 +209,10 @@ func convertColumn(n sql.Node, i int, dt dialect.DataType) (sql.Node, bool, erro
 			// nested set operation below may have been converted).
 			c := x.Child.Schema()[i]
 			src = expression.NewGetFieldWithTable(int(gf.Id()), int(gf.TableId()), c.Type, gf.Database(), gf.Table(), gf.Name(), c.Nullable)
+		}
+		if lit, ok := sideLiteral(x, i); ok {
+			// Read as dt where it is written, as PostgreSQL reads it.
+			src = lit
 		}
 		v := src
 		if !sameType(src.Type(), engineType(dt)) {
@@ -460,13 +537,22 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 				return nil, transform.SameTree, err
 			}
 			same = same && s2
-			if err := checkSetOp(n.(*plan.SetOp)); err != nil {
+		}
+		if o, ok := literalSortFields(n.(*plan.SetOp)); ok {
+			n, same = o, false
+		}
+		// Checked once its numbers and literals have their types.
+		out, s3, err := setOpNumbers(n.(*plan.SetOp))
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if !same {
+			if err := checkSetOp(out.(*plan.SetOp)); err != nil {
 				return nil, transform.SameTree, err
 			}
 		}
-		out, s3, err := setOpNumbers(n.(*plan.SetOp))
-		if err != nil || s3 == transform.SameTree {
-			return out, same, err
+		if s3 == transform.SameTree {
+			return out, same, nil
 		}
 		// Its ORDER BY reads its columns.
 		r.changed = true
@@ -490,6 +576,87 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 		return out, transform.NewTree, nil
 	}
 	return node, transform.SameTree, nil
+}
+
+// literalSortFields makes each ORDER BY key of s that is a literal
+// written as a column of its left side (SELECT 5 UNION ALL SELECT id
+// ORDER BY 1, SELECT NULL UNION ALL SELECT b ORDER BY 1) a reference to
+// that column of the result. The engine sorted by the literal itself, a
+// constant, so the rows kept the order they came in. ok is false when no
+// key is such a literal, or its column's name is not the result's only
+// one of that name (the engine finds a set operation's columns by name).
+func literalSortFields(s *plan.SetOp) (*plan.SetOp, bool) {
+	if len(s.SortFields) == 0 {
+		return s, false
+	}
+	left := s.Left()
+	for {
+		x, ok := left.(*plan.SetOp)
+		if !ok {
+			break
+		}
+		left = x.Left()
+	}
+	p, ok := left.(*plan.Project)
+	if !ok {
+		return s, false
+	}
+	sch := s.Left().Schema()
+	var fields sql.SortFields
+	for k, f := range s.SortFields {
+		lit, ok := f.Column.(*expression.Literal)
+		if !ok {
+			continue
+		}
+		i := projectedAt(p, lit)
+		if i < 0 || i >= len(sch) || !uniqueName(sch, sch[i].Name) {
+			continue
+		}
+		if fields == nil {
+			fields = append(sql.SortFields(nil), s.SortFields...)
+		}
+		gf := expression.NewGetField(i, sch[i].Type, sch[i].Name, sch[i].Nullable)
+		// No column id: the engine finds the column by its name.
+		fields[k].Column = gf.WithId(0).(*expression.GetField)
+	}
+	if fields == nil {
+		return s, false
+	}
+	c := *s
+	c.SortFields = fields
+	return &c, true
+}
+
+// projectedAt is the position of lit among the projections of p, or of
+// the projection below it (the engine projects a side's columns again
+// above its own projection), or -1.
+func projectedAt(p *plan.Project, lit *expression.Literal) int {
+	for {
+		for i, e := range p.Projections {
+			if a, ok := e.(*expression.Alias); ok {
+				e = a.Child
+			}
+			if e == sql.Expression(lit) {
+				return i
+			}
+		}
+		inner, ok := p.Child.(*plan.Project)
+		if !ok {
+			return -1
+		}
+		p = inner
+	}
+}
+
+// uniqueName reports whether sch has one column called name.
+func uniqueName(sch sql.Schema, name string) bool {
+	n := 0
+	for _, c := range sch {
+		if strings.EqualFold(c.Name, name) {
+			n++
+		}
+	}
+	return n == 1
 }
 
 // recursiveNumbers refuses a recursive WITH query whose recursive term

@@ -220,8 +220,8 @@ func inSubqueryMayNarrow(left, col sql.Type) bool {
 const maxInColumns = 63
 
 // pgInSubqueryOf makes x IN (subquery) a pgInSubquery when x is a row, a
-// float is compared, or the engine's conversion of x could lose
-// something.
+// float or a boolean is compared, or the engine's conversion of x could
+// lose something.
 func pgInSubqueryOf(in *plan.InSubquery) (sql.Expression, transform.TreeIdentity, error) {
 	sq, ok := in.Right().(*plan.Subquery)
 	if !ok {
@@ -236,7 +236,7 @@ func pgInSubqueryOf(in *plan.InSubquery) (sql.Expression, transform.TreeIdentity
 		return nil, transform.SameTree, err
 	}
 	kinds := make([]inKeyKind, len(lefts))
-	floats := false
+	ownHash := false // a float or a boolean: the engine hashes them apart
 	for i, l := range lefts {
 		cf := familyOfType(sch[i].Type)
 		if tuple {
@@ -250,11 +250,14 @@ func pgInSubqueryOf(in *plan.InSubquery) (sql.Expression, transform.TreeIdentity
 			break
 		}
 		kinds[i] = k
-		floats = floats || k == keyFloat
+		// A boolean is carried as bool or as its TINYINT 1 or 0
+		// (boolValue), and the engine hashes the rows as it prints them:
+		// b IN (SELECT 1 = 1 ...) found none. inRows keys both alike.
+		ownHash = ownHash || k == keyFloat || k == keyBool
 	}
 	narrows := !tuple && inSubqueryMayNarrow(in.Left().Type(), sch[0].Type)
 	switch {
-	case kinds != nil && (tuple || floats || narrows):
+	case kinds != nil && (tuple || ownHash || narrows):
 	case kinds == nil && narrows:
 	default:
 		return in, transform.SameTree, nil

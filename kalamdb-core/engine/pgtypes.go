@@ -298,3 +298,46 @@ func decimalWire(d decimal.Decimal) string {
 func typeError(format string, args ...any) error {
 	return fmt.Errorf(format, args...)
 }
+
+// typedOnce is an expression whose type is worked out once, for the
+// typing of a function's or an operator's arguments, which asks each
+// argument's type several times: a subquery's type is its query's, worked
+// out again on every call, through every subquery it holds, so asking
+// several times per level multiplied planning time at every level of
+// nested subqueries. It never goes into a built expression (untyped).
+type typedOnce struct {
+	sql.Expression
+	typ sql.Type
+}
+
+func (t typedOnce) Type() sql.Type { return t.typ }
+
+// typesOnce is args with each argument's type worked out once; literals
+// and aliases stay as they are (familyOf looks at them, not only their
+// type), and args is not changed.
+func typesOnce(args []sql.Expression) []sql.Expression {
+	out := make([]sql.Expression, len(args))
+	for i, a := range args {
+		out[i] = typeOnce(a)
+	}
+	return out
+}
+
+func typeOnce(e sql.Expression) sql.Expression {
+	if _, lit := asLiteral(e); lit {
+		return e
+	}
+	switch e.(type) {
+	case typedOnce, *expression.Alias:
+		return e
+	}
+	return typedOnce{Expression: e, typ: e.Type()}
+}
+
+// untyped is e without typeOnce's wrapper.
+func untyped(e sql.Expression) sql.Expression {
+	if t, ok := e.(typedOnce); ok {
+		return t.Expression
+	}
+	return e
+}

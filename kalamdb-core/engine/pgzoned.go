@@ -9,6 +9,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/transform"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
 )
 
 // An untyped literal (a string or a text parameter) compared with a
@@ -19,9 +20,13 @@ import (
 // type it meets, read it as a TIMESTAMP and dropped the zone: at =
 // '2024-03-11 00:30:00+01:30' matched the row 90 minutes away and missed
 // the one written with the same text, and an UPDATE changed it. Before
-// that rule runs, zonedLiterals types the literals compared directly with
-// a DATETIME column (=, <=>, <, <=, >, >=, BETWEEN, IN) from the column's
-// declared type, which the plan's tables know.
+// that rule runs, zonedLiterals types the literals compared (=, <=>, <,
+// <=, >, >=, BETWEEN, IN) with a DATETIME value: a DATETIME column (from
+// its declared type, which the plan's tables know) or any timestamptz
+// expression of PostgreSQL (zonedExpr: at + interval '1 hour',
+// date_trunc('hour', at), COALESCE(at, ts), a subquery selecting at).
+// Next to a TIMESTAMP value the zone stays ignored, as PostgreSQL ignores
+// it in timestamp input.
 
 // dateTimeDT is the type of DATETIME columns.
 var dateTimeDT = dialect.DataType{Name: dialect.TypeDateTime}
@@ -131,10 +136,9 @@ func flatten(rows [][]sql.Expression) []sql.Expression {
 }
 
 func zonedLiteralsIn(n sql.Node, outer map[columnKey]bool) (sql.Node, transform.TreeIdentity, error) {
+	// No early return without DATETIME columns: now() and
+	// ts::timestamptz are DATETIME values too.
 	cols := dateTimeColumns(n, outer)
-	if len(cols) == 0 {
-		return n, transform.SameTree, nil
-	}
 	return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 		if sq, ok := e.(*plan.Subquery); ok {
 			q, same, err := zonedLiteralsIn(sq.Query, cols)
@@ -160,6 +164,10 @@ func zonedLiteralsIn(n sql.Node, outer map[columnKey]bool) (sql.Node, transform.
 }
 
 // dateTimeColumns lists the DATETIME columns of n's tables, with outer's.
+// Each walk stops at a subquery in FROM, a view or a CTE (SubqueryAlias),
+// whose columns one recursive call lists and hands up: walking through
+// them as well made every level list all the levels below it again, so n
+// nested ones cost 2^n.
 func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 	var cols map[columnKey]bool
 	add := func(id sql.TableId, t sql.Table) {
@@ -176,6 +184,7 @@ func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 			}
 		}
 	}
+	var aliases []*plan.SubqueryAlias
 	transform.Inspect(n, func(n sql.Node) bool {
 		switch x := n.(type) {
 		case *plan.ResolvedTable:
@@ -184,6 +193,9 @@ func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 			if rt, ok := x.Child.(*plan.ResolvedTable); ok {
 				add(x.Id(), rt.UnderlyingTable())
 			}
+		case *plan.SubqueryAlias:
+			aliases = append(aliases, x)
+			return false
 		}
 		return true
 	})
@@ -195,11 +207,57 @@ func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 			cols[k] = true
 		}
 	}
+	// The DATETIME columns of a subquery in FROM, a view or a CTE are the
+	// DATETIME values it selects.
+	for _, sa := range aliases {
+		inner := dateTimeColumns(sa.Child, outer)
+		if len(inner) > 0 && cols == nil {
+			cols = make(map[columnKey]bool, len(inner)+1)
+		}
+		for k := range inner {
+			cols[k] = true
+		}
+		exprs := projection(sa.Child)
+		if len(exprs) == 0 {
+			continue
+		}
+		sch := sa.Schema()
+		for i, e := range exprs {
+			if i < len(sch) && zonedExpr(e, inner) {
+				if cols == nil {
+					cols = make(map[columnKey]bool, len(outer)+1)
+				}
+				cols[columnKey{sa.Id(), strings.ToLower(sch[i].Name)}] = true
+			}
+		}
+	}
+	// An aggregate of one (max(at)) is read by its name, in the table 0,
+	// from a GroupBy's or a Window's output (the columns they pass on are
+	// read from their tables).
+	transform.Inspect(n, func(n sql.Node) bool {
+		if _, ok := n.(*plan.SubqueryAlias); ok {
+			return false // listed with its columns above
+		}
+		p, ok := n.(sql.Projector)
+		if _, isProject := n.(*plan.Project); !ok || isProject {
+			return true
+		}
+		sch := n.Schema()
+		for i, e := range p.ProjectedExprs() {
+			if _, pass := e.(*expression.GetField); !pass && i < len(sch) && zonedExpr(e, cols) {
+				if cols == nil {
+					cols = make(map[columnKey]bool, len(outer)+1)
+				}
+				cols[columnKey{0, strings.ToLower(sch[i].Name)}] = true
+			}
+		}
+		return true
+	})
 	return cols
 }
 
 // zonedComparison types the untyped literals of the comparison e as
-// DATETIME when one of its operands is a DATETIME column of cols.
+// DATETIME when one of its operands is a DATETIME value (zonedExpr).
 func zonedComparison(e sql.Expression, cols map[columnKey]bool) (sql.Expression, transform.TreeIdentity, error) {
 	var ops []sql.Expression
 	switch x := e.(type) {
@@ -217,7 +275,7 @@ func zonedComparison(e sql.Expression, cols map[columnKey]bool) (sql.Expression,
 	}
 	zoned := false
 	for _, o := range ops {
-		if gf, ok := o.(*expression.GetField); ok && cols[columnKey{gf.TableId(), strings.ToLower(gf.Name())}] {
+		if zonedExpr(o, cols) {
 			zoned = true
 			break
 		}
@@ -240,4 +298,98 @@ func zonedComparison(e sql.Expression, cols map[columnKey]bool) (sql.Expression,
 		return nil, transform.SameTree, err
 	}
 	return n, transform.NewTree, nil
+}
+
+// zonedExpr reports whether e is a DATETIME value (PostgreSQL's
+// timestamptz): a DATETIME column of cols, a cast to DATETIME, now(),
+// to_timestamp(), a scalar subquery selecting one, or a timestamp
+// computed from one: at + interval, date_trunc, max, and COALESCE,
+// GREATEST and CASE results, which PostgreSQL resolves to timestamptz
+// when any of their timestamps is one (NULLIF takes its first
+// argument's type). Only timestamp
+// subexpressions are followed, so the walk stops at the conditions of a
+// CASE and at comparisons, which zonedLiteralsIn visits on their own.
+func zonedExpr(e sql.Expression, cols map[columnKey]bool) bool {
+	if familyOf(e) != famTimestamp {
+		return false
+	}
+	switch x := e.(type) {
+	case *expression.GetField:
+		return cols[columnKey{x.TableId(), strings.ToLower(x.Name())}]
+	case *plan.Subquery:
+		return zonedQuery(x.Query, cols)
+	case *pgFunc:
+		switch x.name {
+		case pgsql.FnCast, pgsql.FnTryCast:
+			// ts::timestamptz is one, at::timestamp is not.
+			if len(x.args) != 2 {
+				return false
+			}
+			name, _ := constString(x.args[1])
+			dt, err := dialect.ParseDataType(name)
+			return err == nil && dt.Name == dialect.TypeDateTime
+		case pgsql.FnNow, pgsql.FnClock, fnToTimestamp:
+			return true
+		case pgsql.FnNullIf:
+			// NULLIF(ts, at) is a timestamp: its first argument's type.
+			return len(x.args) > 0 && zonedExpr(x.args[0], cols)
+		case pgsql.FnCase:
+			// The subject of a simple CASE does not type its result.
+			c, err := splitCase(x.args)
+			if err != nil {
+				return false
+			}
+			for _, v := range c.vals {
+				if zonedExpr(v, cols) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	for _, c := range e.Children() {
+		if zonedExpr(c, cols) {
+			return true
+		}
+	}
+	return false
+}
+
+// fnToTimestamp is to_timestamp, whose result is a timestamptz.
+const fnToTimestamp = "kdb_to_timestamp"
+
+// zonedQuery reports whether the first column of the query n is a
+// DATETIME value; outer are the DATETIME columns of the queries around it.
+func zonedQuery(n sql.Node, outer map[columnKey]bool) bool {
+	if exprs := projection(n); len(exprs) > 0 {
+		return zonedExpr(exprs[0], dateTimeColumns(n, outer))
+	}
+	for n != nil {
+		if so, ok := n.(*plan.SetOp); ok {
+			// A UNION of a timestamp and a timestamptz is a timestamptz.
+			return zonedQuery(so.Left(), outer) || zonedQuery(so.Right(), outer)
+		}
+		ch := n.Children()
+		if len(ch) != 1 {
+			return false
+		}
+		n = ch[0]
+	}
+	return false
+}
+
+// projection is the list of expressions the query n selects, from its
+// topmost Project, GroupBy or Window; nil for a set operation.
+func projection(n sql.Node) []sql.Expression {
+	for n != nil {
+		if p, ok := n.(sql.Projector); ok {
+			return p.ProjectedExprs()
+		}
+		ch := n.Children()
+		if len(ch) != 1 {
+			return nil
+		}
+		n = ch[0]
+	}
+	return nil
 }

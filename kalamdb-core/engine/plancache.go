@@ -105,7 +105,7 @@ type cachedStatement struct {
 	tableFunction bool
 	// fast is the compiled fast-path plan, nil before the first run.
 	fast atomic.Pointer[fastPlan]
-	// cteErr is boundCTEExpansion's verdict on the statement as written
+	// cteErr is boundStatementShape's verdict on the statement as written
 	// (a statement whose views were expanded is checked on every run).
 	cteErr error
 	// constant: a SELECT of literals only; answer is its kept answer
@@ -252,7 +252,7 @@ func (e *Engine) statement(std *dialect.StandardSQL, namespace string) (*cachedS
 		return nil, err
 	}
 	cs := &cachedStatement{key: k, st: st, showDeleted: filtersOnDeleted(st.AST), unqualified: unqualifiedTable(st.AST),
-		tableFunction: hasTableFunction(st.AST), cteErr: boundCTEExpansion(st.AST), constant: constantSelect(st.AST),
+		tableFunction: hasTableFunction(st.AST), cteErr: boundStatementShape(st.AST), constant: constantSelect(st.AST),
 		size: statementSize(k.text, k.namespace)}
 	if cs.constant {
 		cs.size += maxConstantBytes

@@ -41,6 +41,11 @@ func (r *rowHasher) sum(ctx *sql.Context, row sql.Row) (uint64, error) {
 		if err != nil {
 			return 0, err
 		}
+		if b, ok := x.(bool); ok {
+			// A boolean is carried as bool or as the engine's TINYINT 1
+			// or 0 (boolValue): hashed as the latter either way.
+			x = boolValue(b)
+		}
 		switch v := x.(type) {
 		case nil:
 			_ = r.h.WriteByte('n')

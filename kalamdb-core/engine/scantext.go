@@ -16,7 +16,8 @@ import (
 
 // Text scan filters. A WHERE that compares a TEXT (or VARCHAR) column with
 // constants (sender = $1, tag IN ('a', 'b'), name >= 'm', a LIKE prefix,
-// which the engine reads as a range, or an OR of those on one column) is
+// which the engine reads as a range, tag NOT IN ('a', 'b'), tag <> 'a',
+// or an OR of those on one column) is
 // handed to the cold files under the table as cold.Filter bounds and
 // spans: row groups and pages whose statistics (or, on the primary key's
 // column, bloom filters) exclude every value are skipped, and rows that
@@ -100,10 +101,18 @@ func coldScanFilters(dt *dataTable, cols sql.ColSet, cond sql.Expression) []cold
 
 // spans is what e says of one column of dt of kind k: the spans of values
 // it can be true for. A comparison with a constant is one span, an IN list
-// of them a point each (NULL items match nothing), and an OR of such terms
-// on one column the union of theirs. Anything else (another column, a
-// NOT, an IS NULL, an AND inside the OR) says nothing.
+// of them a point each (NULL items match nothing), an OR of such terms on
+// one column the union of theirs, and NOT IN and <> (NOT of points) what
+// their points leave (notSpans). Anything else (another column, a NOT of
+// a range, an IS NULL, an AND inside the OR) says nothing.
+//
+// The spans hold no value for which e is false (only values for which it
+// is true, or NULL: col IN ('a', NULL) for 'b'), which is what lets NOT
+// take their complement.
 func (k coldKind) spans(dt *dataTable, cols sql.ColSet, e sql.Expression) (col int, spans []cold.Span, ok bool) {
+	if not, isNot := e.(*expression.Not); isNot {
+		return k.notSpans(dt, cols, not.Child)
+	}
 	if or, isOr := e.(*expression.Or); isOr {
 		col = -1
 		spans = []cold.Span{}
@@ -168,6 +177,47 @@ func (k coldKind) spans(dt *dataTable, cols sql.ColSet, e sql.Expression) (col i
 	return col, []cold.Span{s}, true
 }
 
+// notSpans is spans of NOT e, where e is points of one column (col = v,
+// col IN (...), an OR of those): the spans between and around the points,
+// bounds excluded. NULL passes none of them, as it makes NOT IN and <>
+// NULL; an IN list holding NULL makes NOT IN true for no value at all
+// (col NOT IN ('a', NULL) is NULL for 'b'), so nothing passes. Past
+// maxColdSpans-1 points the first ones are kept: a complement of fewer
+// points passes more values, never fewer, so it still prunes the row
+// groups that hold only those (one value each, mostly) and the plan's
+// Filter decides.
+func (k coldKind) notSpans(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, []cold.Span, bool) {
+	col, in, ok := k.spans(dt, cols, e)
+	if !ok {
+		return 0, nil, false
+	}
+	if _, items, isIn := inList(e); isIn && slices.ContainsFunc(items, isNullLiteral) {
+		return col, []cold.Span{}, true
+	}
+	vals := make([]any, 0, len(in))
+	for _, s := range in {
+		if !isPointSpan(s, k.compare) {
+			return 0, nil, false
+		}
+		vals = append(vals, s.Min)
+	}
+	slices.SortFunc(vals, k.compare)
+	vals = slices.CompactFunc(vals, func(a, b any) bool { return k.compare(a, b) == 0 })
+	vals = vals[:min(len(vals), maxColdSpans-1)]
+	out := make([]cold.Span, 0, len(vals)+1)
+	var prev any
+	for _, v := range vals {
+		out = append(out, cold.Span{Min: prev, MinExclusive: prev != nil, Max: v, MaxExclusive: true})
+		prev = v
+	}
+	return col, append(out, cold.Span{Min: prev, MinExclusive: prev != nil}), true
+}
+
+// isPointSpan reports whether s is one value, both bounds included.
+func isPointSpan(s cold.Span, compare func(a, b any) int) bool {
+	return s.Min != nil && s.Max != nil && !s.MinExclusive && !s.MaxExclusive && compare(s.Min, s.Max) == 0
+}
+
 // textColumn returns the schema index of the TEXT user column of dt that
 // e reads (see userColumn).
 func textColumn(dt *dataTable, cols sql.ColSet, e sql.Expression) (int, bool) {
@@ -193,7 +243,7 @@ func textConstant(e sql.Expression) (string, bool) {
 func coarseSpans(spans []cold.Span, n int, compare func(a, b any) int) []cold.Span {
 	vals := make([]any, 0, len(spans))
 	for _, s := range spans {
-		if s.Min == nil || s.Max == nil || compare(s.Min, s.Max) != 0 || s.MinExclusive || s.MaxExclusive {
+		if !isPointSpan(s, compare) {
 			return []cold.Span{hullOf(spans, compare)}
 		}
 		vals = append(vals, s.Min)

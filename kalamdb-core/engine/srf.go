@@ -276,14 +276,9 @@ func (n *srfNode) typeSeries(args []sql.Expression) error {
 				return noFunction("generate_series", args)
 			}
 		}
-		if s, ok := constString(args[2]); ok {
-			iv, err := parseInterval(s)
-			if err != nil {
-				return err
-			}
-			n.step = &iv
-		}
-		return nil
+		step, err := constInterval(args[2])
+		n.step = step
+		return err
 	}
 	unified, dt, err := unify("generate_series", args)
 	if ae, ok := apierror.As(err); ok && ae.Code == apierror.InvalidInput {

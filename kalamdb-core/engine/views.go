@@ -336,6 +336,39 @@ func (x *viewExpansion) tableDep(ns, name string) {
 	}
 }
 
+// ViewReads is catalog.Options.ViewReads: what a view's query names
+// directly, each table or view as a dependency with only its namespace
+// and name (names without one taken in the view's, WITH queries left
+// out), found by the walk CREATE VIEW records its dependencies with.
+// limits are the engine's (a stored query within them then parses
+// again).
+func ViewReads(limits Limits) func(v *systable.View) ([]systable.ViewDependency, error) {
+	pl := pgsql.Limits{MaxExpressionDepth: limits.MaxExpressionDepth, MaxStatementComplexity: limits.MaxStatementComplexity}
+	return func(v *systable.View) ([]systable.ViewDependency, error) {
+		tr, err := pgsql.Translate(v.Definition, pl)
+		if err != nil {
+			return nil, err
+		}
+		ctes := cteNames(tr.AST)
+		var reads []systable.ViewDependency
+		_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
+			at, ok := n.(*sqlparser.AliasedTableExpr)
+			if !ok {
+				return true, nil
+			}
+			tn, ok := at.Expr.(sqlparser.TableName)
+			if !ok {
+				return true, nil
+			}
+			if ns, name, ok := resolveName(tn, v.NamespaceID, ctes); ok {
+				reads = append(reads, systable.ViewDependency{NamespaceID: ns, Name: name})
+			}
+			return false, nil
+		}, tr.AST)
+		return reads, nil
+	}
+}
+
 // ViewRequest is a CREATE VIEW to plan, as the user creating it.
 type ViewRequest struct {
 	UserID string
@@ -407,6 +440,11 @@ func (e *Engine) PlanView(ctx context.Context, req ViewRequest) (*systable.View,
 
 // plan binds and analyzes a statement without running it.
 func (e *Engine) plan(sctx *sql.Context, stmt sqlparser.Statement, text string, bindings map[string]sqlparser.Expr) (sql.Node, error) {
+	// A view's query is planned here when it is created and when a live
+	// query's condition on it is checked, not through Query's checks.
+	if err := boundSubqueryNesting(stmt); err != nil {
+		return nil, err
+	}
 	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
 	if len(bindings) > 0 {
 		binder.SetBindings(bindings)

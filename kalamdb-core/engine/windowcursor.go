@@ -314,7 +314,7 @@ func inRange(val, base any, o rangeOffset, sub, less bool) (bool, error) {
 		v, ok1 := val.(time.Time)
 		b, ok2 := base.(time.Time)
 		if !ok1 || !ok2 {
-			return false, execError("RANGE offset over a %T key", val)
+			return false, execError("RANGE with an interval offset: an ORDER BY value is not a %s", o.fam)
 		}
 		sign := int64(1)
 		if sub {

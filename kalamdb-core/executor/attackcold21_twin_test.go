@@ -88,7 +88,7 @@ func TestAttackcold21TwinTables(t *testing.T) {
 				both(sb.String())
 			}
 			where := func() string {
-				switch rng.IntN(12) {
+				switch rng.IntN(14) {
 				case 0:
 					return "tag = " + lit()
 				case 1:
@@ -111,6 +111,10 @@ func TestAttackcold21TwinTables(t *testing.T) {
 					return "tag NOT IN (" + lit() + ", " + lit() + ")"
 				case 10:
 					return "tag <> " + lit() + " AND n < " + num()
+				case 11:
+					return "v != " + lit() + " OR v NOT IN (" + lit() + ", " + lit() + ")"
+				case 12:
+					return "NOT (tag = " + lit() + " OR tag IN (" + lit() + ", " + lit() + "))"
 				default:
 					return "id IN (" + fmt.Sprint(rng.IntN(nextID)) + ", " + fmt.Sprint(rng.IntN(nextID)) + ") OR tag = " + lit()
 				}

@@ -13,14 +13,14 @@ import (
 
 // TestAttackCold22TwinTables: the same statements on two tables, c.h
 // never flushed and c.k flushed and compacted; after every round, random
-// queries on times (comparisons at and between the rows' values, IN lists
-// short and past 1,024 distinct values with duplicates and NULLs, ORs,
-// NOT, IS NULL, COALESCE, DESC and LIMIT) answer the same on both, and on
-// c.k the same as written so that nothing is pushed. Batches leave whole
-// columns NULL (files with no value in a column), UPDATEs set runs of
-// rows NULL, and columns are added (with and without a DEFAULT), dropped
-// and re-added between flushes, so that files lack columns or hold a
-// dropped one.
+// queries on times (comparisons at and between the rows' values, IN and
+// NOT IN lists short and past 1,024 distinct values with duplicates and
+// NULLs, <> and !=, ORs, NOT, IS NULL, COALESCE, DESC and LIMIT) answer
+// the same on both, and on c.k the same as written so that nothing is
+// pushed. Batches leave whole columns NULL (files with no value in a
+// column) or of one value, UPDATEs set runs of rows NULL, and columns are
+// added (with and without a DEFAULT), dropped and re-added between
+// flushes, so that files lack columns or hold a dropped one.
 func TestAttackCold22TwinTables(t *testing.T) {
 	for _, seed := range []uint64{1} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { attackCold22Twins(t, seed) })
@@ -100,10 +100,16 @@ func attackCold22Twins(t *testing.T, seed uint64) {
 				live = append(live, c)
 			}
 		}
-		// A batch leaves a column NULL in every row, now and then.
+		// A batch leaves a column NULL in every row, now and then, or
+		// gives it one value in every row (a file of one value, when
+		// few changes follow before the flush).
 		nullCol := map[string]bool{}
+		oneVal := map[string]string{}
 		for _, c := range live {
 			nullCol[c.name] = rng.IntN(3) == 0
+			if rng.IntN(4) == 0 {
+				oneVal[c.name] = lit(c.kind)
+			}
 		}
 		names := []string{"id"}
 		for _, c := range live {
@@ -117,6 +123,10 @@ func attackCold22Twins(t *testing.T, seed uint64) {
 			}
 			fmt.Fprintf(&sb, "(%d", nextID)
 			for _, c := range live {
+				if v, ok := oneVal[c.name]; ok && !nullCol[c.name] {
+					sb.WriteString(", " + v)
+					continue
+				}
 				sb.WriteString(", " + val(c, nullCol[c.name]))
 			}
 			sb.WriteString(")")
@@ -197,7 +207,7 @@ func attackCold22Twins(t *testing.T, seed uint64) {
 		k := c.kind
 		order := []string{" ORDER BY id", " ORDER BY id DESC", " ORDER BY id DESC LIMIT 5", " ORDER BY id LIMIT 3"}[rng.IntN(4)]
 		var where string
-		switch rng.IntN(16) {
+		switch rng.IntN(19) {
 		case 0:
 			where = "%[1]s " + op() + " " + lit(k)
 		case 1:
@@ -228,6 +238,12 @@ func attackCold22Twins(t *testing.T, seed uint64) {
 			where = "%[1]s IN (" + many(k) + ") AND %[2]s IS NULL"
 		case 14:
 			where = "%[1]s " + op() + " " + lit(k) + " OR %[2]s " + op() + " " + lit(c2.kind)
+		case 15:
+			where = "%[1]s <> " + lit(k) + " AND %[1]s != " + lit(k)
+		case 16:
+			where = "%[1]s NOT IN (" + many(k) + ")"
+		case 17:
+			where = "NOT (%[1]s = " + lit(k) + " OR %[1]s IN (" + lits(k, 1+rng.IntN(3), rng.IntN(4) == 0) + ")) OR %[2]s <> " + lit(c2.kind)
 		default:
 			where = "%[1]s IN (" + lits(k, 2, false) + ") OR %[1]s BETWEEN " + lit(k) + " AND " + lit(k)
 		}

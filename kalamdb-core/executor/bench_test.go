@@ -86,12 +86,17 @@ func (d *benchDB) flush() *systable.Job { return d.flushTable("chat.messages") }
 
 // flushTable flushes table and waits for the job.
 func (d *benchDB) flushTable(table string) *systable.Job {
-	res := d.exec("root", systable.RoleSystem, "STORAGE FLUSH TABLE "+table)
+	return d.runJob("STORAGE FLUSH TABLE " + table)
+}
+
+// runJob runs a statement that starts a job and waits for the job.
+func (d *benchDB) runJob(stmt string) *systable.Job {
+	res := d.exec("root", systable.RoleSystem, stmt)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	j, err := d.db.Jobs.Wait(ctx, res[0].Rows[0][0].(string))
 	if err != nil || j.Status != systable.JobCompleted {
-		d.b.Fatalf("flush: %v %+v", err, j)
+		d.b.Fatalf("%s: %v %+v", stmt, err, j)
 	}
 	return j
 }

@@ -15,9 +15,9 @@ func TestDocsReview20UnknownTypeWithParentheses(t *testing.T) {
 	root := e.root()
 	root.must(`CREATE NAMESPACE app`)
 	for q, want := range map[string]string{
-		`CREATE TABLE app.m (id INT PRIMARY KEY, e ENUM('a', 'b'))`:   "unknown type 'ENUM'",
-		`CREATE TABLE app.m (id INT PRIMARY KEY, c INT, KEY idx (c))`: "unknown type 'IDX'",
-		`CREATE TABLE app.m (id INT PRIMARY KEY, s SET('a'))`:         "unknown type 'SET'",
+		`CREATE TABLE app.m (id INT PRIMARY KEY, e ENUM('a', 'b'))`:   `type "enum" does not exist`,
+		`CREATE TABLE app.m (id INT PRIMARY KEY, c INT, KEY idx (c))`: `type "idx" does not exist`,
+		`CREATE TABLE app.m (id INT PRIMARY KEY, s SET('a'))`:         `type "set" does not exist`,
 	} {
 		if ae := root.fails(apierror.InvalidSQL, q); ae.Message != want {
 			t.Errorf("%s: %q, want %q", q, ae.Message, want)

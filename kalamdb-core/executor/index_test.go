@@ -234,7 +234,7 @@ func TestIndexDDL(t *testing.T) {
 		sql  string
 		msg  string
 	}{
-		{apierror.InvalidSQL, "CREATE INDEX x ON ns.m (nope)", "column nope does not exist"},
+		{apierror.InvalidSQL, "CREATE INDEX x ON ns.m (nope)", `column "nope" does not exist`},
 		{apierror.AlreadyExists, "CREATE INDEX m_conv ON ns.other (conv)", "index m_conv already exists in namespace ns"},
 		{apierror.InvalidSQL, "CREATE INDEX x ON ns.ev (v)", "STREAM table ns.ev cannot be indexed"},
 		{apierror.InvalidSQL, "CREATE INDEX x ON ns.m (id, conv, body, a, b, c, d, e, f)", "at most 8 columns"},

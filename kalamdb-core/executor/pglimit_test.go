@@ -38,9 +38,15 @@ func TestLimitConstantExpressions(t *testing.T) {
 		{"SELECT id FROM app.l LIMIT '1.5'", `invalid input syntax for type bigint: "1.5"`},
 		{"SELECT id FROM app.l LIMIT id", "LIMIT must be a constant number or a parameter"},
 	})
-	// Overflow is a run-time error, as PostgreSQL's is, and as when the
-	// engine computes it.
-	if ae := root.fails(apierror.SQLExecutionError, "SELECT id FROM app.l LIMIT 9223372036854775807 * 2"); ae.Message != "bigint out of range" {
-		t.Errorf("LIMIT overflow: %q", ae.Message)
+	// Overflow and division by zero are run-time errors, as PostgreSQL's
+	// are, and as when the engine computes them (SELECT 1 / 0).
+	for q, want := range map[string]string{
+		"SELECT id FROM app.l LIMIT 9223372036854775807 * 2": "bigint out of range",
+		"SELECT id FROM app.l LIMIT 1 / 0":                   "division by zero",
+		"SELECT id FROM app.l LIMIT 1 OFFSET 2.5 / (1 - 1)":  "division by zero",
+	} {
+		if ae := root.fails(apierror.SQLExecutionError, q); ae.Message != want {
+			t.Errorf("%s: %q, want %q", q, ae.Message, want)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package executor
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
@@ -23,8 +24,9 @@ import (
 // Like user management, it runs neither inside a transaction nor inside
 // EXECUTE AS.
 
-// updatableUserColumns are the columns of system.users an UPDATE may set.
-var updatableUserColumns = map[string]bool{"email": true}
+// updatableUserColumns are the columns of system.users an UPDATE may set;
+// all are text, so a value of another type is written as its text.
+var updatableUserColumns = []string{"email"}
 
 // updatesSystemUsers reports whether a standard statement is an UPDATE of
 // system.users (parsed only when the text could name it).
@@ -45,12 +47,12 @@ func (x *Executor) updateSystemUsers(ctx context.Context, b *batch, p authz.Prin
 	if b.tx != nil {
 		return Result{}, apierror.New(apierror.SQLExecutionError, "UPDATE of system.users cannot run inside a transaction")
 	}
-	query, assigned, err := pgsql.UpdateAsSelect(s.Text(), []string{"username"})
+	query, assigned, err := pgsql.UpdateAsSelect(s.Text(), []string{"username"}, updatableUserColumns)
 	if err != nil {
 		return Result{}, err
 	}
 	for _, c := range assigned {
-		if !updatableUserColumns[c] {
+		if !slices.Contains(updatableUserColumns, c) {
 			return Result{}, apierror.New(apierror.InvalidInput,
 				"column %s of system.users cannot be updated: only email can (use ALTER USER for role and password)", dialect.Snippet(c))
 		}
@@ -82,7 +84,8 @@ func (x *Executor) updateSystemUsers(ctx context.Context, b *batch, p authz.Prin
 		case string:
 			email = v
 		default:
-			return Result{}, apierror.New(apierror.InvalidInput, "email must be text, not %T", v)
+			// The SELECT casts the email to text.
+			return Result{}, apierror.New(apierror.InternalError, "UPDATE of system.users computed an email that is not text")
 		}
 		names[i], changes[i] = name, catalog.UserChange{Email: &email}
 	}

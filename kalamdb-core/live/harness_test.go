@@ -119,6 +119,9 @@ func (e *env) connect(user string, role systable.Role) *client {
 type client struct {
 	t testing.TB
 	c *live.Conn
+	// seqShown says, per subscription, whether its query shows _seq (its
+	// ack's schema lists it).
+	seqShown map[string]bool
 }
 
 // msg is any server message, decoded from JSON.
@@ -139,6 +142,35 @@ type msg struct {
 	Code       string           `json:"code"`
 	Message    string           `json:"message"`
 	raw        string
+	// seqs and oldSeqs are the _seq of each of Rows and OldValues that
+	// every row carries, taken out of rows of a subscription whose query
+	// does not show it, so tests compare the columns they asked for.
+	seqs, oldSeqs []int64
+}
+
+// rowSeqs is the _seq of each row of a message, decoded exactly (a
+// float64 does not hold a 64-bit _seq).
+type rowSeqs struct {
+	Rows []struct {
+		Seq json.Number `json:"_seq"`
+	} `json:"rows"`
+	OldValues []struct {
+		Seq json.Number `json:"_seq"`
+	} `json:"old_values"`
+}
+
+// takeSeqs moves the _seq of the rows out of them (seqs: each row's, as
+// decoded exactly); a row without one gets 0.
+func takeSeqs(rows []map[string]any, seqs []struct {
+	Seq json.Number `json:"_seq"`
+}) []int64 {
+	var out []int64
+	for i, r := range rows {
+		n, _ := seqs[i].Seq.Int64()
+		out = append(out, n)
+		delete(r, "_seq")
+	}
+	return out
 }
 
 func (c *client) next() *msg {
@@ -162,6 +194,26 @@ func (c *client) next() *msg {
 		c.t.Fatalf("type field %q of %s", out.Type, raw)
 	}
 	out.raw = string(raw)
+	switch out.Type {
+	case "subscription_ack":
+		if c.seqShown == nil {
+			c.seqShown = map[string]bool{}
+		}
+		c.seqShown[out.SubscriptionID] = false
+		for _, col := range out.Schema {
+			if col.Name == "_seq" {
+				c.seqShown[out.SubscriptionID] = true
+			}
+		}
+	case "initial_data_batch", "change":
+		if shown, ok := c.seqShown[out.SubscriptionID]; ok && !shown {
+			var exact rowSeqs
+			if err := json.Unmarshal(raw, &exact); err != nil {
+				c.t.Fatalf("decode %s: %v", raw, err)
+			}
+			out.seqs, out.oldSeqs = takeSeqs(out.Rows, exact.Rows), takeSeqs(out.OldValues, exact.OldValues)
+		}
+	}
 	return &out
 }
 

@@ -103,6 +103,9 @@ func (s *subscription) open(ctx context.Context) error {
 	s.snap = snap
 	s.loadingSince.Store(c.now().UnixNano())
 	o := s.opts
+	if err := s.checkRestoredResume(ctx); err != nil {
+		return err
+	}
 	s.cursor = o.FromSeqID
 	if o.FromSeqID == 0 && o.LastRows > 0 {
 		if s.cursor, err = s.lastRowsBound(ctx, o.LastRows); err != nil {
@@ -134,6 +137,45 @@ func (s *subscription) open(ctx context.Context) error {
 	}
 	s.queueBatch(rows, size+afterSize, more, mem, after)
 	return nil
+}
+
+// checkRestoredResume refuses a resume (from_seq_id) of a table RESTORE
+// made from a _seq that is not of the backup's history of the partition:
+// below the restore's RestoredSeq, and above the partition's newest
+// version below it. Its versions keep the backup's _seq, and a resume
+// only sends what was written after from_seq_id, so a client whose
+// from_seq_id came from commits made after the backup was taken (to the
+// table the backup was taken of, or to another of its name since) would
+// keep, for ever, rows the restored table does not have, and miss rows
+// of the backup older than its from_seq_id. A from_seq_id within the
+// backup's history (a client that stopped before the backup, or that
+// subscribed to the restored table) resumes as usual: the partition's
+// history up to it is the one the client followed. The partition's
+// newest version below RestoredSeq is its newest at the backup, unless
+// a later write replaced it: a resume from it is then refused too, and
+// the client subscribes again without from_seq_id, as the error says. A
+// from_seq_id at or above RestoredSeq was issued after the restore.
+// s.loadMu is held, and s.snap is open.
+func (s *subscription) checkRestoredResume(ctx context.Context) error {
+	from, restored := s.opts.FromSeqID, s.table.Meta.RestoredSeq
+	if from == 0 || restored == 0 || from >= restored {
+		return nil
+	}
+	cond := "_seq >= $1 AND _seq < $2"
+	if s.table.Meta.TableType != dialect.TableTypeStream {
+		// Deleted versions are history too (a STREAM table has none).
+		cond += " AND (_deleted = true OR _deleted = false)"
+	}
+	res, err := s.queryWhere(ctx, quoteIdent(schema.SeqColumn), cond, " LIMIT 1", 2, nil, from, restored)
+	if err != nil {
+		return err
+	}
+	if len(res.Rows) > 0 {
+		return nil
+	}
+	return apierror.New(apierror.SubscriptionFailed,
+		"from_seq_id %d is not of the history %s.%s was restored from a backup with (RESTORE DATABASE); subscribe again without from_seq_id",
+		from, s.table.Meta.NamespaceID, s.table.Meta.TableName)
 }
 
 // sendBatch reads and queues the next batch. s.loadMu is held.
@@ -218,7 +260,7 @@ func (s *subscription) resumeDeletes(ctx context.Context, more bool, mem *memory
 	shape := s.shape
 	if pk := s.table.Meta.PrimaryKey; pk != "" && !s.view.onView && !slices.Contains(cols, pk) {
 		cols = append(slices.Clip(cols), pk)
-		shape = newRowShape(cols)
+		shape = newRowShape(rowColumns(cols))
 	}
 	list := make([]string, 0, len(cols)+1)
 	for _, name := range cols {
@@ -249,7 +291,10 @@ func (s *subscription) resumeDeletes(ctx context.Context, more bool, mem *memory
 		if !mem.Reserve(n) {
 			return mem.Refusal()
 		}
-		kept = append(kept, keptRow{seq: seq, vals: vals[:len(cols)], size: n})
+		// The row's keys are cols and _seq (rowColumns), which list
+		// has in the same order: its current version's _seq, newer than
+		// from_seq_id, as a live delete carries the deleting version's.
+		kept = append(kept, keptRow{seq: seq, vals: vals[:len(shape.names)], size: n})
 		size += n
 		return nil
 	}
@@ -319,7 +364,9 @@ func (s *subscription) fetch(ctx context.Context, mem *memory.Charge) (rows []Ro
 	rows = make([]Row, len(kept))
 	for i, r := range kept {
 		s.cursor = r.seq
-		rows[i] = Row{shape: s.shape, vals: r.vals[:len(cols)]}
+		// The row's keys are the query's columns and _seq (rowColumns),
+		// which list has in the same order.
+		rows[i] = Row{shape: s.shape, vals: r.vals[:len(s.shape.names)]}
 	}
 	return rows, first.bytes, first.cut, nil
 }
@@ -549,7 +596,7 @@ func (v *view) stale() (string, bool) {
 func newView(f *engine.Filter) (*view, error) {
 	t := f.Table
 	n := len(t.Schema.Columns)
-	v := &view{cond: f, viewChanged: f.ViewChanged, onView: f.OnView(), table: t, shape: newRowShape(f.Columns)}
+	v := &view{cond: f, viewChanged: f.ViewChanged, onView: f.OnView(), table: t, shape: newRowShape(rowColumns(f.Columns))}
 	for i, name := range f.Columns {
 		var at int
 		var dt dialect.DataType
@@ -568,7 +615,27 @@ func newView(f *engine.Filter) (*view, error) {
 		v.types = append(v.types, dt)
 		v.schema = append(v.schema, Column{Name: name, DataType: schema.WireName(dt), Index: i})
 	}
+	if len(v.shape.names) > len(f.Columns) {
+		// _seq, which the query does not show: every row carries it
+		// (rowColumns), but it is not a column of the result's schema.
+		v.at = append(v.at, n)
+		v.types = append(v.types, seqType)
+	}
 	return v, nil
+}
+
+// rowColumns is the keys of a subscription's rows: the query's columns,
+// then _seq when the query does not show it. Every row a subscription
+// sends carries its version's _seq, as KalamDB's rows do, because a
+// client resumes from the largest _seq it received (from_seq_id): one
+// subscribed to SELECT id would otherwise have nothing to resume from
+// but the last batch's last_seq_id, and would receive again, or miss,
+// the changes after it.
+func rowColumns(cols []string) []string {
+	if slices.Contains(cols, schema.SeqColumn) {
+		return cols
+	}
+	return append(slices.Clip(cols), schema.SeqColumn)
 }
 
 func columnIndex(t *catalog.Table, name string) int {
@@ -624,7 +691,8 @@ func (s *subscription) render(ctx context.Context, ch *txn.Change) (msg Message,
 	switch {
 	case oldMatch && newMatch:
 		nr, or := v.row(newRow), v.row(oldRow)
-		if v.onView && slices.EqualFunc(nr.vals, or.vals, func(a, b any) bool { return reflect.DeepEqual(a, b) }) {
+		shown := len(v.schema) // not the _seq every row carries, which always differs
+		if v.onView && slices.EqualFunc(nr.vals[:shown], or.vals[:shown], func(a, b any) bool { return reflect.DeepEqual(a, b) }) {
 			// Only columns the view hides changed: the subscriber may not
 			// learn even that.
 			return nil, nil
@@ -636,6 +704,15 @@ func (s *subscription) render(ctx context.Context, ch *txn.Change) (msg Message,
 		out.Rows = []Row{v.row(newRow)}
 	case oldMatch:
 		out.ChangeType = string(txn.ChangeDelete)
+		if ch.NewSeq != 0 {
+			// The row's last values, but the _seq of the version that
+			// took it out of the result (the DELETE's, or the UPDATE's
+			// that made the WHERE false): the client resumes from it, and
+			// a resume from an older _seq names the row again (as a
+			// resumed subscription's delete change carries the _seq of
+			// the row's current version).
+			oldRow[len(v.table.Schema.Columns)] = ch.NewSeq
+		}
 		out.OldValues = []Row{v.row(oldRow)}
 	default:
 		return nil, nil

@@ -51,7 +51,7 @@ func ValidateDefault(col string, dt dialect.DataType, def *dialect.DefaultExpr) 
 		}
 	}
 	if _, err := Normalize(dt, lit); err != nil {
-		return defaultError(dt, def)
+		return defaultError(col, dt, def)
 	}
 	return nil
 }
@@ -74,7 +74,7 @@ func literalTypeName(def *dialect.DefaultExpr) string {
 // type's input rules (which name it), a number overflows the type.
 // PostgreSQL checks a length or a precision only when the default is
 // written; KalamDB refuses it at once, in the words of that write.
-func defaultError(dt dialect.DataType, def *dialect.DefaultExpr) error {
+func defaultError(col string, dt dialect.DataType, def *dialect.DefaultExpr) error {
 	kind := schema.KindOf(dt.Name)
 	name := schema.InputTypeName(dt)
 	s, isText := def.Literal.(string)
@@ -94,10 +94,28 @@ func defaultError(dt dialect.DataType, def *dialect.DefaultExpr) error {
 		if !isText {
 			return apierror.New(apierror.InvalidSQL, "value out of range: overflow")
 		}
+	case schema.KindDate, schema.KindTimestamp:
+		// PostgreSQL reads a five-digit year; a column here holds years
+		// 0001 to 9999 only (a value past them is refused when written),
+		// so the DEFAULT is refused for what it is, not as bad syntax.
+		if isText && yearPast9999(s) {
+			return apierror.New(apierror.InvalidSQL, "column %s: DEFAULT value out of range for %s: %q (a column holds years 0001 to 9999)", col, dt.Name, s)
+		}
 	case schema.KindText:
 		if dt.MaxLength > 0 {
 			return apierror.New(apierror.InvalidSQL, "value too long for type character varying(%d)", dt.MaxLength)
 		}
 	}
 	return apierror.New(apierror.InvalidSQL, "invalid input syntax for type %s: %q", name, s)
+}
+
+// yearPast9999 reports whether date or timestamp text starts with a year
+// past 9999 ("10000-01-01"; leading zeros do not count).
+func yearPast9999(s string) bool {
+	s = strings.TrimSpace(s)
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n < len(s) && s[n] == '-' && len(strings.TrimLeft(s[:n], "0")) > 4
 }

@@ -46,8 +46,52 @@ func outOfRange(typ string, v any) error {
 	return invalid("value out of range for %s: %v", typ, v)
 }
 
+// TypeMismatch is the error of a value whose type its column's does not
+// take, named with KalamDB's type words (never a Go type): the writer
+// words it as PostgreSQL does, with the column's name.
+type TypeMismatch struct {
+	Column, Value string // the column's type, the value's
+}
+
+func (e *TypeMismatch) Error() string {
+	return fmt.Sprintf("a value of type %s does not convert to %s", e.Value, e.Column)
+}
+func (e *TypeMismatch) Is(target error) bool { return target == ErrInvalidValue }
+
 func cannotConvert(v any, dt dialect.DataType) error {
-	return invalid("cannot convert %T value to %s", v, typeString(dt))
+	return &TypeMismatch{Column: typeString(dt), Value: valueTypeName(v)}
+}
+
+// valueTypeName is the KalamDB type of a value the engine produces, as
+// far as its Go type tells it (an int8 is the engine's BOOLEAN).
+func valueTypeName(v any) string {
+	switch v.(type) {
+	case bool, int8:
+		return "BOOLEAN"
+	case int16:
+		return "SMALLINT"
+	case int32:
+		return "INT"
+	case int64, int, uint8, uint16, uint32, uint64, uint:
+		return "BIGINT"
+	case float32:
+		return "FLOAT"
+	case float64:
+		return "DOUBLE"
+	case decimal.Decimal:
+		return "DECIMAL"
+	case string:
+		return "TEXT"
+	case []byte:
+		return "BYTES"
+	case time.Time:
+		return "TIMESTAMP"
+	case types.Timespan, time.Duration:
+		return "TIME"
+	case sql.JSONWrapper, json.RawMessage, map[string]any, []any:
+		return "JSON"
+	}
+	return "unknown"
 }
 
 func typeString(dt dialect.DataType) string {

@@ -91,15 +91,28 @@ func Open(db *kv.DB, o Options) (*Manager, error) {
 }
 
 // CoverSeq makes b carry what keeps _seq above maxSeq, a _seq written
-// without a commit (a restore): the generator issues ids above maxSeq from
-// now on, and b carries the lease when maxSeq passes it, so that holds
-// after a restart too. The caller must call done after writing b, saying
-// whether the write succeeded.
-func (m *Manager) CoverSeq(b *kv.Batch, maxSeq int64) (done func(written bool)) {
+// without a commit (a restore), and above issued, one the generator
+// issued that b records (RestoreSeq's): the generator issues ids above
+// maxSeq from now on, and b carries the lease when either passes it, so
+// that holds after a restart too. issued is not observed: the generator
+// issued it, and observing it would skip the rest of its millisecond. The
+// caller must call done after writing b, saying whether the write
+// succeeded.
+func (m *Manager) CoverSeq(b *kv.Batch, maxSeq, issued int64) (done func(written bool)) {
 	// Observed before b is written: a commit racing the restore gets a
 	// _seq above every restored one, even before they are visible.
 	m.seq.Observe(maxSeq)
-	return m.lease.cover(b, maxSeq)
+	return m.lease.cover(b, max(maxSeq, issued))
+}
+
+// RestoreSeq is the _seq a restore that writes versions up to maxSeq
+// records as its tables' RestoredSeq (systable.TableMeta): above maxSeq
+// and every _seq issued before, below every _seq issued after. The
+// restore's batch must carry CoverSeq of it, which keeps it so after a
+// restart.
+func (m *Manager) RestoreSeq(maxSeq int64) int64 {
+	m.seq.Observe(maxSeq)
+	return m.seq.Next()
 }
 
 // Begin starts a transaction.

@@ -391,6 +391,14 @@ func TestConsoleInBrowser(t *testing.T) {
 	s.ok(rootPw, "INSERT INTO app.items (id, name) VALUES (3, 'arrived over HTTP')")
 	p.waitText(tid("live"), "arrived over HTTP")
 	p.waitText(tid("live-events"), "1 changes")
+	// A DELETE over HTTP takes the row out of the grid, whose query has no
+	// key column: the delete's old row carries the DELETE's _seq, not the
+	// one of the row the grid holds.
+	s.ok(rootPw, "DELETE FROM app.items WHERE id = 3")
+	p.waitText(tid("live-events"), "2 changes")
+	p.waitFor(fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && !e.innerText.includes("arrived over HTTP"); })()`, tid("live")))
+	s.ok(rootPw, "INSERT INTO app.items (id, name) VALUES (3, 'arrived over HTTP')") // as the rest expects
+	p.waitText(tid("live"), "arrived over HTTP")
 
 	// The server goes away: a banner; it comes back: the page reconnects
 	// and subscribes again.

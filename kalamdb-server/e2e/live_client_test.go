@@ -22,6 +22,9 @@ const wsWait = 30 * time.Second
 type wsClient struct {
 	t testing.TB
 	c *websocket.Conn
+	// seqShown says, per subscription, whether its query shows _seq (its
+	// ack's schema lists it).
+	seqShown map[string]bool
 }
 
 // wsMsg is any server message.
@@ -48,6 +51,36 @@ type wsMsg struct {
 	Code       string           `json:"code"`
 	Message    string           `json:"message"`
 	raw        string
+	// seqs and oldSeqs are the _seq of each of Rows and OldValues, which
+	// every row of a table carries: taken out of the rows of a
+	// subscription whose query does not show it, so tests compare the
+	// columns they asked for (0: a row without one).
+	seqs, oldSeqs []int64
+}
+
+// wireSeqs is the _seq of each row of a message, decoded exactly (a
+// float64 does not hold a 64-bit _seq).
+type wireSeqs struct {
+	Rows []struct {
+		Seq json.Number `json:"_seq"`
+	} `json:"rows"`
+	OldValues []struct {
+		Seq json.Number `json:"_seq"`
+	} `json:"old_values"`
+}
+
+// takeSeqs moves the _seq of the rows out of them; seqs are theirs as
+// decoded exactly.
+func takeSeqs(rows []map[string]any, seqs []struct {
+	Seq json.Number `json:"_seq"`
+}) []int64 {
+	var out []int64
+	for i, r := range rows {
+		n, _ := seqs[i].Seq.Int64()
+		out = append(out, n)
+		delete(r, "_seq")
+	}
+	return out
 }
 
 func (s *server) dialWS(t testing.TB) *wsClient {
@@ -111,6 +144,26 @@ func (c *wsClient) recv() *wsMsg {
 	m := &wsMsg{raw: string(raw)}
 	if err := json.Unmarshal(raw, m); err != nil {
 		c.t.Fatalf("decode %s: %v", raw, err)
+	}
+	switch m.Type {
+	case "subscription_ack":
+		if c.seqShown == nil {
+			c.seqShown = map[string]bool{}
+		}
+		c.seqShown[m.SubscriptionID] = false
+		for _, col := range m.Schema {
+			if col.Name == "_seq" {
+				c.seqShown[m.SubscriptionID] = true
+			}
+		}
+	case "initial_data_batch", "change":
+		if shown, ok := c.seqShown[m.SubscriptionID]; ok && !shown {
+			var exact wireSeqs
+			if err := json.Unmarshal(raw, &exact); err != nil {
+				c.t.Fatalf("decode %s: %v", raw, err)
+			}
+			m.seqs, m.oldSeqs = takeSeqs(m.Rows, exact.Rows), takeSeqs(m.OldValues, exact.OldValues)
+		}
 	}
 	return m
 }

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -75,5 +76,100 @@ func TestLiveResumeNamesRowsThatLeftTheFilter(t *testing.T) {
 	s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES (11, 7, 'k')")
 	if got := r.change("m"); got != "insert [map[body:k id:11]]" {
 		t.Fatalf("after the delete: %s", got)
+	}
+}
+
+// resumePoint is what KalamDB's SDK resumes from: the largest _seq of the
+// rows it received (every row carries one, docs/live.md) and of the
+// batches' last_seq_id. It fails the test on a row without _seq.
+func resumePoint(t *testing.T, from int64, msgs ...*wsMsg) int64 {
+	t.Helper()
+	for _, m := range msgs {
+		if len(m.seqs) != len(m.Rows) || len(m.oldSeqs) != len(m.OldValues) {
+			t.Fatalf("rows without _seq: %s", m.raw)
+		}
+		from = max(from, m.BatchControl.LastSeqID)
+		for _, s := range append(slices.Clip(m.seqs), m.oldSeqs...) {
+			if s <= 0 {
+				t.Fatalf("a row without _seq: %s", m.raw)
+			}
+			from = max(from, s)
+		}
+	}
+	return from
+}
+
+// TestLiveResumeFromSeqOfRowsThatDoNotSelectIt: docs/live.md, every row a
+// subscription sends carries its version's _seq, whether the query
+// selects it or not, so a client of SELECT id resumes from the largest
+// _seq it received (as KalamDB's SDK does) and gets every row committed
+// after, once: nothing missed, nothing it already has sent again.
+func TestLiveResumeFromSeqOfRowsThatDoNotSelectIt(t *testing.T) {
+	s := liveServer(t)
+	s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES (1, 7, 'a'), (2, 7, 'b'), (3, 7, 'c'), (9, 8, 'elsewhere')")
+	const q = "SELECT id FROM chat.messages WHERE conv = 7"
+
+	c := s.loginWS(t, "alice", "alice-pw")
+	c.subscribe("m", q, map[string]any{"batch_size": 2})
+	ack := c.expect("subscription_ack", "m")
+	if len(ack.Schema) != 1 || ack.Schema[0].Name != "id" {
+		t.Fatalf("schema: %s", ack.raw)
+	}
+	var got []*wsMsg
+	for {
+		b := c.expect("initial_data_batch", "m")
+		got = append(got, b)
+		if !b.BatchControl.HasMore {
+			break
+		}
+		c.send(map[string]any{"type": "next_batch", "subscription_id": "m"})
+	}
+	s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES (4, 7, 'd'), (5, 7, 'e')")
+	got = append(got, c.expect("change", "m"), c.expect("change", "m"))
+	s.ok(liveAlice, "UPDATE chat.messages SET body = 'a2' WHERE id = 1")
+	got = append(got, c.expect("change", "m"))
+	s.ok(liveAlice, "DELETE FROM chat.messages WHERE id = 2")
+	got = append(got, c.expect("change", "m"))
+	var seen []string
+	for _, m := range got {
+		seen = append(seen, fmt.Sprint(m.Type, m.ChangeType, m.Rows, m.OldValues))
+	}
+	if fmt.Sprint(seen) != "[initial_data_batch[map[id:1] map[id:2]] [] initial_data_batch[map[id:3]] [] "+
+		"changeinsert[map[id:4]] [] changeinsert[map[id:5]] [] changeupdate[map[id:1]] [map[id:1]] changedelete[] [map[id:2]]]" {
+		t.Fatalf("received: %v", seen)
+	}
+	from := resumePoint(t, 0, got...)
+	last := got[len(got)-1]
+	if from != last.oldSeqs[0] || from <= got[len(got)-2].seqs[0] {
+		t.Fatalf("resume point %d: the DELETE's _seq (%s) should be the newest", from, last.raw)
+	}
+	_ = c.c.CloseNow()
+
+	s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES (6, 7, 'f'), (10, 8, 'elsewhere')")
+	s.ok(liveAlice, "UPDATE chat.messages SET body = 'c2' WHERE id = 3")
+	s.ok(liveAlice, "DELETE FROM chat.messages WHERE id = 4")
+
+	r := s.loginWS(t, "alice", "alice-pw")
+	// As a JavaScript client sends it: a string, which holds a 64-bit
+	// _seq exactly.
+	_, rows := r.subscribeAll("m", q, map[string]any{"from_seq_id": fmt.Sprint(from)})
+	if fmt.Sprint(rows) != "[map[id:6] map[id:3]]" {
+		t.Fatalf("resumed from %d: %v", from, rows)
+	}
+	// Then the row deleted meanwhile, and no other the client holds or
+	// saw deleted (row 10 never matched: the docs let it be named).
+	d := r.expect("change", "m")
+	named := fmt.Sprint(d.OldValues)
+	if d.ChangeType != "delete" || (named != "[map[id:4]]" && named != "[map[id:10] map[id:4]]") {
+		t.Fatalf("after the resumed initial data: %s", d.raw)
+	}
+	for _, seq := range d.oldSeqs {
+		if seq <= from {
+			t.Fatalf("a named row's _seq is not past the resume point %d: %s", from, d.raw)
+		}
+	}
+	s.ok(liveAlice, "INSERT INTO chat.messages (id, conv, body) VALUES (7, 7, 'g')")
+	if got := r.change("m"); got != "insert [map[id:7]]" {
+		t.Fatalf("next change: %s", got)
 	}
 }

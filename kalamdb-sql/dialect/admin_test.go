@@ -358,7 +358,7 @@ func TestExecuteAs(t *testing.T) {
 		{name: "no user", sql: "EXECUTE AS 'a' (SELECT 1)", code: apierror.InvalidSQL, msg: "expected USER", pos: 12},
 		{name: "empty user", sql: "EXECUTE AS USER '' (SELECT 1)", code: apierror.InvalidSQL, msg: "user name must not be empty", pos: 17},
 		{name: "semicolon inside", sql: "EXECUTE AS USER 'a' (SELECT 1;)", code: apierror.InvalidSQL, msg: "only one statement is allowed", pos: 30},
-		{name: "inner syntax error", sql: "EXECUTE AS USER 'a' (CREATE TABLE t (a INTT))", code: apierror.InvalidSQL, msg: "unknown type 'INTT'", pos: 40},
+		{name: "inner syntax error", sql: "EXECUTE AS USER 'a' (CREATE TABLE t (a INTT))", code: apierror.InvalidSQL, msg: "type \"intt\" does not exist", pos: 40},
 		{name: "inner executable comment", sql: "EXECUTE AS USER 'a' (SELECT a /*! b */ FROM t)", code: apierror.InvalidSQL, msg: "executable comments", pos: 31},
 		{name: "inner unsupported", sql: "EXECUTE AS USER 'a' (GRANT ALL ON t TO b)", code: apierror.InvalidSQL, msg: "unsupported statement: GRANT", pos: 22},
 	})

@@ -108,16 +108,18 @@ func (p *parser) parseCreateIndex() (Statement, error) {
 		if err := p.checkName(nameColumn, col, t); err != nil {
 			return nil, err
 		}
-		if seen[col] {
-			return nil, p.errAt(t.pos, "column %s appears more than once in the index", col)
-		}
-		seen[col] = true
-		if len(st.Columns) == MaxIndexColumns {
-			return nil, p.errAt(t.pos, "an index has at most %d columns", MaxIndexColumns)
-		}
-		st.Columns = append(st.Columns, col)
 		if err := p.indexColumnOrder(); err != nil {
 			return nil, err
+		}
+		// PostgreSQL accepts a column named twice; its second place orders
+		// nothing (entries with equal values before it have equal values
+		// there too), so it is indexed once.
+		if !seen[col] {
+			seen[col] = true
+			if len(st.Columns) == MaxIndexColumns {
+				return nil, p.errAt(t.pos, "an index has at most %d columns", MaxIndexColumns)
+			}
+			st.Columns = append(st.Columns, col)
 		}
 		if p.acceptPunct(",") {
 			continue

@@ -72,7 +72,7 @@ func (p *parser) parseCreateTable(typeWord TableType) (Statement, error) {
 				return nil, err
 			}
 		} else {
-			col, info, err := p.columnDef(colCreate)
+			col, info, err := p.columnDef(colCreate, st.Table.Name)
 			if err != nil {
 				return nil, err
 			}
@@ -106,9 +106,8 @@ func (p *parser) parseCreateTable(typeWord TableType) (Statement, error) {
 			if c.Name != st.PrimaryKey {
 				continue
 			}
-			if infos[i].nullTok.kind != TokEOF {
-				return nil, p.errAt(infos[i].nullTok.pos, "primary key column '%s' cannot be NULL", c.Name)
-			}
+			// An explicit NULL does not make a key nullable (PostgreSQL
+			// accepts it and makes the key NOT NULL all the same).
 			c.PrimaryKey, c.NotNull, found = true, true, true
 		}
 		if !found {
@@ -155,13 +154,13 @@ const (
 // errors found after the whole definition (or table) is parsed.
 type columnInfo struct {
 	nameTok token
-	nullTok token // explicit NULL, if any
 	pkTok   token // PRIMARY KEY, if any
 }
 
 // columnDef parses  name TYPE [NOT NULL|NULL] [DEFAULT expr] [PRIMARY KEY]
-// with the clauses in any order, each at most once.
-func (p *parser) columnDef(form columnForm) (ColumnDef, columnInfo, error) {
+// of table (named in messages) with the clauses in any order, DEFAULT and
+// PRIMARY KEY at most once.
+func (p *parser) columnDef(form columnForm, table string) (ColumnDef, columnInfo, error) {
 	var info columnInfo
 	info.nameTok = p.peek()
 	name, err := p.name(nameColumn)
@@ -173,7 +172,7 @@ func (p *parser) columnDef(form columnForm) (ColumnDef, columnInfo, error) {
 		return ColumnDef{}, info, err
 	}
 
-	var notNullTok, defaultTok token
+	var notNullTok, nullTok, defaultTok token
 clauses:
 	for {
 		t := p.peek()
@@ -183,33 +182,40 @@ clauses:
 		var (
 			kw     = asciiUpper(p.raw(t))
 			clause *token // where this clause's token is recorded
-			what   string
 		)
 		switch kw {
 		case "NOT":
-			clause, what = &notNullTok, "NOT NULL"
+			clause = &notNullTok
 		case "NULL":
-			clause, what = &info.nullTok, "NULL"
+			clause = &nullTok
 		case "DEFAULT":
 			if form == colModify {
 				return ColumnDef{}, info, p.errAt(t.pos, "MODIFY COLUMN cannot set a DEFAULT")
 			}
-			clause, what = &defaultTok, "DEFAULT"
+			clause = &defaultTok
 		case "PRIMARY":
 			if form != colCreate {
 				return ColumnDef{}, info, p.errAt(t.pos, "a PRIMARY KEY can only be declared by CREATE TABLE")
 			}
-			clause, what = &info.pkTok, "PRIMARY KEY"
+			clause = &info.pkTok
 		case "UNIQUE", "CHECK", "REFERENCES", "CONSTRAINT", "COLLATE", "COMMENT",
 			"AUTO_INCREMENT", "AUTOINCREMENT", "GENERATED", "IDENTITY", "ON":
 			return ColumnDef{}, info, p.errAt(t.pos, "%s is not supported in a column definition", kw)
 		default:
 			break clauses
 		}
-		if clause.kind != TokEOF {
-			return ColumnDef{}, info, p.errAt(t.pos, "%s is given more than once for column '%s'", what, name)
+		// PostgreSQL accepts NOT NULL NOT NULL (and NULL NULL): a repeat
+		// says nothing new. The first one is the one recorded.
+		repeatable := kw == "NOT" || kw == "NULL"
+		if clause.kind != TokEOF && !repeatable {
+			if kw == "PRIMARY" {
+				return ColumnDef{}, info, p.errAt(t.pos, "multiple primary keys for table %q are not allowed", table)
+			}
+			return ColumnDef{}, info, p.errAt(t.pos, "multiple default values specified for column %q of table %q", name, table)
 		}
-		*clause = t
+		if clause.kind == TokEOF {
+			*clause = t
+		}
 		p.i++
 		switch kw {
 		case "NOT":
@@ -227,15 +233,12 @@ clauses:
 		}
 	}
 
-	if notNullTok.kind != TokEOF && info.nullTok.kind != TokEOF {
+	if notNullTok.kind != TokEOF && nullTok.kind != TokEOF {
 		later := notNullTok
-		if info.nullTok.pos > later.pos {
-			later = info.nullTok
+		if nullTok.pos > later.pos {
+			later = nullTok
 		}
-		return ColumnDef{}, info, p.errAt(later.pos, "column '%s' is declared both NULL and NOT NULL", name)
-	}
-	if info.pkTok.kind != TokEOF && info.nullTok.kind != TokEOF {
-		return ColumnDef{}, info, p.errAt(info.nullTok.pos, "primary key column '%s' cannot be NULL", name)
+		return ColumnDef{}, info, p.errAt(later.pos, "conflicting NULL/NOT NULL declarations for column %q of table %q", name, table)
 	}
 	col.PrimaryKey = info.pkTok.kind != TokEOF
 	col.NotNull = notNullTok.kind != TokEOF || col.PrimaryKey
@@ -314,7 +317,9 @@ func (p *parser) dataType() (DataType, error) {
 			return DataType{}, err
 		}
 	}
-	dt, err := ResolveType(word, params)
+	// A type word is unquoted: PostgreSQL folds it to lower case, and an
+	// unknown one is named so.
+	dt, err := ResolveType(asciiLower(word), params)
 	if err != nil {
 		at := t
 		if known && len(paramToks) > 0 {
@@ -734,7 +739,7 @@ func (p *parser) parseAlterTable() (Statement, error) {
 		if p.isKeyword(t, "MODIFY") {
 			form, op = colModify, AlterModifyColumn
 		}
-		col, _, err := p.columnDef(form)
+		col, _, err := p.columnDef(form, st.Table.Name)
 		if err != nil {
 			return nil, err
 		}

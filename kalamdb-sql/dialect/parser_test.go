@@ -281,14 +281,14 @@ func TestParseBatch(t *testing.T) {
 func TestErrorPositionsInBatch(t *testing.T) {
 	sql := "SELECT 1;\nCREATE TABLE t (a INTT);"
 	_, err := Parse(sql)
-	checkErr(t, sql, err, apierror.InvalidSQL, "unknown type 'INTT'", 29)
+	checkErr(t, sql, err, apierror.InvalidSQL, "type \"intt\" does not exist", 29)
 	d := err.(*apierror.Error).Details.(map[string]any)
 	if d["line"] != 2 || d["column"] != 19 {
 		t.Fatalf("line/column = %v/%v, want 2/19", d["line"], d["column"])
 	}
 
 	_, err = ParseOne("CREATE TABLE t (a INTT)")
-	checkErr(t, "", err, apierror.InvalidSQL, "unknown type", 19)
+	checkErr(t, "", err, apierror.InvalidSQL, "type \"intt\" does not exist", 19)
 
 	// Syntax errors name the batch position in the message as well.
 	sql = "SHOW TABLES;\nSHOW TABLES IN;\n"

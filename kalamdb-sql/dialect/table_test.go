@@ -147,6 +147,18 @@ func TestCreateTableColumnsAndKeys(t *testing.T) {
 	if st.PrimaryKey != "b" || st.Columns[0].PrimaryKey || !st.Columns[1].PrimaryKey || !st.Columns[1].NotNull {
 		t.Fatalf("pk = %q, columns = %+v", st.PrimaryKey, st.Columns)
 	}
+	// NULL on a primary key column is accepted, as in PostgreSQL: the key
+	// is NOT NULL all the same.
+	for _, q := range []string{"CREATE TABLE t (a INT NULL PRIMARY KEY)", "CREATE TABLE t (a INT PRIMARY KEY NULL)", "CREATE TABLE t (a INT NULL, PRIMARY KEY (a))"} {
+		if st := parseAs[*CreateTable](t, q); !st.Columns[0].PrimaryKey || !st.Columns[0].NotNull {
+			t.Fatalf("%s: columns = %+v", q, st.Columns)
+		}
+	}
+	// NOT NULL or NULL given twice is accepted, as in PostgreSQL.
+	st2 := parseAs[*CreateTable](t, "CREATE TABLE t (a INT NOT NULL NOT NULL, b INT NULL NULL)")
+	if !st2.Columns[0].NotNull || st2.Columns[1].NotNull {
+		t.Fatalf("columns = %+v", st2.Columns)
+	}
 	if st.Table != (TableName{Namespace: "app", Name: "t"}) {
 		t.Fatalf("table = %+v", st.Table)
 	}
@@ -278,7 +290,7 @@ func TestCreateTableErrors(t *testing.T) {
 		{name: "missing comma", sql: "CREATE TABLE t (a INT b INT)", code: apierror.InvalidSQL, msg: "near 'b': expected ',' or ')'", pos: 23},
 		{name: "trailing comma", sql: "CREATE TABLE t (a INT,)", code: apierror.InvalidSQL, msg: "near ')': expected column name", pos: 23},
 		{name: "unclosed", sql: "CREATE TABLE t (a INT", code: apierror.InvalidSQL, msg: "at end of input: expected ',' or ')'", pos: 22},
-		{name: "unknown type", sql: "CREATE TABLE t (a VARCHAR2)", code: apierror.InvalidSQL, msg: "unknown type 'VARCHAR2'", pos: 19},
+		{name: "unknown type", sql: "CREATE TABLE t (a VARCHAR2)", code: apierror.InvalidSQL, msg: "type \"varchar2\" does not exist", pos: 19},
 		{name: "embedding", sql: "CREATE TABLE t (a EMBEDDING(3))", code: apierror.Unsupported, msg: "EMBEDDING is not supported", pos: 19},
 		{name: "varbinary length", sql: "CREATE TABLE t (a VARBINARY(16))", code: apierror.InvalidSQL, msg: "type VARBINARY takes no parameters", pos: 28},
 		{name: "unique constraint", sql: "CREATE TABLE t (a INT, CONSTRAINT u UNIQUE (a))", code: apierror.InvalidSQL, msg: "only PRIMARY KEY constraints are supported, not UNIQUE", pos: 37},
@@ -300,11 +312,9 @@ func TestCreateTableErrors(t *testing.T) {
 		{name: "clause then column key", sql: "CREATE TABLE t (PRIMARY KEY (a), a INT PRIMARY KEY)", code: apierror.InvalidSQL, msg: `multiple primary keys for table "t" are not allowed`, pos: 40},
 		{name: "unknown key column", sql: "CREATE TABLE t (a INT, PRIMARY KEY (b))", code: apierror.InvalidSQL, msg: `column "b" named in key does not exist`, pos: 37},
 		{name: "composite key", sql: "CREATE TABLE t (a INT, b INT, PRIMARY KEY (a, b))", code: apierror.InvalidSQL, msg: "composite primary keys are not supported", pos: 45},
-		{name: "nullable key", sql: "CREATE TABLE t (a INT NULL PRIMARY KEY)", code: apierror.InvalidSQL, msg: "primary key column 'a' cannot be NULL", pos: 23},
-		{name: "nullable clause key", sql: "CREATE TABLE t (a INT NULL, PRIMARY KEY (a))", code: apierror.InvalidSQL, msg: "cannot be NULL", pos: 23},
-		{name: "null and not null", sql: "CREATE TABLE t (a INT NOT NULL NULL)", code: apierror.InvalidSQL, msg: "both NULL and NOT NULL", pos: 32},
-		{name: "not null twice", sql: "CREATE TABLE t (a INT NOT NULL NOT NULL)", code: apierror.InvalidSQL, msg: "NOT NULL is given more than once", pos: 32},
-		{name: "default twice", sql: "CREATE TABLE t (a INT DEFAULT 1 DEFAULT 2)", code: apierror.InvalidSQL, msg: "DEFAULT is given more than once", pos: 33},
+		{name: "null and not null", sql: "CREATE TABLE t (a INT NOT NULL NULL)", code: apierror.InvalidSQL, msg: `conflicting NULL/NOT NULL declarations for column "a" of table "t"`, pos: 32},
+		{name: "default twice", sql: "CREATE TABLE t (a INT DEFAULT 1 DEFAULT 2)", code: apierror.InvalidSQL, msg: `multiple default values specified for column "a" of table "t"`, pos: 33},
+		{name: "key twice", sql: "CREATE TABLE t (a INT PRIMARY KEY PRIMARY KEY)", code: apierror.InvalidSQL, msg: `multiple primary keys for table "t" are not allowed`, pos: 35},
 		{name: "not null default null", sql: "CREATE TABLE t (a INT NOT NULL DEFAULT NULL)", code: apierror.InvalidSQL, msg: "NOT NULL but its DEFAULT is NULL", pos: 32},
 		{name: "key default null", sql: "CREATE TABLE t (a INT PRIMARY KEY DEFAULT NULL)", code: apierror.InvalidSQL, msg: "NOT NULL but its DEFAULT is NULL", pos: 35},
 		{name: "not without null", sql: "CREATE TABLE t (a INT NOT 5)", code: apierror.InvalidSQL, msg: "near '5': expected NULL", pos: 27},
@@ -424,6 +434,8 @@ func TestAlterTable(t *testing.T) {
 		{sql: "ALTER TABLE t DROP COLUMN _deleted", code: apierror.InvalidSQL, msg: "'_deleted' is reserved", pos: 27},
 		{sql: "ALTER TABLE t ADD COLUMN id BIGINT PRIMARY KEY", code: apierror.InvalidSQL, msg: "PRIMARY KEY can only be declared by CREATE TABLE", pos: 36},
 		{sql: "ALTER TABLE t MODIFY COLUMN a INT DEFAULT 1", code: apierror.InvalidSQL, msg: "MODIFY COLUMN cannot set a DEFAULT", pos: 35},
+		{sql: "ALTER TABLE ns.t ADD COLUMN a INT DEFAULT 1 DEFAULT 2", code: apierror.InvalidSQL, msg: `multiple default values specified for column "a" of table "t"`, pos: 45},
+		{sql: "ALTER TABLE t ADD COLUMN a INT NULL NOT NULL", code: apierror.InvalidSQL, msg: `conflicting NULL/NOT NULL declarations for column "a" of table "t"`, pos: 37},
 		{sql: "ALTER TABLE t MODIFY COLUMN a INT PRIMARY KEY", code: apierror.InvalidSQL, msg: "PRIMARY KEY can only be declared", pos: 35},
 		{sql: "ALTER TABLE t ADD COLUMN a", code: apierror.InvalidSQL, msg: "at end of input: expected a column type", pos: 27},
 		{sql: "ALTER TABLE t ADD COLUMN a INT, b INT", code: apierror.InvalidSQL, msg: "near ',': expected end of statement", pos: 31},

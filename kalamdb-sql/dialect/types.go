@@ -84,7 +84,9 @@ func ResolveType(word string, params []int64) (DataType, error) {
 			// not one of this server's wire types (docs/sql.md).
 			return DataType{}, UnsupportedTypeError(fmt.Sprintf("type %s is not supported by this server", w))
 		}
-		return DataType{}, fmt.Errorf("unknown type '%s'", snippet(word))
+		// PostgreSQL's words: the name as the parser folded it (callers
+		// pass an unquoted word lower-cased).
+		return DataType{}, fmt.Errorf("type \"%s\" does not exist", snippet(word))
 	}
 	if _, max := typeParams(w); len(params) > max {
 		if max == 0 {

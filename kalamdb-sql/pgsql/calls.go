@@ -35,6 +35,11 @@ func (t *translator) funcCall(fc *pg.FuncCall) (sqlparser.Expr, error) {
 	if name == "cume_dist" && fc.Over != nil {
 		return t.cumeDist(fc)
 	}
+	if name == "make_interval" {
+		// Its value is an interval, which exists only where
+		// intervalOperand reads one.
+		return nil, t.unsupported(fc.Location, "INTERVAL values are only supported added to or subtracted from a timestamp or date (ts + make_interval(days => 1))")
+	}
 	spec, ok := functions[name]
 	if !ok && setReturning[name] {
 		return nil, t.unsupported(fc.Location, "set-returning function %s() is only supported in FROM: write SELECT ... FROM %s(...)", name, name)

@@ -2,6 +2,7 @@ package pgsql
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -410,8 +411,16 @@ func (t *translator) typeCast(tc *pg.TypeCast) (sqlparser.Expr, error) {
 }
 
 // intervalOperand returns the text expression of an INTERVAL operand of
-// + or -, or nil when n is not one.
+// + or -, or nil when n is not one: INTERVAL '...', or one multiplied or
+// divided by a number (ts + g * INTERVAL '1 hour'), which the engine
+// computes as interval text.
 func (t *translator) intervalOperand(n *pg.Node) (sqlparser.Expr, bool, error) {
+	if a := n.GetAExpr(); a != nil && a.Kind == pg.A_Expr_Kind_AEXPR_OP && a.Lexpr != nil {
+		return t.scaledInterval(a)
+	}
+	if fc := n.GetFuncCall(); fc != nil && funcName(fc) == "make_interval" {
+		return t.makeInterval(fc)
+	}
 	tc := n.GetTypeCast()
 	if tc == nil {
 		return nil, false, nil
@@ -422,6 +431,77 @@ func (t *translator) intervalOperand(n *pg.Node) (sqlparser.Expr, bool, error) {
 	}
 	arg, err := t.expr(tc.Arg)
 	return arg, true, err
+}
+
+// scaledInterval translates interval * number, number * interval and
+// interval / number (PostgreSQL's float8 operators), or returns nil when a
+// is none of them.
+func (t *translator) scaledInterval(a *pg.A_Expr) (sqlparser.Expr, bool, error) {
+	op, ok := operatorName(a.Name)
+	if !ok || op != "*" && op != "/" {
+		return nil, false, nil
+	}
+	mode, factor := "mul", a.Rexpr
+	if op == "/" {
+		mode = "div"
+	}
+	iv, ok, err := t.intervalOperand(a.Lexpr)
+	switch {
+	case err != nil:
+		return nil, false, err
+	case ok:
+		// Each side is looked at once: a chain of products stays linear.
+		if _, both, err := t.intervalOperand(factor); err != nil {
+			return nil, false, err
+		} else if both {
+			return nil, false, t.errorAt(a.Location, "operator does not exist: interval %s interval", op)
+		}
+	case op == "*":
+		mode, factor = "rmul", a.Lexpr
+		if iv, ok, err = t.intervalOperand(a.Rexpr); err != nil || !ok {
+			return nil, false, err
+		}
+	default:
+		return nil, false, nil
+	}
+	f, err := t.expr(factor)
+	if err != nil {
+		return nil, false, err
+	}
+	return call(FnIntervalMul, iv, f, str(mode)), true, nil
+}
+
+// makeIntervalArgs are make_interval's parameters, in order.
+var makeIntervalArgs = []string{"years", "months", "weeks", "days", "hours", "mins", "secs"}
+
+// makeInterval translates make_interval(years, months, weeks, days,
+// hours, mins, secs), positional or named (days => 3), each 0 when not
+// given, into kdb_make_interval with all seven.
+func (t *translator) makeInterval(fc *pg.FuncCall) (sqlparser.Expr, bool, error) {
+	args := make([]sqlparser.Expr, len(makeIntervalArgs))
+	named := false
+	for i, a := range fc.Args {
+		pos, val := i, a
+		if na := a.GetNamedArgExpr(); na != nil {
+			named, pos, val = true, slices.Index(makeIntervalArgs, na.Name), na.Arg
+		} else if named {
+			return nil, false, t.errorAt(location(a), "positional argument cannot follow named argument")
+		}
+		if pos < 0 || pos >= len(args) || args[pos] != nil {
+			return nil, false, t.errorAt(fc.Location, "function make_interval() does not exist with these arguments: it takes years, months, weeks, days, hours, mins and secs, each at most once")
+		}
+		e, err := t.expr(val)
+		if err != nil {
+			return nil, false, err
+		}
+		args[pos] = e
+	}
+	for i := range args {
+		if args[i] == nil {
+			args[i] = IntLiteral(0)
+		}
+	}
+	return call(FnMakeInterval, args...), true, nil
 }
 
 // binaryOps maps PostgreSQL operators to engine functions.
@@ -532,6 +612,14 @@ func (t *translator) between(a *pg.A_Expr, symmetric, not bool) (sqlparser.Expr,
 		}
 		return rangeCond(bounds[0], bounds[1], cmp)
 	}
+	// The operands are translated twice, and again for every level of
+	// nesting above them.
+	if t.symmetric >= MaxSymmetricNesting {
+		return nil, limitError("max_symmetric_nesting", "the statement nests BETWEEN SYMMETRIC more than %d levels deep "+
+			"in the operands of others", MaxSymmetricNesting)
+	}
+	t.symmetric++
+	defer func() { t.symmetric-- }()
 	ab, err := rangeCond(bounds[0], bounds[1], sqlparser.BetweenStr)
 	if err != nil {
 		return nil, err
@@ -906,8 +994,12 @@ func (t *translator) subLink(s *pg.SubLink) (sqlparser.Expr, error) {
 
 func (t *translator) sqlValueFunction(f *pg.SQLValueFunction) (sqlparser.Expr, error) {
 	switch f.Op {
-	case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP, pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP:
+	case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIMESTAMP:
 		return call(FnNow), nil
+	case pg.SQLValueFunctionOp_SVFOP_LOCALTIMESTAMP:
+		// A timestamp, not a timestamptz: a zoned literal compared with
+		// it ignores its zone.
+		return call(FnCast, call(FnNow), str(string(dialect.TypeTimestamp))), nil
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_DATE:
 		return call(FnCurDate), nil
 	case pg.SQLValueFunctionOp_SVFOP_CURRENT_TIME, pg.SQLValueFunctionOp_SVFOP_LOCALTIME:

@@ -41,6 +41,14 @@ const (
 	// ("function nosuch(integer) does not exist").
 	FnNoFunction = "kdb_no_function"
 
+	// FnIntervalMul is an interval times or divided by a number:
+	// kdb_interval_mul('interval text', factor, 'mul'|'rmul'|'div'), rmul
+	// when the factor was written first; its value is interval text.
+	FnIntervalMul = "kdb_interval_mul"
+	// FnMakeInterval is make_interval(years, months, weeks, days, hours,
+	// mins, secs) as interval text, all seven given.
+	FnMakeInterval = "kdb_make_interval"
+
 	// ExtractMarker is kdb_date_part's third argument when EXTRACT was written.
 	ExtractMarker = "extract"
 	FnNullIf      = "kdb_nullif"       // NULLIF(a, b)

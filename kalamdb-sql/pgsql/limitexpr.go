@@ -40,7 +40,7 @@ func (t *translator) constantCount(n *pg.Node) (v int64, ok bool, err error) {
 		r = roundHalfAway(r)
 	}
 	if r.Cmp(minBigint) < 0 || r.Cmp(maxBigint) > 0 {
-		return 0, true, t.rangeErrorAt(location(n), "bigint out of range")
+		return 0, true, t.execErrorAt(location(n), "bigint out of range")
 	}
 	return r.Num().Int64(), true, nil
 }
@@ -70,7 +70,7 @@ func (t *translator) foldCount(n *pg.Node) (countConst, bool, error) {
 				return countConst{}, true, t.errorAt(c.Location, "invalid input syntax for type bigint: %q", c.GetSval().GetSval())
 			}
 			if !i.IsInt64() {
-				return countConst{}, true, t.rangeErrorAt(c.Location, "value %q is out of range for type bigint", c.GetSval().GetSval())
+				return countConst{}, true, t.execErrorAt(c.Location, "value %q is out of range for type bigint", c.GetSval().GetSval())
 			}
 			return countConst{v: new(big.Rat).SetInt(i), isInt: true}, true, nil
 		}
@@ -115,7 +115,7 @@ func (t *translator) foldCount(n *pg.Node) (countConst, bool, error) {
 		out.v.Mul(l.v, r.v)
 	case "/":
 		if r.v.Sign() == 0 {
-			return countConst{}, true, t.errorAt(a.Location, "division by zero")
+			return countConst{}, true, t.execErrorAt(a.Location, "division by zero")
 		}
 		out.v.Quo(l.v, r.v)
 		if out.isInt {
@@ -126,12 +126,12 @@ func (t *translator) foldCount(n *pg.Node) (countConst, bool, error) {
 		return countConst{}, false, nil
 	}
 	if out.isInt && (out.v.Cmp(minBigint) < 0 || out.v.Cmp(maxBigint) > 0) {
-		return countConst{}, true, t.rangeErrorAt(a.Location, "bigint out of range")
+		return countConst{}, true, t.execErrorAt(a.Location, "bigint out of range")
 	}
 	if len(out.v.Num().Bits())+len(out.v.Denom().Bits()) > 64 {
 		// A chain of products of numerics grows without bound; no count
 		// needs more than a few words.
-		return countConst{}, true, t.rangeErrorAt(a.Location, "bigint out of range")
+		return countConst{}, true, t.execErrorAt(a.Location, "bigint out of range")
 	}
 	return out, true, nil
 }

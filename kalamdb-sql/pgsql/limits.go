@@ -13,6 +13,11 @@ const (
 	// the engine plans a chain of them in time cubic in its length (200:
 	// 0.6 s; 400: 5 s), and planning cannot be interrupted.
 	MaxSetOperations = 200
+	// MaxSymmetricNesting bounds how deep a BETWEEN SYMMETRIC may sit in
+	// the operands of others: each is planned as two BETWEENs, which copy
+	// its operands, so nesting doubles the plan at every level (14
+	// levels, under 500 bytes: 7 s, deaf to the time limit).
+	MaxSymmetricNesting = 4
 )
 
 // Limits bound what one statement may ask PostgreSQL's parser, this

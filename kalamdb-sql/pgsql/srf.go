@@ -48,7 +48,15 @@ func (t *translator) rangeFunction(rf *pg.RangeFunction) (sqlparser.TableExpr, e
 		if _, known := functions[name]; known {
 			return nil, t.unsupported(fc.Location, "function %s() in FROM is not supported: only generate_series and unnest are; call it in the select list", name)
 		}
-		return nil, t.errorAt(fc.Location, "function %s() does not exist", name)
+		// The engine names the arguments' types, as PostgreSQL does
+		// ("function nosuch(integer) does not exist"): the call becomes
+		// the one value of a derived table, refused while it is planned.
+		call, err := t.noFunction(name, fc.Args)
+		if err != nil {
+			return nil, err
+		}
+		sel := &sqlparser.Select{SelectExprs: sqlparser.SelectExprs{&sqlparser.AliasedExpr{Expr: call}}}
+		return &sqlparser.AliasedTableExpr{Expr: &sqlparser.Subquery{Select: sel}, As: sqlparser.NewTableIdent(name)}, nil
 	}
 	if fc.AggStar || fc.AggDistinct || len(fc.AggOrder) > 0 || fc.AggFilter != nil || fc.Over != nil || fc.FuncVariadic {
 		return nil, t.errorAt(fc.Location, "%s() is not an aggregate function: DISTINCT, ORDER BY, FILTER, OVER and VARIADIC do not apply", name)

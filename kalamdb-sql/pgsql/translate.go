@@ -110,6 +110,9 @@ type translator struct {
 	// aggs is where aggregates may not be called, in the query being
 	// translated (a subquery has its own).
 	aggs aggScope
+	// symmetric counts the BETWEEN SYMMETRIC whose operands are being
+	// translated (MaxSymmetricNesting).
+	symmetric int
 }
 
 // aggScope says where an aggregate call is refused: in a WHERE or an
@@ -140,12 +143,13 @@ func (t *translator) unsupported(loc int32, format string, args ...any) *apierro
 	return t.codeAt(apierror.Unsupported, loc, format, args...)
 }
 
-// rangeErrorAt is the error of a constant beyond its type's range
-// ("bigint out of range"), which the translation computes: the same
-// SQL_EXECUTION_ERROR as when the engine computes it, as PostgreSQL's
-// is a run-time error (numeric_value_out_of_range) however early it is
+// execErrorAt is the error of a constant the translation computes that
+// fails as it is computed (beyond its type's range, "bigint out of
+// range", or a division by zero): the same SQL_EXECUTION_ERROR as when
+// the engine computes it, as PostgreSQL's are run-time errors
+// (numeric_value_out_of_range, division_by_zero) however early they are
 // found.
-func (t *translator) rangeErrorAt(loc int32, format string, args ...any) *apierror.Error {
+func (t *translator) execErrorAt(loc int32, format string, args ...any) *apierror.Error {
 	return t.codeAt(apierror.SQLExecutionError, loc, format, args...)
 }
 

@@ -50,12 +50,16 @@ func (t *translator) castType(tn *pg.TypeName) (dt dialect.DataType, interval bo
 		if names[1] == "interval" {
 			word = "interval"
 		}
+	case len(names) == 1 && word != strings.ToLower(word):
+		// The parser folds an unquoted name to lower case: this one was
+		// quoted, and PostgreSQL matches it as written, which no type is.
+		return dt, false, t.errorAt(tn.Location, "type \"%s\" does not exist", word)
 	case len(names) == 1:
 		if w, ok := pgTypeWords[strings.ToLower(word)]; ok && strings.ToLower(word) != "float8" {
 			word = w
 		}
 	default:
-		return dt, false, t.errorAt(tn.Location, "unknown type %s", strings.Join(names, "."))
+		return dt, false, t.errorAt(tn.Location, "type \"%s\" does not exist", strings.Join(names, "."))
 	}
 	var params []int64
 	for _, m := range tn.Typmods {

@@ -1,6 +1,7 @@
 package pgsql
 
 import (
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -27,8 +28,11 @@ func UpdatedTable(text string) (ns, table string, ok bool) {
 // itself (a system table, written through its own statements) into the
 // SELECT that computes it: the key columns, then one column per assigned
 // value, over the rows the UPDATE's WHERE picks. It also returns the
-// assigned columns, in order. Parameters keep their numbers.
-func UpdateAsSelect(text string, keys []string) (selectSQL string, assigned []string, err error) {
+// assigned columns, in order. Parameters keep their numbers. The value of
+// a column of textColumns is cast to text: PostgreSQL writes a value of
+// any type into a text column as its text (SET email = 5 stores '5'), and
+// so does KalamDB into a table's TEXT column.
+func UpdateAsSelect(text string, keys, textColumns []string) (selectSQL string, assigned []string, err error) {
 	tree, err := pg.Parse(text)
 	if err != nil || len(tree.Stmts) != 1 || tree.Stmts[0].Stmt.GetUpdateStmt() == nil {
 		return "", nil, apierror.New(apierror.InvalidSQL, "expected one UPDATE statement")
@@ -49,8 +53,14 @@ func UpdateAsSelect(text string, keys []string) (selectSQL string, assigned []st
 		if rt == nil || len(rt.Indirection) > 0 || rt.Val.GetMultiAssignRef() != nil {
 			return "", nil, apierror.New(apierror.Unsupported, "UPDATE of this table takes SET column = value only")
 		}
-		assigned = append(assigned, strings.ToLower(rt.Name))
-		sel.TargetList = append(sel.TargetList, pg.MakeResTargetNodeWithVal(rt.Val, -1))
+		col := strings.ToLower(rt.Name)
+		assigned = append(assigned, col)
+		val := rt.Val
+		if slices.Contains(textColumns, col) {
+			val = &pg.Node{Node: &pg.Node_TypeCast{TypeCast: &pg.TypeCast{Arg: val, Location: -1,
+				TypeName: &pg.TypeName{Names: []*pg.Node{pg.MakeStrNode("text")}, Location: -1}}}}
+		}
+		sel.TargetList = append(sel.TargetList, pg.MakeResTargetNodeWithVal(val, -1))
 	}
 	tree.Stmts[0].Stmt = &pg.Node{Node: &pg.Node_SelectStmt{SelectStmt: sel}}
 	out, err := pg.Deparse(tree)

@@ -199,7 +199,7 @@ func (t *translator) frameOffset(opts int32, offset *pg.Node, start, used bool) 
 			kind = 'u'
 			if opts&frameOptionRange == 0 {
 				if _, err := strconv.ParseInt(text, 10, 64); errors.Is(err, strconv.ErrRange) {
-					return "", t.rangeErrorAt(location(offset), "value %q is out of range for type bigint", text)
+					return "", t.execErrorAt(location(offset), "value %q is out of range for type bigint", text)
 				} else if err != nil {
 					return "", t.errorAt(location(offset), "invalid input syntax for type bigint: %q", text)
 				}
@@ -240,7 +240,7 @@ func (t *translator) frameOffset(opts int32, offset *pg.Node, start, used bool) 
 			return "", t.errorAt(location(offset), "invalid input syntax for type double precision: %q", text)
 		}
 		if math.IsInf(x, 0) || math.IsNaN(x) {
-			return "", t.rangeErrorAt(location(offset), "bigint out of range")
+			return "", t.execErrorAt(location(offset), "bigint out of range")
 		}
 		text = strconv.FormatFloat(math.RoundToEven(x), 'f', -1, 64)
 	}
@@ -251,7 +251,7 @@ func (t *translator) frameOffset(opts int32, offset *pg.Node, start, used bool) 
 	r := roundHalfAway(v).Num()
 	switch {
 	case !r.IsInt64():
-		return "", t.rangeErrorAt(location(offset), "bigint out of range")
+		return "", t.execErrorAt(location(offset), "bigint out of range")
 	case r.Sign() < 0 && used:
 		return "", t.errorAt(location(offset), "frame %s offset must not be negative", word)
 	}

@@ -117,6 +117,13 @@ type TableMeta struct {
 	// its name in the same directories, whatever the files' times. Tables
 	// created before it existed have none (catalog.Table.Incarnation).
 	Incarnation string `json:"incarnation,omitempty"`
+	// RestoredSeq is, for a table a RESTORE made, a _seq its server
+	// issued as the restore committed: the table's versions below it came
+	// from the backup, those above it were written since. 0 for a table
+	// CREATE TABLE made. A live subscription resumes across the restore
+	// only from a _seq of the backup's (docs/live.md); the restore sets
+	// it, whatever the backup's catalog says.
+	RestoredSeq int64 `json:"restored_seq,omitempty"`
 }
 
 // FlushPolicy renders the flush policy as written in SQL, or "".

@@ -540,9 +540,8 @@ func (c *Config) Validate() error {
 	if c.Storage.FlushRows < 0 {
 		bad("storage.flush_rows", "must not be negative")
 	}
-	if c.Storage.FlushCheckInterval <= 0 {
-		bad("storage.flush_check_interval", "must be positive")
-	}
+	positiveDuration("storage.flush_interval", c.Storage.FlushInterval, true)
+	positiveDuration("storage.flush_check_interval", c.Storage.FlushCheckInterval, false)
 	if c.Storage.JobWorkers < 1 {
 		bad("storage.job_workers", "must be at least 1")
 	}
@@ -717,6 +716,7 @@ func (c *Config) Validate() error {
 	if ca.RowBytes < 0 {
 		bad("cache.row_bytes", "must not be negative (0 = no row cache)")
 	}
+	errs = append(errs, c.validateMemorySizes()...)
 	return errors.Join(errs...)
 }
 

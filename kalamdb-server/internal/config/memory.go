@@ -3,6 +3,7 @@ package config
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -43,7 +44,7 @@ func (c *Config) UserMemory() int64 {
 // configured limits.heap_limit_bytes; when it is 0, GOMEMLIMIT from the
 // environment (goMemLimit, the operator's own choice, which the runtime
 // has already read) or else twice ServerMemory plus the caches' bounds
-// and a base for the runtime, at most three quarters of the memory the
+// (cacheBytes) and a base for the runtime, at most three quarters of the memory the
 // process may use (the rest is RocksDB's, which allocates outside the Go
 // heap: its block cache and memtables); none when it is -1.
 //
@@ -68,9 +69,15 @@ func (c *Config) HeapLimit(goMemLimit string) (limit int64, set bool) {
 	if goMemLimit != "" {
 		return 0, false
 	}
-	caches := satAdd(satAdd(max(c.Cache.ColdBytes, 0), max(c.Cache.RowBytes, 0)), max(c.Cache.PlanBytes, 0))
-	derived := satAdd(satAdd(satAdd(c.ServerMemory(), c.ServerMemory()), caches), heapBase)
+	derived := satAdd(satAdd(satAdd(c.ServerMemory(), c.ServerMemory()), c.cacheBytes()), heapBase)
 	return min(derived, max(availableMemory()/4*3, c.ServerMemory())), true
+}
+
+// cacheBytes is what the caches may hold together, all in the Go heap:
+// the plan, page and row caches and the s3 range cache.
+func (c *Config) cacheBytes() int64 {
+	ca := c.Cache
+	return satAdd(satAdd(max(ca.ColdBytes, 0), max(ca.RowBytes, 0)), satAdd(max(ca.PlanBytes, 0), max(c.Storage.S3CacheBytes, 0)))
 }
 
 // heapBase is what the runtime and the server's own structures take
@@ -93,18 +100,53 @@ func satAdd(a, b int64) int64 {
 	return a + b
 }
 
-// availableMemory is the memory the process may use: the lower of the
-// machine's (MemTotal) and its cgroup's limit, or 4 GiB when neither can
-// be read.
+// availableMemory is the memory the process may use (memoryLimit), or
+// 4 GiB when it is unknown.
 func availableMemory() int64 {
+	if n := memoryLimit(); n > 0 {
+		return n
+	}
+	return 4 << 30
+}
+
+// memoryLimit is the memory the process may use: the lower of the
+// machine's (MemTotal) and its cgroup's limit; 0 when neither can be read.
+func memoryLimit() int64 {
 	n := memTotal()
 	if lim := cgroupLimit(); lim > 0 && (n <= 0 || lim < n) {
 		n = lim
 	}
-	if n <= 0 {
-		return 4 << 30
+	return max(n, 0)
+}
+
+// validateMemorySizes refuses byte sizes past the memory the process may
+// use, which are typos (a digit too many) rather than choices: the bounds
+// derived from them would bound nothing. One request at its limits past
+// it raises the server's account, each user's share and the heap limit
+// past it too (they must fit that request); caches past it grow until
+// the collector runs without pause. (A heap limit past it is allowed: it
+// sets no limit, like -1, and bounds nothing else.) Where that memory is unknown (no
+// /proc/meminfo, no cgroup limit) nothing is checked: a guess would
+// refuse real machines.
+func (c *Config) validateMemorySizes() []error {
+	avail := memoryLimit()
+	if avail <= 0 {
+		return nil
 	}
-	return n
+	var errs []error
+	past := func(key string, n int64, what string) {
+		if n > avail {
+			errs = append(errs, fmt.Errorf("config: %s: %d is more than the memory this process may use (%d bytes)%s", key, n, avail, what))
+		}
+	}
+	l := c.Limits
+	past("limits.statement_memory_bytes + 2 × limits.max_result_bytes + server.max_body_bytes", c.minServerMemory(),
+		": the server's memory bound must fit one request at its limits, and would bound nothing")
+	past("limits.server_memory_bytes", l.ServerMemoryBytes, "")
+	past("limits.user_memory_bytes", l.UserMemoryBytes, "")
+	past("cache.cold_bytes + cache.row_bytes + cache.plan_bytes + storage.s3_cache_bytes", c.cacheBytes(),
+		": the caches would grow until the collector ran without pause")
+	return errs
 }
 
 // memTotal reads MemTotal from /proc/meminfo (0 when unknown).

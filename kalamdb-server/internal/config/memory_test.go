@@ -118,7 +118,7 @@ func TestCgroupLimitOfTheProcessCgroup(t *testing.T) {
 func TestHeapLimit(t *testing.T) {
 	c := Default()
 	c.Limits.ServerMemoryBytes = 1 << 30
-	want := int64(2<<30) + c.Cache.ColdBytes + c.Cache.RowBytes + c.Cache.PlanBytes + heapBase
+	want := int64(2<<30) + c.Cache.ColdBytes + c.Cache.RowBytes + c.Cache.PlanBytes + c.Storage.S3CacheBytes + heapBase
 	want = min(want, max(availableMemory()/4*3, 1<<30))
 	if got, set := c.HeapLimit(""); !set || got != want {
 		t.Errorf("default: %d (set %v), want %d", got, set, want)

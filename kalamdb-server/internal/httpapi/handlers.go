@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/auth"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -99,54 +98,51 @@ func (s *Server) admit(w http.ResponseWriter, r *http.Request, p auth.Principal)
 // readBody appends the whole body to buf, under limit. Too large is
 // PAYLOAD_TOO_LARGE, checked up front from Content-Length when the client
 // declared one, so an oversized upload is refused before it is read.
-// Callers pass a pooled buffer and decode the body before they give it
-// back: decoded values never refer to it.
-func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64, buf []byte) ([]byte, error) {
+// The body is reserved in charge (nil: not reserved) as it arrives: its
+// buffer grows by doubling, each growth reserved before it is made, never
+// by the length the client declared, so that a client declaring a huge
+// body and sending little of it holds (and makes the server allocate)
+// only what it sent; a body the account cannot take is its refusal
+// (RATE_LIMIT_EXCEEDED). What is reserved is at least the body's length,
+// at most its buffer's growth. Callers pass a pooled buffer and decode the
+// body before they give it back: decoded values never refer to it.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64, buf []byte, charge *memory.Charge) ([]byte, error) {
 	tooLarge := func() error {
 		return apierror.New(apierror.PayloadTooLarge, "request body is over the limit of %d bytes", limit)
 	}
 	if r.ContentLength > limit {
 		return nil, tooLarge()
 	}
-	if r.ContentLength > 0 {
-		// One more byte, so that the read that sees the end needs no room.
-		buf = slices.Grow(buf, int(r.ContentLength)+1)
+	// The buffer need not grow past the declared length: the body ends
+	// there.
+	grow := limit
+	if r.ContentLength >= 0 {
+		grow = r.ContentLength
 	}
-	body, err := readAll(http.MaxBytesReader(w, r.Body, limit), buf)
+	body, held, err := memory.ReadReserved(http.MaxBytesReader(w, r.Body, limit), buf, grow, charge)
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, tooLarge()
-		}
 		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
+		switch {
+		case errors.As(err, &mbe), errors.Is(err, memory.ErrTooLarge):
+			return nil, tooLarge()
+		case errors.Is(err, memory.ErrRefused):
+			return nil, charge.Refusal()
+		case errors.As(err, &ne) && ne.Timeout():
 			return nil, apierror.Wrap(apierror.InvalidInput, err,
 				fmt.Sprintf("the request body did not arrive within %s", s.opts.ReadBodyTimeout))
 		}
 		return nil, apierror.Wrap(apierror.InvalidInput, err, "could not read the request body")
+	}
+	// A body that fitted in the pooled buffer is reserved by its length.
+	if rest := int64(len(body)) - held; rest > 0 && !charge.Reserve(rest) {
+		return nil, charge.Refusal()
 	}
 	infoOf(w).bodyRead = true
 	if s.opts.ReadBodyTimeout > 0 {
 		_ = http.NewResponseController(w).SetReadDeadline(time.Time{})
 	}
 	return body, nil
-}
-
-// readAll is io.ReadAll appending to b.
-func readAll(rd io.Reader, b []byte) ([]byte, error) {
-	for {
-		if len(b) == cap(b) {
-			b = slices.Grow(b, 512)
-		}
-		n, err := rd.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if errors.Is(err, io.EOF) {
-			return b, nil
-		}
-		if err != nil {
-			return b, err
-		}
-	}
 }
 
 func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
@@ -156,23 +152,19 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	}
 	// What the request holds until it has answered (its body, its result
 	// rows, its encoded answer) is reserved from the server's memory
-	// account. The body is reserved once it has arrived, not by the length
-	// it declares: a client that declares bodies and never sends them
-	// would otherwise hold the account for nothing.
+	// account. The body is reserved as it arrives (readBody), not by the
+	// length it declares: a client that declares bodies and never sends
+	// them would otherwise hold the account for nothing.
 	charge := s.newCharge(p.UserID)
 	defer s.endCharge(charge)
 	bp := getBuf()
 	defer putBuf(bp)
-	body, err := s.readBody(w, r, s.opts.MaxBodyBytes, *bp)
+	body, err := s.readBody(w, r, s.opts.MaxBodyBytes, *bp, charge)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	*bp = body
-	if !charge.Reserve(int64(len(body))) {
-		s.writeError(w, r, charge.Refusal())
-		return
-	}
 	req, err := decodeSQLRequest(body)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -239,7 +231,7 @@ func readRequest[T any](s *Server, w http.ResponseWriter, r *http.Request, limit
 	bp := getBuf()
 	defer putBuf(bp)
 	var v T
-	body, err := s.readBody(w, r, limit, *bp)
+	body, err := s.readBody(w, r, limit, *bp, nil)
 	if err == nil {
 		*bp = body
 		v, err = decode(body)

@@ -38,6 +38,17 @@ var errNoMemory = errors.New("ws: the server's memory bound is reached")
 // read through; the socket is closed with 1009.
 const hardLimitFactor = 16
 
+// hardReadLimit is a socket's read limit for messages of at most max
+// bytes: hardLimitFactor × max, saturating below the int64 maximum (the
+// library counts one byte more than its limit), so that a huge
+// websocket.max_message_bytes means no hard limit, never a wrapped one.
+func hardReadLimit(max int64) int64 {
+	if max > (math.MaxInt64-1)/hardLimitFactor {
+		return math.MaxInt64 - 1
+	}
+	return max * hardLimitFactor
+}
+
 // session is one socket. Goroutines: the handler's (authentication, then
 // reading requests into a bounded queue), a server that runs only while
 // requests are queued (serveQueue), a writer that runs only while the
@@ -99,7 +110,7 @@ func newSession(h *Handler, c *websocket.Conn, remote string) *session {
 	if h.opts.MessagesPerSecond > 0 {
 		s.limiter = rate.NewLimiter(rate.Limit(h.opts.MessagesPerSecond), h.opts.MessageBurst)
 	}
-	c.SetReadLimit(h.opts.MaxMessageBytes * hardLimitFactor)
+	c.SetReadLimit(hardReadLimit(h.opts.MaxMessageBytes))
 	return s
 }
 
@@ -525,43 +536,17 @@ func (s *session) read(ctx context.Context) (typ websocket.MessageType, data []b
 	return typ, data, size, nil
 }
 
-// readReserved reads r to its end into a buffer that grows by doubling,
-// each growth reserved from mem before it is made, up to limit bytes of
-// data. It returns the data and what it holds reserved (the buffer's
-// capacity); on any error it has given its reservation back.
+// readReserved is memory.ReadReserved into a fresh buffer, with this
+// package's errors.
 func readReserved(r io.Reader, limit int64, mem *memory.Charge) ([]byte, int64, error) {
-	const first = 512
-	// One byte past the limit tells a message over it from one of
-	// exactly the limit; at the int64 maximum ("no limit") limit+1
-	// wrapped, and the first growth panicked in makeslice.
-	bound := limit
-	if bound < math.MaxInt64 {
-		bound++
+	data, size, err := memory.ReadReserved(r, nil, limit, mem)
+	switch {
+	case errors.Is(err, memory.ErrTooLarge):
+		err = errTooLarge
+	case errors.Is(err, memory.ErrRefused):
+		err = errNoMemory
 	}
-	var buf []byte
-	for {
-		if len(buf) == cap(buf) {
-			if int64(len(buf)) > limit {
-				mem.Give(int64(cap(buf)))
-				return nil, 0, errTooLarge
-			}
-			grown := min(max(first, 2*int64(cap(buf))), bound)
-			if !mem.Reserve(grown - int64(cap(buf))) {
-				mem.Give(int64(cap(buf)))
-				return nil, 0, errNoMemory
-			}
-			buf = append(make([]byte, 0, grown), buf...)
-		}
-		n, err := r.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if errors.Is(err, io.EOF) {
-			return buf, int64(cap(buf)), nil
-		}
-		if err != nil {
-			mem.Give(int64(cap(buf)))
-			return nil, 0, err
-		}
-	}
+	return data, size, err
 }
 
 // serveRequest runs one authenticated request.

@@ -21,6 +21,9 @@ const HIGHLIGHT_MS = 2500;
 
 function sameRow(a: Row, b: Row): boolean {
   for (const k of Object.keys(b)) {
+    // _seq names a row's version, not a value: a delete carries the one
+    // of the version that removed the row, not the one the grid holds.
+    if (k === "_seq") continue;
     if (stringifyJSON(a[k]) !== stringifyJSON(b[k])) return false;
   }
   return true;
