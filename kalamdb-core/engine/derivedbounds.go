@@ -22,11 +22,11 @@ import (
 // milliseconds on a loaded machine.
 const MaxDerivedColumns = 800
 
-// DerivedLevelColumns is the least a query over a derived table counts
-// towards MaxDerivedColumns: narrow chains cost per level too (EXPLAIN of
-// 2 columns through 128 derived tables planned for 1.2 s, 256 for 8.6 s),
-// so about 80 levels pass.
-const DerivedLevelColumns = 10
+// MaxDerivedDepth bounds how deeply queries that read derived tables,
+// WITH queries or views may nest in one another: narrow chains cost per
+// level too (EXPLAIN of 2 columns through 128 derived tables planned for
+// 1.2 s, 256 for 8.6 s); at 80 they plan in about 0.3 s.
+const MaxDerivedDepth = 80
 
 // otherTableColumns is the width taken for a table the catalog does not
 // hold (system, information_schema and pg_catalog tables): more columns
@@ -58,7 +58,7 @@ func readsDerived(stmt sqlparser.SQLNode) bool {
 // linear in the statement: each query's width and cost is worked out once.
 func boundDerivedColumns(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespace string) error {
 	d := &derivedCost{snap: snap, namespace: namespace, ctes: subqueryRolesOf(stmt).ctes, inProgress: map[string]bool{},
-		read: map[string]bool{}, widths: map[sqlparser.SelectStatement]int64{}, costs: map[sqlparser.SelectStatement]int64{}}
+		read: map[string]bool{}, widths: map[sqlparser.SelectStatement]int64{}, costs: map[sqlparser.SelectStatement]derivedLevels{}}
 	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
 		if at, ok := n.(*sqlparser.AliasedTableExpr); ok {
 			if tn, ok := at.Expr.(sqlparser.TableName); ok && tn.DbQualifier.IsEmpty() {
@@ -67,17 +67,22 @@ func boundDerivedColumns(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespa
 		}
 		return true, nil
 	}, stmt)
-	if d.in(stmt, nil) > MaxDerivedColumns {
+	cost, depth := d.in(stmt, nil)
+	if cost > MaxDerivedColumns {
 		return limitError("max_derived_columns", "the statement passes more than %d columns through derived tables, WITH queries and views "+
-			"(summed over every query that reads one, a * counted as the columns it stands for, each query at least %d); "+
-			"name only the columns needed, or materialize a step into a table", MaxDerivedColumns, DerivedLevelColumns)
+			"(summed over every query that reads one, a * counted as the columns it stands for); "+
+			"name only the columns needed, or materialize a step into a table", MaxDerivedColumns)
+	}
+	if depth > MaxDerivedDepth {
+		return limitError("max_derived_depth", "the statement nests queries over derived tables, WITH queries and views "+
+			"more than %d levels deep; materialize a step into a table", MaxDerivedDepth)
 	}
 	return nil
 }
 
 // derivedCost works out the widths of a statement's queries and what
 // they cost: a query that reads a derived table or a WITH query costs its
-// width (at least DerivedLevelColumns), plus what the queries it holds
+// width, plus what the queries it holds
 // cost; a WITH query costs wherever it is read (the engine inlines it),
 // or once where it is defined when nothing reads it.
 type derivedCost struct {
@@ -88,20 +93,30 @@ type derivedCost struct {
 	// read are the names of the WITH queries the statement reads.
 	read   map[string]bool
 	widths map[sqlparser.SelectStatement]int64
-	costs  map[sqlparser.SelectStatement]int64
+	costs  map[sqlparser.SelectStatement]derivedLevels
+}
+
+// derivedLevels is what a query costs and how deeply queries over derived
+// tables nest in it.
+type derivedLevels struct {
+	cost  int64
+	depth int
 }
 
 func (d *derivedCost) add(a, b int64) int64 { return min(a+b, MaxDerivedColumns+1) }
 
 // in is the summed cost of the queries in n (n itself left out when it is
 // self), each query's worked out once.
-func (d *derivedCost) in(n, self sqlparser.SQLNode) int64 {
-	var total int64
+func (d *derivedCost) in(n, self sqlparser.SQLNode) (total int64, depth int) {
+	held := func(q sqlparser.SelectStatement) {
+		l := d.cost(q)
+		total, depth = d.add(total, l.cost), max(depth, l.depth)
+	}
 	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
 		switch n := n.(type) {
 		case sqlparser.SelectStatement:
 			if n != self {
-				total = d.add(total, d.cost(n))
+				held(n)
 				return false, nil
 			}
 		case *sqlparser.With:
@@ -110,7 +125,7 @@ func (d *derivedCost) in(n, self sqlparser.SQLNode) int64 {
 			if n != nil {
 				for _, c := range n.Ctes {
 					if sq, ok := c.AliasedTableExpr.Expr.(*sqlparser.Subquery); ok && !d.read[strings.ToLower(c.As.String())] {
-						total = d.add(total, d.cost(sq.Select))
+						held(sq.Select)
 					}
 				}
 			}
@@ -120,26 +135,26 @@ func (d *derivedCost) in(n, self sqlparser.SQLNode) int64 {
 				if body, ok := d.cte(tn); ok {
 					name := strings.ToLower(tn.Name.String())
 					d.inProgress[name] = true
-					total = d.add(total, d.cost(body))
+					held(body)
 					delete(d.inProgress, name)
 				}
 			}
 		}
-		return total <= MaxDerivedColumns, nil
+		return total <= MaxDerivedColumns && depth <= MaxDerivedDepth, nil
 	}, n)
-	return total
+	return total, depth
 }
 
 // cost is what query q costs, with all it holds.
-func (d *derivedCost) cost(q sqlparser.SelectStatement) int64 {
+func (d *derivedCost) cost(q sqlparser.SelectStatement) derivedLevels {
 	if v, ok := d.costs[q]; ok {
 		return v
 	}
-	var v int64
+	cost, depth := d.in(q, q)
 	if s, ok := q.(*sqlparser.Select); ok && d.readsDerived(s.From) {
-		v = max(d.width(q), DerivedLevelColumns)
+		cost, depth = d.add(cost, d.width(q)), depth+1
 	}
-	v = d.add(v, d.in(q, q))
+	v := derivedLevels{cost: cost, depth: depth}
 	d.costs[q] = v
 	return v
 }

@@ -55,8 +55,6 @@ func TestWide23PastTheBoundRefused(t *testing.T) {
 		nestSubqueries("SELECT * FROM app.w", "SELECT s.* FROM (%s) s", 3),
 		"EXPLAIN SELECT count(*) FROM (" + star16 + ") s",
 		withChain("app.w", 2, "SELECT count(*) FROM %s"),
-		// Narrow chains count each level as at least derivedLevelColumns.
-		nestSubqueries("SELECT "+narrow+" FROM app.n", "SELECT "+narrow+" FROM (%s) s", 100),
 		// Tables the catalog does not hold count as wide.
 		nestSubqueries("SELECT * FROM information_schema.columns", "SELECT * FROM (%s) s", 16),
 		// In an expression subquery too.
@@ -67,6 +65,9 @@ func TestWide23PastTheBoundRefused(t *testing.T) {
 			t.Errorf("%.80s: %s", q, ae.Message)
 		}
 	}
+	// Narrow chains are bounded by their depth.
+	alice.failsNaming(apierror.ResourceLimitExceeded, "max_derived_depth",
+		nestSubqueries("SELECT "+narrow+" FROM app.n", "SELECT "+narrow+" FROM (%s) s", engine.MaxDerivedDepth+1))
 	root.fails(apierror.ResourceLimitExceeded, `INSERT INTO app.t (id, a) SELECT id, c0 FROM (`+star16+`) s`)
 	if got := root.rows(`SELECT count(*) FROM app.t`); got != `[[0]]` {
 		t.Errorf("rows after the refused INSERT: %s", got)
@@ -85,13 +86,13 @@ func TestWide23AtTheBoundAnswers(t *testing.T) {
 	e := newEnv(t)
 	root := e.root()
 	root.must(`CREATE NAMESPACE app`)
-	// A count(*) over a derived table counts DerivedLevelColumns.
-	rest := engine.MaxDerivedColumns - engine.DerivedLevelColumns
+	// A count(*) over a derived table counts its one column.
+	rest := engine.MaxDerivedColumns - 1
 	wideTable(root, "w1", rest-1)
 	list := wideTable(root, "w2", rest/2-1)
 	narrow := wideTable(root, "n", 1)
 	root.must(`INSERT INTO app.n (id, c0) VALUES (1, 2); INSERT INTO app.w1 (id) VALUES (1); INSERT INTO app.w2 (id) VALUES (1)`)
-	levels := engine.MaxDerivedColumns / engine.DerivedLevelColumns
+	levels := engine.MaxDerivedDepth
 	for _, c := range []struct{ q, want string }{
 		{"SELECT count(*) FROM (SELECT * FROM (SELECT * FROM app.w1) a) b", `[[1]]`},
 		{"SELECT count(*) FROM (SELECT * FROM (SELECT * FROM (SELECT * FROM app.w2) a) b) c", `[[1]]`},
