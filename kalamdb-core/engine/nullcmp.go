@@ -24,11 +24,11 @@ const nullComparisonsRuleID analyzer.RuleId = 10_012
 // OnceAfterAll): the index choices, the scan filters, the join planners
 // and the engine's own rules recognise comparisons by their node types,
 // and must have seen them unwrapped. Only WHERE and HAVING conditions
-// (plan.Filter) are rewritten, not join conditions: the engine's merge
-// join reads its condition's comparison at execution. The engine runs
-// the whole analysis again on each subquery before the rules of the
-// statement around it (which may still move its conditions about), so
-// the rule waits for the statement's own last batch (scope depth 0) and
+// (plan.Filter, plan.Having) are rewritten, not join conditions: the
+// engine's merge join reads its condition's comparison at execution.
+// The engine runs the whole analysis again on each subquery before the
+// rules of the statement around it (which may still move its conditions
+// about), so the rule waits for the statement's own last batch (scope depth 0) and
 // rewrites the derived tables' filters from there; the conditions of
 // subquery expressions (IN (SELECT ...), scalar subqueries) are left as
 // they are.
@@ -40,20 +40,43 @@ func nullComparisons(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *pl
 	if scope.RecursionDepth() > 0 {
 		return n, transform.SameTree, nil
 	}
-	return mapFilters(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-		switch e.(type) {
-		case *expression.Equals, *expression.LessThan, *expression.LessThanOrEqual,
-			*expression.GreaterThan, *expression.GreaterThanOrEqual:
-			// Not NullSafeEquals: NULL <=> NULL is true.
-		default:
-			return e, transform.SameTree, nil
+	n, sameFilters, err := mapFilters(n, nullChecked)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	// A HAVING is a node of its own, not a Filter.
+	n, sameHaving, err := transform.NodeWithOpaque(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		h, ok := node.(*plan.Having)
+		if !ok {
+			return node, transform.SameTree, nil
 		}
-		c := e.(nullCheckable)
-		if !cheapOperand(c.Left()) || !cheapOperand(c.Right()) {
-			return e, transform.SameTree, nil
+		c, same, err := transform.Expr(h.Cond, nullChecked)
+		if err != nil || same {
+			return node, transform.SameTree, err
 		}
-		return &nullCheckedComparison{nullCheckable: c}, transform.NewTree, nil
+		return plan.NewHaving(c, h.Child), transform.NewTree, nil
 	})
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return n, sameFilters && sameHaving, nil
+}
+
+// nullChecked is e wrapped in a nullCheckedComparison when it is one of
+// the comparisons it serves with cheap operands.
+func nullChecked(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	switch e.(type) {
+	case *expression.Equals, *expression.LessThan, *expression.LessThanOrEqual,
+		*expression.GreaterThan, *expression.GreaterThanOrEqual:
+		// Not NullSafeEquals: NULL <=> NULL is true.
+	default:
+		return e, transform.SameTree, nil
+	}
+	c := e.(nullCheckable)
+	if !cheapOperand(c.Left()) || !cheapOperand(c.Right()) {
+		return e, transform.SameTree, nil
+	}
+	return &nullCheckedComparison{nullCheckable: c}, transform.NewTree, nil
 }
 
 // nullCheckable is what the engine's comparisons implement.

@@ -73,3 +73,31 @@ func TestNullComparisonsWrapping(t *testing.T) {
 		t.Errorf("a join condition was rewritten: %T", out.(*plan.JoinNode).Filter)
 	}
 }
+
+// TestNullComparisonsHaving: a HAVING is a plan.Having, not a Filter; its
+// comparisons of aggregates (column reads of the grouping's output) are
+// checked for NULL too: a group whose aggregate is NULL (every value NULL)
+// would pay the comparison's error otherwise.
+func TestNullComparisonsHaving(t *testing.T) {
+	ctx := sql.NewEmptyContext()
+	col := expression.NewGetField(0, types.Int64, "max(n)", true)
+	cond := expression.NewGreaterThan(col, expression.NewLiteral(int64(3), types.Int64))
+	child := plan.NewEmptyTableWithSchema(sql.Schema{{Name: "max(n)", Type: types.Int64, Nullable: true}})
+	out, _, err := nullComparisons(ctx, nil, plan.NewHaving(cond, child), nil, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := out.(*plan.Having).Cond
+	if _, ok := got.(*nullCheckedComparison); !ok {
+		t.Fatalf("HAVING %s: %T, not wrapped", cond, got)
+	}
+	if got.String() != cond.String() {
+		t.Errorf("%s prints as %s", cond, got)
+	}
+	for _, row := range []sql.Row{{nil}, {int64(3)}, {int64(4)}} {
+		want, _ := cond.Eval(ctx, row)
+		if v, err := got.Eval(ctx, row); err != nil || v != want {
+			t.Errorf("on %v: %v (%v), want %v", row, v, err, want)
+		}
+	}
+}

@@ -161,7 +161,7 @@ func decimalInLists(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 					break
 				}
 			}
-			if !rounds {
+			if !rounds || onceIn(x.Left(), items) {
 				return e, transform.SameTree, nil
 			}
 			eqs := make([]sql.Expression, len(items))
@@ -173,6 +173,54 @@ func decimalInLists(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		return e, transform.SameTree, nil
 	})
 }
+
+// onceIn reports whether x IN (items), x computed, is left to the
+// type-checking rule's exactDecimalIn, which evaluates x once: one
+// equality per item, each evaluating (and every rewrite copying) x, grew
+// as items^depth when nested in x. Its items must all become numbers
+// there (an untyped literal is checked as x's type, as in x = 'lit');
+// others keep the equalities.
+func onceIn(x sql.Expression, items []sql.Expression) bool {
+	if cheapOperand(x) {
+		return false
+	}
+	for _, it := range items {
+		switch familyOf(it) {
+		case famNumeric, famInt, famNull, famUnknown:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// exactDecimalIn is x IN (items) over the checked operands ops (x
+// first) compared by exact value with x evaluated once (ok false unless
+// decimalInLists left it so: onceIn).
+func exactDecimalIn(ops []sql.Expression) (sql.Expression, bool, error) {
+	x := ops[0]
+	if familyOf(x) != famNumeric || cheapOperand(x) {
+		return nil, false, nil
+	}
+	rounds := false
+	for _, it := range ops[1:] {
+		switch familyOf(it) {
+		case famNumeric:
+			rounds = rounds || roundsDecimal(it, x)
+		case famInt, famNull:
+		default:
+			return nil, false, nil
+		}
+	}
+	if !rounds {
+		return nil, false, nil
+	}
+	f, err := numericIn(ops)
+	return f, err == nil, err
+}
+
+// numericIn is x IN (list) over numbers, compared by exact value.
+var numericIn = buildEqualIn("kdb_numeric_in", func(a, b any) (int, error) { return compareValues(famNumeric, a, b) })
 
 // orderHolds reports whether a comparison op (=, <=>, <, <=, >, >=) holds
 // for two values whose order is c (negative, zero or positive).

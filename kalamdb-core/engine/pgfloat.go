@@ -153,36 +153,41 @@ func buildOrderBetween(name string, cmp func(a, b any) (int, error)) fnBuilder {
 	return build
 }
 
-// floatIn is x IN (list) over floats: true when an item equals x, else
-// NULL when x or an item is NULL, else false.
-func floatIn(args []sql.Expression) (*pgFunc, error) {
-	if len(args) < 2 {
-		return nil, sqlError("IN needs a list")
-	}
-	f := newFunc(args, boolType, func(_ *sql.Context, vals []any) (any, error) {
-		var out any = boolValue(false)
-		for _, v := range vals[1:] {
-			switch floatTest(vals[0], v, func(c int) bool { return c == 0 }) {
-			case true:
-				return boolValue(true), nil
-			case nil:
-				out = nil
-			}
-		}
-		return out, nil
-	})
-	f.nullIn = true
-	f.name, f.build = "kdb_float_in", floatIn
-	return f, nil
-}
+// floatIn is x IN (list) over floats.
+var floatIn = buildEqualIn("kdb_float_in", func(a, b any) (int, error) { return cmpFloat(mustFloat(a), mustFloat(b)), nil })
 
-// floatTest compares two values as floats: nil (unknown) when either is
-// NULL, else test of their order.
-func floatTest(a, b any, test func(int) bool) any {
-	if a == nil || b == nil {
-		return nil
+// buildEqualIn builds x IN (list) over values ordered by cmp, evaluating
+// x once: true when an item equals x, else NULL when x or an item is
+// NULL, else false (SQL's OR of the equalities); WithChildren rebuilds it
+// through the same builder.
+func buildEqualIn(name string, cmp func(a, b any) (int, error)) fnBuilder {
+	var build fnBuilder
+	build = func(args []sql.Expression) (*pgFunc, error) {
+		if len(args) < 2 {
+			return nil, sqlError("IN needs a list")
+		}
+		f := newFunc(args, boolType, func(_ *sql.Context, vals []any) (any, error) {
+			var out any = boolValue(false)
+			for _, v := range vals[1:] {
+				if vals[0] == nil || v == nil {
+					out = nil
+					continue
+				}
+				c, err := cmp(vals[0], v)
+				if err != nil {
+					return nil, err
+				}
+				if c == 0 {
+					return boolValue(true), nil
+				}
+			}
+			return out, nil
+		})
+		f.nullIn = true
+		f.name, f.build = name, build
+		return f, nil
 	}
-	return test(cmpFloat(mustFloat(a), mustFloat(b)))
+	return build
 }
 
 // and3 is SQL's AND of two truth values (nil is unknown).

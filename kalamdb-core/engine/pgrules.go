@@ -297,6 +297,9 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			f, err := floatIn(cs)
 			return f, transform.NewTree, err
 		}
+		if in, ok, err := exactDecimalIn(cs); ok || err != nil {
+			return in, transform.NewTree, err // exact decimals (pgdeccmp.go)
+		}
 		if in, ok := integerInList(cs); ok {
 			return in, transform.NewTree, nil
 		}

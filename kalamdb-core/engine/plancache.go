@@ -108,6 +108,9 @@ type cachedStatement struct {
 	// cteErr is boundStatementShape's verdict on the statement as written
 	// (a statement whose views were expanded is checked on every run).
 	cteErr error
+	// readsDerived: a query of it reads a derived table or a WITH query,
+	// so boundDerivedColumns looks at it on every run.
+	readsDerived bool
 	// constant: a SELECT of literals only; answer is its kept answer
 	// once it ran (constselect.go).
 	constant bool
@@ -252,7 +255,7 @@ func (e *Engine) statement(std *dialect.StandardSQL, namespace string) (*cachedS
 		return nil, err
 	}
 	cs := &cachedStatement{key: k, st: st, showDeleted: filtersOnDeleted(st.AST), unqualified: unqualifiedTable(st.AST),
-		tableFunction: hasTableFunction(st.AST), cteErr: boundStatementShape(st.AST), constant: constantSelect(st.AST),
+		tableFunction: hasTableFunction(st.AST), cteErr: boundStatementShape(st.AST), readsDerived: readsDerived(st.AST), constant: constantSelect(st.AST),
 		size: statementSize(k.text, k.namespace)}
 	if cs.constant {
 		cs.size += maxConstantBytes

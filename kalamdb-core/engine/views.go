@@ -445,6 +445,9 @@ func (e *Engine) plan(sctx *sql.Context, stmt sqlparser.Statement, text string, 
 	if err := boundSubqueryNesting(stmt); err != nil {
 		return nil, err
 	}
+	if err := boundDerivedColumns(stmt, e.cat.Snapshot(), sctx.GetCurrentDatabase()); err != nil {
+		return nil, err
+	}
 	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
 	if len(bindings) > 0 {
 		binder.SetBindings(bindings)

@@ -399,6 +399,20 @@ func TestConsoleInBrowser(t *testing.T) {
 	p.waitFor(fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && !e.innerText.includes("arrived over HTTP"); })()`, tid("live")))
 	s.ok(rootPw, "INSERT INTO app.items (id, name) VALUES (3, 'arrived over HTTP')") // as the rest expects
 	p.waitText(tid("live"), "arrived over HTTP")
+	// Two equal rows of the grid (a query without the key), deleted by one
+	// DELETE: each delete takes one of them out, not the one already
+	// leaving twice.
+	p.fill(tid("live-sql"), "SELECT name FROM app.items WHERE name = 'twin'")
+	p.click(tid("live-subscribe"))
+	p.waitText(tid("live-status"), "live")
+	s.ok(rootPw, "INSERT INTO app.items (id, name) VALUES (10, 'twin'), (11, 'twin')")
+	p.waitText(tid("live-events"), "2 changes")
+	s.ok(rootPw, "DELETE FROM app.items WHERE name = 'twin'")
+	p.waitText(tid("live-events"), "4 changes")
+	p.waitFor(fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && !e.innerText.includes("twin"); })()`, tid("live")))
+	p.fill(tid("live-sql"), "SELECT id, name FROM app.items")
+	p.click(tid("live-subscribe"))
+	p.waitText(tid("live"), "arrived over HTTP")
 
 	// The server goes away: a banner; it comes back: the page reconnects
 	// and subscribes again.

@@ -44,12 +44,17 @@ export function useLive(sql: string | null, keyColumn?: string): LiveRows {
       cur.current = f(cur.current);
       setState(cur.current);
     };
-    const find = (rows: Row[], old: Row) => {
+    // A deleted row stays in the grid, highlighted, for HIGHLIGHT_MS: it
+    // is no longer a row of the result, so a later delete or update of an
+    // equal row (two equal rows of a table without a key, one DELETE for
+    // both) must find the other one.
+    const find = (rows: Row[], old: Row, marks: WeakMap<Row, string>) => {
+      const live = (r: Row) => marks.get(r) !== "hl-delete";
       if (keyColumn && old[keyColumn] !== undefined) {
         const key = stringifyJSON(old[keyColumn]);
-        return rows.findIndex((r) => stringifyJSON(r[keyColumn]) === key);
+        return rows.findIndex((r) => live(r) && stringifyJSON(r[keyColumn]) === key);
       }
-      return rows.findIndex((r) => sameRow(r, old));
+      return rows.findIndex((r) => live(r) && sameRow(r, old));
     };
     const unmarkLater = (marks: WeakMap<Row, string>, row: Row, remove: boolean) => {
       const t = setTimeout(() => {
@@ -81,7 +86,7 @@ export function useLive(sql: string | null, keyColumn?: string): LiveRows {
             }
           } else if (type === "update") {
             rows.forEach((r, i) => {
-              const at = old[i] ? find(next, old[i]) : -1;
+              const at = old[i] ? find(next, old[i], marks) : -1;
               if (at >= 0) next[at] = r;
               else next.unshift(r);
               marks.set(r, "hl-update");
@@ -89,7 +94,7 @@ export function useLive(sql: string | null, keyColumn?: string): LiveRows {
             });
           } else {
             for (const o of old) {
-              const at = find(next, o);
+              const at = find(next, o, marks);
               if (at < 0) continue;
               const gone = next[at];
               marks.set(gone, "hl-delete");
