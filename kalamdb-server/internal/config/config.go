@@ -142,8 +142,7 @@ type StorageConfig struct {
 	// data directory.
 	SecretKeyFile string `toml:"secret_key_file"`
 	// S3CacheBytes bounds the in-memory cache of byte ranges (Parquet
-	// footers, column chunks) read from s3 storages; 0 or negative
-	// disables it.
+	// footers, column chunks) read from s3 storages; 0 disables it.
 	S3CacheBytes int64 `toml:"s3_cache_bytes"`
 }
 
@@ -486,68 +485,20 @@ func (c *Config) Validate() error {
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, fmt.Errorf("config: %s: %s", key, fmt.Sprintf(format, args...)))
 	}
-	positiveDuration := func(key string, d time.Duration, zeroOK bool) {
-		switch {
-		case d < 0:
-			bad(key, "must not be negative (got %s)", d)
-		case d == 0 && !zeroOK:
-			bad(key, "must be positive")
-		case d > 0 && d < time.Millisecond:
-			// A bare TOML integer is nanoseconds; a tiny value is almost
-			// certainly "30" meant as seconds.
-			bad(key, "%s is under 1ms; write durations as strings such as \"30s\"", d)
-		}
-	}
+	// Every numeric key's own range (keyRanges); what follows checks
+	// what depends on other keys, and the strings.
+	errs = append(errs, c.checkRanges()...)
 
 	s := c.Server
-	if strings.TrimSpace(s.Host) == "" {
-		bad("server.host", "must not be empty")
-	}
-	if s.Port < 0 || s.Port > 65535 {
-		bad("server.port", "%d is outside 0..65535", s.Port)
-	}
+	checkHost(s.Host, bad)
 	if !nodeIDPattern.MatchString(s.NodeID) {
 		bad("server.node_id", "%q must be 1-64 letters, digits, '_', '.' or '-'", s.NodeID)
 	}
-	if s.MaxBodyBytes <= 0 {
-		bad("server.max_body_bytes", "must be positive")
-	}
-	positiveDuration("server.read_header_timeout", s.ReadHeaderTimeout, false)
-	positiveDuration("server.read_body_timeout", s.ReadBodyTimeout, false)
-	positiveDuration("server.write_timeout", s.WriteTimeout, false)
-	if s.MaxConnections < 1 {
-		bad("server.max_connections", "must be at least 1")
-	}
-	if s.MaxUnauthenticatedConnections < 1 || s.MaxUnauthenticatedConnections > s.MaxConnections {
-		bad("server.max_unauthenticated_connections", "must be between 1 and server.max_connections (%d)", s.MaxConnections)
-	}
-	if s.MaxConnectionsPerUser < 0 {
-		bad("server.max_connections_per_user", "must not be negative (0 = no limit)")
-	}
-	positiveDuration("server.idle_timeout", s.IdleTimeout, false)
-	if s.BusyPoll < 0 || s.BusyPoll > MaxBusyPoll {
-		bad("server.busy_poll", "%s is outside 0..%s (0 turns polling off)", s.BusyPoll, MaxBusyPoll)
-	}
-	positiveDuration("server.shutdown_timeout", s.ShutdownTimeout, false)
-	if s.ShutdownTimeout > MaxShutdownTimeout {
-		bad("server.shutdown_timeout", "%s is above %s: the whole shutdown has 60 s, and its last 5 s are the database's (the marks of the jobs still running, the store's close)",
-			s.ShutdownTimeout, MaxShutdownTimeout)
+	if s.MaxConnections >= 1 && (s.MaxUnauthenticatedConnections < 1 || s.MaxUnauthenticatedConnections > s.MaxConnections) {
+		bad("server.max_unauthenticated_connections", "%d is outside 1..server.max_connections (%d)", s.MaxUnauthenticatedConnections, s.MaxConnections)
 	}
 
-	if strings.TrimSpace(c.Storage.DataDir) == "" {
-		bad("storage.data_dir", "must not be empty")
-	}
-	if c.Storage.FlushRows < 0 {
-		bad("storage.flush_rows", "must not be negative")
-	}
-	positiveDuration("storage.flush_interval", c.Storage.FlushInterval, true)
-	positiveDuration("storage.flush_check_interval", c.Storage.FlushCheckInterval, false)
-	if c.Storage.JobWorkers < 1 {
-		bad("storage.job_workers", "must be at least 1")
-	}
-	if c.Storage.JobMaxStartRetries < 1 || c.Storage.JobMaxStartRetries > MaxJobStartRetries {
-		bad("storage.job_max_start_retries", "%d is outside 1..%d", c.Storage.JobMaxStartRetries, MaxJobStartRetries)
-	}
+	checkDataDir(c.Storage.DataDir, bad)
 	for _, r := range c.Storage.AllowedRoots {
 		if strings.TrimSpace(r) == "" {
 			bad("storage.allowed_roots", "must not contain an empty path")
@@ -572,41 +523,25 @@ func (c *Config) Validate() error {
 	}
 
 	a := c.Auth
-	if a.JWTSecret != "" && len(a.JWTSecret) < MinJWTSecretBytes {
+	switch n := distinctBytes(a.JWTSecret); {
+	case a.JWTSecret == "":
+	case len(a.JWTSecret) < MinJWTSecretBytes:
 		bad("auth.jwt_secret", "must be at least %d bytes (or empty to generate one)", MinJWTSecretBytes)
+	case n < MinJWTSecretDistinctBytes:
+		// A placeholder ("changeme" repeated) passes the length and is
+		// guessed: whoever guesses it forges any user's tokens.
+		bad("auth.jwt_secret", "has only %d distinct characters, want at least %d: a placeholder, not a key "+
+			"(generate one, e.g. openssl rand -hex 32, or leave it empty to have one generated)", n, MinJWTSecretDistinctBytes)
 	}
-	positiveDuration("auth.access_token_ttl", a.AccessTokenTTL, false)
-	positiveDuration("auth.refresh_token_ttl", a.RefreshTokenTTL, false)
 	if a.AccessTokenTTL > 0 && a.RefreshTokenTTL > 0 && a.RefreshTokenTTL < a.AccessTokenTTL {
 		bad("auth.refresh_token_ttl", "(%s) must not be shorter than auth.access_token_ttl (%s)", a.RefreshTokenTTL, a.AccessTokenTTL)
 	}
-	if a.BcryptCost < bcrypt.MinCost || a.BcryptCost > bcrypt.MaxCost {
-		bad("auth.bcrypt_cost", "%d is outside %d..%d", a.BcryptCost, bcrypt.MinCost, bcrypt.MaxCost)
-	}
-	positiveDuration("auth.basic_cache_ttl", a.BasicCacheTTL, true)
-	if a.BasicCacheMaxEntries < 0 {
-		bad("auth.basic_cache_max_entries", "must not be negative")
-	}
-	nonNegative := func(key string, n int, zero string) {
-		if n < 0 {
-			bad(key, "must not be negative (0 = %s)", zero)
-		}
-	}
-	nonNegative("auth.login_failures_per_user_client", a.LoginFailuresPerUserClient, "off")
-	nonNegative("auth.login_failures_per_client", a.LoginFailuresPerClient, "off")
-	nonNegative("auth.login_failures_per_user", a.LoginFailuresPerUser, "off")
-	nonNegative("auth.max_concurrent_password_checks", a.MaxConcurrentPasswordChecks, "the number of CPU cores")
-	positiveDuration("auth.login_backoff", a.LoginBackoff, false)
-	positiveDuration("auth.login_max_backoff", a.LoginMaxBackoff, false)
-	positiveDuration("auth.login_max_user_backoff", a.LoginMaxUserBackoff, false)
-	positiveDuration("auth.login_failure_half_life", a.LoginFailureHalfLife, false)
 	if a.LoginBackoff > 0 && a.LoginMaxBackoff > 0 && a.LoginMaxBackoff < a.LoginBackoff {
 		bad("auth.login_max_backoff", "(%s) must not be shorter than auth.login_backoff (%s)", a.LoginMaxBackoff, a.LoginBackoff)
 	}
 	if a.LoginBackoff > 0 && a.LoginMaxUserBackoff > 0 && a.LoginMaxUserBackoff < a.LoginBackoff {
 		bad("auth.login_max_user_backoff", "(%s) must not be shorter than auth.login_backoff (%s)", a.LoginMaxUserBackoff, a.LoginBackoff)
 	}
-	positiveDuration("auth.password_check_wait", a.PasswordCheckWait, true)
 	if len(a.RootPassword) > 72 {
 		// bcrypt ignores (x/crypto refuses) bytes past 72.
 		bad("auth.root_password", "must be at most 72 bytes")
@@ -624,33 +559,7 @@ func (c *Config) Validate() error {
 	}
 
 	l := c.Limits
-	if l.MaxSQLBytes <= 0 {
-		bad("limits.max_sql_bytes", "must be positive")
-	}
-	if l.MaxStatementsPerBatch <= 0 {
-		bad("limits.max_statements_per_batch", "must be positive")
-	}
-	if l.MaxResultRows < 0 {
-		bad("limits.max_result_rows", "must not be negative (0 = no limit)")
-	}
-	if l.RequestsPerSecond < 0 || l.RequestsPerSecond != l.RequestsPerSecond {
-		bad("limits.requests_per_second", "must be a non-negative number (0 = no limit)")
-	}
-	if l.RequestsBurst < 0 {
-		bad("limits.requests_burst", "must not be negative")
-	}
-	if l.MaxResultBytes <= 0 {
-		bad("limits.max_result_bytes", "must be positive")
-	}
-	positiveDuration("limits.statement_timeout", l.StatementTimeout, false)
-	positiveDuration("limits.statement_timeout_user", l.StatementTimeoutUser, true)
-	positiveDuration("limits.statement_timeout_service", l.StatementTimeoutService, true)
-	positiveDuration("limits.statement_timeout_dba", l.StatementTimeoutDBA, true)
-	positiveDuration("limits.statement_timeout_system", l.StatementTimeoutSystem, true)
-	if l.MaxValueBytes <= 0 {
-		bad("limits.max_value_bytes", "must be positive")
-	}
-	if l.StatementMemoryBytes < l.MaxValueBytes {
+	if l.MaxValueBytes > 0 && l.StatementMemoryBytes < l.MaxValueBytes {
 		bad("limits.statement_memory_bytes", "must be at least limits.max_value_bytes (%d)", l.MaxValueBytes)
 	}
 	if floor := c.minServerMemory(); l.UserMemoryBytes < -1 || (l.UserMemoryBytes > 0 && l.UserMemoryBytes < floor) {
@@ -665,59 +574,61 @@ func (c *Config) Validate() error {
 		bad("limits.heap_limit_bytes", "must be 0 (derived from server_memory_bytes), -1 (none) or at least server_memory_bytes as the server runs with it (%d): "+
 			"below it the collector would run without pause while the server's statements hold what they may", c.ServerMemory())
 	}
-	if l.MaxExpressionDepth < 1 {
-		bad("limits.max_expression_depth", "must be at least 1")
-	}
-	if l.MaxStatementComplexity < 1 {
-		bad("limits.max_statement_complexity", "must be at least 1")
-	}
-	if l.OrderIndexBudget < 0 || l.OrderIndexBudget > MaxOrderIndexBudget {
-		bad("limits.order_index_budget", "must be 0 (max(1024, 20 × (LIMIT + OFFSET)) entries) or between 1 and %d entries", MaxOrderIndexBudget)
-	}
-
-	w := c.WebSocket
-	positiveDuration("websocket.auth_timeout", w.AuthTimeout, false)
-	if w.MaxMessageBytes <= 0 {
-		bad("websocket.max_message_bytes", "must be positive")
-	}
-	if w.MaxSubscriptionsPerConnection <= 0 {
-		bad("websocket.max_subscriptions_per_connection", "must be positive")
-	}
-	if w.MaxSubscriptionsPerUser < 0 {
-		bad("websocket.max_subscriptions_per_user", "must not be negative (0 = no limit)")
-	}
-	if w.SendQueueSize <= 0 {
-		bad("websocket.send_queue_size", "must be positive")
-	}
-	if w.SendQueueBytes <= 0 {
-		bad("websocket.send_queue_bytes", "must be positive")
-	}
-	if w.MaxBatchBytes <= 0 {
-		bad("websocket.max_batch_bytes", "must be positive")
-	}
-	positiveDuration("websocket.loading_idle_timeout", w.LoadingIdleTimeout, false)
-	positiveDuration("websocket.loading_max_duration", w.LoadingMaxDuration, false)
-	if w.MessagesPerSecond < 0 || w.MessagesPerSecond != w.MessagesPerSecond {
-		bad("websocket.messages_per_second", "must be a non-negative number (0 = no limit)")
-	}
 
 	ca := c.Cache
-	if ca.PlanEntries < 0 {
-		bad("cache.plan_entries", "must not be negative (0 = no plan cache)")
-	}
-	if ca.PlanEntries > 0 && ca.PlanBytes < 64<<10 {
-		bad("cache.plan_bytes", "must be at least 65536 with a plan cache")
-	}
-	if ca.ColdBytes < 0 {
-		bad("cache.cold_bytes", "must not be negative (0 = no page cache)")
-	} else if ca.ColdBytes > 0 && ca.ColdBytes < 4*MiB {
-		bad("cache.cold_bytes", "must be 0 or at least 4194304 (4 MiB): one row group's bloom filter alone may take 128 KiB")
-	}
-	if ca.RowBytes < 0 {
-		bad("cache.row_bytes", "must not be negative (0 = no row cache)")
+	if ca.PlanBytes < 0 || (ca.PlanEntries > 0 && ca.PlanBytes < 64<<10) {
+		bad("cache.plan_bytes", "%d: must be at least 65536 with a plan cache, and never negative", ca.PlanBytes)
 	}
 	errs = append(errs, c.validateMemorySizes()...)
 	return errors.Join(errs...)
+}
+
+// MinJWTSecretDistinctBytes is the fewest distinct bytes a configured JWT
+// secret may have. A random hex secret of the shortest length accepted
+// (32 characters) has about 14 of its 16; a placeholder repeated to the
+// length ("changeme" × 4) has 7.
+const MinJWTSecretDistinctBytes = 8
+
+// distinctBytes counts the distinct bytes of s.
+func distinctBytes(s string) int {
+	var seen [256]bool
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !seen[s[i]] {
+			seen[s[i]] = true
+			n++
+		}
+	}
+	return n
+}
+
+// checkHost checks server.host: an IP address or a host name, without a
+// port or brackets (the port is server.port, and the listen address is
+// joined from both).
+func checkHost(h string, bad func(key, format string, args ...any)) {
+	switch {
+	case strings.TrimSpace(h) == "":
+		bad("server.host", "must not be empty")
+	case net.ParseIP(h) != nil:
+	case !hostNamePattern.MatchString(h):
+		bad("server.host", "%q is not an IP address or host name (without a port, a scheme or brackets: the port is server.port)", h)
+	}
+}
+
+// hostNamePattern is a host name: RFC 1123 labels, with the underscores
+// container networks put in service names.
+var hostNamePattern = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(\.[A-Za-z0-9_]([A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*\.?$`)
+
+// checkDataDir checks storage.data_dir: set, and a directory if it
+// exists (a missing one is created at start).
+func checkDataDir(dir string, bad func(key, format string, args ...any)) {
+	if strings.TrimSpace(dir) == "" {
+		bad("storage.data_dir", "must not be empty")
+		return
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		bad("storage.data_dir", "%s exists and is not a directory", dir)
+	}
 }
 
 // Redacted returns a copy with secrets masked, for logging the effective

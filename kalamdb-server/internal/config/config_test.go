@@ -58,6 +58,9 @@ max_subscriptions_per_user = 20
 messages_per_second = 12.5
 `
 
+// envJWTSecret is a JWT secret of 40 bytes that looks random enough.
+const envJWTSecret = "k7Q2m9Xp4Lz8Rb3Nc6Vt1Wy5Hd0Jf2Gs8Ua4Eo6P"
+
 // mapEnv is an Env over a fixed map.
 func mapEnv(m map[string]string) Env {
 	return func(k string) (string, bool) {
@@ -206,7 +209,7 @@ func TestEnvOverridesFile(t *testing.T) {
 		"KALAMDB_SERVER_PORT":                  "8181",
 		"KALAMDB_DATA_DIR":                     "/alias/dir",
 		"KALAMDB_ROOT_PASSWORD":                "from-env",
-		"KALAMDB_JWT_SECRET":                   strings.Repeat("k", 40),
+		"KALAMDB_JWT_SECRET":                   envJWTSecret,
 		"KALAMDB_LOG_LEVEL":                    "warn",
 		"KALAMDB_NODE_ID":                      "n42",
 		"KALAMDB_LIMITS_METRICS_LOOPBACK_ONLY": "true",
@@ -243,7 +246,7 @@ func TestEnvOverridesFile(t *testing.T) {
 		"port":       8181,
 		"data_dir":   "/alias/dir",
 		"root":       "from-env",
-		"jwt":        strings.Repeat("k", 40),
+		"jwt":        envJWTSecret,
 		"level":      "warn",
 		"node":       "n42",
 		"metrics":    true,

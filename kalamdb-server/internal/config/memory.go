@@ -146,6 +146,14 @@ func (c *Config) validateMemorySizes() []error {
 	past("limits.user_memory_bytes", l.UserMemoryBytes, "")
 	past("cache.cold_bytes + cache.row_bytes + cache.plan_bytes + storage.s3_cache_bytes", c.cacheBytes(),
 		": the caches would grow until the collector ran without pause")
+	// Bounds on one request, one value or one connection: past the
+	// memory, each bounds nothing.
+	past("limits.max_sql_bytes", l.MaxSQLBytes, "")
+	past("limits.max_value_bytes", l.MaxValueBytes, "")
+	w := c.WebSocket
+	past("websocket.max_message_bytes", w.MaxMessageBytes, "")
+	past("websocket.send_queue_bytes", w.SendQueueBytes, "")
+	past("websocket.max_batch_bytes", w.MaxBatchBytes, "")
 	return errs
 }
 
