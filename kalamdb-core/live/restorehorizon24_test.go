@@ -8,6 +8,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -125,4 +126,15 @@ func TestRestoreHorizonOfASharedTable(t *testing.T) {
 		t.Fatalf("resumed from before the backup: %v", rows)
 	}
 	c.subscribeFails(apierror.SubscriptionFailed, "r2", q, live.SubscriptionOptions{FromSeqID: late})
+
+	// The horizon goes with the table.
+	tbl, _ := e.db.Catalog.Snapshot().Table("chat", "rooms")
+	restored := tbl.Meta.RestoredSeq
+	if h, ok, err := txn.RestoreHorizon(e.kv, "chat", "rooms", "", restored); !ok || err != nil || h < early || h >= late {
+		t.Fatalf("horizon %d %v %v, want in [%d, %d)", h, ok, err, early, late)
+	}
+	root("DROP NAMESPACE chat CASCADE")
+	if h, ok, err := txn.RestoreHorizon(e.kv, "chat", "rooms", "", restored); ok || err != nil {
+		t.Fatalf("after DROP NAMESPACE: horizon %d %v %v", h, ok, err)
+	}
 }
