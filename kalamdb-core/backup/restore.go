@@ -315,7 +315,14 @@ type restorer struct {
 	// them by partition (table and backup owner: counterOf).
 	maxSeq int64
 	hot    map[string]int64
+	// horizons is the newest _seq of the hot rows written, by partition
+	// (table and owner here); commit adds the Parquet files'.
+	horizons map[partitionHere]int64
 }
+
+// partitionHere names a partition of a restored table by its owner's id
+// on this server ("" for a SHARED table).
+type partitionHere struct{ table, owner string }
 
 // counterOf names the partition of table and backup user owner ("" for a
 // SHARED table) in restorer.hot.
@@ -379,7 +386,8 @@ func (s *Service) Restore(ctx context.Context, ns, location string, by Caller, m
 	for _, m := range pr.cat.Tables {
 		m.Incarnation = catalog.NewIncarnation()
 	}
-	r := &restorer{s: s, touched: map[int]bool{}, owners: map[string]bool{}, hot: map[string]int64{}}
+	r := &restorer{s: s, touched: map[int]bool{}, owners: map[string]bool{}, hot: map[string]int64{},
+		horizons: map[partitionHere]int64{}}
 	defer func() {
 		// Not on a dying goroutine (err is nil then): a dead process
 		// leaves its pending entry for the next start.
@@ -514,7 +522,16 @@ func (r *restorer) restoreTable(ctx context.Context, pr *prepared, m *systable.T
 			owner, _ = ownerOf(k) // remap refuses a key without one
 		}
 		r.hot[counterOf(m.TableName, owner)]++
-		return remap(k, 0)
+		out, err := remap(k, 0)
+		if err != nil {
+			return nil, err
+		}
+		here := partitionHere{table: m.TableName}
+		if perUser {
+			here.owner = pr.plan.IDs[owner] // remap refuses an owner without one
+		}
+		r.horizons[here] = max(r.horizons[here], h.Seq)
+		return out, nil
 	}
 	if err := r.restoreFamily(ctx, pr.src, hotPath(m.TableName), cf, hot, p); err != nil {
 		return err
@@ -786,7 +803,9 @@ func (r *restorer) copyIn(ctx context.Context, src *source, from string, fsys co
 // more), and its counters of buffered rows are bounded by the hot rows
 // of their partitions: a forged one would make the flush policy start a
 // flush of the partition at every check. Each table records as its
-// RestoredSeq a _seq issued then, which the lease covers too.
+// RestoredSeq a _seq issued then, which the lease covers too, and each
+// partition restored its horizon (txn.RestoreHorizonsFamily), which
+// live resumes are checked against.
 func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, r *restorer) ([]*catalog.Table, error) {
 	cat := pr.cat
 	views := make([]*systable.View, len(cat.Views))
@@ -801,10 +820,16 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, r *restor
 	if err != nil {
 		return nil, err
 	}
+	horizons, err := s.o.DB.ColumnFamily(txn.RestoreHorizonsFamily)
+	if err != nil {
+		return nil, err
+	}
 	seq := r.maxSeq
 	for _, mf := range manifests {
+		here := partitionHere{table: mf.TableName, owner: mf.UserID}
 		for _, f := range mf.Files {
 			seq = max(seq, f.MaxSeq)
+			r.horizons[here] = max(r.horizons[here], f.MaxSeq)
 		}
 	}
 	if pr.trust.ok {
@@ -861,6 +886,10 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, r *restor
 					v = min(max(v, 0), r.hot[counterOf(c.Table, c.Owner)])
 				}
 				b.SetCounter(counters, keyenc.CounterKey(cat.Namespace.NamespaceID, c.Table, owner), v)
+			}
+			// Each partition's horizon, for live resumes (docs/live.md).
+			for p, h := range r.horizons {
+				txn.PutRestoreHorizon(b, horizons, cat.Namespace.NamespaceID, p.table, p.owner, restoredSeq, h)
 			}
 			// The restored keys were not issued by this database's
 			// generator: every INSERT into these tables reads its key.

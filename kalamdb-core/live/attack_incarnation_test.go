@@ -1,11 +1,9 @@
 package live_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
-	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/live"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
@@ -18,23 +16,10 @@ import (
 // dropped table must end, as for a table created again under the name,
 // not go on with the restored table's changes.
 func TestRestoredTableEndsSubscriptionsOfTheDroppedOne(t *testing.T) {
-	backups := t.TempDir()
 	// The periodic check never runs: what ends the subscription is the
 	// first change of the restored table, as for a re-created one.
-	e := newEnv(t, live.Options{CheckInterval: time.Hour}, func(c *database.Config) {
-		c.BackupRoots = []string{backups}
-	})
+	e, backups, waitJob := restoreEnv(t, live.Options{CheckInterval: time.Hour})
 	root := func(q string) { e.sql("root", systable.RoleSystem, q) }
-	waitJob := func(q string) {
-		t.Helper()
-		res := e.sql("root", systable.RoleSystem, q)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		j, err := e.db.Jobs.Wait(ctx, res[0].Rows[0][0].(string))
-		if err != nil || j.Status != systable.JobCompleted {
-			t.Fatalf("%s: %v %v", q, j, err)
-		}
-	}
 	root("INSERT INTO chat.rooms VALUES (1, 'backed up')")
 	waitJob("BACKUP DATABASE chat TO '" + backups + "/b'")
 	root("INSERT INTO chat.rooms VALUES (2, 'after the backup')")

@@ -136,6 +136,7 @@ func (o Options) withDefaults() Options {
 // Queries), and serves KILL LIVE QUERY (executor.LiveQueries).
 type Manager struct {
 	eng *engine.Engine
+	db  *kv.DB
 	// feeds opens the partition feeds subscriptions register through.
 	feeds   *tier.Manager
 	cat     *catalog.Catalog
@@ -165,7 +166,8 @@ type Manager struct {
 // Deps are what a Manager works with. All are required.
 type Deps struct {
 	// DB holds the system tables, whose commits re-run the live queries
-	// on them.
+	// on them, and the restore horizons a resume across a RESTORE is
+	// checked against.
 	DB      *kv.DB
 	Catalog *catalog.Catalog
 	Engine  *engine.Engine
@@ -185,7 +187,7 @@ type Deps struct {
 // New builds a Manager, complete: it watches the system tables' column
 // families for commits (live queries on system tables) until Close.
 func New(d Deps, o Options) (*Manager, error) {
-	m := &Manager{eng: d.Engine, feeds: d.Feeds, cat: d.Catalog, router: d.Router, queries: d.Queries, opts: o.withDefaults(), memory: d.Memory,
+	m := &Manager{eng: d.Engine, db: d.DB, feeds: d.Feeds, cat: d.Catalog, router: d.Router, queries: d.Queries, opts: o.withDefaults(), memory: d.Memory,
 		conns: make(map[string]*Conn), perUser: make(map[string]int), stop: make(chan struct{})}
 	var err error
 	if m.unwatch, err = m.watchSystemTables(d.DB); err != nil {

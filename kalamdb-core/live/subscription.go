@@ -140,26 +140,40 @@ func (s *subscription) open(ctx context.Context) error {
 }
 
 // checkRestoredResume refuses a resume (from_seq_id) of a table RESTORE
-// made from a _seq that is not of the backup's history of the partition:
-// below the restore's RestoredSeq, and above the partition's newest
-// version below it. Its versions keep the backup's _seq, and a resume
-// only sends what was written after from_seq_id, so a client whose
+// made from a _seq that is not of the backup's history of the
+// subscriber's partition. Its versions keep the backup's _seq, and a
+// resume only sends what was written after from_seq_id, so a client whose
 // from_seq_id came from commits made after the backup was taken (to the
 // table the backup was taken of, or to another of its name since) would
 // keep, for ever, rows the restored table does not have, and miss rows
-// of the backup older than its from_seq_id. A from_seq_id within the
+// of the backup older than its from_seq_id. Within a partition _seq
+// follows commit order, so those commits are all above the partition's
+// horizon, the newest _seq the restore wrote into it
+// (txn.RestoreHorizon), and every from_seq_id at or below it is of the
 // backup's history (a client that stopped before the backup, or that
-// subscribed to the restored table) resumes as usual: the partition's
-// history up to it is the one the client followed. The partition's
-// newest version below RestoredSeq is its newest at the backup, unless
-// a later write replaced it: a resume from it is then refused too, and
-// the client subscribes again without from_seq_id, as the error says. A
-// from_seq_id at or above RestoredSeq was issued after the restore.
+// subscribed to the restored table): the partition's history up to it is
+// the one the client followed, however the partition changed since the
+// restore, so it resumes as usual. A from_seq_id at or above RestoredSeq
+// was issued after the restore. Without a horizon (the backup held no
+// version of the partition, or a build that recorded none restored the
+// table), the partition's versions below RestoredSeq are the backup's
+// that no later write replaced: a from_seq_id is accepted when one is
+// at or above it, which for a partition the backup lacks is never.
 // s.loadMu is held, and s.snap is open.
 func (s *subscription) checkRestoredResume(ctx context.Context) error {
 	from, restored := s.opts.FromSeqID, s.table.Meta.RestoredSeq
 	if from == 0 || restored == 0 || from >= restored {
 		return nil
+	}
+	horizon, ok, err := txn.RestoreHorizon(s.conn.m.db, s.table.Meta.NamespaceID, s.table.Meta.TableName, s.key.user, restored)
+	if err != nil {
+		return err
+	}
+	if ok {
+		if from <= horizon {
+			return nil
+		}
+		return s.notRestoredHistory()
 	}
 	cond := "_seq >= $1 AND _seq < $2"
 	if s.table.Meta.TableType != dialect.TableTypeStream {
@@ -173,9 +187,13 @@ func (s *subscription) checkRestoredResume(ctx context.Context) error {
 	if len(res.Rows) > 0 {
 		return nil
 	}
+	return s.notRestoredHistory()
+}
+
+func (s *subscription) notRestoredHistory() error {
 	return apierror.New(apierror.SubscriptionFailed,
 		"from_seq_id %d is not of the history %s.%s was restored from a backup with (RESTORE DATABASE); subscribe again without from_seq_id",
-		from, s.table.Meta.NamespaceID, s.table.Meta.TableName)
+		s.opts.FromSeqID, s.table.Meta.NamespaceID, s.table.Meta.TableName)
 }
 
 // sendBatch reads and queues the next batch. s.loadMu is held.

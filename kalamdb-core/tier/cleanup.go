@@ -332,6 +332,15 @@ func (m *Manager) dropTable(b *kv.Batch, t *catalog.Table) (func(committed bool)
 	}
 	prefix := keyenc.CounterPrefix(t.Meta.NamespaceID, t.Meta.TableName)
 	b.DeleteRange(counters, prefix, kv.PrefixEnd(prefix))
+	// So are a restored table's restore horizons (txn.RestoreHorizon
+	// would not take them for a later restore's anyway).
+	if t.Meta.RestoredSeq != 0 {
+		horizons, err := m.db.ColumnFamily(txn.RestoreHorizonsFamily)
+		if err != nil {
+			return nil, fmt.Errorf("drop %s: restore horizons: %w", t.Meta.TableID, err)
+		}
+		b.DeleteRange(horizons, prefix, kv.PrefixEnd(prefix))
+	}
 	params := cleanupParams{StorageID: t.Meta.StorageID, DroppedAt: time.Now().UTC(), MaxBatch: 1, Incarnation: t.Incarnation()}
 	for _, mf := range ms {
 		params.MaxBatch = max(params.MaxBatch, mf.NextBatch)

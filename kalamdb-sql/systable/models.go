@@ -121,7 +121,8 @@ type TableMeta struct {
 	// issued as the restore committed: the table's versions below it came
 	// from the backup, those above it were written since. 0 for a table
 	// CREATE TABLE made. A live subscription resumes across the restore
-	// only from a _seq of the backup's (docs/live.md); the restore sets
+	// only from a _seq of the backup's history of its partition (its
+	// horizon, txn.RestoreHorizon; docs/live.md); the restore sets
 	// it, whatever the backup's catalog says.
 	RestoredSeq int64 `json:"restored_seq,omitempty"`
 }
