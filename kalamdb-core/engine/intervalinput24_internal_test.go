@@ -3,6 +3,8 @@ package engine
 import (
 	"strings"
 	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
 // PostgreSQL's interval input forms beyond units and a lone clock: a
@@ -48,18 +50,21 @@ func TestIntervalInputForms(t *testing.T) {
 		"PT1S1H":             {micros: hour + sec},
 		"P1e2D":              {days: 100},
 		" P1D ":              {days: 1},
-		"P1.D":               {days: 1},
+		// Every unit once: the most fields valid text has.
+		"1 year 1 mon 1 day 1 hour 1 min 1 sec 1 ms 1 us 1 week 1 decade 1 century 1 millennium ago": {
+			months: -(1111*12 + 1), days: -8, micros: -(hour + min + sec + 1000 + 1)},
+		"P1.D": {days: 1},
 	} {
 		if got, err := parseInterval(s); err != nil || got != want {
 			t.Errorf("%q: got %+v, %v; want %+v", s, got, err, want)
 		}
 	}
 	for _, s := range []string{
-		"1 2", "2 1 day", "12:00:00 1", "1:2:3:4", "1:30.5:00", "1 12:00 13:00",
+		strings.Repeat("1 ", 30), "1 2", "2 1 day", "12:00:00 1", "1:2:3:4", "1:30.5:00", "1 12:00 13:00",
 		"P", "P1D2H", "p1dt2h", "P 1D", "P1D ago", "P+1D", "P1DT2H 3 hours", "1 day P1D",
 		"PT1D", "P1H", "P1DTT1H", "P.D", "P1", "PT1e999999S",
 	} {
-		if iv, err := parseInterval(s); err == nil || !strings.Contains(err.Error(), `invalid input syntax for type interval: "`+s+`"`) {
+		if iv, err := parseInterval(s); err == nil || !strings.Contains(err.Error(), `invalid input syntax for type interval: "`+dialect.Snippet(s)+`"`) {
 			t.Errorf("%q: got %+v, %v; want invalid input", s, iv, err)
 		}
 	}

@@ -406,6 +406,9 @@ func parseInterval(s string) (interval, error) {
 		}
 		return iv, nil
 	}
+	if manyFields(s, maxIntervalFields) {
+		return bad()
+	}
 	fields := strings.Fields(strings.ToLower(s))
 	if len(fields) == 0 {
 		return bad()
@@ -476,6 +479,27 @@ func parseInterval(s string) (interval, error) {
 		out = interval{-out.months, -out.days, -out.micros}
 	}
 	return out, nil
+}
+
+// maxIntervalFields is more fields than valid interval text has: each of
+// the 12 units once with its number, a clock, "ago". Text with more is
+// refused before it is split, so a megabyte of "1 1 1 ..." is not made
+// into half a million strings first.
+const maxIntervalFields = 32
+
+// manyFields reports whether s has more than n space-separated fields.
+func manyFields(s string, n int) bool {
+	count, in := 0, false
+	for i := 0; i < len(s); i++ {
+		space := s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r'
+		if !space && !in {
+			if count++; count > n {
+				return true
+			}
+		}
+		in = !space
+	}
+	return false
 }
 
 // add adds n of the unit name (a key of intervalUnits) to iv; false when
