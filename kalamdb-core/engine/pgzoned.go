@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -262,15 +263,11 @@ func zonedArgs(f *pgFunc, cols map[columnKey]bool) (sql.Expression, transform.Tr
 	}
 	var out []sql.Expression
 	for _, g := range groups {
-		zoned, pending := false, false
-		for _, i := range g {
-			if z, ok := f.args[i].(*zoneLiteral); ok {
-				pending = pending || !z.zoned
-			} else if zonedExpr(f.args[i], cols) {
-				zoned = true
-			}
-		}
-		if !zoned || !pending {
+		// zonedExpr walks an argument's timestamp subexpressions: only
+		// a group with a literal to convert pays for it, so nested
+		// COALESCEs without one are not walked once per level.
+		if !slices.ContainsFunc(g, func(i int) bool { z, ok := f.args[i].(*zoneLiteral); return ok && !z.zoned }) ||
+			!slices.ContainsFunc(g, func(i int) bool { return zonedExpr(f.args[i], cols) }) {
 			continue
 		}
 		if out == nil {
