@@ -126,6 +126,8 @@ func asLiteral(e sql.Expression) (*expression.Literal, bool) {
 		return x, true
 	case *largeLiteral:
 		return x.Literal, true
+	case *zoneLiteral:
+		return x.Literal, true
 	}
 	return nil, false
 }

@@ -103,6 +103,12 @@ func unify(what string, args []sql.Expression) ([]sql.Expression, dialect.DataTy
 		switch {
 		case f == famNull:
 			out[i] = a
+		case f == famUnknown && dt.Name == dialect.TypeTimestamp:
+			c, err := coerceTimestampText(a)
+			if err != nil {
+				return nil, dt, err
+			}
+			out[i] = c
 		case f == famUnknown || !ta.Type().Equals(target) && !sameFamilyWidth(ta, dt):
 			c, err := coerce(a, dt)
 			if err != nil {

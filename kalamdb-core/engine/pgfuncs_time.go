@@ -386,13 +386,28 @@ const (
 
 // parseInterval reads PostgreSQL's interval input: quantities with units
 // ('5 minutes', '1 day 2 hours', '-1 week', '1.5 hours'), a clock part
-// ('01:30:00'), and 'ago' to negate.
+// ('01:30:00', '1:30.5' minutes and seconds), a number before it as days
+// ('1 12:00:00'), 'ago' to negate, or ISO 8601's designators ('P1DT2H',
+// parseISOInterval).
 func parseInterval(s string) (interval, error) {
 	bad := func() (interval, error) {
 		return interval{}, execError("invalid input syntax for type interval: %q", dialect.Snippet(s))
 	}
 	outOfRange := func() (interval, error) {
 		return interval{}, execError("interval field value out of range: %q", dialect.Snippet(s))
+	}
+	if t := strings.TrimSpace(s); strings.HasPrefix(t, "P") {
+		iv, ok, fits := parseISOInterval(t)
+		switch {
+		case !ok:
+			return bad()
+		case !fits:
+			return outOfRange()
+		}
+		return iv, nil
+	}
+	if manyFields(s, maxIntervalFields) {
+		return bad()
 	}
 	fields := strings.Fields(strings.ToLower(s))
 	if len(fields) == 0 {
@@ -429,52 +444,31 @@ func parseInterval(s string) (interval, error) {
 			j++
 		}
 		numText, unit := f[:j], f[j:]
-		if unit == "" {
-			if i+1 >= len(fields) {
-				// A bare number is seconds.
-				unit = "second"
-			} else {
-				i++
-				unit = fields[i]
-			}
+		switch {
+		case unit != "":
+		case i+1 >= len(fields):
+			// A bare number is seconds.
+			unit = "second"
+		case strings.Contains(fields[i+1], ":"):
+			// Before a clock, days (PostgreSQL: '1 12:00:00').
+			unit = "day"
+		default:
+			i++
+			unit = fields[i]
 		}
 		n, err := strconv.ParseFloat(numText, 64)
 		if err != nil || math.IsInf(n, 0) {
 			return bad()
 		}
-		u, ok := intervalUnits[unitName(unit)]
-		if !ok {
+		name := unitName(unit)
+		if _, ok := intervalUnits[name]; !ok {
 			return bad()
 		}
-		// Fractions spill into the next smaller unit, as in PostgreSQL:
-		// 1.5 months = 1 month 15 days, 1.5 days = 1 day 12 hours; a
-		// fraction of a year (decade, century, millennium) is whole
-		// months, rounded half to even (1.5 years = 1 year 6 months).
-		whole, frac := math.Modf(n)
-		months, ok1 := intervalPart(whole, u.months, math.MaxInt32)
-		days, ok2 := intervalPart(whole, u.days, math.MaxInt32)
-		micros, ok3 := intervalPart(n, u.micros, maxIntervalMicros)
-		if !ok1 || !ok2 || !ok3 {
+		if !out.add(n, name) {
 			return outOfRange()
 		}
-		out.months += months
-		out.days += days
-		if !addMicros(&out.micros, micros) {
-			return outOfRange()
-		}
-		if frac != 0 && u.months >= 12 {
-			out.months += int64(math.RoundToEven(frac * float64(u.months)))
-		} else if frac != 0 {
-			extraDays := frac * float64(u.months) * 30
-			ed, edFrac := math.Modf(extraDays + frac*float64(u.days))
-			out.days += int64(ed)
-			out.micros += int64(math.Round(edFrac * 86_400_000_000))
-		}
-		if math.Abs(float64(out.months)) > math.MaxInt32 || math.Abs(float64(out.days)) > math.MaxInt32 || math.Abs(float64(out.micros)) > maxIntervalMicros {
-			return outOfRange()
-		}
-		bits := intervalFields[unitName(unit)]
-		if bits == intervalFields["second"] && frac != 0 {
+		bits := intervalFields[name]
+		if bits == intervalFields["second"] && n != math.Trunc(n) {
 			bits = allSecondFields // PostgreSQL: a fraction of a second sets its parts too
 		}
 		if !field(bits) {
@@ -485,6 +479,130 @@ func parseInterval(s string) (interval, error) {
 		out = interval{-out.months, -out.days, -out.micros}
 	}
 	return out, nil
+}
+
+// maxIntervalFields is more fields than valid interval text has: each of
+// the 12 units once with its number, a clock, "ago". Text with more is
+// refused before it is split, so a megabyte of "1 1 1 ..." is not made
+// into half a million strings first.
+const maxIntervalFields = 32
+
+// manyFields reports whether s has more than n space-separated fields.
+func manyFields(s string, n int) bool {
+	count, in := 0, false
+	for i := 0; i < len(s); i++ {
+		space := s[i] == ' ' || s[i] >= '\t' && s[i] <= '\r'
+		if !space && !in {
+			if count++; count > n {
+				return true
+			}
+		}
+		in = !space
+	}
+	return false
+}
+
+// add adds n of the unit name (a key of intervalUnits) to iv; false when
+// a part leaves its range. Fractions spill into the next smaller unit, as
+// in PostgreSQL: 1.5 months = 1 month 15 days, 1.5 days = 1 day 12
+// hours; a fraction of a year (decade, century, millennium) is whole
+// months, rounded half to even (1.5 years = 1 year 6 months).
+func (iv *interval) add(n float64, name string) bool {
+	u := intervalUnits[name]
+	whole, frac := math.Modf(n)
+	months, ok1 := intervalPart(whole, u.months, math.MaxInt32)
+	days, ok2 := intervalPart(whole, u.days, math.MaxInt32)
+	micros, ok3 := intervalPart(n, u.micros, maxIntervalMicros)
+	if !ok1 || !ok2 || !ok3 {
+		return false
+	}
+	iv.months += months
+	iv.days += days
+	if !addMicros(&iv.micros, micros) {
+		return false
+	}
+	if frac != 0 && u.months >= 12 {
+		iv.months += int64(math.RoundToEven(frac * float64(u.months)))
+	} else if frac != 0 {
+		extraDays := frac * float64(u.months) * 30
+		ed, edFrac := math.Modf(extraDays + frac*float64(u.days))
+		iv.days += int64(ed)
+		iv.micros += int64(math.Round(edFrac * 86_400_000_000))
+	}
+	return math.Abs(float64(iv.months)) <= math.MaxInt32 && math.Abs(float64(iv.days)) <= math.MaxInt32 &&
+		math.Abs(float64(iv.micros)) <= maxIntervalMicros
+}
+
+// isoUnits are ISO 8601's designators before and after the T.
+var isoUnits = [2]map[byte]string{
+	{'Y': "year", 'M': "month", 'W': "week", 'D': "day"},
+	{'H': "hour", 'M': "minute", 'S': "second"},
+}
+
+// parseISOInterval reads ISO 8601's format with designators, as
+// PostgreSQL does: P, then numbers ([-]digits[.digits][e±digits]) each
+// followed by Y, M, W or D, then optionally T and numbers followed by H, M
+// or S; case-sensitive, no spaces, a designator may repeat (its numbers
+// add up). PostgreSQL's alternative format ('P0001-02-03T04:05:06') is
+// not read. ok is false for bad syntax, fits for a part out of range.
+func parseISOInterval(s string) (iv interval, ok, fits bool) {
+	if len(s) < 2 {
+		return iv, false, true
+	}
+	timePart := 0
+	for i := 1; i < len(s); {
+		if s[i] == 'T' && timePart == 0 {
+			timePart, i = 1, i+1
+			continue
+		}
+		j := i
+		if j < len(s) && s[j] == '-' {
+			j++
+		}
+		digits := 0
+		for ; j < len(s) && s[j] >= '0' && s[j] <= '9'; j++ {
+			digits++
+		}
+		if j < len(s) && s[j] == '.' {
+			for j++; j < len(s) && s[j] >= '0' && s[j] <= '9'; j++ {
+				digits++
+			}
+		}
+		if digits == 0 {
+			return iv, false, true
+		}
+		if j < len(s) && (s[j] == 'e' || s[j] == 'E') {
+			k := j + 1
+			if k < len(s) && (s[k] == '-' || s[k] == '+') {
+				k++
+			}
+			e := k
+			for ; k < len(s) && s[k] >= '0' && s[k] <= '9'; k++ {
+			}
+			if k > e {
+				j = k
+			}
+		}
+		if j >= len(s) {
+			return iv, false, true
+		}
+		name, known := isoUnits[timePart][s[j]]
+		if !known {
+			return iv, false, true
+		}
+		n, err := strconv.ParseFloat(s[i:j], 64)
+		if errors.Is(err, strconv.ErrRange) && math.IsInf(n, 0) {
+			return iv, false, true // PostgreSQL: strtod's overflow is bad syntax
+		}
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			return iv, false, true
+		}
+		if !iv.add(n, name) {
+			return iv, true, false
+		}
+		i = j + 1
+	}
+	return iv, true, true
 }
 
 // maxIntervalMicros bounds an interval's time part (PostgreSQL's is an
@@ -501,6 +619,11 @@ func parseClock(s string) (us int64, ok, fits bool) {
 	parts := strings.Split(strings.TrimLeft(s, "+-"), ":")
 	if len(parts) < 2 || len(parts) > 3 {
 		return 0, false, false
+	}
+	if len(parts) == 2 && strings.Contains(parts[1], ".") {
+		// PostgreSQL reads m:s.f when the last part has a fraction
+		// ('1:30.5' is a minute and a half second past 30).
+		parts = []string{"0", parts[0], parts[1]}
 	}
 	// Only the hours carry the sign: '1:-30' is invalid, not 30 minutes.
 	for _, p := range parts[1:] {

@@ -94,15 +94,22 @@ func literalSideType(left, right sql.Node, i int) (dialect.DataType, bool) {
 	if lu == ru {
 		return dialect.DataType{}, false
 	}
-	t := sideType(left, i)
+	other := left
 	if lu {
-		t = sideType(right, i)
+		other = right
 	}
+	t := sideType(other, i)
 	switch familyOfType(t) {
 	case famText, famUnknown, famNull, famOther:
 		return dialect.DataType{}, false
 	case famNumeric:
 		return numericDT, true
+	case famTimestamp:
+		// A DATETIME column makes the literal one, its zone read
+		// (TIMESTAMP and DATETIME are one engine type).
+		if zonedColumn(other, i, nil) {
+			return dateTimeDT, true
+		}
 	}
 	return schema.TypeOfEngine(t), true
 }
@@ -430,6 +437,11 @@ func unifyValues(col []sql.Expression) ([]sql.Expression, error) {
 	dt, fam, err := commonType("VALUES", col)
 	if err != nil {
 		return nil, err
+	}
+	if dt.Name == dialect.TypeTimestamp && slices.ContainsFunc(col, func(e sql.Expression) bool { return zonedExpr(e, nil) }) {
+		// A timestamptz value makes the column's untyped literals
+		// timestamptz, their zones read.
+		dt = dateTimeDT
 	}
 	if fam == famNumeric {
 		digits, scale := 0, 0

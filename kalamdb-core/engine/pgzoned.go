@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -159,8 +161,132 @@ func zonedLiteralsIn(n sql.Node, outer map[columnKey]bool) (sql.Node, transform.
 			}
 			return e, transform.SameTree, nil
 		}
+		if f, ok := e.(*pgFunc); ok {
+			return zonedArgs(f, cols)
+		}
 		return zonedComparison(e, cols)
 	})
+}
+
+// zoneLiteral is an untyped literal with a zone that COALESCE, GREATEST,
+// LEAST, NULLIF or CASE typed as a TIMESTAMP next to their other
+// timestamps, the zone ignored. Those functions are built when the
+// statement is planned, before the plan's tables tell a DATETIME column
+// from a TIMESTAMP one (both are the engine's DATETIME), so the literal
+// keeps its instant: zonedArgs makes it the value when another argument
+// turns out to be a DATETIME, as PostgreSQL resolves COALESCE(at,
+// '...+02') to timestamptz and reads the zone. Only literals whose zone
+// changes their value are wrapped; the rest stay the engine's literals.
+type zoneLiteral struct {
+	*expression.Literal
+	// instant is the DATETIME value: the text read with its zone.
+	instant any
+	// zoned: the literal is a DATETIME (instant is its value).
+	zoned bool
+}
+
+var _ sql.Expression = (*zoneLiteral)(nil)
+
+// WithChildren implements sql.Expression: the embedded literal's would
+// return the literal itself, without its instant.
+func (l *zoneLiteral) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 0 {
+		return nil, sql.ErrInvalidChildrenNumber.New(l, len(children), 0)
+	}
+	return l, nil
+}
+
+// coerceTimestampText reads the untyped literal e as a TIMESTAMP (its zone
+// ignored), a zoneLiteral when its zone changes its instant; a parameter
+// not bound yet is cast when evaluated.
+func coerceTimestampText(e sql.Expression) (sql.Expression, error) {
+	c, err := coerce(e, tsType)
+	if err != nil {
+		return nil, err
+	}
+	lit, ok := asLiteral(e)
+	tsLit, isLit := asLiteral(c)
+	if !ok || !isLit {
+		return c, nil
+	}
+	inst, err := castValue(nil, lit.Value(), famUnknown, dateTimeDT, false)
+	if err != nil {
+		// Read as a TIMESTAMP it converted, which is what is asked
+		// here; as a DATETIME it has no other instant to offer.
+		return c, nil
+	}
+	a, aok := tsLit.Value().(time.Time)
+	b, bok := inst.(time.Time)
+	if !aok || !bok || a.Equal(b) {
+		return c, nil
+	}
+	return &zoneLiteral{Literal: tsLit, instant: inst}, nil
+}
+
+// zonedArgs makes the zoneLiterals among the arguments f gives one type
+// DATETIMEs when another of them is a DATETIME value (zonedExpr): all
+// the arguments of COALESCE, GREATEST, LEAST and NULLIF, the results of a
+// CASE, and a simple CASE's subject with its WHEN values.
+func zonedArgs(f *pgFunc, cols map[columnKey]bool) (sql.Expression, transform.TreeIdentity, error) {
+	var groups [][]int
+	switch f.name {
+	case pgsql.FnCoalesce, pgsql.FnGreatest, pgsql.FnLeast, pgsql.FnNullIf:
+		all := make([]int, len(f.args))
+		for i := range all {
+			all[i] = i
+		}
+		groups = append(groups, all)
+	case pgsql.FnCase:
+		c, err := splitCase(f.args)
+		if err != nil {
+			return f, transform.SameTree, nil
+		}
+		first := 1
+		var whens []int
+		if c.simple {
+			whens, first = append(whens, 1), 2
+		}
+		var vals []int
+		for i := range c.conds {
+			whens = append(whens, first+2*i)
+			vals = append(vals, first+2*i+1)
+		}
+		if c.hasElse {
+			vals = append(vals, len(f.args)-1)
+		}
+		groups = append(groups, vals)
+		if c.simple {
+			groups = append(groups, whens)
+		}
+	default:
+		return f, transform.SameTree, nil
+	}
+	var out []sql.Expression
+	for _, g := range groups {
+		// zonedExpr walks an argument's timestamp subexpressions: only
+		// a group with a literal to convert pays for it, so nested
+		// COALESCEs without one are not walked once per level.
+		if !slices.ContainsFunc(g, func(i int) bool { z, ok := f.args[i].(*zoneLiteral); return ok && !z.zoned }) ||
+			!slices.ContainsFunc(g, func(i int) bool { return zonedExpr(f.args[i], cols) }) {
+			continue
+		}
+		if out == nil {
+			out = append([]sql.Expression(nil), f.args...)
+		}
+		for _, i := range g {
+			if z, ok := f.args[i].(*zoneLiteral); ok && !z.zoned {
+				out[i] = &zoneLiteral{Literal: expression.NewLiteral(z.instant, z.Type()), instant: z.instant, zoned: true}
+			}
+		}
+	}
+	if out == nil {
+		return f, transform.SameTree, nil
+	}
+	g, err := f.WithChildren(out...)
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return g, transform.NewTree, nil
 }
 
 // dateTimeColumns lists the DATETIME columns of n's tables, with outer's.
@@ -314,6 +440,8 @@ func zonedExpr(e sql.Expression, cols map[columnKey]bool) bool {
 		return false
 	}
 	switch x := e.(type) {
+	case *zoneLiteral:
+		return x.zoned
 	case *expression.GetField:
 		return cols[columnKey{x.TableId(), strings.ToLower(x.Name())}]
 	case *plan.Subquery:
@@ -331,7 +459,9 @@ func zonedExpr(e sql.Expression, cols map[columnKey]bool) bool {
 		case pgsql.FnNow, pgsql.FnClock, fnToTimestamp:
 			return true
 		case pgsql.FnNullIf:
-			// NULLIF(ts, at) is a timestamp: its first argument's type.
+			// NULLIF(ts, at) is a timestamp: its first argument's type
+			// (NULLIF('...+02', at) a DATETIME: zonedArgs made its
+			// literal one).
 			return len(x.args) > 0 && zonedExpr(x.args[0], cols)
 		case pgsql.FnCase:
 			// The subject of a simple CASE does not type its result.
@@ -361,13 +491,31 @@ const fnToTimestamp = "kdb_to_timestamp"
 // zonedQuery reports whether the first column of the query n is a
 // DATETIME value; outer are the DATETIME columns of the queries around it.
 func zonedQuery(n sql.Node, outer map[columnKey]bool) bool {
+	return zonedColumn(n, 0, outer)
+}
+
+// zonedColumn reports whether column i of the query n is a DATETIME
+// value; outer are the DATETIME columns of the queries around it.
+func zonedColumn(n sql.Node, i int, outer map[columnKey]bool) bool {
+	if p, ok := n.(*plan.Project); ok && i < len(p.Projections) {
+		// The engine projects a set operation's side again above its
+		// own projection: the column is the one below.
+		if _, conv := engineConversion(p.Projections[i]); conv {
+			return zonedColumn(p.Child, i, outer)
+		}
+		if _, ref := p.Projections[i].(*expression.GetField); ref {
+			if _, below := p.Child.(*plan.Project); below {
+				return zonedColumn(p.Child, i, outer)
+			}
+		}
+	}
 	if exprs := projection(n); len(exprs) > 0 {
-		return zonedExpr(exprs[0], dateTimeColumns(n, outer))
+		return i < len(exprs) && zonedExpr(exprs[i], dateTimeColumns(n, outer))
 	}
 	for n != nil {
 		if so, ok := n.(*plan.SetOp); ok {
 			// A UNION of a timestamp and a timestamptz is a timestamptz.
-			return zonedQuery(so.Left(), outer) || zonedQuery(so.Right(), outer)
+			return zonedColumn(so.Left(), i, outer) || zonedColumn(so.Right(), i, outer)
 		}
 		ch := n.Children()
 		if len(ch) != 1 {

@@ -39,6 +39,10 @@ func TestDatetimeLiteralZone(t *testing.T) {
 				{"SELECT id, at = '2024-03-11 00:30:00+01:30' FROM app.tz ORDER BY id", `[[1,false],[2,true],[3,false]]`},
 				{"SELECT id FROM app.tz WHERE at = '2024-03-11 00:30:00+01:30'::timestamptz", `[[2]]`},
 				{"SELECT a.id FROM app.tz a WHERE EXISTS (SELECT 1 FROM app.tz b WHERE b.id = a.id AND a.at = '2024-03-11 00:30:00+01:30')", `[[2]]`},
+				// A literal sharing a type with at in GREATEST or CASE
+				// (PostgreSQL 15's answers).
+				{"SELECT id FROM app.tz WHERE GREATEST(at, '2024-03-11 13:00:00+01') = '2024-03-11 12:00:00' ORDER BY id", `[[1],[2],[3]]`},
+				{"SELECT id FROM app.tz WHERE CASE WHEN id = 1 THEN '2024-03-11 00:30:00+01:30' ELSE at END = '2024-03-10 23:00:00Z' ORDER BY id", `[[1],[2]]`},
 				// TIMESTAMP ignores the zone, as in PostgreSQL.
 				{"SELECT id FROM app.tz WHERE ts = '2024-03-11 00:30:00+05'", `[[2]]`},
 				// A DATETIME primary key.

@@ -85,12 +85,11 @@ func TestSQLAttack16AcceptedInputs(t *testing.T) {
 
 // TestSQLAttack16RefusedInputs: what PostgreSQL reads and KalamDB
 // refuses: a column alias list shorter than a * query's columns, month/day/year
-// dates (DateStyle MDY), ISO 8601 intervals and hexadecimal floats.
+// dates (DateStyle MDY) and hexadecimal floats.
 func TestSQLAttack16RefusedInputs(t *testing.T) {
 	check16(t, attack16Server(t), []attack16Case{
 		{sql: "SELECT a, v FROM (SELECT * FROM app.w) AS t(a) WHERE a = 1", want: `[[1,10]]`},
 		{sql: "SELECT '01/02/2024'::date", want: `[["2024-01-02"]]`},
-		{sql: "SELECT TIMESTAMP '2024-01-01' + INTERVAL 'P1D' = TIMESTAMP '2024-01-02'", want: `[[true]]`},
 		{sql: "SELECT '0x10'::float8", want: `[[16]]`},
 	})
 }

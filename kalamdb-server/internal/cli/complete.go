@@ -68,7 +68,10 @@ func (c *catalog) load(ctx context.Context, s *session) error {
 				continue
 			}
 			ns, table, col := jsonString(row[0]), jsonString(row[1]), jsonString(row[2])
-			if ns == "information_schema" || ns == "pg_catalog" || table == "" {
+			// The server's information_schema and pg_catalog views
+			// are no namespaces; a namespace an older version named
+			// pg_catalog, which SHOW NAMESPACES lists, holds tables.
+			if ns == "information_schema" || ns == "pg_catalog" && !contains(namespaces, ns) || table == "" {
 				continue
 			}
 			key := ns + "." + table

@@ -1,8 +1,12 @@
 package cli
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCompletion(t *testing.T) {
@@ -43,6 +47,51 @@ func TestCompletion(t *testing.T) {
 		}
 		if len(list) == 0 || list[0] != c.wantFirst {
 			t.Errorf("%q: completions %q, want %q first", c.line, list, c.wantFirst)
+		}
+	}
+}
+
+// The names Tab completes come from SHOW NAMESPACES and
+// information_schema.columns. The server's information_schema and its
+// pg_catalog views are not namespaces and stay out; a namespace named
+// pg_catalog that an older version created (SHOW NAMESPACES lists it)
+// holds the user's tables, served under that name, and is completed as
+// any namespace. Its tables were skipped with the views.
+func TestCompletionCatalogLegacyPgCatalog(t *testing.T) {
+	for _, legacy := range []bool{false, true} {
+		nsRows := `[["app"]]`
+		pgRows := `["pg_catalog","pg_tables","schemaname"],["pg_catalog","pg_views","viewname"]`
+		if legacy {
+			nsRows = `[["app"],["pg_catalog"]]`
+			pgRows = `["pg_catalog","old","id"]`
+		}
+		body := `{"status":"success","results":[` +
+			`{"schema":[{"name":"namespace_id","data_type":"Text","index":0}],"rows":` + nsRows + `},` +
+			`{"schema":[{"name":"table_schema","data_type":"Text","index":0},{"name":"table_name","data_type":"Text","index":1},{"name":"column_name","data_type":"Text","index":2}],"rows":[` +
+			`["app","items","id"],["information_schema","tables","table_name"],` + pgRows + `]}]}`
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(body))
+		}))
+		c := NewClient(srv.URL, time.Minute, time.Minute)
+		c.SetTokens(User{Username: "root"}, Tokens{Access: "a", Refresh: "r", AccessExpiresAt: time.Now().Add(time.Hour)})
+		s := &session{client: c}
+		err := s.catalog.load(context.Background(), s)
+		srv.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantNS, wantPG := "app", ""
+		if legacy {
+			wantNS, wantPG = "app,pg_catalog", "pg_catalog.old"
+		}
+		if got := strings.Join(s.catalogNamespaces(), ","); got != wantNS {
+			t.Errorf("legacy=%v: namespaces %q, want %q", legacy, got, wantNS)
+		}
+		if got := strings.Join(s.qualifiedNames("pg_catalog"), ","); got != wantPG {
+			t.Errorf("legacy=%v: pg_catalog. completes %q, want %q", legacy, got, wantPG)
+		}
+		if got := strings.Join(s.qualifiedNames("information_schema"), ","); got != "" {
+			t.Errorf("legacy=%v: information_schema. completes %q", legacy, got)
 		}
 	}
 }
