@@ -64,15 +64,15 @@ func ValidateDefault(col string, dt dialect.DataType, def *dialect.DefaultExpr) 
 // of a date, time or text type may fill: PostgreSQL's assignment casts
 // between them. Numbers and booleans are checked as literals are.
 var typedDefaultKinds = map[string][]schema.Kind{
-	"text":                        {schema.KindText},
-	"character varying":           {schema.KindText},
-	"timestamp without time zone": {schema.KindTimestamp, schema.KindDate},
-	"date":                        {schema.KindTimestamp, schema.KindDate},
-	"time without time zone":      {schema.KindTime},
-	"uuid":                        {schema.KindUUID},
-	"json":                        {schema.KindJSON},
-	"bytea":                       {schema.KindBytes},
-	"interval":                    nil,
+	dialect.PgText:      {schema.KindText},
+	dialect.PgVarchar:   {schema.KindText},
+	dialect.PgTimestamp: {schema.KindTimestamp, schema.KindDate},
+	dialect.PgDate:      {schema.KindTimestamp, schema.KindDate},
+	dialect.PgTime:      {schema.KindTime},
+	dialect.PgUUID:      {schema.KindUUID},
+	dialect.PgJSON:      {schema.KindJSON},
+	dialect.PgBytea:     {schema.KindBytes},
+	dialect.PgInterval:  nil,
 }
 
 // typedDefaultFits checks the type of a DEFAULT expression (typ, empty

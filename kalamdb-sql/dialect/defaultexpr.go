@@ -17,24 +17,25 @@ import (
 // raise at the first insert (1/0, an overflow) is therefore raised at
 // once, as for a literal that does not fit its column.
 
-// Names of PostgreSQL types a folded DEFAULT may have (DefaultExpr.Type).
+// PostgreSQL's names of the types a folded DEFAULT may have
+// (DefaultExpr.Type).
 const (
-	pgSmallInt  = "smallint"
-	pgInteger   = "integer"
-	pgBigInt    = "bigint"
-	pgNumeric   = "numeric"
-	pgReal      = "real"
-	pgDouble    = "double precision"
-	pgText      = "text"
-	pgVarchar   = "character varying"
-	pgBoolean   = "boolean"
-	pgTimestamp = "timestamp without time zone"
-	pgDate      = "date"
-	pgTime      = "time without time zone"
-	pgInterval  = "interval"
-	pgUUID      = "uuid"
-	pgJSON      = "json"
-	pgBytea     = "bytea"
+	PgSmallInt  = "smallint"
+	PgInteger   = "integer"
+	PgBigInt    = "bigint"
+	PgNumeric   = "numeric"
+	PgReal      = "real"
+	PgDouble    = "double precision"
+	PgText      = "text"
+	PgVarchar   = "character varying"
+	PgBoolean   = "boolean"
+	PgTimestamp = "timestamp without time zone"
+	PgDate      = "date"
+	PgTime      = "time without time zone"
+	PgInterval  = "interval"
+	PgUUID      = "uuid"
+	PgJSON      = "json"
+	PgBytea     = "bytea"
 )
 
 // constant is a folded DEFAULT operand: v is nil, bool, int64, float64 or
@@ -49,7 +50,7 @@ type constant struct {
 // typedLiteralWords are the type names that may precede a string literal
 // (TIMESTAMP '...'), mapped to the type the literal takes.
 var typedLiteralWords = map[string]string{
-	"TIMESTAMP": pgTimestamp, "DATE": pgDate, "TIME": pgTime, "INTERVAL": pgInterval,
+	"TIMESTAMP": PgTimestamp, "DATE": PgDate, "TIME": PgTime, "INTERVAL": PgInterval,
 }
 
 // endsDefault says whether t ends a DEFAULT expression: the clauses a
@@ -188,7 +189,7 @@ func (p *parser) constPrimary() (constant, error) {
 		switch kw {
 		case "TRUE", "FALSE":
 			p.i++
-			return constant{v: kw == "TRUE", typ: pgBoolean, pos: t.pos}, nil
+			return constant{v: kw == "TRUE", typ: PgBoolean, pos: t.pos}, nil
 		case "NULL":
 			p.i++
 			return constant{pos: t.pos}, nil
@@ -260,7 +261,7 @@ func (p *parser) castType() (DataType, string, error) {
 	t := p.peek()
 	if t.kind == TokWord && asciiUpper(p.raw(t)) == "INTERVAL" {
 		p.i++
-		return DataType{}, pgInterval, nil
+		return DataType{}, PgInterval, nil
 	}
 	dt, err := p.dataType()
 	if err != nil {
@@ -273,36 +274,36 @@ func (p *parser) castType() (DataType, string, error) {
 func pgTypeName(dt DataType) string {
 	switch dt.Name {
 	case TypeBoolean:
-		return pgBoolean
+		return PgBoolean
 	case TypeSmallInt:
-		return pgSmallInt
+		return PgSmallInt
 	case TypeInt:
-		return pgInteger
+		return PgInteger
 	case TypeBigInt:
-		return pgBigInt
+		return PgBigInt
 	case TypeFloat:
-		return pgReal
+		return PgReal
 	case TypeDouble:
-		return pgDouble
+		return PgDouble
 	case TypeDecimal:
-		return pgNumeric
+		return PgNumeric
 	case TypeText:
 		if dt.MaxLength > 0 {
-			return pgVarchar
+			return PgVarchar
 		}
-		return pgText
+		return PgText
 	case TypeBytes:
-		return pgBytea
+		return PgBytea
 	case TypeJSON:
-		return pgJSON
+		return PgJSON
 	case TypeTimestamp, TypeDateTime:
-		return pgTimestamp
+		return PgTimestamp
 	case TypeDate:
-		return pgDate
+		return PgDate
 	case TypeTime:
-		return pgTime
+		return PgTime
 	case TypeUUID:
-		return pgUUID
+		return PgUUID
 	}
 	return strings.ToLower(string(dt.Name))
 }
@@ -311,28 +312,28 @@ func pgTypeName(dt DataType) string {
 func numberType(v any) string {
 	if n, ok := v.(int64); ok {
 		if n >= math.MinInt32 && n <= math.MaxInt32 {
-			return pgInteger
+			return PgInteger
 		}
-		return pgBigInt
+		return PgBigInt
 	}
-	return pgNumeric
+	return PgNumeric
 }
 
 func isIntegerType(typ string) bool {
-	return typ == pgSmallInt || typ == pgInteger || typ == pgBigInt
+	return typ == PgSmallInt || typ == PgInteger || typ == PgBigInt
 }
 
 func isNumberType(typ string) bool {
-	return isIntegerType(typ) || typ == pgNumeric || typ == pgReal || typ == pgDouble
+	return isIntegerType(typ) || typ == PgNumeric || typ == PgReal || typ == PgDouble
 }
 
 // intRange checks an integer against PostgreSQL's integer type typ.
 func (p *parser) intRange(at int, n int64, typ string) error {
 	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
 	switch typ {
-	case pgSmallInt:
+	case PgSmallInt:
 		lo, hi = math.MinInt16, math.MaxInt16
-	case pgInteger:
+	case PgInteger:
 		lo, hi = math.MinInt32, math.MaxInt32
 	}
 	if n < lo || n > hi {
@@ -381,10 +382,10 @@ func (p *parser) negate(op token, c constant) (constant, error) {
 func (p *parser) foldBinary(op token, sym string, l, r constant) (constant, error) {
 	res := constant{pos: l.pos}
 	if sym == "||" {
-		if l.typ != "" && l.typ != pgText && l.typ != pgVarchar && r.typ != "" && r.typ != pgText && r.typ != pgVarchar {
+		if l.typ != "" && l.typ != PgText && l.typ != PgVarchar && r.typ != "" && r.typ != PgText && r.typ != PgVarchar {
 			return constant{}, p.errAt(op.pos, "operator does not exist: %s || %s", operandType(l), operandType(r))
 		}
-		res.typ = pgText
+		res.typ = PgText
 		if l.v == nil || r.v == nil {
 			return res, nil
 		}
@@ -468,7 +469,7 @@ func (p *parser) foldBinary(op token, sym string, l, r constant) (constant, erro
 }
 
 func widerInt(a, b string) string {
-	rank := map[string]int{pgSmallInt: 0, pgInteger: 1, pgBigInt: 2}
+	rank := map[string]int{PgSmallInt: 0, PgInteger: 1, PgBigInt: 2}
 	if rank[a] >= rank[b] {
 		return a
 	}
@@ -481,7 +482,7 @@ func widerInt(a, b string) string {
 func (p *parser) asText(op token, c constant) (string, error) {
 	switch v := c.v.(type) {
 	case string:
-		if c.typ == "" || c.typ == pgText || c.typ == pgVarchar {
+		if c.typ == "" || c.typ == PgText || c.typ == PgVarchar {
 			return v, nil
 		}
 	case int64:
@@ -504,7 +505,7 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 	}
 	from := operandType(c)
 	if c.typ == "" {
-		from = pgText
+		from = PgText
 	}
 	cannot := func() error {
 		return p.codeAt(apierror.InvalidSQL, c.pos, "cannot cast type %s to %s", from, typ)
@@ -539,7 +540,7 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 				return out, err
 			}
 		case bool:
-			if typ != pgInteger {
+			if typ != PgInteger {
 				return out, cannot()
 			}
 			out.v = int64(0)
@@ -547,7 +548,7 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 				out.v = int64(1)
 			}
 		}
-	case typ == pgNumeric || typ == pgReal || typ == pgDouble:
+	case typ == PgNumeric || typ == PgReal || typ == PgDouble:
 		switch v := c.v.(type) {
 		case string:
 			if !isTextual(c.typ) {
@@ -565,7 +566,7 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 		default:
 			return out, cannot()
 		}
-	case typ == pgText || typ == pgVarchar:
+	case typ == PgText || typ == PgVarchar:
 		s, err := p.asText(token{pos: c.pos}, c)
 		if err != nil {
 			return out, err
@@ -579,7 +580,7 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 			s = string(r[:dt.MaxLength])
 		}
 		out.v = s
-	case typ == pgBoolean:
+	case typ == PgBoolean:
 		switch v := c.v.(type) {
 		case string:
 			if !isTextual(c.typ) {
@@ -593,7 +594,7 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 		case bool:
 			out.v = v
 		case int64:
-			if c.typ != pgInteger {
+			if c.typ != PgInteger {
 				return out, cannot()
 			}
 			out.v = v != 0
@@ -604,7 +605,7 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 		// Dates, times, UUIDs, JSON, byte strings, intervals: from their
 		// own type or text; the column's input rules read the text.
 		s, ok := c.v.(string)
-		if !ok || !(isTextual(c.typ) || c.typ == typ || (c.typ == pgDate || c.typ == pgTimestamp) && (typ == pgDate || typ == pgTimestamp)) {
+		if !ok || !(isTextual(c.typ) || c.typ == typ || (c.typ == PgDate || c.typ == PgTimestamp) && (typ == PgDate || typ == PgTimestamp)) {
 			return out, cannot()
 		}
 		out.v = s
@@ -612,7 +613,7 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 	return out, nil
 }
 
-func isTextual(typ string) bool { return typ == "" || typ == pgText || typ == pgVarchar }
+func isTextual(typ string) bool { return typ == "" || typ == PgText || typ == PgVarchar }
 
 func errorsIsRange(err error) bool {
 	ne, ok := err.(*strconv.NumError)
