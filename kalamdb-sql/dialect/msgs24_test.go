@@ -106,3 +106,13 @@ func TestMsgs24QuotedTypeNames(t *testing.T) {
 		{name: "parameters", sql: `CREATE TABLE t (a "int4"(3))`, code: apierror.InvalidSQL, msg: "type INT4 takes no parameters", pos: 25},
 	})
 }
+
+// PostgreSQL's ALTER TABLE ... ALTER COLUMN is UNSUPPORTED, saying what
+// there is instead (it was a syntax error: expected ADD, DROP, MODIFY or
+// SET TBLPROPERTIES).
+func TestMsgs24AlterColumnUnsupported(t *testing.T) {
+	runErrCases(t, []errCase{
+		{name: "set default", sql: "ALTER TABLE t ALTER COLUMN a SET DEFAULT 1", code: apierror.Unsupported, msg: "ALTER COLUMN is not supported", pos: 15},
+		{name: "drop default", sql: "ALTER TABLE t ALTER a DROP DEFAULT", code: apierror.Unsupported, msg: "a DEFAULT is given when the column is created or added", pos: 15},
+	})
+}

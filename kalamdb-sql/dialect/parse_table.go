@@ -790,6 +790,12 @@ func (p *parser) parseAlterTable() (Statement, error) {
 			return nil, err
 		}
 		st.Op = AlterSetProperties
+	case p.isKeyword(t, "ALTER"):
+		// PostgreSQL's ALTER COLUMN: SET DEFAULT would change what rows
+		// written before an ADD COLUMN read (they read the column's
+		// DEFAULT), so no form of it is taken.
+		return nil, p.codeAt(apierror.Unsupported, t.pos,
+			"ALTER COLUMN is not supported: MODIFY COLUMN changes a column's type and nullability, and a DEFAULT is given when the column is created or added")
 	default:
 		return nil, p.syntaxError(t, "ADD, DROP, MODIFY or SET TBLPROPERTIES")
 	}
