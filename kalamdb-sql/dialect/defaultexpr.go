@@ -170,18 +170,21 @@ func (p *parser) constPrimary() (constant, error) {
 			return constant{}, err
 		}
 		return constant{v: v, typ: numberType(v), pos: t.pos}, nil
+	case TokEOF:
+		return constant{}, p.syntaxError(t, "a DEFAULT value")
 	case TokPunct:
-		if p.isPunct(t, "(") {
-			p.i++
-			if s := p.peek(); p.isKeyword(s, "SELECT") || p.isKeyword(s, "VALUES") || p.isKeyword(s, "WITH") {
-				return constant{}, p.errAt(s.pos, "cannot use subquery in DEFAULT expression")
-			}
-			c, err := p.constExpr(0)
-			if err != nil {
-				return constant{}, err
-			}
-			return c, p.expectPunct(")")
+		if !p.isPunct(t, "(") {
+			return constant{}, p.syntaxError(t, "a DEFAULT value")
 		}
+		p.i++
+		if s := p.peek(); p.isKeyword(s, "SELECT") || p.isKeyword(s, "VALUES") || p.isKeyword(s, "WITH") {
+			return constant{}, p.errAt(s.pos, "cannot use subquery in DEFAULT expression")
+		}
+		c, err := p.constExpr(0)
+		if err != nil {
+			return constant{}, err
+		}
+		return c, p.expectPunct(")")
 	case TokQuotedIdent:
 		return constant{}, p.errAt(t.pos, "cannot use column reference in DEFAULT expression")
 	case TokWord:
@@ -213,7 +216,11 @@ func (p *parser) constPrimary() (constant, error) {
 				return p.cast(c, dt, name)
 			}
 		}
-		if s := p.peekAt(1); s.kind == TokString {
+		lit := 1 // the string's offset after a type name
+		if kw == "DOUBLE" && p.isKeyword(p.peekAt(1), "PRECISION") {
+			lit = 2
+		}
+		if s := p.peekAt(lit); s.kind == TokString {
 			// TYPE 'text': the literal read as that type.
 			if typ, ok := typedLiteralWords[kw]; ok {
 				// The text is kept; the column's input rules read it.

@@ -47,6 +47,8 @@ func TestMsgs24DefaultExpressions(t *testing.T) {
 		{"1 + NULL", lit(nil, "integer", "1 + NULL")},
 		{"NULL::int", lit(nil, "integer", "NULL::int")},
 		{"'5'::\"int4\"", lit(int64(5), "integer", "'5'::\"int4\"")},
+		{"DOUBLE PRECISION '1.5'", lit(1.5, "double precision", "DOUBLE PRECISION '1.5'")},
+		{"INT '5'", lit(int64(5), "integer", "INT '5'")},
 	}
 	for _, tc := range cases {
 		t.Run(tc.expr, func(t *testing.T) {
@@ -83,6 +85,8 @@ func TestMsgs24DefaultExpressionErrors(t *testing.T) {
 		{name: "generator in expression", sql: "CREATE TABLE t (a TIMESTAMP DEFAULT NOW() + INTERVAL '1 day')", code: apierror.Unsupported, msg: "a DEFAULT NOW() cannot be part of an expression", pos: 43},
 		{name: "unknown function", sql: "CREATE TABLE t (a INT DEFAULT abs(1))", code: apierror.InvalidSQL, msg: "unsupported DEFAULT function ABS()", pos: 31},
 		{name: "date to int", sql: "CREATE TABLE t (a INT DEFAULT DATE '2020-01-01'::int)", code: apierror.InvalidSQL, msg: "cannot cast type date to integer", pos: 36},
+		{name: "missing operand", sql: "CREATE TABLE t (a INT DEFAULT 1 +, b INT)", code: apierror.InvalidSQL, msg: "near ',': expected a DEFAULT value", pos: 34},
+		{name: "missing parenthesised", sql: "CREATE TABLE t (a INT DEFAULT (, b INT)", code: apierror.InvalidSQL, msg: "near ',': expected a DEFAULT value", pos: 32},
 		{name: "unclosed", sql: "CREATE TABLE t (a INT DEFAULT (1 + 2)", code: apierror.InvalidSQL, msg: "expected ',' or ')'", pos: 38},
 	})
 }
