@@ -430,6 +430,9 @@ func (p *parser) foldBinary(op token, sym string, l, r constant) (constant, erro
 		if isNumberType(l.typ) && isNumberType(r.typ) {
 			return constant{}, p.codeAt(apierror.Unsupported, op.pos, "a DEFAULT computed from non-integer numbers is not supported: write the value")
 		}
+		if l.typ == "" && r.typ == "" {
+			return constant{}, p.errAt(op.pos, "operator is not unique: unknown %s unknown", sym)
+		}
 		return constant{}, p.errAt(op.pos, "operator does not exist: %s %s %s", operandType(l), sym, operandType(r))
 	}
 	res.typ = widerInt(l.typ, r.typ)

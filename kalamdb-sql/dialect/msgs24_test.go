@@ -85,6 +85,7 @@ func TestMsgs24DefaultExpressionErrors(t *testing.T) {
 		{name: "generator in expression", sql: "CREATE TABLE t (a TIMESTAMP DEFAULT NOW() + INTERVAL '1 day')", code: apierror.Unsupported, msg: "a DEFAULT NOW() cannot be part of an expression", pos: 43},
 		{name: "unknown function", sql: "CREATE TABLE t (a INT DEFAULT abs(1))", code: apierror.InvalidSQL, msg: "unsupported DEFAULT function ABS()", pos: 31},
 		{name: "date to int", sql: "CREATE TABLE t (a INT DEFAULT DATE '2020-01-01'::int)", code: apierror.InvalidSQL, msg: "cannot cast type date to integer", pos: 36},
+		{name: "untyped operands", sql: "CREATE TABLE t (a INT DEFAULT '2' + '3')", code: apierror.InvalidSQL, msg: "operator is not unique: unknown + unknown", pos: 35},
 		{name: "missing operand", sql: "CREATE TABLE t (a INT DEFAULT 1 +, b INT)", code: apierror.InvalidSQL, msg: "near ',': expected a DEFAULT value", pos: 34},
 		{name: "missing parenthesised", sql: "CREATE TABLE t (a INT DEFAULT (, b INT)", code: apierror.InvalidSQL, msg: "near ',': expected a DEFAULT value", pos: 32},
 		{name: "unclosed", sql: "CREATE TABLE t (a INT DEFAULT (1 + 2)", code: apierror.InvalidSQL, msg: "expected ',' or ')'", pos: 38},
