@@ -160,7 +160,7 @@ func (c *Catalog) DropIndex(ns, name string, ifExists bool) (*Table, systable.In
 		if ifExists {
 			return nil, systable.IndexDef{}, nil
 		}
-		return nil, systable.IndexDef{}, apierror.New(apierror.NotFound, "index %s does not exist in namespace %s", name, ns)
+		return nil, systable.IndexDef{}, apierror.New(apierror.NotFound, "index %q does not exist", name)
 	}
 	def := *d
 	meta := *old.Meta

@@ -125,7 +125,9 @@ func (c *Catalog) buildTable(st *dialect.CreateTable) (*systable.TableMeta, *sys
 		if err := row.ValidateDefault(cd.Name, cd.Type, cd.Default); err != nil {
 			return nil, nil, err
 		}
-		if isPK && cd.Default != nil && cd.Default.Kind == dialect.DefaultLiteral {
+		// DEFAULT NULL gives a key no value, as no DEFAULT does: PostgreSQL
+		// accepts it, and an INSERT without the key fails as NOT NULL.
+		if isPK && cd.Default != nil && cd.Default.Kind == dialect.DefaultLiteral && cd.Default.Literal != nil {
 			return nil, nil, apierror.New(apierror.InvalidSQL, "primary key column %s cannot have a constant DEFAULT", cd.Name)
 		}
 		sch.Columns = append(sch.Columns, systable.ColumnSchema{

@@ -543,7 +543,7 @@ func (e *Engine) compileFastInsert(s *sqlparser.Insert, t *catalog.Table) *fastI
 	}
 	// Every column left out must have a DEFAULT the fast path can compute.
 	for j, c := range t.Schema.Columns {
-		if !given[j] && (c.Default == nil && !c.Nullable) {
+		if !given[j] && c.Default.IsNull() && !c.Nullable {
 			return nil
 		}
 	}

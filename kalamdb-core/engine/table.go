@@ -72,7 +72,10 @@ func buildShape(t *tables.Table) *tableShape {
 	for _, c := range t.Schema.Columns {
 		col := &sql.Column{Name: c.Name, Type: schema.MustEngineType(c.Type), Nullable: c.Nullable,
 			Source: name, DatabaseSource: ns, PrimaryKey: c.PrimaryKey}
-		if c.Default != nil {
+		// A NOT NULL column's DEFAULT NULL is left to the engine as no
+		// DEFAULT, so an INSERT without the column fails as PostgreSQL's
+		// does, on the not-null constraint.
+		if c.Default != nil && (c.Nullable || !c.Default.IsNull()) {
 			col.Default = sql.NewUnresolvedColumnDefaultValue(defaultSQL(c.Type, c.Default))
 		}
 		s.sch = append(s.sch, col)

@@ -244,7 +244,7 @@ func TestIndexDDL(t *testing.T) {
 		{apierror.TableNotFound, "CREATE INDEX x ON ns.nope (a)", "table ns.nope does not exist"},
 		{apierror.NamespaceNotFound, "CREATE INDEX x ON nope.m (a)", "namespace nope does not exist"},
 		{apierror.InvalidSQL, "CREATE INDEX x ON m (conv)", "not qualified"},
-		{apierror.NotFound, "DROP INDEX ns.nope", "index nope does not exist in namespace ns"},
+		{apierror.NotFound, "DROP INDEX ns.nope", `index "nope" does not exist`},
 		{apierror.InvalidSQL, "DROP INDEX m_conv", "not qualified"},
 		{apierror.InvalidInput, "ALTER TABLE ns.m DROP COLUMN conv", "column conv is part of index m_conv"},
 		{apierror.SQLExecutionError, "BEGIN; CREATE INDEX x ON ns.m (body); COMMIT", "cannot run inside a transaction"},

@@ -33,7 +33,8 @@ func (x *Executor) runIndex(ctx context.Context, b *batch, p authz.Principal, st
 			return Result{}, true, err
 		}
 		if t == nil {
-			return message(0, fmt.Sprintf("Index %s does not exist", s.Name)), true, nil
+			// PostgreSQL's notice for DROP INDEX IF EXISTS.
+			return message(0, fmt.Sprintf("index %q does not exist, skipping", s.Name)), true, nil
 		}
 		return message(1, fmt.Sprintf("Index %s dropped from %s.%s", s.Name, t.Meta.NamespaceID, t.Meta.TableName)), true, nil
 	case *dialect.ShowIndexes:

@@ -3,6 +3,7 @@ package row
 import (
 	"errors"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -25,10 +26,13 @@ func ValidateDefault(col string, dt dialect.DataType, def *dialect.DefaultExpr) 
 	if def.Kind == dialect.DefaultFunction {
 		return schema.ValidateDefaultFunction(col, dt, def)
 	}
+	kind := schema.KindOf(dt.Name)
+	if err := typedDefaultFits(col, dt, kind, def.Type); err != nil {
+		return err
+	}
 	if def.Literal == nil {
 		return nil
 	}
-	kind := schema.KindOf(dt.Name)
 	// Booleans and numbers do not stand in for each other in a DEFAULT,
 	// even where the engine would convert them, and a number is no time,
 	// UUID, byte string or JSON (PostgreSQL has no such casts).
@@ -54,6 +58,36 @@ func ValidateDefault(col string, dt dialect.DataType, def *dialect.DefaultExpr) 
 		return defaultError(col, dt, def)
 	}
 	return nil
+}
+
+// typedDefaultKinds are the kinds of the columns a DEFAULT expression
+// of a date, time or text type may fill: PostgreSQL's assignment casts
+// between them. Numbers and booleans are checked as literals are.
+var typedDefaultKinds = map[string][]schema.Kind{
+	dialect.PgText:      {schema.KindText},
+	dialect.PgVarchar:   {schema.KindText},
+	dialect.PgTimestamp: {schema.KindTimestamp, schema.KindDate},
+	dialect.PgDate:      {schema.KindTimestamp, schema.KindDate},
+	dialect.PgTime:      {schema.KindTime},
+	dialect.PgUUID:      {schema.KindUUID},
+	dialect.PgJSON:      {schema.KindJSON},
+	dialect.PgBytea:     {schema.KindBytes},
+	dialect.PgInterval:  nil,
+}
+
+// typedDefaultFits checks the type of a DEFAULT expression (typ, empty
+// for a lone literal) against its column of kind kind.
+func typedDefaultFits(col string, dt dialect.DataType, kind schema.Kind, typ string) error {
+	kinds, ok := typedDefaultKinds[typ]
+	if !ok || slices.Contains(kinds, kind) {
+		return nil
+	}
+	if kind == schema.KindText {
+		// PostgreSQL prints the value in its output form, which the
+		// expression as written need not be ('2020-1-1' is 2020-01-01).
+		return apierror.New(apierror.Unsupported, "column %s: a DEFAULT of type %s for a text column is not supported: write the text as a string literal", col, typ)
+	}
+	return schema.DefaultMismatch(col, dt, typ)
 }
 
 // literalTypeName is PostgreSQL's type of a number written as def: an

@@ -330,11 +330,22 @@ type DefaultExpr struct {
 	Literal any
 	// Text is the clause as written, for DESCRIBE and the schema history.
 	Text string
+	// Type is PostgreSQL's name of the type of a DEFAULT written as an
+	// expression or a typed literal ("integer", "text", "date"), whose
+	// value Literal holds folded; empty for a lone literal, which its
+	// column's type reads.
+	Type string `json:"Type,omitempty"`
+}
+
+// IsNull reports whether d gives no value: no DEFAULT, or DEFAULT NULL
+// (of any type).
+func (d *DefaultExpr) IsNull() bool {
+	return d == nil || d.Kind == DefaultLiteral && d.Literal == nil
 }
 
 // stringLiteral is the text of a DEFAULT that is a string literal.
 func (d *DefaultExpr) stringLiteral() (string, bool) {
-	if d == nil || d.Kind != DefaultLiteral {
+	if d == nil || d.Kind != DefaultLiteral || d.Type != "" {
 		return "", false
 	}
 	s, ok := d.Literal.(string)

@@ -242,9 +242,6 @@ clauses:
 	}
 	col.PrimaryKey = info.pkTok.kind != TokEOF
 	col.NotNull = notNullTok.kind != TokEOF || col.PrimaryKey
-	if col.NotNull && col.Default != nil && col.Default.Kind == DefaultLiteral && col.Default.Literal == nil {
-		return ColumnDef{}, info, p.errAt(defaultTok.pos, "column '%s' is NOT NULL but its DEFAULT is NULL", name)
-	}
 	return col, info, nil
 }
 
@@ -283,11 +280,22 @@ func paramName(word string, i int) string {
 // parameters the type takes.
 func (p *parser) dataType() (DataType, error) {
 	t := p.peek()
-	if t.kind != TokWord {
+	var word string
+	switch t.kind {
+	case TokWord:
+		word = asciiUpper(p.raw(t))
+	case TokQuotedIdent:
+		// A quoted name is not folded: only PostgreSQL's own names of the
+		// types name one ("int4" does; "int", "INT4" and "integer" do not).
+		name := unquote(p.raw(t))
+		if !quotedTypeNames[name] {
+			return DataType{}, p.errAt(t.pos, "type \"%s\" does not exist", snippet(name))
+		}
+		word = asciiUpper(name)
+	default:
 		return DataType{}, p.syntaxError(t, "a column type")
 	}
 	p.i++
-	word := asciiUpper(p.raw(t))
 	if word == "DOUBLE" {
 		p.acceptKeyword("PRECISION")
 	}
@@ -339,74 +347,96 @@ func (p *parser) dataType() (DataType, error) {
 	return dt, nil
 }
 
+// quotedTypeNames are PostgreSQL's own names of the types the type table
+// has, which a quoted type name must be.
+var quotedTypeNames = map[string]bool{
+	"int2": true, "int4": true, "int8": true, "float4": true, "float8": true, "numeric": true,
+	"text": true, "varchar": true, "bool": true, "bytea": true, "json": true, "jsonb": true,
+	"timestamp": true, "date": true, "time": true, "uuid": true,
+}
+
 // defaultFunctions are the functions a DEFAULT may call.
 const defaultFunctionList = "SNOWFLAKE_ID(), UUID_V7(), ULID(), NOW()"
 
-// defaultExpr parses the value of a DEFAULT clause: a literal (number with
-// an optional sign, string, TRUE, FALSE, NULL) or one of the generator
-// functions. The table stores the value, so anything that would need an
-// expression evaluator is refused here rather than at insert time.
+// defaultExpr parses the value of a DEFAULT clause: one of the generator
+// functions, or a constant expression (defaultexpr.go), folded to the
+// value it always has. A lone literal keeps an empty Type: its column's
+// type reads it.
 func (p *parser) defaultExpr() (*DefaultExpr, error) {
 	start := p.peek()
-	if start.kind == TokEOF {
+	if start.kind == TokEOF || p.endsDefault(start) && !p.isKeyword(start, "NULL") {
 		return nil, p.syntaxError(start, "a DEFAULT value")
 	}
-	p.i++
-	raw := p.raw(start)
+	first := p.i
 	d := &DefaultExpr{Kind: DefaultLiteral}
-	switch start.kind {
-	case TokString:
-		d.Literal = unquote(raw)
-	case TokNumber:
-		v, err := p.number(start, "")
+	if fn, ok := p.generator(start); ok {
+		if err := p.generatorCall(start, fn); err != nil {
+			return nil, err
+		}
+		d.Kind, d.Function = DefaultFunction, fn
+		if t := p.peek(); !p.endsDefault(t) {
+			return nil, p.codeAt(apierror.Unsupported, t.pos, "a DEFAULT %s() cannot be part of an expression: write it alone", fn)
+		}
+	} else {
+		c, err := p.constExpr(0)
 		if err != nil {
 			return nil, err
 		}
-		d.Literal = v
-	case TokWord:
-		switch kw := asciiUpper(raw); kw {
-		case "TRUE", "FALSE":
-			d.Literal = kw == "TRUE"
-		case "NULL":
-			d.Literal = nil
-		case "CURRENT_TIMESTAMP":
-			d.Kind, d.Function = DefaultFunction, "NOW"
-			if p.acceptPunct("(") {
-				if err := p.expectPunct(")"); err != nil {
-					return nil, err
-				}
-			}
-		case "SNOWFLAKE_ID", "UUID_V7", "ULID", "NOW":
-			d.Kind, d.Function = DefaultFunction, kw
-			if err := p.expectPunct("("); err != nil {
-				return nil, err
-			}
-			if t := p.peek(); !p.isPunct(t, ")") {
-				return nil, p.errAt(t.pos, "%s() takes no arguments", kw)
-			}
-			p.i++
-		default:
-			if p.isPunct(p.peek(), "(") {
-				return nil, p.errAt(start.pos, "unsupported DEFAULT function %s(): use a literal or one of %s", snippet(kw), defaultFunctionList)
-			}
-			return nil, p.errAt(start.pos, "unsupported DEFAULT value '%s': use a literal or one of %s", snippet(raw), defaultFunctionList)
+		if t := p.peek(); !p.endsDefault(t) {
+			return nil, p.syntaxError(t, "',' or ')'")
 		}
-	case TokPunct:
-		if n := p.peek(); (raw == "-" || raw == "+") && n.kind == TokNumber {
-			p.i++
-			v, err := p.number(n, raw)
-			if err != nil {
-				return nil, err
-			}
-			d.Literal = v
-			break
+		d.Literal = c.v
+		if !p.loneLiteral(first) {
+			d.Type = c.typ
 		}
-		fallthrough
-	default:
-		return nil, p.errAt(start.pos, "unsupported DEFAULT value '%s': use a literal or one of %s", snippet(raw), defaultFunctionList)
 	}
 	d.Text = p.text[start.pos:p.toks[p.i-1].end]
 	return d, nil
+}
+
+// generator says whether t starts a generator function call.
+func (p *parser) generator(t token) (string, bool) {
+	if t.kind != TokWord {
+		return "", false
+	}
+	switch kw := asciiUpper(p.raw(t)); kw {
+	case "CURRENT_TIMESTAMP":
+		return "NOW", true
+	case "SNOWFLAKE_ID", "UUID_V7", "ULID", "NOW":
+		return kw, p.isPunct(p.peekAt(1), "(")
+	}
+	return "", false
+}
+
+// generatorCall parses the call of generator fn that starts at t.
+func (p *parser) generatorCall(t token, fn string) error {
+	p.i++
+	if fn == "NOW" && asciiUpper(p.raw(t)) == "CURRENT_TIMESTAMP" {
+		if p.acceptPunct("(") {
+			return p.expectPunct(")")
+		}
+		return nil
+	}
+	if err := p.expectPunct("("); err != nil {
+		return err
+	}
+	if a := p.peek(); !p.isPunct(a, ")") {
+		return p.errAt(a.pos, "%s() takes no arguments", fn)
+	}
+	p.i++
+	return nil
+}
+
+// loneLiteral reports whether the DEFAULT parsed from token first on is
+// one literal (a signed number counts as one).
+func (p *parser) loneLiteral(first int) bool {
+	switch p.i - first {
+	case 1:
+		return true
+	case 2:
+		return p.toks[first].kind == TokPunct && p.toks[first+1].kind == TokNumber
+	}
+	return false
 }
 
 // number converts a numeric literal: int64 when it is an integer that fits,
@@ -760,6 +790,12 @@ func (p *parser) parseAlterTable() (Statement, error) {
 			return nil, err
 		}
 		st.Op = AlterSetProperties
+	case p.isKeyword(t, "ALTER"):
+		// PostgreSQL's ALTER COLUMN: SET DEFAULT would change what rows
+		// written before an ADD COLUMN read (they read the column's
+		// DEFAULT), so no form of it is taken.
+		return nil, p.codeAt(apierror.Unsupported, t.pos,
+			"ALTER COLUMN is not supported: MODIFY COLUMN changes a column's type and nullability, and a DEFAULT is given when the column is created or added")
 	default:
 		return nil, p.syntaxError(t, "ADD, DROP, MODIFY or SET TBLPROPERTIES")
 	}

@@ -1,0 +1,631 @@
+package dialect
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// A DEFAULT written as an expression of constants (DEFAULT 1 + 1,
+// DEFAULT 'a' || 'b', DEFAULT '5'::int, DEFAULT CAST('5' AS BIGINT),
+// DEFAULT TIMESTAMP '2020-01-01 00:00:00') is folded here, when the table
+// is created: the table stores a value, not an expression, and PostgreSQL
+// would compute the same value at every insert. An error PostgreSQL would
+// raise at the first insert (1/0, an overflow) is therefore raised at
+// once, as for a literal that does not fit its column.
+
+// PostgreSQL's names of the types a folded DEFAULT may have
+// (DefaultExpr.Type).
+const (
+	PgSmallInt  = "smallint"
+	PgInteger   = "integer"
+	PgBigInt    = "bigint"
+	PgNumeric   = "numeric"
+	PgReal      = "real"
+	PgDouble    = "double precision"
+	PgText      = "text"
+	PgVarchar   = "character varying"
+	PgBoolean   = "boolean"
+	PgTimestamp = "timestamp without time zone"
+	PgDate      = "date"
+	PgTime      = "time without time zone"
+	PgInterval  = "interval"
+	PgUUID      = "uuid"
+	PgJSON      = "json"
+	PgBytea     = "bytea"
+)
+
+// constant is a folded DEFAULT operand: v is nil, bool, int64, float64 or
+// string (the input text of a date, time, UUID, JSON or byte string), typ
+// its PostgreSQL type ("" for a string literal, whose type is its column's).
+type constant struct {
+	v   any
+	typ string
+	pos int
+}
+
+// typedLiteralWords are the type names that may precede a string literal
+// (TIMESTAMP '...'), mapped to the type the literal takes.
+var typedLiteralWords = map[string]string{
+	"TIMESTAMP": PgTimestamp, "DATE": PgDate, "TIME": PgTime, "INTERVAL": PgInterval,
+}
+
+// endsDefault says whether t ends a DEFAULT expression: the clauses a
+// column definition may continue with, a comma or the closing parenthesis.
+func (p *parser) endsDefault(t token) bool {
+	switch t.kind {
+	case TokEOF:
+		return true
+	case TokPunct:
+		r := p.raw(t)
+		return r == "," || r == ")" || r == ";"
+	case TokWord:
+		switch asciiUpper(p.raw(t)) {
+		case "NOT", "NULL", "PRIMARY", "DEFAULT", "UNIQUE", "CHECK", "REFERENCES", "CONSTRAINT",
+			"COLLATE", "COMMENT", "AUTO_INCREMENT", "AUTOINCREMENT", "GENERATED", "IDENTITY", "ON",
+			"FIRST", "AFTER":
+			return true
+		}
+	}
+	return false
+}
+
+// binaryPrec is the precedence of a binary operator of a DEFAULT
+// expression (PostgreSQL's: * / % above + -, above ||), 0 for none.
+func binaryPrec(op string) int {
+	switch op {
+	case "*", "/", "%":
+		return 3
+	case "+", "-":
+		return 2
+	case "||":
+		return 1
+	}
+	return 0
+}
+
+// constExpr parses and folds a constant expression whose operators bind
+// tighter than minPrec.
+func (p *parser) constExpr(minPrec int) (constant, error) {
+	left, err := p.constUnary()
+	if err != nil {
+		return constant{}, err
+	}
+	for {
+		t := p.peek()
+		if t.kind != TokPunct {
+			return left, nil
+		}
+		op := p.raw(t)
+		prec := binaryPrec(op)
+		if prec == 0 || prec <= minPrec {
+			return left, nil
+		}
+		p.i++
+		right, err := p.constExpr(prec)
+		if err != nil {
+			return constant{}, err
+		}
+		if left, err = p.foldBinary(t, op, left, right); err != nil {
+			return constant{}, err
+		}
+	}
+}
+
+// constUnary parses a signed operand and the casts after it (:: binds
+// tighter than a sign, as in PostgreSQL: -'1'::int is -('1'::int)).
+func (p *parser) constUnary() (constant, error) {
+	t := p.peek()
+	if p.isPunct(t, "-") || p.isPunct(t, "+") {
+		p.i++
+		// A signed number is one literal, as PostgreSQL reads it.
+		if n := p.peek(); n.kind == TokNumber && !p.isPunct(p.peekAt(1), "::") {
+			p.i++
+			v, err := p.number(n, p.raw(t))
+			if err != nil {
+				return constant{}, err
+			}
+			return constant{v: v, typ: numberType(v), pos: t.pos}, nil
+		}
+		c, err := p.constUnary()
+		if err != nil {
+			return constant{}, err
+		}
+		if p.raw(t) == "+" {
+			return c, p.requireNumber(t, "+", c)
+		}
+		return p.negate(t, c)
+	}
+	c, err := p.constPrimary()
+	if err != nil {
+		return constant{}, err
+	}
+	for p.acceptPunct("::") {
+		dt, name, err := p.castType()
+		if err != nil {
+			return constant{}, err
+		}
+		if c, err = p.cast(c, dt, name); err != nil {
+			return constant{}, err
+		}
+	}
+	return c, nil
+}
+
+// constPrimary parses a literal, a parenthesised expression, a typed
+// literal (DATE '...') or CAST(x AS type).
+func (p *parser) constPrimary() (constant, error) {
+	t := p.peek()
+	switch t.kind {
+	case TokString:
+		p.i++
+		return constant{v: unquote(p.raw(t)), pos: t.pos}, nil
+	case TokNumber:
+		p.i++
+		v, err := p.number(t, "")
+		if err != nil {
+			return constant{}, err
+		}
+		return constant{v: v, typ: numberType(v), pos: t.pos}, nil
+	case TokEOF:
+		return constant{}, p.syntaxError(t, "a DEFAULT value")
+	case TokPunct:
+		if !p.isPunct(t, "(") {
+			return constant{}, p.syntaxError(t, "a DEFAULT value")
+		}
+		p.i++
+		if s := p.peek(); p.isKeyword(s, "SELECT") || p.isKeyword(s, "VALUES") || p.isKeyword(s, "WITH") {
+			return constant{}, p.errAt(s.pos, "cannot use subquery in DEFAULT expression")
+		}
+		c, err := p.constExpr(0)
+		if err != nil {
+			return constant{}, err
+		}
+		return c, p.expectPunct(")")
+	case TokQuotedIdent:
+		return constant{}, p.errAt(t.pos, "cannot use column reference in DEFAULT expression")
+	case TokWord:
+		kw := asciiUpper(p.raw(t))
+		switch kw {
+		case "TRUE", "FALSE":
+			p.i++
+			return constant{v: kw == "TRUE", typ: PgBoolean, pos: t.pos}, nil
+		case "NULL":
+			p.i++
+			return constant{pos: t.pos}, nil
+		case "CAST":
+			if p.isPunct(p.peekAt(1), "(") {
+				p.i += 2
+				c, err := p.constExpr(0)
+				if err != nil {
+					return constant{}, err
+				}
+				if err := p.expectKeyword("AS"); err != nil {
+					return constant{}, err
+				}
+				dt, name, err := p.castType()
+				if err != nil {
+					return constant{}, err
+				}
+				if err := p.expectPunct(")"); err != nil {
+					return constant{}, err
+				}
+				return p.cast(c, dt, name)
+			}
+		}
+		lit := 1 // the string's offset after a type name
+		if kw == "DOUBLE" && p.isKeyword(p.peekAt(1), "PRECISION") {
+			lit = 2
+		}
+		if s := p.peekAt(lit); s.kind == TokString {
+			// TYPE 'text': the literal read as that type.
+			if typ, ok := typedLiteralWords[kw]; ok {
+				// The text is kept; the column's input rules read it.
+				p.i += 2
+				return constant{v: unquote(p.raw(s)), typ: typ, pos: s.pos}, nil
+			}
+			if _, ok := LookupType(kw); ok {
+				dt, name, err := p.castType()
+				if err != nil {
+					return constant{}, err
+				}
+				s = p.peek()
+				p.i++
+				return p.cast(constant{v: unquote(p.raw(s)), pos: s.pos}, dt, name)
+			}
+		}
+		if fn, ok := p.generator(t); ok {
+			return constant{}, p.codeAt(apierror.Unsupported, t.pos, "a DEFAULT %s() cannot be part of an expression: write it alone", fn)
+		}
+		if p.isPunct(p.peekAt(1), "(") {
+			return constant{}, p.errAt(t.pos, "unsupported DEFAULT function %s(): use a constant expression or one of %s", snippet(kw), defaultFunctionList)
+		}
+		if p.isPunct(p.peekAt(1), ".") || !isReservedDefaultWord(kw) {
+			return constant{}, p.errAt(t.pos, "cannot use column reference in DEFAULT expression")
+		}
+	}
+	return constant{}, p.errAt(t.pos, "unsupported DEFAULT value '%s': use a constant expression or one of %s", snippet(p.raw(t)), defaultFunctionList)
+}
+
+// isReservedDefaultWord reports words that are no column reference in a
+// DEFAULT (a generator function written inside an expression, or
+// PostgreSQL's other SQL-value functions).
+func isReservedDefaultWord(kw string) bool {
+	switch kw {
+	case "SNOWFLAKE_ID", "UUID_V7", "ULID", "NOW", "CURRENT_TIMESTAMP", "CURRENT_DATE", "CURRENT_TIME",
+		"LOCALTIME", "LOCALTIMESTAMP", "CURRENT_USER", "SESSION_USER", "USER", "CASE", "ARRAY", "ROW",
+		"INTERVAL", "TIMESTAMP", "DATE", "TIME", "SELECT":
+		return true
+	}
+	return false
+}
+
+// castType parses the type of a cast and names it as PostgreSQL does.
+func (p *parser) castType() (DataType, string, error) {
+	t := p.peek()
+	if t.kind == TokWord && asciiUpper(p.raw(t)) == "INTERVAL" {
+		p.i++
+		return DataType{}, PgInterval, nil
+	}
+	dt, err := p.dataType()
+	if err != nil {
+		return DataType{}, "", err
+	}
+	return dt, pgTypeName(dt), nil
+}
+
+// pgTypeName is PostgreSQL's name of a column type.
+func pgTypeName(dt DataType) string {
+	switch dt.Name {
+	case TypeBoolean:
+		return PgBoolean
+	case TypeSmallInt:
+		return PgSmallInt
+	case TypeInt:
+		return PgInteger
+	case TypeBigInt:
+		return PgBigInt
+	case TypeFloat:
+		return PgReal
+	case TypeDouble:
+		return PgDouble
+	case TypeDecimal:
+		return PgNumeric
+	case TypeText:
+		if dt.MaxLength > 0 {
+			return PgVarchar
+		}
+		return PgText
+	case TypeBytes:
+		return PgBytea
+	case TypeJSON:
+		return PgJSON
+	case TypeTimestamp, TypeDateTime:
+		return PgTimestamp
+	case TypeDate:
+		return PgDate
+	case TypeTime:
+		return PgTime
+	case TypeUUID:
+		return PgUUID
+	}
+	return strings.ToLower(string(dt.Name))
+}
+
+// numberType is PostgreSQL's type of a numeric literal.
+func numberType(v any) string {
+	if n, ok := v.(int64); ok {
+		if n >= math.MinInt32 && n <= math.MaxInt32 {
+			return PgInteger
+		}
+		return PgBigInt
+	}
+	return PgNumeric
+}
+
+func isIntegerType(typ string) bool {
+	return typ == PgSmallInt || typ == PgInteger || typ == PgBigInt
+}
+
+func isNumberType(typ string) bool {
+	return isIntegerType(typ) || typ == PgNumeric || typ == PgReal || typ == PgDouble
+}
+
+// intRange checks an integer against PostgreSQL's integer type typ.
+func (p *parser) intRange(at int, n int64, typ string) error {
+	lo, hi := int64(math.MinInt64), int64(math.MaxInt64)
+	switch typ {
+	case PgSmallInt:
+		lo, hi = math.MinInt16, math.MaxInt16
+	case PgInteger:
+		lo, hi = math.MinInt32, math.MaxInt32
+	}
+	if n < lo || n > hi {
+		return p.errAt(at, "%s out of range", typ)
+	}
+	return nil
+}
+
+func (p *parser) requireNumber(op token, sym string, c constant) error {
+	if c.v == nil || isNumberType(c.typ) {
+		return nil
+	}
+	return p.errAt(op.pos, "operator does not exist: %s %s", sym, operandType(c))
+}
+
+// operandType names an operand's type in an operator error.
+func operandType(c constant) string {
+	if c.typ == "" {
+		return "unknown"
+	}
+	return c.typ
+}
+
+func (p *parser) negate(op token, c constant) (constant, error) {
+	if err := p.requireNumber(op, "-", c); err != nil || c.v == nil {
+		return c, err
+	}
+	switch v := c.v.(type) {
+	case int64:
+		if v == math.MinInt64 {
+			return constant{}, p.errAt(op.pos, "%s out of range", c.typ)
+		}
+		c.v = -v
+		return c, p.intRange(op.pos, -v, c.typ)
+	case float64:
+		c.v = -v
+	}
+	return c, nil
+}
+
+// foldBinary computes l op r. Integer arithmetic is exact and keeps
+// PostgreSQL's result type (the wider operand's) and its overflow and
+// division errors; arithmetic on fractions is refused rather than done
+// in binary floating point, which would store a value PostgreSQL's exact
+// numeric would not (0.1 + 0.2).
+func (p *parser) foldBinary(op token, sym string, l, r constant) (constant, error) {
+	res := constant{pos: l.pos}
+	if sym == "||" {
+		if l.typ != "" && l.typ != PgText && l.typ != PgVarchar && r.typ != "" && r.typ != PgText && r.typ != PgVarchar {
+			return constant{}, p.errAt(op.pos, "operator does not exist: %s || %s", operandType(l), operandType(r))
+		}
+		res.typ = PgText
+		if l.v == nil || r.v == nil {
+			return res, nil
+		}
+		ls, err := p.asText(op, l)
+		if err != nil {
+			return constant{}, err
+		}
+		rs, err := p.asText(op, r)
+		if err != nil {
+			return constant{}, err
+		}
+		res.v = ls + rs
+		return res, nil
+	}
+	// NULL, and an untyped string, are read as the other operand's type,
+	// as PostgreSQL resolves '2' + 1.
+	if l.v == nil && l.typ == "" {
+		l.typ = r.typ
+	}
+	if r.v == nil && r.typ == "" {
+		r.typ = l.typ
+	}
+	var err error
+	if l.typ == "" && l.v != nil && isIntegerType(r.typ) {
+		if l, err = p.cast(l, DataType{}, r.typ); err != nil {
+			return constant{}, err
+		}
+	}
+	if r.typ == "" && r.v != nil && isIntegerType(l.typ) {
+		if r, err = p.cast(r, DataType{}, l.typ); err != nil {
+			return constant{}, err
+		}
+	}
+	if !isIntegerType(l.typ) || !isIntegerType(r.typ) {
+		if isNumberType(l.typ) && isNumberType(r.typ) {
+			return constant{}, p.codeAt(apierror.Unsupported, op.pos, "a DEFAULT computed from non-integer numbers is not supported: write the value")
+		}
+		if l.typ == "" && r.typ == "" {
+			return constant{}, p.errAt(op.pos, "operator is not unique: unknown %s unknown", sym)
+		}
+		return constant{}, p.errAt(op.pos, "operator does not exist: %s %s %s", operandType(l), sym, operandType(r))
+	}
+	res.typ = widerInt(l.typ, r.typ)
+	if l.v == nil || r.v == nil {
+		return res, nil
+	}
+	a, b := l.v.(int64), r.v.(int64)
+	var n int64
+	overflow := false
+	switch sym {
+	case "+":
+		n = a + b
+		overflow = (b > 0 && n < a) || (b < 0 && n > a)
+	case "-":
+		n = a - b
+		overflow = (b < 0 && n < a) || (b > 0 && n > a)
+	case "*":
+		n = a * b
+		overflow = a != 0 && (n/a != b || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64))
+	case "/", "%":
+		if b == 0 {
+			return constant{}, p.errAt(op.pos, "division by zero")
+		}
+		if b == -1 {
+			if sym == "%" {
+				n = 0
+				break
+			}
+			overflow = a == math.MinInt64
+			n = -a
+			break
+		}
+		if sym == "/" {
+			n = a / b
+		} else {
+			n = a % b
+		}
+	}
+	if overflow {
+		return constant{}, p.errAt(op.pos, "%s out of range", res.typ)
+	}
+	res.v = n
+	return res, p.intRange(op.pos, n, res.typ)
+}
+
+func widerInt(a, b string) string {
+	rank := map[string]int{PgSmallInt: 0, PgInteger: 1, PgBigInt: 2}
+	if rank[a] >= rank[b] {
+		return a
+	}
+	return b
+}
+
+// asText is an operand of || as text: numbers and booleans as
+// PostgreSQL prints them; a date, time or the like only as written is
+// not PostgreSQL's output form, so it is refused.
+func (p *parser) asText(op token, c constant) (string, error) {
+	switch v := c.v.(type) {
+	case string:
+		if c.typ == "" || c.typ == PgText || c.typ == PgVarchar {
+			return v, nil
+		}
+	case int64:
+		return strconv.FormatInt(v, 10), nil
+	case bool:
+		if v {
+			return "true", nil
+		}
+		return "false", nil
+	}
+	return "", p.codeAt(apierror.Unsupported, op.pos, "a DEFAULT concatenating a %s is not supported: write the text", c.typ)
+}
+
+// cast converts c to type typ (dt for a column type). Strings are read
+// by the type's input rules, as PostgreSQL reads them.
+func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
+	out := constant{typ: typ, pos: c.pos}
+	if c.v == nil {
+		return out, nil
+	}
+	from := operandType(c)
+	if c.typ == "" {
+		from = PgText
+	}
+	cannot := func() error {
+		return p.codeAt(apierror.InvalidSQL, c.pos, "cannot cast type %s to %s", from, typ)
+	}
+	switch {
+	case isIntegerType(typ):
+		switch v := c.v.(type) {
+		case string:
+			if !isTextual(c.typ) {
+				return out, cannot()
+			}
+			n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			if err != nil && !errorsIsRange(err) {
+				return out, p.errAt(c.pos, "invalid input syntax for type %s: %q", typ, snippet(v))
+			}
+			if err != nil || p.intRange(c.pos, n, typ) != nil {
+				return out, p.errAt(c.pos, "value %q is out of range for type %s", snippet(v), typ)
+			}
+			out.v = n
+		case int64:
+			out.v = v
+			if err := p.intRange(c.pos, v, typ); err != nil {
+				return out, err
+			}
+		case float64:
+			r := math.Round(v)
+			if r < math.MinInt64 || r >= math.MaxInt64 {
+				return out, p.errAt(c.pos, "%s out of range", typ)
+			}
+			out.v = int64(r)
+			if err := p.intRange(c.pos, int64(r), typ); err != nil {
+				return out, err
+			}
+		case bool:
+			if typ != PgInteger {
+				return out, cannot()
+			}
+			out.v = int64(0)
+			if v {
+				out.v = int64(1)
+			}
+		}
+	case typ == PgNumeric || typ == PgReal || typ == PgDouble:
+		switch v := c.v.(type) {
+		case string:
+			if !isTextual(c.typ) {
+				return out, cannot()
+			}
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			if err != nil && !errorsIsRange(err) {
+				return out, p.errAt(c.pos, "invalid input syntax for type %s: %q", typ, snippet(v))
+			}
+			out.v = f
+		case int64:
+			out.v = float64(v)
+		case float64:
+			out.v = v
+		default:
+			return out, cannot()
+		}
+	case typ == PgText || typ == PgVarchar:
+		s, err := p.asText(token{pos: c.pos}, c)
+		if err != nil {
+			return out, err
+		}
+		if f, ok := c.v.(float64); ok {
+			s = strconv.FormatFloat(f, 'f', -1, 64)
+		}
+		// An explicit cast to VARCHAR(n) cuts the text, as PostgreSQL's does.
+		if dt.MaxLength > 0 && utf8.RuneCountInString(s) > dt.MaxLength {
+			r := []rune(s)
+			s = string(r[:dt.MaxLength])
+		}
+		out.v = s
+	case typ == PgBoolean:
+		switch v := c.v.(type) {
+		case string:
+			if !isTextual(c.typ) {
+				return out, cannot()
+			}
+			b, ok := ParseBool(v)
+			if !ok {
+				return out, p.errAt(c.pos, "invalid input syntax for type boolean: %q", snippet(v))
+			}
+			out.v = b
+		case bool:
+			out.v = v
+		case int64:
+			if c.typ != PgInteger {
+				return out, cannot()
+			}
+			out.v = v != 0
+		default:
+			return out, cannot()
+		}
+	default:
+		// Dates, times, UUIDs, JSON, byte strings, intervals: from their
+		// own type or text; the column's input rules read the text.
+		s, ok := c.v.(string)
+		if !ok || !(isTextual(c.typ) || c.typ == typ || (c.typ == PgDate || c.typ == PgTimestamp) && (typ == PgDate || typ == PgTimestamp)) {
+			return out, cannot()
+		}
+		out.v = s
+	}
+	return out, nil
+}
+
+func isTextual(typ string) bool { return typ == "" || typ == PgText || typ == PgVarchar }
+
+func errorsIsRange(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
+}
