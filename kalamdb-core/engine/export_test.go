@@ -36,10 +36,10 @@ func analyzedPlan(ctx context.Context, e *Engine, ns, text string) (_ sql.Node, 
 		tx.Rollback()
 		return nil, nil, err
 	}
-	release = func() { releaseCtx(); tx.Rollback() }
+	done := func() { releaseCtx(); tx.Rollback() }
 	defer func() {
 		if err != nil {
-			release()
+			done()
 		}
 	}()
 	std := dialect.NewStandardSQL(dialect.KindSelect, text)
@@ -64,7 +64,7 @@ func analyzedPlan(ctx context.Context, e *Engine, ns, text string) (_ sql.Node, 
 	if err != nil {
 		return nil, nil, translateError(err)
 	}
-	return analyzed, release, nil
+	return analyzed, done, nil
 }
 
 // WindowImplementations plans text, a query root runs in namespace ns, as
