@@ -26,6 +26,47 @@ func CachedAST(e *Engine, text, namespace string) sqlparser.Statement {
 	return nil
 }
 
+// analyzedPlan is text, a query root runs in namespace ns, planned as the
+// engine would run it (translated, views expanded, KalamDB's checks and
+// the analyzer's rules applied); release ends its transaction.
+func analyzedPlan(ctx context.Context, e *Engine, ns, text string) (_ sql.Node, release func(), err error) {
+	tx := e.txns.Begin()
+	sctx, releaseCtx, err := e.newContext(ctx, "root", systable.RoleSystem, ns, tx)
+	if err != nil {
+		tx.Rollback()
+		return nil, nil, err
+	}
+	done := func() { releaseCtx(); tx.Rollback() }
+	defer func() {
+		if err != nil {
+			done()
+		}
+	}()
+	std := dialect.NewStandardSQL(dialect.KindSelect, text)
+	cs, err := e.statement(std, ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	ast, err := e.expandViews(std, cs.st, systable.RoleSystem, ns)
+	if err != nil {
+		return nil, nil, err
+	}
+	parsed, err := e.checkStatement(sctx, ast, cs.unqualified, cs.tableFunction, QueryRequest{UserID: "root", Role: systable.RoleSystem, Namespace: ns, Statement: std})
+	if err != nil {
+		return nil, nil, err
+	}
+	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
+	bound, flags, err := binder.BindOnly(parsed, cs.key.text, nil)
+	if err != nil {
+		return nil, nil, translateError(err)
+	}
+	analyzed, err := e.gms.Analyzer.Analyze(sctx, bound, nil, flags)
+	if err != nil {
+		return nil, nil, translateError(err)
+	}
+	return analyzed, done, nil
+}
+
 // WindowImplementations plans text, a query root runs in namespace ns, as
 // the engine would run it (translated, views expanded, KalamDB's checks
 // and the analyzer's rules applied) and names what computes each
@@ -35,35 +76,11 @@ func CachedAST(e *Engine, text, namespace string) sqlparser.Statement {
 // (rank, dense_rank, percent_rank) or "plain". An expression buildWindow
 // would refuse is an error.
 func WindowImplementations(ctx context.Context, e *Engine, ns, text string) ([]string, error) {
-	tx := e.txns.Begin()
-	defer tx.Rollback()
-	sctx, release, err := e.newContext(ctx, "root", systable.RoleSystem, ns, tx)
+	analyzed, release, err := analyzedPlan(ctx, e, ns, text)
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	std := dialect.NewStandardSQL(dialect.KindSelect, text)
-	cs, err := e.statement(std, ns)
-	if err != nil {
-		return nil, err
-	}
-	ast, err := e.expandViews(std, cs.st, systable.RoleSystem, ns)
-	if err != nil {
-		return nil, err
-	}
-	parsed, err := e.checkStatement(sctx, ast, cs.unqualified, cs.tableFunction, QueryRequest{UserID: "root", Role: systable.RoleSystem, Namespace: ns, Statement: std})
-	if err != nil {
-		return nil, err
-	}
-	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
-	bound, flags, err := binder.BindOnly(parsed, cs.key.text, nil)
-	if err != nil {
-		return nil, translateError(err)
-	}
-	analyzed, err := e.gms.Analyzer.Analyze(sctx, bound, nil, flags)
-	if err != nil {
-		return nil, translateError(err)
-	}
 	var out []string
 	var walk func(n sql.Node)
 	walk = func(n sql.Node) {
@@ -111,3 +128,46 @@ func WindowImplementations(ctx context.Context, e *Engine, ns, text string) ([]s
 // CatalogListings is how many times e has listed the catalog for the
 // virtual schemas (information_schema, pg_catalog).
 func CatalogListings(e *Engine) int64 { return e.provider.listings.Load() }
+
+// WithoutNullComparisons runs f with nullComparisons off: the plans f's
+// statements get compare as the engine's comparisons always did.
+func WithoutNullComparisons(f func()) {
+	nullComparisonsOff.Store(true)
+	defer nullComparisonsOff.Store(false)
+	f()
+}
+
+// NullCheckedComparisons plans text as WindowImplementations does and
+// counts the comparisons nullComparisons wrapped, in subqueries too, and
+// those with a computed operand.
+func NullCheckedComparisons(ctx context.Context, e *Engine, ns, text string) (all, computed int, err error) {
+	analyzed, release, err := analyzedPlan(ctx, e, ns, text)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer release()
+	var walk func(n sql.Node)
+	walk = func(n sql.Node) {
+		transform.Inspect(n, func(n sql.Node) bool {
+			if x, ok := n.(sql.Expressioner); ok {
+				for _, e := range x.Expressions() {
+					transform.InspectExpr(e, func(e sql.Expression) bool {
+						switch x := e.(type) {
+						case *plan.Subquery:
+							walk(x.Query)
+						case *nullCheckedComparison:
+							all++
+							if x.values != nil {
+								computed++
+							}
+						}
+						return false
+					})
+				}
+			}
+			return true
+		})
+	}
+	walk(analyzed)
+	return all, computed, nil
+}

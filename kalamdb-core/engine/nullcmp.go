@@ -1,11 +1,14 @@
 package engine
 
 import (
+	"sync/atomic"
+
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
+	"github.com/dolthub/go-mysql-server/sql/types"
 )
 
 // nullComparisonsRuleID identifies nullComparisons in the engine's traces.
@@ -21,49 +24,85 @@ const nullComparisonsRuleID analyzer.RuleId = 10_012
 //
 // It runs once after all other rules (on the full path and on the
 // engine's short rule list for UPDATE and DELETE, which both end with
-// OnceAfterAll): the index choices, the scan filters, the join planners
-// and the engine's own rules recognise comparisons by their node types,
-// and must have seen them unwrapped. Only WHERE and HAVING conditions
-// (plan.Filter, plan.Having) are rewritten, not join conditions: the
-// engine's merge join reads its condition's comparison at execution.
-// The engine runs the whole analysis again on each subquery before the
-// rules of the statement around it (which may still move its conditions
-// about), so the rule waits for the statement's own last batch (scope depth 0) and
-// rewrites the derived tables' filters from there; the conditions of
-// subquery expressions (IN (SELECT ...), scalar subqueries) are left as
-// they are.
-func init() {
-	analyzer.OnceAfterAll = append(analyzer.OnceAfterAll, analyzer.Rule{Id: nullComparisonsRuleID, Apply: nullComparisons})
-}
-
+// OnceAfterAll; rules.go registers it after textSortKeys there): the
+// index choices, the scan filters, the join planners and the engine's
+// own rules recognise comparisons by their node types, and must have
+// seen them unwrapped. It rewrites the conditions of WHERE (plan.Filter),
+// HAVING (plan.Having) and of joins (plan.JoinNode, the engine's hash
+// joins included): a join evaluates its whole condition on each pair it
+// considers, so an outer join whose key is NULL paid the error once per
+// row of the other side. The merge join reads its first conjunct as an
+// expression.Comparer and takes ErrNilOperand from its Compare as "no
+// match": the wrapper's Compare is the comparison's, unchanged. The
+// engine runs the whole analysis again on each subquery before the rules
+// of the statement around it (which may still move its conditions
+// about), so the rule waits for the statement's own last batch (scope
+// depth 0) and rewrites the derived tables' conditions and those of the
+// subquery expressions (IN, EXISTS, scalar subqueries; correlated ones
+// read their outer row as columns) from there.
 func nullComparisons(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	if scope.RecursionDepth() > 0 {
+	if scope.RecursionDepth() > 0 || nullComparisonsOff.Load() {
 		return n, transform.SameTree, nil
 	}
-	n, sameFilters, err := mapFilters(n, nullChecked)
-	if err != nil {
-		return nil, transform.SameTree, err
-	}
-	// A HAVING is a node of its own, not a Filter.
-	n, sameHaving, err := transform.NodeWithOpaque(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		h, ok := node.(*plan.Having)
-		if !ok {
-			return node, transform.SameTree, nil
+	return nullCheckedNode(n)
+}
+
+// nullComparisonsOff turns the rule off, for tests that compare the
+// answers with and without it.
+var nullComparisonsOff atomic.Bool
+
+// nullCheckedNode is n with the comparisons of its conditions, and of the
+// conditions of its subquery expressions, wrapped (nullChecked).
+func nullCheckedNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	return transform.NodeWithOpaque(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		node, sameSubqueries, err := transform.OneNodeExpressions(node, nullCheckedSubquery)
+		if err != nil {
+			return nil, transform.SameTree, err
 		}
-		c, same, err := transform.Expr(h.Cond, nullChecked)
+		var cond sql.Expression
+		switch x := node.(type) {
+		case *plan.Filter:
+			cond = x.Expression
+		case *plan.Having:
+			cond = x.Cond
+		case *plan.JoinNode:
+			cond = x.Filter
+		}
+		if cond == nil {
+			return node, sameSubqueries, nil
+		}
+		c, same, err := transform.Expr(cond, nullChecked)
 		if err != nil || same {
-			return node, transform.SameTree, err
+			return node, sameSubqueries, err
 		}
-		return plan.NewHaving(c, h.Child), transform.NewTree, nil
+		switch x := node.(type) {
+		case *plan.Filter:
+			return plan.NewFilter(c, x.Child), transform.NewTree, nil
+		case *plan.Having:
+			return plan.NewHaving(c, x.Child), transform.NewTree, nil
+		}
+		j := *node.(*plan.JoinNode)
+		j.Filter = c
+		return &j, transform.NewTree, nil
 	})
-	if err != nil {
-		return nil, transform.SameTree, err
+}
+
+// nullCheckedSubquery is e, when it is a subquery expression, with its
+// query's conditions wrapped.
+func nullCheckedSubquery(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	sq, ok := e.(*plan.Subquery)
+	if !ok {
+		return e, transform.SameTree, nil
 	}
-	return n, sameFilters && sameHaving, nil
+	q, same, err := nullCheckedNode(sq.Query)
+	if err != nil || same {
+		return e, transform.SameTree, err
+	}
+	return sq.WithQuery(q), transform.NewTree, nil
 }
 
 // nullChecked is e wrapped in a nullCheckedComparison when it is one of
-// the comparisons it serves with cheap operands.
+// the comparisons it serves.
 func nullChecked(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 	switch e.(type) {
 	case *expression.Equals, *expression.LessThan, *expression.LessThanOrEqual,
@@ -73,10 +112,72 @@ func nullChecked(e sql.Expression) (sql.Expression, transform.TreeIdentity, erro
 		return e, transform.SameTree, nil
 	}
 	c := e.(nullCheckable)
-	if !cheapOperand(c.Left()) || !cheapOperand(c.Right()) {
+	if cheapOperand(c.Left()) && cheapOperand(c.Right()) {
+		return &nullCheckedComparison{nullCheckable: c}, transform.NewTree, nil
+	}
+	if !computedOperand(c.Left()) || !computedOperand(c.Right()) {
 		return e, transform.SameTree, nil
 	}
-	return &nullCheckedComparison{nullCheckable: c}, transform.NewTree, nil
+	values, err := c.WithChildren(operandValue(c.Left(), 0), operandValue(c.Right(), 1))
+	if err != nil {
+		return nil, transform.SameTree, err
+	}
+	return &nullCheckedComparison{nullCheckable: c, values: values}, transform.NewTree, nil
+}
+
+// computedOperand reports whether a comparison may be answered from e's
+// value (operandValue): the comparison tells some operands apart by their
+// node types (a user variable's type decides the comparison's), and a row
+// of values is compared element by element.
+func computedOperand(e sql.Expression) bool {
+	switch e.(type) {
+	case *expression.UserVar, *expression.SystemVar, *expression.ProcedureParam:
+		return false
+	}
+	return !types.IsTuple(e.Type())
+}
+
+// operandValue is what stands for operand e of a comparison evaluated on
+// the row of its operands' values, e's value at index i: a column is the
+// same column read there (the comparison decides on the types of column
+// operands), a literal or a parameter itself, anything else a
+// computedValue.
+func operandValue(e sql.Expression, i int) sql.Expression {
+	switch x := e.(type) {
+	case *expression.GetField:
+		return x.WithIndex(i)
+	case *expression.Literal, *expression.BindVar:
+		return e
+	}
+	return &computedValue{of: e, index: i}
+}
+
+// computedValue is the value of a computed operand read from the row of
+// a comparison's operand values: of's type, nullability and collation,
+// without evaluating of again.
+type computedValue struct {
+	of    sql.Expression
+	index int
+}
+
+var _ sql.CollationCoercible = (*computedValue)(nil)
+
+func (v *computedValue) Resolved() bool                                { return true }
+func (v *computedValue) String() string                                { return v.of.String() }
+func (v *computedValue) Type() sql.Type                                { return v.of.Type() }
+func (v *computedValue) IsNullable() bool                              { return v.of.IsNullable() }
+func (v *computedValue) Children() []sql.Expression                    { return nil }
+func (v *computedValue) Eval(_ *sql.Context, row sql.Row) (any, error) { return row[v.index], nil }
+
+func (v *computedValue) CollationCoercibility(ctx *sql.Context) (sql.CollationID, byte) {
+	return sql.GetCoercibility(ctx, v.of)
+}
+
+func (v *computedValue) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	if len(children) != 0 {
+		return nil, sql.ErrInvalidChildrenNumber.New(v, len(children), 0)
+	}
+	return v, nil
 }
 
 // nullCheckable is what the engine's comparisons implement.
@@ -90,14 +191,22 @@ type nullCheckable interface {
 
 // nullCheckedComparison is a comparison that is NULL when an operand is,
 // without asking the comparison; otherwise it is the comparison, which it
-// prints as (EXPLAIN shows the plan as before).
+// prints as (EXPLAIN shows the plan as before). Its Compare (a merge
+// join's) is the comparison's.
 type nullCheckedComparison struct {
 	nullCheckable
+	// values is the comparison over the operands' values (operandValue)
+	// when an operand is computed: such an operand is evaluated once per
+	// row, as by the comparison (its cost, and random() or nextval() are
+	// called once), and the comparison is then answered from the values.
+	// Nil when both operands are cheap: the comparison evaluates them
+	// again.
+	values sql.Expression
 }
 
 func (c *nullCheckedComparison) Eval(ctx *sql.Context, row sql.Row) (any, error) {
-	// Both operands first, as the comparison evaluates them: an error of
-	// either is the comparison's error, NULL or not.
+	// Both operands first, in the comparison's order: an error of either
+	// is the comparison's error, NULL or not.
 	l, err := c.Left().Eval(ctx, row)
 	if err != nil {
 		return nil, err
@@ -109,6 +218,9 @@ func (c *nullCheckedComparison) Eval(ctx *sql.Context, row sql.Row) (any, error)
 	if l == nil || r == nil {
 		return nil, nil
 	}
+	if c.values != nil {
+		return c.values.Eval(ctx, sql.Row{l, r})
+	}
 	return c.nullCheckable.Eval(ctx, row)
 }
 
@@ -117,11 +229,8 @@ func (c *nullCheckedComparison) WithChildren(children ...sql.Expression) (sql.Ex
 	if err != nil {
 		return nil, err
 	}
-	nc, ok := n.(nullCheckable)
-	if !ok {
-		return n, nil
-	}
-	return &nullCheckedComparison{nullCheckable: nc}, nil
+	out, _, err := nullChecked(n)
+	return out, err
 }
 
 func (c *nullCheckedComparison) DebugString() string { return sql.DebugString(c.nullCheckable) }

@@ -39,14 +39,11 @@ const textOrderRuleID analyzer.RuleId = 10_010
 // DELETE with a short rule list of its own (see pgTypes), which skips the
 // post-analyze rules: SET same = a IN (b, b, ...) over texts of 16 MiB
 // compared runes for minutes past the time limit. That list ends with the
-// engine's once-after-all rules, so textSortKeys runs there too. The
-// analyzer of the full path (newAnalyzer) copies that list when it is
-// built and leaves the rule out of its copy: there it runs once, as a
-// post-analyze rule, instead of walking the whole plan a second time to
-// find every key wrapped already.
-func init() {
-	analyzer.OnceAfterAll = append(analyzer.OnceAfterAll, analyzer.Rule{Id: textOrderRuleID, Apply: textSortKeys})
-}
+// engine's once-after-all rules, so textSortKeys runs there too (rules.go
+// registers it). The analyzer of the full path (newAnalyzer) copies that
+// list when it is built and leaves the rule out of its copy: there it
+// runs once, as a post-analyze rule, instead of walking the whole plan a
+// second time to find every key wrapped already.
 
 // textCheckBytes is how many equal bytes a text comparison reads between
 // two looks at the statement's context: each comparison looks once

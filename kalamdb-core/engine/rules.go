@@ -16,6 +16,17 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
+// The engine's once-after-all rules, in one place because their order
+// matters: textSortKeys (pgtextorder.go) rewrites the comparisons it
+// recognises by their node types, which nullComparisons (nullcmp.go)
+// hides in its wrapper, so nullComparisons comes last. Two init
+// functions would run in the order of their files' names.
+func init() {
+	analyzer.OnceAfterAll = append(analyzer.OnceAfterAll,
+		analyzer.Rule{Id: textOrderRuleID, Apply: textSortKeys},
+		analyzer.Rule{Id: nullComparisonsRuleID, Apply: nullComparisons})
+}
+
 // strictCastRuleID identifies KalamDB's analyzer rule in the engine's
 // traces; the engine's own rule ids are far below it.
 const strictCastRuleID analyzer.RuleId = 10_000

@@ -10,10 +10,12 @@ import (
 
 // TestNullComparisonFilters: a WHERE comparing a nullable column, hot and
 // cold, gives the rows the same comparison of a computed operand gives
-// (n + 0 is not a column read, so the engine compares it as it always
-// did), NULL operands included: in the comparison, under NOT and IS
-// NULL, against a NULL literal and a NULL parameter, and through
-// IS [NOT] DISTINCT FROM, where NULL is a value.
+// (n + 0 is not a column read: its comparison is answered from its value,
+// evaluated once), NULL operands included: in the comparison, under NOT
+// and IS NULL, against a NULL literal and a NULL parameter, and through
+// IS [NOT] DISTINCT FROM, where NULL is a value. The engine's tests
+// compare both with the engine's comparison unwrapped
+// (TestNullComparisonTwins).
 func TestNullComparisonFilters(t *testing.T) {
 	e := newEnv(t)
 	e.root().must("CREATE NAMESPACE c; CREATE TABLE c.t (id BIGINT PRIMARY KEY, n BIGINT, tag TEXT, ts TIMESTAMP)")
