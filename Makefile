@@ -69,7 +69,8 @@ fuzz: deps
 # secondary index property test with many more operations (any seed
 # reproduces a failure: make soak INDEX_SEED=n); then, under the race
 # detector, the race of a fast-path read falling back to the planner while
-# an index is built, over many more builds than make test's; then the
+# an index is built, and its planner-only control, over many more builds
+# than make test's (FALLBACK_BUILDS; 25 and 10 in make test); then the
 # random cold-file property tests over many more rounds of writes, flushes
 # and compactions (TWIN_ROUNDS for TestAttackcold21TwinTables, 6 in make
 # test, and TestAttackCold22TwinTables, 5; COLDPRUNE_ROUNDS for
@@ -88,7 +89,7 @@ soak: build
 	KALAMDB_SOAK=$(SOAK) go test -count=1 -run '^TestSoak$$' -timeout 0 -v ./kalamdb-server/e2e/
 	KALAMDB_SOAK=$(SOAK) go test -count=1 -run '^TestKill9CrashPoints$$' -timeout 0 -v ./kalamdb-server/e2e/
 	KALAMDB_INDEX_OPS=$(INDEX_OPS) KALAMDB_INDEX_SEED=$(INDEX_SEED) go test -count=1 -run '^TestIndexProperty$$' -timeout 0 -v ./kalamdb-core/executor/
-	KALAMDB_FALLBACK_BUILDS=$(FALLBACK_BUILDS) go test -race -count=1 -run '^TestAttackFastPathFallbackPlansWithIndexNewerThanSnapshot$$' -timeout 0 -v ./kalamdb-core/executor/
+	KALAMDB_FALLBACK_BUILDS=$(FALLBACK_BUILDS) go test -race -count=1 -run '^(TestAttackFastPathFallbackPlansWithIndexNewerThanSnapshot|TestAttackPlannerOnlyIgnoresIndexNewerThanSnapshot)$$' -timeout 0 -v ./kalamdb-core/executor/
 	KALAMDB_TWIN_ROUNDS=$(TWIN_ROUNDS) KALAMDB_COLDPRUNE_ROUNDS=$(COLDPRUNE_ROUNDS) go test -count=1 -run '^(TestAttackcold21TwinTables|TestAttackCold22TwinTables|TestColdPruneNeverChangesAnswers|TestColdPruneNotNeverChangesAnswers|TestColdPruneTimesNeverChangeAnswers)$$' -timeout 0 -v ./kalamdb-core/executor/
 	KALAMDB_LONG_STATEMENT_BYTES=$(LONG_STATEMENT_BYTES) go test -count=1 -run '^(TestColdPruneLongestInList|TestAttackCold22Params)$$' -timeout 0 -v ./kalamdb-core/executor/
 
