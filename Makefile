@@ -69,22 +69,29 @@ fuzz: deps
 # secondary index property test with many more operations (any seed
 # reproduces a failure: make soak INDEX_SEED=n); then, under the race
 # detector, the race of a fast-path read falling back to the planner while
-# an index is built, over many more builds than make test's; then the
+# an index is built, and its planner-only control, over many more builds
+# than make test's (FALLBACK_BUILDS; 25 and 10 in make test); then the
 # random cold-file property tests over many more rounds of writes, flushes
 # and compactions (TWIN_ROUNDS for TestAttackcold21TwinTables, 6 in make
-# test; COLDPRUNE_ROUNDS for TestColdPruneNeverChangesAnswers, 5).
+# test, and TestAttackCold22TwinTables, 5; COLDPRUNE_ROUNDS for
+# TestColdPruneNeverChangesAnswers, TestColdPruneNotNeverChangesAnswers and
+# TestColdPruneTimesNeverChangeAnswers, 4); then the tests of the longest
+# statements at the 1 MiB statement limit (LONG_STATEMENT_BYTES; 64 KB in
+# make test, already past the limits they test).
 SOAK ?= 10m
 INDEX_OPS ?= 20000
 INDEX_SEED ?= 1
 FALLBACK_BUILDS ?= 400
 TWIN_ROUNDS ?= 30
 COLDPRUNE_ROUNDS ?= 24
+LONG_STATEMENT_BYTES ?= 1048576
 soak: build
 	KALAMDB_SOAK=$(SOAK) go test -count=1 -run '^TestSoak$$' -timeout 0 -v ./kalamdb-server/e2e/
 	KALAMDB_SOAK=$(SOAK) go test -count=1 -run '^TestKill9CrashPoints$$' -timeout 0 -v ./kalamdb-server/e2e/
 	KALAMDB_INDEX_OPS=$(INDEX_OPS) KALAMDB_INDEX_SEED=$(INDEX_SEED) go test -count=1 -run '^TestIndexProperty$$' -timeout 0 -v ./kalamdb-core/executor/
-	KALAMDB_FALLBACK_BUILDS=$(FALLBACK_BUILDS) go test -race -count=1 -run '^TestAttackFastPathFallbackPlansWithIndexNewerThanSnapshot$$' -timeout 0 -v ./kalamdb-core/executor/
-	KALAMDB_TWIN_ROUNDS=$(TWIN_ROUNDS) KALAMDB_COLDPRUNE_ROUNDS=$(COLDPRUNE_ROUNDS) go test -count=1 -run '^(TestAttackcold21TwinTables|TestColdPruneNeverChangesAnswers)$$' -timeout 0 -v ./kalamdb-core/executor/
+	KALAMDB_FALLBACK_BUILDS=$(FALLBACK_BUILDS) go test -race -count=1 -run '^(TestAttackFastPathFallbackPlansWithIndexNewerThanSnapshot|TestAttackPlannerOnlyIgnoresIndexNewerThanSnapshot)$$' -timeout 0 -v ./kalamdb-core/executor/
+	KALAMDB_TWIN_ROUNDS=$(TWIN_ROUNDS) KALAMDB_COLDPRUNE_ROUNDS=$(COLDPRUNE_ROUNDS) go test -count=1 -run '^(TestAttackcold21TwinTables|TestAttackCold22TwinTables|TestColdPruneNeverChangesAnswers|TestColdPruneNotNeverChangesAnswers|TestColdPruneTimesNeverChangeAnswers)$$' -timeout 0 -v ./kalamdb-core/executor/
+	KALAMDB_LONG_STATEMENT_BYTES=$(LONG_STATEMENT_BYTES) go test -count=1 -run '^(TestColdPruneLongestInList|TestAttackCold22Params)$$' -timeout 0 -v ./kalamdb-core/executor/
 
 clean:
 	rm -rf bin $(BENCH_OUT)

@@ -89,15 +89,18 @@ func TestColdPruneByLargeInList(t *testing.T) {
 	}
 }
 
-// The longest IN list a statement's size limit (1 MiB of SQL text) lets
-// through, 115,000 values around both files, each a span of its own, is
+// A long IN list, each value a span of its own, around both files, is
 // answered and prunes a file still: its cold filter is cut to
-// maxColdSpans spans, not dropped.
+// maxColdSpans spans, not dropped. make test sends ~9,000 values (past
+// the cut's 1,024), make soak the longest list a statement's size limit
+// (1 MiB of SQL text) lets through, 115,000 values, which under -race on
+// a loaded machine can take most of the statement's 30 s.
 func TestColdPruneLongestInList(t *testing.T) {
 	e, alice := coldPruneEnv(t)
+	size := longStatementBytes(t)
 	var sb strings.Builder
 	sb.WriteString("SELECT count(*), min(n), max(n) FROM c.t WHERE n IN (1, 5000")
-	for v := 100_001; sb.Len() < 1<<20-20; v += 2 {
+	for v := 100_001; sb.Len() < size-20; v += 2 {
 		fmt.Fprintf(&sb, ",%d", v)
 	}
 	sb.WriteString(")")
@@ -173,7 +176,11 @@ func TestColdPruneByTimes(t *testing.T) {
 // columns with constants (their own type, a zone, another type, IN lists,
 // ORs, BETWEEN, ascending and descending) answer exactly as the same query
 // written so that nothing is pushed (at + interval '0 seconds', d + 0).
+//
+// KALAMDB_COLDPRUNE_ROUNDS is the number of rounds (4; make soak runs
+// more); two of them compact, whatever the count.
 func TestColdPruneTimesNeverChangeAnswers(t *testing.T) {
+	rounds := propertyRounds(t, "KALAMDB_COLDPRUNE_ROUNDS", 4)
 	e := newEnv(t)
 	e.root().must("CREATE NAMESPACE c; CREATE TABLE c.p (id BIGINT PRIMARY KEY, at TIMESTAMP, z DATETIME, d DATE)")
 	alice := e.as("alice", systable.RoleUser)
@@ -277,7 +284,7 @@ func TestColdPruneTimesNeverChangeAnswers(t *testing.T) {
 			}
 		}
 	}
-	pruneRounds(t, e, "c.p", 6, func() { insert(100 + rng.IntN(150)) }, func(flushed bool) {
+	pruneRounds(t, e, "c.p", rounds, func() { insert(100 + rng.IntN(150)) }, func(flushed bool) {
 		if flushed {
 			change(rng.IntN(20))
 		} else {
@@ -288,4 +295,15 @@ func TestColdPruneTimesNeverChangeAnswers(t *testing.T) {
 		t.Error("no row group was pruned: the comparisons were not pushed")
 	}
 	t.Logf("%d row groups pruned", pruned)
+}
+
+// longStatementBytes is the size of the SQL text of the tests that send
+// the longest statement a shape allows: 64 KB in make test, where the
+// lists are already far past the limits they test (1,024 spans); make
+// soak sets KALAMDB_LONG_STATEMENT_BYTES to the statement limit, 1 MiB.
+func longStatementBytes(t *testing.T) int {
+	t.Helper()
+	size := envInt("KALAMDB_LONG_STATEMENT_BYTES", 64<<10)
+	t.Logf("%d-byte statements (KALAMDB_LONG_STATEMENT_BYTES)", size)
+	return size
 }

@@ -27,6 +27,9 @@ func allocatedBy(run func()) uint64 {
 	return least
 }
 
+// mb is n bytes in MB, for messages.
+func mb[N uint64 | int](n N) float64 { return float64(n) / (1 << 20) }
+
 // TestLargeParameterPlanningBounded: one reference to a large text
 // parameter costs a few copies of it, whatever the statement does with
 // it. The planner printed the literal it binds on every column name,
