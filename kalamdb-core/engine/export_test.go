@@ -129,12 +129,10 @@ func WindowImplementations(ctx context.Context, e *Engine, ns, text string) ([]s
 // virtual schemas (information_schema, pg_catalog).
 func CatalogListings(e *Engine) int64 { return e.provider.listings.Load() }
 
-// WithoutNullComparisons runs f with nullComparisons off: the plans f's
-// statements get compare as the engine's comparisons always did.
-func WithoutNullComparisons(f func()) {
-	nullComparisonsOff.Store(true)
-	defer nullComparisonsOff.Store(false)
-	f()
+// WithoutNullComparisons is ctx for statements planned with
+// nullComparisons off: their comparisons are the engine's own.
+func WithoutNullComparisons(ctx context.Context) context.Context {
+	return context.WithValue(ctx, nullComparisonsOff{}, true)
 }
 
 // NullCheckedComparisons plans text as WindowImplementations does and

@@ -1,8 +1,6 @@
 package engine
 
 import (
-	"sync/atomic"
-
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -40,16 +38,18 @@ const nullComparisonsRuleID analyzer.RuleId = 10_012
 // depth 0) and rewrites the derived tables' conditions and those of the
 // subquery expressions (IN, EXISTS, scalar subqueries; correlated ones
 // read their outer row as columns) from there.
-func nullComparisons(_ *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	if scope.RecursionDepth() > 0 || nullComparisonsOff.Load() {
+func nullComparisons(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+	if scope.RecursionDepth() > 0 || ctx.Value(nullComparisonsOff{}) != nil {
 		return n, transform.SameTree, nil
 	}
 	return nullCheckedNode(n)
 }
 
-// nullComparisonsOff turns the rule off, for tests that compare the
-// answers with and without it.
-var nullComparisonsOff atomic.Bool
+// nullComparisonsOff, as a key of a statement's context, turns the rule
+// off for that statement: tests compare the answers with and without it.
+// A context value rather than a switch on the package, so that a test
+// cannot turn it off for statements other tests run at the same time.
+type nullComparisonsOff struct{}
 
 // nullCheckedNode is n with the comparisons of its conditions, and of the
 // conditions of its subquery expressions, wrapped (nullChecked).
