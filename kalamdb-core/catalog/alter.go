@@ -114,6 +114,9 @@ func addColumn(sch *systable.TableSchema, cd *dialect.ColumnDef, used int) error
 	if columnIndex(sch, cd.Name) >= 0 {
 		return apierror.New(apierror.AlreadyExists, "column %s already exists", cd.Name)
 	}
+	if err := checkColumnCount(len(sch.Columns) + 1); err != nil {
+		return err
+	}
 	if _, err := schema.EngineType(cd.Type); err != nil {
 		return err
 	}

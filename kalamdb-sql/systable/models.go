@@ -313,6 +313,12 @@ type ColumnSchema struct {
 	PrimaryKey bool                 `json:"primary_key,omitempty"`
 }
 
+// MaxTableColumns bounds the columns of one version of a table's schema,
+// PostgreSQL's bound. Columns dropped before do not count: rows hold only
+// the columns of the version they were written with, so a dropped column
+// takes no room in a row written since.
+const MaxTableColumns = 1600
+
 // TableSchema is a row of system.table_schemas: one version of a table's
 // columns.
 type TableSchema struct {
