@@ -114,6 +114,7 @@ func (c *Catalog) buildTable(st *dialect.CreateTable) (*systable.TableMeta, *sys
 	if err := checkColumnCount(len(st.Columns)); err != nil {
 		return nil, nil, err
 	}
+	meta.NextColumnID = len(st.Columns) + 1
 	sch := &systable.TableSchema{TableID: meta.TableID, Version: 1, Change: "CREATE TABLE", CreatedAt: now}
 	for i, cd := range st.Columns {
 		if _, err := schema.EngineType(cd.Type); err != nil {
