@@ -40,9 +40,20 @@ func (c *Catalog) AlterTable(st *dialect.AlterTable) (*Table, error) {
 	var err error
 	switch st.Op {
 	case dialect.AlterAddColumn:
-		var used int
-		if used, err = c.highestColumnID(t); err == nil {
-			err = addColumn(sch, st.Column, used)
+		id := meta.NextColumnID
+		if id == 0 {
+			var used int
+			used, err = c.highestColumnID(t)
+			id = used + 1
+		}
+		for _, col := range sch.Columns {
+			// Metadata restored from elsewhere must still never give a
+			// current column's id twice.
+			id = max(id, col.ColumnID+1)
+		}
+		if err == nil {
+			err = addColumn(sch, st.Column, id)
+			meta.NextColumnID = id + 1
 		}
 	case dialect.AlterDropColumn:
 		if err = refuseIndexedColumn(t, st.ColumnName); err == nil {
@@ -90,10 +101,11 @@ func columnIndex(sch *systable.TableSchema, name string) int {
 	return -1
 }
 
-// highestColumnID is the highest column id any version of t ever used.
-// Column ids are never reused: stored rows and Parquet files are projected
-// by id, so a column added under a dropped column's id would read the
-// dropped column's old values.
+// highestColumnID is the highest column id any version of t ever used,
+// for metadata stored before TableMeta.NextColumnID was kept. Column ids
+// are never reused: stored rows and Parquet files are projected by id, so
+// a column added under a dropped column's id would read the dropped
+// column's old values.
 func (c *Catalog) highestColumnID(t *Table) (int, error) {
 	history, err := c.schemas.ScanPrefix(systable.SchemaPrefix(t.Meta.TableID))
 	if err != nil {
@@ -108,11 +120,13 @@ func (c *Catalog) highestColumnID(t *Table) (int, error) {
 	return highest, nil
 }
 
-// addColumn appends a new column with the id after used, the highest id
-// the table ever had.
-func addColumn(sch *systable.TableSchema, cd *dialect.ColumnDef, used int) error {
+// addColumn appends a new column with id, one the table never had.
+func addColumn(sch *systable.TableSchema, cd *dialect.ColumnDef, id int) error {
 	if columnIndex(sch, cd.Name) >= 0 {
 		return apierror.New(apierror.AlreadyExists, "column %s already exists", cd.Name)
+	}
+	if err := checkColumnCount(len(sch.Columns) + 1); err != nil {
+		return err
 	}
 	if _, err := schema.EngineType(cd.Type); err != nil {
 		return err
@@ -125,7 +139,7 @@ func addColumn(sch *systable.TableSchema, cd *dialect.ColumnDef, used int) error
 		// constant gives every one of them a value.
 		return apierror.New(apierror.InvalidSQL, "a NOT NULL column added to an existing table needs a constant DEFAULT for the rows it already has")
 	}
-	sch.Columns = append(sch.Columns, systable.ColumnSchema{ColumnID: used + 1, Name: cd.Name, Type: cd.Type,
+	sch.Columns = append(sch.Columns, systable.ColumnSchema{ColumnID: id, Name: cd.Name, Type: cd.Type,
 		Nullable: !cd.NotNull, Default: cd.Default})
 	sch.Change = fmt.Sprintf("ADD COLUMN %s %s", cd.Name, schema.TypeString(cd.Type))
 	return nil

@@ -111,6 +111,10 @@ func (c *Catalog) buildTable(st *dialect.CreateTable) (*systable.TableMeta, *sys
 	if len(st.Columns) == 0 {
 		return nil, nil, apierror.New(apierror.InvalidSQL, "table %s must have at least one column", meta.TableID)
 	}
+	if err := checkColumnCount(len(st.Columns)); err != nil {
+		return nil, nil, err
+	}
+	meta.NextColumnID = len(st.Columns) + 1
 	sch := &systable.TableSchema{TableID: meta.TableID, Version: 1, Change: "CREATE TABLE", CreatedAt: now}
 	for i, cd := range st.Columns {
 		if _, err := schema.EngineType(cd.Type); err != nil {
@@ -251,4 +255,15 @@ func (c *Catalog) DurationProblems() []DurationProblem {
 		}
 	}
 	return out
+}
+
+// checkColumnCount refuses a table of more than systable.MaxTableColumns
+// columns, with PostgreSQL's message: every statement over a table that
+// wide works out, plans and sends per column, and a row's width grows
+// with it.
+func checkColumnCount(n int) error {
+	if n > systable.MaxTableColumns {
+		return apierror.New(apierror.ResourceLimitExceeded, "tables can have at most %d columns (limit: max_table_columns)", systable.MaxTableColumns)
+	}
+	return nil
 }

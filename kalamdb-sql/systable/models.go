@@ -109,6 +109,11 @@ type TableMeta struct {
 	// the next one gets (ids start at 1 and are never reused).
 	Indexes     []IndexDef `json:"indexes,omitempty"`
 	NextIndexID uint32     `json:"next_index_id,omitempty"`
+	// NextColumnID is the id the next added column gets (column ids are
+	// never reused), so ADD COLUMN need not read every schema version the
+	// table had; 0 in metadata stored before it was kept, where the
+	// schema history says.
+	NextColumnID int `json:"next_column_id,omitempty"`
 	// Incarnation tells this table apart from every other table that
 	// had, or will have, its id: random hex digits chosen by CREATE TABLE
 	// and by every RESTORE of it. The names of the cold files the table
@@ -313,6 +318,12 @@ type ColumnSchema struct {
 	Default    *dialect.DefaultExpr `json:"default,omitempty"`
 	PrimaryKey bool                 `json:"primary_key,omitempty"`
 }
+
+// MaxTableColumns bounds the columns of one version of a table's schema,
+// PostgreSQL's bound. Columns dropped before do not count: rows hold only
+// the columns of the version they were written with, so a dropped column
+// takes no room in a row written since.
+const MaxTableColumns = 1600
 
 // TableSchema is a row of system.table_schemas: one version of a table's
 // columns.
