@@ -41,20 +41,22 @@ func (b *checkedBuilder) buildSigned(ctx *sql.Context, n sql.Node, r sql.Row) (i
 		if on, _ := ctx.Value(signedZerosKey{}).(bool); !on && !n.IsReadOnly() {
 			return nil, false, nil
 		}
-		// A grouping's tracker counts the grouping's input, the rows of
-		// this projection, not those of its child (see build).
-		groups, _ := ctx.Value(groupsKey{}).(*groupTracker)
+		// A grouping's tracker counts the grouping's input, and a sort,
+		// a window or a join keeps the rows of its child: the rows of
+		// this projection, with the values its select list computes, not
+		// those of its child (see build).
+		c := checksOf(ctx)
 		inner := ctx
-		if groups != nil {
-			inner = ctx.WithContext(context.WithValue(ctx, groupsKey{}, (*groupTracker)(nil)))
+		if c.groups != nil || c.keptBy != "" || c.held != nil {
+			c, inner = ownIterator(ctx)
 		}
 		child, err := b.main.Build(inner, n.Child, r)
 		if err != nil {
 			return nil, true, err
 		}
 		var it sql.RowIter = &signedProjectIter{projs: n.Projections, child: child}
-		if groups != nil {
-			it = &checkedIter{child: it, groups: groups}
+		if c.groups != nil || c.keptBy != "" {
+			it = c.wrap(it)
 		}
 		return it, true, nil
 	case *plan.Values:

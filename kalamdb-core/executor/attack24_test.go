@@ -1,0 +1,44 @@
+package executor_test
+
+import (
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+)
+
+// TestAttack24SortOverProjectionIsCharged: an ORDER BY keeps every row it
+// sorts, and its rows are its child's. When the child was a projection
+// (the select list of the query it orders), the charge skipped it and fell
+// on the rows under it, before the select list computed its values: a
+// `user` sorting a thousand values of a megabyte held a gigabyte under a
+// 256 MiB budget (`SELECT count(*) FROM (SELECT repeat('a', 1000000) || g
+// x FROM generate_series(1, 1000) g ORDER BY 1) t`, 2 GB resident, 15 s).
+// The same holds for the rows of the other operators that keep their
+// child's: a window's, a join's cached side.
+func TestAttack24SortOverProjectionIsCharged(t *testing.T) {
+	const budget = 16 << 20
+	acct := memory.NewAccount(1 << 30)
+	e := newEnvWithMemory(t, budget, acct)
+	alice := e.as("alice", systable.RoleUser)
+	for _, q := range []string{
+		"SELECT count(*) FROM (SELECT repeat('a', 100000) || g AS x FROM generate_series(1, 400) g ORDER BY 1) t",
+		"SELECT count(*) FROM (SELECT repeat('a', 100000) || g AS x FROM generate_series(1, 400) g ORDER BY 1 DESC LIMIT 400) t",
+		"SELECT count(*) FROM generate_series(1, 3) a WHERE 'z' IN (SELECT repeat('a', 100000) || g FROM generate_series(1, 400) g)",
+		"SELECT count(*) FROM generate_series(1, 3) a WHERE 'z' IN (SELECT repeat('a', 100000) || g || a FROM generate_series(1, 400) g)",
+		"SELECT count(*) FROM (SELECT x, row_number() OVER (ORDER BY x) FROM (SELECT repeat('a', 100000) || g AS x FROM generate_series(1, 400) g) s) t",
+	} {
+		alice.failsNaming(apierror.ResourceLimitExceeded, "statement_memory_bytes", q)
+		if used := acct.Used(); used != 0 {
+			t.Errorf("%.80s: the server's account still holds %d bytes", q, used)
+		}
+	}
+	// Within the budget the same shapes answer as before.
+	if got := alice.rows("SELECT count(*) FROM (SELECT repeat('a', 1000) || g AS x FROM generate_series(1, 400) g ORDER BY 1) t"); got != `[[400]]` {
+		t.Errorf("within the budget: %s", got)
+	}
+	if got := alice.rows("SELECT x FROM (SELECT g % 3 AS x FROM generate_series(1, 5) g ORDER BY g DESC) t"); got != `[[2],[1],[0],[2],[1]]` {
+		t.Errorf("order kept: %s", got)
+	}
+}
