@@ -1,8 +1,11 @@
 package executor_test
 
 import (
+	"strings"
 	"testing"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
@@ -41,4 +44,25 @@ func TestAttack24SortOverProjectionIsCharged(t *testing.T) {
 	if got := alice.rows("SELECT x FROM (SELECT g % 3 AS x FROM generate_series(1, 5) g ORDER BY g DESC) t"); got != `[[2],[1],[0],[2],[1]]` {
 		t.Errorf("order kept: %s", got)
 	}
+}
+
+// TestAttack24ColumnNamesCountAgainstTheResult: a result column is named
+// by the text of its expression, and one name can stand for many columns
+// (`x.*` repeated over a derived table). Names were not counted against
+// max_result_bytes: 200 kB of SQL (`SELECT x.*, x.*, … 799 times FROM
+// (SELECT length('<200,000 a>')) x`) answered 160 MB, 2.5 times the 64 MiB
+// bound, and a request of 10 MiB could ask for 8 GB, encoded after the
+// statement ended, outside its time limit.
+func TestAttack24ColumnNamesCountAgainstTheResult(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{MaxResultBytes: 1 << 20}, engine.Limits{})
+	alice := e.as("alice", systable.RoleUser)
+	name := "length('" + strings.Repeat("a", 20000) + "')"
+	wide := "SELECT " + strings.Repeat("x.*, ", 99) + "x.* FROM (SELECT " + name + ") x"
+	alice.failsNaming(apierror.ResourceLimitExceeded, "max_result_bytes", wide)
+	alice.failsNaming(apierror.ResourceLimitExceeded, "max_result_bytes", wide+" WHERE false")
+	// Names count with the request's rows: two statements under it alone
+	// are not under it together.
+	half := "SELECT " + strings.Repeat("x.*, ", 29) + "x.* FROM (SELECT " + name + ") x"
+	alice.must(half)
+	alice.fails(apierror.ResourceLimitExceeded, half+"; "+half)
 }
