@@ -63,16 +63,13 @@ func (b *checkedBuilder) buildSigned(ctx *sql.Context, n sql.Node, r sql.Row) (i
 		if len(r) > 0 {
 			return nil, false, nil // a trigger's row: the engine evaluates against it
 		}
-		rows := make([]sql.Row, len(n.ExpressionTuples))
-		for i, tuple := range n.ExpressionTuples {
+		return &tuplesIter{n: len(n.ExpressionTuples), row: func(ctx *sql.Context, i int) (sql.Row, error) {
 			// As the engine's VALUES: a tuple is evaluated against a row
 			// of its own width (of NULLs), which the plans of subqueries
 			// in it are built for.
-			if rows[i], err = projectSigned(ctx, tuple, make(sql.Row, len(tuple))); err != nil {
-				return nil, true, err
-			}
-		}
-		return sql.RowsToRowIter(rows...), true, nil
+			tuple := n.ExpressionTuples[i]
+			return projectSigned(ctx, tuple, make(sql.Row, len(tuple)))
+		}}, true, nil
 	}
 	return nil, false, nil
 }

@@ -1,6 +1,8 @@
 package executor_test
 
 import (
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -65,4 +67,44 @@ func TestAttack24ColumnNamesCountAgainstTheResult(t *testing.T) {
 	half := "SELECT " + strings.Repeat("x.*, ", 29) + "x.* FROM (SELECT " + name + ") x"
 	alice.must(half)
 	alice.fails(apierror.ResourceLimitExceeded, half+"; "+half)
+}
+
+// TestAttack24ValuesAreComputedAsTheyAreRead: a VALUES list computed all
+// of its rows before returning the first, and kept them, uncharged: 30 kB
+// of SQL (`SELECT count(*) FROM (VALUES (repeat('a', 10000000) || '0'),
+// … 100 rows) v(x)`) held a gigabyte (1.6 GB resident) under a 256 MiB
+// budget, and a thousand rows of 16 MiB would be 16 GB. PostgreSQL computes
+// a row when it is read, so a LIMIT stops before a failing row.
+func TestAttack24ValuesAreComputedAsTheyAreRead(t *testing.T) {
+	const budget = 4 << 20
+	acct := memory.NewAccount(1 << 30)
+	e := newEnvWithMemory(t, budget, acct)
+	root := e.root()
+	root.must("CREATE NAMESPACE app; CREATE TABLE app.t (id INT PRIMARY KEY, b TEXT) WITH (TYPE = 'USER')")
+	alice := e.as("alice", systable.RoleUser)
+	if got := alice.rows("SELECT x FROM (VALUES (1), (1 / (random()::int * 0))) v(x) LIMIT 1"); got != `[[1]]` {
+		t.Errorf("LIMIT 1 over a failing second row: %s", got)
+	}
+	// The rows an INSERT writes are charged as it writes them; the values
+	// it writes must not all be built first.
+	var rows []string
+	for i := range 100 {
+		rows = append(rows, "("+strconv.Itoa(i)+", repeat('a', 1000000) || '"+strconv.Itoa(i)+"')")
+	}
+	for _, q := range []string{
+		"INSERT INTO app.t VALUES " + strings.Join(rows, ", "),
+		"SELECT x FROM (VALUES " + strings.Join(rows, ", ") + ") v(i, x) ORDER BY x",
+	} {
+		runtime.GC()
+		before := heapAllocated()
+		alice.failsNaming(apierror.ResourceLimitExceeded, "statement_memory_bytes", q)
+		allocated := heapAllocated() - before
+		t.Logf("%.40s: %d MiB allocated", q, allocated>>20)
+		if allocated > 8*budget {
+			t.Errorf("%.60s: allocated %d MiB before failing, over eight times the budget of %d MiB", q, allocated>>20, budget>>20)
+		}
+	}
+	if got := alice.rows("SELECT count(*) FROM app.t"); got != `[[0]]` {
+		t.Errorf("rows kept: %s", got)
+	}
 }
