@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"sync/atomic"
@@ -129,12 +130,26 @@ func valueLimit(ctx *sql.Context) int64 {
 // size of their result before they allocate it and call this, so a
 // statement such as SELECT repeat('x', 1e9) fails at once instead of
 // exhausting the server's memory. A negative n is an overflowed size.
+//
+// While the planner folds a WHERE's constants (wrapFolded), it also checks
+// the statement's context and charges the value to the statement's budget:
+// folding happens inside one planner step, which nothing else interrupts,
+// and the plan keeps what it builds.
 func checkResultSize(ctx *sql.Context, n int64) error {
 	if limit := valueLimit(ctx); n < 0 || n > limit {
 		return limitError("max_value_bytes", "a function would build a value over the largest value of %s", memory.ByteCount(limit))
 	}
+	if folding, _ := ctx.Value(foldingKey{}).(bool); folding {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
+		return hold(ctx, "constants of a WHERE", n)
+	}
 	return nil
 }
+
+// foldingKey marks the context of the planner's folding of constants.
+type foldingKey struct{}
 
 // rowSize is about the memory a row's values hold.
 func rowSize(row []any) int64 {
