@@ -107,6 +107,12 @@ func TestAttack24ValuesAreComputedAsTheyAreRead(t *testing.T) {
 	if got := alice.rows("SELECT count(*) FROM app.t"); got != `[[0]]` {
 		t.Errorf("rows kept: %s", got)
 	}
+	// A row computed after the rows before it were written still reads
+	// the table as the statement found it, as in PostgreSQL.
+	alice.must("INSERT INTO app.t VALUES (1, (SELECT count(*) FROM app.t)::text), (2, (SELECT count(*) FROM app.t)::text), (3, (SELECT max(id) FROM app.t)::text)")
+	if got := alice.rows("SELECT id, b FROM app.t ORDER BY id"); got != `[[1,"0"],[2,"0"],[3,null]]` {
+		t.Errorf("rows read by later VALUES rows: %s", got)
+	}
 }
 
 // TestAttack24FoldedConstantsAreCharged: the planner folds the parts of a
