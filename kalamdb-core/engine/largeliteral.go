@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"fmt"
 	"maps"
@@ -235,8 +234,11 @@ func wrapFolded(apply analyzer.RuleFunc) analyzer.RuleFunc {
 		if err != nil {
 			return n, transform.SameTree, err
 		}
-		folding := ctx.WithContext(context.WithValue(ctx, foldingKey{}, true))
-		out, same, err := apply(folding, a, n, scope, sel, qf)
+		if s, err := sessionOf(ctx); err == nil {
+			s.budget.folding.Store(true)
+			defer s.budget.folding.Store(false)
+		}
+		out, same, err := apply(ctx, a, n, scope, sel, qf)
 		if err != nil || (same && large == nil) {
 			return out, same, err
 		}

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
@@ -142,5 +143,26 @@ func TestAttack24FoldedConstantsAreCharged(t *testing.T) {
 	}
 	if got := alice.rows("SELECT g FROM generate_series(1, 3) g WHERE repeat('a', 3) || g IN ('aaa2', repeat('b', 1000))"); got != `[[2]]` {
 		t.Errorf("within the budget: %s", got)
+	}
+}
+
+// TestAttack24OneRowStopsAtTheTimeLimit: the engine checks a statement's
+// context between rows, and a single row can be any amount of work: 300
+// columns of length(repeat('a', 16000000) || '0') ran 8.8 s under a 2 s
+// limit, and 20,000 (800 kB of SQL) would run for minutes. Every function
+// that builds a value checks the context first. Bounded by the bytes the
+// statement allocates: 100 columns allocate 3 GB when they all run.
+func TestAttack24OneRowStopsAtTheTimeLimit(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{Timeout: engine.Timeouts{Default: 50 * time.Millisecond}})
+	alice := e.as("alice", systable.RoleUser)
+	var cols []string
+	for i := range 100 {
+		cols = append(cols, "length(repeat('a', 16000000) || '"+strconv.Itoa(i)+"')")
+	}
+	runtime.GC()
+	before := heapAllocated()
+	alice.fails(apierror.QueryTimeout, "SELECT "+strings.Join(cols, ", ")+" FROM generate_series(1, 1)")
+	if allocated := heapAllocated() - before; allocated > 1<<30 {
+		t.Errorf("allocated %d MiB before stopping", allocated>>20)
 	}
 }
