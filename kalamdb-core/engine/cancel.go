@@ -7,6 +7,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression/function"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/rowexec"
+	"github.com/dolthub/go-mysql-server/sql/transform"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
@@ -129,7 +130,7 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 // (direct) or a grouping's tracker must not reach its children, whose
 // rows have another shape than the grouping's input.
 func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct bool) (sql.RowIter, error) {
-	if !wrappable(n) {
+	if !wrappable(n) && !keptProjection(ctx, n) {
 		if g, _ := ctx.Value(groupsKey{}).(*groupTracker); g == nil && !direct {
 			return nil, nil
 		}
@@ -216,6 +217,27 @@ func wrappable(n sql.Node) bool {
 		return false
 	}
 	return true
+}
+
+// keptProjection reports whether n is a projection whose parent keeps its
+// rows (a sort, a window, a join's cached side): those rows are the ones
+// to charge, with the values its select list computes, not the narrower
+// rows under it. Such a projection holds no write (the engine looks for
+// the iterators of writes only along the chain of projections above them).
+func keptProjection(ctx *sql.Context, n sql.Node) bool {
+	p, ok := n.(*plan.Project)
+	if !ok || checksOf(ctx).keptBy == "" {
+		return false
+	}
+	writes := false
+	transform.Inspect(p, func(n sql.Node) bool {
+		switch n.(type) {
+		case *plan.InsertInto, *plan.Update, *plan.UpdateJoin, *plan.DeleteFrom, *plan.TriggerExecutor, *plan.Block:
+			writes = true
+		}
+		return !writes
+	})
+	return !writes
 }
 
 // refuseEngineRegex fails a plan node whose expressions contain one of the

@@ -41,36 +41,35 @@ func (b *checkedBuilder) buildSigned(ctx *sql.Context, n sql.Node, r sql.Row) (i
 		if on, _ := ctx.Value(signedZerosKey{}).(bool); !on && !n.IsReadOnly() {
 			return nil, false, nil
 		}
-		// A grouping's tracker counts the grouping's input, the rows of
-		// this projection, not those of its child (see build).
-		groups, _ := ctx.Value(groupsKey{}).(*groupTracker)
+		// A grouping's tracker counts the grouping's input, and a sort,
+		// a window or a join keeps the rows of its child: the rows of
+		// this projection, with the values its select list computes, not
+		// those of its child (see build).
+		c := checksOf(ctx)
 		inner := ctx
-		if groups != nil {
-			inner = ctx.WithContext(context.WithValue(ctx, groupsKey{}, (*groupTracker)(nil)))
+		if c.groups != nil || c.keptBy != "" || c.held != nil {
+			c, inner = ownIterator(ctx)
 		}
 		child, err := b.main.Build(inner, n.Child, r)
 		if err != nil {
 			return nil, true, err
 		}
 		var it sql.RowIter = &signedProjectIter{projs: n.Projections, child: child}
-		if groups != nil {
-			it = &checkedIter{child: it, groups: groups}
+		if c.groups != nil || c.keptBy != "" {
+			it = c.wrap(it)
 		}
 		return it, true, nil
 	case *plan.Values:
 		if len(r) > 0 {
 			return nil, false, nil // a trigger's row: the engine evaluates against it
 		}
-		rows := make([]sql.Row, len(n.ExpressionTuples))
-		for i, tuple := range n.ExpressionTuples {
+		return &tuplesIter{n: len(n.ExpressionTuples), row: func(ctx *sql.Context, i int) (sql.Row, error) {
 			// As the engine's VALUES: a tuple is evaluated against a row
 			// of its own width (of NULLs), which the plans of subqueries
 			// in it are built for.
-			if rows[i], err = projectSigned(ctx, tuple, make(sql.Row, len(tuple))); err != nil {
-				return nil, true, err
-			}
-		}
-		return sql.RowsToRowIter(rows...), true, nil
+			tuple := n.ExpressionTuples[i]
+			return projectSigned(ctx, tuple, make(sql.Row, len(tuple)))
+		}}, true, nil
 	}
 	return nil, false, nil
 }

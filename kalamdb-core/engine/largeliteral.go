@@ -216,7 +216,9 @@ func plannerBindings(sctx *sql.Context, bindings map[string]sqlparser.Expr, para
 // every expression without columns that is not its literal: the
 // largeLiterals of the filters go in as their literals, and come out as
 // they went in (not evaluated again: a copy each), and a large literal
-// the rule made is planned as a largeLiteral.
+// the rule made is planned as a largeLiteral. The values the rule builds
+// are charged, and it stops at the statement's time limit
+// (checkResultSize).
 func wrapFolded(apply analyzer.RuleFunc) analyzer.RuleFunc {
 	return func(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
 		var large map[*expression.Literal]*largeLiteral
@@ -233,6 +235,10 @@ func wrapFolded(apply analyzer.RuleFunc) analyzer.RuleFunc {
 		})
 		if err != nil {
 			return n, transform.SameTree, err
+		}
+		if s, err := sessionOf(ctx); err == nil {
+			s.budget.folding.Store(true)
+			defer s.budget.folding.Store(false)
 		}
 		out, same, err := apply(ctx, a, n, scope, sel, qf)
 		if err != nil || (same && large == nil) {

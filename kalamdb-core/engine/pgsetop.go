@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"io"
 	"reflect"
 	"slices"
 	"strings"
@@ -401,8 +402,8 @@ func typeAfterNull(col []sql.Expression) sql.Type {
 // scale, and panicked on a NULL there (VALUES (1.5), (NULL)).
 func valuesRows(ctx *sql.Context, v *plan.ValueDerivedTable, row sql.Row) (sql.RowIter, error) {
 	sch := v.Schema()
-	rows := make([]sql.Row, len(v.ExpressionTuples))
-	for i, tuple := range v.ExpressionTuples {
+	return &tuplesIter{n: len(v.ExpressionTuples), row: func(ctx *sql.Context, i int) (sql.Row, error) {
+		tuple := v.ExpressionTuples[i]
 		vals := make(sql.Row, len(tuple))
 		for j, e := range tuple {
 			x, err := e.Eval(ctx, row)
@@ -421,10 +422,28 @@ func valuesRows(ctx *sql.Context, v *plan.ValueDerivedTable, row sql.Row) (sql.R
 				}
 			}
 		}
-		rows[i] = vals
-	}
-	return sql.RowsToRowIter(rows...), nil
+		return vals, nil
+	}}, nil
 }
+
+// tuplesIter computes the rows of a VALUES list as they are read, as
+// PostgreSQL does: a LIMIT stops before a row that fails, and the rows are
+// not all held at once (a hundred rows of repeat('a', 10000000) held a
+// gigabyte, uncharged, before the first was read).
+type tuplesIter struct {
+	n, next int
+	row     func(ctx *sql.Context, i int) (sql.Row, error)
+}
+
+func (it *tuplesIter) Next(ctx *sql.Context) (sql.Row, error) {
+	if it.next >= it.n {
+		return nil, io.EOF
+	}
+	it.next++
+	return it.row(ctx, it.next-1)
+}
+
+func (it *tuplesIter) Close(*sql.Context) error { return nil }
 
 // decimalDigits is the digits before the point a decimal expression of
 // type t needs: a literal's own (the translation writes decimal literals
