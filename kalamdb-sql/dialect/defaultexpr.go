@@ -87,6 +87,11 @@ func binaryPrec(op string) int {
 	return 0
 }
 
+// maxDefaultDepth bounds the nesting of a DEFAULT expression, as
+// pgsql's maxExprDepth bounds a query's: the fold recurses once per
+// level, and a statement of megabytes of "(" would overflow the stack.
+const maxDefaultDepth = 1000
+
 // constExpr parses and folds a constant expression whose operators bind
 // tighter than minPrec.
 func (p *parser) constExpr(minPrec int) (constant, error) {
@@ -94,15 +99,27 @@ func (p *parser) constExpr(minPrec int) (constant, error) {
 	if err != nil {
 		return constant{}, err
 	}
+	// A chain of || (the loosest operator, so nothing else follows it at
+	// this level) is folded into cat rather than by copying the text so
+	// far at each operator, which was quadratic in the chain's length;
+	// left then holds "" for the text cat has.
+	var cat strings.Builder
+	inCat := false
+	done := func() constant {
+		if inCat {
+			left.v = cat.String()
+		}
+		return left
+	}
 	for {
 		t := p.peek()
 		if t.kind != TokPunct {
-			return left, nil
+			return done(), nil
 		}
 		op := p.raw(t)
 		prec := binaryPrec(op)
 		if prec == 0 || prec <= minPrec {
-			return left, nil
+			return done(), nil
 		}
 		p.i++
 		right, err := p.constExpr(prec)
@@ -112,13 +129,32 @@ func (p *parser) constExpr(minPrec int) (constant, error) {
 		if left, err = p.foldBinary(t, op, left, right); err != nil {
 			return constant{}, err
 		}
+		if op != "||" {
+			continue
+		}
+		s, ok := left.v.(string)
+		if !ok {
+			// NULL: the rest of the chain is NULL too.
+			inCat = false
+			continue
+		}
+		if !inCat {
+			cat.Reset()
+		}
+		cat.WriteString(s)
+		inCat, left.v = true, ""
 	}
 }
 
 // constUnary parses a signed operand and the casts after it (:: binds
 // tighter than a sign, as in PostgreSQL: -'1'::int is -('1'::int)).
 func (p *parser) constUnary() (constant, error) {
+	p.defaultDepth++
+	defer func() { p.defaultDepth-- }()
 	t := p.peek()
+	if p.defaultDepth > maxDefaultDepth {
+		return constant{}, p.errAt(t.pos, "expression nested too deeply (more than %d levels)", maxDefaultDepth)
+	}
 	if p.isPunct(t, "-") || p.isPunct(t, "+") {
 		p.i++
 		// A signed number is one literal, as PostgreSQL reads it.
