@@ -578,6 +578,11 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 			}
 		case float64:
 			r := math.Round(v)
+			if c.typ == PgReal || c.typ == PgDouble {
+				// PostgreSQL's float to integer casts round with rint,
+				// half to even; a numeric's round half away from zero.
+				r = math.RoundToEven(v)
+			}
 			if r < math.MinInt64 || r >= math.MaxInt64 {
 				return out, p.errAt(c.pos, "%s out of range", typ)
 			}
@@ -600,9 +605,9 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 			if !isTextual(c.typ) {
 				return out, cannot()
 			}
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil && !errorsIsRange(err) {
-				return out, p.errAt(c.pos, "invalid input syntax for type %s: %q", typ, snippet(v))
+			f, err := p.floatInput(c.pos, v, typ)
+			if err != nil {
+				return out, err
 			}
 			out.v = f
 		case int64:
@@ -657,6 +662,35 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 		out.v = s
 	}
 	return out, nil
+}
+
+// floatInput reads text v as a number of type typ the way PostgreSQL's
+// float and numeric input does: decimal digits only (Go's parser also
+// takes hexadecimal and digit separators), out of range an error rather
+// than an infinity. Infinity and NaN, which PostgreSQL's float8 takes,
+// are refused: the catalog stores the value as JSON, which has neither.
+func (p *parser) floatInput(pos int, v, typ string) (float64, error) {
+	t := strings.TrimSpace(v)
+	word := strings.ToLower(strings.TrimLeft(t, "+-"))
+	switch word {
+	case "inf", "infinity", "nan":
+		name := "Infinity"
+		if word == "nan" {
+			name = "NaN"
+		}
+		return 0, p.codeAt(apierror.Unsupported, pos, "a DEFAULT of %s computed by a cast is not supported: write '%s' alone", name, name)
+	}
+	if t == "" || strings.IndexFunc(t, func(r rune) bool { return !strings.ContainsRune("0123456789.+-eE", r) }) >= 0 {
+		return 0, p.errAt(pos, "invalid input syntax for type %s: %q", typ, snippet(v))
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if errorsIsRange(err) {
+		return 0, p.errAt(pos, "%q is out of range for type %s", snippet(v), typ)
+	}
+	if err != nil {
+		return 0, p.errAt(pos, "invalid input syntax for type %s: %q", typ, snippet(v))
+	}
+	return f, nil
 }
 
 func isTextual(typ string) bool { return typ == "" || typ == PgText || typ == PgVarchar }

@@ -60,3 +60,34 @@ func TestReview24DefaultConcatLinear(t *testing.T) {
 		t.Fatalf("folded text of %d bytes, want %d", len(got.(string)), len(want))
 	}
 }
+
+// A cast to a floating-point type reads the text as PostgreSQL's float
+// input does: out of range is an error, hexadecimal is no number, and
+// Infinity and NaN (which the catalog's JSON cannot hold: "encode
+// system.table_schemas: json: unsupported value: +Inf" was the answer,
+// an internal error) are refused in words. A float cast to an integer
+// rounds half to even, as PostgreSQL's rint does (2.5::float8::int was 3,
+// PostgreSQL's is 2); a numeric rounds half away from zero.
+func TestReview24DefaultFloatCasts(t *testing.T) {
+	runErrCases(t, []errCase{
+		{name: "float out of range", sql: "CREATE TABLE t (a FLOAT DEFAULT '1e400'::float8)", code: apierror.InvalidSQL, msg: `"1e400" is out of range for type double precision`, pos: 33},
+		{name: "infinity", sql: "CREATE TABLE t (a FLOAT DEFAULT 'Infinity'::float8)", code: apierror.Unsupported, msg: "Infinity", pos: 33},
+		{name: "nan", sql: "CREATE TABLE t (a FLOAT DEFAULT ' nan '::double precision)", code: apierror.Unsupported, msg: "NaN", pos: 33},
+		{name: "hex float", sql: "CREATE TABLE t (a INT DEFAULT '0x1p4'::float8::int)", code: apierror.InvalidSQL, msg: `invalid input syntax for type double precision: "0x1p4"`, pos: 31},
+		{name: "underscore", sql: "CREATE TABLE t (a FLOAT DEFAULT '1_0'::real)", code: apierror.InvalidSQL, msg: `invalid input syntax for type real: "1_0"`, pos: 33},
+	})
+	for expr, want := range map[string]int64{
+		"2.5::float8::int":   2,
+		"3.5::float8::int":   4,
+		"-2.5::float4::int":  -2,
+		"2.5::int":           3,
+		"-2.5::int":          -3,
+		"'2.5'::real::int":   2,
+		"'1e3'::float8::int": 1000,
+	} {
+		st := parseAs[*CreateTable](t, "CREATE TABLE t (c INT DEFAULT "+expr+")")
+		if got := st.Columns[0].Default.Literal; got != want {
+			t.Errorf("%s = %v, want %d", expr, got, want)
+		}
+	}
+}
