@@ -1,6 +1,8 @@
 package dialect
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
@@ -335,6 +337,41 @@ type DefaultExpr struct {
 	// value Literal holds folded; empty for a lone literal, which its
 	// column's type reads.
 	Type string `json:"Type,omitempty"`
+}
+
+// UnmarshalJSON reads d as the catalog stores it (JSON), with Literal's
+// integers as int64: encoding/json reads every number of an any as a
+// float64, which turned a BIGINT DEFAULT beyond 2^53 into another value
+// (9223372036854775807 into -9223372036854775808) once a restart read
+// the schema back.
+func (d *DefaultExpr) UnmarshalJSON(b []byte) error {
+	type plain DefaultExpr
+	aux := struct {
+		*plain
+		Literal json.RawMessage
+	}{plain: (*plain)(d)}
+	if err := json.Unmarshal(b, &aux); err != nil {
+		return err
+	}
+	d.Literal = nil
+	if len(aux.Literal) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(aux.Literal))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil {
+		return err
+	}
+	if n, ok := v.(json.Number); ok {
+		if i, err := n.Int64(); err == nil {
+			v = i
+		} else if v, err = n.Float64(); err != nil {
+			return err
+		}
+	}
+	d.Literal = v
+	return nil
 }
 
 // IsNull reports whether d gives no value: no DEFAULT, or DEFAULT NULL

@@ -87,6 +87,11 @@ func binaryPrec(op string) int {
 	return 0
 }
 
+// maxDefaultDepth bounds the nesting of a DEFAULT expression, as
+// pgsql's maxExprDepth bounds a query's: the fold recurses once per
+// level, and a statement of megabytes of "(" would overflow the stack.
+const maxDefaultDepth = 1000
+
 // constExpr parses and folds a constant expression whose operators bind
 // tighter than minPrec.
 func (p *parser) constExpr(minPrec int) (constant, error) {
@@ -94,15 +99,27 @@ func (p *parser) constExpr(minPrec int) (constant, error) {
 	if err != nil {
 		return constant{}, err
 	}
+	// A chain of || (the loosest operator, so nothing else follows it at
+	// this level) is folded into cat rather than by copying the text so
+	// far at each operator, which was quadratic in the chain's length;
+	// left then holds "" for the text cat has.
+	var cat strings.Builder
+	inCat := false
+	done := func() constant {
+		if inCat {
+			left.v = cat.String()
+		}
+		return left
+	}
 	for {
 		t := p.peek()
 		if t.kind != TokPunct {
-			return left, nil
+			return done(), nil
 		}
 		op := p.raw(t)
 		prec := binaryPrec(op)
 		if prec == 0 || prec <= minPrec {
-			return left, nil
+			return done(), nil
 		}
 		p.i++
 		right, err := p.constExpr(prec)
@@ -112,13 +129,32 @@ func (p *parser) constExpr(minPrec int) (constant, error) {
 		if left, err = p.foldBinary(t, op, left, right); err != nil {
 			return constant{}, err
 		}
+		if op != "||" {
+			continue
+		}
+		s, ok := left.v.(string)
+		if !ok {
+			// NULL: the rest of the chain is NULL too.
+			inCat = false
+			continue
+		}
+		if !inCat {
+			cat.Reset()
+		}
+		cat.WriteString(s)
+		inCat, left.v = true, ""
 	}
 }
 
 // constUnary parses a signed operand and the casts after it (:: binds
 // tighter than a sign, as in PostgreSQL: -'1'::int is -('1'::int)).
 func (p *parser) constUnary() (constant, error) {
+	p.defaultDepth++
+	defer func() { p.defaultDepth-- }()
 	t := p.peek()
+	if p.defaultDepth > maxDefaultDepth {
+		return constant{}, p.errAt(t.pos, "expression nested too deeply (more than %d levels)", maxDefaultDepth)
+	}
 	if p.isPunct(t, "-") || p.isPunct(t, "+") {
 		p.i++
 		// A signed number is one literal, as PostgreSQL reads it.
@@ -542,6 +578,11 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 			}
 		case float64:
 			r := math.Round(v)
+			if c.typ == PgReal || c.typ == PgDouble {
+				// PostgreSQL's float to integer casts round with rint,
+				// half to even; a numeric's round half away from zero.
+				r = math.RoundToEven(v)
+			}
 			if r < math.MinInt64 || r >= math.MaxInt64 {
 				return out, p.errAt(c.pos, "%s out of range", typ)
 			}
@@ -564,9 +605,9 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 			if !isTextual(c.typ) {
 				return out, cannot()
 			}
-			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
-			if err != nil && !errorsIsRange(err) {
-				return out, p.errAt(c.pos, "invalid input syntax for type %s: %q", typ, snippet(v))
+			f, err := p.floatInput(c.pos, v, typ)
+			if err != nil {
+				return out, err
 			}
 			out.v = f
 		case int64:
@@ -621,6 +662,35 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 		out.v = s
 	}
 	return out, nil
+}
+
+// floatInput reads text v as a number of type typ the way PostgreSQL's
+// float and numeric input does: decimal digits only (Go's parser also
+// takes hexadecimal and digit separators), out of range an error rather
+// than an infinity. Infinity and NaN, which PostgreSQL's float8 takes,
+// are refused: the catalog stores the value as JSON, which has neither.
+func (p *parser) floatInput(pos int, v, typ string) (float64, error) {
+	t := strings.TrimSpace(v)
+	word := strings.ToLower(strings.TrimLeft(t, "+-"))
+	switch word {
+	case "inf", "infinity", "nan":
+		name := "Infinity"
+		if word == "nan" {
+			name = "NaN"
+		}
+		return 0, p.codeAt(apierror.Unsupported, pos, "a DEFAULT of %s computed by a cast is not supported: write '%s' alone", name, name)
+	}
+	if t == "" || strings.IndexFunc(t, func(r rune) bool { return !strings.ContainsRune("0123456789.+-eE", r) }) >= 0 {
+		return 0, p.errAt(pos, "invalid input syntax for type %s: %q", typ, snippet(v))
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if errorsIsRange(err) {
+		return 0, p.errAt(pos, "%q is out of range for type %s", snippet(v), typ)
+	}
+	if err != nil {
+		return 0, p.errAt(pos, "invalid input syntax for type %s: %q", typ, snippet(v))
+	}
+	return f, nil
 }
 
 func isTextual(typ string) bool { return typ == "" || typ == PgText || typ == PgVarchar }

@@ -127,6 +127,9 @@ type parser struct {
 	toks     []token
 	i        int
 	stmtText string
+	// defaultDepth is the nesting of the DEFAULT expression being folded
+	// (defaultexpr.go).
+	defaultDepth int
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }

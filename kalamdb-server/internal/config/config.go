@@ -610,9 +610,21 @@ func checkHost(h string, bad func(key, format string, args ...any)) {
 	case strings.TrimSpace(h) == "":
 		bad("server.host", "must not be empty")
 	case net.ParseIP(h) != nil:
+	case zonedIPv6(h):
 	case !hostNamePattern.MatchString(h):
 		bad("server.host", "%q is not an IP address or host name (without a port, a scheme or brackets: the port is server.port)", h)
 	}
+}
+
+// zonedIPv6 reports whether h is an IPv6 address with its zone
+// ("fe80::1%eth0"), which a link-local listen address needs and
+// net.ParseIP does not read.
+func zonedIPv6(h string) bool {
+	addr, zone, ok := strings.Cut(h, "%")
+	ip := net.ParseIP(addr)
+	return ok && ip != nil && ip.To4() == nil && zone != "" && !strings.ContainsFunc(zone, func(r rune) bool {
+		return r <= ' ' || r == '%' || r == '[' || r == ']' || r > '~'
+	})
 }
 
 // hostNamePattern is a host name: RFC 1123 labels, with the underscores
