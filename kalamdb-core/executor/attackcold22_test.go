@@ -22,8 +22,8 @@ import (
 // flushes, so that files lack columns or hold a dropped one.
 //
 // KALAMDB_TWIN_ROUNDS is the number of rounds (5, the fewest that make
-// every change of columns and compact after the last; make soak runs
-// more).
+// every change of columns; a batch under the last schema and a
+// compaction follow them; make soak runs more).
 func TestAttackCold22TwinTables(t *testing.T) {
 	for _, seed := range []uint64{1} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { attackCold22Twins(t, seed) })
@@ -294,7 +294,8 @@ func attackCold22Twins(t *testing.T, seed uint64) {
 		}
 	}
 	// Rounds 1 to 4 change columns; a compaction after round 2's
-	// (files with and without the added columns) and after the last.
+	// (files with and without the added columns), and one at the end,
+	// after a batch written under the last schema.
 	rounds := max(propertyRounds(t, "KALAMDB_TWIN_ROUNDS", 5), 5)
 	for round := range rounds {
 		insert(30 + rng.IntN(40))
@@ -311,11 +312,19 @@ func attackCold22Twins(t *testing.T, seed uint64) {
 		check(fmt.Sprintf("round %d, altered", round))
 		flushTable(t, e, "c.k")
 		check(fmt.Sprintf("round %d, altered and flushed", round))
-		if round == 2 || round == rounds-1 {
+		if round == 2 {
 			runJob(t, e, "STORAGE COMPACT TABLE c.k")
 			check(fmt.Sprintf("round %d, compacted", round))
 		}
 	}
+	// Rows of the last schema only, flushed, then compacted with the
+	// files of every earlier one (the sixth round make test ran before).
+	insert(20 + rng.IntN(20))
+	change(5 + rng.IntN(5))
+	flushTable(t, e, "c.k")
+	check("last schema, flushed")
+	runJob(t, e, "STORAGE COMPACT TABLE c.k")
+	check("last schema, compacted")
 	if pruned == 0 {
 		t.Error("no row group was pruned")
 	}
