@@ -445,6 +445,9 @@ func (e *Engine) plan(sctx *sql.Context, stmt sqlparser.Statement, text string, 
 	if err := boundSubqueryNesting(stmt); err != nil {
 		return nil, err
 	}
+	if err := boundTargetLists(stmt, e.cat.Snapshot(), sctx.GetCurrentDatabase()); err != nil {
+		return nil, err
+	}
 	if err := boundDerivedColumns(stmt, e.cat.Snapshot(), sctx.GetCurrentDatabase()); err != nil {
 		return nil, err
 	}
