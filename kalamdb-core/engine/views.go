@@ -409,6 +409,10 @@ func (e *Engine) PlanView(ctx context.Context, req ViewRequest) (*systable.View,
 		return nil, err
 	}
 	sch := node.Schema()
+	if len(sch) > systable.MaxTableColumns {
+		// A view is a relation like a table, as in PostgreSQL.
+		return nil, apierror.New(apierror.ResourceLimitExceeded, "tables can have at most %d columns (limit: max_table_columns)", systable.MaxTableColumns)
+	}
 	if len(cv.Columns) > len(sch) {
 		return nil, apierror.New(apierror.InvalidSQL, "CREATE VIEW specifies more column names than columns")
 	}

@@ -73,7 +73,17 @@ func TestTlist24Views(t *testing.T) {
 	wideTable(root, "h1", 799)
 	wideTable(root, "h2", 799)
 	want := fmt.Sprintf("target lists can have at most %d entries", engine.MaxTargetListEntries)
+	aliased := make([]string, engine.MaxTargetListEntries+1)
+	for i := range aliased {
+		aliased[i] = fmt.Sprintf("1 AS x%d", i)
+	}
+	root.failsNaming(apierror.ResourceLimitExceeded, want, `CREATE VIEW app.v AS SELECT `+strings.Join(aliased, ", "))
+	// PostgreSQL counts the list before it looks at the names.
 	root.failsNaming(apierror.ResourceLimitExceeded, want, `CREATE VIEW app.v AS SELECT *, a.* FROM app.h1 a, app.h2 b`)
+	// A view, like a table, has at most 1600 columns, as in PostgreSQL.
+	root.failsNaming(apierror.ResourceLimitExceeded, "tables can have at most 1600 columns (limit: max_table_columns)",
+		`CREATE VIEW app.v AS SELECT `+strings.Join(aliased[:engine.MaxTargetListEntries], ", "))
+	root.failsNaming(apierror.ResourceLimitExceeded, "tables can have at most 1600 columns", `CREATE VIEW app.v AS SELECT * FROM app.h1 a, app.h2 b`)
 	if got := root.rows(`SELECT count(*) FROM system.views WHERE view_name = 'v'`); got != `[[0]]` {
 		t.Fatalf("views after the refused CREATE VIEW: %s", got)
 	}
