@@ -7,6 +7,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // MaxDerivedColumns bounds the columns a statement's queries pass through
@@ -308,7 +309,9 @@ func (d *derivedCost) source(te sqlparser.TableExpr) int64 {
 				ns = d.namespace
 			}
 			if d.snap == nil {
-				break
+				// As wide as a table may be: an upper bound whatever
+				// the catalog holds.
+				return systable.MaxTableColumns + 2
 			}
 			if t, ok := d.snap.Table(ns, name); ok {
 				n := int64(len(t.Schema.Columns))

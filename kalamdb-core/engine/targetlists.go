@@ -19,8 +19,9 @@ const MaxTargetListEntries = 1664
 // boundTargetLists refuses a statement with a select list (at any level:
 // subqueries, derived tables, WITH queries, set operations' arms, views as
 // expanded) or RETURNING list of more than MaxTargetListEntries entries.
-// Tables are resolved in snap (nil: a statement without a *, whose lists
-// do not depend on the catalog), names without a namespace in namespace.
+// Tables are resolved in snap, names without a namespace in namespace;
+// with snap nil each is taken as wide as a table may be, so a statement
+// that passes then passes whatever the catalog holds.
 // Each query's width is worked out once: the walk is linear.
 func boundTargetLists(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespace string) error {
 	d := newDerivedCost(stmt, snap, namespace, MaxTargetListEntries, true)
