@@ -7,6 +7,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
 )
 
 // MaxDerivedColumns bounds the columns a statement's queries pass through
@@ -65,8 +66,7 @@ func readsDerived(stmt sqlparser.SQLNode) bool {
 // resolved in snap, names without a namespace in namespace. It takes time
 // linear in the statement: each query's width and cost is worked out once.
 func boundDerivedColumns(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespace string) error {
-	d := &derivedCost{snap: snap, namespace: namespace, ctes: subqueryRolesOf(stmt).ctes, inProgress: map[string]bool{},
-		read: map[string]bool{}, widths: map[sqlparser.SelectStatement]int64{}, costs: map[sqlparser.SelectStatement]derivedLevels{}}
+	d := newDerivedCost(stmt, snap, namespace, MaxDerivedColumns, false)
 	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
 		if at, ok := n.(*sqlparser.AliasedTableExpr); ok {
 			if tn, ok := at.Expr.(sqlparser.TableName); ok && tn.DbQualifier.IsEmpty() {
@@ -88,20 +88,34 @@ func boundDerivedColumns(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespa
 	return nil
 }
 
+func newDerivedCost(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespace string, limit int64, hidden bool) *derivedCost {
+	return &derivedCost{snap: snap, namespace: namespace, limit: limit, hidden: hidden, ctes: subqueryRolesOf(stmt).ctes,
+		inProgress: map[string]bool{}, read: map[string]bool{}, widths: map[sqlparser.SelectStatement]int64{},
+		costs: map[sqlparser.SelectStatement]derivedLevels{}}
+}
+
 // derivedCost works out the widths of a statement's queries and what
 // they cost: a query that reads a derived table or a WITH query costs its
 // width, plus what the queries it holds
 // cost; a WITH query costs wherever it is read (the engine inlines it),
 // or once where it is defined when nothing reads it.
 type derivedCost struct {
-	snap       *catalog.Snapshot
-	namespace  string
+	snap      *catalog.Snapshot
+	namespace string
+	// limit caps every sum: past it the exact figure does not matter.
+	limit int64
+	// hidden counts a table's _seq and _deleted in its width, as * shows
+	// them; boundDerivedColumns was measured without them.
+	hidden     bool
 	ctes       map[string]sqlparser.SelectStatement
 	inProgress map[string]bool
 	// read are the names of the WITH queries the statement reads.
 	read   map[string]bool
 	widths map[sqlparser.SelectStatement]int64
 	costs  map[sqlparser.SelectStatement]derivedLevels
+	// steps counts the queries whose width was worked out (for tests of
+	// the walk's linearity).
+	steps int
 }
 
 // derivedLevels is what a query costs and how deeply queries over derived
@@ -111,7 +125,7 @@ type derivedLevels struct {
 	depth int
 }
 
-func (d *derivedCost) add(a, b int64) int64 { return min(a+b, MaxDerivedColumns+1) }
+func (d *derivedCost) add(a, b int64) int64 { return min(a+b, d.limit+1) }
 
 // in is the summed cost of the queries in n (n itself left out when it is
 // self), each query's worked out once.
@@ -193,22 +207,16 @@ func (d *derivedCost) readsDerived(from sqlparser.TableExprs) bool {
 	return found
 }
 
-// width is the number of columns query q returns.
+// width is the number of columns query q returns (at most limit+1).
 func (d *derivedCost) width(q sqlparser.SelectStatement) int64 {
 	if v, ok := d.widths[q]; ok {
 		return v
 	}
+	d.steps++
 	var v int64
 	switch q := q.(type) {
 	case *sqlparser.Select:
-		for _, se := range q.SelectExprs {
-			star, ok := se.(*sqlparser.StarExpr)
-			if !ok {
-				v = d.add(v, 1)
-				continue
-			}
-			v = d.add(v, d.starWidth(q.From, star.TableName))
-		}
+		v = d.listWidth(q.SelectExprs, q.From)
 	case *sqlparser.SetOp:
 		v = d.width(q.Left)
 	case *sqlparser.ParenSelect:
@@ -220,35 +228,61 @@ func (d *derivedCost) width(q sqlparser.SelectStatement) int64 {
 	return v
 }
 
-// starWidth is the columns a * (qualified by table, or not) stands for
-// over from: a qualified one the named source's, else (or when no source
-// has the name) every source's.
-func (d *derivedCost) starWidth(from sqlparser.TableExprs, table sqlparser.TableName) int64 {
-	if !table.IsEmpty() {
-		var named sqlparser.TableExpr
-		_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
-			at, ok := n.(*sqlparser.AliasedTableExpr)
-			if !ok {
-				return named == nil, nil
-			}
-			name := at.As
-			if tn, ok := at.Expr.(sqlparser.TableName); ok && name.IsEmpty() {
-				name = tn.Name
-			}
-			if strings.EqualFold(name.String(), table.Name.String()) {
-				named = at
-			}
-			return false, nil
-		}, from)
-		if named != nil {
-			return d.source(named)
-		}
-	}
+// listWidth is the number of entries of select list exprs over from, a *
+// counted as the columns it stands for (at most limit+1).
+func (d *derivedCost) listWidth(exprs sqlparser.SelectExprs, from sqlparser.TableExprs) int64 {
 	var v int64
-	for _, te := range from {
-		v = d.add(v, d.source(te))
+	var named map[string]sqlparser.TableExpr
+	all := int64(-1)
+	for _, se := range exprs {
+		if v > d.limit {
+			// Past the limit: the rest (a list of stars over a long
+			// FROM) is not worth looking at.
+			break
+		}
+		star, ok := se.(*sqlparser.StarExpr)
+		if !ok {
+			v = d.add(v, 1)
+			continue
+		}
+		if !star.TableName.IsEmpty() {
+			if named == nil {
+				named = map[string]sqlparser.TableExpr{}
+				sourceNames(from, named)
+			}
+			if te, ok := named[strings.ToLower(star.TableName.Name.String())]; ok {
+				v = d.add(v, d.source(te))
+				continue
+			}
+		}
+		if all < 0 {
+			all = 0
+			for _, te := range from {
+				all = d.add(all, d.source(te))
+			}
+		}
+		v = d.add(v, all)
 	}
 	return v
+}
+
+// sourceNames adds the sources of from to named by the name a qualified *
+// would use (the last of a name kept).
+func sourceNames(from sqlparser.TableExprs, named map[string]sqlparser.TableExpr) {
+	for _, te := range from {
+		switch te := te.(type) {
+		case *sqlparser.AliasedTableExpr:
+			name := te.As
+			if tn, ok := te.Expr.(sqlparser.TableName); ok && name.IsEmpty() {
+				name = tn.Name
+			}
+			named[strings.ToLower(name.String())] = te
+		case *sqlparser.JoinTableExpr:
+			sourceNames(sqlparser.TableExprs{te.LeftExpr, te.RightExpr}, named)
+		case *sqlparser.ParenTableExpr:
+			sourceNames(te.Exprs, named)
+		}
+	}
 }
 
 // source is the number of columns table expression te has.
@@ -274,8 +308,17 @@ func (d *derivedCost) source(te sqlparser.TableExpr) int64 {
 			if ns == "" {
 				ns = d.namespace
 			}
+			if d.snap == nil {
+				// As wide as a table may be: an upper bound whatever
+				// the catalog holds.
+				return systable.MaxTableColumns + 2
+			}
 			if t, ok := d.snap.Table(ns, name); ok {
-				return int64(len(t.Schema.Columns))
+				n := int64(len(t.Schema.Columns))
+				if d.hidden {
+					n += hiddenColumns(t)
+				}
+				return n
 			}
 		}
 		return otherTableColumns

@@ -431,6 +431,13 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 	if cteErr != nil {
 		return nil, cteErr
 	}
+	if ast != st.AST || cs.wideStar {
+		// The widths of its tables are the catalog's now, not when the
+		// statement was cached.
+		if err := boundTargetLists(ast, e.cat.Snapshot(), req.Namespace); err != nil {
+			return nil, err
+		}
+	}
 	if ast != st.AST || cs.readsDerived {
 		// The widths of its tables are the catalog's now, not when the
 		// statement was cached.

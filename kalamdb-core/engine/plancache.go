@@ -111,6 +111,10 @@ type cachedStatement struct {
 	// readsDerived: a query of it reads a derived table or a WITH query,
 	// so boundDerivedColumns looks at it on every run.
 	readsDerived bool
+	// wideStar: a list of it has a * that could pass MaxTargetListEntries
+	// over tables as wide as tables may be, so boundTargetLists looks at
+	// it on every run (otherwise cteErr holds its verdict).
+	wideStar bool
 	// constant: a SELECT of literals only; answer is its kept answer
 	// once it ran (constselect.go).
 	constant bool
@@ -255,8 +259,17 @@ func (e *Engine) statement(std *dialect.StandardSQL, namespace string) (*cachedS
 		return nil, err
 	}
 	cs := &cachedStatement{key: k, st: st, showDeleted: filtersOnDeleted(st.AST), unqualified: unqualifiedTable(st.AST),
-		tableFunction: hasTableFunction(st.AST), cteErr: boundStatementShape(st.AST), readsDerived: readsDerived(st.AST), constant: constantSelect(st.AST),
-		size: statementSize(k.text, k.namespace)}
+		tableFunction: hasTableFunction(st.AST), cteErr: boundStatementShape(st.AST), readsDerived: readsDerived(st.AST),
+		constant: constantSelect(st.AST), size: statementSize(k.text, k.namespace)}
+	if cs.cteErr == nil {
+		if err := boundTargetLists(st.AST, nil, k.namespace); err != nil {
+			if hasStar(st.AST) {
+				cs.wideStar = true
+			} else {
+				cs.cteErr = err
+			}
+		}
+	}
 	if cs.constant {
 		cs.size += maxConstantBytes
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/pgsql"
@@ -409,6 +410,10 @@ func (e *Engine) PlanView(ctx context.Context, req ViewRequest) (*systable.View,
 		return nil, err
 	}
 	sch := node.Schema()
+	if viewWidth(sch) > systable.MaxTableColumns {
+		// A view is a relation like a table, as in PostgreSQL.
+		return nil, apierror.New(apierror.ResourceLimitExceeded, "tables can have at most %d columns (limit: max_table_columns)", systable.MaxTableColumns)
+	}
 	if len(cv.Columns) > len(sch) {
 		return nil, apierror.New(apierror.InvalidSQL, "CREATE VIEW specifies more column names than columns")
 	}
@@ -443,6 +448,9 @@ func (e *Engine) plan(sctx *sql.Context, stmt sqlparser.Statement, text string, 
 	// A view's query is planned here when it is created and when a live
 	// query's condition on it is checked, not through Query's checks.
 	if err := boundSubqueryNesting(stmt); err != nil {
+		return nil, err
+	}
+	if err := boundTargetLists(stmt, e.cat.Snapshot(), sctx.GetCurrentDatabase()); err != nil {
 		return nil, err
 	}
 	if err := boundDerivedColumns(stmt, e.cat.Snapshot(), sctx.GetCurrentDatabase()); err != nil {
@@ -483,4 +491,16 @@ func readView(snap *catalog.Snapshot, role systable.Role, v *systable.View) erro
 		},
 		View: snap.View,
 	})
+}
+
+// viewWidth is the number of a view's columns counted as a table's are:
+// _seq and _deleted, which a * over a table lists, left out.
+func viewWidth(sch sql.Schema) int {
+	n := 0
+	for _, c := range sch {
+		if c.Name != schema.SeqColumn && c.Name != schema.DeletedColumn {
+			n++
+		}
+	}
+	return n
 }
