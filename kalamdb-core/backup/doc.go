@@ -73,8 +73,9 @@
 // later write is newer than every restored version and subscriptions
 // resume with from_seq_id. What an untrusted backup may move is bounded
 // by what it restores: its _seq values at most maxSeqAhead past the
-// clock, the rows of each Parquet file within the _seq range its entry
-// gives (read as the file is copied: checkFileSeqs), its counters of
+// clock, the rows of each Parquet file spanning exactly the _seq range
+// its entry gives, which the partition's restore horizon is taken from
+// (read as the file is copied: checkFileSeqs), its counters of
 // buffered rows at most the hot rows of their partitions (a dba may
 // forge its own backup: restore.go, commit).
 //

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"path"
 	"slices"
 	"strings"
@@ -745,13 +746,21 @@ func (s *Service) checkCallerRole(pr *prepared) error {
 }
 
 // checkFileSeqs refuses, in an untrusted backup, a Parquet file (copied
-// to p of fsys, from the backup entry f) holding a row whose _seq lies
-// outside the range f gives. That range is what checkSeq bounds and the
-// _seq generator observes (commit); the file's rows are the backup's
-// word too, and the highest _seq of a key wins every read, so a row past
-// the generator would win over every later write of its key: a row no
-// UPDATE or DELETE reaches. The copy is read, not the backup's file: it
-// is what the restore publishes.
+// to p of fsys, from the backup entry f) whose rows' _seq range is not
+// the range f gives. That range is what checkSeq bounds, what the _seq
+// generator observes and the partition's restore horizon (commit), and
+// what reads order the partition's files by; it is the backup's word, as
+// are the file's rows. A row past it would win over every later write of
+// its key (the highest _seq wins every read): a row no UPDATE or DELETE
+// reaches. A range wider than the rows (max_seq raised) would make the
+// horizon cover commits the backup lacks, so a live client that saw them
+// would resume without the rows it holds of them being taken back
+// (docs/live.md); reads would also take the file for newer than it is. A file
+// written by this server always has its rows' range (the writer records
+// it from them), so a disagreeing one is edited or damaged: refused, not
+// corrected. The copy is read, not the backup's file: it is what the
+// restore publishes. (A trusted backup's ranges are this server's, under
+// its signature.)
 func (pr *prepared) checkFileSeqs(ctx context.Context, fsys cold.Storage, p string, f systable.ManifestFile) error {
 	if pr.seqsUntil.IsZero() {
 		return nil
@@ -761,16 +770,31 @@ func (pr *prepared) checkFileSeqs(ctx context.Context, fsys cold.Storage, p stri
 		return corruptErr(fmt.Errorf("file %s: %w", f.Path, err))
 	}
 	defer cf.Close()
-	return cf.ScanBatches(ctx, cf.Schema(), nil, cold.Range{}, func(b *cold.Batch) error {
+	lo, hi, rows := int64(math.MaxInt64), int64(math.MinInt64), 0
+	err = cf.ScanBatches(ctx, cf.Schema(), nil, cold.Range{}, func(b *cold.Batch) error {
 		for _, seq := range b.Seq[:b.Len] {
 			if seq < f.MinSeq || seq > f.MaxSeq {
 				return apierror.New(apierror.InvalidInput,
 					"restoring %s: file %s has a row of _seq %d, outside the _seq range %d..%d its manifest entry gives; an untrusted backup (%s) may not hold rows newer than it says",
 					pr.cat.Namespace.NamespaceID, f.Path, seq, f.MinSeq, f.MaxSeq, pr.trust.reason)
 			}
+			lo, hi, rows = min(lo, seq), max(hi, seq), rows+1
 		}
 		return nil
 	})
+	if err != nil {
+		return err
+	}
+	if rows == 0 || lo != f.MinSeq || hi != f.MaxSeq {
+		held := "no rows"
+		if rows > 0 {
+			held = fmt.Sprintf("rows of _seq %d..%d", lo, hi)
+		}
+		return apierror.New(apierror.InvalidInput,
+			"restoring %s: file %s holds %s, not the _seq range %d..%d its manifest entry gives; the backup was changed or damaged since it was written, and an untrusted backup (%s) is restored only as its rows are",
+			pr.cat.Namespace.NamespaceID, f.Path, held, f.MinSeq, f.MaxSeq, pr.trust.reason)
+	}
+	return nil
 }
 
 // copyIn copies a backup file into a storage, checked against the
@@ -798,11 +822,12 @@ func (r *restorer) copyIn(ctx context.Context, src *source, from string, fsys co
 // commit makes the namespace visible: its catalog rows, the manifests and
 // counters, and the _seq lease, in one batch. The _seq generator observes
 // the largest _seq restored: the hot rows' (r) and the Parquet files'
-// (their manifests), and a trusted backup's max_seq, which is theirs. An
-// untrusted backup's max_seq is not used (nothing it restores justifies
-// more), and its counters of buffered rows are bounded by the hot rows
-// of their partitions: a forged one would make the flush policy start a
-// flush of the partition at every check. Each table records as its
+// (their manifest entries, whose ranges are their rows': checkFileSeqs,
+// or this server's signature), and a trusted backup's max_seq, which is
+// theirs. An untrusted backup's max_seq is not used (nothing it restores
+// justifies more), and its counters of buffered rows are bounded by the
+// hot rows of their partitions: a forged one would make the flush policy
+// start a flush of the partition at every check. Each table records as its
 // RestoredSeq a _seq issued then, which the lease covers too, and each
 // partition restored its horizon (txn.RestoreHorizonsFamily), which
 // live resumes are checked against.
@@ -825,6 +850,8 @@ func (s *Service) commit(pr *prepared, manifests []*systable.Manifest, r *restor
 		return nil, err
 	}
 	seq := r.maxSeq
+	// Never backup.json's max_seq: a horizon above the rows would accept
+	// a resume from a commit the backup lacks.
 	for _, mf := range manifests {
 		here := partitionHere{table: mf.TableName, owner: mf.UserID}
 		for _, f := range mf.Files {
