@@ -17,6 +17,8 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/txn"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/systable"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/keyenc"
+	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
 // readJSON decodes the JSON file p keeping numbers exact (a _seq does not
@@ -189,4 +191,47 @@ func TestRestoreHorizonIsOfTheRestoredRows(t *testing.T) {
 		c.subscribeFails(apierror.SubscriptionFailed, "m3", q, live.SubscriptionOptions{FromSeqID: lost})
 		e.sql("root", systable.RoleSystem, "DROP NAMESPACE chat CASCADE")
 	}
+}
+
+// TestRestoreWithoutAHorizonKeepsTheOldCheck: a table restored by a build
+// that recorded no horizons (made here by deleting the partition's
+// horizon after the restore; no upgrade fixture holds such a table) is
+// judged as that build judged it: a resume point below restored_seq is
+// accepted while the partition still has a version at or above it from
+// before restored_seq, so up to the newest restored version that no later
+// write replaced.
+func TestRestoreWithoutAHorizonKeepsTheOldCheck(t *testing.T) {
+	e, backups, waitJob := restoreEnv(t, live.Options{})
+	const q = "SELECT id, body FROM chat.messages"
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES (1, 7, 'a1')")
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES (2, 7, 'a2')")
+	_, newest := subscribedAlice(e, q)
+	waitJob("BACKUP DATABASE chat TO '" + backups + "/b'")
+	e.sql("root", systable.RoleSystem, "DROP NAMESPACE chat CASCADE")
+	waitJob("RESTORE DATABASE chat FROM '" + backups + "/b'")
+
+	cf, ok := e.kv.LookupColumnFamily(txn.RestoreHorizonsFamily)
+	if !ok {
+		t.Fatal("no restore_horizons family after a restore")
+	}
+	var b kv.Batch
+	b.Delete(cf, keyenc.CounterKey("chat", "messages", e.uid("alice")))
+	if err := e.kv.Write(&b); err != nil {
+		t.Fatal(err)
+	}
+	tbl, _ := e.db.Catalog.Snapshot().Table("chat", "messages")
+	if _, ok, err := txn.RestoreHorizon(e.kv, "chat", "messages", e.uid("alice"), tbl.Meta.RestoredSeq); ok || err != nil {
+		t.Fatalf("the horizon is still there (%v %v)", ok, err)
+	}
+
+	c := e.connect("alice", systable.RoleUser)
+	e.alice("INSERT INTO chat.messages (id, conv, body) VALUES (3, 7, 'a3')")
+	if _, rows := c.subscribeAll("m", q, live.SubscriptionOptions{FromSeqID: newest}); fmt.Sprint(rows) != "[map[body:a3 id:3]]" {
+		t.Fatalf("resumed from the newest restored version: %v", rows)
+	}
+	c.subscribeFails(apierror.SubscriptionFailed, "m1", q, live.SubscriptionOptions{FromSeqID: newest + 1})
+	// Once alice replaced her newest restored version, the old check has
+	// nothing to accept that point by (what the horizons were made for).
+	e.alice("UPDATE chat.messages SET body = 'a2 new' WHERE id = 2")
+	c.subscribeFails(apierror.SubscriptionFailed, "m2", q, live.SubscriptionOptions{FromSeqID: newest})
 }
