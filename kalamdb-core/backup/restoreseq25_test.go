@@ -59,3 +59,45 @@ func TestRestoreMovesTheGeneratorPastRowsAheadOfIt(t *testing.T) {
 		}
 	}
 }
+
+// TestUntrustedRestoreOfFilesAsWritten: an untrusted backup's Parquet
+// file must hold rows spanning exactly the _seq range of its entry; a
+// backup as the server wrote it always does, whatever its files hold:
+// replaced and deleted versions, a delete as the newest row, a compacted
+// file beside a flushed one. It restores, and the partition's horizon
+// is its newest version's _seq, deleted ones included.
+func TestUntrustedRestoreOfFilesAsWritten(t *testing.T) {
+	root := t.TempDir()
+	src := newServerKey(t, root, nil)
+	src.must(`CREATE USER 'alice' WITH PASSWORD 'alice-pw' ROLE user;
+		CREATE NAMESPACE app;
+		CREATE TABLE app.notes (id BIGINT PRIMARY KEY, body TEXT) WITH (TYPE = 'USER')`)
+	alice := func(q string) { src.must("EXECUTE AS USER 'alice' (" + q + ")") }
+	alice("INSERT INTO app.notes (id, body) VALUES (1, 'a'), (2, 'b'), (3, 'c')")
+	alice("UPDATE app.notes SET body = 'a2' WHERE id = 1")
+	alice("DELETE FROM app.notes WHERE id = 2")
+	src.mustJob("STORAGE FLUSH TABLE app.notes")
+	alice("INSERT INTO app.notes (id, body) VALUES (4, 'd')")
+	alice("UPDATE app.notes SET body = 'c2' WHERE id = 3")
+	alice("DELETE FROM app.notes WHERE id = 4")
+	src.mustJob("STORAGE FLUSH TABLE app.notes")
+	src.mustJob("STORAGE COMPACT TABLE app.notes")
+	alice("INSERT INTO app.notes (id, body) VALUES (5, 'e')")
+	alice("DELETE FROM app.notes WHERE id = 5")
+	src.mustJob("STORAGE FLUSH TABLE app.notes")
+	newest := src.must("EXECUTE AS USER 'alice' (SELECT max(_seq) FROM app.notes WHERE _deleted = true OR _deleted = false)")[0].Rows[0][0].(int64)
+	want := src.rows("EXECUTE AS USER 'alice' (SELECT id, body FROM app.notes ORDER BY id)")
+	src.mustJob("BACKUP DATABASE app TO 'asis'")
+
+	dst := newServerKey(t, root, nil)
+	if res := restoreResult(t, dst.job("RESTORE DATABASE app FROM 'asis'")); *res.Trusted || res.Files < 2 {
+		t.Fatalf("restore: trusted %v, %d files; want an untrusted restore of two files or more", *res.Trusted, res.Files)
+	}
+	if got := dst.rows("EXECUTE AS USER 'alice' (SELECT id, body FROM app.notes ORDER BY id)"); got != want {
+		t.Fatalf("restored:\n%s\nwant:\n%s", got, want)
+	}
+	tbl, _ := dst.db.Catalog.Snapshot().Table("app", "notes")
+	if h, ok, err := txn.RestoreHorizon(dst.kv, "app", "notes", dst.user("alice").UserID, tbl.Meta.RestoredSeq); !ok || err != nil || h != newest {
+		t.Fatalf("horizon %d %v %v, want the newest version's _seq %d", h, ok, err, newest)
+	}
+}
