@@ -1,5 +1,7 @@
 package dialect
 
+import "github.com/shopspring/decimal"
+
 // PostgreSQL's numeric range bounds every exact decimal KalamDB reads from
 // text or computes: converting text to a decimal costs time quadratic in
 // its digits, and rounding a value to a scale costs time linear in the
@@ -103,4 +105,50 @@ func ReadNumericShape(s string) (shape NumericShape, ok bool) {
 func (s NumericShape) InNumericRange() bool {
 	return s.Exponent >= -MaxNumericExponent && s.Exponent <= MaxNumericExponent &&
 		s.Before <= MaxNumericDigitsBefore && s.After <= MaxNumericDigitsAfter
+}
+
+// NumericText is PostgreSQL's text of a numeric: every digit after the
+// point its display scale has (1.10, not 1.1; 2 * 1.25 is 2.50), which
+// a decimal's exponent holds.
+func NumericText(d decimal.Decimal) string {
+	if e := d.Exponent(); e < 0 {
+		return d.StringFixed(-e)
+	}
+	return d.String()
+}
+
+// inNumericRange reports whether a computed decimal is within
+// PostgreSQL's numeric range: its digits before and after the point
+// (the display scale) within those a numeric holds.
+func inNumericRange(d decimal.Decimal) bool {
+	e := int64(d.Exponent())
+	if -e > MaxNumericDigitsAfter {
+		return false
+	}
+	if d.IsZero() {
+		return true
+	}
+	// BitLen bounds the digits from above within one; the exact count
+	// is only needed near the bound.
+	c := d.Coefficient()
+	if approx := int64(float64(c.BitLen())*0.30103) + 1; approx+e <= MaxNumericDigitsBefore {
+		return true
+	}
+	return int64(len(c.Abs(c).String()))+e <= MaxNumericDigitsBefore
+}
+
+// parseNumeric reads decimal text, measured before it is converted
+// (converting costs time quadratic in the digits); ok is false when it
+// is no decimal number, overflow true when it is beyond the numeric
+// range.
+func parseNumeric(s string) (d decimal.Decimal, ok, overflow bool) {
+	shape, ok := ReadNumericShape(s)
+	if !ok {
+		return d, false, false
+	}
+	if !shape.InNumericRange() {
+		return d, true, true
+	}
+	d, err := decimal.NewFromString(s)
+	return d, err == nil, false
 }
