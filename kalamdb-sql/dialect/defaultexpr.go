@@ -546,18 +546,20 @@ func (p *parser) foldBinary(op token, sym string, l, r constant) (constant, erro
 
 // foldNumeric computes l op r for numerics (or a numeric and an
 // integer) exactly, with the display scale PostgreSQL gives the result:
-// the larger operand's for + and -, their sum for * (a decimal's
-// exponent follows the same rules). Division, whose scale PostgreSQL
-// chooses by its own rule, is refused.
+// the larger operand's for + and - (and %), their sum for * (a decimal's
+// exponent follows the same rules), numericDivScale's for /.
 func (p *parser) foldNumeric(op token, sym string, l, r constant) (constant, error) {
 	res := constant{typ: PgNumeric, pos: l.pos}
-	if sym == "/" || sym == "%" {
-		return constant{}, p.codeAt(apierror.Unsupported, op.pos, "a DEFAULT dividing non-integer numbers is not supported: write the value")
-	}
 	if l.v == nil || r.v == nil {
 		return res, nil
 	}
 	a, b := asDecimal(l.v), asDecimal(r.v)
+	if err := p.chargeNumericWork(op, sym, a, b); err != nil {
+		return constant{}, err
+	}
+	if (sym == "/" || sym == "%") && b.IsZero() {
+		return constant{}, p.errAt(op.pos, "division by zero")
+	}
 	switch sym {
 	case "+":
 		res.v = a.Add(b)
@@ -565,11 +567,67 @@ func (p *parser) foldNumeric(op token, sym string, l, r constant) (constant, err
 		res.v = a.Sub(b)
 	case "*":
 		res.v = a.Mul(b)
+	case "/":
+		res.v = NumericDivide(a, b)
+	case "%":
+		// PostgreSQL's mod: a - trunc(a / b) * b, at the larger scale.
+		q, _ := a.QuoRem(b, 0)
+		res.v = a.Sub(b.Mul(q)).Round(max(-a.Exponent(), -b.Exponent(), 0))
 	}
 	if !inNumericRange(res.v.(decimal.Decimal)) {
 		return constant{}, p.errAt(op.pos, "value overflows numeric format")
 	}
 	return res, nil
+}
+
+// maxNumericWork bounds the digits the numeric arithmetic of one
+// statement's DEFAULTs may work on. A numeric may have 147455 digits,
+// and an operation on such costs up to milliseconds (a division tens):
+// a statement of megabytes of "/ 7" after one would hold a core for
+// minutes, which no DEFAULT a user means needs (one of ordinary numbers
+// costs some tens of digits an operation).
+const maxNumericWork = 1 << 20
+
+// chargeNumericWork counts the digits a op b works on, estimated from
+// the operands before it is computed: their coefficients' digits, and
+// for all but * the distance between their exponents, which the
+// operation aligns (1e100000 * 1e1000 costs nothing; 1e100000 + 1 a
+// coefficient of 100001 digits).
+func (p *parser) chargeNumericWork(op token, sym string, a, b decimal.Decimal) error {
+	cost := coefficientDigits(a) + coefficientDigits(b)
+	if sym != "*" {
+		d := int64(a.Exponent()) - int64(b.Exponent())
+		cost += max(d, -d)
+	}
+	if sym == "/" || sym == "%" {
+		// Division scales its operands to the quotient's scale (at most
+		// 1000 digits) and works in rounds.
+		cost = 8 * (cost + 1000)
+	}
+	return p.chargeDigits(op.pos, cost)
+}
+
+// chargeDigits counts cost digits of numeric work (arithmetic, or
+// converting a numeric from or to text, which costs more than linear
+// time) against the statement's maxNumericWork.
+func (p *parser) chargeDigits(pos int, cost int64) error {
+	p.numericWork += cost
+	if p.numericWork > maxNumericWork {
+		return p.codeAt(apierror.Unsupported, pos, "DEFAULT arithmetic on numbers this large is not supported (more than %d digits worked on in a statement): write the value", maxNumericWork)
+	}
+	return nil
+}
+
+// numericDigits estimates the digits of d written out in full.
+func numericDigits(d decimal.Decimal) int64 {
+	e := int64(d.Exponent())
+	return coefficientDigits(d) + max(e, -e)
+}
+
+// coefficientDigits estimates, without converting it, the decimal
+// digits of d's coefficient (within one).
+func coefficientDigits(d decimal.Decimal) int64 {
+	return int64(d.Coefficient().BitLen())*30103/100000 + 1
 }
 
 // asDecimal is an integer or numeric operand as a decimal.
@@ -600,6 +658,9 @@ func (p *parser) asText(op token, c constant) (string, error) {
 	case int64:
 		return strconv.FormatInt(v, 10), nil
 	case decimal.Decimal:
+		if err := p.chargeDigits(op.pos, numericDigits(v)); err != nil {
+			return "", err
+		}
 		return NumericText(v), nil
 	case bool:
 		if v {
@@ -623,6 +684,11 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 	}
 	cannot := func() error {
 		return p.codeAt(apierror.InvalidSQL, c.pos, "cannot cast type %s to %s", from, typ)
+	}
+	if d, ok := c.v.(decimal.Decimal); ok {
+		if err := p.chargeDigits(c.pos, numericDigits(d)); err != nil {
+			return out, err
+		}
 	}
 	switch {
 	case isIntegerType(typ):
@@ -770,6 +836,9 @@ func (p *parser) numericCast(c constant, dt DataType, cannot func() error) (deci
 		switch strings.ToLower(strings.TrimLeft(t, "+-")) {
 		case "inf", "infinity", "nan":
 			return d, p.codeAt(apierror.Unsupported, c.pos, "a DEFAULT of %s computed by a cast is not supported: write '%s' alone", snippet(t), snippet(t))
+		}
+		if err := p.chargeDigits(c.pos, int64(len(t))); err != nil {
+			return d, err
 		}
 		n, ok, overflow := parseNumeric(t)
 		if overflow {

@@ -37,6 +37,29 @@ func TestNumericDefaultFoldsExactly(t *testing.T) {
 		"0.1::float8::numeric":         "0.1",
 		"1e20::float8::numeric":        "100000000000000000000",
 		"9223372036854775808 - 1":      "9223372036854775807",
+		// Division at PostgreSQL's scale (select_div_scale), rounded
+		// half away from zero; % at the larger operand scale.
+		"1.5 / 2":                              "0.75000000000000000000",
+		"10 / 4.0":                             "2.5000000000000000",
+		"1 / 3.0":                              "0.33333333333333333333",
+		"100000 / 0.003":                       "33333333.333333333333",
+		"0.0001 / 7":                           "0.000014285714285714285714",
+		"1e-20 / 3":                            "0.0000000000000000000033333333333333333333",
+		"-7.5 / 2":                             "-3.7500000000000000",
+		"2 / 3.000000000000000000001":          "0.666666666666666666666",
+		"123456789012345678901234567890 / 7.0": "17636684144620811271604938270.0",
+		"9999 / 9999.0":                        "1.00000000000000000000",
+		"1.0 / 9999":                           "0.00010001000100010001",
+		"0.5 / -0.25":                          "-2.0000000000000000",
+		"0.0 / 5":                              "0.00000000000000000000",
+		"0.5 / 3":                              "0.16666666666666666667",
+		"2.5 / 0.5":                            "5.0000000000000000",
+		"1 / 7e10":                             "0.0000000000142857142857142857",
+		"12345.678 / 0.0001":                   "123456780.000000000000",
+		"7 % 2.5":                              "2.0",
+		"-7.5 % 2":                             "-1.5",
+		"7.25 % -0.5":                          "0.25",
+		"1e3 % 7.0":                            "6.0",
 	} {
 		st := parseAs[*CreateTable](t, "CREATE TABLE t (c NUMERIC(38,10) DEFAULT "+expr+")")
 		got, ok := st.Columns[0].Default.Literal.(decimal.Decimal)
@@ -69,6 +92,12 @@ func TestNumericDefaultFoldsExactly(t *testing.T) {
 		{sql: "CREATE TABLE t (c NUMERIC DEFAULT 1e131072)", code: apierror.InvalidSQL, msg: "value overflows numeric format"},
 		{sql: "CREATE TABLE t (c NUMERIC DEFAULT 1" + strings.Repeat(" * 1e1000", 132) + ")", code: apierror.InvalidSQL, msg: "value overflows numeric format"},
 		{sql: "CREATE TABLE t (c NUMERIC DEFAULT 0.5::float8 + 0.25)", code: apierror.Unsupported, msg: "non-integer"},
+		{sql: "CREATE TABLE t (c NUMERIC DEFAULT 5 / 0.0)", code: apierror.InvalidSQL, msg: "division by zero"},
+		{sql: "CREATE TABLE t (c NUMERIC DEFAULT 1 % 0.0)", code: apierror.InvalidSQL, msg: "division by zero"},
+		// Arithmetic on numbers of 10^5 digits costs milliseconds an
+		// operation: a statement's is bounded.
+		{sql: "CREATE TABLE t (c NUMERIC DEFAULT 1e1000" + strings.Repeat(" / 1e-1000", 131) + ")", code: apierror.Unsupported, msg: "DEFAULT arithmetic on numbers this large is not supported"},
+		{sql: "CREATE TABLE t (c NUMERIC DEFAULT (1" + strings.Repeat(" * 1e1000", 130) + ")" + strings.Repeat(" + 1", 100000) + ")", code: apierror.Unsupported, msg: "DEFAULT arithmetic on numbers this large is not supported"},
 	})
 }
 
