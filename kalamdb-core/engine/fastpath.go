@@ -658,7 +658,7 @@ func (e *Engine) defaultValue(ctx *sql.Context, col *sql.Column, dt dialect.Data
 	if d.Literal == nil {
 		return nil, 0, nil
 	}
-	conv, inRange, err := col.Type.Convert(ctx, d.Literal)
+	conv, inRange, err := col.Type.Convert(ctx, row.DefaultLiteral(dt, d.Literal))
 	if err != nil || inRange != sql.InRange {
 		return nil, 0, errNoFastPath
 	}

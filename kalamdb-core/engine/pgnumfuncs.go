@@ -239,7 +239,7 @@ func numericSqrt(a decimal.Decimal) (decimal.Decimal, error) {
 	}
 	// numeric_sqrt: sweight, the result's weight in decimal digits, from
 	// the argument's base-10000 weight.
-	w, _ := nbaseWeight(a)
+	w, _ := dialect.NumericBaseWeight(a)
 	sweight := (w+1)*4/2 - 1
 	rscale := clampScale(max(numericMinSigDigits-sweight, displayScale(a)))
 	if a.IsZero() {
@@ -348,7 +348,7 @@ func lnDweight(a decimal.Decimal) int {
 		if x.IsZero() {
 			return 0 // ln 1 is 0 exactly
 		}
-		w, first := nbaseWeight(x)
+		w, first := dialect.NumericBaseWeight(x)
 		return w*4 + int(math.Log10(float64(first)))
 	}
 	digits, dweight := nbaseLead(a)
@@ -361,7 +361,7 @@ func lnDweight(a decimal.Decimal) int {
 // first two when it has more than one (PostgreSQL stores no trailing
 // zero digits).
 func nbaseLead(a decimal.Decimal) (digits int, dweight int) {
-	w, first := nbaseWeight(a)
+	w, first := dialect.NumericBaseWeight(a)
 	// a / 10000^(w-1): the first two base-10000 digits before the point.
 	shift := int64(a.Exponent()) - int64(w-1)*4
 	coef := new(big.Int).Abs(a.Coefficient())

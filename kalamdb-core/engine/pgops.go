@@ -5,7 +5,6 @@ package engine
 
 import (
 	"math"
-	"math/big"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -289,48 +288,16 @@ func decimalOp(op string, a, b decimal.Decimal) (any, error) {
 }
 
 // pgDivide divides exact decimals with PostgreSQL's result scale
-// (numeric.c select_div_scale): enough digits for 16 significant ones,
-// at least the scale of either operand, rounded half away from zero.
+// (dialect.NumericDivide).
 func pgDivide(a, b decimal.Decimal) (decimal.Decimal, error) {
 	if b.IsZero() {
 		return decimal.Decimal{}, errDivisionByZero
 	}
-	w1, d1 := nbaseWeight(a)
-	w2, d2 := nbaseWeight(b)
-	qweight := w1 - w2
-	if d1 <= d2 {
-		qweight--
-	}
-	rscale := 16 - qweight*4
-	rscale = max(rscale, displayScale(a), displayScale(b), 0)
-	rscale = min(rscale, 1000)
-	return a.DivRound(b, int32(rscale)), nil
+	return dialect.NumericDivide(a, b), nil
 }
 
 // displayScale is a decimal's number of digits after the point.
 func displayScale(d decimal.Decimal) int { return max(int(-d.Exponent()), 0) }
-
-// nbaseWeight is PostgreSQL's view of a numeric's magnitude: the weight of
-// its first non-zero base-10000 digit and that digit (0, 0 for zero).
-func nbaseWeight(d decimal.Decimal) (weight, first int) {
-	if d.IsZero() {
-		return 0, 0
-	}
-	coef := new(big.Int).Abs(d.Coefficient())
-	digits := len(coef.String())
-	msd := digits - 1 + int(d.Exponent()) // exponent of the most significant decimal digit
-	weight = floorDiv(msd, 4)
-	// The first base-10000 digit: the decimal digits from position
-	// weight*4+3 down to weight*4.
-	shift := int(d.Exponent()) - weight*4 // value = coef * 10^shift in units of 10000^weight
-	v := new(big.Int).Set(coef)
-	if shift >= 0 {
-		v.Mul(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
-	} else {
-		v.Quo(v, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-shift)), nil))
-	}
-	return weight, int(v.Int64())
-}
 
 func floorDiv(a, b int) int {
 	q := a / b

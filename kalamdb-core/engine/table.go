@@ -8,9 +8,11 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/authz"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/catalog"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/tables"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -122,10 +124,35 @@ func defaultSQL(dt dialect.DataType, d *dialect.DefaultExpr) string {
 		return strconv.FormatInt(v, 10)
 	case float64:
 		return strconv.FormatFloat(v, 'g', -1, 64)
+	case decimal.Decimal:
+		return numericDefaultSQL(dt, v)
 	case string:
 		return "'" + strings.ReplaceAll(v, "'", "''") + "'"
 	}
 	return "NULL"
+}
+
+// numericDefaultSQL renders a numeric DEFAULT as the value it gives
+// its column, which the engine's literal of it then reads exactly: the
+// engine's decimal literals hold at most 65 digits, 30 after the point,
+// and a numeric's may have more than its column keeps.
+func numericDefaultSQL(dt dialect.DataType, v decimal.Decimal) string {
+	n, err := row.Normalize(dt, row.DefaultLiteral(dt, v))
+	if err != nil {
+		// Refused when the table was created; the engine's own error.
+		return dialect.NumericText(v)
+	}
+	switch x := n.(type) {
+	case decimal.Decimal:
+		return dialect.NumericText(x)
+	case float32:
+		return strconv.FormatFloat(float64(x), 'g', -1, 32)
+	case float64:
+		return strconv.FormatFloat(x, 'g', -1, 64)
+	case string:
+		return "'" + strings.ReplaceAll(x, "'", "''") + "'"
+	}
+	return fmt.Sprint(n)
 }
 
 // open builds the table a session sees.

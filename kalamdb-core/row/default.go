@@ -41,23 +41,37 @@ func ValidateDefault(col string, dt dialect.DataType, def *dialect.DefaultExpr) 
 		if kind != schema.KindBool {
 			return schema.DefaultMismatch(col, dt, "boolean")
 		}
-	case int64, float64:
+	case int64, float64, decimal.Decimal:
 		switch kind {
 		case schema.KindBool, schema.KindTimestamp, schema.KindDate, schema.KindTime, schema.KindUUID, schema.KindBytes, schema.KindJSON:
 			return schema.DefaultMismatch(col, dt, literalTypeName(def))
 		}
 	}
-	lit := def.Literal
-	if b, ok := lit.(bool); ok {
-		lit = int8(0)
-		if b {
-			lit = int8(1)
-		}
-	}
-	if _, err := Normalize(dt, lit); err != nil {
+	if _, err := Normalize(dt, DefaultLiteral(dt, def.Literal)); err != nil {
 		return defaultError(col, dt, def)
 	}
 	return nil
+}
+
+// DefaultLiteral is a constant DEFAULT's literal (dialect.DefaultExpr)
+// as the value an INSERT of it would give the column, before the engine
+// type converts it: a boolean as the row format holds it, a numeric for
+// a text column in PostgreSQL's text of it (1.10, not 1.1). Every place
+// that builds the value (the INSERT fast path, the planner's DEFAULT, the
+// rows written before an ADD COLUMN) starts from it, so they agree.
+func DefaultLiteral(dt dialect.DataType, lit any) any {
+	switch v := lit.(type) {
+	case bool:
+		if v {
+			return int8(1)
+		}
+		return int8(0)
+	case decimal.Decimal:
+		if schema.KindOf(dt.Name) == schema.KindText {
+			return dialect.NumericText(v)
+		}
+	}
+	return lit
 }
 
 // typedDefaultKinds are the kinds of the columns a DEFAULT expression
@@ -125,6 +139,10 @@ func defaultError(col string, dt dialect.DataType, def *dialect.DefaultExpr) err
 			return apierror.New(apierror.InvalidSQL, "numeric field overflow")
 		}
 	case schema.KindFloat32, schema.KindFloat64:
+		if d, ok := def.Literal.(decimal.Decimal); ok {
+			// PostgreSQL's numeric to float cast names the numeric.
+			return apierror.New(apierror.InvalidSQL, "%q is out of range for type %s", dialect.Snippet(dialect.NumericText(d)), name)
+		}
 		if !isText {
 			return apierror.New(apierror.InvalidSQL, "value out of range: overflow")
 		}

@@ -392,7 +392,13 @@ func toFloat64(dt dialect.DataType, v any) (float64, error) {
 		}
 		return 0, nil
 	case decimal.Decimal:
-		return x.InexactFloat64(), nil
+		// A numeric beyond a double's range (a DEFAULT's 1e999) is out
+		// of range, not an infinity.
+		f := x.InexactFloat64()
+		if math.IsInf(f, 0) {
+			return 0, outOfRange(typeString(dt), shortDecimal(x))
+		}
+		return f, nil
 	case string, []byte:
 		return floatText(dt, asString(x), 64)
 	}

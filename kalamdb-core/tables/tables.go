@@ -94,10 +94,7 @@ func constantDefault(c systable.ColumnSchema) any {
 	if c.Default == nil || c.Default.Kind != dialect.DefaultLiteral || c.Default.Literal == nil {
 		return nil
 	}
-	lit := c.Default.Literal
-	if b, ok := lit.(bool); ok {
-		lit = BoolValue(b)
-	}
+	lit := row.DefaultLiteral(c.Type, c.Default.Literal)
 	conv, _, err := schema.MustEngineType(c.Type).Convert(sql.NewEmptyContext(), lit)
 	if err != nil {
 		return nil
@@ -107,14 +104,6 @@ func constantDefault(c systable.ColumnSchema) any {
 		return nil
 	}
 	return v
-}
-
-// BoolValue is a BOOLEAN as the engine and the row format hold it.
-func BoolValue(b bool) int8 {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // IsStream and IsUser report the table's type.

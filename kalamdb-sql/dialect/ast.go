@@ -3,7 +3,10 @@ package dialect
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
@@ -327,8 +330,9 @@ type DefaultExpr struct {
 	// (CURRENT_TIMESTAMP is reported as NOW).
 	Function string
 	// Literal is the constant for DefaultLiteral: nil (NULL), bool, int64,
-	// float64 or string. An integer that does not fit int64 is a float64
-	// here; its exact digits are in Text.
+	// decimal.Decimal (any other number written, or a numeric: exact, its
+	// exponent the display scale, as NumericText prints it), float64 (a
+	// real or double precision expression) or string.
 	Literal any
 	// Text is the clause as written, for DESCRIBE and the schema history.
 	Text string
@@ -339,11 +343,31 @@ type DefaultExpr struct {
 	Type string `json:"Type,omitempty"`
 }
 
+// MarshalJSON writes d as the catalog stores it: a numeric Literal as a
+// JSON number of its digits (NumericText), which UnmarshalJSON reads back
+// as the same decimal; encoding/json would write a decimal.Decimal as a
+// string, read back as text.
+func (d DefaultExpr) MarshalJSON() ([]byte, error) {
+	type plain DefaultExpr
+	n, ok := d.Literal.(decimal.Decimal)
+	if !ok {
+		return json.Marshal(plain(d))
+	}
+	return json.Marshal(struct {
+		plain
+		Literal json.RawMessage
+	}{plain(d), json.RawMessage(NumericText(n))})
+}
+
 // UnmarshalJSON reads d as the catalog stores it (JSON), with Literal's
-// integers as int64: encoding/json reads every number of an any as a
+// numbers exact: an integer that fits as int64, any other number as a
+// decimal.Decimal, but as a float64 for a real or double precision
+// expression (Type). encoding/json reads every number of an any as a
 // float64, which turned a BIGINT DEFAULT beyond 2^53 into another value
 // (9223372036854775807 into -9223372036854775808) once a restart read
-// the schema back.
+// the schema back, and a NUMERIC one of more than 17 digits too. A
+// catalog written before numerics were exact holds a float64's digits,
+// which read back as the same value.
 func (d *DefaultExpr) UnmarshalJSON(b []byte) error {
 	type plain DefaultExpr
 	aux := struct {
@@ -366,8 +390,17 @@ func (d *DefaultExpr) UnmarshalJSON(b []byte) error {
 	if n, ok := v.(json.Number); ok {
 		if i, err := n.Int64(); err == nil {
 			v = i
-		} else if v, err = n.Float64(); err != nil {
-			return err
+		} else if d.Type == PgReal || d.Type == PgDouble {
+			if v, err = n.Float64(); err != nil {
+				return err
+			}
+		} else {
+			// A restored backup's catalog is not trusted to be small.
+			dec, ok, overflow := parseNumeric(n.String())
+			if !ok || overflow {
+				return fmt.Errorf("DEFAULT %s: value overflows numeric format", Snippet(n.String()))
+			}
+			v = dec
 		}
 	}
 	d.Literal = v

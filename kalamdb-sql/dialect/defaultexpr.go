@@ -6,6 +6,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
@@ -38,9 +40,11 @@ const (
 	PgBytea     = "bytea"
 )
 
-// constant is a folded DEFAULT operand: v is nil, bool, int64, float64 or
-// string (the input text of a date, time, UUID, JSON or byte string), typ
-// its PostgreSQL type ("" for a string literal, whose type is its column's).
+// constant is a folded DEFAULT operand: v is nil, bool, int64,
+// decimal.Decimal (a numeric: exact, as PostgreSQL's is), float64 (a real
+// or double precision) or string (the input text of a date, time, UUID,
+// JSON or byte string), typ its PostgreSQL type ("" for a string literal,
+// whose type is its column's).
 type constant struct {
 	v   any
 	typ string
@@ -310,6 +314,11 @@ func (p *parser) castType() (DataType, string, error) {
 	if err != nil {
 		return DataType{}, "", err
 	}
+	if dt.Name == TypeDecimal && !p.isPunct(p.toks[p.i-1], ")") {
+		// A cast to a bare NUMERIC keeps every digit (a column of it
+		// holds DECIMAL(38,10)).
+		dt.Precision, dt.Scale = 0, 0
+	}
 	return dt, pgTypeName(dt), nil
 }
 
@@ -351,7 +360,8 @@ func pgTypeName(dt DataType) string {
 	return strings.ToLower(string(dt.Name))
 }
 
-// numberType is PostgreSQL's type of a numeric literal.
+// numberType is PostgreSQL's type of a numeric literal: an integer when
+// it fits 32 bits, a bigint when 64, else a numeric.
 func numberType(v any) string {
 	if n, ok := v.(int64); ok {
 		if n >= math.MinInt32 && n <= math.MaxInt32 {
@@ -367,8 +377,10 @@ func isIntegerType(typ string) bool {
 }
 
 func isNumberType(typ string) bool {
-	return isIntegerType(typ) || typ == PgNumeric || typ == PgReal || typ == PgDouble
+	return isIntegerType(typ) || typ == PgNumeric || isFloatType(typ)
 }
+
+func isFloatType(typ string) bool { return typ == PgReal || typ == PgDouble }
 
 // intRange checks an integer against PostgreSQL's integer type typ.
 func (p *parser) intRange(at int, n int64, typ string) error {
@@ -411,6 +423,8 @@ func (p *parser) negate(op token, c constant) (constant, error) {
 		}
 		c.v = -v
 		return c, p.intRange(op.pos, -v, c.typ)
+	case decimal.Decimal:
+		c.v = v.Neg()
 	case float64:
 		c.v = -v
 	}
@@ -419,9 +433,10 @@ func (p *parser) negate(op token, c constant) (constant, error) {
 
 // foldBinary computes l op r. Integer arithmetic is exact and keeps
 // PostgreSQL's result type (the wider operand's) and its overflow and
-// division errors; arithmetic on fractions is refused rather than done
-// in binary floating point, which would store a value PostgreSQL's exact
-// numeric would not (0.1 + 0.2).
+// division errors; numeric arithmetic is exact too (foldNumeric).
+// Arithmetic on a real or double precision is refused rather than done
+// in binary floating point, whose rounding PostgreSQL's float8 output
+// would have to be matched digit for digit.
 func (p *parser) foldBinary(op token, sym string, l, r constant) (constant, error) {
 	res := constant{pos: l.pos}
 	if sym == "||" {
@@ -461,6 +476,21 @@ func (p *parser) foldBinary(op token, sym string, l, r constant) (constant, erro
 		if r, err = p.cast(r, DataType{}, l.typ); err != nil {
 			return constant{}, err
 		}
+	}
+	// An untyped string with a numeric is read as a numeric ('0.1' + 0.2).
+	if l.typ == "" && l.v != nil && r.typ == PgNumeric {
+		if l, err = p.cast(l, DataType{}, PgNumeric); err != nil {
+			return constant{}, err
+		}
+	}
+	if r.typ == "" && r.v != nil && l.typ == PgNumeric {
+		if r, err = p.cast(r, DataType{}, PgNumeric); err != nil {
+			return constant{}, err
+		}
+	}
+	if isNumberType(l.typ) && isNumberType(r.typ) && !isFloatType(l.typ) && !isFloatType(r.typ) &&
+		(l.typ == PgNumeric || r.typ == PgNumeric) {
+		return p.foldNumeric(op, sym, l, r)
 	}
 	if !isIntegerType(l.typ) || !isIntegerType(r.typ) {
 		if isNumberType(l.typ) && isNumberType(r.typ) {
@@ -514,6 +544,100 @@ func (p *parser) foldBinary(op token, sym string, l, r constant) (constant, erro
 	return res, p.intRange(op.pos, n, res.typ)
 }
 
+// foldNumeric computes l op r for numerics (or a numeric and an
+// integer) exactly, with the display scale PostgreSQL gives the result:
+// the larger operand's for + and - (and %), their sum for * (a decimal's
+// exponent follows the same rules), numericDivScale's for /.
+func (p *parser) foldNumeric(op token, sym string, l, r constant) (constant, error) {
+	res := constant{typ: PgNumeric, pos: l.pos}
+	if l.v == nil || r.v == nil {
+		return res, nil
+	}
+	a, b := asDecimal(l.v), asDecimal(r.v)
+	if err := p.chargeNumericWork(op, sym, a, b); err != nil {
+		return constant{}, err
+	}
+	if (sym == "/" || sym == "%") && b.IsZero() {
+		return constant{}, p.errAt(op.pos, "division by zero")
+	}
+	switch sym {
+	case "+":
+		res.v = a.Add(b)
+	case "-":
+		res.v = a.Sub(b)
+	case "*":
+		res.v = a.Mul(b)
+	case "/":
+		res.v = NumericDivide(a, b)
+	case "%":
+		// PostgreSQL's mod: a - trunc(a / b) * b, at the larger scale.
+		q, _ := a.QuoRem(b, 0)
+		res.v = a.Sub(b.Mul(q)).Round(max(-a.Exponent(), -b.Exponent(), 0))
+	}
+	if !inNumericRange(res.v.(decimal.Decimal)) {
+		return constant{}, p.errAt(op.pos, "value overflows numeric format")
+	}
+	return res, nil
+}
+
+// maxNumericWork bounds the digits the numeric arithmetic of one
+// statement's DEFAULTs may work on. A numeric may have 147455 digits,
+// and an operation on such costs up to milliseconds (a division tens):
+// a statement of megabytes of "/ 7" after one would hold a core for
+// minutes, which no DEFAULT a user means needs (one of ordinary numbers
+// costs some tens of digits an operation).
+const maxNumericWork = 1 << 20
+
+// chargeNumericWork counts the digits a op b works on, estimated from
+// the operands before it is computed: their coefficients' digits, and
+// for all but * the distance between their exponents, which the
+// operation aligns (1e100000 * 1e1000 costs nothing; 1e100000 + 1 a
+// coefficient of 100001 digits).
+func (p *parser) chargeNumericWork(op token, sym string, a, b decimal.Decimal) error {
+	cost := coefficientDigits(a) + coefficientDigits(b)
+	if sym != "*" {
+		d := int64(a.Exponent()) - int64(b.Exponent())
+		cost += max(d, -d)
+	}
+	if sym == "/" || sym == "%" {
+		// Division scales its operands to the quotient's scale (at most
+		// 1000 digits) and works in rounds.
+		cost = 8 * (cost + 1000)
+	}
+	return p.chargeDigits(op.pos, cost)
+}
+
+// chargeDigits counts cost digits of numeric work (arithmetic, or
+// converting a numeric from or to text, which costs more than linear
+// time) against the statement's maxNumericWork.
+func (p *parser) chargeDigits(pos int, cost int64) error {
+	p.numericWork += cost
+	if p.numericWork > maxNumericWork {
+		return p.codeAt(apierror.Unsupported, pos, "DEFAULT arithmetic on numbers this large is not supported (more than %d digits worked on in a statement): write the value", maxNumericWork)
+	}
+	return nil
+}
+
+// numericDigits estimates the digits of d written out in full.
+func numericDigits(d decimal.Decimal) int64 {
+	e := int64(d.Exponent())
+	return coefficientDigits(d) + max(e, -e)
+}
+
+// coefficientDigits estimates, without converting it, the decimal
+// digits of d's coefficient (within one).
+func coefficientDigits(d decimal.Decimal) int64 {
+	return int64(d.Coefficient().BitLen())*30103/100000 + 1
+}
+
+// asDecimal is an integer or numeric operand as a decimal.
+func asDecimal(v any) decimal.Decimal {
+	if n, ok := v.(int64); ok {
+		return decimal.NewFromInt(n)
+	}
+	return v.(decimal.Decimal)
+}
+
 func widerInt(a, b string) string {
 	rank := map[string]int{PgSmallInt: 0, PgInteger: 1, PgBigInt: 2}
 	if rank[a] >= rank[b] {
@@ -533,6 +657,11 @@ func (p *parser) asText(op token, c constant) (string, error) {
 		}
 	case int64:
 		return strconv.FormatInt(v, 10), nil
+	case decimal.Decimal:
+		if err := p.chargeDigits(op.pos, numericDigits(v)); err != nil {
+			return "", err
+		}
+		return NumericText(v), nil
 	case bool:
 		if v {
 			return "true", nil
@@ -556,6 +685,11 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 	cannot := func() error {
 		return p.codeAt(apierror.InvalidSQL, c.pos, "cannot cast type %s to %s", from, typ)
 	}
+	if d, ok := c.v.(decimal.Decimal); ok {
+		if err := p.chargeDigits(c.pos, numericDigits(d)); err != nil {
+			return out, err
+		}
+	}
 	switch {
 	case isIntegerType(typ):
 		switch v := c.v.(type) {
@@ -576,13 +710,20 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 			if err := p.intRange(c.pos, v, typ); err != nil {
 				return out, err
 			}
-		case float64:
-			r := math.Round(v)
-			if c.typ == PgReal || c.typ == PgDouble {
-				// PostgreSQL's float to integer casts round with rint,
-				// half to even; a numeric's round half away from zero.
-				r = math.RoundToEven(v)
+		case decimal.Decimal:
+			// Half away from zero, as PostgreSQL rounds a numeric.
+			r := v.Round(0)
+			if r.LessThan(minInt64Decimal) || r.GreaterThan(maxInt64Decimal) {
+				return out, p.errAt(c.pos, "%s out of range", typ)
 			}
+			out.v = r.IntPart()
+			if err := p.intRange(c.pos, r.IntPart(), typ); err != nil {
+				return out, err
+			}
+		case float64:
+			// PostgreSQL's float to integer casts round with rint, half
+			// to even.
+			r := math.RoundToEven(v)
 			if r < math.MinInt64 || r >= math.MaxInt64 {
 				return out, p.errAt(c.pos, "%s out of range", typ)
 			}
@@ -599,7 +740,13 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 				out.v = int64(1)
 			}
 		}
-	case typ == PgNumeric || typ == PgReal || typ == PgDouble:
+	case typ == PgNumeric:
+		d, err := p.numericCast(c, dt, cannot)
+		if err != nil {
+			return out, err
+		}
+		out.v = d
+	case isFloatType(typ):
 		switch v := c.v.(type) {
 		case string:
 			if !isTextual(c.typ) {
@@ -612,6 +759,12 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 			out.v = f
 		case int64:
 			out.v = float64(v)
+		case decimal.Decimal:
+			f := v.InexactFloat64()
+			if math.IsInf(f, 0) {
+				return out, p.errAt(c.pos, "%q is out of range for type %s", snippet(NumericText(v)), typ)
+			}
+			out.v = f
 		case float64:
 			out.v = v
 		default:
@@ -662,6 +815,62 @@ func (p *parser) cast(c constant, dt DataType, typ string) (constant, error) {
 		out.v = s
 	}
 	return out, nil
+}
+
+var (
+	minInt64Decimal = decimal.NewFromInt(math.MinInt64)
+	maxInt64Decimal = decimal.NewFromInt(math.MaxInt64)
+)
+
+// numericCast converts c to a numeric, exactly; to dt's precision and
+// scale when the cast names them (NUMERIC(10,2); dt.Precision is 0 for a
+// bare NUMERIC), rounding half away from zero as PostgreSQL does.
+func (p *parser) numericCast(c constant, dt DataType, cannot func() error) (decimal.Decimal, error) {
+	var d decimal.Decimal
+	switch v := c.v.(type) {
+	case string:
+		if !isTextual(c.typ) {
+			return d, cannot()
+		}
+		t := strings.TrimSpace(v)
+		switch strings.ToLower(strings.TrimLeft(t, "+-")) {
+		case "inf", "infinity", "nan":
+			return d, p.codeAt(apierror.Unsupported, c.pos, "a DEFAULT of %s computed by a cast is not supported: write '%s' alone", snippet(t), snippet(t))
+		}
+		if err := p.chargeDigits(c.pos, int64(len(t))); err != nil {
+			return d, err
+		}
+		n, ok, overflow := parseNumeric(t)
+		if overflow {
+			return d, p.errAt(c.pos, "value overflows numeric format")
+		}
+		if !ok {
+			return d, p.errAt(c.pos, "invalid input syntax for type numeric: %q", snippet(v))
+		}
+		d = n
+	case int64:
+		d = decimal.NewFromInt(v)
+	case decimal.Decimal:
+		d = v
+	case float64:
+		// PostgreSQL converts a float to a numeric through its text of
+		// 15 significant digits (0.1::float8::numeric is 0.1).
+		n, ok, overflow := parseNumeric(strconv.FormatFloat(v, 'g', 15, 64))
+		if !ok || overflow {
+			return d, p.errAt(c.pos, "value overflows numeric format")
+		}
+		d = n
+	default:
+		return d, cannot()
+	}
+	if dt.Precision == 0 {
+		return d, nil
+	}
+	r := d.Round(int32(dt.Scale))
+	if r.Abs().Cmp(decimal.New(1, int32(dt.Precision-dt.Scale))) >= 0 {
+		return d, p.errAt(c.pos, "numeric field overflow")
+	}
+	return r, nil
 }
 
 // floatInput reads text v as a number of type typ the way PostgreSQL's

@@ -81,7 +81,7 @@ func TestMsgs24DefaultExpressionErrors(t *testing.T) {
 		{name: "division by zero", sql: "CREATE TABLE t (a INT DEFAULT 1 / 0)", code: apierror.InvalidSQL, msg: "division by zero", pos: 33},
 		{name: "bad boolean", sql: "CREATE TABLE t (a BOOLEAN DEFAULT 'maybe'::bool)", code: apierror.InvalidSQL, msg: `invalid input syntax for type boolean: "maybe"`, pos: 35},
 		{name: "text plus int", sql: "CREATE TABLE t (a INT DEFAULT ('a' || 'b') + 1)", code: apierror.InvalidSQL, msg: "operator does not exist: text + integer", pos: 44},
-		{name: "fractions", sql: "CREATE TABLE t (a FLOAT DEFAULT 0.1 + 0.2)", code: apierror.Unsupported, msg: "non-integer", pos: 37},
+		{name: "floats", sql: "CREATE TABLE t (a FLOAT DEFAULT 0.1::float8 + 0.2)", code: apierror.Unsupported, msg: "non-integer", pos: 45},
 		{name: "generator in expression", sql: "CREATE TABLE t (a TIMESTAMP DEFAULT NOW() + INTERVAL '1 day')", code: apierror.Unsupported, msg: "a DEFAULT NOW() cannot be part of an expression", pos: 43},
 		{name: "unknown function", sql: "CREATE TABLE t (a INT DEFAULT abs(1))", code: apierror.InvalidSQL, msg: "unsupported DEFAULT function ABS()", pos: 31},
 		{name: "date to int", sql: "CREATE TABLE t (a INT DEFAULT DATE '2020-01-01'::int)", code: apierror.InvalidSQL, msg: "cannot cast type date to integer", pos: 36},

@@ -1,5 +1,11 @@
 package dialect
 
+import (
+	"math/big"
+
+	"github.com/shopspring/decimal"
+)
+
 // PostgreSQL's numeric range bounds every exact decimal KalamDB reads from
 // text or computes: converting text to a decimal costs time quadratic in
 // its digits, and rounding a value to a scale costs time linear in the
@@ -103,4 +109,90 @@ func ReadNumericShape(s string) (shape NumericShape, ok bool) {
 func (s NumericShape) InNumericRange() bool {
 	return s.Exponent >= -MaxNumericExponent && s.Exponent <= MaxNumericExponent &&
 		s.Before <= MaxNumericDigitsBefore && s.After <= MaxNumericDigitsAfter
+}
+
+// NumericText is PostgreSQL's text of a numeric: every digit after the
+// point its display scale has (1.10, not 1.1; 2 * 1.25 is 2.50), which
+// a decimal's exponent holds.
+func NumericText(d decimal.Decimal) string {
+	if e := d.Exponent(); e < 0 {
+		return d.StringFixed(-e)
+	}
+	return d.String()
+}
+
+// inNumericRange reports whether a computed decimal is within
+// PostgreSQL's numeric range: its digits before and after the point
+// (the display scale) within those a numeric holds.
+func inNumericRange(d decimal.Decimal) bool {
+	e := int64(d.Exponent())
+	if -e > MaxNumericDigitsAfter {
+		return false
+	}
+	if d.IsZero() {
+		return true
+	}
+	// BitLen bounds the digits from above within one; the exact count
+	// is only needed near the bound.
+	c := d.Coefficient()
+	if approx := int64(float64(c.BitLen())*0.30103) + 1; approx+e <= MaxNumericDigitsBefore {
+		return true
+	}
+	return int64(len(c.Abs(c).String()))+e <= MaxNumericDigitsBefore
+}
+
+// parseNumeric reads decimal text, measured before it is converted
+// (converting costs time quadratic in the digits); ok is false when it
+// is no decimal number, overflow true when it is beyond the numeric
+// range.
+func parseNumeric(s string) (d decimal.Decimal, ok, overflow bool) {
+	shape, ok := ReadNumericShape(s)
+	if !ok {
+		return d, false, false
+	}
+	if !shape.InNumericRange() {
+		return d, true, true
+	}
+	d, err := decimal.NewFromString(s)
+	return d, err == nil, false
+}
+
+// NumericDivide is PostgreSQL's numeric quotient a / b (b not zero):
+// exact, rounded half away from zero (numeric.c, div_var) to the scale
+// of select_div_scale: enough digits for 16 significant ones, at least
+// the scale of either operand, at most 1000.
+func NumericDivide(a, b decimal.Decimal) decimal.Decimal {
+	w1, d1 := NumericBaseWeight(a)
+	w2, d2 := NumericBaseWeight(b)
+	qweight := w1 - w2
+	if d1 <= d2 {
+		qweight--
+	}
+	rscale := 16 - qweight*4
+	rscale = max(rscale, int(-a.Exponent()), int(-b.Exponent()), 0)
+	return a.DivRound(b, int32(min(rscale, 1000)))
+}
+
+// NumericBaseWeight is PostgreSQL's view of a numeric's magnitude: the
+// weight of its first non-zero base-10000 digit and that digit (0, 0 for
+// zero).
+func NumericBaseWeight(d decimal.Decimal) (weight, first int) {
+	if d.IsZero() {
+		return 0, 0
+	}
+	coef := new(big.Int).Abs(d.Coefficient())
+	msd := len(coef.String()) - 1 + int(d.Exponent()) // exponent of the most significant decimal digit
+	weight = msd / 4
+	if msd < 0 && msd%4 != 0 {
+		weight--
+	}
+	// The first base-10000 digit: the decimal digits from position
+	// weight*4+3 down to weight*4.
+	shift := int(d.Exponent()) - weight*4 // value = coef * 10^shift in units of 10000^weight
+	if shift >= 0 {
+		coef.Mul(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(shift)), nil))
+	} else {
+		coef.Quo(coef, new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(-shift)), nil))
+	}
+	return weight, int(coef.Int64())
 }

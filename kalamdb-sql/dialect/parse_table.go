@@ -440,7 +440,7 @@ func (p *parser) loneLiteral(first int) bool {
 }
 
 // number converts a numeric literal: int64 when it is an integer that fits,
-// float64 otherwise.
+// else an exact decimal (PostgreSQL's numeric), digit for digit.
 func (p *parser) number(t token, sign string) (any, error) {
 	text := p.raw(t)
 	if sign == "-" {
@@ -451,11 +451,14 @@ func (p *parser) number(t token, sign string) (any, error) {
 			return n, nil
 		}
 	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil {
-		return nil, p.errAt(t.pos, "number %s is out of range", snippet(text))
+	d, ok, overflow := parseNumeric(text)
+	if overflow {
+		return nil, p.errAt(t.pos, "value overflows numeric format")
 	}
-	return f, nil
+	if !ok {
+		return nil, p.errAt(t.pos, "invalid number %s", snippet(text))
+	}
+	return d, nil
 }
 
 // tableOption identifies a WITH / TBLPROPERTIES option.

@@ -130,6 +130,9 @@ type parser struct {
 	// defaultDepth is the nesting of the DEFAULT expression being folded
 	// (defaultexpr.go).
 	defaultDepth int
+	// numericWork is the digits the DEFAULT expressions' numeric
+	// arithmetic has worked on so far (foldNumeric).
+	numericWork int64
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
@@ -38,7 +40,7 @@ func TestCreateTableFull(t *testing.T) {
 		{Name: "content", Type: DataType{Name: TypeText}, NotNull: true,
 			Default: &DefaultExpr{Kind: DefaultLiteral, Literal: "it's empty", Text: "'it''s empty'"}},
 		{Name: "score", Type: DataType{Name: TypeDecimal, Precision: 10, Scale: 2},
-			Default: &DefaultExpr{Kind: DefaultLiteral, Literal: -1.5, Text: "-1.5"}},
+			Default: &DefaultExpr{Kind: DefaultLiteral, Literal: decimal.RequireFromString("-1.5"), Text: "-1.5"}},
 		{Name: "flags", Type: DataType{Name: TypeSmallInt}},
 		{Name: "created_at", Type: DataType{Name: TypeTimestamp},
 			Default: &DefaultExpr{Kind: DefaultFunction, Function: "NOW", Text: "NOW()"}},
@@ -210,11 +212,11 @@ func TestCreateTableDefaults(t *testing.T) {
 		{"- 7", DefaultExpr{Kind: DefaultLiteral, Literal: int64(-7), Text: "- 7"}},
 		{"+7", DefaultExpr{Kind: DefaultLiteral, Literal: int64(7), Text: "+7"}},
 		{"-9223372036854775808", DefaultExpr{Kind: DefaultLiteral, Literal: int64(-9223372036854775808), Text: "-9223372036854775808"}},
-		{"9223372036854775808", DefaultExpr{Kind: DefaultLiteral, Literal: float64(9223372036854775808), Text: "9223372036854775808"}},
-		{"3.25", DefaultExpr{Kind: DefaultLiteral, Literal: 3.25, Text: "3.25"}},
-		{".5", DefaultExpr{Kind: DefaultLiteral, Literal: 0.5, Text: ".5"}},
-		{"1e3", DefaultExpr{Kind: DefaultLiteral, Literal: 1000.0, Text: "1e3"}},
-		{"-2.5E-1", DefaultExpr{Kind: DefaultLiteral, Literal: -0.25, Text: "-2.5E-1"}},
+		{"9223372036854775808", DefaultExpr{Kind: DefaultLiteral, Literal: decimal.RequireFromString("9223372036854775808"), Text: "9223372036854775808"}},
+		{"3.25", DefaultExpr{Kind: DefaultLiteral, Literal: decimal.RequireFromString("3.25"), Text: "3.25"}},
+		{".5", DefaultExpr{Kind: DefaultLiteral, Literal: decimal.RequireFromString(".5"), Text: ".5"}},
+		{"1e3", DefaultExpr{Kind: DefaultLiteral, Literal: decimal.RequireFromString("1e3"), Text: "1e3"}},
+		{"-2.5E-1", DefaultExpr{Kind: DefaultLiteral, Literal: decimal.RequireFromString("-2.5E-1"), Text: "-2.5E-1"}},
 		{"'hello'", DefaultExpr{Kind: DefaultLiteral, Literal: "hello", Text: "'hello'"}},
 		{"''", DefaultExpr{Kind: DefaultLiteral, Literal: "", Text: "''"}},
 		{"'a;b -- c'", DefaultExpr{Kind: DefaultLiteral, Literal: "a;b -- c", Text: "'a;b -- c'"}},
@@ -326,7 +328,7 @@ func TestCreateTableErrors(t *testing.T) {
 		{name: "default placeholder", sql: "CREATE TABLE t (a TEXT DEFAULT $1)", code: apierror.InvalidSQL, msg: "unsupported DEFAULT value '$1'", pos: 32},
 		{name: "default minus word", sql: "CREATE TABLE t (a INT DEFAULT -x)", code: apierror.InvalidSQL, msg: "cannot use column reference in DEFAULT expression", pos: 32},
 		{name: "default missing", sql: "CREATE TABLE t (a INT DEFAULT", code: apierror.InvalidSQL, msg: "at end of input: expected a DEFAULT value", pos: 30},
-		{name: "default out of range", sql: "CREATE TABLE t (a DOUBLE DEFAULT 1e999)", code: apierror.InvalidSQL, msg: "number 1e999 is out of range", pos: 34},
+		{name: "default out of range", sql: "CREATE TABLE t (a DOUBLE DEFAULT 1e99999999)", code: apierror.InvalidSQL, msg: "value overflows numeric format", pos: 34},
 		{name: "reserved column", sql: "CREATE TABLE t (_seq BIGINT)", code: apierror.InvalidSQL, msg: "column name '_seq' is reserved", pos: 17},
 		{name: "reserved column quoted", sql: `CREATE TABLE t ("_deleted" BOOLEAN)`, code: apierror.InvalidSQL, msg: "'_deleted' is reserved", pos: 17},
 		{name: "bad column name", sql: `CREATE TABLE t ("my col" INT)`, code: apierror.InvalidSQL, msg: `invalid column name '"my col"'`, pos: 17},
