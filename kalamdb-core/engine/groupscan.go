@@ -290,12 +290,12 @@ func (g *groupScan) selected(e sql.Expression) (gsSel, bool) {
 		s.op, s.in, s.kind = gsFirst, in, g.inputs[in].kind
 		return s, true
 	case *aggregation.Count:
-		switch c := x.Child.(type) {
-		case *expression.Star:
+		if _, star := x.Child.(*expression.Star); star {
 			s.op = gsCountRows
 			return s, true
-		case *expression.Literal, *largeLiteral:
-			if lit, _ := asLiteral(c); lit.Value() == nil {
+		}
+		if lit, ok := asLiteral(x.Child); ok {
+			if lit.Value() == nil {
 				return s, false
 			}
 			s.op = gsCountRows

@@ -270,9 +270,10 @@ var constantContexts = sync.Pool{New: func() any { return sql.NewEmptyContext() 
 
 // isConstant reports whether constantValue may evaluate e.
 func isConstant(e sql.Expression) bool {
-	switch x := e.(type) {
-	case *expression.Literal, *largeLiteral:
+	if isLiteral(e) {
 		return true
+	}
+	switch x := e.(type) {
 	case *expression.UnaryMinus:
 		return isLiteral(x.Child)
 	case *pgFunc:

@@ -649,11 +649,10 @@ func literalSortFields(s *plan.SetOp) (*plan.SetOp, bool) {
 	sch := s.Left().Schema()
 	var fields sql.SortFields
 	for k, f := range s.SortFields {
-		lit, ok := f.Column.(*expression.Literal)
-		if !ok {
+		if !isLiteral(f.Column) {
 			continue
 		}
-		i := projectedAt(p, lit)
+		i := projectedAt(p, f.Column)
 		if i < 0 || i >= len(sch) || !uniqueName(sch, sch[i].Name) {
 			continue
 		}
@@ -675,13 +674,13 @@ func literalSortFields(s *plan.SetOp) (*plan.SetOp, bool) {
 // projectedAt is the position of lit among the projections of p, or of
 // the projection below it (the engine projects a side's columns again
 // above its own projection), or -1.
-func projectedAt(p *plan.Project, lit *expression.Literal) int {
+func projectedAt(p *plan.Project, lit sql.Expression) int {
 	for {
 		for i, e := range p.Projections {
 			if a, ok := e.(*expression.Alias); ok {
 				e = a.Child
 			}
-			if e == sql.Expression(lit) {
+			if e == lit {
 				return i
 			}
 		}
