@@ -33,10 +33,10 @@ func evalOnce(b *expression.Between) sql.Expression {
 // nested BETWEEN here and nullCheckedComparison rely on it).
 func cheapOperand(e sql.Expression) bool {
 	switch e.(type) {
-	case *expression.GetField, *expression.Literal, *expression.BindVar:
+	case *expression.GetField, *expression.BindVar:
 		return true
 	}
-	return false
+	return isLiteral(e)
 }
 
 func (o *onceBetween) Eval(ctx *sql.Context, row sql.Row) (any, error) {

@@ -40,7 +40,7 @@ import (
 //
 // Supported: GROUP BY columns of integer, BOOLEAN or TEXT (binary
 // collation) type, or none; selected grouping columns; COUNT(*),
-// COUNT(col); MIN and MAX of an integer column or of LENGTH/OCTET_LENGTH
+// COUNT(col), COUNT(constant); MIN and MAX of an integer column or of LENGTH/OCTET_LENGTH
 // of a TEXT column; SUM and AVG of the same.
 
 // gsValue is one input of a row: integers and BOOLEAN in i, TEXT in b (a
@@ -70,7 +70,7 @@ type gsOp int
 
 const (
 	gsFirst     gsOp = iota // the grouping column's value
-	gsCountRows             // COUNT(*), COUNT(constant)
+	gsCountRows             // COUNT(*), COUNT(constant not NULL)
 	gsCount                 // COUNT(col)
 	gsMin                   // the engine's MIN
 	gsMax                   // the engine's MAX
@@ -290,12 +290,22 @@ func (g *groupScan) selected(e sql.Expression) (gsSel, bool) {
 		s.op, s.in, s.kind = gsFirst, in, g.inputs[in].kind
 		return s, true
 	case *aggregation.Count:
-		switch c := x.Child.(type) {
-		case *expression.Star:
+		if _, star := x.Child.(*expression.Star); star {
 			s.op = gsCountRows
 			return s, true
-		case *expression.Literal, *largeLiteral:
-			if lit, _ := asLiteral(c); lit.Value() == nil {
+		}
+		if lit, ok := asLiteral(x.Child); ok {
+			if lit.Value() == nil {
+				return s, false
+			}
+			s.op = gsCountRows
+			return s, true
+		}
+		if isConstant(x.Child) {
+			// A cast constant (COUNT(TIMESTAMPTZ '...'), COUNT(DATE
+			// '...' + 1)) counts the rows too when it is not NULL; one
+			// that is, or fails, is the engine's to answer.
+			if _, ok := constantValue(x.Child); !ok {
 				return s, false
 			}
 			s.op = gsCountRows

@@ -119,7 +119,9 @@ func asLarge(lit *expression.Literal) (*largeLiteral, bool) {
 }
 
 // asLiteral is e as the engine's literal: e itself, or the literal a
-// largeLiteral plans.
+// largeLiteral or a zoneLiteral plans. Whatever asks whether an
+// expression is a constant literal asks here (or isLiteral), so that a
+// new kind of literal is known everywhere once it is known here.
 func asLiteral(e sql.Expression) (*expression.Literal, bool) {
 	switch x := e.(type) {
 	case *expression.Literal:
@@ -138,7 +140,7 @@ func literalValue(e sql.Expression) any {
 	return lit.Value()
 }
 
-// isLiteral reports whether e is a literal, large or not.
+// isLiteral reports whether e is one of the engine's literals (asLiteral).
 func isLiteral(e sql.Expression) bool {
 	_, ok := asLiteral(e)
 	return ok

@@ -146,7 +146,10 @@ func operandValue(e sql.Expression, i int) sql.Expression {
 	switch x := e.(type) {
 	case *expression.GetField:
 		return x.WithIndex(i)
-	case *expression.Literal, *expression.BindVar:
+	case *expression.BindVar:
+		return e
+	}
+	if isLiteral(e) {
 		return e
 	}
 	return &computedValue{of: e, index: i}

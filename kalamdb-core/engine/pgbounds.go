@@ -4,7 +4,6 @@ import (
 	"time"
 
 	"math"
-	"sync"
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
@@ -243,36 +242,26 @@ func constantValue(e sql.Expression) (any, bool) {
 	if !isConstant(e) {
 		return nil, false
 	}
-	// Only a function reads its context (a cast, the session's settings).
-	// An empty context is a whole engine session, ~75 KB of variables:
-	// built for every compared constant, it made a WHERE of n comparisons
-	// allocate gigabytes, and even built once per cast literal it was a
-	// fifth of planning an IN list of 2,000 times. A cast of literals
-	// reads only the defaults, so the contexts are kept for reuse.
-	var ctx *sql.Context
-	if _, fn := e.(*pgFunc); fn {
-		ctx = constantContexts.Get().(*sql.Context)
-		defer func() {
-			ctx.ClearWarnings()
-			constantContexts.Put(ctx)
-		}()
-	}
-	v, err := e.Eval(ctx, nil)
+	// No context: nothing isConstant admits reads one (a cast of text
+	// reads the statement's time through statementTime, which gives the
+	// wall clock without a session, as an empty context did). An empty
+	// context is a whole GMS session, ~75 KB of variables: built per
+	// constant it made a WHERE of n comparisons allocate gigabytes, and
+	// kept in a package-level pool it was state shared by every engine.
+	v, err := e.Eval(nil, nil)
 	if err != nil || v == nil {
 		return nil, false
 	}
 	return v, true
 }
 
-// constantContexts are the empty contexts constantValue evaluates casts
-// with, one goroutine's at a time.
-var constantContexts = sync.Pool{New: func() any { return sql.NewEmptyContext() }}
-
-// isConstant reports whether constantValue may evaluate e.
+// isConstant reports whether constantValue may evaluate e: without a
+// context, so only what reads none (TestConstantValueOfEachKind).
 func isConstant(e sql.Expression) bool {
-	switch x := e.(type) {
-	case *expression.Literal, *largeLiteral:
+	if isLiteral(e) {
 		return true
+	}
+	switch x := e.(type) {
 	case *expression.UnaryMinus:
 		return isLiteral(x.Child)
 	case *pgFunc:

@@ -583,7 +583,7 @@ func constantFloat(e sql.Expression) (float64, bool) {
 // floatConstant is the constant e as a literal of the float type t, when e
 // is built of literals only, is not NULL or NaN, and t holds it exactly.
 func floatConstant(t sql.Type, e sql.Expression) (*expression.Literal, bool) {
-	if lit, ok := e.(*expression.Literal); ok && familyOf(lit) == famFloat && lit.Type() == t {
+	if lit, ok := asLiteral(e); ok && familyOf(lit) == famFloat && lit.Type() == t {
 		if f, ok := toFloat64(lit.Value()); !ok || math.IsNaN(f) {
 			return nil, false
 		}

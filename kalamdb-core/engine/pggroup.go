@@ -282,8 +282,11 @@ func checkDistinctOrder(d *plan.Distinct) error {
 	}
 	for _, f := range s.SortFields {
 		col := underFloatOrder(f.Column)
+		if isLiteral(col) {
+			continue
+		}
 		switch x := col.(type) {
-		case *nullsMarker, *expression.Literal, *largeLiteral:
+		case *nullsMarker:
 			continue
 		case sql.IdExpression:
 			if ids[x.Id()] {

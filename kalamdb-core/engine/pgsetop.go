@@ -604,7 +604,16 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 		out, _, err = r.refresh(out)
 		return out, transform.NewTree, err
 	case *plan.RecursiveCte:
-		return node, transform.SameTree, recursiveNumbers(x)
+		if err := recursiveNumbers(x); err != nil {
+			return nil, transform.SameTree, err
+		}
+		out, ok, err := recursiveBooleans(x)
+		if err != nil || !ok {
+			return node, transform.SameTree, err
+		}
+		// The references above read its columns.
+		r.changed = true
+		return out, transform.NewTree, nil
 	case *plan.ValueDerivedTable:
 		out, same, err := valuesNumbers(x)
 		r.changed = r.changed || same == transform.NewTree
@@ -649,11 +658,10 @@ func literalSortFields(s *plan.SetOp) (*plan.SetOp, bool) {
 	sch := s.Left().Schema()
 	var fields sql.SortFields
 	for k, f := range s.SortFields {
-		lit, ok := f.Column.(*expression.Literal)
-		if !ok {
+		if !isLiteral(f.Column) {
 			continue
 		}
-		i := projectedAt(p, lit)
+		i := projectedAt(p, f.Column)
 		if i < 0 || i >= len(sch) || !uniqueName(sch, sch[i].Name) {
 			continue
 		}
@@ -675,13 +683,13 @@ func literalSortFields(s *plan.SetOp) (*plan.SetOp, bool) {
 // projectedAt is the position of lit among the projections of p, or of
 // the projection below it (the engine projects a side's columns again
 // above its own projection), or -1.
-func projectedAt(p *plan.Project, lit *expression.Literal) int {
+func projectedAt(p *plan.Project, lit sql.Expression) int {
 	for {
 		for i, e := range p.Projections {
 			if a, ok := e.(*expression.Alias); ok {
 				e = a.Child
 			}
-			if e == sql.Expression(lit) {
+			if e == lit {
 				return i
 			}
 		}
@@ -736,6 +744,97 @@ func recursiveNumbers(c *plan.RecursiveCte) error {
 		}
 	}
 	return nil
+}
+
+// recursiveBooleans types the boolean columns of a recursive WITH query
+// as BOOLEAN again, and carries their values one way. The engine widens
+// the first term's column types for the recursive term, which made a
+// BOOLEAN (its TINYINT) a BIGINT; and a boolean comes as Go's bool from a
+// comparison and as the TINYINT from a column (boolValue), which the
+// engine's UNION of a recursive query tells apart by printing them: WITH
+// RECURSIVE r(v) AS (SELECT b ... UNION SELECT 1 = 1 FROM r) kept true
+// twice, as 1 and true, in a BIGINT column. Both terms' values of such a
+// column are read through kdb_bool_key (the TINYINT), as a boolean
+// grouping key is. ok is false when there is no such column, or a term
+// is not a projection whose column can be wrapped.
+func recursiveBooleans(c *plan.RecursiveCte) (_ *plan.RecursiveCte, ok bool, _ error) {
+	u := c.Union()
+	if u == nil {
+		return c, false, nil
+	}
+	sch, lts := c.Schema(), sideTypes(u.Left())
+	var cols []int
+	for i := range sch {
+		if i < len(lts) && familyOfType(lts[i]) == famBool && familyOfType(sch[i].Type) != famBool {
+			cols = append(cols, i)
+		}
+	}
+	if len(cols) == 0 {
+		return c, false, nil
+	}
+	l, err := boolKeyed(u.Left(), cols)
+	if err != nil || l == nil {
+		return c, false, err
+	}
+	r, err := boolKeyed(u.Right(), cols)
+	if err != nil || r == nil {
+		return c, false, err
+	}
+	n, err := c.WithChildren(l, r)
+	if err != nil {
+		return nil, false, err
+	}
+	typed := make(sql.Schema, len(sch))
+	for i, col := range sch {
+		typed[i] = col.Copy()
+	}
+	for _, i := range cols {
+		typed[i].Type = lts[i]
+	}
+	return n.(*plan.RecursiveCte).WithSchema(typed), true, nil
+}
+
+// boolKeyed is the projection side with its columns cols read through
+// kdb_bool_key, under their names (and column ids); nil when side is not
+// a projection or such a column is not a column, a literal or an aliased
+// expression.
+func boolKeyed(side sql.Node, cols []int) (sql.Node, error) {
+	p, ok := side.(*plan.Project)
+	if !ok {
+		return nil, nil
+	}
+	exprs := append([]sql.Expression(nil), p.Projections...)
+	for _, i := range cols {
+		if i >= len(exprs) {
+			return nil, nil
+		}
+		switch x := exprs[i].(type) {
+		case *expression.Alias:
+			k, err := boolEqualKey([]sql.Expression{x.Child})
+			if err != nil {
+				return nil, err
+			}
+			if exprs[i], err = x.WithChildren(k); err != nil {
+				return nil, err
+			}
+		case *expression.GetField:
+			k, err := boolEqualKey([]sql.Expression{x})
+			if err != nil {
+				return nil, err
+			}
+			exprs[i] = expression.NewAlias(x.Name(), k).WithId(x.Id()).(*expression.Alias)
+		default:
+			if !isLiteral(x) {
+				return nil, nil
+			}
+			k, err := boolEqualKey([]sql.Expression{x})
+			if err != nil {
+				return nil, err
+			}
+			exprs[i] = expression.NewAlias(p.Schema()[i].Name, k)
+		}
+	}
+	return p.WithExpressions(exprs...)
 }
 
 // walk converts the set operations and VALUES lists of n (typeNode) and

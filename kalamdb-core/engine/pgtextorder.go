@@ -433,11 +433,8 @@ func constantOperands(es ...sql.Expression) bool {
 }
 
 func constantOperand(e sql.Expression) bool {
-	switch e.(type) {
-	case *expression.Literal, *largeLiteral, *expression.BindVar:
-		return true
-	}
-	return false
+	_, bind := e.(*expression.BindVar)
+	return bind || isLiteral(e)
 }
 
 // textCondition is textComparisons over a filter's or a join's

@@ -364,7 +364,7 @@ func inList(e sql.Expression) (left sql.Expression, items expression.Tuple, ok b
 
 // isNullLiteral reports a NULL constant.
 func isNullLiteral(e sql.Expression) bool {
-	lit, ok := e.(*expression.Literal)
+	lit, ok := asLiteral(e)
 	return ok && lit.Value() == nil
 }
 

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"strconv"
-	"sync"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/row"
@@ -14,20 +13,24 @@ import (
 // byte for byte what encoding/json's Encoder with SetEscapeHTML(false)
 // writes for the same envelope (tests compare the two on random results).
 
-// bufPool holds response buffers.
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
-
 // maxPooledBuf keeps one large answer from pinning its buffer forever.
 const maxPooledBuf = 64 << 10
 
-func getBuf() *[]byte { return bufPool.Get().(*[]byte) }
+// getBuf is a response buffer from the server's pool (Server.bufs).
+func (s *Server) getBuf() *[]byte {
+	if b, ok := s.bufs.Get().(*[]byte); ok {
+		return b
+	}
+	b := make([]byte, 0, 1024)
+	return &b
+}
 
-func putBuf(b *[]byte) {
+func (s *Server) putBuf(b *[]byte) {
 	if cap(*b) > maxPooledBuf {
 		return
 	}
 	*b = (*b)[:0]
-	bufPool.Put(b)
+	s.bufs.Put(b)
 }
 
 // appendSuccess appends the JSON of a successful SQL answer, newline

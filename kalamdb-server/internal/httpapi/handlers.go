@@ -157,8 +157,8 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 	// them would otherwise hold the account for nothing.
 	charge := s.newCharge(p.UserID)
 	defer s.endCharge(charge)
-	bp := getBuf()
-	defer putBuf(bp)
+	bp := s.getBuf()
+	defer s.putBuf(bp)
 	body, err := s.readBody(w, r, s.opts.MaxBodyBytes, *bp, charge)
 	if err != nil {
 		s.writeError(w, r, err)
@@ -228,8 +228,8 @@ func (s *Server) handleSQL(w http.ResponseWriter, r *http.Request) {
 // and decodes it; decoded values must not refer to the buffer. On failure
 // it has answered.
 func readRequest[T any](s *Server, w http.ResponseWriter, r *http.Request, limit int64, decode func([]byte) (T, error)) (T, bool) {
-	bp := getBuf()
-	defer putBuf(bp)
+	bp := s.getBuf()
+	defer s.putBuf(bp)
 	var v T
 	body, err := s.readBody(w, r, limit, *bp, nil)
 	if err == nil {

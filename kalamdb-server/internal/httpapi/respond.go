@@ -54,8 +54,8 @@ func errorEnvelope(info *requestInfo, e *apierror.Error) envelope {
 // writeJSON encodes v before writing anything, so an encoding failure can
 // still become a clean 500.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	bp := getBuf()
-	defer putBuf(bp)
+	bp := s.getBuf()
+	defer s.putBuf(bp)
 	b, err := row.AppendEncodingJSON(*bp, v)
 	if err != nil {
 		s.writeEncodeFailure(w, r, err)
@@ -67,8 +67,8 @@ func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v
 
 // writeSuccess answers a successful SQL request.
 func (s *Server) writeSuccess(w http.ResponseWriter, r *http.Request, results []executor.Result, took float64, charge *memory.Charge) {
-	bp := getBuf()
-	defer putBuf(bp)
+	bp := s.getBuf()
+	defer s.putBuf(bp)
 	b, err := appendSuccess(*bp, results, took)
 	*bp = b
 	if err != nil {
@@ -90,8 +90,8 @@ func (s *Server) writeEncodeFailure(w http.ResponseWriter, r *http.Request, err 
 	info := infoOf(w)
 	s.log.Error("encode response", zap.String("request_id", info.id), zap.Error(err))
 	info.code = apierror.InternalError
-	bp := getBuf()
-	defer putBuf(bp)
+	bp := s.getBuf()
+	defer s.putBuf(bp)
 	// Encoding this fixed shape cannot fail.
 	b, _ := row.AppendEncodingJSON(*bp, errorEnvelope(info, &apierror.Error{Code: apierror.InternalError, Message: msgInternal}))
 	*bp = append(b, '\n')

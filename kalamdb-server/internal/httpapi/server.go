@@ -156,6 +156,8 @@ type Server struct {
 	// recycles the requests' reservations from it (*memory.Charge).
 	memory  *memory.Account
 	charges sync.Pool
+	// bufs recycles the buffers answers are written in (*[]byte).
+	bufs sync.Pool
 
 	// allowed lists the methods registered per path, for 405 answers and
 	// their Allow header.
