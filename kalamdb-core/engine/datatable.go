@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -29,6 +30,14 @@ type dataTable struct {
 	// projected lists the columns (indices into the full schema) the
 	// engine asked for; nil means all.
 	projected []int
+	// projectedSch is the schema of projected, made once by
+	// WithProjections (nil: made per call, for the fast paths, which plan
+	// no projection over the table): the binder
+	// asks a table for its schema once per column of every projection
+	// above it (plan.findDefault), so a schema made per call cost the
+	// square of the width (a UNION ALL of two 1664-entry lists over a
+	// 1600-column table: seconds of planning the time limit cannot stop).
+	projectedSch sql.Schema
 	// filters are bounds the statement's WHERE puts on integer columns,
 	// which scans use to skip rows early (scanfilter.go).
 	filters []scanFilter
@@ -71,9 +80,16 @@ func (t *dataTable) Schema() sql.Schema {
 	if t.projected == nil {
 		return t.shape.sch
 	}
-	out := make(sql.Schema, len(t.projected))
-	for i, c := range t.projected {
-		out[i] = t.shape.sch[c]
+	if t.projectedSch != nil {
+		return t.projectedSch
+	}
+	return projectSchema(t.shape.sch, t.projected)
+}
+
+func projectSchema(sch sql.Schema, cols []int) sql.Schema {
+	out := make(sql.Schema, len(cols))
+	for i, c := range cols {
+		out[i] = sch[c]
 	}
 	return out
 }
@@ -89,14 +105,37 @@ func (t *dataTable) PrimaryKeySchema() sql.PrimaryKeySchema {
 // WithProjections implements sql.ProjectedTable: only the named columns are
 // decoded from stored rows.
 func (t *dataTable) WithProjections(cols []string) sql.Table {
-	cp := *t
-	cp.projected = make([]int, 0, len(cols))
+	sch := t.shape.sch
+	projected := make([]int, 0, len(cols))
+	next := 0
 	for _, name := range cols {
-		if i := t.shape.sch.IndexOfColName(name); i >= 0 {
-			cp.projected = append(cp.projected, i)
+		// The analyzer names the columns in the schema's order: looked
+		// for from the last one found, a projection of every column of a
+		// 1600-column table takes 1600 comparisons, not a million.
+		i := indexOfColumnFrom(sch, name, next)
+		if i < 0 {
+			i = sch.IndexOfColName(name)
+		}
+		if i >= 0 {
+			projected = append(projected, i)
+			next = i + 1
 		}
 	}
-	return &cp
+	cp := t.withColumns(projected)
+	cp.projectedSch = projectSchema(sch, projected)
+	return cp
+}
+
+// indexOfColumnFrom is the index of the column named name (as
+// sql.Schema.IndexOfColName matches it) at or after from, or -1.
+func indexOfColumnFrom(sch sql.Schema, name string, from int) int {
+	name = strings.ToLower(name)
+	for i := from; i < len(sch); i++ {
+		if strings.ToLower(sch[i].Name) == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // withColumns is the table projected onto columns (indices into the full
@@ -104,6 +143,7 @@ func (t *dataTable) WithProjections(cols []string) sql.Table {
 func (t *dataTable) withColumns(cols []int) *dataTable {
 	cp := *t
 	cp.projected = cols
+	cp.projectedSch = nil
 	return &cp
 }
 

@@ -67,14 +67,7 @@ func readsDerived(stmt sqlparser.SQLNode) bool {
 // linear in the statement: each query's width and cost is worked out once.
 func boundDerivedColumns(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespace string) error {
 	d := newDerivedCost(stmt, snap, namespace, MaxDerivedColumns, false)
-	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
-		if at, ok := n.(*sqlparser.AliasedTableExpr); ok {
-			if tn, ok := at.Expr.(sqlparser.TableName); ok && tn.DbQualifier.IsEmpty() {
-				d.read[strings.ToLower(tn.Name.String())] = true
-			}
-		}
-		return true, nil
-	}, stmt)
+	d.noteReads(stmt)
 	cost, depth := d.in(stmt, nil)
 	if cost > MaxDerivedColumns {
 		return limitError("max_derived_columns", "the statement passes more than %d columns through derived tables, WITH queries and views "+
@@ -86,6 +79,19 @@ func boundDerivedColumns(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespa
 			"more than %d levels deep; materialize a step into a table", MaxDerivedDepth)
 	}
 	return nil
+}
+
+// noteReads adds to d.read the names stmt reads that could be WITH
+// queries'.
+func (d *derivedCost) noteReads(stmt sqlparser.SQLNode) {
+	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		if at, ok := n.(*sqlparser.AliasedTableExpr); ok {
+			if tn, ok := at.Expr.(sqlparser.TableName); ok && tn.DbQualifier.IsEmpty() {
+				d.read[strings.ToLower(tn.Name.String())] = true
+			}
+		}
+		return true, nil
+	}, stmt)
 }
 
 func newDerivedCost(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespace string, limit int64, hidden bool) *derivedCost {

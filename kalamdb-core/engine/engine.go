@@ -445,6 +445,13 @@ func (e *Engine) Query(ctx context.Context, req QueryRequest) (res *QueryResult,
 			return nil, err
 		}
 	}
+	entriesErr := cs.entriesErr
+	if ast != st.AST || cs.wideStar {
+		entriesErr = boundStatementEntries(ast, e.cat.Snapshot(), req.Namespace, e.limits.MaxStatementTargetEntries)
+	}
+	if entriesErr != nil {
+		return nil, entriesErr
+	}
 	tableFunction := cs.tableFunction
 	if ast != st.AST {
 		tableFunction = hasTableFunction(ast)

@@ -39,6 +39,10 @@ type Limits struct {
 	// with depth times size, and planning cannot be interrupted.
 	MaxExpressionDepth     int
 	MaxStatementComplexity int64
+	// MaxStatementTargetEntries bounds the entries of all of a statement's
+	// select and RETURNING lists together (boundTargetLists); 0 takes
+	// DefaultMaxStatementTargetEntries.
+	MaxStatementTargetEntries int64
 	// OrderIndexBudget, when positive, replaces the number of entries a
 	// top-N read through the index in its sort's order examines before
 	// it switches to an index that binds the WHERE's other conditions
@@ -90,6 +94,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxStatementComplexity <= 0 {
 		l.MaxStatementComplexity = DefaultMaxStatementComplexity
+	}
+	if l.MaxStatementTargetEntries <= 0 {
+		l.MaxStatementTargetEntries = DefaultMaxStatementTargetEntries
 	}
 	return l
 }

@@ -39,19 +39,16 @@ type columnKey struct {
 	name  string
 }
 
-// declaredTyper is a table that knows its columns' KalamDB types.
-type declaredTyper interface {
-	declaredType(name string) (dialect.DataType, bool)
+// dateTimeTable is a table that knows which of its columns were declared
+// DATETIME.
+type dateTimeTable interface {
+	isDateTime(column string) bool
 }
 
-// declaredType is the KalamDB type a column was declared with.
-func (t *dataTable) declaredType(name string) (dialect.DataType, bool) {
-	for _, c := range t.shape.Schema.Columns {
-		if strings.EqualFold(c.Name, name) {
-			return c.Type, true
-		}
-	}
-	return dialect.DataType{}, false
+// isDateTime reports whether the column named column was declared
+// DATETIME.
+func (t *dataTable) isDateTime(column string) bool {
+	return t.shape.dateTime != nil && t.shape.dateTime[strings.ToLower(column)]
 }
 
 // zonedLiterals types the untyped literals compared with DATETIME columns
@@ -85,13 +82,13 @@ func zonedInsert(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	if !ok {
 		return node, transform.SameTree, nil
 	}
-	dt, ok := rt.UnderlyingTable().(declaredTyper)
+	dt, ok := rt.UnderlyingTable().(dateTimeTable)
 	if !ok {
 		return node, transform.SameTree, nil
 	}
 	var zoned []int
 	for i, name := range ii.ColumnNames {
-		if typ, ok := dt.declaredType(name); ok && typ.Name == dialect.TypeDateTime {
+		if dt.isDateTime(name) {
 			zoned = append(zoned, i)
 		}
 	}
@@ -297,12 +294,12 @@ func zonedArgs(f *pgFunc, cols map[columnKey]bool) (sql.Expression, transform.Tr
 func dateTimeColumns(n sql.Node, outer map[columnKey]bool) map[columnKey]bool {
 	var cols map[columnKey]bool
 	add := func(id sql.TableId, t sql.Table) {
-		dt, ok := t.(declaredTyper)
+		dt, ok := t.(dateTimeTable)
 		if !ok {
 			return
 		}
 		for _, c := range t.Schema() {
-			if typ, ok := dt.declaredType(c.Name); ok && typ.Name == dialect.TypeDateTime {
+			if dt.isDateTime(c.Name) {
 				if cols == nil {
 					cols = make(map[columnKey]bool, len(outer)+1)
 				}

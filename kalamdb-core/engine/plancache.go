@@ -111,10 +111,15 @@ type cachedStatement struct {
 	// readsDerived: a query of it reads a derived table or a WITH query,
 	// so boundDerivedColumns looks at it on every run.
 	readsDerived bool
-	// wideStar: a list of it has a * that could pass MaxTargetListEntries
-	// over tables as wide as tables may be, so boundTargetLists looks at
+	// wideStar: it has a * that could pass MaxTargetListEntries or
+	// MaxStatementTargetEntries over tables as wide as tables may be
+	// (each list alone, or all together), so boundTargetLists looks at
 	// it on every run (otherwise cteErr holds its verdict).
 	wideStar bool
+	// entriesErr is boundStatementEntries' verdict on it when wideStar
+	// is not set (checked after boundDerivedColumns, which names what to
+	// change more closely).
+	entriesErr error
 	// constant: a SELECT of literals only; answer is its kept answer
 	// once it ran (constselect.go).
 	constant bool
@@ -262,12 +267,15 @@ func (e *Engine) statement(std *dialect.StandardSQL, namespace string) (*cachedS
 		tableFunction: hasTableFunction(st.AST), cteErr: boundStatementShape(st.AST), readsDerived: readsDerived(st.AST),
 		constant: constantSelect(st.AST), size: statementSize(k.text, k.namespace)}
 	if cs.cteErr == nil {
-		if err := boundTargetLists(st.AST, nil, k.namespace); err != nil {
-			if hasStar(st.AST) {
-				cs.wideStar = true
-			} else {
-				cs.cteErr = err
-			}
+		listErr := boundTargetLists(st.AST, nil, k.namespace)
+		sumErr := boundStatementEntries(st.AST, nil, k.namespace, e.limits.MaxStatementTargetEntries)
+		switch {
+		case (listErr != nil || sumErr != nil) && hasStar(st.AST):
+			cs.wideStar = true
+		case listErr != nil:
+			cs.cteErr = listErr
+		default:
+			cs.entriesErr = sumErr
 		}
 	}
 	if cs.constant {

@@ -28,6 +28,11 @@ type tableShape struct {
 	index *pkIndex
 	// secondary are the ready secondary indexes (see index.go).
 	secondary []*secIndex
+	// dateTime holds the lower-cased names of the DATETIME columns (nil
+	// when there are none): the planner asks about every column of every
+	// table it reads, and a search of the columns per column cost the
+	// square of a wide table's width.
+	dateTime map[string]bool
 }
 
 // tableFactory builds and caches table shapes and opens per-session tables.
@@ -81,6 +86,12 @@ func buildShape(t *tables.Table) *tableShape {
 			col.Default = sql.NewUnresolvedColumnDefaultValue(defaultSQL(c.Type, c.Default))
 		}
 		s.sch = append(s.sch, col)
+		if c.Type.Name == dialect.TypeDateTime {
+			if s.dateTime == nil {
+				s.dateTime = map[string]bool{}
+			}
+			s.dateTime[strings.ToLower(c.Name)] = true
+		}
 	}
 	// System columns are nullable in the engine schema only so that an
 	// INSERT need not (and may not) supply them; every stored row has them.

@@ -456,6 +456,9 @@ func (e *Engine) plan(sctx *sql.Context, stmt sqlparser.Statement, text string, 
 	if err := boundDerivedColumns(stmt, e.cat.Snapshot(), sctx.GetCurrentDatabase()); err != nil {
 		return nil, err
 	}
+	if err := boundStatementEntries(stmt, e.cat.Snapshot(), sctx.GetCurrentDatabase(), e.limits.MaxStatementTargetEntries); err != nil {
+		return nil, err
+	}
 	binder := planbuilder.New(sctx, e.gms.Analyzer.Catalog, e.gms.EventScheduler, e.gms.Parser)
 	if len(bindings) > 0 {
 		binder.SetBindings(bindings)

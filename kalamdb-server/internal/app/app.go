@@ -268,11 +268,12 @@ func statementLimits(l config.LimitsConfig) engine.Limits {
 	return engine.Limits{
 		Timeout: engine.Timeouts{Default: l.StatementTimeout, User: l.StatementTimeoutUser,
 			Service: l.StatementTimeoutService, DBA: l.StatementTimeoutDBA, System: l.StatementTimeoutSystem},
-		MaxValueBytes:          l.MaxValueBytes,
-		StatementMemoryBytes:   l.StatementMemoryBytes,
-		MaxExpressionDepth:     l.MaxExpressionDepth,
-		MaxStatementComplexity: l.MaxStatementComplexity,
-		OrderIndexBudget:       l.OrderIndexBudget,
+		MaxValueBytes:             l.MaxValueBytes,
+		StatementMemoryBytes:      l.StatementMemoryBytes,
+		MaxExpressionDepth:        l.MaxExpressionDepth,
+		MaxStatementComplexity:    l.MaxStatementComplexity,
+		MaxStatementTargetEntries: l.MaxStatementTargetEntries,
+		OrderIndexBudget:          l.OrderIndexBudget,
 	}
 }
 

@@ -114,6 +114,8 @@ var keyRanges = []keyRange{
 		why: "the parser overflows its stack, killing the process, at about 100,000 levels"},
 	{key: "limits.max_statement_complexity", lo: 1, hi: 100_000_000,
 		why: "planning time grows with it and cannot be interrupted: past it an operator chain plans for minutes, deaf to statement_timeout"},
+	{key: "limits.max_statement_target_entries", lo: MinStatementTargetEntries, hi: MaxStatementTargetEntries,
+		why: "below it one list as long as a list may be is refused; past it lists side by side plan for seconds, deaf to statement_timeout"},
 	{key: "limits.order_index_budget", lo: 1, hi: MaxOrderIndexBudget, zero: "max(1024, 20 × (LIMIT + OFFSET))",
 		why: "a billion entries before switching is already never switching"},
 	{key: "limits.requests_per_second", lo: 0, hi: 1_000_000, zero: "no limit",
@@ -157,6 +159,13 @@ const (
 	// MaxStatementTimeout bounds limits.statement_timeout and its per-role
 	// keys.
 	MaxStatementTimeout = 24 * time.Hour
+	// MinStatementTargetEntries and MaxStatementTargetEntries bound
+	// limits.max_statement_target_entries: one select list as long as a
+	// list may be (PostgreSQL's 1664), and sixteen (each list over a
+	// 1600-column table costs about 60 ms of planning the time limit
+	// cannot stop, and the arms of a set operation more than that).
+	MinStatementTargetEntries = 1664
+	MaxStatementTargetEntries = 16 * 1664
 )
 
 // ms is the floor of most durations: a bare TOML integer is nanoseconds,

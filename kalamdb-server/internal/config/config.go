@@ -301,6 +301,9 @@ type LimitsConfig struct {
 	// asks the planner to plan.
 	MaxExpressionDepth     int   `toml:"max_expression_depth"`
 	MaxStatementComplexity int64 `toml:"max_statement_complexity"`
+	// MaxStatementTargetEntries bounds the entries of all of a
+	// statement's select and RETURNING lists together.
+	MaxStatementTargetEntries int64 `toml:"max_statement_target_entries"`
 	// OrderIndexBudget is how many index entries a top-N read through the
 	// index in its ORDER BY's order examines before it switches to an
 	// index that binds the WHERE's other conditions (the order index's
@@ -453,6 +456,8 @@ func Default() Config {
 			StatementMemoryBytes:   256 * MiB,
 			MaxExpressionDepth:     1000,
 			MaxStatementComplexity: 1_000_000,
+			// The engine's DefaultMaxStatementTargetEntries.
+			MaxStatementTargetEntries: 4 * 1664,
 		},
 		WebSocket: WebSocketConfig{
 			AuthTimeout:                   3 * time.Second,
