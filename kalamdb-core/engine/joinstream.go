@@ -34,6 +34,9 @@ const hashedSideShare = 4
 type hashedSide struct {
 	child sql.Node
 	state *hashedState
+	// nulls is where the keys have a column the join rejects when NULL,
+	// nil for none (nullFreeHashJoins).
+	nulls *nullRejected
 }
 
 // hashedState is what the lookup keeps between the outer rows of a run:
@@ -56,18 +59,27 @@ func (h *hashedSide) WithChildren(children ...sql.Node) (sql.Node, error) {
 	if len(children) != 1 {
 		return nil, sql.ErrInvalidChildrenNumber.New(h, len(children), 1)
 	}
-	return &hashedSide{child: children[0], state: h.state}, nil
+	return &hashedSide{child: children[0], state: h.state, nulls: h.nulls}, nil
 }
 
 // readOnceLookup is the iterator of hash lookup h over side for the outer
 // row r: the matches of r in the complete table; the whole side, read
 // again, once it streams (the join evaluates its condition on every
 // pair); or, for a first outer row, the side read, kept as it comes.
+// Rows of the side whose key the join rejects as NULL are left out, and
+// nothing is read for an outer row whose key it rejects, but for the
+// first (side.nulls).
 func (b *checkedBuilder) readOnceLookup(ctx *sql.Context, h *plan.HashLookup, side *hashedSide, r sql.Row) (sql.RowIter, error) {
 	st := side.state
 	st.mu.Lock()
 	table, streams := st.table, st.streams
 	st.mu.Unlock()
+	if side.nulls != nil && (table != nil || streams) {
+		null, err := anyNull(ctx, h.LeftProbeKey, side.nulls.probe, r)
+		if err != nil || null {
+			return sql.RowsToRowIter(), err
+		}
+	}
 	if table != nil {
 		key, err := h.GetHashKey(ctx, h.LeftProbeKey, r)
 		if err != nil {
@@ -79,8 +91,12 @@ func (b *checkedBuilder) readOnceLookup(ctx *sql.Context, h *plan.HashLookup, si
 	inner := context.WithValue(ctx, keptByKey{}, "")
 	inner = context.WithValue(context.WithValue(inner, groupsKey{}, (*groupTracker)(nil)), heldKey{}, (*heldBytes)(nil))
 	iter, err := b.main.Build(ctx.WithContext(inner), side.child, r)
-	if err != nil || streams {
-		return iter, err
+	if err != nil {
+		return nil, err
+	}
+	iter = withoutNullKeys(iter, h.RightEntryKey, side.nulls)
+	if streams {
+		return iter, nil
 	}
 	share := int64(math.MaxInt64)
 	if s, err := sessionOf(ctx); err == nil && s.budget.limits != nil {
