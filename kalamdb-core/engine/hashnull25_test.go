@@ -50,20 +50,21 @@ func hashNullRows(d nullTwins, rnd *rand.Rand, table string, n int, nulls float6
 // anti join (IN, NOT IN, EXISTS, NOT EXISTS, with and without a NULL in
 // the subquery) and hashReadOnce's join of two bound sides answers the
 // same with nullFreeHashJoins as without it (KeepingNullHashKeys), hot
-// and cold, and EXPLAIN prints the same plan. The hash joins of the
+// and cold, a side whose keys are all NULL too, and EXPLAIN prints the same plan. The hash joins of the
 // queries marked so leave NULL keys out (the twins would pass without the
 // rule otherwise); IS NOT DISTINCT FROM, which matches NULLs, never does
 // (with an equality of other columns, the rows those leave out).
 func TestNullFreeHashJoinTwins(t *testing.T) {
 	d := nullTwins{t: t, db: openDatabase(t)}
 	d.must("root", systable.RoleSystem, `CREATE NAMESPACE app`)
-	for _, name := range []string{"x", "y"} {
+	for _, name := range []string{"x", "y", "z"} {
 		d.must("root", systable.RoleSystem, fmt.Sprintf(`CREATE TABLE app.%s (id BIGINT PRIMARY KEY, k1 BIGINT, k2 BIGINT, t TEXT, d NUMERIC(6, 2), w BIGINT)`, name))
 		d.must("root", systable.RoleSystem, fmt.Sprintf(`CREATE INDEX %s_w ON app.%[1]s (w)`, name))
 	}
 	rnd := rand.New(rand.NewSource(25))
 	hashNullRows(d, rnd, "x", 120, 0.8)
 	hashNullRows(d, rnd, "y", 60, 0.7)
+	hashNullRows(d, rnd, "z", 12, 1) // every key NULL: a hashed side left empty
 	type query struct {
 		q      string
 		hashed bool // a hash join leaves NULL keys out
@@ -91,6 +92,11 @@ func TestNullFreeHashJoinTwins(t *testing.T) {
 			hashed := on.hashed && j != "FULL JOIN"
 			queries = append(queries, query{fmt.Sprintf("SELECT x.id, y.id FROM app.x x %s app.y y ON %s ORDER BY 1, 2", j, on.on), hashed})
 		}
+	}
+	for _, j := range []string{"JOIN", "LEFT JOIN", "RIGHT JOIN"} {
+		queries = append(queries,
+			query{fmt.Sprintf("SELECT x.id, z.id FROM app.x x %s app.z z ON x.k1 = z.k1 ORDER BY 1, 2", j), true},
+			query{fmt.Sprintf("SELECT z.id, x.id FROM app.z z %s app.x x ON x.k1 = z.k1 AND x.t = z.t ORDER BY 1, 2", j), true})
 	}
 	queries = append(queries,
 		// hashReadOnce: both sides bound by an index.
