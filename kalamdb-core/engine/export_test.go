@@ -208,3 +208,9 @@ func NullFreeHashSides(ctx context.Context, e *Engine, ns, text string) (int, er
 	}, nil)
 	return count, err
 }
+
+// WithFullJoinsNested is ctx for statements whose FULL JOINs stay the
+// engine's nested loops.
+func WithFullJoinsNested(ctx context.Context) context.Context {
+	return context.WithValue(ctx, fullJoinsNested{}, true)
+}

@@ -25,11 +25,12 @@ const nullFreeHashRuleID analyzer.RuleId = 10_013
 // condition NULL or false for every pair: nullFreeHashJoins marks those
 // columns, the hashed side's rows with a NULL in one are neither kept nor
 // charged (nullKeyIter), and a probe row with a NULL in one is not looked
-// up once the table is complete. The hashed side is never the preserved
-// side of an outer join (the engine hashes the right side of an inner or
-// LEFT join, a RIGHT JOIN being a LEFT JOIN of its sides swapped, and a
-// FULL JOIN is not hashed): a probe row without a match is still joined
-// to NULLs once by the join. The engine's anti joins by hash
+// up once the table is complete. The hashed side is the preserved side
+// of no outer join but a FULL JOIN (the engine hashes the right side of
+// an inner or LEFT join, a RIGHT JOIN being a LEFT JOIN of its sides
+// swapped): a probe row without a match is still joined to NULLs once by
+// the join, and a FULL JOIN's hashed side keeps its NULL-keyed rows
+// apart for its last read (joinhash.go). The engine's anti joins by hash
 // (LeftOuterHashExcludeNulls, NOT IN) need the NULL keys to answer NULL,
 // and are left alone, as are keys computed by an expression other than a
 // column (a volatile one could be NULL for the key and not for the
@@ -46,11 +47,15 @@ type nullHashKeysKept struct{}
 // NULL keys, with its hashed side told which key columns it rejects.
 func nullFreeHashJoin(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 	j, ok := n.(*plan.JoinNode)
-	if !ok || (j.Op != plan.JoinTypeHash && j.Op != plan.JoinTypeLeftOuterHash) || j.Filter == nil {
+	if !ok || j.Filter == nil {
 		return n, transform.SameTree, nil
 	}
 	h, ok := j.Right().(*plan.HashLookup)
 	if !ok {
+		return n, transform.SameTree, nil
+	}
+	if side, full := h.Child.(*hashedSide); j.Op == plan.JoinTypeFullOuter && !(full && side.full) ||
+		j.Op != plan.JoinTypeFullOuter && j.Op != plan.JoinTypeHash && j.Op != plan.JoinTypeLeftOuterHash {
 		return n, transform.SameTree, nil
 	}
 	keys := nullRejected{
@@ -68,7 +73,7 @@ func nullFreeHashJoin(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 		if c.nulls != nil {
 			return n, transform.SameTree, nil
 		}
-		side = &hashedSide{child: c.child, state: c.state, nulls: &keys}
+		side = &hashedSide{child: c.child, state: c.state, nulls: &keys, full: c.full}
 	default:
 		side = &nullFreeSide{child: c, nulls: keys}
 	}
