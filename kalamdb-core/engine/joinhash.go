@@ -51,7 +51,7 @@ import (
 // without a match: 2,000 rows joined with 200 read 400,000 rows and
 // evaluated the condition on every pair. A FULL JOIN of two tables on
 // such equalities becomes the same hash lookup over its right side
-// (fullJoinNested marks it, hashedSide.full): the engine's iterator stays
+// (hashedSide.full): the engine's iterator stays
 // the FULL JOIN's, its reads for a left row find that row's matches in
 // the table, and its last read, with no left row, gets every row of the
 // side, in the order read, those whose key is NULL (left out of the

@@ -37,10 +37,10 @@ type hashedSide struct {
 	// nulls is where the keys have a column the join rejects when NULL,
 	// nil for none (nullFreeHashJoins).
 	nulls *nullRejected
-	// full marks a FULL JOIN's right side (fullJoinNested): the join
-	// reads it once more, with no left row, for its rows without a
-	// match, which the table keeps in order (hashedState.all), those
-	// whose key is NULL included.
+	// full marks a FULL JOIN's right side (joinhash.go): the join reads
+	// it once more, with no left row, for its rows without a match, which
+	// the table keeps in order (hashedState.all), those whose key is NULL
+	// included.
 	full bool
 }
 
@@ -74,7 +74,8 @@ func (h *hashedSide) WithChildren(children ...sql.Node) (sql.Node, error) {
 // pair); or, for a first outer row, the side read, kept as it comes.
 // Rows of the side whose key the join rejects as NULL are left out, and
 // nothing is read for an outer row whose key it rejects, but for the
-// first (side.nulls).
+// first (side.nulls). A FULL JOIN's last read gets all of the side's rows
+// (side.full).
 func (b *checkedBuilder) readOnceLookup(ctx *sql.Context, h *plan.HashLookup, side *hashedSide, r sql.Row) (sql.RowIter, error) {
 	st := side.state
 	st.mu.Lock()
@@ -169,8 +170,11 @@ func (it *hashingIter) Next(ctx *sql.Context) (sql.Row, error) {
 		it.all = append(it.all, row)
 		if it.nulls != nil {
 			null, err := anyNull(ctx, it.h.RightEntryKey, it.nulls.entry, row)
-			if err != nil || null {
-				return row, err
+			if err != nil {
+				return nil, err
+			}
+			if null {
+				return row, nil
 			}
 		}
 	}
