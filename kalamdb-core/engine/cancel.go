@@ -159,9 +159,29 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 			}
 			return outer.wrap(iter), nil
 		}
+		if side, ok := x.Child.(*nullFreeSide); ok {
+			null, err := side.nullProbe(ctx, x, r)
+			if err != nil {
+				return nil, err
+			}
+			if null {
+				return outer.wrap(sql.RowsToRowIter()), nil
+			}
+			ctx = ctx.WithContext(context.WithValue(ctx, entryKeyKey{}, x.RightEntryKey))
+		}
 	case *hashedSide:
 		// Built by readOnceLookup; through the engine, it is its child.
 		return b.main.Build(ctx, x.child, r)
+	case *nullFreeSide:
+		// The rows the lookup keeps, charged as they pass the filter: a
+		// row with a NULL key is neither kept nor charged.
+		c, inner := ownIterator(ctx)
+		iter, err := b.main.Build(inner, x.child, r)
+		if err != nil {
+			return nil, err
+		}
+		key, _ := ctx.Value(entryKeyKey{}).(sql.Expression)
+		return c.wrap(withoutNullKeys(iter, key, &x.nulls)), nil
 	}
 	if w, ok := n.(*plan.Window); ok {
 		// The window's child is built through main, without the pass

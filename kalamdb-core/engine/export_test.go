@@ -139,25 +139,41 @@ func WithoutNullComparisons(ctx context.Context) context.Context {
 // counts the comparisons nullComparisons wrapped, in subqueries too, and
 // those with a computed operand.
 func NullCheckedComparisons(ctx context.Context, e *Engine, ns, text string) (all, computed int, err error) {
+	err = inspectPlan(ctx, e, ns, text, nil, func(e sql.Expression) {
+		if x, ok := e.(*nullCheckedComparison); ok {
+			all++
+			if x.values != nil {
+				computed++
+			}
+		}
+	})
+	return all, computed, err
+}
+
+// inspectPlan plans text as WindowImplementations does and calls node
+// with each node of the plan and expr with each expression of a node's
+// own (not of a node in a subquery expression), the plans of subquery
+// expressions included; either may be nil.
+func inspectPlan(ctx context.Context, e *Engine, ns, text string, node func(sql.Node), expr func(sql.Expression)) error {
 	analyzed, release, err := analyzedPlan(ctx, e, ns, text)
 	if err != nil {
-		return 0, 0, err
+		return err
 	}
 	defer release()
 	var walk func(n sql.Node)
 	walk = func(n sql.Node) {
 		transform.Inspect(n, func(n sql.Node) bool {
+			if node != nil {
+				node(n)
+			}
 			if x, ok := n.(sql.Expressioner); ok {
 				for _, e := range x.Expressions() {
 					transform.InspectExpr(e, func(e sql.Expression) bool {
-						switch x := e.(type) {
-						case *plan.Subquery:
-							walk(x.Query)
-						case *nullCheckedComparison:
-							all++
-							if x.values != nil {
-								computed++
-							}
+						if sq, ok := e.(*plan.Subquery); ok {
+							walk(sq.Query)
+						}
+						if expr != nil {
+							expr(e)
 						}
 						return false
 					})
@@ -167,5 +183,34 @@ func NullCheckedComparisons(ctx context.Context, e *Engine, ns, text string) (al
 		})
 	}
 	walk(analyzed)
-	return all, computed, nil
+	return nil
+}
+
+// KeepingNullHashKeys is ctx for statements planned with
+// nullFreeHashJoins off: their hash joins keep NULL keys.
+func KeepingNullHashKeys(ctx context.Context) context.Context {
+	return context.WithValue(ctx, nullHashKeysKept{}, true)
+}
+
+// NullFreeHashSides plans text as WindowImplementations does and counts
+// the hashed sides that leave NULL keys out, in subqueries too.
+func NullFreeHashSides(ctx context.Context, e *Engine, ns, text string) (int, error) {
+	count := 0
+	err := inspectPlan(ctx, e, ns, text, func(n sql.Node) {
+		switch x := n.(type) {
+		case *nullFreeSide:
+			count++
+		case *hashedSide:
+			if x.nulls != nil {
+				count++
+			}
+		}
+	}, nil)
+	return count, err
+}
+
+// WithFullJoinsNested is ctx for statements whose FULL JOINs stay the
+// engine's nested loops.
+func WithFullJoinsNested(ctx context.Context) context.Context {
+	return context.WithValue(ctx, fullJoinsNested{}, true)
 }

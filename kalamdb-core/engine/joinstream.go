@@ -34,6 +34,14 @@ const hashedSideShare = 4
 type hashedSide struct {
 	child sql.Node
 	state *hashedState
+	// nulls is where the keys have a column the join rejects when NULL,
+	// nil for none (nullFreeHashJoins).
+	nulls *nullRejected
+	// full marks a FULL JOIN's right side (joinhash.go): the join reads
+	// it once more, with no left row, for its rows without a match, which
+	// the table keeps in order (hashedState.all), those whose key is NULL
+	// included.
+	full bool
 }
 
 // hashedState is what the lookup keeps between the outer rows of a run:
@@ -41,6 +49,7 @@ type hashedSide struct {
 type hashedState struct {
 	mu      sync.Mutex
 	table   map[any][]sql.Row
+	all     []sql.Row // a full side's rows, once the table is complete
 	streams bool
 }
 
@@ -56,18 +65,35 @@ func (h *hashedSide) WithChildren(children ...sql.Node) (sql.Node, error) {
 	if len(children) != 1 {
 		return nil, sql.ErrInvalidChildrenNumber.New(h, len(children), 1)
 	}
-	return &hashedSide{child: children[0], state: h.state}, nil
+	return &hashedSide{child: children[0], state: h.state, nulls: h.nulls, full: h.full}, nil
 }
 
 // readOnceLookup is the iterator of hash lookup h over side for the outer
 // row r: the matches of r in the complete table; the whole side, read
 // again, once it streams (the join evaluates its condition on every
 // pair); or, for a first outer row, the side read, kept as it comes.
+// Rows of the side whose key the join rejects as NULL are left out, and
+// nothing is read for an outer row whose key it rejects, but for the
+// first (side.nulls). A FULL JOIN's last read gets all of the side's rows
+// (side.full).
 func (b *checkedBuilder) readOnceLookup(ctx *sql.Context, h *plan.HashLookup, side *hashedSide, r sql.Row) (sql.RowIter, error) {
 	st := side.state
 	st.mu.Lock()
-	table, streams := st.table, st.streams
+	table, all, streams := st.table, st.all, st.streams
 	st.mu.Unlock()
+	// A FULL JOIN's last read, with no left row (an empty one: a left
+	// row holds at least the key the join probes with), is for every row
+	// of the side, to join those without a match to NULLs.
+	last := side.full && len(r) == 0
+	if last && table != nil {
+		return sql.RowsToRowIter(all...), nil
+	}
+	if side.nulls != nil && !last && (table != nil || streams) {
+		null, err := anyNull(ctx, h.LeftProbeKey, side.nulls.probe, r)
+		if err != nil || null {
+			return sql.RowsToRowIter(), err
+		}
+	}
 	if table != nil {
 		key, err := h.GetHashKey(ctx, h.LeftProbeKey, r)
 		if err != nil {
@@ -79,14 +105,24 @@ func (b *checkedBuilder) readOnceLookup(ctx *sql.Context, h *plan.HashLookup, si
 	inner := context.WithValue(ctx, keptByKey{}, "")
 	inner = context.WithValue(context.WithValue(inner, groupsKey{}, (*groupTracker)(nil)), heldKey{}, (*heldBytes)(nil))
 	iter, err := b.main.Build(ctx.WithContext(inner), side.child, r)
-	if err != nil || streams {
-		return iter, err
+	if err != nil {
+		return nil, err
+	}
+	if !side.full {
+		iter = withoutNullKeys(iter, h.RightEntryKey, side.nulls)
+	}
+	if streams || last {
+		return iter, nil
 	}
 	share := int64(math.MaxInt64)
 	if s, err := sessionOf(ctx); err == nil && s.budget.limits != nil {
 		share = s.budget.limits.StatementMemoryBytes / hashedSideShare
 	}
-	return &hashingIter{h: h, state: st, child: iter, table: map[any][]sql.Row{}, share: share}, nil
+	hi := &hashingIter{h: h, state: st, child: iter, table: map[any][]sql.Row{}, share: share}
+	if side.full {
+		hi.full, hi.nulls = true, side.nulls
+	}
+	return hi, nil
 }
 
 // hashingIter returns the side's rows to the join as it reads them, and
@@ -100,6 +136,11 @@ type hashingIter struct {
 	table map[any][]sql.Row
 	held  int64
 	share int64
+	// full: the rows are kept in order too (all), and those whose key
+	// nulls rejects only there.
+	full  bool
+	all   []sql.Row
+	nulls *nullRejected
 }
 
 func (it *hashingIter) Next(ctx *sql.Context) (sql.Row, error) {
@@ -108,9 +149,9 @@ func (it *hashingIter) Next(ctx *sql.Context) (sql.Row, error) {
 		// Complete: every later outer row looks its matches up. Its bytes
 		// stay charged until the statement ends, as the table lives.
 		it.state.mu.Lock()
-		it.state.table = it.table
+		it.state.table, it.state.all = it.table, it.all
 		it.state.mu.Unlock()
-		it.table = nil
+		it.table, it.all = nil, nil
 		it.held = 0
 	}
 	if err != nil || it.table == nil {
@@ -124,18 +165,30 @@ func (it *hashingIter) Next(ctx *sql.Context) (sql.Row, error) {
 		it.state.mu.Unlock()
 		return row, nil
 	}
+	it.held += n
+	if it.full {
+		it.all = append(it.all, row)
+		if it.nulls != nil {
+			null, err := anyNull(ctx, it.h.RightEntryKey, it.nulls.entry, row)
+			if err != nil {
+				return nil, err
+			}
+			if null {
+				return row, nil
+			}
+		}
+	}
 	key, err := it.h.GetHashKey(ctx, it.h.RightEntryKey, row)
 	if err != nil {
 		return nil, err
 	}
 	it.table[key] = append(it.table[key], row)
-	it.held += n
 	return row, nil
 }
 
 // drop gives back the rows kept so far.
 func (it *hashingIter) drop(ctx *sql.Context) {
-	it.table = nil
+	it.table, it.all = nil, nil
 	if s, err := sessionOf(ctx); err == nil && it.held > 0 {
 		s.budget.giveBack(it.held)
 	}

@@ -38,11 +38,18 @@ const nullComparisonsRuleID analyzer.RuleId = 10_012
 // depth 0) and rewrites the derived tables' conditions and those of the
 // subquery expressions (IN, EXISTS, scalar subqueries; correlated ones
 // read their outer row as columns) from there.
-func nullComparisons(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-	if scope.RecursionDepth() > 0 || ctx.Value(nullComparisonsOff{}) != nil {
-		return n, transform.SameTree, nil
+var nullComparisons = statementRule(nullComparisonsOff{}, nullCheckedConditions)
+
+// statementRule is a once-after-all rule that applies f to every node of
+// a statement's plan (everyNode) from the statement's own last batch
+// (scope depth 0), unless the statement's context has a value for off.
+func statementRule(off any, f func(sql.Node) (sql.Node, transform.TreeIdentity, error)) analyzer.RuleFunc {
+	return func(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *plan.Scope, _ analyzer.RuleSelector, _ *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+		if scope.RecursionDepth() > 0 || ctx.Value(off) != nil {
+			return n, transform.SameTree, nil
+		}
+		return everyNode(n, f)
 	}
-	return nullCheckedNode(n)
 }
 
 // nullComparisonsOff, as a key of a statement's context, turns the rule
@@ -51,54 +58,63 @@ func nullComparisons(ctx *sql.Context, _ *analyzer.Analyzer, n sql.Node, scope *
 // cannot turn it off for statements other tests run at the same time.
 type nullComparisonsOff struct{}
 
-// nullCheckedNode is n with the comparisons of its conditions, and of the
-// conditions of its subquery expressions, wrapped (nullChecked).
-func nullCheckedNode(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+// nullCheckedConditions is node with the comparisons of its own condition
+// wrapped (nullChecked); the rule applies it to every node, those of the
+// queries of subquery expressions included.
+func nullCheckedConditions(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	var cond sql.Expression
+	switch x := node.(type) {
+	case *plan.Filter:
+		cond = x.Expression
+	case *plan.Having:
+		cond = x.Cond
+	case *plan.JoinNode:
+		cond = x.Filter
+	}
+	if cond == nil {
+		return node, transform.SameTree, nil
+	}
+	c, same, err := transform.Expr(cond, nullChecked)
+	if err != nil || same {
+		return node, transform.SameTree, err
+	}
+	switch x := node.(type) {
+	case *plan.Filter:
+		return plan.NewFilter(c, x.Child), transform.NewTree, nil
+	case *plan.Having:
+		return plan.NewHaving(c, x.Child), transform.NewTree, nil
+	}
+	j := *node.(*plan.JoinNode)
+	j.Filter = c
+	return &j, transform.NewTree, nil
+}
+
+// everyNode is n with f applied to each of its nodes, those of its
+// derived tables and of the queries of its subquery expressions included
+// (the engine analyses those before the statement around them, which may
+// still move their conditions about).
+func everyNode(n sql.Node, f func(sql.Node) (sql.Node, transform.TreeIdentity, error)) (sql.Node, transform.TreeIdentity, error) {
 	return transform.NodeWithOpaque(n, func(node sql.Node) (sql.Node, transform.TreeIdentity, error) {
-		node, sameSubqueries, err := transform.OneNodeExpressions(node, nullCheckedSubquery)
+		node, sameSubqueries, err := transform.OneNodeExpressions(node, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			sq, ok := e.(*plan.Subquery)
+			if !ok {
+				return e, transform.SameTree, nil
+			}
+			q, same, err := everyNode(sq.Query, f)
+			if err != nil || same {
+				return e, transform.SameTree, err
+			}
+			return sq.WithQuery(q), transform.NewTree, nil
+		})
 		if err != nil {
 			return nil, transform.SameTree, err
 		}
-		var cond sql.Expression
-		switch x := node.(type) {
-		case *plan.Filter:
-			cond = x.Expression
-		case *plan.Having:
-			cond = x.Cond
-		case *plan.JoinNode:
-			cond = x.Filter
+		out, same, err := f(node)
+		if err != nil {
+			return nil, transform.SameTree, err
 		}
-		if cond == nil {
-			return node, sameSubqueries, nil
-		}
-		c, same, err := transform.Expr(cond, nullChecked)
-		if err != nil || same {
-			return node, sameSubqueries, err
-		}
-		switch x := node.(type) {
-		case *plan.Filter:
-			return plan.NewFilter(c, x.Child), transform.NewTree, nil
-		case *plan.Having:
-			return plan.NewHaving(c, x.Child), transform.NewTree, nil
-		}
-		j := *node.(*plan.JoinNode)
-		j.Filter = c
-		return &j, transform.NewTree, nil
+		return out, same && sameSubqueries, nil
 	})
-}
-
-// nullCheckedSubquery is e, when it is a subquery expression, with its
-// query's conditions wrapped.
-func nullCheckedSubquery(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
-	sq, ok := e.(*plan.Subquery)
-	if !ok {
-		return e, transform.SameTree, nil
-	}
-	q, same, err := nullCheckedNode(sq.Query)
-	if err != nil || same {
-		return e, transform.SameTree, err
-	}
-	return sq.WithQuery(q), transform.NewTree, nil
 }
 
 // nullChecked is e wrapped in a nullCheckedComparison when it is one of

@@ -19,11 +19,14 @@ import (
 // The engine's once-after-all rules, in one place because their order
 // matters: textSortKeys (pgtextorder.go) rewrites the comparisons it
 // recognises by their node types, which nullComparisons (nullcmp.go)
-// hides in its wrapper, so nullComparisons comes last. Two init
+// hides in its wrapper, so nullComparisons comes last, after
+// nullFreeHashJoins (hashnulls.go), which finds a hash join's equalities
+// by their node types too. Two init
 // functions would run in the order of their files' names.
 func init() {
 	analyzer.OnceAfterAll = append(analyzer.OnceAfterAll,
 		analyzer.Rule{Id: textOrderRuleID, Apply: textSortKeys},
+		analyzer.Rule{Id: nullFreeHashRuleID, Apply: nullFreeHashJoins},
 		analyzer.Rule{Id: nullComparisonsRuleID, Apply: nullComparisons})
 }
 

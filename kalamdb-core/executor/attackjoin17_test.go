@@ -18,13 +18,7 @@ import (
 // statement answers, reading no more than the nested loop.
 func TestAttackJoin17OverBudgetSideStreams(t *testing.T) {
 	a := budgetJoinTables(t)
-	for i := 1; i <= 400; i += 10 {
-		var rows []string
-		for j := i; j < i+10; j++ {
-			rows = append(rows, fmt.Sprintf("(%d, %d, '%s')", j, j%2, strings.Repeat("t", 400)))
-		}
-		a.must("INSERT INTO ns.c VALUES " + strings.Join(rows, ", "))
-	}
+	titledConversations(a)
 	// Messages 1 and 2 of flag 1 in conversations 1 and 3 (owner 1), 3 in
 	// conversation 5 with flag 0, 4 in conversation 2 (owner 0).
 	a.must("INSERT INTO ns.m (id, conv, flag) VALUES (1, 1, 1), (2, 3, 1), (3, 5, 0), (4, 2, 1)")
