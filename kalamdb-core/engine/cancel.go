@@ -169,6 +169,17 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 			}
 			ctx = ctx.WithContext(context.WithValue(ctx, entryKeyKey{}, x.RightEntryKey))
 		}
+	case *plan.JoinNode:
+		if x.Op.IsFullOuter() {
+			// KalamDB's own FULL JOIN (fulljoiniter.go); its sides keep
+			// none of their rows for it.
+			c, inner := ownIterator(ctx)
+			iter, err := newFullJoinIter(inner, b.main, x, r)
+			if err != nil {
+				return nil, err
+			}
+			return c.wrap(iter), nil
+		}
 	case *hashedSide:
 		// Built by readOnceLookup; through the engine, it is its child.
 		return b.main.Build(ctx, x.child, r)

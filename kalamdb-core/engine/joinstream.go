@@ -81,10 +81,11 @@ func (b *checkedBuilder) readOnceLookup(ctx *sql.Context, h *plan.HashLookup, si
 	st.mu.Lock()
 	table, all, streams := st.table, st.all, st.streams
 	st.mu.Unlock()
-	// A FULL JOIN's last read, with no left row (an empty one: a left
-	// row holds at least the key the join probes with), is for every row
-	// of the side, to join those without a match to NULLs.
-	last := side.full && len(r) == 0
+	// A FULL JOIN's last read, with no left row, is for every row of the
+	// side, to join those without a match to NULLs. The join says which
+	// read is its last (fullJoinIter): r is then the outer row alone,
+	// which a FULL JOIN under an EXISTS made a semi join has.
+	last := side.full && ctx.Value(fullJoinLastRead{}) == sql.Node(h)
 	if last && table != nil {
 		return sql.RowsToRowIter(all...), nil
 	}
