@@ -5,6 +5,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/analyzer"
+	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
 	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
@@ -26,7 +27,19 @@ import (
 // unwrapped right after. Filters inside a side (a subquery's own WHERE, a
 // nested join's) are still pushed within that side.
 
-// fenceFullJoins wraps the filter pushdown rules of a's batches.
+// The engine's join planner (optimizeJoins) takes the equalities of a
+// FULL JOIN's ON for equivalences, as an inner join's are: it closes them
+// transitively into new join edges, and when one side of such an
+// equality is a column of the outer query (a FULL JOIN in a correlated
+// subquery, ON q.k = r.k AND q.id = p.id) it looks for a table of the
+// join that has that column, finds none and panics ("vertex not found").
+// A FULL JOIN's ON makes no two columns equal (its unmatched rows have
+// one side's value and NULL), so for that rule's run each of its
+// equalities is hidden in a fullJoinEquality, which the planner does not
+// take for one, and unwrapped right after.
+
+// fenceFullJoins wraps the filter pushdown rules and the join planner of
+// a's batches.
 func fenceFullJoins(a *analyzer.Analyzer) {
 	for _, b := range a.Batches {
 		rules := append([]analyzer.Rule(nil), b.Rules...)
@@ -34,10 +47,73 @@ func fenceFullJoins(a *analyzer.Analyzer) {
 			switch r.Id.String() {
 			case "pushFilters", "pushdownSubqueryAliasFilters":
 				rules[i].Apply = withFullJoinsFenced(r.Apply)
+			case "optimizeJoins":
+				rules[i].Apply = withFullJoinEqualitiesHidden(r.Apply)
 			}
 		}
 		b.Rules = rules
 	}
+}
+
+// withFullJoinEqualitiesHidden runs apply on n with the equalities of
+// every FULL JOIN's ON hidden.
+func withFullJoinEqualitiesHidden(apply analyzer.RuleFunc) analyzer.RuleFunc {
+	return func(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+		hidden, same, err := transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+			j, ok := n.(*plan.JoinNode)
+			if !ok || !j.Op.IsFullOuter() || j.Filter == nil {
+				return n, transform.SameTree, nil
+			}
+			conds := expression.SplitConjunction(j.Filter)
+			changed := false
+			for i, c := range conds {
+				switch c.(type) {
+				case *expression.Equals, *expression.NullSafeEquals:
+					conds[i], changed = fullJoinEquality{c}, true
+				}
+			}
+			if !changed {
+				return n, transform.SameTree, nil
+			}
+			out := *j
+			out.Filter = expression.JoinAnd(conds...)
+			return &out, transform.NewTree, nil
+		})
+		if err != nil || same {
+			return apply(ctx, a, n, scope, sel, qf)
+		}
+		out, same, err := apply(ctx, a, hidden, scope, sel, qf)
+		if err != nil {
+			return n, transform.SameTree, err
+		}
+		out, _, err = transform.NodeExprs(out, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+			if h, ok := e.(fullJoinEquality); ok {
+				return h.Expression, transform.NewTree, nil
+			}
+			return e, transform.SameTree, nil
+		})
+		if err != nil {
+			return n, transform.SameTree, fmt.Errorf("full join equalities: %w", err)
+		}
+		if same {
+			// Only the hiding changed n: hand back the node as it was.
+			return n, transform.SameTree, nil
+		}
+		return out, transform.NewTree, nil
+	}
+}
+
+// fullJoinEquality is an equality of a FULL JOIN's ON while the join
+// planner runs: it evaluates as the equality does, and is not one
+// (expression.Equals, expression.Comparer) to the planner.
+type fullJoinEquality struct{ sql.Expression }
+
+func (f fullJoinEquality) WithChildren(children ...sql.Expression) (sql.Expression, error) {
+	e, err := f.Expression.WithChildren(children...)
+	if err != nil {
+		return nil, err
+	}
+	return fullJoinEquality{e}, nil
 }
 
 // withFullJoinsFenced runs apply on n with every FULL JOIN fenced off.
