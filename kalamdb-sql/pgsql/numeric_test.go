@@ -41,5 +41,31 @@ func TestNumericLiteral(t *testing.T) {
 	}
 }
 
+// TestNumericLiteralZeroExponent: a zero's exponent only sets its scale,
+// and a 13-byte 0e2000000000 (a query's literal or a JSON parameter)
+// held a core for minutes, deaf to the statement's time limit, while
+// its text was written out: the rescale computed 10^2000000000. Before
+// the fix this test ran until the test binary's timeout.
+func TestNumericLiteralZeroExponent(t *testing.T) {
+	zero, err := NumericLiteral("0e1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for text, want := range map[string]string{
+		"0e2000000000":      sqlparser.String(zero),
+		"-0.000e2000000000": sqlparser.String(zero),
+		"0.00e1":            zeros(38) + ".0",
+	} {
+		e, err := NumericLiteral(text)
+		if err != nil {
+			t.Errorf("%s: %v", text, err)
+			continue
+		}
+		if got := sqlparser.String(e); got != want {
+			t.Errorf("%s: %s, want %s", text, got, want)
+		}
+	}
+}
+
 // zeros is n leading zeros of a decimal literal's text.
 func zeros(n int) string { return strings.Repeat("0", n) }
