@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
@@ -384,6 +386,18 @@ func (p *parser) defaultExpr() (*DefaultExpr, error) {
 		}
 		if t := p.peek(); !p.endsDefault(t) {
 			return nil, p.syntaxError(t, "',' or ')'")
+		}
+		if n, ok := c.v.(decimal.Decimal); ok {
+			// The catalog stores a numeric as its text, and a text
+			// column gets that text at every insert: the digits it has
+			// beyond those written (1e1000 * 1e1000 has 2001) count as
+			// numeric work, as a cast to text does.
+			written := int64(p.toks[p.i-1].end - start.pos)
+			if extra := numericDigits(n) - written; extra > 0 {
+				if err := p.chargeDigits(start.pos, extra); err != nil {
+					return nil, err
+				}
+			}
 		}
 		d.Literal = c.v
 		if !p.loneLiteral(first) {
