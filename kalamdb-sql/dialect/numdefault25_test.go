@@ -102,6 +102,30 @@ func TestNumericDefaultFoldsExactly(t *testing.T) {
 	})
 }
 
+// A product's scale is the sum of its factors' display scales, and a
+// factor written with a positive exponent (4e10) has none: its decimal's
+// exponent is not its scale. The product took the sum of the exponents,
+// so 157.67299 * 4e10 lost its five digits after the point, and a
+// quotient of it was then rounded at the wrong scale, changing digits
+// (a fuzz of 600 expressions against PostgreSQL 15 found 12 such).
+func TestNumericDefaultProductScale(t *testing.T) {
+	for expr, want := range map[string]string{
+		"157.67299 * 4e10 * 267 * 58":                                     "97668956925600000.00000",
+		"5e6 * (-717.90856)":                                              "-3589542800.00000",
+		"(822 * (-4e-9) + 2096149189.33) * 3e12":                          "6288447567989990136000.000000000",
+		"527.74789 * (-1e19) / (-266)":                                    "19840146240601503759.39850",
+		"((-981.39344) / (-555)) / 193.91608 + 5e13 * (-291.55791) / 335": "-43516105970149.24461122826911276001",
+		"1e3 * 1e2":  "100000",
+		"1.0 * 1e3":  "1000.0",
+		"0.00 * 1e3": "0.00",
+	} {
+		st := parseAs[*CreateTable](t, "CREATE TABLE t (c TEXT DEFAULT "+expr+")")
+		if got, ok := st.Columns[0].Default.Literal.(decimal.Decimal); !ok || NumericText(got) != want {
+			t.Errorf("%s = %v, want %s", expr, st.Columns[0].Default.Literal, want)
+		}
+	}
+}
+
 // A DEFAULT's numeric is stored in the catalog, and given to each row,
 // as its text: one computed to 131001 digits from a hundred bytes
 // (1e1000 * ... * 1e1000) counts against the statement's numeric work
