@@ -126,6 +126,23 @@ func TestNumericDefaultProductScale(t *testing.T) {
 	}
 }
 
+// Converting a literal costs time quadratic in its significant digits
+// (131072 of them take some 40 ms), which a statement's numeric work
+// counts: a 10 MB CREATE TABLE of 80 such DEFAULTs took 3 s to parse,
+// deaf to the time limit (a float64, as literals were read before, cost
+// microseconds). Before the fix the statement of eight was accepted.
+func TestNumericDefaultLiteralsCounted(t *testing.T) {
+	lit := strings.Repeat("7", MaxNumericDigitsBefore)
+	parseAs[*CreateTable](t, "CREATE TABLE t (c TEXT DEFAULT "+lit+", d TEXT DEFAULT "+strings.Repeat("0", 1000000)+"1)")
+	cols := make([]string, 8)
+	for i := range cols {
+		cols[i] = fmt.Sprintf("c%d TEXT DEFAULT %s", i, lit)
+	}
+	runErrCases(t, []errCase{
+		{sql: "CREATE TABLE t (" + strings.Join(cols, ", ") + ")", code: apierror.Unsupported, msg: "numbers this large"},
+	})
+}
+
 // A DEFAULT's numeric is stored in the catalog, and given to each row,
 // as its text: one computed to 131001 digits from a hundred bytes
 // (1e1000 * ... * 1e1000) counts against the statement's numeric work

@@ -465,6 +465,13 @@ func (p *parser) number(t token, sign string) (any, error) {
 			return n, nil
 		}
 	}
+	if shape, ok := ReadNumericShape(text); ok && shape.InNumericRange() {
+		// Converting costs time quadratic in the significant digits (a
+		// float64, as literals were read before, cost microseconds).
+		if err := p.chargeDigits(t.pos, shape.Before+shape.After); err != nil {
+			return nil, err
+		}
+	}
 	d, ok, overflow := parseNumeric(text)
 	if overflow {
 		return nil, p.errAt(t.pos, "value overflows numeric format")
