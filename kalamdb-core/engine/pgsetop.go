@@ -608,8 +608,15 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 			return nil, transform.SameTree, err
 		}
 		out, ok, err := recursiveBooleans(x)
-		if err != nil || !ok {
-			return node, transform.SameTree, err
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
+		if !ok {
+			// Typed by an earlier run of the rule, when the references
+			// above read it through a derived table's schema made before
+			// (WHERE v saw the BIGINT): they are refreshed now.
+			r.changed = r.changed || slices.ContainsFunc(x.Schema(), func(c *sql.Column) bool { return familyOfType(c.Type) == famBool })
+			return node, transform.SameTree, nil
 		}
 		// The references above read its columns.
 		r.changed = true

@@ -574,11 +574,26 @@ func (p *parser) foldNumeric(op token, sym string, l, r constant) (constant, err
 		q, _ := a.QuoRem(b, 0)
 		res.v = a.Sub(b.Mul(q)).Round(max(-a.Exponent(), -b.Exponent(), 0))
 	}
-	if !inNumericRange(res.v.(decimal.Decimal)) {
+	d := res.v.(decimal.Decimal)
+	if !inNumericRange(d) {
 		return constant{}, p.errAt(op.pos, "value overflows numeric format")
+	}
+	if sym == "*" {
+		// A product's scale is the sum of its factors' display scales,
+		// and a factor with a positive exponent (4e10) has none: the sum
+		// of the exponents (157.67299 * 4e10 has 5) is not it.
+		if s := displayScale(a) + displayScale(b); s > 0 && int64(d.Exponent()) > -s {
+			if err := p.chargeDigits(op.pos, int64(d.Exponent())+s); err != nil {
+				return constant{}, err
+			}
+			res.v = d.Round(int32(s)) // exact: only zeros are added
+		}
 	}
 	return res, nil
 }
+
+// displayScale is a numeric's display scale: its digits after the point.
+func displayScale(d decimal.Decimal) int64 { return max(-int64(d.Exponent()), 0) }
 
 // maxNumericWork bounds the digits the numeric arithmetic of one
 // statement's DEFAULTs may work on. A numeric may have 147455 digits,

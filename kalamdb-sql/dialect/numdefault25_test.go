@@ -2,6 +2,8 @@ package dialect
 
 import (
 	"encoding/json"
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -60,6 +62,18 @@ func TestNumericDefaultFoldsExactly(t *testing.T) {
 		"-7.5 % 2":                             "-1.5",
 		"7.25 % -0.5":                          "0.25",
 		"1e3 % 7.0":                            "6.0",
+		// A product's scale is the sum of its factors' display scales,
+		// and 4e10 has none (its exponent is not its scale): the sum of
+		// the exponents lost 157.67299 * 4e10 its five digits after the
+		// point, and a quotient of such a product its digits.
+		"157.67299 * 4e10 * 267 * 58":                                     "97668956925600000.00000",
+		"5e6 * (-717.90856)":                                              "-3589542800.00000",
+		"(822 * (-4e-9) + 2096149189.33) * 3e12":                          "6288447567989990136000.000000000",
+		"527.74789 * (-1e19) / (-266)":                                    "19840146240601503759.39850",
+		"((-981.39344) / (-555)) / 193.91608 + 5e13 * (-291.55791) / 335": "-43516105970149.24461122826911276001",
+		"1e3 * 1e2":  "100000",
+		"1.0 * 1e3":  "1000.0",
+		"0.00 * 1e3": "0.00",
 	} {
 		st := parseAs[*CreateTable](t, "CREATE TABLE t (c NUMERIC(38,10) DEFAULT "+expr+")")
 		got, ok := st.Columns[0].Default.Literal.(decimal.Decimal)
@@ -101,6 +115,43 @@ func TestNumericDefaultFoldsExactly(t *testing.T) {
 	})
 }
 
+// Converting a literal costs time quadratic in its significant digits
+// (131072 of them take some 40 ms), which a statement's numeric work
+// counts: a 10 MB CREATE TABLE of 80 such DEFAULTs took 3 s to parse,
+// deaf to the time limit (a float64, as literals were read before, cost
+// microseconds). Before the fix the statement of eight was accepted.
+func TestNumericDefaultLiteralsCounted(t *testing.T) {
+	lit := strings.Repeat("7", MaxNumericDigitsBefore)
+	parseAs[*CreateTable](t, "CREATE TABLE t (c TEXT DEFAULT "+lit+", d TEXT DEFAULT "+strings.Repeat("0", 1000000)+"1)")
+	runErrCases(t, []errCase{
+		{sql: textDefaults(8, lit), code: apierror.Unsupported, msg: "numbers this large"},
+	})
+}
+
+// textDefaults is a CREATE TABLE of n TEXT columns of DEFAULT def.
+func textDefaults(n int, def string) string {
+	cols := make([]string, n)
+	for i := range cols {
+		cols[i] = fmt.Sprintf("c%d TEXT DEFAULT %s", i, def)
+	}
+	return "CREATE TABLE t (" + strings.Join(cols, ", ") + ")"
+}
+
+// A DEFAULT's numeric is stored in the catalog, and given to each row,
+// as its text: one computed to 131001 digits from a hundred bytes
+// (1e1000 * ... * 1e1000) counts against the statement's numeric work
+// like the text a cast or || makes of it. Before, a 93 KB CREATE TABLE
+// of 100 such TEXT columns was accepted: 13 MB of catalog and of every
+// row inserted. A lone literal costs only the digits its exponent adds.
+func TestNumericDefaultTextCounted(t *testing.T) {
+	big := "1e1000" + strings.Repeat(" * 1e1000", 130)
+	parseAs[*CreateTable](t, "CREATE TABLE t (c TEXT DEFAULT "+big+")")
+	parseAs[*CreateTable](t, "CREATE TABLE t (c TEXT DEFAULT 1"+strings.Repeat("0", 131000)+", d TEXT DEFAULT 1e1000, e TEXT DEFAULT "+big+")")
+	runErrCases(t, []errCase{
+		{sql: textDefaults(9, big), code: apierror.Unsupported, msg: "DEFAULT arithmetic on numbers this large is not supported"},
+	})
+}
+
 // A numeric DEFAULT survives the catalog's JSON digit for digit and
 // scale for scale; a double precision one stays a float64.
 func TestNumericDefaultJSONRoundTrip(t *testing.T) {
@@ -136,5 +187,39 @@ func TestNumericDefaultJSONRoundTrip(t *testing.T) {
 	var d DefaultExpr
 	if err := json.Unmarshal([]byte(`{"Kind":1,"Literal":1e999999999,"Text":"x"}`), &d); err == nil {
 		t.Errorf("1e999999999 read as %v", d.Literal)
+	}
+}
+
+// parseNumeric reads long digit strings by halves (decimalDigits), a
+// restart reading every numeric DEFAULT of the catalog back: converting
+// 131072 digits at once costs some 40 ms, so a table of 1600 columns of
+// them, each added by its own ALTER TABLE, held a start for a minute.
+// The value and scale are NewFromString's, digit for digit.
+func TestParseNumericByHalves(t *testing.T) {
+	rnd := rand.New(rand.NewPCG(25, 1))
+	digits := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte('0' + rnd.IntN(10))
+		}
+		return string(b)
+	}
+	cases := []string{"0", "-0.000", "1e3", "1.5e-3", "-12.50", "007.10",
+		strings.Repeat("0", 5000) + "1", "1" + strings.Repeat("0", 131071), "-" + strings.Repeat("9", 131072) + "." + strings.Repeat("9", 16383)}
+	for _, n := range []int{999, 1000, 1001, 2047, 5000, 40000, 131072} {
+		cases = append(cases, digits(n), "-"+digits(n)+"."+digits(n%16383+1), digits(n)+"e-"+fmt.Sprint(n%1000), "0."+digits(n%16000+1))
+	}
+	for _, s := range cases {
+		want, err := decimal.NewFromString(s)
+		if err != nil {
+			t.Fatalf("%.30s: %v", s, err)
+		}
+		got, ok, overflow := parseNumeric(s)
+		if !ok || overflow || !got.Equal(want) || got.Exponent() != want.Exponent() {
+			t.Errorf("%.30s (%d bytes) = %v %v %v, want %v", s, len(s), Snippet(got.String()), ok, overflow, Snippet(want.String()))
+		}
+	}
+	if got := decimalDigits(strings.Repeat("7", 3000)); got.String() != strings.Repeat("7", 3000) {
+		t.Errorf("decimalDigits: %s", Snippet(got.String()))
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 )
 
@@ -385,6 +387,18 @@ func (p *parser) defaultExpr() (*DefaultExpr, error) {
 		if t := p.peek(); !p.endsDefault(t) {
 			return nil, p.syntaxError(t, "',' or ')'")
 		}
+		if n, ok := c.v.(decimal.Decimal); ok {
+			// The catalog stores a numeric as its text, and a text
+			// column gets that text at every insert: the digits it has
+			// beyond those written (1e1000 * 1e1000 has 2001) count as
+			// numeric work, as a cast to text does.
+			written := int64(p.toks[p.i-1].end - start.pos)
+			if extra := numericDigits(n) - written; extra > 0 {
+				if err := p.chargeDigits(start.pos, extra); err != nil {
+					return nil, err
+				}
+			}
+		}
 		d.Literal = c.v
 		if !p.loneLiteral(first) {
 			d.Type = c.typ
@@ -449,6 +463,13 @@ func (p *parser) number(t token, sign string) (any, error) {
 	if !strings.ContainsAny(text, ".eE") {
 		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
 			return n, nil
+		}
+	}
+	if shape, ok := ReadNumericShape(text); ok && shape.InNumericRange() {
+		// Converting costs time quadratic in the significant digits (a
+		// float64, as literals were read before, cost microseconds).
+		if err := p.chargeDigits(t.pos, shape.Before+shape.After); err != nil {
+			return nil, err
 		}
 	}
 	d, ok, overflow := parseNumeric(text)

@@ -331,6 +331,12 @@ func NumericLiteral(plain string) (sqlparser.Expr, error) {
 	if err != nil {
 		return nil, fmt.Errorf("invalid number %s", text)
 	}
+	if d.IsZero() {
+		// A zero's shape bounds its scale, not its exponent (0e2000000000
+		// passes), and writing it out at a positive exponent computes
+		// 10 to that power: its exponent only sets its scale.
+		d = decimal.New(0, -int32(shape.After))
+	}
 	scale := int32(0)
 	if i := strings.IndexByte(plain, '.'); i >= 0 {
 		frac := plain[i+1:]

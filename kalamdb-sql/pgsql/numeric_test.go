@@ -23,6 +23,12 @@ func TestNumericLiteral(t *testing.T) {
 		"1.5e-3":                       zeros(34) + "0.0015",
 		"0." + strings.Repeat("1", 30): zeros(8) + "0." + strings.Repeat("1", 30),
 		strings.Repeat("1", 30) + "." + strings.Repeat("1", 30): strings.Repeat("1", 30) + "." + strings.Repeat("1", 30),
+		// A zero's exponent sets only its scale: 0e2000000000 held a
+		// core for minutes, past the statement's time limit, computing
+		// 10^2000000000 to write it out.
+		"0e2000000000":      zeros(39) + ".",
+		"-0.000e2000000000": zeros(39) + ".",
+		"0.00e1":            zeros(38) + ".0",
 	} {
 		e, err := NumericLiteral(text)
 		if err != nil {
