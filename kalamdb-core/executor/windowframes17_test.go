@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
@@ -52,7 +53,7 @@ func TestSlidingFramesStayLinear(t *testing.T) {
 // TestSlidingWindowFramesGiveBackMemory), and the whole partition in one
 // string_agg per row is still refused.
 func TestExcludedFramesGiveBackMemory(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 20 << 20})
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 20 << 20, Timeout: engine.Timeouts{Default: time.Hour}})
 	root := e.root()
 	rows, n := numberedRows(20000)
 	query := func(frame string) string {
