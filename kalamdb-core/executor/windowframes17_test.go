@@ -20,6 +20,7 @@ import (
 // stops at the statement's time limit. Answers: the frame of the last
 // row is 9,999..19,999, whose sum is 10,001 * 14,999 = 150,004,999.
 func TestSlidingFramesStayLinear(t *testing.T) {
+	slowParallel(t)
 	_, root, alice := newEnvAliceLimited(t)
 	from, n := numberedRows(20000)
 	window := func(fn, frame string) string {
@@ -53,6 +54,7 @@ func TestSlidingFramesStayLinear(t *testing.T) {
 // TestSlidingWindowFramesGiveBackMemory), and the whole partition in one
 // string_agg per row is still refused.
 func TestExcludedFramesGiveBackMemory(t *testing.T) {
+	slowParallel(t)
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 20 << 20, Timeout: engine.Timeouts{Default: time.Hour}})
 	root := e.root()
 	rows, n := numberedRows(20000)
