@@ -20,6 +20,7 @@ import (
 // every round writes, flushes and compares the same way, and two of them
 // compact (the second over the first's file), whatever the count.
 func TestAttackcold21TwinTables(t *testing.T) {
+	slowParallel(t)
 	rounds := propertyRounds(t, "KALAMDB_TWIN_ROUNDS", 6)
 	for _, kind := range []string{"USER", "SHARED", "USER2"} {
 		t.Run(kind, func(t *testing.T) {

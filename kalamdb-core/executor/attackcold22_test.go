@@ -25,6 +25,7 @@ import (
 // every change of columns; a batch under the last schema and a
 // compaction follow them; make soak runs more).
 func TestAttackCold22TwinTables(t *testing.T) {
+	slowParallel(t)
 	for _, seed := range []uint64{1} {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { attackCold22Twins(t, seed) })
 	}

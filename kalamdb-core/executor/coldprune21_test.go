@@ -113,6 +113,7 @@ func TestColdPruneByEachSpanAndByText(t *testing.T) {
 // compact twice; make soak runs more); two of them compact, whatever the
 // count.
 func TestColdPruneNeverChangesAnswers(t *testing.T) {
+	slowParallel(t)
 	rounds := propertyRounds(t, "KALAMDB_COLDPRUNE_ROUNDS", 4)
 	e := newEnv(t)
 	e.root().must("CREATE NAMESPACE c; CREATE TABLE c.p (id BIGINT PRIMARY KEY, n INT, tag TEXT, v VARCHAR(12))")

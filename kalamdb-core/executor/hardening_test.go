@@ -142,6 +142,7 @@ func TestHugeNumericsAreRefusedBeforeConversion(t *testing.T) {
 // their length (the type rule walked a chain from every node of it, and
 // the index planner compares every pair of the ranges of a lookup).
 func TestLongConditionChainsPlanInLinearTime(t *testing.T) {
+	slowParallel(t)
 	// No statement time limit: on a loaded machine under the race
 	// detector the longest chain plans for tens of seconds even when
 	// linear, and the statement limit is not what is tested here. A
@@ -358,6 +359,7 @@ func TestMemoryBudgetCoversEveryHolder(t *testing.T) {
 // 18 minutes, well past the five the test waits (100,000 rows, as before,
 // spent three minutes of make test on a loaded machine answering).
 func TestWindowFunctionsAreBounded(t *testing.T) {
+	slowParallel(t)
 	_, root, alice := newEnvAliceLimited(t)
 	from, n := numberedRows(40000)
 	window := func(fn string) string {

@@ -22,6 +22,22 @@ import (
 	"github.com/kalamdb/kalamdb-go/kalamdb-store/kv"
 )
 
+// slowParallel marks one of the package's slowest tests parallel: go test
+// runs the parallel tests after the sequential ones, two at a time on two
+// cores, so the package's run ends sooner than if the slowest ran one
+// after the other on one core. A test marked so opens its own env and
+// shares nothing else with the test beside it: it sets no environment
+// variable, reads no process-wide counter (runtime.MemStats, allocatedBy,
+// goroutine counts), changes no runtime setting (GOMAXPROCS, the GC
+// percent), listens on no fixed port, and its statements that must answer
+// have a time limit of minutes, not the 30 s default, when the other test
+// could slow them that far. A test that needs any of these stays
+// sequential.
+func slowParallel(t *testing.T) {
+	t.Helper()
+	t.Parallel()
+}
+
 // env is a database core on a temp dir, driven like a front end would.
 type env struct {
 	t   *testing.T

@@ -50,6 +50,7 @@ func mostBoundQueries(n int) []boundQuery {
 // the range are fetched, and the answers are those of the table without
 // indexes, hot and cold.
 func TestIndexChoiceBindsMost(t *testing.T) {
+	slowParallel(t)
 	const n = 6000
 	for _, slow := range []bool{true, false} {
 		t.Run(fmt.Sprint("slow ", slow), func(t *testing.T) {

@@ -46,6 +46,7 @@ func sameWithIndex(c *caller, phase, indexed, plain string, wheres []string) {
 // bound past 9999-12-31 ("value is outside of date range") while the scan
 // answered.
 func TestIndexComparisonsOutsideColumnRange(t *testing.T) {
+	slowParallel(t)
 	e := newEnv(t)
 	const cols = `(id BIGINT PRIMARY KEY, d DATE, ts TIMESTAMP, b BIGINT, i INT, s SMALLINT, r REAL, f DOUBLE,
 		n DECIMAL(10, 2), tx TEXT, k INT)`

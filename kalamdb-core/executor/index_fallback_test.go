@@ -152,6 +152,7 @@ func TestOrderIndexFallbackReadsFew(t *testing.T) {
 // Read through the order index alone (its budget large enough) the same
 // query holds nothing and succeeds.
 func TestOrderIndexFallbackHoldsInBudget(t *testing.T) {
+	slowParallel(t)
 	for _, budget := range []int{0, 1 << 20} {
 		e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 1 << 20, OrderIndexBudget: budget})
 		a := fallbackTables(t, e, 3000)
@@ -254,6 +255,7 @@ func rangeShapeQueries(n int) []struct {
 // the answers are a scan's and a sort's, hot, cold and in both tiers,
 // with a budget of 2 entries and with the default one.
 func TestOrderIndexFallbackRangeShapes(t *testing.T) {
+	slowParallel(t)
 	const n = 3000
 	for _, budget := range []int{2, 0} {
 		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 // reads that index in order, without a sort. Answers are those of the
 // table without indexes, NULLs ordered as PostgreSQL orders them.
 func TestIndexIsNullBinding(t *testing.T) {
+	slowParallel(t)
 	for _, slow := range []bool{true, false} {
 		t.Run(fmt.Sprint("slow ", slow), func(t *testing.T) {
 			t.Parallel() // each has its own environment

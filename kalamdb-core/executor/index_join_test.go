@@ -105,6 +105,7 @@ func joinQueries(n int) []joinQuery {
 // rows), with the plan cache and the fast path on and off, hot and cold;
 // the answers are those of the table without indexes.
 func TestIndexJoinLookup(t *testing.T) {
+	slowParallel(t)
 	const n = 3000
 	for _, slow := range []bool{true, false} {
 		t.Run(fmt.Sprint("slow ", slow), func(t *testing.T) {
@@ -181,6 +182,7 @@ func TestIndexJoinLeftAlone(t *testing.T) {
 // single table's reads do: while ib, the index its lookups prefer, is
 // built and dropped again and again, the join returns all its rows.
 func TestIndexJoinLookupSnapshot(t *testing.T) {
+	slowParallel(t)
 	const q = "SELECT y.id FROM ns.t x JOIN ns.t y ON y.b = x.b AND y.a = x.a WHERE x.id = 4001 LIMIT $1"
 	e := newEnv(t)
 	r := e.root()

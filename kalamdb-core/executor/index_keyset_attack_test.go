@@ -181,6 +181,7 @@ var attackQueries = []struct {
 func shortZ(s string) string { return strings.ReplaceAll(s, strings.Repeat("z", 3000), "Z…") }
 
 func TestIndexKeysetAttackMatchesSort(t *testing.T) {
+	slowParallel(t)
 	for _, kind := range []string{"USER", "SHARED", "USER-fast"} {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel() // each kind has its own environment

@@ -166,6 +166,7 @@ func TestIndexKeysetTopNStops(t *testing.T) {
 // tiers. Users see only their own rows through the index, whose ranges
 // stay in their partition.
 func TestIndexKeysetMatchesSort(t *testing.T) {
+	slowParallel(t)
 	seed := envInt("KALAMDB_INDEX_SEED", 1)
 	t.Logf("seed %d (KALAMDB_INDEX_SEED)", seed)
 	r := rand.New(rand.NewSource(int64(seed)))

@@ -22,6 +22,7 @@ import (
 // all the time. The repeated reads hit the cache (the counters say so), and
 // DROP TABLE empties it.
 func TestIndexRowCacheMatchesPlainPath(t *testing.T) {
+	slowParallel(t)
 	for _, size := range []int64{0, 16 << 10} {
 		t.Run(fmt.Sprintf("bytes=%d", size), func(t *testing.T) {
 			t.Parallel() // each has its own environment

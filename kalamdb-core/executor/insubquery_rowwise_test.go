@@ -169,6 +169,7 @@ func (c inRowCase) conds(table string) (in, rowByRow string) {
 // an empty subquery, one of NULLs, a UNION of the three types, correlated
 // subqueries, hot and cold, with and without indexes.
 func TestInSubqueryMatchesRowByRow(t *testing.T) {
+	slowParallel(t)
 	e := newEnv(t)
 	e.root().must(`CREATE NAMESPACE app`)
 	const rows = `(1, 0.100000000000000001, 0.1, 1), (2, 2, 2, 2), (3, NULL, NULL, NULL), (4, 0, '-0'::double precision, 3),

@@ -117,6 +117,7 @@ func diffJoin(t *testing.T, c *caller, q string, params ...any) bool {
 // in joins, LEFT JOINs and EXISTS; main too (the engine chose these
 // lookups itself), but the hint makes such lookups the rule.
 func TestAttack15KeyTypes(t *testing.T) {
+	slowParallel(t)
 	for _, tc := range []struct {
 		name, xt, yt string
 		xv, yv       []string

@@ -133,6 +133,7 @@ func likeCond(c likeCase, param bool) func(col string) string {
 // views and UNION branches. With and without an index, on a TEXT primary
 // key, with the pattern written or as a parameter, hot and after a flush.
 func TestLikeInSubqueries(t *testing.T) {
+	slowParallel(t)
 	e, root, tables := likeTables(t)
 	// Views of each table for a few of the conditions.
 	views := []struct {

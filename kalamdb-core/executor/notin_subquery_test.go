@@ -93,6 +93,7 @@ var notInPairs = [][2]string{{"app.t", "app.u"}, {"app.ti", "app.ui"}, {"app.t",
 // The engine turned these into anti-joins, which kept rows whose
 // condition was NULL.
 func TestNotInSubqueryNulls(t *testing.T) {
+	slowParallel(t)
 	e := newEnv(t)
 	e.root().must(`CREATE NAMESPACE app;
 		CREATE TABLE app.t (id BIGINT PRIMARY KEY, x INT, s SMALLINT, k INT);

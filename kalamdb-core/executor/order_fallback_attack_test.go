@@ -122,6 +122,7 @@ func TestOrderFallbackAttackMatchesSort(t *testing.T) {
 // type; the fallback encodes rows' values to compare them with the last
 // row returned.
 func TestOrderFallbackAttackTypes(t *testing.T) {
+	slowParallel(t)
 	types := []struct{ typ, vals string }{
 		{"DOUBLE", "0.1|-0.0|0.0|1e30|-2.5|NULL|3.25"},
 		{"REAL", "0.1|-0.0|0.0|1.5|-2.5|NULL|3.3"},

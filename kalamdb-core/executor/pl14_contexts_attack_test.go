@@ -15,6 +15,7 @@ import (
 // and after ALTER TABLE; the tables (and answers) must stay the same as
 // the table without indexes'.
 func TestPL14ContextsMatchScan(t *testing.T) {
+	slowParallel(t)
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 1})
 	a, b := e.as("alice", systable.RoleUser), e.as("bob", systable.RoleUser)
 	vals := pl14Ints(20)

@@ -15,6 +15,7 @@ import (
 // created again while top-Ns that switch to it run (the table's rows do
 // not change): every answer is the table without indexes'.
 func TestPL14DropIndexDuringReads(t *testing.T) {
+	slowParallel(t)
 	for _, ordinary := range []bool{true, false} {
 		t.Run(fmt.Sprint("ordinary ", ordinary), func(t *testing.T) {
 			t.Parallel() // each has its own environment

@@ -14,6 +14,7 @@ import (
 // columns, with conditions on several conversations and on the third
 // index's column: every answer the table without indexes'.
 func TestPL14OrdersMatchScan(t *testing.T) {
+	slowParallel(t)
 	for _, budget := range []int{1, 2} {
 		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {
 			t.Parallel() // each has its own environment

@@ -16,6 +16,7 @@ import (
 // entry of c IN (3, 5) in the whole table: more the bigger the table,
 // not bounded by the conversation.
 func TestPL14FallbackReadsOtherConversations(t *testing.T) {
+	slowParallel(t)
 	fetched := map[int]int64{}
 	for _, budget := range []int{1 << 30, 0} {
 		e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: budget})

@@ -53,6 +53,7 @@ func TestPL14ParamsMatchScan(t *testing.T) {
 // an OR of thousands of equalities, on the other index's column: the
 // answer is the scan's, and EXPLAIN says what the fallback reads.
 func TestPL14HugeInList(t *testing.T) {
+	slowParallel(t)
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{OrderIndexBudget: 1})
 	a := e.as("alice", systable.RoleUser)
 	var vals []string

@@ -62,6 +62,7 @@ func pl14RandomCond(r *rand.Rand, depth int) string {
 // random budgets; rows change, flush and compact between rounds. Every
 // answer is the table without indexes'.
 func TestPL14RandomMatchesScan(t *testing.T) {
+	slowParallel(t)
 	seed := int64(envInt("KALAMDB_PL14_SEED", 1))
 	r := rand.New(rand.NewSource(seed))
 	for _, budget := range []int{1, 3} {

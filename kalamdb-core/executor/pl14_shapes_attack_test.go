@@ -83,6 +83,7 @@ var pl14BigintWheres = []string{
 // without indexes returns, for every shape of condition on c, as two
 // users of a USER table, hot, cold and in both tiers.
 func TestPL14ShapesMatchScan(t *testing.T) {
+	slowParallel(t)
 	for _, budget := range []int{1, 2} {
 		t.Run(fmt.Sprint("budget ", budget), func(t *testing.T) {
 			t.Parallel() // each has its own environment

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
@@ -146,6 +147,7 @@ func TestNamedWindows(t *testing.T) {
 // a frame that slides (CURRENT ROW to the partition's end: quadratic)
 // stops at the statement's time limit.
 func TestWindowAggregateFramesAreBounded(t *testing.T) {
+	slowParallel(t)
 	_, root, alice := newEnvAliceLimited(t)
 	from, n := numberedRows(100000)
 	window := func(over string) string {
@@ -171,7 +173,8 @@ func TestWindowAggregateFramesAreBounded(t *testing.T) {
 // budget is 20 MB: the window's results, about 12 MB, and its sorted copy
 // of the rows, now charged, fill most of 16.)
 func TestSlidingWindowFramesGiveBackMemory(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 20 << 20})
+	slowParallel(t)
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 20 << 20, Timeout: engine.Timeouts{Default: time.Hour}})
 	root := e.root()
 	rows, n := numberedRows(20000)
 	q := fmt.Sprintf("SELECT count(*), max(length(w)) FROM (SELECT string_agg(repeat('x', 200) || (%s)::text, ',') OVER (ORDER BY %s ROWS 2 PRECEDING) w FROM %s) s", n, n, rows)

@@ -155,6 +155,7 @@ func TestManyWindowsStopAtTheTimeLimit(t *testing.T) {
 // window) under a 64 MB budget, and a plain user could multiply it with
 // more windows and wider rows. One window still runs.
 func TestWindowRowCopiesAreCharged(t *testing.T) {
+	slowParallel(t)
 	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 64 << 20, Timeout: engine.Timeouts{Default: time.Hour}})
 	root := e.root()
 	from, number := numberedRows(100000)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
@@ -19,6 +20,7 @@ import (
 // stops at the statement's time limit. Answers: the frame of the last
 // row is 9,999..19,999, whose sum is 10,001 * 14,999 = 150,004,999.
 func TestSlidingFramesStayLinear(t *testing.T) {
+	slowParallel(t)
 	_, root, alice := newEnvAliceLimited(t)
 	from, n := numberedRows(20000)
 	window := func(fn, frame string) string {
@@ -52,7 +54,8 @@ func TestSlidingFramesStayLinear(t *testing.T) {
 // TestSlidingWindowFramesGiveBackMemory), and the whole partition in one
 // string_agg per row is still refused.
 func TestExcludedFramesGiveBackMemory(t *testing.T) {
-	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 20 << 20})
+	slowParallel(t)
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 20 << 20, Timeout: engine.Timeouts{Default: time.Hour}})
 	root := e.root()
 	rows, n := numberedRows(20000)
 	query := func(frame string) string {
