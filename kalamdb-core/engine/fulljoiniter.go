@@ -7,6 +7,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
 )
 
 // The engine's own FULL JOIN iterator (go-mysql-server v0.20.0's
@@ -31,6 +32,13 @@ import (
 // per statement): equal rows match the same left rows, so telling them
 // apart is not needed. Those hashes are charged to the statement's
 // memory budget while the join runs.
+//
+// A right side that computes a volatile value (random(), a subquery's
+// gen_random_uuid()) has new values at every read, so none of the last
+// read's rows was seen and each came back once more with NULLs (17 rows
+// for PostgreSQL's 13). Such a side is read once, for the first left row
+// (it reads no left column: a FULL JOIN is never LATERAL), and held,
+// charged to the budget, with which of its rows matched.
 
 // fullJoinLastRead, as a key of the context a FULL JOIN builds its right
 // side in, marks the read for the right rows without a match: its value
@@ -51,11 +59,19 @@ type fullJoinIter struct {
 	matched  bool
 	leftDone bool
 
-	seen     map[uint64]struct{}
-	hash     *rowHasher
-	held     heldBytes
-	leftLen  int
-	rightLen int
+	seen map[uint64]struct{}
+	hash *rowHasher
+	// volatile: the right side is read once into rows, rightMatched[i]
+	// saying whether rows[i] joined a left row; pos is the next row
+	// of the read at hand.
+	volatile     bool
+	read         bool
+	rows         []sql.Row
+	rightMatched []bool
+	pos          int
+	held         heldBytes
+	leftLen      int
+	rightLen     int
 }
 
 func newFullJoinIter(ctx *sql.Context, b sql.NodeExecBuilder, j *plan.JoinNode, parent sql.Row) (*fullJoinIter, error) {
@@ -73,7 +89,51 @@ func newFullJoinIter(ctx *sql.Context, b sql.NodeExecBuilder, j *plan.JoinNode, 
 		held:     heldBytes{transient: true},
 		leftLen:  len(j.Left().Schema()),
 		rightLen: len(j.Right().Schema()),
+		volatile: volatileNode(j.Right()),
 	}, nil
+}
+
+// volatileNode reports whether an expression of n gives new values at
+// every evaluation.
+func volatileNode(n sql.Node) bool {
+	volatile := false
+	transform.InspectExpressions(n, func(e sql.Expression) bool {
+		if x, ok := e.(sql.NonDeterministicExpression); ok && x.IsNonDeterministic() {
+			volatile = true
+		}
+		return !volatile
+	})
+	return volatile
+}
+
+// readOnce reads a volatile right side, built for row, into it.rows,
+// once; right is then an iterator over those rows.
+func (it *fullJoinIter) readOnce(ctx *sql.Context, row sql.Row) error {
+	if !it.read {
+		iter, err := it.build.Build(ctx, it.j.Right(), row)
+		if err != nil {
+			return err
+		}
+		for {
+			r, err := iter.Next(ctx)
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			if err == nil {
+				err = it.held.charge(ctx, "a FULL JOIN", rowSize(r)+hashEntryBytes)
+			}
+			if err != nil {
+				return errors.Join(err, iter.Close(ctx))
+			}
+			it.rows = append(it.rows, r)
+		}
+		if err := iter.Close(ctx); err != nil {
+			return err
+		}
+		it.read, it.rightMatched = true, make([]bool, len(it.rows))
+	}
+	it.right, it.pos = sql.RowsToRowIter(it.rows...), 0
+	return nil
 }
 
 func (it *fullJoinIter) Next(ctx *sql.Context) (sql.Row, error) {
@@ -95,6 +155,11 @@ func (it *fullJoinIter) Next(ctx *sql.Context) (sql.Row, error) {
 			it.leftRow = it.joined(r, nil, it.leftLen)[:len(it.parent)+it.leftLen]
 			it.matched = false
 		}
+		if it.right == nil && it.volatile {
+			if err := it.readOnce(ctx, it.leftRow); err != nil {
+				return nil, err
+			}
+		}
 		if it.right == nil {
 			right, err := it.build.Build(ctx, it.j.Right(), it.leftRow)
 			if err != nil {
@@ -103,6 +168,7 @@ func (it *fullJoinIter) Next(ctx *sql.Context) (sql.Row, error) {
 			it.right = right
 		}
 		r, err := it.right.Next(ctx)
+		it.pos++
 		if errors.Is(err, io.EOF) {
 			err = it.right.Close(ctx)
 			it.right = nil
@@ -128,12 +194,29 @@ func (it *fullJoinIter) Next(ctx *sql.Context) (sql.Row, error) {
 			continue
 		}
 		it.matched = true
-		if err := it.see(ctx, r); err != nil {
+		if it.volatile {
+			it.rightMatched[it.pos-1] = true
+		} else if err := it.see(ctx, r); err != nil {
 			return nil, err
 		}
 		return it.outer(row), nil
 	}
 	// The right rows no left row matched, joined to NULLs.
+	if it.volatile {
+		if it.right == nil {
+			if err := it.readOnce(ctx, it.parent); err != nil {
+				return nil, err
+			}
+		}
+		for ; it.pos < len(it.rows); it.pos++ {
+			if !it.rightMatched[it.pos] {
+				it.pos++
+				return it.outer(it.joined(nil, it.rows[it.pos-1], it.leftLen)), nil
+			}
+		}
+		it.held.giveBack(ctx)
+		return nil, io.EOF
+	}
 	if it.right == nil {
 		last := ctx.WithContext(context.WithValue(ctx, fullJoinLastRead{}, it.j.Right()))
 		right, err := it.build.Build(last, it.j.Right(), it.parent)
