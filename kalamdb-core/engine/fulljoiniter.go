@@ -27,7 +27,8 @@ import (
 // fullJoinIter is the same algorithm done right: a nested loop that
 // reads the right side for every left row (with the outer row and the
 // left row in front, as the engine's other joins do), then reads it once
-// more, with only the outer row, for the right rows no left row matched.
+// more, with the outer row and a left row of NULLs, for the right rows
+// no left row matched.
 // A right row is known again by a hash of its values (rowHasher, seeded
 // per statement): equal rows match the same left rows, so telling them
 // apart is not needed. Those hashes are charged to the statement's
@@ -201,10 +202,13 @@ func (it *fullJoinIter) Next(ctx *sql.Context) (sql.Row, error) {
 		}
 		return it.outer(row), nil
 	}
-	// The right rows no left row matched, joined to NULLs.
+	// The right rows no left row matched, joined to NULLs. The side is
+	// built for a left row of NULLs: its columns are numbered after the
+	// left side's (a join there, GMS's hash join included, reads its keys
+	// at those places), though it reads none of them.
 	if it.volatile {
 		if it.right == nil {
-			if err := it.readOnce(ctx, it.parent); err != nil {
+			if err := it.readOnce(ctx, it.joined(nil, nil, it.leftLen)); err != nil {
 				return nil, err
 			}
 		}
@@ -219,7 +223,7 @@ func (it *fullJoinIter) Next(ctx *sql.Context) (sql.Row, error) {
 	}
 	if it.right == nil {
 		last := ctx.WithContext(context.WithValue(ctx, fullJoinLastRead{}, it.j.Right()))
-		right, err := it.build.Build(last, it.j.Right(), it.parent)
+		right, err := it.build.Build(last, it.j.Right(), it.joined(nil, nil, it.leftLen))
 		if err != nil {
 			return nil, err
 		}

@@ -83,7 +83,7 @@ func (b *checkedBuilder) readOnceLookup(ctx *sql.Context, h *plan.HashLookup, si
 	st.mu.Unlock()
 	// A FULL JOIN's last read, with no left row, is for every row of the
 	// side, to join those without a match to NULLs. The join says which
-	// read is its last (fullJoinIter): r is then the outer row alone,
+	// read is its last (fullJoinIter): r is then the outer row and NULLs,
 	// which a FULL JOIN under an EXISTS made a semi join has.
 	last := side.full && ctx.Value(fullJoinLastRead{}) == sql.Node(h)
 	if last && table != nil {
