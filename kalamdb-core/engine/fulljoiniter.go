@@ -39,7 +39,10 @@ import (
 // read's rows was seen and each came back once more with NULLs (17 rows
 // for PostgreSQL's 13). Such a side is read once, for the first left row
 // (it reads no left column: a FULL JOIN is never LATERAL), and held,
-// charged to the budget, with which of its rows matched.
+// charged to the budget, with which of its rows matched. So is the side
+// of a volatile condition (ON a.k = b.k AND random() < 0.5): two right
+// rows of equal values (the side pruned to the columns read) may match
+// differently, and one known by its values was taken for the other.
 
 // fullJoinLastRead, as a key of the context a FULL JOIN builds its right
 // side in, marks the read for the right rows without a match: its value
@@ -90,7 +93,7 @@ func newFullJoinIter(ctx *sql.Context, b sql.NodeExecBuilder, j *plan.JoinNode, 
 		held:     heldBytes{transient: true},
 		leftLen:  len(j.Left().Schema()),
 		rightLen: len(j.Right().Schema()),
-		volatile: volatileNode(j.Right()),
+		volatile: volatileNode(j.Right()) || j.Filter != nil && volatileExpr(j.Filter),
 	}, nil
 }
 
@@ -99,12 +102,21 @@ func newFullJoinIter(ctx *sql.Context, b sql.NodeExecBuilder, j *plan.JoinNode, 
 func volatileNode(n sql.Node) bool {
 	volatile := false
 	transform.InspectExpressions(n, func(e sql.Expression) bool {
-		if x, ok := e.(sql.NonDeterministicExpression); ok && x.IsNonDeterministic() {
+		if volatileExpr(e) {
 			volatile = true
 		}
 		return !volatile
 	})
 	return volatile
+}
+
+// volatileExpr reports whether e, or an expression in it, gives new
+// values at every evaluation.
+func volatileExpr(e sql.Expression) bool {
+	return transform.InspectExpr(e, func(e sql.Expression) bool {
+		x, ok := e.(sql.NonDeterministicExpression)
+		return ok && x.IsNonDeterministic()
+	})
 }
 
 // readOnce reads a volatile right side, built for row, into it.rows,
