@@ -604,6 +604,9 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 		out, _, err = r.refresh(out)
 		return out, transform.NewTree, err
 	case *plan.RecursiveCte:
+		if err := recursiveOuterJoin(x); err != nil {
+			return nil, transform.SameTree, err
+		}
 		if err := recursiveNumbers(x); err != nil {
 			return nil, transform.SameTree, err
 		}
@@ -751,6 +754,36 @@ func recursiveNumbers(c *plan.RecursiveCte) error {
 		}
 	}
 	return nil
+}
+
+// recursiveOuterJoin refuses a recursive WITH query whose recursive term
+// reads the query's rows on an outer join's NULL-filled side (either side
+// of a FULL JOIN), as PostgreSQL does: each step would join the rows of
+// the last one to NULLs, which the engine answered.
+func recursiveOuterJoin(c *plan.RecursiveCte) error {
+	u := c.Union()
+	if u == nil {
+		return nil
+	}
+	reads := func(n sql.Node) bool {
+		return transform.InspectUp(n, func(n sql.Node) bool {
+			t, ok := n.(*plan.RecursiveTable)
+			return ok && strings.EqualFold(t.Name(), c.Name())
+		})
+	}
+	var err error
+	transform.Inspect(u.Right(), func(n sql.Node) bool {
+		j, ok := n.(*plan.JoinNode)
+		if !ok || err != nil {
+			return err == nil
+		}
+		full := j.Op.IsFullOuter()
+		if (full || j.Op.IsRightOuter()) && reads(j.Left()) || (full || j.Op.IsLeftOuter()) && reads(j.Right()) {
+			err = sqlError("recursive reference to query %q must not appear within an outer join", c.Name())
+		}
+		return err == nil
+	})
+	return err
 }
 
 // recursiveBooleans types the boolean columns of a recursive WITH query
