@@ -105,7 +105,10 @@ func hashJoinOf(ctx *sql.Context, j *plan.JoinNode) (sql.Node, error) {
 		// a left row without a match is joined to NULLs, as before.
 		op = plan.JoinTypeLeftOuterHash
 	case plan.JoinTypeFullOuter:
-		if ctx.Value(fullJoinsNested{}) != nil {
+		if ctx.Value(fullJoinsNested{}) != nil || volatileExpr(j.Filter) {
+			// The FULL JOIN reads the side of a volatile condition once
+			// itself (fulljoiniter.go), a read the hashed side would
+			// answer with a left row's matches once its table is built.
 			return nil, nil
 		}
 		op = plan.JoinTypeFullOuter
