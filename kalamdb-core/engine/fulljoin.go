@@ -58,49 +58,39 @@ func fenceFullJoins(a *analyzer.Analyzer) {
 // withFullJoinEqualitiesHidden runs apply on n with the equalities of
 // every FULL JOIN's ON hidden.
 func withFullJoinEqualitiesHidden(apply analyzer.RuleFunc) analyzer.RuleFunc {
-	return func(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-		hidden, same, err := transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
-			j, ok := n.(*plan.JoinNode)
-			if !ok || !j.Op.IsFullOuter() || j.Filter == nil {
-				return n, transform.SameTree, nil
-			}
-			conds := expression.SplitConjunction(j.Filter)
-			changed := false
-			for i, c := range conds {
-				switch c.(type) {
-				case *expression.Equals, *expression.NullSafeEquals:
-					conds[i], changed = fullJoinEquality{c}, true
-				}
-			}
-			if !changed {
-				return n, transform.SameTree, nil
-			}
-			out := *j
-			out.Filter = expression.JoinAnd(conds...)
-			return &out, transform.NewTree, nil
-		})
-		if err != nil || same {
-			return apply(ctx, a, n, scope, sel, qf)
-		}
-		out, same, err := apply(ctx, a, hidden, scope, sel, qf)
-		if err != nil {
-			return n, transform.SameTree, err
-		}
-		out, _, err = transform.NodeExprs(out, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
+	return aroundRule(apply, "full join equalities", hideFullJoinEqualities, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		return transform.NodeExprs(n, func(e sql.Expression) (sql.Expression, transform.TreeIdentity, error) {
 			if h, ok := e.(fullJoinEquality); ok {
 				return h.Expression, transform.NewTree, nil
 			}
 			return e, transform.SameTree, nil
 		})
-		if err != nil {
-			return n, transform.SameTree, fmt.Errorf("full join equalities: %w", err)
-		}
-		if same {
-			// Only the hiding changed n: hand back the node as it was.
+	})
+}
+
+// hideFullJoinEqualities is n with the equalities among the top-level
+// conjuncts of every FULL JOIN's ON (those the planner reads) hidden.
+func hideFullJoinEqualities(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		j, ok := n.(*plan.JoinNode)
+		if !ok || !j.Op.IsFullOuter() || j.Filter == nil {
 			return n, transform.SameTree, nil
 		}
-		return out, transform.NewTree, nil
-	}
+		conds := expression.SplitConjunction(j.Filter)
+		changed := false
+		for i, c := range conds {
+			switch c.(type) {
+			case *expression.Equals, *expression.NullSafeEquals:
+				conds[i], changed = fullJoinEquality{c}, true
+			}
+		}
+		if !changed {
+			return n, transform.SameTree, nil
+		}
+		out := *j
+		out.Filter = expression.JoinAnd(conds...)
+		return &out, transform.NewTree, nil
+	})
 }
 
 // fullJoinEquality is an equality of a FULL JOIN's ON while the join
@@ -118,21 +108,16 @@ func (f fullJoinEquality) WithChildren(children ...sql.Expression) (sql.Expressi
 
 // withFullJoinsFenced runs apply on n with every FULL JOIN fenced off.
 func withFullJoinsFenced(apply analyzer.RuleFunc) analyzer.RuleFunc {
-	return func(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
-		fenced, same, err := transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	fence := func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 			if j, ok := n.(*plan.JoinNode); ok && j.Op.IsFullOuter() {
 				return plan.NewLimit(fullJoinFence{}, j), transform.NewTree, nil
 			}
 			return n, transform.SameTree, nil
 		})
-		if err != nil || same {
-			return apply(ctx, a, n, scope, sel, qf)
-		}
-		out, same, err := apply(ctx, a, fenced, scope, sel, qf)
-		if err != nil || same {
-			return n, transform.SameTree, err
-		}
-		out, _, err = transform.Node(out, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+	}
+	unfence := func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
+		return transform.Node(n, func(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 			if l, ok := n.(*plan.Limit); ok {
 				if _, fence := l.Limit.(fullJoinFence); fence {
 					return l.Child, transform.NewTree, nil
@@ -140,8 +125,26 @@ func withFullJoinsFenced(apply analyzer.RuleFunc) analyzer.RuleFunc {
 			}
 			return n, transform.SameTree, nil
 		})
+	}
+	return aroundRule(apply, "full join filter pushdown", fence, unfence)
+}
+
+// aroundRule runs apply on n as hide makes it, and undoes that with
+// unhide on what apply returns; n itself when hide or apply changed
+// nothing (what hide added is then all that differs).
+func aroundRule(apply analyzer.RuleFunc, name string, hide, unhide func(sql.Node) (sql.Node, transform.TreeIdentity, error)) analyzer.RuleFunc {
+	return func(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+		hidden, same, err := hide(n)
+		if err != nil || same {
+			return apply(ctx, a, n, scope, sel, qf)
+		}
+		out, same, err := apply(ctx, a, hidden, scope, sel, qf)
+		if err != nil || same {
+			return n, transform.SameTree, err
+		}
+		out, _, err = unhide(out)
 		if err != nil {
-			return n, transform.SameTree, fmt.Errorf("full join filter pushdown: %w", err)
+			return n, transform.SameTree, fmt.Errorf("%s: %w", name, err)
 		}
 		return out, transform.NewTree, nil
 	}
