@@ -459,8 +459,8 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 		if err := checkDecimalText(t, dt, bad); err != nil {
 			return nil, err
 		}
-		d, err := decimal.NewFromString(t)
-		if err != nil {
+		d, ok, _ := dialect.ParseNumeric(t)
+		if !ok {
 			return nil, bad()
 		}
 		return fitDecimal(d, dt)

@@ -29,7 +29,7 @@ func errNumericOverflow() error {
 func checkDecimalText(s string, dt dialect.DataType, bad func() error) error {
 	shape, ok := dialect.ReadNumericShape(s)
 	switch {
-	case !ok, shape.Exponent > dialect.MaxNumericExponent, shape.Exponent < -dialect.MaxNumericExponent:
+	case !ok:
 		return bad()
 	case !shape.InNumericRange():
 		return errNumericOverflow()

@@ -132,6 +132,11 @@ func (s *strictConvert) Eval(ctx *sql.Context, row sql.Row) (any, error) {
 		if err := checkDecimalText(t, numericDT, notNumber); err != nil {
 			return nil, err
 		}
+		// Read as PostgreSQL reads it: the engine would compute ten to
+		// the power of a zero's exponent (0e100000000).
+		if d, ok, _ := dialect.ParseNumeric(t); ok {
+			return s.convertValue(ctx, d)
+		}
 	}
 	return s.convertValue(ctx, t)
 }

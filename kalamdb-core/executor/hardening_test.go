@@ -114,13 +114,13 @@ func TestHugeNumericsAreRefusedBeforeConversion(t *testing.T) {
 	root.must(`CREATE NAMESPACE app; CREATE TABLE app.n (id BIGINT PRIMARY KEY, d DECIMAL(20,4))`)
 	digits := strings.Repeat("9", 5_000_000)
 	withinMinutes(t, "huge numerics", func() {
-		root.failsNaming(apierror.SQLExecutionError, "invalid input syntax", "SELECT '1e999999999'::numeric")
-		root.failsNaming(apierror.SQLExecutionError, "invalid input syntax", "SELECT '1e-999999999'::numeric")
+		root.failsNaming(apierror.SQLExecutionError, "value overflows numeric format", "SELECT '1e999999999'::numeric")
+		root.failsNaming(apierror.SQLExecutionError, "value overflows numeric format", "SELECT '1e-999999999'::numeric")
 		root.failsNaming(apierror.SQLExecutionError, "value overflows numeric format", "SELECT '"+digits+"'::numeric")
 		root.failsNaming(apierror.SQLExecutionError, "value overflows numeric format", "SELECT '0."+digits+"'::numeric")
 		root.failsNaming(apierror.InvalidSQL, "out of range", "SELECT "+digits)
 		root.failsNaming(apierror.InvalidSQL, "out of range", "SELECT 1e999999999")
-		paramsFail(root, apierror.InvalidInput, "invalid input syntax", "INSERT INTO app.n VALUES ($1, $2)", 1, "1e9999999")
+		paramsFail(root, apierror.InvalidInput, "value overflows numeric format", "INSERT INTO app.n VALUES ($1, $2)", 1, "1e9999999")
 		paramsFail(root, apierror.InvalidParameter, "out of range", "INSERT INTO app.n VALUES ($1, $2)", 1, jsonNum("1e9999999"))
 		paramsFail(root, apierror.InvalidParameter, "out of range", "SELECT $1 + 1", jsonNum(digits))
 		// Squaring a number 40 times would make it 10^(2^40).

@@ -511,8 +511,7 @@ func normDecimal(dt dialect.DataType, v any) (any, error) {
 		if !shape.InNumericRange() || shape.Before > int64(decimalPrecision(dt)-max(dt.Scale, 0)) {
 			return nil, outOfRange(typeString(dt), dialect.Snippet(s))
 		}
-		var err error
-		if d, err = decimal.NewFromString(s); err != nil {
+		if d, ok, _ = dialect.ParseNumeric(s); !ok {
 			return nil, invalid("invalid %s %q", typeString(dt), dialect.Snippet(s))
 		}
 	default:

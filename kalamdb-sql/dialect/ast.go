@@ -396,7 +396,7 @@ func (d *DefaultExpr) UnmarshalJSON(b []byte) error {
 			}
 		} else {
 			// A restored backup's catalog is not trusted to be small.
-			dec, ok, overflow := parseNumeric(n.String())
+			dec, ok, overflow := ParseNumeric(n.String())
 			if !ok || overflow {
 				return fmt.Errorf("DEFAULT %s: value overflows numeric format", Snippet(n.String()))
 			}

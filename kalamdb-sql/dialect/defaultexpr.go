@@ -855,7 +855,7 @@ func (p *parser) numericCast(c constant, dt DataType, cannot func() error) (deci
 		if err := p.chargeDigits(c.pos, int64(len(t))); err != nil {
 			return d, err
 		}
-		n, ok, overflow := parseNumeric(t)
+		n, ok, overflow := ParseNumeric(t)
 		if overflow {
 			return d, p.errAt(c.pos, "value overflows numeric format")
 		}
@@ -870,7 +870,7 @@ func (p *parser) numericCast(c constant, dt DataType, cannot func() error) (deci
 	case float64:
 		// PostgreSQL converts a float to a numeric through its text of
 		// 15 significant digits (0.1::float8::numeric is 0.1).
-		n, ok, overflow := parseNumeric(strconv.FormatFloat(v, 'g', 15, 64))
+		n, ok, overflow := ParseNumeric(strconv.FormatFloat(v, 'g', 15, 64))
 		if !ok || overflow {
 			return d, p.errAt(c.pos, "value overflows numeric format")
 		}

@@ -190,7 +190,7 @@ func TestNumericDefaultJSONRoundTrip(t *testing.T) {
 	}
 }
 
-// parseNumeric reads long digit strings by halves (decimalDigits), a
+// ParseNumeric reads long digit strings by halves (decimalDigits), a
 // restart reading every numeric DEFAULT of the catalog back: converting
 // 131072 digits at once costs some 40 ms, so a table of 1600 columns of
 // them, each added by its own ALTER TABLE, held a start for a minute.
@@ -214,7 +214,7 @@ func TestParseNumericByHalves(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%.30s: %v", s, err)
 		}
-		got, ok, overflow := parseNumeric(s)
+		got, ok, overflow := ParseNumeric(s)
 		if !ok || overflow || !got.Equal(want) || got.Exponent() != want.Exponent() {
 			t.Errorf("%.30s (%d bytes) = %v %v %v, want %v", s, len(s), Snippet(got.String()), ok, overflow, Snippet(want.String()))
 		}

@@ -20,9 +20,13 @@ const (
 	// MaxNumericDigitsAfter bounds the digits after the point (the
 	// display scale).
 	MaxNumericDigitsAfter = 16383
-	// MaxNumericExponent bounds the exponent written in decimal text
-	// (PostgreSQL refuses a larger one as invalid input).
-	MaxNumericExponent = 1000
+	// MaxNumericExponent bounds the exponent written in decimal text,
+	// whatever its digits: PostgreSQL 15 refuses one of INT_MAX/2 or more
+	// ("value overflows numeric format", even for 0e1073741823). A
+	// smaller one is read when the value fits the digits above (1e131071,
+	// 0e100000000); only a zero's can be far beyond them, and it only
+	// sets the zero's scale.
+	MaxNumericExponent = 1<<30 - 2
 )
 
 // NumericShape is what the text of a decimal number says about its value,
@@ -106,7 +110,8 @@ func ReadNumericShape(s string) (shape NumericShape, ok bool) {
 
 // InNumericRange reports whether the value of decimal text of this shape
 // is within PostgreSQL's numeric range (and its exponent within what
-// PostgreSQL reads).
+// PostgreSQL reads); outside it, PostgreSQL's "value overflows numeric
+// format".
 func (s NumericShape) InNumericRange() bool {
 	return s.Exponent >= -MaxNumericExponent && s.Exponent <= MaxNumericExponent &&
 		s.Before <= MaxNumericDigitsBefore && s.After <= MaxNumericDigitsAfter
@@ -142,17 +147,23 @@ func inNumericRange(d decimal.Decimal) bool {
 	return int64(len(c.Abs(c).String()))+e <= MaxNumericDigitsBefore
 }
 
-// parseNumeric reads decimal text, measured before it is converted
+// ParseNumeric reads decimal text, measured before it is converted
 // (converting costs time quadratic in the digits); ok is false when it
 // is no decimal number, overflow true when it is beyond the numeric
 // range.
-func parseNumeric(s string) (d decimal.Decimal, ok, overflow bool) {
+func ParseNumeric(s string) (d decimal.Decimal, ok, overflow bool) {
 	shape, ok := ReadNumericShape(s)
 	if !ok {
 		return d, false, false
 	}
 	if !shape.InNumericRange() {
 		return d, true, true
+	}
+	if shape.Before == 0 && isZeroText(s) {
+		// A zero's exponent only sets its scale; as a decimal's
+		// exponent, printing or rounding 0e100000000 would compute ten
+		// to that power.
+		return decimal.New(0, -int32(shape.After)), true, false
 	}
 	if len(s) <= 1000 {
 		d, err := decimal.NewFromString(s)
@@ -178,6 +189,20 @@ func parseNumeric(s string) (d decimal.Decimal, ok, overflow bool) {
 		c.Neg(c)
 	}
 	return decimal.NewFromBigInt(c, int32(exp)), true, false
+}
+
+// isZeroText reports whether the mantissa of decimal text (read by
+// ReadNumericShape) has no digit but zeros.
+func isZeroText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == 'e' || c == 'E':
+			return true
+		case c >= '1' && c <= '9':
+			return false
+		}
+	}
+	return true
 }
 
 // NumericDivide is PostgreSQL's numeric quotient a / b (b not zero):

@@ -472,7 +472,7 @@ func (p *parser) number(t token, sign string) (any, error) {
 			return nil, err
 		}
 	}
-	d, ok, overflow := parseNumeric(text)
+	d, ok, overflow := ParseNumeric(text)
 	if overflow {
 		return nil, p.errAt(t.pos, "value overflows numeric format")
 	}

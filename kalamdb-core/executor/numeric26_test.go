@@ -1,0 +1,53 @@
+package executor_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// expectError runs sqlText and reports unless it fails with code and a
+// message containing msg.
+func expectError(t *testing.T, c *caller, code apierror.Code, msg, sqlText string) {
+	t.Helper()
+	_, err := c.exec(sqlText)
+	if err == nil {
+		t.Errorf("%.200s: succeeded, want %s %q", sqlText, code, msg)
+		return
+	}
+	if ae, ok := apierror.As(err); !ok || ae.Code != code || !strings.Contains(ae.Message, msg) {
+		t.Errorf("%.200s: got %v, want %s %q", sqlText, err, code, msg)
+	}
+}
+
+// PostgreSQL 15 reads a numeric's exponent of any size when the value
+// fits numeric (131072 digits before the point, 16383 after); text with
+// an exponent above 1000 was invalid input here, as in PostgreSQL 14.
+// A DECIMAL column or cast still holds 38 digits, 30 after the point.
+func TestNumericTextExponentsAsPostgreSQL15(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must("CREATE NAMESPACE app")
+	root.must("CREATE TABLE app.t (id INT PRIMARY KEY, a TEXT DEFAULT 1e1001, b TEXT DEFAULT -1e-16383, c NUMERIC(5,2) DEFAULT 0e100000000, d NUMERIC(10,2))")
+	root.must("INSERT INTO app.t (id) VALUES (1)")
+	root.must("INSERT INTO app.t (id, d) VALUES (2, '0e100000000')")
+	if got, want := root.rows("SELECT length(a), a = '1' || repeat('0', 1001), length(b), c, d FROM app.t ORDER BY id"), `[[1002,true,16386,"0.00",null],[1002,true,16386,"0.00","0.00"]]`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	for q, want := range map[string]string{
+		"SELECT '1e-16383'::numeric":         `[["0.0000000000"]]`,
+		"SELECT '0e100000000'::numeric(5,2)": `[["0.00"]]`,
+		"SELECT '-0.00e-16381'::numeric":     `[["0.0000000000"]]`,
+	} {
+		if got := root.rows(q); got != want {
+			t.Errorf("%s = %s, want %s", q, got, want)
+		}
+	}
+	expectError(t, root, apierror.SQLExecutionError, "numeric field overflow", "SELECT '1e1001'::numeric")
+	for _, text := range []string{"1e131072", "1e-16384", "0e-16384", "1e999999999", "0e1073741823"} {
+		expectError(t, root, apierror.SQLExecutionError, "value overflows numeric format", "SELECT '"+text+"'::numeric")
+		expectError(t, root, apierror.InvalidSQL, "value overflows numeric format", "CREATE TABLE app.bad (id INT PRIMARY KEY, a TEXT DEFAULT "+text+")")
+	}
+	expectError(t, root, apierror.InvalidInput, "numeric field overflow", "INSERT INTO app.t (id, d) VALUES (3, '1e1001')")
+}
