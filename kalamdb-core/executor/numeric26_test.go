@@ -51,3 +51,23 @@ func TestNumericTextExponentsAsPostgreSQL15(t *testing.T) {
 	}
 	expectError(t, root, apierror.InvalidInput, "numeric field overflow", "INSERT INTO app.t (id, d) VALUES (3, '1e1001')")
 }
+
+// NUMERIC(10,11) and NUMERIC(3,-2) are PostgreSQL types; a DECIMAL(p,s)
+// here is stored with its scale between 0 and p (Arrow's Decimal128,
+// Parquet's DECIMAL), so they are UNSUPPORTED, naming why, in a column
+// or a cast; past PostgreSQL's own range the scale is invalid.
+func TestNumericScaleOutsidePrecisionUnsupported(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must("CREATE NAMESPACE app")
+	for _, q := range []string{
+		"CREATE TABLE app.s (id INT PRIMARY KEY, a NUMERIC(10,11))",
+		"CREATE TABLE app.s (id INT PRIMARY KEY, a NUMERIC(3,-2))",
+		"SELECT 0.05::numeric(10,11)",
+		"SELECT CAST(123.5 AS NUMERIC(3,-2))",
+	} {
+		expectError(t, root, apierror.Unsupported, "a DECIMAL's scale is between 0 and its precision here", q)
+	}
+	expectError(t, root, apierror.InvalidSQL, "NUMERIC scale 1001 must be between -1000 and 1000", "SELECT 1::numeric(1,1001)")
+	expectError(t, root, apierror.InvalidSQL, "NUMERIC scale -1001 must be between -1000 and 1000", "CREATE TABLE app.s (id INT PRIMARY KEY, a NUMERIC(3,-1001))")
+}

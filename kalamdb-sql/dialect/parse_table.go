@@ -314,9 +314,19 @@ func (p *parser) dataType() (DataType, error) {
 		}
 		p.i++
 		for {
+			// A sign is read as PostgreSQL reads a type modifier
+			// (NUMERIC(3,-2)), for ResolveType to judge the value.
+			sign := p.peek()
+			neg := p.isPunct(sign, "-")
+			if neg || p.isPunct(sign, "+") {
+				p.i++
+			}
 			n, nt, err := p.intLit(paramName(word, len(params)))
 			if err != nil {
 				return DataType{}, err
+			}
+			if neg {
+				n, nt = -n, sign
 			}
 			params, paramToks = append(params, n), append(paramToks, nt)
 			if !p.acceptPunct(",") {

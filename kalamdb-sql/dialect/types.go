@@ -65,6 +65,10 @@ const (
 // a larger scale is refused rather than silently rounded.
 const MaxDecimalScale = 30
 
+// maxPgNumericScale bounds a NUMERIC scale, negative or positive, in
+// PostgreSQL (NUMERIC_MIN_SCALE, NUMERIC_MAX_SCALE).
+const maxPgNumericScale = 1000
+
 // UnsupportedTypeError is the error of a type that is valid SQL but not
 // supported by this server: callers report it as UNSUPPORTED.
 type UnsupportedTypeError string
@@ -105,8 +109,17 @@ func ResolveType(word string, params []int64) (DataType, error) {
 			dt.Precision, dt.Scale = int(params[0]), 0
 		}
 		if len(params) > 1 {
+			if params[1] < -maxPgNumericScale || params[1] > maxPgNumericScale {
+				return DataType{}, fmt.Errorf("NUMERIC scale %d must be between %d and %d", params[1], -maxPgNumericScale, maxPgNumericScale)
+			}
 			if params[1] < 0 || params[1] > params[0] {
-				return DataType{}, fmt.Errorf("DECIMAL scale must be between 0 and the precision %d, got %d", params[0], params[1])
+				// PostgreSQL's NUMERIC(10,11) holds values below 0.1 and
+				// NUMERIC(3,-2) rounds to hundreds; a DECIMAL(p,s) column
+				// is stored as Arrow's Decimal128 and Parquet's DECIMAL,
+				// whose scale is 0 to p, and the engine types a value so.
+				return DataType{}, UnsupportedTypeError(fmt.Sprintf(
+					"DECIMAL(%d,%d) is not supported: a DECIMAL's scale is between 0 and its precision here (PostgreSQL also allows a negative scale or one above the precision)",
+					params[0], params[1]))
 			}
 			if params[1] > MaxDecimalScale {
 				return DataType{}, UnsupportedTypeError(fmt.Sprintf(
