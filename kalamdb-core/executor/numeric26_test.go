@@ -71,3 +71,28 @@ func TestNumericScaleOutsidePrecisionUnsupported(t *testing.T) {
 	expectError(t, root, apierror.InvalidSQL, "NUMERIC scale 1001 must be between -1000 and 1000", "SELECT 1::numeric(1,1001)")
 	expectError(t, root, apierror.InvalidSQL, "NUMERIC scale -1001 must be between -1000 and 1000", "CREATE TABLE app.s (id INT PRIMARY KEY, a NUMERIC(3,-1001))")
 }
+
+// +'5' is PostgreSQL's unary plus of a double precision (the operator it
+// picks for an unknown operand; it was a numeric here); -'5' and -NULL
+// have no single candidate (-NULL was a NULL bigint).
+func TestUnaryPlusOfUnknownIsDouble(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	res := root.must("SELECT +'5', +'5.5', +'5' + 1, +'1e300'")
+	if got, want := root.rowsOf("", res), `[[5,5.5,6,1e+300]]`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+	for i, c := range res[0].Schema {
+		if c.DataType != "Double" {
+			t.Errorf("column %d is %s, want Double", i+1, c.DataType)
+		}
+	}
+	expectError(t, root, apierror.SQLExecutionError, `invalid input syntax for type double precision: "x"`, "SELECT +'x'")
+	expectError(t, root, apierror.InvalidSQL, "operator is not unique: - unknown", "SELECT -'5'")
+	expectError(t, root, apierror.InvalidSQL, "operator is not unique: - unknown", "SELECT -NULL")
+	expectError(t, root, apierror.InvalidSQL, "operator is not unique: ~ unknown", "SELECT ~NULL")
+	res = root.must("SELECT +NULL")
+	if got := root.rowsOf("", res); got != `[[null]]` || res[0].Schema[0].DataType != "Double" {
+		t.Errorf("+NULL = %s of %s, want a NULL double", got, res[0].Schema[0].DataType)
+	}
+}

@@ -768,10 +768,20 @@ func (t *translator) prefixOperator(a *pg.A_Expr, op string) (sqlparser.Expr, er
 	default:
 		return nil, t.unsupported(a.Location, "prefix operator %s is not supported", op)
 	}
-	if c := a.Rexpr.GetAConst(); c != nil && c.GetSval() != nil && op != "+" {
-		// PostgreSQL has - and ~ for several types and cannot choose one
-		// for an untyped literal (- '1' was a decimal here).
-		return nil, t.errorAt(a.Location, "operator is not unique: %s unknown (cast the operand)", op)
+	if c := a.Rexpr.GetAConst(); c != nil && (c.GetSval() != nil || c.Isnull) {
+		if op != "+" {
+			// PostgreSQL has - and ~ for several types and cannot choose
+			// one for an untyped literal (- '1' was a decimal here).
+			return nil, t.errorAt(a.Location, "operator is not unique: %s unknown (cast the operand)", op)
+		}
+		// Unary + of an untyped literal is double precision's, the
+		// preferred numeric type: +'5' is 5 as a float8, +'x' invalid
+		// input for it.
+		e, err := t.expr(a.Rexpr)
+		if err != nil {
+			return nil, err
+		}
+		return call(fn, call(FnCast, e, str(dialect.DataType{Name: dialect.TypeDouble}.SQL()))), nil
 	}
 	e, err := t.expr(a.Rexpr)
 	if err != nil {
