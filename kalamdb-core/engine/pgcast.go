@@ -62,6 +62,16 @@ func castFunc(args []sql.Expression, dt dialect.DataType, try bool) (*pgFunc, er
 	if err := castable(from, dt); err != nil {
 		return nil, err
 	}
+	if from == famUnknown && !try {
+		// PostgreSQL converts a string literal to its type as it reads
+		// the statement ('x'::int fails in a CASE branch never taken,
+		// over no row): so is it checked here, when the statement is
+		// planned. Its value is still computed per row ('now' is the
+		// statement's time, and a plan may be kept).
+		if _, err := castValue(nil, literalValue(args[0]), from, dt, false); err != nil {
+			return nil, err
+		}
+	}
 	f := newFunc(args, dt, func(ctx *sql.Context, vals []any) (any, error) {
 		v, err := castValue(ctx, vals[0], from, dt, try)
 		if err != nil && try {

@@ -96,3 +96,51 @@ func TestUnaryPlusOfUnknownIsDouble(t *testing.T) {
 		t.Errorf("+NULL = %s of %s, want a NULL double", got, res[0].Schema[0].DataType)
 	}
 }
+
+// PostgreSQL converts a string literal to the type it is cast to when it
+// reads the statement, so a literal the type cannot read fails the
+// statement whether or not a row is ever read, in a branch never taken
+// too. Here the cast ran per row: over no row it answered 0 or NULL.
+// Each error is PostgreSQL 15's; a TRY_CAST and a cast of a computed
+// text still wait for a row.
+func TestLiteralCastFailsWithoutRows(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	root.must("CREATE NAMESPACE app; CREATE TABLE app.e (id INT PRIMARY KEY, a INT)")
+	for q, msg := range map[string]string{
+		"SELECT count(CAST('x' AS INT)) FROM app.e":                 `invalid input syntax for type integer: "x"`,
+		"SELECT count(CAST('x' AS INT)) FROM app.e WHERE false":     `invalid input syntax for type integer: "x"`,
+		"SELECT CASE WHEN false THEN 'x'::int END":                  `invalid input syntax for type integer: "x"`,
+		"SELECT CASE WHEN id > 0 THEN 'x'::int END FROM app.e":      `invalid input syntax for type integer: "x"`,
+		"SELECT 1 WHERE false AND 'x'::int = 1":                     `invalid input syntax for type integer: "x"`,
+		"SELECT count(*) FROM app.e WHERE a = 'x'::bigint":          `invalid input syntax for type bigint: "x"`,
+		"SELECT count('99999999999'::int) FROM app.e":               `value "99999999999" is out of range for type integer`,
+		"SELECT count('12.5'::numeric(2,1)) FROM app.e":             "numeric field overflow",
+		"SELECT count('x'::boolean) FROM app.e":                     `invalid input syntax for type boolean: "x"`,
+		"SELECT count('x'::date) FROM app.e":                        `invalid input syntax for type date: "x"`,
+		"SELECT count('x'::uuid) FROM app.e":                        `invalid input syntax for type uuid: "x"`,
+		"SELECT count('x'::float8) FROM app.e":                      `invalid input syntax for type double precision: "x"`,
+		"SELECT count(int4 'x') FROM app.e":                         `invalid input syntax for type integer: "x"`,
+		"SELECT count(x) FROM (SELECT 'x'::int AS x) s WHERE false": `invalid input syntax for type integer: "x"`,
+		"SELECT count(*) FROM app.e WHERE EXISTS (SELECT 'x'::int)": `invalid input syntax for type integer: "x"`,
+		"SELECT count(*) FROM app.e WHERE id IN (SELECT 'x'::int)":  `invalid input syntax for type integer: "x"`,
+		"UPDATE app.e SET a = 'x'::int WHERE false":                 `invalid input syntax for type integer: "x"`,
+		"DELETE FROM app.e WHERE a = 'x'::int":                      `invalid input syntax for type integer: "x"`,
+	} {
+		expectError(t, root, apierror.SQLExecutionError, msg, q)
+	}
+	for q, want := range map[string]string{
+		"SELECT count(TRY_CAST('x' AS INT)) FROM app.e":  `[[0]]`,
+		"SELECT count(' 5 '::int) FROM app.e":            `[[0]]`,
+		"SELECT count('abc'::varchar(2)) FROM app.e":     `[[0]]`,
+		"SELECT CASE WHEN false THEN 'x'::text::int END": `[[null]]`,
+		"SELECT CASE WHEN false THEN 1 / 0 END":          `[[null]]`,
+		"SELECT count(('x' || '')::int) FROM app.e":      `[[0]]`,
+		"SELECT count(NULL::int) FROM app.e":             `[[0]]`,
+		"SELECT '5'::int + 1":                            `[[6]]`,
+	} {
+		if got := root.rows(q); got != want {
+			t.Errorf("%s = %s, want %s", q, got, want)
+		}
+	}
+}
