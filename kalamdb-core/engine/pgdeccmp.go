@@ -83,12 +83,44 @@ func roundsDecimal(l, r sql.Expression) bool {
 	if familyOf(l) != famNumeric {
 		cmpType, other = r, l
 	}
+	if beyondEngineDecimal(l) || beyondEngineDecimal(r) {
+		return true
+	}
 	s, rounds := roundingScale(cmpType.Type())
 	if !rounds {
 		return false
 	}
 	scale, bounded := operandScale(other)
 	return !bounded || scale > s
+}
+
+// beyondEngineDecimal reports whether e is a decimal that may hold a
+// value the engine's comparisons cannot: they convert every decimal to
+// DECIMAL(65,30), and a computed one keeps every digit (1e-30 * 1e-30
+// was 0 there, 1e60 * 1e60 failed to convert and compared as false). A
+// column's DECIMAL(p,s) and a literal fit.
+func beyondEngineDecimal(e sql.Expression) bool {
+	if familyOf(e) != famNumeric {
+		return false
+	}
+	if v, ok := constantValue(e); ok {
+		d, ok := toDecimal(v)
+		return ok && !fitsEngineDecimal(d)
+	}
+	_, column := roundingScale(e.Type())
+	return !column
+}
+
+// fitsEngineDecimal reports whether d is a DECIMAL(65,30) without
+// rounding.
+func fitsEngineDecimal(d decimal.Decimal) bool {
+	if d.IsZero() {
+		return true
+	}
+	if displayScale(d) > 30 {
+		return false
+	}
+	return coefficientDigits(d.Coefficient())+int64(d.Exponent()) <= 35
 }
 
 // roundingScale is the scale a decimal type rounds the values it
@@ -154,7 +186,7 @@ func decimalInLists(n sql.Node) (sql.Node, transform.TreeIdentity, error) {
 			if !ok || familyOf(x.Left()) != famNumeric {
 				return e, transform.SameTree, nil
 			}
-			rounds := false
+			rounds := beyondEngineDecimal(x.Left())
 			for _, it := range items {
 				if familyOf(it) == famNumeric && roundsDecimal(it, x.Left()) {
 					rounds = true
@@ -202,7 +234,7 @@ func exactDecimalIn(ops []sql.Expression) (sql.Expression, bool, error) {
 	if familyOf(x) != famNumeric || cheapOperand(x) {
 		return nil, false, nil
 	}
-	rounds := false
+	rounds := beyondEngineDecimal(x)
 	for _, it := range ops[1:] {
 		switch familyOf(it) {
 		case famNumeric:

@@ -144,3 +144,17 @@ func TestLiteralCastFailsWithoutRows(t *testing.T) {
 		}
 	}
 }
+
+// A computed decimal keeps digits its engine type (DECIMAL(65,30)) does
+// not, and the engine's comparison converted it to that type: 1e-30 *
+// 1e-30 > 0 was false and = 0 true (rounded to 30 places), 1e60 * 1e60 >
+// 0 false (too wide to convert). Each answer is PostgreSQL 15's.
+func TestComputedDecimalComparesExactly(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	const q = "SELECT 1e-30 * 1e-30 > 0, -(1e60 * 1e60) < 0, (1e60 * 1e60) > 0, 1e-30 * 1e-30 = 0, " +
+		"1e-30 * 1e-30 IN (0, 1), 1e-30 * 1e-30 BETWEEN 0 AND 0, 1e60 * 1e60 > 1e60 * 1e60 - 1, 0 < 1e-30 * 1e-30"
+	if got, want := root.rows(q), `[[true,true,true,false,false,false,true,true]]`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
