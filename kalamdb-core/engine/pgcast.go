@@ -189,14 +189,18 @@ func castValue(ctx *sql.Context, v any, from family, dt dialect.DataType, try bo
 	case dialect.TypeSmallInt, dialect.TypeInt, dialect.TypeBigInt:
 		return castToInt(v, from, dt.Name)
 	case dialect.TypeFloat, dialect.TypeDouble:
-		if d, isDecimal := v.(decimal.Decimal); isDecimal && dt.Name == dialect.TypeFloat {
-			// As PostgreSQL converts a numeric to a real: through its
-			// text, rounded once.
-			f, err := parseFloat(d.String(), 32)
-			if err != nil {
-				return nil, err
+		if d, isDecimal := v.(decimal.Decimal); isDecimal {
+			// As PostgreSQL converts a numeric to a real or a double
+			// precision: through its text, rounded once, out of range
+			// past the type's (1e400 is no infinity).
+			if dt.Name == dialect.TypeFloat {
+				f, err := parseFloat(d.String(), 32)
+				if err != nil {
+					return nil, err
+				}
+				return float32(f), nil
 			}
-			return float32(f), nil
+			return parseFloat(d.String(), 64)
 		}
 		f, ok := toFloat64(v)
 		if !ok {

@@ -158,3 +158,19 @@ func TestComputedDecimalComparesExactly(t *testing.T) {
 		t.Errorf("got %s, want %s", got, want)
 	}
 }
+
+// A numeric converts to a double precision through its text, as in
+// PostgreSQL: past the type's range it is out of range (it was an
+// infinity, or zero), as a real already was.
+func TestNumericToDoubleOutOfRange(t *testing.T) {
+	e := newEnv(t)
+	root := e.root()
+	big := strings.TrimSuffix(strings.Repeat("1e60 * ", 6), " * ")    // 1e360
+	tiny := strings.TrimSuffix(strings.Repeat("1e-30 * ", 12), " * ") // 1e-360
+	for _, q := range []string{"SELECT (" + big + ")::float8", "SELECT (-" + big + ")::float8", "SELECT (" + tiny + ")::float8"} {
+		expectError(t, root, apierror.SQLExecutionError, "is out of range for type double precision", q)
+	}
+	if got, want := root.rows("SELECT ("+strings.Repeat("1e60 * ", 4)+"1e60)::float8, 0.1::float8, (1e-30 * 1e-30)::float8"), `[[1e+300,0.1,1e-60]]`; got != want {
+		t.Errorf("got %s, want %s", got, want)
+	}
+}
