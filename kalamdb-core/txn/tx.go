@@ -201,6 +201,11 @@ func (tx *Tx) Size() int64 {
 func (tx *Tx) Pending(t *tables.Table, key []byte) (*Write, bool) {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
+	if len(tx.writes) == 0 {
+		// A read's own transaction (every autocommit SELECT): no key to
+		// build for the lookup, an allocation of every point read.
+		return nil, false
+	}
 	w, ok := tx.writes[writeID(t.Family, key)]
 	if !ok {
 		return nil, false
