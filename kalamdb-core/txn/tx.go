@@ -182,6 +182,9 @@ func (tx *Tx) Put(w *Write) error {
 		return nil
 	}
 	w.stmt, w.prior = tx.stmt, nil
+	if tx.writes == nil {
+		tx.writes = make(map[string]*Write)
+	}
 	tx.writes[id] = w
 	tx.order = append(tx.order, id)
 	tx.size += w.Size()
