@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
@@ -52,5 +53,36 @@ func TestParseCacheAnswersAsParse(t *testing.T) {
 		if kept := &a[0] == &b[0]; kept != tc.kept {
 			t.Errorf("%.40q: kept %v, want %v", tc.text, kept, tc.kept)
 		}
+	}
+}
+
+// TestParseCacheConcurrentUse: goroutines parsing texts that share slots
+// each get their own text's statements (run it under -race).
+func TestParseCacheConcurrentUse(t *testing.T) {
+	c := newParseCache()
+	texts := make([]string, 2*parseSlots)
+	for i := range texts {
+		texts[i] = fmt.Sprintf("SELECT %d FROM app.t WHERE id = $1", i)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 4)
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 2000 {
+				text := texts[(i*7+g*131)%len(texts)]
+				got, err := c.parse(text)
+				if err != nil || len(got) != 1 || got[0].Text() != text {
+					errs <- fmt.Sprintf("%q: %v %v", text, got, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Fatal(e)
 	}
 }
