@@ -297,7 +297,13 @@ func (e *Engine) newContextIn(ctx context.Context, userID string, role systable.
 	if err != nil {
 		return nil, nil, err
 	}
-	sctx := sql.NewContext(ctx, sql.WithSession(sess))
+	if sess.caches == nil || sess.caches.NumCaches() != 0 {
+		// A cache an operator did not dispose of goes with the manager
+		// that holds it, as it went with the context before managers
+		// were kept.
+		sess.caches = sql.NewMemoryManager(sql.ProcessMemory)
+	}
+	sctx := sql.NewContext(ctx, sql.WithSession(sess), sql.WithMemoryManager(sess.caches))
 	return sctx, func() { e.releaseSession(sess) }, nil
 }
 

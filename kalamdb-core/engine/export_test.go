@@ -214,3 +214,19 @@ func NullFreeHashSides(ctx context.Context, e *Engine, ns, text string) (int, er
 func WithFullJoinsNested(ctx context.Context) context.Context {
 	return context.WithValue(ctx, fullJoinsNested{}, true)
 }
+
+// StatementCachesAtStart opens a statement's context as root, returns
+// how many caches its memory manager holds at the start, and, with
+// leave, leaves one there undisposed before the context is released.
+func StatementCachesAtStart(e *Engine, leave bool) (int, error) {
+	sctx, release, err := e.newContextIn(context.Background(), "root", systable.RoleSystem, "", nil, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer release()
+	n := sctx.Memory.NumCaches()
+	if leave {
+		sctx.Memory.NewHistoryCache()
+	}
+	return n, nil
+}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
@@ -118,8 +119,30 @@ func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context
 	if end, ok := ctx.Deadline(); ok && !end.After(time.Now().Add(d)) {
 		return ctx, func() {}
 	}
-	return context.WithTimeoutCause(ctx, d, &apierror.Error{Code: apierror.QueryTimeout,
-		Message: "statement cancelled: it ran longer than the time limit of " + d.String() + " (statement_timeout)"})
+	return context.WithTimeoutCause(ctx, d, timeoutCauseOf(d))
+}
+
+// timeoutCause is the cause WithTimeout last gave a context: its message
+// was three allocations and a duration's formatting on every request.
+// One entry, not a map: a limit of each role is all a server uses, and a
+// map keyed by durations would grow with every limit ever set.
+// StoppedError hands out copies, as callers may change the error they
+// get.
+var timeoutCause atomic.Pointer[timeoutCauseEntry]
+
+type timeoutCauseEntry struct {
+	d   time.Duration
+	err *apierror.Error
+}
+
+func timeoutCauseOf(d time.Duration) *apierror.Error {
+	if c := timeoutCause.Load(); c != nil && c.d == d {
+		return c.err
+	}
+	c := &timeoutCauseEntry{d: d, err: &apierror.Error{Code: apierror.QueryTimeout,
+		Message: "statement cancelled: it ran longer than the time limit of " + d.String() + " (statement_timeout)"}}
+	timeoutCause.Store(c)
+	return c.err
 }
 
 // StoppedError is the error of work whose context ended: the context's
@@ -132,7 +155,10 @@ func StoppedError(ctx context.Context) (err error, ok bool) {
 	}
 	cause := context.Cause(ctx)
 	if e, isAPI := apierror.As(cause); isAPI {
-		return e, true
+		// A copy: the cause may be shared by other contexts
+		// (timeoutCauseOf), and the error's receivers may change it.
+		c := *e
+		return &c, true
 	}
 	if errors.Is(cause, context.DeadlineExceeded) {
 		return apierror.Wrap(apierror.QueryTimeout, cause, "statement cancelled: its deadline passed"), true

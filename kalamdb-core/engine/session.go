@@ -47,7 +47,13 @@ type Session struct {
 	// lender's; nil when it has none): together they say which secondary
 	// indexes have every entry snap's rows need (usableIndex).
 	snapCat, readyCat *catalog.Snapshot
-	db                *kv.DB
+	// caches is go-mysql-server's memory manager of the session's
+	// statements, where its operators register their caches: it makes
+	// one per context unless given one, two allocations of every
+	// statement. Kept with the pooled session while it holds no cache
+	// (newContextIn).
+	caches *sql.MemoryManager
+	db     *kv.DB
 	// cat resolves the effective user's name (CURRENT_USER()).
 	cat *catalog.Catalog
 	// noIndexes hides primary-key indexes from the planner (live query

@@ -63,6 +63,7 @@ type Executor struct {
 	live      LiveQueries
 	passwords PasswordVerifier
 	backups   *backup.Service
+	parsed    *parseCache
 }
 
 // Deps are the parts of the database the executor runs statements with.
@@ -83,7 +84,7 @@ type Deps struct {
 // New returns an Executor.
 func New(d Deps, limits Limits) *Executor {
 	return &Executor{cat: d.Catalog, eng: d.Engine, tier: d.Tier, jobs: d.Jobs, txns: d.Txns, live: d.Live, backups: d.Backups,
-		limits: limits.withDefaults(), passwords: catalogPasswords{d.Catalog}}
+		limits: limits.withDefaults(), passwords: catalogPasswords{d.Catalog}, parsed: newParseCache()}
 }
 
 // batch is the state carried from one statement of a request to the next.
@@ -142,7 +143,7 @@ func (x *Executor) execute(ctx context.Context, req Request, owned *[]*engine.Qu
 	if !req.Role.Valid() {
 		return nil, apierror.New(apierror.Unauthorized, "caller has no valid role")
 	}
-	stmts, err := dialect.Parse(req.SQL)
+	stmts, err := x.parsed.parse(req.SQL)
 	if err != nil {
 		return nil, err
 	}

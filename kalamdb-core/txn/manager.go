@@ -117,7 +117,9 @@ func (m *Manager) RestoreSeq(maxSeq int64) int64 {
 
 // Begin starts a transaction.
 func (m *Manager) Begin() *Tx {
-	return &Tx{m: m, writes: make(map[string]*Write), start: time.Now().UTC().Truncate(time.Microsecond)}
+	// writes is made by the first Put: most transactions are a read's,
+	// which writes nothing.
+	return &Tx{m: m, start: time.Now().UTC().Truncate(time.Microsecond)}
 }
 
 // batch adds the writes to b: each row version, its secondary index

@@ -182,6 +182,9 @@ func (tx *Tx) Put(w *Write) error {
 		return nil
 	}
 	w.stmt, w.prior = tx.stmt, nil
+	if tx.writes == nil {
+		tx.writes = make(map[string]*Write)
+	}
 	tx.writes[id] = w
 	tx.order = append(tx.order, id)
 	tx.size += w.Size()
@@ -201,6 +204,11 @@ func (tx *Tx) Size() int64 {
 func (tx *Tx) Pending(t *tables.Table, key []byte) (*Write, bool) {
 	tx.mu.Lock()
 	defer tx.mu.Unlock()
+	if len(tx.writes) == 0 {
+		// A read's own transaction (every autocommit SELECT): no key to
+		// build for the lookup, an allocation of every point read.
+		return nil, false
+	}
 	w, ok := tx.writes[writeID(t.Family, key)]
 	if !ok {
 		return nil, false

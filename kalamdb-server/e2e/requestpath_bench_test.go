@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/database"
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/app"
 	"github.com/kalamdb/kalamdb-go/kalamdb-server/internal/config"
@@ -43,11 +44,13 @@ import (
 // request.
 func BenchmarkRequestPath(b *testing.B) {
 	dir := b.TempDir()
-	preload(b, dir, func(x *executor.Executor) {
+	preloadDB(b, dir, func(db *database.Database) {
+		x := db.Executor
 		run(b, x, "root", systable.RoleSystem, benchSchema)
 		run(b, x, "root", systable.RoleSystem, "CREATE INDEX messages_conv ON chat.messages (conversation_id, id)")
 		run(b, x, "root", systable.RoleSystem, "CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user")
 		loadMessages(b, x, "alice", 10_000, 10)
+		loadColdMessages(b, db, "alice", 10_000, 10)
 		// A table like the side-by-side run's: its rows were inserted
 		// with generated keys, as the app inserts them, so it stays clean
 		// and an INSERT's key is not read (txn, keymarks.go); chat.messages
@@ -64,7 +67,14 @@ func BenchmarkRequestPath(b *testing.B) {
 			server = "nethttp"
 		}
 		b.Run(server, func(b *testing.B) {
-			s := startServerLogged(b, dir, func(c *config.Config) { c.Server.FastSQLPath = fast })
+			s := startServerLogged(b, dir, func(c *config.Config) {
+				c.Server.FastSQLPath = fast
+				// KALAMDB_BENCH_BUSY_POLL=0: the server's CPU per request
+				// without the polling between requests.
+				if d, err := time.ParseDuration(os.Getenv("KALAMDB_BENCH_BUSY_POLL")); err == nil {
+					c.Server.BusyPoll = d
+				}
+			})
 			defer s.stop()
 			benchRequestPath(b, s)
 		})
@@ -84,6 +94,9 @@ func benchRequestPath(b *testing.B, s *server) {
 		{Name: "select1/bearer", Method: http.MethodPost, Path: "/v1/api/sql", Auth: bearerAuth, Body: `{"sql":"SELECT 1"}`},
 		{Name: "pk/basic", Method: http.MethodPost, Path: "/v1/api/sql", Auth: basicAuth, Body: pk, Keys: 10_000},
 		{Name: "pk/bearer", Method: http.MethodPost, Path: "/v1/api/sql", Auth: bearerAuth, Body: pk, Keys: 10_000},
+		// The same lookup with every row flushed to Parquet.
+		{Name: "pk-cold/basic", Method: http.MethodPost, Path: "/v1/api/sql", Auth: basicAuth,
+			Body: strings.Replace(pk, "chat.messages", "chat.cold", 1), Keys: 10_000},
 		// The newest 50 of a conversation (conversations 1-9 of 0-9).
 		{Name: "recent/basic", Method: http.MethodPost, Path: "/v1/api/sql", Auth: basicAuth, Body: recent, Keys: 9},
 		// One row in, as the side-by-side run's single_insert sends it.
@@ -118,10 +131,12 @@ func benchRequestPath(b *testing.B, s *server) {
 // run by the executor in-process, with no HTTP at all: the part of `took`
 // that is the core's.
 func BenchmarkRequestPathStatement(b *testing.B) {
-	preload(b, b.TempDir(), func(x *executor.Executor) {
+	preloadDB(b, b.TempDir(), func(db *database.Database) {
+		x := db.Executor
 		run(b, x, "root", systable.RoleSystem, benchSchema)
 		run(b, x, "root", systable.RoleSystem, "CREATE USER 'alice' WITH PASSWORD 'pw' ROLE user")
 		loadMessages(b, x, "alice", 10_000, 10)
+		loadColdMessages(b, db, "alice", 10_000, 10)
 		res, err := x.Execute(context.Background(), executor.Request{UserID: "root", Role: systable.RoleSystem,
 			SQL: "SELECT user_id FROM system.users WHERE username = 'alice'"})
 		if err != nil || len(res) != 1 || len(res[0].Rows) != 1 {
@@ -135,9 +150,16 @@ func BenchmarkRequestPathStatement(b *testing.B) {
 		}{
 			{"select1", "SELECT 1", false},
 			{"pk", "SELECT id, conversation_id, sender, content, created_at FROM chat.messages WHERE id = $1", true},
+			{"pk-cold", "SELECT id, conversation_id, sender, content, created_at FROM chat.cold WHERE id = $1", true},
 		} {
 			b.Run(c.name, func(b *testing.B) {
 				b.ReportAllocs()
+				cpu0 := cpuTime()
+				defer func() {
+					// The process's CPU per statement: on a shared machine,
+					// steadier than the wall time.
+					b.ReportMetric(float64((cpuTime()-cpu0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+				}()
 				for b.Loop() {
 					req := executor.Request{UserID: alice, Role: systable.RoleUser, SQL: c.sql}
 					if c.keyed {
@@ -150,6 +172,25 @@ func BenchmarkRequestPathStatement(b *testing.B) {
 			})
 		}
 	})
+}
+
+// loadColdMessages is loadMessages into chat.cold (created like
+// chat.messages), then flushed to Parquet: a primary-key lookup there reads
+// the cold tier.
+func loadColdMessages(b *testing.B, db *database.Database, user string, rows, convs int) {
+	b.Helper()
+	x := db.Executor
+	run(b, x, "root", systable.RoleSystem, strings.Replace(benchSchema[strings.Index(benchSchema, "CREATE TABLE"):], "chat.messages", "chat.cold", 1))
+	loadChatRows(b, x, user, "chat.cold", rows, convs, true)
+	res, err := x.Execute(context.Background(), executor.Request{UserID: "root", Role: systable.RoleSystem, SQL: "STORAGE FLUSH TABLE chat.cold"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if j, err := db.Jobs.Wait(ctx, res[0].Rows[0][0].(string)); err != nil || j.Status != systable.JobCompleted {
+		b.Fatalf("flush of chat.cold: %v %+v", err, j)
+	}
 }
 
 // startServerLogged starts a server over dir that logs like the binary
@@ -220,6 +261,9 @@ func TestRequestPathClient(t *testing.T) {
 		t.Fatal(err)
 	}
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
+	// The package's TestMain fails on goroutines left running: the kept
+	// connection's reader and writer.
+	defer hc.CloseIdleConnections()
 	r := rand.New(rand.NewPCG(1, 2))
 	var res reqPathResult
 	lat := make([]time.Duration, 0, spec.N)

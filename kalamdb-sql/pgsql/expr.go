@@ -66,7 +66,7 @@ func str(s string) *sqlparser.SQLVal { return sqlparser.NewStrVal([]byte(s)) }
 
 // IntLiteral is the engine expression of an integer constant (see FnInt).
 func IntLiteral(n int64) sqlparser.Expr {
-	return call(FnInt, sqlparser.NewIntVal([]byte(strconv.FormatInt(n, 10))))
+	return call(FnInt, sqlparser.NewIntVal(strconv.AppendInt(nil, n, 10)))
 }
 
 // UnwrapInt returns the integer constant of an IntLiteral expression.

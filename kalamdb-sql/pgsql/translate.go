@@ -39,7 +39,21 @@ type Statement struct {
 }
 
 // BindName is the engine's name of the bind variable for $n.
-func BindName(n int) string { return "v" + strconv.Itoa(n) }
+func BindName(n int) string {
+	if n > 0 && n < len(bindNames) {
+		return bindNames[n]
+	}
+	return "v" + strconv.Itoa(n)
+}
+
+// bindNames are the names of the first parameters, made once: binding
+// them was an allocation per parameter of every statement.
+var bindNames = func() (names [65]string) {
+	for i := 1; i < len(names); i++ {
+		names[i] = "v" + strconv.Itoa(i)
+	}
+	return names
+}()
 
 // Translate parses one standard statement with PostgreSQL's parser and
 // translates it for the engine. Errors carry positions within text. A

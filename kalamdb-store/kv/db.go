@@ -70,6 +70,8 @@ type DB struct {
 	// writtenSeq is the highest sequence number DB.Write saw after a
 	// write (see backcache.go): published, so at most any snapshot's.
 	writtenSeq atomic.Uint64
+	// snapReadOptions are the read options of snapshots, kept for reuse.
+	snapReadOptions readOptionsPool
 
 	// dropping are the column family drops under way, by name (guarded
 	// by mu): a family being dropped is no longer in families, and a drop
@@ -178,6 +180,7 @@ func (d *DB) buildOptions(o Options) {
 }
 
 func (d *DB) destroyOptions() {
+	d.snapReadOptions.destroy()
 	d.ro.Destroy()
 	d.wo.Destroy()
 	// d.opts is deliberately not destroyed: grocksdb's Options.Destroy

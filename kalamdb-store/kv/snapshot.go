@@ -2,6 +2,7 @@ package kv
 
 import (
 	"errors"
+	"sync"
 
 	"github.com/linxGnu/grocksdb"
 )
@@ -31,9 +32,59 @@ func (d *DB) NewSnapshot() (*Snapshot, error) {
 	// number every write that has returned had reached (no cgo call).
 	lo := d.writtenSeq.Load()
 	s := d.db.NewSnapshot()
-	ro := grocksdb.NewDefaultReadOptions()
+	ro := d.snapReadOptions.get()
 	ro.SetSnapshot(s)
 	return &Snapshot{db: d, s: s, ro: ro, lo: lo}, nil
+}
+
+// readOptionsPool keeps the read options of closed snapshots for the next
+// ones: creating and destroying them were two of a point lookup's seven
+// cgo calls. A snapshot's options are only ever given its snapshot (its
+// reads set nothing else on them; iterators have their own), and
+// NewSnapshot sets the new snapshot before any read, so an option kept
+// here pointing at a released snapshot is never read through.
+type readOptionsPool struct {
+	mu   sync.Mutex
+	free []*grocksdb.ReadOptions
+}
+
+// maxPooledReadOptions bounds the pool: as many snapshots as are usually
+// open at once; the options of more are destroyed on Close.
+const maxPooledReadOptions = 64
+
+func (p *readOptionsPool) get() *grocksdb.ReadOptions {
+	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		ro := p.free[n-1]
+		p.free[n-1] = nil
+		p.free = p.free[:n-1]
+		p.mu.Unlock()
+		return ro
+	}
+	p.mu.Unlock()
+	return grocksdb.NewDefaultReadOptions()
+}
+
+func (p *readOptionsPool) put(ro *grocksdb.ReadOptions) {
+	p.mu.Lock()
+	if len(p.free) < maxPooledReadOptions {
+		p.free = append(p.free, ro)
+		ro = nil
+	}
+	p.mu.Unlock()
+	if ro != nil {
+		ro.Destroy()
+	}
+}
+
+// destroy frees the kept options (DB.Close, once no snapshot is open).
+func (p *readOptionsPool) destroy() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ro := range p.free {
+		ro.Destroy()
+	}
+	p.free = nil
 }
 
 func (s *Snapshot) acquire() error {
@@ -83,8 +134,8 @@ func (s *Snapshot) Close() error {
 	if !s.live.closeAndDrain() {
 		return nil
 	}
-	s.ro.Destroy()
 	s.db.db.ReleaseSnapshot(s.s)
+	s.db.snapReadOptions.put(s.ro)
 	s.db.live.release()
 	return nil
 }

@@ -137,6 +137,9 @@ type credentialCache struct {
 type keyer struct {
 	mac gohash.Hash
 	buf []byte
+	// sum receives the MAC: a key's own array, passed to the interface's
+	// Sum, would escape, an allocation of every Basic request.
+	sum [sha256.Size]byte
 }
 
 func newCredentialCache(ttl time.Duration, maxEntries int) (*credentialCache, error) {
@@ -159,8 +162,7 @@ func (c *credentialCache) key(username, password string) cacheKey {
 	k.mac.Write(k.buf)
 	// The scratch buffer held a password: leave nothing of it behind.
 	clear(k.buf)
-	var out cacheKey
-	k.mac.Sum(out[:0])
+	out := cacheKey(k.mac.Sum(k.sum[:0]))
 	c.macs.Put(k)
 	return out
 }

@@ -286,7 +286,10 @@ func (tc *trackedConn) authenticated(user string) error {
 	}
 	l.disownLocked(tc)
 	tc.user = user
-	tc.owner.Store(&user)
+	// A copy to point at: storing &user moved the parameter to the heap
+	// on entry, an allocation of every request, not only this one.
+	owner := user
+	tc.owner.Store(&owner)
 	l.perUser[user]++
 	if tc.elem != nil {
 		l.unauth.Remove(tc.elem)
