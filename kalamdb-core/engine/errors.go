@@ -26,10 +26,10 @@ import (
 // e.g. "syntax error at position 14 near 'FORM'".
 var syntaxPosition = regexp.MustCompile(`at position (\d+)`)
 
-// cteStepLimit is how many times the engine runs a recursive WITH
-// query's recursive term before it fails (go-mysql-server's
-// cteRecursionLimit, not exported; TestRecursiveCTEStepLimit holds it to
-// this value).
+// cteStepLimit is how many times a recursive WITH query's recursive term
+// runs before the query fails (recursiveIter; go-mysql-server's
+// cteRecursionLimit, which its own iterator had, and
+// TestRecursiveCTEStepLimit holds it to).
 const cteStepLimit = 10001
 
 // translateError maps an error from the engine to a wire-contract error.

@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -13,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -607,6 +611,12 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 		if err := recursiveOuterJoin(x); err != nil {
 			return nil, transform.SameTree, err
 		}
+		if err := recursiveClauses(x); err != nil {
+			return nil, transform.SameTree, err
+		}
+		if err := recursiveTerm(x); err != nil {
+			return nil, transform.SameTree, err
+		}
 		if err := recursiveNumbers(x); err != nil {
 			return nil, transform.SameTree, err
 		}
@@ -765,12 +775,7 @@ func recursiveOuterJoin(c *plan.RecursiveCte) error {
 	if u == nil {
 		return nil
 	}
-	reads := func(n sql.Node) bool {
-		return transform.InspectUp(n, func(n sql.Node) bool {
-			t, ok := n.(*plan.RecursiveTable)
-			return ok && strings.EqualFold(t.Name(), c.Name())
-		})
-	}
+	reads := func(n sql.Node) bool { return readsRecursive(n, c.Name()) }
 	var err error
 	transform.Inspect(u.Right(), func(n sql.Node) bool {
 		j, ok := n.(*plan.JoinNode)
@@ -784,6 +789,100 @@ func recursiveOuterJoin(c *plan.RecursiveCte) error {
 		return err == nil
 	})
 	return err
+}
+
+// readsRecursive reports whether n reads the working table of the
+// recursive query called name (outside its expressions' subqueries).
+func readsRecursive(n sql.Node, name string) bool {
+	return transform.InspectUp(n, func(n sql.Node) bool {
+		t, ok := n.(*plan.RecursiveTable)
+		return ok && strings.EqualFold(t.Name(), name)
+	})
+}
+
+// recursiveClauses refuses an ORDER BY, LIMIT or OFFSET of a recursive
+// query's whole UNION, as PostgreSQL does: the engine sorted by a column
+// its rows did not have, and applied the LIMIT and dropped the OFFSET.
+// A term in parentheses may have its own. With both a LIMIT and an
+// OFFSET, PostgreSQL names the OFFSET; the engine keeps only the LIMIT,
+// which is named.
+func recursiveClauses(c *plan.RecursiveCte) error {
+	u := c.Union()
+	if u == nil {
+		return nil
+	}
+	var clause string
+	switch {
+	case len(u.SortFields) > 0:
+		clause = "ORDER BY"
+	case u.Offset != nil || offsetAlone(u.Limit):
+		clause = "OFFSET"
+	case u.Limit != nil:
+		clause = "LIMIT"
+	default:
+		return nil
+	}
+	return apierror.New(apierror.Unsupported, "%s in a recursive query is not implemented", clause)
+}
+
+// offsetAlone reports whether limit is the row count the translation
+// gives an OFFSET without a LIMIT (the engine needs one; it keeps no
+// OFFSET of a recursive query's UNION, only that count).
+func offsetAlone(limit sql.Expression) bool {
+	lit, ok := limit.(*expression.Literal)
+	return ok && fmt.Sprint(lit.Value()) == strconv.FormatInt(math.MaxInt64, 10)
+}
+
+// recursiveTerm refuses the recursive terms PostgreSQL refuses: one that
+// reads the query more than once (the engine joined the working table
+// with itself), in a subquery of an expression (the engine panicked), or
+// with aggregates over it (the engine aggregated each step's rows, and
+// count(*) never ended).
+func recursiveTerm(c *plan.RecursiveCte) error {
+	u := c.Union()
+	if u == nil {
+		return nil
+	}
+	name := c.Name()
+	refs := 0
+	var err error
+	transform.Inspect(u.Right(), func(n sql.Node) bool {
+		if err != nil {
+			return false
+		}
+		switch x := n.(type) {
+		case *plan.RecursiveTable:
+			if strings.EqualFold(x.Name(), name) {
+				if refs++; refs > 1 {
+					err = sqlError("recursive reference to query %q must not appear more than once", name)
+				}
+			}
+		case *plan.GroupBy:
+			if slices.ContainsFunc(x.SelectedExprs, hasAggregate) && readsRecursive(x.Child, name) {
+				err = sqlError("aggregate functions are not allowed in a recursive query's recursive term")
+			}
+		}
+		if ex, ok := n.(sql.Expressioner); ok && err == nil {
+			for _, e := range ex.Expressions() {
+				sql.Inspect(e, func(e sql.Expression) bool {
+					if s, ok := e.(*plan.Subquery); ok && err == nil && readsRecursive(s.Query, name) {
+						err = sqlError("recursive reference to query %q must not appear within a subquery", name)
+					}
+					return err == nil
+				})
+			}
+		}
+		return err == nil
+	})
+	return err
+}
+
+// hasAggregate reports whether e holds an aggregate function.
+func hasAggregate(e sql.Expression) bool {
+	return transform.InspectExpr(e, func(e sql.Expression) bool {
+		_, ok := e.(sql.Aggregation)
+		return ok
+	})
 }
 
 // recursiveBooleans types the boolean columns of a recursive WITH query
