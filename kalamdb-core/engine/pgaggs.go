@@ -18,6 +18,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation/window"
 	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
 
@@ -142,16 +143,33 @@ func buildAggregate(args ...sql.Expression) (sql.Expression, error) {
 	}
 	a.values = rest[:nvals]
 	if spec.filter {
+		// Its type is checked with the statement's other conditions
+		// (filterCondition), once the columns it reads have their
+		// types: a recursive query's BOOLEAN column is typed after the
+		// aggregate is built, and was refused here as a BIGINT.
 		a.filter = rest[nvals]
-		if f := familyOf(a.filter); f != famBool && f != famNull {
-			return nil, sqlError("argument of FILTER must be type BOOLEAN, not type %s", typeName(a.filter))
-		}
 	}
 	a.keys = rest[len(rest)-nkeys:]
 	if err := a.resolveType(); err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// filterCondition checks that a's FILTER is a boolean, as a WHERE's
+// condition is (an untyped literal is read as one).
+func (a *pgAgg) filterCondition() (sql.Expression, transform.TreeIdentity, error) {
+	if a.filter == nil {
+		return a, transform.SameTree, nil
+	}
+	c, err := condition("FILTER", a.filter)
+	if err != nil || c == a.filter {
+		return a, transform.SameTree, err
+	}
+	children := append([]sql.Expression(nil), a.Children()...)
+	children[len(a.args)-1-len(a.keys)] = c // args: options, values, filter, keys
+	out, err := a.WithChildren(children...)
+	return out, transform.NewTree, err
 }
 
 // resolveType checks the arguments and sets the result type.
