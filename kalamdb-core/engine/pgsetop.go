@@ -617,12 +617,20 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 		if err := recursiveTerm(x); err != nil {
 			return nil, transform.SameTree, err
 		}
+		x, kept, err := recursiveTypes(x)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
 		if err := recursiveNumbers(x); err != nil {
 			return nil, transform.SameTree, err
 		}
 		out, ok, err := recursiveBooleans(x)
 		if err != nil {
 			return nil, transform.SameTree, err
+		}
+		if !ok && kept {
+			r.changed = true
+			return x, transform.NewTree, nil
 		}
 		if !ok {
 			// Typed by an earlier run of the rule, when the references
@@ -885,6 +893,70 @@ func hasAggregate(e sql.Expression) bool {
 	})
 }
 
+// recursiveTypes gives the REAL and DATE columns of a recursive WITH
+// query their first term's type again, for the recursive term that reads
+// them and the query that reads its result. The engine widens the first
+// term's types for the recursive term: a REAL became a DOUBLE, and the
+// query was refused (column has type FLOAT in non-recursive term but
+// type DOUBLE overall) however its recursive term made the column, and a
+// DATE became a TIMESTAMP (d + 1 was refused, d answered as a
+// timestamp). The working table's column takes the type, the recursive
+// term's references to it are typed again (retyper), and a recursive
+// term that makes the column of another type is refused, as PostgreSQL
+// refuses it. kept is false when no column needed it.
+func recursiveTypes(c *plan.RecursiveCte) (_ *plan.RecursiveCte, kept bool, _ error) {
+	u := c.Union()
+	if u == nil || c.Working == nil {
+		return c, false, nil
+	}
+	sch, lts, work := c.Schema(), sideTypes(u.Left()), c.Working.Schema()
+	var cols []int
+	for i := range sch {
+		if i >= len(lts) || i >= len(work) || sameType(sch[i].Type, lts[i]) {
+			continue
+		}
+		if isReal(lts[i]) || familyOfType(lts[i]) == famDate {
+			cols = append(cols, i)
+		}
+	}
+	if len(cols) == 0 {
+		return c, false, nil
+	}
+	typed := withTypes(sch, cols, lts)
+	for _, i := range cols {
+		// The working table is one node the recursive term and the
+		// iterator share (its pointer must stay): its column is typed
+		// where it is.
+		work[i].Type = lts[i]
+	}
+	r := retyper{changed: true}
+	right, _, err := r.walk(u.Right())
+	if err != nil {
+		return nil, false, err
+	}
+	for _, i := range cols {
+		if unknownLiteral(right, i) {
+			// A string literal is read as the column's type, as
+			// PostgreSQL reads an unknown-typed literal.
+			if right, _, err = convertColumn(right, i, schema.TypeOfEngine(lts[i])); err != nil {
+				return nil, false, err
+			}
+		}
+	}
+	rts := sideTypes(right)
+	for _, i := range cols {
+		if i < len(rts) && !isReal(lts[i]) && !sameType(rts[i], lts[i]) && familyOfType(rts[i]) != famNull {
+			return nil, false, sqlError("recursive query %q column %d has type %s in non-recursive term but type %s overall",
+				c.Name(), i+1, typeName(typedValue(lts[i])), typeName(typedValue(rts[i])))
+		}
+	}
+	n, err := c.WithChildren(u.Left(), right)
+	if err != nil {
+		return nil, false, err
+	}
+	return n.(*plan.RecursiveCte).WithSchema(typed), true, nil
+}
+
 // recursiveBooleans types the boolean columns of a recursive WITH query
 // as BOOLEAN again, and carries their values one way. The engine widens
 // the first term's column types for the recursive term, which made a
@@ -923,14 +995,19 @@ func recursiveBooleans(c *plan.RecursiveCte) (_ *plan.RecursiveCte, ok bool, _ e
 	if err != nil {
 		return nil, false, err
 	}
+	return n.(*plan.RecursiveCte).WithSchema(withTypes(sch, cols, lts)), true, nil
+}
+
+// withTypes is a copy of sch with its columns cols of the types ts.
+func withTypes(sch sql.Schema, cols []int, ts []sql.Type) sql.Schema {
 	typed := make(sql.Schema, len(sch))
 	for i, col := range sch {
 		typed[i] = col.Copy()
 	}
 	for _, i := range cols {
-		typed[i].Type = lts[i]
+		typed[i].Type = ts[i]
 	}
-	return n.(*plan.RecursiveCte).WithSchema(typed), true, nil
+	return typed
 }
 
 // boolKeyed is the projection side with its columns cols read through
