@@ -263,7 +263,7 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 		}
 		return out, same, err
 	case *pgAgg:
-		return x.filterCondition()
+		return x.checked()
 	case *window.Lag:
 		return lagDefault(e, "lag", x.Window(), x.ChildExpressions)
 	case *window.Lead:
