@@ -98,6 +98,9 @@ func (b *checkedBuilder) Build(ctx *sql.Context, n sql.Node, r sql.Row) (sql.Row
 	if s, ok := n.(*plan.SetOp); ok {
 		return b.buildSetOp(ctx, s, r) // -0 equals 0 too
 	}
+	if c, ok := n.(*plan.RecursiveCte); ok {
+		return b.buildRecursive(ctx, c, r) // and in a recursive query's UNION
+	}
 	if it, ok, err := b.buildSigned(ctx, n, r); ok {
 		return it, err
 	}
@@ -138,7 +141,7 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 		return b.main.Build(ctx.WithContext(inner), n, r)
 	}
 	// Rows are charged where they are kept: by the parent that keeps its
-	// children's rows, or by a recursive CTE, which keeps its own.
+	// children's rows (a recursive CTE keeps its own: buildRecursive).
 	outer := checksOf(ctx)
 	if gb, ok := n.(*plan.GroupBy); ok {
 		// A GROUP BY straight over a table is computed from its storage
@@ -146,9 +149,6 @@ func (b *checkedBuilder) build(ctx *sql.Context, n sql.Node, r sql.Row, direct b
 		if gs, ok := newGroupScan(ctx, gb); ok {
 			return &checkedIter{child: gs, keptBy: outer.keptBy}, nil
 		}
-	}
-	if _, ok := n.(*plan.RecursiveCte); ok {
-		outer.keptBy = "a recursive CTE"
 	}
 	switch x := n.(type) {
 	case *plan.HashLookup:

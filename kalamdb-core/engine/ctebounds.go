@@ -92,3 +92,52 @@ func boundCTEExpansion(stmt sqlparser.SQLNode) error {
 	}
 	return nil
 }
+
+// recursiveFirstTerms refuses a recursive WITH query whose first term
+// (the left side of its last UNION) reads the query, as PostgreSQL does
+// ("must not appear within its non-recursive term"). The engine's planner
+// took the first UNION reading the query as the recursive term's start:
+// SELECT 1 UNION ALL SELECT n + 1 FROM r ... UNION ALL SELECT n + 10 FROM
+// r ... ran both as one recursive term, and SELECT n FROM r UNION ALL
+// SELECT 1 failed as a table that does not exist ("no database
+// selected"). A reference to a table of a namespace is not the query's.
+func recursiveFirstTerms(stmt sqlparser.SQLNode) error {
+	var err error
+	_ = pgsql.Walk(func(node sqlparser.SQLNode) (bool, error) {
+		w, ok := node.(*sqlparser.With)
+		if !ok || w == nil || !w.Recursive || err != nil {
+			return err == nil, nil
+		}
+		for _, c := range w.Ctes {
+			sq, ok := c.AliasedTableExpr.Expr.(*sqlparser.Subquery)
+			if !ok {
+				continue
+			}
+			u, ok := sq.Select.(*sqlparser.SetOp)
+			if !ok || u.Type != sqlparser.UnionStr && u.Type != sqlparser.UnionAllStr && u.Type != sqlparser.UnionDistinctStr {
+				continue // another set operation is refused when planned
+			}
+			if name := c.As.String(); readsTable(u.Left, name) {
+				err = sqlError("recursive reference to query %q must not appear within its non-recursive term", c.As.String())
+				break
+			}
+		}
+		return err == nil, nil
+	}, stmt)
+	return err
+}
+
+// readsTable reports whether node reads a table called name that no
+// namespace qualifies.
+func readsTable(node sqlparser.SQLNode, name string) bool {
+	found := false
+	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
+		if t, ok := n.(*sqlparser.AliasedTableExpr); ok {
+			if tn, ok := t.Expr.(sqlparser.TableName); ok && tn.DbQualifier.IsEmpty() && strings.EqualFold(tn.Name.String(), name) {
+				found = true
+			}
+		}
+		return !found, nil
+	}, node)
+	return found
+}

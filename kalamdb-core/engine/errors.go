@@ -26,10 +26,10 @@ import (
 // e.g. "syntax error at position 14 near 'FORM'".
 var syntaxPosition = regexp.MustCompile(`at position (\d+)`)
 
-// cteStepLimit is how many times the engine runs a recursive WITH
-// query's recursive term before it fails (go-mysql-server's
-// cteRecursionLimit, not exported; TestRecursiveCTEStepLimit holds it to
-// this value).
+// cteStepLimit is how many times a recursive WITH query's recursive term
+// runs before the query fails (recursiveIter; go-mysql-server's
+// cteRecursionLimit, which its own iterator had, and
+// TestRecursiveCTEStepLimit holds it to).
 const cteStepLimit = 10001
 
 // translateError maps an error from the engine to a wire-contract error.
@@ -64,6 +64,7 @@ func translateError(err error) error {
 		sql.ErrFunctionNotFound.Is(err), sql.ErrUnknownColumn.Is(err), sql.ErrColumnSpecifiedTwice.Is(err),
 		sql.ErrInsertIntoMismatchValueCount.Is(err), sql.ErrUnsupportedSyntax.Is(err),
 		sql.ErrInvalidOperandColumns.Is(err), sql.ErrDuplicateAliasOrTable.Is(err), sql.ErrColumnCountMismatch.Is(err),
+		sql.ErrRecursiveCTEMissingUnion.Is(err),
 		analyzererrors.ErrValidationGroupBy.Is(err):
 		code = apierror.InvalidSQL
 	case sql.ErrSyntaxError.Is(err), sql.ErrUnsupportedFeature.Is(err):
@@ -148,6 +149,9 @@ var rewordings = []rewording{
 	{sql.ErrValueOutOfRange, regexp.MustCompile(`^-?\d+ out of range for (bigint)$`), "%s out of range"},
 	{analyzererrors.ErrReadOnlyDatabase, regexp.MustCompile(`^Database system is read-only\.$`), systemReadOnly},
 	{sql.ErrInvalidArgument, regexp.MustCompile(`^Invalid argument to NTILE$`), "argument of ntile must be greater than zero"},
+	// A recursive WITH query of another set operation than UNION.
+	{sql.ErrRecursiveCTEMissingUnion, regexp.MustCompile(`^Recursive Common Table Expression '(.*)' should contain a UNION$`),
+		"recursive query %q does not have the form non-recursive-term UNION [ALL] recursive-term"},
 	// A derived table's or WITH query's column list longer than its
 	// query (the engine names neither).
 	{sql.ErrColumnCountMismatch, regexp.MustCompile(`^In definition of view, derived table or common table expression, SELECT list and column names list have different column counts$`),

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/expression/function/aggregation/window"
 	"github.com/dolthub/go-mysql-server/sql/plan"
+	"github.com/dolthub/go-mysql-server/sql/transform"
 	"github.com/dolthub/go-mysql-server/sql/types"
 	"github.com/shopspring/decimal"
 
@@ -97,6 +99,9 @@ type pgAgg struct {
 	fam    family // the first argument's family
 	id     sql.ColumnId
 	window *sql.WindowDefinition
+	// refused is why its arguments' types were refused when it was
+	// built, left for checked to report (mayBeRetyped).
+	refused error
 	// engineName is the name of the engine's aggregate this one replaced
 	// after planning (MIN, MAX: pgExtreme), which its column keeps: see
 	// Name.
@@ -142,16 +147,52 @@ func buildAggregate(args ...sql.Expression) (sql.Expression, error) {
 	}
 	a.values = rest[:nvals]
 	if spec.filter {
+		// Its type is checked with the statement's other conditions
+		// (checked), once the columns it reads have their
+		// types: a recursive query's BOOLEAN column is typed after the
+		// aggregate is built, and was refused here as a BIGINT.
 		a.filter = rest[nvals]
-		if f := familyOf(a.filter); f != famBool && f != famNull {
-			return nil, sqlError("argument of FILTER must be type BOOLEAN, not type %s", typeName(a.filter))
-		}
 	}
 	a.keys = rest[len(rest)-nkeys:]
 	if err := a.resolveType(); err != nil {
-		return nil, err
+		if !mayBeRetyped(a.values) {
+			return nil, err
+		}
+		a.refused, a.typ = err, types.Int64
 	}
 	return a, nil
+}
+
+// mayBeRetyped reports whether one of values is a column that may be a
+// recursive WITH query's BOOLEAN column, which the engine types BIGINT
+// until a rule types it again (recursiveBooleans): bool_and(v) over it
+// was refused when built. The check of such an aggregate's types waits
+// for checked, which the rules run once the column has its type.
+func mayBeRetyped(values []sql.Expression) bool {
+	return slices.ContainsFunc(values, func(e sql.Expression) bool {
+		_, ok := e.(*expression.GetField)
+		return ok && familyOf(e) == famInt
+	})
+}
+
+// checked reports why a's arguments' types were refused, if they were,
+// and checks that its FILTER is a boolean, as a WHERE's condition is (an
+// untyped literal is read as one).
+func (a *pgAgg) checked() (sql.Expression, transform.TreeIdentity, error) {
+	if a.refused != nil {
+		return nil, transform.SameTree, a.refused
+	}
+	if a.filter == nil {
+		return a, transform.SameTree, nil
+	}
+	c, err := condition("FILTER", a.filter)
+	if err != nil || c == a.filter {
+		return a, transform.SameTree, err
+	}
+	children := append([]sql.Expression(nil), a.Children()...)
+	children[len(a.args)-1-len(a.keys)] = c // args: options, values, filter, keys
+	out, err := a.WithChildren(children...)
+	return out, transform.NewTree, err
 }
 
 // resolveType checks the arguments and sets the result type.
@@ -319,6 +360,12 @@ func (a *pgAgg) WithChildren(children ...sql.Expression) (sql.Expression, error)
 	}
 	b := e.(*pgAgg)
 	b.id, b.window, b.engineName = a.id, a.window, a.engineName
+	if a.window != nil && a.refused != nil {
+		// A window function's column was typed by the refused build,
+		// and the references above it are not typed again: refused
+		// still, as the engine did.
+		b.refused = a.refused
+	}
 	if a.window != nil {
 		if b.window, err = a.window.FromExpressions(children[len(a.args):]); err != nil {
 			return nil, err

@@ -262,6 +262,8 @@ func checkExpr(e sql.Expression) (sql.Expression, transform.TreeIdentity, error)
 			}
 		}
 		return out, same, err
+	case *pgAgg:
+		return x.checked()
 	case *window.Lag:
 		return lagDefault(e, "lag", x.Window(), x.ChildExpressions)
 	case *window.Lead:

@@ -1,9 +1,12 @@
 package engine
 
 import (
+	"fmt"
 	"io"
+	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -13,6 +16,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/schema"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
 	"github.com/kalamdb/kalamdb-go/kalamdb-sql/dialect"
 )
 
@@ -607,12 +611,26 @@ func (r *retyper) typeNode(node sql.Node) (sql.Node, transform.TreeIdentity, err
 		if err := recursiveOuterJoin(x); err != nil {
 			return nil, transform.SameTree, err
 		}
+		if err := recursiveClauses(x); err != nil {
+			return nil, transform.SameTree, err
+		}
+		if err := recursiveTerm(x); err != nil {
+			return nil, transform.SameTree, err
+		}
+		x, kept, err := recursiveTypes(x)
+		if err != nil {
+			return nil, transform.SameTree, err
+		}
 		if err := recursiveNumbers(x); err != nil {
 			return nil, transform.SameTree, err
 		}
 		out, ok, err := recursiveBooleans(x)
 		if err != nil {
 			return nil, transform.SameTree, err
+		}
+		if !ok && kept {
+			r.changed = true
+			return x, transform.NewTree, nil
 		}
 		if !ok {
 			// Typed by an earlier run of the rule, when the references
@@ -765,12 +783,7 @@ func recursiveOuterJoin(c *plan.RecursiveCte) error {
 	if u == nil {
 		return nil
 	}
-	reads := func(n sql.Node) bool {
-		return transform.InspectUp(n, func(n sql.Node) bool {
-			t, ok := n.(*plan.RecursiveTable)
-			return ok && strings.EqualFold(t.Name(), c.Name())
-		})
-	}
+	reads := func(n sql.Node) bool { return readsRecursive(n, c.Name()) }
 	var err error
 	transform.Inspect(u.Right(), func(n sql.Node) bool {
 		j, ok := n.(*plan.JoinNode)
@@ -784,6 +797,164 @@ func recursiveOuterJoin(c *plan.RecursiveCte) error {
 		return err == nil
 	})
 	return err
+}
+
+// readsRecursive reports whether n reads the working table of the
+// recursive query called name (outside its expressions' subqueries).
+func readsRecursive(n sql.Node, name string) bool {
+	return transform.InspectUp(n, func(n sql.Node) bool {
+		t, ok := n.(*plan.RecursiveTable)
+		return ok && strings.EqualFold(t.Name(), name)
+	})
+}
+
+// recursiveClauses refuses an ORDER BY, LIMIT or OFFSET of a recursive
+// query's whole UNION, as PostgreSQL does: the engine sorted by a column
+// its rows did not have, and applied the LIMIT and dropped the OFFSET.
+// A term in parentheses may have its own. With both a LIMIT and an
+// OFFSET, PostgreSQL names the OFFSET; the engine keeps only the LIMIT,
+// which is named.
+func recursiveClauses(c *plan.RecursiveCte) error {
+	u := c.Union()
+	if u == nil {
+		return nil
+	}
+	var clause string
+	switch {
+	case len(u.SortFields) > 0:
+		clause = "ORDER BY"
+	case u.Offset != nil || offsetAlone(u.Limit):
+		clause = "OFFSET"
+	case u.Limit != nil:
+		clause = "LIMIT"
+	default:
+		return nil
+	}
+	return apierror.New(apierror.Unsupported, "%s in a recursive query is not implemented", clause)
+}
+
+// offsetAlone reports whether limit is the row count the translation
+// gives an OFFSET without a LIMIT (the engine needs one; it keeps no
+// OFFSET of a recursive query's UNION, only that count).
+func offsetAlone(limit sql.Expression) bool {
+	lit, ok := limit.(*expression.Literal)
+	return ok && fmt.Sprint(lit.Value()) == strconv.FormatInt(math.MaxInt64, 10)
+}
+
+// recursiveTerm refuses the recursive terms PostgreSQL refuses: one that
+// reads the query more than once (the engine joined the working table
+// with itself), in a subquery of an expression (the engine panicked), or
+// with aggregates over it (the engine aggregated each step's rows, and
+// count(*) never ended).
+func recursiveTerm(c *plan.RecursiveCte) error {
+	u := c.Union()
+	if u == nil {
+		return nil
+	}
+	name := c.Name()
+	refs := 0
+	var err error
+	transform.Inspect(u.Right(), func(n sql.Node) bool {
+		if err != nil {
+			return false
+		}
+		switch x := n.(type) {
+		case *plan.RecursiveTable:
+			if strings.EqualFold(x.Name(), name) {
+				if refs++; refs > 1 {
+					err = sqlError("recursive reference to query %q must not appear more than once", name)
+				}
+			}
+		case *plan.GroupBy:
+			if slices.ContainsFunc(x.SelectedExprs, hasAggregate) && readsRecursive(x.Child, name) {
+				err = sqlError("aggregate functions are not allowed in a recursive query's recursive term")
+			}
+		}
+		if ex, ok := n.(sql.Expressioner); ok && err == nil {
+			for _, e := range ex.Expressions() {
+				sql.Inspect(e, func(e sql.Expression) bool {
+					if s, ok := e.(*plan.Subquery); ok && err == nil && readsRecursive(s.Query, name) {
+						err = sqlError("recursive reference to query %q must not appear within a subquery", name)
+					}
+					return err == nil
+				})
+			}
+		}
+		return err == nil
+	})
+	return err
+}
+
+// hasAggregate reports whether e holds an aggregate function.
+func hasAggregate(e sql.Expression) bool {
+	return transform.InspectExpr(e, func(e sql.Expression) bool {
+		_, ok := e.(sql.Aggregation)
+		return ok
+	})
+}
+
+// recursiveTypes gives the REAL and DATE columns of a recursive WITH
+// query their first term's type again, for the recursive term that reads
+// them and the query that reads its result. The engine widens the first
+// term's types for the recursive term: a REAL became a DOUBLE, and the
+// query was refused (column has type FLOAT in non-recursive term but
+// type DOUBLE overall) however its recursive term made the column, and a
+// DATE became a TIMESTAMP (d + 1 was refused, d answered as a
+// timestamp). The working table's column takes the type, the recursive
+// term's references to it are typed again (retyper), and a recursive
+// term that makes the column of another type is refused, as PostgreSQL
+// refuses it. kept is false when no column needed it.
+func recursiveTypes(c *plan.RecursiveCte) (_ *plan.RecursiveCte, kept bool, _ error) {
+	u := c.Union()
+	if u == nil || c.Working == nil {
+		return c, false, nil
+	}
+	sch, lts, work := c.Schema(), sideTypes(u.Left()), c.Working.Schema()
+	var cols []int
+	for i := range sch {
+		if i >= len(lts) || i >= len(work) || sameType(sch[i].Type, lts[i]) {
+			continue
+		}
+		if isReal(lts[i]) || familyOfType(lts[i]) == famDate {
+			cols = append(cols, i)
+		}
+	}
+	if len(cols) == 0 {
+		return c, false, nil
+	}
+	typed := withTypes(sch, cols, lts)
+	for _, i := range cols {
+		// The working table is one node the recursive term and the
+		// iterator share (its pointer must stay): its column is typed
+		// where it is.
+		work[i].Type = lts[i]
+	}
+	r := retyper{changed: true}
+	right, _, err := r.walk(u.Right())
+	if err != nil {
+		return nil, false, err
+	}
+	for _, i := range cols {
+		if unknownLiteral(right, i) {
+			// A string literal is read as the column's type, as
+			// PostgreSQL reads an unknown-typed literal.
+			if right, _, err = convertColumn(right, i, schema.TypeOfEngine(lts[i])); err != nil {
+				return nil, false, err
+			}
+		}
+	}
+	rts := sideTypes(right)
+	for _, i := range cols {
+		if i < len(rts) && !isReal(lts[i]) && !sameType(rts[i], lts[i]) && familyOfType(rts[i]) != famNull {
+			return nil, false, sqlError("recursive query %q column %d has type %s in non-recursive term but type %s overall",
+				c.Name(), i+1, typeName(typedValue(lts[i])), typeName(typedValue(rts[i])))
+		}
+	}
+	n, err := c.WithChildren(u.Left(), right)
+	if err != nil {
+		return nil, false, err
+	}
+	return n.(*plan.RecursiveCte).WithSchema(typed), true, nil
 }
 
 // recursiveBooleans types the boolean columns of a recursive WITH query
@@ -824,14 +995,19 @@ func recursiveBooleans(c *plan.RecursiveCte) (_ *plan.RecursiveCte, ok bool, _ e
 	if err != nil {
 		return nil, false, err
 	}
+	return n.(*plan.RecursiveCte).WithSchema(withTypes(sch, cols, lts)), true, nil
+}
+
+// withTypes is a copy of sch with its columns cols of the types ts.
+func withTypes(sch sql.Schema, cols []int, ts []sql.Type) sql.Schema {
 	typed := make(sql.Schema, len(sch))
 	for i, col := range sch {
 		typed[i] = col.Copy()
 	}
 	for _, i := range cols {
-		typed[i].Type = lts[i]
+		typed[i].Type = ts[i]
 	}
-	return n.(*plan.RecursiveCte).WithSchema(typed), true, nil
+	return typed
 }
 
 // boolKeyed is the projection side with its columns cols read through

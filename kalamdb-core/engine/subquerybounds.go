@@ -299,9 +299,13 @@ func (d *subqueryDepths) query(q sqlparser.SelectStatement) int {
 
 // boundStatementShape refuses a statement (its views expanded) whose shape
 // the planner would take too long over: WITH queries that expand too far,
-// subqueries nested too deeply.
+// subqueries nested too deeply; and one whose recursive WITH query reads
+// itself in its first term, which the planner took apart otherwise.
 func boundStatementShape(stmt sqlparser.SQLNode) error {
 	if err := boundCTEExpansion(stmt); err != nil {
+		return err
+	}
+	if err := recursiveFirstTerms(stmt); err != nil {
 		return err
 	}
 	return boundSubqueryNesting(stmt)

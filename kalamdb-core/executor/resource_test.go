@@ -340,4 +340,10 @@ func TestRecursiveCTEStepLimit(t *testing.T) {
 	if got := root.rows("WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 10001) SELECT count(*) FROM r"); got != `[[10001]]` {
 		t.Fatalf("recursive CTE at the limit: %s", got)
 	}
+	// The same with UNION, which KalamDB runs itself (recursiveIter).
+	root.failsNaming(apierror.ResourceLimitExceeded, "10001 steps",
+		"WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n + 1 FROM r WHERE n < 20000) SELECT count(*) FROM r")
+	if got := root.rows("WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n + 1 FROM r WHERE n < 10001) SELECT count(*) FROM r"); got != `[[10001]]` {
+		t.Fatalf("recursive UNION at the limit: %s", got)
+	}
 }
