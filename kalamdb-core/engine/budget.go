@@ -120,6 +120,14 @@ func hold(ctx *sql.Context, fn string, n int64) error {
 	return nil
 }
 
+// release gives back n bytes charged with hold to ctx's statement and
+// dropped before it ends.
+func release(ctx *sql.Context, n int64) {
+	if s, err := sessionOf(ctx); err == nil && s.budget.limits != nil && n > 0 {
+		s.budget.giveBack(n)
+	}
+}
+
 // valueLimit is the largest value ctx's statement may build.
 func valueLimit(ctx *sql.Context) int64 {
 	if s, err := sessionOf(ctx); err == nil && s.budget.limits != nil {
