@@ -30,6 +30,9 @@ type pgFunc struct {
 	// lazy, when set, evaluates the call from the row itself, for
 	// functions that must not evaluate every argument (COALESCE).
 	lazy func(f *pgFunc, ctx *sql.Context, row sql.Row) (any, error)
+	// held is about the memory the call keeps between evaluations (its
+	// compiled patterns), for what keeps a plan (Filter.HeldBytes).
+	held int64
 }
 
 // evalFn computes a function's value from its evaluated arguments.

@@ -134,6 +134,15 @@ func (c *regexCache) get(ctx *sql.Context, pattern, flags string) (*regex.Regexp
 	return re, nil
 }
 
+// held is about the memory c keeps between evaluations: its constant
+// pattern, or as many patterns as it may cache.
+func (c *regexCache) held() int64 {
+	if c.fixed != nil {
+		return int64(c.fixed.Size())*regex.InstructionBytes + int64(len(c.fixed.String()))
+	}
+	return maxCachedRegexSize * regex.InstructionBytes
+}
+
 // empty drops the cached patterns and gives back what they were charged.
 func (c *regexCache) empty(ctx *sql.Context) {
 	release(ctx, c.charged)
@@ -200,7 +209,7 @@ func buildRegexMatch(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 		return nil, err
 	}
 	negate := strings.HasPrefix(op, "!")
-	return newFunc(append(a, args[2]), boolType, func(ctx *sql.Context, vals []any) (any, error) {
+	f := newFunc(append(a, args[2]), boolType, func(ctx *sql.Context, vals []any) (any, error) {
 		re, err := cache.get(ctx, str(vals[1]), flags)
 		if err != nil {
 			return nil, err
@@ -210,7 +219,9 @@ func buildRegexMatch(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 			return nil, err
 		}
 		return boolValue(ok != negate), nil
-	}), nil
+	})
+	f.held = cache.held()
+	return f, nil
 }
 
 func buildRegexpLike(call *callPlan, args []sql.Expression) (*pgFunc, error) {
@@ -236,7 +247,7 @@ func buildRegexpLike(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newFunc(a, boolType, func(ctx *sql.Context, vals []any) (any, error) {
+	f := newFunc(a, boolType, func(ctx *sql.Context, vals []any) (any, error) {
 		re, err := cache.get(ctx, str(vals[1]), flags)
 		if err != nil {
 			return nil, err
@@ -246,7 +257,9 @@ func buildRegexpLike(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 			return nil, err
 		}
 		return boolValue(ok), nil
-	}), nil
+	})
+	f.held = cache.held()
+	return f, nil
 }
 
 func buildRegexpCount(call *callPlan, args []sql.Expression) (*pgFunc, error) {
@@ -258,7 +271,7 @@ func buildRegexpCount(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newFunc(a, intType, func(ctx *sql.Context, vals []any) (any, error) {
+	f := newFunc(a, intType, func(ctx *sql.Context, vals []any) (any, error) {
 		re, err := cache.get(ctx, str(vals[1]), "")
 		if err != nil {
 			return nil, err
@@ -266,7 +279,9 @@ func buildRegexpCount(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 		var n int32
 		err = re.Each(ctx, str(vals[0]), 0, func([]int) bool { n++; return true })
 		return n, err
-	}), nil
+	})
+	f.held = cache.held()
+	return f, nil
 }
 
 // buildRegexpReplace builds regexp_replace(s, pattern, replacement
@@ -298,7 +313,7 @@ func buildRegexpReplace(call *callPlan, args []sql.Expression) (*pgFunc, error) 
 	if r, ok := constString(a[2]); ok {
 		fixedRepl = regex.ParseReplacement(r)
 	}
-	return newFunc(a, textType, func(ctx *sql.Context, vals []any) (any, error) {
+	f := newFunc(a, textType, func(ctx *sql.Context, vals []any) (any, error) {
 		re, err := cache.get(ctx, str(vals[1]), flags)
 		if err != nil {
 			return nil, err
@@ -308,7 +323,9 @@ func buildRegexpReplace(call *callPlan, args []sql.Expression) (*pgFunc, error) 
 			repl = regex.ParseReplacement(str(vals[2]))
 		}
 		return regexpReplace(ctx, re, str(vals[0]), repl, global)
-	}), nil
+	})
+	f.held = cache.held()
+	return f, nil
 }
 
 // regexpReplace replaces the first match of re in s, or every match when

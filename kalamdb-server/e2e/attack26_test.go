@@ -50,3 +50,55 @@ func TestAttack26CompiledPatternsAreChargedToTheStatement(t *testing.T) {
 	}
 	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "after the statements", func(v float64) bool { return v == 0 })
 }
+
+// A subscription keeps its SQL and its compiled query for as long as it
+// lasts, bounded per subscription only by the message size (1 MiB):
+// three connections of one regular user, a hundred subscriptions each of
+// a 0.9 MB string, held 1.1 GB of heap (a 200 kB IN list held 4.2 MB per
+// subscription), none of it reserved; at the default of 1000
+// subscriptions per user, gigabytes per user. What a subscription keeps
+// is now reserved from the user's share for its life: past the share,
+// SUBSCRIPTION_FAILED naming user_memory_bytes (failed before: every
+// subscription was taken), another user subscribes meanwhile, and
+// unsubscribing gives it back.
+func TestAttack26SubscriptionsAreReservedForTheirLife(t *testing.T) {
+	const mib = 1 << 20
+	s := liveServer(t, func(c *config.Config) {
+		c.Limits.StatementMemoryBytes = 24 * mib
+		c.Limits.MaxResultBytes = 16 * mib
+		c.Server.MaxBodyBytes = mib
+		c.Limits.MaxSQLBytes = mib
+		c.Limits.ServerMemoryBytes = 200 * mib
+		c.Limits.UserMemoryBytes = 57 * mib
+	})
+	big := "SELECT id FROM chat.messages WHERE body <> '" + strings.Repeat("a", 900_000) + "'"
+	alice := s.loginWS(t, "alice", "alice-pw")
+	refused := -1
+	for i := 0; i < 30 && refused < 0; i++ {
+		id := fmt.Sprint("s", i)
+		alice.subscribe(id, big, nil)
+		m := alice.recv()
+		switch {
+		case m.Type == "error" && m.Code == "SUBSCRIPTION_FAILED" && strings.Contains(m.Message, "user_memory_bytes"):
+			refused = i
+		case m.Type == "subscription_ack":
+			alice.expect("initial_data_batch", id)
+		default:
+			t.Fatalf("subscription %d: %s", i, m.raw)
+		}
+	}
+	if refused < 0 {
+		t.Fatalf("30 subscriptions of 0.9 MB each were taken within a share of 57 MiB (%v bytes reserved)", s.metric("kalamdb_memory_reserved_bytes"))
+	}
+	// Another user's share is their own.
+	bob := s.loginWS(t, "bob", "bob-pw")
+	bob.subscribeAll("b", big, nil)
+	// Unsubscribing gives a subscription's reservation back.
+	// (Requests of a connection are served in order; unsubscribe has
+	// no answer.)
+	alice.send(map[string]any{"type": "unsubscribe", "subscription_id": "s0"})
+	alice.subscribeAll("again", big, nil)
+	_ = alice.c.CloseNow()
+	_ = bob.c.CloseNow()
+	s.waitMetric(t, "kalamdb_memory_reserved_bytes", "the sockets closed", func(v float64) bool { return v == 0 })
+}
