@@ -49,14 +49,16 @@ type memoryBudget struct {
 	// hold (resultWriter); the request gets it back when the statement
 	// ends.
 	resultAhead int64
-	// folding is set while the planner folds constants (wrapFolded).
-	folding atomic.Bool
+	// folding is above zero while the planner evaluates constants it
+	// keeps in the plan (chargeFolded); a count, since such a rule may
+	// plan a subquery with another.
+	folding atomic.Int32
 }
 
 func (b *memoryBudget) reset(l *Limits, acct *memory.Account) {
 	b.limits = l
 	b.used.Store(0)
-	b.folding.Store(false)
+	b.folding.Store(0)
 	b.server.Reset(acct)
 	b.request, b.resultAhead = nil, 0
 }
@@ -157,7 +159,7 @@ func checkResultSize(ctx *sql.Context, n int64) error {
 		return context.Cause(ctx)
 	default:
 	}
-	if s, err := sessionOf(ctx); err == nil && s.budget.folding.Load() {
+	if s, err := sessionOf(ctx); err == nil && s.budget.folding.Load() > 0 {
 		return s.budget.hold("constants of a WHERE", n)
 	}
 	return nil
