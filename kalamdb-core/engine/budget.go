@@ -49,14 +49,16 @@ type memoryBudget struct {
 	// hold (resultWriter); the request gets it back when the statement
 	// ends.
 	resultAhead int64
-	// folding is set while the planner folds constants (wrapFolded).
-	folding atomic.Bool
+	// folding is above zero while the planner evaluates constants it
+	// keeps in the plan (chargeFolded); a count, since such a rule may
+	// plan a subquery with another.
+	folding atomic.Int32
 }
 
 func (b *memoryBudget) reset(l *Limits, acct *memory.Account) {
 	b.limits = l
 	b.used.Store(0)
-	b.folding.Store(false)
+	b.folding.Store(0)
 	b.server.Reset(acct)
 	b.request, b.resultAhead = nil, 0
 }
@@ -120,6 +122,14 @@ func hold(ctx *sql.Context, fn string, n int64) error {
 	return nil
 }
 
+// release gives back n bytes charged with hold to ctx's statement and
+// dropped before it ends.
+func release(ctx *sql.Context, n int64) {
+	if s, err := sessionOf(ctx); err == nil && s.budget.limits != nil && n > 0 {
+		s.budget.giveBack(n)
+	}
+}
+
 // valueLimit is the largest value ctx's statement may build.
 func valueLimit(ctx *sql.Context) int64 {
 	if s, err := sessionOf(ctx); err == nil && s.budget.limits != nil {
@@ -149,7 +159,7 @@ func checkResultSize(ctx *sql.Context, n int64) error {
 		return context.Cause(ctx)
 	default:
 	}
-	if s, err := sessionOf(ctx); err == nil && s.budget.folding.Load() {
+	if s, err := sessionOf(ctx); err == nil && s.budget.folding.Load() > 0 {
 		return s.budget.hold("constants of a WHERE", n)
 	}
 	return nil

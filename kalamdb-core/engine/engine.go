@@ -572,6 +572,9 @@ func (e *Engine) execute(sctx *sql.Context, sess *Session, cs *cachedStatement, 
 		defer e.gms.PreparedDataCache.UncacheStmt(id, text)
 	}
 	sch, iter, _, err := e.gms.QueryWithBindings(sctx, text, parsed, plannerBindings(sctx, bindings, params), nil)
+	// Planning is over (shortPathIndexes charges a short path's to its
+	// end): rows are evaluated uncharged.
+	sess.budget.folding.Store(0)
 	if err != nil {
 		if sess.deleting && returningJoinError(err) {
 			// A DELETE ... RETURNING runs as an UPDATE, which the engine

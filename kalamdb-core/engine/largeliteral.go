@@ -213,6 +213,22 @@ func plannerBindings(sctx *sql.Context, bindings map[string]sqlparser.Expr, para
 	return out
 }
 
+// chargeFolded runs a planner rule that evaluates constants and keeps
+// them in the plan with what functions build charged to the statement's
+// budget (checkResultSize): simplifyFilters folds a WHERE's, and the join
+// optimizer evaluates the constant sides of a join condition's
+// comparisons when it costs index scans (sixty repeat('a', 15000000) in
+// an inner join's ON, 3.5 kB of SQL, held 1 GB uncharged).
+func chargeFolded(apply analyzer.RuleFunc) analyzer.RuleFunc {
+	return func(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope *plan.Scope, sel analyzer.RuleSelector, qf *sql.QueryFlags) (sql.Node, transform.TreeIdentity, error) {
+		if s, err := sessionOf(ctx); err == nil {
+			s.budget.folding.Add(1)
+			defer s.budget.folding.Add(-1)
+		}
+		return apply(ctx, a, n, scope, sel, qf)
+	}
+}
+
 // wrapFolded runs the engine's simplifyFilters, which evaluates the
 // constant parts of a filter (upper($1)) into literals of its own, and
 // every expression without columns that is not its literal: the
@@ -238,11 +254,7 @@ func wrapFolded(apply analyzer.RuleFunc) analyzer.RuleFunc {
 		if err != nil {
 			return n, transform.SameTree, err
 		}
-		if s, err := sessionOf(ctx); err == nil {
-			s.budget.folding.Store(true)
-			defer s.budget.folding.Store(false)
-		}
-		out, same, err := apply(ctx, a, n, scope, sel, qf)
+		out, same, err := chargeFolded(apply)(ctx, a, n, scope, sel, qf)
 		if err != nil || (same && large == nil) {
 			return out, same, err
 		}

@@ -30,6 +30,9 @@ type pgFunc struct {
 	// lazy, when set, evaluates the call from the row itself, for
 	// functions that must not evaluate every argument (COALESCE).
 	lazy func(f *pgFunc, ctx *sql.Context, row sql.Row) (any, error)
+	// held is about the memory the call keeps between evaluations (its
+	// compiled patterns), for what keeps a plan (Filter.HeldBytes).
+	held int64
 }
 
 // evalFn computes a function's value from its evaluated arguments.
@@ -102,6 +105,48 @@ func (fs functionSet) register(name string, build fnBuilder) {
 		f.name, f.build = name, build
 		return f, nil
 	}}
+}
+
+// statementBuilder builds a function that keeps memory from the moment
+// it is built (a compiled pattern) and charges it to the statement that
+// plans it, given the call's callPlan.
+type statementBuilder func(call *callPlan, args []sql.Expression) (*pgFunc, error)
+
+// statementFunction is a function built by a statementBuilder. Served by
+// the provider, it is bound to the statement looking it up (bind); the
+// embedded function builds it for no statement (a column DEFAULT parsed
+// outside one), charging nothing.
+type statementFunction struct {
+	sql.FunctionN
+	build statementBuilder
+}
+
+// registerStatement adds a function with PostgreSQL semantics under name,
+// built for the statement that plans it.
+func (fs functionSet) registerStatement(name string, build statementBuilder) {
+	fs[name] = statementFunction{
+		FunctionN: sql.FunctionN{Name: name, Fn: bindBuilder(name, build, nil)},
+		build:     build,
+	}
+}
+
+// bind is f for a call planned by ctx's statement: it and every copy the
+// planner rebuilds with new arguments share one callPlan.
+func (f statementFunction) bind(ctx *sql.Context) sql.Function {
+	return sql.FunctionN{Name: f.Name, Fn: bindBuilder(f.Name, f.build, ctx)}
+}
+
+func bindBuilder(name string, build statementBuilder, ctx *sql.Context) func(args ...sql.Expression) (sql.Expression, error) {
+	return func(args ...sql.Expression) (sql.Expression, error) {
+		call := &callPlan{ctx: ctx}
+		rebuild := func(args []sql.Expression) (*pgFunc, error) { return build(call, args) }
+		f, err := rebuild(args)
+		if err != nil {
+			return nil, err
+		}
+		f.name, f.build = name, rebuild
+		return f, nil
+	}
 }
 
 // newFunc is a function of the given result type.

@@ -23,12 +23,26 @@ import (
 // by its entries and by the size of their programs: a pattern of 4 KB may
 // compile to 20,000 instructions, twice that with the variant that looks
 // behind, about 50 bytes each, and 65 of them held up to 130 MB).
+//
+// What it keeps is charged to the statement's budget (and so to the
+// server's memory account): each pattern is bounded, but a statement may
+// hold any number of them, one per call in its text and a cache per call
+// of a pattern that is not constant. A constant pattern is charged to the
+// statement that plans it; the cache's patterns to the statement that
+// evaluates the call, and given back when the cache is emptied for it.
+// A plan kept beyond its statement (a live query's WHERE) is charged for
+// what it keeps by its keeper.
 type regexCache struct {
 	mu    sync.Mutex
 	fixed *regex.Regexp
 	last  map[regexKey]*regex.Regexp
 	// size is the instructions of the programs in last.
 	size int
+	// chargedTo is the statement last's patterns are charged to, and
+	// charged how much: patterns charged to another statement (one that
+	// has ended) are dropped rather than given back to the wrong budget.
+	chargedTo *sql.Context
+	charged   int64
 }
 
 // regexKey is a pattern and its flags: a key of two strings, where one
@@ -42,45 +56,107 @@ const (
 	maxCachedRegexSize = 4 * regex.MaxProgram
 )
 
-func newRegexCache(pattern sql.Expression, flags string) (*regexCache, error) {
+// callPlan is what the builds of one call in a statement share. The
+// planner rebuilds a call whenever it changes the call's arguments
+// (WithChildren), and some of its rules ignore a rebuild's error and go on
+// with a nil expression, so what a build keeps is charged once, by the
+// first build that keeps it, and a rebuild whose charge is refused keeps
+// nothing (a pattern is then compiled when the call is evaluated, where a
+// refusal fails the statement).
+type callPlan struct {
+	// ctx is the statement's (nil: none, nothing is charged).
+	ctx *sql.Context
+	mu  sync.Mutex
+	// patterns are the constant patterns compiled for the call.
+	patterns map[regexKey]*regex.Regexp
+}
+
+// newRegexCache is the cache of a call (call nil: none, nothing is
+// charged). A constant pattern is compiled once per call and charged to
+// its statement; when the charge is refused the pattern is left to be
+// compiled and charged as the call is evaluated, which fails then (a
+// rebuild must not fail for it, see callPlan).
+func newRegexCache(call *callPlan, pattern sql.Expression, flags string) (*regexCache, error) {
 	c := &regexCache{}
-	if p, ok := constString(pattern); ok {
-		re, err := compileRegex(p, flags)
-		if err != nil {
-			return nil, err
-		}
-		c.fixed = re
+	p, ok := constString(pattern)
+	if !ok {
+		return c, nil
 	}
+	if call == nil {
+		call = &callPlan{}
+	}
+	call.mu.Lock()
+	defer call.mu.Unlock()
+	key := regexKey{flags, p}
+	if re := call.patterns[key]; re != nil {
+		c.fixed = re
+		return c, nil
+	}
+	re, _, refused, err := compileRegex(call.ctx, p, flags)
+	switch {
+	case refused:
+		return c, nil
+	case err != nil:
+		return nil, err
+	}
+	if call.patterns == nil {
+		call.patterns = map[regexKey]*regex.Regexp{}
+	}
+	call.patterns[key] = re
+	c.fixed = re
 	return c, nil
 }
 
-func (c *regexCache) get(pattern, flags string) (*regex.Regexp, error) {
+func (c *regexCache) get(ctx *sql.Context, pattern, flags string) (*regex.Regexp, error) {
 	if c.fixed != nil {
 		return c.fixed, nil
 	}
 	key := regexKey{flags, pattern}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.chargedTo != ctx {
+		c.last, c.size, c.charged, c.chargedTo = nil, 0, 0, ctx
+	}
 	if re, ok := c.last[key]; ok {
 		return re, nil
 	}
-	re, err := compileRegex(pattern, flags)
+	re, n, _, err := compileRegex(ctx, pattern, flags)
 	if err != nil {
 		return nil, err
 	}
 	if c.last == nil || len(c.last) >= maxCachedRegexps || c.size+re.Size() > maxCachedRegexSize {
-		c.last, c.size = map[regexKey]*regex.Regexp{}, 0
+		c.empty(ctx)
+		c.last = map[regexKey]*regex.Regexp{}
 	}
 	c.last[key] = re
 	c.size += re.Size()
+	c.charged += n
 	return re, nil
+}
+
+// held is about the memory c keeps between evaluations: its constant
+// pattern, or as many patterns as it may cache.
+func (c *regexCache) held() int64 {
+	if c.fixed != nil {
+		return int64(c.fixed.Size())*regex.InstructionBytes + int64(len(c.fixed.String()))
+	}
+	return maxCachedRegexSize * regex.InstructionBytes
+}
+
+// empty drops the cached patterns and gives back what they were charged.
+func (c *regexCache) empty(ctx *sql.Context) {
+	release(ctx, c.charged)
+	c.last, c.size, c.charged = nil, 0, 0
 }
 
 // compileRegex compiles a pattern with PostgreSQL's flags: i (case
 // insensitive), c (case sensitive), s (dot matches newline), n and m
 // (newline-sensitive), g is handled by the caller. PostgreSQL's '.'
 // matches a newline unless n is given.
-func compileRegex(pattern, flags string) (*regex.Regexp, error) {
+//
+// The compiled pattern is charged to ctx's statement (nil: none) before it
+// is built; charged is how much, refused whether err is the charge's.
+func compileRegex(ctx *sql.Context, pattern, flags string) (re *regex.Regexp, charged int64, refused bool, err error) {
 	f := regex.Flags{DotAll: true}
 	for _, c := range flags {
 		switch c {
@@ -96,14 +172,26 @@ func compileRegex(pattern, flags string) (*regex.Regexp, error) {
 		default:
 			// A run-time error in PostgreSQL, like a pattern that does
 			// not compile.
-			return nil, execError("invalid regular expression option: %q", string(c))
+			return nil, 0, false, execError("invalid regular expression option: %q", string(c))
 		}
 	}
-	return regex.Compile("", pattern, f)
+	re, err = regex.CompileWithin("", pattern, f, func(bytes int64) error {
+		if err := hold(ctx, "a regular expression", bytes); err != nil {
+			refused = true
+			return err
+		}
+		charged = bytes
+		return nil
+	})
+	if err != nil {
+		release(ctx, charged)
+		return nil, 0, refused, err
+	}
+	return re, charged, false, nil
 }
 
 // buildRegexMatch builds the operators ~ ~* !~ !~* (third argument).
-func buildRegexMatch(args []sql.Expression) (*pgFunc, error) {
+func buildRegexMatch(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 	if len(args) != 3 {
 		return nil, sqlError("a regular expression match takes two operands")
 	}
@@ -116,13 +204,13 @@ func buildRegexMatch(args []sql.Expression) (*pgFunc, error) {
 	if strings.Contains(op, "*") {
 		flags = "i"
 	}
-	cache, err := newRegexCache(a[1], flags)
+	cache, err := newRegexCache(call, a[1], flags)
 	if err != nil {
 		return nil, err
 	}
 	negate := strings.HasPrefix(op, "!")
-	return newFunc(append(a, args[2]), boolType, func(ctx *sql.Context, vals []any) (any, error) {
-		re, err := cache.get(str(vals[1]), flags)
+	f := newFunc(append(a, args[2]), boolType, func(ctx *sql.Context, vals []any) (any, error) {
+		re, err := cache.get(ctx, str(vals[1]), flags)
 		if err != nil {
 			return nil, err
 		}
@@ -131,10 +219,12 @@ func buildRegexMatch(args []sql.Expression) (*pgFunc, error) {
 			return nil, err
 		}
 		return boolValue(ok != negate), nil
-	}), nil
+	})
+	f.held = cache.held()
+	return f, nil
 }
 
-func buildRegexpLike(args []sql.Expression) (*pgFunc, error) {
+func buildRegexpLike(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 	if len(args) < 2 || len(args) > 3 {
 		return nil, noFunction("regexp_like", args)
 	}
@@ -153,12 +243,12 @@ func buildRegexpLike(args []sql.Expression) (*pgFunc, error) {
 	if strings.Contains(flags, "g") {
 		return nil, sqlError("regexp_like() does not support the \"global\" option")
 	}
-	cache, err := newRegexCache(a[1], flags)
+	cache, err := newRegexCache(call, a[1], flags)
 	if err != nil {
 		return nil, err
 	}
-	return newFunc(a, boolType, func(ctx *sql.Context, vals []any) (any, error) {
-		re, err := cache.get(str(vals[1]), flags)
+	f := newFunc(a, boolType, func(ctx *sql.Context, vals []any) (any, error) {
+		re, err := cache.get(ctx, str(vals[1]), flags)
 		if err != nil {
 			return nil, err
 		}
@@ -167,34 +257,38 @@ func buildRegexpLike(args []sql.Expression) (*pgFunc, error) {
 			return nil, err
 		}
 		return boolValue(ok), nil
-	}), nil
+	})
+	f.held = cache.held()
+	return f, nil
 }
 
-func buildRegexpCount(args []sql.Expression) (*pgFunc, error) {
+func buildRegexpCount(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 	a, err := textArgs("regexp_count", args, 0, 1)
 	if err != nil || len(args) != 2 {
 		return nil, noFunction("regexp_count", args)
 	}
-	cache, err := newRegexCache(a[1], "")
+	cache, err := newRegexCache(call, a[1], "")
 	if err != nil {
 		return nil, err
 	}
-	return newFunc(a, intType, func(ctx *sql.Context, vals []any) (any, error) {
-		re, err := cache.get(str(vals[1]), "")
+	f := newFunc(a, intType, func(ctx *sql.Context, vals []any) (any, error) {
+		re, err := cache.get(ctx, str(vals[1]), "")
 		if err != nil {
 			return nil, err
 		}
 		var n int32
 		err = re.Each(ctx, str(vals[0]), 0, func([]int) bool { n++; return true })
 		return n, err
-	}), nil
+	})
+	f.held = cache.held()
+	return f, nil
 }
 
 // buildRegexpReplace builds regexp_replace(s, pattern, replacement
 // [, flags]): the first match replaced, every match with flag g. In the
 // replacement \1..\9 insert a group, \& the whole match, \\ a backslash
 // (regex.Replacement), read once when it is constant.
-func buildRegexpReplace(args []sql.Expression) (*pgFunc, error) {
+func buildRegexpReplace(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 	if len(args) < 3 || len(args) > 4 {
 		return nil, noFunction("regexp_replace", args)
 	}
@@ -211,7 +305,7 @@ func buildRegexpReplace(args []sql.Expression) (*pgFunc, error) {
 		flags = f
 	}
 	global := strings.Contains(flags, "g")
-	cache, err := newRegexCache(a[1], flags)
+	cache, err := newRegexCache(call, a[1], flags)
 	if err != nil {
 		return nil, err
 	}
@@ -219,8 +313,8 @@ func buildRegexpReplace(args []sql.Expression) (*pgFunc, error) {
 	if r, ok := constString(a[2]); ok {
 		fixedRepl = regex.ParseReplacement(r)
 	}
-	return newFunc(a, textType, func(ctx *sql.Context, vals []any) (any, error) {
-		re, err := cache.get(str(vals[1]), flags)
+	f := newFunc(a, textType, func(ctx *sql.Context, vals []any) (any, error) {
+		re, err := cache.get(ctx, str(vals[1]), flags)
 		if err != nil {
 			return nil, err
 		}
@@ -229,7 +323,9 @@ func buildRegexpReplace(args []sql.Expression) (*pgFunc, error) {
 			repl = regex.ParseReplacement(str(vals[2]))
 		}
 		return regexpReplace(ctx, re, str(vals[0]), repl, global)
-	}), nil
+	})
+	f.held = cache.held()
+	return f, nil
 }
 
 // regexpReplace replaces the first match of re in s, or every match when
@@ -425,9 +521,9 @@ func (toks likePattern) match(ctx *sql.Context, s string) (bool, error) {
 }
 
 func (fs functionSet) registerRegexFunctions() {
-	fs.register("kdb_regex_match", buildRegexMatch)
-	fs.register("kdb_regexp_like", buildRegexpLike)
-	fs.register("kdb_regexp_count", buildRegexpCount)
-	fs.register("kdb_regexp_replace", buildRegexpReplace)
+	fs.registerStatement("kdb_regex_match", buildRegexMatch)
+	fs.registerStatement("kdb_regexp_like", buildRegexpLike)
+	fs.registerStatement("kdb_regexp_count", buildRegexpCount)
+	fs.registerStatement("kdb_regexp_replace", buildRegexpReplace)
 	fs.register("kdb_ilike", buildILike)
 }

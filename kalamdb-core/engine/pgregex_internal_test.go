@@ -17,7 +17,7 @@ import (
 func TestRegexCacheIsBounded(t *testing.T) {
 	c := &regexCache{}
 	big := strings.Repeat("[a-z]{20}", 400) // 8,000 instructions
-	if _, err := c.get(big, "i"); err != nil {
+	if _, err := c.get(nil, big, "i"); err != nil {
 		t.Fatal(err)
 	}
 	// In bytes against the 3,600-byte pattern, not as a count: other
@@ -26,7 +26,7 @@ func TestRegexCacheIsBounded(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	for range runs {
-		if _, err := c.get(big, "i"); err != nil {
+		if _, err := c.get(nil, big, "i"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -35,7 +35,7 @@ func TestRegexCacheIsBounded(t *testing.T) {
 		t.Errorf("a cached pattern's lookup allocated %d bytes", per)
 	}
 	for i := 0; i < 200; i++ {
-		if _, err := c.get(fmt.Sprintf("%s%d", big, i), ""); err != nil {
+		if _, err := c.get(nil, fmt.Sprintf("%s%d", big, i), ""); err != nil {
 			t.Fatal(err)
 		}
 		if len(c.last) > maxCachedRegexps || c.size > maxCachedRegexSize {

@@ -71,7 +71,7 @@ func boundPlanning(a *analyzer.Analyzer) {
 		for i, r := range rules {
 			apply := r.Apply
 			if r.Id.String() == "optimizeJoins" {
-				apply = boundJoins(apply)
+				apply = chargeFolded(boundJoins(apply)) // largeliteral.go
 			}
 			if r.Id.String() == "simplifyFilters" {
 				apply = wrapFolded(apply) // largeliteral.go

@@ -107,8 +107,11 @@ func (p *Provider) AllDatabases(ctx *sql.Context) []sql.Database {
 
 // Function implements sql.FunctionProvider; KalamDB's functions take
 // precedence over the engine's built-ins of the same name.
-func (p *Provider) Function(_ *sql.Context, name string) (sql.Function, bool) {
+func (p *Provider) Function(ctx *sql.Context, name string) (sql.Function, bool) {
 	f, ok := p.funcs[strings.ToLower(name)]
+	if sf, isStatement := f.(statementFunction); isStatement && ctx != nil {
+		return sf.bind(ctx), true
+	}
 	return f, ok
 }
 

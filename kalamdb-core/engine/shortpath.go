@@ -78,6 +78,18 @@ func shortPathIndexes(ctx *sql.Context, a *analyzer.Analyzer, n sql.Node, scope 
 	if !onShortPath(n) {
 		return n, transform.SameTree, nil
 	}
+	if s, err := sessionOf(ctx); err == nil {
+		// The short list runs the engine's optimizeJoins unwrapped (the
+		// list is the engine's own, out of boundPlanning's reach), whose
+		// index coster evaluates the WHERE's constants and keeps them
+		// in the plan: a regular user's DELETE on sixty
+		// repeat('a', 15000000) held 1 GB uncharged, and its UPDATE of
+		// a table it may not write built as much before its refusal.
+		// What the rest of the planning builds is charged as the full
+		// path's folding is (chargeFolded); execute ends it once the
+		// statement is planned.
+		s.budget.folding.Add(1)
+	}
 	// The full path's simplifyFilters turns BETWEEN into the two bounds
 	// the index planner reads (id BETWEEN 1 AND 2 is a range of the
 	// primary key, not a scan of the partition). Only that rewrite: the

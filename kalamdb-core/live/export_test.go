@@ -93,3 +93,15 @@ func WaitBlockedIn(t testing.TB, frames ...string) {
 	}
 	t.Fatalf("no goroutine blocked in %v", frames)
 }
+
+// SubscriptionsHeld is what c's subscriptions keep reserved for their
+// life (their SQL and compiled queries).
+func SubscriptionsHeld(c *Conn) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var n int64
+	for _, s := range c.subs {
+		n += s.held.Held()
+	}
+	return n
+}

@@ -458,6 +458,7 @@ func (m *Manager) removeSubscription(s *subscription) bool {
 	c.mu.Unlock()
 	m.queries.remove(s)
 	m.releaseUser(c.userID)
+	s.held.Release()
 	return true
 }
 

@@ -200,7 +200,10 @@ func TestInitialDataIsReservedFromTheServerAccount(t *testing.T) {
 		}
 	}
 	others.Release()
-	idle("after the last batch was sent")
+	// What remains is the subscription's own, for its life.
+	if u, held := acct.Used(), live.SubscriptionsHeld(c.c); u != held || held == 0 {
+		t.Fatalf("after the last batch was sent: %d bytes reserved, want the subscription's %d", u, held)
+	}
 
 	// Many connections loading at once hold no more than the account.
 	acct2 := memory.NewAccount(600 << 10)

@@ -35,6 +35,11 @@ type subscription struct {
 	opts    SubscriptionOptions
 	created time.Time
 
+	// held is what the subscription keeps for its life (its text and its
+	// compiled query), reserved from the user's share of the server's
+	// memory from subscribe to removal.
+	held memory.Charge
+
 	changes    atomic.Int64
 	lastUpdate atomic.Int64 // unix µs of the last change sent; 0 none
 	// removed is set once, by whoever ends the subscription first.

@@ -81,6 +81,12 @@ const (
 	// the choice of the way to run them would be off.
 	goBacktrackProg = 500
 	goBacktrackBits = 256 * 1024
+	// InstructionBytes is about the memory one instruction of a compiled
+	// pattern holds (Go's regexp keeps the program, and a one-pass copy
+	// of it when the pattern allows one): a pattern of 16,000
+	// instructions measured 36 bytes each, 64 leaves room for the rune
+	// ranges of character classes.
+	InstructionBytes = 64
 )
 
 // Flags are the match options of a pattern.
@@ -119,6 +125,15 @@ type Regexp struct {
 // errors. A pattern RE2 cannot run is UNSUPPORTED or SQL_EXECUTION_ERROR
 // (see patternError), one over the size bounds RESOURCE_LIMIT_EXCEEDED.
 func Compile(fn, pattern string, f Flags) (*Regexp, error) {
+	return CompileWithin(fn, pattern, f, nil)
+}
+
+// CompileWithin is Compile that first asks hold (nil: nobody) for the
+// memory the compiled pattern will keep, Bytes, and fails with hold's
+// error without building it: a pattern is at most MaxProgram
+// instructions, but a statement may hold any number of them (a thousand
+// patterns, 59 kB of SQL, held 2.8 GB).
+func CompileWithin(fn, pattern string, f Flags, hold func(bytes int64) error) (*Regexp, error) {
 	if len(pattern) > MaxPatternBytes {
 		return nil, apierror.New(apierror.ResourceLimitExceeded, "%sthe pattern is %d bytes, over the limit of %d", named(fn), len(pattern), MaxPatternBytes)
 	}
@@ -149,6 +164,17 @@ func Compile(fn, pattern string, f Flags) (*Regexp, error) {
 			"%sthe pattern compiles to %d instructions, over the limit of %d; use fewer or smaller repetitions", named(fn), len(prog.Inst), MaxProgram)
 	}
 	r := &Regexp{pattern: pattern, flags: f, steps: len(prog.Inst), contextual: contextual(tree)}
+	if hold != nil {
+		// The variant that looks behind (contSteps, not known yet) is the
+		// pattern and a few instructions more.
+		n := int64(r.steps)
+		if r.contextual {
+			n = 2*n + 8
+		}
+		if err := hold(n*InstructionBytes + int64(len(pattern))); err != nil {
+			return nil, err
+		}
+	}
 	// The tree prints as a pattern with its flags spelt out, which is what
 	// the variants below are built from: pasting the user's text into a
 	// larger pattern would let it close our groups.
