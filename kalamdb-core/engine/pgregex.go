@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -324,10 +325,10 @@ func buildILike(args []sql.Expression) (*pgFunc, error) {
 		var p likePattern
 		var err error
 		if constant {
-			once.Do(func() { compiled, compileErr = compileLike(strings.ToLower(pattern), escape) })
+			once.Do(func() { compiled, compileErr = compileILike(pattern, escape) })
 			p, err = compiled, compileErr
 		} else {
-			p, err = compileLike(strings.ToLower(str(vals[1])), str(vals[2]))
+			p, err = compileILike(str(vals[1]), str(vals[2]))
 		}
 		if err != nil {
 			return nil, err
@@ -388,6 +389,20 @@ func compileLike(pattern, escape string) (likePattern, error) {
 		return nil, execError("LIKE pattern must not end with escape character")
 	}
 	return toks, nil
+}
+
+// compileILike is compileLike for ILIKE: the escape character is read in
+// the pattern as written, as PostgreSQL's like_escape does before the
+// case is folded ('%A%' ESCAPE 'a' holds no escape), then the pattern's
+// characters are lower-cased as the text is.
+func compileILike(pattern, escape string) (likePattern, error) {
+	toks, err := compileLike(pattern, escape)
+	for i, t := range toks {
+		if t >= 0 {
+			toks[i] = likeToken(unicode.ToLower(rune(t)))
+		}
+	}
+	return toks, err
 }
 
 // match reports whether s matches the pattern. It takes at most
