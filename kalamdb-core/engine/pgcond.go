@@ -175,7 +175,11 @@ func buildNullIf(args []sql.Expression) (*pgFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	if dt.Name == dialect.TypeFloat && !(isReal(args[0].Type()) && isReal(args[1].Type())) && familyOf(args[0]) != famUnknown && familyOf(args[1]) != famUnknown {
+	// A REAL with another number (a DOUBLE too) compares as float8 and
+	// keeps the first argument's type: NULLIF(0.1::real, 0.1::float8) is
+	// the REAL 0.1, not that REAL widened to a DOUBLE.
+	realPair := isReal(args[0].Type()) != isReal(args[1].Type())
+	if (dt.Name == dialect.TypeFloat || dt.Name == dialect.TypeDouble) && realPair && familyOf(args[0]) != famUnknown && familyOf(args[1]) != famUnknown {
 		return realNullIf(args)
 	}
 	// NULLIF(a, b) has a's type; the comparison happens in the common
@@ -202,25 +206,18 @@ func buildNullIf(args []sql.Expression) (*pgFunc, error) {
 // them as float8 (its = of a REAL and another number is float8's), and
 // returns the first operand: a REAL as it is, another number as the
 // float8 the comparison promoted it to.
+//
+// The arguments are widened when evaluated, not wrapped in casts: the
+// function is built again from its children when the plan is rewritten,
+// and a REAL cast to DOUBLE would no longer be seen as the REAL it is.
 func realNullIf(args []sql.Expression) (*pgFunc, error) {
-	out := make([]sql.Expression, len(args))
-	for i, a := range args {
-		out[i] = a
-		if familyOf(a) == famNull {
-			continue
-		}
-		c, err := coerce(a, doubleType)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = c
-	}
-	real := isReal(args[0].Type())
+	// NULLIF(NULL, r) is NULL of r's type, as PostgreSQL types it.
+	real := isReal(args[0].Type()) || familyOf(args[0]) == famNull && isReal(args[1].Type())
 	dt := doubleType
 	if real {
 		dt = dialect.DataType{Name: dialect.TypeFloat}
 	}
-	f := newFunc(out, dt, func(_ *sql.Context, vals []any) (any, error) {
+	f := newFunc(args, dt, func(_ *sql.Context, vals []any) (any, error) {
 		if vals[0] == nil {
 			return nil, nil
 		}

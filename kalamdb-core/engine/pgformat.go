@@ -12,25 +12,29 @@ import (
 // to_date: YYYY YYY YY Y Y,YYY, IYYY IYY IY I, MM, MONTH Month month MON Mon
 // mon, RM rm, DD DDD D ID, DAY Day day DY Dy dy, W WW IW, HH HH12 HH24, MI,
 // SS SSSS SSSSS, MS US FF1-FF6, AM PM am pm A.M. P.M., BC AD B.C. A.D.
-// (and lower case), CC, Q, J, TZ tz OF; the FM prefix drops padding, a TH
-// or th suffix writes a number's ordinal ending (1st, 2ND); text in double
-// quotes and any other character are copied.
+// (and lower case), CC, Q, J, TZ tz OF, IDDD, FX (nothing); the numeric
+// patterns in lower case too (dd, hh24, yyyy), as PostgreSQL's keyword table
+// has them. One prefix: FM drops padding, TM writes names unpadded (the
+// translated names, which are the English ones here); a TH or th suffix
+// writes a number's ordinal ending (1st, 2ND); text in double quotes and
+// any other character are copied.
 
 type fmtToken struct {
 	pat     string // the pattern, "" for literal text
 	literal string
 	fm      bool
+	tm      bool   // TM prefix: names unpadded
 	th      string // "TH" or "th" after a number's pattern, else ""
 }
 
 // patterns, longest first so that HH24 wins over HH.
 var patterns = []string{
 	"Y,YYY", "SSSSS", "B.C.", "A.D.", "b.c.", "a.d.",
-	"YYYY", "IYYY", "SSSS", "MONTH", "Month", "month", "HH24", "HH12", "A.M.", "P.M.", "a.m.", "p.m.",
+	"YYYY", "IYYY", "IDDD", "SSSS", "MONTH", "Month", "month", "HH24", "HH12", "A.M.", "P.M.", "a.m.", "p.m.",
 	"YYY", "IYY", "MON", "Mon", "mon", "DAY", "Day", "day", "DDD", "FF1", "FF2", "FF3", "FF4", "FF5", "FF6",
 	"YY", "IY", "MM", "DD", "DY", "Dy", "dy", "HH", "MI", "SS", "MS", "US", "AM", "PM", "am", "pm",
 	"BC", "AD", "bc", "ad", "CC", "RM", "rm",
-	"ID", "WW", "IW", "TZ", "tz", "OF",
+	"ID", "WW", "IW", "TZ", "tz", "OF", "FX",
 	"Y", "I", "D", "Q", "J", "W",
 }
 
@@ -39,15 +43,28 @@ var numericPatterns = map[string]bool{
 	"YYYY": true, "YYY": true, "YY": true, "Y": true, "IYYY": true, "IYY": true, "IY": true, "I": true,
 	"MM": true, "DD": true, "DDD": true, "D": true, "ID": true, "HH": true, "HH12": true, "HH24": true,
 	"MI": true, "SS": true, "SSSS": true, "SSSSS": true, "MS": true, "US": true, "CC": true, "Q": true,
-	"W": true, "WW": true, "IW": true, "J": true,
+	"W": true, "WW": true, "IW": true, "J": true, "IDDD": true,
 }
+
+// lowerPatterns are the patterns PostgreSQL also reads in lower case,
+// meaning the same (its keyword table lists "dd", "hh24", "yyyy", ...).
+var lowerPatterns = func() map[string]bool {
+	m := map[string]bool{"Y,YYY": true, "FF1": true, "FF2": true, "FF3": true, "FF4": true, "FF5": true, "FF6": true, "FX": true}
+	for p := range numericPatterns {
+		m[p] = true
+	}
+	return m
+}()
 
 func tokenizeFormat(f string) []fmtToken {
 	var out []fmtToken
 	for i := 0; i < len(f); {
-		fm := false
-		if strings.HasPrefix(f[i:], "FM") || strings.HasPrefix(f[i:], "fm") {
+		fm, tm := false, false
+		switch {
+		case strings.HasPrefix(f[i:], "FM") || strings.HasPrefix(f[i:], "fm"):
 			fm, i = true, i+2
+		case strings.HasPrefix(f[i:], "TM") || strings.HasPrefix(f[i:], "tm"):
+			tm, i = true, i+2
 		}
 		if i < len(f) && f[i] == '"' {
 			j := i + 1
@@ -65,8 +82,8 @@ func tokenizeFormat(f string) []fmtToken {
 		}
 		matched := false
 		for _, p := range patterns {
-			if strings.HasPrefix(f[i:], p) {
-				tk := fmtToken{pat: p, fm: fm}
+			if strings.HasPrefix(f[i:], p) || lowerPatterns[p] && strings.HasPrefix(f[i:], strings.ToLower(p)) {
+				tk := fmtToken{pat: p, fm: fm, tm: tm}
 				i += len(p)
 				if numericPatterns[p] && (strings.HasPrefix(f[i:], "TH") || strings.HasPrefix(f[i:], "th")) {
 					tk.th, i = f[i:i+2], i+2
@@ -170,7 +187,7 @@ func formatWithPattern(t time.Time, f string) string {
 		case "MM":
 			b.WriteString(padNum(int(t.Month()), 2, tk.fm))
 		case "MONTH", "Month", "month":
-			b.WriteString(padName(caseAs(tk.pat, t.Month().String()), tk.fm))
+			b.WriteString(padName(caseAs(tk.pat, t.Month().String()), tk.fm || tk.tm))
 		case "MON", "Mon", "mon":
 			b.WriteString(caseAs(tk.pat, t.Month().String()[:3]))
 		case "DD":
@@ -181,8 +198,10 @@ func formatWithPattern(t time.Time, f string) string {
 			b.WriteString(strconv.Itoa(int(t.Weekday()) + 1))
 		case "ID":
 			b.WriteString(strconv.Itoa((int(t.Weekday())+6)%7 + 1))
+		case "IDDD":
+			b.WriteString(padNum((isoWeek-1)*7+(int(t.Weekday())+6)%7+1, 3, tk.fm))
 		case "DAY", "Day", "day":
-			b.WriteString(padName(caseAs(tk.pat, t.Weekday().String()), tk.fm))
+			b.WriteString(padName(caseAs(tk.pat, t.Weekday().String()), tk.fm || tk.tm))
 		case "DY", "Dy", "dy":
 			b.WriteString(caseAs(tk.pat, t.Weekday().String()[:3]))
 		case "HH", "HH12":
@@ -388,6 +407,8 @@ func parseWithFormat(s, f string) (any, error) {
 			if !found {
 				return nil, bad(tk.pat)
 			}
+		case "FX":
+			// Fixed-format matching: the text is read the same either way here.
 		default:
 			return nil, execError("format pattern %q is not supported in to_timestamp", tk.pat)
 		}

@@ -165,7 +165,9 @@ func buildRounding(name string, trunc bool) fnBuilder {
 // (negative: before it), keeping that scale as PostgreSQL does.
 func truncDecimal(d decimal.Decimal, places int32) decimal.Decimal {
 	if places >= 0 {
-		return d.Truncate(places)
+		// Truncate keeps a shorter scale as it is; PostgreSQL shows the
+		// places asked for (trunc(1.5, 3) is 1.500), as round does.
+		return d.Truncate(places).Round(places)
 	}
 	p := decimal.New(1, -places)
 	return d.Div(p).Truncate(0).Mul(p)

@@ -3,6 +3,7 @@ package engine
 import (
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/dolthub/go-mysql-server/sql"
@@ -263,46 +264,113 @@ func buildRegexpLike(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 }
 
 func buildRegexpCount(call *callPlan, args []sql.Expression) (*pgFunc, error) {
-	a, err := textArgs("regexp_count", args, 0, 1)
-	if err != nil || len(args) != 2 {
+	if len(args) < 2 || len(args) > 4 {
 		return nil, noFunction("regexp_count", args)
 	}
-	cache, err := newRegexCache(call, a[1], "")
+	a, err := textArgs("regexp_count", args, 0, 1)
+	if err == nil && len(a) > 2 {
+		a, err = intArgs("regexp_count", a, 2)
+	}
+	if err == nil && len(a) > 3 {
+		a, err = textArgs("regexp_count", a, 3)
+	}
+	if err != nil {
+		return nil, noFunction("regexp_count", args)
+	}
+	flags, err := constFlags("regexp_count", a, 3)
+	if err != nil {
+		return nil, err
+	}
+	if strings.Contains(flags, "g") {
+		return nil, execError(`regexp_count() does not support the "global" option`)
+	}
+	cache, err := newRegexCache(call, a[1], flags)
 	if err != nil {
 		return nil, err
 	}
 	f := newFunc(a, intType, func(ctx *sql.Context, vals []any) (any, error) {
-		re, err := cache.get(ctx, str(vals[1]), "")
+		re, err := cache.get(ctx, str(vals[1]), flags)
 		if err != nil {
 			return nil, err
 		}
+		s := str(vals[0])
+		from, err := startOffset(s, vals, 2)
+		if err != nil || from < 0 {
+			return int32(0), err
+		}
 		var n int32
-		err = re.Each(ctx, str(vals[0]), 0, func([]int) bool { n++; return true })
+		err = re.Each(ctx, s, from, func([]int) bool { n++; return true })
 		return n, err
 	})
 	f.held = cache.held()
 	return f, nil
 }
 
+// constFlags is the constant flags argument at i ("" when there is none).
+func constFlags(fn string, a []sql.Expression, i int) (string, error) {
+	if len(a) <= i {
+		return "", nil
+	}
+	f, ok := constString(a[i])
+	if !ok {
+		return "", sqlError("the flags of %s must be constant", fn)
+	}
+	return f, nil
+}
+
+// startOffset is the byte offset in s of the 1-based character position
+// vals[i] (PostgreSQL's start argument; 0 when there is none): the end
+// for one right after the last character (where an empty match is), -1
+// for one further (where nothing is).
+func startOffset(s string, vals []any, i int) (int, error) {
+	if len(vals) <= i {
+		return 0, nil
+	}
+	start := num(vals[i])
+	if start <= 0 {
+		return 0, execError(`invalid value for parameter "start": %d`, start)
+	}
+	off := 0
+	for n := int64(1); n < start && off < len(s); n++ {
+		_, w := utf8.DecodeRuneInString(s[off:])
+		off += w
+	}
+	if start-1 > int64(utf8.RuneCountInString(s)) {
+		return -1, nil
+	}
+	return off, nil
+}
+
 // buildRegexpReplace builds regexp_replace(s, pattern, replacement
-// [, flags]): the first match replaced, every match with flag g. In the
-// replacement \1..\9 insert a group, \& the whole match, \\ a backslash
-// (regex.Replacement), read once when it is constant.
+// [, flags]) and regexp_replace(s, pattern, replacement, start [, n
+// [, flags]]): the first match replaced, every match with flag g (or n 0),
+// the n-th from start with n. In the replacement \1..\9 insert a group,
+// \& the whole match, \\ a backslash (regex.Replacement), read once when
+// it is constant.
 func buildRegexpReplace(call *callPlan, args []sql.Expression) (*pgFunc, error) {
-	if len(args) < 3 || len(args) > 4 {
+	if len(args) < 3 || len(args) > 6 {
 		return nil, noFunction("regexp_replace", args)
 	}
-	a, err := textArgs("regexp_replace", args, indexes(0, len(args))...)
+	// The fourth argument is the flags when it is text (or an untyped
+	// literal, which PostgreSQL reads as text), else the start.
+	withStart := len(args) > 4 || len(args) == 4 && familyOf(args[3]) == famInt
+	a, err := textArgs("regexp_replace", args, 0, 1, 2)
+	if err == nil && withStart {
+		a, err = intArgs("regexp_replace", a, indexes(3, min(len(a), 5))...)
+	}
+	if err == nil && (len(a) == 6 || len(a) == 4 && !withStart) {
+		a, err = textArgs("regexp_replace", a, len(a)-1)
+	}
+	if err != nil {
+		return nil, noFunction("regexp_replace", args)
+	}
+	flagsAt := 3
+	if withStart {
+		flagsAt = 5
+	}
+	flags, err := constFlags("regexp_replace", a, flagsAt)
 	if err != nil {
 		return nil, err
-	}
-	flags := ""
-	if len(a) == 4 {
-		f, ok := constString(a[3])
-		if !ok {
-			return nil, sqlError("the flags of regexp_replace must be constant")
-		}
-		flags = f
 	}
 	global := strings.Contains(flags, "g")
 	cache, err := newRegexCache(call, a[1], flags)
@@ -322,7 +390,26 @@ func buildRegexpReplace(call *callPlan, args []sql.Expression) (*pgFunc, error) 
 		if repl == nil {
 			repl = regex.ParseReplacement(str(vals[2]))
 		}
-		return regexpReplace(ctx, re, str(vals[0]), repl, global)
+		s := str(vals[0])
+		from, nth := 0, int64(1)
+		if withStart {
+			if from, err = startOffset(s, vals, 3); err != nil {
+				return nil, err
+			}
+			if len(vals) > 4 {
+				if nth = num(vals[4]); nth < 0 {
+					return nil, execError(`invalid value for parameter "n": %d`, nth)
+				}
+			} else if global {
+				nth = 0
+			}
+		} else if global {
+			nth = 0
+		}
+		if from < 0 {
+			return s, nil
+		}
+		return regexpReplace(ctx, re, s, repl, from, nth)
 	})
 	f.held = cache.held()
 	return f, nil
@@ -337,23 +424,25 @@ func buildRegexpReplace(call *callPlan, args []sql.Expression) (*pgFunc, error) 
 // passes the value limit, and keeping every location of a one-character
 // pattern held about 70 bytes per character of the text, none of it
 // charged (a 16 MiB text: over a gigabyte in one call).
-func regexpReplace(ctx *sql.Context, re *regex.Regexp, s string, repl *regex.Replacement, global bool) (string, error) {
-	n := 1
-	if global {
-		n = -1
-	}
+//
+// From is the byte offset where the search starts; nth 0 replaces every
+// match from there, nth k only the k-th.
+func regexpReplace(ctx *sql.Context, re *regex.Regexp, s string, repl *regex.Replacement, from int, nth int64) (string, error) {
 	var matches [][]int
-	count, more := 0, false
+	count, more := int64(0), false
 	size, limit := int64(len(s)), valueLimit(ctx)
-	err := re.Each(ctx, s, 0, func(m []int) bool {
+	err := re.Each(ctx, s, from, func(m []int) bool {
 		count++
+		if nth > 0 && count < nth {
+			return true
+		}
 		if len(matches) < keptMatches {
 			matches = append(matches, m)
 		} else {
 			more = true
 		}
 		size = addSize(size, repl.Len(m)-int64(m[1]-m[0]))
-		return count != n && size <= limit
+		return count != nth && size <= limit
 	})
 	if err != nil {
 		return "", err
@@ -361,7 +450,7 @@ func regexpReplace(ctx *sql.Context, re *regex.Regexp, s string, repl *regex.Rep
 	if err := checkResultSize(ctx, size); err != nil {
 		return "", err
 	}
-	if count == 0 {
+	if len(matches) == 0 {
 		return s, nil
 	}
 	var b strings.Builder
@@ -378,10 +467,10 @@ func regexpReplace(ctx *sql.Context, re *regex.Regexp, s string, repl *regex.Rep
 		}
 	} else {
 		matches, count = nil, 0
-		err = re.Each(ctx, s, 0, func(m []int) bool {
+		err = re.Each(ctx, s, from, func(m []int) bool {
 			write(m)
 			count++
-			return count != n
+			return count != nth
 		})
 		if err != nil {
 			return "", err
@@ -420,10 +509,10 @@ func buildILike(args []sql.Expression) (*pgFunc, error) {
 		var p likePattern
 		var err error
 		if constant {
-			once.Do(func() { compiled, compileErr = compileLike(strings.ToLower(pattern), escape) })
+			once.Do(func() { compiled, compileErr = compileILike(pattern, escape) })
 			p, err = compiled, compileErr
 		} else {
-			p, err = compileLike(strings.ToLower(str(vals[1])), str(vals[2]))
+			p, err = compileILike(str(vals[1]), str(vals[2]))
 		}
 		if err != nil {
 			return nil, err
@@ -484,6 +573,20 @@ func compileLike(pattern, escape string) (likePattern, error) {
 		return nil, execError("LIKE pattern must not end with escape character")
 	}
 	return toks, nil
+}
+
+// compileILike is compileLike for ILIKE: the escape character is read in
+// the pattern as written, as PostgreSQL's like_escape does before the
+// case is folded ('%A%' ESCAPE 'a' holds no escape), then the pattern's
+// characters are lower-cased as the text is.
+func compileILike(pattern, escape string) (likePattern, error) {
+	toks, err := compileLike(pattern, escape)
+	for i, t := range toks {
+		if t >= 0 {
+			toks[i] = likeToken(unicode.ToLower(rune(t)))
+		}
+	}
+	return toks, err
 }
 
 // match reports whether s matches the pattern. It takes at most

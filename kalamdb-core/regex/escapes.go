@@ -21,8 +21,16 @@ import (
 // \b is a backspace and \B a backslash too; \y and the others are not
 // escapes there (RE2 then refuses them, as PostgreSQL does). An escaped
 // backslash (\\) is kept whole, so the escape after it is not misread.
+//
+// Letters and spaces are Unicode's, as in PostgreSQL over UTF-8 text with a
+// UTF-8 locale (the case of upper and lower here is Unicode's too): \w,
+// \s and the classes [:alpha:], [:alnum:], [:upper:], [:lower:] and
+// [:space:] become Unicode classes (RE2's are ASCII's: \w did not match
+// the ß of straße). Digits stay 0-9, as the C library's are. The Unicode
+// classes follow its general categories, which the C library's classes
+// mostly do (some combining marks and modifier letters differ).
 func fromPostgres(fn, pattern string) (string, error) {
-	if !strings.ContainsRune(pattern, '\\') {
+	if !strings.ContainsRune(pattern, '\\') && !strings.Contains(pattern, "[:") {
 		return pattern, nil
 	}
 	var b strings.Builder
@@ -45,6 +53,12 @@ func fromPostgres(fn, pattern string) (string, error) {
 				b.WriteString(`\B`)
 			case e == 'Z' && !inClass:
 				b.WriteString(`\z`)
+			case unicodeEscapes[e] != "" && inClass:
+				b.WriteString(unicodeEscapes[e])
+			case unicodeEscapes[e] != "":
+				b.WriteString("[" + unicodeEscapes[e] + "]")
+			case unicodeEscapes[e+'a'-'A'] != "" && !inClass:
+				b.WriteString("[^" + unicodeEscapes[e+'a'-'A'] + "]")
 			case (e == 'm' || e == 'M') && !inClass:
 				prefix := ""
 				if fn != "" {
@@ -75,7 +89,12 @@ func fromPostgres(fn, pattern string) (string, error) {
 				b.WriteByte(c)
 				continue
 			}
-			b.WriteString(pattern[i : i+2+end+2])
+			name := pattern[i+2 : i+2+end]
+			if u, ok := unicodeClasses[name]; ok {
+				b.WriteString(u)
+			} else {
+				b.WriteString(pattern[i : i+2+end+2])
+			}
 			i += 2 + end + 1
 		case c == ']' && inClass:
 			inClass = false
@@ -85,4 +104,31 @@ func fromPostgres(fn, pattern string) (string, error) {
 		}
 	}
 	return b.String(), nil
+}
+
+// Unicode's letters (and the letter-like numbers and spacing marks the C
+// library counts as letters), spaces (White_Space without the no-break
+// ones, as the C library's) and word characters, in RE2's spelling for the
+// inside of a bracket expression.
+const (
+	unicodeAlpha = `\p{L}\p{Nl}\p{Mc}`
+	unicodeSpace = `\t\n\v\f\r \x{1680}\x{2000}-\x{2006}\x{2008}-\x{200a}\x{2028}\x{2029}\x{205f}\x{3000}`
+)
+
+// unicodeEscapes are the class escapes PostgreSQL reads with Unicode's
+// meaning; \W and \S are their complements outside brackets (inside,
+// PostgreSQL refuses them and so does RE2 with its own meaning).
+var unicodeEscapes = map[byte]string{
+	'w': unicodeAlpha + `0-9_`,
+	's': unicodeSpace,
+}
+
+// unicodeClasses are the bracket classes PostgreSQL reads with Unicode's
+// meaning.
+var unicodeClasses = map[string]string{
+	"alpha": unicodeAlpha,
+	"alnum": unicodeAlpha + `0-9`,
+	"upper": `\p{Lu}\p{Lt}`,
+	"lower": `\p{Ll}`,
+	"space": unicodeSpace,
 }

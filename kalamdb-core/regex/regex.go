@@ -340,20 +340,21 @@ func (r *Regexp) Match(ctx context.Context, text string) (bool, error) {
 	return ok, rd.err
 }
 
-// Each calls fn with the location of each successive match in
-// text[from:] (byte offsets into text: start, end, then start and end of
-// each group, -1 for a group that did not take part), until fn returns
-// false. The text before from is invisible to the pattern, as if text
-// started at from. Matches follow one another as PostgreSQL's
+// Each calls fn with the location of each successive match that starts
+// at or after the byte offset from (byte offsets into text: start, end,
+// then start and end of each group, -1 for a group that did not take
+// part), until fn returns false. The text before from is context, as for
+// PostgreSQL's start position (regexp_count(s, p, start)): ^ does not
+// match at from unless from is 0 (or after a newline in multi-line mode). Matches follow one another as PostgreSQL's
 // regexp_replace and regexp_count find them: each search starts where the
 // previous match ended, one character further when that match was empty.
 // So an empty match right after a non-empty one counts (Go's FindAll
 // skips it): 'a*' matches 'baaac' four times, at 0, 1 to 4, 4 and 5.
 // Each checks ctx between matches, and within a long search.
 func (r *Regexp) Each(ctx context.Context, text string, from int, fn func(loc []int) bool) error {
-	base := text[from:]
+	base := text
 	s := &searcher{r: r, rd: checkingReader{ctx: ctx}}
-	for pos := 0; pos <= len(base); {
+	for pos := from; pos <= len(base); {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -368,11 +369,6 @@ func (r *Regexp) Each(ctx context.Context, text string, from int, fn func(loc []
 				pos += w
 			} else {
 				pos++
-			}
-		}
-		for i := range loc {
-			if loc[i] >= 0 {
-				loc[i] += from
 			}
 		}
 		if !fn(loc) {

@@ -209,8 +209,8 @@ func TestPostgresEscapes(t *testing.T) {
 
 func TestEachFromPosition(t *testing.T) {
 	re := mustCompile(t, `^a|b`, Flags{})
-	// The text before from is invisible: ^ matches at from.
-	if got := all(t, re, "xxab", 2); fmt.Sprint(got) != "[[2 3] [3 4]]" {
+	// The text before from is context: ^ does not match at from.
+	if got := all(t, re, "xxab", 2); fmt.Sprint(got) != "[[3 4]]" {
 		t.Fatalf("from 2: %v", got)
 	}
 }

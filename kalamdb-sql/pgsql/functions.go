@@ -144,9 +144,9 @@ var functions = map[string]fnSpec{
 	"md5":              {"kdb_md5", 1, 1, scalar},
 	"to_hex":           {"kdb_to_hex", 1, 1, scalar},
 	"overlay":          {FnOverlay, 3, 4, scalar},
-	"regexp_replace":   {"kdb_regexp_replace", 3, 4, scalar},
+	"regexp_replace":   {"kdb_regexp_replace", 3, 6, scalar},
 	"regexp_like":      {"kdb_regexp_like", 2, 3, scalar},
-	"regexp_count":     {"kdb_regexp_count", 2, 2, scalar},
+	"regexp_count":     {"kdb_regexp_count", 2, 4, scalar},
 	"gen_random_uuid":  {"kdb_gen_random_uuid", 0, 0, scalar},
 
 	// Numbers.
