@@ -66,21 +66,13 @@ func TestTableFromBeforeIncarnationsAcrossTheUpgrade(t *testing.T) {
 		t.Fatalf("the table reads %q", got)
 	}
 	// The files the compaction replaced are removed after it, on a
-	// goroutine of their own (obsoleteFiles, a grace of 1 ns here): wait
-	// for that, bounded; a file left for ever fails.
-	otherIncarnation := func() bool {
-		for _, f := range files(t, dir) {
-			if strings.HasPrefix(f, "batch-") && !strings.Contains(f, "-"+derived) {
-				return true
-			}
-		}
-		return false
-	}
-	for i := 0; otherIncarnation(); i++ {
-		if i == 1000 {
+	// goroutine of their own: once that is done, every file is of the
+	// derived incarnation.
+	s.obsoleteRemoved()
+	for _, f := range files(t, dir) {
+		if strings.HasPrefix(f, "batch-") && !strings.Contains(f, "-"+derived) {
 			t.Fatalf("after the upgrade a file not of the derived incarnation %s is left: %v", derived, files(t, dir))
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 
 	s.must("DROP TABLE app.cfg")

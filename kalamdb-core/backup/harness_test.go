@@ -171,6 +171,19 @@ func (s *server) jobEnded(id string) <-chan *systable.Job {
 	return ended
 }
 
+// obsoleteRemoved waits until the files compactions replaced are gone:
+// their removal runs on a goroutine of its own after the compaction's
+// job has ended (tier's obsoleteFiles, a grace of 1 ns here), so a test
+// that lists a table's directory after a compaction waits here first.
+func (s *server) obsoleteRemoved() {
+	s.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := s.db.Tier.WaitObsoleteRemoved(ctx); err != nil {
+		s.t.Fatalf("the files compactions replaced are not removed: %v", err)
+	}
+}
+
 func (s *server) mustJob(sql string) *systable.Job {
 	s.t.Helper()
 	j := s.job(sql)

@@ -52,14 +52,19 @@ func putCleanupList(t *testing.T, s *server, ref string, raw []byte) {
 	}
 }
 
-// holdCleanupAtPartition lets the cleanup read the manifest.json heads of
-// the first n partitions it visits (one ranged GET each) and holds the
-// read of the next one, returning once it is held; the returned function
-// lets it (and every later read) go.
-func holdCleanupAtPartition(t *testing.T, store *objectStore, n int) (release func()) {
+// holdCleanupAtPartition runs drop, whose cleanup it lets read the
+// manifest.json heads of the first n partitions it visits (one ranged
+// GET each), and holds the read of the next one, returning once it is
+// held; the returned function lets it (and every later read) go. The
+// reads are held from before drop: its cleanup job starts at once, and a
+// head it read before the hold was set would not be counted, so the hold
+// would land on a later partition, or on none (the test then hung for a
+// minute and failed, under load).
+func holdCleanupAtPartition(t *testing.T, s *server, store *objectStore, n int, drop string) (release func()) {
 	t.Helper()
 	first := make(chan struct{})
 	store.stallGets.Store(&first)
+	s.must(drop)
 	arrived := func() {
 		select {
 		case <-store.arrived:
@@ -117,8 +122,7 @@ func runningCleanup(t *testing.T, s *server) (id string, params map[string]any) 
 func TestAttackCleanupListOfAKilledContinuationIsNotSwept(t *testing.T) {
 	store, s, bucket := boundedCleanupOnS3(t)
 	userTableOnS3(t, s, bucket, "u1", "u2", "u3", "u4", "u5")
-	s.must("DROP TABLE app.msgs")
-	release := holdCleanupAtPartition(t, store, 2) // the second run, at its first partition
+	release := holdCleanupAtPartition(t, s, store, 2, "DROP TABLE app.msgs") // the second run, at its first partition
 	id, params := runningCleanup(t, s)
 	ref, _ := params["files_ref"].(string)
 	if ref == "" {
@@ -167,8 +171,7 @@ func userTableOnS3Again(t *testing.T, s *server) {
 func TestAttackCleanupListSurvivesARestartInAContinuation(t *testing.T) {
 	store, s, bucket := boundedCleanupOnS3(t)
 	userTableOnS3(t, s, bucket, "u1", "u2", "u3", "u4", "u5")
-	s.must("DROP TABLE app.msgs")
-	release := holdCleanupAtPartition(t, store, 3) // the second run, at its second partition
+	release := holdCleanupAtPartition(t, s, store, 3, "DROP TABLE app.msgs") // the second run, at its second partition
 	if _, params := runningCleanup(t, s); params["files_ref"] == nil {
 		t.Fatalf("the held run is not a continuation: %v", params)
 	}

@@ -314,12 +314,16 @@ func TestExplicitAndGeneratedInsertsConcurrently(t *testing.T) {
 // INSERT succeeds or fails as the model says, and the table always holds
 // exactly the model's rows.
 func TestGeneratedKeysProperty(t *testing.T) {
+	slowParallel(t)
 	seeds := []uint64{1, 2, 3, uint64(time.Now().UnixNano())}
 	if testing.Short() {
 		seeds = seeds[:2]
 	}
 	for _, seed := range seeds {
-		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) { runKeysProperty(t, seed) })
+		t.Run(fmt.Sprint("seed=", seed), func(t *testing.T) {
+			t.Parallel() // each seed has its own environment
+			runKeysProperty(t, seed)
+		})
 	}
 }
 

@@ -40,12 +40,15 @@ type obsoleteFiles struct {
 	pending map[obsoleteKey]struct{}
 	// released is closed and replaced whenever a pin is released.
 	released chan struct{}
+	// drained is closed and replaced whenever pending becomes empty.
+	drained chan struct{}
 }
 
 type obsoleteKey struct{ storageID, path string }
 
 func newObsoleteFiles() *obsoleteFiles {
-	return &obsoleteFiles{pins: map[uint64]uint64{}, pending: map[obsoleteKey]struct{}{}, released: make(chan struct{})}
+	return &obsoleteFiles{pins: map[uint64]uint64{}, pending: map[obsoleteKey]struct{}{}, released: make(chan struct{}),
+		drained: make(chan struct{})}
 }
 
 // pin holds files that are current now until release is called.
@@ -105,6 +108,34 @@ func (o *obsoleteFiles) done(storageID string, files []systable.ManifestFile) {
 	defer o.mu.Unlock()
 	for _, f := range files {
 		delete(o.pending, obsoleteKey{storageID, f.Path})
+	}
+	if len(o.pending) == 0 {
+		close(o.drained)
+		o.drained = make(chan struct{})
+	}
+}
+
+// WaitObsoleteRemoved waits until no file that a compaction replaced
+// awaits removal: their grace has passed, no reader pins them, and they
+// are gone (or could not be removed: orphans then, see removeObsolete).
+// The removal runs on a goroutine of its own after the compaction's job
+// has ended, so whoever looks at a partition's directory after a
+// compaction (tests, a tool) waits here first rather than for a while.
+// With the default grace it waits at least that long; it returns ctx's
+// error if ctx ends first.
+func (m *Manager) WaitObsoleteRemoved(ctx context.Context) error {
+	for {
+		m.obsolete.mu.Lock()
+		empty, drained := len(m.obsolete.pending) == 0, m.obsolete.drained
+		m.obsolete.mu.Unlock()
+		if empty {
+			return nil
+		}
+		select {
+		case <-drained:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 }
 

@@ -19,6 +19,10 @@ import (
 func TestEngineFindingsOverTheWire(t *testing.T) {
 	s := startServer(t, t.TempDir(), func(c *config.Config) {
 		c.Limits.StatementMemoryBytes = 32 << 20
+		// The 100,000-term OR chain must answer: under -race on a loaded
+		// machine it outran the 30 s default (QUERY_TIMEOUT in a CI run).
+		// No statement here is meant to be ended by the time limit.
+		c.Limits.StatementTimeout = 10 * time.Minute
 	})
 	s.ok(root, `CREATE NAMESPACE app; CREATE TABLE app.notes (id BIGINT PRIMARY KEY, body TEXT);
 		CREATE SHARED TABLE app.prices (id BIGINT PRIMARY KEY, price DECIMAL(20,4)) WITH (ACCESS_LEVEL = 'PUBLIC');
