@@ -230,3 +230,17 @@ func StatementCachesAtStart(e *Engine, leave bool) (int, error) {
 	}
 	return n, nil
 }
+
+// TableSchema is the engine schema a table of namespace ns hands the
+// planner (its cached shape's).
+func TableSchema(e *Engine, ns, name string) (sql.Schema, error) {
+	t, ok := e.cat.Snapshot().Table(ns, name)
+	if !ok {
+		return nil, sql.ErrTableNotFound.New(name)
+	}
+	s, err := e.provider.tables.shape(t)
+	if err != nil {
+		return nil, err
+	}
+	return s.sch, nil
+}

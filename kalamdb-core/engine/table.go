@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -99,6 +100,10 @@ func buildShape(t *tables.Table) *tableShape {
 	if !t.IsStream() {
 		s.sch = append(s.sch, &sql.Column{Name: schema.DeletedColumn, Type: types.Boolean, Nullable: true, Source: name, DatabaseSource: ns})
 	}
+	// Every statement shares the schema, and go-mysql-server's join
+	// appends its right side's columns to its left side's schema: room to
+	// spare would let concurrent joins write into the shared array.
+	s.sch = slices.Clip(s.sch)
 	// A stream's keys are ordered by event time, not by its declared
 	// primary key, so the key cannot serve lookups; its filter does.
 	if t.PK >= 0 && !t.IsStream() {
