@@ -1,0 +1,31 @@
+package executor_test
+
+import (
+	"testing"
+
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/engine"
+	"github.com/kalamdb/kalamdb-go/kalamdb-core/executor"
+	"github.com/kalamdb/kalamdb-go/kalamdb-sql/apierror"
+)
+
+// A numeric's digits are memory like a text's: 1e131071 + g has 131072
+// of them (about 54 KiB), and the operators that keep rows must charge
+// them. They were measured as nothing, so a sort or a recursive query
+// kept any number of them past the statement's budget.
+func TestKeptNumericsAreCharged(t *testing.T) {
+	e := newEnvWithLimits(t, executor.Limits{}, engine.Limits{StatementMemoryBytes: 1 << 20})
+	root := e.root()
+	// 20 digits squared 12 times: 81920 digits, about 34 KiB.
+	const wide = "WITH RECURSIVE w(n, v) AS (SELECT 1, 12345678901234567890 UNION ALL SELECT n + 1, v * v FROM w WHERE n < 13) "
+	for _, q := range []string{
+		wide + "SELECT g FROM generate_series(1, 100) g, w WHERE n = 13 ORDER BY v + g DESC",
+		wide + ", r(k, v) AS (SELECT 1, v FROM w WHERE n = 13 UNION ALL SELECT k + 1, v + 1 FROM r WHERE k < 100) SELECT count(*) FROM r",
+		wide + "SELECT count(*) FROM (SELECT v + g AS x FROM generate_series(1, 100) g, w WHERE n = 13 GROUP BY 1) s",
+	} {
+		root.failsNaming(apierror.ResourceLimitExceeded, "statement_memory_bytes", q)
+	}
+	// Small numerics stay within it.
+	if got := root.rows("SELECT g FROM (SELECT g, 1.5 + g AS v FROM generate_series(1, 3) g) s ORDER BY v DESC"); got != `[[3],[2],[1]]` {
+		t.Fatalf("small numerics sorted: %s", got)
+	}
+}
