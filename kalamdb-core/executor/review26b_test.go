@@ -29,3 +29,15 @@ func TestKeptNumericsAreCharged(t *testing.T) {
 		t.Fatalf("small numerics sorted: %s", got)
 	}
 }
+
+// PostgreSQL 15's integer input takes no underscores (16 does): '1_000'
+// was 1000 here.
+func TestIntegerTextHasNoUnderscores(t *testing.T) {
+	root := newEnv(t).root()
+	for _, q := range []string{"SELECT '1_000'::int", "SELECT '1_000'::bigint", "SELECT '_1'::smallint", "SELECT CAST('1__0' AS INT)"} {
+		expectError(t, root, apierror.SQLExecutionError, "invalid input syntax for type", q)
+	}
+	if got := root.rows("SELECT ' +1000 '::int"); got != `[[1000]]` {
+		t.Fatalf("' +1000 '::int: %s", got)
+	}
+}
