@@ -41,3 +41,26 @@ func TestIntegerTextHasNoUnderscores(t *testing.T) {
 		t.Fatalf("' +1000 '::int: %s", got)
 	}
 }
+
+// A VALUES list's column of a computed decimal has the engine's own
+// DECIMAL(65,30) type, and its rows were converted to it: 1e-30 * 1e-30
+// read as 0, equalled 0 and joined with it. Its values keep every digit
+// and compare by exact value, as a computed decimal does. These are
+// PostgreSQL 15's answers.
+func TestWideDecimalColumnsCompareExactly(t *testing.T) {
+	root := newEnv(t).root()
+	for q, want := range map[string]string{
+		"SELECT count(*) FROM (VALUES (1e-30*1e-30)) a(v) WHERE v = 0":                                             `[[0]]`,
+		"SELECT count(*) FROM (VALUES (1e-30*1e-30), (0)) a(v) WHERE v = 0":                                        `[[1]]`,
+		"SELECT count(*) FROM (VALUES (1e-30*1e-30), (0)) a(v) WHERE v IN (0, 5)":                                  `[[1]]`,
+		"SELECT length(v::text) FROM (VALUES (1e-30*1e-30), (0)) a(v)":                                             `[[62],[1]]`,
+		"SELECT count(*) FROM (VALUES (1e-30*1e-30), (0)) a(v) WHERE v IN (SELECT 1e-30*1e-30)":                    `[[1]]`,
+		"SELECT 1e-30*1e-30 IN (SELECT 1e-30*1e-30), 1e-30*1e-30 IN (SELECT 0), 0 IN (SELECT 1e-30*1e-30)":         `[[true,false,false]]`,
+		"SELECT count(*) FROM (VALUES (1e-30*1e-30), (0)) a(v) WHERE v > 0":                                        `[[1]]`,
+		"SELECT count(*) FROM (VALUES (1e-30*1e-30), (0)) a(v) JOIN (VALUES (1e-30*1e-30), (0)) b(w) ON a.v = b.w": `[[2]]`,
+	} {
+		if got := root.rows(q); got != want {
+			t.Errorf("%s: got %s, want %s", q, got, want)
+		}
+	}
+}
