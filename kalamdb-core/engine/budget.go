@@ -9,6 +9,7 @@ import (
 
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/types"
+	"github.com/shopspring/decimal"
 
 	"github.com/kalamdb/kalamdb-go/kalamdb-core/memory"
 )
@@ -191,6 +192,10 @@ func valueSize(v any) int64 {
 			return n
 		}
 		return DefaultMaxValueBytes
+	case decimal.Decimal:
+		// A computed numeric may have 147455 digits (v * v in a
+		// recursive query): its coefficient's words are kept with it.
+		return int64(len(x.Coefficient().Bits())) * 8
 	}
 	return 0
 }

@@ -440,7 +440,7 @@ func parseText(ctx *sql.Context, s string, dt dialect.DataType) (any, error) {
 		textOutOfRange := func() error {
 			return execError("value %q is out of range for type %s", dialect.Snippet(s), inputTypeName(dt))
 		}
-		n, err := strconv.ParseInt(strings.ReplaceAll(t, "_", ""), 10, 64)
+		n, err := strconv.ParseInt(t, 10, 64)
 		if err != nil {
 			if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
 				return nil, textOutOfRange()

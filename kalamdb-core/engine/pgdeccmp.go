@@ -98,7 +98,7 @@ func roundsDecimal(l, r sql.Expression) bool {
 // value the engine's comparisons cannot: they convert every decimal to
 // DECIMAL(65,30), and a computed one keeps every digit (1e-30 * 1e-30
 // was 0 there, 1e60 * 1e60 failed to convert and compared as false). A
-// column's DECIMAL(p,s) and a literal fit.
+// column's DECIMAL(p,s) within DECIMAL(65,30) and a literal fit.
 func beyondEngineDecimal(e sql.Expression) bool {
 	if familyOf(e) != famNumeric {
 		return false
@@ -107,8 +107,27 @@ func beyondEngineDecimal(e sql.Expression) bool {
 		d, ok := toDecimal(v)
 		return ok && !fitsEngineDecimal(d)
 	}
-	_, column := roundingScale(e.Type())
-	return !column
+	return beyondEngineDecimalType(e.Type())
+}
+
+// beyondEngineDecimalType reports whether a value of type t, a decimal
+// type, may be one the engine's comparisons cannot hold: t keeps every
+// digit, or is wider than a column's. A table's DECIMAL(p,s) fits; a
+// VALUES list's column of 1e-30 * 1e-30 has the engine's own type and
+// every digit (valuesRows).
+func beyondEngineDecimalType(t sql.Type) bool {
+	if _, column := roundingScale(t); !column {
+		return true
+	}
+	return wideDecimalType(t)
+}
+
+// wideDecimalType reports whether t is a decimal type wider than a
+// DECIMAL column's (38 digits): the engine's own, whose values are
+// computed numerics that keep every digit.
+func wideDecimalType(t sql.Type) bool {
+	dt, ok := t.(sql.DecimalType)
+	return ok && dt.Precision() > 38
 }
 
 // fitsEngineDecimal reports whether d is a DECIMAL(65,30) without

@@ -417,6 +417,13 @@ func valuesRows(ctx *sql.Context, v *plan.ValueDerivedTable, row sql.Row) (sql.R
 			if x == nil {
 				continue
 			}
+			if d, ok := x.(decimal.Decimal); ok && wideDecimalType(sch[j].Type) {
+				// The engine's own numeric type (DECIMAL(65,30)) rounded
+				// 1e-30 * 1e-30 to 0: a computed numeric keeps every
+				// digit, as PostgreSQL's does.
+				vals[j] = d
+				continue
+			}
 			if vals[j], _, err = sch[j].Type.Convert(ctx, x); err != nil {
 				return nil, err
 			}

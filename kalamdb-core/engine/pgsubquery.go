@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+
 	"github.com/dolthub/go-mysql-server/sql"
 	"github.com/dolthub/go-mysql-server/sql/expression"
 	"github.com/dolthub/go-mysql-server/sql/plan"
@@ -256,8 +258,14 @@ func pgInSubqueryOf(in *plan.InSubquery) (sql.Expression, transform.TreeIdentity
 		ownHash = ownHash || k == keyFloat || k == keyBool
 	}
 	narrows := !tuple && inSubqueryMayNarrow(in.Left().Type(), sch[0].Type)
+	// A decimal the engine's DECIMAL(65,30) cannot hold is converted with
+	// a loss and hashed as printed: 1e-30 * 1e-30 IN (SELECT 1e-30 *
+	// 1e-30) was false.
+	wide := slices.ContainsFunc(lefts, beyondEngineDecimal) || slices.ContainsFunc(sch, func(c *sql.Column) bool {
+		return familyOfType(c.Type) == famNumeric && beyondEngineDecimalType(c.Type)
+	})
 	switch {
-	case kinds != nil && (tuple || ownHash || narrows):
+	case kinds != nil && (tuple || ownHash || narrows || wide):
 	case kinds == nil && narrows:
 	default:
 		return in, transform.SameTree, nil
