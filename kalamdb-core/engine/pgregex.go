@@ -139,7 +139,7 @@ func (c *regexCache) get(ctx *sql.Context, pattern, flags string) (*regex.Regexp
 // pattern, or as many patterns as it may cache.
 func (c *regexCache) held() int64 {
 	if c.fixed != nil {
-		return int64(c.fixed.Size())*regex.InstructionBytes + int64(len(c.fixed.String()))
+		return c.fixed.Bytes()
 	}
 	return maxCachedRegexSize * regex.InstructionBytes
 }
