@@ -31,7 +31,7 @@ type fmtToken struct {
 var patterns = []string{
 	"Y,YYY", "SSSSS", "B.C.", "A.D.", "b.c.", "a.d.",
 	"YYYY", "IYYY", "IDDD", "SSSS", "MONTH", "Month", "month", "HH24", "HH12", "A.M.", "P.M.", "a.m.", "p.m.",
-	"YYY", "IYY", "MON", "Mon", "mon", "DAY", "Day", "day", "DDD", "FF1", "FF2", "FF3", "FF4", "FF5", "FF6",
+	"YYY", "IYY", "MON", "Mon", "mon", "DAY", "Day", "day", "DDD", "TZH", "TZM", "FF1", "FF2", "FF3", "FF4", "FF5", "FF6",
 	"YY", "IY", "MM", "DD", "DY", "Dy", "dy", "HH", "MI", "SS", "MS", "US", "AM", "PM", "am", "pm",
 	"BC", "AD", "bc", "ad", "CC", "RM", "rm",
 	"ID", "WW", "IW", "TZ", "tz", "OF", "FX",
@@ -49,7 +49,8 @@ var numericPatterns = map[string]bool{
 // lowerPatterns are the patterns PostgreSQL also reads in lower case,
 // meaning the same (its keyword table lists "dd", "hh24", "yyyy", ...).
 var lowerPatterns = func() map[string]bool {
-	m := map[string]bool{"Y,YYY": true, "FF1": true, "FF2": true, "FF3": true, "FF4": true, "FF5": true, "FF6": true, "FX": true}
+	m := map[string]bool{"Y,YYY": true, "FF1": true, "FF2": true, "FF3": true, "FF4": true, "FF5": true, "FF6": true, "FX": true,
+		"OF": true, "TZH": true, "TZM": true}
 	for p := range numericPatterns {
 		m[p] = true
 	}
@@ -278,8 +279,10 @@ func formatWithPattern(t time.Time, f string) string {
 			b.WriteString("UTC")
 		case "tz":
 			b.WriteString("utc")
-		case "OF":
+		case "OF", "TZH":
 			b.WriteString("+00")
+		case "TZM":
+			b.WriteString("00")
 		}
 		if tk.th != "" {
 			if n, err := strconv.Atoi(strings.TrimSpace(b.String()[start:])); err == nil {

@@ -139,7 +139,7 @@ func (c *regexCache) get(ctx *sql.Context, pattern, flags string) (*regex.Regexp
 // pattern, or as many patterns as it may cache.
 func (c *regexCache) held() int64 {
 	if c.fixed != nil {
-		return int64(c.fixed.Size())*regex.InstructionBytes + int64(len(c.fixed.String()))
+		return c.fixed.Bytes()
 	}
 	return maxCachedRegexSize * regex.InstructionBytes
 }
@@ -233,13 +233,9 @@ func buildRegexpLike(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 	if err != nil {
 		return nil, err
 	}
-	flags := ""
-	if len(a) == 3 {
-		f, ok := constString(a[2])
-		if !ok {
-			return nil, sqlError("the flags of regexp_like must be constant")
-		}
-		flags = f
+	flags, err := constFlags("regexp_like", a, 2)
+	if err != nil {
+		return nil, err
 	}
 	if strings.Contains(flags, "g") {
 		return nil, sqlError("regexp_like() does not support the \"global\" option")
@@ -309,6 +305,10 @@ func buildRegexpCount(call *callPlan, args []sql.Expression) (*pgFunc, error) {
 // constFlags is the constant flags argument at i ("" when there is none).
 func constFlags(fn string, a []sql.Expression, i int) (string, error) {
 	if len(a) <= i {
+		return "", nil
+	}
+	if isNullLiteral(a[i]) {
+		// The call is NULL for every row (the function is strict).
 		return "", nil
 	}
 	f, ok := constString(a[i])

@@ -110,9 +110,17 @@ func fromPostgres(fn, pattern string) (string, error) {
 // library counts as letters), spaces (White_Space without the no-break
 // ones, as the C library's) and word characters, in RE2's spelling for the
 // inside of a bracket expression.
+//
+// Graphic characters are the assigned ones that are neither spaces nor
+// controls (the no-break spaces are, as in the C library), printable ones
+// those and the space separators, punctuation the graphic ones that are
+// not letters or digits (symbols and marks included, as in the C library).
 const (
 	unicodeAlpha = `\p{L}\p{Nl}\p{Mc}`
 	unicodeSpace = `\t\n\v\f\r \x{1680}\x{2000}-\x{2006}\x{2008}-\x{200a}\x{2028}\x{2029}\x{205f}\x{3000}`
+	noBreakSpace = `\x{a0}\x{2007}\x{202f}`
+	unicodeGraph = `\p{L}\p{M}\p{N}\p{P}\p{S}\p{Cf}\p{Co}` + noBreakSpace
+	unicodePunct = `\p{P}\p{S}\p{Mn}\p{Me}\p{No}\p{Cf}\p{Co}` + noBreakSpace
 )
 
 // unicodeEscapes are the class escapes PostgreSQL reads with Unicode's
@@ -131,4 +139,8 @@ var unicodeClasses = map[string]string{
 	"upper": `\p{Lu}\p{Lt}`,
 	"lower": `\p{Ll}`,
 	"space": unicodeSpace,
+	"graph": unicodeGraph,
+	"print": unicodeGraph + `\p{Zs}`,
+	"punct": unicodePunct,
+	"cntrl": `\p{Cc}`,
 }

@@ -84,9 +84,15 @@ const (
 	// InstructionBytes is about the memory one instruction of a compiled
 	// pattern holds (Go's regexp keeps the program, and a one-pass copy
 	// of it when the pattern allows one): a pattern of 16,000
-	// instructions measured 36 bytes each, 64 leaves room for the rune
-	// ranges of character classes.
+	// instructions measured 36 bytes each, 64 leaves room for small
+	// character classes.
 	InstructionBytes = 64
+	// ClassRuneBytes is about the memory one rune of a character class's
+	// ranges holds, counted once per class written in the pattern: a
+	// Unicode class such as \w is some 1,500 runes, kept by the program
+	// and again by the parse of the pattern's printed form (a pattern of
+	// 2,000 \w kept 27 MB, 8.6 bytes a rune).
+	ClassRuneBytes = 12
 )
 
 // Flags are the match options of a pattern.
@@ -114,6 +120,8 @@ type Regexp struct {
 	// steps is the work per input byte: the size of the automaton;
 	// contSteps that of cont.
 	steps, contSteps int
+	// bytes is about the memory the compiled pattern keeps (Bytes).
+	bytes int64
 	// prefix is a literal text every match starts with ("" when there is
 	// none); literal is set when a match is exactly prefix, wherever it
 	// is found (no groups, nothing that looks around it).
@@ -164,14 +172,15 @@ func CompileWithin(fn, pattern string, f Flags, hold func(bytes int64) error) (*
 			"%sthe pattern compiles to %d instructions, over the limit of %d; use fewer or smaller repetitions", named(fn), len(prog.Inst), MaxProgram)
 	}
 	r := &Regexp{pattern: pattern, flags: f, steps: len(prog.Inst), contextual: contextual(tree)}
+	// The variant that looks behind (contSteps, not known yet) is the
+	// pattern and a few instructions more.
+	r.bytes = int64(r.steps)*InstructionBytes + classRunes(prog)*ClassRuneBytes
+	if r.contextual {
+		r.bytes = 2*r.bytes + 8*InstructionBytes
+	}
+	r.bytes += int64(len(pattern))
 	if hold != nil {
-		// The variant that looks behind (contSteps, not known yet) is the
-		// pattern and a few instructions more.
-		n := int64(r.steps)
-		if r.contextual {
-			n = 2*n + 8
-		}
-		if err := hold(n*InstructionBytes + int64(len(pattern))); err != nil {
+		if err := hold(r.bytes); err != nil {
 			return nil, err
 		}
 	}
@@ -329,6 +338,9 @@ func (r *Regexp) NumSubexp() int { return r.re.NumSubexp() }
 // Size is about the instructions the compiled pattern holds (its variants
 // included): what a cache of patterns weighs them by.
 func (r *Regexp) Size() int { return r.steps + r.contSteps }
+
+// Bytes is about the memory r keeps, what CompileWithin charged for it.
+func (r *Regexp) Bytes() int64 { return r.bytes }
 
 // Match reports whether text contains a match.
 func (r *Regexp) Match(ctx context.Context, text string) (bool, error) {
@@ -490,4 +502,22 @@ func (c *checkingReader) ReadRune() (rune, int, error) {
 	r, w := utf8.DecodeRuneInString(c.s[c.i:])
 	c.i += w
 	return r, w, nil
+}
+
+// classRunes is the runes of the character classes of prog, each class
+// counted once: a class repeated by a count ({n}) is one class that n
+// instructions share, while each class written out is one more copy (and
+// a Unicode class, \w or [:alpha:], is some 1,500 runes).
+func classRunes(prog *syntax.Prog) int64 {
+	seen := map[*rune]bool{}
+	var n int64
+	for i := range prog.Inst {
+		rs := prog.Inst[i].Rune
+		if len(rs) == 0 || seen[&rs[0]] {
+			continue
+		}
+		seen[&rs[0]] = true
+		n += int64(len(rs))
+	}
+	return n
 }
