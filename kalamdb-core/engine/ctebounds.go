@@ -52,15 +52,10 @@ func boundCTEExpansion(stmt sqlparser.SQLNode) error {
 			if _, isWith := n.(*sqlparser.With); isWith {
 				return false, nil // its queries count where they are referenced, and on their own
 			}
-			t, ok := n.(*sqlparser.AliasedTableExpr)
+			name, ok := cteCandidate(n)
 			if !ok {
 				return total <= MaxCTEExpansions, nil
 			}
-			tn, ok := t.Expr.(sqlparser.TableName)
-			if !ok || !tn.DbQualifier.IsEmpty() {
-				return total <= MaxCTEExpansions, nil
-			}
-			name := strings.ToLower(tn.Name.String())
 			if _, isCTE := bodies[name]; isCTE && !inProgress[name] {
 				total += 1 + size(name, inProgress)
 			}
@@ -132,12 +127,25 @@ func recursiveFirstTerms(stmt sqlparser.SQLNode) error {
 func readsTable(node sqlparser.SQLNode, name string) bool {
 	found := false
 	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
-		if t, ok := n.(*sqlparser.AliasedTableExpr); ok {
-			if tn, ok := t.Expr.(sqlparser.TableName); ok && tn.DbQualifier.IsEmpty() && strings.EqualFold(tn.Name.String(), name) {
-				found = true
-			}
+		if t, ok := cteCandidate(n); ok && strings.EqualFold(t, name) {
+			found = true
 		}
 		return !found, nil
 	}, node)
 	return found
+}
+
+// cteCandidate is the name, in lower case, of the table n reads when
+// n is a table expression whose name no namespace qualifies: a name that
+// may be a WITH query's.
+func cteCandidate(n sqlparser.SQLNode) (string, bool) {
+	t, ok := n.(*sqlparser.AliasedTableExpr)
+	if !ok {
+		return "", false
+	}
+	tn, ok := t.Expr.(sqlparser.TableName)
+	if !ok || !tn.DbQualifier.IsEmpty() {
+		return "", false
+	}
+	return strings.ToLower(tn.Name.String()), true
 }

@@ -85,10 +85,8 @@ func boundDerivedColumns(stmt sqlparser.SQLNode, snap *catalog.Snapshot, namespa
 // queries'.
 func (d *derivedCost) noteReads(stmt sqlparser.SQLNode) {
 	_ = pgsql.Walk(func(n sqlparser.SQLNode) (bool, error) {
-		if at, ok := n.(*sqlparser.AliasedTableExpr); ok {
-			if tn, ok := at.Expr.(sqlparser.TableName); ok && tn.DbQualifier.IsEmpty() {
-				d.read[strings.ToLower(tn.Name.String())] = true
-			}
+		if name, ok := cteCandidate(n); ok {
+			d.read[name] = true
 		}
 		return true, nil
 	}, stmt)
